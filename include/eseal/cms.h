@@ -1,0 +1,88 @@
+/*
+ * eseal — detached CMS (CAdES) signatures for any file.
+ *
+ * Signing builds RFC 5652 SignedData with the signed attributes contentType,
+ * messageDigest, signing-certificate-v2 (RFC 5035, SHA-256 ESSCertIDv2) and,
+ * unless omitted (PAdES forbids it), signingTime. The signature over the DER
+ * of the signed attributes is made by the key's backend, so token keys work
+ * unchanged. SM2 signatures use SM3 with the ID "1234567812345678" and the
+ * signature algorithm OID 1.2.156.10197.1.501 (GB/T 35275).
+ *
+ * Verification checks, and reports separately: the content digest, the
+ * signature, the signer certificate chain to the trust anchors, the validity of
+ * every certificate at the verification time, and revocation from the trust
+ * set's CRLs.
+ */
+#ifndef ESEAL_CMS_H
+#define ESEAL_CMS_H
+
+#include "common.h"
+#include "cert.h"
+#include "key.h"
+#include "report.h"
+#include "trust.h"
+
+ESEAL_BEGIN_DECL
+
+#define ESEAL_CMS_SIGN_OPTIONS_VERSION 1
+
+typedef struct {
+    unsigned int version;           /**< ESEAL_CMS_SIGN_OPTIONS_VERSION */
+    eseal_hash hash;                /**< DEFAULT: SM3 for SM2, SHA-512 for Ed25519, else SHA-256 */
+    eseal_sig_scheme scheme;        /**< RSA padding */
+    int omit_signing_time;          /**< 1: no signingTime attribute (PAdES) */
+    int64_t signing_time_ms;        /**< 0: now */
+    const eseal_cert *const *chain; /**< extra certificates to embed (issuers) */
+    size_t chain_len;
+} eseal_cms_sign_options;
+
+#define ESEAL_CMS_SIGN_OPTIONS_INIT { ESEAL_CMS_SIGN_OPTIONS_VERSION, ESEAL_HASH_DEFAULT, ESEAL_SCHEME_DEFAULT, 0, 0, NULL, 0 }
+
+/** The hash that `opts->hash` resolves to for a key of `alg`. */
+ESEAL_EXTERN(eseal_hash) eseal_cms_default_hash(eseal_key_alg alg);
+
+/**
+ * Makes a detached CMS signature (DER) over content whose digest under `hash`
+ * is `digest` (use eseal_cms_default_hash() and hash the content yourself, for
+ * example the byte ranges of a PDF). `cert` must certify `key`.
+ */
+ESEAL_EXTERN(int) eseal_cms_sign_digest(eseal_buf *out, eseal_key *key, const eseal_cert *cert,
+                                        const void *digest, size_t digest_len,
+                                        const eseal_cms_sign_options *opts);
+
+/** Same, hashing `data` first. */
+ESEAL_EXTERN(int) eseal_cms_sign(eseal_buf *out, eseal_key *key, const eseal_cert *cert,
+                                 const void *data, size_t len, const eseal_cms_sign_options *opts);
+
+/** Same, streaming the file at `path` (no size limit beyond the document limit). */
+ESEAL_EXTERN(int) eseal_cms_sign_file(eseal_buf *out, eseal_key *key, const eseal_cert *cert,
+                                      const char *path, const eseal_cms_sign_options *opts);
+
+#define ESEAL_CMS_VERIFY_OPTIONS_VERSION 1
+
+typedef struct {
+    unsigned int version;             /**< ESEAL_CMS_VERIFY_OPTIONS_VERSION */
+    int64_t at_ms;                    /**< validation time; 0: now */
+    const eseal_cert *expected_signer; /**< when set, any other signer is INVALID */
+} eseal_cms_verify_options;
+
+#define ESEAL_CMS_VERIFY_OPTIONS_INIT { ESEAL_CMS_VERIFY_OPTIONS_VERSION, 0, NULL }
+
+/**
+ * Verifies a detached CMS signature over the file at `data_path`. Returns
+ * ESEAL_OK with a report (one child per SignerInfo) whenever the check ran;
+ * ESEAL_EMALFORMED when `p7s` is not a detached CMS SignedData at all.
+ * `trust` may be NULL (then no chain can be trusted: INDETERMINATE).
+ */
+ESEAL_EXTERN(int) eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len,
+                                        const char *data_path, const eseal_trust *trust,
+                                        const eseal_cms_verify_options *opts);
+
+/** Same, with the content in memory. */
+ESEAL_EXTERN(int) eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len,
+                                   const void *data, size_t len, const eseal_trust *trust,
+                                   const eseal_cms_verify_options *opts);
+
+ESEAL_END_DECL
+
+#endif

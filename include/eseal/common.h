@@ -1,0 +1,69 @@
+/*
+ * eseal — common definitions for the public API.
+ *
+ * Every public function returns an int: ESEAL_OK (0) on success or a negative
+ * eseal_code (see errors.h); eseal_error_last() then holds one specific line.
+ */
+#ifndef ESEAL_COMMON_H
+#define ESEAL_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+#define ESEAL_BEGIN_DECL extern "C" {
+#define ESEAL_END_DECL }
+#else
+#define ESEAL_BEGIN_DECL
+#define ESEAL_END_DECL
+#endif
+
+#if defined(__GNUC__)
+#define ESEAL_EXTERN(type) __attribute__((visibility("default"))) type
+#else
+#define ESEAL_EXTERN(type) type
+#endif
+
+ESEAL_BEGIN_DECL
+
+#define ESEAL_VERSION_MAJOR 0
+#define ESEAL_VERSION_MINOR 1
+#define ESEAL_VERSION_PATCH 0
+#define ESEAL_VERSION "0.1.0"
+
+/** The library version string, e.g. "0.1.0". Never NULL. */
+ESEAL_EXTERN(const char *) eseal_version(void);
+
+/**
+ * An owned output buffer filled by the library. Always NUL-terminated one
+ * byte past `size` (so text can be used as a C string). Release with
+ * eseal_buf_dispose(); a disposed buffer is empty and may be reused.
+ */
+typedef struct {
+    uint8_t *ptr;
+    size_t size;
+} eseal_buf;
+
+#define ESEAL_BUF_INIT { NULL, 0 }
+
+/** Frees the contents of `buf` (wiping them first) and resets it to empty. */
+ESEAL_EXTERN(void) eseal_buf_dispose(eseal_buf *buf);
+
+/** Hash algorithms. DEFAULT picks the natural one for the key (SM3 for SM2, SHA-256, ...). */
+typedef enum {
+    ESEAL_HASH_DEFAULT = 0,
+    ESEAL_HASH_SHA256,
+    ESEAL_HASH_SHA384,
+    ESEAL_HASH_SHA512,
+    ESEAL_HASH_SM3,
+} eseal_hash;
+
+/** "SHA256", "SHA384", "SHA512", "SM3" or "default". */
+ESEAL_EXTERN(const char *) eseal_hash_name(eseal_hash hash);
+
+/** Parses "sha256", "sha384", "sha512", "sm3" (case-insensitive). ESEAL_EINVAL otherwise. */
+ESEAL_EXTERN(int) eseal_hash_from_name(eseal_hash *out, const char *name);
+
+ESEAL_END_DECL
+
+#endif

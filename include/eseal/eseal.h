@@ -1,0 +1,16 @@
+/* eseal — umbrella header: the whole public C API. */
+#ifndef ESEAL_H
+#define ESEAL_H
+
+#include "cert.h"
+#include "cms.h"
+#include "common.h"
+#include "errors.h"
+#include "instance.h"
+#include "key.h"
+#include "limits.h"
+#include "report.h"
+#include "store.h"
+#include "trust.h"
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * eseal — an instance: the operations a user asks for (service layer).
+ *
+ * An instance lives in a home directory: eseal.conf, the store (eseal.db), and
+ * keys/ with every private key encrypted under the instance passphrase. Init
+ * creates three CA hierarchies: SM2 and ECDSA P-256 (each: root, issuing CA,
+ * seal-maker and TSA certificates) and RSA (root and issuing CA).
+ *
+ * The CLI and the server call only these functions; authorisation and audit
+ * will be added here, once, for both.
+ */
+#ifndef ESEAL_INSTANCE_H
+#define ESEAL_INSTANCE_H
+
+#include "cert.h"
+#include "cms.h"
+#include "common.h"
+#include "report.h"
+#include "store.h"
+#include "trust.h"
+
+ESEAL_BEGIN_DECL
+
+typedef struct eseal_instance eseal_instance;
+
+#define ESEAL_INSTANCE_INIT_OPTIONS_VERSION 1
+
+typedef struct {
+    unsigned int version;     /**< ESEAL_INSTANCE_INIT_OPTIONS_VERSION */
+    const char *passphrase;   /**< protects every key file; required, at least 8 bytes */
+    size_t passphrase_len;
+    const char *organization; /**< the platform operator, in CA names; default "eseal Platform" */
+    const char *country;      /**< ISO 3166 code; default "CN" */
+    const char *base_url;     /**< public URL of this platform, for CRL/OCSP/verification links;
+                                   default "http://127.0.0.1:8080" */
+} eseal_instance_init_options;
+
+#define ESEAL_INSTANCE_INIT_OPTIONS_INIT { ESEAL_INSTANCE_INIT_OPTIONS_VERSION, NULL, 0, NULL, NULL, NULL }
+
+/** Creates a new instance in `home` (which must not hold one yet: ESEAL_EEXISTS). */
+ESEAL_EXTERN(int) eseal_instance_init(const char *home, const eseal_instance_init_options *opts);
+
+/** Opens an existing instance (ESEAL_ENOTFOUND when `home` holds none). */
+ESEAL_EXTERN(int) eseal_instance_open(eseal_instance **out, const char *home);
+ESEAL_EXTERN(void) eseal_instance_close(eseal_instance *inst);
+
+/** Sets the passphrase used to unlock keys (copied; wiped on close). */
+ESEAL_EXTERN(int) eseal_instance_set_passphrase(eseal_instance *inst, const char *pass, size_t len);
+
+ESEAL_EXTERN(const char *) eseal_instance_home(const eseal_instance *inst);
+ESEAL_EXTERN(eseal_store *) eseal_instance_store(eseal_instance *inst);
+
+#define ESEAL_CERT_REQUEST_VERSION 1
+
+typedef struct {
+    unsigned int version;  /**< ESEAL_CERT_REQUEST_VERSION */
+    int person;            /**< 0: organisation certificate, 1: person certificate */
+    const char *name;      /**< organisation name (O and CN) or person name (CN) */
+    const char *uscc;      /**< organisation: 18-character unified social credit code (GB 32100-2015) */
+    const char *person_id; /**< person: identity number (subject serialNumber), optional */
+    const char *org_unit;  /**< optional */
+    const char *country;   /**< default: the instance's country */
+    const char *email;     /**< optional */
+    eseal_key_alg alg;     /**< key algorithm; the issuing hierarchy follows it (SM2 -> sm2, RSA -> rsa, else p256) */
+    unsigned int days;     /**< validity; 0: the configured default (365) */
+} eseal_cert_request;
+
+#define ESEAL_CERT_REQUEST_INIT { ESEAL_CERT_REQUEST_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, ESEAL_ALG_SM2, 0 }
+
+/** Checks a unified social credit code, including its check character. 1 valid, 0 not. */
+ESEAL_EXTERN(int) eseal_uscc_valid(const char *code);
+
+/** Generates a key, issues and records a certificate; `out` receives the record. Needs the passphrase. */
+ESEAL_EXTERN(int) eseal_instance_cert_issue(eseal_instance *inst, eseal_cert_record *out,
+                                            const eseal_cert_request *req);
+
+/**
+ * Imports an external certificate (PEM/DER), optionally with its key (PEM
+ * file, or the same PKCS#12 file), so it can sign. `cert_path` may be a
+ * .p12/.pfx file; then `key_pass` is its password. The key is re-encrypted
+ * under the instance passphrase.
+ */
+ESEAL_EXTERN(int) eseal_instance_cert_import(eseal_instance *inst, eseal_cert_record *out, const char *cert_path,
+                                             const char *key_path, const char *key_pass);
+
+/**
+ * Resolves `ref` (an id, id prefix, serial, fingerprint, or a certificate
+ * file) to a certificate; `rec` (may be NULL) receives the store record.
+ */
+ESEAL_EXTERN(int) eseal_instance_cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_record *rec,
+                                          const char *ref);
+
+/** Revokes a certificate issued here (RFC 5280 reason code) and publishes a new CRL. */
+ESEAL_EXTERN(int) eseal_instance_cert_revoke(eseal_instance *inst, const char *ref, int reason, int64_t at_ms);
+
+/** Parses "keyCompromise", "superseded", ... (RFC 5280 §5.3.1) into a code. */
+ESEAL_EXTERN(int) eseal_crl_reason_from_name(int *out, const char *name);
+
+/** Issues fresh CRLs for every CA of `hierarchy` ("sm2", "p256", "rsa"); `der` gets the issuing CA's. */
+ESEAL_EXTERN(int) eseal_instance_crl_issue(eseal_instance *inst, eseal_buf *der, const char *hierarchy);
+
+/**
+ * PEM of a hierarchy's chain: the issuing CA then the root (tsa=0), or the TSA
+ * certificate, issuing CA and root (tsa=1).
+ */
+ESEAL_EXTERN(int) eseal_instance_ca_export(eseal_instance *inst, eseal_buf *pem, const char *hierarchy, int tsa);
+
+/** A trust set with the instance's roots, issuing CAs and latest CRLs. */
+ESEAL_EXTERN(int) eseal_instance_trust(eseal_instance *inst, eseal_trust **out);
+
+/** Signs a file with the certificate `cert_ref` and its key: detached CMS (DER). */
+ESEAL_EXTERN(int) eseal_instance_sign_file(eseal_instance *inst, eseal_buf *p7s, const char *path,
+                                           const char *cert_ref, const eseal_cms_sign_options *opts);
+
+#define ESEAL_VERIFY_REQUEST_VERSION 1
+
+typedef struct {
+    unsigned int version;       /**< ESEAL_VERIFY_REQUEST_VERSION */
+    const char *trust_path;     /**< extra anchors: a PEM bundle or a directory; may be NULL */
+    const char *const *crl_paths; /**< extra CRL files */
+    size_t crl_count;
+    int64_t at_ms;              /**< validation time, 0: now */
+    const char *expected_signer; /**< certificate ref or file; may be NULL */
+} eseal_verify_request;
+
+#define ESEAL_VERIFY_REQUEST_INIT { ESEAL_VERIFY_REQUEST_VERSION, NULL, NULL, 0, 0, NULL }
+
+/** Verifies a detached CMS signature over the file at `data_path`, trusting the instance's CAs. */
+ESEAL_EXTERN(int) eseal_instance_verify_cms(eseal_instance *inst, eseal_report **out, const void *p7s, size_t len,
+                                            const char *data_path, const eseal_verify_request *req);
+
+/** The report as JSON (verdict, reasons, fields nested by their dots, signatures). */
+ESEAL_EXTERN(int) eseal_report_to_json(eseal_buf *out, const eseal_report *r);
+/** The report as text for people. */
+ESEAL_EXTERN(int) eseal_report_to_text(eseal_buf *out, const eseal_report *r);
+
+ESEAL_END_DECL
+
+#endif

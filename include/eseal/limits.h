@@ -1,0 +1,50 @@
+/*
+ * eseal — limits on everything an attacker controls.
+ *
+ * One versioned struct; hitting a limit is an ESEAL_ELIMIT error, never a
+ * truncated success. Start from ESEAL_LIMITS_INIT and lower what you need.
+ */
+#ifndef ESEAL_LIMITS_H
+#define ESEAL_LIMITS_H
+
+#include "common.h"
+
+ESEAL_BEGIN_DECL
+
+#define ESEAL_LIMITS_VERSION 1
+
+typedef struct {
+    unsigned int version;      /**< ESEAL_LIMITS_VERSION */
+    uint64_t max_input_bytes;  /**< whole documents (PDF, OFD, data to sign) */
+    size_t max_der_bytes;      /**< one DER object: CMS, certificate, CRL, seal */
+    size_t max_text_bytes;     /**< config files, PEM bundles, passphrase files */
+    unsigned int max_nesting;  /**< nesting depth of PDF objects, XML, ASN.1 */
+    size_t max_token_bytes;    /**< one PDF token / XML text node */
+    unsigned int max_xref_sections;
+    unsigned int max_objects;
+    uint64_t max_inflated_bytes; /**< one decompressed stream or zip entry */
+    unsigned int max_zip_entries;
+    unsigned int max_certs;    /**< certificates in one CMS or bundle */
+} eseal_limits;
+
+#define ESEAL_LIMITS_INIT                                                      \
+    {                                                                          \
+        ESEAL_LIMITS_VERSION,                                                  \
+        (uint64_t)4 << 30,  /* 4 GiB documents */                              \
+        (size_t)16 << 20,   /* 16 MiB DER */                                   \
+        (size_t)4 << 20,    /* 4 MiB text */                                   \
+        64u,                                                                   \
+        (size_t)128 << 10,  /* 128 KiB token */                                \
+        1024u,                                                                 \
+        10000000u,                                                             \
+        (uint64_t)256 << 20, /* 256 MiB per inflated stream */                 \
+        100000u,                                                               \
+        256u                                                                   \
+    }
+
+/** The defaults, for callers that pass NULL limits. Never NULL. */
+ESEAL_EXTERN(const eseal_limits *) eseal_limits_default(void);
+
+ESEAL_END_DECL
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * eseal — the store: certificate records, serial counters, CRLs.
+ *
+ * One interface over SQLite (the embedded default, WAL mode, versioned
+ * migrations) and, later, PostgreSQL (sys/store_backend.h). Every change is a
+ * transaction.
+ */
+#ifndef ESEAL_STORE_H
+#define ESEAL_STORE_H
+
+#include "common.h"
+
+ESEAL_BEGIN_DECL
+
+typedef struct eseal_store eseal_store;
+
+/** A certificate known to the instance. Strings are owned by the record. */
+typedef struct {
+    char *id;          /**< short stable id: the first 16 hex digits of the SHA-256 fingerprint */
+    char *role;        /**< "root-ca", "issuing-ca", "seal-maker", "tsa", "org", "person", "imported" */
+    char *hierarchy;   /**< "sm2", "p256", "rsa", or "" for imported certificates */
+    char *alg;         /**< key algorithm, "sm2", "p256", "rsa2048", ... */
+    char *subject;     /**< RFC 2253 */
+    char *serial;      /**< upper-case hex */
+    char *issuer_id;   /**< id of the issuing record, "" when external or self-signed */
+    char *fingerprint; /**< SHA-256 of the DER, lower-case hex */
+    char *pem;         /**< the certificate */
+    char *key_file;    /**< key file relative to the instance home, "" when none */
+    int64_t not_before_ms;
+    int64_t not_after_ms;
+    int64_t created_ms;
+    int64_t revoked_ms;    /**< 0 when not revoked */
+    int revocation_reason; /**< RFC 5280 CRLReason, -1 when not revoked */
+} eseal_cert_record;
+
+/** Frees the strings of a record and zeroes it. */
+ESEAL_EXTERN(void) eseal_cert_record_dispose(eseal_cert_record *rec);
+
+/**
+ * Opens a store. `location` is "sqlite:PATH" or a plain path (SQLite); the
+ * schema is created or migrated to the current version.
+ */
+ESEAL_EXTERN(int) eseal_store_open(eseal_store **out, const char *location);
+ESEAL_EXTERN(void) eseal_store_close(eseal_store *s);
+
+/** The schema version after migration. */
+ESEAL_EXTERN(int) eseal_store_schema_version(eseal_store *s, int *out);
+
+ESEAL_EXTERN(int) eseal_store_begin(eseal_store *s);
+ESEAL_EXTERN(int) eseal_store_commit(eseal_store *s);
+ESEAL_EXTERN(int) eseal_store_rollback(eseal_store *s);
+
+ESEAL_EXTERN(int) eseal_store_cert_insert(eseal_store *s, const eseal_cert_record *rec);
+/** Finds by id, unique id prefix (>= 4 hex digits), serial or fingerprint. ESEAL_ENOTFOUND / ESEAL_EAMBIGUOUS. */
+ESEAL_EXTERN(int) eseal_store_cert_find(eseal_store *s, eseal_cert_record *out, const char *ref);
+/** The newest record with `role` in `hierarchy`. */
+ESEAL_EXTERN(int) eseal_store_cert_find_role(eseal_store *s, eseal_cert_record *out, const char *role,
+                                             const char *hierarchy);
+/** Calls cb for every record, oldest first; a non-zero return from cb stops and is returned. */
+ESEAL_EXTERN(int) eseal_store_cert_list(eseal_store *s, int (*cb)(const eseal_cert_record *rec, void *payload),
+                                        void *payload);
+/** Marks a record revoked. ESEAL_ESTATE when it already is. */
+ESEAL_EXTERN(int) eseal_store_cert_revoke(eseal_store *s, const char *id, int64_t at_ms, int reason);
+/** Next value of a named monotonic counter (starts at 1). */
+ESEAL_EXTERN(int) eseal_store_counter_next(eseal_store *s, const char *name, uint64_t *out);
+ESEAL_EXTERN(int) eseal_store_crl_put(eseal_store *s, const char *issuer_id, uint64_t number, const void *der,
+                                      size_t len, int64_t this_update_ms, int64_t next_update_ms);
+/** The CRL with the highest number for issuer_id. */
+ESEAL_EXTERN(int) eseal_store_crl_latest(eseal_store *s, eseal_buf *der, const char *issuer_id);
+
+ESEAL_END_DECL
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * eseal — key backends (advanced API).
+ *
+ * A key backend is a versioned table of operations. The built-in one keeps an
+ * encrypted key file's private key in memory; a PKCS#11 backend (later) signs
+ * inside a token. Callers of eseal_key_sign() and of every signing operation
+ * (CMS, certificates, seals) never know which backend they use.
+ */
+#ifndef ESEAL_SYS_KEY_BACKEND_H
+#define ESEAL_SYS_KEY_BACKEND_H
+
+#include "../common.h"
+#include "../key.h"
+
+ESEAL_BEGIN_DECL
+
+#define ESEAL_KEY_BACKEND_VERSION 1
+
+typedef struct {
+    unsigned int version; /**< ESEAL_KEY_BACKEND_VERSION */
+    const char *name;     /**< "file", "pkcs11", ... */
+    /**
+     * Signs the message `data` (not a digest) with `hash` and `scheme` and
+     * writes the signature into `out` in the standard encoding (DER for ECDSA
+     * and SM2; SM2 uses ID "1234567812345678"). Returns ESEAL_OK or a code,
+     * with eseal_error_last() set.
+     */
+    int (*sign)(void *ctx, eseal_buf *out, eseal_hash hash, eseal_sig_scheme scheme,
+                const uint8_t *data, size_t len);
+    /** The public key as DER SubjectPublicKeyInfo. */
+    int (*public_der)(void *ctx, eseal_buf *out);
+    /** Releases ctx (and wipes any secret it holds). May be NULL. */
+    void (*free)(void *ctx);
+    /**
+     * Optional: an OpenSSL EVP_PKEY (as void *) that signs with this key, for
+     * backends reachable through OpenSSL (the file backend, libp11 tokens).
+     * Certificate and CRL issuing need it; NULL or a NULL result means the key
+     * can make data and CMS signatures only.
+     */
+    void *(*openssl_pkey)(void *ctx);
+} eseal_key_backend;
+
+/**
+ * Wraps a backend instance as an eseal_key. On success the key owns `ctx`
+ * (backend->free is called by eseal_key_free()); on failure the caller keeps it.
+ */
+ESEAL_EXTERN(int) eseal_key_from_backend(eseal_key **out, const eseal_key_backend *backend,
+                                         void *ctx, const char *label);
+
+ESEAL_END_DECL
+
+#endif

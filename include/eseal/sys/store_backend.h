@@ -1,0 +1,45 @@
+/*
+ * eseal — store backends (advanced API).
+ *
+ * A backend is a versioned table of operations; eseal_store_open() picks one
+ * by the location's scheme ("sqlite:", later "postgresql:"). Callers of
+ * store.h never see which. Every function returns ESEAL_OK or a negative code
+ * with eseal_error_last() set; lookups return ESEAL_ENOTFOUND when nothing
+ * matches.
+ */
+#ifndef ESEAL_SYS_STORE_BACKEND_H
+#define ESEAL_SYS_STORE_BACKEND_H
+
+#include "../store.h"
+
+ESEAL_BEGIN_DECL
+
+#define ESEAL_STORE_BACKEND_VERSION 1
+
+typedef struct {
+    unsigned int version; /**< ESEAL_STORE_BACKEND_VERSION */
+    const char *scheme;   /**< "sqlite", "postgresql" */
+    int (*open)(void **db, const char *location);
+    void (*close)(void *db);
+    /** Creates or migrates the schema inside one transaction; reports the version reached. */
+    int (*migrate)(void *db, int *schema_version);
+    int (*begin)(void *db);
+    int (*commit)(void *db);
+    int (*rollback)(void *db);
+    int (*cert_insert)(void *db, const eseal_cert_record *rec);
+    int (*cert_find)(void *db, eseal_cert_record *out, const char *ref);
+    int (*cert_find_role)(void *db, eseal_cert_record *out, const char *role, const char *hierarchy);
+    int (*cert_list)(void *db, int (*cb)(const eseal_cert_record *, void *), void *payload);
+    int (*cert_revoke)(void *db, const char *id, int64_t at_ms, int reason);
+    int (*counter_next)(void *db, const char *name, uint64_t *out);
+    int (*crl_put)(void *db, const char *issuer_id, uint64_t number, const void *der, size_t len,
+                   int64_t this_update_ms, int64_t next_update_ms);
+    int (*crl_latest)(void *db, eseal_buf *der, const char *issuer_id);
+} eseal_store_backend;
+
+/** The built-in SQLite backend. */
+ESEAL_EXTERN(const eseal_store_backend *) eseal_store_backend_sqlite(void);
+
+ESEAL_END_DECL
+
+#endif

@@ -1,0 +1,328 @@
+/* Certificates: parsing (strict, one object), getters, SM2 ID marking. */
+#include <string.h>
+
+#include <openssl/pem.h>
+
+#include "ossl.h"
+
+static ES_RESULT name_string(char **out, const X509_NAME *name)
+{
+    ES_AUTO(BIO_free_allp) BIO *bio = BIO_new(BIO_s_mem());
+    ES_ENSURE_ALLOC(bio);
+    /* RFC 2253 order and escaping, UTF-8 kept as is (ASN1_STRFLGS_ESC_MSB off). */
+    unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
+    ES_ENSURE_OSSL(X509_NAME_print_ex(bio, name, 0, flags) >= 0, ESEAL_ECRYPTO, "printing a name");
+    char *p = NULL;
+    long n = BIO_get_mem_data(bio, &p);
+    *out = es_strndup(p, (size_t)n);
+    ES_ENSURE_ALLOC(*out);
+    return ES_OK;
+}
+
+ES_RESULT es_cert_wrap(eseal_cert **out, X509 *x)
+{
+    eseal_cert *c = es_calloc(1, sizeof(*c));
+    ES_ENSURE_ALLOC(c);
+    es_result r = name_string(&c->subject, X509_get_subject_name(x));
+    if (es_ok(r)) {
+        r = name_string(&c->issuer, X509_get_issuer_name(x));
+    }
+    if (es_ok(r)) {
+        BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+        char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+        c->serial = hex != NULL ? es_strdup(hex) : NULL;
+        OPENSSL_free(hex);
+        BN_free(bn);
+        if (c->serial == NULL) {
+            r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+        }
+    }
+    if (es_ok(r)) {
+        unsigned char md[32];
+        unsigned int n = 0;
+        if (X509_digest(x, EVP_sha256(), md, &n) != 1) {
+            r = es_ossl_error(ESEAL_ECRYPTO, __FILE__, __LINE__, "fingerprinting a certificate");
+        } else {
+            for (unsigned int i = 0; i < n; i++) {
+                static const char hx[] = "0123456789abcdef";
+                c->fingerprint[2 * i] = hx[md[i] >> 4];
+                c->fingerprint[2 * i + 1] = hx[md[i] & 15];
+            }
+            c->fingerprint[64] = '\0';
+        }
+    }
+    if (!es_ok(r)) {
+        es_free(c->subject);
+        es_free(c->issuer);
+        es_free(c->serial);
+        es_free(c);
+        return r;
+    }
+    if (es_ok(r) && es_x509_is_sm2_signed(x)) {
+        r = es_x509_set_sm2_id(x);
+    }
+    if (!es_ok(r)) {
+        es_free(c->subject);
+        es_free(c->issuer);
+        es_free(c->serial);
+        es_free(c);
+        return r;
+    }
+    c->x509 = x;
+    *out = c;
+    return ES_OK;
+}
+
+bool es_x509_is_sm2_signed(const X509 *x)
+{
+    return X509_get_signature_nid(x) == NID_SM2_with_SM3;
+}
+
+ES_RESULT es_x509_set_sm2_id(X509 *x)
+{
+    /* probes.md §1: chain checks use an empty ID unless each SM2-signed cert carries one. */
+    ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
+    ES_ENSURE_ALLOC(id);
+    if (ASN1_OCTET_STRING_set(id, (const unsigned char *)ES_SM2_ID, ES_SM2_ID_LEN) != 1) {
+        ASN1_OCTET_STRING_free(id);
+        ES_BAIL(ESEAL_ENOMEM, "out of memory");
+    }
+    X509_set0_distinguishing_id(x, id);
+    return ES_OK;
+}
+
+static bool looks_pem(es_span s) { return memmem(s.ptr, s.len, "-----BEGIN", 10) != NULL; }
+
+ES_RESULT es_cert_parse_all(eseal_cert ***out, size_t *n, es_span data, size_t max_certs)
+{
+    *out = NULL;
+    *n = 0;
+    ES_ENSURE(data.len <= eseal_limits_default()->max_text_bytes, ESEAL_ELIMIT,
+              "certificate data is larger than %zu bytes", eseal_limits_default()->max_text_bytes);
+    eseal_cert **list = NULL;
+    size_t count = 0;
+    es_result r = ES_OK;
+    if (looks_pem(data)) {
+        BIO *bio = BIO_new_mem_buf(data.ptr, (int)data.len);
+        ES_ENSURE_ALLOC(bio);
+        for (;;) {
+            X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+            if (x == NULL) {
+                unsigned long e = ERR_peek_last_error();
+                if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE && count > 0) {
+                    ERR_clear_error(); /* end of bundle */
+                } else {
+                    r = es_ossl_error(ESEAL_EMALFORMED, __FILE__, __LINE__, "reading a PEM certificate");
+                }
+                break;
+            }
+            if (count >= max_certs) {
+                X509_free(x);
+                r = es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "more than %zu certificates", max_certs);
+                break;
+            }
+            eseal_cert **grown = es_realloc(list, (count + 1) * sizeof(*list));
+            if (grown == NULL) {
+                X509_free(x);
+                r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+                break;
+            }
+            list = grown;
+            r = es_cert_wrap(&list[count], x);
+            if (!es_ok(r)) {
+                X509_free(x);
+                break;
+            }
+            count++;
+        }
+        BIO_free(bio);
+    } else {
+        const unsigned char *p = data.ptr;
+        X509 *x = d2i_X509(NULL, &p, (long)data.len);
+        if (x == NULL) {
+            r = es_ossl_error(ESEAL_EMALFORMED, __FILE__, __LINE__, "not a PEM or DER certificate");
+        } else if (p != data.ptr + data.len) {
+            X509_free(x);
+            r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "certificate DER has %zu trailing bytes",
+                             (size_t)(data.ptr + data.len - p));
+        } else {
+            list = es_calloc(1, sizeof(*list));
+            if (list == NULL) {
+                X509_free(x);
+                r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+            } else {
+                r = es_cert_wrap(&list[0], x);
+                if (!es_ok(r)) {
+                    X509_free(x);
+                } else {
+                    count = 1;
+                }
+            }
+        }
+    }
+    if (!es_ok(r)) {
+        es_cert_list_free(list, count);
+        return r;
+    }
+    *out = list;
+    *n = count;
+    return ES_OK;
+}
+
+void es_cert_list_free(eseal_cert **list, size_t n)
+{
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        eseal_cert_free(list[i]);
+    }
+    es_free(list);
+}
+
+int eseal_cert_parse(eseal_cert **out, const void *data, size_t len)
+{
+    if (out == NULL || data == NULL) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_cert_parse"));
+    }
+    eseal_cert **list = NULL;
+    size_t n = 0;
+    es_result r = es_cert_parse_all(&list, &n, es_span_of(data, len), 1);
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
+    *out = list[0];
+    es_free(list);
+    return ESEAL_OK;
+}
+
+int eseal_cert_load(eseal_cert **out, const char *path)
+{
+    if (out == NULL || path == NULL) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_cert_load"));
+    }
+    es_buf data = ES_BUF_INIT(eseal_limits_default()->max_text_bytes);
+    es_result r = es_file_read(&data, path, data.max);
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
+    eseal_cert **list = NULL;
+    size_t n = 0;
+    r = es_cert_parse_all(&list, &n, es_buf_span(&data), eseal_limits_default()->max_certs);
+    es_buf_free(&data);
+    if (!es_ok(r)) {
+        return es_code(es_error_set(es_code(r), __FILE__, __LINE__, "%s: %s", path, eseal_error_last()->message));
+    }
+    *out = list[0];
+    for (size_t i = 1; i < n; i++) {
+        eseal_cert_free(list[i]);
+    }
+    es_free(list);
+    return ESEAL_OK;
+}
+
+ES_RESULT es_cert_dup(eseal_cert **out, const eseal_cert *in)
+{
+    ES_ENSURE_OSSL(X509_up_ref(in->x509) == 1, ESEAL_ECRYPTO, "referencing a certificate");
+    es_result r = es_cert_wrap(out, in->x509);
+    if (!es_ok(r)) {
+        X509_free(in->x509);
+    }
+    return r;
+}
+
+const char *eseal_cert_subject(const eseal_cert *c) { return c == NULL ? "" : c->subject; }
+const char *eseal_cert_issuer(const eseal_cert *c) { return c == NULL ? "" : c->issuer; }
+const char *eseal_cert_serial(const eseal_cert *c) { return c == NULL ? "" : c->serial; }
+const char *eseal_cert_fingerprint(const eseal_cert *c) { return c == NULL ? "" : c->fingerprint; }
+
+int64_t eseal_cert_not_before(const eseal_cert *c) { return c == NULL ? 0 : es_asn1_time_ms(X509_get0_notBefore(c->x509)); }
+int64_t eseal_cert_not_after(const eseal_cert *c) { return c == NULL ? 0 : es_asn1_time_ms(X509_get0_notAfter(c->x509)); }
+
+eseal_key_alg eseal_cert_key_alg(const eseal_cert *c)
+{
+    EVP_PKEY *pk = c == NULL ? NULL : X509_get0_pubkey(c->x509);
+    return pk == NULL ? ESEAL_ALG_NONE : es_pkey_alg(pk);
+}
+
+int eseal_cert_der(eseal_buf *out, const eseal_cert *c)
+{
+    if (out == NULL || c == NULL) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_cert_der"));
+    }
+    unsigned char *der = NULL;
+    int n = i2d_X509(c->x509, &der);
+    if (n <= 0) {
+        return es_code(es_ossl_error(ESEAL_ECRYPTO, __FILE__, __LINE__, "encoding a certificate"));
+    }
+    es_buf b = ES_BUF_INIT((size_t)n);
+    es_result r = es_buf_append(&b, der, (size_t)n);
+    OPENSSL_free(der);
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
+    es_buf_move_out(out, &b);
+    return ESEAL_OK;
+}
+
+int eseal_cert_pem(eseal_buf *out, const eseal_cert *c)
+{
+    if (out == NULL || c == NULL) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_cert_pem"));
+    }
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio == NULL || PEM_write_bio_X509(bio, c->x509) != 1) {
+        BIO_free(bio);
+        return es_code(es_ossl_error(ESEAL_ECRYPTO, __FILE__, __LINE__, "writing a PEM certificate"));
+    }
+    char *p = NULL;
+    long n = BIO_get_mem_data(bio, &p);
+    es_buf b = ES_BUF_INIT((size_t)n);
+    es_result r = es_buf_append(&b, p, (size_t)n);
+    BIO_free(bio);
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
+    es_buf_move_out(out, &b);
+    return ESEAL_OK;
+}
+
+int eseal_cert_matches_key(const eseal_cert *c, const eseal_key *key)
+{
+    if (c == NULL || key == NULL) {
+        return 0;
+    }
+    EVP_PKEY *cpub = X509_get0_pubkey(c->x509);
+    return cpub != NULL && EVP_PKEY_eq(cpub, key->pub) == 1;
+}
+
+ES_RESULT es_cert_describe(es_buf *out, const eseal_cert *c)
+{
+    uint32_t ku = X509_get_key_usage(c->x509);
+    static const struct {
+        uint32_t bit;
+        const char *name;
+    } kus[] = {{KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
+               {KU_KEY_CERT_SIGN, "keyCertSign"}, {KU_CRL_SIGN, "cRLSign"}};
+    bool first = true;
+    for (size_t i = 0; i < sizeof(kus) / sizeof(kus[0]); i++) {
+        if (ku != UINT32_MAX && (ku & kus[i].bit) != 0) {
+            ES_GUARD(es_buf_printf(out, "%s%s", first ? "" : ",", kus[i].name));
+            first = false;
+        }
+    }
+    uint32_t xku = X509_get_extended_key_usage(c->x509);
+    if (xku != UINT32_MAX && (xku & XKU_TIMESTAMP) != 0) {
+        ES_GUARD(es_buf_printf(out, "%stimeStamping", first ? "" : ","));
+    }
+    return ES_OK;
+}
+
+void eseal_cert_free(eseal_cert *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    X509_free(c->x509);
+    es_free(c->subject);
+    es_free(c->issuer);
+    es_free(c->serial);
+    es_free(c);
+}

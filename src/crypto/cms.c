@@ -1,0 +1,565 @@
+/*
+ * Detached CMS (RFC 5652) / CAdES signatures.
+ *
+ * Signing does not let OpenSSL sign: it builds the SignerInfo, adds the signed
+ * attributes, encodes them (DER SET OF, RFC 5652 §5.4) and has the key's
+ * backend sign them, so token keys and SM2 with the GM/T 0009 ID work alike
+ * (probes.md §2: CMS_final leaves SM2's signatureAlgorithm empty and signs with
+ * an empty ID). Verification is by hand for the same reason.
+ */
+#include <string.h>
+
+#include <openssl/ess.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/rsa.h>
+
+#include "chain.h"
+#include "ossl.h"
+#include "util/report.h"
+
+eseal_hash eseal_cms_default_hash(eseal_key_alg alg)
+{
+    switch (alg) {
+    case ESEAL_ALG_SM2:
+        return ESEAL_HASH_SM3;
+    case ESEAL_ALG_P384:
+        return ESEAL_HASH_SHA384;
+    case ESEAL_ALG_ED25519:
+        return ESEAL_HASH_SHA512; /* RFC 8419 §3.1 */
+    default:
+        return ESEAL_HASH_SHA256;
+    }
+}
+
+static ES_RESULT encode_attrs(es_buf *out, CMS_SignerInfo *si, const ASN1_ITEM *it)
+{
+    STACK_OF(X509_ATTRIBUTE) *sk = sk_X509_ATTRIBUTE_new_null();
+    ES_ENSURE_ALLOC(sk);
+    for (int i = 0; i < CMS_signed_get_attr_count(si); i++) {
+        if (sk_X509_ATTRIBUTE_push(sk, CMS_signed_get_attr(si, i)) <= 0) {
+            sk_X509_ATTRIBUTE_free(sk);
+            ES_BAIL(ESEAL_ENOMEM, "out of memory");
+        }
+    }
+    unsigned char *der = NULL;
+    int n = ASN1_item_i2d((ASN1_VALUE *)sk, &der, it);
+    sk_X509_ATTRIBUTE_free(sk); /* the attributes themselves belong to si */
+    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "encoding the signed attributes");
+    es_result r = es_buf_append(out, der, (size_t)n);
+    OPENSSL_free(der);
+    return r;
+}
+
+static ES_RESULT add_signing_cert_v2(CMS_SignerInfo *si, X509 *cert)
+{
+    /* RFC 5035 / ETSI EN 319 122-1 §5.2.2: ESSCertIDv2 with SHA-256 and issuerSerial. */
+    ESS_SIGNING_CERT_V2 *sc = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), cert, NULL, 1);
+    ES_ENSURE_OSSL(sc != NULL, ESEAL_ECRYPTO, "building signing-certificate-v2");
+    unsigned char *der = NULL;
+    int n = i2d_ESS_SIGNING_CERT_V2(sc, &der);
+    ESS_SIGNING_CERT_V2_free(sc);
+    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "encoding signing-certificate-v2");
+    int ok = CMS_signed_add1_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, der, n);
+    OPENSSL_free(der);
+    ES_GUARD_OSSL(ok, "adding signing-certificate-v2");
+    return ES_OK;
+}
+
+static ES_RESULT sign_digest(es_buf *out, eseal_key *key, const eseal_cert *cert, es_span digest,
+                             const eseal_cms_sign_options *o)
+{
+    ES_ENSURE(eseal_cert_matches_key(cert, key), ESEAL_EINVAL,
+              "certificate %s does not belong to key %s", cert->subject, eseal_key_label(key));
+    eseal_hash hash = o->hash != ESEAL_HASH_DEFAULT ? o->hash : eseal_cms_default_hash(key->alg);
+    ES_ENSURE(digest.len == es_hash_size(hash), ESEAL_EINVAL, "digest has %zu bytes, %s needs %zu", digest.len,
+              eseal_hash_name(hash), es_hash_size(hash));
+    const EVP_MD *md = es_md(hash);
+
+    unsigned int flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
+    ES_AUTO(CMS_ContentInfo_freep) CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+    ES_ENSURE_OSSL(cms != NULL, ESEAL_ECRYPTO, "creating SignedData");
+    /* The public key is enough: CMS_PARTIAL without CMS_KEY_PARAM signs nothing here. */
+    CMS_SignerInfo *si = CMS_add1_signer(cms, cert->x509, key->pub, md, flags);
+    ES_ENSURE_OSSL(si != NULL, ESEAL_ECRYPTO, "adding the signer");
+    for (size_t i = 0; i < o->chain_len; i++) {
+        ES_GUARD_OSSL(CMS_add1_cert(cms, o->chain[i]->x509), "adding a chain certificate");
+    }
+
+    ES_GUARD_OSSL(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, OBJ_nid2obj(NID_pkcs7_data), -1),
+                  "adding contentType");
+    if (!o->omit_signing_time) {
+        ES_AUTO(ASN1_TIME_freep) ASN1_TIME *t = NULL;
+        ES_GUARD(es_asn1_time_from_ms(&t, o->signing_time_ms != 0 ? o->signing_time_ms : es_now_ms()));
+        ES_GUARD_OSSL(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, ASN1_STRING_type(t), t, -1),
+                      "adding signingTime");
+    }
+    ES_GUARD_OSSL(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, digest.ptr,
+                                              (int)digest.len),
+                  "adding messageDigest");
+    ES_GUARD(add_signing_cert_v2(si, cert->x509));
+
+    ES_AUTO(es_buf_freep) es_buf attrs = ES_BUF_INIT(1 << 20);
+    ES_GUARD(encode_attrs(&attrs, si, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN)));
+    ES_AUTO(es_buf_freep) es_buf sig = ES_BUF_INIT(16384);
+    ES_GUARD(es_key_sign_span(&sig, key, hash, o->scheme, es_buf_span(&attrs)));
+
+    /* The signature algorithm as the provider names it (SM2: 1.2.156.10197.1.501). */
+    ES_AUTO(es_buf_freep) es_buf aid = ES_BUF_INIT(1024);
+    ES_GUARD(es_sigalg_der(&aid, key->pub, hash, o->scheme));
+    const unsigned char *p = aid.ptr;
+    ES_AUTO(X509_ALGOR_freep) X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &p, (long)aid.len);
+    ES_ENSURE_OSSL(alg != NULL, ESEAL_ECRYPTO, "decoding the signature algorithm");
+    X509_ALGOR *sigalg = NULL;
+    CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &sigalg);
+    ES_GUARD_OSSL(X509_ALGOR_copy(sigalg, alg), "setting the signature algorithm");
+
+    unsigned char *sigcopy = OPENSSL_memdup(sig.ptr, sig.len);
+    ES_ENSURE_ALLOC(sigcopy);
+    ASN1_STRING_set0(CMS_SignerInfo_get0_signature(si), sigcopy, (int)sig.len);
+
+    unsigned char *der = NULL;
+    int n = i2d_CMS_ContentInfo(cms, &der);
+    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "encoding the CMS signature");
+    es_result r = es_buf_append(out, der, (size_t)n);
+    OPENSSL_free(der);
+    return r;
+}
+
+static const eseal_cms_sign_options default_sign_opts = ESEAL_CMS_SIGN_OPTIONS_INIT;
+
+static ES_RESULT check_sign_args(eseal_buf *out, eseal_key *key, const eseal_cert *cert,
+                                 const eseal_cms_sign_options **o)
+{
+    ES_ENSURE_ARG(out != NULL && key != NULL && cert != NULL);
+    if (*o == NULL) {
+        *o = &default_sign_opts;
+    }
+    ES_ENSURE((*o)->version == ESEAL_CMS_SIGN_OPTIONS_VERSION, ESEAL_EINVAL, "unknown options version %u",
+              (*o)->version);
+    return ES_OK;
+}
+
+static int finish_sign(eseal_buf *out, eseal_key *key, const eseal_cert *cert, es_span digest,
+                       const eseal_cms_sign_options *o)
+{
+    es_buf b = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_result r = sign_digest(&b, key, cert, digest, o);
+    if (!es_ok(r)) {
+        es_buf_free(&b);
+        return es_code(r);
+    }
+    es_buf_move_out(out, &b);
+    return ESEAL_OK;
+}
+
+int eseal_cms_sign_digest(eseal_buf *out, eseal_key *key, const eseal_cert *cert, const void *digest,
+                          size_t digest_len, const eseal_cms_sign_options *opts)
+{
+    es_result r = check_sign_args(out, key, cert, &opts);
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
+    if (digest == NULL) {
+        return ESEAL_EINVAL;
+    }
+    return finish_sign(out, key, cert, es_span_of(digest, digest_len), opts);
+}
+
+int eseal_cms_sign(eseal_buf *out, eseal_key *key, const eseal_cert *cert, const void *data, size_t len,
+                   const eseal_cms_sign_options *opts)
+{
+    es_result r = check_sign_args(out, key, cert, &opts);
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
+    if (data == NULL && len > 0) {
+        return ESEAL_EINVAL;
+    }
+    eseal_hash h = opts->hash != ESEAL_HASH_DEFAULT ? opts->hash : eseal_cms_default_hash(key->alg);
+    uint8_t dg[64];
+    size_t dlen = 0;
+    r = es_digest(dg, &dlen, h, es_span_of(data, len));
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
+    return finish_sign(out, key, cert, es_span_of(dg, dlen), opts);
+}
+
+int eseal_cms_sign_file(eseal_buf *out, eseal_key *key, const eseal_cert *cert, const char *path,
+                        const eseal_cms_sign_options *opts)
+{
+    es_result r = check_sign_args(out, key, cert, &opts);
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
+    if (path == NULL) {
+        return ESEAL_EINVAL;
+    }
+    eseal_hash h = opts->hash != ESEAL_HASH_DEFAULT ? opts->hash : eseal_cms_default_hash(key->alg);
+    uint8_t dg[64];
+    size_t dlen = 0;
+    r = es_digest_file(dg, &dlen, h, path, eseal_limits_default()->max_input_bytes);
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
+    return finish_sign(out, key, cert, es_span_of(dg, dlen), opts);
+}
+
+/* ---- verification --------------------------------------------------------------------- */
+
+typedef struct {
+    const char *path; /* either a file ... */
+    es_span mem;      /* ... or memory */
+} content_src;
+
+static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, const content_src *src)
+{
+    if (src->path != NULL) {
+        return es_digest_file(out, len, h, src->path, eseal_limits_default()->max_input_bytes);
+    }
+    return es_digest(out, len, h, src->mem);
+}
+
+static bool is_sm2_sigalg(int nid, const ASN1_OBJECT *oid)
+{
+    if (nid == NID_SM2_with_SM3 || nid == NID_sm2) {
+        return true;
+    }
+    /* GM/T 0006: 1.2.156.10197.1.301.1 (sm2-1, signature) is also seen in the wild. */
+    char txt[64];
+    OBJ_obj2txt(txt, sizeof(txt), oid, 1);
+    return strcmp(txt, "1.2.156.10197.1.301.1") == 0;
+}
+
+static ES_RESULT verify_signature(eseal_report *rep, CMS_SignerInfo *si, X509 *signer, eseal_hash hash)
+{
+    EVP_PKEY *pub = X509_get0_pubkey(signer);
+    ES_ENSURE_OSSL(pub != NULL, ESEAL_ECRYPTO, "reading the signer public key");
+    X509_ALGOR *sigalg = NULL;
+    CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &sigalg);
+    const ASN1_OBJECT *oid = NULL;
+    X509_ALGOR_get0(&oid, NULL, NULL, sigalg);
+    int nid = OBJ_obj2nid(oid);
+    char oidtxt[80];
+    OBJ_obj2txt(oidtxt, sizeof(oidtxt), oid, 1);
+    ES_GUARD(es_report_set(rep, "signature.algorithm", "%s", nid != NID_undef ? OBJ_nid2ln(nid) : oidtxt));
+
+    eseal_sig_scheme scheme = ESEAL_SCHEME_DEFAULT;
+    bool key_ok = false;
+    if (EVP_PKEY_is_a(pub, "SM2")) {
+        key_ok = is_sm2_sigalg(nid, oid);
+    } else if (EVP_PKEY_is_a(pub, "RSA")) {
+        int md_nid = 0, pk_nid = 0;
+        if (nid == NID_rsassaPss) {
+            scheme = ESEAL_SCHEME_RSA_PSS;
+            key_ok = true;
+        } else if (nid == NID_rsaEncryption) {
+            key_ok = true;
+        } else if (OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) == 1 && pk_nid == NID_rsaEncryption) {
+            key_ok = es_hash_from_nid(md_nid) == hash;
+        }
+    } else if (EVP_PKEY_is_a(pub, "EC")) {
+        int md_nid = 0, pk_nid = 0;
+        key_ok = OBJ_find_sigid_algs(nid, &md_nid, &pk_nid) == 1 && pk_nid == NID_X9_62_id_ecPublicKey &&
+                 es_hash_from_nid(md_nid) == hash;
+        if (nid == NID_X9_62_id_ecPublicKey) {
+            key_ok = true; /* some signers put the key OID here (RFC 5753 allows it) */
+        }
+    } else if (EVP_PKEY_is_a(pub, "ED25519")) {
+        key_ok = nid == NID_ED25519;
+    }
+    if (!key_ok) {
+        ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
+        return es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE",
+                                "signature algorithm %s does not fit the signer's key or the digest algorithm %s",
+                                oidtxt, eseal_hash_name(hash));
+    }
+
+    ES_AUTO(es_buf_freep) es_buf attrs = ES_BUF_INIT(1 << 20);
+    /* As received, not re-sorted (RFC 5652 §5.4: the DER the signer signed). */
+    ES_GUARD(encode_attrs(&attrs, si, ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY)));
+    ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+    es_span sigsp = es_span_of(ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig));
+    int valid = 0;
+    ES_GUARD(es_verify_pkey(&valid, pub, EVP_PKEY_is_a(pub, "ED25519") ? ESEAL_HASH_DEFAULT : hash, scheme, NULL,
+                            es_buf_span(&attrs), sigsp));
+    if (valid) {
+        return es_report_set(rep, "checks.signature", "good");
+    }
+    ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
+    if (EVP_PKEY_is_a(pub, "SM2")) {
+        int empty_ok = 0;
+        ES_GUARD(es_verify_pkey(&empty_ok, pub, hash, scheme, "", es_buf_span(&attrs), sigsp));
+        if (empty_ok) {
+            return es_report_reason(rep, ESEAL_INDETERMINATE, "SM2_EMPTY_ID",
+                                    "the SM2 signature verifies only with an empty distinguishing ID (OpenSSL's "
+                                    "default), not with 1234567812345678 as GM/T 0009 requires");
+        }
+    }
+    return es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE",
+                            "the signature value does not verify with the signer certificate's public key");
+}
+
+static ES_RESULT check_signing_cert_attr(eseal_report *rep, CMS_SignerInfo *si, X509 *signer)
+{
+    int idx = CMS_signed_get_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, -1);
+    if (idx < 0) {
+        return es_report_set(rep, "checks.signing_certificate_attribute", "absent");
+    }
+    ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, idx), 0);
+    if (t == NULL || t->type != V_ASN1_SEQUENCE) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "signing-certificate-v2 attribute is malformed");
+    }
+    const unsigned char *p = t->value.sequence->data;
+    long len = t->value.sequence->length;
+    ESS_SIGNING_CERT_V2 *sc = d2i_ESS_SIGNING_CERT_V2(NULL, &p, len);
+    if (sc == NULL) {
+        ERR_clear_error();
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "signing-certificate-v2 attribute is malformed");
+    }
+    STACK_OF(X509) *one = sk_X509_new_null();
+    int found = -1;
+    if (one != NULL && sk_X509_push(one, signer) > 0) {
+        /* OSSL_ESS_check_signing_certs checks that the first ESSCertIDv2 names this cert. */
+        found = OSSL_ESS_check_signing_certs(NULL, sc, one, 0);
+    }
+    sk_X509_free(one);
+    ESS_SIGNING_CERT_V2_free(sc);
+    ERR_clear_error();
+    if (found != 1) {
+        ES_GUARD(es_report_set(rep, "checks.signing_certificate_attribute", "mismatch"));
+        return es_report_reason(rep, ESEAL_INVALID, "SIGNING_CERTIFICATE_MISMATCH",
+                                "the signing-certificate-v2 attribute names a different certificate than the one "
+                                "used to verify");
+    }
+    return es_report_set(rep, "checks.signing_certificate_attribute", "good");
+}
+
+static ES_RESULT report_signer(eseal_report *rep, X509 *x)
+{
+    eseal_cert *c = NULL;
+    ES_GUARD_OSSL(X509_up_ref(x), "referencing a certificate");
+    es_result r = es_cert_wrap(&c, x);
+    if (!es_ok(r)) {
+        X509_free(x);
+        return r;
+    }
+    char nb[ES_RFC3339_LEN], na[ES_RFC3339_LEN];
+    es_time_rfc3339(nb, eseal_cert_not_before(c));
+    es_time_rfc3339(na, eseal_cert_not_after(c));
+    if (es_ok(r)) {
+        r = es_report_set(rep, "signer.subject", "%s", c->subject);
+    }
+    if (es_ok(r)) {
+        r = es_report_set(rep, "signer.issuer", "%s", c->issuer);
+    }
+    if (es_ok(r)) {
+        r = es_report_set(rep, "signer.serial", "%s", c->serial);
+    }
+    if (es_ok(r)) {
+        r = es_report_set(rep, "signer.fingerprint_sha256", "%s", c->fingerprint);
+    }
+    if (es_ok(r)) {
+        r = es_report_set(rep, "signer.not_before", "%s", nb);
+    }
+    if (es_ok(r)) {
+        r = es_report_set(rep, "signer.not_after", "%s", na);
+    }
+    if (es_ok(r)) {
+        r = es_report_set(rep, "signer.key_algorithm", "%s", eseal_key_alg_name(eseal_cert_key_alg(c)));
+    }
+    eseal_cert_free(c);
+    return r;
+}
+
+static X509 *find_signer(CMS_SignerInfo *si, STACK_OF(X509) *certs, const eseal_trust *t, const eseal_cert *expected)
+{
+    if (expected != NULL && CMS_SignerInfo_cert_cmp(si, expected->x509) == 0) {
+        return expected->x509;
+    }
+    for (int i = 0; certs != NULL && i < sk_X509_num(certs); i++) {
+        if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(certs, i)) == 0) {
+            return sk_X509_value(certs, i);
+        }
+    }
+    for (int i = 0; t != NULL && i < sk_X509_num(t->intermediates); i++) {
+        if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(t->intermediates, i)) == 0) {
+            return sk_X509_value(t->intermediates, i);
+        }
+    }
+    return NULL;
+}
+
+static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X509) *certs, const content_src *src,
+                               const eseal_trust *t, const eseal_cms_verify_options *o, int64_t at_ms)
+{
+    X509 *signer = find_signer(si, certs, t, o->expected_signer);
+    if (signer == NULL) {
+        if (o->expected_signer != NULL) {
+            return es_report_reason(rep, ESEAL_INVALID, "SIGNER_MISMATCH",
+                                    "the signature was not made with the expected certificate %s",
+                                    o->expected_signer->subject);
+        }
+        return es_report_reason(rep, ESEAL_INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND",
+                                "the signer's certificate is neither in the signature nor supplied");
+    }
+    ES_GUARD(report_signer(rep, signer));
+
+    X509_ALGOR *digalg = NULL;
+    CMS_SignerInfo_get0_algs(si, NULL, NULL, &digalg, NULL);
+    const ASN1_OBJECT *doid = NULL;
+    X509_ALGOR_get0(&doid, NULL, NULL, digalg);
+    int dnid = OBJ_obj2nid(doid);
+    eseal_hash hash = es_hash_from_nid(dnid);
+    if (hash == ESEAL_HASH_DEFAULT) {
+        return es_report_reason(rep, ESEAL_INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE",
+                                "digest algorithm %s is not accepted (SHA-256/384/512 or SM3 are)",
+                                dnid != NID_undef ? OBJ_nid2sn(dnid) : "(unknown)");
+    }
+    ES_GUARD(es_report_set(rep, "signature.digest_algorithm", "%s", eseal_hash_name(hash)));
+
+    if (CMS_signed_get_attr_count(si) <= 0) {
+        return es_report_reason(rep, ESEAL_INDETERMINATE, "FORMAT_FAILURE",
+                                "the SignerInfo has no signed attributes (CAdES requires them)");
+    }
+    /* RFC 5652 §11.1: contentType must be present and match eContentType. */
+    int ct = CMS_signed_get_attr_by_NID(si, NID_pkcs9_contentType, -1);
+    ASN1_TYPE *ctv = ct >= 0 ? X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, ct), 0) : NULL;
+    if (ctv == NULL || ctv->type != V_ASN1_OBJECT || OBJ_obj2nid(ctv->value.object) != NID_pkcs7_data) {
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+                                  "the contentType signed attribute is missing or is not id-data"));
+    }
+    int64_t claimed = 0;
+    int st = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
+    if (st >= 0) {
+        ASN1_TYPE *tv = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, st), 0);
+        if (tv != NULL && (tv->type == V_ASN1_UTCTIME || tv->type == V_ASN1_GENERALIZEDTIME)) {
+            claimed = es_asn1_time_ms(tv->value.utctime);
+        }
+    }
+    if (claimed != 0) {
+        char tb[ES_RFC3339_LEN];
+        es_time_rfc3339(tb, claimed);
+        ES_GUARD(es_report_set(rep, "signing_time.value", "%s", tb));
+        ES_GUARD(es_report_set(rep, "signing_time.source", "claimed by the signer (signingTime attribute, "
+                                                           "not proven by a timestamp)"));
+    } else {
+        ES_GUARD(es_report_set(rep, "signing_time.source", "none (no signingTime and no timestamp)"));
+    }
+
+    ASN1_OCTET_STRING *md = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
+                                                        V_ASN1_OCTET_STRING);
+    uint8_t dg[64];
+    size_t dlen = 0;
+    ES_GUARD(content_digest(dg, &dlen, hash, src));
+    if (md == NULL) {
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the messageDigest signed attribute is missing"));
+    } else if ((size_t)ASN1_STRING_length(md) != dlen || memcmp(ASN1_STRING_get0_data(md), dg, dlen) != 0) {
+        ES_GUARD(es_report_set(rep, "checks.digest", "mismatch"));
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "HASH_FAILURE",
+                                  "the data does not match the signature: its %s digest differs from the signed "
+                                  "message digest (the data was changed or is not the signed file)",
+                                  eseal_hash_name(hash)));
+    } else {
+        ES_GUARD(es_report_set(rep, "checks.digest", "good"));
+    }
+    ES_GUARD(check_signing_cert_attr(rep, si, signer));
+    ES_GUARD(verify_signature(rep, si, signer, hash));
+    if (o->expected_signer != NULL && X509_cmp(signer, o->expected_signer->x509) != 0) {
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SIGNER_MISMATCH",
+                                  "the signature was made by another certificate than the expected %s",
+                                  o->expected_signer->subject));
+    }
+    return es_chain_check(rep, t, signer, certs, at_ms, claimed);
+}
+
+static const eseal_cms_verify_options default_verify_opts = ESEAL_CMS_VERIFY_OPTIONS_INIT;
+
+static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *src, const eseal_trust *t,
+                            const eseal_cms_verify_options *o)
+{
+    ES_ENSURE_ARG(out != NULL && p7s.ptr != NULL);
+    if (o == NULL) {
+        o = &default_verify_opts;
+    }
+    ES_ENSURE(o->version == ESEAL_CMS_VERIFY_OPTIONS_VERSION, ESEAL_EINVAL, "unknown options version %u", o->version);
+    size_t max = eseal_limits_default()->max_der_bytes;
+    ES_ENSURE(p7s.len <= max, ESEAL_ELIMIT, "signature is %zu bytes, more than the limit of %zu", p7s.len, max);
+    es_span der = p7s;
+    ES_AUTO(es_buf_freep) es_buf decoded = ES_BUF_INIT(max);
+    if (memmem(p7s.ptr, p7s.len, "-----BEGIN", 10) != NULL) {
+        ES_AUTO(BIO_free_allp) BIO *bio = BIO_new_mem_buf(p7s.ptr, (int)p7s.len);
+        ES_ENSURE_ALLOC(bio);
+        char *name = NULL, *header = NULL;
+        unsigned char *data = NULL;
+        long len = 0;
+        ES_ENSURE_OSSL(PEM_read_bio(bio, &name, &header, &data, &len) == 1, ESEAL_EMALFORMED, "reading PEM signature");
+        es_result r = es_buf_append(&decoded, data, (size_t)len);
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+        ES_GUARD(r);
+        der = es_buf_span(&decoded);
+    }
+    const unsigned char *p = der.ptr;
+    ES_AUTO(CMS_ContentInfo_freep) CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der.len);
+    ES_ENSURE_OSSL(cms != NULL, ESEAL_EMALFORMED, "not a CMS signature");
+    ES_ENSURE(p == der.ptr + der.len, ESEAL_EMALFORMED, "CMS signature has %zu trailing bytes",
+              (size_t)(der.ptr + der.len - p));
+    ES_ENSURE(OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed, ESEAL_EMALFORMED,
+              "CMS content is not SignedData");
+    ASN1_OCTET_STRING **content = CMS_get0_content(cms);
+    ES_ENSURE(content == NULL || *content == NULL, ESEAL_EUNSUPPORTED,
+              "the CMS signature embeds its content; eseal verifies detached signatures (use --data)");
+    ES_ENSURE(OBJ_obj2nid(CMS_get0_eContentType(cms)) == NID_pkcs7_data, ESEAL_EUNSUPPORTED,
+              "the CMS signature covers a content type other than id-data");
+    STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+    int nsi = sis == NULL ? 0 : sk_CMS_SignerInfo_num(sis);
+    ES_ENSURE(nsi > 0, ESEAL_EMALFORMED, "the CMS signature has no signers");
+    ES_ENSURE(nsi <= 64, ESEAL_ELIMIT, "the CMS signature has %d signers (at most 64)", nsi);
+    ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *certs = CMS_get1_certs(cms);
+    ES_ENSURE(certs == NULL || sk_X509_num(certs) <= (int)eseal_limits_default()->max_certs, ESEAL_ELIMIT,
+              "the CMS signature carries too many certificates");
+    for (int i = 0; certs != NULL && i < sk_X509_num(certs); i++) {
+        if (es_x509_is_sm2_signed(sk_X509_value(certs, i))) {
+            ES_GUARD(es_x509_set_sm2_id(sk_X509_value(certs, i)));
+        }
+    }
+    int64_t at_ms = o->at_ms != 0 ? o->at_ms : es_now_ms();
+    ES_AUTO(es_report_freep) eseal_report *rep = NULL;
+    ES_GUARD(es_report_new(&rep));
+    ES_GUARD(es_report_set(rep, "format", "CMS detached (CAdES)"));
+    char ab[ES_RFC3339_LEN];
+    es_time_rfc3339(ab, at_ms);
+    ES_GUARD(es_report_set(rep, "validation_time", "%s", ab));
+    for (int i = 0; i < nsi; i++) {
+        eseal_report *child = NULL;
+        ES_GUARD(es_report_add_child(rep, &child));
+        ES_GUARD(verify_signer(child, sk_CMS_SignerInfo_value(sis, i), certs, src, t, o, at_ms));
+    }
+    ERR_clear_error();
+    *out = rep;
+    rep = NULL;
+    return ES_OK;
+}
+
+int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, const char *data_path,
+                          const eseal_trust *trust, const eseal_cms_verify_options *opts)
+{
+    if (data_path == NULL) {
+        return ESEAL_EINVAL;
+    }
+    content_src src = {data_path, {NULL, 0}};
+    return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
+}
+
+int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const void *data, size_t len,
+                     const eseal_trust *trust, const eseal_cms_verify_options *opts)
+{
+    if (data == NULL && len > 0) {
+        return ESEAL_EINVAL;
+    }
+    content_src src = {NULL, es_span_of(data, len)};
+    return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
+}

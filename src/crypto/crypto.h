@@ -1,0 +1,95 @@
+/*
+ * Internal crypto API shared by the layers above (ca, store, service). It
+ * exposes no OpenSSL type: only this directory includes <openssl/...>.
+ */
+#ifndef ES_CRYPTO_H
+#define ES_CRYPTO_H
+
+#include "eseal/cert.h"
+#include "eseal/cms.h"
+#include "eseal/key.h"
+#include "eseal/trust.h"
+#include "util/util.h"
+
+/* The SM2 distinguishing ID of GM/T 0009-2012 §10 / GB/T 35276 used everywhere. */
+#define ES_SM2_ID "1234567812345678"
+#define ES_SM2_ID_LEN 16
+
+/* Digest of data under `hash` (never DEFAULT). out must hold 64 bytes. */
+ES_RESULT es_digest(uint8_t out[64], size_t *out_len, eseal_hash hash, es_span data);
+size_t es_hash_size(eseal_hash hash);
+/* Streams a file through a digest. */
+ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, const char *path,
+                         uint64_t max_bytes);
+ES_RESULT es_random(uint8_t *out, size_t n);
+ES_RESULT es_base64_encode(es_buf *out, es_span in);
+ES_RESULT es_base64_decode(es_buf *out, es_span in);
+
+/* Certificate profiles for the built-in CA (RFC 5280, ETSI EN 319 412). */
+typedef enum {
+    ES_PROFILE_ROOT_CA,
+    ES_PROFILE_ISSUING_CA,
+    ES_PROFILE_SEAL_MAKER,
+    ES_PROFILE_TSA,
+    ES_PROFILE_ORG,    /* organisation seal certificate (eIDAS-style legal person) */
+    ES_PROFILE_PERSON, /* natural person */
+} es_cert_profile;
+
+typedef struct {
+    es_cert_profile profile;
+    /* Subject attributes; NULL when absent. */
+    const char *common_name;
+    const char *organization;
+    const char *org_unit;
+    const char *country;
+    const char *org_identifier; /* 2.5.4.97, e.g. "NTRCN-91110000..." */
+    const char *serial_number;  /* 2.5.4.5, e.g. person ID */
+    const char *email;
+    int64_t not_before_ms;
+    int64_t not_after_ms;
+    const uint8_t *serial; /* big-endian, positive, 1..20 bytes */
+    size_t serial_len;
+    const char *crl_url;  /* CRL distribution point, may be NULL */
+    const char *ocsp_url; /* AIA OCSP, may be NULL */
+    const char *ca_issuers_url; /* AIA caIssuers, may be NULL */
+} es_cert_spec;
+
+/*
+ * Issues a certificate for `subject_key` (a public key as SPKI DER) signed by
+ * `issuer_key` under `issuer` (NULL: self-signed with subject_key = issuer_key).
+ */
+ES_RESULT es_cert_issue(eseal_cert **out, const es_cert_spec *spec, es_span subject_spki,
+                        eseal_key *issuer_key, const eseal_cert *issuer);
+
+typedef struct {
+    const uint8_t *serial;
+    size_t serial_len;
+    int64_t revoked_at_ms;
+    int reason; /* RFC 5280 CRLReason, -1 for none */
+} es_crl_entry;
+
+/* Issues a CRL (DER) with the given entries, number and update window. */
+ES_RESULT es_crl_issue(es_buf *out_der, eseal_key *issuer_key, const eseal_cert *issuer,
+                       const es_crl_entry *entries, size_t n, uint64_t crl_number,
+                       int64_t this_update_ms, int64_t next_update_ms);
+
+/* Reads all certificates (PEM bundle or one DER) from memory. */
+ES_RESULT es_cert_parse_all(eseal_cert ***out, size_t *n, es_span data, size_t max_certs);
+void es_cert_list_free(eseal_cert **list, size_t n);
+
+/* Imports a PKCS#12 file (legacy algorithms allowed). Outputs may be NULL. */
+ES_RESULT es_pkcs12_import(eseal_key **key, eseal_cert **cert, eseal_cert ***chain, size_t *chain_n,
+                           es_span p12, const char *pass);
+
+/* A copy (new reference) of a certificate. */
+ES_RESULT es_cert_dup(eseal_cert **out, const eseal_cert *in);
+/* Key usage / EKU summary for display, e.g. "digitalSignature,nonRepudiation". */
+ES_RESULT es_cert_describe(es_buf *out, const eseal_cert *cert);
+/* 1 when the key can be saved to a file (it lives in memory). */
+bool es_key_is_exportable(const eseal_key *key);
+/* Writes an unencrypted SPKI PEM of the key. */
+ES_RESULT es_key_public_pem(es_buf *out, const eseal_key *key);
+/* The SM2 Z value (GM/T 0003.2 §5.5) of an SM2 public key with ID ES_SM2_ID. */
+ES_RESULT es_sm2_z(uint8_t out[32], es_span spki);
+
+#endif

@@ -1,0 +1,110 @@
+/* OpenSSL glue private to src/crypto: error translation and owned-object cleanup. */
+#ifndef ES_OSSL_H
+#define ES_OSSL_H
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "crypto.h"
+#include "eseal/sys/key_backend.h"
+
+/* Records `what` plus the most specific reason from OpenSSL's error queue, drains it. */
+es_result es_ossl_error(int code, const char *file, int line, const char *what);
+
+/* OpenSSL calls return 1 on success (and some <= 0 on failure). */
+#define ES_GUARD_OSSL(call, what)                                                                  \
+    do {                                                                                           \
+        if ((call) != 1) {                                                                         \
+            return es_ossl_error(ESEAL_ECRYPTO, __FILE__, __LINE__, (what));                       \
+        }                                                                                          \
+    } while (0)
+#define ES_ENSURE_OSSL(cond, code, what)                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            return es_ossl_error((code), __FILE__, __LINE__, (what));                              \
+        }                                                                                          \
+    } while (0)
+
+#define ES_DEFINE_FREEP(type, fn)                                                                  \
+    static inline void fn##p(type **p)                                                             \
+    {                                                                                              \
+        if (*p != NULL) {                                                                          \
+            fn(*p);                                                                                \
+        }                                                                                          \
+    }
+ES_DEFINE_FREEP(EVP_PKEY, EVP_PKEY_free)
+ES_DEFINE_FREEP(EVP_PKEY_CTX, EVP_PKEY_CTX_free)
+ES_DEFINE_FREEP(EVP_MD_CTX, EVP_MD_CTX_free)
+ES_DEFINE_FREEP(EVP_MD, EVP_MD_free)
+ES_DEFINE_FREEP(BIO, BIO_free_all)
+ES_DEFINE_FREEP(X509, X509_free)
+ES_DEFINE_FREEP(X509_CRL, X509_CRL_free)
+ES_DEFINE_FREEP(X509_NAME, X509_NAME_free)
+ES_DEFINE_FREEP(X509_STORE, X509_STORE_free)
+ES_DEFINE_FREEP(X509_STORE_CTX, X509_STORE_CTX_free)
+ES_DEFINE_FREEP(X509_ALGOR, X509_ALGOR_free)
+ES_DEFINE_FREEP(CMS_ContentInfo, CMS_ContentInfo_free)
+ES_DEFINE_FREEP(ASN1_INTEGER, ASN1_INTEGER_free)
+ES_DEFINE_FREEP(ASN1_TIME, ASN1_TIME_free)
+ES_DEFINE_FREEP(BIGNUM, BN_free)
+static inline void es_x509_stack_freep(STACK_OF(X509) **p) { sk_X509_pop_free(*p, X509_free); }
+static inline void es_ossl_bufp(unsigned char **p) { OPENSSL_free(*p); }
+
+struct eseal_cert {
+    X509 *x509;
+    char *subject;
+    char *issuer;
+    char *serial;
+    char fingerprint[65];
+};
+
+struct eseal_key {
+    const eseal_key_backend *backend;
+    void *ctx;
+    eseal_key_alg alg;
+    char *label;
+    EVP_PKEY *pub;
+};
+
+struct eseal_trust {
+    STACK_OF(X509) *anchors;
+    STACK_OF(X509) *intermediates;
+    STACK_OF(X509_CRL) *crls;
+};
+
+/* The EVP_MD for a hash (never DEFAULT); NULL when unsupported. */
+const EVP_MD *es_md(eseal_hash hash);
+/* The eseal_hash for an OpenSSL digest NID, or DEFAULT when not accepted. */
+eseal_hash es_hash_from_nid(int nid);
+/* The eseal alg of a public/private EVP_PKEY (ESEAL_ALG_NONE if unsupported). */
+eseal_key_alg es_pkey_alg(const EVP_PKEY *pk);
+/* Wraps an X509 (takes ownership on success). */
+ES_RESULT es_cert_wrap(eseal_cert **out, X509 *x);
+/* Wraps a private EVP_PKEY in the file backend (takes ownership on success). */
+ES_RESULT es_key_wrap_pkey(eseal_key **out, EVP_PKEY *pk, const char *label);
+/* The private EVP_PKEY of an in-memory key, NULL for token keys. */
+EVP_PKEY *es_key_private_pkey(const eseal_key *key);
+/* An EVP_PKEY that signs with key (file or libp11 backends), NULL otherwise. */
+EVP_PKEY *es_key_signing_pkey(const eseal_key *key);
+/* Signature AlgorithmIdentifier (DER) for pub/hash/scheme, via the provider. */
+ES_RESULT es_sigalg_der(es_buf *out, EVP_PKEY *pub, eseal_hash hash, eseal_sig_scheme scheme);
+/* Signs `data` with `key` through its backend. */
+ES_RESULT es_key_sign_span(es_buf *out, eseal_key *key, eseal_hash hash, eseal_sig_scheme scheme,
+                           es_span data);
+/* Verifies sig over data with pub. *valid = 1/0. For SM2 `id` selects the distinguishing ID. */
+ES_RESULT es_verify_pkey(int *valid, EVP_PKEY *pub, eseal_hash hash, eseal_sig_scheme scheme,
+                         const char *sm2_id, es_span data, es_span sig);
+/* Marks an SM2-signed certificate so that chain checks use the GM/T 0009 ID. */
+ES_RESULT es_x509_set_sm2_id(X509 *x);
+bool es_x509_is_sm2_signed(const X509 *x);
+/* Verifies a CRL's signature with the issuer's key (SM2 ID aware). */
+ES_RESULT es_crl_verify_sig(int *valid, X509_CRL *crl, EVP_PKEY *issuer_pub);
+int64_t es_asn1_time_ms(const ASN1_TIME *t);
+ES_RESULT es_asn1_time_from_ms(ASN1_TIME **out, int64_t ms);
+/* Fills an EVP_PKEY_CTX (from DigestSign/VerifyInit) with SM2 ID or RSA-PSS params. */
+ES_RESULT es_pctx_setup(EVP_PKEY_CTX *pctx, const EVP_PKEY *pk, eseal_sig_scheme scheme, const char *sm2_id);
+
+#endif

@@ -1,0 +1,382 @@
+/*
+ * Trust sets and chain validation (RFC 5280 §6 through OpenSSL, with SM2 IDs),
+ * certificate validity at the validation time, and revocation from CRLs with
+ * the ETSI EN 319 102-1 outcomes (REVOKED vs REVOKED_NO_POE).
+ */
+#include <dirent.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+
+#include "chain.h"
+#include "ossl.h"
+#include "util/report.h"
+
+int eseal_trust_new(eseal_trust **out)
+{
+    if (out == NULL) {
+        return ESEAL_EINVAL;
+    }
+    eseal_trust *t = es_calloc(1, sizeof(*t));
+    if (t == NULL || (t->anchors = sk_X509_new_null()) == NULL || (t->intermediates = sk_X509_new_null()) == NULL ||
+        (t->crls = sk_X509_CRL_new_null()) == NULL) {
+        eseal_trust_free(t);
+        return es_code(es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory"));
+    }
+    *out = t;
+    return ESEAL_OK;
+}
+
+void eseal_trust_free(eseal_trust *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    sk_X509_pop_free(t->anchors, X509_free);
+    sk_X509_pop_free(t->intermediates, X509_free);
+    sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
+    es_free(t);
+}
+
+static ES_RESULT push_cert(STACK_OF(X509) *sk, X509 *x)
+{
+    ES_ENSURE(sk_X509_num(sk) < 10000, ESEAL_ELIMIT, "too many certificates in the trust set");
+    ES_GUARD_OSSL(X509_up_ref(x), "referencing a certificate");
+    if (sk_X509_push(sk, x) <= 0) {
+        X509_free(x);
+        ES_BAIL(ESEAL_ENOMEM, "out of memory");
+    }
+    return ES_OK;
+}
+
+int eseal_trust_add_anchor(eseal_trust *t, const eseal_cert *c)
+{
+    if (t == NULL || c == NULL) {
+        return ESEAL_EINVAL;
+    }
+    return es_code(push_cert(t->anchors, c->x509));
+}
+
+int eseal_trust_add_intermediate(eseal_trust *t, const eseal_cert *c)
+{
+    if (t == NULL || c == NULL) {
+        return ESEAL_EINVAL;
+    }
+    return es_code(push_cert(t->intermediates, c->x509));
+}
+
+size_t eseal_trust_anchor_count(const eseal_trust *t) { return t == NULL ? 0 : (size_t)sk_X509_num(t->anchors); }
+
+static ES_RESULT add_file(eseal_trust *t, const char *path, int as_anchor)
+{
+    es_buf data = ES_BUF_INIT(eseal_limits_default()->max_text_bytes);
+    ES_GUARD(es_file_read(&data, path, data.max));
+    eseal_cert **list = NULL;
+    size_t n = 0;
+    es_result r = es_cert_parse_all(&list, &n, es_buf_span(&data), 1000);
+    es_buf_free(&data);
+    if (!es_ok(r)) {
+        return es_error_set(es_code(r), __FILE__, __LINE__, "%s: %s", path, eseal_error_last()->message);
+    }
+    for (size_t i = 0; i < n && es_ok(r); i++) {
+        r = push_cert(as_anchor ? t->anchors : t->intermediates, list[i]->x509);
+    }
+    es_cert_list_free(list, n);
+    return r;
+}
+
+static bool cert_file_name(const char *name)
+{
+    size_t n = strlen(name);
+    static const char *exts[] = {".pem", ".crt", ".cer", ".der"};
+    for (size_t i = 0; i < 4; i++) {
+        if (n > 4 && es_strcasecmp(name + n - 4, exts[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int eseal_trust_add_path(eseal_trust *t, const char *path, int as_anchor)
+{
+    if (t == NULL || path == NULL) {
+        return ESEAL_EINVAL;
+    }
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        return es_code(add_file(t, path, as_anchor));
+    }
+    es_result r = ES_OK;
+    struct dirent *e;
+    while (es_ok(r) && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || !cert_file_name(e->d_name)) {
+            continue;
+        }
+        es_buf p = ES_BUF_INIT(8192);
+        r = es_buf_printf(&p, "%s/%s", path, e->d_name);
+        if (es_ok(r)) {
+            r = add_file(t, es_buf_cstr(&p), as_anchor);
+        }
+        es_buf_free(&p);
+    }
+    closedir(d);
+    return es_code(r);
+}
+
+int eseal_trust_add_crl(eseal_trust *t, const void *data, size_t len)
+{
+    if (t == NULL || data == NULL) {
+        return ESEAL_EINVAL;
+    }
+    if (len > eseal_limits_default()->max_der_bytes) {
+        return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "CRL larger than %zu bytes",
+                                    eseal_limits_default()->max_der_bytes));
+    }
+    X509_CRL *crl = NULL;
+    if (memmem(data, len, "-----BEGIN", 10) != NULL) {
+        BIO *bio = BIO_new_mem_buf(data, (int)len);
+        crl = bio != NULL ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL) : NULL;
+        BIO_free(bio);
+    } else {
+        const unsigned char *p = data;
+        crl = d2i_X509_CRL(NULL, &p, (long)len);
+        if (crl != NULL && p != (const unsigned char *)data + len) {
+            X509_CRL_free(crl);
+            return es_code(es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "CRL has trailing bytes"));
+        }
+    }
+    if (crl == NULL) {
+        return es_code(es_ossl_error(ESEAL_EMALFORMED, __FILE__, __LINE__, "not a PEM or DER CRL"));
+    }
+    if (sk_X509_CRL_push(t->crls, crl) <= 0) {
+        X509_CRL_free(crl);
+        return es_code(es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory"));
+    }
+    return ESEAL_OK;
+}
+
+/* ---- chain validation ---------------------------------------------------------------- */
+
+static void fmt_time(char out[ES_RFC3339_LEN], int64_t ms) { es_time_rfc3339(out, ms); }
+
+static const char *cert_label(X509 *x, char *buf, size_t n)
+{
+    X509_NAME *nm = X509_get_subject_name(x);
+    int i = X509_NAME_get_index_by_NID(nm, NID_commonName, -1);
+    const unsigned char *s = NULL;
+    if (i >= 0) {
+        s = ASN1_STRING_get0_data(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i)));
+    }
+    (void)snprintf(buf, n, "\"%s\"", s != NULL ? (const char *)s : "(no common name)");
+    return buf;
+}
+
+static const char *crl_reason_name(int r)
+{
+    static const char *names[] = {"unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
+                                  "superseded", "cessationOfOperation", "certificateHold", "(unused)",
+                                  "removeFromCRL", "privilegeWithdrawn", "aACompromise"};
+    return (r >= 0 && r <= 10) ? names[r] : "unspecified";
+}
+
+/* The newest CRL from `issuer` whose signature verifies; NULL when none. */
+static X509_CRL *find_crl(const eseal_trust *t, X509 *issuer, int *bad_sig_seen)
+{
+    X509_CRL *best = NULL;
+    int64_t best_time = 0;
+    for (int i = 0; t != NULL && i < sk_X509_CRL_num(t->crls); i++) {
+        X509_CRL *crl = sk_X509_CRL_value(t->crls, i);
+        if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0) {
+            continue;
+        }
+        int ok = 0;
+        es_result r = es_crl_verify_sig(&ok, crl, X509_get0_pubkey(issuer));
+        if (!es_ok(r) || !ok) {
+            *bad_sig_seen = 1;
+            continue;
+        }
+        int64_t tu = es_asn1_time_ms(X509_CRL_get0_lastUpdate(crl));
+        if (best == NULL || tu > best_time) {
+            best = crl;
+            best_time = tu;
+        }
+    }
+    return best;
+}
+
+static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK_OF(X509) *chain, int64_t at_ms,
+                                  int64_t claimed_ms)
+{
+    char lbl[300];
+    char tb[ES_RFC3339_LEN];
+    int n = sk_X509_num(chain);
+    bool all_good = true;
+    /* The last element is the trust anchor: anchors are trusted directly (RFC 5280 §6.1). */
+    for (int i = 0; i + 1 < n; i++) {
+        X509 *x = sk_X509_value(chain, i);
+        X509 *issuer = sk_X509_value(chain, i + 1);
+        int bad_sig = 0;
+        X509_CRL *crl = find_crl(t, issuer, &bad_sig);
+        const char *who = i == 0 ? "signer certificate" : "CA certificate";
+        if (crl == NULL) {
+            all_good = false;
+            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "REVOCATION_UNKNOWN",
+                                      "no %sCRL from the issuer of %s %s: its revocation status is unknown",
+                                      bad_sig ? "correctly signed " : "", who, cert_label(x, lbl, sizeof(lbl))));
+            continue;
+        }
+        const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+        if (next != NULL && es_asn1_time_ms(next) < at_ms) {
+            fmt_time(tb, es_asn1_time_ms(next));
+            all_good = false;
+            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "REVOCATION_OUT_OF_DATE",
+                                      "the newest CRL for %s %s expired at %s (issue a fresh one)", who,
+                                      cert_label(x, lbl, sizeof(lbl)), tb));
+            continue;
+        }
+        X509_REVOKED *rv = NULL;
+        if (X509_CRL_get0_by_cert(crl, &rv, x) == 1 && rv != NULL) {
+            all_good = false;
+            int64_t rt = es_asn1_time_ms(X509_REVOKED_get0_revocationDate(rv));
+            int crit = 0;
+            ASN1_ENUMERATED *re = X509_REVOKED_get_ext_d2i(rv, NID_crl_reason, &crit, NULL);
+            int reason = re != NULL ? (int)ASN1_ENUMERATED_get(re) : 0;
+            ASN1_ENUMERATED_free(re);
+            fmt_time(tb, rt);
+            if (i == 0) {
+                ES_GUARD(es_report_set(rep, "signer.revoked_at", "%s", tb));
+                ES_GUARD(es_report_set(rep, "signer.revocation_reason", "%s", crl_reason_name(reason)));
+            }
+            /*
+             * ETSI EN 319 102-1 §5.2.6: revoked with no proof of existence before the
+             * revocation is INDETERMINATE (REVOKED_NO_POE) when the claimed signing
+             * time precedes it; a claim after it (or no claim) leaves no doubt.
+             */
+            if (claimed_ms != 0 && claimed_ms < rt) {
+                ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, i == 0 ? "REVOKED_NO_POE" : "REVOKED_CA_NO_POE",
+                                          "%s %s was revoked at %s (%s); the signature claims an earlier time "
+                                          "but no timestamp proves it",
+                                          who, cert_label(x, lbl, sizeof(lbl)), tb, crl_reason_name(reason)));
+            } else {
+                ES_GUARD(es_report_reason(rep, ESEAL_INVALID, i == 0 ? "REVOKED" : "REVOKED_CA",
+                                          "%s %s was revoked at %s (%s)", who, cert_label(x, lbl, sizeof(lbl)),
+                                          tb, crl_reason_name(reason)));
+            }
+        }
+    }
+    if (all_good) {
+        ES_GUARD(es_report_set(rep, "checks.revocation", "good (CRL)"));
+    } else {
+        ES_GUARD(es_report_set(rep, "checks.revocation", "not good"));
+    }
+    return ES_OK;
+}
+
+static ES_RESULT check_validity(eseal_report *rep, STACK_OF(X509) *chain, int64_t at_ms, int64_t claimed_ms)
+{
+    char lbl[300];
+    char tb[ES_RFC3339_LEN];
+    char ab[ES_RFC3339_LEN];
+    fmt_time(ab, at_ms);
+    bool ok = true;
+    for (int i = 0; i < sk_X509_num(chain); i++) {
+        X509 *x = sk_X509_value(chain, i);
+        int64_t nb = es_asn1_time_ms(X509_get0_notBefore(x));
+        int64_t na = es_asn1_time_ms(X509_get0_notAfter(x));
+        const char *who = i == 0 ? "signer certificate" : "CA certificate";
+        if (at_ms > na) {
+            ok = false;
+            fmt_time(tb, na);
+            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "OUT_OF_BOUNDS_NO_POE",
+                                      "%s %s expired at %s (validation time %s) and no timestamp proves the "
+                                      "signature existed before",
+                                      who, cert_label(x, lbl, sizeof(lbl)), tb, ab));
+        } else if (at_ms < nb) {
+            ok = false;
+            fmt_time(tb, nb);
+            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "NOT_YET_VALID",
+                                      "%s %s is valid only from %s (validation time %s)", who,
+                                      cert_label(x, lbl, sizeof(lbl)), tb, ab));
+        }
+        if (i == 0 && claimed_ms != 0 && (claimed_ms < nb || claimed_ms > na)) {
+            ok = false;
+            fmt_time(tb, claimed_ms);
+            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "CLAIMED_TIME_OUT_OF_BOUNDS",
+                                      "the claimed signing time %s is outside the validity of the signer "
+                                      "certificate",
+                                      tb));
+        }
+    }
+    ES_GUARD(es_report_set(rep, "checks.validity", ok ? "good" : "not good"));
+    return ES_OK;
+}
+
+ES_RESULT es_chain_check(eseal_report *rep, const eseal_trust *t, X509 *signer, STACK_OF(X509) *extra, int64_t at_ms,
+                         int64_t claimed_ms)
+{
+    char lbl[300];
+    if (t == NULL || sk_X509_num(t->anchors) == 0) {
+        ES_GUARD(es_report_set(rep, "checks.chain", "no trust anchors"));
+        return es_report_reason(rep, ESEAL_INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND",
+                                "no trust anchors are configured, so the signer cannot be trusted");
+    }
+    ES_AUTO(X509_STORE_freep) X509_STORE *store = X509_STORE_new();
+    ES_ENSURE_ALLOC(store);
+    for (int i = 0; i < sk_X509_num(t->anchors); i++) {
+        ES_GUARD_OSSL(X509_STORE_add_cert(store, sk_X509_value(t->anchors, i)), "adding a trust anchor");
+    }
+    ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *untrusted = sk_X509_new_null();
+    ES_ENSURE_ALLOC(untrusted);
+    for (int i = 0; i < sk_X509_num(t->intermediates); i++) {
+        ES_GUARD(push_cert(untrusted, sk_X509_value(t->intermediates, i)));
+    }
+    for (int i = 0; extra != NULL && i < sk_X509_num(extra); i++) {
+        ES_GUARD(push_cert(untrusted, sk_X509_value(extra, i)));
+    }
+    ES_AUTO(X509_STORE_CTX_freep) X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    ES_ENSURE_ALLOC(ctx);
+    ES_GUARD_OSSL(X509_STORE_CTX_init(ctx, store, signer, untrusted), "starting chain validation");
+    /* Time is judged below, per certificate, so that expiry gets its own outcome. */
+    X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
+    int ok = X509_verify_cert(ctx);
+    ERR_clear_error();
+    if (ok != 1) {
+        int err = X509_STORE_CTX_get_error(ctx);
+        int depth = X509_STORE_CTX_get_error_depth(ctx);
+        X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
+        const char *txt = X509_verify_cert_error_string(err);
+        ES_GUARD(es_report_set(rep, "checks.chain", "failed: %s", txt));
+        switch (err) {
+        case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+        case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+            return es_report_reason(rep, ESEAL_INVALID, "CERTIFICATE_SIGNATURE_FAILURE",
+                                    "certificate %s (chain depth %d) has an invalid signature",
+                                    bad != NULL ? cert_label(bad, lbl, sizeof(lbl)) : "?", depth);
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+            return es_report_reason(rep, ESEAL_INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND",
+                                    "the signer certificate does not chain to a trust anchor (%s at %s)", txt,
+                                    bad != NULL ? cert_label(bad, lbl, sizeof(lbl)) : "?");
+        default:
+            return es_report_reason(rep, ESEAL_INDETERMINATE, "CHAIN_CONSTRAINTS_FAILURE",
+                                    "certificate chain rejected: %s (at %s, depth %d)", txt,
+                                    bad != NULL ? cert_label(bad, lbl, sizeof(lbl)) : "?", depth);
+        }
+    }
+    ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *chain = X509_STORE_CTX_get1_chain(ctx);
+    ES_ENSURE_ALLOC(chain);
+    X509 *anchor = sk_X509_value(chain, sk_X509_num(chain) - 1);
+    ES_GUARD(es_report_set(rep, "checks.chain", "good"));
+    ES_GUARD(es_report_set(rep, "chain.length", "%d", sk_X509_num(chain)));
+    ES_GUARD(es_report_set(rep, "chain.anchor", "%s", cert_label(anchor, lbl, sizeof(lbl))));
+    uint32_t ku = X509_get_key_usage(signer);
+    if (ku != UINT32_MAX && (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
+        ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "CHAIN_CONSTRAINTS_FAILURE",
+                                  "the signer certificate's key usage does not allow signatures"));
+    }
+    ES_GUARD(check_validity(rep, chain, at_ms, claimed_ms));
+    return check_revocation(rep, t, chain, at_ms, claimed_ms);
+}

@@ -1,0 +1,383 @@
+/*
+ * The built-in CA: hierarchies, issuing, CRL publication. Keys are generated
+ * here, saved encrypted under keys/, and recorded in the store in one
+ * transaction with their certificate.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "service.h"
+
+#define DAY_MS (86400LL * 1000)
+
+const char *es_hierarchy_for_alg(eseal_key_alg alg)
+{
+    switch (alg) {
+    case ESEAL_ALG_SM2:
+        return "sm2";
+    case ESEAL_ALG_RSA2048:
+    case ESEAL_ALG_RSA3072:
+        return "rsa";
+    default:
+        return "p256";
+    }
+}
+
+ES_RESULT es_home_path(es_buf *out, const eseal_instance *inst, const char *rel)
+{
+    es_buf_clear(out);
+    return es_buf_printf(out, "%s/%s", inst->home, rel);
+}
+
+ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const eseal_cert_record *rec)
+{
+    ES_ENSURE(rec->key_file != NULL && rec->key_file[0] != '\0', ESEAL_ENOTFOUND,
+              "certificate %s has no private key in this instance", rec->id);
+    ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS,
+              "the instance passphrase is needed (set ESEAL_PASSPHRASE, use --pass-file, or run on a terminal)");
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_GUARD(es_home_path(&p, inst, rec->key_file));
+    int rc = eseal_key_load(key, es_buf_cstr(&p), inst->pass.ptr, inst->pass.len);
+    return (es_result){rc};
+}
+
+static ES_RESULT new_serial(uint8_t serial[16])
+{
+    /* RFC 5280 §4.1.2.2 / CA/B BR §7.1: at least 64 random bits; 127 here, positive. */
+    ES_GUARD(es_random(serial, 16));
+    serial[0] &= 0x7F;
+    serial[0] |= 0x40;
+    return ES_OK;
+}
+
+static ES_RESULT record_from_cert(eseal_cert_record *r, const eseal_cert *c, const char *role, const char *hierarchy,
+                                  const char *issuer_id, const char *key_file)
+{
+    memset(r, 0, sizeof(*r));
+    r->revocation_reason = -1;
+    eseal_buf pem = ESEAL_BUF_INIT;
+    int rc = eseal_cert_pem(&pem, c);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    r->pem = (char *)pem.ptr;
+    r->id = es_strndup(eseal_cert_fingerprint(c), 16);
+    r->role = es_strdup(role);
+    r->hierarchy = es_strdup(hierarchy);
+    r->alg = es_strdup(eseal_key_alg_name(eseal_cert_key_alg(c)));
+    r->subject = es_strdup(eseal_cert_subject(c));
+    r->serial = es_strdup(eseal_cert_serial(c));
+    r->issuer_id = es_strdup(issuer_id != NULL ? issuer_id : "");
+    r->fingerprint = es_strdup(eseal_cert_fingerprint(c));
+    r->key_file = es_strdup(key_file != NULL ? key_file : "");
+    r->not_before_ms = eseal_cert_not_before(c);
+    r->not_after_ms = eseal_cert_not_after(c);
+    r->created_ms = es_now_ms();
+    if (r->id == NULL || r->role == NULL || r->hierarchy == NULL || r->alg == NULL || r->subject == NULL ||
+        r->serial == NULL || r->issuer_id == NULL || r->fingerprint == NULL || r->key_file == NULL) {
+        eseal_cert_record_dispose(r);
+        ES_BAIL(ESEAL_ENOMEM, "out of memory");
+    }
+    return ES_OK;
+}
+
+ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
+                      eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec)
+{
+    ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the instance passphrase is needed to issue certificates");
+    eseal_key *key = NULL;
+    ES_GUARD((es_result){eseal_key_generate(&key, alg)});
+    eseal_key *issuer_key = NULL;
+    eseal_cert *issuer = NULL;
+    eseal_cert *cert = NULL;
+    es_buf spki = ES_BUF_INIT(65536);
+    es_buf rel = ES_BUF_INIT(4096);
+    es_buf abs = ES_BUF_INIT(8192);
+    eseal_cert_record rec;
+    memset(&rec, 0, sizeof(rec));
+    bool key_written = false;
+    bool in_tx = false;
+    es_result r = ES_OK;
+
+    uint8_t serial[16];
+    r = new_serial(serial);
+    if (es_ok(r) && issuer_rec != NULL) {
+        r = es_instance_load_key(inst, &issuer_key, issuer_rec);
+        if (es_ok(r)) {
+            r = (es_result){eseal_cert_parse(&issuer, issuer_rec->pem, strlen(issuer_rec->pem))};
+        }
+    }
+    if (es_ok(r)) {
+        eseal_buf pub = ESEAL_BUF_INIT;
+        r = (es_result){eseal_key_public_der(&pub, key)};
+        if (es_ok(r)) {
+            r = es_buf_append(&spki, pub.ptr, pub.size);
+        }
+        eseal_buf_dispose(&pub);
+    }
+    es_buf crl_url = ES_BUF_INIT(4096);
+    es_buf ocsp_url = ES_BUF_INIT(4096);
+    es_buf ca_url = ES_BUF_INIT(4096);
+    if (es_ok(r) && issuer_rec != NULL) {
+        r = es_buf_printf(&crl_url, "%s/crl/%s.crl", inst->cfg.base_url, issuer_rec->id);
+        if (es_ok(r)) {
+            r = es_buf_printf(&ocsp_url, "%s/ocsp", inst->cfg.base_url);
+        }
+        if (es_ok(r)) {
+            r = es_buf_printf(&ca_url, "%s/ca/%s.crt", inst->cfg.base_url, issuer_rec->id);
+        }
+    }
+    if (es_ok(r)) {
+        es_cert_spec spec = *spec_in;
+        spec.serial = serial;
+        spec.serial_len = sizeof(serial);
+        if (issuer_rec != NULL) {
+            spec.crl_url = es_buf_cstr(&crl_url);
+            spec.ocsp_url = es_buf_cstr(&ocsp_url);
+            spec.ca_issuers_url = es_buf_cstr(&ca_url);
+            /* RFC 5280 §6.1.3 is not strict about nesting, but clients are: stay inside the issuer. */
+            if (spec.not_after_ms > issuer_rec->not_after_ms) {
+                spec.not_after_ms = issuer_rec->not_after_ms;
+            }
+        }
+        r = es_cert_issue(&cert, &spec, es_buf_span(&spki), issuer_key != NULL ? issuer_key : key, issuer);
+    }
+    es_buf_free(&crl_url);
+    es_buf_free(&ocsp_url);
+    es_buf_free(&ca_url);
+    if (es_ok(r)) {
+        r = es_buf_printf(&rel, "keys/%.16s.key", eseal_cert_fingerprint(cert));
+    }
+    if (es_ok(r)) {
+        r = es_home_path(&abs, inst, es_buf_cstr(&rel));
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_key_save(key, es_buf_cstr(&abs), inst->pass.ptr, inst->pass.len)};
+        key_written = es_ok(r);
+    }
+    if (es_ok(r)) {
+        r = record_from_cert(&rec, cert, role, hierarchy, issuer_rec != NULL ? issuer_rec->id : "", es_buf_cstr(&rel));
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_begin(inst->store)};
+        in_tx = es_ok(r);
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_cert_insert(inst->store, &rec)};
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_commit(inst->store)};
+        in_tx = false;
+    }
+    if (!es_ok(r)) {
+        if (in_tx) {
+            (void)eseal_store_rollback(inst->store);
+        }
+        if (key_written) {
+            (void)unlink(es_buf_cstr(&abs)); /* no orphan key without its record */
+        }
+        eseal_cert_record_dispose(&rec);
+    } else if (out != NULL) {
+        *out = rec;
+    } else {
+        eseal_cert_record_dispose(&rec);
+    }
+    eseal_key_free(key);
+    eseal_key_free(issuer_key);
+    eseal_cert_free(issuer);
+    eseal_cert_free(cert);
+    es_buf_free(&spki);
+    es_buf_free(&rel);
+    es_buf_free(&abs);
+    return r;
+}
+
+typedef struct {
+    const char *issuer_id;
+    es_crl_entry *entries;
+    uint8_t (*serials)[20];
+    size_t n;
+    size_t cap;
+    es_result err;
+} crl_collect;
+
+static int collect_revoked(const eseal_cert_record *rec, void *payload)
+{
+    crl_collect *c = payload;
+    if (strcmp(rec->issuer_id, c->issuer_id) != 0 || rec->revoked_ms == 0) {
+        return 0;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap == 0 ? 16 : c->cap * 2;
+        es_crl_entry *e = es_realloc(c->entries, cap * sizeof(*e));
+        if (e == NULL) {
+            c->err = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+            return ESEAL_ENOMEM;
+        }
+        c->entries = e;
+        uint8_t(*s)[20] = es_realloc(c->serials, cap * sizeof(*s));
+        if (s == NULL) {
+            c->err = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+            return ESEAL_ENOMEM;
+        }
+        c->serials = s;
+        c->cap = cap;
+    }
+    es_buf bin = ES_BUF_INIT(20);
+    es_result r = es_hex_decode(&bin, rec->serial);
+    if (!es_ok(r)) {
+        es_buf_free(&bin);
+        c->err = r;
+        return es_code(r);
+    }
+    memcpy(c->serials[c->n], bin.ptr, bin.len);
+    c->entries[c->n] = (es_crl_entry){NULL, bin.len, rec->revoked_ms, rec->revocation_reason};
+    es_buf_free(&bin);
+    c->n++;
+    return 0;
+}
+
+ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, es_buf *der)
+{
+    crl_collect c = {ca->id, NULL, NULL, 0, 0, ES_OK};
+    int rc = eseal_store_cert_list(inst->store, collect_revoked, &c);
+    es_result r = rc == ESEAL_OK ? ES_OK : (es_code(c.err) != 0 ? c.err : (es_result){rc});
+    for (size_t i = 0; i < c.n; i++) {
+        c.entries[i].serial = c.serials[i];
+    }
+    eseal_key *key = NULL;
+    eseal_cert *cert = NULL;
+    es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    uint64_t number = 0;
+    char counter[64];
+    (void)snprintf(counter, sizeof(counter), "crl:%s", ca->id);
+    if (es_ok(r)) {
+        r = es_instance_load_key(inst, &key, ca);
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_cert_parse(&cert, ca->pem, strlen(ca->pem))};
+    }
+    bool in_tx = false;
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_begin(inst->store)};
+        in_tx = es_ok(r);
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_counter_next(inst->store, counter, &number)};
+    }
+    int64_t now = es_now_ms();
+    int64_t next = now + (int64_t)inst->cfg.crl_days * DAY_MS;
+    if (es_ok(r)) {
+        r = es_crl_issue(&out, key, cert, c.entries, c.n, number, now, next);
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_crl_put(inst->store, ca->id, number, out.ptr, out.len, now, next)};
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_commit(inst->store)};
+        in_tx = false;
+    }
+    if (in_tx) {
+        (void)eseal_store_rollback(inst->store);
+    }
+    if (es_ok(r)) {
+        /* Also publish it as a file, for any web server to serve at the CRL distribution point. */
+        es_buf path = ES_BUF_INIT(8192);
+        es_buf rel = ES_BUF_INIT(256);
+        r = es_buf_printf(&rel, "crl/%s.crl", ca->id);
+        if (es_ok(r)) {
+            r = es_home_path(&path, inst, es_buf_cstr(&rel));
+        }
+        if (es_ok(r)) {
+            r = es_file_write_atomic(es_buf_cstr(&path), out.ptr, out.len, 0644);
+        }
+        es_buf_free(&path);
+        es_buf_free(&rel);
+    }
+    if (es_ok(r) && der != NULL) {
+        r = es_buf_append(der, out.ptr, out.len);
+    }
+    es_buf_free(&out);
+    eseal_key_free(key);
+    eseal_cert_free(cert);
+    es_free(c.entries);
+    es_free(c.serials);
+    return r;
+}
+
+static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_alg ca_alg, bool maker_tsa)
+{
+    const es_config *cfg = &inst->cfg;
+    int64_t now = es_now_ms();
+    es_buf cn = ES_BUF_INIT(512);
+    static const char *labels[] = {"sm2", "SM2", "p256", "P-256", "rsa", "RSA"};
+    const char *label = h;
+    for (size_t i = 0; i < 6; i += 2) {
+        if (strcmp(labels[i], h) == 0) {
+            label = labels[i + 1];
+        }
+    }
+    eseal_cert_record root, issuing;
+    memset(&root, 0, sizeof(root));
+    memset(&issuing, 0, sizeof(issuing));
+    es_cert_spec s = {0};
+    s.organization = cfg->organization;
+    s.country = cfg->country;
+    s.org_unit = "eseal Certification Authority";
+
+    es_result r = es_buf_printf(&cn, "%s Root CA (%s)", cfg->organization, label);
+    if (es_ok(r)) {
+        s.profile = ES_PROFILE_ROOT_CA;
+        s.common_name = es_buf_cstr(&cn);
+        s.not_before_ms = now - 60000;
+        s.not_after_ms = now + 20 * 365 * DAY_MS;
+        r = es_ca_issue(inst, &root, "root-ca", h, ca_alg, &s, NULL);
+    }
+    if (es_ok(r)) {
+        es_buf_clear(&cn);
+        r = es_buf_printf(&cn, "%s Issuing CA (%s)", cfg->organization, label);
+    }
+    if (es_ok(r)) {
+        s.profile = ES_PROFILE_ISSUING_CA;
+        s.common_name = es_buf_cstr(&cn);
+        s.not_after_ms = now + 10 * 365 * DAY_MS;
+        r = es_ca_issue(inst, &issuing, "issuing-ca", h, ca_alg, &s, &root);
+    }
+    if (es_ok(r) && maker_tsa) {
+        es_buf_clear(&cn);
+        r = es_buf_printf(&cn, "%s Seal Maker (%s)", cfg->organization, label);
+        if (es_ok(r)) {
+            s.profile = ES_PROFILE_SEAL_MAKER;
+            s.org_unit = "Seal Registry";
+            s.common_name = es_buf_cstr(&cn);
+            s.not_after_ms = now + 5 * 365 * DAY_MS;
+            r = es_ca_issue(inst, NULL, "seal-maker", h, ca_alg, &s, &issuing);
+        }
+        if (es_ok(r)) {
+            es_buf_clear(&cn);
+            r = es_buf_printf(&cn, "%s Time Stamping Authority (%s)", cfg->organization, label);
+        }
+        if (es_ok(r)) {
+            s.profile = ES_PROFILE_TSA;
+            s.org_unit = "Time Stamping";
+            s.common_name = es_buf_cstr(&cn);
+            r = es_ca_issue(inst, NULL, "tsa", h, ca_alg, &s, &issuing);
+        }
+    }
+    if (es_ok(r)) {
+        r = es_ca_publish_crl(inst, &root, NULL);
+    }
+    if (es_ok(r)) {
+        r = es_ca_publish_crl(inst, &issuing, NULL);
+    }
+    eseal_cert_record_dispose(&root);
+    eseal_cert_record_dispose(&issuing);
+    es_buf_free(&cn);
+    return r;
+}
+
+ES_RESULT es_ca_create_hierarchies(eseal_instance *inst)
+{
+    ES_GUARD(make_hierarchy(inst, "sm2", ESEAL_ALG_SM2, true));
+    ES_GUARD(make_hierarchy(inst, "p256", ESEAL_ALG_P256, true));
+    return make_hierarchy(inst, "rsa", ESEAL_ALG_RSA3072, false);
+}

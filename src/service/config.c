@@ -1,0 +1,115 @@
+/* eseal.conf: "key = value" lines, '#' comments; unknown keys are errors (typos must not pass silently). */
+#include <string.h>
+
+#include "service.h"
+
+#define ES_CONFIG_MAX (64 * 1024)
+
+void es_config_free(es_config *c)
+{
+    es_free(c->organization);
+    es_free(c->country);
+    es_free(c->base_url);
+    memset(c, 0, sizeof(*c));
+}
+
+static char *trim_dup(es_span s)
+{
+    size_t a = 0, b = s.len;
+    while (a < b && (s.ptr[a] == ' ' || s.ptr[a] == '\t')) {
+        a++;
+    }
+    while (b > a && (s.ptr[b - 1] == ' ' || s.ptr[b - 1] == '\t')) {
+        b--;
+    }
+    return es_strndup((const char *)s.ptr + a, b - a);
+}
+
+static ES_RESULT set_str(char **dst, const char *v)
+{
+    es_free(*dst);
+    *dst = es_strdup(v);
+    ES_ENSURE_ALLOC(*dst);
+    return ES_OK;
+}
+
+static ES_RESULT apply(es_config *c, const char *path, size_t line, const char *key, const char *val)
+{
+    if (strcmp(key, "organization") == 0) {
+        return set_str(&c->organization, val);
+    }
+    if (strcmp(key, "country") == 0) {
+        ES_ENSURE(strlen(val) == 2, ESEAL_EMALFORMED, "%s:%zu: country must be a two-letter code", path, line);
+        return set_str(&c->country, val);
+    }
+    if (strcmp(key, "base_url") == 0) {
+        ES_ENSURE(es_str_starts(val, "http://") || es_str_starts(val, "https://"), ESEAL_EMALFORMED,
+                  "%s:%zu: base_url must start with http:// or https://", path, line);
+        return set_str(&c->base_url, val);
+    }
+    if (strcmp(key, "cert_days") == 0 || strcmp(key, "crl_days") == 0) {
+        uint64_t v = 0;
+        es_result r = es_parse_uint(val, 36500, &v);
+        ES_ENSURE(es_ok(r) && v > 0, ESEAL_EMALFORMED, "%s:%zu: %s must be a number of days from 1 to 36500", path,
+                  line, key);
+        if (key[1] == 'e') {
+            c->cert_days = (unsigned)v;
+        } else {
+            c->crl_days = (unsigned)v;
+        }
+        return ES_OK;
+    }
+    ES_BAIL(ESEAL_EMALFORMED, "%s:%zu: unknown setting '%s'", path, line, key);
+}
+
+ES_RESULT es_config_load(es_config *c, const char *path)
+{
+    memset(c, 0, sizeof(*c));
+    c->cert_days = 365;
+    c->crl_days = 7;
+    ES_GUARD(set_str(&c->organization, "eseal Platform"));
+    ES_GUARD(set_str(&c->country, "CN"));
+    ES_GUARD(set_str(&c->base_url, "http://127.0.0.1:8080"));
+    ES_AUTO(es_buf_freep) es_buf text = ES_BUF_INIT(ES_CONFIG_MAX);
+    ES_GUARD(es_file_read(&text, path, ES_CONFIG_MAX));
+    es_cur cur = es_cur_of(es_buf_span(&text));
+    size_t lineno = 0;
+    while (!es_cur_eof(&cur)) {
+        es_span line;
+        ES_GUARD(es_cur_line(&cur, 4096, &line));
+        lineno++;
+        ES_AUTO(es_strfreep) char *l = trim_dup(line);
+        ES_ENSURE_ALLOC(l);
+        if (l[0] == '\0' || l[0] == '#') {
+            continue;
+        }
+        char *eq = strchr(l, '=');
+        ES_ENSURE(eq != NULL, ESEAL_EMALFORMED, "%s:%zu: expected 'key = value'", path, lineno);
+        *eq = '\0';
+        ES_AUTO(es_strfreep) char *key = trim_dup(es_span_of(l, strlen(l)));
+        ES_AUTO(es_strfreep) char *val = trim_dup(es_span_of(eq + 1, strlen(eq + 1)));
+        ES_ENSURE_ALLOC(key);
+        ES_ENSURE_ALLOC(val);
+        ES_GUARD(apply(c, path, lineno, key, val));
+    }
+    return ES_OK;
+}
+
+ES_RESULT es_config_write_default(const char *path, const eseal_instance_init_options *o)
+{
+    ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_CONFIG_MAX);
+    ES_GUARD(es_buf_printf(&t,
+                           "# eseal instance configuration (see eseal(1), section CONFIGURATION)\n"
+                           "# The platform operator, as named in the CA certificates.\n"
+                           "organization = %s\n"
+                           "country = %s\n"
+                           "# Public URL: CRL distribution points, OCSP and verification links are under it.\n"
+                           "base_url = %s\n"
+                           "# Default validity of issued certificates, and of each CRL, in days.\n"
+                           "cert_days = 365\n"
+                           "crl_days = 7\n",
+                           o->organization != NULL ? o->organization : "eseal Platform",
+                           o->country != NULL ? o->country : "CN",
+                           o->base_url != NULL ? o->base_url : "http://127.0.0.1:8080"));
+    return es_file_write_new(path, t.ptr, t.len, 0644);
+}

@@ -1,0 +1,625 @@
+/* The instance: init/open, certificates, CRLs, trust, signing and verifying files. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "service.h"
+
+#define DAY_MS (86400LL * 1000)
+
+static bool safe_text(const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++) {
+        if ((unsigned char)*s < 0x20) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static ES_RESULT open_instance(eseal_instance **out, const char *home)
+{
+    ES_ENSURE_ARG(out != NULL && home != NULL && home[0] != '\0');
+    eseal_instance *inst = es_calloc(1, sizeof(*inst));
+    ES_ENSURE_ALLOC(inst);
+    inst->home = es_strdup(home);
+    es_buf p = ES_BUF_INIT(8192);
+    es_result r = inst->home != NULL ? ES_OK : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+    if (es_ok(r)) {
+        r = es_home_path(&p, inst, "eseal.conf");
+    }
+    if (es_ok(r) && !es_path_exists(es_buf_cstr(&p))) {
+        r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no eseal instance in %s (run 'eseal init --home %s')",
+                         home, home);
+    }
+    if (es_ok(r)) {
+        r = es_config_load(&inst->cfg, es_buf_cstr(&p));
+    }
+    if (es_ok(r)) {
+        r = es_home_path(&p, inst, "eseal.db");
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_open(&inst->store, es_buf_cstr(&p))};
+    }
+    es_buf_free(&p);
+    if (!es_ok(r)) {
+        eseal_instance_close(inst);
+        return r;
+    }
+    *out = inst;
+    return ES_OK;
+}
+
+int eseal_instance_open(eseal_instance **out, const char *home) { return es_code(open_instance(out, home)); }
+
+void eseal_instance_close(eseal_instance *inst)
+{
+    if (inst == NULL) {
+        return;
+    }
+    eseal_store_close(inst->store);
+    es_config_free(&inst->cfg);
+    es_secret_free(&inst->pass);
+    es_free(inst->home);
+    es_free(inst);
+}
+
+int eseal_instance_set_passphrase(eseal_instance *inst, const char *pass, size_t len)
+{
+    if (inst == NULL || pass == NULL) {
+        return ESEAL_EINVAL;
+    }
+    return es_code(es_secret_set(&inst->pass, pass, len));
+}
+
+const char *eseal_instance_home(const eseal_instance *inst) { return inst == NULL ? "" : inst->home; }
+eseal_store *eseal_instance_store(eseal_instance *inst) { return inst == NULL ? NULL : inst->store; }
+
+static ES_RESULT init_instance(const char *home, const eseal_instance_init_options *o)
+{
+    ES_ENSURE_ARG(home != NULL && o != NULL);
+    ES_ENSURE(o->version == ESEAL_INSTANCE_INIT_OPTIONS_VERSION, ESEAL_EINVAL, "unknown options version");
+    ES_ENSURE(o->passphrase != NULL && o->passphrase_len >= 8, ESEAL_EINVAL,
+              "the instance passphrase must have at least 8 characters");
+    ES_ENSURE(safe_text(o->organization) && safe_text(o->country) && safe_text(o->base_url), ESEAL_EINVAL,
+              "organization, country and base URL must be single lines");
+    ES_ENSURE(o->country == NULL || strlen(o->country) == 2, ESEAL_EINVAL, "country must be a two-letter code");
+    ES_GUARD(es_mkdir_p(home, 0700));
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_GUARD(es_buf_printf(&p, "%s/eseal.conf", home));
+    ES_ENSURE(!es_path_exists(es_buf_cstr(&p)), ESEAL_EEXISTS, "%s already holds an eseal instance", home);
+    es_buf_clear(&p);
+    ES_GUARD(es_buf_printf(&p, "%s/keys", home));
+    ES_GUARD(es_mkdir_p(es_buf_cstr(&p), 0700));
+    es_buf_clear(&p);
+    ES_GUARD(es_buf_printf(&p, "%s/crl", home));
+    ES_GUARD(es_mkdir_p(es_buf_cstr(&p), 0755));
+    es_buf_clear(&p);
+    ES_GUARD(es_buf_printf(&p, "%s/eseal.conf.new", home));
+    (void)unlink(es_buf_cstr(&p)); /* left over by an interrupted init */
+    ES_GUARD(es_config_write_default(es_buf_cstr(&p), o));
+    /* The conf file is renamed into place last: an instance exists only once it is complete. */
+    eseal_instance *inst = es_calloc(1, sizeof(*inst));
+    ES_ENSURE_ALLOC(inst);
+    inst->home = es_strdup(home);
+    es_result r = inst->home != NULL ? ES_OK : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+    if (es_ok(r)) {
+        r = es_config_load(&inst->cfg, es_buf_cstr(&p));
+    }
+    es_buf db = ES_BUF_INIT(8192);
+    if (es_ok(r)) {
+        r = es_buf_printf(&db, "%s/eseal.db", home);
+    }
+    if (es_ok(r) && es_path_exists(es_buf_cstr(&db))) {
+        r = es_error_set(ESEAL_EEXISTS, __FILE__, __LINE__,
+                         "%s holds a store from an interrupted init; remove the directory and run init again", home);
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_open(&inst->store, es_buf_cstr(&db))};
+    }
+    if (es_ok(r)) {
+        r = es_secret_set(&inst->pass, o->passphrase, o->passphrase_len);
+    }
+    if (es_ok(r)) {
+        r = es_ca_create_hierarchies(inst);
+    }
+    es_buf_free(&db);
+    eseal_instance_close(inst);
+    if (es_ok(r)) {
+        es_buf final = ES_BUF_INIT(8192);
+        r = es_buf_printf(&final, "%s/eseal.conf", home);
+        if (es_ok(r) && rename(es_buf_cstr(&p), es_buf_cstr(&final)) != 0) {
+            r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot finish %s", es_buf_cstr(&final));
+        }
+        es_buf_free(&final);
+    }
+    return r;
+}
+
+int eseal_instance_init(const char *home, const eseal_instance_init_options *opts)
+{
+    return es_code(init_instance(home, opts));
+}
+
+int eseal_uscc_valid(const char *code)
+{
+    /* GB 32100-2015 §4: 18 characters from a 31-symbol alphabet, check character per §5 (ISO 7064 MOD 31-3). */
+    static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    static const int weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+    if (code == NULL || strlen(code) != 18) {
+        return 0;
+    }
+    int sum = 0;
+    for (int i = 0; i < 18; i++) {
+        const char *pos = strchr(alphabet, code[i]);
+        if (pos == NULL || code[i] == '\0') {
+            return 0;
+        }
+        int v = (int)(pos - alphabet);
+        if (i < 17) {
+            sum += v * weights[i];
+        } else {
+            int check = 31 - sum % 31;
+            if (check == 31) {
+                check = 0;
+            }
+            return v == check;
+        }
+    }
+    return 0;
+}
+
+static ES_RESULT issue_cert(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_request *q)
+{
+    ES_ENSURE_ARG(inst != NULL && q != NULL);
+    ES_ENSURE(q->version == ESEAL_CERT_REQUEST_VERSION, ESEAL_EINVAL, "unknown request version");
+    ES_ENSURE(q->name != NULL && q->name[0] != '\0', ESEAL_EINVAL, "a name is required");
+    ES_ENSURE(safe_text(q->name) && safe_text(q->uscc) && safe_text(q->person_id) && safe_text(q->org_unit) &&
+                  safe_text(q->email),
+              ESEAL_EINVAL, "certificate fields must not contain control characters");
+    ES_ENSURE(strlen(q->name) <= 128, ESEAL_EINVAL, "name longer than 128 bytes");
+    es_cert_spec s = {0};
+    ES_AUTO(es_buf_freep) es_buf orgid = ES_BUF_INIT(256);
+    const char *country = q->country != NULL ? q->country : inst->cfg.country;
+    ES_ENSURE(strlen(country) == 2, ESEAL_EINVAL, "country must be a two-letter code");
+    if (q->person) {
+        s.profile = ES_PROFILE_PERSON;
+        s.common_name = q->name;
+        s.serial_number = q->person_id;
+        s.organization = NULL;
+    } else {
+        ES_ENSURE(q->uscc != NULL, ESEAL_EINVAL, "an organisation certificate needs --uscc (unified social credit code)");
+        ES_ENSURE(eseal_uscc_valid(q->uscc), ESEAL_EINVAL,
+                  "'%s' is not a valid unified social credit code (18 characters, GB 32100-2015 check character)",
+                  q->uscc);
+        /* ETSI EN 319 412-1 §5.1.4: "NTR" + country + "-" + national registration number. */
+        ES_GUARD(es_buf_printf(&orgid, "NTR%s-%s", country, q->uscc));
+        s.profile = ES_PROFILE_ORG;
+        s.common_name = q->name;
+        s.organization = q->name;
+        s.org_identifier = es_buf_cstr(&orgid);
+    }
+    s.org_unit = q->org_unit;
+    s.country = country;
+    s.email = q->email;
+    int64_t now = es_now_ms();
+    unsigned days = q->days != 0 ? q->days : inst->cfg.cert_days;
+    ES_ENSURE(days <= 3650, ESEAL_EINVAL, "validity longer than 10 years");
+    s.not_before_ms = now - 60000;
+    s.not_after_ms = now + (int64_t)days * DAY_MS;
+    const char *h = es_hierarchy_for_alg(q->alg);
+    eseal_cert_record issuer;
+    ES_GUARD((es_result){eseal_store_cert_find_role(inst->store, &issuer, "issuing-ca", h)});
+    es_result r = es_ca_issue(inst, out, q->person ? "person" : "org", h, q->alg, &s, &issuer);
+    eseal_cert_record_dispose(&issuer);
+    return r;
+}
+
+int eseal_instance_cert_issue(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_request *req)
+{
+    return es_code(issue_cert(inst, out, req));
+}
+
+static ES_RESULT cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_record *rec, const char *ref)
+{
+    ES_ENSURE_ARG(inst != NULL && ref != NULL);
+    eseal_cert_record r;
+    memset(&r, 0, sizeof(r));
+    struct stat st;
+    if (stat(ref, &st) == 0 && S_ISREG(st.st_mode)) {
+        eseal_cert *c = NULL;
+        ES_GUARD((es_result){eseal_cert_load(&c, ref)});
+        int rc = eseal_store_cert_find(inst->store, &r, eseal_cert_fingerprint(c));
+        if (rc != ESEAL_OK && rc != ESEAL_ENOTFOUND) {
+            eseal_cert_free(c);
+            return (es_result){rc};
+        }
+        if (rc == ESEAL_ENOTFOUND) {
+            memset(&r, 0, sizeof(r));
+            r.revocation_reason = -1;
+        }
+        if (cert != NULL) {
+            *cert = c;
+        } else {
+            eseal_cert_free(c);
+        }
+    } else {
+        ES_GUARD((es_result){eseal_store_cert_find(inst->store, &r, ref)});
+        if (cert != NULL) {
+            int rc = eseal_cert_parse(cert, r.pem, strlen(r.pem));
+            if (rc != ESEAL_OK) {
+                eseal_cert_record_dispose(&r);
+                return (es_result){rc};
+            }
+        }
+    }
+    if (rec != NULL) {
+        *rec = r;
+    } else {
+        eseal_cert_record_dispose(&r);
+    }
+    return ES_OK;
+}
+
+int eseal_instance_cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_record *rec, const char *ref)
+{
+    return es_code(cert_get(inst, cert, rec, ref));
+}
+
+int eseal_crl_reason_from_name(int *out, const char *name)
+{
+    static const char *names[] = {"unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
+                                  "superseded", "cessationOfOperation", "certificateHold", NULL,
+                                  "removeFromCRL", "privilegeWithdrawn", "aACompromise"};
+    for (int i = 0; i <= 10; i++) {
+        if (names[i] != NULL && es_strcasecmp(names[i], name) == 0) {
+            *out = i;
+            return ESEAL_OK;
+        }
+    }
+    return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__,
+                                "unknown revocation reason '%s' (unspecified, keyCompromise, cACompromise, "
+                                "affiliationChanged, superseded, cessationOfOperation, certificateHold, "
+                                "privilegeWithdrawn, aACompromise)",
+                                name));
+}
+
+static ES_RESULT revoke_cert(eseal_instance *inst, const char *ref, int reason, int64_t at_ms)
+{
+    ES_ENSURE_ARG(inst != NULL && ref != NULL);
+    ES_ENSURE(reason >= 0 && reason <= 10 && reason != 7 && reason != 8, ESEAL_EINVAL, "invalid revocation reason");
+    eseal_cert_record rec, ca;
+    memset(&ca, 0, sizeof(ca));
+    ES_GUARD(cert_get(inst, NULL, &rec, ref));
+    es_result r = ES_OK;
+    if (rec.id == NULL || rec.issuer_id == NULL || rec.issuer_id[0] == '\0') {
+        r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__,
+                         "certificate %s was not issued by this instance's CA, so it cannot be revoked here",
+                         rec.id != NULL ? rec.id : ref);
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_cert_find(inst->store, &ca, rec.issuer_id)};
+    }
+    /* Load the CA key before changing anything: a wrong passphrase must leave no half-revocation. */
+    eseal_key *probe = NULL;
+    if (es_ok(r)) {
+        r = es_instance_load_key(inst, &probe, &ca);
+        eseal_key_free(probe);
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_cert_revoke(inst->store, rec.id, at_ms != 0 ? at_ms : es_now_ms(), reason)};
+    }
+    if (es_ok(r)) {
+        r = es_ca_publish_crl(inst, &ca, NULL);
+    }
+    eseal_cert_record_dispose(&rec);
+    eseal_cert_record_dispose(&ca);
+    return r;
+}
+
+int eseal_instance_cert_revoke(eseal_instance *inst, const char *ref, int reason, int64_t at_ms)
+{
+    return es_code(revoke_cert(inst, ref, reason, at_ms));
+}
+
+static ES_RESULT crl_issue(eseal_instance *inst, eseal_buf *der, const char *h)
+{
+    ES_ENSURE_ARG(inst != NULL && h != NULL);
+    eseal_cert_record root, issuing;
+    ES_GUARD((es_result){eseal_store_cert_find_role(inst->store, &root, "root-ca", h)});
+    es_result r = (es_result){eseal_store_cert_find_role(inst->store, &issuing, "issuing-ca", h)};
+    if (!es_ok(r)) {
+        eseal_cert_record_dispose(&root);
+        return r;
+    }
+    es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    r = es_ca_publish_crl(inst, &root, NULL);
+    if (es_ok(r)) {
+        r = es_ca_publish_crl(inst, &issuing, &out);
+    }
+    if (es_ok(r) && der != NULL) {
+        es_buf_move_out(der, &out);
+    }
+    es_buf_free(&out);
+    eseal_cert_record_dispose(&root);
+    eseal_cert_record_dispose(&issuing);
+    return r;
+}
+
+int eseal_instance_crl_issue(eseal_instance *inst, eseal_buf *der, const char *hierarchy)
+{
+    return es_code(crl_issue(inst, der, hierarchy));
+}
+
+static ES_RESULT ca_export(eseal_instance *inst, eseal_buf *pem, const char *h, int tsa)
+{
+    ES_ENSURE_ARG(inst != NULL && pem != NULL && h != NULL);
+    ES_ENSURE(strcmp(h, "sm2") == 0 || strcmp(h, "p256") == 0 || strcmp(h, "rsa") == 0, ESEAL_EINVAL,
+              "unknown CA hierarchy '%s' (sm2, p256 or rsa)", h);
+    static const char *roles[] = {"tsa", "issuing-ca", "root-ca"};
+    es_buf out = ES_BUF_INIT(1 << 20);
+    es_result r = ES_OK;
+    for (size_t i = tsa ? 0 : 1; i < 3 && es_ok(r); i++) {
+        eseal_cert_record rec;
+        r = (es_result){eseal_store_cert_find_role(inst->store, &rec, roles[i], h)};
+        if (es_ok(r)) {
+            r = es_buf_append_str(&out, rec.pem);
+            eseal_cert_record_dispose(&rec);
+        }
+    }
+    if (es_ok(r)) {
+        es_buf_move_out(pem, &out);
+    }
+    es_buf_free(&out);
+    return r;
+}
+
+int eseal_instance_ca_export(eseal_instance *inst, eseal_buf *pem, const char *hierarchy, int tsa)
+{
+    return es_code(ca_export(inst, pem, hierarchy, tsa));
+}
+
+typedef struct {
+    eseal_instance *inst;
+    eseal_trust *t;
+    es_result err;
+} trust_collect;
+
+static int add_ca(const eseal_cert_record *rec, void *payload)
+{
+    trust_collect *c = payload;
+    bool root = strcmp(rec->role, "root-ca") == 0;
+    if (!root && strcmp(rec->role, "issuing-ca") != 0) {
+        return 0;
+    }
+    eseal_cert *cert = NULL;
+    int rc = eseal_cert_parse(&cert, rec->pem, strlen(rec->pem));
+    if (rc == ESEAL_OK) {
+        rc = root ? eseal_trust_add_anchor(c->t, cert) : eseal_trust_add_intermediate(c->t, cert);
+        eseal_cert_free(cert);
+    }
+    if (rc == ESEAL_OK) {
+        eseal_buf der = ESEAL_BUF_INIT;
+        rc = eseal_store_crl_latest(c->inst->store, &der, rec->id);
+        if (rc == ESEAL_OK) {
+            rc = eseal_trust_add_crl(c->t, der.ptr, der.size);
+        } else if (rc == ESEAL_ENOTFOUND) {
+            rc = ESEAL_OK; /* the verifier reports REVOCATION_UNKNOWN */
+        }
+        eseal_buf_dispose(&der);
+    }
+    if (rc != ESEAL_OK) {
+        c->err = (es_result){rc};
+    }
+    return rc;
+}
+
+int eseal_instance_trust(eseal_instance *inst, eseal_trust **out)
+{
+    if (inst == NULL || out == NULL) {
+        return ESEAL_EINVAL;
+    }
+    eseal_trust *t = NULL;
+    int rc = eseal_trust_new(&t);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    trust_collect c = {inst, t, ES_OK};
+    rc = eseal_store_cert_list(inst->store, add_ca, &c);
+    if (rc != ESEAL_OK) {
+        eseal_trust_free(t);
+        return rc;
+    }
+    *out = t;
+    return ESEAL_OK;
+}
+
+static ES_RESULT sign_file(eseal_instance *inst, eseal_buf *p7s, const char *path, const char *ref,
+                           const eseal_cms_sign_options *opts)
+{
+    ES_ENSURE_ARG(inst != NULL && p7s != NULL && path != NULL && ref != NULL);
+    eseal_cert *cert = NULL;
+    eseal_cert_record rec;
+    ES_GUARD(cert_get(inst, &cert, &rec, ref));
+    eseal_key *key = NULL;
+    es_result r = ES_OK;
+    if (rec.revoked_ms != 0) {
+        r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "certificate %s is revoked and cannot sign", rec.id);
+    } else if (es_now_ms() > eseal_cert_not_after(cert)) {
+        r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "certificate %s has expired and cannot sign", rec.id);
+    } else if (rec.id == NULL || rec.key_file == NULL || rec.key_file[0] == '\0') {
+        r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
+                         "no private key for certificate %s in this instance (import it with 'eseal cert import')",
+                         eseal_cert_subject(cert));
+    }
+    if (es_ok(r)) {
+        r = es_instance_load_key(inst, &key, &rec);
+    }
+    /* Embed the issuing chain so verifiers elsewhere can build the path. */
+    eseal_cert *issuer = NULL;
+    if (es_ok(r) && rec.issuer_id[0] != '\0') {
+        eseal_cert_record irec;
+        if (eseal_store_cert_find(inst->store, &irec, rec.issuer_id) == ESEAL_OK) {
+            r = (es_result){eseal_cert_parse(&issuer, irec.pem, strlen(irec.pem))};
+            eseal_cert_record_dispose(&irec);
+        }
+    }
+    if (es_ok(r)) {
+        eseal_cms_sign_options o = ESEAL_CMS_SIGN_OPTIONS_INIT;
+        if (opts != NULL) {
+            o = *opts;
+        }
+        const eseal_cert *chain[1] = {issuer};
+        if (issuer != NULL && o.chain_len == 0) {
+            o.chain = chain;
+            o.chain_len = 1;
+        }
+        r = (es_result){eseal_cms_sign_file(p7s, key, cert, path, &o)};
+    }
+    eseal_cert_free(issuer);
+    eseal_key_free(key);
+    eseal_cert_free(cert);
+    eseal_cert_record_dispose(&rec);
+    return r;
+}
+
+int eseal_instance_sign_file(eseal_instance *inst, eseal_buf *p7s, const char *path, const char *cert_ref,
+                             const eseal_cms_sign_options *opts)
+{
+    return es_code(sign_file(inst, p7s, path, cert_ref, opts));
+}
+
+static ES_RESULT verify_cms(eseal_instance *inst, eseal_report **out, es_span p7s, const char *data_path,
+                            const eseal_verify_request *q)
+{
+    ES_ENSURE_ARG(out != NULL && data_path != NULL);
+    static const eseal_verify_request defaults = ESEAL_VERIFY_REQUEST_INIT;
+    if (q == NULL) {
+        q = &defaults;
+    }
+    eseal_trust *t = NULL;
+    if (inst != NULL) {
+        ES_GUARD((es_result){eseal_instance_trust(inst, &t)});
+    } else {
+        ES_GUARD((es_result){eseal_trust_new(&t)});
+    }
+    es_result r = ES_OK;
+    if (q->trust_path != NULL) {
+        r = (es_result){eseal_trust_add_path(t, q->trust_path, 1)};
+    }
+    for (size_t i = 0; i < q->crl_count && es_ok(r); i++) {
+        es_buf crl = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+        r = es_file_read(&crl, q->crl_paths[i], crl.max);
+        if (es_ok(r)) {
+            r = (es_result){eseal_trust_add_crl(t, crl.ptr, crl.len)};
+        }
+        es_buf_free(&crl);
+    }
+    eseal_cert *expected = NULL;
+    if (es_ok(r) && q->expected_signer != NULL) {
+        r = inst != NULL ? cert_get(inst, &expected, NULL, q->expected_signer)
+                         : (es_result){eseal_cert_load(&expected, q->expected_signer)};
+    }
+    if (es_ok(r)) {
+        eseal_cms_verify_options o = ESEAL_CMS_VERIFY_OPTIONS_INIT;
+        o.at_ms = q->at_ms;
+        o.expected_signer = expected;
+        r = (es_result){eseal_cms_verify_file(out, p7s.ptr, p7s.len, data_path, t, &o)};
+    }
+    eseal_cert_free(expected);
+    eseal_trust_free(t);
+    return r;
+}
+
+int eseal_instance_verify_cms(eseal_instance *inst, eseal_report **out, const void *p7s, size_t len,
+                              const char *data_path, const eseal_verify_request *req)
+{
+    return es_code(verify_cms(inst, out, es_span_of(p7s, len), data_path, req));
+}
+
+static ES_RESULT import_cert(eseal_instance *inst, eseal_cert_record *out, const char *cert_path, const char *key_path,
+                             const char *key_pass)
+{
+    ES_ENSURE_ARG(inst != NULL && cert_path != NULL);
+    size_t n = strlen(cert_path);
+    bool p12 = n > 4 && (es_strcasecmp(cert_path + n - 4, ".p12") == 0 || es_strcasecmp(cert_path + n - 4, ".pfx") == 0);
+    eseal_cert *cert = NULL;
+    eseal_key *key = NULL;
+    es_result r = ES_OK;
+    if (p12) {
+        es_buf data = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+        r = es_file_read(&data, cert_path, data.max);
+        if (es_ok(r)) {
+            r = es_pkcs12_import(&key, &cert, NULL, NULL, es_buf_span(&data), key_pass != NULL ? key_pass : "");
+        }
+        es_buf_free(&data);
+        if (es_ok(r) && cert == NULL) {
+            r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "%s holds no certificate", cert_path);
+        }
+    } else {
+        r = (es_result){eseal_cert_load(&cert, cert_path)};
+        if (es_ok(r) && key_path != NULL) {
+            r = (es_result){eseal_key_load(&key, key_path, key_pass, key_pass != NULL ? strlen(key_pass) : 0)};
+        }
+    }
+    if (es_ok(r) && key != NULL && !eseal_cert_matches_key(cert, key)) {
+        r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "the key does not belong to the certificate %s",
+                         eseal_cert_subject(cert));
+    }
+    es_buf rel = ES_BUF_INIT(4096);
+    es_buf abs = ES_BUF_INIT(8192);
+    bool written = false;
+    if (es_ok(r) && key != NULL) {
+        ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the instance passphrase is needed to store the key");
+        r = es_buf_printf(&rel, "keys/%.16s.key", eseal_cert_fingerprint(cert));
+        if (es_ok(r)) {
+            r = es_home_path(&abs, inst, es_buf_cstr(&rel));
+        }
+        if (es_ok(r)) {
+            r = (es_result){eseal_key_save(key, es_buf_cstr(&abs), inst->pass.ptr, inst->pass.len)};
+            written = es_ok(r);
+        }
+    }
+    eseal_cert_record rec;
+    memset(&rec, 0, sizeof(rec));
+    if (es_ok(r)) {
+        eseal_buf pem = ESEAL_BUF_INIT;
+        r = (es_result){eseal_cert_pem(&pem, cert)};
+        rec.pem = (char *)pem.ptr;
+        rec.id = es_strndup(eseal_cert_fingerprint(cert), 16);
+        rec.role = es_strdup("imported");
+        rec.hierarchy = es_strdup("");
+        rec.alg = es_strdup(eseal_key_alg_name(eseal_cert_key_alg(cert)));
+        rec.subject = es_strdup(eseal_cert_subject(cert));
+        rec.serial = es_strdup(eseal_cert_serial(cert));
+        rec.issuer_id = es_strdup("");
+        rec.fingerprint = es_strdup(eseal_cert_fingerprint(cert));
+        rec.key_file = es_strdup(es_buf_cstr(&rel));
+        rec.not_before_ms = eseal_cert_not_before(cert);
+        rec.not_after_ms = eseal_cert_not_after(cert);
+        rec.created_ms = es_now_ms();
+        if (es_ok(r)) {
+            r = (es_result){eseal_store_cert_insert(inst->store, &rec)};
+        }
+    }
+    if (!es_ok(r) && written) {
+        (void)unlink(es_buf_cstr(&abs));
+    }
+    if (es_ok(r) && out != NULL) {
+        *out = rec;
+    } else {
+        eseal_cert_record_dispose(&rec);
+    }
+    es_buf_free(&rel);
+    es_buf_free(&abs);
+    eseal_cert_free(cert);
+    eseal_key_free(key);
+    return r;
+}
+
+int eseal_instance_cert_import(eseal_instance *inst, eseal_cert_record *out, const char *cert_path,
+                               const char *key_path, const char *key_pass)
+{
+    return es_code(import_cert(inst, out, cert_path, key_path, key_pass));
+}

@@ -1,0 +1,43 @@
+/* Internal service-layer definitions. */
+#ifndef ES_SERVICE_H
+#define ES_SERVICE_H
+
+#include "crypto/crypto.h"
+#include "eseal/instance.h"
+#include "eseal/store.h"
+#include "util/util.h"
+
+typedef struct {
+    char *organization;
+    char *country;
+    char *base_url;
+    unsigned int cert_days;
+    unsigned int crl_days;
+} es_config;
+
+ES_RESULT es_config_load(es_config *cfg, const char *path);
+ES_RESULT es_config_write_default(const char *path, const eseal_instance_init_options *o);
+void es_config_free(es_config *cfg);
+
+struct eseal_instance {
+    char *home;
+    eseal_store *store;
+    es_config cfg;
+    es_secret pass;
+};
+
+/* Path of a file inside the home directory. */
+ES_RESULT es_home_path(es_buf *out, const eseal_instance *inst, const char *rel);
+/* Loads the private key of a record (needs the passphrase). */
+ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const eseal_cert_record *rec);
+/* Creates the CA hierarchies of a fresh instance. */
+ES_RESULT es_ca_create_hierarchies(eseal_instance *inst);
+/* Issues and stores a certificate for a new key, saving the key under keys/. */
+ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
+                      eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec);
+/* Issues a fresh CRL for the CA record `ca` and stores it; der may be NULL. */
+ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, es_buf *der);
+/* The hierarchy that issues certificates for keys of `alg`. */
+const char *es_hierarchy_for_alg(eseal_key_alg alg);
+
+#endif

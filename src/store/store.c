@@ -1,0 +1,109 @@
+/* The store front: picks a backend by scheme and forwards. */
+#include <string.h>
+
+#include "eseal/sys/store_backend.h"
+#include "util/util.h"
+
+struct eseal_store {
+    const eseal_store_backend *be;
+    void *db;
+    int schema_version;
+};
+
+void eseal_cert_record_dispose(eseal_cert_record *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    char **fields[] = {&r->id, &r->role, &r->hierarchy, &r->alg, &r->subject, &r->serial,
+                       &r->issuer_id, &r->fingerprint, &r->pem, &r->key_file};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        es_free(*fields[i]);
+    }
+    memset(r, 0, sizeof(*r));
+    r->revocation_reason = -1;
+}
+
+int eseal_store_open(eseal_store **out, const char *location)
+{
+    if (out == NULL || location == NULL) {
+        return ESEAL_EINVAL;
+    }
+    const eseal_store_backend *be = NULL;
+    const char *rest = location;
+    if (es_str_starts(location, "sqlite:")) {
+        be = eseal_store_backend_sqlite();
+        rest = location + 7;
+    } else if (es_str_starts(location, "postgresql:") || es_str_starts(location, "postgres:")) {
+        return es_code(es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
+                                    "store: the PostgreSQL backend is not built yet (use sqlite:PATH)"));
+    } else {
+        be = eseal_store_backend_sqlite();
+    }
+    eseal_store *s = es_calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return ESEAL_ENOMEM;
+    }
+    s->be = be;
+    int rc = be->open(&s->db, rest);
+    if (rc == ESEAL_OK) {
+        rc = be->migrate(s->db, &s->schema_version);
+        if (rc != ESEAL_OK) {
+            be->close(s->db);
+        }
+    }
+    if (rc != ESEAL_OK) {
+        es_free(s);
+        return rc;
+    }
+    *out = s;
+    return ESEAL_OK;
+}
+
+void eseal_store_close(eseal_store *s)
+{
+    if (s != NULL) {
+        s->be->close(s->db);
+        es_free(s);
+    }
+}
+
+int eseal_store_schema_version(eseal_store *s, int *out)
+{
+    *out = s->schema_version;
+    return ESEAL_OK;
+}
+
+int eseal_store_begin(eseal_store *s) { return s->be->begin(s->db); }
+int eseal_store_commit(eseal_store *s) { return s->be->commit(s->db); }
+int eseal_store_rollback(eseal_store *s) { return s->be->rollback(s->db); }
+int eseal_store_cert_insert(eseal_store *s, const eseal_cert_record *r) { return s->be->cert_insert(s->db, r); }
+int eseal_store_cert_find(eseal_store *s, eseal_cert_record *out, const char *ref)
+{
+    return s->be->cert_find(s->db, out, ref);
+}
+int eseal_store_cert_find_role(eseal_store *s, eseal_cert_record *out, const char *role, const char *hierarchy)
+{
+    return s->be->cert_find_role(s->db, out, role, hierarchy);
+}
+int eseal_store_cert_list(eseal_store *s, int (*cb)(const eseal_cert_record *, void *), void *payload)
+{
+    return s->be->cert_list(s->db, cb, payload);
+}
+int eseal_store_cert_revoke(eseal_store *s, const char *id, int64_t at_ms, int reason)
+{
+    return s->be->cert_revoke(s->db, id, at_ms, reason);
+}
+int eseal_store_counter_next(eseal_store *s, const char *name, uint64_t *out)
+{
+    return s->be->counter_next(s->db, name, out);
+}
+int eseal_store_crl_put(eseal_store *s, const char *issuer_id, uint64_t number, const void *der, size_t len,
+                        int64_t tu, int64_t nu)
+{
+    return s->be->crl_put(s->db, issuer_id, number, der, len, tu, nu);
+}
+int eseal_store_crl_latest(eseal_store *s, eseal_buf *der, const char *issuer_id)
+{
+    return s->be->crl_latest(s->db, der, issuer_id);
+}

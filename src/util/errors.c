@@ -1,0 +1,106 @@
+/* The error table, the thread-local last error, and eseal_buf helpers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "eseal/common.h"
+#include "eseal/errors.h"
+#include "eseal/limits.h"
+#include "result.h"
+#include "util.h"
+
+#define ES_MSG_MAX 1024
+
+static _Thread_local struct {
+    eseal_error err;
+    char message[ES_MSG_MAX];
+    char where[128];
+} tls_error = {{ESEAL_OK, "", ""}, "", ""};
+
+static const char *strip_src(const char *file)
+{
+    const char *p = strstr(file, "src/");
+    return p != NULL ? p + 4 : file;
+}
+
+es_result es_error_set(int code, const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(tls_error.message, sizeof(tls_error.message), fmt, ap);
+    va_end(ap);
+    /* One line: a message never carries a newline into a terminal or a log. */
+    for (char *p = tls_error.message; *p != '\0'; p++) {
+        if (*p == '\n' || *p == '\r') {
+            *p = ' ';
+        }
+    }
+    (void)snprintf(tls_error.where, sizeof(tls_error.where), "%s:%d", strip_src(file), line);
+    tls_error.err.code = code;
+    tls_error.err.message = tls_error.message;
+    tls_error.err.where = tls_error.where;
+    return (es_result){code};
+}
+
+const eseal_error *eseal_error_last(void)
+{
+    if (tls_error.err.message == NULL) {
+        tls_error.err.message = "";
+        tls_error.err.where = "";
+    }
+    return &tls_error.err;
+}
+
+void eseal_error_clear(void)
+{
+    tls_error.err.code = ESEAL_OK;
+    tls_error.message[0] = '\0';
+    tls_error.where[0] = '\0';
+    tls_error.err.message = tls_error.message;
+    tls_error.err.where = tls_error.where;
+}
+
+const char *eseal_code_name(int code)
+{
+    switch (code) {
+#define ESEAL_X_NAME(name, value, text)                                                            \
+    case value:                                                                                    \
+        return #name;
+        ESEAL_ERROR_TABLE(ESEAL_X_NAME)
+#undef ESEAL_X_NAME
+    default:
+        return "ESEAL_UNKNOWN";
+    }
+}
+
+const char *eseal_code_text(int code)
+{
+    switch (code) {
+#define ESEAL_X_TEXT(name, value, text)                                                            \
+    case value:                                                                                    \
+        return text;
+        ESEAL_ERROR_TABLE(ESEAL_X_TEXT)
+#undef ESEAL_X_TEXT
+    default:
+        return "unknown error";
+    }
+}
+
+const char *eseal_version(void) { return ESEAL_VERSION; }
+
+static const eseal_limits default_limits = ESEAL_LIMITS_INIT;
+
+const eseal_limits *eseal_limits_default(void) { return &default_limits; }
+
+void eseal_buf_dispose(eseal_buf *buf)
+{
+    if (buf == NULL) {
+        return;
+    }
+    if (buf->ptr != NULL) {
+        es_wipe(buf->ptr, buf->size);
+        es_free(buf->ptr);
+    }
+    buf->ptr = NULL;
+    buf->size = 0;
+}

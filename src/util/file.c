@@ -1,0 +1,167 @@
+/* Files: bounded reads, exclusive 0600 creation, atomic replacement. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+bool es_path_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+ES_RESULT es_file_read(es_buf *out, const char *path, size_t max)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    ES_ENSURE(fd >= 0, errno == ENOENT ? ESEAL_ENOTFOUND : ESEAL_EIO, "cannot open %s: %s", path,
+              errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        (void)close(fd);
+        ES_BAIL(ESEAL_EIO, "%s is not a regular file", path);
+    }
+    if ((uint64_t)st.st_size > (uint64_t)max) {
+        (void)close(fd);
+        /* Capped before allocating (signify). */
+        ES_BAIL(ESEAL_ELIMIT, "%s is %lld bytes, more than the limit of %zu", path, (long long)st.st_size,
+                max);
+    }
+    es_buf tmp = ES_BUF_INIT(max);
+    tmp.secret = out->secret;
+    es_result r = es_buf_reserve(&tmp, (size_t)st.st_size);
+    while (es_ok(r)) {
+        uint8_t chunk[65536];
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n == 0) {
+            break;
+        }
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "reading %s: %s", path, strerror(errno));
+            break;
+        }
+        r = es_buf_append(&tmp, chunk, (size_t)n);
+        es_wipe(chunk, (size_t)n);
+    }
+    (void)close(fd);
+    if (!es_ok(r)) {
+        es_buf_free(&tmp);
+        return r;
+    }
+    es_buf_free(out);
+    *out = tmp;
+    return ES_OK;
+}
+
+static ES_RESULT write_all(int fd, const char *path, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n > 0) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        ES_ENSURE(w > 0, ESEAL_EIO, "writing %s: %s", path, strerror(errno));
+        b += w;
+        n -= (size_t)w;
+    }
+    ES_ENSURE(fsync(fd) == 0, ESEAL_EIO, "syncing %s: %s", path, strerror(errno));
+    return ES_OK;
+}
+
+ES_RESULT es_file_write_new(const char *path, const void *p, size_t n, unsigned mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+    ES_ENSURE(fd >= 0, errno == EEXIST ? ESEAL_EEXISTS : ESEAL_EIO, "cannot create %s: %s", path,
+              strerror(errno));
+    /* The umask may have loosened nothing but may have tightened: enforce exactly. */
+    (void)fchmod(fd, (mode_t)mode);
+    es_result r = write_all(fd, path, p, n);
+    if (close(fd) != 0 && es_ok(r)) {
+        r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "closing %s: %s", path, strerror(errno));
+    }
+    if (!es_ok(r)) {
+        (void)unlink(path);
+    }
+    return r;
+}
+
+static void sync_parent_dir(const char *path)
+{
+    char dir[4096];
+    size_t n = strlen(path);
+    if (n >= sizeof(dir)) {
+        return;
+    }
+    memcpy(dir, path, n + 1);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        dir[0] = '.';
+        dir[1] = '\0';
+    } else if (slash == dir) {
+        dir[1] = '\0';
+    } else {
+        *slash = '\0';
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        (void)close(fd);
+    }
+}
+
+ES_RESULT es_file_write_atomic(const char *path, const void *p, size_t n, unsigned mode)
+{
+    es_buf tmp = ES_BUF_INIT(8192);
+    ES_GUARD(es_buf_printf(&tmp, "%s.tmp-XXXXXX", path));
+    int fd = mkostemp((char *)tmp.ptr, O_CLOEXEC);
+    if (fd < 0) {
+        es_result r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot create a temporary file next to %s: %s",
+                                   path, strerror(errno));
+        es_buf_free(&tmp);
+        return r;
+    }
+    (void)fchmod(fd, (mode_t)mode);
+    es_result r = write_all(fd, path, p, n);
+    if (close(fd) != 0 && es_ok(r)) {
+        r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "closing %s: %s", path, strerror(errno));
+    }
+    if (es_ok(r) && rename((char *)tmp.ptr, path) != 0) {
+        r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot rename into %s: %s", path, strerror(errno));
+    }
+    if (!es_ok(r)) {
+        (void)unlink((char *)tmp.ptr);
+    } else {
+        sync_parent_dir(path);
+    }
+    es_buf_free(&tmp);
+    return r;
+}
+
+ES_RESULT es_mkdir_p(const char *path, unsigned mode)
+{
+    char p[4096];
+    size_t n = strlen(path);
+    ES_ENSURE(n > 0 && n < sizeof(p), ESEAL_EINVAL, "path too long: %s", path);
+    memcpy(p, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] == '/' || p[i] == '\0') {
+            char saved = p[i];
+            p[i] = '\0';
+            if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) {
+                ES_BAIL(ESEAL_EIO, "cannot create directory %s: %s", p, strerror(errno));
+            }
+            p[i] = saved;
+        }
+    }
+    struct stat st;
+    ES_ENSURE(stat(path, &st) == 0 && S_ISDIR(st.st_mode), ESEAL_EIO, "%s is not a directory", path);
+    return ES_OK;
+}

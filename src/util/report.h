@@ -1,0 +1,19 @@
+/* Internal construction of eseal_report trees (see include/eseal/report.h). */
+#ifndef ES_REPORT_H
+#define ES_REPORT_H
+
+#include "eseal/report.h"
+#include "util.h"
+
+ES_RESULT es_report_new(eseal_report **out);
+/* Adds a reason imposing `verdict` (VALID for an informative note). */
+__attribute__((format(printf, 4, 5))) ES_RESULT es_report_reason(eseal_report *r, eseal_verdict verdict,
+                                                                 const char *code, const char *fmt, ...);
+/* Sets (or replaces) the field `name`. */
+__attribute__((format(printf, 3, 4))) ES_RESULT es_report_set(eseal_report *r, const char *name,
+                                                              const char *fmt, ...);
+/* Appends a new child and returns it (owned by r). */
+ES_RESULT es_report_add_child(eseal_report *r, eseal_report **child);
+static inline void es_report_freep(eseal_report **r) { eseal_report_free(*r); }
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * Internal utilities: allocation, spans, bounded buffers, read cursors,
+ * secrets, time, files. No OpenSSL and no database here.
+ */
+#ifndef ES_UTIL_H
+#define ES_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eseal/common.h"
+#include "eseal/limits.h"
+#include "result.h"
+
+/* ---- allocation (the only place that calls malloc/free) ---------------- */
+
+void *es_malloc(size_t n);
+void *es_calloc(size_t count, size_t size);
+void *es_realloc(void *p, size_t n);
+void es_free(void *p);
+char *es_strdup(const char *s);
+char *es_strndup(const char *s, size_t n);
+/* Overwrites n bytes with zeros in a way the compiler cannot drop. */
+void es_wipe(void *p, size_t n);
+/* Test hook: the n-th allocation from now fails (0 disables). */
+void es_alloc_fail_after(unsigned long n);
+
+static inline void es_freep(void *pp) { es_free(*(void **)pp); }
+static inline void es_strfreep(char **p) { es_free(*p); }
+
+/* ---- span: a borrowed view, never freed -------------------------------- */
+
+typedef struct {
+    const uint8_t *ptr;
+    size_t len;
+} es_span;
+
+static inline es_span es_span_of(const void *p, size_t n) { return (es_span){(const uint8_t *)p, n}; }
+bool es_span_eq(es_span a, es_span b);
+
+/* ---- buf: owned, growable, always NUL-terminated, with a hard maximum --- */
+
+typedef struct {
+    uint8_t *ptr;
+    size_t len;
+    size_t cap;
+    size_t max; /* hard limit on len; growing past it is ESEAL_ELIMIT */
+    bool secret; /* wiped on every reallocation and on free */
+} es_buf;
+
+#define ES_BUF_INIT(maxbytes) {NULL, 0, 0, (maxbytes), false}
+
+ES_RESULT es_buf_reserve(es_buf *b, size_t extra);
+ES_RESULT es_buf_append(es_buf *b, const void *p, size_t n);
+ES_RESULT es_buf_append_str(es_buf *b, const char *s);
+ES_RESULT es_buf_append_byte(es_buf *b, uint8_t c);
+__attribute__((format(printf, 2, 3))) ES_RESULT es_buf_printf(es_buf *b, const char *fmt, ...);
+ES_RESULT es_buf_append_hex(es_buf *b, const void *p, size_t n, bool upper);
+void es_buf_clear(es_buf *b);
+void es_buf_free(es_buf *b);
+static inline void es_buf_freep(es_buf *b) { es_buf_free(b); }
+/* Moves the contents into a public eseal_buf; b is left empty. */
+void es_buf_move_out(eseal_buf *out, es_buf *b);
+static inline es_span es_buf_span(const es_buf *b) { return es_span_of(b->ptr, b->len); }
+static inline const char *es_buf_cstr(const es_buf *b) { return b->ptr != NULL ? (const char *)b->ptr : ""; }
+
+/* ---- cursor: the only way parsers touch input --------------------------- */
+
+typedef struct {
+    const uint8_t *base;
+    size_t len;
+    size_t pos; /* absolute offset, for messages */
+} es_cur;
+
+static inline es_cur es_cur_of(es_span s) { return (es_cur){s.ptr, s.len, 0}; }
+static inline size_t es_cur_left(const es_cur *c) { return c->len - c->pos; }
+static inline bool es_cur_eof(const es_cur *c) { return c->pos >= c->len; }
+ES_RESULT es_cur_u8(es_cur *c, uint8_t *out);
+ES_RESULT es_cur_take(es_cur *c, size_t n, es_span *out);
+ES_RESULT es_cur_skip(es_cur *c, size_t n);
+ES_RESULT es_cur_expect(es_cur *c, const char *lit);
+bool es_cur_peek_is(const es_cur *c, const char *lit);
+/* Decimal digits only, at least one, value <= max. */
+ES_RESULT es_cur_uint(es_cur *c, uint64_t max, uint64_t *out);
+/* Exactly n decimal digits. */
+ES_RESULT es_cur_digits_exact(es_cur *c, size_t n, uint64_t *out);
+/* A line up to (not including) '\n'; strips a trailing '\r'. At most max bytes. */
+ES_RESULT es_cur_line(es_cur *c, size_t max, es_span *out);
+
+/* Parses a whole C string as an unsigned decimal number <= max. */
+ES_RESULT es_parse_uint(const char *s, uint64_t max, uint64_t *out);
+
+/* ---- secret: bytes that are wiped on free ------------------------------- */
+
+typedef struct {
+    char *ptr; /* NUL-terminated */
+    size_t len;
+} es_secret;
+
+ES_RESULT es_secret_set(es_secret *s, const void *p, size_t n);
+void es_secret_free(es_secret *s);
+static inline void es_secret_freep(es_secret *s) { es_secret_free(s); }
+
+/* ---- time: milliseconds since the Unix epoch, UTC ----------------------- */
+
+int64_t es_now_ms(void);
+/* RFC 3339 with milliseconds and Z: "2026-11-21T04:37:00.123Z" (25 bytes + NUL). */
+#define ES_RFC3339_LEN 32
+void es_time_rfc3339(char out[ES_RFC3339_LEN], int64_t ms);
+/* Accepts "YYYY-MM-DDTHH:MM:SS[.fff...]Z" or with "+hh:mm"/"-hh:mm", and "YYYY-MM-DD". */
+ES_RESULT es_time_parse_rfc3339(const char *s, int64_t *out_ms);
+/* ASN.1 GeneralizedTime "YYYYMMDDHHMMSS[.fff]Z" (RFC 5280 §4.1.2.5.2 form). */
+#define ES_GENTIME_LEN 24
+void es_time_gentime(char out[ES_GENTIME_LEN], int64_t ms, bool with_ms);
+ES_RESULT es_time_parse_gentime(es_span s, int64_t *out_ms);
+/* Days from civil date (proleptic Gregorian), and back. */
+int64_t es_days_from_civil(int64_t y, unsigned m, unsigned d);
+void es_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+/* ---- files -------------------------------------------------------------- */
+
+/* Reads a whole regular file, refusing more than max bytes (ESEAL_ELIMIT). */
+ES_RESULT es_file_read(es_buf *out, const char *path, size_t max);
+/* Creates `path` exclusively (O_EXCL|O_NOFOLLOW, given mode), writes, fsyncs. */
+ES_RESULT es_file_write_new(const char *path, const void *p, size_t n, unsigned mode);
+/* Writes to a temporary file in the same directory, fsyncs, renames over path. */
+ES_RESULT es_file_write_atomic(const char *path, const void *p, size_t n, unsigned mode);
+ES_RESULT es_mkdir_p(const char *path, unsigned mode);
+bool es_path_exists(const char *path);
+
+/* ---- text --------------------------------------------------------------- */
+
+int es_strcasecmp(const char *a, const char *b);
+bool es_str_starts(const char *s, const char *prefix);
+ES_RESULT es_hex_decode(es_buf *out, const char *hex);
+
+#endif
