@@ -64,6 +64,30 @@ ESEAL_EXTERN(const char *) eseal_hash_name(eseal_hash hash);
 /** Parses "sha256", "sha384", "sha512", "sm3" (case-insensitive). ESEAL_EINVAL otherwise. */
 ESEAL_EXTERN(int) eseal_hash_from_name(eseal_hash *out, const char *name);
 
+/** Milliseconds since the Unix epoch, now. */
+ESEAL_EXTERN(int64_t) eseal_time_now(void);
+
+/**
+ * Parses an RFC 3339 time ("2026-11-21T04:37:00Z", "...+08:00", fractions
+ * allowed) or a date ("2026-11-21", midnight UTC). ESEAL_EINVAL otherwise.
+ */
+ESEAL_EXTERN(int) eseal_time_parse(int64_t *out_ms, const char *text);
+
+/** Formats `ms` as RFC 3339 UTC with milliseconds into out (at least 32 bytes). */
+ESEAL_EXTERN(void) eseal_time_format(char *out, size_t out_len, int64_t ms);
+
+/** Reads a whole regular file (no symbolic links), refusing more than `max` bytes (ESEAL_ELIMIT). */
+ESEAL_EXTERN(int) eseal_file_read(eseal_buf *out, const char *path, size_t max);
+
+/**
+ * Writes a file atomically: a temporary file in the same directory, fsync,
+ * rename. A crash never leaves a half-written file at `path`.
+ */
+ESEAL_EXTERN(int) eseal_file_write(const char *path, const void *data, size_t len, unsigned int mode);
+
+/** Creates a new file exclusively (O_EXCL, O_NOFOLLOW) with `mode`: ESEAL_EEXISTS when it exists. */
+ESEAL_EXTERN(int) eseal_file_create(const char *path, const void *data, size_t len, unsigned int mode);
+
 ESEAL_END_DECL
 
 #endif

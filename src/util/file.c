@@ -165,3 +165,33 @@ ES_RESULT es_mkdir_p(const char *path, unsigned mode)
     ES_ENSURE(stat(path, &st) == 0 && S_ISDIR(st.st_mode), ESEAL_EIO, "%s is not a directory", path);
     return ES_OK;
 }
+
+int eseal_file_read(eseal_buf *out, const char *path, size_t max)
+{
+    if (out == NULL || path == NULL) {
+        return ESEAL_EINVAL;
+    }
+    es_buf b = ES_BUF_INIT(max);
+    es_result r = es_file_read(&b, path, max);
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
+    es_buf_move_out(out, &b);
+    return ESEAL_OK;
+}
+
+int eseal_file_write(const char *path, const void *data, size_t len, unsigned int mode)
+{
+    if (path == NULL || (data == NULL && len > 0)) {
+        return ESEAL_EINVAL;
+    }
+    return es_code(es_file_write_atomic(path, data, len, mode));
+}
+
+int eseal_file_create(const char *path, const void *data, size_t len, unsigned int mode)
+{
+    if (path == NULL || (data == NULL && len > 0)) {
+        return ESEAL_EINVAL;
+    }
+    return es_code(es_file_write_new(path, data, len, mode));
+}

@@ -207,3 +207,22 @@ ES_RESULT es_time_parse_gentime(es_span sp, int64_t *out_ms)
     ES_ENSURE(es_cur_eof(&c), ESEAL_EMALFORMED, "GeneralizedTime has trailing bytes");
     return make_ms((int64_t)y, mo, d, h, mi, s, frac, out_ms);
 }
+
+int64_t eseal_time_now(void) { return es_now_ms(); }
+
+int eseal_time_parse(int64_t *out_ms, const char *text)
+{
+    if (out_ms == NULL || text == NULL) {
+        return ESEAL_EINVAL;
+    }
+    return es_code(es_time_parse_rfc3339(text, out_ms));
+}
+
+void eseal_time_format(char *out, size_t out_len, int64_t ms)
+{
+    char buf[ES_RFC3339_LEN];
+    es_time_rfc3339(buf, ms);
+    if (out != NULL && out_len > 0) {
+        (void)snprintf(out, out_len, "%s", buf);
+    }
+}

@@ -1,0 +1,80 @@
+/* The eseal command-line tool: a thin layer over include/eseal (no internal headers). */
+#ifndef ESEAL_CLI_H
+#define ESEAL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "eseal/eseal.h"
+
+/* Exit codes (eseal(1)): 0 ok / valid, 1 not valid, 2 usage, 3 error. */
+#define CLI_OK 0
+#define CLI_NOT_VALID 1
+#define CLI_USAGE 2
+#define CLI_ERROR 3
+
+#define CLI_MAX_OPTS 24
+#define CLI_MAX_POS 8
+#define CLI_MAX_REPEAT 16
+
+typedef struct {
+    const char *name;  /* long name without "--" */
+    char short_name;   /* 0 when none */
+    bool has_arg;
+    bool repeatable;
+} cli_opt_spec;
+
+typedef struct {
+    const cli_opt_spec *specs;
+    const char *values[CLI_MAX_OPTS][CLI_MAX_REPEAT];
+    size_t counts[CLI_MAX_OPTS];
+    const char *pos[CLI_MAX_POS];
+    size_t npos;
+    /* global options */
+    const char *home;
+    const char *pass_file;
+    bool json;
+    bool verbose;
+} cli_args;
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    const char *usage; /* full help text */
+    const cli_opt_spec *opts;
+    int (*run)(cli_args *a);
+} cli_cmd;
+
+/* Parses argv for a command; prints the usage error and returns CLI_USAGE on failure. */
+int cli_parse(cli_args *a, const cli_cmd *cmd, int argc, char **argv);
+/* The value of option `name` (last given), or NULL. */
+const char *cli_get(const cli_args *a, const char *name);
+size_t cli_count(const cli_args *a, const char *name);
+const char *cli_get_n(const cli_args *a, const char *name, size_t i);
+bool cli_flag(const cli_args *a, const char *name);
+
+/* Prints "eseal: <message>" for the last library error and returns CLI_ERROR (or CLI_USAGE for EINVAL). */
+int cli_fail(int rc);
+/* Prints "eseal: <formatted>" and returns `code`. */
+int cli_errorf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The instance home: --home, else $ESEAL_HOME, else ./var/eseal. */
+const char *cli_home(const cli_args *a);
+/* Reads the passphrase ($ESEAL_PASSPHRASE, --pass-file, or a terminal prompt). confirm: ask twice. */
+int cli_passphrase(const cli_args *a, char *out, size_t cap, size_t *len, bool confirm);
+/* Opens the instance; with_pass also sets the passphrase. */
+int cli_open(const cli_args *a, eseal_instance **out, bool with_pass);
+/* Writes a whole file atomically (0644) or to stdout when path is "-". */
+int cli_write_file(const char *path, const void *data, size_t len);
+/* Reads a whole file (at most max bytes). */
+int cli_read_file(const char *path, eseal_buf *out, size_t max);
+/* Parses an RFC 3339 time. */
+int cli_parse_time(const char *s, int64_t *ms);
+void cli_print_time(char *out, size_t n, int64_t ms);
+/* Prints a JSON-escaped string. */
+void cli_json_str(const char *s);
+
+extern const cli_cmd cli_cmd_init, cli_cmd_cert, cli_cmd_ca, cli_cmd_sign, cli_cmd_verify, cli_cmd_key;
+
+#endif

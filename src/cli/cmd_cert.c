@@ -1,0 +1,319 @@
+/* eseal cert issue|list|show|revoke|import */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_opt_spec opts[] = {{"org", 0, true, false},      {"person", 0, true, false},
+                                    {"uscc", 0, true, false},     {"id-number", 0, true, false},
+                                    {"unit", 0, true, false},     {"country", 0, true, false},
+                                    {"email", 0, true, false},    {"alg", 0, true, false},
+                                    {"days", 0, true, false},     {"output", 'o', true, false},
+                                    {"reason", 0, true, false},   {"at", 0, true, false},
+                                    {"key", 0, true, false},      {"key-pass-file", 0, true, false},
+                                    {NULL, 0, false, false}};
+
+static void print_record_json(const eseal_cert_record *r)
+{
+    char nb[40], na[40], rv[40];
+    cli_print_time(nb, sizeof(nb), r->not_before_ms);
+    cli_print_time(na, sizeof(na), r->not_after_ms);
+    printf("{\"id\": ");
+    cli_json_str(r->id);
+    printf(", \"role\": ");
+    cli_json_str(r->role);
+    printf(", \"hierarchy\": ");
+    cli_json_str(r->hierarchy);
+    printf(", \"alg\": ");
+    cli_json_str(r->alg);
+    printf(", \"subject\": ");
+    cli_json_str(r->subject);
+    printf(", \"serial\": ");
+    cli_json_str(r->serial);
+    printf(", \"fingerprint_sha256\": ");
+    cli_json_str(r->fingerprint);
+    printf(", \"not_before\": \"%s\", \"not_after\": \"%s\", \"has_key\": %s", nb, na,
+           r->key_file[0] != '\0' ? "true" : "false");
+    if (r->revoked_ms != 0) {
+        cli_print_time(rv, sizeof(rv), r->revoked_ms);
+        printf(", \"revoked_at\": \"%s\", \"revocation_reason\": %d", rv, r->revocation_reason);
+    } else {
+        printf(", \"revoked_at\": null");
+    }
+    printf("}");
+}
+
+static int list_cb(const eseal_cert_record *r, void *payload)
+{
+    int *n = payload;
+    char na[40];
+    cli_print_time(na, sizeof(na), r->not_after_ms);
+    na[10] = '\0';
+    if (*n < 0) {
+        printf("%s", *n == -1 ? "" : ",\n");
+        print_record_json(r);
+        *n = -2;
+        return 0;
+    }
+    printf("%-16s  %-10s  %-5s  %-7s  %s  %s%s\n", r->id, r->role, r->hierarchy[0] != '\0' ? r->hierarchy : "-",
+           r->alg, na, r->subject, r->revoked_ms != 0 ? "  [REVOKED]" : "");
+    (*n)++;
+    return 0;
+}
+
+static int do_issue(cli_args *a)
+{
+    const char *org = cli_get(a, "org");
+    const char *person = cli_get(a, "person");
+    if ((org == NULL) == (person == NULL)) {
+        return cli_usage_error(&cli_cmd_cert, "cert issue needs exactly one of --org NAME or --person NAME");
+    }
+    eseal_cert_request q = ESEAL_CERT_REQUEST_INIT;
+    q.person = person != NULL;
+    q.name = person != NULL ? person : org;
+    q.uscc = cli_get(a, "uscc");
+    q.person_id = cli_get(a, "id-number");
+    q.org_unit = cli_get(a, "unit");
+    q.country = cli_get(a, "country");
+    q.email = cli_get(a, "email");
+    if (org != NULL && q.uscc == NULL) {
+        return cli_usage_error(&cli_cmd_cert, "an organisation certificate needs --uscc CODE");
+    }
+    const char *alg = cli_get(a, "alg");
+    if (alg != NULL) {
+        int rc = eseal_key_alg_from_name(&q.alg, alg);
+        if (rc != ESEAL_OK) {
+            return cli_usage_error(&cli_cmd_cert, "%s", eseal_error_last()->message);
+        }
+    }
+    const char *days = cli_get(a, "days");
+    if (days != NULL) {
+        unsigned v = 0;
+        for (const char *p = days; *p != '\0'; p++) {
+            if (*p < '0' || *p > '9' || v > 100000) {
+                return cli_usage_error(&cli_cmd_cert, "--days needs a number of days");
+            }
+            v = v * 10 + (unsigned)(*p - '0');
+        }
+        q.days = v;
+    }
+    eseal_instance *inst = NULL;
+    int rc = cli_open(a, &inst, true);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    eseal_cert_record rec;
+    rc = eseal_instance_cert_issue(inst, &rec, &q);
+    if (rc != ESEAL_OK) {
+        eseal_instance_close(inst);
+        return cli_fail(rc);
+    }
+    const char *out = cli_get(a, "output");
+    int crc = CLI_OK;
+    if (out != NULL) {
+        crc = cli_write_file(out, rec.pem, strlen(rec.pem));
+    }
+    if (a->json) {
+        print_record_json(&rec);
+        printf("\n");
+    } else {
+        printf("%s\n", rec.id);
+    }
+    eseal_cert_record_dispose(&rec);
+    eseal_instance_close(inst);
+    return crc;
+}
+
+static int do_list(cli_args *a)
+{
+    eseal_instance *inst = NULL;
+    int rc = cli_open(a, &inst, false);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    int n = a->json ? -1 : 0;
+    if (a->json) {
+        printf("[");
+    } else {
+        printf("%-16s  %-10s  %-5s  %-7s  %-10s  %s\n", "ID", "ROLE", "CA", "ALG", "EXPIRES", "SUBJECT");
+    }
+    rc = eseal_store_cert_list(eseal_instance_store(inst), list_cb, &n);
+    if (a->json) {
+        printf("]\n");
+    }
+    eseal_instance_close(inst);
+    return rc == ESEAL_OK ? CLI_OK : cli_fail(rc);
+}
+
+static int do_show(cli_args *a)
+{
+    if (a->npos != 2) {
+        return cli_usage_error(&cli_cmd_cert, "cert show needs a certificate id or file");
+    }
+    eseal_instance *inst = NULL;
+    int rc = cli_open(a, &inst, false);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    eseal_cert *cert = NULL;
+    eseal_cert_record rec;
+    rc = eseal_instance_cert_get(inst, &cert, &rec, a->pos[1]);
+    if (rc != ESEAL_OK) {
+        eseal_instance_close(inst);
+        return cli_fail(rc);
+    }
+    const char *out = cli_get(a, "output");
+    int crc = CLI_OK;
+    if (out != NULL) {
+        eseal_buf pem = ESEAL_BUF_INIT;
+        rc = eseal_cert_pem(&pem, cert);
+        crc = rc == ESEAL_OK ? cli_write_file(out, pem.ptr, pem.size) : cli_fail(rc);
+        eseal_buf_dispose(&pem);
+    }
+    if (a->json && rec.id != NULL) {
+        print_record_json(&rec);
+        printf("\n");
+    } else {
+        char nb[40], na[40];
+        cli_print_time(nb, sizeof(nb), eseal_cert_not_before(cert));
+        cli_print_time(na, sizeof(na), eseal_cert_not_after(cert));
+        printf("id:          %s\nrole:        %s\nsubject:     %s\nissuer:      %s\nserial:      %s\n"
+               "algorithm:   %s\nvalid:       %s .. %s\nsha256:      %s\nprivate key: %s\n",
+               rec.id != NULL ? rec.id : "(not in this instance)", rec.role != NULL ? rec.role : "-",
+               eseal_cert_subject(cert), eseal_cert_issuer(cert), eseal_cert_serial(cert),
+               eseal_key_alg_name(eseal_cert_key_alg(cert)), nb, na, eseal_cert_fingerprint(cert),
+               rec.key_file != NULL && rec.key_file[0] != '\0' ? "in this instance (encrypted)" : "none");
+        if (rec.revoked_ms != 0) {
+            char rv[40];
+            cli_print_time(rv, sizeof(rv), rec.revoked_ms);
+            printf("revoked:     %s (reason %d)\n", rv, rec.revocation_reason);
+        }
+    }
+    eseal_cert_record_dispose(&rec);
+    eseal_cert_free(cert);
+    eseal_instance_close(inst);
+    return crc;
+}
+
+static int do_revoke(cli_args *a)
+{
+    if (a->npos != 2) {
+        return cli_usage_error(&cli_cmd_cert, "cert revoke needs a certificate id");
+    }
+    int reason = 0;
+    const char *rn = cli_get(a, "reason");
+    if (rn != NULL && eseal_crl_reason_from_name(&reason, rn) != ESEAL_OK) {
+        return cli_usage_error(&cli_cmd_cert, "%s", eseal_error_last()->message);
+    }
+    int64_t at = 0;
+    const char *at_s = cli_get(a, "at");
+    if (at_s != NULL && cli_parse_time(at_s, &at) != CLI_OK) {
+        return CLI_USAGE;
+    }
+    eseal_instance *inst = NULL;
+    int rc = cli_open(a, &inst, true);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    rc = eseal_instance_cert_revoke(inst, a->pos[1], reason, at);
+    eseal_instance_close(inst);
+    if (rc != ESEAL_OK) {
+        return cli_fail(rc);
+    }
+    if (!a->json) {
+        printf("revoked %s; a new CRL was published\n", a->pos[1]);
+    } else {
+        printf("{\"revoked\": ");
+        cli_json_str(a->pos[1]);
+        printf("}\n");
+    }
+    return CLI_OK;
+}
+
+static int do_import(cli_args *a)
+{
+    if (a->npos != 2) {
+        return cli_usage_error(&cli_cmd_cert, "cert import needs a certificate file (PEM, DER, or .p12)");
+    }
+    char kpass[1024] = "";
+    const char *kpf = cli_get(a, "key-pass-file");
+    bool have_kpass = false;
+    if (kpf != NULL) {
+        eseal_buf b = ESEAL_BUF_INIT;
+        if (cli_read_file(kpf, &b, 1000) != CLI_OK) {
+            return CLI_ERROR;
+        }
+        size_t n = strcspn((const char *)b.ptr, "\r\n");
+        memcpy(kpass, b.ptr, n);
+        kpass[n] = '\0';
+        eseal_buf_dispose(&b);
+        have_kpass = true;
+    }
+    eseal_instance *inst = NULL;
+    const char *key = cli_get(a, "key");
+    size_t plen = strlen(a->pos[1]);
+    bool p12 = plen > 4 && (strcmp(a->pos[1] + plen - 4, ".p12") == 0 || strcmp(a->pos[1] + plen - 4, ".pfx") == 0);
+    int rc = cli_open(a, &inst, key != NULL || p12);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    eseal_cert_record rec;
+    rc = eseal_instance_cert_import(inst, &rec, a->pos[1], key, have_kpass ? kpass : NULL);
+    explicit_bzero(kpass, sizeof(kpass));
+    eseal_instance_close(inst);
+    if (rc != ESEAL_OK) {
+        return cli_fail(rc);
+    }
+    if (a->json) {
+        print_record_json(&rec);
+        printf("\n");
+    } else {
+        printf("%s\n", rec.id);
+    }
+    eseal_cert_record_dispose(&rec);
+    return CLI_OK;
+}
+
+static int run(cli_args *a)
+{
+    if (a->npos == 0) {
+        return cli_usage_error(&cli_cmd_cert, "cert needs a subcommand: issue, list, show, revoke, import");
+    }
+    const char *v = a->pos[0];
+    if (strcmp(v, "issue") == 0) {
+        return a->npos == 1 ? do_issue(a) : cli_usage_error(&cli_cmd_cert, "unexpected argument '%s'", a->pos[1]);
+    }
+    if (strcmp(v, "list") == 0) {
+        return do_list(a);
+    }
+    if (strcmp(v, "show") == 0) {
+        return do_show(a);
+    }
+    if (strcmp(v, "revoke") == 0) {
+        return do_revoke(a);
+    }
+    if (strcmp(v, "import") == 0) {
+        return do_import(a);
+    }
+    return cli_usage_error(&cli_cmd_cert, "unknown subcommand 'cert %s'", v);
+}
+
+const cli_cmd cli_cmd_cert = {
+    "cert", "issue, list, show, revoke and import certificates",
+    "Usage:\n"
+    "  eseal cert issue --org NAME --uscc CODE [--alg sm2|p256|p384|rsa|rsa3072|ed25519] [--unit U]\n"
+    "                   [--country CC] [--email E] [--days N] [-o CERT.pem]\n"
+    "  eseal cert issue --person NAME [--id-number ID] [--alg ...] [-o CERT.pem]\n"
+    "  eseal cert list\n"
+    "  eseal cert show ID|CERT.pem [-o CERT.pem]\n"
+    "  eseal cert revoke ID [--reason keyCompromise|superseded|...] [--at TIME]\n"
+    "  eseal cert import CERT.pem --key KEY.pem [--key-pass-file F] | eseal cert import FILE.p12 [--key-pass-file F]\n\n"
+    "issue: generates a key (encrypted under the instance passphrase) and a certificate from the\n"
+    "issuing CA of the key's hierarchy (sm2 for SM2, rsa for RSA, p256 otherwise). Organisation\n"
+    "certificates carry O, CN, C and organizationIdentifier NTR<CC>-<USCC> (ETSI EN 319 412-1);\n"
+    "the 18-character unified social credit code is checked (GB 32100-2015). Key usage:\n"
+    "digitalSignature, nonRepudiation. Prints the new certificate's id.\n"
+    "revoke: marks the certificate revoked and publishes a new CRL of its CA.\n"
+    "import: records an external certificate, with its key re-encrypted under the instance\n"
+    "passphrase; PKCS#12 files may use legacy algorithms (RC2-40).\n",
+    opts, run};
