@@ -1,0 +1,44 @@
+# eseal — the front door. `make run` and `make test` are all a fresh Debian 12 machine needs.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX     ?= /usr/local
+DEMO_HOME  ?= var/demo
+
+.PHONY: all build deps run test test-fast bench install clean distclean
+
+all: build
+
+deps:
+	@./scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+# The demo of what exists so far, on a fresh instance (see scripts/demo.sh).
+run: build
+	@./scripts/demo.sh $(BUILD)/eseal $(DEMO_HOME)
+
+# The whole suite: the normal build, then the unit tests again under ASan+UBSan.
+test: build
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DESEAL_SANITIZE=ON -DESEAL_BUILD_BENCH=OFF >/dev/null
+	cmake --build $(ASAN_BUILD) -j$(JOBS)
+	@./scripts/run-tests.sh $(BUILD) $(ASAN_BUILD)
+
+test-fast: build
+	@./scripts/run-tests.sh $(BUILD)
+
+bench: build
+	$(BUILD)/bench/bench_crypto
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
+
+distclean: clean
+	rm -rf var

@@ -1,0 +1,36 @@
+/*
+ * CMS verification path over untrusted signature bytes: DER/PEM decoding,
+ * signer lookup, attribute parsing, signature and chain checks. The first
+ * input byte chooses how the remainder is split into signature and content.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "eseal/eseal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1) {
+        return 0;
+    }
+    size_t content_len = data[0] % 32;
+    if (content_len > size - 1) {
+        content_len = size - 1;
+    }
+    const uint8_t *content = data + 1;
+    const uint8_t *sig = data + 1 + content_len;
+    size_t sig_len = size - 1 - content_len;
+    eseal_report *r = NULL;
+    if (eseal_cms_verify(&r, sig, sig_len, content, content_len, NULL, NULL) == ESEAL_OK) {
+        if (eseal_report_verdict(r) == ESEAL_VALID) {
+            abort(); /* without trust anchors nothing may be VALID */
+        }
+        eseal_buf j = ESEAL_BUF_INIT;
+        (void)eseal_report_to_json(&j, r);
+        eseal_buf_dispose(&j);
+        eseal_report_free(r);
+    }
+    return 0;
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# End-to-end tests of the eseal binary: exit codes, verdicts, reasons, files, errors.
+# Usage: cli_test.sh /path/to/eseal
+set -u
+E=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export ESEAL_PASSPHRASE=integration-pass-1
+export ESEAL_HOME=$T/home
+unset ESEAL_PASS_FILE || true
+n=0
+bad=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $1"; }
+# expect CODE DESCRIPTION -- command...
+expect() {
+    local want=$1 desc=$2
+    shift 3
+    "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    if [ "$got" -eq "$want" ]; then ok "$desc"; else
+        notok "$desc (exit $got, wanted $want)"
+        sed 's/^/#   /' "$T/out" "$T/err" | head -20
+    fi
+}
+has() { # has FILE PATTERN DESCRIPTION
+    if grep -q -- "$2" "$1"; then ok "$3"; else
+        notok "$3 (no '$2')"
+        sed 's/^/#   /' "$1" | head -20
+    fi
+}
+json_verdict() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$1"; }
+
+expect 0 "init creates an instance" -- "$E" init
+expect 3 "init refuses an existing instance" -- "$E" init
+has "$T/err" "already holds an eseal instance" "init says why"
+perms=$(stat -c %a "$ESEAL_HOME"/keys/*.key | sort -u | tr '\n' ' ')
+[ "$perms" = "600 " ] && ok "every key file is 0600" || notok "key file modes: $perms"
+grep -q "BEGIN ENCRYPTED PRIVATE KEY" "$ESEAL_HOME"/keys/*.key && ok "key files are encrypted" || notok "key files are encrypted"
+
+expect 2 "issue rejects a bad unified social credit code" -- "$E" cert issue --org X --uscc 91110000MA01ABCDE5 --alg sm2
+has "$T/err" "not a valid unified social credit code" "the USCC error is specific"
+expect 2 "issue needs --org or --person" -- "$E" cert issue --alg sm2
+expect 2 "unknown option is a usage error" -- "$E" cert issue --bogus
+expect 2 "unknown command is a usage error" -- "$E" frobnicate
+
+for alg in sm2 p256 rsa; do
+    "$E" cert issue --org "Example $alg Ltd" --uscc 91110000MA01ABCDEX --alg $alg -o "$T/$alg.pem" >"$T/$alg.id" 2>"$T/err" &&
+        ok "issue $alg organisation certificate" || notok "issue $alg organisation certificate"
+done
+SM2=$(cat "$T/sm2.id")
+P256=$(cat "$T/p256.id")
+openssl x509 -in "$T/sm2.pem" -noout -subject -nameopt RFC2253 >"$T/subj"
+has "$T/subj" "organizationIdentifier=NTRCN-91110000MA01ABCDEX" "organisation certificate carries organizationIdentifier"
+openssl x509 -in "$T/sm2.pem" -noout -text >"$T/text"
+has "$T/text" "Digital Signature, Non Repudiation" "key usage digitalSignature+nonRepudiation"
+has "$T/text" "CRL Distribution Points" "CRL distribution point present"
+has "$T/text" "OCSP - URI" "OCSP URL present"
+expect 0 "issue a person certificate" -- "$E" cert issue --person "张三" --id-number 110101199003077777 --alg p256
+expect 0 "cert list" -- "$E" cert list
+has "$T/out" "seal-maker" "list shows the seal-maker certificate"
+expect 0 "cert show --json" -- "$E" --json cert show "$SM2"
+
+head -c 100000 /dev/urandom >"$T/doc.bin"
+for alg in sm2 p256 rsa; do
+    id=$(cat "$T/$alg.id")
+    expect 0 "sign with $alg" -- "$E" sign "$T/doc.bin" --cert "$id" -o "$T/doc.$alg.p7s"
+    expect 0 "verify $alg signature: VALID" -- "$E" verify "$T/doc.$alg.p7s" --data "$T/doc.bin"
+    has "$T/out" "verdict: VALID" "$alg text report says VALID"
+done
+expect 0 "sign by certificate file" -- "$E" sign "$T/doc.bin" --cert "$T/p256.pem" -o "$T/doc.file.p7s"
+expect 0 "verify --json" -- "$E" verify "$T/doc.sm2.p7s" --data "$T/doc.bin" --json
+[ "$(json_verdict "$T/out")" = VALID ] && ok "JSON verdict VALID" || notok "JSON verdict VALID"
+has "$T/out" '"reasons"' "JSON has reasons"
+has "$T/out" '"signatures"' "JSON has signatures"
+
+cp "$T/doc.bin" "$T/tampered.bin"
+printf 'X' | dd of="$T/tampered.bin" bs=1 seek=5000 conv=notrunc 2>/dev/null
+expect 1 "tampered data: not valid" -- "$E" verify "$T/doc.sm2.p7s" --data "$T/tampered.bin" --json
+[ "$(json_verdict "$T/out")" = INVALID ] && ok "tampered data is INVALID" || notok "tampered data is INVALID"
+has "$T/out" HASH_FAILURE "tampered data reason HASH_FAILURE"
+expect 1 "wrong expected signer: not valid" -- "$E" verify "$T/doc.sm2.p7s" --data "$T/doc.bin" --signer "$P256"
+has "$T/out" SIGNER_MISMATCH "wrong signer reason SIGNER_MISMATCH"
+expect 1 "no trust anchors outside the instance: not valid" -- "$E" verify "$T/doc.sm2.p7s" --data "$T/doc.bin" --no-instance
+has "$T/out" "verdict: INDETERMINATE" "untrusted signer is INDETERMINATE"
+"$E" ca export --alg sm2 -o "$T/sm2chain.pem" 2>/dev/null
+expect 0 "VALID with --trust outside the instance plus its CRLs" -- "$E" verify "$T/doc.sm2.p7s" --data "$T/doc.bin" --no-instance --trust "$T/sm2chain.pem" --crl "$(ls "$ESEAL_HOME"/crl/*.crl | head -1)" --crl "$(ls "$ESEAL_HOME"/crl/*.crl | sed -n 2p)" --crl "$(ls "$ESEAL_HOME"/crl/*.crl | sed -n 3p)" --crl "$(ls "$ESEAL_HOME"/crl/*.crl | sed -n 4p)" --crl "$(ls "$ESEAL_HOME"/crl/*.crl | sed -n 5p)" --crl "$(ls "$ESEAL_HOME"/crl/*.crl | sed -n 6p)"
+
+future=$(date -u -d '+3 years' +%Y-%m-%dT%H:%M:%SZ)
+expect 1 "expired certificate: not valid" -- "$E" verify "$T/doc.p256.p7s" --data "$T/doc.bin" --at "$future" --json
+[ "$(json_verdict "$T/out")" = INDETERMINATE ] && ok "expired certificate is INDETERMINATE" || notok "expired certificate is INDETERMINATE"
+has "$T/out" OUT_OF_BOUNDS_NO_POE "expired reason OUT_OF_BOUNDS_NO_POE"
+expect 2 "bad --at is a usage error" -- "$E" verify "$T/doc.p256.p7s" --data "$T/doc.bin" --at yesterday
+
+ESEAL_PASSPHRASE=wrong-passphrase expect 3 "wrong passphrase is an error" -- "$E" sign "$T/doc.bin" --cert "$SM2"
+has "$T/err" "wrong passphrase" "wrong passphrase is named"
+printf 'integration-pass-1\n' >"$T/pass"
+ESEAL_PASSPHRASE= expect 0 "--pass-file works" -- "$E" --pass-file "$T/pass" sign "$T/doc.bin" --cert "$SM2" -o "$T/pf.p7s"
+
+expect 0 "revoke the SM2 certificate" -- "$E" cert revoke "$SM2" --reason keyCompromise
+expect 3 "revoking twice is refused" -- "$E" cert revoke "$SM2"
+expect 1 "revoked certificate: not valid" -- "$E" verify "$T/doc.sm2.p7s" --data "$T/doc.bin" --json
+[ "$(json_verdict "$T/out")" = INDETERMINATE ] || [ "$(json_verdict "$T/out")" = INVALID ] && ok "revoked signer is not VALID" || notok "revoked signer is not VALID"
+has "$T/out" REVOKED "revoked reason names revocation"
+has "$T/out" keyCompromise "revocation reason is reported"
+expect 3 "a revoked certificate cannot sign" -- "$E" sign "$T/doc.bin" --cert "$SM2"
+"$E" cert issue --org "Later Ltd" --uscc 91110000MA01ABCDEX --alg sm2 >"$T/later.id"
+sleep 1
+"$E" sign "$T/doc.bin" --cert "$(cat "$T/later.id")" -o "$T/later.p7s" >/dev/null
+sleep 1.2 # CRL and signingTime have one-second resolution
+"$E" cert revoke "$(cat "$T/later.id")" >/dev/null
+expect 1 "signature made before a later revocation: not valid" -- "$E" verify "$T/later.p7s" --data "$T/doc.bin" --json
+[ "$(json_verdict "$T/out")" = INDETERMINATE ] && ok "revoked after the claimed signing time is INDETERMINATE" || notok "revoked after the claimed signing time is INDETERMINATE"
+has "$T/out" REVOKED_NO_POE "no proof of existence before the revocation"
+
+TD=$(dirname "$0")/../../../shared/testdata/ofd-samples/keys
+if [ -f "$TD/USER.p12" ]; then
+    printf '777777\n' >"$T/p12pass"
+    expect 0 "import a legacy PKCS#12 (RC2-40)" -- "$E" cert import "$TD/USER.p12" --key-pass-file "$T/p12pass"
+    expect 3 "an expired imported certificate cannot sign" -- "$E" sign "$T/doc.bin" --cert "$(cat "$T/out")"
+    has "$T/err" "expired" "expired signer is named"
+fi
+expect 0 "help for a command" -- "$E" help verify
+has "$T/out" "Exit status" "help text shows exit codes"
+
+echo "$((n - bad)) passed, $bad failed (cli_integration)"
+[ "$bad" -eq 0 ]

@@ -1,0 +1,3 @@
+#include <stdio.h>
+int f(char *d, const char *s);
+int f(char *d, const char *s) { sprintf(d, "%s", s); return atoi(s); }

@@ -1,0 +1,433 @@
+/*
+ * crypto: keys (every algorithm), key files (errors), SM2 known answers from
+ * shared/testdata, certificates, and CMS verdicts (tampered, wrong signer,
+ * revoked, expired, untrusted).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "eseal/eseal.h"
+
+static const char *testdata; /* ../shared/testdata */
+static char tmpdir[] = "/tmp/eseal-crypto-XXXXXX";
+
+static void path_in(char *out, size_t n, const char *name) { (void)snprintf(out, n, "%s/%s", tmpdir, name); }
+
+static void sign_verify_every_algorithm(void **state)
+{
+    (void)state;
+    static const struct {
+        eseal_key_alg alg;
+        eseal_sig_scheme scheme;
+    } cases[] = {{ESEAL_ALG_SM2, ESEAL_SCHEME_DEFAULT},     {ESEAL_ALG_P256, ESEAL_SCHEME_DEFAULT},
+                 {ESEAL_ALG_P384, ESEAL_SCHEME_DEFAULT},    {ESEAL_ALG_RSA2048, ESEAL_SCHEME_DEFAULT},
+                 {ESEAL_ALG_RSA2048, ESEAL_SCHEME_RSA_PSS}, {ESEAL_ALG_ED25519, ESEAL_SCHEME_DEFAULT}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        eseal_key *k = NULL;
+        assert_int_equal(eseal_key_generate(&k, cases[i].alg), ESEAL_OK);
+        assert_int_equal(eseal_key_algorithm(k), cases[i].alg);
+        eseal_buf sig = ESEAL_BUF_INIT, spki = ESEAL_BUF_INIT;
+        assert_int_equal(eseal_key_sign(&sig, k, ESEAL_HASH_DEFAULT, cases[i].scheme, "message", 7), ESEAL_OK);
+        assert_int_equal(eseal_key_public_der(&spki, k), ESEAL_OK);
+        int valid = -1;
+        assert_int_equal(eseal_signature_verify(&valid, spki.ptr, spki.size, ESEAL_HASH_DEFAULT, cases[i].scheme,
+                                                "message", 7, sig.ptr, sig.size),
+                         ESEAL_OK);
+        assert_int_equal(valid, 1);
+        assert_int_equal(eseal_signature_verify(&valid, spki.ptr, spki.size, ESEAL_HASH_DEFAULT, cases[i].scheme,
+                                                "messagE", 7, sig.ptr, sig.size),
+                         ESEAL_OK);
+        assert_int_equal(valid, 0);
+        eseal_buf_dispose(&sig);
+        eseal_buf_dispose(&spki);
+        eseal_key_free(k);
+    }
+}
+
+static void sm2_rejects_other_hashes(void **state)
+{
+    (void)state;
+    eseal_key *k = NULL;
+    assert_int_equal(eseal_key_generate(&k, ESEAL_ALG_SM2), ESEAL_OK);
+    eseal_buf sig = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_key_sign(&sig, k, ESEAL_HASH_SHA256, ESEAL_SCHEME_DEFAULT, "m", 1), ESEAL_EUNSUPPORTED);
+    eseal_key_free(k);
+    assert_int_equal(eseal_key_generate(&k, ESEAL_ALG_P256), ESEAL_OK);
+    assert_int_equal(eseal_key_sign(&sig, k, ESEAL_HASH_SM3, ESEAL_SCHEME_DEFAULT, "m", 1), ESEAL_EUNSUPPORTED);
+    eseal_key_free(k);
+}
+
+static void key_files_encrypted_and_strict(void **state)
+{
+    (void)state;
+    char path[256];
+    path_in(path, sizeof(path), "k.pem");
+    eseal_key *k = NULL;
+    assert_int_equal(eseal_key_generate(&k, ESEAL_ALG_SM2), ESEAL_OK);
+    assert_int_equal(eseal_key_save(k, path, "", 0), ESEAL_EINVAL); /* empty passphrase refused */
+    assert_int_equal(eseal_key_save(k, path, "correct horse", 13), ESEAL_OK);
+    assert_int_equal(eseal_key_save(k, path, "correct horse", 13), ESEAL_EEXISTS); /* O_EXCL */
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    eseal_buf pem = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_file_read(&pem, path, 65536), ESEAL_OK);
+    assert_non_null(strstr((char *)pem.ptr, "BEGIN ENCRYPTED PRIVATE KEY"));
+    eseal_key *l = NULL;
+    assert_int_equal(eseal_key_load(&l, path, "wrong horse", 11), ESEAL_EPASS);
+    assert_non_null(strstr(eseal_error_last()->message, "wrong passphrase"));
+    assert_int_equal(eseal_key_load(&l, path, NULL, 0), ESEAL_EPASS);
+    assert_int_equal(eseal_key_load(&l, path, "correct horse", 13), ESEAL_OK);
+    assert_int_equal(eseal_key_algorithm(l), ESEAL_ALG_SM2);
+    /* The loaded key signs what the original key's public key verifies. */
+    eseal_buf sig = ESEAL_BUF_INIT, spki = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_key_sign(&sig, l, ESEAL_HASH_DEFAULT, ESEAL_SCHEME_DEFAULT, "x", 1), ESEAL_OK);
+    assert_int_equal(eseal_key_public_der(&spki, k), ESEAL_OK);
+    int valid = 0;
+    assert_int_equal(eseal_signature_verify(&valid, spki.ptr, spki.size, ESEAL_HASH_DEFAULT, ESEAL_SCHEME_DEFAULT,
+                                            "x", 1, sig.ptr, sig.size),
+                     ESEAL_OK);
+    assert_int_equal(valid, 1);
+    /* Corrupt: flip a byte in the middle of the base64 body. */
+    pem.ptr[pem.size / 2] = pem.ptr[pem.size / 2] == 'A' ? 'B' : 'A';
+    eseal_key *c = NULL;
+    int rc = eseal_key_load_mem(&c, pem.ptr, pem.size, "correct horse", 13);
+    assert_true(rc == ESEAL_EMALFORMED || rc == ESEAL_EPASS);
+    assert_int_equal(eseal_key_load_mem(&c, "not a key", 9, "x", 1), ESEAL_EMALFORMED);
+    /* Unsupported algorithm: an Ed448 key (valid, but eseal does not sign with it). */
+    static const char ed448[] =
+                              "-----BEGIN PRIVATE KEY-----\n"
+                              "MEcCAQAwBQYDK2VxBDsEOUK1B8mSpWmvzTvy9zts9A4AdIHHyUbyo+kOr2vJkf5F\n"
+                              "kOu3f9OCql+Ry4ix+1FbLqggBU527HCG4g==\n"
+                              "-----END PRIVATE KEY-----\n";
+    assert_int_equal(eseal_key_load_mem(&c, ed448, sizeof(ed448) - 1, NULL, 0), ESEAL_EUNSUPPORTED);
+    eseal_buf_dispose(&pem);
+    eseal_buf_dispose(&sig);
+    eseal_buf_dispose(&spki);
+    eseal_key_free(k);
+    eseal_key_free(l);
+    unlink(path);
+}
+
+static void sm2_known_answers_from_ofdrw(void **state)
+{
+    (void)state;
+    char p[512];
+    /* shared/testdata/ofd-samples/SOURCES.md: Z of the USER key with ID 1234567812345678. */
+    (void)snprintf(p, sizeof(p), "%s/ofd-samples/keys/pem/USER.cert.pem", testdata);
+    eseal_cert *user = NULL;
+    assert_int_equal(eseal_cert_load(&user, p), ESEAL_OK);
+    assert_int_equal(eseal_cert_key_alg(user), ESEAL_ALG_SM2);
+    eseal_buf der = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cert_der(&der, user), ESEAL_OK);
+    /* The SPKI is inside the cert; take it from the key file's public half instead. */
+    (void)snprintf(p, sizeof(p), "%s/ofd-samples/keys/pem/USER.key.pem", testdata);
+    eseal_key *k = NULL;
+    assert_int_equal(eseal_key_load(&k, p, NULL, 0), ESEAL_OK);
+    assert_int_equal(eseal_cert_matches_key(user, k), 1);
+    eseal_buf spki = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_key_public_der(&spki, k), ESEAL_OK);
+    uint8_t z[32];
+    assert_true(es_ok(es_sm2_z(z, es_span_of(spki.ptr, spki.size))));
+    es_buf hex = ES_BUF_INIT(128);
+    assert_true(es_ok(es_buf_append_hex(&hex, z, 32, false)));
+    assert_string_equal(es_buf_cstr(&hex), "565bd8146e3c2b3568e37dadce4fa090aad1f044eba07b0714ecf92ab4508209");
+    es_buf_free(&hex);
+    /* The raw SM2 signature of sign-raw-sm2-DigitalSign.ofd over Signature.xml (extracted by ctest). */
+    const char *sv = getenv("ESEAL_KAT_SIGNEDVALUE");
+    const char *xml = getenv("ESEAL_KAT_SIGNATURE_XML");
+    assert_non_null(sv);
+    assert_non_null(xml);
+    eseal_buf sig = ESEAL_BUF_INIT, data = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_file_read(&sig, sv, 4096), ESEAL_OK);
+    assert_int_equal(eseal_file_read(&data, xml, 1 << 20), ESEAL_OK);
+    int valid = 0;
+    assert_int_equal(eseal_signature_verify(&valid, spki.ptr, spki.size, ESEAL_HASH_SM3, ESEAL_SCHEME_DEFAULT,
+                                            data.ptr, data.size, sig.ptr, sig.size),
+                     ESEAL_OK);
+    assert_int_equal(valid, 1);
+    data.ptr[data.size / 2] ^= 1;
+    assert_int_equal(eseal_signature_verify(&valid, spki.ptr, spki.size, ESEAL_HASH_SM3, ESEAL_SCHEME_DEFAULT,
+                                            data.ptr, data.size, sig.ptr, sig.size),
+                     ESEAL_OK);
+    assert_int_equal(valid, 0);
+    eseal_buf_dispose(&sig);
+    eseal_buf_dispose(&data);
+    eseal_buf_dispose(&spki);
+    eseal_buf_dispose(&der);
+    eseal_key_free(k);
+    eseal_cert_free(user);
+}
+
+static void legacy_pkcs12_imports(void **state)
+{
+    (void)state;
+    char p[512];
+    (void)snprintf(p, sizeof(p), "%s/ofd-samples/keys/USER.p12", testdata);
+    es_buf data = ES_BUF_INIT(1 << 20);
+    assert_true(es_ok(es_file_read(&data, p, data.max)));
+    eseal_key *k = NULL;
+    eseal_cert *c = NULL;
+    es_result r = es_pkcs12_import(&k, &c, NULL, NULL, es_buf_span(&data), "000000");
+    assert_int_equal(es_code(r), ESEAL_EPASS);
+    assert_true(es_ok(es_pkcs12_import(&k, &c, NULL, NULL, es_buf_span(&data), "777777")));
+    assert_non_null(k);
+    assert_non_null(c);
+    assert_int_equal(eseal_key_algorithm(k), ESEAL_ALG_SM2);
+    assert_int_equal(eseal_cert_matches_key(c, k), 1);
+    assert_string_equal(eseal_cert_serial(c), "01719D2DAB60");
+    eseal_key_free(k);
+    eseal_cert_free(c);
+    es_buf_free(&data);
+}
+
+/* ---- a small PKI for CMS verdicts -------------------------------------------------------- */
+
+typedef struct {
+    eseal_key *root_key, *ca_key, *leaf_key, *other_key;
+    eseal_cert *root, *ca, *leaf, *other;
+} pki;
+
+static pki P;
+
+static void issue(eseal_cert **out, eseal_key **key, eseal_key_alg alg, es_cert_profile prof, const char *cn,
+                  eseal_key *issuer_key, eseal_cert *issuer, int64_t nb, int64_t na)
+{
+    assert_int_equal(eseal_key_generate(key, alg), ESEAL_OK);
+    eseal_buf spki = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_key_public_der(&spki, *key), ESEAL_OK);
+    uint8_t serial[8];
+    assert_true(es_ok(es_random(serial, sizeof(serial))));
+    serial[0] = (uint8_t)((serial[0] & 0x7f) | 1);
+    es_cert_spec s = {0};
+    s.profile = prof;
+    s.common_name = cn;
+    s.organization = "Test";
+    s.country = "CN";
+    s.not_before_ms = nb;
+    s.not_after_ms = na;
+    s.serial = serial;
+    s.serial_len = sizeof(serial);
+    assert_true(es_ok(es_cert_issue(out, &s, es_span_of(spki.ptr, spki.size), issuer_key != NULL ? issuer_key : *key,
+                                    issuer)));
+    eseal_buf_dispose(&spki);
+}
+
+static void make_pki(eseal_key_alg alg)
+{
+    int64_t now = eseal_time_now();
+    int64_t year = 365LL * 86400 * 1000;
+    issue(&P.root, &P.root_key, alg, ES_PROFILE_ROOT_CA, "Root", NULL, NULL, now - 1000, now + 10 * year);
+    issue(&P.ca, &P.ca_key, alg, ES_PROFILE_ISSUING_CA, "Issuing", P.root_key, P.root, now - 1000, now + 5 * year);
+    issue(&P.leaf, &P.leaf_key, alg, ES_PROFILE_ORG, "Leaf", P.ca_key, P.ca, now - 1000, now + year);
+    issue(&P.other, &P.other_key, alg, ES_PROFILE_ORG, "Other", P.ca_key, P.ca, now - 1000, now + year);
+}
+
+static void free_pki(void)
+{
+    eseal_key_free(P.root_key);
+    eseal_key_free(P.ca_key);
+    eseal_key_free(P.leaf_key);
+    eseal_key_free(P.other_key);
+    eseal_cert_free(P.root);
+    eseal_cert_free(P.ca);
+    eseal_cert_free(P.leaf);
+    eseal_cert_free(P.other);
+    memset(&P, 0, sizeof(P));
+}
+
+static eseal_trust *trust_with_crl(const es_crl_entry *entries, size_t n)
+{
+    eseal_trust *t = NULL;
+    assert_int_equal(eseal_trust_new(&t), ESEAL_OK);
+    assert_int_equal(eseal_trust_add_anchor(t, P.root), ESEAL_OK);
+    int64_t now = eseal_time_now();
+    es_buf crl = ES_BUF_INIT(1 << 20);
+    assert_true(es_ok(es_crl_issue(&crl, P.ca_key, P.ca, entries, n, 1, now - 1000, now + 86400000)));
+    assert_int_equal(eseal_trust_add_crl(t, crl.ptr, crl.len), ESEAL_OK);
+    es_buf_clear(&crl);
+    assert_true(es_ok(es_crl_issue(&crl, P.root_key, P.root, NULL, 0, 1, now - 1000, now + 86400000)));
+    assert_int_equal(eseal_trust_add_crl(t, crl.ptr, crl.len), ESEAL_OK);
+    es_buf_free(&crl);
+    return t;
+}
+
+static eseal_report *verify(const eseal_buf *p7s, const char *data, const eseal_trust *t, int64_t at,
+                            const eseal_cert *expected)
+{
+    eseal_cms_verify_options o = ESEAL_CMS_VERIFY_OPTIONS_INIT;
+    o.at_ms = at;
+    o.expected_signer = expected;
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_cms_verify(&r, p7s->ptr, p7s->size, data, strlen(data), t, &o), ESEAL_OK);
+    return r;
+}
+
+static void expect(eseal_report *r, eseal_verdict v, const char *code)
+{
+    if (eseal_report_verdict(r) != v || (code != NULL && !eseal_report_has_reason(r, code))) {
+        eseal_buf txt = ESEAL_BUF_INIT;
+        (void)eseal_report_to_text(&txt, r);
+        print_error("unexpected report (want %s %s):\n%s", eseal_verdict_name(v), code != NULL ? code : "", txt.ptr);
+        eseal_buf_dispose(&txt);
+        fail();
+    }
+    eseal_report_free(r);
+}
+
+static void cms_verdicts_for(eseal_key_alg alg, eseal_sig_scheme scheme)
+{
+    make_pki(alg);
+    const char *data = "the document";
+    eseal_cms_sign_options so = ESEAL_CMS_SIGN_OPTIONS_INIT;
+    so.scheme = scheme;
+    const eseal_cert *chain[] = {P.ca};
+    so.chain = chain;
+    so.chain_len = 1;
+    eseal_buf p7s = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cms_sign(&p7s, P.leaf_key, P.other, data, strlen(data), &so), ESEAL_EINVAL); /* wrong cert */
+    assert_int_equal(eseal_cms_sign(&p7s, P.leaf_key, P.leaf, data, strlen(data), &so), ESEAL_OK);
+    eseal_trust *t = trust_with_crl(NULL, 0);
+    int64_t now = eseal_time_now();
+
+    expect(verify(&p7s, data, t, 0, NULL), ESEAL_VALID, NULL);
+    expect(verify(&p7s, data, t, 0, P.leaf), ESEAL_VALID, NULL);
+    expect(verify(&p7s, "the documenT", t, 0, NULL), ESEAL_INVALID, "HASH_FAILURE");
+    expect(verify(&p7s, data, t, 0, P.other), ESEAL_INVALID, "SIGNER_MISMATCH");
+    /* Expired: validated after the leaf's notAfter, with no timestamp to prove earlier existence. */
+    expect(verify(&p7s, data, t, eseal_cert_not_after(P.leaf) + 1000, NULL), ESEAL_INDETERMINATE,
+           "OUT_OF_BOUNDS_NO_POE");
+    /* No anchors: cannot be trusted. */
+    expect(verify(&p7s, data, NULL, 0, NULL), ESEAL_INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND");
+    eseal_trust *other_root = NULL;
+    assert_int_equal(eseal_trust_new(&other_root), ESEAL_OK);
+    assert_int_equal(eseal_trust_add_anchor(other_root, P.other), ESEAL_OK);
+    expect(verify(&p7s, data, other_root, 0, NULL), ESEAL_INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND");
+    eseal_trust_free(other_root);
+    /* No CRL at all: revocation status unknown. */
+    eseal_trust *no_crl = NULL;
+    assert_int_equal(eseal_trust_new(&no_crl), ESEAL_OK);
+    assert_int_equal(eseal_trust_add_anchor(no_crl, P.root), ESEAL_OK);
+    expect(verify(&p7s, data, no_crl, 0, NULL), ESEAL_INDETERMINATE, "REVOCATION_UNKNOWN");
+    eseal_trust_free(no_crl);
+
+    /* Revoked before the claimed signing time: INVALID; after it: REVOKED_NO_POE. */
+    es_buf serial = ES_BUF_INIT(64);
+    assert_true(es_ok(es_hex_decode(&serial, eseal_cert_serial(P.leaf))));
+    es_crl_entry e = {serial.ptr, serial.len, now - 60000, 1};
+    eseal_trust *revoked = trust_with_crl(&e, 1);
+    expect(verify(&p7s, data, revoked, 0, NULL), ESEAL_INVALID, "REVOKED");
+    eseal_trust_free(revoked);
+    e.revoked_at_ms = now + 60000;
+    revoked = trust_with_crl(&e, 1);
+    expect(verify(&p7s, data, revoked, now + 120000, NULL), ESEAL_INDETERMINATE, "REVOKED_NO_POE");
+    eseal_trust_free(revoked);
+    es_buf_free(&serial);
+
+    /* A flipped bit in the signature value. */
+    p7s.ptr[p7s.size - 5] ^= 0x01;
+    eseal_report *r = NULL;
+    int rc = eseal_cms_verify(&r, p7s.ptr, p7s.size, data, strlen(data), t, NULL);
+    if (rc == ESEAL_OK) {
+        expect(r, ESEAL_INVALID, NULL);
+    } else {
+        assert_int_equal(rc, ESEAL_EMALFORMED);
+    }
+    /* Truncated and garbage signatures are errors, not verdicts. */
+    assert_int_equal(eseal_cms_verify(&r, p7s.ptr, p7s.size / 2, data, strlen(data), t, NULL), ESEAL_EMALFORMED);
+    assert_int_equal(eseal_cms_verify(&r, "garbage", 7, data, strlen(data), t, NULL), ESEAL_EMALFORMED);
+    eseal_buf_dispose(&p7s);
+    eseal_trust_free(t);
+    free_pki();
+}
+
+static void cms_verdicts_sm2(void **s) { (void)s; cms_verdicts_for(ESEAL_ALG_SM2, ESEAL_SCHEME_DEFAULT); }
+static void cms_verdicts_p256(void **s) { (void)s; cms_verdicts_for(ESEAL_ALG_P256, ESEAL_SCHEME_DEFAULT); }
+static void cms_verdicts_p384(void **s) { (void)s; cms_verdicts_for(ESEAL_ALG_P384, ESEAL_SCHEME_DEFAULT); }
+static void cms_verdicts_rsa(void **s) { (void)s; cms_verdicts_for(ESEAL_ALG_RSA2048, ESEAL_SCHEME_DEFAULT); }
+static void cms_verdicts_rsa_pss(void **s) { (void)s; cms_verdicts_for(ESEAL_ALG_RSA2048, ESEAL_SCHEME_RSA_PSS); }
+static void cms_verdicts_ed25519(void **s) { (void)s; cms_verdicts_for(ESEAL_ALG_ED25519, ESEAL_SCHEME_DEFAULT); }
+
+static void cms_without_signing_time(void **state)
+{
+    (void)state;
+    make_pki(ESEAL_ALG_P256);
+    eseal_cms_sign_options so = ESEAL_CMS_SIGN_OPTIONS_INIT;
+    so.omit_signing_time = 1;
+    eseal_buf p7s = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cms_sign(&p7s, P.leaf_key, P.leaf, "d", 1, &so), ESEAL_OK);
+    eseal_trust *t = trust_with_crl(NULL, 0);
+    assert_int_equal(eseal_trust_add_intermediate(t, P.ca), ESEAL_OK); /* chain not embedded here */
+    eseal_report *r = verify(&p7s, "d", t, 0, NULL);
+    assert_null(eseal_report_get(eseal_report_child(r, 0), "signing_time.value"));
+    expect(r, ESEAL_VALID, NULL);
+    eseal_buf_dispose(&p7s);
+    eseal_trust_free(t);
+    free_pki();
+}
+
+static void sm2_certificates_carry_the_standard_id(void **state)
+{
+    (void)state;
+    /* A chain signed with the GM/T 0009 ID verifies only when the verifier uses that ID too. */
+    make_pki(ESEAL_ALG_SM2);
+    eseal_trust *t = trust_with_crl(NULL, 0);
+    eseal_buf p7s = ESEAL_BUF_INIT;
+    const eseal_cert *chain[] = {P.ca};
+    eseal_cms_sign_options so = ESEAL_CMS_SIGN_OPTIONS_INIT;
+    so.chain = chain;
+    so.chain_len = 1;
+    assert_int_equal(eseal_cms_sign(&p7s, P.leaf_key, P.leaf, "d", 1, &so), ESEAL_OK);
+    eseal_report *r = verify(&p7s, "d", t, 0, NULL);
+    assert_string_equal(eseal_report_get(eseal_report_child(r, 0), "checks.chain"), "good");
+    assert_string_equal(eseal_report_get(eseal_report_child(r, 0), "signature.algorithm"), "SM2-with-SM3");
+    expect(r, ESEAL_VALID, NULL);
+    eseal_buf_dispose(&p7s);
+    eseal_trust_free(t);
+    free_pki();
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    testdata = getenv("ESEAL_TESTDATA");
+    if (testdata == NULL) {
+        testdata = "../shared/testdata";
+    }
+    return mkdtemp(tmpdir) != NULL ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return rmdir(tmpdir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sign_verify_every_algorithm),
+        cmocka_unit_test(sm2_rejects_other_hashes),
+        cmocka_unit_test(key_files_encrypted_and_strict),
+        cmocka_unit_test(sm2_known_answers_from_ofdrw),
+        cmocka_unit_test(legacy_pkcs12_imports),
+        cmocka_unit_test(cms_verdicts_sm2),
+        cmocka_unit_test(cms_verdicts_p256),
+        cmocka_unit_test(cms_verdicts_p384),
+        cmocka_unit_test(cms_verdicts_rsa),
+        cmocka_unit_test(cms_verdicts_rsa_pss),
+        cmocka_unit_test(cms_verdicts_ed25519),
+        cmocka_unit_test(cms_without_signing_time),
+        cmocka_unit_test(sm2_certificates_carry_the_standard_id),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

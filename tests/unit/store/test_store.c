@@ -1,0 +1,131 @@
+/* store: migrations, lookups (id prefix, ambiguity), revocation state, counters, CRLs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eseal/eseal.h"
+#include "eseal/sys/store_backend.h"
+
+static char dir[] = "/tmp/eseal-store-XXXXXX";
+static char db[256];
+
+static eseal_cert_record rec(const char *id, const char *serial, const char *fp)
+{
+    eseal_cert_record r;
+    memset(&r, 0, sizeof(r));
+    r.id = (char *)(uintptr_t)id;
+    r.role = (char *)(uintptr_t) "org";
+    r.hierarchy = (char *)(uintptr_t) "sm2";
+    r.alg = (char *)(uintptr_t) "sm2";
+    r.subject = (char *)(uintptr_t) "CN=x";
+    r.serial = (char *)(uintptr_t)serial;
+    r.issuer_id = (char *)(uintptr_t) "caid";
+    r.fingerprint = (char *)(uintptr_t)fp;
+    r.pem = (char *)(uintptr_t) "PEM";
+    r.key_file = (char *)(uintptr_t) "";
+    r.not_before_ms = 1;
+    r.not_after_ms = 2;
+    r.created_ms = 3;
+    return r;
+}
+
+static void records_and_lookups(void **state)
+{
+    (void)state;
+    eseal_store *s = NULL;
+    assert_int_equal(eseal_store_open(&s, db), ESEAL_OK);
+    int v = 0;
+    assert_int_equal(eseal_store_schema_version(s, &v), ESEAL_OK);
+    assert_int_equal(v, 1);
+    eseal_cert_record a = rec("abcd000011112222", "0A", "abcd000011112222ffff");
+    eseal_cert_record b = rec("abcd999911112222", "0B", "abcd999911112222ffff");
+    assert_int_equal(eseal_store_cert_insert(s, &a), ESEAL_OK);
+    assert_int_equal(eseal_store_cert_insert(s, &b), ESEAL_OK);
+    assert_int_equal(eseal_store_cert_insert(s, &a), ESEAL_EEXISTS);
+    eseal_cert_record out;
+    assert_int_equal(eseal_store_cert_find(s, &out, "abcd"), ESEAL_EAMBIGUOUS);
+    assert_int_equal(eseal_store_cert_find(s, &out, "abcd9"), ESEAL_OK);
+    assert_string_equal(out.serial, "0B");
+    eseal_cert_record_dispose(&out);
+    assert_int_equal(eseal_store_cert_find(s, &out, "ABCD0"), ESEAL_OK); /* case-insensitive */
+    eseal_cert_record_dispose(&out);
+    assert_int_equal(eseal_store_cert_find(s, &out, "0A"), ESEAL_EINVAL); /* too short to identify anything */
+    assert_int_equal(eseal_store_cert_find(s, &out, "ffff0000"), ESEAL_ENOTFOUND);
+    assert_int_equal(eseal_store_cert_find(s, &out, "ab"), ESEAL_EINVAL);
+    assert_int_equal(eseal_store_cert_revoke(s, "abcd000011112222", 1000, 1), ESEAL_OK);
+    assert_int_equal(eseal_store_cert_revoke(s, "abcd000011112222", 2000, 1), ESEAL_ESTATE);
+    assert_int_equal(eseal_store_cert_find(s, &out, "abcd0000"), ESEAL_OK);
+    assert_int_equal(out.revoked_ms, 1000);
+    assert_int_equal(out.revocation_reason, 1);
+    eseal_cert_record_dispose(&out);
+    uint64_t n1 = 0, n2 = 0;
+    assert_int_equal(eseal_store_counter_next(s, "x", &n1), ESEAL_OK);
+    assert_int_equal(eseal_store_counter_next(s, "x", &n2), ESEAL_OK);
+    assert_int_equal(n1, 1);
+    assert_int_equal(n2, 2);
+    eseal_store_close(s);
+}
+
+static void transactions_roll_back(void **state)
+{
+    (void)state;
+    eseal_store *s = NULL;
+    assert_int_equal(eseal_store_open(&s, db), ESEAL_OK); /* reopen: migration is idempotent */
+    assert_int_equal(eseal_store_begin(s), ESEAL_OK);
+    eseal_cert_record c = rec("cccc000011112222", "0C", "cccc000011112222ffff");
+    assert_int_equal(eseal_store_cert_insert(s, &c), ESEAL_OK);
+    assert_int_equal(eseal_store_rollback(s), ESEAL_OK);
+    eseal_cert_record out;
+    assert_int_equal(eseal_store_cert_find(s, &out, "cccc0000"), ESEAL_ENOTFOUND);
+    eseal_buf der = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_store_crl_latest(s, &der, "abcd000011112222"), ESEAL_ENOTFOUND);
+    assert_int_equal(eseal_store_crl_put(s, "abcd000011112222", 1, "one", 3, 1, 2), ESEAL_OK);
+    assert_int_equal(eseal_store_crl_put(s, "abcd000011112222", 2, "two", 3, 1, 2), ESEAL_OK);
+    assert_int_equal(eseal_store_crl_latest(s, &der, "abcd000011112222"), ESEAL_OK);
+    assert_memory_equal(der.ptr, "two", 3);
+    eseal_buf_dispose(&der);
+    eseal_store_close(s);
+}
+
+static void postgres_is_reported_as_not_built(void **state)
+{
+    (void)state;
+    eseal_store *s = NULL;
+    assert_int_equal(eseal_store_open(&s, "postgresql://localhost/eseal"), ESEAL_EUNSUPPORTED);
+    assert_non_null(eseal_store_backend_sqlite());
+    assert_int_equal(eseal_store_backend_sqlite()->version, ESEAL_STORE_BACKEND_VERSION);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (mkdtemp(dir) == NULL) {
+        return -1;
+    }
+    (void)snprintf(db, sizeof(db), "%s/t.db", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(records_and_lookups),
+        cmocka_unit_test(transactions_roll_back),
+        cmocka_unit_test(postgres_is_reported_as_not_built),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
