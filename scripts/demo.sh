@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `make run`: the main job that exists so far, as a short demo on a fresh instance.
+# Initialises an instance, issues an SM2 organisation certificate, signs a file,
+# verifies it, tampers with it and verifies again, then revokes the certificate.
+set -euo pipefail
+E=$1
+HOME_DIR=$2
+rm -rf "$HOME_DIR"
+mkdir -p "$(dirname "$HOME_DIR")"
+export ESEAL_HOME=$HOME_DIR
+# Demo only: a real deployment reads the passphrase from a prompt or --pass-file.
+export ESEAL_PASSPHRASE=${ESEAL_PASSPHRASE:-demo-passphrase-change-me}
+step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; }
+
+step "1. Create an instance (SM2, P-256 and RSA CA hierarchies)" eseal init
+"$E" init
+
+step "2. Issue an SM2 organisation certificate" eseal cert issue --org "北京示例科技有限公司" --uscc 91110000MA01ABCDEX --alg sm2
+ID=$("$E" cert issue --org "北京示例科技有限公司" --uscc 91110000MA01ABCDEX --alg sm2)
+echo "$ID"
+"$E" cert show "$ID"
+
+DOC=$HOME_DIR/contract.txt
+printf 'Contract no. 2026-001\nThe parties agree to the terms below.\n' >"$DOC"
+step "3. Sign a file (detached CMS, SM2/SM3)" eseal sign contract.txt --cert "$ID"
+"$E" sign "$DOC" --cert "$ID" -o "$DOC.p7s"
+
+step "4. Verify it" eseal verify contract.txt.p7s --data contract.txt
+"$E" verify "$DOC.p7s" --data "$DOC"
+
+step "5. Change one byte of the file and verify again" eseal verify contract.txt.p7s --data contract.txt
+sed -i 's/2026-001/2026-007/' "$DOC"
+"$E" verify "$DOC.p7s" --data "$DOC" | grep -E "^(verdict|signature|  -)" || true
+
+step "6. Restore the file, revoke the certificate, verify again" eseal cert revoke "$ID" --reason keyCompromise
+sed -i 's/2026-007/2026-001/' "$DOC"
+"$E" cert revoke "$ID" --reason keyCompromise
+"$E" verify "$DOC.p7s" --data "$DOC" | grep -E '^(verdict|signature|  -)' || true
+
+printf '\nThe instance is in %s; try: eseal --home %s cert list\n' "$HOME_DIR" "$HOME_DIR"
