@@ -66,9 +66,8 @@ void es_time_gentime(char out[ES_GENTIME_LEN], int64_t ms, bool with_ms)
     split(ms, &y, &mo, &d, &h, &mi, &s, &f);
     if (with_ms && f != 0) {
         /* X.690 §11.7: no trailing zeros in the fraction. */
-        char frac[16];
-        (void)snprintf(frac, sizeof(frac), "%03u", f);
-        size_t n = strlen(frac);
+        char frac[4] = {(char)('0' + f / 100 % 10), (char)('0' + f / 10 % 10), (char)('0' + f % 10), '\0'};
+        size_t n = 3;
         while (n > 0 && frac[n - 1] == '0') {
             frac[--n] = '\0';
         }

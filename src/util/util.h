@@ -111,7 +111,7 @@ void es_time_rfc3339(char out[ES_RFC3339_LEN], int64_t ms);
 /* Accepts "YYYY-MM-DDTHH:MM:SS[.fff...]Z" or with "+hh:mm"/"-hh:mm", and "YYYY-MM-DD". */
 ES_RESULT es_time_parse_rfc3339(const char *s, int64_t *out_ms);
 /* ASN.1 GeneralizedTime "YYYYMMDDHHMMSS[.fff]Z" (RFC 5280 §4.1.2.5.2 form). */
-#define ES_GENTIME_LEN 24
+#define ES_GENTIME_LEN 48
 void es_time_gentime(char out[ES_GENTIME_LEN], int64_t ms, bool with_ms);
 ES_RESULT es_time_parse_gentime(es_span s, int64_t *out_ms);
 /* Days from civil date (proleptic Gregorian), and back. */
