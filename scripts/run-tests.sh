@@ -34,7 +34,7 @@ run_ctest() {
 
 run_ctest "$build" ""
 if [ -n "$asan" ]; then
-    run_ctest "$asan" "unit|fuzz"
+    run_ctest "$asan" "unit|fuzz|integration"
 fi
 echo "$passed passed, $failed failed"
 exit $status

@@ -127,6 +127,10 @@ public final class BcCmsVerify {
     private static String checkChain(X509Certificate leaf, List<X509Certificate> cas, StringBuilder path) {
         X509Certificate cur = leaf;
         path.append('"').append(leaf.getSubjectX500Principal().getName()).append('"');
+        if (cas.contains(leaf)) {
+            path.append(" [signer certificate itself given as a CA]");
+            return null;
+        }
         for (int depth = 0; depth < MAX_CHAIN; depth++) {
             boolean selfIssued = cur.getIssuerX500Principal().equals(cur.getSubjectX500Principal());
             if (selfIssued && depth > 0) {

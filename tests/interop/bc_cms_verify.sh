@@ -55,14 +55,18 @@ if [ ! -f "$classdir/BcCmsVerify.class" ] || [ "$src" -nt "$classdir/BcCmsVerify
         echo "$0: compiling $src failed" >&2
         exit 2
     fi
-    old="$build/classes.old.$$"
-    if [ -d "$classdir" ]; then
-        mv "$classdir" "$old" 2>/dev/null || true
+    if [ -f "$classdir/BcCmsVerify.class" ] && [ ! "$src" -nt "$classdir/BcCmsVerify.class" ]; then
+        rm -rf "$tmp" # a concurrent run installed up-to-date classes meanwhile
+    else
+        old="$build/classes.old.$$"
+        if [ -d "$classdir" ]; then
+            mv "$classdir" "$old" 2>/dev/null || true
+        fi
+        if ! mv -T "$tmp" "$classdir" 2>/dev/null; then
+            rm -rf "$tmp" # a concurrent run won the race; use its classes
+        fi
+        rm -rf "$old"
     fi
-    if ! mv -T "$tmp" "$classdir" 2>/dev/null; then
-        rm -rf "$tmp" # another run won the race; use its classes
-    fi
-    rm -rf "$old"
 fi
 
 exec "$java" -cp "$BC_CLASSPATH:$classdir" BcCmsVerify "$@"
