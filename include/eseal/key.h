@@ -89,6 +89,13 @@ ESEAL_EXTERN(int) eseal_signature_verify(int *valid, const void *spki_der, size_
                                          const void *data, size_t len,
                                          const void *sig, size_t sig_len);
 
+/**
+ * Verifies `sig` over `data` with the public half of `key` (parsed once, when
+ * the key was made): the fast path for repeated checks against one key.
+ */
+ESEAL_EXTERN(int) eseal_key_verify(int *valid, const eseal_key *key, eseal_hash hash, eseal_sig_scheme scheme,
+                                   const void *data, size_t len, const void *sig, size_t sig_len);
+
 ESEAL_EXTERN(void) eseal_key_free(eseal_key *key);
 
 ESEAL_END_DECL

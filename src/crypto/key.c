@@ -430,6 +430,16 @@ int eseal_signature_verify(int *valid, const void *spki_der, size_t spki_len, es
     return es_code(r);
 }
 
+int eseal_key_verify(int *valid, const eseal_key *key, eseal_hash hash, eseal_sig_scheme scheme, const void *data,
+                     size_t len, const void *sig, size_t sig_len)
+{
+    if (valid == NULL || key == NULL || sig == NULL || (data == NULL && len > 0)) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_key_verify"));
+    }
+    return es_code(
+        es_verify_pkey(valid, key->pub, hash, scheme, NULL, es_span_of(data, len), es_span_of(sig, sig_len)));
+}
+
 ES_RESULT es_sigalg_der(es_buf *out, EVP_PKEY *pub, eseal_hash hash, eseal_sig_scheme scheme)
 {
     hash = resolve_hash(pub, hash);
