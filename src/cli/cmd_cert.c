@@ -13,30 +13,28 @@ static const cli_opt_spec opts[] = {{"org", 0, true, false},      {"person", 0, 
                                     {"key", 0, true, false},      {"key-pass-file", 0, true, false},
                                     {NULL, 0, false, false}};
 
+static void json_field(const char *name, const char *value, bool first)
+{
+    printf("%s\"%s\": ", first ? "{" : ", ", name);
+    cli_json_str(value);
+}
+
 static void print_record_json(const eseal_cert_record *r)
 {
     char nb[40], na[40], rv[40];
     cli_print_time(nb, sizeof(nb), r->not_before_ms);
     cli_print_time(na, sizeof(na), r->not_after_ms);
-    printf("{\"id\": ");
-    cli_json_str(r->id);
-    printf(", \"role\": ");
-    cli_json_str(r->role);
-    printf(", \"hierarchy\": ");
-    cli_json_str(r->hierarchy);
-    printf(", \"alg\": ");
-    cli_json_str(r->alg);
-    printf(", \"subject\": ");
-    cli_json_str(r->subject);
-    printf(", \"serial\": ");
-    cli_json_str(r->serial);
-    printf(", \"fingerprint_sha256\": ");
-    cli_json_str(r->fingerprint);
-    printf(", \"not_before\": \"%s\", \"not_after\": \"%s\", \"has_key\": %s", nb, na,
-           r->key_file[0] != '\0' ? "true" : "false");
+    const char *names[] = {"id", "role", "hierarchy", "alg", "subject", "serial", "fingerprint_sha256", "not_before",
+                           "not_after"};
+    const char *values[] = {r->id, r->role, r->hierarchy, r->alg, r->subject, r->serial, r->fingerprint, nb, na};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        json_field(names[i], values[i], i == 0);
+    }
+    printf(", \"has_key\": %s", r->key_file[0] != '\0' ? "true" : "false");
     if (r->revoked_ms != 0) {
         cli_print_time(rv, sizeof(rv), r->revoked_ms);
-        printf(", \"revoked_at\": \"%s\", \"revocation_reason\": %d", rv, r->revocation_reason);
+        json_field("revoked_at", rv, false);
+        printf(", \"revocation_reason\": %d", r->revocation_reason);
     } else {
         printf(", \"revoked_at\": null");
     }

@@ -28,13 +28,18 @@ static const cli_opt_spec global_specs[] = {
 
 static bool g_verbose;
 
+static void vwarn(const char *fmt, va_list ap)
+{
+    fputs("eseal: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int cli_errorf(int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("eseal: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vwarn(fmt, ap);
     va_end(ap);
     return code;
 }
@@ -54,9 +59,7 @@ int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("eseal: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vwarn(fmt, ap);
     va_end(ap);
     if (cmd != NULL) {
         fprintf(stderr, "Try 'eseal help %s'.\n", cmd->name);

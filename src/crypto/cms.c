@@ -74,6 +74,9 @@ static ES_RESULT sign_digest(es_buf *out, eseal_key *key, const eseal_cert *cert
     eseal_hash hash = o->hash != ESEAL_HASH_DEFAULT ? o->hash : eseal_cms_default_hash(key->alg);
     ES_ENSURE(digest.len == es_hash_size(hash), ESEAL_EINVAL, "digest has %zu bytes, %s needs %zu", digest.len,
               eseal_hash_name(hash), es_hash_size(hash));
+    ES_ENSURE((hash == ESEAL_HASH_SM3) == (key->alg == ESEAL_ALG_SM2) || key->alg == ESEAL_ALG_ED25519,
+              ESEAL_EUNSUPPORTED, "%s", key->alg == ESEAL_ALG_SM2 ? "SM2 keys sign with SM3 only"
+                                                                   : "SM3 is used with SM2 keys only");
     const EVP_MD *md = es_md(hash);
 
     unsigned int flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;

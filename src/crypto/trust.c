@@ -235,9 +235,14 @@ static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK
             continue;
         }
         X509_REVOKED *rv = NULL;
-        if (X509_CRL_get0_by_cert(crl, &rv, x) == 1 && rv != NULL) {
+        bool listed = X509_CRL_get0_by_cert(crl, &rv, x) == 1 && rv != NULL;
+        int64_t rt = listed ? es_asn1_time_ms(X509_REVOKED_get0_revocationDate(rv)) : 0;
+        if (listed && rt > at_ms) {
+            /* Revoked only after the validation time: at that time it was not revoked. */
+            fmt_time(tb, rt);
+            ES_GUARD(es_report_set(rep, i == 0 ? "signer.revoked_later_at" : "chain.ca_revoked_later_at", "%s", tb));
+        } else if (listed) {
             all_good = false;
-            int64_t rt = es_asn1_time_ms(X509_REVOKED_get0_revocationDate(rv));
             int crit = 0;
             ASN1_ENUMERATED *re = X509_REVOKED_get_ext_d2i(rv, NID_crl_reason, &crit, NULL);
             int reason = re != NULL ? (int)ASN1_ENUMERATED_get(re) : 0;
@@ -264,7 +269,9 @@ static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK
             }
         }
     }
-    if (all_good) {
+    if (n < 2) {
+        ES_GUARD(es_report_set(rep, "checks.revocation", "not applicable (the signer is a trust anchor)"));
+    } else if (all_good) {
         ES_GUARD(es_report_set(rep, "checks.revocation", "good (CRL)"));
     } else {
         ES_GUARD(es_report_set(rep, "checks.revocation", "not good"));

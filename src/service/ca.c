@@ -44,7 +44,7 @@ ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const esea
 
 static ES_RESULT new_serial(uint8_t serial[16])
 {
-    /* RFC 5280 §4.1.2.2 / CA/B BR §7.1: at least 64 random bits; 127 here, positive. */
+    /* RFC 5280 §4.1.2.2 / CA/B BR §7.1: at least 64 random bits; 126 here (top bit clear, next set). */
     ES_GUARD(es_random(serial, 16));
     serial[0] &= 0x7F;
     serial[0] |= 0x40;

@@ -85,6 +85,8 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     ES_ENSURE(safe_text(o->organization) && safe_text(o->country) && safe_text(o->base_url), ESEAL_EINVAL,
               "organization, country and base URL must be single lines");
     ES_ENSURE(o->country == NULL || strlen(o->country) == 2, ESEAL_EINVAL, "country must be a two-letter code");
+    ES_ENSURE(o->base_url == NULL || es_str_starts(o->base_url, "http://") || es_str_starts(o->base_url, "https://"),
+              ESEAL_EINVAL, "base URL must start with http:// or https://");
     ES_GUARD(es_mkdir_p(home, 0700));
     ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
     ES_GUARD(es_buf_printf(&p, "%s/eseal.conf", home));

@@ -34,6 +34,8 @@ json_verdict() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))
 expect 0 "init creates an instance" -- "$E" init
 expect 3 "init refuses an existing instance" -- "$E" init
 has "$T/err" "already holds an eseal instance" "init says why"
+expect 2 "init checks the base URL before creating anything" -- "$E" --home "$T/bad" init --base-url ftp://x
+[ ! -e "$T/bad" ] && ok "a refused init leaves nothing behind" || notok "a refused init leaves nothing behind"
 perms=$(stat -c %a "$ESEAL_HOME"/keys/*.key | sort -u | tr '\n' ' ')
 [ "$perms" = "600 " ] && ok "every key file is 0600" || notok "key file modes: $perms"
 grep -q "BEGIN ENCRYPTED PRIVATE KEY" "$ESEAL_HOME"/keys/*.key && ok "key files are encrypted" || notok "key files are encrypted"

@@ -295,6 +295,12 @@ static void cms_verdicts_for(eseal_key_alg alg, eseal_sig_scheme scheme)
     so.chain_len = 1;
     eseal_buf p7s = ESEAL_BUF_INIT;
     assert_int_equal(eseal_cms_sign(&p7s, P.leaf_key, P.other, data, strlen(data), &so), ESEAL_EINVAL); /* wrong cert */
+    if (alg != ESEAL_ALG_ED25519) {
+        eseal_cms_sign_options wrong_hash = so;
+        wrong_hash.hash = alg == ESEAL_ALG_SM2 ? ESEAL_HASH_SHA256 : ESEAL_HASH_SM3;
+        assert_int_equal(eseal_cms_sign(&p7s, P.leaf_key, P.leaf, data, strlen(data), &wrong_hash),
+                         ESEAL_EUNSUPPORTED);
+    }
     assert_int_equal(eseal_cms_sign(&p7s, P.leaf_key, P.leaf, data, strlen(data), &so), ESEAL_OK);
     eseal_trust *t = trust_with_crl(NULL, 0);
     int64_t now = eseal_time_now();
@@ -330,6 +336,10 @@ static void cms_verdicts_for(eseal_key_alg alg, eseal_sig_scheme scheme)
     e.revoked_at_ms = now + 60000;
     revoked = trust_with_crl(&e, 1);
     expect(verify(&p7s, data, revoked, now + 120000, NULL), ESEAL_INDETERMINATE, "REVOKED_NO_POE");
+    /* Validated before the revocation date: the certificate was not yet revoked then. */
+    eseal_report *early = verify(&p7s, data, revoked, now + 1000, NULL);
+    assert_non_null(eseal_report_get(eseal_report_child(early, 0), "signer.revoked_later_at"));
+    expect(early, ESEAL_VALID, NULL);
     eseal_trust_free(revoked);
     es_buf_free(&serial);
 
