@@ -9,6 +9,7 @@ libssl-dev openssl
 libsqlite3-dev sqlite3
 libjansson-dev
 libcmocka-dev
+libcairo2-dev libfreetype-dev libpng-dev fonts-arphic-uming fonts-liberation2
 default-jdk-headless libbcprov-java libbcpkix-java
 "
 

@@ -36,6 +36,15 @@ ESEAL_EXTERN(int) eseal_cert_pem(eseal_buf *out, const eseal_cert *cert);
 /** 1 when the certificate certifies the public key of `key`, else 0. */
 ESEAL_EXTERN(int) eseal_cert_matches_key(const eseal_cert *cert, const eseal_key *key);
 
+/**
+ * Verifies `sig` over `data` with the certificate's public key (SM2 with ID
+ * "1234567812345678"). Sets *valid to 1 or 0; an error only when the check
+ * could not run (for example a hash the key type does not sign with).
+ */
+ESEAL_EXTERN(int) eseal_cert_verify_data(int *valid, const eseal_cert *cert, eseal_hash hash,
+                                         eseal_sig_scheme scheme, const void *data, size_t len,
+                                         const void *sig, size_t sig_len);
+
 ESEAL_EXTERN(void) eseal_cert_free(eseal_cert *cert);
 
 ESEAL_END_DECL

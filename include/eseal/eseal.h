@@ -10,6 +10,7 @@
 #include "key.h"
 #include "limits.h"
 #include "report.h"
+#include "seal.h"
 #include "store.h"
 #include "trust.h"
 

@@ -3,6 +3,7 @@
 
 #include <openssl/pem.h>
 
+#include "chain.h"
 #include "ossl.h"
 
 static ES_RESULT name_string(char **out, const X509_NAME *name)
@@ -313,6 +314,34 @@ ES_RESULT es_cert_describe(es_buf *out, const eseal_cert *c)
         ES_GUARD(es_buf_printf(out, "%stimeStamping", first ? "" : ","));
     }
     return ES_OK;
+}
+
+int eseal_cert_verify_data(int *valid, const eseal_cert *cert, eseal_hash hash, eseal_sig_scheme scheme,
+                           const void *data, size_t len, const void *sig, size_t sig_len)
+{
+    if (valid == NULL || cert == NULL || sig == NULL || (data == NULL && len > 0)) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_cert_verify_data"));
+    }
+    EVP_PKEY *pub = X509_get0_pubkey(cert->x509);
+    if (pub == NULL) {
+        return es_code(es_ossl_error(ESEAL_EMALFORMED, __FILE__, __LINE__, "reading the certificate's public key"));
+    }
+    return es_code(es_verify_pkey(valid, pub, hash, scheme, NULL, es_span_of(data, len), es_span_of(sig, sig_len)));
+}
+
+ES_RESULT es_cert_chain_check(eseal_report *rep, const eseal_trust *t, const eseal_cert *cert,
+                              const eseal_cert *const *extra, size_t n_extra, int64_t at_ms, int64_t claimed_ms)
+{
+    ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *sk = sk_X509_new_null();
+    ES_ENSURE_ALLOC(sk);
+    for (size_t i = 0; i < n_extra; i++) {
+        ES_GUARD_OSSL(X509_up_ref(extra[i]->x509), "certificate reference");
+        if (sk_X509_push(sk, extra[i]->x509) <= 0) {
+            X509_free(extra[i]->x509);
+            ES_BAIL(ESEAL_ENOMEM, "out of memory");
+        }
+    }
+    return es_chain_check(rep, t, cert->x509, sk, at_ms, claimed_ms);
 }
 
 void eseal_cert_free(eseal_cert *c)

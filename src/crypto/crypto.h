@@ -8,6 +8,7 @@
 #include "eseal/cert.h"
 #include "eseal/cms.h"
 #include "eseal/key.h"
+#include "eseal/report.h"
 #include "eseal/trust.h"
 #include "util/util.h"
 
@@ -89,6 +90,12 @@ ES_RESULT es_cert_describe(es_buf *out, const eseal_cert *cert);
 bool es_key_is_exportable(const eseal_key *key);
 /* Writes an unencrypted SPKI PEM of the key. */
 ES_RESULT es_key_public_pem(es_buf *out, const eseal_key *key);
+/*
+ * Validates `cert` (chain, validity at at_ms, revocation) against `t` and
+ * records the outcome in `rep` (see chain.h). `extra` are untrusted helpers.
+ */
+ES_RESULT es_cert_chain_check(eseal_report *rep, const eseal_trust *t, const eseal_cert *cert,
+                              const eseal_cert *const *extra, size_t n_extra, int64_t at_ms, int64_t claimed_ms);
 /* The SM2 Z value (GM/T 0003.2 §5.5) of an SM2 public key with ID ES_SM2_ID. */
 ES_RESULT es_sm2_z(uint8_t out[32], es_span spki);
 

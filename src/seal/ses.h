@@ -1,0 +1,78 @@
+/* Internal structures of the SESeal / SES_Signature codec (src/seal only). */
+#ifndef ES_SES_H
+#define ES_SES_H
+
+#include "eseal/seal.h"
+#include "util/der.h"
+#include "util/util.h"
+
+#define ES_SES_MAX_NOTES 16
+#define ES_SES_MAX_EXTS 64
+#define ES_SES_MAX_TEXT 4096 /* esID, names, property info */
+
+typedef struct {
+    char *items[ES_SES_MAX_NOTES];
+    size_t n;
+} es_notes;
+
+struct eseal_ses_seal {
+    es_buf der;             /* owned copy of the input */
+    int format;             /* 1, 4, 5 */
+    int64_t header_version;
+    eseal_seal_info info;   /* borrows from the fields below and from der */
+    char *vid, *esid, *name, *picture_type, *digest_type;
+    eseal_bytes *certs;
+    uint8_t *cert_tags;     /* identifier octet of each certList entry as read */
+    eseal_seal_ext *exts;
+    char **ext_oids;
+    char sig_alg[128];
+    es_span maker_cert, signature, timestamp;
+    es_span sealinfo_tlv;   /* exact SES_SealInfo bytes */
+    es_buf signed_v1;       /* format 1: SEQUENCE{SES_SealInfo, cert, algorithm} from the input TLVs */
+    bool signature_bits;    /* signedValue was a BIT STRING (not an OCTET STRING quirk) */
+    es_notes notes;
+};
+
+struct eseal_ses_signature {
+    es_buf der;
+    int format;
+    int64_t version;
+    eseal_ses_seal *seal;
+    es_span tbs_tlv;
+    uint8_t time_tag;       /* identifier of timeInfo as read */
+    es_span time_raw;       /* contents (BIT STRING: without the unused-bits octet) */
+    int64_t time_ms;
+    es_span data_hash;
+    char *property_info;
+    es_span signer_cert;
+    char sig_alg[128];
+    es_span value;
+    es_span timestamp;
+    eseal_seal_ext *exts;
+    char **ext_oids;
+    size_t ext_count;
+    es_notes notes;
+};
+
+/* Notes are best effort: a failed allocation drops the note, never the parse. */
+void es_notes_add(es_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void es_notes_free(es_notes *n);
+static inline void es_notes_freep(es_notes *n) { es_notes_free(n); }
+/* Writes the notes of a and b as fields <prefix>.1, <prefix>.2, ... */
+ES_RESULT es_ses_report_notes(eseal_report *rep, const char *prefix, const es_notes *a, const es_notes *b);
+
+/* Signature algorithms by OID; the SM2 alias "1.2.156.10197.501" (ofdrw OIDs.java) is read with a note. */
+typedef struct {
+    eseal_hash hash;
+    eseal_sig_scheme scheme;
+    eseal_key_alg key_alg; /* ESEAL_ALG_P256 stands for any ECDSA curve, RSA2048 for any RSA */
+    bool alias;
+} es_sig_alg;
+
+ES_RESULT es_ses_sig_alg(es_sig_alg *out, const char *oid);
+/* Signature algorithm OID and hash for a signing key. */
+ES_RESULT es_ses_alg_for_key(const char **oid, eseal_hash *hash, eseal_key_alg alg);
+/* Verifies sig over data with the certificate `cert_der` under algorithm `oid`; notes on quirks. */
+ES_RESULT es_ses_verify(int *valid, es_notes *notes, es_span cert_der, const char *oid, es_span data, es_span sig);
+
+#endif
