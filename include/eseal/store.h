@@ -36,6 +36,41 @@ typedef struct {
 /** Frees the strings of a record and zeroes it. */
 ESEAL_EXTERN(void) eseal_cert_record_dispose(eseal_cert_record *rec);
 
+/** A seal in the registry. Strings are owned by the record. */
+typedef struct {
+    char *esid;          /**< the seal's esID */
+    char *name;
+    char *owner;         /**< organisation or person the seal belongs to */
+    char *cert_ids;      /**< ids of the certificates allowed to stamp, comma-separated */
+    char *maker_cert_id; /**< the seal maker certificate that signed it */
+    char *state;         /**< "applied", "approved", "made", "filed", "active", "suspended", "revoked",
+                              "cancelled", "expired" */
+    char *prev_esid;     /**< renewal: the seal this one replaces, "" when none */
+    char *next_esid;     /**< renewal: the seal that replaced this one, "" when none */
+    char *sha256;        /**< of the seal DER, lower-case hex */
+    int64_t type;        /**< eseal_seal_type */
+    int64_t generation;  /**< 1 for a new seal, +1 per renewal */
+    int64_t created_ms;
+    int64_t valid_from_ms;
+    int64_t valid_to_ms;
+    int64_t updated_ms;
+} eseal_seal_record;
+
+ESEAL_EXTERN(void) eseal_seal_record_dispose(eseal_seal_record *rec);
+
+/** One lifecycle transition: who, when, why. */
+typedef struct {
+    char *esid;
+    int64_t seq;       /**< 1, 2, ... per seal */
+    int64_t at_ms;
+    char *from_state;  /**< "" for the first event */
+    char *to_state;
+    char *actor;
+    char *reason;
+} eseal_seal_event;
+
+ESEAL_EXTERN(void) eseal_seal_event_dispose(eseal_seal_event *ev);
+
 /**
  * Opens a store. `location` is "sqlite:PATH" or a plain path (SQLite); the
  * schema is created or migrated to the current version.
@@ -67,6 +102,26 @@ ESEAL_EXTERN(int) eseal_store_crl_put(eseal_store *s, const char *issuer_id, uin
                                       size_t len, int64_t this_update_ms, int64_t next_update_ms);
 /** The CRL with the highest number for issuer_id. */
 ESEAL_EXTERN(int) eseal_store_crl_latest(eseal_store *s, eseal_buf *der, const char *issuer_id);
+
+/** Records a new seal and its DER. ESEAL_EEXISTS when the esID is taken. */
+ESEAL_EXTERN(int) eseal_store_seal_insert(eseal_store *s, const eseal_seal_record *rec, const void *der, size_t len);
+/** Finds by esID or a unique esID prefix (>= 4 characters). `der` (may be NULL) receives the seal. */
+ESEAL_EXTERN(int) eseal_store_seal_find(eseal_store *s, eseal_seal_record *out, eseal_buf *der, const char *ref);
+/** Sets the current state (and updated time); next_esid too when not NULL. */
+ESEAL_EXTERN(int) eseal_store_seal_update(eseal_store *s, const char *esid, const char *state, int64_t at_ms,
+                                          const char *next_esid);
+/** Stores the signed filing receipt of a seal. */
+ESEAL_EXTERN(int) eseal_store_seal_receipt_put(eseal_store *s, const char *esid, const void *der, size_t len);
+/** The filing receipt; ESEAL_ENOTFOUND when the seal was not filed. */
+ESEAL_EXTERN(int) eseal_store_seal_receipt(eseal_store *s, eseal_buf *der, const char *esid);
+/** Calls cb for every seal, oldest first. */
+ESEAL_EXTERN(int) eseal_store_seal_list(eseal_store *s, int (*cb)(const eseal_seal_record *rec, void *payload),
+                                        void *payload);
+/** Appends an event; ev->seq is ignored and set to the next number. */
+ESEAL_EXTERN(int) eseal_store_seal_event_add(eseal_store *s, const eseal_seal_event *ev, int64_t *seq);
+/** Calls cb for the events of one seal, in order. */
+ESEAL_EXTERN(int) eseal_store_seal_events(eseal_store *s, const char *esid,
+                                          int (*cb)(const eseal_seal_event *ev, void *payload), void *payload);
 
 ESEAL_END_DECL
 

@@ -48,6 +48,36 @@ static const char *const migrations[] = {
     "  next_update INTEGER NOT NULL,"
     "  PRIMARY KEY (issuer_id, number)"
     ");",
+    /* 2: the seal registry: seals, their lifecycle events, filing receipts */
+    "CREATE TABLE seals ("
+    "  esid TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  owner TEXT NOT NULL,"
+    "  cert_ids TEXT NOT NULL DEFAULT '',"
+    "  maker_cert_id TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  prev_esid TEXT NOT NULL DEFAULT '',"
+    "  next_esid TEXT NOT NULL DEFAULT '',"
+    "  sha256 TEXT NOT NULL,"
+    "  type INTEGER NOT NULL,"
+    "  generation INTEGER NOT NULL DEFAULT 1,"
+    "  created INTEGER NOT NULL,"
+    "  valid_from INTEGER NOT NULL,"
+    "  valid_to INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  der BLOB NOT NULL,"
+    "  receipt BLOB"
+    ");"
+    "CREATE TABLE seal_events ("
+    "  esid TEXT NOT NULL REFERENCES seals(esid),"
+    "  seq INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  from_state TEXT NOT NULL,"
+    "  to_state TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  PRIMARY KEY (esid, seq)"
+    ");",
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -373,11 +403,285 @@ static int sq_crl_latest(void *p, eseal_buf *der, const char *issuer_id)
     return rc;
 }
 
+/* ---- seal registry ------------------------------------------------------- */
+
+static int sq_seal_insert(void *p, const eseal_seal_record *r, const void *der, size_t len)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "INSERT INTO seals (esid, name, owner, cert_ids, maker_cert_id, state, prev_esid, next_esid, "
+                     "sha256, type, generation, created, valid_from, valid_to, updated, der) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    const char *txt[] = {r->esid, r->name,      r->owner,     r->cert_ids, r->maker_cert_id,
+                         r->state, r->prev_esid, r->next_esid, r->sha256};
+    for (int i = 0; i < 9; i++) {
+        sqlite3_bind_text(st, i + 1, txt[i] != NULL ? txt[i] : "", -1, SQLITE_STATIC);
+    }
+    int64_t nums[] = {r->type, r->generation, r->created_ms, r->valid_from_ms, r->valid_to_ms, r->updated_ms};
+    for (int i = 0; i < 6; i++) {
+        sqlite3_bind_int64(st, 10 + i, nums[i]);
+    }
+    sqlite3_bind_blob(st, 16, der, (int)len, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step != SQLITE_DONE) {
+        rc = step == SQLITE_CONSTRAINT
+                 ? es_code(es_error_set(ESEAL_EEXISTS, __FILE__, __LINE__, "store: seal %s is already recorded", r->esid))
+                 : fail(s->db, "recording a seal");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+#define SEAL_COLS                                                                                                   \
+    "esid, name, owner, cert_ids, maker_cert_id, state, prev_esid, next_esid, sha256, type, generation, created, "  \
+    "valid_from, valid_to, updated, der"
+
+static int blob_out(eseal_buf *out, sqlite3_stmt *st, int col)
+{
+    es_buf b = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_result r = es_buf_append(&b, sqlite3_column_blob(st, col), (size_t)sqlite3_column_bytes(st, col));
+    if (!es_ok(r)) {
+        es_buf_free(&b);
+        return es_code(r);
+    }
+    es_buf_move_out(out, &b);
+    return ESEAL_OK;
+}
+
+static int row_to_seal(sqlite3_stmt *st, eseal_seal_record *r, eseal_buf *der)
+{
+    memset(r, 0, sizeof(*r));
+    char **fields[] = {&r->esid,  &r->name,      &r->owner,     &r->cert_ids, &r->maker_cert_id,
+                       &r->state, &r->prev_esid, &r->next_esid, &r->sha256};
+    for (int i = 0; i < 9; i++) {
+        const unsigned char *t = sqlite3_column_text(st, i);
+        *fields[i] = es_strdup(t != NULL ? (const char *)t : "");
+        if (*fields[i] == NULL) {
+            eseal_seal_record_dispose(r);
+            return ESEAL_ENOMEM;
+        }
+    }
+    int64_t *nums[] = {&r->type, &r->generation, &r->created_ms, &r->valid_from_ms, &r->valid_to_ms, &r->updated_ms};
+    for (int i = 0; i < 6; i++) {
+        *nums[i] = sqlite3_column_int64(st, 9 + i);
+    }
+    if (der != NULL) {
+        int rc = blob_out(der, st, 15);
+        if (rc != ESEAL_OK) {
+            eseal_seal_record_dispose(r);
+            return rc;
+        }
+    }
+    return ESEAL_OK;
+}
+
+static int one_seal(sq *s, sqlite3_stmt *st, eseal_seal_record *out, eseal_buf *der, const char *ref)
+{
+    int rc = ESEAL_OK;
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no seal '%s' in this registry", ref));
+    } else if (step != SQLITE_ROW) {
+        rc = fail(s->db, "looking up a seal");
+    } else {
+        eseal_seal_record r;
+        eseal_buf d = ESEAL_BUF_INIT;
+        rc = row_to_seal(st, &r, der != NULL ? &d : NULL);
+        if (rc == ESEAL_OK && sqlite3_step(st) == SQLITE_ROW) {
+            eseal_seal_record_dispose(&r);
+            eseal_buf_dispose(&d);
+            rc = es_code(es_error_set(ESEAL_EAMBIGUOUS, __FILE__, __LINE__,
+                                      "'%s' matches several seals; give more characters", ref));
+        } else if (rc == ESEAL_OK) {
+            *out = r;
+            if (der != NULL) {
+                *der = d;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_seal_find(void *p, eseal_seal_record *out, eseal_buf *der, const char *ref)
+{
+    sq *s = p;
+    size_t n = strlen(ref);
+    if (n < 4 || n > 256) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "seal id '%s' must have 4 to 256 characters", ref));
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " SEAL_COLS " FROM seals WHERE esid = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    rc = one_seal(s, st, out, der, ref);
+    if (rc != ESEAL_ENOTFOUND) {
+        return rc;
+    }
+    rc = prepare(s, &st, "SELECT " SEAL_COLS " FROM seals WHERE substr(esid, 1, length(?1)) = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+    return one_seal(s, st, out, der, ref);
+}
+
+static int exec_changes(sq *s, sqlite3_stmt *st, const char *what, const char *esid)
+{
+    int rc = ESEAL_OK;
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        rc = fail(s->db, what);
+    } else if (sqlite3_changes(s->db) != 1) {
+        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no seal '%s' in this registry", esid));
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_seal_update(void *p, const char *esid, const char *state, int64_t at_ms, const char *next_esid)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "UPDATE seals SET state = ?2, updated = ?3, next_esid = coalesce(?4, next_esid) "
+                             "WHERE esid = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, esid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at_ms);
+    if (next_esid != NULL) {
+        sqlite3_bind_text(st, 4, next_esid, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 4);
+    }
+    return exec_changes(s, st, "updating a seal", esid);
+}
+
+static int sq_seal_receipt_put(void *p, const char *esid, const void *der, size_t len)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "UPDATE seals SET receipt = ?2 WHERE esid = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, esid, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, der, (int)len, SQLITE_STATIC);
+    return exec_changes(s, st, "storing a filing receipt", esid);
+}
+
+static int sq_seal_receipt(void *p, eseal_buf *der, const char *esid)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT receipt FROM seals WHERE esid = ?1 AND receipt IS NOT NULL");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, esid, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        rc = blob_out(der, st, 0);
+    } else if (step == SQLITE_DONE) {
+        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "seal %s has no filing receipt (not filed)", esid));
+    } else {
+        rc = fail(s->db, "reading a filing receipt");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_seal_list(void *p, int (*cb)(const eseal_seal_record *, void *), void *payload)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " SEAL_COLS " FROM seals ORDER BY created, rowid");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    while (rc == ESEAL_OK && sqlite3_step(st) == SQLITE_ROW) {
+        eseal_seal_record r;
+        rc = row_to_seal(st, &r, NULL);
+        if (rc == ESEAL_OK) {
+            rc = cb(&r, payload);
+            eseal_seal_record_dispose(&r);
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_seal_event_add(void *p, const eseal_seal_event *e, int64_t *seq)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "INSERT INTO seal_events (esid, seq, at, from_state, to_state, actor, reason) "
+                     "SELECT ?1, coalesce(max(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6 FROM seal_events WHERE esid = ?1 "
+                     "RETURNING seq");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, e->esid, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, e->at_ms);
+    const char *txt[] = {e->from_state, e->to_state, e->actor, e->reason};
+    for (int i = 0; i < 4; i++) {
+        sqlite3_bind_text(st, 3 + i, txt[i] != NULL ? txt[i] : "", -1, SQLITE_STATIC);
+    }
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = fail(s->db, "recording a seal event");
+    } else if (seq != NULL) {
+        *seq = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_seal_events(void *p, const char *esid, int (*cb)(const eseal_seal_event *, void *), void *payload)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT esid, seq, at, from_state, to_state, actor, reason FROM seal_events "
+                             "WHERE esid = ?1 ORDER BY seq");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, esid, -1, SQLITE_STATIC);
+    while (rc == ESEAL_OK && sqlite3_step(st) == SQLITE_ROW) {
+        eseal_seal_event e = {0};
+        char **fields[] = {&e.esid, &e.from_state, &e.to_state, &e.actor, &e.reason};
+        int cols[] = {0, 3, 4, 5, 6};
+        for (int i = 0; i < 5 && rc == ESEAL_OK; i++) {
+            const unsigned char *t = sqlite3_column_text(st, cols[i]);
+            *fields[i] = es_strdup(t != NULL ? (const char *)t : "");
+            if (*fields[i] == NULL) {
+                rc = ESEAL_ENOMEM;
+            }
+        }
+        e.seq = sqlite3_column_int64(st, 1);
+        e.at_ms = sqlite3_column_int64(st, 2);
+        if (rc == ESEAL_OK) {
+            rc = cb(&e, payload);
+        }
+        eseal_seal_event_dispose(&e);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static const eseal_store_backend sqlite_backend = {
     ESEAL_STORE_BACKEND_VERSION, "sqlite",      sq_open,        sq_close,       sq_migrate,
     sq_begin,                    sq_commit,     sq_rollback,    sq_cert_insert, sq_cert_find,
     sq_cert_find_role,           sq_cert_list,  sq_cert_revoke, sq_counter_next, sq_crl_put,
-    sq_crl_latest,
+    sq_crl_latest,               sq_seal_insert, sq_seal_find,   sq_seal_update, sq_seal_receipt_put,
+    sq_seal_receipt,             sq_seal_list,   sq_seal_event_add, sq_seal_events,
 };
 
 const eseal_store_backend *eseal_store_backend_sqlite(void) { return &sqlite_backend; }

@@ -107,3 +107,63 @@ int eseal_store_crl_latest(eseal_store *s, eseal_buf *der, const char *issuer_id
 {
     return s->be->crl_latest(s->db, der, issuer_id);
 }
+
+void eseal_seal_record_dispose(eseal_seal_record *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    char **fields[] = {&r->esid, &r->name, &r->owner, &r->cert_ids, &r->maker_cert_id,
+                       &r->state, &r->prev_esid, &r->next_esid, &r->sha256};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        es_free(*fields[i]);
+    }
+    memset(r, 0, sizeof(*r));
+}
+
+void eseal_seal_event_dispose(eseal_seal_event *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    es_free(e->esid);
+    es_free(e->from_state);
+    es_free(e->to_state);
+    es_free(e->actor);
+    es_free(e->reason);
+    memset(e, 0, sizeof(*e));
+}
+
+int eseal_store_seal_insert(eseal_store *s, const eseal_seal_record *rec, const void *der, size_t len)
+{
+    return s->be->seal_insert(s->db, rec, der, len);
+}
+int eseal_store_seal_find(eseal_store *s, eseal_seal_record *out, eseal_buf *der, const char *ref)
+{
+    return s->be->seal_find(s->db, out, der, ref);
+}
+int eseal_store_seal_update(eseal_store *s, const char *esid, const char *state, int64_t at_ms, const char *next_esid)
+{
+    return s->be->seal_update(s->db, esid, state, at_ms, next_esid);
+}
+int eseal_store_seal_receipt_put(eseal_store *s, const char *esid, const void *der, size_t len)
+{
+    return s->be->seal_receipt_put(s->db, esid, der, len);
+}
+int eseal_store_seal_receipt(eseal_store *s, eseal_buf *der, const char *esid)
+{
+    return s->be->seal_receipt(s->db, der, esid);
+}
+int eseal_store_seal_list(eseal_store *s, int (*cb)(const eseal_seal_record *, void *), void *payload)
+{
+    return s->be->seal_list(s->db, cb, payload);
+}
+int eseal_store_seal_event_add(eseal_store *s, const eseal_seal_event *ev, int64_t *seq)
+{
+    return s->be->seal_event_add(s->db, ev, seq);
+}
+int eseal_store_seal_events(eseal_store *s, const char *esid, int (*cb)(const eseal_seal_event *, void *),
+                            void *payload)
+{
+    return s->be->seal_events(s->db, esid, cb, payload);
+}

@@ -14,7 +14,7 @@
 
 ESEAL_BEGIN_DECL
 
-#define ESEAL_STORE_BACKEND_VERSION 1
+#define ESEAL_STORE_BACKEND_VERSION 2
 
 typedef struct {
     unsigned int version; /**< ESEAL_STORE_BACKEND_VERSION */
@@ -35,6 +35,15 @@ typedef struct {
     int (*crl_put)(void *db, const char *issuer_id, uint64_t number, const void *der, size_t len,
                    int64_t this_update_ms, int64_t next_update_ms);
     int (*crl_latest)(void *db, eseal_buf *der, const char *issuer_id);
+    /* version 2: the seal registry */
+    int (*seal_insert)(void *db, const eseal_seal_record *rec, const void *der, size_t len);
+    int (*seal_find)(void *db, eseal_seal_record *out, eseal_buf *der, const char *ref);
+    int (*seal_update)(void *db, const char *esid, const char *state, int64_t at_ms, const char *next_esid);
+    int (*seal_receipt_put)(void *db, const char *esid, const void *der, size_t len);
+    int (*seal_receipt)(void *db, eseal_buf *der, const char *esid);
+    int (*seal_list)(void *db, int (*cb)(const eseal_seal_record *, void *), void *payload);
+    int (*seal_event_add)(void *db, const eseal_seal_event *ev, int64_t *seq);
+    int (*seal_events)(void *db, const char *esid, int (*cb)(const eseal_seal_event *, void *), void *payload);
 } eseal_store_backend;
 
 /** The built-in SQLite backend. */

@@ -42,7 +42,7 @@ static void records_and_lookups(void **state)
     assert_int_equal(eseal_store_open(&s, db), ESEAL_OK);
     int v = 0;
     assert_int_equal(eseal_store_schema_version(s, &v), ESEAL_OK);
-    assert_int_equal(v, 1);
+    assert_int_equal(v, 2);
     eseal_cert_record a = rec("abcd000011112222", "0A", "abcd000011112222ffff");
     eseal_cert_record b = rec("abcd999911112222", "0B", "abcd999911112222ffff");
     assert_int_equal(eseal_store_cert_insert(s, &a), ESEAL_OK);
@@ -120,12 +120,96 @@ static int teardown(void **state)
     return system(cmd);
 }
 
+static int count_events(const eseal_seal_event *e, void *payload)
+{
+    int *n = payload;
+    (*n)++;
+    assert_int_equal(e->seq, *n);
+    return ESEAL_OK;
+}
+
+static int count_seals(const eseal_seal_record *r, void *payload)
+{
+    (void)r;
+    (*(int *)payload)++;
+    return ESEAL_OK;
+}
+
+/* The seal registry: records, prefix lookups, state updates, numbered events, receipts. */
+static void seal_registry(void **state)
+{
+    (void)state;
+    eseal_store *s = NULL;
+    assert_int_equal(eseal_store_open(&s, db), ESEAL_OK);
+    char esid1[] = "SEAL-0001-AAAA", esid2[] = "SEAL-0002-BBBB", name[] = "合同专用章", owner[] = "Example Co",
+         certs[] = "c1,c2", maker[] = "m1", made[] = "made", sha[] = "00";
+    eseal_seal_record r = {0};
+    r.esid = esid1;
+    r.name = name;
+    r.owner = owner;
+    r.cert_ids = certs;
+    r.maker_cert_id = maker;
+    r.state = made;
+    r.sha256 = sha;
+    r.type = 3;
+    r.generation = 1;
+    r.created_ms = r.valid_from_ms = r.updated_ms = 1000;
+    r.valid_to_ms = 2000;
+    assert_int_equal(eseal_store_seal_insert(s, &r, "\x30\x00", 2), ESEAL_OK);
+    assert_int_equal(eseal_store_seal_insert(s, &r, "\x30\x00", 2), ESEAL_EEXISTS);
+    r.esid = esid2;
+    assert_int_equal(eseal_store_seal_insert(s, &r, "\x30\x00", 2), ESEAL_OK);
+    eseal_seal_record out;
+    eseal_buf der = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_store_seal_find(s, &out, NULL, "SEAL-000"), ESEAL_EAMBIGUOUS);
+    assert_int_equal(eseal_store_seal_find(s, &out, &der, "SEAL-0002"), ESEAL_OK);
+    assert_string_equal(out.esid, "SEAL-0002-BBBB");
+    assert_string_equal(out.name, "合同专用章");
+    assert_int_equal(der.size, 2);
+    eseal_seal_record_dispose(&out);
+    eseal_buf_dispose(&der);
+    assert_int_equal(eseal_store_seal_find(s, &out, NULL, "NOPE-0000"), ESEAL_ENOTFOUND);
+    assert_int_equal(eseal_store_seal_update(s, "SEAL-0001-AAAA", "active", 1500, NULL), ESEAL_OK);
+    assert_int_equal(eseal_store_seal_update(s, "SEAL-0001-AAAA", "revoked", 1600, "SEAL-0002-BBBB"), ESEAL_OK);
+    assert_int_equal(eseal_store_seal_update(s, "SEAL-9999", "active", 1500, NULL), ESEAL_ENOTFOUND);
+    assert_int_equal(eseal_store_seal_find(s, &out, NULL, "SEAL-0001-AAAA"), ESEAL_OK);
+    assert_string_equal(out.state, "revoked");
+    assert_string_equal(out.next_esid, "SEAL-0002-BBBB");
+    assert_int_equal(out.updated_ms, 1600);
+    eseal_seal_record_dispose(&out);
+    char empty[] = "", tester[] = "tester", why[] = "why";
+    eseal_seal_event e = {0};
+    e.esid = esid1;
+    e.from_state = empty;
+    e.to_state = made;
+    e.actor = tester;
+    e.reason = why;
+    int64_t seq = 0;
+    assert_int_equal(eseal_store_seal_event_add(s, &e, &seq), ESEAL_OK);
+    assert_int_equal(seq, 1);
+    assert_int_equal(eseal_store_seal_event_add(s, &e, &seq), ESEAL_OK);
+    assert_int_equal(seq, 2);
+    int n = 0;
+    assert_int_equal(eseal_store_seal_events(s, "SEAL-0001-AAAA", count_events, &n), ESEAL_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(eseal_store_seal_receipt(s, &der, "SEAL-0001-AAAA"), ESEAL_ENOTFOUND);
+    assert_int_equal(eseal_store_seal_receipt_put(s, "SEAL-0001-AAAA", "\x30\x01\x00", 3), ESEAL_OK);
+    assert_int_equal(eseal_store_seal_receipt(s, &der, "SEAL-0001-AAAA"), ESEAL_OK);
+    assert_int_equal(der.size, 3);
+    eseal_buf_dispose(&der);
+    n = 0;
+    assert_int_equal(eseal_store_seal_list(s, count_seals, &n), ESEAL_OK);
+    assert_int_equal(n, 2);
+    eseal_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(records_and_lookups),
         cmocka_unit_test(transactions_roll_back),
         cmocka_unit_test(postgres_is_reported_as_not_built),
+        cmocka_unit_test(seal_registry),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
