@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the main job that exists so far, as a short demo on a fresh instance.
-# Initialises an instance, issues an SM2 organisation certificate, signs a file,
-# verifies it, tampers with it and verifies again, then revokes the certificate.
+# Initialises an instance, issues an SM2 organisation certificate, makes and files a
+# GB/T 38540 seal with its imprint, suspends and resumes it, signs a file, verifies it,
+# tampers with it and verifies again, then revokes the certificate.
 set -euo pipefail
 E=$1
 HOME_DIR=$2
@@ -20,21 +21,38 @@ ID=$("$E" cert issue --org "北京示例科技有限公司" --uscc 91110000MA01A
 echo "$ID"
 "$E" cert show "$ID"
 
+step "3. Make a contract seal (GB/T 38540, signed by the platform's seal maker, filed)" \
+    eseal seal make --cert "$ID" --type contract --name 北京示例科技有限公司合同专用章 -o seal.esl
+SEAL=$("$E" seal make --cert "$ID" --type contract --name 北京示例科技有限公司合同专用章 -o "$HOME_DIR/seal.esl")
+echo "$SEAL"
+"$E" seal show "$SEAL" --imprint "$HOME_DIR/seal.png"
+"$E" seal show "$SEAL" --imprint "$HOME_DIR/seal.svg" >/dev/null
+echo "imprint: $HOME_DIR/seal.png and seal.svg (open them: this is what a stamp shows)"
+
+step "4. Verify the seal: maker signature, chain, validity, registry status" eseal seal verify seal.esl
+"$E" seal verify "$HOME_DIR/seal.esl"
+
+step "5. Suspend it: the registry now says no" eseal seal suspend "$SEAL" --reason "audit"
+"$E" seal suspend "$SEAL" --reason "audit"
+"$E" seal verify "$HOME_DIR/seal.esl" | grep -E '^(verdict|registry|- )' || true
+"$E" seal resume "$SEAL" --reason "audit finished"
+"$E" seal history "$SEAL"
+
 DOC=$HOME_DIR/contract.txt
 printf 'Contract no. 2026-001\nThe parties agree to the terms below.\n' >"$DOC"
-step "3. Sign a file (detached CMS, SM2/SM3)" eseal sign contract.txt --cert "$ID"
+step "6. Sign a file (detached CMS, SM2/SM3)" eseal sign contract.txt --cert "$ID"
 "$E" sign "$DOC" --cert "$ID" -o "$DOC.p7s"
 
-step "4. Verify it" eseal verify contract.txt.p7s --data contract.txt
+step "7. Verify it" eseal verify contract.txt.p7s --data contract.txt
 "$E" verify "$DOC.p7s" --data "$DOC"
 
-step "5. Change one byte of the file and verify again" eseal verify contract.txt.p7s --data contract.txt
+step "8. Change one byte of the file and verify again" eseal verify contract.txt.p7s --data contract.txt
 sed -i 's/2026-001/2026-007/' "$DOC"
 "$E" verify "$DOC.p7s" --data "$DOC" | grep -E "^(verdict|signature|  -)" || true
 
-step "6. Restore the file, revoke the certificate, verify again" eseal cert revoke "$ID" --reason keyCompromise
+step "9. Restore the file, revoke the certificate, verify again" eseal cert revoke "$ID" --reason keyCompromise
 sed -i 's/2026-007/2026-001/' "$DOC"
 "$E" cert revoke "$ID" --reason keyCompromise
 "$E" verify "$DOC.p7s" --data "$DOC" | grep -E '^(verdict|signature|  -)' || true
 
-printf '\nThe instance is in %s; try: eseal --home %s cert list\n' "$HOME_DIR" "$HOME_DIR"
+printf '\nThe instance is in %s; try: eseal --home %s seal list\n' "$HOME_DIR" "$HOME_DIR"

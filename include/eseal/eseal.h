@@ -6,6 +6,7 @@
 #include "cms.h"
 #include "common.h"
 #include "errors.h"
+#include "imprint.h"
 #include "instance.h"
 #include "key.h"
 #include "limits.h"

@@ -16,6 +16,8 @@
 #include "cms.h"
 #include "common.h"
 #include "report.h"
+#include "imprint.h"
+#include "seal.h"
 #include "store.h"
 #include "trust.h"
 
@@ -128,6 +130,132 @@ typedef struct {
 /** Verifies a detached CMS signature over the file at `data_path`, trusting the instance's CAs. */
 ESEAL_EXTERN(int) eseal_instance_verify_cms(eseal_instance *inst, eseal_report **out, const void *p7s, size_t len,
                                             const char *data_path, const eseal_verify_request *req);
+
+/* ---- audit hook ---------------------------------------------------------- */
+
+#define ESEAL_AUDIT_EVENT_VERSION 1
+
+/** Something that must be on the record: today, every seal lifecycle transition. */
+typedef struct {
+    unsigned int version;   /**< ESEAL_AUDIT_EVENT_VERSION */
+    const char *kind;       /**< "seal.transition" */
+    const char *esid;
+    int64_t seq;            /**< the seal's event number */
+    int64_t at_ms;
+    const char *from_state; /**< "" for the first event */
+    const char *to_state;
+    const char *actor;
+    const char *reason;
+} eseal_audit_event;
+
+/**
+ * Called for every audit event inside the store transaction that makes the
+ * change; a non-zero return rolls the change back (nothing happens that is not
+ * on the record). The audit-log issue connects the transparency log here.
+ */
+typedef int (*eseal_audit_hook)(const eseal_audit_event *ev, void *payload);
+
+ESEAL_EXTERN(void) eseal_instance_set_audit_hook(eseal_instance *inst, eseal_audit_hook hook, void *payload);
+
+/* ---- seals: making, lifecycle, registry ----------------------------------- */
+
+#define ESEAL_SEAL_REQUEST_VERSION 1
+
+typedef struct {
+    unsigned int version;   /**< ESEAL_SEAL_REQUEST_VERSION */
+    const char *cert_ref;   /**< the certificate allowed to stamp (id, prefix, serial, fingerprint or file) */
+    eseal_seal_type type;
+    const char *name;       /**< seal name, e.g. "北京示例科技有限公司合同专用章" */
+    const char *image_path; /**< transparent PNG of a scanned seal; NULL: draw the imprint */
+    double width_mm;        /**< imprint size; 0: the template's (and for --image: 40) */
+    double height_mm;
+    const char *text;       /**< imprint text; NULL: the certificate's O (organisation) or CN (person) */
+    const char *code;       /**< bottom code line / invoice tax ID, optional */
+    uint32_t color;         /**< 0: red */
+    const char *font_path;  /**< NULL: the default Song font */
+    const char *hierarchy;  /**< maker: "sm2" (default) or "p256" */
+    unsigned int days;      /**< validity; 0: until the certificate expires */
+    int cert_digests;       /**< 1: list the certificate's SM3 digest (certListType 2) */
+    int no_file;            /**< 1: stop at "made" (file later with eseal_instance_seal_file) */
+    const char *actor;      /**< who asks; recorded in every event */
+    const char *reason;     /**< why; recorded */
+} eseal_seal_request;
+
+#define ESEAL_SEAL_REQUEST_INIT                                                                    \
+    { ESEAL_SEAL_REQUEST_VERSION, NULL, ESEAL_SEAL_OFFICIAL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL, NULL }
+
+/**
+ * Makes a seal: draws (or imports) the imprint, signs the SES_Seal with the
+ * instance's seal-maker key, and records applied -> approved -> made, then
+ * (unless no_file) filed -> active with a signed filing receipt. `rec` and
+ * `der` (each may be NULL) receive the record and the seal.
+ */
+ESEAL_EXTERN(int) eseal_instance_seal_make(eseal_instance *inst, eseal_seal_record *rec, eseal_buf *der,
+                                           const eseal_seal_request *req);
+
+/** Looks up a seal by esID or unique prefix; `der` (may be NULL) receives the seal. */
+ESEAL_EXTERN(int) eseal_instance_seal_get(eseal_instance *inst, eseal_seal_record *rec, eseal_buf *der,
+                                          const char *ref);
+
+typedef enum {
+    ESEAL_SEAL_FILE,    /**< made -> filed -> active, with a filing receipt */
+    ESEAL_SEAL_SUSPEND, /**< active -> suspended */
+    ESEAL_SEAL_RESUME,  /**< suspended -> active */
+    ESEAL_SEAL_REVOKE,  /**< -> revoked (final) */
+    ESEAL_SEAL_CANCEL,  /**< -> cancelled (final) */
+} eseal_seal_action;
+
+/** Applies a lifecycle action; ESEAL_ESTATE when the seal's state does not allow it. */
+ESEAL_EXTERN(int) eseal_instance_seal_transition(eseal_instance *inst, eseal_seal_record *rec, const char *ref,
+                                                 eseal_seal_action action, const char *actor, const char *reason);
+
+/**
+ * Renews a seal: a new seal (next generation, linked to the old one) with the
+ * same name, type, picture and certificates, made and filed; the old one is
+ * cancelled as superseded. `rec` receives the new seal.
+ */
+ESEAL_EXTERN(int) eseal_instance_seal_renew(eseal_instance *inst, eseal_seal_record *rec, const char *ref,
+                                            const char *actor, const char *reason);
+
+/** The registry's answer to "what was seal X's status at time T". */
+typedef struct {
+    char state[16];   /**< a state name, "expired" past validEnd, or "none" before the seal existed */
+    int64_t since_ms; /**< time of the event that set it (0 for "none") */
+    int64_t seq;
+    char actor[128];
+    char reason[512];
+} eseal_seal_status;
+
+ESEAL_EXTERN(int) eseal_instance_seal_status(eseal_instance *inst, eseal_seal_status *out, const char *ref,
+                                             int64_t at_ms);
+
+/** Calls cb for every event of a seal, in order. */
+ESEAL_EXTERN(int) eseal_instance_seal_events(eseal_instance *inst, const char *ref,
+                                             int (*cb)(const eseal_seal_event *ev, void *payload), void *payload);
+
+/**
+ * The imprint of a seal of this registry: drawn again from its recorded
+ * geometry (PNG at `dpi`, SVG or PDF vectors), or, for a seal made from a
+ * scanned picture, that PNG (other formats: ESEAL_EUNSUPPORTED).
+ */
+ESEAL_EXTERN(int) eseal_instance_seal_imprint(eseal_instance *inst, eseal_buf *out, const char *ref,
+                                              eseal_imprint_format fmt, unsigned int dpi);
+
+/** The signed filing receipt of a filed seal (DER). */
+ESEAL_EXTERN(int) eseal_instance_seal_receipt(eseal_instance *inst, eseal_buf *der, const char *ref);
+
+/**
+ * Verifies a seal (DER) at req->at_ms: maker signature, chain (instance
+ * anchors plus req->trust_path), validity, bindings, and, when the seal is in
+ * this registry, its registry status at that time. `inst` may be NULL.
+ */
+ESEAL_EXTERN(int) eseal_instance_seal_verify(eseal_instance *inst, eseal_report **out, const void *der, size_t len,
+                                             const eseal_verify_request *req);
+
+/** Verifies a filing receipt (optionally against the seal bytes) with the instance's trust. */
+ESEAL_EXTERN(int) eseal_instance_receipt_verify(eseal_instance *inst, eseal_report **out, const void *receipt,
+                                                size_t len, const void *seal_der, size_t seal_len,
+                                                const eseal_verify_request *req);
 
 /** The report as JSON (verdict, reasons, fields nested by their dots, signatures). */
 ESEAL_EXTERN(int) eseal_report_to_json(eseal_buf *out, const eseal_report *r);

@@ -227,6 +227,45 @@ ESEAL_EXTERN(int) eseal_ses_signature_verify_signature(int *valid, const eseal_s
 
 ESEAL_EXTERN(void) eseal_ses_signature_free(eseal_ses_signature *sig);
 
+/* ---- filing receipts ----------------------------------------------------- */
+
+/*
+ * A filing receipt is the registry's signed statement that a seal was filed:
+ *
+ *   EsealFilingReceipt ::= SEQUENCE {
+ *     tbs SEQUENCE { version INTEGER (1), esID IA5String, sealSha256 OCTET STRING,
+ *                    owner UTF8String, filedAt GeneralizedTime, registry UTF8String,
+ *                    serial INTEGER },
+ *     cert OCTET STRING, signAlgID OBJECT IDENTIFIER, signature BIT STRING }
+ *
+ * signed like a V4 seal (over the exact tbs bytes), so anyone holding the
+ * platform's certificate chain can check it offline (docs/seals.md).
+ */
+typedef struct {
+    const char *esid;
+    eseal_bytes seal_sha256; /**< SHA-256 of the seal DER (32 bytes) */
+    const char *owner;
+    int64_t filed_ms;
+    const char *registry;    /**< registry identity: operator name and base URL */
+    int64_t serial;          /**< receipt number in this registry */
+} eseal_filing_info;
+
+typedef struct eseal_filing_receipt eseal_filing_receipt;
+
+ESEAL_EXTERN(int) eseal_filing_receipt_make(eseal_buf *der, const eseal_filing_info *info,
+                                            const eseal_cert *registry_cert, eseal_key *key);
+ESEAL_EXTERN(int) eseal_filing_receipt_decode(eseal_filing_receipt **out, const void *der, size_t len);
+ESEAL_EXTERN(const eseal_filing_info *) eseal_filing_receipt_info(const eseal_filing_receipt *r);
+ESEAL_EXTERN(eseal_bytes) eseal_filing_receipt_cert(const eseal_filing_receipt *r);
+/**
+ * Verifies a receipt: the registry's signature, its certificate chain
+ * against `trust` at the filing time, and (when seal_der is not NULL) that the
+ * receipt is for exactly those seal bytes.
+ */
+ESEAL_EXTERN(int) eseal_filing_receipt_verify(eseal_report **out, const eseal_filing_receipt *r,
+                                              const eseal_trust *trust, const void *seal_der, size_t seal_len);
+ESEAL_EXTERN(void) eseal_filing_receipt_free(eseal_filing_receipt *r);
+
 /* ---- algorithm OIDs ------------------------------------------------------ */
 
 #define ESEAL_OID_SM2_SM3 "1.2.156.10197.1.501"

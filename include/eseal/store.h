@@ -48,6 +48,7 @@ typedef struct {
     char *prev_esid;     /**< renewal: the seal this one replaces, "" when none */
     char *next_esid;     /**< renewal: the seal that replaced this one, "" when none */
     char *sha256;        /**< of the seal DER, lower-case hex */
+    char *imprint;       /**< how the imprint was drawn (JSON), "" for an imported picture */
     int64_t type;        /**< eseal_seal_type */
     int64_t generation;  /**< 1 for a new seal, +1 per renewal */
     int64_t created_ms;

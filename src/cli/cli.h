@@ -72,9 +72,12 @@ int cli_read_file(const char *path, eseal_buf *out, size_t max);
 /* Parses an RFC 3339 time. */
 int cli_parse_time(const char *s, int64_t *ms);
 void cli_print_time(char *out, size_t n, int64_t ms);
+/* Prints a report (JSON with --json, else text), frees it, and returns 0 for VALID, 1 otherwise. */
+int cli_print_report(const cli_args *a, eseal_report *rep);
 /* Prints a JSON-escaped string. */
 void cli_json_str(const char *s);
 
-extern const cli_cmd cli_cmd_init, cli_cmd_cert, cli_cmd_ca, cli_cmd_sign, cli_cmd_verify, cli_cmd_key;
+extern const cli_cmd cli_cmd_init, cli_cmd_cert, cli_cmd_ca, cli_cmd_sign, cli_cmd_verify, cli_cmd_key,
+    cli_cmd_seal;
 
 #endif

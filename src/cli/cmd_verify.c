@@ -52,16 +52,7 @@ static int run(cli_args *a)
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
     }
-    eseal_buf out = ESEAL_BUF_INIT;
-    rc = a->json ? eseal_report_to_json(&out, rep) : eseal_report_to_text(&out, rep);
-    eseal_verdict v = eseal_report_verdict(rep);
-    eseal_report_free(rep);
-    if (rc != ESEAL_OK) {
-        return cli_fail(rc);
-    }
-    fwrite(out.ptr, 1, out.size, stdout);
-    eseal_buf_dispose(&out);
-    return v == ESEAL_VALID ? CLI_OK : CLI_NOT_VALID;
+    return cli_print_report(a, rep);
 }
 
 const cli_cmd cli_cmd_verify = {

@@ -11,7 +11,7 @@
 #include "cli.h"
 
 static const cli_cmd *const commands[] = {&cli_cmd_init, &cli_cmd_cert, &cli_cmd_ca,
-                                          &cli_cmd_sign, &cli_cmd_verify, &cli_cmd_key};
+                                          &cli_cmd_seal, &cli_cmd_sign, &cli_cmd_verify, &cli_cmd_key};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char global_usage[] =
@@ -370,6 +370,20 @@ static void print_overview(FILE *f)
     fputs("\nExit status: 0 ok or VALID, 1 not valid (INVALID or INDETERMINATE), 2 usage error, 3 error.\n"
           "See eseal(1) for details.\n",
           f);
+}
+
+int cli_print_report(const cli_args *a, eseal_report *rep)
+{
+    eseal_buf out = ESEAL_BUF_INIT;
+    int rc = a->json ? eseal_report_to_json(&out, rep) : eseal_report_to_text(&out, rep);
+    eseal_verdict v = eseal_report_verdict(rep);
+    eseal_report_free(rep);
+    if (rc != ESEAL_OK) {
+        return cli_fail(rc);
+    }
+    fwrite(out.ptr, 1, out.size, stdout);
+    eseal_buf_dispose(&out);
+    return v == ESEAL_VALID ? CLI_OK : CLI_NOT_VALID;
 }
 
 static const cli_cmd *find_cmd(const char *name)

@@ -492,6 +492,39 @@ int eseal_instance_sign_file(eseal_instance *inst, eseal_buf *p7s, const char *p
     return es_code(sign_file(inst, p7s, path, cert_ref, opts));
 }
 
+ES_RESULT es_instance_trust_for(eseal_instance *inst, const eseal_verify_request *q, eseal_trust **out)
+{
+    eseal_trust *t = NULL;
+    if (inst != NULL) {
+        ES_GUARD((es_result){eseal_instance_trust(inst, &t)});
+    } else {
+        ES_GUARD((es_result){eseal_trust_new(&t)});
+    }
+    es_result r = ES_OK;
+    if (q != NULL && q->trust_path != NULL) {
+        r = (es_result){eseal_trust_add_path(t, q->trust_path, 1)};
+    }
+    for (size_t i = 0; q != NULL && i < q->crl_count && es_ok(r); i++) {
+        es_buf crl = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+        r = es_file_read(&crl, q->crl_paths[i], crl.max);
+        if (es_ok(r)) {
+            r = (es_result){eseal_trust_add_crl(t, crl.ptr, crl.len)};
+        }
+        es_buf_free(&crl);
+    }
+    if (!es_ok(r)) {
+        eseal_trust_free(t);
+        return r;
+    }
+    *out = t;
+    return ES_OK;
+}
+
+ES_RESULT es_instance_cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_record *rec, const char *ref)
+{
+    return cert_get(inst, cert, rec, ref);
+}
+
 static ES_RESULT verify_cms(eseal_instance *inst, eseal_report **out, es_span p7s, const char *data_path,
                             const eseal_verify_request *q)
 {
@@ -501,23 +534,8 @@ static ES_RESULT verify_cms(eseal_instance *inst, eseal_report **out, es_span p7
         q = &defaults;
     }
     eseal_trust *t = NULL;
-    if (inst != NULL) {
-        ES_GUARD((es_result){eseal_instance_trust(inst, &t)});
-    } else {
-        ES_GUARD((es_result){eseal_trust_new(&t)});
-    }
+    ES_GUARD(es_instance_trust_for(inst, q, &t));
     es_result r = ES_OK;
-    if (q->trust_path != NULL) {
-        r = (es_result){eseal_trust_add_path(t, q->trust_path, 1)};
-    }
-    for (size_t i = 0; i < q->crl_count && es_ok(r); i++) {
-        es_buf crl = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
-        r = es_file_read(&crl, q->crl_paths[i], crl.max);
-        if (es_ok(r)) {
-            r = (es_result){eseal_trust_add_crl(t, crl.ptr, crl.len)};
-        }
-        es_buf_free(&crl);
-    }
     eseal_cert *expected = NULL;
     if (es_ok(r) && q->expected_signer != NULL) {
         r = inst != NULL ? cert_get(inst, &expected, NULL, q->expected_signer)

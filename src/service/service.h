@@ -24,7 +24,14 @@ struct eseal_instance {
     eseal_store *store;
     es_config cfg;
     es_secret pass;
+    eseal_audit_hook audit;
+    void *audit_payload;
 };
+
+/* The instance's trust (inst may be NULL) plus the request's extra anchors and CRLs. */
+ES_RESULT es_instance_trust_for(eseal_instance *inst, const eseal_verify_request *q, eseal_trust **out);
+/* cert_get of instance.c: a certificate by reference or file. */
+ES_RESULT es_instance_cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_record *rec, const char *ref);
 
 /* Path of a file inside the home directory. */
 ES_RESULT es_home_path(es_buf *out, const eseal_instance *inst, const char *rel);

@@ -59,6 +59,7 @@ static const char *const migrations[] = {
     "  prev_esid TEXT NOT NULL DEFAULT '',"
     "  next_esid TEXT NOT NULL DEFAULT '',"
     "  sha256 TEXT NOT NULL,"
+    "  imprint TEXT NOT NULL DEFAULT '',"
     "  type INTEGER NOT NULL,"
     "  generation INTEGER NOT NULL DEFAULT 1,"
     "  created INTEGER NOT NULL,"
@@ -411,21 +412,21 @@ static int sq_seal_insert(void *p, const eseal_seal_record *r, const void *der, 
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st,
                      "INSERT INTO seals (esid, name, owner, cert_ids, maker_cert_id, state, prev_esid, next_esid, "
-                     "sha256, type, generation, created, valid_from, valid_to, updated, der) "
-                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                     "sha256, imprint, type, generation, created, valid_from, valid_to, updated, der) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (rc != ESEAL_OK) {
         return rc;
     }
-    const char *txt[] = {r->esid, r->name,      r->owner,     r->cert_ids, r->maker_cert_id,
-                         r->state, r->prev_esid, r->next_esid, r->sha256};
-    for (int i = 0; i < 9; i++) {
+    const char *txt[] = {r->esid,  r->name,      r->owner,     r->cert_ids, r->maker_cert_id,
+                         r->state, r->prev_esid, r->next_esid, r->sha256,   r->imprint};
+    for (int i = 0; i < 10; i++) {
         sqlite3_bind_text(st, i + 1, txt[i] != NULL ? txt[i] : "", -1, SQLITE_STATIC);
     }
     int64_t nums[] = {r->type, r->generation, r->created_ms, r->valid_from_ms, r->valid_to_ms, r->updated_ms};
     for (int i = 0; i < 6; i++) {
-        sqlite3_bind_int64(st, 10 + i, nums[i]);
+        sqlite3_bind_int64(st, 11 + i, nums[i]);
     }
-    sqlite3_bind_blob(st, 16, der, (int)len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 17, der, (int)len, SQLITE_STATIC);
     int step = sqlite3_step(st);
     if (step != SQLITE_DONE) {
         rc = step == SQLITE_CONSTRAINT
@@ -437,8 +438,8 @@ static int sq_seal_insert(void *p, const eseal_seal_record *r, const void *der, 
 }
 
 #define SEAL_COLS                                                                                                   \
-    "esid, name, owner, cert_ids, maker_cert_id, state, prev_esid, next_esid, sha256, type, generation, created, "  \
-    "valid_from, valid_to, updated, der"
+    "esid, name, owner, cert_ids, maker_cert_id, state, prev_esid, next_esid, sha256, imprint, type, generation, " \
+    "created, valid_from, valid_to, updated, der"
 
 static int blob_out(eseal_buf *out, sqlite3_stmt *st, int col)
 {
@@ -456,8 +457,8 @@ static int row_to_seal(sqlite3_stmt *st, eseal_seal_record *r, eseal_buf *der)
 {
     memset(r, 0, sizeof(*r));
     char **fields[] = {&r->esid,  &r->name,      &r->owner,     &r->cert_ids, &r->maker_cert_id,
-                       &r->state, &r->prev_esid, &r->next_esid, &r->sha256};
-    for (int i = 0; i < 9; i++) {
+                       &r->state, &r->prev_esid, &r->next_esid, &r->sha256,   &r->imprint};
+    for (int i = 0; i < 10; i++) {
         const unsigned char *t = sqlite3_column_text(st, i);
         *fields[i] = es_strdup(t != NULL ? (const char *)t : "");
         if (*fields[i] == NULL) {
@@ -467,10 +468,10 @@ static int row_to_seal(sqlite3_stmt *st, eseal_seal_record *r, eseal_buf *der)
     }
     int64_t *nums[] = {&r->type, &r->generation, &r->created_ms, &r->valid_from_ms, &r->valid_to_ms, &r->updated_ms};
     for (int i = 0; i < 6; i++) {
-        *nums[i] = sqlite3_column_int64(st, 9 + i);
+        *nums[i] = sqlite3_column_int64(st, 10 + i);
     }
     if (der != NULL) {
-        int rc = blob_out(der, st, 15);
+        int rc = blob_out(der, st, 16);
         if (rc != ESEAL_OK) {
             eseal_seal_record_dispose(r);
             return rc;

@@ -25,10 +25,13 @@ static const char *strip_src(const char *file)
 
 es_result es_error_set(int code, const char *file, int line, const char *fmt, ...)
 {
+    /* Format into a copy: callers may pass the previous message as an argument ("%s: %s", ctx, last). */
+    char tmp[sizeof(tls_error.message)];
     va_list ap;
     va_start(ap, fmt);
-    (void)vsnprintf(tls_error.message, sizeof(tls_error.message), fmt, ap);
+    (void)vsnprintf(tmp, sizeof(tmp), fmt, ap);
     va_end(ap);
+    memcpy(tls_error.message, tmp, sizeof(tmp));
     /* One line: a message never carries a newline into a terminal or a log. */
     for (char *p = tls_error.message; *p != '\0'; p++) {
         if (*p == '\n' || *p == '\r') {

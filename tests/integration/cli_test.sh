@@ -122,6 +122,88 @@ if [ -f "$TD/USER.p12" ]; then
     expect 3 "an expired imported certificate cannot sign" -- "$E" sign "$T/doc.bin" --cert "$(cat "$T/out")"
     has "$T/err" "expired" "expired signer is named"
 fi
+
+# ---- seals ------------------------------------------------------------------
+"$E" cert issue --org "北京示例科技有限公司" --uscc 91110000MA01ABCDEX --alg sm2 >"$T/sealorg.id"
+ORG=$(cat "$T/sealorg.id")
+expect 2 "seal make needs --name" -- "$E" seal make --cert "$ORG"
+expect 2 "seal make rejects an unknown type" -- "$E" seal make --cert "$ORG" --name X --type bogus
+expect 2 "an invoice seal needs its tax ID (--code)" -- "$E" seal make --cert "$ORG" --name X --type invoice
+expect 0 "seal make prints the esID" -- "$E" seal make --cert "$ORG" --type contract --name "北京示例科技有限公司合同专用章" -o "$T/c.esl"
+S1=$(cat "$T/out")
+case "$S1" in ES20*) ok "the esID looks like one" ;; *) notok "esID '$S1'" ;; esac
+[ -s "$T/c.esl" ] && ok "seal make -o writes the seal" || notok "seal make -o writes the seal"
+expect 0 "a new seal verifies" -- "$E" seal verify "$T/c.esl" --json
+[ "$(json_verdict "$T/out")" = VALID ] && ok "new seal: VALID" || notok "new seal: VALID"
+has "$T/out" '"status": "active"' "the registry status is reported"
+expect 0 "seal show writes the imprint as PNG" -- "$E" seal show "$T/c.esl" --imprint "$T/c.png"
+head -c 8 "$T/c.png" | od -An -tx1 | grep -q "89 50 4e 47" && ok "the imprint is a PNG" || notok "the imprint is a PNG"
+expect 0 "seal show ID writes the imprint as SVG" -- "$E" seal show "$S1" --imprint "$T/c.svg"
+has "$T/c.svg" 'width="40mm"' "the SVG has the seal's size in mm"
+grep -q "<text" "$T/c.svg" && notok "the SVG has no text elements (paths only)" || ok "the SVG has no text elements (paths only)"
+expect 0 "seal show --json" -- "$E" seal show "$S1" --json
+has "$T/out" '"format": "GB/T 38540-2020 (V4)"' "the seal is GB/T 38540 V4"
+expect 0 "a scanned transparent PNG can be the picture" -- "$E" seal make --cert "$ORG" --name "扫描章" --image "$T/c.png" --size 40
+printf 'GIF89a-not-a-png' >"$T/bad.png"
+expect 3 "a non-PNG scan is refused" -- "$E" seal make --cert "$ORG" --name X --image "$T/bad.png"
+has "$T/err" "PNG" "the picture error says what is wrong"
+expect 0 "a P-256 maker with certificate digests" -- "$E" seal make --cert "$P256" --name "Example seal" --maker p256 --digests -o "$T/p.esl"
+expect 0 "the P-256 seal verifies" -- "$E" seal verify "$T/p.esl"
+has "$T/out" "1.2.840.10045.4.3.2" "the seal says it is ECDSA P-256"
+
+# lifecycle
+expect 0 "suspend" -- "$E" seal suspend "$S1" --reason "audit in progress"
+expect 1 "a suspended seal is not valid" -- "$E" seal verify "$T/c.esl"
+has "$T/out" SEAL_SUSPENDED "the suspension is named"
+expect 0 "resume" -- "$E" seal resume "$S1" --reason "audit done"
+expect 3 "resuming an active seal is refused" -- "$E" seal resume "$S1" --reason again
+expect 2 "a lifecycle change needs a reason" -- "$E" seal suspend "$S1"
+sleep 1.1
+T1=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sleep 1.1
+expect 0 "revoke" -- "$E" seal revoke "$S1" --reason "key compromise"
+expect 0 "before the revocation the seal was valid" -- "$E" seal verify "$T/c.esl" --at "$T1"
+expect 1 "after the revocation it is not" -- "$E" seal verify "$T/c.esl" --json
+[ "$(json_verdict "$T/out")" = INVALID ] && ok "revoked seal: INVALID" || notok "revoked seal: INVALID"
+has "$T/out" SEAL_REVOKED "the revocation is named"
+expect 0 "status at an earlier time" -- "$E" seal status "$S1" --at "$T1"
+has "$T/out" "^active" "it was active then"
+expect 1 "status now" -- "$E" seal status "$S1"
+has "$T/out" "^revoked" "it is revoked now"
+expect 0 "history lists every transition" -- "$E" seal history "$S1"
+[ "$(wc -l <"$T/out")" -eq 8 ] && ok "eight events: applied, approved, made, filed, active, suspended, active, revoked" || notok "history has $(wc -l <"$T/out") lines"
+has "$T/out" "key compromise" "the history keeps the reasons"
+expect 0 "list --json" -- "$E" seal list --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) >= 3' "$T/out" && ok "list --json parses" || notok "list --json parses"
+
+# filing receipts and renewal
+expect 0 "make an unfiled seal" -- "$E" seal make --cert "$ORG" --name "未备案章" --no-file -o "$T/u.esl"
+S2=$(cat "$T/out")
+expect 1 "an unfiled seal is not yet valid" -- "$E" seal verify "$T/u.esl"
+has "$T/out" SEAL_NOT_ACTIVE "not active yet"
+expect 3 "no receipt before filing" -- "$E" seal receipt "$S2" -o "$T/r.der"
+expect 0 "file it" -- "$E" seal file "$S2" --reason "registered"
+expect 0 "export the filing receipt" -- "$E" seal receipt "$S2" -o "$T/r.der"
+expect 0 "the receipt verifies against its seal" -- "$E" seal receipt "$T/r.der" --seal "$T/u.esl"
+expect 1 "the receipt does not fit another seal" -- "$E" seal receipt "$T/r.der" --seal "$T/c.esl"
+has "$T/out" HASH_FAILURE "the mismatch is named"
+expect 0 "renew" -- "$E" seal renew "$S2" --reason "annual renewal"
+S3=$(cat "$T/out")
+expect 0 "export the renewed seal" -- "$E" seal export "$S3" -o "$T/n.esl"
+expect 0 "the renewed seal verifies" -- "$E" seal verify "$T/n.esl"
+expect 1 "the old version is cancelled" -- "$E" seal verify "$T/u.esl"
+has "$T/out" "superseded_by" "the old version names its successor"
+
+# third-party seals
+SEALS=$(dirname "$0")/../../../shared/testdata/ofd-samples/seals
+if [ -d "$SEALS" ]; then
+    expect 1 "the ofdrw V4 seal: expired maker, not trusted here" -- "$E" seal verify "$SEALS/UserV4.esl" --at 2021-01-01T00:00:00Z --json
+    has "$T/out" '"signature": "good"' "its maker signature verifies"
+    expect 1 "the Hebei Gede seal does not verify" -- "$E" seal verify "$SEALS/SESealData-HebeiGede-v4.DER" --json
+    [ "$(json_verdict "$T/out")" = INVALID ] && ok "Hebei Gede: INVALID" || notok "Hebei Gede: INVALID"
+    expect 0 "seal show reads a V1 seal" -- "$E" seal show "$SEALS/UserV1.esl"
+    has "$T/out" "GM/T 0031-2014" "the V1 format is named"
+fi
 expect 0 "help for a command" -- "$E" help verify
 has "$T/out" "Exit status" "help text shows exit codes"
 

@@ -184,6 +184,15 @@ static void error_codes_have_names(void **state)
     assert_string_equal(eseal_error_last()->where, "x/y.c:7");
 }
 
+/* Regression: wrapping the last message in a new one ("ctx: %s", last) once overlapped the buffer. */
+static void error_message_can_wrap_the_last_one(void **state)
+{
+    (void)state;
+    (void)es_error_set(ESEAL_EMALFORMED, "a.c", 1, "png: not a PNG file (bad signature)");
+    (void)es_error_set(ESEAL_EMALFORMED, "b.c", 2, "%s: %s", "/tmp/scan.png", eseal_error_last()->message);
+    assert_string_equal(eseal_error_last()->message, "/tmp/scan.png: png: not a PNG file (bad signature)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +201,7 @@ int main(void)
         cmocka_unit_test(time_rfc3339_round_trip),  cmocka_unit_test(time_gentime),
         cmocka_unit_test(secret_is_copied_and_freed), cmocka_unit_test(allocation_failure_is_reported),
         cmocka_unit_test(files_are_created_exclusively), cmocka_unit_test(error_codes_have_names),
+        cmocka_unit_test(error_message_can_wrap_the_last_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,818 @@
+/*
+ * Seals in the service layer: making (imprint, SES_Seal signed by the
+ * platform's seal maker), the lifecycle with its audit events, filing
+ * receipts, and the registry's "status at time T".
+ *
+ * Lifecycle (DESIGN.md §1): applied -> approved -> made -> filed -> active
+ * <-> suspended -> revoked / cancelled; "expired" is reported past validEnd.
+ * Every transition is a numbered event (who, when, why) written in the same
+ * store transaction as the state change and handed to the audit hook there.
+ * Event times are whole seconds, like the seal's own GeneralizedTime dates,
+ * so "at T" questions asked with second precision get the obvious answer.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "eseal/imprint.h"
+#include "service.h"
+#include "util/report.h"
+
+#define SEAL_PICTURE_DPI 600
+
+void eseal_instance_set_audit_hook(eseal_instance *inst, eseal_audit_hook hook, void *payload)
+{
+    if (inst != NULL) {
+        inst->audit = hook;
+        inst->audit_payload = payload;
+    }
+}
+
+static int64_t now_s(void) { return es_now_ms() / 1000 * 1000; }
+
+/* Records one transition and tells the audit hook; the caller holds the transaction. */
+static ES_RESULT transition(eseal_instance *inst, const char *esid, const char *from, const char *to, int64_t at,
+                            const char *actor, const char *reason)
+{
+    eseal_seal_event ev = {0};
+    ev.esid = (char *)(uintptr_t)esid; /* the store only reads these */
+    ev.at_ms = at;
+    ev.from_state = (char *)(uintptr_t)from;
+    ev.to_state = (char *)(uintptr_t)to;
+    ev.actor = (char *)(uintptr_t)(actor != NULL ? actor : "unknown");
+    ev.reason = (char *)(uintptr_t)(reason != NULL ? reason : "");
+    int64_t seq = 0;
+    ES_GUARD((es_result){eseal_store_seal_event_add(inst->store, &ev, &seq)});
+    ES_GUARD((es_result){eseal_store_seal_update(inst->store, esid, to, at, NULL)});
+    if (inst->audit != NULL) {
+        eseal_audit_event a = {ESEAL_AUDIT_EVENT_VERSION, "seal.transition", esid, seq, at, from, to,
+                               ev.actor, ev.reason};
+        int rc = inst->audit(&a, inst->audit_payload);
+        ES_ENSURE(rc == 0, rc < 0 ? rc : ESEAL_ERROR,
+                  "audit: the audit hook refused the %s -> %s event of seal %s (nothing was changed)", from, to, esid);
+    }
+    return ES_OK;
+}
+
+/* The value of attribute `key` ("O", "CN") in an RFC 2253 subject, unescaped. */
+static bool subject_attr(char *out, size_t n, const char *subject, const char *key)
+{
+    size_t kl = strlen(key);
+    const char *p = subject;
+    while (*p != 0) {
+        if (strncmp(p, key, kl) == 0 && p[kl] == '=') {
+            p += kl + 1;
+            size_t o = 0;
+            while (*p != 0 && *p != ',' && o + 1 < n) {
+                if (*p == '\\' && p[1] != 0) {
+                    p++;
+                }
+                out[o++] = *p++;
+            }
+            out[o] = 0;
+            return o > 0;
+        }
+        /* next attribute: skip to an unescaped comma */
+        while (*p != 0 && *p != ',') {
+            p += (*p == '\\' && p[1] != 0) ? 2 : 1;
+        }
+        if (*p == ',') {
+            p++;
+        }
+    }
+    return false;
+}
+
+static bool person_type(eseal_seal_type t)
+{
+    return t == ESEAL_SEAL_PERSONAL || t == ESEAL_SEAL_LEGAL_REP || t == ESEAL_SEAL_SIGNATURE;
+}
+
+/* How a drawn imprint is made: kept in the registry (JSON) so it can be drawn again as vectors. */
+typedef struct {
+    const char *type, *text, *code, *font;
+    double width_mm, height_mm;
+    uint32_t color;
+} imprint_params;
+
+static ES_RESULT imprint_spec(eseal_imprint_spec *sp, const imprint_params *p)
+{
+    eseal_seal_type t = ESEAL_SEAL_OTHER;
+    ES_GUARD((es_result){eseal_seal_type_from_name(&t, p->type)});
+    int rc = eseal_imprint_template(sp, p->type, p->text, person_type(t) ? NULL : p->code);
+    ES_ENSURE(rc == ESEAL_OK, rc, "imprint: %s", eseal_error_last()->message);
+    if (p->width_mm > 0) {
+        sp->width_mm = p->width_mm;
+    }
+    if (p->height_mm > 0) {
+        sp->height_mm = p->height_mm;
+    }
+    if (p->color != 0) {
+        sp->color = p->color;
+    }
+    if (p->font != NULL && p->font[0] != 0) {
+        sp->font_path = p->font;
+    }
+    return ES_OK;
+}
+
+static ES_RESULT imprint_json(es_buf *out, const imprint_params *p)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s*, s:s*, s:f, s:f, s:I}", "type", p->type, "text", p->text, "code", p->code,
+                          "font", p->font, "width_mm", p->width_mm, "height_mm", p->height_mm, "color",
+                          (json_int_t)p->color);
+    ES_ENSURE_ALLOC(o);
+    char *txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    ES_ENSURE_ALLOC(txt);
+    es_result r = es_buf_append_str(out, txt);
+    free(txt); /* !checksrc! allowed: jansson's allocation */
+    return r;
+}
+
+static ES_RESULT imprint_render_json(eseal_buf *out, const char *js, eseal_imprint_format fmt, unsigned dpi)
+{
+    json_error_t err;
+    json_t *o = json_loads(js, JSON_REJECT_DUPLICATES, &err);
+    ES_ENSURE(o != NULL, ESEAL_ESTORE, "registry: the stored imprint description is damaged: %s", err.text);
+    imprint_params p = {0};
+    json_int_t color = 0;
+    es_result r = ES_OK;
+    if (json_unpack(o, "{s:s, s:s, s?s, s?s, s:F, s:F, s:I}", "type", &p.type, "text", &p.text, "code", &p.code,
+                    "font", &p.font, "width_mm", &p.width_mm, "height_mm", &p.height_mm, "color", &color) != 0) {
+        r = es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "registry: the stored imprint description is incomplete");
+    }
+    p.color = (uint32_t)color;
+    eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
+    if (es_ok(r)) {
+        r = imprint_spec(&sp, &p);
+    }
+    if (es_ok(r)) {
+        int rc = eseal_imprint_render(out, &sp, fmt, dpi);
+        if (rc != ESEAL_OK) {
+            r = es_error_set(rc, __FILE__, __LINE__, "imprint: %s", eseal_error_last()->message);
+        }
+    }
+    json_decref(o);
+    return r;
+}
+
+static ES_RESULT make_picture(es_buf *png, es_buf *spec_json, double *w_mm, double *h_mm,
+                              const eseal_seal_request *q, const char *owner)
+{
+    if (q->image_path != NULL) {
+        ES_GUARD(es_file_read(png, q->image_path, ESEAL_IMPRINT_PNG_MAX_BYTES));
+        unsigned w = 0, h = 0;
+        int rc = eseal_imprint_png_check(&w, &h, png->ptr, png->len);
+        ES_ENSURE(rc == ESEAL_OK, rc, "%s: %s", q->image_path, eseal_error_last()->message);
+        *w_mm = q->width_mm > 0 ? q->width_mm : 40;
+        *h_mm = q->height_mm > 0 ? q->height_mm : *w_mm * h / w;
+        return ES_OK;
+    }
+    imprint_params p = {eseal_seal_type_name(q->type), q->text != NULL ? q->text : owner, q->code, q->font_path,
+                        q->width_mm, q->height_mm, q->color};
+    eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
+    ES_GUARD(imprint_spec(&sp, &p));
+    eseal_buf out = ESEAL_BUF_INIT;
+    int rc = eseal_imprint_render(&out, &sp, ESEAL_IMPRINT_PNG, SEAL_PICTURE_DPI);
+    ES_ENSURE(rc == ESEAL_OK, rc, "imprint: %s", eseal_error_last()->message);
+    es_result r = es_buf_append(png, out.ptr, out.size);
+    eseal_buf_dispose(&out);
+    ES_GUARD(r);
+    *w_mm = sp.width_mm;
+    *h_mm = sp.height_mm > 0 ? sp.height_mm : sp.width_mm;
+    p.width_mm = *w_mm;
+    p.height_mm = *h_mm;
+    p.color = sp.color;
+    return imprint_json(spec_json, &p);
+}
+
+int eseal_instance_seal_imprint(eseal_instance *inst, eseal_buf *out, const char *ref, eseal_imprint_format fmt,
+                                unsigned int dpi)
+{
+    if (inst == NULL || out == NULL || ref == NULL) {
+        return ESEAL_EINVAL;
+    }
+    eseal_seal_record rec;
+    eseal_buf der = ESEAL_BUF_INIT;
+    int rc = eseal_store_seal_find(inst->store, &rec, &der, ref);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    if (rec.imprint[0] != 0) {
+        rc = es_code(imprint_render_json(out, rec.imprint, fmt, dpi));
+    } else if (fmt != ESEAL_IMPRINT_PNG) {
+        rc = es_code(es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
+                                  "seal %s was made from a scanned picture: it exists as PNG only", rec.esid));
+    } else {
+        eseal_ses_seal *s = NULL;
+        rc = eseal_ses_seal_decode(&s, der.ptr, der.size);
+        if (rc == ESEAL_OK) {
+            const eseal_seal_info *in = eseal_ses_seal_info(s);
+            es_buf b = ES_BUF_INIT(ESEAL_IMPRINT_PNG_MAX_BYTES);
+            rc = es_code(es_buf_append(&b, in->picture.ptr, in->picture.len));
+            es_buf_move_out(out, &b);
+            eseal_ses_seal_free(s);
+        }
+    }
+    eseal_buf_dispose(&der);
+    eseal_seal_record_dispose(&rec);
+    return rc;
+}
+
+static ES_RESULT new_esid(char out[40], int64_t now)
+{
+    uint8_t rnd[6];
+    ES_GUARD(es_random(rnd, sizeof(rnd)));
+    char day[ES_GENTIME_LEN];
+    es_time_gentime(day, now, false);
+    (void)snprintf(out, 40, "ES%.8s%02X%02X%02X%02X%02X%02X", day, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+    return ES_OK;
+}
+
+static ES_RESULT sha256_hex(char out[65], es_span data)
+{
+    uint8_t dg[64];
+    size_t n = 0;
+    ES_GUARD(es_digest(dg, &n, ESEAL_HASH_SHA256, data));
+    for (size_t i = 0; i < 32; i++) {
+        (void)snprintf(out + 2 * i, 3, "%02x", dg[i]);
+    }
+    return ES_OK;
+}
+
+typedef struct {
+    eseal_cert *cert;
+    eseal_key *key;
+    eseal_cert_record rec;
+} maker;
+
+static void maker_free(maker *m)
+{
+    eseal_cert_free(m->cert);
+    eseal_key_free(m->key);
+    eseal_cert_record_dispose(&m->rec);
+}
+
+static ES_RESULT maker_load(eseal_instance *inst, maker *m, const char *hierarchy)
+{
+    memset(m, 0, sizeof(*m));
+    const char *h = hierarchy != NULL ? hierarchy : "sm2";
+    ES_ENSURE(strcmp(h, "sm2") == 0 || strcmp(h, "p256") == 0, ESEAL_EINVAL,
+              "seal: the seal maker hierarchy is sm2 (GB/T 38540, the default) or p256 (outside China), not '%s'", h);
+    ES_GUARD((es_result){eseal_store_cert_find_role(inst->store, &m->rec, "seal-maker", h)});
+    ES_GUARD((es_result){eseal_cert_parse(&m->cert, m->rec.pem, strlen(m->rec.pem))});
+    return es_instance_load_key(inst, &m->key, &m->rec);
+}
+
+/* Signs and stores the filing receipt; made -> filed -> active. Inside the caller's transaction. */
+static ES_RESULT file_seal(eseal_instance *inst, const eseal_seal_record *rec, es_span der, maker *m, int64_t at,
+                           const char *actor, const char *reason)
+{
+    uint8_t dg[64];
+    size_t n = 0;
+    ES_GUARD(es_digest(dg, &n, ESEAL_HASH_SHA256, der));
+    uint64_t serial = 0;
+    ES_GUARD((es_result){eseal_store_counter_next(inst->store, "filing-receipt", &serial)});
+    char registry[512];
+    (void)snprintf(registry, sizeof(registry), "%s seal registry, %s", inst->cfg.organization, inst->cfg.base_url);
+    eseal_filing_info fi = {rec->esid, {dg, 32}, rec->owner, at, registry, (int64_t)serial};
+    eseal_buf receipt = ESEAL_BUF_INIT;
+    ES_GUARD((es_result){eseal_filing_receipt_make(&receipt, &fi, m->cert, m->key)});
+    es_result r = (es_result){eseal_store_seal_receipt_put(inst->store, rec->esid, receipt.ptr, receipt.size)};
+    eseal_buf_dispose(&receipt);
+    ES_GUARD(r);
+    ES_GUARD(transition(inst, rec->esid, "made", "filed", at, actor, reason));
+    return transition(inst, rec->esid, "filed", "active", at, actor, "filed and activated");
+}
+
+/* Runs `fn` in one store transaction: all of it happens, or none. */
+static ES_RESULT in_transaction(eseal_instance *inst, es_result r)
+{
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_commit(inst->store)};
+        if (es_ok(r)) {
+            return r;
+        }
+    }
+    int code = es_code(r);
+    (void)eseal_store_rollback(inst->store);
+    return (es_result){code};
+}
+
+typedef struct {
+    const eseal_seal_request *q;
+    const char *prev_esid;
+    int64_t generation;
+    /* renewal: the parts of the old seal */
+    const eseal_seal_info *from;
+    const char *cert_ids;
+    const char *imprint;
+} make_ctx;
+
+static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_buf *der_out, const make_ctx *c)
+{
+    const eseal_seal_request *q = c->q;
+    ES_ENSURE_ARG(inst != NULL && q != NULL && q->version == ESEAL_SEAL_REQUEST_VERSION);
+    ES_ENSURE(c->from != NULL || (q->cert_ref != NULL && q->name != NULL && q->name[0] != 0), ESEAL_EINVAL,
+              "seal: a certificate (--cert) and a name (--name) are required");
+    ES_ENSURE(eseal_seal_type_name(q->type) != NULL, ESEAL_EINVAL, "seal: unknown seal type %d", (int)q->type);
+    int64_t now = now_s();
+
+    /* The signer certificate the seal binds, and the seal's owner. */
+    eseal_cert *signer = NULL;
+    eseal_cert_record srec;
+    memset(&srec, 0, sizeof(srec));
+    char owner[512] = "";
+    es_result r = ES_OK;
+    if (c->from == NULL) {
+        ES_GUARD(es_instance_cert_get(inst, &signer, &srec, q->cert_ref));
+        if (srec.revoked_ms != 0) {
+            r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "seal: certificate %s is revoked", srec.id);
+        } else if (eseal_cert_not_after(signer) <= now) {
+            r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "seal: certificate %s has expired",
+                             eseal_cert_subject(signer));
+        } else if (person_type(q->type) || !subject_attr(owner, sizeof(owner), eseal_cert_subject(signer), "O")) {
+            (void)subject_attr(owner, sizeof(owner), eseal_cert_subject(signer), "CN");
+        }
+        if (es_ok(r) && owner[0] == 0) {
+            (void)snprintf(owner, sizeof(owner), "%s", eseal_cert_subject(signer));
+        }
+    } else {
+        (void)snprintf(owner, sizeof(owner), "%s", q->text != NULL ? q->text : "");
+    }
+
+    maker m;
+    memset(&m, 0, sizeof(m));
+    ES_AUTO(es_buf_freep) es_buf png = ES_BUF_INIT(ESEAL_IMPRINT_PNG_MAX_BYTES);
+    ES_AUTO(es_buf_freep) es_buf spec_json = ES_BUF_INIT(64 << 10);
+    eseal_buf cder = ESEAL_BUF_INIT, der = ESEAL_BUF_INIT;
+    double w_mm = 0, h_mm = 0;
+    char esid[40], sha[65];
+    if (es_ok(r)) {
+        r = maker_load(inst, &m, q->hierarchy);
+    }
+    if (es_ok(r)) {
+        r = new_esid(esid, now);
+    }
+    eseal_seal_info in = ESEAL_SEAL_INFO_INIT;
+    eseal_bytes cert_entry;
+    uint8_t cdg[64];
+    size_t cdg_len = 0;
+    if (c->from != NULL) {
+        in = *c->from;
+        in.format = 4;
+    } else if (es_ok(r)) {
+        r = make_picture(&png, &spec_json, &w_mm, &h_mm, q, owner);
+        if (es_ok(r)) {
+            r = (es_result){eseal_cert_der(&cder, signer)};
+        }
+        if (es_ok(r)) {
+            cert_entry = (eseal_bytes){cder.ptr, cder.size};
+            if (q->cert_digests) {
+                r = es_digest(cdg, &cdg_len, ESEAL_HASH_SM3, es_span_of(cder.ptr, cder.size));
+                cert_entry = (eseal_bytes){cdg, cdg_len};
+            }
+        }
+        in.type = q->type;
+        in.name = q->name;
+        in.cert_list_type = q->cert_digests ? 2 : 1;
+        in.digest_type = "SM3";
+        in.cert_count = 1;
+        in.certs = &cert_entry;
+        in.picture_type = "PNG";
+        in.picture = (eseal_bytes){png.ptr, png.len};
+        in.picture_width_mm = (int64_t)(w_mm + 0.5);
+        in.picture_height_mm = (int64_t)(h_mm + 0.5);
+    }
+    if (es_ok(r)) {
+        /* Valid until the signer certificate, the maker certificate, or the requested days end. */
+        int64_t end = eseal_cert_not_after(m.cert);
+        if (signer != NULL && eseal_cert_not_after(signer) < end) {
+            end = eseal_cert_not_after(signer);
+        }
+        if (c->from != NULL && c->from->valid_end_ms != 0 && c->from->valid_end_ms < end) {
+            end = c->from->valid_end_ms;
+        }
+        if (q->days > 0 && now + (int64_t)q->days * 86400000 < end) {
+            end = now + (int64_t)q->days * 86400000;
+        }
+        in.vid = "eseal";
+        in.esid = esid;
+        in.create_ms = now;
+        in.valid_start_ms = now;
+        in.valid_end_ms = end / 1000 * 1000;
+        r = (es_result){eseal_ses_seal_make(&der, &in, m.cert, m.key)};
+    }
+    if (es_ok(r)) {
+        r = sha256_hex(sha, es_span_of(der.ptr, der.size));
+    }
+    eseal_seal_record rec = {0};
+    char made[] = "applied", empty[] = "";
+    rec.esid = esid;
+    rec.name = (char *)(uintptr_t)in.name;
+    rec.owner = owner;
+    rec.cert_ids = srec.id != NULL ? srec.id : c->cert_ids != NULL ? (char *)(uintptr_t)c->cert_ids : empty;
+    rec.maker_cert_id = m.rec.id;
+    rec.state = made;
+    rec.prev_esid = (char *)(uintptr_t)(c->prev_esid != NULL ? c->prev_esid : "");
+    rec.next_esid = empty;
+    rec.sha256 = sha;
+    rec.imprint = c->from != NULL ? (char *)(uintptr_t)c->imprint : (char *)(uintptr_t)es_buf_cstr(&spec_json);
+    rec.type = in.type;
+    rec.generation = c->generation;
+    rec.created_ms = now;
+    rec.valid_from_ms = in.valid_start_ms;
+    rec.valid_to_ms = in.valid_end_ms;
+    rec.updated_ms = now;
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_begin(inst->store)};
+        if (es_ok(r)) {
+            const char *reason = q->reason != NULL ? q->reason : "seal made on request";
+            r = (es_result){eseal_store_seal_insert(inst->store, &rec, der.ptr, der.size)};
+            if (es_ok(r)) {
+                r = transition(inst, esid, "", "applied", now, q->actor, reason);
+            }
+            if (es_ok(r)) {
+                r = transition(inst, esid, "applied", "approved", now, q->actor, "approved by the operator");
+            }
+            if (es_ok(r)) {
+                r = transition(inst, esid, "approved", "made", now, q->actor, "made and signed by the seal maker");
+            }
+            if (es_ok(r) && !q->no_file) {
+                r = file_seal(inst, &rec, es_span_of(der.ptr, der.size), &m, now, q->actor, "filed in the registry");
+            }
+            r = in_transaction(inst, r);
+        }
+    }
+    if (es_ok(r) && out != NULL) {
+        r = (es_result){eseal_store_seal_find(inst->store, out, NULL, esid)};
+    }
+    if (es_ok(r) && der_out != NULL) {
+        *der_out = der;
+        der = (eseal_buf)ESEAL_BUF_INIT;
+    }
+    eseal_buf_dispose(&der);
+    eseal_buf_dispose(&cder);
+    maker_free(&m);
+    eseal_cert_free(signer);
+    eseal_cert_record_dispose(&srec);
+    return r;
+}
+
+int eseal_instance_seal_make(eseal_instance *inst, eseal_seal_record *rec, eseal_buf *der,
+                             const eseal_seal_request *req)
+{
+    make_ctx c = {req, NULL, 1, NULL, NULL, NULL};
+    return es_code(seal_make(inst, rec, der, &c));
+}
+
+int eseal_instance_seal_get(eseal_instance *inst, eseal_seal_record *rec, eseal_buf *der, const char *ref)
+{
+    if (inst == NULL || rec == NULL || ref == NULL) {
+        return ESEAL_EINVAL;
+    }
+    return eseal_store_seal_find(inst->store, rec, der, ref);
+}
+
+static bool final_state(const char *s) { return strcmp(s, "revoked") == 0 || strcmp(s, "cancelled") == 0; }
+
+static ES_RESULT seal_transition(eseal_instance *inst, eseal_seal_record *out, const char *ref,
+                                 eseal_seal_action action, const char *actor, const char *reason)
+{
+    ES_ENSURE_ARG(inst != NULL && ref != NULL);
+    ES_ENSURE(reason != NULL && reason[0] != 0, ESEAL_EINVAL, "seal: a reason is required (--reason)");
+    eseal_seal_record rec;
+    eseal_buf der = ESEAL_BUF_INIT;
+    ES_GUARD((es_result){eseal_store_seal_find(inst->store, &rec, &der, ref)});
+    const char *st = rec.state;
+    int64_t now = now_s();
+    es_result r = ES_OK;
+    const char *to = NULL;
+    switch (action) {
+    case ESEAL_SEAL_FILE: to = strcmp(st, "made") == 0 ? "filed" : NULL; break;
+    case ESEAL_SEAL_SUSPEND: to = strcmp(st, "active") == 0 ? "suspended" : NULL; break;
+    case ESEAL_SEAL_RESUME: to = strcmp(st, "suspended") == 0 ? "active" : NULL; break;
+    case ESEAL_SEAL_REVOKE: to = final_state(st) ? NULL : "revoked"; break;
+    case ESEAL_SEAL_CANCEL: to = final_state(st) ? NULL : "cancelled"; break;
+    default: r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "seal: unknown action %d", (int)action);
+    }
+    if (es_ok(r) && to == NULL) {
+        static const char *const names[] = {"filed", "suspended", "resumed", "revoked", "cancelled"};
+        r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "seal %s is %s and cannot be %s", rec.esid, st,
+                         names[action]);
+    }
+    if (es_ok(r) && action == ESEAL_SEAL_RESUME && now > rec.valid_to_ms) {
+        r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "seal %s has expired and cannot be resumed (renew it)",
+                         rec.esid);
+    }
+    maker m;
+    memset(&m, 0, sizeof(m));
+    if (es_ok(r) && action == ESEAL_SEAL_FILE) {
+        eseal_cert_record mrec;
+        r = (es_result){eseal_store_cert_find(inst->store, &mrec, rec.maker_cert_id)};
+        if (es_ok(r)) {
+            m.rec = mrec;
+            r = (es_result){eseal_cert_parse(&m.cert, mrec.pem, strlen(mrec.pem))};
+        }
+        if (es_ok(r)) {
+            r = es_instance_load_key(inst, &m.key, &m.rec);
+        }
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_begin(inst->store)};
+        if (es_ok(r)) {
+            if (action == ESEAL_SEAL_FILE) {
+                r = file_seal(inst, &rec, es_span_of(der.ptr, der.size), &m, now, actor, reason);
+            } else {
+                r = transition(inst, rec.esid, st, to, now, actor, reason);
+            }
+            r = in_transaction(inst, r);
+        }
+    }
+    if (es_ok(r) && out != NULL) {
+        r = (es_result){eseal_store_seal_find(inst->store, out, NULL, rec.esid)};
+    }
+    maker_free(&m);
+    eseal_buf_dispose(&der);
+    eseal_seal_record_dispose(&rec);
+    return r;
+}
+
+int eseal_instance_seal_transition(eseal_instance *inst, eseal_seal_record *rec, const char *ref,
+                                   eseal_seal_action action, const char *actor, const char *reason)
+{
+    return es_code(seal_transition(inst, rec, ref, action, actor, reason));
+}
+
+static ES_RESULT seal_renew(eseal_instance *inst, eseal_seal_record *out, const char *ref, const char *actor,
+                            const char *reason)
+{
+    ES_ENSURE_ARG(inst != NULL && ref != NULL);
+    ES_ENSURE(reason != NULL && reason[0] != 0, ESEAL_EINVAL, "seal: a reason is required (--reason)");
+    eseal_seal_record old;
+    eseal_buf der = ESEAL_BUF_INIT;
+    ES_GUARD((es_result){eseal_store_seal_find(inst->store, &old, &der, ref)});
+    eseal_ses_seal *s = NULL;
+    es_result r = ES_OK;
+    if (final_state(old.state)) {
+        r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "seal %s is %s and cannot be renewed", old.esid, old.state);
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_ses_seal_decode(&s, der.ptr, der.size)};
+    }
+    eseal_seal_record fresh;
+    memset(&fresh, 0, sizeof(fresh));
+    if (es_ok(r)) {
+        /* The new version keeps name, type, picture and bound certificates; its validity starts now. */
+        eseal_seal_request q = ESEAL_SEAL_REQUEST_INIT;
+        q.type = (eseal_seal_type)eseal_ses_seal_info(s)->type;
+        q.name = eseal_ses_seal_info(s)->name;
+        q.text = old.owner;
+        q.actor = actor;
+        q.reason = reason;
+        q.hierarchy = strcmp(eseal_ses_seal_sig_alg(s), ESEAL_OID_SM2_SM3) == 0 ? "sm2" : "p256";
+        eseal_seal_info from = *eseal_ses_seal_info(s);
+        /* The new version may not outlive the certificates it binds. */
+        from.valid_end_ms = 0;
+        for (size_t i = 0; from.cert_list_type == 1 && i < from.cert_count; i++) {
+            eseal_cert *bc = NULL;
+            if (eseal_cert_parse(&bc, from.certs[i].ptr, from.certs[i].len) == ESEAL_OK) {
+                int64_t na = eseal_cert_not_after(bc);
+                from.valid_end_ms = from.valid_end_ms == 0 || na < from.valid_end_ms ? na : from.valid_end_ms;
+                eseal_cert_free(bc);
+            }
+        }
+        if (from.valid_end_ms != 0 && from.valid_end_ms <= es_now_ms()) {
+            r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__,
+                             "seal %s: the certificate it binds has expired; issue a new certificate and make a new "
+                             "seal",
+                             old.esid);
+        } else {
+            make_ctx c = {&q, old.esid, old.generation + 1, &from, old.cert_ids, old.imprint};
+            r = seal_make(inst, &fresh, NULL, &c);
+        }
+    }
+    if (es_ok(r)) {
+        char why[600];
+        (void)snprintf(why, sizeof(why), "superseded by %s: %s", fresh.esid, reason);
+        r = (es_result){eseal_store_begin(inst->store)};
+        if (es_ok(r)) {
+            r = transition(inst, old.esid, old.state, "cancelled", now_s(), actor, why);
+            if (es_ok(r)) {
+                r = (es_result){eseal_store_seal_update(inst->store, old.esid, "cancelled", now_s(), fresh.esid)};
+            }
+            r = in_transaction(inst, r);
+        }
+    }
+    if (es_ok(r) && out != NULL) {
+        *out = fresh;
+        memset(&fresh, 0, sizeof(fresh));
+    }
+    eseal_seal_record_dispose(&fresh);
+    eseal_ses_seal_free(s);
+    eseal_buf_dispose(&der);
+    eseal_seal_record_dispose(&old);
+    return r;
+}
+
+int eseal_instance_seal_renew(eseal_instance *inst, eseal_seal_record *rec, const char *ref, const char *actor,
+                              const char *reason)
+{
+    return es_code(seal_renew(inst, rec, ref, actor, reason));
+}
+
+typedef struct {
+    int64_t at;
+    eseal_seal_status *st;
+} status_ctx;
+
+static int status_cb(const eseal_seal_event *e, void *payload)
+{
+    status_ctx *c = payload;
+    if (e->at_ms <= c->at) {
+        (void)snprintf(c->st->state, sizeof(c->st->state), "%s", e->to_state);
+        (void)snprintf(c->st->actor, sizeof(c->st->actor), "%s", e->actor);
+        (void)snprintf(c->st->reason, sizeof(c->st->reason), "%s", e->reason);
+        c->st->since_ms = e->at_ms;
+        c->st->seq = e->seq;
+    }
+    return 0;
+}
+
+static ES_RESULT seal_status(eseal_instance *inst, eseal_seal_status *out, const eseal_seal_record *rec,
+                             int64_t at)
+{
+    memset(out, 0, sizeof(*out));
+    (void)snprintf(out->state, sizeof(out->state), "none");
+    status_ctx c = {at, out};
+    ES_GUARD((es_result){eseal_store_seal_events(inst->store, rec->esid, status_cb, &c)});
+    /* Past validEnd a seal that was not ended otherwise has expired. */
+    if (at > rec->valid_to_ms && strcmp(out->state, "none") != 0 && !final_state(out->state)) {
+        (void)snprintf(out->state, sizeof(out->state), "expired");
+        (void)snprintf(out->reason, sizeof(out->reason), "the seal's validity ended");
+        (void)snprintf(out->actor, sizeof(out->actor), "registry");
+        out->since_ms = rec->valid_to_ms;
+    }
+    return ES_OK;
+}
+
+int eseal_instance_seal_status(eseal_instance *inst, eseal_seal_status *out, const char *ref, int64_t at_ms)
+{
+    if (inst == NULL || out == NULL || ref == NULL) {
+        return ESEAL_EINVAL;
+    }
+    eseal_seal_record rec;
+    int rc = eseal_store_seal_find(inst->store, &rec, NULL, ref);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    rc = es_code(seal_status(inst, out, &rec, at_ms != 0 ? at_ms : es_now_ms()));
+    eseal_seal_record_dispose(&rec);
+    return rc;
+}
+
+int eseal_instance_seal_events(eseal_instance *inst, const char *ref,
+                               int (*cb)(const eseal_seal_event *ev, void *payload), void *payload)
+{
+    if (inst == NULL || ref == NULL || cb == NULL) {
+        return ESEAL_EINVAL;
+    }
+    eseal_seal_record rec;
+    int rc = eseal_store_seal_find(inst->store, &rec, NULL, ref);
+    if (rc == ESEAL_OK) {
+        rc = eseal_store_seal_events(inst->store, rec.esid, cb, payload);
+        eseal_seal_record_dispose(&rec);
+    }
+    return rc;
+}
+
+int eseal_instance_seal_receipt(eseal_instance *inst, eseal_buf *der, const char *ref)
+{
+    if (inst == NULL || der == NULL || ref == NULL) {
+        return ESEAL_EINVAL;
+    }
+    eseal_seal_record rec;
+    int rc = eseal_store_seal_find(inst->store, &rec, NULL, ref);
+    if (rc == ESEAL_OK) {
+        rc = eseal_store_seal_receipt(inst->store, der, rec.esid);
+        eseal_seal_record_dispose(&rec);
+    }
+    return rc;
+}
+
+/* Adds the registry's view of the seal at the validation time (when the seal is ours). */
+static ES_RESULT registry_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at)
+{
+    eseal_seal_record rec;
+    int rc = eseal_store_seal_find(inst->store, &rec, NULL, eseal_ses_seal_info(s)->esid);
+    if (rc == ESEAL_ENOTFOUND || rc == ESEAL_EINVAL || rc == ESEAL_EAMBIGUOUS ||
+        (rc == ESEAL_OK && strcmp(rec.esid, eseal_ses_seal_info(s)->esid) != 0)) {
+        if (rc == ESEAL_OK) {
+            eseal_seal_record_dispose(&rec);
+        }
+        return es_report_set(rep, "registry.status", "not in this registry");
+    }
+    ES_GUARD((es_result){rc});
+    char sha[65];
+    eseal_bytes der = eseal_ses_seal_der(s);
+    es_result r = sha256_hex(sha, es_span_of(der.ptr, der.len));
+    eseal_seal_status st;
+    if (es_ok(r)) {
+        r = seal_status(inst, &st, &rec, at);
+    }
+    if (es_ok(r) && strcmp(sha, rec.sha256) != 0) {
+        r = es_report_set(rep, "registry.status", "different seal bytes are registered under this esID");
+        if (es_ok(r)) {
+            r = es_report_reason(rep, ESEAL_INVALID, "SEAL_NOT_REGISTERED",
+                                 "the registry holds other bytes for seal %s: this is not the seal that was filed",
+                                 rec.esid);
+        }
+    } else if (es_ok(r)) {
+        char tb[ES_RFC3339_LEN];
+        r = es_report_set(rep, "registry.status", "%s", st.state);
+        if (es_ok(r) && st.since_ms != 0) {
+            es_time_rfc3339(tb, st.since_ms);
+            r = es_report_set(rep, "registry.since", "%s", tb);
+        }
+        if (es_ok(r) && st.reason[0] != 0) {
+            r = es_report_set(rep, "registry.reason", "%s", st.reason);
+        }
+        if (es_ok(r) && rec.next_esid[0] != 0) {
+            r = es_report_set(rep, "registry.superseded_by", "%s", rec.next_esid);
+        }
+        if (!es_ok(r) || strcmp(st.state, "active") == 0 || strcmp(st.state, "expired") == 0) {
+            /* expired is already judged by the seal's own window */
+        } else if (strcmp(st.state, "revoked") == 0 || strcmp(st.state, "cancelled") == 0 ||
+                   strcmp(st.state, "suspended") == 0) {
+            es_time_rfc3339(tb, st.since_ms);
+            r = es_report_reason(rep, ESEAL_INVALID,
+                                 strcmp(st.state, "revoked") == 0     ? "SEAL_REVOKED"
+                                 : strcmp(st.state, "cancelled") == 0 ? "SEAL_CANCELLED"
+                                                                      : "SEAL_SUSPENDED",
+                                 "the registry says the seal was %s at the validation time (since %s: %s)", st.state,
+                                 tb, st.reason);
+        } else {
+            r = es_report_reason(rep, ESEAL_INDETERMINATE, "SEAL_NOT_ACTIVE",
+                                 "the registry says the seal was %s, not active, at the validation time", st.state);
+        }
+    }
+    eseal_seal_record_dispose(&rec);
+    return r;
+}
+
+static ES_RESULT seal_verify(eseal_instance *inst, eseal_report **out, es_span der, const eseal_verify_request *q)
+{
+    ES_ENSURE_ARG(out != NULL);
+    static const eseal_verify_request defaults = ESEAL_VERIFY_REQUEST_INIT;
+    if (q == NULL) {
+        q = &defaults;
+    }
+    int64_t at = q->at_ms != 0 ? q->at_ms : es_now_ms();
+    eseal_ses_seal *s = NULL;
+    ES_GUARD((es_result){eseal_ses_seal_decode(&s, der.ptr, der.len)});
+    eseal_trust *t = NULL;
+    es_result r = es_instance_trust_for(inst, q, &t);
+    if (es_ok(r)) {
+        r = (es_result){eseal_ses_seal_verify(out, s, t, at)};
+    }
+    if (es_ok(r) && inst != NULL) {
+        r = registry_check(inst, *out, s, at);
+        if (!es_ok(r)) {
+            eseal_report_free(*out);
+            *out = NULL;
+        }
+    }
+    eseal_trust_free(t);
+    eseal_ses_seal_free(s);
+    return r;
+}
+
+int eseal_instance_seal_verify(eseal_instance *inst, eseal_report **out, const void *der, size_t len,
+                               const eseal_verify_request *req)
+{
+    return es_code(seal_verify(inst, out, es_span_of(der, len), req));
+}
+
+int eseal_instance_receipt_verify(eseal_instance *inst, eseal_report **out, const void *receipt, size_t len,
+                                  const void *seal_der, size_t seal_len, const eseal_verify_request *req)
+{
+    if (out == NULL || receipt == NULL) {
+        return ESEAL_EINVAL;
+    }
+    eseal_filing_receipt *fr = NULL;
+    int rc = eseal_filing_receipt_decode(&fr, receipt, len);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    eseal_trust *t = NULL;
+    rc = es_code(es_instance_trust_for(inst, req, &t));
+    if (rc == ESEAL_OK) {
+        rc = eseal_filing_receipt_verify(out, fr, t, seal_der, seal_len);
+    }
+    eseal_trust_free(t);
+    eseal_filing_receipt_free(fr);
+    return rc;
+}

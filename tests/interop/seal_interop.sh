@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# seal_interop.sh ESEAL
+#
+# The maker signature of seals made by eseal, checked with plain OpenSSL
+# tooling and nothing of eseal: asn1parse cuts SES_SealInfo, the maker
+# certificate and the signature out of the DER (GB/T 38540-2020: the maker
+# signs DER(SES_SealInfo)), and `openssl dgst -verify` checks SM2 with the
+# standard ID 1234567812345678 (and ECDSA P-256 with SHA-256). Output is TAP.
+set -u
+E=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=interop-pass-1
+n=0
+bad=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $1"; }
+
+# Splits SEAL into sealinfo.der, cert.der and sig.der (top-level children, by asn1parse).
+split_seal() {
+    local seal=$1 dir=$2
+    openssl asn1parse -inform DER -in "$seal" >"$dir/parse" || return 1
+    # first d=1 element: SES_SealInfo
+    local line off hl len
+    line=$(grep -m1 ':d=1 ' "$dir/parse")
+    off=$(echo "$line" | sed -E 's/^ *([0-9]+):.*/\1/')
+    hl=$(echo "$line" | sed -E 's/.*hl= *([0-9]+).*/\1/')
+    len=$(echo "$line" | sed -E 's/.* l= *([0-9]+).*/\1/')
+    dd if="$seal" of="$dir/sealinfo.der" bs=1 skip="$off" count=$((hl + len)) status=none || return 1
+    off=$(grep ':d=1 .*OCTET STRING' "$dir/parse" | head -1 | sed -E 's/^ *([0-9]+):.*/\1/')
+    openssl asn1parse -inform DER -in "$seal" -strparse "$off" -noout -out "$dir/cert.der" || return 1
+    off=$(grep ':d=1 .*BIT STRING' "$dir/parse" | head -1 | sed -E 's/^ *([0-9]+):.*/\1/')
+    openssl asn1parse -inform DER -in "$seal" -strparse "$off" -noout -out "$dir/sig.der" || return 1
+    openssl x509 -inform DER -in "$dir/cert.der" -pubkey -noout >"$dir/pub.pem"
+}
+
+"$E" init >/dev/null 2>&1 || { echo "not ok 1 - init"; exit 1; }
+C=$("$E" cert issue --org "北京示例科技有限公司" --uscc 91110000MA01ABCDEX --alg sm2)
+P=$("$E" cert issue --org "Example Ltd" --uscc 91110000MA01ABCDEX --alg p256)
+"$E" seal make --cert "$C" --type official --name "北京示例科技有限公司公章" -o "$T/sm2.esl" >/dev/null &&
+    ok "make an SM2 seal" || notok "make an SM2 seal"
+"$E" seal make --cert "$P" --maker p256 --name "Example Ltd seal" -o "$T/p256.esl" >/dev/null &&
+    ok "make a P-256 seal" || notok "make a P-256 seal"
+
+mkdir "$T/s" "$T/p"
+split_seal "$T/sm2.esl" "$T/s" && ok "openssl asn1parse splits the SM2 seal" || notok "openssl asn1parse splits the SM2 seal"
+openssl dgst -sm3 -verify "$T/s/pub.pem" -signature "$T/s/sig.der" -sigopt distid:1234567812345678 \
+    "$T/s/sealinfo.der" >"$T/out" 2>&1 && grep -q "Verified OK" "$T/out" &&
+    ok "openssl verifies the SM2 maker signature over DER(SES_SealInfo) with ID 1234567812345678" ||
+    notok "openssl verifies the SM2 maker signature ($(cat "$T/out"))"
+openssl dgst -sm3 -verify "$T/s/pub.pem" -signature "$T/s/sig.der" "$T/s/sealinfo.der" >/dev/null 2>&1 &&
+    notok "the empty SM2 ID must not verify" || ok "the empty SM2 ID does not verify (the ID matters)"
+cp "$T/s/sealinfo.der" "$T/s/tampered.der"
+printf '\x01' | dd of="$T/s/tampered.der" bs=1 seek=40 conv=notrunc status=none
+openssl dgst -sm3 -verify "$T/s/pub.pem" -signature "$T/s/sig.der" -sigopt distid:1234567812345678 \
+    "$T/s/tampered.der" >/dev/null 2>&1 && notok "a changed SealInfo must not verify" || ok "a changed SealInfo does not verify"
+openssl x509 -inform DER -in "$T/s/cert.der" -noout -subject | grep -q "Seal Maker" &&
+    ok "the embedded maker certificate is the platform's seal maker" || notok "maker certificate subject"
+
+split_seal "$T/p256.esl" "$T/p" && ok "openssl asn1parse splits the P-256 seal" || notok "openssl asn1parse splits the P-256 seal"
+openssl dgst -sha256 -verify "$T/p/pub.pem" -signature "$T/p/sig.der" "$T/p/sealinfo.der" >"$T/out" 2>&1 &&
+    grep -q "Verified OK" "$T/out" && ok "openssl verifies the ECDSA P-256 maker signature" ||
+    notok "openssl verifies the ECDSA P-256 maker signature ($(cat "$T/out"))"
+
+# The whole seal is strict DER that OpenSSL's generic parser reads to the end.
+openssl asn1parse -inform DER -in "$T/sm2.esl" >/dev/null 2>&1 && ok "openssl asn1parse reads the whole seal" ||
+    notok "openssl asn1parse reads the whole seal"
+
+echo "$((n - bad)) passed, $bad failed (seal_interop)"
+[ "$bad" -eq 0 ]

@@ -1,0 +1,403 @@
+/*
+ * service: seals made by an instance — the lifecycle and its audit events,
+ * the registry's status at a time, renewal, filing receipts, and the seal
+ * verdict with the registry's view.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eseal/eseal.h"
+
+static char home[] = "/tmp/eseal-sealsvc-XXXXXX";
+static const char pass[] = "correct-horse-battery";
+static eseal_instance *inst;
+static char cert_id[64];
+
+typedef struct {
+    int calls;
+    int refuse_at; /* refuse the n-th call (0: never) */
+    char last_to[16];
+    char last_actor[64];
+    int64_t last_seq;
+} hook_state;
+
+static int hook(const eseal_audit_event *ev, void *payload)
+{
+    hook_state *h = payload;
+    h->calls++;
+    assert_string_equal(ev->kind, "seal.transition");
+    assert_true(ev->seq >= 1);
+    assert_non_null(ev->esid);
+    (void)snprintf(h->last_to, sizeof(h->last_to), "%s", ev->to_state);
+    (void)snprintf(h->last_actor, sizeof(h->last_actor), "%s", ev->actor);
+    h->last_seq = ev->seq;
+    return h->refuse_at != 0 && h->calls == h->refuse_at ? ESEAL_ERROR : 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    assert_non_null(mkdtemp(home));
+    char h[512];
+    (void)snprintf(h, sizeof(h), "%s/i", home);
+    eseal_instance_init_options o = ESEAL_INSTANCE_INIT_OPTIONS_INIT;
+    o.passphrase = pass;
+    o.passphrase_len = strlen(pass);
+    assert_int_equal(eseal_instance_init(h, &o), ESEAL_OK);
+    assert_int_equal(eseal_instance_open(&inst, h), ESEAL_OK);
+    assert_int_equal(eseal_instance_set_passphrase(inst, pass, strlen(pass)), ESEAL_OK);
+    eseal_cert_request q = ESEAL_CERT_REQUEST_INIT;
+    q.name = "上海某某贸易有限公司";
+    q.uscc = "91110000MA01ABCDEX";
+    eseal_cert_record rec;
+    assert_int_equal(eseal_instance_cert_issue(inst, &rec, &q), ESEAL_OK);
+    (void)snprintf(cert_id, sizeof(cert_id), "%s", rec.id);
+    eseal_cert_record_dispose(&rec);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    eseal_instance_close(inst);
+    char cmd[600];
+    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void make(eseal_seal_record *rec, eseal_buf *der, eseal_seal_type type, int no_file)
+{
+    eseal_seal_request q = ESEAL_SEAL_REQUEST_INIT;
+    q.cert_ref = cert_id;
+    q.type = type;
+    q.name = "上海某某贸易有限公司合同专用章";
+    q.no_file = no_file;
+    q.actor = "tester";
+    int rc = eseal_instance_seal_make(inst, rec, der, &q);
+    if (rc != ESEAL_OK) {
+        fail_msg("seal make: %s", eseal_error_last()->message);
+    }
+}
+
+static eseal_verdict verdict_at(const eseal_buf *der, int64_t at, const char *reason)
+{
+    eseal_verify_request q = ESEAL_VERIFY_REQUEST_INIT;
+    q.at_ms = at;
+    eseal_report *rep = NULL;
+    assert_int_equal(eseal_instance_seal_verify(inst, &rep, der->ptr, der->size, &q), ESEAL_OK);
+    eseal_verdict v = eseal_report_verdict(rep);
+    if (reason != NULL) {
+        assert_true(eseal_report_has_reason(rep, reason));
+    }
+    eseal_report_free(rep);
+    return v;
+}
+
+/* make -> active with 5 audited events; the seal verifies VALID and names its registry state. */
+static void make_records_and_audits(void **state)
+{
+    (void)state;
+    hook_state h = {0};
+    eseal_instance_set_audit_hook(inst, hook, &h);
+    eseal_seal_record rec;
+    eseal_buf der = ESEAL_BUF_INIT;
+    make(&rec, &der, ESEAL_SEAL_CONTRACT, 0);
+    assert_string_equal(rec.state, "active");
+    assert_string_equal(rec.owner, "上海某某贸易有限公司");
+    assert_int_equal(rec.generation, 1);
+    assert_int_equal(h.calls, 5);
+    assert_string_equal(h.last_to, "active");
+    assert_string_equal(h.last_actor, "tester");
+    assert_int_equal(h.last_seq, 5);
+    eseal_ses_seal *s = NULL;
+    assert_int_equal(eseal_ses_seal_decode(&s, der.ptr, der.size), ESEAL_OK);
+    assert_string_equal(eseal_ses_seal_info(s)->esid, rec.esid);
+    assert_string_equal(eseal_ses_seal_info(s)->picture_type, "PNG");
+    assert_int_equal(eseal_ses_seal_info(s)->picture_width_mm, 40);
+    eseal_ses_seal_free(s);
+    assert_int_equal(verdict_at(&der, 0, NULL), ESEAL_VALID);
+    /* The vector imprint is drawn again from the registry. */
+    eseal_buf svg = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_instance_seal_imprint(inst, &svg, rec.esid, ESEAL_IMPRINT_SVG, 0), ESEAL_OK);
+    assert_non_null(memmem(svg.ptr, svg.size, "width=\"40mm\"", 12));
+    eseal_buf_dispose(&svg);
+    eseal_instance_set_audit_hook(inst, NULL, NULL);
+    eseal_seal_record_dispose(&rec);
+    eseal_buf_dispose(&der);
+}
+
+static int count_named(const eseal_seal_record *r, void *p)
+{
+    if (strcmp(r->name, "rolled back") == 0) {
+        (*(int *)p)++;
+    }
+    return 0;
+}
+
+/* A refused audit event undoes the whole change: no seal, no events. */
+static void refused_audit_rolls_back(void **state)
+{
+    (void)state;
+    hook_state h = {0};
+    h.refuse_at = 3;
+    eseal_instance_set_audit_hook(inst, hook, &h);
+    eseal_seal_request q = ESEAL_SEAL_REQUEST_INIT;
+    q.cert_ref = cert_id;
+    q.name = "rolled back";
+    eseal_seal_record rec;
+    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_ERROR);
+    assert_non_null(strstr(eseal_error_last()->message, "audit hook refused"));
+    int n = 0;
+    h.refuse_at = 0;
+    eseal_instance_set_audit_hook(inst, NULL, NULL);
+    eseal_store *st = eseal_instance_store(inst);
+    assert_int_equal(eseal_store_seal_list(st, count_named, &n), ESEAL_OK);
+    assert_int_equal(n, 0);
+
+    /* A refused suspension leaves the seal active. */
+    eseal_buf der = ESEAL_BUF_INIT;
+    make(&rec, &der, ESEAL_SEAL_OFFICIAL, 0);
+    h.calls = 0;
+    h.refuse_at = 1;
+    eseal_instance_set_audit_hook(inst, hook, &h);
+    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_SUSPEND, "t", "why"), ESEAL_ERROR);
+    eseal_instance_set_audit_hook(inst, NULL, NULL);
+    eseal_seal_status stt;
+    assert_int_equal(eseal_instance_seal_status(inst, &stt, rec.esid, 0), ESEAL_OK);
+    assert_string_equal(stt.state, "active");
+    eseal_seal_record_dispose(&rec);
+    eseal_buf_dispose(&der);
+}
+
+/* active <-> suspended -> revoked, with the registry answering for each moment. */
+static void lifecycle_and_status_at_time(void **state)
+{
+    (void)state;
+    eseal_seal_record rec;
+    eseal_buf der = ESEAL_BUF_INIT;
+    make(&rec, &der, ESEAL_SEAL_FINANCE, 0);
+    int64_t t_active = eseal_time_now();
+    /* Not allowed: resume an active seal, file it again. */
+    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_RESUME, "t", "x"), ESEAL_ESTATE);
+    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_FILE, "t", "x"), ESEAL_ESTATE);
+    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_SUSPEND, "t", ""), ESEAL_EINVAL);
+    sleep(1);
+    eseal_seal_record r2;
+    assert_int_equal(eseal_instance_seal_transition(inst, &r2, rec.esid, ESEAL_SEAL_SUSPEND, "t", "audit"), ESEAL_OK);
+    assert_string_equal(r2.state, "suspended");
+    eseal_seal_record_dispose(&r2);
+    int64_t t_suspended = eseal_time_now();
+    assert_int_equal(verdict_at(&der, t_suspended, "SEAL_SUSPENDED"), ESEAL_INVALID);
+    sleep(1);
+    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_RESUME, "t", "done"), ESEAL_OK);
+    int64_t t_resumed = eseal_time_now();
+    sleep(1);
+    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_REVOKE, "t", "lost"), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_REVOKE, "t", "x"), ESEAL_ESTATE);
+
+    eseal_seal_status st;
+    assert_int_equal(eseal_instance_seal_status(inst, &st, rec.esid, t_active), ESEAL_OK);
+    assert_string_equal(st.state, "active");
+    assert_int_equal(eseal_instance_seal_status(inst, &st, rec.esid, t_suspended), ESEAL_OK);
+    assert_string_equal(st.state, "suspended");
+    assert_string_equal(st.reason, "audit");
+    assert_int_equal(eseal_instance_seal_status(inst, &st, rec.esid, t_resumed), ESEAL_OK);
+    assert_string_equal(st.state, "active");
+    assert_int_equal(eseal_instance_seal_status(inst, &st, rec.esid, 0), ESEAL_OK);
+    assert_string_equal(st.state, "revoked");
+    assert_int_equal(eseal_instance_seal_status(inst, &st, rec.esid, rec.created_ms - 5000), ESEAL_OK);
+    assert_string_equal(st.state, "none");
+    assert_int_equal(eseal_instance_seal_status(inst, &st, rec.esid, rec.valid_to_ms + 1000), ESEAL_OK);
+    assert_string_equal(st.state, "revoked"); /* a final state stays final past validEnd */
+
+    /* Valid before the revocation, invalid after. */
+    assert_int_equal(verdict_at(&der, t_resumed, NULL), ESEAL_VALID);
+    assert_int_equal(verdict_at(&der, 0, "SEAL_REVOKED"), ESEAL_INVALID);
+    eseal_seal_record_dispose(&rec);
+    eseal_buf_dispose(&der);
+}
+
+/* Made but not filed: not active; filing issues a receipt that verifies offline and names the bytes. */
+static void filing_and_receipts(void **state)
+{
+    (void)state;
+    eseal_seal_record rec;
+    eseal_buf der = ESEAL_BUF_INIT, receipt = ESEAL_BUF_INIT;
+    make(&rec, &der, ESEAL_SEAL_OFFICIAL, 1);
+    assert_string_equal(rec.state, "made");
+    assert_int_equal(eseal_instance_seal_receipt(inst, &receipt, rec.esid), ESEAL_ENOTFOUND);
+    assert_int_equal(verdict_at(&der, 0, "SEAL_NOT_ACTIVE"), ESEAL_INDETERMINATE);
+    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_FILE, "t", "filing"), ESEAL_OK);
+    assert_int_equal(verdict_at(&der, 0, NULL), ESEAL_VALID);
+    assert_int_equal(eseal_instance_seal_receipt(inst, &receipt, rec.esid), ESEAL_OK);
+    eseal_filing_receipt *fr = NULL;
+    assert_int_equal(eseal_filing_receipt_decode(&fr, receipt.ptr, receipt.size), ESEAL_OK);
+    assert_string_equal(eseal_filing_receipt_info(fr)->esid, rec.esid);
+    assert_string_equal(eseal_filing_receipt_info(fr)->owner, "上海某某贸易有限公司");
+    eseal_filing_receipt_free(fr);
+    eseal_report *rep = NULL;
+    assert_int_equal(eseal_instance_receipt_verify(inst, &rep, receipt.ptr, receipt.size, der.ptr, der.size, NULL),
+                     ESEAL_OK);
+    assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
+    eseal_report_free(rep);
+    /* Other seal bytes: the receipt is not theirs. */
+    eseal_buf other = ESEAL_BUF_INIT;
+    eseal_seal_record orec;
+    make(&orec, &other, ESEAL_SEAL_OFFICIAL, 0);
+    assert_int_equal(eseal_instance_receipt_verify(inst, &rep, receipt.ptr, receipt.size, other.ptr, other.size, NULL),
+                     ESEAL_OK);
+    assert_true(eseal_report_has_reason(rep, "HASH_FAILURE"));
+    eseal_report_free(rep);
+    /* A changed byte in the signed part of the receipt breaks its signature. */
+    uint8_t *p = memmem(receipt.ptr, receipt.size, "上海", strlen("上海"));
+    assert_non_null(p);
+    p[0] ^= 1;
+    assert_int_equal(eseal_instance_receipt_verify(inst, &rep, receipt.ptr, receipt.size, NULL, 0, NULL), ESEAL_OK);
+    assert_true(eseal_report_has_reason(rep, "SIG_CRYPTO_FAILURE"));
+    eseal_report_free(rep);
+    eseal_seal_record_dispose(&orec);
+    eseal_buf_dispose(&other);
+    eseal_seal_record_dispose(&rec);
+    eseal_buf_dispose(&der);
+    eseal_buf_dispose(&receipt);
+}
+
+/* Renewal: a new generation linked both ways; the old seal is cancelled from then on. */
+static void renewal_links_versions(void **state)
+{
+    (void)state;
+    eseal_seal_record rec, fresh, old;
+    eseal_buf der = ESEAL_BUF_INIT, nder = ESEAL_BUF_INIT;
+    make(&rec, &der, ESEAL_SEAL_CONTRACT, 0);
+    sleep(1);
+    assert_int_equal(eseal_instance_seal_renew(inst, &fresh, rec.esid, "t", "new key"), ESEAL_OK);
+    assert_int_equal(fresh.generation, 2);
+    assert_string_equal(fresh.prev_esid, rec.esid);
+    assert_string_equal(fresh.state, "active");
+    assert_string_equal(fresh.cert_ids, rec.cert_ids);
+    assert_string_equal(fresh.imprint, rec.imprint);
+    assert_int_equal(eseal_instance_seal_get(inst, &old, NULL, rec.esid), ESEAL_OK);
+    assert_string_equal(old.state, "cancelled");
+    assert_string_equal(old.next_esid, fresh.esid);
+    eseal_seal_record_dispose(&old);
+    assert_int_equal(eseal_instance_seal_get(inst, &old, &nder, fresh.esid), ESEAL_OK);
+    eseal_seal_record_dispose(&old);
+    assert_int_equal(verdict_at(&nder, 0, NULL), ESEAL_VALID);
+    assert_int_equal(verdict_at(&der, 0, "SEAL_CANCELLED"), ESEAL_INVALID);
+    assert_int_equal(verdict_at(&der, rec.created_ms + 500, NULL), ESEAL_VALID);
+    assert_int_equal(eseal_instance_seal_renew(inst, NULL, rec.esid, "t", "again"), ESEAL_ESTATE);
+    eseal_seal_record_dispose(&fresh);
+    eseal_seal_record_dispose(&rec);
+    eseal_buf_dispose(&der);
+    eseal_buf_dispose(&nder);
+}
+
+/* Other makers and list types, an imported scan, and refusals with clear codes. */
+static void variants_and_refusals(void **state)
+{
+    (void)state;
+    eseal_seal_request q = ESEAL_SEAL_REQUEST_INIT;
+    q.cert_ref = cert_id;
+    q.name = "Example seal";
+    q.hierarchy = "p256";
+    q.cert_digests = 1;
+    eseal_seal_record rec;
+    eseal_buf der = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_instance_seal_make(inst, &rec, &der, &q), ESEAL_OK);
+    eseal_ses_seal *s = NULL;
+    assert_int_equal(eseal_ses_seal_decode(&s, der.ptr, der.size), ESEAL_OK);
+    assert_string_equal(eseal_ses_seal_sig_alg(s), ESEAL_OID_ECDSA_SHA256);
+    assert_int_equal(eseal_ses_seal_info(s)->cert_list_type, 2);
+    eseal_ses_seal_free(s);
+    assert_int_equal(verdict_at(&der, 0, NULL), ESEAL_VALID);
+    eseal_seal_record_dispose(&rec);
+    eseal_buf_dispose(&der);
+
+    /* A transparent PNG scan is accepted as the picture. */
+    eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
+    assert_int_equal(eseal_imprint_template(&sp, "official", "扫描印章测试有限公司", NULL), ESEAL_OK);
+    eseal_buf png = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_imprint_render(&png, &sp, ESEAL_IMPRINT_PNG, 150), ESEAL_OK);
+    char path[600];
+    (void)snprintf(path, sizeof(path), "%s/scan.png", home);
+    assert_int_equal(eseal_file_write(path, png.ptr, png.size, 0600), ESEAL_OK);
+    q = (eseal_seal_request)ESEAL_SEAL_REQUEST_INIT;
+    q.cert_ref = cert_id;
+    q.name = "scanned";
+    q.image_path = path;
+    q.width_mm = 42;
+    assert_int_equal(eseal_instance_seal_make(inst, &rec, &der, &q), ESEAL_OK);
+    assert_string_equal(rec.imprint, "");
+    eseal_buf svg = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_instance_seal_imprint(inst, &svg, rec.esid, ESEAL_IMPRINT_SVG, 0), ESEAL_EUNSUPPORTED);
+    assert_int_equal(eseal_instance_seal_imprint(inst, &svg, rec.esid, ESEAL_IMPRINT_PNG, 0), ESEAL_OK);
+    assert_int_equal(svg.size, png.size);
+    eseal_buf_dispose(&svg);
+    eseal_seal_record_dispose(&rec);
+    eseal_buf_dispose(&der);
+    eseal_buf_dispose(&png);
+
+    /* An opaque image is refused; so are unknown makers and missing names. */
+    static const uint8_t not_png[] = "GIF89a....";
+    assert_int_equal(eseal_file_write(path, not_png, sizeof(not_png), 0600), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_EMALFORMED);
+    q = (eseal_seal_request)ESEAL_SEAL_REQUEST_INIT;
+    q.cert_ref = cert_id;
+    q.name = "x";
+    q.hierarchy = "rsa";
+    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_EINVAL);
+    q.hierarchy = NULL;
+    q.name = NULL;
+    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_EINVAL);
+    q.name = "x";
+    q.cert_ref = "ffffffffffff";
+    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_ENOTFOUND);
+}
+
+/* A seal bytes-altered after making fails; a seal of another registry is said to be foreign. */
+static void altered_and_foreign_seals(void **state)
+{
+    (void)state;
+    eseal_seal_record rec;
+    eseal_buf der = ESEAL_BUF_INIT;
+    make(&rec, &der, ESEAL_SEAL_OFFICIAL, 0);
+    uint8_t *p = memmem(der.ptr, der.size, "合同", strlen("合同"));
+    assert_non_null(p);
+    memcpy(p, "财务", strlen("财务"));
+    eseal_report *rep = NULL;
+    assert_int_equal(eseal_instance_seal_verify(inst, &rep, der.ptr, der.size, NULL), ESEAL_OK);
+    assert_true(eseal_report_has_reason(rep, "SIG_CRYPTO_FAILURE"));
+    assert_true(eseal_report_has_reason(rep, "SEAL_NOT_REGISTERED"));
+    eseal_report_free(rep);
+    const char *td = getenv("ESEAL_TESTDATA");
+    char path[1024];
+    (void)snprintf(path, sizeof(path), "%s/ofd-samples/seals/UserV4.esl", td);
+    eseal_buf v4 = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_file_read(&v4, path, 1 << 20), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_verify(inst, &rep, v4.ptr, v4.size, NULL), ESEAL_OK);
+    assert_string_equal(eseal_report_get(rep, "registry.status"), "not in this registry");
+    assert_string_equal(eseal_report_get(rep, "checks.signature"), "good");
+    assert_int_not_equal(eseal_report_verdict(rep), ESEAL_VALID); /* expired, untrusted maker */
+    eseal_report_free(rep);
+    eseal_buf_dispose(&v4);
+    eseal_seal_record_dispose(&rec);
+    eseal_buf_dispose(&der);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(make_records_and_audits),   cmocka_unit_test(refused_audit_rolls_back),
+        cmocka_unit_test(lifecycle_and_status_at_time), cmocka_unit_test(filing_and_receipts),
+        cmocka_unit_test(renewal_links_versions),    cmocka_unit_test(variants_and_refusals),
+        cmocka_unit_test(altered_and_foreign_seals),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
