@@ -1,0 +1,91 @@
+/*
+ * Imprints, internal: the path being built, fonts, layout.
+ *
+ * imprint.c         public API: spec checks, templates, rendering to PNG/SVG/PDF
+ * imprint_layout.c  geometry: border, star, characters one by one -> es_ipath
+ * imprint_font.c    FreeType faces loaded by file name (no fontconfig), cached
+ * imprint_png.c     checks of scanned PNG imprints (untrusted input, libpng)
+ */
+#ifndef ES_IMPRINT_INT_H
+#define ES_IMPRINT_INT_H
+
+#include <cairo.h>
+
+#include "eseal/imprint.h"
+#include "util/util.h"
+
+/* ---- the path: ops and points in mm, origin top-left, y down ------------- */
+
+typedef struct {
+    es_buf ops; /* one uint8_t eseal_imprint_op per operation */
+    es_buf pts; /* doubles x,y: 1 point per MOVE/LINE, 3 per CURVE */
+    size_t nops;
+    size_t npts;
+} es_ipath;
+
+/* Hard caps: 40 arc characters of a dense font stay far below these. */
+#define ES_IPATH_MAX_OPS ((size_t)1 << 20)
+
+void es_ipath_init(es_ipath *p);
+void es_ipath_free(es_ipath *p);
+ES_RESULT es_ipath_move(es_ipath *p, double x, double y);
+ES_RESULT es_ipath_line(es_ipath *p, double x, double y);
+ES_RESULT es_ipath_curve(es_ipath *p, double x1, double y1, double x2, double y2, double x3, double y3);
+ES_RESULT es_ipath_close(es_ipath *p);
+/* Replays the path into a cairo context (current user space = mm). */
+void es_ipath_to_cairo(const es_ipath *p, cairo_t *cr);
+
+/* ---- fonts ------------------------------------------------------------------ */
+
+/*
+ * A font face by file and face index, loaded once per process with FreeType
+ * and kept (at most ES_FONT_CACHE faces; more is ESEAL_ELIMIT). The cairo
+ * face is shared: cairo-ft locks the FT_Face around every use.
+ */
+#define ES_FONT_CACHE 8
+
+typedef struct {
+    cairo_font_face_t *face; /* owned by the cache */
+    const char *family;      /* "AR PL UMing CN" */
+    const char *path;
+} es_font;
+
+/* `bold`: synthetic emboldening (one face per file, index and weight). */
+ES_RESULT es_font_get(es_font *out, const char *path, int index, bool bold);
+
+/* ---- layout ----------------------------------------------------------------- */
+
+/* A spec whose defaults have been resolved (every length > 0) and texts decoded. */
+#define ES_TEXT_MAX 40
+
+typedef struct {
+    uint32_t cp[ES_TEXT_MAX];
+    size_t n;
+} es_text;
+
+typedef struct {
+    eseal_imprint_shape shape;
+    double w, h;          /* mm */
+    double border;
+    int star;
+    double star_d;
+    double arc_h;         /* arc character height */
+    double arc_sweep;     /* degrees, 0: auto */
+    int double_border;
+    es_text arc, center, bottom, person;
+    uint32_t color;
+    es_font cjk, latin;
+} es_ispec;
+
+/* Checks and resolves a public spec: every error names the field. */
+ES_RESULT es_ispec_resolve(es_ispec *out, const eseal_imprint_spec *spec);
+
+/* Draws the resolved spec into `out`. */
+ES_RESULT es_imprint_layout(es_ipath *out, const es_ispec *s);
+
+/* Default geometry by size (docs/imprints.md, research platforms.md §2.3). */
+double es_imprint_default_border(eseal_imprint_shape shape, double w, double h);
+double es_imprint_default_star(eseal_imprint_shape shape, double w, double h);
+double es_imprint_default_arc_h(eseal_imprint_shape shape, double w, double h);
+
+#endif
