@@ -61,6 +61,9 @@ static inline void es_notes_freep(es_notes *n) { es_notes_free(n); }
 /* Writes the notes of a and b as fields <prefix>.1, <prefix>.2, ... */
 ES_RESULT es_ses_report_notes(eseal_report *rep, const char *prefix, const es_notes *a, const es_notes *b);
 
+/* Frees the extension list read by es_ses_read_exts(). */
+void es_ses_exts_free(eseal_seal_ext *exts, char **oids, size_t n);
+
 /* Signature algorithms by OID; the SM2 alias "1.2.156.10197.501" (ofdrw OIDs.java) is read with a note. */
 typedef struct {
     eseal_hash hash;

@@ -214,6 +214,15 @@ ES_RESULT es_ses_read_exts(const es_cur *outer, const es_der *d, eseal_seal_ext 
     return ES_OK;
 }
 
+void es_ses_exts_free(eseal_seal_ext *exts, char **oids, size_t n)
+{
+    for (size_t i = 0; oids != NULL && i < n; i++) {
+        es_free(oids[i]);
+    }
+    es_free(oids);
+    es_free(exts);
+}
+
 static ES_RESULT read_cert_list(eseal_ses_seal *s, es_cur *pc, bool v1)
 {
     es_der d;
@@ -469,11 +478,7 @@ void eseal_ses_seal_free(eseal_ses_seal *s)
     es_free(s->digest_type);
     es_free(s->certs);
     es_free(s->cert_tags);
-    for (size_t i = 0; s->ext_oids != NULL && i < s->info.ext_count; i++) {
-        es_free(s->ext_oids[i]);
-    }
-    es_free(s->ext_oids);
-    es_free(s->exts);
+    es_ses_exts_free(s->exts, s->ext_oids, s->info.ext_count);
     es_notes_free(&s->notes);
     es_free(s);
 }

@@ -234,11 +234,7 @@ void eseal_ses_signature_free(eseal_ses_signature *s)
     es_buf_free(&s->der);
     eseal_ses_seal_free(s->seal);
     es_free(s->property_info);
-    for (size_t i = 0; s->ext_oids != NULL && i < s->ext_count; i++) {
-        es_free(s->ext_oids[i]);
-    }
-    es_free(s->ext_oids);
-    es_free(s->exts);
+    es_ses_exts_free(s->exts, s->ext_oids, s->ext_count);
     es_notes_free(&s->notes);
     es_free(s);
 }

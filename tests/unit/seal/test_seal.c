@@ -501,6 +501,47 @@ static void tampered_seal_is_invalid(void **state)
     free_pki(&p);
 }
 
+/* timeStamp [0]: eseal writes EXPLICIT (A0 03 ...); an IMPLICIT primitive 80 is read too, and named. */
+static void v5_timestamp_tagging(void **state)
+{
+    (void)state;
+    pki p = {0};
+    make_pki(&p, ESEAL_ALG_SM2);
+    eseal_buf der = ESEAL_BUF_INIT;
+    make_seal(&der, &p, 5, 1);
+    es_cur c = es_cur_of(es_span_of(der.ptr, der.size));
+    es_der top;
+    assert_true(es_ok(es_der_next(&c, &top)));
+    static const uint8_t forms[2][8] = {{0xa0, 0x06, 0x03, 0x04, 0x00, 0x01, 0x02, 0x03},
+                                        {0x80, 0x04, 0x00, 0x01, 0x02, 0x03}};
+    static const size_t lens[2] = {8, 6};
+    for (int f = 0; f < 2; f++) {
+        es_buf b = ES_BUF_INIT(1 << 20);
+        size_t m = es_der_open(&b);
+        assert_true(es_ok(es_buf_append(&b, top.val.ptr, top.val.len)));
+        assert_true(es_ok(es_buf_append(&b, forms[f], lens[f])));
+        assert_true(es_ok(es_der_close(&b, m, ES_DER_SEQUENCE)));
+        eseal_ses_seal *s = NULL;
+        assert_int_equal(eseal_ses_seal_decode(&s, b.ptr, b.len), ESEAL_OK);
+        eseal_bytes ts = eseal_ses_seal_timestamp(s);
+        assert_int_equal(ts.len, 3);
+        assert_memory_equal(ts.ptr, "\x01\x02\x03", 3);
+        assert_true(has_note(s, "IMPLICIT") == (f == 1));
+        int valid = -1;
+        assert_int_equal(eseal_ses_seal_verify_signature(&valid, s), ESEAL_OK);
+        assert_int_equal(valid, 1); /* the timestamp is outside what the maker signs */
+        /* Re-encoding writes the EXPLICIT form. */
+        eseal_buf re = ESEAL_BUF_INIT;
+        assert_int_equal(eseal_ses_seal_encode(&re, s), ESEAL_OK);
+        assert_non_null(memmem(re.ptr, re.size, forms[0], lens[0]));
+        eseal_buf_dispose(&re);
+        eseal_ses_seal_free(s);
+        es_buf_free(&b);
+    }
+    eseal_buf_dispose(&der);
+    free_pki(&p);
+}
+
 static void malformed_inputs(void **state)
 {
     (void)state;
@@ -591,6 +632,7 @@ int main(void)
         cmocka_unit_test(sample_ofd_stamps),
         cmocka_unit_test(made_seals_round_trip_and_verify),
         cmocka_unit_test(tampered_seal_is_invalid),
+        cmocka_unit_test(v5_timestamp_tagging),
         cmocka_unit_test(malformed_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
