@@ -179,10 +179,13 @@ typedef struct {
     int no_file;            /**< 1: stop at "made" (file later with eseal_instance_seal_file) */
     const char *actor;      /**< who asks; recorded in every event */
     const char *reason;     /**< why; recorded */
+    const char *const *more_certs; /**< further certificates allowed to stamp (at most 15) */
+    size_t more_cert_count;
 } eseal_seal_request;
 
 #define ESEAL_SEAL_REQUEST_INIT                                                                    \
-    { ESEAL_SEAL_REQUEST_VERSION, NULL, ESEAL_SEAL_OFFICIAL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL, 0, 0, 0, NULL, NULL }
+    { ESEAL_SEAL_REQUEST_VERSION, NULL, ESEAL_SEAL_OFFICIAL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL, 0, 0, 0,  \
+      NULL, NULL, NULL, 0 }
 
 /**
  * Makes a seal: draws (or imports) the imprint, signs the SES_Seal with the

@@ -10,7 +10,7 @@
 #include "cli.h"
 
 static const cli_opt_spec opts[] = {
-    {"cert", 0, true, false},       {"type", 0, true, false},     {"name", 0, true, false},
+    {"cert", 0, true, true},        {"type", 0, true, false},     {"name", 0, true, false},
     {"image", 0, true, false},      {"size", 0, true, false},     {"text", 0, true, false},
     {"code", 0, true, false},       {"color", 0, true, false},    {"font", 0, true, false},
     {"maker", 0, true, false},      {"days", 0, true, false},     {"digests", 0, false, false},
@@ -62,7 +62,15 @@ static int parse_size(const char *s, double *w, double *h)
 static int do_make(cli_args *a)
 {
     eseal_seal_request q = ESEAL_SEAL_REQUEST_INIT;
-    q.cert_ref = cli_get(a, "cert");
+    /* --cert may repeat: every certificate given may stamp with the seal; the first names the owner. */
+    const char *more[CLI_MAX_REPEAT];
+    size_t ncert = cli_count(a, "cert");
+    q.cert_ref = ncert > 0 ? cli_get_n(a, "cert", 0) : NULL;
+    for (size_t i = 1; i < ncert; i++) {
+        more[i - 1] = cli_get_n(a, "cert", i);
+    }
+    q.more_certs = more;
+    q.more_cert_count = ncert > 0 ? ncert - 1 : 0;
     q.name = cli_get(a, "name");
     if (q.cert_ref == NULL || q.name == NULL) {
         return cli_usage_error(&cli_cmd_seal, "seal make needs --cert ID|CERT.pem and --name TEXT");
@@ -664,7 +672,7 @@ static int run(cli_args *a)
 const cli_cmd cli_cmd_seal = {
     "seal", "make seals, keep their lifecycle, verify them",
     "Usage:\n"
-    "  eseal seal make --cert ID|CERT.pem --name TEXT\n"
+    "  eseal seal make --cert ID|CERT.pem [--cert ...] --name TEXT\n"
     "                  [--type official|contract|finance|invoice|legal-rep|personal|signature|other]\n"
     "                  [--image SCAN.png] [--size MM|WxH] [--text TEXT] [--code CODE] [--color RRGGBB]\n"
     "                  [--font FILE.ttf] [--maker sm2|p256] [--days N] [--digests] [--no-file]\n"
@@ -678,7 +686,7 @@ const cli_cmd cli_cmd_seal = {
     "  eseal seal export ID -o FILE.esl\n"
     "  eseal seal receipt ID -o RECEIPT.der | eseal seal receipt RECEIPT.der [--seal FILE.esl]\n\n"
     "make: draws the imprint (or checks --image, a transparent PNG of a scanned seal), builds a\n"
-    "GB/T 38540-2020 seal binding the certificate, signs it with the instance's seal maker\n"
+    "GB/T 38540-2020 seal binding the certificate(s), signs it with the instance's seal maker\n"
     "(SM2/SM3; --maker p256 for ECDSA P-256 outside China), and records it applied -> approved ->\n"
     "made -> filed -> active with a signed filing receipt (--no-file stops at made). The imprint\n"
     "text is the certificate's organisation (O) or, for personal types, its name (CN) unless\n"

@@ -302,6 +302,67 @@ static ES_RESULT in_transaction(eseal_instance *inst, es_result r)
     return (es_result){code};
 }
 
+#define SEAL_MAX_SIGNERS 16
+
+/* The certificates a new seal binds (certList entries: DER, or SM3 digests). */
+typedef struct {
+    eseal_cert *cert[SEAL_MAX_SIGNERS];
+    eseal_buf der[SEAL_MAX_SIGNERS];
+    uint8_t dg[SEAL_MAX_SIGNERS][64];
+    eseal_bytes entry[SEAL_MAX_SIGNERS];
+    size_t n;
+    char ids[SEAL_MAX_SIGNERS * 24];
+    int64_t end; /* the earliest notAfter */
+} signers;
+
+static void signers_free(signers *sg)
+{
+    for (size_t i = 0; i < sg->n; i++) {
+        eseal_cert_free(sg->cert[i]);
+        eseal_buf_dispose(&sg->der[i]);
+    }
+    sg->n = 0;
+}
+
+static ES_RESULT signers_load(eseal_instance *inst, signers *sg, const eseal_seal_request *q, int64_t now)
+{
+    ES_ENSURE(q->more_cert_count < SEAL_MAX_SIGNERS && (q->more_cert_count == 0 || q->more_certs != NULL),
+              ESEAL_EINVAL, "seal: at most %d certificates may stamp with one seal", SEAL_MAX_SIGNERS);
+    for (size_t i = 0; i <= q->more_cert_count; i++) {
+        const char *ref = i == 0 ? q->cert_ref : q->more_certs[i - 1];
+        eseal_cert_record rec;
+        memset(&rec, 0, sizeof(rec));
+        eseal_cert *cert = NULL;
+        ES_GUARD(es_instance_cert_get(inst, &cert, &rec, ref));
+        size_t k = sg->n++;
+        sg->cert[k] = cert;
+        bool revoked = rec.revoked_ms != 0;
+        char id[24];
+        (void)snprintf(id, sizeof(id), "%.16s", rec.id != NULL ? rec.id : eseal_cert_fingerprint(cert));
+        eseal_cert_record_dispose(&rec);
+        ES_ENSURE(!revoked, ESEAL_ESTATE, "seal: certificate %s is revoked", id);
+        ES_ENSURE(eseal_cert_not_after(cert) > now, ESEAL_ESTATE, "seal: certificate %s (%s) has expired", id,
+                  eseal_cert_subject(cert));
+        for (size_t j = 0; j < k; j++) {
+            ES_ENSURE(strcmp(eseal_cert_fingerprint(sg->cert[j]), eseal_cert_fingerprint(cert)) != 0, ESEAL_EINVAL,
+                      "seal: certificate %s is listed twice", id);
+        }
+        ES_GUARD((es_result){eseal_cert_der(&sg->der[k], cert)});
+        sg->entry[k] = (eseal_bytes){sg->der[k].ptr, sg->der[k].size};
+        if (q->cert_digests) {
+            size_t n = 0;
+            ES_GUARD(es_digest(sg->dg[k], &n, ESEAL_HASH_SM3, es_span_of(sg->der[k].ptr, sg->der[k].size)));
+            sg->entry[k] = (eseal_bytes){sg->dg[k], n};
+        }
+        size_t used = strlen(sg->ids);
+        (void)snprintf(sg->ids + used, sizeof(sg->ids) - used, "%s%s", k == 0 ? "" : ",", id);
+        if (k == 0 || eseal_cert_not_after(cert) < sg->end) {
+            sg->end = eseal_cert_not_after(cert);
+        }
+    }
+    return ES_OK;
+}
+
 typedef struct {
     const eseal_seal_request *q;
     const char *prev_esid;
@@ -321,24 +382,18 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     ES_ENSURE(eseal_seal_type_name(q->type) != NULL, ESEAL_EINVAL, "seal: unknown seal type %d", (int)q->type);
     int64_t now = now_s();
 
-    /* The signer certificate the seal binds, and the seal's owner. */
-    eseal_cert *signer = NULL;
-    eseal_cert_record srec;
-    memset(&srec, 0, sizeof(srec));
+    /* The certificates the seal binds; the first names the owner. */
+    ES_AUTO(signers_free) signers sg;
+    memset(&sg, 0, sizeof(sg));
     char owner[512] = "";
     es_result r = ES_OK;
     if (c->from == NULL) {
-        ES_GUARD(es_instance_cert_get(inst, &signer, &srec, q->cert_ref));
-        if (srec.revoked_ms != 0) {
-            r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "seal: certificate %s is revoked", srec.id);
-        } else if (eseal_cert_not_after(signer) <= now) {
-            r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "seal: certificate %s has expired",
-                             eseal_cert_subject(signer));
-        } else if (person_type(q->type) || !subject_attr(owner, sizeof(owner), eseal_cert_subject(signer), "O")) {
-            (void)subject_attr(owner, sizeof(owner), eseal_cert_subject(signer), "CN");
+        ES_GUARD(signers_load(inst, &sg, q, now));
+        if (person_type(q->type) || !subject_attr(owner, sizeof(owner), eseal_cert_subject(sg.cert[0]), "O")) {
+            (void)subject_attr(owner, sizeof(owner), eseal_cert_subject(sg.cert[0]), "CN");
         }
-        if (es_ok(r) && owner[0] == 0) {
-            (void)snprintf(owner, sizeof(owner), "%s", eseal_cert_subject(signer));
+        if (owner[0] == 0) {
+            (void)snprintf(owner, sizeof(owner), "%s", eseal_cert_subject(sg.cert[0]));
         }
     } else {
         (void)snprintf(owner, sizeof(owner), "%s", q->text != NULL ? q->text : "");
@@ -348,7 +403,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     memset(&m, 0, sizeof(m));
     ES_AUTO(es_buf_freep) es_buf png = ES_BUF_INIT(ESEAL_IMPRINT_PNG_MAX_BYTES);
     ES_AUTO(es_buf_freep) es_buf spec_json = ES_BUF_INIT(64 << 10);
-    eseal_buf cder = ESEAL_BUF_INIT, der = ESEAL_BUF_INIT;
+    eseal_buf der = ESEAL_BUF_INIT;
     double w_mm = 0, h_mm = 0;
     char esid[40], sha[65];
     if (es_ok(r)) {
@@ -358,30 +413,17 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
         r = new_esid(esid, now);
     }
     eseal_seal_info in = ESEAL_SEAL_INFO_INIT;
-    eseal_bytes cert_entry;
-    uint8_t cdg[64];
-    size_t cdg_len = 0;
     if (c->from != NULL) {
         in = *c->from;
         in.format = 4;
     } else if (es_ok(r)) {
         r = make_picture(&png, &spec_json, &w_mm, &h_mm, q, owner);
-        if (es_ok(r)) {
-            r = (es_result){eseal_cert_der(&cder, signer)};
-        }
-        if (es_ok(r)) {
-            cert_entry = (eseal_bytes){cder.ptr, cder.size};
-            if (q->cert_digests) {
-                r = es_digest(cdg, &cdg_len, ESEAL_HASH_SM3, es_span_of(cder.ptr, cder.size));
-                cert_entry = (eseal_bytes){cdg, cdg_len};
-            }
-        }
         in.type = q->type;
         in.name = q->name;
         in.cert_list_type = q->cert_digests ? 2 : 1;
         in.digest_type = "SM3";
-        in.cert_count = 1;
-        in.certs = &cert_entry;
+        in.cert_count = sg.n;
+        in.certs = sg.entry;
         in.picture_type = "PNG";
         in.picture = (eseal_bytes){png.ptr, png.len};
         in.picture_width_mm = (int64_t)(w_mm + 0.5);
@@ -390,8 +432,8 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     if (es_ok(r)) {
         /* Valid until the signer certificate, the maker certificate, or the requested days end. */
         int64_t end = eseal_cert_not_after(m.cert);
-        if (signer != NULL && eseal_cert_not_after(signer) < end) {
-            end = eseal_cert_not_after(signer);
+        if (sg.n > 0 && sg.end < end) {
+            end = sg.end;
         }
         if (c->from != NULL && c->from->valid_end_ms != 0 && c->from->valid_end_ms < end) {
             end = c->from->valid_end_ms;
@@ -414,7 +456,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     rec.esid = esid;
     rec.name = (char *)(uintptr_t)in.name;
     rec.owner = owner;
-    rec.cert_ids = srec.id != NULL ? srec.id : c->cert_ids != NULL ? (char *)(uintptr_t)c->cert_ids : empty;
+    rec.cert_ids = sg.n > 0 ? sg.ids : c->cert_ids != NULL ? (char *)(uintptr_t)c->cert_ids : empty;
     rec.maker_cert_id = m.rec.id;
     rec.state = made;
     rec.prev_esid = (char *)(uintptr_t)(c->prev_esid != NULL ? c->prev_esid : "");
@@ -455,10 +497,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
         der = (eseal_buf)ESEAL_BUF_INIT;
     }
     eseal_buf_dispose(&der);
-    eseal_buf_dispose(&cder);
     maker_free(&m);
-    eseal_cert_free(signer);
-    eseal_cert_record_dispose(&srec);
     return r;
 }
 

@@ -147,6 +147,8 @@ expect 0 "a scanned transparent PNG can be the picture" -- "$E" seal make --cert
 printf 'GIF89a-not-a-png' >"$T/bad.png"
 expect 3 "a non-PNG scan is refused" -- "$E" seal make --cert "$ORG" --name X --image "$T/bad.png"
 has "$T/err" "PNG" "the picture error says what is wrong"
+expect 0 "two certificates may stamp with one seal" -- "$E" seal make --cert "$ORG" --cert "$P256" --name "共用章" --json
+has "$T/out" "$P256" "both certificates are recorded"
 expect 0 "a P-256 maker with certificate digests" -- "$E" seal make --cert "$P256" --name "Example seal" --maker p256 --digests -o "$T/p.esl"
 expect 0 "the P-256 seal verifies" -- "$E" seal verify "$T/p.esl"
 has "$T/out" "1.2.840.10045.4.3.2" "the seal says it is ECDSA P-256"

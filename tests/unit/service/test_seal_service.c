@@ -326,6 +326,38 @@ static void variants_and_refusals(void **state)
     eseal_seal_record_dispose(&rec);
     eseal_buf_dispose(&der);
 
+    /* Several certificates may stamp with one seal; each is in the list, none twice. */
+    eseal_cert_request cq = ESEAL_CERT_REQUEST_INIT;
+    cq.person = 1;
+    cq.name = "李四";
+    eseal_cert_record prec;
+    assert_int_equal(eseal_instance_cert_issue(inst, &prec, &cq), ESEAL_OK);
+    const char *more[] = {prec.id};
+    q = (eseal_seal_request)ESEAL_SEAL_REQUEST_INIT;
+    q.cert_ref = cert_id;
+    q.name = "two signers";
+    q.more_certs = more;
+    q.more_cert_count = 1;
+    assert_int_equal(eseal_instance_seal_make(inst, &rec, &der, &q), ESEAL_OK);
+    assert_non_null(strstr(rec.cert_ids, prec.id));
+    assert_non_null(strstr(rec.cert_ids, cert_id));
+    assert_int_equal(eseal_ses_seal_decode(&s, der.ptr, der.size), ESEAL_OK);
+    assert_int_equal(eseal_ses_seal_info(s)->cert_count, 2);
+    eseal_cert *pc = NULL;
+    eseal_buf pder = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_instance_cert_get(inst, &pc, NULL, prec.id), ESEAL_OK);
+    assert_int_equal(eseal_cert_der(&pder, pc), ESEAL_OK);
+    assert_int_equal(eseal_ses_seal_allows_cert(s, pder.ptr, pder.size), 1);
+    eseal_buf_dispose(&pder);
+    eseal_cert_free(pc);
+    eseal_ses_seal_free(s);
+    eseal_seal_record_dispose(&rec);
+    eseal_buf_dispose(&der);
+    more[0] = cert_id;
+    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_EINVAL);
+    assert_non_null(strstr(eseal_error_last()->message, "listed twice"));
+    eseal_cert_record_dispose(&prec);
+
     /* A transparent PNG scan is accepted as the picture. */
     eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
     assert_int_equal(eseal_imprint_template(&sp, "official", "扫描印章测试有限公司", NULL), ESEAL_OK);
