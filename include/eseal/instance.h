@@ -229,6 +229,7 @@ typedef struct {
     char reason[512];
 } eseal_seal_status;
 
+/** The state set by the last event at or before `at_ms` (0: now); event times are whole seconds. */
 ESEAL_EXTERN(int) eseal_instance_seal_status(eseal_instance *inst, eseal_seal_status *out, const char *ref,
                                              int64_t at_ms);
 
