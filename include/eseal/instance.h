@@ -17,6 +17,7 @@
 #include "common.h"
 #include "report.h"
 #include "imprint.h"
+#include "pdf.h"
 #include "seal.h"
 #include "store.h"
 #include "trust.h"
@@ -260,6 +261,43 @@ ESEAL_EXTERN(int) eseal_instance_seal_verify(eseal_instance *inst, eseal_report 
 ESEAL_EXTERN(int) eseal_instance_receipt_verify(eseal_instance *inst, eseal_report **out, const void *receipt,
                                                 size_t len, const void *seal_der, size_t seal_len,
                                                 const eseal_verify_request *req);
+
+/* ---- stamping ------------------------------------------------------------ */
+
+#define ESEAL_STAMP_REQUEST_VERSION 1
+
+typedef struct {
+    unsigned int version;  /**< ESEAL_STAMP_REQUEST_VERSION */
+    const char *seal_ref;  /**< a seal of this registry: esID (or prefix) or its .esl file */
+    const char *cert_ref;  /**< the signing certificate; NULL: the first certificate the seal allows that has a key here */
+    int page;              /**< 1-based; 0 or -1: the last page */
+    double x_mm, y_mm;     /**< the imprint's top-left from the page's top-left; negative: bottom right */
+    const char *reason;
+    const char *location;
+    int adbe;              /**< 1: /SubFilter /adbe.pkcs7.detached */
+} eseal_stamp_request;
+
+#define ESEAL_STAMP_REQUEST_INIT { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0 }
+
+/** What a stamp was: its serial (printed under the imprint), the seal and the signing certificate. */
+typedef struct {
+    char serial[40];
+    char esid[64];
+    char cert_id[24];
+} eseal_stamp_result;
+
+/**
+ * Stamps the PDF at `in_path` with a seal of this registry and writes
+ * `out_path` (temporary file, then rename: a failed stamp leaves nothing).
+ * The seal must be active, and the signing certificate one it allows. Needs
+ * the passphrase.
+ */
+ESEAL_EXTERN(int) eseal_instance_stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *in_path,
+                                           const char *out_path, const eseal_stamp_request *req);
+
+/** Verifies every signature of a PDF with the instance's trust and registry (inst may be NULL). */
+ESEAL_EXTERN(int) eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const void *pdf, size_t len,
+                                            const eseal_verify_request *req);
 
 /** The report as JSON (verdict, reasons, fields nested by their dots, signatures). */
 ESEAL_EXTERN(int) eseal_report_to_json(eseal_buf *out, const eseal_report *r);

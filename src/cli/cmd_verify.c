@@ -15,9 +15,6 @@ static int run(cli_args *a)
         return cli_usage_error(&cli_cmd_verify, "verify needs exactly one signature file");
     }
     const char *data = cli_get(a, "data");
-    if (data == NULL) {
-        return cli_usage_error(&cli_cmd_verify, "verify FILE.p7s needs --data FILE (the signed file)");
-    }
     eseal_verify_request q = ESEAL_VERIFY_REQUEST_INIT;
     q.trust_path = cli_get(a, "trust");
     const char *crls[CLI_MAX_REPEAT];
@@ -32,7 +29,18 @@ static int run(cli_args *a)
         return CLI_USAGE;
     }
     eseal_buf sig = ESEAL_BUF_INIT;
-    if (cli_read_file(a->pos[0], &sig, 16u << 20) != CLI_OK) {
+    bool pdf = false;
+    if (data == NULL) {
+        /* No --data: the file carries its own signatures (a PDF). */
+        if (cli_read_file(a->pos[0], &sig, (size_t)eseal_limits_default()->max_input_bytes) != CLI_OK) {
+            return CLI_ERROR;
+        }
+        pdf = sig.size >= 5 && memcmp(sig.ptr, "%PDF-", 5) == 0;
+        if (!pdf) {
+            eseal_buf_dispose(&sig);
+            return cli_usage_error(&cli_cmd_verify, "verify FILE.p7s needs --data FILE (the signed file)");
+        }
+    } else if (cli_read_file(a->pos[0], &sig, 16u << 20) != CLI_OK) {
         return CLI_ERROR;
     }
     /* Verification needs no passphrase. Without an instance, only --trust anchors count. */
@@ -46,7 +54,8 @@ static int run(cli_args *a)
         }
     }
     eseal_report *rep = NULL;
-    rc = eseal_instance_verify_cms(inst, &rep, sig.ptr, sig.size, data, &q);
+    rc = pdf ? eseal_instance_verify_pdf(inst, &rep, sig.ptr, sig.size, &q)
+             : eseal_instance_verify_cms(inst, &rep, sig.ptr, sig.size, data, &q);
     eseal_instance_close(inst);
     eseal_buf_dispose(&sig);
     if (rc != ESEAL_OK) {
@@ -58,6 +67,7 @@ static int run(cli_args *a)
 const cli_cmd cli_cmd_verify = {
     "verify", "verify a signature: VALID, INVALID or INDETERMINATE with reasons",
     "Usage: eseal verify FILE.p7s --data FILE [--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
+    "       eseal verify FILE.pdf [--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
     "                    [--signer ID|CERT.pem] [--no-instance]\n\n"
     "Checks a detached CMS signature over FILE: the message digest, the signature value, the\n"
     "signing-certificate-v2 attribute, the signer's chain to the trust anchors (the instance's\n"

@@ -132,7 +132,9 @@ static ES_RESULT imprint_json(es_buf *out, const imprint_params *p)
     return r;
 }
 
-static ES_RESULT imprint_render_json(eseal_buf *out, const char *js, eseal_imprint_format fmt, unsigned dpi)
+/* Draws a stored imprint description: as a file (fmt, dpi), or as an outline when `outline` is not NULL. */
+static ES_RESULT imprint_from_json(eseal_buf *out, eseal_imprint_outline **outline, const char *js,
+                                   eseal_imprint_format fmt, unsigned dpi)
 {
     json_error_t err;
     json_t *o = json_loads(js, JSON_REJECT_DUPLICATES, &err);
@@ -150,13 +152,20 @@ static ES_RESULT imprint_render_json(eseal_buf *out, const char *js, eseal_impri
         r = imprint_spec(&sp, &p);
     }
     if (es_ok(r)) {
-        int rc = eseal_imprint_render(out, &sp, fmt, dpi);
+        int rc = outline != NULL ? eseal_imprint_path(outline, &sp) : eseal_imprint_render(out, &sp, fmt, dpi);
         if (rc != ESEAL_OK) {
             r = es_error_set(rc, __FILE__, __LINE__, "imprint: %s", eseal_error_last()->message);
         }
     }
     json_decref(o);
     return r;
+}
+
+ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **out)
+{
+    ES_ENSURE(rec->imprint[0] != 0, ESEAL_EUNSUPPORTED,
+              "seal %s was made from a scanned picture: stamping needs a drawn (vector) imprint", rec->esid);
+    return imprint_from_json(NULL, out, rec->imprint, ESEAL_IMPRINT_SVG, 0);
 }
 
 static ES_RESULT make_picture(es_buf *png, es_buf *spec_json, double *w_mm, double *h_mm,
@@ -202,7 +211,7 @@ int eseal_instance_seal_imprint(eseal_instance *inst, eseal_buf *out, const char
         return rc;
     }
     if (rec.imprint[0] != 0) {
-        rc = es_code(imprint_render_json(out, rec.imprint, fmt, dpi));
+        rc = es_code(imprint_from_json(out, NULL, rec.imprint, fmt, dpi));
     } else if (fmt != ESEAL_IMPRINT_PNG) {
         rc = es_code(es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
                                   "seal %s was made from a scanned picture: it exists as PNG only", rec.esid));
@@ -743,7 +752,7 @@ int eseal_instance_seal_receipt(eseal_instance *inst, eseal_buf *der, const char
 }
 
 /* Adds the registry's view of the seal at the validation time (when the seal is ours). */
-static ES_RESULT registry_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at)
+ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at)
 {
     eseal_seal_record rec;
     int rc = eseal_store_seal_find(inst->store, &rec, NULL, eseal_ses_seal_info(s)->esid);
@@ -818,7 +827,7 @@ static ES_RESULT seal_verify(eseal_instance *inst, eseal_report **out, es_span d
         r = (es_result){eseal_ses_seal_verify(out, s, t, at)};
     }
     if (es_ok(r) && inst != NULL) {
-        r = registry_check(inst, *out, s, at);
+        r = es_seal_registry_check(inst, *out, s, at);
         if (!es_ok(r)) {
             eseal_report_free(*out);
             *out = NULL;

@@ -47,4 +47,9 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
 /* The hierarchy that issues certificates for keys of `alg`. */
 const char *es_hierarchy_for_alg(eseal_key_alg alg);
 
+/* The vector outline of a seal of the registry (drawn seals only). */
+ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **out);
+/* Adds the registry's view of a seal at `at` to a seal report (when the seal is in this registry). */
+ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at);
+
 #endif

@@ -239,3 +239,20 @@ void eseal_report_free(eseal_report *r)
     es_free(r->children);
     es_free(r);
 }
+
+ES_RESULT es_report_merge(eseal_report *dst, const eseal_report *src, const char *prefix)
+{
+    for (size_t i = 0; i < src->nreasons; i++) {
+        ES_GUARD(es_report_reason(dst, src->reasons[i].verdict, src->reasons[i].code, "%s", src->reasons[i].text));
+    }
+    for (size_t i = 0; i < src->nfields; i++) {
+        if (prefix != NULL) {
+            char name[256];
+            (void)snprintf(name, sizeof(name), "%s.%s", prefix, src->fields[i].name);
+            ES_GUARD(es_report_set(dst, name, "%s", src->fields[i].value));
+        } else {
+            ES_GUARD(es_report_set(dst, src->fields[i].name, "%s", src->fields[i].value));
+        }
+    }
+    return ES_OK;
+}

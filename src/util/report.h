@@ -14,6 +14,8 @@ __attribute__((format(printf, 3, 4))) ES_RESULT es_report_set(eseal_report *r, c
                                                               const char *fmt, ...);
 /* Appends a new child and returns it (owned by r). */
 ES_RESULT es_report_add_child(eseal_report *r, eseal_report **child);
+/* Copies src's reasons and fields (named "<prefix>.<name>" when prefix is not NULL) into dst; not its children. */
+ES_RESULT es_report_merge(eseal_report *dst, const eseal_report *src, const char *prefix);
 static inline void es_report_freep(eseal_report **r) { eseal_report_free(*r); }
 
 #endif

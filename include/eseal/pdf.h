@@ -1,0 +1,78 @@
+/*
+ * eseal — PDF stamping and verification (PAdES baseline B-B).
+ *
+ * Stamping appends one incremental update (ISO 32000-1 §7.5.6) to the
+ * original bytes, which stay an exact prefix: the seal's SES_Seal DER, a
+ * signature dictionary (/SubFilter /ETSI.CAdES.detached, /ByteRange, /M, no
+ * signingTime attribute), a signature field merged with its widget, a vector
+ * appearance drawn from the seal's imprint outline, the page with the widget
+ * added to /Annots, and the AcroForm. The cross-reference section matches the
+ * file's last one (table or stream). docs/formats.md lists the objects.
+ *
+ * Verification checks every signature's byte range (exactly the /Contents
+ * gap excluded, ending at a revision's end), the CMS signature over it, the
+ * signer's chain, the embedded seal and whether the signer may use it, and
+ * whether anything was added after the signature.
+ */
+#ifndef ESEAL_PDF_H
+#define ESEAL_PDF_H
+
+#include "cert.h"
+#include "common.h"
+#include "imprint.h"
+#include "key.h"
+#include "report.h"
+#include "trust.h"
+
+ESEAL_BEGIN_DECL
+
+#define ESEAL_PDF_STAMP_OPTIONS_VERSION 1
+
+typedef struct {
+    unsigned int version;    /**< ESEAL_PDF_STAMP_OPTIONS_VERSION */
+    int page;                /**< 1-based page; 0 or -1: the last page */
+    double x_mm, y_mm;       /**< the imprint's top-left corner, millimetres from the page's top-left;
+                                  negative: 20 mm from the right and bottom edges */
+    const char *reason;      /**< /Reason, optional */
+    const char *location;    /**< /Location, optional */
+    const char *name;        /**< /Name, optional */
+    const char *serial;      /**< stamp serial printed under the imprint and used in the field name */
+    int adbe;                /**< 1: /SubFilter /adbe.pkcs7.detached (old readers) */
+    int64_t time_ms;         /**< /M; 0: now */
+    const eseal_cert *const *chain; /**< issuer certificates to embed in the CMS */
+    size_t chain_len;
+} eseal_pdf_stamp_options;
+
+#define ESEAL_PDF_STAMP_OPTIONS_INIT                                                               \
+    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0 }
+
+/**
+ * Stamps `pdf` with a visible seal: `imprint` (the seal's outline, required)
+ * drawn at its true size, `seal_der` embedded, and a PAdES signature by
+ * `key`/`cert`. `out` receives the whole new file. Encrypted PDFs and files
+ * that need repair are refused (ESEAL_EUNSUPPORTED, ESEAL_EMALFORMED).
+ */
+ESEAL_EXTERN(int) eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imprint_outline *imprint,
+                                  const void *seal_der, size_t seal_len, eseal_key *key, const eseal_cert *cert,
+                                  const eseal_pdf_stamp_options *opts);
+
+#define ESEAL_PDF_VERIFY_OPTIONS_VERSION 1
+
+typedef struct {
+    unsigned int version; /**< ESEAL_PDF_VERIFY_OPTIONS_VERSION */
+    int64_t at_ms;        /**< validation time; 0: now */
+} eseal_pdf_verify_options;
+
+#define ESEAL_PDF_VERIFY_OPTIONS_INIT { ESEAL_PDF_VERIFY_OPTIONS_VERSION, 0 }
+
+/**
+ * Verifies every signature of a PDF into a report with one child per
+ * signature. ESEAL_EMALFORMED when the file is not a PDF qpdf can read
+ * strictly; a PDF without signatures gives an INDETERMINATE report.
+ */
+ESEAL_EXTERN(int) eseal_pdf_verify(eseal_report **out, const void *pdf, size_t len, const eseal_trust *trust,
+                                   const eseal_pdf_verify_options *opts);
+
+ESEAL_END_DECL
+
+#endif

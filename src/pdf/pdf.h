@@ -1,0 +1,79 @@
+/*
+ * Internal PDF layer: reading through qpdf's C API in strict mode (no
+ * recovery, encrypted files refused), and what the stamping writer needs to
+ * append an incremental update (ISO 32000-1 §7.5.6) without rewriting a byte.
+ */
+#ifndef ES_PDF_H
+#define ES_PDF_H
+
+#include "eseal/pdf.h"
+#include "eseal/seal.h"
+#include "util/util.h"
+
+typedef struct {
+    int num;
+    int gen;
+} es_pdf_ref;
+
+typedef struct {
+    es_pdf_ref ref;
+    double media[4]; /* MediaBox, inherited from /Pages when absent */
+    int rotate;
+    char *dict_wo_annots; /* "<< ... " the page dictionary without /Annots and without the closing ">>" */
+    char *annots;         /* the existing /Annots items, space-separated, "" when none */
+} es_pdf_page;
+
+typedef struct {
+    es_span data;          /* the whole file, borrowed */
+    size_t startxref;      /* offset of the last cross-reference section */
+    bool xref_stream;      /* the last section is a cross-reference stream */
+    int size;              /* trailer /Size */
+    es_pdf_ref root;
+    char *root_wo_acroform; /* "<< ... " the catalog without /AcroForm */
+    bool acroform_indirect;
+    es_pdf_ref acroform_ref;
+    char *acroform_wo_fields; /* "<< ... " the AcroForm without /Fields and /SigFlags, or NULL */
+    char *fields;             /* existing /Fields items, "" when none */
+    char *info;               /* "N G R" of /Info, or NULL */
+    uint8_t id0[64];
+    size_t id0_len;
+    size_t npages;
+    es_pdf_page *pages;
+    size_t nsig_fields; /* signature fields already present */
+} es_pdf_doc;
+
+/* Opens a PDF held in memory (which must outlive the document). */
+ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data);
+void es_pdf_close(es_pdf_doc *d);
+
+/* A signature found in a PDF, for the verifier. */
+typedef struct {
+    char *field;        /* /T of the field */
+    int64_t br[4];      /* /ByteRange */
+    es_buf contents;    /* /Contents, decoded */
+    char *subfilter;    /* e.g. "/ETSI.CAdES.detached" */
+    char *m;            /* /M, as written */
+    es_buf seal;        /* the embedded SES_Seal (/ESeal.Seal stream), empty when none */
+    int docmdp_p;       /* DocMDP permission of a certification signature, 0 when none */
+} es_pdf_sig;
+
+/* Lists the signature fields with a value. `sigs` is an array of `max`. */
+ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *n);
+void es_pdf_sig_free(es_pdf_sig *s);
+
+/* Lets the instance add its registry's view of an embedded seal (at the claimed signing time). */
+typedef struct {
+    ES_RESULT (*fn)(void *ctx, eseal_report *seal_report, const eseal_ses_seal *seal, int64_t at_ms);
+    void *ctx;
+} es_pdf_registry_hook;
+
+ES_RESULT es_pdf_verify(eseal_report **out, es_span data, const eseal_trust *trust, int64_t at_ms,
+                        const es_pdf_registry_hook *hook);
+
+/*
+ * Judges what the revisions after `signed_end` changed (pdf_diff.c): adding
+ * signature fields and widgets is allowed, anything else is reported on `rep`.
+ */
+ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span data, size_t signed_end);
+
+#endif

@@ -1,0 +1,372 @@
+/* Reading PDFs through qpdf's C API, strictly (pdf.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <qpdf/qpdf-c.h>
+
+#include "pdf.h"
+
+typedef struct {
+    qpdf_data q;
+} qp;
+
+static void qp_free(qp *p)
+{
+    if (p->q != NULL) {
+        qpdf_cleanup(&p->q);
+    }
+}
+
+/* The first qpdf error or warning as our error; recovery is off, so any warning means damage. */
+static es_result qp_fail(qpdf_data q, const char *what)
+{
+    const char *msg = "unknown problem";
+    if (qpdf_has_error(q)) {
+        msg = qpdf_get_error_full_text(q, qpdf_get_error(q));
+    } else if (qpdf_more_warnings(q)) {
+        msg = qpdf_get_error_full_text(q, qpdf_next_warning(q));
+    }
+    return es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "pdf: %s: %s", what, msg);
+}
+
+static ES_RESULT qp_open(qp *p, es_span data)
+{
+    p->q = qpdf_init();
+    ES_ENSURE_ALLOC(p->q);
+    qpdf_silence_errors(p->q);
+    qpdf_set_suppress_warnings(p->q, QPDF_TRUE);
+    /* Strict: a file qpdf would have to repair is refused, never "fixed". */
+    qpdf_set_attempt_recovery(p->q, QPDF_FALSE);
+    ES_ENSURE(data.len >= 8 && memcmp(data.ptr, "%PDF-", 5) == 0, ESEAL_EMALFORMED,
+              "pdf: the file does not start with %%PDF-");
+    if (qpdf_read_memory(p->q, "input.pdf", (const char *)data.ptr, (unsigned long long)data.len, NULL) &
+        QPDF_ERRORS) {
+        return qp_fail(p->q, "cannot be read without repair");
+    }
+    ES_ENSURE(!qpdf_is_encrypted(p->q), ESEAL_EUNSUPPORTED,
+              "pdf: the file is encrypted; remove the encryption before stamping (eseal does not re-encrypt new "
+              "objects yet)");
+    return ES_OK;
+}
+
+static ES_RESULT dup_str(char **out, const char *s)
+{
+    *out = es_strdup(s != NULL ? s : "");
+    ES_ENSURE_ALLOC(*out);
+    return ES_OK;
+}
+
+/* "<< /K v /K v ..." of a dictionary without the keys in `skip` and without the closing ">>". */
+static ES_RESULT dict_without(char **out, qpdf_data q, qpdf_oh dict, const char *const *skip, size_t nskip)
+{
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_GUARD(es_buf_append_str(&b, "<<"));
+    /* Keys first (the iterator's strings do not survive other calls), then values. */
+    char *keys[512];
+    size_t n = 0;
+    qpdf_oh_begin_dict_key_iter(q, dict);
+    while (qpdf_oh_dict_more_keys(q)) {
+        const char *k = qpdf_oh_dict_next_key(q);
+        bool skipped = false;
+        for (size_t i = 0; i < nskip; i++) {
+            skipped = skipped || strcmp(k, skip[i]) == 0;
+        }
+        if (skipped) {
+            continue;
+        }
+        if (n == 512) {
+            for (size_t i = 0; i < n; i++) {
+                es_free(keys[i]);
+            }
+            ES_BAIL(ESEAL_ELIMIT, "pdf: a dictionary has more than 512 keys");
+        }
+        keys[n] = es_strdup(k);
+        if (keys[n] == NULL) {
+            for (size_t i = 0; i < n; i++) {
+                es_free(keys[i]);
+            }
+            ES_BAIL(ESEAL_ENOMEM, "out of memory");
+        }
+        n++;
+    }
+    es_result r = ES_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (es_ok(r)) {
+            qpdf_oh v = qpdf_oh_get_key(q, dict, keys[i]);
+            const char *t = qpdf_oh_unparse_binary(q, v);
+            r = es_buf_printf(&b, " %s %s", keys[i], t);
+        }
+        es_free(keys[i]);
+    }
+    ES_GUARD(r);
+    return dup_str(out, es_buf_cstr(&b));
+}
+
+/* The items of an array (direct or indirect) as "a b c". */
+static ES_RESULT array_items(char **out, qpdf_data q, qpdf_oh arr)
+{
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    if (qpdf_oh_is_array(q, arr)) {
+        int n = qpdf_oh_get_array_n_items(q, arr);
+        for (int i = 0; i < n; i++) {
+            qpdf_oh it = qpdf_oh_get_array_item(q, arr, i);
+            ES_GUARD(es_buf_printf(&b, "%s%s", i == 0 ? "" : " ", qpdf_oh_unparse_binary(q, it)));
+        }
+    }
+    return dup_str(out, es_buf_cstr(&b));
+}
+
+/* Last "startxref N" in the tail, and whether that section is a stream (ISO 32000-1 §7.5.5, §7.5.8). */
+static ES_RESULT find_startxref(es_pdf_doc *d)
+{
+    size_t tail = d->data.len > 2048 ? d->data.len - 2048 : 0;
+    const uint8_t *p = NULL;
+    for (size_t i = d->data.len >= 9 ? d->data.len - 9 : 0; i + 1 > tail; i--) {
+        if (memcmp(d->data.ptr + i, "startxref", 9) == 0) {
+            p = d->data.ptr + i + 9;
+            break;
+        }
+        if (i == 0) {
+            break;
+        }
+    }
+    ES_ENSURE(p != NULL, ESEAL_EMALFORMED, "pdf: no startxref in the last 2 KiB");
+    es_cur c = es_cur_of(es_span_of(p, (size_t)(d->data.ptr + d->data.len - p)));
+    while (!es_cur_eof(&c) && (c.base[c.pos] == ' ' || c.base[c.pos] == '\r' || c.base[c.pos] == '\n')) {
+        c.pos++;
+    }
+    uint64_t off = 0;
+    ES_GUARD(es_cur_uint(&c, d->data.len, &off));
+    d->startxref = (size_t)off;
+    ES_ENSURE(off + 4 <= d->data.len, ESEAL_EMALFORMED, "pdf: startxref %zu points past the end", d->startxref);
+    d->xref_stream = memcmp(d->data.ptr + off, "xref", 4) != 0;
+    return ES_OK;
+}
+
+static ES_RESULT inherited_box(qpdf_data q, qpdf_oh page, double box[4], int *rotate)
+{
+    qpdf_oh node = page;
+    bool have_box = false, have_rot = false;
+    for (int depth = 0; depth < 32 && qpdf_oh_is_dictionary(q, node) && !(have_box && have_rot); depth++) {
+        if (!have_box && qpdf_oh_has_key(q, node, "/MediaBox")) {
+            qpdf_oh mb = qpdf_oh_get_key(q, node, "/MediaBox");
+            ES_ENSURE(qpdf_oh_is_array(q, mb) && qpdf_oh_get_array_n_items(q, mb) == 4, ESEAL_EMALFORMED,
+                      "pdf: a /MediaBox is not an array of 4 numbers");
+            for (int i = 0; i < 4; i++) {
+                qpdf_oh v = qpdf_oh_get_array_item(q, mb, i);
+                ES_ENSURE(qpdf_oh_is_number(q, v), ESEAL_EMALFORMED, "pdf: a /MediaBox holds a non-number");
+                box[i] = qpdf_oh_get_numeric_value(q, v);
+            }
+            have_box = true;
+        }
+        if (!have_rot && qpdf_oh_has_key(q, node, "/Rotate")) {
+            *rotate = qpdf_oh_get_int_value_as_int(q, qpdf_oh_get_key(q, node, "/Rotate"));
+            have_rot = true;
+        }
+        node = qpdf_oh_get_key(q, node, "/Parent");
+    }
+    ES_ENSURE(have_box, ESEAL_EMALFORMED, "pdf: a page has no /MediaBox");
+    return ES_OK;
+}
+
+static bool is_sig_field(qpdf_data q, qpdf_oh f)
+{
+    return qpdf_oh_is_dictionary(q, f) && qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, f, "/FT"), "/Sig");
+}
+
+static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q)
+{
+    qpdf_oh trailer = qpdf_get_trailer(q);
+    d->size = qpdf_oh_get_int_value_as_int(q, qpdf_oh_get_key(q, trailer, "/Size"));
+    ES_ENSURE(d->size > 0 && d->size < 8388607, ESEAL_EMALFORMED, "pdf: trailer /Size %d is not usable", d->size);
+    if (qpdf_oh_has_key(q, trailer, "/Info")) {
+        qpdf_oh info = qpdf_oh_get_key(q, trailer, "/Info");
+        if (qpdf_oh_is_indirect(q, info)) {
+            ES_GUARD(dup_str(&d->info, qpdf_oh_unparse(q, info)));
+        }
+    }
+    qpdf_oh id = qpdf_oh_get_key(q, trailer, "/ID");
+    if (qpdf_oh_is_array(q, id) && qpdf_oh_get_array_n_items(q, id) >= 1) {
+        size_t n = 0;
+        const char *v = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, id, 0), &n);
+        if (v != NULL && n > 0 && n <= sizeof(d->id0)) {
+            memcpy(d->id0, v, n);
+            d->id0_len = n;
+        }
+    }
+    qpdf_oh root = qpdf_get_root(q);
+    ES_ENSURE(qpdf_oh_is_dictionary(q, root), ESEAL_EMALFORMED, "pdf: no document catalog");
+    d->root = (es_pdf_ref){qpdf_oh_get_object_id(q, root), qpdf_oh_get_generation(q, root)};
+    static const char *const skip_root[] = {"/AcroForm"};
+    ES_GUARD(dict_without(&d->root_wo_acroform, q, root, skip_root, 1));
+
+    qpdf_oh af = qpdf_oh_get_key(q, root, "/AcroForm");
+    if (qpdf_oh_is_dictionary(q, af)) {
+        d->acroform_indirect = qpdf_oh_is_indirect(q, af);
+        d->acroform_ref = (es_pdf_ref){qpdf_oh_get_object_id(q, af), qpdf_oh_get_generation(q, af)};
+        static const char *const skip_af[] = {"/Fields", "/SigFlags"};
+        ES_GUARD(dict_without(&d->acroform_wo_fields, q, af, skip_af, 2));
+        qpdf_oh fields = qpdf_oh_get_key(q, af, "/Fields");
+        ES_GUARD(array_items(&d->fields, q, fields));
+        int n = qpdf_oh_is_array(q, fields) ? qpdf_oh_get_array_n_items(q, fields) : 0;
+        for (int i = 0; i < n; i++) {
+            d->nsig_fields += is_sig_field(q, qpdf_oh_get_array_item(q, fields, i));
+        }
+    } else {
+        ES_GUARD(dup_str(&d->fields, ""));
+    }
+
+    int np = qpdf_get_num_pages(q);
+    ES_ENSURE(np > 0 && (unsigned)np <= eseal_limits_default()->max_objects, ESEAL_EMALFORMED,
+              "pdf: the document has no pages (or cannot count them)");
+    d->pages = es_calloc((size_t)np, sizeof(*d->pages));
+    ES_ENSURE_ALLOC(d->pages);
+    for (int i = 0; i < np; i++) {
+        qpdf_oh pg = qpdf_get_page_n(q, (size_t)i);
+        es_pdf_page *p = &d->pages[i];
+        d->npages = (size_t)i + 1;
+        p->ref = (es_pdf_ref){qpdf_oh_get_object_id(q, pg), qpdf_oh_get_generation(q, pg)};
+        ES_ENSURE(p->ref.num > 0, ESEAL_EMALFORMED, "pdf: page %d is not an indirect object", i + 1);
+        ES_GUARD(inherited_box(q, pg, p->media, &p->rotate));
+        static const char *const skip_pg[] = {"/Annots"};
+        ES_GUARD(dict_without(&p->dict_wo_annots, q, pg, skip_pg, 1));
+        ES_GUARD(array_items(&p->annots, q, qpdf_oh_get_key(q, pg, "/Annots")));
+        qpdf_oh_release_all(q);
+    }
+    if (qpdf_has_error(q) || qpdf_more_warnings(q)) {
+        return qp_fail(q, "is damaged");
+    }
+    return ES_OK;
+}
+
+ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data)
+{
+    memset(d, 0, sizeof(*d));
+    d->data = data;
+    ES_ENSURE(data.len <= eseal_limits_default()->max_input_bytes, ESEAL_ELIMIT, "pdf: the file is too large");
+    ES_GUARD(find_startxref(d));
+    ES_AUTO(qp_free) qp p = {NULL};
+    ES_GUARD(qp_open(&p, data));
+    return read_doc(d, p.q);
+}
+
+void es_pdf_close(es_pdf_doc *d)
+{
+    if (d == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < d->npages; i++) {
+        es_free(d->pages[i].dict_wo_annots);
+        es_free(d->pages[i].annots);
+    }
+    es_free(d->pages);
+    es_free(d->root_wo_acroform);
+    es_free(d->acroform_wo_fields);
+    es_free(d->fields);
+    es_free(d->info);
+    memset(d, 0, sizeof(*d));
+}
+
+/* ---- signatures, for the verifier ----------------------------------------- */
+
+void es_pdf_sig_free(es_pdf_sig *s)
+{
+    es_free(s->field);
+    es_free(s->subfilter);
+    es_free(s->m);
+    es_buf_free(&s->contents);
+    es_buf_free(&s->seal);
+    memset(s, 0, sizeof(*s));
+}
+
+static ES_RESULT read_sig(es_pdf_sig *s, qpdf_data q, qpdf_oh field)
+{
+    memset(s, 0, sizeof(*s));
+    s->contents = (es_buf)ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    s->seal = (es_buf)ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    size_t n = 0;
+    const char *t = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_key(q, field, "/T"), &n);
+    s->field = es_strndup(t != NULL ? t : "", t != NULL ? n : 0);
+    ES_ENSURE_ALLOC(s->field);
+    qpdf_oh v = qpdf_oh_get_key(q, field, "/V");
+    ES_ENSURE(qpdf_oh_is_dictionary(q, v), ESEAL_EMALFORMED, "pdf: signature field %s has no value", s->field);
+    qpdf_oh br = qpdf_oh_get_key(q, v, "/ByteRange");
+    ES_ENSURE(qpdf_oh_is_array(q, br) && qpdf_oh_get_array_n_items(q, br) == 4, ESEAL_EMALFORMED,
+              "pdf: signature %s: /ByteRange is not 4 numbers (several ranges are not supported)", s->field);
+    for (int i = 0; i < 4; i++) {
+        qpdf_oh x = qpdf_oh_get_array_item(q, br, i);
+        ES_ENSURE(qpdf_oh_is_integer(q, x), ESEAL_EMALFORMED, "pdf: signature %s: /ByteRange holds a non-integer",
+                  s->field);
+        s->br[i] = qpdf_oh_get_int_value(q, x);
+    }
+    const char *c = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_key(q, v, "/Contents"), &n);
+    ES_ENSURE(c != NULL, ESEAL_EMALFORMED, "pdf: signature %s has no /Contents", s->field);
+    ES_GUARD(es_buf_append(&s->contents, c, n));
+    qpdf_oh sf = qpdf_oh_get_key(q, v, "/SubFilter");
+    s->subfilter = es_strdup(qpdf_oh_is_name(q, sf) ? qpdf_oh_get_name(q, sf) : "");
+    ES_ENSURE_ALLOC(s->subfilter);
+    t = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_key(q, v, "/M"), &n);
+    s->m = es_strndup(t != NULL ? t : "", t != NULL ? n : 0);
+    ES_ENSURE_ALLOC(s->m);
+    qpdf_oh seal = qpdf_oh_get_key(q, v, "/ESeal.Seal");
+    if (qpdf_oh_is_stream(q, seal)) {
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        if ((qpdf_oh_get_stream_data(q, seal, qpdf_dl_generalized, NULL, &buf, &len) & QPDF_ERRORS) == 0 &&
+            buf != NULL) {
+            es_result r = es_buf_append(&s->seal, buf, len);
+            free(buf); /* !checksrc! allowed: qpdf allocates with malloc */
+            ES_GUARD(r);
+        }
+    }
+    qpdf_oh ref = qpdf_oh_get_key(q, v, "/Reference");
+    if (qpdf_oh_is_array(q, ref) && qpdf_oh_get_array_n_items(q, ref) > 0) {
+        qpdf_oh sr = qpdf_oh_get_array_item(q, ref, 0);
+        if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, sr, "/TransformMethod"), "/DocMDP")) {
+            qpdf_oh p = qpdf_oh_get_key(q, qpdf_oh_get_key(q, sr, "/TransformParams"), "/P");
+            s->docmdp_p = qpdf_oh_is_integer(q, p) ? qpdf_oh_get_int_value_as_int(q, p) : 2;
+        }
+    }
+    return ES_OK;
+}
+
+/* Walks /Fields and /Kids (depth-limited) for signature fields with a value. */
+static ES_RESULT walk_fields(qpdf_data q, qpdf_oh arr, es_pdf_sig *sigs, size_t max, size_t *n, int depth)
+{
+    ES_ENSURE(depth < 16, ESEAL_ELIMIT, "pdf: form fields nest more than 16 deep");
+    int k = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
+    for (int i = 0; i < k; i++) {
+        qpdf_oh f = qpdf_oh_get_array_item(q, arr, i);
+        if (is_sig_field(q, f) && qpdf_oh_is_dictionary(q, qpdf_oh_get_key(q, f, "/V"))) {
+            ES_ENSURE(*n < max, ESEAL_ELIMIT, "pdf: more than %zu signatures", max);
+            ES_GUARD(read_sig(&sigs[*n], q, f));
+            (*n)++;
+        } else if (qpdf_oh_has_key(q, f, "/Kids")) {
+            ES_GUARD(walk_fields(q, qpdf_oh_get_key(q, f, "/Kids"), sigs, max, n, depth + 1));
+        }
+    }
+    return ES_OK;
+}
+
+ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *n)
+{
+    *n = 0;
+    ES_AUTO(qp_free) qp p = {NULL};
+    ES_GUARD(qp_open(&p, data));
+    qpdf_oh af = qpdf_oh_get_key(p.q, qpdf_get_root(p.q), "/AcroForm");
+    es_result r = ES_OK;
+    if (qpdf_oh_is_dictionary(p.q, af)) {
+        r = walk_fields(p.q, qpdf_oh_get_key(p.q, af, "/Fields"), sigs, max, n, 0);
+    }
+    if (es_ok(r) && (qpdf_has_error(p.q) || qpdf_more_warnings(p.q))) {
+        r = qp_fail(p.q, "is damaged");
+    }
+    if (!es_ok(r)) {
+        for (size_t i = 0; i < *n; i++) {
+            es_pdf_sig_free(&sigs[i]);
+        }
+        *n = 0;
+    }
+    return r;
+}

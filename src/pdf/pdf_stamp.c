@@ -1,0 +1,385 @@
+/*
+ * PAdES stamping as one incremental update of our own (ISO 32000-1 §7.5.6,
+ * §12.8; ETSI EN 319 142-1 baseline B-B). The original bytes are an exact
+ * prefix of the output. Objects written (docs/formats.md):
+ *
+ *   E  the seal: a stream holding the SES_Seal DER (/Type /ESeal.Seal)
+ *   S  the signature dictionary (/ByteRange, /Contents, /M, /ESeal.Seal E 0 R)
+ *   A  the appearance: a form XObject of paths drawn from the imprint outline
+ *   W  the signature field merged with its widget annotation (/V S 0 R, /AP /N A 0 R)
+ *   the page again, with W appended to /Annots
+ *   the AcroForm again (or a new one and the catalog again), with W in /Fields and /SigFlags 3
+ *   a cross-reference section of the file's own kind (table or stream) with /Prev
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "pdf.h"
+
+#define PT_PER_MM (72.0 / 25.4)
+#define BR_FIELD 10        /* digits reserved for each /ByteRange number */
+#define SERIAL_MM 3.0      /* height of the serial line under the imprint */
+#define CONTENTS_MARGIN 64 /* bytes of slack over the measured CMS size */
+
+typedef struct {
+    int num;
+    int gen;
+    size_t off;
+} xref_entry;
+
+/* A PDF text string: literal for printable ASCII, else UTF-16BE with a BOM (ISO 32000-1 §7.9.2.2). */
+static ES_RESULT put_text(es_buf *b, const char *s)
+{
+    bool ascii = true;
+    for (const char *p = s; *p != 0; p++) {
+        ascii = ascii && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f;
+    }
+    if (ascii) {
+        ES_GUARD(es_buf_append_byte(b, '('));
+        for (const char *p = s; *p != 0; p++) {
+            if (*p == '(' || *p == ')' || *p == '\\') {
+                ES_GUARD(es_buf_append_byte(b, '\\'));
+            }
+            ES_GUARD(es_buf_append_byte(b, (uint8_t)*p));
+        }
+        return es_buf_append_byte(b, ')');
+    }
+    ES_GUARD(es_buf_append_str(b, "<FEFF"));
+    const uint8_t *p = (const uint8_t *)s;
+    while (*p != 0) {
+        uint32_t cp;
+        size_t n;
+        if (*p < 0x80) {
+            cp = *p;
+            n = 1;
+        } else if ((*p & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
+            cp = ((uint32_t)(*p & 0x1f) << 6) | (p[1] & 0x3f);
+            n = 2;
+        } else if ((*p & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
+            cp = ((uint32_t)(*p & 0x0f) << 12) | ((uint32_t)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+            n = 3;
+        } else if ((*p & 0xf8) == 0xf0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80) {
+            cp = ((uint32_t)(*p & 0x07) << 18) | ((uint32_t)(p[1] & 0x3f) << 12) | ((uint32_t)(p[2] & 0x3f) << 6) |
+                 (p[3] & 0x3f);
+            n = 4;
+        } else {
+            ES_BAIL(ESEAL_EINVAL, "pdf: text is not valid UTF-8");
+        }
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            ES_GUARD(es_buf_printf(b, "%04X%04X", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff)));
+        } else {
+            ES_GUARD(es_buf_printf(b, "%04X", cp));
+        }
+        p += n;
+    }
+    return es_buf_append_byte(b, '>');
+}
+
+/* The imprint as appearance-stream operators, in points with the origin at the bottom-left of the box. */
+static ES_RESULT appearance(es_buf *b, const eseal_imprint_outline *o, double box_h_pt, const char *serial,
+                            double w_pt)
+{
+    uint32_t c = eseal_imprint_outline_color(o);
+    ES_GUARD(es_buf_printf(b, "q %.4f %.4f %.4f rg\n", ((c >> 16) & 0xff) / 255.0, ((c >> 8) & 0xff) / 255.0,
+                           (c & 0xff) / 255.0));
+    size_t n = eseal_imprint_outline_count(o);
+    for (size_t i = 0; i < n; i++) {
+        double pts[6];
+        eseal_imprint_op op = eseal_imprint_outline_op(o, i, pts);
+        int k = op == ESEAL_IMPRINT_CURVE ? 3 : op == ESEAL_IMPRINT_CLOSE ? 0 : 1;
+        for (int j = 0; j < k; j++) {
+            ES_GUARD(es_buf_printf(b, "%.3f %.3f ", pts[2 * j] * PT_PER_MM, box_h_pt - pts[2 * j + 1] * PT_PER_MM));
+        }
+        static const char ops[] = {'m', 'l', 'c', 'h'};
+        ES_GUARD(es_buf_printf(b, "%c\n", ops[op]));
+    }
+    ES_GUARD(es_buf_append_str(b, "f Q\n"));
+    if (serial != NULL && serial[0] != 0) {
+        /* The stamp serial, small and centred under the imprint (Helvetica, a standard font). */
+        double size = 5.5;
+        double tw = (double)strlen(serial) * size * 0.556;
+        ES_GUARD(es_buf_printf(b, "BT /Helv %.1f Tf 0 0 0 rg %.3f %.3f Td ", size, (w_pt - tw) / 2, 1.5));
+        ES_GUARD(put_text(b, serial));
+        ES_GUARD(es_buf_append_str(b, " Tj ET\n"));
+    }
+    return ES_OK;
+}
+
+static ES_RESULT begin_obj(es_buf *b, xref_entry *e, size_t *ne, int num, int gen)
+{
+    e[*ne] = (xref_entry){num, gen, b->len};
+    (*ne)++;
+    return es_buf_printf(b, "%d %d obj\n", num, gen);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return ((const xref_entry *)a)->num - ((const xref_entry *)b)->num;
+}
+
+static ES_RESULT put_id_and_refs(es_buf *b, const es_pdf_doc *d, const uint8_t id1[16])
+{
+    ES_GUARD(es_buf_printf(b, " /Root %d %d R", d->root.num, d->root.gen));
+    if (d->info != NULL) {
+        ES_GUARD(es_buf_printf(b, " /Info %s", d->info));
+    }
+    ES_GUARD(es_buf_append_str(b, " /ID [<"));
+    if (d->id0_len > 0) {
+        ES_GUARD(es_buf_append_hex(b, d->id0, d->id0_len, false));
+    } else {
+        ES_GUARD(es_buf_append_hex(b, id1, 16, false));
+    }
+    ES_GUARD(es_buf_append_str(b, "> <"));
+    ES_GUARD(es_buf_append_hex(b, id1, 16, false));
+    return es_buf_printf(b, ">] /Prev %zu", d->startxref);
+}
+
+/* The cross-reference section, of the same kind as the file's last one. */
+static ES_RESULT put_xref(es_buf *b, const es_pdf_doc *d, xref_entry *e, size_t ne, int next_num)
+{
+    uint8_t id1[16];
+    ES_GUARD(es_random(id1, sizeof(id1)));
+    size_t xref_off = b->len;
+    if (!d->xref_stream) {
+        qsort(e, ne, sizeof(*e), cmp_entry);
+        ES_GUARD(es_buf_append_str(b, "xref\n"));
+        for (size_t i = 0; i < ne;) {
+            size_t j = i;
+            while (j + 1 < ne && e[j + 1].num == e[j].num + 1) {
+                j++;
+            }
+            ES_GUARD(es_buf_printf(b, "%d %zu\n", e[i].num, j - i + 1));
+            for (size_t k = i; k <= j; k++) {
+                ES_GUARD(es_buf_printf(b, "%010zu %05d n\r\n", e[k].off, e[k].gen));
+            }
+            i = j + 1;
+        }
+        ES_GUARD(es_buf_printf(b, "trailer\n<< /Size %d", next_num));
+        ES_GUARD(put_id_and_refs(b, d, id1));
+        return es_buf_printf(b, " >>\nstartxref\n%zu\n%%%%EOF\n", xref_off);
+    }
+    /* A cross-reference stream (ISO 32000-1 §7.5.8) that lists itself too. */
+    int xnum = next_num;
+    e[ne++] = (xref_entry){xnum, 0, xref_off};
+    qsort(e, ne, sizeof(*e), cmp_entry);
+    ES_AUTO(es_buf_freep) es_buf index = ES_BUF_INIT(1 << 20);
+    ES_AUTO(es_buf_freep) es_buf rows = ES_BUF_INIT(1 << 20);
+    for (size_t i = 0; i < ne;) {
+        size_t j = i;
+        while (j + 1 < ne && e[j + 1].num == e[j].num + 1) {
+            j++;
+        }
+        ES_GUARD(es_buf_printf(&index, "%s%d %zu", i == 0 ? "" : " ", e[i].num, j - i + 1));
+        for (size_t k = i; k <= j; k++) {
+            uint8_t row[8] = {1, (uint8_t)(e[k].off >> 32), (uint8_t)(e[k].off >> 24), (uint8_t)(e[k].off >> 16),
+                              (uint8_t)(e[k].off >> 8), (uint8_t)e[k].off, (uint8_t)(e[k].gen >> 8),
+                              (uint8_t)e[k].gen};
+            ES_GUARD(es_buf_append(&rows, row, sizeof(row)));
+        }
+        i = j + 1;
+    }
+    ES_GUARD(es_buf_printf(b, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 5 2] /Index [%s]", xnum, xnum + 1,
+                           es_buf_cstr(&index)));
+    ES_GUARD(put_id_and_refs(b, d, id1));
+    ES_GUARD(es_buf_printf(b, " /Length %zu >>\nstream\n", rows.len));
+    ES_GUARD(es_buf_append(b, rows.ptr, rows.len));
+    return es_buf_printf(b, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", xref_off);
+}
+
+typedef struct {
+    size_t br_pos;        /* where the three /ByteRange numbers go */
+    size_t contents_pos;  /* the '<' of /Contents */
+    size_t contents_len;  /* hex digits reserved */
+} placeholders;
+
+static ES_RESULT build(es_buf *b, placeholders *ph, const es_pdf_doc *d, const eseal_imprint_outline *imprint,
+                       es_span seal, const eseal_pdf_stamp_options *o, size_t cms_bytes, int64_t now)
+{
+    int page_no = o->page <= 0 ? (int)d->npages : o->page;
+    ES_ENSURE(page_no >= 1 && (size_t)page_no <= d->npages, ESEAL_EINVAL, "pdf: page %d does not exist (1..%zu)",
+              page_no, d->npages);
+    const es_pdf_page *pg = &d->pages[page_no - 1];
+    ES_ENSURE(pg->rotate % 360 == 0, ESEAL_EUNSUPPORTED, "pdf: page %d is rotated (%d degrees); stamping rotated "
+              "pages is not supported yet", page_no, pg->rotate);
+    double w_mm = 0, h_mm = 0;
+    eseal_imprint_outline_size(imprint, &w_mm, &h_mm);
+    bool serial = o->serial != NULL && o->serial[0] != 0;
+    double box_w = w_mm * PT_PER_MM, img_h = h_mm * PT_PER_MM, box_h = img_h + (serial ? SERIAL_MM * PT_PER_MM : 0);
+    double pw = pg->media[2] - pg->media[0], ph_ = pg->media[3] - pg->media[1];
+    double x = o->x_mm >= 0 ? o->x_mm * PT_PER_MM : pw - box_w - 20 * PT_PER_MM;
+    double ytop = o->y_mm >= 0 ? o->y_mm * PT_PER_MM : ph_ - box_h - 20 * PT_PER_MM;
+    ES_ENSURE(x >= 0 && ytop >= 0 && x + box_w <= pw + 0.01 && ytop + box_h <= ph_ + 0.01, ESEAL_EINVAL,
+              "pdf: the imprint (%.0fx%.0f mm) at %.1f,%.1f mm does not fit on page %d (%.0fx%.0f mm)", w_mm,
+              h_mm + (serial ? SERIAL_MM : 0), x / PT_PER_MM, ytop / PT_PER_MM, page_no, pw / PT_PER_MM,
+              ph_ / PT_PER_MM);
+    double rx = pg->media[0] + x, ry_top = pg->media[3] - ytop;
+    double rect[4] = {rx, ry_top - box_h, rx + box_w, ry_top};
+
+    xref_entry e[16];
+    size_t ne = 0;
+    int E = d->size, S = d->size + 1, A = d->size + 2, W = d->size + 3, F = d->size + 4;
+    int next = d->acroform_indirect ? d->size + 4 : d->size + 5;
+    if (b->len > 0 && b->ptr[b->len - 1] != '\n' && b->ptr[b->len - 1] != '\r') {
+        ES_GUARD(es_buf_append_byte(b, '\n'));
+    }
+
+    /* E: the seal */
+    ES_GUARD(begin_obj(b, e, &ne, E, 0));
+    ES_GUARD(es_buf_printf(b, "<< /Type /ESeal.Seal /Length %zu >>\nstream\n", seal.len));
+    ES_GUARD(es_buf_append(b, seal.ptr, seal.len));
+    ES_GUARD(es_buf_append_str(b, "\nendstream\nendobj\n"));
+
+    /* S: the signature dictionary */
+    char date[ES_GENTIME_LEN];
+    es_time_gentime(date, now, false);
+    date[14] = 0;
+    ES_GUARD(begin_obj(b, e, &ne, S, 0));
+    ES_GUARD(es_buf_printf(b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s /M (D:%sZ)",
+                           o->adbe ? "adbe.pkcs7.detached" : "ETSI.CAdES.detached", date));
+    const char *texts[3][2] = {{"/Name", o->name}, {"/Reason", o->reason}, {"/Location", o->location}};
+    for (int i = 0; i < 3; i++) {
+        if (texts[i][1] != NULL && texts[i][1][0] != 0) {
+            ES_GUARD(es_buf_printf(b, " %s ", texts[i][0]));
+            ES_GUARD(put_text(b, texts[i][1]));
+        }
+    }
+    ES_GUARD(es_buf_printf(b, " /ESeal.Seal %d 0 R /Prop_Build << /App << /Name /eseal >> >>\n/ByteRange [0 ", E));
+    ph->br_pos = b->len;
+    for (int i = 0; i < 3 * (BR_FIELD + 1); i++) {
+        ES_GUARD(es_buf_append_byte(b, ' '));
+    }
+    ES_GUARD(es_buf_append_str(b, "]\n/Contents "));
+    ph->contents_pos = b->len;
+    ph->contents_len = 2 * cms_bytes;
+    ES_GUARD(es_buf_append_byte(b, '<'));
+    for (size_t i = 0; i < ph->contents_len; i++) {
+        ES_GUARD(es_buf_append_byte(b, '0'));
+    }
+    ES_GUARD(es_buf_append_str(b, "> >>\nendobj\n"));
+
+    /* A: the appearance */
+    ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(64u << 20);
+    ES_GUARD(appearance(&ap, imprint, img_h + (serial ? SERIAL_MM * PT_PER_MM : 0), o->serial, box_w));
+    ES_GUARD(begin_obj(b, e, &ne, A, 0));
+    ES_GUARD(es_buf_printf(b,
+                           "<< /Type /XObject /Subtype /Form /BBox [0 0 %.3f %.3f] /Resources << /Font << /Helv << "
+                           "/Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >> >> >> "
+                           "/Length %zu >>\nstream\n",
+                           box_w, box_h, ap.len));
+    ES_GUARD(es_buf_append(b, ap.ptr, ap.len));
+    ES_GUARD(es_buf_append_str(b, "\nendstream\nendobj\n"));
+
+    /* W: the field and widget */
+    char name[96];
+    (void)snprintf(name, sizeof(name), "%s%s", serial ? "eseal-" : "Signature", serial ? o->serial : "");
+    if (!serial) {
+        (void)snprintf(name, sizeof(name), "Signature%zu", d->nsig_fields + 1);
+    }
+    ES_GUARD(begin_obj(b, e, &ne, W, 0));
+    ES_GUARD(es_buf_printf(b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T "));
+    ES_GUARD(put_text(b, name));
+    ES_GUARD(es_buf_printf(b, " /V %d 0 R /F 132 /P %d %d R /Rect [%.3f %.3f %.3f %.3f] /AP << /N %d 0 R >> >>\n"
+                              "endobj\n",
+                           S, pg->ref.num, pg->ref.gen, rect[0], rect[1], rect[2], rect[3], A));
+
+    /* the page with the widget added */
+    ES_GUARD(begin_obj(b, e, &ne, pg->ref.num, pg->ref.gen));
+    ES_GUARD(es_buf_printf(b, "%s /Annots [%s%s%d 0 R] >>\nendobj\n", pg->dict_wo_annots, pg->annots,
+                           pg->annots[0] != 0 ? " " : "", W));
+
+    /* the form: the existing AcroForm object again, or a new one referenced from the catalog */
+    int af = d->acroform_indirect ? d->acroform_ref.num : F;
+    ES_GUARD(begin_obj(b, e, &ne, af, d->acroform_indirect ? d->acroform_ref.gen : 0));
+    ES_GUARD(es_buf_printf(b, "%s /Fields [%s%s%d 0 R] /SigFlags 3 >>\nendobj\n",
+                           d->acroform_wo_fields != NULL ? d->acroform_wo_fields : "<<", d->fields,
+                           d->fields[0] != 0 ? " " : "", W));
+    if (!d->acroform_indirect) {
+        ES_GUARD(begin_obj(b, e, &ne, d->root.num, d->root.gen));
+        ES_GUARD(es_buf_printf(b, "%s /AcroForm %d 0 R >>\nendobj\n", d->root_wo_acroform, F));
+    }
+    return put_xref(b, d, e, ne, next);
+}
+
+/* Hashes the two ranges around the /Contents gap. */
+static ES_RESULT range_digest(uint8_t dg[64], size_t *n, eseal_hash h, es_span file, size_t gap0, size_t gap1)
+{
+    ES_AUTO(es_buf_freep) es_buf tmp = ES_BUF_INIT((size_t)eseal_limits_default()->max_input_bytes);
+    ES_GUARD(es_buf_append(&tmp, file.ptr, gap0));
+    ES_GUARD(es_buf_append(&tmp, file.ptr + gap1, file.len - gap1));
+    return es_digest(dg, n, h, es_buf_span(&tmp));
+}
+
+static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *imprint, es_span seal, eseal_key *key,
+                       const eseal_cert *cert, const eseal_pdf_stamp_options *o)
+{
+    ES_ENSURE(imprint != NULL && key != NULL && cert != NULL && seal.len > 0, ESEAL_EINVAL,
+              "pdf: an imprint, a seal, a key and its certificate are required");
+    ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
+    es_pdf_doc d;
+    ES_GUARD(es_pdf_open(&d, pdf));
+    int64_t now = o->time_ms != 0 ? o->time_ms : es_now_ms();
+    eseal_hash h = eseal_cms_default_hash(eseal_key_algorithm(key));
+    eseal_cms_sign_options co = ESEAL_CMS_SIGN_OPTIONS_INIT;
+    co.hash = h;
+    co.omit_signing_time = 1; /* PAdES B-B: the time is /M, never a signingTime attribute */
+    co.chain = o->chain;
+    co.chain_len = o->chain_len;
+
+    /* Size /Contents from a real signature of this key and chain, plus a little slack. */
+    uint8_t dg[64] = {0};
+    size_t dn = es_hash_size(h);
+    eseal_buf cms = ESEAL_BUF_INIT;
+    es_result r = (es_result){eseal_cms_sign_digest(&cms, key, cert, dg, dn, &co)};
+    size_t reserve = cms.size + CONTENTS_MARGIN;
+    eseal_buf_dispose(&cms);
+    placeholders ph = {0};
+    if (es_ok(r)) {
+        r = es_buf_append(out, pdf.ptr, pdf.len);
+    }
+    if (es_ok(r)) {
+        r = build(out, &ph, &d, imprint, seal, o, reserve, now);
+    }
+    es_pdf_close(&d);
+    ES_GUARD(r);
+
+    size_t gap0 = ph.contents_pos, gap1 = ph.contents_pos + ph.contents_len + 2;
+    char br[3 * (BR_FIELD + 1) + 1];
+    int w = snprintf(br, sizeof(br), "%zu %zu %zu", gap0, gap1, out->len - gap1);
+    ES_ENSURE(w > 0 && (size_t)w <= 3 * (BR_FIELD + 1), ESEAL_ELIMIT, "pdf: the file is too large for /ByteRange");
+    memcpy(out->ptr + ph.br_pos, br, (size_t)w);
+
+    ES_GUARD(range_digest(dg, &dn, h, es_buf_span(out), gap0, gap1));
+    ES_GUARD((es_result){eseal_cms_sign_digest(&cms, key, cert, dg, dn, &co)});
+    if (cms.size > reserve) {
+        eseal_buf_dispose(&cms);
+        ES_BAIL(ESEAL_ERROR, "pdf: the signature grew past its reserved space");
+    }
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < cms.size; i++) {
+        out->ptr[gap0 + 1 + 2 * i] = (uint8_t)hex[cms.ptr[i] >> 4];
+        out->ptr[gap0 + 2 + 2 * i] = (uint8_t)hex[cms.ptr[i] & 15];
+    }
+    eseal_buf_dispose(&cms);
+    return ES_OK;
+}
+
+int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imprint_outline *imprint,
+                    const void *seal_der, size_t seal_len, eseal_key *key, const eseal_cert *cert,
+                    const eseal_pdf_stamp_options *opts)
+{
+    static const eseal_pdf_stamp_options defaults = ESEAL_PDF_STAMP_OPTIONS_INIT;
+    if (out == NULL || pdf == NULL) {
+        return ESEAL_EINVAL;
+    }
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT((size_t)eseal_limits_default()->max_input_bytes);
+    es_result r = stamp(&b, es_span_of(pdf, len), imprint, es_span_of(seal_der, seal_len), key, cert,
+                        opts != NULL ? opts : &defaults);
+    if (es_ok(r)) {
+        es_buf_move_out(out, &b);
+    }
+    return es_code(r);
+}

@@ -1,0 +1,270 @@
+/*
+ * PDF signature verification: for each signature, the byte range (exactly the
+ * /Contents gap excluded, inside the file, ending at a revision's %%EOF), the
+ * CMS signature over it, the signer's chain, the embedded seal and whether
+ * the signer may use it, and what was appended after the signed revision.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "pdf.h"
+#include "util/der.h"
+#include "util/report.h"
+
+#define MAX_SIGS 64
+
+static bool is_hex(uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+static unsigned hexval(uint8_t c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+
+/* ISO 32000-1 §12.8.1: the ranges cover the file except exactly the /Contents hex string. */
+static ES_RESULT check_ranges(eseal_report *rep, const es_pdf_sig *s, es_span f, bool *ok, size_t *end)
+{
+    *ok = false;
+    const int64_t *b = s->br;
+    ES_GUARD(es_report_set(rep, "byte_range", "%lld %lld %lld %lld", (long long)b[0], (long long)b[1],
+                           (long long)b[2], (long long)b[3]));
+    if (b[0] != 0 || b[1] <= 0 || b[2] <= b[1] + 1 || b[3] < 0 || (uint64_t)b[2] + (uint64_t)b[3] > f.len) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+                                "the /ByteRange does not start at 0 or does not lie inside the file");
+    }
+    size_t g0 = (size_t)b[1], g1 = (size_t)b[2];
+    if (f.ptr[g0] != '<' || f.ptr[g1 - 1] != '>') {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+                                "the gap in /ByteRange is not exactly the /Contents hex string");
+    }
+    size_t nhex = g1 - g0 - 2;
+    if (nhex % 2 != 0 || nhex / 2 != s->contents.len) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+                                "the gap in /ByteRange is not the signature's /Contents (%zu hex digits for %zu bytes)",
+                                nhex, s->contents.len);
+    }
+    for (size_t i = 0; i < nhex / 2; i++) {
+        uint8_t h = f.ptr[g0 + 1 + 2 * i], l = f.ptr[g0 + 2 + 2 * i];
+        if (!is_hex(h) || !is_hex(l) || ((hexval(h) << 4) | hexval(l)) != s->contents.ptr[i]) {
+            return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+                                    "the gap in /ByteRange is not the signature's /Contents");
+        }
+    }
+    /* The signed revision must end where a revision ends: "%%EOF" and an optional end-of-line. */
+    *end = (size_t)(b[2] + b[3]);
+    size_t e = *end;
+    while (e > 0 && (f.ptr[e - 1] == '\n' || f.ptr[e - 1] == '\r')) {
+        e--;
+    }
+    if (e < 5 || memcmp(f.ptr + e - 5, "%%EOF", 5) != 0) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+                                "the signed range does not end at the end of a revision (%%%%EOF)");
+    }
+    *ok = true;
+    return ES_OK;
+}
+
+/* The DER length of the CMS inside the zero-padded /Contents. */
+static size_t der_length(es_span c)
+{
+    es_cur cur = es_cur_of(c);
+    es_der d;
+    return es_ok(es_der_next(&cur, &d)) ? d.tlv.len : 0;
+}
+
+/* 1 when the seal lists the certificate whose SHA-256 fingerprint is `fp_hex`, 0 when not, -1 when unknown. */
+static int seal_lists(const eseal_ses_seal *s, const char *fp_hex)
+{
+    const eseal_seal_info *in = eseal_ses_seal_info(s);
+    if (in->cert_list_type != 1 || fp_hex == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < in->cert_count; i++) {
+        uint8_t dg[64];
+        size_t n = 0;
+        if (!es_ok(es_digest(dg, &n, ESEAL_HASH_SHA256, es_span_of(in->certs[i].ptr, in->certs[i].len)))) {
+            return -1;
+        }
+        char hex[65];
+        for (size_t k = 0; k < 32; k++) {
+            (void)snprintf(hex + 2 * k, 3, "%02x", dg[k]);
+        }
+        if (strcmp(hex, fp_hex) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* "D:YYYYMMDDHHmmSS..." to ms (the claimed signing time, ISO 32000-1 §7.9.4); 0 when unreadable. */
+static int64_t pdf_date(const char *m)
+{
+    if (strncmp(m, "D:", 2) != 0 || strlen(m) < 16) {
+        return 0;
+    }
+    char g[20];
+    memcpy(g, m + 2, 14);
+    g[14] = 'Z';
+    g[15] = 0;
+    int64_t ms = 0;
+    if (!es_ok(es_time_parse_gentime(es_span_of(g, 15), &ms))) {
+        return 0;
+    }
+    /* A +hh'mm' / -hh'mm' offset moves the local time to UTC. */
+    const char *z = m + 16;
+    if ((*z == '+' || *z == '-') && strlen(z) >= 3) {
+        int hh = (z[1] - '0') * 10 + (z[2] - '0');
+        int mm = strlen(z) >= 6 ? (z[4] - '0') * 10 + (z[5] - '0') : 0;
+        int64_t off = ((int64_t)hh * 60 + mm) * 60000;
+        ms += *z == '+' ? -off : off;
+    }
+    return ms;
+}
+
+static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
+                            int64_t at, const es_pdf_registry_hook *hook, size_t *signed_end)
+{
+    ES_GUARD(es_report_set(rep, "field", "%s", s->field));
+    ES_GUARD(es_report_set(rep, "subfilter", "%s", s->subfilter));
+    int64_t claimed = pdf_date(s->m);
+    if (strcmp(s->subfilter, "/ETSI.CAdES.detached") != 0 && strcmp(s->subfilter, "/adbe.pkcs7.detached") != 0) {
+        return es_report_reason(rep, ESEAL_INDETERMINATE, "FORMAT_FAILURE",
+                                "signatures of /SubFilter %s are not verified", s->subfilter);
+    }
+    bool ok = false;
+    *signed_end = 0;
+    ES_GUARD(check_ranges(rep, s, f, &ok, signed_end));
+    if (!ok) {
+        return ES_OK;
+    }
+    ES_GUARD(es_report_set(rep, "covers_whole_document", "%s", *signed_end == f.len ? "yes" : "no"));
+
+    /* The CMS over the two ranges. */
+    size_t cms_len = der_length(es_buf_span(&s->contents));
+    ES_AUTO(es_buf_freep) es_buf content = ES_BUF_INIT((size_t)eseal_limits_default()->max_input_bytes);
+    ES_GUARD(es_buf_append(&content, f.ptr, (size_t)s->br[1]));
+    ES_GUARD(es_buf_append(&content, f.ptr + s->br[2], (size_t)s->br[3]));
+    eseal_cms_verify_options co = ESEAL_CMS_VERIFY_OPTIONS_INIT;
+    co.at_ms = at;
+    eseal_report *crep = NULL;
+    int rc = cms_len == 0 ? ESEAL_EMALFORMED
+                          : eseal_cms_verify(&crep, s->contents.ptr, cms_len, content.ptr, content.len, trust, &co);
+    if (rc != ESEAL_OK || eseal_report_child_count(crep) != 1) {
+        eseal_report_free(crep);
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+                                "/Contents is not a CMS SignedData with one signer");
+    }
+    es_result r = es_report_merge(rep, eseal_report_child(crep, 0), NULL);
+    char fp[65] = "";
+    const char *f1 = eseal_report_get(eseal_report_child(crep, 0), "signer.fingerprint_sha256");
+    if (f1 != NULL) {
+        (void)snprintf(fp, sizeof(fp), "%s", f1);
+    }
+    eseal_report_free(crep);
+    ES_GUARD(r);
+    /* PAdES puts the claimed time in /M (the CMS has no signingTime attribute). */
+    if (claimed != 0) {
+        char t[ES_RFC3339_LEN];
+        es_time_rfc3339(t, claimed);
+        ES_GUARD(es_report_set(rep, "signing_time.value", "%s", t));
+        ES_GUARD(es_report_set(rep, "signing_time.source", "claimed by the signer (/M, not proven by a timestamp)"));
+    }
+
+    /* The embedded seal: genuine, valid at the claimed time, and one the signer may use. */
+    if (s->seal.len == 0) {
+        return es_report_reason(rep, ESEAL_VALID, "NO_SEAL", "a plain signature: no electronic seal is embedded");
+    }
+    eseal_ses_seal *seal = NULL;
+    rc = eseal_ses_seal_decode(&seal, s->seal.ptr, s->seal.len);
+    if (rc != ESEAL_OK) {
+        return es_report_reason(rep, ESEAL_INVALID, "SEAL_FORMAT_FAILURE", "the embedded seal cannot be read: %s",
+                                eseal_error_last()->message);
+    }
+    const eseal_seal_info *in = eseal_ses_seal_info(seal);
+    r = es_report_set(rep, "seal.esid", "%s", in->esid);
+    if (es_ok(r)) {
+        r = es_report_set(rep, "seal.name", "%s", in->name);
+    }
+    if (es_ok(r)) {
+        const char *tn = eseal_seal_type_name(in->type);
+        r = tn != NULL ? es_report_set(rep, "seal.type", "%s", tn) : es_report_set(rep, "seal.type", "%lld",
+                                                                                   (long long)in->type);
+    }
+    eseal_report *srep = NULL;
+    int64_t seal_at = claimed != 0 ? claimed : at;
+    if (es_ok(r)) {
+        r = (es_result){eseal_ses_seal_verify(&srep, seal, trust, seal_at)};
+    }
+    if (es_ok(r) && hook != NULL && hook->fn != NULL) {
+        r = hook->fn(hook->ctx, srep, seal, seal_at);
+    }
+    if (es_ok(r)) {
+        r = es_report_merge(rep, srep, "seal_check");
+    }
+    eseal_report_free(srep);
+    if (es_ok(r)) {
+        int listed = seal_lists(seal, fp[0] != 0 ? fp : NULL);
+        if (listed == 0) {
+            r = es_report_reason(rep, ESEAL_INVALID, "SEAL_NOT_ALLOWED",
+                                 "the signer's certificate is not one the seal allows to stamp with it");
+        } else if (listed < 0) {
+            r = es_report_reason(rep, ESEAL_INDETERMINATE, "SEAL_BINDING_UNCHECKED",
+                                 "the seal lists certificate digests; whether the signer may use it was not checked");
+        } else {
+            r = es_report_set(rep, "checks.seal_binding", "good");
+        }
+    }
+    eseal_ses_seal_free(seal);
+    return r;
+}
+
+ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust, int64_t at,
+                        const es_pdf_registry_hook *hook)
+{
+    es_pdf_sig sigs[MAX_SIGS];
+    size_t n = 0;
+    ES_GUARD(es_pdf_signatures(f, sigs, MAX_SIGS, &n));
+    eseal_report *rep = NULL;
+    es_result r = es_report_new(&rep);
+    char t[ES_RFC3339_LEN];
+    es_time_rfc3339(t, at);
+    if (es_ok(r)) {
+        r = es_report_set(rep, "format", "PDF (PAdES)");
+    }
+    if (es_ok(r)) {
+        r = es_report_set(rep, "validation_time", "%s", t);
+    }
+    if (es_ok(r) && n == 0) {
+        r = es_report_reason(rep, ESEAL_INDETERMINATE, "NO_SIGNATURE", "the PDF has no signatures");
+    }
+    size_t ends[MAX_SIGS];
+    eseal_report *children[MAX_SIGS];
+    for (size_t i = 0; i < n && es_ok(r); i++) {
+        r = es_report_add_child(rep, &children[i]);
+        if (es_ok(r)) {
+            r = verify_one(children[i], &sigs[i], f, trust, at, hook, &ends[i]);
+        }
+    }
+    /* Anything appended after a signed revision must be judged; until it is, it is not VALID. */
+    for (size_t i = 0; i < n && es_ok(r); i++) {
+        if (ends[i] == 0 || ends[i] == f.len) {
+            continue;
+        }
+        r = es_pdf_judge_changes(children[i], f, ends[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        es_pdf_sig_free(&sigs[i]);
+    }
+    if (!es_ok(r)) {
+        eseal_report_free(rep);
+        return r;
+    }
+    *out = rep;
+    return ES_OK;
+}
+
+int eseal_pdf_verify(eseal_report **out, const void *pdf, size_t len, const eseal_trust *trust,
+                     const eseal_pdf_verify_options *opts)
+{
+    if (out == NULL || pdf == NULL) {
+        return ESEAL_EINVAL;
+    }
+    int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_now_ms();
+    return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL));
+}
