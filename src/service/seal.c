@@ -102,7 +102,7 @@ static ES_RESULT imprint_spec(eseal_imprint_spec *sp, const imprint_params *p)
     eseal_seal_type t = ESEAL_SEAL_OTHER;
     ES_GUARD((es_result){eseal_seal_type_from_name(&t, p->type)});
     int rc = eseal_imprint_template(sp, p->type, p->text, person_type(t) ? NULL : p->code);
-    ES_ENSURE(rc == ESEAL_OK, rc, "imprint: %s", eseal_error_last()->message);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     if (p->width_mm > 0) {
         sp->width_mm = p->width_mm;
     }
@@ -154,7 +154,7 @@ static ES_RESULT imprint_from_json(eseal_buf *out, eseal_imprint_outline **outli
     if (es_ok(r)) {
         int rc = outline != NULL ? eseal_imprint_path(outline, &sp) : eseal_imprint_render(out, &sp, fmt, dpi);
         if (rc != ESEAL_OK) {
-            r = es_error_set(rc, __FILE__, __LINE__, "imprint: %s", eseal_error_last()->message);
+            r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
         }
     }
     json_decref(o);
@@ -186,7 +186,7 @@ static ES_RESULT make_picture(es_buf *png, es_buf *spec_json, double *w_mm, doub
     ES_GUARD(imprint_spec(&sp, &p));
     eseal_buf out = ESEAL_BUF_INIT;
     int rc = eseal_imprint_render(&out, &sp, ESEAL_IMPRINT_PNG, SEAL_PICTURE_DPI);
-    ES_ENSURE(rc == ESEAL_OK, rc, "imprint: %s", eseal_error_last()->message);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     es_result r = es_buf_append(png, out.ptr, out.size);
     eseal_buf_dispose(&out);
     ES_GUARD(r);

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# pdf_interop.sh ESEAL
+#
+# PDFs stamped by eseal, checked by independent tools: qpdf --check on every file
+# written; poppler's pdfsig (NSS) for ECDSA P-256 and RSA stamps, with the
+# instance's CA certificates and CRLs imported into an NSS database (pdfsig exits 0
+# even on failure, so its text is parsed). A second stamp must leave the first
+# signature valid. Output is TAP.
+set -u
+E=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=interop-pass-1
+n=0
+bad=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $1"; }
+for tool in qpdf pdfsig certutil crlutil pdftoppm; do
+    command -v $tool >/dev/null || { echo "not ok 1 - $tool is missing (scripts/deps.sh installs it)"; exit 1; }
+done
+
+"$E" init >/dev/null 2>&1 || { echo "not ok 1 - init"; exit 1; }
+# A two-page A4 input with text (classic xref table), written here.
+python3 - "$T/in.pdf" <<'PY'
+import sys
+objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [0 0 595.28 841.89] >>",
+        b"<< /Type /Page /Parent 2 0 R /Contents 5 0 R /Resources << /Font << /F1 7 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /Contents 6 0 R /Resources << /Font << /F1 7 0 R >> >> >>"]
+for page in (1, 2):
+    text = b"".join(b"BT /F1 12 Tf 72 %d Td (Contract no. 2026-001, page %d, line %d) Tj ET\n" % (780 - 20 * i, page, i)
+                    for i in range(30))
+    objs.append(b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream")
+objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+offs = []
+for i, o in enumerate(objs, 1):
+    offs.append(len(out)); out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+x = len(out)
+out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+for o in offs: out += b"%010d 00000 n \n" % o
+out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
+open(sys.argv[1], "wb").write(out)
+PY
+
+mkdir "$T/nss"
+certutil -N -d "sql:$T/nss" --empty-password >/dev/null
+for alg in p256 rsa; do
+    "$E" ca export --alg $alg -o "$T/$alg-chain.pem" >/dev/null 2>&1
+    csplit -s -z -f "$T/$alg-ca" "$T/$alg-chain.pem" '/-----BEGIN CERTIFICATE-----/' '{*}'
+    for f in "$T/$alg"-ca0*; do certutil -A -d "sql:$T/nss" -n "$(basename "$f")" -t "CT,C,C" -i "$f"; done
+done
+for c in "$ESEAL_HOME"/crl/*.crl; do crlutil -I -d "sql:$T/nss" -i "$c" -t 1 -B >/dev/null 2>&1; done
+
+for alg in p256 rsa; do
+    C=$("$E" cert issue --org "Interop $alg Ltd" --uscc 91110000MA01ABCDEX --alg $alg)
+    S=$("$E" seal make --cert "$C" --maker p256 --name "Interop $alg seal" --text "示例贸易有限公司")
+    "$E" stamp "$T/in.pdf" -o "$T/$alg-1.pdf" --seal "$S" --page 1 --at 20,20 >/dev/null &&
+        ok "$alg: stamp" || notok "$alg: stamp"
+    cmp -n "$(stat -c %s "$T/in.pdf")" "$T/in.pdf" "$T/$alg-1.pdf" && ok "$alg: the original is an exact prefix" ||
+        notok "$alg: the original is an exact prefix"
+    qpdf --check "$T/$alg-1.pdf" >/dev/null 2>&1 && ok "$alg: qpdf --check passes" || notok "$alg: qpdf --check"
+    pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/$alg-1.pdf" >"$T/out" 2>&1
+    grep -q "Signature is Valid" "$T/out" && ok "$alg: pdfsig: signature valid" || notok "$alg: pdfsig: $(cat "$T/out")"
+    grep -q "Certificate is Trusted" "$T/out" && ok "$alg: pdfsig: certificate trusted" ||
+        notok "$alg: pdfsig certificate: $(grep 'Certificate Validation' "$T/out")"
+    grep -q "Total document signed" "$T/out" && ok "$alg: pdfsig: total document signed" ||
+        notok "$alg: pdfsig: total document signed"
+    grep -q "ETSI.CAdES.detached" "$T/out" && ok "$alg: PAdES SubFilter" || notok "$alg: PAdES SubFilter"
+    "$E" stamp "$T/$alg-1.pdf" -o "$T/$alg-2.pdf" --seal "$S" --page 2 --at 20,20 >/dev/null &&
+        ok "$alg: a second stamp" || notok "$alg: a second stamp"
+    qpdf --check "$T/$alg-2.pdf" >/dev/null 2>&1 && ok "$alg: qpdf --check passes after two stamps" ||
+        notok "$alg: qpdf --check after two stamps"
+    pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/$alg-2.pdf" >"$T/out" 2>&1
+    [ "$(grep -c 'Signature is Valid' "$T/out")" -eq 2 ] && ok "$alg: pdfsig: both signatures valid" ||
+        notok "$alg: pdfsig after two stamps: $(grep Validation "$T/out")"
+    grep -q "Not total document signed" "$T/out" && grep -q "Total document signed" "$T/out" &&
+        ok "$alg: pdfsig: the first covers its revision, the last the whole file" || notok "$alg: pdfsig coverage"
+    "$E" verify "$T/$alg-2.pdf" --json >"$T/v.json"
+    python3 - "$T/v.json" <<'PY' && ok "$alg: eseal verify: both signatures VALID" || notok "$alg: eseal verify after two stamps"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["verdict"] == "VALID", d["verdict"]
+assert len(d["signatures"]) == 2 and all(s["verdict"] == "VALID" for s in d["signatures"])
+PY
+done
+
+# Rendering: the stamped page differs from the original only where the imprint is.
+pdftoppm -f 1 -l 1 -r 50 -gray "$T/in.pdf" "$T/a" && pdftoppm -f 1 -l 1 -r 50 -gray "$T/p256-1.pdf" "$T/b" &&
+    python3 - "$T"/a-*1.pgm "$T"/b-*1.pgm <<'PY' && ok "rendered: only the imprint's box changed" || notok "rendered page differs outside the imprint"
+import sys
+def pgm(p):
+    d = open(p, "rb").read().split(b"\n", 3)
+    w, h = map(int, d[1].split()); return w, h, d[3]
+w, h, a = pgm(sys.argv[1]); _, _, b = pgm(sys.argv[2])
+# The imprint is at 20,20 mm from the top-left, 40 mm (+3 mm serial) in size: at 50 dpi about x 39..126, y 39..132.
+k = 50 / 25.4
+x0, y0, x1, y1 = int(18 * k), int(18 * k), int(63 * k), int(66 * k)
+diff_in = diff_out = 0
+for y in range(h):
+    for x in range(w):
+        if a[y * w + x] != b[y * w + x]:
+            if x0 <= x <= x1 and y0 <= y <= y1: diff_in += 1
+            else: diff_out += 1
+assert diff_in > 100 and diff_out == 0, (diff_in, diff_out)
+PY
+
+echo "$((n - bad)) passed, $bad failed (pdf_interop)"
+[ "$bad" -eq 0 ]
