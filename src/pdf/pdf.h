@@ -55,6 +55,7 @@ typedef struct {
     char *m;            /* /M, as written */
     es_buf seal;        /* the embedded SES_Seal (/ESeal.Seal stream), empty when none */
     int docmdp_p;       /* DocMDP permission of a certification signature, 0 when none */
+    char *error;        /* set when the signature dictionary itself is malformed */
 } es_pdf_sig;
 
 /* Lists the signature fields with a value. `sigs` is an array of `max`. */

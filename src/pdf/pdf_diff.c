@@ -114,7 +114,8 @@ static ES_RESULT refs(diff *d, qpdf_data q, qpdf_oh v, int depth)
     return ES_OK;
 }
 
-static char *text_of(qpdf_data q, qpdf_oh o) { return es_strdup(qpdf_oh_unparse_binary(q, o)); }
+/* The object itself, not "N G R": both revisions are unparsed by qpdf the same way, so equal objects give equal text. */
+static char *text_of(qpdf_data q, qpdf_oh o) { return es_strdup(qpdf_oh_unparse_resolved(q, o)); }
 
 /* Dictionary text without some keys (both sides are unparsed by the same qpdf, so the text is canonical). */
 static char *text_without(qpdf_data q, qpdf_oh o, const char *k1, const char *k2)

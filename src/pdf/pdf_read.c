@@ -275,6 +275,7 @@ void es_pdf_sig_free(es_pdf_sig *s)
     es_free(s->field);
     es_free(s->subfilter);
     es_free(s->m);
+    es_free(s->error);
     es_buf_free(&s->contents);
     es_buf_free(&s->seal);
     memset(s, 0, sizeof(*s));
@@ -340,7 +341,17 @@ static ES_RESULT walk_fields(qpdf_data q, qpdf_oh arr, es_pdf_sig *sigs, size_t 
         qpdf_oh f = qpdf_oh_get_array_item(q, arr, i);
         if (is_sig_field(q, f) && qpdf_oh_is_dictionary(q, qpdf_oh_get_key(q, f, "/V"))) {
             ES_ENSURE(*n < max, ESEAL_ELIMIT, "pdf: more than %zu signatures", max);
-            ES_GUARD(read_sig(&sigs[*n], q, f));
+            es_result r = read_sig(&sigs[*n], q, f);
+            if (!es_ok(r)) {
+                /* A malformed signature is a finding about that signature, not a reason to stop. */
+                ES_ENSURE(es_code(r) == ESEAL_EMALFORMED, es_code(r), "%s", eseal_error_last()->message);
+                sigs[*n].error = es_strdup(eseal_error_last()->message);
+                ES_ENSURE_ALLOC(sigs[*n].error);
+                if (sigs[*n].field == NULL) {
+                    sigs[*n].field = es_strdup("?");
+                    ES_ENSURE_ALLOC(sigs[*n].field);
+                }
+            }
             (*n)++;
         } else if (qpdf_oh_has_key(q, f, "/Kids")) {
             ES_GUARD(walk_fields(q, qpdf_oh_get_key(q, f, "/Kids"), sigs, max, n, depth + 1));

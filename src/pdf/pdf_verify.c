@@ -120,7 +120,12 @@ static int64_t pdf_date(const char *m)
 static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
                             int64_t at, const es_pdf_registry_hook *hook, size_t *signed_end)
 {
+    *signed_end = 0;
     ES_GUARD(es_report_set(rep, "field", "%s", s->field));
+    if (s->error != NULL) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the signature dictionary is malformed: %s",
+                                s->error);
+    }
     ES_GUARD(es_report_set(rep, "subfilter", "%s", s->subfilter));
     int64_t claimed = pdf_date(s->m);
     if (strcmp(s->subfilter, "/ETSI.CAdES.detached") != 0 && strcmp(s->subfilter, "/adbe.pkcs7.detached") != 0) {

@@ -76,8 +76,8 @@ expect 0 "verify --json" -- "$E" verify "$T/doc.sm2.p7s" --data "$T/doc.bin" --j
 has "$T/out" '"reasons"' "JSON has reasons"
 has "$T/out" '"signatures"' "JSON has signatures"
 
-cp "$T/doc.bin" "$T/tampered.bin"
-printf 'X' | dd of="$T/tampered.bin" bs=1 seek=5000 conv=notrunc 2>/dev/null
+# Flip one bit (writing a fixed byte was a no-op once in 256 runs: the data is random).
+python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[5000]^=1; open(sys.argv[2],"wb").write(d)' "$T/doc.bin" "$T/tampered.bin"
 expect 1 "tampered data: not valid" -- "$E" verify "$T/doc.sm2.p7s" --data "$T/tampered.bin" --json
 [ "$(json_verdict "$T/out")" = INVALID ] && ok "tampered data is INVALID" || notok "tampered data is INVALID"
 has "$T/out" HASH_FAILURE "tampered data reason HASH_FAILURE"
@@ -206,6 +206,52 @@ if [ -d "$SEALS" ]; then
     expect 0 "seal show reads a V1 seal" -- "$E" seal show "$SEALS/UserV1.esl"
     has "$T/out" "GM/T 0031-2014" "the V1 format is named"
 fi
+
+# ---- PDF stamping and verification --------------------------------------------
+R=$(dirname "$0")/../resources
+python3 "$R/mkpdf.py" "$T/in.pdf" 2
+S4=$("$E" seal make --cert "$ORG" --type contract --name "北京示例科技有限公司合同专用章")
+expect 2 "stamp needs -o and --seal" -- "$E" stamp "$T/in.pdf"
+expect 0 "stamp a PDF" -- "$E" stamp "$T/in.pdf" -o "$T/s1.pdf" --seal "$S4" --page 1 --at 120,200 --reason "合同确认"
+case "$(cat "$T/out")" in ST20*) ok "stamp prints the stamp serial" ;; *) notok "stamp serial '$(cat "$T/out")'" ;; esac
+cmp -n "$(stat -c %s "$T/in.pdf")" "$T/in.pdf" "$T/s1.pdf" && ok "the original bytes are an exact prefix" || notok "prefix"
+expect 0 "the stamped PDF verifies" -- "$E" verify "$T/s1.pdf" --json
+python3 - "$T/out" <<'PY' && ok "verify --json: verdict, signatures, signer, seal, coverage" || notok "verify --json schema"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["verdict"] == "VALID"
+s = d["signatures"][0]
+assert s["verdict"] == "VALID" and s["covers_whole_document"] == "yes"
+assert s["seal"]["name"] == "北京示例科技有限公司合同专用章" and s["seal"]["type"] == "contract"
+assert "北京示例科技有限公司" in s["signer"]["subject"]
+assert s["signing_time"]["source"].startswith("claimed")
+assert s["checks"]["seal_binding"] == "good"
+PY
+expect 2 "a page that does not exist is refused" -- "$E" stamp "$T/in.pdf" -o "$T/bad.pdf" --seal "$S4" --page 9
+[ ! -e "$T/bad.pdf" ] && ok "a failed stamp leaves no file" || notok "a failed stamp leaves no file"
+expect 2 "--at is validated" -- "$E" stamp "$T/in.pdf" -o "$T/bad.pdf" --seal "$S4" --at 10
+expect 0 "a second stamp on the same page" -- "$E" stamp "$T/s1.pdf" -o "$T/s2.pdf" --seal "$S4" --page 1 --at 20,200
+expect 0 "both signatures stay valid" -- "$E" verify "$T/s2.pdf" --json
+has "$T/out" "signatures added (allowed)" "the later revision is judged: only a signature was added"
+for attack in flip content annot unsign catalog wrap usf truncate; do
+    python3 "$R/pdf_attack.py" $attack "$T/s2.pdf" "$T/a-$attack.pdf"
+    "$E" verify "$T/a-$attack.pdf" --json >"$T/out" 2>"$T/err"
+    rc=$?
+    if [ $rc -ne 0 ] && ! grep -q '"verdict": "VALID"' "$T/out" 2>/dev/null || { [ $rc -ne 0 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["verdict"] != "VALID" else 1)' "$T/out" 2>/dev/null; }; then
+        ok "attack '$attack' is not VALID (exit $rc)"
+    else
+        notok "attack '$attack' is not VALID (exit $rc)"
+        head -5 "$T/out" "$T/err" | sed 's/^/#   /'
+    fi
+done
+"$E" verify "$T/a-content.pdf" --json >"$T/out"
+has "$T/out" CHANGED_AFTER_SIGNING "a changed page after signing is named"
+"$E" verify "$T/a-flip.pdf" --json >"$T/out"
+has "$T/out" HASH_FAILURE "a changed byte is a hash failure"
+"$E" seal suspend "$S4" --reason "audit" >/dev/null
+expect 3 "a suspended seal cannot stamp" -- "$E" stamp "$T/in.pdf" -o "$T/x.pdf" --seal "$S4"
+has "$T/err" "suspended" "the refusal names the state"
+"$E" seal resume "$S4" --reason "audit done" >/dev/null
 expect 0 "help for a command" -- "$E" help verify
 has "$T/out" "Exit status" "help text shows exit codes"
 

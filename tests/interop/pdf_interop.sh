@@ -21,27 +21,7 @@ done
 
 "$E" init >/dev/null 2>&1 || { echo "not ok 1 - init"; exit 1; }
 # A two-page A4 input with text (classic xref table), written here.
-python3 - "$T/in.pdf" <<'PY'
-import sys
-objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [0 0 595.28 841.89] >>",
-        b"<< /Type /Page /Parent 2 0 R /Contents 5 0 R /Resources << /Font << /F1 7 0 R >> >> >>",
-        b"<< /Type /Page /Parent 2 0 R /Contents 6 0 R /Resources << /Font << /F1 7 0 R >> >> >>"]
-for page in (1, 2):
-    text = b"".join(b"BT /F1 12 Tf 72 %d Td (Contract no. 2026-001, page %d, line %d) Tj ET\n" % (780 - 20 * i, page, i)
-                    for i in range(30))
-    objs.append(b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream")
-objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-offs = []
-for i, o in enumerate(objs, 1):
-    offs.append(len(out)); out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-x = len(out)
-out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-for o in offs: out += b"%010d 00000 n \n" % o
-out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
-open(sys.argv[1], "wb").write(out)
-PY
+python3 "$(dirname "$0")/../resources/mkpdf.py" "$T/in.pdf" 2
 
 mkdir "$T/nss"
 certutil -N -d "sql:$T/nss" --empty-password >/dev/null

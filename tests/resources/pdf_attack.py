@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Builds attacks against a signed PDF made by tests/resources/mkpdf.py and eseal stamp:
+pdf_attack.py KIND IN.pdf OUT.pdf. Each appends (or edits) bytes the way the published attacks
+do (PDF insecurity 2019: incremental saving, signature wrapping, universal signature forgery;
+shadow attacks 2021); the verifier must never call the result VALID."""
+import re
+import sys
+
+kind, src, dst = sys.argv[1:4]
+data = bytearray(open(src, "rb").read())
+
+
+def last_trailer():
+    start = int(re.findall(rb"startxref\s+(\d+)", bytes(data))[-1])
+    size = int(re.findall(rb"/Size (\d+)", bytes(data))[-1])
+    return start, size
+
+
+def append_objects(objs):
+    """objs: {num: body bytes}. Appends them with a classic xref section and trailer."""
+    prev, size = last_trailer()
+    if not data.endswith(b"\n"):
+        data.extend(b"\n")
+    offs = {}
+    for num, body in sorted(objs.items()):
+        offs[num] = len(data)
+        data.extend(b"%d 0 obj\n" % num + body + b"\nendobj\n")
+    x = len(data)
+    data.extend(b"xref\n")
+    for num in sorted(objs):
+        data.extend(b"%d 1\n%010d 00000 n \n" % (num, offs[num]))
+    size = max(size, max(objs) + 1)
+    data.extend(b"trailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (size, prev, x))
+
+
+if kind == "flip":  # one byte changed inside the signed range
+    i = data.index(b"line 7")
+    data[i + 5] = ord("8")
+elif kind == "content":  # incremental saving attack: page 1's content stream replaced
+    _, n = 0, None
+    pages = int(re.search(rb"/Count (\d+)", bytes(data)).group(1))
+    text = b"BT /F1 12 Tf 72 780 Td (Contract no. 2026-999: the amount is doubled) Tj ET\n"
+    append_objects({3 + pages: b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream"})
+elif kind == "annot":  # an annotation covering content, added after signing (shadow "hide")
+    page = list(re.finditer(rb"\n(3) 0 obj\n(<<.*?)>>\nendobj", bytes(data), re.S))[-1]  # its latest version
+    body = bytes(data[page.start(2):page.end(2)])
+    body = re.sub(rb"/Annots \[([^\]]*)\]", rb"/Annots [\1 999 0 R]", body)
+    append_objects({3: body + b">>", 999: b"<< /Type /Annot /Subtype /Square /Rect [60 600 500 800] /IC [1 1 1] /CA 1 >>"})
+elif kind == "unsign":  # the signature widgets removed from the page after signing
+    page = list(re.finditer(rb"\n(3) 0 obj\n(<<.*?)>>\nendobj", bytes(data), re.S))[0]  # the unsigned version
+    append_objects({3: bytes(data[page.start(2):page.end(2)]) + b">>"})
+elif kind == "catalog":  # a new catalog pointing to other pages
+    append_objects({1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>"})
+elif kind == "wrap":  # signature wrapping: /ByteRange rewritten (same length) to exclude more of the file
+    m = re.search(rb"/ByteRange \[0 (\d+)", bytes(data))
+    a = m.group(1)
+    data[m.start(1):m.end(1)] = b"%0*d" % (len(a), int(a) - 10)
+elif kind == "usf":  # universal signature forgery: /ByteRange made unreadable (same length)
+    i = data.index(b"/ByteRange [0 ")
+    data[i:i + 14] = b"/ByteRange nul"
+elif kind == "truncate":  # the last revision cut off: nothing may be VALID past what is signed
+    data = data[: data.rindex(b"%%EOF") - 40]
+else:
+    sys.exit("unknown attack " + kind)
+open(dst, "wb").write(data)
