@@ -1,10 +1,25 @@
 /* PKCS#12 import, including legacy files (RC2-40 cert bags need OpenSSL's legacy provider). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
 
 #include "ossl.h"
+
+static OSSL_PROVIDER *legacy_prov, *default_prov;
+
+/*
+ * Unloaded at exit by us: a library linked into the same process (libqpdf)
+ * may keep OpenSSL from cleaning up at exit, and the providers would then
+ * outlive everything (leak checkers report them).
+ */
+static void unload_legacy(void)
+{
+    OSSL_PROVIDER_unload(legacy_prov);
+    OSSL_PROVIDER_unload(default_prov);
+    legacy_prov = default_prov = NULL;
+}
 
 static ES_RESULT load_legacy(void)
 {
@@ -14,9 +29,12 @@ static ES_RESULT load_legacy(void)
         return ES_OK;
     }
     if (OSSL_PROVIDER_available(NULL, "legacy") != 1) {
-        ES_ENSURE_OSSL(OSSL_PROVIDER_load(NULL, "legacy") != NULL, ESEAL_EUNSUPPORTED,
+        legacy_prov = OSSL_PROVIDER_load(NULL, "legacy");
+        ES_ENSURE_OSSL(legacy_prov != NULL, ESEAL_EUNSUPPORTED,
                        "loading OpenSSL's legacy provider (needed for old PKCS#12 files)");
-        ES_ENSURE_OSSL(OSSL_PROVIDER_load(NULL, "default") != NULL, ESEAL_ECRYPTO, "loading the default provider");
+        default_prov = OSSL_PROVIDER_load(NULL, "default");
+        ES_ENSURE_OSSL(default_prov != NULL, ESEAL_ECRYPTO, "loading the default provider");
+        (void)atexit(unload_legacy);
     }
     loaded = true;
     return ES_OK;
