@@ -32,14 +32,21 @@ typedef struct {
     size_t nchanged;
 } diff;
 
+/* qpdf prints an error nobody fetched at cleanup; the library never prints, so fetch it. */
+static void quiet_cleanup(qpdf_data *q)
+{
+    if (*q != NULL) {
+        while (qpdf_has_error(*q)) {
+            (void)qpdf_get_error(*q);
+        }
+        qpdf_cleanup(q);
+    }
+}
+
 static void diff_free(diff *d)
 {
-    if (d->a != NULL) {
-        qpdf_cleanup(&d->a);
-    }
-    if (d->b != NULL) {
-        qpdf_cleanup(&d->b);
-    }
+    quiet_cleanup(&d->a);
+    quiet_cleanup(&d->b);
     es_free(d->stack);
     es_free(d->seen);
     es_buf_free(&d->changed);

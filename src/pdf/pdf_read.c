@@ -14,6 +14,10 @@ typedef struct {
 static void qp_free(qp *p)
 {
     if (p->q != NULL) {
+        /* qpdf prints an error nobody fetched at cleanup; the library never prints. */
+        while (qpdf_has_error(p->q)) {
+            (void)qpdf_get_error(p->q);
+        }
         qpdf_cleanup(&p->q);
     }
 }
