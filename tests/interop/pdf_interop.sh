@@ -65,6 +65,38 @@ assert len(d["signatures"]) == 2 and all(s["verdict"] == "VALID" for s in d["sig
 PY
 done
 
+# Cross-reference streams and object streams (qpdf rewrites our input that way): the appended
+# section must be a cross-reference stream too, and both stamps must stay valid.
+qpdf --object-streams=generate "$T/in.pdf" "$T/os.pdf"
+S=$("$E" seal list --json | python3 -c 'import json,sys; print([s["esid"] for s in json.load(sys.stdin) if s["state"]=="active"][0])')
+"$E" stamp "$T/os.pdf" -o "$T/os1.pdf" --seal "$S" >/dev/null && "$E" stamp "$T/os1.pdf" -o "$T/os2.pdf" --seal "$S" --page 1 --at 20,20 >/dev/null &&
+    ok "xref stream input: two stamps" || notok "xref stream input: two stamps"
+tail -c 400 "$T/os2.pdf" | grep -aq "/Type /XRef" && ok "xref stream input: the update ends with a cross-reference stream" ||
+    notok "xref stream input: the update's cross-reference kind"
+qpdf --check "$T/os2.pdf" >/dev/null 2>&1 && ok "xref stream input: qpdf --check passes" || notok "xref stream input: qpdf --check"
+pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/os2.pdf" >"$T/out" 2>&1
+[ "$(grep -c 'Signature is Valid' "$T/out")" -eq 2 ] && ok "xref stream input: pdfsig: both valid" || notok "xref stream input: pdfsig"
+"$E" verify "$T/os2.pdf" >/dev/null && ok "xref stream input: eseal verify VALID" || notok "xref stream input: eseal verify"
+
+# PDFs that nobody on this project wrote: whatever Debian documentation PDFs are installed.
+found=0
+while IFS= read -r f; do
+    found=$((found + 1))
+    b=$(basename "$f")
+    if "$E" stamp "$f" -o "$T/sys.pdf" --seal "$S" >/dev/null 2>"$T/err"; then
+        if qpdf --check "$T/sys.pdf" >/dev/null 2>&1 && "$E" verify "$T/sys.pdf" >/dev/null; then
+            ok "system PDF $b: stamped, qpdf --check, VALID"
+        else
+            notok "system PDF $b: stamped but not clean"
+        fi
+    elif grep -q -e "encrypted" -e "repair" -e "rotated" "$T/err"; then
+        ok "system PDF $b: refused with a reason ($(head -c 100 "$T/err"))"
+    else
+        notok "system PDF $b: $(cat "$T/err")"
+    fi
+done < <(find /usr/share/doc /usr/share/texmf /usr/share/texlive -name '*.pdf' -size -8M 2>/dev/null | sort | head -30)
+echo "# $found system PDFs found"
+
 # Rendering: the stamped page differs from the original only where the imprint is.
 pdftoppm -f 1 -l 1 -r 50 -gray "$T/in.pdf" "$T/a" && pdftoppm -f 1 -l 1 -r 50 -gray "$T/p256-1.pdf" "$T/b" &&
     python3 - "$T"/a-*1.pgm "$T"/b-*1.pgm <<'PY' && ok "rendered: only the imprint's box changed" || notok "rendered page differs outside the imprint"
