@@ -10,7 +10,7 @@ libsqlite3-dev sqlite3
 libjansson-dev
 libcmocka-dev
 libcairo2-dev libfreetype-dev libpng-dev fonts-arphic-uming fonts-liberation2
-libqpdf-dev qpdf poppler-utils libnss3-tools
+libqpdf-dev qpdf poppler-utils libnss3-tools mupdf-tools libpodofo-utils
 default-jdk-headless libbcprov-java libbcpkix-java
 "
 

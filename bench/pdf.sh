@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# bench/pdf.sh ESEAL [RUNS]
+#
+# Whole-process PDF stamping and verification, eseal next to its peers, measured in
+# the same run on the same ~1 MB, 10-page PDF with the same ECDSA P-256 key and
+# certificate: podofosign (libpodofo-utils), pdfsig -add-signature (poppler,
+# NSS) and, for verification, pdfsig and mutool sign -v (mupdf-tools). Medians of
+# RUNS runs (default 7); ratios, not bare times, are the result. The key-file
+# passphrase derivation (scrypt) that every eseal stamp pays is timed separately:
+# it is a security cost, not overhead. No assertions: a report.
+set -u
+E=$1
+RUNS=${2:-7}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=bench-pass-1
+here=$(cd "$(dirname "$0")" && pwd)
+for tool in podofosign pdfsig pk12util certutil mutool openssl python3; do
+    command -v $tool >/dev/null || { echo "bench/pdf: $tool is missing (scripts/deps.sh installs it)" >&2; exit 2; }
+done
+
+"$E" init >/dev/null 2>&1
+C=$("$E" cert issue --org "Bench Ltd" --uscc 91110000MA01ABCDEX --alg p256)
+S=$("$E" seal make --cert "$C" --maker p256 --name "Bench seal" --text "示例贸易有限公司")
+"$E" cert show "$C" -o "$T/cert.pem" >/dev/null
+KEY=$(ls "$ESEAL_HOME"/keys/"$C"*.key)
+openssl pkey -in "$KEY" -passin "pass:$ESEAL_PASSPHRASE" -out "$T/key.pem"
+openssl pkcs12 -export -in "$T/cert.pem" -inkey "$T/key.pem" -out "$T/k.p12" -passout pass: -name bench
+mkdir "$T/nss"
+certutil -N -d "sql:$T/nss" --empty-password
+pk12util -i "$T/k.p12" -d "sql:$T/nss" -W '' >/dev/null
+"$E" ca export --alg p256 -o "$T/chain.pem" >/dev/null 2>&1
+csplit -s -z -f "$T/ca" "$T/chain.pem" '/-----BEGIN CERTIFICATE-----/' '{*}'
+for f in "$T"/ca0*; do certutil -A -d "sql:$T/nss" -n "$(basename "$f")" -t "CT,C,C" -i "$f"; done
+
+# ~1 MB, 10 pages: text content streams, padded with comments.
+python3 - "$T/in.pdf" <<'PY'
+import sys
+pages = 10
+objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (3 + i) for i in range(pages)) + b"] /Count 10 /MediaBox [0 0 595.28 841.89] >>"]
+font = 3 + 2 * pages
+for i in range(pages):
+    objs.append(b"<< /Type /Page /Parent 2 0 R /Contents %d 0 R /Resources << /Font << /F1 %d 0 R >> >> >>" % (3 + pages + i, font))
+for p in range(pages):
+    text = b"".join(b"BT /F1 10 Tf 50 %d Td (Page %d line %d: the parties agree to the terms below.) Tj ET\n" % (800 - 14 * (l % 55), p, l) for l in range(55))
+    text += b"%" + b"x" * 99000 + b"\n"
+    objs.append(b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream")
+objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+out = bytearray(b"%PDF-1.7\n")
+offs = []
+for i, o in enumerate(objs, 1):
+    offs.append(len(out)); out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+x = len(out)
+out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offs)
+out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
+open(sys.argv[1], "wb").write(out)
+PY
+
+median() { python3 -c 'import statistics,sys; print("%.1f" % (statistics.median(float(x) for x in sys.argv[1:]) * 1000))' "$@"; }
+# time_cmd NAME -- command...: seconds of one whole-process run
+run_times() {
+    local out=() i
+    for i in $(seq "$RUNS"); do
+        local t0 t1
+        t0=$(date +%s.%N)
+        "$@" >/dev/null 2>&1 || { echo "bench/pdf: failed: $*" >&2; echo nan; return 0; }
+        t1=$(date +%s.%N)
+        out+=("$(python3 -c "print($t1 - $t0)")")
+    done
+    median "${out[@]}"
+}
+
+echo "bench/pdf: $(stat -c %s "$T/in.pdf") bytes, 10 pages, ECDSA P-256, medians of $RUNS whole-process runs (ms)"
+e_stamp=$(run_times "$E" stamp "$T/in.pdf" -o "$T/e.pdf" --seal "$S" --page 1 --at 20,20)
+p_stamp=$(run_times podofosign -in "$T/in.pdf" -out "$T/p.pdf" -cert "$T/cert.pem" -pkey "$T/key.pem" -digest SHA256 -sigsize 4096 \
+    -annot-position 1,20,20,40,40 -annot-print -annot-text 5,5,Sealed)
+rm -f "$T/s.pdf"
+# poppler 22.12 (Debian 12) refuses -etsi with -add-signature ("not supported yet"): adbe.pkcs7.detached.
+# It also fails on this input with "signDocument: unable update signature" (it did sign a 2-page file): then n/a.
+n_stamp=$(run_times sh -c "rm -f '$T/s.pdf'; pdfsig -nssdir 'sql:$T/nss' -add-signature -nick bench -digest SHA256 '$T/in.pdf' '$T/s.pdf' 2>&1 | grep -q 'unable' && exit 1; test -s '$T/s.pdf'")
+kdf=$(run_times "$E" key public "$KEY" )
+e_verify=$(run_times "$E" verify "$T/e.pdf")
+n_verify=$(run_times pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/e.pdf")
+m_verify=$(run_times mutool sign -v "$T/e.pdf")
+python3 - "$e_stamp" "$p_stamp" "$n_stamp" "$kdf" "$e_verify" "$n_verify" "$m_verify" <<'PY'
+import sys
+import math
+e, p, n, k, ev, nv, mv = map(float, sys.argv[1:])
+n_txt = "n/a (failed)" if math.isnan(n) else "%.1f" % n
+fast = min(x for x in (p, n) if not math.isnan(x))
+print("| operation | eseal | podofosign | pdfsig (NSS) | mutool | eseal / fastest peer |")
+print("|---|---:|---:|---:|---:|---:|")
+print("| stamp, whole process | %.1f | %.1f | %s | - | %.2fx |" % (e, p, n_txt, e / fast))
+print("| stamp minus the key-file scrypt (%.1f ms) | %.1f | | | | %.2fx |" % (k, e - k, (e - k) / fast))
+print("| verify, whole process | %.1f | - | %.1f | %.1f | %.2fx of pdfsig, %.2fx of mutool |" % (ev, nv, mv, ev / nv, ev / mv))
+PY
+echo "(the key-file cost is measured as 'eseal key public KEY', which decrypts the scrypt-protected key file)"
