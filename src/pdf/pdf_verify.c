@@ -150,12 +150,23 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     eseal_report *crep = NULL;
     int rc = cms_len == 0 ? ESEAL_EMALFORMED
                           : eseal_cms_verify(&crep, s->contents.ptr, cms_len, content.ptr, content.len, trust, &co);
-    if (rc != ESEAL_OK || eseal_report_child_count(crep) != 1) {
+    size_t kids = rc == ESEAL_OK ? eseal_report_child_count(crep) : 0;
+    if (rc != ESEAL_OK || kids == 0) {
         eseal_report_free(crep);
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
-                                "/Contents is not a CMS SignedData with one signer");
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "/Contents is not a CMS SignedData (%s)",
+                                rc != ESEAL_OK ? eseal_error_last()->message : "no signer");
     }
     es_result r = es_report_merge(rep, eseal_report_child(crep, 0), NULL);
+    /* More SignerInfos (podofosign 0.9.8 writes its signer twice): each is judged; PAdES allows one. */
+    for (size_t k = 1; k < kids && es_ok(r); k++) {
+        char pfx[48];
+        (void)snprintf(pfx, sizeof(pfx), "signer_info_%zu", k + 1);
+        r = es_report_merge(rep, eseal_report_child(crep, k), pfx);
+    }
+    if (es_ok(r) && kids > 1 && strcmp(s->subfilter, "/ETSI.CAdES.detached") == 0) {
+        r = es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+                             "a PAdES signature must have exactly one SignerInfo; this one has %zu", kids);
+    }
     char fp[65] = "";
     const char *f1 = eseal_report_get(eseal_report_child(crep, 0), "signer.fingerprint_sha256");
     if (f1 != NULL) {

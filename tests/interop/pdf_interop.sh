@@ -97,6 +97,24 @@ while IFS= read -r f; do
 done < <(find /usr/share/doc /usr/share/texmf /usr/share/texlive -name '*.pdf' -size -8M 2>/dev/null | sort | head -30)
 echo "# $found system PDFs found"
 
+# A signature made by another producer (podofosign, adbe.pkcs7.detached; it writes its
+# SignerInfo twice) verifies, and stamping on top of it keeps it valid.
+if command -v podofosign >/dev/null; then
+    PC=$("$E" cert issue --org "Podofo Ltd" --uscc 91110000MA01ABCDEX --alg p256)
+    "$E" cert show "$PC" -o "$T/pc.pem" >/dev/null
+    openssl pkey -in "$(ls "$ESEAL_HOME"/keys/"$PC"*.key)" -passin "pass:$ESEAL_PASSPHRASE" -out "$T/pk.pem"
+    podofosign -in "$T/in.pdf" -out "$T/podofo.pdf" -cert "$T/pc.pem" -pkey "$T/pk.pem" -digest SHA256 -sigsize 4096 \
+        >/dev/null 2>&1 && ok "podofosign signs our input" || notok "podofosign signs our input"
+    "$E" verify "$T/podofo.pdf" >"$T/out" && ok "eseal verifies podofosign's signature: VALID" ||
+        notok "eseal on podofosign: $(grep -E '^(verdict|  -)' "$T/out")"
+    "$E" stamp "$T/podofo.pdf" -o "$T/podofo2.pdf" --seal "$S" >/dev/null && "$E" verify "$T/podofo2.pdf" --json >"$T/v.json" &&
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["signatures"])==2 and d["verdict"]=="VALID"' "$T/v.json" &&
+        ok "a stamp after podofosign's signature: both VALID" || notok "a stamp after podofosign's signature"
+    pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/podofo2.pdf" >"$T/out" 2>&1
+    [ "$(grep -c 'Signature is Valid' "$T/out")" -eq 2 ] && ok "pdfsig: podofosign's and eseal's signatures valid" ||
+        notok "pdfsig on podofo2: $(grep Validation "$T/out")"
+fi
+
 # Rendering: the stamped page differs from the original only where the imprint is.
 pdftoppm -f 1 -l 1 -r 50 -gray "$T/in.pdf" "$T/a" && pdftoppm -f 1 -l 1 -r 50 -gray "$T/p256-1.pdf" "$T/b" &&
     python3 - "$T"/a-*1.pgm "$T"/b-*1.pgm <<'PY' && ok "rendered: only the imprint's box changed" || notok "rendered page differs outside the imprint"
