@@ -281,9 +281,11 @@ typedef struct {
 
 /** What a stamp was: its serial (printed under the imprint), the seal and the signing certificate. */
 typedef struct {
-    char serial[40];
+    char serial[40];   /**< "" when this document failed */
     char esid[64];
     char cert_id[24];
+    int code;          /**< ESEAL_OK, or why this document failed */
+    char message[256]; /**< the error, "" when stamped */
 } eseal_stamp_result;
 
 /**
@@ -294,6 +296,16 @@ typedef struct {
  */
 ESEAL_EXTERN(int) eseal_instance_stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *in_path,
                                            const char *out_path, const eseal_stamp_request *req);
+
+/**
+ * Stamps n documents with one seal: the seal, the key (one passphrase
+ * derivation) and the imprint are prepared once. `res` (n entries, may be
+ * NULL) says what happened to each; a failed document does not stop the
+ * others, and the call then returns ESEAL_ERROR.
+ */
+ESEAL_EXTERN(int) eseal_instance_stamp_pdfs(eseal_instance *inst, eseal_stamp_result *res,
+                                            const char *const *in_paths, const char *const *out_paths, size_t n,
+                                            const eseal_stamp_request *req);
 
 /** Verifies every signature of a PDF with the instance's trust and registry (inst may be NULL). */
 ESEAL_EXTERN(int) eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const void *pdf, size_t len,

@@ -1,6 +1,7 @@
 /* eseal stamp IN.pdf -o OUT.pdf --seal ID|SEAL.esl [--page N|last] [--at X,Y] [--cert ID] [--reason T] [--location T] */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "cli.h"
@@ -9,7 +10,87 @@ static const cli_opt_spec opts[] = {{"output", 'o', true, false}, {"seal", 0, tr
                                     {"page", 0, true, false},     {"at", 0, true, false},
                                     {"cert", 0, true, false},     {"reason", 0, true, false},
                                     {"location", 0, true, false}, {"adbe", 0, false, false},
+                                    {"batch", 0, true, false},    {"outdir", 'O', true, false},
                                     {NULL, 0, false, false}};
+
+#define BATCH_MAX 100000
+
+/* --batch LIST -O DIR: one input path per line; outputs are DIR/<input's file name>. */
+static int run_batch(cli_args *a, const eseal_stamp_request *q)
+{
+    const char *list = cli_get(a, "batch"), *dir = cli_get(a, "outdir");
+    if (dir == NULL || a->npos != 0) {
+        return cli_usage_error(&cli_cmd_stamp, "stamp --batch LIST needs -O DIR and no other input");
+    }
+    eseal_buf text = ESEAL_BUF_INIT;
+    if (cli_read_file(list, &text, 64u << 20) != CLI_OK) {
+        return CLI_ERROR;
+    }
+    size_t cap = 0;
+    for (size_t i = 0; i < text.size; i++) {
+        cap += text.ptr[i] == '\n';
+    }
+    cap++;
+    if (cap > BATCH_MAX) {
+        eseal_buf_dispose(&text);
+        return cli_usage_error(&cli_cmd_stamp, "--batch takes at most %d documents", BATCH_MAX);
+    }
+    const char **in = calloc(cap, sizeof(*in));      /* !checksrc! allowed: CLI scratch */
+    char **out = calloc(cap, sizeof(*out));          /* !checksrc! allowed: CLI scratch */
+    eseal_stamp_result *res = calloc(cap, sizeof(*res)); /* !checksrc! allowed: CLI scratch */
+    int rc = CLI_OK;
+    size_t n = 0;
+    char *p = (char *)text.ptr;
+    while (in != NULL && out != NULL && res != NULL && p != NULL && *p != '\0') {
+        char *nl = strchr(p, '\n');
+        if (nl != NULL) {
+            *nl = '\0';
+        }
+        if (*p != '\0' && *p != '#') {
+            const char *base = strrchr(p, '/');
+            base = base != NULL ? base + 1 : p;
+            size_t len = strlen(dir) + strlen(base) + 2;
+            out[n] = malloc(len); /* !checksrc! allowed: CLI scratch */
+            if (out[n] == NULL) {
+                break;
+            }
+            (void)snprintf(out[n], len, "%s/%s", dir, base);
+            in[n++] = p;
+        }
+        p = nl != NULL ? nl + 1 : NULL;
+    }
+    eseal_instance *inst = NULL;
+    if (in == NULL || out == NULL || res == NULL) {
+        rc = cli_errorf(CLI_ERROR, "out of memory");
+    } else if (n == 0) {
+        rc = cli_usage_error(&cli_cmd_stamp, "%s lists no documents", list);
+    } else if ((rc = cli_open(a, &inst, true)) == CLI_OK) {
+        int lrc = eseal_instance_stamp_pdfs(inst, res, in, (const char *const *)out, n, q);
+        eseal_instance_close(inst);
+        size_t failed = 0;
+        for (size_t i = 0; i < n && (lrc == ESEAL_OK || res[i].code != 0 || res[i].serial[0] != '\0'); i++) {
+            if (res[i].code == 0) {
+                printf("%s  %s -> %s\n", res[i].serial, in[i], out[i]);
+            } else {
+                failed++;
+                fprintf(stderr, "eseal: %s: %s\n", in[i], res[i].message);
+            }
+        }
+        if (lrc != ESEAL_OK && failed == 0) {
+            rc = cli_fail(lrc);
+        } else if (failed > 0) {
+            rc = cli_errorf(CLI_ERROR, "%zu of %zu documents were not stamped", failed, n);
+        }
+    }
+    for (size_t i = 0; out != NULL && i < n; i++) {
+        free(out[i]); /* !checksrc! allowed: CLI scratch */
+    }
+    free(out); /* !checksrc! allowed: CLI scratch */
+    free(in);  /* !checksrc! allowed: CLI scratch */
+    free(res); /* !checksrc! allowed: CLI scratch */
+    eseal_buf_dispose(&text);
+    return rc;
+}
 
 static int parse_page(const char *s, int *out)
 {
@@ -46,8 +127,9 @@ static int run(cli_args *a)
     const char *out = cli_get(a, "output");
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
     q.seal_ref = cli_get(a, "seal");
-    if (a->npos != 1 || out == NULL || q.seal_ref == NULL) {
-        return cli_usage_error(&cli_cmd_stamp, "stamp needs IN.pdf, -o OUT.pdf and --seal ID|SEAL.esl");
+    bool batch = cli_get(a, "batch") != NULL;
+    if (q.seal_ref == NULL || (!batch && (a->npos != 1 || out == NULL))) {
+        return cli_usage_error(&cli_cmd_stamp, "stamp needs IN.pdf, -o OUT.pdf (or --batch LIST -O DIR) and --seal ID|SEAL.esl");
     }
     const char *page = cli_get(a, "page");
     if (page != NULL && parse_page(page, &q.page) != CLI_OK) {
@@ -61,6 +143,9 @@ static int run(cli_args *a)
     q.reason = cli_get(a, "reason");
     q.location = cli_get(a, "location");
     q.adbe = cli_flag(a, "adbe");
+    if (batch) {
+        return run_batch(a, &q);
+    }
     eseal_instance *inst = NULL;
     int rc = cli_open(a, &inst, true);
     if (rc != CLI_OK) {
@@ -91,12 +176,16 @@ static int run(cli_args *a)
 const cli_cmd cli_cmd_stamp = {
     "stamp", "stamp a PDF with a seal: a visible imprint and a PAdES signature",
     "Usage: eseal stamp IN.pdf -o OUT.pdf --seal ID|SEAL.esl [--page N|last] [--at X,Y]\n"
-    "                   [--cert ID] [--reason TEXT] [--location TEXT] [--adbe]\n\n"
+    "                   [--cert ID] [--reason TEXT] [--location TEXT] [--adbe]\n"
+    "       eseal stamp --batch LIST -O DIR --seal ID [same options]\n\n"
     "Appends one incremental update to IN.pdf (its bytes stay an exact prefix): the seal's\n"
     "GB/T 38540 data, a PAdES baseline B-B signature (ETSI.CAdES.detached, or adbe.pkcs7.detached\n"
     "with --adbe) by a certificate the seal allows, and the imprint drawn as vectors at its true\n"
     "size at --at X,Y millimetres from the page's top-left (default: 20 mm from the bottom-right\n"
     "corner) on --page (default: the last page), with the stamp serial printed under it.\n"
     "The seal must be active in this registry. Prints the stamp serial. Needs the passphrase.\n"
+    "--batch: stamps every PDF listed in LIST (one path per line) into DIR under its own name,\n"
+    "preparing the seal and unlocking the key once; prints one 'SERIAL IN -> OUT' line per document\n"
+    "and exits 3 when any document failed (the others are still stamped).\n"
     "Encrypted PDFs and PDFs that need repair are refused.\n",
     opts, run};

@@ -46,10 +46,10 @@ static ES_RESULT pick_signer(eseal_instance *inst, const eseal_ses_seal *s, cons
             "not revoked, not expired)", ids);
 }
 
-static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *in_path,
-                           const char *out_path, const eseal_stamp_request *q)
+static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *const *in_paths,
+                           const char *const *out_paths, size_t n, const eseal_stamp_request *q)
 {
-    ES_ENSURE_ARG(inst != NULL && in_path != NULL && out_path != NULL && q != NULL && q->seal_ref != NULL);
+    ES_ENSURE_ARG(inst != NULL && in_paths != NULL && out_paths != NULL && n > 0 && q != NULL && q->seal_ref != NULL);
     ES_ENSURE(q->version == ESEAL_STAMP_REQUEST_VERSION, ESEAL_EINVAL, "stamp: unknown request version");
     /* The seal: by id, or a file whose esID is in this registry (its bytes must be the registered ones). */
     const char *ref = q->seal_ref;
@@ -103,40 +103,56 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     if (es_ok(r)) {
         r = es_seal_outline(&rec, &outline);
     }
-    if (es_ok(r)) {
-        r = es_file_read(&in, in_path, in.max);
+    /* Everything above is done once; each document below costs one signature. */
+    size_t failed = 0;
+    for (size_t i = 0; i < n && es_ok(r); i++) {
+        es_buf_clear(&in);
+        es_result d = es_file_read(&in, in_paths[i], in.max);
+        char serial[40] = "";
+        if (es_ok(d)) {
+            uint8_t rnd[5];
+            char day[ES_GENTIME_LEN];
+            es_time_gentime(day, es_now_ms(), false);
+            d = es_random(rnd, sizeof(rnd));
+            (void)snprintf(serial, sizeof(serial), "ST%.8s-%02X%02X%02X%02X%02X", day, rnd[0], rnd[1], rnd[2],
+                           rnd[3], rnd[4]);
+        }
+        if (es_ok(d)) {
+            eseal_pdf_stamp_options o = ESEAL_PDF_STAMP_OPTIONS_INIT;
+            o.page = q->page;
+            o.x_mm = q->x_mm;
+            o.y_mm = q->y_mm;
+            o.reason = q->reason;
+            o.location = q->location;
+            o.name = rec.owner;
+            o.serial = serial;
+            o.adbe = q->adbe;
+            const eseal_cert *chain[1] = {issuer};
+            o.chain = issuer != NULL ? chain : NULL;
+            o.chain_len = issuer != NULL ? 1 : 0;
+            d = (es_result){eseal_pdf_stamp(&out, in.ptr, in.len, outline, der.ptr, der.size, key, cert, &o)};
+        }
+        if (es_ok(d)) {
+            d = es_file_write_atomic(out_paths[i], out.ptr, out.size, 0644);
+        }
+        eseal_buf_dispose(&out);
+        if (res != NULL) {
+            memset(&res[i], 0, sizeof(res[i]));
+            (void)snprintf(res[i].serial, sizeof(res[i].serial), "%s", es_ok(d) ? serial : "");
+            (void)snprintf(res[i].esid, sizeof(res[i].esid), "%s", rec.esid);
+            (void)snprintf(res[i].cert_id, sizeof(res[i].cert_id), "%s", crec.id);
+            res[i].code = es_code(d);
+            (void)snprintf(res[i].message, sizeof(res[i].message), "%s", es_ok(d) ? "" : eseal_error_last()->message);
+        }
+        if (!es_ok(d)) {
+            failed++;
+            if (n == 1) {
+                r = d; /* one document: its error is the call's */
+            }
+        }
     }
-    char serial[40] = "";
-    if (es_ok(r)) {
-        uint8_t rnd[5];
-        char day[ES_GENTIME_LEN];
-        es_time_gentime(day, es_now_ms(), false);
-        r = es_random(rnd, sizeof(rnd));
-        (void)snprintf(serial, sizeof(serial), "ST%.8s-%02X%02X%02X%02X%02X", day, rnd[0], rnd[1], rnd[2], rnd[3],
-                       rnd[4]);
-    }
-    if (es_ok(r)) {
-        eseal_pdf_stamp_options o = ESEAL_PDF_STAMP_OPTIONS_INIT;
-        o.page = q->page;
-        o.x_mm = q->x_mm;
-        o.y_mm = q->y_mm;
-        o.reason = q->reason;
-        o.location = q->location;
-        o.name = rec.owner;
-        o.serial = serial;
-        o.adbe = q->adbe;
-        const eseal_cert *chain[1] = {issuer};
-        o.chain = issuer != NULL ? chain : NULL;
-        o.chain_len = issuer != NULL ? 1 : 0;
-        r = (es_result){eseal_pdf_stamp(&out, in.ptr, in.len, outline, der.ptr, der.size, key, cert, &o)};
-    }
-    if (es_ok(r)) {
-        r = es_file_write_atomic(out_path, out.ptr, out.size, 0644);
-    }
-    if (es_ok(r) && res != NULL) {
-        (void)snprintf(res->serial, sizeof(res->serial), "%s", serial);
-        (void)snprintf(res->esid, sizeof(res->esid), "%s", rec.esid);
-        (void)snprintf(res->cert_id, sizeof(res->cert_id), "%s", crec.id);
+    if (es_ok(r) && failed > 0) {
+        r = es_error_set(ESEAL_ERROR, __FILE__, __LINE__, "stamp: %zu of %zu documents failed", failed, n);
     }
     eseal_buf_dispose(&out);
     eseal_imprint_outline_free(outline);
@@ -153,7 +169,13 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
 int eseal_instance_stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *in_path, const char *out_path,
                              const eseal_stamp_request *req)
 {
-    return es_code(stamp_pdf(inst, res, in_path, out_path, req));
+    return es_code(stamp_pdf(inst, res, &in_path, &out_path, 1, req));
+}
+
+int eseal_instance_stamp_pdfs(eseal_instance *inst, eseal_stamp_result *res, const char *const *in_paths,
+                              const char *const *out_paths, size_t n, const eseal_stamp_request *req)
+{
+    return es_code(stamp_pdf(inst, res, in_paths, out_paths, n, req));
 }
 
 static ES_RESULT registry_hook(void *ctx, eseal_report *rep, const eseal_ses_seal *seal, int64_t at)

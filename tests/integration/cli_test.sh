@@ -248,6 +248,14 @@ done
 has "$T/out" CHANGED_AFTER_SIGNING "a changed page after signing is named"
 "$E" verify "$T/a-flip.pdf" --json >"$T/out"
 has "$T/out" HASH_FAILURE "a changed byte is a hash failure"
+mkdir "$T/batch" "$T/bout"
+for i in 1 2 3; do python3 "$R/mkpdf.py" "$T/batch/d$i.pdf" 1; done
+printf 'not a pdf' >"$T/batch/broken.pdf"
+ls "$T"/batch/*.pdf >"$T/list"
+expect 3 "batch: one broken input fails the run" -- "$E" stamp --batch "$T/list" -O "$T/bout" --seal "$S4"
+[ "$(grep -c ' -> ' "$T/out")" -eq 3 ] && ok "batch: the other three are stamped" || notok "batch: $(cat "$T/out")"
+has "$T/err" "broken.pdf" "batch: the failed input is named"
+expect 0 "batch: a stamped output verifies" -- "$E" verify "$T/bout/d2.pdf"
 "$E" seal suspend "$S4" --reason "audit" >/dev/null
 expect 3 "a suspended seal cannot stamp" -- "$E" stamp "$T/in.pdf" -o "$T/x.pdf" --seal "$S4"
 has "$T/err" "suspended" "the refusal names the state"
