@@ -19,6 +19,8 @@
 /* Digest of data under `hash` (never DEFAULT). out must hold 64 bytes. */
 ES_RESULT es_digest(uint8_t out[64], size_t *out_len, eseal_hash hash, es_span data);
 size_t es_hash_size(eseal_hash hash);
+/* Digest of the concatenation of `n` spans (for example the two byte ranges of a PDF signature). */
+ES_RESULT es_digest_spans(uint8_t out[64], size_t *out_len, eseal_hash hash, const es_span *parts, size_t n);
 /* Streams a file through a digest. */
 ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, const char *path,
                          uint64_t max_bytes);

@@ -124,6 +124,22 @@ ES_RESULT es_digest(uint8_t out[64], size_t *out_len, eseal_hash hash, es_span d
     return ES_OK;
 }
 
+ES_RESULT es_digest_spans(uint8_t out[64], size_t *out_len, eseal_hash hash, const es_span *parts, size_t n)
+{
+    const EVP_MD *md = es_md(hash);
+    ES_ENSURE(md != NULL, ESEAL_EUNSUPPORTED, "unsupported hash algorithm");
+    ES_AUTO(EVP_MD_CTX_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    ES_ENSURE_ALLOC(ctx);
+    ES_GUARD_OSSL(EVP_DigestInit_ex(ctx, md, NULL), "starting a digest");
+    for (size_t i = 0; i < n; i++) {
+        ES_GUARD_OSSL(EVP_DigestUpdate(ctx, parts[i].ptr, parts[i].len), "hashing");
+    }
+    unsigned int len = 0;
+    ES_GUARD_OSSL(EVP_DigestFinal_ex(ctx, out, &len), "finishing a digest");
+    *out_len = len;
+    return ES_OK;
+}
+
 ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, const char *path, uint64_t max_bytes)
 {
     const EVP_MD *md = es_md(hash);

@@ -304,13 +304,11 @@ static ES_RESULT build(es_buf *b, placeholders *ph, const es_pdf_doc *d, const e
     return put_xref(b, d, e, ne, next);
 }
 
-/* Hashes the two ranges around the /Contents gap. */
+/* Hashes the two ranges around the /Contents gap, in place. */
 static ES_RESULT range_digest(uint8_t dg[64], size_t *n, eseal_hash h, es_span file, size_t gap0, size_t gap1)
 {
-    ES_AUTO(es_buf_freep) es_buf tmp = ES_BUF_INIT((size_t)eseal_limits_default()->max_input_bytes);
-    ES_GUARD(es_buf_append(&tmp, file.ptr, gap0));
-    ES_GUARD(es_buf_append(&tmp, file.ptr + gap1, file.len - gap1));
-    return es_digest(dg, n, h, es_buf_span(&tmp));
+    es_span parts[2] = {es_span_of(file.ptr, gap0), es_span_of(file.ptr + gap1, file.len - gap1)};
+    return es_digest_spans(dg, n, h, parts, 2);
 }
 
 static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *imprint, es_span seal, eseal_key *key,
