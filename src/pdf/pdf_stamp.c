@@ -79,6 +79,30 @@ static ES_RESULT put_text(es_buf *b, const char *s)
     return es_buf_append_byte(b, '>');
 }
 
+/* A number with 3 decimals, formatted without the (slow) floating-point printf path. */
+static ES_RESULT put_num(es_buf *b, double v)
+{
+    long long m = llround(v * 1000.0);
+    char tmp[32];
+    char *p = tmp + sizeof(tmp);
+    bool neg = m < 0;
+    unsigned long long u = neg ? (unsigned long long)(-m) : (unsigned long long)m;
+    *--p = ' ';
+    for (int i = 0; i < 3; i++) {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    }
+    *--p = '.';
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (neg) {
+        *--p = '-';
+    }
+    return es_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 /* The imprint as appearance-stream operators, in points with the origin at the bottom-left of the box. */
 static ES_RESULT appearance(es_buf *b, const eseal_imprint_outline *o, double box_h_pt, const char *serial,
                             double w_pt)
@@ -92,10 +116,12 @@ static ES_RESULT appearance(es_buf *b, const eseal_imprint_outline *o, double bo
         eseal_imprint_op op = eseal_imprint_outline_op(o, i, pts);
         int k = op == ESEAL_IMPRINT_CURVE ? 3 : op == ESEAL_IMPRINT_CLOSE ? 0 : 1;
         for (int j = 0; j < k; j++) {
-            ES_GUARD(es_buf_printf(b, "%.3f %.3f ", pts[2 * j] * PT_PER_MM, box_h_pt - pts[2 * j + 1] * PT_PER_MM));
+            ES_GUARD(put_num(b, pts[2 * j] * PT_PER_MM));
+            ES_GUARD(put_num(b, box_h_pt - pts[2 * j + 1] * PT_PER_MM));
         }
         static const char ops[] = {'m', 'l', 'c', 'h'};
-        ES_GUARD(es_buf_printf(b, "%c\n", ops[op]));
+        ES_GUARD(es_buf_append_byte(b, (uint8_t)ops[op]));
+        ES_GUARD(es_buf_append_byte(b, '\n'));
     }
     ES_GUARD(es_buf_append_str(b, "f Q\n"));
     if (serial != NULL && serial[0] != 0) {

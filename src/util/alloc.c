@@ -66,9 +66,7 @@ void es_wipe(void *p, size_t n)
     if (p == NULL || n == 0) {
         return;
     }
-    volatile uint8_t *v = p;
-    while (n-- > 0) {
-        *v++ = 0;
-    }
-    __asm__ __volatile__("" : : "r"(p) : "memory");
+    /* glibc's explicit_bzero: a full-speed memset the compiler may not drop (a volatile byte loop
+       made wiping document-sized buffers a tenth of stamping time). */
+    explicit_bzero(p, n);
 }
