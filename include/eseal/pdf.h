@@ -41,10 +41,11 @@ typedef struct {
     int64_t time_ms;         /**< /M; 0: now */
     const eseal_cert *const *chain; /**< issuer certificates to embed in the CMS */
     size_t chain_len;
+    const char *qr_text;     /**< when set, a QR code of it (16 mm) is drawn right of the imprint */
 } eseal_pdf_stamp_options;
 
 #define ESEAL_PDF_STAMP_OPTIONS_INIT                                                               \
-    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0 }
+    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL }
 
 /**
  * Stamps `pdf` with a visible seal: `imprint` (the seal's outline, required)

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <qrencode.h>
+
 #include "crypto/crypto.h"
 #include "pdf.h"
 
@@ -23,6 +25,32 @@
 #define BR_FIELD 10        /* digits reserved for each /ByteRange number */
 #define SERIAL_MM 3.0      /* height of the serial line under the imprint */
 #define CONTENTS_MARGIN 64 /* bytes of slack over the measured CMS size */
+#define QR_MM 16.0         /* the verification QR code, right of the imprint */
+#define QR_GAP_MM 2.0
+#define QR_MAX_TEXT 512
+
+/* A QR code (ISO/IEC 18004, level M, through libqrencode) as filled squares at (x, y) points, `size` wide. */
+static ES_RESULT put_qr(es_buf *b, const char *text, double x, double y, double size)
+{
+    ES_ENSURE(strlen(text) <= QR_MAX_TEXT, ESEAL_EINVAL, "pdf: the QR text is longer than %d bytes", QR_MAX_TEXT);
+    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    ES_ENSURE(qr != NULL, ESEAL_ERROR, "pdf: the QR code cannot be made");
+    int w = qr->width;
+    double m = size / (w + 2); /* one module of quiet zone on each side */
+    es_result r = es_buf_append_str(b, "q 0 0 0 rg\n");
+    for (int row = 0; row < w && es_ok(r); row++) {
+        for (int col = 0; col < w && es_ok(r); col++) {
+            if (qr->data[row * w + col] & 1) {
+                r = es_buf_printf(b, "%.3f %.3f %.3f %.3f re\n", x + (col + 1) * m, y + size - (row + 2) * m, m, m);
+            }
+        }
+    }
+    if (es_ok(r)) {
+        r = es_buf_append_str(b, "f Q\n");
+    }
+    QRcode_free(qr);
+    return r;
+}
 
 typedef struct {
     int num;
@@ -234,7 +262,11 @@ static ES_RESULT build(es_buf *b, placeholders *ph, const es_pdf_doc *d, const e
     double w_mm = 0, h_mm = 0;
     eseal_imprint_outline_size(imprint, &w_mm, &h_mm);
     bool serial = o->serial != NULL && o->serial[0] != 0;
-    double box_w = w_mm * PT_PER_MM, img_h = h_mm * PT_PER_MM, box_h = img_h + (serial ? SERIAL_MM * PT_PER_MM : 0);
+    bool qr = o->qr_text != NULL && o->qr_text[0] != 0;
+    double img_w = w_mm * PT_PER_MM, img_h = h_mm * PT_PER_MM;
+    double art_h = qr && QR_MM * PT_PER_MM > img_h ? QR_MM * PT_PER_MM : img_h;
+    double box_w = img_w + (qr ? (QR_GAP_MM + QR_MM) * PT_PER_MM : 0);
+    double box_h = art_h + (serial ? SERIAL_MM * PT_PER_MM : 0);
     double pw = pg->media[2] - pg->media[0], ph_ = pg->media[3] - pg->media[1];
     double x = o->x_mm >= 0 ? o->x_mm * PT_PER_MM : pw - box_w - 20 * PT_PER_MM;
     double ytop = o->y_mm >= 0 ? o->y_mm * PT_PER_MM : ph_ - box_h - 20 * PT_PER_MM;
@@ -289,7 +321,10 @@ static ES_RESULT build(es_buf *b, placeholders *ph, const es_pdf_doc *d, const e
 
     /* A: the appearance */
     ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(64u << 20);
-    ES_GUARD(appearance(&ap, imprint, img_h + (serial ? SERIAL_MM * PT_PER_MM : 0), o->serial, box_w));
+    ES_GUARD(appearance(&ap, imprint, box_h - (art_h - img_h), o->serial, img_w));
+    if (qr) {
+        ES_GUARD(put_qr(&ap, o->qr_text, img_w + QR_GAP_MM * PT_PER_MM, box_h - QR_MM * PT_PER_MM, QR_MM * PT_PER_MM));
+    }
     ES_GUARD(begin_obj(b, e, &ne, A, 0));
     ES_GUARD(es_buf_printf(b,
                            "<< /Type /XObject /Subtype /Form /BBox [0 0 %.3f %.3f] /Resources << /Font << /Helv << "

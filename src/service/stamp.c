@@ -127,6 +127,11 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
             o.name = rec.owner;
             o.serial = serial;
             o.adbe = q->adbe;
+            char url[600];
+            if (q->qr) {
+                (void)snprintf(url, sizeof(url), "%s/v/%s", inst->cfg.base_url, serial);
+                o.qr_text = url;
+            }
             const eseal_cert *chain[1] = {issuer};
             o.chain = issuer != NULL ? chain : NULL;
             o.chain_len = issuer != NULL ? 1 : 0;

@@ -248,6 +248,14 @@ done
 has "$T/out" CHANGED_AFTER_SIGNING "a changed page after signing is named"
 "$E" verify "$T/a-flip.pdf" --json >"$T/out"
 has "$T/out" HASH_FAILURE "a changed byte is a hash failure"
+expect 0 "stamp with a QR code" -- "$E" stamp "$T/in.pdf" -o "$T/qr.pdf" --seal "$S4" --page 1 --at 100,150 --qr
+QS=$(cat "$T/out")
+if command -v zbarimg >/dev/null && command -v pdftoppm >/dev/null; then
+    pdftoppm -f 1 -l 1 -r 150 -png "$T/qr.pdf" "$T/qr"
+    zbarimg -q --set '*.enable=0' --set 'qrcode.enable=1' "$T"/qr-1.png >"$T/zbar" 2>/dev/null
+    has "$T/zbar" "QR-Code:http://127.0.0.1:8080/v/$QS" "the rendered QR code decodes to <base_url>/v/<serial>"
+fi
+expect 0 "a stamp with a QR code verifies" -- "$E" verify "$T/qr.pdf"
 mkdir "$T/batch" "$T/bout"
 for i in 1 2 3; do python3 "$R/mkpdf.py" "$T/batch/d$i.pdf" 1; done
 printf 'not a pdf' >"$T/batch/broken.pdf"
