@@ -276,9 +276,10 @@ typedef struct {
     const char *location;
     int adbe;              /**< 1: /SubFilter /adbe.pkcs7.detached */
     int qr;                /**< 1: a QR code of "<base_url>/v/<serial>" right of the imprint */
+    int certify;           /**< 1, 2, 3: certify the document (DocMDP P); only the first signature */
 } eseal_stamp_request;
 
-#define ESEAL_STAMP_REQUEST_INIT { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0 }
+#define ESEAL_STAMP_REQUEST_INIT { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0 }
 
 /** What a stamp was: its serial (printed under the imprint), the seal and the signing certificate. */
 typedef struct {

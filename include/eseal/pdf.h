@@ -42,10 +42,13 @@ typedef struct {
     const eseal_cert *const *chain; /**< issuer certificates to embed in the CMS */
     size_t chain_len;
     const char *qr_text;     /**< when set, a QR code of it (16 mm) is drawn right of the imprint */
+    int certify;             /**< 1, 2, 3: a certification signature with DocMDP permission P (ISO 32000-1
+                                  §12.8.2.2): 1 no changes, 2 form filling and signing, 3 also annotations.
+                                  Only on a document without signatures. 0: an approval signature */
 } eseal_pdf_stamp_options;
 
 #define ESEAL_PDF_STAMP_OPTIONS_INIT                                                               \
-    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL }
+    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0 }
 
 /**
  * Stamps `pdf` with a visible seal: `imprint` (the seal's outline, required)

@@ -11,7 +11,7 @@ static const cli_opt_spec opts[] = {{"output", 'o', true, false}, {"seal", 0, tr
                                     {"cert", 0, true, false},     {"reason", 0, true, false},
                                     {"location", 0, true, false}, {"adbe", 0, false, false},
                                     {"batch", 0, true, false},    {"outdir", 'O', true, false},
-                                    {"qr", 0, false, false},
+                                    {"qr", 0, false, false},      {"certify", 0, true, false},
                                     {NULL, 0, false, false}};
 
 #define BATCH_MAX 100000
@@ -145,6 +145,14 @@ static int run(cli_args *a)
     q.location = cli_get(a, "location");
     q.adbe = cli_flag(a, "adbe");
     q.qr = cli_flag(a, "qr");
+    const char *certify = cli_get(a, "certify");
+    if (certify != NULL) {
+        if (strlen(certify) != 1 || certify[0] < '1' || certify[0] > '3') {
+            return cli_usage_error(&cli_cmd_stamp, "--certify takes 1 (no changes), 2 (form filling and signing) "
+                                                   "or 3 (also annotations), not '%s'", certify);
+        }
+        q.certify = certify[0] - '0';
+    }
     if (batch) {
         return run_batch(a, &q);
     }
@@ -178,13 +186,15 @@ static int run(cli_args *a)
 const cli_cmd cli_cmd_stamp = {
     "stamp", "stamp a PDF with a seal: a visible imprint and a PAdES signature",
     "Usage: eseal stamp IN.pdf -o OUT.pdf --seal ID|SEAL.esl [--page N|last] [--at X,Y]\n"
-    "                   [--cert ID] [--reason TEXT] [--location TEXT] [--adbe] [--qr]\n"
+    "                   [--cert ID] [--reason TEXT] [--location TEXT] [--adbe] [--qr] [--certify 1|2|3]\n"
     "       eseal stamp --batch LIST -O DIR --seal ID [same options]\n\n"
     "Appends one incremental update to IN.pdf (its bytes stay an exact prefix): the seal's\n"
     "GB/T 38540 data, a PAdES baseline B-B signature (ETSI.CAdES.detached, or adbe.pkcs7.detached\n"
     "with --adbe) by a certificate the seal allows, and the imprint drawn as vectors at its true\n"
     "size at --at X,Y millimetres from the page's top-left (default: 20 mm from the bottom-right\n"
     "corner) on --page (default: the last page), with the stamp serial printed under it.\n"
+    "--certify P makes the first signature of a document a certification signature (DocMDP):\n"
+    "1 allows no later change, 2 form filling and further signatures, 3 also annotations.\n"
     "--qr adds a 16 mm QR code of <base_url>/v/<serial> (base_url from eseal.conf) to its right.\n"
     "The seal must be active in this registry. Prints the stamp serial. Needs the passphrase.\n"
     "--batch: stamps every PDF listed in LIST (one path per line) into DIR under its own name,\n"

@@ -277,6 +277,11 @@ static ES_RESULT build(es_buf *b, placeholders *ph, const es_pdf_doc *d, const e
     double rx = pg->media[0] + x, ry_top = pg->media[3] - ytop;
     double rect[4] = {rx, ry_top - box_h, rx + box_w, ry_top};
 
+    ES_ENSURE(o->certify >= 0 && o->certify <= 3, ESEAL_EINVAL, "pdf: --certify takes 1, 2 or 3");
+    ES_ENSURE(o->certify == 0 || d->nsig_fields == 0, ESEAL_ESTATE,
+              "pdf: only the first signature of a document can certify it (this one has %zu)", d->nsig_fields);
+    ES_ENSURE(o->certify == 0 || strstr(d->root_wo_acroform, "/Perms") == NULL, ESEAL_ESTATE,
+              "pdf: the document already carries permissions (/Perms)");
     xref_entry e[16];
     size_t ne = 0;
     int E = d->size, S = d->size + 1, A = d->size + 2, W = d->size + 3, F = d->size + 4;
@@ -305,7 +310,13 @@ static ES_RESULT build(es_buf *b, placeholders *ph, const es_pdf_doc *d, const e
             ES_GUARD(put_text(b, texts[i][1]));
         }
     }
-    ES_GUARD(es_buf_printf(b, " /ESeal.Seal %d 0 R /Prop_Build << /App << /Name /eseal >> >>\n/ByteRange [0 ", E));
+    ES_GUARD(es_buf_printf(b, " /ESeal.Seal %d 0 R /Prop_Build << /App << /Name /eseal >> >>", E));
+    if (o->certify != 0) {
+        ES_GUARD(es_buf_printf(b, " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << "
+                                  "/Type /TransformParams /P %d /V /1.2 >> >>]",
+                               o->certify));
+    }
+    ES_GUARD(es_buf_append_str(b, "\n/ByteRange [0 "));
     ph->br_pos = b->len;
     for (int i = 0; i < 3 * (BR_FIELD + 1); i++) {
         ES_GUARD(es_buf_append_byte(b, ' '));
@@ -358,9 +369,14 @@ static ES_RESULT build(es_buf *b, placeholders *ph, const es_pdf_doc *d, const e
     ES_GUARD(es_buf_printf(b, "%s /Fields [%s%s%d 0 R] /SigFlags 3 >>\nendobj\n",
                            d->acroform_wo_fields != NULL ? d->acroform_wo_fields : "<<", d->fields,
                            d->fields[0] != 0 ? " " : "", W));
-    if (!d->acroform_indirect) {
+    if (!d->acroform_indirect || o->certify != 0) {
         ES_GUARD(begin_obj(b, e, &ne, d->root.num, d->root.gen));
-        ES_GUARD(es_buf_printf(b, "%s /AcroForm %d 0 R >>\nendobj\n", d->root_wo_acroform, F));
+        ES_GUARD(es_buf_printf(b, "%s /AcroForm %d %d R", d->root_wo_acroform, af,
+                               d->acroform_indirect ? d->acroform_ref.gen : 0));
+        if (o->certify != 0) {
+            ES_GUARD(es_buf_printf(b, " /Perms << /DocMDP %d 0 R >>", S));
+        }
+        ES_GUARD(es_buf_append_str(b, " >>\nendobj\n"));
     }
     return put_xref(b, d, e, ne, next);
 }
@@ -378,6 +394,18 @@ static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *im
     ES_ENSURE(imprint != NULL && key != NULL && cert != NULL && seal.len > 0, ESEAL_EINVAL,
               "pdf: an imprint, a seal, a key and its certificate are required");
     ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
+    /* A document certified with "no changes" (DocMDP P=1) takes no further signature. */
+    es_pdf_sig sigs[16];
+    size_t nsig = 0;
+    es_result sr = es_pdf_signatures(pdf, sigs, 16, &nsig);
+    bool locked = false;
+    for (size_t i = 0; i < nsig; i++) {
+        locked = locked || sigs[i].docmdp_p == 1;
+        es_pdf_sig_free(&sigs[i]);
+    }
+    ES_ENSURE(!locked, ESEAL_ESTATE,
+              "pdf: the document is certified with no changes allowed (DocMDP P=1); a stamp would invalidate it");
+    (void)sr; /* a document the signature listing cannot read is refused by es_pdf_open below */
     es_pdf_doc d;
     ES_GUARD(es_pdf_open(&d, pdf));
     int64_t now = o->time_ms != 0 ? o->time_ms : es_now_ms();

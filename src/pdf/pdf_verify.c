@@ -259,7 +259,20 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     }
     /* Anything appended after a signed revision must be judged; until it is, it is not VALID. */
     for (size_t i = 0; i < n && es_ok(r); i++) {
-        if (ends[i] == 0 || ends[i] == f.len) {
+        if (sigs[i].docmdp_p != 0) {
+            /* A certification signature (ISO 32000-1 §12.8.2.2): P=1 allows no later change at all. */
+            static const char *const what[] = {"", "no changes", "form filling and signing",
+                                               "form filling, signing and annotations"};
+            int p = sigs[i].docmdp_p >= 1 && sigs[i].docmdp_p <= 3 ? sigs[i].docmdp_p : 2;
+            r = es_report_set(children[i], "certification", "DocMDP P=%d (%s allowed)", p, what[p]);
+            if (es_ok(r) && p == 1 && ends[i] != 0 && ends[i] != f.len) {
+                r = es_report_reason(children[i], ESEAL_INVALID, "MDP_VIOLATION",
+                                     "the document was certified with no changes allowed (DocMDP P=1), yet a later "
+                                     "revision was added");
+                continue;
+            }
+        }
+        if (!es_ok(r) || ends[i] == 0 || ends[i] == f.len) {
             continue;
         }
         r = es_pdf_judge_changes(children[i], f, ends[i]);

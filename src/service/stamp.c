@@ -127,6 +127,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
             o.name = rec.owner;
             o.serial = serial;
             o.adbe = q->adbe;
+            o.certify = q->certify;
             char url[600];
             if (q->qr) {
                 (void)snprintf(url, sizeof(url), "%s/v/%s", inst->cfg.base_url, serial);

@@ -256,6 +256,18 @@ if command -v zbarimg >/dev/null && command -v pdftoppm >/dev/null; then
     has "$T/zbar" "QR-Code:http://127.0.0.1:8080/v/$QS" "the rendered QR code decodes to <base_url>/v/<serial>"
 fi
 expect 0 "a stamp with a QR code verifies" -- "$E" verify "$T/qr.pdf"
+expect 0 "certify (DocMDP P=2) on the first stamp" -- "$E" stamp "$T/in.pdf" -o "$T/c2.pdf" --seal "$S4" --certify 2
+expect 0 "a second stamp is allowed under P=2" -- "$E" stamp "$T/c2.pdf" -o "$T/c2b.pdf" --seal "$S4" --page 1 --at 20,20
+expect 0 "both verify" -- "$E" verify "$T/c2b.pdf"
+has "$T/out" "DocMDP P=2" "the certification is reported"
+expect 3 "only the first signature can certify" -- "$E" stamp "$T/c2b.pdf" -o "$T/x.pdf" --seal "$S4" --certify 2
+expect 0 "certify (DocMDP P=1)" -- "$E" stamp "$T/in.pdf" -o "$T/c1.pdf" --seal "$S4" --certify 1
+expect 3 "a P=1 document takes no further stamp" -- "$E" stamp "$T/c1.pdf" -o "$T/x.pdf" --seal "$S4"
+has "$T/err" "DocMDP P=1" "the refusal names the certification"
+python3 "$R/pdf_attack.py" unsign "$T/c1.pdf" "$T/c1x.pdf"
+expect 1 "any later revision of a P=1 document is INVALID" -- "$E" verify "$T/c1x.pdf"
+has "$T/out" MDP_VIOLATION "the DocMDP violation is named"
+expect 2 "--certify is validated" -- "$E" stamp "$T/in.pdf" -o "$T/x.pdf" --seal "$S4" --certify 4
 mkdir "$T/batch" "$T/bout"
 for i in 1 2 3; do python3 "$R/mkpdf.py" "$T/batch/d$i.pdf" 1; done
 printf 'not a pdf' >"$T/batch/broken.pdf"
