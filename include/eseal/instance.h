@@ -277,9 +277,12 @@ typedef struct {
     int adbe;              /**< 1: /SubFilter /adbe.pkcs7.detached */
     int qr;                /**< 1: a QR code of "<base_url>/v/<serial>" right of the imprint */
     int certify;           /**< 1, 2, 3: certify the document (DocMDP P); only the first signature */
+    int cross_page;        /**< 1: a cross-page seal over pages cross_first..cross_last (0: all) */
+    int cross_first, cross_last;
 } eseal_stamp_request;
 
-#define ESEAL_STAMP_REQUEST_INIT { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0 }
+#define ESEAL_STAMP_REQUEST_INIT                                                                   \
+    { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0 }
 
 /** What a stamp was: its serial (printed under the imprint), the seal and the signing certificate. */
 typedef struct {

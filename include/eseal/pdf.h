@@ -45,10 +45,14 @@ typedef struct {
     int certify;             /**< 1, 2, 3: a certification signature with DocMDP permission P (ISO 32000-1
                                   §12.8.2.2): 1 no changes, 2 form filling and signing, 3 also annotations.
                                   Only on a document without signatures. 0: an approval signature */
+    int cross_page;          /**< 1: a cross-page ("riding seam") seal: slices of the imprint at the right
+                                  edge of pages cross_first..cross_last (0: first/last page), one signature;
+                                  y_mm places it (negative: centred), x_mm, serial and QR are not used */
+    int cross_first, cross_last;
 } eseal_pdf_stamp_options;
 
 #define ESEAL_PDF_STAMP_OPTIONS_INIT                                                               \
-    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0 }
+    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0, 0, 0, 0 }
 
 /**
  * Stamps `pdf` with a visible seal: `imprint` (the seal's outline, required)

@@ -12,6 +12,7 @@ static const cli_opt_spec opts[] = {{"output", 'o', true, false}, {"seal", 0, tr
                                     {"location", 0, true, false}, {"adbe", 0, false, false},
                                     {"batch", 0, true, false},    {"outdir", 'O', true, false},
                                     {"qr", 0, false, false},      {"certify", 0, true, false},
+                                    {"cross-page", 0, true, false},
                                     {NULL, 0, false, false}};
 
 #define BATCH_MAX 100000
@@ -145,6 +146,25 @@ static int run(cli_args *a)
     q.location = cli_get(a, "location");
     q.adbe = cli_flag(a, "adbe");
     q.qr = cli_flag(a, "qr");
+    const char *cross = cli_get(a, "cross-page");
+    if (cross != NULL) {
+        q.cross_page = 1;
+        if (strcmp(cross, "all") != 0) {
+            char *end = NULL;
+            long f = strtol(cross, &end, 10); /* !checksrc! allowed: checked below */
+            long l = 0;
+            if (end != NULL && *end == '-') {
+                l = strtol(end + 1, &end, 10); /* !checksrc! allowed: checked below */
+            } else {
+                end = NULL;
+            }
+            if (end == NULL || *end != '\0' || f < 1 || l <= f || l > 1000000) {
+                return cli_usage_error(&cli_cmd_stamp, "--cross-page takes 'all' or FIRST-LAST, not '%s'", cross);
+            }
+            q.cross_first = (int)f;
+            q.cross_last = (int)l;
+        }
+    }
     const char *certify = cli_get(a, "certify");
     if (certify != NULL) {
         if (strlen(certify) != 1 || certify[0] < '1' || certify[0] > '3') {
@@ -187,12 +207,16 @@ const cli_cmd cli_cmd_stamp = {
     "stamp", "stamp a PDF with a seal: a visible imprint and a PAdES signature",
     "Usage: eseal stamp IN.pdf -o OUT.pdf --seal ID|SEAL.esl [--page N|last] [--at X,Y]\n"
     "                   [--cert ID] [--reason TEXT] [--location TEXT] [--adbe] [--qr] [--certify 1|2|3]\n"
+    "                   [--cross-page all|FIRST-LAST]\n"
     "       eseal stamp --batch LIST -O DIR --seal ID [same options]\n\n"
     "Appends one incremental update to IN.pdf (its bytes stay an exact prefix): the seal's\n"
     "GB/T 38540 data, a PAdES baseline B-B signature (ETSI.CAdES.detached, or adbe.pkcs7.detached\n"
     "with --adbe) by a certificate the seal allows, and the imprint drawn as vectors at its true\n"
     "size at --at X,Y millimetres from the page's top-left (default: 20 mm from the bottom-right\n"
     "corner) on --page (default: the last page), with the stamp serial printed under it.\n"
+    "--cross-page: a riding-seam seal instead, sliced across the right edge of the pages (all, or\n"
+    "FIRST-LAST), one signature; --at 0,Y sets its height (default centred). Pages are grouped\n"
+    "so that no slice is narrower than 4 mm.\n"
     "--certify P makes the first signature of a document a certification signature (DocMDP):\n"
     "1 allows no later change, 2 form filling and further signatures, 3 also annotations.\n"
     "--qr adds a 16 mm QR code of <base_url>/v/<serial> (base_url from eseal.conf) to its right.\n"

@@ -172,9 +172,19 @@ static bool grew_by_signatures(diff *d, qpdf_oh na, qpdf_oh nb)
     }
     for (int i = ka; i < kb; i++) {
         qpdf_oh y = qpdf_oh_get_array_item(d->b, nb, i);
-        /* A new signature field/widget, and not an object the signed revision already had. */
-        if (!qpdf_oh_is_indirect(d->b, y) || qpdf_oh_get_object_id(d->b, y) < d->size ||
-            !qpdf_oh_is_name_and_equals(d->b, qpdf_oh_get_key(d->b, y, "/FT"), "/Sig")) {
+        /* A new signature field/widget (its /FT, or its parent field's), not an object the signed revision had. */
+        if (!qpdf_oh_is_indirect(d->b, y) || qpdf_oh_get_object_id(d->b, y) < d->size) {
+            return false;
+        }
+        qpdf_oh ft = qpdf_oh_get_key(d->b, y, "/FT");
+        if (qpdf_oh_is_null(d->b, ft)) {
+            qpdf_oh parent = qpdf_oh_get_key(d->b, y, "/Parent");
+            if (!qpdf_oh_is_indirect(d->b, parent) || qpdf_oh_get_object_id(d->b, parent) < d->size) {
+                return false;
+            }
+            ft = qpdf_oh_get_key(d->b, parent, "/FT");
+        }
+        if (!qpdf_oh_is_name_and_equals(d->b, ft, "/Sig")) {
             return false;
         }
     }

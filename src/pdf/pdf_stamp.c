@@ -250,15 +250,61 @@ typedef struct {
     size_t contents_len;  /* hex digits reserved */
 } placeholders;
 
-static ES_RESULT build(es_buf *b, placeholders *ph, const es_pdf_doc *d, const eseal_imprint_outline *imprint,
-                       es_span seal, const eseal_pdf_stamp_options *o, size_t cms_bytes, int64_t now)
+#define MIN_SLICE_MM 4.0 /* a cross-page slice narrower than this is not recognisable: pages are grouped */
+
+typedef struct {
+    es_buf *b;
+    xref_entry *e;
+    size_t ne, cap;
+    int next; /* next free object number */
+} writer;
+
+static ES_RESULT obj(writer *w, int num, int gen)
 {
-    int page_no = o->page <= 0 ? (int)d->npages : o->page;
+    ES_ENSURE(w->ne < w->cap, ESEAL_ERROR, "pdf: internal: too many objects");
+    return begin_obj(w->b, w->e, &w->ne, num, gen);
+}
+
+static ES_RESULT check_page(const es_pdf_doc *d, int page_no)
+{
     ES_ENSURE(page_no >= 1 && (size_t)page_no <= d->npages, ESEAL_EINVAL, "pdf: page %d does not exist (1..%zu)",
               page_no, d->npages);
     const es_pdf_page *pg = &d->pages[page_no - 1];
-    ES_ENSURE(pg->rotate % 360 == 0, ESEAL_EUNSUPPORTED, "pdf: page %d is rotated (%d degrees); stamping rotated "
-              "pages is not supported yet", page_no, pg->rotate);
+    ES_ENSURE(pg->rotate % 360 == 0, ESEAL_EUNSUPPORTED,
+              "pdf: page %d is rotated (%d degrees); stamping rotated pages is not supported yet", page_no,
+              pg->rotate);
+    return ES_OK;
+}
+
+static ES_RESULT page_with_widgets(writer *w, const es_pdf_page *pg, const int *widgets, size_t n)
+{
+    ES_GUARD(obj(w, pg->ref.num, pg->ref.gen));
+    ES_GUARD(es_buf_printf(w->b, "%s /Annots [%s", pg->dict_wo_annots, pg->annots));
+    for (size_t i = 0; i < n; i++) {
+        ES_GUARD(es_buf_printf(w->b, "%s%d 0 R", i == 0 && pg->annots[0] == 0 ? "" : " ", widgets[i]));
+    }
+    return es_buf_append_str(w->b, "] >>\nendobj\n");
+}
+
+static ES_RESULT form_xobject(writer *w, int num, double bw, double bh, const char *resources, es_span content)
+{
+    ES_GUARD(obj(w, num, 0));
+    ES_GUARD(es_buf_printf(w->b, "<< /Type /XObject /Subtype /Form /BBox [0 0 %.3f %.3f] /Resources %s /Length %zu "
+                                 ">>\nstream\n",
+                           bw, bh, resources, content.len));
+    ES_GUARD(es_buf_append(w->b, content.ptr, content.len));
+    return es_buf_append_str(w->b, "\nendstream\nendobj\n");
+}
+
+#define HELV_RES "<< /Font << /Helv << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >> >> >>"
+
+/* One widget on one page: the field and the widget are one object. Returns the field's number. */
+static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, const eseal_imprint_outline *imprint,
+                                const eseal_pdf_stamp_options *o, int S, const char *name)
+{
+    int page_no = o->page <= 0 ? (int)d->npages : o->page;
+    ES_GUARD(check_page(d, page_no));
+    const es_pdf_page *pg = &d->pages[page_no - 1];
     double w_mm = 0, h_mm = 0;
     eseal_imprint_outline_size(imprint, &w_mm, &h_mm);
     bool serial = o->serial != NULL && o->serial[0] != 0;
@@ -275,110 +321,242 @@ static ES_RESULT build(es_buf *b, placeholders *ph, const es_pdf_doc *d, const e
               h_mm + (serial ? SERIAL_MM : 0), x / PT_PER_MM, ytop / PT_PER_MM, page_no, pw / PT_PER_MM,
               ph_ / PT_PER_MM);
     double rx = pg->media[0] + x, ry_top = pg->media[3] - ytop;
-    double rect[4] = {rx, ry_top - box_h, rx + box_w, ry_top};
 
-    ES_ENSURE(o->certify >= 0 && o->certify <= 3, ESEAL_EINVAL, "pdf: --certify takes 1, 2 or 3");
-    ES_ENSURE(o->certify == 0 || d->nsig_fields == 0, ESEAL_ESTATE,
-              "pdf: only the first signature of a document can certify it (this one has %zu)", d->nsig_fields);
-    ES_ENSURE(o->certify == 0 || strstr(d->root_wo_acroform, "/Perms") == NULL, ESEAL_ESTATE,
-              "pdf: the document already carries permissions (/Perms)");
-    xref_entry e[16];
-    size_t ne = 0;
-    int E = d->size, S = d->size + 1, A = d->size + 2, W = d->size + 3, F = d->size + 4;
-    int next = d->acroform_indirect ? d->size + 4 : d->size + 5;
-    if (b->len > 0 && b->ptr[b->len - 1] != '\n' && b->ptr[b->len - 1] != '\r') {
-        ES_GUARD(es_buf_append_byte(b, '\n'));
-    }
-
-    /* E: the seal */
-    ES_GUARD(begin_obj(b, e, &ne, E, 0));
-    ES_GUARD(es_buf_printf(b, "<< /Type /ESeal.Seal /Length %zu >>\nstream\n", seal.len));
-    ES_GUARD(es_buf_append(b, seal.ptr, seal.len));
-    ES_GUARD(es_buf_append_str(b, "\nendstream\nendobj\n"));
-
-    /* S: the signature dictionary */
-    char date[ES_GENTIME_LEN];
-    es_time_gentime(date, now, false);
-    date[14] = 0;
-    ES_GUARD(begin_obj(b, e, &ne, S, 0));
-    ES_GUARD(es_buf_printf(b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s /M (D:%sZ)",
-                           o->adbe ? "adbe.pkcs7.detached" : "ETSI.CAdES.detached", date));
-    const char *texts[3][2] = {{"/Name", o->name}, {"/Reason", o->reason}, {"/Location", o->location}};
-    for (int i = 0; i < 3; i++) {
-        if (texts[i][1] != NULL && texts[i][1][0] != 0) {
-            ES_GUARD(es_buf_printf(b, " %s ", texts[i][0]));
-            ES_GUARD(put_text(b, texts[i][1]));
-        }
-    }
-    ES_GUARD(es_buf_printf(b, " /ESeal.Seal %d 0 R /Prop_Build << /App << /Name /eseal >> >>", E));
-    if (o->certify != 0) {
-        ES_GUARD(es_buf_printf(b, " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << "
-                                  "/Type /TransformParams /P %d /V /1.2 >> >>]",
-                               o->certify));
-    }
-    ES_GUARD(es_buf_append_str(b, "\n/ByteRange [0 "));
-    ph->br_pos = b->len;
-    for (int i = 0; i < 3 * (BR_FIELD + 1); i++) {
-        ES_GUARD(es_buf_append_byte(b, ' '));
-    }
-    ES_GUARD(es_buf_append_str(b, "]\n/Contents "));
-    ph->contents_pos = b->len;
-    ph->contents_len = 2 * cms_bytes;
-    ES_GUARD(es_buf_append_byte(b, '<'));
-    for (size_t i = 0; i < ph->contents_len; i++) {
-        ES_GUARD(es_buf_append_byte(b, '0'));
-    }
-    ES_GUARD(es_buf_append_str(b, "> >>\nendobj\n"));
-
-    /* A: the appearance */
+    int A = w->next++, W = w->next++;
     ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(64u << 20);
     ES_GUARD(appearance(&ap, imprint, box_h - (art_h - img_h), o->serial, img_w));
     if (qr) {
         ES_GUARD(put_qr(&ap, o->qr_text, img_w + QR_GAP_MM * PT_PER_MM, box_h - QR_MM * PT_PER_MM, QR_MM * PT_PER_MM));
     }
-    ES_GUARD(begin_obj(b, e, &ne, A, 0));
-    ES_GUARD(es_buf_printf(b,
-                           "<< /Type /XObject /Subtype /Form /BBox [0 0 %.3f %.3f] /Resources << /Font << /Helv << "
-                           "/Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >> >> >> "
-                           "/Length %zu >>\nstream\n",
-                           box_w, box_h, ap.len));
-    ES_GUARD(es_buf_append(b, ap.ptr, ap.len));
-    ES_GUARD(es_buf_append_str(b, "\nendstream\nendobj\n"));
+    ES_GUARD(form_xobject(w, A, box_w, box_h, HELV_RES, es_buf_span(&ap)));
+    ES_GUARD(obj(w, W, 0));
+    ES_GUARD(es_buf_append_str(w->b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T "));
+    ES_GUARD(put_text(w->b, name));
+    ES_GUARD(es_buf_printf(w->b, " /V %d 0 R /F 132 /P %d %d R /Rect [%.3f %.3f %.3f %.3f] /AP << /N %d 0 R >> >>\n"
+                                 "endobj\n",
+                           S, pg->ref.num, pg->ref.gen, rx, ry_top - box_h, rx + box_w, ry_top, A));
+    ES_GUARD(page_with_widgets(w, pg, &W, 1));
+    *field = W;
+    return ES_OK;
+}
 
-    /* W: the field and widget */
+/*
+ * The cross-page ("riding seam", 骑缝章) seal: one signature field whose widgets, one per page,
+ * show consecutive vertical slices of the imprint at the right edge of the pages. When a slice
+ * would be narrower than MIN_SLICE_MM the pages are taken in groups, each showing a whole
+ * imprint across its pages (platforms.md §2.6).
+ */
+static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const eseal_imprint_outline *imprint,
+                               const eseal_pdf_stamp_options *o, int S, const char *name)
+{
+    int first = o->cross_first > 0 ? o->cross_first : 1;
+    int last = o->cross_last > 0 ? o->cross_last : (int)d->npages;
+    ES_ENSURE(first <= last && last <= (int)d->npages && last - first >= 1, ESEAL_EINVAL,
+              "pdf: a cross-page seal needs at least two pages (pages %d..%d of %zu)", first, last, d->npages);
+    for (int p = first; p <= last; p++) {
+        ES_GUARD(check_page(d, p));
+    }
+    double w_mm = 0, h_mm = 0;
+    eseal_imprint_outline_size(imprint, &w_mm, &h_mm);
+    double img_w = w_mm * PT_PER_MM, img_h = h_mm * PT_PER_MM;
+    int per_group = (int)(w_mm / MIN_SLICE_MM);
+    per_group = per_group < 2 ? 2 : per_group;
+
+    /* The whole imprint once, drawn by every slice through its own clip (the slice's BBox). */
+    int I = w->next++;
+    ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(64u << 20);
+    ES_GUARD(appearance(&ap, imprint, img_h, NULL, img_w));
+    ES_GUARD(form_xobject(w, I, img_w, img_h, "<< >>", es_buf_span(&ap)));
+    int F = w->next++;
+    int npages = last - first + 1;
+    ES_ENSURE(npages <= 100000, ESEAL_ELIMIT, "pdf: too many pages for one cross-page seal");
+    int *widgets = es_calloc((size_t)npages, sizeof(int));
+    ES_ENSURE_ALLOC(widgets);
+    es_result r = ES_OK;
+    for (int i = 0; i < npages && es_ok(r); i++) {
+        const es_pdf_page *pg = &d->pages[first - 1 + i];
+        int group_start = i / per_group * per_group;
+        int k = npages - group_start < per_group ? npages - group_start : per_group; /* pages in this group */
+        int j = i - group_start;
+        if (k == 1) {
+            /* A lone last page gets the seal's right half: a slice must stay recognisable. */
+            k = 2;
+            j = 1;
+        }
+        double sw = img_w / k, x0 = sw * j;
+        double ph_ = pg->media[3] - pg->media[1];
+        double ytop = o->y_mm >= 0 ? o->y_mm * PT_PER_MM : (ph_ - img_h) / 2;
+        if (ytop < 0 || ytop + img_h > ph_ + 0.01) {
+            r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "pdf: the cross-page seal does not fit page %d",
+                             first + i);
+            break;
+        }
+        int A = w->next++, W = w->next++;
+        char content[96], res[96];
+        int n = snprintf(content, sizeof(content), "q 1 0 0 1 %.3f 0 cm /I Do Q\n", -x0);
+        (void)snprintf(res, sizeof(res), "<< /XObject << /I %d 0 R >> >>", I);
+        r = form_xobject(w, A, sw, img_h, res, es_span_of(content, (size_t)n));
+        double rx = pg->media[2] - sw, ry_top = pg->media[3] - ytop;
+        if (es_ok(r)) {
+            r = obj(w, W, 0);
+        }
+        if (es_ok(r)) {
+            r = es_buf_printf(w->b, "<< /Type /Annot /Subtype /Widget /Parent %d 0 R /F 132 /P %d %d R /Rect [%.3f "
+                                    "%.3f %.3f %.3f] /AP << /N %d 0 R >> >>\nendobj\n",
+                              F, pg->ref.num, pg->ref.gen, rx, ry_top - img_h, rx + sw, ry_top, A);
+        }
+        if (es_ok(r)) {
+            r = page_with_widgets(w, pg, &W, 1);
+        }
+        widgets[i] = W;
+    }
+    if (es_ok(r)) {
+        r = obj(w, F, 0);
+    }
+    if (es_ok(r)) {
+        r = es_buf_append_str(w->b, "<< /FT /Sig /T ");
+    }
+    if (es_ok(r)) {
+        r = put_text(w->b, name);
+    }
+    if (es_ok(r)) {
+        r = es_buf_printf(w->b, " /V %d 0 R /Kids [", S);
+    }
+    for (int i = 0; i < npages && es_ok(r); i++) {
+        r = es_buf_printf(w->b, "%s%d 0 R", i == 0 ? "" : " ", widgets[i]);
+    }
+    if (es_ok(r)) {
+        r = es_buf_append_str(w->b, "] >>\nendobj\n");
+    }
+    es_free(widgets);
+    *field = F;
+    return r;
+}
+
+static ES_RESULT build(es_buf *b, placeholders *ph, const es_pdf_doc *d, const eseal_imprint_outline *imprint,
+                       es_span seal, const eseal_pdf_stamp_options *o, size_t cms_bytes, int64_t now)
+{
+    ES_ENSURE(o->certify >= 0 && o->certify <= 3, ESEAL_EINVAL, "pdf: --certify takes 1, 2 or 3");
+    ES_ENSURE(o->certify == 0 || d->nsig_fields == 0, ESEAL_ESTATE,
+              "pdf: only the first signature of a document can certify it (this one has %zu)", d->nsig_fields);
+    ES_ENSURE(o->certify == 0 || strstr(d->root_wo_acroform, "/Perms") == NULL, ESEAL_ESTATE,
+              "pdf: the document already carries permissions (/Perms)");
+    writer w = {b, NULL, 0, 16 + 3 * d->npages, d->size};
+    w.e = es_calloc(w.cap, sizeof(*w.e));
+    ES_ENSURE_ALLOC(w.e);
+    es_result r = ES_OK;
+    int E = w.next++, S = w.next++;
+    if (b->len > 0 && b->ptr[b->len - 1] != '\n' && b->ptr[b->len - 1] != '\r') {
+        r = es_buf_append_byte(b, '\n');
+    }
+
+    /* E: the seal */
+    if (es_ok(r)) {
+        r = obj(&w, E, 0);
+    }
+    if (es_ok(r)) {
+        r = es_buf_printf(b, "<< /Type /ESeal.Seal /Length %zu >>\nstream\n", seal.len);
+    }
+    if (es_ok(r)) {
+        r = es_buf_append(b, seal.ptr, seal.len);
+    }
+    if (es_ok(r)) {
+        r = es_buf_append_str(b, "\nendstream\nendobj\n");
+    }
+
+    /* S: the signature dictionary */
+    char date[ES_GENTIME_LEN];
+    es_time_gentime(date, now, false);
+    date[14] = 0;
+    if (es_ok(r)) {
+        r = obj(&w, S, 0);
+    }
+    if (es_ok(r)) {
+        r = es_buf_printf(b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s /M (D:%sZ)",
+                          o->adbe ? "adbe.pkcs7.detached" : "ETSI.CAdES.detached", date);
+    }
+    const char *texts[3][2] = {{"/Name", o->name}, {"/Reason", o->reason}, {"/Location", o->location}};
+    for (int i = 0; i < 3 && es_ok(r); i++) {
+        if (texts[i][1] != NULL && texts[i][1][0] != 0) {
+            r = es_buf_printf(b, " %s ", texts[i][0]);
+            if (es_ok(r)) {
+                r = put_text(b, texts[i][1]);
+            }
+        }
+    }
+    if (es_ok(r)) {
+        r = es_buf_printf(b, " /ESeal.Seal %d 0 R /Prop_Build << /App << /Name /eseal >> >>", E);
+    }
+    if (es_ok(r) && o->certify != 0) {
+        r = es_buf_printf(b, " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << "
+                             "/Type /TransformParams /P %d /V /1.2 >> >>]",
+                          o->certify);
+    }
+    if (es_ok(r)) {
+        r = es_buf_append_str(b, "\n/ByteRange [0 ");
+    }
+    ph->br_pos = b->len;
+    for (int i = 0; i < 3 * (BR_FIELD + 1) && es_ok(r); i++) {
+        r = es_buf_append_byte(b, ' ');
+    }
+    if (es_ok(r)) {
+        r = es_buf_append_str(b, "]\n/Contents ");
+    }
+    ph->contents_pos = b->len;
+    ph->contents_len = 2 * cms_bytes;
+    if (es_ok(r)) {
+        r = es_buf_append_byte(b, '<');
+    }
+    for (size_t i = 0; i < ph->contents_len && es_ok(r); i++) {
+        r = es_buf_append_byte(b, '0');
+    }
+    if (es_ok(r)) {
+        r = es_buf_append_str(b, "> >>\nendobj\n");
+    }
+
+    /* What people see, and the field */
     char name[96];
-    (void)snprintf(name, sizeof(name), "%s%s", serial ? "eseal-" : "Signature", serial ? o->serial : "");
-    if (!serial) {
+    bool serial = o->serial != NULL && o->serial[0] != 0;
+    if (serial) {
+        (void)snprintf(name, sizeof(name), "eseal-%s", o->serial);
+    } else {
         (void)snprintf(name, sizeof(name), "Signature%zu", d->nsig_fields + 1);
     }
-    ES_GUARD(begin_obj(b, e, &ne, W, 0));
-    ES_GUARD(es_buf_printf(b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T "));
-    ES_GUARD(put_text(b, name));
-    ES_GUARD(es_buf_printf(b, " /V %d 0 R /F 132 /P %d %d R /Rect [%.3f %.3f %.3f %.3f] /AP << /N %d 0 R >> >>\n"
-                              "endobj\n",
-                           S, pg->ref.num, pg->ref.gen, rect[0], rect[1], rect[2], rect[3], A));
-
-    /* the page with the widget added */
-    ES_GUARD(begin_obj(b, e, &ne, pg->ref.num, pg->ref.gen));
-    ES_GUARD(es_buf_printf(b, "%s /Annots [%s%s%d 0 R] >>\nendobj\n", pg->dict_wo_annots, pg->annots,
-                           pg->annots[0] != 0 ? " " : "", W));
+    int field = 0;
+    if (es_ok(r)) {
+        r = o->cross_page ? visible_cross(&w, &field, d, imprint, o, S, name)
+                          : visible_single(&w, &field, d, imprint, o, S, name);
+    }
 
     /* the form: the existing AcroForm object again, or a new one referenced from the catalog */
-    int af = d->acroform_indirect ? d->acroform_ref.num : F;
-    ES_GUARD(begin_obj(b, e, &ne, af, d->acroform_indirect ? d->acroform_ref.gen : 0));
-    ES_GUARD(es_buf_printf(b, "%s /Fields [%s%s%d 0 R] /SigFlags 3 >>\nendobj\n",
-                           d->acroform_wo_fields != NULL ? d->acroform_wo_fields : "<<", d->fields,
-                           d->fields[0] != 0 ? " " : "", W));
-    if (!d->acroform_indirect || o->certify != 0) {
-        ES_GUARD(begin_obj(b, e, &ne, d->root.num, d->root.gen));
-        ES_GUARD(es_buf_printf(b, "%s /AcroForm %d %d R", d->root_wo_acroform, af,
-                               d->acroform_indirect ? d->acroform_ref.gen : 0));
-        if (o->certify != 0) {
-            ES_GUARD(es_buf_printf(b, " /Perms << /DocMDP %d 0 R >>", S));
-        }
-        ES_GUARD(es_buf_append_str(b, " >>\nendobj\n"));
+    int af = d->acroform_indirect ? d->acroform_ref.num : w.next++;
+    if (es_ok(r)) {
+        r = obj(&w, af, d->acroform_indirect ? d->acroform_ref.gen : 0);
     }
-    return put_xref(b, d, e, ne, next);
+    if (es_ok(r)) {
+        r = es_buf_printf(b, "%s /Fields [%s%s%d 0 R] /SigFlags 3 >>\nendobj\n",
+                          d->acroform_wo_fields != NULL ? d->acroform_wo_fields : "<<", d->fields,
+                          d->fields[0] != 0 ? " " : "", field);
+    }
+    if (es_ok(r) && (!d->acroform_indirect || o->certify != 0)) {
+        r = obj(&w, d->root.num, d->root.gen);
+        if (es_ok(r)) {
+            r = es_buf_printf(b, "%s /AcroForm %d %d R", d->root_wo_acroform, af,
+                              d->acroform_indirect ? d->acroform_ref.gen : 0);
+        }
+        if (es_ok(r) && o->certify != 0) {
+            r = es_buf_printf(b, " /Perms << /DocMDP %d 0 R >>", S);
+        }
+        if (es_ok(r)) {
+            r = es_buf_append_str(b, " >>\nendobj\n");
+        }
+    }
+    if (es_ok(r)) {
+        ES_ENSURE(w.ne < w.cap, ESEAL_ERROR, "pdf: internal: too many objects");
+        r = put_xref(b, d, w.e, w.ne, w.next);
+    }
+    es_free(w.e);
+    return r;
 }
 
 /* Hashes the two ranges around the /Contents gap, in place. */

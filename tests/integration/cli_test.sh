@@ -268,6 +268,29 @@ python3 "$R/pdf_attack.py" unsign "$T/c1.pdf" "$T/c1x.pdf"
 expect 1 "any later revision of a P=1 document is INVALID" -- "$E" verify "$T/c1x.pdf"
 has "$T/out" MDP_VIOLATION "the DocMDP violation is named"
 expect 2 "--certify is validated" -- "$E" stamp "$T/in.pdf" -o "$T/x.pdf" --seal "$S4" --certify 4
+python3 "$R/mkpdf.py" "$T/p5.pdf" 5
+expect 0 "a cross-page seal over all pages" -- "$E" stamp "$T/p5.pdf" -o "$T/x5.pdf" --seal "$S4" --cross-page all
+expect 0 "the cross-page seal verifies" -- "$E" verify "$T/x5.pdf" --json
+python3 - "$T/x5.pdf" <<'PY' && ok "one signature, one widget on each of the 5 pages" || notok "cross-page widgets"
+import re, sys
+d = open(sys.argv[1], "rb").read()
+assert d.count(b"/Subtype /Widget /Parent") == 5, d.count(b"/Subtype /Widget /Parent")
+assert d.count(b"/Type /Sig ") == 1
+PY
+expect 0 "a normal stamp after the cross-page seal" -- "$E" stamp "$T/x5.pdf" -o "$T/x5b.pdf" --seal "$S4" --page 2 --at 20,20
+expect 0 "both stay valid" -- "$E" verify "$T/x5b.pdf"
+expect 0 "a cross-page seal over pages 2-4" -- "$E" stamp "$T/p5.pdf" -o "$T/x24.pdf" --seal "$S4" --cross-page 2-4
+expect 2 "--cross-page needs a range" -- "$E" stamp "$T/p5.pdf" -o "$T/x.pdf" --seal "$S4" --cross-page 3-3
+if command -v pdftoppm >/dev/null; then
+    pdftoppm -f 3 -l 3 -r 30 -gray "$T/x5.pdf" "$T/xr"
+    python3 - "$T"/xr-*3.pgm <<'PY' && ok "page 3 shows ink only at its right edge (its slice)" || notok "cross-page rendering"
+import sys
+d = open(sys.argv[1], "rb").read().split(b"\n", 3)
+w, h = map(int, d[1].split()); px = d[3]
+red = [(x, y) for y in range(h) for x in range(w) if 60 < px[y * w + x] < 200 and not (x < 230)]
+assert red and min(x for x, _ in red) > w - 15, (w, min(x for x, _ in red) if red else None)
+PY
+fi
 mkdir "$T/batch" "$T/bout"
 for i in 1 2 3; do python3 "$R/mkpdf.py" "$T/batch/d$i.pdf" 1; done
 printf 'not a pdf' >"$T/batch/broken.pdf"
