@@ -279,10 +279,11 @@ typedef struct {
     int certify;           /**< 1, 2, 3: certify the document (DocMDP P); only the first signature */
     int cross_page;        /**< 1: a cross-page seal over pages cross_first..cross_last (0: all) */
     int cross_first, cross_last;
+    int pss;               /**< 1: RSA keys sign with PSS */
 } eseal_stamp_request;
 
 #define ESEAL_STAMP_REQUEST_INIT                                                                   \
-    { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0 }
+    { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0 }
 
 /** What a stamp was: its serial (printed under the imprint), the seal and the signing certificate. */
 typedef struct {

@@ -49,10 +49,11 @@ typedef struct {
                                   edge of pages cross_first..cross_last (0: first/last page), one signature;
                                   y_mm places it (negative: centred), x_mm, serial and QR are not used */
     int cross_first, cross_last;
+    int pss;                 /**< 1: RSA keys sign with PSS (default PKCS#1 v1.5) */
 } eseal_pdf_stamp_options;
 
 #define ESEAL_PDF_STAMP_OPTIONS_INIT                                                               \
-    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0, 0, 0, 0 }
+    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0 }
 
 /**
  * Stamps `pdf` with a visible seal: `imprint` (the seal's outline, required)

@@ -12,7 +12,7 @@ static const cli_opt_spec opts[] = {{"output", 'o', true, false}, {"seal", 0, tr
                                     {"location", 0, true, false}, {"adbe", 0, false, false},
                                     {"batch", 0, true, false},    {"outdir", 'O', true, false},
                                     {"qr", 0, false, false},      {"certify", 0, true, false},
-                                    {"cross-page", 0, true, false},
+                                    {"cross-page", 0, true, false}, {"pss", 0, false, false},
                                     {NULL, 0, false, false}};
 
 #define BATCH_MAX 100000
@@ -146,6 +146,7 @@ static int run(cli_args *a)
     q.location = cli_get(a, "location");
     q.adbe = cli_flag(a, "adbe");
     q.qr = cli_flag(a, "qr");
+    q.pss = cli_flag(a, "pss");
     const char *cross = cli_get(a, "cross-page");
     if (cross != NULL) {
         q.cross_page = 1;
@@ -207,7 +208,7 @@ const cli_cmd cli_cmd_stamp = {
     "stamp", "stamp a PDF with a seal: a visible imprint and a PAdES signature",
     "Usage: eseal stamp IN.pdf -o OUT.pdf --seal ID|SEAL.esl [--page N|last] [--at X,Y]\n"
     "                   [--cert ID] [--reason TEXT] [--location TEXT] [--adbe] [--qr] [--certify 1|2|3]\n"
-    "                   [--cross-page all|FIRST-LAST]\n"
+    "                   [--cross-page all|FIRST-LAST] [--pss]\n"
     "       eseal stamp --batch LIST -O DIR --seal ID [same options]\n\n"
     "Appends one incremental update to IN.pdf (its bytes stay an exact prefix): the seal's\n"
     "GB/T 38540 data, a PAdES baseline B-B signature (ETSI.CAdES.detached, or adbe.pkcs7.detached\n"
@@ -217,6 +218,7 @@ const cli_cmd cli_cmd_stamp = {
     "--cross-page: a riding-seam seal instead, sliced across the right edge of the pages (all, or\n"
     "FIRST-LAST), one signature; --at 0,Y sets its height (default centred). Pages are grouped\n"
     "so that no slice is narrower than 4 mm.\n"
+    "--pss: RSA keys sign with RSA-PSS instead of PKCS#1 v1.5.\n"
     "--certify P makes the first signature of a document a certification signature (DocMDP):\n"
     "1 allows no later change, 2 form filling and further signatures, 3 also annotations.\n"
     "--qr adds a 16 mm QR code of <base_url>/v/<serial> (base_url from eseal.conf) to its right.\n"

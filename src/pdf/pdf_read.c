@@ -46,6 +46,10 @@ static ES_RESULT qp_open(qp *p, es_span data)
               "pdf: the file does not start with %%PDF-");
     if (qpdf_read_memory(p->q, "input.pdf", (const char *)data.ptr, (unsigned long long)data.len, NULL) &
         QPDF_ERRORS) {
+        if (qpdf_has_error(p->q) && qpdf_get_error_code(p->q, qpdf_get_error(p->q)) == qpdf_e_password) {
+            ES_BAIL(ESEAL_EUNSUPPORTED, "pdf: the file is encrypted with a password; eseal does not open "
+                                        "encrypted PDFs (remove the encryption first)");
+        }
         return qp_fail(p->q, "cannot be read without repair");
     }
     ES_ENSURE(!qpdf_is_encrypted(p->q), ESEAL_EUNSUPPORTED,

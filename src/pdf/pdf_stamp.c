@@ -590,6 +590,7 @@ static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *im
     eseal_hash h = eseal_cms_default_hash(eseal_key_algorithm(key));
     eseal_cms_sign_options co = ESEAL_CMS_SIGN_OPTIONS_INIT;
     co.hash = h;
+    co.scheme = o->pss ? ESEAL_SCHEME_RSA_PSS : ESEAL_SCHEME_DEFAULT;
     co.omit_signing_time = 1; /* PAdES B-B: the time is /M, never a signingTime attribute */
     co.chain = o->chain;
     co.chain_len = o->chain_len;

@@ -131,6 +131,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
             o.cross_page = q->cross_page;
             o.cross_first = q->cross_first;
             o.cross_last = q->cross_last;
+            o.pss = q->pss;
             char url[600];
             if (q->qr) {
                 (void)snprintf(url, sizeof(url), "%s/v/%s", inst->cfg.base_url, serial);

@@ -115,6 +115,44 @@ if command -v podofosign >/dev/null; then
         notok "pdfsig on podofo2: $(grep Validation "$T/out")"
 fi
 
+# RSA-PSS: pdfsig verifies it too.
+RC=$("$E" cert issue --org "PSS Ltd" --uscc 91110000MA01ABCDEX --alg rsa)
+RS=$("$E" seal make --cert "$RC" --maker p256 --name "PSS seal" --text "示例贸易有限公司")
+"$E" stamp "$T/in.pdf" -o "$T/pss.pdf" --seal "$RS" --pss >/dev/null && ok "rsa-pss: stamp" || notok "rsa-pss: stamp"
+pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/pss.pdf" >"$T/out" 2>&1
+grep -q "Signature is Valid" "$T/out" && ok "rsa-pss: pdfsig: signature valid" || notok "rsa-pss: pdfsig: $(grep Validation "$T/out")"
+python3 "$(dirname "$0")/../resources/pdf_sig_parts.py" "$T/pss.pdf" 1 "$T/pss.p7s" "$T/pss.data"
+openssl cms -cmsout -print -inform DER -in "$T/pss.p7s" 2>/dev/null | grep -q rsassaPss &&
+    ok "rsa-pss: the SignerInfo says RSASSA-PSS" || notok "rsa-pss: SignerInfo algorithm"
+"$E" verify "$T/pss.pdf" >/dev/null && ok "rsa-pss: eseal verify VALID" || notok "rsa-pss: eseal verify"
+
+# SM2 stamps: no PDF reader on Debian checks SM2, so the signature is cut out of the PDF and
+# given to an independent BouncyCastle CMS verifier (with the SM2 ID 1234567812345678).
+SC=$("$E" cert issue --org "北京示例科技有限公司" --uscc 91110000MA01ABCDEX --alg sm2)
+SS=$("$E" seal make --cert "$SC" --name "SM2 seal")
+"$E" stamp "$T/in.pdf" -o "$T/sm2.pdf" --seal "$SS" >/dev/null && ok "sm2: stamp" || notok "sm2: stamp"
+qpdf --check "$T/sm2.pdf" >/dev/null 2>&1 && ok "sm2: qpdf --check passes" || notok "sm2: qpdf --check"
+python3 "$(dirname "$0")/../resources/pdf_sig_parts.py" "$T/sm2.pdf" 1 "$T/sm2.p7s" "$T/sm2.data"
+"$E" ca export --alg sm2 -o "$T/sm2-chain.pem" >/dev/null 2>&1
+if command -v java >/dev/null && [ -f /usr/share/java/bcprov.jar ]; then
+    "$(dirname "$0")/bc_cms_verify.sh" "$T/sm2.p7s" "$T/sm2.data" "$T/sm2-chain.pem" >"$T/bc" 2>&1 &&
+        ok "sm2: BouncyCastle verifies the PDF signature" || notok "sm2: BouncyCastle: $(tail -3 "$T/bc")"
+    printf 'X' >>"$T/sm2.data"
+    "$(dirname "$0")/bc_cms_verify.sh" "$T/sm2.p7s" "$T/sm2.data" "$T/sm2-chain.pem" >"$T/bc" 2>&1 &&
+        notok "sm2: BouncyCastle must reject other bytes" || ok "sm2: BouncyCastle rejects other bytes"
+else
+    echo "# java or BouncyCastle missing: SM2 cross-check skipped"
+fi
+
+# Refusals: an encrypted PDF is refused with a reason and leaves no output.
+qpdf --encrypt user owner 256 -- "$T/in.pdf" "$T/enc.pdf"
+if "$E" stamp "$T/enc.pdf" -o "$T/enc-out.pdf" --seal "$S" >/dev/null 2>"$T/err"; then
+    notok "an encrypted PDF is refused"
+else
+    grep -q "encrypted" "$T/err" && [ ! -e "$T/enc-out.pdf" ] && ok "an encrypted PDF is refused with a reason, no output" ||
+        notok "encrypted PDF refusal: $(cat "$T/err")"
+fi
+
 # Rendering: the stamped page differs from the original only where the imprint is.
 pdftoppm -f 1 -l 1 -r 50 -gray "$T/in.pdf" "$T/a" && pdftoppm -f 1 -l 1 -r 50 -gray "$T/p256-1.pdf" "$T/b" &&
     python3 - "$T"/a-*1.pgm "$T"/b-*1.pgm <<'PY' && ok "rendered: only the imprint's box changed" || notok "rendered page differs outside the imprint"
