@@ -65,6 +65,16 @@ ESEAL_EXTERN(int) eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, c
                                   const void *seal_der, size_t seal_len, eseal_key *key, const eseal_cert *cert,
                                   const eseal_pdf_stamp_options *opts);
 
+/**
+ * Same, file to file, streaming: the input is copied and hashed in one pass,
+ * so memory stays at the size of the update whatever the document's size. The
+ * output is written to a temporary file next to `out_path`, synced and
+ * renamed; a failed stamp leaves nothing. `out_path` may equal `in_path`.
+ */
+ESEAL_EXTERN(int) eseal_pdf_stamp_file(const char *in_path, const char *out_path,
+                                       const eseal_imprint_outline *imprint, const void *seal_der, size_t seal_len,
+                                       eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *opts);
+
 #define ESEAL_PDF_VERIFY_OPTIONS_VERSION 1
 
 typedef struct {

@@ -21,6 +21,13 @@ ES_RESULT es_digest(uint8_t out[64], size_t *out_len, eseal_hash hash, es_span d
 size_t es_hash_size(eseal_hash hash);
 /* Digest of the concatenation of `n` spans (for example the two byte ranges of a PDF signature). */
 ES_RESULT es_digest_spans(uint8_t out[64], size_t *out_len, eseal_hash hash, const es_span *parts, size_t n);
+/* An incremental digest: begin, update any number of times, end; then free. */
+typedef struct es_hash_ctx es_hash_ctx;
+ES_RESULT es_hash_begin(es_hash_ctx **out, eseal_hash hash);
+ES_RESULT es_hash_update(es_hash_ctx *c, es_span data);
+ES_RESULT es_hash_end(es_hash_ctx *c, uint8_t out[64], size_t *out_len);
+void es_hash_free(es_hash_ctx *c);
+static inline void es_hash_freep(es_hash_ctx **c) { es_hash_free(*c); }
 /* Streams a file through a digest. */
 ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, const char *path,
                          uint64_t max_bytes);

@@ -140,6 +140,47 @@ ES_RESULT es_digest_spans(uint8_t out[64], size_t *out_len, eseal_hash hash, con
     return ES_OK;
 }
 
+struct es_hash_ctx {
+    EVP_MD_CTX *md;
+};
+
+ES_RESULT es_hash_begin(es_hash_ctx **out, eseal_hash hash)
+{
+    const EVP_MD *md = es_md(hash);
+    ES_ENSURE(md != NULL, ESEAL_EUNSUPPORTED, "unsupported hash algorithm");
+    es_hash_ctx *c = es_calloc(1, sizeof(*c));
+    ES_ENSURE_ALLOC(c);
+    c->md = EVP_MD_CTX_new();
+    if (c->md == NULL || EVP_DigestInit_ex(c->md, md, NULL) != 1) {
+        es_hash_free(c);
+        return es_ossl_error(ESEAL_ECRYPTO, __FILE__, __LINE__, "starting a digest");
+    }
+    *out = c;
+    return ES_OK;
+}
+
+ES_RESULT es_hash_update(es_hash_ctx *c, es_span data)
+{
+    ES_GUARD_OSSL(EVP_DigestUpdate(c->md, data.ptr, data.len), "hashing");
+    return ES_OK;
+}
+
+ES_RESULT es_hash_end(es_hash_ctx *c, uint8_t out[64], size_t *out_len)
+{
+    unsigned int len = 0;
+    ES_GUARD_OSSL(EVP_DigestFinal_ex(c->md, out, &len), "finishing a digest");
+    *out_len = len;
+    return ES_OK;
+}
+
+void es_hash_free(es_hash_ctx *c)
+{
+    if (c != NULL) {
+        EVP_MD_CTX_free(c->md);
+        es_free(c);
+    }
+}
+
 ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, const char *path, uint64_t max_bytes)
 {
     const EVP_MD *md = es_md(hash);

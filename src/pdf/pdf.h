@@ -24,7 +24,9 @@ typedef struct {
 } es_pdf_page;
 
 typedef struct {
-    es_span data;          /* the whole file, borrowed */
+    es_span data;          /* the whole file, borrowed (empty when opened from a descriptor) */
+    size_t size_bytes;     /* the file's length */
+    uint8_t last_byte;     /* the file's last byte */
     size_t startxref;      /* offset of the last cross-reference section */
     bool xref_stream;      /* the last section is a cross-reference stream */
     int size;              /* trailer /Size */
@@ -44,6 +46,8 @@ typedef struct {
 
 /* Opens a PDF held in memory (which must outlive the document). */
 ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data);
+/* Opens the PDF behind `fd` (`size` bytes) without reading it into memory. */
+ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size);
 void es_pdf_close(es_pdf_doc *d);
 
 /* A signature found in a PDF, for the verifier. */
@@ -60,6 +64,7 @@ typedef struct {
 
 /* Lists the signature fields with a value. `sigs` is an array of `max`. */
 ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *n);
+ES_RESULT es_pdf_signatures_fd(int fd, es_pdf_sig *sigs, size_t max, size_t *n);
 void es_pdf_sig_free(es_pdf_sig *s);
 
 /* Lets the instance add its registry's view of an embedded seal (at the claimed signing time). */

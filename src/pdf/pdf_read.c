@@ -1,6 +1,8 @@
 /* Reading PDFs through qpdf's C API, strictly (pdf.h). */
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <qpdf/qpdf-c.h>
@@ -34,7 +36,8 @@ static es_result qp_fail(qpdf_data q, const char *what)
     return es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "pdf: %s: %s", what, msg);
 }
 
-static ES_RESULT qp_open(qp *p, es_span data)
+/* Opens `data`, or when `path` is not NULL that file (then `data` holds its first bytes). */
+static ES_RESULT qp_open_any(qp *p, es_span data, const char *path)
 {
     p->q = qpdf_init();
     ES_ENSURE_ALLOC(p->q);
@@ -44,8 +47,10 @@ static ES_RESULT qp_open(qp *p, es_span data)
     qpdf_set_attempt_recovery(p->q, QPDF_FALSE);
     ES_ENSURE(data.len >= 8 && memcmp(data.ptr, "%PDF-", 5) == 0, ESEAL_EMALFORMED,
               "pdf: the file does not start with %%PDF-");
-    if (qpdf_read_memory(p->q, "input.pdf", (const char *)data.ptr, (unsigned long long)data.len, NULL) &
-        QPDF_ERRORS) {
+    QPDF_ERROR_CODE rc = path != NULL ? qpdf_read(p->q, path, NULL)
+                                       : qpdf_read_memory(p->q, "input.pdf", (const char *)data.ptr,
+                                                          (unsigned long long)data.len, NULL);
+    if (rc & QPDF_ERRORS) {
         if (qpdf_has_error(p->q) && qpdf_get_error_code(p->q, qpdf_get_error(p->q)) == qpdf_e_password) {
             ES_BAIL(ESEAL_EUNSUPPORTED, "pdf: the file is encrypted with a password; eseal does not open "
                                         "encrypted PDFs (remove the encryption first)");
@@ -57,6 +62,8 @@ static ES_RESULT qp_open(qp *p, es_span data)
               "objects yet)");
     return ES_OK;
 }
+
+static ES_RESULT qp_open(qp *p, es_span data) { return qp_open_any(p, data, NULL); }
 
 static ES_RESULT dup_str(char **out, const char *s)
 {
@@ -125,14 +132,16 @@ static ES_RESULT array_items(char **out, qpdf_data q, qpdf_oh arr)
     return dup_str(out, es_buf_cstr(&b));
 }
 
-/* Last "startxref N" in the tail, and whether that section is a stream (ISO 32000-1 §7.5.5, §7.5.8). */
-static ES_RESULT find_startxref(es_pdf_doc *d)
+/*
+ * Last "startxref N" in `tail` (the file's last bytes; the file is `total` bytes long), ISO 32000-1
+ * §7.5.5. Whether that section is a stream (§7.5.8) is decided by the caller from the bytes at N.
+ */
+static ES_RESULT find_startxref(es_pdf_doc *d, es_span tail, size_t total)
 {
-    size_t tail = d->data.len > 2048 ? d->data.len - 2048 : 0;
     const uint8_t *p = NULL;
-    for (size_t i = d->data.len >= 9 ? d->data.len - 9 : 0; i + 1 > tail; i--) {
-        if (memcmp(d->data.ptr + i, "startxref", 9) == 0) {
-            p = d->data.ptr + i + 9;
+    for (size_t i = tail.len >= 9 ? tail.len - 9 : 0; tail.len >= 9; i--) {
+        if (memcmp(tail.ptr + i, "startxref", 9) == 0) {
+            p = tail.ptr + i + 9;
             break;
         }
         if (i == 0) {
@@ -140,15 +149,14 @@ static ES_RESULT find_startxref(es_pdf_doc *d)
         }
     }
     ES_ENSURE(p != NULL, ESEAL_EMALFORMED, "pdf: no startxref in the last 2 KiB");
-    es_cur c = es_cur_of(es_span_of(p, (size_t)(d->data.ptr + d->data.len - p)));
+    es_cur c = es_cur_of(es_span_of(p, (size_t)(tail.ptr + tail.len - p)));
     while (!es_cur_eof(&c) && (c.base[c.pos] == ' ' || c.base[c.pos] == '\r' || c.base[c.pos] == '\n')) {
         c.pos++;
     }
     uint64_t off = 0;
-    ES_GUARD(es_cur_uint(&c, d->data.len, &off));
+    ES_GUARD(es_cur_uint(&c, total, &off));
     d->startxref = (size_t)off;
-    ES_ENSURE(off + 4 <= d->data.len, ESEAL_EMALFORMED, "pdf: startxref %zu points past the end", d->startxref);
-    d->xref_stream = memcmp(d->data.ptr + off, "xref", 4) != 0;
+    ES_ENSURE(off + 4 <= total, ESEAL_EMALFORMED, "pdf: startxref %zu points past the end", d->startxref);
     return ES_OK;
 }
 
@@ -248,15 +256,69 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q)
     return ES_OK;
 }
 
+static ES_RESULT signatures_of(qpdf_data q, es_pdf_sig *sigs, size_t max, size_t *n);
+
 ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data)
 {
     memset(d, 0, sizeof(*d));
     d->data = data;
+    d->size_bytes = data.len;
     ES_ENSURE(data.len <= eseal_limits_default()->max_input_bytes, ESEAL_ELIMIT, "pdf: the file is too large");
-    ES_GUARD(find_startxref(d));
+    size_t tail = data.len > 2048 ? 2048 : data.len;
+    ES_GUARD(find_startxref(d, es_span_of(data.ptr + data.len - tail, tail), data.len));
+    d->xref_stream = memcmp(data.ptr + d->startxref, "xref", 4) != 0;
+    d->last_byte = data.len > 0 ? data.ptr[data.len - 1] : 0;
     ES_AUTO(qp_free) qp p = {NULL};
     ES_GUARD(qp_open(&p, data));
     return read_doc(d, p.q);
+}
+
+static ES_RESULT pread_all(int fd, uint8_t *buf, size_t n, uint64_t off)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, buf + got, n - got, (off_t)(off + got));
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        ES_ENSURE(k > 0, ESEAL_EIO, "pdf: reading the input: %s", k < 0 ? strerror(errno) : "unexpected end");
+        got += (size_t)k;
+    }
+    return ES_OK;
+}
+
+ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size)
+{
+    memset(d, 0, sizeof(*d));
+    d->size_bytes = (size_t)size;
+    ES_ENSURE(size <= eseal_limits_default()->max_input_bytes, ESEAL_ELIMIT, "pdf: the file is too large");
+    ES_ENSURE(size >= 16, ESEAL_EMALFORMED, "pdf: the file is too short to be a PDF");
+    uint8_t head[8], tailbuf[2048], at[4];
+    size_t tail = size > sizeof(tailbuf) ? sizeof(tailbuf) : (size_t)size;
+    ES_GUARD(pread_all(fd, head, sizeof(head), 0));
+    ES_GUARD(pread_all(fd, tailbuf, tail, size - tail));
+    ES_GUARD(find_startxref(d, es_span_of(tailbuf, tail), (size_t)size));
+    ES_GUARD(pread_all(fd, at, sizeof(at), d->startxref));
+    d->xref_stream = memcmp(at, "xref", 4) != 0;
+    d->last_byte = tailbuf[tail - 1];
+    /* qpdf reads the very file we hold open, lazily (little memory), even if its path is swapped. */
+    char path[64];
+    (void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    ES_AUTO(qp_free) qp p = {NULL};
+    ES_GUARD(qp_open_any(&p, es_span_of(head, sizeof(head)), path));
+    return read_doc(d, p.q);
+}
+
+ES_RESULT es_pdf_signatures_fd(int fd, es_pdf_sig *sigs, size_t max, size_t *n)
+{
+    *n = 0;
+    uint8_t head[8];
+    ES_GUARD(pread_all(fd, head, sizeof(head), 0));
+    char path[64];
+    (void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    ES_AUTO(qp_free) qp p = {NULL};
+    ES_GUARD(qp_open_any(&p, es_span_of(head, sizeof(head)), path));
+    return signatures_of(p.q, sigs, max, n);
 }
 
 void es_pdf_close(es_pdf_doc *d)
@@ -368,18 +430,15 @@ static ES_RESULT walk_fields(qpdf_data q, qpdf_oh arr, es_pdf_sig *sigs, size_t 
     return ES_OK;
 }
 
-ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *n)
+static ES_RESULT signatures_of(qpdf_data q, es_pdf_sig *sigs, size_t max, size_t *n)
 {
-    *n = 0;
-    ES_AUTO(qp_free) qp p = {NULL};
-    ES_GUARD(qp_open(&p, data));
-    qpdf_oh af = qpdf_oh_get_key(p.q, qpdf_get_root(p.q), "/AcroForm");
+    qpdf_oh af = qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm");
     es_result r = ES_OK;
-    if (qpdf_oh_is_dictionary(p.q, af)) {
-        r = walk_fields(p.q, qpdf_oh_get_key(p.q, af, "/Fields"), sigs, max, n, 0);
+    if (qpdf_oh_is_dictionary(q, af)) {
+        r = walk_fields(q, qpdf_oh_get_key(q, af, "/Fields"), sigs, max, n, 0);
     }
-    if (es_ok(r) && (qpdf_has_error(p.q) || qpdf_more_warnings(p.q))) {
-        r = qp_fail(p.q, "is damaged");
+    if (es_ok(r) && (qpdf_has_error(q) || qpdf_more_warnings(q))) {
+        r = qp_fail(q, "is damaged");
     }
     if (!es_ok(r)) {
         for (size_t i = 0; i < *n; i++) {
@@ -388,4 +447,12 @@ ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *
         *n = 0;
     }
     return r;
+}
+
+ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *n)
+{
+    *n = 0;
+    ES_AUTO(qp_free) qp p = {NULL};
+    ES_GUARD(qp_open(&p, data));
+    return signatures_of(p.q, sigs, max, n);
 }

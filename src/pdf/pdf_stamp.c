@@ -11,10 +11,14 @@
  *   the AcroForm again (or a new one and the catalog again), with W in /Fields and /SigFlags 3
  *   a cross-reference section of the file's own kind (table or stream) with /Prev
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <qrencode.h>
 
@@ -163,9 +167,10 @@ static ES_RESULT appearance(es_buf *b, const eseal_imprint_outline *o, double bo
     return ES_OK;
 }
 
-static ES_RESULT begin_obj(es_buf *b, xref_entry *e, size_t *ne, int num, int gen)
+/* `base`: the file offset of b's first byte (0 when b holds the whole file). */
+static ES_RESULT begin_obj(es_buf *b, size_t base, xref_entry *e, size_t *ne, int num, int gen)
 {
-    e[*ne] = (xref_entry){num, gen, b->len};
+    e[*ne] = (xref_entry){num, gen, base + b->len};
     (*ne)++;
     return es_buf_printf(b, "%d %d obj\n", num, gen);
 }
@@ -193,11 +198,11 @@ static ES_RESULT put_id_and_refs(es_buf *b, const es_pdf_doc *d, const uint8_t i
 }
 
 /* The cross-reference section, of the same kind as the file's last one. */
-static ES_RESULT put_xref(es_buf *b, const es_pdf_doc *d, xref_entry *e, size_t ne, int next_num)
+static ES_RESULT put_xref(es_buf *b, size_t base, const es_pdf_doc *d, xref_entry *e, size_t ne, int next_num)
 {
     uint8_t id1[16];
     ES_GUARD(es_random(id1, sizeof(id1)));
-    size_t xref_off = b->len;
+    size_t xref_off = base + b->len;
     if (!d->xref_stream) {
         qsort(e, ne, sizeof(*e), cmp_entry);
         ES_GUARD(es_buf_append_str(b, "xref\n"));
@@ -254,6 +259,7 @@ typedef struct {
 
 typedef struct {
     es_buf *b;
+    size_t base; /* file offset of b's first byte */
     xref_entry *e;
     size_t ne, cap;
     int next; /* next free object number */
@@ -262,7 +268,7 @@ typedef struct {
 static ES_RESULT obj(writer *w, int num, int gen)
 {
     ES_ENSURE(w->ne < w->cap, ESEAL_ERROR, "pdf: internal: too many objects");
-    return begin_obj(w->b, w->e, &w->ne, num, gen);
+    return begin_obj(w->b, w->base, w->e, &w->ne, num, gen);
 }
 
 static ES_RESULT check_page(const es_pdf_doc *d, int page_no)
@@ -433,20 +439,22 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
     return r;
 }
 
-static ES_RESULT build(es_buf *b, placeholders *ph, const es_pdf_doc *d, const eseal_imprint_outline *imprint,
-                       es_span seal, const eseal_pdf_stamp_options *o, size_t cms_bytes, int64_t now)
+static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_doc *d,
+                       const eseal_imprint_outline *imprint, es_span seal, const eseal_pdf_stamp_options *o,
+                       size_t cms_bytes, int64_t now)
 {
     ES_ENSURE(o->certify >= 0 && o->certify <= 3, ESEAL_EINVAL, "pdf: --certify takes 1, 2 or 3");
     ES_ENSURE(o->certify == 0 || d->nsig_fields == 0, ESEAL_ESTATE,
               "pdf: only the first signature of a document can certify it (this one has %zu)", d->nsig_fields);
     ES_ENSURE(o->certify == 0 || strstr(d->root_wo_acroform, "/Perms") == NULL, ESEAL_ESTATE,
               "pdf: the document already carries permissions (/Perms)");
-    writer w = {b, NULL, 0, 16 + 3 * d->npages, d->size};
+    writer w = {b, base, NULL, 0, 16 + 3 * d->npages, d->size};
     w.e = es_calloc(w.cap, sizeof(*w.e));
     ES_ENSURE_ALLOC(w.e);
     es_result r = ES_OK;
     int E = w.next++, S = w.next++;
-    if (b->len > 0 && b->ptr[b->len - 1] != '\n' && b->ptr[b->len - 1] != '\r') {
+    uint8_t last = b->len > 0 ? b->ptr[b->len - 1] : d->last_byte;
+    if (last != '\n' && last != '\r') {
         r = es_buf_append_byte(b, '\n');
     }
 
@@ -553,7 +561,7 @@ static ES_RESULT build(es_buf *b, placeholders *ph, const es_pdf_doc *d, const e
     }
     if (es_ok(r)) {
         ES_ENSURE(w.ne < w.cap, ESEAL_ERROR, "pdf: internal: too many objects");
-        r = put_xref(b, d, w.e, w.ne, w.next);
+        r = put_xref(b, base, d, w.e, w.ne, w.next);
     }
     es_free(w.e);
     return r;
@@ -607,7 +615,7 @@ static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *im
         r = es_buf_append(out, pdf.ptr, pdf.len);
     }
     if (es_ok(r)) {
-        r = build(out, &ph, &d, imprint, seal, o, reserve, now);
+        r = build(out, 0, &ph, &d, imprint, seal, o, reserve, now);
     }
     es_pdf_close(&d);
     ES_GUARD(r);
@@ -648,4 +656,165 @@ int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imp
         es_buf_move_out(out, &b);
     }
     return es_code(r);
+}
+
+/* ---- stamping file to file, streaming: memory stays at the size of the update ---- */
+
+static ES_RESULT write_all_fd(int fd, const uint8_t *p, size_t n, const char *what)
+{
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        ES_ENSURE(k > 0, ESEAL_EIO, "pdf: writing %s: %s", what, k < 0 ? strerror(errno) : "no progress");
+        p += k;
+        n -= (size_t)k;
+    }
+    return ES_OK;
+}
+
+typedef struct {
+    int in, tmp;
+    char *tmp_path;
+    bool done;
+} file_job;
+
+static void file_job_free(file_job *j)
+{
+    if (j->in >= 0) {
+        (void)close(j->in);
+    }
+    if (j->tmp >= 0) {
+        (void)close(j->tmp);
+    }
+    if (j->tmp_path != NULL && !j->done) {
+        (void)unlink(j->tmp_path); /* a failed stamp leaves nothing behind */
+    }
+    es_free(j->tmp_path);
+}
+
+static ES_RESULT stamp_file(const char *in_path, const char *out_path, const eseal_imprint_outline *imprint,
+                            es_span seal, eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *o)
+{
+    ES_ENSURE(in_path != NULL && out_path != NULL && imprint != NULL && key != NULL && cert != NULL && seal.len > 0,
+              ESEAL_EINVAL, "pdf: input, output, an imprint, a seal, a key and its certificate are required");
+    ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
+    ES_AUTO(file_job_free) file_job j = {-1, -1, NULL, false};
+    j.in = open(in_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    ES_ENSURE(j.in >= 0, errno == ENOENT ? ESEAL_ENOTFOUND : ESEAL_EIO, "cannot open %s: %s", in_path, strerror(errno));
+    struct stat st;
+    ES_ENSURE(fstat(j.in, &st) == 0 && S_ISREG(st.st_mode), ESEAL_EIO, "%s is not a regular file", in_path);
+    uint64_t size = (uint64_t)st.st_size;
+
+    /* A document certified with "no changes" (DocMDP P=1) takes no further signature. */
+    es_pdf_sig sigs[16];
+    size_t nsig = 0;
+    bool locked = false;
+    if (es_ok(es_pdf_signatures_fd(j.in, sigs, 16, &nsig))) {
+        for (size_t i = 0; i < nsig; i++) {
+            locked = locked || sigs[i].docmdp_p == 1;
+            es_pdf_sig_free(&sigs[i]);
+        }
+    }
+    ES_ENSURE(!locked, ESEAL_ESTATE,
+              "pdf: the document is certified with no changes allowed (DocMDP P=1); a stamp would invalidate it");
+    es_pdf_doc d;
+    ES_GUARD(es_pdf_open_fd(&d, j.in, size));
+    int64_t now = o->time_ms != 0 ? o->time_ms : es_now_ms();
+    eseal_hash h = eseal_cms_default_hash(eseal_key_algorithm(key));
+    eseal_cms_sign_options co = ESEAL_CMS_SIGN_OPTIONS_INIT;
+    co.hash = h;
+    co.scheme = o->pss ? ESEAL_SCHEME_RSA_PSS : ESEAL_SCHEME_DEFAULT;
+    co.omit_signing_time = 1; /* PAdES B-B: the time is /M, never a signingTime attribute */
+    co.chain = o->chain;
+    co.chain_len = o->chain_len;
+    uint8_t dg[64] = {0};
+    size_t dn = es_hash_size(h);
+    eseal_buf cms = ESEAL_BUF_INIT;
+    es_result r = (es_result){eseal_cms_sign_digest(&cms, key, cert, dg, dn, &co)};
+    size_t reserve = cms.size + CONTENTS_MARGIN;
+    eseal_buf_dispose(&cms);
+    placeholders ph = {0};
+    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    if (es_ok(r)) {
+        r = build(&upd, (size_t)size, &ph, &d, imprint, seal, o, reserve, now);
+    }
+    es_pdf_close(&d);
+    ES_GUARD(r);
+
+    size_t c0 = ph.contents_pos, c1 = ph.contents_pos + ph.contents_len + 2; /* in upd */
+    uint64_t gap0 = size + c0, gap1 = size + c1, total = size + upd.len;
+    char br[3 * (BR_FIELD + 1) + 1];
+    int w = snprintf(br, sizeof(br), "%llu %llu %llu", (unsigned long long)gap0, (unsigned long long)gap1,
+                     (unsigned long long)(total - gap1));
+    ES_ENSURE(w > 0 && (size_t)w <= 3 * (BR_FIELD + 1), ESEAL_ELIMIT, "pdf: the file is too large for /ByteRange");
+    memcpy(upd.ptr + ph.br_pos, br, (size_t)w);
+
+    /* The output: the input copied and hashed in one pass, then the update. */
+    ES_AUTO(es_buf_freep) es_buf tp = ES_BUF_INIT(8192);
+    ES_GUARD(es_buf_printf(&tp, "%s.tmp-XXXXXX", out_path));
+    j.tmp = mkostemp((char *)tp.ptr, O_CLOEXEC);
+    ES_ENSURE(j.tmp >= 0, ESEAL_EIO, "cannot create a temporary file next to %s: %s", out_path, strerror(errno));
+    j.tmp_path = es_strdup(es_buf_cstr(&tp));
+    ES_ENSURE_ALLOC(j.tmp_path);
+    (void)fchmod(j.tmp, 0644);
+    ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
+    ES_GUARD(es_hash_begin(&hc, h));
+    static _Thread_local uint8_t chunk[1 << 18];
+    for (uint64_t off = 0; off < size;) {
+        size_t want = size - off < sizeof(chunk) ? (size_t)(size - off) : sizeof(chunk);
+        ssize_t k = pread(j.in, chunk, want, (off_t)off);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        ES_ENSURE(k > 0, ESEAL_EIO, "reading %s: %s", in_path, k < 0 ? strerror(errno) : "the file shrank");
+        ES_GUARD(es_hash_update(hc, es_span_of(chunk, (size_t)k)));
+        ES_GUARD(write_all_fd(j.tmp, chunk, (size_t)k, out_path));
+        off += (uint64_t)k;
+    }
+    ES_GUARD(es_hash_update(hc, es_span_of(upd.ptr, c0)));
+    ES_GUARD(es_hash_update(hc, es_span_of(upd.ptr + c1, upd.len - c1)));
+    ES_GUARD(es_hash_end(hc, dg, &dn));
+    ES_GUARD((es_result){eseal_cms_sign_digest(&cms, key, cert, dg, dn, &co)});
+    if (cms.size > reserve) {
+        eseal_buf_dispose(&cms);
+        ES_BAIL(ESEAL_ERROR, "pdf: the signature grew past its reserved space");
+    }
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < cms.size; i++) {
+        upd.ptr[c0 + 1 + 2 * i] = (uint8_t)hex[cms.ptr[i] >> 4];
+        upd.ptr[c0 + 2 + 2 * i] = (uint8_t)hex[cms.ptr[i] & 15];
+    }
+    eseal_buf_dispose(&cms);
+    ES_GUARD(write_all_fd(j.tmp, upd.ptr, upd.len, out_path));
+    ES_ENSURE(fsync(j.tmp) == 0, ESEAL_EIO, "syncing %s: %s", out_path, strerror(errno));
+    ES_ENSURE(close(j.tmp) == 0, ESEAL_EIO, "closing %s: %s", out_path, strerror(errno));
+    j.tmp = -1;
+    ES_ENSURE(rename(j.tmp_path, out_path) == 0, ESEAL_EIO, "cannot rename into %s: %s", out_path, strerror(errno));
+    j.done = true;
+    /* The directory entry too: an acknowledged output survives a crash. */
+    char dir[4096];
+    (void)snprintf(dir, sizeof(dir), "%s", out_path);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = 0;
+    } else {
+        (void)snprintf(dir, sizeof(dir), ".");
+    }
+    int dfd = open(dir[0] != 0 ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        (void)close(dfd);
+    }
+    return ES_OK;
+}
+
+int eseal_pdf_stamp_file(const char *in_path, const char *out_path, const eseal_imprint_outline *imprint,
+                         const void *seal_der, size_t seal_len, eseal_key *key, const eseal_cert *cert,
+                         const eseal_pdf_stamp_options *opts)
+{
+    static const eseal_pdf_stamp_options defaults = ESEAL_PDF_STAMP_OPTIONS_INIT;
+    return es_code(stamp_file(in_path, out_path, imprint, es_span_of(seal_der, seal_len), key, cert,
+                              opts != NULL ? opts : &defaults));
 }

@@ -71,8 +71,6 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     memset(&crec, 0, sizeof(crec));
     eseal_key *key = NULL;
     eseal_imprint_outline *outline = NULL;
-    ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT((size_t)eseal_limits_default()->max_input_bytes);
-    eseal_buf out = ESEAL_BUF_INIT;
     if (file.len > 0 && (file.len != der.size || memcmp(file.ptr, der.ptr, der.size) != 0)) {
         r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "stamp: %s is not the seal registered as %s",
                          q->seal_ref, rec.esid);
@@ -106,8 +104,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     /* Everything above is done once; each document below costs one signature. */
     size_t failed = 0;
     for (size_t i = 0; i < n && es_ok(r); i++) {
-        es_buf_clear(&in);
-        es_result d = es_file_read(&in, in_paths[i], in.max);
+        es_result d = ES_OK;
         char serial[40] = "";
         if (es_ok(d)) {
             uint8_t rnd[5];
@@ -140,12 +137,10 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
             const eseal_cert *chain[1] = {issuer};
             o.chain = issuer != NULL ? chain : NULL;
             o.chain_len = issuer != NULL ? 1 : 0;
-            d = (es_result){eseal_pdf_stamp(&out, in.ptr, in.len, outline, der.ptr, der.size, key, cert, &o)};
+            /* Streaming, file to file: memory stays small whatever the document's size. */
+            d = (es_result){eseal_pdf_stamp_file(in_paths[i], out_paths[i], outline, der.ptr, der.size, key, cert,
+                                                 &o)};
         }
-        if (es_ok(d)) {
-            d = es_file_write_atomic(out_paths[i], out.ptr, out.size, 0644);
-        }
-        eseal_buf_dispose(&out);
         if (res != NULL) {
             memset(&res[i], 0, sizeof(res[i]));
             (void)snprintf(res[i].serial, sizeof(res[i].serial), "%s", es_ok(d) ? serial : "");
@@ -164,7 +159,6 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     if (es_ok(r) && failed > 0) {
         r = es_error_set(ESEAL_ERROR, __FILE__, __LINE__, "stamp: %zu of %zu documents failed", failed, n);
     }
-    eseal_buf_dispose(&out);
     eseal_imprint_outline_free(outline);
     eseal_key_free(key);
     eseal_cert_free(issuer);
