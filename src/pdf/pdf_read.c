@@ -270,7 +270,11 @@ ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data)
     d->last_byte = data.len > 0 ? data.ptr[data.len - 1] : 0;
     ES_AUTO(qp_free) qp p = {NULL};
     ES_GUARD(qp_open(&p, data));
-    return read_doc(d, p.q);
+    es_result r = read_doc(d, p.q);
+    if (!es_ok(r)) {
+        es_pdf_close(d); /* a half-read document owns strings and pages: free them (found by fuzzing) */
+    }
+    return r;
 }
 
 static ES_RESULT pread_all(int fd, uint8_t *buf, size_t n, uint64_t off)
@@ -306,7 +310,11 @@ ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size)
     (void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
     ES_AUTO(qp_free) qp p = {NULL};
     ES_GUARD(qp_open_any(&p, es_span_of(head, sizeof(head)), path));
-    return read_doc(d, p.q);
+    es_result r = read_doc(d, p.q);
+    if (!es_ok(r)) {
+        es_pdf_close(d); /* a half-read document owns strings and pages: free them (found by fuzzing) */
+    }
+    return r;
 }
 
 ES_RESULT es_pdf_signatures_fd(int fd, es_pdf_sig *sigs, size_t max, size_t *n)
