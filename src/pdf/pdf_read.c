@@ -25,15 +25,25 @@ static void qp_free(qp *p)
 }
 
 /* The first qpdf error or warning as our error; recovery is off, so any warning means damage. */
+static es_result qp_fail_err(qpdf_data q, qpdf_error e, const char *what)
+{
+    if (e == NULL) {
+        return es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "pdf: %s", what);
+    }
+    /* qpdf's detail and offset, without its idea of the file name (ours may be /proc/self/fd/N). */
+    return es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "pdf: %s: %s (at byte %llu)", what,
+                        qpdf_get_error_message_detail(q, e), (unsigned long long)qpdf_get_error_file_position(q, e));
+}
+
 static es_result qp_fail(qpdf_data q, const char *what)
 {
-    const char *msg = "unknown problem";
+    qpdf_error e = NULL;
     if (qpdf_has_error(q)) {
-        msg = qpdf_get_error_full_text(q, qpdf_get_error(q));
+        e = qpdf_get_error(q);
     } else if (qpdf_more_warnings(q)) {
-        msg = qpdf_get_error_full_text(q, qpdf_next_warning(q));
+        e = qpdf_next_warning(q);
     }
-    return es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "pdf: %s: %s", what, msg);
+    return qp_fail_err(q, e, what);
 }
 
 /* Opens `data`, or when `path` is not NULL that file (then `data` holds its first bytes). */
@@ -51,11 +61,12 @@ static ES_RESULT qp_open_any(qp *p, es_span data, const char *path)
                                        : qpdf_read_memory(p->q, "input.pdf", (const char *)data.ptr,
                                                           (unsigned long long)data.len, NULL);
     if (rc & QPDF_ERRORS) {
-        if (qpdf_has_error(p->q) && qpdf_get_error_code(p->q, qpdf_get_error(p->q)) == qpdf_e_password) {
+        qpdf_error e = qpdf_has_error(p->q) ? qpdf_get_error(p->q) : NULL;
+        if (e != NULL && qpdf_get_error_code(p->q, e) == qpdf_e_password) {
             ES_BAIL(ESEAL_EUNSUPPORTED, "pdf: the file is encrypted with a password; eseal does not open "
                                         "encrypted PDFs (remove the encryption first)");
         }
-        return qp_fail(p->q, "cannot be read without repair");
+        return qp_fail_err(p->q, e, "cannot be read without repair");
     }
     ES_ENSURE(!qpdf_is_encrypted(p->q), ESEAL_EUNSUPPORTED,
               "pdf: the file is encrypted; remove the encryption before stamping (eseal does not re-encrypt new "

@@ -78,6 +78,45 @@ pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/os2.pdf" >"$T/out" 2>&1
 [ "$(grep -c 'Signature is Valid' "$T/out")" -eq 2 ] && ok "xref stream input: pdfsig: both valid" || notok "xref stream input: pdfsig"
 "$E" verify "$T/os2.pdf" >/dev/null && ok "xref stream input: eseal verify VALID" || notok "xref stream input: eseal verify"
 
+# The same document as other PDF writers lay it out: linearized (two cross-reference sections),
+# QDF, object streams, mutool's clean/garbage-collect/compress, pdfunite, podofomerge, mutool's
+# own page creation, and cairo (the imprint PDF itself). Each is stamped twice and must stay clean.
+V=$T/variants
+mkdir -p "$V"
+qpdf --linearize "$T/in.pdf" "$V/linearized.pdf"
+qpdf --qdf --object-streams=disable "$T/in.pdf" "$V/qdf.pdf"
+qpdf --object-streams=generate --linearize "$T/in.pdf" "$V/linearized-objstm.pdf"
+command -v mutool >/dev/null && {
+    mutool clean -gggg "$T/in.pdf" "$V/mutool-gc.pdf" >/dev/null 2>&1
+    mutool clean -z "$T/in.pdf" "$V/mutool-compressed.pdf" >/dev/null 2>&1
+    printf '%%%%MediaBox 0 0 595 842\nBT /Helv 24 Tf 72 700 Td (mutool page) Tj ET\n' >"$T/page.txt"
+    mutool create -o "$V/mutool-create.pdf" "$T/page.txt" >/dev/null 2>&1
+}
+command -v podofomerge >/dev/null && podofomerge "$T/in.pdf" "$T/in.pdf" "$V/podofomerge.pdf" >/dev/null 2>&1
+# pdfunite (poppler 22.12) writes a trailer /Size smaller than its highest object number: new
+# objects numbered from /Size would collide with existing ones, so eseal must refuse the file.
+if command -v pdfunite >/dev/null; then
+    pdfunite "$T/in.pdf" "$T/in.pdf" "$T/pdfunite.pdf" 2>/dev/null
+    if "$E" stamp "$T/pdfunite.pdf" -o "$T/pdfunite-out.pdf" --seal "$S" >/dev/null 2>"$T/err"; then
+        notok "pdfunite's wrong /Size is refused"
+    else
+        grep -q "number of objects" "$T/err" && [ ! -e "$T/pdfunite-out.pdf" ] &&
+            ok "pdfunite's wrong /Size is refused, no output ($(head -c 120 "$T/err"))" || notok "pdfunite: $(cat "$T/err")"
+    fi
+fi
+for f in "$V"/*.pdf; do
+    b=$(basename "$f" .pdf)
+    if "$E" stamp "$f" -o "$V/$b-1.out" --seal "$S" --page 1 --at 10,10 >/dev/null 2>"$T/err" &&
+        "$E" stamp "$V/$b-1.out" -o "$V/$b-2.out" --seal "$S" --page 1 --at 60,10 >/dev/null 2>>"$T/err" &&
+        qpdf --check "$V/$b-2.out" >/dev/null 2>&1 && "$E" verify "$V/$b-2.out" >/dev/null; then
+        pdfsig -nssdir "sql:$T/nss" -no-ocsp "$V/$b-2.out" >"$T/out" 2>&1
+        [ "$(grep -c 'Signature is Valid' "$T/out")" -eq 2 ] && ok "writer variant $b: two stamps, qpdf --check, eseal and pdfsig valid" ||
+            notok "writer variant $b: pdfsig: $(grep Validation "$T/out")"
+    else
+        notok "writer variant $b: $(head -c 300 "$T/err")"
+    fi
+done
+
 # PDFs that nobody on this project wrote: whatever Debian documentation PDFs are installed.
 found=0
 while IFS= read -r f; do
