@@ -1,0 +1,226 @@
+/*
+ * pdf: the library API without an instance — stamping in memory and file to
+ * file give documents that verify, keep the original as a prefix, and fail
+ * when a byte changes; refusals carry the right codes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "eseal/eseal.h"
+
+typedef struct {
+    eseal_key *root_key, *key, *maker_key;
+    eseal_cert *root, *cert, *maker;
+    eseal_trust *trust;
+    eseal_buf seal;
+    eseal_imprint_outline *outline;
+} fixture;
+
+static void issue(eseal_cert **out, eseal_key **key, es_cert_profile prof, const char *cn, eseal_key *ik,
+                  eseal_cert *ic)
+{
+    assert_int_equal(eseal_key_generate(key, ESEAL_ALG_P256), ESEAL_OK);
+    eseal_buf spki = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_key_public_der(&spki, *key), ESEAL_OK);
+    uint8_t serial[8];
+    assert_true(es_ok(es_random(serial, sizeof(serial))));
+    serial[0] = (uint8_t)((serial[0] & 0x7f) | 1);
+    int64_t now = eseal_time_now();
+    es_cert_spec sp = {0};
+    sp.profile = prof;
+    sp.common_name = cn;
+    sp.organization = "Test";
+    sp.country = "CN";
+    sp.not_before_ms = now - 60000;
+    sp.not_after_ms = now + 86400000LL * 30;
+    sp.serial = serial;
+    sp.serial_len = sizeof(serial);
+    assert_true(es_ok(es_cert_issue(out, &sp, es_span_of(spki.ptr, spki.size), ik != NULL ? ik : *key, ic)));
+    eseal_buf_dispose(&spki);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    issue(&f->root, &f->root_key, ES_PROFILE_ROOT_CA, "Root", NULL, NULL);
+    issue(&f->cert, &f->key, ES_PROFILE_ORG, "Signer", f->root_key, f->root);
+    issue(&f->maker, &f->maker_key, ES_PROFILE_SEAL_MAKER, "Maker", f->root_key, f->root);
+    assert_int_equal(eseal_trust_new(&f->trust), ESEAL_OK);
+    assert_int_equal(eseal_trust_add_anchor(f->trust, f->root), ESEAL_OK);
+    es_buf crl = ES_BUF_INIT(1 << 20);
+    int64_t now = eseal_time_now();
+    assert_true(es_ok(es_crl_issue(&crl, f->root_key, f->root, NULL, 0, 1, now - 60000, now + 86400000LL)));
+    assert_int_equal(eseal_trust_add_crl(f->trust, crl.ptr, crl.len), ESEAL_OK);
+    es_buf_free(&crl);
+    /* A seal, by its own maker certificate, that allows the signer. */
+    eseal_buf der = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cert_der(&der, f->cert), ESEAL_OK);
+    eseal_bytes c = {der.ptr, der.size};
+    static const uint8_t pic[] = "\x89PNG-placeholder";
+    eseal_seal_info in = ESEAL_SEAL_INFO_INIT;
+    in.esid = "ES-PDF-TEST";
+    in.type = ESEAL_SEAL_OFFICIAL;
+    in.name = "Test seal";
+    in.cert_count = 1;
+    in.certs = &c;
+    in.create_ms = in.valid_start_ms = now - 1000;
+    in.valid_end_ms = now + 86400000LL;
+    in.picture_type = "PNG";
+    in.picture = (eseal_bytes){pic, sizeof(pic) - 1};
+    in.picture_width_mm = in.picture_height_mm = 40;
+    assert_int_equal(eseal_ses_seal_make(&f->seal, &in, f->maker, f->maker_key), ESEAL_OK);
+    eseal_buf_dispose(&der);
+    eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
+    assert_int_equal(eseal_imprint_template(&sp, "official", "测试有限公司", NULL), ESEAL_OK);
+    assert_int_equal(eseal_imprint_path(&f->outline, &sp), ESEAL_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    eseal_imprint_outline_free(f->outline);
+    eseal_buf_dispose(&f->seal);
+    eseal_trust_free(f->trust);
+    eseal_cert_free(f->root);
+    eseal_cert_free(f->cert);
+    eseal_cert_free(f->maker);
+    eseal_key_free(f->maker_key);
+    eseal_key_free(f->root_key);
+    eseal_key_free(f->key);
+    free(f);
+    return 0;
+}
+
+/* A one-page PDF with a classic cross-reference table, offsets computed here. */
+static void tiny_pdf(eseal_buf *out)
+{
+    static const char *const objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        "<< /Length 44 >>\nstream\nBT /F1 12 Tf 72 700 Td (unit test) Tj ET 0 0\nendstream",
+    };
+    static char buf[4096];
+    size_t off[4], n = 0;
+    n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%%PDF-1.7\n");
+    for (int i = 0; i < 4; i++) {
+        off[i] = n;
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%d 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+    }
+    size_t x = n;
+    n += (size_t)snprintf(buf + n, sizeof(buf) - n, "xref\n0 5\n0000000000 65535 f \n");
+    for (int i = 0; i < 4; i++) {
+        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%010zu 00000 n \n", off[i]);
+    }
+    n += (size_t)snprintf(buf + n, sizeof(buf) - n, "trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", x);
+    out->ptr = malloc(n);
+    memcpy(out->ptr, buf, n);
+    out->size = n;
+}
+
+static eseal_verdict verdict(fixture *f, const eseal_buf *pdf, const char *reason)
+{
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, pdf->ptr, pdf->size, f->trust, NULL), ESEAL_OK);
+    eseal_verdict v = eseal_report_verdict(r);
+    if (v != ESEAL_VALID && getenv("ESEAL_TEST_VERBOSE") != NULL) {
+        eseal_buf t = ESEAL_BUF_INIT;
+        (void)eseal_report_to_text(&t, r);
+        fprintf(stderr, "%s\n", (const char *)t.ptr);
+        eseal_buf_dispose(&t);
+    }
+    if (reason != NULL) {
+        assert_true(eseal_report_has_reason(r, reason));
+    }
+    eseal_report_free(r);
+    return v;
+}
+
+static void stamp_in_memory(void **state)
+{
+    fixture *f = *state;
+    eseal_buf in = ESEAL_BUF_INIT, out = ESEAL_BUF_INIT;
+    tiny_pdf(&in);
+    eseal_pdf_stamp_options o = ESEAL_PDF_STAMP_OPTIONS_INIT;
+    o.serial = "ST-UNIT-1";
+    o.page = 1;
+    o.x_mm = 20;
+    o.y_mm = 20;
+    assert_int_equal(eseal_pdf_stamp(&out, in.ptr, in.size, f->outline, f->seal.ptr, f->seal.size, f->key, f->cert, &o),
+                     ESEAL_OK);
+    assert_true(out.size > in.size);
+    assert_memory_equal(out.ptr, in.ptr, in.size);
+    assert_int_equal(verdict(f, &out, NULL), ESEAL_VALID);
+    /* One byte of the original changed: the digest no longer matches. */
+    out.ptr[in.size / 2] ^= 1;
+    assert_int_not_equal(verdict(f, &out, NULL), ESEAL_VALID);
+    eseal_buf_dispose(&out);
+    /* Refusals. */
+    o.page = 2;
+    assert_int_equal(eseal_pdf_stamp(&out, in.ptr, in.size, f->outline, f->seal.ptr, f->seal.size, f->key, f->cert, &o),
+                     ESEAL_EINVAL);
+    o.page = 1;
+    o.x_mm = 590;
+    assert_int_equal(eseal_pdf_stamp(&out, in.ptr, in.size, f->outline, f->seal.ptr, f->seal.size, f->key, f->cert, &o),
+                     ESEAL_EINVAL);
+    assert_non_null(strstr(eseal_error_last()->message, "does not fit"));
+    assert_int_equal(eseal_pdf_stamp(&out, "%PDF-1.4 nothing", 16, f->outline, f->seal.ptr, f->seal.size, f->key,
+                                     f->cert, NULL),
+                     ESEAL_EMALFORMED);
+    eseal_buf_dispose(&in);
+}
+
+static void stamp_file_to_file(void **state)
+{
+    fixture *f = *state;
+    char dir[] = "/tmp/eseal-pdf-XXXXXX", inp[128], outp[128];
+    assert_non_null(mkdtemp(dir));
+    (void)snprintf(inp, sizeof(inp), "%s/in.pdf", dir);
+    (void)snprintf(outp, sizeof(outp), "%s/out.pdf", dir);
+    eseal_buf in = ESEAL_BUF_INIT, out = ESEAL_BUF_INIT;
+    tiny_pdf(&in);
+    assert_int_equal(eseal_file_write(inp, in.ptr, in.size, 0600), ESEAL_OK);
+    eseal_pdf_stamp_options o = ESEAL_PDF_STAMP_OPTIONS_INIT;
+    o.certify = 2;
+    assert_int_equal(eseal_pdf_stamp_file(inp, outp, f->outline, f->seal.ptr, f->seal.size, f->key, f->cert, &o),
+                     ESEAL_OK);
+    assert_int_equal(eseal_file_read(&out, outp, 1 << 24), ESEAL_OK);
+    assert_memory_equal(out.ptr, in.ptr, in.size);
+    assert_int_equal(verdict(f, &out, NULL), ESEAL_VALID);
+    eseal_buf_dispose(&out);
+    /* A stamp in place (output = input) works too; the first certification stays valid. */
+    o.certify = 0;
+    assert_int_equal(eseal_pdf_stamp_file(outp, outp, f->outline, f->seal.ptr, f->seal.size, f->key, f->cert, &o),
+                     ESEAL_OK);
+    assert_int_equal(eseal_file_read(&out, outp, 1 << 24), ESEAL_OK);
+    assert_int_equal(verdict(f, &out, NULL), ESEAL_VALID);
+    eseal_buf_dispose(&out);
+    /* A missing input: not found, and nothing is left behind. */
+    char missing[160];
+    (void)snprintf(missing, sizeof(missing), "%s/missing.pdf", dir);
+    assert_int_equal(eseal_pdf_stamp_file(missing, outp, f->outline, f->seal.ptr, f->seal.size, f->key, f->cert, NULL),
+                     ESEAL_ENOTFOUND);
+    char cmd[256];
+    (void)snprintf(cmd, sizeof(cmd), "test $(ls '%s' | wc -l) -eq 2 && rm -rf '%s'", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    eseal_buf_dispose(&in);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(stamp_in_memory),
+        cmocka_unit_test(stamp_file_to_file),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
