@@ -574,16 +574,11 @@ static ES_RESULT range_digest(uint8_t dg[64], size_t *n, eseal_hash h, es_span f
     return es_digest_spans(dg, n, h, parts, 2);
 }
 
-static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *imprint, es_span seal, eseal_key *key,
-                       const eseal_cert *cert, const eseal_pdf_stamp_options *o)
+/* ---- shared by the in-memory and the streaming stamper ---- */
+
+/* A document certified with "no changes" (DocMDP P=1) takes no further signature. */
+static ES_RESULT refuse_locked(es_pdf_sig *sigs, size_t nsig)
 {
-    ES_ENSURE(imprint != NULL && key != NULL && cert != NULL && seal.len > 0, ESEAL_EINVAL,
-              "pdf: an imprint, a seal, a key and its certificate are required");
-    ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
-    /* A document certified with "no changes" (DocMDP P=1) takes no further signature. */
-    es_pdf_sig sigs[16];
-    size_t nsig = 0;
-    es_result sr = es_pdf_signatures(pdf, sigs, 16, &nsig);
     bool locked = false;
     for (size_t i = 0; i < nsig; i++) {
         locked = locked || sigs[i].docmdp_p == 1;
@@ -591,26 +586,75 @@ static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *im
     }
     ES_ENSURE(!locked, ESEAL_ESTATE,
               "pdf: the document is certified with no changes allowed (DocMDP P=1); a stamp would invalidate it");
-    (void)sr; /* a document the signature listing cannot read is refused by es_pdf_open below */
+    return ES_OK;
+}
+
+/* The CMS options of a PAdES B-B stamp, and /Contents sized from a real signature plus slack. */
+static ES_RESULT cms_setup(eseal_cms_sign_options *co, size_t *reserve, eseal_key *key, const eseal_cert *cert,
+                           const eseal_pdf_stamp_options *o)
+{
+    *co = (eseal_cms_sign_options)ESEAL_CMS_SIGN_OPTIONS_INIT;
+    co->hash = eseal_cms_default_hash(eseal_key_algorithm(key));
+    co->scheme = o->pss ? ESEAL_SCHEME_RSA_PSS : ESEAL_SCHEME_DEFAULT;
+    co->omit_signing_time = 1; /* PAdES B-B: the time is /M, never a signingTime attribute */
+    co->chain = o->chain;
+    co->chain_len = o->chain_len;
+    uint8_t dg[64] = {0};
+    eseal_buf cms = ESEAL_BUF_INIT;
+    ES_GUARD((es_result){eseal_cms_sign_digest(&cms, key, cert, dg, es_hash_size(co->hash), co)});
+    *reserve = cms.size + CONTENTS_MARGIN;
+    eseal_buf_dispose(&cms);
+    return ES_OK;
+}
+
+/* Writes the three /ByteRange numbers into their placeholder. */
+static ES_RESULT patch_byte_range(uint8_t *at, uint64_t gap0, uint64_t gap1, uint64_t total)
+{
+    char br[3 * (BR_FIELD + 1) + 1];
+    int w = snprintf(br, sizeof(br), "%llu %llu %llu", (unsigned long long)gap0, (unsigned long long)gap1,
+                     (unsigned long long)(total - gap1));
+    ES_ENSURE(w > 0 && (size_t)w <= 3 * (BR_FIELD + 1), ESEAL_ELIMIT, "pdf: the file is too large for /ByteRange");
+    memcpy(at, br, (size_t)w);
+    return ES_OK;
+}
+
+/* Signs the digest and writes the CMS as hex into the /Contents placeholder starting at `lt` ('<'). */
+static ES_RESULT sign_into(uint8_t *lt, size_t reserve, const uint8_t *dg, size_t dn, eseal_key *key,
+                           const eseal_cert *cert, const eseal_cms_sign_options *co)
+{
+    eseal_buf cms = ESEAL_BUF_INIT;
+    ES_GUARD((es_result){eseal_cms_sign_digest(&cms, key, cert, dg, dn, co)});
+    if (cms.size > reserve) {
+        eseal_buf_dispose(&cms);
+        ES_BAIL(ESEAL_ERROR, "pdf: the signature grew past its reserved space");
+    }
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < cms.size; i++) {
+        lt[1 + 2 * i] = (uint8_t)hex[cms.ptr[i] >> 4];
+        lt[2 + 2 * i] = (uint8_t)hex[cms.ptr[i] & 15];
+    }
+    eseal_buf_dispose(&cms);
+    return ES_OK;
+}
+
+static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *imprint, es_span seal, eseal_key *key,
+                       const eseal_cert *cert, const eseal_pdf_stamp_options *o)
+{
+    ES_ENSURE(imprint != NULL && key != NULL && cert != NULL && seal.len > 0, ESEAL_EINVAL,
+              "pdf: an imprint, a seal, a key and its certificate are required");
+    ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
+    es_pdf_sig sigs[16];
+    size_t nsig = 0;
+    if (es_ok(es_pdf_signatures(pdf, sigs, 16, &nsig))) {
+        ES_GUARD(refuse_locked(sigs, nsig));
+    } /* else: es_pdf_open below refuses what the signature listing cannot read */
     es_pdf_doc d;
     ES_GUARD(es_pdf_open(&d, pdf));
     int64_t now = o->time_ms != 0 ? o->time_ms : es_now_ms();
-    eseal_hash h = eseal_cms_default_hash(eseal_key_algorithm(key));
-    eseal_cms_sign_options co = ESEAL_CMS_SIGN_OPTIONS_INIT;
-    co.hash = h;
-    co.scheme = o->pss ? ESEAL_SCHEME_RSA_PSS : ESEAL_SCHEME_DEFAULT;
-    co.omit_signing_time = 1; /* PAdES B-B: the time is /M, never a signingTime attribute */
-    co.chain = o->chain;
-    co.chain_len = o->chain_len;
-
-    /* Size /Contents from a real signature of this key and chain, plus a little slack. */
-    uint8_t dg[64] = {0};
-    size_t dn = es_hash_size(h);
-    eseal_buf cms = ESEAL_BUF_INIT;
-    es_result r = (es_result){eseal_cms_sign_digest(&cms, key, cert, dg, dn, &co)};
-    size_t reserve = cms.size + CONTENTS_MARGIN;
-    eseal_buf_dispose(&cms);
+    eseal_cms_sign_options co;
+    size_t reserve = 0;
     placeholders ph = {0};
+    es_result r = cms_setup(&co, &reserve, key, cert, o);
     if (es_ok(r)) {
         r = es_buf_append(out, pdf.ptr, pdf.len);
     }
@@ -621,24 +665,11 @@ static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *im
     ES_GUARD(r);
 
     size_t gap0 = ph.contents_pos, gap1 = ph.contents_pos + ph.contents_len + 2;
-    char br[3 * (BR_FIELD + 1) + 1];
-    int w = snprintf(br, sizeof(br), "%zu %zu %zu", gap0, gap1, out->len - gap1);
-    ES_ENSURE(w > 0 && (size_t)w <= 3 * (BR_FIELD + 1), ESEAL_ELIMIT, "pdf: the file is too large for /ByteRange");
-    memcpy(out->ptr + ph.br_pos, br, (size_t)w);
-
-    ES_GUARD(range_digest(dg, &dn, h, es_buf_span(out), gap0, gap1));
-    ES_GUARD((es_result){eseal_cms_sign_digest(&cms, key, cert, dg, dn, &co)});
-    if (cms.size > reserve) {
-        eseal_buf_dispose(&cms);
-        ES_BAIL(ESEAL_ERROR, "pdf: the signature grew past its reserved space");
-    }
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < cms.size; i++) {
-        out->ptr[gap0 + 1 + 2 * i] = (uint8_t)hex[cms.ptr[i] >> 4];
-        out->ptr[gap0 + 2 + 2 * i] = (uint8_t)hex[cms.ptr[i] & 15];
-    }
-    eseal_buf_dispose(&cms);
-    return ES_OK;
+    ES_GUARD(patch_byte_range(out->ptr + ph.br_pos, gap0, gap1, out->len));
+    uint8_t dg[64];
+    size_t dn = 0;
+    ES_GUARD(range_digest(dg, &dn, co.hash, es_buf_span(out), gap0, gap1));
+    return sign_into(out->ptr + gap0, reserve, dg, dn, key, cert, &co);
 }
 
 int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imprint_outline *imprint,
@@ -707,49 +738,26 @@ static ES_RESULT stamp_file(const char *in_path, const char *out_path, const ese
     ES_ENSURE(fstat(j.in, &st) == 0 && S_ISREG(st.st_mode), ESEAL_EIO, "%s is not a regular file", in_path);
     uint64_t size = (uint64_t)st.st_size;
 
-    /* A document certified with "no changes" (DocMDP P=1) takes no further signature. */
     es_pdf_sig sigs[16];
     size_t nsig = 0;
-    bool locked = false;
     if (es_ok(es_pdf_signatures_fd(j.in, sigs, 16, &nsig))) {
-        for (size_t i = 0; i < nsig; i++) {
-            locked = locked || sigs[i].docmdp_p == 1;
-            es_pdf_sig_free(&sigs[i]);
-        }
+        ES_GUARD(refuse_locked(sigs, nsig));
     }
-    ES_ENSURE(!locked, ESEAL_ESTATE,
-              "pdf: the document is certified with no changes allowed (DocMDP P=1); a stamp would invalidate it");
     es_pdf_doc d;
     ES_GUARD(es_pdf_open_fd(&d, j.in, size));
     int64_t now = o->time_ms != 0 ? o->time_ms : es_now_ms();
-    eseal_hash h = eseal_cms_default_hash(eseal_key_algorithm(key));
-    eseal_cms_sign_options co = ESEAL_CMS_SIGN_OPTIONS_INIT;
-    co.hash = h;
-    co.scheme = o->pss ? ESEAL_SCHEME_RSA_PSS : ESEAL_SCHEME_DEFAULT;
-    co.omit_signing_time = 1; /* PAdES B-B: the time is /M, never a signingTime attribute */
-    co.chain = o->chain;
-    co.chain_len = o->chain_len;
-    uint8_t dg[64] = {0};
-    size_t dn = es_hash_size(h);
-    eseal_buf cms = ESEAL_BUF_INIT;
-    es_result r = (es_result){eseal_cms_sign_digest(&cms, key, cert, dg, dn, &co)};
-    size_t reserve = cms.size + CONTENTS_MARGIN;
-    eseal_buf_dispose(&cms);
+    eseal_cms_sign_options co;
+    size_t reserve = 0;
     placeholders ph = {0};
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    es_result r = cms_setup(&co, &reserve, key, cert, o);
     if (es_ok(r)) {
         r = build(&upd, (size_t)size, &ph, &d, imprint, seal, o, reserve, now);
     }
     es_pdf_close(&d);
     ES_GUARD(r);
-
     size_t c0 = ph.contents_pos, c1 = ph.contents_pos + ph.contents_len + 2; /* in upd */
-    uint64_t gap0 = size + c0, gap1 = size + c1, total = size + upd.len;
-    char br[3 * (BR_FIELD + 1) + 1];
-    int w = snprintf(br, sizeof(br), "%llu %llu %llu", (unsigned long long)gap0, (unsigned long long)gap1,
-                     (unsigned long long)(total - gap1));
-    ES_ENSURE(w > 0 && (size_t)w <= 3 * (BR_FIELD + 1), ESEAL_ELIMIT, "pdf: the file is too large for /ByteRange");
-    memcpy(upd.ptr + ph.br_pos, br, (size_t)w);
+    ES_GUARD(patch_byte_range(upd.ptr + ph.br_pos, size + c0, size + c1, size + upd.len));
 
     /* The output: the input copied and hashed in one pass, then the update. */
     ES_AUTO(es_buf_freep) es_buf tp = ES_BUF_INIT(8192);
@@ -760,7 +768,7 @@ static ES_RESULT stamp_file(const char *in_path, const char *out_path, const ese
     ES_ENSURE_ALLOC(j.tmp_path);
     (void)fchmod(j.tmp, 0644);
     ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
-    ES_GUARD(es_hash_begin(&hc, h));
+    ES_GUARD(es_hash_begin(&hc, co.hash));
     static _Thread_local uint8_t chunk[1 << 18];
     for (uint64_t off = 0; off < size;) {
         size_t want = size - off < sizeof(chunk) ? (size_t)(size - off) : sizeof(chunk);
@@ -775,18 +783,10 @@ static ES_RESULT stamp_file(const char *in_path, const char *out_path, const ese
     }
     ES_GUARD(es_hash_update(hc, es_span_of(upd.ptr, c0)));
     ES_GUARD(es_hash_update(hc, es_span_of(upd.ptr + c1, upd.len - c1)));
+    uint8_t dg[64];
+    size_t dn = 0;
     ES_GUARD(es_hash_end(hc, dg, &dn));
-    ES_GUARD((es_result){eseal_cms_sign_digest(&cms, key, cert, dg, dn, &co)});
-    if (cms.size > reserve) {
-        eseal_buf_dispose(&cms);
-        ES_BAIL(ESEAL_ERROR, "pdf: the signature grew past its reserved space");
-    }
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < cms.size; i++) {
-        upd.ptr[c0 + 1 + 2 * i] = (uint8_t)hex[cms.ptr[i] >> 4];
-        upd.ptr[c0 + 2 + 2 * i] = (uint8_t)hex[cms.ptr[i] & 15];
-    }
-    eseal_buf_dispose(&cms);
+    ES_GUARD(sign_into(upd.ptr + c0, reserve, dg, dn, key, cert, &co));
     ES_GUARD(write_all_fd(j.tmp, upd.ptr, upd.len, out_path));
     ES_ENSURE(fsync(j.tmp) == 0, ESEAL_EIO, "syncing %s: %s", out_path, strerror(errno));
     ES_ENSURE(close(j.tmp) == 0, ESEAL_EIO, "closing %s: %s", out_path, strerror(errno));
