@@ -7,10 +7,75 @@
 static const cli_opt_spec opts[] = {{"data", 0, true, false},   {"trust", 0, true, false},
                                     {"crl", 0, true, true},     {"at", 0, true, false},
                                     {"signer", 0, true, false}, {"no-instance", 0, false, false},
-                                    {NULL, 0, false, false}};
+                                    {"batch", 0, true, false},  {NULL, 0, false, false}};
+
+/* --batch LIST: verify every PDF listed (one per line), one line each; exit 0 only when all are VALID. */
+static int run_batch(cli_args *a, const eseal_verify_request *q)
+{
+    eseal_buf text = ESEAL_BUF_INIT;
+    if (cli_read_file(cli_get(a, "batch"), &text, 64u << 20) != CLI_OK) {
+        return CLI_ERROR;
+    }
+    eseal_instance *inst = NULL;
+    if (!cli_flag(a, "no-instance")) {
+        int orc = eseal_instance_open(&inst, cli_home(a));
+        if (orc != ESEAL_OK && orc != ESEAL_ENOTFOUND) {
+            eseal_buf_dispose(&text);
+            return cli_fail(orc);
+        }
+    }
+    int rc = CLI_OK;
+    size_t n = 0, valid = 0;
+    char *p = (char *)text.ptr;
+    while (p != NULL && *p != '\0') {
+        char *nl = strchr(p, '\n');
+        if (nl != NULL) {
+            *nl = '\0';
+        }
+        if (*p != '\0' && *p != '#') {
+            n++;
+            eseal_buf pdf = ESEAL_BUF_INIT;
+            eseal_report *rep = NULL;
+            int vrc = eseal_file_read(&pdf, p, (size_t)eseal_limits_default()->max_input_bytes);
+            if (vrc == ESEAL_OK) {
+                vrc = eseal_instance_verify_pdf(inst, &rep, pdf.ptr, pdf.size, q);
+            }
+            if (vrc != ESEAL_OK) {
+                printf("ERROR          %s: %s\n", p, eseal_error_last()->message);
+                rc = CLI_ERROR;
+            } else {
+                eseal_verdict v = eseal_report_verdict(rep);
+                printf("%-14s %s\n", eseal_verdict_name(v), p);
+                valid += v == ESEAL_VALID;
+                if (v != ESEAL_VALID && rc == CLI_OK) {
+                    rc = CLI_NOT_VALID;
+                }
+                eseal_report_free(rep);
+            }
+            eseal_buf_dispose(&pdf);
+        }
+        p = nl != NULL ? nl + 1 : NULL;
+    }
+    eseal_instance_close(inst);
+    eseal_buf_dispose(&text);
+    fprintf(stderr, "%zu of %zu documents VALID\n", valid, n);
+    return rc;
+}
 
 static int run(cli_args *a)
 {
+    if (cli_get(a, "batch") != NULL) {
+        if (a->npos != 0) {
+            return cli_usage_error(&cli_cmd_verify, "verify --batch LIST takes no other file");
+        }
+        eseal_verify_request q = ESEAL_VERIFY_REQUEST_INIT;
+        q.trust_path = cli_get(a, "trust");
+        const char *at = cli_get(a, "at");
+        if (at != NULL && cli_parse_time(at, &q.at_ms) != CLI_OK) {
+            return CLI_USAGE;
+        }
+        return run_batch(a, &q);
+    }
     if (a->npos != 1) {
         return cli_usage_error(&cli_cmd_verify, "verify needs exactly one signature file");
     }
@@ -68,6 +133,7 @@ const cli_cmd cli_cmd_verify = {
     "verify", "verify a signature: VALID, INVALID or INDETERMINATE with reasons",
     "Usage: eseal verify FILE.p7s --data FILE [--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
     "       eseal verify FILE.pdf [--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
+    "       eseal verify --batch LIST [--trust PATH] [--at TIME]   (PDFs, one path per line)\n"
     "                    [--signer ID|CERT.pem] [--no-instance]\n\n"
     "Checks a detached CMS signature over FILE: the message digest, the signature value, the\n"
     "signing-certificate-v2 attribute, the signer's chain to the trust anchors (the instance's\n"

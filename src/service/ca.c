@@ -83,6 +83,7 @@ static ES_RESULT record_from_cert(eseal_cert_record *r, const eseal_cert *c, con
 ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
                       eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec)
 {
+    es_instance_trust_invalidate(inst); /* new CRLs or certificates: verifications rebuild their trust */
     ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the instance passphrase is needed to issue certificates");
     eseal_key *key = NULL;
     ES_GUARD((es_result){eseal_key_generate(&key, alg)});
@@ -238,6 +239,7 @@ static int collect_revoked(const eseal_cert_record *rec, void *payload)
 
 ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, es_buf *der)
 {
+    es_instance_trust_invalidate(inst); /* new CRLs or certificates: verifications rebuild their trust */
     crl_collect c = {ca->id, NULL, NULL, 0, 0, ES_OK};
     int rc = eseal_store_cert_list(inst->store, collect_revoked, &c);
     es_result r = rc == ESEAL_OK ? ES_OK : (es_code(c.err) != 0 ? c.err : (es_result){rc});

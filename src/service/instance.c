@@ -58,6 +58,7 @@ void eseal_instance_close(eseal_instance *inst)
     if (inst == NULL) {
         return;
     }
+    eseal_trust_free(inst->trust_cache);
     eseal_store_close(inst->store);
     es_config_free(&inst->cfg);
     es_secret_free(&inst->pass);
@@ -517,6 +518,35 @@ ES_RESULT es_instance_trust_for(eseal_instance *inst, const eseal_verify_request
         return r;
     }
     *out = t;
+    return ES_OK;
+}
+
+void es_instance_trust_invalidate(eseal_instance *inst)
+{
+    if (inst != NULL) {
+        eseal_trust_free(inst->trust_cache);
+        inst->trust_cache = NULL;
+    }
+}
+
+ES_RESULT es_instance_trust_shared(eseal_instance *inst, const eseal_verify_request *q, eseal_trust **out,
+                                   bool *owned)
+{
+    bool extras = q != NULL && (q->trust_path != NULL || q->crl_count > 0);
+    if (inst == NULL || extras) {
+        *owned = true;
+        return es_instance_trust_for(inst, q, out);
+    }
+    int64_t now = es_now_ms();
+    if (inst->trust_cache == NULL || now - inst->trust_cache_ms > TRUST_CACHE_MS || now < inst->trust_cache_ms) {
+        eseal_trust *t = NULL;
+        ES_GUARD((es_result){eseal_instance_trust(inst, &t)});
+        eseal_trust_free(inst->trust_cache);
+        inst->trust_cache = t;
+        inst->trust_cache_ms = now;
+    }
+    *owned = false;
+    *out = inst->trust_cache;
     return ES_OK;
 }
 

@@ -26,7 +26,19 @@ struct eseal_instance {
     es_secret pass;
     eseal_audit_hook audit;
     void *audit_payload;
+    eseal_trust *trust_cache; /* the instance's own trust, reused for a short while by verifications */
+    int64_t trust_cache_ms;
 };
+
+/*
+ * The trust for a verification: the instance's own, cached for TRUST_CACHE_MS so that verifying
+ * many documents does not rebuild it each time (*owned = false: do not free), or a fresh one when
+ * the request adds anchors or CRLs (*owned = true).
+ */
+#define TRUST_CACHE_MS 60000
+void es_instance_trust_invalidate(eseal_instance *inst);
+ES_RESULT es_instance_trust_shared(eseal_instance *inst, const eseal_verify_request *q, eseal_trust **out,
+                                   bool *owned);
 
 /* The instance's trust (inst may be NULL) plus the request's extra anchors and CRLs. */
 ES_RESULT es_instance_trust_for(eseal_instance *inst, const eseal_verify_request *q, eseal_trust **out);

@@ -194,12 +194,15 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
         return ESEAL_EINVAL;
     }
     eseal_trust *t = NULL;
-    es_result r = es_instance_trust_for(inst, req, &t);
+    bool owned = true;
+    es_result r = es_instance_trust_shared(inst, req, &t, &owned);
     if (es_ok(r)) {
         es_pdf_registry_hook hook = {registry_hook, inst};
         int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_now_ms();
         r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL);
     }
-    eseal_trust_free(t);
+    if (owned) {
+        eseal_trust_free(t);
+    }
     return es_code(r);
 }

@@ -429,6 +429,50 @@ static void altered_and_foreign_seals(void **state)
     eseal_buf_dispose(&der);
 }
 
+/* The trust a verification reuses is rebuilt when the instance publishes a CRL. */
+static void pdf_verify_sees_a_new_revocation(void **state)
+{
+    (void)state;
+    eseal_cert_request cq = ESEAL_CERT_REQUEST_INIT;
+    cq.name = "Revoked Later Ltd";
+    cq.uscc = "91110000MA01ABCDEX";
+    eseal_cert_record crec;
+    assert_int_equal(eseal_instance_cert_issue(inst, &crec, &cq), ESEAL_OK);
+    eseal_seal_request q = ESEAL_SEAL_REQUEST_INIT;
+    q.cert_ref = crec.id;
+    q.name = "to be revoked";
+    eseal_seal_record rec;
+    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_OK);
+    static const char pdf[] = "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+                              "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+                              "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n";
+    char in[600], out[600], body[1024];
+    int n = snprintf(body, sizeof(body), "%sxref\n0 4\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n"
+                                         "%010d 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n",
+                     pdf, 9, 58, 115, (int)strlen(pdf));
+    (void)snprintf(in, sizeof(in), "%s/r-in.pdf", home);
+    (void)snprintf(out, sizeof(out), "%s/r-out.pdf", home);
+    assert_int_equal(eseal_file_write(in, body, (size_t)n, 0600), ESEAL_OK);
+    eseal_stamp_request sq = ESEAL_STAMP_REQUEST_INIT;
+    sq.seal_ref = rec.esid;
+    assert_int_equal(eseal_instance_stamp_pdf(inst, NULL, in, out, &sq), ESEAL_OK);
+    eseal_buf f = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_file_read(&f, out, 1 << 24), ESEAL_OK);
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_instance_verify_pdf(inst, &r, f.ptr, f.size, NULL), ESEAL_OK);
+    assert_int_equal(eseal_report_verdict(r), ESEAL_VALID);
+    eseal_report_free(r);
+    sleep(1); /* CRL times have whole seconds */
+    assert_int_equal(eseal_instance_cert_revoke(inst, crec.id, 1, 0), ESEAL_OK);
+    assert_int_equal(eseal_instance_verify_pdf(inst, &r, f.ptr, f.size, NULL), ESEAL_OK);
+    assert_int_not_equal(eseal_report_verdict(r), ESEAL_VALID);
+    assert_true(eseal_report_has_reason(r, "REVOKED") || eseal_report_has_reason(r, "REVOKED_NO_POE"));
+    eseal_report_free(r);
+    eseal_buf_dispose(&f);
+    eseal_seal_record_dispose(&rec);
+    eseal_cert_record_dispose(&crec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +480,7 @@ int main(void)
         cmocka_unit_test(lifecycle_and_status_at_time), cmocka_unit_test(filing_and_receipts),
         cmocka_unit_test(renewal_links_versions),    cmocka_unit_test(variants_and_refusals),
         cmocka_unit_test(altered_and_foreign_seals),
+        cmocka_unit_test(pdf_verify_sees_a_new_revocation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
