@@ -83,6 +83,20 @@ ESEAL_EXTERN(int) eseal_cms_verify(eseal_report **out, const void *p7s, size_t p
                                    const void *data, size_t len, const eseal_trust *trust,
                                    const eseal_cms_verify_options *opts);
 
+/** A piece of signed content in memory. */
+typedef struct {
+    const void *ptr;
+    size_t len;
+} eseal_bytes_part;
+
+/**
+ * Same, with the content in pieces (1..16) hashed in order without joining
+ * them: the two byte ranges of a PDF signature.
+ */
+ESEAL_EXTERN(int) eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len,
+                                         const eseal_bytes_part *parts, size_t nparts, const eseal_trust *trust,
+                                         const eseal_cms_verify_options *opts);
+
 ESEAL_END_DECL
 
 #endif

@@ -212,14 +212,19 @@ int eseal_cms_sign_file(eseal_buf *out, eseal_key *key, const eseal_cert *cert, 
 /* ---- verification --------------------------------------------------------------------- */
 
 typedef struct {
-    const char *path; /* either a file ... */
-    es_span mem;      /* ... or memory */
+    const char *path;     /* either a file ... */
+    es_span mem;          /* ... or memory ... */
+    const es_span *parts; /* ... or several pieces of memory, hashed in order (PDF byte ranges) */
+    size_t nparts;
 } content_src;
 
 static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, const content_src *src)
 {
     if (src->path != NULL) {
         return es_digest_file(out, len, h, src->path, eseal_limits_default()->max_input_bytes);
+    }
+    if (src->parts != NULL) {
+        return es_digest_spans(out, len, h, src->parts, src->nparts);
     }
     return es_digest(out, len, h, src->mem);
 }
@@ -553,7 +558,7 @@ int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, c
     if (data_path == NULL) {
         return ESEAL_EINVAL;
     }
-    content_src src = {data_path, {NULL, 0}};
+    content_src src = {data_path, {NULL, 0}, NULL, 0};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -563,6 +568,20 @@ int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const 
     if (data == NULL && len > 0) {
         return ESEAL_EINVAL;
     }
-    content_src src = {NULL, es_span_of(data, len)};
+    content_src src = {NULL, es_span_of(data, len), NULL, 0};
+    return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
+}
+
+int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, const eseal_bytes_part *parts,
+                           size_t nparts, const eseal_trust *trust, const eseal_cms_verify_options *opts)
+{
+    if (parts == NULL || nparts == 0 || nparts > 16) {
+        return ESEAL_EINVAL;
+    }
+    es_span sp[16];
+    for (size_t i = 0; i < nparts; i++) {
+        sp[i] = es_span_of(parts[i].ptr, parts[i].len);
+    }
+    content_src src = {NULL, {NULL, 0}, sp, nparts};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }

@@ -142,14 +142,13 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
 
     /* The CMS over the two ranges. */
     size_t cms_len = der_length(es_buf_span(&s->contents));
-    ES_AUTO(es_buf_freep) es_buf content = ES_BUF_INIT((size_t)eseal_limits_default()->max_input_bytes);
-    ES_GUARD(es_buf_append(&content, f.ptr, (size_t)s->br[1]));
-    ES_GUARD(es_buf_append(&content, f.ptr + s->br[2], (size_t)s->br[3]));
+    /* The two ranges are hashed in place, never joined. */
+    eseal_bytes_part ranges[2] = {{f.ptr, (size_t)s->br[1]}, {f.ptr + s->br[2], (size_t)s->br[3]}};
     eseal_cms_verify_options co = ESEAL_CMS_VERIFY_OPTIONS_INIT;
     co.at_ms = at;
     eseal_report *crep = NULL;
     int rc = cms_len == 0 ? ESEAL_EMALFORMED
-                          : eseal_cms_verify(&crep, s->contents.ptr, cms_len, content.ptr, content.len, trust, &co);
+                          : eseal_cms_verify_parts(&crep, s->contents.ptr, cms_len, ranges, 2, trust, &co);
     size_t kids = rc == ESEAL_OK ? eseal_report_child_count(crep) : 0;
     if (rc != ESEAL_OK || kids == 0) {
         eseal_report_free(crep);
