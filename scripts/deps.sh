@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs every Debian 12 package eseal needs to build, test and benchmark,
-# and only those that are missing. Safe to run again; quiet when nothing is missing.
+# and only those that are missing, and the third-party PDF corpus of the interop tests.
+# Safe to run again; quiet when nothing is missing.
 set -eu
 
 PKGS="
@@ -22,18 +23,36 @@ for p in $PKGS; do
     fi
 done
 
-if [ -z "$missing" ]; then
-    exit 0
-fi
-
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
     SUDO="sudo"
 fi
-
-echo "deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-# A fresh machine's package lists may be empty.
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+
+if [ -n "$missing" ]; then
+    echo "deps: installing:$missing"
+    # A fresh machine's package lists may be empty.
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# A corpus of PDFs that nobody on this project wrote, for tests/interop/pdf_interop.sh:
+# the 155 documentation PDFs of Debian's texlive-latex-recommended-doc, downloaded with apt
+# and unpacked into var/pdf-corpus (not installed: the package would pull in TeX Live).
+CORPUS=$(cd "$(dirname "$0")/.." && pwd)/var/pdf-corpus
+if [ ! -f "$CORPUS/SOURCE" ]; then
+    tmp=$(mktemp -d)
+    chmod 755 "$tmp" # apt's download sandbox user must be able to write here
+    if (cd "$tmp" && { apt-get download texlive-latex-recommended-doc >/dev/null 2>&1 ||
+        { $SUDO apt-get update -qq && apt-get download texlive-latex-recommended-doc >/dev/null 2>&1; }; }); then
+        mkdir -p "$CORPUS" "$tmp/x"
+        dpkg-deb -x "$tmp"/texlive-latex-recommended-doc_*.deb "$tmp/x"
+        find "$tmp/x" -name '*.pdf' -exec cp {} "$CORPUS/" \;
+        basename "$tmp"/texlive-latex-recommended-doc_*.deb >"$CORPUS/SOURCE"
+        echo "deps: PDF corpus: $(ls "$CORPUS"/*.pdf | wc -l) files from $(cat "$CORPUS/SOURCE")"
+    else
+        echo "deps: could not download the PDF corpus (texlive-latex-recommended-doc); interop_pdf will say so" >&2
+    fi
+    rm -rf "$tmp"
+fi
