@@ -322,9 +322,18 @@ static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, cons
     double pw = pg->media[2] - pg->media[0], ph_ = pg->media[3] - pg->media[1];
     double x = o->x_mm >= 0 ? o->x_mm * PT_PER_MM : pw - box_w - 20 * PT_PER_MM;
     double ytop = o->y_mm >= 0 ? o->y_mm * PT_PER_MM : ph_ - box_h - 20 * PT_PER_MM;
+    ES_ENSURE(box_w <= pw + 0.01 && box_h <= ph_ + 0.01, ESEAL_EINVAL,
+              "pdf: page %d (%.0fx%.0f mm) is smaller than the imprint (%.0fx%.0f mm)", page_no, pw / PT_PER_MM,
+              ph_ / PT_PER_MM, box_w / PT_PER_MM, box_h / PT_PER_MM);
+    if (o->x_mm < 0 && x < 0) {
+        x = 0; /* the default corner position on a small page: as far right as fits */
+    }
+    if (o->y_mm < 0 && ytop < 0) {
+        ytop = 0;
+    }
     ES_ENSURE(x >= 0 && ytop >= 0 && x + box_w <= pw + 0.01 && ytop + box_h <= ph_ + 0.01, ESEAL_EINVAL,
-              "pdf: the imprint (%.0fx%.0f mm) at %.1f,%.1f mm does not fit on page %d (%.0fx%.0f mm)", w_mm,
-              h_mm + (serial ? SERIAL_MM : 0), x / PT_PER_MM, ytop / PT_PER_MM, page_no, pw / PT_PER_MM,
+              "pdf: the imprint (%.0fx%.0f mm) at %.1f,%.1f mm does not fit on page %d (%.0fx%.0f mm)",
+              box_w / PT_PER_MM, box_h / PT_PER_MM, x / PT_PER_MM, ytop / PT_PER_MM, page_no, pw / PT_PER_MM,
               ph_ / PT_PER_MM);
     double rx = pg->media[0] + x, ry_top = pg->media[3] - ytop;
 
