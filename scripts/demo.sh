@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: the main job that exists so far, as a short demo on a fresh instance.
 # Initialises an instance, issues an SM2 organisation certificate, makes and files a
-# GB/T 38540 seal with its imprint, suspends and resumes it, signs a file, verifies it,
-# tampers with it and verifies again, then revokes the certificate.
+# GB/T 38540 seal with its imprint, suspends and resumes it, stamps a PDF with it (PAdES +
+# GB/T 38540, QR code), verifies the stamped PDF and a tampered copy, signs a plain file,
+# verifies it, tampers with it and verifies again, then revokes the certificate.
 set -euo pipefail
 E=$1
 HOME_DIR=$2
@@ -38,19 +39,33 @@ step "5. Suspend it: the registry now says no" eseal seal suspend "$SEAL" --reas
 "$E" seal resume "$SEAL" --reason "audit finished"
 "$E" seal history "$SEAL"
 
+PDF=$HOME_DIR/contract.pdf
+python3 "$(dirname "$0")/../tests/resources/mkpdf.py" "$PDF" 2
+step "6. Stamp a PDF: seal imprint + PAdES signature + QR code, as an incremental update" \
+    eseal stamp contract.pdf -o contract-stamped.pdf --seal "$SEAL" --qr --reason "Contract approval"
+"$E" stamp "$PDF" -o "$HOME_DIR/contract-stamped.pdf" --seal "$SEAL" --qr --reason "Contract approval"
+echo "stamped: $HOME_DIR/contract-stamped.pdf (open it: the imprint is on the last page)"
+
+step "7. Verify the stamped PDF: signature, seal, binding, coverage, registry" eseal verify contract-stamped.pdf
+"$E" verify "$HOME_DIR/contract-stamped.pdf"
+
+step "8. Change one signed byte of the PDF and verify again" eseal verify contract-tampered.pdf
+sed 's/page 1, line 3)/page 1, line 8)/' "$HOME_DIR/contract-stamped.pdf" >"$HOME_DIR/contract-tampered.pdf"
+"$E" verify "$HOME_DIR/contract-tampered.pdf" | grep -E '^(verdict|- |  -)' || true
+
 DOC=$HOME_DIR/contract.txt
 printf 'Contract no. 2026-001\nThe parties agree to the terms below.\n' >"$DOC"
-step "6. Sign a file (detached CMS, SM2/SM3)" eseal sign contract.txt --cert "$ID"
+step "9. Sign a file (detached CMS, SM2/SM3)" eseal sign contract.txt --cert "$ID"
 "$E" sign "$DOC" --cert "$ID" -o "$DOC.p7s"
 
-step "7. Verify it" eseal verify contract.txt.p7s --data contract.txt
+step "10. Verify it" eseal verify contract.txt.p7s --data contract.txt
 "$E" verify "$DOC.p7s" --data "$DOC"
 
-step "8. Change one byte of the file and verify again" eseal verify contract.txt.p7s --data contract.txt
+step "11. Change one byte of the file and verify again" eseal verify contract.txt.p7s --data contract.txt
 sed -i 's/2026-001/2026-007/' "$DOC"
 "$E" verify "$DOC.p7s" --data "$DOC" | grep -E "^(verdict|signature|  -)" || true
 
-step "9. Restore the file, revoke the certificate, verify again" eseal cert revoke "$ID" --reason keyCompromise
+step "12. Restore the file, revoke the certificate, verify again" eseal cert revoke "$ID" --reason keyCompromise
 sed -i 's/2026-007/2026-001/' "$DOC"
 "$E" cert revoke "$ID" --reason keyCompromise
 "$E" verify "$DOC.p7s" --data "$DOC" | grep -E '^(verdict|signature|  -)' || true
