@@ -323,6 +323,26 @@ static bool contains(const eseal_buf *b, const char *needle)
     return memmem(b->ptr, b->size, needle, strlen(needle)) != NULL;
 }
 
+/* Another face or Latin font really changes the outlines (the fields are not ignored). */
+static void other_fonts_change_the_outlines(void **state)
+{
+    (void)state;
+    eseal_imprint_spec s;
+    assert_int_equal(eseal_imprint_template(&s, "official", "北京示例科技有限公司", "1101080123456"), ESEAL_OK);
+    eseal_buf base = ESEAL_BUF_INIT, serif = ESEAL_BUF_INIT, face1 = ESEAL_BUF_INIT;
+    assert_int_equal(render(&base, &s, ESEAL_IMPRINT_SVG, 0), ESEAL_OK);
+    s.latin_font_path = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf";
+    assert_int_equal(render(&serif, &s, ESEAL_IMPRINT_SVG, 0), ESEAL_OK);
+    s.latin_font_path = NULL;
+    s.font_index = 1;
+    assert_int_equal(render(&face1, &s, ESEAL_IMPRINT_SVG, 0), ESEAL_OK);
+    assert_false(base.size == serif.size && memcmp(base.ptr, serif.ptr, base.size) == 0);
+    assert_false(base.size == face1.size && memcmp(base.ptr, face1.ptr, base.size) == 0);
+    eseal_buf_dispose(&base);
+    eseal_buf_dispose(&serif);
+    eseal_buf_dispose(&face1);
+}
+
 static void svg_has_paths_only_and_mm_size(void **state)
 {
     (void)state;
@@ -940,6 +960,7 @@ int main(void)
         cmocka_unit_test(person_seals),
         cmocka_unit_test(templates_refuse_bad_arguments),
         cmocka_unit_test(fonts_are_files_not_lookups),
+        cmocka_unit_test(other_fonts_change_the_outlines),
         cmocka_unit_test(allocation_failures_are_reported),
         cmocka_unit_test(renders_are_deterministic_across_threads),
         cmocka_unit_test(png_check_accepts_transparent_seals),

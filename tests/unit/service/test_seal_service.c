@@ -230,6 +230,34 @@ static void lifecycle_and_status_at_time(void **state)
     eseal_buf_dispose(&der);
 }
 
+/* Cancel is final; an active seal past its validEnd reads as expired, and verifies as expired. */
+static void cancel_and_expiry(void **state)
+{
+    (void)state;
+    eseal_seal_record rec, got;
+    eseal_buf der = ESEAL_BUF_INIT;
+    make(&rec, &der, ESEAL_SEAL_CONTRACT, 0);
+    eseal_seal_status st;
+    assert_int_equal(eseal_instance_seal_status(inst, &st, rec.esid, rec.valid_to_ms - 1000), ESEAL_OK);
+    assert_string_equal(st.state, "active");
+    assert_int_equal(eseal_instance_seal_status(inst, &st, rec.esid, rec.valid_to_ms + 1000), ESEAL_OK);
+    assert_string_equal(st.state, "expired");
+    assert_int_equal(verdict_at(&der, rec.valid_to_ms + 1000, "SEAL_EXPIRED"), ESEAL_INVALID);
+    sleep(1);
+    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_CANCEL, "t", "closed"), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_get(inst, &got, NULL, rec.esid), ESEAL_OK);
+    assert_string_equal(got.state, "cancelled");
+    eseal_seal_record_dispose(&got);
+    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_RESUME, "t", "x"), ESEAL_ESTATE);
+    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_CANCEL, "t", "x"), ESEAL_ESTATE);
+    assert_int_equal(eseal_instance_seal_status(inst, &st, rec.esid, rec.valid_to_ms + 1000), ESEAL_OK);
+    assert_string_equal(st.state, "cancelled"); /* final states win over expiry */
+    assert_string_equal(st.reason, "closed");
+    assert_int_equal(verdict_at(&der, 0, "SEAL_CANCELLED"), ESEAL_INVALID);
+    eseal_seal_record_dispose(&rec);
+    eseal_buf_dispose(&der);
+}
+
 /* Made but not filed: not active; filing issues a receipt that verifies offline and names the bytes. */
 static void filing_and_receipts(void **state)
 {
@@ -478,6 +506,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(make_records_and_audits),   cmocka_unit_test(refused_audit_rolls_back),
         cmocka_unit_test(lifecycle_and_status_at_time), cmocka_unit_test(filing_and_receipts),
+        cmocka_unit_test(cancel_and_expiry),
         cmocka_unit_test(renewal_links_versions),    cmocka_unit_test(variants_and_refusals),
         cmocka_unit_test(altered_and_foreign_seals),
         cmocka_unit_test(pdf_verify_sees_a_new_revocation),
