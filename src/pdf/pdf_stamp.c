@@ -700,24 +700,9 @@ int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imp
 
 /* ---- stamping file to file, streaming: memory stays at the size of the update ---- */
 
-static ES_RESULT write_all_fd(int fd, const uint8_t *p, size_t n, const char *what)
-{
-    while (n > 0) {
-        ssize_t k = write(fd, p, n);
-        if (k < 0 && errno == EINTR) {
-            continue;
-        }
-        ES_ENSURE(k > 0, ESEAL_EIO, "pdf: writing %s: %s", what, k < 0 ? strerror(errno) : "no progress");
-        p += k;
-        n -= (size_t)k;
-    }
-    return ES_OK;
-}
-
 typedef struct {
-    int in, tmp;
-    char *tmp_path;
-    bool done;
+    int in;
+    es_atomic_file out;
 } file_job;
 
 static void file_job_free(file_job *j)
@@ -725,13 +710,7 @@ static void file_job_free(file_job *j)
     if (j->in >= 0) {
         (void)close(j->in);
     }
-    if (j->tmp >= 0) {
-        (void)close(j->tmp);
-    }
-    if (j->tmp_path != NULL && !j->done) {
-        (void)unlink(j->tmp_path); /* a failed stamp leaves nothing behind */
-    }
-    es_free(j->tmp_path);
+    es_atomic_abort(&j->out); /* a failed stamp leaves nothing behind */
 }
 
 static ES_RESULT stamp_file(const char *in_path, const char *out_path, const eseal_imprint_outline *imprint,
@@ -740,7 +719,7 @@ static ES_RESULT stamp_file(const char *in_path, const char *out_path, const ese
     ES_ENSURE(in_path != NULL && out_path != NULL && imprint != NULL && key != NULL && cert != NULL && seal.len > 0,
               ESEAL_EINVAL, "pdf: input, output, an imprint, a seal, a key and its certificate are required");
     ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
-    ES_AUTO(file_job_free) file_job j = {-1, -1, NULL, false};
+    ES_AUTO(file_job_free) file_job j = {.in = -1, .out = {.fd = -1}};
     j.in = open(in_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     ES_ENSURE(j.in >= 0, errno == ENOENT ? ESEAL_ENOTFOUND : ESEAL_EIO, "cannot open %s: %s", in_path, strerror(errno));
     struct stat st;
@@ -769,13 +748,7 @@ static ES_RESULT stamp_file(const char *in_path, const char *out_path, const ese
     ES_GUARD(patch_byte_range(upd.ptr + ph.br_pos, size + c0, size + c1, size + upd.len));
 
     /* The output: the input copied and hashed in one pass, then the update. */
-    ES_AUTO(es_buf_freep) es_buf tp = ES_BUF_INIT(8192);
-    ES_GUARD(es_buf_printf(&tp, "%s.tmp-XXXXXX", out_path));
-    j.tmp = mkostemp((char *)tp.ptr, O_CLOEXEC);
-    ES_ENSURE(j.tmp >= 0, ESEAL_EIO, "cannot create a temporary file next to %s: %s", out_path, strerror(errno));
-    j.tmp_path = es_strdup(es_buf_cstr(&tp));
-    ES_ENSURE_ALLOC(j.tmp_path);
-    (void)fchmod(j.tmp, 0644);
+    ES_GUARD(es_atomic_open(&j.out, out_path, 0644));
     ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
     ES_GUARD(es_hash_begin(&hc, co.hash));
     static _Thread_local uint8_t chunk[1 << 18];
@@ -787,7 +760,7 @@ static ES_RESULT stamp_file(const char *in_path, const char *out_path, const ese
         }
         ES_ENSURE(k > 0, ESEAL_EIO, "reading %s: %s", in_path, k < 0 ? strerror(errno) : "the file shrank");
         ES_GUARD(es_hash_update(hc, es_span_of(chunk, (size_t)k)));
-        ES_GUARD(write_all_fd(j.tmp, chunk, (size_t)k, out_path));
+        ES_GUARD(es_atomic_write(&j.out, chunk, (size_t)k));
         off += (uint64_t)k;
     }
     ES_GUARD(es_hash_update(hc, es_span_of(upd.ptr, c0)));
@@ -796,27 +769,8 @@ static ES_RESULT stamp_file(const char *in_path, const char *out_path, const ese
     size_t dn = 0;
     ES_GUARD(es_hash_end(hc, dg, &dn));
     ES_GUARD(sign_into(upd.ptr + c0, reserve, dg, dn, key, cert, &co));
-    ES_GUARD(write_all_fd(j.tmp, upd.ptr, upd.len, out_path));
-    ES_ENSURE(fsync(j.tmp) == 0, ESEAL_EIO, "syncing %s: %s", out_path, strerror(errno));
-    ES_ENSURE(close(j.tmp) == 0, ESEAL_EIO, "closing %s: %s", out_path, strerror(errno));
-    j.tmp = -1;
-    ES_ENSURE(rename(j.tmp_path, out_path) == 0, ESEAL_EIO, "cannot rename into %s: %s", out_path, strerror(errno));
-    j.done = true;
-    /* The directory entry too: an acknowledged output survives a crash. */
-    char dir[4096];
-    (void)snprintf(dir, sizeof(dir), "%s", out_path);
-    char *slash = strrchr(dir, '/');
-    if (slash != NULL) {
-        *slash = 0;
-    } else {
-        (void)snprintf(dir, sizeof(dir), ".");
-    }
-    int dfd = open(dir[0] != 0 ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        (void)close(dfd);
-    }
-    return ES_OK;
+    ES_GUARD(es_atomic_write(&j.out, upd.ptr, upd.len));
+    return es_atomic_commit(&j.out);
 }
 
 int eseal_pdf_stamp_file(const char *in_path, const char *out_path, const eseal_imprint_outline *imprint,

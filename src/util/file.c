@@ -68,12 +68,23 @@ static ES_RESULT write_all(int fd, const char *path, const void *p, size_t n)
         if (w < 0 && errno == EINTR) {
             continue;
         }
-        ES_ENSURE(w > 0, ESEAL_EIO, "writing %s: %s", path, strerror(errno));
+        ES_ENSURE(w > 0, ESEAL_EIO, "writing %s: %s", path, w < 0 ? strerror(errno) : "no progress");
         b += w;
         n -= (size_t)w;
     }
-    ES_ENSURE(fsync(fd) == 0, ESEAL_EIO, "syncing %s: %s", path, strerror(errno));
     return ES_OK;
+}
+
+static ES_RESULT sync_and_close(int fd, const char *path)
+{
+    es_result r = ES_OK;
+    if (fsync(fd) != 0) {
+        r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "syncing %s: %s", path, strerror(errno));
+    }
+    if (close(fd) != 0 && es_ok(r)) {
+        r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "closing %s: %s", path, strerror(errno));
+    }
+    return r;
 }
 
 ES_RESULT es_file_write_new(const char *path, const void *p, size_t n, unsigned mode)
@@ -84,8 +95,9 @@ ES_RESULT es_file_write_new(const char *path, const void *p, size_t n, unsigned 
     /* The umask may have loosened nothing but may have tightened: enforce exactly. */
     (void)fchmod(fd, (mode_t)mode);
     es_result r = write_all(fd, path, p, n);
-    if (close(fd) != 0 && es_ok(r)) {
-        r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "closing %s: %s", path, strerror(errno));
+    es_result c = sync_and_close(fd, path);
+    if (es_ok(r)) {
+        r = c;
     }
     if (!es_ok(r)) {
         (void)unlink(path);
@@ -117,32 +129,80 @@ static void sync_parent_dir(const char *path)
     }
 }
 
-ES_RESULT es_file_write_atomic(const char *path, const void *p, size_t n, unsigned mode)
+ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode)
 {
+    *f = (es_atomic_file){-1, NULL, NULL};
+    f->path = es_strdup(path);
+    ES_ENSURE_ALLOC(f->path);
     es_buf tmp = ES_BUF_INIT(8192);
-    ES_GUARD(es_buf_printf(&tmp, "%s.tmp-XXXXXX", path));
-    int fd = mkostemp((char *)tmp.ptr, O_CLOEXEC);
-    if (fd < 0) {
-        es_result r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot create a temporary file next to %s: %s",
-                                   path, strerror(errno));
-        es_buf_free(&tmp);
-        return r;
-    }
-    (void)fchmod(fd, (mode_t)mode);
-    es_result r = write_all(fd, path, p, n);
-    if (close(fd) != 0 && es_ok(r)) {
-        r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "closing %s: %s", path, strerror(errno));
-    }
-    if (es_ok(r) && rename((char *)tmp.ptr, path) != 0) {
-        r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot rename into %s: %s", path, strerror(errno));
-    }
-    if (!es_ok(r)) {
-        (void)unlink((char *)tmp.ptr);
-    } else {
-        sync_parent_dir(path);
+    es_result r = es_buf_printf(&tmp, "%s.tmp-XXXXXX", path);
+    if (es_ok(r)) {
+        f->fd = mkostemp((char *)tmp.ptr, O_CLOEXEC);
+        if (f->fd < 0) {
+            r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot create a temporary file next to %s: %s", path,
+                             strerror(errno));
+        } else {
+            (void)fchmod(f->fd, (mode_t)mode);
+            f->tmp_path = (char *)tmp.ptr; /* owned now */
+            tmp = (es_buf)ES_BUF_INIT(0);
+        }
     }
     es_buf_free(&tmp);
+    if (!es_ok(r)) {
+        es_atomic_abort(f);
+    }
     return r;
+}
+
+ES_RESULT es_atomic_write(es_atomic_file *f, const void *p, size_t n)
+{
+    ES_ENSURE(f->fd >= 0, ESEAL_ESTATE, "writing %s: the file is not open", f->path != NULL ? f->path : "?");
+    return write_all(f->fd, f->path, p, n);
+}
+
+ES_RESULT es_atomic_commit(es_atomic_file *f)
+{
+    ES_ENSURE(f->fd >= 0, ESEAL_ESTATE, "publishing %s: the file is not open", f->path != NULL ? f->path : "?");
+    es_result r = sync_and_close(f->fd, f->path);
+    f->fd = -1;
+    if (es_ok(r) && rename(f->tmp_path, f->path) != 0) {
+        r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot rename into %s: %s", f->path, strerror(errno));
+    }
+    if (es_ok(r)) {
+        /* The directory entry too: an acknowledged file survives a crash. */
+        sync_parent_dir(f->path);
+        es_free(f->tmp_path);
+        f->tmp_path = NULL;
+    }
+    es_atomic_abort(f);
+    return r;
+}
+
+void es_atomic_abort(es_atomic_file *f)
+{
+    if (f->fd >= 0) {
+        (void)close(f->fd);
+        f->fd = -1;
+    }
+    if (f->tmp_path != NULL) {
+        (void)unlink(f->tmp_path); /* a failed write leaves nothing behind */
+        es_free(f->tmp_path);
+        f->tmp_path = NULL;
+    }
+    es_free(f->path);
+    f->path = NULL;
+}
+
+ES_RESULT es_file_write_atomic(const char *path, const void *p, size_t n, unsigned mode)
+{
+    es_atomic_file f;
+    ES_GUARD(es_atomic_open(&f, path, mode));
+    es_result r = es_atomic_write(&f, p, n);
+    if (!es_ok(r)) {
+        es_atomic_abort(&f);
+        return r;
+    }
+    return es_atomic_commit(&f);
 }
 
 ES_RESULT es_mkdir_p(const char *path, unsigned mode)

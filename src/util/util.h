@@ -126,6 +126,19 @@ ES_RESULT es_file_read(es_buf *out, const char *path, size_t max);
 ES_RESULT es_file_write_new(const char *path, const void *p, size_t n, unsigned mode);
 /* Writes to a temporary file in the same directory, fsyncs, renames over path. */
 ES_RESULT es_file_write_atomic(const char *path, const void *p, size_t n, unsigned mode);
+/* A file written in pieces and published whole: es_atomic_open creates a temporary file
+ * next to path; es_atomic_commit fsyncs it, renames it over path and syncs the directory;
+ * es_atomic_abort (also after a failed open or commit, and safe to repeat) removes it.
+ * Either path has the complete new content or its old one, never a part. */
+typedef struct {
+    int fd;
+    char *tmp_path;
+    char *path;
+} es_atomic_file;
+ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode);
+ES_RESULT es_atomic_write(es_atomic_file *f, const void *p, size_t n);
+ES_RESULT es_atomic_commit(es_atomic_file *f);
+void es_atomic_abort(es_atomic_file *f);
 ES_RESULT es_mkdir_p(const char *path, unsigned mode);
 bool es_path_exists(const char *path);
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,64 @@ static void files_are_created_exclusively(void **state)
     rmdir(dir);
 }
 
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        n += e->d_name[0] != '.';
+    }
+    closedir(d);
+    return n;
+}
+
+/* Written in pieces, published whole: the old content until commit, no temporary left after abort. */
+static void atomic_files_publish_whole_or_nothing(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/eseal-util-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    (void)snprintf(path, sizeof(path), "%s/out", dir);
+    assert_true(es_ok(es_file_write_atomic(path, "old", 3, 0600)));
+    es_atomic_file f;
+    assert_true(es_ok(es_atomic_open(&f, path, 0640)));
+    assert_true(es_ok(es_atomic_write(&f, "new ", 4)));
+    assert_true(es_ok(es_atomic_write(&f, "content", 7)));
+    es_buf b = ES_BUF_INIT(64);
+    assert_true(es_ok(es_file_read(&b, path, 64)));
+    assert_memory_equal(b.ptr, "old", 3); /* not published yet */
+    assert_int_equal(entries(dir), 2);
+    es_atomic_abort(&f);
+    es_atomic_abort(&f); /* safe to repeat */
+    assert_int_equal(entries(dir), 1);
+    assert_true(es_ok(es_file_read(&b, path, 64)));
+    assert_memory_equal(b.ptr, "old", 3);
+
+    assert_true(es_ok(es_atomic_open(&f, path, 0640)));
+    assert_true(es_ok(es_atomic_write(&f, "new ", 4)));
+    assert_true(es_ok(es_atomic_write(&f, "content", 7)));
+    assert_true(es_ok(es_atomic_commit(&f)));
+    es_atomic_abort(&f); /* after commit: nothing to undo */
+    assert_true(es_ok(es_file_read(&b, path, 64)));
+    assert_int_equal(b.len, 11);
+    assert_memory_equal(b.ptr, "new content", 11);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+    assert_int_equal(entries(dir), 1);
+    assert_int_equal(es_code(es_atomic_write(&f, "x", 1)), ESEAL_ESTATE);
+
+    char missing[300];
+    (void)snprintf(missing, sizeof(missing), "%s/no/such/dir/out", dir);
+    assert_int_equal(es_code(es_atomic_open(&f, missing, 0600)), ESEAL_EIO);
+    es_atomic_abort(&f);
+    es_buf_free(&b);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void error_codes_have_names(void **state)
 {
     (void)state;
@@ -200,7 +259,8 @@ int main(void)
         cmocka_unit_test(cursor_truncation_and_offsets), cmocka_unit_test(uint_parsing_bounds),
         cmocka_unit_test(time_rfc3339_round_trip),  cmocka_unit_test(time_gentime),
         cmocka_unit_test(secret_is_copied_and_freed), cmocka_unit_test(allocation_failure_is_reported),
-        cmocka_unit_test(files_are_created_exclusively), cmocka_unit_test(error_codes_have_names),
+        cmocka_unit_test(files_are_created_exclusively),
+        cmocka_unit_test(atomic_files_publish_whole_or_nothing), cmocka_unit_test(error_codes_have_names),
         cmocka_unit_test(error_message_can_wrap_the_last_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
