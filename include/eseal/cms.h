@@ -97,6 +97,18 @@ ESEAL_EXTERN(int) eseal_cms_verify_parts(eseal_report **out, const void *p7s, si
                                          const eseal_bytes_part *parts, size_t nparts, const eseal_trust *trust,
                                          const eseal_cms_verify_options *opts);
 
+/**
+ * The certificate of SignerInfo `index` (0-based) of the DER CMS SignedData
+ * `p7s`, found as verification finds it: among the certificates the signature
+ * carries, then `trust`'s intermediates (`trust` may be NULL). Judges nothing:
+ * use it after eseal_cms_verify* to ask further questions of the signer (e.g.
+ * eseal_ses_seal_allows_cert). ESEAL_EMALFORMED when `p7s` is not SignedData,
+ * ESEAL_EINVAL past the last SignerInfo, ESEAL_ENOTFOUND when the certificate
+ * is nowhere to be found. Free the result with eseal_cert_free.
+ */
+ESEAL_EXTERN(int) eseal_cms_signer_cert(eseal_cert **out, const void *p7s, size_t p7s_len, size_t index,
+                                        const eseal_trust *trust);
+
 ESEAL_END_DECL
 
 #endif

@@ -7,6 +7,7 @@
  * (probes.md §2: CMS_final leaves SM2's signatureAlgorithm empty and signs with
  * an empty ID). Verification is by hand for the same reason.
  */
+#include <limits.h>
 #include <string.h>
 
 #include <openssl/ess.h>
@@ -381,6 +382,22 @@ static ES_RESULT report_signer(eseal_report *rep, X509 *x)
     return r;
 }
 
+/* A DER CMS ContentInfo that is SignedData, with nothing after it. */
+static ES_RESULT decode_signed_data(CMS_ContentInfo **out, es_span der)
+{
+    ES_ENSURE(der.len > 0 && der.len <= LONG_MAX, ESEAL_EMALFORMED, "not a CMS signature");
+    const unsigned char *p = der.ptr;
+    ES_AUTO(CMS_ContentInfo_freep) CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der.len);
+    ES_ENSURE_OSSL(cms != NULL, ESEAL_EMALFORMED, "not a CMS signature");
+    ES_ENSURE(p == der.ptr + der.len, ESEAL_EMALFORMED, "CMS signature has %zu trailing bytes",
+              (size_t)(der.ptr + der.len - p));
+    ES_ENSURE(OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed, ESEAL_EMALFORMED,
+              "CMS content is not SignedData");
+    *out = cms;
+    cms = NULL;
+    return ES_OK;
+}
+
 static X509 *find_signer(CMS_SignerInfo *si, STACK_OF(X509) *certs, const eseal_trust *t, const eseal_cert *expected)
 {
     if (expected != NULL && CMS_SignerInfo_cert_cmp(si, expected->x509) == 0) {
@@ -510,13 +527,8 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
         ES_GUARD(r);
         der = es_buf_span(&decoded);
     }
-    const unsigned char *p = der.ptr;
-    ES_AUTO(CMS_ContentInfo_freep) CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der.len);
-    ES_ENSURE_OSSL(cms != NULL, ESEAL_EMALFORMED, "not a CMS signature");
-    ES_ENSURE(p == der.ptr + der.len, ESEAL_EMALFORMED, "CMS signature has %zu trailing bytes",
-              (size_t)(der.ptr + der.len - p));
-    ES_ENSURE(OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed, ESEAL_EMALFORMED,
-              "CMS content is not SignedData");
+    ES_AUTO(CMS_ContentInfo_freep) CMS_ContentInfo *cms = NULL;
+    ES_GUARD(decode_signed_data(&cms, der));
     ASN1_OCTET_STRING **content = CMS_get0_content(cms);
     ES_ENSURE(content == NULL || *content == NULL, ESEAL_EUNSUPPORTED,
               "the CMS signature embeds its content; eseal verifies detached signatures (use --data)");
@@ -584,4 +596,31 @@ int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, 
     }
     content_src src = {NULL, {NULL, 0}, sp, nparts};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
+}
+
+static ES_RESULT signer_cert(eseal_cert **out, es_span p7s, size_t index, const eseal_trust *trust)
+{
+    ES_AUTO(CMS_ContentInfo_freep) CMS_ContentInfo *cms = NULL;
+    ES_GUARD(decode_signed_data(&cms, p7s));
+    STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+    ES_ENSURE(sis != NULL && index < (size_t)sk_CMS_SignerInfo_num(sis), ESEAL_EINVAL,
+              "the CMS signature has no signer %zu", index + 1);
+    ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *certs = CMS_get1_certs(cms);
+    X509 *x = find_signer(sk_CMS_SignerInfo_value(sis, (int)index), certs, trust, NULL);
+    ES_ENSURE(x != NULL, ESEAL_ENOTFOUND, "the signer's certificate is neither in the signature nor supplied");
+    ES_ENSURE_OSSL(X509_up_ref(x) == 1, ESEAL_ECRYPTO, "referencing a certificate");
+    es_result r = es_cert_wrap(out, x);
+    if (!es_ok(r)) {
+        X509_free(x);
+    }
+    return r;
+}
+
+int eseal_cms_signer_cert(eseal_cert **out, const void *p7s, size_t p7s_len, size_t index, const eseal_trust *trust)
+{
+    if (out == NULL || (p7s == NULL && p7s_len > 0)) {
+        return ESEAL_EINVAL;
+    }
+    *out = NULL;
+    return es_code(signer_cert(out, es_span_of(p7s, p7s_len), index, trust));
 }

@@ -68,30 +68,6 @@ static size_t der_length(es_span c)
     return es_ok(es_der_next(&cur, &d)) ? d.tlv.len : 0;
 }
 
-/* 1 when the seal lists the certificate whose SHA-256 fingerprint is `fp_hex`, 0 when not, -1 when unknown. */
-static int seal_lists(const eseal_ses_seal *s, const char *fp_hex)
-{
-    const eseal_seal_info *in = eseal_ses_seal_info(s);
-    if (in->cert_list_type != 1 || fp_hex == NULL) {
-        return -1;
-    }
-    for (size_t i = 0; i < in->cert_count; i++) {
-        uint8_t dg[64];
-        size_t n = 0;
-        if (!es_ok(es_digest(dg, &n, ESEAL_HASH_SHA256, es_span_of(in->certs[i].ptr, in->certs[i].len)))) {
-            return -1;
-        }
-        char hex[65];
-        for (size_t k = 0; k < 32; k++) {
-            (void)snprintf(hex + 2 * k, 3, "%02x", dg[k]);
-        }
-        if (strcmp(hex, fp_hex) == 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* "D:YYYYMMDDHHmmSS..." to ms (the claimed signing time, ISO 32000-1 §7.9.4); 0 when unreadable. */
 static int64_t pdf_date(const char *m)
 {
@@ -166,11 +142,6 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
         r = es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
                              "a PAdES signature must have exactly one SignerInfo; this one has %zu", kids);
     }
-    char fp[65] = "";
-    const char *f1 = eseal_report_get(eseal_report_child(crep, 0), "signer.fingerprint_sha256");
-    if (f1 != NULL) {
-        (void)snprintf(fp, sizeof(fp), "%s", f1);
-    }
     eseal_report_free(crep);
     ES_GUARD(r);
     /* PAdES puts the claimed time in /M (the CMS has no signingTime attribute). */
@@ -214,15 +185,24 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     }
     eseal_report_free(srep);
     if (es_ok(r)) {
-        int listed = seal_lists(seal, fp[0] != 0 ? fp : NULL);
-        if (listed == 0) {
+        /* The binding: the signer's certificate is one the seal lists (by value or by digest). */
+        eseal_cert *signer = NULL;
+        eseal_buf der = ESEAL_BUF_INIT;
+        int listed = eseal_cms_signer_cert(&signer, s->contents.ptr, cms_len, 0, trust) == ESEAL_OK &&
+                             eseal_cert_der(&der, signer) == ESEAL_OK
+                         ? eseal_ses_seal_allows_cert(seal, der.ptr, der.size)
+                         : -1;
+        eseal_buf_dispose(&der);
+        eseal_cert_free(signer);
+        if (listed == 1) {
+            r = es_report_set(rep, "checks.seal_binding", "good");
+        } else if (listed == 0) {
             r = es_report_reason(rep, ESEAL_INVALID, "SEAL_NOT_ALLOWED",
                                  "the signer's certificate is not one the seal allows to stamp with it");
-        } else if (listed < 0) {
-            r = es_report_reason(rep, ESEAL_INDETERMINATE, "SEAL_BINDING_UNCHECKED",
-                                 "the seal lists certificate digests; whether the signer may use it was not checked");
         } else {
-            r = es_report_set(rep, "checks.seal_binding", "good");
+            r = es_report_reason(rep, ESEAL_INDETERMINATE, "SEAL_BINDING_UNCHECKED",
+                                 "the signer's certificate could not be read, so whether it may use the seal "
+                                 "was not checked");
         }
     }
     eseal_ses_seal_free(seal);

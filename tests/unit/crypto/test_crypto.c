@@ -307,6 +307,15 @@ static void cms_verdicts_for(eseal_key_alg alg, eseal_sig_scheme scheme)
 
     expect(verify(&p7s, data, t, 0, NULL), ESEAL_VALID, NULL);
     expect(verify(&p7s, data, t, 0, P.leaf), ESEAL_VALID, NULL);
+    /* The signer's certificate, as verification found it. */
+    eseal_cert *sc = NULL;
+    assert_int_equal(eseal_cms_signer_cert(&sc, p7s.ptr, p7s.size, 0, NULL), ESEAL_OK);
+    assert_string_equal(eseal_cert_fingerprint(sc), eseal_cert_fingerprint(P.leaf));
+    eseal_cert_free(sc);
+    assert_int_equal(eseal_cms_signer_cert(&sc, p7s.ptr, p7s.size, 1, NULL), ESEAL_EINVAL);
+    assert_int_equal(eseal_cms_signer_cert(&sc, p7s.ptr, p7s.size - 1, 0, NULL), ESEAL_EMALFORMED);
+    assert_int_equal(eseal_cms_signer_cert(&sc, "junk", 4, 0, NULL), ESEAL_EMALFORMED);
+    assert_null(sc);
     expect(verify(&p7s, "the documenT", t, 0, NULL), ESEAL_INVALID, "HASH_FAILURE");
     expect(verify(&p7s, data, t, 0, P.other), ESEAL_INVALID, "SIGNER_MISMATCH");
     /* Expired: validated after the leaf's notAfter, with no timestamp to prove earlier existence. */

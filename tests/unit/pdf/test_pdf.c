@@ -47,6 +47,37 @@ static void issue(eseal_cert **out, eseal_key **key, es_cert_profile prof, const
     eseal_buf_dispose(&spki);
 }
 
+/* A seal by the fixture's maker that lists `listed` by value (list type 1) or by SM3 digest (2). */
+static void make_seal(eseal_buf *out, const fixture *f, const eseal_cert *listed, int list_type)
+{
+    eseal_buf der = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cert_der(&der, listed), ESEAL_OK);
+    uint8_t dg[64];
+    size_t dlen = 0;
+    eseal_bytes c = {der.ptr, der.size};
+    if (list_type == 2) {
+        assert_true(es_ok(es_digest(dg, &dlen, ESEAL_HASH_SM3, es_span_of(der.ptr, der.size))));
+        c = (eseal_bytes){dg, dlen};
+    }
+    static const uint8_t pic[] = "\x89PNG-placeholder";
+    int64_t now = eseal_time_now();
+    eseal_seal_info in = ESEAL_SEAL_INFO_INIT;
+    in.esid = "ES-PDF-TEST";
+    in.type = ESEAL_SEAL_OFFICIAL;
+    in.name = "Test seal";
+    in.cert_list_type = list_type;
+    in.digest_type = "SM3";
+    in.cert_count = 1;
+    in.certs = &c;
+    in.create_ms = in.valid_start_ms = now - 1000;
+    in.valid_end_ms = now + 86400000LL;
+    in.picture_type = "PNG";
+    in.picture = (eseal_bytes){pic, sizeof(pic) - 1};
+    in.picture_width_mm = in.picture_height_mm = 40;
+    assert_int_equal(eseal_ses_seal_make(out, &in, f->maker, f->maker_key), ESEAL_OK);
+    eseal_buf_dispose(&der);
+}
+
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
@@ -61,23 +92,7 @@ static int setup(void **state)
     assert_int_equal(eseal_trust_add_crl(f->trust, crl.ptr, crl.len), ESEAL_OK);
     es_buf_free(&crl);
     /* A seal, by its own maker certificate, that allows the signer. */
-    eseal_buf der = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_cert_der(&der, f->cert), ESEAL_OK);
-    eseal_bytes c = {der.ptr, der.size};
-    static const uint8_t pic[] = "\x89PNG-placeholder";
-    eseal_seal_info in = ESEAL_SEAL_INFO_INIT;
-    in.esid = "ES-PDF-TEST";
-    in.type = ESEAL_SEAL_OFFICIAL;
-    in.name = "Test seal";
-    in.cert_count = 1;
-    in.certs = &c;
-    in.create_ms = in.valid_start_ms = now - 1000;
-    in.valid_end_ms = now + 86400000LL;
-    in.picture_type = "PNG";
-    in.picture = (eseal_bytes){pic, sizeof(pic) - 1};
-    in.picture_width_mm = in.picture_height_mm = 40;
-    assert_int_equal(eseal_ses_seal_make(&f->seal, &in, f->maker, f->maker_key), ESEAL_OK);
-    eseal_buf_dispose(&der);
+    make_seal(&f->seal, f, f->cert, 1);
     eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
     assert_int_equal(eseal_imprint_template(&sp, "official", "测试有限公司", NULL), ESEAL_OK);
     assert_int_equal(eseal_imprint_path(&f->outline, &sp), ESEAL_OK);
@@ -180,6 +195,38 @@ static void stamp_in_memory(void **state)
     eseal_buf_dispose(&in);
 }
 
+/* The signer must be one the seal lists, by value or by digest; anyone else is refused. */
+static void seal_binding_by_value_and_by_digest(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        int by_signer, list_type;
+        const char *reason;
+    } cases[] = {{1, 1, NULL}, {1, 2, NULL}, {0, 1, "SEAL_NOT_ALLOWED"}, {0, 2, "SEAL_NOT_ALLOWED"}};
+    eseal_buf in = ESEAL_BUF_INIT;
+    tiny_pdf(&in);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        eseal_buf seal = ESEAL_BUF_INIT, out = ESEAL_BUF_INIT;
+        make_seal(&seal, f, cases[i].by_signer ? f->cert : f->maker, cases[i].list_type);
+        assert_int_equal(
+            eseal_pdf_stamp(&out, in.ptr, in.size, f->outline, seal.ptr, seal.size, f->key, f->cert, NULL), ESEAL_OK);
+        eseal_report *r = NULL;
+        assert_int_equal(eseal_pdf_verify(&r, out.ptr, out.size, f->trust, NULL), ESEAL_OK);
+        assert_false(eseal_report_has_reason(r, "SEAL_BINDING_UNCHECKED"));
+        if (cases[i].reason == NULL) {
+            assert_int_equal(eseal_report_verdict(r), ESEAL_VALID);
+            assert_string_equal(eseal_report_get(eseal_report_child(r, 0), "checks.seal_binding"), "good");
+        } else {
+            assert_int_equal(eseal_report_verdict(r), ESEAL_INVALID);
+            assert_true(eseal_report_has_reason(r, cases[i].reason));
+        }
+        eseal_report_free(r);
+        eseal_buf_dispose(&seal);
+        eseal_buf_dispose(&out);
+    }
+    eseal_buf_dispose(&in);
+}
+
 static void stamp_file_to_file(void **state)
 {
     fixture *f = *state;
@@ -221,6 +268,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stamp_in_memory),
         cmocka_unit_test(stamp_file_to_file),
+        cmocka_unit_test(seal_binding_by_value_and_by_digest),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
