@@ -16,6 +16,7 @@
 
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
+#include "../test_pki.h"
 
 static const char *testdata; /* ../shared/testdata */
 static char tmpdir[] = "/tmp/eseal-crypto-XXXXXX";
@@ -199,37 +200,14 @@ typedef struct {
 
 static pki P;
 
-static void issue(eseal_cert **out, eseal_key **key, eseal_key_alg alg, es_cert_profile prof, const char *cn,
-                  eseal_key *issuer_key, eseal_cert *issuer, int64_t nb, int64_t na)
-{
-    assert_int_equal(eseal_key_generate(key, alg), ESEAL_OK);
-    eseal_buf spki = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_key_public_der(&spki, *key), ESEAL_OK);
-    uint8_t serial[8];
-    assert_true(es_ok(es_random(serial, sizeof(serial))));
-    serial[0] = (uint8_t)((serial[0] & 0x7f) | 1);
-    es_cert_spec s = {0};
-    s.profile = prof;
-    s.common_name = cn;
-    s.organization = "Test";
-    s.country = "CN";
-    s.not_before_ms = nb;
-    s.not_after_ms = na;
-    s.serial = serial;
-    s.serial_len = sizeof(serial);
-    assert_true(es_ok(es_cert_issue(out, &s, es_span_of(spki.ptr, spki.size), issuer_key != NULL ? issuer_key : *key,
-                                    issuer)));
-    eseal_buf_dispose(&spki);
-}
-
 static void make_pki(eseal_key_alg alg)
 {
     int64_t now = eseal_time_now();
     int64_t year = 365LL * 86400 * 1000;
-    issue(&P.root, &P.root_key, alg, ES_PROFILE_ROOT_CA, "Root", NULL, NULL, now - 1000, now + 10 * year);
-    issue(&P.ca, &P.ca_key, alg, ES_PROFILE_ISSUING_CA, "Issuing", P.root_key, P.root, now - 1000, now + 5 * year);
-    issue(&P.leaf, &P.leaf_key, alg, ES_PROFILE_ORG, "Leaf", P.ca_key, P.ca, now - 1000, now + year);
-    issue(&P.other, &P.other_key, alg, ES_PROFILE_ORG, "Other", P.ca_key, P.ca, now - 1000, now + year);
+    test_issue(&P.root, &P.root_key, alg, ES_PROFILE_ROOT_CA, "Root", NULL, NULL, now - 1000, now + 10 * year);
+    test_issue(&P.ca, &P.ca_key, alg, ES_PROFILE_ISSUING_CA, "Issuing", P.root_key, P.root, now - 1000, now + 5 * year);
+    test_issue(&P.leaf, &P.leaf_key, alg, ES_PROFILE_ORG, "Leaf", P.ca_key, P.ca, now - 1000, now + year);
+    test_issue(&P.other, &P.other_key, alg, ES_PROFILE_ORG, "Other", P.ca_key, P.ca, now - 1000, now + year);
 }
 
 static void free_pki(void)

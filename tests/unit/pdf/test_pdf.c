@@ -15,6 +15,7 @@
 
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
+#include "../test_pki.h"
 
 typedef struct {
     eseal_key *root_key, *key, *maker_key;
@@ -27,24 +28,8 @@ typedef struct {
 static void issue(eseal_cert **out, eseal_key **key, es_cert_profile prof, const char *cn, eseal_key *ik,
                   eseal_cert *ic)
 {
-    assert_int_equal(eseal_key_generate(key, ESEAL_ALG_P256), ESEAL_OK);
-    eseal_buf spki = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_key_public_der(&spki, *key), ESEAL_OK);
-    uint8_t serial[8];
-    assert_true(es_ok(es_random(serial, sizeof(serial))));
-    serial[0] = (uint8_t)((serial[0] & 0x7f) | 1);
     int64_t now = eseal_time_now();
-    es_cert_spec sp = {0};
-    sp.profile = prof;
-    sp.common_name = cn;
-    sp.organization = "Test";
-    sp.country = "CN";
-    sp.not_before_ms = now - 60000;
-    sp.not_after_ms = now + 86400000LL * 30;
-    sp.serial = serial;
-    sp.serial_len = sizeof(serial);
-    assert_true(es_ok(es_cert_issue(out, &sp, es_span_of(spki.ptr, spki.size), ik != NULL ? ik : *key, ic)));
-    eseal_buf_dispose(&spki);
+    test_issue(out, key, ESEAL_ALG_P256, prof, cn, ik, ic, now - 60000, now + 86400000LL * 30);
 }
 
 /* A seal by the fixture's maker that lists `listed` by value (list type 1) or by SM3 digest (2). */

@@ -14,6 +14,7 @@
 
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
+#include "../test_pki.h"
 #include "util/der.h"
 
 static const char *testdata; /* ../shared/testdata */
@@ -298,24 +299,7 @@ static void issue(eseal_cert **out, eseal_key **key, eseal_key_alg alg, es_cert_
                   eseal_key *issuer_key, eseal_cert *issuer)
 {
     int64_t now = eseal_time_now();
-    assert_int_equal(eseal_key_generate(key, alg), ESEAL_OK);
-    eseal_buf spki = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_key_public_der(&spki, *key), ESEAL_OK);
-    uint8_t serial[8];
-    assert_true(es_ok(es_random(serial, sizeof(serial))));
-    serial[0] = (uint8_t)((serial[0] & 0x7f) | 1);
-    es_cert_spec sp = {0};
-    sp.profile = prof;
-    sp.common_name = cn;
-    sp.organization = "Test";
-    sp.country = "CN";
-    sp.not_before_ms = now - 60000;
-    sp.not_after_ms = now + 365LL * 86400 * 1000;
-    sp.serial = serial;
-    sp.serial_len = sizeof(serial);
-    assert_true(es_ok(es_cert_issue(out, &sp, es_span_of(spki.ptr, spki.size), issuer_key != NULL ? issuer_key : *key,
-                                    issuer)));
-    eseal_buf_dispose(&spki);
+    test_issue(out, key, alg, prof, cn, issuer_key, issuer, now - 60000, now + 365LL * 86400 * 1000);
 }
 
 static void make_pki(pki *p, eseal_key_alg alg)
