@@ -3,15 +3,11 @@
 # Usage: cli_test.sh /path/to/eseal
 set -u
 E=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 export ESEAL_PASSPHRASE=integration-pass-1
 export ESEAL_HOME=$T/home
 unset ESEAL_PASS_FILE || true
-n=0
-bad=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $1"; }
 # expect CODE DESCRIPTION -- command...
 expect() {
     local want=$1 desc=$2
@@ -312,5 +308,4 @@ has "$T/err" "suspended" "the refusal names the state"
 expect 0 "help for a command" -- "$E" help verify
 has "$T/out" "Exit status" "help text shows exit codes"
 
-echo "$((n - bad)) passed, $bad failed (cli_integration)"
-[ "$bad" -eq 0 ]
+tap_done cli_integration

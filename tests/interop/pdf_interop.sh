@@ -8,13 +8,9 @@
 # signature valid. Output is TAP.
 set -u
 E=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=interop-pass-1
-n=0
-bad=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $1"; }
 for tool in qpdf pdfsig certutil crlutil pdftoppm; do
     command -v $tool >/dev/null || { echo "not ok 1 - $tool is missing (scripts/deps.sh installs it)"; exit 1; }
 done
@@ -235,5 +231,4 @@ for y in range(h):
 assert diff_in > 100 and diff_out == 0, (diff_in, diff_out)
 PY
 
-echo "$((n - bad)) passed, $bad failed (pdf_interop)"
-[ "$bad" -eq 0 ]
+tap_done pdf_interop

@@ -8,13 +8,9 @@
 # standard ID 1234567812345678 (and ECDSA P-256 with SHA-256). Output is TAP.
 set -u
 E=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=interop-pass-1
-n=0
-bad=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); bad=$((bad + 1)); echo "not ok $n - $1"; }
 
 # Splits SEAL into sealinfo.der, cert.der and sig.der (top-level children, by asn1parse).
 split_seal() {
@@ -66,5 +62,4 @@ openssl dgst -sha256 -verify "$T/p/pub.pem" -signature "$T/p/sig.der" "$T/p/seal
 openssl asn1parse -inform DER -in "$T/sm2.esl" >/dev/null 2>&1 && ok "openssl asn1parse reads the whole seal" ||
     notok "openssl asn1parse reads the whole seal"
 
-echo "$((n - bad)) passed, $bad failed (seal_interop)"
-[ "$bad" -eq 0 ]
+tap_done seal_interop
