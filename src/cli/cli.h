@@ -59,6 +59,15 @@ int cli_fail(int rc);
 int cli_errorf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A subcommand of a command ("seal show"): its name and the function that runs it. */
+typedef struct {
+    const char *name;
+    int (*run)(cli_args *a);
+} cli_sub;
+/* Runs the subcommand named by a->pos[0] from subs[0..n); a usage error naming them all when
+ * there is none, and one naming the word when it is unknown. */
+int cli_dispatch(const cli_cmd *cmd, cli_args *a, const cli_sub *subs, size_t n);
+
 /* The instance home: --home, else $ESEAL_HOME, else ./var/eseal. */
 const char *cli_home(const cli_args *a);
 /* Reads the passphrase ($ESEAL_PASSPHRASE, --pass-file, or a terminal prompt). confirm: ask twice. */

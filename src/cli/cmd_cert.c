@@ -272,28 +272,17 @@ static int do_import(cli_args *a)
     return CLI_OK;
 }
 
+static int do_issue_only(cli_args *a)
+{
+    return a->npos == 1 ? do_issue(a) : cli_usage_error(&cli_cmd_cert, "unexpected argument '%s'", a->pos[1]);
+}
+
 static int run(cli_args *a)
 {
-    if (a->npos == 0) {
-        return cli_usage_error(&cli_cmd_cert, "cert needs a subcommand: issue, list, show, revoke, import");
-    }
-    const char *v = a->pos[0];
-    if (strcmp(v, "issue") == 0) {
-        return a->npos == 1 ? do_issue(a) : cli_usage_error(&cli_cmd_cert, "unexpected argument '%s'", a->pos[1]);
-    }
-    if (strcmp(v, "list") == 0) {
-        return do_list(a);
-    }
-    if (strcmp(v, "show") == 0) {
-        return do_show(a);
-    }
-    if (strcmp(v, "revoke") == 0) {
-        return do_revoke(a);
-    }
-    if (strcmp(v, "import") == 0) {
-        return do_import(a);
-    }
-    return cli_usage_error(&cli_cmd_cert, "unknown subcommand 'cert %s'", v);
+    static const cli_sub subs[] = {
+        {"issue", do_issue_only}, {"list", do_list}, {"show", do_show}, {"revoke", do_revoke}, {"import", do_import},
+    };
+    return cli_dispatch(&cli_cmd_cert, a, subs, sizeof(subs) / sizeof(subs[0]));
 }
 
 const cli_cmd cli_cmd_cert = {

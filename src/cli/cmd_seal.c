@@ -641,32 +641,22 @@ static int do_export(cli_args *a)
     return rc;
 }
 
+static int do_make_only(cli_args *a)
+{
+    return a->npos == 1 ? do_make(a) : cli_usage_error(&cli_cmd_seal, "unexpected argument '%s'", a->pos[1]);
+}
+
+static int do_lifecycle(cli_args *a) { return do_action(a, a->pos[0]); }
+
 static int run(cli_args *a)
 {
-    if (a->npos == 0) {
-        return cli_usage_error(&cli_cmd_seal, "seal needs a subcommand (see 'eseal help seal')");
-    }
-    const char *v = a->pos[0];
-    if (strcmp(v, "make") == 0) {
-        return a->npos == 1 ? do_make(a) : cli_usage_error(&cli_cmd_seal, "unexpected argument '%s'", a->pos[1]);
-    }
-    static const struct {
-        const char *name;
-        int (*fn)(cli_args *);
-    } simple[] = {{"show", do_show},     {"verify", do_verify},   {"status", do_status}, {"list", do_list},
-                  {"history", do_history}, {"export", do_export}, {"receipt", do_receipt}};
-    for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
-        if (strcmp(v, simple[i].name) == 0) {
-            return simple[i].fn(a);
-        }
-    }
-    static const char *const actions[] = {"file", "suspend", "resume", "revoke", "cancel", "renew"};
-    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-        if (strcmp(v, actions[i]) == 0) {
-            return do_action(a, v);
-        }
-    }
-    return cli_usage_error(&cli_cmd_seal, "unknown subcommand 'seal %s'", v);
+    static const cli_sub subs[] = {
+        {"make", do_make_only},    {"show", do_show},         {"verify", do_verify},     {"status", do_status},
+        {"list", do_list},         {"history", do_history},   {"export", do_export},     {"receipt", do_receipt},
+        {"file", do_lifecycle},    {"suspend", do_lifecycle}, {"resume", do_lifecycle},  {"revoke", do_lifecycle},
+        {"cancel", do_lifecycle},  {"renew", do_lifecycle},
+    };
+    return cli_dispatch(&cli_cmd_seal, a, subs, sizeof(subs) / sizeof(subs[0]));
 }
 
 const cli_cmd cli_cmd_seal = {

@@ -67,6 +67,25 @@ int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+int cli_dispatch(const cli_cmd *cmd, cli_args *a, const cli_sub *subs, size_t n)
+{
+    if (a->npos > 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(a->pos[0], subs[i].name) == 0) {
+                return subs[i].run(a);
+            }
+        }
+        return cli_usage_error(cmd, "unknown subcommand '%s %s'", cmd->name, a->pos[0]);
+    }
+    char names[512] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < sizeof(names); i++) {
+        int k = snprintf(names + len, sizeof(names) - len, "%s%s", i > 0 ? ", " : "", subs[i].name);
+        len += k > 0 ? (size_t)k : 0;
+    }
+    return cli_usage_error(cmd, "%s needs a subcommand: %s", cmd->name, names);
+}
+
 static int find_spec(const cli_opt_spec *specs, const char *name, char short_name)
 {
     for (int i = 0; specs != NULL && specs[i].name != NULL; i++) {

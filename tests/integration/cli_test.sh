@@ -41,6 +41,11 @@ has "$T/err" "not a valid unified social credit code" "the USCC error is specifi
 expect 2 "issue needs --org or --person" -- "$E" cert issue --alg sm2
 expect 2 "unknown option is a usage error" -- "$E" cert issue --bogus
 expect 2 "unknown command is a usage error" -- "$E" frobnicate
+expect 2 "seal without a subcommand is a usage error" -- "$E" seal
+has "$T/err" "seal needs a subcommand: make, show, verify" "it lists the seal subcommands"
+expect 2 "an unknown subcommand is a usage error" -- "$E" cert frob
+has "$T/err" "unknown subcommand 'cert frob'" "it names the unknown subcommand"
+expect 2 "cert issue takes no positional argument" -- "$E" cert issue extra
 
 for alg in sm2 p256 rsa; do
     "$E" cert issue --org "Example $alg Ltd" --uscc 91110000MA01ABCDEX --alg $alg -o "$T/$alg.pem" >"$T/$alg.id" 2>"$T/err" &&
