@@ -280,10 +280,11 @@ typedef struct {
     int cross_page;        /**< 1: a cross-page seal over pages cross_first..cross_last (0: all) */
     int cross_first, cross_last;
     int pss;               /**< 1: RSA keys sign with PSS */
+    int jobs;              /**< eseal_instance_stamp_pdfs: worker threads; 0: one per online CPU (at most 64) */
 } eseal_stamp_request;
 
 #define ESEAL_STAMP_REQUEST_INIT                                                                   \
-    { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0 }
+    { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /** What a stamp was: its serial (printed under the imprint), the seal and the signing certificate. */
 typedef struct {
@@ -305,9 +306,11 @@ ESEAL_EXTERN(int) eseal_instance_stamp_pdf(eseal_instance *inst, eseal_stamp_res
 
 /**
  * Stamps n documents with one seal: the seal, the key (one passphrase
- * derivation) and the imprint are prepared once. `res` (n entries, may be
- * NULL) says what happened to each; a failed document does not stop the
- * others, and the call then returns ESEAL_ERROR.
+ * derivation) and the imprint are prepared once, then req->jobs threads
+ * stamp the documents in parallel. Each output is synced, and the output
+ * directories are synced once, before the call returns. `res` (n entries,
+ * may be NULL) says what happened to each; a failed document does not stop
+ * the others, and the call then returns ESEAL_ERROR.
  */
 ESEAL_EXTERN(int) eseal_instance_stamp_pdfs(eseal_instance *inst, eseal_stamp_result *res,
                                             const char *const *in_paths, const char *const *out_paths, size_t n,

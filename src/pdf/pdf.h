@@ -42,6 +42,7 @@ typedef struct {
     size_t npages;
     es_pdf_page *pages;
     size_t nsig_fields; /* signature fields already present */
+    int docmdp_p;       /* the DocMDP permission of a certification signature in the document, 0: none */
 } es_pdf_doc;
 
 /* Opens a PDF held in memory (which must outlive the document). */
@@ -49,6 +50,21 @@ ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data);
 /* Opens the PDF behind `fd` (`size` bytes) without reading it into memory. */
 ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size);
 void es_pdf_close(es_pdf_doc *d);
+
+/*
+ * eseal_pdf_stamp_file; with defer_dir_sync the output directory is not synced
+ * (a batch syncs it once with es_sync_dir_of before reporting any document).
+ */
+ES_RESULT es_pdf_stamp_file(const char *in_path, const char *out_path, const eseal_imprint_outline *imprint,
+                            es_span seal, eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *o,
+                            size_t cms_reserve, bool defer_dir_sync);
+/*
+ * The /Contents space a stamp by key/cert with options o needs: the size of a
+ * real CMS (a trial signature) plus slack. A batch measures it once and passes
+ * it to es_pdf_stamp_file (0 there: measured per document).
+ */
+ES_RESULT es_pdf_cms_reserve(size_t *reserve, eseal_key *key, const eseal_cert *cert,
+                             const eseal_pdf_stamp_options *o);
 
 /* A signature found in a PDF, for the verifier. */
 typedef struct {
@@ -64,7 +80,6 @@ typedef struct {
 
 /* Lists the signature fields with a value. `sigs` is an array of `max`. */
 ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *n);
-ES_RESULT es_pdf_signatures_fd(int fd, es_pdf_sig *sigs, size_t max, size_t *n);
 void es_pdf_sig_free(es_pdf_sig *s);
 
 /* Lets the instance add its registry's view of an embedded seal (at the claimed signing time). */

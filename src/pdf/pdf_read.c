@@ -202,6 +202,28 @@ static bool is_sig_field(qpdf_data q, qpdf_oh f)
     return qpdf_oh_is_dictionary(q, f) && qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, f, "/FT"), "/Sig");
 }
 
+static ES_RESULT signatures_of(qpdf_data q, es_pdf_sig *sigs, size_t max, size_t *n);
+
+/* The DocMDP permission of a certification signature already in the document (0: none). */
+static ES_RESULT certification_of(es_pdf_doc *d, qpdf_data q)
+{
+    enum { MAX_LISTED = 64 };
+    es_pdf_sig *sigs = es_calloc(MAX_LISTED, sizeof(*sigs));
+    ES_ENSURE_ALLOC(sigs);
+    size_t n = 0;
+    /* A listing that fails (damage is refused above; more than MAX_LISTED signatures) certifies nothing. */
+    if (es_ok(signatures_of(q, sigs, MAX_LISTED, &n))) {
+        for (size_t i = 0; i < n; i++) {
+            if (sigs[i].docmdp_p != 0 && (d->docmdp_p == 0 || sigs[i].docmdp_p < d->docmdp_p)) {
+                d->docmdp_p = sigs[i].docmdp_p;
+            }
+            es_pdf_sig_free(&sigs[i]);
+        }
+    }
+    es_free(sigs);
+    return ES_OK;
+}
+
 static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q)
 {
     qpdf_oh trailer = qpdf_get_trailer(q);
@@ -264,10 +286,8 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q)
     if (qpdf_has_error(q) || qpdf_more_warnings(q)) {
         return qp_fail(q, "is damaged");
     }
-    return ES_OK;
+    return certification_of(d, q);
 }
-
-static ES_RESULT signatures_of(qpdf_data q, es_pdf_sig *sigs, size_t max, size_t *n);
 
 ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data)
 {
@@ -326,18 +346,6 @@ ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size)
         es_pdf_close(d); /* a half-read document owns strings and pages: free them (found by fuzzing) */
     }
     return r;
-}
-
-ES_RESULT es_pdf_signatures_fd(int fd, es_pdf_sig *sigs, size_t max, size_t *n)
-{
-    *n = 0;
-    uint8_t head[8];
-    ES_GUARD(pread_all(fd, head, sizeof(head), 0));
-    char path[64];
-    (void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    ES_AUTO(qp_free) qp p = {NULL};
-    ES_GUARD(qp_open_any(&p, es_span_of(head, sizeof(head)), path));
-    return signatures_of(p.q, sigs, max, n);
 }
 
 void es_pdf_close(es_pdf_doc *d)

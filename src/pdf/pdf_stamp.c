@@ -586,21 +586,15 @@ static ES_RESULT range_digest(uint8_t dg[64], size_t *n, eseal_hash h, es_span f
 /* ---- shared by the in-memory and the streaming stamper ---- */
 
 /* A document certified with "no changes" (DocMDP P=1) takes no further signature. */
-static ES_RESULT refuse_locked(es_pdf_sig *sigs, size_t nsig)
+static ES_RESULT refuse_locked(const es_pdf_doc *d)
 {
-    bool locked = false;
-    for (size_t i = 0; i < nsig; i++) {
-        locked = locked || sigs[i].docmdp_p == 1;
-        es_pdf_sig_free(&sigs[i]);
-    }
-    ES_ENSURE(!locked, ESEAL_ESTATE,
+    ES_ENSURE(d->docmdp_p != 1, ESEAL_ESTATE,
               "pdf: the document is certified with no changes allowed (DocMDP P=1); a stamp would invalidate it");
     return ES_OK;
 }
 
-/* The CMS options of a PAdES B-B stamp, and /Contents sized from a real signature plus slack. */
-static ES_RESULT cms_setup(eseal_cms_sign_options *co, size_t *reserve, eseal_key *key, const eseal_cert *cert,
-                           const eseal_pdf_stamp_options *o)
+/* The CMS options of a PAdES B-B stamp. */
+static void cms_options(eseal_cms_sign_options *co, eseal_key *key, const eseal_pdf_stamp_options *o)
 {
     *co = (eseal_cms_sign_options)ESEAL_CMS_SIGN_OPTIONS_INIT;
     co->hash = eseal_cms_default_hash(eseal_key_algorithm(key));
@@ -608,12 +602,26 @@ static ES_RESULT cms_setup(eseal_cms_sign_options *co, size_t *reserve, eseal_ke
     co->omit_signing_time = 1; /* PAdES B-B: the time is /M, never a signingTime attribute */
     co->chain = o->chain;
     co->chain_len = o->chain_len;
+}
+
+/* /Contents is sized from a real signature plus slack, never a fixed guess. */
+ES_RESULT es_pdf_cms_reserve(size_t *reserve, eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *o)
+{
+    eseal_cms_sign_options co;
+    cms_options(&co, key, o);
     uint8_t dg[64] = {0};
     eseal_buf cms = ESEAL_BUF_INIT;
-    ES_GUARD((es_result){eseal_cms_sign_digest(&cms, key, cert, dg, es_hash_size(co->hash), co)});
+    ES_GUARD((es_result){eseal_cms_sign_digest(&cms, key, cert, dg, es_hash_size(co.hash), &co)});
     *reserve = cms.size + CONTENTS_MARGIN;
     eseal_buf_dispose(&cms);
     return ES_OK;
+}
+
+static ES_RESULT cms_setup(eseal_cms_sign_options *co, size_t *reserve, eseal_key *key, const eseal_cert *cert,
+                           const eseal_pdf_stamp_options *o)
+{
+    cms_options(co, key, o);
+    return *reserve != 0 ? ES_OK : es_pdf_cms_reserve(reserve, key, cert, o);
 }
 
 /* Writes the three /ByteRange numbers into their placeholder. */
@@ -652,13 +660,13 @@ static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *im
     ES_ENSURE(imprint != NULL && key != NULL && cert != NULL && seal.len > 0, ESEAL_EINVAL,
               "pdf: an imprint, a seal, a key and its certificate are required");
     ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
-    es_pdf_sig sigs[16];
-    size_t nsig = 0;
-    if (es_ok(es_pdf_signatures(pdf, sigs, 16, &nsig))) {
-        ES_GUARD(refuse_locked(sigs, nsig));
-    } /* else: es_pdf_open below refuses what the signature listing cannot read */
     es_pdf_doc d;
     ES_GUARD(es_pdf_open(&d, pdf));
+    es_result lr = refuse_locked(&d);
+    if (!es_ok(lr)) {
+        es_pdf_close(&d);
+        return lr;
+    }
     int64_t now = o->time_ms != 0 ? o->time_ms : es_now_ms();
     eseal_cms_sign_options co;
     size_t reserve = 0;
@@ -713,8 +721,9 @@ static void file_job_free(file_job *j)
     es_atomic_abort(&j->out); /* a failed stamp leaves nothing behind */
 }
 
-static ES_RESULT stamp_file(const char *in_path, const char *out_path, const eseal_imprint_outline *imprint,
-                            es_span seal, eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *o)
+ES_RESULT es_pdf_stamp_file(const char *in_path, const char *out_path, const eseal_imprint_outline *imprint,
+                            es_span seal, eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *o,
+                            size_t cms_reserve, bool defer_dir_sync)
 {
     ES_ENSURE(in_path != NULL && out_path != NULL && imprint != NULL && key != NULL && cert != NULL && seal.len > 0,
               ESEAL_EINVAL, "pdf: input, output, an imprint, a seal, a key and its certificate are required");
@@ -726,16 +735,16 @@ static ES_RESULT stamp_file(const char *in_path, const char *out_path, const ese
     ES_ENSURE(fstat(j.in, &st) == 0 && S_ISREG(st.st_mode), ESEAL_EIO, "%s is not a regular file", in_path);
     uint64_t size = (uint64_t)st.st_size;
 
-    es_pdf_sig sigs[16];
-    size_t nsig = 0;
-    if (es_ok(es_pdf_signatures_fd(j.in, sigs, 16, &nsig))) {
-        ES_GUARD(refuse_locked(sigs, nsig));
-    }
     es_pdf_doc d;
     ES_GUARD(es_pdf_open_fd(&d, j.in, size));
+    es_result lr = refuse_locked(&d);
+    if (!es_ok(lr)) {
+        es_pdf_close(&d);
+        return lr;
+    }
     int64_t now = o->time_ms != 0 ? o->time_ms : es_now_ms();
     eseal_cms_sign_options co;
-    size_t reserve = 0;
+    size_t reserve = cms_reserve;
     placeholders ph = {0};
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
     es_result r = cms_setup(&co, &reserve, key, cert, o);
@@ -749,6 +758,7 @@ static ES_RESULT stamp_file(const char *in_path, const char *out_path, const ese
 
     /* The output: the input copied and hashed in one pass, then the update. */
     ES_GUARD(es_atomic_open(&j.out, out_path, 0644));
+    j.out.defer_dir_sync = defer_dir_sync;
     ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
     ES_GUARD(es_hash_begin(&hc, co.hash));
     static _Thread_local uint8_t chunk[1 << 18];
@@ -778,6 +788,6 @@ int eseal_pdf_stamp_file(const char *in_path, const char *out_path, const eseal_
                          const eseal_pdf_stamp_options *opts)
 {
     static const eseal_pdf_stamp_options defaults = ESEAL_PDF_STAMP_OPTIONS_INIT;
-    return es_code(stamp_file(in_path, out_path, imprint, es_span_of(seal_der, seal_len), key, cert,
-                              opts != NULL ? opts : &defaults));
+    return es_code(es_pdf_stamp_file(in_path, out_path, imprint, es_span_of(seal_der, seal_len), key, cert,
+                                     opts != NULL ? opts : &defaults, 0, false));
 }

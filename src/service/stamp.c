@@ -1,10 +1,14 @@
 /* Stamping documents with a seal of the registry, and verifying stamped PDFs (instance.h). */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pdf/pdf.h"
 #include "service.h"
 #include "util/report.h"
+
+#define ES_STAMP_MAX_JOBS 64
 
 /* The first certificate listed in `ids` ("a,b,c") that has a key here, is current, and the seal allows. */
 static ES_RESULT pick_signer(eseal_instance *inst, const eseal_ses_seal *s, const char *ids, const char *ref,
@@ -44,6 +48,148 @@ static ES_RESULT pick_signer(eseal_instance *inst, const eseal_ses_seal *s, cons
     }
     ES_BAIL(ESEAL_ENOTFOUND, "stamp: none of the seal's certificates (%s) can sign here (a key in this instance, "
             "not revoked, not expired)", ids);
+}
+
+/* One batch: what every document shares (read-only while the workers run), and where each result goes. */
+typedef struct {
+    eseal_instance *inst;
+    const eseal_stamp_request *q;
+    const eseal_seal_record *rec;
+    const eseal_buf *der;
+    const eseal_cert_record *crec;
+    const eseal_cert *issuer, *cert;
+    eseal_key *key;
+    const eseal_imprint_outline *outline;
+    size_t cms_reserve; /* measured once for the batch */
+    const char *const *in_paths;
+    const char *const *out_paths;
+    size_t n;
+    eseal_stamp_result *res;
+    size_t next;   /* the next document to take (atomic) */
+    size_t failed; /* (atomic) */
+} batch;
+
+/* The stamp options every document of the batch shares (`chain` holds the issuer). */
+static void doc_options(const batch *b, eseal_pdf_stamp_options *o, const eseal_cert *chain[1])
+{
+    const eseal_stamp_request *q = b->q;
+    *o = (eseal_pdf_stamp_options)ESEAL_PDF_STAMP_OPTIONS_INIT;
+    o->page = q->page;
+    o->x_mm = q->x_mm;
+    o->y_mm = q->y_mm;
+    o->reason = q->reason;
+    o->location = q->location;
+    o->name = b->rec->owner;
+    o->adbe = q->adbe;
+    o->certify = q->certify;
+    o->cross_page = q->cross_page;
+    o->cross_first = q->cross_first;
+    o->cross_last = q->cross_last;
+    o->pss = q->pss;
+    chain[0] = b->issuer;
+    o->chain = b->issuer != NULL ? chain : NULL;
+    o->chain_len = b->issuer != NULL ? 1 : 0;
+}
+
+static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
+{
+    const eseal_stamp_request *q = b->q;
+    char serial[40] = "";
+    uint8_t rnd[5];
+    char day[ES_GENTIME_LEN];
+    es_time_gentime(day, es_now_ms(), false);
+    es_result d = es_random(rnd, sizeof(rnd));
+    (void)snprintf(serial, sizeof(serial), "ST%.8s-%02X%02X%02X%02X%02X", day, rnd[0], rnd[1], rnd[2], rnd[3],
+                   rnd[4]);
+    if (es_ok(d)) {
+        eseal_pdf_stamp_options o;
+        const eseal_cert *chain[1];
+        doc_options(b, &o, chain);
+        o.serial = serial;
+        char url[600];
+        if (q->qr) {
+            (void)snprintf(url, sizeof(url), "%s/v/%s", b->inst->cfg.base_url, serial);
+            o.qr_text = url;
+        }
+        /* Streaming, file to file: memory stays small whatever the document's size. */
+        d = es_pdf_stamp_file(b->in_paths[i], b->out_paths[i], b->outline, es_span_of(b->der->ptr, b->der->size),
+                              b->key, b->cert, &o, b->cms_reserve, defer_dir_sync);
+    }
+    if (b->res != NULL) {
+        eseal_stamp_result *x = &b->res[i];
+        memset(x, 0, sizeof(*x));
+        (void)snprintf(x->serial, sizeof(x->serial), "%s", es_ok(d) ? serial : "");
+        (void)snprintf(x->esid, sizeof(x->esid), "%s", b->rec->esid);
+        (void)snprintf(x->cert_id, sizeof(x->cert_id), "%s", b->crec->id);
+        x->code = es_code(d);
+        (void)snprintf(x->message, sizeof(x->message), "%s", es_ok(d) ? "" : eseal_error_last()->message);
+    }
+    return d;
+}
+
+static void *worker(void *arg)
+{
+    batch *b = arg;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
+        if (i >= b->n) {
+            return NULL;
+        }
+        if (!es_ok(stamp_one(b, i, true))) {
+            __atomic_fetch_add(&b->failed, 1, __ATOMIC_RELAXED);
+        }
+    }
+}
+
+/* The outputs' directories, each synced once, before any document is reported stamped. */
+static ES_RESULT sync_output_dirs(const batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->res != NULL && b->res[i].code != ESEAL_OK) {
+            continue;
+        }
+        const char *p = b->out_paths[i], *slash = strrchr(p, '/');
+        size_t dl = slash != NULL ? (size_t)(slash - p) : 0;
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++) {
+            const char *o = b->out_paths[k], *os = strrchr(o, '/');
+            seen = (os != NULL ? (size_t)(os - o) : 0) == dl && strncmp(o, p, dl) == 0;
+        }
+        if (!seen) {
+            ES_GUARD(es_sync_dir_of(p));
+        }
+    }
+    return ES_OK;
+}
+
+/*
+ * Documents are stamped by q->jobs worker threads (0: one per online CPU):
+ * they share the seal, key, certificates and imprint read-only; each writes its
+ * own output and result slot. One document is stamped on the caller's thread.
+ */
+static ES_RESULT run_batch(batch *b)
+{
+    if (b->n == 1) {
+        es_result d = stamp_one(b, 0, false);
+        b->failed = es_ok(d) ? 0 : 1;
+        return d; /* one document: its error is the call's */
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t jobs = b->q->jobs > 0 ? (size_t)b->q->jobs : (cpus > 0 ? (size_t)cpus : 1);
+    jobs = jobs > ES_STAMP_MAX_JOBS ? ES_STAMP_MAX_JOBS : jobs;
+    jobs = jobs > b->n ? b->n : jobs;
+    pthread_t tid[ES_STAMP_MAX_JOBS];
+    size_t started = 0;
+    for (; started + 1 < jobs; started++) {
+        if (pthread_create(&tid[started], NULL, worker, b) != 0) {
+            break; /* fewer threads: the others still take every document */
+        }
+    }
+    (void)worker(b);
+    for (size_t t = 0; t < started; t++) {
+        (void)pthread_join(tid[t], NULL);
+    }
+    return sync_output_dirs(b);
 }
 
 static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *const *in_paths,
@@ -103,60 +249,20 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     }
     /* Everything above is done once; each document below costs one signature. */
     size_t failed = 0;
-    for (size_t i = 0; i < n && es_ok(r); i++) {
-        es_result d = ES_OK;
-        char serial[40] = "";
-        if (es_ok(d)) {
-            uint8_t rnd[5];
-            char day[ES_GENTIME_LEN];
-            es_time_gentime(day, es_now_ms(), false);
-            d = es_random(rnd, sizeof(rnd));
-            (void)snprintf(serial, sizeof(serial), "ST%.8s-%02X%02X%02X%02X%02X", day, rnd[0], rnd[1], rnd[2],
-                           rnd[3], rnd[4]);
+    if (es_ok(r)) {
+        batch b = {inst, q, &rec, &der, &crec, issuer, cert, key, outline, 0, in_paths, out_paths, n, res, 0, 0};
+        if (n > 1) {
+            eseal_pdf_stamp_options o;
+            const eseal_cert *chain[1];
+            doc_options(&b, &o, chain);
+            r = es_pdf_cms_reserve(&b.cms_reserve, key, cert, &o);
         }
-        if (es_ok(d)) {
-            eseal_pdf_stamp_options o = ESEAL_PDF_STAMP_OPTIONS_INIT;
-            o.page = q->page;
-            o.x_mm = q->x_mm;
-            o.y_mm = q->y_mm;
-            o.reason = q->reason;
-            o.location = q->location;
-            o.name = rec.owner;
-            o.serial = serial;
-            o.adbe = q->adbe;
-            o.certify = q->certify;
-            o.cross_page = q->cross_page;
-            o.cross_first = q->cross_first;
-            o.cross_last = q->cross_last;
-            o.pss = q->pss;
-            char url[600];
-            if (q->qr) {
-                (void)snprintf(url, sizeof(url), "%s/v/%s", inst->cfg.base_url, serial);
-                o.qr_text = url;
-            }
-            const eseal_cert *chain[1] = {issuer};
-            o.chain = issuer != NULL ? chain : NULL;
-            o.chain_len = issuer != NULL ? 1 : 0;
-            /* Streaming, file to file: memory stays small whatever the document's size. */
-            d = (es_result){eseal_pdf_stamp_file(in_paths[i], out_paths[i], outline, der.ptr, der.size, key, cert,
-                                                 &o)};
+        if (es_ok(r)) {
+            r = run_batch(&b);
         }
-        if (res != NULL) {
-            memset(&res[i], 0, sizeof(res[i]));
-            (void)snprintf(res[i].serial, sizeof(res[i].serial), "%s", es_ok(d) ? serial : "");
-            (void)snprintf(res[i].esid, sizeof(res[i].esid), "%s", rec.esid);
-            (void)snprintf(res[i].cert_id, sizeof(res[i].cert_id), "%s", crec.id);
-            res[i].code = es_code(d);
-            (void)snprintf(res[i].message, sizeof(res[i].message), "%s", es_ok(d) ? "" : eseal_error_last()->message);
-        }
-        if (!es_ok(d)) {
-            failed++;
-            if (n == 1) {
-                r = d; /* one document: its error is the call's */
-            }
-        }
+        failed = b.failed;
     }
-    if (es_ok(r) && failed > 0) {
+    if (es_ok(r) && failed > 0 && n > 1) {
         r = es_error_set(ESEAL_ERROR, __FILE__, __LINE__, "stamp: %zu of %zu documents failed", failed, n);
     }
     eseal_imprint_outline_free(outline);

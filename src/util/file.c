@@ -105,13 +105,11 @@ ES_RESULT es_file_write_new(const char *path, const void *p, size_t n, unsigned 
     return r;
 }
 
-static void sync_parent_dir(const char *path)
+ES_RESULT es_sync_dir_of(const char *path)
 {
     char dir[4096];
     size_t n = strlen(path);
-    if (n >= sizeof(dir)) {
-        return;
-    }
+    ES_ENSURE(n < sizeof(dir), ESEAL_EINVAL, "path too long: %s", path);
     memcpy(dir, path, n + 1);
     char *slash = strrchr(dir, '/');
     if (slash == NULL) {
@@ -123,15 +121,18 @@ static void sync_parent_dir(const char *path)
         *slash = '\0';
     }
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        (void)close(fd);
-    }
+    ES_ENSURE(fd >= 0, ESEAL_EIO, "cannot open directory %s to sync it: %s", dir, strerror(errno));
+    /* Some filesystems cannot fsync a directory (EINVAL): their entries are as durable as they get. */
+    bool ok = fsync(fd) == 0 || errno == EINVAL;
+    int e = errno;
+    (void)close(fd);
+    ES_ENSURE(ok, ESEAL_EIO, "cannot sync directory %s: %s", dir, strerror(e));
+    return ES_OK;
 }
 
 ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode)
 {
-    *f = (es_atomic_file){-1, NULL, NULL};
+    *f = (es_atomic_file){-1, NULL, NULL, false};
     f->path = es_strdup(path);
     ES_ENSURE_ALLOC(f->path);
     es_buf tmp = ES_BUF_INIT(8192);
@@ -169,10 +170,12 @@ ES_RESULT es_atomic_commit(es_atomic_file *f)
         r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot rename into %s: %s", f->path, strerror(errno));
     }
     if (es_ok(r)) {
-        /* The directory entry too: an acknowledged file survives a crash. */
-        sync_parent_dir(f->path);
-        es_free(f->tmp_path);
+        es_free(f->tmp_path); /* renamed: nothing to remove any more */
         f->tmp_path = NULL;
+        /* The directory entry too: an acknowledged file survives a crash. */
+        if (!f->defer_dir_sync) {
+            r = es_sync_dir_of(f->path);
+        }
     }
     es_atomic_abort(f);
     return r;

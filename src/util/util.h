@@ -129,12 +129,17 @@ ES_RESULT es_file_write_atomic(const char *path, const void *p, size_t n, unsign
 /* A file written in pieces and published whole: es_atomic_open creates a temporary file
  * next to path; es_atomic_commit fsyncs it, renames it over path and syncs the directory;
  * es_atomic_abort (also after a failed open or commit, and safe to repeat) removes it.
- * Either path has the complete new content or its old one, never a part. */
+ * Either path has the complete new content or its old one, never a part.
+ * defer_dir_sync (set after open): commit leaves the directory sync to the caller, who
+ * writes many files into one directory and calls es_sync_dir_of once before reporting any. */
 typedef struct {
     int fd;
     char *tmp_path;
     char *path;
+    bool defer_dir_sync;
 } es_atomic_file;
+/* fsyncs the directory that holds `path`. */
+ES_RESULT es_sync_dir_of(const char *path);
 ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode);
 ES_RESULT es_atomic_write(es_atomic_file *f, const void *p, size_t n);
 ES_RESULT es_atomic_commit(es_atomic_file *f);

@@ -300,6 +300,27 @@ expect 3 "batch: one broken input fails the run" -- "$E" stamp --batch "$T/list"
 [ "$(grep -c ' -> ' "$T/out")" -eq 3 ] && ok "batch: the other three are stamped" || notok "batch: $(cat "$T/out")"
 has "$T/err" "broken.pdf" "batch: the failed input is named"
 expect 0 "batch: a stamped output verifies" -- "$E" verify "$T/bout/d2.pdf"
+# In parallel (4 threads over 12 documents, two of them broken): the same outcome per document,
+# distinct serials, and no temporary file left in the output directory.
+mkdir "$T/pbatch" "$T/pout"
+for i in $(seq 10); do cp "$T/batch/d$((i % 3 + 1)).pdf" "$T/pbatch/p$i.pdf"; done
+printf 'not a pdf' >"$T/pbatch/x1.pdf"
+printf '%%PDF-1.7\ntruncated' >"$T/pbatch/x2.pdf"
+ls "$T"/pbatch/*.pdf >"$T/plist"
+expect 3 "batch -j 4: the broken inputs fail the run" -- "$E" stamp --batch "$T/plist" -O "$T/pout" -j 4 --seal "$S4"
+[ "$(grep -c ' -> ' "$T/out")" -eq 10 ] && [ "$(grep -c 'x[12].pdf' "$T/err")" -eq 2 ] &&
+    ok "batch -j 4: ten stamped, the two broken ones named" || notok "batch -j 4: $(cat "$T/out" "$T/err")"
+[ "$(cut -d' ' -f1 "$T/out" | sort -u | wc -l)" -eq 10 ] && ok "batch -j 4: every stamp has its own serial" ||
+    notok "batch -j 4 serials: $(cut -d' ' -f1 "$T/out")"
+[ "$(ls "$T/pout" | wc -l)" -eq 10 ] && ! ls "$T/pout" | grep -q tmp && ok "batch -j 4: ten outputs, no temporary files" ||
+    notok "batch -j 4 outputs: $(ls "$T/pout")"
+ls "$T"/pout/*.pdf >"$T/pvlist"
+expect 0 "batch -j 4: every output verifies VALID" -- "$E" verify --batch "$T/pvlist"
+expect 2 "--jobs goes with --batch" -- "$E" stamp "$T/in.pdf" -o "$T/x.pdf" --seal "$S4" -j 2
+expect 2 "--jobs is checked" -- "$E" stamp --batch "$T/plist" -O "$T/pout" -j 0 --seal "$S4"
+expect 0 "stamp --json" -- "$E" stamp "$T/in.pdf" -o "$T/j.pdf" --seal "$S4" --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["serial"].startswith("ST") and d["output"]' "$T/out" &&
+    ok "stamp --json prints one JSON object" || notok "stamp --json: $(cat "$T/out")"
 ls "$T"/bout/*.pdf >"$T/vlist"
 expect 0 "verify --batch: all VALID" -- "$E" verify --batch "$T/vlist"
 [ "$(grep -c '^VALID' "$T/out")" -eq 3 ] && ok "verify --batch: one line per document" || notok "verify --batch: $(cat "$T/out")"

@@ -223,10 +223,22 @@ static void atomic_files_publish_whole_or_nothing(void **state)
     assert_int_equal(entries(dir), 1);
     assert_int_equal(es_code(es_atomic_write(&f, "x", 1)), ESEAL_ESTATE);
 
+    /* A batch defers the directory sync: commit still publishes, the caller syncs the directory once. */
+    assert_true(es_ok(es_atomic_open(&f, path, 0600)));
+    f.defer_dir_sync = true;
+    assert_true(es_ok(es_atomic_write(&f, "batch", 5)));
+    assert_true(es_ok(es_atomic_commit(&f)));
+    assert_true(es_ok(es_file_read(&b, path, 64)));
+    assert_int_equal(b.len, 5);
+    assert_memory_equal(b.ptr, "batch", 5);
+    assert_int_equal(entries(dir), 1);
+    assert_true(es_ok(es_sync_dir_of(path)));
+
     char missing[300];
     (void)snprintf(missing, sizeof(missing), "%s/no/such/dir/out", dir);
     assert_int_equal(es_code(es_atomic_open(&f, missing, 0600)), ESEAL_EIO);
     es_atomic_abort(&f);
+    assert_int_equal(es_code(es_sync_dir_of(missing)), ESEAL_EIO);
     es_buf_free(&b);
     unlink(path);
     rmdir(dir);

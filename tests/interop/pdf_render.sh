@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# pdf_render.sh ESEAL
+#
+# Third-party PDFs stamped by eseal render identically to the originals except where the
+# imprint is. The corpus is the one pdf_interop.sh uses (var/pdf-corpus, Debian's
+# texlive-latex-recommended-doc unpacked by scripts/deps.sh, and /usr/share/doc): the first 40
+# (sorted). Each is stamped on its last page near the bottom-right corner of the visible area
+# (the CropBox); poppler's pdftoppm renders the CropBox (-cropbox: by default it renders the
+# MediaBox), as a viewer shows it, of the original and of the stamped file: the stamped page and up to two other pages (all pages of a document of at
+# most 4). Every other page must be byte-identical; on the stamped page no pixel outside the
+# imprint's rectangle (plus a 2 mm margin) may change, and inside it the imprint must show.
+#
+# The imprint's footprint (measured: stamping a blank page and diffing renders at 300 dpi): the
+# seal picture, 42x42 mm for the default round seal, with the stamp serial in a 3 mm band under
+# it: 42x45 mm from --at, which is in millimetres from the top-left corner of the MediaBox.
+# Output is TAP.
+set -u
+E=$1
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=render-pass-1
+for tool in pdftoppm pdfinfo qpdf fix-qdf; do
+    command -v $tool >/dev/null || { echo "not ok 1 - $tool is missing (scripts/deps.sh installs it)"; exit 1; }
+done
+RES=36          # dpi of the renders: low, to keep the test fast
+IMP_W=42 IMP_H=45 MARGIN=2
+
+"$E" init >/dev/null 2>&1 || { echo "not ok 1 - init"; exit 1; }
+C=$("$E" cert issue --org "Render Ltd" --uscc 91110000MA01ABCDEX --alg p256)
+S=$("$E" seal make --cert "$C" --maker p256 --name "Render seal" --text "示例贸易有限公司")
+"$E" seal show "$S" | grep -q "picture: .* ${IMP_W}x$((IMP_H - 3)) mm" ||
+    { echo "not ok 1 - the seal's picture is not ${IMP_W}x$((IMP_H - 3)) mm: $("$E" seal show "$S" | grep picture)"; exit 1; }
+
+# place PDF PAGE: the --at position for the page's visible area, and the rectangle (imprint plus
+# margin) in pixels of a -cropbox render at $RES dpi: "X,Y X0 Y0 X1 Y1" (X1, Y1 exclusive).
+place() {
+    pdfinfo -box -f "$2" -l "$2" "$1" 2>/dev/null | python3 -c '
+import re, sys, math
+w, h, m, res = (float(a) for a in sys.argv[1:])
+t = sys.stdin.buffer.read().decode("latin-1")
+box = {k: [float(v) for v in re.search(r"^(?:Page\s+\d+\s+)?%s:\s+(.*)$" % k, t, re.M).group(1).split()]
+       for k in ("MediaBox", "CropBox")}
+(mx0, my0, mx1, my1), (cx0, cy0, cx1, cy1) = box["MediaBox"], box["CropBox"]
+mm = 72 / 25.4
+# In the CropBox: 18 mm from its right edge and 25 mm from its bottom edge, or its top-left corner
+# when it is too small; then as millimetres from the MediaBox top-left, as --at takes them.
+xc = max(0.0, (cx1 - cx0) / mm - 60)
+yc = max(0.0, (cy1 - cy0) / mm - 70)
+x = round(xc + (cx0 - mx0) / mm, 1)
+y = round(yc + (my1 - cy1) / mm, 1)
+# The rectangle in CropBox points from its top-left, then in pixels (every pixel it touches).
+px = res / 72
+rx0 = (mx0 + x * mm - cx0) - m * mm
+rx1 = (mx0 + (x + w) * mm - cx0) + m * mm
+ry0 = (cy1 - (my1 - y * mm)) - m * mm
+ry1 = (cy1 - (my1 - (y + h) * mm)) + m * mm
+print("%.1f,%.1f %d %d %d %d" % (x, y, math.floor(rx0 * px), math.floor(ry0 * px),
+                                  math.ceil(rx1 * px), math.ceil(ry1 * px)))
+' "$IMP_W" "$IMP_H" "$MARGIN" "$RES"
+}
+
+# render PDF PAGE OUT: the page's CropBox as a binary PPM (P6) in OUT.ppm.
+render() { pdftoppm -q -r "$RES" -cropbox -f "$2" -l "$2" -singlefile "$1" "$3"; }
+
+# cmp_page ORIG.ppm STAMPED.ppm X0 Y0 X1 Y1: prints "IN OUT BBOX": the count of differing pixels
+# inside and outside the rectangle, and the bounding box of those outside (or "-").
+cmp_page() {
+    python3 - "$@" <<'PY'
+import sys
+def ppm(path):
+    d = open(path, "rb").read()
+    f, i = [], 0
+    while len(f) < 4:
+        while d[i:i + 1].isspace():
+            i += 1
+        if d[i:i + 1] == b"#":
+            i = d.index(b"\n", i)
+            continue
+        j = i
+        while not d[j:j + 1].isspace():
+            j += 1
+        f.append(d[i:j])
+        i = j
+    assert f[0] == b"P6" and f[3] == b"255", f
+    w, h = int(f[1]), int(f[2])
+    return w, h, d[i + 1:i + 1 + 3 * w * h]
+wa, ha, a = ppm(sys.argv[1])
+wb, hb, b = ppm(sys.argv[2])
+if (wa, ha) != (wb, hb):
+    print("size %dx%d-vs-%dx%d" % (wa, ha, wb, hb))
+    sys.exit()
+x0, y0, x1, y1 = (int(v) for v in sys.argv[3:7])
+din = dout = 0
+bx0 = by0 = 1 << 30
+bx1 = by1 = -1
+row = 3 * wa
+for y in range(ha):
+    ra, rb = a[y * row:(y + 1) * row], b[y * row:(y + 1) * row]
+    if ra == rb:
+        continue
+    for x in range(wa):
+        if ra[3 * x:3 * x + 3] != rb[3 * x:3 * x + 3]:
+            if x0 <= x < x1 and y0 <= y < y1:
+                din += 1
+            else:
+                dout += 1
+                bx0, by0, bx1, by1 = min(bx0, x), min(by0, y), max(bx1, x), max(by1, y)
+print(din, dout, "-" if dout == 0 else "x%d..%d,y%d..%d" % (bx0, bx1, by0, by1))
+PY
+}
+
+# check_stamped ORIG STAMPED PAGE "X0 Y0 X1 Y1": renders the page of both and compares; echoes a
+# verdict, returns 0 when clean (the imprint shows inside the rectangle, nothing changed outside).
+check_stamped() {
+    local rect=$4 din dout where
+    if ! render "$1" "$3" "$T/ra" || ! render "$2" "$3" "$T/rb"; then
+        echo "render failed"; return 1
+    fi
+    # shellcheck disable=SC2086 # the rectangle is four numbers
+    read -r din dout where < <(cmp_page "$T/ra.ppm" "$T/rb.ppm" $rect)
+    if [ "$din" = size ]; then
+        echo "the page's render changed size: $dout"; return 1
+    fi
+    if [ "$dout" -ne 0 ]; then
+        echo "$dout pixels differ outside the imprint's rectangle (px $rect at $RES dpi), at $where"; return 1
+    fi
+    if [ "$din" -lt 100 ]; then
+        echo "the imprint does not show: only $din pixels changed inside its rectangle (px $rect)"; return 1
+    fi
+    echo "$din pixels changed, all inside the imprint's rectangle"
+}
+
+# A page whose CropBox is not its MediaBox (a MediaBox with a negative origin, a CropBox inside it):
+# --at counts from the MediaBox's top-left, the render shows the CropBox; the rectangle computed
+# by place() must hold the imprint exactly. Our own file (no corpus file has such a page).
+python3 "$(dirname "$0")/../resources/mkpdf.py" "$T/in.pdf" 1
+qpdf --qdf --object-streams=disable "$T/in.pdf" "$T/q.pdf"
+python3 -c 'import re, sys; sys.stdout.buffer.write(re.sub(rb"/MediaBox \[[^]]*\]",
+    b"/MediaBox [ -50 -30 595.28 841.89 ] /CropBox [ 20 40 500 800 ]", open(sys.argv[1], "rb").read()))' "$T/q.pdf" |
+    fix-qdf >"$T/crop.pdf"
+if pdfinfo -box "$T/crop.pdf" 2>/dev/null | grep -q "CropBox: *20.00 *40.00"; then
+    p=$(place "$T/crop.pdf" 1)
+    at=${p%% *}
+    if "$E" stamp "$T/crop.pdf" -o "$T/crop-out.pdf" --seal "$S" --page 1 --at "$at" >/dev/null 2>"$T/err"; then
+        if msg=$(check_stamped "$T/crop.pdf" "$T/crop-out.pdf" 1 "${p#* }"); then
+            ok "CropBox inside the MediaBox: $msg"
+        else
+            notok "CropBox inside the MediaBox: $msg"
+        fi
+    else
+        notok "CropBox inside the MediaBox: stamp at $at: $(cat "$T/err")"
+    fi
+else
+    notok "could not make the CropBox test file"
+fi
+
+found=0 stamped=0 clean=0
+while IFS= read -r f; do
+    found=$((found + 1))
+    b=$(basename "$f")
+    np=$(pdfinfo "$f" 2>/dev/null | sed -n 's/^Pages: *//p')
+    [ -n "$np" ] || { notok "corpus $b: pdfinfo cannot read it"; continue; }
+    p=$(place "$f" "$np") || { notok "corpus $b: no page boxes for page $np"; continue; }
+    at=${p%% *}
+    if ! "$E" stamp "$f" -o "$T/out.pdf" --seal "$S" --page "$np" --at "$at" >/dev/null 2>"$T/err"; then
+        if grep -q -e "does not fit" -e "smaller than the imprint" -e "damaged" -e "repair" -e "encrypted" -e "rotated" "$T/err"; then
+            echo "# corpus $b refused: $(head -c 160 "$T/err")"
+        else
+            notok "corpus $b: stamp --page $np --at $at: $(cat "$T/err")"
+        fi
+        continue
+    fi
+    stamped=$((stamped + 1))
+    # The other pages: the first two, or all of a short document.
+    others=""
+    for i in $(seq 1 "$np"); do
+        [ "$i" -ne "$np" ] && { [ "$np" -le 4 ] || [ "$i" -le 2 ]; } && others="$others $i"
+    done
+    fail=""
+    for i in $others; do
+        if ! render "$f" "$i" "$T/oa" || ! render "$T/out.pdf" "$i" "$T/ob"; then
+            fail="page $i: render failed"
+            break
+        fi
+        if ! cmp -s "$T/oa.ppm" "$T/ob.ppm"; then
+            r=$(cmp_page "$T/oa.ppm" "$T/ob.ppm" 0 0 0 0)
+            fail="page $i (not stamped) differs: $(echo "$r" | awk '{print $2 " pixels, at " $3}')"
+            break
+        fi
+    done
+    if [ -z "$fail" ]; then
+        msg=$(check_stamped "$f" "$T/out.pdf" "$np" "${p#* }") || fail="page $np (stamped at $at): $msg"
+    fi
+    if [ -z "$fail" ]; then
+        clean=$((clean + 1))
+        echo "# corpus $b: page $np stamped at $at: $msg; pages${others:- (none)} identical"
+    else
+        notok "corpus $b: $fail"
+    fi
+done < <(find "$(dirname "$0")/../../var/pdf-corpus" /usr/share/doc -name '*.pdf' -size -8M 2>/dev/null | sort | head -40)
+
+echo "# corpus: $clean of $stamped stamped PDFs ($found found) render identically outside the imprint"
+if [ "$clean" -ge 30 ]; then
+    ok "corpus render: $clean of $stamped stamped PDFs render identically outside the imprint"
+else
+    notok "corpus render: only $clean of $stamped stamped PDFs ($found found) render identically outside the imprint (30 needed)"
+fi
+
+tap_done interop_pdf_render
