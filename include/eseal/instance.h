@@ -271,7 +271,7 @@ typedef struct {
     const char *seal_ref;  /**< a seal of this registry: esID (or prefix) or its .esl file */
     const char *cert_ref;  /**< the signing certificate; NULL: the first certificate the seal allows that has a key here */
     int page;              /**< 1-based; 0 or -1: the last page */
-    double x_mm, y_mm;     /**< the imprint's top-left from the page's top-left; negative: bottom right */
+    double x_mm, y_mm;     /**< the imprint's top-left from the visible page's top-left as displayed; negative: bottom right */
     const char *reason;
     const char *location;
     int adbe;              /**< 1: /SubFilter /adbe.pkcs7.detached */
@@ -281,10 +281,12 @@ typedef struct {
     int cross_first, cross_last;
     int pss;               /**< 1: RSA keys sign with PSS */
     int jobs;              /**< eseal_instance_stamp_pdfs: worker threads; 0: one per online CPU (at most 64) */
+    int lock;              /**< a field lock: ESEAL_PDF_LOCK_* (eseal/pdf.h) */
+    const char *lock_fields; /**< its comma-separated full field names (INCLUDE, EXCLUDE) */
 } eseal_stamp_request;
 
 #define ESEAL_STAMP_REQUEST_INIT                                                                   \
-    { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
+    { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL }
 
 /** What a stamp was: its serial (printed under the imprint), the seal and the signing certificate. */
 typedef struct {

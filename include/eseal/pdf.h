@@ -31,8 +31,9 @@ ESEAL_BEGIN_DECL
 typedef struct {
     unsigned int version;    /**< ESEAL_PDF_STAMP_OPTIONS_VERSION */
     int page;                /**< 1-based page; 0 or -1: the last page */
-    double x_mm, y_mm;       /**< the imprint's top-left corner, millimetres from the page's top-left;
-                                  negative: 20 mm from the right and bottom edges */
+    double x_mm, y_mm;       /**< the imprint's top-left corner, millimetres from the top-left of the page's
+                                  visible area (CropBox) as displayed (after /Rotate); negative: 20 mm
+                                  from the right and bottom edges */
     const char *reason;      /**< /Reason, optional */
     const char *location;    /**< /Location, optional */
     const char *name;        /**< /Name, optional */
@@ -50,10 +51,20 @@ typedef struct {
                                   y_mm places it (negative: centred), x_mm, serial and QR are not used */
     int cross_first, cross_last;
     int pss;                 /**< 1: RSA keys sign with PSS (default PKCS#1 v1.5) */
+    int lock;                /**< a field lock (FieldMDP, ISO 32000-1 §12.8.2.4): ESEAL_PDF_LOCK_* */
+    const char *lock_fields; /**< for ESEAL_PDF_LOCK_INCLUDE / _EXCLUDE: full field names, comma-separated */
 } eseal_pdf_stamp_options;
 
+/** Field locks: after this signature, filling the locked form fields invalidates it. */
+enum {
+    ESEAL_PDF_LOCK_NONE = 0,
+    ESEAL_PDF_LOCK_ALL = 1,     /**< every form field */
+    ESEAL_PDF_LOCK_INCLUDE = 2, /**< the fields named in lock_fields */
+    ESEAL_PDF_LOCK_EXCLUDE = 3  /**< every field except those named */
+};
+
 #define ESEAL_PDF_STAMP_OPTIONS_INIT                                                               \
-    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0 }
+    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL }
 
 /**
  * Stamps `pdf` with a visible seal: `imprint` (the seal's outline, required)

@@ -13,7 +13,8 @@ static const cli_opt_spec opts[] = {{"output", 'o', true, false}, {"seal", 0, tr
                                     {"batch", 0, true, false},    {"outdir", 'O', true, false},
                                     {"qr", 0, false, false},      {"certify", 0, true, false},
                                     {"cross-page", 0, true, false}, {"pss", 0, false, false},
-                                    {"jobs", 'j', true, false},
+                                    {"jobs", 'j', true, false},  {"lock", 0, true, false},
+                                    {"lock-except", 0, true, false},
                                     {NULL, 0, false, false}};
 
 #define BATCH_MAX 100000
@@ -175,6 +176,17 @@ static int run(cli_args *a)
         }
         q.certify = certify[0] - '0';
     }
+    const char *lock = cli_get(a, "lock"), *except = cli_get(a, "lock-except");
+    if (lock != NULL && except != NULL) {
+        return cli_usage_error(&cli_cmd_stamp, "--lock and --lock-except exclude each other");
+    }
+    if (lock != NULL) {
+        q.lock = strcmp(lock, "all") == 0 ? ESEAL_PDF_LOCK_ALL : ESEAL_PDF_LOCK_INCLUDE;
+        q.lock_fields = q.lock == ESEAL_PDF_LOCK_INCLUDE ? lock : NULL;
+    } else if (except != NULL) {
+        q.lock = ESEAL_PDF_LOCK_EXCLUDE;
+        q.lock_fields = except;
+    }
     const char *jobs = cli_get(a, "jobs");
     if (jobs != NULL) {
         char *end = NULL;
@@ -218,19 +230,23 @@ const cli_cmd cli_cmd_stamp = {
     "stamp", "stamp a PDF with a seal: a visible imprint and a PAdES signature",
     "Usage: eseal stamp IN.pdf -o OUT.pdf --seal ID|SEAL.esl [--page N|last] [--at X,Y]\n"
     "                   [--cert ID] [--reason TEXT] [--location TEXT] [--adbe] [--qr] [--certify 1|2|3]\n"
-    "                   [--cross-page all|FIRST-LAST] [--pss]\n"
+    "                   [--cross-page all|FIRST-LAST] [--pss] [--lock all|FIELD,... | --lock-except FIELD,...]\n"
     "       eseal stamp --batch LIST -O DIR [-j N] --seal ID [same options]\n\n"
     "Appends one incremental update to IN.pdf (its bytes stay an exact prefix): the seal's\n"
     "GB/T 38540 data, a PAdES baseline B-B signature (ETSI.CAdES.detached, or adbe.pkcs7.detached\n"
     "with --adbe) by a certificate the seal allows, and the imprint drawn as vectors at its true\n"
-    "size at --at X,Y millimetres from the page's top-left (default: 20 mm from the bottom-right\n"
-    "corner) on --page (default: the last page), with the stamp serial printed under it.\n"
+    "size at --at X,Y millimetres from the top-left corner of the page as a viewer shows it (its\n"
+    "CropBox, turned by its /Rotate; default: 20 mm from the right and bottom edges) on --page\n"
+    "(default: the last page), upright, with the stamp serial printed under it.\n"
     "--cross-page: a riding-seam seal instead, sliced across the right edge of the pages (all, or\n"
     "FIRST-LAST), one signature; --at 0,Y sets its height (default centred). Pages are grouped\n"
     "so that no slice is narrower than 4 mm.\n"
     "--pss: RSA keys sign with RSA-PSS instead of PKCS#1 v1.5.\n"
     "--certify P makes the first signature of a document a certification signature (DocMDP):\n"
     "1 allows no later change, 2 form filling and further signatures, 3 also annotations.\n"
+    "--lock locks form fields with this signature (FieldMDP): 'all', or the fields named (full\n"
+    "names, comma-separated); --lock-except every field but those. Filling a locked field later\n"
+    "makes the signature INVALID; filling the others is allowed.\n"
     "--qr adds a 16 mm QR code of <base_url>/v/<serial> (base_url from eseal.conf) to its right.\n"
     "The seal must be active in this registry. Prints the stamp serial. Needs the passphrase.\n"
     "--batch: stamps every PDF listed in LIST (one path per line) into DIR under its own name,\n"

@@ -15,10 +15,13 @@ typedef struct {
     int gen;
 } es_pdf_ref;
 
+#define ES_PDF_ROTATE_BAD 1 /* an impossible /Rotate (not a multiple of 90): the page's was not an integer */
+
 typedef struct {
     es_pdf_ref ref;
-    double media[4]; /* MediaBox, inherited from /Pages when absent */
-    int rotate;
+    double media[4]; /* MediaBox, inherited from /Pages when absent; normalised: x0 < x1, y0 < y1 */
+    double crop[4];  /* the visible area: CropBox (inherited, default MediaBox) clipped to the MediaBox */
+    int rotate;      /* /Rotate as written (inherited, default 0), ES_PDF_ROTATE_BAD when not an integer */
     char *dict_wo_annots; /* "<< ... " the page dictionary without /Annots and without the closing ">>" */
     char *annots;         /* the existing /Annots items, space-separated, "" when none */
 } es_pdf_page;
@@ -75,8 +78,23 @@ typedef struct {
     char *m;            /* /M, as written */
     es_buf seal;        /* the embedded SES_Seal (/ESeal.Seal stream), empty when none */
     int docmdp_p;       /* DocMDP permission of a certification signature, 0 when none */
+    int lock_action;    /* FieldMDP (ISO 32000-1 §12.8.2.4) in /Reference: ES_PDF_LOCK_* */
+    char *lock_fields;  /* the /Fields of the FieldMDP transform, full names separated by '\n', or NULL */
     char *error;        /* set when the signature dictionary itself is malformed */
 } es_pdf_sig;
+
+/* The same values as ESEAL_PDF_LOCK_*. */
+enum { ES_PDF_LOCK_NONE, ES_PDF_LOCK_ALL, ES_PDF_LOCK_INCLUDE, ES_PDF_LOCK_EXCLUDE };
+
+/* What later revisions may change without invalidating a signature. */
+typedef struct {
+    int docmdp_p;            /* the document's certification permission P (1..3), 0: not certified */
+    int lock_action;         /* this signature's field lock, ES_PDF_LOCK_* */
+    const char *lock_fields; /* its field names, '\n'-separated */
+} es_pdf_perms;
+
+/* Is the form field `name` (full name) locked by `p`? */
+bool es_pdf_field_locked(const es_pdf_perms *p, const char *name);
 
 /* Lists the signature fields with a value. `sigs` is an array of `max`. */
 ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *n);
@@ -92,9 +110,11 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span data, const eseal_trust *tru
                         const es_pdf_registry_hook *hook);
 
 /*
- * Judges what the revisions after `signed_end` changed (pdf_diff.c): adding
- * signature fields and widgets is allowed, anything else is reported on `rep`.
+ * Judges what the revisions after `signed_end` changed (pdf_diff.c) under
+ * `perm`: further signatures and revocation data (/DSS) are allowed; filling
+ * unlocked form fields when P >= 2 (or the document is not certified); adding
+ * comment annotations when P = 3. Anything else is reported on `rep`.
  */
-ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span data, size_t signed_end);
+ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span data, size_t signed_end, const es_pdf_perms *perm);
 
 #endif

@@ -1,6 +1,7 @@
 /* Reading PDFs through qpdf's C API, strictly (pdf.h). */
 #include <stdio.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -171,29 +172,64 @@ static ES_RESULT find_startxref(es_pdf_doc *d, es_span tail, size_t total)
     return ES_OK;
 }
 
-static ES_RESULT inherited_box(qpdf_data q, qpdf_oh page, double box[4], int *rotate)
+/* A rectangle (ISO 32000-1 §7.9.5): four numbers, two opposite corners in any order; normalised. */
+static ES_RESULT read_rect(qpdf_data q, qpdf_oh node, const char *key, double box[4])
+{
+    qpdf_oh a = qpdf_oh_get_key(q, node, key);
+    ES_ENSURE(qpdf_oh_is_array(q, a) && qpdf_oh_get_array_n_items(q, a) == 4, ESEAL_EMALFORMED,
+              "pdf: a %s is not an array of 4 numbers", key);
+    double v[4];
+    for (int i = 0; i < 4; i++) {
+        qpdf_oh x = qpdf_oh_get_array_item(q, a, i);
+        ES_ENSURE(qpdf_oh_is_number(q, x), ESEAL_EMALFORMED, "pdf: a %s holds a non-number", key);
+        v[i] = qpdf_oh_get_numeric_value(q, x);
+        ES_ENSURE(isfinite(v[i]) && fabs(v[i]) < 1e9, ESEAL_EMALFORMED, "pdf: a %s holds %g", key, v[i]);
+    }
+    box[0] = fmin(v[0], v[2]);
+    box[1] = fmin(v[1], v[3]);
+    box[2] = fmax(v[0], v[2]);
+    box[3] = fmax(v[1], v[3]);
+    return ES_OK;
+}
+
+/*
+ * The page attributes inherited through the page tree (ISO 32000-1 §7.7.3.4, Table 30): the
+ * MediaBox (required), the CropBox (default: the MediaBox; clipped to the MediaBox, §14.11.2)
+ * and /Rotate (default 0; an integer multiple of 90, checked where a page is stamped).
+ */
+static ES_RESULT inherited_box(qpdf_data q, qpdf_oh page, es_pdf_page *p)
 {
     qpdf_oh node = page;
-    bool have_box = false, have_rot = false;
-    for (int depth = 0; depth < 32 && qpdf_oh_is_dictionary(q, node) && !(have_box && have_rot); depth++) {
+    bool have_box = false, have_crop = false, have_rot = false;
+    double crop[4] = {0};
+    for (int depth = 0; depth < 32 && qpdf_oh_is_dictionary(q, node) && !(have_box && have_crop && have_rot);
+         depth++) {
         if (!have_box && qpdf_oh_has_key(q, node, "/MediaBox")) {
-            qpdf_oh mb = qpdf_oh_get_key(q, node, "/MediaBox");
-            ES_ENSURE(qpdf_oh_is_array(q, mb) && qpdf_oh_get_array_n_items(q, mb) == 4, ESEAL_EMALFORMED,
-                      "pdf: a /MediaBox is not an array of 4 numbers");
-            for (int i = 0; i < 4; i++) {
-                qpdf_oh v = qpdf_oh_get_array_item(q, mb, i);
-                ES_ENSURE(qpdf_oh_is_number(q, v), ESEAL_EMALFORMED, "pdf: a /MediaBox holds a non-number");
-                box[i] = qpdf_oh_get_numeric_value(q, v);
-            }
+            ES_GUARD(read_rect(q, node, "/MediaBox", p->media));
             have_box = true;
         }
+        if (!have_crop && qpdf_oh_has_key(q, node, "/CropBox")) {
+            ES_GUARD(read_rect(q, node, "/CropBox", crop));
+            have_crop = true;
+        }
         if (!have_rot && qpdf_oh_has_key(q, node, "/Rotate")) {
-            *rotate = qpdf_oh_get_int_value_as_int(q, qpdf_oh_get_key(q, node, "/Rotate"));
+            qpdf_oh r = qpdf_oh_get_key(q, node, "/Rotate");
+            double v = qpdf_oh_is_number(q, r) ? qpdf_oh_get_numeric_value(q, r) : 0.5;
+            /* Not an integer: kept as an impossible value, refused when this page is stamped. */
+            p->rotate = v == floor(v) && fabs(v) <= 360000 ? (int)v : ES_PDF_ROTATE_BAD;
             have_rot = true;
         }
         node = qpdf_oh_get_key(q, node, "/Parent");
     }
     ES_ENSURE(have_box, ESEAL_EMALFORMED, "pdf: a page has no /MediaBox");
+    memcpy(p->crop, p->media, sizeof(p->crop));
+    if (have_crop) {
+        /* The intersection; an empty one leaves a visible area of zero size (nothing fits on it). */
+        p->crop[0] = fmin(fmax(crop[0], p->media[0]), p->media[2]);
+        p->crop[1] = fmin(fmax(crop[1], p->media[1]), p->media[3]);
+        p->crop[2] = fmax(fmin(crop[2], p->media[2]), p->crop[0]);
+        p->crop[3] = fmax(fmin(crop[3], p->media[3]), p->crop[1]);
+    }
     return ES_OK;
 }
 
@@ -277,7 +313,7 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q)
         d->npages = (size_t)i + 1;
         p->ref = (es_pdf_ref){qpdf_oh_get_object_id(q, pg), qpdf_oh_get_generation(q, pg)};
         ES_ENSURE(p->ref.num > 0, ESEAL_EMALFORMED, "pdf: page %d is not an indirect object", i + 1);
-        ES_GUARD(inherited_box(q, pg, p->media, &p->rotate));
+        ES_GUARD(inherited_box(q, pg, p));
         static const char *const skip_pg[] = {"/Annots"};
         ES_GUARD(dict_without(&p->dict_wo_annots, q, pg, skip_pg, 1));
         ES_GUARD(array_items(&p->annots, q, qpdf_oh_get_key(q, pg, "/Annots")));
@@ -373,9 +409,43 @@ void es_pdf_sig_free(es_pdf_sig *s)
     es_free(s->subfilter);
     es_free(s->m);
     es_free(s->error);
+    es_free(s->lock_fields);
     es_buf_free(&s->contents);
     es_buf_free(&s->seal);
     memset(s, 0, sizeof(*s));
+}
+
+/* A FieldMDP transform's /Action and /Fields (text strings: full field names). */
+static ES_RESULT read_field_lock(es_pdf_sig *s, qpdf_data q, qpdf_oh tp)
+{
+    qpdf_oh act = qpdf_oh_get_key(q, tp, "/Action");
+    ES_ENSURE(qpdf_oh_is_name(q, act), ESEAL_EMALFORMED, "pdf: signature %s: a FieldMDP lock without /Action",
+              s->field);
+    const char *a = qpdf_oh_get_name(q, act);
+    s->lock_action = strcmp(a, "/All") == 0       ? ES_PDF_LOCK_ALL
+                     : strcmp(a, "/Include") == 0 ? ES_PDF_LOCK_INCLUDE
+                     : strcmp(a, "/Exclude") == 0 ? ES_PDF_LOCK_EXCLUDE
+                                                  : ES_PDF_LOCK_NONE;
+    ES_ENSURE(s->lock_action != ES_PDF_LOCK_NONE, ESEAL_EMALFORMED,
+              "pdf: signature %s: FieldMDP /Action %s is not /All, /Include or /Exclude", s->field, a);
+    if (s->lock_action == ES_PDF_LOCK_ALL) {
+        return ES_OK;
+    }
+    qpdf_oh fields = qpdf_oh_get_key(q, tp, "/Fields");
+    ES_ENSURE(qpdf_oh_is_array(q, fields), ESEAL_EMALFORMED, "pdf: signature %s: FieldMDP %s without /Fields",
+              s->field, a);
+    ES_AUTO(es_buf_freep) es_buf names = ES_BUF_INIT(64u << 10);
+    int n = qpdf_oh_get_array_n_items(q, fields);
+    for (int i = 0; i < n; i++) {
+        size_t len = 0;
+        const char *t = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, fields, i), &len);
+        ES_ENSURE(t != NULL && len > 0 && memchr(t, '\n', len) == NULL && memchr(t, 0, len) == NULL,
+                  ESEAL_EMALFORMED, "pdf: signature %s: a FieldMDP field name is not a usable string", s->field);
+        ES_GUARD(es_buf_printf(&names, "%s%.*s", i == 0 ? "" : "\n", (int)len, t));
+    }
+    s->lock_fields = es_strdup(es_buf_cstr(&names));
+    ES_ENSURE_ALLOC(s->lock_fields);
+    return ES_OK;
 }
 
 static ES_RESULT read_sig(es_pdf_sig *s, qpdf_data q, qpdf_oh field)
@@ -418,12 +488,17 @@ static ES_RESULT read_sig(es_pdf_sig *s, qpdf_data q, qpdf_oh field)
             ES_GUARD(r);
         }
     }
+    /* Signature references (ISO 32000-1 §12.8.1, table 253): DocMDP and FieldMDP transforms. */
     qpdf_oh ref = qpdf_oh_get_key(q, v, "/Reference");
-    if (qpdf_oh_is_array(q, ref) && qpdf_oh_get_array_n_items(q, ref) > 0) {
-        qpdf_oh sr = qpdf_oh_get_array_item(q, ref, 0);
+    int nref = qpdf_oh_is_array(q, ref) ? qpdf_oh_get_array_n_items(q, ref) : 0;
+    for (int i = 0; i < nref && i < 8; i++) {
+        qpdf_oh sr = qpdf_oh_get_array_item(q, ref, i);
+        qpdf_oh tp = qpdf_oh_get_key(q, sr, "/TransformParams");
         if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, sr, "/TransformMethod"), "/DocMDP")) {
-            qpdf_oh p = qpdf_oh_get_key(q, qpdf_oh_get_key(q, sr, "/TransformParams"), "/P");
+            qpdf_oh p = qpdf_oh_get_key(q, tp, "/P");
             s->docmdp_p = qpdf_oh_is_integer(q, p) ? qpdf_oh_get_int_value_as_int(q, p) : 2;
+        } else if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, sr, "/TransformMethod"), "/FieldMDP")) {
+            ES_GUARD(read_field_lock(s, q, tp));
         }
     }
     return ES_OK;

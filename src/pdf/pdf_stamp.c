@@ -271,15 +271,78 @@ static ES_RESULT obj(writer *w, int num, int gen)
     return begin_obj(w->b, w->base, w->e, &w->ne, num, gen);
 }
 
-static ES_RESULT check_page(const es_pdf_doc *d, int page_no)
+/*
+ * A page as a viewer shows it: its visible area (the CropBox clipped to the MediaBox, ISO 32000-1
+ * §14.11.2) turned clockwise by /Rotate (§7.7.3.3). Placement is in this displayed space: x to the
+ * right and y down from its top-left corner, in points. A displayed point (x, y) is the default
+ * user space point p0 + x * ux + y * uy.
+ */
+typedef struct {
+    double w, h;     /* displayed width and height */
+    double p0[2];    /* the displayed top-left corner in user space */
+    double ux[2];    /* user space direction of displayed x (right) */
+    double uy[2];    /* user space direction of displayed y (down) */
+    int quarter;     /* /Rotate normalised to 0..3 quarter turns clockwise */
+} page_view;
+
+static ES_RESULT check_page(page_view *v, const es_pdf_doc *d, int page_no)
 {
     ES_ENSURE(page_no >= 1 && (size_t)page_no <= d->npages, ESEAL_EINVAL, "pdf: page %d does not exist (1..%zu)",
               page_no, d->npages);
     const es_pdf_page *pg = &d->pages[page_no - 1];
-    ES_ENSURE(pg->rotate % 360 == 0, ESEAL_EUNSUPPORTED,
-              "pdf: page %d is rotated (%d degrees); stamping rotated pages is not supported yet", page_no,
+    ES_ENSURE(pg->rotate != ES_PDF_ROTATE_BAD, ESEAL_EMALFORMED,
+              "pdf: page %d has a /Rotate that is not an integer multiple of 90 (ISO 32000-1 §7.7.3.3)", page_no);
+    ES_ENSURE(pg->rotate % 90 == 0, ESEAL_EMALFORMED,
+              "pdf: page %d has /Rotate %d, not an integer multiple of 90 (ISO 32000-1 §7.7.3.3)", page_no,
               pg->rotate);
+    const double *c = pg->crop;
+    v->quarter = ((pg->rotate % 360 + 360) % 360) / 90;
+    static const double dirs[4][4] = {{1, 0, 0, -1}, {0, 1, 1, 0}, {-1, 0, 0, 1}, {0, -1, -1, 0}};
+    const double *dr = dirs[v->quarter];
+    v->ux[0] = dr[0];
+    v->ux[1] = dr[1];
+    v->uy[0] = dr[2];
+    v->uy[1] = dr[3];
+    /* The corner shown at the top-left: the CropBox's top-left, bottom-left, bottom-right, top-right. */
+    v->p0[0] = v->quarter <= 1 ? c[0] : c[2];
+    v->p0[1] = v->quarter == 1 || v->quarter == 2 ? c[1] : c[3];
+    bool sideways = v->quarter % 2 == 1;
+    v->w = sideways ? c[3] - c[1] : c[2] - c[0];
+    v->h = sideways ? c[2] - c[0] : c[3] - c[1];
     return ES_OK;
+}
+
+/* The widget /Rect (default user space) of the displayed rectangle at (x, ytop), w by h points. */
+static void view_rect(const page_view *v, double x, double ytop, double w, double h, double rect[4])
+{
+    double ax = v->p0[0] + x * v->ux[0] + ytop * v->uy[0], ay = v->p0[1] + x * v->ux[1] + ytop * v->uy[1];
+    double bx = v->p0[0] + (x + w) * v->ux[0] + (ytop + h) * v->uy[0];
+    double by = v->p0[1] + (x + w) * v->ux[1] + (ytop + h) * v->uy[1];
+    rect[0] = fmin(ax, bx);
+    rect[1] = fmin(ay, by);
+    rect[2] = fmax(ax, bx);
+    rect[3] = fmax(ay, by);
+}
+
+/*
+ * The appearance's /Matrix (ISO 32000-1 §8.10.1, §12.5.5) for a form drawn upright in a bw by bh
+ * /BBox: it turns the form counter-clockwise by the page's /Rotate, so that the viewer's clockwise
+ * turn of the page shows it upright, and moves the turned BBox back to the origin (the viewer
+ * then only translates it onto /Rect). Its x axis goes along ux, its y axis against uy:
+ *   /Rotate 0    [ 1  0  0  1  0  0 ]      (no /Matrix written)
+ *   /Rotate 90   [ 0  1 -1  0  bh 0 ]
+ *   /Rotate 180  [-1  0  0 -1  bw bh]
+ *   /Rotate 270  [ 0 -1  1  0  0  bw]
+ * No /NoRotate flag: viewers do not agree on it.
+ */
+static void view_matrix(const page_view *v, double bw, double bh, double m[6])
+{
+    m[0] = v->ux[0];
+    m[1] = v->ux[1];
+    m[2] = -v->uy[0];
+    m[3] = -v->uy[1];
+    m[4] = v->quarter == 1 ? bh : v->quarter == 2 ? bw : 0;
+    m[5] = v->quarter == 2 ? bh : v->quarter == 3 ? bw : 0;
 }
 
 static ES_RESULT page_with_widgets(writer *w, const es_pdf_page *pg, const int *widgets, size_t n)
@@ -292,24 +355,70 @@ static ES_RESULT page_with_widgets(writer *w, const es_pdf_page *pg, const int *
     return es_buf_append_str(w->b, "] >>\nendobj\n");
 }
 
-static ES_RESULT form_xobject(writer *w, int num, double bw, double bh, const char *resources, es_span content)
+/* A form XObject with /BBox [0 0 bw bh]; `matrix` (NULL: the identity) turns it for a rotated page. */
+static ES_RESULT form_xobject(writer *w, int num, double bw, double bh, const double *matrix, const char *resources,
+                              es_span content)
 {
     ES_GUARD(obj(w, num, 0));
-    ES_GUARD(es_buf_printf(w->b, "<< /Type /XObject /Subtype /Form /BBox [0 0 %.3f %.3f] /Resources %s /Length %zu "
-                                 ">>\nstream\n",
-                           bw, bh, resources, content.len));
+    ES_GUARD(es_buf_printf(w->b, "<< /Type /XObject /Subtype /Form /BBox [0 0 %.3f %.3f]", bw, bh));
+    if (matrix != NULL) {
+        ES_GUARD(es_buf_printf(w->b, " /Matrix [%d %d %d %d %.3f %.3f]", (int)matrix[0], (int)matrix[1],
+                               (int)matrix[2], (int)matrix[3], matrix[4], matrix[5]));
+    }
+    ES_GUARD(es_buf_printf(w->b, " /Resources %s /Length %zu >>\nstream\n", resources, content.len));
     ES_GUARD(es_buf_append(w->b, content.ptr, content.len));
     return es_buf_append_str(w->b, "\nendstream\nendobj\n");
 }
 
 #define HELV_RES "<< /Font << /Helv << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >> >> >>"
 
+/*
+ * A field lock dictionary (ISO 32000-1 tables 233 and 256): /Type type, /Action,
+ * /Fields from the comma-separated names (checked: printable ASCII, no empty name).
+ */
+static ES_RESULT put_lock(es_buf *b, const char *type, const eseal_pdf_stamp_options *o)
+{
+    static const char *const act[] = {"", "/All", "/Include", "/Exclude"};
+    ES_ENSURE(o->lock >= ESEAL_PDF_LOCK_ALL && o->lock <= ESEAL_PDF_LOCK_EXCLUDE, ESEAL_EINVAL,
+              "pdf: unknown field lock %d", o->lock);
+    ES_GUARD(es_buf_printf(b, "<< /Type %s /Action %s", type, act[o->lock]));
+    if (strcmp(type, "/TransformParams") == 0) {
+        ES_GUARD(es_buf_append_str(b, " /V /1.2"));
+    }
+    if (o->lock != ESEAL_PDF_LOCK_ALL) {
+        const char *f = o->lock_fields != NULL ? o->lock_fields : "";
+        ES_ENSURE(f[0] != 0, ESEAL_EINVAL, "pdf: a field lock of named fields needs at least one field name");
+        ES_GUARD(es_buf_append_str(b, " /Fields ["));
+        for (const char *p = f;;) {
+            const char *e = strchr(p, ',');
+            size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+            ES_ENSURE(len > 0 && len < 256, ESEAL_EINVAL, "pdf: an empty or too long field name in the lock");
+            char name[256];
+            memcpy(name, p, len);
+            name[len] = 0;
+            for (size_t i = 0; i < len; i++) {
+                ES_ENSURE((unsigned char)name[i] >= 0x20 && (unsigned char)name[i] < 0x7f, ESEAL_EINVAL,
+                          "pdf: lock field names are printable ASCII (full names, parts joined by '.')");
+            }
+            ES_GUARD(put_text(b, name));
+            if (e == NULL) {
+                break;
+            }
+            ES_GUARD(es_buf_append_byte(b, ' '));
+            p = e + 1;
+        }
+        ES_GUARD(es_buf_append_byte(b, ']'));
+    }
+    return es_buf_append_str(b, " >>");
+}
+
 /* One widget on one page: the field and the widget are one object. Returns the field's number. */
 static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, const eseal_imprint_outline *imprint,
                                 const eseal_pdf_stamp_options *o, int S, const char *name)
 {
     int page_no = o->page <= 0 ? (int)d->npages : o->page;
-    ES_GUARD(check_page(d, page_no));
+    page_view v;
+    ES_GUARD(check_page(&v, d, page_no));
     const es_pdf_page *pg = &d->pages[page_no - 1];
     double w_mm = 0, h_mm = 0;
     eseal_imprint_outline_size(imprint, &w_mm, &h_mm);
@@ -319,12 +428,13 @@ static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, cons
     double art_h = qr && QR_MM * PT_PER_MM > img_h ? QR_MM * PT_PER_MM : img_h;
     double box_w = img_w + (qr ? (QR_GAP_MM + QR_MM) * PT_PER_MM : 0);
     double box_h = art_h + (serial ? SERIAL_MM * PT_PER_MM : 0);
-    double pw = pg->media[2] - pg->media[0], ph_ = pg->media[3] - pg->media[1];
+    /* --at and the default corner are in the visible area as displayed (rotated), from its top-left. */
+    double pw = v.w, ph_ = v.h;
     double x = o->x_mm >= 0 ? o->x_mm * PT_PER_MM : pw - box_w - 20 * PT_PER_MM;
     double ytop = o->y_mm >= 0 ? o->y_mm * PT_PER_MM : ph_ - box_h - 20 * PT_PER_MM;
     ES_ENSURE(box_w <= pw + 0.01 && box_h <= ph_ + 0.01, ESEAL_EINVAL,
-              "pdf: page %d (%.0fx%.0f mm) is smaller than the imprint (%.0fx%.0f mm)", page_no, pw / PT_PER_MM,
-              ph_ / PT_PER_MM, box_w / PT_PER_MM, box_h / PT_PER_MM);
+              "pdf: page %d (%.0fx%.0f mm visible) is smaller than the imprint (%.0fx%.0f mm)", page_no,
+              pw / PT_PER_MM, ph_ / PT_PER_MM, box_w / PT_PER_MM, box_h / PT_PER_MM);
     if (o->x_mm < 0 && x < 0) {
         x = 0; /* the default corner position on a small page: as far right as fits */
     }
@@ -332,10 +442,12 @@ static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, cons
         ytop = 0;
     }
     ES_ENSURE(x >= 0 && ytop >= 0 && x + box_w <= pw + 0.01 && ytop + box_h <= ph_ + 0.01, ESEAL_EINVAL,
-              "pdf: the imprint (%.0fx%.0f mm) at %.1f,%.1f mm does not fit on page %d (%.0fx%.0f mm)",
+              "pdf: the imprint (%.0fx%.0f mm) at %.1f,%.1f mm does not fit on page %d (%.0fx%.0f mm visible)",
               box_w / PT_PER_MM, box_h / PT_PER_MM, x / PT_PER_MM, ytop / PT_PER_MM, page_no, pw / PT_PER_MM,
               ph_ / PT_PER_MM);
-    double rx = pg->media[0] + x, ry_top = pg->media[3] - ytop;
+    double rect[4], m[6];
+    view_rect(&v, x, ytop, box_w, box_h, rect);
+    view_matrix(&v, box_w, box_h, m);
 
     int A = w->next++, W = w->next++;
     ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(64u << 20);
@@ -343,13 +455,17 @@ static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, cons
     if (qr) {
         ES_GUARD(put_qr(&ap, o->qr_text, img_w + QR_GAP_MM * PT_PER_MM, box_h - QR_MM * PT_PER_MM, QR_MM * PT_PER_MM));
     }
-    ES_GUARD(form_xobject(w, A, box_w, box_h, HELV_RES, es_buf_span(&ap)));
+    ES_GUARD(form_xobject(w, A, box_w, box_h, v.quarter != 0 ? m : NULL, HELV_RES, es_buf_span(&ap)));
     ES_GUARD(obj(w, W, 0));
     ES_GUARD(es_buf_append_str(w->b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T "));
     ES_GUARD(put_text(w->b, name));
-    ES_GUARD(es_buf_printf(w->b, " /V %d 0 R /F 132 /P %d %d R /Rect [%.3f %.3f %.3f %.3f] /AP << /N %d 0 R >> >>\n"
-                                 "endobj\n",
-                           S, pg->ref.num, pg->ref.gen, rx, ry_top - box_h, rx + box_w, ry_top, A));
+    ES_GUARD(es_buf_printf(w->b, " /V %d 0 R /F 132 /P %d %d R /Rect [%.3f %.3f %.3f %.3f] /AP << /N %d 0 R >>", S,
+                           pg->ref.num, pg->ref.gen, rect[0], rect[1], rect[2], rect[3], A));
+    if (o->lock != ESEAL_PDF_LOCK_NONE) {
+        ES_GUARD(es_buf_append_str(w->b, " /Lock "));
+        ES_GUARD(put_lock(w->b, "/SigFieldLock", o));
+    }
+    ES_GUARD(es_buf_append_str(w->b, " >>\nendobj\n"));
     ES_GUARD(page_with_widgets(w, pg, &W, 1));
     *field = W;
     return ES_OK;
@@ -368,8 +484,9 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
     int last = o->cross_last > 0 ? o->cross_last : (int)d->npages;
     ES_ENSURE(first <= last && last <= (int)d->npages && last - first >= 1, ESEAL_EINVAL,
               "pdf: a cross-page seal needs at least two pages (pages %d..%d of %zu)", first, last, d->npages);
+    page_view v;
     for (int p = first; p <= last; p++) {
-        ES_GUARD(check_page(d, p));
+        ES_GUARD(check_page(&v, d, p));
     }
     double w_mm = 0, h_mm = 0;
     eseal_imprint_outline_size(imprint, &w_mm, &h_mm);
@@ -381,7 +498,7 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
     int I = w->next++;
     ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(64u << 20);
     ES_GUARD(appearance(&ap, imprint, img_h, NULL, img_w));
-    ES_GUARD(form_xobject(w, I, img_w, img_h, "<< >>", es_buf_span(&ap)));
+    ES_GUARD(form_xobject(w, I, img_w, img_h, NULL, "<< >>", es_buf_span(&ap)));
     int F = w->next++;
     int npages = last - first + 1;
     ES_ENSURE(npages <= 100000, ESEAL_ELIMIT, "pdf: too many pages for one cross-page seal");
@@ -399,26 +516,33 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
             j = 1;
         }
         double sw = img_w / k, x0 = sw * j;
-        double ph_ = pg->media[3] - pg->media[1];
-        double ytop = o->y_mm >= 0 ? o->y_mm * PT_PER_MM : (ph_ - img_h) / 2;
-        if (ytop < 0 || ytop + img_h > ph_ + 0.01) {
-            r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "pdf: the cross-page seal does not fit page %d",
-                             first + i);
+        /* The slice at the right edge of the visible area as displayed, centred vertically there. */
+        r = check_page(&v, d, first + i);
+        if (!es_ok(r)) {
+            break;
+        }
+        double ytop = o->y_mm >= 0 ? o->y_mm * PT_PER_MM : (v.h - img_h) / 2;
+        if (ytop < 0 || ytop + img_h > v.h + 0.01 || sw > v.w + 0.01) {
+            r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__,
+                             "pdf: the cross-page seal does not fit page %d (%.0fx%.0f mm visible)", first + i,
+                             v.w / PT_PER_MM, v.h / PT_PER_MM);
             break;
         }
         int A = w->next++, W = w->next++;
         char content[96], res[96];
         int n = snprintf(content, sizeof(content), "q 1 0 0 1 %.3f 0 cm /I Do Q\n", -x0);
         (void)snprintf(res, sizeof(res), "<< /XObject << /I %d 0 R >> >>", I);
-        r = form_xobject(w, A, sw, img_h, res, es_span_of(content, (size_t)n));
-        double rx = pg->media[2] - sw, ry_top = pg->media[3] - ytop;
+        double rect[4], m[6];
+        view_rect(&v, v.w - sw, ytop, sw, img_h, rect);
+        view_matrix(&v, sw, img_h, m);
+        r = form_xobject(w, A, sw, img_h, v.quarter != 0 ? m : NULL, res, es_span_of(content, (size_t)n));
         if (es_ok(r)) {
             r = obj(w, W, 0);
         }
         if (es_ok(r)) {
             r = es_buf_printf(w->b, "<< /Type /Annot /Subtype /Widget /Parent %d 0 R /F 132 /P %d %d R /Rect [%.3f "
                                     "%.3f %.3f %.3f] /AP << /N %d 0 R >> >>\nendobj\n",
-                              F, pg->ref.num, pg->ref.gen, rx, ry_top - img_h, rx + sw, ry_top, A);
+                              F, pg->ref.num, pg->ref.gen, rect[0], rect[1], rect[2], rect[3], A);
         }
         if (es_ok(r)) {
             r = page_with_widgets(w, pg, &W, 1);
@@ -441,7 +565,16 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
         r = es_buf_printf(w->b, "%s%d 0 R", i == 0 ? "" : " ", widgets[i]);
     }
     if (es_ok(r)) {
-        r = es_buf_append_str(w->b, "] >>\nendobj\n");
+        r = es_buf_append_byte(w->b, ']');
+    }
+    if (es_ok(r) && o->lock != ESEAL_PDF_LOCK_NONE) {
+        r = es_buf_append_str(w->b, " /Lock ");
+        if (es_ok(r)) {
+            r = put_lock(w->b, "/SigFieldLock", o);
+        }
+    }
+    if (es_ok(r)) {
+        r = es_buf_append_str(w->b, " >>\nendobj\n");
     }
     es_free(widgets);
     *field = F;
@@ -504,10 +637,26 @@ static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_do
     if (es_ok(r)) {
         r = es_buf_printf(b, " /ESeal.Seal %d 0 R /Prop_Build << /App << /Name /eseal >> >>", E);
     }
-    if (es_ok(r) && o->certify != 0) {
-        r = es_buf_printf(b, " /Reference [<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << "
-                             "/Type /TransformParams /P %d /V /1.2 >> >>]",
-                          o->certify);
+    if (es_ok(r) && (o->certify != 0 || o->lock != ESEAL_PDF_LOCK_NONE)) {
+        r = es_buf_append_str(b, " /Reference [");
+        if (es_ok(r) && o->certify != 0) {
+            r = es_buf_printf(b, "<< /Type /SigRef /TransformMethod /DocMDP /TransformParams << "
+                                 "/Type /TransformParams /P %d /V /1.2 >> >>",
+                              o->certify);
+        }
+        if (es_ok(r) && o->lock != ESEAL_PDF_LOCK_NONE) {
+            r = es_buf_printf(b, "<< /Type /SigRef /TransformMethod /FieldMDP /Data %d %d R /TransformParams ",
+                              d->root.num, d->root.gen);
+            if (es_ok(r)) {
+                r = put_lock(b, "/TransformParams", o);
+            }
+            if (es_ok(r)) {
+                r = es_buf_append_str(b, " >>");
+            }
+        }
+        if (es_ok(r)) {
+            r = es_buf_append_byte(b, ']');
+        }
     }
     if (es_ok(r)) {
         r = es_buf_append_str(b, "\n/ByteRange [0 ");

@@ -236,8 +236,19 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
             r = verify_one(children[i], &sigs[i], f, trust, at, hook, &ends[i]);
         }
     }
+    /* The document's certification (the first signature's DocMDP, ISO 32000-1 §12.8.2.2) bounds every later change. */
+    int doc_p = 0;
+    for (size_t i = 0; i < n && doc_p == 0; i++) {
+        doc_p = sigs[i].docmdp_p >= 1 && sigs[i].docmdp_p <= 3 ? sigs[i].docmdp_p : sigs[i].docmdp_p != 0 ? 2 : 0;
+    }
     /* Anything appended after a signed revision must be judged; until it is, it is not VALID. */
     for (size_t i = 0; i < n && es_ok(r); i++) {
+        if (sigs[i].lock_action != ES_PDF_LOCK_NONE) {
+            static const char *const act[] = {"", "all form fields", "the form fields", "all form fields except"};
+            r = es_report_set(children[i], "field_lock", "FieldMDP: %s%s%s", act[sigs[i].lock_action],
+                              sigs[i].lock_fields != NULL ? " " : "",
+                              sigs[i].lock_fields != NULL ? sigs[i].lock_fields : "");
+        }
         if (sigs[i].docmdp_p != 0) {
             /* A certification signature (ISO 32000-1 §12.8.2.2): P=1 allows no later change at all. */
             static const char *const what[] = {"", "no changes", "form filling and signing",
@@ -254,7 +265,8 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         if (!es_ok(r) || ends[i] == 0 || ends[i] == f.len) {
             continue;
         }
-        r = es_pdf_judge_changes(children[i], f, ends[i]);
+        es_pdf_perms perm = {doc_p, sigs[i].lock_action, sigs[i].lock_fields};
+        r = es_pdf_judge_changes(children[i], f, ends[i], &perm);
     }
     for (size_t i = 0; i < n; i++) {
         es_pdf_sig_free(&sigs[i]);

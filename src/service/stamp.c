@@ -86,6 +86,8 @@ static void doc_options(const batch *b, eseal_pdf_stamp_options *o, const eseal_
     o->cross_first = q->cross_first;
     o->cross_last = q->cross_last;
     o->pss = q->pss;
+    o->lock = q->lock;
+    o->lock_fields = q->lock_fields;
     chain[0] = b->issuer;
     o->chain = b->issuer != NULL ? chain : NULL;
     o->chain_len = b->issuer != NULL ? 1 : 0;

@@ -233,7 +233,7 @@ expect 2 "a page that does not exist is refused" -- "$E" stamp "$T/in.pdf" -o "$
 expect 2 "--at is validated" -- "$E" stamp "$T/in.pdf" -o "$T/bad.pdf" --seal "$S4" --at 10
 expect 0 "a second stamp on the same page" -- "$E" stamp "$T/s1.pdf" -o "$T/s2.pdf" --seal "$S4" --page 1 --at 20,200
 expect 0 "both signatures stay valid" -- "$E" verify "$T/s2.pdf" --json
-has "$T/out" "signatures added (allowed)" "the later revision is judged: only a signature was added"
+has "$T/out" "signatures added: 1 (allowed)" "the later revision is judged: only a signature was added"
 for attack in flip content annot unsign catalog wrap usf truncate; do
     python3 "$R/pdf_attack.py" $attack "$T/s2.pdf" "$T/a-$attack.pdf"
     "$E" verify "$T/a-$attack.pdf" --json >"$T/out" 2>"$T/err"
@@ -269,6 +269,41 @@ python3 "$R/pdf_attack.py" unsign "$T/c1.pdf" "$T/c1x.pdf"
 expect 1 "any later revision of a P=1 document is INVALID" -- "$E" verify "$T/c1x.pdf"
 has "$T/out" MDP_VIOLATION "the DocMDP violation is named"
 expect 2 "--certify is validated" -- "$E" stamp "$T/in.pdf" -o "$T/x.pdf" --seal "$S4" --certify 4
+# What later revisions may change (pdf_diff.c): form filling, comments under P=3, field locks, DSS.
+python3 "$R/mkform.py" "$T/form.pdf"
+vjson() { # vjson FILE: "VERDICT CODE,CODE" of the first signature
+    "$E" verify "$1" --json >"$T/vj.json"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["signatures"][0]; print(d["verdict"], ",".join(r["code"] for r in s["reasons"]))' "$T/vj.json"
+}
+later() { # later OPTIONS -- ATTACK WANT DESCRIPTION
+    local opts=$1 attack=$2 want=$3
+    "$E" stamp "$T/form.pdf" -o "$T/fs.pdf" --seal "$S4" --page 1 --at 120,200 $opts >/dev/null &&
+        python3 "$R/pdf_attack.py" "$attack" "$T/fs.pdf" "$T/fa.pdf" && got=$(vjson "$T/fa.pdf")
+    [ "$got" = "$want" ] && ok "$4" || notok "$4 (got '$got', wanted '$want')"
+}
+later "" fill-name "VALID " "filling a form field after an approval signature: VALID"
+has "$T/vj.json" "form fields filled.*name" "the filled field is reported"
+later "" fill-notes "VALID " "filling a field whose old appearance the page also draws: VALID (the page is unchanged)"
+later "" shared-ap "INVALID CHANGED_AFTER_SIGNING" "replacing an appearance that the page content draws: INVALID"
+later "" comment "INVALID CHANGED_AFTER_SIGNING" "a comment after an uncertified signature: INVALID"
+later "" dss "VALID " "revocation data (/DSS) added later: VALID"
+has "$T/vj.json" "revocation data added" "the DSS is reported"
+later "--certify 2" fill-name "VALID " "P=2: form filling: VALID"
+later "--certify 2" comment "INVALID CHANGED_AFTER_SIGNING" "P=2: a comment: INVALID"
+later "--certify 3" comment "VALID " "P=3: a comment without its own appearance: VALID"
+later "--certify 3" comment-ap "INDETERMINATE ANNOTATION_APPEARANCE" "P=3: a comment that draws its own appearance: INDETERMINATE"
+later "--certify 3" square "INVALID CHANGED_AFTER_SIGNING" "P=3: a square annotation (covers content): INVALID"
+later "--lock name" fill-name "INVALID MDP_VIOLATION" "--lock name: filling name is an MDP violation"
+has "$T/vj.json" "FieldMDP: the form fields name" "the field lock is reported"
+has "$T/fs.pdf" "/Lock << /Type /SigFieldLock /Action /Include /Fields \[(name)\] >>" "the signature field carries the lock"
+has "$T/fs.pdf" "/TransformMethod /FieldMDP" "the signature's /Reference carries the FieldMDP transform"
+later "--lock name" fill-notes "VALID " "--lock name: filling notes is allowed"
+later "--lock-except name" fill-name "VALID " "--lock-except name: filling name is allowed"
+later "--lock-except name" fill-notes "INVALID MDP_VIOLATION" "--lock-except name: filling notes is an MDP violation"
+later "--lock all" fill-notes "INVALID MDP_VIOLATION" "--lock all: filling any field is an MDP violation"
+qpdf --check "$T/fs.pdf" >/dev/null 2>&1 && ok "a locked stamp passes qpdf --check" || notok "qpdf --check on a locked stamp"
+expect 2 "--lock and --lock-except exclude each other" -- "$E" stamp "$T/form.pdf" -o "$T/x.pdf" --seal "$S4" --lock a --lock-except b
+expect 2 "an empty lock field name is refused" -- "$E" stamp "$T/form.pdf" -o "$T/x.pdf" --seal "$S4" --lock "name,"
 python3 "$R/mkpdf.py" "$T/p5.pdf" 5
 expect 0 "a cross-page seal over all pages" -- "$E" stamp "$T/p5.pdf" -o "$T/x5.pdf" --seal "$S4" --cross-page all
 expect 0 "the cross-page seal verifies" -- "$E" verify "$T/x5.pdf" --json
@@ -333,5 +368,178 @@ has "$T/err" "suspended" "the refusal names the state"
 "$E" seal resume "$S4" --reason "audit done" >/dev/null
 expect 0 "help for a command" -- "$E" help verify
 has "$T/out" "Exit status" "help text shows exit codes"
+
+# ---- placement: --at counts from the top-left of the visible area (the CropBox) as displayed (/Rotate) ----
+# Renders at 72 dpi (1 px = 1 pt) and finds the imprint as the pixels a stamp changed on a blank page.
+if command -v pdftoppm >/dev/null && command -v qpdf >/dev/null; then
+    cat >"$T/px.py" <<'PY'
+import sys
+MM = 72 / 25.4  # pixels per millimetre at 72 dpi
+def ppm(path):
+    d = open(path, "rb").read()
+    f, i = [], 0
+    while len(f) < 4:
+        while d[i:i + 1].isspace():
+            i += 1
+        if d[i:i + 1] == b"#":
+            i = d.index(b"\n", i)
+            continue
+        j = i
+        while not d[j:j + 1].isspace():
+            j += 1
+        f.append(d[i:j])
+        i = j
+    assert f[0] == b"P6" and f[3] == b"255", f
+    w, h = int(f[1]), int(f[2])
+    return w, h, d[i + 1:i + 1 + 3 * w * h]
+def ink(img, x, y):  # binarized: any channel darker than mid-grey
+    w, h, p = img
+    if not (0 <= x < w and 0 <= y < h):
+        return False
+    return min(p[3 * (y * w + x):3 * (y * w + x) + 3]) < 128
+cmd = sys.argv[1]
+if cmd == "box":  # box ORIG NEW: the changed pixels' bounding box and the page, in mm: X0 Y0 X1 Y1 PAGE_W PAGE_H
+    a, b = ppm(sys.argv[2]), ppm(sys.argv[3])
+    assert a[:2] == b[:2], (a[:2], b[:2])
+    w, h = a[:2]
+    xs, ys = [], []
+    for y in range(h):
+        ra, rb = a[2][3 * w * y:3 * w * (y + 1)], b[2][3 * w * y:3 * w * (y + 1)]
+        if ra != rb:
+            ys.append(y)
+            xs += [x for x in range(w) if ra[3 * x:3 * x + 3] != rb[3 * x:3 * x + 3]]
+    if not xs:
+        print("none")
+    else:
+        print("%.2f %.2f %.2f %.2f %.2f %.2f" % (min(xs) / MM, min(ys) / MM, (max(xs) + 1) / MM, (max(ys) + 1) / MM,
+                                                w / MM, h / MM))
+elif cmd == "same":  # same A AX AY B BX BY W H [turn]: the W x H mm crops at (AX, AY) and (BX, BY), binarized
+    a, b = ppm(sys.argv[2]), ppm(sys.argv[5])
+    ax, ay, bx, by, cw, ch = (round(float(v) * MM) for v in sys.argv[3:5] + sys.argv[6:10])
+    turn = len(sys.argv) > 10  # compare with B turned by 180 degrees (to show the measure tells them apart)
+    best = (0, 0)
+    for dx, dy in [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]:  # crops rounded to whole pixels
+        eq = both = either = 0
+        for y in range(ch):
+            for x in range(cw):
+                p = ink(a, ax + x, ay + y)
+                q = ink(b, bx + dx + cw - 1 - x, by + dy + ch - 1 - y) if turn else ink(b, bx + dx + x, by + dy + y)
+                eq += p == q
+                both += p and q
+                either += p or q
+        best = max(best, (eq / (cw * ch), both / max(either, 1)))
+    print("%.3f %.3f" % best)
+PY
+    # within A B TOL: |A - B| <= TOL
+    within() { python3 -c 'import sys; a, b, t = map(float, sys.argv[1:]); sys.exit(abs(a - b) > t)' "$@"; }
+    # stamped IN OUT LABEL [stamp options]: stamps, checks qpdf and VALID
+    stamped() {
+        local in=$1 out=$2 label=$3
+        shift 3
+        if "$E" stamp "$in" -o "$out" --seal "$S4" "$@" >"$T/out" 2>"$T/err" && qpdf --check "$out" >/dev/null 2>&1 &&
+            "$E" verify "$out" >/dev/null; then
+            ok "$label: stamped, qpdf --check passes, VALID"
+        else
+            notok "$label: stamp $*: $(cat "$T/err")"
+            return 1
+        fi
+    }
+    render() { pdftoppm -q -r 72 -f 1 -l 1 "${@:3}" -singlefile "$1" "$2"; } # render PDF OUT [options]: OUT.ppm
+    # placed LABEL ORIG STAMPED X Y W H [render options]: the changed pixels form a W x H mm box at X,Y mm (±1)
+    placed() {
+        local label=$1 b
+        render "$2" "$T/ra" "${@:8}" && render "$3" "$T/rb" "${@:8}" || { notok "$label: render"; return; }
+        b=$(python3 "$T/px.py" box "$T/ra.ppm" "$T/rb.ppm")
+        read -r x0 y0 x1 y1 pw ph <<<"$b"
+        if [ "$b" != none ] && within "$x0" "$4" 1 && within "$y0" "$5" 1 && within "$(echo "$x1 - $x0" | bc)" "$6" 1 &&
+            within "$(echo "$y1 - $y0" | bc)" "$7" 1; then
+            ok "$label: the imprint is at $x0,$y0 mm, $(echo "$x1 - $x0" | bc)x$(echo "$y1 - $y0" | bc) mm (page ${pw}x$ph mm as displayed)"
+        else
+            notok "$label: changed pixels at '$b' (x0 y0 x1 y1 page_w page_h, mm), wanted a ${6}x$7 mm box at $4,$5"
+        fi
+    }
+    read -r IW IH < <("$E" seal show "$S4" | sed -n 's/^picture:.* \([0-9]*\)x\([0-9]*\) mm.*/\1 \2/p')
+    BH=$((IH + 3)) # the stamp serial's 3 mm band under the picture
+    python3 "$R/mkpdf.py" "$T/r0.pdf" 1 --blank
+    stamped "$T/r0.pdf" "$T/r0s.pdf" "unrotated blank page --at 20,30" --page 1 --at 20,30
+    placed "unrotated page" "$T/r0.pdf" "$T/r0s.pdf" 20 30 "$IW" "$BH"
+    render "$T/r0s.pdf" "$T/r0s"
+    read -r eq iou < <(python3 "$T/px.py" same "$T/r0s.ppm" 20 30 "$T/r0s.ppm" 20 30 "$IW" "$BH" turn)
+    python3 -c "import sys; sys.exit(not $eq < 0.95)" && ok "the comparison tells an imprint turned by 180 degrees apart ($eq equal, ink overlap $iou)" ||
+        notok "the comparison does not tell a turned imprint apart ($eq equal)"
+    for rot in 90 180 270 -90 450; do
+        python3 "$R/mkpdf.py" "$T/r.pdf" 1 --blank --rotate $rot
+        stamped "$T/r.pdf" "$T/rs.pdf" "/Rotate $rot --at 20,30" --page 1 --at 20,30 || continue
+        placed "/Rotate $rot" "$T/r.pdf" "$T/rs.pdf" 20 30 "$IW" "$BH"
+        render "$T/rs.pdf" "$T/rs"
+        read -r eq iou < <(python3 "$T/px.py" same "$T/rs.ppm" 20 30 "$T/r0s.ppm" 20 30 "$IW" "$BH")
+        python3 -c "import sys; sys.exit(not $eq >= 0.95)" && ok "/Rotate $rot: the imprint reads upright ($eq of its pixels as on an unrotated page, ink overlap $iou)" ||
+            notok "/Rotate $rot: the imprint is not upright ($eq equal, ink overlap $iou)"
+    done
+    # A CropBox smaller than the MediaBox and off its origin (and a MediaBox not at 0,0): --at and
+    # the default corner count from the CropBox, which is what a viewer shows.
+    python3 "$R/mkpdf.py" "$T/c.pdf" 1 --mediabox "-50 -30 595.28 841.89" --cropbox "20 40 500 800"
+    stamped "$T/c.pdf" "$T/cs.pdf" "CropBox --at 20,30" --page 1 --at 20,30 &&
+        placed "CropBox" "$T/c.pdf" "$T/cs.pdf" 20 30 "$IW" "$BH" -cropbox
+    # 480x760 pt visible: the default corner is 20 mm from its right and bottom edges.
+    DX=$(echo "480 / (72 / 25.4) - 20 - $IW" | bc -l) DY=$(echo "760 / (72 / 25.4) - 20 - $BH" | bc -l)
+    stamped "$T/c.pdf" "$T/cd.pdf" "CropBox, default position" &&
+        placed "CropBox, default position" "$T/c.pdf" "$T/cd.pdf" "$DX" "$DY" "$IW" "$BH" -cropbox
+    # Both, inherited from the page tree node: the displayed page is 760x480 pt.
+    python3 "$R/mkpdf.py" "$T/cr.pdf" 1 --rotate 90 --cropbox "20 40 500 800" --inherit
+    stamped "$T/cr.pdf" "$T/crs.pdf" "inherited CropBox and /Rotate 90 --at 20,30" --page 1 --at 20,30 &&
+        placed "inherited CropBox and /Rotate 90" "$T/cr.pdf" "$T/crs.pdf" 20 30 "$IW" "$BH" -cropbox
+    DX=$(echo "760 / (72 / 25.4) - 20 - $IW" | bc -l) DY=$(echo "480 / (72 / 25.4) - 20 - $BH" | bc -l)
+    stamped "$T/cr.pdf" "$T/crd.pdf" "inherited CropBox and /Rotate 90, default position" &&
+        placed "inherited CropBox and /Rotate 90, default position" "$T/cr.pdf" "$T/crd.pdf" "$DX" "$DY" "$IW" "$BH" -cropbox
+    # The cross-page seal on rotated pages: slices at the displayed right edge, centred, upright
+    # (compared with the seal on unrotated pages of the same displayed size).
+    python3 "$R/mkpdf.py" "$T/x0.pdf" 3 --blank --mediabox "0 0 760 480"
+    stamped "$T/x0.pdf" "$T/x0s.pdf" "cross-page, unrotated" --cross-page all
+    for rot in 90 270; do
+        python3 "$R/mkpdf.py" "$T/x.pdf" 3 --blank --rotate $rot --cropbox "20 40 500 800"
+        if stamped "$T/x.pdf" "$T/xs.pdf" "cross-page, /Rotate $rot and a CropBox" --cross-page all; then
+            # Pages 760x480 pt as displayed; three slices, each a third of the imprint, its right edge at
+            # the page's, centred vertically (the outer slices of a round imprint are shorter).
+            SW=$(echo "$IW / 3" | bc -l) XW=$(echo "760 / (72 / 25.4)" | bc -l) XH=$(echo "480 / (72 / 25.4)" | bc -l)
+            for p in 1 2 3; do
+                render "$T/x.pdf" "$T/ra" -cropbox -f $p -l $p
+                render "$T/xs.pdf" "$T/xa" -cropbox -f $p -l $p
+                read -r x0 y0 x1 y1 pw ph < <(python3 "$T/px.py" box "$T/ra.ppm" "$T/xa.ppm")
+                if within "$x1" "$XW" 1 && within "$(echo "$x1 - $x0" | bc)" "$SW" 1 && within "$(echo "($y0 + $y1) / 2" | bc -l)" "$(echo "$XH / 2" | bc -l)" 1 &&
+                    { [ $p -ne 2 ] || within "$(echo "$y1 - $y0" | bc)" "$IW" 1; }; then
+                    ok "cross-page, /Rotate $rot, page $p: the slice spans $x0..$x1, $y0..$y1 mm (page ${pw}x$ph mm as displayed)"
+                else
+                    notok "cross-page, /Rotate $rot, page $p: the slice spans $x0..$x1, $y0..$y1 mm, wanted a $SW mm wide slice at the right edge ($XW), centred on $(echo "$XH / 2" | bc -l)"
+                fi
+                render "$T/x0s.pdf" "$T/xb" -f $p -l $p
+                read -r eq iou < <(python3 "$T/px.py" same "$T/xa.ppm" "$(echo "$XW - $SW" | bc -l)" "$(echo "($XH - $IW) / 2" | bc -l)" \
+                    "$T/xb.ppm" "$(echo "$XW - $SW" | bc -l)" "$(echo "($XH - $IW) / 2" | bc -l)" "$SW" "$IW")
+                python3 -c "import sys; sys.exit(not $eq >= 0.95)" && ok "cross-page, /Rotate $rot, page $p: the slice reads upright ($eq equal, ink overlap $iou)" ||
+                    notok "cross-page, /Rotate $rot, page $p: the slice is not upright ($eq equal, ink overlap $iou)"
+            done
+        fi
+    done
+    # The QR code turns with the imprint: right of it as displayed, and it still decodes.
+    python3 "$R/mkpdf.py" "$T/q.pdf" 1 --blank --rotate 90
+    if stamped "$T/q.pdf" "$T/qs.pdf" "/Rotate 90 with --qr" --page 1 --at 20,30 --qr; then
+        QS=$(cat "$T/out")
+        placed "/Rotate 90 with --qr" "$T/q.pdf" "$T/qs.pdf" 20 30 "$((IW + 18))" "$BH"
+        read -r eq iou < <(python3 "$T/px.py" same "$T/rb.ppm" 20 30 "$T/r0s.ppm" 20 30 "$IW" "$IH")
+        python3 -c "import sys; sys.exit(not $eq >= 0.95)" && ok "/Rotate 90 with --qr: the imprint reads upright ($eq equal, ink overlap $iou)" ||
+            notok "/Rotate 90 with --qr: the imprint is not upright ($eq equal, ink overlap $iou)"
+        if command -v zbarimg >/dev/null; then
+            pdftoppm -r 150 -png -singlefile "$T/qs.pdf" "$T/qr90"
+            zbarimg -q --set '*.enable=0' --set 'qrcode.enable=1' "$T/qr90.png" >"$T/zbar" 2>/dev/null
+            has "$T/zbar" "QR-Code:http://127.0.0.1:8080/v/$QS" "/Rotate 90 with --qr: the QR code decodes"
+        fi
+    fi
+    python3 "$R/mkpdf.py" "$T/r45.pdf" 1 --rotate 45
+    expect 3 "a /Rotate that is not a multiple of 90 is refused" -- "$E" stamp "$T/r45.pdf" -o "$T/x.pdf" --seal "$S4"
+    has "$T/err" "/Rotate 45, not an integer multiple of 90" "the refusal names the /Rotate"
+    python3 "$R/mkpdf.py" "$T/r45.pdf" 1 --rotate 90.5
+    expect 3 "a /Rotate that is not an integer is refused" -- "$E" stamp "$T/r45.pdf" -o "$T/x.pdf" --seal "$S4"
+    has "$T/err" "a /Rotate that is not an integer multiple of 90" "the refusal says what is wrong"
+fi
 
 tap_done cli_integration

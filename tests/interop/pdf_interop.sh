@@ -128,7 +128,7 @@ while IFS= read -r f; do
         else
             notok "corpus $b: stamped but not clean"
         fi
-    elif grep -q -e "does not fit" -e "smaller than the imprint" -e "damaged" -e "repair" -e "encrypted" -e "rotated" "$T/err"; then
+    elif grep -q -e "does not fit" -e "smaller than the imprint" -e "damaged" -e "repair" -e "encrypted" "$T/err"; then
         echo "# corpus $b refused: $(head -c 160 "$T/err")"
     else
         notok "corpus $b: $(cat "$T/err")"

@@ -33,6 +33,17 @@ def append_objects(objs):
     data.extend(b"trailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (size, prev, x))
 
 
+def latest(num):
+    """The last written version of a dictionary object "N 0 obj\n<< ... >>\nendobj": "<< ... >>"."""
+    m = list(re.finditer(rb"\n%d 0 obj\n(<<.*?>>)\nendobj" % num, bytes(data), re.S))[-1]
+    return bytes(data[m.start(1):m.end(1)])
+
+
+def form_xobject(text):
+    return (b"<< /Type /XObject /Subtype /Form /BBox [0 0 200 20] /Resources << /Font << /Helv 4 0 R >> >> "
+            b"/Length %d >>\nstream\n" % len(text) + text + b"\nendstream")
+
+
 if kind == "flip":  # one byte changed inside the signed range
     i = data.index(b"line 7")
     data[i + 5] = ord("8")
@@ -58,6 +69,29 @@ elif kind == "wrap":  # signature wrapping: /ByteRange rewritten (same length) t
 elif kind == "usf":  # universal signature forgery: /ByteRange made unreadable (same length)
     i = data.index(b"/ByteRange [0 ")
     data[i:i + 14] = b"/ByteRange nul"
+elif kind in ("fill-name", "fill-notes"):  # form filling (mkform.py): a new value and appearance
+    num, ap = (5, 100) if kind == "fill-name" else (6, 101)
+    body = latest(num)
+    body = re.sub(rb"/V \([^)]*\)", b"/V (Mallory Forger)", body)
+    body = re.sub(rb"/AP << /N \d+ 0 R >>", b"/AP << /N %d 0 R >>" % ap, body)
+    text = b"/Tx BMC BT /Helv 12 Tf 2 5 Td (Mallory Forger) Tj ET EMC"
+    append_objects({num: body, ap: form_xobject(text)})
+elif kind == "shared-ap":  # the notes appearance, which the page content also draws, replaced
+    append_objects({9: form_xobject(b"BT /Helv 40 Tf 0 0 Td (PAID IN FULL) Tj ET")})
+elif kind in ("comment", "comment-ap", "square"):  # an annotation added to page 1 (object 3)
+    page = latest(3)
+    page = re.sub(rb"/Annots \[([^\]]*)\]", rb"/Annots [\1 102 0 R]", page)
+    annot = {"comment": b"<< /Type /Annot /Subtype /Text /Rect [400 780 420 800] /Contents (please check) >>",
+             "comment-ap": b"<< /Type /Annot /Subtype /Highlight /Rect [60 600 500 800] /QuadPoints [60 800 500 800 60 600 "
+                           b"500 600] /AP << /N 103 0 R >> >>",
+             "square": b"<< /Type /Annot /Subtype /Square /Rect [60 600 500 800] /IC [1 1 1] >>"}[kind]
+    objs = {3: page, 102: annot}
+    if kind == "comment-ap":
+        objs[103] = form_xobject(b"1 1 1 rg 0 0 440 200 re f")
+    append_objects(objs)
+elif kind == "dss":  # revocation data: the catalog gains /DSS (PAdES B-LT), nothing else changes
+    append_objects({1: latest(1)[:-2] + b" /DSS 105 0 R >>", 105: b"<< /Type /DSS /Certs [106 0 R] >>",
+                    106: b"<< /Length 4 >>\nstream\nx509\nendstream"})
 elif kind == "truncate":  # the last revision cut off: nothing may be VALID past what is signed
     data = data[: data.rindex(b"%%EOF") - 40]
 else:
