@@ -211,6 +211,23 @@ else
         notok "encrypted PDF refusal: $(cat "$T/err")"
 fi
 
+# pdfsig on the newer stamp shapes: a rotated page with a cropped visible area, a field lock
+# on a form, a certification with P=3 followed by a second stamp.
+python3 "$(dirname "$0")/../resources/mkpdf.py" "$T/rot.pdf" 2 --rotate 90 --cropbox "20 30 580 800"
+python3 "$(dirname "$0")/../resources/mkform.py" "$T/form.pdf"
+"$E" stamp "$T/rot.pdf" -o "$T/rot-s.pdf" --seal "$S" --page 1 --at 20,20 >/dev/null &&
+    "$E" stamp "$T/form.pdf" -o "$T/form-s.pdf" --seal "$S" --lock name --certify 3 >/dev/null &&
+    "$E" stamp "$T/form-s.pdf" -o "$T/form-s2.pdf" --seal "$S" --page 1 --at 120,150 >/dev/null &&
+    ok "stamps on a rotated page and on a form (locked, certified P=3, then a second stamp)" ||
+    notok "stamps on a rotated page and a form"
+for f in rot-s form-s2; do
+    qpdf --check "$T/$f.pdf" >/dev/null 2>&1 && "$E" verify "$T/$f.pdf" >/dev/null || notok "$f: qpdf --check and eseal VALID"
+    pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/$f.pdf" >"$T/out" 2>&1
+    [ "$(grep -c 'Signature is Valid' "$T/out")" -eq "$(grep -c 'Signature #' "$T/out")" ] &&
+        grep -q "Total document signed" "$T/out" && ok "$f: pdfsig: every signature valid, the last covers the document" ||
+        notok "$f: pdfsig: $(grep -E 'Validation|signed' "$T/out")"
+done
+
 # Rendering: the stamped page differs from the original only where the imprint is.
 pdftoppm -f 1 -l 1 -r 50 -gray "$T/in.pdf" "$T/a" && pdftoppm -f 1 -l 1 -r 50 -gray "$T/p256-1.pdf" "$T/b" &&
     python3 - "$T"/a-*1.pgm "$T"/b-*1.pgm <<'PY' && ok "rendered: only the imprint's box changed" || notok "rendered page differs outside the imprint"
