@@ -649,6 +649,23 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, 
                                   "a later revision filled form field(s) this signature locked (FieldMDP): %s",
                                   es_buf_cstr(&d.locked)));
     }
+    size_t nfilled = 0;
+    for (size_t i = 0; i < d.nnames; i++) {
+        nfilled += d.filled[i];
+    }
+    if (nfilled > d.nlocked) {
+        /* Allowed, yet what is shown changed (the shadow attacks' "replace via overlay"): say so in the reasons. */
+        ES_GUARD(es_report_reason(rep, ESEAL_VALID, "FORM_FILLED",
+                                  "%zu form field(s) were filled after this signature (later_changes names them); "
+                                  "their new values are not covered by it (a signer forbids this with a field lock "
+                                  "or DocMDP P=1)",
+                                  nfilled - d.nlocked));
+    }
+    if (d.nannots > 0) {
+        ES_GUARD(es_report_reason(rep, ESEAL_VALID, "ANNOTATIONS_ADDED",
+                                  "%zu comment annotation(s) were added after this signature, as DocMDP P=3 allows",
+                                  d.nannots));
+    }
     if (d.nannots_ap > 0) {
         ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "ANNOTATION_APPEARANCE",
                                   "%zu comment annotation(s) added after signing draw their own appearance, which "

@@ -234,7 +234,7 @@ expect 2 "--at is validated" -- "$E" stamp "$T/in.pdf" -o "$T/bad.pdf" --seal "$
 expect 0 "a second stamp on the same page" -- "$E" stamp "$T/s1.pdf" -o "$T/s2.pdf" --seal "$S4" --page 1 --at 20,200
 expect 0 "both signatures stay valid" -- "$E" verify "$T/s2.pdf" --json
 has "$T/out" "signatures added: 1 (allowed)" "the later revision is judged: only a signature was added"
-for attack in flip content annot unsign catalog wrap usf truncate; do
+for attack in flip content annot font hide-replace unsign catalog wrap usf truncate; do
     python3 "$R/pdf_attack.py" $attack "$T/s2.pdf" "$T/a-$attack.pdf"
     "$E" verify "$T/a-$attack.pdf" --json >"$T/out" 2>"$T/err"
     rc=$?
@@ -245,8 +245,10 @@ for attack in flip content annot unsign catalog wrap usf truncate; do
         head -5 "$T/out" "$T/err" | sed 's/^/#   /'
     fi
 done
-"$E" verify "$T/a-content.pdf" --json >"$T/out"
-has "$T/out" CHANGED_AFTER_SIGNING "a changed page after signing is named"
+for attack in content font hide-replace annot; do
+    "$E" verify "$T/a-$attack.pdf" --json >"$T/out"
+    has "$T/out" CHANGED_AFTER_SIGNING "attack '$attack': named as a change after signing"
+done
 "$E" verify "$T/a-flip.pdf" --json >"$T/out"
 has "$T/out" HASH_FAILURE "a changed byte is a hash failure"
 expect 0 "stamp with a QR code" -- "$E" stamp "$T/in.pdf" -o "$T/qr.pdf" --seal "$S4" --page 1 --at 100,150 --qr
@@ -281,24 +283,24 @@ later() { # later OPTIONS -- ATTACK WANT DESCRIPTION
         python3 "$R/pdf_attack.py" "$attack" "$T/fs.pdf" "$T/fa.pdf" && got=$(vjson "$T/fa.pdf")
     [ "$got" = "$want" ] && ok "$4" || notok "$4 (got '$got', wanted '$want')"
 }
-later "" fill-name "VALID " "filling a form field after an approval signature: VALID"
+later "" fill-name "VALID FORM_FILLED" "filling a form field after an approval signature: VALID"
 has "$T/vj.json" "form fields filled.*name" "the filled field is reported"
-later "" fill-notes "VALID " "filling a field whose old appearance the page also draws: VALID (the page is unchanged)"
+later "" fill-notes "VALID FORM_FILLED" "filling a field whose old appearance the page also draws: VALID (the page is unchanged)"
 later "" shared-ap "INVALID CHANGED_AFTER_SIGNING" "replacing an appearance that the page content draws: INVALID"
 later "" comment "INVALID CHANGED_AFTER_SIGNING" "a comment after an uncertified signature: INVALID"
 later "" dss "VALID " "revocation data (/DSS) added later: VALID"
 has "$T/vj.json" "revocation data added" "the DSS is reported"
-later "--certify 2" fill-name "VALID " "P=2: form filling: VALID"
+later "--certify 2" fill-name "VALID FORM_FILLED" "P=2: form filling: VALID"
 later "--certify 2" comment "INVALID CHANGED_AFTER_SIGNING" "P=2: a comment: INVALID"
-later "--certify 3" comment "VALID " "P=3: a comment without its own appearance: VALID"
+later "--certify 3" comment "VALID ANNOTATIONS_ADDED" "P=3: a comment without its own appearance: VALID"
 later "--certify 3" comment-ap "INDETERMINATE ANNOTATION_APPEARANCE" "P=3: a comment that draws its own appearance: INDETERMINATE"
 later "--certify 3" square "INVALID CHANGED_AFTER_SIGNING" "P=3: a square annotation (covers content): INVALID"
 later "--lock name" fill-name "INVALID MDP_VIOLATION" "--lock name: filling name is an MDP violation"
 has "$T/vj.json" "FieldMDP: the form fields name" "the field lock is reported"
 has "$T/fs.pdf" "/Lock << /Type /SigFieldLock /Action /Include /Fields \[(name)\] >>" "the signature field carries the lock"
 has "$T/fs.pdf" "/TransformMethod /FieldMDP" "the signature's /Reference carries the FieldMDP transform"
-later "--lock name" fill-notes "VALID " "--lock name: filling notes is allowed"
-later "--lock-except name" fill-name "VALID " "--lock-except name: filling name is allowed"
+later "--lock name" fill-notes "VALID FORM_FILLED" "--lock name: filling notes is allowed"
+later "--lock-except name" fill-name "VALID FORM_FILLED" "--lock-except name: filling name is allowed"
 later "--lock-except name" fill-notes "INVALID MDP_VIOLATION" "--lock-except name: filling notes is an MDP violation"
 later "--lock all" fill-notes "INVALID MDP_VIOLATION" "--lock all: filling any field is an MDP violation"
 qpdf --check "$T/fs.pdf" >/dev/null 2>&1 && ok "a locked stamp passes qpdf --check" || notok "qpdf --check on a locked stamp"

@@ -57,6 +57,14 @@ elif kind == "annot":  # an annotation covering content, added after signing (sh
     body = bytes(data[page.start(2):page.end(2)])
     body = re.sub(rb"/Annots \[([^\]]*)\]", rb"/Annots [\1 999 0 R]", body)
     append_objects({3: body + b">>", 999: b"<< /Type /Annot /Subtype /Square /Rect [60 600 500 800] /IC [1 1 1] /CA 1 >>"})
+elif kind == "font":  # shadow "replace via overwrite": the font object redefined after signing
+    num = int(re.search(rb"\n(\d+) 0 obj\n<< /Type /Font", bytes(data)).group(1))
+    append_objects({num: b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>"})
+elif kind == "hide-replace":  # shadow "hide-and-replace": the page's /Contents pointed at another stream
+    text = b"BT /F1 12 Tf 72 780 Td (This contract is void.) Tj ET\n"
+    page = latest(3)
+    page = re.sub(rb"/Contents \d+ 0 R", b"/Contents 998 0 R", page)
+    append_objects({3: page, 998: b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream"})
 elif kind == "unsign":  # the signature widgets removed from the page after signing
     page = list(re.finditer(rb"\n(3) 0 obj\n(<<.*?)>>\nendobj", bytes(data), re.S))[0]  # the unsigned version
     append_objects({3: bytes(data[page.start(2):page.end(2)]) + b">>"})
