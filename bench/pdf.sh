@@ -81,7 +81,7 @@ rm -f "$T/s.pdf"
 n_stamp=$(run_times sh -c "rm -f '$T/s.pdf'; pdfsig -nssdir 'sql:$T/nss' -add-signature -nick bench -digest SHA256 '$T/in.pdf' '$T/s.pdf' 2>&1 | grep -q 'unable' && exit 1; test -s '$T/s.pdf'")
 kdf=$(run_times "$E" key public "$KEY" )
 # Many documents in one run: the seal, key and imprint are prepared once (one scrypt), then
-# two threads per CPU stamp; every output is fsynced before the run reports it.
+# four threads per CPU stamp; every output is fsynced before the run reports it.
 NB=200
 mkdir "$T/batch" "$T/bout"
 for i in $(seq $NB); do cp "$T/in.pdf" "$T/batch/d$i.pdf"; done

@@ -280,7 +280,7 @@ typedef struct {
     int cross_page;        /**< 1: a cross-page seal over pages cross_first..cross_last (0: all) */
     int cross_first, cross_last;
     int pss;               /**< 1: RSA keys sign with PSS */
-    int jobs;              /**< eseal_instance_stamp_pdfs: worker threads; 0: two per online CPU (at most 64) */
+    int jobs;              /**< eseal_instance_stamp_pdfs: worker threads; 0: four per online CPU (at most 64) */
     int lock;              /**< a field lock: ESEAL_PDF_LOCK_* (eseal/pdf.h) */
     const char *lock_fields; /**< its comma-separated full field names (INCLUDE, EXCLUDE) */
 } eseal_stamp_request;

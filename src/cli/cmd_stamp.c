@@ -252,6 +252,6 @@ const cli_cmd cli_cmd_stamp = {
     "--batch: stamps every PDF listed in LIST (one path per line) into DIR under its own name,\n"
     "preparing the seal and unlocking the key once; prints one 'SERIAL IN -> OUT' line per document\n"
     "and exits 3 when any document failed (the others are still stamped). -j/--jobs N stamps with N\n"
-    "threads (default: two per CPU); every output is synced, and DIR once, before anything is printed.\n"
+    "threads (default: four per CPU); every output is synced, and DIR once, before anything is printed.\n"
     "Encrypted PDFs and PDFs that need repair are refused.\n",
     opts, run};

@@ -165,7 +165,7 @@ static ES_RESULT sync_output_dirs(const batch *b)
 }
 
 /*
- * Documents are stamped by q->jobs worker threads (0: two per online CPU):
+ * Documents are stamped by q->jobs worker threads (0: four per online CPU):
  * they share the seal, key, certificates and imprint read-only; each writes its
  * own output and result slot. One document is stamped on the caller's thread.
  */
@@ -177,8 +177,8 @@ static ES_RESULT run_batch(batch *b)
         return d; /* one document: its error is the call's */
     }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    /* Two threads per CPU by default: while one waits for its output's fsync, another hashes. */
-    size_t jobs = b->q->jobs > 0 ? (size_t)b->q->jobs : (cpus > 0 ? 2 * (size_t)cpus : 2);
+    /* Four threads per CPU by default: most of a document's time is the wait for its output's fsync. */
+    size_t jobs = b->q->jobs > 0 ? (size_t)b->q->jobs : (cpus > 0 ? 4 * (size_t)cpus : 4);
     jobs = jobs > ES_STAMP_MAX_JOBS ? ES_STAMP_MAX_JOBS : jobs;
     jobs = jobs > b->n ? b->n : jobs;
     pthread_t tid[ES_STAMP_MAX_JOBS];
