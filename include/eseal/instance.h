@@ -307,6 +307,15 @@ ESEAL_EXTERN(int) eseal_instance_stamp_pdf(eseal_instance *inst, eseal_stamp_res
                                            const char *out_path, const eseal_stamp_request *req);
 
 /**
+ * Stamps the OFD package at `in_path` (GB/T 38540 seal stamp: a new Sign_N
+ * with Signature.xml, a V4 SES_Signature and the seal; the signature list
+ * extended; every other entry kept) and writes `out_path` atomically. The
+ * eseal_instance_stamp_pdf* calls take OFD inputs as well (by content).
+ */
+ESEAL_EXTERN(int) eseal_instance_stamp_ofd(eseal_instance *inst, eseal_stamp_result *res, const char *in_path,
+                                           const char *out_path, const eseal_stamp_request *req);
+
+/**
  * Stamps n documents with one seal: the seal, the key (one passphrase
  * derivation) and the imprint are prepared once, then req->jobs threads
  * stamp the documents in parallel. Each output is synced, and the output
@@ -320,6 +329,14 @@ ESEAL_EXTERN(int) eseal_instance_stamp_pdfs(eseal_instance *inst, eseal_stamp_re
 
 /** Verifies every signature of a PDF with the instance's trust and registry (inst may be NULL). */
 ESEAL_EXTERN(int) eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const void *pdf, size_t len,
+                                            const eseal_verify_request *req);
+
+/**
+ * Verifies every signature of an OFD package with the instance's trust and
+ * registry (inst may be NULL); req->expected_signer is the certificate of
+ * plain (Type="Sign") signatures.
+ */
+ESEAL_EXTERN(int) eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const void *ofd, size_t len,
                                             const eseal_verify_request *req);
 
 /** The report as JSON (verdict, reasons, fields nested by their dots, signatures). */

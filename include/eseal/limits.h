@@ -25,6 +25,7 @@ typedef struct {
     uint64_t max_inflated_bytes; /**< one decompressed stream or zip entry */
     unsigned int max_zip_entries;
     unsigned int max_certs;    /**< certificates in one CMS or bundle */
+    size_t max_xml_bytes;      /**< one XML file (OFD), checked before parsing */
 } eseal_limits;
 
 #define ESEAL_LIMITS_INIT                                                      \
@@ -39,7 +40,8 @@ typedef struct {
         10000000u,                                                             \
         (uint64_t)256 << 20, /* 256 MiB per inflated stream */                 \
         100000u,                                                               \
-        256u                                                                   \
+        256u,                                                                  \
+        (size_t)64 << 20    /* 64 MiB per XML file */                          \
     }
 
 /** The defaults, for callers that pass NULL limits. Never NULL. */

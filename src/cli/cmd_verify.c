@@ -94,14 +94,15 @@ static int run(cli_args *a)
         return CLI_USAGE;
     }
     eseal_buf sig = ESEAL_BUF_INIT;
-    bool pdf = false;
+    bool pdf = false, ofd = false;
     if (data == NULL) {
         /* No --data: the file carries its own signatures (a PDF). */
         if (cli_read_file(a->pos[0], &sig, (size_t)eseal_limits_default()->max_input_bytes) != CLI_OK) {
             return CLI_ERROR;
         }
         pdf = sig.size >= 5 && memcmp(sig.ptr, "%PDF-", 5) == 0;
-        if (!pdf) {
+        ofd = sig.size >= 4 && memcmp(sig.ptr, "PK\x03\x04", 4) == 0;
+        if (!pdf && !ofd) {
             eseal_buf_dispose(&sig);
             return cli_usage_error(&cli_cmd_verify, "verify FILE.p7s needs --data FILE (the signed file)");
         }
@@ -119,8 +120,9 @@ static int run(cli_args *a)
         }
     }
     eseal_report *rep = NULL;
-    rc = pdf ? eseal_instance_verify_pdf(inst, &rep, sig.ptr, sig.size, &q)
-             : eseal_instance_verify_cms(inst, &rep, sig.ptr, sig.size, data, &q);
+    rc = pdf   ? eseal_instance_verify_pdf(inst, &rep, sig.ptr, sig.size, &q)
+         : ofd ? eseal_instance_verify_ofd(inst, &rep, sig.ptr, sig.size, &q)
+               : eseal_instance_verify_cms(inst, &rep, sig.ptr, sig.size, data, &q);
     eseal_instance_close(inst);
     eseal_buf_dispose(&sig);
     if (rc != ESEAL_OK) {
@@ -133,6 +135,7 @@ const cli_cmd cli_cmd_verify = {
     "verify", "verify a signature: VALID, INVALID or INDETERMINATE with reasons",
     "Usage: eseal verify FILE.p7s --data FILE [--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
     "       eseal verify FILE.pdf [--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
+    "       eseal verify FILE.ofd [--json] [--trust PATH] [--at TIME] [--signer CERT.pem]\n"
     "       eseal verify --batch LIST [--trust PATH] [--at TIME]   (PDFs, one path per line)\n"
     "                    [--signer ID|CERT.pem] [--no-instance]\n\n"
     "Checks a detached CMS signature over FILE: the message digest, the signature value, the\n"
@@ -141,7 +144,8 @@ const cli_cmd cli_cmd_verify = {
     "validation time (--at, RFC 3339, default now) and revocation (the instance's CRLs plus --crl).\n"
     "Prints the verdict and its reasons (ETSI EN 319 102-1 codes) as text or, with --json, as\n"
     "the report of docs/verify-report.md. No passphrase is needed.\n\n"
-    "  --signer REF    the signature must be made with this certificate\n"
+    "  --signer REF    the signature must be made with this certificate (for an OFD: the certificate\n"
+    "                  of plain Type=\"Sign\" signatures, which do not carry one)\n"
     "  --no-instance   ignore the local instance (trust only --trust)\n\n"
     "Exit status: 0 VALID, 1 INVALID or INDETERMINATE, 2 usage, 3 could not verify.\n",
     opts, run};

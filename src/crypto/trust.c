@@ -343,8 +343,10 @@ ES_RESULT es_chain_check(eseal_report *rep, const eseal_trust *t, X509 *signer, 
     ES_AUTO(X509_STORE_CTX_freep) X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     ES_ENSURE_ALLOC(ctx);
     ES_GUARD_OSSL(X509_STORE_CTX_init(ctx, store, signer, untrusted), "starting chain validation");
-    /* Time is judged below, per certificate, so that expiry gets its own outcome. */
-    X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
+    /* Time is judged below, per certificate, so that expiry gets its own outcome. A trust anchor is
+     * whatever certificate the user trusts (RFC 5280 §6.1.1 (d)): an intermediate or the signer's own
+     * certificate ends the chain too (partial chains), not only a self-signed root. */
+    X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_PARTIAL_CHAIN);
     int ok = X509_verify_cert(ctx);
     ERR_clear_error();
     if (ok != 1) {

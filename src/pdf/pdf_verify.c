@@ -173,7 +173,8 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
                                                                                    (long long)in->type);
     }
     eseal_report *srep = NULL;
-    int64_t seal_at = claimed != 0 ? claimed : at;
+    /* At the claimed time when it precedes the validation time (never at a time after it). */
+    int64_t seal_at = claimed != 0 && claimed < at ? claimed : at;
     if (es_ok(r)) {
         r = (es_result){eseal_ses_seal_verify(&srep, seal, trust, seal_at)};
     }

@@ -1,9 +1,11 @@
 /* Stamping documents with a seal of the registry, and verifying stamped PDFs (instance.h). */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ofd/ofd.h"
 #include "pdf/pdf.h"
 #include "service.h"
 #include "util/report.h"
@@ -93,6 +95,37 @@ static void doc_options(const batch *b, eseal_pdf_stamp_options *o, const eseal_
     o->chain_len = b->issuer != NULL ? 1 : 0;
 }
 
+/* An OFD package (a zip archive) rather than a PDF. */
+static bool is_ofd(const char *path)
+{
+    uint8_t head[4] = {0};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool zip = fd >= 0 && read(fd, head, sizeof(head)) == (ssize_t)sizeof(head) && memcmp(head, "PK\x03\x04", 4) == 0;
+    if (fd >= 0) {
+        (void)close(fd);
+    }
+    return zip;
+}
+
+/* An OFD in memory (packages are small next to their limit), written whole and atomically. */
+static es_result stamp_ofd_file(batch *b, size_t i, const eseal_pdf_stamp_options *po, bool defer_dir_sync)
+{
+    ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(eseal_limits_default()->max_input_bytes);
+    ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(eseal_limits_default()->max_input_bytes);
+    ES_GUARD(es_file_read(&in, b->in_paths[i], in.max));
+    es_ofd_stamp_options o = {po->page, po->x_mm, po->y_mm, 0};
+    ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
+    es_atomic_file f;
+    ES_GUARD(es_atomic_open(&f, b->out_paths[i], 0644));
+    f.defer_dir_sync = defer_dir_sync;
+    es_result r = es_atomic_write(&f, out.ptr, out.len);
+    if (!es_ok(r)) {
+        es_atomic_abort(&f);
+        return r;
+    }
+    return es_atomic_commit(&f);
+}
+
 static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
 {
     const eseal_stamp_request *q = b->q;
@@ -113,9 +146,13 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
             (void)snprintf(url, sizeof(url), "%s/v/%s", b->inst->cfg.base_url, serial);
             o.qr_text = url;
         }
-        /* Streaming, file to file: memory stays small whatever the document's size. */
-        d = es_pdf_stamp_file(b->in_paths[i], b->out_paths[i], b->outline, es_span_of(b->der->ptr, b->der->size),
-                              b->key, b->cert, &o, b->cms_reserve, defer_dir_sync);
+        if (is_ofd(b->in_paths[i])) {
+            d = stamp_ofd_file(b, i, &o, defer_dir_sync);
+        } else {
+            /* Streaming, file to file: memory stays small whatever the document's size. */
+            d = es_pdf_stamp_file(b->in_paths[i], b->out_paths[i], b->outline, es_span_of(b->der->ptr, b->der->size),
+                                  b->key, b->cert, &o, b->cms_reserve, defer_dir_sync);
+        }
     }
     if (b->res != NULL) {
         eseal_stamp_result *x = &b->res[i];
@@ -285,6 +322,12 @@ int eseal_instance_stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, cons
     return es_code(stamp_pdf(inst, res, &in_path, &out_path, 1, req));
 }
 
+int eseal_instance_stamp_ofd(eseal_instance *inst, eseal_stamp_result *res, const char *in_path, const char *out_path,
+                             const eseal_stamp_request *req)
+{
+    return es_code(stamp_pdf(inst, res, &in_path, &out_path, 1, req));
+}
+
 int eseal_instance_stamp_pdfs(eseal_instance *inst, eseal_stamp_result *res, const char *const *in_paths,
                               const char *const *out_paths, size_t n, const eseal_stamp_request *req)
 {
@@ -310,6 +353,39 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
         int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_now_ms();
         r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL);
     }
+    if (owned) {
+        eseal_trust_free(t);
+    }
+    return es_code(r);
+}
+
+int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const void *ofd, size_t len,
+                              const eseal_verify_request *req)
+{
+    if (out == NULL || ofd == NULL) {
+        return ESEAL_EINVAL;
+    }
+    eseal_trust *t = NULL;
+    bool owned = true;
+    es_result r = es_instance_trust_shared(inst, req, &t, &owned);
+    eseal_cert *signer = NULL;
+    eseal_buf der = ESEAL_BUF_INIT;
+    if (es_ok(r) && req != NULL && req->expected_signer != NULL) {
+        /* A certificate of this instance, else a certificate file. */
+        if (inst == NULL || eseal_instance_cert_get(inst, &signer, NULL, req->expected_signer) != ESEAL_OK) {
+            r = (es_result){eseal_cert_load(&signer, req->expected_signer)};
+        }
+        if (es_ok(r)) {
+            r = (es_result){eseal_cert_der(&der, signer)};
+        }
+    }
+    if (es_ok(r)) {
+        es_ofd_verify_options o = {der.ptr, der.size, inst != NULL ? registry_hook : NULL, inst};
+        int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_now_ms();
+        r = es_ofd_verify(out, es_span_of(ofd, len), t, at, &o);
+    }
+    eseal_buf_dispose(&der);
+    eseal_cert_free(signer);
     if (owned) {
         eseal_trust_free(t);
     }

@@ -12,23 +12,8 @@ E=$1
 . "$(dirname "$0")/../lib/tap.sh"
 export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=interop-pass-1
 
-# Splits SEAL into sealinfo.der, cert.der and sig.der (top-level children, by asn1parse).
-split_seal() {
-    local seal=$1 dir=$2
-    openssl asn1parse -inform DER -in "$seal" >"$dir/parse" || return 1
-    # first d=1 element: SES_SealInfo
-    local line off hl len
-    line=$(grep -m1 ':d=1 ' "$dir/parse")
-    off=$(echo "$line" | sed -E 's/^ *([0-9]+):.*/\1/')
-    hl=$(echo "$line" | sed -E 's/.*hl= *([0-9]+).*/\1/')
-    len=$(echo "$line" | sed -E 's/.* l= *([0-9]+).*/\1/')
-    dd if="$seal" of="$dir/sealinfo.der" bs=1 skip="$off" count=$((hl + len)) status=none || return 1
-    off=$(grep ':d=1 .*OCTET STRING' "$dir/parse" | head -1 | sed -E 's/^ *([0-9]+):.*/\1/')
-    openssl asn1parse -inform DER -in "$seal" -strparse "$off" -noout -out "$dir/cert.der" || return 1
-    off=$(grep ':d=1 .*BIT STRING' "$dir/parse" | head -1 | sed -E 's/^ *([0-9]+):.*/\1/')
-    openssl asn1parse -inform DER -in "$seal" -strparse "$off" -noout -out "$dir/sig.der" || return 1
-    openssl x509 -inform DER -in "$dir/cert.der" -pubkey -noout >"$dir/pub.pem"
-}
+# shellcheck source=../lib/ses_split.sh
+. "$(dirname "$0")/../lib/ses_split.sh"
 
 "$E" init >/dev/null 2>&1 || { echo "not ok 1 - init"; exit 1; }
 C=$("$E" cert issue --org "北京示例科技有限公司" --uscc 91110000MA01ABCDEX --alg sm2)

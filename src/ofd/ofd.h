@@ -1,0 +1,133 @@
+/*
+ * Internal OFD layer (GB/T 33190-2016): the package (a zip archive, read with
+ * libzip) and its XML files (libxml2), both treated as hostile input.
+ *
+ * Package rules (es_ofd_open): the archive must open without repair; at most
+ * limits->max_zip_entries entries; no entry name that is absolute, contains a
+ * "." or ".." segment, a backslash, a NUL or an empty segment; no two entries
+ * with the same name; no encrypted entry; every entry's declared size within
+ * limits->max_inflated_bytes, all of them together within
+ * limits->max_input_bytes, and no entry inflating more than ES_OFD_MAX_RATIO
+ * times its compressed size (zip bombs). Reads check the bytes actually
+ * inflated against the declared size and the CRC (libzip).
+ *
+ * XML rules (es_ofd_xml_parse): size capped before parsing, no DOCTYPE at all
+ * (so no entity declarations and no external subset), no network, no entity
+ * substitution, nesting within limits->max_nesting. Elements are matched by
+ * local name in the OFD namespace "http://www.ofdspec.org/2016" (or in no
+ * namespace: some producers omit it).
+ *
+ * Names: entries are named as in the zip, without a leading '/'
+ * ("Doc_0/Signs/Signatures.xml"). OFD paths inside the files may be absolute
+ * ("/Doc_0/...", from the package root) or relative to the directory of the
+ * file that holds them; es_ofd_resolve turns them into entry names.
+ */
+#ifndef ES_OFD_H
+#define ES_OFD_H
+
+#include <libxml/tree.h>
+
+#include "eseal/key.h"
+#include "eseal/limits.h"
+#include "eseal/seal.h"
+#include "eseal/trust.h"
+#include "util/util.h"
+
+#define ES_OFD_NS "http://www.ofdspec.org/2016"
+#define ES_OFD_MAX_RATIO 1000u /* largest inflated/compressed size ratio of one entry */
+#define ES_OFD_NAME_MAX 1024   /* longest entry name or resolved path, in bytes (NUL excluded) */
+
+typedef struct es_ofd_pkg es_ofd_pkg;
+
+/* Opens the package held in `data` (borrowed: it must outlive the package). */
+ES_RESULT es_ofd_open(es_ofd_pkg **out, es_span data);
+/* The same with explicit limits (copied; NULL: eseal_limits_default()); reads use them too. */
+ES_RESULT es_ofd_open_limits(es_ofd_pkg **out, es_span data, const eseal_limits *lim);
+void es_ofd_close(es_ofd_pkg *p);
+static inline void es_ofd_closep(es_ofd_pkg **p) { es_ofd_close(*p); }
+
+/* Entries in archive order. */
+size_t es_ofd_count(const es_ofd_pkg *p);
+const char *es_ofd_name(const es_ofd_pkg *p, size_t i);
+/* The index of entry `name`, or -1. */
+long es_ofd_find(const es_ofd_pkg *p, const char *name);
+/* The declared inflated size of entry i. */
+uint64_t es_ofd_size(const es_ofd_pkg *p, size_t i);
+/* The inflated bytes of entry `name` into `out` (replacing its content); ESEAL_ENOTFOUND when absent. */
+ES_RESULT es_ofd_read(const es_ofd_pkg *p, const char *name, es_buf *out);
+/* es_ofd_read + es_ofd_xml_parse_named with the package's limits; messages name the entry. */
+ES_RESULT es_ofd_read_xml(const es_ofd_pkg *p, const char *name, xmlDocPtr *out);
+
+/*
+ * The entry name an OFD path `path` means when it is written in the file
+ * `base` (an entry name): absolute paths from the root, relative ones from
+ * base's directory; "." and ".." segments resolved. ESEAL_EMALFORMED when it
+ * is empty, escapes the root or is longer than ES_OFD_NAME_MAX.
+ */
+ES_RESULT es_ofd_resolve(char out[ES_OFD_NAME_MAX + 1], const char *base, const char *path);
+
+/* ---- XML ------------------------------------------------------------------------------------ */
+
+ES_RESULT es_ofd_xml_parse(xmlDocPtr *out, es_span bytes);
+/* The same; `name` (may be NULL) names the file in messages; lim NULL: eseal_limits_default(). */
+ES_RESULT es_ofd_xml_parse_named(xmlDocPtr *out, es_span bytes, const char *name, const eseal_limits *lim);
+void es_ofd_xml_freep(xmlDocPtr *doc); /* for ES_AUTO */
+
+/* The first child element of `parent` with local name `local` (OFD namespace or none), or NULL. */
+xmlNodePtr es_ofd_xml_child(xmlNodePtr parent, const char *local);
+/* The next sibling element after `n` with local name `local`, or NULL. */
+xmlNodePtr es_ofd_xml_next(xmlNodePtr n, const char *local);
+/* Text content of element `n`, whitespace-trimmed, in `out`; "" when none. */
+ES_RESULT es_ofd_xml_text(xmlNodePtr n, es_buf *out);
+/* Attribute `name` (no namespace) of `n` into `out`; false when absent (and when it does not fit
+ * in `out`: use es_ofd_xml_attr_get where that must not pass for absence). */
+bool es_ofd_xml_attr(xmlNodePtr n, const char *name, es_buf *out);
+/* The same, telling absence (*present false, OK) from failure (ESEAL_ELIMIT when out->max is too small). */
+ES_RESULT es_ofd_xml_attr_get(xmlNodePtr n, const char *name, es_buf *out, bool *present);
+
+/* ---- writing -------------------------------------------------------------------------------- */
+
+/*
+ * A new package from `src`: every entry not replaced is copied byte for byte
+ * (its compressed data as stored, same method, same order); es_ofd_writer_put
+ * replaces an entry in place or adds a new one at the end (deflated).
+ */
+typedef struct es_ofd_writer es_ofd_writer;
+ES_RESULT es_ofd_writer_new(es_ofd_writer **out, const es_ofd_pkg *src);
+ES_RESULT es_ofd_writer_put(es_ofd_writer *w, const char *name, es_span bytes);
+/* Writes the new package into `out`; the writer is freed either way. */
+ES_RESULT es_ofd_writer_finish(es_ofd_writer *w, es_buf *out);
+void es_ofd_writer_free(es_ofd_writer *w);
+
+/* ---- stamping (ofd_stamp.c) ------------------------------------------------------------------ */
+
+typedef struct {
+    int page;          /* 1-based; 0 or -1: the last page */
+    double x_mm, y_mm; /* the imprint's top-left from the page's top-left; negative: 20 mm from right/bottom */
+    int64_t time_ms;   /* timeInfo and SignatureDateTime; 0: now */
+} es_ofd_stamp_options;
+
+/*
+ * Stamps the package `in` with the seal `seal_der` (an SES_Seal the signer
+ * certificate `cert` is allowed by) into `out`: a new Sign_N with
+ * Signature.xml, SignedValue.dat (V4 SES_Signature) and Seal.esl, the list
+ * extended (or created and named in OFD.xml); all other entries copied.
+ */
+ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key, const eseal_cert *cert,
+                       const es_ofd_stamp_options *o);
+
+/* ---- verification (ofd_verify.c) ------------------------------------------------------------ */
+
+typedef struct {
+    const void *signer_der; /* the certificate of Type="Sign" signatures, which do not carry it */
+    size_t signer_len;
+    /* Adds the registry's view of a seal (at the claimed signing time) to its report; optional. */
+    ES_RESULT (*registry)(void *ctx, eseal_report *seal_report, const eseal_ses_seal *seal, int64_t at_ms);
+    void *registry_ctx;
+} es_ofd_verify_options;
+
+/* One report child per signature of the document's Signatures.xml; see docs/verify-report.md. */
+ES_RESULT es_ofd_verify(eseal_report **out, es_span data, const eseal_trust *trust, int64_t at_ms,
+                        const es_ofd_verify_options *opts);
+
+#endif

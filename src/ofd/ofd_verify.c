@@ -1,0 +1,584 @@
+/*
+ * OFD signature verification (GB/T 33190-2016 §18, GB/T 38540-2020 §8):
+ * for every signature listed in the document's Signatures.xml, every
+ * Reference (missing or changed files), the files no signature protects that
+ * could change what is shown, dataHash against the exact bytes of
+ * Signature.xml, the signer's signature over TBS_Sign, the signer certificate
+ * (chain, validity and revocation), the embedded seal (maker signature, its
+ * window at the signing time, registry status) and whether the seal allows
+ * the signer. Type="Sign" signatures hold a bare SM2 signature over
+ * Signature.xml; their certificate must be given (opts->signer).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "eseal/ofd.h"
+#include "ofd.h"
+#include "seal/ses.h"
+#include "util/report.h"
+
+#define MAX_SIGS 64
+#define MAX_REFS 100000
+
+/* One signature as listed in Signatures.xml. */
+typedef struct {
+    char id[128];
+    char type[16];
+    char path[ES_OFD_NAME_MAX + 1]; /* Signature.xml */
+    char value[ES_OFD_NAME_MAX + 1]; /* SignedValue.dat, once read, "" before */
+    char seal[ES_OFD_NAME_MAX + 1];  /* Seal.esl when named, "" otherwise */
+} sig_entry;
+
+typedef struct {
+    const es_ofd_pkg *pkg;
+    const eseal_trust *trust;
+    int64_t at;
+    const es_ofd_verify_options *opts;
+    char list[ES_OFD_NAME_MAX + 1]; /* Signatures.xml */
+    sig_entry sigs[MAX_SIGS];
+    size_t nsigs;
+} ctx;
+
+static void fmt_time(char *buf, int64_t ms) { es_time_rfc3339(buf, ms); }
+
+/* ---- finding the signatures ----------------------------------------------------------------- */
+
+static ES_RESULT parse_entry(xmlDocPtr *doc, const es_ofd_pkg *p, const char *name, es_buf *bytes)
+{
+    ES_GUARD(es_ofd_read(p, name, bytes));
+    es_result r = es_ofd_xml_parse(doc, es_buf_span(bytes));
+    if (!es_ok(r)) {
+        return es_error_set(es_code(r), __FILE__, __LINE__, "%s: %s", name, eseal_error_last()->message);
+    }
+    return ES_OK;
+}
+
+/* OFD.xml → DocBody/Signatures (the first document that has one) → its list of signatures. */
+static ES_RESULT find_signatures(ctx *c)
+{
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
+    ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_OFD_NAME_MAX + 1);
+    ES_AUTO(es_ofd_xml_freep) xmlDocPtr ofd = NULL;
+    ES_ENSURE(es_ofd_find(c->pkg, "OFD.xml") >= 0, ESEAL_EMALFORMED, "ofd: the package has no OFD.xml");
+    ES_GUARD(parse_entry(&ofd, c->pkg, "OFD.xml", &b));
+    xmlNodePtr root = xmlDocGetRootElement(ofd);
+    ES_ENSURE(root != NULL && strcmp((const char *)root->name, "OFD") == 0, ESEAL_EMALFORMED,
+              "ofd: OFD.xml is not an <ofd:OFD> document");
+    c->list[0] = 0;
+    for (xmlNodePtr body = es_ofd_xml_child(root, "DocBody"); body != NULL && c->list[0] == 0;
+         body = es_ofd_xml_next(body, "DocBody")) {
+        xmlNodePtr s = es_ofd_xml_child(body, "Signatures");
+        if (s != NULL) {
+            ES_GUARD(es_ofd_xml_text(s, &t));
+            ES_GUARD(es_ofd_resolve(c->list, "OFD.xml", es_buf_cstr(&t)));
+        }
+    }
+    if (c->list[0] == 0) {
+        return ES_OK; /* no signatures */
+    }
+    ES_AUTO(es_ofd_xml_freep) xmlDocPtr sl = NULL;
+    ES_GUARD(parse_entry(&sl, c->pkg, c->list, &b));
+    xmlNodePtr sr = xmlDocGetRootElement(sl);
+    ES_ENSURE(sr != NULL && strcmp((const char *)sr->name, "Signatures") == 0, ESEAL_EMALFORMED,
+              "ofd: %s is not an <ofd:Signatures> list", c->list);
+    for (xmlNodePtr s = es_ofd_xml_child(sr, "Signature"); s != NULL; s = es_ofd_xml_next(s, "Signature")) {
+        ES_ENSURE(c->nsigs < MAX_SIGS, ESEAL_ELIMIT, "ofd: more than %d signatures", MAX_SIGS);
+        sig_entry *e = &c->sigs[c->nsigs];
+        memset(e, 0, sizeof(*e));
+        if (es_ofd_xml_attr(s, "ID", &t)) {
+            (void)snprintf(e->id, sizeof(e->id), "%s", es_buf_cstr(&t));
+        }
+        (void)snprintf(e->type, sizeof(e->type), "%s", es_ofd_xml_attr(s, "Type", &t) ? es_buf_cstr(&t) : "Seal");
+        ES_ENSURE(es_ofd_xml_attr(s, "BaseLoc", &t), ESEAL_EMALFORMED, "ofd: signature %s in %s has no BaseLoc",
+                  e->id, c->list);
+        ES_GUARD(es_ofd_resolve(e->path, c->list, es_buf_cstr(&t)));
+        c->nsigs++;
+    }
+    return ES_OK;
+}
+
+/* Where each signature keeps its value and seal copy: files that no signature protects, by design. */
+static ES_RESULT locate_files(ctx *c)
+{
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
+    ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_OFD_NAME_MAX + 1);
+    for (size_t i = 0; i < c->nsigs; i++) {
+        sig_entry *e = &c->sigs[i];
+        xmlDocPtr doc = NULL;
+        if (es_ofd_find(c->pkg, e->path) < 0 || !es_ok(parse_entry(&doc, c->pkg, e->path, &b))) {
+            continue; /* reported when this signature is verified */
+        }
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+        xmlNodePtr sv = root != NULL ? es_ofd_xml_child(root, "SignedValue") : NULL;
+        xmlNodePtr info = root != NULL ? es_ofd_xml_child(root, "SignedInfo") : NULL;
+        xmlNodePtr seal = info != NULL ? es_ofd_xml_child(info, "Seal") : NULL;
+        xmlNodePtr loc = seal != NULL ? es_ofd_xml_child(seal, "BaseLoc") : NULL;
+        if (sv != NULL && es_ok(es_ofd_xml_text(sv, &t)) && !es_ok(es_ofd_resolve(e->value, e->path, es_buf_cstr(&t)))) {
+            e->value[0] = 0;
+        }
+        if (loc != NULL && es_ok(es_ofd_xml_text(loc, &t)) && !es_ok(es_ofd_resolve(e->seal, e->path, es_buf_cstr(&t)))) {
+            e->seal[0] = 0;
+        }
+        es_ofd_xml_freep(&doc);
+    }
+    return ES_OK;
+}
+
+/* ---- one signature --------------------------------------------------------------------------- */
+
+/* CheckMethod: "SM3" (ofdrw), the SM3 OID (tax invoices), SHA-256 by name or OID. */
+static bool check_method(const char *m, eseal_hash *h)
+{
+    if (strcmp(m, "") == 0 || strcmp(m, "SM3") == 0 || strcmp(m, "1.2.156.10197.1.401") == 0) {
+        *h = ESEAL_HASH_SM3; /* GB/T 38540 names SM3; a missing CheckMethod is read as SM3 */
+        return true;
+    }
+    if (strcmp(m, "SHA256") == 0 || strcmp(m, "SHA-256") == 0 || strcmp(m, "2.16.840.1.101.3.4.2.1") == 0) {
+        *h = ESEAL_HASH_SHA256;
+        return true;
+    }
+    return false;
+}
+
+/* Marks entry `name` in `covered` (one flag per package entry). */
+static void cover(const es_ofd_pkg *p, uint8_t *covered, const char *name)
+{
+    long i = es_ofd_find(p, name);
+    if (i >= 0) {
+        covered[i] = 1;
+    }
+}
+
+/* Every Reference: present and unchanged. Marks what they cover. */
+static ES_RESULT check_references(eseal_report *rep, ctx *c, const sig_entry *e, xmlNodePtr info, uint8_t *covered)
+{
+    xmlNodePtr refs = es_ofd_xml_child(info, "References");
+    if (refs == NULL) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "Signature.xml has no <References>");
+    }
+    ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(64u << 10);
+    ES_AUTO(es_buf_freep) es_buf want = ES_BUF_INIT(1024);
+    ES_AUTO(es_buf_freep) es_buf file = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
+    ES_AUTO(es_buf_freep) es_buf bad = ES_BUF_INIT(8192);
+    eseal_hash h = ESEAL_HASH_SM3;
+    const char *method = es_ofd_xml_attr(refs, "CheckMethod", &t) ? es_buf_cstr(&t) : "";
+    ES_GUARD(es_report_set(rep, "references.check_method", "%s", method[0] != 0 ? method : "(none: SM3)"));
+    if (!check_method(method, &h)) {
+        return es_report_reason(rep, ESEAL_INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE",
+                                "the References use CheckMethod %s, which eseal does not accept (SM3 or SHA-256)",
+                                method);
+    }
+    size_t n = 0, good = 0, nbad = 0;
+    for (xmlNodePtr r = es_ofd_xml_child(refs, "Reference"); r != NULL; r = es_ofd_xml_next(r, "Reference")) {
+        ES_ENSURE(++n <= MAX_REFS, ESEAL_ELIMIT, "ofd: more than %d references", MAX_REFS);
+        char name[ES_OFD_NAME_MAX + 1];
+        const char *problem = NULL;
+        if (!es_ofd_xml_attr(r, "FileRef", &t) || !es_ok(es_ofd_resolve(name, e->path, es_buf_cstr(&t)))) {
+            problem = "unusable FileRef";
+            (void)snprintf(name, sizeof(name), "%s", es_buf_cstr(&t));
+        } else if (es_ofd_find(c->pkg, name) < 0) {
+            problem = "missing";
+        } else {
+            cover(c->pkg, covered, name);
+            ES_GUARD(es_ofd_read(c->pkg, name, &file));
+            uint8_t dg[64];
+            size_t dn = 0;
+            ES_GUARD(es_digest(dg, &dn, h, es_buf_span(&file)));
+            xmlNodePtr cv = es_ofd_xml_child(r, "CheckValue");
+            want.len = 0;
+            if (cv == NULL || !es_ok(es_ofd_xml_text(cv, &t)) || !es_ok(es_base64_decode(&want, es_buf_span(&t)))) {
+                problem = "unreadable CheckValue";
+            } else if (want.len != dn || memcmp(want.ptr, dg, dn) != 0) {
+                problem = "changed";
+            }
+        }
+        if (problem == NULL) {
+            good++;
+        } else {
+            if (nbad < 10) {
+                ES_GUARD(es_buf_printf(&bad, "%s/%s (%s)", nbad == 0 ? "" : ", ", name, problem));
+            }
+            nbad++;
+        }
+    }
+    ES_GUARD(es_report_set(rep, "references.count", "%zu", n));
+    ES_GUARD(es_report_set(rep, "references.good", "%zu", good));
+    if (n == 0) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the signature protects no file");
+    }
+    if (nbad > 0) {
+        ES_GUARD(es_report_set(rep, "checks.references", "bad"));
+        return es_report_reason(rep, ESEAL_INVALID, "HASH_FAILURE",
+                                "%zu of %zu protected file(s) are missing or were changed after signing: %s%s", nbad,
+                                n, es_buf_cstr(&bad), nbad > 10 ? ", ..." : "");
+    }
+    return es_report_set(rep, "checks.references", "good");
+}
+
+/* Files no Reference covers, beyond the signatures' own files: content added or left unprotected. */
+static ES_RESULT check_uncovered(eseal_report *rep, ctx *c, uint8_t *covered)
+{
+    cover(c->pkg, covered, c->list); /* the list grows with every signature: never protected when more may follow */
+    for (size_t i = 0; i < c->nsigs; i++) {
+        cover(c->pkg, covered, c->sigs[i].path);
+        cover(c->pkg, covered, c->sigs[i].value);
+        cover(c->pkg, covered, c->sigs[i].seal);
+    }
+    ES_AUTO(es_buf_freep) es_buf list = ES_BUF_INIT(8192);
+    size_t n = 0;
+    for (size_t i = 0; i < es_ofd_count(c->pkg); i++) {
+        const char *name = es_ofd_name(c->pkg, i);
+        size_t len = strlen(name);
+        if (!covered[i] && len > 0 && name[len - 1] != '/') { /* directories hold nothing to show */
+            if (n < 10) {
+                ES_GUARD(es_buf_printf(&list, "%s/%s", n == 0 ? "" : ", ", name));
+            }
+            n++;
+        }
+    }
+    if (n == 0) {
+        ES_GUARD(es_report_set(rep, "covers_whole_document", "yes"));
+        return es_report_set(rep, "later_changes", "none beyond signatures");
+    }
+    ES_GUARD(es_report_set(rep, "covers_whole_document", "no"));
+    ES_GUARD(es_report_set(rep, "later_changes", "%zu file(s) not protected: %s%s", n, es_buf_cstr(&list),
+                           n > 10 ? ", ..." : ""));
+    return es_report_reason(rep, ESEAL_INVALID, "CHANGED_AFTER_SIGNING",
+                            "%zu file(s) of the package are not protected by this signature and may change what "
+                            "is shown (added after signing, or never signed): %s%s",
+                            n, es_buf_cstr(&list), n > 10 ? ", ..." : "");
+}
+
+/* SignatureDateTime as written ("2026-08-04 10:08:09", "20201010151120", ...): reported, never trusted. */
+static ES_RESULT report_claimed(eseal_report *rep, xmlNodePtr info)
+{
+    ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(256);
+    xmlNodePtr dt = es_ofd_xml_child(info, "SignatureDateTime");
+    if (dt != NULL && es_ok(es_ofd_xml_text(dt, &t)) && t.len > 0) {
+        ES_GUARD(es_report_set(rep, "signature_date_time", "%s", es_buf_cstr(&t)));
+    }
+    xmlNodePtr pv = es_ofd_xml_child(info, "Provider");
+    if (pv != NULL) {
+        /* Attributes (the standard), or child elements (dms360). */
+        bool got = es_ofd_xml_attr(pv, "ProviderName", &t);
+        if (!got) {
+            xmlNodePtr pn = es_ofd_xml_child(pv, "ProviderName");
+            got = pn != NULL && es_ok(es_ofd_xml_text(pn, &t));
+        }
+        if (got) {
+            ES_GUARD(es_report_set(rep, "provider", "%s", es_buf_cstr(&t)));
+        }
+    }
+    return ES_OK;
+}
+
+/* The seal inside the stamp: genuine, valid at the signing time, registered, and allowing the signer. */
+static ES_RESULT check_seal(eseal_report *rep, ctx *c, const sig_entry *e, const eseal_ses_signature *sig,
+                            int64_t seal_at)
+{
+    const eseal_ses_seal *seal = eseal_ses_signature_seal(sig);
+    const eseal_seal_info *in = eseal_ses_seal_info(seal);
+    ES_GUARD(es_report_set(rep, "seal.esid", "%s", in->esid));
+    ES_GUARD(es_report_set(rep, "seal.name", "%s", in->name));
+    const char *tn = eseal_seal_type_name(in->type);
+    ES_GUARD(tn != NULL ? es_report_set(rep, "seal.type", "%s", tn)
+                        : es_report_set(rep, "seal.type", "%lld", (long long)in->type));
+    eseal_report *srep = NULL;
+    es_result r = (es_result){eseal_ses_seal_verify(&srep, seal, c->trust, seal_at)};
+    if (es_ok(r) && c->opts != NULL && c->opts->registry != NULL) {
+        r = c->opts->registry(c->opts->registry_ctx, srep, seal, seal_at);
+    }
+    if (es_ok(r)) {
+        r = es_report_merge(rep, srep, "seal_check");
+    }
+    eseal_report_free(srep);
+    ES_GUARD(r);
+    /* The copy named by <ofd:Seal><ofd:BaseLoc>, when there is one, must be the seal inside the stamp. */
+    if (e->seal[0] != 0) {
+        ES_AUTO(es_buf_freep) es_buf esl = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+        eseal_bytes der = eseal_ses_seal_der(seal);
+        if (!es_ok(es_ofd_read(c->pkg, e->seal, &esl))) {
+            ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SEAL_FORMAT_FAILURE", "the seal file %s is missing",
+                                      e->seal));
+        } else if (esl.len != der.len || memcmp(esl.ptr, der.ptr, der.len) != 0) {
+            ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SEAL_FORMAT_FAILURE",
+                                      "the seal file %s is not the seal inside the signature", e->seal));
+        }
+    }
+    eseal_bytes cert = eseal_ses_signature_signer_cert(sig);
+    int allowed = eseal_ses_seal_allows_cert(seal, cert.ptr, cert.len);
+    if (allowed == 1) {
+        return es_report_set(rep, "checks.seal_binding", "good");
+    }
+    if (allowed == 0) {
+        return es_report_reason(rep, ESEAL_INVALID, "SEAL_NOT_ALLOWED",
+                                "the signer's certificate is not one the seal allows to stamp with it");
+    }
+    return es_report_reason(rep, ESEAL_INDETERMINATE, "SEAL_BINDING_UNCHECKED",
+                            "whether the seal allows the signer could not be checked");
+}
+
+/* The signer certificate: who, and whether it chains to a trust anchor at the validation time. */
+static ES_RESULT check_signer(eseal_report *rep, ctx *c, es_span der, int64_t claimed)
+{
+    eseal_cert *cert = NULL;
+    if (eseal_cert_parse(&cert, der.ptr, der.len) != ESEAL_OK) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the signer certificate cannot be read: %s",
+                                eseal_error_last()->message);
+    }
+    es_result r = es_report_set(rep, "signer.subject", "%s", eseal_cert_subject(cert));
+    if (es_ok(r)) {
+        r = es_report_set(rep, "signer.issuer", "%s", eseal_cert_issuer(cert));
+    }
+    if (es_ok(r)) {
+        r = es_report_set(rep, "signer.serial", "%s", eseal_cert_serial(cert));
+    }
+    if (es_ok(r)) {
+        r = es_cert_chain_check(rep, c->trust, cert, NULL, 0, c->at, claimed);
+    }
+    eseal_cert_free(cert);
+    return r;
+}
+
+/* Type="Seal": SignedValue.dat is an SES_Signature over Signature.xml. */
+static ES_RESULT verify_stamp(eseal_report *rep, ctx *c, const sig_entry *e, es_span sigxml, es_span value)
+{
+    eseal_ses_signature *sig = NULL;
+    if (eseal_ses_signature_decode(&sig, value.ptr, value.len) != ESEAL_OK) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "%s is not an SES_Signature: %s", e->value,
+                                eseal_error_last()->message);
+    }
+    es_result r = es_report_set(rep, "format", "SES_Signature V%d", eseal_ses_signature_format(sig));
+    /* dataHash: SM3 of the exact bytes of Signature.xml as found in the package. */
+    uint8_t dg[64];
+    size_t dn = 0;
+    eseal_bytes dh = eseal_ses_signature_data_hash(sig);
+    if (es_ok(r)) {
+        r = es_digest(dg, &dn, ESEAL_HASH_SM3, sigxml);
+    }
+    if (es_ok(r)) {
+        bool same = dh.len == dn && memcmp(dh.ptr, dg, dn) == 0;
+        r = es_report_set(rep, "checks.data_hash", "%s", same ? "good" : "bad");
+        if (es_ok(r) && !same) {
+            r = es_report_reason(rep, ESEAL_INVALID, "HASH_FAILURE",
+                                 "dataHash is not the SM3 of %s: the signature description was changed after "
+                                 "signing",
+                                 e->path);
+        }
+    }
+    const char *prop = eseal_ses_signature_property_info(sig);
+    if (es_ok(r) && prop != NULL) {
+        r = es_report_set(rep, "property_info", "%s", prop);
+        char want[ES_OFD_NAME_MAX + 2];
+        (void)snprintf(want, sizeof(want), "/%s", e->path);
+        if (es_ok(r) && strcmp(prop, want) != 0 && strcmp(prop, e->path) != 0) {
+            r = es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+                                 "propertyInfo names %s, not the signature description %s", prop, want);
+        }
+    }
+    /* The signer's signature over the exact TBS_Sign bytes. */
+    int valid = 0;
+    if (es_ok(r)) {
+        es_result v = (es_result){eseal_ses_signature_verify_signature(&valid, sig)};
+        if (!es_ok(v)) {
+            r = es_report_reason(rep, ESEAL_INDETERMINATE, "FORMAT_FAILURE", "the signature could not be checked: %s",
+                                 eseal_error_last()->message);
+        } else {
+            r = es_report_set(rep, "checks.signature", "%s", valid ? "good" : "bad");
+            if (es_ok(r) && !valid) {
+                r = es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE",
+                                     "the signer's signature over TBS_Sign does not verify");
+            }
+        }
+    }
+    for (size_t i = 0; i < eseal_ses_signature_note_count(sig) && es_ok(r); i++) {
+        char k[32];
+        (void)snprintf(k, sizeof(k), "notes.%zu", i + 1);
+        r = es_report_set(rep, k, "%s", eseal_ses_signature_note(sig, i));
+    }
+    /* The claimed time: timeInfo (a timestamp, once present, proves it: the time issue). */
+    int64_t claimed = eseal_ses_signature_time(sig);
+    if (es_ok(r) && claimed != 0) {
+        char t[ES_RFC3339_LEN];
+        fmt_time(t, claimed);
+        r = es_report_set(rep, "signing_time.value", "%s", t);
+        if (es_ok(r)) {
+            r = es_report_set(rep, "signing_time.source", "claimed by the signer (TBS_Sign timeInfo, not proven by a "
+                                                          "timestamp)");
+        }
+    }
+    /* Validity is judged at the claimed time when it precedes the validation time; a claim later than
+     * the validation time (a stamp from the validator's future) is judged at the validation time. */
+    if (es_ok(r) && claimed > c->at) {
+        r = es_report_set(rep, "signing_time.note", "later than the validation time: validity judged at the "
+                                                    "validation time");
+        claimed = 0;
+    }
+    eseal_bytes cert = eseal_ses_signature_signer_cert(sig);
+    if (es_ok(r)) {
+        r = check_signer(rep, c, es_span_of(cert.ptr, cert.len), claimed);
+    }
+    if (es_ok(r)) {
+        r = check_seal(rep, c, e, sig, claimed != 0 ? claimed : c->at);
+    }
+    eseal_ses_signature_free(sig);
+    return r;
+}
+
+/* Type="Sign": SignedValue.dat is a bare SM2 signature over Signature.xml, by the certificate given. */
+static ES_RESULT verify_plain(eseal_report *rep, ctx *c, const sig_entry *e, es_span sigxml, es_span value,
+                              const char *method)
+{
+    ES_GUARD(es_report_set(rep, "format", "plain signature (Type=\"Sign\")"));
+    if (c->opts == NULL || c->opts->signer_der == NULL) {
+        return es_report_reason(rep, ESEAL_INDETERMINATE, "SIGNER_CERT_NOT_FOUND",
+                                "a plain OFD signature does not carry its signer's certificate; give it to check the "
+                                "signature (eseal verify --signer CERT)");
+    }
+    int valid = 0;
+    ES_AUTO(es_notes_freep) es_notes notes = {{NULL}, 0};
+    es_span cert = es_span_of(c->opts->signer_der, c->opts->signer_len);
+    es_result v = es_ses_verify(&valid, &notes, cert, method[0] != 0 ? method : "1.2.156.10197.1.501", sigxml, value);
+    if (!es_ok(v)) {
+        return es_report_reason(rep, ESEAL_INDETERMINATE, "FORMAT_FAILURE", "%s could not be checked: %s", e->value,
+                                eseal_error_last()->message);
+    }
+    ES_GUARD(es_ses_report_notes(rep, "notes", &notes, NULL));
+    ES_GUARD(es_report_set(rep, "checks.signature", "%s", valid ? "good" : "bad"));
+    if (!valid) {
+        return es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE",
+                                "the signature in %s does not verify over %s with the certificate given", e->value,
+                                e->path);
+    }
+    return check_signer(rep, c, cert, 0);
+}
+
+static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
+{
+    ES_GUARD(es_report_set(rep, "id", "%s", e->id));
+    ES_GUARD(es_report_set(rep, "type", "%s", e->type));
+    ES_GUARD(es_report_set(rep, "signature_file", "/%s", e->path));
+    ES_AUTO(es_buf_freep) es_buf sigxml = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
+    ES_AUTO(es_buf_freep) es_buf value = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_OFD_NAME_MAX + 1);
+    ES_AUTO(es_ofd_xml_freep) xmlDocPtr doc = NULL;
+    if (es_ofd_find(c->pkg, e->path) < 0) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the signature file /%s is missing", e->path);
+    }
+    es_result pr = parse_entry(&doc, c->pkg, e->path, &sigxml);
+    if (!es_ok(pr)) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "%s", eseal_error_last()->message);
+    }
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    xmlNodePtr info = root != NULL ? es_ofd_xml_child(root, "SignedInfo") : NULL;
+    xmlNodePtr sv = root != NULL ? es_ofd_xml_child(root, "SignedValue") : NULL;
+    if (info == NULL || sv == NULL || !es_ok(es_ofd_xml_text(sv, &t)) ||
+        !es_ok(es_ofd_resolve(e->value, e->path, es_buf_cstr(&t)))) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+                                "%s lacks <SignedInfo> or a usable <SignedValue>", e->path);
+    }
+    xmlNodePtr seal = es_ofd_xml_child(info, "Seal");
+    xmlNodePtr sealloc = seal != NULL ? es_ofd_xml_child(seal, "BaseLoc") : NULL;
+    if (sealloc != NULL && es_ok(es_ofd_xml_text(sealloc, &t))) {
+        ES_GUARD(es_ofd_resolve(e->seal, e->path, es_buf_cstr(&t)));
+    }
+    ES_GUARD(report_claimed(rep, info));
+    for (xmlNodePtr a = es_ofd_xml_child(info, "StampAnnot"); a != NULL; a = es_ofd_xml_next(a, "StampAnnot")) {
+        ES_AUTO(es_buf_freep) es_buf pg = ES_BUF_INIT(256);
+        ES_AUTO(es_buf_freep) es_buf bd = ES_BUF_INIT(256);
+        if (es_ofd_xml_attr(a, "PageRef", &pg) && es_ofd_xml_attr(a, "Boundary", &bd)) {
+            ES_GUARD(es_report_set(rep, "stamp_annot", "page %s at %s mm", es_buf_cstr(&pg), es_buf_cstr(&bd)));
+        }
+    }
+    xmlNodePtr sm = es_ofd_xml_child(info, "SignatureMethod");
+    char method[128] = "";
+    if (sm != NULL && es_ok(es_ofd_xml_text(sm, &t))) {
+        (void)snprintf(method, sizeof(method), "%s", es_buf_cstr(&t));
+        ES_GUARD(es_report_set(rep, "signature_method", "%s", method));
+    }
+    uint8_t *covered = es_calloc(es_ofd_count(c->pkg) + 1, 1);
+    ES_ENSURE_ALLOC(covered);
+    es_result r = check_references(rep, c, e, info, covered);
+    if (es_ok(r)) {
+        r = check_uncovered(rep, c, covered);
+    }
+    es_free(covered);
+    ES_GUARD(r);
+    if (!es_ok(es_ofd_read(c->pkg, e->value, &value))) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the signature value /%s is missing or "
+                                "unreadable", e->value);
+    }
+    if (strcmp(e->type, "Sign") == 0) {
+        return verify_plain(rep, c, e, es_buf_span(&sigxml), es_buf_span(&value), method);
+    }
+    if (strcmp(e->type, "Seal") != 0) {
+        return es_report_reason(rep, ESEAL_INDETERMINATE, "FORMAT_FAILURE", "signatures of Type \"%s\" are not "
+                                "verified", e->type);
+    }
+    return verify_stamp(rep, c, e, es_buf_span(&sigxml), es_buf_span(&value));
+}
+
+ES_RESULT es_ofd_verify(eseal_report **out, es_span data, const eseal_trust *trust, int64_t at_ms,
+                        const es_ofd_verify_options *opts)
+{
+    ES_AUTO(es_ofd_closep) es_ofd_pkg *pkg = NULL;
+    ES_GUARD(es_ofd_open(&pkg, data));
+    ctx *c = es_calloc(1, sizeof(*c));
+    ES_ENSURE_ALLOC(c);
+    c->pkg = pkg;
+    c->trust = trust;
+    c->at = at_ms;
+    c->opts = opts;
+    eseal_report *rep = NULL;
+    es_result r = find_signatures(c);
+    if (es_ok(r)) {
+        r = locate_files(c);
+    }
+    if (es_ok(r)) {
+        r = es_report_new(&rep);
+    }
+    char t[ES_RFC3339_LEN];
+    fmt_time(t, at_ms);
+    if (es_ok(r)) {
+        r = es_report_set(rep, "format", "OFD (GB/T 33190, GB/T 38540)");
+    }
+    if (es_ok(r)) {
+        r = es_report_set(rep, "validation_time", "%s", t);
+    }
+    if (es_ok(r) && c->nsigs == 0) {
+        r = es_report_reason(rep, ESEAL_INDETERMINATE, "NO_SIGNATURE", "the OFD has no signatures");
+    }
+    for (size_t i = 0; i < c->nsigs && es_ok(r); i++) {
+        eseal_report *child = NULL;
+        r = es_report_add_child(rep, &child);
+        if (es_ok(r)) {
+            r = verify_one(child, c, &c->sigs[i]);
+        }
+    }
+    es_free(c);
+    if (!es_ok(r)) {
+        eseal_report_free(rep);
+        return r;
+    }
+    *out = rep;
+    return ES_OK;
+}
+
+int eseal_ofd_verify(eseal_report **out, const void *ofd, size_t len, const eseal_trust *trust,
+                     const eseal_ofd_verify_options *opts)
+{
+    if (out == NULL || ofd == NULL) {
+        return ESEAL_EINVAL;
+    }
+    es_ofd_verify_options o = {NULL, 0, NULL, NULL};
+    eseal_buf der = ESEAL_BUF_INIT;
+    if (opts != NULL && opts->signer != NULL && eseal_cert_der(&der, opts->signer) == ESEAL_OK) {
+        o.signer_der = der.ptr;
+        o.signer_len = der.size;
+    }
+    int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_now_ms();
+    int rc = es_code(es_ofd_verify(out, es_span_of(ofd, len), trust, at, &o));
+    eseal_buf_dispose(&der);
+    return rc;
+}

@@ -1,0 +1,309 @@
+/*
+ * OFD XML files through libxml2, as hostile input (ofd.h).
+ *
+ * Every document is UTF-8 (GB/T 33190-2016 §7.1 stores the XML files in
+ * UTF-8): the parser is told so and ignores the declared encoding, which
+ * also means "<!DOCTYPE" cannot hide behind UTF-16 or UTF-7 and the
+ * byte-level refusal below is complete. No DOCTYPE means no entity
+ * declarations and no external subset, so neither entity expansion
+ * ("billion laughs") nor external entities (file://, http://) can happen;
+ * NONET and the absence of NOENT/DTDLOAD/DTDATTR/HUGE are a second fence.
+ *
+ * libxml2 reports errors through per-thread handlers (Debian builds it with
+ * threads); they are pointed at a collector for the duration of each call,
+ * so the library never prints and threads do not see each other's errors.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+#include "ofd/ofd.h"
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init(void) { xmlInitParser(); }
+
+/* ---- silencing libxml2 ---------------------------------------------------------------------- */
+
+typedef struct {
+    xmlStructuredErrorFunc serror;
+    void *serror_ctx;
+    xmlGenericErrorFunc generic;
+    void *generic_ctx;
+} quiet_saved;
+
+static void generic_noop(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+static void structured_noop(void *ctx, xmlErrorPtr e)
+{
+    (void)ctx;
+    (void)e;
+}
+
+/* Routes this thread's libxml2 errors to `fn` (with `ctx`) until quiet_end. */
+static void quiet_begin(quiet_saved *s, xmlStructuredErrorFunc fn, void *ctx)
+{
+    (void)pthread_once(&xml_once, xml_init);
+    s->serror = xmlStructuredError;
+    s->serror_ctx = xmlStructuredErrorContext;
+    s->generic = xmlGenericError;
+    s->generic_ctx = xmlGenericErrorContext;
+    xmlSetStructuredErrorFunc(ctx, fn != NULL ? fn : structured_noop);
+    xmlSetGenericErrorFunc(NULL, generic_noop);
+}
+
+static void quiet_end(const quiet_saved *s)
+{
+    xmlSetStructuredErrorFunc(s->serror_ctx, s->serror);
+    xmlSetGenericErrorFunc(s->generic_ctx, s->generic);
+}
+
+/* ---- parsing -------------------------------------------------------------------------------- */
+
+typedef struct {
+    unsigned depth;
+    unsigned max_depth;
+    bool too_deep;
+    int deep_line;
+    bool failed;
+    int line;
+    char msg[256];
+    startElementNsSAX2Func start;
+    endElementNsSAX2Func end;
+} parse_state;
+
+/* The first error (not warning) wins: later ones are usually its consequences. */
+static void on_error(void *ctx, xmlErrorPtr e)
+{
+    parse_state *st = ctx;
+    if (st == NULL || e == NULL || e->level < XML_ERR_ERROR || st->failed) {
+        return;
+    }
+    st->failed = true;
+    st->line = e->line;
+    const char *m = e->message != NULL ? e->message : "parse error";
+    size_t n = strnlen(m, sizeof(st->msg) - 1);
+    while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' ')) {
+        n--;
+    }
+    memcpy(st->msg, m, n);
+    st->msg[n] = '\0';
+}
+
+/* Nesting is counted as elements open, and the parser stops at the first one too deep: a
+ * document is refused before a deep tree is ever built (and before libxml2's own 256). */
+static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
+                     int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
+                     const xmlChar **attributes)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    parse_state *st = ctxt->_private;
+    if (st->depth >= st->max_depth) {
+        if (!st->too_deep) {
+            st->too_deep = true;
+            st->deep_line = ctxt->input != NULL ? ctxt->input->line : 0;
+        }
+        xmlStopParser(ctxt);
+        return;
+    }
+    st->depth++;
+    st->start(ctx, localname, prefix, uri, nb_namespaces, namespaces, nb_attributes, nb_defaulted, attributes);
+}
+
+static void on_end(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    parse_state *st = ctxt->_private;
+    if (st->depth > 0) {
+        st->depth--;
+    }
+    st->end(ctx, localname, prefix, uri);
+}
+
+static void ctxt_freep(xmlParserCtxtPtr *c)
+{
+    if (*c != NULL) {
+        xmlFreeParserCtxt(*c);
+        *c = NULL;
+    }
+}
+
+void es_ofd_xml_freep(xmlDocPtr *doc)
+{
+    if (*doc != NULL) {
+        xmlFreeDoc(*doc);
+        *doc = NULL;
+    }
+}
+
+/* "in Doc_0/Document.xml" style context for messages. */
+static const char *where(const char *name) { return name != NULL ? name : "an XML file"; }
+
+static ES_RESULT parse_quiet(xmlDocPtr *out, es_span bytes, const eseal_limits *lim, const char *name,
+                             parse_state *st)
+{
+    ES_AUTO(ctxt_freep) xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    ES_ENSURE_ALLOC(ctxt);
+    ES_ENSURE_ALLOC(ctxt->sax);
+    st->max_depth = lim->max_nesting;
+    st->start = ctxt->sax->startElementNs;
+    st->end = ctxt->sax->endElementNs;
+    ES_ENSURE(st->start != NULL && st->end != NULL, ESEAL_ERROR, "xml: libxml2 has no SAX2 element handlers");
+    ctxt->sax->startElementNs = on_start;
+    ctxt->sax->endElementNs = on_end;
+    ctxt->_private = st;
+    /* Not NOENT, DTDLOAD, DTDATTR, HUGE or XINCLUDE; the encoding is UTF-8 whatever the file says. */
+    int opts = XML_PARSE_NONET | XML_PARSE_IGNORE_ENC | XML_PARSE_BIG_LINES;
+    xmlDocPtr doc = xmlCtxtReadMemory(ctxt, (const char *)bytes.ptr, (int)bytes.len, NULL, "UTF-8", opts);
+    ES_AUTO(es_ofd_xml_freep) xmlDocPtr d = doc;
+    ES_ENSURE(!st->too_deep, ESEAL_ELIMIT, "ofd: %s nests elements deeper than %u levels (line %d)", where(name),
+              lim->max_nesting, st->deep_line);
+    if (st->failed) {
+        ES_BAIL(ESEAL_EMALFORMED, "ofd: %s is not well-formed XML: line %d: %s", where(name), st->line, st->msg);
+    }
+    ES_ENSURE(d != NULL && ctxt->wellFormed, ESEAL_EMALFORMED, "ofd: %s is not well-formed XML", where(name));
+    /* The byte-level check makes this unreachable; kept so that no DTD ever gets through. */
+    ES_ENSURE(d->intSubset == NULL && d->extSubset == NULL, ESEAL_EMALFORMED,
+              "ofd: %s has a DOCTYPE declaration, which OFD XML must not have", where(name));
+    ES_ENSURE(xmlDocGetRootElement(d) != NULL, ESEAL_EMALFORMED, "ofd: %s has no root element", where(name));
+    *out = d;
+    d = NULL;
+    return ES_OK;
+}
+
+ES_RESULT es_ofd_xml_parse_named(xmlDocPtr *out, es_span bytes, const char *name, const eseal_limits *lim)
+{
+    ES_ENSURE_ARG(out != NULL);
+    *out = NULL;
+    if (lim == NULL) {
+        lim = eseal_limits_default();
+    }
+    ES_ENSURE_ARG(bytes.ptr != NULL || bytes.len == 0);
+    /* Capped before libxml2 sees a byte (and xmlCtxtReadMemory takes an int). */
+    ES_ENSURE(bytes.len <= lim->max_xml_bytes && bytes.len <= (size_t)INT32_MAX, ESEAL_ELIMIT,
+              "ofd: %s is %zu bytes, more than the limit of %zu for one XML file", where(name), bytes.len,
+              lim->max_xml_bytes);
+    ES_ENSURE(bytes.len > 0, ESEAL_EMALFORMED, "ofd: %s is empty", where(name));
+    /* XML 1.0 §2.8: the keyword is case-sensitive. Anywhere in the bytes: also in a comment or a
+     * CDATA section, where it would be harmless, rather than reason about where it may be. */
+    ES_ENSURE(memmem(bytes.ptr, bytes.len, "<!DOCTYPE", 9) == NULL, ESEAL_EMALFORMED,
+              "ofd: %s has a DOCTYPE declaration, which OFD XML must not have (no DTDs, no entities)",
+              where(name));
+    parse_state st;
+    memset(&st, 0, sizeof(st));
+    quiet_saved saved;
+    quiet_begin(&saved, on_error, &st);
+    es_result r = parse_quiet(out, bytes, lim, name, &st);
+    quiet_end(&saved);
+    return r;
+}
+
+ES_RESULT es_ofd_xml_parse(xmlDocPtr *out, es_span bytes) { return es_ofd_xml_parse_named(out, bytes, NULL, NULL); }
+
+/* ---- reading the tree ----------------------------------------------------------------------- */
+
+static bool is_ofd_element(xmlNodePtr n, const char *local)
+{
+    return n->type == XML_ELEMENT_NODE && n->name != NULL && strcmp((const char *)n->name, local) == 0 &&
+           (n->ns == NULL || (n->ns->href != NULL && strcmp((const char *)n->ns->href, ES_OFD_NS) == 0));
+}
+
+xmlNodePtr es_ofd_xml_child(xmlNodePtr parent, const char *local)
+{
+    if (parent == NULL || local == NULL) {
+        return NULL;
+    }
+    for (xmlNodePtr c = parent->children; c != NULL; c = c->next) {
+        if (is_ofd_element(c, local)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+xmlNodePtr es_ofd_xml_next(xmlNodePtr n, const char *local)
+{
+    if (n == NULL || local == NULL) {
+        return NULL;
+    }
+    for (xmlNodePtr c = n->next; c != NULL; c = c->next) {
+        if (is_ofd_element(c, local)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static bool xml_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* Copies s (without XML white space at either end) into out. */
+static ES_RESULT put_trimmed(es_buf *out, const xmlChar *s, const char *what)
+{
+    size_t a = 0, b = strlen((const char *)s);
+    while (a < b && xml_space(s[a])) {
+        a++;
+    }
+    while (b > a && xml_space(s[b - 1])) {
+        b--;
+    }
+    es_buf_clear(out);
+    ES_ENSURE(b - a <= out->max, ESEAL_ELIMIT, "ofd: %s is %zu bytes, more than the limit of %zu", what, b - a,
+              out->max);
+    return es_buf_append(out, s + a, b - a);
+}
+
+static void xml_freep(xmlChar **p)
+{
+    if (*p != NULL) {
+        xmlFree(*p);
+        *p = NULL;
+    }
+}
+
+ES_RESULT es_ofd_xml_text(xmlNodePtr n, es_buf *out)
+{
+    ES_ENSURE_ARG(n != NULL && out != NULL);
+    quiet_saved saved;
+    quiet_begin(&saved, NULL, NULL);
+    ES_AUTO(xml_freep) xmlChar *s = xmlNodeGetContent(n);
+    quiet_end(&saved);
+    ES_ENSURE_ALLOC(s);
+    char what[160];
+    (void)snprintf(what, sizeof(what), "the text of element %.100s", n->name != NULL ? (const char *)n->name : "?");
+    return put_trimmed(out, s, what);
+}
+
+ES_RESULT es_ofd_xml_attr_get(xmlNodePtr n, const char *name, es_buf *out, bool *present)
+{
+    ES_ENSURE_ARG(n != NULL && name != NULL && out != NULL && present != NULL);
+    *present = false;
+    es_buf_clear(out);
+    if (n->type != XML_ELEMENT_NODE || xmlHasNsProp(n, (const xmlChar *)name, NULL) == NULL) {
+        return ES_OK;
+    }
+    quiet_saved saved;
+    quiet_begin(&saved, NULL, NULL);
+    ES_AUTO(xml_freep) xmlChar *s = xmlGetNoNsProp(n, (const xmlChar *)name);
+    quiet_end(&saved);
+    ES_ENSURE_ALLOC(s);
+    /* Attribute values are kept as written (normalised by the parser, XML 1.0 §3.3.3), not trimmed. */
+    size_t len = strlen((const char *)s);
+    ES_ENSURE(len <= out->max, ESEAL_ELIMIT, "ofd: attribute %.100s is %zu bytes, more than the limit of %zu", name,
+              len, out->max);
+    ES_GUARD(es_buf_append(out, s, len));
+    *present = true;
+    return ES_OK;
+}
+
+bool es_ofd_xml_attr(xmlNodePtr n, const char *name, es_buf *out)
+{
+    bool present = false;
+    es_result r = es_ofd_xml_attr_get(n, name, out, &present);
+    return es_ok(r) && present;
+}

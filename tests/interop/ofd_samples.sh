@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# ofd_samples.sh ESEAL TESTDATA
+#
+# The third-party OFD samples of shared/testdata/ofd-samples verify to exactly what its
+# SOURCES.md states, at a fixed validation time inside the certificates' validity
+# (2021-06-01). The ofdrw test PKI's ROOT has no keyCertSign key usage, so a chain to it is
+# rejected; trusting the signer (USER) and maker (SealBuilder) certificates themselves makes
+# them the anchors. No instance is used (--no-instance). Output is TAP.
+set -u
+E=$1
+D=$2/ofd-samples
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+AT=2021-06-01T00:00:00Z
+K=$D/keys/pem
+cat "$K/USER.cert.pem" "$K/SealBuilder.cert.pem" >"$T/ofdrw-leaves.pem"
+
+# check NAME FILE [verify options] -- PYTHON-ASSERTIONS: the JSON report as `d`, signatures as `s`
+check() {
+    local name=$1 file=$2
+    shift 2
+    local opts=()
+    while [ "$1" != "--" ]; do opts+=("$1"); shift; done
+    shift
+    "$E" verify "$file" --json --no-instance --at "$AT" "${opts[@]}" >"$T/r.json" 2>"$T/err"
+    if python3 - "$T/r.json" "$1" <<'PY' 2>"$T/py"; then ok "$name"; else notok "$name: $(tail -2 "$T/py") $(head -c 300 "$T/err")"; fi
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["signatures"]
+def codes(x): return [r["code"] for r in x["reasons"]]
+exec(sys.argv[2])
+PY
+}
+
+O=$D/ofd
+check "ofdrw V4: every reference, dataHash, signature, seal and binding good; INDETERMINATE without anchors" \
+    "$O/v4-ofdrw-SESV4SignDoc.ofd" -- '
+x = s[0]
+assert len(s) == 1 and x["type"] == "Seal"
+assert x["references"]["count"] == "5" and x["references"]["good"] == "5", x["references"]
+assert x["checks"]["references"] == "good" and x["checks"]["data_hash"] == "good" and x["checks"]["signature"] == "good"
+assert x["seal_check"]["checks"]["signature"] == "good" and x["checks"]["seal_binding"] == "good"
+assert x["covers_whole_document"] == "yes", x
+assert d["verdict"] == "INDETERMINATE" and "NO_CERTIFICATE_CHAIN_FOUND" in codes(x), codes(x)'
+check "ofdrw V4: VALID with the signer and maker certificates as anchors" \
+    "$O/v4-ofdrw-SESV4SignDoc.ofd" --trust "$T/ofdrw-leaves.pem" -- '
+assert d["verdict"] == "VALID", [codes(x) for x in s]
+assert s[0]["seal"]["esid"] and s[0]["signer"]["subject"]'
+check "ofdrw V4: the ROOT without keyCertSign is rejected as an anchor (INDETERMINATE, not VALID)" \
+    "$O/v4-ofdrw-SESV4SignDoc.ofd" --trust "$K/ROOT.cert.pem" -- '
+assert d["verdict"] == "INDETERMINATE" and "CHAIN_CONSTRAINTS_FAILURE" in codes(s[0]), codes(s[0])'
+check "Baiwang invoice: 13/13 references, dataHash, signature and seal good; INDETERMINATE (its CA root is not here)" \
+    "$O/v4-invoice-baiwang-v4signed.ofd" -- '
+x = s[0]
+assert x["references"]["count"] == "13" and x["references"]["good"] == "13", x["references"]
+assert x["checks"]["data_hash"] == "good" and x["checks"]["signature"] == "good"
+assert x["seal_check"]["checks"]["signature"] == "good" and x["checks"]["seal_binding"] == "good"
+assert d["verdict"] == "INDETERMINATE" and set(c for c in codes(x) if c != "NO_CERTIFICATE_CHAIN_FOUND") <= {"OUT_OF_BOUNDS_NO_POE"}, codes(x)'
+check "two seals (h.ofd): signature 2 VALID, signature 1 INVALID, broken by the later rewrite of Signatures.xml" \
+    "$O/v4-two-seals-h.ofd" --trust "$T/ofdrw-leaves.pem" -- '
+assert len(s) == 2
+assert s[1]["verdict"] == "VALID", codes(s[1])
+assert s[0]["verdict"] == "INVALID" and "HASH_FAILURE" in codes(s[0]), codes(s[0])
+assert "Signatures.xml" in [r for r in s[0]["reasons"] if r["code"] == "HASH_FAILURE"][0]["message"]
+assert s[0]["checks"]["data_hash"] == "good" and s[0]["checks"]["signature"] == "good"
+assert d["verdict"] == "INVALID"'
+check "dms360 V1: not VALID, with its reasons (references and dataHash fail)" \
+    "$O/v1-dms360-n.ofd" -- '
+x = s[0]
+assert d["verdict"] != "VALID" and x["verdict"] == "INVALID", x["verdict"]
+assert "HASH_FAILURE" in codes(x), codes(x)'
+check "raw DigitalSign (Type=Sign): VALID with the signer certificate given and trusted" \
+    "$O/sign-raw-sm2-DigitalSign.ofd" --signer "$K/USER.cert.pem" --trust "$K/USER.cert.pem" -- '
+x = s[0]
+assert x["type"] == "Sign" and x["checks"]["signature"] == "good" and x["references"]["good"] == "4"
+assert d["verdict"] == "VALID", codes(x)'
+check "raw DigitalSign without its certificate: INDETERMINATE, SIGNER_CERT_NOT_FOUND" \
+    "$O/sign-raw-sm2-DigitalSign.ofd" -- '
+assert d["verdict"] == "INDETERMINATE" and "SIGNER_CERT_NOT_FOUND" in codes(s[0]), codes(s[0])'
+check "raw DigitalSign with another certificate: INVALID" \
+    "$O/sign-raw-sm2-DigitalSign.ofd" --signer "$K/SealBuilder.cert.pem" --trust "$K/SealBuilder.cert.pem" -- '
+assert d["verdict"] == "INVALID" and "SIG_CRYPTO_FAILURE" in codes(s[0]), codes(s[0])'
+
+# Changing a protected file, removing one, adding one: the signature is INVALID.
+python3 - "$O/v4-ofdrw-SESV4SignDoc.ofd" "$T" <<'PY'
+import sys, zipfile
+src, t = sys.argv[1], sys.argv[2]
+zin = zipfile.ZipFile(src)
+def rewrite(out, change=None, drop=None, add=None):
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in zin.infolist():
+            if i.filename == drop:
+                continue
+            data = zin.read(i.filename)
+            if i.filename == change:
+                # one byte changed inside the markup, the XML stays well-formed
+                data = data.replace(b"ofdrw", b"ofdrW", 1) if b"ofdrw" in data else data.replace(b"<ofd:", b"<ofd:", 1) + b" "
+            z.writestr(i.filename, data)
+        if add:
+            z.writestr(add, b"<ofd:Page xmlns:ofd=\"http://www.ofdspec.org/2016\"/>")
+rewrite(t + "/changed.ofd", change="Doc_0/Pages/Page_0/Content.xml")
+rewrite(t + "/dropped.ofd", drop="Doc_0/Pages/Page_0/Content.xml")
+rewrite(t + "/added.ofd", add="Doc_0/Pages/Page_1/Content.xml")
+rewrite(t + "/sigxml.ofd", change="Doc_0/Signs/Sign_0/Signature.xml")
+PY
+check "a changed page content: INVALID (HASH_FAILURE)" "$T/changed.ofd" --trust "$T/ofdrw-leaves.pem" -- '
+assert d["verdict"] == "INVALID" and "HASH_FAILURE" in codes(s[0]), codes(s[0])
+assert "Content.xml (changed)" in [r for r in s[0]["reasons"] if r["code"] == "HASH_FAILURE"][0]["message"]'
+check "a removed file: INVALID (missing)" "$T/dropped.ofd" --trust "$T/ofdrw-leaves.pem" -- '
+assert d["verdict"] == "INVALID" and "(missing)" in str(s[0]["reasons"]), codes(s[0])'
+check "an added page file: INVALID (CHANGED_AFTER_SIGNING)" "$T/added.ofd" --trust "$T/ofdrw-leaves.pem" -- '
+assert d["verdict"] == "INVALID" and "CHANGED_AFTER_SIGNING" in codes(s[0]) and s[0]["covers_whole_document"] == "no", codes(s[0])'
+check "a changed Signature.xml: INVALID (dataHash)" "$T/sigxml.ofd" --trust "$T/ofdrw-leaves.pem" -- '
+assert d["verdict"] == "INVALID" and s[0]["checks"]["data_hash"] == "bad", codes(s[0])'
+
+tap_done ofd_samples

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# ofd_stamp.sh ESEAL TESTDATA
+#
+# OFD packages stamped by eseal: VALID for eseal after one, two and three stamps; the
+# SES_Signature and the seal checked with plain OpenSSL (SM2 with the standard ID) and
+# nothing of eseal; every entry of the input kept (same compressed bytes); any change to a
+# protected file, a removed file or an added page file makes every signature INVALID.
+# The unsigned input is ofdrw's DigitalSign.ofd (shared/testdata) with its signature taken
+# out. Output is TAP.
+set -u
+E=$1
+D=$2/ofd-samples
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/ses_split.sh
+. "$(dirname "$0")/../lib/ses_split.sh"
+export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=ofd-pass-1
+
+"$E" init >/dev/null 2>&1 || { echo "not ok 1 - init"; exit 1; }
+C=$("$E" cert issue --org "北京示例科技有限公司" --uscc 91110000MA01ABCDEX --alg sm2)
+S=$("$E" seal make --cert "$C" --type contract --name "北京示例科技有限公司合同专用章")
+P=$("$E" cert issue --org "Example Ltd" --uscc 91110000MA01ABCDEX --alg p256)
+SP=$("$E" seal make --cert "$P" --maker p256 --name "Example Ltd seal")
+
+python3 - "$D/ofd/sign-raw-sm2-DigitalSign.ofd" "$T/in.ofd" <<'PY'
+import re, sys, zipfile
+zin = zipfile.ZipFile(sys.argv[1])
+with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
+    for i in zin.infolist():
+        if i.filename.startswith("Doc_0/Signs"):
+            continue
+        data = zin.read(i.filename)
+        if i.filename == "OFD.xml":
+            data = re.sub(rb"<ofd:Signatures>[^<]*</ofd:Signatures>", b"", data)
+        z.writestr(i, data)
+PY
+
+# verdicts FILE: the document verdict and each signature's, "VALID VALID VALID"
+verdicts() {
+    "$E" verify "$1" --json >"$T/v.json" 2>"$T/err"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join([d["verdict"]] + [s["verdict"] for s in d["signatures"]]))' "$T/v.json" 2>/dev/null
+}
+
+"$E" stamp "$T/in.ofd" -o "$T/s1.ofd" --seal "$S" --page 1 --at 20,30 >"$T/out" 2>"$T/err" &&
+    ok "stamp an OFD (SM2 seal)" || notok "stamp an OFD: $(cat "$T/err")"
+[ "$(verdicts "$T/s1.ofd")" = "VALID VALID" ] && ok "eseal verify: VALID" || notok "one stamp: $(verdicts "$T/s1.ofd") $(cat "$T/v.json" | head -c 600)"
+python3 - "$T/v.json" <<'PY' && ok "the report: references, dataHash, signature, seal, binding, whole package, StampAnnot at 20,30" || notok "report details"
+import json, sys
+s = json.load(open(sys.argv[1]))["signatures"][0]
+assert s["type"] == "Seal" and s["checks"]["references"] == "good" and s["checks"]["data_hash"] == "good"
+assert s["checks"]["signature"] == "good" and s["checks"]["seal_binding"] == "good" and s["covers_whole_document"] == "yes"
+assert s["seal"]["name"] == "北京示例科技有限公司合同专用章" and s["seal"]["type"] == "contract"
+assert s["stamp_annot"].startswith("page 1 at 20.00 30.00"), s["stamp_annot"]
+assert s["signing_time"]["source"].startswith("claimed")
+PY
+python3 - "$T/in.ofd" "$T/s1.ofd" <<'PY' && ok "every input entry is kept with the same compressed bytes, in order; OFD.xml names the new list" || notok "entries kept"
+import sys, zipfile
+a, b = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2])
+names_b = [i.filename for i in b.infolist()]
+kept = [i for i in a.infolist() if i.filename != "OFD.xml"]
+for i in kept:
+    j = b.getinfo(i.filename)
+    assert (i.CRC, i.compress_size, i.compress_type) == (j.CRC, j.compress_size, j.compress_type), i.filename
+    ra = open(sys.argv[1], "rb").read()[i.header_offset:]
+    rb_ = open(sys.argv[2], "rb").read()[j.header_offset:]
+    skip = lambda r: 30 + int.from_bytes(r[26:28], "little") + int.from_bytes(r[28:30], "little")
+    assert ra[skip(ra):skip(ra) + i.compress_size] == rb_[skip(rb_):skip(rb_) + j.compress_size], i.filename
+assert [n for n in names_b if n in {i.filename for i in a.infolist()}] == [i.filename for i in a.infolist()]
+assert b"<ofd:Signatures>/Doc_0/Signs/Signatures.xml</ofd:Signatures>" in b.read("OFD.xml")
+assert b.testzip() is None
+PY
+
+# OpenSSL alone: TBS_Sign's signature with the SM2 ID, dataHash = SM3(Signature.xml), and the seal.
+mkdir "$T/x" "$T/sv" "$T/sl"
+(cd "$T/x" && python3 -c 'import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall()' "$T/s1.ofd")
+SV=$T/x/Doc_0/Signs/Sign_0/SignedValue.dat
+split_seal "$SV" "$T/sv" && ok "openssl asn1parse splits the SES_Signature" || notok "split the SES_Signature"
+openssl dgst -sm3 -verify "$T/sv/pub.pem" -signature "$T/sv/sig.der" -sigopt distid:1234567812345678 \
+    "$T/sv/sealinfo.der" >"$T/out" 2>&1 && grep -q "Verified OK" "$T/out" &&
+    ok "openssl verifies the signer's SM2 signature over DER(TBS_Sign) with ID 1234567812345678" ||
+    notok "openssl SM2 over TBS_Sign: $(cat "$T/out")"
+want=$(openssl dgst -sm3 -binary "$T/x/Doc_0/Signs/Sign_0/Signature.xml" | od -An -tx1 | tr -d ' \n')
+# TBS_Sign's dataHash: its BIT STRING (after the unused-bits octet), cut out by asn1parse offsets.
+line=$(openssl asn1parse -inform DER -in "$T/sv/sealinfo.der" | grep -m1 'd=1 .*BIT STRING')
+off=$(echo "$line" | sed -E 's/^ *([0-9]+):.*/\1/')
+hl=$(echo "$line" | sed -E 's/.*hl= *([0-9]+).*/\1/')
+got=$(dd if="$T/sv/sealinfo.der" bs=1 skip=$((off + hl + 1)) count=32 status=none | od -An -tx1 | tr -d ' \n')
+[ -n "$want" ] && [ "$got" = "$want" ] && ok "dataHash is the SM3 of the exact Signature.xml bytes (openssl dgst -sm3)" ||
+    notok "dataHash $got vs openssl dgst -sm3 $want"
+split_seal "$T/x/Doc_0/Signs/Sign_0/Seal.esl" "$T/sl" &&
+    openssl dgst -sm3 -verify "$T/sl/pub.pem" -signature "$T/sl/sig.der" -sigopt distid:1234567812345678 \
+        "$T/sl/sealinfo.der" >"$T/out" 2>&1 && grep -q "Verified OK" "$T/out" &&
+    ok "openssl verifies the seal (Seal.esl) maker signature" || notok "seal maker signature: $(cat "$T/out")"
+
+# Two and three stamps: every signature stays VALID.
+"$E" stamp "$T/s1.ofd" -o "$T/s2.ofd" --seal "$S" --page 1 --at 80,30 >/dev/null 2>"$T/err" &&
+    "$E" stamp "$T/s2.ofd" -o "$T/s3.ofd" --seal "$SP" >/dev/null 2>>"$T/err" &&
+    ok "a second (SM2) and a third (ECDSA P-256) stamp" || notok "more stamps: $(cat "$T/err")"
+[ "$(verdicts "$T/s2.ofd")" = "VALID VALID VALID" ] && ok "two stamps: both VALID" || notok "two stamps: $(verdicts "$T/s2.ofd")"
+[ "$(verdicts "$T/s3.ofd")" = "VALID VALID VALID VALID" ] && ok "three stamps: all VALID" ||
+    notok "three stamps: $(verdicts "$T/s3.ofd") $(head -c 800 "$T/v.json")"
+python3 - "$T/s3.ofd" <<'PY' && ok "the list holds s001, s002, s003 with their own Sign_N files" || notok "signature list"
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+l = z.read("Doc_0/Signs/Signatures.xml")
+for i, n in enumerate(("s001", "s002", "s003")):
+    assert b'ID="%s"' % n.encode() in l and b"/Doc_0/Signs/Sign_%d/Signature.xml" % i in l, l
+PY
+
+# Tampering: a changed protected file, a removed file, an added page file: all INVALID.
+python3 - "$T/s3.ofd" "$T" <<'PY'
+import sys, zipfile
+src, t = sys.argv[1], sys.argv[2]
+zin = zipfile.ZipFile(src)
+def rewrite(out, change=None, drop=None, add=None):
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in zin.infolist():
+            if i.filename == drop:
+                continue
+            data = zin.read(i.filename)
+            if i.filename == change:
+                data = data[:-1] + bytes([data[-1] ^ 1])
+            z.writestr(i.filename, data)
+        if add:
+            z.writestr(add, b"<ofd:Page xmlns:ofd=\"http://www.ofdspec.org/2016\"/>")
+rewrite(t + "/t-content.ofd", change="Doc_0/Pages/Page_0/Content.xml")
+rewrite(t + "/t-seal.ofd", change="Doc_0/Signs/Sign_1/Seal.esl")
+rewrite(t + "/t-drop.ofd", drop="Doc_0/PublicRes.xml")
+rewrite(t + "/t-add.ofd", add="Doc_0/Pages/Page_1/Content.xml")
+PY
+[ "$(verdicts "$T/t-content.ofd")" = "INVALID INVALID INVALID INVALID" ] && ok "a changed page: every signature INVALID" ||
+    notok "changed page: $(verdicts "$T/t-content.ofd")"
+v=$(verdicts "$T/t-seal.ofd")
+[ "${v%% *}" = "INVALID" ] && [ "$(echo "$v" | cut -d' ' -f3)" = "INVALID" ] &&
+    ok "a changed Seal.esl of the second stamp: that signature INVALID ($v)" || notok "changed seal: $v"
+[ "$(verdicts "$T/t-drop.ofd")" = "INVALID INVALID INVALID INVALID" ] && ok "a removed file: every signature INVALID" ||
+    notok "removed file: $(verdicts "$T/t-drop.ofd")"
+[ "$(verdicts "$T/t-add.ofd")" = "INVALID INVALID INVALID INVALID" ] && ok "an added page file: every signature INVALID" ||
+    notok "added file: $(verdicts "$T/t-add.ofd")"
+
+# Refusals leave no output.
+"$E" stamp "$T/in.ofd" -o "$T/bad.ofd" --seal "$S" --page 9 >/dev/null 2>"$T/err"
+[ $? -ne 0 ] && [ ! -e "$T/bad.ofd" ] && grep -q "page 9" "$T/err" && ok "a page that does not exist is refused, no output" ||
+    notok "page 9: $(cat "$T/err")"
+"$E" stamp "$T/in.ofd" -o "$T/bad.ofd" --seal "$S" --at 190,280 >/dev/null 2>"$T/err"
+[ $? -ne 0 ] && [ ! -e "$T/bad.ofd" ] && grep -q "does not fit" "$T/err" && ok "an imprint off the page is refused" ||
+    notok "off the page: $(cat "$T/err")"
+
+tap_done ofd_stamp
