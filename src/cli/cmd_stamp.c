@@ -253,5 +253,9 @@ const cli_cmd cli_cmd_stamp = {
     "preparing the seal and unlocking the key once; prints one 'SERIAL IN -> OUT' line per document\n"
     "and exits 3 when any document failed (the others are still stamped). -j/--jobs N stamps with N\n"
     "threads (default: four per CPU); every output is synced, and DIR once, before anything is printed.\n"
-    "Encrypted PDFs and PDFs that need repair are refused.\n",
+    "Encrypted PDFs and PDFs that need repair are refused.\n\n"
+    "eseal stamp IN.ofd -o OUT.ofd --seal ID [--page N|last] [--at X,Y] stamps an OFD package instead\n"
+    "(recognised by content): a GB/T 38540 seal stamp in a new Sign_N (Signature.xml, a V4\n"
+    "SES_Signature, the seal) shown by a StampAnnot at X,Y mm from the page's top-left (default 20 mm\n"
+    "from the bottom-right corner); every other entry is kept byte for byte (docs/formats.md).\n",
     opts, run};

@@ -38,7 +38,9 @@ static int run_batch(cli_args *a, const eseal_verify_request *q)
             eseal_report *rep = NULL;
             int vrc = eseal_file_read(&pdf, p, (size_t)eseal_limits_default()->max_input_bytes);
             if (vrc == ESEAL_OK) {
-                vrc = eseal_instance_verify_pdf(inst, &rep, pdf.ptr, pdf.size, q);
+                bool ofd = pdf.size >= 4 && memcmp(pdf.ptr, "PK\x03\x04", 4) == 0;
+                vrc = ofd ? eseal_instance_verify_ofd(inst, &rep, pdf.ptr, pdf.size, q)
+                          : eseal_instance_verify_pdf(inst, &rep, pdf.ptr, pdf.size, q);
             }
             if (vrc != ESEAL_OK) {
                 printf("ERROR          %s: %s\n", p, eseal_error_last()->message);
@@ -136,12 +138,15 @@ const cli_cmd cli_cmd_verify = {
     "Usage: eseal verify FILE.p7s --data FILE [--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
     "       eseal verify FILE.pdf [--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
     "       eseal verify FILE.ofd [--json] [--trust PATH] [--at TIME] [--signer CERT.pem]\n"
-    "       eseal verify --batch LIST [--trust PATH] [--at TIME]   (PDFs, one path per line)\n"
+    "       eseal verify --batch LIST [--trust PATH] [--at TIME]   (PDFs and OFDs, one path per line)\n"
     "                    [--signer ID|CERT.pem] [--no-instance]\n\n"
     "Checks a detached CMS signature over FILE: the message digest, the signature value, the\n"
     "signing-certificate-v2 attribute, the signer's chain to the trust anchors (the instance's\n"
     "roots plus --trust, a PEM bundle or a directory), every certificate's validity at the\n"
     "validation time (--at, RFC 3339, default now) and revocation (the instance's CRLs plus --crl).\n"
+    "A PDF or an OFD (recognised by content) carries its own signatures: each is checked (for an\n"
+    "OFD: every Reference, unprotected files, dataHash, the signature over TBS_Sign, the chain, the\n"
+    "seal and the signer's right to use it).\n"
     "Prints the verdict and its reasons (ETSI EN 319 102-1 codes) as text or, with --json, as\n"
     "the report of docs/verify-report.md. No passphrase is needed.\n\n"
     "  --signer REF    the signature must be made with this certificate (for an OFD: the certificate\n"

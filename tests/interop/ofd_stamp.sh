@@ -107,6 +107,10 @@ for i, n in enumerate(("s001", "s002", "s003")):
     assert b'ID="%s"' % n.encode() in l and b"/Doc_0/Signs/Sign_%d/Signature.xml" % i in l, l
 PY
 
+printf '%s\n' "$T/s1.ofd" "$T/s2.ofd" "$T/s3.ofd" >"$T/list"
+"$E" verify --batch "$T/list" >"$T/out" 2>&1 && [ "$(grep -c '^VALID' "$T/out")" -eq 3 ] &&
+    ok "verify --batch takes OFD files: three VALID lines" || notok "verify --batch on OFDs: $(cat "$T/out")"
+
 # Tampering: a changed protected file, a removed file, an added page file: all INVALID.
 python3 - "$T/s3.ofd" "$T" <<'PY'
 import sys, zipfile
