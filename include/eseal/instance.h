@@ -283,10 +283,12 @@ typedef struct {
     int jobs;              /**< eseal_instance_stamp_pdfs: worker threads; 0: four per online CPU (at most 64) */
     int lock;              /**< a field lock: ESEAL_PDF_LOCK_* (eseal/pdf.h) */
     const char *lock_fields; /**< its comma-separated full field names (INCLUDE, EXCLUDE) */
+    int plain;             /**< OFD: 1 for a plain digital signature (Type="Sign", the bare signature of the
+                                seal's signer over Signature.xml, no seal embedded) instead of a seal stamp */
 } eseal_stamp_request;
 
 #define ESEAL_STAMP_REQUEST_INIT                                                                   \
-    { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL }
+    { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0 }
 
 /** What a stamp was: its serial (printed under the imprint), the seal and the signing certificate. */
 typedef struct {

@@ -14,7 +14,7 @@ static const cli_opt_spec opts[] = {{"output", 'o', true, false}, {"seal", 0, tr
                                     {"qr", 0, false, false},      {"certify", 0, true, false},
                                     {"cross-page", 0, true, false}, {"pss", 0, false, false},
                                     {"jobs", 'j', true, false},  {"lock", 0, true, false},
-                                    {"lock-except", 0, true, false},
+                                    {"lock-except", 0, true, false}, {"plain", 0, false, false},
                                     {NULL, 0, false, false}};
 
 #define BATCH_MAX 100000
@@ -149,6 +149,7 @@ static int run(cli_args *a)
     q.adbe = cli_flag(a, "adbe");
     q.qr = cli_flag(a, "qr");
     q.pss = cli_flag(a, "pss");
+    q.plain = cli_flag(a, "plain");
     const char *cross = cli_get(a, "cross-page");
     if (cross != NULL) {
         q.cross_page = 1;
@@ -257,5 +258,7 @@ const cli_cmd cli_cmd_stamp = {
     "eseal stamp IN.ofd -o OUT.ofd --seal ID [--page N|last] [--at X,Y] stamps an OFD package instead\n"
     "(recognised by content): a GB/T 38540 seal stamp in a new Sign_N (Signature.xml, a V4\n"
     "SES_Signature, the seal) shown by a StampAnnot at X,Y mm from the page's top-left (default 20 mm\n"
-    "from the bottom-right corner); every other entry is kept byte for byte (docs/formats.md).\n",
+    "from the bottom-right corner); every other entry is kept byte for byte (docs/formats.md).\n"
+    "--plain: a plain digital signature (Type=\"Sign\") by the seal's signer instead: the bare\n"
+    "signature over Signature.xml, no seal and no imprint; verifiers need the signer's certificate.\n",
     opts, run};

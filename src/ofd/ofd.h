@@ -105,6 +105,9 @@ typedef struct {
     int page;          /* 1-based; 0 or -1: the last page */
     double x_mm, y_mm; /* the imprint's top-left from the page's top-left; negative: 20 mm from right/bottom */
     int64_t time_ms;   /* timeInfo and SignatureDateTime; 0: now */
+    int plain;         /* 1: a plain digital signature (Type="Sign"): SignedValue.dat is the bare signature
+                          over Signature.xml (SM2: SM3 with the standard ID; ECDSA: SHA-256), no seal, no
+                          StampAnnot; the signer's certificate is not in the package */
 } es_ofd_stamp_options;
 
 /*

@@ -43,6 +43,27 @@ struct es_ofd_pkg {
     size_t *sorted; /* indices into e, by name, for es_ofd_find */
 };
 
+/* Zip structures (APPNOTE 6.3.x §4.3). */
+#define SIG_LOCAL 0x04034b50u
+#define SIG_CENTRAL 0x02014b50u
+#define SIG_EOCD 0x06054b50u
+#define SIG_EOCD64 0x06064b50u
+#define SIG_EOCD64_LOC 0x07064b50u
+#define EOCD_LEN 22u
+#define EOCD64_LOC_LEN 20u
+#define CENTRAL_LEN 46u
+#define LOCAL_LEN 30u
+#define GPBF_ENCRYPTED 0x0001u
+#define GPBF_STRONG_ENCRYPTION 0x0040u
+#define GPBF_CD_ENCRYPTED 0x2000u
+
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+static uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32); }
+
 /* ---- names in messages ---------------------------------------------------------------------- */
 
 #define SHOW_MAX 200
@@ -134,6 +155,29 @@ static ES_RESULT check_unique(const char **names, size_t n)
 
 static void zip_error_finip(zip_error_t *e) { zip_error_fini(e); }
 
+/*
+ * End of central directory records that end `data` exactly (with their comment); *last gets the
+ * one nearest the end. libzip under ZIP_CHECKCONS accepts only such a record, so when there is
+ * exactly one, it is the one libzip used.
+ */
+static unsigned eocd_candidates(es_span data, size_t *last_found)
+{
+    if (data.len < EOCD_LEN) {
+        return 0;
+    }
+    size_t last = data.len - EOCD_LEN;
+    size_t lo = last > 0xffffu ? last - 0xffffu : 0;
+    unsigned found = 0;
+    for (size_t p = last + 1; p-- > lo;) {
+        if (le32(data.ptr + p) == SIG_EOCD && (size_t)le16(data.ptr + p + 20) == last - p) {
+            if (found++ == 0) {
+                *last_found = p;
+            }
+        }
+    }
+    return found;
+}
+
 /* The archive as a whole could not be opened. */
 static es_result open_failed(zip_error_t *ze, es_span data)
 {
@@ -156,9 +200,16 @@ static es_result open_failed(zip_error_t *ze, es_span data)
         return es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__,
                             "ofd: the OFD package is truncated (%s)", zip_error_strerror(ze));
     case ZIP_ER_INCONS:
+        size_t at = 0;
+        if (eocd_candidates(data, &at) == 0) {
+            return es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__,
+                                "ofd: the OFD package is not a valid zip archive: it has data after the end of "
+                                "central directory record");
+        }
         return es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__,
-                            "ofd: the OFD package is not a valid zip archive: its central directory and local "
-                            "headers disagree or it has data after the end record (%s)",
+                            "ofd: the OFD package is not a valid zip archive: its structure is inconsistent (a "
+                            "local header disagrees with the central directory, or a flagged UTF-8 name is not "
+                            "UTF-8; libzip: %s)",
                             zip_error_strerror(ze));
     case ZIP_ER_MULTIDISK:
         return es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__,
@@ -193,22 +244,6 @@ static es_result read_failed(zip_error_t *ze, const char *name)
 
 /* ---- the central directory, walked independently --------------------------------------------- */
 
-#define SIG_LOCAL 0x04034b50u
-#define SIG_CENTRAL 0x02014b50u
-#define SIG_EOCD 0x06054b50u
-#define SIG_EOCD64 0x06064b50u
-#define SIG_EOCD64_LOC 0x07064b50u
-#define EOCD_LEN 22u
-#define EOCD64_LOC_LEN 20u
-#define CENTRAL_LEN 46u
-#define LOCAL_LEN 30u
-#define GPBF_ENCRYPTED 0x0001u
-#define GPBF_STRONG_ENCRYPTION 0x0040u
-#define GPBF_CD_ENCRYPTED 0x2000u
-
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24); }
-static uint64_t le64(const uint8_t *p) { return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32); }
 
 static ES_RESULT cur_le16(es_cur *c, uint16_t *v)
 {
@@ -274,25 +309,10 @@ static ES_RESULT zip64_values(es_span extra, uint64_t *usize, uint64_t *csize, u
     return ES_OK;
 }
 
-/*
- * Finds the one end of central directory record: it must end the data exactly (with its comment),
- * which is also what libzip requires under ZIP_CHECKCONS, and there must be only one such
- * candidate, so libzip cannot have chosen another.
- */
+/* The one end of central directory record (see eocd_candidates). */
 static ES_RESULT find_eocd(es_span data, size_t *eocd)
 {
-    ES_ENSURE(data.len >= EOCD_LEN, ESEAL_EMALFORMED, "ofd: the OFD package is not a valid zip archive: too short");
-    size_t last = data.len - EOCD_LEN;
-    size_t lo = last > 0xffffu ? last - 0xffffu : 0;
-    unsigned found = 0;
-    for (size_t p = last + 1; p-- > lo;) {
-        if (le32(data.ptr + p) == SIG_EOCD && (size_t)le16(data.ptr + p + 20) == last - p) {
-            if (found == 0) {
-                *eocd = p;
-            }
-            found++;
-        }
-    }
+    unsigned found = eocd_candidates(data, eocd);
     ES_ENSURE(found > 0, ESEAL_EMALFORMED,
               "ofd: the OFD package is not a valid zip archive: no end of central directory record ends the file");
     ES_ENSURE(found == 1, ESEAL_EMALFORMED,
@@ -306,32 +326,46 @@ typedef struct {
     uint64_t nentries, cd_size, cd_off, cd_end_expected;
 } cd_info;
 
+/* `n` bytes of `data` at offset `off`, or an error naming `what`. */
+static ES_RESULT span_at(es_span data, uint64_t off, size_t n, es_span *out, const char *what)
+{
+    es_cur c = es_cur_of(data);
+    ES_ENSURE(off <= data.len && es_ok(es_cur_skip(&c, (size_t)off)) && es_ok(es_cur_take(&c, n, out)),
+              ESEAL_EMALFORMED, "ofd: the OFD package is not a valid zip archive: %s lies outside the file", what);
+    return ES_OK;
+}
+
 static ES_RESULT read_eocd(es_span data, size_t eocd, cd_info *cd)
 {
-    const uint8_t *e = data.ptr + eocd;
-    uint16_t disk = le16(e + 4), cd_disk = le16(e + 6), n_disk = le16(e + 8), n_total = le16(e + 10);
-    uint32_t size = le32(e + 12), off = le32(e + 16);
+    es_span e;
+    ES_GUARD(span_at(data, eocd, EOCD_LEN, &e, "the end record"));
+    uint16_t disk = le16(e.ptr + 4), cd_disk = le16(e.ptr + 6), n_disk = le16(e.ptr + 8), n_total = le16(e.ptr + 10);
+    uint32_t size = le32(e.ptr + 12), off = le32(e.ptr + 16);
     ES_ENSURE(disk == 0 && cd_disk == 0 && n_disk == n_total, ESEAL_EMALFORMED,
               "ofd: the OFD package is a multi-disk zip archive, which OFD does not allow");
     cd->nentries = n_total;
     cd->cd_size = size;
     cd->cd_off = off;
     cd->cd_end_expected = eocd;
-    if (eocd < EOCD64_LOC_LEN || le32(e - EOCD64_LOC_LEN) != SIG_EOCD64_LOC) {
+    es_span loc;
+    if (eocd < EOCD64_LOC_LEN || !es_ok(span_at(data, eocd - EOCD64_LOC_LEN, EOCD64_LOC_LEN, &loc, "")) ||
+        le32(loc.ptr) != SIG_EOCD64_LOC) {
         return ES_OK;
     }
-    /* Zip64 (APPNOTE §4.3.14, §4.3.15). */
-    const uint8_t *loc = e - EOCD64_LOC_LEN;
-    uint64_t z_off = le64(loc + 8);
-    ES_ENSURE(le32(loc + 4) == 0 && le32(loc + 16) <= 1, ESEAL_EMALFORMED,
+    /* Zip64 (APPNOTE §4.3.14, §4.3.15): the locator just before the end record points to the
+     * Zip64 end record, which follows the central directory. */
+    uint64_t z_off = le64(loc.ptr + 8);
+    ES_ENSURE(le32(loc.ptr + 4) == 0 && le32(loc.ptr + 16) <= 1, ESEAL_EMALFORMED,
               "ofd: the OFD package is a multi-disk zip archive, which OFD does not allow");
     ES_ENSURE(z_off <= eocd - EOCD64_LOC_LEN && eocd - EOCD64_LOC_LEN - z_off >= 56, ESEAL_EMALFORMED,
               "ofd: the OFD package is not a valid zip archive: the Zip64 end record is out of place");
-    const uint8_t *z = data.ptr + z_off;
-    ES_ENSURE(le32(z) == SIG_EOCD64, ESEAL_EMALFORMED,
+    es_span z;
+    ES_GUARD(span_at(data, z_off, 56, &z, "the Zip64 end record"));
+    ES_ENSURE(le32(z.ptr) == SIG_EOCD64, ESEAL_EMALFORMED,
               "ofd: the OFD package is not a valid zip archive: no Zip64 end record where its locator points");
-    uint64_t zn_disk = le64(z + 24), zn_total = le64(z + 32), z_size = le64(z + 40), z_cdoff = le64(z + 48);
-    ES_ENSURE(le32(z + 16) == 0 && le32(z + 20) == 0 && zn_disk == zn_total, ESEAL_EMALFORMED,
+    uint64_t zn_disk = le64(z.ptr + 24), zn_total = le64(z.ptr + 32), z_size = le64(z.ptr + 40);
+    uint64_t z_cdoff = le64(z.ptr + 48);
+    ES_ENSURE(le32(z.ptr + 16) == 0 && le32(z.ptr + 20) == 0 && zn_disk == zn_total, ESEAL_EMALFORMED,
               "ofd: the OFD package is a multi-disk zip archive, which OFD does not allow");
     /* The 32-bit fields either say the same or are the "see Zip64" escape. */
     ES_ENSURE((n_total == 0xffffu || n_total == zn_total) && (size == 0xffffffffu || size == z_size) &&
@@ -397,17 +431,25 @@ static ES_RESULT check_central_directory(es_span data, zip_t *za, zip_uint64_t n
         ES_ENSURE((flags & (GPBF_ENCRYPTED | GPBF_STRONG_ENCRYPTION | GPBF_CD_ENCRYPTED)) == 0, ESEAL_EMALFORMED,
                   "ofd: entry %s is encrypted, which OFD does not allow", shown);
         ES_GUARD(zip64_values(extra, &usize, &csize, &off, raw));
+        /* The sizes libzip works with are these (so the overlap check below is about its view). */
+        zip_stat_t st;
+        zip_stat_init(&st);
+        ES_ENSURE(zip_stat_index(za, i, ZIP_FL_UNCHANGED, &st) == 0 && st.comp_size == csize && st.size == usize,
+                  ESEAL_EMALFORMED, "ofd: entry %s: libzip reads other sizes than the central directory gives",
+                  shown);
         /* The local header: its name must be the same bytes (libzip compares the names after
          * applying Unicode Path fields) and its data must lie before the central directory. */
-        ES_ENSURE(off <= cd.cd_off && cd.cd_off - off >= LOCAL_LEN && le32(data.ptr + off) == SIG_LOCAL,
+        es_span lh, lname;
+        ES_ENSURE(off <= cd.cd_off && cd.cd_off - off >= LOCAL_LEN &&
+                      es_ok(span_at(data, off, LOCAL_LEN, &lh, "a local header")) && le32(lh.ptr) == SIG_LOCAL,
                   ESEAL_EMALFORMED, "ofd: entry %s: no local header where the central directory points", shown);
-        const uint8_t *lh = data.ptr + off;
-        uint64_t lnlen = le16(lh + 26), lelen = le16(lh + 28);
+        uint64_t lnlen = le16(lh.ptr + 26), lelen = le16(lh.ptr + 28);
         uint64_t data_start = off + LOCAL_LEN + lnlen + lelen;
         ES_ENSURE(data_start <= cd.cd_off && csize <= cd.cd_off - data_start, ESEAL_EMALFORMED,
                   "ofd: entry %s: its data runs into the central directory", shown);
-        ES_ENSURE(lnlen == name.len && memcmp(lh + LOCAL_LEN, name.ptr, name.len) == 0, ESEAL_EMALFORMED,
-                  "ofd: entry %s has another name in its local header", shown);
+        ES_GUARD(span_at(data, off + LOCAL_LEN, (size_t)lnlen, &lname, "a local header"));
+        ES_ENSURE(es_span_eq(lname, name), ESEAL_EMALFORMED, "ofd: entry %s has another name in its local header",
+                  shown);
         x[i] = (extent){off, data_start + csize, i};
     }
     ES_ENSURE(es_cur_eof(&c), ESEAL_EMALFORMED,
@@ -808,6 +850,10 @@ static es_result zip_failed(zip_t *za, const char *what)
     if (zip_error_code_zip(ze) == ZIP_ER_MEMORY) {
         return es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
     }
+    if (zip_error_code_zip(ze) == ZIP_ER_INVAL) {
+        return es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "ofd: writing the package: %s: invalid (a name that "
+                            "is not UTF-8?)", what);
+    }
     return es_error_set(ESEAL_ERROR, __FILE__, __LINE__, "ofd: writing the package: %s: %s", what,
                         zip_error_strerror(ze));
 }
@@ -849,7 +895,9 @@ ES_RESULT es_ofd_writer_new(es_ofd_writer **out, const es_ofd_pkg *src)
         if (zs == NULL) {
             return zip_failed(w->za, name);
         }
-        zip_int64_t di = zip_file_add(w->za, name, zs, ZIP_FL_ENC_GUESS);
+        /* es_ofd_open let only ASCII and UTF-8 names through: flagged UTF-8 (APPNOTE §4.4.4 bit 11)
+         * when not ASCII, as a careful producer writes them. */
+        zip_int64_t di = zip_file_add(w->za, name, zs, ZIP_FL_ENC_UTF_8);
         if (di < 0) {
             zip_source_free(zs);
             return zip_failed(w->za, name);

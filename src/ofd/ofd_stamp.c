@@ -221,6 +221,46 @@ static ES_RESULT put_reference(es_buf *x, const char *pfx, const char *name, es_
                          es_buf_cstr(&esc), pfx, es_buf_cstr(&b64), pfx, pfx);
 }
 
+/* The new package: the list (and OFD.xml when it was created) and the stamp's files put, the rest copied. */
+static ES_RESULT write_package(es_buf *out, const es_ofd_pkg *p, const target *t, bool new_list, const es_buf *ofdxml,
+                               const es_buf *list, const char *const names[3], const es_span files[3])
+{
+    es_ofd_writer *wr = NULL;
+    ES_GUARD(es_ofd_writer_new(&wr, p));
+    es_result r = ES_OK;
+    if (new_list) {
+        r = es_ofd_writer_put(wr, "OFD.xml", es_buf_span(ofdxml));
+    }
+    if (es_ok(r)) {
+        r = es_ofd_writer_put(wr, t->list, es_buf_span(list));
+    }
+    for (size_t i = 0; i < 3 && es_ok(r); i++) {
+        if (names[i] != NULL) {
+            r = es_ofd_writer_put(wr, names[i], files[i]);
+        }
+    }
+    if (!es_ok(r)) {
+        es_ofd_writer_free(wr);
+        return r;
+    }
+    return es_ofd_writer_finish(wr, out);
+}
+
+/* Type="Sign": the bare signature over the exact Signature.xml bytes. */
+static ES_RESULT finish_plain(es_buf *out, const es_ofd_pkg *p, const target *t, bool new_list, const es_buf *ofdxml,
+                              const es_buf *list, const char *sigxml, const char *value, const es_buf *sx,
+                              eseal_key *key)
+{
+    eseal_buf sig = ESEAL_BUF_INIT;
+    eseal_hash h = eseal_key_algorithm(key) == ESEAL_ALG_SM2 ? ESEAL_HASH_SM3 : ESEAL_HASH_SHA256;
+    ES_GUARD((es_result){eseal_key_sign(&sig, key, h, ESEAL_SCHEME_DEFAULT, sx->ptr, sx->len)});
+    const char *names[3] = {sigxml, value, NULL};
+    es_span files[3] = {es_buf_span(sx), es_span_of(sig.ptr, sig.size), {NULL, 0}};
+    es_result r = write_package(out, p, t, new_list, ofdxml, list, names, files);
+    eseal_buf_dispose(&sig);
+    return r;
+}
+
 ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key, const eseal_cert *cert,
                        const es_ofd_stamp_options *o)
 {
@@ -237,7 +277,7 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     ES_GUARD(find_target(&t, p, o->page));
     double x = o->x_mm >= 0 ? o->x_mm : t.page_w - DEFAULT_MARGIN_MM - w;
     double y = o->y_mm >= 0 ? o->y_mm : t.page_h - DEFAULT_MARGIN_MM - h;
-    ES_ENSURE(x >= 0 && y >= 0 && x + w <= t.page_w + 0.001 && y + h <= t.page_h + 0.001, ESEAL_EINVAL,
+    ES_ENSURE(o->plain || (x >= 0 && y >= 0 && x + w <= t.page_w + 0.001 && y + h <= t.page_h + 0.001), ESEAL_EINVAL,
               "ofd: the imprint (%.0fx%.0f mm) at %.1f,%.1f mm does not fit on the page (%.0fx%.0f mm)", w, h, x, y,
               t.page_w, t.page_h);
 
@@ -273,12 +313,13 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     ES_AUTO(es_buf_freep) es_buf ins = ES_BUF_INIT(8192);
     char id[32], pfx[40];
     bool new_list = t.list[0] == 0;
+    const char *type = o->plain ? "Sign" : "Seal";
     if (!new_list) {
         ES_AUTO(es_ofd_xml_freep) xmlDocPtr l = NULL;
         ES_GUARD(parse(&l, p, t.list, &b));
         ES_GUARD(next_id(id, sizeof(id), l));
         ofd_prefix(pfx, sizeof(pfx), es_buf_span(&b), "Signatures");
-        ES_GUARD(es_buf_printf(&ins, "<%sSignature ID=\"%s\" Type=\"Seal\" BaseLoc=\"/%s\"/>", pfx, id, sigxml));
+        ES_GUARD(es_buf_printf(&ins, "<%sSignature ID=\"%s\" Type=\"%s\" BaseLoc=\"/%s\"/>", pfx, id, type, sigxml));
         char end[64];
         (void)snprintf(end, sizeof(end), "</%sSignatures>", pfx);
         ES_GUARD(insert_before_last(&list, es_buf_span(&b), end, es_buf_cstr(&ins)));
@@ -288,8 +329,8 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
         (void)snprintf(pfx, sizeof(pfx), "ofd:");
         ES_GUARD(es_buf_printf(&list,
                                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signatures xmlns:ofd=\"" ES_OFD_NS
-                               "\"><ofd:Signature ID=\"%s\" Type=\"Seal\" BaseLoc=\"/%s\"/></ofd:Signatures>",
-                               id, sigxml));
+                               "\"><ofd:Signature ID=\"%s\" Type=\"%s\" BaseLoc=\"/%s\"/></ofd:Signatures>",
+                               id, type, sigxml));
         ES_GUARD(es_ofd_read(p, "OFD.xml", &b));
         char opfx[40], end[64];
         ofd_prefix(opfx, sizeof(opfx), es_buf_span(&b), "OFD");
@@ -324,6 +365,12 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
         ES_GUARD(es_ofd_read(p, name, &b));
         ES_GUARD(put_reference(&sx, "ofd:", name, es_buf_span(&b)));
     }
+    if (o->plain) {
+        ES_GUARD(es_buf_printf(&sx, "</ofd:References></ofd:SignedInfo><ofd:SignedValue>/%s</ofd:SignedValue>"
+                                    "</ofd:Signature>",
+                               value));
+        return finish_plain(out, p, &t, new_list, &ofdxml, &list, sigxml, value, &sx, key);
+    }
     ES_GUARD(put_reference(&sx, "ofd:", eslpath, seal_der));
     ES_GUARD(es_buf_printf(&sx,
                            "</ofd:References><ofd:StampAnnot ID=\"1\" PageRef=\"%s\" Boundary=\"%.2f %.2f %.2f %.2f\"/>"
@@ -347,27 +394,9 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     eseal_buf ses = ESEAL_BUF_INIT;
     ES_GUARD((es_result){eseal_ses_signature_make(&ses, &rq, cert, key)});
 
-    es_ofd_writer *wr = NULL;
-    es_result r = es_ofd_writer_new(&wr, p);
-    if (es_ok(r) && new_list) {
-        r = es_ofd_writer_put(wr, "OFD.xml", es_buf_span(&ofdxml));
-    }
-    if (es_ok(r)) {
-        r = es_ofd_writer_put(wr, t.list, es_buf_span(&list));
-    }
-    if (es_ok(r)) {
-        r = es_ofd_writer_put(wr, eslpath, seal_der);
-    }
-    if (es_ok(r)) {
-        r = es_ofd_writer_put(wr, sigxml, es_buf_span(&sx));
-    }
-    if (es_ok(r)) {
-        r = es_ofd_writer_put(wr, value, es_span_of(ses.ptr, ses.size));
-    }
+    const char *names[3] = {eslpath, sigxml, value};
+    es_span files[3] = {seal_der, es_buf_span(&sx), es_span_of(ses.ptr, ses.size)};
+    es_result r = write_package(out, p, &t, new_list, &ofdxml, &list, names, files);
     eseal_buf_dispose(&ses);
-    if (!es_ok(r)) {
-        es_ofd_writer_free(wr);
-        return r;
-    }
-    return es_ofd_writer_finish(wr, out);
+    return r;
 }

@@ -113,7 +113,7 @@ static es_result stamp_ofd_file(batch *b, size_t i, const eseal_pdf_stamp_option
     ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(eseal_limits_default()->max_input_bytes);
     ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(eseal_limits_default()->max_input_bytes);
     ES_GUARD(es_file_read(&in, b->in_paths[i], in.max));
-    es_ofd_stamp_options o = {po->page, po->x_mm, po->y_mm, 0};
+    es_ofd_stamp_options o = {po->page, po->x_mm, po->y_mm, 0, b->q->plain};
     ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
     es_atomic_file f;
     ES_GUARD(es_atomic_open(&f, b->out_paths[i], 0644));
@@ -148,6 +148,9 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
         }
         if (is_ofd(b->in_paths[i])) {
             d = stamp_ofd_file(b, i, &o, defer_dir_sync);
+        } else if (q->plain) {
+            d = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "stamp: a plain signature (--plain) is for OFD; "
+                             "%s is not an OFD package", b->in_paths[i]);
         } else {
             /* Streaming, file to file: memory stays small whatever the document's size. */
             d = es_pdf_stamp_file(b->in_paths[i], b->out_paths[i], b->outline, es_span_of(b->der->ptr, b->der->size),

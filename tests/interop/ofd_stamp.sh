@@ -111,6 +111,25 @@ printf '%s\n' "$T/s1.ofd" "$T/s2.ofd" "$T/s3.ofd" >"$T/list"
 "$E" verify --batch "$T/list" >"$T/out" 2>&1 && [ "$(grep -c '^VALID' "$T/out")" -eq 3 ] &&
     ok "verify --batch takes OFD files: three VALID lines" || notok "verify --batch on OFDs: $(cat "$T/out")"
 
+# A plain digital signature (Type="Sign") after the seal stamps: checked with the signer's certificate.
+"$E" cert show "$C" -o "$T/signer.pem" >/dev/null
+"$E" stamp "$T/s2.ofd" -o "$T/p.ofd" --seal "$S" --plain >/dev/null 2>"$T/err" && ok "a plain signature (--plain)" ||
+    notok "--plain: $(cat "$T/err")"
+"$E" verify "$T/p.ofd" --json --signer "$T/signer.pem" >"$T/v.json" 2>"$T/err"
+python3 - "$T/v.json" <<'PY' && ok "plain signature VALID with --signer; both seal stamps stay VALID" || notok "plain: $(head -c 600 "$T/v.json") $(cat "$T/err")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["signatures"]
+assert [x["type"] for x in s] == ["Seal", "Seal", "Sign"], [x["type"] for x in s]
+assert d["verdict"] == "VALID" and all(x["verdict"] == "VALID" for x in s), [(x["verdict"], x["reasons"]) for x in s]
+PY
+"$E" verify "$T/p.ofd" --json >"$T/v.json" 2>/dev/null
+grep -q SIGNER_CERT_NOT_FOUND "$T/v.json" && ok "without --signer the plain signature is INDETERMINATE (SIGNER_CERT_NOT_FOUND)" ||
+    notok "plain without --signer"
+python3 "$(dirname "$0")/../resources/mkpdf.py" "$T/in.pdf" 1
+"$E" stamp "$T/in.pdf" -o "$T/x.pdf" --seal "$S" --plain >/dev/null 2>"$T/err"
+[ $? -ne 0 ] && grep -q "for OFD" "$T/err" && [ ! -e "$T/x.pdf" ] && ok "--plain on a PDF is refused" || notok "--plain on a PDF: $(cat "$T/err")"
+
 # Tampering: a changed protected file, a removed file, an added page file: all INVALID.
 python3 - "$T/s3.ofd" "$T" <<'PY'
 import sys, zipfile

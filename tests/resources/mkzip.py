@@ -121,6 +121,7 @@ def packages(sample):
     p['dup'] = build(base(E('OFD.xml', b'<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"/>')))
     p['dup-dir'] = build(base(E('Doc_0/', b'', method=0), E('Doc_0/', b'', method=0)))
     p['name-gbk'] = build(base(E('Doc_0/发票.xml'.encode('gbk'), b'<x/>', flags=0)))
+    p['name-gbk-flagged'] = build(base(E('Doc_0/发票.xml'.encode('gbk'), b'<x/>', flags=0x0800)))
     p['name-utf8'] = build(base(E('Doc_0/发票.xml', b'<x/>')))
     p['longname'] = build(base(E('Doc_0/' + 'a' * 1100 + '.xml', b'<x/>')))
     # The name libzip shows comes from a Unicode Path extra field; other readers show the header's.

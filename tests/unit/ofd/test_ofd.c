@@ -116,7 +116,8 @@ static void sample_entry_digest(void **state)
         const char *sha256;
     } want[] = {
         {"Doc_0/Signs/Sign_0/Signature.xml", 1301, "8ee5b6f37f5f1075655868c68fbabea2081b07770486b14ae104872a45e47626"},
-        {"Doc_0/Signs/Sign_0/SignedValue.dat", 17726, "d176968e31d850bc91cc2c95cc5f885ccb1e36eaed1cb2533fac4eccd69b6b6e"},
+        {"Doc_0/Signs/Sign_0/SignedValue.dat", 17726,
+         "d176968e31d850bc91cc2c95cc5f885ccb1e36eaed1cb2533fac4eccd69b6b6e"},
         {"OFD.xml", 471, "9451b9252e730118d920f0593c5ac7a559159ae2ecda532caba222a51a00d1fe"},
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -202,7 +203,8 @@ static const struct {
     /* the archive */
     {"notzip.ofd", AT_OPEN, NULL, ESEAL_EMALFORMED, "not a valid zip archive"},
     {"truncated.ofd", AT_OPEN, NULL, ESEAL_EMALFORMED, "is truncated"},
-    {"trailing.ofd", AT_OPEN, NULL, ESEAL_EMALFORMED, "data after the end record"},
+    {"trailing.ofd", AT_OPEN, NULL, ESEAL_EMALFORMED, "data after the end of central directory record"},
+    {"name-gbk-flagged.ofd", AT_OPEN, NULL, ESEAL_EMALFORMED, "structure is inconsistent"},
     {"empty.ofd", AT_OPEN, NULL, ESEAL_EMALFORMED, "has no files"},
     {"dirs-only.ofd", AT_OPEN, NULL, ESEAL_EMALFORMED, "has no files"},
     {"two-eocd.ofd", AT_OPEN, NULL, ESEAL_EMALFORMED, "2 end of central directory records"},
@@ -757,7 +759,9 @@ static void writer_round_trip(void **state)
     for (size_t s = 0; s < sizeof(samples) / sizeof(samples[0]); s++) {
         es_buf f;
         load_sample(&f, samples[s]);
-        const char *sigs = strcmp(samples[s], "v1-dms360-n.ofd") == 0 ? "Doc_0/Signatures.xml" : "Doc_0/Signs/Signatures.xml";
+        /* dms360 keeps Signatures.xml in Doc_0/, the others in Doc_0/Signs/. */
+        bool dms = strcmp(samples[s], "v1-dms360-n.ofd") == 0;
+        const char *sigs = dms ? "Doc_0/Signatures.xml" : "Doc_0/Signs/Signatures.xml";
         rewrite_and_compare(&f, sigs, "Doc_0/Signs/Sign_9/SignedValue.dat");
         es_buf_free(&f);
     }
@@ -765,6 +769,10 @@ static void writer_round_trip(void **state)
     es_buf f;
     load_hostile(&f, "good.ofd");
     rewrite_and_compare(&f, "Doc_0/Res/stored.bin", "Doc_0/new.xml");
+    es_buf_free(&f);
+    /* UTF-8 names keep their bytes, and a new one can be added. */
+    load_hostile(&f, "name-utf8.ofd");
+    rewrite_and_compare(&f, "Doc_0/\xe5\x8f\x91\xe7\xa5\xa8.xml", "Doc_0/\xe5\x8f\x91\xe7\xa5\xa8-2.xml");
     es_buf_free(&f);
 }
 
@@ -781,6 +789,7 @@ static void writer_refuses(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_error(es_ofd_writer_put(w, bad[i], es_span_of("x", 1)), ESEAL_EINVAL, "not a valid file name");
     }
+    assert_error(es_ofd_writer_put(w, "Doc_0/\xff.xml", es_span_of("x", 1)), ESEAL_EINVAL, "not UTF-8");
     /* Putting the same new name twice replaces the first put, no duplicate. */
     assert_true(es_ok(es_ofd_writer_put(w, "Doc_0/x.xml", es_span_of("one", 3))));
     assert_true(es_ok(es_ofd_writer_put(w, "Doc_0/x.xml", es_span_of("two", 3))));
