@@ -53,6 +53,15 @@ step "8. Change one signed byte of the PDF and verify again" eseal verify contra
 sed 's/page 1, line 3)/page 1, line 8)/' "$HOME_DIR/contract-stamped.pdf" >"$HOME_DIR/contract-tampered.pdf"
 "$E" verify "$HOME_DIR/contract-tampered.pdf" | grep -E '^(verdict|- |  -)' || true
 
+OFD=$HOME_DIR/invoice.ofd
+python3 "$(dirname "$0")/../tests/resources/mkofd.py" "$OFD" 2
+step "8a. Stamp an OFD (GB/T 38540 seal stamp), then stamp it again" \
+    eseal stamp invoice.ofd -o invoice-stamped.ofd --seal "$SEAL" --page 1 --at 150,240
+"$E" stamp "$OFD" -o "$HOME_DIR/invoice-stamped.ofd" --seal "$SEAL" --page 1 --at 150,240
+"$E" stamp "$HOME_DIR/invoice-stamped.ofd" -o "$HOME_DIR/invoice-stamped2.ofd" --seal "$SEAL" --page 2
+step "8b. Verify the OFD: both stamps, every referenced file, dataHash, seal, binding" eseal verify invoice-stamped2.ofd
+"$E" verify "$HOME_DIR/invoice-stamped2.ofd" | grep -E '^(verdict|signature|  (stamp_annot|references|checks|covers|seal.name))' || true
+
 DOC=$HOME_DIR/contract.txt
 printf 'Contract no. 2026-001\nThe parties agree to the terms below.\n' >"$DOC"
 step "9. Sign a file (detached CMS, SM2/SM3)" eseal sign contract.txt --cert "$ID"

@@ -488,7 +488,7 @@ static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
         ES_AUTO(es_buf_freep) es_buf pg = ES_BUF_INIT(256);
         ES_AUTO(es_buf_freep) es_buf bd = ES_BUF_INIT(256);
         if (es_ofd_xml_attr(a, "PageRef", &pg) && es_ofd_xml_attr(a, "Boundary", &bd)) {
-            ES_GUARD(es_report_set(rep, "stamp_annot", "page %s at %s mm", es_buf_cstr(&pg), es_buf_cstr(&bd)));
+            ES_GUARD(es_report_set(rep, "stamp_annot", "PageRef %s at %s mm", es_buf_cstr(&pg), es_buf_cstr(&bd)));
         }
     }
     xmlNodePtr sm = es_ofd_xml_child(info, "SignatureMethod");
