@@ -25,7 +25,8 @@ typedef struct {
     uint64_t max_inflated_bytes; /**< one decompressed stream or zip entry */
     unsigned int max_zip_entries;
     unsigned int max_certs;    /**< certificates in one CMS or bundle */
-    size_t max_xml_bytes;      /**< one XML file (OFD), checked before parsing */
+    size_t max_xml_bytes;      /**< one XML file (OFD), checked before parsing; libxml2's tree can take
+                                    about 30x the input for tiny elements, so this bounds memory too */
 } eseal_limits;
 
 #define ESEAL_LIMITS_INIT                                                      \
@@ -41,7 +42,7 @@ typedef struct {
         (uint64_t)256 << 20, /* 256 MiB per inflated stream */                 \
         100000u,                                                               \
         256u,                                                                  \
-        (size_t)64 << 20    /* 64 MiB per XML file */                          \
+        (size_t)16 << 20    /* 16 MiB per XML file */                          \
     }
 
 /** The defaults, for callers that pass NULL limits. Never NULL. */

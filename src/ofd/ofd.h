@@ -11,6 +11,16 @@
  * times its compressed size (zip bombs). Reads check the bytes actually
  * inflated against the declared size and the CRC (libzip).
  *
+ * Also refused, so that no two zip readers can see two different packages
+ * (ofd_pkg.c walks the central directory next to libzip): a name with a
+ * control character or that is not ASCII/UTF-8, a name that a Unicode Path
+ * extra field or the local header gives differently, more than one end of
+ * central directory record that could end the file, entries whose data
+ * overlap, a stored entry whose sizes differ, a directory entry with content,
+ * a package without files (all ESEAL_EMALFORMED), and compression other than
+ * stored or deflate (ESEAL_EUNSUPPORTED). Directory entries (names ending in
+ * '/') are checked but not listed; the writer copies them.
+ *
  * XML rules (es_ofd_xml_parse): size capped before parsing, no DOCTYPE at all
  * (so no entity declarations and no external subset), no network, no entity
  * substitution, nesting within limits->max_nesting. Elements are matched by
@@ -61,8 +71,10 @@ ES_RESULT es_ofd_read_xml(const es_ofd_pkg *p, const char *name, xmlDocPtr *out)
 /*
  * The entry name an OFD path `path` means when it is written in the file
  * `base` (an entry name): absolute paths from the root, relative ones from
- * base's directory; "." and ".." segments resolved. ESEAL_EMALFORMED when it
- * is empty, escapes the root or is longer than ES_OFD_NAME_MAX.
+ * base's directory; "." and ".." segments resolved, repeated and trailing
+ * slashes count as one (base NULL: the root). ESEAL_EMALFORMED when it is
+ * empty, escapes the root, names the root itself or is longer than
+ * ES_OFD_NAME_MAX (also on the way: "a...a/../x" with a long first segment).
  */
 ES_RESULT es_ofd_resolve(char out[ES_OFD_NAME_MAX + 1], const char *base, const char *path);
 
@@ -95,7 +107,8 @@ ES_RESULT es_ofd_xml_attr_get(xmlNodePtr n, const char *name, es_buf *out, bool 
 typedef struct es_ofd_writer es_ofd_writer;
 ES_RESULT es_ofd_writer_new(es_ofd_writer **out, const es_ofd_pkg *src);
 ES_RESULT es_ofd_writer_put(es_ofd_writer *w, const char *name, es_span bytes);
-/* Writes the new package into `out`; the writer is freed either way. */
+/* Writes the new package into `out` (in memory, no temporary file); the writer is freed either
+ * way. The source package must stay open until then. A replaced entry keeps its method. */
 ES_RESULT es_ofd_writer_finish(es_ofd_writer *w, es_buf *out);
 void es_ofd_writer_free(es_ofd_writer *w);
 

@@ -31,8 +31,6 @@ typedef struct {
     char *name;      /* as libzip reports it (UTF-8) */
     zip_uint64_t zi; /* index in the archive (directories included) */
     uint64_t size;   /* declared inflated size */
-    uint64_t csize;  /* compressed size */
-    uint16_t method; /* ZIP_CM_STORE or ZIP_CM_DEFLATE */
 } ofd_entry;
 
 struct es_ofd_pkg {
@@ -199,7 +197,7 @@ static es_result open_failed(zip_error_t *ze, es_span data)
     case ZIP_ER_SEEK:
         return es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__,
                             "ofd: the OFD package is truncated (%s)", zip_error_strerror(ze));
-    case ZIP_ER_INCONS:
+    case ZIP_ER_INCONS: {
         size_t at = 0;
         if (eocd_candidates(data, &at) == 0) {
             return es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__,
@@ -211,6 +209,7 @@ static es_result open_failed(zip_error_t *ze, es_span data)
                             "local header disagrees with the central directory, or a flagged UTF-8 name is not "
                             "UTF-8; libzip: %s)",
                             zip_error_strerror(ze));
+    }
     case ZIP_ER_MULTIDISK:
         return es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__,
                             "ofd: the OFD package is a multi-disk zip archive, which OFD does not allow");
@@ -603,8 +602,6 @@ static ES_RESULT open_checked(es_ofd_pkg *p, es_span data)
         ES_ENSURE_ALLOC(e->name);
         e->zi = i;
         e->size = st.size;
-        e->csize = st.comp_size;
-        e->method = st.comp_method;
         p->n++;
     }
     ES_GUARD(check_unique(all, (size_t)n));
@@ -695,49 +692,57 @@ static void zip_fclosep(zip_file_t **f)
 
 #define READ_CHUNK ((size_t)64 << 10)
 
-ES_RESULT es_ofd_read(const es_ofd_pkg *p, const char *name, es_buf *out)
+/* Inflates entry e into out (empty), growing it as bytes arrive: a declared size that lies
+ * costs no memory the data does not back. */
+static ES_RESULT read_entry(const es_ofd_pkg *p, const ofd_entry *e, es_buf *out)
 {
-    ES_ENSURE_ARG(p != NULL && name != NULL && out != NULL);
-    long i = es_ofd_find(p, name);
-    ES_ENSURE(i >= 0, ESEAL_ENOTFOUND, "ofd: the package has no entry %s", SHOWN(name));
-    const ofd_entry *e = &p->e[i];
-    es_buf_clear(out);
-    uint64_t max = p->lim.max_inflated_bytes < out->max ? p->lim.max_inflated_bytes : out->max;
-    ES_ENSURE(e->size <= max, ESEAL_ELIMIT, "ofd: entry %s declares %llu bytes, more than the limit of %llu",
-              SHOWN(name), (unsigned long long)e->size, (unsigned long long)max);
+    const char *name = e->name;
     size_t size = (size_t)e->size;
-    ES_GUARD(es_buf_reserve(out, size));
     ES_AUTO(zip_fclosep) zip_file_t *zf = zip_fopen_index(p->za, e->zi, 0);
     if (zf == NULL) {
         return read_failed(zip_get_error(p->za), name);
     }
-    size_t got = 0;
-    while (got < size) {
-        size_t want = size - got < READ_CHUNK ? size - got : READ_CHUNK;
-        zip_int64_t r = zip_fread(zf, out->ptr + got, want);
+    while (out->len < size) {
+        size_t want = size - out->len < READ_CHUNK ? size - out->len : READ_CHUNK;
+        ES_GUARD(es_buf_reserve(out, want));
+        zip_int64_t r = zip_fread(zf, out->ptr + out->len, want);
         if (r < 0) {
-            out->ptr[0] = '\0';
             return read_failed(zip_file_get_error(zf), name);
         }
-        if (r == 0) {
-            out->ptr[0] = '\0';
-            ES_BAIL(ESEAL_EMALFORMED, "ofd: entry %s inflates to %zu bytes, not the %zu declared", SHOWN(name), got,
-                    size);
-        }
-        got += (size_t)r;
+        ES_ENSURE(r > 0, ESEAL_EMALFORMED, "ofd: entry %s inflates to %zu bytes, not the %zu declared", SHOWN(name),
+                  out->len, size);
+        out->len += (size_t)r;
+        out->ptr[out->len] = '\0';
     }
     /* One more read: libzip checks the CRC-32 (and the size) when it reaches the end. */
     uint8_t extra[1];
     zip_int64_t r = zip_fread(zf, extra, sizeof(extra));
-    if (r != 0) {
-        out->ptr[0] = '\0';
-        if (r < 0) {
-            return read_failed(zip_file_get_error(zf), name);
-        }
-        ES_BAIL(ESEAL_EMALFORMED, "ofd: entry %s inflates to more than the %zu bytes declared", SHOWN(name), size);
+    if (r < 0) {
+        return read_failed(zip_file_get_error(zf), name);
     }
-    out->len = size;
-    out->ptr[size] = '\0';
+    ES_ENSURE(r == 0, ESEAL_EMALFORMED, "ofd: entry %s inflates to more than the %zu bytes declared", SHOWN(name),
+              size);
+    return ES_OK;
+}
+
+ES_RESULT es_ofd_read(const es_ofd_pkg *p, const char *name, es_buf *out)
+{
+    ES_ENSURE_ARG(p != NULL && name != NULL && out != NULL);
+    es_buf_clear(out);
+    long i = es_ofd_find(p, name);
+    ES_ENSURE(i >= 0, ESEAL_ENOTFOUND, "ofd: the package has no entry %s", SHOWN(name));
+    const ofd_entry *e = &p->e[i];
+    uint64_t max = p->lim.max_inflated_bytes < out->max ? p->lim.max_inflated_bytes : out->max;
+    ES_ENSURE(e->size <= max, ESEAL_ELIMIT, "ofd: entry %s declares %llu bytes, more than the limit of %llu",
+              SHOWN(name), (unsigned long long)e->size, (unsigned long long)max);
+    es_result r = read_entry(p, e, out);
+    if (!es_ok(r)) {
+        es_buf_clear(out); /* never half an entry */
+        return r;
+    }
+    if (out->ptr == NULL) {
+        ES_GUARD(es_buf_reserve(out, 0)); /* an empty entry: "" rather than NULL */
+    }
     return ES_OK;
 }
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -628,6 +629,48 @@ static void xml_never_prints(void **state)
     unlink(path);
 }
 
+/* Threads parse at the same time; each sees its own result and its own message (libxml2's error
+ * handlers are per thread, the parser is initialised once). */
+static void *parse_many(void *arg)
+{
+    intptr_t id = (intptr_t)arg;
+    char root[16], name[16], good[64], bad[64], want[96];
+    (void)snprintf(root, sizeof(root), "r%ld", (long)id);
+    (void)snprintf(name, sizeof(name), "t%ld.xml", (long)id);
+    (void)snprintf(good, sizeof(good), "<%s/>", root);
+    (void)snprintf(bad, sizeof(bad), "<%s>\n\n</x%ld>", root, (long)id);
+    (void)snprintf(want, sizeof(want), "%s is not well-formed XML: line 3", name);
+    for (int i = 0; i < 300; i++) {
+        xmlDocPtr doc = NULL;
+        es_result r = es_ofd_xml_parse_named(&doc, es_span_of(good, strlen(good)), name, NULL);
+        bool ok = es_ok(r) && strcmp((const char *)xmlDocGetRootElement(doc)->name, root) == 0;
+        es_ofd_xml_freep(&doc);
+        if (!ok) {
+            return (void *)1;
+        }
+        r = es_ofd_xml_parse_named(&doc, es_span_of(bad, strlen(bad)), name, NULL);
+        if (es_ok(r) || doc != NULL || strstr(eseal_error_last()->message, want) == NULL) {
+            es_ofd_xml_freep(&doc);
+            return (void *)2;
+        }
+    }
+    return NULL;
+}
+
+static void xml_threads(void **state)
+{
+    (void)state;
+    pthread_t t[4];
+    for (intptr_t i = 0; i < 4; i++) {
+        assert_int_equal(pthread_create(&t[i], NULL, parse_many, (void *)i), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        void *ret = NULL;
+        assert_int_equal(pthread_join(t[i], &ret), 0);
+        assert_null(ret);
+    }
+}
+
 /* ---- writer --------------------------------------------------------------------------------- */
 
 static void zip_discardp(zip_t **z)
@@ -814,6 +857,50 @@ static void writer_refuses(void **state)
     es_buf_free(&f);
 }
 
+/* Every allocation of ours that fails is reported as ESEAL_ENOMEM, never a crash or a half-open
+ * package (ASan checks that nothing leaks on the way out). */
+static ES_RESULT open_read_write(const es_buf *f)
+{
+    ES_AUTO(es_ofd_closep) es_ofd_pkg *p = NULL;
+    ES_GUARD(es_ofd_open(&p, es_buf_span(f)));
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT((size_t)1 << 20);
+    ES_GUARD(es_ofd_read(p, "Doc_0/Signs/Sign_0/Signature.xml", &b));
+    ES_AUTO(es_ofd_xml_freep) xmlDocPtr doc = NULL;
+    ES_GUARD(es_ofd_read_xml(p, "OFD.xml", &doc));
+    ES_GUARD(es_ofd_xml_text(es_ofd_xml_child(xmlDocGetRootElement(doc), "DocBody"), &b));
+    es_ofd_writer *w = NULL;
+    ES_GUARD(es_ofd_writer_new(&w, p));
+    es_result r = es_ofd_writer_put(w, "Doc_0/new.xml", es_span_of("<x/>", 4));
+    if (!es_ok(r)) {
+        es_ofd_writer_free(w);
+        return r;
+    }
+    ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT((size_t)1 << 20);
+    return es_ofd_writer_finish(w, &out);
+}
+
+static void allocation_failures_are_reported(void **state)
+{
+    (void)state;
+    es_buf f;
+    load_sample(&f, "v4-ofdrw-SESV4SignDoc.ofd");
+    bool ok = false;
+    unsigned long n = 1;
+    for (; n < 400 && !ok; n++) {
+        es_alloc_fail_after(n);
+        es_result r = open_read_write(&f);
+        es_alloc_fail_after(0);
+        if (es_ok(r)) {
+            ok = true;
+        } else if (es_code(r) != ESEAL_ENOMEM) {
+            fail_msg("allocation %lu failed: %s: %s", n, eseal_code_name(es_code(r)), eseal_error_last()->message);
+        }
+    }
+    assert_true(ok);
+    assert_true(n > 10); /* the loop did fail allocations on the way */
+    es_buf_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -828,8 +915,10 @@ int main(void)
         cmocka_unit_test(xml_parse_rules),
         cmocka_unit_test(xml_tree_helpers),
         cmocka_unit_test(xml_never_prints),
+        cmocka_unit_test(xml_threads),
         cmocka_unit_test(writer_round_trip),
         cmocka_unit_test(writer_refuses),
+        cmocka_unit_test(allocation_failures_are_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
