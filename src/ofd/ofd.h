@@ -67,6 +67,8 @@ uint64_t es_ofd_size(const es_ofd_pkg *p, size_t i);
 ES_RESULT es_ofd_read(const es_ofd_pkg *p, const char *name, es_buf *out);
 /* es_ofd_read + es_ofd_xml_parse_named with the package's limits; messages name the entry. */
 ES_RESULT es_ofd_read_xml(const es_ofd_pkg *p, const char *name, xmlDocPtr *out);
+/* The same, keeping the entry's bytes in `bytes` (dataHash and in-place edits need them). */
+ES_RESULT es_ofd_read_xml_bytes(const es_ofd_pkg *p, const char *name, xmlDocPtr *out, es_buf *bytes);
 
 /*
  * The entry name an OFD path `path` means when it is written in the file

@@ -748,16 +748,22 @@ ES_RESULT es_ofd_read(const es_ofd_pkg *p, const char *name, es_buf *out)
 
 ES_RESULT es_ofd_read_xml(const es_ofd_pkg *p, const char *name, xmlDocPtr *out)
 {
-    ES_ENSURE_ARG(p != NULL && out != NULL);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(p != NULL ? p->lim.max_xml_bytes : 0);
+    return es_ofd_read_xml_bytes(p, name, out, &b);
+}
+
+ES_RESULT es_ofd_read_xml_bytes(const es_ofd_pkg *p, const char *name, xmlDocPtr *out, es_buf *bytes)
+{
+    ES_ENSURE_ARG(p != NULL && out != NULL && bytes != NULL);
     *out = NULL;
     size_t max = p->lim.max_xml_bytes;
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(max);
+    es_buf *b = bytes;
     long i = es_ofd_find(p, name);
     ES_ENSURE(i >= 0, ESEAL_ENOTFOUND, "ofd: the package has no entry %s", SHOWN(name != NULL ? name : ""));
     ES_ENSURE(p->e[i].size <= max, ESEAL_ELIMIT, "ofd: %s is %llu bytes, more than the limit of %zu for one XML file",
               name, (unsigned long long)p->e[i].size, max);
-    ES_GUARD(es_ofd_read(p, name, &b));
-    return es_ofd_xml_parse_named(out, es_buf_span(&b), name, &p->lim);
+    ES_GUARD(es_ofd_read(p, name, b));
+    return es_ofd_xml_parse_named(out, es_buf_span(b), name, &p->lim);
 }
 
 /* ---- resolving paths ------------------------------------------------------------------------ */

@@ -52,16 +52,6 @@ static bool box_size(const char *s, double *w, double *h)
     return *p == 0 && *w > 0 && *h > 0 && *w < 100000 && *h < 100000;
 }
 
-static ES_RESULT parse(xmlDocPtr *doc, const es_ofd_pkg *p, const char *name, es_buf *b)
-{
-    ES_GUARD(es_ofd_read(p, name, b));
-    es_result r = es_ofd_xml_parse(doc, es_buf_span(b));
-    if (!es_ok(r)) {
-        return es_error_set(es_code(r), __FILE__, __LINE__, "ofd: %s: %s", name, eseal_error_last()->message);
-    }
-    return ES_OK;
-}
-
 /* OFD.xml → the first DocBody → DocRoot, Signatures; Document.xml → page `page_no` and its size. */
 static ES_RESULT find_target(target *t, const es_ofd_pkg *p, int page_no)
 {
@@ -70,7 +60,7 @@ static ES_RESULT find_target(target *t, const es_ofd_pkg *p, int page_no)
     ES_AUTO(es_ofd_xml_freep) xmlDocPtr ofd = NULL;
     ES_AUTO(es_ofd_xml_freep) xmlDocPtr doc = NULL;
     ES_ENSURE(es_ofd_find(p, "OFD.xml") >= 0, ESEAL_EMALFORMED, "ofd: the package has no OFD.xml");
-    ES_GUARD(parse(&ofd, p, "OFD.xml", &b));
+    ES_GUARD(es_ofd_read_xml_bytes(p, "OFD.xml", &ofd, &b));
     xmlNodePtr body = es_ofd_xml_child(xmlDocGetRootElement(ofd), "DocBody");
     xmlNodePtr root = body != NULL ? es_ofd_xml_child(body, "DocRoot") : NULL;
     ES_ENSURE(root != NULL, ESEAL_EMALFORMED, "ofd: OFD.xml names no document (DocBody/DocRoot)");
@@ -85,7 +75,7 @@ static ES_RESULT find_target(target *t, const es_ofd_pkg *p, int page_no)
                   t->list);
     }
 
-    ES_GUARD(parse(&doc, p, t->doc, &b));
+    ES_GUARD(es_ofd_read_xml_bytes(p, t->doc, &doc, &b));
     xmlNodePtr d = xmlDocGetRootElement(doc);
     xmlNodePtr pages = d != NULL ? es_ofd_xml_child(d, "Pages") : NULL;
     ES_ENSURE(pages != NULL, ESEAL_EMALFORMED, "ofd: %s has no <Pages>", t->doc);
@@ -109,7 +99,7 @@ static ES_RESULT find_target(target *t, const es_ofd_pkg *p, int page_no)
     char content[ES_OFD_NAME_MAX + 1];
     if (es_ofd_xml_attr(pg, "BaseLoc", &s) && es_ok(es_ofd_resolve(content, t->doc, es_buf_cstr(&s)))) {
         ES_AUTO(es_ofd_xml_freep) xmlDocPtr page = NULL;
-        ES_GUARD(parse(&page, p, content, &b));
+        ES_GUARD(es_ofd_read_xml_bytes(p, content, &page, &b));
         xmlNodePtr area = es_ofd_xml_child(xmlDocGetRootElement(page), "Area");
         xmlNodePtr pb = area != NULL ? es_ofd_xml_child(area, "PhysicalBox") : NULL;
         if (pb != NULL && es_ok(es_ofd_xml_text(pb, &s))) {
@@ -316,7 +306,7 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     const char *type = o->plain ? "Sign" : "Seal";
     if (!new_list) {
         ES_AUTO(es_ofd_xml_freep) xmlDocPtr l = NULL;
-        ES_GUARD(parse(&l, p, t.list, &b));
+        ES_GUARD(es_ofd_read_xml_bytes(p, t.list, &l, &b));
         ES_GUARD(next_id(id, sizeof(id), l));
         ofd_prefix(pfx, sizeof(pfx), es_buf_span(&b), "Signatures");
         ES_GUARD(es_buf_printf(&ins, "<%sSignature ID=\"%s\" Type=\"%s\" BaseLoc=\"/%s\"/>", pfx, id, type, sigxml));

@@ -44,16 +44,6 @@ static void fmt_time(char *buf, int64_t ms) { es_time_rfc3339(buf, ms); }
 
 /* ---- finding the signatures ----------------------------------------------------------------- */
 
-static ES_RESULT parse_entry(xmlDocPtr *doc, const es_ofd_pkg *p, const char *name, es_buf *bytes)
-{
-    ES_GUARD(es_ofd_read(p, name, bytes));
-    es_result r = es_ofd_xml_parse(doc, es_buf_span(bytes));
-    if (!es_ok(r)) {
-        return es_error_set(es_code(r), __FILE__, __LINE__, "%s: %s", name, eseal_error_last()->message);
-    }
-    return ES_OK;
-}
-
 /* OFD.xml → DocBody/Signatures (the first document that has one) → its list of signatures. */
 static ES_RESULT find_signatures(ctx *c)
 {
@@ -61,7 +51,7 @@ static ES_RESULT find_signatures(ctx *c)
     ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_OFD_NAME_MAX + 1);
     ES_AUTO(es_ofd_xml_freep) xmlDocPtr ofd = NULL;
     ES_ENSURE(es_ofd_find(c->pkg, "OFD.xml") >= 0, ESEAL_EMALFORMED, "ofd: the package has no OFD.xml");
-    ES_GUARD(parse_entry(&ofd, c->pkg, "OFD.xml", &b));
+    ES_GUARD(es_ofd_read_xml_bytes(c->pkg, "OFD.xml", &ofd, &b));
     xmlNodePtr root = xmlDocGetRootElement(ofd);
     ES_ENSURE(root != NULL && strcmp((const char *)root->name, "OFD") == 0, ESEAL_EMALFORMED,
               "ofd: OFD.xml is not an <ofd:OFD> document");
@@ -78,7 +68,7 @@ static ES_RESULT find_signatures(ctx *c)
         return ES_OK; /* no signatures */
     }
     ES_AUTO(es_ofd_xml_freep) xmlDocPtr sl = NULL;
-    ES_GUARD(parse_entry(&sl, c->pkg, c->list, &b));
+    ES_GUARD(es_ofd_read_xml_bytes(c->pkg, c->list, &sl, &b));
     xmlNodePtr sr = xmlDocGetRootElement(sl);
     ES_ENSURE(sr != NULL && strcmp((const char *)sr->name, "Signatures") == 0, ESEAL_EMALFORMED,
               "ofd: %s is not an <ofd:Signatures> list", c->list);
@@ -106,7 +96,7 @@ static ES_RESULT locate_files(ctx *c)
     for (size_t i = 0; i < c->nsigs; i++) {
         sig_entry *e = &c->sigs[i];
         xmlDocPtr doc = NULL;
-        if (es_ofd_find(c->pkg, e->path) < 0 || !es_ok(parse_entry(&doc, c->pkg, e->path, &b))) {
+        if (es_ofd_find(c->pkg, e->path) < 0 || !es_ok(es_ofd_read_xml_bytes(c->pkg, e->path, &doc, &b))) {
             continue; /* reported when this signature is verified */
         }
         xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -466,7 +456,7 @@ static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
     if (es_ofd_find(c->pkg, e->path) < 0) {
         return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the signature file /%s is missing", e->path);
     }
-    es_result pr = parse_entry(&doc, c->pkg, e->path, &sigxml);
+    es_result pr = es_ofd_read_xml_bytes(c->pkg, e->path, &doc, &sigxml);
     if (!es_ok(pr)) {
         return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "%s", eseal_error_last()->message);
     }

@@ -210,6 +210,7 @@ fi
 
 # ---- PDF stamping and verification --------------------------------------------
 R=$(dirname "$0")/../resources
+export PYTHONPATH="$R${PYTHONPATH:+:$PYTHONPATH}" # tests/resources/ppm.py
 python3 "$R/mkpdf.py" "$T/in.pdf" 2
 S4=$("$E" seal make --cert "$ORG" --type contract --name "北京示例科技有限公司合同专用章")
 expect 2 "stamp needs -o and --seal" -- "$E" stamp "$T/in.pdf"
@@ -377,23 +378,7 @@ if command -v pdftoppm >/dev/null && command -v qpdf >/dev/null; then
     cat >"$T/px.py" <<'PY'
 import sys
 MM = 72 / 25.4  # pixels per millimetre at 72 dpi
-def ppm(path):
-    d = open(path, "rb").read()
-    f, i = [], 0
-    while len(f) < 4:
-        while d[i:i + 1].isspace():
-            i += 1
-        if d[i:i + 1] == b"#":
-            i = d.index(b"\n", i)
-            continue
-        j = i
-        while not d[j:j + 1].isspace():
-            j += 1
-        f.append(d[i:j])
-        i = j
-    assert f[0] == b"P6" and f[3] == b"255", f
-    w, h = int(f[1]), int(f[2])
-    return w, h, d[i + 1:i + 1 + 3 * w * h]
+from ppm import ppm  # tests/resources/ppm.py (PYTHONPATH)
 def ink(img, x, y):  # binarized: any channel darker than mid-grey
     w, h, p = img
     if not (0 <= x < w and 0 <= y < h):

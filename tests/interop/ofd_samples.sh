@@ -82,27 +82,12 @@ check "raw DigitalSign with another certificate: INVALID" \
 assert d["verdict"] == "INVALID" and "SIG_CRYPTO_FAILURE" in codes(s[0]), codes(s[0])'
 
 # Changing a protected file, removing one, adding one: the signature is INVALID.
-python3 - "$O/v4-ofdrw-SESV4SignDoc.ofd" "$T" <<'PY'
-import sys, zipfile
-src, t = sys.argv[1], sys.argv[2]
-zin = zipfile.ZipFile(src)
-def rewrite(out, change=None, drop=None, add=None):
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for i in zin.infolist():
-            if i.filename == drop:
-                continue
-            data = zin.read(i.filename)
-            if i.filename == change:
-                # one byte changed inside the markup, the XML stays well-formed
-                data = data.replace(b"ofdrw", b"ofdrW", 1) if b"ofdrw" in data else data.replace(b"<ofd:", b"<ofd:", 1) + b" "
-            z.writestr(i.filename, data)
-        if add:
-            z.writestr(add, b"<ofd:Page xmlns:ofd=\"http://www.ofdspec.org/2016\"/>")
-rewrite(t + "/changed.ofd", change="Doc_0/Pages/Page_0/Content.xml")
-rewrite(t + "/dropped.ofd", drop="Doc_0/Pages/Page_0/Content.xml")
-rewrite(t + "/added.ofd", add="Doc_0/Pages/Page_1/Content.xml")
-rewrite(t + "/sigxml.ofd", change="Doc_0/Signs/Sign_0/Signature.xml")
-PY
+ZE="python3 $(dirname "$0")/../resources/zipedit.py"
+V4=$O/v4-ofdrw-SESV4SignDoc.ofd
+$ZE "$V4" "$T/changed.ofd" --replace Doc_0/Pages/Page_0/Content.xml OFD OFd
+$ZE "$V4" "$T/dropped.ofd" --drop Doc_0/Pages/Page_0/Content.xml
+$ZE "$V4" "$T/added.ofd" --add Doc_0/Pages/Page_1/Content.xml
+$ZE "$V4" "$T/sigxml.ofd" --replace Doc_0/Signs/Sign_0/Signature.xml ofdrw-sign ofdrw-sigN
 check "a changed page content: INVALID (HASH_FAILURE)" "$T/changed.ofd" --trust "$T/ofdrw-leaves.pem" -- '
 assert d["verdict"] == "INVALID" and "HASH_FAILURE" in codes(s[0]), codes(s[0])
 assert "Content.xml (changed)" in [r for r in s[0]["reasons"] if r["code"] == "HASH_FAILURE"][0]["message"]'

@@ -21,6 +21,7 @@ E=$1
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=render-pass-1
+export PYTHONPATH="$(cd "$(dirname "$0")/../resources" && pwd)${PYTHONPATH:+:$PYTHONPATH}" # ppm.py
 for tool in pdftoppm pdfinfo; do
     command -v $tool >/dev/null || { echo "not ok 1 - $tool is missing (scripts/deps.sh installs it)"; exit 1; }
 done
@@ -64,23 +65,7 @@ render() { pdftoppm -q -r "$RES" -cropbox -f "$2" -l "$2" -singlefile "$1" "$3";
 cmp_page() {
     python3 - "$@" <<'PY'
 import sys
-def ppm(path):
-    d = open(path, "rb").read()
-    f, i = [], 0
-    while len(f) < 4:
-        while d[i:i + 1].isspace():
-            i += 1
-        if d[i:i + 1] == b"#":
-            i = d.index(b"\n", i)
-            continue
-        j = i
-        while not d[j:j + 1].isspace():
-            j += 1
-        f.append(d[i:j])
-        i = j
-    assert f[0] == b"P6" and f[3] == b"255", f
-    w, h = int(f[1]), int(f[2])
-    return w, h, d[i + 1:i + 1 + 3 * w * h]
+from ppm import ppm  # tests/resources/ppm.py (PYTHONPATH)
 wa, ha, a = ppm(sys.argv[1])
 wb, hb, b = ppm(sys.argv[2])
 if (wa, ha) != (wb, hb):
