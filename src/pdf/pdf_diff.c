@@ -131,17 +131,40 @@ static size_t dict_keys(qpdf_data q, qpdf_oh dict, char *keys[512])
     return n;
 }
 
-/* Pushes every indirect reference inside a direct value. */
-static ES_RESULT refs(diff *d, qpdf_data q, qpdf_oh v, int depth)
+/*
+ * A walk over a value's children. Without `follow` it stops at indirect objects and pushes
+ * them for comparison (the revision walk); with it, it goes through them once each (`seen`,
+ * within `budget`) and takes them out of the form's appearances: what a page draws is not
+ * form data. `skip` names keys of the top dictionary not to follow.
+ */
+typedef struct {
+    bool follow;
+    uint8_t *seen;
+    size_t budget;
+    const char *const *skip;
+} walker;
+
+static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *w)
 {
     ES_ENSURE(depth < MAX_DEPTH, ESEAL_ELIMIT, "pdf: objects nest more than %d deep", MAX_DEPTH);
     if (depth > 0 && qpdf_oh_is_indirect(q, v)) {
-        return push(d, qpdf_oh_get_object_id(q, v), qpdf_oh_get_generation(q, v));
+        int num = qpdf_oh_get_object_id(q, v);
+        if (!w->follow) {
+            return push(d, num, qpdf_oh_get_generation(q, v));
+        }
+        ES_ENSURE(w->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
+        if (num <= 0 || num >= d->size || (w->seen[num / 8] & (1u << (num % 8)))) {
+            return ES_OK;
+        }
+        w->seen[num / 8] |= (uint8_t)(1u << (num % 8));
+        if (d->role[num] == ROLE_APPEARANCE) {
+            d->role[num] = ROLE_NONE;
+        }
     }
     if (qpdf_oh_is_array(q, v)) {
         int n = qpdf_oh_get_array_n_items(q, v);
         for (int i = 0; i < n; i++) {
-            ES_GUARD(refs(d, q, qpdf_oh_get_array_item(q, v, i), depth + 1));
+            ES_GUARD(walk_value(d, q, qpdf_oh_get_array_item(q, v, i), depth + 1, w));
         }
     } else if (qpdf_oh_is_dictionary(q, v) || qpdf_oh_is_stream(q, v)) {
         qpdf_oh dict = qpdf_oh_is_stream(q, v) ? qpdf_oh_get_dict(q, v) : v;
@@ -149,14 +172,25 @@ static ES_RESULT refs(diff *d, qpdf_data q, qpdf_oh v, int depth)
         size_t n = dict_keys(q, dict, keys);
         es_result r = ES_OK;
         for (size_t i = 0; i < n; i++) {
-            if (es_ok(r)) {
-                r = refs(d, q, qpdf_oh_get_key(q, dict, keys[i]), depth + 1);
+            bool skip = false;
+            for (const char *const *k = depth == 0 ? w->skip : NULL; k != NULL && *k != NULL; k++) {
+                skip = skip || strcmp(keys[i], *k) == 0;
+            }
+            if (es_ok(r) && !skip) {
+                r = walk_value(d, q, qpdf_oh_get_key(q, dict, keys[i]), depth + 1, w);
             }
             es_free(keys[i]);
         }
         ES_GUARD(r);
     }
     return ES_OK;
+}
+
+/* Pushes every indirect reference inside a direct value. */
+static ES_RESULT refs(diff *d, qpdf_data q, qpdf_oh v)
+{
+    walker w = {false, NULL, 0, NULL};
+    return walk_value(d, q, v, 0, &w);
 }
 
 /* The object itself, not "N G R": both revisions are unparsed by qpdf the same way, so equal objects give equal text. */
@@ -284,51 +318,13 @@ static ES_RESULT map_fields(diff *d, qpdf_oh arr, const char *parent, bool paren
     return ES_OK;
 }
 
-/* Marks what the pages themselves use; an appearance stream that page content also draws is not form data. */
-static ES_RESULT unmark_used(diff *d, qpdf_data q, qpdf_oh v, uint8_t *seen, int depth, size_t *budget)
-{
-    ES_ENSURE(depth < MAX_DEPTH, ESEAL_ELIMIT, "pdf: objects nest more than %d deep", MAX_DEPTH);
-    ES_ENSURE((*budget)-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
-    if (depth > 0 && qpdf_oh_is_indirect(q, v)) {
-        int num = qpdf_oh_get_object_id(q, v);
-        if (num <= 0 || num >= d->size || (seen[num / 8] & (1u << (num % 8)))) {
-            return ES_OK;
-        }
-        seen[num / 8] |= (uint8_t)(1u << (num % 8));
-        if (d->role[num] == ROLE_APPEARANCE) {
-            d->role[num] = ROLE_NONE;
-        }
-    }
-    if (qpdf_oh_is_array(q, v)) {
-        int n = qpdf_oh_get_array_n_items(q, v);
-        for (int i = 0; i < n; i++) {
-            ES_GUARD(unmark_used(d, q, qpdf_oh_get_array_item(q, v, i), seen, depth + 1, budget));
-        }
-    } else if (qpdf_oh_is_dictionary(q, v) || qpdf_oh_is_stream(q, v)) {
-        qpdf_oh dict = qpdf_oh_is_stream(q, v) ? qpdf_oh_get_dict(q, v) : v;
-        char *keys[512];
-        size_t n = dict_keys(q, dict, keys);
-        es_result r = ES_OK;
-        for (size_t i = 0; i < n; i++) {
-            /* From a page: what it draws, not its annotations or its place in the page tree. */
-            bool skip = depth == 0 && (strcmp(keys[i], "/Annots") == 0 || strcmp(keys[i], "/Parent") == 0 ||
-                                       strcmp(keys[i], "/B") == 0);
-            if (es_ok(r) && !skip) {
-                r = unmark_used(d, q, qpdf_oh_get_key(q, dict, keys[i]), seen, depth + 1, budget);
-            }
-            es_free(keys[i]);
-        }
-        ES_GUARD(r);
-    }
-    return ES_OK;
-}
-
 static ES_RESULT map_pages(diff *d)
 {
     int np = qpdf_get_num_pages(d->a);
-    uint8_t *seen = es_calloc((size_t)d->size / 8 + 1, 1);
-    ES_ENSURE_ALLOC(seen);
-    size_t budget = eseal_limits_default()->max_objects;
+    /* From a page: what it draws, not its annotations or its place in the page tree. */
+    static const char *const page_skip[] = {"/Annots", "/Parent", "/B", NULL};
+    walker w = {true, es_calloc((size_t)d->size / 8 + 1, 1), eseal_limits_default()->max_objects, page_skip};
+    ES_ENSURE_ALLOC(w.seen);
     es_result r = ES_OK;
     for (int i = 0; i < np && es_ok(r); i++) {
         qpdf_oh pg = qpdf_get_page_n(d->a, (size_t)i);
@@ -336,10 +332,10 @@ static ES_RESULT map_pages(diff *d)
         if (qpdf_oh_is_indirect(d->a, annots) && qpdf_oh_is_array(d->a, annots)) {
             set_role(d, annots, ROLE_ANNOTS, 0);
         }
-        r = unmark_used(d, d->a, pg, seen, 0, &budget);
+        r = walk_value(d, d->a, pg, 0, &w);
         qpdf_oh_release_all(d->a);
     }
-    es_free(seen);
+    es_free(w.seen);
     return r;
 }
 
@@ -530,7 +526,7 @@ static ES_RESULT walk(diff *d, int root_num)
         ES_ENSURE(++visited <= eseal_limits_default()->max_objects, ESEAL_ELIMIT, "pdf: too many objects");
         qpdf_oh oa = qpdf_get_object_by_id(d->a, o.num, o.gen);
         qpdf_oh ob = qpdf_get_object_by_id(d->b, o.num, o.gen);
-        ES_GUARD(refs(d, d->a, oa, 0));
+        ES_GUARD(refs(d, d->a, oa));
         char *ta = text_of(d->a, oa), *tb = text_of(d->b, ob);
         bool same = same_text(ta, tb);
         if (same && qpdf_oh_is_stream(d->a, oa)) {
