@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs ctest in the normal build (all tests) and, when given, the sanitizer build
-# (unit and fuzz-replay tests), then prints one line: "N passed, N failed".
+# (unit, fuzz-replay, CLI integration and the OFD interop tests, label "sanitize"), then prints one line: "N passed, N failed".
 set -u
 build=$1
 asan=${2:-}
@@ -34,7 +34,7 @@ run_ctest() {
 
 run_ctest "$build" ""
 if [ -n "$asan" ]; then
-    run_ctest "$asan" "unit|fuzz|integration"
+    run_ctest "$asan" "unit|fuzz|integration|sanitize"
 fi
 echo "$passed passed, $failed failed"
 exit $status
