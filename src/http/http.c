@@ -1,0 +1,194 @@
+/* The HTTP server (http.h) on libmicrohttpd. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http.h"
+
+#define DEFAULT_MAX_BODY (64u << 10)
+#define DEFAULT_TIMEOUT_S 10u
+#define MAX_THREADS 64u
+
+struct es_http_server {
+    struct MHD_Daemon *d;
+    es_http_options o;
+};
+
+/* One request being received: its body so far, or the refusal already decided. */
+typedef struct {
+    es_buf body;
+    bool too_large;
+} pending;
+
+static void pending_free(pending *p)
+{
+    es_buf_free(&p->body);
+    es_free(p);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (*con_cls != NULL) {
+        pending_free(*con_cls);
+        *con_cls = NULL;
+    }
+}
+
+static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned int status, const char *type, const void *p,
+                                  size_t n)
+{
+    /* MHD_RESPMEM_MUST_COPY: libmicrohttpd copies the bytes and never writes through the pointer. */
+    union {
+        const void *c;
+        void *m;
+    } buf = {p};
+    struct MHD_Response *r = MHD_create_response_from_buffer(n, buf.m, MHD_RESPMEM_MUST_COPY);
+    if (r == NULL) {
+        return MHD_NO;
+    }
+    if (type != NULL && type[0] != 0) {
+        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    }
+    (void)MHD_add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    es_http_server *s = cls;
+    if (*con_cls == NULL) {
+        /* The first call carries only the headers: refuse an announced oversized body at once. */
+        pending *p = es_calloc(1, sizeof(*p));
+        if (p == NULL) {
+            return MHD_NO;
+        }
+        p->body = (es_buf)ES_BUF_INIT(s->o.max_body);
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl != NULL && strlen(cl) > 12) {
+            p->too_large = true;
+        } else if (cl != NULL) {
+            unsigned long long v = 0;
+            for (const char *q = cl; *q >= '0' && *q <= '9'; q++) {
+                v = v * 10 + (unsigned long long)(*q - '0');
+            }
+            p->too_large = v > s->o.max_body;
+        }
+        *con_cls = p;
+        return MHD_YES;
+    }
+    pending *p = *con_cls;
+    if (*upload_size > 0) {
+        /* Body bytes arrive in pieces; past the cap they are read and dropped, then refused. */
+        if (!p->too_large && !es_ok(es_buf_append(&p->body, upload, *upload_size))) {
+            p->too_large = true;
+            p->body.len = 0;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (p->too_large) {
+        static const char msg[] = "request body too large\n";
+        return send_bytes(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain", msg, sizeof(msg) - 1);
+    }
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    es_http_request rq = {method, url, ct != NULL ? ct : "", es_buf_span(&p->body)};
+    es_http_response rs = {200, "", ES_BUF_INIT(64u << 20)};
+    es_result r = s->o.handler(s->o.ctx, &rq, &rs);
+    enum MHD_Result ret;
+    if (!es_ok(r)) {
+        ret = send_bytes(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "internal error\n", 15);
+    } else {
+        ret = send_bytes(c, (unsigned int)rs.status, rs.content_type, rs.body.ptr, rs.body.len);
+    }
+    es_buf_free(&rs.body);
+    return ret;
+}
+
+/* "ADDR:PORT" or "[ADDR6]:PORT" into a socket address. */
+static ES_RESULT parse_listen(const char *l, struct sockaddr_storage *sa, socklen_t *len)
+{
+    ES_ENSURE(l != NULL && strlen(l) < 128, ESEAL_EINVAL, "http: --listen takes ADDR:PORT");
+    char host[128];
+    const char *colon = l[0] == '[' ? strstr(l, "]:") : strrchr(l, ':');
+    ES_ENSURE(colon != NULL, ESEAL_EINVAL, "http: --listen takes ADDR:PORT, not '%s'", l);
+    size_t hl = l[0] == '[' ? (size_t)(colon - l - 1) : (size_t)(colon - l);
+    memcpy(host, l[0] == '[' ? l + 1 : l, hl);
+    host[hl] = 0;
+    const char *ps = colon + (l[0] == '[' ? 2 : 1);
+    unsigned long port = 0;
+    size_t nd = 0;
+    for (; ps[nd] >= '0' && ps[nd] <= '9' && nd < 6; nd++) {
+        port = port * 10 + (unsigned long)(ps[nd] - '0');
+    }
+    ES_ENSURE(nd > 0 && ps[nd] == 0 && port <= 65535, ESEAL_EINVAL, "http: bad port in '%s'", l);
+    memset(sa, 0, sizeof(*sa));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)sa;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)sa;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        *len = sizeof(*v4);
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        *len = sizeof(*v6);
+    } else {
+        ES_BAIL(ESEAL_EINVAL, "http: '%s' is not an IP address (give a numeric address to listen on)", host);
+    }
+    return ES_OK;
+}
+
+ES_RESULT es_http_start(es_http_server **out, const es_http_options *o)
+{
+    ES_ENSURE_ARG(out != NULL && o != NULL && o->handler != NULL);
+    struct sockaddr_storage sa;
+    socklen_t salen = 0;
+    ES_GUARD(parse_listen(o->listen, &sa, &salen));
+    es_http_server *s = es_calloc(1, sizeof(*s));
+    ES_ENSURE_ALLOC(s);
+    s->o = *o;
+    s->o.max_body = o->max_body != 0 ? o->max_body : DEFAULT_MAX_BODY;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned int threads = o->threads != 0 ? o->threads : (cpus > 0 ? 2u * (unsigned int)cpus : 2u);
+    threads = threads > MAX_THREADS ? MAX_THREADS : threads;
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL; /* no MHD_USE_ERROR_LOG: never prints */
+    if (sa.ss_family == AF_INET6) {
+        flags |= MHD_USE_IPv6;
+    }
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                            o->timeout_s != 0 ? o->timeout_s : DEFAULT_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, 1024u,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10), MHD_OPTION_NOTIFY_COMPLETED,
+                            completed, NULL, MHD_OPTION_END);
+    if (s->d == NULL) {
+        es_free(s);
+        ES_BAIL(ESEAL_EIO, "http: cannot listen on %s (address in use or not available)", o->listen);
+    }
+    *out = s;
+    return ES_OK;
+}
+
+unsigned int es_http_port(const es_http_server *s)
+{
+    const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    return i != NULL ? i->port : 0;
+}
+
+void es_http_stop(es_http_server *s)
+{
+    if (s != NULL) {
+        MHD_stop_daemon(s->d);
+        es_free(s);
+    }
+}

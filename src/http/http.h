@@ -1,0 +1,45 @@
+/*
+ * A small HTTP server for eseal's protocol endpoints (the TSA now; OCSP, the
+ * log tiles and the API later), on libmicrohttpd: the library parses HTTP,
+ * eseal only sees whole requests. Bodies are capped (413 beyond the cap,
+ * before they are buffered), connections time out, a thread pool serves them.
+ */
+#ifndef ES_HTTP_H
+#define ES_HTTP_H
+
+#include "util/util.h"
+
+typedef struct {
+    const char *method;       /* "GET", "POST", ... */
+    const char *path;         /* the URL path, without the query */
+    const char *content_type; /* "" when none */
+    es_span body;
+} es_http_request;
+
+typedef struct {
+    int status;             /* HTTP status; 200 by default */
+    char content_type[96];  /* "" for none */
+    es_buf body;            /* what to send; the handler fills it */
+} es_http_response;
+
+/* Answers one request; an error becomes a 500 with no body (and is never shown to the client). */
+typedef ES_RESULT (*es_http_handler)(void *ctx, const es_http_request *req, es_http_response *resp);
+
+typedef struct {
+    const char *listen;      /* "ADDR:PORT" (IPv4 or [IPv6]); port 0 picks a free one */
+    size_t max_body;         /* request bodies above this are refused with 413 (default 64 KiB) */
+    unsigned int threads;    /* worker threads (default: two per CPU) */
+    unsigned int timeout_s;  /* idle connection timeout (default 10 s) */
+    es_http_handler handler;
+    void *ctx;
+} es_http_options;
+
+typedef struct es_http_server es_http_server;
+
+ES_RESULT es_http_start(es_http_server **out, const es_http_options *o);
+/* The port the server listens on (useful with port 0). */
+unsigned int es_http_port(const es_http_server *s);
+/* Stops accepting, finishes the requests in flight, frees the server. */
+void es_http_stop(es_http_server *s);
+
+#endif
