@@ -42,4 +42,20 @@ unsigned int es_http_port(const es_http_server *s);
 /* Stops accepting, finishes the requests in flight, frees the server. */
 void es_http_stop(es_http_server *s);
 
+/* ---- client (libcurl) ------------------------------------------------------------------------ */
+
+typedef struct {
+    unsigned int timeout_ms; /* the whole exchange, connection included (default 5000) */
+    size_t max_response;     /* larger responses are an ESEAL_ELIMIT error (default 1 MiB) */
+} es_http_client_options;
+
+/*
+ * POSTs `body` with `content_type` to `url` (http or https only, no redirects,
+ * no proxy from the environment) and returns the response body, its HTTP
+ * status and Content-Type. Transport failures and timeouts are ESEAL_EIO with
+ * the reason; any HTTP status is returned to the caller to judge.
+ */
+ES_RESULT es_http_post(const char *url, const char *content_type, es_span body, const es_http_client_options *o,
+                       es_buf *resp, long *status, char *resp_type, size_t resp_type_cap);
+
 #endif

@@ -109,11 +109,63 @@ static void refuses_bad_listen_addresses(void **state)
     es_http_stop(s);
 }
 
+/* Sleeps for /slow, answers 2000 bytes for /big, else echoes. */
+static ES_RESULT shaped(void *ctx, const es_http_request *rq, es_http_response *rs)
+{
+    if (strcmp(rq->path, "/slow") == 0) {
+        usleep(600 * 1000);
+    }
+    if (strcmp(rq->path, "/big") == 0) {
+        for (int i = 0; i < 2000; i++) {
+            ES_GUARD(es_buf_append_byte(&rs->body, 'b'));
+        }
+        return ES_OK;
+    }
+    return echo(ctx, rq, rs);
+}
+
+static void client_posts_with_bounds(void **state)
+{
+    (void)state;
+    int calls = 0;
+    es_http_options o = {"127.0.0.1:0", 0, 4, 5, shaped, &calls};
+    es_http_server *s = NULL;
+    assert_true(es_ok(es_http_start(&s, &o)));
+    char url[128], type[96];
+    long status = 0;
+    es_buf resp = ES_BUF_INIT(0);
+    es_http_client_options co = {200, 1000};
+
+    (void)snprintf(url, sizeof(url), "http://127.0.0.1:%u/tsa", es_http_port(s));
+    assert_true(es_ok(es_http_post(url, "application/timestamp-query", es_span_of("abc", 3), &co, &resp, &status, type,
+                                   sizeof(type))));
+    assert_int_equal(status, 201);
+    assert_string_equal(type, "application/x-test");
+    assert_int_equal(resp.len, strlen("POST /tsa application/timestamp-query|abc"));
+    assert_memory_equal(resp.ptr, "POST /tsa application/timestamp-query|abc", resp.len);
+
+    (void)snprintf(url, sizeof(url), "http://127.0.0.1:%u/slow", es_http_port(s));
+    es_result r = es_http_post(url, "x/y", es_span_of("a", 1), &co, &resp, &status, NULL, 0);
+    assert_int_equal(es_code(r), ESEAL_EIO);
+    assert_non_null(strstr(eseal_error_last()->message, "timed out"));
+
+    (void)snprintf(url, sizeof(url), "http://127.0.0.1:%u/big", es_http_port(s));
+    assert_int_equal(es_code(es_http_post(url, "x/y", es_span_of("a", 1), &co, &resp, &status, NULL, 0)), ESEAL_ELIMIT);
+    assert_int_equal(es_code(es_http_post("ftp://127.0.0.1/x", "x/y", es_span_of("a", 1), &co, &resp, &status, NULL, 0)),
+                     ESEAL_EINVAL);
+    unsigned int port = es_http_port(s);
+    es_http_stop(s);
+    (void)snprintf(url, sizeof(url), "http://127.0.0.1:%u/tsa", port);
+    assert_int_equal(es_code(es_http_post(url, "x/y", es_span_of("a", 1), &co, &resp, &status, NULL, 0)), ESEAL_EIO);
+    es_buf_free(&resp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(serves_whole_requests_and_caps_bodies),
         cmocka_unit_test(refuses_bad_listen_addresses),
+        cmocka_unit_test(client_posts_with_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
