@@ -15,5 +15,6 @@
 #include "seal.h"
 #include "store.h"
 #include "trust.h"
+#include "tsa.h"
 
 #endif

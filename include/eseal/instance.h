@@ -108,6 +108,15 @@ ESEAL_EXTERN(int) eseal_instance_crl_issue(eseal_instance *inst, eseal_buf *der,
  */
 ESEAL_EXTERN(int) eseal_instance_ca_export(eseal_instance *inst, eseal_buf *pem, const char *hierarchy, int tsa);
 
+/**
+ * Answers the DER RFC 3161 TimeStampReq `req` with the TSA certificate and key of
+ * `hierarchy` (NULL: "p256", the only one supported so far; needs the passphrase):
+ * a DER TimeStampResp, granted or a rejection (see tsa.h). Serial numbers come from
+ * the counter HOME/tsa/serial-<hierarchy>, locked and rewritten atomically.
+ */
+ESEAL_EXTERN(int) eseal_instance_tsa_respond(eseal_instance *inst, eseal_buf *resp, const void *req, size_t len,
+                                             const char *hierarchy);
+
 /** A trust set with the instance's roots, issuing CAs and latest CRLs. */
 ESEAL_EXTERN(int) eseal_instance_trust(eseal_instance *inst, eseal_trust **out);
 

@@ -1,0 +1,617 @@
+/*
+ * RFC 3161 / RFC 5816 time-stamp authority (responder) and token check.
+ *
+ * The responder is OpenSSL's TS_RESP_CTX: it parses the request, rejects
+ * unaccepted hashes, wrong imprint lengths, foreign policies and unknown
+ * extensions with the PKIFailureInfo of RFC 3161 §2.4.2, echoes the nonce,
+ * includes the certificates only on certReq, and signs the TSTInfo. We give it
+ * the key backend's EVP_PKEY (es_key_signing_pkey: key files and libp11
+ * tokens), SHA-256 ESSCertIDv2 (RFC 5816; OpenSSL 3.0 defaults to a SHA-1
+ * ESSCertID v1, research/tlog.md §4.1), the serial and clock callbacks, and
+ * millisecond genTime. The TS code signs through the legacy PKCS7 path, which
+ * cannot sign with SM2 or Ed25519 (research/probes.md §3): those keys are
+ * refused here until the hand-built SignedData for SM2 tokens lands.
+ */
+#include <limits.h>
+#include <string.h>
+
+#include <openssl/ess.h>
+#include <openssl/ts.h>
+
+#include "crypto/chain.h"
+#include "crypto/ossl.h"
+#include "eseal/tsa.h"
+#include "util/report.h"
+
+ES_DEFINE_FREEP(TS_RESP_CTX, TS_RESP_CTX_free)
+ES_DEFINE_FREEP(TS_RESP, TS_RESP_free)
+ES_DEFINE_FREEP(TS_REQ, TS_REQ_free)
+ES_DEFINE_FREEP(TS_TST_INFO, TS_TST_INFO_free)
+ES_DEFINE_FREEP(TS_VERIFY_CTX, TS_VERIFY_CTX_free)
+ES_DEFINE_FREEP(PKCS7, PKCS7_free)
+ES_DEFINE_FREEP(ASN1_OBJECT, ASN1_OBJECT_free)
+ES_DEFINE_FREEP(ESS_SIGNING_CERT_V2, ESS_SIGNING_CERT_V2_free)
+
+static const eseal_tsa_config default_cfg = ESEAL_TSA_CONFIG_INIT;
+
+typedef struct {
+    const eseal_tsa_config *cfg;
+} cb_data;
+
+static ASN1_INTEGER *serial_cb(TS_RESP_CTX *ctx, void *data)
+{
+    const eseal_tsa_config *cfg = ((cb_data *)data)->cfg;
+    uint64_t serial = 0;
+    ASN1_INTEGER *ai = NULL;
+    if (cfg->next_serial(cfg->serial_ctx, &serial) == ESEAL_OK && serial > 0) {
+        ai = ASN1_INTEGER_new();
+        if (ai != NULL && ASN1_INTEGER_set_uint64(ai, serial) != 1) {
+            ASN1_INTEGER_free(ai);
+            ai = NULL;
+        }
+    }
+    if (ai == NULL) {
+        /* As OpenSSL's own serial callback does (RFC 3161 §2.4.2 addInfoNotAvailable). */
+        TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION, "Error during serial number generation.");
+        TS_RESP_CTX_add_failure_info(ctx, TS_INFO_ADD_INFO_NOT_AVAILABLE);
+    }
+    return ai;
+}
+
+static int time_cb(TS_RESP_CTX *ctx, void *data, long *sec, long *usec)
+{
+    (void)ctx;
+    const eseal_tsa_config *cfg = ((cb_data *)data)->cfg;
+    int64_t ms = cfg->clock != NULL ? cfg->clock(cfg->clock_ctx) : es_now_ms();
+    if (ms <= 0) {
+        TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION, "Time is not available.");
+        TS_RESP_CTX_add_failure_info(ctx, TS_INFO_TIME_NOT_AVAILABLE);
+        return 0;
+    }
+    *sec = (long)(ms / 1000);
+    *usec = (long)(ms % 1000) * 1000;
+    return 1;
+}
+
+static ES_RESULT check_cfg(const eseal_tsa_config *cfg, EVP_PKEY **pk)
+{
+    ES_ENSURE(cfg->version == ESEAL_TSA_CONFIG_VERSION, ESEAL_EINVAL, "tsa: unknown configuration version %u",
+              cfg->version);
+    ES_ENSURE(cfg->key != NULL && cfg->cert != NULL, ESEAL_EINVAL, "tsa: the configuration needs a key and a certificate");
+    ES_ENSURE(cfg->next_serial != NULL, ESEAL_EINVAL, "tsa: the configuration needs a serial number source");
+    ES_ENSURE(cfg->chain_len == 0 || cfg->chain != NULL, ESEAL_EINVAL, "tsa: chain_len without chain");
+    eseal_key_alg alg = cfg->key->alg;
+    ES_ENSURE(alg == ESEAL_ALG_P256 || alg == ESEAL_ALG_P384 || alg == ESEAL_ALG_RSA2048 || alg == ESEAL_ALG_RSA3072,
+              ESEAL_EUNSUPPORTED, "tsa: %s time-stamp tokens are not supported yet (ECDSA and RSA are)",
+              eseal_key_alg_name(alg));
+    ES_ENSURE(eseal_cert_matches_key(cfg->cert, cfg->key), ESEAL_EINVAL,
+              "tsa: certificate %s does not belong to key %s", cfg->cert->subject, eseal_key_label(cfg->key));
+    *pk = es_key_signing_pkey(cfg->key);
+    ES_ENSURE(*pk != NULL, ESEAL_EUNSUPPORTED, "tsa: key %s cannot sign through OpenSSL's TS code",
+              eseal_key_label(cfg->key));
+    return ES_OK;
+}
+
+static ES_RESULT setup_ctx(TS_RESP_CTX *ctx, const eseal_tsa_config *cfg, EVP_PKEY *pk, cb_data *cbd)
+{
+    ES_GUARD_OSSL(TS_RESP_CTX_set_signer_cert(ctx, cfg->cert->x509), "tsa: setting the signer certificate");
+    ES_GUARD_OSSL(TS_RESP_CTX_set_signer_key(ctx, pk), "tsa: setting the signer key");
+    const EVP_MD *sig_md = es_md(eseal_cms_default_hash(cfg->key->alg));
+    ES_GUARD_OSSL(TS_RESP_CTX_set_signer_digest(ctx, sig_md), "tsa: setting the signer digest");
+    /* RFC 5816: signing-certificate-v2 with a SHA-256 ESSCertIDv2. */
+    ES_GUARD_OSSL(TS_RESP_CTX_set_ess_cert_id_digest(ctx, EVP_sha256()), "tsa: setting the ESSCertIDv2 digest");
+    const char *policy = cfg->policy_oid != NULL ? cfg->policy_oid : ESEAL_TSA_DEFAULT_POLICY;
+    ES_AUTO(ASN1_OBJECT_freep) ASN1_OBJECT *pol = OBJ_txt2obj(policy, 1);
+    ES_ENSURE(pol != NULL, ESEAL_EINVAL, "tsa: policy '%s' is not a dotted OID", policy);
+    ES_GUARD_OSSL(TS_RESP_CTX_set_def_policy(ctx, pol), "tsa: setting the policy");
+    /* Accepted imprints (tlog.md §4.5 item 3): no MD5, no SHA-1. */
+    const EVP_MD *mds[] = {EVP_sha256(), EVP_sha384(), EVP_sha512(), EVP_sm3()};
+    for (size_t i = 0; i < sizeof(mds) / sizeof(mds[0]); i++) {
+        ES_ENSURE(mds[i] != NULL, ESEAL_ECRYPTO, "tsa: a digest is not available");
+        ES_GUARD_OSSL(TS_RESP_CTX_add_md(ctx, mds[i]), "tsa: adding an accepted digest");
+    }
+    unsigned int acc = cfg->accuracy_ms != 0 ? cfg->accuracy_ms : 1000;
+    ES_GUARD_OSSL(TS_RESP_CTX_set_accuracy(ctx, (int)(acc / 1000), (int)(acc % 1000), 0), "tsa: setting the accuracy");
+    ES_GUARD_OSSL(TS_RESP_CTX_set_clock_precision_digits(ctx, 3), "tsa: setting the clock precision");
+    if (cfg->include_tsa_name) {
+        TS_RESP_CTX_add_flags(ctx, TS_TSA_NAME);
+    }
+    if (cfg->chain_len > 0) {
+        ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *sk = sk_X509_new_null();
+        ES_ENSURE_ALLOC(sk);
+        for (size_t i = 0; i < cfg->chain_len; i++) {
+            ES_ENSURE_ARG(cfg->chain[i] != NULL);
+            ES_GUARD_OSSL(X509_up_ref(cfg->chain[i]->x509), "tsa: referencing a chain certificate");
+            if (sk_X509_push(sk, cfg->chain[i]->x509) <= 0) {
+                X509_free(cfg->chain[i]->x509);
+                ES_BAIL(ESEAL_ENOMEM, "out of memory");
+            }
+        }
+        ES_GUARD_OSSL(TS_RESP_CTX_set_certs(ctx, sk), "tsa: setting the chain"); /* copies the stack */
+    }
+    TS_RESP_CTX_set_serial_cb(ctx, serial_cb, cbd);
+    TS_RESP_CTX_set_time_cb(ctx, time_cb, cbd);
+    return ES_OK;
+}
+
+/* True when `req` is exactly one DER TimeStampReq (no trailing bytes). */
+static bool request_parses(es_span req)
+{
+    if (req.len == 0 || req.len > ESEAL_TSA_MAX_REQUEST) {
+        return false;
+    }
+    const unsigned char *p = req.ptr;
+    TS_REQ *r = d2i_TS_REQ(NULL, &p, (long)req.len);
+    bool ok = r != NULL && p == req.ptr + req.len;
+    TS_REQ_free(r);
+    return ok;
+}
+
+static ES_RESULT respond(es_buf *out, es_span req, const eseal_tsa_config *cfg)
+{
+    EVP_PKEY *pk = NULL;
+    ES_GUARD(check_cfg(cfg, &pk));
+    cb_data cbd = {cfg};
+    ES_AUTO(TS_RESP_CTX_freep) TS_RESP_CTX *ctx = TS_RESP_CTX_new();
+    ES_ENSURE_ALLOC(ctx);
+    ES_GUARD(setup_ctx(ctx, cfg, pk, &cbd));
+    /* Oversized, malformed or trailing-garbage requests go in as no bytes at all: OpenSSL then
+     * answers rejection / badDataFormat (RFC 3161 §2.4.2) without parsing anything further. */
+    bool parses = request_parses(req);
+    ERR_clear_error();
+    ES_AUTO(BIO_free_allp) BIO *bio = BIO_new_mem_buf(parses ? req.ptr : (const uint8_t *)"", parses ? (int)req.len : 0);
+    ES_ENSURE_ALLOC(bio);
+    ES_AUTO(TS_RESP_freep) TS_RESP *resp = TS_RESP_create_response(ctx, bio);
+    ES_ENSURE_OSSL(resp != NULL, ESEAL_ECRYPTO, "tsa: creating the response");
+    ERR_clear_error(); /* a rejection leaves its reason on the queue */
+    unsigned char *der = NULL;
+    int n = i2d_TS_RESP(resp, &der);
+    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "tsa: encoding the response");
+    es_result r = es_buf_append(out, der, (size_t)n);
+    OPENSSL_free(der);
+    return r;
+}
+
+int eseal_tsa_respond(eseal_buf *resp_der, const void *req_der, size_t len, const eseal_tsa_config *cfg)
+{
+    if (resp_der == NULL || (req_der == NULL && len > 0)) {
+        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa: invalid argument"));
+    }
+    if (cfg == NULL) {
+        cfg = &default_cfg;
+    }
+    es_buf b = ES_BUF_INIT(1 << 20);
+    es_result r = respond(&b, es_span_of(req_der, len), cfg);
+    if (!es_ok(r)) {
+        es_buf_free(&b);
+        return es_code(r);
+    }
+    es_buf_move_out(resp_der, &b);
+    return ESEAL_OK;
+}
+
+/* ---- responses ---------------------------------------------------------------------- */
+
+static ES_RESULT decode_resp(TS_RESP **out, es_span der)
+{
+    ES_ENSURE(der.len > 0 && der.len <= LONG_MAX, ESEAL_EMALFORMED, "tsa: not a TimeStampResp");
+    const unsigned char *p = der.ptr;
+    TS_RESP *resp = d2i_TS_RESP(NULL, &p, (long)der.len);
+    if (resp == NULL || p != der.ptr + der.len) {
+        TS_RESP_free(resp);
+        ERR_clear_error();
+        ES_BAIL(ESEAL_EMALFORMED, "tsa: not a DER TimeStampResp");
+    }
+    *out = resp;
+    return ES_OK;
+}
+
+static unsigned int fail_bits(const TS_STATUS_INFO *si)
+{
+    const ASN1_BIT_STRING *fi = TS_STATUS_INFO_get0_failure_info(si);
+    unsigned int bits = 0;
+    for (int i = 0; fi != NULL && i < 32; i++) {
+        if (ASN1_BIT_STRING_get_bit(fi, i)) {
+            bits |= 1u << i;
+        }
+    }
+    return bits;
+}
+
+int eseal_tsa_response_status(int *status, unsigned int *fail_info, const void *resp, size_t len)
+{
+    if (status == NULL || resp == NULL) {
+        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa: invalid argument"));
+    }
+    TS_RESP *r = NULL;
+    es_result res = decode_resp(&r, es_span_of(resp, len));
+    if (!es_ok(res)) {
+        return es_code(res);
+    }
+    const TS_STATUS_INFO *si = TS_RESP_get_status_info(r);
+    *status = (int)ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(si));
+    if (fail_info != NULL) {
+        *fail_info = fail_bits(si);
+    }
+    TS_RESP_free(r);
+    return ESEAL_OK;
+}
+
+/* ---- client check (research/tlog.md §4.5) ------------------------------------------- */
+
+static const char *const fail_names[] = {
+    [0] = "badAlg", [2] = "badRequest", [5] = "badDataFormat", [14] = "timeNotAvailable",
+    [15] = "unacceptedPolicy", [16] = "unacceptedExtension", [17] = "addInfoNotAvailable", [25] = "systemFailure",
+};
+
+static ES_RESULT report_status(eseal_report *rep, const TS_STATUS_INFO *si, bool *granted)
+{
+    long st = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(si));
+    static const char *const names[] = {"granted", "grantedWithMods", "rejection", "waiting",
+                                        "revocationWarning", "revocationNotification"};
+    ES_GUARD(es_report_set(rep, "response.status", "%s", st >= 0 && st <= 5 ? names[st] : "unknown"));
+    *granted = st == 0 || st == 1;
+    if (*granted) {
+        return es_report_set(rep, "checks.status", "granted");
+    }
+    ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(1024);
+    unsigned int bits = fail_bits(si);
+    for (unsigned int i = 0; i < 32; i++) {
+        if (bits & (1u << i)) {
+            const char *nm = i < sizeof(fail_names) / sizeof(fail_names[0]) ? fail_names[i] : NULL;
+            ES_GUARD(es_buf_printf(&why, "%s%s", why.len > 0 ? "," : "", nm != NULL ? nm : "unknown"));
+        }
+    }
+    ES_GUARD(es_report_set(rep, "response.fail_info", "%s", es_buf_cstr(&why)));
+    ES_GUARD(es_report_set(rep, "checks.status", "not granted"));
+    return es_report_reason(rep, ESEAL_INVALID, "TSA_REJECTED", "the TSA did not grant the time-stamp (status %ld%s%s)",
+                            st, why.len > 0 ? ", " : "", es_buf_cstr(&why));
+}
+
+static ES_RESULT oid_text(char *out, size_t n, const ASN1_OBJECT *o)
+{
+    ES_ENSURE(o != NULL && OBJ_obj2txt(out, (int)n, o, 1) > 0, ESEAL_EMALFORMED, "tsa: unreadable OID");
+    return ES_OK;
+}
+
+static ES_RESULT check_imprint(eseal_report *rep, TS_TST_INFO *tst, TS_REQ *req,
+                               const eseal_tsa_verify_options *o)
+{
+    TS_MSG_IMPRINT *mi = TS_TST_INFO_get_msg_imprint(tst);
+    X509_ALGOR *alg = TS_MSG_IMPRINT_get_algo(mi);
+    ASN1_OCTET_STRING *dg = TS_MSG_IMPRINT_get_msg(mi);
+    const ASN1_OBJECT *oid = NULL;
+    X509_ALGOR_get0(&oid, NULL, NULL, alg);
+    char txt[80];
+    ES_GUARD(oid_text(txt, sizeof(txt), oid));
+    eseal_hash h = es_hash_from_nid(OBJ_obj2nid(oid));
+    ES_GUARD(es_report_set(rep, "imprint.algorithm", "%s", h != ESEAL_HASH_DEFAULT ? eseal_hash_name(h) : txt));
+    if (h == ESEAL_HASH_DEFAULT) {
+        ES_GUARD(es_report_set(rep, "checks.imprint", "failed"));
+        return es_report_reason(rep, ESEAL_INVALID, "HASH_ALGORITHM_NOT_ACCEPTED",
+                                "the imprint uses %s; SHA-256, SHA-384, SHA-512 or SM3 are required", txt);
+    }
+    es_span got = es_span_of(ASN1_STRING_get0_data(dg), (size_t)ASN1_STRING_length(dg));
+    bool match = true;
+    if (req != NULL) {
+        TS_MSG_IMPRINT *rmi = TS_REQ_get_msg_imprint(req);
+        ASN1_OCTET_STRING *rdg = TS_MSG_IMPRINT_get_msg(rmi);
+        const ASN1_OBJECT *roid = NULL;
+        X509_ALGOR_get0(&roid, NULL, NULL, TS_MSG_IMPRINT_get_algo(rmi));
+        match = roid != NULL && OBJ_cmp(roid, oid) == 0 &&
+                es_span_eq(got, es_span_of(ASN1_STRING_get0_data(rdg), (size_t)ASN1_STRING_length(rdg)));
+    }
+    if (match && o->data != NULL) {
+        uint8_t want[64];
+        size_t wl = 0;
+        ES_GUARD(es_digest(want, &wl, h, es_span_of(o->data, o->data_len)));
+        match = es_span_eq(got, es_span_of(want, wl));
+    }
+    if (!match) {
+        ES_GUARD(es_report_set(rep, "checks.imprint", "failed"));
+        return es_report_reason(rep, ESEAL_INVALID, "HASH_FAILURE",
+                                "the token's message imprint is not the one of the request or the data");
+    }
+    return es_report_set(rep, "checks.imprint", "good");
+}
+
+static ES_RESULT check_nonce_policy(eseal_report *rep, TS_TST_INFO *tst, TS_REQ *req,
+                                    const eseal_tsa_verify_options *o)
+{
+    const ASN1_INTEGER *tn = TS_TST_INFO_get_nonce(tst);
+    const ASN1_INTEGER *rn = req != NULL ? TS_REQ_get_nonce(req) : NULL;
+    if (rn == NULL) {
+        ES_GUARD(es_report_set(rep, "checks.nonce", "not requested"));
+    } else if (tn == NULL || ASN1_INTEGER_cmp(tn, rn) != 0) {
+        ES_GUARD(es_report_set(rep, "checks.nonce", "failed"));
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "NONCE_MISMATCH",
+                                  "the token's nonce is %s the request's", tn == NULL ? "missing, unlike" : "not"));
+    } else {
+        ES_GUARD(es_report_set(rep, "checks.nonce", "good"));
+    }
+    char got[128];
+    ES_GUARD(oid_text(got, sizeof(got), TS_TST_INFO_get_policy_id(tst)));
+    ES_GUARD(es_report_set(rep, "tst.policy", "%s", got));
+    char want[128] = "";
+    if (o->policy_oid != NULL) {
+        ES_ENSURE(strlen(o->policy_oid) < sizeof(want), ESEAL_EINVAL, "tsa: policy OID too long");
+        memcpy(want, o->policy_oid, strlen(o->policy_oid) + 1);
+    } else if (req != NULL && TS_REQ_get_policy_id(req) != NULL) {
+        ES_GUARD(oid_text(want, sizeof(want), TS_REQ_get_policy_id(req)));
+    }
+    if (want[0] == '\0') {
+        return es_report_set(rep, "checks.policy", "not required");
+    }
+    if (strcmp(want, got) != 0) {
+        ES_GUARD(es_report_set(rep, "checks.policy", "failed"));
+        return es_report_reason(rep, ESEAL_INVALID, "POLICY_MISMATCH", "the token's policy is %s, not %s", got, want);
+    }
+    return es_report_set(rep, "checks.policy", "good");
+}
+
+static ES_RESULT report_tst(eseal_report *rep, TS_TST_INFO *tst, int64_t *gen_ms)
+{
+    const ASN1_GENERALIZEDTIME *gt = TS_TST_INFO_get_time(tst);
+    ES_ENSURE(gt != NULL, ESEAL_EMALFORMED, "tsa: TSTInfo has no genTime");
+    es_result r = es_time_parse_gentime(es_span_of(ASN1_STRING_get0_data(gt), (size_t)ASN1_STRING_length(gt)), gen_ms);
+    if (!es_ok(r)) {
+        *gen_ms = 0;
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the token's genTime is not a GeneralizedTime");
+    }
+    char t[ES_RFC3339_LEN];
+    es_time_rfc3339(t, *gen_ms);
+    ES_GUARD(es_report_set(rep, "tst.gen_time", "%s", t));
+    const ASN1_INTEGER *serial = TS_TST_INFO_get_serial(tst);
+    ES_AUTO(BN_freep) BIGNUM *bn = serial != NULL ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
+    if (bn != NULL) {
+        char *dec = BN_bn2dec(bn);
+        ES_ENSURE_ALLOC(dec);
+        r = es_report_set(rep, "tst.serial", "%s", dec);
+        OPENSSL_free(dec);
+        ES_GUARD(r);
+    }
+    TS_ACCURACY *acc = TS_TST_INFO_get_accuracy(tst);
+    if (acc == NULL) {
+        return es_report_set(rep, "tst.accuracy_ms", "absent");
+    }
+    const ASN1_INTEGER *s = TS_ACCURACY_get_seconds(acc), *m = TS_ACCURACY_get_millis(acc),
+                       *u = TS_ACCURACY_get_micros(acc);
+    long ms = (s != NULL ? ASN1_INTEGER_get(s) * 1000 : 0) + (m != NULL ? ASN1_INTEGER_get(m) : 0) +
+              (u != NULL ? (ASN1_INTEGER_get(u) + 999) / 1000 : 0);
+    return es_report_set(rep, "tst.accuracy_ms", "%ld", ms);
+}
+
+/* RFC 3161 §2.3: exactly one EKU, id-kp-timeStamping, critical. */
+static ES_RESULT check_eku(eseal_report *rep, X509 *signer)
+{
+    int idx = X509_get_ext_by_NID(signer, NID_ext_key_usage, -1);
+    bool ok = false;
+    if (idx >= 0 && X509_EXTENSION_get_critical(X509_get_ext(signer, idx))) {
+        EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(signer, NID_ext_key_usage, NULL, NULL);
+        ok = eku != NULL && sk_ASN1_OBJECT_num(eku) == 1 &&
+             OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, 0)) == NID_time_stamp;
+        EXTENDED_KEY_USAGE_free(eku);
+    }
+    ERR_clear_error();
+    if (!ok) {
+        ES_GUARD(es_report_set(rep, "checks.tsa_eku", "failed"));
+        return es_report_reason(rep, ESEAL_INVALID, "CHAIN_CONSTRAINTS_FAILURE",
+                                "the signer certificate's only extended key usage is not a critical timeStamping");
+    }
+    return es_report_set(rep, "checks.tsa_eku", "good");
+}
+
+static ES_RESULT check_ess(eseal_report *rep, PKCS7_SIGNER_INFO *si, X509 *signer, const eseal_tsa_verify_options *o)
+{
+    ASN1_TYPE *v2 = PKCS7_get_signed_attribute(si, NID_id_smime_aa_signingCertificateV2);
+    if (v2 == NULL) {
+        bool v1 = PKCS7_get_signed_attribute(si, NID_id_smime_aa_signingCertificate) != NULL;
+        ES_GUARD(es_report_set(rep, "checks.signing_certificate_attribute", "%s", v1 ? "v1 only" : "absent"));
+        if (v1 && o->allow_ess_v1) {
+            return ES_OK; /* TS_RESP_verify_token checks the v1 ESSCertID */
+        }
+        return es_report_reason(rep, ESEAL_INVALID, "SIGNING_CERTIFICATE_MISSING",
+                                "the token has no signing-certificate-v2 attribute (RFC 5816)%s",
+                                v1 ? "; only a SHA-1 ESSCertID" : "");
+    }
+    ES_AUTO(ESS_SIGNING_CERT_V2_freep) ESS_SIGNING_CERT_V2 *sc = NULL;
+    if (v2->type == V_ASN1_SEQUENCE) {
+        const unsigned char *p = v2->value.sequence->data;
+        sc = d2i_ESS_SIGNING_CERT_V2(NULL, &p, v2->value.sequence->length);
+    }
+    int found = -1;
+    if (sc != NULL) {
+        STACK_OF(X509) *one = sk_X509_new_null();
+        if (one != NULL && sk_X509_push(one, signer) > 0) {
+            found = OSSL_ESS_check_signing_certs(NULL, sc, one, 0);
+        }
+        sk_X509_free(one);
+    }
+    ERR_clear_error();
+    if (found != 1) {
+        ES_GUARD(es_report_set(rep, "checks.signing_certificate_attribute", "mismatch"));
+        return es_report_reason(rep, ESEAL_INVALID, "SIGNING_CERTIFICATE_MISMATCH",
+                                "the signing-certificate-v2 attribute does not name the signer certificate");
+    }
+    return es_report_set(rep, "checks.signing_certificate_attribute", "good");
+}
+
+/* The signature over the TSTInfo, by OpenSSL's TS verifier with the signer itself as the only
+ * anchor (the chain is judged by es_chain_check at genTime): signature, ESS, purpose. */
+static ES_RESULT check_signature(eseal_report *rep, PKCS7 *token, X509 *signer, int64_t gen_ms)
+{
+    ES_AUTO(TS_VERIFY_CTX_freep) TS_VERIFY_CTX *vc = TS_VERIFY_CTX_new();
+    ES_ENSURE_ALLOC(vc);
+    X509_STORE *store = X509_STORE_new();
+    ES_ENSURE_ALLOC(store);
+    if (X509_STORE_add_cert(store, signer) != 1) {
+        X509_STORE_free(store);
+        ES_BAIL(ESEAL_ENOMEM, "out of memory");
+    }
+    X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+    if (gen_ms > 0) {
+        X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store), (time_t)(gen_ms / 1000));
+    }
+    TS_VERIFY_CTX_set_store(vc, store); /* owned by vc */
+    /* The signer for tokens without certificates (certReq false); owned by vc as well. */
+    STACK_OF(X509) *certs = sk_X509_new_null();
+    ES_ENSURE_ALLOC(certs);
+    if (X509_up_ref(signer) != 1 || sk_X509_push(certs, signer) <= 0) {
+        sk_X509_pop_free(certs, X509_free);
+        ES_BAIL(ESEAL_ENOMEM, "out of memory");
+    }
+    TS_VERIFY_CTX_set_certs(vc, certs);
+    TS_VERIFY_CTX_set_flags(vc, TS_VFY_SIGNATURE);
+    int ok = TS_RESP_verify_token(vc, token);
+    if (ok == 1) {
+        ERR_clear_error();
+        return es_report_set(rep, "checks.signature", "good");
+    }
+    unsigned long e = ERR_peek_last_error();
+    char why[256];
+    ERR_error_string_n(e, why, sizeof(why));
+    ERR_clear_error();
+    ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
+    return es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE", "the time-stamp token's signature does not verify (%s)",
+                            e != 0 ? ERR_reason_error_string(e) != NULL ? ERR_reason_error_string(e) : why : "unknown");
+}
+
+static ES_RESULT find_signer(X509 **out, PKCS7 *token, const eseal_trust *t)
+{
+    ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *pool = sk_X509_new_null();
+    ES_ENSURE_ALLOC(pool);
+    const STACK_OF(X509) *lists[] = {t != NULL ? t->intermediates : NULL, t != NULL ? t->anchors : NULL};
+    for (size_t l = 0; l < 2; l++) {
+        for (int i = 0; lists[l] != NULL && i < sk_X509_num(lists[l]); i++) {
+            X509 *x = sk_X509_value(lists[l], i);
+            ES_GUARD_OSSL(X509_up_ref(x), "referencing a certificate");
+            if (sk_X509_push(pool, x) <= 0) {
+                X509_free(x);
+                ES_BAIL(ESEAL_ENOMEM, "out of memory");
+            }
+        }
+    }
+    STACK_OF(X509) *signers = PKCS7_get0_signers(token, pool, 0);
+    X509 *s = signers != NULL && sk_X509_num(signers) == 1 ? sk_X509_value(signers, 0) : NULL;
+    if (s != NULL && X509_up_ref(s) != 1) {
+        s = NULL;
+    }
+    sk_X509_free(signers);
+    ERR_clear_error();
+    *out = s;
+    return ES_OK;
+}
+
+static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, const eseal_trust *trust,
+                              const eseal_tsa_verify_options *o)
+{
+    *gen_ms = 0;
+    ES_ENSURE(der.len > 0 && der.len <= LONG_MAX, ESEAL_EMALFORMED, "tsa: empty time-stamp token");
+    ES_AUTO(TS_REQ_freep) TS_REQ *req = NULL;
+    if (o->request != NULL) {
+        const unsigned char *p = o->request;
+        req = d2i_TS_REQ(NULL, &p, (long)o->request_len);
+        ES_ENSURE_OSSL(req != NULL && p == (const unsigned char *)o->request + o->request_len, ESEAL_EINVAL,
+                       "tsa: the request given to check against is not a DER TimeStampReq");
+    }
+    /* A TimeStampResp, or a bare token (ContentInfo). */
+    ES_AUTO(TS_RESP_freep) TS_RESP *resp = NULL;
+    ES_AUTO(PKCS7_freep) PKCS7 *own = NULL;
+    PKCS7 *token = NULL;
+    const unsigned char *p = der.ptr;
+    resp = d2i_TS_RESP(NULL, &p, (long)der.len);
+    if (resp != NULL && p == der.ptr + der.len) {
+        bool granted = false;
+        ES_GUARD(report_status(rep, TS_RESP_get_status_info(resp), &granted));
+        if (!granted) {
+            return ES_OK;
+        }
+        token = TS_RESP_get_token(resp);
+        if (token == NULL) {
+            return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "a granted response without a token");
+        }
+    } else {
+        TS_RESP_free(resp);
+        resp = NULL;
+        p = der.ptr;
+        own = d2i_PKCS7(NULL, &p, (long)der.len);
+        ERR_clear_error();
+        ES_ENSURE(own != NULL && p == der.ptr + der.len, ESEAL_EMALFORMED,
+                  "tsa: neither a DER TimeStampResp nor a time-stamp token");
+        token = own;
+    }
+    ES_AUTO(TS_TST_INFO_freep) TS_TST_INFO *tst = PKCS7_to_TS_TST_INFO(token);
+    ERR_clear_error();
+    if (tst == NULL) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the token is not SignedData over a TSTInfo");
+    }
+    if (TS_TST_INFO_get_version(tst) != 1) {
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "TSTInfo version %ld, not 1",
+                                  TS_TST_INFO_get_version(tst)));
+    }
+    ES_GUARD(report_tst(rep, tst, gen_ms));
+    ES_GUARD(check_imprint(rep, tst, req, o));
+    ES_GUARD(check_nonce_policy(rep, tst, req, o));
+
+    ES_AUTO(X509_freep) X509 *signer = NULL;
+    ES_GUARD(find_signer(&signer, token, trust));
+    if (signer == NULL) {
+        ES_GUARD(es_report_set(rep, "checks.signature", "signer not found"));
+        return es_report_reason(rep, ESEAL_INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND",
+                                "the TSA certificate is neither in the token (certReq) nor in the trust set");
+    }
+    char *subj = X509_NAME_oneline(X509_get_subject_name(signer), NULL, 0);
+    ES_ENSURE_ALLOC(subj);
+    es_result r = es_report_set(rep, "signer.subject", "%s", subj);
+    OPENSSL_free(subj);
+    ES_GUARD(r);
+    STACK_OF(PKCS7_SIGNER_INFO) *sis = PKCS7_get_signer_info(token);
+    ES_ENSURE(sis != NULL && sk_PKCS7_SIGNER_INFO_num(sis) == 1, ESEAL_EMALFORMED,
+              "tsa: a time-stamp token has exactly one SignerInfo");
+    ES_GUARD(check_ess(rep, sk_PKCS7_SIGNER_INFO_value(sis, 0), signer, o));
+    size_t before = eseal_report_reason_count(rep);
+    ES_GUARD(check_eku(rep, signer));
+    if (eseal_report_reason_count(rep) == before) {
+        ES_GUARD(check_signature(rep, token, signer, *gen_ms));
+    } else {
+        ES_GUARD(es_report_set(rep, "checks.signature", "not checked"));
+    }
+    STACK_OF(X509) *certs = token->d.sign != NULL ? token->d.sign->cert : NULL;
+    /* tlog.md §4.5 item 7: the TSA certificate must be valid at genTime. */
+    return es_chain_check(rep, trust, signer, certs, *gen_ms > 0 ? *gen_ms : es_now_ms(), 0);
+}
+
+static const eseal_tsa_verify_options default_vopts = ESEAL_TSA_VERIFY_OPTIONS_INIT;
+
+int eseal_tsa_verify_token(eseal_report **out, int64_t *gen_time_ms, const void *token, size_t len,
+                           const eseal_trust *trust, const eseal_tsa_verify_options *opts)
+{
+    if (out == NULL || token == NULL) {
+        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa: invalid argument"));
+    }
+    if (opts == NULL) {
+        opts = &default_vopts;
+    }
+    if (opts->version != ESEAL_TSA_VERIFY_OPTIONS_VERSION) {
+        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa: unknown options version %u", opts->version));
+    }
+    if (opts->request == NULL && opts->data == NULL) {
+        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__,
+                                      "tsa: give the request or the data the token should cover"));
+    }
+    eseal_report *rep = NULL;
+    es_result r = es_report_new(&rep);
+    int64_t gen = 0;
+    if (es_ok(r)) {
+        r = verify_token(rep, &gen, es_span_of(token, len), trust, opts);
+    }
+    if (!es_ok(r)) {
+        eseal_report_free(rep);
+        return es_code(r);
+    }
+    *out = rep;
+    if (gen_time_ms != NULL) {
+        *gen_time_ms = gen;
+    }
+    return ESEAL_OK;
+}
