@@ -117,6 +117,29 @@ ESEAL_EXTERN(int) eseal_instance_ca_export(eseal_instance *inst, eseal_buf *pem,
 ESEAL_EXTERN(int) eseal_instance_tsa_respond(eseal_instance *inst, eseal_buf *resp, const void *req, size_t len,
                                              const char *hierarchy);
 
+/**
+ * A time-stamp authority of this instance loaded once (its key unlocked: needs
+ * the passphrase) to answer many requests, from any thread.
+ */
+typedef struct eseal_tsa_service eseal_tsa_service;
+ESEAL_EXTERN(int) eseal_instance_tsa_open(eseal_instance *inst, eseal_tsa_service **out, const char *hierarchy);
+/** A DER TimeStampResp for the DER TimeStampReq `req` (granted or a rejection). */
+ESEAL_EXTERN(int) eseal_tsa_service_respond(eseal_tsa_service *t, eseal_buf *resp, const void *req, size_t len);
+ESEAL_EXTERN(void) eseal_tsa_service_close(eseal_tsa_service *t);
+
+/** A running HTTP endpoint (libmicrohttpd, a thread pool). */
+typedef struct eseal_server eseal_server;
+/**
+ * Serves the TSA over HTTP on `listen` ("ADDR:PORT", port 0 for any): POST
+ * application/timestamp-query to /tsa, answered application/timestamp-reply;
+ * other paths 404, other methods 405, other content types 415, bodies over
+ * ESEAL_TSA_MAX_REQUEST 413. `t` must outlive the server.
+ */
+ESEAL_EXTERN(int) eseal_tsa_service_listen(eseal_tsa_service *t, eseal_server **out, const char *listen);
+ESEAL_EXTERN(unsigned int) eseal_server_port(const eseal_server *s);
+/** Stops accepting, finishes the requests in flight, frees the server. */
+ESEAL_EXTERN(void) eseal_server_stop(eseal_server *s);
+
 /** A trust set with the instance's roots, issuing CAs and latest CRLs. */
 ESEAL_EXTERN(int) eseal_instance_trust(eseal_instance *inst, eseal_trust **out);
 

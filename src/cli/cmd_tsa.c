@@ -1,10 +1,13 @@
 /* eseal tsa respond REQ.tsq -o RESP.tsr */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const cli_opt_spec opts[] = {{"alg", 0, true, false}, {"output", 'o', true, false}, {NULL, 0, false, false}};
+static const cli_opt_spec opts[] = {{"alg", 0, true, false}, {"output", 'o', true, false},
+                                    {"listen", 0, true, false}, {NULL, 0, false, false}};
 
 static int respond(cli_args *a)
 {
@@ -62,13 +65,57 @@ static int respond(cli_args *a)
     return crc;
 }
 
-static const cli_sub subs[] = {{"respond", respond}};
+/* eseal tsa serve --listen ADDR:PORT: until SIGINT or SIGTERM. */
+static int serve(cli_args *a)
+{
+    const char *listen = cli_get(a, "listen");
+    if (a->npos != 1 || listen == NULL) {
+        return cli_usage_error(&cli_cmd_tsa, "tsa serve needs --listen ADDR:PORT");
+    }
+    const char *alg = cli_get(a, "alg") != NULL ? cli_get(a, "alg") : "p256";
+    if (strcmp(alg, "p256") != 0) {
+        return cli_usage_error(&cli_cmd_tsa, "--alg must be p256 (SM2 time-stamps come later)");
+    }
+    /* The signals are waited for, not handled: block them before any thread starts. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    (void)pthread_sigmask(SIG_BLOCK, &set, NULL);
+    eseal_instance *inst = NULL;
+    int rc = cli_open(a, &inst, true);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    eseal_tsa_service *t = NULL;
+    eseal_server *srv = NULL;
+    int lrc = eseal_instance_tsa_open(inst, &t, alg);
+    if (lrc == ESEAL_OK) {
+        lrc = eseal_tsa_service_listen(t, &srv, listen);
+    }
+    if (lrc != ESEAL_OK) {
+        eseal_tsa_service_close(t);
+        eseal_instance_close(inst);
+        return cli_fail(lrc);
+    }
+    printf("eseal tsa: listening on %s (port %u), POST /tsa; stop with Ctrl-C\n", listen, eseal_server_port(srv));
+    (void)fflush(stdout);
+    int sig = 0;
+    (void)sigwait(&set, &sig);
+    eseal_server_stop(srv);
+    eseal_tsa_service_close(t);
+    eseal_instance_close(inst);
+    return CLI_OK;
+}
+
+static const cli_sub subs[] = {{"respond", respond}, {"serve", serve}};
 
 static int run(cli_args *a) { return cli_dispatch(&cli_cmd_tsa, a, subs, sizeof(subs) / sizeof(subs[0])); }
 
 const cli_cmd cli_cmd_tsa = {
     "tsa", "answer RFC 3161 time-stamp requests",
-    "Usage: eseal tsa respond REQ.tsq -o RESP.tsr [--alg p256]\n\n"
+    "Usage: eseal tsa respond REQ.tsq -o RESP.tsr [--alg p256]\n"
+    "       eseal tsa serve --listen ADDR:PORT [--alg p256]\n\n"
     "Answers a DER TimeStampReq (e.g. from `openssl ts -query -data FILE -sha256 -cert`) with a\n"
     "DER TimeStampResp signed by the instance's P-256 TSA certificate (needs the passphrase):\n"
     "RFC 3161 with RFC 5816 signing-certificate-v2, genTime in milliseconds, accuracy 1 s, the\n"
@@ -78,5 +125,8 @@ const cli_cmd cli_cmd_tsa = {
     "Serial numbers count up in HOME/tsa/serial-p256. Check a response with\n"
     "  eseal ca export --tsa --alg p256 -o tsachain.pem\n"
     "  openssl ts -verify -data FILE -in RESP.tsr -CAfile tsachain.pem\n"
-    "Exit status 0 when the time-stamp was granted, 1 when the response is a rejection.\n",
+    "Exit status 0 when the time-stamp was granted, 1 when the response is a rejection.\n\n"
+    "tsa serve answers the same over HTTP until SIGINT/SIGTERM: POST application/timestamp-query to\n"
+    "http://ADDR:PORT/tsa, answered application/timestamp-reply (404 other paths, 405 other methods,\n"
+    "415 other content types, 413 bodies over 64 KiB). The key is unlocked once, at start.\n",
     opts, run};

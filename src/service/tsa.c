@@ -11,11 +11,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include "eseal/tsa.h"
+#include "http/http.h"
 #include "service.h"
 
 typedef struct {
@@ -64,9 +66,28 @@ static ES_RESULT serial_next(const serial_file *sf, uint64_t *out)
 
 static int serial_cb(void *ctx, uint64_t *serial) { return es_code(serial_next(ctx, serial)); }
 
-static ES_RESULT tsa_respond(eseal_instance *inst, es_buf *out, es_span req, const char *h)
+/* A loaded TSA: its key unlocked once (one scrypt), then any number of requests, from any thread. */
+struct eseal_tsa_service {
+    eseal_cert *cert, *ca;
+    eseal_key *key;
+    es_buf path, lock; /* the serial counter and its lock file */
+};
+
+void eseal_tsa_service_close(eseal_tsa_service *t)
 {
-    ES_ENSURE_ARG(inst != NULL && out != NULL && h != NULL);
+    if (t != NULL) {
+        eseal_key_free(t->key);
+        eseal_cert_free(t->cert);
+        eseal_cert_free(t->ca);
+        es_buf_free(&t->path);
+        es_buf_free(&t->lock);
+        es_free(t);
+    }
+}
+
+static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char *h)
+{
+    ES_ENSURE_ARG(inst != NULL && h != NULL);
     ES_ENSURE(strcmp(h, "p256") == 0, ESEAL_EUNSUPPORTED,
               "tsa: the %s hierarchy cannot answer time-stamp requests yet (p256 can)", h);
     eseal_cert_record tsa, issuing;
@@ -76,15 +97,13 @@ static ES_RESULT tsa_respond(eseal_instance *inst, es_buf *out, es_span req, con
         eseal_cert_record_dispose(&tsa);
         return r;
     }
-    eseal_cert *cert = NULL, *ca = NULL;
-    eseal_key *key = NULL;
-    es_buf dir = ES_BUF_INIT(4096), path = ES_BUF_INIT(4096), lock = ES_BUF_INIT(4096);
-    r = (es_result){eseal_cert_parse(&cert, tsa.pem, strlen(tsa.pem))};
+    es_buf dir = ES_BUF_INIT(4096);
+    r = (es_result){eseal_cert_parse(&t->cert, tsa.pem, strlen(tsa.pem))};
     if (es_ok(r)) {
-        r = (es_result){eseal_cert_parse(&ca, issuing.pem, strlen(issuing.pem))};
+        r = (es_result){eseal_cert_parse(&t->ca, issuing.pem, strlen(issuing.pem))};
     }
     if (es_ok(r)) {
-        r = es_instance_load_key(inst, &key, &tsa);
+        r = es_instance_load_key(inst, &t->key, &tsa);
     }
     if (es_ok(r)) {
         r = es_home_path(&dir, inst, "tsa");
@@ -93,51 +112,136 @@ static ES_RESULT tsa_respond(eseal_instance *inst, es_buf *out, es_span req, con
         r = es_mkdir_p(es_buf_cstr(&dir), 0700);
     }
     if (es_ok(r)) {
-        r = es_buf_printf(&path, "%s/serial-%s", es_buf_cstr(&dir), h);
+        r = es_buf_printf(&t->path, "%s/serial-%s", es_buf_cstr(&dir), h);
     }
     if (es_ok(r)) {
-        r = es_buf_printf(&lock, "%s/serial-%s.lock", es_buf_cstr(&dir), h);
-    }
-    if (es_ok(r)) {
-        serial_file sf = {es_buf_cstr(&path), es_buf_cstr(&lock)};
-        const eseal_cert *chain[] = {ca};
-        eseal_tsa_config cfg = ESEAL_TSA_CONFIG_INIT;
-        cfg.key = key;
-        cfg.cert = cert;
-        cfg.chain = chain;
-        cfg.chain_len = 1;
-        cfg.next_serial = serial_cb;
-        cfg.serial_ctx = &sf;
-        eseal_buf resp = ESEAL_BUF_INIT;
-        r = (es_result){eseal_tsa_respond(&resp, req.ptr, req.len, &cfg)};
-        if (es_ok(r)) {
-            r = es_buf_append(out, resp.ptr, resp.size);
-        }
-        eseal_buf_dispose(&resp);
+        r = es_buf_printf(&t->lock, "%s/serial-%s.lock", es_buf_cstr(&dir), h);
     }
     es_buf_free(&dir);
-    es_buf_free(&path);
-    es_buf_free(&lock);
-    eseal_key_free(key);
-    eseal_cert_free(cert);
-    eseal_cert_free(ca);
     eseal_cert_record_dispose(&tsa);
     eseal_cert_record_dispose(&issuing);
     return r;
 }
 
-int eseal_instance_tsa_respond(eseal_instance *inst, eseal_buf *resp, const void *req, size_t len,
-                               const char *hierarchy)
+int eseal_instance_tsa_open(eseal_instance *inst, eseal_tsa_service **out, const char *hierarchy)
 {
-    if (resp == NULL || (req == NULL && len > 0)) {
-        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa: invalid argument"));
+    if (out == NULL) {
+        return ESEAL_EINVAL;
+    }
+    eseal_tsa_service *t = es_calloc(1, sizeof(*t));
+    if (t == NULL) {
+        return ESEAL_ENOMEM;
+    }
+    t->path = (es_buf)ES_BUF_INIT(4096);
+    t->lock = (es_buf)ES_BUF_INIT(4096);
+    es_result r = tsa_open(inst, t, hierarchy != NULL ? hierarchy : "p256");
+    if (!es_ok(r)) {
+        eseal_tsa_service_close(t);
+        return es_code(r);
+    }
+    *out = t;
+    return ESEAL_OK;
+}
+
+static ES_RESULT tsa_service_respond(eseal_tsa_service *t, es_buf *out, es_span req)
+{
+    serial_file sf = {es_buf_cstr(&t->path), es_buf_cstr(&t->lock)};
+    const eseal_cert *chain[] = {t->ca};
+    eseal_tsa_config cfg = ESEAL_TSA_CONFIG_INIT;
+    cfg.key = t->key;
+    cfg.cert = t->cert;
+    cfg.chain = chain;
+    cfg.chain_len = 1;
+    cfg.next_serial = serial_cb;
+    cfg.serial_ctx = &sf;
+    eseal_buf resp = ESEAL_BUF_INIT;
+    es_result r = (es_result){eseal_tsa_respond(&resp, req.ptr, req.len, &cfg)};
+    if (es_ok(r)) {
+        r = es_buf_append(out, resp.ptr, resp.size);
+    }
+    eseal_buf_dispose(&resp);
+    return r;
+}
+
+int eseal_tsa_service_respond(eseal_tsa_service *t, eseal_buf *resp, const void *req, size_t len)
+{
+    if (t == NULL || resp == NULL || (req == NULL && len > 0)) {
+        return ESEAL_EINVAL;
     }
     es_buf out = ES_BUF_INIT(1 << 20);
-    es_result r = tsa_respond(inst, &out, es_span_of(req, len), hierarchy != NULL ? hierarchy : "p256");
+    es_result r = tsa_service_respond(t, &out, es_span_of(req, len));
     if (!es_ok(r)) {
         es_buf_free(&out);
         return es_code(r);
     }
     es_buf_move_out(resp, &out);
     return ESEAL_OK;
+}
+
+/* RFC 3161 §3.4: POST application/timestamp-query to /tsa, answered with application/timestamp-reply. */
+static ES_RESULT http_handler(void *ctx, const es_http_request *rq, es_http_response *rs)
+{
+    (void)snprintf(rs->content_type, sizeof(rs->content_type), "text/plain");
+    if (strcmp(rq->path, "/tsa") != 0) {
+        rs->status = 404;
+        return es_buf_append_str(&rs->body, "not found\n");
+    }
+    if (strcmp(rq->method, "POST") != 0) {
+        rs->status = 405;
+        return es_buf_append_str(&rs->body, "POST an application/timestamp-query\n");
+    }
+    if (strncmp(rq->content_type, "application/timestamp-query", 27) != 0) {
+        rs->status = 415;
+        return es_buf_append_str(&rs->body, "the body must be an application/timestamp-query\n");
+    }
+    ES_GUARD(tsa_service_respond(ctx, &rs->body, rq->body));
+    rs->status = 200;
+    (void)snprintf(rs->content_type, sizeof(rs->content_type), "application/timestamp-reply");
+    return ES_OK;
+}
+
+struct eseal_server {
+    es_http_server *http;
+};
+
+int eseal_tsa_service_listen(eseal_tsa_service *t, eseal_server **out, const char *listen)
+{
+    if (t == NULL || out == NULL || listen == NULL) {
+        return ESEAL_EINVAL;
+    }
+    eseal_server *s = es_calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return ESEAL_ENOMEM;
+    }
+    /* Requests are small; a larger body is answered 413 before it is buffered. */
+    es_http_options o = {listen, ESEAL_TSA_MAX_REQUEST + 1, 0, 10, http_handler, t};
+    es_result r = es_http_start(&s->http, &o);
+    if (!es_ok(r)) {
+        es_free(s);
+        return es_code(r);
+    }
+    *out = s;
+    return ESEAL_OK;
+}
+
+unsigned int eseal_server_port(const eseal_server *s) { return s != NULL ? es_http_port(s->http) : 0; }
+
+void eseal_server_stop(eseal_server *s)
+{
+    if (s != NULL) {
+        es_http_stop(s->http);
+        es_free(s);
+    }
+}
+
+int eseal_instance_tsa_respond(eseal_instance *inst, eseal_buf *resp, const void *req, size_t len,
+                               const char *hierarchy)
+{
+    eseal_tsa_service *t = NULL;
+    int rc = eseal_instance_tsa_open(inst, &t, hierarchy);
+    if (rc == ESEAL_OK) {
+        rc = eseal_tsa_service_respond(t, resp, req, len);
+    }
+    eseal_tsa_service_close(t);
+    return rc;
 }

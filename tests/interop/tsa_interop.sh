@@ -76,4 +76,34 @@ head -c 300 /dev/urandom >"$T/junk.tsq"
 openssl ts -reply -in "$T/junk.tsr" -text 2>/dev/null | grep -q "Status: Rejected" &&
     ok "garbage: a parseable rejection" || notok "garbage request"
 
+# Over HTTP: eseal tsa serve, a POST with curl, openssl ts -verify on the reply.
+"$E" tsa serve --listen 127.0.0.1:0 >"$T/serve.out" 2>"$T/serve.err" &
+SERVE=$!
+for _ in $(seq 100); do grep -q "port" "$T/serve.out" 2>/dev/null && break; sleep 0.1; done
+PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/serve.out")
+if [ -n "$PORT" ]; then
+    openssl ts -query -data "$T/data.txt" -sha256 -cert -out "$T/http.tsq" 2>/dev/null
+    code=$(curl -s -o "$T/http.tsr" -w '%{http_code} %{content_type}' -H 'Content-Type: application/timestamp-query' \
+        --data-binary @"$T/http.tsq" "http://127.0.0.1:$PORT/tsa")
+    [ "$code" = "200 application/timestamp-reply" ] && ok "tsa serve: POST /tsa answers 200 application/timestamp-reply" ||
+        notok "tsa serve answered '$code'"
+    openssl ts -verify -data "$T/data.txt" -in "$T/http.tsr" -CAfile "$T/tsachain.pem" >"$T/v" 2>&1 &&
+        grep -q "Verification: OK" "$T/v" && ok "tsa serve: the reply passes openssl ts -verify" ||
+        notok "tsa serve reply: $(tr '\n' ' ' <"$T/v")"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' --data-binary @"$T/http.tsq" "http://127.0.0.1:$PORT/tsa")
+    [ "$code" = 415 ] && ok "tsa serve: another content type is 415" || notok "content type: $code"
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/tsa")
+    [ "$code" = 405 ] && ok "tsa serve: GET is 405" || notok "GET: $code"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/timestamp-query' --data-binary @"$T/http.tsq" "http://127.0.0.1:$PORT/other")
+    [ "$code" = 404 ] && ok "tsa serve: another path is 404" || notok "path: $code"
+    head -c 70000 /dev/zero >"$T/big.tsq"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/timestamp-query' --data-binary @"$T/big.tsq" "http://127.0.0.1:$PORT/tsa")
+    [ "$code" = 413 ] && ok "tsa serve: a body over 64 KiB is 413" || notok "big body: $code"
+else
+    notok "tsa serve did not start: $(cat "$T/serve.err")"
+fi
+kill -TERM "$SERVE" 2>/dev/null
+wait "$SERVE"
+[ $? -eq 0 ] && ok "tsa serve stops cleanly on SIGTERM" || notok "tsa serve exit status on SIGTERM"
+
 tap_done tsa_interop
