@@ -783,8 +783,11 @@ static ES_RESULT walk_segments(char *out, size_t *len, const char *s, size_t n, 
             /* nothing */
         } else if (sl == 2 && s[i] == '.' && s[i + 1] == '.') {
             ES_ENSURE(*len > 0, ESEAL_EMALFORMED, "ofd: path %s escapes the package root", SHOWN(path));
-            char *slash = memrchr(out, '/', *len);
-            *len = slash != NULL ? (size_t)(slash - out) : 0;
+            size_t k = *len;
+            while (k > 0 && out[k - 1] != '/') {
+                k--;
+            }
+            *len = k > 0 ? k - 1 : 0; /* back to before the last '/', or to the root */
         } else {
             size_t need = *len + (*len > 0 ? 1 : 0) + sl;
             ES_ENSURE(need <= ES_OFD_NAME_MAX, ESEAL_EMALFORMED, "ofd: path %s is longer than %d bytes", SHOWN(path),

@@ -725,13 +725,6 @@ static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_do
     return r;
 }
 
-/* Hashes the two ranges around the /Contents gap, in place. */
-static ES_RESULT range_digest(uint8_t dg[64], size_t *n, eseal_hash h, es_span file, size_t gap0, size_t gap1)
-{
-    es_span parts[2] = {es_span_of(file.ptr, gap0), es_span_of(file.ptr + gap1, file.len - gap1)};
-    return es_digest_spans(dg, n, h, parts, 2);
-}
-
 /* ---- shared by the in-memory and the streaming stamper ---- */
 
 /* A document certified with "no changes" (DocMDP P=1) takes no further signature. */
@@ -803,6 +796,45 @@ static ES_RESULT sign_into(uint8_t *lt, size_t reserve, const uint8_t *dg, size_
     return ES_OK;
 }
 
+/*
+ * The incremental update for a document of `size` bytes, opened as `d` (closed here): built in
+ * `upd` with /ByteRange patched; c0..c1 is the /Contents gap inside `upd`, `reserve` its space.
+ */
+typedef struct {
+    es_buf *upd;
+    size_t c0, c1, reserve;
+    eseal_cms_sign_options co;
+} update;
+
+static ES_RESULT prepare(update *u, es_pdf_doc *d, uint64_t size, const eseal_imprint_outline *imprint, es_span seal,
+                         eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *o)
+{
+    es_result r = refuse_locked(d);
+    placeholders ph = {0};
+    if (es_ok(r)) {
+        r = cms_setup(&u->co, &u->reserve, key, cert, o);
+    }
+    if (es_ok(r)) {
+        r = build(u->upd, (size_t)size, &ph, d, imprint, seal, o, u->reserve, o->time_ms != 0 ? o->time_ms : es_now_ms());
+    }
+    es_pdf_close(d);
+    ES_GUARD(r);
+    u->c0 = ph.contents_pos;
+    u->c1 = ph.contents_pos + ph.contents_len + 2;
+    return patch_byte_range(u->upd->ptr + ph.br_pos, size + u->c0, size + u->c1, size + u->upd->len);
+}
+
+/* Hashes the update around its /Contents gap into `hc` (which already holds the document) and signs. */
+static ES_RESULT sign_update(update *u, es_hash_ctx *hc, eseal_key *key, const eseal_cert *cert)
+{
+    ES_GUARD(es_hash_update(hc, es_span_of(u->upd->ptr, u->c0)));
+    ES_GUARD(es_hash_update(hc, es_span_of(u->upd->ptr + u->c1, u->upd->len - u->c1)));
+    uint8_t dg[64];
+    size_t dn = 0;
+    ES_GUARD(es_hash_end(hc, dg, &dn));
+    return sign_into(u->upd->ptr + u->c0, u->reserve, dg, dn, key, cert, &u->co);
+}
+
 static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *imprint, es_span seal, eseal_key *key,
                        const eseal_cert *cert, const eseal_pdf_stamp_options *o)
 {
@@ -811,31 +843,15 @@ static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *im
     ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
     es_pdf_doc d;
     ES_GUARD(es_pdf_open(&d, pdf));
-    es_result lr = refuse_locked(&d);
-    if (!es_ok(lr)) {
-        es_pdf_close(&d);
-        return lr;
-    }
-    int64_t now = o->time_ms != 0 ? o->time_ms : es_now_ms();
-    eseal_cms_sign_options co;
-    size_t reserve = 0;
-    placeholders ph = {0};
-    es_result r = cms_setup(&co, &reserve, key, cert, o);
-    if (es_ok(r)) {
-        r = es_buf_append(out, pdf.ptr, pdf.len);
-    }
-    if (es_ok(r)) {
-        r = build(out, 0, &ph, &d, imprint, seal, o, reserve, now);
-    }
-    es_pdf_close(&d);
-    ES_GUARD(r);
-
-    size_t gap0 = ph.contents_pos, gap1 = ph.contents_pos + ph.contents_len + 2;
-    ES_GUARD(patch_byte_range(out->ptr + ph.br_pos, gap0, gap1, out->len));
-    uint8_t dg[64];
-    size_t dn = 0;
-    ES_GUARD(range_digest(dg, &dn, co.hash, es_buf_span(out), gap0, gap1));
-    return sign_into(out->ptr + gap0, reserve, dg, dn, key, cert, &co);
+    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    update u = {&upd, 0, 0, 0, ESEAL_CMS_SIGN_OPTIONS_INIT};
+    ES_GUARD(prepare(&u, &d, pdf.len, imprint, seal, key, cert, o));
+    ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
+    ES_GUARD(es_hash_begin(&hc, u.co.hash));
+    ES_GUARD(es_hash_update(hc, pdf));
+    ES_GUARD(sign_update(&u, hc, key, cert));
+    ES_GUARD(es_buf_append(out, pdf.ptr, pdf.len));
+    return es_buf_append(out, upd.ptr, upd.len);
 }
 
 int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imprint_outline *imprint,
@@ -886,30 +902,15 @@ ES_RESULT es_pdf_stamp_file(const char *in_path, const char *out_path, const ese
 
     es_pdf_doc d;
     ES_GUARD(es_pdf_open_fd(&d, j.in, size));
-    es_result lr = refuse_locked(&d);
-    if (!es_ok(lr)) {
-        es_pdf_close(&d);
-        return lr;
-    }
-    int64_t now = o->time_ms != 0 ? o->time_ms : es_now_ms();
-    eseal_cms_sign_options co;
-    size_t reserve = cms_reserve;
-    placeholders ph = {0};
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
-    es_result r = cms_setup(&co, &reserve, key, cert, o);
-    if (es_ok(r)) {
-        r = build(&upd, (size_t)size, &ph, &d, imprint, seal, o, reserve, now);
-    }
-    es_pdf_close(&d);
-    ES_GUARD(r);
-    size_t c0 = ph.contents_pos, c1 = ph.contents_pos + ph.contents_len + 2; /* in upd */
-    ES_GUARD(patch_byte_range(upd.ptr + ph.br_pos, size + c0, size + c1, size + upd.len));
+    update u = {&upd, 0, 0, cms_reserve, ESEAL_CMS_SIGN_OPTIONS_INIT};
+    ES_GUARD(prepare(&u, &d, size, imprint, seal, key, cert, o));
 
     /* The output: the input copied and hashed in one pass, then the update. */
     ES_GUARD(es_atomic_open(&j.out, out_path, 0644));
     j.out.defer_dir_sync = defer_dir_sync;
     ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
-    ES_GUARD(es_hash_begin(&hc, co.hash));
+    ES_GUARD(es_hash_begin(&hc, u.co.hash));
     static _Thread_local uint8_t chunk[1 << 18];
     for (uint64_t off = 0; off < size;) {
         size_t want = size - off < sizeof(chunk) ? (size_t)(size - off) : sizeof(chunk);
@@ -922,12 +923,7 @@ ES_RESULT es_pdf_stamp_file(const char *in_path, const char *out_path, const ese
         ES_GUARD(es_atomic_write(&j.out, chunk, (size_t)k));
         off += (uint64_t)k;
     }
-    ES_GUARD(es_hash_update(hc, es_span_of(upd.ptr, c0)));
-    ES_GUARD(es_hash_update(hc, es_span_of(upd.ptr + c1, upd.len - c1)));
-    uint8_t dg[64];
-    size_t dn = 0;
-    ES_GUARD(es_hash_end(hc, dg, &dn));
-    ES_GUARD(sign_into(upd.ptr + c0, reserve, dg, dn, key, cert, &co));
+    ES_GUARD(sign_update(&u, hc, key, cert));
     ES_GUARD(es_atomic_write(&j.out, upd.ptr, upd.len));
     return es_atomic_commit(&j.out);
 }
