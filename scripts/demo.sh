@@ -62,6 +62,13 @@ step "8a. Stamp an OFD (GB/T 38540 seal stamp), then stamp it again" \
 step "8b. Verify the OFD: both stamps, every referenced file, dataHash, seal, binding" eseal verify invoice-stamped2.ofd
 "$E" verify "$HOME_DIR/invoice-stamped2.ofd" | grep -E '^(verdict|signature|  (stamp_annot|references|checks|covers|seal.name))' || true
 
+step "8c. A trusted time: the instance's TSA answers an RFC 3161 request; openssl checks the reply" \
+    eseal tsa respond contract.tsq -o contract.tsr
+openssl ts -query -data "$HOME_DIR/contract-stamped.pdf" -sha256 -cert -out "$HOME_DIR/contract.tsq" 2>/dev/null
+"$E" tsa respond "$HOME_DIR/contract.tsq" -o "$HOME_DIR/contract.tsr"
+"$E" ca export --tsa --alg p256 -o "$HOME_DIR/tsachain.pem" >/dev/null
+openssl ts -verify -data "$HOME_DIR/contract-stamped.pdf" -in "$HOME_DIR/contract.tsr" -CAfile "$HOME_DIR/tsachain.pem" || true
+
 DOC=$HOME_DIR/contract.txt
 printf 'Contract no. 2026-001\nThe parties agree to the terms below.\n' >"$DOC"
 step "9. Sign a file (detached CMS, SM2/SM3)" eseal sign contract.txt --cert "$ID"

@@ -92,6 +92,15 @@ split_seal "$T/x/Doc_0/Signs/Sign_0/Seal.esl" "$T/sl" &&
         "$T/sl/sealinfo.der" >"$T/out" 2>&1 && grep -q "Verified OK" "$T/out" &&
     ok "openssl verifies the seal (Seal.esl) maker signature" || notok "seal maker signature: $(cat "$T/out")"
 
+# --seal SEAL.esl: the registered seal's file works; other bytes under the same esID are refused.
+"$E" seal export "$S" -o "$T/seal.esl" >/dev/null
+"$E" stamp "$T/in.ofd" -o "$T/f.ofd" --seal "$T/seal.esl" >/dev/null 2>"$T/err" && [ "$(verdicts "$T/f.ofd")" = "VALID VALID" ] &&
+    ok "--seal SEAL.esl (the registered file): VALID" || notok "--seal FILE: $(cat "$T/err")"
+python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[-1]^=1; open(sys.argv[2],"wb").write(d)' "$T/seal.esl" "$T/other.esl"
+"$E" stamp "$T/in.ofd" -o "$T/g.ofd" --seal "$T/other.esl" >/dev/null 2>"$T/err"
+[ $? -ne 0 ] && [ ! -e "$T/g.ofd" ] && ok "--seal with other bytes is refused, no output ($(head -c 100 "$T/err"))" ||
+    notok "--seal other bytes: $(cat "$T/err")"
+
 # Two and three stamps: every signature stays VALID.
 "$E" stamp "$T/s1.ofd" -o "$T/s2.ofd" --seal "$S" --page 1 --at 80,30 >/dev/null 2>"$T/err" &&
     "$E" stamp "$T/s2.ofd" -o "$T/s3.ofd" --seal "$SP" >/dev/null 2>>"$T/err" &&

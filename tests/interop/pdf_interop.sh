@@ -202,6 +202,20 @@ else
     echo "# java or BouncyCastle missing: SM2 cross-check skipped"
 fi
 
+# --adbe (adbe.pkcs7.detached for old readers), --page last, --reason and --location.
+"$E" stamp "$T/in.pdf" -o "$T/adbe.pdf" --seal "$S" --adbe --page last --at 20,20 --reason "Approved" --location "Beijing" \
+    >/dev/null 2>"$T/err" && ok "stamp --adbe --page last --reason --location" || notok "--adbe: $(cat "$T/err")"
+grep -q -a "/SubFilter /adbe.pkcs7.detached" "$T/adbe.pdf" && grep -q -a "/Reason (Approved)" "$T/adbe.pdf" &&
+    grep -q -a "/Location (Beijing)" "$T/adbe.pdf" && ok "--adbe: SubFilter adbe.pkcs7.detached, /Reason and /Location written" ||
+    notok "--adbe dictionary"
+pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/adbe.pdf" >"$T/out" 2>&1
+grep -q "Signature is Valid" "$T/out" && grep -q "adbe.pkcs7.detached" "$T/out" && ok "--adbe: pdfsig: valid, adbe.pkcs7.detached" ||
+    notok "--adbe pdfsig: $(grep -E 'Validation|Type' "$T/out")"
+"$E" verify "$T/adbe.pdf" >/dev/null && ok "--adbe: eseal verify VALID" || notok "--adbe: eseal verify"
+pdftoppm -r 30 -gray "$T/in.pdf" "$T/pl-a" && pdftoppm -r 30 -gray "$T/adbe.pdf" "$T/pl-b" &&
+    cmp -s "$T"/pl-a-*1.pgm "$T"/pl-b-*1.pgm && ! cmp -s "$T"/pl-a-*2.pgm "$T"/pl-b-*2.pgm &&
+    ok "--page last: the imprint is on page 2 of 2, page 1 unchanged" || notok "--page last placement"
+
 # Refusals: an encrypted PDF is refused with a reason and leaves no output.
 qpdf --encrypt user owner 256 -- "$T/in.pdf" "$T/enc.pdf"
 if "$E" stamp "$T/enc.pdf" -o "$T/enc-out.pdf" --seal "$S" >/dev/null 2>"$T/err"; then
