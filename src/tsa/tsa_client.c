@@ -1,0 +1,249 @@
+/*
+ * The time-stamp client (include/eseal/tsa_client.h): one request, the
+ * sources asked in order, every answer put through eseal_tsa_verify_token()
+ * against the request that was sent, the first VALID token kept.
+ */
+#include <string.h>
+
+#include <openssl/ts.h>
+
+#include "crypto/crypto.h"
+#include "crypto/ossl.h"
+#include "eseal/tsa.h"
+#include "eseal/tsa_client.h"
+#include "http/http.h"
+#include "util/report.h"
+
+ES_DEFINE_FREEP(TS_REQ, TS_REQ_free)
+ES_DEFINE_FREEP(TS_RESP, TS_RESP_free)
+ES_DEFINE_FREEP(TS_MSG_IMPRINT, TS_MSG_IMPRINT_free)
+
+static const eseal_tsa_client_options default_opts = ESEAL_TSA_CLIENT_OPTIONS_INIT;
+
+void eseal_tsa_client_result_free(eseal_tsa_client_result *res)
+{
+    if (res == NULL) {
+        return;
+    }
+    eseal_buf_dispose(&res->token);
+    eseal_report_free(res->report);
+    res->report = NULL;
+    res->gen_time_ms = 0;
+    res->source[0] = 0;
+    res->serial[0] = 0;
+}
+
+/* The DER TimeStampReq: version 1, the imprint, a random 64-bit nonce, certReq, the policy. */
+static ES_RESULT build_request(es_buf *out, eseal_hash hash, es_span digest, const char *policy)
+{
+    const EVP_MD *md = es_md(hash);
+    ES_ENSURE(md != NULL, ESEAL_EINVAL, "tsa client: unsupported hash");
+    ES_ENSURE(digest.len == (size_t)EVP_MD_get_size(md), ESEAL_EINVAL,
+              "tsa client: a %s digest is %d bytes, not %zu", eseal_hash_name(hash), EVP_MD_get_size(md), digest.len);
+    ES_AUTO(TS_REQ_freep) TS_REQ *req = TS_REQ_new();
+    ES_AUTO(TS_MSG_IMPRINT_freep) TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
+    ES_AUTO(X509_ALGOR_freep) X509_ALGOR *alg = X509_ALGOR_new();
+    ES_AUTO(ASN1_INTEGER_freep) ASN1_INTEGER *nonce = NULL;
+    ES_ENSURE_ALLOC(req);
+    ES_ENSURE_ALLOC(mi);
+    ES_ENSURE_ALLOC(alg);
+    X509_ALGOR_set_md(alg, md);
+    ES_GUARD_OSSL(TS_MSG_IMPRINT_set_algo(mi, alg), "setting the imprint algorithm");
+    unsigned char md_buf[EVP_MAX_MD_SIZE];
+    memcpy(md_buf, digest.ptr, digest.len);
+    ES_GUARD_OSSL(TS_MSG_IMPRINT_set_msg(mi, md_buf, (int)digest.len), "setting the imprint");
+    ES_GUARD_OSSL(TS_REQ_set_version(req, 1), "setting the request version");
+    ES_GUARD_OSSL(TS_REQ_set_msg_imprint(req, mi), "setting the request imprint");
+    uint8_t rnd[8];
+    ES_GUARD(es_random(rnd, sizeof(rnd)));
+    rnd[0] &= 0x7f; /* a positive INTEGER */
+    rnd[0] |= 0x40; /* of a fixed length: 63 significant bits */
+    BIGNUM *bn = BN_bin2bn(rnd, sizeof(rnd), NULL);
+    ES_ENSURE_ALLOC(bn);
+    nonce = BN_to_ASN1_INTEGER(bn, NULL);
+    BN_free(bn);
+    ES_ENSURE_ALLOC(nonce);
+    ES_GUARD_OSSL(TS_REQ_set_nonce(req, nonce), "setting the nonce");
+    ES_GUARD_OSSL(TS_REQ_set_cert_req(req, 1), "setting certReq");
+    if (policy != NULL) {
+        ASN1_OBJECT *o = OBJ_txt2obj(policy, 1);
+        ES_ENSURE(o != NULL, ESEAL_EINVAL, "tsa client: \"%s\" is not an OID", policy);
+        int ok = TS_REQ_set_policy_id(req, o);
+        ASN1_OBJECT_free(o);
+        ES_GUARD_OSSL(ok, "setting the request policy");
+    }
+    unsigned char *der = NULL;
+    int n = i2d_TS_REQ(req, &der);
+    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "tsa client: encoding the request");
+    es_result r = es_buf_append(out, der, (size_t)n);
+    OPENSSL_free(der);
+    return r;
+}
+
+/* One source's answer, as a DER TimeStampResp; an error says why there is none. */
+static ES_RESULT ask(es_buf *resp, const eseal_tsa_source *src, es_span req, unsigned int timeout_ms)
+{
+    if (src->url == NULL) {
+        eseal_buf out = ESEAL_BUF_INIT;
+        int rc = src->transport(src->transport_ctx, &out, req.ptr, req.len);
+        if (rc != ESEAL_OK) {
+            eseal_buf_dispose(&out);
+            char msg[512];
+            (void)snprintf(msg, sizeof(msg), "%s", eseal_error_last()->message);
+            ES_BAIL(rc, "%s", msg);
+        }
+        es_result r = es_buf_append(resp, out.ptr, out.size);
+        eseal_buf_dispose(&out);
+        return r;
+    }
+    es_http_client_options ho = {0};
+    ho.timeout_ms = timeout_ms;
+    ho.max_response = ESEAL_TSA_CLIENT_MAX_RESPONSE;
+    long status = 0;
+    char type[128] = "";
+    ES_GUARD(es_http_post(src->url, "application/timestamp-query", req, &ho, resp, &status, type, sizeof(type)));
+    ES_ENSURE(status == 200, ESEAL_EIO, "HTTP status %ld", status);
+    /* RFC 3161 §3.4 names application/timestamp-reply; some servers send -response. */
+    ES_ENSURE(strncmp(type, "application/timestamp-reply", 27) == 0 ||
+                  strncmp(type, "application/timestamp-response", 30) == 0,
+              ESEAL_EIO, "the answer is %s, not application/timestamp-reply", type[0] != 0 ? type : "untyped");
+    return ES_OK;
+}
+
+/* The token inside a granted response, and its serial number in hex. */
+static ES_RESULT extract_token(eseal_tsa_client_result *res, es_span resp)
+{
+    const unsigned char *p = resp.ptr;
+    ES_AUTO(TS_RESP_freep) TS_RESP *r = d2i_TS_RESP(NULL, &p, (long)resp.len);
+    ES_ENSURE_OSSL(r != NULL && TS_RESP_get_token(r) != NULL, ESEAL_EMALFORMED, "tsa client: no token in the answer");
+    unsigned char *der = NULL;
+    int n = i2d_PKCS7(TS_RESP_get_token(r), &der);
+    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "tsa client: encoding the token");
+    es_buf tok = ES_BUF_INIT(ESEAL_TSA_CLIENT_MAX_RESPONSE);
+    es_result rr = es_buf_append(&tok, der, (size_t)n);
+    OPENSSL_free(der);
+    if (!es_ok(rr)) {
+        es_buf_free(&tok);
+        return rr;
+    }
+    es_buf_move_out(&res->token, &tok);
+    const ASN1_INTEGER *serial = TS_TST_INFO_get_serial(TS_RESP_get_tst_info(r));
+    BIGNUM *bn = serial != NULL ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
+    char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+    (void)snprintf(res->serial, sizeof(res->serial), "%s", hex != NULL ? hex : "");
+    OPENSSL_free(hex);
+    BN_free(bn);
+    return ES_OK;
+}
+
+/* The first reason of a report that is not VALID, as "CODE: text". */
+static void first_reason(char *out, size_t n, const eseal_report *rep)
+{
+    for (size_t i = 0; i < eseal_report_reason_count(rep); i++) {
+        if (eseal_report_reason_verdict(rep, i) != ESEAL_VALID) {
+            (void)snprintf(out, n, "%s (%s)", eseal_report_reason_text(rep, i), eseal_report_reason_code(rep, i));
+            return;
+        }
+    }
+    (void)snprintf(out, n, "the token was not accepted (%s)", eseal_verdict_name(eseal_report_verdict(rep)));
+}
+
+/* Asks one source; on success `res` holds the token. Otherwise `why` says what went wrong. */
+static ES_RESULT try_source(eseal_tsa_client_result *res, const eseal_tsa_source *src, es_span req,
+                            const eseal_tsa_client_options *o, char *why, size_t why_len)
+{
+    es_buf resp = ES_BUF_INIT(ESEAL_TSA_CLIENT_MAX_RESPONSE);
+    es_result r = ask(&resp, src, req, o->timeout_ms != 0 ? o->timeout_ms : ESEAL_TSA_CLIENT_DEFAULT_TIMEOUT_MS);
+    if (!es_ok(r)) {
+        (void)snprintf(why, why_len, "%s", eseal_error_last()->message);
+        es_buf_free(&resp);
+        return r;
+    }
+    eseal_tsa_verify_options vo = ESEAL_TSA_VERIFY_OPTIONS_INIT;
+    vo.request = req.ptr;
+    vo.request_len = req.len;
+    vo.policy_oid = o->policy_oid;
+    eseal_report *rep = NULL;
+    int64_t gen = 0;
+    int rc = eseal_tsa_verify_token(&rep, &gen, resp.ptr, resp.len, o->trust, &vo);
+    if (rc != ESEAL_OK) {
+        (void)snprintf(why, why_len, "%s", eseal_error_last()->message);
+        es_buf_free(&resp);
+        return es_error_set(rc, __FILE__, __LINE__, "%s", why);
+    }
+    if (eseal_report_verdict(rep) != ESEAL_VALID) {
+        int status = -1;
+        unsigned int fail = 0;
+        if (eseal_tsa_response_status(&status, &fail, resp.ptr, resp.len) == ESEAL_OK &&
+            status >= ESEAL_TSA_REJECTION && (fail & ESEAL_TSA_FAIL_TIME_NOT_AVAILABLE) != 0) {
+            (void)snprintf(why, why_len, "the TSA has no trusted time source now (timeNotAvailable)");
+        } else {
+            first_reason(why, why_len, rep);
+        }
+        eseal_report_free(rep);
+        es_buf_free(&resp);
+        return es_error_set(ESEAL_EIO, __FILE__, __LINE__, "%s", why);
+    }
+    r = extract_token(res, es_buf_span(&resp));
+    es_buf_free(&resp);
+    if (!es_ok(r)) {
+        (void)snprintf(why, why_len, "%s", eseal_error_last()->message);
+        eseal_report_free(rep);
+        return r;
+    }
+    res->report = rep;
+    res->gen_time_ms = gen;
+    (void)snprintf(res->source, sizeof(res->source), "%s",
+                   src->url != NULL ? src->url : (src->name != NULL ? src->name : "in-process TSA"));
+    return ES_OK;
+}
+
+static ES_RESULT client_stamp(eseal_tsa_client_result *res, eseal_hash hash, es_span digest,
+                              const eseal_tsa_client_options *o)
+{
+    ES_ENSURE(o->n_sources > 0 && o->sources != NULL, ESEAL_EINVAL, "tsa client: no time-stamp authority configured");
+    ES_ENSURE(o->trust != NULL, ESEAL_EINVAL, "tsa client: no TSA trust anchors given");
+    for (size_t i = 0; i < o->n_sources; i++) {
+        const eseal_tsa_source *s = &o->sources[i];
+        ES_ENSURE(s->url != NULL || s->transport != NULL, ESEAL_EINVAL, "tsa client: source %zu has no URL", i + 1);
+    }
+    ES_AUTO(es_buf_freep) es_buf req = ES_BUF_INIT(ESEAL_TSA_MAX_REQUEST);
+    ES_GUARD(build_request(&req, hash == ESEAL_HASH_DEFAULT ? ESEAL_HASH_SHA256 : hash, digest, o->policy_oid));
+    ES_AUTO(es_buf_freep) es_buf errors = ES_BUF_INIT(64 * 1024);
+    for (size_t i = 0; i < o->n_sources; i++) {
+        char why[1024] = "";
+        es_result r = try_source(res, &o->sources[i], es_buf_span(&req), o, why, sizeof(why));
+        if (es_ok(r)) {
+            return ES_OK;
+        }
+        if (es_code(r) == ESEAL_ENOMEM) {
+            return r;
+        }
+        const eseal_tsa_source *s = &o->sources[i];
+        ES_GUARD(es_buf_printf(&errors, "%s%s: %s", i > 0 ? "; " : "",
+                               s->url != NULL ? s->url : (s->name != NULL ? s->name : "in-process TSA"), why));
+    }
+    ES_BAIL(ESEAL_EIO, "no time-stamp could be obtained (%s), and the local clock is never used instead",
+            es_buf_cstr(&errors));
+}
+
+int eseal_tsa_client_stamp(eseal_tsa_client_result *res, eseal_hash hash, const void *digest, size_t digest_len,
+                           const eseal_tsa_client_options *opts)
+{
+    if (res == NULL || digest == NULL) {
+        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa client: invalid argument"));
+    }
+    memset(res, 0, sizeof(*res));
+    if (opts == NULL) {
+        opts = &default_opts;
+    }
+    if (opts->version != ESEAL_TSA_CLIENT_OPTIONS_VERSION) {
+        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa client: unknown options version %u",
+                                      opts->version));
+    }
+    es_result r = client_stamp(res, hash, es_span_of(digest, digest_len), opts);
+    if (!es_ok(r)) {
+        eseal_tsa_client_result_free(res);
+    }
+    return ES_PUBLIC(r);
+}
