@@ -317,10 +317,29 @@ typedef struct {
     const char *lock_fields; /**< its comma-separated full field names (INCLUDE, EXCLUDE) */
     int plain;             /**< OFD: 1 for a plain digital signature (Type="Sign", the bare signature of the
                                 seal's signer over Signature.xml, no seal embedded) instead of a seal stamp */
+    int level;             /**< ESEAL_LEVEL_*: B-B (the default), B-T, B-LT, B-LTA */
+    const char *const *tsa_urls; /**< B-T and up: the TSAs asked in order; NULL: the instance's own TSA */
+    size_t n_tsa_urls;
+    unsigned int tsa_timeout_ms; /**< per TSA; 0: ESEAL_TSA_CLIENT_DEFAULT_TIMEOUT_MS */
 } eseal_stamp_request;
 
 #define ESEAL_STAMP_REQUEST_INIT                                                                   \
-    { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0 }
+    { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, \
+      ESEAL_LEVEL_B_B, NULL, 0, 0 }
+
+/**
+ * Signature levels (ETSI EN 319 142-1 for PDF). B-B: the signature, its time
+ * only claimed. B-T: with a signature timestamp from a TSA, which proves the
+ * time. B-LT: also the certificates and revocation data needed to validate it
+ * later (PDF: the /DSS dictionary). B-LTA: also a document timestamp over all
+ * of it, which an archive can renew (eseal_instance_extend_pdf).
+ */
+typedef enum { ESEAL_LEVEL_B_B = 0, ESEAL_LEVEL_B_T, ESEAL_LEVEL_B_LT, ESEAL_LEVEL_B_LTA } eseal_level;
+
+/** Parses "B-B", "B-T", "B-LT", "B-LTA" (case-insensitive, the "B-" optional). ESEAL_EINVAL otherwise. */
+ESEAL_EXTERN(int) eseal_level_from_name(int *out, const char *name);
+/** "B-B", "B-T", "B-LT", "B-LTA"; NULL for anything else. */
+ESEAL_EXTERN(const char *) eseal_level_name(int level);
 
 /** What a stamp was: its serial (printed under the imprint), the seal and the signing certificate. */
 typedef struct {
@@ -329,6 +348,9 @@ typedef struct {
     char cert_id[24];
     int code;          /**< ESEAL_OK, or why this document failed */
     char message[256]; /**< the error, "" when stamped */
+    int64_t time_ms;   /**< the signing time: the timestamp's genTime (B-T and up), else the local clock */
+    char time_source[600]; /**< where time_ms came from: "RFC 3161 timestamp from URL (serial ...)" or
+                                "local clock (claimed by the signer, not proven)" */
 } eseal_stamp_result;
 
 /**

@@ -23,6 +23,7 @@
 #include "key.h"
 #include "report.h"
 #include "trust.h"
+#include "tsa_client.h"
 
 ESEAL_BEGIN_DECL
 
@@ -53,7 +54,16 @@ typedef struct {
     int pss;                 /**< 1: RSA keys sign with PSS (default PKCS#1 v1.5) */
     int lock;                /**< a field lock (FieldMDP, ISO 32000-1 §12.8.2.4): ESEAL_PDF_LOCK_* */
     const char *lock_fields; /**< for ESEAL_PDF_LOCK_INCLUDE / _EXCLUDE: full field names, comma-separated */
+    /** PAdES B-T: when set, called once with the digest of the signature value (the signer's hash) for a
+        time-stamp token, added as the unsigned attribute signatureTimeStampToken. Its failure fails the
+        stamp: nothing is written, and no other time is used instead */
+    eseal_timestamp_fn timestamp;
+    void *timestamp_ctx;
+    size_t timestamp_reserve; /**< bytes kept in /Contents for the token; 0: ESEAL_PDF_TIMESTAMP_RESERVE */
 } eseal_pdf_stamp_options;
+
+/** Room kept for a signature timestamp token (with its TSA's certificates) when none is given. */
+#define ESEAL_PDF_TIMESTAMP_RESERVE 12288u
 
 /** Field locks: after this signature, filling the locked form fields invalidates it. */
 enum {
@@ -64,7 +74,7 @@ enum {
 };
 
 #define ESEAL_PDF_STAMP_OPTIONS_INIT                                                               \
-    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL }
+    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 }
 
 /**
  * Stamps `pdf` with a visible seal: `imprint` (the seal's outline, required)

@@ -33,6 +33,14 @@
 
 ESEAL_BEGIN_DECL
 
+/**
+ * Obtains a time-stamp token (a DER ContentInfo) over `digest`, made with
+ * `hash`: what the stampers call for PAdES B-T signature timestamps, document
+ * timestamps and OFD SES_Signature.timeStamp. Returns ESEAL_OK or a negative
+ * code with eseal_error_last() saying why no token could be had.
+ */
+typedef int (*eseal_timestamp_fn)(void *ctx, eseal_buf *token, eseal_hash hash, const void *digest, size_t len);
+
 /** Answers the DER TimeStampReq `req` with a DER TimeStampResp in `resp`. */
 typedef int (*eseal_tsa_transport_fn)(void *ctx, eseal_buf *resp, const void *req, size_t len);
 

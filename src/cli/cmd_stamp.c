@@ -15,6 +15,8 @@ static const cli_opt_spec opts[] = {{"output", 'o', true, false}, {"seal", 0, tr
                                     {"cross-page", 0, true, false}, {"pss", 0, false, false},
                                     {"jobs", 'j', true, false},  {"lock", 0, true, false},
                                     {"lock-except", 0, true, false}, {"plain", 0, false, false},
+                                    {"level", 0, true, false},   {"tsa", 0, true, true},
+                                    {"tsa-timeout", 0, true, false},
                                     {NULL, 0, false, false}};
 
 #define BATCH_MAX 100000
@@ -197,6 +199,28 @@ static int run(cli_args *a)
         }
         q.jobs = (int)j;
     }
+    const char *level = cli_get(a, "level");
+    if (level != NULL && eseal_level_from_name(&q.level, level) != ESEAL_OK) {
+        return cli_usage_error(&cli_cmd_stamp, "--level takes B-B, B-T, B-LT or B-LTA, not '%s'", level);
+    }
+    const char *tsa[CLI_MAX_REPEAT];
+    q.n_tsa_urls = cli_count(a, "tsa");
+    for (size_t i = 0; i < q.n_tsa_urls; i++) {
+        tsa[i] = cli_get_n(a, "tsa", i);
+    }
+    q.tsa_urls = q.n_tsa_urls > 0 ? tsa : NULL;
+    if (q.n_tsa_urls > 0 && q.level < ESEAL_LEVEL_B_T) {
+        return cli_usage_error(&cli_cmd_stamp, "--tsa goes with --level B-T, B-LT or B-LTA");
+    }
+    const char *tmo = cli_get(a, "tsa-timeout");
+    if (tmo != NULL) {
+        char *end = NULL;
+        long ms = strtol(tmo, &end, 10); /* !checksrc! allowed: checked below */
+        if (end == NULL || *end != '\0' || ms < 1 || ms > 600000) {
+            return cli_usage_error(&cli_cmd_stamp, "--tsa-timeout takes milliseconds (1 to 600000), not '%s'", tmo);
+        }
+        q.tsa_timeout_ms = (unsigned int)ms;
+    }
     if (batch) {
         return run_batch(a, &q);
     }
@@ -220,9 +244,22 @@ static int run(cli_args *a)
         cli_json_str(res.esid);
         printf(", \"certificate\": ");
         cli_json_str(res.cert_id);
+        printf(", \"level\": ");
+        cli_json_str(eseal_level_name(q.level));
+        char tb[40];
+        eseal_time_format(tb, sizeof(tb), res.time_ms);
+        printf(", \"time\": ");
+        cli_json_str(tb);
+        printf(", \"time_source\": ");
+        cli_json_str(res.time_source);
         printf("}\n");
     } else {
         printf("%s\n", res.serial);
+        if (q.level >= ESEAL_LEVEL_B_T) {
+            char tb[40];
+            eseal_time_format(tb, sizeof(tb), res.time_ms);
+            printf("time: %s, %s\n", tb, res.time_source);
+        }
     }
     return CLI_OK;
 }

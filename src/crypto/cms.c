@@ -17,6 +17,7 @@
 
 #include "chain.h"
 #include "ossl.h"
+#include "tsattr.h"
 #include "util/report.h"
 
 eseal_hash eseal_cms_default_hash(eseal_key_alg alg)
@@ -495,6 +496,23 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
         ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SIGNER_MISMATCH",
                                   "the signature was made by another certificate than the expected %s",
                                   o->expected_signer->subject));
+    }
+    /*
+     * A signature timestamp proves the signature existed at its genTime (POE): the signer's
+     * certificate is then judged at that time, so a later expiry or revocation does not undo it.
+     */
+    int64_t poe = 0;
+    ES_GUARD(es_cms_check_signature_timestamp(rep, si, t, &poe));
+    if (poe != 0) {
+        char tb[ES_RFC3339_LEN];
+        es_time_rfc3339(tb, poe);
+        ES_GUARD(es_report_set(rep, "signing_time.value", "%s", tb));
+        ES_GUARD(es_report_set(rep, "signing_time.source", "proven by a signature timestamp (RFC 3161) from %s",
+                               eseal_report_get(rep, "timestamp.signer.subject") != NULL
+                                   ? eseal_report_get(rep, "timestamp.signer.subject")
+                                   : "the TSA"));
+        ES_GUARD(es_report_set(rep, "checks.judged_at", "%s (the timestamp)", tb));
+        return es_chain_check(rep, t, signer, certs, poe < at_ms ? poe : at_ms, 0);
     }
     return es_chain_check(rep, t, signer, certs, at_ms, claimed);
 }

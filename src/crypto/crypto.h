@@ -10,6 +10,7 @@
 #include "eseal/key.h"
 #include "eseal/report.h"
 #include "eseal/trust.h"
+#include "eseal/tsa_client.h"
 #include "util/util.h"
 
 /* The SM2 distinguishing ID of GM/T 0009-2012 §10 / GB/T 35276 used everywhere. */
@@ -32,6 +33,15 @@ static inline void es_hash_freep(es_hash_ctx **c) { es_hash_free(*c); }
 ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, const char *path,
                          uint64_t max_bytes);
 ES_RESULT es_random(uint8_t *out, size_t n);
+/*
+ * Asks `fn` for a time-stamp token over the `hash` digest of the signature
+ * value of the only SignerInfo of the DER CMS in `cms_der`, and adds it as the
+ * unsigned attribute id-aa-timeStampToken; `cms_der` is re-encoded (its signed
+ * part unchanged). `gen_ms` (may be NULL) receives the token's genTime.
+ */
+ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal_timestamp_fn fn, void *ctx,
+                                         int64_t *gen_ms);
+
 ES_RESULT es_base64_encode(es_buf *out, es_span in);
 ES_RESULT es_base64_decode(es_buf *out, es_span in);
 

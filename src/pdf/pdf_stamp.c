@@ -755,6 +755,10 @@ ES_RESULT es_pdf_cms_reserve(size_t *reserve, eseal_key *key, const eseal_cert *
     eseal_buf cms = ESEAL_BUF_INIT;
     ES_GUARD((es_result){eseal_cms_sign_digest(&cms, key, cert, dg, es_hash_size(co.hash), &co)});
     *reserve = cms.size + CONTENTS_MARGIN;
+    if (o->timestamp != NULL) {
+        /* The unsigned attribute's own header (SEQUENCE, OID, SET) is within CONTENTS_MARGIN. */
+        *reserve += o->timestamp_reserve != 0 ? o->timestamp_reserve : ESEAL_PDF_TIMESTAMP_RESERVE;
+    }
     eseal_buf_dispose(&cms);
     return ES_OK;
 }
@@ -779,20 +783,26 @@ static ES_RESULT patch_byte_range(uint8_t *at, uint64_t gap0, uint64_t gap1, uin
 
 /* Signs the digest and writes the CMS as hex into the /Contents placeholder starting at `lt` ('<'). */
 static ES_RESULT sign_into(uint8_t *lt, size_t reserve, const uint8_t *dg, size_t dn, eseal_key *key,
-                           const eseal_cert *cert, const eseal_cms_sign_options *co)
+                           const eseal_cert *cert, const eseal_cms_sign_options *co, const eseal_pdf_stamp_options *o)
 {
-    eseal_buf cms = ESEAL_BUF_INIT;
-    ES_GUARD((es_result){eseal_cms_sign_digest(&cms, key, cert, dg, dn, co)});
-    if (cms.size > reserve) {
-        eseal_buf_dispose(&cms);
-        ES_BAIL(ESEAL_ERROR, "pdf: the signature grew past its reserved space");
+    eseal_buf signed_cms = ESEAL_BUF_INIT;
+    ES_GUARD((es_result){eseal_cms_sign_digest(&signed_cms, key, cert, dg, dn, co)});
+    ES_AUTO(es_buf_freep) es_buf cms = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_result r = es_buf_append(&cms, signed_cms.ptr, signed_cms.size);
+    eseal_buf_dispose(&signed_cms);
+    ES_GUARD(r);
+    if (o->timestamp != NULL) {
+        ES_GUARD(es_cms_add_signature_timestamp(&cms, co->hash, o->timestamp, o->timestamp_ctx, NULL));
     }
+    ES_ENSURE(cms.len <= reserve, ESEAL_ELIMIT,
+              "pdf: the signature (%zu bytes%s) is larger than the %zu bytes reserved for it%s", cms.len,
+              o->timestamp != NULL ? " with its timestamp" : "", reserve,
+              o->timestamp != NULL ? " (the TSA's token is unusually large: raise the timestamp reserve)" : "");
     static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < cms.size; i++) {
+    for (size_t i = 0; i < cms.len; i++) {
         lt[1 + 2 * i] = (uint8_t)hex[cms.ptr[i] >> 4];
         lt[2 + 2 * i] = (uint8_t)hex[cms.ptr[i] & 15];
     }
-    eseal_buf_dispose(&cms);
     return ES_OK;
 }
 
@@ -804,6 +814,7 @@ typedef struct {
     es_buf *upd;
     size_t c0, c1, reserve;
     eseal_cms_sign_options co;
+    const eseal_pdf_stamp_options *o;
 } update;
 
 static ES_RESULT prepare(update *u, es_pdf_doc *d, uint64_t size, const eseal_imprint_outline *imprint, es_span seal,
@@ -811,6 +822,7 @@ static ES_RESULT prepare(update *u, es_pdf_doc *d, uint64_t size, const eseal_im
 {
     es_result r = refuse_locked(d);
     placeholders ph = {0};
+    u->o = o;
     if (es_ok(r)) {
         r = cms_setup(&u->co, &u->reserve, key, cert, o);
     }
@@ -832,7 +844,7 @@ static ES_RESULT sign_update(update *u, es_hash_ctx *hc, eseal_key *key, const e
     uint8_t dg[64];
     size_t dn = 0;
     ES_GUARD(es_hash_end(hc, dg, &dn));
-    return sign_into(u->upd->ptr + u->c0, u->reserve, dg, dn, key, cert, &u->co);
+    return sign_into(u->upd->ptr + u->c0, u->reserve, dg, dn, key, cert, &u->co, u->o);
 }
 
 static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *imprint, es_span seal, eseal_key *key,
@@ -844,7 +856,7 @@ static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *im
     es_pdf_doc d;
     ES_GUARD(es_pdf_open(&d, pdf));
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
-    update u = {&upd, 0, 0, 0, ESEAL_CMS_SIGN_OPTIONS_INIT};
+    update u = {&upd, 0, 0, 0, ESEAL_CMS_SIGN_OPTIONS_INIT, o};
     ES_GUARD(prepare(&u, &d, pdf.len, imprint, seal, key, cert, o));
     ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
     ES_GUARD(es_hash_begin(&hc, u.co.hash));
@@ -903,7 +915,7 @@ ES_RESULT es_pdf_stamp_file(const char *in_path, const char *out_path, const ese
     es_pdf_doc d;
     ES_GUARD(es_pdf_open_fd(&d, j.in, size));
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
-    update u = {&upd, 0, 0, cms_reserve, ESEAL_CMS_SIGN_OPTIONS_INIT};
+    update u = {&upd, 0, 0, cms_reserve, ESEAL_CMS_SIGN_OPTIONS_INIT, o};
     ES_GUARD(prepare(&u, &d, size, imprint, seal, key, cert, o));
 
     /* The output: the input copied and hashed in one pass, then the update. */

@@ -144,8 +144,16 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     }
     eseal_report_free(crep);
     ES_GUARD(r);
-    /* PAdES puts the claimed time in /M (the CMS has no signingTime attribute). */
-    if (claimed != 0) {
+    /* A signature timestamp proves the time (the CMS layer judged the signer then); else /M is a claim. */
+    int64_t poe = 0;
+    const char *ts_check = eseal_report_get(rep, "timestamp.check");
+    if (ts_check != NULL && strcmp(ts_check, "good") == 0 && eseal_report_get(rep, "signing_time.value") != NULL &&
+        eseal_time_parse(&poe, eseal_report_get(rep, "signing_time.value")) != ESEAL_OK) {
+        poe = 0;
+    }
+    if (poe != 0) {
+        ES_GUARD(es_report_set(rep, "level", "PAdES-B-T"));
+    } else if (claimed != 0) {
         char t[ES_RFC3339_LEN];
         es_time_rfc3339(t, claimed);
         ES_GUARD(es_report_set(rep, "signing_time.value", "%s", t));
@@ -173,8 +181,8 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
                                                                                    (long long)in->type);
     }
     eseal_report *srep = NULL;
-    /* At the claimed time when it precedes the validation time (never at a time after it). */
-    int64_t seal_at = claimed != 0 && claimed < at ? claimed : at;
+    /* At the proven (else the claimed) time when it precedes the validation time (never after it). */
+    int64_t seal_at = poe != 0 && poe < at ? poe : claimed != 0 && claimed < at ? claimed : at;
     if (es_ok(r)) {
         r = (es_result){eseal_ses_seal_verify(&srep, seal, trust, seal_at)};
     }

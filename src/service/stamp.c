@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "eseal/tsa_client.h"
 #include "ofd/ofd.h"
 #include "pdf/pdf.h"
 #include "service.h"
@@ -52,6 +53,101 @@ static ES_RESULT pick_signer(eseal_instance *inst, const eseal_ses_seal *s, cons
             "not revoked, not expired)", ids);
 }
 
+static const char *const level_names[] = {"B-B", "B-T", "B-LT", "B-LTA"};
+
+const char *eseal_level_name(int level)
+{
+    return level >= ESEAL_LEVEL_B_B && level <= ESEAL_LEVEL_B_LTA ? level_names[level] : NULL;
+}
+
+int eseal_level_from_name(int *out, const char *name)
+{
+    if (out == NULL || name == NULL) {
+        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "level: none given"));
+    }
+    const char *n = strncasecmp(name, "B-", 2) == 0 ? name + 2 : name;
+    for (int i = 0; i <= ESEAL_LEVEL_B_LTA; i++) {
+        if (strcasecmp(n, level_names[i] + 2) == 0) {
+            *out = i;
+            return ESEAL_OK;
+        }
+    }
+    return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__,
+                                  "level: \"%s\" is not one of B-B, B-T, B-LT, B-LTA", name));
+}
+
+/*
+ * Where a batch's time-stamps come from: the request's TSAs in order, or the
+ * instance's own TSA answering in-process. Every token passes the client
+ * checklist against the instance's trust (eseal_tsa_client_stamp).
+ */
+typedef struct {
+    eseal_tsa_service *own;
+    eseal_tsa_source *sources;
+    eseal_trust *trust;
+    eseal_tsa_client_options co;
+} timestamper;
+
+static int own_tsa(void *ctx, eseal_buf *resp, const void *req, size_t len)
+{
+    return eseal_tsa_service_respond(ctx, resp, req, len);
+}
+
+static void timestamper_close(timestamper *t)
+{
+    eseal_tsa_service_close(t->own);
+    es_free(t->sources);
+    eseal_trust_free(t->trust);
+    memset(t, 0, sizeof(*t));
+}
+
+static ES_RESULT timestamper_open(timestamper *t, eseal_instance *inst, const eseal_stamp_request *q)
+{
+    memset(t, 0, sizeof(*t));
+    t->co = (eseal_tsa_client_options)ESEAL_TSA_CLIENT_OPTIONS_INIT;
+    size_t n = q->n_tsa_urls > 0 ? q->n_tsa_urls : 1;
+    ES_ENSURE(q->n_tsa_urls == 0 || q->tsa_urls != NULL, ESEAL_EINVAL, "stamp: TSA URLs missing");
+    t->sources = es_calloc(n, sizeof(*t->sources));
+    ES_ENSURE_ALLOC(t->sources);
+    if (q->n_tsa_urls > 0) {
+        for (size_t i = 0; i < n; i++) {
+            t->sources[i].url = q->tsa_urls[i];
+        }
+    } else {
+        ES_GUARD((es_result){eseal_instance_tsa_open(inst, &t->own, NULL)});
+        t->sources[0] = (eseal_tsa_source){NULL, own_tsa, t->own, "the instance's TSA (in-process)"};
+    }
+    ES_GUARD((es_result){eseal_instance_trust(inst, &t->trust)});
+    t->co.sources = t->sources;
+    t->co.n_sources = n;
+    t->co.trust = t->trust;
+    t->co.timeout_ms = q->tsa_timeout_ms;
+    return ES_OK;
+}
+
+/* One document's time-stamp: the token the stamper embeds, and where it came from. */
+typedef struct {
+    const timestamper *t;
+    eseal_tsa_client_result got;
+} doc_time;
+
+static int doc_timestamp(void *ctx, eseal_buf *token, eseal_hash hash, const void *digest, size_t len)
+{
+    doc_time *d = ctx;
+    eseal_tsa_client_result_free(&d->got);
+    int rc = eseal_tsa_client_stamp(&d->got, hash, digest, len, &d->t->co);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_buf copy = ES_BUF_INIT(d->got.token.size + 1);
+    es_result r = es_buf_append(&copy, d->got.token.ptr, d->got.token.size);
+    if (es_ok(r)) {
+        es_buf_move_out(token, &copy);
+    }
+    es_buf_free(&copy);
+    return es_code(r);
+}
+
 /* One batch: what every document shares (read-only while the workers run), and where each result goes. */
 typedef struct {
     eseal_instance *inst;
@@ -63,6 +159,7 @@ typedef struct {
     eseal_key *key;
     const eseal_imprint_outline *outline;
     size_t cms_reserve; /* measured once for the batch */
+    const timestamper *ts; /* B-T and up, else NULL */
     const char *const *in_paths;
     const char *const *out_paths;
     size_t n;
@@ -136,17 +233,27 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
     es_result d = es_random(rnd, sizeof(rnd));
     (void)snprintf(serial, sizeof(serial), "ST%.8s-%02X%02X%02X%02X%02X", day, rnd[0], rnd[1], rnd[2], rnd[3],
                    rnd[4]);
+    doc_time dt = {b->ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
+    int64_t clock_ms = es_now_ms();
     if (es_ok(d)) {
         eseal_pdf_stamp_options o;
         const eseal_cert *chain[1];
         doc_options(b, &o, chain);
         o.serial = serial;
+        o.time_ms = clock_ms;
+        if (b->ts != NULL) {
+            o.timestamp = doc_timestamp;
+            o.timestamp_ctx = &dt;
+        }
         char url[600];
         if (q->qr) {
             (void)snprintf(url, sizeof(url), "%s/v/%s", b->inst->cfg.base_url, serial);
             o.qr_text = url;
         }
-        if (is_ofd(b->in_paths[i])) {
+        if (is_ofd(b->in_paths[i]) && q->level > ESEAL_LEVEL_B_B) {
+            d = es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
+                             "stamp: --level %s is not available for OFD yet (B-B is)", eseal_level_name(q->level));
+        } else if (is_ofd(b->in_paths[i])) {
             d = stamp_ofd_file(b, i, &o, defer_dir_sync);
         } else if (q->plain) {
             d = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "stamp: a plain signature (--plain) is for OFD; "
@@ -165,7 +272,16 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
         (void)snprintf(x->cert_id, sizeof(x->cert_id), "%s", b->crec->id);
         x->code = es_code(d);
         (void)snprintf(x->message, sizeof(x->message), "%s", es_ok(d) ? "" : eseal_error_last()->message);
+        if (es_ok(d) && dt.got.gen_time_ms != 0) {
+            x->time_ms = dt.got.gen_time_ms;
+            (void)snprintf(x->time_source, sizeof(x->time_source), "RFC 3161 timestamp from %s (serial %s)",
+                           dt.got.source, dt.got.serial);
+        } else if (es_ok(d)) {
+            x->time_ms = clock_ms;
+            (void)snprintf(x->time_source, sizeof(x->time_source), "local clock (claimed by the signer, not proven)");
+        }
     }
+    eseal_tsa_client_result_free(&dt.got);
     return d;
 }
 
@@ -292,8 +408,19 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     }
     /* Everything above is done once; each document below costs one signature. */
     size_t failed = 0;
+    timestamper ts = {0};
+    if (es_ok(r) && eseal_level_name(q->level) == NULL) {
+        r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "stamp: unknown level %d", q->level);
+    } else if (es_ok(r) && q->level >= ESEAL_LEVEL_B_LT) {
+        r = es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__, "stamp: level %s is not available yet",
+                         eseal_level_name(q->level));
+    }
+    if (es_ok(r) && q->level >= ESEAL_LEVEL_B_T) {
+        r = timestamper_open(&ts, inst, q);
+    }
     if (es_ok(r)) {
-        batch b = {inst, q, &rec, &der, &crec, issuer, cert, key, outline, 0, in_paths, out_paths, n, res, 0, 0};
+        batch b = {inst, q, &rec, &der, &crec, issuer, cert, key, outline, 0, NULL, in_paths, out_paths, n, res, 0, 0};
+        b.ts = q->level >= ESEAL_LEVEL_B_T ? &ts : NULL;
         if (n > 1) {
             eseal_pdf_stamp_options o;
             const eseal_cert *chain[1];
@@ -308,6 +435,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     if (es_ok(r) && failed > 0 && n > 1) {
         r = es_error_set(ESEAL_ERROR, __FILE__, __LINE__, "stamp: %zu of %zu documents failed", failed, n);
     }
+    timestamper_close(&ts);
     eseal_imprint_outline_free(outline);
     eseal_key_free(key);
     eseal_cert_free(issuer);

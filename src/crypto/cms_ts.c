@@ -1,0 +1,150 @@
+/*
+ * Signature timestamps in CMS (RFC 3161 appendix A, ETSI EN 319 122-1
+ * §5.3): the unsigned attribute id-aa-timeStampToken holding a time-stamp
+ * token over the SignerInfo's signature value. Adding one leaves the signed
+ * part untouched; checking one gives a proof of existence (POE) of the
+ * signature at the token's genTime.
+ */
+#include <string.h>
+
+#include "crypto.h"
+#include "eseal/tsa.h"
+#include "ossl.h"
+#include "tsattr.h"
+#include "util/report.h"
+
+ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal_timestamp_fn fn, void *ctx,
+                                         int64_t *gen_ms)
+{
+    ES_ENSURE_ARG(cms_der != NULL && fn != NULL);
+    const unsigned char *p = cms_der->ptr;
+    ES_AUTO(CMS_ContentInfo_freep) CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)cms_der->len);
+    ES_ENSURE_OSSL(cms != NULL && p == cms_der->ptr + cms_der->len, ESEAL_EMALFORMED, "cms: not a DER ContentInfo");
+    STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+    ES_ENSURE(sis != NULL && sk_CMS_SignerInfo_num(sis) == 1, ESEAL_EINVAL, "cms: a signature timestamp needs one signer");
+    CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
+    ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+    ES_ENSURE(sig != NULL && ASN1_STRING_length(sig) > 0, ESEAL_EMALFORMED, "cms: the SignerInfo has no signature");
+    uint8_t dg[64];
+    size_t dn = 0;
+    ES_GUARD(es_digest(dg, &dn, hash, es_span_of(ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig))));
+    eseal_buf token = ESEAL_BUF_INIT;
+    int rc = fn(ctx, &token, hash, dg, dn);
+    if (rc != ESEAL_OK) {
+        eseal_buf_dispose(&token);
+        char msg[1024];
+        (void)snprintf(msg, sizeof(msg), "%s", eseal_error_last()->message);
+        ES_BAIL(rc, "%s", msg);
+    }
+    /* The token must be one: a ContentInfo, nothing after it. */
+    const unsigned char *tp = token.ptr;
+    PKCS7 *p7 = token.size > 0 && token.size <= LONG_MAX ? d2i_PKCS7(NULL, &tp, (long)token.size) : NULL;
+    bool whole = p7 != NULL && tp == token.ptr + token.size;
+    PKCS7_free(p7);
+    ERR_clear_error();
+    if (!whole) {
+        eseal_buf_dispose(&token);
+        ES_BAIL(ESEAL_EMALFORMED, "cms: the time-stamp source returned something other than a token");
+    }
+    if (gen_ms != NULL) {
+        *gen_ms = 0;
+        eseal_report *trep = NULL;
+        eseal_tsa_verify_options vo = ESEAL_TSA_VERIFY_OPTIONS_INIT;
+        vo.data = ASN1_STRING_get0_data(sig);
+        vo.data_len = (size_t)ASN1_STRING_length(sig);
+        if (eseal_tsa_verify_token(&trep, gen_ms, token.ptr, token.size, NULL, &vo) != ESEAL_OK) {
+            *gen_ms = 0;
+        }
+        eseal_report_free(trep);
+    }
+    int ok = CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token.ptr,
+                                           (int)token.size);
+    eseal_buf_dispose(&token);
+    ES_GUARD_OSSL(ok, "adding the signature timestamp");
+    unsigned char *der = NULL;
+    int n = i2d_CMS_ContentInfo(cms, &der);
+    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "cms: encoding the time-stamped signature");
+    es_buf_clear(cms_der);
+    es_result r = es_buf_append(cms_der, der, (size_t)n);
+    OPENSSL_free(der);
+    return r;
+}
+
+/* Copies the token report's fields under "timestamp." (its reasons are judged here, not copied). */
+static ES_RESULT copy_fields(eseal_report *rep, const eseal_report *trep)
+{
+    for (size_t i = 0; i < eseal_report_field_count(trep); i++) {
+        const char *name = eseal_report_field_name(trep, i);
+        char key[160];
+        (void)snprintf(key, sizeof(key), "timestamp.%s", name);
+        ES_GUARD(es_report_set(rep, key, "%s", eseal_report_field_value(trep, i)));
+    }
+    return ES_OK;
+}
+
+/* The first reason of `trep` that is not a note, as text. */
+static const char *first_problem(const eseal_report *trep, const char **code)
+{
+    for (size_t i = 0; i < eseal_report_reason_count(trep); i++) {
+        if (eseal_report_reason_verdict(trep, i) != ESEAL_VALID) {
+            *code = eseal_report_reason_code(trep, i);
+            return eseal_report_reason_text(trep, i);
+        }
+    }
+    *code = "?";
+    return "the token was not accepted";
+}
+
+ES_RESULT es_cms_check_signature_timestamp(eseal_report *rep, CMS_SignerInfo *si, const eseal_trust *t,
+                                           int64_t *poe_ms)
+{
+    *poe_ms = 0;
+    int idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
+    if (idx < 0) {
+        return ES_OK;
+    }
+    ES_ENSURE(CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, idx) < 0, ESEAL_ELIMIT,
+              "cms: more than one signature timestamp attribute");
+    X509_ATTRIBUTE *a = CMS_unsigned_get_attr(si, idx);
+    ASN1_TYPE *v = X509_ATTRIBUTE_count(a) == 1 ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
+    ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+    if (v == NULL || v->type != V_ASN1_SEQUENCE || sig == NULL) {
+        return es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID",
+                                "the signature timestamp attribute does not hold one token");
+    }
+    eseal_tsa_verify_options vo = ESEAL_TSA_VERIFY_OPTIONS_INIT;
+    vo.data = ASN1_STRING_get0_data(sig);
+    vo.data_len = (size_t)ASN1_STRING_length(sig);
+    eseal_report *trep = NULL;
+    int64_t gen = 0;
+    int rc = eseal_tsa_verify_token(&trep, &gen, ASN1_STRING_get0_data(v->value.sequence),
+                                    (size_t)ASN1_STRING_length(v->value.sequence), t, &vo);
+    ERR_clear_error();
+    if (rc != ESEAL_OK) {
+        return es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID", "the signature timestamp is not a token (%s)",
+                                eseal_error_last()->message);
+    }
+    es_result r = copy_fields(rep, trep);
+    eseal_verdict vd = eseal_report_verdict(trep);
+    const char *code = NULL;
+    const char *why = first_problem(trep, &code);
+    if (es_ok(r) && vd == ESEAL_VALID) {
+        r = es_report_set(rep, "timestamp.check", "good");
+        *poe_ms = gen;
+    } else if (es_ok(r) && vd == ESEAL_INVALID) {
+        r = es_report_set(rep, "timestamp.check", "failed");
+        if (es_ok(r)) {
+            r = es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID", "the signature timestamp is invalid: %s (%s)",
+                                 why, code);
+        }
+    } else if (es_ok(r)) {
+        r = es_report_set(rep, "timestamp.check", "not trusted");
+        if (es_ok(r)) {
+            r = es_report_reason(rep, ESEAL_INDETERMINATE, "TIMESTAMP_UNTRUSTED",
+                                 "the signature timestamp cannot be trusted: %s (%s); the signing time is not proven",
+                                 why, code);
+        }
+    }
+    eseal_report_free(trep);
+    return r;
+}
