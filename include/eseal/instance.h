@@ -383,6 +383,32 @@ ESEAL_EXTERN(int) eseal_instance_stamp_pdfs(eseal_instance *inst, eseal_stamp_re
                                             const char *const *in_paths, const char *const *out_paths, size_t n,
                                             const eseal_stamp_request *req);
 
+#define ESEAL_EXTEND_REQUEST_VERSION 1
+
+typedef struct {
+    unsigned int version;        /**< ESEAL_EXTEND_REQUEST_VERSION */
+    int level;                   /**< ESEAL_LEVEL_B_LT or ESEAL_LEVEL_B_LTA */
+    const char *const *tsa_urls; /**< B-LTA: the TSAs asked in order; NULL: the instance's own TSA */
+    size_t n_tsa_urls;
+    unsigned int tsa_timeout_ms; /**< per TSA; 0: ESEAL_TSA_CLIENT_DEFAULT_TIMEOUT_MS */
+} eseal_extend_request;
+
+#define ESEAL_EXTEND_REQUEST_INIT { ESEAL_EXTEND_REQUEST_VERSION, ESEAL_LEVEL_B_LTA, NULL, 0, 0 }
+
+/**
+ * Raises an already signed PDF (by anyone) to req->level without touching its
+ * signed bytes: one incremental update adds a document security store (/DSS:
+ * the signers' certificates, this instance's CA and TSA certificates and the
+ * CAs' latest CRLs, merged with any DSS already there); for B-LTA a second adds
+ * a document timestamp over everything (which also renews an archive: extend a
+ * B-LTA file again before its last timestamp's TSA certificate expires).
+ * Written to `out_path` atomically (it may be `in_path`). `res` (may be NULL)
+ * gets the timestamp's time and source. Needs the passphrase for the
+ * instance's own TSA.
+ */
+ESEAL_EXTERN(int) eseal_instance_extend_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *in_path,
+                                            const char *out_path, const eseal_extend_request *req);
+
 /** Verifies every signature of a PDF with the instance's trust and registry (inst may be NULL). */
 ESEAL_EXTERN(int) eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const void *pdf, size_t len,
                                             const eseal_verify_request *req);

@@ -5,7 +5,10 @@
  * part untouched; checking one gives a proof of existence (POE) of the
  * signature at the token's genTime.
  */
+#include <limits.h>
 #include <string.h>
+
+#include <openssl/ts.h>
 
 #include "crypto.h"
 #include "eseal/tsa.h"
@@ -146,5 +149,69 @@ ES_RESULT es_cms_check_signature_timestamp(eseal_report *rep, CMS_SignerInfo *si
         }
     }
     eseal_report_free(trep);
+    return r;
+}
+
+/* A request carrying only `imprint` under the algorithm of the token's TSTInfo: what the token is checked against. */
+static ES_RESULT request_for(es_buf *out, TS_TST_INFO *tst, const es_span *parts, size_t n, eseal_hash *hash)
+{
+    X509_ALGOR *alg = TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(tst));
+    const ASN1_OBJECT *oid = NULL;
+    X509_ALGOR_get0(&oid, NULL, NULL, alg);
+    *hash = es_hash_from_nid(OBJ_obj2nid(oid));
+    if (*hash == ESEAL_HASH_DEFAULT) {
+        return ES_OK; /* not an accepted hash: the caller reports it */
+    }
+    uint8_t dg[64];
+    size_t dn = 0;
+    ES_GUARD(es_digest_spans(dg, &dn, *hash, parts, n));
+    TS_REQ *req = TS_REQ_new();
+    TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
+    int ok = req != NULL && mi != NULL && TS_REQ_set_version(req, 1) == 1 && TS_MSG_IMPRINT_set_algo(mi, alg) == 1 &&
+             TS_MSG_IMPRINT_set_msg(mi, dg, (int)dn) == 1 && TS_REQ_set_msg_imprint(req, mi) == 1;
+    unsigned char *der = NULL;
+    int len = ok ? i2d_TS_REQ(req, &der) : -1;
+    TS_MSG_IMPRINT_free(mi);
+    TS_REQ_free(req);
+    ES_ENSURE_OSSL(len > 0, ESEAL_ECRYPTO, "tsa: building the imprint to check a token against");
+    es_result r = es_buf_append(out, der, (size_t)len);
+    OPENSSL_free(der);
+    return r;
+}
+
+ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span token, const es_span *parts, size_t n,
+                                   const eseal_trust *t)
+{
+    *gen_ms = 0;
+    const unsigned char *p = token.ptr;
+    PKCS7 *p7 = token.len > 0 && token.len <= LONG_MAX ? d2i_PKCS7(NULL, &p, (long)token.len) : NULL;
+    TS_TST_INFO *tst = p7 != NULL ? PKCS7_to_TS_TST_INFO(p7) : NULL;
+    PKCS7_free(p7);
+    ERR_clear_error();
+    if (tst == NULL) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "/Contents is not a time-stamp token");
+    }
+    es_buf req = ES_BUF_INIT(ESEAL_TSA_MAX_REQUEST);
+    eseal_hash hash = ESEAL_HASH_DEFAULT;
+    es_result r = request_for(&req, tst, parts, n, &hash);
+    TS_TST_INFO_free(tst);
+    if (es_ok(r) && hash == ESEAL_HASH_DEFAULT) {
+        r = es_report_reason(rep, ESEAL_INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE",
+                             "the time-stamp token's imprint uses a hash that is not accepted");
+    } else if (es_ok(r)) {
+        eseal_tsa_verify_options vo = ESEAL_TSA_VERIFY_OPTIONS_INIT;
+        vo.request = req.ptr;
+        vo.request_len = req.len;
+        eseal_report *trep = NULL;
+        int rc = eseal_tsa_verify_token(&trep, gen_ms, token.ptr, token.len, t, &vo);
+        r = rc == ESEAL_OK ? es_report_merge(rep, trep, NULL)
+                           : es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the time-stamp token: %s",
+                                              eseal_error_last()->message);
+        if (rc == ESEAL_OK && eseal_report_verdict(trep) != ESEAL_VALID) {
+            *gen_ms = 0; /* proves nothing */
+        }
+        eseal_report_free(trep);
+    }
+    es_buf_free(&req);
     return r;
 }

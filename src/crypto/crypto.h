@@ -34,6 +34,14 @@ ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, cons
                          uint64_t max_bytes);
 ES_RESULT es_random(uint8_t *out, size_t n);
 /*
+ * Checks the time-stamp token `token` (a DER ContentInfo) over the
+ * concatenation of `parts` (a PDF document timestamp's byte ranges) against
+ * `t`, merging the client checklist's fields and reasons into `rep`. *gen_ms is
+ * its genTime when VALID, else 0.
+ */
+ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span token, const es_span *parts, size_t n,
+                                   const eseal_trust *t);
+/*
  * Asks `fn` for a time-stamp token over the `hash` digest of the signature
  * value of the only SignerInfo of the DER CMS in `cms_der`, and adds it as the
  * unsigned attribute id-aa-timeStampToken; `cms_der` is re-encoded (its signed

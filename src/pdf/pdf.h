@@ -46,6 +46,10 @@ typedef struct {
     es_pdf_page *pages;
     size_t nsig_fields; /* signature fields already present */
     int docmdp_p;       /* the DocMDP permission of a certification signature in the document, 0: none */
+    char *root_wo_dss;  /* "<< ... " the catalog without /DSS (and without the closing ">>") */
+    bool has_dss;       /* the catalog has a /DSS dictionary */
+    char *dss_certs, *dss_ocsps, *dss_crls; /* its /Certs, /OCSPs, /CRLs items, "" when none */
+    char *dss_vri;      /* its /VRI value as written, or NULL */
 } es_pdf_doc;
 
 /* Opens a PDF held in memory (which must outlive the document). */
@@ -68,6 +72,36 @@ ES_RESULT es_pdf_stamp_file(const char *in_path, const char *out_path, const ese
  */
 ES_RESULT es_pdf_cms_reserve(size_t *reserve, eseal_key *key, const eseal_cert *cert,
                              const eseal_pdf_stamp_options *o);
+
+/* Validation data for a document security store (/DSS, ETSI EN 319 142-1 §5.4.2): DER each. */
+typedef struct {
+    const es_span *certs;
+    size_t ncerts;
+    const es_span *ocsps; /* OCSPResponse */
+    size_t nocsps;
+    const es_span *crls;
+    size_t ncrls;
+} es_pdf_dss_data;
+
+/*
+ * Appends to `out` the document `pdf` followed by an incremental update that
+ * adds `dd` to the document's /DSS (created, or extended keeping what it
+ * holds; data already there is not repeated). Signatures stay valid: the DSS is
+ * allowed after any signature, even a certification with P=1.
+ */
+ES_RESULT es_pdf_add_dss(es_buf *out, es_span pdf, const es_pdf_dss_data *dd);
+
+/*
+ * Appends to `out` the document `pdf` followed by an incremental update with a
+ * document timestamp (PAdES B-LTA, ETSI EN 319 142-1 §5.4.3): a signature field
+ * (an invisible widget on page 1) whose /Type /DocTimeStamp dictionary has
+ * /SubFilter /ETSI.RFC3161 and, in /Contents, a time-stamp token from `fn` over
+ * the `hash` digest of the byte ranges. `reserve`: bytes kept for the token (0:
+ * ESEAL_PDF_TIMESTAMP_RESERVE). `gen_ms` (may be NULL) receives nothing; the
+ * caller's callback sees the token.
+ */
+ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, eseal_timestamp_fn fn, void *ctx,
+                                   size_t reserve);
 
 /* A signature found in a PDF, for the verifier. */
 typedef struct {

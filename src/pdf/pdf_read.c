@@ -285,6 +285,20 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q)
     d->root = (es_pdf_ref){qpdf_oh_get_object_id(q, root), qpdf_oh_get_generation(q, root)};
     static const char *const skip_root[] = {"/AcroForm"};
     ES_GUARD(dict_without(&d->root_wo_acroform, q, root, skip_root, 1));
+    static const char *const skip_dss[] = {"/DSS"};
+    ES_GUARD(dict_without(&d->root_wo_dss, q, root, skip_dss, 1));
+    qpdf_oh dss = qpdf_oh_get_key(q, root, "/DSS");
+    d->has_dss = qpdf_oh_is_dictionary(q, dss);
+    static const char *const dss_keys[] = {"/Certs", "/OCSPs", "/CRLs"};
+    char **dss_items[] = {&d->dss_certs, &d->dss_ocsps, &d->dss_crls};
+    for (size_t i = 0; i < 3; i++) {
+        /* Only a dictionary is asked for its keys: qpdf warns (a damage here) about anything else. */
+        ES_GUARD(d->has_dss ? array_items(dss_items[i], q, qpdf_oh_get_key(q, dss, dss_keys[i]))
+                            : dup_str(dss_items[i], ""));
+    }
+    if (d->has_dss && qpdf_oh_has_key(q, dss, "/VRI")) {
+        ES_GUARD(dup_str(&d->dss_vri, qpdf_oh_unparse_binary(q, qpdf_oh_get_key(q, dss, "/VRI"))));
+    }
 
     qpdf_oh af = qpdf_oh_get_key(q, root, "/AcroForm");
     if (qpdf_oh_is_dictionary(q, af)) {
@@ -395,6 +409,11 @@ void es_pdf_close(es_pdf_doc *d)
     }
     es_free(d->pages);
     es_free(d->root_wo_acroform);
+    es_free(d->root_wo_dss);
+    es_free(d->dss_certs);
+    es_free(d->dss_ocsps);
+    es_free(d->dss_crls);
+    es_free(d->dss_vri);
     es_free(d->acroform_wo_fields);
     es_free(d->fields);
     es_free(d->info);
@@ -454,7 +473,8 @@ static ES_RESULT read_sig(es_pdf_sig *s, qpdf_data q, qpdf_oh field)
     s->contents = (es_buf)ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     s->seal = (es_buf)ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     size_t n = 0;
-    const char *t = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_key(q, field, "/T"), &n);
+    qpdf_oh tn = qpdf_oh_get_key(q, field, "/T");
+    const char *t = qpdf_oh_is_string(q, tn) ? qpdf_oh_get_binary_string_value(q, tn, &n) : NULL;
     s->field = es_strndup(t != NULL ? t : "", t != NULL ? n : 0);
     ES_ENSURE_ALLOC(s->field);
     qpdf_oh v = qpdf_oh_get_key(q, field, "/V");
@@ -474,7 +494,10 @@ static ES_RESULT read_sig(es_pdf_sig *s, qpdf_data q, qpdf_oh field)
     qpdf_oh sf = qpdf_oh_get_key(q, v, "/SubFilter");
     s->subfilter = es_strdup(qpdf_oh_is_name(q, sf) ? qpdf_oh_get_name(q, sf) : "");
     ES_ENSURE_ALLOC(s->subfilter);
-    t = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_key(q, v, "/M"), &n);
+    /* /M is optional (document timestamps have none): only a string is read, qpdf warns otherwise. */
+    qpdf_oh m = qpdf_oh_get_key(q, v, "/M");
+    n = 0;
+    t = qpdf_oh_is_string(q, m) ? qpdf_oh_get_binary_string_value(q, m, &n) : NULL;
     s->m = es_strndup(t != NULL ? t : "", t != NULL ? n : 0);
     ES_ENSURE_ALLOC(s->m);
     qpdf_oh seal = qpdf_oh_get_key(q, v, "/ESeal.Seal");

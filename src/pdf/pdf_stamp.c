@@ -581,9 +581,28 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
     return r;
 }
 
+/* The invisible widget of a document timestamp, on page 1 (PAdES: a signature field like any other). */
+static ES_RESULT invisible_widget(writer *w, int *field, const es_pdf_doc *d, int S, const char *name)
+{
+    const es_pdf_page *pg = &d->pages[0];
+    int W = w->next++;
+    ES_GUARD(obj(w, W, 0));
+    ES_GUARD(es_buf_append_str(w->b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T "));
+    ES_GUARD(put_text(w->b, name));
+    ES_GUARD(es_buf_printf(w->b, " /V %d 0 R /F 132 /P %d %d R /Rect [0 0 0 0] >>\nendobj\n", S, pg->ref.num,
+                           pg->ref.gen));
+    ES_GUARD(page_with_widgets(w, pg, &W, 1));
+    *field = W;
+    return ES_OK;
+}
+
+/*
+ * The update of a stamp (imprint, seal and signature) or, with `doc_ts`, of a document timestamp
+ * (no seal, no imprint, a /DocTimeStamp dictionary; `imprint`, `seal` and most of `o` unused).
+ */
 static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_doc *d,
                        const eseal_imprint_outline *imprint, es_span seal, const eseal_pdf_stamp_options *o,
-                       size_t cms_bytes, int64_t now)
+                       size_t cms_bytes, int64_t now, bool doc_ts)
 {
     ES_ENSURE(o->certify >= 0 && o->certify <= 3, ESEAL_EINVAL, "pdf: --certify takes 1, 2 or 3");
     ES_ENSURE(o->certify == 0 || d->nsig_fields == 0, ESEAL_ESTATE,
@@ -594,24 +613,25 @@ static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_do
     w.e = es_calloc(w.cap, sizeof(*w.e));
     ES_ENSURE_ALLOC(w.e);
     es_result r = ES_OK;
-    int E = w.next++, S = w.next++;
+    int E = doc_ts ? 0 : w.next++;
+    int S = w.next++;
     uint8_t last = b->len > 0 ? b->ptr[b->len - 1] : d->last_byte;
     if (last != '\n' && last != '\r') {
         r = es_buf_append_byte(b, '\n');
     }
 
-    /* E: the seal */
-    if (es_ok(r)) {
+    /* E: the seal (a document timestamp keeps the number unused: a free entry is not needed) */
+    if (es_ok(r) && !doc_ts) {
         r = obj(&w, E, 0);
-    }
-    if (es_ok(r)) {
-        r = es_buf_printf(b, "<< /Type /ESeal.Seal /Length %zu >>\nstream\n", seal.len);
-    }
-    if (es_ok(r)) {
-        r = es_buf_append(b, seal.ptr, seal.len);
-    }
-    if (es_ok(r)) {
-        r = es_buf_append_str(b, "\nendstream\nendobj\n");
+        if (es_ok(r)) {
+            r = es_buf_printf(b, "<< /Type /ESeal.Seal /Length %zu >>\nstream\n", seal.len);
+        }
+        if (es_ok(r)) {
+            r = es_buf_append(b, seal.ptr, seal.len);
+        }
+        if (es_ok(r)) {
+            r = es_buf_append_str(b, "\nendstream\nendobj\n");
+        }
     }
 
     /* S: the signature dictionary */
@@ -621,12 +641,14 @@ static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_do
     if (es_ok(r)) {
         r = obj(&w, S, 0);
     }
-    if (es_ok(r)) {
+    if (es_ok(r) && doc_ts) {
+        r = es_buf_append_str(b, "<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161");
+    } else if (es_ok(r)) {
         r = es_buf_printf(b, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /%s /M (D:%sZ)",
                           o->adbe ? "adbe.pkcs7.detached" : "ETSI.CAdES.detached", date);
     }
     const char *texts[3][2] = {{"/Name", o->name}, {"/Reason", o->reason}, {"/Location", o->location}};
-    for (int i = 0; i < 3 && es_ok(r); i++) {
+    for (int i = 0; i < 3 && es_ok(r) && !doc_ts; i++) {
         if (texts[i][1] != NULL && texts[i][1][0] != 0) {
             r = es_buf_printf(b, " %s ", texts[i][0]);
             if (es_ok(r)) {
@@ -634,7 +656,7 @@ static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_do
             }
         }
     }
-    if (es_ok(r)) {
+    if (es_ok(r) && !doc_ts) {
         r = es_buf_printf(b, " /ESeal.Seal %d 0 R /Prop_Build << /App << /Name /eseal >> >>", E);
     }
     if (es_ok(r) && (o->certify != 0 || o->lock != ESEAL_PDF_LOCK_NONE)) {
@@ -683,15 +705,18 @@ static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_do
     /* What people see, and the field */
     char name[96];
     bool serial = o->serial != NULL && o->serial[0] != 0;
-    if (serial) {
+    if (doc_ts) {
+        (void)snprintf(name, sizeof(name), "DocTimeStamp%zu", d->nsig_fields + 1);
+    } else if (serial) {
         (void)snprintf(name, sizeof(name), "eseal-%s", o->serial);
     } else {
         (void)snprintf(name, sizeof(name), "Signature%zu", d->nsig_fields + 1);
     }
     int field = 0;
     if (es_ok(r)) {
-        r = o->cross_page ? visible_cross(&w, &field, d, imprint, o, S, name)
-                          : visible_single(&w, &field, d, imprint, o, S, name);
+        r = doc_ts         ? invisible_widget(&w, &field, d, S, name)
+            : o->cross_page ? visible_cross(&w, &field, d, imprint, o, S, name)
+                            : visible_single(&w, &field, d, imprint, o, S, name);
     }
 
     /* the form: the existing AcroForm object again, or a new one referenced from the catalog */
@@ -827,7 +852,8 @@ static ES_RESULT prepare(update *u, es_pdf_doc *d, uint64_t size, const eseal_im
         r = cms_setup(&u->co, &u->reserve, key, cert, o);
     }
     if (es_ok(r)) {
-        r = build(u->upd, (size_t)size, &ph, d, imprint, seal, o, u->reserve, o->time_ms != 0 ? o->time_ms : es_now_ms());
+        r = build(u->upd, (size_t)size, &ph, d, imprint, seal, o, u->reserve, o->time_ms != 0 ? o->time_ms : es_now_ms(),
+                  false);
     }
     es_pdf_close(d);
     ES_GUARD(r);
@@ -947,4 +973,150 @@ int eseal_pdf_stamp_file(const char *in_path, const char *out_path, const eseal_
     static const eseal_pdf_stamp_options defaults = ESEAL_PDF_STAMP_OPTIONS_INIT;
     return es_code(es_pdf_stamp_file(in_path, out_path, imprint, es_span_of(seal_der, seal_len), key, cert,
                                      opts != NULL ? opts : &defaults, 0, false));
+}
+
+/* ---- long-term validation: the document security store and document timestamps ---- */
+
+/* A stream object holding `data` (DER: certificates, OCSP responses, CRLs), unfiltered. */
+static ES_RESULT der_stream(writer *w, int num, es_span data)
+{
+    ES_GUARD(obj(w, num, 0));
+    ES_GUARD(es_buf_printf(w->b, "<< /Length %zu >>\nstream\n", data.len));
+    ES_GUARD(es_buf_append(w->b, data.ptr, data.len));
+    return es_buf_append_str(w->b, "\nendstream\nendobj\n");
+}
+
+/* Does `list[0..i)` already hold `x`? (The DSS lists each item once.) */
+static bool seen_before(const es_span *list, size_t i, es_span x)
+{
+    for (size_t k = 0; k < i; k++) {
+        if (es_span_eq(list[k], x)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* "/Key [old new...]" for one DSS array: the items already there, then a new stream per new item. */
+static ES_RESULT dss_array(writer *w, es_buf *arr, const char *key, const char *old, const es_span *items, size_t n)
+{
+    ES_GUARD(es_buf_printf(arr, " %s [%s", key, old));
+    bool first = old[0] == 0;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].len == 0 || seen_before(items, i, items[i])) {
+            continue;
+        }
+        int num = w->next++;
+        ES_GUARD(der_stream(w, num, items[i]));
+        ES_GUARD(es_buf_printf(arr, "%s%d 0 R", first ? "" : " ", num));
+        first = false;
+    }
+    return es_buf_append_byte(arr, ']');
+}
+
+static ES_RESULT dss_update(es_buf *b, size_t base, const es_pdf_doc *d, const es_pdf_dss_data *dd)
+{
+    size_t nitems = dd->ncerts + dd->nocsps + dd->ncrls;
+    ES_ENSURE(nitems <= 4096, ESEAL_ELIMIT, "pdf: %zu validation items are more than a DSS takes (4096)", nitems);
+    writer w = {b, base, NULL, 0, nitems + 4, d->size};
+    w.e = es_calloc(w.cap, sizeof(*w.e));
+    ES_ENSURE_ALLOC(w.e);
+    es_buf arrays = ES_BUF_INIT(1u << 20);
+    es_result r = ES_OK;
+    if (d->last_byte != '\n' && d->last_byte != '\r') {
+        r = es_buf_append_byte(b, '\n');
+    }
+    if (es_ok(r)) {
+        r = dss_array(&w, &arrays, "/Certs", d->dss_certs, dd->certs, dd->ncerts);
+    }
+    if (es_ok(r)) {
+        r = dss_array(&w, &arrays, "/OCSPs", d->dss_ocsps, dd->ocsps, dd->nocsps);
+    }
+    if (es_ok(r)) {
+        r = dss_array(&w, &arrays, "/CRLs", d->dss_crls, dd->crls, dd->ncrls);
+    }
+    int D = w.next++;
+    if (es_ok(r)) {
+        r = obj(&w, D, 0);
+    }
+    if (es_ok(r)) {
+        r = es_buf_printf(b, "<< /Type /DSS%s", es_buf_cstr(&arrays));
+    }
+    if (es_ok(r) && d->dss_vri != NULL) {
+        r = es_buf_printf(b, " /VRI %s", d->dss_vri);
+    }
+    if (es_ok(r)) {
+        r = es_buf_append_str(b, " >>\nendobj\n");
+    }
+    /* The catalog again, its /DSS now the new dictionary. */
+    if (es_ok(r)) {
+        r = obj(&w, d->root.num, d->root.gen);
+    }
+    if (es_ok(r)) {
+        r = es_buf_printf(b, "%s /DSS %d 0 R >>\nendobj\n", d->root_wo_dss, D);
+    }
+    if (es_ok(r)) {
+        r = put_xref(b, base, d, w.e, w.ne, w.next);
+    }
+    es_buf_free(&arrays);
+    es_free(w.e);
+    return r;
+}
+
+ES_RESULT es_pdf_add_dss(es_buf *out, es_span pdf, const es_pdf_dss_data *dd)
+{
+    ES_ENSURE_ARG(out != NULL && dd != NULL);
+    es_pdf_doc d;
+    ES_GUARD(es_pdf_open(&d, pdf));
+    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    es_result r = dss_update(&upd, pdf.len, &d, dd);
+    es_pdf_close(&d);
+    ES_GUARD(r);
+    ES_GUARD(es_buf_append(out, pdf.ptr, pdf.len));
+    return es_buf_append(out, upd.ptr, upd.len);
+}
+
+ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, eseal_timestamp_fn fn, void *ctx,
+                                   size_t reserve)
+{
+    ES_ENSURE_ARG(out != NULL && fn != NULL);
+    static const eseal_pdf_stamp_options none = ESEAL_PDF_STAMP_OPTIONS_INIT;
+    if (reserve == 0) {
+        reserve = ESEAL_PDF_TIMESTAMP_RESERVE;
+    }
+    es_pdf_doc d;
+    ES_GUARD(es_pdf_open(&d, pdf));
+    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    placeholders ph = {0};
+    es_result r = build(&upd, pdf.len, &ph, &d, NULL, es_span_of(NULL, 0), &none, reserve, es_now_ms(), true);
+    es_pdf_close(&d);
+    ES_GUARD(r);
+    size_t c0 = ph.contents_pos, c1 = ph.contents_pos + ph.contents_len + 2;
+    ES_GUARD(patch_byte_range(upd.ptr + ph.br_pos, pdf.len + c0, pdf.len + c1, pdf.len + upd.len));
+    es_span parts[3] = {pdf, es_span_of(upd.ptr, c0), es_span_of(upd.ptr + c1, upd.len - c1)};
+    uint8_t dg[64];
+    size_t dn = 0;
+    ES_GUARD(es_digest_spans(dg, &dn, hash, parts, 3));
+    eseal_buf token = ESEAL_BUF_INIT;
+    int rc = fn(ctx, &token, hash, dg, dn);
+    if (rc != ESEAL_OK) {
+        eseal_buf_dispose(&token);
+        char msg[1024];
+        (void)snprintf(msg, sizeof(msg), "%s", eseal_error_last()->message);
+        ES_BAIL(rc, "%s", msg);
+    }
+    if (token.size == 0 || token.size > reserve) {
+        size_t got = token.size;
+        eseal_buf_dispose(&token);
+        ES_BAIL(got == 0 ? ESEAL_EMALFORMED : ESEAL_ELIMIT,
+                "pdf: the document timestamp token is %zu bytes; %zu are reserved", got, reserve);
+    }
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < token.size; i++) {
+        upd.ptr[c0 + 1 + 2 * i] = (uint8_t)hex[token.ptr[i] >> 4];
+        upd.ptr[c0 + 2 + 2 * i] = (uint8_t)hex[token.ptr[i] & 15];
+    }
+    eseal_buf_dispose(&token);
+    ES_GUARD(es_buf_append(out, pdf.ptr, pdf.len));
+    return es_buf_append(out, upd.ptr, upd.len);
 }

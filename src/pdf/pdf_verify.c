@@ -93,6 +93,33 @@ static int64_t pdf_date(const char *m)
     return ms;
 }
 
+/*
+ * A document timestamp (PAdES B-LTA, ETSI EN 319 142-1 §5.4.3): an RFC 3161 token over the byte
+ * ranges. A valid one proves that everything before it, signatures and validation data, existed at
+ * its genTime.
+ */
+static ES_RESULT verify_doc_timestamp(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
+                                      size_t *signed_end)
+{
+    ES_GUARD(es_report_set(rep, "type", "document timestamp"));
+    bool ok = false;
+    ES_GUARD(check_ranges(rep, s, f, &ok, signed_end));
+    if (!ok) {
+        return ES_OK;
+    }
+    ES_GUARD(es_report_set(rep, "covers_whole_document", "%s", *signed_end == f.len ? "yes" : "no"));
+    es_span parts[2] = {es_span_of(f.ptr, (size_t)s->br[1]), es_span_of(f.ptr + s->br[2], (size_t)s->br[3])};
+    int64_t gen = 0;
+    ES_GUARD(es_tsa_check_token_parts(rep, &gen, es_span_of(s->contents.ptr, der_length(es_buf_span(&s->contents))),
+                                      parts, 2, trust));
+    if (gen != 0) {
+        char t[ES_RFC3339_LEN];
+        es_time_rfc3339(t, gen);
+        ES_GUARD(es_report_set(rep, "timestamp.time", "%s", t));
+    }
+    return ES_OK;
+}
+
 static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
                             int64_t at, const es_pdf_registry_hook *hook, size_t *signed_end)
 {
@@ -104,6 +131,9 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     }
     ES_GUARD(es_report_set(rep, "subfilter", "%s", s->subfilter));
     int64_t claimed = pdf_date(s->m);
+    if (strcmp(s->subfilter, "/ETSI.RFC3161") == 0) {
+        return verify_doc_timestamp(rep, s, f, trust, signed_end);
+    }
     if (strcmp(s->subfilter, "/ETSI.CAdES.detached") != 0 && strcmp(s->subfilter, "/adbe.pkcs7.detached") != 0) {
         return es_report_reason(rep, ESEAL_INDETERMINATE, "FORMAT_FAILURE",
                                 "signatures of /SubFilter %s are not verified", s->subfilter);
@@ -151,9 +181,7 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
         eseal_time_parse(&poe, eseal_report_get(rep, "signing_time.value")) != ESEAL_OK) {
         poe = 0;
     }
-    if (poe != 0) {
-        ES_GUARD(es_report_set(rep, "level", "PAdES-B-T"));
-    } else if (claimed != 0) {
+    if (poe == 0 && claimed != 0) {
         char t[ES_RFC3339_LEN];
         es_time_rfc3339(t, claimed);
         ES_GUARD(es_report_set(rep, "signing_time.value", "%s", t));
@@ -218,6 +246,57 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     return r;
 }
 
+/*
+ * The PAdES level each signature reaches (ETSI EN 319 142-1 §6): B-B; B-T with a valid signature
+ * timestamp; B-LT when a later revision adds a /DSS; B-LTA when a valid document timestamp covers
+ * that DSS. Each signature also names the archive timestamps that cover it.
+ */
+static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const es_pdf_sig *sigs, size_t n,
+                              es_span f)
+{
+    es_pdf_doc d;
+    bool dss = false;
+    if (es_ok(es_pdf_open(&d, f))) {
+        dss = d.has_dss;
+        es_pdf_close(&d);
+    } else {
+        eseal_error_clear();
+    }
+    size_t archive = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *c = eseal_report_get(children[i], "timestamp.time");
+        archive += strcmp(sigs[i].subfilter != NULL ? sigs[i].subfilter : "", "/ETSI.RFC3161") == 0 && c != NULL;
+    }
+    if (archive > 0) {
+        ES_GUARD(es_report_set(rep, "archive_timestamps", "%zu valid document timestamp%s", archive,
+                               archive == 1 ? "" : "s"));
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(sigs[i].subfilter != NULL ? sigs[i].subfilter : "", "/ETSI.RFC3161") == 0) {
+            continue;
+        }
+        const char *ts = eseal_report_get(children[i], "timestamp.check");
+        bool bt = ts != NULL && strcmp(ts, "good") == 0;
+        /* Document timestamps after this signature, valid, in file order: the first is its archive POE. */
+        size_t covering = 0;
+        const char *first = NULL;
+        for (size_t k = i + 1; k < n; k++) {
+            const char *t = eseal_report_get(children[k], "timestamp.time");
+            if (strcmp(sigs[k].subfilter != NULL ? sigs[k].subfilter : "", "/ETSI.RFC3161") == 0 && t != NULL) {
+                covering++;
+                first = first != NULL ? first : t;
+            }
+        }
+        const char *level = !bt ? "PAdES-B-B" : !dss ? "PAdES-B-T" : covering == 0 ? "PAdES-B-LT" : "PAdES-B-LTA";
+        ES_GUARD(es_report_set(children[i], "level", "%s", level));
+        if (covering > 0) {
+            ES_GUARD(es_report_set(children[i], "archive.timestamps", "%zu", covering));
+            ES_GUARD(es_report_set(children[i], "archive.first_time", "%s", first));
+        }
+    }
+    return ES_OK;
+}
+
 ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust, int64_t at,
                         const es_pdf_registry_hook *hook)
 {
@@ -264,7 +343,12 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
                                                "form filling, signing and annotations"};
             int p = sigs[i].docmdp_p >= 1 && sigs[i].docmdp_p <= 3 ? sigs[i].docmdp_p : 2;
             r = es_report_set(children[i], "certification", "DocMDP P=%d (%s allowed)", p, what[p]);
-            if (es_ok(r) && p == 1 && ends[i] != 0 && ends[i] != f.len) {
+            /* Validation data and document timestamps may follow any signature (ISO 32000-2 §12.8.2.2.1). */
+            bool only_ltv = true;
+            for (size_t k = i + 1; k < n; k++) {
+                only_ltv = only_ltv && sigs[k].subfilter != NULL && strcmp(sigs[k].subfilter, "/ETSI.RFC3161") == 0;
+            }
+            if (es_ok(r) && p == 1 && ends[i] != 0 && ends[i] != f.len && !only_ltv) {
                 r = es_report_reason(children[i], ESEAL_INVALID, "MDP_VIOLATION",
                                      "the document was certified with no changes allowed (DocMDP P=1), yet a later "
                                      "revision was added");
@@ -276,6 +360,9 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         }
         es_pdf_perms perm = {doc_p, sigs[i].lock_action, sigs[i].lock_fields};
         r = es_pdf_judge_changes(children[i], f, ends[i], &perm);
+    }
+    if (es_ok(r)) {
+        r = judge_levels(rep, children, sigs, n, f);
     }
     for (size_t i = 0; i < n; i++) {
         es_pdf_sig_free(&sigs[i]);

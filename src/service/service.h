@@ -3,6 +3,7 @@
 #define ES_SERVICE_H
 
 #include "crypto/crypto.h"
+#include "eseal/tsa_client.h"
 #include "eseal/instance.h"
 #include "eseal/store.h"
 #include "util/util.h"
@@ -60,6 +61,35 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
 const char *es_hierarchy_for_alg(eseal_key_alg alg);
 
 /* The vector outline of a seal of the registry (drawn seals only). */
+/*
+ * Where a batch's time-stamps come from (ltv.c): the TSAs at `urls` in order,
+ * or (n_urls 0) the instance's own TSA in-process; tokens pass the client
+ * checklist against the instance's trust.
+ */
+typedef struct {
+    eseal_tsa_service *own;
+    eseal_tsa_source *sources;
+    eseal_trust *trust;
+    eseal_tsa_client_options co;
+} es_timestamper;
+ES_RESULT es_timestamper_open(es_timestamper *t, eseal_instance *inst, const char *const *urls, size_t n_urls,
+                              unsigned int timeout_ms);
+void es_timestamper_close(es_timestamper *t);
+/* One document's time-stamp (an eseal_timestamp_fn context): the token obtained and where it came from. */
+typedef struct {
+    const es_timestamper *t;
+    eseal_tsa_client_result got;
+} es_doc_time;
+int es_doc_timestamp(void *ctx, eseal_buf *token, eseal_hash hash, const void *digest, size_t len);
+/*
+ * Raises the signed PDF at in_path to `level` (B-LT: a /DSS with the
+ * validation data of its signatures and time-stamps; B-LTA: also a document
+ * timestamp from `ts`) into out_path (atomically; may be in_path). `dt` (may be
+ * NULL) receives the document timestamp's source.
+ */
+ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, const char *out_path, int level,
+                                  const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync);
+
 ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **out);
 /* Adds the registry's view of a seal at `at` to a seal report (when the seal is in this registry). */
 ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at);

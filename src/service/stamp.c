@@ -76,78 +76,6 @@ int eseal_level_from_name(int *out, const char *name)
                                   "level: \"%s\" is not one of B-B, B-T, B-LT, B-LTA", name));
 }
 
-/*
- * Where a batch's time-stamps come from: the request's TSAs in order, or the
- * instance's own TSA answering in-process. Every token passes the client
- * checklist against the instance's trust (eseal_tsa_client_stamp).
- */
-typedef struct {
-    eseal_tsa_service *own;
-    eseal_tsa_source *sources;
-    eseal_trust *trust;
-    eseal_tsa_client_options co;
-} timestamper;
-
-static int own_tsa(void *ctx, eseal_buf *resp, const void *req, size_t len)
-{
-    return eseal_tsa_service_respond(ctx, resp, req, len);
-}
-
-static void timestamper_close(timestamper *t)
-{
-    eseal_tsa_service_close(t->own);
-    es_free(t->sources);
-    eseal_trust_free(t->trust);
-    memset(t, 0, sizeof(*t));
-}
-
-static ES_RESULT timestamper_open(timestamper *t, eseal_instance *inst, const eseal_stamp_request *q)
-{
-    memset(t, 0, sizeof(*t));
-    t->co = (eseal_tsa_client_options)ESEAL_TSA_CLIENT_OPTIONS_INIT;
-    size_t n = q->n_tsa_urls > 0 ? q->n_tsa_urls : 1;
-    ES_ENSURE(q->n_tsa_urls == 0 || q->tsa_urls != NULL, ESEAL_EINVAL, "stamp: TSA URLs missing");
-    t->sources = es_calloc(n, sizeof(*t->sources));
-    ES_ENSURE_ALLOC(t->sources);
-    if (q->n_tsa_urls > 0) {
-        for (size_t i = 0; i < n; i++) {
-            t->sources[i].url = q->tsa_urls[i];
-        }
-    } else {
-        ES_GUARD((es_result){eseal_instance_tsa_open(inst, &t->own, NULL)});
-        t->sources[0] = (eseal_tsa_source){NULL, own_tsa, t->own, "the instance's TSA (in-process)"};
-    }
-    ES_GUARD((es_result){eseal_instance_trust(inst, &t->trust)});
-    t->co.sources = t->sources;
-    t->co.n_sources = n;
-    t->co.trust = t->trust;
-    t->co.timeout_ms = q->tsa_timeout_ms;
-    return ES_OK;
-}
-
-/* One document's time-stamp: the token the stamper embeds, and where it came from. */
-typedef struct {
-    const timestamper *t;
-    eseal_tsa_client_result got;
-} doc_time;
-
-static int doc_timestamp(void *ctx, eseal_buf *token, eseal_hash hash, const void *digest, size_t len)
-{
-    doc_time *d = ctx;
-    eseal_tsa_client_result_free(&d->got);
-    int rc = eseal_tsa_client_stamp(&d->got, hash, digest, len, &d->t->co);
-    if (rc != ESEAL_OK) {
-        return rc;
-    }
-    es_buf copy = ES_BUF_INIT(d->got.token.size + 1);
-    es_result r = es_buf_append(&copy, d->got.token.ptr, d->got.token.size);
-    if (es_ok(r)) {
-        es_buf_move_out(token, &copy);
-    }
-    es_buf_free(&copy);
-    return es_code(r);
-}
-
 /* One batch: what every document shares (read-only while the workers run), and where each result goes. */
 typedef struct {
     eseal_instance *inst;
@@ -159,7 +87,7 @@ typedef struct {
     eseal_key *key;
     const eseal_imprint_outline *outline;
     size_t cms_reserve; /* measured once for the batch */
-    const timestamper *ts; /* B-T and up, else NULL */
+    const es_timestamper *ts; /* B-T and up, else NULL */
     const char *const *in_paths;
     const char *const *out_paths;
     size_t n;
@@ -233,7 +161,7 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
     es_result d = es_random(rnd, sizeof(rnd));
     (void)snprintf(serial, sizeof(serial), "ST%.8s-%02X%02X%02X%02X%02X", day, rnd[0], rnd[1], rnd[2], rnd[3],
                    rnd[4]);
-    doc_time dt = {b->ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
+    es_doc_time dt = {b->ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
     int64_t clock_ms = es_now_ms();
     if (es_ok(d)) {
         eseal_pdf_stamp_options o;
@@ -242,7 +170,7 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
         o.serial = serial;
         o.time_ms = clock_ms;
         if (b->ts != NULL) {
-            o.timestamp = doc_timestamp;
+            o.timestamp = es_doc_timestamp;
             o.timestamp_ctx = &dt;
         }
         char url[600];
@@ -260,8 +188,22 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
                              "%s is not an OFD package", b->in_paths[i]);
         } else {
             /* Streaming, file to file: memory stays small whatever the document's size. */
-            d = es_pdf_stamp_file(b->in_paths[i], b->out_paths[i], b->outline, es_span_of(b->der->ptr, b->der->size),
-                                  b->key, b->cert, &o, b->cms_reserve, defer_dir_sync);
+            /* B-LT and B-LTA: the signed file goes to a temporary name first; the validation data, then the
+             * document timestamp, follow in further updates into out_path. A failure leaves nothing. */
+            bool ltv = q->level >= ESEAL_LEVEL_B_LT;
+            char tmp[4200];
+            (void)snprintf(tmp, sizeof(tmp), "%s.eseal-signed", b->out_paths[i]);
+            d = es_pdf_stamp_file(b->in_paths[i], ltv ? tmp : b->out_paths[i], b->outline,
+                                  es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o, b->cms_reserve,
+                                  defer_dir_sync || ltv);
+            if (es_ok(d) && ltv) {
+                es_doc_time lta = {b->ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
+                d = es_instance_extend_file(b->inst, tmp, b->out_paths[i], q->level, b->ts, &lta, defer_dir_sync);
+                eseal_tsa_client_result_free(&lta.got);
+            }
+            if (ltv) {
+                (void)unlink(tmp);
+            }
         }
     }
     if (b->res != NULL) {
@@ -408,15 +350,12 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     }
     /* Everything above is done once; each document below costs one signature. */
     size_t failed = 0;
-    timestamper ts = {0};
+    es_timestamper ts = {0};
     if (es_ok(r) && eseal_level_name(q->level) == NULL) {
         r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "stamp: unknown level %d", q->level);
-    } else if (es_ok(r) && q->level >= ESEAL_LEVEL_B_LT) {
-        r = es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__, "stamp: level %s is not available yet",
-                         eseal_level_name(q->level));
     }
     if (es_ok(r) && q->level >= ESEAL_LEVEL_B_T) {
-        r = timestamper_open(&ts, inst, q);
+        r = es_timestamper_open(&ts, inst, q->tsa_urls, q->n_tsa_urls, q->tsa_timeout_ms);
     }
     if (es_ok(r)) {
         batch b = {inst, q, &rec, &der, &crec, issuer, cert, key, outline, 0, NULL, in_paths, out_paths, n, res, 0, 0};
@@ -435,7 +374,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     if (es_ok(r) && failed > 0 && n > 1) {
         r = es_error_set(ESEAL_ERROR, __FILE__, __LINE__, "stamp: %zu of %zu documents failed", failed, n);
     }
-    timestamper_close(&ts);
+    es_timestamper_close(&ts);
     eseal_imprint_outline_free(outline);
     eseal_key_free(key);
     eseal_cert_free(issuer);

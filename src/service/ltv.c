@@ -1,0 +1,262 @@
+/*
+ * Long-term validation for the service: where time-stamps come from (the
+ * request's TSAs, or the instance's own TSA in-process), the validation data a
+ * PDF's document security store gets, and eseal_instance_extend_pdf.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "eseal/tsa_client.h"
+#include "pdf/pdf.h"
+#include "service.h"
+#include "util/report.h"
+
+/*
+ * Where a batch's time-stamps come from: the request's TSAs in order, or the
+ * instance's own TSA answering in-process. Every token passes the client
+ * checklist against the instance's trust (eseal_tsa_client_stamp).
+ */
+
+static int own_tsa(void *ctx, eseal_buf *resp, const void *req, size_t len)
+{
+    return eseal_tsa_service_respond(ctx, resp, req, len);
+}
+
+void es_timestamper_close(es_timestamper *t)
+{
+    eseal_tsa_service_close(t->own);
+    es_free(t->sources);
+    eseal_trust_free(t->trust);
+    memset(t, 0, sizeof(*t));
+}
+
+ES_RESULT es_timestamper_open(es_timestamper *t, eseal_instance *inst, const char *const *urls, size_t n_urls,
+                              unsigned int timeout_ms)
+{
+    memset(t, 0, sizeof(*t));
+    t->co = (eseal_tsa_client_options)ESEAL_TSA_CLIENT_OPTIONS_INIT;
+    size_t n = n_urls > 0 ? n_urls : 1;
+    ES_ENSURE(n_urls == 0 || urls != NULL, ESEAL_EINVAL, "stamp: TSA URLs missing");
+    t->sources = es_calloc(n, sizeof(*t->sources));
+    ES_ENSURE_ALLOC(t->sources);
+    if (n_urls > 0) {
+        for (size_t i = 0; i < n; i++) {
+            t->sources[i].url = urls[i];
+        }
+    } else {
+        ES_GUARD((es_result){eseal_instance_tsa_open(inst, &t->own, NULL)});
+        t->sources[0] = (eseal_tsa_source){NULL, own_tsa, t->own, "the instance's TSA (in-process)"};
+    }
+    ES_GUARD((es_result){eseal_instance_trust(inst, &t->trust)});
+    t->co.sources = t->sources;
+    t->co.n_sources = n;
+    t->co.trust = t->trust;
+    t->co.timeout_ms = timeout_ms;
+    return ES_OK;
+}
+
+int es_doc_timestamp(void *ctx, eseal_buf *token, eseal_hash hash, const void *digest, size_t len)
+{
+    es_doc_time *d = ctx;
+    eseal_tsa_client_result_free(&d->got);
+    int rc = eseal_tsa_client_stamp(&d->got, hash, digest, len, &d->t->co);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_buf copy = ES_BUF_INIT(d->got.token.size + 1);
+    es_result r = es_buf_append(&copy, d->got.token.ptr, d->got.token.size);
+    if (es_ok(r)) {
+        es_buf_move_out(token, &copy);
+    }
+    es_buf_free(&copy);
+    return es_code(r);
+}
+
+
+/* ---- validation data for the document security store ---- */
+
+#define LTV_MAX_ITEMS 256
+
+/* DER items, each once. */
+typedef struct {
+    es_buf items[LTV_MAX_ITEMS];
+    es_span spans[LTV_MAX_ITEMS];
+    size_t n;
+} der_list;
+
+static ES_RESULT der_list_add(der_list *l, const void *p, size_t len)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->items[i].len == len && memcmp(l->items[i].ptr, p, len) == 0) {
+            return ES_OK;
+        }
+    }
+    ES_ENSURE(l->n < LTV_MAX_ITEMS, ESEAL_ELIMIT, "ltv: more than %d validation items", LTV_MAX_ITEMS);
+    l->items[l->n] = (es_buf)ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_GUARD(es_buf_append(&l->items[l->n], p, len));
+    l->spans[l->n] = es_buf_span(&l->items[l->n]);
+    l->n++;
+    return ES_OK;
+}
+
+static void der_list_free(der_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        es_buf_free(&l->items[i]);
+    }
+    l->n = 0;
+}
+
+typedef struct {
+    eseal_instance *inst;
+    der_list certs, crls, ocsps;
+    es_result err;
+} ltv_data;
+
+static ES_RESULT add_cert_pem(ltv_data *v, const char *pem)
+{
+    eseal_cert *c = NULL;
+    ES_GUARD((es_result){eseal_cert_parse(&c, pem, strlen(pem))});
+    eseal_buf der = ESEAL_BUF_INIT;
+    es_result r = (es_result){eseal_cert_der(&der, c)};
+    if (es_ok(r)) {
+        r = der_list_add(&v->certs, der.ptr, der.size);
+    }
+    eseal_buf_dispose(&der);
+    eseal_cert_free(c);
+    return r;
+}
+
+/* The instance's CA and TSA certificates, and each CA's latest CRL. */
+static int add_instance_item(const eseal_cert_record *rec, void *payload)
+{
+    ltv_data *v = payload;
+    bool ca = strcmp(rec->role, "root-ca") == 0 || strcmp(rec->role, "issuing-ca") == 0;
+    if (!ca && strcmp(rec->role, "tsa") != 0) {
+        return ESEAL_OK;
+    }
+    es_result r = add_cert_pem(v, rec->pem);
+    if (es_ok(r) && ca) {
+        eseal_buf crl = ESEAL_BUF_INIT;
+        int rc = eseal_store_crl_latest(v->inst->store, &crl, rec->id);
+        r = rc == ESEAL_OK ? der_list_add(&v->crls, crl.ptr, crl.size)
+                           : rc == ESEAL_ENOTFOUND ? ES_OK : (es_result){rc};
+        eseal_buf_dispose(&crl);
+    }
+    v->err = r;
+    return es_code(r);
+}
+
+/*
+ * What a verifier needs later to validate the document's signatures without
+ * asking anyone: the signers' certificates, the instance's CA and TSA
+ * certificates, and the current revocation data of the CAs.
+ */
+static ES_RESULT collect_ltv(ltv_data *v, es_span pdf)
+{
+    es_pdf_sig sigs[64];
+    size_t n = 0;
+    ES_GUARD(es_pdf_signatures(pdf, sigs, 64, &n));
+    es_result r = n > 0 ? ES_OK : es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "ltv: the PDF has no signatures");
+    for (size_t i = 0; i < n && es_ok(r); i++) {
+        eseal_cert *signer = NULL;
+        eseal_buf der = ESEAL_BUF_INIT;
+        if (sigs[i].contents.len > 0 && strcmp(sigs[i].subfilter, "/ETSI.RFC3161") != 0 &&
+            eseal_cms_signer_cert(&signer, sigs[i].contents.ptr, sigs[i].contents.len, 0, NULL) == ESEAL_OK &&
+            eseal_cert_der(&der, signer) == ESEAL_OK) {
+            r = der_list_add(&v->certs, der.ptr, der.size);
+        }
+        eseal_buf_dispose(&der);
+        eseal_cert_free(signer);
+    }
+    eseal_error_clear();
+    for (size_t i = 0; i < n; i++) {
+        es_pdf_sig_free(&sigs[i]);
+    }
+    ES_GUARD(r);
+    int rc = eseal_store_cert_list(v->inst->store, add_instance_item, v);
+    return rc == ESEAL_OK ? ES_OK : !es_ok(v->err) ? v->err : (es_result){rc};
+}
+
+static ES_RESULT extend_buf(eseal_instance *inst, es_buf *out, es_span in, int level, const es_timestamper *ts,
+                            es_doc_time *dt)
+{
+    ES_ENSURE(level == ESEAL_LEVEL_B_LT || level == ESEAL_LEVEL_B_LTA, ESEAL_EINVAL,
+              "extend: a signed PDF can be raised to B-LT or B-LTA");
+    ES_ENSURE(level < ESEAL_LEVEL_B_LTA || ts != NULL, ESEAL_EINVAL, "extend: B-LTA needs a time-stamp source");
+    ltv_data *v = es_calloc(1, sizeof(*v));
+    ES_ENSURE_ALLOC(v);
+    v->inst = inst;
+    v->err = ES_OK;
+    es_result r = collect_ltv(v, in);
+    es_buf dss = ES_BUF_INIT(out->max);
+    if (es_ok(r)) {
+        es_pdf_dss_data dd = {v->certs.spans, v->certs.n, v->ocsps.spans, v->ocsps.n, v->crls.spans, v->crls.n};
+        r = es_pdf_add_dss(level == ESEAL_LEVEL_B_LT ? out : &dss, in, &dd);
+    }
+    if (es_ok(r) && level == ESEAL_LEVEL_B_LTA) {
+        r = es_pdf_add_doc_timestamp(out, es_buf_span(&dss), ESEAL_HASH_SHA256, es_doc_timestamp, dt, 0);
+    }
+    es_buf_free(&dss);
+    der_list_free(&v->certs);
+    der_list_free(&v->crls);
+    der_list_free(&v->ocsps);
+    es_free(v);
+    return r;
+}
+
+ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, const char *out_path, int level,
+                                  const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync)
+{
+    ES_ENSURE_ARG(inst != NULL && in_path != NULL && out_path != NULL);
+    size_t max = (size_t)eseal_limits_default()->max_input_bytes;
+    ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(max);
+    ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(max);
+    ES_GUARD(es_file_read(&in, in_path, max));
+    es_doc_time own = {ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
+    es_doc_time *d = dt != NULL ? dt : &own;
+    d->t = ts;
+    es_result r = extend_buf(inst, &out, es_buf_span(&in), level, ts, d);
+    eseal_tsa_client_result_free(&own.got);
+    ES_GUARD(r);
+    es_atomic_file f;
+    ES_GUARD(es_atomic_open(&f, out_path, 0644));
+    f.defer_dir_sync = defer_dir_sync;
+    r = es_atomic_write(&f, out.ptr, out.len);
+    if (!es_ok(r)) {
+        es_atomic_abort(&f);
+        return r;
+    }
+    return es_atomic_commit(&f);
+}
+
+int eseal_instance_extend_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *in_path, const char *out_path,
+                              const eseal_extend_request *q)
+{
+    if (inst == NULL || q == NULL || q->version != ESEAL_EXTEND_REQUEST_VERSION) {
+        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "extend: invalid argument"));
+    }
+    es_timestamper ts = {0};
+    es_result r = ES_OK;
+    if (q->level == ESEAL_LEVEL_B_LTA) {
+        r = es_timestamper_open(&ts, inst, q->tsa_urls, q->n_tsa_urls, q->tsa_timeout_ms);
+    }
+    es_doc_time dt = {&ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
+    if (es_ok(r)) {
+        r = es_instance_extend_file(inst, in_path, out_path, q->level, q->level == ESEAL_LEVEL_B_LTA ? &ts : NULL,
+                                    &dt, false);
+    }
+    if (res != NULL) {
+        memset(res, 0, sizeof(*res));
+        res->code = es_code(r);
+        (void)snprintf(res->message, sizeof(res->message), "%s", es_ok(r) ? "" : eseal_error_last()->message);
+        if (es_ok(r) && dt.got.gen_time_ms != 0) {
+            res->time_ms = dt.got.gen_time_ms;
+            (void)snprintf(res->time_source, sizeof(res->time_source), "RFC 3161 document timestamp from %s (serial %s)",
+                           dt.got.source, dt.got.serial);
+        }
+    }
+    eseal_tsa_client_result_free(&dt.got);
+    es_timestamper_close(&ts);
+    return ES_PUBLIC(r);
+}
