@@ -634,6 +634,13 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, 
     ES_AUTO(es_buf_freep) es_buf sum = ES_BUF_INIT(16384);
     ES_GUARD(summary(&d, &sum));
     ES_GUARD(es_report_set(rep, "later_changes", "%s", es_buf_cstr(&sum)));
+    if (d.p == 1 && d.perm->docmdp_p == 1 && d.nsigs + d.ndss == 0) {
+        /* Under P=1 a revision must bring validation data or a document timestamp; the caller
+         * has checked that every later signature is a document timestamp. */
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "MDP_VIOLATION",
+                                  "the document was certified with no changes allowed (DocMDP P=1), yet a later "
+                                  "revision was added that is neither validation data nor a document timestamp"));
+    }
     if (d.nchanged > 0) {
         ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "CHANGED_AFTER_SIGNING",
                                   "a later revision changed %zu object(s) of the signed document beyond what its "

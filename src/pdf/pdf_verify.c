@@ -93,6 +93,11 @@ static int64_t pdf_date(const char *m)
     return ms;
 }
 
+static bool is_doc_timestamp(const es_pdf_sig *s)
+{
+    return s->error == NULL && s->subfilter != NULL && strcmp(s->subfilter, "/ETSI.RFC3161") == 0;
+}
+
 /*
  * A document timestamp (PAdES B-LTA, ETSI EN 319 142-1 §5.4.3): an RFC 3161 token over the byte
  * ranges. A valid one proves that everything before it, signatures and validation data, existed at
@@ -320,8 +325,37 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     eseal_report *children[MAX_SIGS];
     for (size_t i = 0; i < n && es_ok(r); i++) {
         r = es_report_add_child(rep, &children[i]);
-        if (es_ok(r)) {
+    }
+    /*
+     * Document timestamps first: a valid one proves that everything before it existed at its time
+     * (ETSI EN 319 102-1 §5.6.2.4, POE from an archive timestamp). Each signature is then judged at
+     * the earliest such time after it, so that a certificate that expired or was revoked since
+     * does not undo it; its own signature timestamp, when earlier, still wins (cms.c).
+     */
+    int64_t archive_at[MAX_SIGS] = {0};
+    for (size_t i = 0; i < n && es_ok(r); i++) {
+        if (is_doc_timestamp(&sigs[i])) {
             r = verify_one(children[i], &sigs[i], f, trust, at, hook, &ends[i]);
+            const char *tt = eseal_report_get(children[i], "timestamp.time");
+            int64_t g = 0;
+            if (es_ok(r) && tt != NULL && eseal_time_parse(&g, tt) == ESEAL_OK) {
+                archive_at[i] = g;
+            }
+        }
+    }
+    for (size_t i = 0; i < n && es_ok(r); i++) {
+        if (is_doc_timestamp(&sigs[i])) {
+            continue;
+        }
+        int64_t poe = 0;
+        for (size_t k = i + 1; k < n; k++) {
+            poe = archive_at[k] != 0 && (poe == 0 || archive_at[k] < poe) ? archive_at[k] : poe;
+        }
+        r = verify_one(children[i], &sigs[i], f, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i]);
+        if (es_ok(r) && poe != 0 && poe < at && eseal_report_get(children[i], "checks.judged_at") == NULL) {
+            char tb[ES_RFC3339_LEN];
+            es_time_rfc3339(tb, poe);
+            r = es_report_set(children[i], "checks.judged_at", "%s (the archive timestamp)", tb);
         }
     }
     /* The document's certification (the first signature's DocMDP, ISO 32000-1 §12.8.2.2) bounds every later change. */
@@ -343,7 +377,9 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
                                                "form filling, signing and annotations"};
             int p = sigs[i].docmdp_p >= 1 && sigs[i].docmdp_p <= 3 ? sigs[i].docmdp_p : 2;
             r = es_report_set(children[i], "certification", "DocMDP P=%d (%s allowed)", p, what[p]);
-            /* Validation data and document timestamps may follow any signature (ISO 32000-2 §12.8.2.2.1). */
+            /* Validation data and document timestamps may follow any signature (ISO 32000-2 §12.8.2.2.1):
+             * under P=1 later signatures must all be document timestamps, and the judge below requires
+             * every later revision to bring one or a /DSS. */
             bool only_ltv = true;
             for (size_t k = i + 1; k < n; k++) {
                 only_ltv = only_ltv && sigs[k].subfilter != NULL && strcmp(sigs[k].subfilter, "/ETSI.RFC3161") == 0;

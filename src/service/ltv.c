@@ -169,7 +169,9 @@ static ES_RESULT collect_ltv(ltv_data *v, es_span pdf)
         eseal_buf_dispose(&der);
         eseal_cert_free(signer);
     }
-    eseal_error_clear();
+    if (es_ok(r)) {
+        eseal_error_clear(); /* a signer certificate that cannot be read is simply not added */
+    }
     for (size_t i = 0; i < n; i++) {
         es_pdf_sig_free(&sigs[i]);
     }

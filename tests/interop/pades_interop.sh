@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# pades_interop.sh ESEAL
+#
+# PAdES B-T, B-LT and B-LTA stamps and `eseal extend`, checked with tools that are
+# not eseal: the signature timestamp cut out of the CMS (tests/resources/pdfsig_parts.py,
+# a DER walker of its own) and the document timestamp over the byte ranges both pass
+# `openssl ts -verify`; pdfsig keeps the signature valid; qpdf --check passes. Then the
+# long-term cases: a certificate revoked after the timestamp leaves the stamp VALID,
+# one revoked before makes it INVALID; a certificate that has since expired is judged
+# at the proven time; a TSA that cannot be reached fails the stamp and writes nothing.
+# Output is TAP.
+set -u
+E=$1
+R=$(cd "$(dirname "$0")/../resources" && pwd)
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=interop-pass-1
+
+"$E" init >/dev/null 2>&1 || { echo "not ok 1 - init"; exit 1; }
+"$E" ca export --tsa --alg p256 -o "$T/tsachain.pem" >/dev/null 2>&1 || notok "ca export --tsa"
+python3 "$R/mkpdf.py" "$T/in.pdf" >/dev/null 2>&1 || notok "mkpdf"
+
+new_seal() { # NAME -> prints "CERT SEAL"
+    local id s
+    id=$("$E" cert issue --org "$1 Ltd" --uscc 91110000MA01ABCDEX --alg p256 2>/dev/null)
+    s=$("$E" seal make --cert "$id" --type contract --name "$1 Seal" -o "$T/$1.esl" 2>/dev/null)
+    echo "$id $s"
+}
+parts() { # PDF N DIR
+    rm -rf "$3"
+    python3 "$R/pdfsig_parts.py" "$1" "$2" "$3"
+}
+tsverify() { # DATA TOKEN
+    openssl ts -verify -data "$1" -in "$2" -token_in -CAfile "$T/tsachain.pem" >"$T/tsv" 2>&1 &&
+        grep -q "Verification: OK" "$T/tsv"
+}
+field() { # REPORT-FILE NAME: the first value of "  NAME: value"
+    sed -n "s/^ *$2: //p" "$1" | head -1
+}
+
+read -r CERT SEAL <<<"$(new_seal Alpha)"
+
+# ---- B-T ---------------------------------------------------------------------------------
+if "$E" stamp "$T/in.pdf" -o "$T/bt.pdf" --seal "$SEAL" --level B-T >"$T/out" 2>"$T/err"; then
+    ok "stamp --level B-T"
+    grep -q "^time: .*RFC 3161 timestamp from the instance's TSA" "$T/out" &&
+        ok "B-T: stamp says where the time came from" || notok "B-T time line: $(cat "$T/out")"
+    "$E" verify "$T/bt.pdf" >"$T/v" 2>&1
+    head -1 "$T/v" | grep -q "verdict: VALID" && ok "B-T: eseal verify VALID" || notok "B-T verify: $(head -5 "$T/v")"
+    [ "$(field "$T/v" level)" = "PAdES-B-T" ] && ok "B-T: level PAdES-B-T" || notok "B-T level: $(field "$T/v" level)"
+    field "$T/v" signing_time.source | grep -q "proven by a signature timestamp" &&
+        ok "B-T: the signing time is reported as proven by the timestamp" || notok "B-T time source"
+    pdfsig "$T/bt.pdf" >"$T/ps" 2>&1
+    grep -q "Signature is Valid" "$T/ps" && ok "B-T: pdfsig: signature valid" || notok "B-T pdfsig: $(cat "$T/ps")"
+    qpdf --check "$T/bt.pdf" >/dev/null 2>&1 && ok "B-T: qpdf --check" || notok "B-T: qpdf --check"
+    if parts "$T/bt.pdf" 1 "$T/p" && [ -s "$T/p/sigts.der" ]; then
+        ok "B-T: the CMS carries a signatureTimeStampToken"
+        tsverify "$T/p/sigvalue.bin" "$T/p/sigts.der" &&
+            ok "B-T: openssl ts -verify: the token covers the signature value" || notok "B-T openssl ts: $(cat "$T/tsv")"
+        printf 'x' | cat "$T/p/sigvalue.bin" - >"$T/other.bin"
+        ! tsverify "$T/other.bin" "$T/p/sigts.der" && ok "B-T: openssl ts -verify fails on other data" ||
+            notok "B-T: the token verified over other data"
+        # A changed byte in the token (inside /Contents, outside the signed ranges): the
+        # signature still verifies, the timestamp must not.
+        python3 - "$T/bt.pdf" "$T/p/sigts.der" "$T/bt-badts.pdf" <<'PY'
+import sys
+pdf = open(sys.argv[1], "rb").read()
+tok = open(sys.argv[2], "rb").read().hex().upper().encode()
+i = pdf.find(tok)
+assert i > 0
+j = i + len(tok) - 10  # inside the token's own signature value
+pdf = pdf[:j] + (b"0" if pdf[j:j + 1] != b"0" else b"1") + pdf[j + 1:]
+open(sys.argv[3], "wb").write(pdf)
+PY
+        "$E" verify "$T/bt-badts.pdf" >"$T/v" 2>&1
+        grep -q "TIMESTAMP_INVALID" "$T/v" && ! head -1 "$T/v" | grep -q "verdict: VALID$" &&
+            ok "B-T: a damaged timestamp token is TIMESTAMP_INVALID" || notok "damaged token: $(head -12 "$T/v")"
+    else
+        notok "B-T: no signature timestamp found in the CMS"
+    fi
+else
+    notok "stamp --level B-T: $(cat "$T/err")"
+fi
+
+# ---- B-LT --------------------------------------------------------------------------------
+if "$E" stamp "$T/in.pdf" -o "$T/lt.pdf" --seal "$SEAL" --level B-LT >/dev/null 2>"$T/err"; then
+    "$E" verify "$T/lt.pdf" >"$T/v" 2>&1
+    head -1 "$T/v" | grep -q "verdict: VALID" && [ "$(field "$T/v" level)" = "PAdES-B-LT" ] &&
+        ok "B-LT: eseal verify VALID, level PAdES-B-LT" || notok "B-LT verify: $(grep -E 'verdict|level|\[' "$T/v")"
+    qpdf --check "$T/lt.pdf" >/dev/null 2>&1 && ok "B-LT: qpdf --check" || notok "B-LT: qpdf --check"
+    qpdf --json=1 --json-key=objects "$T/lt.pdf" 2>/dev/null | python3 -c '
+import json, sys
+objs = json.load(sys.stdin)["objects"]
+dss = [v for v in objs.values() if isinstance(v, dict) and v.get("/Type") == "/DSS"]
+assert len(dss) == 1, dss
+d = dss[0]
+assert len(d.get("/Certs", [])) >= 4 and len(d.get("/CRLs", [])) >= 2, d
+' && ok "B-LT: the /DSS holds certificates and CRLs (qpdf --json)" || notok "B-LT: DSS contents"
+    pdfsig "$T/lt.pdf" >"$T/ps" 2>&1
+    grep -q "Signature is Valid" "$T/ps" && ok "B-LT: pdfsig: signature valid" || notok "B-LT pdfsig: $(cat "$T/ps")"
+else
+    notok "stamp --level B-LT: $(cat "$T/err")"
+fi
+
+# ---- B-LTA -------------------------------------------------------------------------------
+if "$E" stamp "$T/in.pdf" -o "$T/lta.pdf" --seal "$SEAL" --level B-LTA >/dev/null 2>"$T/err"; then
+    "$E" verify "$T/lta.pdf" >"$T/v" 2>&1
+    head -1 "$T/v" | grep -q "verdict: VALID" && [ "$(field "$T/v" level)" = "PAdES-B-LTA" ] &&
+        ok "B-LTA: eseal verify VALID, level PAdES-B-LTA" || notok "B-LTA verify: $(grep -E 'verdict|level|\[' "$T/v")"
+    grep -q "archive_timestamps: 1 valid document timestamp" "$T/v" && ok "B-LTA: one archive timestamp" ||
+        notok "B-LTA archive timestamps"
+    qpdf --check "$T/lta.pdf" >/dev/null 2>&1 && ok "B-LTA: qpdf --check" || notok "B-LTA: qpdf --check"
+    if parts "$T/lta.pdf" 2 "$T/q" && grep -q "ETSI.RFC3161" "$T/q/subfilter"; then
+        tsverify "$T/q/signed.bin" "$T/q/contents.der" &&
+            ok "B-LTA: openssl ts -verify: the document timestamp covers the byte ranges" ||
+            notok "B-LTA doc timestamp: $(cat "$T/tsv")"
+    else
+        notok "B-LTA: no /ETSI.RFC3161 document timestamp"
+    fi
+    pdfsig "$T/lta.pdf" >"$T/ps" 2>&1
+    grep -q "Signature is Valid" "$T/ps" && ok "B-LTA: pdfsig: the stamp's signature stays valid" ||
+        notok "B-LTA pdfsig: $(cat "$T/ps")"
+    # A changed byte in the original document: everything is INVALID.
+    python3 - "$T/lta.pdf" "$T/lta-bad.pdf" <<'PY'
+import sys
+pdf = bytearray(open(sys.argv[1], "rb").read())
+i = pdf.find(b"BT")
+pdf[i + 3] ^= 1
+open(sys.argv[2], "wb").write(pdf)
+PY
+    "$E" verify "$T/lta-bad.pdf" >"$T/v" 2>&1
+    [ "$(grep -c ': INVALID$' "$T/v")" -ge 2 ] && head -1 "$T/v" | grep -q INVALID &&
+        ok "B-LTA: a changed byte makes the stamp and the document timestamp INVALID" ||
+        notok "tampered LTA: $(grep -E 'verdict|signature' "$T/v")"
+else
+    notok "stamp --level B-LTA: $(cat "$T/err")"
+fi
+
+# ---- extend: B-B -> B-LTA, then a second archive timestamp --------------------------------
+"$E" stamp "$T/in.pdf" -o "$T/bb.pdf" --seal "$SEAL" >/dev/null 2>&1
+cp "$T/bb.pdf" "$T/ext.pdf"
+if "$E" extend "$T/ext.pdf" --level B-LTA >"$T/out" 2>"$T/err" && "$E" extend "$T/ext.pdf" >>"$T/out" 2>>"$T/err"; then
+    cmp -s -n "$(stat -c %s "$T/bb.pdf")" "$T/bb.pdf" "$T/ext.pdf" &&
+        ok "extend: the signed file stays an exact prefix" || notok "extend changed signed bytes"
+    "$E" verify "$T/ext.pdf" >"$T/v" 2>&1
+    head -1 "$T/v" | grep -q "verdict: VALID" && grep -q "archive_timestamps: 2 valid document timestamps" "$T/v" &&
+        ok "extend twice: VALID with two chained archive timestamps" || notok "extend: $(grep -E 'verdict|archive|\[' "$T/v")"
+    field "$T/v" checks.judged_at | grep -q "the archive timestamp" &&
+        ok "extend: the B-B signature is judged at the first archive timestamp" || notok "extend: judged_at"
+    parts "$T/ext.pdf" 3 "$T/r" && tsverify "$T/r/signed.bin" "$T/r/contents.der" &&
+        ok "extend: openssl ts -verify accepts the second archive timestamp" || notok "second archive timestamp"
+else
+    notok "extend: $(cat "$T/err")"
+fi
+"$E" extend "$T/in.pdf" -o "$T/none.pdf" >/dev/null 2>"$T/err"
+[ $? -ne 0 ] && [ ! -e "$T/none.pdf" ] && grep -q "no signatures" "$T/err" &&
+    ok "extend refuses an unsigned PDF" || notok "extend unsigned: $(cat "$T/err")"
+
+# ---- TSAs over HTTP, fallback, and no TSA at all -------------------------------------------
+"$E" tsa serve --listen 127.0.0.1:0 >"$T/serve.out" 2>"$T/serve.err" &
+SERVER=$!
+for _ in $(seq 100); do grep -q "port" "$T/serve.out" 2>/dev/null && break; sleep 0.1; done
+PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/serve.out")
+URL="http://127.0.0.1:$PORT/tsa"
+DEAD="http://127.0.0.1:1/tsa"
+"$E" stamp "$T/in.pdf" -o "$T/http.pdf" --seal "$SEAL" --level B-T --tsa "$URL" >"$T/out" 2>"$T/err" &&
+    grep -q "timestamp from $URL" "$T/out" && "$E" verify "$T/http.pdf" | head -1 | grep -q "verdict: VALID$" &&
+    ok "B-T with --tsa URL: the token comes over HTTP" || notok "--tsa URL: $(cat "$T/out" "$T/err")"
+"$E" stamp "$T/in.pdf" -o "$T/fb.pdf" --seal "$SEAL" --level B-T --tsa "$DEAD" --tsa "$URL" >"$T/out" 2>"$T/err" &&
+    grep -q "timestamp from $URL" "$T/out" && ok "B-T: an unreachable first TSA falls back to the second" ||
+    notok "fallback: $(cat "$T/out" "$T/err")"
+"$E" stamp "$T/in.pdf" -o "$T/dead.pdf" --seal "$SEAL" --level B-T --tsa "$DEAD" --tsa-timeout 2000 >/dev/null 2>"$T/err"
+[ $? -ne 0 ] && [ ! -e "$T/dead.pdf" ] && grep -q "no time-stamp could be obtained" "$T/err" &&
+    grep -q "local clock is never used" "$T/err" && grep -q "$DEAD" "$T/err" &&
+    ok "B-T without a reachable TSA fails, names the TSA, writes nothing" || notok "no TSA: $(cat "$T/err")"
+"$E" stamp "$T/in.pdf" -o "$T/dead2.pdf" --seal "$SEAL" --level B-LTA --tsa "$DEAD" >/dev/null 2>&1
+[ $? -ne 0 ] && [ ! -e "$T/dead2.pdf" ] && [ -z "$(ls "$T" | grep eseal-signed)" ] &&
+    ok "B-LTA without a TSA leaves no file behind" || notok "B-LTA without a TSA left files"
+kill "$SERVER" 2>/dev/null
+wait "$SERVER" 2>/dev/null
+
+# ---- since expired: judged at the proven time --------------------------------------------
+"$E" verify "$T/bt.pdf" --at 2031-01-01 >"$T/v" 2>&1
+head -1 "$T/v" | grep -q "verdict: VALID" && ok "B-T: VALID in 2031, after the certificate expired (judged at the timestamp)" ||
+    notok "B-T in 2031: $(grep -E 'verdict|\[' "$T/v")"
+"$E" verify "$T/bb.pdf" --at 2031-01-01 >"$T/v" 2>&1
+grep -q "OUT_OF_BOUNDS_NO_POE" "$T/v" && ! head -1 "$T/v" | grep -q "verdict: VALID$" &&
+    ok "B-B: in 2031 the expired certificate has no proof of existence (OUT_OF_BOUNDS_NO_POE)" ||
+    notok "B-B in 2031: $(grep -E 'verdict|\[' "$T/v")"
+
+# ---- revoked after the timestamp: VALID; before it: INVALID ---------------------------------
+sleep 1
+"$E" cert revoke "$CERT" --reason keyCompromise >/dev/null 2>&1
+"$E" verify "$T/lta.pdf" >"$T/v" 2>&1
+head -1 "$T/v" | grep -q "verdict: VALID" && grep -q "signer.revoked_later_at" "$T/v" &&
+    ok "B-LTA: revoked after the timestamp: VALID, with the revocation time as evidence" ||
+    notok "revoked later: $(grep -E 'verdict|revok|\[' "$T/v")"
+"$E" verify "$T/bb.pdf" >"$T/v" 2>&1
+! head -1 "$T/v" | grep -q "verdict: VALID$" && grep -q "REVOKED" "$T/v" &&
+    ok "B-B: the same revocation without a timestamp is not VALID" || notok "B-B revoked: $(head -3 "$T/v")"
+read -r CERT2 SEAL2 <<<"$(new_seal Beta)"
+"$E" stamp "$T/in.pdf" -o "$T/lta2.pdf" --seal "$SEAL2" --level B-LTA >/dev/null 2>&1
+"$E" cert revoke "$CERT2" --at "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" >/dev/null 2>&1
+"$E" verify "$T/lta2.pdf" >"$T/v" 2>&1
+head -1 "$T/v" | grep -q "verdict: INVALID" && grep -q "\[REVOKED\]" "$T/v" &&
+    ok "B-LTA: revoked before the timestamp: INVALID (REVOKED)" || notok "revoked before: $(grep -E 'verdict|\[' "$T/v")"
+
+tap_done pades_interop
