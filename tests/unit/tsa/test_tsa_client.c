@@ -122,6 +122,7 @@ typedef enum {
     TSA_GOOD,          /* eseal_tsa_respond on the request as sent */
     TSA_WRONG_NONCE,   /* ... on the request with another nonce */
     TSA_WRONG_IMPRINT, /* ... on the request with one imprint byte flipped */
+    TSA_BAD_SIGNATURE, /* eseal_tsa_respond's answer with the last byte (of the signature) flipped */
     TSA_HAND_MADE,     /* a granted response built here, signed by hm_key/hm_cert under hm_policy */
     TSA_RAW,           /* the bytes raw/raw_len */
 } tsa_mode;
@@ -131,6 +132,7 @@ typedef struct {
     eseal_tsa_config cfg;
     eseal_key *hm_key;
     const eseal_cert *hm_cert;
+    const eseal_cert *hm_ess_cert; /* what signing-certificate-v2 names; NULL: no such attribute */
     const char *hm_policy;
     const uint8_t *raw;
     size_t raw_len;
@@ -146,6 +148,7 @@ static fake_tsa fake(tsa_mode mode)
     t.cfg = config();
     t.hm_key = tsa_key;
     t.hm_cert = tsa_cert;
+    t.hm_ess_cert = tsa_cert;
     t.hm_policy = ESEAL_TSA_DEFAULT_POLICY;
     return t;
 }
@@ -163,7 +166,7 @@ static void set_out(eseal_buf *out, const uint8_t *p, size_t n)
  * signing-certificate-v2 of RFC 5816) -> PKCS7 -> TimeStampResp.
  */
 static void hand_made_response(eseal_buf *out, TS_REQ *req, eseal_key *key, const eseal_cert *cert,
-                               const char *policy)
+                               const eseal_cert *ess_cert, const char *policy)
 {
     TS_TST_INFO *tst = TS_TST_INFO_new();
     assert_non_null(tst);
@@ -196,16 +199,18 @@ static void hand_made_response(eseal_buf *out, TS_REQ *req, eseal_key *key, cons
     assert_int_equal(CMS_set1_eContentType(cms, OBJ_nid2obj(NID_id_smime_ct_TSTInfo)), 1);
     CMS_SignerInfo *si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
     assert_non_null(si);
-    ESS_SIGNING_CERT_V2 *sc = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), cert->x509, NULL, 1);
-    assert_non_null(sc);
-    unsigned char *scder = NULL;
-    int scn = i2d_ESS_SIGNING_CERT_V2(sc, &scder);
-    assert_true(scn > 0);
-    assert_int_equal(CMS_signed_add1_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, scder,
-                                                 scn),
-                     1);
-    OPENSSL_free(scder);
-    ESS_SIGNING_CERT_V2_free(sc);
+    if (ess_cert != NULL) {
+        ESS_SIGNING_CERT_V2 *sc = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), ess_cert->x509, NULL, 1);
+        assert_non_null(sc);
+        unsigned char *scder = NULL;
+        int scn = i2d_ESS_SIGNING_CERT_V2(sc, &scder);
+        assert_true(scn > 0);
+        assert_int_equal(CMS_signed_add1_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE,
+                                                     scder, scn),
+                         1);
+        OPENSSL_free(scder);
+        ESS_SIGNING_CERT_V2_free(sc);
+    }
     BIO *bio = BIO_new_mem_buf(tder, tn);
     assert_non_null(bio);
     assert_int_equal(CMS_final(cms, bio, NULL, CMS_BINARY), 1);
@@ -270,7 +275,7 @@ static int fake_transport(void *ctx, eseal_buf *resp, const void *req, size_t le
         break;
     }
     case TSA_HAND_MADE:
-        hand_made_response(resp, r, t->hm_key, t->hm_cert, t->hm_policy);
+        hand_made_response(resp, r, t->hm_key, t->hm_cert, t->hm_ess_cert, t->hm_policy);
         TS_REQ_free(r);
         return ESEAL_OK;
     case TSA_RAW:
@@ -278,6 +283,7 @@ static int fake_transport(void *ctx, eseal_buf *resp, const void *req, size_t le
         TS_REQ_free(r);
         return ESEAL_OK;
     case TSA_GOOD:
+    case TSA_BAD_SIGNATURE:
         break;
     }
     unsigned char *der = NULL;
@@ -286,6 +292,11 @@ static int fake_transport(void *ctx, eseal_buf *resp, const void *req, size_t le
     TS_REQ_free(r);
     int rc = eseal_tsa_respond(resp, der, (size_t)n, &t->cfg);
     OPENSSL_free(der);
+    if (rc == ESEAL_OK && t->mode == TSA_BAD_SIGNATURE) {
+        /* The SignerInfo comes last and ends with the signature (no unsigned attributes). */
+        assert_true(resp->size > 0);
+        resp->ptr[resp->size - 1] ^= 0x01;
+    }
     return rc;
 }
 
@@ -473,7 +484,28 @@ static void non_tsa_certificate(void **state)
     fake_tsa t = fake(TSA_HAND_MADE);
     t.hm_key = seal_key;
     t.hm_cert = seal_cert; /* chains to the trusted root, but its EKU is not timeStamping */
+    t.hm_ess_cert = seal_cert;
     expect_one_failure(&t, NULL, "is not a critical timeStamping (CHAIN_CONSTRAINTS_FAILURE)");
+}
+
+static void signing_certificate_v2_missing_or_wrong(void **state)
+{
+    (void)state;
+    /* RFC 5816: the SignerInfo names the TSA certificate by ESSCertIDv2. */
+    fake_tsa t = fake(TSA_HAND_MADE);
+    t.hm_ess_cert = NULL;
+    expect_one_failure(&t, NULL, "has no signing-certificate-v2 attribute (RFC 5816) (SIGNING_CERTIFICATE_MISSING)");
+    t = fake(TSA_HAND_MADE);
+    t.hm_ess_cert = other_tsa_cert;
+    expect_one_failure(&t, NULL, "does not name the signer certificate (SIGNING_CERTIFICATE_MISMATCH)");
+}
+
+static void bad_signature(void **state)
+{
+    (void)state;
+    fake_tsa t = fake(TSA_BAD_SIGNATURE);
+    expect_one_failure(&t, NULL, "the time-stamp token's signature does not verify");
+    expect_msg("(SIG_CRYPTO_FAILURE)");
 }
 
 static void policy_not_the_required_one(void **state)
@@ -789,6 +821,8 @@ int main(void)
         cmocka_unit_test(wrong_imprint),
         cmocka_unit_test(hand_made_token_of_the_tsa_is_accepted),
         cmocka_unit_test(non_tsa_certificate),
+        cmocka_unit_test(signing_certificate_v2_missing_or_wrong),
+        cmocka_unit_test(bad_signature),
         cmocka_unit_test(policy_not_the_required_one),
         cmocka_unit_test(rejections),
         cmocka_unit_test(time_not_available),
