@@ -778,6 +778,8 @@ static void bad_arguments(void **state)
     expect_failure(&res, rc, ESEAL_EINVAL, "a SHA256 digest is 32 bytes, not 31");
     rc = eseal_tsa_client_stamp(&res, ESEAL_HASH_SHA384, digest, 32, &o);
     expect_failure(&res, rc, ESEAL_EINVAL, "a SHA384 digest is 48 bytes, not 32");
+    rc = eseal_tsa_client_stamp(&res, (eseal_hash)99, digest, 32, &o);
+    expect_failure(&res, rc, ESEAL_EINVAL, "tsa client: unsupported hash");
     rc = eseal_tsa_client_stamp(&res, ESEAL_HASH_SHA256, NULL, 32, &o);
     expect_failure(&res, rc, ESEAL_EINVAL, "invalid argument");
 
