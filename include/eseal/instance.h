@@ -349,7 +349,7 @@ typedef struct {
     int code;          /**< ESEAL_OK, or why this document failed */
     char message[256]; /**< the error, "" when stamped */
     int64_t time_ms;   /**< the signing time: the timestamp's genTime (B-T and up), else the local clock */
-    char time_source[600]; /**< where time_ms came from: "RFC 3161 timestamp from URL (serial ...)" or
+    char time_source[700]; /**< where time_ms came from: "RFC 3161 timestamp from URL (serial ...)" or
                                 "local clock (claimed by the signer, not proven)" */
 } eseal_stamp_result;
 

@@ -53,7 +53,7 @@ typedef struct {
 
 #define ESEAL_TSA_CLIENT_OPTIONS_VERSION 1
 
-/** Per-source default and upper bound of the time allowed for one answer. */
+/** The default time allowed for one source's answer (connection included). */
 #define ESEAL_TSA_CLIENT_DEFAULT_TIMEOUT_MS 10000u
 /** The largest TimeStampResp accepted from a TSA. */
 #define ESEAL_TSA_CLIENT_MAX_RESPONSE (256u * 1024u)

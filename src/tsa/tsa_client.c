@@ -4,6 +4,7 @@
  * against the request that was sent, the first VALID token kept.
  */
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/ts.h>
 
@@ -103,9 +104,11 @@ static ES_RESULT ask(es_buf *resp, const eseal_tsa_source *src, es_span req, uns
     char type[128] = "";
     ES_GUARD(es_http_post(src->url, "application/timestamp-query", req, &ho, resp, &status, type, sizeof(type)));
     ES_ENSURE(status == 200, ESEAL_EIO, "HTTP status %ld", status);
-    /* RFC 3161 §3.4 names application/timestamp-reply; some servers send -response. */
-    ES_ENSURE(strncmp(type, "application/timestamp-reply", 27) == 0 ||
-                  strncmp(type, "application/timestamp-response", 30) == 0,
+    /* RFC 3161 §3.4 names application/timestamp-reply; some servers send -response. Media types are
+     * case-insensitive and may carry parameters after ';'. */
+    size_t tl = strcspn(type, "; \t");
+    ES_ENSURE((tl == 27 && strncasecmp(type, "application/timestamp-reply", 27) == 0) ||
+                  (tl == 30 && strncasecmp(type, "application/timestamp-response", 30) == 0),
               ESEAL_EIO, "the answer is %s, not application/timestamp-reply", type[0] != 0 ? type : "untyped");
     return ES_OK;
 }
@@ -155,7 +158,14 @@ static ES_RESULT try_source(eseal_tsa_client_result *res, const eseal_tsa_source
     es_buf resp = ES_BUF_INIT(ESEAL_TSA_CLIENT_MAX_RESPONSE);
     es_result r = ask(&resp, src, req, o->timeout_ms != 0 ? o->timeout_ms : ESEAL_TSA_CLIENT_DEFAULT_TIMEOUT_MS);
     if (!es_ok(r)) {
-        (void)snprintf(why, why_len, "%s", eseal_error_last()->message);
+        /* The HTTP layer's message starts "http: URL: "; the caller names the source already. */
+        const char *m = eseal_error_last()->message;
+        char prefix[600];
+        (void)snprintf(prefix, sizeof(prefix), "http: %s: ", src->url != NULL ? src->url : "");
+        if (src->url != NULL && strncmp(m, prefix, strlen(prefix)) == 0) {
+            m += strlen(prefix);
+        }
+        (void)snprintf(why, why_len, "%s", m);
         es_buf_free(&resp);
         return r;
     }
