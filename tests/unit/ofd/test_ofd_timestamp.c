@@ -33,6 +33,7 @@ static int64_t sign_ms; /* timeInfo of every stamp: ten days ago */
 static eseal_key *root_key, *tsa_root_key, *tsa_key, *maker_key, *signer_key, *expiring_key, *p256_key;
 static eseal_cert *root, *tsa_root, *tsa_cert, *maker, *signer, *expiring, *p256_signer;
 static eseal_buf seal_der;  /* lists signer, expiring and p256_signer */
+static eseal_buf v1_seal;   /* the same as a GM/T 0031-2014 seal */
 static es_buf unsigned_ofd; /* a one-page OFD of our own */
 static eseal_trust *trust;  /* both roots and their (empty) CRLs */
 
@@ -192,7 +193,7 @@ static void make_ofd(es_buf *out)
     unlink(path);
 }
 
-static void make_seal(void)
+static void make_seal(eseal_buf *out, int format)
 {
     eseal_buf d[3] = {ESEAL_BUF_INIT, ESEAL_BUF_INIT, ESEAL_BUF_INIT};
     const eseal_cert *who[3] = {signer, expiring, p256_signer};
@@ -203,6 +204,7 @@ static void make_seal(void)
     }
     static const uint8_t png[] = "\x89PNG\r\n\x1a\n-not-a-real-picture";
     eseal_seal_info in = ESEAL_SEAL_INFO_INIT;
+    in.format = format;
     in.esid = "ES-TS-0001";
     in.type = ESEAL_SEAL_CONTRACT;
     in.name = "Timestamp Test Contract Seal";
@@ -216,7 +218,7 @@ static void make_seal(void)
     in.picture = (eseal_bytes){png, sizeof(png) - 1};
     in.picture_width_mm = 40;
     in.picture_height_mm = 40;
-    assert_int_equal(eseal_ses_seal_make(&seal_der, &in, maker, maker_key), ESEAL_OK);
+    assert_int_equal(eseal_ses_seal_make(out, &in, maker, maker_key), ESEAL_OK);
     for (size_t i = 0; i < 3; i++) {
         eseal_buf_dispose(&d[i]);
     }
@@ -239,7 +241,8 @@ static int setup(void **state)
                from, now_ms - 5 * DAY_MS);
     test_issue(&p256_signer, &p256_key, ESEAL_ALG_P256, ES_PROFILE_ORG, "TS Test P-256 Signer", root_key, root, from,
                to);
-    make_seal();
+    make_seal(&seal_der, 4);
+    make_seal(&v1_seal, 1);
     make_ofd(&unsigned_ofd);
     trust = make_trust(true, NULL, 0);
     return 0;
@@ -251,6 +254,7 @@ static int teardown(void **state)
     eseal_trust_free(trust);
     es_buf_free(&unsigned_ofd);
     eseal_buf_dispose(&seal_der);
+    eseal_buf_dispose(&v1_seal);
     eseal_cert *certs[] = {root, tsa_root, tsa_cert, maker, signer, expiring, p256_signer};
     eseal_key *keys[] = {root_key, tsa_root_key, tsa_key, maker_key, signer_key, expiring_key, p256_key};
     for (size_t i = 0; i < sizeof(certs) / sizeof(certs[0]); i++) {
@@ -655,6 +659,22 @@ static void failures_write_nothing(void **state)
     assert_non_null(strstr(eseal_error_last()->message, "plain signature"));
     assert_int_equal(t.calls, 0);
     assert_int_equal(out.len, 0);
+    es_buf_free(&out);
+    /* A V1 (GM/T 0031-2014) stamp has no timeStamp field: refused before signing too. */
+    out = (es_buf)ES_BUF_INIT((size_t)16 << 20);
+    es_ofd_stamp_options o = {.page = 1, .x_mm = 20, .y_mm = 30, .time_ms = sign_ms, .timestamp = timestamp_cb,
+                              .timestamp_ctx = &t};
+    r = es_ofd_stamp(&out, es_buf_span(&unsigned_ofd), es_span_of(v1_seal.ptr, v1_seal.size), signer_key, signer, &o);
+    assert_int_equal(es_code(r), ESEAL_EINVAL);
+    assert_non_null(strstr(eseal_error_last()->message, "GM/T 0031-2014"));
+    assert_int_equal(t.calls, 0);
+    assert_int_equal(out.len, 0);
+    /* Without the callback the V1 seal stamps (the refusal is about the timestamp only). */
+    o.timestamp = NULL;
+    r = es_ofd_stamp(&out, es_buf_span(&unsigned_ofd), es_span_of(v1_seal.ptr, v1_seal.size), signer_key, signer, &o);
+    if (!es_ok(r)) {
+        fail_msg("V1 stamp: %s", eseal_error_last()->message);
+    }
     es_buf_free(&out);
 }
 
