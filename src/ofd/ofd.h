@@ -123,6 +123,16 @@ typedef struct {
     int plain;         /* 1: a plain digital signature (Type="Sign"): SignedValue.dat is the bare signature
                           over Signature.xml (SM2: SM3 with the standard ID; ECDSA: SHA-256), no seal, no
                           StampAnnot; the signer's certificate is not in the package */
+    /*
+     * RFC 3161 time-stamp of the stamp (GB/T 38540-2020 SES_Signature.timeStamp); NULL: none.
+     * Called once, after signing, with the digest of the signature value (the contents of
+     * SES_Signature.signature: SM3 for SM2 signers, SHA-256 otherwise); it puts a DER
+     * TimeStampToken (a ContentInfo; eseal_tsa_client_stamp's result.token) into `token`.
+     * An error from it fails the stamp, nothing written. Refused (ESEAL_EINVAL) with `plain`
+     * (no SES_Signature to hold it) and with a GM/T 0031-2014 seal (V1 stamps have no field).
+     */
+    ES_RESULT (*timestamp)(void *ctx, es_buf *token, eseal_hash hash, es_span digest);
+    void *timestamp_ctx;
 } es_ofd_stamp_options;
 
 /*

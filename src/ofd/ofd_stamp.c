@@ -17,7 +17,10 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "eseal/tsa.h"
+#include "eseal/tsa_client.h"
 #include "ofd.h"
+#include "seal/ses.h"
 #include "util/report.h"
 
 #define MAX_SIGN_DIRS 10000
@@ -251,6 +254,65 @@ static ES_RESULT finish_plain(es_buf *out, const es_ofd_pkg *p, const target *t,
     return r;
 }
 
+/*
+ * What the time-stamp callback returned must at least be a TimeStampToken (a ContentInfo,
+ * not a whole TimeStampResp) whose imprint is the digest of this signature value and whose
+ * signature verifies: trusting the TSA is the callback's business (eseal_tsa_client_stamp
+ * runs the whole RFC 3161 client checklist), embedding a token for other data is ours.
+ */
+static ES_RESULT check_token(es_span token, es_span value)
+{
+    es_cur c = es_cur_of(token);
+    es_der d, first;
+    ES_ENSURE(es_ok(es_der_expect(&c, ES_DER_SEQUENCE, &d, "time-stamp token")) && es_cur_eof(&c), ESEAL_EMALFORMED,
+              "ofd: the time-stamp callback returned %zu bytes that are not one DER SEQUENCE", token.len);
+    es_cur inner = es_der_inner(&c, &d);
+    ES_ENSURE(es_ok(es_der_next(&inner, &first)) && first.tag == ES_DER_OID, ESEAL_EMALFORMED,
+              "ofd: the time-stamp callback returned something other than a TimeStampToken (ContentInfo); a "
+              "TimeStampResp must be unwrapped to its timeStampToken");
+    eseal_tsa_verify_options vo = ESEAL_TSA_VERIFY_OPTIONS_INIT;
+    vo.data = value.ptr;
+    vo.data_len = value.len;
+    eseal_report *rep = NULL;
+    ES_GUARD((es_result){eseal_tsa_verify_token(&rep, NULL, token.ptr, token.len, NULL, &vo)});
+    for (size_t i = 0; i < eseal_report_reason_count(rep); i++) {
+        if (eseal_report_reason_verdict(rep, i) == ESEAL_INVALID) {
+            es_result r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__,
+                                       "ofd: the time-stamp token does not fit the signature value (%s: %s)",
+                                       eseal_report_reason_code(rep, i), eseal_report_reason_text(rep, i));
+            eseal_report_free(rep);
+            return r;
+        }
+    }
+    eseal_report_free(rep);
+    return ES_OK;
+}
+
+/*
+ * GB/T 38540-2020 SES_Signature.timeStamp: a token over the signature value (the contents of
+ * the `signature` BIT STRING; shared/research/standards.md §4), added to the stamp `ses`.
+ */
+static ES_RESULT add_timestamp(es_buf *out, es_span ses, eseal_key *key, const es_ofd_stamp_options *o)
+{
+    eseal_ses_signature *sig = NULL;
+    ES_GUARD((es_result){eseal_ses_signature_decode(&sig, ses.ptr, ses.len)});
+    eseal_bytes v = eseal_ses_signature_value(sig);
+    eseal_hash h = eseal_key_algorithm(key) == ESEAL_ALG_SM2 ? ESEAL_HASH_SM3 : ESEAL_HASH_SHA256;
+    uint8_t dg[64];
+    size_t dn = 0;
+    ES_AUTO(es_buf_freep) es_buf token = ES_BUF_INIT(ESEAL_TSA_CLIENT_MAX_RESPONSE);
+    es_result r = es_digest(dg, &dn, h, es_span_of(v.ptr, v.len));
+    if (es_ok(r)) {
+        r = o->timestamp(o->timestamp_ctx, &token, h, es_span_of(dg, dn));
+    }
+    if (es_ok(r)) {
+        r = check_token(es_buf_span(&token), es_span_of(v.ptr, v.len));
+    }
+    eseal_ses_signature_free(sig);
+    ES_GUARD(r);
+    return es_ses_signature_add_timestamp(out, ses, es_buf_span(&token));
+}
+
 ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key, const eseal_cert *cert,
                        const es_ofd_stamp_options *o)
 {
@@ -260,8 +322,16 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     ES_GUARD((es_result){eseal_ses_seal_decode(&seal, seal_der.ptr, seal_der.len)});
     const eseal_seal_info *si = eseal_ses_seal_info(seal);
     double w = (double)si->picture_width_mm, h = (double)si->picture_height_mm;
+    int seal_format = eseal_ses_seal_format(seal);
     eseal_ses_seal_free(seal);
     ES_ENSURE(w > 0 && h > 0, ESEAL_EINVAL, "ofd: the seal gives no picture size");
+    /* Checked before anything is signed or a TSA is asked. */
+    ES_ENSURE(o->timestamp == NULL || !o->plain, ESEAL_EINVAL,
+              "ofd: a plain signature (Type=\"Sign\") cannot carry a timestamp: SignedValue.dat is the bare "
+              "signature, with no SES_Signature.timeStamp to hold the token (stamp with a seal instead)");
+    ES_ENSURE(o->timestamp == NULL || seal_format != 1, ESEAL_EINVAL,
+              "ofd: a stamp with a GM/T 0031-2014 (V1) seal cannot carry a timestamp: its SES_Signature has no "
+              "timeStamp field");
 
     target t;
     ES_GUARD(find_target(&t, p, o->page));
@@ -383,10 +453,18 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     rq.property_info = prop;
     eseal_buf ses = ESEAL_BUF_INIT;
     ES_GUARD((es_result){eseal_ses_signature_make(&ses, &rq, cert, key)});
-
-    const char *names[3] = {eslpath, sigxml, value};
-    es_span files[3] = {seal_der, es_buf_span(&sx), es_span_of(ses.ptr, ses.size)};
-    es_result r = write_package(out, p, &t, new_list, &ofdxml, &list, names, files);
+    ES_AUTO(es_buf_freep) es_buf stamped = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_span sv = es_span_of(ses.ptr, ses.size);
+    es_result r = ES_OK;
+    if (o->timestamp != NULL) {
+        r = add_timestamp(&stamped, sv, key, o);
+        sv = es_buf_span(&stamped);
+    }
+    if (es_ok(r)) {
+        const char *names[3] = {eslpath, sigxml, value};
+        es_span files[3] = {seal_der, es_buf_span(&sx), sv};
+        r = write_package(out, p, &t, new_list, &ofdxml, &list, names, files);
+    }
     eseal_buf_dispose(&ses);
     return r;
 }

@@ -14,6 +14,7 @@
 
 #include "crypto/crypto.h"
 #include "eseal/ofd.h"
+#include "eseal/tsa.h"
 #include "ofd.h"
 #include "seal/ses.h"
 #include "util/report.h"
@@ -309,8 +310,9 @@ static ES_RESULT check_seal(eseal_report *rep, ctx *c, const sig_entry *e, const
                             "whether the seal allows the signer could not be checked");
 }
 
-/* The signer certificate: who, and whether it chains to a trust anchor at the validation time. */
-static ES_RESULT check_signer(eseal_report *rep, ctx *c, es_span der, int64_t claimed)
+/* The signer certificate: who, and whether it chains to a trust anchor at `at` (the validation
+ * time, or the time a timestamp proves). */
+static ES_RESULT check_signer(eseal_report *rep, ctx *c, es_span der, int64_t at, int64_t claimed)
 {
     eseal_cert *cert = NULL;
     if (eseal_cert_parse(&cert, der.ptr, der.len) != ESEAL_OK) {
@@ -325,10 +327,95 @@ static ES_RESULT check_signer(eseal_report *rep, ctx *c, es_span der, int64_t cl
         r = es_report_set(rep, "signer.serial", "%s", eseal_cert_serial(cert));
     }
     if (es_ok(r)) {
-        r = es_cert_chain_check(rep, c->trust, cert, NULL, 0, c->at, claimed);
+        r = es_cert_chain_check(rep, c->trust, cert, NULL, 0, at, claimed);
     }
     eseal_cert_free(cert);
     return r;
+}
+
+/* The first reasons of the token's own report, "CODE: text; ...", for the stamp's reason. */
+static ES_RESULT token_reasons(es_buf *out, const eseal_report *tr, eseal_verdict v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < eseal_report_reason_count(tr) && n < 3; i++) {
+        if (eseal_report_reason_verdict(tr, i) == v) {
+            ES_GUARD(es_buf_printf(out, "%s%s: %s", n == 0 ? "" : "; ", eseal_report_reason_code(tr, i),
+                                   eseal_report_reason_text(tr, i)));
+            n++;
+        }
+    }
+    return ES_OK;
+}
+
+/*
+ * SES_Signature.timeStamp (GB/T 38540-2020): an RFC 3161 TimeStampToken whose imprint is the
+ * hash of the signature value, the contents of the `signature` BIT STRING (standards.md §4;
+ * docs/formats.md). Checked with the same trust as the signer. A VALID token proves the
+ * signature existed at its genTime: *poe = genTime. An invalid one (imprint, signature,
+ * format) makes the stamp INVALID; one that cannot be trusted (TSA chain, revocation data)
+ * leaves it INDETERMINATE and the stamp is judged without the proof (*poe = 0).
+ */
+static ES_RESULT check_timestamp(eseal_report *rep, ctx *c, const eseal_ses_signature *sig, int64_t *poe)
+{
+    *poe = 0;
+    eseal_bytes ts = eseal_ses_signature_timestamp(sig);
+    if (ts.len == 0) {
+        return ES_OK;
+    }
+    eseal_bytes v = eseal_ses_signature_value(sig);
+    eseal_tsa_verify_options o = ESEAL_TSA_VERIFY_OPTIONS_INIT;
+    o.data = v.ptr;
+    o.data_len = v.len;
+    eseal_report *tr = NULL;
+    int64_t gen = 0;
+    int rc = eseal_tsa_verify_token(&tr, &gen, ts.ptr, ts.len, c->trust, &o);
+    if (rc == ESEAL_EMALFORMED) {
+        ES_GUARD(es_report_set(rep, "timestamp.verdict", "INVALID"));
+        return es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID",
+                                "SES_Signature.timeStamp is not a usable time-stamp token: %s",
+                                eseal_error_last()->message);
+    }
+    ES_GUARD((es_result){rc});
+    eseal_verdict verdict = eseal_report_verdict(tr);
+    const char *tsa = eseal_report_get(tr, "signer.subject");
+    const char *serial = eseal_report_get(tr, "tst.serial");
+    char t[ES_RFC3339_LEN];
+    fmt_time(t, gen);
+    ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(4096);
+    es_result r = es_report_set(rep, "timestamp.verdict", "%s", eseal_verdict_name(verdict));
+    if (es_ok(r) && gen != 0) {
+        r = es_report_set(rep, "timestamp.time", "%s", t);
+    }
+    if (es_ok(r) && tsa != NULL) {
+        r = es_report_set(rep, "timestamp.tsa", "%s", tsa);
+    }
+    if (es_ok(r) && serial != NULL) {
+        r = es_report_set(rep, "timestamp.serial", "%s", serial);
+    }
+    if (es_ok(r)) {
+        /* The token's own checks, as fields only: its reasons become one of the two below. */
+        for (size_t i = 0; i < eseal_report_field_count(tr) && es_ok(r); i++) {
+            char name[256];
+            (void)snprintf(name, sizeof(name), "timestamp_check.%s", eseal_report_field_name(tr, i));
+            r = es_report_set(rep, name, "%s", eseal_report_field_value(tr, i));
+        }
+    }
+    if (es_ok(r) && verdict != ESEAL_VALID) {
+        r = token_reasons(&why, tr, verdict);
+    }
+    eseal_report_free(tr);
+    ES_GUARD(r);
+    if (verdict == ESEAL_INVALID) {
+        return es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID",
+                                "the time-stamp token over the signature value is not valid (%s)", es_buf_cstr(&why));
+    }
+    if (verdict == ESEAL_INDETERMINATE) {
+        return es_report_reason(rep, ESEAL_INDETERMINATE, "TIMESTAMP_UNTRUSTED",
+                                "the time-stamp token cannot be trusted, so it proves no signing time (%s)",
+                                es_buf_cstr(&why));
+    }
+    *poe = gen;
+    return ES_OK;
 }
 
 /* Type="Seal": SignedValue.dat is an SES_Signature over Signature.xml. */
@@ -387,10 +474,33 @@ static ES_RESULT verify_stamp(eseal_report *rep, ctx *c, const sig_entry *e, es_
         (void)snprintf(k, sizeof(k), "notes.%zu", i + 1);
         r = es_report_set(rep, k, "%s", eseal_ses_signature_note(sig, i));
     }
-    /* The claimed time: timeInfo (a timestamp, once present, proves it: the time issue). */
+    /* The proven time: genTime of a valid timestamp over the signature value. */
+    int64_t poe = 0;
+    if (es_ok(r)) {
+        r = check_timestamp(rep, c, sig, &poe);
+    }
+    if (es_ok(r) && poe > c->at) {
+        r = es_report_set(rep, "signing_time.note", "the timestamp is later than the validation time: validity "
+                                                    "judged at the validation time, without it");
+        poe = 0;
+    }
+    /* The claimed time: timeInfo, the signer's word. */
     int64_t claimed = eseal_ses_signature_time(sig);
-    if (es_ok(r) && claimed != 0) {
-        char t[ES_RFC3339_LEN];
+    char t[ES_RFC3339_LEN];
+    if (es_ok(r) && poe != 0) {
+        const char *tsa = eseal_report_get(rep, "timestamp.tsa");
+        fmt_time(t, poe);
+        r = es_report_set(rep, "signing_time.value", "%s", t);
+        if (es_ok(r)) {
+            r = es_report_set(rep, "signing_time.source", "proven by an RFC 3161 timestamp from %s (genTime; the "
+                                                          "signature existed then)",
+                              tsa != NULL ? tsa : "an unnamed TSA");
+        }
+        if (es_ok(r) && claimed != 0) {
+            fmt_time(t, claimed);
+            r = es_report_set(rep, "signing_time.claimed", "%s", t);
+        }
+    } else if (es_ok(r) && claimed != 0) {
         fmt_time(t, claimed);
         r = es_report_set(rep, "signing_time.value", "%s", t);
         if (es_ok(r)) {
@@ -398,19 +508,34 @@ static ES_RESULT verify_stamp(eseal_report *rep, ctx *c, const sig_entry *e, es_
                                                           "timestamp)");
         }
     }
-    /* Validity is judged at the claimed time when it precedes the validation time; a claim later than
-     * the validation time (a stamp from the validator's future) is judged at the validation time. */
-    if (es_ok(r) && claimed > c->at) {
+    /*
+     * When a timestamp proves the signature existed at genTime, the signer's certificate (chain,
+     * validity, revocation) and the seal are judged at genTime (ETSI EN 319 102-1 §5.5: the best
+     * signature time), so expiry or revocation after it does not matter. The claim still says
+     * which way a doubt goes when it precedes genTime (a revocation between the two is
+     * REVOKED_NO_POE); a claim after genTime cannot be true (the token covers the signature over
+     * it) and is ignored. Without a timestamp, validity is judged at the claimed time when it
+     * precedes the validation time; a claim later than the validation time (a stamp from the
+     * validator's future) is judged at the validation time.
+     */
+    int64_t at = c->at;
+    if (poe != 0) {
+        at = poe;
+        if (es_ok(r) && claimed > poe) {
+            r = es_report_set(rep, "signing_time.note", "the claimed time is later than the timestamp: ignored");
+            claimed = 0;
+        }
+    } else if (es_ok(r) && claimed > c->at) {
         r = es_report_set(rep, "signing_time.note", "later than the validation time: validity judged at the "
                                                     "validation time");
         claimed = 0;
     }
     eseal_bytes cert = eseal_ses_signature_signer_cert(sig);
     if (es_ok(r)) {
-        r = check_signer(rep, c, es_span_of(cert.ptr, cert.len), claimed);
+        r = check_signer(rep, c, es_span_of(cert.ptr, cert.len), at, claimed);
     }
     if (es_ok(r)) {
-        r = check_seal(rep, c, e, sig, claimed != 0 ? claimed : c->at);
+        r = check_seal(rep, c, e, sig, poe != 0 ? poe : claimed != 0 ? claimed : c->at);
     }
     eseal_ses_signature_free(sig);
     return r;
@@ -441,7 +566,7 @@ static ES_RESULT verify_plain(eseal_report *rep, ctx *c, const sig_entry *e, es_
                                 "the signature in %s does not verify over %s with the certificate given", e->value,
                                 e->path);
     }
-    return check_signer(rep, c, cert, 0);
+    return check_signer(rep, c, cert, c->at, 0);
 }
 
 static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)

@@ -78,4 +78,12 @@ ES_RESULT es_ses_alg_for_key(const char **oid, eseal_hash *hash, eseal_key_alg a
 /* Verifies sig over data with the certificate `cert_der` under algorithm `oid`; notes on quirks. */
 ES_RESULT es_ses_verify(int *valid, es_notes *notes, es_span cert_der, const char *oid, es_span data, es_span sig);
 
+/*
+ * `der` (a V4/V5 SES_Signature without timeStamp, as eseal_ses_signature_make writes it) with
+ * timeStamp [0] = `token` (a DER TimeStampToken over the signature value, GB/T 38540-2020
+ * SES_Signature) appended into `out`; every other byte is kept. ESEAL_EINVAL for a V1 stamp
+ * (no such field) or one that has a timeStamp already.
+ */
+ES_RESULT es_ses_signature_add_timestamp(es_buf *out, es_span der, es_span token);
+
 #endif

@@ -422,6 +422,28 @@ int eseal_ses_signature_make(eseal_buf *der, const eseal_ses_sign_request *req, 
     return es_code(r);
 }
 
+ES_RESULT es_ses_signature_add_timestamp(es_buf *out, es_span der, es_span token)
+{
+    ES_ENSURE(token.len > 0, ESEAL_EINVAL, "stamp: an empty time-stamp token");
+    eseal_ses_signature *s = NULL;
+    ES_GUARD((es_result){eseal_ses_signature_decode(&s, der.ptr, der.len)});
+    int format = s->format;
+    size_t had = s->timestamp.len;
+    eseal_ses_signature_free(s);
+    ES_ENSURE(format != 1, ESEAL_EINVAL, "stamp: a GM/T 0031-2014 (V1) SES_Signature has no timeStamp field");
+    ES_ENSURE(had == 0, ESEAL_EINVAL, "stamp: the SES_Signature already has a timeStamp");
+    /* The four elements as they are (the signature covers TBS_Sign only, but nothing is re-encoded). */
+    es_cur top = es_cur_of(der);
+    es_der d;
+    ES_GUARD(es_der_expect(&top, ES_DER_SEQUENCE, &d, "SES_Signature"));
+    size_t m = es_der_open(out);
+    ES_GUARD(es_buf_append(out, d.val.ptr, d.val.len));
+    size_t t = es_der_open(out);
+    ES_GUARD(es_der_put_bits(out, token));
+    ES_GUARD(es_der_close(out, t, ES_DER_CTX0_CONS)); /* EXPLICIT, as put_signature writes it */
+    return es_der_close(out, m, ES_DER_SEQUENCE);
+}
+
 static ES_RESULT signature_encode(es_buf *out, const eseal_ses_signature *s)
 {
     ES_AUTO(es_buf_freep) es_buf seal = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);

@@ -138,7 +138,7 @@ static es_result stamp_ofd_file(batch *b, size_t i, const eseal_pdf_stamp_option
     ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(eseal_limits_default()->max_input_bytes);
     ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(eseal_limits_default()->max_input_bytes);
     ES_GUARD(es_file_read(&in, b->in_paths[i], in.max));
-    es_ofd_stamp_options o = {po->page, po->x_mm, po->y_mm, 0, b->q->plain};
+    es_ofd_stamp_options o = {po->page, po->x_mm, po->y_mm, 0, b->q->plain, NULL, NULL};
     ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
     es_atomic_file f;
     ES_GUARD(es_atomic_open(&f, b->out_paths[i], 0644));
