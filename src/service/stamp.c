@@ -132,13 +132,34 @@ static bool is_ofd(const char *path)
     return zip;
 }
 
-/* An OFD in memory (packages are small next to their limit), written whole and atomically. */
-static es_result stamp_ofd_file(batch *b, size_t i, const eseal_pdf_stamp_options *po, bool defer_dir_sync)
+/* The OFD stamper's time-stamp callback, passed on to the PDF options' one (the same TSAs). */
+static ES_RESULT ofd_timestamp(void *ctx, es_buf *token, eseal_hash hash, es_span digest)
 {
+    const eseal_pdf_stamp_options *po = ctx;
+    eseal_buf t = ESEAL_BUF_INIT;
+    int rc = po->timestamp(po->timestamp_ctx, &t, hash, digest.ptr, digest.len);
+    if (rc != ESEAL_OK) {
+        eseal_buf_dispose(&t);
+        char msg[1024];
+        (void)snprintf(msg, sizeof(msg), "%s", eseal_error_last()->message);
+        ES_BAIL(rc, "%s", msg);
+    }
+    es_result r = es_buf_append(token, t.ptr, t.size);
+    eseal_buf_dispose(&t);
+    return r;
+}
+
+/* An OFD in memory (packages are small next to their limit), written whole and atomically. */
+static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po, bool defer_dir_sync)
+{
+    ES_ENSURE(b->q->level <= ESEAL_LEVEL_B_T, ESEAL_EINVAL,
+              "stamp: OFD stamps are B-B or B-T (SES_Signature.timeStamp); --level %s is for PDF",
+              eseal_level_name(b->q->level));
     ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(eseal_limits_default()->max_input_bytes);
     ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(eseal_limits_default()->max_input_bytes);
     ES_GUARD(es_file_read(&in, b->in_paths[i], in.max));
-    es_ofd_stamp_options o = {po->page, po->x_mm, po->y_mm, 0, b->q->plain, NULL, NULL};
+    es_ofd_stamp_options o = {po->page, po->x_mm, po->y_mm, 0, b->q->plain, po->timestamp != NULL ? ofd_timestamp : NULL,
+                              po};
     ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
     es_atomic_file f;
     ES_GUARD(es_atomic_open(&f, b->out_paths[i], 0644));
@@ -178,10 +199,7 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
             (void)snprintf(url, sizeof(url), "%s/v/%s", b->inst->cfg.base_url, serial);
             o.qr_text = url;
         }
-        if (is_ofd(b->in_paths[i]) && q->level > ESEAL_LEVEL_B_B) {
-            d = es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
-                             "stamp: --level %s is not available for OFD yet (B-B is)", eseal_level_name(q->level));
-        } else if (is_ofd(b->in_paths[i])) {
+        if (is_ofd(b->in_paths[i])) {
             d = stamp_ofd_file(b, i, &o, defer_dir_sync);
         } else if (q->plain) {
             d = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "stamp: a plain signature (--plain) is for OFD; "

@@ -163,4 +163,28 @@ v=$(verdicts "$T/t-seal.ofd")
 [ $? -ne 0 ] && [ ! -e "$T/bad.ofd" ] && grep -q "does not fit" "$T/err" && ok "an imprint off the page is refused" ||
     notok "off the page: $(cat "$T/err")"
 
+# B-T: an RFC 3161 token over the signature value in SES_Signature.timeStamp, checked by openssl ts.
+"$E" ca export --tsa --alg p256 -o "$T/tsachain.pem" >/dev/null 2>&1
+if "$E" stamp "$T/in.ofd" -o "$T/bt.ofd" --seal "$S" --level B-T >"$T/out" 2>"$T/err"; then
+    grep -q "^time: .*RFC 3161 timestamp from" "$T/out" && ok "OFD B-T: the stamp says where its time came from" ||
+        notok "OFD B-T time line: $(cat "$T/out")"
+    [ "$(verdicts "$T/bt.ofd")" = "VALID VALID" ] && grep -q "proven by an RFC 3161 timestamp" "$T/v.json" &&
+        ok "OFD B-T: VALID, the signing time proven by the timestamp" || notok "OFD B-T verify: $(head -c 600 "$T/v.json")"
+    mkdir -p "$T/bx" "$T/bsv"
+    (cd "$T/bx" && python3 -c 'import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall()' "$T/bt.ofd")
+    BSV=$(ls "$T"/bx/Doc_0/Signs/Sign_*/SignedValue.dat | tail -1)
+    split_seal "$BSV" "$T/bsv"
+    off=$(openssl asn1parse -inform DER -in "$BSV" | grep ':d=2 .*BIT STRING' | tail -1 | sed -E 's/^ *([0-9]+):.*/\1/')
+    [ -n "$off" ] && openssl asn1parse -inform DER -in "$BSV" -strparse "$off" -noout -out "$T/bsv/ts.der" &&
+        openssl ts -verify -data "$T/bsv/sig.der" -in "$T/bsv/ts.der" -token_in -CAfile "$T/tsachain.pem" >"$T/tsv" 2>&1 &&
+        grep -q "Verification: OK" "$T/tsv" &&
+        ok "OFD B-T: openssl ts -verify: the timeStamp token covers the signature value" ||
+        notok "OFD B-T token: $(cat "$T/tsv" 2>/dev/null)"
+else
+    notok "OFD --level B-T: $(cat "$T/err")"
+fi
+"$E" stamp "$T/in.ofd" -o "$T/lta.ofd" --seal "$S" --level B-LTA >/dev/null 2>"$T/err"
+[ $? -ne 0 ] && [ ! -e "$T/lta.ofd" ] && grep -q "B-B or B-T" "$T/err" && ok "OFD: --level B-LTA is refused (a PDF level)" ||
+    notok "OFD B-LTA: $(cat "$T/err")"
+
 tap_done ofd_stamp
