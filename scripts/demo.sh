@@ -69,6 +69,11 @@ openssl ts -query -data "$HOME_DIR/contract-stamped.pdf" -sha256 -cert -out "$HO
 "$E" ca export --tsa --alg p256 -o "$HOME_DIR/tsachain.pem" >/dev/null
 openssl ts -verify -data "$HOME_DIR/contract-stamped.pdf" -in "$HOME_DIR/contract.tsr" -CAfile "$HOME_DIR/tsachain.pem" || true
 
+step "8d. A long-term stamp: signature timestamp, validation data (/DSS), document timestamp (PAdES B-LTA)" \
+    eseal stamp contract.pdf -o contract-lta.pdf --seal "$SEAL" --level B-LTA
+"$E" stamp "$PDF" -o "$HOME_DIR/contract-lta.pdf" --seal "$SEAL" --level B-LTA
+"$E" verify "$HOME_DIR/contract-lta.pdf" | grep -E '^(verdict|archive|signature)|signing_time.source|judged_at|  level|  type' || true
+
 DOC=$HOME_DIR/contract.txt
 printf 'Contract no. 2026-001\nThe parties agree to the terms below.\n' >"$DOC"
 step "9. Sign a file (detached CMS, SM2/SM3)" eseal sign contract.txt --cert "$ID"

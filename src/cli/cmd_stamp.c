@@ -269,6 +269,7 @@ const cli_cmd cli_cmd_stamp = {
     "Usage: eseal stamp IN.pdf -o OUT.pdf --seal ID|SEAL.esl [--page N|last] [--at X,Y]\n"
     "                   [--cert ID] [--reason TEXT] [--location TEXT] [--adbe] [--qr] [--certify 1|2|3]\n"
     "                   [--cross-page all|FIRST-LAST] [--pss] [--lock all|FIELD,... | --lock-except FIELD,...]\n"
+    "                   [--level B-B|B-T|B-LT|B-LTA] [--tsa URL]... [--tsa-timeout MS]\n"
     "       eseal stamp --batch LIST -O DIR [-j N] --seal ID [same options]\n\n"
     "Appends one incremental update to IN.pdf (its bytes stay an exact prefix): the seal's\n"
     "GB/T 38540 data, a PAdES baseline B-B signature (ETSI.CAdES.detached, or adbe.pkcs7.detached\n"
@@ -291,11 +292,17 @@ const cli_cmd cli_cmd_stamp = {
     "preparing the seal and unlocking the key once; prints one 'SERIAL IN -> OUT' line per document\n"
     "and exits 3 when any document failed (the others are still stamped). -j/--jobs N stamps with N\n"
     "threads (default: four per CPU); every output is synced, and DIR once, before anything is printed.\n"
-    "Encrypted PDFs and PDFs that need repair are refused.\n\n"
+    "Encrypted PDFs and PDFs that need repair are refused.\n"
+    "--level: B-B (default) claims the time in /M; B-T adds a signature timestamp (RFC 3161) to the\n"
+    "CMS; B-LT also a /DSS (certificates and CRLs) in a further update; B-LTA also a document\n"
+    "timestamp. Tokens come from each --tsa URL in order (default: this instance's TSA) and must\n"
+    "pass every client check; without one the stamp fails and writes nothing (the local clock is\n"
+    "never used instead). A second output line 'time: ...' says where the time came from.\n\n"
     "eseal stamp IN.ofd -o OUT.ofd --seal ID [--page N|last] [--at X,Y] stamps an OFD package instead\n"
     "(recognised by content): a GB/T 38540 seal stamp in a new Sign_N (Signature.xml, a V4\n"
     "SES_Signature, the seal) shown by a StampAnnot at X,Y mm from the page's top-left (default 20 mm\n"
     "from the bottom-right corner); every other entry is kept byte for byte (docs/formats.md).\n"
     "--plain: a plain digital signature (Type=\"Sign\") by the seal's signer instead: the bare\n"
-    "signature over Signature.xml, no seal and no imprint; verifiers need the signer's certificate.\n",
+    "signature over Signature.xml, no seal and no imprint; verifiers need the signer's certificate.\n"
+    "--level B-T puts the TSA's token into SES_Signature.timeStamp (not with --plain).\n",
     opts, run};
