@@ -507,9 +507,9 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
         char tb[ES_RFC3339_LEN];
         es_time_rfc3339(tb, poe);
         ES_GUARD(es_report_set(rep, "signing_time.value", "%s", tb));
-        ES_GUARD(es_report_set(rep, "signing_time.source", "proven by a signature timestamp (RFC 3161) from %s",
-                               eseal_report_get(rep, "timestamp.signer.subject") != NULL
-                                   ? eseal_report_get(rep, "timestamp.signer.subject")
+        ES_GUARD(es_report_set(rep, "signing_time.source", "proven by an RFC 3161 signature timestamp from %s",
+                               eseal_report_get(rep, "timestamp.tsa") != NULL
+                                   ? eseal_report_get(rep, "timestamp.tsa")
                                    : "the TSA"));
         ES_GUARD(es_report_set(rep, "checks.judged_at", "%s (the timestamp)", tb));
         return es_chain_check(rep, t, signer, certs, poe < at_ms ? poe : at_ms, 0);

@@ -73,13 +73,28 @@ ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal
     return r;
 }
 
-/* Copies the token report's fields under "timestamp." (its reasons are judged here, not copied). */
-static ES_RESULT copy_fields(eseal_report *rep, const eseal_report *trep)
+/*
+ * The token's summary (timestamp.verdict, .time, .tsa, .serial, as for OFD stamps) and its report's
+ * fields under "timestamp_check." (its reasons are judged here, not copied).
+ */
+static ES_RESULT copy_fields(eseal_report *rep, const eseal_report *trep, int64_t gen)
 {
+    ES_GUARD(es_report_set(rep, "timestamp.verdict", "%s", eseal_verdict_name(eseal_report_verdict(trep))));
+    if (gen != 0) {
+        char tb[ES_RFC3339_LEN];
+        es_time_rfc3339(tb, gen);
+        ES_GUARD(es_report_set(rep, "timestamp.time", "%s", tb));
+    }
+    const char *tsa = eseal_report_get(trep, "signer.subject"), *serial = eseal_report_get(trep, "tst.serial");
+    if (tsa != NULL) {
+        ES_GUARD(es_report_set(rep, "timestamp.tsa", "%s", tsa));
+    }
+    if (serial != NULL) {
+        ES_GUARD(es_report_set(rep, "timestamp.serial", "%s", serial));
+    }
     for (size_t i = 0; i < eseal_report_field_count(trep); i++) {
-        const char *name = eseal_report_field_name(trep, i);
         char key[160];
-        (void)snprintf(key, sizeof(key), "timestamp.%s", name);
+        (void)snprintf(key, sizeof(key), "timestamp_check.%s", eseal_report_field_name(trep, i));
         ES_GUARD(es_report_set(rep, key, "%s", eseal_report_field_value(trep, i)));
     }
     return ES_OK;
@@ -127,26 +142,19 @@ ES_RESULT es_cms_check_signature_timestamp(eseal_report *rep, CMS_SignerInfo *si
         return es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID", "the signature timestamp is not a token (%s)",
                                 eseal_error_last()->message);
     }
-    es_result r = copy_fields(rep, trep);
     eseal_verdict vd = eseal_report_verdict(trep);
+    es_result r = copy_fields(rep, trep, gen);
     const char *code = NULL;
     const char *why = first_problem(trep, &code);
     if (es_ok(r) && vd == ESEAL_VALID) {
-        r = es_report_set(rep, "timestamp.check", "good");
         *poe_ms = gen;
     } else if (es_ok(r) && vd == ESEAL_INVALID) {
-        r = es_report_set(rep, "timestamp.check", "failed");
-        if (es_ok(r)) {
-            r = es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID", "the signature timestamp is invalid: %s (%s)",
-                                 why, code);
-        }
+        r = es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID", "the signature timestamp is invalid: %s (%s)",
+                             why, code);
     } else if (es_ok(r)) {
-        r = es_report_set(rep, "timestamp.check", "not trusted");
-        if (es_ok(r)) {
-            r = es_report_reason(rep, ESEAL_INDETERMINATE, "TIMESTAMP_UNTRUSTED",
-                                 "the signature timestamp cannot be trusted: %s (%s); the signing time is not proven",
-                                 why, code);
-        }
+        r = es_report_reason(rep, ESEAL_INDETERMINATE, "TIMESTAMP_UNTRUSTED",
+                             "the signature timestamp cannot be trusted: %s (%s); the signing time is not proven", why,
+                             code);
     }
     eseal_report_free(trep);
     return r;

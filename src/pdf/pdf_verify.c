@@ -181,8 +181,8 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     ES_GUARD(r);
     /* A signature timestamp proves the time (the CMS layer judged the signer then); else /M is a claim. */
     int64_t poe = 0;
-    const char *ts_check = eseal_report_get(rep, "timestamp.check");
-    if (ts_check != NULL && strcmp(ts_check, "good") == 0 && eseal_report_get(rep, "signing_time.value") != NULL &&
+    const char *ts_check = eseal_report_get(rep, "timestamp.verdict");
+    if (ts_check != NULL && strcmp(ts_check, "VALID") == 0 && eseal_report_get(rep, "signing_time.value") != NULL &&
         eseal_time_parse(&poe, eseal_report_get(rep, "signing_time.value")) != ESEAL_OK) {
         poe = 0;
     }
@@ -280,8 +280,8 @@ static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const 
         if (strcmp(sigs[i].subfilter != NULL ? sigs[i].subfilter : "", "/ETSI.RFC3161") == 0) {
             continue;
         }
-        const char *ts = eseal_report_get(children[i], "timestamp.check");
-        bool bt = ts != NULL && strcmp(ts, "good") == 0;
+        const char *ts = eseal_report_get(children[i], "timestamp.verdict");
+        bool bt = ts != NULL && strcmp(ts, "VALID") == 0;
         /* Document timestamps after this signature, valid, in file order: the first is its archive POE. */
         size_t covering = 0;
         const char *first = NULL;

@@ -48,7 +48,7 @@ if "$E" stamp "$T/in.pdf" -o "$T/bt.pdf" --seal "$SEAL" --level B-T >"$T/out" 2>
     "$E" verify "$T/bt.pdf" >"$T/v" 2>&1
     head -1 "$T/v" | grep -q "verdict: VALID" && ok "B-T: eseal verify VALID" || notok "B-T verify: $(head -5 "$T/v")"
     [ "$(field "$T/v" level)" = "PAdES-B-T" ] && ok "B-T: level PAdES-B-T" || notok "B-T level: $(field "$T/v" level)"
-    field "$T/v" signing_time.source | grep -q "proven by a signature timestamp" &&
+    field "$T/v" signing_time.source | grep -q "proven by an RFC 3161 signature timestamp" &&
         ok "B-T: the signing time is reported as proven by the timestamp" || notok "B-T time source"
     pdfsig "$T/bt.pdf" >"$T/ps" 2>&1
     grep -q "Signature is Valid" "$T/ps" && ok "B-T: pdfsig: signature valid" || notok "B-T pdfsig: $(cat "$T/ps")"
