@@ -71,11 +71,15 @@ struct eseal_tsa_service {
     eseal_cert *cert, *ca;
     eseal_key *key;
     es_buf path, lock; /* the serial counter and its lock file */
+    serial_file sf;
+    const eseal_cert *chain[1];
+    eseal_tsa_responder *responder;
 };
 
 void eseal_tsa_service_close(eseal_tsa_service *t)
 {
     if (t != NULL) {
+        eseal_tsa_responder_free(t->responder);
         eseal_key_free(t->key);
         eseal_cert_free(t->cert);
         eseal_cert_free(t->ca);
@@ -88,8 +92,8 @@ void eseal_tsa_service_close(eseal_tsa_service *t)
 static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char *h)
 {
     ES_ENSURE_ARG(inst != NULL && h != NULL);
-    ES_ENSURE(strcmp(h, "p256") == 0, ESEAL_EUNSUPPORTED,
-              "tsa: the %s hierarchy cannot answer time-stamp requests yet (p256 can)", h);
+    ES_ENSURE(strcmp(h, "p256") == 0 || strcmp(h, "sm2") == 0, ESEAL_EUNSUPPORTED,
+              "tsa: the %s hierarchy has no TSA (sm2 and p256 have)", h);
     eseal_cert_record tsa, issuing;
     ES_GUARD((es_result){eseal_store_cert_find_role(inst->store, &tsa, "tsa", h)});
     es_result r = (es_result){eseal_store_cert_find_role(inst->store, &issuing, "issuing-ca", h)};
@@ -120,7 +124,17 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
     es_buf_free(&dir);
     eseal_cert_record_dispose(&tsa);
     eseal_cert_record_dispose(&issuing);
-    return r;
+    ES_GUARD(r);
+    t->sf = (serial_file){es_buf_cstr(&t->path), es_buf_cstr(&t->lock)};
+    t->chain[0] = t->ca;
+    eseal_tsa_config cfg = ESEAL_TSA_CONFIG_INIT;
+    cfg.key = t->key;
+    cfg.cert = t->cert;
+    cfg.chain = t->chain;
+    cfg.chain_len = 1;
+    cfg.next_serial = serial_cb;
+    cfg.serial_ctx = &t->sf;
+    return (es_result){eseal_tsa_responder_new(&t->responder, &cfg)};
 }
 
 int eseal_instance_tsa_open(eseal_instance *inst, eseal_tsa_service **out, const char *hierarchy)
@@ -145,17 +159,8 @@ int eseal_instance_tsa_open(eseal_instance *inst, eseal_tsa_service **out, const
 
 static ES_RESULT tsa_service_respond(eseal_tsa_service *t, es_buf *out, es_span req)
 {
-    serial_file sf = {es_buf_cstr(&t->path), es_buf_cstr(&t->lock)};
-    const eseal_cert *chain[] = {t->ca};
-    eseal_tsa_config cfg = ESEAL_TSA_CONFIG_INIT;
-    cfg.key = t->key;
-    cfg.cert = t->cert;
-    cfg.chain = chain;
-    cfg.chain_len = 1;
-    cfg.next_serial = serial_cb;
-    cfg.serial_ctx = &sf;
     eseal_buf resp = ESEAL_BUF_INIT;
-    es_result r = (es_result){eseal_tsa_respond(&resp, req.ptr, req.len, &cfg)};
+    es_result r = (es_result){eseal_tsa_responder_respond(t->responder, &resp, req.ptr, req.len)};
     if (es_ok(r)) {
         r = es_buf_append(out, resp.ptr, resp.size);
     }
