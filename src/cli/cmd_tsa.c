@@ -134,7 +134,7 @@ const cli_cmd cli_cmd_tsa = {
     "nonce echoed, the TSA and issuing CA certificates included when the request asks (certReq).\n"
     "Accepted imprints: SHA-256, SHA-384, SHA-512, SM3; others are answered with a rejection\n"
     "(badAlg), as are malformed requests (badDataFormat) and foreign policies (unacceptedPolicy).\n"
-    "Serial numbers count up in HOME/tsa/serial-p256. Check a response with\n"
+    "Serial numbers come from the instance store. Check a P-256 response with\n"
     "  eseal ca export --tsa --alg p256 -o tsachain.pem\n"
     "  openssl ts -verify -data FILE -in RESP.tsr -CAfile tsachain.pem\n"
     "Exit status 0 when the time-stamp was granted, 1 when the response is a rejection.\n\n"
