@@ -547,7 +547,7 @@ int main(int argc, char **argv)
         printf("\nHTTP / openssl ts -reply: %.0fx.\n", m_h / m_o);
     }
     if (with_sm2) {
-        printf("\nSM2 (SM3 imprint not needed; same request): in-process 1 thread %.0f tokens/s, %d threads %.0f "
+        printf("\nSM2 TSA, same request, for comparison: in-process 1 thread %.0f tokens/s, %d threads %.0f "
                "tokens/s.\n",
                median(sm2one, runs), threads, median(sm2all, runs));
     }
