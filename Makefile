@@ -33,6 +33,7 @@ test-fast: build
 
 bench: build
 	$(BUILD)/bench/bench_crypto
+	$(BUILD)/bench/bench_tsa
 
 install: build
 	cmake --install $(BUILD)

@@ -110,9 +110,13 @@ ESEAL_EXTERN(int) eseal_instance_ca_export(eseal_instance *inst, eseal_buf *pem,
 
 /**
  * Answers the DER RFC 3161 TimeStampReq `req` with the TSA certificate and key of
- * `hierarchy` (NULL: "p256", the only one supported so far; needs the passphrase):
- * a DER TimeStampResp, granted or a rejection (see tsa.h). Serial numbers come from
- * the counter HOME/tsa/serial-<hierarchy>, locked and rewritten atomically.
+ * `hierarchy` ("p256", NULL for it, or "sm2"; needs the passphrase): a DER
+ * TimeStampResp, granted or a rejection (see tsa.h). Serial numbers come from the
+ * store's counter tsa-serial-<hierarchy>; a service (eseal_instance_tsa_open)
+ * reserves them 1024 at a time, in one durable transaction per block, so they are
+ * unique across processes and restarts; a service that stops or crashes skips
+ * the rest of its block. The value of a pre-store counter file
+ * HOME/tsa/serial-<hierarchy> is a floor: serials continue above it.
  */
 ESEAL_EXTERN(int) eseal_instance_tsa_respond(eseal_instance *inst, eseal_buf *resp, const void *req, size_t len,
                                              const char *hierarchy);

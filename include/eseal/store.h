@@ -99,6 +99,14 @@ ESEAL_EXTERN(int) eseal_store_cert_list(eseal_store *s, int (*cb)(const eseal_ce
 ESEAL_EXTERN(int) eseal_store_cert_revoke(eseal_store *s, const char *id, int64_t at_ms, int reason);
 /** Next value of a named monotonic counter (starts at 1). */
 ESEAL_EXTERN(int) eseal_store_counter_next(eseal_store *s, const char *name, uint64_t *out);
+/**
+ * Reserves the `n` (1 .. 2^20) next values of a named counter in one durable
+ * transaction: *first .. *first + n - 1, all above `floor` (0: none), never
+ * handed out again by any process sharing the store. The values of a block
+ * its holder does not use (a crash, a stop) are skipped, not reused.
+ */
+ESEAL_EXTERN(int) eseal_store_counter_reserve(eseal_store *s, const char *name, uint64_t n, uint64_t floor,
+                                              uint64_t *first);
 ESEAL_EXTERN(int) eseal_store_crl_put(eseal_store *s, const char *issuer_id, uint64_t number, const void *der,
                                       size_t len, int64_t this_update_ms, int64_t next_update_ms);
 /** The CRL with the highest number for issuer_id. */

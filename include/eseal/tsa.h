@@ -4,7 +4,8 @@
  * eseal_tsa_respond() answers a DER TimeStampReq with a DER TimeStampResp:
  * granted, with a TSTInfo (version 1, policy, messageImprint, serial number,
  * genTime with milliseconds, accuracy, the nonce when asked) signed as CMS
- * SignedData with signing-certificate-v2 (ESSCertIDv2, SHA-256, RFC 5816);
+ * SignedData with signing-certificate-v2 (ESSCertIDv2, SHA-256, or SM3 for
+ * SM2 keys, RFC 5816);
  * or a rejection with PKIStatus rejection and a PKIFailureInfo:
  *   badAlg           MD5, SHA-1 or unknown imprint hash, or hash parameters
  *                    other than NULL (accepted: SHA-256, SHA-384, SHA-512, SM3);
@@ -17,9 +18,12 @@
  * TimeStampResp. Errors are for the TSA itself (bad configuration, the serial
  * source failing, out of memory).
  *
- * This first version signs with ECDSA (P-256, P-384) and RSA keys whose
- * backend hands OpenSSL an EVP_PKEY (key files and libp11 tokens); SM2 tokens
- * need a hand-built SignedData (research/probes.md §3) and come later.
+ * ECDSA (P-256, P-384) and RSA keys whose backend hands OpenSSL an EVP_PKEY
+ * (key files and libp11 tokens) sign through OpenSSL's TS code. SM2 keys sign
+ * a TSTInfo built the same way as CMS SignedData of eseal's own (SM2 over SM3
+ * with the GM/T 0009 ID 1234567812345678, signingCertificateV2 with an SM3
+ * ESSCertIDv2), because OpenSSL's TS code cannot sign with SM2
+ * (research/probes.md §3); the request rules and rejections are the same.
  *
  * eseal_tsa_verify_token() is the client side (RFC 3161 §2.4.2, RFC 5816,
  * ETSI EN 319 422): status, TSTInfo version, imprint, nonce, policy, the
@@ -79,11 +83,28 @@ typedef struct {
 /**
  * Answers the DER TimeStampReq `req_der` with a DER TimeStampResp in
  * `resp_der` (granted or a rejection, see above). ESEAL_EINVAL for a bad
- * configuration, ESEAL_EUNSUPPORTED when the key cannot sign a time-stamp
- * token here (SM2, Ed25519, backends without an OpenSSL key).
+ * configuration (including a certificate whose only EKU is not a critical
+ * timeStamping), ESEAL_EUNSUPPORTED when the key cannot sign a time-stamp
+ * token here (Ed25519; ECDSA/RSA backends without an OpenSSL key). One-shot:
+ * sets a responder up and frees it; use a responder for many requests.
  */
 ESEAL_EXTERN(int) eseal_tsa_respond(eseal_buf *resp_der, const void *req_der, size_t len,
                                     const eseal_tsa_config *cfg);
+
+/**
+ * A configured TSA for many requests: the configuration is checked once, and
+ * OpenSSL's responder contexts (not thread-safe) are kept in a pool, one per
+ * request in flight, so eseal_tsa_responder_respond() may be called from any
+ * number of threads at once. The key, certificates, callbacks and their
+ * contexts in `cfg` are borrowed and must outlive the responder; next_serial
+ * and clock are then called from several threads and must be thread-safe.
+ */
+typedef struct eseal_tsa_responder eseal_tsa_responder;
+ESEAL_EXTERN(int) eseal_tsa_responder_new(eseal_tsa_responder **out, const eseal_tsa_config *cfg);
+/** As eseal_tsa_respond(), with the responder's configuration. */
+ESEAL_EXTERN(int) eseal_tsa_responder_respond(eseal_tsa_responder *r, eseal_buf *resp_der, const void *req_der,
+                                              size_t len);
+ESEAL_EXTERN(void) eseal_tsa_responder_free(eseal_tsa_responder *r);
 
 /** PKIStatus values (RFC 3161 §2.4.2). */
 typedef enum {

@@ -9,6 +9,17 @@
 static const cli_opt_spec opts[] = {{"alg", 0, true, false}, {"output", 'o', true, false},
                                     {"listen", 0, true, false}, {NULL, 0, false, false}};
 
+/* The hierarchy whose TSA answers: --alg p256 (default) or sm2; NULL for anything else. */
+static const char *tsa_alg(cli_args *a)
+{
+    const char *alg = cli_get(a, "alg") != NULL ? cli_get(a, "alg") : "p256";
+    eseal_key_alg k;
+    if (eseal_key_alg_from_name(&k, alg) != ESEAL_OK) {
+        return NULL;
+    }
+    return k == ESEAL_ALG_P256 ? "p256" : k == ESEAL_ALG_SM2 ? "sm2" : NULL;
+}
+
 static int respond(cli_args *a)
 {
     if (a->npos != 2) {
@@ -18,10 +29,9 @@ static int respond(cli_args *a)
     if (out == NULL) {
         return cli_usage_error(&cli_cmd_tsa, "tsa respond needs -o RESP.tsr");
     }
-    const char *alg = cli_get(a, "alg") != NULL ? cli_get(a, "alg") : "p256";
-    eseal_key_alg k;
-    if (eseal_key_alg_from_name(&k, alg) != ESEAL_OK || k != ESEAL_ALG_P256) {
-        return cli_usage_error(&cli_cmd_tsa, "--alg must be p256 (SM2 time-stamps come later)");
+    const char *alg = tsa_alg(a);
+    if (alg == NULL) {
+        return cli_usage_error(&cli_cmd_tsa, "--alg must be p256 or sm2");
     }
     eseal_buf req = ESEAL_BUF_INIT;
     /* Read a little past the TSA's cap so that an oversized request is answered (rejected), not refused. */
@@ -36,7 +46,7 @@ static int respond(cli_args *a)
         return rc;
     }
     eseal_buf resp = ESEAL_BUF_INIT;
-    rc = eseal_instance_tsa_respond(inst, &resp, req.ptr, req.size, "p256");
+    rc = eseal_instance_tsa_respond(inst, &resp, req.ptr, req.size, alg);
     eseal_instance_close(inst);
     eseal_buf_dispose(&req);
     if (rc != ESEAL_OK) {
@@ -72,9 +82,9 @@ static int serve(cli_args *a)
     if (a->npos != 1 || listen == NULL) {
         return cli_usage_error(&cli_cmd_tsa, "tsa serve needs --listen ADDR:PORT");
     }
-    const char *alg = cli_get(a, "alg") != NULL ? cli_get(a, "alg") : "p256";
-    if (strcmp(alg, "p256") != 0) {
-        return cli_usage_error(&cli_cmd_tsa, "--alg must be p256 (SM2 time-stamps come later)");
+    const char *alg = tsa_alg(a);
+    if (alg == NULL) {
+        return cli_usage_error(&cli_cmd_tsa, "--alg must be p256 or sm2");
     }
     /* The signals are waited for, not handled: block them before any thread starts. */
     sigset_t set;
@@ -114,15 +124,17 @@ static int run(cli_args *a) { return cli_dispatch(&cli_cmd_tsa, a, subs, sizeof(
 
 const cli_cmd cli_cmd_tsa = {
     "tsa", "answer RFC 3161 time-stamp requests",
-    "Usage: eseal tsa respond REQ.tsq -o RESP.tsr [--alg p256]\n"
-    "       eseal tsa serve --listen ADDR:PORT [--alg p256]\n\n"
+    "Usage: eseal tsa respond REQ.tsq -o RESP.tsr [--alg p256|sm2]\n"
+    "       eseal tsa serve --listen ADDR:PORT [--alg p256|sm2]\n\n"
     "Answers a DER TimeStampReq (e.g. from `openssl ts -query -data FILE -sha256 -cert`) with a\n"
-    "DER TimeStampResp signed by the instance's P-256 TSA certificate (needs the passphrase):\n"
+    "DER TimeStampResp signed by the instance's P-256 (default) or SM2 TSA certificate (needs the\n"
+    "passphrase). SM2 tokens are SM2 over SM3 with the ID 1234567812345678 (GM/T 0009), which\n"
+    "`openssl ts -verify` cannot check (it verifies SM2 without the ID); see the manual.\n"
     "RFC 3161 with RFC 5816 signing-certificate-v2, genTime in milliseconds, accuracy 1 s, the\n"
     "nonce echoed, the TSA and issuing CA certificates included when the request asks (certReq).\n"
     "Accepted imprints: SHA-256, SHA-384, SHA-512, SM3; others are answered with a rejection\n"
     "(badAlg), as are malformed requests (badDataFormat) and foreign policies (unacceptedPolicy).\n"
-    "Serial numbers count up in HOME/tsa/serial-p256. Check a response with\n"
+    "Serial numbers come from the instance store. Check a P-256 response with\n"
     "  eseal ca export --tsa --alg p256 -o tsachain.pem\n"
     "  openssl ts -verify -data FILE -in RESP.tsr -CAfile tsachain.pem\n"
     "Exit status 0 when the time-stamp was granted, 1 when the response is a rejection.\n\n"

@@ -53,10 +53,10 @@ static ES_RESULT encode_attrs(es_buf *out, CMS_SignerInfo *si, const ASN1_ITEM *
     return r;
 }
 
-static ES_RESULT add_signing_cert_v2(CMS_SignerInfo *si, X509 *cert)
+static ES_RESULT add_signing_cert_v2(CMS_SignerInfo *si, X509 *cert, eseal_hash hash)
 {
-    /* RFC 5035 / ETSI EN 319 122-1 §5.2.2: ESSCertIDv2 with SHA-256 and issuerSerial. */
-    ESS_SIGNING_CERT_V2 *sc = OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), cert, NULL, 1);
+    /* RFC 5035 / ETSI EN 319 122-1 §5.2.2: ESSCertIDv2 (SHA-256 unless told) and issuerSerial. */
+    ESS_SIGNING_CERT_V2 *sc = OSSL_ESS_signing_cert_v2_new_init(es_md(hash), cert, NULL, 1);
     ES_ENSURE_OSSL(sc != NULL, ESEAL_ECRYPTO, "building signing-certificate-v2");
     unsigned char *der = NULL;
     int n = i2d_ESS_SIGNING_CERT_V2(sc, &der);
@@ -68,50 +68,65 @@ static ES_RESULT add_signing_cert_v2(CMS_SignerInfo *si, X509 *cert)
     return ES_OK;
 }
 
-static ES_RESULT sign_digest(es_buf *out, eseal_key *key, const eseal_cert *cert, es_span digest,
-                             const eseal_cms_sign_options *o)
+ES_RESULT es_cms_build_signed(es_buf *out, eseal_key *key, const eseal_cert *cert, es_span digest,
+                              const es_cms_build *b)
 {
     ES_ENSURE(eseal_cert_matches_key(cert, key), ESEAL_EINVAL,
               "certificate %s does not belong to key %s", cert->subject, eseal_key_label(key));
-    eseal_hash hash = o->hash != ESEAL_HASH_DEFAULT ? o->hash : eseal_cms_default_hash(key->alg);
+    eseal_hash hash = b->hash;
     ES_ENSURE(digest.len == es_hash_size(hash), ESEAL_EINVAL, "digest has %zu bytes, %s needs %zu", digest.len,
               eseal_hash_name(hash), es_hash_size(hash));
     ES_ENSURE((hash == ESEAL_HASH_SM3) == (key->alg == ESEAL_ALG_SM2) || key->alg == ESEAL_ALG_ED25519,
               ESEAL_EUNSUPPORTED, "%s", key->alg == ESEAL_ALG_SM2 ? "SM2 keys sign with SM3 only"
                                                                    : "SM3 is used with SM2 keys only");
     const EVP_MD *md = es_md(hash);
+    bool attached = b->content.ptr != NULL;
 
-    unsigned int flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
+    unsigned int flags = CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP | (attached ? 0 : CMS_DETACHED) |
+                         (b->no_certs ? CMS_NOCERTS : 0);
     ES_AUTO(CMS_ContentInfo_freep) CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
     ES_ENSURE_OSSL(cms != NULL, ESEAL_ECRYPTO, "creating SignedData");
+    if (attached) {
+        /* RFC 5652 §5.2: the encapsulated content, e.g. a TSTInfo (RFC 3161 §2.4.2). */
+        ES_GUARD_OSSL(CMS_set_detached(cms, 0), "embedding the content");
+        ASN1_OCTET_STRING **pos = CMS_get0_content(cms);
+        ES_ENSURE(pos != NULL && *pos != NULL, ESEAL_ECRYPTO, "embedding the content");
+        ES_ENSURE(b->content.len <= INT_MAX, ESEAL_ELIMIT, "content too large");
+        ES_GUARD_OSSL(ASN1_OCTET_STRING_set(*pos, b->content.ptr, (int)b->content.len), "embedding the content");
+        (*pos)->flags &= ~ASN1_STRING_FLAG_CONT; /* the content is here, not streamed later */
+    }
+    if (b->content_type != NID_pkcs7_data) {
+        ES_GUARD_OSSL(CMS_set1_eContentType(cms, OBJ_nid2obj(b->content_type)), "setting the content type");
+    }
     /* The public key is enough: CMS_PARTIAL without CMS_KEY_PARAM signs nothing here. */
     CMS_SignerInfo *si = CMS_add1_signer(cms, cert->x509, key->pub, md, flags);
     ES_ENSURE_OSSL(si != NULL, ESEAL_ECRYPTO, "adding the signer");
-    for (size_t i = 0; i < o->chain_len; i++) {
-        ES_GUARD_OSSL(CMS_add1_cert(cms, o->chain[i]->x509), "adding a chain certificate");
+    for (size_t i = 0; !b->no_certs && i < b->chain_len; i++) {
+        ES_GUARD_OSSL(CMS_add1_cert(cms, b->chain[i]->x509), "adding a chain certificate");
     }
 
-    ES_GUARD_OSSL(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT, OBJ_nid2obj(NID_pkcs7_data), -1),
+    ES_GUARD_OSSL(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
+                                              OBJ_nid2obj(b->content_type), -1),
                   "adding contentType");
-    if (!o->omit_signing_time) {
+    if (b->signing_time) {
         ES_AUTO(ASN1_TIME_freep) ASN1_TIME *t = NULL;
-        ES_GUARD(es_asn1_time_from_ms(&t, o->signing_time_ms != 0 ? o->signing_time_ms : es_now_ms()));
+        ES_GUARD(es_asn1_time_from_ms(&t, b->signing_time_ms != 0 ? b->signing_time_ms : es_now_ms()));
         ES_GUARD_OSSL(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, ASN1_STRING_type(t), t, -1),
                       "adding signingTime");
     }
     ES_GUARD_OSSL(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, digest.ptr,
                                               (int)digest.len),
                   "adding messageDigest");
-    ES_GUARD(add_signing_cert_v2(si, cert->x509));
+    ES_GUARD(add_signing_cert_v2(si, cert->x509, b->ess_hash != ESEAL_HASH_DEFAULT ? b->ess_hash : ESEAL_HASH_SHA256));
 
     ES_AUTO(es_buf_freep) es_buf attrs = ES_BUF_INIT(1 << 20);
     ES_GUARD(encode_attrs(&attrs, si, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN)));
     ES_AUTO(es_buf_freep) es_buf sig = ES_BUF_INIT(16384);
-    ES_GUARD(es_key_sign_span(&sig, key, hash, o->scheme, es_buf_span(&attrs)));
+    ES_GUARD(es_key_sign_span(&sig, key, hash, b->scheme, es_buf_span(&attrs)));
 
     /* The signature algorithm as the provider names it (SM2: 1.2.156.10197.1.501). */
     ES_AUTO(es_buf_freep) es_buf aid = ES_BUF_INIT(1024);
-    ES_GUARD(es_sigalg_der(&aid, key->pub, hash, o->scheme));
+    ES_GUARD(es_sigalg_der(&aid, key->pub, hash, b->scheme));
     const unsigned char *p = aid.ptr;
     ES_AUTO(X509_ALGOR_freep) X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &p, (long)aid.len);
     ES_ENSURE_OSSL(alg != NULL, ESEAL_ECRYPTO, "decoding the signature algorithm");
@@ -129,6 +144,15 @@ static ES_RESULT sign_digest(es_buf *out, eseal_key *key, const eseal_cert *cert
     es_result r = es_buf_append(out, der, (size_t)n);
     OPENSSL_free(der);
     return r;
+}
+
+static ES_RESULT sign_digest(es_buf *out, eseal_key *key, const eseal_cert *cert, es_span digest,
+                             const eseal_cms_sign_options *o)
+{
+    es_cms_build b = {NID_pkcs7_data, {NULL, 0}, o->hash != ESEAL_HASH_DEFAULT ? o->hash : eseal_cms_default_hash(key->alg),
+                      o->scheme, !o->omit_signing_time, o->signing_time_ms, ESEAL_HASH_SHA256, false, o->chain,
+                      o->chain_len};
+    return es_cms_build_signed(out, key, cert, digest, &b);
 }
 
 static const eseal_cms_sign_options default_sign_opts = ESEAL_CMS_SIGN_OPTIONS_INIT;
@@ -242,7 +266,7 @@ static bool is_sm2_sigalg(int nid, const ASN1_OBJECT *oid)
     return strcmp(txt, "1.2.156.10197.1.301.1") == 0;
 }
 
-static ES_RESULT verify_signature(eseal_report *rep, CMS_SignerInfo *si, X509 *signer, eseal_hash hash)
+ES_RESULT es_cms_check_signature(eseal_report *rep, CMS_SignerInfo *si, X509 *signer, eseal_hash hash)
 {
     EVP_PKEY *pub = X509_get0_pubkey(signer);
     ES_ENSURE_OSSL(pub != NULL, ESEAL_ECRYPTO, "reading the signer public key");
@@ -491,7 +515,7 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
         ES_GUARD(es_report_set(rep, "checks.digest", "good"));
     }
     ES_GUARD(check_signing_cert_attr(rep, si, signer));
-    ES_GUARD(verify_signature(rep, si, signer, hash));
+    ES_GUARD(es_cms_check_signature(rep, si, signer, hash));
     if (o->expected_signer != NULL && X509_cmp(signer, o->expected_signer->x509) != 0) {
         ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SIGNER_MISMATCH",
                                   "the signature was made by another certificate than the expected %s",

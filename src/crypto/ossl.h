@@ -107,4 +107,32 @@ ES_RESULT es_asn1_time_from_ms(ASN1_TIME **out, int64_t ms);
 /* Fills an EVP_PKEY_CTX (from DigestSign/VerifyInit) with SM2 ID or RSA-PSS params. */
 ES_RESULT es_pctx_setup(EVP_PKEY_CTX *pctx, const EVP_PKEY *pk, eseal_sig_scheme scheme, const char *sm2_id);
 
+/*
+ * A CMS SignedData built and signed the way eseal signs (cms.c): the signed attributes
+ * contentType, [signingTime], messageDigest (= `digest`, the content's digest under
+ * `hash`) and signing-certificate-v2, DER-encoded and signed through the key's backend,
+ * so SM2 uses SM3 with the Z value of the GM/T 0009 ID (probes.md §2). The detached CAdES
+ * signatures of eseal_cms_sign* and the TSA's SM2 time-stamp tokens share it.
+ */
+typedef struct {
+    int content_type;         /* eContentType NID: NID_pkcs7_data, NID_id_smime_ct_TSTInfo */
+    es_span content;          /* the encapsulated content; ptr NULL: detached */
+    eseal_hash hash;          /* the digest algorithm (not DEFAULT) */
+    eseal_sig_scheme scheme;  /* RSA padding */
+    bool signing_time;        /* add signingTime, at signing_time_ms (0: now) */
+    int64_t signing_time_ms;
+    eseal_hash ess_hash;      /* the ESSCertIDv2 hash (DEFAULT: SHA-256) */
+    bool no_certs;            /* no certificates at all (RFC 3161 certReq false) */
+    const eseal_cert *const *chain; /* issuers to include after the signer's certificate */
+    size_t chain_len;
+} es_cms_build;
+ES_RESULT es_cms_build_signed(es_buf *out, eseal_key *key, const eseal_cert *cert, es_span digest,
+                              const es_cms_build *b);
+/*
+ * Checks the signature of one SignerInfo over its signed attributes with `signer`'s key
+ * (SM2: with the GM/T 0009 ID; an empty-ID signature is INDETERMINATE SM2_EMPTY_ID) and
+ * records signature.algorithm, checks.signature and the reason in `rep`.
+ */
+ES_RESULT es_cms_check_signature(eseal_report *rep, CMS_SignerInfo *si, X509 *signer, eseal_hash hash);
+
 #endif

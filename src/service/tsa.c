@@ -1,16 +1,26 @@
 /*
  * The instance's time-stamp authority: the TSA certificate and key of a CA
  * hierarchy (role "tsa", issued by es_ca_create_hierarchies with profile
- * ES_PROFILE_TSA) answering RFC 3161 requests through eseal_tsa_respond().
+ * ES_PROFILE_TSA) answering RFC 3161 requests through an eseal_tsa_responder.
  *
- * Serial numbers come from a counter file, HOME/tsa/serial-<hierarchy>, a
- * decimal number rewritten atomically (temporary file, fsync, rename) under an
- * exclusive flock on HOME/tsa/serial-<hierarchy>.lock, so that concurrent
- * processes never hand out the same serial and a crash never loses the file.
- * (Interim: the counter moves into the store with its next migration.)
+ * Serial numbers come from the store's counter "tsa-serial-<hierarchy>": a
+ * service reserves a block of SERIAL_BLOCK values in one durable transaction
+ * (eseal_store_counter_reserve) and hands them out from memory under a mutex,
+ * so a token costs no disk write, concurrent processes on one HOME (two
+ * `eseal tsa serve`) get disjoint blocks from SQLite's write lock, and a
+ * restart continues above every block reserved before. What a service does not
+ * hand out of its last block (a crash, a stop) is skipped, never reused: RFC
+ * 3161 §2.4.2 asks serials to be unique, not consecutive. The one-shot
+ * eseal_instance_tsa_respond reserves one value, so it skips none.
+ *
+ * Before the store held it, the counter was the file HOME/tsa/serial-<hierarchy>
+ * (decimal, rewritten under a flock on serial-<hierarchy>.lock). When it exists
+ * its value, read under that lock at open, is the floor of every reservation,
+ * so the store continues above the last serial the file handed out.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -20,67 +30,90 @@
 #include "http/http.h"
 #include "service.h"
 
-typedef struct {
-    const char *path; /* the counter file */
-    const char *lock; /* its lock file */
-} serial_file;
+#define SERIAL_BLOCK 1024u
 
-static ES_RESULT serial_next(const serial_file *sf, uint64_t *out)
+/* The value left in a pre-store counter file, 0 when there is none. */
+static ES_RESULT legacy_serial(const char *path, const char *lock, uint64_t *out)
 {
-    int fd = open(sf->lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    ES_ENSURE(fd >= 0, ESEAL_EIO, "tsa: cannot open %s: %s", sf->lock, strerror(errno));
-    if (flock(fd, LOCK_EX) != 0) {
+    *out = 0;
+    int fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 && errno == ENOENT) {
+        return ES_OK; /* never used a counter file */
+    }
+    ES_ENSURE(fd >= 0, ESEAL_EIO, "tsa: cannot open %s: %s", lock, strerror(errno));
+    if (flock(fd, LOCK_SH) != 0) {
         int e = errno;
         close(fd);
-        ES_BAIL(ESEAL_EIO, "tsa: cannot lock %s: %s", sf->lock, strerror(e));
+        ES_BAIL(ESEAL_EIO, "tsa: cannot lock %s: %s", lock, strerror(e));
     }
     es_buf cur = ES_BUF_INIT(64);
-    uint64_t last = 0;
-    es_result r = es_file_read(&cur, sf->path, 32);
+    es_result r = es_file_read(&cur, path, 32);
     if (es_ok(r)) {
         while (cur.len > 0 && (cur.ptr[cur.len - 1] == '\n' || cur.ptr[cur.len - 1] == '\r')) {
             cur.ptr[--cur.len] = '\0';
         }
-        r = es_parse_uint(es_buf_cstr(&cur), UINT64_MAX - 1, &last);
+        r = es_parse_uint(es_buf_cstr(&cur), UINT64_C(1) << 62, out);
         if (!es_ok(r)) {
-            r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "tsa: %s does not hold a serial number", sf->path);
+            r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "tsa: %s does not hold a serial number", path);
         }
     } else if (es_code(r) == ESEAL_ENOTFOUND) {
-        r = ES_OK; /* the first time-stamp of this TSA */
-    }
-    es_buf_clear(&cur);
-    if (es_ok(r)) {
-        r = es_buf_printf(&cur, "%llu\n", (unsigned long long)(last + 1));
-    }
-    if (es_ok(r)) {
-        r = es_file_write_atomic(sf->path, cur.ptr, cur.len, 0600);
+        r = ES_OK;
     }
     es_buf_free(&cur);
     flock(fd, LOCK_UN);
     close(fd);
-    if (es_ok(r)) {
-        *out = last + 1;
-    }
     return r;
 }
 
-static int serial_cb(void *ctx, uint64_t *serial) { return es_code(serial_next(ctx, serial)); }
+typedef struct {
+    eseal_store *store;
+    char name[64];         /* the store counter */
+    uint64_t floor;        /* the legacy counter file's value */
+    pthread_mutex_t lock;  /* guards next/end and the store handle */
+    uint64_t next, end;    /* [next, end) is reserved and not handed out yet */
+    unsigned int block;    /* values per reservation */
+} serial_pool;
+
+static int serial_cb(void *ctx, uint64_t *serial)
+{
+    serial_pool *p = ctx;
+    int rc = ESEAL_OK;
+    pthread_mutex_lock(&p->lock);
+    if (p->next == p->end) {
+        uint64_t first = 0;
+        rc = eseal_store_counter_reserve(p->store, p->name, p->block, p->floor, &first);
+        if (rc == ESEAL_OK) {
+            p->next = first;
+            p->end = first + p->block;
+        }
+    }
+    if (rc == ESEAL_OK) {
+        *serial = p->next++;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return rc;
+}
 
 /* A loaded TSA: its key unlocked once (one scrypt), then any number of requests, from any thread. */
 struct eseal_tsa_service {
     eseal_cert *cert, *ca;
     eseal_key *key;
-    es_buf path, lock; /* the serial counter and its lock file */
+    serial_pool serials;
+    bool serials_lock;
+    const eseal_cert *chain[1];
+    eseal_tsa_responder *responder;
 };
 
 void eseal_tsa_service_close(eseal_tsa_service *t)
 {
     if (t != NULL) {
+        eseal_tsa_responder_free(t->responder);
         eseal_key_free(t->key);
         eseal_cert_free(t->cert);
         eseal_cert_free(t->ca);
-        es_buf_free(&t->path);
-        es_buf_free(&t->lock);
+        if (t->serials_lock) {
+            pthread_mutex_destroy(&t->serials.lock);
+        }
         es_free(t);
     }
 }
@@ -88,8 +121,8 @@ void eseal_tsa_service_close(eseal_tsa_service *t)
 static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char *h)
 {
     ES_ENSURE_ARG(inst != NULL && h != NULL);
-    ES_ENSURE(strcmp(h, "p256") == 0, ESEAL_EUNSUPPORTED,
-              "tsa: the %s hierarchy cannot answer time-stamp requests yet (p256 can)", h);
+    ES_ENSURE(strcmp(h, "p256") == 0 || strcmp(h, "sm2") == 0, ESEAL_EUNSUPPORTED,
+              "tsa: the %s hierarchy has no TSA (sm2 and p256 have)", h);
     eseal_cert_record tsa, issuing;
     ES_GUARD((es_result){eseal_store_cert_find_role(inst->store, &tsa, "tsa", h)});
     es_result r = (es_result){eseal_store_cert_find_role(inst->store, &issuing, "issuing-ca", h)};
@@ -98,6 +131,7 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
         return r;
     }
     es_buf dir = ES_BUF_INIT(4096);
+    es_buf path = ES_BUF_INIT(4096), lock = ES_BUF_INIT(4096);
     r = (es_result){eseal_cert_parse(&t->cert, tsa.pem, strlen(tsa.pem))};
     if (es_ok(r)) {
         r = (es_result){eseal_cert_parse(&t->ca, issuing.pem, strlen(issuing.pem))};
@@ -109,18 +143,34 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
         r = es_home_path(&dir, inst, "tsa");
     }
     if (es_ok(r)) {
-        r = es_mkdir_p(es_buf_cstr(&dir), 0700);
+        r = es_buf_printf(&path, "%s/serial-%s", es_buf_cstr(&dir), h);
     }
     if (es_ok(r)) {
-        r = es_buf_printf(&t->path, "%s/serial-%s", es_buf_cstr(&dir), h);
+        r = es_buf_printf(&lock, "%s/serial-%s.lock", es_buf_cstr(&dir), h);
     }
     if (es_ok(r)) {
-        r = es_buf_printf(&t->lock, "%s/serial-%s.lock", es_buf_cstr(&dir), h);
+        r = legacy_serial(es_buf_cstr(&path), es_buf_cstr(&lock), &t->serials.floor);
     }
     es_buf_free(&dir);
+    es_buf_free(&path);
+    es_buf_free(&lock);
     eseal_cert_record_dispose(&tsa);
     eseal_cert_record_dispose(&issuing);
-    return r;
+    ES_GUARD(r);
+    t->serials.store = inst->store;
+    t->serials.block = SERIAL_BLOCK;
+    (void)snprintf(t->serials.name, sizeof(t->serials.name), "tsa-serial-%s", h);
+    ES_ENSURE(pthread_mutex_init(&t->serials.lock, NULL) == 0, ESEAL_ENOMEM, "out of memory");
+    t->serials_lock = true;
+    t->chain[0] = t->ca;
+    eseal_tsa_config cfg = ESEAL_TSA_CONFIG_INIT;
+    cfg.key = t->key;
+    cfg.cert = t->cert;
+    cfg.chain = t->chain;
+    cfg.chain_len = 1;
+    cfg.next_serial = serial_cb;
+    cfg.serial_ctx = &t->serials;
+    return (es_result){eseal_tsa_responder_new(&t->responder, &cfg)};
 }
 
 int eseal_instance_tsa_open(eseal_instance *inst, eseal_tsa_service **out, const char *hierarchy)
@@ -132,8 +182,6 @@ int eseal_instance_tsa_open(eseal_instance *inst, eseal_tsa_service **out, const
     if (t == NULL) {
         return ESEAL_ENOMEM;
     }
-    t->path = (es_buf)ES_BUF_INIT(4096);
-    t->lock = (es_buf)ES_BUF_INIT(4096);
     es_result r = tsa_open(inst, t, hierarchy != NULL ? hierarchy : "p256");
     if (!es_ok(r)) {
         eseal_tsa_service_close(t);
@@ -145,17 +193,8 @@ int eseal_instance_tsa_open(eseal_instance *inst, eseal_tsa_service **out, const
 
 static ES_RESULT tsa_service_respond(eseal_tsa_service *t, es_buf *out, es_span req)
 {
-    serial_file sf = {es_buf_cstr(&t->path), es_buf_cstr(&t->lock)};
-    const eseal_cert *chain[] = {t->ca};
-    eseal_tsa_config cfg = ESEAL_TSA_CONFIG_INIT;
-    cfg.key = t->key;
-    cfg.cert = t->cert;
-    cfg.chain = chain;
-    cfg.chain_len = 1;
-    cfg.next_serial = serial_cb;
-    cfg.serial_ctx = &sf;
     eseal_buf resp = ESEAL_BUF_INIT;
-    es_result r = (es_result){eseal_tsa_respond(&resp, req.ptr, req.len, &cfg)};
+    es_result r = (es_result){eseal_tsa_responder_respond(t->responder, &resp, req.ptr, req.len)};
     if (es_ok(r)) {
         r = es_buf_append(out, resp.ptr, resp.size);
     }
@@ -240,6 +279,7 @@ int eseal_instance_tsa_respond(eseal_instance *inst, eseal_buf *resp, const void
     eseal_tsa_service *t = NULL;
     int rc = eseal_instance_tsa_open(inst, &t, hierarchy);
     if (rc == ESEAL_OK) {
+        t->serials.block = 1; /* one token: reserve one serial, skip none */
         rc = eseal_tsa_service_respond(t, resp, req, len);
     }
     eseal_tsa_service_close(t);

@@ -356,6 +356,34 @@ static int sq_counter_next(void *p, const char *name, uint64_t *out)
     return rc;
 }
 
+/* One statement, so one transaction: WAL with synchronous=FULL makes it durable at commit, and
+ * SQLite's write lock serialises it against every other connection to the file. */
+static int sq_counter_reserve(void *p, const char *name, uint64_t n, uint64_t floor, uint64_t *first)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO counters (name, value) VALUES (?1, ?3 + ?2) "
+                             "ON CONFLICT(name) DO UPDATE SET value = max(value, ?3) + ?2 RETURNING value");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)floor);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = fail(s->db, "reserving counter values");
+    } else {
+        sqlite3_int64 last = sqlite3_column_int64(st, 0);
+        if (last < (sqlite3_int64)n || (uint64_t)last > (UINT64_C(1) << 62)) {
+            rc = es_code(es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "store: counter %s is out of range", name));
+        } else {
+            *first = (uint64_t)last - n + 1;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int sq_crl_put(void *p, const char *issuer_id, uint64_t number, const void *der, size_t len, int64_t tu,
                       int64_t nu)
 {
@@ -682,7 +710,7 @@ static const eseal_store_backend sqlite_backend = {
     sq_begin,                    sq_commit,     sq_rollback,    sq_cert_insert, sq_cert_find,
     sq_cert_find_role,           sq_cert_list,  sq_cert_revoke, sq_counter_next, sq_crl_put,
     sq_crl_latest,               sq_seal_insert, sq_seal_find,   sq_seal_update, sq_seal_receipt_put,
-    sq_seal_receipt,             sq_seal_list,   sq_seal_event_add, sq_seal_events,
+    sq_seal_receipt,             sq_seal_list,   sq_seal_event_add, sq_seal_events, sq_counter_reserve,
 };
 
 const eseal_store_backend *eseal_store_backend_sqlite(void) { return &sqlite_backend; }

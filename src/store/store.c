@@ -98,6 +98,13 @@ int eseal_store_counter_next(eseal_store *s, const char *name, uint64_t *out)
 {
     return s->be->counter_next(s->db, name, out);
 }
+int eseal_store_counter_reserve(eseal_store *s, const char *name, uint64_t n, uint64_t floor, uint64_t *first)
+{
+    if (s == NULL || name == NULL || first == NULL || n == 0 || n > (1u << 20) || floor > (UINT64_C(1) << 62)) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: invalid counter reservation"));
+    }
+    return s->be->counter_reserve(s->db, name, n, floor, first);
+}
 int eseal_store_crl_put(eseal_store *s, const char *issuer_id, uint64_t number, const void *der, size_t len,
                         int64_t tu, int64_t nu)
 {

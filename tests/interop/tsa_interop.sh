@@ -5,7 +5,15 @@
 # plain OpenSSL (`openssl ts`): SHA-256 / SHA-512 / SM3 requests with and
 # without nonce and certReq verify against the exported TSA chain (-data and
 # -queryfile), serials count up, and MD5 / SHA-1 / garbage requests are
-# answered with parseable rejections. Output is TAP.
+# answered with parseable rejections. SM2 tokens (`--alg sm2`) are checked
+# piece by piece with OpenSSL, since neither `openssl ts -verify` nor
+# `openssl cms -verify` can check SM2 with the GM/T 0009 ID (probes.md §2, §3):
+# the signature over the DER signed attributes (`openssl dgst -sm3 -sigopt
+# distid:1234567812345678`), messageDigest = SM3 of the encapsulated TSTInfo,
+# contentType id-smime-ct-TSTInfo, the TSA certificate's chain and
+# timestampsign purpose (`openssl verify -vfyopt distid:...`), and the
+# TSTInfo's messageImprint = `openssl dgst -sm3` of the data; tampered tokens
+# fail those checks. Output is TAP.
 set -u
 E=$1
 # shellcheck source=../lib/tap.sh
@@ -76,6 +84,112 @@ head -c 300 /dev/urandom >"$T/junk.tsq"
 openssl ts -reply -in "$T/junk.tsr" -text 2>/dev/null | grep -q "Status: Rejected" &&
     ok "garbage: a parseable rejection" || notok "garbage request"
 
+# ---- SM2 tokens (eseal tsa respond --alg sm2), checked with OpenSSL piece by piece --------
+# sm2_parts TOKEN.der DIR: DIR/tst.der (the encapsulated TSTInfo), DIR/attrs.der (the signed
+# attributes re-tagged as SET OF, what is signed: RFC 5652 §5.4), DIR/sig.der (the signature
+# value), DIR/md.hex (the messageDigest attribute), DIR/tok.txt (openssl asn1parse).
+tlv() { sed -E 's/^ *([0-9]+):d=[0-9]+ +hl=([0-9]+) +l= *([0-9]+).*/\1 \2 \3/'; }
+sm2_parts() {
+    local tok=$1 d=$2 off hl l
+    mkdir -p "$d"
+    openssl asn1parse -inform DER -in "$tok" >"$d/tok.txt" 2>/dev/null || return 1
+    read -r off hl l <<<"$(grep -A2 ':id-smime-ct-TSTInfo' "$d/tok.txt" | grep 'prim: OCTET STRING' | head -1 | tlv)"
+    [ -n "$l" ] || return 1
+    dd if="$tok" of="$d/tst.der" bs=1 skip=$((off + hl)) count="$l" status=none || return 1
+    read -r off hl l <<<"$(grep -E 'd=5 .*cons: cont \[ 0 \]' "$d/tok.txt" | tail -1 | tlv)"
+    [ -n "$l" ] || return 1
+    { printf '\061'; dd if="$tok" bs=1 skip=$((off + 1)) count=$((hl + l - 1)) status=none; } >"$d/attrs.der"
+    read -r off hl l <<<"$(grep -E 'd=5 .*prim: OCTET STRING' "$d/tok.txt" | tail -1 | tlv)"
+    [ -n "$l" ] || return 1
+    dd if="$tok" of="$d/sig.der" bs=1 skip=$((off + hl)) count="$l" status=none
+    grep -A2 ':messageDigest' "$d/tok.txt" | sed -n 's/.*OCTET STRING *\[HEX DUMP\]://p' | tr 'A-F' 'a-f' >"$d/md.hex"
+}
+SM2ID=1234567812345678
+# sm2_sig_ok DIR: the SM2 signature (SM3 with the Z value of the ID) over the signed attributes.
+sm2_sig_ok() { openssl dgst -sm3 -verify "$T/sm2tsa.pub" -sigopt "distid:$SM2ID" -signature "$1/sig.der" "$1/attrs.der" >/dev/null 2>&1; }
+# sm2_md_ok DIR: messageDigest = SM3(TSTInfo).
+sm2_md_ok() { [ -s "$1/md.hex" ] && [ "$(cat "$1/md.hex")" = "$(openssl dgst -sm3 -r "$1/tst.der" | cut -d' ' -f1)" ]; }
+# sm2_imprint_ok DIR DATA: the TSTInfo's messageImprint (its first OCTET STRING) = SM3(DATA).
+sm2_imprint_ok() {
+    local mi
+    mi=$(openssl asn1parse -inform DER -in "$1/tst.der" 2>/dev/null | grep -m1 'OCTET STRING' | sed -n 's/.*\[HEX DUMP\]://p' | tr 'A-F' 'a-f')
+    [ -n "$mi" ] && [ "$mi" = "$(openssl dgst -sm3 -r "$2" | cut -d' ' -f1)" ]
+}
+
+"$E" ca export --tsa --alg sm2 -o "$T/sm2chain.pem" >/dev/null 2>&1 && [ "$(grep -c 'BEGIN CERTIFICATE' "$T/sm2chain.pem")" -eq 3 ] &&
+    ok "ca export --tsa --alg sm2 writes the SM2 TSA certificate and its chain" || notok "ca export --tsa --alg sm2"
+awk '/BEGIN/{n++} n==1' "$T/sm2chain.pem" >"$T/sm2tsa.pem"
+awk '/BEGIN/{n++} n==2' "$T/sm2chain.pem" >"$T/sm2ica.pem"
+awk '/BEGIN/{n++} n==3' "$T/sm2chain.pem" >"$T/sm2root.pem"
+openssl x509 -in "$T/sm2tsa.pem" -pubkey -noout >"$T/sm2tsa.pub" 2>/dev/null
+openssl verify -partial_chain -purpose timestampsign -vfyopt "distid:$SM2ID" -CAfile "$T/sm2ica.pem" "$T/sm2tsa.pem" >/dev/null 2>&1 &&
+    openssl verify -partial_chain -vfyopt "distid:$SM2ID" -CAfile "$T/sm2root.pem" "$T/sm2ica.pem" >/dev/null 2>&1 &&
+    ok "sm2: openssl verify (distid): the TSA certificate (purpose timestampsign) chains to the SM2 root" ||
+    notok "sm2: the SM2 TSA chain"
+
+openssl ts -query -data "$T/data.txt" -sm3 -cert -out "$T/sm2.tsq" 2>/dev/null
+if "$E" tsa respond --alg sm2 "$T/sm2.tsq" -o "$T/sm2.tsr" >/dev/null 2>"$T/err"; then
+    ok "sm2: eseal tsa respond --alg sm2 grants"
+    openssl ts -reply -in "$T/sm2.tsr" -text >"$T/sm2.txt" 2>&1 && grep -q "Status: Granted" "$T/sm2.txt" &&
+        ok "sm2: openssl ts -reply -text reads it" || notok "sm2: openssl ts -reply ($(head -3 "$T/sm2.txt"))"
+    [ "$(sed -n 's/^Nonce: //p' "$T/sm2.txt")" = "$(openssl ts -query -in "$T/sm2.tsq" -text 2>/dev/null | sed -n 's/^Nonce: //p')" ] &&
+        grep -q "Hash Algorithm: sm3" "$T/sm2.txt" && grep -q "Policy OID: 1.3.6.1.4.1.99999.1" "$T/sm2.txt" &&
+        grep -Eq "Accuracy: 0x01 seconds" "$T/sm2.txt" &&
+        ok "sm2: the request's nonce is echoed; SM3 imprint, policy and accuracy" || notok "sm2: TSTInfo fields"
+    openssl ts -reply -in "$T/sm2.tsr" -token_out -out "$T/sm2tok.der" 2>/dev/null
+    if sm2_parts "$T/sm2tok.der" "$T/sm2p"; then
+        grep -A2 ':contentType' "$T/sm2p/tok.txt" | grep -q ':id-smime-ct-TSTInfo' &&
+            grep -q ':id-smime-aa-signingCertificateV2' "$T/sm2p/tok.txt" && grep -q ':SM2-with-SM3' "$T/sm2p/tok.txt" &&
+            ok "sm2: signed attributes contentType id-smime-ct-TSTInfo and signingCertificateV2; SM2-with-SM3" ||
+            notok "sm2: signed attributes"
+        sm2_sig_ok "$T/sm2p" && ok "sm2: openssl dgst -sm3 -verify (distid $SM2ID) checks the signature over the signed attributes" ||
+            notok "sm2: the SM2 signature over the signed attributes"
+        openssl dgst -sm3 -verify "$T/sm2tsa.pub" -signature "$T/sm2p/sig.der" "$T/sm2p/attrs.der" >/dev/null 2>&1 &&
+            notok "sm2: the empty SM2 ID must not verify" || ok "sm2: the empty SM2 ID does not verify (the ID is used)"
+        sm2_md_ok "$T/sm2p" && ok "sm2: messageDigest = openssl dgst -sm3 of the encapsulated TSTInfo" || notok "sm2: messageDigest"
+        sm2_imprint_ok "$T/sm2p" "$T/data.txt" && ok "sm2: the TSTInfo's messageImprint = openssl dgst -sm3 of the data" ||
+            notok "sm2: messageImprint"
+        # OpenSSL's own verifiers check SM2 without the ID: they must refuse this (standard) token.
+        openssl cms -verify -binary -noverify -inform DER -in "$T/sm2tok.der" -out /dev/null >/dev/null 2>&1 &&
+            notok "sm2: openssl cms -verify (empty ID) must not accept the token" ||
+            ok "sm2: openssl cms -verify, which can only use the empty SM2 ID, refuses it (as probes.md §2 says)"
+
+        # Tampered: one byte of the messageImprint inside the token; then one byte of the signature.
+        imp=$(openssl asn1parse -inform DER -in "$T/sm2p/tst.der" | grep -m1 'OCTET STRING' | tlv)
+        read -r ioff ihl _ <<<"$imp"
+        base=$(grep -A2 ':id-smime-ct-TSTInfo' "$T/sm2p/tok.txt" | grep 'prim: OCTET STRING' | head -1 | tlv)
+        read -r boff bhl _ <<<"$base"
+        at=$((boff + bhl + ioff + ihl))
+        cp "$T/sm2tok.der" "$T/sm2bad.der"
+        printf "$(printf '\\%03o' $(($(od -An -tu1 -j"$at" -N1 "$T/sm2tok.der") ^ 1)))" |
+            dd of="$T/sm2bad.der" bs=1 seek="$at" conv=notrunc status=none
+        if sm2_parts "$T/sm2bad.der" "$T/sm2bad"; then
+            sm2_md_ok "$T/sm2bad" && notok "sm2 tampered TSTInfo: messageDigest must no longer match" ||
+                ok "sm2 tampered TSTInfo: messageDigest no longer matches SM3(TSTInfo) (the signature check fails)"
+            sm2_imprint_ok "$T/sm2bad" "$T/data.txt" && notok "sm2 tampered TSTInfo: the imprint must no longer match" ||
+                ok "sm2 tampered TSTInfo: the messageImprint no longer matches the data"
+        else
+            notok "sm2 tampered: parse"
+        fi
+        cp "$T/sm2tok.der" "$T/sm2bad2.der"
+        last=$(($(stat -c %s "$T/sm2bad2.der") - 1))
+        printf "$(printf '\\%03o' $(($(od -An -tu1 -j"$last" -N1 "$T/sm2tok.der") ^ 1)))" |
+            dd of="$T/sm2bad2.der" bs=1 seek="$last" conv=notrunc status=none
+        sm2_parts "$T/sm2bad2.der" "$T/sm2bad2" && ! sm2_sig_ok "$T/sm2bad2" && sm2_md_ok "$T/sm2bad2" &&
+            ok "sm2 tampered signature value: openssl dgst -verify (distid) fails" || notok "sm2 tampered signature"
+    else
+        notok "sm2: openssl asn1parse could not split the token"
+    fi
+else
+    notok "sm2: eseal tsa respond --alg sm2 ($(cat "$T/err"))"
+fi
+for h in md5 sha1; do
+    "$E" tsa respond --alg sm2 "$T/$h.tsq" -o "$T/sm2$h.tsr" >/dev/null 2>&1
+    rc=$?
+    openssl ts -reply -in "$T/sm2$h.tsr" -text 2>/dev/null | grep -q "unrecognized or unsupported algorithm" && [ $rc -eq 1 ] &&
+        ok "sm2 $h: rejected with badAlg (exit 1)" || notok "sm2 $h: badAlg (rc $rc)"
+done
+
 # Over HTTP: eseal tsa serve, a POST with curl, openssl ts -verify on the reply.
 "$E" tsa serve --listen 127.0.0.1:0 >"$T/serve.out" 2>"$T/serve.err" &
 SERVE=$!
@@ -105,5 +219,23 @@ fi
 kill -TERM "$SERVE" 2>/dev/null
 wait "$SERVE"
 [ $? -eq 0 ] && ok "tsa serve stops cleanly on SIGTERM" || notok "tsa serve exit status on SIGTERM"
+
+# tsa serve --alg sm2: an SM2 token over HTTP, its signature checked as above.
+"$E" tsa serve --alg sm2 --listen 127.0.0.1:0 >"$T/serve2.out" 2>"$T/serve2.err" &
+SERVE=$!
+for _ in $(seq 100); do grep -q "port" "$T/serve2.out" 2>/dev/null && break; sleep 0.1; done
+PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/serve2.out")
+if [ -n "$PORT" ]; then
+    code=$(curl -s -o "$T/http2.tsr" -w '%{http_code}' -H 'Content-Type: application/timestamp-query' \
+        --data-binary @"$T/sm2.tsq" "http://127.0.0.1:$PORT/tsa")
+    openssl ts -reply -in "$T/http2.tsr" -token_out -out "$T/http2tok.der" 2>/dev/null
+    [ "$code" = 200 ] && sm2_parts "$T/http2tok.der" "$T/http2p" && sm2_sig_ok "$T/http2p" && sm2_md_ok "$T/http2p" &&
+        sm2_imprint_ok "$T/http2p" "$T/data.txt" && ok "tsa serve --alg sm2: the reply's SM2 signature, messageDigest and imprint check" ||
+        notok "tsa serve --alg sm2 ($code)"
+else
+    notok "tsa serve --alg sm2 did not start: $(cat "$T/serve2.err")"
+fi
+kill -TERM "$SERVE" 2>/dev/null
+wait "$SERVE"
 
 tap_done tsa_interop

@@ -14,7 +14,7 @@
 
 ESEAL_BEGIN_DECL
 
-#define ESEAL_STORE_BACKEND_VERSION 2
+#define ESEAL_STORE_BACKEND_VERSION 3
 
 typedef struct {
     unsigned int version; /**< ESEAL_STORE_BACKEND_VERSION */
@@ -44,6 +44,8 @@ typedef struct {
     int (*seal_list)(void *db, int (*cb)(const eseal_seal_record *, void *), void *payload);
     int (*seal_event_add)(void *db, const eseal_seal_event *ev, int64_t *seq);
     int (*seal_events)(void *db, const char *esid, int (*cb)(const eseal_seal_event *, void *), void *payload);
+    /* version 3: a block of counter values in one durable step (see eseal_store_counter_reserve) */
+    int (*counter_reserve)(void *db, const char *name, uint64_t n, uint64_t floor, uint64_t *first);
 } eseal_store_backend;
 
 /** The built-in SQLite backend. */
