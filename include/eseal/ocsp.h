@@ -67,7 +67,7 @@ typedef enum {
     ESEAL_OCSP_TRY_LATER = 3,
     ESEAL_OCSP_SIG_REQUIRED = 5,
     ESEAL_OCSP_UNAUTHORIZED = 6,
-} eseal_ocsp_response_status;
+} eseal_ocsp_resp_status;
 
 /** What the lookup says about one certificate. */
 typedef struct {
