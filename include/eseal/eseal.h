@@ -10,6 +10,7 @@
 #include "instance.h"
 #include "key.h"
 #include "limits.h"
+#include "ocsp.h"
 #include "ofd.h"
 #include "report.h"
 #include "seal.h"

@@ -430,6 +430,37 @@ ESEAL_EXTERN(int) eseal_report_to_json(eseal_buf *out, const eseal_report *r);
 /** The report as text for people. */
 ESEAL_EXTERN(int) eseal_report_to_text(eseal_buf *out, const eseal_report *r);
 
+/* ---- OCSP responder (RFC 6960) --------------------------------------------- */
+
+/**
+ * The instance's OCSP responder loaded once to answer many requests, from any
+ * thread: every CA of `hierarchy` ("sm2", "p256", "rsa"; NULL: all of them)
+ * answers through its delegated responder certificate (EKU OCSPSigning,
+ * id-pkix-ocsp-nocheck, 30 days), issued now when it has none with at least a
+ * week left (needs the passphrase, which unlocks the responder keys). The
+ * status of each certificate is read from the store at each request: good,
+ * revoked (time and reason of eseal_instance_cert_revoke) or unknown.
+ */
+typedef struct eseal_ocsp_service eseal_ocsp_service;
+ESEAL_EXTERN(int) eseal_instance_ocsp_open(eseal_instance *inst, eseal_ocsp_service **out, const char *hierarchy);
+/** A DER OCSPResponse for the DER OCSPRequest `req` (see eseal/ocsp.h). */
+ESEAL_EXTERN(int) eseal_ocsp_service_respond(eseal_ocsp_service *s, eseal_buf *resp, const void *req, size_t len);
+ESEAL_EXTERN(void) eseal_ocsp_service_close(eseal_ocsp_service *s);
+/** Opens the responder of `hierarchy` (NULL: all), answers one request, closes it. */
+ESEAL_EXTERN(int) eseal_instance_ocsp_respond(eseal_instance *inst, eseal_buf *resp, const void *req, size_t len,
+                                              const char *hierarchy);
+/**
+ * Serves the responder over HTTP on `listen` ("ADDR:PORT", port 0 for any),
+ * RFC 6960 appendix A: POST application/ocsp-request to /ocsp or GET
+ * /ocsp/BASE64, answered application/ocsp-response; also GET /crl/ID.crl (the
+ * published CRLs, application/pkix-crl) and GET /ca/ID.crt (CA certificates,
+ * application/pkix-cert), the URLs the issued certificates name. Other paths
+ * 404, other methods 405, other content types 415, bodies over
+ * ESEAL_OCSP_MAX_REQUEST 413. `s` must outlive the server; stop it with
+ * eseal_server_stop.
+ */
+ESEAL_EXTERN(int) eseal_ocsp_service_listen(eseal_ocsp_service *s, eseal_server **out, const char *listen);
+
 ESEAL_END_DECL
 
 #endif

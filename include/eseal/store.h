@@ -17,7 +17,7 @@ typedef struct eseal_store eseal_store;
 /** A certificate known to the instance. Strings are owned by the record. */
 typedef struct {
     char *id;          /**< short stable id: the first 16 hex digits of the SHA-256 fingerprint */
-    char *role;        /**< "root-ca", "issuing-ca", "seal-maker", "tsa", "org", "person", "imported" */
+    char *role;        /**< "root-ca", "issuing-ca", "seal-maker", "tsa", "ocsp", "org", "person", "imported" */
     char *hierarchy;   /**< "sm2", "p256", "rsa", or "" for imported certificates */
     char *alg;         /**< key algorithm, "sm2", "p256", "rsa2048", ... */
     char *subject;     /**< RFC 2253 */

@@ -13,4 +13,28 @@
 ES_RESULT es_chain_check(eseal_report *rep, const eseal_trust *t, X509 *signer, STACK_OF(X509) *extra,
                          int64_t at_ms, int64_t claimed_ms);
 
+/*
+ * es_chain_check with revocation information beyond the trust set's CRLs (`ro`, may be NULL: see
+ * es_revocation_opts in crypto.h). The report says where each status came from:
+ * checks.revocation = "good (OCSP, embedded)", "good (CRL, trust set)", "good (OCSP, http://…)",
+ * "good (CRL, cache)"…, signer.revocation_source, and chain.ca_revocation_source for the CAs.
+ */
+ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signer, STACK_OF(X509) *extra,
+                            int64_t at_ms, int64_t claimed_ms, const es_revocation_opts *ro);
+
+/* The revocation status of one certificate as the sources of es_revocation_opts tell it. */
+typedef struct {
+    bool found;          /* a source covered the certificate at the validation time */
+    bool revoked;
+    int64_t revoked_ms;
+    int reason;          /* CRLReason, 0 (unspecified) when none is given */
+    int64_t next_update_ms; /* of the information used, 0 when none */
+    char source[320];    /* "OCSP, embedded", "CRL, trust set", "OCSP, http://…", "CRL, cache" */
+    bool stale;          /* nothing fresh, but out-of-date information was seen (see note) */
+    char note[320];      /* why information was set aside, "" when nothing was */
+} es_rev_status;
+
+ES_RESULT es_revocation_status(es_rev_status *st, const eseal_trust *t, X509 *cert, X509 *issuer,
+                               STACK_OF(X509) *extra, int64_t at_ms, const es_revocation_opts *ro);
+
 #endif

@@ -61,6 +61,7 @@ typedef enum {
     ES_PROFILE_TSA,
     ES_PROFILE_ORG,    /* organisation seal certificate (eIDAS-style legal person) */
     ES_PROFILE_PERSON, /* natural person */
+    ES_PROFILE_OCSP,   /* delegated OCSP responder (RFC 6960 §4.2.2.2) */
 } es_cert_profile;
 
 typedef struct {
@@ -123,6 +124,62 @@ ES_RESULT es_key_public_pem(es_buf *out, const eseal_key *key);
  */
 ES_RESULT es_cert_chain_check(eseal_report *rep, const eseal_trust *t, const eseal_cert *cert,
                               const eseal_cert *const *extra, size_t n_extra, int64_t at_ms, int64_t claimed_ms);
+/* ---- revocation data (RFC 6960 OCSP, RFC 5280 CRLs) ------------------------------------- */
+
+/* A list of owned DER objects. */
+typedef struct {
+    es_buf *items;
+    size_t n, cap;
+} es_der_list;
+
+/*
+ * The collector of revocation evidence: the DER of every OCSPResponse and CRL a check used or
+ * the stamping side gathered, each once (identical DER is not added twice). A PDF B-LT writer
+ * puts `ocsp` into /DSS /OCSPs and `crls` into /DSS /CRLs.
+ */
+typedef struct {
+    es_der_list ocsp; /* DER OCSPResponse (RFC 6960 §4.2.1) */
+    es_der_list crls; /* DER CertificateList (RFC 5280 §5.1) */
+} es_revocation_data;
+
+typedef enum { ES_REV_OCSP, ES_REV_CRL } es_rev_kind;
+
+ES_RESULT es_revocation_data_add(es_revocation_data *d, es_rev_kind kind, es_span der);
+void es_revocation_data_free(es_revocation_data *d);
+
+/*
+ * Where revocation information may come from beyond the trust set's CRLs. Sources are tried in
+ * this order for each certificate: embedded OCSP responses, embedded CRLs, the trust set's CRLs,
+ * the cache, then (online) OCSP from the certificate's AIA URL and the CRL from its CRL
+ * distribution point; the first that covers the certificate at the validation time decides.
+ */
+typedef struct {
+    const es_span *ocsp;      /* DER OCSPResponses (or BasicOCSPResponses) from the document */
+    size_t ocsp_count;
+    const es_span *crls;      /* DER CRLs from the document (PDF /DSS, CMS crls) */
+    size_t crl_count;
+    bool online;              /* fetch what nothing else covers (http/https only) */
+    unsigned int timeout_ms;  /* per fetch; 0: 5000 */
+    const char *cache_dir;    /* fetched responses/CRLs are kept here, keyed by the certificate's
+                                 CertID (or the issuer for CRLs), and reused until their nextUpdate;
+                                 NULL: no cache */
+    es_revocation_data *used; /* receives the DER of every response and CRL used; NULL: none */
+} es_revocation_opts;
+
+#define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL}
+
+/*
+ * Gathers current revocation information for `cert` issued by `issuer` from `ro` (its cache and,
+ * when ro->online, the network: OCSP first, then the CRL) and adds what it found valid to
+ * ro->used. *found is set when something covered the certificate; `source` (may be NULL) gets
+ * where it came from, e.g. "OCSP, http://ca.example/ocsp".
+ */
+ES_RESULT es_revocation_fetch(bool *found, const eseal_cert *cert, const eseal_cert *issuer,
+                              const es_revocation_opts *ro, char *source, size_t source_cap);
+
+/* A DER OCSPRequest for one certificate: CertID with SHA-1 (sha256 false) or SHA-256, optional nonce. */
+ES_RESULT es_ocsp_request_der(es_buf *out, const eseal_cert *cert, const eseal_cert *issuer, bool sha256, bool nonce);
+
 /* The SM2 Z value (GM/T 0003.2 §5.5) of an SM2 public key with ID ES_SM2_ID. */
 ES_RESULT es_sm2_z(uint8_t out[32], es_span spki);
 

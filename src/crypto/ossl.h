@@ -104,6 +104,9 @@ bool es_x509_is_sm2_signed(const X509 *x);
 ES_RESULT es_crl_verify_sig(int *valid, X509_CRL *crl, EVP_PKEY *issuer_pub);
 int64_t es_asn1_time_ms(const ASN1_TIME *t);
 ES_RESULT es_asn1_time_from_ms(ASN1_TIME **out, int64_t ms);
+/* An EVP_MD_CTX ready to sign certificates, CRLs and OCSP responses with key (SM2 ID set; the
+ * natural hash of the key: SM3, SHA-384 for P-384, SHA-256 otherwise). */
+ES_RESULT es_x509_signing_ctx(EVP_MD_CTX **out, eseal_key *key);
 /* Fills an EVP_PKEY_CTX (from DigestSign/VerifyInit) with SM2 ID or RSA-PSS params. */
 ES_RESULT es_pctx_setup(EVP_PKEY_CTX *pctx, const EVP_PKEY *pk, eseal_sig_scheme scheme, const char *sm2_id);
 

@@ -1,7 +1,8 @@
 /*
  * Trust sets and chain validation (RFC 5280 §6 through OpenSSL, with SM2 IDs),
- * certificate validity at the validation time, and revocation from CRLs with
- * the ETSI EN 319 102-1 outcomes (REVOKED vs REVOKED_NO_POE).
+ * certificate validity at the validation time, and revocation (CRLs and OCSP
+ * responses, revocation.c) with the ETSI EN 319 102-1 outcomes (REVOKED vs
+ * REVOKED_NO_POE).
  */
 #include <dirent.h>
 #include <string.h>
@@ -179,100 +180,93 @@ static const char *crl_reason_name(int r)
     return (r >= 0 && r <= 10) ? names[r] : "unspecified";
 }
 
-/* The newest CRL from `issuer` whose signature verifies; NULL when none. */
-static X509_CRL *find_crl(const eseal_trust *t, X509 *issuer, int *bad_sig_seen)
-{
-    X509_CRL *best = NULL;
-    int64_t best_time = 0;
-    for (int i = 0; t != NULL && i < sk_X509_CRL_num(t->crls); i++) {
-        X509_CRL *crl = sk_X509_CRL_value(t->crls, i);
-        if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0) {
-            continue;
-        }
-        int ok = 0;
-        es_result r = es_crl_verify_sig(&ok, crl, X509_get0_pubkey(issuer));
-        if (!es_ok(r) || !ok) {
-            *bad_sig_seen = 1;
-            continue;
-        }
-        int64_t tu = es_asn1_time_ms(X509_CRL_get0_lastUpdate(crl));
-        if (best == NULL || tu > best_time) {
-            best = crl;
-            best_time = tu;
-        }
-    }
-    return best;
-}
-
-static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK_OF(X509) *chain, int64_t at_ms,
-                                  int64_t claimed_ms)
+static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK_OF(X509) *chain,
+                                  STACK_OF(X509) *extra, int64_t at_ms, int64_t claimed_ms,
+                                  const es_revocation_opts *ro)
 {
     char lbl[300];
     char tb[ES_RFC3339_LEN];
     int n = sk_X509_num(chain);
     bool all_good = true;
+    es_buf ca_sources = ES_BUF_INIT(4096);
+    es_rev_status signer_st;
+    memset(&signer_st, 0, sizeof(signer_st));
+    es_result r = ES_OK;
     /* The last element is the trust anchor: anchors are trusted directly (RFC 5280 §6.1). */
-    for (int i = 0; i + 1 < n; i++) {
+    for (int i = 0; i + 1 < n && es_ok(r); i++) {
         X509 *x = sk_X509_value(chain, i);
         X509 *issuer = sk_X509_value(chain, i + 1);
-        int bad_sig = 0;
-        X509_CRL *crl = find_crl(t, issuer, &bad_sig);
         const char *who = i == 0 ? "signer certificate" : "CA certificate";
-        if (crl == NULL) {
-            all_good = false;
-            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "REVOCATION_UNKNOWN",
-                                      "no %sCRL from the issuer of %s %s: its revocation status is unknown",
-                                      bad_sig ? "correctly signed " : "", who, cert_label(x, lbl, sizeof(lbl))));
-            continue;
+        es_rev_status st;
+        r = es_revocation_status(&st, t, x, issuer, extra, at_ms, ro);
+        if (!es_ok(r)) {
+            break;
         }
-        const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
-        if (next != NULL && es_asn1_time_ms(next) < at_ms) {
-            fmt_time(tb, es_asn1_time_ms(next));
-            all_good = false;
-            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "REVOCATION_OUT_OF_DATE",
-                                      "the newest CRL for %s %s expired at %s (issue a fresh one)", who,
-                                      cert_label(x, lbl, sizeof(lbl)), tb));
-            continue;
+        if (i == 0) {
+            signer_st = st;
         }
-        X509_REVOKED *rv = NULL;
-        bool listed = X509_CRL_get0_by_cert(crl, &rv, x) == 1 && rv != NULL;
-        int64_t rt = listed ? es_asn1_time_ms(X509_REVOKED_get0_revocationDate(rv)) : 0;
-        if (listed && rt > at_ms) {
-            /* Revoked only after the validation time: at that time it was not revoked. */
-            fmt_time(tb, rt);
-            ES_GUARD(es_report_set(rep, i == 0 ? "signer.revoked_later_at" : "chain.ca_revoked_later_at", "%s", tb));
-        } else if (listed) {
+        if (!st.found) {
             all_good = false;
-            int crit = 0;
-            ASN1_ENUMERATED *re = X509_REVOKED_get_ext_d2i(rv, NID_crl_reason, &crit, NULL);
-            int reason = re != NULL ? (int)ASN1_ENUMERATED_get(re) : 0;
-            ASN1_ENUMERATED_free(re);
-            fmt_time(tb, rt);
-            if (i == 0) {
-                ES_GUARD(es_report_set(rep, "signer.revoked_at", "%s", tb));
-                ES_GUARD(es_report_set(rep, "signer.revocation_reason", "%s", crl_reason_name(reason)));
-            }
-            /*
-             * ETSI EN 319 102-1 §5.2.6: revoked with no proof of existence before the
-             * revocation is INDETERMINATE (REVOKED_NO_POE) when the claimed signing
-             * time precedes it; a claim after it (or no claim) leaves no doubt.
-             */
-            if (claimed_ms != 0 && claimed_ms < rt) {
-                ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, i == 0 ? "REVOKED_NO_POE" : "REVOKED_CA_NO_POE",
-                                          "%s %s was revoked at %s (%s); the signature claims an earlier time "
-                                          "but no timestamp proves it",
-                                          who, cert_label(x, lbl, sizeof(lbl)), tb, crl_reason_name(reason)));
+            if (st.stale) {
+                r = es_report_reason(rep, ESEAL_INDETERMINATE, "REVOCATION_OUT_OF_DATE",
+                                     "no current revocation information for %s %s: %s", who,
+                                     cert_label(x, lbl, sizeof(lbl)), st.note);
             } else {
-                ES_GUARD(es_report_reason(rep, ESEAL_INVALID, i == 0 ? "REVOKED" : "REVOKED_CA",
-                                          "%s %s was revoked at %s (%s)", who, cert_label(x, lbl, sizeof(lbl)),
-                                          tb, crl_reason_name(reason)));
+                r = es_report_reason(rep, ESEAL_INDETERMINATE, "REVOCATION_UNKNOWN",
+                                     "no CRL or OCSP response covers %s %s: its revocation status is unknown%s%s%s",
+                                     who, cert_label(x, lbl, sizeof(lbl)), st.note[0] != '\0' ? " (" : "",
+                                     st.note, st.note[0] != '\0' ? ")" : "");
             }
+            continue;
+        }
+        if (i == 0) {
+            r = es_report_set(rep, "signer.revocation_source", "%s", st.source);
+        } else {
+            r = es_buf_printf(&ca_sources, "%s%s", ca_sources.len > 0 ? "; " : "", st.source);
+        }
+        if (!es_ok(r) || !st.revoked) {
+            continue;
+        }
+        fmt_time(tb, st.revoked_ms);
+        if (st.revoked_ms > at_ms) {
+            /* Revoked only after the validation time: at that time it was not revoked. */
+            r = es_report_set(rep, i == 0 ? "signer.revoked_later_at" : "chain.ca_revoked_later_at", "%s", tb);
+            continue;
+        }
+        all_good = false;
+        if (i == 0) {
+            r = es_report_set(rep, "signer.revoked_at", "%s", tb);
+            if (es_ok(r)) {
+                r = es_report_set(rep, "signer.revocation_reason", "%s", crl_reason_name(st.reason));
+            }
+        }
+        /*
+         * ETSI EN 319 102-1 §5.2.6: revoked with no proof of existence before the
+         * revocation is INDETERMINATE (REVOKED_NO_POE) when the claimed signing
+         * time precedes it; a claim after it (or no claim) leaves no doubt.
+         */
+        if (!es_ok(r)) {
+            break;
+        }
+        if (claimed_ms != 0 && claimed_ms < st.revoked_ms) {
+            r = es_report_reason(rep, ESEAL_INDETERMINATE, i == 0 ? "REVOKED_NO_POE" : "REVOKED_CA_NO_POE",
+                                 "%s %s was revoked at %s (%s, %s); the signature claims an earlier time "
+                                 "but no timestamp proves it",
+                                 who, cert_label(x, lbl, sizeof(lbl)), tb, crl_reason_name(st.reason), st.source);
+        } else {
+            r = es_report_reason(rep, ESEAL_INVALID, i == 0 ? "REVOKED" : "REVOKED_CA", "%s %s was revoked at %s (%s, %s)",
+                                 who, cert_label(x, lbl, sizeof(lbl)), tb, crl_reason_name(st.reason), st.source);
         }
     }
+    if (es_ok(r) && ca_sources.len > 0) {
+        r = es_report_set(rep, "chain.ca_revocation_source", "%s", es_buf_cstr(&ca_sources));
+    }
+    es_buf_free(&ca_sources);
+    ES_GUARD(r);
     if (n < 2) {
         ES_GUARD(es_report_set(rep, "checks.revocation", "not applicable (the signer is a trust anchor)"));
     } else if (all_good) {
-        ES_GUARD(es_report_set(rep, "checks.revocation", "good (CRL)"));
+        ES_GUARD(es_report_set(rep, "checks.revocation", "good (%s)", signer_st.source));
     } else {
         ES_GUARD(es_report_set(rep, "checks.revocation", "not good"));
     }
@@ -320,6 +314,12 @@ static ES_RESULT check_validity(eseal_report *rep, STACK_OF(X509) *chain, int64_
 
 ES_RESULT es_chain_check(eseal_report *rep, const eseal_trust *t, X509 *signer, STACK_OF(X509) *extra, int64_t at_ms,
                          int64_t claimed_ms)
+{
+    return es_chain_check_ex(rep, t, signer, extra, at_ms, claimed_ms, NULL);
+}
+
+ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signer, STACK_OF(X509) *extra,
+                            int64_t at_ms, int64_t claimed_ms, const es_revocation_opts *ro)
 {
     char lbl[300];
     if (t == NULL || sk_X509_num(t->anchors) == 0) {
@@ -387,5 +387,5 @@ ES_RESULT es_chain_check(eseal_report *rep, const eseal_trust *t, X509 *signer, 
                                   "the signer certificate's key usage does not allow signatures"));
     }
     ES_GUARD(check_validity(rep, chain, at_ms, claimed_ms));
-    return check_revocation(rep, t, chain, at_ms, claimed_ms);
+    return check_revocation(rep, t, chain, untrusted, at_ms, claimed_ms, ro);
 }

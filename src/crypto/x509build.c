@@ -42,8 +42,7 @@ static eseal_hash sign_hash_for(EVP_PKEY *pk)
     }
 }
 
-/* An EVP_MD_CTX ready to sign with key (SM2 ID set). */
-static ES_RESULT signing_ctx(EVP_MD_CTX **out, eseal_key *key)
+ES_RESULT es_x509_signing_ctx(EVP_MD_CTX **out, eseal_key *key)
 {
     EVP_PKEY *pk = es_key_signing_pkey(key);
     ES_ENSURE(pk != NULL, ESEAL_EUNSUPPORTED, "key %s cannot sign certificates (no OpenSSL handle)",
@@ -82,6 +81,14 @@ static ES_RESULT set_profile_exts(X509 *x, X509V3_CTX *ctx, const es_cert_spec *
         ES_GUARD(add_ext(x, ctx, NID_basic_constraints, "critical,CA:FALSE"));
         ES_GUARD(add_ext(x, ctx, NID_key_usage, "critical,digitalSignature,nonRepudiation"));
         ES_GUARD(add_ext(x, ctx, NID_ext_key_usage, "critical,timeStamping"));
+        break;
+    case ES_PROFILE_OCSP:
+        /* RFC 6960 §4.2.2.2: id-kp-OCSPSigning in the EKU of a delegated responder issued by the CA;
+         * §4.2.2.2.1: id-pkix-ocsp-nocheck, so clients trust it for its (short) lifetime. */
+        ES_GUARD(add_ext(x, ctx, NID_basic_constraints, "critical,CA:FALSE"));
+        ES_GUARD(add_ext(x, ctx, NID_key_usage, "critical,digitalSignature"));
+        ES_GUARD(add_ext(x, ctx, NID_ext_key_usage, "OCSPSigning"));
+        ES_GUARD(add_ext(x, ctx, NID_id_pkix_OCSP_noCheck, "ignored"));
         break;
     case ES_PROFILE_SEAL_MAKER:
     case ES_PROFILE_ORG:
@@ -169,7 +176,7 @@ ES_RESULT es_cert_issue(eseal_cert **out, const es_cert_spec *s, es_span subject
                   "issuer key does not match the issuer certificate");
     }
     ES_AUTO(EVP_MD_CTX_freep) EVP_MD_CTX *m = NULL;
-    ES_GUARD(signing_ctx(&m, issuer_key));
+    ES_GUARD(es_x509_signing_ctx(&m, issuer_key));
     ES_ENSURE_OSSL(X509_sign_ctx(x, m) > 0, ESEAL_ECRYPTO, "signing the certificate");
     ES_GUARD(es_cert_wrap(out, x));
     x = NULL; /* ownership moved */
@@ -226,7 +233,7 @@ ES_RESULT es_crl_issue(es_buf *out_der, eseal_key *issuer_key, const eseal_cert 
     X509_EXTENSION_free(aki);
     ES_GUARD_OSSL(ok, "adding the CRL authority key identifier");
     ES_AUTO(EVP_MD_CTX_freep) EVP_MD_CTX *m = NULL;
-    ES_GUARD(signing_ctx(&m, issuer_key));
+    ES_GUARD(es_x509_signing_ctx(&m, issuer_key));
     ES_ENSURE_OSSL(X509_CRL_sign_ctx(crl, m) > 0, ESEAL_ECRYPTO, "signing the CRL");
     unsigned char *der = NULL;
     int len = i2d_X509_CRL(crl, &der);

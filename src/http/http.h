@@ -58,4 +58,8 @@ typedef struct {
 ES_RESULT es_http_post(const char *url, const char *content_type, es_span body, const es_http_client_options *o,
                        es_buf *resp, long *status, char *resp_type, size_t resp_type_cap);
 
+/* GETs `url` under the same rules as es_http_post (CRLs from a CRL distribution point). */
+ES_RESULT es_http_get(const char *url, const es_http_client_options *o, es_buf *resp, long *status, char *resp_type,
+                      size_t resp_type_cap);
+
 #endif

@@ -365,6 +365,13 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
             r = es_ca_issue(inst, NULL, "tsa", h, ca_alg, &s, &issuing);
         }
     }
+    /* RFC 6960 §4.2.2.2: each CA answers OCSP through a delegated responder it issued. */
+    if (es_ok(r)) {
+        r = es_ocsp_responder_ensure(inst, NULL, &root);
+    }
+    if (es_ok(r)) {
+        r = es_ocsp_responder_ensure(inst, NULL, &issuing);
+    }
     if (es_ok(r)) {
         r = es_ca_publish_crl(inst, &root, NULL);
     }

@@ -60,6 +60,21 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
 /* The hierarchy that issues certificates for keys of `alg`. */
 const char *es_hierarchy_for_alg(eseal_key_alg alg);
 
+/* A current delegated OCSP responder certificate of the CA record `ca` (role "ocsp"), issued now
+ * when there is none with at least a week left; out (may be NULL) gets its record. */
+ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_record *ca);
+
+/*
+ * Current revocation evidence for a chain (chain[0] the signer, each next one its issuer; the
+ * last one's own status is not gathered): for a certificate issued by one of the instance's CAs,
+ * an OCSP response built in-process by that CA's responder (needs the passphrase) and the CA's
+ * latest CRL; for others, fetched online (OCSP from the AIA URL, else the CRL from the CRL
+ * distribution point), cached under HOME/cache/revocation until their nextUpdate. Everything
+ * goes into `out` (once each). ESEAL_ENOTFOUND when nothing can be had for a certificate.
+ */
+ES_RESULT es_instance_revocation_evidence(eseal_instance *inst, const eseal_cert *const *chain, size_t n,
+                                          es_revocation_data *out);
+
 /* The vector outline of a seal of the registry (drawn seals only). */
 /*
  * Where a batch's time-stamps come from (ltv.c): the TSAs at `urls` in order,

@@ -76,6 +76,10 @@ expect 0 "verify --json" -- "$E" verify "$T/doc.sm2.p7s" --data "$T/doc.bin" --j
 [ "$(json_verdict "$T/out")" = VALID ] && ok "JSON verdict VALID" || notok "JSON verdict VALID"
 has "$T/out" '"reasons"' "JSON has reasons"
 has "$T/out" '"signatures"' "JSON has signatures"
+has "$T/out" '"revocation": "good (CRL, trust set)"' "verify says where the revocation status came from"
+has "$T/out" '"revocation_source": "CRL, trust set"' "and names it as signer.revocation_source"
+expect 0 "eseal help ocsp" -- "$E" help ocsp
+has "$T/out" "ocsp serve --listen" "the OCSP help names ocsp serve"
 
 # Flip one bit (writing a fixed byte was a no-op once in 256 runs: the data is random).
 python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[5000]^=1; open(sys.argv[2],"wb").write(d)' "$T/doc.bin" "$T/tampered.bin"
