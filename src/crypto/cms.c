@@ -242,6 +242,7 @@ typedef struct {
     es_span mem;          /* ... or memory ... */
     const es_span *parts; /* ... or several pieces of memory, hashed in order (PDF byte ranges) */
     size_t nparts;
+    const es_revocation_opts *ro; /* revocation data beyond the trust set (a PDF's /DSS), or NULL */
 } content_src;
 
 static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, const content_src *src)
@@ -526,7 +527,7 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
      * certificate is then judged at that time, so a later expiry or revocation does not undo it.
      */
     int64_t poe = 0;
-    ES_GUARD(es_cms_check_signature_timestamp(rep, si, t, &poe));
+    ES_GUARD(es_cms_check_signature_timestamp(rep, si, t, src->ro, &poe));
     if (poe != 0) {
         char tb[ES_RFC3339_LEN];
         es_time_rfc3339(tb, poe);
@@ -536,9 +537,9 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
                                    ? eseal_report_get(rep, "timestamp.tsa")
                                    : "the TSA"));
         ES_GUARD(es_report_set(rep, "checks.judged_at", "%s (the timestamp)", tb));
-        return es_chain_check(rep, t, signer, certs, poe < at_ms ? poe : at_ms, 0);
+        return es_chain_check_ex(rep, t, signer, certs, poe < at_ms ? poe : at_ms, 0, src->ro);
     }
-    return es_chain_check(rep, t, signer, certs, at_ms, claimed);
+    return es_chain_check_ex(rep, t, signer, certs, at_ms, claimed, src->ro);
 }
 
 static const eseal_cms_verify_options default_verify_opts = ESEAL_CMS_VERIFY_OPTIONS_INIT;
@@ -612,7 +613,7 @@ int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, c
     if (data_path == NULL) {
         return ESEAL_EINVAL;
     }
-    content_src src = {data_path, {NULL, 0}, NULL, 0};
+    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -622,7 +623,7 @@ int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const 
     if (data == NULL && len > 0) {
         return ESEAL_EINVAL;
     }
-    content_src src = {NULL, es_span_of(data, len), NULL, 0};
+    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -636,8 +637,17 @@ int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, 
     for (size_t i = 0; i < nparts; i++) {
         sp[i] = es_span_of(parts[i].ptr, parts[i].len);
     }
-    content_src src = {NULL, {NULL, 0}, sp, nparts};
+    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
+}
+
+ES_RESULT es_cms_verify_parts_rev(eseal_report **out, es_span p7s, const es_span *parts, size_t nparts,
+                                  const eseal_trust *trust, const eseal_cms_verify_options *opts,
+                                  const es_revocation_opts *ro)
+{
+    ES_ENSURE_ARG(parts != NULL && nparts > 0 && nparts <= 16);
+    content_src src = {NULL, {NULL, 0}, parts, nparts, ro};
+    return cms_verify(out, p7s, &src, trust, opts);
 }
 
 static ES_RESULT signer_cert(eseal_cert **out, es_span p7s, size_t index, const eseal_trust *trust)

@@ -114,7 +114,7 @@ static const char *first_problem(const eseal_report *trep, const char **code)
 }
 
 ES_RESULT es_cms_check_signature_timestamp(eseal_report *rep, CMS_SignerInfo *si, const eseal_trust *t,
-                                           int64_t *poe_ms)
+                                           const es_revocation_opts *ro, int64_t *poe_ms)
 {
     *poe_ms = 0;
     int idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
@@ -135,8 +135,10 @@ ES_RESULT es_cms_check_signature_timestamp(eseal_report *rep, CMS_SignerInfo *si
     vo.data_len = (size_t)ASN1_STRING_length(sig);
     eseal_report *trep = NULL;
     int64_t gen = 0;
-    int rc = eseal_tsa_verify_token(&trep, &gen, ASN1_STRING_get0_data(v->value.sequence),
-                                    (size_t)ASN1_STRING_length(v->value.sequence), t, &vo);
+    int rc = es_code(es_tsa_verify_token_rev(&trep, &gen,
+                                             es_span_of(ASN1_STRING_get0_data(v->value.sequence),
+                                                        (size_t)ASN1_STRING_length(v->value.sequence)),
+                                             t, &vo, ro));
     ERR_clear_error();
     if (rc != ESEAL_OK) {
         return es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID", "the signature timestamp is not a token (%s)",
@@ -188,7 +190,7 @@ static ES_RESULT request_for(es_buf *out, TS_TST_INFO *tst, const es_span *parts
 }
 
 ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span token, const es_span *parts, size_t n,
-                                   const eseal_trust *t)
+                                   const eseal_trust *t, const es_revocation_opts *ro)
 {
     *gen_ms = 0;
     const unsigned char *p = token.ptr;
@@ -211,7 +213,7 @@ ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span t
         vo.request = req.ptr;
         vo.request_len = req.len;
         eseal_report *trep = NULL;
-        int rc = eseal_tsa_verify_token(&trep, gen_ms, token.ptr, token.len, t, &vo);
+        int rc = es_code(es_tsa_verify_token_rev(&trep, gen_ms, token, t, &vo, ro));
         r = rc == ESEAL_OK ? es_report_merge(rep, trep, NULL)
                            : es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the time-stamp token: %s",
                                               eseal_error_last()->message);

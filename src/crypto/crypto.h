@@ -10,6 +10,7 @@
 #include "eseal/key.h"
 #include "eseal/report.h"
 #include "eseal/trust.h"
+#include "eseal/tsa.h"
 #include "eseal/tsa_client.h"
 #include "util/util.h"
 
@@ -33,14 +34,6 @@ static inline void es_hash_freep(es_hash_ctx **c) { es_hash_free(*c); }
 ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, const char *path,
                          uint64_t max_bytes);
 ES_RESULT es_random(uint8_t *out, size_t n);
-/*
- * Checks the time-stamp token `token` (a DER ContentInfo) over the
- * concatenation of `parts` (a PDF document timestamp's byte ranges) against
- * `t`, merging the client checklist's fields and reasons into `rep`. *gen_ms is
- * its genTime when VALID, else 0.
- */
-ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span token, const es_span *parts, size_t n,
-                                   const eseal_trust *t);
 /*
  * Asks `fn` for a time-stamp token over the `hash` digest of the signature
  * value of the only SignerInfo of the DER CMS in `cms_der`, and adds it as the
@@ -176,6 +169,27 @@ typedef struct {
  */
 ES_RESULT es_revocation_fetch(bool *found, const eseal_cert *cert, const eseal_cert *issuer,
                               const es_revocation_opts *ro, char *source, size_t source_cap);
+
+/*
+ * eseal_cms_verify_parts with revocation data beyond the trust set (`ro`, may
+ * be NULL): the OCSP responses and CRLs of a PDF's /DSS.
+ */
+ES_RESULT es_cms_verify_parts_rev(eseal_report **out, es_span p7s, const es_span *parts, size_t nparts,
+                                  const eseal_trust *trust, const eseal_cms_verify_options *opts,
+                                  const es_revocation_opts *ro);
+
+/*
+ * Checks the time-stamp token `token` (a DER ContentInfo) over the
+ * concatenation of `parts` (a PDF document timestamp's byte ranges) against
+ * `t`, merging the client checklist's fields and reasons into `rep`. *gen_ms is
+ * its genTime when VALID, else 0.
+ */
+ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span token, const es_span *parts, size_t n,
+                                   const eseal_trust *t, const es_revocation_opts *ro);
+
+/* eseal_tsa_verify_token with revocation data beyond the trust set for the TSA's chain (`ro`, may be NULL). */
+ES_RESULT es_tsa_verify_token_rev(eseal_report **out, int64_t *gen_time_ms, es_span token, const eseal_trust *trust,
+                                  const eseal_tsa_verify_options *opts, const es_revocation_opts *ro);
 
 /* A DER OCSPRequest for one certificate: CertID with SHA-1 (sha256 false) or SHA-256, optional nonce. */
 ES_RESULT es_ocsp_request_der(es_buf *out, const eseal_cert *cert, const eseal_cert *issuer, bool sha256, bool nonce);

@@ -3,6 +3,7 @@
 #define ES_TSATTR_H
 
 #include "eseal/tsa_client.h"
+#include "crypto.h"
 #include "ossl.h"
 
 /*
@@ -12,6 +13,6 @@
  * reason TIMESTAMP_INVALID or TIMESTAMP_UNTRUSTED on `rep`).
  */
 ES_RESULT es_cms_check_signature_timestamp(eseal_report *rep, CMS_SignerInfo *si, const eseal_trust *t,
-                                           int64_t *poe_ms);
+                                           const es_revocation_opts *ro, int64_t *poe_ms);
 
 #endif

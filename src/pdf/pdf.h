@@ -6,6 +6,7 @@
 #ifndef ES_PDF_H
 #define ES_PDF_H
 
+#include "crypto/crypto.h"
 #include "eseal/pdf.h"
 #include "eseal/seal.h"
 #include "util/util.h"
@@ -102,6 +103,9 @@ ES_RESULT es_pdf_add_dss(es_buf *out, es_span pdf, const es_pdf_dss_data *dd);
  */
 ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, eseal_timestamp_fn fn, void *ctx,
                                    size_t reserve);
+
+/* The OCSP responses and CRLs of the document's /DSS (none when it has none), for the verifier. */
+ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out);
 
 /* A signature found in a PDF, for the verifier. */
 typedef struct {

@@ -8,6 +8,7 @@
 
 #include <qpdf/qpdf-c.h>
 
+#include "crypto/crypto.h"
 #include "pdf.h"
 
 typedef struct {
@@ -580,4 +581,40 @@ ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *
     ES_AUTO(qp_free) qp p = {NULL};
     ES_GUARD(qp_open(&p, data));
     return signatures_of(p.q, sigs, max, n);
+}
+
+/* ---- the document security store, for the verifier ---------------------- */
+
+/* The decoded data of each stream in `arr` (at most 256), as `kind` into `out`. */
+static ES_RESULT dss_streams(qpdf_data q, qpdf_oh arr, es_rev_kind kind, es_revocation_data *out)
+{
+    int n = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
+    ES_ENSURE(n <= 256, ESEAL_ELIMIT, "pdf: the /DSS lists %d items of one kind (at most 256)", n);
+    for (int i = 0; i < n; i++) {
+        qpdf_oh st = qpdf_oh_get_array_item(q, arr, i);
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        if (!qpdf_oh_is_stream(q, st) ||
+            (qpdf_oh_get_stream_data(q, st, qpdf_dl_generalized, NULL, &buf, &len) & QPDF_ERRORS) != 0 ||
+            buf == NULL) {
+            continue; /* not usable: the verifier judges without it */
+        }
+        es_result r = len <= eseal_limits_default()->max_der_bytes ? es_revocation_data_add(out, kind, es_span_of(buf, len))
+                                                                   : ES_OK;
+        free(buf); /* !checksrc! allowed: qpdf allocates with malloc */
+        ES_GUARD(r);
+    }
+    return ES_OK;
+}
+
+ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out)
+{
+    ES_AUTO(qp_free) qp p = {NULL};
+    ES_GUARD(qp_open(&p, data));
+    qpdf_oh dss = qpdf_oh_get_key(p.q, qpdf_get_root(p.q), "/DSS");
+    if (!qpdf_oh_is_dictionary(p.q, dss)) {
+        return ES_OK;
+    }
+    ES_GUARD(dss_streams(p.q, qpdf_oh_get_key(p.q, dss, "/OCSPs"), ES_REV_OCSP, out));
+    return dss_streams(p.q, qpdf_oh_get_key(p.q, dss, "/CRLs"), ES_REV_CRL, out);
 }

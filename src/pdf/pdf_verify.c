@@ -104,7 +104,7 @@ static bool is_doc_timestamp(const es_pdf_sig *s)
  * its genTime.
  */
 static ES_RESULT verify_doc_timestamp(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
-                                      size_t *signed_end)
+                                      size_t *signed_end, const es_revocation_opts *ro)
 {
     ES_GUARD(es_report_set(rep, "type", "document timestamp"));
     bool ok = false;
@@ -116,7 +116,7 @@ static ES_RESULT verify_doc_timestamp(eseal_report *rep, const es_pdf_sig *s, es
     es_span parts[2] = {es_span_of(f.ptr, (size_t)s->br[1]), es_span_of(f.ptr + s->br[2], (size_t)s->br[3])};
     int64_t gen = 0;
     ES_GUARD(es_tsa_check_token_parts(rep, &gen, es_span_of(s->contents.ptr, der_length(es_buf_span(&s->contents))),
-                                      parts, 2, trust));
+                                      parts, 2, trust, ro));
     if (gen != 0) {
         char t[ES_RFC3339_LEN];
         es_time_rfc3339(t, gen);
@@ -126,7 +126,8 @@ static ES_RESULT verify_doc_timestamp(eseal_report *rep, const es_pdf_sig *s, es
 }
 
 static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
-                            int64_t at, const es_pdf_registry_hook *hook, size_t *signed_end)
+                            int64_t at, const es_pdf_registry_hook *hook, size_t *signed_end,
+                            const es_revocation_opts *ro)
 {
     *signed_end = 0;
     ES_GUARD(es_report_set(rep, "field", "%s", s->field));
@@ -137,7 +138,7 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     ES_GUARD(es_report_set(rep, "subfilter", "%s", s->subfilter));
     int64_t claimed = pdf_date(s->m);
     if (strcmp(s->subfilter, "/ETSI.RFC3161") == 0) {
-        return verify_doc_timestamp(rep, s, f, trust, signed_end);
+        return verify_doc_timestamp(rep, s, f, trust, signed_end, ro);
     }
     if (strcmp(s->subfilter, "/ETSI.CAdES.detached") != 0 && strcmp(s->subfilter, "/adbe.pkcs7.detached") != 0) {
         return es_report_reason(rep, ESEAL_INDETERMINATE, "FORMAT_FAILURE",
@@ -158,8 +159,10 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     eseal_cms_verify_options co = ESEAL_CMS_VERIFY_OPTIONS_INIT;
     co.at_ms = at;
     eseal_report *crep = NULL;
+    es_span parts[2] = {es_span_of(ranges[0].ptr, ranges[0].len), es_span_of(ranges[1].ptr, ranges[1].len)};
     int rc = cms_len == 0 ? ESEAL_EMALFORMED
-                          : eseal_cms_verify_parts(&crep, s->contents.ptr, cms_len, ranges, 2, trust, &co);
+                          : es_code(es_cms_verify_parts_rev(&crep, es_span_of(s->contents.ptr, cms_len), parts, 2,
+                                                            trust, &co, ro));
     size_t kids = rc == ESEAL_OK ? eseal_report_child_count(crep) : 0;
     if (rc != ESEAL_OK || kids == 0) {
         eseal_report_free(crep);
@@ -321,6 +324,26 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     if (es_ok(r) && n == 0) {
         r = es_report_reason(rep, ESEAL_INDETERMINATE, "NO_SIGNATURE", "the PDF has no signatures");
     }
+    /* The document's validation data (/DSS): OCSP responses and CRLs the chain checks may use. */
+    es_revocation_data dss = {0};
+    if (es_ok(r) && n > 0 && !es_ok(es_pdf_dss_read(f, &dss))) {
+        eseal_error_clear(); /* an unreadable DSS only means less evidence */
+    }
+    es_span *rspans = es_calloc(dss.ocsp.n + dss.crls.n + 1, sizeof(*rspans));
+    if (es_ok(r) && rspans == NULL) {
+        r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+    }
+    es_revocation_opts ro = ES_REVOCATION_OPTS_INIT;
+    for (size_t i = 0; rspans != NULL && i < dss.ocsp.n; i++) {
+        rspans[i] = es_buf_span(&dss.ocsp.items[i]);
+    }
+    for (size_t i = 0; rspans != NULL && i < dss.crls.n; i++) {
+        rspans[dss.ocsp.n + i] = es_buf_span(&dss.crls.items[i]);
+    }
+    ro.ocsp = rspans;
+    ro.ocsp_count = rspans != NULL ? dss.ocsp.n : 0;
+    ro.crls = rspans != NULL ? rspans + dss.ocsp.n : NULL;
+    ro.crl_count = rspans != NULL ? dss.crls.n : 0;
     size_t ends[MAX_SIGS];
     eseal_report *children[MAX_SIGS];
     for (size_t i = 0; i < n && es_ok(r); i++) {
@@ -335,7 +358,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     int64_t archive_at[MAX_SIGS] = {0};
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (is_doc_timestamp(&sigs[i])) {
-            r = verify_one(children[i], &sigs[i], f, trust, at, hook, &ends[i]);
+            r = verify_one(children[i], &sigs[i], f, trust, at, hook, &ends[i], &ro);
             const char *tt = eseal_report_get(children[i], "timestamp.time");
             int64_t g = 0;
             if (es_ok(r) && tt != NULL && eseal_time_parse(&g, tt) == ESEAL_OK) {
@@ -351,7 +374,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         for (size_t k = i + 1; k < n; k++) {
             poe = archive_at[k] != 0 && (poe == 0 || archive_at[k] < poe) ? archive_at[k] : poe;
         }
-        r = verify_one(children[i], &sigs[i], f, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i]);
+        r = verify_one(children[i], &sigs[i], f, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i], &ro);
         if (es_ok(r) && poe != 0 && poe < at && eseal_report_get(children[i], "checks.judged_at") == NULL) {
             char tb[ES_RFC3339_LEN];
             es_time_rfc3339(tb, poe);
@@ -403,6 +426,8 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     for (size_t i = 0; i < n; i++) {
         es_pdf_sig_free(&sigs[i]);
     }
+    es_free(rspans);
+    es_revocation_data_free(&dss);
     if (!es_ok(r)) {
         eseal_report_free(rep);
         return r;

@@ -107,9 +107,16 @@ static void der_list_free(der_list *l)
     l->n = 0;
 }
 
+#define LTV_MAX_CAS 32
+
 typedef struct {
     eseal_instance *inst;
     der_list certs, crls, ocsps;
+    eseal_cert *cas[LTV_MAX_CAS]; /* the instance's CA and TSA certificates, to build chains */
+    bool is_tsa[LTV_MAX_CAS];
+    size_t ncas;
+    eseal_cert *signers[LTV_MAX_CAS]; /* the documents' signers */
+    size_t nsigners;
     es_result err;
 } ltv_data;
 
@@ -136,6 +143,11 @@ static int add_instance_item(const eseal_cert_record *rec, void *payload)
         return ESEAL_OK;
     }
     es_result r = add_cert_pem(v, rec->pem);
+    if (es_ok(r) && v->ncas < LTV_MAX_CAS) {
+        r = (es_result){eseal_cert_parse(&v->cas[v->ncas], rec->pem, strlen(rec->pem))};
+        v->is_tsa[v->ncas] = !ca;
+        v->ncas += es_ok(r) ? 1 : 0;
+    }
     if (es_ok(r) && ca) {
         eseal_buf crl = ESEAL_BUF_INIT;
         int rc = eseal_store_crl_latest(v->inst->store, &crl, rec->id);
@@ -147,10 +159,55 @@ static int add_instance_item(const eseal_cert_record *rec, void *payload)
     return es_code(r);
 }
 
+/* The issuer of `c` among the instance's CA certificates (not `c` itself), or NULL. */
+static const eseal_cert *issuer_of(const ltv_data *v, const eseal_cert *c)
+{
+    for (size_t i = 0; i < v->ncas; i++) {
+        if (strcmp(eseal_cert_subject(v->cas[i]), eseal_cert_issuer(c)) == 0 &&
+            strcmp(eseal_cert_fingerprint(v->cas[i]), eseal_cert_fingerprint(c)) != 0) {
+            return v->cas[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * OCSP responses (and CRLs) for `leaf`'s chain up to the instance's root, from
+ * es_instance_revocation_evidence: built in-process for the instance's own CAs,
+ * fetched (and cached) for others. What cannot be had is left out: the DSS
+ * still holds the CRLs, and a verifier says what it lacks.
+ */
+static ES_RESULT add_ocsp_for(ltv_data *v, const eseal_cert *leaf)
+{
+    const eseal_cert *chain[4] = {leaf, NULL, NULL, NULL};
+    size_t n = 1;
+    while (n < 4 && (chain[n] = issuer_of(v, chain[n - 1])) != NULL) {
+        n++;
+    }
+    if (n < 2) {
+        return ES_OK; /* not issued by this instance: its CA's data are the verifier's to find */
+    }
+    es_revocation_data got = {0};
+    es_result r = es_instance_revocation_evidence(v->inst, chain, n, &got);
+    if (es_code(r) == ESEAL_ENOTFOUND) {
+        eseal_error_clear();
+        r = ES_OK;
+    }
+    for (size_t i = 0; es_ok(r) && i < got.ocsp.n; i++) {
+        r = der_list_add(&v->ocsps, got.ocsp.items[i].ptr, got.ocsp.items[i].len);
+    }
+    for (size_t i = 0; es_ok(r) && i < got.crls.n; i++) {
+        r = der_list_add(&v->crls, got.crls.items[i].ptr, got.crls.items[i].len);
+    }
+    es_revocation_data_free(&got);
+    return r;
+}
+
 /*
  * What a verifier needs later to validate the document's signatures without
  * asking anyone: the signers' certificates, the instance's CA and TSA
- * certificates, and the current revocation data of the CAs.
+ * certificates, the current CRLs of the CAs, and OCSP responses for the
+ * signers' and TSA's certificates.
  */
 static ES_RESULT collect_ltv(ltv_data *v, es_span pdf)
 {
@@ -165,6 +222,10 @@ static ES_RESULT collect_ltv(ltv_data *v, es_span pdf)
             eseal_cms_signer_cert(&signer, sigs[i].contents.ptr, sigs[i].contents.len, 0, NULL) == ESEAL_OK &&
             eseal_cert_der(&der, signer) == ESEAL_OK) {
             r = der_list_add(&v->certs, der.ptr, der.size);
+            if (es_ok(r) && v->nsigners < LTV_MAX_CAS) {
+                v->signers[v->nsigners++] = signer;
+                signer = NULL;
+            }
         }
         eseal_buf_dispose(&der);
         eseal_cert_free(signer);
@@ -177,7 +238,16 @@ static ES_RESULT collect_ltv(ltv_data *v, es_span pdf)
     }
     ES_GUARD(r);
     int rc = eseal_store_cert_list(v->inst->store, add_instance_item, v);
-    return rc == ESEAL_OK ? ES_OK : !es_ok(v->err) ? v->err : (es_result){rc};
+    ES_GUARD(rc == ESEAL_OK ? ES_OK : !es_ok(v->err) ? v->err : (es_result){rc});
+    for (size_t i = 0; i < v->nsigners; i++) {
+        ES_GUARD(add_ocsp_for(v, v->signers[i]));
+    }
+    for (size_t i = 0; i < v->ncas; i++) {
+        if (v->is_tsa[i]) {
+            ES_GUARD(add_ocsp_for(v, v->cas[i]));
+        }
+    }
+    return ES_OK;
 }
 
 static ES_RESULT extend_buf(eseal_instance *inst, es_buf *out, es_span in, int level, const es_timestamper *ts,
@@ -203,6 +273,12 @@ static ES_RESULT extend_buf(eseal_instance *inst, es_buf *out, es_span in, int l
     der_list_free(&v->certs);
     der_list_free(&v->crls);
     der_list_free(&v->ocsps);
+    for (size_t i = 0; i < v->ncas; i++) {
+        eseal_cert_free(v->cas[i]);
+    }
+    for (size_t i = 0; i < v->nsigners; i++) {
+        eseal_cert_free(v->signers[i]);
+    }
     es_free(v);
     return r;
 }

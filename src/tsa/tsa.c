@@ -949,6 +949,7 @@ static ES_RESULT find_signer(X509 **out, PKCS7 *token, const eseal_trust *t)
 }
 
 static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, const eseal_trust *trust,
+                              const es_revocation_opts *ro,
                               const eseal_tsa_verify_options *o)
 {
     *gen_ms = 0;
@@ -1035,40 +1036,36 @@ static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, c
         ES_GUARD(es_report_set(rep, "checks.signature", "not checked"));
     }
     /* tlog.md §4.5 item 7: the TSA certificate must be valid at genTime. */
-    return es_chain_check(rep, trust, signer, certs, *gen_ms > 0 ? *gen_ms : es_now_ms(), 0);
+    return es_chain_check_ex(rep, trust, signer, certs, *gen_ms > 0 ? *gen_ms : es_now_ms(), 0, ro);
 }
 
 static const eseal_tsa_verify_options default_vopts = ESEAL_TSA_VERIFY_OPTIONS_INIT;
 
-int eseal_tsa_verify_token(eseal_report **out, int64_t *gen_time_ms, const void *token, size_t len,
-                           const eseal_trust *trust, const eseal_tsa_verify_options *opts)
+ES_RESULT es_tsa_verify_token_rev(eseal_report **out, int64_t *gen_time_ms, es_span token, const eseal_trust *trust,
+                                  const eseal_tsa_verify_options *opts, const es_revocation_opts *ro)
 {
-    if (out == NULL || token == NULL) {
-        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa: invalid argument"));
-    }
+    ES_ENSURE(out != NULL && token.ptr != NULL, ESEAL_EINVAL, "tsa: invalid argument");
     if (opts == NULL) {
         opts = &default_vopts;
     }
-    if (opts->version != ESEAL_TSA_VERIFY_OPTIONS_VERSION) {
-        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa: unknown options version %u", opts->version));
-    }
-    if (opts->request == NULL && opts->data == NULL) {
-        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__,
-                                      "tsa: give the request or the data the token should cover"));
-    }
-    eseal_report *rep = NULL;
-    es_result r = es_report_new(&rep);
+    ES_ENSURE(opts->version == ESEAL_TSA_VERIFY_OPTIONS_VERSION, ESEAL_EINVAL, "tsa: unknown options version %u",
+              opts->version);
+    ES_ENSURE(opts->request != NULL || opts->data != NULL, ESEAL_EINVAL,
+              "tsa: give the request or the data the token should cover");
+    ES_AUTO(es_report_freep) eseal_report *rep = NULL;
+    ES_GUARD(es_report_new(&rep));
     int64_t gen = 0;
-    if (es_ok(r)) {
-        r = verify_token(rep, &gen, es_span_of(token, len), trust, opts);
-    }
-    if (!es_ok(r)) {
-        eseal_report_free(rep);
-        return es_code(r);
-    }
+    ES_GUARD(verify_token(rep, &gen, token, trust, ro, opts));
     *out = rep;
+    rep = NULL;
     if (gen_time_ms != NULL) {
         *gen_time_ms = gen;
     }
-    return ESEAL_OK;
+    return ES_OK;
+}
+
+int eseal_tsa_verify_token(eseal_report **out, int64_t *gen_time_ms, const void *token, size_t len,
+                           const eseal_trust *trust, const eseal_tsa_verify_options *opts)
+{
+    return ES_PUBLIC(es_tsa_verify_token_rev(out, gen_time_ms, es_span_of(token, len), trust, opts, NULL));
 }
