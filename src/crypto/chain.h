@@ -29,6 +29,7 @@ typedef struct {
     int64_t revoked_ms;
     int reason;          /* CRLReason, 0 (unspecified) when none is given */
     int64_t next_update_ms; /* of the information used, 0 when none */
+    int64_t this_update_ms; /* of the information used: among sources, a revocation wins, else the newest */
     char source[320];    /* "OCSP, embedded", "CRL, trust set", "OCSP, http://…", "CRL, cache" */
     bool stale;          /* nothing fresh, but out-of-date information was seen (see note) */
     char note[320];      /* why information was set aside, "" when nothing was */

@@ -436,6 +436,7 @@ static void take(es_rev_status *st, const ev_info *ev, const char *kind, const c
     st->revoked_ms = ev->revoked_ms;
     st->reason = ev->reason;
     st->next_update_ms = ev->next_ms;
+    st->this_update_ms = ev->this_ms;
     (void)snprintf(st->source, sizeof(st->source), "%s, %s", kind, from);
 }
 
@@ -622,20 +623,41 @@ static ES_RESULT from_network(es_rev_status *st, X509 *cert, X509 *issuer, STACK
     return r;
 }
 
+/*
+ * Folds the candidate `c` into `best`: a revocation beats "good" (a CA may learn of a compromise,
+ * and date it back, after an earlier "good" was produced), else the newer information wins.
+ */
+static void consider(es_rev_status *best, const es_rev_status *c)
+{
+    best->stale = best->stale || c->stale;
+    if (best->note[0] == '\0' && c->note[0] != '\0') {
+        (void)snprintf(best->note, sizeof(best->note), "%s", c->note);
+    }
+    if (c->found && (!best->found || (c->revoked && !best->revoked) ||
+                     (c->revoked == best->revoked && c->this_update_ms > best->this_update_ms))) {
+        bool stale = best->stale;
+        char keep[sizeof(best->note)];
+        (void)snprintf(keep, sizeof(keep), "%s", best->note);
+        *best = *c;
+        best->stale = stale;
+        (void)snprintf(best->note, sizeof(best->note), "%s", keep);
+    }
+}
+
 ES_RESULT es_revocation_status(es_rev_status *st, const eseal_trust *t, X509 *cert, X509 *issuer,
                                STACK_OF(X509) *extra, int64_t at_ms, const es_revocation_opts *ro)
 {
     memset(st, 0, sizeof(*st));
     ev_info ev;
-    /* 1. OCSP responses that came with the document. */
-    for (size_t i = 0; ro != NULL && i < ro->ocsp_count && !st->found; i++) {
-        ES_GUARD(eval_der(st, &ev, ES_REV_OCSP, ro->ocsp[i], cert, issuer, extra, at_ms, NULL, ro, "embedded"));
+    es_rev_status c;
+    /* 1. OCSP responses that came with the document: every one is weighed (see consider). */
+    for (size_t i = 0; ro != NULL && i < ro->ocsp_count; i++) {
+        memset(&c, 0, sizeof(c));
+        ES_GUARD(eval_der(&c, &ev, ES_REV_OCSP, ro->ocsp[i], cert, issuer, extra, at_ms, NULL, ro, "embedded"));
+        consider(st, &c);
     }
-    if (st->found) {
-        return ES_OK;
-    }
-    /* 2. CRLs that came with the document, 3. the trust set's CRLs: the newest of each. */
-    for (int k = 0; k < 2 && !st->found; k++) {
+    /* 2. CRLs that came with the document, 3. the trust set's CRLs: the newest of each, weighed too. */
+    for (int k = 0; k < 2; k++) {
         STACK_OF(X509_CRL) *set = NULL;
         ES_AUTO(crl_stack_freep) STACK_OF(X509_CRL) *embedded = NULL;
         if (k == 0) {
@@ -658,16 +680,18 @@ ES_RESULT es_revocation_status(es_rev_status *st, const eseal_trust *t, X509 *ce
         X509_CRL *used = NULL;
         const char *from = k == 0 ? "embedded" : "trust set";
         crl_eval(&ev, set, cert, issuer, at_ms, &used);
+        memset(&c, 0, sizeof(c));
         if (ev.res == EV_OK) {
-            take(st, &ev, "CRL", from);
+            take(&c, &ev, "CRL", from);
             if (ro != NULL && ro->used != NULL) {
                 ES_AUTO(es_buf_freep) es_buf der = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
                 ES_GUARD(crl_der(&der, used));
                 ES_GUARD(collect(ro, ES_REV_CRL, es_buf_span(&der)));
             }
         } else {
-            note(st, &ev, from);
+            note(&c, &ev, from);
         }
+        consider(st, &c);
     }
     if (st->found || ro == NULL) {
         return ES_OK;
