@@ -98,6 +98,13 @@ assert len(d.get("/Certs", [])) >= 4 and len(d.get("/CRLs", [])) >= 2, d
 ' && ok "B-LT: the /DSS holds certificates and CRLs (qpdf --json)" || notok "B-LT: DSS contents"
     pdfsig "$T/lt.pdf" >"$T/ps" 2>&1
     grep -q "Signature is Valid" "$T/ps" && ok "B-LT: pdfsig: signature valid" || notok "B-LT pdfsig: $(cat "$T/ps")"
+    # Offline, without the instance's CRLs: the revocation evidence comes from the DSS itself.
+    for a in sm2 p256 rsa; do "$E" ca export --alg "$a"; done >"$T/roots.pem" 2>/dev/null
+    "$E" verify "$T/lt.pdf" --no-instance --trust "$T/roots.pem" >"$T/v" 2>&1
+    field "$T/v" checks.revocation | grep -q "embedded" && [ "$(field "$T/v" timestamp.verdict)" = VALID ] &&
+        field "$T/v" timestamp_check.checks.revocation | grep -q "embedded" &&
+        ok "B-LT offline: the signer's and the TSA's revocation status come from the DSS" ||
+        notok "B-LT offline: $(grep -E 'revocation|timestamp.verdict|\[' "$T/v")"
 else
     notok "stamp --level B-LT: $(cat "$T/err")"
 fi
