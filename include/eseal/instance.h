@@ -402,13 +402,14 @@ typedef struct {
 /**
  * Raises an already signed PDF (by anyone) to req->level without touching its
  * signed bytes: one incremental update adds a document security store (/DSS:
- * the signers' certificates, this instance's CA and TSA certificates and the
- * CAs' latest CRLs, merged with any DSS already there); for B-LTA a second adds
+ * the signers' certificates, this instance's CA and TSA certificates, the CAs'
+ * latest CRLs and OCSP responses for the signers' and TSA's chains, merged
+ * with any DSS already there); for B-LTA a second adds
  * a document timestamp over everything (which also renews an archive: extend a
  * B-LTA file again before its last timestamp's TSA certificate expires).
  * Written to `out_path` atomically (it may be `in_path`). `res` (may be NULL)
- * gets the timestamp's time and source. Needs the passphrase for the
- * instance's own TSA.
+ * gets the timestamp's time and source. Needs the passphrase (the instance's
+ * OCSP responders and TSA sign).
  */
 ESEAL_EXTERN(int) eseal_instance_extend_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *in_path,
                                             const char *out_path, const eseal_extend_request *req);

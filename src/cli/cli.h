@@ -68,6 +68,23 @@ typedef struct {
  * there is none, and one naming the word when it is unknown. */
 int cli_dispatch(const cli_cmd *cmd, cli_args *a, const cli_sub *subs, size_t n);
 
+/* An HTTP service of the instance, for cli_serve. */
+typedef struct {
+    const char *name;  /* "tsa", "ocsp": the banner's "eseal NAME: listening ..." */
+    const char *paths; /* what it answers, for the banner */
+    /* Opens the service on `inst` and starts listening; what it opens is freed by close(ctx). */
+    int (*start)(eseal_instance *inst, void *ctx, const char *listen, eseal_server **srv);
+    void (*close)(void *ctx);
+} cli_service;
+/* Opens the instance (with the passphrase), starts `svc` on `listen`, prints the banner with the
+ * port, and serves until SIGINT or SIGTERM; then stops and frees everything. */
+int cli_serve(const cli_args *a, const cli_service *svc, void *ctx, const char *listen);
+/* --tsa URL (repeatable) and --tsa-timeout MS of `cmd`; a usage error for a bad timeout. */
+int cli_tsa_options(const cli_args *a, const cli_cmd *cmd, const char *urls[CLI_MAX_REPEAT], size_t *n,
+                    unsigned int *timeout_ms);
+/* The ", \"level\": ..., \"time\": ..., \"time_source\": ..." members of a JSON answer. */
+void cli_print_time_json(const char *level, int64_t time_ms, const char *source);
+
 /* The instance home: --home, else $ESEAL_HOME, else ./var/eseal. */
 const char *cli_home(const cli_args *a);
 /* Reads the passphrase ($ESEAL_PASSPHRASE, --pass-file, or a terminal prompt). confirm: ask twice. */

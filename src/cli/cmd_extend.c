@@ -23,22 +23,12 @@ static int run(cli_args *a)
         return cli_usage_error(&cli_cmd_extend, "--level takes B-LT or B-LTA, not '%s'", level);
     }
     const char *tsa[CLI_MAX_REPEAT];
-    q.n_tsa_urls = cli_count(a, "tsa");
-    for (size_t i = 0; i < q.n_tsa_urls; i++) {
-        tsa[i] = cli_get_n(a, "tsa", i);
+    if (cli_tsa_options(a, &cli_cmd_extend, tsa, &q.n_tsa_urls, &q.tsa_timeout_ms) != CLI_OK) {
+        return CLI_USAGE;
     }
     q.tsa_urls = q.n_tsa_urls > 0 ? tsa : NULL;
-    const char *tmo = cli_get(a, "tsa-timeout");
-    if (tmo != NULL) {
-        char *end = NULL;
-        long ms = strtol(tmo, &end, 10); /* !checksrc! allowed: checked below */
-        if (end == NULL || *end != '\0' || ms < 1 || ms > 600000) {
-            return cli_usage_error(&cli_cmd_extend, "--tsa-timeout takes milliseconds (1 to 600000), not '%s'", tmo);
-        }
-        q.tsa_timeout_ms = (unsigned int)ms;
-    }
     eseal_instance *inst = NULL;
-    int rc = cli_open(a, &inst, q.level == ESEAL_LEVEL_B_LTA && q.n_tsa_urls == 0);
+    int rc = cli_open(a, &inst, true); /* the instance's OCSP responder (and TSA) sign */
     if (rc != CLI_OK) {
         return rc;
     }
@@ -55,12 +45,7 @@ static int run(cli_args *a)
     if (a->json) {
         printf("{\"output\": ");
         cli_json_str(out);
-        printf(", \"level\": ");
-        cli_json_str(eseal_level_name(q.level));
-        printf(", \"time\": ");
-        cli_json_str(tb);
-        printf(", \"time_source\": ");
-        cli_json_str(res.time_source);
+        cli_print_time_json(eseal_level_name(q.level), res.time_ms, res.time_source);
         printf("}\n");
     } else {
         printf("%s: %s\n", out, eseal_level_name(q.level));
@@ -76,12 +61,13 @@ const cli_cmd cli_cmd_extend = {
     "Usage: eseal extend FILE.pdf [-o OUT.pdf] [--level B-LT|B-LTA] [--tsa URL ...] [--tsa-timeout MS]\n\n"
     "Adds to an already signed PDF, in incremental updates that leave every signed byte as it was:\n"
     "  B-LT   a document security store (/DSS) with the signers' certificates, this instance's CA and\n"
-    "         TSA certificates and the CAs' latest CRLs (merged with any DSS already there);\n"
+    "         TSA certificates, the CAs' latest CRLs and OCSP responses for the signers' and TSA's\n"
+    "         chains (merged with any DSS already there);\n"
     "  B-LTA  (the default) also a document timestamp (/SubFilter /ETSI.RFC3161) over the whole file.\n"
     "Extending a B-LTA file again adds a new archive timestamp over the previous ones: do it before\n"
     "the last timestamp's TSA certificate expires to keep the proof alive.\n"
     "--tsa URL asks that RFC 3161 TSA (repeat for fallbacks, asked in order; default: this instance's\n"
-    "own TSA, which needs the passphrase). A token is used only when it passes every client check\n"
+    "own TSA). Needs the passphrase: OCSP responses for the DSS are signed by this instance's responders. A token is used only when it passes every client check\n"
     "(status, imprint, nonce, ESSCertIDv2, critical timeStamping EKU, chain and validity at its\n"
     "time); when no TSA gives one the command fails and writes nothing. The local clock is never used.\n"
     "Writes OUT.pdf (default: FILE.pdf itself) atomically.\n",

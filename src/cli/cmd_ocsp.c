@@ -1,6 +1,4 @@
 /* eseal ocsp respond REQ.der -o RESP.der | eseal ocsp serve --listen ADDR:PORT */
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,6 +87,22 @@ static int respond(cli_args *a)
 }
 
 /* eseal ocsp serve --listen ADDR:PORT: until SIGINT or SIGTERM. */
+typedef struct {
+    const char *hierarchy;
+    eseal_ocsp_service *s;
+} ocsp_ctx;
+
+static int ocsp_start(eseal_instance *inst, void *ctx, const char *listen, eseal_server **srv)
+{
+    ocsp_ctx *c = ctx;
+    int rc = eseal_instance_ocsp_open(inst, &c->s, c->hierarchy);
+    return rc == ESEAL_OK ? eseal_ocsp_service_listen(c->s, srv, listen) : rc;
+}
+
+static void ocsp_close(void *ctx) { eseal_ocsp_service_close(((ocsp_ctx *)ctx)->s); }
+
+static const cli_service ocsp_service = {"ocsp", "POST /ocsp, GET /crl/ID.crl", ocsp_start, ocsp_close};
+
 static int serve(cli_args *a)
 {
     const char *listen = cli_get(a, "listen");
@@ -100,37 +114,8 @@ static int serve(cli_args *a)
     if (rc != CLI_OK) {
         return rc;
     }
-    /* The signals are waited for, not handled: block them before any thread starts. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    (void)pthread_sigmask(SIG_BLOCK, &set, NULL);
-    eseal_instance *inst = NULL;
-    rc = cli_open(a, &inst, true);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    eseal_ocsp_service *s = NULL;
-    eseal_server *srv = NULL;
-    int lrc = eseal_instance_ocsp_open(inst, &s, h);
-    if (lrc == ESEAL_OK) {
-        lrc = eseal_ocsp_service_listen(s, &srv, listen);
-    }
-    if (lrc != ESEAL_OK) {
-        eseal_ocsp_service_close(s);
-        eseal_instance_close(inst);
-        return cli_fail(lrc);
-    }
-    printf("eseal ocsp: listening on %s (port %u), POST /ocsp, GET /crl/ID.crl; stop with Ctrl-C\n", listen,
-           eseal_server_port(srv));
-    (void)fflush(stdout);
-    int sig = 0;
-    (void)sigwait(&set, &sig);
-    eseal_server_stop(srv);
-    eseal_ocsp_service_close(s);
-    eseal_instance_close(inst);
-    return CLI_OK;
+    ocsp_ctx c = {h, NULL};
+    return cli_serve(a, &ocsp_service, &c, listen);
 }
 
 static const cli_sub subs[] = {{"respond", respond}, {"serve", serve}};

@@ -204,22 +204,12 @@ static int run(cli_args *a)
         return cli_usage_error(&cli_cmd_stamp, "--level takes B-B, B-T, B-LT or B-LTA, not '%s'", level);
     }
     const char *tsa[CLI_MAX_REPEAT];
-    q.n_tsa_urls = cli_count(a, "tsa");
-    for (size_t i = 0; i < q.n_tsa_urls; i++) {
-        tsa[i] = cli_get_n(a, "tsa", i);
+    if (cli_tsa_options(a, &cli_cmd_stamp, tsa, &q.n_tsa_urls, &q.tsa_timeout_ms) != CLI_OK) {
+        return CLI_USAGE;
     }
     q.tsa_urls = q.n_tsa_urls > 0 ? tsa : NULL;
     if (q.n_tsa_urls > 0 && q.level < ESEAL_LEVEL_B_T) {
         return cli_usage_error(&cli_cmd_stamp, "--tsa goes with --level B-T, B-LT or B-LTA");
-    }
-    const char *tmo = cli_get(a, "tsa-timeout");
-    if (tmo != NULL) {
-        char *end = NULL;
-        long ms = strtol(tmo, &end, 10); /* !checksrc! allowed: checked below */
-        if (end == NULL || *end != '\0' || ms < 1 || ms > 600000) {
-            return cli_usage_error(&cli_cmd_stamp, "--tsa-timeout takes milliseconds (1 to 600000), not '%s'", tmo);
-        }
-        q.tsa_timeout_ms = (unsigned int)ms;
     }
     if (batch) {
         return run_batch(a, &q);
@@ -244,14 +234,7 @@ static int run(cli_args *a)
         cli_json_str(res.esid);
         printf(", \"certificate\": ");
         cli_json_str(res.cert_id);
-        printf(", \"level\": ");
-        cli_json_str(eseal_level_name(q.level));
-        char tb[40];
-        eseal_time_format(tb, sizeof(tb), res.time_ms);
-        printf(", \"time\": ");
-        cli_json_str(tb);
-        printf(", \"time_source\": ");
-        cli_json_str(res.time_source);
+        cli_print_time_json(eseal_level_name(q.level), res.time_ms, res.time_source);
         printf("}\n");
     } else {
         printf("%s\n", res.serial);

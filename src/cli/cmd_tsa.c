@@ -1,6 +1,4 @@
 /* eseal tsa respond REQ.tsq -o RESP.tsr */
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,6 +74,22 @@ static int respond(cli_args *a)
 }
 
 /* eseal tsa serve --listen ADDR:PORT: until SIGINT or SIGTERM. */
+typedef struct {
+    const char *alg;
+    eseal_tsa_service *t;
+} tsa_ctx;
+
+static int tsa_start(eseal_instance *inst, void *ctx, const char *listen, eseal_server **srv)
+{
+    tsa_ctx *c = ctx;
+    int rc = eseal_instance_tsa_open(inst, &c->t, c->alg);
+    return rc == ESEAL_OK ? eseal_tsa_service_listen(c->t, srv, listen) : rc;
+}
+
+static void tsa_close(void *ctx) { eseal_tsa_service_close(((tsa_ctx *)ctx)->t); }
+
+static const cli_service tsa_service = {"tsa", "POST /tsa", tsa_start, tsa_close};
+
 static int serve(cli_args *a)
 {
     const char *listen = cli_get(a, "listen");
@@ -86,36 +100,8 @@ static int serve(cli_args *a)
     if (alg == NULL) {
         return cli_usage_error(&cli_cmd_tsa, "--alg must be p256 or sm2");
     }
-    /* The signals are waited for, not handled: block them before any thread starts. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    (void)pthread_sigmask(SIG_BLOCK, &set, NULL);
-    eseal_instance *inst = NULL;
-    int rc = cli_open(a, &inst, true);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    eseal_tsa_service *t = NULL;
-    eseal_server *srv = NULL;
-    int lrc = eseal_instance_tsa_open(inst, &t, alg);
-    if (lrc == ESEAL_OK) {
-        lrc = eseal_tsa_service_listen(t, &srv, listen);
-    }
-    if (lrc != ESEAL_OK) {
-        eseal_tsa_service_close(t);
-        eseal_instance_close(inst);
-        return cli_fail(lrc);
-    }
-    printf("eseal tsa: listening on %s (port %u), POST /tsa; stop with Ctrl-C\n", listen, eseal_server_port(srv));
-    (void)fflush(stdout);
-    int sig = 0;
-    (void)sigwait(&set, &sig);
-    eseal_server_stop(srv);
-    eseal_tsa_service_close(t);
-    eseal_instance_close(inst);
-    return CLI_OK;
+    tsa_ctx c = {alg, NULL};
+    return cli_serve(a, &tsa_service, &c, listen);
 }
 
 static const cli_sub subs[] = {{"respond", respond}, {"serve", serve}};

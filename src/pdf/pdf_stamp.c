@@ -1101,9 +1101,7 @@ ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, es
     int rc = fn(ctx, &token, hash, dg, dn);
     if (rc != ESEAL_OK) {
         eseal_buf_dispose(&token);
-        char msg[1024];
-        (void)snprintf(msg, sizeof(msg), "%s", eseal_error_last()->message);
-        ES_BAIL(rc, "%s", msg);
+        return (es_result){rc}; /* the callee set the message */
     }
     if (token.size == 0 || token.size > reserve) {
         size_t got = token.size;

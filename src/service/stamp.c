@@ -140,9 +140,7 @@ static ES_RESULT ofd_timestamp(void *ctx, es_buf *token, eseal_hash hash, es_spa
     int rc = po->timestamp(po->timestamp_ctx, &t, hash, digest.ptr, digest.len);
     if (rc != ESEAL_OK) {
         eseal_buf_dispose(&t);
-        char msg[1024];
-        (void)snprintf(msg, sizeof(msg), "%s", eseal_error_last()->message);
-        ES_BAIL(rc, "%s", msg);
+        return (es_result){rc}; /* the callee set the message */
     }
     es_result r = es_buf_append(token, t.ptr, t.size);
     eseal_buf_dispose(&t);

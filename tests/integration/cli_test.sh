@@ -269,6 +269,14 @@ expect 0 "a second stamp is allowed under P=2" -- "$E" stamp "$T/c2.pdf" -o "$T/
 expect 0 "both verify" -- "$E" verify "$T/c2b.pdf"
 has "$T/out" "DocMDP P=2" "the certification is reported"
 expect 3 "only the first signature can certify" -- "$E" stamp "$T/c2b.pdf" -o "$T/x.pdf" --seal "$S4" --certify 2
+expect 2 "--level takes B-B, B-T, B-LT or B-LTA" -- "$E" stamp "$T/in.pdf" -o "$T/x.pdf" --seal "$S4" --level B-X
+expect 2 "--tsa without a level that uses it is a usage error" -- "$E" stamp "$T/in.pdf" -o "$T/x.pdf" --seal "$S4" --tsa http://127.0.0.1:1/tsa
+expect 2 "--tsa-timeout is checked" -- "$E" stamp "$T/in.pdf" -o "$T/x.pdf" --seal "$S4" --level B-T --tsa-timeout 0
+expect 0 "stamp --level B-T --json" -- "$E" stamp "$T/in.pdf" -o "$T/bt.pdf" --seal "$S4" --level B-T --json
+has "$T/out" '"time_source": "RFC 3161 timestamp from' "the JSON answer says where the time came from"
+expect 0 "extend --level B-LT --json" -- "$E" extend "$T/bt.pdf" -o "$T/btlt.pdf" --level B-LT --json
+has "$T/out" '"level": "B-LT"' "extend reports the level"
+expect 2 "extend refuses B-T (it cannot add a signature timestamp)" -- "$E" extend "$T/bt.pdf" --level B-T
 expect 0 "certify (DocMDP P=1)" -- "$E" stamp "$T/in.pdf" -o "$T/c1.pdf" --seal "$S4" --certify 1
 expect 3 "a P=1 document takes no further stamp" -- "$E" stamp "$T/c1.pdf" -o "$T/x.pdf" --seal "$S4"
 has "$T/err" "DocMDP P=1" "the refusal names the certification"

@@ -1,0 +1,71 @@
+/* Shared by the commands that run HTTP services (tsa serve, ocsp serve) and ask TSAs (stamp, extend). */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int cli_serve(const cli_args *a, const cli_service *svc, void *ctx, const char *listen)
+{
+    /* The signals are waited for, not handled: block them before any thread starts. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    (void)pthread_sigmask(SIG_BLOCK, &set, NULL);
+    eseal_instance *inst = NULL;
+    int rc = cli_open(a, &inst, true);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    eseal_server *srv = NULL;
+    int lrc = svc->start(inst, ctx, listen, &srv);
+    if (lrc != ESEAL_OK) {
+        svc->close(ctx);
+        eseal_instance_close(inst);
+        return cli_fail(lrc);
+    }
+    printf("eseal %s: listening on %s (port %u), %s; stop with Ctrl-C\n", svc->name, listen,
+           eseal_server_port(srv), svc->paths);
+    (void)fflush(stdout);
+    int sig = 0;
+    (void)sigwait(&set, &sig);
+    eseal_server_stop(srv);
+    svc->close(ctx);
+    eseal_instance_close(inst);
+    return CLI_OK;
+}
+
+int cli_tsa_options(const cli_args *a, const cli_cmd *cmd, const char *urls[CLI_MAX_REPEAT], size_t *n,
+                    unsigned int *timeout_ms)
+{
+    *n = cli_count(a, "tsa");
+    for (size_t i = 0; i < *n; i++) {
+        urls[i] = cli_get_n(a, "tsa", i);
+    }
+    const char *tmo = cli_get(a, "tsa-timeout");
+    if (tmo != NULL) {
+        char *end = NULL;
+        long ms = strtol(tmo, &end, 10); /* !checksrc! allowed: checked below */
+        if (end == NULL || *end != '\0' || ms < 1 || ms > 600000) {
+            return cli_usage_error(cmd, "--tsa-timeout takes milliseconds (1 to 600000), not '%s'", tmo);
+        }
+        *timeout_ms = (unsigned int)ms;
+    }
+    return CLI_OK;
+}
+
+void cli_print_time_json(const char *level, int64_t time_ms, const char *source)
+{
+    char tb[40] = "";
+    if (time_ms != 0) {
+        eseal_time_format(tb, sizeof(tb), time_ms);
+    }
+    printf(", \"level\": ");
+    cli_json_str(level);
+    printf(", \"time\": ");
+    cli_json_str(tb);
+    printf(", \"time_source\": ");
+    cli_json_str(source);
+}
