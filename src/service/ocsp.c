@@ -407,29 +407,12 @@ static ES_RESULT http_handler(void *ctx, const es_http_request *rq, es_http_resp
     return ES_OK;
 }
 
-/* Same layout as in tsa.c (the HTTP endpoints share eseal_server_port / eseal_server_stop). */
-struct eseal_server {
-    es_http_server *http;
-};
-
 int eseal_ocsp_service_listen(eseal_ocsp_service *s, eseal_server **out, const char *listen)
 {
-    if (s == NULL || out == NULL || listen == NULL) {
+    if (s == NULL) {
         return ESEAL_EINVAL;
     }
-    eseal_server *srv = es_calloc(1, sizeof(*srv));
-    if (srv == NULL) {
-        return ESEAL_ENOMEM;
-    }
-    /* A larger body is answered 413 before it is buffered. */
-    es_http_options o = {listen, ESEAL_OCSP_MAX_REQUEST + 1, 0, 10, http_handler, s};
-    es_result r = es_http_start(&srv->http, &o);
-    if (!es_ok(r)) {
-        es_free(srv);
-        return es_code(r);
-    }
-    *out = srv;
-    return ESEAL_OK;
+    return es_code(es_server_listen(out, listen, ESEAL_OCSP_MAX_REQUEST + 1, http_handler, s));
 }
 
 /* ---- evidence for signatures (PAdES B-LT, CAdES) -------------------------------------- */

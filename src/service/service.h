@@ -4,6 +4,7 @@
 
 #include "crypto/crypto.h"
 #include "eseal/tsa_client.h"
+#include "http/http.h"
 #include "eseal/instance.h"
 #include "eseal/store.h"
 #include "util/util.h"
@@ -104,6 +105,10 @@ int es_doc_timestamp(void *ctx, eseal_buf *token, eseal_hash hash, const void *d
  */
 ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, const char *out_path, int level,
                                   const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync);
+
+/* Starts an HTTP endpoint of the instance (server.c): bodies over max_body are answered 413. */
+ES_RESULT es_server_listen(eseal_server **out, const char *listen, size_t max_body, es_http_handler handler,
+                           void *ctx);
 
 ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **out);
 /* Adds the registry's view of a seal at `at` to a seal report (when the seal is in this registry). */

@@ -239,38 +239,12 @@ static ES_RESULT http_handler(void *ctx, const es_http_request *rq, es_http_resp
     return ES_OK;
 }
 
-struct eseal_server {
-    es_http_server *http;
-};
-
 int eseal_tsa_service_listen(eseal_tsa_service *t, eseal_server **out, const char *listen)
 {
-    if (t == NULL || out == NULL || listen == NULL) {
+    if (t == NULL) {
         return ESEAL_EINVAL;
     }
-    eseal_server *s = es_calloc(1, sizeof(*s));
-    if (s == NULL) {
-        return ESEAL_ENOMEM;
-    }
-    /* Requests are small; a larger body is answered 413 before it is buffered. */
-    es_http_options o = {listen, ESEAL_TSA_MAX_REQUEST + 1, 0, 10, http_handler, t};
-    es_result r = es_http_start(&s->http, &o);
-    if (!es_ok(r)) {
-        es_free(s);
-        return es_code(r);
-    }
-    *out = s;
-    return ESEAL_OK;
-}
-
-unsigned int eseal_server_port(const eseal_server *s) { return s != NULL ? es_http_port(s->http) : 0; }
-
-void eseal_server_stop(eseal_server *s)
-{
-    if (s != NULL) {
-        es_http_stop(s->http);
-        es_free(s);
-    }
+    return es_code(es_server_listen(out, listen, ESEAL_TSA_MAX_REQUEST + 1, http_handler, t));
 }
 
 int eseal_instance_tsa_respond(eseal_instance *inst, eseal_buf *resp, const void *req, size_t len,
