@@ -10,6 +10,7 @@ void es_config_free(es_config *c)
     es_free(c->organization);
     es_free(c->country);
     es_free(c->base_url);
+    es_free(c->tsa_policy);
     memset(c, 0, sizeof(*c));
 }
 
@@ -59,6 +60,15 @@ static ES_RESULT apply(es_config *c, const char *path, size_t line, const char *
         }
         return ES_OK;
     }
+    if (strcmp(key, "tsa_policy") == 0) {
+        /* A dotted OID of at least two arcs, digits only (RFC 3628 policy identifier). */
+        bool ok = strlen(val) < 128 && val[0] >= '0' && val[0] <= '2' && val[1] == '.';
+        for (const char *p = val; ok && *p != '\0'; p++) {
+            ok = (*p >= '0' && *p <= '9') || (*p == '.' && p[1] != '.' && p[1] != '\0');
+        }
+        ES_ENSURE(ok, ESEAL_EMALFORMED, "%s:%zu: tsa_policy must be a dotted OID such as 1.2.3.4", path, line);
+        return set_str(&c->tsa_policy, val);
+    }
     ES_BAIL(ESEAL_EMALFORMED, "%s:%zu: unknown setting '%s'", path, line, key);
 }
 
@@ -107,7 +117,10 @@ ES_RESULT es_config_write_default(const char *path, const eseal_instance_init_op
                            "base_url = %s\n"
                            "# Default validity of issued certificates, and of each CRL, in days.\n"
                            "cert_days = 365\n"
-                           "crl_days = 7\n",
+                           "crl_days = 7\n"
+                           "# The TSA's policy OID (RFC 3628). The default, 1.3.6.1.4.1.99999.1, is a placeholder:\n"
+                           "# set your own before the TSA serves anyone else.\n"
+                           "# tsa_policy = 1.2.3.4.5\n",
                            o->organization != NULL ? o->organization : "eseal Platform",
                            o->country != NULL ? o->country : "CN",
                            o->base_url != NULL ? o->base_url : "http://127.0.0.1:8080"));

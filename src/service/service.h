@@ -15,6 +15,7 @@ typedef struct {
     char *base_url;
     unsigned int cert_days;
     unsigned int crl_days;
+    char *tsa_policy; /* the TSA's policy OID (RFC 3628); NULL: ESEAL_TSA_DEFAULT_POLICY, a placeholder */
 } es_config;
 
 ES_RESULT es_config_load(es_config *cfg, const char *path);

@@ -170,6 +170,7 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
     cfg.chain_len = 1;
     cfg.next_serial = serial_cb;
     cfg.serial_ctx = &t->serials;
+    cfg.policy_oid = inst->cfg.tsa_policy; /* NULL: the placeholder default */
     return (es_result){eseal_tsa_responder_new(&t->responder, &cfg)};
 }
 

@@ -238,4 +238,15 @@ fi
 kill -TERM "$SERVE" 2>/dev/null
 wait "$SERVE"
 
+# The policy OID comes from eseal.conf (tsa_policy); a malformed one is refused.
+printf 'tsa_policy = 1.2.156.99.7\n' >>"$ESEAL_HOME/eseal.conf"
+openssl ts -query -data "$T/data.txt" -sha256 -cert -out "$T/pol.tsq" 2>/dev/null
+"$E" tsa respond "$T/pol.tsq" -o "$T/pol.tsr" >/dev/null 2>&1 &&
+    openssl ts -reply -in "$T/pol.tsr" -text 2>/dev/null | grep -q "Policy OID: 1.2.156.99.7" &&
+    ok "tsa_policy in eseal.conf sets the tokens' policy" || notok "tsa_policy: $(openssl ts -reply -in "$T/pol.tsr" -text 2>&1 | grep -i policy)"
+printf 'tsa_policy = not-an-oid\n' >>"$ESEAL_HOME/eseal.conf"
+"$E" tsa respond "$T/pol.tsq" -o "$T/pol2.tsr" >/dev/null 2>"$T/err"
+[ $? -ne 0 ] && grep -q "tsa_policy must be a dotted OID" "$T/err" && ok "a malformed tsa_policy is refused" ||
+    notok "bad tsa_policy: $(cat "$T/err")"
+
 tap_done tsa_interop
