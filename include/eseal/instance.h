@@ -160,9 +160,11 @@ typedef struct {
     size_t crl_count;
     int64_t at_ms;              /**< validation time, 0: now */
     const char *expected_signer; /**< certificate ref or file; may be NULL */
+    int online;                 /**< PDF: 1 to fetch OCSP (else the CRL) for certificates nothing else covers,
+                                     cached under HOME/cache/revocation until their nextUpdate */
 } eseal_verify_request;
 
-#define ESEAL_VERIFY_REQUEST_INIT { ESEAL_VERIFY_REQUEST_VERSION, NULL, NULL, 0, 0, NULL }
+#define ESEAL_VERIFY_REQUEST_INIT { ESEAL_VERIFY_REQUEST_VERSION, NULL, NULL, 0, 0, NULL, 0 }
 
 /** Verifies a detached CMS signature over the file at `data_path`, trusting the instance's CAs. */
 ESEAL_EXTERN(int) eseal_instance_verify_cms(eseal_instance *inst, eseal_report **out, const void *p7s, size_t len,

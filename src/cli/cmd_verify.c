@@ -7,7 +7,8 @@
 static const cli_opt_spec opts[] = {{"data", 0, true, false},   {"trust", 0, true, false},
                                     {"crl", 0, true, true},     {"at", 0, true, false},
                                     {"signer", 0, true, false}, {"no-instance", 0, false, false},
-                                    {"batch", 0, true, false},  {NULL, 0, false, false}};
+                                    {"batch", 0, true, false},  {"online", 0, false, false},
+                                    {NULL, 0, false, false}};
 
 /* --batch LIST: verify every PDF listed (one per line), one line each; exit 0 only when all are VALID. */
 static int run_batch(cli_args *a, const eseal_verify_request *q)
@@ -72,6 +73,7 @@ static int run(cli_args *a)
         }
         eseal_verify_request q = ESEAL_VERIFY_REQUEST_INIT;
         q.trust_path = cli_get(a, "trust");
+        q.online = cli_flag(a, "online");
         const char *at = cli_get(a, "at");
         if (at != NULL && cli_parse_time(at, &q.at_ms) != CLI_OK) {
             return CLI_USAGE;
@@ -84,6 +86,7 @@ static int run(cli_args *a)
     const char *data = cli_get(a, "data");
     eseal_verify_request q = ESEAL_VERIFY_REQUEST_INIT;
     q.trust_path = cli_get(a, "trust");
+    q.online = cli_flag(a, "online");
     const char *crls[CLI_MAX_REPEAT];
     q.crl_count = cli_count(a, "crl");
     for (size_t i = 0; i < q.crl_count; i++) {
@@ -151,6 +154,9 @@ const cli_cmd cli_cmd_verify = {
     "the report of docs/verify-report.md. No passphrase is needed.\n\n"
     "  --signer REF    the signature must be made with this certificate (for an OFD: the certificate\n"
     "                  of plain Type=\"Sign\" signatures, which do not carry one)\n"
-    "  --no-instance   ignore the local instance (trust only --trust)\n\n"
+    "  --no-instance   ignore the local instance (trust only --trust)\n"
+    "  --online        PDF: when neither the document's /DSS nor the trust set's CRLs cover a\n"
+    "                  certificate, ask its OCSP responder (AIA), else fetch its CRL (CRL DP);\n"
+    "                  answers are cached under HOME/cache/revocation until their nextUpdate\n\n"
     "Exit status: 0 VALID, 1 INVALID or INDETERMINATE, 2 usage, 3 could not verify.\n",
     opts, run};

@@ -144,8 +144,9 @@ typedef struct {
     void *ctx;
 } es_pdf_registry_hook;
 
+/* `net` (may be NULL): whether (and where to cache what) revocation data may be fetched online. */
 ES_RESULT es_pdf_verify(eseal_report **out, es_span data, const eseal_trust *trust, int64_t at_ms,
-                        const es_pdf_registry_hook *hook);
+                        const es_pdf_registry_hook *hook, const es_revocation_opts *net);
 
 /*
  * Judges what the revisions after `signed_end` changed (pdf_diff.c) under

@@ -306,7 +306,7 @@ static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const 
 }
 
 ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust, int64_t at,
-                        const es_pdf_registry_hook *hook)
+                        const es_pdf_registry_hook *hook, const es_revocation_opts *net)
 {
     es_pdf_sig sigs[MAX_SIGS];
     size_t n = 0;
@@ -334,6 +334,11 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
     }
     es_revocation_opts ro = ES_REVOCATION_OPTS_INIT;
+    if (net != NULL) {
+        ro.online = net->online;
+        ro.timeout_ms = net->timeout_ms;
+        ro.cache_dir = net->cache_dir;
+    }
     for (size_t i = 0; rspans != NULL && i < dss.ocsp.n; i++) {
         rspans[i] = es_buf_span(&dss.ocsp.items[i]);
     }
@@ -443,5 +448,5 @@ int eseal_pdf_verify(eseal_report **out, const void *pdf, size_t len, const esea
         return ESEAL_EINVAL;
     }
     int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_now_ms();
-    return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL));
+    return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL, NULL));
 }

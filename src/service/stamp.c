@@ -437,7 +437,16 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
     if (es_ok(r)) {
         es_pdf_registry_hook hook = {registry_hook, inst};
         int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_now_ms();
-        r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL);
+        es_revocation_opts net = ES_REVOCATION_OPTS_INIT;
+        es_buf cache = ES_BUF_INIT(8192);
+        if (req != NULL && req->online) {
+            net.online = true;
+            if (inst != NULL && es_ok(es_home_path(&cache, inst, "cache/revocation"))) {
+                net.cache_dir = es_buf_cstr(&cache);
+            }
+        }
+        r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL, &net);
+        es_buf_free(&cache);
     }
     if (owned) {
         eseal_trust_free(t);

@@ -212,4 +212,22 @@ read -r CERT2 SEAL2 <<<"$(new_seal Beta)"
 head -1 "$T/v" | grep -q "verdict: INVALID" && grep -q "\[REVOKED\]" "$T/v" &&
     ok "B-LTA: revoked before the timestamp: INVALID (REVOKED)" || notok "revoked before: $(grep -E 'verdict|\[' "$T/v")"
 
+# ---- verify --online: the OCSP responder named in the certificate (AIA) is asked -------------
+OPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed -i "s|^base_url = .*|base_url = http://127.0.0.1:$OPORT|" "$ESEAL_HOME/eseal.conf"
+read -r CERT3 SEAL3 <<<"$(new_seal Gamma)"
+"$E" stamp "$T/in.pdf" -o "$T/on.pdf" --seal "$SEAL3" >/dev/null 2>&1
+"$E" ocsp serve --listen "127.0.0.1:$OPORT" >"$T/ocsp.out" 2>&1 &
+OSERVER=$!
+for _ in $(seq 100); do grep -q "port" "$T/ocsp.out" 2>/dev/null && break; sleep 0.1; done
+"$E" verify "$T/on.pdf" --no-instance --trust "$T/roots.pem" >"$T/v" 2>&1
+! field "$T/v" checks.revocation | grep -q "^good" && ok "offline, without CRLs or a DSS, the status is unknown" ||
+    notok "offline: $(field "$T/v" checks.revocation)"
+"$E" verify "$T/on.pdf" --no-instance --trust "$T/roots.pem" --online >"$T/v" 2>&1
+field "$T/v" checks.revocation | grep -q "good (OCSP, http://127.0.0.1:$OPORT/ocsp)" &&
+    ok "verify --online asks the OCSP responder the certificate names" ||
+    notok "--online: $(grep -E 'revocation|\[' "$T/v")"
+kill "$OSERVER" 2>/dev/null
+wait "$OSERVER" 2>/dev/null
+
 tap_done pades_interop
