@@ -380,6 +380,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
             eseal_pdf_stamp_options o;
             const eseal_cert *chain[1];
             doc_options(&b, &o, chain);
+            o.timestamp = b.ts != NULL ? es_doc_timestamp : NULL; /* only its presence counts: room for a token */
             r = es_pdf_cms_reserve(&b.cms_reserve, key, cert, &o);
         }
         if (es_ok(r)) {

@@ -143,6 +143,17 @@ else
     notok "stamp --level B-LTA: $(cat "$T/err")"
 fi
 
+# ---- a batch at B-LTA: the /Contents room measured once for the batch must hold the token too ----
+printf '%s\n%s\n' "$T/in.pdf" "$T/in.pdf" >"$T/list"
+mkdir -p "$T/batch"
+if "$E" stamp --batch "$T/list" -O "$T/batch" --seal "$SEAL" --level B-LTA -j 2 >/dev/null 2>"$T/err"; then
+    "$E" verify "$T/batch/in.pdf" >"$T/v" 2>&1
+    head -1 "$T/v" | grep -q "verdict: VALID" && [ "$(field "$T/v" level)" = "PAdES-B-LTA" ] &&
+        ok "stamp --batch --level B-LTA: VALID, level PAdES-B-LTA" || notok "batch LTA: $(grep -E 'verdict|level|\[' "$T/v")"
+else
+    notok "stamp --batch --level B-LTA: $(cat "$T/err")"
+fi
+
 # ---- extend: B-B -> B-LTA, then a second archive timestamp --------------------------------
 "$E" stamp "$T/in.pdf" -o "$T/bb.pdf" --seal "$SEAL" >/dev/null 2>&1
 cp "$T/bb.pdf" "$T/ext.pdf"
