@@ -140,10 +140,7 @@ ES_RESULT es_cms_build_signed(es_buf *out, eseal_key *key, const eseal_cert *cer
 
     unsigned char *der = NULL;
     int n = i2d_CMS_ContentInfo(cms, &der);
-    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "encoding the CMS signature");
-    es_result r = es_buf_append(out, der, (size_t)n);
-    OPENSSL_free(der);
-    return r;
+    return es_take_der(out, der, n, "encoding the CMS signature");
 }
 
 static ES_RESULT sign_digest(es_buf *out, eseal_key *key, const eseal_cert *cert, es_span digest,

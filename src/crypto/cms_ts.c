@@ -16,8 +16,7 @@
 #include "tsattr.h"
 #include "util/report.h"
 
-ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal_timestamp_fn fn, void *ctx,
-                                         int64_t *gen_ms)
+ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal_timestamp_fn fn, void *ctx)
 {
     ES_ENSURE_ARG(cms_der != NULL && fn != NULL);
     const unsigned char *p = cms_der->ptr;
@@ -47,28 +46,14 @@ ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal
         eseal_buf_dispose(&token);
         ES_BAIL(ESEAL_EMALFORMED, "cms: the time-stamp source returned something other than a token");
     }
-    if (gen_ms != NULL) {
-        *gen_ms = 0;
-        eseal_report *trep = NULL;
-        eseal_tsa_verify_options vo = ESEAL_TSA_VERIFY_OPTIONS_INIT;
-        vo.data = ASN1_STRING_get0_data(sig);
-        vo.data_len = (size_t)ASN1_STRING_length(sig);
-        if (eseal_tsa_verify_token(&trep, gen_ms, token.ptr, token.size, NULL, &vo) != ESEAL_OK) {
-            *gen_ms = 0;
-        }
-        eseal_report_free(trep);
-    }
     int ok = CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, token.ptr,
                                            (int)token.size);
     eseal_buf_dispose(&token);
     ES_GUARD_OSSL(ok, "adding the signature timestamp");
     unsigned char *der = NULL;
     int n = i2d_CMS_ContentInfo(cms, &der);
-    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "cms: encoding the time-stamped signature");
     es_buf_clear(cms_der);
-    es_result r = es_buf_append(cms_der, der, (size_t)n);
-    OPENSSL_free(der);
-    return r;
+    return es_take_der(cms_der, der, n, "cms: encoding the time-stamped signature");
 }
 
 /*

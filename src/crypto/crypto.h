@@ -38,10 +38,9 @@ ES_RESULT es_random(uint8_t *out, size_t n);
  * Asks `fn` for a time-stamp token over the `hash` digest of the signature
  * value of the only SignerInfo of the DER CMS in `cms_der`, and adds it as the
  * unsigned attribute id-aa-timeStampToken; `cms_der` is re-encoded (its signed
- * part unchanged). `gen_ms` (may be NULL) receives the token's genTime.
+ * part unchanged).
  */
-ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal_timestamp_fn fn, void *ctx,
-                                         int64_t *gen_ms);
+ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal_timestamp_fn fn, void *ctx);
 
 ES_RESULT es_base64_encode(es_buf *out, es_span in);
 ES_RESULT es_base64_decode(es_buf *out, es_span in);

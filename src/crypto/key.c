@@ -185,10 +185,7 @@ static ES_RESULT pkey_public_der(es_buf *out, const EVP_PKEY *pk)
 {
     unsigned char *der = NULL;
     int n = i2d_PUBKEY(pk, &der);
-    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "encoding a public key");
-    es_result r = es_buf_append(out, der, (size_t)n);
-    OPENSSL_free(der);
-    return r;
+    return es_take_der(out, der, n, "encoding a public key");
 }
 
 static int mem_public_der(void *ctx, eseal_buf *out)

@@ -229,6 +229,17 @@ ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, cons
     return r;
 }
 
+ES_RESULT es_take_der(es_buf *out, unsigned char *der, int n, const char *what)
+{
+    if (n <= 0) {
+        OPENSSL_free(der);
+        return es_ossl_error(ESEAL_ECRYPTO, __FILE__, __LINE__, what);
+    }
+    es_result r = es_buf_append(out, der, (size_t)n);
+    OPENSSL_free(der);
+    return r;
+}
+
 ES_RESULT es_random(uint8_t *out, size_t n)
 {
     ES_ENSURE(n <= INT32_MAX, ESEAL_EINVAL, "too many random bytes");

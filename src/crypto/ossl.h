@@ -28,6 +28,15 @@ es_result es_ossl_error(int code, const char *file, int line, const char *what);
         }                                                                                          \
     } while (0)
 
+/*
+ * Appends what an OpenSSL i2d_TYPE(x, &der) call returned (`n` bytes at `der`, freed here) to
+ * `out`; n <= 0 is an encoding failure, reported as `what` with OpenSSL's reason.
+ *     unsigned char *der = NULL;
+ *     int n = i2d_X509_CRL(crl, &der);
+ *     return es_take_der(out, der, n, "encoding a CRL");
+ */
+ES_RESULT es_take_der(es_buf *out, unsigned char *der, int n, const char *what);
+
 #define ES_DEFINE_FREEP(type, fn)                                                                  \
     static inline void fn##p(type **p)                                                             \
     {                                                                                              \

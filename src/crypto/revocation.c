@@ -102,9 +102,7 @@ static ES_RESULT request_der(es_buf *out, OCSP_REQUEST **keep, X509 *cert, X509 
     }
     unsigned char *der = NULL;
     int n = i2d_OCSP_REQUEST(rq, &der);
-    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "ocsp: encoding a request");
-    es_result r = es_buf_append(out, der, (size_t)n);
-    OPENSSL_free(der);
+    es_result r = es_take_der(out, der, n, "ocsp: encoding a request");
     if (es_ok(r) && keep != NULL) {
         *keep = rq;
         rq = NULL;
@@ -411,10 +409,7 @@ static ES_RESULT crl_der(es_buf *out, X509_CRL *crl)
 {
     unsigned char *der = NULL;
     int n = i2d_X509_CRL(crl, &der);
-    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "encoding a CRL");
-    es_result r = es_buf_append(out, der, (size_t)n);
-    OPENSSL_free(der);
-    return r;
+    return es_take_der(out, der, n, "encoding a CRL");
 }
 
 /* ---- the status of one certificate ---------------------------------------------------- */

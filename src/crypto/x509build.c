@@ -237,10 +237,7 @@ ES_RESULT es_crl_issue(es_buf *out_der, eseal_key *issuer_key, const eseal_cert 
     ES_ENSURE_OSSL(X509_CRL_sign_ctx(crl, m) > 0, ESEAL_ECRYPTO, "signing the CRL");
     unsigned char *der = NULL;
     int len = i2d_X509_CRL(crl, &der);
-    ES_ENSURE_OSSL(len > 0, ESEAL_ECRYPTO, "encoding the CRL");
-    es_result r = es_buf_append(out_der, der, (size_t)len);
-    OPENSSL_free(der);
-    return r;
+    return es_take_der(out_der, der, len, "encoding the CRL");
 }
 
 ES_RESULT es_crl_verify_sig(int *valid, X509_CRL *crl, EVP_PKEY *issuer_pub)

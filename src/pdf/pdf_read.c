@@ -607,14 +607,16 @@ static ES_RESULT dss_streams(qpdf_data q, qpdf_oh arr, es_rev_kind kind, es_revo
     return ES_OK;
 }
 
-ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out)
+ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out, bool *present)
 {
+    *present = false;
     ES_AUTO(qp_free) qp p = {NULL};
     ES_GUARD(qp_open(&p, data));
     qpdf_oh dss = qpdf_oh_get_key(p.q, qpdf_get_root(p.q), "/DSS");
     if (!qpdf_oh_is_dictionary(p.q, dss)) {
         return ES_OK;
     }
+    *present = true;
     ES_GUARD(dss_streams(p.q, qpdf_oh_get_key(p.q, dss, "/OCSPs"), ES_REV_OCSP, out));
     return dss_streams(p.q, qpdf_oh_get_key(p.q, dss, "/CRLs"), ES_REV_CRL, out);
 }

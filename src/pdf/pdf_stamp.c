@@ -817,7 +817,7 @@ static ES_RESULT sign_into(uint8_t *lt, size_t reserve, const uint8_t *dg, size_
     eseal_buf_dispose(&signed_cms);
     ES_GUARD(r);
     if (o->timestamp != NULL) {
-        ES_GUARD(es_cms_add_signature_timestamp(&cms, co->hash, o->timestamp, o->timestamp_ctx, NULL));
+        ES_GUARD(es_cms_add_signature_timestamp(&cms, co->hash, o->timestamp, o->timestamp_ctx));
     }
     ES_ENSURE(cms.len <= reserve, ESEAL_ELIMIT,
               "pdf: the signature (%zu bytes%s) is larger than the %zu bytes reserved for it%s", cms.len,

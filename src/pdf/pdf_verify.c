@@ -259,28 +259,19 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
  * timestamp; B-LT when a later revision adds a /DSS; B-LTA when a valid document timestamp covers
  * that DSS. Each signature also names the archive timestamps that cover it.
  */
-static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const es_pdf_sig *sigs, size_t n,
-                              es_span f)
+static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const es_pdf_sig *sigs, size_t n, bool dss)
 {
-    es_pdf_doc d;
-    bool dss = false;
-    if (es_ok(es_pdf_open(&d, f))) {
-        dss = d.has_dss;
-        es_pdf_close(&d);
-    } else {
-        eseal_error_clear();
-    }
     size_t archive = 0;
     for (size_t i = 0; i < n; i++) {
         const char *c = eseal_report_get(children[i], "timestamp.time");
-        archive += strcmp(sigs[i].subfilter != NULL ? sigs[i].subfilter : "", "/ETSI.RFC3161") == 0 && c != NULL;
+        archive += is_doc_timestamp(&sigs[i]) && c != NULL;
     }
     if (archive > 0) {
         ES_GUARD(es_report_set(rep, "archive_timestamps", "%zu valid document timestamp%s", archive,
                                archive == 1 ? "" : "s"));
     }
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(sigs[i].subfilter != NULL ? sigs[i].subfilter : "", "/ETSI.RFC3161") == 0) {
+        if (is_doc_timestamp(&sigs[i])) {
             continue;
         }
         const char *ts = eseal_report_get(children[i], "timestamp.verdict");
@@ -290,7 +281,7 @@ static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const 
         const char *first = NULL;
         for (size_t k = i + 1; k < n; k++) {
             const char *t = eseal_report_get(children[k], "timestamp.time");
-            if (strcmp(sigs[k].subfilter != NULL ? sigs[k].subfilter : "", "/ETSI.RFC3161") == 0 && t != NULL) {
+            if (is_doc_timestamp(&sigs[k]) && t != NULL) {
                 covering++;
                 first = first != NULL ? first : t;
             }
@@ -326,7 +317,8 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     }
     /* The document's validation data (/DSS): OCSP responses and CRLs the chain checks may use. */
     es_revocation_data dss = {0};
-    if (es_ok(r) && n > 0 && !es_ok(es_pdf_dss_read(f, &dss))) {
+    bool has_dss = false;
+    if (es_ok(r) && n > 0 && !es_ok(es_pdf_dss_read(f, &dss, &has_dss))) {
         eseal_error_clear(); /* an unreadable DSS only means less evidence */
     }
     es_span *rspans = es_calloc(dss.ocsp.n + dss.crls.n + 1, sizeof(*rspans));
@@ -410,7 +402,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
              * every later revision to bring one or a /DSS. */
             bool only_ltv = true;
             for (size_t k = i + 1; k < n; k++) {
-                only_ltv = only_ltv && sigs[k].subfilter != NULL && strcmp(sigs[k].subfilter, "/ETSI.RFC3161") == 0;
+                only_ltv = only_ltv && is_doc_timestamp(&sigs[k]);
             }
             if (es_ok(r) && p == 1 && ends[i] != 0 && ends[i] != f.len && !only_ltv) {
                 r = es_report_reason(children[i], ESEAL_INVALID, "MDP_VIOLATION",
@@ -426,7 +418,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         r = es_pdf_judge_changes(children[i], f, ends[i], &perm);
     }
     if (es_ok(r)) {
-        r = judge_levels(rep, children, sigs, n, f);
+        r = judge_levels(rep, children, sigs, n, has_dss);
     }
     for (size_t i = 0; i < n; i++) {
         es_pdf_sig_free(&sigs[i]);

@@ -27,10 +27,7 @@ static ES_RESULT encode_response(es_buf *out, OCSP_RESPONSE *resp)
 {
     unsigned char *der = NULL;
     int n = i2d_OCSP_RESPONSE(resp, &der);
-    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "ocsp: encoding the response");
-    es_result r = es_buf_append(out, der, (size_t)n);
-    OPENSSL_free(der);
-    return r;
+    return es_take_der(out, der, n, "ocsp: encoding the response");
 }
 
 /* An OCSPResponse with only a status (no responseBytes): malformedRequest, unauthorized, ... */

@@ -251,10 +251,7 @@ static ES_RESULT encode_resp(es_buf *out, TS_RESP *resp)
 {
     unsigned char *der = NULL;
     int n = i2d_TS_RESP(resp, &der);
-    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "tsa: encoding the response");
-    es_result r = es_buf_append(out, der, (size_t)n);
-    OPENSSL_free(der);
-    return r;
+    return es_take_der(out, der, n, "tsa: encoding the response");
 }
 
 static pooled_ctx *ctx_take(eseal_tsa_responder *r)
@@ -316,10 +313,7 @@ static ES_RESULT status_info_der(es_buf *out, const verdict *v)
         ES_GUARD_OSSL(ASN1_BIT_STRING_set_bit(bits, v->fail_bit, 1), "tsa: setting a failure bit");
         unsigned char *der = NULL;
         int n = i2d_ASN1_BIT_STRING(bits, &der);
-        ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "tsa: encoding the failure info");
-        es_result r = es_buf_append(out, der, (size_t)n);
-        OPENSSL_free(der);
-        ES_GUARD(r);
+        ES_GUARD(es_take_der(out, der, n, "tsa: encoding the failure info"));
     }
     return es_der_close(out, m, ES_DER_SEQUENCE);
 }

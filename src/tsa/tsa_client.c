@@ -75,10 +75,7 @@ static ES_RESULT build_request(es_buf *out, eseal_hash hash, es_span digest, con
     }
     unsigned char *der = NULL;
     int n = i2d_TS_REQ(req, &der);
-    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "tsa client: encoding the request");
-    es_result r = es_buf_append(out, der, (size_t)n);
-    OPENSSL_free(der);
-    return r;
+    return es_take_der(out, der, n, "tsa client: encoding the request");
 }
 
 /* One source's answer, as a DER TimeStampResp; an error says why there is none. */
@@ -119,10 +116,8 @@ static ES_RESULT extract_token(eseal_tsa_client_result *res, es_span resp)
     ES_ENSURE_OSSL(r != NULL && TS_RESP_get_token(r) != NULL, ESEAL_EMALFORMED, "tsa client: no token in the answer");
     unsigned char *der = NULL;
     int n = i2d_PKCS7(TS_RESP_get_token(r), &der);
-    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "tsa client: encoding the token");
     es_buf tok = ES_BUF_INIT(ESEAL_TSA_CLIENT_MAX_RESPONSE);
-    es_result rr = es_buf_append(&tok, der, (size_t)n);
-    OPENSSL_free(der);
+    es_result rr = es_take_der(&tok, der, n, "tsa client: encoding the token");
     if (!es_ok(rr)) {
         es_buf_free(&tok);
         return rr;
