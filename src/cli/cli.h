@@ -82,6 +82,8 @@ int cli_serve(const cli_args *a, const cli_service *svc, void *ctx, const char *
 /* --tsa URL (repeatable) and --tsa-timeout MS of `cmd`; a usage error for a bad timeout. */
 int cli_tsa_options(const cli_args *a, const cli_cmd *cmd, const char *urls[CLI_MAX_REPEAT], size_t *n,
                     unsigned int *timeout_ms);
+/* "time: TIME, SOURCE": where a stamp's time came from. */
+void cli_print_time_line(int64_t time_ms, const char *source);
 /* The ", \"level\": ..., \"time\": ..., \"time_source\": ..." members of a JSON answer. */
 void cli_print_time_json(const char *level, int64_t time_ms, const char *source);
 

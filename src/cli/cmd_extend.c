@@ -38,10 +38,6 @@ static int run(cli_args *a)
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
     }
-    char tb[40] = "";
-    if (res.time_ms != 0) {
-        eseal_time_format(tb, sizeof(tb), res.time_ms);
-    }
     if (a->json) {
         printf("{\"output\": ");
         cli_json_str(out);
@@ -50,7 +46,7 @@ static int run(cli_args *a)
     } else {
         printf("%s: %s\n", out, eseal_level_name(q.level));
         if (res.time_ms != 0) {
-            printf("time: %s, %s\n", tb, res.time_source);
+            cli_print_time_line(res.time_ms, res.time_source);
         }
     }
     return CLI_OK;

@@ -239,9 +239,7 @@ static int run(cli_args *a)
     } else {
         printf("%s\n", res.serial);
         if (q.level >= ESEAL_LEVEL_B_T) {
-            char tb[40];
-            eseal_time_format(tb, sizeof(tb), res.time_ms);
-            printf("time: %s, %s\n", tb, res.time_source);
+            cli_print_time_line(res.time_ms, res.time_source);
         }
     }
     return CLI_OK;

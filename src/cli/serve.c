@@ -56,6 +56,13 @@ int cli_tsa_options(const cli_args *a, const cli_cmd *cmd, const char *urls[CLI_
     return CLI_OK;
 }
 
+void cli_print_time_line(int64_t time_ms, const char *source)
+{
+    char tb[40];
+    eseal_time_format(tb, sizeof(tb), time_ms);
+    printf("time: %s, %s\n", tb, source);
+}
+
 void cli_print_time_json(const char *level, int64_t time_ms, const char *source)
 {
     char tb[40] = "";
