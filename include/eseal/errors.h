@@ -32,7 +32,8 @@ ESEAL_BEGIN_DECL
     X(ESEAL_EUNSUPPORTED, -11, "unsupported algorithm or feature")             \
     X(ESEAL_EEXISTS, -12, "already exists")                                    \
     X(ESEAL_ESTATE, -13, "operation not allowed in this state")                \
-    X(ESEAL_EAMBIGUOUS, -14, "ambiguous identifier")
+    X(ESEAL_EAMBIGUOUS, -14, "ambiguous identifier")                           \
+    X(ESEAL_EVERIFY, -15, "verification failed")
 
 typedef enum {
 #define ESEAL_X_ENUM(name, value, text) name = value,
