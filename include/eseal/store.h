@@ -132,6 +132,70 @@ ESEAL_EXTERN(int) eseal_store_seal_event_add(eseal_store *s, const eseal_seal_ev
 ESEAL_EXTERN(int) eseal_store_seal_events(eseal_store *s, const char *esid,
                                           int (*cb)(const eseal_seal_event *ev, void *payload), void *payload);
 
+/* ---- the audit log (schema 3; the service layer owns the meaning) ---------- */
+
+/** A borrowed byte string. */
+typedef struct {
+    const void *data;
+    size_t len;
+} eseal_store_bytes;
+
+/** The log's state (the service's encoding of size, root and right edge); ESEAL_ENOTFOUND before any. */
+ESEAL_EXTERN(int) eseal_store_log_state(eseal_store *s, eseal_buf *out);
+ESEAL_EXTERN(int) eseal_store_log_state_put(eseal_store *s, const void *state, size_t len);
+/** Stores entries first .. first + n - 1 (at most 65,535 bytes each); ESEAL_EEXISTS when an index is taken. */
+ESEAL_EXTERN(int) eseal_store_log_entries_put(eseal_store *s, uint64_t first, const eseal_store_bytes *entries,
+                                              size_t n);
+/** Entry `index`; ESEAL_ENOTFOUND. */
+ESEAL_EXTERN(int) eseal_store_log_entry(eseal_store *s, eseal_buf *out, uint64_t index);
+/** Calls cb for the entries from .. to - 1 in order; a missing index is ESEAL_ENOTFOUND. */
+ESEAL_EXTERN(int) eseal_store_log_entries(eseal_store *s, uint64_t from, uint64_t to,
+                                          int (*cb)(uint64_t index, const void *data, size_t len, void *payload),
+                                          void *payload);
+/** The latest version of hash tile (level, n) (C2SP tlog-tiles); ESEAL_ENOTFOUND. */
+ESEAL_EXTERN(int) eseal_store_log_tile(eseal_store *s, eseal_buf *out, unsigned level, uint64_t n);
+ESEAL_EXTERN(int) eseal_store_log_tile_put(eseal_store *s, unsigned level, uint64_t n, const void *data, size_t len);
+/** Records the signed checkpoint of `size` (a note of the same size is replaced: more cosignatures). */
+ESEAL_EXTERN(int) eseal_store_log_checkpoint_put(eseal_store *s, uint64_t size, const char *note, int64_t at_ms);
+/** The checkpoint of `size`, or the largest when size is UINT64_MAX; *size_out (may be NULL) gets its size. */
+ESEAL_EXTERN(int) eseal_store_log_checkpoint(eseal_store *s, eseal_buf *note, uint64_t size, uint64_t *size_out);
+/** Calls cb for every stored checkpoint, smallest size first. */
+ESEAL_EXTERN(int) eseal_store_log_checkpoints(eseal_store *s,
+                                              int (*cb)(uint64_t size, const char *note, int64_t at_ms,
+                                                        void *payload),
+                                              void *payload);
+/**
+ * Private data about entry `index` ("salt.ip", "salt.device", "time-token"...): kept apart
+ * from the log and never published.
+ */
+ESEAL_EXTERN(int) eseal_store_log_private_put(eseal_store *s, uint64_t index, const char *kind, const void *data,
+                                              size_t len);
+ESEAL_EXTERN(int) eseal_store_log_private(eseal_store *s, eseal_buf *out, uint64_t index, const char *kind);
+/** Erases private data (a salt: its commitment becomes unlinkable); ESEAL_ENOTFOUND when there was none. */
+ESEAL_EXTERN(int) eseal_store_log_private_erase(eseal_store *s, uint64_t index, const char *kind);
+/** Small named values (a witness's state, the sizes witnesses last cosigned); ESEAL_ENOTFOUND. */
+ESEAL_EXTERN(int) eseal_store_meta(eseal_store *s, eseal_buf *out, const char *name);
+ESEAL_EXTERN(int) eseal_store_meta_put(eseal_store *s, const char *name, const void *data, size_t len);
+
+/** A stamp: what the serial printed under an imprint refers to. Strings are owned by the record. */
+typedef struct {
+    char *serial;     /**< "ST20261121-0A1B2C3D4E" */
+    char *esid;       /**< the seal */
+    char *cert_id;    /**< the signing certificate */
+    char *kind;       /**< "pdf", "ofd" */
+    char *doc_sha256; /**< of the stamped document, lower-case hex */
+    int64_t at_ms;
+    int64_t log_index; /**< the audit entry; -1 when none */
+    char *receipt;     /**< the C2SP tlog-proof, "" until made */
+} eseal_stamp_record;
+
+ESEAL_EXTERN(void) eseal_stamp_record_dispose(eseal_stamp_record *rec);
+/** Records a stamp; ESEAL_EEXISTS when the serial is taken. */
+ESEAL_EXTERN(int) eseal_store_stamp_insert(eseal_store *s, const eseal_stamp_record *rec);
+/** Finds a stamp by serial (case-insensitive); ESEAL_ENOTFOUND. */
+ESEAL_EXTERN(int) eseal_store_stamp_find(eseal_store *s, eseal_stamp_record *out, const char *serial);
+ESEAL_EXTERN(int) eseal_store_stamp_receipt_put(eseal_store *s, const char *serial, const char *receipt);
+
 ESEAL_END_DECL
 
 #endif

@@ -79,6 +79,25 @@ static const char *const migrations[] = {
     "  reason TEXT NOT NULL,"
     "  PRIMARY KEY (esid, seq)"
     ");",
+    /* 3: the audit log (entries, latest tile versions, checkpoints, private data), stamps, named values */
+    "CREATE TABLE log_state (id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL);"
+    "CREATE TABLE log_entries (idx INTEGER PRIMARY KEY, body BLOB NOT NULL);"
+    "CREATE TABLE log_tiles (level INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,"
+    "  PRIMARY KEY (level, n)) WITHOUT ROWID;"
+    "CREATE TABLE log_checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE log_private (idx INTEGER NOT NULL, kind TEXT NOT NULL, data BLOB NOT NULL,"
+    "  PRIMARY KEY (idx, kind)) WITHOUT ROWID;"
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "CREATE TABLE stamps ("
+    "  serial TEXT PRIMARY KEY COLLATE NOCASE,"
+    "  esid TEXT NOT NULL,"
+    "  cert_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  doc_sha256 TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  log_index INTEGER NOT NULL DEFAULT -1,"
+    "  receipt TEXT NOT NULL DEFAULT ''"
+    ");",
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -705,12 +724,382 @@ static int sq_seal_events(void *p, const char *esid, int (*cb)(const eseal_seal_
     return rc;
 }
 
+/* ---- the audit log, stamps, named values ---------------------------------- */
+
+/* Runs a statement that returns at most one blob row; ENOTFOUND with `missing` when none. */
+static int blob_query(sq *s, sqlite3_stmt *st, eseal_buf *out, size_t max, const char *missing)
+{
+    int step = sqlite3_step(st);
+    int rc = ESEAL_OK;
+    if (step == SQLITE_ROW) {
+        es_buf b = ES_BUF_INIT(max);
+        es_result r = es_buf_append(&b, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        if (es_ok(r)) {
+            es_buf_move_out(out, &b);
+        } else {
+            es_buf_free(&b);
+            rc = es_code(r);
+        }
+    } else if (step == SQLITE_DONE) {
+        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "%s", missing));
+    } else {
+        rc = fail(s->db, missing);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int step_done(sq *s, sqlite3_stmt *st, const char *what)
+{
+    int step = sqlite3_step(st);
+    int rc = ESEAL_OK;
+    if (step == SQLITE_CONSTRAINT) {
+        rc = es_code(es_error_set(ESEAL_EEXISTS, __FILE__, __LINE__, "store: %s: already recorded", what));
+    } else if (step != SQLITE_DONE) {
+        rc = fail(s->db, what);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_log_state(void *p, eseal_buf *out)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT state FROM log_state WHERE id = 1");
+    return rc != ESEAL_OK ? rc : blob_query(s, st, out, 64 * 1024, "the audit log is empty");
+}
+
+static int sq_log_state_put(void *p, const void *state, size_t len)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO log_state (id, state) VALUES (1, ?1) "
+                             "ON CONFLICT(id) DO UPDATE SET state = excluded.state");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_blob(st, 1, state, (int)len, SQLITE_STATIC);
+    return step_done(s, st, "writing the log state");
+}
+
+static int sq_log_entries_put(void *p, uint64_t first, const eseal_store_bytes *e, size_t n)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO log_entries (idx, body) VALUES (?1, ?2)");
+    for (size_t i = 0; rc == ESEAL_OK && i < n; i++) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)(first + i));
+        sqlite3_bind_blob(st, 2, e[i].len > 0 ? e[i].data : "", (int)e[i].len, SQLITE_STATIC);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_CONSTRAINT) {
+            rc = es_code(es_error_set(ESEAL_EEXISTS, __FILE__, __LINE__, "store: log index %llu is taken",
+                                      (unsigned long long)(first + i)));
+        } else if (step != SQLITE_DONE) {
+            rc = fail(s->db, "appending log entries");
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_log_entry(void *p, eseal_buf *out, uint64_t index)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT body FROM log_entries WHERE idx = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+    char what[64];
+    (void)snprintf(what, sizeof(what), "the audit log has no entry %llu", (unsigned long long)index);
+    return blob_query(s, st, out, 65535, what);
+}
+
+static int sq_log_entries(void *p, uint64_t from, uint64_t to,
+                          int (*cb)(uint64_t, const void *, size_t, void *), void *payload)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT idx, body FROM log_entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)to);
+    uint64_t want = from;
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
+        if (idx != want) {
+            rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "the audit log has no entry %llu",
+                                      (unsigned long long)want));
+            break;
+        }
+        rc = cb(idx, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), payload);
+        want++;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "reading log entries");
+    } else if (rc == ESEAL_OK && want != to) {
+        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "the audit log has no entry %llu",
+                                  (unsigned long long)want));
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_log_tile(void *p, eseal_buf *out, unsigned level, uint64_t n)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT data FROM log_tiles WHERE level = ?1 AND n = ?2");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_int(st, 1, (int)level);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+    return blob_query(s, st, out, 256 * 32, "no such tile");
+}
+
+static int sq_log_tile_put(void *p, unsigned level, uint64_t n, const void *data, size_t len)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO log_tiles (level, n, data) VALUES (?1, ?2, ?3) "
+                             "ON CONFLICT(level, n) DO UPDATE SET data = excluded.data");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_int(st, 1, (int)level);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+    sqlite3_bind_blob(st, 3, data, (int)len, SQLITE_STATIC);
+    return step_done(s, st, "writing a tile");
+}
+
+static int sq_log_checkpoint_put(void *p, uint64_t size, const char *note, int64_t at_ms)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO log_checkpoints (size, note, created) VALUES (?1, ?2, ?3) "
+                             "ON CONFLICT(size) DO UPDATE SET note = excluded.note");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+    sqlite3_bind_text(st, 2, note, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at_ms);
+    return step_done(s, st, "recording a checkpoint");
+}
+
+static int sq_log_checkpoint(void *p, eseal_buf *note, uint64_t size, uint64_t *size_out)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = size == UINT64_MAX
+                 ? prepare(s, &st, "SELECT note, size FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+                 : prepare(s, &st, "SELECT note, size FROM log_checkpoints WHERE size = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    if (size != UINT64_MAX) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+    }
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        if (size_out != NULL) {
+            *size_out = (uint64_t)sqlite3_column_int64(st, 1);
+        }
+        rc = blob_out(note, st, 0);
+    } else if (step == SQLITE_DONE) {
+        rc = size == UINT64_MAX ? es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
+                                                       "the audit log has no signed checkpoint yet"))
+                                : es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
+                                                       "the audit log has no checkpoint of size %llu",
+                                                       (unsigned long long)size));
+    } else {
+        rc = fail(s->db, "reading a checkpoint");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_log_checkpoints(void *p, int (*cb)(uint64_t, const char *, int64_t, void *), void *payload)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT size, note, created FROM log_checkpoints ORDER BY size");
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 1);
+        rc = cb((uint64_t)sqlite3_column_int64(st, 0), t != NULL ? (const char *)t : "",
+                sqlite3_column_int64(st, 2), payload);
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "reading checkpoints");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_log_private_put(void *p, uint64_t index, const char *kind, const void *data, size_t len)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO log_private (idx, kind, data) VALUES (?1, ?2, ?3) "
+                             "ON CONFLICT(idx, kind) DO UPDATE SET data = excluded.data");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, len > 0 ? data : "", (int)len, SQLITE_STATIC);
+    return step_done(s, st, "writing private log data");
+}
+
+static int sq_log_private(void *p, eseal_buf *out, uint64_t index, const char *kind)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT data FROM log_private WHERE idx = ?1 AND kind = ?2");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    char what[96];
+    (void)snprintf(what, sizeof(what), "entry %llu has no %s (never recorded, or erased)", (unsigned long long)index,
+                   kind);
+    return blob_query(s, st, out, eseal_limits_default()->max_der_bytes, what);
+}
+
+static int sq_log_private_erase(void *p, uint64_t index, const char *kind)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "DELETE FROM log_private WHERE idx = ?1 AND kind = ?2");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    rc = step_done(s, st, "erasing private log data");
+    if (rc == ESEAL_OK && sqlite3_changes(s->db) == 0) {
+        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "entry %llu has no %s to erase",
+                                  (unsigned long long)index, kind));
+    }
+    return rc;
+}
+
+static int sq_meta(void *p, eseal_buf *out, const char *name)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT value FROM meta WHERE name = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    return blob_query(s, st, out, 1024 * 1024, "no such named value");
+}
+
+static int sq_meta_put(void *p, const char *name, const void *data, size_t len)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO meta (name, value) VALUES (?1, ?2) "
+                             "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, len > 0 ? data : "", (int)len, SQLITE_STATIC);
+    return step_done(s, st, "writing a named value");
+}
+
+static int sq_stamp_insert(void *p, const eseal_stamp_record *r)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO stamps (serial, esid, cert_id, kind, doc_sha256, at, log_index, receipt) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    const char *t[] = {r->serial, r->esid, r->cert_id, r->kind, r->doc_sha256};
+    for (int i = 0; i < 5; i++) {
+        sqlite3_bind_text(st, i + 1, t[i] != NULL ? t[i] : "", -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int64(st, 6, r->at_ms);
+    sqlite3_bind_int64(st, 7, r->log_index);
+    sqlite3_bind_text(st, 8, r->receipt != NULL ? r->receipt : "", -1, SQLITE_STATIC);
+    return step_done(s, st, "recording a stamp");
+}
+
+static int sq_stamp_find(void *p, eseal_stamp_record *out, const char *serial)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT serial, esid, cert_id, kind, doc_sha256, receipt, at, log_index FROM stamps "
+                             "WHERE serial = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        eseal_stamp_record r = {0};
+        char **f[] = {&r.serial, &r.esid, &r.cert_id, &r.kind, &r.doc_sha256, &r.receipt};
+        for (int i = 0; i < 6 && rc == ESEAL_OK; i++) {
+            const unsigned char *t = sqlite3_column_text(st, i);
+            *f[i] = es_strdup(t != NULL ? (const char *)t : "");
+            rc = *f[i] == NULL ? ESEAL_ENOMEM : ESEAL_OK;
+        }
+        r.at_ms = sqlite3_column_int64(st, 6);
+        r.log_index = sqlite3_column_int64(st, 7);
+        if (rc == ESEAL_OK) {
+            *out = r;
+        } else {
+            eseal_stamp_record_dispose(&r);
+        }
+    } else if (step == SQLITE_DONE) {
+        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no stamp with serial %s", serial));
+    } else {
+        rc = fail(s->db, "finding a stamp");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_stamp_receipt_put(void *p, const char *serial, const char *receipt)
+{
+    sq *s = p;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "UPDATE stamps SET receipt = ?2 WHERE serial = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, receipt, -1, SQLITE_STATIC);
+    rc = step_done(s, st, "storing a stamp receipt");
+    if (rc == ESEAL_OK && sqlite3_changes(s->db) == 0) {
+        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no stamp with serial %s", serial));
+    }
+    return rc;
+}
+
 static const eseal_store_backend sqlite_backend = {
     ESEAL_STORE_BACKEND_VERSION, "sqlite",      sq_open,        sq_close,       sq_migrate,
     sq_begin,                    sq_commit,     sq_rollback,    sq_cert_insert, sq_cert_find,
     sq_cert_find_role,           sq_cert_list,  sq_cert_revoke, sq_counter_next, sq_crl_put,
     sq_crl_latest,               sq_seal_insert, sq_seal_find,   sq_seal_update, sq_seal_receipt_put,
     sq_seal_receipt,             sq_seal_list,   sq_seal_event_add, sq_seal_events, sq_counter_reserve,
+    sq_log_state,                sq_log_state_put, sq_log_entries_put, sq_log_entry, sq_log_entries,
+    sq_log_tile,                 sq_log_tile_put, sq_log_checkpoint_put, sq_log_checkpoint, sq_log_checkpoints,
+    sq_log_private_put,          sq_log_private, sq_log_private_erase, sq_meta, sq_meta_put,
+    sq_stamp_insert,             sq_stamp_find,  sq_stamp_receipt_put,
 };
 
 const eseal_store_backend *eseal_store_backend_sqlite(void) { return &sqlite_backend; }

@@ -174,3 +174,117 @@ int eseal_store_seal_events(eseal_store *s, const char *esid, int (*cb)(const es
 {
     return s->be->seal_events(s->db, esid, cb, payload);
 }
+
+/* ---- the audit log, stamps, named values ---------------------------------- */
+
+#define ES_STORE_LOG_MAX_ENTRY 65535u
+#define ES_STORE_LOG_MAX_INDEX (UINT64_C(1) << 62)
+
+static int store_einval(const char *what)
+{
+    return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: invalid %s", what));
+}
+
+int eseal_store_log_state(eseal_store *s, eseal_buf *out) { return s->be->log_state(s->db, out); }
+int eseal_store_log_state_put(eseal_store *s, const void *state, size_t len)
+{
+    return s->be->log_state_put(s->db, state, len);
+}
+int eseal_store_log_entries_put(eseal_store *s, uint64_t first, const eseal_store_bytes *entries, size_t n)
+{
+    if (entries == NULL || n == 0 || first > ES_STORE_LOG_MAX_INDEX || n > ES_STORE_LOG_MAX_INDEX - first) {
+        return store_einval("log entry range");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (entries[i].len > ES_STORE_LOG_MAX_ENTRY || (entries[i].data == NULL && entries[i].len != 0)) {
+            return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__,
+                                        "store: log entry %llu has %zu bytes (at most 65535)",
+                                        (unsigned long long)(first + i), entries[i].len));
+        }
+    }
+    return s->be->log_entries_put(s->db, first, entries, n);
+}
+int eseal_store_log_entry(eseal_store *s, eseal_buf *out, uint64_t index)
+{
+    return index > ES_STORE_LOG_MAX_INDEX ? store_einval("log index") : s->be->log_entry(s->db, out, index);
+}
+int eseal_store_log_entries(eseal_store *s, uint64_t from, uint64_t to,
+                            int (*cb)(uint64_t, const void *, size_t, void *), void *payload)
+{
+    if (cb == NULL || from > to || to > ES_STORE_LOG_MAX_INDEX) {
+        return store_einval("log entry range");
+    }
+    return s->be->log_entries(s->db, from, to, cb, payload);
+}
+int eseal_store_log_tile(eseal_store *s, eseal_buf *out, unsigned level, uint64_t n)
+{
+    return level > 63 ? store_einval("tile level") : s->be->log_tile(s->db, out, level, n);
+}
+int eseal_store_log_tile_put(eseal_store *s, unsigned level, uint64_t n, const void *data, size_t len)
+{
+    if (level > 63 || data == NULL || len == 0 || len > 256 * 32 || len % 32 != 0) {
+        return store_einval("tile");
+    }
+    return s->be->log_tile_put(s->db, level, n, data, len);
+}
+int eseal_store_log_checkpoint_put(eseal_store *s, uint64_t size, const char *note, int64_t at_ms)
+{
+    return note == NULL || size > ES_STORE_LOG_MAX_INDEX ? store_einval("checkpoint")
+                                                         : s->be->log_checkpoint_put(s->db, size, note, at_ms);
+}
+int eseal_store_log_checkpoint(eseal_store *s, eseal_buf *note, uint64_t size, uint64_t *size_out)
+{
+    return s->be->log_checkpoint(s->db, note, size, size_out);
+}
+int eseal_store_log_checkpoints(eseal_store *s, int (*cb)(uint64_t, const char *, int64_t, void *), void *payload)
+{
+    return cb == NULL ? store_einval("callback") : s->be->log_checkpoints(s->db, cb, payload);
+}
+int eseal_store_log_private_put(eseal_store *s, uint64_t index, const char *kind, const void *data, size_t len)
+{
+    return kind == NULL || data == NULL ? store_einval("private data")
+                                        : s->be->log_private_put(s->db, index, kind, data, len);
+}
+int eseal_store_log_private(eseal_store *s, eseal_buf *out, uint64_t index, const char *kind)
+{
+    return kind == NULL ? store_einval("private data kind") : s->be->log_private(s->db, out, index, kind);
+}
+int eseal_store_log_private_erase(eseal_store *s, uint64_t index, const char *kind)
+{
+    return kind == NULL ? store_einval("private data kind") : s->be->log_private_erase(s->db, index, kind);
+}
+int eseal_store_meta(eseal_store *s, eseal_buf *out, const char *name)
+{
+    return name == NULL ? store_einval("name") : s->be->meta(s->db, out, name);
+}
+int eseal_store_meta_put(eseal_store *s, const char *name, const void *data, size_t len)
+{
+    return name == NULL || (data == NULL && len != 0) ? store_einval("named value")
+                                                      : s->be->meta_put(s->db, name, data, len);
+}
+
+void eseal_stamp_record_dispose(eseal_stamp_record *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    char **fields[] = {&r->serial, &r->esid, &r->cert_id, &r->kind, &r->doc_sha256, &r->receipt};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        es_free(*fields[i]);
+    }
+    memset(r, 0, sizeof(*r));
+    r->log_index = -1;
+}
+int eseal_store_stamp_insert(eseal_store *s, const eseal_stamp_record *rec)
+{
+    return rec == NULL || rec->serial == NULL ? store_einval("stamp record") : s->be->stamp_insert(s->db, rec);
+}
+int eseal_store_stamp_find(eseal_store *s, eseal_stamp_record *out, const char *serial)
+{
+    return serial == NULL ? store_einval("stamp serial") : s->be->stamp_find(s->db, out, serial);
+}
+int eseal_store_stamp_receipt_put(eseal_store *s, const char *serial, const char *receipt)
+{
+    return serial == NULL || receipt == NULL ? store_einval("stamp receipt")
+                                             : s->be->stamp_receipt_put(s->db, serial, receipt);
+}

@@ -14,7 +14,7 @@
 
 ESEAL_BEGIN_DECL
 
-#define ESEAL_STORE_BACKEND_VERSION 3
+#define ESEAL_STORE_BACKEND_VERSION 4
 
 typedef struct {
     unsigned int version; /**< ESEAL_STORE_BACKEND_VERSION */
@@ -46,6 +46,27 @@ typedef struct {
     int (*seal_events)(void *db, const char *esid, int (*cb)(const eseal_seal_event *, void *), void *payload);
     /* version 3: a block of counter values in one durable step (see eseal_store_counter_reserve) */
     int (*counter_reserve)(void *db, const char *name, uint64_t n, uint64_t floor, uint64_t *first);
+    /* version 4: the audit log, stamps, named values (see store.h) */
+    int (*log_state)(void *db, eseal_buf *out);
+    int (*log_state_put)(void *db, const void *state, size_t len);
+    int (*log_entries_put)(void *db, uint64_t first, const eseal_store_bytes *entries, size_t n);
+    int (*log_entry)(void *db, eseal_buf *out, uint64_t index);
+    int (*log_entries)(void *db, uint64_t from, uint64_t to,
+                       int (*cb)(uint64_t index, const void *data, size_t len, void *payload), void *payload);
+    int (*log_tile)(void *db, eseal_buf *out, unsigned level, uint64_t n);
+    int (*log_tile_put)(void *db, unsigned level, uint64_t n, const void *data, size_t len);
+    int (*log_checkpoint_put)(void *db, uint64_t size, const char *note, int64_t at_ms);
+    int (*log_checkpoint)(void *db, eseal_buf *note, uint64_t size, uint64_t *size_out);
+    int (*log_checkpoints)(void *db, int (*cb)(uint64_t size, const char *note, int64_t at_ms, void *payload),
+                           void *payload);
+    int (*log_private_put)(void *db, uint64_t index, const char *kind, const void *data, size_t len);
+    int (*log_private)(void *db, eseal_buf *out, uint64_t index, const char *kind);
+    int (*log_private_erase)(void *db, uint64_t index, const char *kind);
+    int (*meta)(void *db, eseal_buf *out, const char *name);
+    int (*meta_put)(void *db, const char *name, const void *data, size_t len);
+    int (*stamp_insert)(void *db, const eseal_stamp_record *rec);
+    int (*stamp_find)(void *db, eseal_stamp_record *out, const char *serial);
+    int (*stamp_receipt_put)(void *db, const char *serial, const char *receipt);
 } eseal_store_backend;
 
 /** The built-in SQLite backend. */
