@@ -11,6 +11,11 @@ void es_config_free(es_config *c)
     es_free(c->country);
     es_free(c->base_url);
     es_free(c->tsa_policy);
+    es_free(c->log_origin);
+    for (size_t i = 0; i < c->log_witness_count; i++) {
+        es_free(c->log_witnesses[i]);
+    }
+    es_free(c->log_witnesses);
     memset(c, 0, sizeof(*c));
 }
 
@@ -69,6 +74,39 @@ static ES_RESULT apply(es_config *c, const char *path, size_t line, const char *
         ES_ENSURE(ok, ESEAL_EMALFORMED, "%s:%zu: tsa_policy must be a dotted OID such as 1.2.3.4", path, line);
         return set_str(&c->tsa_policy, val);
     }
+    if (strcmp(key, "log_origin") == 0) {
+        /* A C2SP key name: no spaces, no '+', printable ASCII. */
+        bool ok = val[0] != '\0' && strlen(val) < 200;
+        for (const char *p = val; ok && *p != '\0'; p++) {
+            ok = *p > ' ' && *p < 0x7f && *p != '+';
+        }
+        ES_ENSURE(ok, ESEAL_EMALFORMED, "%s:%zu: log_origin must be printable ASCII without spaces or '+'", path,
+                  line);
+        return set_str(&c->log_origin, val);
+    }
+    if (strcmp(key, "log_witness") == 0) {
+        ES_ENSURE(c->log_witness_count < 32, ESEAL_ELIMIT, "%s:%zu: at most 32 log_witness lines", path, line);
+        char **n = es_realloc(c->log_witnesses, (c->log_witness_count + 1) * sizeof(*n));
+        ES_ENSURE_ALLOC(n);
+        c->log_witnesses = n;
+        n[c->log_witness_count] = es_strdup(val);
+        ES_ENSURE_ALLOC(n[c->log_witness_count]);
+        c->log_witness_count++;
+        return ES_OK;
+    }
+    if (strcmp(key, "log_witness_quorum") == 0 || strcmp(key, "log_witness_timeout_ms") == 0) {
+        uint64_t v = 0;
+        bool q = key[12] == 'q';
+        es_result r = es_parse_uint(val, q ? 32 : 60000, &v);
+        ES_ENSURE(es_ok(r) && (q || v > 0), ESEAL_EMALFORMED, "%s:%zu: %s must be a number from %d to %d", path, line,
+                  key, q ? 0 : 1, q ? 32 : 60000);
+        if (q) {
+            c->log_witness_quorum = (unsigned)v;
+        } else {
+            c->log_witness_timeout_ms = (unsigned)v;
+        }
+        return ES_OK;
+    }
     ES_BAIL(ESEAL_EMALFORMED, "%s:%zu: unknown setting '%s'", path, line, key);
 }
 
@@ -77,6 +115,7 @@ ES_RESULT es_config_load(es_config *c, const char *path)
     memset(c, 0, sizeof(*c));
     c->cert_days = 365;
     c->crl_days = 7;
+    c->log_witness_timeout_ms = 1000;
     ES_GUARD(set_str(&c->organization, "eseal Platform"));
     ES_GUARD(set_str(&c->country, "CN"));
     ES_GUARD(set_str(&c->base_url, "http://127.0.0.1:8080"));
@@ -120,7 +159,12 @@ ES_RESULT es_config_write_default(const char *path, const eseal_instance_init_op
                            "crl_days = 7\n"
                            "# The TSA's policy OID (RFC 3628). The default, 1.3.6.1.4.1.99999.1, is a placeholder:\n"
                            "# set your own before the TSA serves anyone else.\n"
-                           "# tsa_policy = 1.2.3.4.5\n",
+                           "# tsa_policy = 1.2.3.4.5\n"
+                           "# The audit log's origin (default: base_url without its scheme, then /log), and\n"
+                           "# witnesses that cosign its checkpoints: NAME VKEY URL lines, and how many must.\n"
+                           "# log_origin = seal.example.com/log\n"
+                           "# log_witness = witness.example.org witness.example.org+1234abcd+BASE64 http://w.example.org\n"
+                           "# log_witness_quorum = 1\n",
                            o->organization != NULL ? o->organization : "eseal Platform",
                            o->country != NULL ? o->country : "CN",
                            o->base_url != NULL ? o->base_url : "http://127.0.0.1:8080"));

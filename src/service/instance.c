@@ -58,6 +58,7 @@ void eseal_instance_close(eseal_instance *inst)
     if (inst == NULL) {
         return;
     }
+    es_log_close(inst);
     eseal_trust_free(inst->trust_cache);
     eseal_store_close(inst->store);
     es_config_free(&inst->cfg);
@@ -126,6 +127,9 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     }
     if (es_ok(r)) {
         r = es_ca_create_hierarchies(inst);
+    }
+    if (es_ok(r)) {
+        r = es_log_key_create(inst);
     }
     es_buf_free(&db);
     eseal_instance_close(inst);

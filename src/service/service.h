@@ -7,6 +7,7 @@
 #include "http/http.h"
 #include "eseal/instance.h"
 #include "eseal/store.h"
+#include "tlog/tlog.h"
 #include "util/util.h"
 
 typedef struct {
@@ -16,6 +17,11 @@ typedef struct {
     unsigned int cert_days;
     unsigned int crl_days;
     char *tsa_policy; /* the TSA's policy OID (RFC 3628); NULL: ESEAL_TSA_DEFAULT_POLICY, a placeholder */
+    char *log_origin; /* the audit log's origin; NULL: base_url without scheme + "/log" */
+    char **log_witnesses; /* "NAME VKEY URL" lines, as written */
+    size_t log_witness_count;
+    unsigned int log_witness_quorum;
+    unsigned int log_witness_timeout_ms;
 } es_config;
 
 ES_RESULT es_config_load(es_config *cfg, const char *path);
@@ -31,6 +37,7 @@ struct eseal_instance {
     void *audit_payload;
     eseal_trust *trust_cache; /* the instance's own trust, reused for a short while by verifications */
     int64_t trust_cache_ms;
+    struct eseal_log *log; /* the audit log, opened on first use */
 };
 
 /*
@@ -110,6 +117,41 @@ ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, con
 /* Starts an HTTP endpoint of the instance (server.c): bodies over max_body are answered 413. */
 ES_RESULT es_server_listen(eseal_server **out, const char *listen, size_t max_body, es_http_handler handler,
                            void *ctx);
+
+/* ---- the audit log (log.c, log_read.c, log_witness.c, audit.c) ---- */
+
+/* Runs inside the transaction that appends an entry, with its index (a stamp record, salts, a token). */
+typedef ES_RESULT (*es_log_tx_fn)(eseal_store *s, uint64_t index, void *ctx);
+/* Appends one entry and returns once it is durable; fn (may be NULL) runs in the same transaction. */
+ES_RESULT es_log_append(struct eseal_log *log, uint64_t *index, es_span entry, es_log_tx_fn fn, void *ctx);
+/* Appends entries inside the caller's open transaction on `s` (lifecycle events change state in the same one). */
+ES_RESULT es_log_append_tx(eseal_store *s, const es_span *entries, size_t n, uint64_t *first);
+/* Creates the log's Ed25519 key (keys/log-ed25519.key, encrypted) and log/log.vkey. */
+ES_RESULT es_log_key_create(eseal_instance *inst);
+/* The log's reading connection, locked until es_log_reader_end. */
+eseal_store *es_log_reader_begin(struct eseal_log *log);
+void es_log_reader_end(struct eseal_log *log);
+/* The stored right edge (empty before the first append), and MTH of the first `size` leaves, on `s`. */
+ES_RESULT es_log_state_read(eseal_store *s, es_tlog_edge *e);
+ES_RESULT es_log_tree_hash_in(eseal_store *s, uint64_t size, es_hash32 out);
+ES_RESULT es_log_consistency_in(eseal_store *s, uint64_t m, uint64_t n, es_hash32 proof[ES_TLOG_MAX_PROOF],
+                                size_t *count);
+/* The instance configuration the log was opened with. */
+const es_config *es_log_config(const struct eseal_log *log);
+/* A connection of the log's own for witness bookkeeping (named values), opened on first use. */
+ES_RESULT es_log_meta_store(struct eseal_log *log, eseal_store **out);
+/* Replaces the stored note of checkpoint `size` by `note` (the same checkpoint with more cosignatures). */
+ES_RESULT es_log_store_cosigned(struct eseal_log *log, uint64_t size, es_span note);
+/* Every stored checkpoint size, smallest first (es_free the array). */
+ES_RESULT es_log_checkpoint_sizes(struct eseal_log *log, uint64_t **sizes, size_t *count);
+/* Checks a checkpoint note with the log's key; out gets its body. */
+ES_RESULT es_log_open_checkpoint(const struct eseal_log *log, es_span note, es_checkpoint *out);
+/* The checkpoint kept outside the store (HOME/log/checkpoint); *present false when none. */
+ES_RESULT es_log_outside_checkpoint(struct eseal_log *log, es_checkpoint *cp, bool *present);
+/* Closes the instance's log (stops its publisher). */
+void es_log_close(eseal_instance *inst);
+/* Asks the configured witnesses to cosign a new checkpoint note and stores the cosigned note. */
+ES_RESULT es_log_witness_cosign(struct eseal_log *log, es_buf *note, const es_checkpoint *cp, uint64_t prev_size);
 
 ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **out);
 /* Adds the registry's view of a seal at `at` to a seal report (when the seal is in this registry). */

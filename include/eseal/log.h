@@ -1,0 +1,147 @@
+/*
+ * eseal — the audit log: an append-only transparency log (RFC 9162 Merkle
+ * tree over SHA-256) whose state is published as C2SP signed checkpoints
+ * (Ed25519 signed notes, optionally cosigned by witnesses) and C2SP
+ * tlog-tiles, and whose entries (audit.h) get offline-verifiable receipts
+ * (C2SP tlog-proof).
+ *
+ * Durability: eseal_log_append returns once the entry is committed to the
+ * store with its index (concurrent appends share one commit). A checkpoint
+ * is signed by eseal_log_publish (or the background publisher) only when it
+ * is consistent with the previous one; the last checkpoint is also kept in
+ * HOME/log/checkpoint, outside the database, so that a store restored from
+ * an older backup is refused instead of forking the log.
+ */
+#ifndef ESEAL_LOG_H
+#define ESEAL_LOG_H
+
+#include "audit.h"
+#include "common.h"
+
+ESEAL_BEGIN_DECL
+
+typedef struct eseal_instance eseal_instance;
+typedef struct eseal_log eseal_log;
+
+/**
+ * The instance's audit log (opened on first use, closed with the instance).
+ * Fails with ESEAL_ESTATE when the store is behind the checkpoint kept outside
+ * it (a restored backup) or disagrees with it.
+ */
+ESEAL_EXTERN(int) eseal_instance_log(eseal_instance *inst, eseal_log **out);
+
+/**
+ * Appends one entry (at most 65,535 bytes) and returns once it is durably
+ * sequenced; *index gets its position. Safe from any number of threads.
+ */
+ESEAL_EXTERN(int) eseal_log_append(eseal_log *log, uint64_t *index, const void *entry, size_t len);
+
+/**
+ * Signs a checkpoint of the current tree if it grew (needs the instance
+ * passphrase for the log key), after checking that it is consistent with the
+ * last published one; then asks the configured witnesses to cosign it.
+ * *size (may be NULL) gets the size of the newest checkpoint.
+ */
+ESEAL_EXTERN(int) eseal_log_publish(eseal_log *log, uint64_t *size);
+
+/**
+ * Starts a thread that publishes at most `interval_ms` (1..1000; 0: 250)
+ * after each append. It stops when the instance is closed.
+ */
+ESEAL_EXTERN(int) eseal_log_publisher_start(eseal_log *log, unsigned int interval_ms);
+
+/** Tree size, and the size of the newest signed checkpoint. */
+ESEAL_EXTERN(int) eseal_log_size(eseal_log *log, uint64_t *size, uint64_t *checkpoint_size);
+/** The log's origin (its name in checkpoints), e.g. "seal.example.com/log". */
+ESEAL_EXTERN(const char *) eseal_log_origin(const eseal_log *log);
+/** The verifier key: "<origin>+<hex key id>+<base64(0x01 || Ed25519 public key)>". */
+ESEAL_EXTERN(int) eseal_log_vkey(eseal_log *log, eseal_buf *out);
+/** The signed checkpoint of `size`, or the newest with UINT64_MAX (C2SP note text). */
+ESEAL_EXTERN(int) eseal_log_checkpoint(eseal_log *log, eseal_buf *note, uint64_t size);
+/** Entry `index` (its canonical bytes). */
+ESEAL_EXTERN(int) eseal_log_entry(eseal_log *log, eseal_buf *out, uint64_t index);
+
+/**
+ * The receipt of entry `index`: a C2SP tlog-proof whose "extra" line is the
+ * entry, with its inclusion proof in the newest checkpoint (and that
+ * checkpoint's cosignatures). ESEAL_ESTATE when no checkpoint covers it yet.
+ */
+ESEAL_EXTERN(int) eseal_log_receipt(eseal_log *log, eseal_buf *out, uint64_t index);
+
+/** Inclusion proof of `index` in the tree of `size`: one base64 hash per line, leaf side first. */
+ESEAL_EXTERN(int) eseal_log_prove_inclusion(eseal_log *log, eseal_buf *out, uint64_t index, uint64_t size);
+/** Consistency proof from size m to size n (0 < m <= n <= size): one base64 hash per line. */
+ESEAL_EXTERN(int) eseal_log_prove_consistency(eseal_log *log, eseal_buf *out, uint64_t m, uint64_t n);
+
+/**
+ * A resource of the log as C2SP tlog-tiles names it: "checkpoint",
+ * "tile/<L>/<N>[.p/<W>]", "tile/entries/<N>[.p/<W>]" — only what the newest
+ * checkpoint covers. ESEAL_ENOTFOUND for anything else; *immutable is 1 for
+ * tiles (cache forever), 0 for the checkpoint.
+ */
+ESEAL_EXTERN(int) eseal_log_read(eseal_log *log, eseal_buf *out, const char *path, int *immutable);
+
+/**
+ * Writes the log as static files under `dir`: dir/checkpoint and dir/tile/...
+ * exactly as C2SP tlog-tiles lays them out (full tiles, and the partial tiles
+ * of every stored checkpoint size). Files are written atomically; running it
+ * again brings the directory up to date.
+ */
+ESEAL_EXTERN(int) eseal_log_export(eseal_log *log, const char *dir, uint64_t *files_written);
+
+typedef struct {
+    uint64_t entries;      /**< entries re-hashed */
+    uint64_t tiles;        /**< stored tile hashes compared */
+    uint64_t checkpoints;  /**< stored checkpoints whose signature and root were checked */
+    uint64_t time_tokens;  /**< entry time tokens found and checked against their hash */
+    int ok;                /**< 1: everything matches */
+    char problem[512];     /**< the first mismatch, "" when ok */
+} eseal_log_audit_report;
+
+/**
+ * Re-derives the whole tree from the stored entries and compares it with
+ * every stored tile hash, the stored state, every stored checkpoint (root and
+ * log signature) and the checkpoint kept outside the store. A mismatch is
+ * reported in `rep` (ok = 0), not as an error.
+ */
+ESEAL_EXTERN(int) eseal_log_audit(eseal_log *log, eseal_log_audit_report *rep);
+
+/* ---- receipts, verified offline ------------------------------------------- */
+
+#define ESEAL_RECEIPT_CHECK_VERSION 1
+
+typedef struct {
+    unsigned int version;                /**< ESEAL_RECEIPT_CHECK_VERSION */
+    const char *log_vkey;                /**< the log's verifier key (required) */
+    const char *const *witness_vkeys;    /**< cosigner keys (C2SP type 0x04) */
+    size_t witness_count;
+    unsigned int quorum;                 /**< cosignatures required from witness_vkeys (0: none) */
+    const char *doc_path;                /**< the stamped document, to compare with the entry (may be NULL) */
+} eseal_receipt_check;
+
+#define ESEAL_RECEIPT_CHECK_INIT { ESEAL_RECEIPT_CHECK_VERSION, NULL, NULL, 0, 0, NULL }
+
+typedef struct {
+    uint64_t index;
+    uint64_t size;          /**< of the checkpoint */
+    char origin[256];
+    unsigned int cosigned;  /**< witnesses of the check whose cosignature verified */
+    int doc_match;          /**< -1: no document given; 1: its SHA-256 (and SM3) are the entry's "after" */
+    eseal_audit_entry_parsed entry;
+    char problem[512];      /**< why it is not valid, "" when valid */
+} eseal_receipt_info;
+
+ESEAL_EXTERN(void) eseal_receipt_info_dispose(eseal_receipt_info *info);
+
+/**
+ * Checks a receipt: the checkpoint's log signature, the cosignature quorum,
+ * the entry (canonical) and its inclusion proof, and the document when given.
+ * ESEAL_OK when valid; ESEAL_EVERIFY with info->problem (and the error) when
+ * not; other codes when the check could not run.
+ */
+ESEAL_EXTERN(int) eseal_receipt_verify(eseal_receipt_info *info, const void *receipt, size_t len,
+                                       const eseal_receipt_check *chk);
+
+ESEAL_END_DECL
+
+#endif

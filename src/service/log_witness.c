@@ -1,0 +1,98 @@
+/*
+ * Witness cosignatures for the audit log's checkpoints: the platform side of
+ * C2SP tlog-witness. Witnesses are configured in eseal.conf ("log_witness =
+ * NAME VKEY URL", "log_witness_quorum = K"); each new checkpoint is sent to
+ * them after it is signed and stored, and the cosignature lines they return
+ * (each checked) are added to the stored note and to HOME/log/checkpoint.
+ */
+#include <string.h>
+
+#include "service.h"
+#include "witness_client.h"
+
+/* "NAME VKEY URL" -> cfg (strings owned by cfg). */
+static ES_RESULT parse_witness(es_witness_cfg *cfg, const char *line)
+{
+    ES_AUTO(es_strfreep) char *copy = es_strdup(line);
+    ES_ENSURE_ALLOC(copy);
+    char *parts[3] = {NULL, NULL, NULL};
+    size_t n = 0;
+    for (char *p = copy; *p != '\0' && n < 3;) {
+        while (*p == ' ' || *p == '\t') {
+            *p++ = '\0';
+        }
+        if (*p == '\0') {
+            break;
+        }
+        parts[n++] = p;
+        while (*p != '\0' && *p != ' ' && *p != '\t') {
+            p++;
+        }
+    }
+    ES_ENSURE(n == 3, ESEAL_EMALFORMED, "eseal.conf: log_witness must be 'NAME VKEY URL' (got '%s')", line);
+    ES_GUARD(es_note_vkey_parse(&cfg->v, parts[1]));
+    ES_ENSURE(cfg->v.type == ES_NOTE_COSIG_V1, ESEAL_EMALFORMED,
+              "eseal.conf: log_witness %s: the key is not a cosignature key (C2SP type 0x04)", parts[0]);
+    ES_ENSURE(es_str_starts(parts[2], "http://") || es_str_starts(parts[2], "https://"), ESEAL_EMALFORMED,
+              "eseal.conf: log_witness %s: the URL must start with http:// or https://", parts[0]);
+    cfg->name = es_strdup(parts[0]);
+    cfg->url = es_strdup(parts[2]);
+    ES_ENSURE(cfg->name != NULL && cfg->url != NULL, ESEAL_ENOMEM, "out of memory");
+    return ES_OK;
+}
+
+typedef struct {
+    struct eseal_log *log;
+} prover;
+
+static es_result prove(void *ctx, uint64_t m, uint64_t n, es_hash32 proof[ES_TLOG_MAX_PROOF], size_t *count)
+{
+    prover *p = ctx;
+    eseal_store *s = es_log_reader_begin(p->log);
+    es_result r = es_log_consistency_in(s, m, n, proof, count);
+    es_log_reader_end(p->log);
+    return r;
+}
+
+ES_RESULT es_log_witness_cosign(struct eseal_log *log, es_buf *note, const es_checkpoint *cp, uint64_t prev_size)
+{
+    (void)prev_size;
+    const es_config *c = es_log_config(log);
+    if (c->log_witness_count == 0) {
+        return ES_OK;
+    }
+    es_witness_cfg *ws = es_calloc(c->log_witness_count, sizeof(*ws));
+    ES_ENSURE_ALLOC(ws);
+    es_result r = ES_OK;
+    for (size_t i = 0; es_ok(r) && i < c->log_witness_count; i++) {
+        r = parse_witness(&ws[i], c->log_witnesses[i]);
+    }
+    ES_AUTO(es_buf_freep) es_buf lines = ES_BUF_INIT(64 * 1024);
+    ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(16 * 1024);
+    unsigned got = 0;
+    if (es_ok(r)) {
+        prover pv = {log};
+        eseal_store *s = NULL;
+        r = es_log_meta_store(log, &s);
+        if (es_ok(r)) {
+            r = es_witness_collect(s, ws, c->log_witness_count, es_buf_span(note), cp, prove, &pv,
+                                   c->log_witness_timeout_ms, &lines, &got, &why);
+        }
+    }
+    if (es_ok(r) && lines.len > 0) {
+        r = es_buf_append(note, lines.ptr, lines.len);
+        if (es_ok(r)) {
+            r = es_log_store_cosigned(log, cp->size, es_buf_span(note));
+        }
+    }
+    for (size_t i = 0; i < c->log_witness_count; i++) {
+        es_free(ws[i].name);
+        es_free(ws[i].url);
+    }
+    es_free(ws);
+    ES_GUARD(r);
+    ES_ENSURE(got >= c->log_witness_quorum, ESEAL_ESTATE,
+              "log: checkpoint %llu was signed but only %u of the %zu witnesses cosigned it (quorum %u): %s",
+              (unsigned long long)cp->size, got, c->log_witness_count, c->log_witness_quorum, es_buf_cstr(&why));
+    return ES_OK;
+}
