@@ -2,6 +2,7 @@
 #ifndef ESEAL_H
 #define ESEAL_H
 
+#include "audit.h"
 #include "cert.h"
 #include "cms.h"
 #include "common.h"
@@ -10,6 +11,7 @@
 #include "instance.h"
 #include "key.h"
 #include "limits.h"
+#include "log.h"
 #include "ocsp.h"
 #include "ofd.h"
 #include "report.h"

@@ -327,11 +327,16 @@ typedef struct {
     const char *const *tsa_urls; /**< B-T and up: the TSAs asked in order; NULL: the instance's own TSA */
     size_t n_tsa_urls;
     unsigned int tsa_timeout_ms; /**< per TSA; 0: ESEAL_TSA_CLIENT_DEFAULT_TIMEOUT_MS */
+    /* The audit entry of each stamp (audit.h): who asked, under which approvals, from where. */
+    const char *actor;     /**< the user id; NULL: "unknown" */
+    const char *approvals; /**< approval ids, comma-separated; NULL: none */
+    const char *client_ip; /**< recorded only as a salted commitment; NULL: none */
+    const char *device;    /**< likewise */
 } eseal_stamp_request;
 
 #define ESEAL_STAMP_REQUEST_INIT                                                                   \
     { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, \
-      ESEAL_LEVEL_B_B, NULL, 0, 0 }
+      ESEAL_LEVEL_B_B, NULL, 0, 0, NULL, NULL, NULL, NULL }
 
 /**
  * Signature levels (ETSI EN 319 142-1 for PDF). B-B: the signature, its time
@@ -357,7 +362,14 @@ typedef struct {
     int64_t time_ms;   /**< the signing time: the timestamp's genTime (B-T and up), else the local clock */
     char time_source[700]; /**< where time_ms came from: "RFC 3161 timestamp from URL (serial ...)" or
                                 "local clock (claimed by the signer, not proven)" */
+    int64_t log_index;     /**< the stamp's audit log entry; -1 when none */
 } eseal_stamp_result;
+
+/**
+ * The receipt of a stamp (C2SP tlog-proof, log.h) by its serial: made when the
+ * stamp was, or now if no checkpoint covered it then.
+ */
+ESEAL_EXTERN(int) eseal_instance_stamp_receipt(eseal_instance *inst, eseal_buf *out, const char *serial);
 
 /**
  * Stamps the PDF at `in_path` with a seal of this registry and writes

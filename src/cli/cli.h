@@ -13,7 +13,7 @@
 #define CLI_USAGE 2
 #define CLI_ERROR 3
 
-#define CLI_MAX_OPTS 24
+#define CLI_MAX_OPTS 32
 #define CLI_MAX_POS 8
 #define CLI_MAX_REPEAT 16
 
@@ -106,6 +106,6 @@ int cli_print_report(const cli_args *a, eseal_report *rep);
 void cli_json_str(const char *s);
 
 extern const cli_cmd cli_cmd_init, cli_cmd_cert, cli_cmd_ca, cli_cmd_sign, cli_cmd_verify, cli_cmd_key,
-    cli_cmd_seal, cli_cmd_stamp, cli_cmd_tsa, cli_cmd_extend, cli_cmd_ocsp;
+    cli_cmd_seal, cli_cmd_stamp, cli_cmd_tsa, cli_cmd_extend, cli_cmd_ocsp, cli_cmd_log;
 
 #endif

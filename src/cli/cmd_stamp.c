@@ -17,6 +17,9 @@ static const cli_opt_spec opts[] = {{"output", 'o', true, false}, {"seal", 0, tr
                                     {"lock-except", 0, true, false}, {"plain", 0, false, false},
                                     {"level", 0, true, false},   {"tsa", 0, true, true},
                                     {"tsa-timeout", 0, true, false},
+                                    {"receipt", 0, true, false}, {"actor", 0, true, false},
+                                    {"approvals", 0, true, false}, {"client-ip", 0, true, false},
+                                    {"device", 0, true, false},
                                     {NULL, 0, false, false}};
 
 #define BATCH_MAX 100000
@@ -208,6 +211,15 @@ static int run(cli_args *a)
         return CLI_USAGE;
     }
     q.tsa_urls = q.n_tsa_urls > 0 ? tsa : NULL;
+    /* The audit entry: who (default: the login name), under which approvals, from where. */
+    q.actor = cli_get(a, "actor") != NULL ? cli_get(a, "actor") : getenv("USER"); /* !checksrc! allowed: a name */
+    q.approvals = cli_get(a, "approvals");
+    q.client_ip = cli_get(a, "client-ip");
+    q.device = cli_get(a, "device");
+    const char *receipt = cli_get(a, "receipt");
+    if (receipt != NULL && batch) {
+        return cli_usage_error(&cli_cmd_stamp, "--receipt is for one document (a batch's receipts: eseal log receipt SERIAL)");
+    }
     if (q.n_tsa_urls > 0 && q.level < ESEAL_LEVEL_B_T) {
         return cli_usage_error(&cli_cmd_stamp, "--tsa goes with --level B-T, B-LT or B-LTA");
     }
@@ -221,9 +233,24 @@ static int run(cli_args *a)
     }
     eseal_stamp_result res;
     rc = eseal_instance_stamp_pdf(inst, &res, a->pos[0], out, &q);
+    eseal_buf rcpt = ESEAL_BUF_INIT;
+    int rrc = ESEAL_OK;
+    if (rc == ESEAL_OK && receipt != NULL) {
+        rrc = eseal_instance_stamp_receipt(inst, &rcpt, res.serial);
+    }
     eseal_instance_close(inst);
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
+    }
+    if (receipt != NULL) {
+        int wrc = rrc == ESEAL_OK ? cli_write_file(receipt, rcpt.ptr, rcpt.size) : cli_fail(rrc);
+        eseal_buf_dispose(&rcpt);
+        if (wrc != CLI_OK) {
+            (void)fprintf(stderr, "eseal: %s is stamped (serial %s, audit entry %lld) but its receipt was not "
+                                  "written; get it with: eseal log receipt %s\n",
+                          out, res.serial, (long long)res.log_index, res.serial);
+            return wrc;
+        }
     }
     if (a->json) {
         printf("{\"output\": ");
@@ -235,7 +262,7 @@ static int run(cli_args *a)
         printf(", \"certificate\": ");
         cli_json_str(res.cert_id);
         cli_print_time_json(eseal_level_name(q.level), res.time_ms, res.time_source);
-        printf("}\n");
+        printf(", \"log_index\": %lld}\n", (long long)res.log_index);
     } else {
         printf("%s\n", res.serial);
         if (q.level >= ESEAL_LEVEL_B_T) {
@@ -251,6 +278,8 @@ const cli_cmd cli_cmd_stamp = {
     "                   [--cert ID] [--reason TEXT] [--location TEXT] [--adbe] [--qr] [--certify 1|2|3]\n"
     "                   [--cross-page all|FIRST-LAST] [--pss] [--lock all|FIELD,... | --lock-except FIELD,...]\n"
     "                   [--level B-B|B-T|B-LT|B-LTA] [--tsa URL]... [--tsa-timeout MS]\n"
+    "                   [--receipt OUT.receipt] [--actor USER] [--approvals ID,...] [--client-ip IP]\n"
+    "                   [--device ID]\n"
     "       eseal stamp --batch LIST -O DIR [-j N] --seal ID [same options]\n\n"
     "Appends one incremental update to IN.pdf (its bytes stay an exact prefix): the seal's\n"
     "GB/T 38540 data, a PAdES baseline B-B signature (ETSI.CAdES.detached, or adbe.pkcs7.detached\n"
@@ -285,5 +314,9 @@ const cli_cmd cli_cmd_stamp = {
     "from the bottom-right corner); every other entry is kept byte for byte (docs/formats.md).\n"
     "--plain: a plain digital signature (Type=\"Sign\") by the seal's signer instead: the bare\n"
     "signature over Signature.xml, no seal and no imprint; verifiers need the signer's certificate.\n"
-    "--level B-T puts the TSA's token into SES_Signature.timeStamp (not with --plain).\n",
+    "--level B-T puts the TSA's token into SES_Signature.timeStamp (not with --plain).\n\n"
+    "Every stamp is an entry of the audit log (eseal log; docs/audit-log.md), durable before the\n"
+    "stamp is reported: --actor (default: $USER), --approvals, and --client-ip and --device, which\n"
+    "the log holds only as salted commitments. --receipt writes the stamp's receipt (C2SP\n"
+    "tlog-proof), which `eseal log verify-receipt RECEIPT --doc OUT.pdf` checks offline.\n",
     opts, run};

@@ -159,11 +159,19 @@ ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *
         r = record_from_cert(&rec, cert, role, hierarchy, issuer_rec != NULL ? issuer_rec->id : "", es_buf_cstr(&rel));
     }
     if (es_ok(r)) {
+        r = es_audit_prepare(inst);
+    }
+    if (es_ok(r)) {
         r = (es_result){eseal_store_begin(inst->store)};
         in_tx = es_ok(r);
     }
     if (es_ok(r)) {
         r = (es_result){eseal_store_cert_insert(inst->store, &rec)};
+    }
+    if (es_ok(r)) {
+        char detail[600];
+        (void)snprintf(detail, sizeof(detail), "%s %s certificate %s", hierarchy, role, rec.subject);
+        r = es_audit_cert_event(inst, "cert.issued", &rec, detail);
     }
     if (es_ok(r)) {
         r = (es_result){eseal_store_commit(inst->store)};
@@ -259,6 +267,9 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
         r = (es_result){eseal_cert_parse(&cert, ca->pem, strlen(ca->pem))};
     }
     bool in_tx = false;
+    if (es_ok(r)) {
+        r = es_audit_prepare(inst);
+    }
     if (es_ok(r)) {
         r = (es_result){eseal_store_begin(inst->store)};
         in_tx = es_ok(r);

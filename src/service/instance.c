@@ -58,6 +58,7 @@ void eseal_instance_close(eseal_instance *inst)
     if (inst == NULL) {
         return;
     }
+    es_audit_close(inst);
     es_log_close(inst);
     eseal_trust_free(inst->trust_cache);
     eseal_store_close(inst->store);
@@ -315,7 +316,26 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const char *ref, int reason, 
         eseal_key_free(probe);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_cert_revoke(inst->store, rec.id, at_ms != 0 ? at_ms : es_now_ms(), reason)};
+        r = es_audit_prepare(inst);
+    }
+    /* The revocation and its audit entry commit together. */
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_begin(inst->store)};
+        if (es_ok(r)) {
+            int64_t at = at_ms != 0 ? at_ms : es_now_ms();
+            r = (es_result){eseal_store_cert_revoke(inst->store, rec.id, at, reason)};
+            char detail[128];
+            char when[ES_RFC3339_LEN];
+            es_time_rfc3339(when, at);
+            (void)snprintf(detail, sizeof(detail), "revoked as of %s, CRLReason %d", when, reason);
+            if (es_ok(r)) {
+                r = es_audit_cert_event(inst, "cert.revoked", &rec, detail);
+            }
+            r = es_ok(r) ? (es_result){eseal_store_commit(inst->store)} : r;
+            if (!es_ok(r)) {
+                (void)eseal_store_rollback(inst->store);
+            }
+        }
     }
     if (es_ok(r)) {
         r = es_ca_publish_crl(inst, &ca, NULL);

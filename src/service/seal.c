@@ -46,6 +46,7 @@ static ES_RESULT transition(eseal_instance *inst, const char *esid, const char *
     int64_t seq = 0;
     ES_GUARD((es_result){eseal_store_seal_event_add(inst->store, &ev, &seq)});
     ES_GUARD((es_result){eseal_store_seal_update(inst->store, esid, to, at, NULL)});
+    ES_GUARD(es_audit_seal_event(inst, esid, from, to, at, actor, reason));
     if (inst->audit != NULL) {
         eseal_audit_event a = {ESEAL_AUDIT_EVENT_VERSION, "seal.transition", esid, seq, at, from, to,
                                ev.actor, ev.reason};
@@ -386,6 +387,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
 {
     const eseal_seal_request *q = c->q;
     ES_ENSURE_ARG(inst != NULL && q != NULL && q->version == ESEAL_SEAL_REQUEST_VERSION);
+    ES_GUARD(es_audit_prepare(inst));
     ES_ENSURE(c->from != NULL || (q->cert_ref != NULL && q->name != NULL && q->name[0] != 0), ESEAL_EINVAL,
               "seal: a certificate (--cert) and a name (--name) are required");
     ES_ENSURE(eseal_seal_type_name(q->type) != NULL, ESEAL_EINVAL, "seal: unknown seal type %d", (int)q->type);
@@ -532,6 +534,7 @@ static ES_RESULT seal_transition(eseal_instance *inst, eseal_seal_record *out, c
 {
     ES_ENSURE_ARG(inst != NULL && ref != NULL);
     ES_ENSURE(reason != NULL && reason[0] != 0, ESEAL_EINVAL, "seal: a reason is required (--reason)");
+    ES_GUARD(es_audit_prepare(inst));
     eseal_seal_record rec;
     eseal_buf der = ESEAL_BUF_INIT;
     ES_GUARD((es_result){eseal_store_seal_find(inst->store, &rec, &der, ref)});
@@ -600,6 +603,7 @@ static ES_RESULT seal_renew(eseal_instance *inst, eseal_seal_record *out, const 
 {
     ES_ENSURE_ARG(inst != NULL && ref != NULL);
     ES_ENSURE(reason != NULL && reason[0] != 0, ESEAL_EINVAL, "seal: a reason is required (--reason)");
+    ES_GUARD(es_audit_prepare(inst));
     eseal_seal_record old;
     eseal_buf der = ESEAL_BUF_INIT;
     ES_GUARD((es_result){eseal_store_seal_find(inst->store, &old, &der, ref)});
@@ -649,6 +653,11 @@ static ES_RESULT seal_renew(eseal_instance *inst, eseal_seal_record *out, const 
         r = (es_result){eseal_store_begin(inst->store)};
         if (es_ok(r)) {
             r = transition(inst, old.esid, old.state, "cancelled", now_s(), actor, why);
+            if (es_ok(r)) {
+                char renews[600];
+                (void)snprintf(renews, sizeof(renews), "renews %s: %s", old.esid, reason);
+                r = es_audit_seal_event(inst, fresh.esid, "", "renewed", now_s(), actor, renews);
+            }
             if (es_ok(r)) {
                 r = (es_result){eseal_store_seal_update(inst->store, old.esid, "cancelled", now_s(), fresh.esid)};
             }

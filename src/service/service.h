@@ -38,6 +38,7 @@ struct eseal_instance {
     eseal_trust *trust_cache; /* the instance's own trust, reused for a short while by verifications */
     int64_t trust_cache_ms;
     struct eseal_log *log; /* the audit log, opened on first use */
+    struct es_timestamper_s *audit_ts; /* the own TSA for audit entries' time tokens (es_audit_prepare) */
 };
 
 /*
@@ -90,7 +91,7 @@ ES_RESULT es_instance_revocation_evidence(eseal_instance *inst, const eseal_cert
  * or (n_urls 0) the instance's own TSA in-process; tokens pass the client
  * checklist against the instance's trust.
  */
-typedef struct {
+typedef struct es_timestamper_s {
     eseal_tsa_service *own;
     eseal_tsa_source *sources;
     eseal_trust *trust;
@@ -152,6 +153,32 @@ ES_RESULT es_log_outside_checkpoint(struct eseal_log *log, es_checkpoint *cp, bo
 void es_log_close(eseal_instance *inst);
 /* Asks the configured witnesses to cosign a new checkpoint note and stores the cosigned note. */
 ES_RESULT es_log_witness_cosign(struct eseal_log *log, es_buf *note, const es_checkpoint *cp, uint64_t prev_size);
+
+/* Opens the instance's own TSA for audit time tokens (with the passphrase; quietly none without). Call
+ * before beginning a store transaction that records audit events. */
+ES_RESULT es_audit_prepare(eseal_instance *inst);
+void es_audit_close(eseal_instance *inst);
+/* Audit entries inside the caller's transaction on inst->store. */
+ES_RESULT es_audit_seal_event(eseal_instance *inst, const char *esid, const char *from, const char *to, int64_t at,
+                              const char *actor, const char *reason);
+ES_RESULT es_audit_cert_event(eseal_instance *inst, const char *type, const eseal_cert_record *rec,
+                              const char *detail);
+/* One stamped document. */
+typedef struct {
+    const eseal_stamp_request *q;
+    const char *serial;
+    const char *esid;
+    const eseal_cert_record *crec;
+    const char *in_path, *out_path;
+    bool ofd;
+    int64_t time_ms;
+    const eseal_buf *sig_token; /* the signature timestamp (B-T and up), else NULL */
+    const es_timestamper *ts;   /* for an entry token when there is no signature timestamp (may be NULL) */
+} es_audit_stamp_in;
+/* Appends the stamp's entry (durably), with its stamp record; *index gets its position. */
+ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint64_t *index);
+/* Publishes a checkpoint and stores the receipt of every stamp (serial "" or index -1: skipped). */
+ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], const int64_t *indices, size_t n);
 
 ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **out);
 /* Adds the registry's view of a seal at `at` to a seal report (when the seal is in this registry). */

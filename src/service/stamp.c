@@ -88,6 +88,9 @@ typedef struct {
     const eseal_imprint_outline *outline;
     size_t cms_reserve; /* measured once for the batch */
     const es_timestamper *ts; /* B-T and up, else NULL */
+    const es_timestamper *audit_ts; /* B-B: the own TSA, for the audit entries' time tokens */
+    char (*serials)[40]; /* per document: its serial and audit entry ("" and -1 when it failed) */
+    int64_t *indices;
     const char *const *in_paths;
     const char *const *out_paths;
     size_t n;
@@ -222,6 +225,20 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
             }
         }
     }
+    int64_t stamped_ms = dt.got.gen_time_ms != 0 ? dt.got.gen_time_ms : clock_ms;
+    uint64_t index = 0;
+    if (es_ok(d)) {
+        /* The audit entry is durable before the stamp is reported; without it there is no stamp. */
+        es_audit_stamp_in ai = {q, serial, b->rec->esid, b->crec, b->in_paths[i], b->out_paths[i],
+                                is_ofd(b->in_paths[i]), stamped_ms,
+                                dt.got.gen_time_ms != 0 ? &dt.got.token : NULL, b->audit_ts};
+        d = es_audit_stamp(b->inst, &ai, &index);
+        if (!es_ok(d)) {
+            (void)unlink(b->out_paths[i]);
+        }
+    }
+    (void)snprintf(b->serials[i], sizeof(b->serials[i]), "%s", es_ok(d) ? serial : "");
+    b->indices[i] = es_ok(d) ? (int64_t)index : -1;
     if (b->res != NULL) {
         eseal_stamp_result *x = &b->res[i];
         memset(x, 0, sizeof(*x));
@@ -229,6 +246,7 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
         (void)snprintf(x->esid, sizeof(x->esid), "%s", b->rec->esid);
         (void)snprintf(x->cert_id, sizeof(x->cert_id), "%s", b->crec->id);
         x->code = es_code(d);
+        x->log_index = b->indices[i];
         (void)snprintf(x->message, sizeof(x->message), "%s", es_ok(d) ? "" : eseal_error_last()->message);
         if (es_ok(d) && dt.got.gen_time_ms != 0) {
             x->time_ms = dt.got.gen_time_ms;
@@ -370,12 +388,21 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     if (es_ok(r) && eseal_level_name(q->level) == NULL) {
         r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "stamp: unknown level %d", q->level);
     }
-    if (es_ok(r) && q->level >= ESEAL_LEVEL_B_T) {
-        r = es_timestamper_open(&ts, inst, q->tsa_urls, q->n_tsa_urls, q->tsa_timeout_ms);
+    if (es_ok(r)) {
+        /* B-T and up: the TSAs asked for the signature timestamps; B-B: the own TSA, for the audit entries. */
+        r = q->level >= ESEAL_LEVEL_B_T ? es_timestamper_open(&ts, inst, q->tsa_urls, q->n_tsa_urls, q->tsa_timeout_ms)
+                                        : es_timestamper_open(&ts, inst, NULL, 0, 0);
+    }
+    char(*serials)[40] = es_calloc(n, sizeof(*serials));
+    int64_t *indices = es_calloc(n, sizeof(*indices));
+    if (es_ok(r) && (serials == NULL || indices == NULL)) {
+        r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
     }
     if (es_ok(r)) {
-        batch b = {inst, q, &rec, &der, &crec, issuer, cert, key, outline, 0, NULL, in_paths, out_paths, n, res, 0, 0};
+        batch b = {inst,    q,    &rec, &der,    &crec,   issuer, cert, key, outline, 0, NULL, NULL,
+                   serials, indices, in_paths, out_paths, n, res, 0, 0};
         b.ts = q->level >= ESEAL_LEVEL_B_T ? &ts : NULL;
+        b.audit_ts = q->level >= ESEAL_LEVEL_B_T ? NULL : &ts;
         if (n > 1) {
             eseal_pdf_stamp_options o;
             const eseal_cert *chain[1];
@@ -387,7 +414,17 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
             r = run_batch(&b);
         }
         failed = b.failed;
+        /* The receipts: one checkpoint for the batch, then each stamp's inclusion proof, kept with its record.
+         * The stamps are durable and stand even if this fails; their receipts can be made later. */
+        if (b.n > failed) {
+            es_result rr = es_audit_receipts(inst, (const char(*)[40])serials, indices, n);
+            if (!es_ok(rr) && es_ok(r)) {
+                r = rr;
+            }
+        }
     }
+    es_free(serials);
+    es_free(indices);
     if (es_ok(r) && failed > 0 && n > 1) {
         r = es_error_set(ESEAL_ERROR, __FILE__, __LINE__, "stamp: %zu of %zu documents failed", failed, n);
     }
