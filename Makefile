@@ -34,6 +34,7 @@ test-fast: build
 bench: build
 	$(BUILD)/bench/bench_crypto
 	$(BUILD)/bench/bench_tsa
+	$(BUILD)/bench/bench_tlog
 
 install: build
 	cmake --install $(BUILD)
