@@ -15,6 +15,7 @@ libqpdf-dev qpdf poppler-utils libnss3-tools mupdf-tools libpodofo-utils
 libqrencode-dev zbar-tools time
 libzip-dev libxml2-dev libmicrohttpd-dev libcurl4-openssl-dev curl
 default-jdk-headless libbcprov-java libbcpkix-java libpdfbox2-java
+golang-go golang-golang-x-mod-dev
 "
 
 missing=""

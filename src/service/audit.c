@@ -13,6 +13,7 @@
  * instance's TSA over SHA-256 of the entry's bytes before its time-proof line
  * ("time-proof entry"), kept privately under the entry's index.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "eseal/audit.h"
@@ -40,7 +41,7 @@ static ES_RESULT sha256_hex(char out[65], es_span data)
 
 ES_RESULT es_audit_prepare(eseal_instance *inst)
 {
-    if (inst->audit_ts != NULL || inst->pass.ptr == NULL) {
+    if (inst->audit_ts != NULL || inst->pass.ptr == NULL || inst->creating) {
         return ES_OK;
     }
     es_timestamper *t = es_calloc(1, sizeof(*t));

@@ -127,6 +127,7 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
         r = es_secret_set(&inst->pass, o->passphrase, o->passphrase_len);
     }
     if (es_ok(r)) {
+        inst->creating = true;
         r = es_ca_create_hierarchies(inst);
     }
     if (es_ok(r)) {

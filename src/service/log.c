@@ -164,7 +164,7 @@ ES_RESULT es_log_append_tx(eseal_store *s, const es_span *entries, size_t n, uin
         ES_ENSURE(entries[i].len <= ES_TLOG_MAX_ENTRY, ESEAL_ELIMIT, "log: an entry of %zu bytes (at most %d)",
                   entries[i].len, ES_TLOG_MAX_ENTRY);
         es_hash32 leaf;
-        es_tlog_leaf_hash(leaf, entries[i]);
+        ES_GUARD(es_tlog_leaf_hash(leaf, entries[i]));
         ES_GUARD(es_tlog_edge_append(&e, leaf, tile_node, tw));
         eb[i] = (eseal_store_bytes){entries[i].ptr, entries[i].len};
     }
@@ -657,7 +657,7 @@ static ES_RESULT sign_checkpoint(eseal_log *log, es_buf *note, es_checkpoint *cp
     memset(cp, 0, sizeof(*cp));
     (void)snprintf(cp->origin, sizeof(cp->origin), "%s", log->origin);
     cp->size = e.size;
-    es_tlog_edge_root(&e, cp->root);
+    ES_GUARD(es_tlog_edge_root(&e, cp->root));
     if (have) {
         ES_GUARD(check_not_behind(s, &e, &prev));
         if (prev.size == e.size) {
@@ -1031,8 +1031,10 @@ static ES_RESULT receipt(eseal_log *log, es_buf *out, uint64_t index)
     if (es_ok(r)) {
         /* Check what is handed out: a damaged store gives an error here, not a bad receipt. */
         es_hash32 leaf;
-        es_tlog_leaf_hash(leaf, es_span_of(entry.ptr, entry.size));
-        r = es_tlog_verify_inclusion(index, size, leaf, proof, count, cp.root);
+        r = es_tlog_leaf_hash(leaf, es_span_of(entry.ptr, entry.size));
+        if (es_ok(r)) {
+            r = es_tlog_verify_inclusion(index, size, leaf, proof, count, cp.root);
+        }
         if (!es_ok(r)) {
             r = es_error_set(ESEAL_ESTORE, __FILE__, __LINE__,
                              "log: the stored entry %llu or its tiles do not match checkpoint %llu: the store is "

@@ -353,7 +353,7 @@ static ES_RESULT audit_checkpoint(auditor *a, uint64_t size)
         return audit_fail(a, "checkpoint %llu: %s", (unsigned long long)size, eseal_error_last()->message);
     }
     es_hash32 root;
-    es_tlog_edge_root(&a->e, root);
+    ES_GUARD(es_tlog_edge_root(&a->e, root));
     if (cp.size != size || memcmp(cp.root, root, 32) != 0) {
         return audit_fail(a, "checkpoint %llu: its root is not the root of the first %llu entries",
                           (unsigned long long)size, (unsigned long long)size);
@@ -403,8 +403,10 @@ static int audit_entry(uint64_t index, const void *data, size_t len, void *paylo
 {
     auditor *a = payload;
     es_hash32 leaf;
-    es_tlog_leaf_hash(leaf, es_span_of(data, len));
-    es_result r = es_tlog_edge_append(&a->e, leaf, audit_node, a);
+    es_result r = es_tlog_leaf_hash(leaf, es_span_of(data, len));
+    if (es_ok(r)) {
+        r = es_tlog_edge_append(&a->e, leaf, audit_node, a);
+    }
     if (es_ok(r)) {
         r = audit_time_token(a, index, data, len);
     }

@@ -39,6 +39,7 @@ struct eseal_instance {
     int64_t trust_cache_ms;
     struct eseal_log *log; /* the audit log, opened on first use */
     struct es_timestamper_s *audit_ts; /* the own TSA for audit entries' time tokens (es_audit_prepare) */
+    bool creating; /* eseal_instance_init is making it: no TSA with CRLs yet, so no time tokens */
 };
 
 /*

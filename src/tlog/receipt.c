@@ -122,8 +122,8 @@ static ES_RESULT verify(eseal_receipt_info *info, es_span in, const eseal_receip
     }
     if (es_ok(r)) {
         es_hash32 leaf;
-        es_tlog_leaf_hash(leaf, es_buf_span(&p.extra));
-        if (!es_ok(es_tlog_verify_inclusion(p.index, cp.size, leaf, p.proof, p.count, cp.root))) {
+        r = es_tlog_leaf_hash(leaf, es_buf_span(&p.extra));
+        if (es_ok(r) && !es_ok(es_tlog_verify_inclusion(p.index, cp.size, leaf, p.proof, p.count, cp.root))) {
             r = refuse(info, "entry %llu is not in the tree of checkpoint %llu: %s", (unsigned long long)p.index,
                        (unsigned long long)cp.size, eseal_error_last()->message);
         }

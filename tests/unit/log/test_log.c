@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "eseal/eseal.h"
+#include "crypto/crypto.h"
 #include "tlog/tlog.h"
 
 static char home[] = "/tmp/eseal-log-XXXXXX";
@@ -71,14 +72,14 @@ static void init_is_recorded(void **state)
     assert_non_null(p.e.cert);
     eseal_audit_entry_parsed_dispose(&p);
     eseal_buf_dispose(&e);
-    /* Later certificates, issued once the TSA exists, carry their own time token. */
-    bool tokened = false;
-    for (uint64_t i = 0; i < size && !tokened; i++) {
+    /* Every set-up entry is a certificate issue; none has a time token (no TSA with CRLs exists yet;
+     * docs/audit-log.md). Entries after set-up have one: see lifecycle. */
+    for (uint64_t i = 0; i < size; i++) {
         assert_int_equal(eseal_log_entry(lg, &e, i), ESEAL_OK);
-        tokened = strstr((const char *)e.ptr, "\ntime-proof entry ") != NULL;
+        assert_non_null(strstr((const char *)e.ptr, "\ntype cert.issued\n"));
+        assert_null(strstr((const char *)e.ptr, "\ntime-proof "));
         eseal_buf_dispose(&e);
     }
-    assert_true(tokened);
 }
 
 typedef struct {
@@ -262,7 +263,7 @@ static void consistency(void **state)
         eseal_buf e = ESEAL_BUF_INIT;
         assert_int_equal(eseal_log_entry(lg, &e, i), ESEAL_OK);
         es_hash32 leaf;
-        es_tlog_leaf_hash(leaf, es_span_of(e.ptr, e.size));
+        assert_true(es_ok(es_tlog_leaf_hash(leaf, es_span_of(e.ptr, e.size))));
         eseal_buf_dispose(&e);
         assert_true(es_ok(es_tlog_verify_inclusion(i, s2, leaf, proof, count, r2)));
     }
@@ -350,7 +351,7 @@ static void lifecycle(void **state)
 
 static void copy_file(const char *from, const char *to)
 {
-    char cmd[1500];
+    char cmd[2200];
     (void)snprintf(cmd, sizeof(cmd), "cp -p '%s' '%s' 2>/dev/null || rm -f '%s'", from, to, to);
     assert_int_equal(system(cmd), 0);
 }
