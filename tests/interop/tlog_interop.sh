@@ -163,7 +163,7 @@ sqlx "UPDATE log_tiles SET data = zeroblob(32) || substr(data, 33) WHERE level =
 refuse "audit catches a changed tile hash" "$E" log audit
 refuse "a receipt through the changed tile cannot be made" "$E" log receipt --index 1
 cp "$T/db.good" "$DB"
-sqlx "UPDATE log_checkpoints SET note = replace(note, 'A', 'B') WHERE size = $size1"
+sqlx "UPDATE log_checkpoints SET note = replace(note, char(10) || '$size1' || char(10), char(10) || '$((size1 + 1))' || char(10)) WHERE size = $size1"
 refuse "audit catches a changed checkpoint" "$E" log audit
 cp "$T/db.good" "$DB"
 check "audit passes again on the untouched store" "$E" log audit
