@@ -42,6 +42,19 @@ ES_RESULT es_random(uint8_t *out, size_t n);
  */
 ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal_timestamp_fn fn, void *ctx);
 
+/* ---- for the transparency log (src/tlog) ------------------------------------------------ */
+
+/* SHA-256 of the concatenation of `n` parts, with the digest fetched once and a context kept
+ * per thread: a Merkle node (65 bytes) costs about a third of es_digest's per-call overhead. */
+ES_RESULT es_sha256(uint8_t out[32], const es_span *parts, size_t n);
+/* An in-memory Ed25519 key from its RFC 8032 32-byte seed (the private key). */
+ES_RESULT es_ed25519_key_from_seed(eseal_key **out, const uint8_t seed[32]);
+/* The raw 32-byte Ed25519 public key of `key` (ESEAL_EINVAL for other algorithms). */
+ES_RESULT es_ed25519_public_raw(uint8_t out[32], const eseal_key *key);
+/* Checks an Ed25519 signature over msg with a raw public key; *valid is the verdict, an error
+ * only means the check could not run. A signature that is not 64 bytes is simply not valid. */
+ES_RESULT es_ed25519_verify(bool *valid, const uint8_t pub[32], es_span msg, es_span sig);
+
 ES_RESULT es_base64_encode(es_buf *out, es_span in);
 ES_RESULT es_base64_decode(es_buf *out, es_span in);
 

@@ -38,11 +38,15 @@ typedef uint8_t es_hash32[ES_TLOG_HASH_LEN];
 
 /* ---- Merkle tree --------------------------------------------------------- */
 
-/* SHA-256(0x00 || entry). */
-void es_tlog_leaf_hash(es_hash32 out, es_span entry);
+/*
+ * SHA-256(0x00 || entry). The hashes return a result because OpenSSL's digest
+ * allocates on every init: a writer must never commit a hash that was not
+ * computed.
+ */
+ES_RESULT es_tlog_leaf_hash(es_hash32 out, es_span entry);
 /* SHA-256(0x01 || left || right). */
-void es_tlog_node_hash(es_hash32 out, const es_hash32 left, const es_hash32 right);
-/* SHA-256("") : the root of the empty tree. */
+ES_RESULT es_tlog_node_hash(es_hash32 out, const es_hash32 left, const es_hash32 right);
+/* SHA-256("") : the root of the empty tree (a constant). */
 void es_tlog_empty_root(es_hash32 out);
 
 /*
@@ -66,7 +70,7 @@ typedef es_result (*es_tlog_node_cb)(void *ctx, unsigned height, uint64_t index,
 /* Appends a leaf hash; cb (may be NULL) sees each completed subtree. */
 ES_RESULT es_tlog_edge_append(es_tlog_edge *e, const es_hash32 leaf, es_tlog_node_cb cb, void *ctx);
 /* The root of the tree the edge describes (SHA-256("") when empty). */
-void es_tlog_edge_root(const es_tlog_edge *e, es_hash32 out);
+ES_RESULT es_tlog_edge_root(const es_tlog_edge *e, es_hash32 out);
 /* Serialised as 8-byte big-endian size || count * 32 bytes (count = popcount(size)). */
 ES_RESULT es_tlog_edge_encode(es_buf *out, const es_tlog_edge *e);
 ES_RESULT es_tlog_edge_decode(es_tlog_edge *e, es_span in);
@@ -83,7 +87,7 @@ ES_RESULT es_tlog_tree_hash(es_hash32 out, uint64_t size, es_tlog_hash_fn fn, vo
 /* RFC 9162 §2.1.3.1 PATH(index, D[size]), leaf side first; *count <= 63. */
 ES_RESULT es_tlog_prove_inclusion(es_hash32 proof[ES_TLOG_MAX_PROOF], size_t *count, uint64_t index, uint64_t size,
                                   es_tlog_hash_fn fn, void *ctx);
-/* RFC 9162 §2.1.4.1 PROOF(m, D[n]) for 0 < m <= n (m == n: empty). */
+/* RFC 9162 §2.1.4.1 PROOF(m, D[n]) for 0 < m <= n (m == n: empty); *count <= 64. */
 ES_RESULT es_tlog_prove_consistency(es_hash32 proof[ES_TLOG_MAX_PROOF], size_t *count, uint64_t m, uint64_t n,
                                     es_tlog_hash_fn fn, void *ctx);
 /*
@@ -113,6 +117,13 @@ ES_RESULT es_tlog_verify_consistency(uint64_t m, uint64_t n, const es_hash32 roo
 ES_RESULT es_tlog_tile_path(es_buf *out, int level, uint64_t n, unsigned width);
 /* The inverse; refuses every non-canonical form (leading zeros, ".p/0", ".p/256", L > 63...). */
 ES_RESULT es_tlog_tile_path_parse(const char *path, int *level, uint64_t *n, unsigned *width);
+/*
+ * The tiles a tree of `size` leaves has at `level` (level 0 also counts entry
+ * bundles): tiles 0 .. *full - 1 are full, and tile *full is partial with
+ * *partial hashes when *partial > 0 (tlog-tiles: width floor(size / 256^level)
+ * mod 256). A level with neither has no tiles, nor does any level above it.
+ */
+void es_tlog_tile_count(uint64_t size, unsigned level, uint64_t *full, unsigned *partial);
 
 /*
  * A reader of the latest stored version of tile (level, n): level >= 0 hash
@@ -123,8 +134,12 @@ typedef es_result (*es_tlog_tile_fn)(void *ctx, unsigned level, uint64_t n, es_b
 /*
  * An es_tlog_hash_fn over tiles: a subtree of height h comes from the tile at
  * level h / 8 (hashing up h % 8 levels inside it). Full tiles are immutable
- * and cached (with their inner levels precomputed) up to `cache_tiles`;
- * partial ones are read again each time they are needed.
+ * and cached (with their inner levels precomputed) up to `cache_tiles`
+ * (least recently used first out; 0: no cache); partial ones are read again
+ * each time they are needed. The inner levels of the last partial tile read
+ * at each level are kept too, but only reused while a new read still starts
+ * with the same bytes (a partial tile is a prefix of every later version of
+ * it, tlog-tiles), so a rewritten tile is always noticed.
  */
 typedef struct es_tlog_tile_reader es_tlog_tile_reader;
 ES_RESULT es_tlog_tile_reader_new(es_tlog_tile_reader **out, es_tlog_tile_fn fn, void *ctx, size_t cache_tiles);
@@ -154,7 +169,7 @@ typedef struct {
 } es_note_signer;
 
 /* keyID = SHA-256(name || 0x0A || type || pub)[0:4], big-endian. */
-uint32_t es_note_key_id(const char *name, uint8_t type, const uint8_t pub[32]);
+ES_RESULT es_note_key_id(uint32_t *out, const char *name, uint8_t type, const uint8_t pub[32]);
 /* "<name>+<8 hex>+<base64(type || pub)>"; checks the ID and the type. */
 ES_RESULT es_note_vkey_parse(es_note_verifier *out, const char *vkey);
 ES_RESULT es_note_vkey_format(es_buf *out, const es_note_verifier *v);
@@ -168,7 +183,13 @@ ES_RESULT es_note_skey_parse(es_note_signer *out, eseal_key **key_out, const cha
 /* A signer for `key` (Ed25519) under `name` with type ES_NOTE_ED25519 or ES_NOTE_COSIG_V1. */
 ES_RESULT es_note_signer_init(es_note_signer *out, const char *name, uint8_t type, eseal_key *key);
 
-/* One signature line: name, key ID and the bytes after the ID. */
+/*
+ * One signature line: name, key ID and the bytes after the ID. sig_len is
+ * the decoded length; a longer signature than `sig` holds (ML-DSA-44 is 2,420
+ * bytes) keeps only its name and ID, which is all a verifier of the types here
+ * needs to ignore it. A name longer than ES_NOTE_MAX_NAME (no key eseal knows
+ * has one) is kept as "" for the same reason.
+ */
 typedef struct {
     char name[ES_NOTE_MAX_NAME + 1];
     uint32_t id;
@@ -233,8 +254,23 @@ typedef struct {
     es_span checkpoint; /* the signed note, verbatim, borrowed from the input */
 } es_tlog_proof;
 
+/*
+ * Reads a receipt's framing: the header line, an optional "extra" line, the
+ * index, up to 63 proof hashes, an empty line, then the checkpoint note (not
+ * parsed here; es_tlog_proof_verify reads it). ESEAL_EMALFORMED otherwise.
+ */
 ES_RESULT es_tlog_proof_parse(es_tlog_proof *out, es_span in);
 void es_tlog_proof_free(es_tlog_proof *p);
+/*
+ * Checks a parsed receipt for the entry whose leaf hash is `leaf`: the
+ * checkpoint note against `vs` (es_note_verify, *verified as there), its body
+ * (origin must equal `origin` unless NULL), then the inclusion proof at
+ * p->index in the checkpointed tree. ESEAL_OK, ESEAL_EVERIFY, or
+ * ESEAL_EMALFORMED for a checkpoint that does not parse. `cp` (may be NULL)
+ * gets the checkpoint once its body has parsed.
+ */
+ES_RESULT es_tlog_proof_verify(const es_tlog_proof *p, const es_hash32 leaf, const char *origin,
+                               const es_note_verifier *vs, size_t nv, uint64_t *verified, es_checkpoint *cp);
 ES_RESULT es_tlog_proof_format(es_buf *out, es_span extra /* len 0: no extra line */, uint64_t index,
                                const es_hash32 *proof, size_t count, es_span checkpoint_note);
 

@@ -226,6 +226,19 @@ ES_RESULT es_cur_line(es_cur *c, size_t max, es_span *out)
     return ES_OK;
 }
 
+bool es_cur_until(es_cur *c, uint8_t delim, es_span *out)
+{
+    const uint8_t *start = c->base + c->pos;
+    const uint8_t *hit = es_cur_left(c) > 0 ? memchr(start, delim, es_cur_left(c)) : NULL;
+    if (hit == NULL) {
+        return false;
+    }
+    size_t n = (size_t)(hit - start);
+    *out = es_span_of(start, n);
+    c->pos += n + 1;
+    return true;
+}
+
 ES_RESULT es_parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
     ES_ENSURE(s != NULL && *s != '\0', ESEAL_EINVAL, "expected a number, got an empty string");

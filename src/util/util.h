@@ -87,6 +87,10 @@ ES_RESULT es_cur_uint(es_cur *c, uint64_t max, uint64_t *out);
 ES_RESULT es_cur_digits_exact(es_cur *c, size_t n, uint64_t *out);
 /* A line up to (not including) '\n'; strips a trailing '\r'. At most max bytes. */
 ES_RESULT es_cur_line(es_cur *c, size_t max, es_span *out);
+/* The bytes up to (not including) the next `delim`, which is consumed; false (and no error
+ * recorded, the cursor unchanged) when there is none left, for the caller to say what was
+ * missing. Nothing is stripped: for formats where every byte is signed (C2SP signed notes). */
+bool es_cur_until(es_cur *c, uint8_t delim, es_span *out);
 
 /* Parses a whole C string as an unsigned decimal number <= max. */
 ES_RESULT es_parse_uint(const char *s, uint64_t max, uint64_t *out);
