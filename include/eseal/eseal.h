@@ -17,5 +17,6 @@
 #include "store.h"
 #include "trust.h"
 #include "tsa.h"
+#include "witness.h"
 
 #endif
