@@ -19,5 +19,6 @@
 #include "store.h"
 #include "trust.h"
 #include "tsa.h"
+#include "witness.h"
 
 #endif

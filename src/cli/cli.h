@@ -79,6 +79,10 @@ typedef struct {
 /* Opens the instance (with the passphrase), starts `svc` on `listen`, prints the banner with the
  * port, and serves until SIGINT or SIGTERM; then stops and frees everything. */
 int cli_serve(const cli_args *a, const cli_service *svc, void *ctx, const char *listen);
+/* For a server that is not an instance's (witness serve): block SIGINT and SIGTERM before any
+ * thread starts, then wait for one of them. */
+void cli_stop_signals_block(void);
+void cli_stop_signals_wait(void);
 /* --tsa URL (repeatable) and --tsa-timeout MS of `cmd`; a usage error for a bad timeout. */
 int cli_tsa_options(const cli_args *a, const cli_cmd *cmd, const char *urls[CLI_MAX_REPEAT], size_t *n,
                     unsigned int *timeout_ms);
@@ -106,6 +110,6 @@ int cli_print_report(const cli_args *a, eseal_report *rep);
 void cli_json_str(const char *s);
 
 extern const cli_cmd cli_cmd_init, cli_cmd_cert, cli_cmd_ca, cli_cmd_sign, cli_cmd_verify, cli_cmd_key,
-    cli_cmd_seal, cli_cmd_stamp, cli_cmd_tsa, cli_cmd_extend, cli_cmd_ocsp, cli_cmd_log;
+    cli_cmd_seal, cli_cmd_stamp, cli_cmd_tsa, cli_cmd_extend, cli_cmd_ocsp, cli_cmd_log, cli_cmd_witness;
 
 #endif

@@ -1,4 +1,4 @@
-/* Shared by the commands that run HTTP services (tsa serve, ocsp serve) and ask TSAs (stamp, extend). */
+/* Shared by the commands that run HTTP services (tsa, ocsp and witness serve) and ask TSAs (stamp, extend). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -6,14 +6,32 @@
 
 #include "cli.h"
 
-int cli_serve(const cli_args *a, const cli_service *svc, void *ctx, const char *listen)
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+}
+
+void cli_stop_signals_block(void)
 {
     /* The signals are waited for, not handled: block them before any thread starts. */
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
+    stop_signals(&set);
     (void)pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+void cli_stop_signals_wait(void)
+{
+    sigset_t set;
+    stop_signals(&set);
+    int sig = 0;
+    (void)sigwait(&set, &sig);
+}
+
+int cli_serve(const cli_args *a, const cli_service *svc, void *ctx, const char *listen)
+{
+    cli_stop_signals_block();
     eseal_instance *inst = NULL;
     int rc = cli_open(a, &inst, true);
     if (rc != CLI_OK) {
@@ -29,8 +47,7 @@ int cli_serve(const cli_args *a, const cli_service *svc, void *ctx, const char *
     printf("eseal %s: listening on %s (port %u), %s; stop with Ctrl-C\n", svc->name, listen,
            eseal_server_port(srv), svc->paths);
     (void)fflush(stdout);
-    int sig = 0;
-    (void)sigwait(&set, &sig);
+    cli_stop_signals_wait();
     eseal_server_stop(srv);
     svc->close(ctx);
     eseal_instance_close(inst);
