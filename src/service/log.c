@@ -704,6 +704,9 @@ static ES_RESULT publish(eseal_log *log, uint64_t *size)
         /* After the commit: a crash between the two leaves the file behind the store, never ahead. */
         ES_GUARD(write_outside(log, es_buf_span(&note)));
         ES_GUARD(es_log_witness_cosign(log, &note, &cp, prev_size));
+    } else if (cp.size > 0) {
+        /* Nothing new to sign: the newest checkpoint may still lack its witness quorum. */
+        ES_GUARD(es_log_witness_recosign(log, cp.size));
     }
     if (size != NULL) {
         *size = cp.size;
@@ -792,13 +795,33 @@ static ES_RESULT store_cosigned(eseal_log *log, uint64_t size, es_span note)
     eseal_buf old = {0};
     int rc = eseal_store_log_checkpoint(log->w, &old, size, NULL);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-    /* Only more signature lines: the stored note must be a prefix of the new one. */
-    bool prefix = old.size <= note.len && memcmp(old.ptr, note.ptr, old.size) == 0;
+    /* Only more signature lines: the stored note's text and log signature must begin the new one.
+     * The stored cosignatures are kept; new lines are added unless that cosigner is there already. */
+    es_span o = es_span_of(old.ptr, old.size);
+    size_t base = es_log_note_base_len(o);
+    bool prefix = base > 0 && base <= note.len && memcmp(old.ptr, note.ptr, base) == 0;
+    ES_AUTO(es_buf_freep) es_buf text = ES_BUF_INIT(ES_NOTE_MAX_LEN);
+    es_result r = prefix ? es_buf_append(&text, old.ptr, old.size) : ES_OK;
+    for (size_t i = base; es_ok(r) && prefix && i < note.len;) {
+        const uint8_t *nl = memchr(note.ptr + i, '\n', note.len - i);
+        size_t end = nl != NULL ? (size_t)(nl - note.ptr) + 1 : note.len;
+        /* "— NAME base64\n": the same cosigner already present? */
+        size_t avail = end - i > 4 ? end - i - 4 : 0;
+        const uint8_t *sp = avail > 0 ? memchr(note.ptr + i + 4, ' ', avail) : NULL;
+        size_t key = sp != NULL ? (size_t)(sp - (note.ptr + i)) + 1 : end - i;
+        bool dup = false;
+        for (size_t k = base; k + key <= o.len && !dup; k++) {
+            dup = (k == base || o.ptr[k - 1] == '\n') && memcmp(o.ptr + k, note.ptr + i, key) == 0;
+        }
+        if (!dup) {
+            r = es_buf_append(&text, note.ptr + i, end - i);
+        }
+        i = end;
+    }
     eseal_buf_dispose(&old);
+    ES_GUARD(r);
     ES_ENSURE(prefix, ESEAL_ESTATE, "log: checkpoint %llu changed while witnesses were cosigning it",
               (unsigned long long)size);
-    ES_AUTO(es_buf_freep) es_buf text = ES_BUF_INIT(ES_NOTE_MAX_LEN);
-    ES_GUARD(es_buf_append(&text, note.ptr, note.len));
     rc = eseal_store_log_checkpoint_put(log->w, size, es_buf_cstr(&text), es_now_ms());
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     return ES_OK;
@@ -823,9 +846,14 @@ ES_RESULT es_log_store_cosigned(eseal_log *log, uint64_t size, es_span note)
     if (es_ok(r)) {
         r = outside_checkpoint(log, &out, &present);
     }
+    eseal_buf merged = ESEAL_BUF_INIT;
     if (es_ok(r) && present && out.size == size) {
-        r = write_outside(log, note);
+        rc = eseal_store_log_checkpoint(log->w, &merged, size, NULL);
+        r = rc == ESEAL_OK ? write_outside(log, es_span_of(merged.ptr, merged.size))
+                           : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
     }
+    eseal_buf_dispose(&merged);
+    (void)note;
     writer_release(log);
     return r;
 }

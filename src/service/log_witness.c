@@ -96,3 +96,60 @@ ES_RESULT es_log_witness_cosign(struct eseal_log *log, es_buf *note, const es_ch
               (unsigned long long)cp->size, got, c->log_witness_count, c->log_witness_quorum, es_buf_cstr(&why));
     return ES_OK;
 }
+
+size_t es_log_note_base_len(es_span note)
+{
+    for (size_t i = 0; i + 1 < note.len; i++) {
+        if (note.ptr[i] == '\n' && note.ptr[i + 1] == '\n') {
+            const uint8_t *nl = memchr(note.ptr + i + 2, '\n', note.len - i - 2);
+            return nl != NULL ? (size_t)(nl - note.ptr) + 1 : 0;
+        }
+    }
+    return 0;
+}
+
+ES_RESULT es_log_witness_recosign(struct eseal_log *log, uint64_t size)
+{
+    const es_config *c = es_log_config(log);
+    if (c->log_witness_count == 0 || c->log_witness_quorum == 0) {
+        return ES_OK;
+    }
+    /* How many configured witnesses have cosigned the stored note already? */
+    ES_AUTO(es_freep) es_note_verifier *vs = es_calloc(c->log_witness_count, sizeof(*vs));
+    ES_ENSURE_ALLOC(vs);
+    for (size_t i = 0; i < c->log_witness_count; i++) {
+        es_witness_cfg w = {0};
+        es_result r = parse_witness(&w, c->log_witnesses[i]);
+        es_free(w.name);
+        es_free(w.url);
+        ES_GUARD(r);
+        vs[i] = w.v;
+    }
+    eseal_buf note = ESEAL_BUF_INIT;
+    int rc = eseal_store_log_checkpoint(es_log_reader_begin(log), &note, size, NULL);
+    es_log_reader_end(log);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    es_note *n = es_calloc(1, sizeof(*n));
+    es_checkpoint cp;
+    uint64_t mask = 0;
+    es_result r = n != NULL ? es_note_parse(n, es_span_of(note.ptr, note.size))
+                            : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+    if (es_ok(r)) {
+        r = es_checkpoint_parse(&cp, n->text);
+    }
+    if (es_ok(r) && !es_ok(es_note_verify(n, vs, c->log_witness_count, &mask, NULL))) {
+        mask = 0; /* no cosignature verifies yet */
+        eseal_error_clear();
+    }
+    unsigned have = (unsigned)__builtin_popcountll(mask);
+    ES_AUTO(es_buf_freep) es_buf base = ES_BUF_INIT(ES_NOTE_MAX_LEN);
+    if (es_ok(r) && have < c->log_witness_quorum) {
+        r = es_buf_append(&base, note.ptr, es_log_note_base_len(es_span_of(note.ptr, note.size)));
+        if (es_ok(r)) {
+            r = es_log_witness_cosign(log, &base, &cp, 0);
+        }
+    }
+    es_free(n);
+    eseal_buf_dispose(&note);
+    return r;
+}

@@ -142,7 +142,12 @@ ES_RESULT es_log_consistency_in(eseal_store *s, uint64_t m, uint64_t n, es_hash3
 const es_config *es_log_config(const struct eseal_log *log);
 /* A connection of the log's own for witness bookkeeping (named values), opened on first use. */
 ES_RESULT es_log_meta_store(struct eseal_log *log, eseal_store **out);
-/* Replaces the stored note of checkpoint `size` by `note` (the same checkpoint with more cosignatures). */
+/* The length of a note's text, blank line and first (the log's) signature line; 0 when malformed. */
+size_t es_log_note_base_len(es_span note);
+/* Asks the witnesses again for the stored checkpoint of `size` when it lacks the quorum. */
+ES_RESULT es_log_witness_recosign(struct eseal_log *log, uint64_t size);
+/* Adds the cosignature lines of `note` (the stored checkpoint of `size` with more cosignatures) to the
+ * stored note, except those of cosigners already there. */
 ES_RESULT es_log_store_cosigned(struct eseal_log *log, uint64_t size, es_span note);
 /* Every stored checkpoint size, smallest first (es_free the array). */
 ES_RESULT es_log_checkpoint_sizes(struct eseal_log *log, uint64_t **sizes, size_t *count);

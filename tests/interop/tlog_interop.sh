@@ -14,7 +14,8 @@ R=$(cd "$(dirname "$0")/../resources" && pwd)
 G=$(cd "$(dirname "$0")/goverify" && pwd)
 T=$(mktemp -d)
 SRV=""
-trap '[ -n "$SRV" ] && kill "$SRV" 2>/dev/null; rm -rf "$T"' EXIT
+WSRV=""
+trap '[ -n "$SRV" ] && kill "$SRV" 2>/dev/null; [ -n "$WSRV" ] && kill "$WSRV" 2>/dev/null; rm -rf "$T"' EXIT
 export ESEAL_HOME="$T/home" ESEAL_PASSPHRASE=tlog-interop-pass
 pass=0
 fail=0
@@ -132,6 +133,45 @@ after=$(curl -s "http://127.0.0.1:$port/checkpoint" | sed -n 2p)
 [ "$after" -gt "$size2" ] && ok "log serve signed a checkpoint of the newer appends ($size2 -> $after)" \
     || notok "serve publisher: $size2 -> $after (before $before)"
 kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
+
+# Witnessing: a witness run by someone else cosigns the platform's checkpoints (C2SP tlog-witness).
+W=$T/witness
+ESEAL_PASSPHRASE=witness-pass-1 "$E" witness init --home "$W" --name witness.test >/dev/null 2>&1
+wkey=$("$E" witness key --home "$W")
+check "the witness trusts the platform's log" "$E" witness add-log --home "$W" --origin "$(echo "$vkey" | cut -d+ -f1)" \
+    --vkey "$vkey"
+wport=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")
+ESEAL_PASSPHRASE=witness-pass-1 "$E" witness serve --home "$W" --listen "127.0.0.1:$wport" >"$T/wserve.out" 2>&1 &
+WSRV=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do grep -q listening "$T/wserve.out" 2>/dev/null && break; sleep 0.3; done
+cp "$ESEAL_HOME/eseal.conf" "$T/conf.orig"
+printf 'log_witness = witness.test %s http://127.0.0.1:%s\nlog_witness_quorum = 1\n' "$wkey" "$wport" \
+    >>"$ESEAL_HOME/eseal.conf"
+check "stamp with a witness configured" "$E" stamp "$T/in.pdf" -o "$T/s5.pdf" --seal "$seal" --receipt "$T/s5.receipt"
+check "verify-receipt --witness --quorum 1" "$E" log verify-receipt "$T/s5.receipt" --doc "$T/s5.pdf" \
+    --witness "$wkey" --quorum 1
+grep -q "cosigned by 1 witness" "$T/out" && ok "  ... cosigned by the witness" || notok "no cosignature counted"
+"$E" log checkpoint >"$T/cosigned"
+grep -q "^— witness.test " "$T/cosigned" && ok "the stored checkpoint carries the cosignature line" \
+    || notok "no cosignature line in the checkpoint"
+check "Go note.Open accepts the cosigned checkpoint (the cosignature ignored as unknown)" \
+    gov -vkey "$vkey" -dir "$T/x" -receipt "$T/s5.receipt"
+kill "$WSRV"; wait "$WSRV" 2>/dev/null; WSRV=""
+check "with the witness down, stamping still works" "$E" stamp "$T/in.pdf" -o "$T/s6.pdf" --seal "$seal" \
+    --receipt "$T/s6.receipt"
+refuse "  ... but its receipt lacks the quorum" "$E" log verify-receipt "$T/s6.receipt" --witness "$wkey" --quorum 1
+check "  ... and is valid without a quorum" "$E" log verify-receipt "$T/s6.receipt" --doc "$T/s6.pdf"
+refuse "log publish reports the missing quorum" "$E" log publish
+ESEAL_PASSPHRASE=witness-pass-1 "$E" witness serve --home "$W" --listen "127.0.0.1:$wport" >"$T/wserve.out" 2>&1 &
+WSRV=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do grep -q listening "$T/wserve.out" 2>/dev/null && break; sleep 0.3; done
+check "with the witness back, log publish gets the newest checkpoint cosigned" "$E" log publish
+idx6=$(sed -n 's/^index //p' "$T/s6.receipt")
+"$E" log receipt --index "$idx6" >"$T/s6b.receipt"
+check "  ... and a new receipt of that stamp meets the quorum" "$E" log verify-receipt "$T/s6b.receipt" \
+    --witness "$wkey" --quorum 1 --doc "$T/s6.pdf"
+kill "$WSRV"; wait "$WSRV" 2>/dev/null; WSRV=""
+cp "$T/conf.orig" "$ESEAL_HOME/eseal.conf"
 
 # A larger tree (level-1 tiles and more): appends for two seconds, then Go checks it all again.
 if [ -n "$APPENDER" ]; then
