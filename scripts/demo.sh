@@ -74,6 +74,15 @@ step "8d. A long-term stamp: signature timestamp, validation data (/DSS), docume
 "$E" stamp "$PDF" -o "$HOME_DIR/contract-lta.pdf" --seal "$SEAL" --level B-LTA
 "$E" verify "$HOME_DIR/contract-lta.pdf" | grep -E '^(verdict|archive|signature)|signing_time.source|judged_at|  level|  type' || true
 
+step "8e. The audit log: the stamp's receipt checked offline, the log audited and exported as tiles" \
+    eseal stamp contract.pdf -o contract-logged.pdf --seal "$SEAL" --receipt contract.receipt
+"$E" stamp "$PDF" -o "$HOME_DIR/contract-logged.pdf" --seal "$SEAL" --receipt "$HOME_DIR/contract.receipt" \
+    --actor demo --client-ip 192.0.2.7 >/dev/null
+"$E" log verify-receipt "$HOME_DIR/contract.receipt" --doc "$HOME_DIR/contract-logged.pdf" --key "$("$E" log key)"
+"$E" log checkpoint
+"$E" log audit
+"$E" log export "$HOME_DIR/log-tiles"
+
 DOC=$HOME_DIR/contract.txt
 printf 'Contract no. 2026-001\nThe parties agree to the terms below.\n' >"$DOC"
 step "9. Sign a file (detached CMS, SM2/SM3)" eseal sign contract.txt --cert "$ID"
