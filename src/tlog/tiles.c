@@ -1,6 +1,7 @@
 /*
  * C2SP tlog-tiles: tile and entry-bundle paths, and a reader of subtree
- * hashes over tiles with a bounded cache of full tiles.
+ * hashes over tiles with a bounded cache of full tiles and the inner levels of the newest
+ * partial tile of each level (read again only when a subtree lies beyond it).
  */
 #include <pthread.h>
 #include <string.h>
@@ -290,6 +291,11 @@ void es_tlog_tile_reader_reset(es_tlog_tile_reader *r)
     }
     pthread_mutex_lock(&r->mu);
     cache_clear(r);
+    for (size_t l = 0; l < sizeof(r->memo) / sizeof(r->memo[0]); l++) {
+        if (r->memo[l] != NULL) {
+            r->memo[l]->width = 0;
+        }
+    }
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -348,6 +354,14 @@ es_result es_tlog_tile_reader_hash(void *reader, unsigned height, uint64_t index
         lru_unlink(r, e);
         lru_push_front(r, e);
         memcpy(out, e->nodes[off], ES_TLOG_HASH_LEN);
+        pthread_mutex_unlock(&r->mu);
+        return ES_OK;
+    }
+    /* The partial tile memo already holds this subtree: a later version of a tile only adds hashes,
+     * so what a narrower version gave stays true (C2SP tlog-tiles: partial tiles are prefixes). */
+    partial_memo *pm = r->memo[level];
+    if (pm != NULL && pm->width >= need && pm->n == n) {
+        memcpy(out, pm->nodes[off], ES_TLOG_HASH_LEN);
         pthread_mutex_unlock(&r->mu);
         return ES_OK;
     }

@@ -135,11 +135,13 @@ typedef es_result (*es_tlog_tile_fn)(void *ctx, unsigned level, uint64_t n, es_b
  * An es_tlog_hash_fn over tiles: a subtree of height h comes from the tile at
  * level h / 8 (hashing up h % 8 levels inside it). Full tiles are immutable
  * and cached (with their inner levels precomputed) up to `cache_tiles`
- * (least recently used first out; 0: no cache); partial ones are read again
- * each time they are needed. The inner levels of the last partial tile read
- * at each level are kept too, but only reused while a new read still starts
- * with the same bytes (a partial tile is a prefix of every later version of
- * it, tlog-tiles), so a rewritten tile is always noticed.
+ * (least recently used first out; 0: no cache). The inner levels of the last
+ * partial tile read at each level are kept too and answer every subtree
+ * within its width: a partial tile is a prefix of every later version of it
+ * (tlog-tiles), so it is read again only for a subtree beyond that width. A
+ * tile rewritten behind the reader's back is therefore not noticed until
+ * es_tlog_tile_reader_reset: finding tampering is for readers without a cache
+ * (eseal log audit), and proofs handed out are checked against a signed root.
  */
 typedef struct es_tlog_tile_reader es_tlog_tile_reader;
 ES_RESULT es_tlog_tile_reader_new(es_tlog_tile_reader **out, es_tlog_tile_fn fn, void *ctx, size_t cache_tiles);
