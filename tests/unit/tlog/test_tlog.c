@@ -727,6 +727,17 @@ static void note_peterneumann(void **state)
     assert_true(es_ok(es_note_parse(&n, es_buf_span(&bad))));
     assert_code(es_note_verify(&n, both, 2, &bits, NULL), ESEAL_EVERIFY, "by EnochRoot (key ID af0cfe78) does not verify");
     assert_true(es_ok(es_note_verify(&n, &ver, 1, &bits, NULL))); /* EnochRoot unknown: fine */
+    /* A repeat of a good line is fine; a second, different line by the same key is checked too. */
+    es_buf_clear(&bad);
+    const char *pn_line = jstr(v, "signed_note") + strlen(jstr(v, "text")) + 1;
+    assert_true(es_ok(es_buf_append(&bad, signed_note.ptr, signed_note.len)));
+    assert_true(es_ok(es_buf_append_str(&bad, pn_line)));
+    assert_true(es_ok(es_note_parse(&n, es_buf_span(&bad))));
+    assert_true(es_ok(es_note_verify(&n, &ver, 1, &bits, NULL)));
+    size_t at2 = bad.len - 10;
+    bad.ptr[at2] = bad.ptr[at2] == 'A' ? 'B' : 'A';
+    assert_true(es_ok(es_note_parse(&n, es_buf_span(&bad))));
+    assert_code(es_note_verify(&n, &ver, 1, &bits, NULL), ESEAL_EVERIFY, "by PeterNeumann (key ID c74f20a3) does not verify");
 
     /* The Tessera log's keys. */
     json_t *t = note_vector(all, "tessera-testdata-log-keys");
