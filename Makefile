@@ -35,6 +35,7 @@ bench: build
 	$(BUILD)/bench/bench_crypto
 	$(BUILD)/bench/bench_tsa
 	$(BUILD)/bench/bench_tlog
+	$(BUILD)/bench/bench_tlog_core
 
 install: build
 	cmake --install $(BUILD)

@@ -554,10 +554,17 @@ ES_RESULT es_note_verify(const es_note *n, const es_note_verifier *vs, size_t nv
         const es_note_verifier *v = &vs[i];
         ES_ENSURE(v->type == ES_NOTE_ED25519 || v->type == ES_NOTE_COSIG_V1, ESEAL_EINVAL,
                   "note: verifier %s has type 0x%02x", v->name, v->type);
+        const es_note_sig *done = NULL; /* the last line of this key that verified */
         for (size_t j = 0; j < n->count; j++) {
             const es_note_sig *s = &n->sigs[j];
             /* signed-note: a signature is the known key's only when both name and ID match. */
             if (s->id != v->id || strcmp(s->name, v->name) != 0) {
+                continue;
+            }
+            /* A repeated identical line costs nothing (Go skips every repeat of a key; eseal checks
+             * each different one, so 100 copies cannot make a note expensive). */
+            if (done != NULL && done->sig_len == s->sig_len && s->sig_len <= sizeof(s->sig) &&
+                memcmp(done->sig, s->sig, s->sig_len) == 0) {
                 continue;
             }
             bool valid = false;
@@ -567,6 +574,7 @@ ES_RESULT es_note_verify(const es_note *n, const es_note_verifier *vs, size_t nv
             ES_ENSURE(valid, ESEAL_EVERIFY, "note: the %s by %s (key ID %08x) does not verify",
                       v->type == ES_NOTE_COSIG_V1 ? "cosignature" : "signature", v->name, v->id);
             ok |= (uint64_t)1 << i;
+            done = s;
             if (ts != NULL) {
                 ts[i] = t;
             }

@@ -84,7 +84,7 @@ typedef es_result (*es_tlog_hash_fn)(void *ctx, unsigned height, uint64_t index,
 
 /* MTH(D[0:size]) from complete-subtree hashes (at most 64 lookups). */
 ES_RESULT es_tlog_tree_hash(es_hash32 out, uint64_t size, es_tlog_hash_fn fn, void *ctx);
-/* RFC 9162 §2.1.3.1 PATH(index, D[size]), leaf side first; *count <= 63. */
+/* RFC 9162 §2.1.3.1 PATH(index, D[size]), leaf side first; *count <= 63 for sizes below 2^63. */
 ES_RESULT es_tlog_prove_inclusion(es_hash32 proof[ES_TLOG_MAX_PROOF], size_t *count, uint64_t index, uint64_t size,
                                   es_tlog_hash_fn fn, void *ctx);
 /* RFC 9162 §2.1.4.1 PROOF(m, D[n]) for 0 < m <= n (m == n: empty); *count <= 64. */
@@ -210,7 +210,8 @@ typedef struct {
  * Splits a signed note (syntax only): valid UTF-8, no control characters but
  * '\n', the last blank line separating text and at least one "— name base64"
  * line, names without spaces or '+', at most ES_NOTE_MAX_SIGS signatures.
- * ESEAL_EMALFORMED otherwise.
+ * ESEAL_EMALFORMED otherwise (ESEAL_ELIMIT above ES_NOTE_MAX_LEN bytes).
+ * Base64 must be canonical (RFC 4648 §3.5: no stray '=', zero pad bits).
  */
 ES_RESULT es_note_parse(es_note *out, es_span msg);
 /*
@@ -285,7 +286,11 @@ typedef struct {
     es_span note; /* the checkpoint note, borrowed */
 } es_witness_req;
 
-/* "old <N>\n" (<base64 hash>\n){0..63} "\n" <note>. ESEAL_EMALFORMED otherwise. */
+/*
+ * "old <N>\n" (<base64 hash>\n){0..63} "\n" <note>. ESEAL_EMALFORMED otherwise.
+ * The note is only split off, not parsed: the witness parses it (es_note_parse)
+ * and answers a bad one as it answers a bad signature.
+ */
 ES_RESULT es_witness_req_parse(es_witness_req *out, es_span body);
 ES_RESULT es_witness_req_format(es_buf *out, uint64_t old_size, const es_hash32 *proof, size_t count,
                                 es_span note);

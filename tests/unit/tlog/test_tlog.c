@@ -662,6 +662,30 @@ static json_t *note_vector(json_t *all, const char *id)
 
 static es_result parse_str(es_note *n, const char *s) { return es_note_parse(n, span_str(s)); }
 
+/* `note` with the signature line of `name` re-encoded with one more byte after its signature. */
+static void with_longer_signature(es_buf *out, const es_note *n, const char *name)
+{
+    es_buf_clear(out);
+    assert_true(es_ok(es_buf_append(out, n->text.ptr, n->text.len)));
+    assert_true(es_ok(es_buf_append_byte(out, '\n')));
+    for (size_t i = 0; i < n->count; i++) {
+        const es_note_sig *s = &n->sigs[i];
+        uint8_t payload[4 + sizeof(s->sig) + 1];
+        for (int b = 0; b < 4; b++) {
+            payload[b] = (uint8_t)(s->id >> (24 - 8 * b));
+        }
+        assert_true(s->sig_len <= sizeof(s->sig));
+        memcpy(payload + 4, s->sig, s->sig_len);
+        size_t len = 4 + s->sig_len;
+        if (strcmp(s->name, name) == 0) {
+            payload[len++] = 0;
+        }
+        assert_true(es_ok(es_buf_printf(out, "— %s ", s->name)));
+        assert_true(es_ok(es_base64_encode(out, es_span_of(payload, len))));
+        assert_true(es_ok(es_buf_append_byte(out, '\n')));
+    }
+}
+
 static void note_peterneumann(void **state)
 {
     (void)state;
@@ -693,6 +717,14 @@ static void note_peterneumann(void **state)
     assert_true(es_span_eq(n.text, span_str(jstr(v, "text"))));
     assert_true(es_ok(es_note_verify(&n, &ver, 1, &bits, NULL)));
     assert_int_equal(bits, 1);
+    /* An Ed25519 signature is exactly 64 bytes: one byte more is not a valid signature. */
+    es_buf longer = ES_BUF_INIT(4096);
+    with_longer_signature(&longer, &n, "PeterNeumann");
+    es_note ln;
+    assert_true(es_ok(es_note_parse(&ln, es_buf_span(&longer))));
+    assert_int_equal(ln.sigs[0].sig_len, 65);
+    assert_code(es_note_verify(&ln, &ver, 1, &bits, NULL), ESEAL_EVERIFY, "does not verify");
+    es_buf_free(&longer);
 
     /* EnochRoot's second signature: ignored when unknown, checked when known. */
     json_t *e = note_vector(all, "go-note-enochroot");
@@ -727,6 +759,17 @@ static void note_peterneumann(void **state)
     assert_true(es_ok(es_note_parse(&n, es_buf_span(&bad))));
     assert_code(es_note_verify(&n, both, 2, &bits, NULL), ESEAL_EVERIFY, "by EnochRoot (key ID af0cfe78) does not verify");
     assert_true(es_ok(es_note_verify(&n, &ver, 1, &bits, NULL))); /* EnochRoot unknown: fine */
+    /* A repeat of a good line is fine; a second, different line by the same key is checked too. */
+    es_buf_clear(&bad);
+    const char *pn_line = jstr(v, "signed_note") + strlen(jstr(v, "text")) + 1;
+    assert_true(es_ok(es_buf_append(&bad, signed_note.ptr, signed_note.len)));
+    assert_true(es_ok(es_buf_append_str(&bad, pn_line)));
+    assert_true(es_ok(es_note_parse(&n, es_buf_span(&bad))));
+    assert_true(es_ok(es_note_verify(&n, &ver, 1, &bits, NULL)));
+    size_t at2 = bad.len - 10;
+    bad.ptr[at2] = bad.ptr[at2] == 'A' ? 'B' : 'A';
+    assert_true(es_ok(es_note_parse(&n, es_buf_span(&bad))));
+    assert_code(es_note_verify(&n, &ver, 1, &bits, NULL), ESEAL_EVERIFY, "by PeterNeumann (key ID c74f20a3) does not verify");
 
     /* The Tessera log's keys. */
     json_t *t = note_vector(all, "tessera-testdata-log-keys");
@@ -1038,6 +1081,14 @@ static void cosignature_one(const char *dir, const char *seed_text)
     assert_int_equal(strlen(in_file), line.len); /* the witness line is the last one */
     /* As a note signer it cannot sign plain notes. */
     assert_code(es_note_sign_line(&line, n.text, &s), ESEAL_EINVAL, "cannot make a note signature");
+
+    /* A timestamped signature is exactly 72 bytes. */
+    es_buf longer = ES_BUF_INIT(4096);
+    with_longer_signature(&longer, &n, v.name);
+    es_note ln;
+    assert_true(es_ok(es_note_parse(&ln, es_buf_span(&longer))));
+    assert_code(es_note_verify(&ln, &v, 1, &bits, &ts), ESEAL_EVERIFY, "cosignature by");
+    es_buf_free(&longer);
 
     /* One flipped byte, in the text or in the signature, and it fails. */
     es_buf bad = ES_BUF_INIT(4096);
