@@ -20,23 +20,13 @@
 #include "eseal/log.h"
 #include "service.h"
 
-static ES_RESULT hex_of(char out[65], const uint8_t *h)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < 32; i++) {
-        out[2 * i] = hex[h[i] >> 4];
-        out[2 * i + 1] = hex[h[i] & 15];
-    }
-    out[64] = '\0';
-    return ES_OK;
-}
-
 static ES_RESULT sha256_hex(char out[65], es_span data)
 {
     uint8_t h[64];
     size_t hl = 0;
     ES_GUARD(es_digest(h, &hl, ESEAL_HASH_SHA256, data));
-    return hex_of(out, h);
+    es_hex_lower(out, h, 32);
+    return ES_OK;
 }
 
 ES_RESULT es_audit_prepare(eseal_instance *inst)
@@ -212,10 +202,10 @@ static ES_RESULT file_hashes(const char *path, bool sm3, char sha[65], char sm3h
     size_t hl = 0;
     uint64_t max = eseal_limits_default()->max_input_bytes;
     ES_GUARD(es_digest_file(h, &hl, ESEAL_HASH_SHA256, path, max));
-    ES_GUARD(hex_of(sha, h));
+    es_hex_lower(sha, h, 32);
     if (sm3) {
         ES_GUARD(es_digest_file(h, &hl, ESEAL_HASH_SM3, path, max));
-        ES_GUARD(hex_of(sm3hex, h));
+        es_hex_lower(sm3hex, h, 32);
     }
     return ES_OK;
 }

@@ -457,12 +457,7 @@ static ES_RESULT state_key(char out[sizeof(STATE_PREFIX) + 64], const char *orig
     size_t hl = 0;
     ES_GUARD(es_digest(h, &hl, ESEAL_HASH_SHA256, es_span_of(origin, len)));
     memcpy(out, STATE_PREFIX, sizeof(STATE_PREFIX) - 1);
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < 32; i++) {
-        out[sizeof(STATE_PREFIX) - 1 + 2 * i] = hex[h[i] >> 4];
-        out[sizeof(STATE_PREFIX) - 1 + 2 * i + 1] = hex[h[i] & 15];
-    }
-    out[sizeof(STATE_PREFIX) - 1 + 64] = '\0';
+    es_hex_lower(out + sizeof(STATE_PREFIX) - 1, h, 32);
     return ES_OK;
 }
 
@@ -768,18 +763,7 @@ int eseal_witness_add_checkpoint(eseal_witness *w, const void *body, size_t len,
 
 /* ---- monitoring ------------------------------------------------------------------------------- */
 
-static bool is_origin_hash(const char *s, size_t n)
-{
-    if (n != 64) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
-            return false;
-        }
-    }
-    return true;
-}
+static bool is_origin_hash(const char *s, size_t n) { return n == 64 && es_is_lower_hex(s, n); }
 
 static ES_RESULT latest(eseal_witness *w, es_buf *out, const char *hex, size_t n)
 {

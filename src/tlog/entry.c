@@ -76,18 +76,7 @@ static bool text_ok(const char *s, size_t n)
     return true;
 }
 
-static bool hex_ok(const char *s, size_t n)
-{
-    if (n != 64) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
-            return false;
-        }
-    }
-    return true;
-}
+static bool hex_ok(const char *s, size_t n) { return n == 64 && es_is_lower_hex(s, n); }
 
 /* [a-z0-9] words joined by '.' or '-', at most 64 bytes. */
 static bool type_ok(const char *s, size_t n)
@@ -323,11 +312,6 @@ int eseal_audit_commitment(char out[65], const char *name, const uint8_t salt[32
     if (!es_ok(r)) {
         return es_code(r);
     }
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < 32; i++) {
-        out[2 * i] = hex[h[i] >> 4];
-        out[2 * i + 1] = hex[h[i] & 15];
-    }
-    out[64] = '\0';
+    es_hex_lower(out, h, 32);
     return ESEAL_OK;
 }

@@ -27,16 +27,9 @@ static es_result refuse(eseal_receipt_info *info, const char *fmt, ...)
 
 static bool hex_eq(const uint8_t *h, const char *hex)
 {
-    static const char digits[] = "0123456789abcdef";
-    if (hex == NULL || strlen(hex) != 64) {
-        return false;
-    }
-    for (size_t i = 0; i < 32; i++) {
-        if (hex[2 * i] != digits[h[i] >> 4] || hex[2 * i + 1] != digits[h[i] & 15]) {
-            return false;
-        }
-    }
-    return true;
+    char have[65];
+    es_hex_lower(have, h, 32);
+    return hex != NULL && strcmp(have, hex) == 0;
 }
 
 static ES_RESULT check_doc(eseal_receipt_info *info, const char *path)

@@ -156,5 +156,9 @@ bool es_path_exists(const char *path);
 int es_strcasecmp(const char *a, const char *b);
 bool es_str_starts(const char *s, const char *prefix);
 ES_RESULT es_hex_decode(es_buf *out, const char *hex);
+/* Writes p[0..n) as 2n lower-case hex digits and a NUL into out (2n + 1 bytes). */
+void es_hex_lower(char *out, const uint8_t *p, size_t n);
+/* True when s[0..n) is n lower-case hex digits (n > 0). */
+bool es_is_lower_hex(const char *s, size_t n);
 
 #endif
