@@ -283,9 +283,15 @@ static ES_RESULT load_vkey(eseal_log *log)
         t.ptr[--t.len] = '\0';
     }
     ES_GUARD(es_note_vkey_parse(&log->vkey, es_buf_cstr(&t)));
-    ES_ENSURE(strcmp(log->vkey.name, log->origin) == 0, ESEAL_ESTATE,
-              "log: the log key is named %s but the origin is %s (log_origin changed after the log began?)",
-              log->vkey.name, log->origin);
+    /* The origin is the key's name, fixed when the key was made: a later base_url does not move the
+     * log; an explicit log_origin that names another log is an error. */
+    const char *want = log->inst->cfg.log_origin;
+    ES_ENSURE(want == NULL || strcmp(log->vkey.name, want) == 0, ESEAL_ESTATE,
+              "log: the log key is named %s but eseal.conf sets log_origin = %s (a log's origin cannot change)",
+              log->vkey.name, want);
+    es_free(log->origin);
+    log->origin = es_strdup(log->vkey.name);
+    ES_ENSURE_ALLOC(log->origin);
     log->have_vkey = true;
     return ES_OK;
 }

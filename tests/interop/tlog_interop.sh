@@ -134,6 +134,16 @@ after=$(curl -s "http://127.0.0.1:$port/checkpoint" | sed -n 2p)
     || notok "serve publisher: $size2 -> $after (before $before)"
 kill "$SRV"; wait "$SRV" 2>/dev/null; SRV=""
 
+# The origin is the log key's name: a new base_url does not move the log (or break stamping).
+cp "$ESEAL_HOME/eseal.conf" "$T/conf.keep"
+sed -i "s|^base_url = .*|base_url = https://seal.example.com|" "$ESEAL_HOME/eseal.conf"
+check "after base_url changes, stamping still appends to the same log" "$E" stamp "$T/in.pdf" -o "$T/s7.pdf" \
+    --seal "$seal" --receipt "$T/s7.receipt"
+check "  ... whose receipt verifies with the same key" "$E" log verify-receipt "$T/s7.receipt" --key "$vkey"
+echo "log_origin = other.example/log" >>"$ESEAL_HOME/eseal.conf"
+refuse "a log_origin naming another log is refused" "$E" log checkpoint
+cp "$T/conf.keep" "$ESEAL_HOME/eseal.conf"
+
 # Witnessing: a witness run by someone else cosigns the platform's checkpoints (C2SP tlog-witness).
 W=$T/witness
 ESEAL_PASSPHRASE=witness-pass-1 "$E" witness init --home "$W" --name witness.test >/dev/null 2>&1
