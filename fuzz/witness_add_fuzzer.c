@@ -65,6 +65,7 @@ static void state_name(char out[80], const char *origin)
 
 static void submit(const void *body, size_t len, int *status, eseal_buf *resp, char *ct, size_t cap)
 {
+    eseal_buf_dispose(resp); /* an output buffer is filled, not appended to: empty it first */
     if (eseal_witness_add_checkpoint(w, body, len, status, resp, ct, cap) != ESEAL_OK) {
         die("add-checkpoint failed"); /* a request must never make the witness fail */
     }
