@@ -418,19 +418,19 @@ static ES_RESULT log_open(eseal_log **out, eseal_instance *inst)
     return ES_OK;
 }
 
+/* Opening is guarded: a batch's workers may ask for the log at the same moment. */
+static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
+
 int eseal_instance_log(eseal_instance *inst, eseal_log **out)
 {
     if (inst == NULL || out == NULL) {
         return ESEAL_EINVAL;
     }
-    if (inst->log == NULL) {
-        es_result r = log_open(&inst->log, inst);
-        if (!es_ok(r)) {
-            return es_code(r);
-        }
-    }
+    pthread_mutex_lock(&open_mu);
+    es_result r = inst->log == NULL ? log_open(&inst->log, inst) : ES_OK;
     *out = inst->log;
-    return ESEAL_OK;
+    pthread_mutex_unlock(&open_mu);
+    return es_code(r);
 }
 
 static void publisher_stop(eseal_log *log)

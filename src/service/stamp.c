@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "eseal/log.h"
 #include "eseal/tsa_client.h"
 #include "ofd/ofd.h"
 #include "pdf/pdf.h"
@@ -409,6 +410,11 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
             doc_options(&b, &o, chain);
             o.timestamp = b.ts != NULL ? es_doc_timestamp : NULL; /* only its presence counts: room for a token */
             r = es_pdf_cms_reserve(&b.cms_reserve, key, cert, &o);
+        }
+        eseal_log *log = NULL;
+        if (es_ok(r)) {
+            /* Opened (and checked against the outside checkpoint) once, before any document is signed. */
+            r = (es_result){eseal_instance_log(inst, &log)};
         }
         if (es_ok(r)) {
             r = run_batch(&b);
