@@ -49,30 +49,13 @@
 
 #include <eseal/eseal.h>
 
+#include "bench.h"
+
 extern char **environ;
 
 #define MAX_RUNS 9
 #define MAX_CONNS 256
 #define MAX_THREADS 64
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* ---- the request ---------------------------------------------------------------------- */
 

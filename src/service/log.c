@@ -475,25 +475,12 @@ void es_log_close(eseal_instance *inst)
 
 /* ---- appending ------------------------------------------------------------------------ */
 
-static ES_RESULT commit_batch(eseal_log *log, log_req *batch, size_t n)
+/* Runs fn in one transaction on the writer connection (the caller holds it: writer_acquire). */
+static ES_RESULT in_writer_tx(eseal_log *log, es_result (*fn)(eseal_log *, void *), void *ctx)
 {
-    ES_AUTO(es_freep) es_span *spans = es_calloc(n, sizeof(*spans));
-    ES_ENSURE_ALLOC(spans);
-    size_t i = 0;
-    for (log_req *q = batch; q != NULL && i < n; q = q->next) {
-        spans[i++] = q->entry;
-    }
     int rc = eseal_store_begin(log->w);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-    uint64_t first = 0;
-    es_result r = es_log_append_tx(log->w, spans, n, &first);
-    i = 0;
-    for (log_req *q = batch; es_ok(r) && q != NULL && i < n; q = q->next, i++) {
-        q->index = first + i;
-        if (q->fn != NULL) {
-            r = q->fn(log->w, q->index, q->ctx);
-        }
-    }
+    es_result r = fn(log, ctx);
     if (es_ok(r)) {
         rc = eseal_store_commit(log->w);
         r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
@@ -502,6 +489,39 @@ static ES_RESULT commit_batch(eseal_log *log, log_req *batch, size_t n)
         (void)eseal_store_rollback(log->w);
     }
     return r;
+}
+
+typedef struct {
+    log_req *batch;
+    size_t n;
+} batch_ctx;
+
+/* In the batch's transaction: the entries, then each request's own part with its index. */
+static es_result batch_tx(eseal_log *log, void *ctx)
+{
+    batch_ctx *b = ctx;
+    ES_AUTO(es_freep) es_span *spans = es_calloc(b->n, sizeof(*spans));
+    ES_ENSURE_ALLOC(spans);
+    size_t i = 0;
+    for (log_req *q = b->batch; q != NULL && i < b->n; q = q->next) {
+        spans[i++] = q->entry;
+    }
+    uint64_t first = 0;
+    ES_GUARD(es_log_append_tx(log->w, spans, b->n, &first));
+    i = 0;
+    for (log_req *q = b->batch; q != NULL && i < b->n; q = q->next, i++) {
+        q->index = first + i;
+        if (q->fn != NULL) {
+            ES_GUARD(q->fn(log->w, q->index, q->ctx));
+        }
+    }
+    return ES_OK;
+}
+
+static ES_RESULT commit_batch(eseal_log *log, log_req *batch, size_t n)
+{
+    batch_ctx b = {batch, n};
+    return in_writer_tx(log, batch_tx, &b);
 }
 
 /* Waits until no commit or signature runs on the writer connection, and takes it. */
@@ -687,23 +707,27 @@ static ES_RESULT sign_checkpoint(eseal_log *log, es_buf *note, es_checkpoint *cp
     return ES_OK;
 }
 
+typedef struct {
+    es_buf *note;
+    es_checkpoint *cp;
+    uint64_t *prev_size;
+} sign_ctx;
+
+static es_result sign_tx(eseal_log *log, void *ctx)
+{
+    sign_ctx *c = ctx;
+    return sign_checkpoint(log, c->note, c->cp, c->prev_size);
+}
+
 static ES_RESULT publish(eseal_log *log, uint64_t *size)
 {
     ES_GUARD(load_signer(log));
     ES_AUTO(es_buf_freep) es_buf note = ES_BUF_INIT(ES_NOTE_MAX_LEN);
     es_checkpoint cp;
     uint64_t prev_size = 0;
+    sign_ctx sc = {&note, &cp, &prev_size};
     writer_acquire(log);
-    int rc = eseal_store_begin(log->w);
-    es_result r = rc == ESEAL_OK ? sign_checkpoint(log, &note, &cp, &prev_size)
-                                 : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
-    if (es_ok(r)) {
-        rc = eseal_store_commit(log->w);
-        r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
-    }
-    if (!es_ok(r) && rc == ESEAL_OK) {
-        (void)eseal_store_rollback(log->w);
-    }
+    es_result r = in_writer_tx(log, sign_tx, &sc);
     writer_release(log);
     ES_GUARD(r);
     if (note.len > 0) {
@@ -833,19 +857,23 @@ static ES_RESULT store_cosigned(eseal_log *log, uint64_t size, es_span note)
     return ES_OK;
 }
 
+typedef struct {
+    uint64_t size;
+    es_span note;
+} cosign_ctx;
+
+static es_result cosign_tx(eseal_log *log, void *ctx)
+{
+    cosign_ctx *c = ctx;
+    return store_cosigned(log, c->size, c->note);
+}
+
 ES_RESULT es_log_store_cosigned(eseal_log *log, uint64_t size, es_span note)
 {
+    cosign_ctx cc = {size, note};
     writer_acquire(log);
-    int rc = eseal_store_begin(log->w);
-    es_result r = rc == ESEAL_OK ? store_cosigned(log, size, note)
-                                 : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
-    if (es_ok(r)) {
-        rc = eseal_store_commit(log->w);
-        r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
-    }
-    if (!es_ok(r) && rc == ESEAL_OK) {
-        (void)eseal_store_rollback(log->w);
-    }
+    es_result r = in_writer_tx(log, cosign_tx, &cc);
+    int rc = ESEAL_OK;
     /* The outside copy follows when this is still the newest checkpoint. */
     es_checkpoint out;
     bool present = false;

@@ -99,13 +99,13 @@ ES_RESULT es_log_witness_cosign(struct eseal_log *log, es_buf *note, const es_ch
 
 size_t es_log_note_base_len(es_span note)
 {
-    for (size_t i = 0; i + 1 < note.len; i++) {
-        if (note.ptr[i] == '\n' && note.ptr[i + 1] == '\n') {
-            const uint8_t *nl = memchr(note.ptr + i + 2, '\n', note.len - i - 2);
-            return nl != NULL ? (size_t)(nl - note.ptr) + 1 : 0;
-        }
+    es_span text;
+    if (!es_note_text_span(note, &text) || text.len + 1 >= note.len) {
+        return 0;
     }
-    return 0;
+    size_t sigs = text.len + 1; /* after the blank line */
+    const uint8_t *nl = memchr(note.ptr + sigs, '\n', note.len - sigs);
+    return nl != NULL ? (size_t)(nl - note.ptr) + 1 : 0;
 }
 
 ES_RESULT es_log_witness_recosign(struct eseal_log *log, uint64_t size)

@@ -635,33 +635,12 @@ static ES_RESULT cas(eseal_witness *w, answer *a, const char *key, const es_witn
 }
 
 /*
- * The text of a signed note, everything before its last empty line (C2SP signed-note), found
- * without reading the signature lines: the origin decides between 404 and 403 before they are
- * parsed, so that a known log's note with a line that does not even decode (litewitness vector
- * 1: non-zero base64 padding bits, which es_note_parse refuses) is 403, as the spec says for a
- * note with no valid signature by a trusted key.
+ * The stateless checks, then the compare-and-swap; `note` is scratch space for the parsed note.
+ * The note's text is found without reading its signature lines: the origin decides between 404
+ * and 403 before they are parsed, so that a known log's note with a line that does not even
+ * decode (litewitness vector 1: non-zero base64 padding bits, which es_note_parse refuses) is
+ * 403, as the spec says for a note with no valid signature by a trusted key.
  */
-static bool note_text(es_span note, es_span *text)
-{
-    es_cur c = es_cur_of(note);
-    size_t blank = 0;
-    bool have = false;
-    for (size_t i = 0; !es_cur_eof(&c); i++) {
-        size_t at = c.pos;
-        es_span line;
-        if (!es_cur_until(&c, '\n', &line)) {
-            return false;
-        }
-        if (line.len == 0 && i > 0) {
-            blank = at;
-            have = true;
-        }
-    }
-    c = es_cur_of(note);
-    return have && es_ok(es_cur_take(&c, blank, text));
-}
-
-/* The stateless checks, then the compare-and-swap; `note` is scratch space for the parsed note. */
 static ES_RESULT judge(eseal_witness *w, es_span body, answer *a, es_note *note)
 {
     if (body.len > ESEAL_WITNESS_MAX_REQUEST) {
@@ -672,7 +651,7 @@ static ES_RESULT judge(eseal_witness *w, es_span body, answer *a, es_note *note)
         return refuse(a, 400, "malformed request", eseal_error_last()->message);
     }
     es_span text;
-    if (!note_text(req.note, &text)) {
+    if (!es_note_text_span(req.note, &text)) {
         return refuse(a, 400, "malformed checkpoint note", "no empty line before the signatures");
     }
     es_checkpoint cp;

@@ -437,6 +437,28 @@ ES_RESULT es_note_signer_init(es_note_signer *out, const char *name, uint8_t typ
 
 /* ---- parsing ------------------------------------------------------------------------------- */
 
+bool es_note_text_span(es_span msg, es_span *text)
+{
+    /* signed-note: the text is separated from the signatures by its last empty line (one that
+     * follows a newline: "\n\n"). */
+    es_cur c = es_cur_of(msg);
+    size_t blank = 0;
+    bool have = false;
+    for (size_t i = 0; !es_cur_eof(&c); i++) {
+        size_t at = c.pos;
+        es_span line;
+        if (!es_cur_until(&c, '\n', &line)) {
+            return false;
+        }
+        if (line.len == 0 && i > 0) {
+            blank = at;
+            have = true;
+        }
+    }
+    *text = es_span_of(msg.ptr, blank);
+    return have;
+}
+
 ES_RESULT es_note_parse(es_note *out, es_span msg)
 {
     ES_ENSURE_ARG(out != NULL);
@@ -446,24 +468,11 @@ ES_RESULT es_note_parse(es_note *out, es_span msg)
               ES_NOTE_MAX_LEN);
     ES_GUARD(es_tlog_text_check(msg, "note"));
     ES_ENSURE(msg.len > 0 && msg.ptr[msg.len - 1] == '\n', ESEAL_EMALFORMED, "note: does not end with a newline");
-    /* signed-note: the text is separated from the signatures by its last empty line (one that
-     * follows a newline: "\n\n"). */
-    es_cur c = es_cur_of(msg);
-    size_t blank = 0;
-    bool have_blank = false;
-    for (size_t i = 0; !es_cur_eof(&c); i++) {
-        size_t at = c.pos;
-        es_span line;
-        ES_ENSURE(es_cur_until(&c, '\n', &line), ESEAL_EMALFORMED, "note: does not end with a newline");
-        if (line.len == 0 && i > 0) {
-            blank = at;
-            have_blank = true;
-        }
-    }
-    ES_ENSURE(have_blank, ESEAL_EMALFORMED, "note: no blank line between the text and the signatures");
-    c = es_cur_of(msg);
     es_span text, sigs;
-    ES_GUARD(es_cur_take(&c, blank, &text));
+    ES_ENSURE(es_note_text_span(msg, &text), ESEAL_EMALFORMED,
+              "note: no blank line between the text and the signatures");
+    es_cur c = es_cur_of(msg);
+    ES_GUARD(es_cur_take(&c, text.len, &text));
     ES_GUARD(es_cur_skip(&c, 1));
     ES_GUARD(es_cur_take(&c, es_cur_left(&c), &sigs));
     ES_ENSURE(sigs.len > 0, ESEAL_EMALFORMED, "note: no signature lines after the blank line");

@@ -215,6 +215,12 @@ typedef struct {
  */
 ES_RESULT es_note_parse(es_note *out, es_span msg);
 /*
+ * The text of a signed note (everything before its last blank line, final '\n' included), found
+ * without reading the signature lines; false when there is no blank line or a line is not
+ * ended by '\n'.
+ */
+bool es_note_text_span(es_span msg, es_span *text);
+/*
  * Checks `n` against known verifiers (type 0x01 signatures over the text;
  * type 0x04 verifiers are checked as cosignatures). Unknown (name, id) pairs
  * are ignored; a known one that fails is ESEAL_EVERIFY; none verified is
