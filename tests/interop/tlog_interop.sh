@@ -198,6 +198,14 @@ if [ -n "$APPENDER" ]; then
     check "Go x/mod checks eseal's consistency proof $size1 -> $big" gov -vkey "$vkey" -dir "$T/x" -old "$T/old1:$T/p2"
 fi
 
+# A certificate revocation is on the record, committed with the revocation.
+n0=$("$E" log checkpoint >/dev/null; python3 -c "
+import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select max(idx) from log_entries').fetchone()[0])" "$ESEAL_HOME/eseal.db")
+check "cert revoke" "$E" cert revoke "$id" --reason keyCompromise
+"$E" log show $((n0 + 1)) >"$T/rev" 2>&1
+grep -q "^type cert.revoked$" "$T/rev" && grep -q "^cert $id" "$T/rev" && ok "the revocation is entry $((n0 + 1))" \
+    || { notok "no cert.revoked entry"; cat "$T/rev"; }
+
 # Tampering with the store.
 check "log audit passes" "$E" log audit
 DB="$ESEAL_HOME/eseal.db"

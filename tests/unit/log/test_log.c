@@ -391,7 +391,36 @@ static void restored_backup_refused(void **state)
     assert_int_equal(eseal_instance_set_passphrase(inst, pass, strlen(pass)), ESEAL_OK);
     assert_int_equal(eseal_instance_log(inst, &lg), ESEAL_ESTATE);
     assert_non_null(strstr(eseal_error_last()->message, "older than the log"));
-    lg = NULL;
+    /* An operator who accepts the loss removes the outside checkpoint; the log opens again. */
+    eseal_instance_close(inst);
+    (void)snprintf(a, sizeof(a), "%s/log/checkpoint", ihome);
+    assert_int_equal(unlink(a), 0);
+    assert_int_equal(eseal_instance_open(&inst, ihome), ESEAL_OK);
+    assert_int_equal(eseal_instance_set_passphrase(inst, pass, strlen(pass)), ESEAL_OK);
+    assert_int_equal(eseal_instance_log(inst, &lg), ESEAL_OK);
+}
+
+/* A tree that does not extend the last checkpoint is never signed (a damaged right edge). */
+static void inconsistent_not_signed(void **state)
+{
+    (void)state;
+    uint64_t before = 0, idx = 0, after = 0;
+    assert_int_equal(eseal_log_publish(lg, &before), ESEAL_OK);
+    eseal_store *st = eseal_instance_store(inst);
+    eseal_buf edge = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_store_log_state(st, &edge), ESEAL_OK);
+    assert_true(edge.size > 8 + 32);
+    edge.ptr[8 + 5] ^= 0x20; /* the first right-edge hash */
+    assert_int_equal(eseal_store_log_state_put(st, edge.ptr, edge.size), ESEAL_OK);
+    eseal_buf_dispose(&edge);
+    assert_int_equal(eseal_log_append(lg, &idx, "on a damaged edge\n", 18), ESEAL_OK);
+    assert_int_equal(eseal_log_publish(lg, NULL), ESEAL_ESTATE);
+    assert_non_null(strstr(eseal_error_last()->message, "refusing to sign"));
+    assert_int_equal(eseal_log_size(lg, NULL, &after), ESEAL_OK);
+    assert_int_equal(after, before);
+    eseal_log_audit_report rep;
+    assert_int_equal(eseal_log_audit(lg, &rep), ESEAL_OK);
+    assert_false(rep.ok);
 }
 
 int main(void)
@@ -399,6 +428,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(init_is_recorded), cmocka_unit_test(concurrent_appends), cmocka_unit_test(receipts),
         cmocka_unit_test(consistency),      cmocka_unit_test(lifecycle),          cmocka_unit_test(restored_backup_refused),
+        cmocka_unit_test(inconsistent_not_signed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
