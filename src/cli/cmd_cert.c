@@ -11,7 +11,7 @@ static const cli_opt_spec opts[] = {{"org", 0, true, false},      {"person", 0, 
                                     {"days", 0, true, false},     {"output", 'o', true, false},
                                     {"reason", 0, true, false},   {"at", 0, true, false},
                                     {"key", 0, true, false},      {"key-pass-file", 0, true, false},
-                                    {NULL, 0, false, false}};
+                                    {"org-id", 0, true, false},   {NULL, 0, false, false}};
 
 static void json_field(const char *name, const char *value, bool first)
 {
@@ -74,8 +74,9 @@ static int do_issue(cli_args *a)
     q.org_unit = cli_get(a, "unit");
     q.country = cli_get(a, "country");
     q.email = cli_get(a, "email");
-    if (org != NULL && q.uscc == NULL) {
-        return cli_usage_error(&cli_cmd_cert, "an organisation certificate needs --uscc CODE");
+    q.org_id = cli_get(a, "org-id");
+    if (org != NULL && q.uscc == NULL && q.org_id == NULL) {
+        return cli_usage_error(&cli_cmd_cert, "an organisation certificate needs --uscc CODE (China) or --org-id ID");
     }
     const char *alg = cli_get(a, "alg");
     if (alg != NULL) {
@@ -289,7 +290,8 @@ const cli_cmd cli_cmd_cert = {
     "cert", "issue, list, show, revoke and import certificates",
     "Usage:\n"
     "  eseal cert issue --org NAME --uscc CODE [--alg sm2|p256|p384|rsa|rsa3072|ed25519] [--unit U]\n"
-    "                   [--country CC] [--email E] [--days N] [-o CERT.pem]\n"
+    "                   [--country CN] [--email E] [--days N] [-o CERT.pem]\n"
+    "  eseal cert issue --org NAME --org-id ID [--country CC] [--alg ...] [--unit U] [--email E] ...\n"
     "  eseal cert issue --person NAME [--id-number ID] [--alg ...] [-o CERT.pem]\n"
     "  eseal cert list\n"
     "  eseal cert show ID|CERT.pem [-o CERT.pem]\n"
@@ -297,9 +299,14 @@ const cli_cmd cli_cmd_cert = {
     "  eseal cert import CERT.pem --key KEY.pem [--key-pass-file F] | eseal cert import FILE.p12 [--key-pass-file F]\n\n"
     "issue: generates a key (encrypted under the instance passphrase) and a certificate from the\n"
     "issuing CA of the key's hierarchy (sm2 for SM2, rsa for RSA, p256 otherwise). Organisation\n"
-    "certificates carry O, CN, C and organizationIdentifier NTR<CC>-<USCC> (ETSI EN 319 412-1);\n"
-    "the 18-character unified social credit code is checked (GB 32100-2015). Key usage:\n"
-    "digitalSignature, nonRepudiation. Prints the new certificate's id.\n"
+    "certificates carry O, CN, C and organizationIdentifier (ETSI EN 319 412-1 §5.1.4). The\n"
+    "country (C) is --country, else the --org-id's country, else the instance's (CN by default).\n"
+    "In China (CN) the identifier is NTRCN-<USCC>: --uscc is required and its check character is\n"
+    "checked (GB 32100-2015); --org-id NTRCN-<USCC> is the same. Elsewhere --org-id is required:\n"
+    "VATDE-123456789, NTRDE-HRB12345, PSDGB-FCA-123456, LEIXG-<20-character LEI> (ISO 17442\n"
+    "check digits; give --country), or a national scheme XX:CC-...; type, country, characters,\n"
+    "length and check digits are checked. Key usage: digitalSignature, nonRepudiation. Prints\n"
+    "the new certificate's id.\n"
     "revoke: marks the certificate revoked and publishes a new CRL of its CA.\n"
     "import: records an external certificate, with its key re-encrypted under the instance\n"
     "passphrase; PKCS#12 files may use legacy algorithms (RC2-40).\n",

@@ -179,10 +179,60 @@ int eseal_uscc_valid(const char *code)
     return 0;
 }
 
+/*
+ * The organisation's country and its organizationIdentifier (ETSI EN 319 412-1 §5.1.4). In China
+ * the identifier is the unified social credit code (NTRCN-<USCC>), required; elsewhere the
+ * caller's org_id, whose country becomes C unless it is XG (an LEI) or EU (a VAT number of the
+ * EU scheme) or the caller named the country.
+ */
+static ES_RESULT org_identity(eseal_instance *inst, const eseal_cert_request *q, char country[3], es_buf *orgid)
+{
+    const char *org_id = q->version >= 2 ? q->org_id : NULL;
+    eseal_org_id id;
+    memset(&id, 0, sizeof(id));
+    if (org_id != NULL) {
+        ES_GUARD((es_result){eseal_org_id_parse(&id, org_id)});
+    }
+    bool own_country = org_id != NULL && strcmp(id.country, "XG") != 0 && strcmp(id.country, "EU") != 0;
+    const char *c = q->country != NULL ? q->country : own_country ? id.country : inst->cfg.country;
+    ES_ENSURE(strlen(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z', ESEAL_EINVAL,
+              "country '%s' is not a two-letter upper-case code (ISO 3166-1)", c);
+    ES_ENSURE(!own_country || strcmp(id.country, c) == 0, ESEAL_EINVAL,
+              "organisation identifier %s is of country %s, but the certificate's country is %s", org_id, id.country,
+              c);
+    memcpy(country, c, 3);
+    ES_ENSURE(strcmp(c, "CN") != 0 || org_id == NULL || q->country != NULL || own_country, ESEAL_EINVAL,
+              "organisation identifier %s names no country of its own: give --country CC", org_id);
+    if (strcmp(c, "CN") == 0) {
+        ES_ENSURE(org_id == NULL || strcmp(id.type, "NTR") == 0, ESEAL_EINVAL,
+                  "an organisation in China (country CN) is identified by its unified social credit code: give "
+                  "--uscc instead of --org-id %s, or --country for an organisation elsewhere",
+                  org_id);
+        const char *uscc = q->uscc != NULL ? q->uscc : org_id != NULL ? id.value : NULL;
+        ES_ENSURE(uscc != NULL, ESEAL_EINVAL,
+                  "an organisation certificate in China needs --uscc (unified social credit code); for an "
+                  "organisation elsewhere give --country CC and --org-id (VAT, NTR, PSD or LEI)");
+        ES_ENSURE(eseal_uscc_valid(uscc), ESEAL_EINVAL,
+                  "'%s' is not a valid unified social credit code (18 characters, GB 32100-2015 check character)",
+                  uscc);
+        ES_ENSURE(org_id == NULL || strcmp(id.value, uscc) == 0, ESEAL_EINVAL,
+                  "--org-id %s and --uscc %s name different organisations", org_id, uscc);
+        /* ETSI EN 319 412-1 §5.1.4: "NTR" + country + "-" + national registration number. */
+        return es_buf_printf(orgid, "NTRCN-%s", uscc);
+    }
+    ES_ENSURE(q->uscc == NULL, ESEAL_EINVAL,
+              "--uscc is for organisations in China, but the certificate's country is %s (use --org-id)", c);
+    ES_ENSURE(org_id != NULL, ESEAL_EINVAL,
+              "an organisation certificate outside China needs --org-id (ETSI EN 319 412-1: VAT%s-..., NTR%s-..., "
+              "PSD%s-..., LEIXG-...)",
+              c, c, c);
+    return es_buf_append_str(orgid, org_id);
+}
+
 static ES_RESULT issue_cert(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_request *q)
 {
     ES_ENSURE_ARG(inst != NULL && q != NULL);
-    ES_ENSURE(q->version == ESEAL_CERT_REQUEST_VERSION, ESEAL_EINVAL, "unknown request version");
+    ES_ENSURE(q->version == 1 || q->version == ESEAL_CERT_REQUEST_VERSION, ESEAL_EINVAL, "unknown request version");
     ES_ENSURE(q->name != NULL && q->name[0] != '\0', ESEAL_EINVAL, "a name is required");
     ES_ENSURE(safe_text(q->name) && safe_text(q->uscc) && safe_text(q->person_id) && safe_text(q->org_unit) &&
                   safe_text(q->email),
@@ -190,20 +240,19 @@ static ES_RESULT issue_cert(eseal_instance *inst, eseal_cert_record *out, const 
     ES_ENSURE(strlen(q->name) <= 128, ESEAL_EINVAL, "name longer than 128 bytes");
     es_cert_spec s = {0};
     ES_AUTO(es_buf_freep) es_buf orgid = ES_BUF_INIT(256);
-    const char *country = q->country != NULL ? q->country : inst->cfg.country;
-    ES_ENSURE(strlen(country) == 2, ESEAL_EINVAL, "country must be a two-letter code");
+    char country[3];
     if (q->person) {
+        ES_ENSURE(q->uscc == NULL && (q->version < 2 || q->org_id == NULL), ESEAL_EINVAL,
+                  "a person certificate takes no organisation identifier (--uscc, --org-id)");
+        const char *c = q->country != NULL ? q->country : inst->cfg.country;
+        ES_ENSURE(strlen(c) == 2, ESEAL_EINVAL, "country must be a two-letter code");
+        memcpy(country, c, 3);
         s.profile = ES_PROFILE_PERSON;
         s.common_name = q->name;
         s.serial_number = q->person_id;
         s.organization = NULL;
     } else {
-        ES_ENSURE(q->uscc != NULL, ESEAL_EINVAL, "an organisation certificate needs --uscc (unified social credit code)");
-        ES_ENSURE(eseal_uscc_valid(q->uscc), ESEAL_EINVAL,
-                  "'%s' is not a valid unified social credit code (18 characters, GB 32100-2015 check character)",
-                  q->uscc);
-        /* ETSI EN 319 412-1 §5.1.4: "NTR" + country + "-" + national registration number. */
-        ES_GUARD(es_buf_printf(&orgid, "NTR%s-%s", country, q->uscc));
+        ES_GUARD(org_identity(inst, q, country, &orgid));
         s.profile = ES_PROFILE_ORG;
         s.common_name = q->name;
         s.organization = q->name;
