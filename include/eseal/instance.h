@@ -137,8 +137,47 @@ ESEAL_EXTERN(int) eseal_instance_cert_revoke(eseal_instance *inst, const char *r
 /** Parses "keyCompromise", "superseded", ... (RFC 5280 §5.3.1) into a code. */
 ESEAL_EXTERN(int) eseal_crl_reason_from_name(int *out, const char *name);
 
-/** Issues fresh CRLs for every CA of `hierarchy` ("sm2", "p256", "rsa"); `der` gets the issuing CA's. */
+/**
+ * Issues fresh CRLs for the CAs of `hierarchy` ("sm2", "p256", "rsa"): the root, the current
+ * issuing CA, and every superseded issuing CA that is neither revoked nor expired (what it
+ * certified is still valid). A revoked CA signs no more CRLs; its last one stays published.
+ * `der` gets the current issuing CA's.
+ */
 ESEAL_EXTERN(int) eseal_instance_crl_issue(eseal_instance *inst, eseal_buf *der, const char *hierarchy);
+
+/**
+ * Called by eseal_instance_ca_renew for each certificate it replaced: `old` (now superseded, or
+ * revoked) and the new one. A non-zero return stops the renewal there.
+ */
+typedef int (*eseal_ca_renew_cb)(const eseal_cert_record *old, const eseal_cert_record *renewed, void *payload);
+
+/**
+ * Renews a platform certificate of `hierarchy` ("sm2", "p256", "rsa"): `role` "issuing-ca",
+ * "seal-maker" or "tsa" (not "root-ca": a new root is a new trust anchor). A new key and
+ * certificate, issued by the current parent (the root for the issuing CA, the current issuing CA
+ * for the others), becomes the current one; the one it replaces stays in the store, superseded
+ * (or revoked, if it was), so that what it signed still verifies. A new issuing CA gets a CRL and
+ * an OCSP responder at once; when the issuing CA replaced was revoked, the seal maker and the TSA
+ * it certified are renewed under the new one as well. Each new certificate is an audit entry
+ * "cert.renewed". `out` (may be NULL) gets the record of `role`'s new certificate; `cb` (may be
+ * NULL) hears of each replacement. Needs the passphrase.
+ */
+ESEAL_EXTERN(int) eseal_instance_ca_renew(eseal_instance *inst, eseal_cert_record *out, const char *role,
+                                          const char *hierarchy, eseal_ca_renew_cb cb, void *payload);
+
+/** Where a certificate of the instance stands. */
+typedef enum {
+    ESEAL_CERT_CURRENT,    /**< in use: the newest of its role (platform roles), or simply valid */
+    ESEAL_CERT_SUPERSEDED, /**< replaced by a newer certificate of its role; kept for verification */
+    ESEAL_CERT_REVOKED,
+    ESEAL_CERT_EXPIRED,
+} eseal_cert_status;
+
+/** The status of a record of this instance's store (revoked, then expired, then superseded or current). */
+ESEAL_EXTERN(int) eseal_instance_cert_status(eseal_instance *inst, eseal_cert_status *out,
+                                             const eseal_cert_record *rec);
+/** "current", "superseded", "revoked", "expired". */
+ESEAL_EXTERN(const char *) eseal_cert_status_name(eseal_cert_status s);
 
 /**
  * PEM of a hierarchy's chain: the issuing CA then the root (tsa=0), or the TSA

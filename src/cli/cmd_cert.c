@@ -19,7 +19,7 @@ static void json_field(const char *name, const char *value, bool first)
     cli_json_str(value);
 }
 
-static void print_record_json(const eseal_cert_record *r)
+static void print_record_json(const eseal_cert_record *r, const char *status)
 {
     char nb[40], na[40], rv[40];
     cli_print_time(nb, sizeof(nb), r->not_before_ms);
@@ -31,6 +31,9 @@ static void print_record_json(const eseal_cert_record *r)
         json_field(names[i], values[i], i == 0);
     }
     printf(", \"has_key\": %s", r->key_file[0] != '\0' ? "true" : "false");
+    if (status != NULL) {
+        json_field("status", status, false);
+    }
     if (r->revoked_ms != 0) {
         cli_print_time(rv, sizeof(rv), r->revoked_ms);
         json_field("revoked_at", rv, false);
@@ -41,21 +44,31 @@ static void print_record_json(const eseal_cert_record *r)
     printf("}");
 }
 
+typedef struct {
+    eseal_instance *inst;
+    int n; /* text: rows printed; JSON: -1 before the first record, -2 after */
+} list_state;
+
 static int list_cb(const eseal_cert_record *r, void *payload)
 {
-    int *n = payload;
+    list_state *st = payload;
+    eseal_cert_status status;
+    int rc = eseal_instance_cert_status(st->inst, &status, r);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
     char na[40];
     cli_print_time(na, sizeof(na), r->not_after_ms);
     na[10] = '\0';
-    if (*n < 0) {
-        printf("%s", *n == -1 ? "" : ",\n");
-        print_record_json(r);
-        *n = -2;
+    if (st->n < 0) {
+        printf("%s", st->n == -1 ? "" : ",\n");
+        print_record_json(r, eseal_cert_status_name(status));
+        st->n = -2;
         return 0;
     }
-    printf("%-16s  %-10s  %-5s  %-7s  %s  %s%s\n", r->id, r->role, r->hierarchy[0] != '\0' ? r->hierarchy : "-",
-           r->alg, na, r->subject, r->revoked_ms != 0 ? "  [REVOKED]" : "");
-    (*n)++;
+    printf("%-16s  %-10s  %-5s  %-7s  %s  %-10s  %s\n", r->id, r->role, r->hierarchy[0] != '\0' ? r->hierarchy : "-",
+           r->alg, na, eseal_cert_status_name(status), r->subject);
+    st->n++;
     return 0;
 }
 
@@ -113,7 +126,7 @@ static int do_issue(cli_args *a)
         crc = cli_write_file(out, rec.pem, strlen(rec.pem));
     }
     if (a->json) {
-        print_record_json(&rec);
+        print_record_json(&rec, NULL);
         printf("\n");
     } else {
         printf("%s\n", rec.id);
@@ -130,13 +143,14 @@ static int do_list(cli_args *a)
     if (rc != CLI_OK) {
         return rc;
     }
-    int n = a->json ? -1 : 0;
+    list_state st = {inst, a->json ? -1 : 0};
     if (a->json) {
         printf("[");
     } else {
-        printf("%-16s  %-10s  %-5s  %-7s  %-10s  %s\n", "ID", "ROLE", "CA", "ALG", "EXPIRES", "SUBJECT");
+        printf("%-16s  %-10s  %-5s  %-7s  %-10s  %-10s  %s\n", "ID", "ROLE", "CA", "ALG", "EXPIRES", "STATUS",
+               "SUBJECT");
     }
-    rc = eseal_store_cert_list(eseal_instance_store(inst), list_cb, &n);
+    rc = eseal_store_cert_list(eseal_instance_store(inst), list_cb, &st);
     if (a->json) {
         printf("]\n");
     }
@@ -169,8 +183,12 @@ static int do_show(cli_args *a)
         crc = rc == ESEAL_OK ? cli_write_file(out, pem.ptr, pem.size) : cli_fail(rc);
         eseal_buf_dispose(&pem);
     }
+    eseal_cert_status status = ESEAL_CERT_CURRENT;
+    if (rec.id != NULL && (rc = eseal_instance_cert_status(inst, &status, &rec)) != ESEAL_OK) {
+        crc = cli_fail(rc);
+    }
     if (a->json && rec.id != NULL) {
-        print_record_json(&rec);
+        print_record_json(&rec, eseal_cert_status_name(status));
         printf("\n");
     } else {
         char nb[40], na[40];
@@ -182,6 +200,9 @@ static int do_show(cli_args *a)
                eseal_cert_subject(cert), eseal_cert_issuer(cert), eseal_cert_serial(cert),
                eseal_key_alg_name(eseal_cert_key_alg(cert)), nb, na, eseal_cert_fingerprint(cert),
                rec.key_file != NULL && rec.key_file[0] != '\0' ? "in this instance (encrypted)" : "none");
+        if (rec.id != NULL) {
+            printf("status:      %s\n", eseal_cert_status_name(status));
+        }
         if (rec.revoked_ms != 0) {
             char rv[40];
             cli_print_time(rv, sizeof(rv), rec.revoked_ms);
@@ -264,7 +285,7 @@ static int do_import(cli_args *a)
         return cli_fail(rc);
     }
     if (a->json) {
-        print_record_json(&rec);
+        print_record_json(&rec, NULL);
         printf("\n");
     } else {
         printf("%s\n", rec.id);

@@ -400,6 +400,44 @@ int eseal_instance_cert_revoke(eseal_instance *inst, const char *ref, int reason
     return es_code(revoke_cert(inst, ref, reason, at_ms));
 }
 
+typedef struct {
+    const char *h, *current_id;
+    char ids[64][24];
+    size_t n;
+} superseded_cas;
+
+static int pick_superseded(const eseal_cert_record *rec, void *payload)
+{
+    superseded_cas *x = payload;
+    if (strcmp(rec->role, "issuing-ca") != 0 || strcmp(rec->hierarchy, x->h) != 0 ||
+        strcmp(rec->id, x->current_id) == 0 || rec->revoked_ms != 0 || rec->not_after_ms <= es_now_ms() ||
+        rec->key_file[0] == '\0') {
+        return 0;
+    }
+    if (x->n == sizeof(x->ids) / sizeof(x->ids[0])) {
+        return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__,
+                                    "ca crl: more than %zu valid superseded issuing CAs in %s; revoke the unused ones",
+                                    sizeof(x->ids) / sizeof(x->ids[0]), x->h));
+    }
+    (void)snprintf(x->ids[x->n++], sizeof(x->ids[0]), "%s", rec->id);
+    return 0;
+}
+
+/* A superseded issuing CA's certificates stay valid until they expire: it keeps publishing CRLs. */
+static ES_RESULT publish_superseded(eseal_instance *inst, const char *h, const char *current_id)
+{
+    superseded_cas x = {h, current_id, {{0}}, 0};
+    ES_GUARD((es_result){eseal_store_cert_list(inst->store, pick_superseded, &x)});
+    for (size_t i = 0; i < x.n; i++) {
+        eseal_cert_record ca;
+        ES_GUARD((es_result){eseal_store_cert_find(inst->store, &ca, x.ids[i])});
+        es_result r = es_ca_publish_crl(inst, &ca, NULL);
+        eseal_cert_record_dispose(&ca);
+        ES_GUARD(r);
+    }
+    return ES_OK;
+}
+
 static ES_RESULT crl_issue(eseal_instance *inst, eseal_buf *der, const char *h)
 {
     ES_ENSURE_ARG(inst != NULL && h != NULL);
@@ -412,6 +450,9 @@ static ES_RESULT crl_issue(eseal_instance *inst, eseal_buf *der, const char *h)
     }
     es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     r = es_ca_publish_crl(inst, &root, NULL);
+    if (es_ok(r)) {
+        r = publish_superseded(inst, h, issuing.id);
+    }
     if (es_ok(r)) {
         r = es_ca_publish_crl(inst, &issuing, &out);
     }
