@@ -478,10 +478,19 @@ static ES_RESULT ca_export(eseal_instance *inst, eseal_buf *pem, const char *h, 
     static const char *roles[] = {"tsa", "issuing-ca", "root-ca"};
     es_buf out = ES_BUF_INIT(1 << 20);
     es_result r = ES_OK;
+    char tsa_issuer[64] = "";
     for (size_t i = tsa ? 0 : 1; i < 3 && es_ok(r); i++) {
         eseal_cert_record rec;
-        r = (es_result){eseal_store_cert_find_role(inst->store, &rec, roles[i], h)};
+        if (i == 1 && tsa_issuer[0] != '\0') {
+            /* The TSA's own issuer: after a planned renewal of the issuing CA it is the superseded one. */
+            r = (es_result){eseal_store_cert_find(inst->store, &rec, tsa_issuer)};
+        } else {
+            r = (es_result){eseal_store_cert_find_role(inst->store, &rec, roles[i], h)};
+        }
         if (es_ok(r)) {
+            if (i == 0) {
+                (void)snprintf(tsa_issuer, sizeof(tsa_issuer), "%s", rec.issuer_id);
+            }
             r = es_buf_append_str(&out, rec.pem);
             eseal_cert_record_dispose(&rec);
         }

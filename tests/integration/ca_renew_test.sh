@@ -153,6 +153,15 @@ PICA2=$(role_id issuing-ca p256)
 [ "$(role_id seal-maker p256)" = "$PMAKER" ] && [ "$(status "$PMAKER")" = current ] &&
     ok "the seal maker under a superseded CA stays current" || notok "the p256 maker changed"
 [ "$(log_types "$n1" | grep -c '^cert.renewed$')" -eq 1 ] && ok "one cert.renewed entry" || notok "p256 renew audit entries"
+expect 0 "ca export --tsa after the renewal" -- "$E" ca export --alg p256 --tsa -o "$T/tsa-chain.pem"
+python3 - "$T/tsa-chain.pem" "$T/c" <<'PY'
+import sys
+pems = open(sys.argv[1]).read().split("-----END CERTIFICATE-----")[:-1]
+for i, p in enumerate(pems):
+    open(f"{sys.argv[2]}{i}.pem", "w").write(p.strip() + "\n-----END CERTIFICATE-----\n")
+PY
+openssl verify -CAfile "$T/c2.pem" -untrusted "$T/c1.pem" "$T/c0.pem" >"$T/v" 2>&1 &&
+    ok "  ... the TSA's chain is its own (the superseded CA), and verifies" || { notok "TSA chain after renewal"; sed 's/^/#   /' "$T/v"; }
 expect 0 "a signature by a certificate of the superseded CA stays VALID" -- "$E" verify "$T/p.p7s" --data "$T/doc.txt"
 before=$(openssl crl -inform DER -in "$ESEAL_HOME/crl/$PICA.crl" -noout -crlnumber)
 expect 0 "ca crl --alg p256" -- "$E" ca crl --alg p256 -o "$T/p.crl"
