@@ -53,25 +53,63 @@ ESEAL_EXTERN(int) eseal_instance_set_passphrase(eseal_instance *inst, const char
 ESEAL_EXTERN(const char *) eseal_instance_home(const eseal_instance *inst);
 ESEAL_EXTERN(eseal_store *) eseal_instance_store(eseal_instance *inst);
 
-#define ESEAL_CERT_REQUEST_VERSION 1
+/* Version 2 added org_id; version 1 requests are still accepted. */
+#define ESEAL_CERT_REQUEST_VERSION 2
 
 typedef struct {
     unsigned int version;  /**< ESEAL_CERT_REQUEST_VERSION */
     int person;            /**< 0: organisation certificate, 1: person certificate */
     const char *name;      /**< organisation name (O and CN) or person name (CN) */
-    const char *uscc;      /**< organisation: 18-character unified social credit code (GB 32100-2015) */
+    const char *uscc;      /**< organisation in China: 18-character unified social credit code (GB 32100-2015) */
     const char *person_id; /**< person: identity number (subject serialNumber), optional */
     const char *org_unit;  /**< optional */
-    const char *country;   /**< default: the instance's country */
+    const char *country;   /**< default: the org_id's country (not XG/EU), else the instance's (CN by default) */
     const char *email;     /**< optional */
     eseal_key_alg alg;     /**< key algorithm; the issuing hierarchy follows it (SM2 -> sm2, RSA -> rsa, else p256) */
     unsigned int days;     /**< validity; 0: the configured default (365) */
+    /**
+     * Version 2. Organisation outside China: its ETSI EN 319 412-1 §5.1.4 identifier
+     * ("VATDE-123456789", "NTRDE-HRB12345", "LEIXG-...", "PSDGB-FCA-123456", "XX:CC-..."),
+     * checked by eseal_org_id_parse and written as organizationIdentifier. An organisation whose
+     * country is CN is identified by its USCC: uscc, or org_id "NTRCN-<USCC>" (the same thing);
+     * any other identifier is refused for it, and uscc is refused outside CN.
+     */
+    const char *org_id;
 } eseal_cert_request;
 
-#define ESEAL_CERT_REQUEST_INIT { ESEAL_CERT_REQUEST_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, ESEAL_ALG_SM2, 0 }
+#define ESEAL_CERT_REQUEST_INIT                                                                                  \
+    { ESEAL_CERT_REQUEST_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, ESEAL_ALG_SM2, 0, NULL }
 
 /** Checks a unified social credit code, including its check character. 1 valid, 0 not. */
 ESEAL_EXTERN(int) eseal_uscc_valid(const char *code);
+
+/** Why eseal_org_id_parse refused an organisation identifier. */
+typedef enum {
+    ESEAL_ORGID_OK = 0,
+    ESEAL_ORGID_SYNTAX,  /**< not TYPE + COUNTRY + '-' + IDENTIFIER */
+    ESEAL_ORGID_TYPE,    /**< a type reference other than VAT, NTR, PSD, LEI or a national "XX:" */
+    ESEAL_ORGID_COUNTRY, /**< country not two upper-case letters; XG without LEI or LEI without XG */
+    ESEAL_ORGID_CHARSET, /**< a character the identifier's type does not use */
+    ESEAL_ORGID_LENGTH,  /**< too short or too long for its type, or over ESEAL_ORGID_MAX */
+    ESEAL_ORGID_CHECK,   /**< wrong check digits: LEI (ISO 17442 MOD 97-10), NTRCN (GB 32100-2015) */
+} eseal_org_id_problem;
+
+#define ESEAL_ORGID_MAX 64
+
+/** An organisation identifier split into its parts (ETSI EN 319 412-1 §5.1.4). */
+typedef struct {
+    char type[4];                    /**< "VAT", "NTR", "PSD", "LEI", or a national scheme "XX:" */
+    char country[3];                 /**< ISO 3166-1 alpha-2; "XG" for an LEI */
+    char value[ESEAL_ORGID_MAX + 1]; /**< the identifier after the '-' */
+    eseal_org_id_problem problem;    /**< ESEAL_ORGID_OK, or why it was refused */
+} eseal_org_id;
+
+/**
+ * Parses and strictly checks an organisation identifier such as "VATDE-123456789" (the rules,
+ * register by register, are in src/service/orgid.c). ESEAL_OK, or ESEAL_EINVAL with
+ * out->problem set and eseal_error_last() naming the fault.
+ */
+ESEAL_EXTERN(int) eseal_org_id_parse(eseal_org_id *out, const char *text);
 
 /** Generates a key, issues and records a certificate; `out` receives the record. Needs the passphrase. */
 ESEAL_EXTERN(int) eseal_instance_cert_issue(eseal_instance *inst, eseal_cert_record *out,
@@ -99,8 +137,47 @@ ESEAL_EXTERN(int) eseal_instance_cert_revoke(eseal_instance *inst, const char *r
 /** Parses "keyCompromise", "superseded", ... (RFC 5280 §5.3.1) into a code. */
 ESEAL_EXTERN(int) eseal_crl_reason_from_name(int *out, const char *name);
 
-/** Issues fresh CRLs for every CA of `hierarchy` ("sm2", "p256", "rsa"); `der` gets the issuing CA's. */
+/**
+ * Issues fresh CRLs for the CAs of `hierarchy` ("sm2", "p256", "rsa"): the root, the current
+ * issuing CA, and every superseded issuing CA that is neither revoked nor expired (what it
+ * certified is still valid). A revoked CA signs no more CRLs; its last one stays published.
+ * `der` gets the current issuing CA's.
+ */
 ESEAL_EXTERN(int) eseal_instance_crl_issue(eseal_instance *inst, eseal_buf *der, const char *hierarchy);
+
+/**
+ * Called by eseal_instance_ca_renew for each certificate it replaced: `old` (now superseded, or
+ * revoked) and the new one. A non-zero return stops the renewal there.
+ */
+typedef int (*eseal_ca_renew_cb)(const eseal_cert_record *old, const eseal_cert_record *renewed, void *payload);
+
+/**
+ * Renews a platform certificate of `hierarchy` ("sm2", "p256", "rsa"): `role` "issuing-ca",
+ * "seal-maker" or "tsa" (not "root-ca": a new root is a new trust anchor). A new key and
+ * certificate, issued by the current parent (the root for the issuing CA, the current issuing CA
+ * for the others), becomes the current one; the one it replaces stays in the store, superseded
+ * (or revoked, if it was), so that what it signed still verifies. A new issuing CA gets a CRL and
+ * an OCSP responder at once; when the issuing CA replaced was revoked, the seal maker and the TSA
+ * it certified are renewed under the new one as well. Each new certificate is an audit entry
+ * "cert.renewed". `out` (may be NULL) gets the record of `role`'s new certificate; `cb` (may be
+ * NULL) hears of each replacement. Needs the passphrase.
+ */
+ESEAL_EXTERN(int) eseal_instance_ca_renew(eseal_instance *inst, eseal_cert_record *out, const char *role,
+                                          const char *hierarchy, eseal_ca_renew_cb cb, void *payload);
+
+/** Where a certificate of the instance stands. */
+typedef enum {
+    ESEAL_CERT_CURRENT,    /**< in use: the newest of its role (platform roles), or simply valid */
+    ESEAL_CERT_SUPERSEDED, /**< replaced by a newer certificate of its role; kept for verification */
+    ESEAL_CERT_REVOKED,
+    ESEAL_CERT_EXPIRED,
+} eseal_cert_status;
+
+/** The status of a record of this instance's store (revoked, then expired, then superseded or current). */
+ESEAL_EXTERN(int) eseal_instance_cert_status(eseal_instance *inst, eseal_cert_status *out,
+                                             const eseal_cert_record *rec);
+/** "current", "superseded", "revoked", "expired". */
+ESEAL_EXTERN(const char *) eseal_cert_status_name(eseal_cert_status s);
 
 /**
  * PEM of a hierarchy's chain: the issuing CA then the root (tsa=0), or the TSA

@@ -89,7 +89,11 @@ ESEAL_EXTERN(int) eseal_store_rollback(eseal_store *s);
 ESEAL_EXTERN(int) eseal_store_cert_insert(eseal_store *s, const eseal_cert_record *rec);
 /** Finds by id, unique id prefix (>= 4 hex digits), serial or fingerprint. ESEAL_ENOTFOUND / ESEAL_EAMBIGUOUS. */
 ESEAL_EXTERN(int) eseal_store_cert_find(eseal_store *s, eseal_cert_record *out, const char *ref);
-/** The newest record with `role` in `hierarchy`. */
+/**
+ * The current record with `role` in `hierarchy`: the newest one (older ones are superseded).
+ * ESEAL_ESTATE when the newest is revoked (the role then has no current certificate until it is
+ * renewed: eseal_instance_ca_renew), ESEAL_ENOTFOUND when there is none.
+ */
 ESEAL_EXTERN(int) eseal_store_cert_find_role(eseal_store *s, eseal_cert_record *out, const char *role,
                                              const char *hierarchy);
 /** Calls cb for every record, oldest first; a non-zero return from cb stops and is returned. */

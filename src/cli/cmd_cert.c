@@ -11,7 +11,7 @@ static const cli_opt_spec opts[] = {{"org", 0, true, false},      {"person", 0, 
                                     {"days", 0, true, false},     {"output", 'o', true, false},
                                     {"reason", 0, true, false},   {"at", 0, true, false},
                                     {"key", 0, true, false},      {"key-pass-file", 0, true, false},
-                                    {NULL, 0, false, false}};
+                                    {"org-id", 0, true, false},   {NULL, 0, false, false}};
 
 static void json_field(const char *name, const char *value, bool first)
 {
@@ -19,7 +19,7 @@ static void json_field(const char *name, const char *value, bool first)
     cli_json_str(value);
 }
 
-static void print_record_json(const eseal_cert_record *r)
+static void print_record_json(const eseal_cert_record *r, const char *status)
 {
     char nb[40], na[40], rv[40];
     cli_print_time(nb, sizeof(nb), r->not_before_ms);
@@ -31,6 +31,9 @@ static void print_record_json(const eseal_cert_record *r)
         json_field(names[i], values[i], i == 0);
     }
     printf(", \"has_key\": %s", r->key_file[0] != '\0' ? "true" : "false");
+    if (status != NULL) {
+        json_field("status", status, false);
+    }
     if (r->revoked_ms != 0) {
         cli_print_time(rv, sizeof(rv), r->revoked_ms);
         json_field("revoked_at", rv, false);
@@ -41,21 +44,31 @@ static void print_record_json(const eseal_cert_record *r)
     printf("}");
 }
 
+typedef struct {
+    eseal_instance *inst;
+    int n; /* text: rows printed; JSON: -1 before the first record, -2 after */
+} list_state;
+
 static int list_cb(const eseal_cert_record *r, void *payload)
 {
-    int *n = payload;
+    list_state *st = payload;
+    eseal_cert_status status;
+    int rc = eseal_instance_cert_status(st->inst, &status, r);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
     char na[40];
     cli_print_time(na, sizeof(na), r->not_after_ms);
     na[10] = '\0';
-    if (*n < 0) {
-        printf("%s", *n == -1 ? "" : ",\n");
-        print_record_json(r);
-        *n = -2;
+    if (st->n < 0) {
+        printf("%s", st->n == -1 ? "" : ",\n");
+        print_record_json(r, eseal_cert_status_name(status));
+        st->n = -2;
         return 0;
     }
-    printf("%-16s  %-10s  %-5s  %-7s  %s  %s%s\n", r->id, r->role, r->hierarchy[0] != '\0' ? r->hierarchy : "-",
-           r->alg, na, r->subject, r->revoked_ms != 0 ? "  [REVOKED]" : "");
-    (*n)++;
+    printf("%-16s  %-10s  %-5s  %-7s  %s  %-10s  %s\n", r->id, r->role, r->hierarchy[0] != '\0' ? r->hierarchy : "-",
+           r->alg, na, eseal_cert_status_name(status), r->subject);
+    st->n++;
     return 0;
 }
 
@@ -74,8 +87,9 @@ static int do_issue(cli_args *a)
     q.org_unit = cli_get(a, "unit");
     q.country = cli_get(a, "country");
     q.email = cli_get(a, "email");
-    if (org != NULL && q.uscc == NULL) {
-        return cli_usage_error(&cli_cmd_cert, "an organisation certificate needs --uscc CODE");
+    q.org_id = cli_get(a, "org-id");
+    if (org != NULL && q.uscc == NULL && q.org_id == NULL) {
+        return cli_usage_error(&cli_cmd_cert, "an organisation certificate needs --uscc CODE (China) or --org-id ID");
     }
     const char *alg = cli_get(a, "alg");
     if (alg != NULL) {
@@ -112,7 +126,7 @@ static int do_issue(cli_args *a)
         crc = cli_write_file(out, rec.pem, strlen(rec.pem));
     }
     if (a->json) {
-        print_record_json(&rec);
+        print_record_json(&rec, NULL);
         printf("\n");
     } else {
         printf("%s\n", rec.id);
@@ -129,13 +143,14 @@ static int do_list(cli_args *a)
     if (rc != CLI_OK) {
         return rc;
     }
-    int n = a->json ? -1 : 0;
+    list_state st = {inst, a->json ? -1 : 0};
     if (a->json) {
         printf("[");
     } else {
-        printf("%-16s  %-10s  %-5s  %-7s  %-10s  %s\n", "ID", "ROLE", "CA", "ALG", "EXPIRES", "SUBJECT");
+        printf("%-16s  %-10s  %-5s  %-7s  %-10s  %-10s  %s\n", "ID", "ROLE", "CA", "ALG", "EXPIRES", "STATUS",
+               "SUBJECT");
     }
-    rc = eseal_store_cert_list(eseal_instance_store(inst), list_cb, &n);
+    rc = eseal_store_cert_list(eseal_instance_store(inst), list_cb, &st);
     if (a->json) {
         printf("]\n");
     }
@@ -168,8 +183,12 @@ static int do_show(cli_args *a)
         crc = rc == ESEAL_OK ? cli_write_file(out, pem.ptr, pem.size) : cli_fail(rc);
         eseal_buf_dispose(&pem);
     }
+    eseal_cert_status status = ESEAL_CERT_CURRENT;
+    if (rec.id != NULL && (rc = eseal_instance_cert_status(inst, &status, &rec)) != ESEAL_OK) {
+        crc = cli_fail(rc);
+    }
     if (a->json && rec.id != NULL) {
-        print_record_json(&rec);
+        print_record_json(&rec, eseal_cert_status_name(status));
         printf("\n");
     } else {
         char nb[40], na[40];
@@ -181,6 +200,9 @@ static int do_show(cli_args *a)
                eseal_cert_subject(cert), eseal_cert_issuer(cert), eseal_cert_serial(cert),
                eseal_key_alg_name(eseal_cert_key_alg(cert)), nb, na, eseal_cert_fingerprint(cert),
                rec.key_file != NULL && rec.key_file[0] != '\0' ? "in this instance (encrypted)" : "none");
+        if (rec.id != NULL) {
+            printf("status:      %s\n", eseal_cert_status_name(status));
+        }
         if (rec.revoked_ms != 0) {
             char rv[40];
             cli_print_time(rv, sizeof(rv), rec.revoked_ms);
@@ -263,7 +285,7 @@ static int do_import(cli_args *a)
         return cli_fail(rc);
     }
     if (a->json) {
-        print_record_json(&rec);
+        print_record_json(&rec, NULL);
         printf("\n");
     } else {
         printf("%s\n", rec.id);
@@ -289,7 +311,8 @@ const cli_cmd cli_cmd_cert = {
     "cert", "issue, list, show, revoke and import certificates",
     "Usage:\n"
     "  eseal cert issue --org NAME --uscc CODE [--alg sm2|p256|p384|rsa|rsa3072|ed25519] [--unit U]\n"
-    "                   [--country CC] [--email E] [--days N] [-o CERT.pem]\n"
+    "                   [--country CN] [--email E] [--days N] [-o CERT.pem]\n"
+    "  eseal cert issue --org NAME --org-id ID [--country CC] [--alg ...] [--unit U] [--email E] ...\n"
     "  eseal cert issue --person NAME [--id-number ID] [--alg ...] [-o CERT.pem]\n"
     "  eseal cert list\n"
     "  eseal cert show ID|CERT.pem [-o CERT.pem]\n"
@@ -297,9 +320,14 @@ const cli_cmd cli_cmd_cert = {
     "  eseal cert import CERT.pem --key KEY.pem [--key-pass-file F] | eseal cert import FILE.p12 [--key-pass-file F]\n\n"
     "issue: generates a key (encrypted under the instance passphrase) and a certificate from the\n"
     "issuing CA of the key's hierarchy (sm2 for SM2, rsa for RSA, p256 otherwise). Organisation\n"
-    "certificates carry O, CN, C and organizationIdentifier NTR<CC>-<USCC> (ETSI EN 319 412-1);\n"
-    "the 18-character unified social credit code is checked (GB 32100-2015). Key usage:\n"
-    "digitalSignature, nonRepudiation. Prints the new certificate's id.\n"
+    "certificates carry O, CN, C and organizationIdentifier (ETSI EN 319 412-1 §5.1.4). The\n"
+    "country (C) is --country, else the --org-id's country, else the instance's (CN by default).\n"
+    "In China (CN) the identifier is NTRCN-<USCC>: --uscc is required and its check character is\n"
+    "checked (GB 32100-2015); --org-id NTRCN-<USCC> is the same. Elsewhere --org-id is required:\n"
+    "VATDE-123456789, NTRDE-HRB12345, PSDGB-FCA-123456, LEIXG-<20-character LEI> (ISO 17442\n"
+    "check digits; give --country), or a national scheme XX:CC-...; type, country, characters,\n"
+    "length and check digits are checked. Key usage: digitalSignature, nonRepudiation. Prints\n"
+    "the new certificate's id.\n"
     "revoke: marks the certificate revoked and publishes a new CRL of its CA.\n"
     "import: records an external certificate, with its key re-encrypted under the instance\n"
     "passphrase; PKCS#12 files may use legacy algorithms (RC2-40).\n",

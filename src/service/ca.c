@@ -80,8 +80,11 @@ static ES_RESULT record_from_cert(eseal_cert_record *r, const eseal_cert *c, con
     return ES_OK;
 }
 
-ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
-                      eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec)
+/* es_ca_issue; with `renews` (the record the new one replaces) the audit entry is "cert.renewed",
+ * naming the old one, in the same transaction as the new record. */
+static ES_RESULT ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
+                          eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec,
+                          const eseal_cert_record *renews)
 {
     es_instance_trust_invalidate(inst); /* new CRLs or certificates: verifications rebuild their trust */
     ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the instance passphrase is needed to issue certificates");
@@ -169,9 +172,14 @@ ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *
         r = (es_result){eseal_store_cert_insert(inst->store, &rec)};
     }
     if (es_ok(r)) {
-        char detail[600];
-        (void)snprintf(detail, sizeof(detail), "%s %s certificate %s", hierarchy, role, rec.subject);
-        r = es_audit_cert_event(inst, "cert.issued", &rec, detail);
+        char detail[700];
+        if (renews == NULL) {
+            (void)snprintf(detail, sizeof(detail), "%s %s certificate %s", hierarchy, role, rec.subject);
+        } else {
+            (void)snprintf(detail, sizeof(detail), "%s %s certificate %s replaces %s (%s)", hierarchy, role,
+                           rec.subject, renews->id, renews->revoked_ms != 0 ? "revoked" : "superseded");
+        }
+        r = es_audit_cert_event(inst, renews == NULL ? "cert.issued" : "cert.renewed", &rec, detail);
     }
     if (es_ok(r)) {
         r = (es_result){eseal_store_commit(inst->store)};
@@ -198,6 +206,12 @@ ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *
     es_buf_free(&rel);
     es_buf_free(&abs);
     return r;
+}
+
+ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
+                      eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec)
+{
+    return ca_issue(inst, out, role, hierarchy, alg, spec_in, issuer_rec, NULL);
 }
 
 typedef struct {
@@ -400,4 +414,270 @@ ES_RESULT es_ca_create_hierarchies(eseal_instance *inst)
     ES_GUARD(make_hierarchy(inst, "sm2", ESEAL_ALG_SM2, true));
     ES_GUARD(make_hierarchy(inst, "p256", ESEAL_ALG_P256, true));
     return make_hierarchy(inst, "rsa", ESEAL_ALG_RSA3072, false);
+}
+
+/* ---- renewal: a new key and certificate for a role, the old one kept ------------------------ */
+
+typedef struct {
+    const char *role, *hierarchy;
+    eseal_cert_record newest; /* the last match in list order (created, then insertion), as find_role */
+    int count;
+    es_result err;
+} role_scan;
+
+static int scan_role(const eseal_cert_record *rec, void *payload)
+{
+    role_scan *x = payload;
+    if (strcmp(rec->role, x->role) != 0 || strcmp(rec->hierarchy, x->hierarchy) != 0) {
+        return 0;
+    }
+    x->count++;
+    eseal_cert_record_dispose(&x->newest);
+    char **dst[] = {&x->newest.id, &x->newest.role, &x->newest.hierarchy, &x->newest.alg, &x->newest.subject,
+                    &x->newest.serial, &x->newest.issuer_id, &x->newest.fingerprint, &x->newest.pem,
+                    &x->newest.key_file};
+    char *const src[] = {rec->id, rec->role, rec->hierarchy, rec->alg, rec->subject,
+                         rec->serial, rec->issuer_id, rec->fingerprint, rec->pem, rec->key_file};
+    for (size_t i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
+        *dst[i] = es_strdup(src[i]);
+        if (*dst[i] == NULL) {
+            x->err = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+            return ESEAL_ENOMEM;
+        }
+    }
+    x->newest.not_before_ms = rec->not_before_ms;
+    x->newest.not_after_ms = rec->not_after_ms;
+    x->newest.created_ms = rec->created_ms;
+    x->newest.revoked_ms = rec->revoked_ms;
+    x->newest.revocation_reason = rec->revocation_reason;
+    return 0;
+}
+
+/* The newest record of a role, revoked or not, and how many the role has had. */
+static ES_RESULT newest_of_role(eseal_instance *inst, eseal_cert_record *out, int *count, const char *role,
+                                const char *h)
+{
+    role_scan x = {role, h, {0}, 0, ES_OK};
+    x.newest.revocation_reason = -1;
+    int rc = eseal_store_cert_list(inst->store, scan_role, &x);
+    if (rc != ESEAL_OK) {
+        eseal_cert_record_dispose(&x.newest);
+        return es_code(x.err) != 0 ? x.err : (es_result){rc};
+    }
+    if (x.count == 0) {
+        return es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "the %s hierarchy has no %s certificate", h, role);
+    }
+    *out = x.newest;
+    *count = x.count;
+    return ES_OK;
+}
+
+/* What a renewed certificate of each role is (the same profiles and lifetimes as at init). */
+static const struct {
+    const char *role;
+    es_cert_profile profile;
+    const char *name;
+    const char *unit;
+    int years;
+    const char *parent;
+} renewable[] = {
+    {"issuing-ca", ES_PROFILE_ISSUING_CA, "Issuing CA", "eseal Certification Authority", 10, "root-ca"},
+    {"seal-maker", ES_PROFILE_SEAL_MAKER, "Seal Maker", "Seal Registry", 5, "issuing-ca"},
+    {"tsa", ES_PROFILE_TSA, "Time Stamping Authority", "Time Stamping", 5, "issuing-ca"},
+};
+
+static ES_RESULT renew_one(eseal_instance *inst, eseal_cert_record *out, size_t k, const char *h,
+                           eseal_ca_renew_cb cb, void *payload)
+{
+    eseal_cert_record old, parent;
+    memset(&parent, 0, sizeof(parent));
+    int count = 0;
+    ES_GUARD(newest_of_role(inst, &old, &count, renewable[k].role, h));
+    eseal_key_alg alg = ESEAL_ALG_NONE;
+    es_result r = (es_result){eseal_key_alg_from_name(&alg, old.alg)};
+    if (es_ok(r)) {
+        /* The parent must be current: a revoked one is renewed first (find_role says so). */
+        r = (es_result){eseal_store_cert_find_role(inst->store, &parent, renewable[k].parent, h)};
+    }
+    static const char *labels[] = {"sm2", "SM2", "p256", "P-256", "rsa", "RSA"};
+    const char *label = h;
+    for (size_t i = 0; i < 6; i += 2) {
+        if (strcmp(labels[i], h) == 0) {
+            label = labels[i + 1];
+        }
+    }
+    /* A generation number keeps the subjects apart: a verifier never has to tell two CAs of the
+     * same name apart by key identifier alone, and a report says which one signed. */
+    es_buf cn = ES_BUF_INIT(512);
+    if (es_ok(r)) {
+        r = es_buf_printf(&cn, "%s %s (%s) G%d", inst->cfg.organization, renewable[k].name, label, count + 1);
+    }
+    eseal_cert_record rec;
+    memset(&rec, 0, sizeof(rec));
+    if (es_ok(r)) {
+        int64_t now = es_now_ms();
+        es_cert_spec s = {0};
+        s.profile = renewable[k].profile;
+        s.organization = inst->cfg.organization;
+        s.country = inst->cfg.country;
+        s.org_unit = renewable[k].unit;
+        s.common_name = es_buf_cstr(&cn);
+        s.not_before_ms = now - 60000;
+        s.not_after_ms = now + (int64_t)renewable[k].years * 365 * DAY_MS;
+        r = ca_issue(inst, &rec, renewable[k].role, h, alg, &s, &parent, &old);
+    }
+    if (es_ok(r) && k == 0) {
+        /* A new CA answers for its certificates from the start: a CRL and an OCSP responder. */
+        r = es_ca_publish_crl(inst, &rec, NULL);
+        if (es_ok(r)) {
+            r = es_ocsp_responder_ensure(inst, NULL, &rec);
+        }
+    }
+    if (es_ok(r) && cb != NULL && cb(&old, &rec, payload) != 0) {
+        r = es_error_set(ESEAL_ERROR, __FILE__, __LINE__, "ca renew: stopped by the caller");
+    }
+    if (es_ok(r) && out != NULL) {
+        *out = rec;
+    } else {
+        eseal_cert_record_dispose(&rec);
+    }
+    es_buf_free(&cn);
+    eseal_cert_record_dispose(&old);
+    eseal_cert_record_dispose(&parent);
+    return r;
+}
+
+static ES_RESULT ca_renew(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *h,
+                          eseal_ca_renew_cb cb, void *payload)
+{
+    ES_ENSURE_ARG(inst != NULL && role != NULL && h != NULL);
+    ES_ENSURE(strcmp(h, "sm2") == 0 || strcmp(h, "p256") == 0 || strcmp(h, "rsa") == 0, ESEAL_EINVAL,
+              "unknown CA hierarchy '%s' (sm2, p256 or rsa)", h);
+    ES_ENSURE(strcmp(role, "root-ca") != 0, ESEAL_EUNSUPPORTED,
+              "ca renew: a new root is a new trust anchor every verifier must import; make a new instance "
+              "(the roles renewed here are issuing-ca, seal-maker and tsa)");
+    ES_ENSURE(strcmp(role, "ocsp") != 0, ESEAL_EUNSUPPORTED,
+              "ca renew: OCSP responder certificates are renewed by themselves (a week before they expire) and "
+              "for a renewed issuing CA");
+    size_t k = 0;
+    while (k < sizeof(renewable) / sizeof(renewable[0]) && strcmp(renewable[k].role, role) != 0) {
+        k++;
+    }
+    ES_ENSURE(k < sizeof(renewable) / sizeof(renewable[0]), ESEAL_EINVAL,
+              "ca renew: unknown role '%s' (issuing-ca, seal-maker or tsa)", role);
+    ES_ENSURE(k == 0 || strcmp(h, "rsa") != 0, ESEAL_EINVAL, "ca renew: the rsa hierarchy has no %s", role);
+    ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the instance passphrase is needed to renew certificates");
+    eseal_cert_record old_ca;
+    memset(&old_ca, 0, sizeof(old_ca));
+    int count = 0;
+    if (k == 0) {
+        ES_GUARD(newest_of_role(inst, &old_ca, &count, "issuing-ca", h));
+    }
+    eseal_cert_record rec;
+    memset(&rec, 0, sizeof(rec));
+    es_result r = renew_one(inst, &rec, k, h, cb, payload);
+    /* The seal maker and the TSA certified by a revoked issuing CA can no longer be trusted for
+     * anything new; renew them under the new CA. Under a CA that is only superseded they stay
+     * valid (its CRLs go on: eseal_instance_crl_issue) and are renewed when the operator asks. */
+    for (size_t i = 1; es_ok(r) && k == 0 && old_ca.revoked_ms != 0 && strcmp(h, "rsa") != 0 && i < 3; i++) {
+        eseal_cert_record child;
+        int n = 0;
+        r = newest_of_role(inst, &child, &n, renewable[i].role, h);
+        if (es_ok(r)) {
+            bool under_old = strcmp(child.issuer_id, old_ca.id) == 0;
+            eseal_cert_record_dispose(&child);
+            if (under_old) {
+                r = renew_one(inst, NULL, i, h, cb, payload);
+            }
+        }
+    }
+    if (es_ok(r) && out != NULL) {
+        *out = rec;
+    } else {
+        eseal_cert_record_dispose(&rec);
+    }
+    eseal_cert_record_dispose(&old_ca);
+    return r;
+}
+
+int eseal_instance_ca_renew(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
+                            eseal_ca_renew_cb cb, void *payload)
+{
+    return es_code(ca_renew(inst, out, role, hierarchy, cb, payload));
+}
+
+/* ---- status: current, superseded, revoked, expired ----------------------------------------- */
+
+typedef struct {
+    const eseal_cert_record *rec;
+    bool newer;
+} ocsp_scan;
+
+static int newer_responder(const eseal_cert_record *r, void *payload)
+{
+    ocsp_scan *x = payload;
+    if (strcmp(r->role, "ocsp") == 0 && strcmp(r->issuer_id, x->rec->issuer_id) == 0 &&
+        strcmp(r->id, x->rec->id) != 0 && r->revoked_ms == 0 &&
+        (r->created_ms > x->rec->created_ms ||
+         (r->created_ms == x->rec->created_ms && r->not_after_ms > x->rec->not_after_ms))) {
+        x->newer = true;
+    }
+    return 0;
+}
+
+static ES_RESULT cert_status(eseal_instance *inst, eseal_cert_status *out, const eseal_cert_record *rec)
+{
+    ES_ENSURE_ARG(inst != NULL && out != NULL && rec != NULL && rec->id != NULL && rec->role != NULL);
+    if (rec->revoked_ms != 0) {
+        *out = ESEAL_CERT_REVOKED;
+        return ES_OK;
+    }
+    if (rec->not_after_ms < es_now_ms()) {
+        *out = ESEAL_CERT_EXPIRED;
+        return ES_OK;
+    }
+    *out = ESEAL_CERT_CURRENT;
+    static const char *const platform[] = {"root-ca", "issuing-ca", "seal-maker", "tsa"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcmp(rec->role, platform[i]) == 0) {
+            /* One current certificate per role and hierarchy: the newest (eseal_store_cert_find_role). */
+            eseal_cert_record cur;
+            int rc = eseal_store_cert_find_role(inst->store, &cur, rec->role, rec->hierarchy);
+            if (rc == ESEAL_OK) {
+                *out = strcmp(cur.id, rec->id) == 0 ? ESEAL_CERT_CURRENT : ESEAL_CERT_SUPERSEDED;
+                eseal_cert_record_dispose(&cur);
+            } else if (rc == ESEAL_ESTATE) {
+                *out = ESEAL_CERT_SUPERSEDED; /* a newer one exists (and is revoked) */
+            } else {
+                return (es_result){rc};
+            }
+            return ES_OK;
+        }
+    }
+    if (strcmp(rec->role, "ocsp") == 0) {
+        ocsp_scan x = {rec, false};
+        ES_GUARD((es_result){eseal_store_cert_list(inst->store, newer_responder, &x)});
+        *out = x.newer ? ESEAL_CERT_SUPERSEDED : ESEAL_CERT_CURRENT;
+    }
+    return ES_OK;
+}
+
+int eseal_instance_cert_status(eseal_instance *inst, eseal_cert_status *out, const eseal_cert_record *rec)
+{
+    return es_code(cert_status(inst, out, rec));
+}
+
+const char *eseal_cert_status_name(eseal_cert_status s)
+{
+    switch (s) {
+    case ESEAL_CERT_CURRENT:
+        return "current";
+    case ESEAL_CERT_SUPERSEDED:
+        return "superseded";
+    case ESEAL_CERT_REVOKED:
+        return "revoked";
+    case ESEAL_CERT_EXPIRED:
+        return "expired";
+    }
+    return "unknown";
 }

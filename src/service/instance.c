@@ -179,10 +179,60 @@ int eseal_uscc_valid(const char *code)
     return 0;
 }
 
+/*
+ * The organisation's country and its organizationIdentifier (ETSI EN 319 412-1 §5.1.4). In China
+ * the identifier is the unified social credit code (NTRCN-<USCC>), required; elsewhere the
+ * caller's org_id, whose country becomes C unless it is XG (an LEI) or EU (a VAT number of the
+ * EU scheme) or the caller named the country.
+ */
+static ES_RESULT org_identity(eseal_instance *inst, const eseal_cert_request *q, char country[3], es_buf *orgid)
+{
+    const char *org_id = q->version >= 2 ? q->org_id : NULL;
+    eseal_org_id id;
+    memset(&id, 0, sizeof(id));
+    if (org_id != NULL) {
+        ES_GUARD((es_result){eseal_org_id_parse(&id, org_id)});
+    }
+    bool own_country = org_id != NULL && strcmp(id.country, "XG") != 0 && strcmp(id.country, "EU") != 0;
+    const char *c = q->country != NULL ? q->country : own_country ? id.country : inst->cfg.country;
+    ES_ENSURE(strlen(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z', ESEAL_EINVAL,
+              "country '%s' is not a two-letter upper-case code (ISO 3166-1)", c);
+    ES_ENSURE(!own_country || strcmp(id.country, c) == 0, ESEAL_EINVAL,
+              "organisation identifier %s is of country %s, but the certificate's country is %s", org_id, id.country,
+              c);
+    memcpy(country, c, 3);
+    ES_ENSURE(strcmp(c, "CN") != 0 || org_id == NULL || q->country != NULL || own_country, ESEAL_EINVAL,
+              "organisation identifier %s names no country of its own: give --country CC", org_id);
+    if (strcmp(c, "CN") == 0) {
+        ES_ENSURE(org_id == NULL || strcmp(id.type, "NTR") == 0, ESEAL_EINVAL,
+                  "an organisation in China (country CN) is identified by its unified social credit code: give "
+                  "--uscc instead of --org-id %s, or --country for an organisation elsewhere",
+                  org_id);
+        const char *uscc = q->uscc != NULL ? q->uscc : org_id != NULL ? id.value : NULL;
+        ES_ENSURE(uscc != NULL, ESEAL_EINVAL,
+                  "an organisation certificate in China needs --uscc (unified social credit code); for an "
+                  "organisation elsewhere give --country CC and --org-id (VAT, NTR, PSD or LEI)");
+        ES_ENSURE(eseal_uscc_valid(uscc), ESEAL_EINVAL,
+                  "'%s' is not a valid unified social credit code (18 characters, GB 32100-2015 check character)",
+                  uscc);
+        ES_ENSURE(org_id == NULL || strcmp(id.value, uscc) == 0, ESEAL_EINVAL,
+                  "--org-id %s and --uscc %s name different organisations", org_id, uscc);
+        /* ETSI EN 319 412-1 §5.1.4: "NTR" + country + "-" + national registration number. */
+        return es_buf_printf(orgid, "NTRCN-%s", uscc);
+    }
+    ES_ENSURE(q->uscc == NULL, ESEAL_EINVAL,
+              "--uscc is for organisations in China, but the certificate's country is %s (use --org-id)", c);
+    ES_ENSURE(org_id != NULL, ESEAL_EINVAL,
+              "an organisation certificate outside China needs --org-id (ETSI EN 319 412-1: VAT%s-..., NTR%s-..., "
+              "PSD%s-..., LEIXG-...)",
+              c, c, c);
+    return es_buf_append_str(orgid, org_id);
+}
+
 static ES_RESULT issue_cert(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_request *q)
 {
     ES_ENSURE_ARG(inst != NULL && q != NULL);
-    ES_ENSURE(q->version == ESEAL_CERT_REQUEST_VERSION, ESEAL_EINVAL, "unknown request version");
+    ES_ENSURE(q->version == 1 || q->version == ESEAL_CERT_REQUEST_VERSION, ESEAL_EINVAL, "unknown request version");
     ES_ENSURE(q->name != NULL && q->name[0] != '\0', ESEAL_EINVAL, "a name is required");
     ES_ENSURE(safe_text(q->name) && safe_text(q->uscc) && safe_text(q->person_id) && safe_text(q->org_unit) &&
                   safe_text(q->email),
@@ -190,20 +240,19 @@ static ES_RESULT issue_cert(eseal_instance *inst, eseal_cert_record *out, const 
     ES_ENSURE(strlen(q->name) <= 128, ESEAL_EINVAL, "name longer than 128 bytes");
     es_cert_spec s = {0};
     ES_AUTO(es_buf_freep) es_buf orgid = ES_BUF_INIT(256);
-    const char *country = q->country != NULL ? q->country : inst->cfg.country;
-    ES_ENSURE(strlen(country) == 2, ESEAL_EINVAL, "country must be a two-letter code");
+    char country[3];
     if (q->person) {
+        ES_ENSURE(q->uscc == NULL && (q->version < 2 || q->org_id == NULL), ESEAL_EINVAL,
+                  "a person certificate takes no organisation identifier (--uscc, --org-id)");
+        const char *c = q->country != NULL ? q->country : inst->cfg.country;
+        ES_ENSURE(strlen(c) == 2, ESEAL_EINVAL, "country must be a two-letter code");
+        memcpy(country, c, 3);
         s.profile = ES_PROFILE_PERSON;
         s.common_name = q->name;
         s.serial_number = q->person_id;
         s.organization = NULL;
     } else {
-        ES_ENSURE(q->uscc != NULL, ESEAL_EINVAL, "an organisation certificate needs --uscc (unified social credit code)");
-        ES_ENSURE(eseal_uscc_valid(q->uscc), ESEAL_EINVAL,
-                  "'%s' is not a valid unified social credit code (18 characters, GB 32100-2015 check character)",
-                  q->uscc);
-        /* ETSI EN 319 412-1 §5.1.4: "NTR" + country + "-" + national registration number. */
-        ES_GUARD(es_buf_printf(&orgid, "NTR%s-%s", country, q->uscc));
+        ES_GUARD(org_identity(inst, q, country, &orgid));
         s.profile = ES_PROFILE_ORG;
         s.common_name = q->name;
         s.organization = q->name;
@@ -351,6 +400,44 @@ int eseal_instance_cert_revoke(eseal_instance *inst, const char *ref, int reason
     return es_code(revoke_cert(inst, ref, reason, at_ms));
 }
 
+typedef struct {
+    const char *h, *current_id;
+    char ids[64][24];
+    size_t n;
+} superseded_cas;
+
+static int pick_superseded(const eseal_cert_record *rec, void *payload)
+{
+    superseded_cas *x = payload;
+    if (strcmp(rec->role, "issuing-ca") != 0 || strcmp(rec->hierarchy, x->h) != 0 ||
+        strcmp(rec->id, x->current_id) == 0 || rec->revoked_ms != 0 || rec->not_after_ms <= es_now_ms() ||
+        rec->key_file[0] == '\0') {
+        return 0;
+    }
+    if (x->n == sizeof(x->ids) / sizeof(x->ids[0])) {
+        return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__,
+                                    "ca crl: more than %zu valid superseded issuing CAs in %s; revoke the unused ones",
+                                    sizeof(x->ids) / sizeof(x->ids[0]), x->h));
+    }
+    (void)snprintf(x->ids[x->n++], sizeof(x->ids[0]), "%s", rec->id);
+    return 0;
+}
+
+/* A superseded issuing CA's certificates stay valid until they expire: it keeps publishing CRLs. */
+static ES_RESULT publish_superseded(eseal_instance *inst, const char *h, const char *current_id)
+{
+    superseded_cas x = {h, current_id, {{0}}, 0};
+    ES_GUARD((es_result){eseal_store_cert_list(inst->store, pick_superseded, &x)});
+    for (size_t i = 0; i < x.n; i++) {
+        eseal_cert_record ca;
+        ES_GUARD((es_result){eseal_store_cert_find(inst->store, &ca, x.ids[i])});
+        es_result r = es_ca_publish_crl(inst, &ca, NULL);
+        eseal_cert_record_dispose(&ca);
+        ES_GUARD(r);
+    }
+    return ES_OK;
+}
+
 static ES_RESULT crl_issue(eseal_instance *inst, eseal_buf *der, const char *h)
 {
     ES_ENSURE_ARG(inst != NULL && h != NULL);
@@ -363,6 +450,9 @@ static ES_RESULT crl_issue(eseal_instance *inst, eseal_buf *der, const char *h)
     }
     es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     r = es_ca_publish_crl(inst, &root, NULL);
+    if (es_ok(r)) {
+        r = publish_superseded(inst, h, issuing.id);
+    }
     if (es_ok(r)) {
         r = es_ca_publish_crl(inst, &issuing, &out);
     }
@@ -388,10 +478,19 @@ static ES_RESULT ca_export(eseal_instance *inst, eseal_buf *pem, const char *h, 
     static const char *roles[] = {"tsa", "issuing-ca", "root-ca"};
     es_buf out = ES_BUF_INIT(1 << 20);
     es_result r = ES_OK;
+    char tsa_issuer[64] = "";
     for (size_t i = tsa ? 0 : 1; i < 3 && es_ok(r); i++) {
         eseal_cert_record rec;
-        r = (es_result){eseal_store_cert_find_role(inst->store, &rec, roles[i], h)};
+        if (i == 1 && tsa_issuer[0] != '\0') {
+            /* The TSA's own issuer: after a planned renewal of the issuing CA it is the superseded one. */
+            r = (es_result){eseal_store_cert_find(inst->store, &rec, tsa_issuer)};
+        } else {
+            r = (es_result){eseal_store_cert_find_role(inst->store, &rec, roles[i], h)};
+        }
         if (es_ok(r)) {
+            if (i == 0) {
+                (void)snprintf(tsa_issuer, sizeof(tsa_issuer), "%s", rec.issuer_id);
+            }
             r = es_buf_append_str(&out, rec.pem);
             eseal_cert_record_dispose(&rec);
         }

@@ -273,6 +273,14 @@ static ES_RESULT maker_load(eseal_instance *inst, maker *m, const char *hierarch
     ES_ENSURE(strcmp(h, "sm2") == 0 || strcmp(h, "p256") == 0, ESEAL_EINVAL,
               "seal: the seal maker hierarchy is sm2 (GB/T 38540, the default) or p256 (outside China), not '%s'", h);
     ES_GUARD((es_result){eseal_store_cert_find_role(inst->store, &m->rec, "seal-maker", h)});
+    /* A seal signed by a maker whose CA is revoked would never verify: refuse to make one. */
+    eseal_cert_record ca;
+    ES_GUARD((es_result){eseal_store_cert_find(inst->store, &ca, m->rec.issuer_id)});
+    bool revoked = ca.revoked_ms != 0;
+    eseal_cert_record_dispose(&ca);
+    ES_ENSURE(!revoked, ESEAL_ESTATE,
+              "seal: the %s seal maker's issuing CA %s is revoked; renew it with 'eseal ca renew issuing-ca --alg %s'",
+              h, m->rec.issuer_id, h);
     ES_GUARD((es_result){eseal_cert_parse(&m->cert, m->rec.pem, strlen(m->rec.pem))});
     return es_instance_load_key(inst, &m->key, &m->rec);
 }

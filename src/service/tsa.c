@@ -125,7 +125,15 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
               "tsa: the %s hierarchy has no TSA (sm2 and p256 have)", h);
     eseal_cert_record tsa, issuing;
     ES_GUARD((es_result){eseal_store_cert_find_role(inst->store, &tsa, "tsa", h)});
-    es_result r = (es_result){eseal_store_cert_find_role(inst->store, &issuing, "issuing-ca", h)};
+    /* The TSA's own issuer (after an issuing CA renewal it may be a superseded CA, not the current
+     * one); a revoked issuer makes every token untrustworthy: refuse, and say what to do. */
+    es_result r = (es_result){eseal_store_cert_find(inst->store, &issuing, tsa.issuer_id)};
+    if (es_ok(r) && issuing.revoked_ms != 0) {
+        r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__,
+                         "tsa: the %s TSA's issuing CA %s is revoked; renew it with 'eseal ca renew issuing-ca --alg %s'",
+                         h, issuing.id, h);
+        eseal_cert_record_dispose(&issuing);
+    }
     if (!es_ok(r)) {
         eseal_cert_record_dispose(&tsa);
         return r;

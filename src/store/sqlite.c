@@ -303,7 +303,7 @@ static int sq_cert_find_role(void *p, eseal_cert_record *out, const char *role, 
 {
     sq *s = p;
     sqlite3_stmt *st = NULL;
-    int rc = prepare(s, &st, "SELECT " CERT_COLS " FROM certs WHERE role = ?1 AND hierarchy = ?2 AND revoked = 0 "
+    int rc = prepare(s, &st, "SELECT " CERT_COLS " FROM certs WHERE role = ?1 AND hierarchy = ?2 "
                              "ORDER BY created DESC, rowid DESC LIMIT 1");
     if (rc != ESEAL_OK) {
         return rc;

@@ -84,7 +84,26 @@ int eseal_store_cert_find(eseal_store *s, eseal_cert_record *out, const char *re
 }
 int eseal_store_cert_find_role(eseal_store *s, eseal_cert_record *out, const char *role, const char *hierarchy)
 {
-    return s->be->cert_find_role(s->db, out, role, hierarchy);
+    /* The current certificate of a role is the newest one; older ones are superseded (kept to verify
+     * what they signed). When the newest is revoked there is no current one: falling back to a
+     * superseded key the operator replaced would be a surprise, so say what to do instead. */
+    eseal_cert_record r;
+    int rc = s->be->cert_find_role(s->db, &r, role, hierarchy);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    if (r.revoked_ms != 0) {
+        char when[ES_RFC3339_LEN];
+        es_time_rfc3339(when, r.revoked_ms);
+        rc = es_code(es_error_set(ESEAL_ESTATE, __FILE__, __LINE__,
+                                  "the %s %s certificate %s was revoked at %s; make a new one with "
+                                  "'eseal ca renew %s --alg %s'",
+                                  hierarchy, role, r.id, when, role, hierarchy));
+        eseal_cert_record_dispose(&r);
+        return rc;
+    }
+    *out = r;
+    return ESEAL_OK;
 }
 int eseal_store_cert_list(eseal_store *s, int (*cb)(const eseal_cert_record *, void *), void *payload)
 {

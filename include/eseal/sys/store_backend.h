@@ -28,6 +28,7 @@ typedef struct {
     int (*rollback)(void *db);
     int (*cert_insert)(void *db, const eseal_cert_record *rec);
     int (*cert_find)(void *db, eseal_cert_record *out, const char *ref);
+    /* The newest record (created, then insertion order) with role in hierarchy, revoked or not. */
     int (*cert_find_role)(void *db, eseal_cert_record *out, const char *role, const char *hierarchy);
     int (*cert_list)(void *db, int (*cb)(const eseal_cert_record *, void *), void *payload);
     int (*cert_revoke)(void *db, const char *id, int64_t at_ms, int reason);

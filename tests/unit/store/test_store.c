@@ -72,6 +72,44 @@ static void records_and_lookups(void **state)
     eseal_store_close(s);
 }
 
+/* The current certificate of a role is the newest; a revoked newest one is not replaced by an older
+ * (superseded) one but reported, with the renewal to run. */
+static void current_role_certificate(void **state)
+{
+    (void)state;
+    eseal_store *s = NULL;
+    assert_int_equal(eseal_store_open(&s, db), ESEAL_OK);
+    eseal_cert_record old = rec("ca01000011112222", "C1", "ca01000011112222ffff");
+    eseal_cert_record cur = rec("ca02000011112222", "C2", "ca02000011112222ffff");
+    old.role = cur.role = (char *)(uintptr_t) "issuing-ca";
+    old.hierarchy = cur.hierarchy = (char *)(uintptr_t) "p256";
+    cur.created_ms = old.created_ms; /* the same millisecond: insertion order decides */
+    eseal_cert_record out;
+    assert_int_equal(eseal_store_cert_find_role(s, &out, "issuing-ca", "p256"), ESEAL_ENOTFOUND);
+    assert_int_equal(eseal_store_cert_insert(s, &old), ESEAL_OK);
+    assert_int_equal(eseal_store_cert_find_role(s, &out, "issuing-ca", "p256"), ESEAL_OK);
+    assert_string_equal(out.id, "ca01000011112222");
+    eseal_cert_record_dispose(&out);
+    assert_int_equal(eseal_store_cert_revoke(s, "ca01000011112222", 5000, 2), ESEAL_OK);
+    assert_int_equal(eseal_store_cert_find_role(s, &out, "issuing-ca", "p256"), ESEAL_ESTATE);
+    assert_non_null(strstr(eseal_error_last()->message, "the p256 issuing-ca certificate ca01000011112222 was revoked"));
+    assert_non_null(strstr(eseal_error_last()->message, "eseal ca renew issuing-ca --alg p256"));
+    assert_int_equal(eseal_store_cert_insert(s, &cur), ESEAL_OK);
+    assert_int_equal(eseal_store_cert_find_role(s, &out, "issuing-ca", "p256"), ESEAL_OK);
+    assert_string_equal(out.id, "ca02000011112222");
+    assert_int_equal(out.revoked_ms, 0);
+    eseal_cert_record_dispose(&out);
+    /* The newest revoked: no fallback to the superseded (unrevoked) one either. */
+    eseal_cert_record third = rec("ca03000011112222", "C3", "ca03000011112222ffff");
+    third.role = cur.role;
+    third.hierarchy = cur.hierarchy;
+    third.created_ms = 10;
+    assert_int_equal(eseal_store_cert_insert(s, &third), ESEAL_OK);
+    assert_int_equal(eseal_store_cert_revoke(s, "ca03000011112222", 6000, 4), ESEAL_OK);
+    assert_int_equal(eseal_store_cert_find_role(s, &out, "issuing-ca", "p256"), ESEAL_ESTATE);
+    eseal_store_close(s);
+}
+
 static void transactions_roll_back(void **state)
 {
     (void)state;
@@ -207,6 +245,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(records_and_lookups),
+        cmocka_unit_test(current_role_certificate),
         cmocka_unit_test(transactions_roll_back),
         cmocka_unit_test(postgres_is_reported_as_not_built),
         cmocka_unit_test(seal_registry),
