@@ -42,8 +42,13 @@ static inline void crl_stack_freep(STACK_OF(X509_CRL) **p) { sk_X509_CRL_pop_fre
 
 ES_RESULT es_revocation_data_add(es_revocation_data *d, es_rev_kind kind, es_span der)
 {
-    ES_ENSURE_ARG(d != NULL && der.ptr != NULL && der.len > 0);
-    es_der_list *l = kind == ES_REV_OCSP ? &d->ocsp : &d->crls;
+    ES_ENSURE_ARG(d != NULL);
+    return es_der_list_add(kind == ES_REV_OCSP ? &d->ocsp : &d->crls, der);
+}
+
+ES_RESULT es_der_list_add(es_der_list *l, es_span der)
+{
+    ES_ENSURE_ARG(l != NULL && der.ptr != NULL && der.len > 0);
     for (size_t i = 0; i < l->n; i++) {
         if (es_span_eq(es_buf_span(&l->items[i]), der)) {
             return ES_OK;
@@ -63,8 +68,11 @@ ES_RESULT es_revocation_data_add(es_revocation_data *d, es_rev_kind kind, es_spa
     return ES_OK;
 }
 
-static void der_list_free(es_der_list *l)
+void es_der_list_free(es_der_list *l)
 {
+    if (l == NULL) {
+        return;
+    }
     for (size_t i = 0; i < l->n; i++) {
         es_buf_free(&l->items[i]);
     }
@@ -75,8 +83,8 @@ static void der_list_free(es_der_list *l)
 void es_revocation_data_free(es_revocation_data *d)
 {
     if (d != NULL) {
-        der_list_free(&d->ocsp);
-        der_list_free(&d->crls);
+        es_der_list_free(&d->ocsp);
+        es_der_list_free(&d->crls);
     }
 }
 
