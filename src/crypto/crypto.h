@@ -151,6 +151,8 @@ typedef enum { ES_REV_OCSP, ES_REV_CRL } es_rev_kind;
 
 ES_RESULT es_revocation_data_add(es_revocation_data *d, es_rev_kind kind, es_span der);
 void es_revocation_data_free(es_revocation_data *d);
+/* Appends the PEM ("X509 CRL") of the DER CRL `der` to `out`; *next_update_ms gets its nextUpdate (0: none). */
+ES_RESULT es_crl_to_pem(es_buf *out, es_span der, int64_t *next_update_ms);
 /* Adds a copy of `der` to `l` unless identical DER is already there (at most 4096 items). */
 ES_RESULT es_der_list_add(es_der_list *l, es_span der);
 void es_der_list_free(es_der_list *l);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include <openssl/ocsp.h>
+#include <openssl/pem.h>
 
 #include "chain.h"
 #include "http/http.h"
@@ -66,6 +67,23 @@ ES_RESULT es_der_list_add(es_der_list *l, es_span der)
     ES_GUARD(es_buf_append(&l->items[l->n], der.ptr, der.len));
     l->n++;
     return ES_OK;
+}
+
+ES_RESULT es_crl_to_pem(es_buf *out, es_span der, int64_t *next_update_ms)
+{
+    *next_update_ms = 0;
+    const unsigned char *p = der.ptr;
+    ES_AUTO(X509_CRL_freep) X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)der.len);
+    ES_ENSURE_OSSL(crl != NULL && p == der.ptr + der.len, ESEAL_EMALFORMED, "reading a DER CRL");
+    const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+    *next_update_ms = next != NULL ? es_asn1_time_ms(next) : 0;
+    ES_AUTO(BIO_free_allp) BIO *bio = BIO_new(BIO_s_mem());
+    ES_ENSURE_ALLOC(bio);
+    ES_GUARD_OSSL(PEM_write_bio_X509_CRL(bio, crl), "writing a PEM CRL");
+    char *pem = NULL;
+    long len = BIO_get_mem_data(bio, &pem);
+    ES_ENSURE(len > 0 && pem != NULL, ESEAL_ECRYPTO, "writing a PEM CRL");
+    return es_buf_append(out, pem, (size_t)len);
 }
 
 void es_der_list_free(es_der_list *l)

@@ -73,11 +73,12 @@ size_t eseal_trust_anchor_count(const eseal_trust *t) { return t == NULL ? 0 : (
  * one file, as `openssl verify -CAfile` reads them): each "X509 CRL" block joins the trust set's
  * CRLs. A block that is not a CRL is skipped; a CRL block that cannot be read is an error.
  */
-static ES_RESULT add_pem_crls(eseal_trust *t, es_span data, const char *path)
+static ES_RESULT add_pem_crls(eseal_trust *t, es_span data, const char *path, size_t *n)
 {
     static const char mark[] = "-----BEGIN X509 CRL-----";
     const uint8_t *p = data.ptr, *end = data.ptr + data.len;
     size_t count = 0;
+    *n = 0;
     while (p < end) {
         const uint8_t *b = memmem(p, (size_t)(end - p), mark, sizeof(mark) - 1);
         if (b == NULL) {
@@ -97,8 +98,23 @@ static ES_RESULT add_pem_crls(eseal_trust *t, es_span data, const char *path)
             ES_BAIL(ESEAL_ENOMEM, "out of memory");
         }
         p = b + sizeof(mark) - 1;
+        *n = count;
     }
     return ES_OK;
+}
+
+/* `x` is not self-issued and another certificate of `list` issued it. */
+static bool issued_within(X509 *x, eseal_cert *const *list, size_t n)
+{
+    if (X509_check_issued(x, x) == X509_V_OK) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (list[i]->x509 != x && X509_check_issued(list[i]->x509, x) == X509_V_OK) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static ES_RESULT add_file(eseal_trust *t, const char *path, int as_anchor)
@@ -112,14 +128,21 @@ static ES_RESULT add_file(eseal_trust *t, const char *path, int as_anchor)
         es_buf_free(&data);
         return es_error_set(es_code(r), __FILE__, __LINE__, "%s: %s", path, eseal_error_last()->message);
     }
+    size_t ncrl = 0;
+    r = add_pem_crls(t, es_buf_span(&data), path, &ncrl);
+    es_buf_free(&data);
+    /*
+     * A bundle (a file that brings CRLs too, as `eseal ca export --bundle` writes it): its
+     * certificates issued by another of its certificates help build paths to the top ones and
+     * are judged like any CA, revocation included, with the bundle's CRLs. Trusting them as
+     * anchors would end the path there (partial chains) and skip their revocation check. A file
+     * of certificates only keeps the plain meaning: every certificate is an anchor.
+     */
     for (size_t i = 0; i < n && es_ok(r); i++) {
-        r = push_cert(as_anchor ? t->anchors : t->intermediates, list[i]->x509);
+        bool anchor = as_anchor && (ncrl == 0 || !issued_within(list[i]->x509, list, n));
+        r = push_cert(anchor ? t->anchors : t->intermediates, list[i]->x509);
     }
     es_cert_list_free(list, n);
-    if (es_ok(r)) {
-        r = add_pem_crls(t, es_buf_span(&data), path);
-    }
-    es_buf_free(&data);
     return r;
 }
 
