@@ -9,6 +9,7 @@
 #include "eseal/tsa_client.h"
 #include "pdf/pdf.h"
 #include "service.h"
+#include "util/der.h"
 #include "util/report.h"
 
 /*
@@ -85,6 +86,14 @@ int es_doc_timestamp(void *ctx, eseal_buf *token, eseal_hash hash, const void *d
     return es_code(r);
 }
 
+
+/* The CMS inside a signature's zero-padded /Contents (its DER length), empty when unreadable. */
+static es_span cms_of(const es_buf *contents)
+{
+    es_cur cur = es_cur_of(es_buf_span(contents));
+    es_der d;
+    return es_ok(es_der_next(&cur, &d)) ? es_span_of(contents->ptr, d.tlv.len) : es_span_of(contents->ptr, 0);
+}
 
 /* ---- validation data for the document security store ---- */
 
@@ -264,7 +273,8 @@ static ES_RESULT collect_ltv(ltv_data *v, es_span pdf)
         eseal_cert *signer = NULL;
         eseal_buf der = ESEAL_BUF_INIT;
         if (sigs[i].contents.len > 0 && strcmp(sigs[i].subfilter, "/ETSI.RFC3161") != 0 &&
-            eseal_cms_signer_cert(&signer, sigs[i].contents.ptr, sigs[i].contents.len, 0, NULL) == ESEAL_OK &&
+            eseal_cms_signer_cert(&signer, cms_of(&sigs[i].contents).ptr, cms_of(&sigs[i].contents).len, 0, NULL) ==
+                ESEAL_OK &&
             eseal_cert_der(&der, signer) == ESEAL_OK) {
             r = der_list_add(&v->certs, der.ptr, der.size);
             if (es_ok(r) && v->nsigners < LTV_MAX_CAS) {
@@ -379,7 +389,8 @@ static ES_RESULT newest_signer_hierarchy(char out[8], const char *path)
         eseal_cert *signer = NULL;
         if (sigs[i].contents.len > 0 && sigs[i].subfilter != NULL && strcmp(sigs[i].subfilter, "/ETSI.RFC3161") != 0 &&
             sigs[i].br[2] + sigs[i].br[3] > end &&
-            eseal_cms_signer_cert(&signer, sigs[i].contents.ptr, sigs[i].contents.len, 0, NULL) == ESEAL_OK) {
+            eseal_cms_signer_cert(&signer, cms_of(&sigs[i].contents).ptr, cms_of(&sigs[i].contents).len, 0, NULL) ==
+                ESEAL_OK) {
             end = sigs[i].br[2] + sigs[i].br[3];
             (void)snprintf(out, 8, "%s", es_tsa_hierarchy_for(signer));
         }

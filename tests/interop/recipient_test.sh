@@ -63,6 +63,10 @@ for alg in sm2 p256; do
         [ $rc = 0 ] && [ "$(verdict "$T/v-$alg")" = VALID ] && [ "$(field "$T/v-$alg" level)" = PAdES-B-LTA ] &&
             ok "$alg B-LTA PDF: VALID (PAdES-B-LTA) with --no-instance and only the root certificates" ||
             notok "$alg B-LTA roots only (exit $rc): $(grep -E '^verdict|level:|\[' "$T/v-$alg")"
+        # The signer's own status too: the OCSP response the DSS carries for it.
+        [ "$(field "$T/v-$alg" signer.revocation_source)" = "OCSP, embedded" ] &&
+            ok "$alg: the signer's status is the OCSP response in the /DSS" ||
+            notok "$alg signer status: $(grep -E '^  (signer.revocation_source|checks.revocation)' "$T/v-$alg")"
         # The seal maker is judged with the document's own data: chain through /DSS /Certs, status from it.
         # (an OCSP response for the maker itself, made when the DSS was written; the CRLs cover its CA)
         [ "$(field "$T/v-$alg" seal_check.checks.chain)" = good ] &&
@@ -90,6 +94,16 @@ grep -q "^time: .*the instance's SM2 TSA" <("$E" stamp "$T/in.pdf" -o "$T/bt-sm2
     notok "SM2 TSA: $(grep -E 'timestamp.tsa|signer.subject: .*Time' "$T/v-sm2")"
 field "$T/v-p256" timestamp.tsa | grep -q "(P-256)" && ! grep -q "Authority (SM2)" "$T/v-p256" &&
     ok "P-256 B-LTA: its timestamps are the P-256 TSA's" || notok "P-256 TSA: $(field "$T/v-p256" timestamp.tsa)"
+
+# eseal extend: a B-T file raised to B-LTA later gets its document timestamp from the TSA of its
+# signer (SM2 here) and then verifies with roots only as well.
+"$E" extend "$T/bt-sm2.pdf" -o "$T/ext-sm2.pdf" >"$T/out" 2>"$T/err" || notok "extend: $(cat "$T/err")"
+recipient verify "$T/ext-sm2.pdf" --no-instance --trust "$T/roots.pem" >"$T/v" 2>&1
+rc=$?
+[ $rc = 0 ] && [ "$(field "$T/v" level)" = PAdES-B-LTA ] &&
+    [ "$(sed -n '/^signature 2/,$p' "$T/v" | grep -c 'signer.subject: .*Time Stamping Authority (SM2)')" = 1 ] &&
+    ok "extend of an SM2 stamp: the document timestamp is the SM2 TSA's; VALID with roots only" ||
+    notok "extend (exit $rc): $(grep -E '^verdict|level:|\[|signer.subject: .*Time' "$T/v")"
 
 # ---- the negative twins: no /DSS, roots only ----------------------------------------------------
 "$E" stamp "$T/in.pdf" -o "$T/bb-sm2.pdf" --seal "$SM2_SEAL" >/dev/null 2>&1
