@@ -92,7 +92,7 @@ static int run(cli_args *a)
 }
 
 const cli_cmd cli_cmd_ca = {
-    "ca", "export CA chains, publish CRLs",
+    "ca", "export CA chains and trust bundles, publish CRLs",
     "Usage:\n"
     "  eseal ca export --alg sm2|p256|rsa [--tsa] [-o CHAIN.pem]\n"
     "  eseal ca export --bundle [--alg sm2|p256|rsa] [-o BUNDLE.pem]\n"
