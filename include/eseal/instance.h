@@ -185,6 +185,24 @@ ESEAL_EXTERN(const char *) eseal_cert_status_name(eseal_cert_status s);
  */
 ESEAL_EXTERN(int) eseal_instance_ca_export(eseal_instance *inst, eseal_buf *pem, const char *hierarchy, int tsa);
 
+/** What eseal_instance_ca_bundle wrote, and what a recipient should be told. */
+typedef struct {
+    size_t anchors;        /**< root certificates */
+    size_t intermediates;  /**< issuing CA certificates */
+    size_t crls;           /**< CRLs (the latest of each CA) */
+    size_t stale;          /**< CAs whose latest CRL has expired, or that have none */
+    char stale_cas[1024];  /**< those CAs and why, "; "-separated (may be cut short) */
+} eseal_ca_bundle_info;
+
+/**
+ * The trust bundle for recipients, in one PEM file: the root certificates (trust anchors), the
+ * issuing CA certificates, and the latest CRL of every CA, of `hierarchy` ("sm2", "p256", "rsa")
+ * or of all (NULL). An expired or missing CRL is not an error: `info` says which (a verifier
+ * then reports REVOCATION_OUT_OF_DATE / REVOCATION_UNKNOWN for what it covers). No passphrase.
+ */
+ESEAL_EXTERN(int) eseal_instance_ca_bundle(eseal_instance *inst, eseal_buf *pem, const char *hierarchy,
+                                           eseal_ca_bundle_info *info);
+
 /**
  * Answers the DER RFC 3161 TimeStampReq `req` with the TSA certificate and key of
  * `hierarchy` ("p256", NULL for it, or "sm2"; needs the passphrase): a DER

@@ -4,8 +4,41 @@
 
 #include "cli.h"
 
-static const cli_opt_spec opts[] = {
-    {"alg", 0, true, false}, {"output", 'o', true, false}, {"tsa", 0, false, false}, {NULL, 0, false, false}};
+static const cli_opt_spec opts[] = {{"alg", 0, true, false},
+                                    {"output", 'o', true, false},
+                                    {"tsa", 0, false, false},
+                                    {"bundle", 0, false, false},
+                                    {NULL, 0, false, false}};
+
+/* ca export --bundle: anchors, issuing CAs and CRLs for recipients; a warning for each stale CRL. */
+static int export_bundle(cli_args *a, const char *h, const char *out)
+{
+    eseal_instance *inst = NULL;
+    int rc = cli_open(a, &inst, false);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    eseal_buf data = ESEAL_BUF_INIT;
+    eseal_ca_bundle_info info;
+    rc = eseal_instance_ca_bundle(inst, &data, h, &info);
+    eseal_instance_close(inst);
+    if (rc != ESEAL_OK) {
+        return cli_fail(rc);
+    }
+    if (info.stale > 0) {
+        fprintf(stderr, "warning: %zu CA%s without a current CRL (recipients will see REVOCATION_OUT_OF_DATE or "
+                        "REVOCATION_UNKNOWN): %s\n",
+                info.stale, info.stale == 1 ? "" : "s", info.stale_cas);
+    }
+    int crc = cli_write_file(out != NULL ? out : "-", data.ptr, data.size);
+    if (crc == CLI_OK && out != NULL && !a->json) {
+        fprintf(stderr, "wrote %s: %zu root certificate%s, %zu issuing CA%s, %zu CRL%s\n", out, info.anchors,
+                info.anchors == 1 ? "" : "s", info.intermediates, info.intermediates == 1 ? "" : "s", info.crls,
+                info.crls == 1 ? "" : "s");
+    }
+    eseal_buf_dispose(&data);
+    return crc;
+}
 
 static const char *hierarchy_of(const char *alg)
 {
@@ -95,6 +128,12 @@ static int run(cli_args *a)
     if (cli_flag(a, "tsa") && (crl || strcmp(h, "rsa") == 0)) {
         return cli_usage_error(&cli_cmd_ca, "--tsa goes with 'ca export --alg sm2|p256'");
     }
+    if (cli_flag(a, "bundle")) {
+        if (crl || cli_flag(a, "tsa")) {
+            return cli_usage_error(&cli_cmd_ca, "--bundle goes with 'ca export' alone (not --tsa)");
+        }
+        return export_bundle(a, cli_get(a, "alg") != NULL ? h : NULL, out);
+    }
     eseal_instance *inst = NULL;
     int rc = cli_open(a, &inst, crl);
     if (rc != CLI_OK) {
@@ -115,13 +154,19 @@ static int run(cli_args *a)
 }
 
 const cli_cmd cli_cmd_ca = {
-    "ca", "export CA chains, publish CRLs",
+    "ca", "export CA chains and trust bundles, publish CRLs",
     "Usage:\n"
     "  eseal ca export --alg sm2|p256|rsa [--tsa] [-o CHAIN.pem]\n"
+    "  eseal ca export --bundle [--alg sm2|p256|rsa] [-o BUNDLE.pem]\n"
     "  eseal ca crl --alg sm2|p256|rsa [-o CRL.der]\n"
     "  eseal ca renew issuing-ca|seal-maker|tsa --alg sm2|p256|rsa\n\n"
     "export: writes the issuing CA certificate followed by the root (PEM); with --tsa, the TSA\n"
     "certificate, then the issuing CA and the root.\n"
+    "export --bundle: what a recipient needs to verify stamped documents offline, in one PEM file:\n"
+    "the root certificates (trust anchors) of every hierarchy (or of --alg), the issuing CA\n"
+    "certificates, and the latest CRL of every CA. Give it to 'eseal verify --no-instance --trust'.\n"
+    "A CA whose latest CRL has expired (or that has none) is named in a warning on stderr:\n"
+    "run 'eseal ca crl' first. No passphrase.\n"
     "crl: issues fresh CRLs (DER) for the root and the issuing CA of the hierarchy (and for every\n"
     "superseded issuing CA that is neither revoked nor expired), stores them, writes them under\n"
     "HOME/crl/, and outputs the current issuing CA's CRL. Needs the passphrase.\n"

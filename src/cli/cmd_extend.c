@@ -56,14 +56,14 @@ const cli_cmd cli_cmd_extend = {
     "extend", "raise a signed PDF to PAdES B-LT or B-LTA (validation data, document timestamp)",
     "Usage: eseal extend FILE.pdf [-o OUT.pdf] [--level B-LT|B-LTA] [--tsa URL ...] [--tsa-timeout MS]\n\n"
     "Adds to an already signed PDF, in incremental updates that leave every signed byte as it was:\n"
-    "  B-LT   a document security store (/DSS) with the signers' certificates, this instance's CA and\n"
-    "         TSA certificates, the CAs' latest CRLs and OCSP responses for the signers' and TSA's\n"
-    "         chains (merged with any DSS already there);\n"
+    "  B-LT   a document security store (/DSS) with the signers' and seal makers' certificates, this\n"
+    "         instance's CA and TSA certificates, the CAs' latest CRLs and OCSP responses for the\n"
+    "         signers', seal makers' and TSAs' chains (merged with any DSS already there);\n"
     "  B-LTA  (the default) also a document timestamp (/SubFilter /ETSI.RFC3161) over the whole file.\n"
     "Extending a B-LTA file again adds a new archive timestamp over the previous ones: do it before\n"
     "the last timestamp's TSA certificate expires to keep the proof alive.\n"
     "--tsa URL asks that RFC 3161 TSA (repeat for fallbacks, asked in order; default: this instance's\n"
-    "own TSA). Needs the passphrase: OCSP responses for the DSS are signed by this instance's responders. A token is used only when it passes every client check\n"
+    "own TSA of the newest signer's algorithm, SM2 or P-256). Needs the passphrase: OCSP responses for the DSS are signed by this instance's responders. A token is used only when it passes every client check\n"
     "(status, imprint, nonce, ESSCertIDv2, critical timeStamping EKU, chain and validity at its\n"
     "time); when no TSA gives one the command fails and writes nothing. The local clock is never used.\n"
     "Writes OUT.pdf (default: FILE.pdf itself) atomically.\n",

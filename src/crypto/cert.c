@@ -332,6 +332,13 @@ int eseal_cert_verify_data(int *valid, const eseal_cert *cert, eseal_hash hash, 
 ES_RESULT es_cert_chain_check(eseal_report *rep, const eseal_trust *t, const eseal_cert *cert,
                               const eseal_cert *const *extra, size_t n_extra, int64_t at_ms, int64_t claimed_ms)
 {
+    return es_cert_chain_check_ex(rep, t, cert, extra, n_extra, at_ms, claimed_ms, NULL);
+}
+
+ES_RESULT es_cert_chain_check_ex(eseal_report *rep, const eseal_trust *t, const eseal_cert *cert,
+                                 const eseal_cert *const *extra, size_t n_extra, int64_t at_ms, int64_t claimed_ms,
+                                 const es_revocation_opts *ro)
+{
     ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *sk = sk_X509_new_null();
     ES_ENSURE_ALLOC(sk);
     for (size_t i = 0; i < n_extra; i++) {
@@ -341,7 +348,7 @@ ES_RESULT es_cert_chain_check(eseal_report *rep, const eseal_trust *t, const ese
             ES_BAIL(ESEAL_ENOMEM, "out of memory");
         }
     }
-    return es_chain_check(rep, t, cert->x509, sk, at_ms, claimed_ms);
+    return es_chain_check_ex(rep, t, cert->x509, sk, at_ms, claimed_ms, ro);
 }
 
 void eseal_cert_free(eseal_cert *c)

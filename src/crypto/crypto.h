@@ -151,6 +151,11 @@ typedef enum { ES_REV_OCSP, ES_REV_CRL } es_rev_kind;
 
 ES_RESULT es_revocation_data_add(es_revocation_data *d, es_rev_kind kind, es_span der);
 void es_revocation_data_free(es_revocation_data *d);
+/* Appends the PEM ("X509 CRL") of the DER CRL `der` to `out`; *next_update_ms gets its nextUpdate (0: none). */
+ES_RESULT es_crl_to_pem(es_buf *out, es_span der, int64_t *next_update_ms);
+/* Adds a copy of `der` to `l` unless identical DER is already there (at most 4096 items). */
+ES_RESULT es_der_list_add(es_der_list *l, es_span der);
+void es_der_list_free(es_der_list *l);
 
 /*
  * Where revocation information may come from beyond the trust set's CRLs. Sources are tried in
@@ -169,9 +174,17 @@ typedef struct {
                                  CertID (or the issuer for CRLs), and reused until their nextUpdate;
                                  NULL: no cache */
     es_revocation_data *used; /* receives the DER of every response and CRL used; NULL: none */
+    const es_span *certs;     /* DER certificates from the document (PDF /DSS /Certs): untrusted
+                                 helpers that may complete a chain to a trust anchor, never anchors */
+    size_t cert_count;
 } es_revocation_opts;
 
-#define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL}
+#define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL, NULL, 0}
+
+/* es_cert_chain_check with revocation data and helper certificates beyond the trust set (`ro`, may be NULL). */
+ES_RESULT es_cert_chain_check_ex(eseal_report *rep, const eseal_trust *t, const eseal_cert *cert,
+                                 const eseal_cert *const *extra, size_t n_extra, int64_t at_ms, int64_t claimed_ms,
+                                 const es_revocation_opts *ro);
 
 /*
  * Gathers current revocation information for `cert` issued by `issuer` from `ro` (its cache and,

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include <openssl/ocsp.h>
+#include <openssl/pem.h>
 
 #include "chain.h"
 #include "http/http.h"
@@ -42,8 +43,13 @@ static inline void crl_stack_freep(STACK_OF(X509_CRL) **p) { sk_X509_CRL_pop_fre
 
 ES_RESULT es_revocation_data_add(es_revocation_data *d, es_rev_kind kind, es_span der)
 {
-    ES_ENSURE_ARG(d != NULL && der.ptr != NULL && der.len > 0);
-    es_der_list *l = kind == ES_REV_OCSP ? &d->ocsp : &d->crls;
+    ES_ENSURE_ARG(d != NULL);
+    return es_der_list_add(kind == ES_REV_OCSP ? &d->ocsp : &d->crls, der);
+}
+
+ES_RESULT es_der_list_add(es_der_list *l, es_span der)
+{
+    ES_ENSURE_ARG(l != NULL && der.ptr != NULL && der.len > 0);
     for (size_t i = 0; i < l->n; i++) {
         if (es_span_eq(es_buf_span(&l->items[i]), der)) {
             return ES_OK;
@@ -63,8 +69,28 @@ ES_RESULT es_revocation_data_add(es_revocation_data *d, es_rev_kind kind, es_spa
     return ES_OK;
 }
 
-static void der_list_free(es_der_list *l)
+ES_RESULT es_crl_to_pem(es_buf *out, es_span der, int64_t *next_update_ms)
 {
+    *next_update_ms = 0;
+    const unsigned char *p = der.ptr;
+    ES_AUTO(X509_CRL_freep) X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)der.len);
+    ES_ENSURE_OSSL(crl != NULL && p == der.ptr + der.len, ESEAL_EMALFORMED, "reading a DER CRL");
+    const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+    *next_update_ms = next != NULL ? es_asn1_time_ms(next) : 0;
+    ES_AUTO(BIO_free_allp) BIO *bio = BIO_new(BIO_s_mem());
+    ES_ENSURE_ALLOC(bio);
+    ES_GUARD_OSSL(PEM_write_bio_X509_CRL(bio, crl), "writing a PEM CRL");
+    char *pem = NULL;
+    long len = BIO_get_mem_data(bio, &pem);
+    ES_ENSURE(len > 0 && pem != NULL, ESEAL_ECRYPTO, "writing a PEM CRL");
+    return es_buf_append(out, pem, (size_t)len);
+}
+
+void es_der_list_free(es_der_list *l)
+{
+    if (l == NULL) {
+        return;
+    }
     for (size_t i = 0; i < l->n; i++) {
         es_buf_free(&l->items[i]);
     }
@@ -75,8 +101,8 @@ static void der_list_free(es_der_list *l)
 void es_revocation_data_free(es_revocation_data *d)
 {
     if (d != NULL) {
-        der_list_free(&d->ocsp);
-        der_list_free(&d->crls);
+        es_der_list_free(&d->ocsp);
+        es_der_list_free(&d->crls);
     }
 }
 

@@ -68,6 +68,55 @@ int eseal_trust_add_intermediate(eseal_trust *t, const eseal_cert *c)
 
 size_t eseal_trust_anchor_count(const eseal_trust *t) { return t == NULL ? 0 : (size_t)sk_X509_num(t->anchors); }
 
+/*
+ * The CRLs of a PEM bundle (`eseal ca export --bundle` writes the anchors and the CAs' CRLs in
+ * one file, as `openssl verify -CAfile` reads them): each "X509 CRL" block joins the trust set's
+ * CRLs. A block that is not a CRL is skipped; a CRL block that cannot be read is an error.
+ */
+static ES_RESULT add_pem_crls(eseal_trust *t, es_span data, const char *path, size_t *n)
+{
+    static const char mark[] = "-----BEGIN X509 CRL-----";
+    const uint8_t *p = data.ptr, *end = data.ptr + data.len;
+    size_t count = 0;
+    *n = 0;
+    while (p < end) {
+        const uint8_t *b = memmem(p, (size_t)(end - p), mark, sizeof(mark) - 1);
+        if (b == NULL) {
+            break;
+        }
+        ES_ENSURE(++count <= 1000, ESEAL_ELIMIT, "%s: more than 1000 CRLs", path);
+        BIO *bio = BIO_new_mem_buf(b, (int)(end - b));
+        ES_ENSURE_ALLOC(bio);
+        X509_CRL *crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
+        BIO_free(bio);
+        if (crl == NULL) {
+            ERR_clear_error();
+            ES_BAIL(ESEAL_EMALFORMED, "%s: CRL %zu of the file cannot be read", path, count);
+        }
+        if (sk_X509_CRL_push(t->crls, crl) <= 0) {
+            X509_CRL_free(crl);
+            ES_BAIL(ESEAL_ENOMEM, "out of memory");
+        }
+        p = b + sizeof(mark) - 1;
+        *n = count;
+    }
+    return ES_OK;
+}
+
+/* `x` is not self-issued and another certificate of `list` issued it. */
+static bool issued_within(X509 *x, eseal_cert *const *list, size_t n)
+{
+    if (X509_check_issued(x, x) == X509_V_OK) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (list[i]->x509 != x && X509_check_issued(list[i]->x509, x) == X509_V_OK) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static ES_RESULT add_file(eseal_trust *t, const char *path, int as_anchor)
 {
     es_buf data = ES_BUF_INIT(eseal_limits_default()->max_text_bytes);
@@ -75,12 +124,23 @@ static ES_RESULT add_file(eseal_trust *t, const char *path, int as_anchor)
     eseal_cert **list = NULL;
     size_t n = 0;
     es_result r = es_cert_parse_all(&list, &n, es_buf_span(&data), 1000);
-    es_buf_free(&data);
     if (!es_ok(r)) {
+        es_buf_free(&data);
         return es_error_set(es_code(r), __FILE__, __LINE__, "%s: %s", path, eseal_error_last()->message);
     }
+    size_t ncrl = 0;
+    r = add_pem_crls(t, es_buf_span(&data), path, &ncrl);
+    es_buf_free(&data);
+    /*
+     * A bundle (a file that brings CRLs too, as `eseal ca export --bundle` writes it): its
+     * certificates issued by another of its certificates help build paths to the top ones and
+     * are judged like any CA, revocation included, with the bundle's CRLs. Trusting them as
+     * anchors would end the path there (partial chains) and skip their revocation check. A file
+     * of certificates only keeps the plain meaning: every certificate is an anchor.
+     */
     for (size_t i = 0; i < n && es_ok(r); i++) {
-        r = push_cert(as_anchor ? t->anchors : t->intermediates, list[i]->x509);
+        bool anchor = as_anchor && (ncrl == 0 || !issued_within(list[i]->x509, list, n));
+        r = push_cert(anchor ? t->anchors : t->intermediates, list[i]->x509);
     }
     es_cert_list_free(list, n);
     return r;
@@ -339,6 +399,21 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
     }
     for (int i = 0; extra != NULL && i < sk_X509_num(extra); i++) {
         ES_GUARD(push_cert(untrusted, sk_X509_value(extra, i)));
+    }
+    /* The document's own certificates (a PDF's /DSS /Certs) may complete the path; they are never anchors. */
+    for (size_t i = 0; ro != NULL && i < ro->cert_count && i < 1000; i++) {
+        const unsigned char *p = ro->certs[i].ptr;
+        X509 *x = d2i_X509(NULL, &p, (long)ro->certs[i].len);
+        if (x == NULL) {
+            ERR_clear_error(); /* not a certificate: it simply does not help */
+            continue;
+        }
+        es_result pr = es_x509_is_sm2_signed(x) ? es_x509_set_sm2_id(x) : ES_OK;
+        if (es_ok(pr)) {
+            pr = push_cert(untrusted, x);
+        }
+        X509_free(x);
+        ES_GUARD(pr);
     }
     ES_AUTO(X509_STORE_CTX_freep) X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     ES_ENSURE_ALLOC(ctx);

@@ -104,8 +104,11 @@ ES_RESULT es_pdf_add_dss(es_buf *out, es_span pdf, const es_pdf_dss_data *dd);
 ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, eseal_timestamp_fn fn, void *ctx,
                                    size_t reserve);
 
-/* The OCSP responses and CRLs of the document's /DSS, for the verifier; *present: it has one. */
-ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out, bool *present);
+/*
+ * The OCSP responses and CRLs of the document's /DSS, and its /Certs into `certs` (may be NULL),
+ * for the verifier; *present: it has one.
+ */
+ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out, es_der_list *certs, bool *present);
 
 /* A signature found in a PDF, for the verifier. */
 typedef struct {

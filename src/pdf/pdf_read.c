@@ -585,8 +585,8 @@ ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *
 
 /* ---- the document security store, for the verifier ---------------------- */
 
-/* The decoded data of each stream in `arr` (at most 256), as `kind` into `out`. */
-static ES_RESULT dss_streams(qpdf_data q, qpdf_oh arr, es_rev_kind kind, es_revocation_data *out)
+/* The decoded data of each stream in `arr` (at most 256), into `out`'s list of `kind`, or into `certs`. */
+static ES_RESULT dss_streams(qpdf_data q, qpdf_oh arr, es_rev_kind kind, es_revocation_data *out, es_der_list *certs)
 {
     int n = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
     ES_ENSURE(n <= 256, ESEAL_ELIMIT, "pdf: the /DSS lists %d items of one kind (at most 256)", n);
@@ -599,15 +599,16 @@ static ES_RESULT dss_streams(qpdf_data q, qpdf_oh arr, es_rev_kind kind, es_revo
             buf == NULL) {
             continue; /* not usable: the verifier judges without it */
         }
-        es_result r = len <= eseal_limits_default()->max_der_bytes ? es_revocation_data_add(out, kind, es_span_of(buf, len))
-                                                                   : ES_OK;
+        es_result r = len > eseal_limits_default()->max_der_bytes ? ES_OK
+                      : certs != NULL                                ? es_der_list_add(certs, es_span_of(buf, len))
+                                                                     : es_revocation_data_add(out, kind, es_span_of(buf, len));
         free(buf); /* !checksrc! allowed: qpdf allocates with malloc */
         ES_GUARD(r);
     }
     return ES_OK;
 }
 
-ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out, bool *present)
+ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out, es_der_list *certs, bool *present)
 {
     *present = false;
     ES_AUTO(qp_free) qp p = {NULL};
@@ -617,6 +618,9 @@ ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out, bool *present)
         return ES_OK;
     }
     *present = true;
-    ES_GUARD(dss_streams(p.q, qpdf_oh_get_key(p.q, dss, "/OCSPs"), ES_REV_OCSP, out));
-    return dss_streams(p.q, qpdf_oh_get_key(p.q, dss, "/CRLs"), ES_REV_CRL, out);
+    ES_GUARD(dss_streams(p.q, qpdf_oh_get_key(p.q, dss, "/OCSPs"), ES_REV_OCSP, out, NULL));
+    if (certs != NULL) {
+        ES_GUARD(dss_streams(p.q, qpdf_oh_get_key(p.q, dss, "/Certs"), ES_REV_CRL, out, certs));
+    }
+    return dss_streams(p.q, qpdf_oh_get_key(p.q, dss, "/CRLs"), ES_REV_CRL, out, NULL);
 }

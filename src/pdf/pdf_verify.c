@@ -9,6 +9,7 @@
 
 #include "crypto/crypto.h"
 #include "pdf.h"
+#include "seal/ses.h"
 #include "util/der.h"
 #include "util/report.h"
 
@@ -220,7 +221,8 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     /* At the proven (else the claimed) time when it precedes the validation time (never after it). */
     int64_t seal_at = poe != 0 && poe < at ? poe : claimed != 0 && claimed < at ? claimed : at;
     if (es_ok(r)) {
-        r = (es_result){eseal_ses_seal_verify(&srep, seal, trust, seal_at)};
+        /* The maker's chain and status with the document's validation data too (/DSS), as the signer's. */
+        r = es_ses_seal_verify_rev(&srep, seal, trust, seal_at, ro);
     }
     if (es_ok(r) && hook != NULL && hook->fn != NULL) {
         r = hook->fn(hook->ctx, srep, seal, seal_at);
@@ -317,11 +319,12 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     }
     /* The document's validation data (/DSS): OCSP responses and CRLs the chain checks may use. */
     es_revocation_data dss = {0};
+    es_der_list dss_certs = {0};
     bool has_dss = false;
-    if (es_ok(r) && n > 0 && !es_ok(es_pdf_dss_read(f, &dss, &has_dss))) {
+    if (es_ok(r) && n > 0 && !es_ok(es_pdf_dss_read(f, &dss, &dss_certs, &has_dss))) {
         eseal_error_clear(); /* an unreadable DSS only means less evidence */
     }
-    es_span *rspans = es_calloc(dss.ocsp.n + dss.crls.n + 1, sizeof(*rspans));
+    es_span *rspans = es_calloc(dss.ocsp.n + dss.crls.n + dss_certs.n + 1, sizeof(*rspans));
     if (es_ok(r) && rspans == NULL) {
         r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
     }
@@ -341,6 +344,13 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     ro.ocsp_count = rspans != NULL ? dss.ocsp.n : 0;
     ro.crls = rspans != NULL ? rspans + dss.ocsp.n : NULL;
     ro.crl_count = rspans != NULL ? dss.crls.n : 0;
+    /* Its certificates (the CAs of the signer, the TSAs and the seal maker) may complete chains to
+     * the anchors: a recipient who trusts only root certificates finds the rest in the document. */
+    for (size_t i = 0; rspans != NULL && i < dss_certs.n; i++) {
+        rspans[dss.ocsp.n + dss.crls.n + i] = es_buf_span(&dss_certs.items[i]);
+    }
+    ro.certs = rspans != NULL ? rspans + dss.ocsp.n + dss.crls.n : NULL;
+    ro.cert_count = rspans != NULL ? dss_certs.n : 0;
     size_t ends[MAX_SIGS];
     eseal_report *children[MAX_SIGS];
     for (size_t i = 0; i < n && es_ok(r); i++) {
@@ -425,6 +435,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     }
     es_free(rspans);
     es_revocation_data_free(&dss);
+    es_der_list_free(&dss_certs);
     if (!es_ok(r)) {
         eseal_report_free(rep);
         return r;

@@ -2,6 +2,7 @@
 #ifndef ES_SES_H
 #define ES_SES_H
 
+#include "crypto/crypto.h"
 #include "eseal/seal.h"
 #include "util/der.h"
 #include "util/util.h"
@@ -59,6 +60,13 @@ void es_notes_add(es_notes *n, const char *fmt, ...) __attribute__((format(print
 void es_notes_free(es_notes *n);
 static inline void es_notes_freep(es_notes *n) { es_notes_free(n); }
 /* Writes the notes of a and b as fields <prefix>.1, <prefix>.2, ... */
+/*
+ * eseal_ses_seal_verify with revocation data and helper certificates beyond the trust set for
+ * the maker's chain (`ro`, may be NULL): a PDF's /DSS carries the seal maker's CA certificates,
+ * CRLs and OCSP responses, so that a recipient with only root certificates can judge it.
+ */
+ES_RESULT es_ses_seal_verify_rev(eseal_report **out, const eseal_ses_seal *seal, const eseal_trust *trust,
+                                 int64_t at_ms, const es_revocation_opts *ro);
 ES_RESULT es_ses_report_notes(eseal_report *rep, const char *prefix, const es_notes *a, const es_notes *b);
 
 /* Frees the extension list read by es_ses_read_exts(). */

@@ -224,7 +224,8 @@ static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s)
     return ES_OK;
 }
 
-static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const eseal_trust *trust, int64_t at_ms)
+static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const eseal_trust *trust, int64_t at_ms,
+                             const es_revocation_opts *ro)
 {
     char t1[ES_RFC3339_LEN], t2[ES_RFC3339_LEN];
     ES_GUARD(describe(rep, s));
@@ -265,7 +266,7 @@ static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const e
         fmt_time(t1, eseal_cert_not_before(maker));
         fmt_time(t2, eseal_cert_not_after(maker));
         ES_GUARD(es_report_set(rep, "maker.valid", "%s .. %s", t1, t2));
-        r = es_cert_chain_check(rep, trust, maker, NULL, 0, at_ms, 0);
+        r = es_cert_chain_check_ex(rep, trust, maker, NULL, 0, at_ms, 0, ro);
         eseal_cert_free(maker);
         ES_GUARD(r);
     }
@@ -288,23 +289,27 @@ static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const e
     return check_bindings(rep, s);
 }
 
-int eseal_ses_seal_verify(eseal_report **out, const eseal_ses_seal *s, const eseal_trust *trust, int64_t at_ms)
+ES_RESULT es_ses_seal_verify_rev(eseal_report **out, const eseal_ses_seal *s, const eseal_trust *trust,
+                                 int64_t at_ms, const es_revocation_opts *ro)
 {
-    if (out == NULL || s == NULL) {
-        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_ses_seal_verify"));
-    }
+    ES_ENSURE(out != NULL && s != NULL, ESEAL_EINVAL, "invalid argument to eseal_ses_seal_verify");
     *out = NULL;
     eseal_report *rep = NULL;
     es_result r = es_report_new(&rep);
     if (es_ok(r)) {
-        r = seal_verify(rep, s, trust, at_ms != 0 ? at_ms : es_now_ms());
+        r = seal_verify(rep, s, trust, at_ms != 0 ? at_ms : es_now_ms(), ro);
     }
     if (!es_ok(r)) {
         eseal_report_free(rep);
-        return es_code(r);
+        return r;
     }
     *out = rep;
-    return ESEAL_OK;
+    return ES_OK;
+}
+
+int eseal_ses_seal_verify(eseal_report **out, const eseal_ses_seal *s, const eseal_trust *trust, int64_t at_ms)
+{
+    return es_code(es_ses_seal_verify_rev(out, s, trust, at_ms, NULL));
 }
 
 ES_RESULT es_ses_report_notes(eseal_report *rep, const char *prefix, const es_notes *a, const es_notes *b)

@@ -36,7 +36,7 @@ ES_RESULT es_audit_prepare(eseal_instance *inst)
     }
     es_timestamper *t = es_calloc(1, sizeof(*t));
     ES_ENSURE_ALLOC(t);
-    es_result r = es_timestamper_open(t, inst, NULL, 0, 0);
+    es_result r = es_timestamper_open(t, inst, NULL, 0, 0, NULL);
     if (!es_ok(r)) {
         /* No TSA yet (an instance being created) or a wrong passphrase: entries then carry no
          * time token of their own, and the operation itself reports a key problem. */

@@ -9,6 +9,7 @@
 #include "eseal/tsa_client.h"
 #include "pdf/pdf.h"
 #include "service.h"
+#include "util/der.h"
 #include "util/report.h"
 
 /*
@@ -30,8 +31,18 @@ void es_timestamper_close(es_timestamper *t)
     memset(t, 0, sizeof(*t));
 }
 
+/*
+ * The own TSA for a signer: an SM2 signer's time-stamps come from the SM2 TSA (SM2/SM3 tokens that
+ * chain to the SM2 root, the same anchor as the signature), every other signer's from the P-256
+ * TSA. So a recipient who trusts one hierarchy's root verifies the whole stamp.
+ */
+const char *es_tsa_hierarchy_for(const eseal_cert *signer)
+{
+    return signer != NULL && eseal_cert_key_alg(signer) == ESEAL_ALG_SM2 ? "sm2" : "p256";
+}
+
 ES_RESULT es_timestamper_open(es_timestamper *t, eseal_instance *inst, const char *const *urls, size_t n_urls,
-                              unsigned int timeout_ms)
+                              unsigned int timeout_ms, const char *hierarchy)
 {
     memset(t, 0, sizeof(*t));
     t->co = (eseal_tsa_client_options)ESEAL_TSA_CLIENT_OPTIONS_INIT;
@@ -44,8 +55,11 @@ ES_RESULT es_timestamper_open(es_timestamper *t, eseal_instance *inst, const cha
             t->sources[i].url = urls[i];
         }
     } else {
-        ES_GUARD((es_result){eseal_instance_tsa_open(inst, &t->own, NULL)});
-        t->sources[0] = (eseal_tsa_source){NULL, own_tsa, t->own, "the instance's TSA (in-process)"};
+        ES_GUARD((es_result){eseal_instance_tsa_open(inst, &t->own, hierarchy)});
+        t->sources[0] = (eseal_tsa_source){NULL, own_tsa, t->own,
+                                           hierarchy != NULL && strcmp(hierarchy, "sm2") == 0
+                                               ? "the instance's SM2 TSA (in-process)"
+                                               : "the instance's TSA (in-process)"};
     }
     ES_GUARD((es_result){eseal_instance_trust(inst, &t->trust)});
     t->co.sources = t->sources;
@@ -72,6 +86,14 @@ int es_doc_timestamp(void *ctx, eseal_buf *token, eseal_hash hash, const void *d
     return es_code(r);
 }
 
+
+/* The CMS inside a signature's zero-padded /Contents (its DER length), empty when unreadable. */
+static es_span cms_of(const es_buf *contents)
+{
+    es_cur cur = es_cur_of(es_buf_span(contents));
+    es_der d;
+    return es_ok(es_der_next(&cur, &d)) ? es_span_of(contents->ptr, d.tlv.len) : es_span_of(contents->ptr, 0);
+}
 
 /* ---- validation data for the document security store ---- */
 
@@ -115,7 +137,7 @@ typedef struct {
     eseal_cert *cas[LTV_MAX_CAS]; /* the instance's CA and TSA certificates, to build chains */
     bool is_tsa[LTV_MAX_CAS];
     size_t ncas;
-    eseal_cert *signers[LTV_MAX_CAS]; /* the documents' signers */
+    eseal_cert *signers[LTV_MAX_CAS]; /* the documents' signers and their seals' makers */
     size_t nsigners;
     es_result err;
 } ltv_data;
@@ -204,10 +226,42 @@ static ES_RESULT add_ocsp_for(ltv_data *v, const eseal_cert *leaf)
 }
 
 /*
+ * The embedded seal's maker certificate (GB/T 38540 SES_Seal cert): a verifier judges the seal
+ * maker's chain and status as it judges the signer's, so the certificate joins /Certs and its
+ * status joins the OCSP responses (its CA certificates and CRLs are the instance's, added with
+ * them). A seal that cannot be read is left out: the verifier will say so.
+ */
+static ES_RESULT add_seal_maker(ltv_data *v, es_span seal_der)
+{
+    eseal_ses_seal *seal = NULL;
+    if (eseal_ses_seal_decode(&seal, seal_der.ptr, seal_der.len) != ESEAL_OK) {
+        return ES_OK;
+    }
+    eseal_bytes m = eseal_ses_seal_maker_cert(seal);
+    eseal_cert *maker = NULL;
+    es_result r = ES_OK;
+    if (m.len > 0 && eseal_cert_parse(&maker, m.ptr, m.len) == ESEAL_OK) {
+        r = der_list_add(&v->certs, m.ptr, m.len);
+        bool seen = false;
+        for (size_t k = 0; k < v->nsigners && !seen; k++) {
+            seen = strcmp(eseal_cert_fingerprint(v->signers[k]), eseal_cert_fingerprint(maker)) == 0;
+        }
+        if (es_ok(r) && !seen && v->nsigners < LTV_MAX_CAS) {
+            v->signers[v->nsigners++] = maker;
+            maker = NULL;
+        }
+    }
+    eseal_cert_free(maker);
+    eseal_ses_seal_free(seal);
+    return r;
+}
+
+/*
  * What a verifier needs later to validate the document's signatures without
- * asking anyone: the signers' certificates, the instance's CA and TSA
- * certificates, the current CRLs of the CAs, and OCSP responses for the
- * signers' and TSA's certificates.
+ * asking anyone, with only root certificates as trust anchors: the signers'
+ * and the seal makers' certificates, the instance's CA and TSA certificates,
+ * the latest CRLs of the CAs, and OCSP responses for the signers', the seal
+ * makers' and the TSAs' certificates.
  */
 static ES_RESULT collect_ltv(ltv_data *v, es_span pdf)
 {
@@ -219,7 +273,8 @@ static ES_RESULT collect_ltv(ltv_data *v, es_span pdf)
         eseal_cert *signer = NULL;
         eseal_buf der = ESEAL_BUF_INIT;
         if (sigs[i].contents.len > 0 && strcmp(sigs[i].subfilter, "/ETSI.RFC3161") != 0 &&
-            eseal_cms_signer_cert(&signer, sigs[i].contents.ptr, sigs[i].contents.len, 0, NULL) == ESEAL_OK &&
+            eseal_cms_signer_cert(&signer, cms_of(&sigs[i].contents).ptr, cms_of(&sigs[i].contents).len, 0, NULL) ==
+                ESEAL_OK &&
             eseal_cert_der(&der, signer) == ESEAL_OK) {
             r = der_list_add(&v->certs, der.ptr, der.size);
             if (es_ok(r) && v->nsigners < LTV_MAX_CAS) {
@@ -229,9 +284,12 @@ static ES_RESULT collect_ltv(ltv_data *v, es_span pdf)
         }
         eseal_buf_dispose(&der);
         eseal_cert_free(signer);
+        if (es_ok(r) && sigs[i].seal.len > 0) {
+            r = add_seal_maker(v, es_buf_span(&sigs[i].seal));
+        }
     }
     if (es_ok(r)) {
-        eseal_error_clear(); /* a signer certificate that cannot be read is simply not added */
+        eseal_error_clear(); /* a signer or maker certificate that cannot be read is simply not added */
     }
     for (size_t i = 0; i < n; i++) {
         es_pdf_sig_free(&sigs[i]);
@@ -308,6 +366,41 @@ ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, con
     return es_atomic_commit(&f);
 }
 
+/*
+ * The own TSA for a document timestamp: the one of the newest signature's signer (an SM2 signer's
+ * document is archived by the SM2 TSA), as `stamp --level B-LTA` does, so that the root that
+ * verifies the newest stamp also verifies the archive timestamp. "p256" when no signer is readable.
+ */
+static ES_RESULT newest_signer_hierarchy(char out[8], const char *path)
+{
+    (void)snprintf(out, 8, "p256");
+    size_t max = (size_t)eseal_limits_default()->max_input_bytes;
+    ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(max);
+    ES_GUARD(es_file_read(&in, path, max));
+    es_pdf_sig sigs[64];
+    size_t n = 0;
+    if (!es_ok(es_pdf_signatures(es_buf_span(&in), sigs, 64, &n))) {
+        eseal_error_clear(); /* extend_buf reports an unreadable document */
+        return ES_OK;
+    }
+    /* The newest signature is the one whose signed range ends last. */
+    int64_t end = -1;
+    for (size_t i = 0; i < n; i++) {
+        eseal_cert *signer = NULL;
+        if (sigs[i].contents.len > 0 && sigs[i].subfilter != NULL && strcmp(sigs[i].subfilter, "/ETSI.RFC3161") != 0 &&
+            sigs[i].br[2] + sigs[i].br[3] > end &&
+            eseal_cms_signer_cert(&signer, cms_of(&sigs[i].contents).ptr, cms_of(&sigs[i].contents).len, 0, NULL) ==
+                ESEAL_OK) {
+            end = sigs[i].br[2] + sigs[i].br[3];
+            (void)snprintf(out, 8, "%s", es_tsa_hierarchy_for(signer));
+        }
+        eseal_cert_free(signer);
+        es_pdf_sig_free(&sigs[i]);
+    }
+    eseal_error_clear();
+    return ES_OK;
+}
+
 int eseal_instance_extend_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *in_path, const char *out_path,
                               const eseal_extend_request *q)
 {
@@ -317,7 +410,11 @@ int eseal_instance_extend_pdf(eseal_instance *inst, eseal_stamp_result *res, con
     es_timestamper ts = {0};
     es_result r = ES_OK;
     if (q->level == ESEAL_LEVEL_B_LTA) {
-        r = es_timestamper_open(&ts, inst, q->tsa_urls, q->n_tsa_urls, q->tsa_timeout_ms);
+        char h[8];
+        r = newest_signer_hierarchy(h, in_path);
+        if (es_ok(r)) {
+            r = es_timestamper_open(&ts, inst, q->tsa_urls, q->n_tsa_urls, q->tsa_timeout_ms, h);
+        }
     }
     es_doc_time dt = {&ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
     if (es_ok(r)) {

@@ -89,8 +89,9 @@ ES_RESULT es_instance_revocation_evidence(eseal_instance *inst, const eseal_cert
 /* The vector outline of a seal of the registry (drawn seals only). */
 /*
  * Where a batch's time-stamps come from (ltv.c): the TSAs at `urls` in order,
- * or (n_urls 0) the instance's own TSA in-process; tokens pass the client
- * checklist against the instance's trust.
+ * or (n_urls 0) the instance's own TSA of `hierarchy` ("sm2" or "p256"; NULL:
+ * p256) in-process; tokens pass the client checklist against the instance's
+ * trust. es_tsa_hierarchy_for says which own TSA suits a signer.
  */
 typedef struct es_timestamper_s {
     eseal_tsa_service *own;
@@ -99,7 +100,8 @@ typedef struct es_timestamper_s {
     eseal_tsa_client_options co;
 } es_timestamper;
 ES_RESULT es_timestamper_open(es_timestamper *t, eseal_instance *inst, const char *const *urls, size_t n_urls,
-                              unsigned int timeout_ms);
+                              unsigned int timeout_ms, const char *hierarchy);
+const char *es_tsa_hierarchy_for(const eseal_cert *signer);
 void es_timestamper_close(es_timestamper *t);
 /* One document's time-stamp (an eseal_timestamp_fn context): the token obtained and where it came from. */
 typedef struct {

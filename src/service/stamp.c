@@ -391,8 +391,11 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     }
     if (es_ok(r)) {
         /* B-T and up: the TSAs asked for the signature timestamps; B-B: the own TSA, for the audit entries. */
-        r = q->level >= ESEAL_LEVEL_B_T ? es_timestamper_open(&ts, inst, q->tsa_urls, q->n_tsa_urls, q->tsa_timeout_ms)
-                                        : es_timestamper_open(&ts, inst, NULL, 0, 0);
+        /* The signature timestamps and the document timestamp come from the TSA of the signer's
+         * algorithm (docs/formats.md), so that one root certificate verifies the whole stamp. */
+        r = q->level >= ESEAL_LEVEL_B_T ? es_timestamper_open(&ts, inst, q->tsa_urls, q->n_tsa_urls, q->tsa_timeout_ms,
+                                                              es_tsa_hierarchy_for(cert))
+                                        : es_timestamper_open(&ts, inst, NULL, 0, 0, NULL);
     }
     char(*serials)[40] = es_calloc(n, sizeof(*serials));
     int64_t *indices = es_calloc(n, sizeof(*indices));

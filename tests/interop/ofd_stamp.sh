@@ -164,8 +164,10 @@ v=$(verdicts "$T/t-seal.ofd")
     notok "off the page: $(cat "$T/err")"
 
 # B-T: an RFC 3161 token over the signature value in SES_Signature.timeStamp, checked by openssl ts.
+# A P-256 signer's token comes from the P-256 TSA (an SM2 signer's from the SM2 TSA, whose SM2/SM3
+# tokens `openssl ts -verify` cannot check: tsa_interop.sh checks those piece by piece).
 "$E" ca export --tsa --alg p256 -o "$T/tsachain.pem" >/dev/null 2>&1
-if "$E" stamp "$T/in.ofd" -o "$T/bt.ofd" --seal "$S" --level B-T >"$T/out" 2>"$T/err"; then
+if "$E" stamp "$T/in.ofd" -o "$T/bt.ofd" --seal "$SP" --level B-T >"$T/out" 2>"$T/err"; then
     grep -q "^time: .*RFC 3161 timestamp from" "$T/out" && ok "OFD B-T: the stamp says where its time came from" ||
         notok "OFD B-T time line: $(cat "$T/out")"
     [ "$(verdicts "$T/bt.ofd")" = "VALID VALID" ] && grep -q "proven by an RFC 3161 timestamp" "$T/v.json" &&
@@ -183,6 +185,9 @@ if "$E" stamp "$T/in.ofd" -o "$T/bt.ofd" --seal "$S" --level B-T >"$T/out" 2>"$T
 else
     notok "OFD --level B-T: $(cat "$T/err")"
 fi
+"$E" stamp "$T/in.ofd" -o "$T/bt-sm2.ofd" --seal "$S" --level B-T >"$T/out" 2>"$T/err" &&
+    grep -q "^time: .*the instance's SM2 TSA" "$T/out" && [ "$(verdicts "$T/bt-sm2.ofd")" = "VALID VALID" ] &&
+    ok "OFD B-T with an SM2 signer: the SM2 TSA's token, VALID" || notok "OFD B-T SM2: $(cat "$T/out" "$T/err")"
 "$E" stamp "$T/in.ofd" -o "$T/lta.ofd" --seal "$S" --level B-LTA >/dev/null 2>"$T/err"
 [ $? -ne 0 ] && [ ! -e "$T/lta.ofd" ] && grep -q "B-B or B-T" "$T/err" && ok "OFD: --level B-LTA is refused (a PDF level)" ||
     notok "OFD B-LTA: $(cat "$T/err")"
