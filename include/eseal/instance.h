@@ -50,6 +50,23 @@ ESEAL_EXTERN(void) eseal_instance_close(eseal_instance *inst);
 /** Sets the passphrase used to unlock keys (copied; wiped on close). */
 ESEAL_EXTERN(int) eseal_instance_set_passphrase(eseal_instance *inst, const char *pass, size_t len);
 
+/**
+ * Checks the passphrase set with eseal_instance_set_passphrase() by opening one key of the
+ * instance: ESEAL_EPASS when it is wrong (for a prompt that asks again).
+ */
+ESEAL_EXTERN(int) eseal_instance_passphrase_check(eseal_instance *inst);
+
+/**
+ * Changes the instance passphrase to `new_pass` (at least 8 bytes): every key file under keys/
+ * is re-encrypted, all or nothing. The current passphrase must be set. The new files are
+ * written and synced beside keys/, then exchanged with keys/ in one atomic rename
+ * (renameat2 RENAME_EXCHANGE): after a failure or a crash at any point, every key opens with
+ * exactly one of the two passphrases. Run it with no other process of the instance changing
+ * keys (a key issued meanwhile into the old keys/ would be lost). Afterwards the instance
+ * handle holds the new passphrase.
+ */
+ESEAL_EXTERN(int) eseal_instance_passwd(eseal_instance *inst, const char *new_pass, size_t len);
+
 ESEAL_EXTERN(const char *) eseal_instance_home(const eseal_instance *inst);
 ESEAL_EXTERN(eseal_store *) eseal_instance_store(eseal_instance *inst);
 
