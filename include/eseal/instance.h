@@ -183,6 +183,20 @@ typedef struct {
 
 #define ESEAL_VERIFY_REQUEST_INIT { ESEAL_VERIFY_REQUEST_VERSION, NULL, NULL, 0, 0, NULL, 0 }
 
+/** What a file handed to verification is. */
+typedef enum {
+    ESEAL_FILE_PDF = 1, /**< starts with "%PDF-" (ISO 32000-2 §7.5.2) */
+    ESEAL_FILE_OFD,     /**< a zip package ("PK\\3\\4"), as OFD is (GB/T 33190-2016 §7.2) */
+    ESEAL_FILE_CMS      /**< a DER ContentInfo of type signedData (RFC 5652 §3, §5.1), or PEM */
+} eseal_file_kind;
+
+/**
+ * Tells from its first bytes what a file to verify is. `name` (may be NULL) names it in the
+ * error: ESEAL_EMALFORMED "NAME is empty" for no bytes, "NAME is not a PDF, OFD or CMS file"
+ * for anything else.
+ */
+ESEAL_EXTERN(int) eseal_file_kind_detect(eseal_file_kind *out, const void *p, size_t len, const char *name);
+
 /** Verifies a detached CMS signature over the file at `data_path`, trusting the instance's CAs. */
 ESEAL_EXTERN(int) eseal_instance_verify_cms(eseal_instance *inst, eseal_report **out, const void *p7s, size_t len,
                                             const char *data_path, const eseal_verify_request *req);

@@ -68,7 +68,11 @@ static ES_RESULT qp_open_any(qp *p, es_span data, const char *path)
             ES_BAIL(ESEAL_EUNSUPPORTED, "pdf: the file is encrypted with a password; eseal does not open "
                                         "encrypted PDFs (remove the encryption first)");
         }
-        return qp_fail_err(p->q, e, "cannot be read without repair");
+        /* Plain words first: the user has a file named .pdf that is not one (truncated, damaged or
+         * something else behind a %PDF- header); qpdf's detail follows for whoever digs. */
+        return qp_fail_err(p->q, e,
+                           "not a valid PDF: the file starts like a PDF but is damaged or truncated, and eseal "
+                           "does not repair files");
     }
     ES_ENSURE(!qpdf_is_encrypted(p->q), ESEAL_EUNSUPPORTED,
               "pdf: the file is encrypted; remove the encryption before stamping (eseal does not re-encrypt new "
