@@ -37,11 +37,12 @@ static int run(cli_args *a)
         cli_json_str(home);
         printf(", \"hierarchies\": [\"sm2\", \"p256\", \"rsa\"]}\n");
     } else {
-        printf("initialised eseal instance in %s\n"
-               "  CA hierarchies: sm2 (SM2/SM3), p256 (ECDSA P-256), rsa (RSA 3072)\n"
-               "  each with a root and an issuing CA; sm2 and p256 also have seal-maker and TSA certificates\n"
-               "next: eseal cert issue --org NAME --uscc CODE --alg sm2\n",
-               home);
+        /* A confirmation (stderr, silenced by --quiet): init has no result to print. */
+        cli_note("initialised eseal instance in %s\n"
+                 "  CA hierarchies: sm2 (SM2/SM3), p256 (ECDSA P-256), rsa (RSA 3072)\n"
+                 "  each with a root and an issuing CA; sm2 and p256 also have seal-maker and TSA certificates\n"
+                 "next: eseal cert issue --org NAME --uscc CODE --alg sm2",
+                 home);
     }
     return CLI_OK;
 }

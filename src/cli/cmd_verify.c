@@ -61,7 +61,7 @@ static int run_batch(cli_args *a, const eseal_verify_request *q)
     }
     eseal_instance_close(inst);
     eseal_buf_dispose(&text);
-    fprintf(stderr, "%zu of %zu documents VALID\n", valid, n);
+    cli_note("%zu of %zu documents VALID", valid, n);
     return rc;
 }
 
