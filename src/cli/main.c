@@ -747,8 +747,15 @@ int main(int argc, char **argv)
     }
     const char *name = argv[i++];
     if (strcmp(name, "version") == 0) {
-        printf("eseal %s\n", eseal_version());
+        if (g_json) {
+            printf("{\"version\": \"%s\"}\n", eseal_version());
+        } else {
+            printf("eseal %s\n", eseal_version());
+        }
         return CLI_OK;
+    }
+    if (strcmp(name, "help") == 0 && g_json) {
+        return cli_usage_error(NULL, "--json is not supported by 'eseal help'");
     }
     if (strcmp(name, "help") == 0) {
         if (i >= argc) {

@@ -75,8 +75,8 @@ typedef struct {
 } serial_pool;
 
 /* The store error of this thread's last failed serial reservation (es_tsa_serial_failure). */
-static __thread int tl_serial_rc;
-static __thread char tl_serial_msg[512];
+static _Thread_local int tl_serial_rc;
+static _Thread_local char tl_serial_msg[512];
 
 int es_tsa_serial_failure(const char **msg)
 {

@@ -75,6 +75,10 @@ expect 2 "a usage error with --json" -- "$E" --json cert issue --bogus
 json_error "$T/out" ESEAL_EUSAGE "unknown option '--bogus'" && ok "is JSON too, exit 2" || notok "usage: $(cat "$T/out")"
 expect 2 "an unknown command with --json" -- "$E" --json frobnicate
 json_error "$T/out" ESEAL_EUSAGE "no command 'frobnicate'" && ok "is JSON" || notok "unknown: $(cat "$T/out")"
+expect 0 "version --json" -- "$E" --json version
+python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["version"]' "$T/out" && ok "is JSON" || notok "version --json: $(cat "$T/out")"
+expect 2 "help --json is refused" -- "$E" --json help
+json_error "$T/out" ESEAL_EUSAGE "--json is not supported by 'eseal help'" && ok "in JSON" || notok "help --json: $(cat "$T/out")"
 expect 0 "a command with JSON output still gives it" -- "$E" cert list --json
 python3 -c 'import json,sys; assert isinstance(json.load(open(sys.argv[1])), list)' "$T/out" &&
     ok "cert list --json parses" || notok "cert list --json"
