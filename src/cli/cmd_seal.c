@@ -402,7 +402,13 @@ static int do_receipt(cli_args *a)
         }
         rc = cli_write_file(out, der.ptr, der.size);
         eseal_buf_dispose(&der);
-        if (rc == CLI_OK && !a->json) {
+        if (rc == CLI_OK && a->json) {
+            printf("{\"seal\": ");
+            cli_json_str(a->pos[1]);
+            printf(", \"receipt\": ");
+            cli_json_str(out);
+            printf("}\n");
+        } else if (rc == CLI_OK) {
             cli_note("filing receipt of %s -> %s", a->pos[1], out);
         }
         return rc;
