@@ -98,6 +98,12 @@ expect 0 "bundled flags with an attached value (-qo FILE)" -- "$E" ca export --a
 [ -s "$T/chain3.pem" ] && [ ! -s "$T/err" ] && ok "-qoFILE: quiet, and FILE written" || notok "-qoFILE: $(cat "$T/err")"
 expect 0 "-q keeps results on stdout" -- "$E" -q stamp "$T/in.pdf" -o "$T/q.pdf" --seal "$SEAL"
 grep -q '^ST' "$T/out" && ok "the stamp serial is printed with -q" || notok "stamp -q stdout: $(cat "$T/out")"
+mkdir -p "$T/jb" "$T/jo"
+for i in 1 2 3; do cp "$T/in.pdf" "$T/jb/d$i.pdf"; done
+ls "$T"/jb/*.pdf >"$T/jlist"
+expect 0 "an attached number (-j2) for stamp --batch" -- "$E" stamp --batch "$T/jlist" "-O$T/jo" -j2 --seal "$SEAL"
+[ "$(ls "$T/jo" | wc -l)" -eq 3 ] && ok "-j2 -ODIR: three documents stamped into DIR" || notok "-j2: $(ls "$T/jo")"
+expect 2 "-j with a bad attached value is still checked" -- "$E" stamp --batch "$T/jlist" -O "$T/jo2" -jx --seal "$SEAL"
 expect 2 "an unknown letter in a bundle is named" -- "$E" ca export -qZ
 has "$T/err" "unknown option '-Z'" "the unknown short option is named"
 
