@@ -24,7 +24,7 @@ static const char global_usage[] =
     "  --home DIR        instance home (default: $ESEAL_HOME, else $XDG_DATA_HOME/eseal,\n"
     "                    else ~/.local/share/eseal; a service uses /var/lib/eseal)\n"
     "  --pass-file FILE  read the instance passphrase from the first line of FILE ('-': standard\n"
-    "                    input; FILE may be a symlink, as secret mounts are)\n"
+    "                    input; FILE may be a pipe, or a symlink as secret mounts are)\n"
     "  --pass-fd N       read the instance passphrase from the first line of file descriptor N\n"
     "                    (else $ESEAL_PASSPHRASE, else a prompt on the terminal: 3 tries)\n"
     "  --json            machine-readable output, errors included: {\"error\": {\"code\", \"message\"}}\n"
@@ -438,11 +438,19 @@ static int read_pass_file(const char *path, char *out, size_t cap, size_t *len)
         return cli_errorf(CLI_ERROR, "cannot open the pass file %s: %s", path, strerror(errno));
     }
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    /* A regular file, or a pipe (--pass-file <(pass show eseal), /dev/stdin): only the first
+     * line is read, with a bound, so a pipe cannot make it read forever. O_NONBLOCK (so that
+     * opening a FIFO with no writer cannot hang) is cleared for the read itself. */
+    if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
         close(fd);
-        return cli_errorf(CLI_ERROR, "the pass file %s is not a regular file", path);
+        return cli_errorf(CLI_ERROR, "the pass file %s is not a file or a pipe", path);
     }
-    if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        close(fd);
+        return cli_errorf(CLI_ERROR, "cannot read the pass file %s: %s", path, strerror(errno));
+    }
+    if (S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
         fprintf(stderr, "eseal: warning: the pass file %s is readable by %s (mode %03o); make it 0600 or 0400\n",
                 path, (st.st_mode & S_IROTH) != 0 ? "others" : "its group", (unsigned)(st.st_mode & 0777));
     }
