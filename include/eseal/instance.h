@@ -50,6 +50,23 @@ ESEAL_EXTERN(void) eseal_instance_close(eseal_instance *inst);
 /** Sets the passphrase used to unlock keys (copied; wiped on close). */
 ESEAL_EXTERN(int) eseal_instance_set_passphrase(eseal_instance *inst, const char *pass, size_t len);
 
+/**
+ * Checks the passphrase set with eseal_instance_set_passphrase() by opening one key of the
+ * instance: ESEAL_EPASS when it is wrong (for a prompt that asks again).
+ */
+ESEAL_EXTERN(int) eseal_instance_passphrase_check(eseal_instance *inst);
+
+/**
+ * Changes the instance passphrase to `new_pass` (at least 8 bytes): every key file under keys/
+ * is re-encrypted, all or nothing. The current passphrase must be set. The new files are
+ * written and synced beside keys/, then exchanged with keys/ in one atomic rename
+ * (renameat2 RENAME_EXCHANGE): after a failure or a crash at any point, every key opens with
+ * exactly one of the two passphrases. Run it with no other process of the instance changing
+ * keys (a key issued meanwhile into the old keys/ would be lost). Afterwards the instance
+ * handle holds the new passphrase.
+ */
+ESEAL_EXTERN(int) eseal_instance_passwd(eseal_instance *inst, const char *new_pass, size_t len);
+
 ESEAL_EXTERN(const char *) eseal_instance_home(const eseal_instance *inst);
 ESEAL_EXTERN(eseal_store *) eseal_instance_store(eseal_instance *inst);
 
@@ -260,6 +277,20 @@ typedef struct {
 } eseal_verify_request;
 
 #define ESEAL_VERIFY_REQUEST_INIT { ESEAL_VERIFY_REQUEST_VERSION, NULL, NULL, 0, 0, NULL, 0 }
+
+/** What a file handed to verification is. */
+typedef enum {
+    ESEAL_FILE_PDF = 1, /**< starts with "%PDF-" (ISO 32000-2 §7.5.2) */
+    ESEAL_FILE_OFD,     /**< a zip package ("PK\\3\\4"), as OFD is (GB/T 33190-2016 §7.2) */
+    ESEAL_FILE_CMS      /**< a DER ContentInfo of type signedData (RFC 5652 §3, §5.1), or PEM */
+} eseal_file_kind;
+
+/**
+ * Tells from its first bytes what a file to verify is. `name` (may be NULL) names it in the
+ * error: ESEAL_EMALFORMED "NAME is empty" for no bytes, "NAME is not a PDF, OFD or CMS file"
+ * for anything else.
+ */
+ESEAL_EXTERN(int) eseal_file_kind_detect(eseal_file_kind *out, const void *p, size_t len, const char *name);
 
 /** Verifies a detached CMS signature over the file at `data_path`, trusting the instance's CAs. */
 ESEAL_EXTERN(int) eseal_instance_verify_cms(eseal_instance *inst, eseal_report **out, const void *p7s, size_t len,

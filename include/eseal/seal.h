@@ -273,6 +273,13 @@ ESEAL_EXTERN(void) eseal_filing_receipt_free(eseal_filing_receipt *r);
 #define ESEAL_OID_ECDSA_SHA384 "1.2.840.10045.4.3.3"
 #define ESEAL_OID_RSA_SHA256 "1.2.840.113549.1.1.11"
 
+/**
+ * The name of a signature algorithm OID for people ("SM2-with-SM3", "ecdsa-with-SHA256",
+ * "sha256WithRSAEncryption": OpenSSL's long names), or `oid` itself when it is not one eseal
+ * knows. Human output shows names, never OIDs; JSON carries both.
+ */
+ESEAL_EXTERN(const char *) eseal_sig_alg_name(const char *oid);
+
 ESEAL_END_DECL
 
 #endif

@@ -32,9 +32,11 @@ typedef struct {
     size_t npos;
     /* global options */
     const char *home;
-    const char *pass_file;
+    const char *pass_file; /* "-": standard input */
+    const char *pass_fd;   /* --pass-fd N: the first line read from file descriptor N */
     bool json;
     bool verbose;
+    bool quiet;            /* -q: no confirmations or progress on stderr (results still on stdout) */
 } cli_args;
 
 typedef struct {
@@ -53,7 +55,14 @@ size_t cli_count(const cli_args *a, const char *name);
 const char *cli_get_n(const cli_args *a, const char *name, size_t i);
 bool cli_flag(const cli_args *a, const char *name);
 
-/* Prints "eseal: <message>" for the last library error and returns CLI_ERROR (or CLI_USAGE for EINVAL). */
+/*
+ * Errors. Without --json: "eseal: <message>" on stderr. With --json: one object
+ * {"error": {"code": CODE, "message": MESSAGE}} on stdout (only the first error of a run; any
+ * later one goes to stderr), where CODE is the library's stable code name (eseal_code_name:
+ * "ESEAL_ENOTFOUND", ...) for library errors, "ESEAL_EUSAGE" for usage errors, and
+ * "ESEAL_ERROR" for other errors found by the CLI itself. Exit codes do not change.
+ */
+/* Prints the last library error and returns CLI_ERROR (or CLI_USAGE for EINVAL). */
 int cli_fail(int rc);
 /* Prints "eseal: <formatted>" and returns `code`. */
 int cli_errorf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -91,11 +100,20 @@ void cli_print_time_line(int64_t time_ms, const char *source);
 /* The ", \"level\": ..., \"time\": ..., \"time_source\": ..." members of a JSON answer. */
 void cli_print_time_json(const char *level, int64_t time_ms, const char *source);
 
-/* The instance home: --home, else $ESEAL_HOME, else ./var/eseal. */
+/* A confirmation or progress line on stderr ("wrote X"); nothing with --quiet. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* True with --quiet. */
+bool cli_quiet(void);
+
+/* The instance home: --home, else $ESEAL_HOME, else $XDG_DATA_HOME/eseal, else
+ * ~/.local/share/eseal ($HOME, else the passwd entry; /var/lib/eseal when there is no home at
+ * all): never the current directory. Never NULL. */
 const char *cli_home(const cli_args *a);
-/* Reads the passphrase ($ESEAL_PASSPHRASE, --pass-file, or a terminal prompt). confirm: ask twice. */
+/* Reads the passphrase (--pass-fd, --pass-file, $ESEAL_PASSPHRASE, or a terminal prompt). confirm: ask twice. */
 int cli_passphrase(const cli_args *a, char *out, size_t cap, size_t *len, bool confirm);
-/* Opens the instance; with_pass also sets the passphrase. */
+/* A new passphrase: from the file (or "-") or descriptor given, else asked twice on the terminal. */
+int cli_new_passphrase(const char *file, const char *fd, char *out, size_t cap, size_t *len);
+/* Opens the instance; with_pass also sets the passphrase (asked up to 3 times at a terminal). */
 int cli_open(const cli_args *a, eseal_instance **out, bool with_pass);
 /* Writes a whole file atomically (0644) or to stdout when path is "-". */
 int cli_write_file(const char *path, const void *data, size_t len);
@@ -110,6 +128,7 @@ int cli_print_report(const cli_args *a, eseal_report *rep);
 void cli_json_str(const char *s);
 
 extern const cli_cmd cli_cmd_init, cli_cmd_cert, cli_cmd_ca, cli_cmd_sign, cli_cmd_verify, cli_cmd_key,
-    cli_cmd_seal, cli_cmd_stamp, cli_cmd_tsa, cli_cmd_extend, cli_cmd_ocsp, cli_cmd_log, cli_cmd_witness;
+    cli_cmd_seal, cli_cmd_stamp, cli_cmd_tsa, cli_cmd_extend, cli_cmd_ocsp, cli_cmd_log, cli_cmd_witness,
+    cli_cmd_passwd;
 
 #endif

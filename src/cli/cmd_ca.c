@@ -147,7 +147,7 @@ static int run(cli_args *a)
     }
     int crc = cli_write_file(out != NULL ? out : "-", data.ptr, data.size);
     if (crc == CLI_OK && out != NULL && !a->json) {
-        fprintf(stderr, "wrote %s\n", out);
+        cli_note("wrote %s", out);
     }
     eseal_buf_dispose(&data);
     return crc;

@@ -37,11 +37,12 @@ static int run(cli_args *a)
         cli_json_str(home);
         printf(", \"hierarchies\": [\"sm2\", \"p256\", \"rsa\"]}\n");
     } else {
-        printf("initialised eseal instance in %s\n"
-               "  CA hierarchies: sm2 (SM2/SM3), p256 (ECDSA P-256), rsa (RSA 3072)\n"
-               "  each with a root and an issuing CA; sm2 and p256 also have seal-maker and TSA certificates\n"
-               "next: eseal cert issue --org NAME --uscc CODE --alg sm2\n",
-               home);
+        /* A confirmation (stderr, silenced by --quiet): init has no result to print. */
+        cli_note("initialised eseal instance in %s\n"
+                 "  CA hierarchies: sm2 (SM2/SM3), p256 (ECDSA P-256), rsa (RSA 3072)\n"
+                 "  each with a root and an issuing CA; sm2 and p256 also have seal-maker and TSA certificates\n"
+                 "next: eseal cert issue --org NAME --uscc CODE --alg sm2",
+                 home);
     }
     return CLI_OK;
 }
@@ -49,11 +50,13 @@ static int run(cli_args *a)
 const cli_cmd cli_cmd_init = {
     "init", "create an instance: CA hierarchies, store, configuration",
     "Usage: eseal init [--home DIR] [--org NAME] [--country CC] [--base-url URL]\n\n"
-    "Creates a new instance in DIR (default $ESEAL_HOME, else ./var/eseal): eseal.conf, the\n"
+    "Creates a new instance in DIR (default $ESEAL_HOME, else $XDG_DATA_HOME/eseal, else\n"
+    "~/.local/share/eseal; a service uses /var/lib/eseal): eseal.conf, the\n"
     "SQLite store eseal.db, and keys/ with every private key encrypted (PKCS#8, scrypt,\n"
     "AES-256) under the instance passphrase. Three CA hierarchies are made: sm2 and p256\n"
     "(root, issuing CA, seal-maker and TSA certificates) and rsa (root and issuing CA).\n"
-    "The passphrase comes from $ESEAL_PASSPHRASE, --pass-file, or a prompt (asked twice);\n"
+    "The passphrase comes from --pass-file, --pass-fd, $ESEAL_PASSPHRASE, or a prompt (asked\n"
+    "twice; change it later with 'eseal passwd');\n"
     "it must have at least 8 characters.\n\n"
     "  --org NAME       the platform operator, as named in CA certificates\n"
     "  --country CC     two-letter country code (default CN)\n"

@@ -377,8 +377,8 @@ static int cmd_export(cli_args *a)
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
     }
-    printf("%s: checkpoint of size %llu and its tiles (%llu files written)\n", a->pos[1], (unsigned long long)cs,
-           (unsigned long long)files);
+    cli_note("%s: checkpoint of size %llu and its tiles (%llu files written)", a->pos[1], (unsigned long long)cs,
+             (unsigned long long)files);
     return CLI_OK;
 }
 

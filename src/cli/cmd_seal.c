@@ -136,8 +136,7 @@ static int do_make(cli_args *a)
         } else {
             printf("%s\n", rec.esid);
             if (a->verbose) {
-                fprintf(stderr, "seal %s: %s, %zu bytes%s%s\n", rec.esid, rec.state, der.size, out ? " -> " : "",
-                        out ? out : "");
+                cli_note("seal %s: %s, %zu bytes%s%s", rec.esid, rec.state, der.size, out ? " -> " : "", out ? out : "");
             }
         }
     }
@@ -270,9 +269,10 @@ static int do_show(cli_args *a)
                                        "GM/T 0031-2025 (V5)"};
     if (a->json) {
         const char *names[] = {"esid", "name", "vid", "format", "created", "valid_from", "valid_to", "picture_type",
-                               "algorithm"};
+                               "algorithm", "algorithm_oid"};
         const char *values[] = {in->esid, in->name, in->vid, fmts[eseal_ses_seal_format(s)], c, f, t,
-                                in->picture_type, eseal_ses_seal_sig_alg(s)};
+                                in->picture_type, eseal_sig_alg_name(eseal_ses_seal_sig_alg(s)),
+                                eseal_ses_seal_sig_alg(s)};
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
             printf("%s\"%s\": ", i == 0 ? "{" : ", ", names[i]);
             cli_json_str(values[i]);
@@ -319,7 +319,7 @@ static int do_show(cli_args *a)
             printf("maker:       %s\n", eseal_cert_subject(maker));
             eseal_cert_free(maker);
         }
-        printf("algorithm:   %s\n", eseal_ses_seal_sig_alg(s));
+        printf("algorithm:   %s\n", eseal_sig_alg_name(eseal_ses_seal_sig_alg(s)));
         for (size_t i = 0; i < eseal_ses_seal_note_count(s); i++) {
             printf("note:        %s\n", eseal_ses_seal_note(s, i));
         }
@@ -402,8 +402,14 @@ static int do_receipt(cli_args *a)
         }
         rc = cli_write_file(out, der.ptr, der.size);
         eseal_buf_dispose(&der);
-        if (rc == CLI_OK && !a->json) {
-            printf("filing receipt of %s -> %s\n", a->pos[1], out);
+        if (rc == CLI_OK && a->json) {
+            printf("{\"seal\": ");
+            cli_json_str(a->pos[1]);
+            printf(", \"receipt\": ");
+            cli_json_str(out);
+            printf("}\n");
+        } else if (rc == CLI_OK) {
+            cli_note("filing receipt of %s -> %s", a->pos[1], out);
         }
         return rc;
     }
@@ -634,7 +640,7 @@ static int do_export(cli_args *a)
     }
     rc = cli_write_file(out, der.ptr, der.size);
     if (rc == CLI_OK && !a->json && strcmp(out, "-") != 0) {
-        printf("%s -> %s (%zu bytes, %s)\n", rec.esid, out, der.size, rec.state);
+        cli_note("%s -> %s (%zu bytes, %s)", rec.esid, out, der.size, rec.state);
     }
     eseal_seal_record_dispose(&rec);
     eseal_buf_dispose(&der);

@@ -51,7 +51,7 @@ static int run(cli_args *a)
             cli_json_str(out);
             printf(", \"bytes\": %zu}\n", p7s.size);
         } else if (strcmp(out, "-") != 0) {
-            printf("signed %s -> %s (%zu bytes, detached CMS)\n", a->pos[0], out, p7s.size);
+            cli_note("signed %s -> %s (%zu bytes, detached CMS)", a->pos[0], out, p7s.size);
         }
     }
     eseal_buf_dispose(&p7s);

@@ -61,7 +61,7 @@ static int run_batch(cli_args *a, const eseal_verify_request *q)
     }
     eseal_instance_close(inst);
     eseal_buf_dispose(&text);
-    fprintf(stderr, "%zu of %zu documents VALID\n", valid, n);
+    cli_note("%zu of %zu documents VALID", valid, n);
     return rc;
 }
 
@@ -105,14 +105,20 @@ static int run(cli_args *a)
         if (cli_read_file(a->pos[0], &sig, (size_t)eseal_limits_default()->max_input_bytes) != CLI_OK) {
             return CLI_ERROR;
         }
-        pdf = sig.size >= 5 && memcmp(sig.ptr, "%PDF-", 5) == 0;
-        ofd = sig.size >= 4 && memcmp(sig.ptr, "PK\x03\x04", 4) == 0;
-        if (!pdf && !ofd) {
-            eseal_buf_dispose(&sig);
-            return cli_usage_error(&cli_cmd_verify, "verify FILE.p7s needs --data FILE (the signed file)");
-        }
     } else if (cli_read_file(a->pos[0], &sig, 16u << 20) != CLI_OK) {
         return CLI_ERROR;
+    }
+    eseal_file_kind kind;
+    int krc = eseal_file_kind_detect(&kind, sig.ptr, sig.size, a->pos[0]);
+    if (krc != ESEAL_OK) {
+        eseal_buf_dispose(&sig);
+        return cli_fail(krc);
+    }
+    pdf = data == NULL && kind == ESEAL_FILE_PDF;
+    ofd = data == NULL && kind == ESEAL_FILE_OFD;
+    if (data == NULL && kind == ESEAL_FILE_CMS) {
+        eseal_buf_dispose(&sig);
+        return cli_usage_error(&cli_cmd_verify, "verify FILE.p7s needs --data FILE (the signed file)");
     }
     /* Verification needs no passphrase. Without an instance, only --trust anchors count. */
     eseal_instance *inst = NULL;

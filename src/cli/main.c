@@ -8,39 +8,90 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <pwd.h>
+#include <sys/stat.h>
+
 #include "cli.h"
 
 static const cli_cmd *const commands[] = {&cli_cmd_init, &cli_cmd_cert, &cli_cmd_ca,
                                           &cli_cmd_seal, &cli_cmd_stamp, &cli_cmd_sign, &cli_cmd_verify, &cli_cmd_key, &cli_cmd_tsa,
-                                          &cli_cmd_extend, &cli_cmd_ocsp, &cli_cmd_log, &cli_cmd_witness};
+                                          &cli_cmd_extend, &cli_cmd_ocsp, &cli_cmd_log, &cli_cmd_witness, &cli_cmd_passwd};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char global_usage[] =
-    "Global options (accepted by every command):\n"
-    "  --home DIR        instance home (default: $ESEAL_HOME, else ./var/eseal)\n"
-    "  --pass-file FILE  read the instance passphrase from FILE (else $ESEAL_PASSPHRASE,\n"
-    "                    else a prompt on the terminal)\n"
-    "  --json            machine-readable output\n"
-    "  -v, --verbose     with errors, also print the error code and source location\n";
+    "Global options (accepted by every command, before or after its name):\n"
+    "  --home DIR        instance home (default: $ESEAL_HOME, else $XDG_DATA_HOME/eseal,\n"
+    "                    else ~/.local/share/eseal; a service uses /var/lib/eseal)\n"
+    "  --pass-file FILE  read the instance passphrase from the first line of FILE ('-': standard\n"
+    "                    input; FILE may be a pipe, or a symlink as secret mounts are)\n"
+    "  --pass-fd N       read the instance passphrase from the first line of file descriptor N\n"
+    "                    (else $ESEAL_PASSPHRASE, else a prompt on the terminal: 3 tries)\n"
+    "  --json            machine-readable output, errors included: {\"error\": {\"code\", \"message\"}}\n"
+    "                    on stdout (refused with exit 2 by commands that have no JSON output)\n"
+    "  -q, --quiet       no confirmations or progress on stderr (results still go to stdout)\n"
+    "  -v, --verbose     with errors, also print the error code and source location\n"
+    "Short options take their value attached or not (-ofile, -o file); flags may be bundled (-qv).\n";
 
 static const cli_opt_spec global_specs[] = {
-    {"home", 0, true, false}, {"pass-file", 0, true, false}, {"json", 0, false, false},
-    {"verbose", 'v', false, false}, {"help", 'h', false, false}, {NULL, 0, false, false}};
+    {"home", 0, true, false},     {"pass-file", 0, true, false}, {"json", 0, false, false},
+    {"verbose", 'v', false, false}, {"help", 'h', false, false},  {"pass-fd", 0, true, false},
+    {"quiet", 'q', false, false}, {NULL, 0, false, false}};
+enum { G_HOME, G_PASS_FILE, G_JSON, G_VERBOSE, G_HELP, G_PASS_FD, G_QUIET };
 
 static bool g_verbose;
+static bool g_quiet;
+static bool g_json;
+static bool g_json_error_done; /* one JSON error object per run */
 
-static void vwarn(const char *fmt, va_list ap)
+bool cli_quiet(void) { return g_quiet; }
+
+void cli_note(const char *fmt, ...)
 {
-    fputs("eseal: ", stderr);
+    if (g_quiet) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fputc('\n', stderr);
+}
+
+/* {"error": {"code": CODE, "message": MESSAGE}} on stdout, through jansson. */
+static bool json_error(const char *code, const char *message)
+{
+    if (!g_json || g_json_error_done) {
+        return false;
+    }
+    json_t *o = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+    char *text = o != NULL ? json_dumps(o, JSON_ENSURE_ASCII) : NULL;
+    json_decref(o);
+    if (text == NULL) {
+        return false;
+    }
+    (void)fflush(stdout);
+    printf("%s\n", text);
+    (void)fflush(stdout);
+    free(text);
+    g_json_error_done = true;
+    return true;
+}
+
+static void verror(const char *code, const char *fmt, va_list ap)
+{
+    char msg[2048];
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (!json_error(code, msg)) {
+        fprintf(stderr, "eseal: %s\n", msg);
+    }
 }
 
 int cli_errorf(int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vwarn(fmt, ap);
+    verror(code == CLI_USAGE ? "ESEAL_EUSAGE" : "ESEAL_ERROR", fmt, ap);
     va_end(ap);
     return code;
 }
@@ -49,7 +100,9 @@ int cli_fail(int rc)
 {
     const eseal_error *e = eseal_error_last();
     const char *msg = (e->code == rc && e->message[0] != '\0') ? e->message : eseal_code_text(rc);
-    fprintf(stderr, "eseal: %s\n", msg);
+    if (!json_error(eseal_code_name(rc), msg)) {
+        fprintf(stderr, "eseal: %s\n", msg);
+    }
     if (g_verbose) {
         fprintf(stderr, "eseal: (%s at %s)\n", eseal_code_name(rc), e->where);
     }
@@ -60,9 +113,9 @@ int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vwarn(fmt, ap);
+    verror("ESEAL_EUSAGE", fmt, ap);
     va_end(ap);
-    if (cmd != NULL) {
+    if (cmd != NULL && cmd->name[0] != '\0' && !g_json) {
         fprintf(stderr, "Try 'eseal help %s'.\n", cmd->name);
     }
     return CLI_USAGE;
@@ -98,6 +151,52 @@ static int find_spec(const cli_opt_spec *specs, const char *name, char short_nam
     return -1;
 }
 
+/* Records option `sp` (global or the command's index ci) with value `val` (NULL for a flag). */
+static int take_option(cli_args *a, const cli_cmd *cmd, const cli_opt_spec *sp, int gi, int ci, const char *val)
+{
+    if (gi >= 0) {
+        switch (gi) {
+        case G_HOME:
+            a->home = val;
+            break;
+        case G_PASS_FILE:
+            a->pass_file = val;
+            break;
+        case G_PASS_FD:
+            a->pass_fd = val;
+            break;
+        case G_JSON:
+            a->json = g_json = true;
+            break;
+        case G_VERBOSE:
+            a->verbose = g_verbose = true;
+            break;
+        case G_QUIET:
+            a->quiet = g_quiet = true;
+            break;
+        default:
+            fputs(cmd->usage, stdout);
+            fputs("\n", stdout);
+            fputs(global_usage, stdout);
+            exit(CLI_OK);
+        }
+        return CLI_OK;
+    }
+    if (a->counts[ci] > 0 && !sp->repeatable) {
+        return cli_usage_error(cmd, "option --%s given twice", sp->name);
+    }
+    if (a->counts[ci] >= CLI_MAX_REPEAT) {
+        return cli_usage_error(cmd, "option --%s given too often", sp->name);
+    }
+    a->values[ci][a->counts[ci]++] = val != NULL ? val : "";
+    return CLI_OK;
+}
+
+/*
+ * getopt_long conventions: "--name VALUE", "--name=VALUE"; "-x VALUE" or "-xVALUE" (the rest of the
+ * word is the value of a short option that takes one); flags may be bundled ("-qv"); "--" ends the
+ * options; "-" alone is an argument (standard input or output).
+ */
 int cli_parse(cli_args *a, const cli_cmd *cmd, int argc, char **argv)
 {
     a->specs = cmd->opts;
@@ -115,28 +214,47 @@ int cli_parse(cli_args *a, const cli_cmd *cmd, int argc, char **argv)
             only_pos = true;
             continue;
         }
-        char nbuf[64] = "";
-        const char *name = NULL;
-        char short_name = 0;
-        const char *inline_val = NULL;
-        if (arg[1] == '-') {
-            const char *eq = strchr(arg + 2, '=');
-            size_t n = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-            if (n == 0 || n >= sizeof(nbuf)) {
-                return cli_usage_error(cmd, "bad option '%s'", arg);
+        if (arg[1] != '-') {
+            /* One or more short options in one word. */
+            for (const char *c = arg + 1; *c != '\0'; c++) {
+                int gi = find_spec(global_specs, NULL, *c);
+                int ci = gi >= 0 ? -1 : find_spec(cmd->opts, NULL, *c);
+                if (gi < 0 && ci < 0) {
+                    return cli_usage_error(cmd, "unknown option '-%c'%s", *c,
+                                           c == arg + 1 ? "" : " (in a bundle of short options)");
+                }
+                const cli_opt_spec *sp = gi >= 0 ? &global_specs[gi] : &cmd->opts[ci];
+                const char *val = NULL;
+                if (sp->has_arg) {
+                    if (c[1] != '\0') {
+                        val = c + 1;
+                    } else if (i + 1 < argc) {
+                        val = argv[++i];
+                    } else {
+                        return cli_usage_error(cmd, "option -%c needs a value", *c);
+                    }
+                }
+                int rc = take_option(a, cmd, sp, gi, ci, val);
+                if (rc != CLI_OK) {
+                    return rc;
+                }
+                if (sp->has_arg) {
+                    break;
+                }
             }
-            memcpy(nbuf, arg + 2, n);
-            nbuf[n] = '\0';
-            name = nbuf;
-            inline_val = eq != NULL ? eq + 1 : NULL;
-        } else {
-            if (arg[2] != '\0') {
-                return cli_usage_error(cmd, "bad option '%s' (one letter per dash)", arg);
-            }
-            short_name = arg[1];
+            continue;
         }
-        int gi = find_spec(global_specs, name, short_name);
-        int ci = gi >= 0 ? -1 : find_spec(cmd->opts, name, short_name);
+        char nbuf[64] = "";
+        const char *eq = strchr(arg + 2, '=');
+        size_t n = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+        if (n == 0 || n >= sizeof(nbuf)) {
+            return cli_usage_error(cmd, "bad option '%s'", arg);
+        }
+        memcpy(nbuf, arg + 2, n);
+        nbuf[n] = '\0';
+        const char *inline_val = eq != NULL ? eq + 1 : NULL;
+        int gi = find_spec(global_specs, nbuf, 0);
+        int ci = gi >= 0 ? -1 : find_spec(cmd->opts, nbuf, 0);
         if (gi < 0 && ci < 0) {
             return cli_usage_error(cmd, "unknown option '%s'", arg);
         }
@@ -153,34 +271,10 @@ int cli_parse(cli_args *a, const cli_cmd *cmd, int argc, char **argv)
         } else if (inline_val != NULL) {
             return cli_usage_error(cmd, "option --%s takes no value", sp->name);
         }
-        if (gi >= 0) {
-            switch (gi) {
-            case 0:
-                a->home = val;
-                break;
-            case 1:
-                a->pass_file = val;
-                break;
-            case 2:
-                a->json = true;
-                break;
-            case 3:
-                a->verbose = g_verbose = true;
-                break;
-            default:
-                fputs(cmd->usage, stdout);
-                fputs(global_usage, stdout);
-                exit(CLI_OK);
-            }
-            continue;
+        int rc = take_option(a, cmd, sp, gi, ci, val);
+        if (rc != CLI_OK) {
+            return rc;
         }
-        if (a->counts[ci] > 0 && !sp->repeatable) {
-            return cli_usage_error(cmd, "option --%s given twice", sp->name);
-        }
-        if (a->counts[ci] >= CLI_MAX_REPEAT) {
-            return cli_usage_error(cmd, "option --%s given too often", sp->name);
-        }
-        a->values[ci][a->counts[ci]++] = val != NULL ? val : "";
     }
     return CLI_OK;
 }
@@ -217,14 +311,39 @@ const char *cli_home(const cli_args *a)
         return a->home;
     }
     const char *env = getenv("ESEAL_HOME");
-    return (env != NULL && env[0] != '\0') ? env : "./var/eseal";
+    if (env != NULL && env[0] != '\0') {
+        return env;
+    }
+    /* XDG Base Directory Specification 0.8: $XDG_DATA_HOME, default $HOME/.local/share; it
+     * must be an absolute path ("a relative path ... is invalid and should be ignored"). */
+    static char path[4096];
+    const char *xdg = getenv("XDG_DATA_HOME");
+    if (xdg != NULL && xdg[0] == '/') {
+        int n = snprintf(path, sizeof(path), "%s/eseal", xdg);
+        if (n > 0 && (size_t)n < sizeof(path)) {
+            return path;
+        }
+    }
+    const char *home = getenv("HOME");
+    if (home == NULL || home[0] != '/') {
+        const struct passwd *pw = getpwuid(getuid());
+        home = pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+    }
+    if (home != NULL) {
+        int n = snprintf(path, sizeof(path), "%s/.local/share/eseal", home);
+        if (n > 0 && (size_t)n < sizeof(path)) {
+            return path;
+        }
+    }
+    return "/var/lib/eseal";
 }
 
 static int read_tty_line(const char *prompt, char *out, size_t cap, size_t *len)
 {
     int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        return cli_errorf(CLI_ERROR, "no passphrase: set ESEAL_PASSPHRASE, use --pass-file, or run on a terminal");
+        return cli_errorf(CLI_ERROR,
+                          "no passphrase: set ESEAL_PASSPHRASE, use --pass-file or --pass-fd, or run on a terminal");
     }
     struct termios old, quiet;
     bool have_tc = tcgetattr(fd, &old) == 0;
@@ -262,33 +381,121 @@ static int read_tty_line(const char *prompt, char *out, size_t cap, size_t *len)
     return rc;
 }
 
-int cli_passphrase(const cli_args *a, char *out, size_t cap, size_t *len, bool confirm)
+#define PASS_MAX 4096
+
+/*
+ * The first line of the open descriptor `fd` (at most PASS_MAX bytes read; a trailing CR/LF is
+ * not part of it). `what` names the source in messages.
+ */
+static int read_pass_fd(int fd, const char *what, char *out, size_t cap, size_t *len)
+{
+    char buf[PASS_MAX];
+    size_t n = 0;
+    /* One byte at a time: stop at the end of the first line and leave the rest of a pipe or of
+     * standard input to whoever reads it next. */
+    while (n < sizeof(buf)) {
+        ssize_t r = read(fd, buf + n, 1);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0) {
+            explicit_bzero(buf, sizeof(buf));
+            return cli_errorf(CLI_ERROR, "cannot read the passphrase from %s: %s", what, strerror(errno));
+        }
+        if (r == 0 || buf[n] == '\n') {
+            break;
+        }
+        n++;
+    }
+    if (n > 0 && buf[n - 1] == '\r') {
+        n--;
+    }
+    if (n + 1 > cap || n == sizeof(buf)) {
+        explicit_bzero(buf, sizeof(buf));
+        return cli_errorf(CLI_ERROR, "the passphrase in %s is too long", what);
+    }
+    memcpy(out, buf, n);
+    out[n] = '\0';
+    *len = n;
+    explicit_bzero(buf, sizeof(buf));
+    return CLI_OK;
+}
+
+/*
+ * --pass-file FILE. Unlike key files (opened O_NOFOLLOW so that a planted link cannot redirect a
+ * write or a read of a key), the pass file may be a symbolic link: secret mounts (Kubernetes
+ * secrets, Docker/Podman secrets, systemd credentials) present files as links into a hidden
+ * directory. What matters is the target: a regular file, and not readable by group or others
+ * (warned about, not refused, as ssh does for a config file but gpg does for a home).
+ */
+static int read_pass_file(const char *path, char *out, size_t cap, size_t *len)
+{
+    if (strcmp(path, "-") == 0) {
+        return read_pass_fd(STDIN_FILENO, "standard input", out, cap, len);
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        return cli_errorf(CLI_ERROR, "cannot open the pass file %s: %s", path, strerror(errno));
+    }
+    struct stat st;
+    /* A regular file, or a pipe (--pass-file <(pass show eseal), /dev/stdin): only the first
+     * line is read, with a bound, so a pipe cannot make it read forever. O_NONBLOCK (so that
+     * opening a FIFO with no writer cannot hang) is cleared for the read itself. */
+    if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
+        close(fd);
+        return cli_errorf(CLI_ERROR, "the pass file %s is not a file or a pipe", path);
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        close(fd);
+        return cli_errorf(CLI_ERROR, "cannot read the pass file %s: %s", path, strerror(errno));
+    }
+    if (S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
+        fprintf(stderr, "eseal: warning: the pass file %s is readable by %s (mode %03o); make it 0600 or 0400\n",
+                path, (st.st_mode & S_IROTH) != 0 ? "others" : "its group", (unsigned)(st.st_mode & 0777));
+    }
+    int rc = read_pass_fd(fd, path, out, cap, len);
+    close(fd);
+    return rc;
+}
+
+static int pass_from_option(const cli_args *a, char *out, size_t cap, size_t *len)
+{
+    if (a->pass_fd != NULL) {
+        const char *s = a->pass_fd;
+        long fd = 0;
+        for (; *s >= '0' && *s <= '9' && fd < 100000; s++) {
+            fd = fd * 10 + (*s - '0');
+        }
+        if (a->pass_fd[0] == '\0' || *s != '\0' || fd >= 100000) {
+            return cli_errorf(CLI_USAGE, "--pass-fd needs a file descriptor number, not '%s'", a->pass_fd);
+        }
+        if (fcntl((int)fd, F_GETFD) < 0) {
+            return cli_errorf(CLI_ERROR, "--pass-fd %ld: the descriptor is not open", fd);
+        }
+        char what[64];
+        (void)snprintf(what, sizeof(what), "file descriptor %ld", fd);
+        return read_pass_fd((int)fd, what, out, cap, len);
+    }
+    return read_pass_file(a->pass_file, out, cap, len);
+}
+
+/* 1 when the passphrase will come from the terminal prompt. */
+static bool pass_from_tty(const cli_args *a)
 {
     const char *env = getenv("ESEAL_PASSPHRASE");
-    if (a->pass_file != NULL) {
-        eseal_buf b = ESEAL_BUF_INIT;
-        int rc = eseal_file_read(&b, a->pass_file, 4096);
-        if (rc != ESEAL_OK) {
-            return cli_fail(rc);
-        }
-        size_t n = b.size;
-        /* The first line is the passphrase (a trailing newline is not part of it). */
-        for (size_t i = 0; i < b.size; i++) {
-            if (b.ptr[i] == '\n' || b.ptr[i] == '\r') {
-                n = i;
-                break;
-            }
-        }
-        if (n + 1 > cap) {
-            eseal_buf_dispose(&b);
-            return cli_errorf(CLI_ERROR, "passphrase in %s is too long", a->pass_file);
-        }
-        memcpy(out, b.ptr, n);
-        out[n] = '\0';
-        *len = n;
-        eseal_buf_dispose(&b); /* wipes */
-        return CLI_OK;
+    return a->pass_fd == NULL && a->pass_file == NULL && (env == NULL || env[0] == '\0');
+}
+
+int cli_passphrase(const cli_args *a, char *out, size_t cap, size_t *len, bool confirm)
+{
+    if (a->pass_fd != NULL && a->pass_file != NULL) {
+        return cli_errorf(CLI_USAGE, "--pass-fd and --pass-file cannot be given together");
     }
+    if (a->pass_fd != NULL || a->pass_file != NULL) {
+        return pass_from_option(a, out, cap, len);
+    }
+    const char *env = getenv("ESEAL_PASSPHRASE");
     if (env != NULL && env[0] != '\0') {
         size_t n = strlen(env);
         if (n + 1 > cap) {
@@ -313,27 +520,69 @@ int cli_passphrase(const cli_args *a, char *out, size_t cap, size_t *len, bool c
     return rc;
 }
 
+int cli_new_passphrase(const char *file, const char *fd, char *out, size_t cap, size_t *len)
+{
+    if (file != NULL || fd != NULL) {
+        if (file != NULL && fd != NULL) {
+            return cli_errorf(CLI_USAGE, "--new-pass-fd and --new-pass-file cannot be given together");
+        }
+        cli_args o;
+        memset(&o, 0, sizeof(o));
+        o.pass_file = file;
+        o.pass_fd = fd;
+        return pass_from_option(&o, out, cap, len);
+    }
+    int rc = read_tty_line("new eseal passphrase: ", out, cap, len);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    char again[1024];
+    size_t alen = 0;
+    rc = read_tty_line("new eseal passphrase (again): ", again, sizeof(again), &alen);
+    bool same = rc == CLI_OK && alen == *len && memcmp(again, out, alen) == 0;
+    explicit_bzero(again, sizeof(again));
+    if (rc == CLI_OK && !same) {
+        return cli_errorf(CLI_ERROR, "the passphrases do not match");
+    }
+    return rc;
+}
+
+#define TTY_TRIES 3
+
 int cli_open(const cli_args *a, eseal_instance **out, bool with_pass)
 {
     int rc = eseal_instance_open(out, cli_home(a));
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
     }
-    if (with_pass) {
+    if (!with_pass) {
+        return CLI_OK;
+    }
+    /* At a terminal a mistyped passphrase is asked again (TTY_TRIES in all), as sudo and gpg do;
+     * from a file, a descriptor or the environment it is not: retrying cannot change it. */
+    bool tty = pass_from_tty(a);
+    for (int attempt = 1;; attempt++) {
         char pass[1024];
         size_t len = 0;
         int prc = cli_passphrase(a, pass, sizeof(pass), &len, false);
         if (prc == CLI_OK) {
             rc = eseal_instance_set_passphrase(*out, pass, len);
+            if (rc == ESEAL_OK && tty) {
+                rc = eseal_instance_passphrase_check(*out);
+            }
         }
         explicit_bzero(pass, sizeof(pass));
+        if (prc == CLI_OK && rc == ESEAL_EPASS && tty && attempt < TTY_TRIES) {
+            fprintf(stderr, "eseal: wrong passphrase, try again (%d of %d)\n", attempt + 1, TTY_TRIES);
+            continue;
+        }
         if (prc != CLI_OK || rc != ESEAL_OK) {
             eseal_instance_close(*out);
             *out = NULL;
             return prc != CLI_OK ? prc : cli_fail(rc);
         }
+        return CLI_OK;
     }
-    return CLI_OK;
 }
 
 int cli_write_file(const char *path, const void *data, size_t len)
@@ -416,45 +665,105 @@ static const cli_cmd *find_cmd(const char *name)
     return NULL;
 }
 
-int main(int argc, char **argv)
+/*
+ * The commands and subcommands whose results have a JSON form. Any other one given --json is a
+ * usage error (exit 2) rather than text where a program expects JSON. Keep docs/man/eseal.1
+ * (--json) in step.
+ */
+static const char *const json_commands[] = {
+    "init",         "cert issue",    "cert list",       "cert show",    "cert revoke",  "cert import",
+    "seal make",    "seal show",     "seal verify",     "seal receipt", "seal status",  "seal list",
+    "seal history", "seal file",     "seal suspend",    "seal resume",  "seal revoke",  "seal cancel",
+    "seal renew",   "stamp",         "sign",            "verify",       "extend",       "tsa respond",
+    "ocsp respond", "log key",       "log verify-receipt", "log audit", "witness init", "witness add-log",
+    "witness key"};
+/* Commands whose first argument is a subcommand. */
+static const char *const sub_commands[] = {"cert", "ca", "seal", "key", "tsa", "ocsp", "log", "witness"};
+
+static bool in_list(const char *const *list, size_t n, const char *s)
 {
-    int i = 1;
-    cli_args a;
-    memset(&a, 0, sizeof(a));
-    /* Global options may come before the command name. */
-    while (i < argc && argv[i][0] == '-') {
-        if (strcmp(argv[i], "--home") == 0 && i + 1 < argc) {
-            a.home = argv[i + 1];
-            i += 2;
-        } else if (strncmp(argv[i], "--home=", 7) == 0) {
-            a.home = argv[i++] + 7;
-        } else if (strcmp(argv[i], "--pass-file") == 0 && i + 1 < argc) {
-            a.pass_file = argv[i + 1];
-            i += 2;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            a.json = true;
-            i++;
-        } else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
-            a.verbose = g_verbose = true;
-            i++;
-        } else if (strcmp(argv[i], "--version") == 0) {
-            printf("eseal %s\n", eseal_version());
-            return CLI_OK;
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            print_overview(stdout);
-            return CLI_OK;
-        } else {
-            return cli_usage_error(NULL, "unknown option '%s' (try 'eseal help')", argv[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(list[i], s) == 0) {
+            return true;
         }
     }
+    return false;
+}
+
+/* A usage error when --json was given to a command without a JSON form. */
+static int json_check(const cli_cmd *cmd, const cli_args *a)
+{
+    if (!a->json) {
+        return CLI_OK;
+    }
+    char full[128];
+    bool has_subs = in_list(sub_commands, sizeof(sub_commands) / sizeof(sub_commands[0]), cmd->name);
+    if (has_subs && a->npos == 0) {
+        return CLI_OK; /* the command reports the missing subcommand itself */
+    }
+    (void)snprintf(full, sizeof(full), "%s%s%s", cmd->name, has_subs ? " " : "", has_subs ? a->pos[0] : "");
+    if (in_list(json_commands, sizeof(json_commands) / sizeof(json_commands[0]), full)) {
+        return CLI_OK;
+    }
+    return cli_usage_error(cmd, "--json is not supported by 'eseal %s'", full);
+}
+
+/* Options before the command name: the global ones only (the command's own come after it). */
+static const cli_cmd global_cmd = {"", "", "", NULL, NULL};
+
+int main(int argc, char **argv)
+{
+    cli_args a;
+    memset(&a, 0, sizeof(a));
+    /* --json anywhere makes every error JSON, even one found before the command is known. */
+    for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++) {
+        if (strcmp(argv[k], "--json") == 0) {
+            g_json = true;
+        }
+    }
+    int i = 1;
+    while (i < argc && argv[i][0] == '-' && argv[i][1] != '\0') {
+        const char *o = argv[i];
+        if (strcmp(o, "--version") == 0) {
+            printf("eseal %s\n", eseal_version());
+            return CLI_OK;
+        }
+        if (strcmp(o, "-h") == 0 || strcmp(o, "--help") == 0) {
+            print_overview(stdout);
+            return CLI_OK;
+        }
+        /* Which global options take a value, to find where the command name is. */
+        bool takes = strcmp(o, "--home") == 0 || strcmp(o, "--pass-file") == 0 || strcmp(o, "--pass-fd") == 0;
+        i += takes ? 2 : 1;
+    }
+    if (i > argc) {
+        return cli_usage_error(NULL, "option %s needs a value", argv[argc - 1]);
+    }
+    int rc = cli_parse(&a, &global_cmd, i - 1, argv + 1);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (a.npos > 0) {
+        return cli_usage_error(NULL, "unexpected argument '%s' before the command", a.pos[0]);
+    }
     if (i >= argc) {
+        if (g_json) {
+            return cli_usage_error(NULL, "no command given (try 'eseal help')");
+        }
         print_overview(stderr);
         return CLI_USAGE;
     }
     const char *name = argv[i++];
     if (strcmp(name, "version") == 0) {
-        printf("eseal %s\n", eseal_version());
+        if (g_json) {
+            printf("{\"version\": \"%s\"}\n", eseal_version());
+        } else {
+            printf("eseal %s\n", eseal_version());
+        }
         return CLI_OK;
+    }
+    if (strcmp(name, "help") == 0 && g_json) {
+        return cli_usage_error(NULL, "--json is not supported by 'eseal help'");
     }
     if (strcmp(name, "help") == 0) {
         if (i >= argc) {
@@ -474,7 +783,11 @@ int main(int argc, char **argv)
     if (cmd == NULL) {
         return cli_usage_error(NULL, "no command '%s' (try 'eseal help')", name);
     }
-    int rc = cli_parse(&a, cmd, argc - i, argv + i);
+    rc = cli_parse(&a, cmd, argc - i, argv + i);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    rc = json_check(cmd, &a);
     if (rc != CLI_OK) {
         return rc;
     }

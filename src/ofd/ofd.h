@@ -44,6 +44,7 @@
 #include "util/util.h"
 
 #define ES_OFD_NS "http://www.ofdspec.org/2016"
+#define ES_OFD_NS_DRAFT "http://www.ofdspec.org" /* OFD 1.0 drafts, before GB/T 33190-2016: refused by name */
 #define ES_OFD_MAX_RATIO 1000u /* largest inflated/compressed size ratio of one entry */
 #define ES_OFD_NAME_MAX 1024   /* longest entry name or resolved path, in bytes (NUL excluded) */
 

@@ -154,8 +154,17 @@ static ES_RESULT check_references(eseal_report *rep, ctx *c, const sig_entry *e,
     ES_AUTO(es_buf_freep) es_buf bad = ES_BUF_INIT(8192);
     eseal_hash h = ESEAL_HASH_SM3;
     const char *method = es_ofd_xml_attr(refs, "CheckMethod", &t) ? es_buf_cstr(&t) : "";
-    ES_GUARD(es_report_set(rep, "references.check_method", "%s", method[0] != 0 ? method : "(none: SM3)"));
-    if (!check_method(method, &h)) {
+    bool known = check_method(method, &h);
+    if (known) {
+        ES_GUARD(es_report_set(rep, "references.check_method", "%s%s", h == ESEAL_HASH_SM3 ? "SM3" : "SHA-256",
+                               method[0] != 0 ? "" : " (none given: SM3)"));
+        if (strchr(method, '.') != NULL) {
+            ES_GUARD(es_report_set(rep, "references.check_method_oid", "%s", method));
+        }
+    } else {
+        ES_GUARD(es_report_set(rep, "references.check_method", "%s", method));
+    }
+    if (!known) {
         return es_report_reason(rep, ESEAL_INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE",
                                 "the References use CheckMethod %s, which eseal does not accept (SM3 or SHA-256)",
                                 method);
@@ -610,7 +619,8 @@ static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
     char method[128] = "";
     if (sm != NULL && es_ok(es_ofd_xml_text(sm, &t))) {
         (void)snprintf(method, sizeof(method), "%s", es_buf_cstr(&t));
-        ES_GUARD(es_report_set(rep, "signature_method", "%s", method));
+        ES_GUARD(es_report_set(rep, "signature_method", "%s", eseal_sig_alg_name(method)));
+        ES_GUARD(es_report_set(rep, "signature_method_oid", "%s", method));
     }
     uint8_t *covered = es_calloc(es_ofd_count(c->pkg) + 1, 1);
     ES_ENSURE_ALLOC(covered);

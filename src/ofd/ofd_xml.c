@@ -171,7 +171,16 @@ static ES_RESULT parse_quiet(xmlDocPtr *out, es_span bytes, const eseal_limits *
     /* The byte-level check makes this unreachable; kept so that no DTD ever gets through. */
     ES_ENSURE(d->intSubset == NULL && d->extSubset == NULL, ESEAL_EMALFORMED,
               "ofd: %s has a DOCTYPE declaration, which OFD XML must not have", where(name));
-    ES_ENSURE(xmlDocGetRootElement(d) != NULL, ESEAL_EMALFORMED, "ofd: %s has no root element", where(name));
+    xmlNodePtr root = xmlDocGetRootElement(d);
+    ES_ENSURE(root != NULL, ESEAL_EMALFORMED, "ofd: %s has no root element", where(name));
+    /* The OFD 1.0 drafts (before GB/T 33190-2016) used the namespace ES_OFD_NS_DRAFT; elements
+     * in it are not OFD elements of the standard, so such a file would look empty ("names no
+     * document", "has no signatures"): name the real cause instead. */
+    ES_ENSURE(root->ns == NULL || root->ns->href == NULL || strcmp((const char *)root->ns->href, ES_OFD_NS_DRAFT) != 0,
+              ESEAL_EUNSUPPORTED,
+              "ofd: %s uses the pre-2016 namespace " ES_OFD_NS_DRAFT " of the OFD 1.0 drafts; eseal reads OFD "
+              "as GB/T 33190-2016 defines it (namespace " ES_OFD_NS ")",
+              where(name));
     *out = d;
     d = NULL;
     return ES_OK;

@@ -68,7 +68,11 @@ static ES_RESULT qp_open_any(qp *p, es_span data, const char *path)
             ES_BAIL(ESEAL_EUNSUPPORTED, "pdf: the file is encrypted with a password; eseal does not open "
                                         "encrypted PDFs (remove the encryption first)");
         }
-        return qp_fail_err(p->q, e, "cannot be read without repair");
+        /* Plain words first: the user has a file named .pdf that is not one (truncated, damaged or
+         * something else behind a %PDF- header); qpdf's detail follows for whoever digs. */
+        return qp_fail_err(p->q, e,
+                           "not a valid PDF: the file starts like a PDF but is damaged or truncated, and eseal "
+                           "does not repair files");
     }
     ES_ENSURE(!qpdf_is_encrypted(p->q), ESEAL_EUNSUPPORTED,
               "pdf: the file is encrypted; remove the encryption before stamping (eseal does not re-encrypt new "
@@ -161,7 +165,9 @@ static ES_RESULT find_startxref(es_pdf_doc *d, es_span tail, size_t total)
             break;
         }
     }
-    ES_ENSURE(p != NULL, ESEAL_EMALFORMED, "pdf: no startxref in the last 2 KiB");
+    ES_ENSURE(p != NULL, ESEAL_EMALFORMED,
+              "pdf: not a valid PDF: the file starts like a PDF but is damaged or truncated (no startxref in "
+              "its last 2 KiB, ISO 32000-1 §7.5.5)");
     es_cur c = es_cur_of(es_span_of(p, (size_t)(tail.ptr + tail.len - p)));
     while (!es_cur_eof(&c) && (c.base[c.pos] == ' ' || c.base[c.pos] == '\r' || c.base[c.pos] == '\n')) {
         c.pos++;
@@ -169,7 +175,10 @@ static ES_RESULT find_startxref(es_pdf_doc *d, es_span tail, size_t total)
     uint64_t off = 0;
     ES_GUARD(es_cur_uint(&c, total, &off));
     d->startxref = (size_t)off;
-    ES_ENSURE(off + 4 <= total, ESEAL_EMALFORMED, "pdf: startxref %zu points past the end", d->startxref);
+    ES_ENSURE(off + 4 <= total, ESEAL_EMALFORMED,
+              "pdf: not a valid PDF: the file starts like a PDF but is damaged or truncated (startxref %zu points "
+              "past the end)",
+              d->startxref);
     return ES_OK;
 }
 

@@ -288,7 +288,8 @@ static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const 
                 first = first != NULL ? first : t;
             }
         }
-        const char *level = !bt ? "PAdES-B-B" : !dss ? "PAdES-B-T" : covering == 0 ? "PAdES-B-LT" : "PAdES-B-LTA";
+        /* The names of --level and of stamp/extend output (eseal_level_name): one vocabulary. */
+        const char *level = !bt ? "B-B" : !dss ? "B-T" : covering == 0 ? "B-LT" : "B-LTA";
         ES_GUARD(es_report_set(children[i], "level", "%s", level));
         if (covering > 0) {
             ES_GUARD(es_report_set(children[i], "archive.timestamps", "%zu", covering));

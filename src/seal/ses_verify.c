@@ -6,6 +6,26 @@
 #include "ses.h"
 #include "util/report.h"
 
+const char *eseal_sig_alg_name(const char *oid)
+{
+    static const struct {
+        const char *oid, *name;
+    } names[] = {
+        {ESEAL_OID_SM2_SM3, "SM2-with-SM3"},
+        {"1.2.156.10197.501", "SM2-with-SM3"}, /* ofdrw's spelling, see es_ses_sig_alg */
+        {ESEAL_OID_ECDSA_SHA256, "ecdsa-with-SHA256"},
+        {ESEAL_OID_ECDSA_SHA384, "ecdsa-with-SHA384"},
+        {ESEAL_OID_RSA_SHA256, "sha256WithRSAEncryption"},
+        {"1.2.840.113549.1.1.12", "sha384WithRSAEncryption"},
+    };
+    for (size_t i = 0; oid != NULL && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(names[i].oid, oid) == 0) {
+            return names[i].name;
+        }
+    }
+    return oid != NULL ? oid : "";
+}
+
 ES_RESULT es_ses_sig_alg(es_sig_alg *out, const char *oid)
 {
     static const struct {
@@ -187,7 +207,8 @@ static ES_RESULT describe(eseal_report *rep, const eseal_ses_seal *s)
     ES_GUARD(es_report_set(rep, "seal.valid_to", "%s", t));
     ES_GUARD(es_report_set(rep, "seal.picture", "%s, %lldx%lld mm, %zu bytes", in->picture_type,
                            (long long)in->picture_width_mm, (long long)in->picture_height_mm, in->picture.len));
-    ES_GUARD(es_report_set(rep, "seal.algorithm", "%s", s->sig_alg));
+    ES_GUARD(es_report_set(rep, "seal.algorithm", "%s", eseal_sig_alg_name(s->sig_alg)));
+    ES_GUARD(es_report_set(rep, "seal.algorithm_oid", "%s", s->sig_alg));
     return ES_OK;
 }
 

@@ -1,4 +1,5 @@
 /* The instance: init/open, certificates, CRLs, trust, signing and verifying files. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,9 +30,17 @@ static ES_RESULT open_instance(eseal_instance **out, const char *home)
     if (es_ok(r)) {
         r = es_home_path(&p, inst, "eseal.conf");
     }
-    if (es_ok(r) && !es_path_exists(es_buf_cstr(&p))) {
-        r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no eseal instance in %s (run 'eseal init --home %s')",
-                         home, home);
+    struct stat st;
+    if (es_ok(r) && stat(es_buf_cstr(&p), &st) != 0) {
+        /* Only a home that is not there is "no instance"; one we may not enter is not. */
+        int err = errno;
+        if (err == ENOENT || err == ENOTDIR) {
+            r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
+                             "no eseal instance in %s (run 'eseal init --home %s')", home, home);
+        } else {
+            r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot open the eseal instance in %s: %s", home,
+                             err == EACCES ? "permission denied" : strerror(err));
+        }
     }
     if (es_ok(r)) {
         r = es_config_load(&inst->cfg, es_buf_cstr(&p));

@@ -108,7 +108,12 @@ int eseal_report_to_json(eseal_buf *out, const eseal_report *r)
 static ES_RESULT text_node(es_buf *b, const eseal_report *r, const char *indent)
 {
     for (size_t i = 0; i < eseal_report_field_count(r); i++) {
-        ES_GUARD(es_buf_printf(b, "%s%s: %s\n", indent, eseal_report_field_name(r, i), eseal_report_field_value(r, i)));
+        const char *name = eseal_report_field_name(r, i);
+        size_t n = strlen(name);
+        if (n > 4 && strcmp(name + n - 4, "_oid") == 0) {
+            continue; /* people read the algorithm's name in the field beside it; JSON has both */
+        }
+        ES_GUARD(es_buf_printf(b, "%s%s: %s\n", indent, name, eseal_report_field_value(r, i)));
     }
     for (size_t i = 0; i < eseal_report_reason_count(r); i++) {
         ES_GUARD(es_buf_printf(b, "%s- %s [%s]: %s\n", indent, eseal_verdict_name(eseal_report_reason_verdict(r, i)),

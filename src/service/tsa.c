@@ -74,6 +74,16 @@ typedef struct {
     unsigned int block;    /* values per reservation */
 } serial_pool;
 
+/* The store error of this thread's last failed serial reservation (es_tsa_serial_failure). */
+static _Thread_local int tl_serial_rc;
+static _Thread_local char tl_serial_msg[512];
+
+int es_tsa_serial_failure(const char **msg)
+{
+    *msg = tl_serial_msg;
+    return tl_serial_rc;
+}
+
 static int serial_cb(void *ctx, uint64_t *serial)
 {
     serial_pool *p = ctx;
@@ -89,6 +99,11 @@ static int serial_cb(void *ctx, uint64_t *serial)
     }
     if (rc == ESEAL_OK) {
         *serial = p->next++;
+    } else {
+        /* The responder turns this into a rejection (RFC 3161 §2.4.2 addInfoNotAvailable), right
+         * for a client over HTTP; an in-process caller wants the store's own words. */
+        tl_serial_rc = rc;
+        (void)snprintf(tl_serial_msg, sizeof(tl_serial_msg), "%s", eseal_error_last()->message);
     }
     pthread_mutex_unlock(&p->lock);
     return rc;
@@ -217,6 +232,8 @@ int eseal_tsa_service_respond(eseal_tsa_service *t, eseal_buf *resp, const void 
         return ESEAL_EINVAL;
     }
     es_buf out = ES_BUF_INIT(1 << 20);
+    tl_serial_rc = ESEAL_OK;
+    tl_serial_msg[0] = '\0';
     es_result r = tsa_service_respond(t, &out, es_span_of(req, len));
     if (!es_ok(r)) {
         es_buf_free(&out);

@@ -13,6 +13,14 @@ typedef struct {
 
 static int fail(sqlite3 *db, const char *what)
 {
+    if (db != NULL && (sqlite3_errcode(db) & 0xff) == SQLITE_READONLY) {
+        /* Plain words for the common case: the file (or its directory, for the journal) cannot
+         * be written by this user, or the file system is mounted read-only. */
+        return es_code(es_error_set(ESEAL_ESTORE, __FILE__, __LINE__,
+                                    "store: %s: the store %s is read-only (%s)", what,
+                                    sqlite3_db_filename(db, "main") != NULL ? sqlite3_db_filename(db, "main") : "",
+                                    sqlite3_errmsg(db)));
+    }
     return es_code(es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "store: %s: %s", what,
                                 db != NULL ? sqlite3_errmsg(db) : "no database"));
 }

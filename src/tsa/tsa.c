@@ -706,10 +706,11 @@ static ES_RESULT report_tst(eseal_report *rep, TS_TST_INFO *tst, int64_t *gen_ms
     const ASN1_INTEGER *serial = TS_TST_INFO_get_serial(tst);
     ES_AUTO(BN_freep) BIGNUM *bn = serial != NULL ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
     if (bn != NULL) {
-        char *dec = BN_bn2dec(bn);
-        ES_ENSURE_ALLOC(dec);
-        r = es_report_set(rep, "tst.serial", "%s", dec);
-        OPENSSL_free(dec);
+        /* Upper-case hex, as every serial number eseal prints (certificates, the stamp's time line). */
+        char *hex = BN_bn2hex(bn);
+        ES_ENSURE_ALLOC(hex);
+        r = es_report_set(rep, "tst.serial", "%s", hex);
+        OPENSSL_free(hex);
         ES_GUARD(r);
     }
     TS_ACCURACY *acc = TS_TST_INFO_get_accuracy(tst);

@@ -219,7 +219,9 @@ static ES_RESULT client_stamp(eseal_tsa_client_result *res, eseal_hash hash, es_
         if (es_ok(r)) {
             return ES_OK;
         }
-        if (es_code(r) == ESEAL_ENOMEM) {
+        if (es_code(r) == ESEAL_ENOMEM || es_code(r) == ESEAL_ESTORE) {
+            /* Our own failure (an in-process TSA whose store refused a write), not the TSA's
+             * answer: reported as it is, in its own words. */
             return r;
         }
         const eseal_tsa_source *s = &o->sources[i];

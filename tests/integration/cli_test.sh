@@ -156,7 +156,7 @@ expect 0 "two certificates may stamp with one seal" -- "$E" seal make --cert "$O
 has "$T/out" "$P256" "both certificates are recorded"
 expect 0 "a P-256 maker with certificate digests" -- "$E" seal make --cert "$P256" --name "Example seal" --maker p256 --digests -o "$T/p.esl"
 expect 0 "the P-256 seal verifies" -- "$E" seal verify "$T/p.esl"
-has "$T/out" "1.2.840.10045.4.3.2" "the seal says it is ECDSA P-256"
+has "$T/out" "seal.algorithm: ecdsa-with-SHA256" "the seal says it is ECDSA P-256 (by name, not OID)"
 
 # lifecycle
 expect 0 "suspend" -- "$E" seal suspend "$S1" --reason "audit in progress"

@@ -374,7 +374,11 @@ static void timestamped_stamp_is_valid_with_poe(void **state)
     assert_int_equal(t.calls, 1);
     assert_int_equal(t.hash, ESEAL_HASH_SM3);
     char serial[32];
-    (void)snprintf(serial, sizeof(serial), "%llu", (unsigned long long)serial_counter);
+    /* Upper-case hex in whole bytes (BN_bn2hex), as every serial eseal prints. */
+    int sn = snprintf(serial, sizeof(serial), "%llX", (unsigned long long)serial_counter);
+    if (sn % 2 == 1) {
+        (void)snprintf(serial, sizeof(serial), "0%llX", (unsigned long long)serial_counter);
+    }
 
     es_buf v;
     read_value(&v, &ofd);
