@@ -60,8 +60,8 @@ for alg in sm2 p256; do
     if "$E" stamp "$T/in.pdf" -o "$T/lta-$alg.pdf" --seal "$seal" --level B-LTA >"$T/out" 2>"$T/err"; then
         recipient verify "$T/lta-$alg.pdf" --no-instance --trust "$T/roots.pem" >"$T/v-$alg" 2>&1
         rc=$?
-        [ $rc = 0 ] && [ "$(verdict "$T/v-$alg")" = VALID ] && [ "$(field "$T/v-$alg" level)" = PAdES-B-LTA ] &&
-            ok "$alg B-LTA PDF: VALID (PAdES-B-LTA) with --no-instance and only the root certificates" ||
+        [ $rc = 0 ] && [ "$(verdict "$T/v-$alg")" = VALID ] && [ "$(field "$T/v-$alg" level)" = B-LTA ] &&
+            ok "$alg B-LTA PDF: VALID (B-LTA) with --no-instance and only the root certificates" ||
             notok "$alg B-LTA roots only (exit $rc): $(grep -E '^verdict|level:|\[' "$T/v-$alg")"
         # The signer's own status too: the OCSP response the DSS carries for it.
         [ "$(field "$T/v-$alg" signer.revocation_source)" = "OCSP, embedded" ] &&
@@ -100,7 +100,7 @@ field "$T/v-p256" timestamp.tsa | grep -q "(P-256)" && ! grep -q "Authority (SM2
 "$E" extend "$T/bt-sm2.pdf" -o "$T/ext-sm2.pdf" >"$T/out" 2>"$T/err" || notok "extend: $(cat "$T/err")"
 recipient verify "$T/ext-sm2.pdf" --no-instance --trust "$T/roots.pem" >"$T/v" 2>&1
 rc=$?
-[ $rc = 0 ] && [ "$(field "$T/v" level)" = PAdES-B-LTA ] &&
+[ $rc = 0 ] && [ "$(field "$T/v" level)" = B-LTA ] &&
     [ "$(sed -n '/^signature 2/,$p' "$T/v" | grep -c 'signer.subject: .*Time Stamping Authority (SM2)')" = 1 ] &&
     ok "extend of an SM2 stamp: the document timestamp is the SM2 TSA's; VALID with roots only" ||
     notok "extend (exit $rc): $(grep -E '^verdict|level:|\[|signer.subject: .*Time' "$T/v")"
