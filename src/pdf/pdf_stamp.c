@@ -540,9 +540,13 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
             r = obj(w, W, 0);
         }
         if (es_ok(r)) {
-            r = es_buf_printf(w->b, "<< /Type /Annot /Subtype /Widget /Parent %d 0 R /F 132 /P %d %d R /Rect [%.3f "
-                                    "%.3f %.3f %.3f] /AP << /N %d 0 R >> >>\nendobj\n",
-                              F, pg->ref.num, pg->ref.gen, rect[0], rect[1], rect[2], rect[3], A);
+            /* /Parent is required here (ISO 32000-1 table 188). /V again on the widget: poppler before
+             * 26.01 (Debian 12's 22.12: Okular, Evince, pdfsig) takes every kid with a /Parent for a
+             * child field and reads its /V without inheritance, so without it the stamp shows as
+             * one unsigned field per page. The same /V is what conforming readers inherit anyway. */
+            r = es_buf_printf(w->b, "<< /Type /Annot /Subtype /Widget /Parent %d 0 R /V %d 0 R /F 132 /P %d %d R "
+                                    "/Rect [%.3f %.3f %.3f %.3f] /AP << /N %d 0 R >> >>\nendobj\n",
+                              F, S, pg->ref.num, pg->ref.gen, rect[0], rect[1], rect[2], rect[3], A);
         }
         if (es_ok(r)) {
             r = page_with_widgets(w, pg, &W, 1);
