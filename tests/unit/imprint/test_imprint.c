@@ -438,6 +438,100 @@ static void outline_lies_within_the_seal(void **state)
     assert_int_equal(eseal_imprint_outline_count(NULL), 0);
 }
 
+/* ---- the indexed PNG (the picture embedded in every seal and stamped file) ------------- */
+
+/* The outline drawn by cairo straight to ARGB at the size render gives: the picture before encoding. */
+static cairo_surface_t *reference_rgba(const eseal_imprint_spec *s, int w, int h)
+{
+    eseal_imprint_outline *o = NULL;
+    assert_int_equal(eseal_imprint_path(&o, s), ESEAL_OK);
+    double wmm = 0, hmm = 0;
+    eseal_imprint_outline_size(o, &wmm, &hmm);
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+    cairo_t *cr = cairo_create(surf);
+    cairo_scale(cr, w / wmm, h / hmm);
+    for (size_t i = 0; i < eseal_imprint_outline_count(o); i++) {
+        double p[6];
+        switch (eseal_imprint_outline_op(o, i, p)) {
+        case ESEAL_IMPRINT_MOVE:
+            cairo_move_to(cr, p[0], p[1]);
+            break;
+        case ESEAL_IMPRINT_LINE:
+            cairo_line_to(cr, p[0], p[1]);
+            break;
+        case ESEAL_IMPRINT_CURVE:
+            cairo_curve_to(cr, p[0], p[1], p[2], p[3], p[4], p[5]);
+            break;
+        default:
+            cairo_close_path(cr);
+            break;
+        }
+    }
+    uint32_t c = eseal_imprint_outline_color(o);
+    cairo_set_source_rgb(cr, ((c >> 16) & 0xFF) / 255.0, ((c >> 8) & 0xFF) / 255.0, (c & 0xFF) / 255.0);
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+    cairo_fill(cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(surf);
+    eseal_imprint_outline_free(o);
+    return surf;
+}
+
+/*
+ * issue #14 §4: a 40 mm seal at 600 dpi was a ~60 KB RGBA PNG (110 KB for the 42 mm official
+ * seal), embedded in every stamped file. Now an indexed PNG with tRNS of at most 30 KB that
+ * decodes to the RGBA rendering within the alpha quantisation (8 levels at least: 18/255).
+ */
+static void png_is_indexed_small_and_faithful(void **state)
+{
+    (void)state;
+    const char *types[] = {"contract", "other", "official"};
+    for (size_t t = 0; t < 3; t++) {
+        eseal_imprint_spec s;
+        assert_int_equal(eseal_imprint_template(&s, types[t], "北京示例科技有限公司", NULL), ESEAL_OK);
+        eseal_buf png = ESEAL_BUF_INIT;
+        assert_int_equal(render(&png, &s, ESEAL_IMPRINT_PNG, 600), ESEAL_OK);
+        assert_int_equal(png.ptr[25], 3); /* IHDR colour type: palette */
+        assert_non_null(memmem(png.ptr, png.size, "PLTE", 4));
+        assert_non_null(memmem(png.ptr, png.size, "tRNS", 4));
+        double side = s.width_mm * 600 / 25.4;
+        print_message("%s %.0f mm at 600 dpi: %zu bytes, %u-bit palette\n", types[t], s.width_mm, png.size,
+                      png.ptr[24]);
+        /* 30 KB for 40 mm, scaled with the side (42 mm: 31.5 KB). */
+        assert_true(png.size <= (size_t)(30 * 1024 * side / 945.0) + 64);
+        if (s.width_mm == 40) {
+            assert_true(png.size <= 30 * 1024);
+        }
+        unsigned w = 0, h = 0;
+        assert_int_equal(eseal_imprint_png_check(&w, &h, png.ptr, png.size), ESEAL_OK);
+
+        cairo_surface_t *got = decode_png(&png);
+        cairo_surface_t *want = reference_rgba(&s, (int)w, (int)h);
+        int maxd = 0;
+        double sum = 0;
+        size_t ink = 0;
+        for (int y = 0; y < (int)h; y++) {
+            for (int x = 0; x < (int)w; x++) {
+                uint32_t p = pixel(got, x, y), q = pixel(want, x, y);
+                ink += (q >> 24) != 0;
+                for (int k = 0; k < 32; k += 8) {
+                    int d = abs((int)((p >> k) & 0xFF) - (int)((q >> k) & 0xFF));
+                    maxd = d > maxd ? d : maxd;
+                    sum += d;
+                }
+            }
+        }
+        double mean = sum / (4.0 * w * h);
+        print_message("  against the RGBA rendering: max channel difference %d, mean %.3f\n", maxd, mean);
+        assert_true(ink > (size_t)w * h / 20);
+        assert_true(maxd <= 19); /* half a step of 8 alpha levels, plus rounding */
+        assert_true(mean < 0.5);
+        cairo_surface_destroy(got);
+        cairo_surface_destroy(want);
+        eseal_buf_dispose(&png);
+    }
+}
+
 /* ---- input checks --------------------------------------------------------------------- */
 
 static eseal_imprint_spec round_spec(const char *arc)
@@ -950,6 +1044,7 @@ int main(void)
         cmocka_unit_test(golden_comparison_sees_moved_text),
         cmocka_unit_test(png_is_transparent_with_red_ink),
         cmocka_unit_test(png_size_follows_mm_and_dpi),
+        cmocka_unit_test(png_is_indexed_small_and_faithful),
         cmocka_unit_test(svg_has_paths_only_and_mm_size),
         cmocka_unit_test(pdf_is_one_page_of_seal_size_without_fonts),
         cmocka_unit_test(outline_lies_within_the_seal),
