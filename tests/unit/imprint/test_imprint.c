@@ -141,6 +141,10 @@ static const golden_case cases[] = {
     {"signature", "signature", "张三丰", NULL},
     {"other", "other", "深圳市示例网络技术股份有限公司", NULL},
     {"oval45", NULL, "上海某某贸易有限公司", "3101150012345"},
+    /* Latin names set proportionally (issue #14 §4), and one mixed with CJK. */
+    {"latin-long", "other", "Müller & Schmidt Maschinenbau GmbH", NULL},
+    {"latin-short", "other", "ACME GmbH", NULL},
+    {"latin-mixed", "contract", "ABC（北京）科技有限公司", NULL},
 };
 
 static void case_spec(eseal_imprint_spec *s, const golden_case *c)
@@ -549,6 +553,70 @@ static int path_code(const eseal_imprint_spec *s)
     int rc = eseal_imprint_path(&o, s);
     eseal_imprint_outline_free(o);
     return rc;
+}
+
+/* ---- Latin names on the arc ---------------------------------------------------------------- */
+
+/* The polar angle span (degrees) of the outline's points in the arc text band of a round seal. */
+static double arc_text_span(const char *name)
+{
+    eseal_imprint_spec s;
+    assert_int_equal(eseal_imprint_template(&s, "other", name, NULL), ESEAL_OK);
+    s.star = 0;
+    eseal_imprint_outline *o = NULL;
+    assert_int_equal(eseal_imprint_path(&o, &s), ESEAL_OK);
+    double r = s.width_mm / 2, lo = 1e9, hi = -1e9;
+    for (size_t i = 0; i < eseal_imprint_outline_count(o); i++) {
+        double p[6];
+        eseal_imprint_op op = eseal_imprint_outline_op(o, i, p);
+        int np = op == ESEAL_IMPRINT_CURVE ? 3 : op == ESEAL_IMPRINT_CLOSE ? 0 : 1;
+        for (int k = 0; k < np; k++) {
+            double dx = p[2 * k] - r, dy = p[2 * k + 1] - r;
+            double d = hypot(dx, dy);
+            if (d < r - 2.0 && d > r / 3) { /* inside the border, outside the middle */
+                double a = atan2(dx, -dy) * 180 / M_PI;
+                lo = fmin(lo, a);
+                hi = fmax(hi, a);
+            }
+        }
+    }
+    eseal_imprint_outline_free(o);
+    return hi - lo;
+}
+
+/*
+ * issue #14 §4: Latin names are set by their advance widths. A European company's name that
+ * did not fit a 40 mm seal with one slot per character now does; narrow letters take less arc
+ * than wide ones (with equal slots both spread over the same auto sweep); the drawings are kept
+ * under the test's output folder (imprint-latin-*.png, 600 dpi) to look at.
+ */
+static void latin_names_are_set_proportionally(void **state)
+{
+    (void)state;
+    const char *names[] = {"Müller & Schmidt Maschinenbau GmbH", "Schmidt Maschinenbau GmbH", "ACME GmbH"};
+    for (size_t i = 0; i < 3; i++) {
+        eseal_imprint_spec s;
+        assert_int_equal(eseal_imprint_template(&s, "other", names[i], NULL), ESEAL_OK);
+        assert_true(s.width_mm == 40);
+        eseal_buf png = ESEAL_BUF_INIT;
+        assert_int_equal(render(&png, &s, ESEAL_IMPRINT_PNG, 600), ESEAL_OK);
+        char path[64];
+        (void)snprintf(path, sizeof(path), "imprint-latin-%zu.png", i + 1);
+        assert_int_equal(eseal_file_write(path, png.ptr, png.size, 0644), ESEAL_OK);
+        print_message("%s: %zu bytes, written to %s\n", names[i], png.size, path);
+        eseal_buf_dispose(&png);
+    }
+    double narrow = arc_text_span("iiiiiiiiiiii"), wide = arc_text_span("MMMMMMMMMMMM");
+    print_message("12 x i spans %.1f degrees, 12 x M %.1f\n", narrow, wide);
+    assert_true(narrow < 0.5 * wide);
+    /* A CJK name keeps its equal slots: the same count spans the same arc, whatever the strokes. */
+    double one = arc_text_span("一一一一一一一一一一"), many = arc_text_span("赢赢赢赢赢赢赢赢赢赢");
+    print_message("10 x 一 spans %.1f degrees, 10 x 赢 %.1f\n", one, many);
+    assert_true(fabs(one - many) < 12);
+    /* Still refused when it cannot fit: one long word of 40 capitals. */
+    eseal_imprint_spec s;
+    assert_int_equal(eseal_imprint_template(&s, "other", "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", NULL), ESEAL_OK);
+    assert_int_equal(path_code(&s), ESEAL_EINVAL);
 }
 
 static void missing_glyph_names_the_code_point(void **state)
@@ -1045,6 +1113,7 @@ int main(void)
         cmocka_unit_test(png_is_transparent_with_red_ink),
         cmocka_unit_test(png_size_follows_mm_and_dpi),
         cmocka_unit_test(png_is_indexed_small_and_faithful),
+        cmocka_unit_test(latin_names_are_set_proportionally),
         cmocka_unit_test(svg_has_paths_only_and_mm_size),
         cmocka_unit_test(pdf_is_one_page_of_seal_size_without_fonts),
         cmocka_unit_test(outline_lies_within_the_seal),
