@@ -225,10 +225,12 @@ int eseal_imprint_png_check(unsigned int *w_px, unsigned int *h_px, const void *
  * As 8-bit RGBA (what cairo writes) a 40 mm seal at 600 dpi took 55-66 KB here (~110 KB with
  * the 42 mm official seal's text), and it is embedded in every stamped file. Written instead as
  * a palette (PNG 1.2 §4.1.2 PLTE, §4.2.1.1 tRNS) whose entries are all the ink, each at one of
- * L evenly spaced alphas, with L the most of 16, 8 and 4 whose file fits the budget below:
- * cairo's 256 edge levels cost the bytes, and at 600 dpi (42 µm pixels) 8 levels are not
- * visibly different. Measured on the templates (deflate level 9; no filter was smallest):
- * 40 mm contract seal 16 levels 35 KB, 8 levels 29 KB, 4 levels 23 KB.
+ * L evenly spaced alphas: 8, or 4 when 8 do not fit the budget below. cairo's 256 edge levels
+ * cost the bytes, and at 600 dpi (42 µm pixels) 8 levels are not visibly different. Measured
+ * on the templates (no filter was smallest): 40 mm contract seal, 4 bits per pixel, 16 levels
+ * 35 KB, 8 levels 29 KB, 4 levels (2 bits) 23 KB; deflate level 9 (29 KB) against 8 (30 KB) and
+ * 6 (35 KB). Level 9 costs ~0.5 s for 945x945 px on a loaded machine: so 16 levels, which
+ * rarely fit, are not tried (a second encoding doubled the time of making a seal).
  */
 #define PNG_BUDGET_BYTES (30u * 1024) /* per PNG_BUDGET_PX of width or height */
 #define PNG_BUDGET_PX 945u            /* 40 mm at 600 dpi: ink edges grow with the perimeter */
@@ -355,7 +357,7 @@ ES_RESULT es_imprint_png_indexed(es_buf *out, cairo_surface_t *surf, uint32_t co
     size_t side = (size_t)(im.w > im.h ? im.w : im.h);
     size_t budget = (size_t)PNG_BUDGET_BYTES * side / PNG_BUDGET_PX;
     size_t start = out->len;
-    static const int try_levels[] = {16, 8, 4};
+    static const int try_levels[] = {8, 4};
     for (size_t i = 0;; i++) {
         out->len = start;
         ES_GUARD(write_levels(out, &im, try_levels[i]));
