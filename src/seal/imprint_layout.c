@@ -647,7 +647,7 @@ static ES_RESULT text_on_arc_proportional(lay *L, const lglyph *gs, size_t n, co
 {
     const double h0 = h;
     double cum[ARC_SAMPLES + 1], len[ES_TEXT_MAX], ts[ES_TEXT_MAX];
-    double hl = 0, scale = 0, inner = 1, phi = 0, start = 0;
+    double hl = 0, scale = 0, inner = 1, phi = 0, total = 0;
     for (;;) {
         hl = LATIN_CAP * h;
         double kl = hl / L->latin.ref_h;
@@ -662,11 +662,10 @@ static ES_RESULT text_on_arc_proportional(lay *L, const lglyph *gs, size_t n, co
             px = x;
             py = y;
         }
-        double total = 0;
+        total = 0;
         for (size_t i = 0; i < n; i++) {
-            len[i] = gs[i].latin || (gs[i].f == NULL && gs[i].slot == 0.5 && gs[i].adv < GLYPH_UNITS)
-                         ? gs[i].adv * kl * latin_sx /* a Latin letter or a space */
-                         : gs[i].slot * h;
+            /* A Latin letter or space by its advance; a CJK character, bracket or 　 by its slot. */
+            len[i] = gs[i].latin ? gs[i].adv * kl * latin_sx : gs[i].slot * h;
             total += len[i];
         }
         scale = cum[ARC_SAMPLES] / total;
@@ -678,32 +677,29 @@ static ES_RESULT text_on_arc_proportional(lay *L, const lglyph *gs, size_t n, co
         }
         h *= 0.96;
     }
-    double track = scale >= 1 ? fmin((cum[ARC_SAMPLES] / (double)n) * (1 - 1 / scale), LATIN_TRACK * hl) : 0;
+    double track = scale >= 1 ? fmin((cum[ARC_SAMPLES] - total) / (double)n, LATIN_TRACK * hl) : 0;
     double used = 0;
     for (size_t i = 0; i < n; i++) {
         len[i] = len[i] * fmin(1.0, scale) + track;
         used += len[i];
     }
-    start = (cum[ARC_SAMPLES] - used) / 2;
-    double s = start;
+    double s = (cum[ARC_SAMPLES] - used) / 2; /* centred at the top */
     for (size_t i = 0; i < n; i++) {
         ts[i] = arc_param(cum, t0, t1, s + len[i] / 2);
         s += len[i];
     }
     double kc = h / L->cjk.ref_h;
     double sx_lat = latin_sx * fmin(1.0, scale * inner);
-    double worst = INFINITY;
+    bool fits = sx_lat >= LATIN_MIN_SX; /* narrower, Latin letters no longer read as type */
     double sx_cjk[ES_TEXT_MAX];
     for (size_t i = 0; i < n; i++) {
-        if (gs[i].f == NULL) {
-            continue;
+        if (gs[i].f != NULL && !gs[i].latin) {
+            /* A bracket takes half a slot and the condensing of a whole one, as on CJK arcs. */
+            sx_cjk[i] = fmin(cjk_aspect * h, len[i] / gs[i].slot * inner - 0.1 * h) / (L->cjk.ref_w * kc);
+            fits = fits && sx_cjk[i] >= 0.3;
         }
-        /* A bracket takes half a slot and the condensing of a whole one, as on CJK arcs. */
-        sx_cjk[i] = fmin(cjk_aspect * h, len[i] / gs[i].slot * inner - 0.1 * h) / (L->cjk.ref_w * kc);
-        /* Latin letters condensed below LATIN_MIN_SX of their width no longer read as type. */
-        worst = fmin(worst, gs[i].latin ? sx_lat * 0.3 / LATIN_MIN_SX : sx_cjk[i]);
     }
-    ES_ENSURE(worst >= 0.3, ESEAL_EINVAL,
+    ES_ENSURE(fits, ESEAL_EINVAL,
               "imprint: %s of %zu characters does not fit the %s (%.0f degrees): shorten it or enlarge the seal",
               field, n, what, sweep / DEG);
     for (size_t i = 0; i < n; i++) {
