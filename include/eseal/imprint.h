@@ -110,7 +110,7 @@ ESEAL_EXTERN(int) eseal_imprint_template(eseal_imprint_spec *out, const char *ty
 
 /** Output formats of eseal_imprint_render(). */
 typedef enum {
-    ESEAL_IMPRINT_PNG = 0, /**< ARGB with a transparent background, pHYs set to the dpi */
+    ESEAL_IMPRINT_PNG = 0, /**< indexed (the ink at 8 or 4 alphas, tRNS), transparent background, pHYs = dpi */
     ESEAL_IMPRINT_SVG,     /**< width/height in mm, paths only */
     ESEAL_IMPRINT_PDF,     /**< one page exactly the seal size (mm * 72 / 25.4 pt), paths only */
 } eseal_imprint_format;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <qrencode.h>
+#include <zlib.h>
 
 #include "crypto/crypto.h"
 #include "pdf.h"
@@ -355,18 +356,35 @@ static ES_RESULT page_with_widgets(writer *w, const es_pdf_page *pg, const int *
     return es_buf_append_str(w->b, "] >>\nendobj\n");
 }
 
-/* A form XObject with /BBox [0 0 bw bh]; `matrix` (NULL: the identity) turns it for a rotated page. */
+#define FLATE_MIN 1024 /* smaller appearances (a cross-page slice) are written as they are */
+
+/*
+ * A form XObject with /BBox [0 0 bw bh]; `matrix` (NULL: the identity) turns it for a rotated page.
+ * A large content (the imprint's outlines as text: ~57 KB for a 40 mm seal) is deflated
+ * (ISO 32000-1 §7.4.4 FlateDecode; ~3x smaller), so a stamp adds little to a small document.
+ */
 static ES_RESULT form_xobject(writer *w, int num, double bw, double bh, const double *matrix, const char *resources,
                               es_span content)
 {
+    ES_AUTO(es_buf_freep) es_buf z = ES_BUF_INIT(64u << 20);
+    bool flate = content.len >= FLATE_MIN;
+    if (flate) {
+        uLongf zlen = compressBound((uLong)content.len);
+        ES_GUARD(es_buf_reserve(&z, (size_t)zlen));
+        ES_ENSURE(compress2(z.ptr, &zlen, content.ptr, (uLong)content.len, 6) == Z_OK, ESEAL_ERROR,
+                  "pdf: the appearance stream cannot be compressed");
+        z.len = (size_t)zlen;
+    }
     ES_GUARD(obj(w, num, 0));
     ES_GUARD(es_buf_printf(w->b, "<< /Type /XObject /Subtype /Form /BBox [0 0 %.3f %.3f]", bw, bh));
     if (matrix != NULL) {
         ES_GUARD(es_buf_printf(w->b, " /Matrix [%d %d %d %d %.3f %.3f]", (int)matrix[0], (int)matrix[1],
                                (int)matrix[2], (int)matrix[3], matrix[4], matrix[5]));
     }
-    ES_GUARD(es_buf_printf(w->b, " /Resources %s /Length %zu >>\nstream\n", resources, content.len));
-    ES_GUARD(es_buf_append(w->b, content.ptr, content.len));
+    es_span body = flate ? es_buf_span(&z) : content;
+    ES_GUARD(es_buf_printf(w->b, " /Resources %s%s /Length %zu >>\nstream\n", resources,
+                           flate ? " /Filter /FlateDecode" : "", body.len));
+    ES_GUARD(es_buf_append(w->b, body.ptr, body.len));
     return es_buf_append_str(w->b, "\nendstream\nendobj\n");
 }
 
@@ -540,9 +558,13 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
             r = obj(w, W, 0);
         }
         if (es_ok(r)) {
-            r = es_buf_printf(w->b, "<< /Type /Annot /Subtype /Widget /Parent %d 0 R /F 132 /P %d %d R /Rect [%.3f "
-                                    "%.3f %.3f %.3f] /AP << /N %d 0 R >> >>\nendobj\n",
-                              F, pg->ref.num, pg->ref.gen, rect[0], rect[1], rect[2], rect[3], A);
+            /* /Parent is required here (ISO 32000-1 table 188). /V again on the widget: poppler before
+             * 26.01 (Debian 12's 22.12: Okular, Evince, pdfsig) takes every kid with a /Parent for a
+             * child field and reads its /V without inheritance, so without it the stamp shows as
+             * one unsigned field per page. The same /V is what conforming readers inherit anyway. */
+            r = es_buf_printf(w->b, "<< /Type /Annot /Subtype /Widget /Parent %d 0 R /V %d 0 R /F 132 /P %d %d R "
+                                    "/Rect [%.3f %.3f %.3f %.3f] /AP << /N %d 0 R >> >>\nendobj\n",
+                              F, S, pg->ref.num, pg->ref.gen, rect[0], rect[1], rect[2], rect[3], A);
         }
         if (es_ok(r)) {
             r = page_with_widgets(w, pg, &W, 1);

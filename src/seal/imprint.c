@@ -407,12 +407,12 @@ static ES_RESULT render_png(es_buf *out, const es_ispec *s, const es_ipath *p, u
     paint(cr, p, s->color);
     cairo_status_t st = cairo_status(cr);
     cairo_destroy(cr);
-    sink k = {out, false};
-    if (st == CAIRO_STATUS_SUCCESS) {
-        st = cairo_surface_write_to_png_stream(surf, sink_write, &k);
+    es_result r = cairo_check(st, NULL, "PNG");
+    if (es_ok(r)) {
+        r = es_imprint_png_indexed(out, surf, s->color);
     }
     cairo_surface_destroy(surf);
-    ES_GUARD(cairo_check(st, &k, "PNG"));
+    ES_GUARD(r);
     return png_add_phys(out, dpi);
 }
 

@@ -88,4 +88,13 @@ double es_imprint_default_border(eseal_imprint_shape shape, double w, double h);
 double es_imprint_default_star(eseal_imprint_shape shape, double w, double h);
 double es_imprint_default_arc_h(eseal_imprint_shape shape, double w, double h);
 
+/* ---- PNG output ------------------------------------------------------------- */
+
+/*
+ * `surf` (ARGB32, painted with `color` only) as a 4- or 2-bit indexed PNG with tRNS
+ * appended to `out`: the ink at 8 (or 4) alpha levels, each pixel's alpha rounded
+ * to the nearest; any pixel that is not the ink is ESEAL_ERROR (internal).
+ */
+ES_RESULT es_imprint_png_indexed(es_buf *out, cairo_surface_t *surf, uint32_t color);
+
 #endif

@@ -291,7 +291,11 @@ static ES_RESULT lfont_init(lfont *lf, const es_font *font, uint32_t ref_cp)
     return ES_OK;
 }
 
-static bool is_latin(uint32_t cp) { return cp >= 0x20 && cp < 0x7F; }
+/* ASCII, and the letters of Latin-1 and Latin Extended-A/B (ü, ß, é, ł, ș...): the Latin font's. */
+static bool is_latin(uint32_t cp)
+{
+    return (cp >= 0x20 && cp < 0x7F) || (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7);
+}
 static bool is_blank(uint32_t cp) { return cp == 0x20 || cp == 0x3000; }
 
 /* Brackets, as in 某某（北京）有限公司: half a slot on an arc, centred on their ink. */
@@ -548,6 +552,10 @@ static void arc_slots(const ell *e, double gap, double h, double t0, double t1, 
  * that would need characters narrower than half their height gets them up to
  * 15% lower instead, as engravers do: lower characters have more room inside.
  */
+static ES_RESULT text_on_arc_proportional(lay *L, const lglyph *gs, size_t n, const char *field, const ell *e,
+                                          double gap, double h, double t0, double t1, double cjk_aspect,
+                                          double latin_sx, const char *what, double sweep);
+
 static ES_RESULT text_on_arc(lay *L, const es_text *t, const char *field, const ell *e, double gap, double h,
                              double a0, double a1, double cjk_aspect, double latin_sx, const char *what)
 {
@@ -555,6 +563,15 @@ static ES_RESULT text_on_arc(lay *L, const es_text *t, const char *field, const 
     lglyph gs[ES_TEXT_MAX];
     ES_GUARD(glyphs_of(L, t, field, gs));
     double t0 = ell_param(e, a0), t1 = ell_param(e, a1), phi = 0;
+    bool any_latin = false;
+    for (size_t i = 0; i < n; i++) {
+        any_latin = any_latin || (gs[i].latin && gs[i].f != NULL);
+    }
+    if (any_latin && a1 > a0) {
+        /* A name with Latin letters on the upper arc: set by advance widths (a code on the
+         * lower arc is digits of one advance, where both settings agree: left as it was). */
+        return text_on_arc_proportional(L, gs, n, field, e, gap, h, t0, t1, cjk_aspect, latin_sx, what, a1 - a0);
+    }
     double ts[ES_TEXT_MAX], room = 0;
     const double h0 = h;
     arc_slots(e, gap, h, t0, t1, gs, n, ts, &room);
@@ -589,6 +606,112 @@ static ES_RESULT text_on_arc(lay *L, const es_text *t, const char *field, const 
         ell_at(e, ts[i], gap + h / 2, &x, &y, &phi);
         cairo_matrix_t m;
         glyph_matrix(&m, &gs[i], x, y, lower ? phi + M_PI : phi, h, gs[i].latin ? sx_lat : sx_cjk, 1.0);
+        ES_GUARD(glyph_draw(L, &gs[i], &m));
+    }
+    return ES_OK;
+}
+
+/*
+ * Text with Latin letters on the upper arc, set proportionally (issue #14 §4): each character
+ * takes arc length by its real advance (FreeType's, through cairo: kerning aside), as type is
+ * set, not one equal slot per character as CJK seals are engraved. Latin capitals are LATIN_CAP
+ * of the CJK height (a capital as high as a CJK square looks twice as heavy); CJK characters
+ * and brackets in the same name keep a slot of `h` (or half). A name shorter than the arc gets
+ * at most LATIN_TRACK of extra space per character and stays centred at the top; a longer one
+ * is first set up to 40% lower (more room inside), then condensed.
+ */
+#define LATIN_CAP 0.7
+#define LATIN_TRACK 0.25 /* of the Latin cap height */
+#define LATIN_MIN_H 0.6  /* of the initial height */
+#define LATIN_MIN_SX 0.5 /* of the natural width */
+
+/* The parameter at arc length `s` along a table of cumulative lengths over [t0, t1]. */
+static double arc_param(const double *cum, double t0, double t1, double s)
+{
+    int lo = 0, hi = ARC_SAMPLES;
+    while (hi - lo > 1) {
+        int mid = (lo + hi) / 2;
+        if (cum[mid] < s) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    double f = cum[hi] > cum[lo] ? (s - cum[lo]) / (cum[hi] - cum[lo]) : 0;
+    return t0 + (t1 - t0) * ((double)lo + fmin(1.0, fmax(0.0, f))) / ARC_SAMPLES;
+}
+
+static ES_RESULT text_on_arc_proportional(lay *L, const lglyph *gs, size_t n, const char *field, const ell *e,
+                                          double gap, double h, double t0, double t1, double cjk_aspect,
+                                          double latin_sx, const char *what, double sweep)
+{
+    const double h0 = h;
+    double cum[ARC_SAMPLES + 1], len[ES_TEXT_MAX], ts[ES_TEXT_MAX];
+    double hl = 0, scale = 0, inner = 1, phi = 0, total = 0;
+    for (;;) {
+        hl = LATIN_CAP * h;
+        double kl = hl / L->latin.ref_h;
+        /* Arc length along the line through the CJK centres. */
+        double px = 0, py = 0;
+        cum[0] = 0;
+        ell_at(e, t0, gap + h / 2, &px, &py, &phi);
+        for (int i = 1; i <= ARC_SAMPLES; i++) {
+            double x, y;
+            ell_at(e, t0 + (t1 - t0) * i / ARC_SAMPLES, gap + h / 2, &x, &y, &phi);
+            cum[i] = cum[i - 1] + hypot(x - px, y - py);
+            px = x;
+            py = y;
+        }
+        total = 0;
+        for (size_t i = 0; i < n; i++) {
+            /* A Latin letter or space by its advance; a CJK character, bracket or 　 by its slot. */
+            len[i] = gs[i].latin ? gs[i].adv * kl * latin_sx : gs[i].slot * h;
+            total += len[i];
+        }
+        scale = cum[ARC_SAMPLES] / total;
+        /* Neighbours meet at the inner edge first: the arc there is shorter by this factor. */
+        double rc = (e->A + e->B) / 2 - gap - h / 2;
+        inner = (rc - h / 2) / rc;
+        if (scale * inner >= 0.75 || h * 0.96 < LATIN_MIN_H * h0) {
+            break;
+        }
+        h *= 0.96;
+    }
+    double track = scale >= 1 ? fmin((cum[ARC_SAMPLES] - total) / (double)n, LATIN_TRACK * hl) : 0;
+    double used = 0;
+    for (size_t i = 0; i < n; i++) {
+        len[i] = len[i] * fmin(1.0, scale) + track;
+        used += len[i];
+    }
+    double s = (cum[ARC_SAMPLES] - used) / 2; /* centred at the top */
+    for (size_t i = 0; i < n; i++) {
+        ts[i] = arc_param(cum, t0, t1, s + len[i] / 2);
+        s += len[i];
+    }
+    double kc = h / L->cjk.ref_h;
+    double sx_lat = latin_sx * fmin(1.0, scale * inner);
+    bool fits = sx_lat >= LATIN_MIN_SX; /* narrower, Latin letters no longer read as type */
+    double sx_cjk[ES_TEXT_MAX];
+    for (size_t i = 0; i < n; i++) {
+        if (gs[i].f != NULL && !gs[i].latin) {
+            /* A bracket takes half a slot and the condensing of a whole one, as on CJK arcs. */
+            sx_cjk[i] = fmin(cjk_aspect * h, len[i] / gs[i].slot * inner - 0.1 * h) / (L->cjk.ref_w * kc);
+            fits = fits && sx_cjk[i] >= 0.3;
+        }
+    }
+    ES_ENSURE(fits, ESEAL_EINVAL,
+              "imprint: %s of %zu characters does not fit the %s (%.0f degrees): shorten it or enlarge the seal",
+              field, n, what, sweep / DEG);
+    for (size_t i = 0; i < n; i++) {
+        if (gs[i].f == NULL) {
+            continue;
+        }
+        double x, y;
+        /* Latin capitals hang from the same outer line as the CJK characters. */
+        double gh = gs[i].latin ? hl : h;
+        ell_at(e, ts[i], gap + gh / 2, &x, &y, &phi);
+        cairo_matrix_t m;
+        glyph_matrix(&m, &gs[i], x, y, phi, gh, gs[i].latin ? sx_lat : sx_cjk[i], 1.0);
         ES_GUARD(glyph_draw(L, &gs[i], &m));
     }
     return ES_OK;

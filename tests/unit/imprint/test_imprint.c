@@ -141,6 +141,10 @@ static const golden_case cases[] = {
     {"signature", "signature", "张三丰", NULL},
     {"other", "other", "深圳市示例网络技术股份有限公司", NULL},
     {"oval45", NULL, "上海某某贸易有限公司", "3101150012345"},
+    /* Latin names set proportionally (issue #14 §4), and one mixed with CJK. */
+    {"latin-long", "other", "Müller & Schmidt Maschinenbau GmbH", NULL},
+    {"latin-short", "other", "ACME GmbH", NULL},
+    {"latin-mixed", "contract", "ABC（北京）科技有限公司", NULL},
 };
 
 static void case_spec(eseal_imprint_spec *s, const golden_case *c)
@@ -438,6 +442,108 @@ static void outline_lies_within_the_seal(void **state)
     assert_int_equal(eseal_imprint_outline_count(NULL), 0);
 }
 
+/* ---- the indexed PNG (the picture embedded in every seal and stamped file) ------------- */
+
+/* The outline drawn by cairo straight to ARGB at the size render gives: the picture before encoding. */
+static cairo_surface_t *reference_rgba(const eseal_imprint_spec *s, int w, int h)
+{
+    eseal_imprint_outline *o = NULL;
+    assert_int_equal(eseal_imprint_path(&o, s), ESEAL_OK);
+    double wmm = 0, hmm = 0;
+    eseal_imprint_outline_size(o, &wmm, &hmm);
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+    cairo_t *cr = cairo_create(surf);
+    cairo_scale(cr, w / wmm, h / hmm);
+    for (size_t i = 0; i < eseal_imprint_outline_count(o); i++) {
+        double p[6];
+        switch (eseal_imprint_outline_op(o, i, p)) {
+        case ESEAL_IMPRINT_MOVE:
+            cairo_move_to(cr, p[0], p[1]);
+            break;
+        case ESEAL_IMPRINT_LINE:
+            cairo_line_to(cr, p[0], p[1]);
+            break;
+        case ESEAL_IMPRINT_CURVE:
+            cairo_curve_to(cr, p[0], p[1], p[2], p[3], p[4], p[5]);
+            break;
+        default:
+            cairo_close_path(cr);
+            break;
+        }
+    }
+    uint32_t c = eseal_imprint_outline_color(o);
+    cairo_set_source_rgb(cr, ((c >> 16) & 0xFF) / 255.0, ((c >> 8) & 0xFF) / 255.0, (c & 0xFF) / 255.0);
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+    cairo_fill(cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(surf);
+    eseal_imprint_outline_free(o);
+    return surf;
+}
+
+/*
+ * issue #14 §4: a 40 mm seal at 600 dpi was a ~60 KB RGBA PNG (110 KB for the 42 mm official
+ * seal), embedded in every stamped file. Now an indexed PNG with tRNS of at most 30 KB that
+ * decodes to the RGBA rendering within half a step of its alpha levels (8 levels: 18/255).
+ */
+static void png_is_indexed_small_and_faithful(void **state)
+{
+    (void)state;
+    /* The last name is long enough to need 4 levels (2 bits) to fit. */
+    const char *types[] = {"contract", "other", "official", "other"};
+    const char *names[] = {"北京示例科技有限公司", "北京示例科技有限公司", "北京示例科技有限公司",
+                           "北京市海淀区中关村示例科技发展股份有限公司"};
+    for (size_t t = 0; t < 4; t++) {
+        eseal_imprint_spec s;
+        assert_int_equal(eseal_imprint_template(&s, types[t], names[t], t == 3 ? "1101080123456" : NULL), ESEAL_OK);
+        eseal_buf png = ESEAL_BUF_INIT;
+        assert_int_equal(render(&png, &s, ESEAL_IMPRINT_PNG, 600), ESEAL_OK);
+        assert_int_equal(png.ptr[25], 3); /* IHDR colour type: palette */
+        const uint8_t *plte = memmem(png.ptr, png.size, "PLTE", 4);
+        assert_non_null(plte);
+        int levels = (int)(be32(plte - 4) / 3); /* every entry the ink, each at its own alpha */
+        assert_true(levels == 8 || levels == 4);
+        assert_int_equal(png.ptr[24], levels == 4 ? 2 : 4); /* bit depth */
+        assert_non_null(memmem(png.ptr, png.size, "tRNS", 4));
+        double side = s.width_mm * 600 / 25.4;
+        print_message("%s %.0f mm at 600 dpi: %zu bytes, %u-bit palette\n", types[t], s.width_mm, png.size,
+                      png.ptr[24]);
+        /* 30 KB for 40 mm, scaled with the side (42 mm: 31.5 KB). */
+        assert_true(png.size <= (size_t)(30 * 1024 * side / 945.0) + 64);
+        if (s.width_mm == 40) {
+            assert_true(png.size <= 30 * 1024);
+        }
+        unsigned w = 0, h = 0;
+        assert_int_equal(eseal_imprint_png_check(&w, &h, png.ptr, png.size), ESEAL_OK);
+
+        cairo_surface_t *got = decode_png(&png);
+        cairo_surface_t *want = reference_rgba(&s, (int)w, (int)h);
+        int maxd = 0;
+        double sum = 0;
+        size_t ink = 0;
+        for (int y = 0; y < (int)h; y++) {
+            for (int x = 0; x < (int)w; x++) {
+                uint32_t p = pixel(got, x, y), q = pixel(want, x, y);
+                ink += (q >> 24) != 0;
+                for (int k = 0; k < 32; k += 8) {
+                    int d = abs((int)((p >> k) & 0xFF) - (int)((q >> k) & 0xFF));
+                    maxd = d > maxd ? d : maxd;
+                    sum += d;
+                }
+            }
+        }
+        double mean = sum / (4.0 * w * h);
+        print_message("  %d alpha levels; against the RGBA rendering: max channel difference %d, mean %.3f\n",
+                      levels, maxd, mean);
+        assert_true(ink > (size_t)w * h / 20);
+        assert_true(maxd <= 255 / (2 * (levels - 1)) + 1); /* half a step between levels, plus rounding */
+        assert_true(mean < 0.5);
+        cairo_surface_destroy(got);
+        cairo_surface_destroy(want);
+        eseal_buf_dispose(&png);
+    }
+}
+
 /* ---- input checks --------------------------------------------------------------------- */
 
 static eseal_imprint_spec round_spec(const char *arc)
@@ -455,6 +561,70 @@ static int path_code(const eseal_imprint_spec *s)
     int rc = eseal_imprint_path(&o, s);
     eseal_imprint_outline_free(o);
     return rc;
+}
+
+/* ---- Latin names on the arc ---------------------------------------------------------------- */
+
+/* The polar angle span (degrees) of the outline's points in the arc text band of a round seal. */
+static double arc_text_span(const char *name)
+{
+    eseal_imprint_spec s;
+    assert_int_equal(eseal_imprint_template(&s, "other", name, NULL), ESEAL_OK);
+    s.star = 0;
+    eseal_imprint_outline *o = NULL;
+    assert_int_equal(eseal_imprint_path(&o, &s), ESEAL_OK);
+    double r = s.width_mm / 2, lo = 1e9, hi = -1e9;
+    for (size_t i = 0; i < eseal_imprint_outline_count(o); i++) {
+        double p[6];
+        eseal_imprint_op op = eseal_imprint_outline_op(o, i, p);
+        int np = op == ESEAL_IMPRINT_CURVE ? 3 : op == ESEAL_IMPRINT_CLOSE ? 0 : 1;
+        for (int k = 0; k < np; k++) {
+            double dx = p[2 * k] - r, dy = p[2 * k + 1] - r;
+            double d = hypot(dx, dy);
+            if (d < r - 2.0 && d > r / 3) { /* inside the border, outside the middle */
+                double a = atan2(dx, -dy) * 180 / M_PI;
+                lo = fmin(lo, a);
+                hi = fmax(hi, a);
+            }
+        }
+    }
+    eseal_imprint_outline_free(o);
+    return hi - lo;
+}
+
+/*
+ * issue #14 §4: Latin names are set by their advance widths. A European company's name that
+ * did not fit a 40 mm seal with one slot per character now does; narrow letters take less arc
+ * than wide ones (with equal slots both spread over the same auto sweep); the drawings are kept
+ * under the test's output folder (imprint-latin-*.png, 600 dpi) to look at.
+ */
+static void latin_names_are_set_proportionally(void **state)
+{
+    (void)state;
+    const char *names[] = {"Müller & Schmidt Maschinenbau GmbH", "Schmidt Maschinenbau GmbH", "ACME GmbH"};
+    for (size_t i = 0; i < 3; i++) {
+        eseal_imprint_spec s;
+        assert_int_equal(eseal_imprint_template(&s, "other", names[i], NULL), ESEAL_OK);
+        assert_true(s.width_mm == 40);
+        eseal_buf png = ESEAL_BUF_INIT;
+        assert_int_equal(render(&png, &s, ESEAL_IMPRINT_PNG, 600), ESEAL_OK);
+        char path[64];
+        (void)snprintf(path, sizeof(path), "imprint-latin-%zu.png", i + 1);
+        assert_int_equal(eseal_file_write(path, png.ptr, png.size, 0644), ESEAL_OK);
+        print_message("%s: %zu bytes, written to %s\n", names[i], png.size, path);
+        eseal_buf_dispose(&png);
+    }
+    double narrow = arc_text_span("iiiiiiiiiiii"), wide = arc_text_span("MMMMMMMMMMMM");
+    print_message("12 x i spans %.1f degrees, 12 x M %.1f\n", narrow, wide);
+    assert_true(narrow < 0.5 * wide);
+    /* A CJK name keeps its equal slots: the same count spans the same arc, whatever the strokes. */
+    double one = arc_text_span("一一一一一一一一一一"), many = arc_text_span("赢赢赢赢赢赢赢赢赢赢");
+    print_message("10 x 一 spans %.1f degrees, 10 x 赢 %.1f\n", one, many);
+    assert_true(fabs(one - many) < 12);
+    /* Still refused when it cannot fit: one long word of 40 capitals. */
+    eseal_imprint_spec s;
+    assert_int_equal(eseal_imprint_template(&s, "other", "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", NULL), ESEAL_OK);
+    assert_int_equal(path_code(&s), ESEAL_EINVAL);
 }
 
 static void missing_glyph_names_the_code_point(void **state)
@@ -950,6 +1120,8 @@ int main(void)
         cmocka_unit_test(golden_comparison_sees_moved_text),
         cmocka_unit_test(png_is_transparent_with_red_ink),
         cmocka_unit_test(png_size_follows_mm_and_dpi),
+        cmocka_unit_test(png_is_indexed_small_and_faithful),
+        cmocka_unit_test(latin_names_are_set_proportionally),
         cmocka_unit_test(svg_has_paths_only_and_mm_size),
         cmocka_unit_test(pdf_is_one_page_of_seal_size_without_fonts),
         cmocka_unit_test(outline_lies_within_the_seal),
