@@ -61,9 +61,10 @@ ESEAL_EXTERN(int) eseal_instance_passphrase_check(eseal_instance *inst);
  * is re-encrypted, all or nothing. The current passphrase must be set. The new files are
  * written and synced beside keys/, then exchanged with keys/ in one atomic rename
  * (renameat2 RENAME_EXCHANGE): after a failure or a crash at any point, every key opens with
- * exactly one of the two passphrases. Run it with no other process of the instance changing
- * keys (a key issued meanwhile into the old keys/ would be lost). Afterwards the instance
- * handle holds the new passphrase.
+ * exactly one of the two passphrases. Key writers of other processes wait for it on
+ * HOME/keys.lock, and one that set the passphrase before the change is refused (ESEAL_EPASS)
+ * rather than writing a key under the old passphrase. Afterwards the instance handle holds the
+ * new passphrase.
  */
 ESEAL_EXTERN(int) eseal_instance_passwd(eseal_instance *inst, const char *new_pass, size_t len);
 

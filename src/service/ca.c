@@ -155,7 +155,7 @@ static ES_RESULT ca_issue(eseal_instance *inst, eseal_cert_record *out, const ch
         r = es_home_path(&abs, inst, es_buf_cstr(&rel));
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_key_save(key, es_buf_cstr(&abs), inst->pass.ptr, inst->pass.len)};
+        r = es_key_save(inst, key, es_buf_cstr(&abs));
         key_written = es_ok(r);
     }
     if (es_ok(r)) {

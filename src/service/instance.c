@@ -82,7 +82,11 @@ int eseal_instance_set_passphrase(eseal_instance *inst, const char *pass, size_t
     if (inst == NULL || pass == NULL) {
         return ESEAL_EINVAL;
     }
-    return es_code(es_secret_set(&inst->pass, pass, len));
+    es_result r = es_secret_set(&inst->pass, pass, len);
+    if (es_ok(r)) {
+        es_keys_note(inst);
+    }
+    return es_code(r);
 }
 
 const char *eseal_instance_home(const eseal_instance *inst) { return inst == NULL ? "" : inst->home; }
@@ -760,7 +764,7 @@ static ES_RESULT import_cert(eseal_instance *inst, eseal_cert_record *out, const
             r = es_home_path(&abs, inst, es_buf_cstr(&rel));
         }
         if (es_ok(r)) {
-            r = (es_result){eseal_key_save(key, es_buf_cstr(&abs), inst->pass.ptr, inst->pass.len)};
+            r = es_key_save(inst, key, es_buf_cstr(&abs));
             written = es_ok(r);
         }
     }

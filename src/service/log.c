@@ -253,8 +253,7 @@ ES_RESULT es_log_key_create(eseal_instance *inst)
     ES_AUTO(key_freep) eseal_key *k = NULL;
     int rc = eseal_key_generate(&k, ESEAL_ALG_ED25519);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-    rc = eseal_key_save(k, es_buf_cstr(&p), inst->pass.ptr, inst->pass.len);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_key_save(inst, k, es_buf_cstr(&p)));
     ES_AUTO(es_strfreep) char *origin = NULL;
     ES_GUARD(default_origin(&origin, &inst->cfg));
     es_note_signer s;

@@ -10,8 +10,15 @@
  * The home is fsynced so the exchange is durable; the old set, now under keys.passwd, is removed
  * afterwards. A keys.passwd left by a crash (an incomplete new set, or an old set already
  * replaced) is never read: the next change of passphrase removes it first.
+ *
+ * Other processes may be writing keys meanwhile (cert issue, ca renew). HOME/keys.lock orders
+ * them: a change holds it exclusively from the first check to the exchange, every key write
+ * holds it shared (es_key_save), and a writer whose HOME/keys is no longer the directory it saw
+ * when its passphrase was set (the exchange replaced it) is refused instead of writing a key
+ * under the old passphrase into the new set, or into the old set about to be removed.
  */
 #include <dirent.h>
+#include <sys/file.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,7 +31,67 @@
 
 #define KEYS_DIR "keys"
 #define STAGE_DIR "keys.passwd"
+#define LOCK_FILE "keys.lock"
 #define MAX_KEY_FILES 100000
+
+/* Takes HOME/keys.lock (flock, shared or exclusive); *fd is closed to release it. */
+static ES_RESULT keys_lock(const eseal_instance *inst, bool exclusive, int *fd)
+{
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_GUARD(es_home_path(&p, inst, LOCK_FILE));
+    *fd = open(es_buf_cstr(&p), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    ES_ENSURE(*fd >= 0, ESEAL_EIO, "cannot open %s: %s", es_buf_cstr(&p),
+              strerror(errno));
+    if (flock(*fd, exclusive ? LOCK_EX : LOCK_SH) != 0) {
+        int err = errno;
+        close(*fd);
+        *fd = -1;
+        ES_BAIL(ESEAL_EIO, "cannot lock %s: %s", es_buf_cstr(&p), strerror(err));
+    }
+    return ES_OK;
+}
+
+static bool keys_stat(const eseal_instance *inst, struct stat *st)
+{
+    es_buf p = ES_BUF_INIT(8192);
+    bool ok = es_ok(es_home_path(&p, inst, KEYS_DIR)) && stat(es_buf_cstr(&p), st) == 0;
+    es_buf_free(&p);
+    return ok;
+}
+
+void es_keys_note(eseal_instance *inst)
+{
+    struct stat st;
+    if (inst != NULL && keys_stat(inst, &st)) {
+        inst->keys_dev = st.st_dev;
+        inst->keys_ino = st.st_ino;
+    }
+}
+
+ES_RESULT es_key_save(eseal_instance *inst, eseal_key *key, const char *path)
+{
+    ES_ENSURE_ARG(inst != NULL && key != NULL && path != NULL);
+    ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the instance passphrase is needed to store a key");
+    int fd = -1;
+    ES_GUARD(keys_lock(inst, false, &fd));
+    struct stat st;
+    es_result r = ES_OK;
+    if (keys_stat(inst, &st)) {
+        if (inst->keys_ino == 0) {
+            inst->keys_dev = st.st_dev; /* the first key of a new instance */
+            inst->keys_ino = st.st_ino;
+        } else if (st.st_dev != inst->keys_dev || st.st_ino != inst->keys_ino) {
+            r = es_error_set(ESEAL_EPASS, __FILE__, __LINE__,
+                             "the instance passphrase was changed (eseal passwd) after this process set it: "
+                             "no key is written under the old one; run the command again");
+        }
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_key_save(key, path, inst->pass.ptr, inst->pass.len)};
+    }
+    close(fd);
+    return r;
+}
 
 /* Removes the regular files of `dir` (one level, as keys/ has) and then `dir`. */
 static void remove_dir(const char *dir)
@@ -140,11 +207,22 @@ static ES_RESULT reencrypt_all(eseal_instance *inst, const char *keys, const cha
     return r;
 }
 
+static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size_t len);
+
 static ES_RESULT change_pass(eseal_instance *inst, const char *pass, size_t len)
 {
     ES_ENSURE_ARG(inst != NULL && pass != NULL);
     ES_ENSURE(len >= 8, ESEAL_EINVAL, "the instance passphrase must have at least 8 characters");
     ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the current instance passphrase is needed");
+    int lock = -1;
+    ES_GUARD(keys_lock(inst, true, &lock));
+    es_result r = change_pass_locked(inst, pass, len);
+    close(lock);
+    return r;
+}
+
+static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size_t len)
+{
     /* Every key must open under the current passphrase before anything is written. */
     ES_GUARD(check_pass(inst));
     ES_AUTO(es_buf_freep) es_buf keys = ES_BUF_INIT(8192);
@@ -170,6 +248,7 @@ static ES_RESULT change_pass(eseal_instance *inst, const char *pass, size_t len)
     r = sync_dir(inst->home);
     remove_dir(es_buf_cstr(&stage)); /* the old set */
     es_result s = es_secret_set(&inst->pass, pass, len);
+    es_keys_note(inst); /* this process may go on writing keys, under the new passphrase */
     return es_ok(r) ? s : r;
 }
 

@@ -2,6 +2,7 @@
 #ifndef ES_SERVICE_H
 #define ES_SERVICE_H
 
+#include <sys/types.h>
 #include "crypto/crypto.h"
 #include "eseal/tsa_client.h"
 #include "http/http.h"
@@ -40,6 +41,10 @@ struct eseal_instance {
     struct eseal_log *log; /* the audit log, opened on first use */
     struct es_timestamper_s *audit_ts; /* the own TSA for audit entries' time tokens (es_audit_prepare) */
     bool creating; /* eseal_instance_init is making it: no TSA with CRLs yet, so no time tokens */
+    /* HOME/keys as it was when the passphrase was set (passwd.c): eseal passwd replaces the
+     * directory, so a key written under an older passphrase is refused rather than mixed in. */
+    dev_t keys_dev;
+    ino_t keys_ino;
 };
 
 /*
@@ -56,6 +61,13 @@ ES_RESULT es_instance_trust_shared(eseal_instance *inst, const eseal_verify_requ
 ES_RESULT es_instance_trust_for(eseal_instance *inst, const eseal_verify_request *q, eseal_trust **out);
 /* cert_get of instance.c: a certificate by reference or file. */
 ES_RESULT es_instance_cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_record *rec, const char *ref);
+
+/* Notes which HOME/keys the passphrase belongs to (called when the passphrase is set). */
+void es_keys_note(eseal_instance *inst);
+/* Saves a new private key at `path` (under HOME/keys) encrypted with the instance passphrase,
+ * under a shared lock against eseal passwd, and only if the passphrase is still the one the
+ * key files are under (ESEAL_EPASS when eseal passwd changed it since). */
+ES_RESULT es_key_save(eseal_instance *inst, eseal_key *key, const char *path);
 
 /* Path of a file inside the home directory. */
 ES_RESULT es_home_path(es_buf *out, const eseal_instance *inst, const char *rel);
