@@ -82,9 +82,20 @@ def prop(t, name, default=None):
             return p["value"]
     return default
 
+# Before the build ctest cannot name an executable that does not exist yet: take the target of
+# the same name (unit tests) or fuzz_X's X_fuzzer.
+def command(t):
+    if t.get("command"):
+        return t["command"]
+    n = t["name"]
+    for c in (n, n[5:] + "_fuzzer" if n.startswith("fuzz_") else None):
+        if c in targets:
+            return [os.path.join(build, "tests", c)]
+    sys.exit("clone-test: no command nor target for test %s" % n)
+
 users, setups = set(), {}
 for t in tests:
-    cmd = t.get("command", [])
+    cmd = t["command"] = command(t)
     if any(use.search(a) for a in cmd[1:] if not os.path.isfile(a)) or \
             any(reads_vectors(p) for a in cmd for p in sources(a)):
         users.add(t["name"])
