@@ -958,25 +958,41 @@ static ES_RESULT open_read_write(const es_buf *f)
     return es_ofd_writer_finish(w, &out);
 }
 
+static void allocation_failures_on(const char *what, const es_buf *f)
+{
+    bool ok = false;
+    unsigned long n = 1;
+    for (; n < 400 && !ok; n++) {
+        es_alloc_fail_after(n);
+        es_result r = open_read_write(f);
+        es_alloc_fail_after(0);
+        if (es_ok(r)) {
+            ok = true;
+        } else if (es_code(r) != ESEAL_ENOMEM) {
+            fail_msg("%s: allocation %lu failed: %s: %s", what, n, eseal_code_name(es_code(r)),
+                     eseal_error_last()->message);
+        }
+    }
+    assert_true(ok);
+    assert_true(n > 10); /* the loop did fail allocations on the way */
+}
+
 static void allocation_failures_are_reported(void **state)
 {
     (void)state;
     es_buf f;
     load_hostile(&f, "shaped.ofd");
-    bool ok = false;
-    unsigned long n = 1;
-    for (; n < 400 && !ok; n++) {
-        es_alloc_fail_after(n);
-        es_result r = open_read_write(&f);
-        es_alloc_fail_after(0);
-        if (es_ok(r)) {
-            ok = true;
-        } else if (es_code(r) != ESEAL_ENOMEM) {
-            fail_msg("allocation %lu failed: %s: %s", n, eseal_code_name(es_code(r)), eseal_error_last()->message);
-        }
-    }
-    assert_true(ok);
-    assert_true(n > 10); /* the loop did fail allocations on the way */
+    allocation_failures_on("shaped.ofd", &f);
+    es_buf_free(&f);
+}
+
+static void sample_allocation_failures_are_reported(void **state)
+{
+    (void)state;
+    TEST_VECTORS("ofd-samples");
+    es_buf f;
+    load_sample(&f, "v4-ofdrw-SESV4SignDoc.ofd");
+    allocation_failures_on("v4-ofdrw-SESV4SignDoc.ofd", &f);
     es_buf_free(&f);
 }
 
@@ -1000,6 +1016,7 @@ int main(void)
         cmocka_unit_test(sample_writer_round_trip),
         cmocka_unit_test(writer_refuses),
         cmocka_unit_test(allocation_failures_are_reported),
+        cmocka_unit_test(sample_allocation_failures_are_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
