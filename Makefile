@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 DEMO_HOME  ?= var/demo
 
-.PHONY: all build deps run test test-fast bench install clean distclean
+.PHONY: all build deps run test test-fast test-clone bench install clean distclean
 
 all: build
 
@@ -30,6 +30,11 @@ test: build
 
 test-fast: build
 	@./scripts/run-tests.sh $(BUILD)
+
+# The suite on a clone of the committed HEAD alone (no ../shared): the tests labelled `vectors`
+# skip, nothing fails, every vector-reading test is labelled (scripts/clone-test.sh; run by CI).
+test-clone: deps
+	@./scripts/clone-test.sh
 
 bench: build
 	$(BUILD)/bench/bench_crypto

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Runs ctest in the normal build (all tests) and, when given, the sanitizer build
-# (unit, fuzz-replay, CLI integration and the OFD interop tests, label "sanitize"), then prints one line: "N passed, N failed".
+# (unit, fuzz-replay, CLI integration and the OFD interop tests, label "sanitize"), then prints one
+# line: "N passed, N failed, N skipped". A skipped test is one that exited with its
+# SKIP_RETURN_CODE: the tests labelled `vectors` do when the third-party vectors are absent (a
+# clone of the project alone). With ESEAL_REQUIRE_TESTDATA=1 (CI, which has them) a skipped test
+# is an error: the run fails and names it.
 set -u
 build=$1
 asan=${2:-}
 passed=0
 failed=0
+skipped=0
 status=0
+skipped_names=()
 
 run_ctest() {
     local dir=$1 label=$2 log
@@ -16,7 +22,7 @@ run_ctest() {
     else
         (cd "$dir" && ctest --output-on-failure -j2) 2>&1 | tee "$log"
     fi
-    local line total bad
+    local line total bad skip
     line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -1)
     if [ -z "$line" ]; then
         echo "run-tests: no ctest summary in $dir" >&2
@@ -25,8 +31,17 @@ run_ctest() {
     else
         bad=$(echo "$line" | sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/')
         total=$(echo "$line" | sed -E 's/.* failed out of ([0-9]+).*/\1/')
-        passed=$((passed + total - bad))
+        # ctest counts a skipped test among the passed ones; it lists it under
+        # "The following tests did not run:" as "NN - name (Skipped)".
+        skip=0
+        while read -r name; do
+            skip=$((skip + 1))
+            skipped_names+=("$dir: $name")
+        done < <(sed -n '/^The following tests did not run:/,/^$/p' "$log" |
+            sed -n -E 's/^[[:space:]]*[0-9]+ - (.*) \(Skipped\)$/\1/p')
+        passed=$((passed + total - bad - skip))
         failed=$((failed + bad))
+        skipped=$((skipped + skip))
         [ "$bad" -eq 0 ] || status=1
     fi
     rm -f "$log"
@@ -36,5 +51,10 @@ run_ctest "$build" ""
 if [ -n "$asan" ]; then
     run_ctest "$asan" "unit|fuzz|integration|sanitize"
 fi
-echo "$passed passed, $failed failed"
+if [ "${ESEAL_REQUIRE_TESTDATA:-}" = 1 ] && [ "$skipped" -gt 0 ]; then
+    echo "run-tests: ESEAL_REQUIRE_TESTDATA=1 but $skipped test(s) were skipped:" >&2
+    printf '  %s\n' "${skipped_names[@]}" >&2
+    status=1
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

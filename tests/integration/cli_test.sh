@@ -120,13 +120,22 @@ expect 1 "signature made before a later revocation: not valid" -- "$E" verify "$
 [ "$(json_verdict "$T/out")" = INDETERMINATE ] && ok "revoked after the claimed signing time is INDETERMINATE" || notok "revoked after the claimed signing time is INDETERMINATE"
 has "$T/out" REVOKED_NO_POE "no proof of existence before the revocation"
 
-TD=$(dirname "$0")/../../../shared/testdata/ofd-samples/keys
-if [ -f "$TD/USER.p12" ]; then
-    printf '777777\n' >"$T/p12pass"
-    expect 0 "import a legacy PKCS#12 (RC2-40)" -- "$E" cert import "$TD/USER.p12" --key-pass-file "$T/p12pass"
-    expect 3 "an expired imported certificate cannot sign" -- "$E" sign "$T/doc.bin" --cert "$(cat "$T/out")"
-    has "$T/err" "expired" "expired signer is named"
-fi
+# A legacy PKCS#12 (RC2-40 certificate bag, as older Chinese CA tools write) of an SM2 certificate
+# that expired in 2021, made here with openssl (ofdrw's USER.p12 is imported by cli_vectors_test.sh).
+mkdir "$T/ca" && : >"$T/ca/index.txt" && echo 01 >"$T/ca/serial"
+printf '[ca]\ndefault_ca = d\n[d]\ndatabase = %s\nnew_certs_dir = %s\nserial = %s\npolicy = p\n[p]\ncommonName = supplied\norganizationName = optional\n' \
+    "$T/ca/index.txt" "$T/ca" "$T/ca/serial" >"$T/ca.cnf"
+openssl genpkey -algorithm SM2 -out "$T/old.key" 2>/dev/null &&
+    openssl req -new -key "$T/old.key" -subj "/O=Expired Trading Ltd/CN=Expired Trading Ltd" -sm3 -out "$T/old.csr" &&
+    openssl ca -batch -config "$T/ca.cnf" -selfsign -keyfile "$T/old.key" -in "$T/old.csr" -md sm3 \
+        -startdate 20200101000000Z -enddate 20210101000000Z -out "$T/old.pem" >/dev/null 2>&1 &&
+    openssl pkcs12 -export -legacy -inkey "$T/old.key" -in "$T/old.pem" -passout pass:777777 -out "$T/old.p12" &&
+    openssl pkcs12 -info -legacy -noout -in "$T/old.p12" -passin pass:777777 2>&1 | grep -q "pbeWithSHA1And40BitRC2-CBC" &&
+    ok "openssl writes a legacy RC2-40 PKCS#12 of an expired SM2 certificate" || notok "making the legacy PKCS#12"
+printf '777777\n' >"$T/p12pass"
+expect 0 "import a legacy PKCS#12 (RC2-40)" -- "$E" cert import "$T/old.p12" --key-pass-file "$T/p12pass"
+expect 3 "an expired imported certificate cannot sign" -- "$E" sign "$T/doc.bin" --cert "$(cat "$T/out")"
+has "$T/err" "expired" "expired signer is named"
 
 # ---- seals ------------------------------------------------------------------
 "$E" cert issue --org "北京示例科技有限公司" --uscc 91110000MA01ABCDEX --alg sm2 >"$T/sealorg.id"
@@ -201,16 +210,7 @@ expect 0 "the renewed seal verifies" -- "$E" seal verify "$T/n.esl"
 expect 1 "the old version is cancelled" -- "$E" seal verify "$T/u.esl"
 has "$T/out" "superseded_by" "the old version names its successor"
 
-# third-party seals
-SEALS=$(dirname "$0")/../../../shared/testdata/ofd-samples/seals
-if [ -d "$SEALS" ]; then
-    expect 1 "the ofdrw V4 seal: expired maker, not trusted here" -- "$E" seal verify "$SEALS/UserV4.esl" --at 2021-01-01T00:00:00Z --json
-    has "$T/out" '"signature": "good"' "its maker signature verifies"
-    expect 1 "the Hebei Gede seal does not verify" -- "$E" seal verify "$SEALS/SESealData-HebeiGede-v4.DER" --json
-    [ "$(json_verdict "$T/out")" = INVALID ] && ok "Hebei Gede: INVALID" || notok "Hebei Gede: INVALID"
-    expect 0 "seal show reads a V1 seal" -- "$E" seal show "$SEALS/UserV1.esl"
-    has "$T/out" "GM/T 0031-2014" "the V1 format is named"
-fi
+# Third-party seals (ofdrw, Hebei Gede): cli_vectors_test.sh.
 
 # ---- PDF stamping and verification --------------------------------------------
 R=$(dirname "$0")/../resources

@@ -6,11 +6,15 @@
 # (2021-06-01). The ofdrw test PKI's ROOT has no keyCertSign key usage, so a chain to it is
 # rejected; trusting the signer (USER) and maker (SealBuilder) certificates themselves makes
 # them the anchors. No instance is used (--no-instance). Output is TAP.
+# Without the samples it is skipped (exit 77).
 set -u
 E=$1
-D=$2/ofd-samples
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/vectors.sh
+. "$(dirname "$0")/../lib/vectors.sh"
+vectors_only ofd-samples "${2-$VECTORS_DEFAULT_ROOT}"
+D=$(vectors_dir ofd-samples "${2-$VECTORS_DEFAULT_ROOT}")
 AT=2021-06-01T00:00:00Z
 K=$D/keys/pem
 cat "$K/USER.cert.pem" "$K/SealBuilder.cert.pem" >"$T/ofdrw-leaves.pem"

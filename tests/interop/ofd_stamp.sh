@@ -5,13 +5,17 @@
 # SES_Signature and the seal checked with plain OpenSSL (SM2 with the standard ID) and
 # nothing of eseal; every entry of the input kept (same compressed bytes); any change to a
 # protected file, a removed file or an added page file makes every signature INVALID.
-# The unsigned input is ofdrw's DigitalSign.ofd (shared/testdata) with its signature taken
-# out. Output is TAP.
+# The unsigned input is a two-page OFD of tests/resources/mkofd.py; with the third-party samples
+# (shared/testdata), ofdrw's DigitalSign.ofd with its signature taken out is stamped too.
+# Output is TAP.
 set -u
 E=$1
-D=$2/ofd-samples
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/vectors.sh
+. "$(dirname "$0")/../lib/vectors.sh"
+VROOT=${2-$VECTORS_DEFAULT_ROOT}
+D=$(vectors_dir ofd-samples "$VROOT")
 # shellcheck source=../lib/ses_split.sh
 . "$(dirname "$0")/../lib/ses_split.sh"
 export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=ofd-pass-1
@@ -22,7 +26,10 @@ S=$("$E" seal make --cert "$C" --type contract --name "北京示例科技有限�
 P=$("$E" cert issue --org "Example Ltd" --uscc 91110000MA01ABCDEX --alg p256)
 SP=$("$E" seal make --cert "$P" --maker p256 --name "Example Ltd seal")
 
-python3 - "$D/ofd/sign-raw-sm2-DigitalSign.ofd" "$T/in.ofd" <<'PY'
+python3 "$(dirname "$0")/../resources/mkofd.py" "$T/in.ofd" 2 || notok "mkofd.py"
+# unsign IN OUT: a signed OFD with its signatures taken out.
+unsign() {
+python3 - "$1" "$2" <<'PY'
 import re, sys, zipfile
 zin = zipfile.ZipFile(sys.argv[1])
 with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
@@ -34,6 +41,7 @@ with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
             data = re.sub(rb"<ofd:Signatures>[^<]*</ofd:Signatures>", b"", data)
         z.writestr(i, data)
 PY
+}
 
 # verdicts FILE: the document verdict and each signature's, "VALID VALID VALID"
 verdicts() {
@@ -44,16 +52,18 @@ verdicts() {
 "$E" stamp "$T/in.ofd" -o "$T/s1.ofd" --seal "$S" --page 1 --at 20,30 >"$T/out" 2>"$T/err" &&
     ok "stamp an OFD (SM2 seal)" || notok "stamp an OFD: $(cat "$T/err")"
 [ "$(verdicts "$T/s1.ofd")" = "VALID VALID" ] && ok "eseal verify: VALID" || notok "one stamp: $(verdicts "$T/s1.ofd") $(cat "$T/v.json" | head -c 600)"
-python3 - "$T/v.json" <<'PY' && ok "the report: references, dataHash, signature, seal, binding, whole package, StampAnnot at 20,30" || notok "report details"
+python3 - "$T/v.json" <<'PY' && ok "the report: references, dataHash, signature, seal, binding, whole package, StampAnnot at 20,30 on page ID 10" || notok "report details"
 import json, sys
 s = json.load(open(sys.argv[1]))["signatures"][0]
 assert s["type"] == "Seal" and s["checks"]["references"] == "good" and s["checks"]["data_hash"] == "good"
 assert s["checks"]["signature"] == "good" and s["checks"]["seal_binding"] == "good" and s["covers_whole_document"] == "yes"
 assert s["seal"]["name"] == "北京示例科技有限公司合同专用章" and s["seal"]["type"] == "contract"
-assert s["stamp_annot"].startswith("PageRef 1 at 20.00 30.00"), s["stamp_annot"]
+assert s["stamp_annot"].startswith("PageRef 10 at 20.00 30.00"), s["stamp_annot"]  # mkofd.py: page 1 has ID 10
 assert s["signing_time"]["source"].startswith("claimed")
 PY
-python3 - "$T/in.ofd" "$T/s1.ofd" <<'PY' && ok "every input entry is kept with the same compressed bytes, in order; OFD.xml names the new list" || notok "entries kept"
+# kept IN OUT: every entry of IN in OUT with the same compressed bytes, in order.
+kept() {
+python3 - "$1" "$2" <<'PY'
 import sys, zipfile
 a, b = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2])
 names_b = [i.filename for i in b.infolist()]
@@ -69,6 +79,8 @@ assert [n for n in names_b if n in {i.filename for i in a.infolist()}] == [i.fil
 assert b"<ofd:Signatures>/Doc_0/Signs/Signatures.xml</ofd:Signatures>" in b.read("OFD.xml")
 assert b.testzip() is None
 PY
+}
+kept "$T/in.ofd" "$T/s1.ofd" && ok "every input entry is kept with the same compressed bytes, in order; OFD.xml names the new list" || notok "entries kept"
 
 # OpenSSL alone: TBS_Sign's signature with the SM2 ID, dataHash = SM3(Signature.xml), and the seal.
 mkdir "$T/x" "$T/sv" "$T/sl"
@@ -144,7 +156,7 @@ ZE="python3 $(dirname "$0")/../resources/zipedit.py"
 $ZE "$T/s3.ofd" "$T/t-content.ofd" --flip Doc_0/Pages/Page_0/Content.xml
 $ZE "$T/s3.ofd" "$T/t-seal.ofd" --flip Doc_0/Signs/Sign_1/Seal.esl
 $ZE "$T/s3.ofd" "$T/t-drop.ofd" --drop Doc_0/PublicRes.xml
-$ZE "$T/s3.ofd" "$T/t-add.ofd" --add Doc_0/Pages/Page_1/Content.xml
+$ZE "$T/s3.ofd" "$T/t-add.ofd" --add Doc_0/Pages/Page_9/Content.xml
 [ "$(verdicts "$T/t-content.ofd")" = "INVALID INVALID INVALID INVALID" ] && ok "a changed page: every signature INVALID" ||
     notok "changed page: $(verdicts "$T/t-content.ofd")"
 v=$(verdicts "$T/t-seal.ofd")
@@ -191,5 +203,16 @@ fi
 "$E" stamp "$T/in.ofd" -o "$T/lta.ofd" --seal "$S" --level B-LTA >/dev/null 2>"$T/err"
 [ $? -ne 0 ] && [ ! -e "$T/lta.ofd" ] && grep -q "B-B or B-T" "$T/err" && ok "OFD: --level B-LTA is refused (a PDF level)" ||
     notok "OFD B-LTA: $(cat "$T/err")"
+
+# A third-party package as the input: ofdrw's DigitalSign.ofd, its signature taken out.
+if [ -n "$D" ]; then
+    unsign "$D/ofd/sign-raw-sm2-DigitalSign.ofd" "$T/in3.ofd"
+    "$E" stamp "$T/in3.ofd" -o "$T/s3p.ofd" --seal "$S" --page 1 --at 20,30 >/dev/null 2>"$T/err" &&
+        [ "$(verdicts "$T/s3p.ofd")" = "VALID VALID" ] && ok "ofdrw's DigitalSign.ofd stamped: VALID" ||
+        notok "ofdrw input: $(cat "$T/err") $(head -c 400 "$T/v.json")"
+    kept "$T/in3.ofd" "$T/s3p.ofd" && ok "ofdrw input: every entry kept with the same compressed bytes" || notok "ofdrw entries kept"
+else
+    vectors_skip ofd-samples "$VROOT" "stamping ofdrw's DigitalSign.ofd"
+fi
 
 tap_done ofd_stamp

@@ -5,10 +5,12 @@
 # (tlog.CheckTree) and the stamps' receipts (tlog.CheckRecord). Then the CLI: verify-receipt
 # with --doc, wrong keys and documents; log serve over HTTP; tampering with a stored entry, a
 # tile hash or a checkpoint is caught by `eseal log audit` and by receipts.
+# Tessera's own test log (shared/testdata/tlog-vectors) is the Go verifier's control; without
+# the vectors that one check is skipped.
 # Usage: tlog_interop.sh ESEAL TESTDATA [LOG_APPENDER]
 set -u
 E=$1
-TD=$2
+VROOT=$2
 APPENDER=${3:-}
 R=$(cd "$(dirname "$0")/../resources" && pwd)
 G=$(cd "$(dirname "$0")/goverify" && pwd)
@@ -19,8 +21,13 @@ trap '[ -n "$SRV" ] && kill "$SRV" 2>/dev/null; [ -n "$WSRV" ] && kill "$WSRV" 2
 export ESEAL_HOME="$T/home" ESEAL_PASSPHRASE=tlog-interop-pass
 pass=0
 fail=0
+skipped=0
 ok() { pass=$((pass + 1)); echo "ok - $1"; }
 notok() { fail=$((fail + 1)); echo "not ok - $1"; }
+skip() { skipped=$((skipped + 1)); echo "ok # SKIP $1"; }
+# shellcheck source=../lib/vectors.sh
+. "$(dirname "$0")/../lib/vectors.sh"
+TD=$(vectors_dir tlog-vectors "$VROOT")
 check() { d=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$d"; else notok "$d"; sed 's/^/#   /' "$T/out" | head -20; fi; }
 refuse() { d=$1; shift; if "$@" >"$T/out" 2>&1; then notok "$d (accepted)"; sed 's/^/#   /' "$T/out" | head -5; else ok "$d"; fi; }
 gov() { GOPATH=/usr/share/gocode GO111MODULE=off GOCACHE="$T/gocache" GOFLAGS= go run "$G/main.go" "$@"; }
@@ -62,9 +69,13 @@ check "Go x/mod verifies checkpoint, tree, tiles, consistency and receipts" \
     gov -vkey "$vkey" -dir "$T/x" -old "$T/old1:$T/p1" -receipt "$T/s1.receipt" -receipt "$T/s2.receipt" \
     -receipt "$T/s3.receipt"
 grep -q "checks passed" "$T/out" && sed -n 's/^/#   /p' "$T/out" | tail -8
-check "Go x/mod reads Tessera's own test log the same way (the verifier's control)" \
-    gov -vkey 'example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx' \
-    -dir "$TD/tlog-vectors/tessera-log"
+if [ -n "$TD" ]; then
+    check "Go x/mod reads Tessera's own test log the same way (the verifier's control)" \
+        gov -vkey 'example.com/log/testdata+33d7b496+AeHTu4Q3hEIMHNqc6fASMsq3rKNx280NI+oO5xCFkkSx' \
+        -dir "$TD/tessera-log"
+else
+    vectors_skip tlog-vectors "$VROOT" "Go x/mod on Tessera's own test log (the verifier's control)"
+fi
 # A tampered export fails in Go too.
 cp -r "$T/x" "$T/xt"
 python3 -c "
@@ -226,5 +237,5 @@ refuse "audit catches a changed checkpoint" "$E" log audit
 cp "$T/db.good" "$DB"
 check "audit passes again on the untouched store" "$E" log audit
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]

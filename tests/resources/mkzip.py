@@ -6,11 +6,14 @@ usage: mkzip.py OUTDIR [--many]
 A small zip writer of its own (APPNOTE 6.3.x, Zip64 only for the end record): Python's zipfile cuts
 names at a NUL, cannot write encrypted or lying entries and normalises what
 these tests need raw. Every package is a minimal OFD (OFD.xml, Doc_0/Document.xml)
-with one thing wrong, named after it. With --many it also writes the two
+with one thing wrong, named after it; shaped.ofd is a well-formed package shaped like a
+stamped one (pages, a picture, Signs/Sign_0), the input of the limit, writer and allocation tests,
+and truncated.ofd is its first half. With --many it also writes the two
 100000-entry packages (about 9 MB each) that check duplicate detection is not
 quadratic.
 """
 import os
+import random
 import struct
 import sys
 import zlib
@@ -99,8 +102,32 @@ def with_ofd_xml(xml):
     return build([E('OFD.xml', xml), E('Doc_0/Document.xml', DOC_XML)])
 
 
+def shaped():
+    """A package shaped like a stamped OFD: the largest entry is Page_0/Content.xml (deflated to a
+    fraction of its size), a stored incompressible picture, and the files of one signature."""
+    rnd = random.Random(14)
+    page = (b'<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016">'
+            b'<ofd:Content><ofd:Layer ID="20">'
+            + b''.join(b'<ofd:TextObject ID="%d" Boundary="25 %d 160 8" Font="2" Size="5"><ofd:TextCode X="0" Y="5">'
+                       b'line %d</ofd:TextCode></ofd:TextObject>' % (100 + i, 30 + i, i) for i in range(200))
+            + b'</ofd:Layer></ofd:Content></ofd:Page>\n')
+    return build(base(
+        E('Doc_0/PublicRes.xml', b'<ofd:Res xmlns:ofd="http://www.ofdspec.org/2016" BaseLoc="Res"/>\n'),
+        E('Doc_0/Pages/Page_0/Content.xml', page),
+        E('Doc_0/Pages/Page_1/Content.xml', page[:len(page) // 3] + b'<!-- the first third -->'),
+        E('Doc_0/Res/picture.bin', rnd.randbytes(9000), method=0),
+        E('Doc_0/Signs/Signatures.xml', b'<ofd:Signatures xmlns:ofd="http://www.ofdspec.org/2016">'
+          b'<ofd:Signature ID="1" BaseLoc="/Doc_0/Signs/Sign_0/Signature.xml"/></ofd:Signatures>\n'),
+        E('Doc_0/Signs/Sign_0/Signature.xml', b'<ofd:Signature xmlns:ofd="http://www.ofdspec.org/2016">'
+          b'<ofd:SignedInfo/><ofd:SignedValue>/Doc_0/Signs/Sign_0/SignedValue.dat</ofd:SignedValue>'
+          b'</ofd:Signature>\n'),
+        E('Doc_0/Signs/Sign_0/SignedValue.dat', rnd.randbytes(1500)),
+        E('Doc_0/Signs/Sign_0/Seal.esl', rnd.randbytes(1200))))
+
+
 def packages(sample):
     p = {}
+    p['shaped'] = sample
     p['good'] = build(base(E('Doc_0/Res/stored.bin', b'stored bytes\n' * 10, method=0),
                            E('Doc_0/Res/'.encode(), b'', method=0)))
     # ---- the archive ----
@@ -210,10 +237,7 @@ def main():
         sys.exit(__doc__)
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    here = os.path.dirname(os.path.abspath(__file__))
-    testdata = os.environ.get('ESEAL_TESTDATA', os.path.join(here, '..', '..', '..', 'shared', 'testdata'))
-    sample = open(os.path.join(testdata, 'ofd-samples', 'ofd', 'v4-ofdrw-SESV4SignDoc.ofd'), 'rb').read()
-    items = packages(sample)
+    items = packages(shaped())
     if '--many' in sys.argv[2:]:
         items['many'] = many(False)
         items['many-dup'] = many(True)

@@ -17,8 +17,9 @@
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
 #include "../test_pki.h"
+#include "../test_vectors.h"
 
-static const char *testdata; /* ../shared/testdata */
+static const char *testdata; /* the vector sets (test_vectors.h), NULL when there are none */
 static char tmpdir[] = "/tmp/eseal-crypto-XXXXXX";
 
 static void path_in(char *out, size_t n, const char *name) { (void)snprintf(out, n, "%s/%s", tmpdir, name); }
@@ -122,6 +123,7 @@ static void key_files_encrypted_and_strict(void **state)
 static void sm2_known_answers_from_ofdrw(void **state)
 {
     (void)state;
+    TEST_VECTORS("ofd-samples");
     char p[512];
     /* shared/testdata/ofd-samples/SOURCES.md: Z of the USER key with ID 1234567812345678. */
     (void)snprintf(p, sizeof(p), "%s/ofd-samples/keys/pem/USER.cert.pem", testdata);
@@ -172,6 +174,7 @@ static void sm2_known_answers_from_ofdrw(void **state)
 static void legacy_pkcs12_imports(void **state)
 {
     (void)state;
+    TEST_VECTORS("ofd-samples");
     char p[512];
     (void)snprintf(p, sizeof(p), "%s/ofd-samples/keys/USER.p12", testdata);
     es_buf data = ES_BUF_INIT(1 << 20);
@@ -396,10 +399,7 @@ static void sm2_certificates_carry_the_standard_id(void **state)
 static int setup(void **state)
 {
     (void)state;
-    testdata = getenv("ESEAL_TESTDATA");
-    if (testdata == NULL) {
-        testdata = "../shared/testdata";
-    }
+    testdata = test_vectors_root();
     return mkdtemp(tmpdir) != NULL ? 0 : -1;
 }
 

@@ -24,6 +24,7 @@
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
 #include "ofd/ofd.h"
+#include "../test_vectors.h"
 
 static const char *const samples[] = {
     "sign-raw-sm2-DigitalSign.ofd", "v1-dms360-n.ofd", "v4-invoice-baiwang-v4signed.ofd",
@@ -71,6 +72,7 @@ static void assert_error(es_result r, int code, const char *substring)
 static void samples_open_list_read(void **state)
 {
     (void)state;
+    TEST_VECTORS("ofd-samples");
     for (size_t s = 0; s < sizeof(samples) / sizeof(samples[0]); s++) {
         es_buf f;
         load_sample(&f, samples[s]);
@@ -107,6 +109,7 @@ static void samples_open_list_read(void **state)
 static void sample_entry_digest(void **state)
 {
     (void)state;
+    TEST_VECTORS("ofd-samples");
     es_buf f;
     load_sample(&f, "v4-ofdrw-SESV4SignDoc.ofd");
     es_ofd_pkg *p = NULL;
@@ -146,6 +149,7 @@ static void sample_entry_digest(void **state)
 static void samples_parse_every_xml(void **state)
 {
     (void)state;
+    TEST_VECTORS("ofd-samples");
     size_t parsed = 0;
     for (size_t s = 0; s < sizeof(samples) / sizeof(samples[0]); s++) {
         es_buf f;
@@ -322,9 +326,75 @@ static void hostile_controls_pass(void **state)
 
 /* ---- limits --------------------------------------------------------------------------------- */
 
+/* The limits on mkzip.py's shaped.ofd, every number taken from the package itself. */
 static void limits_are_enforced(void **state)
 {
     (void)state;
+    es_buf f;
+    load_hostile(&f, "shaped.ofd");
+    es_ofd_pkg *p = NULL;
+    assert_true(es_ok(es_ofd_open(&p, es_buf_span(&f))));
+    size_t count = es_ofd_count(p), total = 0, big = 0;
+    for (size_t i = 0; i < count; i++) {
+        total += es_ofd_size(p, i);
+        big = es_ofd_size(p, i) > es_ofd_size(p, big) ? i : big;
+    }
+    char big_name[256], want[512];
+    (void)snprintf(big_name, sizeof(big_name), "%s", es_ofd_name(p, big));
+    size_t big_size = es_ofd_size(p, big);
+    const char *xml = "Doc_0/Pages/Page_1/Content.xml";
+    long xi = es_ofd_find(p, xml);
+    assert_true(xi >= 0);
+    size_t xml_size = es_ofd_size(p, (size_t)xi);
+    es_ofd_close(p);
+    assert_true(count >= 8 && total > f.len + 1000 && xml_size > 1000);
+
+    eseal_limits l = *eseal_limits_default();
+    l.max_zip_entries = count - 1;
+    (void)snprintf(want, sizeof(want), "%zu entries, more than the limit of %zu", count, count - 1);
+    assert_error(es_ofd_open_limits(&p, es_buf_span(&f), &l), ESEAL_ELIMIT, want);
+    l.max_zip_entries = count;
+    assert_true(es_ok(es_ofd_open_limits(&p, es_buf_span(&f), &l)));
+    es_ofd_close(p);
+
+    l = *eseal_limits_default();
+    l.max_inflated_bytes = big_size - 1;
+    (void)snprintf(want, sizeof(want), "\"%s\" declares %zu bytes", big_name, big_size);
+    assert_error(es_ofd_open_limits(&p, es_buf_span(&f), &l), ESEAL_ELIMIT, want);
+    l.max_inflated_bytes = big_size;
+    assert_true(es_ok(es_ofd_open_limits(&p, es_buf_span(&f), &l)));
+    es_ofd_close(p);
+
+    l = *eseal_limits_default();
+    l.max_input_bytes = f.len - 1;
+    (void)snprintf(want, sizeof(want), "%zu bytes, more than the limit", f.len);
+    assert_error(es_ofd_open_limits(&p, es_buf_span(&f), &l), ESEAL_ELIMIT, want);
+    l.max_input_bytes = total - 1; /* the package fits, its inflated bytes do not */
+    (void)snprintf(want, sizeof(want), "declare more than %zu bytes together", total - 1);
+    assert_error(es_ofd_open_limits(&p, es_buf_span(&f), &l), ESEAL_ELIMIT, want);
+    l.max_input_bytes = total;
+    assert_true(es_ok(es_ofd_open_limits(&p, es_buf_span(&f), &l)));
+    es_ofd_close(p);
+
+    /* One XML file: the package's limit, checked before a byte is parsed. */
+    l = *eseal_limits_default();
+    l.max_xml_bytes = xml_size - 1;
+    assert_true(es_ok(es_ofd_open_limits(&p, es_buf_span(&f), &l)));
+    xmlDocPtr doc = NULL;
+    (void)snprintf(want, sizeof(want), "%s is %zu bytes", xml, xml_size);
+    assert_error(es_ofd_read_xml(p, xml, &doc), ESEAL_ELIMIT, want);
+    assert_null(doc);
+    assert_true(es_ok(es_ofd_read_xml(p, "OFD.xml", &doc)));
+    es_ofd_xml_freep(&doc);
+    es_ofd_close(p);
+    es_buf_free(&f);
+}
+
+/* The same on a third-party sample, with the numbers of its zipinfo listing. */
+static void sample_limits_are_enforced(void **state)
+{
+    (void)state;
+    TEST_VECTORS("ofd-samples");
     es_buf f;
     load_sample(&f, "v4-two-seals-h.ofd"); /* 24 entries, 94891 bytes inflated, 73148 bytes */
     es_ofd_pkg *p = NULL;
@@ -783,9 +853,10 @@ static void rewrite_and_compare(const es_buf *orig, const char *replace, const c
     es_buf_free(&out);
 }
 
-static void writer_round_trip(void **state)
+static void sample_writer_round_trip(void **state)
 {
     (void)state;
+    TEST_VECTORS("ofd-samples");
     for (size_t s = 0; s < sizeof(samples) / sizeof(samples[0]); s++) {
         es_buf f;
         load_sample(&f, samples[s]);
@@ -795,8 +866,16 @@ static void writer_round_trip(void **state)
         rewrite_and_compare(&f, sigs, "Doc_0/Signs/Sign_9/SignedValue.dat");
         es_buf_free(&f);
     }
-    /* A stored entry replaced stays stored; the stored directory entry is copied. */
+}
+
+static void writer_round_trip(void **state)
+{
+    (void)state;
     es_buf f;
+    load_hostile(&f, "shaped.ofd");
+    rewrite_and_compare(&f, "Doc_0/Signs/Signatures.xml", "Doc_0/Signs/Sign_9/SignedValue.dat");
+    es_buf_free(&f);
+    /* A stored entry replaced stays stored; the stored directory entry is copied. */
     load_hostile(&f, "good.ofd");
     rewrite_and_compare(&f, "Doc_0/Res/stored.bin", "Doc_0/new.xml");
     es_buf_free(&f);
@@ -810,7 +889,7 @@ static void writer_refuses(void **state)
 {
     (void)state;
     es_buf f;
-    load_sample(&f, "v4-ofdrw-SESV4SignDoc.ofd");
+    load_hostile(&f, "shaped.ofd");
     es_ofd_pkg *p = NULL;
     assert_true(es_ok(es_ofd_open(&p, es_buf_span(&f))));
     es_ofd_writer *w = NULL;
@@ -866,25 +945,41 @@ static ES_RESULT open_read_write(const es_buf *f)
     return es_ofd_writer_finish(w, &out);
 }
 
-static void allocation_failures_are_reported(void **state)
+static void allocation_failures_on(const char *what, const es_buf *f)
 {
-    (void)state;
-    es_buf f;
-    load_sample(&f, "v4-ofdrw-SESV4SignDoc.ofd");
     bool ok = false;
     unsigned long n = 1;
     for (; n < 400 && !ok; n++) {
         es_alloc_fail_after(n);
-        es_result r = open_read_write(&f);
+        es_result r = open_read_write(f);
         es_alloc_fail_after(0);
         if (es_ok(r)) {
             ok = true;
         } else if (es_code(r) != ESEAL_ENOMEM) {
-            fail_msg("allocation %lu failed: %s: %s", n, eseal_code_name(es_code(r)), eseal_error_last()->message);
+            fail_msg("%s: allocation %lu failed: %s: %s", what, n, eseal_code_name(es_code(r)),
+                     eseal_error_last()->message);
         }
     }
     assert_true(ok);
     assert_true(n > 10); /* the loop did fail allocations on the way */
+}
+
+static void allocation_failures_are_reported(void **state)
+{
+    (void)state;
+    es_buf f;
+    load_hostile(&f, "shaped.ofd");
+    allocation_failures_on("shaped.ofd", &f);
+    es_buf_free(&f);
+}
+
+static void sample_allocation_failures_are_reported(void **state)
+{
+    (void)state;
+    TEST_VECTORS("ofd-samples");
+    es_buf f;
+    load_sample(&f, "v4-ofdrw-SESV4SignDoc.ofd");
+    allocation_failures_on("v4-ofdrw-SESV4SignDoc.ofd", &f);
     es_buf_free(&f);
 }
 
@@ -897,6 +992,7 @@ int main(void)
         cmocka_unit_test(hostile_packages_refused),
         cmocka_unit_test(hostile_controls_pass),
         cmocka_unit_test(limits_are_enforced),
+        cmocka_unit_test(sample_limits_are_enforced),
         cmocka_unit_test(many_entries),
         cmocka_unit_test(resolve_paths),
         cmocka_unit_test(xml_parse_rules),
@@ -904,8 +1000,10 @@ int main(void)
         cmocka_unit_test(xml_never_prints),
         cmocka_unit_test(xml_threads),
         cmocka_unit_test(writer_round_trip),
+        cmocka_unit_test(sample_writer_round_trip),
         cmocka_unit_test(writer_refuses),
         cmocka_unit_test(allocation_failures_are_reported),
+        cmocka_unit_test(sample_allocation_failures_are_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,9 +15,10 @@
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
 #include "../test_pki.h"
+#include "../test_vectors.h"
 #include "util/der.h"
 
-static const char *testdata; /* ../shared/testdata */
+static const char *testdata; /* the vector sets (test_vectors.h), NULL when there are none */
 static const char *ofdx;     /* the sample OFDs, unzipped by the ofd_extract fixture */
 
 static void load(eseal_buf *out, const char *dir, const char *rel)
@@ -74,6 +75,7 @@ static void reencode_equals(const eseal_ses_seal *s, bool expect_equal)
 static void sample_v1_seal(void **state)
 {
     (void)state;
+    TEST_VECTORS("ofd-samples");
     eseal_ses_seal *s = load_seal("ofd-samples/seals/UserV1.esl");
     const eseal_seal_info *in = eseal_ses_seal_info(s);
     assert_int_equal(eseal_ses_seal_format(s), 1);
@@ -108,6 +110,7 @@ static void sample_v1_seal(void **state)
 static void sample_v4_v5_seals(void **state)
 {
     (void)state;
+    TEST_VECTORS("ofd-samples");
     eseal_ses_seal *s = load_seal("ofd-samples/seals/UserV4.esl");
     assert_int_equal(eseal_ses_seal_format(s), 4);
     assert_int_equal(eseal_ses_seal_info(s)->type, 3);
@@ -134,6 +137,7 @@ static void sample_v4_v5_seals(void **state)
 static void sample_hebei_gede_seal(void **state)
 {
     (void)state;
+    TEST_VECTORS("ofd-samples");
     eseal_ses_seal *s = load_seal("ofd-samples/seals/SESealData-HebeiGede-v4.DER");
     const eseal_seal_info *in = eseal_ses_seal_info(s);
     assert_int_equal(eseal_ses_seal_format(s), 4);
@@ -169,6 +173,7 @@ static eseal_trust *ofdrw_trust(void)
 static void sample_seal_reports(void **state)
 {
     (void)state;
+    TEST_VECTORS("ofd-samples");
     static const char *files[] = {"ofd-samples/seals/UserV1.esl", "ofd-samples/seals/UserV4.esl",
                                   "ofd-samples/seals/UserV5_ts.esl"};
     eseal_trust *t = ofdrw_trust();
@@ -213,6 +218,7 @@ static eseal_ses_signature *load_stamp(const char *dir, const char *rel)
 static void sample_signed_value_v4(void **state)
 {
     (void)state;
+    TEST_VECTORS("ofd-samples");
     eseal_ses_signature *s = load_stamp(testdata, "ofd-samples/ses/SignedValueV4.dat");
     assert_int_equal(eseal_ses_signature_format(s), 4);
     assert_int_equal(eseal_ses_signature_version(s), 4);
@@ -254,6 +260,7 @@ static void sample_signed_value_v4(void **state)
 static void sample_ofd_stamps(void **state)
 {
     (void)state;
+    TEST_VECTORS("ofd-samples");
     static const struct {
         const char *rel;
         int format;
@@ -526,11 +533,10 @@ static void v5_timestamp_tagging(void **state)
     free_pki(&p);
 }
 
-static void malformed_inputs(void **state)
+/* Truncations, trailing bytes and bad encodings around a valid seal DER: every one refused. */
+static void malformed_around(const eseal_buf *good)
 {
-    (void)state;
-    eseal_buf der = ESEAL_BUF_INIT;
-    load(&der, testdata, "ofd-samples/seals/UserV4.esl");
+    const eseal_buf der = *good;
     eseal_ses_seal *s = NULL;
     /* Every truncation fails cleanly. */
     for (size_t n = 0; n < der.size; n += (n < 64 ? 1 : 97)) {
@@ -558,6 +564,29 @@ static void malformed_inputs(void **state)
     eseal_ses_signature *sig = NULL;
     assert_int_equal(eseal_ses_signature_decode(&sig, der.ptr, der.size), ESEAL_EMALFORMED);
     assert_null(sig);
+}
+
+/* Around a V4 seal made here. */
+static void malformed_inputs(void **state)
+{
+    (void)state;
+    pki p;
+    make_pki(&p, ESEAL_ALG_SM2);
+    eseal_buf der = ESEAL_BUF_INIT;
+    make_seal(&der, &p, 4, 1);
+    malformed_around(&der);
+    eseal_buf_dispose(&der);
+    free_pki(&p);
+}
+
+/* Around the ofdrw V4 seal. */
+static void sample_malformed_inputs(void **state)
+{
+    (void)state;
+    TEST_VECTORS("ofd-samples");
+    eseal_buf der = ESEAL_BUF_INIT;
+    load(&der, testdata, "ofd-samples/seals/UserV4.esl");
+    malformed_around(&der);
     eseal_buf_dispose(&der);
 }
 
@@ -600,11 +629,10 @@ static void der_primitives(void **state)
 
 int main(void)
 {
-    testdata = getenv("ESEAL_TESTDATA");
-    ofdx = getenv("ESEAL_OFDX");
-    if (testdata == NULL || ofdx == NULL) {
-        fprintf(stderr, "ESEAL_TESTDATA and ESEAL_OFDX must be set\n");
-        return 1;
+    testdata = test_vectors_root();
+    ofdx = getenv("ESEAL_OFDX"); /* used only by a case that has the vectors (TEST_VECTORS) */
+    if (ofdx == NULL) {
+        ofdx = "ofdx";
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(der_primitives),
@@ -618,6 +646,7 @@ int main(void)
         cmocka_unit_test(tampered_seal_is_invalid),
         cmocka_unit_test(v5_timestamp_tagging),
         cmocka_unit_test(malformed_inputs),
+        cmocka_unit_test(sample_malformed_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "eseal/eseal.h"
+#include "../test_vectors.h"
 
 static char home[] = "/tmp/eseal-sealsvc-XXXXXX";
 static const char pass[] = "correct-horse-battery";
@@ -427,7 +428,7 @@ static void variants_and_refusals(void **state)
     assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_ENOTFOUND);
 }
 
-/* A seal bytes-altered after making fails; a seal of another registry is said to be foreign. */
+/* A seal bytes-altered after making fails. */
 static void altered_and_foreign_seals(void **state)
 {
     (void)state;
@@ -442,19 +443,66 @@ static void altered_and_foreign_seals(void **state)
     assert_true(eseal_report_has_reason(rep, "SIG_CRYPTO_FAILURE"));
     assert_true(eseal_report_has_reason(rep, "SEAL_NOT_REGISTERED"));
     eseal_report_free(rep);
-    const char *td = getenv("ESEAL_TESTDATA");
-    char path[1024];
-    (void)snprintf(path, sizeof(path), "%s/ofd-samples/seals/UserV4.esl", td);
-    eseal_buf v4 = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_file_read(&v4, path, 1 << 20), ESEAL_OK);
-    assert_int_equal(eseal_instance_seal_verify(inst, &rep, v4.ptr, v4.size, NULL), ESEAL_OK);
-    assert_string_equal(eseal_report_get(rep, "registry.status"), "not in this registry");
-    assert_string_equal(eseal_report_get(rep, "checks.signature"), "good");
-    assert_int_not_equal(eseal_report_verdict(rep), ESEAL_VALID); /* expired, untrusted maker */
-    eseal_report_free(rep);
-    eseal_buf_dispose(&v4);
     eseal_seal_record_dispose(&rec);
     eseal_buf_dispose(&der);
+}
+
+/* A seal of another registry (der): its maker signature is good, this registry does not know it,
+   and it is not VALID here (its maker is not trusted). */
+static void foreign_seal_is_named(const eseal_buf *der)
+{
+    eseal_report *rep = NULL;
+    assert_int_equal(eseal_instance_seal_verify(inst, &rep, der->ptr, der->size, NULL), ESEAL_OK);
+    assert_string_equal(eseal_report_get(rep, "registry.status"), "not in this registry");
+    assert_string_equal(eseal_report_get(rep, "checks.signature"), "good");
+    assert_int_not_equal(eseal_report_verdict(rep), ESEAL_VALID);
+    eseal_report_free(rep);
+}
+
+/* The other registry: a second instance made here. */
+static void seal_of_another_instance(void **state)
+{
+    (void)state;
+    char h[512];
+    (void)snprintf(h, sizeof(h), "%s/other", home);
+    eseal_instance_init_options o = ESEAL_INSTANCE_INIT_OPTIONS_INIT;
+    o.passphrase = pass;
+    o.passphrase_len = strlen(pass);
+    assert_int_equal(eseal_instance_init(h, &o), ESEAL_OK);
+    eseal_instance *other = NULL;
+    assert_int_equal(eseal_instance_open(&other, h), ESEAL_OK);
+    assert_int_equal(eseal_instance_set_passphrase(other, pass, strlen(pass)), ESEAL_OK);
+    eseal_cert_request cq = ESEAL_CERT_REQUEST_INIT;
+    cq.name = "另一家贸易有限公司";
+    cq.uscc = "91110000MA01ABCDEX";
+    eseal_cert_record crec;
+    assert_int_equal(eseal_instance_cert_issue(other, &crec, &cq), ESEAL_OK);
+    eseal_seal_request q = ESEAL_SEAL_REQUEST_INIT;
+    q.cert_ref = crec.id;
+    q.type = ESEAL_SEAL_CONTRACT;
+    q.name = "另一家贸易有限公司合同专用章";
+    q.actor = "tester";
+    eseal_seal_record rec;
+    eseal_buf der = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_instance_seal_make(other, &rec, &der, &q), ESEAL_OK);
+    foreign_seal_is_named(&der);
+    eseal_buf_dispose(&der);
+    eseal_seal_record_dispose(&rec);
+    eseal_cert_record_dispose(&crec);
+    eseal_instance_close(other);
+}
+
+/* The other registry: ofdrw's V4 sample seal (expired, untrusted maker). */
+static void sample_seal_of_another_registry(void **state)
+{
+    (void)state;
+    TEST_VECTORS("ofd-samples");
+    char path[1024];
+    (void)snprintf(path, sizeof(path), "%s/ofd-samples/seals/UserV4.esl", test_vectors_root());
+    eseal_buf v4 = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_file_read(&v4, path, 1 << 20), ESEAL_OK);
+    foreign_seal_is_named(&v4);
+    eseal_buf_dispose(&v4);
 }
 
 /* The trust a verification reuses is rebuilt when the instance publishes a CRL. */
@@ -509,6 +557,8 @@ int main(void)
         cmocka_unit_test(cancel_and_expiry),
         cmocka_unit_test(renewal_links_versions),    cmocka_unit_test(variants_and_refusals),
         cmocka_unit_test(altered_and_foreign_seals),
+        cmocka_unit_test(seal_of_another_instance),
+        cmocka_unit_test(sample_seal_of_another_registry),
         cmocka_unit_test(pdf_verify_sees_a_new_revocation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -22,6 +22,7 @@
 
 #include "crypto/crypto.h"
 #include "tlog/tlog.h"
+#include "../test_vectors.h"
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
@@ -476,6 +477,7 @@ static void inclusion_probe(const char *name, const char *raw, json_t *j, unsign
 static void merkle_inclusion_probes(void **state)
 {
     (void)state;
+    TEST_VECTORS("tlog-vectors");
     unsigned count = 0, passed = 0;
     walk("merkle/inclusion", inclusion_probe, &count, &passed);
     assert_int_equal(count, 98); /* every file of SOURCES.md's inclusion set */
@@ -520,6 +522,7 @@ static void consistency_probe(const char *name, const char *raw, json_t *j, unsi
 static void merkle_consistency_probes(void **state)
 {
     (void)state;
+    TEST_VECTORS("tlog-vectors");
     unsigned count = 0, passed = 0;
     walk("merkle/consistency", consistency_probe, &count, &passed);
     assert_int_equal(count, 98);
@@ -555,6 +558,7 @@ static void equal_sizes_policy(void **state)
 static void rfc6962_8leaf(void **state)
 {
     (void)state;
+    TEST_VECTORS("tlog-vectors");
     json_t *j = load_json("rfc6962-8leaf.json");
     json_t *inputs = json_object_get(j, "leaf_inputs_hex");
     assert_int_equal(json_array_size(inputs), 8);
@@ -689,6 +693,7 @@ static void with_longer_signature(es_buf *out, const es_note *n, const char *nam
 static void note_peterneumann(void **state)
 {
     (void)state;
+    TEST_VECTORS("tlog-vectors");
     json_t *all = load_json("signed-note-vectors.json");
     json_t *v = note_vector(all, "go-note-peterneumann");
     es_note_signer s;
@@ -792,6 +797,7 @@ static void note_peterneumann(void **state)
 static void note_c2sp_and_sumdb(void **state)
 {
     (void)state;
+    TEST_VECTORS("tlog-vectors");
     json_t *all = load_json("signed-note-vectors.json");
     json_t *v = note_vector(all, "c2sp-signed-note-example");
     es_note_verifier ver;
@@ -823,6 +829,7 @@ static void note_c2sp_and_sumdb(void **state)
 static void note_go_negative(void **state)
 {
     (void)state;
+    TEST_VECTORS("tlog-vectors");
     json_t *all = load_json("signed-note-vectors.json");
     json_t *v = note_vector(all, "go-note-peterneumann");
     assert_int_equal(json_array_size(json_object_get(note_vector(all, "go-note-negative"), "must_reject_as_malformed")),
@@ -1175,6 +1182,7 @@ static void cosignature_timestamp_bound(void **state)
 static void cosignatures(void **state)
 {
     (void)state;
+    TEST_VECTORS("tlog-vectors");
     cosignature_one("witness", "skylight test witness key");
     cosignature_one("witness2", "skylight test witness2 key");
 }
@@ -1199,6 +1207,7 @@ static void path_is(int level, uint64_t n, unsigned width, const char *want)
 static void tile_paths(void **state)
 {
     (void)state;
+    TEST_VECTORS("tlog-vectors");
     json_t *j = load_json("tile-paths.json");
     json_t *enc = json_object_get(j, "index_encoding");
     assert_true(json_array_size(enc) >= 7);
@@ -1343,6 +1352,7 @@ static void tile_paths(void **state)
 static void tessera_log(void **state)
 {
     (void)state;
+    TEST_VECTORS("tlog-vectors");
     json_t *all = load_json("signed-note-vectors.json");
     json_t *v = note_vector(all, "tessera-testdata-log-keys");
     json_t *entries = json_object_get(v, "entries_in_order");
@@ -1435,6 +1445,7 @@ static void tessera_log(void **state)
 static void witness_requests(void **state)
 {
     (void)state;
+    TEST_VECTORS("tlog-vectors");
     json_t *j = load_json("witness-add-checkpoint.json");
     es_buf pub = ES_BUF_INIT(64);
     assert_true(es_ok(es_hex_decode(&pub, jstr(j, "log_pubkey_hex"))));
@@ -1970,6 +1981,7 @@ static void tile_cache_eviction(void **state)
 static void tlog_proof_receipts(void **state)
 {
     (void)state;
+    TEST_VECTORS("tlog-vectors");
     json_t *all = load_json("signed-note-vectors.json");
     json_t *v = note_vector(all, "tessera-testdata-log-keys");
     json_t *entries = json_object_get(v, "entries_in_order");
@@ -2164,12 +2176,8 @@ static void hashes(void **state)
 
 int main(void)
 {
-    const char *root = getenv("ESEAL_TESTDATA");
-    if (root == NULL) {
-        fprintf(stderr, "ESEAL_TESTDATA is not set\n");
-        return 1;
-    }
-    (void)snprintf(vec_root, sizeof(vec_root), "%s/tlog-vectors", root);
+    const char *root = test_vectors_root(); /* NULL: the cases that need it skip (TEST_VECTORS) */
+    (void)snprintf(vec_root, sizeof(vec_root), "%s/tlog-vectors", root != NULL ? root : "");
     const char *seed = getenv("ESEAL_TLOG_SEED");
     if (seed != NULL) {
         uint64_t s = 0;

@@ -21,6 +21,7 @@
 #include "eseal/eseal.h"
 #include "http/http.h"
 #include "testlog.h"
+#include "../test_vectors.h"
 
 #define PASS "witness-test-pass"
 
@@ -130,8 +131,8 @@ static void hex_sha256(const char *s, char out[65])
 static void litewitness_vectors_in_order(void **state)
 {
     (void)state;
-    const char *td = getenv("ESEAL_TESTDATA");
-    assert_non_null(td);
+    TEST_VECTORS("tlog-vectors");
+    const char *td = test_vectors_root();
     char path[1024];
     (void)snprintf(path, sizeof(path), "%s/tlog-vectors/witness-add-checkpoint.json", td);
     json_error_t err;
