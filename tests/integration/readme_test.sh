@@ -13,6 +13,8 @@
 #       that, every command must exit 0);
 #     - a shown "verdict: WORD" line: the command's output must have the same line.
 # So a README that drifts from the program fails here; see the README's Walkthrough.
+# README_TEST_LOG=FILE appends every console command's output to FILE (to refresh the
+# outputs the README shows).
 set -u
 ESEAL=$1
 README=$2
@@ -45,6 +47,9 @@ block=
 trap 'rc=$?; if [ -n "$block" ]; then n=$((n + 1)); echo "not ok $n - README.md:$block: a command of this sh block exited $rc"; sed "s/^/# /" "$OUT"; fi' EXIT
 # check LINE EXPECTED-EXIT VERDICT-OR-EMPTY TEXT
 check() {
+    if [ -n "${README_TEST_LOG:-}" ]; then
+        { echo "### README.md:$1: $4 (exit $RC)"; cat "$OUT"; } >>"$README_TEST_LOG"
+    fi
     if [ "$RC" -ne "$2" ]; then
         fail "README.md:$1: exit $RC, the README expects $2: $4"
     fi
@@ -105,7 +110,7 @@ PYEOF
 mkdir "$T/work" "$T/home"
 cd "$T/work" || exit 1
 env -u ESEAL_HOME -u ESEAL_PASSPHRASE -u ESEAL_WITNESS_HOME -u XDG_DATA_HOME \
-    HOME="$T/home" PATH="$(dirname "$ESEAL"):$PATH" OUT="$T/out" \
+    README_TEST_LOG="${README_TEST_LOG:-}" HOME="$T/home" PATH="$(dirname "$ESEAL"):$PATH" OUT="$T/out" \
     bash "$T/walk.sh"
 rc=$?
 cd / && exit $rc
