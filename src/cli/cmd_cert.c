@@ -241,7 +241,7 @@ static int do_revoke(cli_args *a)
         return cli_fail(rc);
     }
     if (!a->json) {
-        printf("revoked %s; a new CRL was published\n", a->pos[1]);
+        cli_note("revoked %s; a new CRL was published", a->pos[1]);
     } else {
         printf("{\"revoked\": ");
         cli_json_str(a->pos[1]);
