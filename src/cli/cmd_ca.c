@@ -45,7 +45,7 @@ static int run(cli_args *a)
         return cli_fail(rc);
     }
     int crc = cli_write_file(out != NULL ? out : "-", data.ptr, data.size);
-    if (crc == CLI_OK && out != NULL && !a->json) {
+    if (crc == CLI_OK && out != NULL && strcmp(out, "-") != 0 && !a->json) {
         fprintf(stderr, "wrote %s\n", out);
     }
     eseal_buf_dispose(&data);

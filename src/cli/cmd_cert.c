@@ -115,7 +115,8 @@ static int do_issue(cli_args *a)
         print_record_json(&rec);
         printf("\n");
     } else {
-        printf("%s\n", rec.id);
+        /* -o -: standard output holds the certificate; its id goes to stderr */
+        fprintf(out != NULL && strcmp(out, "-") == 0 ? stderr : stdout, "%s\n", rec.id);
     }
     eseal_cert_record_dispose(&rec);
     eseal_instance_close(inst);
@@ -168,7 +169,9 @@ static int do_show(cli_args *a)
         crc = rc == ESEAL_OK ? cli_write_file(out, pem.ptr, pem.size) : cli_fail(rc);
         eseal_buf_dispose(&pem);
     }
-    if (a->json && rec.id != NULL) {
+    if (out != NULL && strcmp(out, "-") == 0) {
+        /* standard output holds the certificate: no description */
+    } else if (a->json && rec.id != NULL) {
         print_record_json(&rec);
         printf("\n");
     } else {
