@@ -146,23 +146,23 @@ check "extend replaces by a rename (a hard link keeps the old version)" -- cmp -
 
 # ---- FIFOs and other non-regular inputs are refused, never waited on ----------------
 mkfifo "$T/fifo"
-expect 3 "stamp FIFO is refused, not waited on" -- timeout 20 "$E" stamp "$T/fifo" -o "$T/ff.pdf" --seal "$S"
+expect 3 "stamp FIFO is refused, not waited on" -- timeout -k 2 10 "$E" stamp "$T/fifo" -o "$T/ff.pdf" --seal "$S"
 has "$T/err" "is not a regular file (it is a FIFO)" "stamp says the FIFO is not a regular file"
-expect 3 "verify FIFO is refused, not waited on" -- timeout 20 "$E" verify "$T/fifo"
+expect 3 "verify FIFO is refused, not waited on" -- timeout -k 2 10 "$E" verify "$T/fifo"
 has "$T/err" "is not a regular file (it is a FIFO)" "verify says the FIFO is not a regular file"
-expect 3 "verify SIG --data FIFO is refused" -- timeout 20 "$E" verify "$T/doc.p7s" --data "$T/fifo"
+expect 3 "verify SIG --data FIFO is refused" -- timeout -k 2 10 "$E" verify "$T/doc.p7s" --data "$T/fifo"
 has "$T/err" "is not a regular file" "--data FIFO says why"
-expect 3 "sign FIFO is refused" -- timeout 20 "$E" sign "$T/fifo" --cert "$ORG" -o "$T/ff.p7s"
-expect 3 "stamp --batch FIFO (the list) is refused" -- timeout 20 "$E" stamp --batch "$T/fifo" -O "$T/bdo" --seal "$S"
+expect 3 "sign FIFO is refused" -- timeout -k 2 10 "$E" sign "$T/fifo" --cert "$ORG" -o "$T/ff.p7s"
+expect 3 "stamp --batch FIFO (the list) is refused" -- timeout -k 2 10 "$E" stamp --batch "$T/fifo" -O "$T/bdo" --seal "$S"
 printf '%s\n' "$T/fifo" "$T/in.pdf" >"$T/flist"
-expect 3 "a FIFO in a batch list fails that document only" -- timeout 20 "$E" stamp --batch "$T/flist" -O "$T/bdo" --seal "$S"
+expect 3 "a FIFO in a batch list fails that document only" -- timeout -k 2 10 "$E" stamp --batch "$T/flist" -O "$T/bdo" --seal "$S"
 has "$T/err" "fifo is not a regular file" "the batch names the FIFO"
 [ "$(grep -c ' -> ' "$T/out")" -eq 1 ] && ok "the other document of the list is stamped" || notok "fifo batch: $(cat "$T/out")"
-expect 3 "verify /dev/zero is refused (a device)" -- timeout 20 "$E" verify /dev/zero
+expect 3 "verify /dev/zero is refused (a device)" -- timeout -k 2 10 "$E" verify /dev/zero
 has "$T/err" "is not a regular file (it is a character device)" "the device is named"
-expect 3 "verify DIR is refused" -- timeout 20 "$E" verify "$T/bd"
+expect 3 "verify DIR is refused" -- timeout -k 2 10 "$E" verify "$T/bd"
 has "$T/err" "is not a regular file (it is a directory)" "the directory is named"
-expect 3 "stamp /dev/zero is refused" -- timeout 20 "$E" stamp /dev/zero -o "$T/z.pdf" --seal "$S"
+expect 3 "stamp /dev/zero is refused" -- timeout -k 2 10 "$E" stamp /dev/zero -o "$T/z.pdf" --seal "$S"
 
 # ---- a batch interrupted by SIGINT, resumed with --skip-existing -------------------
 N=60
