@@ -38,11 +38,13 @@ int cli_read_stdin(eseal_buf *out, size_t max)
     size_t cap = 0;
     for (;;) {
         if (out->size == cap) {
-            size_t ncap = cap == 0 ? 65536 : cap * 2;
+            /* One byte past the limit tells "too big" from "exactly the limit"; never more memory than that. */
             if (cap > max) {
                 eseal_buf_dispose(out);
                 return cli_errorf(CLI_ERROR, "standard input is more than the limit of %zu bytes", max);
             }
+            size_t ncap = cap == 0 ? 65536 : cap * 2;
+            ncap = ncap > max + 1 ? max + 1 : ncap;
             uint8_t *p = realloc(out->ptr, ncap + 1); /* !checksrc! allowed: eseal_buf owns malloc memory */
             if (p == NULL) {
                 eseal_buf_dispose(out);

@@ -202,9 +202,16 @@ static ES_RESULT check_outputs(const char *const *in_paths, const char *const *o
     }
     qsort(keys, n, sizeof(*keys), out_key_cmp);
     for (size_t k = 1; k < n; k++) {
-        ES_ENSURE(out_key_cmp(&keys[k - 1], &keys[k]) != 0, ESEAL_EINVAL,
-                  "stamp: %s and %s would both be written to %s; nothing was stamped", in_paths[keys[k - 1].i],
-                  in_paths[keys[k].i], out_paths[keys[k].i]);
+        if (out_key_cmp(&keys[k - 1], &keys[k]) != 0) {
+            continue;
+        }
+        const char *a = in_paths[keys[k - 1].i], *b = in_paths[keys[k].i];
+        struct stat sa, sb;
+        bool twice = stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+        ES_ENSURE(twice, ESEAL_EINVAL, "stamp: %s and %s would both be written to %s; nothing was stamped", a, b,
+                  out_paths[keys[k].i]);
+        ES_BAIL(ESEAL_EINVAL, "stamp: %s is listed twice (both would be written to %s); nothing was stamped", a,
+                out_paths[keys[k].i]);
     }
     qsort(ins, nin, sizeof(*ins), out_key_cmp);
     for (size_t i = 0; i < n; i++) {

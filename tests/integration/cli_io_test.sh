@@ -94,6 +94,11 @@ check "cert issue -o -" -- [ $? -eq 0 ]
 check "its stdout is the certificate only (the id goes to stderr)" -- sh -c 'head -1 "$1" | grep -q "BEGIN CERTIFICATE" && tail -1 "$1" | grep -q "END CERTIFICATE" && [ -s "$2" ]' _ "$T/c.pem" "$T/err"
 "$E" ca export --alg sm2 -o - >"$T/ca.pem" 2>"$T/err"
 check "ca export -o - writes the chain to stdout and says nothing else" -- sh -c 'grep -q "BEGIN CERTIFICATE" "$1" && [ ! -s "$2" ]' _ "$T/ca.pem" "$T/err"
+openssl ts -query -data "$T/doc.bin" -sha256 -cert -out "$T/req.tsq" 2>/dev/null
+expect 0 "tsa respond - -o FILE: the request from stdin" -- sh -c '"$1" tsa respond - -o "$2" <"$3"' _ "$E" "$T/resp.tsr" "$T/req.tsq"
+openssl ts -reply -in "$T/resp.tsr" -text 2>/dev/null | grep -q "Status: Granted" && ok "and the reply grants it" || notok "tsa respond - reply"
+expect 3 "standard input is read only up to the reader's limit" -- sh -c 'head -c 5000 /dev/zero | "$1" cert import "$2" --key-pass-file -' _ "$E" "$T/c.pem"
+has "$T/err" "standard input is more than the limit of 1000 bytes" "the limit is named"
 check "no temporary file of '-' is left in TMPDIR" -- [ -z "$(ls -A "$T/tmp")" ]
 
 # ---- never destroy the user's data -------------------------------------------------

@@ -131,6 +131,12 @@ static void colliding_outputs_refused_before_stamping(void **state)
     assert_non_null(strstr(eseal_error_last()->message, "would both be written to"));
     assert_int_equal(size_of(outs[0]), -1);
     assert_int_equal(size_of(outs[1]), -1);
+    /* one file listed twice would be stamped twice into one output */
+    const char *twice[2] = {path("a/x.pdf"), path("a/../a/x.pdf")};
+    const char *touts[2] = {path("o/x.pdf"), path("o/x.pdf")};
+    assert_int_equal(eseal_instance_stamp_pdfs(inst, NULL, twice, touts, 2, &q), ESEAL_EINVAL);
+    assert_non_null(strstr(eseal_error_last()->message, "is listed twice"));
+    assert_int_equal(size_of(touts[0]), -1);
 }
 
 typedef struct {
