@@ -109,6 +109,7 @@ static int run_batch(cli_args *a, eseal_stamp_request *q)
     } else if (n == 0) {
         rc = cli_usage_error(&cli_cmd_stamp, "%s lists no documents", strcmp(list, "-") == 0 ? "standard input" : list);
     } else if ((rc = cli_open(a, &inst, true)) == CLI_OK) {
+        cli_interrupt_catch();
         batch_view v = {in, out, n, 0, 0, 0, 0, cli_stderr_tty()};
         q->progress = batch_progress;
         q->progress_ctx = &v;
@@ -272,9 +273,9 @@ static int run(cli_args *a)
     if (q.n_tsa_urls > 0 && q.level < ESEAL_LEVEL_B_T) {
         return cli_usage_error(&cli_cmd_stamp, "--tsa goes with --level B-T, B-LT or B-LTA");
     }
-    /* SIGINT/SIGTERM: the documents being stamped are finished (no temporary file stays), no other starts. */
+    /* SIGINT/SIGTERM once the passphrase is in (a Ctrl-C at the prompt just ends eseal): the documents
+     * being stamped are finished (no temporary file stays), no other starts. */
     q.cancel = &cli_interrupted;
-    cli_interrupt_catch();
     if (batch) {
         return run_batch(a, &q);
     }
@@ -284,17 +285,20 @@ static int run(cli_args *a)
     if (to_stdout && receipt != NULL && strcmp(receipt, "-") == 0) {
         return cli_usage_error(&cli_cmd_stamp, "-o - and --receipt - cannot both use standard output");
     }
+    eseal_instance *inst = NULL;
+    int rc = cli_open(a, &inst, true);
+    if (rc != CLI_OK) {
+        return rc;
+    }
     cli_spool sp = CLI_SPOOL_INIT;
     const char *in_path = NULL, *out_path = NULL;
-    int rc = cli_spool_input(&sp, a->pos[0], &in_path);
+    rc = cli_spool_input(&sp, a->pos[0], &in_path);
+    cli_interrupt_catch(); /* from here on there are temporary files to remove */
     if (rc == CLI_OK) {
         rc = cli_spool_output(&sp, out, &out_path);
     }
-    eseal_instance *inst = NULL;
-    if (rc == CLI_OK) {
-        rc = cli_open(a, &inst, true);
-    }
     if (rc != CLI_OK) {
+        eseal_instance_close(inst);
         cli_spool_cleanup(&sp);
         return rc;
     }
@@ -308,6 +312,9 @@ static int run(cli_args *a)
     eseal_instance_close(inst);
     int src = rc == ESEAL_OK ? cli_spool_finish(&sp) : CLI_OK;
     cli_spool_cleanup(&sp);
+    if (rc != ESEAL_OK || src != CLI_OK || res.skipped) {
+        eseal_buf_dispose(&rcpt);
+    }
     if (rc == ESEAL_ECANCELED) {
         return cli_errorf(CLI_INTERRUPTED, "interrupted: %s was not stamped", a->pos[0]);
     }
