@@ -97,6 +97,10 @@ check "ca export -o - writes the chain to stdout and says nothing else" -- sh -c
 openssl ts -query -data "$T/doc.bin" -sha256 -cert -out "$T/req.tsq" 2>/dev/null
 expect 0 "tsa respond - -o FILE: the request from stdin" -- sh -c '"$1" tsa respond - -o "$2" <"$3"' _ "$E" "$T/resp.tsr" "$T/req.tsq"
 openssl ts -reply -in "$T/resp.tsr" -text 2>/dev/null | grep -q "Status: Granted" && ok "and the reply grants it" || notok "tsa respond - reply"
+"$E" ca export --alg p256 -o - 2>/dev/null | awk '/BEGIN/{n++} n==1' >"$T/iss.pem"
+openssl ocsp -issuer "$T/iss.pem" -cert "$T/c.pem" -reqout "$T/req.ocsp" -no_nonce >/dev/null 2>&1
+expect 0 "ocsp respond - -o FILE: the request from stdin" -- sh -c '"$1" ocsp respond - -o "$2" <"$3"' _ "$E" "$T/resp.ocsp" "$T/req.ocsp"
+openssl ocsp -respin "$T/resp.ocsp" -resp_text -noverify 2>/dev/null | grep -q "Cert Status: good" && ok "and the answer is good" || notok "ocsp respond - answer"
 expect 3 "standard input is read only up to the reader's limit" -- sh -c 'head -c 5000 /dev/zero | "$1" cert import "$2" --key-pass-file -' _ "$E" "$T/c.pem"
 has "$T/err" "standard input is more than the limit of 1000 bytes" "the limit is named"
 check "no temporary file of '-' is left in TMPDIR" -- [ -z "$(ls -A "$T/tmp")" ]
