@@ -12,6 +12,8 @@
 #ifndef ESEAL_INSTANCE_H
 #define ESEAL_INSTANCE_H
 
+#include <signal.h>
+
 #include "cert.h"
 #include "cms.h"
 #include "common.h"
@@ -36,9 +38,13 @@ typedef struct {
     const char *country;      /**< ISO 3166 code; default "CN" */
     const char *base_url;     /**< public URL of this platform, for CRL/OCSP/verification links;
                                    default "http://127.0.0.1:8080" */
+    /** Key generation takes seconds: called before each step with what it makes
+     * ("the SM2 hierarchy: root CA, issuing CA, seal maker, TSA"); may be NULL. */
+    void (*progress)(void *ctx, const char *what);
+    void *progress_ctx;
 } eseal_instance_init_options;
 
-#define ESEAL_INSTANCE_INIT_OPTIONS_INIT { ESEAL_INSTANCE_INIT_OPTIONS_VERSION, NULL, 0, NULL, NULL, NULL }
+#define ESEAL_INSTANCE_INIT_OPTIONS_INIT { ESEAL_INSTANCE_INIT_OPTIONS_VERSION, NULL, 0, NULL, NULL, NULL, NULL, NULL }
 
 /** Creates a new instance in `home` (which must not hold one yet: ESEAL_EEXISTS). */
 ESEAL_EXTERN(int) eseal_instance_init(const char *home, const eseal_instance_init_options *opts);
@@ -431,6 +437,8 @@ ESEAL_EXTERN(int) eseal_instance_receipt_verify(eseal_instance *inst, eseal_repo
 
 #define ESEAL_STAMP_REQUEST_VERSION 1
 
+struct eseal_stamp_result; /* below: what happened to one document */
+
 typedef struct {
     unsigned int version;  /**< ESEAL_STAMP_REQUEST_VERSION */
     const char *seal_ref;  /**< a seal of this registry: esID (or prefix) or its .esl file */
@@ -459,11 +467,25 @@ typedef struct {
     const char *approvals; /**< approval ids, comma-separated; NULL: none */
     const char *client_ip; /**< recorded only as a salted commitment; NULL: none */
     const char *device;    /**< likewise */
+    /* Long batches (eseal_instance_stamp_pdfs; the one-document calls honour them too). */
+    const volatile sig_atomic_t *cancel; /**< non-NULL: once *cancel is non-zero (a signal handler may set it),
+                                              documents not yet started are left alone (their result:
+                                              ESEAL_ECANCELED) and the call returns ESEAL_ECANCELED; documents
+                                              being stamped are finished, so no temporary file stays behind */
+    int skip_existing;     /**< 1: a document whose output already exists is not stamped (result.skipped = 1):
+                                a cancelled batch resumes without stamping a document twice */
+    int in_place;          /**< 1: an output may be its own input (the same file by device and inode: also a
+                                hard link); it is then replaced atomically. 0: refused (ESEAL_EINVAL) */
+    /** Called once per document, as soon as its output is durable (the file and its directory synced, its
+     * audit entry appended), or when it failed or was skipped; never for documents left by a cancel. Calls
+     * are serialised (one at a time) but come from the worker threads. */
+    void (*progress)(void *ctx, size_t index, const struct eseal_stamp_result *res);
+    void *progress_ctx;
 } eseal_stamp_request;
 
 #define ESEAL_STAMP_REQUEST_INIT                                                                   \
     { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, \
-      ESEAL_LEVEL_B_B, NULL, 0, 0, NULL, NULL, NULL, NULL }
+      ESEAL_LEVEL_B_B, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
 
 /**
  * Signature levels (ETSI EN 319 142-1 for PDF). B-B: the signature, its time
@@ -480,7 +502,7 @@ ESEAL_EXTERN(int) eseal_level_from_name(int *out, const char *name);
 ESEAL_EXTERN(const char *) eseal_level_name(int level);
 
 /** What a stamp was: its serial (printed under the imprint), the seal and the signing certificate. */
-typedef struct {
+typedef struct eseal_stamp_result {
     char serial[40];   /**< "" when this document failed */
     char esid[64];
     char cert_id[24];
@@ -490,6 +512,7 @@ typedef struct {
     char time_source[700]; /**< where time_ms came from: "RFC 3161 timestamp from URL (serial ...)" or
                                 "local clock (claimed by the signer, not proven)" */
     int64_t log_index;     /**< the stamp's audit log entry; -1 when none */
+    int skipped;           /**< 1: not stamped because its output exists (skip_existing); code is ESEAL_OK */
 } eseal_stamp_result;
 
 /**

@@ -2,6 +2,7 @@
 #ifndef ESEAL_CLI_H
 #define ESEAL_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -117,7 +118,7 @@ int cli_new_passphrase(const char *file, const char *fd, char *out, size_t cap, 
 int cli_open(const cli_args *a, eseal_instance **out, bool with_pass);
 /* Writes a whole file atomically (0644) or to stdout when path is "-". */
 int cli_write_file(const char *path, const void *data, size_t len);
-/* Reads a whole file (at most max bytes). */
+/* Reads a whole file (at most max bytes); "-" reads standard input. */
 int cli_read_file(const char *path, eseal_buf *out, size_t max);
 /* Parses an RFC 3339 time. */
 int cli_parse_time(const char *s, int64_t *ms);
@@ -126,6 +127,33 @@ void cli_print_time(char *out, size_t n, int64_t ms);
 int cli_print_report(const cli_args *a, eseal_report *rep);
 /* Prints a JSON-escaped string. */
 void cli_json_str(const char *s);
+
+/* ---- file I/O (io.c): "-" for standard input/output, progress, interruption ---- */
+
+/* Reads all of standard input (at most max bytes; NUL-terminated after size). */
+int cli_read_stdin(eseal_buf *out, size_t max);
+/* Library calls that take paths get "-" as temporary files in a private directory under $TMPDIR:
+ * an input spooled from standard input, an output copied to standard output only once it is
+ * complete (a failed stamp writes nothing there). */
+typedef struct {
+    char dir[4096];
+    char in[4200];
+    char out[4200];
+} cli_spool;
+#define CLI_SPOOL_INIT {"", "", ""}
+/* *use is path, or the spooled copy of standard input when path is "-". */
+int cli_spool_input(cli_spool *s, const char *path, const char **use);
+/* *use is path, or a temporary file that cli_spool_finish copies to standard output when path is "-". */
+int cli_spool_output(cli_spool *s, const char *path, const char **use);
+int cli_spool_finish(cli_spool *s);
+/* Removes the temporary files and directory (always call it). */
+void cli_spool_cleanup(cli_spool *s);
+/* SIGINT and SIGTERM set cli_interrupted (a second signal ends the process): long work stops cleanly. */
+extern volatile sig_atomic_t cli_interrupted;
+void cli_interrupt_catch(void);
+#define CLI_INTERRUPTED 130 /* 128 + SIGINT, as shells report it */
+/* Progress lines only when stderr is a terminal. */
+bool cli_stderr_tty(void);
 
 extern const cli_cmd cli_cmd_init, cli_cmd_cert, cli_cmd_ca, cli_cmd_sign, cli_cmd_verify, cli_cmd_key,
     cli_cmd_seal, cli_cmd_stamp, cli_cmd_tsa, cli_cmd_extend, cli_cmd_ocsp, cli_cmd_log, cli_cmd_witness,

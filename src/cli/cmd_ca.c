@@ -146,7 +146,7 @@ static int run(cli_args *a)
         return cli_fail(rc);
     }
     int crc = cli_write_file(out != NULL ? out : "-", data.ptr, data.size);
-    if (crc == CLI_OK && out != NULL && !a->json) {
+    if (crc == CLI_OK && out != NULL && strcmp(out, "-") != 0 && !a->json) {
         cli_note("wrote %s", out);
     }
     eseal_buf_dispose(&data);

@@ -129,7 +129,8 @@ static int do_issue(cli_args *a)
         print_record_json(&rec, NULL);
         printf("\n");
     } else {
-        printf("%s\n", rec.id);
+        /* -o -: standard output holds the certificate; its id goes to stderr */
+        fprintf(out != NULL && strcmp(out, "-") == 0 ? stderr : stdout, "%s\n", rec.id);
     }
     eseal_cert_record_dispose(&rec);
     eseal_instance_close(inst);
@@ -187,7 +188,9 @@ static int do_show(cli_args *a)
     if (rec.id != NULL && (rc = eseal_instance_cert_status(inst, &status, &rec)) != ESEAL_OK) {
         crc = cli_fail(rc);
     }
-    if (a->json && rec.id != NULL) {
+    if (out != NULL && strcmp(out, "-") == 0) {
+        /* standard output holds the certificate: no description */
+    } else if (a->json && rec.id != NULL) {
         print_record_json(&rec, eseal_cert_status_name(status));
         printf("\n");
     } else {

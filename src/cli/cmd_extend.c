@@ -15,6 +15,8 @@ static int run(cli_args *a)
         return cli_usage_error(&cli_cmd_extend, "extend needs one signed PDF");
     }
     const char *in = a->pos[0];
+    /* Without -o, FILE is extended in place: replaced atomically (rename) by itself plus the new updates, its
+     * bytes an exact prefix of the result, so nothing of it is lost. "extend -" writes to standard output. */
     const char *out = cli_get(a, "output") != NULL ? cli_get(a, "output") : in;
     eseal_extend_request q = ESEAL_EXTEND_REQUEST_INIT;
     const char *level = cli_get(a, "level");
@@ -27,18 +29,34 @@ static int run(cli_args *a)
         return CLI_USAGE;
     }
     q.tsa_urls = q.n_tsa_urls > 0 ? tsa : NULL;
+    cli_spool sp = CLI_SPOOL_INIT;
+    const char *in_path = NULL, *out_path = NULL;
     eseal_instance *inst = NULL;
-    int rc = cli_open(a, &inst, true); /* the instance's OCSP responder (and TSA) sign */
+    int rc = cli_spool_input(&sp, in, &in_path);
+    if (rc == CLI_OK) {
+        rc = cli_spool_output(&sp, out, &out_path);
+    }
+    if (rc == CLI_OK) {
+        rc = cli_open(a, &inst, true); /* the instance's OCSP responder (and TSA) sign */
+    }
     if (rc != CLI_OK) {
+        cli_spool_cleanup(&sp);
         return rc;
     }
     eseal_stamp_result res;
-    rc = eseal_instance_extend_pdf(inst, &res, in, out, &q);
+    rc = eseal_instance_extend_pdf(inst, &res, in_path, out_path, &q);
     eseal_instance_close(inst);
+    int src = rc == ESEAL_OK ? cli_spool_finish(&sp) : CLI_OK;
+    cli_spool_cleanup(&sp);
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
     }
-    if (a->json) {
+    if (src != CLI_OK) {
+        return src;
+    }
+    if (strcmp(out, "-") == 0) {
+        fprintf(stderr, "-: %s\n", eseal_level_name(q.level)); /* standard output holds the document */
+    } else if (a->json) {
         printf("{\"output\": ");
         cli_json_str(out);
         cli_print_time_json(eseal_level_name(q.level), res.time_ms, res.time_source);
@@ -66,5 +84,7 @@ const cli_cmd cli_cmd_extend = {
     "own TSA of the newest signer's algorithm, SM2 or P-256). Needs the passphrase: OCSP responses for the DSS are signed by this instance's responders. A token is used only when it passes every client check\n"
     "(status, imprint, nonce, ESSCertIDv2, critical timeStamping EKU, chain and validity at its\n"
     "time); when no TSA gives one the command fails and writes nothing. The local clock is never used.\n"
-    "Writes OUT.pdf (default: FILE.pdf itself) atomically.\n",
+    "Writes OUT.pdf atomically. Without -o, FILE.pdf itself is extended in place: replaced by a rename,\n"
+    "its bytes an exact prefix of the new file (a hard link to it keeps the old version). FILE '-'\n"
+    "reads standard input and then writes to standard output (or -o), only once the file is complete.\n",
     opts, run};

@@ -9,6 +9,14 @@ static const cli_opt_spec opts[] = {{"org", 0, true, false},
                                     {"base-url", 0, true, false},
                                     {NULL, 0, false, false}};
 
+/* Key generation takes seconds (RSA 3072 most): say what is being made, on stderr. */
+static void init_progress(void *ctx, const char *what)
+{
+    (void)ctx;
+    fprintf(stderr, "generating %s ...\n", what);
+    (void)fflush(stderr);
+}
+
 static int run(cli_args *a)
 {
     if (a->npos != 0) {
@@ -26,6 +34,7 @@ static int run(cli_args *a)
     o.organization = cli_get(a, "org");
     o.country = cli_get(a, "country");
     o.base_url = cli_get(a, "base-url");
+    o.progress = init_progress;
     const char *home = cli_home(a);
     rc = eseal_instance_init(home, &o);
     explicit_bzero(pass, sizeof(pass));

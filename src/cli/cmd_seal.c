@@ -182,7 +182,7 @@ static int write_imprint(cli_args *a, const eseal_ses_seal *s, const char *path)
     size_t n = strlen(path);
     const char *ext = n > 4 ? path + n - 4 : "";
     eseal_imprint_format fmt;
-    if (strcmp(ext, ".png") == 0) {
+    if (strcmp(path, "-") == 0 || strcmp(ext, ".png") == 0) { /* "-": PNG on standard output */
         fmt = ESEAL_IMPRINT_PNG;
     } else if (strcmp(ext, ".svg") == 0) {
         fmt = ESEAL_IMPRINT_SVG;
@@ -267,7 +267,10 @@ static int do_show(cli_args *a)
     const char *tn = eseal_seal_type_name(in->type);
     static const char *const fmts[] = {"", "GM/T 0031-2014 (V1)", "", "", "GB/T 38540-2020 (V4)",
                                        "GM/T 0031-2025 (V5)"};
-    if (a->json) {
+    const char *imprint = cli_get(a, "imprint");
+    if (imprint != NULL && strcmp(imprint, "-") == 0) {
+        /* standard output holds the picture: no description */
+    } else if (a->json) {
         const char *names[] = {"esid", "name", "vid", "format", "created", "valid_from", "valid_to", "picture_type",
                                "algorithm", "algorithm_oid"};
         const char *values[] = {in->esid, in->name, in->vid, fmts[eseal_ses_seal_format(s)], c, f, t,
@@ -325,7 +328,6 @@ static int do_show(cli_args *a)
         }
     }
     rc = CLI_OK;
-    const char *imprint = cli_get(a, "imprint");
     if (imprint != NULL) {
         rc = write_imprint(a, s, imprint);
     }
@@ -673,7 +675,7 @@ const cli_cmd cli_cmd_seal = {
     "                  [--image SCAN.png] [--size MM|WxH] [--text TEXT] [--code CODE] [--color RRGGBB]\n"
     "                  [--font FILE.ttf] [--maker sm2|p256] [--days N] [--digests] [--no-file]\n"
     "                  [--reason TEXT] [-o SEAL.esl]\n"
-    "  eseal seal show FILE.esl|ID [--imprint OUT.png|OUT.svg|OUT.pdf] [--dpi N]\n"
+    "  eseal seal show FILE.esl|ID [--imprint OUT.png|OUT.svg|OUT.pdf|-] [--dpi N]   ('-': PNG to stdout)\n"
     "  eseal seal verify FILE.esl [--at TIME] [--trust CA.pem] [--no-instance]\n"
     "  eseal seal status ID [--at TIME]\n"
     "  eseal seal list\n"

@@ -26,20 +26,30 @@ static int run(cli_args *a)
     o.omit_signing_time = cli_flag(a, "no-signing-time");
     char defout[4096];
     const char *out = cli_get(a, "output");
-    if (out == NULL) {
+    if (out == NULL && strcmp(a->pos[0], "-") == 0) {
+        out = "-"; /* sign - : from standard input to standard output */
+    } else if (out == NULL) {
         int n = snprintf(defout, sizeof(defout), "%s.p7s", a->pos[0]);
         if (n < 0 || (size_t)n >= sizeof(defout)) {
             return cli_usage_error(&cli_cmd_sign, "file name too long");
         }
         out = defout;
     }
+    /* "-": the content from standard input, through a private temporary file. */
+    cli_spool sp = CLI_SPOOL_INIT;
+    const char *in = NULL;
     eseal_instance *inst = NULL;
-    int rc = cli_open(a, &inst, true);
+    int rc = cli_spool_input(&sp, a->pos[0], &in);
+    if (rc == CLI_OK) {
+        rc = cli_open(a, &inst, true);
+    }
     if (rc != CLI_OK) {
+        cli_spool_cleanup(&sp);
         return rc;
     }
     eseal_buf p7s = ESEAL_BUF_INIT;
-    rc = eseal_instance_sign_file(inst, &p7s, a->pos[0], cert, &o);
+    rc = eseal_instance_sign_file(inst, &p7s, in, cert, &o);
+    cli_spool_cleanup(&sp);
     eseal_instance_close(inst);
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
@@ -63,7 +73,8 @@ const cli_cmd cli_cmd_sign = {
     "Usage: eseal sign FILE --cert ID|CERT.pem [-o FILE.p7s] [--hash sha256|sha384|sha512|sm3]\n"
     "                  [--pss] [--no-signing-time]\n\n"
     "Signs FILE with the certificate's key (needs the passphrase) and writes a DER detached CMS\n"
-    "SignedData (default FILE.p7s; '-' for standard output) with the signed attributes\n"
+    "SignedData (default FILE.p7s; '-' for standard output; FILE '-' signs standard input and\n"
+    "writes to standard output unless -o) with the signed attributes\n"
     "contentType, messageDigest, signingTime and signing-certificate-v2, and the issuing CA\n"
     "certificate. SM2 keys sign with SM3 and the ID 1234567812345678; --pss selects RSA-PSS.\n",
     opts, run};

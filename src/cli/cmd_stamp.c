@@ -20,12 +20,47 @@ static const cli_opt_spec opts[] = {{"output", 'o', true, false}, {"seal", 0, tr
                                     {"receipt", 0, true, false}, {"actor", 0, true, false},
                                     {"approvals", 0, true, false}, {"client-ip", 0, true, false},
                                     {"device", 0, true, false},
+                                    {"in-place", 0, false, false}, {"skip-existing", 0, false, false},
                                     {NULL, 0, false, false}};
 
 #define BATCH_MAX 100000
 
-/* --batch LIST -O DIR: one input path per line; outputs are DIR/<input's file name>. */
-static int run_batch(cli_args *a, const eseal_stamp_request *q)
+/* What a batch has told so far: one line per document as soon as it is durable, and on a
+ * terminal a progress line "[12/200] name" on stderr that the result lines do not garble. */
+typedef struct {
+    const char *const *in;
+    char *const *out;
+    size_t n, done, stamped, skipped, failed;
+    bool tty;
+} batch_view;
+
+static void batch_progress(void *ctx, size_t i, const eseal_stamp_result *r)
+{
+    batch_view *v = ctx;
+    v->done++;
+    if (v->tty) {
+        fputs("\r\033[K", stderr);
+    }
+    if (r->code != ESEAL_OK) {
+        v->failed++;
+        fprintf(stderr, "eseal: %s: %s\n", v->in[i], r->message);
+    } else if (r->skipped) {
+        v->skipped++;
+        printf("skipped  %s -> %s (it exists)\n", v->in[i], v->out[i]);
+    } else {
+        v->stamped++;
+        printf("%s  %s -> %s\n", r->serial, v->in[i], v->out[i]);
+    }
+    (void)fflush(stdout);
+    if (v->tty) {
+        const char *base = strrchr(v->in[i], '/');
+        fprintf(stderr, "\r[%zu/%zu] %s", v->done, v->n, base != NULL ? base + 1 : v->in[i]);
+    }
+    (void)fflush(stderr);
+}
+
+/* --batch LIST -O DIR: one input path per line (LIST "-": standard input); outputs are DIR/<input's file name>. */
+static int run_batch(cli_args *a, eseal_stamp_request *q)
 {
     const char *list = cli_get(a, "batch"), *dir = cli_get(a, "outdir");
     if (dir == NULL || a->npos != 0) {
@@ -72,23 +107,27 @@ static int run_batch(cli_args *a, const eseal_stamp_request *q)
     if (in == NULL || out == NULL || res == NULL) {
         rc = cli_errorf(CLI_ERROR, "out of memory");
     } else if (n == 0) {
-        rc = cli_usage_error(&cli_cmd_stamp, "%s lists no documents", list);
+        rc = cli_usage_error(&cli_cmd_stamp, "%s lists no documents", strcmp(list, "-") == 0 ? "standard input" : list);
     } else if ((rc = cli_open(a, &inst, true)) == CLI_OK) {
+        cli_interrupt_catch();
+        batch_view v = {in, out, n, 0, 0, 0, 0, cli_stderr_tty()};
+        q->progress = batch_progress;
+        q->progress_ctx = &v;
         int lrc = eseal_instance_stamp_pdfs(inst, res, in, (const char *const *)out, n, q);
         eseal_instance_close(inst);
-        size_t failed = 0;
-        for (size_t i = 0; i < n && (lrc == ESEAL_OK || res[i].code != 0 || res[i].serial[0] != '\0'); i++) {
-            if (res[i].code == 0) {
-                printf("%s  %s -> %s\n", res[i].serial, in[i], out[i]);
-            } else {
-                failed++;
-                fprintf(stderr, "eseal: %s: %s\n", in[i], res[i].message);
-            }
+        if (v.tty && v.done > 0) {
+            fputs("\r\033[K", stderr);
         }
-        if (lrc != ESEAL_OK && failed == 0) {
+        if (lrc == ESEAL_ECANCELED) {
+            rc = cli_errorf(CLI_INTERRUPTED, "interrupted: %zu of %zu documents stamped (listed above), %zu skipped, "
+                            "%zu failed, %zu not started; run again with --skip-existing to finish",
+                            v.stamped, n, v.skipped, v.failed, n - v.done);
+        } else if (lrc != ESEAL_OK && v.done == 0) {
+            rc = cli_fail(lrc); /* before any document: the seal, the key, an output refused */
+        } else if (v.failed > 0) {
+            rc = cli_errorf(CLI_ERROR, "%zu of %zu documents were not stamped", v.failed, n);
+        } else if (lrc != ESEAL_OK) {
             rc = cli_fail(lrc);
-        } else if (failed > 0) {
-            rc = cli_errorf(CLI_ERROR, "%zu of %zu documents were not stamped", failed, n);
         }
     }
     for (size_t i = 0; out != NULL && i < n; i++) {
@@ -137,6 +176,17 @@ static int run(cli_args *a)
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
     q.seal_ref = cli_get(a, "seal");
     bool batch = cli_get(a, "batch") != NULL;
+    q.in_place = cli_flag(a, "in-place");
+    q.skip_existing = cli_flag(a, "skip-existing");
+    if (q.in_place && q.skip_existing) {
+        return cli_usage_error(&cli_cmd_stamp, "--in-place and --skip-existing exclude each other");
+    }
+    if (q.in_place && !batch && out == NULL && a->npos == 1) {
+        out = a->pos[0]; /* stamp IN --in-place */
+    }
+    if (q.in_place && !batch && a->npos == 1 && (strcmp(a->pos[0], "-") == 0 || strcmp(out, "-") == 0)) {
+        return cli_usage_error(&cli_cmd_stamp, "--in-place needs a file, not standard input or output");
+    }
     if (q.seal_ref == NULL || (!batch && (a->npos != 1 || out == NULL))) {
         return cli_usage_error(&cli_cmd_stamp, "stamp needs IN.pdf, -o OUT.pdf (or --batch LIST -O DIR) and --seal ID|SEAL.esl");
     }
@@ -223,25 +273,64 @@ static int run(cli_args *a)
     if (q.n_tsa_urls > 0 && q.level < ESEAL_LEVEL_B_T) {
         return cli_usage_error(&cli_cmd_stamp, "--tsa goes with --level B-T, B-LT or B-LTA");
     }
+    /* SIGINT/SIGTERM once the passphrase is in (a Ctrl-C at the prompt just ends eseal): the documents
+     * being stamped are finished (no temporary file stays), no other starts. */
+    q.cancel = &cli_interrupted;
     if (batch) {
         return run_batch(a, &q);
+    }
+    /* "-": standard input (PDF or OFD, by content) and standard output, through private temporary files;
+     * the document goes to standard output only once it is complete, and the results then go to stderr. */
+    bool to_stdout = strcmp(out, "-") == 0;
+    if (to_stdout && receipt != NULL && strcmp(receipt, "-") == 0) {
+        return cli_usage_error(&cli_cmd_stamp, "-o - and --receipt - cannot both use standard output");
     }
     eseal_instance *inst = NULL;
     int rc = cli_open(a, &inst, true);
     if (rc != CLI_OK) {
         return rc;
     }
+    cli_spool sp = CLI_SPOOL_INIT;
+    const char *in_path = NULL, *out_path = NULL;
+    rc = cli_spool_input(&sp, a->pos[0], &in_path);
+    cli_interrupt_catch(); /* from here on there are temporary files to remove */
+    if (rc == CLI_OK) {
+        rc = cli_spool_output(&sp, out, &out_path);
+    }
+    if (rc != CLI_OK) {
+        eseal_instance_close(inst);
+        cli_spool_cleanup(&sp);
+        return rc;
+    }
     eseal_stamp_result res;
-    rc = eseal_instance_stamp_pdf(inst, &res, a->pos[0], out, &q);
+    rc = eseal_instance_stamp_pdf(inst, &res, in_path, out_path, &q);
     eseal_buf rcpt = ESEAL_BUF_INIT;
     int rrc = ESEAL_OK;
-    if (rc == ESEAL_OK && receipt != NULL) {
+    if (rc == ESEAL_OK && receipt != NULL && !res.skipped) {
         rrc = eseal_instance_stamp_receipt(inst, &rcpt, res.serial);
     }
     eseal_instance_close(inst);
+    int src = rc == ESEAL_OK ? cli_spool_finish(&sp) : CLI_OK;
+    cli_spool_cleanup(&sp);
+    if (rc != ESEAL_OK || src != CLI_OK || res.skipped) {
+        eseal_buf_dispose(&rcpt);
+    }
+    if (rc == ESEAL_ECANCELED) {
+        return cli_errorf(CLI_INTERRUPTED, "interrupted: %s was not stamped", a->pos[0]);
+    }
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
     }
+    if (src != CLI_OK) {
+        (void)fprintf(stderr, "eseal: the stamp %s (audit entry %lld) was made but not written out\n", res.serial,
+                      (long long)res.log_index);
+        return src;
+    }
+    if (res.skipped) {
+        fprintf(stderr, "eseal: skipped: %s exists (--skip-existing)\n", out);
+        return CLI_OK;
+    }
+    FILE *rf = to_stdout ? stderr : stdout; /* standard output holds the document */
     if (receipt != NULL) {
         int wrc = rrc == ESEAL_OK ? cli_write_file(receipt, rcpt.ptr, rcpt.size) : cli_fail(rrc);
         eseal_buf_dispose(&rcpt);
@@ -252,7 +341,12 @@ static int run(cli_args *a)
             return wrc;
         }
     }
-    if (a->json) {
+    if (to_stdout && a->json) {
+        fprintf(rf, "{\"output\": \"-\", \"serial\": \"%s\", \"log_index\": %lld}\n", res.serial,
+                (long long)res.log_index);
+    } else if (to_stdout) {
+        fprintf(rf, "%s\n", res.serial);
+    } else if (a->json) {
         printf("{\"output\": ");
         cli_json_str(out);
         printf(", \"serial\": ");
@@ -279,8 +373,8 @@ const cli_cmd cli_cmd_stamp = {
     "                   [--cross-page all|FIRST-LAST] [--pss] [--lock all|FIELD,... | --lock-except FIELD,...]\n"
     "                   [--level B-B|B-T|B-LT|B-LTA] [--tsa URL]... [--tsa-timeout MS]\n"
     "                   [--receipt OUT.receipt] [--actor USER] [--approvals ID,...] [--client-ip IP]\n"
-    "                   [--device ID]\n"
-    "       eseal stamp --batch LIST -O DIR [-j N] --seal ID [same options]\n\n"
+    "                   [--device ID] [--in-place] [--skip-existing]\n"
+    "       eseal stamp --batch LIST -O DIR [-j N] [--skip-existing] --seal ID [same options]\n\n"
     "Appends one incremental update to IN.pdf (its bytes stay an exact prefix): the seal's\n"
     "GB/T 38540 data, a PAdES baseline B-B signature (ETSI.CAdES.detached, or adbe.pkcs7.detached\n"
     "with --adbe) by a certificate the seal allows, and the imprint drawn as vectors at its true\n"
@@ -298,10 +392,20 @@ const cli_cmd cli_cmd_stamp = {
     "makes the signature INVALID; filling the others is allowed.\n"
     "--qr adds a 16 mm QR code of <base_url>/v/<serial> (base_url from eseal.conf) to its right.\n"
     "The seal must be active in this registry. Prints the stamp serial. Needs the passphrase.\n"
-    "--batch: stamps every PDF listed in LIST (one path per line) into DIR under its own name,\n"
-    "preparing the seal and unlocking the key once; prints one 'SERIAL IN -> OUT' line per document\n"
-    "and exits 3 when any document failed (the others are still stamped). -j/--jobs N stamps with N\n"
-    "threads (default: four per CPU); every output is synced, and DIR once, before anything is printed.\n"
+    "--batch: stamps every PDF listed in LIST (one path per line; '-': standard input) into DIR under\n"
+    "its own name, preparing the seal and unlocking the key once; prints one 'SERIAL IN -> OUT' line per\n"
+    "document as soon as its output is durable (file and DIR synced, audit entry written), and on a\n"
+    "terminal a progress line '[K/N] NAME' on stderr; exits 3 when any document failed (the others are\n"
+    "still stamped). -j/--jobs N stamps with N threads (default: four per CPU). Two inputs with the same\n"
+    "file name (a/x.pdf, b/x.pdf) are refused before anything is stamped.\n"
+    "Ctrl-C (SIGINT) or SIGTERM: the documents being stamped are finished, no other is started, no\n"
+    "temporary file is left; the ones done are listed and the exit status is 130. --skip-existing\n"
+    "then resumes: a document whose output exists is not stamped again ('skipped IN -> OUT').\n\n"
+    "IN '-' reads the document from standard input, -o - writes it to standard output (only once it is\n"
+    "complete; the serial then goes to stderr). Only regular files are read: a FIFO, a device or a\n"
+    "directory is refused. An output that is an input (the same file, also as ./IN, a hard link or\n"
+    "-O the input's folder) is refused, so nothing is destroyed; --in-place (alone, or -o IN) replaces\n"
+    "IN atomically by its stamped version (a rename).\n"
     "Encrypted PDFs and PDFs that need repair are refused.\n"
     "--level: B-B (default) claims the time in /M; B-T adds a signature timestamp (RFC 3161) to the\n"
     "CMS; B-LT also a /DSS (certificates and CRLs) in a further update; B-LTA also a document\n"

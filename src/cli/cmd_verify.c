@@ -98,6 +98,9 @@ static int run(cli_args *a)
     if (at != NULL && cli_parse_time(at, &q.at_ms) != CLI_OK) {
         return CLI_USAGE;
     }
+    if (data != NULL && strcmp(data, "-") == 0 && strcmp(a->pos[0], "-") == 0) {
+        return cli_usage_error(&cli_cmd_verify, "the signature and --data cannot both be standard input");
+    }
     eseal_buf sig = ESEAL_BUF_INIT;
     bool pdf = false, ofd = false;
     if (data == NULL) {
@@ -131,9 +134,18 @@ static int run(cli_args *a)
         }
     }
     eseal_report *rep = NULL;
+    /* --data -: the signed content from standard input, through a private temporary file. */
+    cli_spool sp = CLI_SPOOL_INIT;
+    const char *data_path = data;
+    if (!pdf && !ofd && cli_spool_input(&sp, data, &data_path) != CLI_OK) {
+        eseal_instance_close(inst);
+        eseal_buf_dispose(&sig);
+        return CLI_ERROR;
+    }
     rc = pdf   ? eseal_instance_verify_pdf(inst, &rep, sig.ptr, sig.size, &q)
          : ofd ? eseal_instance_verify_ofd(inst, &rep, sig.ptr, sig.size, &q)
-               : eseal_instance_verify_cms(inst, &rep, sig.ptr, sig.size, data, &q);
+               : eseal_instance_verify_cms(inst, &rep, sig.ptr, sig.size, data_path, &q);
+    cli_spool_cleanup(&sp);
     eseal_instance_close(inst);
     eseal_buf_dispose(&sig);
     if (rc != ESEAL_OK) {
@@ -167,5 +179,8 @@ const cli_cmd cli_cmd_verify = {
     "  --online        PDF: when neither the document's /DSS nor the trust set's CRLs cover a\n"
     "                  certificate, ask its OCSP responder (AIA), else fetch its CRL (CRL DP);\n"
     "                  answers are cached under HOME/cache/revocation until their nextUpdate\n\n"
+    "FILE '-' reads standard input (a PDF, an OFD, or with --data a CMS signature); --data - reads the\n"
+    "signed content from standard input; --batch - reads the list from standard input. Only regular\n"
+    "files are read: a FIFO, a device or a directory is refused (\"X is not a regular file\").\n\n"
     "Exit status: 0 VALID, 1 INVALID or INDETERMINATE, 2 usage, 3 could not verify.\n",
     opts, run};

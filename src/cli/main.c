@@ -599,6 +599,9 @@ int cli_write_file(const char *path, const void *data, size_t len)
 
 int cli_read_file(const char *path, eseal_buf *out, size_t max)
 {
+    if (strcmp(path, "-") == 0) {
+        return cli_read_stdin(out, max); /* io.c */
+    }
     int rc = eseal_file_read(out, path, max);
     return rc == ESEAL_OK ? CLI_OK : cli_fail(rc);
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -185,8 +186,9 @@ ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, cons
 {
     const EVP_MD *md = es_md(hash);
     ES_ENSURE(md != NULL, ESEAL_EUNSUPPORTED, "unsupported hash algorithm");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ES_ENSURE(fd >= 0, errno == ENOENT ? ESEAL_ENOTFOUND : ESEAL_EIO, "cannot open %s: %s", path, strerror(errno));
+    int fd = -1;
+    struct stat st;
+    ES_GUARD(es_open_regular(&fd, &st, path, false));
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (ctx == NULL || EVP_DigestInit_ex(ctx, md, NULL) != 1) {
         EVP_MD_CTX_free(ctx);

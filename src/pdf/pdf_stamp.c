@@ -954,10 +954,8 @@ ES_RESULT es_pdf_stamp_file(const char *in_path, const char *out_path, const ese
               ESEAL_EINVAL, "pdf: input, output, an imprint, a seal, a key and its certificate are required");
     ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
     ES_AUTO(file_job_free) file_job j = {.in = -1, .out = {.fd = -1}};
-    j.in = open(in_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    ES_ENSURE(j.in >= 0, errno == ENOENT ? ESEAL_ENOTFOUND : ESEAL_EIO, "cannot open %s: %s", in_path, strerror(errno));
     struct stat st;
-    ES_ENSURE(fstat(j.in, &st) == 0 && S_ISREG(st.st_mode), ESEAL_EIO, "%s is not a regular file", in_path);
+    ES_GUARD(es_open_regular(&j.in, &st, in_path, true));
     uint64_t size = (uint64_t)st.st_size;
 
     es_pdf_doc d;

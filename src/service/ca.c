@@ -409,11 +409,27 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
     return r;
 }
 
-ES_RESULT es_ca_create_hierarchies(eseal_instance *inst)
+ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, void (*progress)(void *ctx, const char *what),
+                                   void *ctx)
 {
-    ES_GUARD(make_hierarchy(inst, "sm2", ESEAL_ALG_SM2, true));
-    ES_GUARD(make_hierarchy(inst, "p256", ESEAL_ALG_P256, true));
-    return make_hierarchy(inst, "rsa", ESEAL_ALG_RSA3072, false);
+    static const struct {
+        const char *name, *what;
+        eseal_key_alg alg;
+        bool maker_tsa;
+    } h[] = {
+        {"sm2", "the sm2 hierarchy (SM2/SM3): root CA, issuing CA, seal maker, TSA, OCSP responders", ESEAL_ALG_SM2,
+         true},
+        {"p256", "the p256 hierarchy (ECDSA P-256): root CA, issuing CA, seal maker, TSA, OCSP responders",
+         ESEAL_ALG_P256, true},
+        {"rsa", "the rsa hierarchy (RSA 3072): root CA, issuing CA, OCSP responders", ESEAL_ALG_RSA3072, false},
+    };
+    for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++) {
+        if (progress != NULL) {
+            progress(ctx, h[i].what);
+        }
+        ES_GUARD(make_hierarchy(inst, h[i].name, h[i].alg, h[i].maker_tsa));
+    }
+    return ES_OK;
 }
 
 /* ---- renewal: a new key and certificate for a role, the old one kept ------------------------ */

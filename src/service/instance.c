@@ -141,7 +141,10 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     }
     if (es_ok(r)) {
         inst->creating = true;
-        r = es_ca_create_hierarchies(inst);
+        r = es_ca_create_hierarchies(inst, o->progress, o->progress_ctx);
+    }
+    if (es_ok(r) && o->progress != NULL) {
+        o->progress(o->progress_ctx, "the audit log's signing key");
     }
     if (es_ok(r)) {
         r = es_log_key_create(inst);

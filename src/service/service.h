@@ -74,7 +74,8 @@ ES_RESULT es_home_path(es_buf *out, const eseal_instance *inst, const char *rel)
 /* Loads the private key of a record (needs the passphrase). */
 ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const eseal_cert_record *rec);
 /* Creates the CA hierarchies of a fresh instance. */
-ES_RESULT es_ca_create_hierarchies(eseal_instance *inst);
+/* Creates the sm2, p256 and rsa hierarchies; progress (may be NULL) is told before each. */
+ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, void (*progress)(void *ctx, const char *what), void *ctx);
 /* Issues and stores a certificate for a new key, saving the key under keys/. */
 ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
                       eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec);

@@ -1,8 +1,11 @@
 /* Stamping documents with a seal of the registry, and verifying stamped PDFs (instance.h). */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "eseal/log.h"
@@ -98,6 +101,8 @@ typedef struct {
     eseal_stamp_result *res;
     size_t next;   /* the next document to take (atomic) */
     size_t failed; /* (atomic) */
+    size_t cancelled; /* documents left alone after a cancel (atomic) */
+    pthread_mutex_t lock; /* serialises the progress calls */
 } batch;
 
 /* The stamp options every document of the batch shares (`chain` holds the issuer). */
@@ -124,16 +129,121 @@ static void doc_options(const batch *b, eseal_pdf_stamp_options *o, const eseal_
     o->chain_len = b->issuer != NULL ? 1 : 0;
 }
 
-/* An OFD package (a zip archive) rather than a PDF. */
-static bool is_ofd(const char *path)
+/* An OFD package (a zip archive) rather than a PDF: by content. Only a regular file is opened
+ * (a FIFO or a device would block or never end). */
+static ES_RESULT sniff_ofd(const char *path, bool *ofd)
 {
     uint8_t head[4] = {0};
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    bool zip = fd >= 0 && read(fd, head, sizeof(head)) == (ssize_t)sizeof(head) && memcmp(head, "PK\x03\x04", 4) == 0;
-    if (fd >= 0) {
-        (void)close(fd);
+    int fd = -1;
+    struct stat st;
+    ES_GUARD(es_open_regular(&fd, &st, path, true));
+    *ofd = read(fd, head, sizeof(head)) == (ssize_t)sizeof(head) && memcmp(head, "PK\x03\x04", 4) == 0;
+    (void)close(fd);
+    return ES_OK;
+}
+
+/* Where an output goes, to compare outputs with inputs and with each other by file, not by name:
+ * the device and inode of its directory, and its name there. */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+    const char *name;
+    size_t i;
+} out_key;
+
+static int out_key_cmp(const void *a, const void *b)
+{
+    const out_key *x = a, *y = b;
+    if (x->dev != y->dev) {
+        return x->dev < y->dev ? -1 : 1;
     }
-    return zip;
+    if (x->ino != y->ino) {
+        return x->ino < y->ino ? -1 : 1;
+    }
+    return strcmp(x->name, y->name);
+}
+
+static ES_RESULT out_key_of(out_key *k, const char *path, size_t i)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    size_t dl = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    ES_ENSURE(dl < sizeof(dir), ESEAL_EINVAL, "stamp: output path too long: %s", path);
+    memcpy(dir, slash == NULL ? "." : path, dl);
+    dir[dl] = '\0';
+    struct stat st;
+    ES_ENSURE(stat(dir, &st) == 0, errno == ENOENT ? ESEAL_ENOTFOUND : ESEAL_EIO, "stamp: cannot write %s: %s: %s",
+              path, dir, strerror(errno));
+    ES_ENSURE(S_ISDIR(st.st_mode), ESEAL_EIO, "stamp: cannot write %s: %s is not a directory", path, dir);
+    *k = (out_key){st.st_dev, st.st_ino, slash == NULL ? path : slash + 1, i};
+    return ES_OK;
+}
+
+/*
+ * Never destroy the user's data: before anything is stamped, refuse an output that is an input
+ * (the same file by device and inode, so "./IN", a hard link or the input's folder as the
+ * output folder are caught; an output that is a symbolic link is replaced, not followed) unless
+ * it is its own input and in_place is asked for, and refuse two documents that would be written
+ * to the same output (a/x.pdf and b/x.pdf into one folder): one would silently replace the other.
+ */
+static ES_RESULT check_outputs(const char *const *in_paths, const char *const *out_paths, size_t n, bool in_place)
+{
+    ES_AUTO(es_freep) out_key *keys = es_calloc(n, sizeof(*keys));
+    ES_AUTO(es_freep) out_key *ins = es_calloc(n, sizeof(*ins));
+    ES_ENSURE(keys != NULL && ins != NULL, ESEAL_ENOMEM, "out of memory");
+    size_t nin = 0;
+    for (size_t i = 0; i < n; i++) {
+        ES_ENSURE(in_paths[i] != NULL && out_paths[i] != NULL, ESEAL_EINVAL, "stamp: a document without a path");
+        ES_GUARD(out_key_of(&keys[i], out_paths[i], i));
+        struct stat st;
+        if (stat(in_paths[i], &st) == 0) {
+            ins[nin++] = (out_key){st.st_dev, st.st_ino, "", i};
+        }
+    }
+    qsort(keys, n, sizeof(*keys), out_key_cmp);
+    for (size_t k = 1; k < n; k++) {
+        if (out_key_cmp(&keys[k - 1], &keys[k]) != 0) {
+            continue;
+        }
+        const char *a = in_paths[keys[k - 1].i], *b = in_paths[keys[k].i];
+        struct stat sa, sb;
+        bool twice = stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+        ES_ENSURE(twice, ESEAL_EINVAL, "stamp: %s and %s would both be written to %s; nothing was stamped", a, b,
+                  out_paths[keys[k].i]);
+        ES_BAIL(ESEAL_EINVAL, "stamp: %s is listed twice (both would be written to %s); nothing was stamped", a,
+                out_paths[keys[k].i]);
+    }
+    qsort(ins, nin, sizeof(*ins), out_key_cmp);
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (lstat(out_paths[i], &st) != 0) {
+            continue; /* a new file */
+        }
+        out_key probe = {st.st_dev, st.st_ino, "", 0};
+        const out_key *hit = bsearch(&probe, ins, nin, sizeof(*ins), out_key_cmp);
+        if (hit == NULL) {
+            continue;
+        }
+        /* Several inputs may be one file (listed twice, hard links): any of them that is not document i. */
+        size_t lo = (size_t)(hit - ins), hi = lo;
+        while (lo > 0 && out_key_cmp(&ins[lo - 1], &probe) == 0) {
+            lo--;
+        }
+        while (hi + 1 < nin && out_key_cmp(&ins[hi + 1], &probe) == 0) {
+            hi++;
+        }
+        bool own = true;
+        for (size_t k = lo; k <= hi; k++) {
+            own = own && ins[k].i == i;
+            hit = ins[k].i != i ? &ins[k] : hit;
+        }
+        ES_ENSURE(own && in_place, ESEAL_EINVAL,
+                  own ? "stamp: the output %s is the input %s (the same file); nothing was stamped (replacing "
+                        "the input must be asked for: --in-place)"
+                      : "stamp: the output %s is the input %s of another document; nothing was stamped",
+                  out_paths[i], own ? in_paths[i] : in_paths[hit->i]);
+    }
+    return ES_OK;
 }
 
 /* The OFD stamper's time-stamp callback, passed on to the PDF options' one (the same TSAs). */
@@ -174,7 +284,58 @@ static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po,
     return es_atomic_commit(&f);
 }
 
+/* Fills the result of a document that was not stamped (skipped or cancelled) or failed before its serial. */
+static void result_unstamped(const batch *b, eseal_stamp_result *x, int code, const char *message, int skipped)
+{
+    memset(x, 0, sizeof(*x));
+    (void)snprintf(x->esid, sizeof(x->esid), "%s", b->rec->esid);
+    (void)snprintf(x->cert_id, sizeof(x->cert_id), "%s", b->crec->id);
+    x->code = code;
+    x->log_index = -1;
+    x->skipped = skipped;
+    (void)snprintf(x->message, sizeof(x->message), "%s", message);
+}
+
+static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_result *x);
+
+/* One document: unless the batch is cancelled or its output exists (skip_existing), stamp it; then
+ * record its result and tell the caller (progress), once its output is durable. */
 static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
+{
+    const eseal_stamp_request *q = b->q;
+    eseal_stamp_result x;
+    es_result d = ES_OK;
+    b->serials[i][0] = '\0';
+    b->indices[i] = -1;
+    if (q->cancel != NULL && *q->cancel != 0) {
+        d = es_error_set(ESEAL_ECANCELED, __FILE__, __LINE__, "stamp: cancelled before %s was started",
+                         b->in_paths[i]);
+        result_unstamped(b, &x, ESEAL_ECANCELED, eseal_error_last()->message, 0);
+        if (b->res != NULL) {
+            b->res[i] = x;
+        }
+        return d; /* not reported: the caller says what was left undone */
+    }
+    struct stat st;
+    if (q->skip_existing && lstat(b->out_paths[i], &st) == 0) {
+        char msg[300];
+        (void)snprintf(msg, sizeof(msg), "skipped: %s exists", b->out_paths[i]);
+        result_unstamped(b, &x, ESEAL_OK, msg, 1);
+    } else {
+        d = stamp_doc(b, i, defer_dir_sync, &x);
+    }
+    if (b->res != NULL) {
+        b->res[i] = x;
+    }
+    if (q->progress != NULL) {
+        (void)pthread_mutex_lock(&b->lock);
+        q->progress(q->progress_ctx, i, &x);
+        (void)pthread_mutex_unlock(&b->lock);
+    }
+    return d;
+}
+
+static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_result *x)
 {
     const eseal_stamp_request *q = b->q;
     char serial[40] = "";
@@ -186,6 +347,7 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
                    rnd[4]);
     es_doc_time dt = {b->ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
     int64_t clock_ms = es_now_ms();
+    bool ofd = false;
     if (es_ok(d)) {
         eseal_pdf_stamp_options o;
         const eseal_cert *chain[1];
@@ -201,7 +363,12 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
             (void)snprintf(url, sizeof(url), "%s/v/%s", b->inst->cfg.base_url, serial);
             o.qr_text = url;
         }
-        if (is_ofd(b->in_paths[i])) {
+        if (es_ok(d)) {
+            d = sniff_ofd(b->in_paths[i], &ofd);
+        }
+        if (!es_ok(d)) {
+            /* not readable: nothing written */
+        } else if (ofd) {
             d = stamp_ofd_file(b, i, &o, defer_dir_sync);
         } else if (q->plain) {
             d = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "stamp: a plain signature (--plain) is for OFD; "
@@ -231,7 +398,7 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
     if (es_ok(d)) {
         /* The audit entry is durable before the stamp is reported; without it there is no stamp. */
         es_audit_stamp_in ai = {q, serial, b->rec->esid, b->crec, b->in_paths[i], b->out_paths[i],
-                                is_ofd(b->in_paths[i]), stamped_ms,
+                                ofd, stamped_ms,
                                 dt.got.gen_time_ms != 0 ? &dt.got.token : NULL, b->audit_ts};
         d = es_audit_stamp(b->inst, &ai, &index);
         if (!es_ok(d)) {
@@ -240,8 +407,7 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
     }
     (void)snprintf(b->serials[i], sizeof(b->serials[i]), "%s", es_ok(d) ? serial : "");
     b->indices[i] = es_ok(d) ? (int64_t)index : -1;
-    if (b->res != NULL) {
-        eseal_stamp_result *x = &b->res[i];
+    {
         memset(x, 0, sizeof(*x));
         (void)snprintf(x->serial, sizeof(x->serial), "%s", es_ok(d) ? serial : "");
         (void)snprintf(x->esid, sizeof(x->esid), "%s", b->rec->esid);
@@ -270,8 +436,11 @@ static void *worker(void *arg)
         if (i >= b->n) {
             return NULL;
         }
-        if (!es_ok(stamp_one(b, i, true))) {
-            __atomic_fetch_add(&b->failed, 1, __ATOMIC_RELAXED);
+        /* With a progress callback each document is reported as soon as it is durable: its directory is
+         * synced with it rather than once at the end. */
+        es_result d = stamp_one(b, i, b->q->progress == NULL);
+        if (!es_ok(d)) {
+            __atomic_fetch_add(es_code(d) == ESEAL_ECANCELED ? &b->cancelled : &b->failed, 1, __ATOMIC_RELAXED);
         }
     }
 }
@@ -280,8 +449,8 @@ static void *worker(void *arg)
 static ES_RESULT sync_output_dirs(const batch *b)
 {
     for (size_t i = 0; i < b->n; i++) {
-        if (b->res != NULL && b->res[i].code != ESEAL_OK) {
-            continue;
+        if (b->serials[i][0] == '\0') {
+            continue; /* not written here: failed, skipped or cancelled */
         }
         const char *p = b->out_paths[i], *slash = strrchr(p, '/');
         size_t dl = slash != NULL ? (size_t)(slash - p) : 0;
@@ -306,7 +475,8 @@ static ES_RESULT run_batch(batch *b)
 {
     if (b->n == 1) {
         es_result d = stamp_one(b, 0, false);
-        b->failed = es_ok(d) ? 0 : 1;
+        b->failed = es_ok(d) || es_code(d) == ESEAL_ECANCELED ? 0 : 1;
+        b->cancelled = es_code(d) == ESEAL_ECANCELED ? 1 : 0;
         return d; /* one document: its error is the call's */
     }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -333,6 +503,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
 {
     ES_ENSURE_ARG(inst != NULL && in_paths != NULL && out_paths != NULL && n > 0 && q != NULL && q->seal_ref != NULL);
     ES_ENSURE(q->version == ESEAL_STAMP_REQUEST_VERSION, ESEAL_EINVAL, "stamp: unknown request version");
+    ES_GUARD(check_outputs(in_paths, out_paths, n, q->in_place != 0));
     /* The seal: by id, or a file whose esID is in this registry (its bytes must be the registered ones). */
     const char *ref = q->seal_ref;
     ES_AUTO(es_buf_freep) es_buf file = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
@@ -384,7 +555,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
         r = es_seal_outline(&rec, &outline);
     }
     /* Everything above is done once; each document below costs one signature. */
-    size_t failed = 0;
+    size_t failed = 0, cancelled = 0;
     es_timestamper ts = {0};
     if (es_ok(r) && eseal_level_name(q->level) == NULL) {
         r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "stamp: unknown level %d", q->level);
@@ -404,7 +575,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     }
     if (es_ok(r)) {
         batch b = {inst,    q,    &rec, &der,    &crec,   issuer, cert, key, outline, 0, NULL, NULL,
-                   serials, indices, in_paths, out_paths, n, res, 0, 0};
+                   serials, indices, in_paths, out_paths, n, res, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
         b.ts = q->level >= ESEAL_LEVEL_B_T ? &ts : NULL;
         b.audit_ts = q->level >= ESEAL_LEVEL_B_T ? NULL : &ts;
         if (n > 1) {
@@ -423,12 +594,22 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
             r = run_batch(&b);
         }
         failed = b.failed;
+        cancelled = b.cancelled;
+        size_t stamped = 0;
+        for (size_t i = 0; i < n; i++) {
+            stamped += serials[i][0] != '\0';
+        }
         /* The receipts: one checkpoint for the batch, then each stamp's inclusion proof, kept with its record.
          * The stamps are durable and stand even if this fails: eseal_instance_stamp_receipt makes a
          * missing receipt when it is asked for (and reports then why it cannot). */
-        if (b.n > failed && !es_ok(es_audit_receipts(inst, (const char(*)[40])serials, indices, n))) {
+        if (stamped > 0 && !es_ok(es_audit_receipts(inst, (const char(*)[40])serials, indices, n))) {
             eseal_error_clear();
         }
+        if (es_ok(r) && cancelled > 0 && n > 1) {
+            r = es_error_set(ESEAL_ECANCELED, __FILE__, __LINE__,
+                             "stamp: cancelled: %zu of %zu documents stamped, %zu not started", stamped, n, cancelled);
+        }
+        (void)pthread_mutex_destroy(&b.lock);
     }
     es_free(serials);
     es_free(indices);

@@ -15,16 +15,48 @@ bool es_path_exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
+/* What a non-regular file is, for the refusal. */
+static const char *file_kind(mode_t m)
+{
+    return S_ISFIFO(m)   ? "a FIFO"
+           : S_ISDIR(m)  ? "a directory"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISSOCK(m) ? "a socket"
+                         : "a special file";
+}
+
+ES_RESULT es_open_regular(int *fd_out, struct stat *st, const char *path, bool nofollow)
+{
+    *fd_out = -1;
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer; fstat first, then refuse it. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
+    ES_ENSURE(fd >= 0, errno == ENOENT ? ESEAL_ENOTFOUND : ESEAL_EIO, "cannot open %s: %s", path,
+              nofollow && errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+    if (fstat(fd, st) != 0) {
+        int e = errno;
+        (void)close(fd);
+        ES_BAIL(ESEAL_EIO, "cannot read %s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st->st_mode)) {
+        (void)close(fd);
+        ES_BAIL(ESEAL_EIO, "%s is not a regular file (it is %s)", path, file_kind(st->st_mode));
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        int e = errno;
+        (void)close(fd);
+        ES_BAIL(ESEAL_EIO, "cannot read %s: %s", path, strerror(e));
+    }
+    *fd_out = fd;
+    return ES_OK;
+}
+
 ES_RESULT es_file_read(es_buf *out, const char *path, size_t max)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    ES_ENSURE(fd >= 0, errno == ENOENT ? ESEAL_ENOTFOUND : ESEAL_EIO, "cannot open %s: %s", path,
-              errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+    int fd = -1;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        (void)close(fd);
-        ES_BAIL(ESEAL_EIO, "%s is not a regular file", path);
-    }
+    ES_GUARD(es_open_regular(&fd, &st, path, true));
     if ((uint64_t)st.st_size > (uint64_t)max) {
         (void)close(fd);
         /* Capped before allocating (signify). */

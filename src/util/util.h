@@ -124,6 +124,11 @@ void es_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 
 /* ---- files -------------------------------------------------------------- */
 
+/* Opens an input for reading: only a regular file ("X is not a regular file (it is a FIFO)"
+ * otherwise), opened O_NONBLOCK so that a FIFO does not block the open, then made blocking;
+ * nofollow also refuses a symbolic link. *fd is -1 on failure; st is the file's fstat. */
+struct stat;
+ES_RESULT es_open_regular(int *fd, struct stat *st, const char *path, bool nofollow);
 /* Reads a whole regular file, refusing more than max bytes (ESEAL_ELIMIT). */
 ES_RESULT es_file_read(es_buf *out, const char *path, size_t max);
 /* Creates `path` exclusively (O_EXCL|O_NOFOLLOW, given mode), writes, fsyncs. */

@@ -144,7 +144,9 @@ else
 fi
 
 # ---- a batch at B-LTA: the /Contents room measured once for the batch must hold the token too ----
-printf '%s\n%s\n' "$T/in.pdf" "$T/in.pdf" >"$T/list"
+# (two copies under two names: one file listed twice, or two inputs with one name, is refused)
+cp "$T/in.pdf" "$T/in2.pdf"
+printf '%s\n%s\n' "$T/in.pdf" "$T/in2.pdf" >"$T/list"
 mkdir -p "$T/batch"
 if "$E" stamp --batch "$T/list" -O "$T/batch" --seal "$SEAL" --level B-LTA -j 2 >/dev/null 2>"$T/err"; then
     "$E" verify "$T/batch/in.pdf" >"$T/v" 2>&1
