@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # eseal — the front door. `make run` and `make test` are all a fresh Debian 12 machine needs.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan

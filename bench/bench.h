@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Timing helpers shared by the benchmarks: a monotonic clock in seconds and the median of runs. */
 #ifndef ESEAL_BENCH_H
 #define ESEAL_BENCH_H

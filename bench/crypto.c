@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_crypto — signing and verifying throughput of the eseal API compared
  * with `openssl speed`, plus the cost of passphrase key-file protection.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_imprint — how long drawing a seal imprint takes, per template and
  * output, against a floor measured in the same run.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/ofd.sh ESEAL TESTDATA [RUNS]
 #
 # OFD stamping and verification, whole process: the third-party samples of

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/pdf.sh ESEAL [RUNS]
 #
 # Whole-process PDF stamping and verification, eseal next to its peers, measured in

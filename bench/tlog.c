@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_tlog — the audit log (include/eseal/log.h) on a fresh instance in a temporary HOME
  * (SQLite, WAL, synchronous=FULL: every acknowledged append is fsynced).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_tlog_core — the transparency-log primitives of src/tlog on one core: edge
  * appends, and inclusion / consistency proofs made through the tile reader

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * bench_tsa — RFC 3161 time-stamp throughput of the instance TSA: in-process
  * (one thread, and as many threads as CPUs: the ceiling), over HTTP on

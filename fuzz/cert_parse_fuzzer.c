@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Certificate and CRL parsing (PEM bundles and DER) over untrusted bytes. */
 #include <stdint.h>
 #include <string.h>

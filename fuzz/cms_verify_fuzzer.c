@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * CMS verification path over untrusted signature bytes: DER/PEM decoding,
  * signer lookup, attribute parsing, signature and chain checks. The first

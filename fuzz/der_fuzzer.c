@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The DER reader (src/util/der.c) on its own, over arbitrary bytes: every
  * element is walked (constructed ones recursively, depth-limited) and every

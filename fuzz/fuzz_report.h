@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the verifier harnesses: a report made without trust anchors must
  * never say VALID (abort, so the fuzzer records the input), and it must render

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Scanned seal imprints: eseal_imprint_png_check() over untrusted PNG bytes. */
 #include <stdint.h>
 

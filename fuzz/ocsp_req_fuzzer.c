@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The RFC 6960 responder (src/revoke) over arbitrary request bytes, and the
  * verifiers' OCSP response check (src/crypto/revocation.c) over the same bytes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The OFD package and XML layer over untrusted bytes (src/ofd/ofd.h): open
  * the input as a package, read every entry (bounded), parse every .xml entry

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * OFD verification over untrusted bytes: the package (zip limits), its XML
  * (no DOCTYPE, no entities), Signatures.xml and every Signature.xml, the

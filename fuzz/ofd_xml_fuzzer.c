@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The OFD XML layer over untrusted bytes directly (no zip around them, so the
  * fuzzer spends its time in the parser rules: size cap, DOCTYPE refusal,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The stamper's reader over untrusted bytes: qpdf in strict mode, the last
  * startxref and its kind, the trailer, catalog, AcroForm and every page's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PDF verification over untrusted bytes: qpdf's strict reader, the signature
  * fields, /ByteRange and /Contents checks, CMS, the embedded seal, and the

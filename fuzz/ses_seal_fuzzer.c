@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SESeal decoding (GM/T 0031-2014, GB/T 38540-2020, V5) over untrusted bytes,
  * then everything a caller does with a decoded seal: accessors, the maker

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SES_Signature (stamp) decoding over untrusted bytes: the TBS_Sign fields,
  * the embedded seal, both signatures, and re-encoding as a fixed point.

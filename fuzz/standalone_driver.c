@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Replays a libFuzzer harness over files or directories (libgit2's standalone
  * fuzzers): every corpus file is an ordinary test input under gcc and the

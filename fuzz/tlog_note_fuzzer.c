@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Signed notes and checkpoints (src/tlog/note.c) over arbitrary bytes.
  * Properties: a note that parses has 1..100 signatures and a text that is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlog-proof receipts (src/tlog/proof.c) over arbitrary bytes, then the whole
  * check of a parsed receipt against the Tessera test log's key. Properties: a

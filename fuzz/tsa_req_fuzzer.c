@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The RFC 3161 responder (src/tsa) over arbitrary request bytes. Properties:
  * eseal_tsa_respond never fails because of the request (only the TSA's own

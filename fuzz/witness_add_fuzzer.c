@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The witness's add-checkpoint (src/service/witness.c) over arbitrary request
  * bodies, on a witness in a temporary directory that trusts two logs: the

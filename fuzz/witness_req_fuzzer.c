@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlog-witness add-checkpoint request bodies (src/tlog/proof.c) over arbitrary
  * bytes. Properties: a body that parses has at most 63 proof hashes and a note

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make test-clone: the test suite on a clone of the project alone (issue #14 §1). Clones the
 # committed HEAD into an empty temporary folder (no ../shared beside it, no ESEAL_TESTDATA),
 # configures and builds what the tests below need, and checks that

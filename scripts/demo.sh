@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `make run`: the main job that exists so far, as a short demo on a fresh instance.
 # Initialises an instance, issues an SM2 organisation certificate, makes and files a
 # GB/T 38540 seal with its imprint, suspends and resumes it, stamps a PDF with it (PAdES +

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs every Debian 12 package eseal needs to build, test and benchmark,
 # and only those that are missing, and the third-party PDF corpus of the interop tests.
 # Safe to run again; quiet when nothing is missing.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs ctest in the normal build (all tests) and, when given, the sanitizer build
 # (unit, fuzz-replay, CLI integration and the OFD interop tests, label "sanitize"), then prints one
 # line: "N passed, N failed, N skipped". A skipped test is one that exited with its

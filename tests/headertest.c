@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Compiled with -std=c11 -pedantic -Werror: the public API stands on its own. */
 #include <eseal/eseal.h>
 #include <eseal/sys/key_backend.h>

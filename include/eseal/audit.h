@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eseal — audit entries: what the transparency log records (docs/audit-log.md).
  *

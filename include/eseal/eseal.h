@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal — umbrella header: the whole public C API. */
 #ifndef ESEAL_H
 #define ESEAL_H

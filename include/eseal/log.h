@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eseal — the audit log: an append-only transparency log (RFC 9162 Merkle
  * tree over SHA-256) whose state is published as C2SP signed checkpoints

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eseal — an RFC 6960 OCSP responder and its request builder.
  *

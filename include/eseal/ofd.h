@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eseal — OFD (GB/T 33190-2016) signature verification, GB/T 38540-2020 seals.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eseal — PDF stamping and verification (PAdES baseline B-B).
  *

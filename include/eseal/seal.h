@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eseal — seal data: GB/T 38540-2020 SESeal and SES_Signature.
  *

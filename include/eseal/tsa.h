@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eseal — an RFC 3161 / RFC 5816 time-stamp authority and its client check.
  *

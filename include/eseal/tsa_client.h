@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eseal — the time-stamp client: ask one or more RFC 3161 TSAs for a token
  * and accept it only when every point of the client checklist holds.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eseal — a transparency-log witness (C2SP tlog-witness v1.0.0, add-checkpoint).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The eseal command-line tool: a thin layer over include/eseal (no internal headers). */
 #ifndef ESEAL_CLI_H
 #define ESEAL_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal cert issue|list|show|revoke|import */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal extend FILE.pdf [-o OUT.pdf] [--level B-LT|B-LTA] [--tsa URL ...] [--tsa-timeout MS] */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal init: create an instance (CA hierarchies, store, config). */
 #include <stdio.h>
 #include <string.h>

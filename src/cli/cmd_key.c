@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal key generate|public: standalone encrypted key files. */
 #include <stdio.h>
 #include <string.h>

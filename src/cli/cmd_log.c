@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal log: the audit log (a transparency log of every stamp and lifecycle change). */
 #include <stdio.h>
 #include <stdlib.h>

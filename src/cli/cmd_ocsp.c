@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal ocsp respond REQ.der -o RESP.der | eseal ocsp serve --listen ADDR:PORT */
 #include <stdio.h>
 #include <string.h>

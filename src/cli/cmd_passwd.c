@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal passwd: change the instance passphrase (every key re-encrypted, all or nothing). */
 #include <stdio.h>
 #include <string.h>

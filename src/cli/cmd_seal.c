@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal seal make|show|verify|status|list|history|file|suspend|resume|revoke|cancel|renew|export|receipt */
 #include <pwd.h>
 #include <stdio.h>

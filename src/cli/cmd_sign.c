@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal sign FILE --cert ID|CERT.pem [-o FILE.p7s] */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal stamp IN.pdf -o OUT.pdf --seal ID|SEAL.esl [--page N|last] [--at X,Y] [--cert ID] [--reason T] [--location T] */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal tsa respond REQ.tsq -o RESP.tsr */
 #include <stdio.h>
 #include <string.h>

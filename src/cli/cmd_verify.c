@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal verify FILE.p7s --data FILE [--json] [--trust DIR] [--at TIME] */
 #include <stdio.h>
 #include <string.h>

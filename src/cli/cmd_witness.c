@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal witness: run a C2SP tlog-witness (init, add-log, key, add-checkpoint, serve). */
 #include <stdio.h>
 #include <stdlib.h>

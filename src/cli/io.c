@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* File I/O habits of the CLI: "-" for standard input and output, progress on a terminal, SIGINT. */
 #include <errno.h>
 #include <fcntl.h>

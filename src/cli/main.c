@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal: the command table, argument parsing, and helpers shared by the commands. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the commands that run HTTP services (tsa, ocsp and witness serve) and ask TSAs (stamp, extend). */
 #include <pthread.h>
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Certificates: parsing (strict, one object), getters, SM2 ID marking. */
 #include <string.h>
 

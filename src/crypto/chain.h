@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Chain validation shared by the CMS, PDF and OFD verifiers (src/crypto only). */
 #ifndef ES_CHAIN_H
 #define ES_CHAIN_H

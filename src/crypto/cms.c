@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Detached CMS (RFC 5652) / CAdES signatures.
  *

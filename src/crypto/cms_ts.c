@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Signature timestamps in CMS (RFC 3161 appendix A, ETSI EN 319 122-1
  * §5.3): the unsigned attribute id-aa-timeStampToken holding a time-stamp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internal crypto API shared by the layers above (ca, store, service). It
  * exposes no OpenSSL type: only this directory includes <openssl/...>.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The two primitives of the transparency log (src/tlog): SHA-256 fast enough
  * for Merkle trees, and raw Ed25519 keys as C2SP signed notes use them.

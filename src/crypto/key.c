@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keys: the backend table, the in-memory ("file") backend, signing and verifying. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Encrypted key files: PKCS#8 PEM with PBES2 (RFC 8018) = scrypt (RFC 7914) +
  * AES-256-CBC. Created 0600 with O_EXCL, read with O_NOFOLLOW, passphrases

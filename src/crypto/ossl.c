@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OpenSSL glue: error translation, digests, randomness, base64, time. */
 #include <errno.h>
 #include <fcntl.h>

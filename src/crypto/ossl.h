@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OpenSSL glue private to src/crypto: error translation and owned-object cleanup. */
 #ifndef ES_OSSL_H
 #define ES_OSSL_H

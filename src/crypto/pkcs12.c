@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PKCS#12 import, including legacy files (RC2-40 cert bags need OpenSSL's legacy provider). */
 #include <stdlib.h>
 #include <string.h>

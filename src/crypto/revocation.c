@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Revocation information for the verifiers: OCSP responses (RFC 6960) and
  * CRLs (RFC 5280 §6.3) from the document, the trust set, a cache and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Trust sets and chain validation (RFC 5280 §6 through OpenSSL, with SM2 IDs),
  * certificate validity at the validation time, and revocation (CRLs and OCSP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Signature timestamps in CMS SignerInfos (cms_ts.c); src/crypto only. */
 #ifndef ES_TSATTR_H
 #define ES_TSATTR_H

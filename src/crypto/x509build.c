@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Issuing certificates and CRLs for the built-in CA (RFC 5280 profiles;
  * organisation certificates after ETSI EN 319 412-1/-3). SM2 signatures carry

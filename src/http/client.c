@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The HTTP client (http.h) on libcurl: one POST or GET, bounded in time and size. */
 #include <curl/curl.h>
 #include <pthread.h>

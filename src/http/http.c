@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The HTTP server (http.h) on libmicrohttpd. */
 #include <arpa/inet.h>
 #include <microhttpd.h>

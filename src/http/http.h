@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small HTTP server for eseal's protocol endpoints (the TSA now; OCSP, the
  * log tiles and the API later), on libmicrohttpd: the library parses HTTP,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internal OFD layer (GB/T 33190-2016): the package (a zip archive, read with
  * libzip) and its XML files (libxml2), both treated as hostile input.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The OFD package: a zip archive (GB/T 33190-2016 §7.1, APPNOTE 6.3.x),
  * read with libzip from memory, strictly (ofd.h lists the rules).

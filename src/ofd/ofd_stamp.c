@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * OFD stamping (GB/T 33190-2016 §18, GB/T 38540-2020 §7): a seal stamp
  * (Type="Seal") added to a package without touching a byte of its other

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * OFD signature verification (GB/T 33190-2016 §18, GB/T 38540-2020 §8):
  * for every signature listed in the document's Signatures.xml, every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * OFD XML files through libxml2, as hostile input (ofd.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internal PDF layer: reading through qpdf's C API in strict mode (no
  * recovery, encrypted files refused), and what the stamping writer needs to

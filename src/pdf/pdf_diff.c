@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What changed after a signature (the defence against incremental saving and
  * shadow attacks, research/pdf.md): every object reachable from the signed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading PDFs through qpdf's C API, strictly (pdf.h). */
 #include <stdio.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PAdES stamping as one incremental update of our own (ISO 32000-1 §7.5.6,
  * §12.8; ETSI EN 319 142-1 baseline B-B). The original bytes are an exact

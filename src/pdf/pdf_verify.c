@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PDF signature verification: for each signature, the byte range (exactly the
  * /Contents gap excluded, inside the file, ending at a revision's %%EOF), the

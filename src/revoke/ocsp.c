@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * RFC 6960 OCSP responder (include/eseal/ocsp.h), on OpenSSL's OCSP types:
  * OpenSSL parses the request and encodes the response; what is answered, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Imprints: spec checks, templates by seal type, and rendering of the one
  * imprint path (imprint_layout.c) to PNG, SVG and PDF through cairo's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fonts for imprints: loaded by file name with FreeType, never looked up
  * through fontconfig, so the same spec draws the same outlines on every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Imprints, internal: the path being built, fonts, layout.
  *

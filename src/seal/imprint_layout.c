@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Imprint geometry: border, star and characters, one path in millimetres.
  *

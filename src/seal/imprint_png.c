@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Checks of scanned seal imprints (PNG, untrusted input), and the indexed PNG
  * the renderer writes (es_imprint_png_indexed, at the end).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Filing receipts: the registry's signed statement that a seal was filed (seal.h). */
 #include <string.h>
 

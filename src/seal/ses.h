@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal structures of the SESeal / SES_Signature codec (src/seal only). */
 #ifndef ES_SES_H
 #define ES_SES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SESeal codec: GM/T 0031-2014 (format 1), GB/T 38540-2020 (4), GM/T 0031-2025 (5).
  * ASN.1 and what each version signs: shared/research/standards.md §2–§4.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SES_Signature (a stamp) codec: GM/T 0031-2014 §6.2.1 (format 1) and
  * GB/T 38540-2020 (4/5). The signer signs the exact DER of TBS_Sign.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Signature checks and the seal verification report (GB/T 38540-2020 seal verification, standards.md §3.2). */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The audit trail: every seal lifecycle change, certificate issue and
  * revocation, and stamp becomes an entry of the instance's transparency log

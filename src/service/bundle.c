@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The trust bundle a recipient needs (`eseal ca export --bundle`): the root certificates, the
  * issuing CA certificates (path helpers, judged with revocation), and the latest CRL of every CA,

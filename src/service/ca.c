@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The built-in CA: hierarchies, issuing, CRL publication. Keys are generated
  * here, saved encrypted under keys/, and recorded in the store in one

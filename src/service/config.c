@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* eseal.conf: "key = value" lines, '#' comments; unknown keys are errors (typos must not pass silently). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What a file handed to verification is, by its first bytes (eseal_file_kind_detect). */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The instance: init/open, certificates, CRLs, trust, signing and verifying files. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Reading the audit log as C2SP tlog-tiles resources (for `eseal log serve`),
  * exporting it as static files, and auditing it (re-deriving the whole tree

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Witness cosignatures for the audit log's checkpoints: the platform side of
  * C2SP tlog-witness. Witnesses are configured in eseal.conf ("log_witness =

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Long-term validation for the service: where time-stamps come from (the
  * request's TSAs, or the instance's own TSA in-process), the validation data a

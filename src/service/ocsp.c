@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The instance's OCSP responder (RFC 6960) and revocation evidence for the
  * stamping side.

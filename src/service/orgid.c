@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Organisation identifiers (ETSI EN 319 412-1 §5.1.4), the value of the subject's
  * organizationIdentifier (2.5.4.97) in an organisation certificate:

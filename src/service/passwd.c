@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The instance passphrase: checking it, and changing it (every key file re-encrypted, all or
  * nothing).

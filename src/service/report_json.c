@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Rendering reports: JSON (jansson) with dotted field names nested, and text for people. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Seals in the service layer: making (imprint, SES_Seal signed by the
  * platform's seal maker), the lifecycle with its audit events, filing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal service-layer definitions. */
 #ifndef ES_SERVICE_H
 #define ES_SERVICE_H

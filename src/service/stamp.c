@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Stamping documents with a seal of the registry, and verifying stamped PDFs (instance.h). */
 #include <errno.h>
 #include <fcntl.h>

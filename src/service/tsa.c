@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The instance's time-stamp authority: the TSA certificate and key of a CA
  * hierarchy (role "tsa", issued by es_ca_create_hierarchies with profile

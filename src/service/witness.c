@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The built-in witness: C2SP tlog-witness v1.0.0 add-checkpoint, with the
  * size-zero and same-size rules of the spec's HEAD (C2SP 95978ca, "clarify size

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Collecting cosignatures from C2SP tlog-witness witnesses (witness_client.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The log publisher's side of C2SP tlog-witness: asking witnesses to cosign a
  * checkpoint (POST <submission prefix>/add-checkpoint) and keeping the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SQLite backend: WAL, foreign keys, versioned migrations, prepared statements only. */
 #include <stdio.h>
 #include <string.h>

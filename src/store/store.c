@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The store front: picks a backend by scheme and forwards. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Audit entries, version 1: canonical "key value" lines in a fixed order (docs/audit-log.md). */
 #include <string.h>
 

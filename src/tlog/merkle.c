@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * RFC 6962 / RFC 9162 Merkle trees over SHA-256: hashes, the right edge a
  * writer keeps, proofs made from complete-subtree hashes, and the RFC 9162

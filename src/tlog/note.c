@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C2SP signed-note (Ed25519, type 0x01), verifier keys, Go's PRIVATE+KEY
  * signer keys, tlog-cosignature v1 (type 0x04) and tlog-checkpoint bodies.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C2SP tlog-proof receipts and tlog-witness add-checkpoint request bodies:
  * line formats around a verbatim checkpoint note.

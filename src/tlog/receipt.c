@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Offline verification of audit receipts (C2SP tlog-proof whose extra line is the audit entry). */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C2SP tlog-tiles: tile and entry-bundle paths, and a reader of subtree
  * hashes over tiles with a bounded cache of full tiles and the inner levels of the newest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the text formats of src/tlog (notes, checkpoints, receipts, witness bodies). */
 #ifndef ES_TLOG_INT_H
 #define ES_TLOG_INT_H

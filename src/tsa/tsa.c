@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * RFC 3161 / RFC 5816 time-stamp authority (responder) and token check.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The time-stamp client (include/eseal/tsa_client.h): one request, the
  * sources asked in order, every answer put through eseal_tsa_verify_token()

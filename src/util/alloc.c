@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Allocation: the only file that calls malloc/free (scripts/checksrc). */
 #include <stdlib.h>
 #include <string.h>

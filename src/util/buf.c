@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bounded buffers, read cursors, secrets, small text helpers. */
 #include <stdarg.h>
 #include <stdio.h>

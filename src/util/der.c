@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DER reader and writer for the seal structures (see der.h). */
 #include "der.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small DER reader and writer (ITU-T X.690) for the seal structures of
  * GB/T 38540-2020 / GM/T 0031-2014, which OpenSSL does not know.

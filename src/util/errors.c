@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The error table, the thread-local last error, and eseal_buf helpers. */
 #include <stdarg.h>
 #include <stdio.h>

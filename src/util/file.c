@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Files: bounded reads, exclusive 0600 creation, atomic replacement. */
 #include <errno.h>
 #include <fcntl.h>

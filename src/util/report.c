@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Verification reports: verdict, reasons, ordered fields, children. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal construction of eseal_report trees (see include/eseal/report.h). */
 #ifndef ES_REPORT_H
 #define ES_REPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internal must-check results and guard macros (after s2n-tls).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Time helpers: UTC only, milliseconds since the Unix epoch, no locale, no gmtime(). */
 #include <stdio.h>
 #include <string.h>

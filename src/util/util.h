@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Internal utilities: allocation, spans, bounded buffers, read cursors,
  * secrets, time, files. No OpenSSL and no database here.

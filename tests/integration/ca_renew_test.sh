@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # eseal ca renew: revoking an issuing CA or the seal maker no longer ends a hierarchy.
 # Reproduces the break (cert issue, seal make, ca crl fail after the revocation), renews, and checks
 # that everything works again, that what the old keys signed still verifies with the right verdict

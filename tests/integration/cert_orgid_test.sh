@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # eseal cert issue with ETSI EN 319 412-1 §5.1.4 organisation identifiers (--org-id) next to the
 # USCC: what lands in organizationIdentifier and C, and every refusal with exit 2 and its reason.
 # Usage: cert_orgid_test.sh /path/to/eseal

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The CLI habits users of openssl, gpg and git expect (issue #14 §3): --json everywhere or refused,
 # JSON errors, attached and bundled short options, --quiet, passphrase sources (--pass-fd,
 # --pass-file -, a symlinked pass file, a mode warning, 3 tries at a terminal), eseal passwd, a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The CLI's file habits (issue #14 §3): "-" for standard input and output, progress of long work,
 # SIGINT during a batch and --skip-existing, never replacing the user's input, refusing FIFOs and
 # other non-regular inputs.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end tests of the eseal binary: exit codes, verdicts, reasons, files, errors.
 # Usage: cli_test.sh /path/to/eseal
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The CLI on third-party files of shared/testdata/ofd-samples (SOURCES.md says where each comes
 # from): ofdrw's legacy USER.p12 imported, ofdrw's V1/V4 seals and the Hebei Gede seal verified
 # and shown. Without the samples (a clone of the project alone) it is skipped (exit 77).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Crash test of the audit log: after a first signed checkpoint (round 0), a stream of appends (4 threads, the publisher signing every
 # 20 ms) is killed with SIGKILL at random moments, ROUNDS times. After each kill:
 #  - every entry whose append returned is in the log, at the index it was given;

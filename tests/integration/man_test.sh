@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # eseal help and eseal(1) agree: usage man_test.sh ESEAL docs/man/eseal.1
 #   - every command of `eseal help` has a SYNOPSIS entry (.SY) and a section (.SS "eseal CMD ...")
 #     under COMMANDS, and every command named there is one `eseal help` lists;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The README's walkthrough, run as written: usage readme_test.sh ESEAL README.md
 #
 # Every shell block of the "## Walkthrough" section of README.md is run, in order, in one

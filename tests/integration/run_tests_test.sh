@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # scripts/run-tests.sh on a small ctest project of its own (passing, failing and skipped tests,
 # exit 77 = SKIP_RETURN_CODE): the closing line "N passed, N failed, N skipped" for one and two
 # build directories, the exit status, and ESEAL_REQUIRE_TESTDATA=1 turning a skip into a failed

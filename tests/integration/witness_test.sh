@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `eseal witness` end to end: init, key, add-log, add-checkpoint from files, and
 # `eseal witness serve` on port 0 driven with curl. The litewitness add-checkpoint
 # vectors of shared/testdata/tlog-vectors are replayed in order twice (through the

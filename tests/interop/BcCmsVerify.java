@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * BcCmsVerify - an independent verifier of detached CMS (CAdES) signatures,
  * built on BouncyCastle only (no OpenSSL, no eseal code), for interop tests.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PdfBoxExtract: reads a signed PDF with Apache PDFBox (an independent PDF parser) and writes,
  * for signature N (1-based, PDFBox's order), the CMS from /Contents and the bytes /ByteRange

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bc_cms_verify.sh SIG.p7s DATA [CA.pem ...]
 #
 # Verifies a detached CMS signature with BouncyCastle (BcCmsVerify.java, next

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # cms_interop.sh ESEAL [SCRATCH]
 #
 # Interoperability test of eseal's detached CMS signatures and certificates

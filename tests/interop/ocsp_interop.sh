@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ocsp_interop.sh ESEAL
 #
 # The OCSP responder and CRL distribution point of `eseal ocsp serve`, checked

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ofd_samples.sh ESEAL TESTDATA
 #
 # The third-party OFD samples of shared/testdata/ofd-samples verify to exactly what its

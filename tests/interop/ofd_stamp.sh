@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ofd_stamp.sh ESEAL TESTDATA
 #
 # OFD packages stamped by eseal: VALID for eseal after one, two and three stamps; the

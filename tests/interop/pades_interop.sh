@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # pades_interop.sh ESEAL
 #
 # PAdES B-T, B-LT and B-LTA stamps and `eseal extend`, checked with tools that are

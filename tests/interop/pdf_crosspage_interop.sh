@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # pdf_crosspage_interop.sh ESEAL
 #
 # Cross-page (riding-seam) stamps as independent readers see them: one signature field whose

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # pdf_interop.sh ESEAL
 #
 # PDFs stamped by eseal, checked by independent tools: qpdf --check on every file

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # pdf_render.sh ESEAL
 #
 # Third-party PDFs stamped by eseal render identically to the originals except where the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # recipient_test.sh ESEAL
 #
 # A recipient with no eseal instance (issue #14 §2, docs/verifying.md): a B-LTA PDF stamped with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # seal_interop.sh ESEAL
 #
 # The maker signature of seals made by eseal, checked with plain OpenSSL

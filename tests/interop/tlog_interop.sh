@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The audit log checked by code eseal shares nothing with: Go's golang.org/x/mod/sumdb/note and
 # sumdb/tlog (Debian's golang-golang-x-mod-dev) verify the exported checkpoint, rebuild the tree
 # from the exported entry bundles, compare every hash tile, check eseal's consistency proofs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tsa_interop.sh ESEAL
 #
 # RFC 3161 time-stamps from `eseal tsa respond`, requested and checked with

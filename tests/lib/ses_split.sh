@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the interop tests: split_seal DER DIR cuts a GB/T 38540 SES_Seal or SES_Signature
 # (both SEQUENCE { tbs, cert OCTET STRING, signatureAlgorithm, signature BIT STRING, ... }) into
 # DIR/sealinfo.der (the signed SES_SealInfo or TBS_Sign, exact bytes), DIR/cert.der,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the shell test scripts: a scratch directory $T removed on exit, TAP
 # output with counters (ok / notok / skip: "ok N # SKIP why", for a part that cannot run here),
 # and tap_done NAME for the summary line and the exit status (non-zero when anything failed).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced (after tap.sh) by the shell tests that read third-party test vectors: the sets of
 # shared/testdata (ofd-samples, tlog-vectors), files made by others and kept outside the
 # repository, each with a SOURCES.md saying where every file comes from. tests/CMakeLists.txt

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """mkform.py OUT.pdf: a one-page A4 PDF with a form (classic xref table), for the form-filling
 and field-lock tests. Fixed object numbers, which pdf_attack.py relies on:
   1 catalog (AcroForm direct: /Fields [5 0 R 6 0 R])   2 pages   3 page (/Annots [5 0 R 6 0 R])

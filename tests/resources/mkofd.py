@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes a small unsigned OFD package of our own: mkofd.py OUT.ofd [PAGES]. A4 pages
 (210x297 mm) with a line of text each, one font in PublicRes.xml, deflated entries."""
 import sys

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes a small test PDF of our own: mkpdf.py OUT.pdf [PAGES] [options]. A4 pages of Helvetica
 text, one content stream per page, a classic cross-reference table.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the hostile OFD packages of tests/unit/ofd/test_ofd.c into OUTDIR.
 
 usage: mkzip.py OUTDIR [--many]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Builds attacks against a signed PDF made by tests/resources/mkpdf.py and eseal stamp:
 pdf_attack.py KIND IN.pdf OUT.pdf. Each appends (or edits) bytes the way the published attacks
 do (PDF insecurity 2019: incremental saving, signature wrapping, universal signature forgery;

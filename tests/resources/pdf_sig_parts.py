@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """pdf_sig_parts.py SIGNED.pdf N OUT.p7s OUT.data: writes the N-th (1-based, in file order)
 signature's CMS (the /Contents bytes, zero padding removed) and the bytes its /ByteRange
 covers, so that an independent CMS verifier can check a PDF signature."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """pdfsig_parts.py PDF N OUTDIR: the pieces of the N-th signature (1-based, file order) of a PDF
 written by eseal, for checks with other tools:
   OUTDIR/contents.der  the /Contents value without its zero padding (a CMS or a time-stamp token)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Reads a binary PPM (P6, maxval 255) as written by pdftoppm: ppm(path) -> (width, height,
 RGB bytes). Shared by the rendering tests (no PIL on the test machines)."""
 

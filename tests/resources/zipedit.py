@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """zipedit.py IN OUT [--flip NAME] [--replace NAME OLD NEW] [--drop NAME] [--add NAME]:
 rewrites an OFD package (zip) with one change, for the tampering tests: --flip changes the
 last byte of entry NAME, --replace its first OLD bytes into NEW, --drop leaves NAME out,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Crash-test helper for the audit log (tests/integration/log_crash.sh).
  *

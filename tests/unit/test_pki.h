@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unit tests' certificate maker: a fresh key of `alg` and a certificate of
  * profile `prof` for it, signed by issuer_key/issuer (NULL: self-signed),

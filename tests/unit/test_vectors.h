@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Third-party test vectors in unit tests. The vector sets (ofd-samples, tlog-vectors) are
  * files made by others, kept outside the repository; each set's SOURCES.md says where every

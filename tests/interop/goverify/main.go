@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: Apache-2.0
+
 // goverify checks an eseal audit log with Go's golang.org/x/mod/sumdb/{note,tlog}
 // (Debian's golang-golang-x-mod-dev), code eseal shares nothing with.
 //

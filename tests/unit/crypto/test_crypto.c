@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crypto: keys (every algorithm), key files (errors), SM2 known answers from
  * shared/testdata, certificates, and CMS verdicts (tampered, wrong signer,

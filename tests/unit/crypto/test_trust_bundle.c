@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The recipient's trust (issue #14 §2): a PEM bundle of anchors, intermediates and CRLs read by
  * eseal_trust_add_path, and certificates a document brings (a PDF's /DSS /Certs, through

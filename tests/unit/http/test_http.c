@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The HTTP server (src/http): whole requests reach the handler, bodies are capped, errors are 500s. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * imprint: templates against golden PNGs, output formats (paths only, sizes),
  * the outline, input checks with exact codes, and the PNG import checks.

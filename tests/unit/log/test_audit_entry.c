@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Audit entries (include/eseal/audit.h): one encoding per event, strict parsing, commitments. */
 #include <setjmp.h>
 #include <stdarg.h>

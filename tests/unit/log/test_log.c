@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The audit log of an instance (include/eseal/log.h, src/service/log*.c, audit.c):
  * concurrent durable appends, checkpoints only when consistent, receipts that verify

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ofd: the package and XML layer (src/ofd/ofd.h). The five third-party
  * sample OFDs of shared/testdata open, list, read and parse; every hostile

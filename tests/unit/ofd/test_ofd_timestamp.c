@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * RFC 3161 timestamps in OFD stamps (GB/T 38540-2020 SES_Signature.timeStamp), library level:
  * es_ofd_stamp asks its timestamp callback (here eseal_tsa_client_stamp over an in-process

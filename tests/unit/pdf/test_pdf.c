@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pdf: the library API without an instance — stamping in memory and file to
  * file give documents that verify, keep the original as a prefix, and fail

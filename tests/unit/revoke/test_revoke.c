@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Revocation: the RFC 6960 responder (src/revoke) and the verifiers' OCSP/CRL checks
  * (src/crypto/revocation.c through es_chain_check_ex): good/revoked/unknown, nonce, delegated

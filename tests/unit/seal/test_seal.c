@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * seal: the GB/T 38540 / GM/T 0031 codec against the third-party samples in
  * shared/testdata/ofd-samples (SOURCES.md says what each must verify to), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * service: eseal_instance_ca_renew and eseal_instance_cert_status. What the library decides:
  * which certificate of a role is current, what a revoked issuing CA stops (issuing, CRLs, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Error messages that name the real cause (issue #14 §3), at the place they are made: what a
  * file handed to verification is (eseal_file_kind_detect), an OFD in the pre-2016 draft

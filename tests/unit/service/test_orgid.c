@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eseal_org_id_parse: ETSI EN 319 412-1 §5.1.4 organisation identifiers, good ones split into
  * their parts and bad ones refused with the exact problem (and ESEAL_EINVAL).

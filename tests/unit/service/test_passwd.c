@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * service: eseal_instance_passwd against another handle of the same instance. A handle that set
  * the passphrase before the change must not write a key under the old one (into the new key set,

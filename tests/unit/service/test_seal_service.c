@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * service: seals made by an instance — the lifecycle and its audit events,
  * the registry's status at a time, renewal, filing receipts, and the seal

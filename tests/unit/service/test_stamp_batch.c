@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * service: the options of long stamping work (eseal_stamp_request) — an output that is an
  * input refused unless in_place, colliding batch outputs refused before anything is stamped,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* store: migrations, lookups (id prefix, ambiguity), revocation state, counters, CRLs. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * src/tlog: RFC 6962/9162 Merkle trees, C2SP tlog-tiles, signed notes, cosignatures,
  * checkpoints, tlog-proof receipts and tlog-witness request bodies.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The RFC 3161 responder (src/tsa): granted tokens for SHA-256 and SM3 imprints, nonce
  * echo, certReq, increasing serials, and the rejections of RFC 3161 §2.4.2 (badAlg for

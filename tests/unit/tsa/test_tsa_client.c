@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The time-stamp client (src/tsa/tsa_client.c) against a good TSA and misbehaving ones:
  * a wrong nonce, a wrong imprint, a certificate without the timeStamping EKU, rejections

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The instance TSA's serial numbers (src/service/tsa.c): blocks reserved in the store.
  * Two services on one instance, each with its own store connection as two `eseal tsa

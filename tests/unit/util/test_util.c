@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* util: buffers (over-fill, off-by-one, overflow), cursors, time, secrets, files. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The built-in witness (src/service/witness.c): the litewitness add-checkpoint
  * vectors of shared/testdata/tlog-vectors replayed in order, every status of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The log publisher's witness client (src/service/witness_client.c) against
  * in-process witnesses of src/service/witness.c served by es_http_start on port

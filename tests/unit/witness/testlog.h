@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A tiny in-memory transparency log for the witness tests: RFC 6962 leaves,
  * signed C2SP checkpoints, consistency proofs, tlog-witness request bodies,
