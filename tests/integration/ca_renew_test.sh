@@ -17,23 +17,6 @@ unset ESEAL_PASS_FILE || true
 R=$(dirname "$0")/../resources
 export PYTHONPATH="$R${PYTHONPATH:+:$PYTHONPATH}"
 
-# expect CODE DESCRIPTION -- command...
-expect() {
-    local want=$1 desc=$2
-    shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$desc"; else
-        notok "$desc (exit $got, wanted $want)"
-        sed 's/^/#   /' "$T/out" "$T/err" | head -20
-    fi
-}
-has() { # has FILE PATTERN DESCRIPTION
-    if grep -q -- "$2" "$1"; then ok "$3"; else
-        notok "$3 (no '$2')"
-        sed 's/^/#   /' "$1" | head -20
-    fi
-}
 verdict() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$1"; }
 # status ID: the STATUS column of cert list
 status() { "$E" cert list | awk -v id="$1" '$1 == id { print $6 }'; }

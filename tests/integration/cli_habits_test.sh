@@ -14,22 +14,6 @@ R=$(cd "$(dirname "$0")/../resources" && pwd)
 unset ESEAL_PASSPHRASE ESEAL_HOME XDG_DATA_HOME || true
 PASS=habits-pass-1
 export ESEAL_HOME=$T/home
-expect() { # expect CODE DESCRIPTION -- command...
-    local want=$1 desc=$2
-    shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$desc"; else
-        notok "$desc (exit $got, wanted $want)"
-        sed 's/^/#   /' "$T/out" "$T/err" | head -20
-    fi
-}
-has() { # has FILE PATTERN DESCRIPTION
-    if grep -q -- "$2" "$1"; then ok "$3"; else
-        notok "$3 (no '$2')"
-        sed 's/^/#   /' "$1" | head -20
-    fi
-}
 hasnt() { # hasnt FILE PATTERN DESCRIPTION
     if grep -q -- "$2" "$1"; then
         notok "$3 (found '$2')"

@@ -16,23 +16,6 @@ mkdir "$T/tmp"
 export TMPDIR=$T/tmp
 R=$(dirname "$0")/../resources
 export PYTHONPATH="$R${PYTHONPATH:+:$PYTHONPATH}"
-# expect CODE DESCRIPTION -- command...   (stdout in $T/out, stderr in $T/err)
-expect() {
-    local want=$1 desc=$2
-    shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$desc"; else
-        notok "$desc (exit $got, wanted $want)"
-        sed 's/^/#   /' "$T/out" "$T/err" | head -20
-    fi
-}
-has() { # has FILE PATTERN DESCRIPTION
-    if grep -q -- "$2" "$1"; then ok "$3"; else
-        notok "$3 (no '$2')"
-        sed 's/^/#   /' "$1" | head -20
-    fi
-}
 check() { # check DESCRIPTION -- command... (a condition)
     local desc=$1
     shift 2

@@ -15,22 +15,6 @@ D=$(vectors_dir ofd-samples "${2-$VECTORS_DEFAULT_ROOT}")
 export ESEAL_PASSPHRASE=integration-pass-1
 export ESEAL_HOME=$T/home
 unset ESEAL_PASS_FILE || true
-expect() { # expect CODE DESCRIPTION -- command...
-    local want=$1 desc=$2
-    shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$desc"; else
-        notok "$desc (exit $got, wanted $want)"
-        sed 's/^/#   /' "$T/out" "$T/err" | head -20
-    fi
-}
-has() { # has FILE PATTERN DESCRIPTION
-    if grep -q -- "$2" "$1"; then ok "$3"; else
-        notok "$3 (no '$2')"
-        sed 's/^/#   /' "$1" | head -20
-    fi
-}
 json_verdict() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$1"; }
 
 expect 0 "init" -- "$E" init

@@ -25,22 +25,6 @@ unset ESEAL_WITNESS_HOME ESEAL_HOME || true
 V=$VD/witness-add-checkpoint.json
 W=$T/w
 
-expect() { # expect CODE DESCRIPTION -- command...
-    local want=$1 desc=$2
-    shift 3
-    "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$desc"; else
-        notok "$desc (exit $got, wanted $want)"
-        sed 's/^/#   /' "$T/out" "$T/err" | head -20
-    fi
-}
-has() { # has FILE PATTERN DESCRIPTION
-    if grep -q -- "$2" "$1"; then ok "$3"; else
-        notok "$3 (no '$2')"
-        sed 's/^/#   /' "$1" | head -20
-    fi
-}
 
 # The vectors as files: body.N, and N's spec status in status.N; the log's vkey built by the
 # C2SP key-ID rule from the raw Sigsum public key (key name = origin, type 0x01).
