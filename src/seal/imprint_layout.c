@@ -493,6 +493,21 @@ static double free_half_width(const freezone *z, double y0, double y1, double ma
 
 #define ARC_SAMPLES 1024
 
+/* cum[i]: the length of the line at `inset` from angle t0 to t0 + (t1 - t0) * i / ARC_SAMPLES. */
+static void arc_lengths(const ell *e, double inset, double t0, double t1, double cum[ARC_SAMPLES + 1])
+{
+    double px = 0, py = 0, phi = 0;
+    cum[0] = 0;
+    ell_at(e, t0, inset, &px, &py, &phi);
+    for (int i = 1; i <= ARC_SAMPLES; i++) {
+        double x, y;
+        ell_at(e, t0 + (t1 - t0) * i / ARC_SAMPLES, inset, &x, &y, &phi);
+        cum[i] = cum[i - 1] + hypot(x - px, y - py);
+        px = x;
+        py = y;
+    }
+}
+
 /*
  * Characters one by one along the inner edge of the border, evenly spaced by
  * arc length between polar angles a0 and a1 (a1 > a0: clockwise, the upper arc;
@@ -509,17 +524,8 @@ static double free_half_width(const freezone *z, double y0, double y1, double ma
 static void arc_slots(const ell *e, double gap, double h, double t0, double t1, const lglyph *gs, size_t n,
                       double *ts, double *room)
 {
-    double cum[ARC_SAMPLES + 1];
-    double px = 0, py = 0, phi = 0;
-    cum[0] = 0;
-    ell_at(e, t0, gap + h / 2, &px, &py, &phi);
-    for (int i = 1; i <= ARC_SAMPLES; i++) {
-        double x, y;
-        ell_at(e, t0 + (t1 - t0) * i / ARC_SAMPLES, gap + h / 2, &x, &y, &phi);
-        cum[i] = cum[i - 1] + hypot(x - px, y - py);
-        px = x;
-        py = y;
-    }
+    double cum[ARC_SAMPLES + 1], phi = 0;
+    arc_lengths(e, gap + h / 2, t0, t1, cum);
     double total = 0, before = 0;
     for (size_t i = 0; i < n; i++) {
         total += gs[i].slot;
@@ -653,16 +659,7 @@ static ES_RESULT text_on_arc_proportional(lay *L, const lglyph *gs, size_t n, co
         hl = LATIN_CAP * h;
         double kl = hl / L->latin.ref_h;
         /* Arc length along the line through the CJK centres. */
-        double px = 0, py = 0;
-        cum[0] = 0;
-        ell_at(e, t0, gap + h / 2, &px, &py, &phi);
-        for (int i = 1; i <= ARC_SAMPLES; i++) {
-            double x, y;
-            ell_at(e, t0 + (t1 - t0) * i / ARC_SAMPLES, gap + h / 2, &x, &y, &phi);
-            cum[i] = cum[i - 1] + hypot(x - px, y - py);
-            px = x;
-            py = y;
-        }
+        arc_lengths(e, gap + h / 2, t0, t1, cum);
         total = 0;
         for (size_t i = 0; i < n; i++) {
             /* A Latin letter or space by its advance; a CJK character, bracket or 　 by its slot. */
