@@ -75,7 +75,10 @@ def sources(arg):
     for p in (src.get(b), os.path.join(root, "fuzz", b + ".c"), os.path.join(root, "tests", "tools", b + ".c")):
         if p and os.path.exists(p):
             yield p
-    if arg.startswith(root) and not arg.startswith(build) and os.path.isfile(arg):
+    # A script of the project is read; a data file given to a test (README.md for the
+    # walkthrough) is not: what it says about the vectors is prose, not a use.
+    if arg.startswith(root) and not arg.startswith(build) and os.path.isfile(arg) and \
+            arg.endswith((".sh", ".py", ".c", ".h")):
         yield arg
 
 def prop(t, name, default=None):
