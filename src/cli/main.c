@@ -700,6 +700,12 @@ static int json_check(const cli_cmd *cmd, const cli_args *a)
     if (!a->json) {
         return CLI_OK;
     }
+    /* -o - puts the document (or certificate, token, response) on standard output: JSON there too
+     * would make both unreadable. */
+    int oi = find_spec(a->specs, "output", 0);
+    if (oi >= 0 && a->counts[oi] > 0 && strcmp(a->values[oi][a->counts[oi] - 1], "-") == 0) {
+        return cli_usage_error(cmd, "--json and -o - both write to standard output: give -o a file");
+    }
     char full[128];
     bool has_subs = in_list(sub_commands, sizeof(sub_commands) / sizeof(sub_commands[0]), cmd->name);
     if (has_subs && a->npos == 0) {

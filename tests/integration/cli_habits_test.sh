@@ -64,6 +64,10 @@ expect 0 "version --json" -- "$E" --json version
 python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["version"]' "$T/out" && ok "is JSON" || notok "version --json: $(cat "$T/out")"
 expect 2 "help --json is refused" -- "$E" --json help
 json_error "$T/out" ESEAL_EUSAGE "--json is not supported by 'eseal help'" && ok "in JSON" || notok "help --json: $(cat "$T/out")"
+expect 2 "--json with -o - (both on stdout) is refused" -- "$E" stamp "$T/in.pdf" -o - --seal "$SEAL" --json
+json_error "$T/out" ESEAL_EUSAGE "--json and -o - both write to standard output" && ok "in JSON, nothing stamped" ||
+    notok "stamp -o - --json: $(head -c 300 "$T/out")"
+expect 2 "the same for cert issue -o - --json" -- "$E" cert issue --person "Li Si" -o - --json
 expect 0 "a command with JSON output still gives it" -- "$E" cert list --json
 python3 -c 'import json,sys; assert isinstance(json.load(open(sys.argv[1])), list)' "$T/out" &&
     ok "cert list --json parses" || notok "cert list --json"
