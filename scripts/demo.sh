@@ -75,6 +75,19 @@ step "8d. A long-term stamp: signature timestamp, validation data (/DSS), docume
 "$E" stamp "$PDF" -o "$HOME_DIR/contract-lta.pdf" --seal "$SEAL" --level B-LTA
 "$E" verify "$HOME_DIR/contract-lta.pdf" | grep -E '^(verdict|archive|signature)|signing_time.source|judged_at|  level|  type' || true
 
+step "8d'. A recipient with no instance: only the root certificates, and the /DSS supplies the rest" \
+    eseal verify contract-lta.pdf --no-instance --trust roots.pem
+"$E" ca export --bundle -o "$HOME_DIR/eseal-trust.pem" 2>/dev/null
+python3 - "$HOME_DIR/eseal-trust.pem" "$HOME_DIR/roots.pem" <<'PY'
+import re, sys
+# the self-signed certificates of the bundle: its first block, the roots
+text = open(sys.argv[1]).read()
+roots = [b for h, b in re.findall(r"# (root CA[^\n]*)\n(-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n)", text, re.S)]
+open(sys.argv[2], "w").write("".join(roots))
+PY
+"$E" verify "$HOME_DIR/contract-lta.pdf" --no-instance --trust "$HOME_DIR/roots.pem" | grep -E '^(verdict|signature)|  level' || true
+printf '(the platform publishes roots.pem, or the whole bundle of eseal ca export --bundle; see docs/verifying.md)\n'
+
 step "8e. The audit log: the stamp's receipt checked offline, the log audited and exported as tiles" \
     eseal stamp contract.pdf -o contract-logged.pdf --seal "$SEAL" --receipt contract.receipt
 "$E" stamp "$PDF" -o "$HOME_DIR/contract-logged.pdf" --seal "$SEAL" --receipt "$HOME_DIR/contract.receipt" \
