@@ -27,7 +27,10 @@
 #define DAY_MS (86400LL * 1000)
 #define RESPONDER_DAYS 30
 #define RENEW_DAYS 7
-#define MAX_CAS 16
+/* Every CA with a key is served: the responder's own maximum (src/revoke/ocsp.c). Renewals add
+ * issuing CAs, so an instance can outgrow a small table; past this one opening fails, never a
+ * responder that silently ignores the newest CAs. */
+#define MAX_CAS 256
 
 /* ---- responder certificates ----------------------------------------------------------- */
 
@@ -153,6 +156,7 @@ typedef struct {
     const char *only_id;   /* NULL: all */
     char ids[MAX_CAS][24];
     size_t n;
+    bool overflow;
 } ca_list;
 
 static int list_cas(const eseal_cert_record *rec, void *payload)
@@ -160,7 +164,11 @@ static int list_cas(const eseal_cert_record *rec, void *payload)
     ca_list *l = payload;
     if ((strcmp(rec->role, "root-ca") != 0 && strcmp(rec->role, "issuing-ca") != 0) || rec->key_file[0] == '\0' ||
         (l->hierarchy != NULL && strcmp(rec->hierarchy, l->hierarchy) != 0) ||
-        (l->only_id != NULL && strcmp(rec->id, l->only_id) != 0) || l->n >= MAX_CAS) {
+        (l->only_id != NULL && strcmp(rec->id, l->only_id) != 0)) {
+        return 0;
+    }
+    if (l->n >= MAX_CAS) {
+        l->overflow = true;
         return 0;
     }
     (void)snprintf(l->ids[l->n++], sizeof(l->ids[0]), "%s", rec->id);
@@ -199,8 +207,10 @@ static ES_RESULT ocsp_open(eseal_instance *inst, eseal_ocsp_service **out, const
     ES_ENSURE(hierarchy == NULL || strcmp(hierarchy, "sm2") == 0 || strcmp(hierarchy, "p256") == 0 ||
                   strcmp(hierarchy, "rsa") == 0,
               ESEAL_EINVAL, "unknown CA hierarchy '%s' (sm2, p256 or rsa)", hierarchy);
-    ca_list l = {hierarchy, only_id, {{0}}, 0};
+    ca_list l = {hierarchy, only_id, {{0}}, 0, false};
     ES_GUARD((es_result){eseal_store_cert_list(inst->store, list_cas, &l)});
+    ES_ENSURE(!l.overflow, ESEAL_ELIMIT, "ocsp: the instance has more than %d CAs with keys; the responder serves at most %d",
+              MAX_CAS, MAX_CAS);
     ES_ENSURE(l.n > 0, ESEAL_ENOTFOUND, "ocsp: no CA with a key in this instance%s%s", hierarchy != NULL ? " for " : "",
               hierarchy != NULL ? hierarchy : "");
     eseal_ocsp_service *s = es_calloc(1, sizeof(*s));
