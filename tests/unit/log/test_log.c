@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "eseal/eseal.h"
+#include "../test_instance.h"
 #include "crypto/crypto.h"
 #include "tlog/tlog.h"
 
@@ -29,14 +30,8 @@ static eseal_log *lg;
 static int setup(void **state)
 {
     (void)state;
-    assert_non_null(mkdtemp(home));
-    (void)snprintf(ihome, sizeof(ihome), "%s/i", home);
-    eseal_instance_init_options o = ESEAL_INSTANCE_INIT_OPTIONS_INIT;
-    o.passphrase = pass;
-    o.passphrase_len = strlen(pass);
-    assert_int_equal(eseal_instance_init(ihome, &o), ESEAL_OK);
-    assert_int_equal(eseal_instance_open(&inst, ihome), ESEAL_OK);
-    assert_int_equal(eseal_instance_set_passphrase(inst, pass, strlen(pass)), ESEAL_OK);
+    test_instance_init(home, ihome, sizeof(ihome), pass);
+    inst = test_instance_open(ihome, pass);
     assert_int_equal(eseal_instance_log(inst, &lg), ESEAL_OK);
     return 0;
 }
@@ -45,9 +40,7 @@ static int teardown(void **state)
 {
     (void)state;
     eseal_instance_close(inst);
-    char cmd[700];
-    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_scratch_remove(home);
 }
 
 static void vkey(char *out, size_t n)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "eseal/eseal.h"
+#include "../test_instance.h"
 
 static char home[] = "/tmp/eseal-carenew-XXXXXX";
 static char ihome[600];
@@ -24,14 +25,8 @@ static eseal_instance *inst;
 static int setup(void **state)
 {
     (void)state;
-    assert_non_null(mkdtemp(home));
-    (void)snprintf(ihome, sizeof(ihome), "%s/i", home);
-    eseal_instance_init_options o = ESEAL_INSTANCE_INIT_OPTIONS_INIT;
-    o.passphrase = pass;
-    o.passphrase_len = strlen(pass);
-    assert_int_equal(eseal_instance_init(ihome, &o), ESEAL_OK);
-    assert_int_equal(eseal_instance_open(&inst, ihome), ESEAL_OK);
-    assert_int_equal(eseal_instance_set_passphrase(inst, pass, strlen(pass)), ESEAL_OK);
+    test_instance_init(home, ihome, sizeof(ihome), pass);
+    inst = test_instance_open(ihome, pass);
     return 0;
 }
 
@@ -39,9 +34,7 @@ static int teardown(void **state)
 {
     (void)state;
     eseal_instance_close(inst);
-    char cmd[700];
-    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_scratch_remove(home);
 }
 
 static void current_id(char out[32], const char *role, const char *h)

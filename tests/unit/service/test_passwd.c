@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "eseal/eseal.h"
+#include "../test_instance.h"
 
 static char home[] = "/tmp/eseal-passwd-XXXXXX";
 static char ihome[600];
@@ -79,13 +80,7 @@ static int import(eseal_instance *inst, const char *name)
     return rc;
 }
 
-static eseal_instance *open_with(const char *pass)
-{
-    eseal_instance *inst = NULL;
-    assert_int_equal(eseal_instance_open(&inst, ihome), ESEAL_OK);
-    assert_int_equal(eseal_instance_set_passphrase(inst, pass, strlen(pass)), ESEAL_OK);
-    return inst;
-}
+static eseal_instance *open_with(const char *pass) { return test_instance_open(ihome, pass); }
 
 static void stale_handle_writes_no_key(void **state)
 {
@@ -125,21 +120,14 @@ static void stale_handle_writes_no_key(void **state)
 static int setup(void **state)
 {
     (void)state;
-    assert_non_null(mkdtemp(home));
-    (void)snprintf(ihome, sizeof(ihome), "%s/i", home);
-    eseal_instance_init_options o = ESEAL_INSTANCE_INIT_OPTIONS_INIT;
-    o.passphrase = pass1;
-    o.passphrase_len = strlen(pass1);
-    assert_int_equal(eseal_instance_init(ihome, &o), ESEAL_OK);
+    test_instance_init(home, ihome, sizeof(ihome), pass1);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[700];
-    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_scratch_remove(home);
 }
 
 int main(void)

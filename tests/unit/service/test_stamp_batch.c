@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "eseal/eseal.h"
+#include "../test_instance.h"
 
 static char home[] = "/tmp/eseal-stampbatch-XXXXXX";
 static const char pass[] = "correct-horse-battery";
@@ -54,13 +55,9 @@ static off_t size_of(const char *p)
 static int setup(void **state)
 {
     (void)state;
-    assert_non_null(mkdtemp(home));
-    eseal_instance_init_options o = ESEAL_INSTANCE_INIT_OPTIONS_INIT;
-    o.passphrase = pass;
-    o.passphrase_len = strlen(pass);
-    assert_int_equal(eseal_instance_init(path("i"), &o), ESEAL_OK);
-    assert_int_equal(eseal_instance_open(&inst, path("i")), ESEAL_OK);
-    assert_int_equal(eseal_instance_set_passphrase(inst, pass, strlen(pass)), ESEAL_OK);
+    char ihome[600];
+    test_instance_init(home, ihome, sizeof(ihome), pass);
+    inst = test_instance_open(ihome, pass);
     eseal_cert_request q = ESEAL_CERT_REQUEST_INIT;
     q.name = "上海某某贸易有限公司";
     q.uscc = "91110000MA01ABCDEX";
@@ -84,9 +81,7 @@ static int teardown(void **state)
 {
     (void)state;
     eseal_instance_close(inst);
-    char cmd[700];
-    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_scratch_remove(home);
 }
 
 static void output_is_input_refused_unless_in_place(void **state)
