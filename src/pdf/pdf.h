@@ -160,4 +160,38 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span data, const eseal_trust *tru
  */
 ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span data, size_t signed_end, const es_pdf_perms *perm);
 
+/*
+ * One resolution (pdf_xref.c, issue #15): what in a file's structure lets readers resolve an object
+ * differently. ISO 32000-1 §7.5.
+ */
+typedef enum {
+    ES_PDF_AMB_DUPLICATE = 1, /* an object defined (bytes, object streams) or listed (xref) twice in a revision */
+    ES_PDF_AMB_GENERATION,    /* a later revision gives an object another generation */
+    ES_PDF_AMB_HYBRID,        /* a table and its /XRefStm disagree */
+    ES_PDF_AMB_AFTER_EOF,     /* bytes other than whitespace after the last %%EOF */
+    ES_PDF_AMB_XREF_OFFSET,   /* an entry in use that does not point at "N G obj" of its object */
+    ES_PDF_AMB_CHAIN,         /* the startxref and /Prev chain: loops, forward, past the file, unreadable */
+    ES_PDF_AMB_SYNTAX,        /* bytes of a revision that are not one sequence of objects */
+} es_pdf_ambiguity_kind;
+
+typedef struct {
+    es_pdf_ambiguity_kind kind;
+    size_t offset; /* where in the file */
+    int num, gen;  /* the object, when there is one (else 0) */
+    char what[240]; /* one sentence for the report */
+} es_pdf_ambiguity;
+
+/*
+ * Reads every revision's cross-reference sections (the startxref and /Prev chain, tables, xref
+ * streams, hybrid /XRefStm) and the bytes of each revision; stores up to `max` findings in `out`
+ * and sets *n to how many there are (which may exceed max). An error only for limits and memory.
+ */
+ES_RESULT es_pdf_check_structure(es_span f, es_pdf_ambiguity *out, size_t max, size_t *n);
+
+/*
+ * For es_pdf_verify: runs the check on `f`; when it finds anything, `rep` gets the field
+ * "ambiguities" and every one of the `n` signature reports the reason AMBIGUOUS_STRUCTURE per finding.
+ */
+ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, size_t n, es_span f);
+
 #endif

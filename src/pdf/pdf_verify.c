@@ -390,6 +390,10 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
             r = es_report_set(children[i], "checks.judged_at", "%s (the archive timestamp)", tb);
         }
     }
+    /* One resolution: a structure that lets readers disagree invalidates every signature (pdf_xref.c). */
+    if (es_ok(r) && n > 0) {
+        r = es_pdf_report_structure(rep, children, n, f);
+    }
     /* The document's certification (the first signature's DocMDP, ISO 32000-1 §12.8.2.2) bounds every later change. */
     int doc_p = 0;
     for (size_t i = 0; i < n && doc_p == 0; i++) {
