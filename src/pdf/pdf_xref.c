@@ -984,6 +984,7 @@ static pst read_section(ctx *c, uint32_t si, bool tail)
     } else if (t.t == T_INT) {
         l.pos = t.at;
         obj o;
+        dinfo_init(&o.d);
         st = header(&l, &o.num, &o.gen, &o.at) ? read_obj(c, &l, UINT32_MAX, &o) : bad(c, "no object header");
         d = o.d;
         s->stream = true;

@@ -290,6 +290,13 @@ static void assert_clean(const eseal_buf *b)
 /* The file has a finding of `kind` about object `num` (0: any). */
 static void assert_finding(const eseal_buf *b, es_pdf_ambiguity_kind kind, int num)
 {
+    /* ESEAL_XREF_SEEDS=DIR keeps every attack file, for fuzz/corpora/pdf_xref. */
+    static int seq;
+    if (getenv("ESEAL_XREF_SEEDS") != NULL) {
+        char p[512];
+        (void)snprintf(p, sizeof(p), "%s/attack-%d-kind%d.pdf", getenv("ESEAL_XREF_SEEDS"), ++seq, kind);
+        (void)eseal_file_write(p, b->ptr, b->size, 0600);
+    }
     es_pdf_ambiguity a[16];
     size_t n = findings(b, a, 16);
     for (size_t i = 0; i < n && i < 16; i++) {
