@@ -279,6 +279,7 @@ typedef struct {
     int64_t objstm; /* -1: defined directly; else the object stream holding it */
     uint32_t rev;
     bool is_objstm;
+    uint32_t idx; /* its place in the object stream */
 } def;
 
 typedef struct {
@@ -1132,7 +1133,7 @@ static pst objstm_defs(ctx *c, const obj *o, uint32_t rv)
             s = bad(c, "its header does not list %lld objects", (long long)o->d.n);
             break;
         }
-        s = push_def(c, (def){(uint32_t)a.i, 0, o->at, o->num, rv, false});
+        s = push_def(c, (def){(uint32_t)a.i, 0, o->at, o->num, rv, false, (uint32_t)k});
     }
     return s;
 }
@@ -1164,7 +1165,7 @@ static pst scan_rev(ctx *c, uint32_t rv, size_t **doff, size_t *ndoff, size_t *c
                 s = bad(c, "its dictionary gives /%s twice: readers disagree which counts", o.d.dup);
             }
             if (s == P_OK) {
-                s = push_def(c, (def){(uint32_t)o.num, (uint32_t)o.gen, o.at, -1, rv, o.d.objstm});
+                s = push_def(c, (def){(uint32_t)o.num, (uint32_t)o.gen, o.at, -1, rv, o.d.objstm, 0});
             }
             if (s == P_OK) {
                 s = grow((void **)doff, capdoff, *ndoff, sizeof(**doff), c->lim->max_objects);
@@ -1507,9 +1508,36 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
                     a->num, a->rev + 1, o->off, (long long)d->objstm, d->off);
         }
     }
-    /* 5: every entry in use points at "N G obj" of its own number and generation, a top-level object. */
+    /* 5: every entry in use points at "N G obj" of its own number and generation, a top-level object;
+     * a compressed one at an object stream (of its revision) that holds it at the place it says. */
     for (size_t i = 0; i < c->neff; i++) {
         const xent *e = &c->eff[i];
+        if (e->type == 2) {
+            const xent *se = e->f2 <= UINT32_MAX ? eff_find(c, e->rev, (uint32_t)e->f2) : NULL;
+            if (se == NULL || se->type != 1 || se->f2 >= c->f.len || !c->r[rev_of(c, (size_t)se->f2)].scanned) {
+                continue; /* an object stream of an earlier revision: not judged here */
+            }
+            uint32_t rs = (uint32_t)rev_of(c, (size_t)se->f2);
+            bool held = false;
+            size_t lo = 0, hi = c->nd;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (c->d[mid].rev < rs || (c->d[mid].rev == rs && c->d[mid].num < e->num)) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            for (size_t k = lo; k < c->nd && c->d[k].rev == rs && c->d[k].num == e->num && !held; k++) {
+                held = c->d[k].objstm == (int64_t)e->f2 && c->d[k].idx == e->f3;
+            }
+            if (!held) {
+                finding(c, ES_PDF_AMB_XREF_OFFSET, (size_t)se->f2, e->num, 0, "the cross-reference entry of object "
+                        "%u in revision %u puts it at place %u of object stream %llu, which does not hold it there",
+                        e->num, e->rev + 1, e->f3, (unsigned long long)e->f2);
+            }
+            continue;
+        }
         if (e->type != 1) {
             continue;
         }

@@ -392,9 +392,20 @@ static void object_streams_clean(void **state)
     char objstm[256];
     (void)snprintf(objstm, sizeof(objstm), "<< /Type /ObjStm /N 1 /First 4 /Length %zu >>\nstream\n%s\nendstream",
                    strlen(hold), hold);
+    eseal_buf good, wrong;
+    copy(&good, &st);
+    copy(&wrong, &st);
     wobj o[] = {{40, 0, objstm}, {3, 0, PAGE_EVIL}};
     append_rev(&st, o, 2, NULL, 0, true, -1);
     assert_finding(&st, ES_PDF_AMB_DUPLICATE, 3);
+    /* Object 3 only in the object stream: its entry must name the stream and its place there. */
+    went at0[] = {{40, 0, 0, 0, 0}, {3, 0, -1, 40, 2}}, at1[] = {{40, 0, 0, 0, 0}, {3, 1, -1, 40, 2}};
+    append_rev(&good, o, 1, at0, 2, true, -1);
+    assert_clean(&good);
+    append_rev(&wrong, o, 1, at1, 2, true, -1);
+    assert_finding(&wrong, ES_PDF_AMB_XREF_OFFSET, 3);
+    eseal_buf_dispose(&good);
+    eseal_buf_dispose(&wrong);
     (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
     eseal_buf_dispose(&in);
