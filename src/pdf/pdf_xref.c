@@ -669,6 +669,7 @@ static pst read_obj(ctx *c, lx *l, uint32_t rv, obj *o)
 {
     dinfo_init(&o->d);
     o->stream = false;
+    o->data = o->data_len = 0;
     tok v, k;
     next(l, &v);
     bool is_dict = v.t == T_DB;
@@ -1174,7 +1175,7 @@ static pst scan_rev(ctx *c, uint32_t rv, size_t **doff, size_t *ndoff, size_t *c
                 (*doff)[(*ndoff)++] = o.at;
             }
             if (s == P_OK && o.d.objstm) {
-                s = objstm_defs(c, &o, rv);
+                s = o.stream ? objstm_defs(c, &o, rv) : bad(c, "an object stream without a stream");
             }
             dinfo_free(&o.d);
             if (s == P_BAD) {
@@ -1402,7 +1403,9 @@ static ES_RESULT walk_chain(ctx *c, bool *ok)
 /* Checks 1 (entries), 3 (hybrid): one effective entry per revision and object. */
 static ES_RESULT effective_entries(ctx *c)
 {
-    qsort(c->e, c->ne, sizeof(*c->e), cmp_xent_rev);
+    if (c->ne > 1) {
+        qsort(c->e, c->ne, sizeof(*c->e), cmp_xent_rev);
+    }
     c->eff = es_calloc(c->ne + 1, sizeof(*c->eff));
     ES_ENSURE_ALLOC(c->eff);
     for (size_t i = 0; i < c->ne;) {
@@ -1492,7 +1495,9 @@ static bool in_sorted(const size_t *a, size_t n, size_t v)
 static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
 {
     /* 1: one definition per object and revision, directly or in an object stream. */
-    qsort(c->d, c->nd, sizeof(*c->d), cmp_def);
+    if (c->nd > 1) {
+        qsort(c->d, c->nd, sizeof(*c->d), cmp_def);
+    }
     for (size_t i = 0; i + 1 < c->nd; i++) {
         const def *a = &c->d[i], *b = &c->d[i + 1];
         if (a->rev != b->rev || a->num != b->num || (i > 0 && c->d[i - 1].rev == a->rev && c->d[i - 1].num == a->num)) {
@@ -1569,7 +1574,9 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
     xent *byn = es_malloc((c->neff + 1) * sizeof(*byn));
     ES_ENSURE_ALLOC(byn);
     memcpy(byn, c->eff, c->neff * sizeof(*byn));
-    qsort(byn, c->neff, sizeof(*byn), cmp_xent_num);
+    if (c->neff > 1) {
+        qsort(byn, c->neff, sizeof(*byn), cmp_xent_num);
+    }
     int64_t gen = -1;
     uint32_t grev = 0;
     for (size_t i = 0; i < c->neff; i++) {
