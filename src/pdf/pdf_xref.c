@@ -1323,8 +1323,8 @@ static ES_RESULT walk_chain(ctx *c, bool *ok)
             /* Annex F: only a linearized file's first-page section points forward, to the main one. */
             if (!lin || pair) {
                 finding(c, ES_PDF_AMB_CHAIN, (size_t)cur, 0, 0, "the /Prev of the cross-reference section at offset "
-                        "%lld points forward (to %lld): readers disagree which revision is older",
-                        (long long)cur, (long long)prev);
+                        "%lld points %s (%lld): readers disagree which revision is older", (long long)cur,
+                        prev == cur ? "to itself, a loop" : "forward", (long long)prev);
                 return ES_OK;
             }
             pair = join = true;

@@ -406,11 +406,45 @@ static void object_streams_clean(void **state)
     assert_finding(&wrong, ES_PDF_AMB_XREF_OFFSET, 3);
     eseal_buf_dispose(&good);
     eseal_buf_dispose(&wrong);
+    /* A linearized file (Annex F: its first-page section's /Prev points forward), then stamped. */
+    eseal_buf lin = ESEAL_BUF_INIT, lst = ESEAL_BUF_INIT;
+    (void)snprintf(cmd, sizeof(cmd), "qpdf --linearize '%s' '%s'", inp, outp);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(eseal_file_read(&lin, outp, 1 << 24), ESEAL_OK);
+    assert_non_null(memmem(lin.ptr, lin.size, "/Linearized", 11));
+    assert_clean(&lin);
+    stamp(f, &lst, &lin);
+    assert_clean(&lst);
+    /* The same forward /Prev without the linearization dictionary is a broken chain. */
+    uint8_t *l = memmem(lin.ptr, lin.size, "/Linearized", 11);
+    memcpy(l, "/Xinearized", 11);
+    assert_finding(&lin, ES_PDF_AMB_CHAIN, 0);
     (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
+    eseal_buf_dispose(&lin);
+    eseal_buf_dispose(&lst);
     eseal_buf_dispose(&in);
     eseal_buf_dispose(&os);
     eseal_buf_dispose(&st);
+}
+
+/* Limits: nesting deeper than max_nesting is an error (ESEAL_ELIMIT), never a pass. */
+static void limits_are_errors(void **state)
+{
+    (void)state;
+    eseal_buf b;
+    tiny_pdf(&b, false);
+    char deep[2 * 200 + 1] = "";
+    for (int i = 0; i < 200; i++) {
+        deep[i] = '[';
+        deep[200 + i] = ']';
+    }
+    wobj o[] = {{30, 0, deep}};
+    append_rev(&b, o, 1, NULL, 0, false, -1);
+    size_t n = 0;
+    es_pdf_ambiguity a[1];
+    assert_int_equal(es_code(es_pdf_check_structure(es_span_of(b.ptr, b.size), a, 1, &n)), ESEAL_ELIMIT);
+    eseal_buf_dispose(&b);
 }
 
 /* ---- one case per finding ---------------------------------------------------------------- */
@@ -672,6 +706,7 @@ int main(void)
         cmocka_unit_test(entry_points_elsewhere),
         cmocka_unit_test(prev_chain_broken),
         cmocka_unit_test(stream_length_lies),
+        cmocka_unit_test(limits_are_errors),
         cmocka_unit_test(verifier_refuses_generation_trick),
         cmocka_unit_test(corpus_is_clean),
     };
