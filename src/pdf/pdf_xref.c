@@ -1597,6 +1597,36 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
         gen = g;
         grev = e->rev;
     }
+    /* 2, for readers that rebuild the xref: a definition in a later revision's bytes that its xref
+     * does not list, under another generation than the object had while in use. */
+    for (size_t i = 0; i < c->nd; i++) {
+        const def *d = &c->d[i];
+        const xent *own = eff_find(c, d->rev, d->num);
+        if (d->objstm >= 0 || d->rev == 0 || (own != NULL && own->type == 1 && own->f3 == d->gen)) {
+            continue;
+        }
+        size_t lo = 0, hi = c->neff;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (byn[mid].num < d->num || (byn[mid].num == d->num && byn[mid].rev < d->rev)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        for (size_t k = lo, steps = 0; k-- > 0 && byn[k].num == d->num && steps < 64; steps++) {
+            if (byn[k].type != 0) {
+                int64_t g = byn[k].type == 1 ? byn[k].f3 : 0;
+                if (g != d->gen) {
+                    finding(c, ES_PDF_AMB_GENERATION, d->off, d->num, d->gen, "object %u was generation %lld in "
+                            "revision %u; the bytes of revision %u define it as generation %u at offset %zu, which "
+                            "readers that rebuild the xref take", d->num, (long long)g, byn[k].rev + 1, d->rev + 1,
+                            d->gen, d->off);
+                }
+                break;
+            }
+        }
+    }
     es_free(byn);
     return ES_OK;
 }

@@ -490,6 +490,14 @@ static void generation_changed(void **state)
         assert_clean(&c);
         append_rev(&c, o, 1, NULL, 0, xs, -1);
         assert_finding(&c, ES_PDF_AMB_GENERATION, 3);
+        /* Defined under generation 1 in a later revision's bytes that its xref does not list. */
+        eseal_buf d;
+        tiny_pdf(&d, xs);
+        wobj hidden[] = {{3, 1, PAGE_EVIL}, {30, 0, CONTENT_EVIL}};
+        went only30[] = {{30, 0, 1, 0, 0}};
+        append_rev(&d, hidden, 2, only30, 1, xs, -1);
+        assert_finding(&d, ES_PDF_AMB_GENERATION, 3);
+        eseal_buf_dispose(&d);
         eseal_buf_dispose(&b);
         eseal_buf_dispose(&c);
     }
