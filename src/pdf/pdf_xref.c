@@ -267,6 +267,7 @@ typedef struct {
 
 typedef struct {
     size_t off, end;    /* end: after the %%EOF that closes its revision (0: an /XRefStm) */
+    size_t after;       /* just after the section (its trailer or its endobj) */
     int64_t tail_sx;    /* the startxref value after it */
     int64_t prev, xrefstm;
     bool stream, hybrid; /* an xref stream; the /XRefStm of a table */
@@ -1012,6 +1013,7 @@ static pst read_section(ctx *c, uint32_t si, bool tail)
     s->prev = d.prev;
     s->xrefstm = s->stream ? -1 : d.xrefstm;
     dinfo_free(&d);
+    s->after = l.pos;
     if (st == P_OK && tail) {
         st = section_tail(c, &l, &s->tail_sx, &s->end);
     }
@@ -1292,9 +1294,17 @@ static ES_RESULT walk_chain(ctx *c, bool *ok)
             }
         }
         uint32_t si = (uint32_t)c->ns++;
-        c->s[si] = (sect){(size_t)cur, 0, -1, -1, -1, false, false, join ? rid - 1 : rid++};
-        st = read_section(c, si, true);
+        c->s[si] = (sect){(size_t)cur, 0, 0, -1, -1, -1, false, false, join ? rid - 1 : rid++};
+        st = read_section(c, si, false);
         STOP(st);
+        if (st == P_OK) {
+            /* Annex F: a linearized file's first-page section may lack its own startxref (qpdf
+             * writes none after a first-page xref stream); the main section's closes the revision. */
+            bool first_page = lin && !pair && c->s[si].prev >= cur;
+            lx tl = {f.ptr, f.len, c->s[si].after};
+            st = section_tail(c, &tl, &c->s[si].tail_sx, &c->s[si].end);
+            st = st == P_BAD && first_page ? P_OK : st;
+        }
         if (st == P_BAD) {
             finding(c, ES_PDF_AMB_CHAIN, (size_t)cur, 0, 0, "the cross-reference section at offset %lld cannot be "
                     "read: %s", (long long)cur, c->why);
@@ -1308,7 +1318,7 @@ static ES_RESULT walk_chain(ctx *c, bool *ok)
         if (c->s[si].xrefstm >= 0) {
             /* §7.5.8.4 hybrid: the /XRefStm belongs to the table's revision. */
             uint32_t hi = (uint32_t)c->ns++;
-            c->s[hi] = (sect){(size_t)c->s[si].xrefstm, 0, -1, -1, -1, false, true, c->s[si].rid};
+            c->s[hi] = (sect){(size_t)c->s[si].xrefstm, 0, 0, -1, -1, -1, false, true, c->s[si].rid};
             st = (uint64_t)c->s[si].xrefstm < f.len ? read_section(c, hi, false) : bad(c, "it is past the end");
             STOP(st);
             if (st == P_BAD) {

@@ -415,6 +415,18 @@ static void object_streams_clean(void **state)
     assert_clean(&lin);
     stamp(f, &lst, &lin);
     assert_clean(&lst);
+    /* Linearized with object streams: qpdf writes no startxref after the first-page xref stream. */
+    eseal_buf lo = ESEAL_BUF_INIT, lo1 = ESEAL_BUF_INIT, lo2 = ESEAL_BUF_INIT;
+    (void)snprintf(cmd, sizeof(cmd), "qpdf --object-streams=generate --linearize '%s' '%s'", inp, outp);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(eseal_file_read(&lo, outp, 1 << 24), ESEAL_OK);
+    assert_clean(&lo);
+    stamp(f, &lo1, &lo);
+    stamp(f, &lo2, &lo1);
+    assert_clean(&lo2);
+    eseal_buf_dispose(&lo);
+    eseal_buf_dispose(&lo1);
+    eseal_buf_dispose(&lo2);
     /* The same forward /Prev without the linearization dictionary is a broken chain. */
     uint8_t *l = memmem(lin.ptr, lin.size, "/Linearized", 11);
     memcpy(l, "/Xinearized", 11);
