@@ -279,7 +279,6 @@ typedef struct {
     size_t off;     /* the "N G obj" header (of the object stream for held objects) */
     int64_t objstm; /* -1: defined directly; else the object stream holding it */
     uint32_t rev;
-    bool is_objstm;
     uint32_t idx; /* its place in the object stream */
 } def;
 
@@ -1136,7 +1135,7 @@ static pst objstm_defs(ctx *c, const obj *o, uint32_t rv)
             s = bad(c, "its header does not list %lld objects", (long long)o->d.n);
             break;
         }
-        s = push_def(c, (def){(uint32_t)a.i, 0, o->at, o->num, rv, false, (uint32_t)k});
+        s = push_def(c, (def){(uint32_t)a.i, 0, o->at, o->num, rv, (uint32_t)k});
     }
     return s;
 }
@@ -1168,7 +1167,7 @@ static pst scan_rev(ctx *c, uint32_t rv, size_t **doff, size_t *ndoff, size_t *c
                 s = bad(c, "its dictionary gives /%s twice: readers disagree which counts", o.d.dup);
             }
             if (s == P_OK) {
-                s = push_def(c, (def){(uint32_t)o.num, (uint32_t)o.gen, o.at, -1, rv, o.d.objstm, 0});
+                s = push_def(c, (def){(uint32_t)o.num, (uint32_t)o.gen, o.at, -1, rv, 0});
             }
             if (s == P_OK) {
                 s = grow((void **)doff, capdoff, *ndoff, sizeof(**doff), c->lim->max_objects);

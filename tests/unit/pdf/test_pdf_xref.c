@@ -479,6 +479,17 @@ static void defined_twice(void **state)
         f2[2].off = (long)c.size; /* the first object's own offset: only the listing is doubled */
         append_rev(&c, p, 2, f2, 3, xs, -1);
         assert_finding(&c, ES_PDF_AMB_DUPLICATE, 3);
+        /* An object stream of the revision holds object 3, which its bytes define too. */
+        eseal_buf d;
+        tiny_pdf(&d, xs);
+        static const char hold[] = "3 0 " PAGE_EVIL;
+        char objstm[256];
+        (void)snprintf(objstm, sizeof(objstm), "<< /Type /ObjStm /N 1 /First 4 /Length %zu >>\nstream\n%s\nendstream",
+                       strlen(hold), hold);
+        wobj q[] = {{40, 0, objstm}, {3, 0, OBJS[2]}};
+        append_rev(&d, q, 2, NULL, 0, xs, -1);
+        assert_finding(&d, ES_PDF_AMB_DUPLICATE, 3);
+        eseal_buf_dispose(&d);
         eseal_buf_dispose(&b);
         eseal_buf_dispose(&c);
     }
