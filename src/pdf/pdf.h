@@ -114,6 +114,8 @@ ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out, es_der_list *ce
 /* A signature found in a PDF, for the verifier. */
 typedef struct {
     char *field;        /* /T of the field */
+    int field_num;      /* the field's object number (0: direct) */
+    int v_num;          /* its /V's object number (0: direct) */
     int64_t br[4];      /* /ByteRange */
     es_buf contents;    /* /Contents, decoded */
     char *subfilter;    /* e.g. "/ETSI.CAdES.detached" */
