@@ -94,6 +94,7 @@ typedef struct {
     size_t signed_end; /* where this signature's signed revision ends */
     int size, bsize, maxsize; /* /Size of the signed revision, of the final file, the larger */
     int root_num, af_num;     /* the catalog; the signed revision's indirect AcroForm (0: direct or none) */
+    int dss_num;              /* the signed revision's indirect /DSS (0: direct or none) */
     oref *stack;
     size_t nstack, cap;
     oref *reached; /* the objects the signed revision reaches, in walk order */
@@ -940,30 +941,10 @@ static bool dss_dict(diff *d, qpdf_oh o, const char *const *keys, const char *wh
     return true;
 }
 
-/* The catalog's /DSS: /Type /Certs /CRLs /OCSPs /VRI only; /VRI a dictionary of /Cert /CRL /OCSP /TU /TS /Type. */
-static bool dss_ok(diff *d, qpdf_oh dss, char *why, size_t cap)
+/* /VRI: any keys (hashes of signatures), each a dictionary of /Cert /CRL /OCSP /TU /TS /Type. */
+static bool vri_ok(diff *d, qpdf_oh vri, char *why, size_t cap)
 {
-    static const char *const dss_keys[] = {"/Type", "/Certs", "/CRLs", "/OCSPs", "/VRI", NULL};
     static const char *const vri_keys[] = {"/Type", "/Cert", "/CRL", "/OCSP", "/TU", "/TS", NULL};
-    if (!dss_dict(d, dss, dss_keys, "the /DSS", why, cap)) {
-        return false;
-    }
-    if (qpdf_oh_has_key(d->b, dss, "/Type") &&
-        !qpdf_oh_is_name_and_equals(d->b, qpdf_oh_get_key(d->b, dss, "/Type"), "/DSS")) {
-        (void)snprintf(why, cap, "the /DSS has a /Type other than /DSS");
-        return false;
-    }
-    static const char *const arrays[] = {"/Certs", "/CRLs", "/OCSPs"};
-    for (size_t i = 0; i < 3; i++) {
-        if (qpdf_oh_has_key(d->b, dss, arrays[i]) && !dss_streams(d, qpdf_oh_get_key(d->b, dss, arrays[i]), why, cap)) {
-            return false;
-        }
-    }
-    if (!qpdf_oh_has_key(d->b, dss, "/VRI")) {
-        return true;
-    }
-    qpdf_oh vri = qpdf_oh_get_key(d->b, dss, "/VRI");
-    /* /VRI: any keys (hashes of signatures), each a dictionary. */
     int vn = id_b(d, vri);
     if (!qpdf_oh_is_dictionary(d->b, vri) || qpdf_oh_is_stream(d->b, vri) ||
         (vn != 0 && added_num(d, vn) && !claim(d, vn, X_DSS, 0))) {
@@ -981,14 +962,34 @@ static bool dss_ok(diff *d, qpdf_oh dss, char *why, size_t cap)
             ok = !qpdf_oh_has_key(d->b, e, varr[j]) || dss_streams(d, qpdf_oh_get_key(d->b, e, varr[j]), why, cap);
         }
         if (ok && qpdf_oh_has_key(d->b, e, "/TS")) {
-            qpdf_oh ts = qpdf_oh_get_key(d->b, e, "/TS");
             qpdf_oh holder = qpdf_oh_new_array(d->b);
-            qpdf_oh_append_item(d->b, holder, ts);
+            qpdf_oh_append_item(d->b, holder, qpdf_oh_get_key(d->b, e, "/TS"));
             ok = dss_streams(d, holder, why, cap);
         }
     }
     free_keys(keys, n);
     return ok;
+}
+
+/* The catalog's /DSS: /Type /Certs /CRLs /OCSPs /VRI only; /VRI a dictionary of /Cert /CRL /OCSP /TU /TS /Type. */
+static bool dss_ok(diff *d, qpdf_oh dss, char *why, size_t cap)
+{
+    static const char *const dss_keys[] = {"/Type", "/Certs", "/CRLs", "/OCSPs", "/VRI", NULL};
+    if (!dss_dict(d, dss, dss_keys, "the /DSS", why, cap)) {
+        return false;
+    }
+    if (qpdf_oh_has_key(d->b, dss, "/Type") &&
+        !qpdf_oh_is_name_and_equals(d->b, qpdf_oh_get_key(d->b, dss, "/Type"), "/DSS")) {
+        (void)snprintf(why, cap, "the /DSS has a /Type other than /DSS");
+        return false;
+    }
+    static const char *const arrays[] = {"/Certs", "/CRLs", "/OCSPs"};
+    for (size_t i = 0; i < 3; i++) {
+        if (qpdf_oh_has_key(d->b, dss, arrays[i]) && !dss_streams(d, qpdf_oh_get_key(d->b, dss, arrays[i]), why, cap)) {
+            return false;
+        }
+    }
+    return !qpdf_oh_has_key(d->b, dss, "/VRI") || vri_ok(d, qpdf_oh_get_key(d->b, dss, "/VRI"), why, cap);
 }
 
 /* ---- pass 3: each object of the signed revision against the final file ---------------------- */
@@ -1173,7 +1174,10 @@ static ES_RESULT allowed_change(diff *d, int num, qpdf_oh oa, qpdf_oh ob, bool *
         return ES_OK;
     }
     case ROLE_DSS:
-        *ok = dss_ok(d, ob, why, cap);
+        /* The catalog's /DSS, its arrays or its /VRI, updated in place. */
+        *ok = num == d->dss_num ? dss_ok(d, ob, why, cap)
+              : qpdf_oh_is_array(d->b, ob) ? dss_streams(d, ob, why, cap)
+                                           : vri_ok(d, ob, why, cap);
         d->ndss += *ok;
         return ES_OK;
     case ROLE_INFO:
@@ -1469,8 +1473,14 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, 
     }
     ES_GUARD(map_fields(&d, fields, "", false, 0));
     qpdf_oh dssa = qpdf_oh_get_key(d.a, ra, "/DSS");
-    if (qpdf_oh_is_indirect(d.a, dssa)) {
+    d.dss_num = qpdf_oh_is_indirect(d.a, dssa) ? qpdf_oh_get_object_id(d.a, dssa) : 0;
+    if (qpdf_oh_is_dictionary(d.a, dssa)) {
+        /* The store and its arrays and /VRI: validation data, judged as such where the catalog uses them. */
         set_role(&d, dssa, ROLE_DSS, 0);
+        static const char *const parts[] = {"/Certs", "/CRLs", "/OCSPs", "/VRI"};
+        for (size_t i = 0; i < 4; i++) {
+            set_role(&d, qpdf_oh_get_key(d.a, dssa, parts[i]), ROLE_DSS, 0);
+        }
     }
     int ia = 0, iga = 0, ib = 0, igb = 0;
     char *ta = info_of(d.a, &ia, &iga), *tb = info_of(d.b, &ib, &igb);

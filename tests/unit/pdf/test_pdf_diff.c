@@ -571,6 +571,38 @@ static void dss_added_is_valid(void **state)
     }
 }
 
+/* A /DSS of the signed revision updated in place (its indirect arrays grown): allowed; other keys: not. */
+static void dss_updated_in_place(void **state)
+{
+    fixture *f = *state;
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R /DSS 4 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        "<< /Type /DSS /Certs 5 0 R >>",
+        "[6 0 R]",
+        stream("", "cert"),
+    };
+    for (int bad = 0; bad <= 1; bad++) {
+        eseal_buf in, pdf;
+        make_pdf(&in, objs, 6, "");
+        stamp(f, &pdf, &in, 0, 0);
+        int next = last_int(&pdf, "/Size ");
+        char arr[32];
+        (void)snprintf(arr, sizeof(arr), "[6 0 R %d 0 R]", next);
+        int nums[] = {5, next, 4};
+        const char *bodies[] = {arr, stream("", "cert2"), "<< /Type /DSS /Certs 5 0 R /AA << /O 7 0 R >> >>"};
+        append(&pdf, nums, bodies, bad ? 3 : 2, NULL);
+        if (bad) {
+            assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "the /DSS holds /AA"), ESEAL_INVALID);
+        } else {
+            assert_int_equal(first(f, &pdf, NULL, "revocation data added"), ESEAL_VALID);
+        }
+        eseal_buf_dispose(&in);
+        eseal_buf_dispose(&pdf);
+    }
+}
+
 static void class4_need_appearances(void **state)
 {
     fixture *f = *state;
@@ -751,6 +783,7 @@ int main(void)
         cmocka_unit_test(class3_resources_labelled_dss),
         cmocka_unit_test(class4_dss_with_other_keys),
         cmocka_unit_test(dss_added_is_valid),
+        cmocka_unit_test(dss_updated_in_place),
         cmocka_unit_test(class4_need_appearances),
         cmocka_unit_test(class4_info_changed),
         cmocka_unit_test(class5_field_listed_twice),
