@@ -603,6 +603,78 @@ static void dss_updated_in_place(void **state)
     }
 }
 
+/* A TSA of the fixture's root, answering in process (for document timestamps). */
+typedef struct {
+    eseal_tsa_config cfg;
+    eseal_tsa_source src;
+    eseal_tsa_client_options opts;
+} test_tsa;
+
+static int tsa_serial(void *ctx, uint64_t *serial)
+{
+    static uint64_t n;
+    (void)ctx;
+    *serial = ++n;
+    return ESEAL_OK;
+}
+
+static int tsa_transport(void *ctx, eseal_buf *resp, const void *req, size_t len)
+{
+    return eseal_tsa_respond(resp, req, len, &((test_tsa *)ctx)->cfg);
+}
+
+static int tsa_stamp(void *ctx, eseal_buf *token, eseal_hash hash, const void *digest, size_t len)
+{
+    eseal_tsa_client_result res;
+    memset(&res, 0, sizeof(res));
+    int rc = eseal_tsa_client_stamp(&res, hash, digest, len, &((test_tsa *)ctx)->opts);
+    if (rc == ESEAL_OK) {
+        *token = res.token;
+        res.token = (eseal_buf)ESEAL_BUF_INIT;
+    }
+    eseal_tsa_client_result_free(&res);
+    return rc;
+}
+
+/* PAdES B-LTA as eseal extend writes it: a /DSS, then a document timestamp; the stamp stays VALID. */
+static void dss_and_document_timestamp_are_valid(void **state)
+{
+    fixture *f = *state;
+    eseal_cert *tc = NULL;
+    eseal_key *tk = NULL;
+    issue(&tc, &tk, ES_PROFILE_TSA, "TSA", f->root_key, f->root);
+    test_tsa t;
+    memset(&t, 0, sizeof(t));
+    t.cfg = (eseal_tsa_config)ESEAL_TSA_CONFIG_INIT;
+    t.cfg.key = tk;
+    t.cfg.cert = tc;
+    t.cfg.next_serial = tsa_serial;
+    t.src = (eseal_tsa_source){NULL, tsa_transport, &t, "test TSA"};
+    t.opts = (eseal_tsa_client_options)ESEAL_TSA_CLIENT_OPTIONS_INIT;
+    t.opts.sources = &t.src;
+    t.opts.n_sources = 1;
+    t.opts.trust = f->trust;
+    eseal_buf pdf;
+    (void)stamped(f, &pdf, 0);
+    eseal_buf cert = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cert_der(&cert, f->root), ESEAL_OK);
+    es_span c = es_span_of(cert.ptr, cert.size);
+    es_pdf_dss_data dd = {&c, 1, NULL, 0, NULL, 0};
+    es_buf lt = ES_BUF_INIT(1 << 24), lta = ES_BUF_INIT(1 << 24);
+    assert_true(es_ok(es_pdf_add_dss(&lt, es_span_of(pdf.ptr, pdf.size), &dd)));
+    assert_true(es_ok(es_pdf_add_doc_timestamp(&lta, es_buf_span(&lt), ESEAL_HASH_SHA256, tsa_stamp, &t, 0)));
+    eseal_buf o = {lta.ptr, lta.len};
+    assert_int_equal(first(f, &o, NULL, "document timestamps added: 1"), ESEAL_VALID);
+    assert_int_equal(first(f, &o, NULL, "revocation data added"), ESEAL_VALID);
+    assert_int_equal(whole(f, &o), ESEAL_VALID);
+    es_buf_free(&lt);
+    es_buf_free(&lta);
+    eseal_buf_dispose(&cert);
+    eseal_buf_dispose(&pdf);
+    eseal_cert_free(tc);
+    eseal_key_free(tk);
+}
+
 static void class4_need_appearances(void **state)
 {
     fixture *f = *state;
@@ -784,6 +856,7 @@ int main(void)
         cmocka_unit_test(class4_dss_with_other_keys),
         cmocka_unit_test(dss_added_is_valid),
         cmocka_unit_test(dss_updated_in_place),
+        cmocka_unit_test(dss_and_document_timestamp_are_valid),
         cmocka_unit_test(class4_need_appearances),
         cmocka_unit_test(class4_info_changed),
         cmocka_unit_test(class5_field_listed_twice),
