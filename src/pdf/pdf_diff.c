@@ -334,8 +334,8 @@ static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *
             return push(d, w->seen, w->limit, num, qpdf_oh_get_generation(q, v), w->ctx, w->parent, key);
         }
         ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
-        if (num <= 0 || num >= d->size || bit(w->seen, num)) {
-            return ES_OK;
+        if (num <= 0 || num >= d->size || bit(w->seen, num) || d->page_a[num] != 0) {
+            return ES_OK; /* a page or /Pages node (a link's destination): the page tree, not drawn content */
         }
         set_bit(w->seen, num);
         set_bit(d->content, num);
@@ -523,13 +523,28 @@ static ES_RESULT map_pages(diff *d)
     walker w = {true, es_calloc((size_t)d->size / 8 + 1, 1), d->size, 0, 0, page_skip};
     ES_ENSURE_ALLOC(w.seen);
     d->budget = eseal_limits_default()->max_objects;
-    es_result r = ES_OK;
-    for (int i = 0; i < np && es_ok(r); i++) {
+    /* The page tree first (pages by number, their /Pages ancestors as -1): what a walk of drawn
+     * content must not enter (a link's /Dest names a page; it does not draw it). */
+    for (int i = 0; i < np; i++) {
         qpdf_oh pg = qpdf_get_page_n(d->a, (size_t)i);
         int pn = qpdf_oh_get_object_id(d->a, pg);
         if (pn > 0 && pn < d->size) {
             d->page_a[pn] = i + 1;
         }
+        qpdf_oh node = qpdf_oh_get_key(d->a, pg, "/Parent");
+        for (int depth = 0; depth < 32 && qpdf_oh_is_indirect(d->a, node); depth++) {
+            int nn = qpdf_oh_get_object_id(d->a, node);
+            if (nn <= 0 || nn >= d->size || d->page_a[nn] != 0) {
+                break;
+            }
+            d->page_a[nn] = -1;
+            node = qpdf_oh_get_key(d->a, node, "/Parent");
+        }
+        qpdf_oh_release_all(d->a);
+    }
+    es_result r = ES_OK;
+    for (int i = 0; i < np && es_ok(r); i++) {
+        qpdf_oh pg = qpdf_get_page_n(d->a, (size_t)i);
         qpdf_oh annots = qpdf_oh_get_key(d->a, pg, "/Annots");
         w.skip = page_skip;
         r = walk_value(d, d->a, pg, 0, &w, 0);

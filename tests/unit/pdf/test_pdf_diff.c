@@ -503,6 +503,39 @@ static void class3_inherited_resources(void **state)
     eseal_buf_dispose(&pdf);
 }
 
+/*
+ * The twin of class 3: a field filled on a page that also has a link to itself. The link's
+ * destination names the page; it does not draw it, so the field stays a form field.
+ */
+static void form_fill_next_to_a_link_is_valid(void **state)
+{
+    fixture *f = *state;
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>",
+        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots [5 0 R 6 0 R] >>",
+        stream("", "0 g"),
+        "<< /FT /Tx /T (name) /V (Alice) /Type /Annot /Subtype /Widget /Rect [100 700 300 720] /P 3 0 R "
+        "/AP << /N 7 0 R >> >>",
+        "<< /Type /Annot /Subtype /Link /Rect [10 10 50 50] /A << /S /GoTo /D [3 0 R /Fit] >> >>",
+        stream("/Type /XObject /Subtype /Form /BBox [0 0 200 20]", "0 g"),
+    };
+    eseal_buf in, pdf;
+    make_pdf(&in, objs, 7, "");
+    stamp(f, &pdf, &in, 0, 0);
+    int next = last_int(&pdf, "/Size ");
+    char field[256];
+    (void)snprintf(field, sizeof(field), "<< /FT /Tx /T (name) /V (Mallory) /Type /Annot /Subtype /Widget "
+                                         "/Rect [100 700 300 720] /P 3 0 R /AP << /N %d 0 R >> >>",
+                   next);
+    int nums[] = {5, next};
+    const char *bodies[] = {field, stream("/Type /XObject /Subtype /Form /BBox [0 0 200 20]", "1 g")};
+    append(&pdf, nums, bodies, 2, NULL);
+    assert_int_equal(first(f, &pdf, "FORM_FILLED", "form fields filled"), ESEAL_VALID);
+    eseal_buf_dispose(&in);
+    eseal_buf_dispose(&pdf);
+}
+
 /* A page's resources dictionary labelled /Type /DSS: judged as what it is used as, page content. */
 static void class3_resources_labelled_dss(void **state)
 {
@@ -852,6 +885,7 @@ int main(void)
         cmocka_unit_test(class6_unsigned_field_under_p1),
         cmocka_unit_test(invisible_unsigned_field_under_p2_is_valid),
         cmocka_unit_test(class3_inherited_resources),
+        cmocka_unit_test(form_fill_next_to_a_link_is_valid),
         cmocka_unit_test(class3_resources_labelled_dss),
         cmocka_unit_test(class4_dss_with_other_keys),
         cmocka_unit_test(dss_added_is_valid),
