@@ -809,14 +809,11 @@ static ES_RESULT judge_new_field(diff *d, qpdf_oh f, int fnum)
     if (is_signed) {
         ES_GUARD(judge_sig_dict(d, v, fnum, &ok, &dts));
     }
-    {
-        claimer c = {d, fnum, X_SIGMETA, false, "its lock", true};
-        ES_GUARD(claim_value(&c, qpdf_oh_get_key(d->b, f, "/Lock"), 0));
-        if (ok) {
-            claimer s = {d, fnum, X_SIGMETA, false, "its seed value", true};
-            ES_GUARD(claim_value(&s, qpdf_oh_get_key(d->b, f, "/SV"), 0));
-            ok = c.ok && s.ok;
-        }
+    static const char *const meta[][2] = {{"/Lock", "its lock"}, {"/SV", "its seed value"}};
+    for (size_t i = 0; i < 2 && ok; i++) {
+        claimer c = {d, fnum, X_SIGMETA, false, meta[i][1], true};
+        ES_GUARD(claim_value(&c, qpdf_oh_get_key(d->b, f, meta[i][0]), 0));
+        ok = c.ok;
     }
     int vn = id_b(d, v);
     if (ok && !kids) {
