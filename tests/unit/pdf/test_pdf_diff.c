@@ -806,6 +806,36 @@ static void class5_signature_dictionary_copied(void **state)
     eseal_buf_dispose(&pdf);
 }
 
+/* Two new fields sharing one new signature dictionary: the second is not a signature of its own. */
+static void class5_two_new_fields_one_dictionary(void **state)
+{
+    fixture *f = *state;
+    eseal_buf pdf;
+    layout l = stamped(f, &pdf, 0);
+    char refs[64], w1[256], w2[256], sig[160], *page, *af;
+    (void)snprintf(refs, sizeof(refs), "%d 0 R %d 0 R", l.next, l.next + 1);
+    for (int k = 0; k < 2; k++) {
+        (void)snprintf(k == 0 ? w1 : w2, sizeof(w1), "<< /Type /Annot /Subtype /Widget /FT /Sig /T (f%d) /V %d 0 R "
+                                                   "/P %d 0 R /Rect [0 0 0 0] >>",
+                       k, l.next + 2, l.page);
+    }
+    (void)snprintf(sig, sizeof(sig), "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+                                     "/ByteRange [0 10 20 999999] /Contents <3000> >>");
+    add_to_page_and_form(&pdf, &l, refs, refs, &page, &af);
+    int nums[] = {l.page, l.af, l.next, l.next + 1, l.next + 2};
+    const char *bodies[] = {page, af, w1, w2, sig};
+    append(&pdf, nums, bodies, 5, NULL);
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "is the signature dictionary of object"), ESEAL_INVALID);
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
+    assert_int_equal(eseal_report_child_count(r), 3);
+    assert_true(eseal_report_has_reason(eseal_report_child(r, 2), "DUPLICATE_SIGNATURE"));
+    eseal_report_free(r);
+    free(page);
+    free(af);
+    eseal_buf_dispose(&pdf);
+}
+
 /* ---- what stays VALID -------------------------------------------------------------------- */
 
 static void more_stamps_and_cross_page_stay_valid(void **state)
@@ -895,6 +925,7 @@ int main(void)
         cmocka_unit_test(class4_info_changed),
         cmocka_unit_test(class5_field_listed_twice),
         cmocka_unit_test(class5_signature_dictionary_copied),
+        cmocka_unit_test(class5_two_new_fields_one_dictionary),
         cmocka_unit_test(more_stamps_and_cross_page_stay_valid),
         cmocka_unit_test(comments_under_p3),
         cmocka_unit_test(dangling_reference_defined_later),
