@@ -114,6 +114,8 @@ ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out, es_der_list *ce
 /* A signature found in a PDF, for the verifier. */
 typedef struct {
     char *field;        /* /T of the field */
+    int field_num;      /* the field's object number (0: direct) */
+    int v_num;          /* its /V's object number (0: direct) */
     int64_t br[4];      /* /ByteRange */
     es_buf contents;    /* /Contents, decoded */
     char *subfilter;    /* e.g. "/ETSI.CAdES.detached" */
@@ -154,9 +156,12 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span data, const eseal_trust *tru
 
 /*
  * Judges what the revisions after `signed_end` changed (pdf_diff.c) under
- * `perm`: further signatures and revocation data (/DSS) are allowed; filling
- * unlocked form fields when P >= 2 (or the document is not certified); adding
- * comment annotations when P = 3. Anything else is reported on `rep`.
+ * `perm`, as an allow-list: every object added or changed must be explained by
+ * one permitted change (new signatures and document timestamps, invisible
+ * unsigned signature fields when P >= 2, revocation data in the catalog's
+ * /DSS, filling unlocked form fields when P >= 2 or the document is not
+ * certified, comment annotations when P = 3). Anything else is reported on
+ * `rep`, naming the object and why (docs/formats.md has the table).
  */
 ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span data, size_t signed_end, const es_pdf_perms *perm);
 

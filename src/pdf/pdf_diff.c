@@ -1,22 +1,38 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What changed after a signature (the defence against incremental saving and
- * shadow attacks, research/pdf.md): every object reachable from the signed
- * revision's catalog is compared with the same object in the final file, and
- * each difference is classified (ISO 32000-1 §12.8.2.2 permissions, pyHanko's
- * whitelist as the model):
- * - always allowed: new signature fields and widgets (in /Fields and a page's
- *   /Annots), the AcroForm's /SigFlags, revocation data (the catalog's /DSS);
- * - form filling, allowed unless P = 1 (a document without certification is
- *   judged as P = 2) and unless a FieldMDP lock of the signature covers the
- *   field: a non-signature field's /V, /AS and /AP, its widgets' /AS and /AP,
- *   their appearance streams, the AcroForm's /NeedAppearances;
- * - comment annotations (Text, Highlight, Underline, Squiggly, StrikeOut,
- *   Popup) added to a page's /Annots, allowed only when P = 3; one that brings
- *   its own appearance may paint over the page, so that is INDETERMINATE;
- * - anything else (page content, resources, other annotations, metadata, a
- *   replaced catalog, new form fields) makes the signature INVALID.
+ * What changed after a signature: an allow-list (ISO 32000-2 §12.8.2.2 permissions, PAdES
+ * ETSI EN 319 142-1; pyHanko's diff_analysis is the model; research/pdf.md). Every object
+ * that the final document reaches and that the signed revision did not (added), and every
+ * object of the signed revision that changed, must be explained by exactly one permitted
+ * change for the document's DocMDP level; anything unexplained makes the signature INVALID,
+ * naming the object, the path it was reached through and why. Four passes:
+ *
+ * 1. the signed revision (qpdf on the bytes up to signed_end): what its catalog and /Info
+ *    reach, the roles of its objects (a non-signature field, its widgets and appearance
+ *    streams, the /Annots and /Fields arrays, the catalog's /DSS, /Info), and what its pages
+ *    draw. Page content is followed through the page tree as viewers do (ISO 32000-1
+ *    §7.7.3.4: /Resources, /MediaBox, /CropBox, /Rotate inherited from /Pages nodes) and
+ *    through the annotations that are not form fields; whatever a page draws is page content
+ *    and loses any form role, whatever its /Type says.
+ * 2. the final document's new form fields (its /AcroForm /Fields items the signed revision
+ *    did not reach), each judged as a new signature: a new /FT /Sig field whose widgets are
+ *    /Subtype /Widget annotations with no action, whose /V is a new signature dictionary
+ *    used by no other field and signing a revision after this one, and whose appearance is
+ *    made of new objects; or an unsigned signature field, allowed only when P >= 2 and
+ *    invisible. Accepted ones are claimed: their objects are explained.
+ * 3. the signed revision's objects compared with the final file, each difference judged by
+ *    the object's role: a page's /Annots and the form's /Fields may grow by the claimed
+ *    signature widgets and fields (and comment annotations under P = 3); the catalog may
+ *    change /AcroForm and /DSS only; a field's /V, /AS, /AP and its appearance streams may
+ *    change (form filling) when P >= 2 and no FieldMDP lock covers it; the catalog's /DSS
+ *    (only where the catalog uses it) may hold /Certs, /CRLs, /OCSPs, /VRI of streams;
+ *    /AcroForm /NeedAppearances and /Info may not change.
+ * 4. the final document from its catalog and trailer /Info: every added object must be
+ *    claimed (2, 3), or lie inside a form fill's appearance, a signature's appearance or
+ *    dictionary, or a comment, whose new parts it is.
  */
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,33 +44,86 @@
 
 #define MAX_DEPTH 64
 #define MAX_LISTED 20
+#define MAX_ITEMS 100000 /* array items looked at in one /Fields, /Kids, /Annots or DSS array */
 
-/* What an object of the signed revision is to the form (set from its AcroForm before the walk). */
-enum { ROLE_NONE, ROLE_FIELD, ROLE_WIDGET, ROLE_APPEARANCE, ROLE_ANNOTS, ROLE_FIELDS };
+/* What an object of the signed revision is to the form (set before the comparison). */
+enum { ROLE_NONE, ROLE_FIELD, ROLE_WIDGET, ROLE_APPEARANCE, ROLE_ANNOTS, ROLE_FIELDS, ROLE_DSS, ROLE_INFO };
+
+/* Why an object the signed revision did not reach is in the final document (its claim). */
+enum {
+    X_NONE,
+    X_SIGFIELD,  /* a new signature field (or field merged with its widget) */
+    X_SIGWIDGET, /* a widget of a new signature field */
+    X_SIGDICT,   /* a new signature dictionary and what it holds (the seal stream, ...) */
+    X_SIGAP,     /* a new signature widget's appearance: streams, resources, /MK */
+    X_SIGMETA,   /* other values of a new signature field: /Lock, /SV, an indirect /Rect */
+    X_FILL,      /* a form fill's new value or appearance */
+    X_COMMENT,   /* a comment annotation under P = 3 and what it holds */
+    X_DSS,       /* the document security store: its dictionaries, arrays and streams */
+    X_FORM       /* a new AcroForm, /Fields, /Annots or /Kids array */
+};
+
+/* The claims whose new children are part of them (a signature's appearance reaches its own fonts). */
+static bool inherits(int x) { return x == X_SIGDICT || x == X_SIGAP || x == X_SIGMETA || x == X_FILL || x == X_COMMENT; }
+
+/* The keys a path is described with ("reached from page 1 /Annots"); 0: some other key. */
+static const char *const via_keys[] = {"a key", "/Annots", "/Fields", "/AP", "/N", "/D", "/R", "/Resources",
+                                       "/XObject", "/Font", "/Contents", "/V", "/Kids", "/Parent", "/DSS",
+                                       "/AcroForm", "/Info", "/Pages", "/MK", "/P", "/Popup", "/A", "/AA", "/VRI",
+                                       "/Certs", "/CRLs", "/OCSPs", "/Root"};
+enum { KEY_INFO = 16, KEY_ROOT = 27 };
+
+static uint8_t key_id(const char *k)
+{
+    for (size_t i = 1; i < sizeof(via_keys) / sizeof(via_keys[0]); i++) {
+        if (strcmp(k, via_keys[i]) == 0) {
+            return (uint8_t)i;
+        }
+    }
+    return 0;
+}
 
 typedef struct {
-    int num, gen;
+    int num, gen, ctx;
 } oref;
 
 typedef struct {
     qpdf_data a, b; /* the signed revision, the final file */
     const es_pdf_perms *perm;
-    int p;          /* effective DocMDP permission: 2 when the document is not certified */
+    int p;             /* effective DocMDP permission: 2 when the document is not certified */
+    size_t signed_end; /* where this signature's signed revision ends */
+    int size, bsize, maxsize; /* /Size of the signed revision, of the final file, the larger */
+    int root_num, af_num;     /* the catalog; the signed revision's indirect AcroForm (0: direct or none) */
+    int dss_num;              /* the signed revision's indirect /DSS (0: direct or none) */
     oref *stack;
     size_t nstack, cap;
-    uint8_t *seen; /* bit per object number of the signed revision */
-    int size;
-    uint8_t *role;      /* ROLE_* per object number */
-    int32_t *owner;     /* the field (index into names) of a ROLE_* object */
-    char **names;       /* full names of the signed revision's non-signature fields */
+    oref *reached; /* the objects the signed revision reaches, in walk order */
+    size_t nreached, capreached;
+    uint8_t *seen;    /* bit per object number: reached in the signed revision */
+    uint8_t *seen_b;  /* bit per object number: reached in the final file (pass 4) */
+    uint8_t *content; /* bit per object number: drawn by a page of the signed revision */
+    uint8_t *failed;  /* bit per object number: already reported */
+    uint8_t *role;    /* ROLE_* per object number of the signed revision */
+    int32_t *owner;   /* the field (index into names) of a ROLE_* object */
+    uint8_t *accepted; /* X_FILL for a signed object whose change was accepted as form filling */
+    int32_t *page_a, *page_b; /* page number (1-based) of page objects, 0 for others */
+    int32_t *via;     /* the object a reached object was reached from (-1: the trailer) */
+    uint8_t *via_key; /* and through which key (via_keys) */
+    uint8_t *claim;   /* X_* per object number of the final file */
+    int32_t *claim_owner;
+    char **names; /* full names of the signed revision's non-signature fields */
     size_t nnames, capnames;
-    uint8_t *filled;    /* per name: changed by form filling */
-    es_buf changed;     /* "12 0, 15 0" */
+    uint8_t *filled; /* per name: changed by form filling */
+    es_buf changed;  /* "object 41 (added, reached from page 1 /Annots): why; ..." */
     size_t nchanged;
-    size_t nlocked;     /* form fills of locked fields */
+    size_t nlocked; /* form fills of locked fields */
     es_buf locked;
-    size_t nsigs, ndss, nannots, nannots_ap;
+    size_t nsigs, ndts, nunsigned, ndss, nannots, nannots_ap;
+    size_t budget; /* objects still to be looked at in passes 2 and 4 */
 } diff;
+
+static bool bit(const uint8_t *m, int n) { return (m[n / 8] & (1u << (n % 8))) != 0; }
+static void set_bit(uint8_t *m, int n) { m[n / 8] |= (uint8_t)(1u << (n % 8)); }
 
 /* qpdf prints an error nobody fetched at cleanup; the library never prints, so fetch it. */
 static void quiet_cleanup(qpdf_data *q)
@@ -72,9 +141,20 @@ static void diff_free(diff *d)
     quiet_cleanup(&d->a);
     quiet_cleanup(&d->b);
     es_free(d->stack);
+    es_free(d->reached);
     es_free(d->seen);
+    es_free(d->seen_b);
+    es_free(d->content);
+    es_free(d->failed);
     es_free(d->role);
     es_free(d->owner);
+    es_free(d->accepted);
+    es_free(d->page_a);
+    es_free(d->page_b);
+    es_free(d->via);
+    es_free(d->via_key);
+    es_free(d->claim);
+    es_free(d->claim_owner);
     for (size_t i = 0; i < d->nnames; i++) {
         es_free(d->names[i]);
     }
@@ -97,15 +177,94 @@ static ES_RESULT open_strict(qpdf_data *q, es_span data)
     return ES_OK;
 }
 
-static ES_RESULT push(diff *d, int num, int gen)
+/* "page 2", "the catalog" or "object 12": how a report names an object of the final file. */
+static void name_of(const diff *d, int num, char *out, size_t cap)
 {
-    if (num <= 0 || num >= d->size) {
-        return ES_OK; /* not an object of the signed revision */
+    if (num == d->root_num) {
+        (void)snprintf(out, cap, "the catalog");
+    } else if (num > 0 && num < d->bsize && d->page_b[num] > 0) {
+        (void)snprintf(out, cap, "page %d", d->page_b[num]);
+    } else if (num > 0 && num < d->size && d->page_a[num] > 0) {
+        (void)snprintf(out, cap, "page %d", d->page_a[num]);
+    } else {
+        (void)snprintf(out, cap, "object %d", num);
     }
-    if (d->seen[num / 8] & (1u << (num % 8))) {
-        return ES_OK;
+}
+
+/* "page 1 /Annots": where object `num` was reached from. */
+static void path_of(const diff *d, int num, char *out, size_t cap)
+{
+    if (num <= 0 || num >= d->maxsize || d->via[num] == 0) {
+        (void)snprintf(out, cap, "the document");
+        return;
     }
-    d->seen[num / 8] |= (uint8_t)(1u << (num % 8));
+    if (d->via[num] < 0) {
+        (void)snprintf(out, cap, "the trailer %s", via_keys[d->via_key[num]]);
+        return;
+    }
+    char n[48];
+    name_of(d, d->via[num], n, sizeof(n));
+    (void)snprintf(out, cap, "%s %s", n, via_keys[d->via_key[num]]);
+}
+
+/*
+ * One unexplained object: counted, and listed (at most MAX_LISTED) as
+ * "object 41 (added, reached from page 1 /Annots): why"; with `once`, reported once per object.
+ */
+static ES_RESULT vfail(diff *d, int num, bool once, bool added, const char *via, const char *fmt, va_list ap)
+{
+    if (num > 0 && num < d->maxsize) {
+        if (once && bit(d->failed, num)) {
+            return ES_OK;
+        }
+        set_bit(d->failed, num);
+    }
+    char why[512], path[160], n[48];
+    (void)vsnprintf(why, sizeof(why), fmt, ap);
+    if (via == NULL) {
+        path_of(d, num, path, sizeof(path));
+        via = path;
+    }
+    name_of(d, num, n, sizeof(n));
+    if (d->nchanged < MAX_LISTED) {
+        ES_GUARD(es_buf_printf(&d->changed, "%s%s (%s, reached from %s): %s", d->nchanged == 0 ? "" : "; ", n,
+                               added ? "added" : "changed", via, why));
+    }
+    d->nchanged++;
+    return ES_OK;
+}
+
+__attribute__((format(printf, 5, 6))) static ES_RESULT fail(diff *d, int num, bool added, const char *via,
+                                                            const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    es_result r = vfail(d, num, true, added, via, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/* The same, even when the object was reported already (a second fault of the same object). */
+__attribute__((format(printf, 5, 6))) static ES_RESULT fail_again(diff *d, int num, bool added, const char *via,
+                                                                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    es_result r = vfail(d, num, false, added, via, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+static ES_RESULT push(diff *d, uint8_t *seen, int limit, int num, int gen, int ctx, int parent, uint8_t key)
+{
+    if (num <= 0 || num >= limit || bit(seen, num)) {
+        return ES_OK; /* not an object of this revision, or already on the way */
+    }
+    set_bit(seen, num);
+    if (d->via[num] == 0) {
+        d->via[num] = parent;
+        d->via_key[num] = key;
+    }
     if (d->nstack == d->cap) {
         size_t cap = d->cap == 0 ? 256 : d->cap * 2;
         oref *n = es_realloc(d->stack, cap * sizeof(*n));
@@ -113,7 +272,7 @@ static ES_RESULT push(diff *d, int num, int gen)
         d->stack = n;
         d->cap = cap;
     }
-    d->stack[d->nstack++] = (oref){num, gen};
+    d->stack[d->nstack++] = (oref){num, gen, ctx};
     return ES_OK;
 }
 
@@ -132,66 +291,75 @@ static size_t dict_keys(qpdf_data q, qpdf_oh dict, char *keys[512])
     return n;
 }
 
+static void free_keys(char **keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        es_free(keys[i]);
+    }
+}
+
+/* Does `key` appear in the NULL-terminated `list`? */
+static bool listed(const char *key, const char *const *list)
+{
+    for (const char *const *k = list; *k != NULL; k++) {
+        if (strcmp(key, *k) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /*
  * A walk over a value's children. Without `follow` it stops at indirect objects and pushes
- * them for comparison (the revision walk); with it, it goes through them once each (`seen`,
- * within `budget`) and takes them out of the form's appearances: what a page draws is not
- * form data. `skip` names keys of the top dictionary not to follow.
+ * them (onto `seen`, up to `limit`) with `ctx`, remembering where they were reached from;
+ * with it, it goes through them once each (`seen`, within the budget) and marks them as page
+ * content: what a page draws is not form data, whatever else uses it. `skip` names keys of
+ * the top dictionary not to follow.
  */
 typedef struct {
     bool follow;
     uint8_t *seen;
-    size_t budget;
+    int limit;
+    int ctx;
+    int parent;
     const char *const *skip;
 } walker;
 
-static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *w)
+static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *w, uint8_t key)
 {
     ES_ENSURE(depth < MAX_DEPTH, ESEAL_ELIMIT, "pdf: objects nest more than %d deep", MAX_DEPTH);
     if (depth > 0 && qpdf_oh_is_indirect(q, v)) {
         int num = qpdf_oh_get_object_id(q, v);
         if (!w->follow) {
-            return push(d, num, qpdf_oh_get_generation(q, v));
+            return push(d, w->seen, w->limit, num, qpdf_oh_get_generation(q, v), w->ctx, w->parent, key);
         }
-        ES_ENSURE(w->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
-        if (num <= 0 || num >= d->size || (w->seen[num / 8] & (1u << (num % 8)))) {
-            return ES_OK;
+        ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
+        if (num <= 0 || num >= d->size || bit(w->seen, num) || d->page_a[num] != 0) {
+            return ES_OK; /* a page or /Pages node (a link's destination): the page tree, not drawn content */
         }
-        w->seen[num / 8] |= (uint8_t)(1u << (num % 8));
-        if (d->role[num] == ROLE_APPEARANCE) {
-            d->role[num] = ROLE_NONE;
-        }
+        set_bit(w->seen, num);
+        set_bit(d->content, num);
+        d->role[num] = ROLE_NONE; /* drawn by a page: judged as page content, never as form data */
     }
     if (qpdf_oh_is_array(q, v)) {
         int n = qpdf_oh_get_array_n_items(q, v);
         for (int i = 0; i < n; i++) {
-            ES_GUARD(walk_value(d, q, qpdf_oh_get_array_item(q, v, i), depth + 1, w));
+            ES_GUARD(walk_value(d, q, qpdf_oh_get_array_item(q, v, i), depth + 1, w, key));
         }
     } else if (qpdf_oh_is_dictionary(q, v) || qpdf_oh_is_stream(q, v)) {
         qpdf_oh dict = qpdf_oh_is_stream(q, v) ? qpdf_oh_get_dict(q, v) : v;
         char *keys[512];
         size_t n = dict_keys(q, dict, keys);
         es_result r = ES_OK;
-        for (size_t i = 0; i < n; i++) {
-            bool skip = false;
-            for (const char *const *k = depth == 0 ? w->skip : NULL; k != NULL && *k != NULL; k++) {
-                skip = skip || strcmp(keys[i], *k) == 0;
+        for (size_t i = 0; i < n && es_ok(r); i++) {
+            if (depth > 0 || w->skip == NULL || !listed(keys[i], w->skip)) {
+                r = walk_value(d, q, qpdf_oh_get_key(q, dict, keys[i]), depth + 1, w, depth == 0 ? key_id(keys[i]) : key);
             }
-            if (es_ok(r) && !skip) {
-                r = walk_value(d, q, qpdf_oh_get_key(q, dict, keys[i]), depth + 1, w);
-            }
-            es_free(keys[i]);
         }
+        free_keys(keys, n);
         ES_GUARD(r);
     }
     return ES_OK;
-}
-
-/* Pushes every indirect reference inside a direct value. */
-static ES_RESULT refs(diff *d, qpdf_data q, qpdf_oh v)
-{
-    walker w = {false, NULL, 0, NULL};
-    return walk_value(d, q, v, 0, &w);
 }
 
 /* The object itself, not "N G R": both revisions are unparsed by qpdf the same way, so equal objects give equal text. */
@@ -204,15 +372,11 @@ static char *text_without(qpdf_data q, qpdf_oh o, const char *const *skip)
     char *keys[512];
     size_t n = dict_keys(q, o, keys);
     for (size_t i = 0; i < n; i++) {
-        bool skipped = false;
-        for (const char *const *k = skip; *k != NULL; k++) {
-            skipped = skipped || strcmp(keys[i], *k) == 0;
-        }
-        if (!skipped) {
+        if (!listed(keys[i], skip)) {
             qpdf_oh_replace_key(q, c, keys[i], qpdf_oh_get_key(q, o, keys[i]));
         }
-        es_free(keys[i]);
     }
+    free_keys(keys, n);
     return text_of(q, c);
 }
 
@@ -229,7 +393,32 @@ static bool same_without(diff *d, qpdf_oh oa, qpdf_oh ob, const char *const *ski
     return same_text(text_without(d->a, oa, skip), text_without(d->b, ob, skip));
 }
 
-/* ---- the signed revision's form: which objects belong to which field ------------------------ */
+/* Added: an object of the final file that the signed revision did not reach (new, or planted unreferenced). */
+static bool added_num(const diff *d, int num) { return num >= d->size || !bit(d->seen, num); }
+
+static int id_b(diff *d, qpdf_oh o) { return qpdf_oh_is_indirect(d->b, o) ? qpdf_oh_get_object_id(d->b, o) : 0; }
+
+/* Claims added object `num` for `kind` (owner: the field it belongs to); false if it is explained otherwise. */
+static bool claim(diff *d, int num, int kind, int owner)
+{
+    if (num <= 0 || num >= d->bsize) {
+        return true; /* a direct value: part of its holder */
+    }
+    if (d->claim[num] == X_NONE) {
+        d->claim[num] = (uint8_t)kind;
+        d->claim_owner[num] = owner;
+        return true;
+    }
+    return d->claim[num] == kind && (d->claim_owner[num] == owner || kind == X_FILL || kind == X_COMMENT ||
+                                     kind == X_DSS || kind == X_FORM);
+}
+
+static const char *name_or(qpdf_data q, qpdf_oh o, const char *dflt)
+{
+    return qpdf_oh_is_name(q, o) ? qpdf_oh_get_name(q, o) : dflt;
+}
+
+/* ---- pass 1: the signed revision's form and what its pages draw ----------------------------- */
 
 static ES_RESULT add_name(diff *d, const char *name, int32_t *idx)
 {
@@ -250,7 +439,7 @@ static void set_role(diff *d, qpdf_oh o, int role, int32_t owner)
 {
     if (qpdf_oh_is_indirect(d->a, o)) {
         int num = qpdf_oh_get_object_id(d->a, o);
-        if (num > 0 && num < d->size && d->role[num] == ROLE_NONE) {
+        if (num > 0 && num < d->size && d->role[num] == ROLE_NONE && !bit(d->content, num)) {
             d->role[num] = (uint8_t)role;
             d->owner[num] = owner;
         }
@@ -274,8 +463,8 @@ static void mark_appearances(diff *d, qpdf_oh widget, int32_t owner)
             size_t n = dict_keys(d->a, v, keys);
             for (size_t i = 0; i < n; i++) {
                 set_role(d, qpdf_oh_get_key(d->a, v, keys[i]), ROLE_APPEARANCE, owner);
-                es_free(keys[i]);
             }
+            free_keys(keys, n);
         }
     }
 }
@@ -285,7 +474,7 @@ static ES_RESULT map_fields(diff *d, qpdf_oh arr, const char *parent, bool paren
 {
     ES_ENSURE(depth < 16, ESEAL_ELIMIT, "pdf: form fields nest more than 16 deep");
     int k = qpdf_oh_is_array(d->a, arr) ? qpdf_oh_get_array_n_items(d->a, arr) : 0;
-    for (int i = 0; i < k && i < 100000; i++) {
+    for (int i = 0; i < k && i < MAX_ITEMS; i++) {
         qpdf_oh f = qpdf_oh_get_array_item(d->a, arr, i);
         if (!qpdf_oh_is_dictionary(d->a, f)) {
             continue;
@@ -306,7 +495,7 @@ static ES_RESULT map_fields(diff *d, qpdf_oh arr, const char *parent, bool paren
         mark_appearances(d, f, idx); /* a field merged with its widget */
         qpdf_oh kids = qpdf_oh_get_key(d->a, f, "/Kids");
         int nk = qpdf_oh_is_array(d->a, kids) ? qpdf_oh_get_array_n_items(d->a, kids) : 0;
-        for (int j = 0; j < nk && j < 100000; j++) {
+        for (int j = 0; j < nk && j < MAX_ITEMS; j++) {
             qpdf_oh w = qpdf_oh_get_array_item(d->a, kids, j);
             if (qpdf_oh_has_key(d->a, w, "/T")) {
                 continue; /* a child field: walked below */
@@ -319,21 +508,77 @@ static ES_RESULT map_fields(diff *d, qpdf_oh arr, const char *parent, bool paren
     return ES_OK;
 }
 
+/*
+ * What the pages of the signed revision draw: the page dictionary (not its /Annots, /Parent or
+ * beads), the attributes it inherits from its /Pages ancestors (ISO 32000-1 §7.7.3.4, Table 30:
+ * /Resources, /MediaBox, /CropBox, /Rotate; not the other keys), and its annotations that are
+ * not form fields (their appearances are drawn as they are; only a field's may be refilled).
+ */
 static ES_RESULT map_pages(diff *d)
 {
     int np = qpdf_get_num_pages(d->a);
-    /* From a page: what it draws, not its annotations or its place in the page tree. */
     static const char *const page_skip[] = {"/Annots", "/Parent", "/B", NULL};
-    walker w = {true, es_calloc((size_t)d->size / 8 + 1, 1), eseal_limits_default()->max_objects, page_skip};
+    static const char *const annot_skip[] = {"/P", "/Parent", "/Popup", "/IRT", NULL};
+    static const char *const inherited[] = {"/Resources", "/MediaBox", "/CropBox", "/Rotate"};
+    walker w = {true, es_calloc((size_t)d->size / 8 + 1, 1), d->size, 0, 0, page_skip};
     ES_ENSURE_ALLOC(w.seen);
+    d->budget = eseal_limits_default()->max_objects;
+    /* The page tree first (pages by number, their /Pages ancestors as -1): what a walk of drawn
+     * content must not enter (a link's /Dest names a page; it does not draw it). */
+    for (int i = 0; i < np; i++) {
+        qpdf_oh pg = qpdf_get_page_n(d->a, (size_t)i);
+        int pn = qpdf_oh_get_object_id(d->a, pg);
+        if (pn > 0 && pn < d->size) {
+            d->page_a[pn] = i + 1;
+        }
+        qpdf_oh node = qpdf_oh_get_key(d->a, pg, "/Parent");
+        for (int depth = 0; depth < 32 && qpdf_oh_is_indirect(d->a, node); depth++) {
+            int nn = qpdf_oh_get_object_id(d->a, node);
+            if (nn <= 0 || nn >= d->size || d->page_a[nn] != 0) {
+                break;
+            }
+            d->page_a[nn] = -1;
+            node = qpdf_oh_get_key(d->a, node, "/Parent");
+        }
+        qpdf_oh_release_all(d->a);
+    }
     es_result r = ES_OK;
     for (int i = 0; i < np && es_ok(r); i++) {
         qpdf_oh pg = qpdf_get_page_n(d->a, (size_t)i);
         qpdf_oh annots = qpdf_oh_get_key(d->a, pg, "/Annots");
-        if (qpdf_oh_is_indirect(d->a, annots) && qpdf_oh_is_array(d->a, annots)) {
+        w.skip = page_skip;
+        r = walk_value(d, d->a, pg, 0, &w, 0);
+        /* The /Pages ancestors: only what a page inherits from them is drawn. */
+        qpdf_oh node = qpdf_oh_get_key(d->a, pg, "/Parent");
+        for (int depth = 0; depth < 32 && es_ok(r) && qpdf_oh_is_dictionary(d->a, node); depth++) {
+            for (size_t k = 0; k < sizeof(inherited) / sizeof(inherited[0]) && es_ok(r); k++) {
+                qpdf_oh v = qpdf_oh_get_key(d->a, node, inherited[k]);
+                if (qpdf_oh_is_indirect(d->a, v)) {
+                    qpdf_oh arr = qpdf_oh_new_array(d->a); /* a holder, so that the walk marks v itself */
+                    qpdf_oh_append_item(d->a, arr, v);
+                    w.skip = NULL;
+                    r = walk_value(d, d->a, arr, 0, &w, 0);
+                } else if (!qpdf_oh_is_null(d->a, v)) {
+                    w.skip = NULL;
+                    r = walk_value(d, d->a, v, 0, &w, 0);
+                }
+            }
+            node = qpdf_oh_get_key(d->a, node, "/Parent");
+        }
+        int na = qpdf_oh_is_array(d->a, annots) ? qpdf_oh_get_array_n_items(d->a, annots) : 0;
+        for (int k = 0; k < na && k < MAX_ITEMS && es_ok(r); k++) {
+            qpdf_oh an = qpdf_oh_get_array_item(d->a, annots, k);
+            int num = qpdf_oh_is_indirect(d->a, an) ? qpdf_oh_get_object_id(d->a, an) : 0;
+            bool form = num > 0 && num < d->size && (d->role[num] == ROLE_FIELD || d->role[num] == ROLE_WIDGET);
+            bool sigw = qpdf_oh_is_name_and_equals(d->a, qpdf_oh_get_key(d->a, an, "/Subtype"), "/Widget");
+            if (!form && !sigw) {
+                w.skip = annot_skip; /* a comment, link, stamp...: its appearance is drawn as it is */
+                r = walk_value(d, d->a, an, 0, &w, 0);
+            }
+        }
+        if (es_ok(r) && qpdf_oh_is_indirect(d->a, annots) && qpdf_oh_is_array(d->a, annots)) {
             set_role(d, annots, ROLE_ANNOTS, 0);
         }
-        r = walk_value(d, d->a, pg, 0, &w);
         qpdf_oh_release_all(d->a);
     }
     es_free(w.seen);
@@ -360,75 +605,504 @@ bool es_pdf_field_locked(const es_pdf_perms *p, const char *name)
     return p->lock_action == ES_PDF_LOCK_INCLUDE ? listed : !listed;
 }
 
-/* ---- classifying one change ------------------------------------------------------------------ */
 
-static bool is_new(diff *d, qpdf_oh y) { return qpdf_oh_is_indirect(d->b, y) && qpdf_oh_get_object_id(d->b, y) >= d->size; }
+/* ---- pass 2: the final document's new signature fields -------------------------------------- */
 
-/* A new signature field or widget (its /FT, or its new parent field's). */
-static bool is_new_sig(diff *d, qpdf_oh y)
+#define VIA_FIELDS "the catalog /AcroForm /Fields"
+
+/* Keys a new signature field may have (ISO 32000-1 tables 220, 232); a merged widget also those below. */
+static const char *const sig_field_keys[] = {"/FT", "/T", "/V", "/Kids", "/Ff", "/Lock", "/SV", "/TU", "/TM", NULL};
+/* Keys of a signature widget (tables 164, 188): no /A, /AA, /JS, /Popup, nothing that acts or covers. */
+static const char *const sig_widget_keys[] = {"/Type", "/Subtype", "/AP", "/Rect", "/P", "/F", "/MK", "/DA",
+                                              "/Border", "/BS", "/StructParent", "/StructParents", "/NM", "/M",
+                                              NULL};
+static const char *const action_keys[] = {"/A", "/AA", "/JS", "/Popup", NULL};
+
+/* Claims the added objects inside a value for one new signature (`owner`: its field). */
+typedef struct {
+    diff *d;
+    int owner, kind;
+    bool allow_old;   /* objects of the signed revision may be referenced (a signature dictionary's /Data) */
+    const char *what; /* "its appearance", for the reason */
+    bool ok;
+} claimer;
+
+static ES_RESULT claim_value(claimer *c, qpdf_oh v, int depth)
 {
-    if (!is_new(d, y)) {
-        return false;
-    }
-    qpdf_oh ft = qpdf_oh_get_key(d->b, y, "/FT");
-    if (qpdf_oh_is_null(d->b, ft)) {
-        qpdf_oh parent = qpdf_oh_get_key(d->b, y, "/Parent");
-        if (!is_new(d, parent)) {
-            return false;
+    diff *d = c->d;
+    ES_ENSURE(depth < MAX_DEPTH, ESEAL_ELIMIT, "pdf: objects nest more than %d deep", MAX_DEPTH);
+    if (qpdf_oh_is_indirect(d->b, v)) {
+        int num = qpdf_oh_get_object_id(d->b, v);
+        ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
+        if (num <= 0 || num >= d->bsize) {
+            return ES_OK;
         }
-        ft = qpdf_oh_get_key(d->b, parent, "/FT");
-    }
-    return qpdf_oh_is_name_and_equals(d->b, ft, "/Sig");
-}
-
-/* A comment annotation added under P = 3: allowed, or (own appearance) undecided; else not allowed. */
-static bool new_annotation(diff *d, qpdf_oh y)
-{
-    static const char *const comments[] = {"/Text", "/Highlight", "/Underline", "/Squiggly", "/StrikeOut", "/Popup"};
-    if (d->p != 3 || !is_new(d, y)) {
-        return false;
-    }
-    qpdf_oh st = qpdf_oh_get_key(d->b, y, "/Subtype");
-    for (size_t i = 0; i < sizeof(comments) / sizeof(comments[0]); i++) {
-        if (qpdf_oh_is_name_and_equals(d->b, st, comments[i])) {
-            if (qpdf_oh_has_key(d->b, y, "/AP")) {
-                d->nannots_ap++;
-            } else {
-                d->nannots++;
+        if (!added_num(d, num)) {
+            if (!c->allow_old && c->ok) {
+                c->ok = false;
+                return fail(d, c->owner, true, VIA_FIELDS, "%s draws object %d of the signed document", c->what, num);
             }
-            return true;
+            return ES_OK;
+        }
+        if (d->claim[num] == c->kind && d->claim_owner[num] == c->owner) {
+            return ES_OK; /* already claimed by this walk */
+        }
+        if (!claim(d, num, c->kind, c->owner)) {
+            if (c->ok) {
+                c->ok = false;
+                return fail(d, c->owner, true, VIA_FIELDS, "%s uses object %d, which another change uses too", c->what,
+                            num);
+            }
+            return ES_OK;
         }
     }
-    return false;
+    if (qpdf_oh_is_array(d->b, v)) {
+        int n = qpdf_oh_get_array_n_items(d->b, v);
+        for (int i = 0; i < n; i++) {
+            ES_GUARD(claim_value(c, qpdf_oh_get_array_item(d->b, v, i), depth + 1));
+        }
+    } else if (qpdf_oh_is_dictionary(d->b, v) || qpdf_oh_is_stream(d->b, v)) {
+        qpdf_oh dict = qpdf_oh_is_stream(d->b, v) ? qpdf_oh_get_dict(d->b, v) : v;
+        char *keys[512];
+        size_t n = dict_keys(d->b, dict, keys);
+        es_result r = ES_OK;
+        for (size_t i = 0; i < n && es_ok(r); i++) {
+            r = claim_value(c, qpdf_oh_get_key(d->b, dict, keys[i]), depth + 1);
+        }
+        free_keys(keys, n);
+        ES_GUARD(r);
+    }
+    return ES_OK;
 }
 
-/* Items of `nb` are those of `na` (same objects, same order) plus new signatures (and comments under P=3). */
-static bool grew_by_allowed(diff *d, qpdf_oh na, qpdf_oh nb, bool annots)
+/* The first key of `o` not in `a` or `b` (NULL-terminated lists, `b` may be NULL), copied into `out`. */
+static bool stray_key(qpdf_data q, qpdf_oh o, const char *const *a, const char *const *b, const char *const *c,
+                      char *out, size_t cap)
 {
-    int ka = qpdf_oh_is_array(d->a, na) ? qpdf_oh_get_array_n_items(d->a, na) : 0;
-    int kb = qpdf_oh_is_array(d->b, nb) ? qpdf_oh_get_array_n_items(d->b, nb) : 0;
-    if (kb < ka) {
-        return false;
-    }
-    for (int i = 0; i < ka; i++) {
-        qpdf_oh x = qpdf_oh_get_array_item(d->a, na, i), y = qpdf_oh_get_array_item(d->b, nb, i);
-        if (!qpdf_oh_is_indirect(d->a, x) || !qpdf_oh_is_indirect(d->b, y) ||
-            qpdf_oh_get_object_id(d->a, x) != qpdf_oh_get_object_id(d->b, y)) {
-            return false;
+    char *keys[512];
+    size_t n = dict_keys(q, o, keys);
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++) {
+        if (!listed(keys[i], a) && (b == NULL || !listed(keys[i], b)) && (c == NULL || !listed(keys[i], c))) {
+            (void)snprintf(out, cap, "%s", keys[i]);
+            found = true;
         }
     }
-    for (int i = ka; i < kb; i++) {
-        qpdf_oh y = qpdf_oh_get_array_item(d->b, nb, i);
-        if (is_new_sig(d, y)) {
-            d->nsigs += annots ? 0 : 1; /* counted as fields: a cross-page seal has a widget on every page */
-        } else if (!annots || !new_annotation(d, y)) {
+    free_keys(keys, n);
+    return found;
+}
+
+/* A widget of new signature field `fnum`: its /P, its appearance and /MK (new objects), whether it draws. */
+static ES_RESULT judge_sig_widget(diff *d, qpdf_oh w, int fnum, bool *ok, bool *visible)
+{
+    qpdf_oh p = qpdf_oh_get_key(d->b, w, "/P");
+    int pn = id_b(d, p);
+    if (!qpdf_oh_is_null(d->b, p) && (pn <= 0 || pn >= d->bsize || d->page_b[pn] == 0)) {
+        *ok = false;
+        return fail(d, fnum, true, VIA_FIELDS, "a signature widget whose /P is not a page of the document");
+    }
+    static const struct {
+        const char *key, *what;
+        int kind;
+    } parts[] = {{"/AP", "its appearance", X_SIGAP}, {"/MK", "its /MK", X_SIGAP}, {"/Rect", "its /Rect", X_SIGMETA},
+                 {"/BS", "its /BS", X_SIGMETA},      {"/Border", "its /Border", X_SIGMETA}};
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]) && *ok; i++) {
+        claimer c = {d, fnum, parts[i].kind, false, parts[i].what, true};
+        ES_GUARD(claim_value(&c, qpdf_oh_get_key(d->b, w, parts[i].key), 0));
+        *ok = c.ok;
+    }
+    /* Invisible: a zero-area /Rect, or nothing to draw (no appearance and no /MK background). */
+    double r[4] = {0, 0, 0, 0};
+    qpdf_oh rect = qpdf_oh_get_key(d->b, w, "/Rect");
+    bool zero = false;
+    if (qpdf_oh_is_array(d->b, rect) && qpdf_oh_get_array_n_items(d->b, rect) == 4) {
+        bool nums = true;
+        for (int i = 0; i < 4; i++) {
+            qpdf_oh x = qpdf_oh_get_array_item(d->b, rect, i);
+            nums = nums && qpdf_oh_is_number(d->b, x);
+            r[i] = nums ? qpdf_oh_get_numeric_value(d->b, x) : 0;
+        }
+        zero = nums && (fabs(r[2] - r[0]) == 0 || fabs(r[3] - r[1]) == 0);
+    }
+    bool draws = qpdf_oh_has_key(d->b, w, "/AP") ||
+                 qpdf_oh_has_key(d->b, qpdf_oh_get_key(d->b, w, "/MK"), "/BG");
+    *visible = *visible || (!zero && draws);
+    return ES_OK;
+}
+
+/* The signature dictionary of new field `fnum`: new, its own, signing a revision after this one. */
+static ES_RESULT judge_sig_dict(diff *d, qpdf_oh v, int fnum, bool *ok, bool *dts)
+{
+    int vn = id_b(d, v);
+    *ok = false;
+    if (vn == 0 || !qpdf_oh_is_dictionary(d->b, v) || qpdf_oh_is_stream(d->b, v)) {
+        return fail(d, fnum, true, VIA_FIELDS, "a signature field whose /V is not an indirect signature dictionary");
+    }
+    if (!added_num(d, vn)) {
+        return fail(d, fnum, true, VIA_FIELDS,
+                    "a signature field showing the signature of another field again (its /V is object %d of the "
+                    "signed document): one act of signing shown as two",
+                    vn);
+    }
+    if (d->claim[vn] == X_SIGDICT && d->claim_owner[vn] != fnum) {
+        return fail(d, fnum, true, VIA_FIELDS,
+                    "a signature field whose /V is the signature dictionary of object %d too: one act of signing "
+                    "shown as two",
+                    d->claim_owner[vn]);
+    }
+    qpdf_oh type = qpdf_oh_get_key(d->b, v, "/Type");
+    const char *tn = name_or(d->b, type, "/Sig");
+    qpdf_oh br = qpdf_oh_get_key(d->b, v, "/ByteRange");
+    if ((strcmp(tn, "/Sig") != 0 && strcmp(tn, "/DocTimeStamp") != 0) || !qpdf_oh_is_array(d->b, br) ||
+        qpdf_oh_get_array_n_items(d->b, br) != 4 || !qpdf_oh_is_string(d->b, qpdf_oh_get_key(d->b, v, "/Contents"))) {
+        return fail(d, fnum, true, VIA_FIELDS,
+                    "a signature field whose /V is not a signature dictionary (/Type /Sig or /DocTimeStamp with "
+                    "/ByteRange and /Contents)");
+    }
+    long long b[4];
+    for (int i = 0; i < 4; i++) {
+        qpdf_oh x = qpdf_oh_get_array_item(d->b, br, i);
+        b[i] = qpdf_oh_is_integer(d->b, x) ? qpdf_oh_get_int_value(d->b, x) : -1;
+    }
+    if (b[2] < 0 || b[3] < 0 || (unsigned long long)(b[2] + b[3]) <= d->signed_end) {
+        return fail(d, fnum, true, VIA_FIELDS,
+                    "a signature field whose signature signs the bytes up to %lld only, not a revision after this "
+                    "signature: a copy of an earlier signature",
+                    b[2] >= 0 && b[3] >= 0 ? b[2] + b[3] : -1);
+    }
+    *dts = strcmp(tn, "/DocTimeStamp") == 0 ||
+           qpdf_oh_is_name_and_equals(d->b, qpdf_oh_get_key(d->b, v, "/SubFilter"), "/ETSI.RFC3161");
+    if (d->p == 1 && !*dts) {
+        return fail(d, fnum, true, VIA_FIELDS,
+                    "a new signature, which DocMDP P=1 does not allow (only validation data and document timestamps)");
+    }
+    claimer c = {d, fnum, X_SIGDICT, true, "its signature dictionary", true};
+    ES_GUARD(claim_value(&c, v, 0));
+    *ok = c.ok;
+    return ES_OK;
+}
+
+/* One added item of the final /AcroForm /Fields: a new signature field, or unexplained. */
+static ES_RESULT judge_new_field(diff *d, qpdf_oh f, int fnum)
+{
+    if (!qpdf_oh_is_dictionary(d->b, f)) {
+        return fail(d, fnum, true, VIA_FIELDS, "a form field that is not a dictionary");
+    }
+    const char *sub = name_or(d->b, qpdf_oh_get_key(d->b, f, "/Subtype"), NULL);
+    qpdf_oh ft = qpdf_oh_get_key(d->b, f, "/FT");
+    if (!qpdf_oh_is_name_and_equals(d->b, ft, "/Sig")) {
+        return fail(d, fnum, true, VIA_FIELDS, "a new form field that is not a signature field (/FT %s)",
+                    name_or(d->b, ft, "missing"));
+    }
+    if (sub != NULL && strcmp(sub, "/Widget") != 0) {
+        return fail(d, fnum, true, VIA_FIELDS, "a %s annotation posing as a signature field", sub + 1);
+    }
+    bool kids = qpdf_oh_has_key(d->b, f, "/Kids");
+    char k[128];
+    if (stray_key(d->b, f, sig_field_keys, kids ? NULL : sig_widget_keys, NULL, k, sizeof(k))) {
+        return fail(d, fnum, true, VIA_FIELDS, "a signature field with %s%s", k,
+                    listed(k, action_keys) ? " (an action or a popup, which a signature never needs)"
+                                           : ", which a signature field does not have");
+    }
+    qpdf_oh v = qpdf_oh_get_key(d->b, f, "/V");
+    bool is_signed = !qpdf_oh_is_null(d->b, v), ok = true, visible = false, dts = false;
+    if (is_signed) {
+        ES_GUARD(judge_sig_dict(d, v, fnum, &ok, &dts));
+    }
+    static const char *const meta[][2] = {{"/Lock", "its lock"}, {"/SV", "its seed value"}};
+    for (size_t i = 0; i < 2 && ok; i++) {
+        claimer c = {d, fnum, X_SIGMETA, false, meta[i][1], true};
+        ES_GUARD(claim_value(&c, qpdf_oh_get_key(d->b, f, meta[i][0]), 0));
+        ok = c.ok;
+    }
+    int vn = id_b(d, v);
+    if (ok && !kids) {
+        ES_GUARD(judge_sig_widget(d, f, fnum, &ok, &visible));
+    }
+    qpdf_oh karr = qpdf_oh_get_key(d->b, f, "/Kids");
+    int nk = kids && qpdf_oh_is_array(d->b, karr) ? qpdf_oh_get_array_n_items(d->b, karr) : 0;
+    if (ok && kids) {
+        int an = id_b(d, karr);
+        if (!qpdf_oh_is_array(d->b, karr) || (an != 0 && (!added_num(d, an) || !claim(d, an, X_FORM, fnum)))) {
+            ok = false;
+            ES_GUARD(fail(d, fnum, true, VIA_FIELDS, "a signature field whose /Kids is not a new array"));
+        }
+    }
+    for (int i = 0; ok && i < nk && i < MAX_ITEMS; i++) {
+        qpdf_oh w = qpdf_oh_get_array_item(d->b, karr, i);
+        int wn = id_b(d, w);
+        const char *ws = name_or(d->b, qpdf_oh_get_key(d->b, w, "/Subtype"), "/none");
+        ok = false;
+        if (wn == 0 || !added_num(d, wn) || !qpdf_oh_is_dictionary(d->b, w)) {
+            ES_GUARD(fail(d, fnum, true, VIA_FIELDS, "a signature field whose widget %d is not a new annotation", wn));
+        } else if (strcmp(ws, "/Widget") != 0) {
+            ES_GUARD(fail(d, wn, true, VIA_FIELDS, "a %s annotation posing as a signature widget", ws + 1));
+        } else if (qpdf_oh_has_key(d->b, w, "/T") || id_b(d, qpdf_oh_get_key(d->b, w, "/Parent")) != fnum) {
+            ES_GUARD(fail(d, wn, true, VIA_FIELDS, "a widget that is not a plain widget of its signature field"));
+        } else if (qpdf_oh_has_key(d->b, w, "/V") && id_b(d, qpdf_oh_get_key(d->b, w, "/V")) != vn) {
+            ES_GUARD(fail(d, wn, true, VIA_FIELDS, "a signature widget whose /V is not its field's"));
+        } else {
+            static const char *const kid_keys[] = {"/Parent", "/V", NULL};
+            if (stray_key(d->b, w, sig_widget_keys, kid_keys, NULL, k, sizeof(k))) {
+                ES_GUARD(fail(d, wn, true, VIA_FIELDS, "a signature widget with %s%s", k,
+                              listed(k, action_keys) ? " (an action or a popup, which a signature never needs)"
+                                                     : ", which a signature widget does not have"));
+            } else if (!claim(d, wn, X_SIGWIDGET, fnum)) {
+                ES_GUARD(fail(d, wn, true, VIA_FIELDS, "a signature widget that another change uses too"));
+            } else {
+                ok = true;
+                ES_GUARD(judge_sig_widget(d, w, fnum, &ok, &visible));
+            }
+        }
+    }
+    if (!ok) {
+        return ES_OK;
+    }
+    if (!is_signed && d->p < 2) {
+        return fail(d, fnum, true, VIA_FIELDS, "an unsigned signature field, which DocMDP P=1 does not allow");
+    }
+    if (!is_signed && visible) {
+        return fail(d, fnum, true, VIA_FIELDS,
+                    "an unsigned signature field that draws on the page: nothing was signed, yet it shows");
+    }
+    if (!claim(d, fnum, X_SIGFIELD, fnum)) {
+        return fail(d, fnum, true, VIA_FIELDS, "a signature field that another change uses too");
+    }
+    if (!is_signed) {
+        d->nunsigned++;
+    } else if (dts) {
+        d->ndts++;
+    } else {
+        d->nsigs++;
+    }
+    return ES_OK;
+}
+
+/* Every item of the final /AcroForm /Fields that the signed revision did not reach is judged once. */
+static ES_RESULT judge_new_fields(diff *d)
+{
+    qpdf_oh fields = qpdf_oh_get_key(d->b, qpdf_oh_get_key(d->b, qpdf_get_root(d->b), "/AcroForm"), "/Fields");
+    int n = qpdf_oh_is_array(d->b, fields) ? qpdf_oh_get_array_n_items(d->b, fields) : 0;
+    d->budget = eseal_limits_default()->max_objects;
+    for (int i = 0; i < n && i < MAX_ITEMS; i++) {
+        qpdf_oh f = qpdf_oh_get_array_item(d->b, fields, i);
+        int fn = id_b(d, f);
+        if (fn == 0) {
+            ES_GUARD(fail(d, 0, true, VIA_FIELDS, "a form field written as a direct object"));
+        } else if (fn < d->bsize && added_num(d, fn) && d->claim[fn] == X_NONE && !bit(d->failed, fn)) {
+            ES_GUARD(judge_new_field(d, f, fn));
+        }
+    }
+    qpdf_oh_release_all(d->b);
+    return ES_OK;
+}
+
+/* ---- the document security store (ETSI EN 319 142-1 §5.4.2), judged where the catalog uses it ---- */
+
+/* An array of validation data: streams of DER and nothing else. */
+static bool dss_streams(diff *d, qpdf_oh arr, char *why, size_t cap)
+{
+    static const char *const stream_keys[] = {"/Length", "/Filter", "/DecodeParms", "/Type", "/DL", NULL};
+    int an = id_b(d, arr);
+    if (!qpdf_oh_is_array(d->b, arr) || (an != 0 && added_num(d, an) && !claim(d, an, X_DSS, 0))) {
+        (void)snprintf(why, cap, "a /DSS entry that is not an array of streams");
+        return false;
+    }
+    int n = qpdf_oh_get_array_n_items(d->b, arr);
+    for (int i = 0; i < n && i < MAX_ITEMS; i++) {
+        qpdf_oh s = qpdf_oh_get_array_item(d->b, arr, i);
+        int sn = id_b(d, s);
+        char k[128];
+        if (sn == 0 || !qpdf_oh_is_stream(d->b, s)) {
+            (void)snprintf(why, cap, "a /DSS array holds something other than a stream (object %d)", sn);
+            return false;
+        }
+        if (stray_key(d->b, qpdf_oh_get_dict(d->b, s), stream_keys, NULL, NULL, k, sizeof(k))) {
+            (void)snprintf(why, cap, "a /DSS stream (object %d) with %s, which validation data does not have", sn, k);
+            return false;
+        }
+        if (added_num(d, sn) && !claim(d, sn, X_DSS, 0)) {
+            (void)snprintf(why, cap, "a /DSS stream (object %d) that another change uses too", sn);
             return false;
         }
     }
     return true;
 }
 
-/* A form fill of field `owner`: allowed unless P = 1 (judged before) or the field is locked. */
+/* A dictionary of the DSS, new (claimed) or the signed revision's (then compared where it is walked). */
+static bool dss_dict(diff *d, qpdf_oh o, const char *const *keys, const char *what, char *why, size_t cap)
+{
+    int n = id_b(d, o);
+    char k[128];
+    if (!qpdf_oh_is_dictionary(d->b, o) || qpdf_oh_is_stream(d->b, o)) {
+        (void)snprintf(why, cap, "%s is not a dictionary", what);
+        return false;
+    }
+    if (n != 0 && n < d->size && bit(d->content, n)) {
+        (void)snprintf(why, cap, "%s is object %d, which a page draws (judged as page content)", what, n);
+        return false;
+    }
+    if (n != 0 && added_num(d, n) && !claim(d, n, X_DSS, 0)) {
+        (void)snprintf(why, cap, "%s is object %d, which another change uses too", what, n);
+        return false;
+    }
+    if (stray_key(d->b, o, keys, NULL, NULL, k, sizeof(k))) {
+        (void)snprintf(why, cap, "%s holds %s, which validation data does not have", what, k);
+        return false;
+    }
+    return true;
+}
+
+/* /VRI: any keys (hashes of signatures), each a dictionary of /Cert /CRL /OCSP /TU /TS /Type. */
+static bool vri_ok(diff *d, qpdf_oh vri, char *why, size_t cap)
+{
+    static const char *const vri_keys[] = {"/Type", "/Cert", "/CRL", "/OCSP", "/TU", "/TS", NULL};
+    int vn = id_b(d, vri);
+    if (!qpdf_oh_is_dictionary(d->b, vri) || qpdf_oh_is_stream(d->b, vri) ||
+        (vn != 0 && added_num(d, vn) && !claim(d, vn, X_DSS, 0))) {
+        (void)snprintf(why, cap, "the /DSS /VRI is not a dictionary of its own");
+        return false;
+    }
+    char *keys[512];
+    size_t n = dict_keys(d->b, vri, keys);
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        qpdf_oh e = qpdf_oh_get_key(d->b, vri, keys[i]);
+        ok = dss_dict(d, e, vri_keys, "a /VRI entry", why, cap);
+        static const char *const varr[] = {"/Cert", "/CRL", "/OCSP"};
+        for (size_t j = 0; j < 3 && ok; j++) {
+            ok = !qpdf_oh_has_key(d->b, e, varr[j]) || dss_streams(d, qpdf_oh_get_key(d->b, e, varr[j]), why, cap);
+        }
+        if (ok && qpdf_oh_has_key(d->b, e, "/TS")) {
+            qpdf_oh holder = qpdf_oh_new_array(d->b);
+            qpdf_oh_append_item(d->b, holder, qpdf_oh_get_key(d->b, e, "/TS"));
+            ok = dss_streams(d, holder, why, cap);
+        }
+    }
+    free_keys(keys, n);
+    return ok;
+}
+
+/* The catalog's /DSS: /Type /Certs /CRLs /OCSPs /VRI only; /VRI a dictionary of /Cert /CRL /OCSP /TU /TS /Type. */
+static bool dss_ok(diff *d, qpdf_oh dss, char *why, size_t cap)
+{
+    static const char *const dss_keys[] = {"/Type", "/Certs", "/CRLs", "/OCSPs", "/VRI", NULL};
+    if (!dss_dict(d, dss, dss_keys, "the /DSS", why, cap)) {
+        return false;
+    }
+    if (qpdf_oh_has_key(d->b, dss, "/Type") &&
+        !qpdf_oh_is_name_and_equals(d->b, qpdf_oh_get_key(d->b, dss, "/Type"), "/DSS")) {
+        (void)snprintf(why, cap, "the /DSS has a /Type other than /DSS");
+        return false;
+    }
+    static const char *const arrays[] = {"/Certs", "/CRLs", "/OCSPs"};
+    for (size_t i = 0; i < 3; i++) {
+        if (qpdf_oh_has_key(d->b, dss, arrays[i]) && !dss_streams(d, qpdf_oh_get_key(d->b, dss, arrays[i]), why, cap)) {
+            return false;
+        }
+    }
+    return !qpdf_oh_has_key(d->b, dss, "/VRI") || vri_ok(d, qpdf_oh_get_key(d->b, dss, "/VRI"), why, cap);
+}
+
+/* ---- pass 3: each object of the signed revision against the final file ---------------------- */
+
+static const char *const comment_types[] = {"/Text", "/Highlight", "/Underline", "/Squiggly", "/StrikeOut", "/Popup",
+                                            NULL};
+
+/* A comment annotation added under P = 3 (no action, not a field): allowed, or (own appearance) undecided. */
+static bool new_comment(diff *d, qpdf_oh y, int yn)
+{
+    const char *st = name_or(d->b, qpdf_oh_get_key(d->b, y, "/Subtype"), "");
+    if (d->p != 3 || !listed(st, comment_types) || qpdf_oh_has_key(d->b, y, "/A") ||
+        qpdf_oh_has_key(d->b, y, "/AA") || qpdf_oh_has_key(d->b, y, "/FT") || !claim(d, yn, X_COMMENT, yn)) {
+        return false;
+    }
+    if (qpdf_oh_has_key(d->b, y, "/AP")) {
+        d->nannots_ap++;
+    } else {
+        d->nannots++;
+    }
+    return true;
+}
+
+/* Why an added annotation is not allowed (it was neither a claimed signature widget nor a comment). */
+static void why_annot(diff *d, qpdf_oh y, char *why, size_t cap)
+{
+    const char *st = name_or(d->b, qpdf_oh_get_key(d->b, y, "/Subtype"), "/(no subtype)") + 1;
+    qpdf_oh ft = qpdf_oh_get_key(d->b, y, "/FT");
+    if (qpdf_oh_is_null(d->b, ft)) {
+        ft = qpdf_oh_get_key(d->b, qpdf_oh_get_key(d->b, y, "/Parent"), "/FT");
+    }
+    const char *act = qpdf_oh_has_key(d->b, y, "/A") || qpdf_oh_has_key(d->b, y, "/AA") ? " with an action" : "";
+    if (qpdf_oh_is_name_and_equals(d->b, ft, "/Sig") && strcmp(st, "Widget") != 0) {
+        (void)snprintf(why, cap, "a %s annotation%s posing as a signature field", st, act);
+    } else if (strcmp(st, "Widget") == 0) {
+        (void)snprintf(why, cap, "a widget%s of a field that is not a new signature field of /AcroForm /Fields", act);
+    } else if (listed(st - 1, comment_types) && d->p != 3) {
+        (void)snprintf(why, cap, "a %s comment annotation, which only DocMDP P=3 allows", st);
+    } else {
+        (void)snprintf(why, cap, "a %s annotation%s, which no permission allows to add", st, act);
+    }
+}
+
+/*
+ * Items of `nb` are those of `na` (same objects, same order) plus added ones, each explained:
+ * a claimed signature field (in /Fields) or widget (in /Annots), or a comment under P = 3. An
+ * unexplained item is reported on its own; *ok tells whether the array itself kept its items.
+ */
+static ES_RESULT grew(diff *d, qpdf_oh na, qpdf_oh nb, bool annots, const char *via, bool *ok, char *why, size_t cap)
+{
+    int ka = qpdf_oh_is_array(d->a, na) ? qpdf_oh_get_array_n_items(d->a, na) : 0;
+    int kb = qpdf_oh_is_array(d->b, nb) ? qpdf_oh_get_array_n_items(d->b, nb) : 0;
+    *ok = false;
+    if (kb < ka) {
+        (void)snprintf(why, cap, "its %s lost %d item(s)", annots ? "/Annots" : "/Fields", ka - kb);
+        return ES_OK;
+    }
+    for (int i = 0; i < ka; i++) {
+        qpdf_oh x = qpdf_oh_get_array_item(d->a, na, i), y = qpdf_oh_get_array_item(d->b, nb, i);
+        if (!qpdf_oh_is_indirect(d->a, x) || !qpdf_oh_is_indirect(d->b, y) ||
+            qpdf_oh_get_object_id(d->a, x) != qpdf_oh_get_object_id(d->b, y)) {
+            (void)snprintf(why, cap, "its %s items were replaced or reordered", annots ? "/Annots" : "/Fields");
+            return ES_OK;
+        }
+    }
+    *ok = true;
+    for (int i = ka; i < kb && i < MAX_ITEMS; i++) {
+        qpdf_oh y = qpdf_oh_get_array_item(d->b, nb, i);
+        int yn = id_b(d, y);
+        bool twice = false;
+        for (int j = 0; j < i && yn != 0 && !twice; j++) {
+            twice = id_b(d, qpdf_oh_get_array_item(d->b, nb, j)) == yn;
+        }
+        char w[256];
+        if (yn <= 0 || yn >= d->bsize) {
+            *ok = false;
+            (void)snprintf(why, cap, "its %s gained a direct or missing object", annots ? "/Annots" : "/Fields");
+        } else if (twice) {
+            ES_GUARD(fail_again(d, yn, true, via, "listed twice in %s: one %s shown as two",
+                                annots ? "/Annots" : "/Fields", annots ? "annotation" : "field"));
+        } else if (!added_num(d, yn)) {
+            ES_GUARD(fail(d, yn, false, via, "%s of the signed document listed again: one shown as two",
+                          annots ? "an annotation" : "a field"));
+        } else if (bit(d->failed, yn)) {
+            continue; /* already reported (a field judged in pass 2) */
+        } else if (!annots) {
+            if (d->claim[yn] != X_SIGFIELD) {
+                ES_GUARD(fail(d, yn, true, via, "a form field that is not a new signature field"));
+            }
+        } else if (d->claim[yn] == X_SIGWIDGET ||
+                   (d->claim[yn] == X_SIGFIELD && !qpdf_oh_has_key(d->b, y, "/Kids"))) {
+            continue; /* the widget of a new signature field */
+        } else if (!new_comment(d, y, yn)) {
+            why_annot(d, y, w, sizeof(w));
+            ES_GUARD(fail(d, yn, true, via, "%s", w));
+        }
+    }
+    return ES_OK;
+}
+
+/* A form fill of field `owner`: allowed unless P = 1; a locked field is listed (MDP_VIOLATION). */
 static bool form_fill(diff *d, int32_t owner)
 {
     if (d->p < 2) {
@@ -447,64 +1121,146 @@ static bool form_fill(diff *d, int32_t owner)
     return true;
 }
 
-/* Is the change of object `num` one that the permissions allow? */
-static bool allowed_change(diff *d, int num, qpdf_oh oa, qpdf_oh ob, int root_num)
+/* The AcroForm: /Fields may grow by new signature fields, /SigFlags change; nothing else (/NeedAppearances). */
+static ES_RESULT judge_acroform(diff *d, qpdf_oh afa, qpdf_oh afb, bool *ok, char *why, size_t cap)
 {
-    if (d->role[num] == ROLE_APPEARANCE) {
-        return form_fill(d, d->owner[num]); /* a field's appearance redrawn, within its widget */
+    static const char *const af_keys[] = {"/Fields", "/SigFlags", NULL};
+    bool had = qpdf_oh_is_dictionary(d->a, afa);
+    *ok = false;
+    if (!qpdf_oh_is_dictionary(d->b, afb)) {
+        *ok = !had;
+        (void)snprintf(why, cap, "the form (/AcroForm) was removed");
+        return ES_OK;
     }
-    if (d->role[num] == ROLE_ANNOTS || d->role[num] == ROLE_FIELDS) {
-        /* An indirect /Annots or /Fields array, grown in place. */
-        return qpdf_oh_is_array(d->b, ob) && grew_by_allowed(d, oa, ob, d->role[num] == ROLE_ANNOTS);
+    int n = id_b(d, afb);
+    if (n != 0 && added_num(d, n) && !claim(d, n, X_FORM, 0)) {
+        (void)snprintf(why, cap, "the /AcroForm is object %d, which another change uses too", n);
+        return ES_OK;
+    }
+    char *na = had ? text_of(d->a, qpdf_oh_get_key(d->a, afa, "/NeedAppearances")) : es_strdup("null");
+    char *nb = text_of(d->b, qpdf_oh_get_key(d->b, afb, "/NeedAppearances"));
+    if (!same_text(na, nb)) {
+        (void)snprintf(why, cap, "/AcroForm /NeedAppearances was added or changed: viewers then regenerate field "
+                                 "appearances and may hide or redraw signed widgets");
+        return ES_OK;
+    }
+    char k[128];
+    if (had ? !same_without(d, afa, afb, af_keys) : stray_key(d->b, afb, af_keys, NULL, NULL, k, sizeof(k))) {
+        (void)snprintf(why, cap, "/AcroForm keys other than /Fields and /SigFlags changed");
+        return ES_OK;
+    }
+    qpdf_oh fb = qpdf_oh_get_key(d->b, afb, "/Fields");
+    int fn = id_b(d, fb);
+    if (fn != 0 && added_num(d, fn) && !claim(d, fn, X_FORM, 0)) {
+        (void)snprintf(why, cap, "/AcroForm /Fields is object %d, which another change uses too", fn);
+        return ES_OK;
+    }
+    return grew(d, had ? qpdf_oh_get_key(d->a, afa, "/Fields") : qpdf_oh_new_array(d->a), fb, false,
+                "the catalog /AcroForm /Fields", ok, why, cap);
+}
+
+/* Is the change of object `num` of the signed revision one that the permissions allow? (*ok, else why) */
+static ES_RESULT allowed_change(diff *d, int num, qpdf_oh oa, qpdf_oh ob, bool *ok, char *why, size_t cap)
+{
+    *ok = false;
+    (void)snprintf(why, cap, "%s", bit(d->content, num) ? "what a page draws changed"
+                                                        : "an object of the signed document changed, and no "
+                                                          "permission covers it");
+    switch (d->role[num]) {
+    case ROLE_APPEARANCE:
+        /* A field's appearance redrawn, within its widget. */
+        *ok = form_fill(d, d->owner[num]);
+        if (!*ok) {
+            (void)snprintf(why, cap, "the appearance of field %s changed, which DocMDP P=1 does not allow",
+                           d->names[d->owner[num]]);
+        }
+        d->accepted[num] = *ok ? X_FILL : X_NONE;
+        return ES_OK;
+    case ROLE_ANNOTS:
+    case ROLE_FIELDS: {
+        char via[64];
+        (void)snprintf(via, sizeof(via), "object %d", num);
+        if (qpdf_oh_is_array(d->b, ob)) {
+            ES_GUARD(grew(d, oa, ob, d->role[num] == ROLE_ANNOTS, via, ok, why, cap));
+        }
+        return ES_OK;
+    }
+    case ROLE_DSS:
+        /* The catalog's /DSS, its arrays or its /VRI, updated in place. */
+        *ok = num == d->dss_num ? dss_ok(d, ob, why, cap)
+              : qpdf_oh_is_array(d->b, ob) ? dss_streams(d, ob, why, cap)
+                                           : vri_ok(d, ob, why, cap);
+        d->ndss += *ok;
+        return ES_OK;
+    case ROLE_INFO:
+        (void)snprintf(why, cap, "the document information (/Info) changed");
+        return ES_OK;
+    default:
+        break;
     }
     if (!qpdf_oh_is_dictionary(d->a, oa) || !qpdf_oh_is_dictionary(d->b, ob)) {
-        return false;
+        return ES_OK;
     }
     if (d->role[num] == ROLE_FIELD || d->role[num] == ROLE_WIDGET) {
         static const char *const field_keys[] = {"/V", "/AS", "/AP", NULL};
         static const char *const widget_keys[] = {"/AS", "/AP", NULL};
-        return same_without(d, oa, ob, d->role[num] == ROLE_FIELD ? field_keys : widget_keys) &&
-               form_fill(d, d->owner[num]);
+        if (!same_without(d, oa, ob, d->role[num] == ROLE_FIELD ? field_keys : widget_keys)) {
+            (void)snprintf(why, cap, "field %s changed beyond its value and appearance (/V, /AS, /AP)",
+                           d->names[d->owner[num]]);
+            return ES_OK;
+        }
+        *ok = form_fill(d, d->owner[num]);
+        if (!*ok) {
+            (void)snprintf(why, cap, "field %s was filled, which DocMDP P=1 does not allow", d->names[d->owner[num]]);
+        }
+        d->accepted[num] = *ok ? X_FILL : X_NONE;
+        return ES_OK;
     }
-    static const char *const af_keys[] = {"/Fields", "/SigFlags", "/NeedAppearances", NULL};
-    if (num == root_num) {
-        /* The catalog may gain or change /AcroForm (judged below when direct) and /DSS (revocation data). */
+    if (num == d->root_num) {
+        /* The catalog may change /AcroForm (judged below when it is not the same object) and /DSS. */
         static const char *const root_keys[] = {"/AcroForm", "/DSS", NULL};
         if (!same_without(d, oa, ob, root_keys)) {
-            return false;
+            (void)snprintf(why, cap, "catalog keys other than /AcroForm and /DSS changed");
+            return ES_OK;
         }
-        char *da = text_of(d->a, qpdf_oh_get_key(d->a, oa, "/DSS")), *db = text_of(d->b, qpdf_oh_get_key(d->b, ob, "/DSS"));
-        if (!same_text(da, db)) {
+        qpdf_oh da = qpdf_oh_get_key(d->a, oa, "/DSS"), db = qpdf_oh_get_key(d->b, ob, "/DSS");
+        if (!same_text(text_of(d->a, da), text_of(d->b, db))) {
+            if (qpdf_oh_is_null(d->b, db)) {
+                (void)snprintf(why, cap, "the /DSS was removed");
+                return ES_OK;
+            }
+            if (!dss_ok(d, db, why, cap)) {
+                return ES_OK;
+            }
             d->ndss++;
         }
         qpdf_oh afa = qpdf_oh_get_key(d->a, oa, "/AcroForm"), afb = qpdf_oh_get_key(d->b, ob, "/AcroForm");
-        if (qpdf_oh_is_indirect(d->a, afa) && qpdf_oh_is_indirect(d->b, afb) &&
-            qpdf_oh_get_object_id(d->a, afa) == qpdf_oh_get_object_id(d->b, afb)) {
-            return true; /* the same AcroForm object: compared where it is walked */
+        if (d->af_num != 0 && id_b(d, afb) == d->af_num) {
+            *ok = true; /* the same AcroForm object: compared where it is walked */
+            return ES_OK;
         }
-        if (!qpdf_oh_is_dictionary(d->b, afb)) {
-            return !qpdf_oh_is_dictionary(d->a, afa);
-        }
-        if (!qpdf_oh_is_dictionary(d->a, afa)) {
-            return grew_by_allowed(d, qpdf_oh_new_array(d->a), qpdf_oh_get_key(d->b, afb, "/Fields"), false);
-        }
-        return same_without(d, afa, afb, af_keys) &&
-               grew_by_allowed(d, qpdf_oh_get_key(d->a, afa, "/Fields"), qpdf_oh_get_key(d->b, afb, "/Fields"), false);
+        return judge_acroform(d, afa, afb, ok, why, cap);
     }
-    if (qpdf_oh_has_key(d->a, oa, "/Fields")) {
-        return same_without(d, oa, ob, af_keys) &&
-               grew_by_allowed(d, qpdf_oh_get_key(d->a, oa, "/Fields"), qpdf_oh_get_key(d->b, ob, "/Fields"), false);
+    if (num == d->af_num) {
+        return judge_acroform(d, oa, ob, ok, why, cap);
     }
-    if (qpdf_oh_is_name_and_equals(d->a, qpdf_oh_get_key(d->a, oa, "/Type"), "/Page")) {
+    if (d->page_a[num] > 0) {
         static const char *const page_keys[] = {"/Annots", NULL};
-        return same_without(d, oa, ob, page_keys) &&
-               grew_by_allowed(d, qpdf_oh_get_key(d->a, oa, "/Annots"), qpdf_oh_get_key(d->b, ob, "/Annots"), true);
+        if (!same_without(d, oa, ob, page_keys)) {
+            (void)snprintf(why, cap, "page %d changed (its content, resources, boxes or other keys)", d->page_a[num]);
+            return ES_OK;
+        }
+        qpdf_oh ab = qpdf_oh_get_key(d->b, ob, "/Annots");
+        int an = id_b(d, ab);
+        if (an != 0 && added_num(d, an) && !claim(d, an, X_FORM, 0)) {
+            (void)snprintf(why, cap, "page %d's new /Annots array is used by another change too", d->page_a[num]);
+            return ES_OK;
+        }
+        char via[64];
+        (void)snprintf(via, sizeof(via), "page %d /Annots", d->page_a[num]);
+        return grew(d, qpdf_oh_get_key(d->a, oa, "/Annots"), ab, true, via, ok, why, cap);
     }
-    if (qpdf_oh_is_name_and_equals(d->a, qpdf_oh_get_key(d->a, oa, "/Type"), "/DSS")) {
-        d->ndss++;
-        return true; /* revocation data, which any later revision may add to */
-    }
-    return false;
+    return ES_OK;
 }
 
 static bool same_stream_data(diff *d, qpdf_oh oa, qpdf_oh ob)
@@ -519,25 +1275,46 @@ static bool same_stream_data(diff *d, qpdf_oh oa, qpdf_oh ob)
     return ok;
 }
 
-static ES_RESULT walk(diff *d, int root_num)
+/* Pass 1's walk: every object the signed revision reaches from its catalog and /Info, in order. */
+static ES_RESULT reach_signed(diff *d)
 {
     size_t visited = 0;
     while (d->nstack > 0) {
         oref o = d->stack[--d->nstack];
         ES_ENSURE(++visited <= eseal_limits_default()->max_objects, ESEAL_ELIMIT, "pdf: too many objects");
+        if (d->nreached == d->capreached) {
+            size_t cap = d->capreached == 0 ? 256 : d->capreached * 2;
+            oref *n = es_realloc(d->reached, cap * sizeof(*n));
+            ES_ENSURE_ALLOC(n);
+            d->reached = n;
+            d->capreached = cap;
+        }
+        d->reached[d->nreached++] = o;
+        qpdf_oh oa = qpdf_get_object_by_id(d->a, o.num, o.gen);
+        walker w = {false, d->seen, d->size, X_NONE, o.num, NULL};
+        ES_GUARD(walk_value(d, d->a, oa, 0, &w, 0));
+        qpdf_oh_release_all(d->a);
+    }
+    return ES_OK;
+}
+
+static ES_RESULT compare(diff *d)
+{
+    for (size_t i = 0; i < d->nreached; i++) {
+        oref o = d->reached[i];
         qpdf_oh oa = qpdf_get_object_by_id(d->a, o.num, o.gen);
         qpdf_oh ob = qpdf_get_object_by_id(d->b, o.num, o.gen);
-        ES_GUARD(refs(d, d->a, oa));
-        char *ta = text_of(d->a, oa), *tb = text_of(d->b, ob);
-        bool same = same_text(ta, tb);
+        bool same = same_text(text_of(d->a, oa), text_of(d->b, ob));
         if (same && qpdf_oh_is_stream(d->a, oa)) {
             same = qpdf_oh_is_stream(d->b, ob) && same_stream_data(d, oa, ob);
         }
-        if (!same && !allowed_change(d, o.num, oa, ob, root_num)) {
-            if (d->nchanged < MAX_LISTED) {
-                ES_GUARD(es_buf_printf(&d->changed, "%s%d %d", d->nchanged == 0 ? "" : ", ", o.num, o.gen));
+        if (!same) {
+            bool ok = false;
+            char why[512];
+            ES_GUARD(allowed_change(d, o.num, oa, ob, &ok, why, sizeof(why)));
+            if (!ok) {
+                ES_GUARD(fail(d, o.num, false, NULL, "%s", why));
             }
-            d->nchanged++;
         }
         qpdf_oh_release_all(d->a);
         qpdf_oh_release_all(d->b);
@@ -545,7 +1322,47 @@ static ES_RESULT walk(diff *d, int root_num)
     return ES_OK;
 }
 
-/* "signatures added: 1; form fields filled: a, b; ..." for the report. */
+/* ---- pass 4: the final document, from its catalog and /Info: every added object explained ---- */
+
+static ES_RESULT reach_final(diff *d, int info_num, int info_gen)
+{
+    d->nstack = 0;
+    d->budget = eseal_limits_default()->max_objects;
+    qpdf_oh rb = qpdf_get_root(d->b);
+    ES_GUARD(push(d, d->seen_b, d->bsize, d->root_num, qpdf_oh_get_generation(d->b, rb), X_NONE, -1, KEY_ROOT));
+    if (info_num > 0) {
+        ES_GUARD(push(d, d->seen_b, d->bsize, info_num, info_gen, X_NONE, -1, KEY_INFO));
+    }
+    qpdf_oh_release_all(d->b);
+    while (d->nstack > 0) {
+        oref o = d->stack[--d->nstack];
+        ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
+        qpdf_oh ob = qpdf_get_object_by_id(d->b, o.num, o.gen);
+        int ctx = X_NONE;
+        bool go = !qpdf_oh_is_null(d->b, ob);
+        if (go && added_num(d, o.num)) {
+            if (d->claim[o.num] != X_NONE) {
+                ctx = d->claim[o.num];
+            } else if (inherits(o.ctx)) {
+                d->claim[o.num] = (uint8_t)o.ctx; /* a new part of a fill, a signature or a comment */
+                ctx = o.ctx;
+            } else {
+                go = false;
+                ES_GUARD(fail(d, o.num, true, NULL, "a new object that no permitted change explains"));
+            }
+        } else if (go && o.num < d->size) {
+            ctx = d->accepted[o.num];
+        }
+        if (go) {
+            walker w = {false, d->seen_b, d->bsize, ctx, o.num, NULL};
+            ES_GUARD(walk_value(d, d->b, ob, 0, &w, 0));
+        }
+        qpdf_oh_release_all(d->b);
+    }
+    return ES_OK;
+}
+
+/* "signatures added: 1 (allowed); ..." for the report. */
 static ES_RESULT summary(diff *d, es_buf *out)
 {
     size_t nfilled = 0;
@@ -554,6 +1371,13 @@ static ES_RESULT summary(diff *d, es_buf *out)
     }
     if (d->nsigs > 0) {
         ES_GUARD(es_buf_printf(out, "signatures added: %zu (allowed)", d->nsigs));
+    }
+    if (d->ndts > 0) {
+        ES_GUARD(es_buf_printf(out, "%sdocument timestamps added: %zu (allowed)", out->len > 0 ? "; " : "", d->ndts));
+    }
+    if (d->nunsigned > 0) {
+        ES_GUARD(es_buf_printf(out, "%sunsigned signature fields added: %zu (invisible, allowed: nothing signed)",
+                               out->len > 0 ? "; " : "", d->nunsigned));
     }
     if (d->ndss > 0) {
         ES_GUARD(es_buf_printf(out, "%srevocation data added (/DSS, allowed)", out->len > 0 ? "; " : ""));
@@ -575,12 +1399,46 @@ static ES_RESULT summary(diff *d, es_buf *out)
                                d->nannots + d->nannots_ap));
     }
     if (d->nchanged > 0) {
-        ES_GUARD(es_buf_printf(out, "%s%zu object(s) changed: %s%s", out->len > 0 ? "; " : "", d->nchanged,
-                               es_buf_cstr(&d->changed), d->nchanged > MAX_LISTED ? ", ..." : ""));
+        ES_GUARD(es_buf_printf(out, "%s%zu object(s) changed or added beyond what is permitted: %s%s",
+                               out->len > 0 ? "; " : "", d->nchanged, es_buf_cstr(&d->changed),
+                               d->nchanged > MAX_LISTED ? "; ..." : ""));
     }
     if (out->len == 0) {
         ES_GUARD(es_buf_printf(out, "revisions added without a visible change"));
     }
+    return ES_OK;
+}
+
+/* An indirect /Info of a trailer: its number and generation (0 when none or direct), and its text. */
+static char *info_of(qpdf_data q, int *num, int *gen)
+{
+    qpdf_oh info = qpdf_oh_get_key(q, qpdf_get_trailer(q), "/Info");
+    *num = qpdf_oh_is_indirect(q, info) ? qpdf_oh_get_object_id(q, info) : 0;
+    *gen = qpdf_oh_is_indirect(q, info) ? qpdf_oh_get_generation(q, info) : 0;
+    /* The reference itself ("5 0 R") when indirect: its object is compared in the walk. */
+    return es_strdup(*num > 0 ? qpdf_oh_unparse(q, info) : qpdf_oh_unparse_resolved(q, info));
+}
+
+static ES_RESULT alloc_maps(diff *d)
+{
+    d->maxsize = d->size > d->bsize ? d->size : d->bsize;
+    d->seen = es_calloc((size_t)d->size / 8 + 1, 1);
+    d->content = es_calloc((size_t)d->size / 8 + 1, 1);
+    d->role = es_calloc((size_t)d->size, 1);
+    d->owner = es_calloc((size_t)d->size, sizeof(*d->owner));
+    d->accepted = es_calloc((size_t)d->size, 1);
+    d->page_a = es_calloc((size_t)d->size, sizeof(*d->page_a));
+    d->seen_b = es_calloc((size_t)d->bsize / 8 + 1, 1);
+    d->page_b = es_calloc((size_t)d->bsize, sizeof(*d->page_b));
+    d->claim = es_calloc((size_t)d->bsize, 1);
+    d->claim_owner = es_calloc((size_t)d->bsize, sizeof(*d->claim_owner));
+    d->failed = es_calloc((size_t)d->maxsize / 8 + 1, 1);
+    d->via = es_calloc((size_t)d->maxsize, sizeof(*d->via));
+    d->via_key = es_calloc((size_t)d->maxsize, 1);
+    ES_ENSURE(d->seen != NULL && d->content != NULL && d->role != NULL && d->owner != NULL && d->accepted != NULL &&
+                  d->page_a != NULL && d->seen_b != NULL && d->page_b != NULL && d->claim != NULL &&
+                  d->claim_owner != NULL && d->failed != NULL && d->via != NULL && d->via_key != NULL,
+              ESEAL_ENOMEM, "out of memory");
     return ES_OK;
 }
 
@@ -591,7 +1449,8 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, 
     memset(&d, 0, sizeof(d));
     d.perm = perm != NULL ? perm : &none;
     d.p = d.perm->docmdp_p >= 1 && d.perm->docmdp_p <= 3 ? d.perm->docmdp_p : 2;
-    d.changed = (es_buf)ES_BUF_INIT(4096);
+    d.signed_end = signed_end;
+    d.changed = (es_buf)ES_BUF_INIT(16384);
     d.locked = (es_buf)ES_BUF_INIT(4096);
     es_result r = open_strict(&d.a, es_span_of(f.ptr, signed_end));
     if (es_ok(r)) {
@@ -602,40 +1461,75 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, 
                                 "the revisions after this signature could not be compared: %s",
                                 eseal_error_last()->message);
     }
-    qpdf_oh ta = qpdf_get_trailer(d.a);
-    d.size = qpdf_oh_get_int_value_as_int(d.a, qpdf_oh_get_key(d.a, ta, "/Size"));
-    ES_ENSURE(d.size > 0 && (unsigned)d.size <= eseal_limits_default()->max_objects, ESEAL_EMALFORMED,
-              "pdf: the signed revision's /Size is not usable");
-    d.seen = es_calloc((size_t)d.size / 8 + 1, 1);
-    d.role = es_calloc((size_t)d.size, 1);
-    d.owner = es_calloc((size_t)d.size, sizeof(*d.owner));
-    ES_ENSURE(d.seen != NULL && d.role != NULL && d.owner != NULL, ESEAL_ENOMEM, "out of memory");
+    unsigned maxobj = eseal_limits_default()->max_objects;
+    d.size = qpdf_oh_get_int_value_as_int(d.a, qpdf_oh_get_key(d.a, qpdf_get_trailer(d.a), "/Size"));
+    d.bsize = qpdf_oh_get_int_value_as_int(d.b, qpdf_oh_get_key(d.b, qpdf_get_trailer(d.b), "/Size"));
+    ES_ENSURE(d.size > 0 && (unsigned)d.size <= maxobj && d.bsize > 0 && (unsigned)d.bsize <= maxobj,
+              ESEAL_EMALFORMED, "pdf: a revision's /Size is not usable");
+    ES_GUARD(alloc_maps(&d));
     qpdf_oh ra = qpdf_get_root(d.a), rb = qpdf_get_root(d.b);
-    int root_num = qpdf_oh_get_object_id(d.a, ra);
-    if (root_num != qpdf_oh_get_object_id(d.b, rb)) {
+    d.root_num = qpdf_oh_get_object_id(d.a, ra);
+    int root_gen = qpdf_oh_get_generation(d.a, ra);
+    if (d.root_num != qpdf_oh_get_object_id(d.b, rb)) {
         ES_GUARD(es_report_set(rep, "later_changes", "the document catalog was replaced"));
         return es_report_reason(rep, ESEAL_INVALID, "CHANGED_AFTER_SIGNING",
                                 "a later revision replaced the document catalog: what is shown is not what was "
                                 "signed");
     }
-    qpdf_oh fields = qpdf_oh_get_key(d.a, qpdf_oh_get_key(d.a, ra, "/AcroForm"), "/Fields");
+    /* Pass 1: the roles of the signed revision's objects, then what its pages draw (which wins). */
+    qpdf_oh afa = qpdf_oh_get_key(d.a, ra, "/AcroForm");
+    d.af_num = qpdf_oh_is_indirect(d.a, afa) ? qpdf_oh_get_object_id(d.a, afa) : 0;
+    qpdf_oh fields = qpdf_oh_get_key(d.a, afa, "/Fields");
     if (qpdf_oh_is_indirect(d.a, fields) && qpdf_oh_is_array(d.a, fields)) {
         set_role(&d, fields, ROLE_FIELDS, 0);
     }
     ES_GUARD(map_fields(&d, fields, "", false, 0));
+    qpdf_oh dssa = qpdf_oh_get_key(d.a, ra, "/DSS");
+    d.dss_num = qpdf_oh_is_indirect(d.a, dssa) ? qpdf_oh_get_object_id(d.a, dssa) : 0;
+    if (qpdf_oh_is_dictionary(d.a, dssa)) {
+        /* The store and its arrays and /VRI: validation data, judged as such where the catalog uses them. */
+        set_role(&d, dssa, ROLE_DSS, 0);
+        static const char *const parts[] = {"/Certs", "/CRLs", "/OCSPs", "/VRI"};
+        for (size_t i = 0; i < 4; i++) {
+            set_role(&d, qpdf_oh_get_key(d.a, dssa, parts[i]), ROLE_DSS, 0);
+        }
+    }
+    int ia = 0, iga = 0, ib = 0, igb = 0;
+    char *ta = info_of(d.a, &ia, &iga), *tb = info_of(d.b, &ib, &igb);
+    bool same_info = same_text(ta, tb);
+    if (ia > 0 && ia < d.size && d.role[ia] == ROLE_NONE) {
+        d.role[ia] = ROLE_INFO;
+    }
+    qpdf_oh_release_all(d.a);
     ES_GUARD(map_pages(&d));
     d.filled = es_calloc(d.nnames + 1, 1);
     ES_ENSURE_ALLOC(d.filled);
-    ES_GUARD(push(&d, root_num, qpdf_oh_get_generation(d.a, ra)));
-    qpdf_oh info = qpdf_oh_get_key(d.a, ta, "/Info");
-    if (qpdf_oh_is_indirect(d.a, info)) {
-        ES_GUARD(push(&d, qpdf_oh_get_object_id(d.a, info), qpdf_oh_get_generation(d.a, info)));
+    ES_GUARD(push(&d, d.seen, d.size, d.root_num, root_gen, X_NONE, -1, KEY_ROOT));
+    if (ia > 0) {
+        ES_GUARD(push(&d, d.seen, d.size, ia, iga, X_NONE, -1, KEY_INFO));
     }
-    ES_GUARD(walk(&d, root_num));
-    ES_AUTO(es_buf_freep) es_buf sum = ES_BUF_INIT(16384);
+    ES_GUARD(reach_signed(&d));
+    /* The final file's pages, for the reasons and for a widget's /P. */
+    int np = qpdf_get_num_pages(d.b);
+    for (int i = 0; i < np; i++) {
+        int pn = qpdf_oh_get_object_id(d.b, qpdf_get_page_n(d.b, (size_t)i));
+        if (pn > 0 && pn < d.bsize) {
+            d.page_b[pn] = i + 1;
+        }
+        qpdf_oh_release_all(d.b);
+    }
+    if (!same_info) {
+        ES_GUARD(fail(&d, ib, ib > 0 && added_num(&d, ib), "the trailer /Info",
+                      "the document information (/Info) was changed or replaced"));
+    }
+    ES_GUARD(judge_new_fields(&d)); /* pass 2 */
+    ES_GUARD(compare(&d));          /* pass 3 */
+    ES_GUARD(reach_final(&d, ib, igb)); /* pass 4 */
+
+    ES_AUTO(es_buf_freep) es_buf sum = ES_BUF_INIT(32768);
     ES_GUARD(summary(&d, &sum));
     ES_GUARD(es_report_set(rep, "later_changes", "%s", es_buf_cstr(&sum)));
-    if (d.p == 1 && d.perm->docmdp_p == 1 && d.nsigs + d.ndss == 0) {
+    if (d.p == 1 && d.perm->docmdp_p == 1 && d.ndts + d.ndss == 0) {
         /* Under P=1 a revision must bring validation data or a document timestamp; the caller
          * has checked that every later signature is a document timestamp. */
         ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "MDP_VIOLATION",
@@ -644,9 +1538,9 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, 
     }
     if (d.nchanged > 0) {
         ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "CHANGED_AFTER_SIGNING",
-                                  "a later revision changed %zu object(s) of the signed document beyond what its "
-                                  "permissions allow (%s): what is shown is not what was signed",
-                                  d.nchanged, es_buf_cstr(&d.changed)));
+                                  "a later revision changed or added %zu object(s) beyond what its permissions allow "
+                                  "(%s%s): what is shown is not what was signed",
+                                  d.nchanged, es_buf_cstr(&d.changed), d.nchanged > MAX_LISTED ? "; ..." : ""));
     }
     if (d.nlocked > 0) {
         ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "MDP_VIOLATION",

@@ -489,6 +489,9 @@ static ES_RESULT read_sig(es_pdf_sig *s, qpdf_data q, qpdf_oh field)
     s->field = es_strndup(t != NULL ? t : "", t != NULL ? n : 0);
     ES_ENSURE_ALLOC(s->field);
     qpdf_oh v = qpdf_oh_get_key(q, field, "/V");
+    /* Which objects they are: one signature must not be listed as two (pdf_verify.c). */
+    s->field_num = qpdf_oh_is_indirect(q, field) ? qpdf_oh_get_object_id(q, field) : 0;
+    s->v_num = qpdf_oh_is_indirect(q, v) ? qpdf_oh_get_object_id(q, v) : 0;
     ES_ENSURE(qpdf_oh_is_dictionary(q, v), ESEAL_EMALFORMED, "pdf: signature field %s has no value", s->field);
     qpdf_oh br = qpdf_oh_get_key(q, v, "/ByteRange");
     ES_ENSURE(qpdf_oh_is_array(q, br) && qpdf_oh_get_array_n_items(q, br) == 4, ESEAL_EMALFORMED,

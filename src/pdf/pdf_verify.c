@@ -95,6 +95,20 @@ static int64_t pdf_date(const char *m)
     return ms;
 }
 
+/*
+ * Is signature `k` the same act of signing as signature `i` (issue #15 class 5)? The same field
+ * object listed twice, two fields whose /V is the same object, or two signature dictionaries
+ * with the same /ByteRange and /Contents (a copy): one signing shown as two.
+ */
+static bool same_signing(const es_pdf_sig *i, const es_pdf_sig *k)
+{
+    if ((i->field_num != 0 && i->field_num == k->field_num) || (i->v_num != 0 && i->v_num == k->v_num)) {
+        return true;
+    }
+    return i->error == NULL && k->error == NULL && memcmp(i->br, k->br, sizeof(i->br)) == 0 &&
+           i->contents.len == k->contents.len && memcmp(i->contents.ptr, k->contents.ptr, i->contents.len) == 0;
+}
+
 static bool is_doc_timestamp(const es_pdf_sig *s)
 {
     return s->error == NULL && s->subfilter != NULL && strcmp(s->subfilter, "/ETSI.RFC3161") == 0;
@@ -274,7 +288,7 @@ static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const 
                                archive == 1 ? "" : "s"));
     }
     for (size_t i = 0; i < n; i++) {
-        if (is_doc_timestamp(&sigs[i])) {
+        if (is_doc_timestamp(&sigs[i]) || eseal_report_get(children[i], "duplicate_of") != NULL) {
             continue;
         }
         const char *ts = eseal_report_get(children[i], "timestamp.verdict");
@@ -353,10 +367,29 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     }
     ro.certs = rspans != NULL ? rspans + dss.ocsp.n + dss.crls.n : NULL;
     ro.cert_count = rspans != NULL ? dss_certs.n : 0;
-    size_t ends[MAX_SIGS];
+    size_t ends[MAX_SIGS] = {0};
     eseal_report *children[MAX_SIGS];
     for (size_t i = 0; i < n && es_ok(r); i++) {
         r = es_report_add_child(rep, &children[i]);
+    }
+    /* A signature shown again (class 5): reported once, its duplicates INVALID and not judged further. */
+    bool dup[MAX_SIGS] = {false};
+    for (size_t i = 0; i < n && es_ok(r); i++) {
+        for (size_t k = 0; k < i && !dup[i]; k++) {
+            if (!dup[k] && same_signing(&sigs[k], &sigs[i])) {
+                dup[i] = true;
+                r = es_report_set(children[i], "field", "%s", sigs[i].field);
+                if (es_ok(r)) {
+                    r = es_report_set(children[i], "duplicate_of", "%s", sigs[k].field);
+                }
+                if (es_ok(r)) {
+                    r = es_report_reason(children[i], ESEAL_INVALID, "DUPLICATE_SIGNATURE",
+                                         "field %s shows the signature of field %s again: one act of signing is "
+                                         "shown as two",
+                                         sigs[i].field, sigs[k].field);
+                }
+            }
+        }
     }
     /*
      * Document timestamps first: a valid one proves that everything before it existed at its time
@@ -366,7 +399,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
      */
     int64_t archive_at[MAX_SIGS] = {0};
     for (size_t i = 0; i < n && es_ok(r); i++) {
-        if (is_doc_timestamp(&sigs[i])) {
+        if (is_doc_timestamp(&sigs[i]) && !dup[i]) {
             r = verify_one(children[i], &sigs[i], f, trust, at, hook, &ends[i], &ro);
             const char *tt = eseal_report_get(children[i], "timestamp.time");
             int64_t g = 0;
@@ -376,7 +409,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         }
     }
     for (size_t i = 0; i < n && es_ok(r); i++) {
-        if (is_doc_timestamp(&sigs[i])) {
+        if (is_doc_timestamp(&sigs[i]) || dup[i]) {
             continue;
         }
         int64_t poe = 0;
@@ -397,10 +430,16 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     /* The document's certification (the first signature's DocMDP, ISO 32000-1 §12.8.2.2) bounds every later change. */
     int doc_p = 0;
     for (size_t i = 0; i < n && doc_p == 0; i++) {
+        if (dup[i]) {
+            continue;
+        }
         doc_p = sigs[i].docmdp_p >= 1 && sigs[i].docmdp_p <= 3 ? sigs[i].docmdp_p : sigs[i].docmdp_p != 0 ? 2 : 0;
     }
     /* Anything appended after a signed revision must be judged; until it is, it is not VALID. */
     for (size_t i = 0; i < n && es_ok(r); i++) {
+        if (dup[i]) {
+            continue;
+        }
         if (sigs[i].lock_action != ES_PDF_LOCK_NONE) {
             static const char *const act[] = {"", "all form fields", "the form fields", "all form fields except"};
             r = es_report_set(children[i], "field_lock", "FieldMDP: %s%s%s", act[sigs[i].lock_action],
@@ -418,7 +457,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
              * every later revision to bring one or a /DSS. */
             bool only_ltv = true;
             for (size_t k = i + 1; k < n; k++) {
-                only_ltv = only_ltv && is_doc_timestamp(&sigs[k]);
+                only_ltv = only_ltv && (is_doc_timestamp(&sigs[k]) || dup[k]);
             }
             if (es_ok(r) && p == 1 && ends[i] != 0 && ends[i] != f.len && !only_ltv) {
                 r = es_report_reason(children[i], ESEAL_INVALID, "MDP_VIOLATION",

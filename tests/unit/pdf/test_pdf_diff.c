@@ -1,0 +1,934 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * pdf_diff: what a later revision may change after a signature (issue #15, classes 1, 3, 4, 5,
+ * 6). Each attack is built here from a document stamped in memory, by appending an
+ * incremental update as bytes (the way the published attacks do); each must make the stamp
+ * INVALID with the named reason. The well-formed twins (more stamps, a cross-page stamp,
+ * revocation data, an invisible unsigned field under P=2) must stay VALID.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "eseal/eseal.h"
+#include "pdf/pdf.h"
+#include "../test_pki.h"
+
+typedef struct {
+    eseal_key *root_key, *key, *maker_key;
+    eseal_cert *root, *cert, *maker;
+    eseal_trust *trust;
+    eseal_buf seal;
+    eseal_imprint_outline *outline;
+} fixture;
+
+static void issue(eseal_cert **out, eseal_key **key, es_cert_profile prof, const char *cn, eseal_key *ik,
+                  eseal_cert *ic)
+{
+    int64_t now = eseal_time_now();
+    test_issue(out, key, ESEAL_ALG_P256, prof, cn, ik, ic, now - 60000, now + 86400000LL * 30);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    issue(&f->root, &f->root_key, ES_PROFILE_ROOT_CA, "Root", NULL, NULL);
+    issue(&f->cert, &f->key, ES_PROFILE_ORG, "Signer", f->root_key, f->root);
+    issue(&f->maker, &f->maker_key, ES_PROFILE_SEAL_MAKER, "Maker", f->root_key, f->root);
+    assert_int_equal(eseal_trust_new(&f->trust), ESEAL_OK);
+    assert_int_equal(eseal_trust_add_anchor(f->trust, f->root), ESEAL_OK);
+    es_buf crl = ES_BUF_INIT(1 << 20);
+    int64_t now = eseal_time_now();
+    assert_true(es_ok(es_crl_issue(&crl, f->root_key, f->root, NULL, 0, 1, now - 60000, now + 86400000LL)));
+    assert_int_equal(eseal_trust_add_crl(f->trust, crl.ptr, crl.len), ESEAL_OK);
+    es_buf_free(&crl);
+    eseal_buf der = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cert_der(&der, f->cert), ESEAL_OK);
+    eseal_bytes c = {der.ptr, der.size};
+    static const uint8_t pic[] = "\x89PNG-placeholder";
+    eseal_seal_info in = ESEAL_SEAL_INFO_INIT;
+    in.esid = "ES-PDF-DIFF";
+    in.type = ESEAL_SEAL_OFFICIAL;
+    in.name = "Diff seal";
+    in.cert_list_type = 1;
+    in.digest_type = "SM3";
+    in.cert_count = 1;
+    in.certs = &c;
+    in.create_ms = in.valid_start_ms = now - 1000;
+    in.valid_end_ms = now + 86400000LL;
+    in.picture_type = "PNG";
+    in.picture = (eseal_bytes){pic, sizeof(pic) - 1};
+    in.picture_width_mm = in.picture_height_mm = 40;
+    assert_int_equal(eseal_ses_seal_make(&f->seal, &in, f->maker, f->maker_key), ESEAL_OK);
+    eseal_buf_dispose(&der);
+    eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
+    assert_int_equal(eseal_imprint_template(&sp, "official", "测试有限公司", NULL), ESEAL_OK);
+    assert_int_equal(eseal_imprint_path(&f->outline, &sp), ESEAL_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    eseal_imprint_outline_free(f->outline);
+    eseal_buf_dispose(&f->seal);
+    eseal_trust_free(f->trust);
+    eseal_cert_free(f->root);
+    eseal_cert_free(f->cert);
+    eseal_cert_free(f->maker);
+    eseal_key_free(f->maker_key);
+    eseal_key_free(f->root_key);
+    eseal_key_free(f->key);
+    free(f);
+    return 0;
+}
+
+/* ---- PDFs as bytes ------------------------------------------------------------------------- */
+
+static void put(eseal_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    b->ptr = realloc(b->ptr, b->size + (size_t)n + 1);
+    va_start(ap, fmt);
+    (void)vsnprintf((char *)b->ptr + b->size, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->size += (size_t)n;
+}
+
+/* A PDF of objects 1..n (a classic cross-reference table); `trailer` is added to the trailer. */
+static void make_pdf(eseal_buf *out, const char *const *objs, int n, const char *trailer)
+{
+    size_t off[32];
+    *out = (eseal_buf)ESEAL_BUF_INIT;
+    put(out, "%%PDF-1.7\n");
+    for (int i = 0; i < n; i++) {
+        off[i] = out->size;
+        put(out, "%d 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+    }
+    size_t x = out->size;
+    put(out, "xref\n0 %d\n0000000000 65535 f \n", n + 1);
+    for (int i = 0; i < n; i++) {
+        put(out, "%010zu 00000 n \n", off[i]);
+    }
+    put(out, "trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%zu\n%%%%EOF\n", n + 1, trailer, x);
+}
+
+static char *stream(const char *dict, const char *data)
+{
+    static char s[8][1024];
+    static int k;
+    char *o = s[k++ % 8];
+    (void)snprintf(o, sizeof(s[0]), "<< %s /Length %zu >>\nstream\n%s\nendstream", dict, strlen(data), data);
+    return o;
+}
+
+static void one_page(eseal_buf *out, int pages)
+{
+    char kids[256] = "", p[4][160];
+    const char *objs[8];
+    int n = 0;
+    objs[n++] = "<< /Type /Catalog /Pages 2 0 R >>";
+    for (int i = 0; i < pages; i++) {
+        size_t l = strlen(kids);
+        (void)snprintf(kids + l, sizeof(kids) - l, "%s%d 0 R", i == 0 ? "" : " ", 4 + i);
+    }
+    char pg[300];
+    (void)snprintf(pg, sizeof(pg), "<< /Type /Pages /Kids [%s] /Count %d >>", kids, pages);
+    objs[n++] = pg;
+    objs[n++] = stream("", "BT /F1 12 Tf 72 700 Td (signed text) Tj ET");
+    for (int i = 0; i < pages; i++) {
+        (void)snprintf(p[i], sizeof(p[i]), "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>");
+        objs[n++] = p[i];
+    }
+    make_pdf(out, objs, n, "");
+}
+
+/* The body "<< ... >>" of the last definition of object `num` (a dictionary). */
+static char *latest(const eseal_buf *pdf, int num)
+{
+    char pat[32];
+    (void)snprintf(pat, sizeof(pat), "\n%d 0 obj\n", num);
+    const char *s = (const char *)pdf->ptr, *last = NULL;
+    for (const char *p = s; (p = memmem(p, pdf->size - (size_t)(p - s), pat, strlen(pat))) != NULL; p++) {
+        last = p;
+    }
+    assert_non_null(last);
+    last += strlen(pat);
+    const char *e = memmem(last, pdf->size - (size_t)(last - s), "\nendobj", 7);
+    assert_non_null(e);
+    return strndup(last, (size_t)(e - last));
+}
+
+static int digits_after(const char *s)
+{
+    int v = 0;
+    while (*s == ' ' || *s == '\n' || *s == '\r') {
+        s++;
+    }
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (*s - '0');
+    }
+    return v;
+}
+
+/* The number of the object `key` refers to in `body` ("/V 12 0 R" -> 12). */
+static int ref_of(const char *body, const char *key)
+{
+    const char *p = strstr(body, key);
+    assert_non_null(p);
+    return digits_after(p + strlen(key));
+}
+
+/* The value after the last occurrence of `key` in the file (the last /Size, startxref). */
+static int last_int(const eseal_buf *pdf, const char *key)
+{
+    const char *s = (const char *)pdf->ptr, *last = NULL;
+    for (const char *p = s; (p = memmem(p, pdf->size - (size_t)(p - s), key, strlen(key))) != NULL; p++) {
+        last = p;
+    }
+    assert_non_null(last);
+    return digits_after(last + strlen(key));
+}
+
+/* `body` with `text` inserted before the "]" that closes `key`'s array (or before the final ">>"). */
+static char *with(const char *body, const char *key, const char *text)
+{
+    const char *at;
+    if (key != NULL) {
+        const char *k = strstr(body, key);
+        assert_non_null(k);
+        at = strchr(k, ']');
+    } else {
+        at = body + strlen(body) - 2;
+        assert_memory_equal(at, ">>", 2);
+    }
+    assert_non_null(at);
+    size_t n = strlen(body) + strlen(text) + 2;
+    char *o = malloc(n);
+    (void)snprintf(o, n, "%.*s %s%s", (int)(at - body), body, text, at);
+    return o;
+}
+
+/* Appends an incremental update: objects nums[i] = bodies[i], then a table, a trailer and %%EOF. */
+static void append(eseal_buf *pdf, const int *nums, const char *const *bodies, int n, const char *trailer)
+{
+    int prev = last_int(pdf, "startxref"), size = last_int(pdf, "/Size ");
+    size_t off[16];
+    for (int i = 0; i < n; i++) {
+        off[i] = pdf->size;
+        put(pdf, "%d 0 obj\n%s\nendobj\n", nums[i], bodies[i]);
+        size = nums[i] + 1 > size ? nums[i] + 1 : size;
+    }
+    size_t x = pdf->size;
+    put(pdf, "xref\n");
+    for (int i = 0; i < n; i++) {
+        put(pdf, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
+    }
+    put(pdf, "trailer\n<< /Size %d /Root 1 0 R /Prev %d %s>>\nstartxref\n%zu\n%%%%EOF\n", size, prev,
+        trailer != NULL ? trailer : "", x);
+}
+
+/* The stamped document's numbers: its page 1, AcroForm, first signature field and dictionary, next free. */
+typedef struct {
+    int page, af, field, sig, next;
+} layout;
+
+static layout layout_of(const eseal_buf *pdf)
+{
+    layout l;
+    char *cat = latest(pdf, 1);
+    l.af = ref_of(cat, "/AcroForm");
+    char *af = latest(pdf, l.af);
+    l.field = ref_of(af, "/Fields [");
+    char *w = latest(pdf, l.field);
+    l.sig = ref_of(w, "/V");
+    l.page = ref_of(w, "/P");
+    l.next = last_int(pdf, "/Size ");
+    free(cat);
+    free(af);
+    free(w);
+    return l;
+}
+
+static void stamp(fixture *f, eseal_buf *out, const eseal_buf *in, int certify, int cross)
+{
+    eseal_pdf_stamp_options o = ESEAL_PDF_STAMP_OPTIONS_INIT;
+    o.certify = certify;
+    o.cross_page = cross;
+    *out = (eseal_buf)ESEAL_BUF_INIT;
+    assert_int_equal(eseal_pdf_stamp(out, in->ptr, in->size, f->outline, f->seal.ptr, f->seal.size, f->key, f->cert, &o),
+                     ESEAL_OK);
+}
+
+/* The verdict of the first signature (the stamp), with `reason` among its reasons when not NULL. */
+static eseal_verdict first(fixture *f, const eseal_buf *pdf, const char *reason, const char *later)
+{
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, pdf->ptr, pdf->size, f->trust, NULL), ESEAL_OK);
+    const eseal_report *c = eseal_report_child(r, 0);
+    eseal_verdict v = eseal_report_verdict(c);
+    if (getenv("ESEAL_TEST_VERBOSE") != NULL) {
+        eseal_buf t = ESEAL_BUF_INIT;
+        (void)eseal_report_to_text(&t, r);
+        fprintf(stderr, "%.*s\n", (int)t.size, (const char *)t.ptr);
+        eseal_buf_dispose(&t);
+    }
+    if (reason != NULL) {
+        assert_true(eseal_report_has_reason(c, reason));
+    }
+    if (later != NULL) {
+        const char *lc = eseal_report_get(c, "later_changes");
+        assert_non_null(lc);
+        if (strstr(lc, later) == NULL) {
+            fail_msg("later_changes \"%s\" does not say \"%s\"", lc, later);
+        }
+    }
+    eseal_report_free(r);
+    return v;
+}
+
+static eseal_verdict whole(fixture *f, const eseal_buf *pdf)
+{
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, pdf->ptr, pdf->size, f->trust, NULL), ESEAL_OK);
+    eseal_verdict v = eseal_report_verdict(r);
+    eseal_report_free(r);
+    return v;
+}
+
+/* A stamped one-page document and its layout; P = certify (0: not certified). */
+static layout stamped(fixture *f, eseal_buf *out, int certify)
+{
+    eseal_buf in = ESEAL_BUF_INIT;
+    one_page(&in, 1);
+    stamp(f, out, &in, certify, 0);
+    eseal_buf_dispose(&in);
+    assert_int_equal(first(f, out, NULL, NULL), ESEAL_VALID);
+    return layout_of(out);
+}
+
+/* Page 1 again with `item` added to its /Annots, and the AcroForm with `field` added to /Fields. */
+static void add_to_page_and_form(const eseal_buf *pdf, const layout *l, const char *item, const char *field,
+                                 char **page, char **af)
+{
+    char *p = latest(pdf, l->page), *a = latest(pdf, l->af);
+    *page = item != NULL ? with(p, "/Annots [", item) : strdup(p);
+    *af = field != NULL ? with(a, "/Fields [", field) : strdup(a);
+    free(p);
+    free(a);
+}
+
+static const char *const full_page_ap = "<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Length 17 >>\n"
+                                        "stream\n0 0 595 842 re f\nendstream";
+
+/* ---- class 1: annotations disguised as signature fields ---------------------------------- */
+
+static void class1_disguised_annotations(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *annot; /* %d: the new object after it (its appearance) */
+        const char *why;
+    } cases[] = {
+        {"<< /Type /Annot /Subtype /FreeText /FT /Sig /T (s2) /Rect [0 0 595 842] /DA (/Helv 40 Tf 0 g) "
+         "/Contents (PAY 1,000,000 TO MALLORY) /A << /S /JavaScript /JS (app.alert(1)) >> >>",
+         "a FreeText annotation posing as a signature field"},
+        {"<< /Type /Annot /Subtype /Stamp /FT /Sig /T (s2) /Rect [0 0 595 842] /AP << /N %d 0 R >> >>",
+         "a Stamp annotation posing as a signature field"},
+        {"<< /Type /Annot /Subtype /Link /FT /Sig /T (s2) /Rect [0 0 595 842] /A << /S /URI /URI (http://evil) >> >>",
+         "a Link annotation posing as a signature field"},
+        /* A true widget, but with an action: a signature never needs one. */
+        {"<< /Type /Annot /Subtype /Widget /FT /Sig /T (s2) /Rect [0 0 0 0] /A << /S /URI /URI (http://evil) >> >>",
+         "a signature field with /A"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        eseal_buf pdf;
+        layout l = stamped(f, &pdf, 0);
+        char ref[32], annot[512], *page, *af;
+        (void)snprintf(ref, sizeof(ref), "%d 0 R", l.next);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        (void)snprintf(annot, sizeof(annot), cases[i].annot, l.next + 1); /* the table's own formats */
+#pragma GCC diagnostic pop
+        add_to_page_and_form(&pdf, &l, ref, ref, &page, &af);
+        int nums[] = {l.page, l.af, l.next, l.next + 1};
+        const char *bodies[] = {page, af, annot, full_page_ap};
+        append(&pdf, nums, bodies, 4, NULL);
+        assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", cases[i].why), ESEAL_INVALID);
+        free(page);
+        free(af);
+        eseal_buf_dispose(&pdf);
+    }
+}
+
+/* A second field whose /V is the existing signature: one act of signing shown as two. */
+static void class1_second_field_shows_existing_signature(void **state)
+{
+    fixture *f = *state;
+    eseal_buf pdf;
+    layout l = stamped(f, &pdf, 0);
+    char ref[32], w[256], *page, *af;
+    (void)snprintf(ref, sizeof(ref), "%d 0 R", l.next);
+    (void)snprintf(w, sizeof(w), "<< /Type /Annot /Subtype /Widget /FT /Sig /T (copy) /V %d 0 R /P %d 0 R "
+                                 "/Rect [300 300 400 400] /AP << /N %d 0 R >> >>",
+                   l.sig, l.page, l.next + 1);
+    add_to_page_and_form(&pdf, &l, ref, ref, &page, &af);
+    int nums[] = {l.page, l.af, l.next, l.next + 1};
+    const char *bodies[] = {page, af, w, full_page_ap};
+    append(&pdf, nums, bodies, 4, NULL);
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "showing the signature of another field"), ESEAL_INVALID);
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
+    assert_int_equal(eseal_report_child_count(r), 2);
+    assert_true(eseal_report_has_reason(eseal_report_child(r, 1), "DUPLICATE_SIGNATURE"));
+    assert_int_equal(eseal_report_verdict(eseal_report_child(r, 1)), ESEAL_INVALID);
+    eseal_report_free(r);
+    free(page);
+    free(af);
+    eseal_buf_dispose(&pdf);
+}
+
+/* An unsigned signature field whose widget draws over the whole page (classes 1 and 6). */
+static void unsigned_field(fixture *f, eseal_buf *pdf, const layout *l, const char *rect, bool with_dss)
+{
+    char ref[32], w[256], *page, *af;
+    (void)snprintf(ref, sizeof(ref), "%d 0 R", l->next);
+    (void)snprintf(w, sizeof(w), "<< /Type /Annot /Subtype /Widget /FT /Sig /T (empty) /P %d 0 R /Rect [%s] "
+                                 "/AP << /N %d 0 R >> >>",
+                   l->page, rect, l->next + 1);
+    add_to_page_and_form(pdf, l, ref, ref, &page, &af);
+    char *cat = latest(pdf, 1), dssref[32];
+    (void)snprintf(dssref, sizeof(dssref), "/DSS %d 0 R", l->next + 2);
+    char *cat2 = with(cat, NULL, dssref);
+    char dss[64];
+    (void)snprintf(dss, sizeof(dss), "<< /Type /DSS /Certs [%d 0 R] >>", l->next + 3);
+    int nums[] = {l->page, l->af, l->next, l->next + 1, 1, l->next + 2, l->next + 3};
+    const char *bodies[] = {page, af, w, full_page_ap, cat2, dss, "<< /Length 4 >>\nstream\nx509\nendstream"};
+    append(pdf, nums, bodies, with_dss ? 7 : 4, NULL);
+    (void)f;
+    free(cat);
+    free(cat2);
+    free(page);
+    free(af);
+}
+
+static void class1_unsigned_field_with_appearance(void **state)
+{
+    fixture *f = *state;
+    eseal_buf pdf;
+    layout l = stamped(f, &pdf, 0);
+    unsigned_field(f, &pdf, &l, "0 0 595 842", false);
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "an unsigned signature field that draws on the page"),
+                     ESEAL_INVALID);
+    eseal_buf_dispose(&pdf);
+}
+
+/* Class 6: under P=1, even with revocation data in the same revision, an overlay field is refused. */
+static void class6_unsigned_field_under_p1(void **state)
+{
+    fixture *f = *state;
+    eseal_buf pdf;
+    layout l = stamped(f, &pdf, 1);
+    unsigned_field(f, &pdf, &l, "0 0 595 842", true);
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "which DocMDP P=1 does not allow"), ESEAL_INVALID);
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
+    assert_null(strstr(eseal_report_get(eseal_report_child(r, 0), "later_changes"), "signatures added"));
+    eseal_report_free(r);
+    eseal_buf_dispose(&pdf);
+    /* Invisible, still not under P=1. */
+    l = stamped(f, &pdf, 1);
+    unsigned_field(f, &pdf, &l, "0 0 0 0", true);
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "which DocMDP P=1 does not allow"), ESEAL_INVALID);
+    eseal_buf_dispose(&pdf);
+}
+
+/* The twin: an invisible unsigned signature field under P=2 is allowed, and not counted as a signature. */
+static void invisible_unsigned_field_under_p2_is_valid(void **state)
+{
+    fixture *f = *state;
+    eseal_buf pdf;
+    layout l = stamped(f, &pdf, 2);
+    unsigned_field(f, &pdf, &l, "0 0 0 0", false);
+    assert_int_equal(first(f, &pdf, NULL, "unsigned signature fields added: 1"), ESEAL_VALID);
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
+    assert_null(strstr(eseal_report_get(eseal_report_child(r, 0), "later_changes"), "signatures added: "));
+    eseal_report_free(r);
+    eseal_buf_dispose(&pdf);
+}
+
+/* ---- class 3: shadow attacks through indirection ----------------------------------------- */
+
+/*
+ * Content planted before stamping: the page inherits its /Resources (object 6) from its /Pages
+ * node, and object 6 is also a text field's appearance dictionary. Switching /X1 to new content
+ * after signing was taken for a form fill.
+ */
+static void class3_inherited_resources(void **state)
+{
+    fixture *f = *state;
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 /Resources 6 0 R /MediaBox [0 0 595 842] >>",
+        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots [5 0 R] >>",
+        stream("", "q /X1 Do Q"),
+        "<< /FT /Tx /T (name) /V (x) /Type /Annot /Subtype /Widget /Rect [100 700 300 720] /P 3 0 R "
+        "/AP << /N 6 0 R >> >>",
+        "<< /XObject << /X1 7 0 R >> >>",
+        stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", "0 g"),
+    };
+    eseal_buf in, pdf;
+    make_pdf(&in, objs, 7, "");
+    stamp(f, &pdf, &in, 0, 0);
+    assert_int_equal(first(f, &pdf, NULL, NULL), ESEAL_VALID);
+    int next = last_int(&pdf, "/Size ");
+    char res[64];
+    (void)snprintf(res, sizeof(res), "<< /XObject << /X1 %d 0 R >> >>", next);
+    int nums[] = {6, next};
+    const char *bodies[] = {res, full_page_ap};
+    append(&pdf, nums, bodies, 2, NULL);
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "object 6 (changed, reached from"), ESEAL_INVALID);
+    eseal_buf_dispose(&in);
+    eseal_buf_dispose(&pdf);
+}
+
+/*
+ * The twin of class 3: a field filled on a page that also has a link to itself. The link's
+ * destination names the page; it does not draw it, so the field stays a form field.
+ */
+static void form_fill_next_to_a_link_is_valid(void **state)
+{
+    fixture *f = *state;
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>",
+        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots [5 0 R 6 0 R] >>",
+        stream("", "0 g"),
+        "<< /FT /Tx /T (name) /V (Alice) /Type /Annot /Subtype /Widget /Rect [100 700 300 720] /P 3 0 R "
+        "/AP << /N 7 0 R >> >>",
+        "<< /Type /Annot /Subtype /Link /Rect [10 10 50 50] /A << /S /GoTo /D [3 0 R /Fit] >> >>",
+        stream("/Type /XObject /Subtype /Form /BBox [0 0 200 20]", "0 g"),
+    };
+    eseal_buf in, pdf;
+    make_pdf(&in, objs, 7, "");
+    stamp(f, &pdf, &in, 0, 0);
+    int next = last_int(&pdf, "/Size ");
+    char field[256];
+    (void)snprintf(field, sizeof(field), "<< /FT /Tx /T (name) /V (Mallory) /Type /Annot /Subtype /Widget "
+                                         "/Rect [100 700 300 720] /P 3 0 R /AP << /N %d 0 R >> >>",
+                   next);
+    int nums[] = {5, next};
+    const char *bodies[] = {field, stream("/Type /XObject /Subtype /Form /BBox [0 0 200 20]", "1 g")};
+    append(&pdf, nums, bodies, 2, NULL);
+    assert_int_equal(first(f, &pdf, "FORM_FILLED", "form fields filled"), ESEAL_VALID);
+    eseal_buf_dispose(&in);
+    eseal_buf_dispose(&pdf);
+}
+
+/* A page's resources dictionary labelled /Type /DSS: judged as what it is used as, page content. */
+static void class3_resources_labelled_dss(void **state)
+{
+    fixture *f = *state;
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources 5 0 R >>",
+        stream("", "q /X1 Do Q"),
+        "<< /Type /DSS /XObject << /X1 6 0 R >> >>",
+        stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", "0 g"),
+    };
+    eseal_buf in, pdf;
+    make_pdf(&in, objs, 6, "");
+    stamp(f, &pdf, &in, 0, 0);
+    int next = last_int(&pdf, "/Size ");
+    char res[80];
+    (void)snprintf(res, sizeof(res), "<< /Type /DSS /XObject << /X1 %d 0 R >> >>", next);
+    int nums[] = {5, next};
+    const char *bodies[] = {res, full_page_ap};
+    append(&pdf, nums, bodies, 2, NULL);
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "what a page draws changed"), ESEAL_INVALID);
+    eseal_buf_dispose(&in);
+    eseal_buf_dispose(&pdf);
+}
+
+/* ---- class 4: catalog and metadata --------------------------------------------------------- */
+
+static void class4_dss_with_other_keys(void **state)
+{
+    fixture *f = *state;
+    eseal_buf pdf;
+    layout l = stamped(f, &pdf, 0);
+    char *cat = latest(&pdf, 1), ref[32], dss[160];
+    (void)snprintf(ref, sizeof(ref), "/DSS %d 0 R", l.next);
+    char *cat2 = with(cat, NULL, ref);
+    (void)snprintf(dss, sizeof(dss), "<< /Type /DSS /Certs [%d 0 R] /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
+                   l.next + 1);
+    int nums[] = {1, l.next, l.next + 1};
+    const char *bodies[] = {cat2, dss, "<< /Length 4 >>\nstream\nx509\nendstream"};
+    append(&pdf, nums, bodies, 3, NULL);
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "the /DSS holds /OpenAction"), ESEAL_INVALID);
+    free(cat);
+    free(cat2);
+    eseal_buf_dispose(&pdf);
+}
+
+/* Its twin: revocation data as the stamper writes it stays VALID, even under P=1. */
+static void dss_added_is_valid(void **state)
+{
+    fixture *f = *state;
+    for (int p = 0; p <= 1; p++) {
+        eseal_buf pdf;
+        (void)stamped(f, &pdf, p);
+        eseal_buf cert = ESEAL_BUF_INIT;
+        assert_int_equal(eseal_cert_der(&cert, f->root), ESEAL_OK);
+        es_span c = es_span_of(cert.ptr, cert.size);
+        es_pdf_dss_data dd = {&c, 1, NULL, 0, NULL, 0};
+        es_buf out = ES_BUF_INIT(1 << 24);
+        assert_true(es_ok(es_pdf_add_dss(&out, es_span_of(pdf.ptr, pdf.size), &dd)));
+        eseal_buf o = {out.ptr, out.len};
+        assert_int_equal(first(f, &o, NULL, "revocation data added"), ESEAL_VALID);
+        es_buf_free(&out);
+        eseal_buf_dispose(&cert);
+        eseal_buf_dispose(&pdf);
+    }
+}
+
+/* A /DSS of the signed revision updated in place (its indirect arrays grown): allowed; other keys: not. */
+static void dss_updated_in_place(void **state)
+{
+    fixture *f = *state;
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R /DSS 4 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        "<< /Type /DSS /Certs 5 0 R >>",
+        "[6 0 R]",
+        stream("", "cert"),
+    };
+    for (int bad = 0; bad <= 1; bad++) {
+        eseal_buf in, pdf;
+        make_pdf(&in, objs, 6, "");
+        stamp(f, &pdf, &in, 0, 0);
+        int next = last_int(&pdf, "/Size ");
+        char arr[32];
+        (void)snprintf(arr, sizeof(arr), "[6 0 R %d 0 R]", next);
+        int nums[] = {5, next, 4};
+        const char *bodies[] = {arr, stream("", "cert2"), "<< /Type /DSS /Certs 5 0 R /AA << /O 7 0 R >> >>"};
+        append(&pdf, nums, bodies, bad ? 3 : 2, NULL);
+        if (bad) {
+            assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "the /DSS holds /AA"), ESEAL_INVALID);
+        } else {
+            assert_int_equal(first(f, &pdf, NULL, "revocation data added"), ESEAL_VALID);
+        }
+        eseal_buf_dispose(&in);
+        eseal_buf_dispose(&pdf);
+    }
+}
+
+/* A TSA of the fixture's root, answering in process (for document timestamps). */
+typedef struct {
+    eseal_tsa_config cfg;
+    eseal_tsa_source src;
+    eseal_tsa_client_options opts;
+} test_tsa;
+
+static int tsa_serial(void *ctx, uint64_t *serial)
+{
+    static uint64_t n;
+    (void)ctx;
+    *serial = ++n;
+    return ESEAL_OK;
+}
+
+static int tsa_transport(void *ctx, eseal_buf *resp, const void *req, size_t len)
+{
+    return eseal_tsa_respond(resp, req, len, &((test_tsa *)ctx)->cfg);
+}
+
+static int tsa_stamp(void *ctx, eseal_buf *token, eseal_hash hash, const void *digest, size_t len)
+{
+    eseal_tsa_client_result res;
+    memset(&res, 0, sizeof(res));
+    int rc = eseal_tsa_client_stamp(&res, hash, digest, len, &((test_tsa *)ctx)->opts);
+    if (rc == ESEAL_OK) {
+        *token = res.token;
+        res.token = (eseal_buf)ESEAL_BUF_INIT;
+    }
+    eseal_tsa_client_result_free(&res);
+    return rc;
+}
+
+/* PAdES B-LTA as eseal extend writes it: a /DSS, then a document timestamp; the stamp stays VALID. */
+static void dss_and_document_timestamp_are_valid(void **state)
+{
+    fixture *f = *state;
+    eseal_cert *tc = NULL;
+    eseal_key *tk = NULL;
+    issue(&tc, &tk, ES_PROFILE_TSA, "TSA", f->root_key, f->root);
+    test_tsa t;
+    memset(&t, 0, sizeof(t));
+    t.cfg = (eseal_tsa_config)ESEAL_TSA_CONFIG_INIT;
+    t.cfg.key = tk;
+    t.cfg.cert = tc;
+    t.cfg.next_serial = tsa_serial;
+    t.src = (eseal_tsa_source){NULL, tsa_transport, &t, "test TSA"};
+    t.opts = (eseal_tsa_client_options)ESEAL_TSA_CLIENT_OPTIONS_INIT;
+    t.opts.sources = &t.src;
+    t.opts.n_sources = 1;
+    t.opts.trust = f->trust;
+    eseal_buf pdf;
+    (void)stamped(f, &pdf, 0);
+    eseal_buf cert = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cert_der(&cert, f->root), ESEAL_OK);
+    es_span c = es_span_of(cert.ptr, cert.size);
+    es_pdf_dss_data dd = {&c, 1, NULL, 0, NULL, 0};
+    es_buf lt = ES_BUF_INIT(1 << 24), lta = ES_BUF_INIT(1 << 24);
+    assert_true(es_ok(es_pdf_add_dss(&lt, es_span_of(pdf.ptr, pdf.size), &dd)));
+    assert_true(es_ok(es_pdf_add_doc_timestamp(&lta, es_buf_span(&lt), ESEAL_HASH_SHA256, tsa_stamp, &t, 0)));
+    eseal_buf o = {lta.ptr, lta.len};
+    assert_int_equal(first(f, &o, NULL, "document timestamps added: 1"), ESEAL_VALID);
+    assert_int_equal(first(f, &o, NULL, "revocation data added"), ESEAL_VALID);
+    assert_int_equal(whole(f, &o), ESEAL_VALID);
+    es_buf_free(&lt);
+    es_buf_free(&lta);
+    eseal_buf_dispose(&cert);
+    eseal_buf_dispose(&pdf);
+    eseal_cert_free(tc);
+    eseal_key_free(tk);
+}
+
+static void class4_need_appearances(void **state)
+{
+    fixture *f = *state;
+    eseal_buf pdf;
+    layout l = stamped(f, &pdf, 0);
+    char *af = latest(&pdf, l.af), *af2 = with(af, NULL, "/NeedAppearances true");
+    int nums[] = {l.af};
+    const char *bodies[] = {af2};
+    append(&pdf, nums, bodies, 1, NULL);
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "/NeedAppearances"), ESEAL_INVALID);
+    free(af);
+    free(af2);
+    eseal_buf_dispose(&pdf);
+}
+
+static void class4_info_changed(void **state)
+{
+    fixture *f = *state;
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        "<< /Title (Contract 2026-1) /Author (Alice) >>",
+    };
+    eseal_buf in, pdf;
+    make_pdf(&in, objs, 4, "/Info 4 0 R ");
+    stamp(f, &pdf, &in, 0, 0);
+    assert_int_equal(first(f, &pdf, NULL, NULL), ESEAL_VALID);
+    int next = last_int(&pdf, "/Size ");
+    /* Changed in place, and replaced by another object. */
+    eseal_buf two = {malloc(pdf.size), pdf.size};
+    memcpy(two.ptr, pdf.ptr, pdf.size);
+    int n1[] = {4};
+    const char *b1[] = {"<< /Title (Contract 2026-1: void) /Author (Mallory) >>"};
+    append(&pdf, n1, b1, 1, "/Info 4 0 R ");
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "document information"), ESEAL_INVALID);
+    int n2[] = {next};
+    char tr[32];
+    (void)snprintf(tr, sizeof(tr), "/Info %d 0 R ", next);
+    append(&two, n2, b1, 1, tr);
+    assert_int_equal(first(f, &two, "CHANGED_AFTER_SIGNING", "document information"), ESEAL_INVALID);
+    eseal_buf_dispose(&in);
+    eseal_buf_dispose(&pdf);
+    eseal_buf_dispose(&two);
+}
+
+/* ---- class 5: one stamp shown as two ------------------------------------------------------- */
+
+static void class5_field_listed_twice(void **state)
+{
+    fixture *f = *state;
+    eseal_buf pdf;
+    layout l = stamped(f, &pdf, 0);
+    char ref[32], *af = latest(&pdf, l.af);
+    (void)snprintf(ref, sizeof(ref), "%d 0 R", l.field);
+    char *af2 = with(af, "/Fields [", ref);
+    int nums[] = {l.af};
+    const char *bodies[] = {af2};
+    append(&pdf, nums, bodies, 1, NULL);
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
+    assert_int_equal(eseal_report_verdict(r), ESEAL_INVALID);
+    assert_int_equal(eseal_report_child_count(r), 2);
+    assert_true(eseal_report_has_reason(eseal_report_child(r, 1), "DUPLICATE_SIGNATURE"));
+    assert_true(eseal_report_has_reason(eseal_report_child(r, 0), "CHANGED_AFTER_SIGNING"));
+    eseal_report_free(r);
+    free(af);
+    free(af2);
+    eseal_buf_dispose(&pdf);
+}
+
+/* The signature dictionary copied (same /ByteRange and /Contents) into a second field. */
+static void class5_signature_dictionary_copied(void **state)
+{
+    fixture *f = *state;
+    eseal_buf pdf;
+    layout l = stamped(f, &pdf, 0);
+    char *sig = latest(&pdf, l.sig), ref[32], w[256], *page, *af;
+    (void)snprintf(ref, sizeof(ref), "%d 0 R", l.next);
+    (void)snprintf(w, sizeof(w), "<< /Type /Annot /Subtype /Widget /FT /Sig /T (copy) /V %d 0 R /P %d 0 R "
+                                 "/Rect [0 0 0 0] >>",
+                   l.next + 1, l.page);
+    add_to_page_and_form(&pdf, &l, ref, ref, &page, &af);
+    int nums[] = {l.page, l.af, l.next, l.next + 1};
+    const char *bodies[] = {page, af, w, sig};
+    append(&pdf, nums, bodies, 4, NULL);
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "a copy of an earlier signature"), ESEAL_INVALID);
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
+    assert_true(eseal_report_has_reason(eseal_report_child(r, 1), "DUPLICATE_SIGNATURE"));
+    assert_int_not_equal(eseal_report_verdict(r), ESEAL_VALID);
+    eseal_report_free(r);
+    free(sig);
+    free(page);
+    free(af);
+    eseal_buf_dispose(&pdf);
+}
+
+/* Two new fields sharing one new signature dictionary: the second is not a signature of its own. */
+static void class5_two_new_fields_one_dictionary(void **state)
+{
+    fixture *f = *state;
+    eseal_buf pdf;
+    layout l = stamped(f, &pdf, 0);
+    char refs[64], w1[256], w2[256], sig[160], *page, *af;
+    (void)snprintf(refs, sizeof(refs), "%d 0 R %d 0 R", l.next, l.next + 1);
+    for (int k = 0; k < 2; k++) {
+        (void)snprintf(k == 0 ? w1 : w2, sizeof(w1), "<< /Type /Annot /Subtype /Widget /FT /Sig /T (f%d) /V %d 0 R "
+                                                   "/P %d 0 R /Rect [0 0 0 0] >>",
+                       k, l.next + 2, l.page);
+    }
+    (void)snprintf(sig, sizeof(sig), "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
+                                     "/ByteRange [0 10 20 999999] /Contents <3000> >>");
+    add_to_page_and_form(&pdf, &l, refs, refs, &page, &af);
+    int nums[] = {l.page, l.af, l.next, l.next + 1, l.next + 2};
+    const char *bodies[] = {page, af, w1, w2, sig};
+    append(&pdf, nums, bodies, 5, NULL);
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "is the signature dictionary of object"), ESEAL_INVALID);
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
+    assert_int_equal(eseal_report_child_count(r), 3);
+    assert_true(eseal_report_has_reason(eseal_report_child(r, 2), "DUPLICATE_SIGNATURE"));
+    eseal_report_free(r);
+    free(page);
+    free(af);
+    eseal_buf_dispose(&pdf);
+}
+
+/* ---- what stays VALID -------------------------------------------------------------------- */
+
+static void more_stamps_and_cross_page_stay_valid(void **state)
+{
+    fixture *f = *state;
+    eseal_buf in, a, b, c;
+    one_page(&in, 3);
+    stamp(f, &a, &in, 2, 0);
+    stamp(f, &b, &a, 0, 1); /* a cross-page stamp: a widget on every page */
+    stamp(f, &c, &b, 0, 0);
+    assert_int_equal(first(f, &c, NULL, "signatures added: 2"), ESEAL_VALID);
+    assert_int_equal(whole(f, &c), ESEAL_VALID);
+    eseal_buf_dispose(&in);
+    eseal_buf_dispose(&a);
+    eseal_buf_dispose(&b);
+    eseal_buf_dispose(&c);
+}
+
+/* A comment under P=3 stays allowed; the same comment with a JavaScript action is not. */
+static void comments_under_p3(void **state)
+{
+    fixture *f = *state;
+    static const char *const annots[] = {
+        "<< /Type /Annot /Subtype /Text /Rect [400 780 420 800] /Contents (please check) >>",
+        "<< /Type /Annot /Subtype /Text /Rect [400 780 420 800] /A << /S /JavaScript /JS (app.alert(1)) >> >>"};
+    for (int i = 0; i < 2; i++) {
+        eseal_buf pdf;
+        layout l = stamped(f, &pdf, 3);
+        char ref[32], *page, *af;
+        (void)snprintf(ref, sizeof(ref), "%d 0 R", l.next);
+        add_to_page_and_form(&pdf, &l, ref, NULL, &page, &af);
+        int nums[] = {l.page, l.next};
+        const char *bodies[] = {page, annots[i]};
+        append(&pdf, nums, bodies, 2, NULL);
+        if (i == 0) {
+            assert_int_equal(first(f, &pdf, "ANNOTATIONS_ADDED", "comment annotations added: 1"), ESEAL_VALID);
+        } else {
+            assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "a Text annotation with an action"),
+                             ESEAL_INVALID);
+        }
+        free(page);
+        free(af);
+        eseal_buf_dispose(&pdf);
+    }
+}
+
+/* A reference of the signed revision to an object it does not define, defined later (planted). */
+static void dangling_reference_defined_later(void **state)
+{
+    fixture *f = *state;
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources 5 0 R >>",
+        stream("", "q /X1 Do Q"),
+        "<< /XObject << /X1 60 0 R >> >>", /* qpdf reads a dangling reference as null */
+    };
+    eseal_buf in, pdf;
+    make_pdf(&in, objs, 5, "");
+    stamp(f, &pdf, &in, 0, 0);
+    assert_int_equal(first(f, &pdf, NULL, NULL), ESEAL_VALID);
+    int nums[] = {60};
+    const char *bodies[] = {full_page_ap};
+    append(&pdf, nums, bodies, 1, NULL);
+    assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "object 5 (changed, reached from page 1 /Resources)"),
+                     ESEAL_INVALID);
+    eseal_buf_dispose(&in);
+    eseal_buf_dispose(&pdf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(class1_disguised_annotations),
+        cmocka_unit_test(class1_second_field_shows_existing_signature),
+        cmocka_unit_test(class1_unsigned_field_with_appearance),
+        cmocka_unit_test(class6_unsigned_field_under_p1),
+        cmocka_unit_test(invisible_unsigned_field_under_p2_is_valid),
+        cmocka_unit_test(class3_inherited_resources),
+        cmocka_unit_test(form_fill_next_to_a_link_is_valid),
+        cmocka_unit_test(class3_resources_labelled_dss),
+        cmocka_unit_test(class4_dss_with_other_keys),
+        cmocka_unit_test(dss_added_is_valid),
+        cmocka_unit_test(dss_updated_in_place),
+        cmocka_unit_test(dss_and_document_timestamp_are_valid),
+        cmocka_unit_test(class4_need_appearances),
+        cmocka_unit_test(class4_info_changed),
+        cmocka_unit_test(class5_field_listed_twice),
+        cmocka_unit_test(class5_signature_dictionary_copied),
+        cmocka_unit_test(class5_two_new_fields_one_dictionary),
+        cmocka_unit_test(more_stamps_and_cross_page_stay_valid),
+        cmocka_unit_test(comments_under_p3),
+        cmocka_unit_test(dangling_reference_defined_later),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
