@@ -274,25 +274,19 @@ def keep(out, stem, pa, pb, rects, mask):
 
 # ---- main ------------------------------------------------------------------------------------
 
-def main(argv):
-    ap = argparse.ArgumentParser(description="rendering oracle: the signed revisions of a PDF against the whole file")
-    ap.add_argument("pdf")
-    ap.add_argument("--out", help="keep the pictures of differing pages (PNG) and diff images here")
-    ap.add_argument("--dpi", type=int, default=40)
-    a = ap.parse_args(argv)
+def check(pdf, out=None, dpi=40):
+    """The oracle as a function: (exit status, the lines it prints). Thread-safe."""
+    a = argparse.Namespace(pdf=pdf, out=out, dpi=dpi)
     for tool in ("pdftoppm", "mutool", "qpdf"):
         if not shutil.which(tool):
-            print("oracle: %s is missing (scripts/deps.sh installs it)" % tool)
-            return 2
+            return 2, ["oracle: %s is missing (scripts/deps.sh installs it)" % tool]
     try:
         data = open(a.pdf, "rb").read()
     except OSError as e:
-        print("oracle: %s" % e)
-        return 2
+        return 2, ["oracle: %s" % e]
     ranges = byteranges(data)
     if not ranges:
-        print("oracle: %s: no /ByteRange array in the file's bytes" % a.pdf)
-        return 2
+        return 2, ["oracle: %s: no /ByteRange array in the file's bytes" % a.pdf]
     renderers = ("pdftoppm", "mutool")
     tmp = tempfile.mkdtemp(prefix="oracle.")
     try:
@@ -350,20 +344,27 @@ def main(argv):
                                                                                       bbox[1], bbox[3], a.dpi))
                     if a.out:
                         keep(a.out, "sig%d-%s-p%d" % (k, r, i + 1), pp[i], wp[i], rects, mask)
-        for n in notes:
-            print("# " + n)
+        lines = ["# " + n for n in notes]
         if diffs:
-            for d in diffs:
-                print("DIFFERS: " + d)
-            return 1
+            return 1, lines + ["DIFFERS: " + d for d in diffs]
         if compared == 0 and len(notes) and not all("covers the whole file" in n for n in notes):
-            print("oracle: nothing could be compared")
-            return 2
-        print("identical: %d signature(s), %d comparison(s) (pdftoppm and mutool draw at %d dpi)"
-              % (len(ranges), compared, a.dpi))
-        return 0
+            return 2, lines + ["oracle: nothing could be compared"]
+        return 0, lines + ["identical: %d signature(s), %d comparison(s) (pdftoppm and mutool draw at %d dpi)"
+                           % (len(ranges), compared, a.dpi)]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description="rendering oracle: the signed revisions of a PDF against the whole file")
+    ap.add_argument("pdf")
+    ap.add_argument("--out", help="keep the pictures of differing pages (PNG) and diff images here")
+    ap.add_argument("--dpi", type=int, default=40)
+    a = ap.parse_args(argv)
+    rc, lines = check(a.pdf, a.out, a.dpi)
+    for line in lines:
+        print(line)
+    return rc
 
 
 if __name__ == "__main__":
