@@ -23,7 +23,7 @@ import sys
 import os
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pdfedit import (Doc, Name, N, Ref, Stream, PAY, helvetica, text_ops, payload_form,  # noqa: E402
+from pdfedit import (Doc, N, Ref, Stream, PAY, helvetica, text_ops, payload_form,  # noqa: E402
                      empty_form, content)
 
 
