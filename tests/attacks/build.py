@@ -542,7 +542,9 @@ def plant(doc, cls, v):
             pg[N("Resources")] = Ref(res_dss)
             midres = {}
         else:
-            midres = base
+            base[N("EsealAttackRole")] = N("MidResources")
+            objs[res_dss] = base
+            midres = Ref(res_dss)  # an indirect resources dictionary on the intermediate node
         node = doc.obj(root)
         node[N("Kids")] = [Ref(mid) if k == Ref(p) else k for k in node["/Kids"]]
         objs[mid] = {N("Type"): N("Pages"), N("Parent"): Ref(root), N("Kids"): [Ref(p)], N("Count"): 1,
@@ -641,6 +643,12 @@ def inherit(doc, v):
             raise NotApplicable("planted for dss-resources")
         node[N("Resources")] = Ref(alt)
         doc.append({mid: node})
+    elif v == "mid-resources-object":  # the node unchanged, its indirect resources dictionary redefined
+        mres = planted(doc, "MidResources")
+        alt = planted(doc, "Resources")
+        d = doc.obj(mres)
+        d[N("XObject")] = doc.obj(alt)["/XObject"]
+        doc.append({mres: d})
     elif v == "mid-boxes":  # the intermediate node's MediaBox and Rotate changed
         mid = planted(doc, "Mid")
         node = doc.obj(mid)
@@ -800,6 +808,10 @@ def duplicate_sig(doc, v):
         doc.append(with_field(doc, nw, with_annot(doc, p, nw, {nsig: doc.obj(sig), nw: nd})))
     elif v == "fields-twice":  # the signature field listed twice in /Fields
         doc.append(with_field(doc, w, {}))
+    elif v == "annots-twice":  # the signature widget listed twice in its page's /Annots
+        wd = doc.get(Ref(w))
+        pg = wd["/P"].num if isinstance(wd.get("/P"), Ref) else p
+        doc.append(with_annot(doc, pg, w, {}))
     else:
         raise KeyError(v)
 
@@ -833,9 +845,9 @@ CLASSES = {
     "shadow-hide-and-replace": (shadow_hide_and_replace, ["contents", "kids", "xref-only"]),
     "disguised-sig": (disguised_sig, ["freetext", "stamp", "link-js", "link-uri", "second-field-v", "unsigned-fullpage"]),
     "redefine": (redefine, ["generation-table", "generation-stream", "twice-in-revision", "after-eof", "hybrid"]),
-    "inherit": (inherit, ["mid-resources", "mid-boxes", "dss-resources"]),
+    "inherit": (inherit, ["mid-resources", "mid-resources-object", "mid-boxes", "dss-resources"]),
     "catalog-meta": (catalog_meta, ["dss-action", "dss-extra-keys", "needappearances", "info-new", "info-changed"]),
-    "duplicate-sig": (duplicate_sig, ["copied-dict", "fields-twice"]),
+    "duplicate-sig": (duplicate_sig, ["copied-dict", "fields-twice", "annots-twice"]),
     "certify1-overlay": (certify1_overlay, ["fullpage", "box"]),
 }
 PLANTED = {"shadow-hide", "shadow-replace", "shadow-hide-and-replace", "inherit"}
