@@ -15,13 +15,14 @@ turned by /Rotate, as a viewer shows it), and the same renderer's pictures are c
     existing signature, an unsigned field, a FreeText with /FT /Sig are not exempt);
   - a renderer that fails on one of the two files and not on the other is a difference.
 
-Page geometry and annotations come from `qpdf --json` on both files (CropBox within MediaBox,
+Page geometry and annotations come from `qpdf --json` on both files (read only when pixels differ) (CropBox within MediaBox,
 /Rotate, inherited through the page tree as viewers do).
 
 Exit status: 0 the renderings are identical, 1 they differ (each difference is printed: the
 signature, the renderer, the page and the bounding box of the differing pixels in the whole
 file's picture), 2 the oracle could not run (a renderer or qpdf missing, no /ByteRange in the
-file, every renderer failing on both files). With --out DIR, the pictures of every differing
+file, more than 32 distinct /ByteRange arrays, every renderer failing on both files). A signature
+whose range ends at the end of the file has nothing after it to compare. With --out DIR, the pictures of every differing
 page (signed revision, whole file, and a diff image: differing pixels red, exempt rectangles
 green) are kept there as PNG files.
 
@@ -43,6 +44,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from ppm import ppm  # noqa: E402  tests/resources/ppm.py
 
 MARGIN = 2
+MAX_SIGNATURES = 32
 RENDER_TIMEOUT = 120
 BYTERANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
 
@@ -144,7 +146,7 @@ class Doc:
         cb = box(self.inherited(ref, "/CropBox"), self) or mb
         cb = (max(cb[0], mb[0]), max(cb[1], mb[1]), min(cb[2], mb[2]), min(cb[3], mb[3]))
         rot = self.inherited(ref, "/Rotate")
-        rot = int(rot) % 360 if isinstance(rot, (int, float)) else 0
+        rot = int(rot) % 360 if isinstance(rot, (int, float)) and math.isfinite(rot) and abs(rot) < 1e9 else 0
         return cb, rot
 
     def annots(self, i):
@@ -162,7 +164,7 @@ def box(v, doc):
     if not isinstance(v, list) or len(v) != 4:
         return None
     v = [doc.get(x) for x in v]
-    if not all(isinstance(x, (int, float)) for x in v):
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and abs(x) < 1e7 for x in v):
         return None
     return (min(v[0], v[2]), min(v[1], v[3]), max(v[0], v[2]), max(v[1], v[3]))
 
@@ -274,7 +276,7 @@ def keep(out, stem, pa, pb, rects, mask):
 
 # ---- main ------------------------------------------------------------------------------------
 
-def check(pdf, out=None, dpi=40):
+def check(pdf, out=None, dpi=36):
     """The oracle as a function: (exit status, the lines it prints). Thread-safe."""
     a = argparse.Namespace(pdf=pdf, out=out, dpi=dpi)
     for tool in ("pdftoppm", "mutool", "qpdf"):
@@ -287,6 +289,8 @@ def check(pdf, out=None, dpi=40):
     ranges = byteranges(data)
     if not ranges:
         return 2, ["oracle: %s: no /ByteRange array in the file's bytes" % a.pdf]
+    if len(ranges) > MAX_SIGNATURES:
+        return 2, ["oracle: %s: %d distinct /ByteRange arrays, more than the %d compared" % (a.pdf, len(ranges), MAX_SIGNATURES)]
     renderers = ("pdftoppm", "mutool")
     tmp = tempfile.mkdtemp(prefix="oracle.")
     try:
@@ -297,8 +301,11 @@ def check(pdf, out=None, dpi=40):
         for k, br in enumerate(ranges, 1):
             end = br[2] + br[3]
             label = "signature %d (ByteRange %d %d %d %d)" % (k, *br)
-            if end >= len(data):
+            if end == len(data):
                 notes.append("%s covers the whole file" % label)
+                continue
+            if end > len(data):
+                notes.append("%s reaches past the end of the file: no signed revision to take" % label)
                 continue
             if end <= 0:
                 notes.append("%s: no signed revision to take" % label)
@@ -306,12 +313,10 @@ def check(pdf, out=None, dpi=40):
             prefix_pdf = os.path.join(tmp, "rev%d.pdf" % k)
             with open(prefix_pdf, "wb") as f:
                 f.write(data[:end])
-            if whole is None:
-                whole = Doc(whole_pdf)
+            if not whole_renders:
                 for r in renderers:
                     whole_renders[r] = render(r, whole_pdf, os.path.join(tmp, "whole-" + r), a.dpi)
-            prefix = Doc(prefix_pdf)
-            exempt = added_signature_widgets(whole, prefix, set(byteranges(data[:end])))
+            exempt = None  # read with qpdf only when some pixels differ
             for r in renderers:
                 pp, perr = render(r, prefix_pdf, os.path.join(tmp, "rev%d-%s" % (k, r)), a.dpi)
                 wp, werr = whole_renders[r]
@@ -327,12 +332,20 @@ def check(pdf, out=None, dpi=40):
                 if len(pp) != len(wp):
                     diffs.append("%s: %s: the signed revision has %d page(s), the whole file %d" % (label, r, len(pp), len(wp)))
                 for i in range(min(len(pp), len(wp))):
-                    w, h, _ = ppm(wp[i])
                     rects = []
-                    if whole.ok and i < len(whole.pages):
-                        geom = whole.geometry(i)
-                        rects = [to_pixels(x, geom, a.dpi, w, h) for x in exempt.get(i, [])]
                     n, bbox, mask = compare(pp[i], wp[i], rects)
+                    if n == 0:
+                        continue
+                    if n is not None:
+                        if whole is None:
+                            whole = Doc(whole_pdf)
+                        if exempt is None:
+                            exempt = added_signature_widgets(whole, Doc(prefix_pdf), set(byteranges(data[:end])))
+                        w, h, _ = ppm(wp[i])
+                        if whole.ok and i < len(whole.pages) and exempt.get(i):
+                            geom = whole.geometry(i)
+                            rects = [to_pixels(x, geom, a.dpi, w, h) for x in exempt[i]]
+                            n, bbox, mask = compare(pp[i], wp[i], rects)
                     if n == 0:
                         continue
                     if n is None:
@@ -359,7 +372,7 @@ def main(argv):
     ap = argparse.ArgumentParser(description="rendering oracle: the signed revisions of a PDF against the whole file")
     ap.add_argument("pdf")
     ap.add_argument("--out", help="keep the pictures of differing pages (PNG) and diff images here")
-    ap.add_argument("--dpi", type=int, default=40)
+    ap.add_argument("--dpi", type=int, default=36)
     a = ap.parse_args(argv)
     rc, lines = check(a.pdf, a.out, a.dpi)
     for line in lines:
