@@ -15,16 +15,16 @@ turned by /Rotate, as a viewer shows it), and the same renderer's pictures are c
     existing signature, an unsigned field, a FreeText with /FT /Sig are not exempt);
   - a renderer that fails on one of the two files and not on the other is a difference.
 
-Page geometry and annotations come from `qpdf --json` on both files (read only when pixels differ) (CropBox within MediaBox,
-/Rotate, inherited through the page tree as viewers do).
+Page geometry and annotations come from `qpdf --json` on both files, read only when pixels
+differ (CropBox within MediaBox, /Rotate, inherited through the page tree as viewers do).
 
 Exit status: 0 the renderings are identical, 1 they differ (each difference is printed: the
 signature, the renderer, the page and the bounding box of the differing pixels in the whole
 file's picture), 2 the oracle could not run (a renderer or qpdf missing, no /ByteRange in the
-file, more than 32 distinct /ByteRange arrays, every renderer failing on both files). A signature
-whose range ends at the end of the file has nothing after it to compare. With --out DIR, the pictures of every differing
-page (signed revision, whole file, and a diff image: differing pixels red, exempt rectangles
-green) are kept there as PNG files.
+file, more than 32 distinct /ByteRange arrays, every renderer failing on both files).
+A signature whose range ends at the end of the file has nothing after it to compare. With
+--out DIR, the pictures of every differing page (signed revision, whole file, and a diff image:
+differing pixels red, exempt rectangles green) are kept there as PNG files.
 
 Pure Python 3 standard library; the renderers are test-only dependencies (scripts/deps.sh).
 """
