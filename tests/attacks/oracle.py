@@ -214,29 +214,46 @@ def to_pixels(rect, geom, dpi, w, h):
 
 # ---- comparison and pictures -----------------------------------------------------------------
 
-def compare(pa, pb, rects):
-    """(count, bbox or None, diff mask rows) of pixels differing outside RECTS."""
+NONZERO = bytes([0] + [1] * 255)
+
+
+def differing(pa, pb):
+    """The pixels that differ between two pictures: {row: bytearray of 0/1 per pixel} (rows
+    without a difference left out), or None and the two sizes when the sizes differ."""
     wa, ha, a = ppm(pa)
     wb, hb, b = ppm(pb)
     if (wa, ha) != (wb, hb):
-        return None, (wa, ha, wb, hb), None
+        return None, (wa, ha, wb, hb)
     row = 3 * wa
-    n = 0
-    bx0 = by0 = 1 << 30
-    bx1 = by1 = -1
-    mask = {}
+    rows = {}
     for y in range(ha):
         ra, rb = a[y * row:(y + 1) * row], b[y * row:(y + 1) * row]
         if ra == rb:
             continue
-        for x in range(wa):
-            if ra[3 * x:3 * x + 3] == rb[3 * x:3 * x + 3]:
-                continue
-            if any(r[0] <= x < r[2] and r[1] <= y < r[3] for r in rects):
-                continue
-            n += 1
-            mask.setdefault(y, []).append(x)
-            bx0, by0, bx1, by1 = min(bx0, x), min(by0, y), max(bx1, x), max(by1, y)
+        x = (int.from_bytes(ra, "big") ^ int.from_bytes(rb, "big")).to_bytes(row, "big").translate(NONZERO)
+        f = int.from_bytes(x[0::3], "big") | int.from_bytes(x[1::3], "big") | int.from_bytes(x[2::3], "big")
+        rows[y] = bytearray(f.to_bytes(wa, "big"))
+    return rows, (wa, ha)
+
+
+def outside(rows, rects):
+    """(count, bounding box or None, {row: [x...]}) of the differing pixels outside RECTS."""
+    n = 0
+    bx0 = by0 = 1 << 30
+    bx1 = by1 = -1
+    mask = {}
+    for y, f in rows.items():
+        f = bytearray(f)
+        for r in rects:
+            if r[1] <= y < r[3] and r[0] < r[2]:
+                f[r[0]:r[2]] = bytes(r[2] - r[0])
+        c = f.count(1)
+        if not c:
+            continue
+        n += c
+        bx0, bx1 = min(bx0, f.find(1)), max(bx1, f.rfind(1))
+        by0, by1 = min(by0, y), max(by1, y)
+        mask[y] = f
     return n, ((bx0, by0, bx1, by1) if n else None), mask
 
 
@@ -268,9 +285,10 @@ def keep(out, stem, pa, pb, rects, mask):
                 for x in (r[0], r[2] - 1):
                     if 0 <= x < w:
                         img[3 * (y * w + x):3 * (y * w + x) + 3] = b"\x00\xc0\x00"
-        for y, xs in mask.items():
-            for x in xs:
-                img[3 * (y * w + x):3 * (y * w + x) + 3] = b"\xff\x00\x00"
+        for y, f in mask.items():
+            for x in range(min(w, len(f))):
+                if f[x]:
+                    img[3 * (y * w + x):3 * (y * w + x) + 3] = b"\xff\x00\x00"
         write_png(os.path.join(out, "%s-diff.png" % stem), w, h, bytes(img))
 
 
@@ -332,22 +350,23 @@ def check(pdf, out=None, dpi=36):
                 if len(pp) != len(wp):
                     diffs.append("%s: %s: the signed revision has %d page(s), the whole file %d" % (label, r, len(pp), len(wp)))
                 for i in range(min(len(pp), len(wp))):
-                    rects = []
-                    n, bbox, mask = compare(pp[i], wp[i], rects)
-                    if n == 0:
+                    rects, mask = [], None
+                    rows, size = differing(pp[i], wp[i])
+                    if rows is None:
+                        n, bbox = None, size
+                    elif not rows:
                         continue
-                    if n is not None:
+                    else:
                         if whole is None:
                             whole = Doc(whole_pdf)
                         if exempt is None:
                             exempt = added_signature_widgets(whole, Doc(prefix_pdf), set(byteranges(data[:end])))
-                        w, h, _ = ppm(wp[i])
                         if whole.ok and i < len(whole.pages) and exempt.get(i):
                             geom = whole.geometry(i)
-                            rects = [to_pixels(x, geom, a.dpi, w, h) for x in exempt[i]]
-                            n, bbox, mask = compare(pp[i], wp[i], rects)
-                    if n == 0:
-                        continue
+                            rects = [to_pixels(x, geom, a.dpi, size[0], size[1]) for x in exempt[i]]
+                        n, bbox, mask = outside(rows, rects)
+                        if n == 0:
+                            continue
                     if n is None:
                         diffs.append("%s: %s page %d: the page is %dx%d px in the signed revision, %dx%d in the whole file"
                                      % (label, r, i + 1, *bbox))
