@@ -60,27 +60,36 @@ def main(argv):
     parsed = {name: Doc(path) for name, path in inputs}
     table = {cls: dict.fromkeys(COLS, 0) for cls in build.CLASSES}
     results, failures = [], {}
-    # The planted classes: plant on each unsigned base, stamp, attack.
+    # The planted classes: plant on each unsigned base, stamp (a.jobs at once), attack.
     planted_inputs = []
-    for base in a.plant_base:
-        bname, bpath = base.split("=", 1)
-        for cls in build.PLANTED:
-            for v in build.CLASSES[cls][1]:
-                pl = os.path.join(work, "plant-%s-%s-%s.pdf" % (bname, cls, v))
-                st = pl[:-4] + "-stamped.pdf"
-                try:
-                    d = Doc(bpath)
-                    build.plant(d, cls, v)
-                    open(pl, "wb").write(d.data)
-                except build.NotApplicable:
-                    continue
-                r = subprocess.run([a.eseal, "stamp", pl, "-o", st, "--seal", a.seal], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE)
-                if r.returncode != 0:
-                    failures.setdefault(cls, []).append("%s/%s on %s: the planted file cannot be stamped: %s"
-                                                        % (cls, v, bname, r.stderr.decode()[:200]))
-                    continue
-                planted_inputs.append(("planted-" + bname, st, cls, v))
+
+    def stamp(pl, st):
+        r = subprocess.run([a.eseal, "stamp", pl, "-o", st, "--seal", a.seal], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+        return r.returncode, r.stderr.decode("utf-8", "replace")[:200]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as pool:
+        stamping = []
+        for base in a.plant_base:
+            bname, bpath = base.split("=", 1)
+            for cls in sorted(build.PLANTED):
+                for v in build.CLASSES[cls][1]:
+                    pl = os.path.join(work, "plant-%s-%s-%s.pdf" % (bname, cls, v))
+                    st = pl[:-4] + "-stamped.pdf"
+                    try:
+                        d = Doc(bpath)
+                        build.plant(d, cls, v)
+                        open(pl, "wb").write(d.data)
+                    except build.NotApplicable:
+                        continue
+                    stamping.append((bname, cls, v, st, pool.submit(stamp, pl, st)))
+        for bname, cls, v, st, fut in stamping:
+            rc, err = fut.result()
+            if rc != 0:
+                failures.setdefault(cls, []).append("%s/%s on %s: the planted file cannot be stamped: %s"
+                                                    % (cls, v, bname, err))
+                continue
+            planted_inputs.append(("planted-" + bname, st, cls, v))
     jobs = []
     for name, path in inputs:
         for cls, (_, variants) in build.CLASSES.items():
