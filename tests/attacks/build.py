@@ -23,7 +23,7 @@ import sys
 import os
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pdfedit import (Doc, N, Ref, Stream, PAY, helvetica, text_ops, payload_form,  # noqa: E402
+from pdfedit import (Doc, Name, N, Ref, Stream, PAY, helvetica, text_ops, payload_form,  # noqa: E402
                      empty_form, content)
 
 
@@ -162,11 +162,10 @@ def _rewrite_br(doc, vals):
 def byte_range(doc, v):
     m = _br(doc)
     a, b, c, d = (int(x) for x in m.groups())
+    # /ByteRange is itself in the signed bytes: every rewrite below must break the digest, and a
+    # verifier that judges the new ranges alone (the 2019 wrapping attacks) would be fooled.
     if v == "wrap":  # the first signed part stops 10 bytes early: those bytes are no longer signed
         _rewrite_br(doc, (0, b - 10, c, d))
-        i = bytes(doc.data).find(b"line 1)")
-        if 0 < i < a + b - 10:
-            doc.data[i + 5] = ord("9")
     elif v == "shorter":  # the second part ends before the revision: the end is unsigned and changed
         _rewrite_br(doc, (a, b, c, d - 60))
         doc.append(payload_page_content(doc, first_page(doc)))
@@ -429,9 +428,10 @@ def fonts(doc, v):
     if v == "redefined":  # the font object becomes another font
         if not refs:
             raise NotApplicable("no indirect font")
-        f = doc.obj(refs[0].num)
+        enc = doc.obj(refs[0].num).get("/Encoding")
+        enc = enc if isinstance(enc, Name) else N("WinAnsiEncoding")  # a named encoding kept, else WinAnsi
         doc.append({refs[0].num: {N("Type"): N("Font"), N("Subtype"): N("Type1"), N("BaseFont"): N("Courier-Bold"),
-                                  N("Encoding"): f.get("/Encoding", N("WinAnsiEncoding")) if not isinstance(f.get("/Encoding"), dict) else N("WinAnsiEncoding")}})
+                                  N("Encoding"): enc}})
     elif v == "differences":  # the digits drawn as other digits: "2026-001" reads "2026-009"
         if not refs:
             raise NotApplicable("no indirect font")
