@@ -8,7 +8,7 @@ writes the table and every result as JSON.
 corpus.py --eseal ESEAL --seal ID --out DIR --tap-start N --plant-base NAME=UNSIGNED.pdf ... NAME=STAMPED.pdf ...
 
 Each output is counted once as: INVALID, INDETERMINATE, ERROR (eseal verify exits 3: no report,
-"cannot be read safely"), VALID with identical renderings, VALID with DIFFERENT renderings (a
+"cannot be read safely"; a crash, sanitizer report or timeout is counted here too and fails), VALID with identical renderings, VALID with DIFFERENT renderings (a
 failure), or VALID although the class must be refused whatever the renderers show (the issue's
 "refuse" classes: a failure too). Variants that do not apply to an input (no DocMDP, no embedded
 font, ...) are not counted."""
@@ -30,11 +30,26 @@ COLS = ["tried", "INVALID", "INDETERMINATE", "ERROR", "VALID-identical", "VALID-
 
 
 def verify(eseal, pdf):
-    r = subprocess.run([eseal, "verify", pdf, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-    if r.returncode == 3 or not r.stdout.strip():
-        return "ERROR", [r.stderr.decode("utf-8", "replace").strip()[:200]]
-    d = json.loads(r.stdout)
-    return d["verdict"], sorted({x["code"] for x in d.get("reasons", [])})
+    """(verdict, reason codes): ERROR for exit 3 (no report), CRASH for anything else that is not
+    a report (a signal, a sanitizer report, a timeout, output that is not JSON)."""
+    try:
+        r = subprocess.run([eseal, "verify", pdf, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    except subprocess.TimeoutExpired:
+        return "CRASH", ["eseal verify took more than 120 s"]
+    err = r.stderr.decode("utf-8", "replace").strip()
+    if "Sanitizer" in err or "runtime error:" in err or r.returncode not in (0, 1, 3):
+        return "CRASH", ["exit %d: %s" % (r.returncode, err[:300])]
+    if r.returncode == 3:  # --json puts the error on standard output: {"error": {"code", "message"}}
+        try:
+            e = json.loads(r.stdout)["error"]
+            return "ERROR", ["%s: %s" % (e.get("code"), e.get("message", ""))[:200]]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return "ERROR", [err[:200]]
+    try:
+        d = json.loads(r.stdout)
+        return d["verdict"], sorted({x["code"] for x in d.get("reasons", [])})
+    except (ValueError, KeyError, TypeError):
+        return "CRASH", ["exit %d and no JSON report: %s" % (r.returncode, err[:300])]
 
 
 def run_oracle(pdf):
@@ -142,6 +157,8 @@ def main(argv):
                         cls, v, name, "different" if rc == 1 else "uncomparable", (lines or ["?"])[0][:220]))
             else:
                 row[verdict if verdict in row else "ERROR"] += 1
+                if verdict == "CRASH":
+                    failures.setdefault(cls, []).append("%s/%s on %s: eseal verify crashed: %s" % (cls, v, name, codes[0]))
             results.append(res)
     # TAP: one line per class.
     n = a.tap_start
