@@ -60,6 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define ESEAL_FUZZ_AT 1780272000000LL
 #define T_2099 4070908800000LL
 
+/* What a VALID file must not be; ESEAL_FUZZ_FINDINGS=dir records them instead of aborting. */
+enum { F_AFTER_EOF, F_GENERATION, F_TWICE, F_TWO_SIGS, F_RENDERING, F_KINDS };
+
 static struct {
     eseal_key *key;
     eseal_cert *cert;
@@ -68,6 +71,11 @@ static struct {
     uint8_t *work;     /* base + room for an appended revision */
     uint8_t base_gen[MAX_OBJ]; /* generation + 1 of each object of the stamped file, 0 when absent */
     const char *oracle;
+    const char *findings_dir;
+    unsigned long found[F_KINDS];
+    const uint8_t *in; /* the input being judged */
+    size_t in_len;
+    bool flagged; /* it already gave a finding */
     bool verbose;
     unsigned long oracle_calls, oracle_unsure;
 } h;
@@ -78,10 +86,41 @@ static void die(const char *what)
     abort();
 }
 
-static void finding(const char *why, size_t a, size_t b)
+static const char *const finding_name[F_KINDS] = {"after-eof", "generation", "twice", "two-signatures", "rendering"};
+static const char *const finding_what[F_KINDS] = {
+    "has an object header after its last %%EOF", "redefines a signed object under another generation",
+    "defines an object twice in one revision", "lists more than one signature", "renders differently"};
+
+/*
+ * Without ESEAL_FUZZ_FINDINGS: abort, so that libFuzzer keeps the input and stops. With it (a
+ * campaign against a verifier with known open findings, scripts/fuzz.sh): count, keep the
+ * first 20 inputs of each kind as dir/finding-KIND-N, say so at 1, 2, 4, 8... and go on.
+ * One finding per input.
+ */
+static void finding(int kind, size_t a, size_t b)
 {
-    fprintf(stderr, "pdf_verify_fuzzer: FINDING: a VALID file %s (%zu %zu)\n", why, a, b);
-    abort();
+    if (h.flagged) {
+        return;
+    }
+    h.flagged = true;
+    if (h.findings_dir == NULL) {
+        fprintf(stderr, "pdf_verify_fuzzer: FINDING: a VALID file %s (%zu %zu)\n", finding_what[kind], a, b);
+        abort();
+    }
+    unsigned long n = ++h.found[kind];
+    if (n <= 20) {
+        char path[4096];
+        (void)snprintf(path, sizeof(path), "%s/finding-%s-%lu", h.findings_dir, finding_name[kind], n);
+        FILE *f = fopen(path, "wb");
+        if (f == NULL || fwrite(h.in, 1, h.in_len, f) != h.in_len || fclose(f) != 0) {
+            fprintf(stderr, "pdf_verify_fuzzer: cannot write %s\n", path);
+            abort();
+        }
+    }
+    if ((n & (n - 1)) == 0) {
+        fprintf(stderr, "pdf_verify_fuzzer: FINDING (%s, #%lu): a VALID file %s (%zu %zu)\n", finding_name[kind], n,
+                finding_what[kind], a, b);
+    }
 }
 
 /* ---- the base document ---- */
@@ -325,6 +364,10 @@ static void setup(void)
         }
     }
     h.verbose = getenv("ESEAL_FUZZ_VERBOSE") != NULL;
+    h.findings_dir = getenv("ESEAL_FUZZ_FINDINGS");
+    if (h.findings_dir != NULL && h.findings_dir[0] == 0) {
+        h.findings_dir = NULL;
+    }
     h.oracle = getenv("ESEAL_FUZZ_ORACLE");
     if (h.oracle != NULL && h.oracle[0] == 0) {
         h.oracle = NULL;
@@ -346,14 +389,14 @@ static void append_header(uint64_t num, uint64_t gen, size_t seg, void *ctx)
         return; /* the first pass only counts the segments */
     }
     if (seg == a->last_seg) {
-        finding("has an object header after its last %%EOF", (size_t)num, (size_t)gen);
+        finding(F_AFTER_EOF, (size_t)num, (size_t)gen);
     }
     if (num < MAX_OBJ && h.base_gen[num] != 0 && gen + 1 != h.base_gen[num]) {
-        finding("redefines a signed object under another generation", (size_t)num, (size_t)gen);
+        finding(F_GENERATION, (size_t)num, (size_t)gen);
     }
     if (num < MAX_OBJ) {
         if (a->seg_of[num] == seg + 1) {
-            finding("defines an object twice in one revision", (size_t)num, (size_t)gen);
+            finding(F_TWICE, (size_t)num, (size_t)gen);
         }
         a->seg_of[num] = seg + 1;
     }
@@ -392,8 +435,7 @@ static void run_oracle(const uint8_t *f, size_t n)
     (void)unlink(path);
     int code = pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     if (code == 1) {
-        fprintf(stderr, "pdf_verify_fuzzer: FINDING: a VALID file renders differently (oracle: %s)\n", h.oracle);
-        abort();
+        finding(F_RENDERING, n, 0);
     }
     if (code != 0 && (h.oracle_unsure++ % 1000) == 0) {
         fprintf(stderr, "pdf_verify_fuzzer: the oracle could not judge a VALID file (status %d; %lu of %lu calls)\n",
@@ -405,14 +447,14 @@ static void judge_valid(const eseal_report *r, const uint8_t *app, size_t n)
 {
     /* Nothing was signed after the stamp: one act of signing, one signature (class 5). */
     if (eseal_report_child_count(r) != 1) {
-        finding("lists more than one signature", eseal_report_child_count(r), 1);
+        finding(F_TWO_SIGS, eseal_report_child_count(r), 1);
     }
     static append_scan a;
     memset(&a, 0, sizeof(a));
     a.last_seg = scan_headers(app, n, append_header, &a);
     a.pass = 1;
     (void)scan_headers(app, n, append_header, &a);
-    if (h.oracle != NULL) {
+    if (h.oracle != NULL && !h.flagged) {
         run_oracle(h.work, h.base.size + n);
     }
 }
@@ -435,6 +477,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 0) {
         memcpy(h.work + h.base.size, data, size);
     }
+    h.in = data;
+    h.in_len = size;
+    h.flagged = false;
     eseal_pdf_verify_options vo = ESEAL_PDF_VERIFY_OPTIONS_INIT;
     vo.at_ms = ESEAL_FUZZ_AT;
     if (eseal_pdf_verify(&r, h.work, h.base.size + size, h.trust, &vo) != ESEAL_OK) {

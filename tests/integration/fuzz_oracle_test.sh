@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 H=$1
 C=$2/fuzz/corpora/pdf_verify_rev
-echo "1..10"
+echo "1..13"
 
 # An oracle that records its arguments, keeps a copy of its file and exits with $ORACLE_EXIT.
 cat >"$T/oracle" <<'EOF'
@@ -45,6 +45,19 @@ has "$T/err" "FINDING: a VALID file renders differently" "...saying it is a rend
 
 ORACLE_EXIT=2 ESEAL_FUZZ_ORACLE="$T/oracle" expect 0 "oracle exit 2 (could not run) is not a finding" -- "$H" "$C/rev-01-ok-newline"
 has "$T/err" "the oracle could not judge a VALID file (status 2" "...but it is reported"
+
+# A campaign's mode (ESEAL_FUZZ_FINDINGS): a finding is kept as a file and the run goes on.
+mkdir "$T/found"
+ORACLE_EXIT=1 ESEAL_FUZZ_FINDINGS="$T/found" ESEAL_FUZZ_ORACLE="$T/oracle" \
+    expect 0 "with ESEAL_FUZZ_FINDINGS a finding does not abort" -- "$H" "$C/rev-01-ok-newline" "$C/rev-02-ok-comment"
+if cmp -s "$T/found/finding-rendering-1" "$C/rev-01-ok-newline" &&
+    cmp -s "$T/found/finding-rendering-2" "$C/rev-02-ok-comment"; then
+    ok "...each finding's input is kept (finding-rendering-1, -2)"
+else
+    notok "...each finding's input is kept (finding-rendering-1, -2)"
+    ls -l "$T/found" | sed 's/^/#   /'
+fi
+has "$T/err" "FINDING (rendering, #2)" "...and counted"
 
 # The whole-file mode verifies without trust: never VALID, so never the oracle.
 rm -f "$T/log"
