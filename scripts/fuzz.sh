@@ -76,14 +76,19 @@ echo "fuzz.sh: $harness over $target ($(find "$run/corpus" -type f | wc -l) seed
     "oracle: ${ESEAL_FUZZ_ORACLE:-none}"
 cd "$run" || exit 3
 export ESEAL_FUZZ_FINDINGS="$run/findings"
+# The campaign's CPU time goes to $run/cpu (user and system seconds): on a shared machine exec/s
+# says more about the load than about the harness; executions per CPU second do not.
+TIMEFORMAT='%U %S'
 # shellcheck disable=SC2086
 if [ "$jobs" -eq 1 ]; then
-    "$exe" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$run/findings/" "${dict[@]}" \
-        ${FUZZ_ARGS:-} "$run/corpus" >"$run/fuzz-0.log" 2>&1
+    { time "$exe" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$run/findings/" "${dict[@]}" \
+        ${FUZZ_ARGS:-} "$run/corpus" >"$run/fuzz-0.log" 2>&1; } 2>"$run/cpu"
 else
-    "$exe" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$run/findings/" "${dict[@]}" \
-        -jobs="$jobs" -workers="$jobs" ${FUZZ_ARGS:-} "$run/corpus" >"$run/jobs.log" 2>&1
+    { time "$exe" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$run/findings/" "${dict[@]}" \
+        -jobs="$jobs" -workers="$jobs" ${FUZZ_ARGS:-} "$run/corpus" >"$run/jobs.log" 2>&1; } 2>"$run/cpu"
 fi
+
+cpu=$(awk '{ print int($1 + $2) }' "$run/cpu")
 
 # The figures, summed over the workers' logs.
 execs=0
@@ -100,7 +105,7 @@ cov=$(cat "$run"/fuzz-*.log | grep -Eo 'cov: [0-9]+' | sort -k2 -n | tail -1)
 ft=$(cat "$run"/fuzz-*.log | grep -Eo 'ft: [0-9]+' | sort -k2 -n | tail -1)
 found=$(find "$run/findings" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | sort)
 echo "executions: $execs"
-echo "exec/s: $rate (sum over $jobs job(s))"
+echo "exec/s: $rate (sum over $jobs job(s)); CPU: ${cpu}s, $((execs / (cpu > 0 ? cpu : 1))) executions per CPU second"
 echo "coverage: ${cov:-cov: ?}, ${ft:-ft: ?}; corpus: $(find "$run/corpus" -type f | wc -l) inputs"
 echo "crashes and sanitizer reports: $(printf '%s' "$found" | grep -c .)"
 [ -n "$found" ] && printf '  %s\n' $found
