@@ -123,6 +123,17 @@ static void finding(int kind, size_t a, size_t b)
     }
 }
 
+/* At exit, when a campaign records findings or asks the oracle: what happened. */
+static void summary(void)
+{
+    fprintf(stderr, "pdf_verify_fuzzer: oracle calls %lu (could not judge %lu); findings:", h.oracle_calls,
+            h.oracle_unsure);
+    for (int k = 0; k < F_KINDS; k++) {
+        fprintf(stderr, " %s %lu", finding_name[k], h.found[k]);
+    }
+    fprintf(stderr, "\n");
+}
+
 /* ---- the base document ---- */
 
 /* One page with text, a classic cross-reference table, offsets computed here. */
@@ -372,6 +383,9 @@ static void setup(void)
     if (h.oracle != NULL && h.oracle[0] == 0) {
         h.oracle = NULL;
     }
+    if ((h.oracle != NULL || h.findings_dir != NULL) && atexit(summary) != 0) {
+        die("atexit");
+    }
 }
 
 /* ---- judging a VALID file ---- */
@@ -436,8 +450,7 @@ static void run_oracle(const uint8_t *f, size_t n)
     int code = pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     if (code == 1) {
         finding(F_RENDERING, n, 0);
-    }
-    if (code != 0 && (h.oracle_unsure++ % 1000) == 0) {
+    } else if (code != 0 && (h.oracle_unsure++ % 1000) == 0) {
         fprintf(stderr, "pdf_verify_fuzzer: the oracle could not judge a VALID file (status %d; %lu of %lu calls)\n",
                 code, h.oracle_unsure, h.oracle_calls);
     }

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 H=$1
 C=$2/fuzz/corpora/pdf_verify_rev
-echo "1..13"
+echo "1..14"
 
 # An oracle that records its arguments, keeps a copy of its file and exits with $ORACLE_EXIT.
 cat >"$T/oracle" <<'EOF'
@@ -58,6 +58,8 @@ else
     ls -l "$T/found" | sed 's/^/#   /'
 fi
 has "$T/err" "FINDING (rendering, #2)" "...and counted"
+has "$T/err" "oracle calls 2 (could not judge 0); findings: after-eof 0 generation 0 twice 0 two-signatures 0 rendering 2" \
+    "...and summed up at exit"
 
 # The whole-file mode verifies without trust: never VALID, so never the oracle.
 rm -f "$T/log"
