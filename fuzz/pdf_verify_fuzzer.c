@@ -24,8 +24,9 @@
  *    act of signing gives exactly one signature in the report (class 5); no
  *    object header "N G obj" after the last %%EOF (bait for recovering
  *    readers), none defined twice in one appended revision, none of the
- *    stamped file's objects redefined under another generation (class 2).
- *    Stream bodies are skipped. These are the "one resolution" rules of the
+ *    stamped file's objects redefined under another generation, and every
+ *    appended revision with objects ends with a startxref that points at an
+ *    xref table or an object (class 2). Stream bodies are skipped. These are the "one resolution" rules of the
  *    issue; the verifier must refuse such files, whatever it resolves.
  * 2. The rendering oracle, when ESEAL_FUZZ_ORACLE names a command: the file is
  *    written to a temporary file and `/bin/sh -c '$ESEAL_FUZZ_ORACLE "$1"'` is
@@ -61,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define T_2099 4070908800000LL
 
 /* What a VALID file must not be; ESEAL_FUZZ_FINDINGS=dir records them instead of aborting. */
-enum { F_AFTER_EOF, F_GENERATION, F_TWICE, F_TWO_SIGS, F_RENDERING, F_KINDS };
+enum { F_AFTER_EOF, F_GENERATION, F_TWICE, F_UNLISTED, F_TWO_SIGS, F_RENDERING, F_KINDS };
 
 static struct {
     eseal_key *key;
@@ -86,10 +87,12 @@ static void die(const char *what)
     abort();
 }
 
-static const char *const finding_name[F_KINDS] = {"after-eof", "generation", "twice", "two-signatures", "rendering"};
+static const char *const finding_name[F_KINDS] = {"after-eof", "generation",     "twice",
+                                                  "unlisted",  "two-signatures", "rendering"};
 static const char *const finding_what[F_KINDS] = {
     "has an object header after its last %%EOF", "redefines a signed object under another generation",
-    "defines an object twice in one revision", "lists more than one signature", "renders differently"};
+    "defines an object twice in one revision", "appends objects in a revision whose startxref is broken",
+    "lists more than one signature", "renders differently"};
 
 /*
  * Without ESEAL_FUZZ_FINDINGS: abort, so that libFuzzer keeps the input and stops. With it (a
@@ -200,8 +203,12 @@ static void make_seal(eseal_buf *out)
     eseal_buf_dispose(&der);
 }
 
-/* Calls fn(num, gen, segment) for each "N G obj" header outside stream bodies; segments end at "%%EOF". */
+/*
+ * Calls fn(num, gen, segment) for each "N G obj" header outside stream bodies, and eof(offset,
+ * segment) for each "%%EOF" there (eof may be NULL); segments end at "%%EOF".
+ */
 typedef void (*header_fn)(uint64_t num, uint64_t gen, size_t seg, void *ctx);
+typedef void (*eof_fn)(size_t off, size_t seg, void *ctx);
 
 static bool is_delim(uint8_t c)
 {
@@ -229,11 +236,14 @@ static size_t spaces(const uint8_t *p, size_t n, size_t i)
     return k;
 }
 
-static size_t scan_headers(const uint8_t *p, size_t n, header_fn fn, void *ctx)
+static size_t scan_headers(const uint8_t *p, size_t n, header_fn fn, eof_fn eof, void *ctx)
 {
     size_t seg = 0;
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '%' && n - i >= 5 && memcmp(p + i, "%%EOF", 5) == 0) {
+            if (eof != NULL) {
+                eof(i, seg, ctx);
+            }
             seg++;
             i += 4;
             continue;
@@ -307,7 +317,7 @@ static void scanner_selftest(void)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         uint64_t c[2] = {0, 0};
-        size_t seg = scan_headers((const uint8_t *)cases[i].text, strlen(cases[i].text), count_header, c);
+        size_t seg = scan_headers((const uint8_t *)cases[i].text, strlen(cases[i].text), count_header, NULL, c);
         if (c[0] != cases[i].headers || c[1] != cases[i].code || seg != cases[i].segments) {
             fprintf(stderr, "pdf_verify_fuzzer: the object-header scanner is wrong on case %zu (%llu %llu %zu)\n", i,
                     (unsigned long long)c[0], (unsigned long long)c[1], seg);
@@ -361,7 +371,7 @@ static void setup(void)
     eseal_imprint_outline_free(outline);
     eseal_buf_dispose(&spki);
     eseal_buf_dispose(&seal);
-    (void)scan_headers(h.base.ptr, h.base.size, base_header, NULL);
+    (void)scan_headers(h.base.ptr, h.base.size, base_header, NULL, NULL);
     if ((h.work = malloc(h.base.size + MAX_APPEND)) == NULL) {
         die("memory");
     }
@@ -393,6 +403,9 @@ static void setup(void)
 typedef struct {
     size_t seg_of[MAX_OBJ]; /* segment + 1 where the object was last defined in the appended bytes */
     size_t last_seg;        /* segments of the appended bytes: headers in segment last_seg follow the last %%EOF */
+    size_t seg_start;       /* where the current segment starts in the appended bytes */
+    size_t seg_headers;     /* object headers in it so far */
+    const uint8_t *app;
     int pass;
 } append_scan;
 
@@ -408,11 +421,61 @@ static void append_header(uint64_t num, uint64_t gen, size_t seg, void *ctx)
     if (num < MAX_OBJ && h.base_gen[num] != 0 && gen + 1 != h.base_gen[num]) {
         finding(F_GENERATION, (size_t)num, (size_t)gen);
     }
+    a->seg_headers++;
     if (num < MAX_OBJ) {
         if (a->seg_of[num] == seg + 1) {
             finding(F_TWICE, (size_t)num, (size_t)gen);
         }
         a->seg_of[num] = seg + 1;
+    }
+}
+
+/* "N G obj" at p[i] (digits, blanks, digits, blanks, "obj"). */
+static bool header_at(const uint8_t *p, size_t n, size_t i)
+{
+    uint64_t v;
+    size_t k = digits(p, n, i, &v), s;
+    if (k == 0 || (s = spaces(p, n, i + k)) == 0) {
+        return false;
+    }
+    i += k + s;
+    if ((k = digits(p, n, i, &v)) == 0 || (s = spaces(p, n, i + k)) == 0) {
+        return false;
+    }
+    i += k + s;
+    return n - i >= 3 && memcmp(p + i, "obj", 3) == 0;
+}
+
+/*
+ * An appended revision with objects must end with "startxref N %%EOF", N the offset of an
+ * "xref" table or of an object (a cross-reference stream). Otherwise its objects are listed by
+ * no cross-reference section a strict reader follows, and a recovering reader takes them.
+ */
+static void append_eof(size_t off, size_t seg, void *ctx)
+{
+    append_scan *a = ctx;
+    size_t start = a->seg_start, headers = a->seg_headers;
+    a->seg_start = off + 5;
+    a->seg_headers = 0;
+    if (headers == 0) {
+        return;
+    }
+    const uint8_t *sx = NULL;
+    for (const uint8_t *q = a->app + start; (q = memmem(q, (size_t)(a->app + off - q), "startxref", 9)) != NULL; q++) {
+        sx = q;
+    }
+    uint64_t x = 0;
+    size_t i = sx != NULL ? (size_t)(sx - a->app) + 9 : 0, k;
+    if (sx != NULL) {
+        i += spaces(a->app, off, i);
+        k = digits(a->app, off, i, &x);
+        i += k;
+        i += spaces(a->app, off, i);
+    }
+    size_t total = h.base.size + h.in_len;
+    if (sx == NULL || k == 0 || i != off || x >= total ||
+        (!(total - x >= 4 && memcmp(h.work + x, "xref", 4) == 0) && !header_at(h.work, total, (size_t)x))) {
+        finding(F_UNLISTED, (size_t)seg, headers);
     }
 }
 
@@ -464,9 +527,10 @@ static void judge_valid(const eseal_report *r, const uint8_t *app, size_t n)
     }
     static append_scan a;
     memset(&a, 0, sizeof(a));
-    a.last_seg = scan_headers(app, n, append_header, &a);
+    a.app = app;
+    a.last_seg = scan_headers(app, n, append_header, NULL, &a);
     a.pass = 1;
-    (void)scan_headers(app, n, append_header, &a);
+    (void)scan_headers(app, n, append_header, append_eof, &a);
     if (h.oracle != NULL && !h.flagged) {
         run_oracle(h.work, h.base.size + n);
     }
