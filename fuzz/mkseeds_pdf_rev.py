@@ -180,8 +180,10 @@ def build(kind, d):
     elif kind == "docmdp-added":  # a certification (DocMDP) claimed afterwards
         d.revision({1: d.latest(1)[:-2].rstrip() + b" /Perms << /DocMDP 7 0 R >> >>"})
     elif kind == "sig-dict-redefined":  # the signature dictionary redefined (wrapping by a later revision)
-        sig = d.latest(7)
-        d.revision({7: re.sub(rb"/M \([^)]*\)", b"/M (D:20200101000000Z)", sig)})
+        sig = re.sub(rb"/M \([^)]*\)", b"/M (D:20200101000000Z)", d.latest(7))
+        # The CMS differs from run to run (a new key each time): an empty SEQUENCE keeps the seed stable.
+        sig = re.sub(rb"/Contents\s*<[0-9A-Fa-f]*>", b"/Contents <3000>", sig)
+        d.revision({7: sig})
     elif kind == "unsign":  # the widget removed from the page, the field from the form
         d.revision({3: page_with(d, Annots=b"[]"), 10: b"<< /Fields [] >>"})
     elif kind == "objstm-override":  # page 3 redefined inside an object stream
