@@ -97,7 +97,8 @@ static const char *const finding_what[F_KINDS] = {
 /*
  * Without ESEAL_FUZZ_FINDINGS: abort, so that libFuzzer keeps the input and stops. With it (a
  * campaign against a verifier with known open findings, scripts/fuzz.sh): count, keep the
- * first 20 inputs of each kind as dir/finding-KIND-N, say so at 1, 2, 4, 8... and go on.
+ * first 20 inputs of each kind as dir/finding-KIND-PID-N (workers may share dir), say so
+ * at 1, 2, 4, 8... and go on.
  * One finding per input.
  */
 static void finding(int kind, size_t a, size_t b)
@@ -113,7 +114,8 @@ static void finding(int kind, size_t a, size_t b)
     unsigned long n = ++h.found[kind];
     if (n <= 20) {
         char path[4096];
-        (void)snprintf(path, sizeof(path), "%s/finding-%s-%lu", h.findings_dir, finding_name[kind], n);
+        (void)snprintf(path, sizeof(path), "%s/finding-%s-%ld-%lu", h.findings_dir, finding_name[kind], (long)getpid(),
+                       n);
         FILE *f = fopen(path, "wb");
         if (f == NULL || fwrite(h.in, 1, h.in_len, f) != h.in_len || fclose(f) != 0) {
             fprintf(stderr, "pdf_verify_fuzzer: cannot write %s\n", path);

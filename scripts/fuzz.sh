@@ -10,7 +10,7 @@
 # name without its last "_part" (pdf_verify_rev runs pdf_verify_fuzzer over the later-revision
 # seeds). fuzz/<harness>.dict is used when it exists. Then it prints executions, exec/s,
 # coverage (cov and ft from libFuzzer's last status line) and findings (crash-*, leak-*,
-# timeout-*, oom-* in build-fuzz/run/TARGET/findings/, and the finding-KIND-N inputs that
+# timeout-*, oom-* in build-fuzz/run/TARGET/findings/, and the finding-KIND-PID-N inputs that
 # pdf_verify_fuzzer records there: ESEAL_FUZZ_FINDINGS is set to that folder, so that a
 # verdict finding does not end the campaign, while a crash or a sanitizer report still does).
 # Exit 0 without findings, 1 with, 2 on usage, 3 when the build fails.

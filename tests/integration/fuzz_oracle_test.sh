@@ -50,11 +50,11 @@ has "$T/err" "the oracle could not judge a VALID file (status 2" "...but it is r
 mkdir "$T/found"
 ORACLE_EXIT=1 ESEAL_FUZZ_FINDINGS="$T/found" ESEAL_FUZZ_ORACLE="$T/oracle" \
     expect 0 "with ESEAL_FUZZ_FINDINGS a finding does not abort" -- "$H" "$C/rev-01-ok-newline" "$C/rev-02-ok-comment"
-if cmp -s "$T/found/finding-rendering-1" "$C/rev-01-ok-newline" &&
-    cmp -s "$T/found/finding-rendering-2" "$C/rev-02-ok-comment"; then
-    ok "...each finding's input is kept (finding-rendering-1, -2)"
+if cmp -s "$T"/found/finding-rendering-*-1 "$C/rev-01-ok-newline" &&
+    cmp -s "$T"/found/finding-rendering-*-2 "$C/rev-02-ok-comment"; then
+    ok "...each finding's input is kept (finding-rendering-PID-1, -2)"
 else
-    notok "...each finding's input is kept (finding-rendering-1, -2)"
+    notok "...each finding's input is kept (finding-rendering-PID-1, -2)"
     ls -l "$T/found" | sed 's/^/#   /'
 fi
 has "$T/err" "FINDING (rendering, #2)" "...and counted"
