@@ -25,18 +25,21 @@
  *    object header "N G obj" after the last %%EOF (bait for recovering
  *    readers), none defined twice in one appended revision, none of the
  *    stamped file's objects redefined under another generation, and every
- *    appended revision with objects ends with a startxref that points at an
- *    xref table or an object (class 2). Stream bodies are skipped. These are the "one resolution" rules of the
- *    issue; the verifier must refuse such files, whatever it resolves.
+ *    appended revision with objects ends with a startxref that points at its
+ *    own xref table or stream (class 2). Stream bodies are skipped. These are
+ *    the "one resolution" rules of the issue; the verifier must refuse such
+ *    files, whatever it resolves.
  * 2. The rendering oracle, when ESEAL_FUZZ_ORACLE names a command: the file is
  *    written to a temporary file and `/bin/sh -c '$ESEAL_FUZZ_ORACLE "$1"'` is
  *    run on it (tests/attacks/oracle.py: exit 0 renders identically, 1 renders
  *    differently, 2 could not run). Exit 1 aborts (a finding); anything else
  *    but 0 is counted and reported on stderr, never a finding.
  *
- * ESEAL_FUZZ_PDF_BASE=path writes the stamped file there on the first call,
- * for fuzz/mkseeds_pdf_rev.py. The common path does no disk I/O and keeps
- * one work buffer; the key is made once.
+ * ESEAL_FUZZ_FINDINGS=dir records findings there instead of aborting (see
+ * finding()); ESEAL_FUZZ_VERBOSE prints each report; ESEAL_FUZZ_PDF_BASE=path
+ * writes the stamped file there on the first call, for fuzz/mkseeds_pdf_rev.py.
+ * The common path does no disk I/O and keeps one work buffer; the key is made
+ * once. docs/testing.md ("Fuzzing campaigns") has the rest.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -449,9 +452,10 @@ static bool header_at(const uint8_t *p, size_t n, size_t i)
 }
 
 /*
- * An appended revision with objects must end with "startxref N %%EOF", N the offset of an
- * "xref" table or of an object (a cross-reference stream). Otherwise its objects are listed by
- * no cross-reference section a strict reader follows, and a recovering reader takes them.
+ * An appended revision with objects must end with "startxref N %%EOF", N the offset of its own
+ * "xref" table or of an object of its own (a cross-reference stream). Otherwise its objects are
+ * listed by no cross-reference section a strict reader follows, and a recovering reader takes
+ * them.
  */
 static void append_eof(size_t off, size_t seg, void *ctx)
 {
@@ -467,7 +471,7 @@ static void append_eof(size_t off, size_t seg, void *ctx)
         sx = q;
     }
     uint64_t x = 0;
-    size_t i = sx != NULL ? (size_t)(sx - a->app) + 9 : 0, k;
+    size_t i = sx != NULL ? (size_t)(sx - a->app) + 9 : 0, k = 0;
     if (sx != NULL) {
         i += spaces(a->app, off, i);
         k = digits(a->app, off, i, &x);
@@ -475,7 +479,7 @@ static void append_eof(size_t off, size_t seg, void *ctx)
         i += spaces(a->app, off, i);
     }
     size_t total = h.base.size + h.in_len;
-    if (sx == NULL || k == 0 || i != off || x >= total ||
+    if (sx == NULL || k == 0 || i != off || x < h.base.size + start || x >= h.base.size + off ||
         (!(total - x >= 4 && memcmp(h.work + x, "xref", 4) == 0) && !header_at(h.work, total, (size_t)x))) {
         finding(F_UNLISTED, (size_t)seg, headers);
     }
