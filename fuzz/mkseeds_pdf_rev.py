@@ -2,14 +2,18 @@
 # SPDX-License-Identifier: Apache-2.0
 """Seeds for fuzz/pdf_verify_fuzzer.c's later-revision mode (fuzz/corpora/pdf_verify_rev/).
 
-    ESEAL_FUZZ_PDF_BASE=/tmp/base.pdf build/tests/pdf_verify_fuzzer /dev/null-like-empty-file
+    : >/tmp/empty
+    ESEAL_FUZZ_PDF_BASE=/tmp/base.pdf build/tests/pdf_verify_fuzzer /tmp/empty
+    rm fuzz/corpora/pdf_verify_rev/rev-*
     fuzz/mkseeds_pdf_rev.py /tmp/base.pdf fuzz/corpora/pdf_verify_rev
 
 Each seed is only the bytes an attacker appends after the harness's stamped file: a later
 revision of the published attack kinds (Mladenov et al. 2019 "1 Trillion Dollar Refund",
 Mainka et al. 2021 shadow attacks, and the classes of issue #15). Offsets, /Prev and the object
 numbers are read from the stamped file the harness dumps, so this must be re-run when the
-harness's document or the stamper's layout changes (the seeds are then regenerated whole).
+harness's document or the stamper's layout changes (ctest fuzz_pdf_verify_seeds then fails).
+Nothing random of the stamped file (its /ID, the CMS) is copied: the output is the same on
+every run.
 The stamped file's objects (printed by `--layout`):
 
     1 Catalog (rewritten by the stamp with /AcroForm 10 0 R)   2 Pages   3 Page (rewritten with
@@ -252,12 +256,9 @@ def build(kind, d):
         original = re.search(rb"\n4 0 obj\n(.*?endstream)\nendobj", d.base, re.S).group(1)
         first = kind.endswith("first")
         order = [original, stream(text)] if first else [stream(text), original]
-        a = d.here() + (0 if d.whole().endswith(b"\n") else 1)
-        offs = d.objects([(4, 0, order[0])])
-        if first:
-            a = offs[(4, 0)]
-        offs = d.objects([(4, 0, order[1])])
-        d.xref_table({(4, 0): a if first else offs[(4, 0)]})  # the xref names the original copy
+        one = d.objects([(4, 0, order[0])])
+        two = d.objects([(4, 0, order[1])])
+        d.xref_table(one if first else two)  # the xref names the original copy; other readers may take the other
     elif kind == "c2-after-eof":  # objects after the last %%EOF, no xref: bait for recovering readers
         d.objects([(4, 0, stream(text))])
     elif kind == "c2-after-eof-page":
