@@ -140,7 +140,7 @@ def build(kind, d):
         return
     if kind == "ok-newline":
         d.put(b"\n")
-    elif kind == "ok-comment":
+    elif kind == "comment-after-eof":  # refused: only whitespace may follow the last %%EOF
         d.put(b"% a comment after the last revision\n")
     elif kind == "ok-same-catalog":  # a revision that writes the catalog again, unchanged
         d.revision({1: d.latest(1)})
@@ -321,7 +321,7 @@ def build(kind, d):
         sys.exit("unknown kind " + kind)
 
 
-KINDS = """ok-empty ok-newline ok-comment ok-same-catalog ok-dss ok-xref-stream
+KINDS = """ok-empty ok-newline comment-after-eof ok-same-catalog ok-dss ok-xref-stream
 content-new-stream content-redefined content-array annot-square annot-freetext mediabox cropbox rotate
 font-overwrite resources-replaced new-root openaction-js docmdp-added sig-dict-redefined unsign objstm-override
 xref-stream-content usf-new-sig prev-loop no-prev

@@ -25,11 +25,11 @@ export ORACLE_LOG="$T/log" ORACLE_EXIT=0
 ESEAL_FUZZ_PDF_BASE="$T/base.pdf" "$H" "$T/empty" >/dev/null 2>&1
 base=$(wc -c <"$T/base.pdf")
 
-ESEAL_FUZZ_ORACLE="$T/oracle" expect 0 "oracle exit 0 on a VALID file: no finding" -- "$H" "$C/rev-02-ok-comment"
-add=$(wc -c <"$C/rev-02-ok-comment")
+ESEAL_FUZZ_ORACLE="$T/oracle" expect 0 "oracle exit 0 on a VALID file: no finding" -- "$H" "$C/rev-03-ok-same-catalog"
+add=$(wc -c <"$C/rev-03-ok-same-catalog")
 # The stamped file differs from run to run (a new key each time), its length does not.
 if [ "$(cat "$T/log")" = 1 ] && [ "$(wc -c <"$T/log.pdf")" -eq $((base + add)) ] &&
-    [ "$(head -c 5 "$T/log.pdf")" = "%PDF-" ] && tail -c "$add" "$T/log.pdf" | cmp -s - "$C/rev-02-ok-comment"; then
+    [ "$(head -c 5 "$T/log.pdf")" = "%PDF-" ] && tail -c "$add" "$T/log.pdf" | cmp -s - "$C/rev-03-ok-same-catalog"; then
     ok "the oracle got one argument: the stamped file with the input appended"
 else
     notok "the oracle got one argument: the stamped file with the input appended"
@@ -49,9 +49,9 @@ has "$T/err" "the oracle could not judge a VALID file (status 2" "...but it is r
 # A campaign's mode (ESEAL_FUZZ_FINDINGS): a finding is kept as a file and the run goes on.
 mkdir "$T/found"
 ORACLE_EXIT=1 ESEAL_FUZZ_FINDINGS="$T/found" ESEAL_FUZZ_ORACLE="$T/oracle" \
-    expect 0 "with ESEAL_FUZZ_FINDINGS a finding does not abort" -- "$H" "$C/rev-01-ok-newline" "$C/rev-02-ok-comment"
+    expect 0 "with ESEAL_FUZZ_FINDINGS a finding does not abort" -- "$H" "$C/rev-01-ok-newline" "$C/rev-03-ok-same-catalog"
 if cmp -s "$T"/found/finding-rendering-*-1 "$C/rev-01-ok-newline" &&
-    cmp -s "$T"/found/finding-rendering-*-2 "$C/rev-02-ok-comment"; then
+    cmp -s "$T"/found/finding-rendering-*-2 "$C/rev-03-ok-same-catalog"; then
     ok "...each finding's input is kept (finding-rendering-PID-1, -2)"
 else
     notok "...each finding's input is kept (finding-rendering-PID-1, -2)"
