@@ -502,7 +502,12 @@ static ES_RESULT read_sig(es_pdf_sig *s, qpdf_data q, qpdf_oh field)
                   s->field);
         s->br[i] = qpdf_oh_get_int_value(q, x);
     }
-    const char *c = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_key(q, v, "/Contents"), &n);
+    /* Asked only of a string: qpdf warns on any other type, and a warning makes the whole file
+     * "damaged", where the finding belongs to this signature (INVALID, not an error). */
+    qpdf_oh co = qpdf_oh_get_key(q, v, "/Contents");
+    ES_ENSURE(qpdf_oh_is_string(q, co), ESEAL_EMALFORMED, "pdf: signature %s: /Contents is %s, not a string",
+              s->field, qpdf_oh_is_null(q, co) ? "missing or null" : "of another type");
+    const char *c = qpdf_oh_get_binary_string_value(q, co, &n);
     ES_ENSURE(c != NULL, ESEAL_EMALFORMED, "pdf: signature %s has no /Contents", s->field);
     ES_GUARD(es_buf_append(&s->contents, c, n));
     qpdf_oh sf = qpdf_oh_get_key(q, v, "/SubFilter");

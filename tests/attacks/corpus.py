@@ -26,6 +26,10 @@ import build  # noqa: E402
 import oracle  # noqa: E402
 from pdfedit import Doc  # noqa: E402
 
+# Classes whose every output must come with a report: a malformed signature dictionary is a finding
+# about that signature (INVALID, FORMAT_FAILURE), not a file eseal cannot read (exit 3).
+MUST_REPORT = {"usf"}
+
 COLS = ["tried", "INVALID", "INDETERMINATE", "ERROR", "VALID-identical", "VALID-DIFFERENT", "VALID-must-refuse"]
 
 
@@ -157,6 +161,9 @@ def main(argv):
                         cls, v, name, "different" if rc == 1 else "uncomparable", (lines or ["?"])[0][:220]))
             else:
                 row[verdict if verdict in row else "ERROR"] += 1
+                if verdict == "ERROR" and cls in MUST_REPORT:
+                    failures.setdefault(cls, []).append("%s/%s on %s: no report (exit 3): %s" % (
+                        cls, v, name, (codes or ["?"])[0][:200]))
                 if verdict == "CRASH":
                     failures.setdefault(cls, []).append("%s/%s on %s: eseal verify crashed: %s" % (cls, v, name, codes[0]))
             results.append(res)
