@@ -21,76 +21,7 @@
 #include "eseal/eseal.h"
 #include "pdf/pdf.h"
 #include "../test_pki.h"
-
-typedef struct {
-    eseal_key *root_key, *key, *maker_key;
-    eseal_cert *root, *cert, *maker;
-    eseal_trust *trust;
-    eseal_buf seal;
-    eseal_imprint_outline *outline;
-} fixture;
-
-static void issue(eseal_cert **out, eseal_key **key, es_cert_profile prof, const char *cn, eseal_key *ik,
-                  eseal_cert *ic)
-{
-    int64_t now = eseal_time_now();
-    test_issue(out, key, ESEAL_ALG_P256, prof, cn, ik, ic, now - 60000, now + 86400000LL * 30);
-}
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof(*f));
-    issue(&f->root, &f->root_key, ES_PROFILE_ROOT_CA, "Root", NULL, NULL);
-    issue(&f->cert, &f->key, ES_PROFILE_ORG, "Signer", f->root_key, f->root);
-    issue(&f->maker, &f->maker_key, ES_PROFILE_SEAL_MAKER, "Maker", f->root_key, f->root);
-    assert_int_equal(eseal_trust_new(&f->trust), ESEAL_OK);
-    assert_int_equal(eseal_trust_add_anchor(f->trust, f->root), ESEAL_OK);
-    es_buf crl = ES_BUF_INIT(1 << 20);
-    int64_t now = eseal_time_now();
-    assert_true(es_ok(es_crl_issue(&crl, f->root_key, f->root, NULL, 0, 1, now - 60000, now + 86400000LL)));
-    assert_int_equal(eseal_trust_add_crl(f->trust, crl.ptr, crl.len), ESEAL_OK);
-    es_buf_free(&crl);
-    eseal_buf der = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_cert_der(&der, f->cert), ESEAL_OK);
-    eseal_bytes c = {der.ptr, der.size};
-    static const uint8_t pic[] = "\x89PNG-placeholder";
-    eseal_seal_info in = ESEAL_SEAL_INFO_INIT;
-    in.esid = "ES-XREF-TEST";
-    in.type = ESEAL_SEAL_OFFICIAL;
-    in.name = "Test seal";
-    in.cert_list_type = 1;
-    in.digest_type = "SM3";
-    in.cert_count = 1;
-    in.certs = &c;
-    in.create_ms = in.valid_start_ms = now - 1000;
-    in.valid_end_ms = now + 86400000LL;
-    in.picture_type = "PNG";
-    in.picture = (eseal_bytes){pic, sizeof(pic) - 1};
-    in.picture_width_mm = in.picture_height_mm = 40;
-    assert_int_equal(eseal_ses_seal_make(&f->seal, &in, f->maker, f->maker_key), ESEAL_OK);
-    eseal_buf_dispose(&der);
-    eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
-    assert_int_equal(eseal_imprint_template(&sp, "official", "测试有限公司", NULL), ESEAL_OK);
-    assert_int_equal(eseal_imprint_path(&f->outline, &sp), ESEAL_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    eseal_imprint_outline_free(f->outline);
-    eseal_buf_dispose(&f->seal);
-    eseal_trust_free(f->trust);
-    eseal_cert_free(f->root);
-    eseal_cert_free(f->cert);
-    eseal_cert_free(f->maker);
-    eseal_key_free(f->maker_key);
-    eseal_key_free(f->root_key);
-    eseal_key_free(f->key);
-    free(f);
-    return 0;
-}
+#include "pdf_fixture.h"
 
 /* ---- building files ---------------------------------------------------------------------- */
 
