@@ -76,18 +76,24 @@ static ES_RESULT check_list_shape(eseal_report *rep, ctx *c, xmlNodePtr root)
                                   "and readers that took it for an entry would see other signatures than eseal",
                                   c->list, what));
     }
+    size_t more = 0; /* reasons beyond the first ten: counted, not each reported */
     for (xmlNodePtr n = root->children; n != NULL; n = n->next) {
         if (n->type != XML_ELEMENT_NODE || !in_ofd_ns(n)) {
             continue; /* other namespaces: reported above */
         }
         const char *nm = (const char *)n->name;
-        if (strcmp(nm, "Signature") != 0 && strcmp(nm, "MaxSignId") != 0) {
+        bool odd = strcmp(nm, "Signature") != 0 && strcmp(nm, "MaxSignId") != 0;
+        if (odd && eseal_report_reason_count(rep) >= 10) {
+            more++;
+        } else if (odd) {
             ES_GUARD(es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY,
                                       "%s has an element <%.60s> (line %ld), which a signature list does not have",
                                       c->list, nm, (long)xmlGetLineNo(n)));
         }
         for (xmlNodePtr k = n->children; k != NULL; k = k->next) {
-            if (k->type == XML_ELEMENT_NODE) {
+            if (k->type == XML_ELEMENT_NODE && eseal_report_reason_count(rep) >= 10) {
+                more++;
+            } else if (k->type == XML_ELEMENT_NODE) {
                 ES_GUARD(es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY,
                                           "%s has an element <%.60s> nested in <%.60s> (line %ld): entries are empty "
                                           "elements directly in <Signatures>; one nested there is counted by some "
@@ -95,6 +101,9 @@ static ES_RESULT check_list_shape(eseal_report *rep, ctx *c, xmlNodePtr root)
                                           c->list, (const char *)k->name, nm, (long)xmlGetLineNo(k)));
             }
         }
+    }
+    if (more > 0) {
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY, "%s has %zu more such elements", c->list, more));
     }
     return ES_OK;
 }

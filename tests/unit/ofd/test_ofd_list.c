@@ -373,6 +373,19 @@ static void xml_constructs_refused(void **state)
          NULL);
     expect(&f, ESEAL_INVALID, -1, ESEAL_INVALID, "SIGNATURE_LIST_ANOMALY", "attribute BaseLoc of element Signature");
     es_buf_free(&f);
+    /* Thousands of them: ten reasons and a count, not a reason each. */
+    static char body[1 << 15];
+    size_t k = 0;
+    cat(body, sizeof(body), &k, E1 E2);
+    for (int i = 0; i < 2000; i++) {
+        cat(body, sizeof(body), &k, "<ofd:Odd/>");
+    }
+    edit(&f, &two, LIST, list_of(body), NULL);
+    expect(&f, ESEAL_INVALID, -1, ESEAL_INVALID, "SIGNATURE_LIST_ANOMALY", "has 1990 more such elements");
+    eseal_report *rep = verify(&f);
+    assert_int_equal(eseal_report_reason_count(rep), 11);
+    eseal_report_free(rep);
+    es_buf_free(&f);
     /* In a Signature.xml: named (its dataHash breaks too, but the construct is the reason given). */
     es_buf sx = ES_BUF_INIT(1 << 20);
     es_ofd_pkg *p = NULL;
