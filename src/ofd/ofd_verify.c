@@ -237,7 +237,8 @@ static ES_RESULT find_signatures(eseal_report *rep, ctx *c)
         if (s != NULL) {
             ES_GUARD(es_ofd_xml_text(s, &t));
             ES_GUARD(es_ofd_resolve(c->list, "OFD.xml", es_buf_cstr(&t)));
-            /* GB/T 33190-2016 §7.4: a document's signatures live in Signs/ beside its Document.xml. */
+            /* GB/T 33190-2016 §18 (shared/research/standards.md §7): a document's signatures live
+             * in Signs/ beside its Document.xml, each in a Sign_N/ of its own. */
             xmlNodePtr dr = es_ofd_xml_child(body, "DocRoot");
             char doc[ES_OFD_NAME_MAX + 1];
             ES_ENSURE(dr != NULL, ESEAL_EMALFORMED, "ofd: the DocBody that names %s has no DocRoot", c->list);
@@ -272,7 +273,8 @@ static ES_RESULT locate_files(ctx *c)
     for (size_t i = 0; i < c->nsigs; i++) {
         sig_entry *e = &c->sigs[i];
         xmlDocPtr doc = NULL;
-        if (e->anomaly[0] != 0 || es_ofd_find(c->pkg, e->path) < 0 || !es_ok(es_ofd_read_xml_bytes(c->pkg, e->path, &doc, &b))) {
+        if (e->anomaly[0] != 0 || es_ofd_find(c->pkg, e->path) < 0 ||
+            !es_ok(es_ofd_read_xml_bytes(c->pkg, e->path, &doc, &b))) {
             continue; /* reported when this signature is verified */
         }
         xmlNodePtr root = xmlDocGetRootElement(doc);
