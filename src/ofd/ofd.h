@@ -24,7 +24,9 @@
  *
  * XML rules (es_ofd_xml_parse): size capped before parsing, no DOCTYPE at all
  * (so no entity declarations and no external subset), no network, no entity
- * substitution, nesting within limits->max_nesting. Elements are matched by
+ * substitution, nesting within limits->max_nesting, at most ES_OFD_XML_MAX_ATTRS attributes on
+ * one element and max_xml_bytes / ES_OFD_XML_ATTR_RATIO in one file (counted before parsing), no
+ * processing instruction, no XInclude. Elements are matched by
  * local name in the OFD namespace "http://www.ofdspec.org/2016" (or in no
  * namespace: some producers omit it).
  *
@@ -48,6 +50,8 @@
 #define ES_OFD_NS_DRAFT "http://www.ofdspec.org" /* OFD 1.0 drafts, before GB/T 33190-2016: refused by name */
 #define ES_OFD_MAX_RATIO 1000u /* largest inflated/compressed size ratio of one entry */
 #define ES_OFD_NAME_MAX 1024   /* longest entry name or resolved path, in bytes (NUL excluded) */
+#define ES_OFD_XML_MAX_ATTRS 256u  /* attributes on one XML element (ofd_xml.c: counted before parsing) */
+#define ES_OFD_XML_ATTR_RATIO 16u  /* at most max_xml_bytes / this many attributes in one XML file */
 
 typedef struct es_ofd_pkg es_ofd_pkg;
 
@@ -100,6 +104,11 @@ ES_RESULT es_ofd_xml_text(xmlNodePtr n, es_buf *out);
 bool es_ofd_xml_attr(xmlNodePtr n, const char *name, es_buf *out);
 /* The same, telling absence (*present false, OK) from failure (ESEAL_ELIMIT when out->max is too small). */
 ES_RESULT es_ofd_xml_attr_get(xmlNodePtr n, const char *name, es_buf *out, bool *present);
+
+/* True when an element or attribute of `doc` is in a namespace other than OFD's (the xml: attributes
+ * excepted): for the files whose schema GB/T 33190 closes (Signatures.xml, Signature.xml). `out`
+ * names the first one and its line. */
+bool es_ofd_xml_foreign(xmlDocPtr doc, char *out, size_t cap);
 
 /* ---- writing -------------------------------------------------------------------------------- */
 

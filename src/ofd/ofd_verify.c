@@ -10,6 +10,7 @@
  * the signer. Type="Sign" signatures hold a bare SM2 signature over
  * Signature.xml; their certificate must be given (opts->signer).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,9 +28,12 @@
 typedef struct {
     char id[128];
     char type[16];
-    char path[ES_OFD_NAME_MAX + 1]; /* Signature.xml */
+    bool has_id, has_type;
+    char path[ES_OFD_NAME_MAX + 1];  /* Signature.xml, "" when its BaseLoc is unusable */
+    char dir[ES_OFD_NAME_MAX + 1];   /* its own directory, Doc_N/Signs/Sign_K/ */
     char value[ES_OFD_NAME_MAX + 1]; /* SignedValue.dat, once read, "" before */
     char seal[ES_OFD_NAME_MAX + 1];  /* Seal.esl when named, "" otherwise */
+    char anomaly[512];               /* why the entry is not taken at its word (INVALID, not verified) */
 } sig_entry;
 
 typedef struct {
@@ -37,7 +41,8 @@ typedef struct {
     const eseal_trust *trust;
     int64_t at;
     const es_ofd_verify_options *opts;
-    char list[ES_OFD_NAME_MAX + 1]; /* Signatures.xml */
+    char list[ES_OFD_NAME_MAX + 1];  /* Signatures.xml */
+    char signs[ES_OFD_NAME_MAX + 1]; /* the document's Signs/ directory: Doc_N/Signs/ */
     sig_entry sigs[MAX_SIGS];
     size_t nsigs;
 } ctx;
@@ -46,8 +51,176 @@ static void fmt_time(char *buf, int64_t ms) { es_time_rfc3339(buf, ms); }
 
 /* ---- finding the signatures ----------------------------------------------------------------- */
 
+#define LIST_ANOMALY "SIGNATURE_LIST_ANOMALY"
+
+static bool in_ofd_ns(xmlNodePtr n)
+{
+    return n->ns == NULL || (n->ns->href != NULL && strcmp((const char *)n->ns->href, ES_OFD_NS) == 0);
+}
+
+static bool starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+/*
+ * GB/T 33190-2016 §18.1: <Signatures> holds <MaxSignId> and empty <Signature ID Type BaseLoc/>
+ * entries, nothing else. The list is the one file no signature can protect (each later stamp
+ * extends it), so what it says is checked rather than believed: anything else in it (an
+ * element of another name or namespace, a Signature entry nested where whole-tree readers would
+ * count it and eseal would not) is reported against the document.
+ */
+static ES_RESULT check_list_shape(eseal_report *rep, ctx *c, xmlNodePtr root)
+{
+    char what[300];
+    if (es_ofd_xml_foreign(root->doc, what, sizeof(what))) {
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY,
+                                  "%s has an %s: the signature list has only OFD elements (GB/T 33190-2016 §18.1), "
+                                  "and readers that took it for an entry would see other signatures than eseal",
+                                  c->list, what));
+    }
+    size_t more = 0; /* reasons beyond the first ten: counted, not each reported */
+    for (xmlNodePtr n = root->children; n != NULL; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE || !in_ofd_ns(n)) {
+            continue; /* other namespaces: reported above */
+        }
+        const char *nm = (const char *)n->name;
+        bool odd = strcmp(nm, "Signature") != 0 && strcmp(nm, "MaxSignId") != 0;
+        if (odd && eseal_report_reason_count(rep) >= 10) {
+            more++;
+        } else if (odd) {
+            ES_GUARD(es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY,
+                                      "%s has an element <%.60s> (line %ld), which a signature list does not have",
+                                      c->list, nm, (long)xmlGetLineNo(n)));
+        }
+        for (xmlNodePtr k = n->children; k != NULL; k = k->next) {
+            if (k->type == XML_ELEMENT_NODE && eseal_report_reason_count(rep) >= 10) {
+                more++;
+            } else if (k->type == XML_ELEMENT_NODE) {
+                ES_GUARD(es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY,
+                                          "%s has an element <%.60s> nested in <%.60s> (line %ld): entries are empty "
+                                          "elements directly in <Signatures>; one nested there is counted by some "
+                                          "readers and not by others",
+                                          c->list, (const char *)k->name, nm, (long)xmlGetLineNo(k)));
+            }
+        }
+    }
+    if (more > 0) {
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY, "%s has %zu more such elements", c->list, more));
+    }
+    return ES_OK;
+}
+
+__attribute__((format(printf, 2, 3))) static void set_anomaly(sig_entry *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(e->anomaly, sizeof(e->anomaly), fmt, ap);
+    va_end(ap);
+}
+
+/* An entry's BaseLoc must name a file in a directory of its own right under Doc_N/Signs/. */
+static void check_location(sig_entry *e, const ctx *c, const char *baseloc)
+{
+    if (!es_ok(es_ofd_resolve(e->path, c->list, baseloc))) {
+        e->path[0] = 0;
+        set_anomaly(e, "its BaseLoc %.300s is not a path inside the package (%s)",
+                       baseloc, eseal_error_last()->message);
+        eseal_error_clear();
+        return;
+    }
+    const char *rest = starts_with(e->path, c->signs) ? e->path + strlen(c->signs) : NULL;
+    const char *slash = rest != NULL ? strchr(rest, '/') : NULL;
+    if (rest == NULL || slash == NULL || slash == rest || strchr(slash + 1, '/') != NULL) {
+        set_anomaly(e,
+                    "its BaseLoc names /%.300s, not a file in a signature directory of its own under /%.100s "
+                    "(GB/T 33190-2016 §18.1: Signs/Sign_N/)",
+                    e->path, c->signs);
+        return;
+    }
+    size_t dl = (size_t)(slash + 1 - e->path); /* < sizeof(e->dir): a prefix of e->path */
+    memcpy(e->dir, e->path, dl);
+    e->dir[dl] = 0;
+}
+
+/* One <Signature> entry: its attributes, its location, and whether an earlier entry is the same. */
+static ES_RESULT read_entry(ctx *c, xmlNodePtr s, es_buf *t)
+{
+    ES_ENSURE(c->nsigs < MAX_SIGS, ESEAL_ELIMIT, "ofd: more than %d signatures", MAX_SIGS);
+    sig_entry *e = &c->sigs[c->nsigs];
+    memset(e, 0, sizeof(*e));
+    bool present = false;
+    ES_GUARD(es_ofd_xml_attr_get(s, "ID", t, &present));
+    if (present) {
+        e->has_id = true;
+        (void)snprintf(e->id, sizeof(e->id), "%s", es_buf_cstr(t));
+    }
+    ES_GUARD(es_ofd_xml_attr_get(s, "Type", t, &present));
+    e->has_type = present;
+    (void)snprintf(e->type, sizeof(e->type), "%s", present ? es_buf_cstr(t) : "Seal");
+    ES_GUARD(es_ofd_xml_attr_get(s, "BaseLoc", t, &present));
+    c->nsigs++;
+    if (!present) {
+        set_anomaly(e, "it has no BaseLoc");
+        return ES_OK;
+    }
+    check_location(e, c, es_buf_cstr(t));
+    if (!e->has_id && e->anomaly[0] == 0) {
+        set_anomaly(e, "it has no ID (GB/T 33190-2016 §18.1 requires one)");
+    }
+    /* One act of signing is one entry: a second entry for the same ID, file or directory would
+     * show one signature as two. The first entry stands; the others are reported, not verified. */
+    for (size_t i = 0; i + 1 < c->nsigs && e->anomaly[0] == 0; i++) {
+        const sig_entry *o = &c->sigs[i];
+        if (o->has_id && strcmp(o->id, e->id) == 0) {
+            set_anomaly(e, "it repeats the ID %.100s of entry %zu", e->id, i + 1);
+        } else if (o->path[0] != 0 && strcmp(o->path, e->path) == 0) {
+            set_anomaly(e, "it lists /%.300s again, as entry %zu does", e->path, i + 1);
+        } else if (o->dir[0] != 0 && strcmp(o->dir, e->dir) == 0) {
+            set_anomaly(e, "it shares the directory /%.300s with entry %zu", e->dir,
+                           i + 1);
+        }
+    }
+    if (e->anomaly[0] != 0) {
+        e->dir[0] = 0; /* its files are nobody's: an earlier signature does not accept them */
+    }
+    return ES_OK;
+}
+
+/*
+ * Signature directories in the package that no entry names: a signature taken off the list
+ * (its files stay, because later stamps protect them). The list would otherwise hide it.
+ */
+static ES_RESULT check_unlisted(eseal_report *rep, ctx *c)
+{
+    size_t sl = strlen(c->signs);
+    char reported[8][ES_OFD_NAME_MAX + 1];
+    size_t nrep = 0;
+    for (size_t i = 0; i < es_ofd_count(c->pkg) && nrep < 8; i++) {
+        const char *name = es_ofd_name(c->pkg, i);
+        const char *slash = starts_with(name, c->signs) ? strchr(name + sl, '/') : NULL;
+        if (slash == NULL || strcmp(name, c->list) == 0) {
+            continue;
+        }
+        char dir[ES_OFD_NAME_MAX + 1];
+        (void)snprintf(dir, sizeof(dir), "%.*s", (int)(slash + 1 - name), name);
+        bool listed = false;
+        for (size_t k = 0; k < c->nsigs && !listed; k++) {
+            listed = strcmp(c->sigs[k].dir, dir) == 0;
+        }
+        for (size_t k = 0; k < nrep && !listed; k++) {
+            listed = strcmp(reported[k], dir) == 0;
+        }
+        if (!listed) {
+            (void)snprintf(reported[nrep++], ES_OFD_NAME_MAX + 1, "%s", dir);
+            ES_GUARD(es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY,
+                                      "the package holds signature files in /%s (/%s) that no entry of %s names: a "
+                                      "signature taken off the list, or files added beside the signatures",
+                                      dir, name, c->list));
+        }
+    }
+    return ES_OK;
+}
+
 /* OFD.xml → DocBody/Signatures (the first document that has one) → its list of signatures. */
-static ES_RESULT find_signatures(ctx *c)
+static ES_RESULT find_signatures(eseal_report *rep, ctx *c)
 {
     ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
     ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_OFD_NAME_MAX + 1);
@@ -64,6 +237,17 @@ static ES_RESULT find_signatures(ctx *c)
         if (s != NULL) {
             ES_GUARD(es_ofd_xml_text(s, &t));
             ES_GUARD(es_ofd_resolve(c->list, "OFD.xml", es_buf_cstr(&t)));
+            /* GB/T 33190-2016 §18 (shared/research/standards.md §7): a document's signatures live
+             * in Signs/ beside its Document.xml, each in a Sign_N/ of its own. */
+            xmlNodePtr dr = es_ofd_xml_child(body, "DocRoot");
+            char doc[ES_OFD_NAME_MAX + 1];
+            ES_ENSURE(dr != NULL, ESEAL_EMALFORMED, "ofd: the DocBody that names %s has no DocRoot", c->list);
+            ES_GUARD(es_ofd_xml_text(dr, &t));
+            ES_GUARD(es_ofd_resolve(doc, "OFD.xml", es_buf_cstr(&t)));
+            const char *slash = strrchr(doc, '/');
+            int k = snprintf(c->signs, sizeof(c->signs), "%.*sSigns/", slash != NULL ? (int)(slash + 1 - doc) : 0,
+                             doc);
+            ES_ENSURE(k > 0 && (size_t)k < sizeof(c->signs), ESEAL_ELIMIT, "ofd: the path of Signs/ is too long");
         }
     }
     if (c->list[0] == 0) {
@@ -74,20 +258,11 @@ static ES_RESULT find_signatures(ctx *c)
     xmlNodePtr sr = xmlDocGetRootElement(sl);
     ES_ENSURE(sr != NULL && strcmp((const char *)sr->name, "Signatures") == 0, ESEAL_EMALFORMED,
               "ofd: %s is not an <ofd:Signatures> list", c->list);
+    ES_GUARD(check_list_shape(rep, c, sr));
     for (xmlNodePtr s = es_ofd_xml_child(sr, "Signature"); s != NULL; s = es_ofd_xml_next(s, "Signature")) {
-        ES_ENSURE(c->nsigs < MAX_SIGS, ESEAL_ELIMIT, "ofd: more than %d signatures", MAX_SIGS);
-        sig_entry *e = &c->sigs[c->nsigs];
-        memset(e, 0, sizeof(*e));
-        if (es_ofd_xml_attr(s, "ID", &t)) {
-            (void)snprintf(e->id, sizeof(e->id), "%s", es_buf_cstr(&t));
-        }
-        (void)snprintf(e->type, sizeof(e->type), "%s", es_ofd_xml_attr(s, "Type", &t) ? es_buf_cstr(&t) : "Seal");
-        ES_ENSURE(es_ofd_xml_attr(s, "BaseLoc", &t), ESEAL_EMALFORMED, "ofd: signature %s in %s has no BaseLoc",
-                  e->id, c->list);
-        ES_GUARD(es_ofd_resolve(e->path, c->list, es_buf_cstr(&t)));
-        c->nsigs++;
+        ES_GUARD(read_entry(c, s, &t));
     }
-    return ES_OK;
+    return check_unlisted(rep, c);
 }
 
 /* Where each signature keeps its value and seal copy: files that no signature protects, by design. */
@@ -98,7 +273,8 @@ static ES_RESULT locate_files(ctx *c)
     for (size_t i = 0; i < c->nsigs; i++) {
         sig_entry *e = &c->sigs[i];
         xmlDocPtr doc = NULL;
-        if (es_ofd_find(c->pkg, e->path) < 0 || !es_ok(es_ofd_read_xml_bytes(c->pkg, e->path, &doc, &b))) {
+        if (e->anomaly[0] != 0 || es_ofd_find(c->pkg, e->path) < 0 ||
+            !es_ok(es_ofd_read_xml_bytes(c->pkg, e->path, &doc, &b))) {
             continue; /* reported when this signature is verified */
         }
         xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -217,14 +393,37 @@ static ES_RESULT check_references(eseal_report *rep, ctx *c, const sig_entry *e,
     return es_report_set(rep, "checks.references", "good");
 }
 
-/* Files no Reference covers, beyond the signatures' own files: content added or left unprotected. */
-static ES_RESULT check_uncovered(eseal_report *rep, ctx *c, uint8_t *covered)
+/* Marks `name` when it lies in directory `dir` (Doc_N/Signs/Sign_K/). */
+static void cover_in(const es_ofd_pkg *p, uint8_t *covered, const char *name, const char *dir)
 {
-    cover(c->pkg, covered, c->list); /* the list grows with every signature: never protected when more may follow */
+    if (name[0] != 0 && dir[0] != 0 && starts_with(name, dir)) {
+        cover(p, covered, name);
+    }
+}
+
+/*
+ * The allow-list of what may change after this signature: files no Reference of `e` covers must
+ * be the list (each later stamp extends it), e's own Signature.xml and SignedValue.dat (which
+ * cannot protect themselves), or the Signature.xml, SignedValue.dat and Seal.esl of another
+ * listed signature in that signature's own Signs/Sign_K/ directory. Anything else (a page, a
+ * resource, an annotation file, a file beside the signatures) was added or changed without this
+ * signature: CHANGED_AFTER_SIGNING, with the files named. A stamp by eseal rewrites OFD.xml only
+ * when it creates the list, before it signs (ofd_stamp.c), so OFD.xml and Document.xml are
+ * never on the list.
+ */
+static ES_RESULT check_uncovered(eseal_report *rep, ctx *c, const sig_entry *e, uint8_t *covered)
+{
+    cover(c->pkg, covered, c->list);
+    cover(c->pkg, covered, e->path);
+    cover(c->pkg, covered, e->value);
+    cover(c->pkg, covered, e->seal);
     for (size_t i = 0; i < c->nsigs; i++) {
-        cover(c->pkg, covered, c->sigs[i].path);
-        cover(c->pkg, covered, c->sigs[i].value);
-        cover(c->pkg, covered, c->sigs[i].seal);
+        const sig_entry *o = &c->sigs[i];
+        if (o != e && o->anomaly[0] == 0) {
+            cover_in(c->pkg, covered, o->path, o->dir);
+            cover_in(c->pkg, covered, o->value, o->dir);
+            cover_in(c->pkg, covered, o->seal, o->dir);
+        }
     }
     ES_AUTO(es_buf_freep) es_buf list = ES_BUF_INIT(8192);
     size_t n = 0;
@@ -583,7 +782,18 @@ static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
 {
     ES_GUARD(es_report_set(rep, "id", "%s", e->id));
     ES_GUARD(es_report_set(rep, "type", "%s", e->type));
-    ES_GUARD(es_report_set(rep, "signature_file", "/%s", e->path));
+    if (e->path[0] != 0) {
+        ES_GUARD(es_report_set(rep, "signature_file", "/%s", e->path));
+    }
+    if (e->anomaly[0] != 0) {
+        return es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY, "entry %s of %s is not verified: %s",
+                                e->id[0] != 0 ? e->id : "(no ID)", c->list, e->anomaly);
+    }
+    if (!e->has_type) {
+        ES_GUARD(es_report_reason(rep, ESEAL_VALID, LIST_ANOMALY,
+                                  "the entry has no Type attribute: read as \"Seal\", the default of GB/T "
+                                  "33190-2016 §18.1 (the list is not protected, so this is what it says now)"));
+    }
     ES_AUTO(es_buf_freep) es_buf sigxml = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
     ES_AUTO(es_buf_freep) es_buf value = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_OFD_NAME_MAX + 1);
@@ -594,6 +804,13 @@ static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
     es_result pr = es_ofd_read_xml_bytes(c->pkg, e->path, &doc, &sigxml);
     if (!es_ok(pr)) {
         return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "%s", eseal_error_last()->message);
+    }
+    char foreign[300];
+    if (es_ofd_xml_foreign(doc, foreign, sizeof(foreign))) {
+        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+                                "%s has an %s: a signature description has only OFD elements (GB/T 33190-2016 "
+                                "§18.2), so what another reader takes from it cannot be known",
+                                e->path, foreign);
     }
     xmlNodePtr root = xmlDocGetRootElement(doc);
     xmlNodePtr info = root != NULL ? es_ofd_xml_child(root, "SignedInfo") : NULL;
@@ -627,7 +844,7 @@ static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
     ES_ENSURE_ALLOC(covered);
     es_result r = check_references(rep, c, e, info, covered);
     if (es_ok(r)) {
-        r = check_uncovered(rep, c, covered);
+        r = check_uncovered(rep, c, e, covered);
     }
     es_free(covered);
     ES_GUARD(r);
@@ -639,8 +856,10 @@ static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
         return verify_plain(rep, c, e, es_buf_span(&sigxml), es_buf_span(&value), method);
     }
     if (strcmp(e->type, "Seal") != 0) {
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "FORMAT_FAILURE", "signatures of Type \"%s\" are not "
-                                "verified", e->type);
+        return es_report_reason(rep, ESEAL_INDETERMINATE, LIST_ANOMALY,
+                                "the entry has Type \"%s\", neither \"Seal\" nor \"Sign\" (GB/T 33190-2016 §18.1): "
+                                "not verified",
+                                e->type);
     }
     return verify_stamp(rep, c, e, es_buf_span(&sigxml), es_buf_span(&value));
 }
@@ -657,13 +876,7 @@ ES_RESULT es_ofd_verify(eseal_report **out, es_span data, const eseal_trust *tru
     c->at = at_ms;
     c->opts = opts;
     eseal_report *rep = NULL;
-    es_result r = find_signatures(c);
-    if (es_ok(r)) {
-        r = locate_files(c);
-    }
-    if (es_ok(r)) {
-        r = es_report_new(&rep);
-    }
+    es_result r = es_report_new(&rep);
     char t[ES_RFC3339_LEN];
     fmt_time(t, at_ms);
     if (es_ok(r)) {
@@ -671,6 +884,12 @@ ES_RESULT es_ofd_verify(eseal_report **out, es_span data, const eseal_trust *tru
     }
     if (es_ok(r)) {
         r = es_report_set(rep, "validation_time", "%s", t);
+    }
+    if (es_ok(r)) {
+        r = find_signatures(rep, c);
+    }
+    if (es_ok(r)) {
+        r = locate_files(c);
     }
     if (es_ok(r) && c->nsigs == 0) {
         r = es_report_reason(rep, ESEAL_INDETERMINATE, "NO_SIGNATURE", "the OFD has no signatures");

@@ -10,6 +10,17 @@
  * ("billion laughs") nor external entities (file://, http://) can happen;
  * NONET and the absence of NOENT/DTDLOAD/DTDATTR/HUGE are a second fence.
  *
+ * Attributes are counted before libxml2 sees a byte (prescan below): libxml2 checks each
+ * attribute of a start tag against the ones before it, so one element with 100,000 attributes
+ * costs it seconds and 200,000 minutes (quadratic). The prescan is one linear pass; at most
+ * ES_OFD_XML_MAX_ATTRS attributes on one element and lim->max_xml_bytes / ES_OFD_XML_ATTR_RATIO
+ * in the whole file (which also bounds the tree libxml2 builds for them).
+ *
+ * Refused as constructs OFD does not use (GB/T 33190-2016 defines plain XML in one namespace):
+ * processing instructions (the XML declaration is not one), and XInclude (its namespace on any
+ * element or declaration: libxml2 is not asked to process it, but a reader that does would see
+ * another document than eseal).
+ *
  * libxml2 reports errors through per-thread handlers (Debian builds it with
  * threads); they are pointed at a collector for the duration of each call,
  * so the library never prints and threads do not see each other's errors.
@@ -77,7 +88,36 @@ typedef struct {
     char msg[256];
     startElementNsSAX2Func start;
     endElementNsSAX2Func end;
+    char refused[200]; /* a construct OFD does not use, when one was met (the first) */
+    int refused_line;
 } parse_state;
+
+#define XINCLUDE_NS_2001 "http://www.w3.org/2001/XInclude"
+#define XINCLUDE_NS_2003 "http://www.w3.org/2003/XInclude"
+
+static bool is_xinclude(const xmlChar *uri)
+{
+    return uri != NULL &&
+           (strcmp((const char *)uri, XINCLUDE_NS_2001) == 0 || strcmp((const char *)uri, XINCLUDE_NS_2003) == 0);
+}
+
+/* Records the first refused construct and stops the parser there. */
+static void refuse(xmlParserCtxtPtr ctxt, parse_state *st, const char *what, const xmlChar *name)
+{
+    if (st->refused[0] == 0) {
+        (void)snprintf(st->refused, sizeof(st->refused), "%s%.100s", what, name != NULL ? (const char *)name : "");
+        st->refused_line = ctxt->input != NULL ? ctxt->input->line : 0;
+    }
+    xmlStopParser(ctxt);
+}
+
+/* XML 1.0 §2.6: a processing instruction (the XML declaration is not reported as one). */
+static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+    (void)data;
+    xmlParserCtxtPtr ctxt = ctx;
+    refuse(ctxt, ctxt->_private, "a processing instruction <?", target);
+}
 
 /* The first error (not warning) wins: later ones are usually its consequences. */
 static void on_error(void *ctx, xmlErrorPtr e)
@@ -105,6 +145,18 @@ static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 {
     xmlParserCtxtPtr ctxt = ctx;
     parse_state *st = ctxt->_private;
+    if (st->refused[0] != 0) {
+        return;
+    }
+    bool xi = is_xinclude(uri);
+    for (int i = 0; i < nb_namespaces && !xi; i++) {
+        xi = is_xinclude(namespaces[2 * i + 1]);
+    }
+    if (xi) {
+        refuse(ctxt, st, "XInclude (element ", localname);
+        (void)snprintf(st->refused + strlen(st->refused), sizeof(st->refused) - strlen(st->refused), ")");
+        return;
+    }
     if (st->depth >= st->max_depth) {
         if (!st->too_deep) {
             st->too_deep = true;
@@ -158,11 +210,14 @@ static ES_RESULT parse_quiet(xmlDocPtr *out, es_span bytes, const eseal_limits *
     ES_ENSURE(st->start != NULL && st->end != NULL, ESEAL_ERROR, "xml: libxml2 has no SAX2 element handlers");
     ctxt->sax->startElementNs = on_start;
     ctxt->sax->endElementNs = on_end;
+    ctxt->sax->processingInstruction = on_pi;
     ctxt->_private = st;
     /* Not NOENT, DTDLOAD, DTDATTR, HUGE or XINCLUDE; the encoding is UTF-8 whatever the file says. */
     int opts = XML_PARSE_NONET | XML_PARSE_IGNORE_ENC | XML_PARSE_BIG_LINES;
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, (const char *)bytes.ptr, (int)bytes.len, NULL, "UTF-8", opts);
     ES_AUTO(es_ofd_xml_freep) xmlDocPtr d = doc;
+    ES_ENSURE(st->refused[0] == 0, ESEAL_EMALFORMED, "ofd: %s has %s at line %d, which OFD XML does not use",
+              where(name), st->refused, st->refused_line);
     ES_ENSURE(!st->too_deep, ESEAL_ELIMIT, "ofd: %s nests elements deeper than %u levels (line %d)", where(name),
               lim->max_nesting, st->deep_line);
     if (st->failed) {
@@ -187,6 +242,77 @@ static ES_RESULT parse_quiet(xmlDocPtr *out, es_span bytes, const eseal_limits *
     return ES_OK;
 }
 
+/*
+ * One linear pass over the bytes, before parsing: attributes counted per start tag (an '='
+ * outside quotes, XML 1.0 §3.1 Attribute ::= Name Eq AttValue) and in total; comments, CDATA
+ * sections, processing instructions and declarations skipped whole. Malformed input only has to
+ * be counted no lower than libxml2 would parse it: libxml2 stops at its first error anyway.
+ */
+static ES_RESULT prescan(es_span b, const char *name, const eseal_limits *lim)
+{
+    size_t total_max = lim->max_xml_bytes / ES_OFD_XML_ATTR_RATIO;
+    if (total_max < ES_OFD_XML_MAX_ATTRS) {
+        total_max = ES_OFD_XML_MAX_ATTRS;
+    }
+    size_t total = 0, line = 1, i = 0;
+    const uint8_t *p = b.ptr;
+    size_t n = b.len;
+    while (i < n) {
+        if (p[i] != '<') {
+            line += p[i] == '\n';
+            i++;
+            continue;
+        }
+        const char *close = NULL;
+        size_t skip = 1;
+        if (n - i >= 4 && memcmp(p + i, "<!--", 4) == 0) {
+            close = "-->";
+            skip = 4;
+        } else if (n - i >= 9 && memcmp(p + i, "<![CDATA[", 9) == 0) {
+            close = "]]>";
+            skip = 9;
+        } else if (n - i >= 2 && (p[i + 1] == '?' || p[i + 1] == '!' || p[i + 1] == '/')) {
+            close = ">";
+            skip = 2;
+        }
+        if (close != NULL) {
+            size_t cl = strlen(close);
+            for (i += skip; i < n && !(n - i >= cl && memcmp(p + i, close, cl) == 0); i++) {
+                line += p[i] == '\n';
+            }
+            i += cl;
+            continue;
+        }
+        /* A start tag: to its '>' outside quotes. */
+        size_t tag_line = line, attrs = 0;
+        uint8_t quote = 0;
+        for (i++; i < n; i++) {
+            uint8_t c = p[i];
+            line += c == '\n';
+            if (quote != 0) {
+                quote = c == quote ? 0 : quote;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+            } else if (c == '=') {
+                attrs++;
+            } else if (c == '>' || c == '<') {
+                break;
+            }
+        }
+        ES_ENSURE(attrs <= ES_OFD_XML_MAX_ATTRS, ESEAL_ELIMIT,
+                  "ofd: %s has an element with %zu attributes (line %zu), more than the limit of %u on one element",
+                  where(name), attrs, tag_line, (unsigned)ES_OFD_XML_MAX_ATTRS);
+        total += attrs;
+        ES_ENSURE(total <= total_max, ESEAL_ELIMIT,
+                  "ofd: %s has more than %zu attributes (line %zu), the limit for an XML file of at most %zu bytes",
+                  where(name), total_max, tag_line, lim->max_xml_bytes);
+        if (i < n && p[i] == '>') {
+            i++;
+        }
+    }
+    return ES_OK;
+}
+
 ES_RESULT es_ofd_xml_parse_named(xmlDocPtr *out, es_span bytes, const char *name, const eseal_limits *lim)
 {
     ES_ENSURE_ARG(out != NULL);
@@ -205,6 +331,7 @@ ES_RESULT es_ofd_xml_parse_named(xmlDocPtr *out, es_span bytes, const char *name
     ES_ENSURE(memmem(bytes.ptr, bytes.len, "<!DOCTYPE", 9) == NULL, ESEAL_EMALFORMED,
               "ofd: %s has a DOCTYPE declaration, which OFD XML must not have (no DTDs, no entities)",
               where(name));
+    ES_GUARD(prescan(bytes, name, lim));
     parse_state st;
     memset(&st, 0, sizeof(st));
     quiet_saved saved;
@@ -309,6 +436,46 @@ ES_RESULT es_ofd_xml_attr_get(xmlNodePtr n, const char *name, es_buf *out, bool 
     ES_GUARD(es_buf_append(out, s, len));
     *present = true;
     return ES_OK;
+}
+
+#define XML_NS "http://www.w3.org/XML/1998/namespace"
+
+static bool ns_is(const xmlNs *ns, const char *href)
+{
+    return ns != NULL && ns->href != NULL && strcmp((const char *)ns->href, href) == 0;
+}
+
+static bool foreign_in(xmlNodePtr n, char *out, size_t cap, unsigned depth)
+{
+    for (xmlNodePtr c = n; c != NULL; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE) {
+            continue;
+        }
+        if (c->ns != NULL && !ns_is(c->ns, ES_OFD_NS)) {
+            (void)snprintf(out, cap, "element %.60s in namespace %.120s (line %ld)", (const char *)c->name,
+                           c->ns->href != NULL ? (const char *)c->ns->href : "?", (long)xmlGetLineNo(c));
+            return true;
+        }
+        for (xmlAttrPtr a = c->properties; a != NULL; a = a->next) {
+            if (a->ns != NULL && !ns_is(a->ns, ES_OFD_NS) && !ns_is(a->ns, XML_NS)) {
+                (void)snprintf(out, cap, "attribute %.60s of element %.60s in namespace %.120s (line %ld)",
+                               (const char *)a->name, (const char *)c->name,
+                               a->ns->href != NULL ? (const char *)a->ns->href : "?", (long)xmlGetLineNo(c));
+                return true;
+            }
+        }
+        /* Nesting is bounded by the parse (limits->max_nesting), so is this recursion. */
+        if (depth < 1024 && foreign_in(c->children, out, cap, depth + 1)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool es_ofd_xml_foreign(xmlDocPtr doc, char *out, size_t cap)
+{
+    out[0] = 0;
+    return doc != NULL && foreign_in(doc->children, out, cap, 0);
 }
 
 bool es_ofd_xml_attr(xmlNodePtr n, const char *name, es_buf *out)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "eseal/audit.h"
 #include "eseal/log.h"
 #include "eseal/tsa_client.h"
 #include "ofd/ofd.h"
@@ -681,6 +682,77 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
     return es_code(r);
 }
 
+typedef struct {
+    eseal_report *rep;
+    char hex[65];
+    char needle[96];
+    size_t needle_len;
+    size_t found;
+} later_ctx;
+
+/* One audit entry: a substring test first, the strict parse only for a candidate. */
+static int later_entry(uint64_t index, const void *data, size_t len, void *payload)
+{
+    later_ctx *x = payload;
+    if (memmem(data, len, x->needle, x->needle_len) == NULL) {
+        return ESEAL_OK;
+    }
+    eseal_audit_entry_parsed p = {0};
+    if (eseal_audit_entry_parse(&p, data, len) != ESEAL_OK) {
+        eseal_error_clear(); /* not an entry of ours to judge here; the log audit reports it */
+        return ESEAL_OK;
+    }
+    es_result r = ES_OK;
+    if (p.e.type != NULL && strcmp(p.e.type, "stamp") == 0 && p.e.doc_before_sha256 != NULL &&
+        strcmp(p.e.doc_before_sha256, x->hex) == 0) {
+        char t[ES_RFC3339_LEN];
+        es_time_rfc3339(t, p.e.time_ms);
+        x->found++;
+        r = es_report_reason(x->rep, ESEAL_VALID, "LATER_STAMP_MISSING",
+                             "this platform stamped this document again on %s (serial %s, audit entry %llu); the "
+                             "copy verified here does not carry that stamp",
+                             t, p.e.stamp != NULL ? p.e.stamp : "?", (unsigned long long)index);
+    }
+    eseal_audit_entry_parsed_dispose(&p);
+    return es_code(r);
+}
+
+/*
+ * A stamp this platform made later of this very package: an audit entry of type "stamp" whose
+ * doc-before-sha256 is the SHA-256 of the bytes verified. The copy in hand then lacks that stamp
+ * (a later version exists); said as a note on the document (verdict VALID: it changes nothing
+ * about the signatures that are there). The store keeps stamps by serial and after-hash only,
+ * so the lookup reads the audit log once, in one range query, with a substring test before any
+ * parse: linear in the log. Could not look: the field later_stamps says why, the verdict stands.
+ */
+static ES_RESULT later_stamps(eseal_instance *inst, eseal_report *rep, es_span doc)
+{
+    later_ctx x;
+    memset(&x, 0, sizeof(x));
+    x.rep = rep;
+    uint8_t h[64];
+    size_t hl = 0;
+    ES_GUARD(es_digest(h, &hl, ESEAL_HASH_SHA256, doc));
+    es_hex_lower(x.hex, h, 32);
+    x.needle_len = (size_t)snprintf(x.needle, sizeof(x.needle), "\ndoc-before-sha256 %s\n", x.hex);
+    eseal_log *log = NULL;
+    uint64_t size = 0;
+    int rc = eseal_instance_log(inst, &log);
+    if (rc == ESEAL_OK) {
+        rc = eseal_log_size(log, &size, NULL);
+    }
+    if (rc == ESEAL_OK && size > 0) {
+        rc = eseal_store_log_entries(inst->store, 0, size, later_entry, &x);
+    }
+    if (rc != ESEAL_OK) {
+        es_result r = es_report_set(rep, "later_stamps", "not checked: %s", eseal_error_last()->message);
+        eseal_error_clear();
+        return r;
+    }
+    return es_report_set(rep, "later_stamps", "%zu in the audit log of this platform (%llu entries read)", x.found,
+                         (unsigned long long)size);
+}
+
 int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const void *ofd, size_t len,
                               const eseal_verify_request *req)
 {
@@ -705,6 +777,13 @@ int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const vo
         es_ofd_verify_options o = {der.ptr, der.size, inst != NULL ? registry_hook : NULL, inst};
         int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_now_ms();
         r = es_ofd_verify(out, es_span_of(ofd, len), t, at, &o);
+        if (es_ok(r) && inst != NULL) {
+            r = later_stamps(inst, *out, es_span_of(ofd, len));
+            if (!es_ok(r)) {
+                eseal_report_free(*out);
+                *out = NULL;
+            }
+        }
     }
     eseal_buf_dispose(&der);
     eseal_cert_free(signer);

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * service: an OFD verified by the instance that stamped it again later says so
+ * (LATER_STAMP_MISSING, issue #15): the audit log records a stamp whose document before-hash is
+ * the hash of the copy in hand. The note changes no verdict; the newest copy has none; a copy
+ * this platform never saw has none.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zip.h>
+
+#include "eseal/eseal.h"
+#include "../test_instance.h"
+
+static char home[] = "/tmp/eseal-ofdlater-XXXXXX";
+static const char pass[] = "correct-horse-battery";
+static eseal_instance *inst;
+static char esid[64];
+
+static char *path(const char *name)
+{
+    static char p[8][600];
+    static int k;
+    k = (k + 1) % 8;
+    (void)snprintf(p[k], sizeof(p[k]), "%s/%s", home, name);
+    return p[k];
+}
+
+static void add_text(zip_t *z, const char *name, const char *text)
+{
+    zip_source_t *s = zip_source_buffer(z, text, strlen(text), 0);
+    assert_non_null(s);
+    assert_true(zip_file_add(z, name, s, ZIP_FL_ENC_UTF_8) >= 0);
+}
+
+/* A one-page OFD as tests/resources/mkofd.py writes it; `tag` makes its bytes its own. */
+static void write_ofd(const char *file, const char *tag)
+{
+#define HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+#define NS "xmlns:ofd=\"http://www.ofdspec.org/2016\""
+    int err = 0;
+    zip_t *z = zip_open(file, ZIP_CREATE | ZIP_TRUNCATE, &err);
+    assert_non_null(z);
+    add_text(z, "OFD.xml",
+             HEAD "<ofd:OFD " NS " Version=\"1.0\" DocType=\"OFD\"><ofd:DocBody><ofd:DocInfo><ofd:DocID>"
+                  "6f0c3d0e5a0b4b2a9d1e0c0a0b0c0d0e</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml"
+                  "</ofd:DocRoot></ofd:DocBody></ofd:OFD>");
+    add_text(z, "Doc_0/Document.xml",
+             HEAD "<ofd:Document " NS "><ofd:CommonData><ofd:MaxUnitID>101</ofd:MaxUnitID><ofd:PageArea>"
+                  "<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages>"
+                  "<ofd:Page ID=\"10\" BaseLoc=\"Pages/Page_0/Content.xml\"/></ofd:Pages></ofd:Document>");
+    char page[512];
+    (void)snprintf(page, sizeof(page),
+                   HEAD "<ofd:Page " NS "><ofd:Content><ofd:Layer ID=\"200\"><!-- %s --></ofd:Layer></ofd:Content>"
+                        "</ofd:Page>",
+                   tag);
+    add_text(z, "Doc_0/Pages/Page_0/Content.xml", page);
+    assert_int_equal(zip_close(z), 0);
+#undef HEAD
+#undef NS
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    char ihome[600];
+    test_instance_init(home, ihome, sizeof(ihome), pass);
+    inst = test_instance_open(ihome, pass);
+    eseal_cert_request q = ESEAL_CERT_REQUEST_INIT;
+    q.name = "上海某某贸易有限公司";
+    q.uscc = "91110000MA01ABCDEX";
+    q.alg = ESEAL_ALG_SM2;
+    eseal_cert_record crec;
+    assert_int_equal(eseal_instance_cert_issue(inst, &crec, &q), ESEAL_OK);
+    eseal_seal_request sq = ESEAL_SEAL_REQUEST_INIT;
+    sq.cert_ref = crec.id;
+    sq.name = "上海某某贸易有限公司合同专用章";
+    eseal_seal_record rec;
+    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &sq), ESEAL_OK);
+    (void)snprintf(esid, sizeof(esid), "%s", rec.esid);
+    eseal_seal_record_dispose(&rec);
+    eseal_cert_record_dispose(&crec);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    eseal_instance_close(inst);
+    return test_scratch_remove(home);
+}
+
+static void stamp(const char *in, const char *out, eseal_stamp_result *res)
+{
+    eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
+    q.seal_ref = esid;
+    q.page = 1;
+    q.x_mm = 20;
+    q.y_mm = 30;
+    if (eseal_instance_stamp_ofd(inst, res, in, out, &q) != ESEAL_OK) {
+        fail_msg("stamp %s: %s", in, eseal_error_last()->message);
+    }
+}
+
+/* The instance's report on `file`, and (in *lib) the library's verdict without the instance's log. */
+static eseal_report *verify(const char *file, eseal_verdict *lib)
+{
+    eseal_buf b = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_file_read(&b, file, 64u << 20), ESEAL_OK);
+    const void *data = b.ptr;
+    size_t len = b.size;
+    eseal_report *rep = NULL;
+    if (eseal_instance_verify_ofd(inst, &rep, data, len, NULL) != ESEAL_OK) {
+        fail_msg("verify %s: %s", file, eseal_error_last()->message);
+    }
+    eseal_report *plain = NULL;
+    eseal_trust *t = NULL;
+    assert_int_equal(eseal_instance_trust(inst, &t), ESEAL_OK);
+    eseal_ofd_verify_options o = ESEAL_OFD_VERIFY_OPTIONS_INIT;
+    assert_int_equal(eseal_ofd_verify(&plain, data, len, t, &o), ESEAL_OK);
+    *lib = eseal_report_verdict(plain);
+    eseal_report_free(plain);
+    eseal_trust_free(t);
+    eseal_buf_dispose(&b);
+    return rep;
+}
+
+/* The text of the LATER_STAMP_MISSING note on the document, NULL when none; fails on two. */
+static const char *note(const eseal_report *rep)
+{
+    const char *found = NULL;
+    for (size_t i = 0; i < eseal_report_reason_count(rep); i++) {
+        if (strcmp(eseal_report_reason_code(rep, i), "LATER_STAMP_MISSING") == 0) {
+            assert_null(found);
+            assert_int_equal(eseal_report_reason_verdict(rep, i), ESEAL_VALID);
+            found = eseal_report_reason_text(rep, i);
+        }
+    }
+    return found;
+}
+
+static void later_stamp_missing_is_said(void **state)
+{
+    (void)state;
+    write_ofd(path("in.ofd"), "one");
+    eseal_stamp_result r1, r2;
+    stamp(path("in.ofd"), path("s1.ofd"), &r1);
+    stamp(path("s1.ofd"), path("s2.ofd"), &r2);
+
+    /* The copy with one stamp: VALID as before, and the second stamp this platform made of it is named. */
+    eseal_verdict lib;
+    eseal_report *rep = verify(path("s1.ofd"), &lib);
+    assert_int_equal(lib, ESEAL_VALID);
+    assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
+    const char *n = note(rep);
+    if (n == NULL || strstr(n, r2.serial) == NULL || strstr(n, "does not carry that stamp") == NULL ||
+        strstr(n, "stamped this document again on ") == NULL) {
+        fail_msg("no LATER_STAMP_MISSING naming %s: %s", r2.serial, n != NULL ? n : "(none)");
+    }
+    assert_null(strstr(n, r1.serial));
+    eseal_report_free(rep);
+
+    /* The newest copy: nothing missing. */
+    rep = verify(path("s2.ofd"), &lib);
+    assert_int_equal(eseal_report_verdict(rep), lib);
+    assert_null(note(rep));
+    assert_non_null(strstr(eseal_report_get(rep, "later_stamps"), "0 in the audit log"));
+    eseal_report_free(rep);
+
+    /* The unsigned original: stamped once since; its verdict (no signature) unchanged. */
+    rep = verify(path("in.ofd"), &lib);
+    assert_int_equal(eseal_report_verdict(rep), lib);
+    n = note(rep);
+    assert_non_null(n);
+    assert_non_null(strstr(n, r1.serial));
+    eseal_report_free(rep);
+
+    /* Another document this platform stamped once: its stamped copy has no later stamp. */
+    write_ofd(path("other.ofd"), "two");
+    eseal_stamp_result r3;
+    stamp(path("other.ofd"), path("o1.ofd"), &r3);
+    rep = verify(path("o1.ofd"), &lib);
+    assert_int_equal(lib, ESEAL_VALID);
+    assert_null(note(rep));
+    eseal_report_free(rep);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(later_stamp_missing_is_said),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
