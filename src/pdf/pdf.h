@@ -41,7 +41,7 @@ typedef struct {
     es_pdf_ref acroform_ref;
     char *acroform_wo_fields; /* "<< ... " the AcroForm without /Fields and /SigFlags, or NULL */
     char *fields;             /* existing /Fields items, "" when none */
-    char *info;               /* "N G R" of /Info, or NULL */
+    char *info;               /* /Info as written: "N G R" or a direct "<< ... >>", or NULL */
     uint8_t id0[64];
     size_t id0_len;
     size_t npages;

@@ -278,7 +278,11 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q)
     ES_ENSURE(d->size > 0 && d->size < 8388607, ESEAL_EMALFORMED, "pdf: trailer /Size %d is not usable", d->size);
     if (qpdf_oh_has_key(q, trailer, "/Info")) {
         qpdf_oh info = qpdf_oh_get_key(q, trailer, "/Info");
-        if (qpdf_oh_is_indirect(q, info)) {
+        /* Carried into the update's trailer as written: "N G R", or a direct dictionary (ISO
+         * 32000-1 §7.5.5 wants it indirect, readers accept both), else the title and author of
+         * the document would vanish from the stamped file and an earlier signature would see
+         * its /Info removed. */
+        if (qpdf_oh_is_indirect(q, info) || qpdf_oh_is_dictionary(q, info)) {
             ES_GUARD(dup_str(&d->info, qpdf_oh_unparse(q, info)));
         }
     }

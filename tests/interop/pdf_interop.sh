@@ -101,6 +101,19 @@ if command -v pdfunite >/dev/null; then
             ok "pdfunite's wrong /Size is refused, no output ($(head -c 120 "$T/err"))" || notok "pdfunite: $(cat "$T/err")"
     fi
 fi
+# A trailer with a direct /Info (readers accept it; ISO 32000-1 wants it indirect): the stamps
+# carry it, so the title stays and the first signature does not see its /Info removed.
+python3 "$(dirname "$0")/../resources/mkpdf.py" "$T/di.pdf" 1 --direct-info "Contract 42"
+if "$E" stamp "$T/di.pdf" -o "$T/di-1.pdf" --seal "$S" >/dev/null 2>"$T/err" &&
+    "$E" stamp "$T/di-1.pdf" -o "$T/di-2.pdf" --seal "$S" --at 60,10 >/dev/null 2>>"$T/err"; then
+    [ "$(pdfinfo "$T/di-2.pdf" 2>/dev/null | sed -n 's/^Title: *//p')" = "Contract 42" ] &&
+        ok "a direct /Info survives two stamps (pdfinfo: Title)" || notok "a direct /Info is lost: $(pdfinfo "$T/di-2.pdf" 2>&1 | head -3)"
+    "$E" verify "$T/di-2.pdf" --json >"$T/out" 2>&1
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["verdict"] == "VALID" and len(d["signatures"]) == 2 else 1)' "$T/out" &&
+        ok "both stamps on a direct-/Info file are VALID" || notok "direct /Info: $(head -c 400 "$T/out")"
+else
+    notok "stamping a direct-/Info file: $(head -c 300 "$T/err")"
+fi
 for f in "$V"/*.pdf; do
     b=$(basename "$f" .pdf)
     if "$E" stamp "$f" -o "$V/$b-1.out" --seal "$S" --page 1 --at 10,10 >/dev/null 2>"$T/err" &&

@@ -9,6 +9,8 @@ Options (for the placement tests; without them the file is as it always was):
   --mediabox "X0 Y0 X1 Y1"  the MediaBox (default 0 0 595.28 841.89, on the page tree node)
   --inherit           /Rotate and /CropBox on the page tree node instead (ISO 32000-1 §7.7.3.4)
   --blank             pages without text (only an empty content stream)
+  --direct-info TITLE a direct /Info dictionary with /Title TITLE in the trailer (allowed by
+                      readers, though ISO 32000-1 §7.5.5 wants it indirect)
 """
 import argparse
 
@@ -20,6 +22,7 @@ ap.add_argument("--cropbox")
 ap.add_argument("--mediabox", default="0 0 595.28 841.89")
 ap.add_argument("--inherit", action="store_true")
 ap.add_argument("--blank", action="store_true")
+ap.add_argument("--direct-info")
 a = ap.parse_args()
 pages = a.pages
 extra = b""
@@ -51,5 +54,6 @@ x = len(out)
 out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
 for o in offs:
     out += b"%010d 00000 n \n" % o
-out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
+info = b"" if a.direct_info is None else b" /Info << /Title (" + a.direct_info.encode() + b") >>"
+out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, info, x)
 open(a.out, "wb").write(out)
