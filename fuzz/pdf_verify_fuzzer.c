@@ -453,7 +453,8 @@ static bool header_at(const uint8_t *p, size_t n, size_t i)
 
 /*
  * An appended revision with objects must end with "startxref N %%EOF", N the offset of its own
- * "xref" table or of an object of its own (a cross-reference stream). Otherwise its objects are
+ * "xref" table or of an object of its own (a cross-reference stream), or of whitespace before
+ * one. Otherwise its objects are
  * listed by no cross-reference section a strict reader follows, and a recovering reader takes
  * them.
  */
@@ -479,6 +480,10 @@ static void append_eof(size_t off, size_t seg, void *ctx)
         i += spaces(a->app, off, i);
     }
     size_t total = h.base.size + h.in_len;
+    /* Whitespace before the section is skipped, as every reader's lexer (and the verifier) does. */
+    if (sx != NULL && k != 0 && x < total) {
+        x += spaces(h.work, total, (size_t)x);
+    }
     if (sx == NULL || k == 0 || i != off || x < h.base.size + start || x >= h.base.size + off ||
         (!(total - x >= 4 && memcmp(h.work + x, "xref", 4) == 0) && !header_at(h.work, total, (size_t)x))) {
         finding(F_UNLISTED, (size_t)seg, headers);

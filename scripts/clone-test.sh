@@ -93,7 +93,13 @@ def command(t):
     if t.get("command"):
         return t["command"]
     n = t["name"]
-    for c in (n, n[5:] + "_fuzzer" if n.startswith("fuzz_") else None):
+    cands = [n]
+    if n.startswith("fuzz_"):  # fuzz_X runs X_fuzzer; fuzz_X_part (another corpus) too
+        h = n[5:]
+        while h:
+            cands.append(h + "_fuzzer")
+            h = h.rpartition("_")[0]
+    for c in cands:
         if c in targets:
             return [os.path.join(build, "tests", c)]
     sys.exit("clone-test: no command nor target for test %s" % n)

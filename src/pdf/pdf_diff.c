@@ -1442,6 +1442,19 @@ static ES_RESULT alloc_maps(diff *d)
     return ES_OK;
 }
 
+/* A reason when qpdf had to repair what it read of `q` (a warning, even in strict mode). */
+static ES_RESULT repaired(eseal_report *rep, qpdf_data q, const char *what)
+{
+    if (!qpdf_more_warnings(q)) {
+        return ES_OK;
+    }
+    const char *w = qpdf_get_error_full_text(q, qpdf_next_warning(q));
+    return es_report_reason(rep, ESEAL_INVALID, "AMBIGUOUS_STRUCTURE",
+                            "%s can only be read by repairing it (%.300s): readers that repair it differently show "
+                            "something else, so what is shown is not known to be what was signed",
+                            what, w != NULL ? w : "a qpdf warning");
+}
+
 ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, const es_pdf_perms *perm)
 {
     static const es_pdf_perms none = {0, ES_PDF_LOCK_NONE, NULL};
@@ -1461,6 +1474,15 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, 
                                 "the revisions after this signature could not be compared: %s",
                                 eseal_error_last()->message);
     }
+    /* qpdf repairs a broken page tree in memory the first time it is walked, with only a warning
+     * (a catalog whose /Pages is a page gets a new tree), and every pass below would then judge
+     * the repair, not the file. So the trees are walked first, before anything else is asked of
+     * either side (later warnings are this code's own type checks): a document that needs repair
+     * is one readers may show differently. */
+    (void)qpdf_get_num_pages(d.a);
+    ES_GUARD(repaired(rep, d.a, "the signed revision"));
+    (void)qpdf_get_num_pages(d.b);
+    ES_GUARD(repaired(rep, d.b, "the document with its later revisions"));
     unsigned maxobj = eseal_limits_default()->max_objects;
     d.size = qpdf_oh_get_int_value_as_int(d.a, qpdf_oh_get_key(d.a, qpdf_get_trailer(d.a), "/Size"));
     d.bsize = qpdf_oh_get_int_value_as_int(d.b, qpdf_oh_get_key(d.b, qpdf_get_trailer(d.b), "/Size"));

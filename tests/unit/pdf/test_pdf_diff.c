@@ -654,6 +654,34 @@ static void class4_need_appearances(void **state)
     eseal_buf_dispose(&pdf);
 }
 
+/*
+ * Found by fuzz_pdf_verify: a later revision points the catalog's /Pages at a page. qpdf repairs
+ * the page tree in memory when it is walked, with only a warning, and the comparison then saw the
+ * old catalog (VALID); MuPDF refuses to draw the file. A document that needs repair is INVALID.
+ */
+static void catalog_pages_pointed_at_a_page(void **state)
+{
+    fixture *f = *state;
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    };
+    eseal_buf in, pdf;
+    make_pdf(&in, objs, 3, "");
+    stamp(f, &pdf, &in, 0, 0);
+    assert_int_equal(first(f, &pdf, NULL, NULL), ESEAL_VALID);
+    char cat[160];
+    int af = last_int(&pdf, "/AcroForm ");
+    (void)snprintf(cat, sizeof(cat), "<< /Type /Catalog /Pages 3 0 R /AcroForm %d 0 R >>", af);
+    int nums[] = {1};
+    const char *bodies[] = {cat};
+    append(&pdf, nums, bodies, 1, NULL);
+    assert_int_equal(first(f, &pdf, "AMBIGUOUS_STRUCTURE", NULL), ESEAL_INVALID);
+    eseal_buf_dispose(&in);
+    eseal_buf_dispose(&pdf);
+}
+
 static void class4_info_changed(void **state)
 {
     fixture *f = *state;
@@ -860,6 +888,7 @@ int main(void)
         cmocka_unit_test(more_stamps_and_cross_page_stay_valid),
         cmocka_unit_test(comments_under_p3),
         cmocka_unit_test(dangling_reference_defined_later),
+        cmocka_unit_test(catalog_pages_pointed_at_a_page),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
