@@ -235,7 +235,9 @@ static size_t digits(const uint8_t *p, size_t n, size_t i, uint64_t *v)
 static size_t spaces(const uint8_t *p, size_t n, size_t i)
 {
     size_t k = 0;
-    while (i + k < n && (p[i + k] == ' ' || p[i + k] == '\n' || p[i + k] == '\r' || p[i + k] == '\t')) {
+    /* PDF whitespace (ISO 32000-1 §7.2.2): NUL, HT, LF, FF, CR, SP. */
+    while (i + k < n && (p[i + k] == ' ' || p[i + k] == '\n' || p[i + k] == '\r' || p[i + k] == '\t' ||
+                         p[i + k] == 0 || p[i + k] == '\f')) {
         k++;
     }
     return k;
