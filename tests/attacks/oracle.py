@@ -328,6 +328,11 @@ def check(pdf, out=None, dpi=36):
             if end <= 0:
                 notes.append("%s: no signed revision to take" % label)
                 continue
+            if not data[:end].rstrip(b"\r\n").endswith(b"%%EOF") or br[0] != 0:
+                # Not a signed revision: eseal (check_ranges) never calls such a signature VALID,
+                # and the array may sit in an object no reader shows (a fuzzer's stray dictionary).
+                notes.append("%s does not end at a revision's %%%%EOF: no signed revision to take" % label)
+                continue
             prefix_pdf = os.path.join(tmp, "rev%d.pdf" % k)
             with open(prefix_pdf, "wb") as f:
                 f.write(data[:end])
