@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The rendering oracle (issue #15): oracle.py FILE.pdf [--out DIR] [--dpi N]
 
-For every signature of FILE (every /ByteRange array in its bytes), the signed revision is the
+For every signature of FILE (every /ByteRange array in its bytes that starts at 0 and ends at a
+revision's %%EOF: no other range can belong to a VALID signature), the signed revision is the
 bytes up to ByteRange[2] + ByteRange[3]. Every page of that revision and of the whole file is
 rendered by two independent renderers, poppler's pdftoppm and MuPDF's mutool draw (the CropBox,
 turned by /Rotate, as a viewer shows it), and the same renderer's pictures are compared:
