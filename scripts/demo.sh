@@ -3,7 +3,8 @@
 # `make run`: the main job that exists so far, as a short demo on a fresh instance.
 # Initialises an instance, issues an SM2 organisation certificate, makes and files a
 # GB/T 38540 seal with its imprint, suspends and resumes it, stamps a PDF with it (PAdES +
-# GB/T 38540, QR code), verifies the stamped PDF and a tampered copy, signs a plain file,
+# GB/T 38540, QR code), verifies the stamped PDF, a tampered copy and a forged later revision
+# (tests/attacks/), signs a plain file,
 # verifies it, tampers with it and verifies again, then revokes the certificate.
 set -euo pipefail
 E=$1
@@ -53,6 +54,12 @@ step "7. Verify the stamped PDF: signature, seal, binding, coverage, registry" e
 step "8. Change one signed byte of the PDF and verify again" eseal verify contract-tampered.pdf
 sed 's/page 1, line 3)/page 1, line 8)/' "$HOME_DIR/contract-stamped.pdf" >"$HOME_DIR/contract-tampered.pdf"
 "$E" verify "$HOME_DIR/contract-tampered.pdf" | grep -E '^(verdict|- |  -)' || true
+
+step "8'. Append a revision with a FreeText annotation posing as a signature field, drawing \"PAY 1,000,000 TO MALLORY\" over page 1, and verify again" \
+    eseal verify contract-forged.pdf
+python3 "$(dirname "$0")/../tests/attacks/build.py" disguised-sig freetext "$HOME_DIR/contract-stamped.pdf" \
+    "$HOME_DIR/contract-forged.pdf"
+"$E" verify "$HOME_DIR/contract-forged.pdf" | grep -E '^(verdict|- |  -)' || true
 
 OFD=$HOME_DIR/invoice.ofd
 python3 "$(dirname "$0")/../tests/resources/mkofd.py" "$OFD" 2
