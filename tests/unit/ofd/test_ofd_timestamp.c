@@ -25,6 +25,7 @@
 #include "ofd/ofd.h"
 #include "seal/ses.h"
 #include "../test_pki.h"
+#include "ofd_fixture.h"
 
 #define DAY_MS (86400LL * 1000)
 #define VALUE_PATH "Doc_0/Signs/Sign_0/SignedValue.dat"
@@ -157,13 +158,6 @@ static eseal_trust *make_trust(bool with_tsa, const eseal_cert *who, int64_t rev
     return t;
 }
 
-static void add_text(zip_t *z, const char *name, const char *text)
-{
-    zip_source_t *s = zip_source_buffer(z, text, strlen(text), 0);
-    assert_non_null(s);
-    assert_true(zip_file_add(z, name, s, ZIP_FL_ENC_UTF_8) >= 0);
-}
-
 /* What tests/resources/mkofd.py writes, one page. */
 static void make_ofd(es_buf *out)
 {
@@ -171,24 +165,7 @@ static void make_ofd(es_buf *out)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    int err = 0;
-    zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
-    assert_non_null(z);
-#define HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-#define NS "xmlns:ofd=\"http://www.ofdspec.org/2016\""
-    add_text(z, "OFD.xml",
-            HEAD "<ofd:OFD " NS " Version=\"1.0\" DocType=\"OFD\"><ofd:DocBody><ofd:DocInfo><ofd:DocID>"
-                 "6f0c3d0e5a0b4b2a9d1e0c0a0b0c0d0e</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml"
-                 "</ofd:DocRoot></ofd:DocBody></ofd:OFD>");
-    add_text(z, "Doc_0/Document.xml",
-            HEAD "<ofd:Document " NS "><ofd:CommonData><ofd:MaxUnitID>101</ofd:MaxUnitID><ofd:PageArea>"
-                 "<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages>"
-                 "<ofd:Page ID=\"10\" BaseLoc=\"Pages/Page_0/Content.xml\"/></ofd:Pages></ofd:Document>");
-    add_text(z, "Doc_0/Pages/Page_0/Content.xml",
-            HEAD "<ofd:Page " NS "><ofd:Content><ofd:Layer ID=\"200\"/></ofd:Content></ofd:Page>");
-#undef HEAD
-#undef NS
-    assert_int_equal(zip_close(z), 0);
+    write_ofd(path, NULL);
     *out = (es_buf)ES_BUF_INIT((size_t)1 << 20);
     assert_true(es_ok(es_file_read(out, path, out->max)));
     unlink(path);

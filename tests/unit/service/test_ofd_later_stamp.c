@@ -19,6 +19,7 @@
 
 #include "eseal/eseal.h"
 #include "../test_instance.h"
+#include "../ofd/ofd_fixture.h"
 
 static char home[] = "/tmp/eseal-ofdlater-XXXXXX";
 static const char pass[] = "correct-horse-battery";
@@ -32,40 +33,6 @@ static char *path(const char *name)
     k = (k + 1) % 8;
     (void)snprintf(p[k], sizeof(p[k]), "%s/%s", home, name);
     return p[k];
-}
-
-static void add_text(zip_t *z, const char *name, const char *text)
-{
-    zip_source_t *s = zip_source_buffer(z, text, strlen(text), 0);
-    assert_non_null(s);
-    assert_true(zip_file_add(z, name, s, ZIP_FL_ENC_UTF_8) >= 0);
-}
-
-/* A one-page OFD as tests/resources/mkofd.py writes it; `tag` makes its bytes its own. */
-static void write_ofd(const char *file, const char *tag)
-{
-#define HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-#define NS "xmlns:ofd=\"http://www.ofdspec.org/2016\""
-    int err = 0;
-    zip_t *z = zip_open(file, ZIP_CREATE | ZIP_TRUNCATE, &err);
-    assert_non_null(z);
-    add_text(z, "OFD.xml",
-             HEAD "<ofd:OFD " NS " Version=\"1.0\" DocType=\"OFD\"><ofd:DocBody><ofd:DocInfo><ofd:DocID>"
-                  "6f0c3d0e5a0b4b2a9d1e0c0a0b0c0d0e</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml"
-                  "</ofd:DocRoot></ofd:DocBody></ofd:OFD>");
-    add_text(z, "Doc_0/Document.xml",
-             HEAD "<ofd:Document " NS "><ofd:CommonData><ofd:MaxUnitID>101</ofd:MaxUnitID><ofd:PageArea>"
-                  "<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages>"
-                  "<ofd:Page ID=\"10\" BaseLoc=\"Pages/Page_0/Content.xml\"/></ofd:Pages></ofd:Document>");
-    char page[512];
-    (void)snprintf(page, sizeof(page),
-                   HEAD "<ofd:Page " NS "><ofd:Content><ofd:Layer ID=\"200\"><!-- %s --></ofd:Layer></ofd:Content>"
-                        "</ofd:Page>",
-                   tag);
-    add_text(z, "Doc_0/Pages/Page_0/Content.xml", page);
-    assert_int_equal(zip_close(z), 0);
-#undef HEAD
-#undef NS
 }
 
 static int setup(void **state)
