@@ -32,6 +32,26 @@ static inline eseal_instance *test_instance_open(const char *ihome, const char *
     return inst;
 }
 
+/* Issues an organisation certificate (key algorithm `alg`) through the instance's front door and
+ * makes a contract seal for it; its ESID is written to `esid` (n bytes). */
+static inline void test_instance_seal(eseal_instance *inst, eseal_key_alg alg, char *esid, size_t n)
+{
+    eseal_cert_request q = ESEAL_CERT_REQUEST_INIT;
+    q.name = "上海某某贸易有限公司";
+    q.uscc = "91110000MA01ABCDEX";
+    q.alg = alg;
+    eseal_cert_record crec;
+    assert_int_equal(eseal_instance_cert_issue(inst, &crec, &q), ESEAL_OK);
+    eseal_seal_request sq = ESEAL_SEAL_REQUEST_INIT;
+    sq.cert_ref = crec.id;
+    sq.name = "上海某某贸易有限公司合同专用章";
+    eseal_seal_record rec;
+    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &sq), ESEAL_OK);
+    (void)snprintf(esid, n, "%s", rec.esid);
+    eseal_seal_record_dispose(&rec);
+    eseal_cert_record_dispose(&crec);
+}
+
 /* Removes the scratch folder: 0, or -1 for a cmocka teardown that failed. */
 static inline int test_scratch_remove(const char *dir)
 {

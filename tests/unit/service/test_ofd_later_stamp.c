@@ -41,20 +41,7 @@ static int setup(void **state)
     char ihome[600];
     test_instance_init(home, ihome, sizeof(ihome), pass);
     inst = test_instance_open(ihome, pass);
-    eseal_cert_request q = ESEAL_CERT_REQUEST_INIT;
-    q.name = "上海某某贸易有限公司";
-    q.uscc = "91110000MA01ABCDEX";
-    q.alg = ESEAL_ALG_SM2;
-    eseal_cert_record crec;
-    assert_int_equal(eseal_instance_cert_issue(inst, &crec, &q), ESEAL_OK);
-    eseal_seal_request sq = ESEAL_SEAL_REQUEST_INIT;
-    sq.cert_ref = crec.id;
-    sq.name = "上海某某贸易有限公司合同专用章";
-    eseal_seal_record rec;
-    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &sq), ESEAL_OK);
-    (void)snprintf(esid, sizeof(esid), "%s", rec.esid);
-    eseal_seal_record_dispose(&rec);
-    eseal_cert_record_dispose(&crec);
+    test_instance_seal(inst, ESEAL_ALG_SM2, esid, sizeof(esid));
     return 0;
 }
 
