@@ -15,8 +15,10 @@
 # verdict finding does not end the campaign, while a crash or a sanitizer report still does).
 # Exit 0 without findings, 1 with, 2 on usage, 3 when the build fails.
 #
-# Environment: CC/CXX (default clang/clang++), FUZZ_ARGS (more libFuzzer flags), and what the
-# harness reads (ESEAL_FUZZ_ORACLE for pdf_verify: see docs/testing.md).
+# Environment: CC/CXX (default clang/clang++), FUZZ_ARGS (more libFuzzer flags), FUZZ_SANITIZE=0
+# (no ASan/UBSan, build-fuzz-nosan/: about three times the executions per CPU second, for long
+# verdict campaigns; memory errors are then found only when they crash), FUZZ_SEEDS (a folder of
+# inputs added to the seeds, e.g. the corpus a previous campaign grew), and what the harness reads (ESEAL_FUZZ_ORACLE for pdf_verify: see docs/testing.md).
 # The ctest replay of the corpora (fuzz_* tests) needs none of this: it runs under gcc.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,13 +43,19 @@ CC=${CC:-clang}
 CXX=${CXX:-clang++}
 bdir=$root/build-fuzz
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
+sanitize=ON
+if [ "${FUZZ_SANITIZE:-1}" = 0 ]; then
+    bdir=$root/build-fuzz-nosan
+    san="-g"
+    sanitize=OFF
+fi
 
 # The library, instrumented for coverage but without libFuzzer's main. Warnings are not errors here:
 # clang warns where gcc (the -Werror build) does not (-Wformat-nonliteral on vsnprintf wrappers).
 mkdir -p "$bdir"
 if [ ! -f "$bdir/CMakeCache.txt" ]; then
     cmake -S "$root" -B "$bdir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER="$CC" \
-        -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link" -DESEAL_SANITIZE=ON -DESEAL_WERROR=OFF -DESEAL_BUILD_TESTS=OFF \
+        -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link" -DESEAL_SANITIZE=$sanitize -DESEAL_WERROR=OFF -DESEAL_BUILD_TESTS=OFF \
         -DESEAL_BUILD_BENCH=OFF >"$bdir/configure.log" 2>&1 || {
         cat "$bdir/configure.log" >&2
         exit 3
@@ -70,6 +78,9 @@ run=$bdir/run/$target
 rm -rf "$run"
 mkdir -p "$run/corpus" "$run/findings"
 cp "$root/fuzz/corpora/$target/." "$run/corpus/" -R
+if [ -n "${FUZZ_SEEDS:-}" ]; then
+    cp "$FUZZ_SEEDS/." "$run/corpus/" -R || exit 2
+fi
 dict=()
 [ -f "$root/fuzz/$harness.dict" ] && dict=(-dict="$root/fuzz/$harness.dict")
 echo "fuzz.sh: $harness over $target ($(find "$run/corpus" -type f | wc -l) seeds), ${secs}s, $jobs job(s)," \
