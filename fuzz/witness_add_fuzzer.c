@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The witness's add-checkpoint (src/service/witness.c) over arbitrary request
+ * The witness's add-checkpoint (src/witness/witness.c) over arbitrary request
  * bodies, on a witness in a temporary directory that trusts two logs: the
  * Sigsum-style log of the litewitness vectors (its bodies are seeds) and
  * Tessera's test log, whose private key is published

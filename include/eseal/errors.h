@@ -34,8 +34,9 @@ ESEAL_BEGIN_DECL
     X(ESEAL_EEXISTS, -12, "already exists")                                    \
     X(ESEAL_ESTATE, -13, "operation not allowed in this state")                \
     X(ESEAL_EAMBIGUOUS, -14, "ambiguous identifier")                           \
-    X(ESEAL_EVERIFY, -15, "verification failed") \
-    X(ESEAL_ECANCELED, -16, "cancelled")
+    X(ESEAL_EVERIFY, -15, "verification failed")                               \
+    X(ESEAL_ECANCELED, -16, "cancelled")                                       \
+    X(ESEAL_EDENIED, -17, "not authorised")
 
 typedef enum {
 #define ESEAL_X_ENUM(name, value, text) name = value,

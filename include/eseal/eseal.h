@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "imprint.h"
 #include "instance.h"
+#include "platform.h"
 #include "key.h"
 #include "limits.h"
 #include "log.h"

@@ -60,6 +60,24 @@ static bool keys_stat(const eseal_instance *inst, struct stat *st)
     return ok;
 }
 
+ES_RESULT es_home_path(es_buf *out, const eseal_instance *inst, const char *rel)
+{
+    es_buf_clear(out);
+    return es_buf_printf(out, "%s/%s", inst->home, rel);
+}
+
+ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const eseal_cert_record *rec)
+{
+    ES_ENSURE(rec->key_file != NULL && rec->key_file[0] != '\0', ESEAL_ENOTFOUND,
+              "certificate %s has no private key in this instance", rec->id);
+    ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS,
+              "the instance passphrase is needed (set ESEAL_PASSPHRASE, use --pass-file, or run on a terminal)");
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_GUARD(es_home_path(&p, inst, rec->key_file));
+    int rc = eseal_key_load(key, es_buf_cstr(&p), inst->pass.ptr, inst->pass.len);
+    return (es_result){rc};
+}
+
 void es_keys_note(eseal_instance *inst)
 {
     struct stat st;

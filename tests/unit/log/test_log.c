@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The audit log of an instance (include/eseal/log.h, src/service/log*.c, audit.c):
+ * The audit log of an instance (include/eseal/log.h, src/auditlog/):
  * concurrent durable appends, checkpoints only when consistent, receipts that verify
  * offline and fail when anything in them changes, lifecycle events committed with
  * their change, the outside checkpoint refusing a restored older store, audit.

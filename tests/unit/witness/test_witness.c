@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The built-in witness (src/service/witness.c): the litewitness add-checkpoint
+ * The built-in witness (src/witness/witness.c): the litewitness add-checkpoint
  * vectors of shared/testdata/tlog-vectors replayed in order, every status of
  * C2SP tlog-witness with our own log, the compare-and-swap under two racing
  * threads and two racing handles, state across a reopen, the monitoring GET,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The log publisher's witness client (src/service/witness_client.c) against
- * in-process witnesses of src/service/witness.c served by es_http_start on port
+ * The log publisher's witness client (src/auditlog/witness_client.c) against
+ * in-process witnesses of src/witness/witness.c served by es_http_start on port
  * 0: a fresh witness, one that is behind what the store says (the 409 path),
  * one that is unreachable, one whose cosignature does not verify, one too slow,
  * and one that has cosigned more than the checkpoint being published.
@@ -22,7 +22,7 @@
 
 #include "eseal/eseal.h"
 #include "http/http.h"
-#include "service/witness_client.h"
+#include "auditlog/witness_client.h"
 #include "testlog.h"
 
 #define PASS "witness-client-pass"

@@ -22,7 +22,7 @@
 
 #include "eseal/ocsp.h"
 #include "http/http.h"
-#include "service.h"
+#include "service/service.h"
 
 #define DAY_MS (86400LL * 1000)
 #define RESPONDER_DAYS 30

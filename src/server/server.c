@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The instance's HTTP endpoints (eseal_server): the TSA and the OCSP responder, and later the server. */
 #include "http/http.h"
-#include "service.h"
+#include "service/service.h"
 
 struct eseal_server {
     es_http_server *http;

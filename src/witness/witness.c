@@ -26,7 +26,7 @@
 #include "crypto/crypto.h"
 #include "eseal/witness.h"
 #include "http/http.h"
-#include "service.h"
+#include "service/service.h"
 #include "tlog/tlog.h"
 
 #define CONF_MAX (1024 * 1024)

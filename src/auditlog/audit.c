@@ -19,7 +19,7 @@
 
 #include "eseal/audit.h"
 #include "eseal/log.h"
-#include "service.h"
+#include "service/service.h"
 
 static ES_RESULT sha256_hex(char out[65], es_span data)
 {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "service.h"
+#include "service/service.h"
 
 typedef struct {
     eseal_instance *inst;

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The policy (policy.h): today the local operator may do everything, nobody else anything. */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define PRINCIPAL_ID_MAX 128
+#define PRINCIPAL_ROLES_MAX 32
+
+static const char *const action_names[] = {
+#define ES_X_ACTION(e, name) [e] = name,
+    ES_POLICY_ACTION_TABLE(ES_X_ACTION)
+#undef ES_X_ACTION
+};
+
+const char *es_action_name(es_action a)
+{
+    return (unsigned)a < ES_ACT_COUNT_ ? action_names[a] : "?";
+}
+
+const char *eseal_principal_kind_name(eseal_principal_kind kind)
+{
+    switch (kind) {
+    case ESEAL_PRINCIPAL_OPERATOR:
+        return "operator";
+    case ESEAL_PRINCIPAL_USER:
+        return "user";
+    case ESEAL_PRINCIPAL_DEVICE:
+        return "device";
+    }
+    return "?";
+}
+
+static ES_RESULT principal_check(const eseal_principal *who)
+{
+    ES_ENSURE(who != NULL, ESEAL_EINVAL, "no principal: every change of state names who asks for it");
+    ES_ENSURE(who->version == ESEAL_PRINCIPAL_VERSION, ESEAL_EINVAL,
+              "principal: version %u is not %u (built against another eseal?)", who->version,
+              (unsigned)ESEAL_PRINCIPAL_VERSION);
+    ES_ENSURE(strcmp(eseal_principal_kind_name(who->kind), "?") != 0, ESEAL_EINVAL, "principal: unknown kind %d",
+              (int)who->kind);
+    ES_ENSURE(who->id != NULL && who->id[0] != '\0', ESEAL_EINVAL, "principal: no id (who is acting?)");
+    size_t n = strnlen(who->id, PRINCIPAL_ID_MAX + 1);
+    ES_ENSURE(n <= PRINCIPAL_ID_MAX, ESEAL_EINVAL, "principal: id longer than %d characters", PRINCIPAL_ID_MAX);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)who->id[i];
+        ES_ENSURE(c > 0x20 && c != 0x7F, ESEAL_EINVAL, "principal: id \"%s\" has a space or a control character",
+                  who->id);
+    }
+    ES_ENSURE(who->role_count <= PRINCIPAL_ROLES_MAX && (who->role_count == 0 || who->roles != NULL), ESEAL_EINVAL,
+              "principal: %zu roles (at most %d)", who->role_count, PRINCIPAL_ROLES_MAX);
+    return ES_OK;
+}
+
+int eseal_principal_check(const eseal_principal *who) { ES_RETURN_PUBLIC(principal_check(who)); }
+
+es_decision es_policy_may(const eseal_principal *who, es_action action, const es_object *obj)
+{
+    (void)obj;
+    es_decision d = {ES_DENY, "principal-invalid", ""};
+    if (!es_ok(principal_check(who))) {
+        (void)snprintf(d.reason, sizeof(d.reason), "%s", eseal_error_last()->message);
+        eseal_error_clear();
+        return d;
+    }
+    if (who->kind == ESEAL_PRINCIPAL_OPERATOR) {
+        d.kind = ES_ALLOW;
+        d.rule = "local-operator";
+        (void)snprintf(d.reason, sizeof(d.reason), "the local operator may %s", es_action_name(action));
+        return d;
+    }
+    d.rule = "no-grants";
+    (void)snprintf(d.reason, sizeof(d.reason), "this platform has no grants for a %s yet",
+                   eseal_principal_kind_name(who->kind));
+    return d;
+}
+
+ES_RESULT es_policy_require(const eseal_principal *who, es_action action, const es_object *obj, es_decision *out)
+{
+    es_decision d = es_policy_may(who, action, obj);
+    if (out != NULL) {
+        *out = d;
+    }
+    ES_ENSURE(d.kind == ES_ALLOW, ESEAL_EDENIED, "%s %s may not %s%s%s: %s",
+              who != NULL ? eseal_principal_kind_name(who->kind) : "nobody",
+              who != NULL && who->id != NULL ? who->id : "", es_action_name(action),
+              obj != NULL && obj->id != NULL ? " " : "", obj != NULL && obj->id != NULL ? obj->id : "", d.reason);
+    return ES_OK;
+}
