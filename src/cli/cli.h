@@ -117,6 +117,10 @@ int cli_passphrase(const cli_args *a, char *out, size_t cap, size_t *len, bool c
 int cli_new_passphrase(const char *file, const char *fd, char *out, size_t cap, size_t *len);
 /* Opens the instance; with_pass also sets the passphrase (asked up to 3 times at a terminal). */
 int cli_open(const cli_args *a, eseal_instance **out, bool with_pass);
+/* The acting principal of this command: the local operator, named by the login of the process's
+ * effective user (getpwuid; "uid:N" when it has no passwd entry), from "local", with device
+ * "eseal-cli". The strings live in static storage until the next call. */
+const eseal_principal *cli_principal(void);
 /* Writes a whole file atomically (0644) or to stdout when path is "-". */
 int cli_write_file(const char *path, const void *data, size_t len);
 /* Reads a whole file (at most max bytes); "-" reads standard input. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* File I/O habits of the CLI: "-" for standard input and output, progress on a terminal, SIGINT. */
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -157,4 +158,22 @@ void cli_spool_cleanup(cli_spool *s)
         (void)rmdir(s->dir);
     }
     memset(s, 0, sizeof(*s));
+}
+
+const eseal_principal *cli_principal(void)
+{
+    static char name[129];
+    static eseal_principal who;
+    const struct passwd *pw = getpwuid(geteuid());
+    if (pw != NULL && pw->pw_name != NULL && pw->pw_name[0] != '\0' && strlen(pw->pw_name) < sizeof(name)) {
+        (void)snprintf(name, sizeof(name), "%s", pw->pw_name);
+    } else {
+        (void)snprintf(name, sizeof(name), "uid:%u", (unsigned)geteuid());
+    }
+    who = (eseal_principal){.version = ESEAL_PRINCIPAL_VERSION,
+                            .kind = ESEAL_PRINCIPAL_OPERATOR,
+                            .id = name,
+                            .address = "local",
+                            .device = "eseal-cli"};
+    return &who;
 }
