@@ -25,8 +25,9 @@
  *    object header "N G obj" after the last %%EOF (bait for recovering
  *    readers), none defined twice in one appended revision, none of the
  *    stamped file's objects redefined under another generation, and every
- *    appended revision with objects ends with a startxref that points at its
- *    own xref table or stream (class 2). Stream bodies are skipped. These are
+ *    appended revision with objects ends with a startxref (spaces and ends of
+ *    line around its digits, nothing else) that points at its own xref table
+ *    or stream (class 2). Stream bodies are skipped. These are
  *    the "one resolution" rules of the issue; the verifier must refuse such
  *    files, whatever it resolves.
  * 2. The rendering oracle, when ESEAL_FUZZ_ORACLE names a command: the file is
@@ -437,6 +438,15 @@ static void append_header(uint64_t num, uint64_t gen, size_t seg, void *ctx)
     }
 }
 
+static size_t plain_spaces(const uint8_t *p, size_t n, size_t i)
+{
+    size_t k = 0;
+    while (i + k < n && (p[i + k] == ' ' || p[i + k] == '\n' || p[i + k] == '\r' || p[i + k] == '\t')) {
+        k++;
+    }
+    return k;
+}
+
 /* "N G obj" at p[i] (digits, blanks, digits, blanks, "obj"). */
 static bool header_at(const uint8_t *p, size_t n, size_t i)
 {
@@ -476,10 +486,12 @@ static void append_eof(size_t off, size_t seg, void *ctx)
     uint64_t x = 0;
     size_t i = sx != NULL ? (size_t)(sx - a->app) + 9 : 0, k = 0;
     if (sx != NULL) {
-        i += spaces(a->app, off, i);
+        /* §7.5.5: end of line, the offset, end of line: no NUL, form feed or comment, which readers
+         * take differently (poppler rebuilds the cross-reference then). */
+        i += plain_spaces(a->app, off, i);
         k = digits(a->app, off, i, &x);
         i += k;
-        i += spaces(a->app, off, i);
+        i += plain_spaces(a->app, off, i);
     }
     size_t total = h.base.size + h.in_len;
     /* Whitespace before the section is skipped, as every reader's lexer (and the verifier) does. */

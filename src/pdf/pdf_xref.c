@@ -952,7 +952,23 @@ static pst section_tail(ctx *c, lx *l, int64_t *sx, size_t *end)
     if (!kw(l, &a, "startxref") || b.t != T_INT) {
         return bad(c, "it is not followed by startxref and an offset");
     }
-    skip_plain_ws(l);
+    /* §7.5.5: "startxref", end of line, the offset in decimal digits, end of line, "%%EOF". Readers
+     * parse this tail differently (poppler takes no NUL or comment before the offset, and rebuilds the
+     * cross-reference from the objects it finds, where qpdf reads on): spaces, tabs and ends of line
+     * only, never a sign, a NUL or a comment. */
+    size_t p = a.at + 9, e0 = b.at;
+    while (p < e0 && (l->p[p] == ' ' || l->p[p] == '\t' || l->p[p] == '\r' || l->p[p] == '\n')) {
+        p++;
+    }
+    if (p != e0 || b.at >= b.end || l->p[b.at] < '0' || l->p[b.at] > '9') {
+        return bad(c, "its startxref offset is not plain digits after spaces and ends of line: readers read it "
+                   "differently");
+    }
+    p = l->pos;
+    while (p < l->len && (l->p[p] == ' ' || l->p[p] == '\t' || l->p[p] == '\r' || l->p[p] == '\n')) {
+        p++;
+    }
+    l->pos = p;
     if (l->len - l->pos < 5 || memcmp(l->p + l->pos, "%%EOF", 5) != 0) {
         return bad(c, "its startxref is not followed by %%%%EOF");
     }
@@ -1260,8 +1276,9 @@ static ES_RESULT walk_chain(ctx *c, bool *ok)
     int64_t cur = -1;
     lx l = {f.ptr, f.len, sx};
     if (section_tail(c, &l, &cur, &last_end) != P_OK || cur < 0) {
-        finding(c, ES_PDF_AMB_CHAIN, sx, 0, 0, "the last startxref (offset %zu) is not followed by an offset and "
-                "%%%%EOF", sx);
+        finding(c, ES_PDF_AMB_CHAIN, sx, 0, 0, "the last startxref (offset %zu) is not followed by an offset in "
+                "digits and %%%%EOF, with only spaces and ends of line around them (ISO 32000-1 §7.5.5): readers "
+                "read it differently", sx);
         return ES_OK;
     }
     /* Check 4: after the last %%EOF only whitespace (NUL padding included). */
@@ -1607,13 +1624,23 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
         grev = e->rev;
     }
     /* 2, for readers that rebuild the xref: a definition in a later revision's bytes that its xref
-     * does not list, under another generation than the object had while in use. */
+     * does not list, under another generation than the object had while in use; and (below) one under
+     * the same generation that its xref does not point at. */
     for (size_t i = 0; i < c->nd; i++) {
         const def *d = &c->d[i];
         const xent *own = eff_find(c, d->rev, d->num);
-        if (d->objstm >= 0 || d->rev == 0 || (own != NULL && own->type == 1 && own->f3 == d->gen)) {
+        if (d->objstm >= 0 || d->rev == 0) {
             continue;
         }
+        if (own != NULL && own->type == 1 && own->f3 == d->gen) {
+            if (own->f2 != d->off) {
+                finding(c, ES_PDF_AMB_XREF_OFFSET, d->off, d->num, d->gen, "revision %u defines object %u %u at "
+                        "offset %zu, where its cross-reference does not point: readers that rebuild the "
+                        "cross-reference take it, others do not", d->rev + 1, d->num, d->gen, d->off);
+            }
+            continue;
+        }
+        bool other_gen = false;
         size_t lo = 0, hi = c->neff;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
@@ -1627,6 +1654,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
             if (byn[k].type != 0) {
                 int64_t g = byn[k].type == 1 ? byn[k].f3 : 0;
                 if (g != d->gen) {
+                    other_gen = true;
                     finding(c, ES_PDF_AMB_GENERATION, d->off, d->num, d->gen, "object %u was generation %lld in "
                             "revision %u; the bytes of revision %u define it as generation %u at offset %zu, which "
                             "readers that rebuild the xref take", d->num, (long long)g, byn[k].rev + 1, d->rev + 1,
@@ -1634,6 +1662,12 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
                 }
                 break;
             }
+        }
+        if (!other_gen) {
+            finding(c, ES_PDF_AMB_XREF_OFFSET, d->off, d->num, d->gen, "revision %u defines object %u %u at offset "
+                    "%zu, which its cross-reference does not list%s: readers that rebuild the cross-reference take "
+                    "it, others do not", d->rev + 1, d->num, d->gen, d->off,
+                    own == NULL ? "" : own->type == 0 ? " (it lists it as free)" : " (it lists it in an object stream)");
         }
     }
     es_free(byn);

@@ -457,6 +457,77 @@ static void generation_changed(void **state)
     }
 }
 
+/* Defined in a later revision's bytes under its generation, but not where that revision's xref
+ * points: not listed, listed as free, or listed at another offset (fuzz_pdf_verify finding: the page
+ * redefined this way, pdftoppm rebuilt the xref and drew another page). */
+static void unlisted_definitions(void **state)
+{
+    (void)state;
+    for (int xs = 0; xs < 2; xs++) {
+        for (int k = 0; k < 3; k++) {
+            eseal_buf b;
+            tiny_pdf(&b, xs);
+            wobj o[] = {{30, 0, CONTENT_EVIL}, {3, 0, PAGE_EVIL}};
+            /* k 0: only object 30 listed; 1: object 3 listed free; 2: object 3 listed at object 30's offset. */
+            went only30[] = {{30, 0, 0, 0, 0}};
+            went freed[] = {{30, 0, 0, 0, 0}, {3, 1, -1, 0, 1}};
+            went elsewhere[] = {{30, 0, 0, 0, 0}, {3, 0, 0, 0, 0}};
+            const went *e[] = {only30, freed, elsewhere};
+            size_t ne[] = {1, 2, 2};
+            append_rev(&b, o, 2, e[k], ne[k], xs, -1);
+            assert_finding(&b, ES_PDF_AMB_XREF_OFFSET, 3);
+            eseal_buf_dispose(&b);
+        }
+    }
+}
+
+/* §7.5.5's tail: "startxref", end of line, digits, end of line, "%%EOF". A NUL or a comment before the
+ * offset is read by qpdf and not by poppler, which then rebuilds the xref (fuzz_pdf_verify findings). */
+static void startxref_tail_strict(void **state)
+{
+    (void)state;
+    /* k 0: NULs before the offset; 1: a comment; 2: a sign; 3: a NUL before %%EOF; 4: spaces, tabs and
+     * CRLF only (clean). */
+    for (int k = 0; k < 5; k++) {
+        eseal_buf b;
+        tiny_pdf(&b, false);
+        long x = last_num(&b, "startxref");
+        const char *t = NULL;
+        for (const char *q = (const char *)b.ptr; (q = memmem(q, b.size - (size_t)(q - (const char *)b.ptr),
+                                                               "startxref", 9)) != NULL;
+             q++) {
+            t = q;
+        }
+        assert_non_null(t);
+        b.size = (size_t)(t - (const char *)b.ptr);
+        switch (k) {
+        case 0:
+            put(&b, "startxref\n\0\0", 12);
+            putf(&b, "%ld\n%%%%EOF\n", x);
+            break;
+        case 1:
+            putf(&b, "startxref\n%% x\n%ld\n%%%%EOF\n", x);
+            break;
+        case 2:
+            putf(&b, "startxref\n+%ld\n%%%%EOF\n", x);
+            break;
+        case 3:
+            putf(&b, "startxref\n%ld\n", x);
+            put(&b, "\0%%EOF\n", 7);
+            break;
+        default:
+            putf(&b, "startxref \r\n\t%ld \r\n%%%%EOF\r\n", x);
+            break;
+        }
+        if (k == 4) {
+            assert_clean(&b);
+        } else {
+            assert_finding(&b, ES_PDF_AMB_CHAIN, 0);
+        }
+        eseal_buf_dispose(&b);
+    }
+}
+
 /* 3: a hybrid revision (§7.5.8.4) whose table and /XRefStm disagree; and one where they agree. */
 static void hybrid_disagrees(void **state)
 {
@@ -663,6 +734,8 @@ int main(void)
         cmocka_unit_test(object_streams_clean),
         cmocka_unit_test(defined_twice),
         cmocka_unit_test(generation_changed),
+        cmocka_unit_test(unlisted_definitions),
+        cmocka_unit_test(startxref_tail_strict),
         cmocka_unit_test(hybrid_disagrees),
         cmocka_unit_test(bytes_after_eof),
         cmocka_unit_test(entry_points_elsewhere),
