@@ -54,6 +54,34 @@ typedef struct {
     char *dss_vri;      /* its /VRI value as written, or NULL */
 } es_pdf_doc;
 
+/*
+ * One strict qpdf parse (pdf_read.c), made by the only opener eseal has, with the same settings
+ * everywhere: qpdf's errors silenced and fetched, warnings kept, no recovery, encrypted files
+ * refused. A verification parses the file once and hands that parse to the signature listing,
+ * the /DSS reader and every revision comparison (pdf_verify.c); only a signed revision that later
+ * ones changed is parsed again, on its own bytes (es_pdf_judge_changes says why).
+ */
+struct _qpdf_data; /* qpdf-c.h's qpdf_data */
+typedef struct {
+    struct _qpdf_data *q;
+    size_t len;        /* the bytes parsed */
+    bool pages_walked; /* es_pdf_qpdf_pages has run */
+    char *repair;      /* what qpdf warned then (a page tree repaired in memory), or NULL */
+} es_pdf_qpdf;
+
+/* Parses `data` (which must outlive the parse); closed on failure. */
+ES_RESULT es_pdf_qpdf_open(es_pdf_qpdf *p, es_span data);
+void es_pdf_qpdf_close(es_pdf_qpdf *p);
+/* Forgets qpdf's pending errors and warnings, so that the next user of a shared parse starts clean. */
+void es_pdf_qpdf_quiet(es_pdf_qpdf *p);
+/*
+ * Walks the page tree once (qpdf repairs a broken one in memory the first time, with only a
+ * warning) and keeps the first pending warning; then and later, *repair is that warning or NULL.
+ */
+ES_RESULT es_pdf_qpdf_pages(es_pdf_qpdf *p, const char **repair);
+/* How many times this thread has parsed a PDF with qpdf (every opener above counts): for tests. */
+unsigned long es_pdf_open_count(void);
+
 /* Opens a PDF held in memory (which must outlive the document). */
 ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data);
 /* Opens the PDF behind `fd` (`size` bytes) without reading it into memory. */
@@ -107,9 +135,9 @@ ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, es
 
 /*
  * The OCSP responses and CRLs of the document's /DSS, and its /Certs into `certs` (may be NULL),
- * for the verifier; *present: it has one.
+ * for the verifier; *present: it has one. `p` is the parse of the whole file.
  */
-ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out, es_der_list *certs, bool *present);
+ES_RESULT es_pdf_dss_read(es_pdf_qpdf *p, es_revocation_data *out, es_der_list *certs, bool *present);
 
 /* A signature found in a PDF, for the verifier. */
 typedef struct {
@@ -142,6 +170,8 @@ bool es_pdf_field_locked(const es_pdf_perms *p, const char *name);
 
 /* Lists the signature fields with a value. `sigs` is an array of `max`. */
 ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *n);
+/* The same from a parse of the whole file (the verifier's). */
+ES_RESULT es_pdf_signatures_of(es_pdf_qpdf *p, es_pdf_sig *sigs, size_t max, size_t *n);
 void es_pdf_sig_free(es_pdf_sig *s);
 
 /* Lets the instance add its registry's view of an embedded seal (at the claimed signing time). */
@@ -162,8 +192,15 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span data, const eseal_trust *tru
  * /DSS, filling unlocked form fields when P >= 2 or the document is not
  * certified, comment annotations when P = 3). Anything else is reported on
  * `rep`, naming the object and why (docs/formats.md has the table).
+ *
+ * `file` is the parse of all of `data`, shared. `rev` holds the signed revision's parse: opened
+ * here on data[0, signed_end) unless it already holds that revision (the caller closes it). qpdf
+ * resolves every object through the last cross-reference section of what it parsed and keeps no
+ * earlier definition of an object a later revision redefines, so the signed revision cannot be
+ * read from `file`: it is the one extra parse, made only for a signature that later revisions follow.
  */
-ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span data, size_t signed_end, const es_pdf_perms *perm);
+ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, es_span data,
+                               size_t signed_end, const es_pdf_perms *perm);
 
 /*
  * One resolution (pdf_xref.c, issue #15): what in a file's structure lets readers resolve an object

@@ -125,21 +125,8 @@ typedef struct {
 static bool bit(const uint8_t *m, int n) { return (m[n / 8] & (1u << (n % 8))) != 0; }
 static void set_bit(uint8_t *m, int n) { m[n / 8] |= (uint8_t)(1u << (n % 8)); }
 
-/* qpdf prints an error nobody fetched at cleanup; the library never prints, so fetch it. */
-static void quiet_cleanup(qpdf_data *q)
-{
-    if (*q != NULL) {
-        while (qpdf_has_error(*q)) {
-            (void)qpdf_get_error(*q);
-        }
-        qpdf_cleanup(q);
-    }
-}
-
 static void diff_free(diff *d)
 {
-    quiet_cleanup(&d->a);
-    quiet_cleanup(&d->b);
     es_free(d->stack);
     es_free(d->reached);
     es_free(d->seen);
@@ -162,19 +149,6 @@ static void diff_free(diff *d)
     es_free(d->filled);
     es_buf_free(&d->changed);
     es_buf_free(&d->locked);
-}
-
-static ES_RESULT open_strict(qpdf_data *q, es_span data)
-{
-    *q = qpdf_init();
-    ES_ENSURE_ALLOC(*q);
-    qpdf_silence_errors(*q);
-    qpdf_set_suppress_warnings(*q, QPDF_TRUE);
-    qpdf_set_attempt_recovery(*q, QPDF_FALSE);
-    ES_ENSURE((qpdf_read_memory(*q, "revision.pdf", (const char *)data.ptr, (unsigned long long)data.len, NULL) &
-               QPDF_ERRORS) == 0,
-              ESEAL_EMALFORMED, "pdf: a revision cannot be read without repair");
-    return ES_OK;
 }
 
 /* "page 2", "the catalog" or "object 12": how a report names an object of the final file. */
@@ -1442,20 +1416,43 @@ static ES_RESULT alloc_maps(diff *d)
     return ES_OK;
 }
 
-/* A reason when qpdf had to repair what it read of `q` (a warning, even in strict mode). */
-static ES_RESULT repaired(eseal_report *rep, qpdf_data q, const char *what)
+/* A reason when qpdf had to repair what it read of `p` (a warning, even in strict mode). */
+static ES_RESULT repaired(eseal_report *rep, es_pdf_qpdf *p, const char *what)
 {
-    if (!qpdf_more_warnings(q)) {
+    const char *w = NULL;
+    ES_GUARD(es_pdf_qpdf_pages(p, &w));
+    if (w == NULL) {
         return ES_OK;
     }
-    const char *w = qpdf_get_error_full_text(q, qpdf_next_warning(q));
     return es_report_reason(rep, ESEAL_INVALID, "AMBIGUOUS_STRUCTURE",
                             "%s can only be read by repairing it (%.300s): readers that repair it differently show "
                             "something else, so what is shown is not known to be what was signed",
-                            what, w != NULL ? w : "a qpdf warning");
+                            what, w);
 }
 
-ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, const es_pdf_perms *perm)
+static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, size_t signed_end,
+                       const es_pdf_perms *perm);
+
+ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, es_span f,
+                               size_t signed_end, const es_pdf_perms *perm)
+{
+    if (rev->q == NULL || rev->len != signed_end) {
+        es_pdf_qpdf_close(rev);
+        if (!es_ok(es_pdf_qpdf_open(rev, es_span_of(f.ptr, signed_end)))) {
+            return es_report_reason(rep, ESEAL_INDETERMINATE, "LATER_CHANGES_UNCHECKED",
+                                    "the revisions after this signature could not be compared: %s",
+                                    eseal_error_last()->message);
+        }
+    }
+    es_result r = judge(rep, file, rev, signed_end, perm);
+    /* Whatever qpdf noted on the way concerns this judgement only: the next user starts clean. */
+    es_pdf_qpdf_quiet(file);
+    es_pdf_qpdf_quiet(rev);
+    return r;
+}
+
+static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, size_t signed_end,
+                       const es_pdf_perms *perm)
 {
     static const es_pdf_perms none = {0, ES_PDF_LOCK_NONE, NULL};
     ES_AUTO(diff_free) diff d;
@@ -1465,24 +1462,16 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, 
     d.signed_end = signed_end;
     d.changed = (es_buf)ES_BUF_INIT(16384);
     d.locked = (es_buf)ES_BUF_INIT(4096);
-    es_result r = open_strict(&d.a, es_span_of(f.ptr, signed_end));
-    if (es_ok(r)) {
-        r = open_strict(&d.b, f);
-    }
-    if (!es_ok(r)) {
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "LATER_CHANGES_UNCHECKED",
-                                "the revisions after this signature could not be compared: %s",
-                                eseal_error_last()->message);
-    }
+    d.a = rev->q;
+    d.b = file->q;
     /* qpdf repairs a broken page tree in memory the first time it is walked, with only a warning
      * (a catalog whose /Pages is a page gets a new tree), and every pass below would then judge
      * the repair, not the file. So the trees are walked first, before anything else is asked of
      * either side (later warnings are this code's own type checks): a document that needs repair
-     * is one readers may show differently. */
-    (void)qpdf_get_num_pages(d.a);
-    ES_GUARD(repaired(rep, d.a, "the signed revision"));
-    (void)qpdf_get_num_pages(d.b);
-    ES_GUARD(repaired(rep, d.b, "the document with its later revisions"));
+     * is one readers may show differently. A shared parse walked its tree for an earlier signature
+     * and kept what qpdf said then (es_pdf_qpdf_pages). */
+    ES_GUARD(repaired(rep, rev, "the signed revision"));
+    ES_GUARD(repaired(rep, file, "the document with its later revisions"));
     unsigned maxobj = eseal_limits_default()->max_objects;
     d.size = qpdf_oh_get_int_value_as_int(d.a, qpdf_oh_get_key(d.a, qpdf_get_trailer(d.a), "/Size"));
     d.bsize = qpdf_oh_get_int_value_as_int(d.b, qpdf_oh_get_key(d.b, qpdf_get_trailer(d.b), "/Size"));

@@ -12,19 +12,32 @@
 #include "crypto/crypto.h"
 #include "pdf.h"
 
-typedef struct {
-    qpdf_data q;
-} qp;
+/* qpdf opens made by this thread (es_pdf_open_count): a verification's cost in parses, for the tests. */
+static _Thread_local unsigned long opens;
 
-static void qp_free(qp *p)
+unsigned long es_pdf_open_count(void) { return opens; }
+
+void es_pdf_qpdf_quiet(es_pdf_qpdf *p)
 {
     if (p->q != NULL) {
         /* qpdf prints an error nobody fetched at cleanup; the library never prints. */
         while (qpdf_has_error(p->q)) {
             (void)qpdf_get_error(p->q);
         }
+        while (qpdf_more_warnings(p->q)) {
+            (void)qpdf_next_warning(p->q);
+        }
+    }
+}
+
+void es_pdf_qpdf_close(es_pdf_qpdf *p)
+{
+    if (p->q != NULL) {
+        es_pdf_qpdf_quiet(p);
         qpdf_cleanup(&p->q);
     }
+    es_free(p->repair);
+    memset(p, 0, sizeof(*p));
 }
 
 /* The first qpdf error or warning as our error; recovery is off, so any warning means damage. */
@@ -49,9 +62,13 @@ static es_result qp_fail(qpdf_data q, const char *what)
     return qp_fail_err(q, e, what);
 }
 
-/* Opens `data`, or when `path` is not NULL that file (then `data` holds its first bytes). */
-static ES_RESULT qp_open_any(qp *p, es_span data, const char *path)
+/*
+ * The one strict opener (pdf.h): `data`, or when `path` is not NULL that file (then `data` holds
+ * its first bytes). Every qpdf parse in eseal goes through here, with the same settings.
+ */
+static ES_RESULT qp_open_any(es_pdf_qpdf *p, es_span data, const char *path)
 {
+    memset(p, 0, sizeof(*p));
     p->q = qpdf_init();
     ES_ENSURE_ALLOC(p->q);
     qpdf_silence_errors(p->q);
@@ -60,6 +77,8 @@ static ES_RESULT qp_open_any(qp *p, es_span data, const char *path)
     qpdf_set_attempt_recovery(p->q, QPDF_FALSE);
     ES_ENSURE(data.len >= 8 && memcmp(data.ptr, "%PDF-", 5) == 0, ESEAL_EMALFORMED,
               "pdf: the file does not start with %%PDF-");
+    opens++;
+    p->len = data.len;
     QPDF_ERROR_CODE rc = path != NULL ? qpdf_read(p->q, path, NULL)
                                        : qpdf_read_memory(p->q, "input.pdf", (const char *)data.ptr,
                                                           (unsigned long long)data.len, NULL);
@@ -81,7 +100,30 @@ static ES_RESULT qp_open_any(qp *p, es_span data, const char *path)
     return ES_OK;
 }
 
-static ES_RESULT qp_open(qp *p, es_span data) { return qp_open_any(p, data, NULL); }
+ES_RESULT es_pdf_qpdf_open(es_pdf_qpdf *p, es_span data)
+{
+    es_result r = qp_open_any(p, data, NULL);
+    if (!es_ok(r)) {
+        es_pdf_qpdf_close(p);
+    }
+    return r;
+}
+
+ES_RESULT es_pdf_qpdf_pages(es_pdf_qpdf *p, const char **repair)
+{
+    if (!p->pages_walked) {
+        p->pages_walked = true;
+        (void)qpdf_get_num_pages(p->q);
+        if (qpdf_more_warnings(p->q)) {
+            const char *w = qpdf_get_error_full_text(p->q, qpdf_next_warning(p->q));
+            p->repair = es_strdup(w != NULL ? w : "a qpdf warning");
+            ES_ENSURE_ALLOC(p->repair);
+        }
+        es_pdf_qpdf_quiet(p);
+    }
+    *repair = p->repair;
+    return ES_OK;
+}
 
 static ES_RESULT dup_str(char **out, const char *s)
 {
@@ -364,8 +406,8 @@ ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data)
     ES_GUARD(find_startxref(d, es_span_of(data.ptr + data.len - tail, tail), data.len));
     d->xref_stream = memcmp(data.ptr + d->startxref, "xref", 4) != 0;
     d->last_byte = data.len > 0 ? data.ptr[data.len - 1] : 0;
-    ES_AUTO(qp_free) qp p = {NULL};
-    ES_GUARD(qp_open(&p, data));
+    ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf p = {0};
+    ES_GUARD(qp_open_any(&p, data, NULL));
     es_result r = read_doc(d, p.q);
     if (!es_ok(r)) {
         es_pdf_close(d); /* a half-read document owns strings and pages: free them (found by fuzzing) */
@@ -404,7 +446,7 @@ ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size)
     /* qpdf reads the very file we hold open, lazily (little memory), even if its path is swapped. */
     char path[64];
     (void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    ES_AUTO(qp_free) qp p = {NULL};
+    ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf p = {0};
     ES_GUARD(qp_open_any(&p, es_span_of(head, sizeof(head)), path));
     es_result r = read_doc(d, p.q);
     if (!es_ok(r)) {
@@ -597,11 +639,17 @@ static ES_RESULT signatures_of(qpdf_data q, es_pdf_sig *sigs, size_t max, size_t
     return r;
 }
 
+ES_RESULT es_pdf_signatures_of(es_pdf_qpdf *p, es_pdf_sig *sigs, size_t max, size_t *n)
+{
+    *n = 0;
+    return signatures_of(p->q, sigs, max, n);
+}
+
 ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *n)
 {
     *n = 0;
-    ES_AUTO(qp_free) qp p = {NULL};
-    ES_GUARD(qp_open(&p, data));
+    ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf p = {0};
+    ES_GUARD(qp_open_any(&p, data, NULL));
     return signatures_of(p.q, sigs, max, n);
 }
 
@@ -630,19 +678,18 @@ static ES_RESULT dss_streams(qpdf_data q, qpdf_oh arr, es_rev_kind kind, es_revo
     return ES_OK;
 }
 
-ES_RESULT es_pdf_dss_read(es_span data, es_revocation_data *out, es_der_list *certs, bool *present)
+ES_RESULT es_pdf_dss_read(es_pdf_qpdf *p, es_revocation_data *out, es_der_list *certs, bool *present)
 {
     *present = false;
-    ES_AUTO(qp_free) qp p = {NULL};
-    ES_GUARD(qp_open(&p, data));
-    qpdf_oh dss = qpdf_oh_get_key(p.q, qpdf_get_root(p.q), "/DSS");
-    if (!qpdf_oh_is_dictionary(p.q, dss)) {
+    qpdf_data q = p->q;
+    qpdf_oh dss = qpdf_oh_get_key(q, qpdf_get_root(q), "/DSS");
+    if (!qpdf_oh_is_dictionary(q, dss)) {
         return ES_OK;
     }
     *present = true;
-    ES_GUARD(dss_streams(p.q, qpdf_oh_get_key(p.q, dss, "/OCSPs"), ES_REV_OCSP, out, NULL));
+    ES_GUARD(dss_streams(q, qpdf_oh_get_key(q, dss, "/OCSPs"), ES_REV_OCSP, out, NULL));
     if (certs != NULL) {
-        ES_GUARD(dss_streams(p.q, qpdf_oh_get_key(p.q, dss, "/Certs"), ES_REV_CRL, out, certs));
+        ES_GUARD(dss_streams(q, qpdf_oh_get_key(q, dss, "/Certs"), ES_REV_CRL, out, certs));
     }
-    return dss_streams(p.q, qpdf_oh_get_key(p.q, dss, "/CRLs"), ES_REV_CRL, out, NULL);
+    return dss_streams(q, qpdf_oh_get_key(q, dss, "/CRLs"), ES_REV_CRL, out, NULL);
 }

@@ -317,9 +317,12 @@ static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const 
 ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust, int64_t at,
                         const es_pdf_registry_hook *hook, const es_revocation_opts *net)
 {
+    /* One strict parse of the whole file for the listing, the /DSS and every comparison (pdf.h). */
+    ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf file = {0};
+    ES_GUARD(es_pdf_qpdf_open(&file, f));
     es_pdf_sig sigs[MAX_SIGS];
     size_t n = 0;
-    ES_GUARD(es_pdf_signatures(f, sigs, MAX_SIGS, &n));
+    ES_GUARD(es_pdf_signatures_of(&file, sigs, MAX_SIGS, &n));
     eseal_report *rep = NULL;
     es_result r = es_report_new(&rep);
     char t[ES_RFC3339_LEN];
@@ -337,9 +340,10 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     es_revocation_data dss = {0};
     es_der_list dss_certs = {0};
     bool has_dss = false;
-    if (es_ok(r) && n > 0 && !es_ok(es_pdf_dss_read(f, &dss, &dss_certs, &has_dss))) {
+    if (es_ok(r) && n > 0 && !es_ok(es_pdf_dss_read(&file, &dss, &dss_certs, &has_dss))) {
         eseal_error_clear(); /* an unreadable DSS only means less evidence */
     }
+    es_pdf_qpdf_quiet(&file); /* what qpdf noted reading the DSS is not the comparisons' business */
     es_span *rspans = es_calloc(dss.ocsp.n + dss.crls.n + dss_certs.n + 1, sizeof(*rspans));
     if (es_ok(r) && rspans == NULL) {
         r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
@@ -435,7 +439,9 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         }
         doc_p = sigs[i].docmdp_p >= 1 && sigs[i].docmdp_p <= 3 ? sigs[i].docmdp_p : sigs[i].docmdp_p != 0 ? 2 : 0;
     }
-    /* Anything appended after a signed revision must be judged; until it is, it is not VALID. */
+    /* Anything appended after a signed revision must be judged; until it is, it is not VALID. Each
+     * signed revision is parsed once, for the signatures that end there (es_pdf_judge_changes). */
+    ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf rev = {0};
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (dup[i]) {
             continue;
@@ -470,7 +476,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
             continue;
         }
         es_pdf_perms perm = {doc_p, sigs[i].lock_action, sigs[i].lock_fields};
-        r = es_pdf_judge_changes(children[i], f, ends[i], &perm);
+        r = es_pdf_judge_changes(children[i], &file, &rev, f, ends[i], &perm);
     }
     if (es_ok(r)) {
         r = judge_levels(rep, children, sigs, n, has_dss);
