@@ -669,6 +669,7 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
         es_buf cache = ES_BUF_INIT(8192);
         if (req != NULL && req->online) {
             net.online = true;
+            net.fetch = es_http_fetcher();
             if (inst != NULL && es_ok(es_home_path(&cache, inst, "cache/revocation"))) {
                 net.cache_dir = es_buf_cstr(&cache);
             }
