@@ -595,7 +595,7 @@ static ES_RESULT from_network(es_rev_status *st, X509 *cert, X509 *issuer, STACK
     for (int i = 0; es_ok(r) && !st->found && urls != NULL && i < sk_OPENSSL_STRING_num(urls) && i < MAX_URLS; i++) {
         const char *url = sk_OPENSSL_STRING_value(urls, i);
         es_buf req = ES_BUF_INIT(65536);
-        es_buf resp = ES_BUF_INIT(0);
+        es_buf resp = ES_BUF_INIT(max_resp);
         OCSP_REQUEST *rq = NULL;
         long status = 0;
         r = request_der(&req, &rq, cert, issuer, false, true);
@@ -628,7 +628,7 @@ static ES_RESULT from_network(es_rev_status *st, X509 *cert, X509 *issuer, STACK
     ES_GUARD(crl_urls(&crls, cert));
     for (int i = 0; es_ok(r) && !st->found && i < sk_OPENSSL_STRING_num(crls); i++) {
         const char *url = sk_OPENSSL_STRING_value(crls, i);
-        es_buf resp = ES_BUF_INIT(0);
+        es_buf resp = ES_BUF_INIT(max_resp);
         long status = 0;
         es_result hr = ro->fetch.fn(ro->fetch.ctx, url, NULL, es_span_of(NULL, 0), timeout_ms, max_resp, &resp, &status);
         if (!es_ok(hr) || status != 200) {

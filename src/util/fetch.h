@@ -12,10 +12,10 @@
 
 /*
  * Fetches `url`: a POST of `body` with `content_type` when content_type is not NULL (an OCSP
- * request), else a GET (a CRL). The response body goes into `resp` (at most `max_response`
- * bytes: more is an ESEAL_ELIMIT error) and its HTTP status into *status; the whole exchange
- * takes at most `timeout_ms`. A transport failure is an error with its reason as the message;
- * any HTTP status is returned for the caller to judge.
+ * request), else a GET (a CRL). The response body goes into `resp` (it arrives empty, with
+ * `max_response` as its maximum: more is an ESEAL_ELIMIT error) and its HTTP status into
+ * *status; the whole exchange takes at most `timeout_ms`. A transport failure is an error with
+ * its reason as the message; any HTTP status is returned for the caller to judge.
  */
 typedef ES_RESULT (*es_fetch_fn)(void *ctx, const char *url, const char *content_type, es_span body,
                                  unsigned int timeout_ms, size_t max_response, es_buf *resp, long *status);
