@@ -13,6 +13,7 @@
 #include "eseal/trust.h"
 #include "eseal/tsa.h"
 #include "eseal/tsa_client.h"
+#include "util/fetch.h"
 #include "util/util.h"
 
 /* The SM2 distinguishing ID of GM/T 0009-2012 §10 / GB/T 35276 used everywhere. */
@@ -169,7 +170,7 @@ typedef struct {
     size_t ocsp_count;
     const es_span *crls;      /* DER CRLs from the document (PDF /DSS, CMS crls) */
     size_t crl_count;
-    bool online;              /* fetch what nothing else covers (http/https only) */
+    bool online;              /* fetch what nothing else covers (http/https only), through `fetch` */
     unsigned int timeout_ms;  /* per fetch; 0: 5000 */
     const char *cache_dir;    /* fetched responses/CRLs are kept here, keyed by the certificate's
                                  CertID (or the issuer for CRLs), and reused until their nextUpdate;
@@ -178,9 +179,11 @@ typedef struct {
     const es_span *certs;     /* DER certificates from the document (PDF /DSS /Certs): untrusted
                                  helpers that may complete a chain to a trust anchor, never anchors */
     size_t cert_count;
+    es_fetcher fetch;         /* how `online` reaches the network (crypto never does itself):
+                                 required with `online`, e.g. es_http_fetcher() */
 } es_revocation_opts;
 
-#define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL, NULL, 0}
+#define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL, NULL, 0, {NULL, NULL}}
 
 /* es_cert_chain_check with revocation data and helper certificates beyond the trust set (`ro`, may be NULL). */
 ES_RESULT es_cert_chain_check_ex(eseal_report *rep, const eseal_trust *t, const eseal_cert *cert,
@@ -216,6 +219,14 @@ ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span t
 /* eseal_tsa_verify_token with revocation data beyond the trust set for the TSA's chain (`ro`, may be NULL). */
 ES_RESULT es_tsa_verify_token_rev(eseal_report **out, int64_t *gen_time_ms, es_span token, const eseal_trust *trust,
                                   const eseal_tsa_verify_options *opts, const es_revocation_opts *ro);
+
+/*
+ * The time-stamp client's codec (ts_client.c): the DER TimeStampReq for `digest` (version 1, a
+ * random 63-bit nonce, certReq, `policy` as reqPolicy when not NULL), and the TimeStampToken of
+ * a granted TimeStampResp `resp` into `token` with its serial number in hexadecimal.
+ */
+ES_RESULT es_ts_request_der(es_buf *out, eseal_hash hash, es_span digest, const char *policy);
+ES_RESULT es_ts_response_token(eseal_buf *token, char *serial, size_t serial_cap, es_span resp);
 
 /* A DER OCSPRequest for one certificate: CertID with SHA-1 (sha256 false) or SHA-256, optional nonce. */
 ES_RESULT es_ocsp_request_der(es_buf *out, const eseal_cert *cert, const eseal_cert *issuer, bool sha256, bool nonce);

@@ -29,11 +29,12 @@
 #include <openssl/pem.h>
 
 #include "chain.h"
-#include "http/http.h"
 #include "ossl.h"
 
 #define SKEW_MS (5 * 60 * 1000LL)
 #define MAX_URLS 4
+/* es_revocation_opts.timeout_ms 0: five seconds per fetch. */
+#define DEFAULT_FETCH_TIMEOUT_MS 5000u
 
 ES_DEFINE_FREEP(OCSP_RESPONSE, OCSP_RESPONSE_free)
 ES_DEFINE_FREEP(OCSP_BASICRESP, OCSP_BASICRESP_free)
@@ -586,18 +587,21 @@ static void str_stack_free(STACK_OF(OPENSSL_STRING) * s) { X509_email_free(s); }
 static ES_RESULT from_network(es_rev_status *st, X509 *cert, X509 *issuer, STACK_OF(X509) *extra, int64_t at_ms,
                               const es_revocation_opts *ro)
 {
-    es_http_client_options ho = {ro->timeout_ms, eseal_limits_default()->max_der_bytes};
+    ES_ENSURE(ro->fetch.fn != NULL, ESEAL_EINVAL, "revocation: online fetching asked for without a fetch function");
+    unsigned int timeout_ms = ro->timeout_ms != 0 ? ro->timeout_ms : DEFAULT_FETCH_TIMEOUT_MS;
+    size_t max_resp = eseal_limits_default()->max_der_bytes;
     STACK_OF(OPENSSL_STRING) *urls = X509_get1_ocsp(cert);
     es_result r = ES_OK;
     for (int i = 0; es_ok(r) && !st->found && urls != NULL && i < sk_OPENSSL_STRING_num(urls) && i < MAX_URLS; i++) {
         const char *url = sk_OPENSSL_STRING_value(urls, i);
         es_buf req = ES_BUF_INIT(65536);
-        es_buf resp = ES_BUF_INIT(0);
+        es_buf resp = ES_BUF_INIT(max_resp);
         OCSP_REQUEST *rq = NULL;
         long status = 0;
         r = request_der(&req, &rq, cert, issuer, false, true);
         if (es_ok(r)) {
-            es_result hr = es_http_post(url, "application/ocsp-request", es_buf_span(&req), &ho, &resp, &status, NULL, 0);
+            es_result hr = ro->fetch.fn(ro->fetch.ctx, url, "application/ocsp-request", es_buf_span(&req), timeout_ms,
+                                          max_resp, &resp, &status);
             if (!es_ok(hr) || status != 200) {
                 if (st->note[0] == '\0') {
                     (void)snprintf(st->note, sizeof(st->note), "the OCSP responder %s did not answer (%s)", url,
@@ -624,9 +628,9 @@ static ES_RESULT from_network(es_rev_status *st, X509 *cert, X509 *issuer, STACK
     ES_GUARD(crl_urls(&crls, cert));
     for (int i = 0; es_ok(r) && !st->found && i < sk_OPENSSL_STRING_num(crls); i++) {
         const char *url = sk_OPENSSL_STRING_value(crls, i);
-        es_buf resp = ES_BUF_INIT(0);
+        es_buf resp = ES_BUF_INIT(max_resp);
         long status = 0;
-        es_result hr = es_http_get(url, &ho, &resp, &status, NULL, 0);
+        es_result hr = ro->fetch.fn(ro->fetch.ctx, url, NULL, es_span_of(NULL, 0), timeout_ms, max_resp, &resp, &status);
         if (!es_ok(hr) || status != 200) {
             if (st->note[0] == '\0') {
                 (void)snprintf(st->note, sizeof(st->note), "the CRL at %s could not be fetched (%s)", url,

@@ -110,3 +110,16 @@ ES_RESULT es_http_get(const char *url, const es_http_client_options *o, es_buf *
 {
     return transfer(url, NULL, es_span_of(NULL, 0), o, resp, status, resp_type, resp_type_cap);
 }
+
+ES_RESULT es_http_fetch(void *ctx, const char *url, const char *content_type, es_span body, unsigned int timeout_ms,
+                        size_t max_response, es_buf *resp, long *status)
+{
+    (void)ctx;
+    es_http_client_options o = {timeout_ms, max_response};
+    if (content_type != NULL) {
+        return es_http_post(url, content_type, body, &o, resp, status, NULL, 0);
+    }
+    return es_http_get(url, &o, resp, status, NULL, 0);
+}
+
+es_fetcher es_http_fetcher(void) { return (es_fetcher){es_http_fetch, NULL}; }

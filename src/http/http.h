@@ -8,6 +8,7 @@
 #ifndef ES_HTTP_H
 #define ES_HTTP_H
 
+#include "util/fetch.h"
 #include "util/util.h"
 
 typedef struct {
@@ -62,5 +63,12 @@ ES_RESULT es_http_post(const char *url, const char *content_type, es_span body, 
 /* GETs `url` under the same rules as es_http_post (CRLs from a CRL distribution point). */
 ES_RESULT es_http_get(const char *url, const es_http_client_options *o, es_buf *resp, long *status, char *resp_type,
                       size_t resp_type_cap);
+
+/* es_http_post (content_type not NULL) or es_http_get as an es_fetch_fn (util/fetch.h); ctx unused. */
+ES_RESULT es_http_fetch(void *ctx, const char *url, const char *content_type, es_span body, unsigned int timeout_ms,
+                        size_t max_response, es_buf *resp, long *status);
+
+/* The fetcher the service hands down to layers that must not reach the network themselves. */
+es_fetcher es_http_fetcher(void);
 
 #endif

@@ -44,6 +44,7 @@
 #include "eseal/limits.h"
 #include "eseal/seal.h"
 #include "eseal/trust.h"
+#include "eseal/tsa_client.h"
 #include "util/util.h"
 
 #define ES_OFD_NS "http://www.ofdspec.org/2016"
@@ -141,8 +142,9 @@ typedef struct {
      * TimeStampToken (a ContentInfo; eseal_tsa_client_stamp's result.token) into `token`.
      * An error from it fails the stamp, nothing written. Refused (ESEAL_EINVAL) with `plain`
      * (no SES_Signature to hold it) and with a GM/T 0031-2014 seal (V1 stamps have no field).
+     * The same callback type as the PDF stamper's (eseal_pdf_stamp_options.timestamp).
      */
-    ES_RESULT (*timestamp)(void *ctx, es_buf *token, eseal_hash hash, es_span digest);
+    eseal_timestamp_fn timestamp;
     void *timestamp_ctx;
 } es_ofd_stamp_options;
 

@@ -304,7 +304,10 @@ static ES_RESULT add_timestamp(es_buf *out, es_span ses, eseal_key *key, const e
     ES_AUTO(es_buf_freep) es_buf token = ES_BUF_INIT(ESEAL_TSA_CLIENT_MAX_RESPONSE);
     es_result r = es_digest(dg, &dn, h, es_span_of(v.ptr, v.len));
     if (es_ok(r)) {
-        r = o->timestamp(o->timestamp_ctx, &token, h, es_span_of(dg, dn));
+        eseal_buf t = ESEAL_BUF_INIT;
+        int rc = o->timestamp(o->timestamp_ctx, &t, h, dg, dn);
+        r = rc != ESEAL_OK ? (es_result){rc} /* the callee set the message */ : es_buf_append(&token, t.ptr, t.size);
+        eseal_buf_dispose(&t);
     }
     if (es_ok(r)) {
         r = check_token(es_buf_span(&token), es_span_of(v.ptr, v.len));

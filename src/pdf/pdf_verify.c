@@ -351,6 +351,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     es_revocation_opts ro = ES_REVOCATION_OPTS_INIT;
     if (net != NULL) {
         ro.online = net->online;
+        ro.fetch = net->fetch;
         ro.timeout_ms = net->timeout_ms;
         ro.cache_dir = net->cache_dir;
     }

@@ -248,21 +248,6 @@ static ES_RESULT check_outputs(const char *const *in_paths, const char *const *o
     return ES_OK;
 }
 
-/* The OFD stamper's time-stamp callback, passed on to the PDF options' one (the same TSAs). */
-static ES_RESULT ofd_timestamp(void *ctx, es_buf *token, eseal_hash hash, es_span digest)
-{
-    const eseal_pdf_stamp_options *po = ctx;
-    eseal_buf t = ESEAL_BUF_INIT;
-    int rc = po->timestamp(po->timestamp_ctx, &t, hash, digest.ptr, digest.len);
-    if (rc != ESEAL_OK) {
-        eseal_buf_dispose(&t);
-        return (es_result){rc}; /* the callee set the message */
-    }
-    es_result r = es_buf_append(token, t.ptr, t.size);
-    eseal_buf_dispose(&t);
-    return r;
-}
-
 /* An OFD in memory (packages are small next to their limit), written whole and atomically. */
 static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po, bool defer_dir_sync)
 {
@@ -272,8 +257,7 @@ static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po,
     ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(eseal_limits_default()->max_input_bytes);
     ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(eseal_limits_default()->max_input_bytes);
     ES_GUARD(es_file_read(&in, b->in_paths[i], in.max));
-    es_ofd_stamp_options o = {po->page, po->x_mm, po->y_mm, 0, b->q->plain, po->timestamp != NULL ? ofd_timestamp : NULL,
-                              po};
+    es_ofd_stamp_options o = {po->page, po->x_mm, po->y_mm, 0, b->q->plain, po->timestamp, po->timestamp_ctx};
     ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
     es_atomic_file f;
     ES_GUARD(es_atomic_open(&f, b->out_paths[i], 0644));
@@ -669,6 +653,7 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
         es_buf cache = ES_BUF_INIT(8192);
         if (req != NULL && req->online) {
             net.online = true;
+            net.fetch = es_http_fetcher();
             if (inst != NULL && es_ok(es_home_path(&cache, inst, "cache/revocation"))) {
                 net.cache_dir = es_buf_cstr(&cache);
             }

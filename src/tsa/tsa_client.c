@@ -4,21 +4,15 @@
  * sources asked in order, every answer put through eseal_tsa_verify_token()
  * against the request that was sent, the first VALID token kept.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/ts.h>
-
 #include "crypto/crypto.h"
-#include "crypto/ossl.h"
 #include "eseal/tsa.h"
 #include "eseal/tsa_client.h"
 #include "http/http.h"
 #include "util/report.h"
-
-ES_DEFINE_FREEP(TS_REQ, TS_REQ_free)
-ES_DEFINE_FREEP(TS_RESP, TS_RESP_free)
-ES_DEFINE_FREEP(TS_MSG_IMPRINT, TS_MSG_IMPRINT_free)
 
 static const eseal_tsa_client_options default_opts = ESEAL_TSA_CLIENT_OPTIONS_INIT;
 
@@ -33,50 +27,6 @@ void eseal_tsa_client_result_free(eseal_tsa_client_result *res)
     res->gen_time_ms = 0;
     res->source[0] = 0;
     res->serial[0] = 0;
-}
-
-/* The DER TimeStampReq: version 1, the imprint, a random 64-bit nonce, certReq, the policy. */
-static ES_RESULT build_request(es_buf *out, eseal_hash hash, es_span digest, const char *policy)
-{
-    const EVP_MD *md = es_md(hash);
-    ES_ENSURE(md != NULL, ESEAL_EINVAL, "tsa client: unsupported hash");
-    ES_ENSURE(digest.len == (size_t)EVP_MD_get_size(md), ESEAL_EINVAL,
-              "tsa client: a %s digest is %d bytes, not %zu", eseal_hash_name(hash), EVP_MD_get_size(md), digest.len);
-    ES_AUTO(TS_REQ_freep) TS_REQ *req = TS_REQ_new();
-    ES_AUTO(TS_MSG_IMPRINT_freep) TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
-    ES_AUTO(X509_ALGOR_freep) X509_ALGOR *alg = X509_ALGOR_new();
-    ES_AUTO(ASN1_INTEGER_freep) ASN1_INTEGER *nonce = NULL;
-    ES_ENSURE_ALLOC(req);
-    ES_ENSURE_ALLOC(mi);
-    ES_ENSURE_ALLOC(alg);
-    X509_ALGOR_set_md(alg, md);
-    ES_GUARD_OSSL(TS_MSG_IMPRINT_set_algo(mi, alg), "setting the imprint algorithm");
-    unsigned char md_buf[EVP_MAX_MD_SIZE];
-    memcpy(md_buf, digest.ptr, digest.len);
-    ES_GUARD_OSSL(TS_MSG_IMPRINT_set_msg(mi, md_buf, (int)digest.len), "setting the imprint");
-    ES_GUARD_OSSL(TS_REQ_set_version(req, 1), "setting the request version");
-    ES_GUARD_OSSL(TS_REQ_set_msg_imprint(req, mi), "setting the request imprint");
-    uint8_t rnd[8];
-    ES_GUARD(es_random(rnd, sizeof(rnd)));
-    rnd[0] &= 0x7f; /* a positive INTEGER */
-    rnd[0] |= 0x40; /* of a fixed length: 63 significant bits */
-    BIGNUM *bn = BN_bin2bn(rnd, sizeof(rnd), NULL);
-    ES_ENSURE_ALLOC(bn);
-    nonce = BN_to_ASN1_INTEGER(bn, NULL);
-    BN_free(bn);
-    ES_ENSURE_ALLOC(nonce);
-    ES_GUARD_OSSL(TS_REQ_set_nonce(req, nonce), "setting the nonce");
-    ES_GUARD_OSSL(TS_REQ_set_cert_req(req, 1), "setting certReq");
-    if (policy != NULL) {
-        ASN1_OBJECT *o = OBJ_txt2obj(policy, 1);
-        ES_ENSURE(o != NULL, ESEAL_EINVAL, "tsa client: \"%s\" is not an OID", policy);
-        int ok = TS_REQ_set_policy_id(req, o);
-        ASN1_OBJECT_free(o);
-        ES_GUARD_OSSL(ok, "setting the request policy");
-    }
-    unsigned char *der = NULL;
-    int n = i2d_TS_REQ(req, &der);
-    return es_take_der(out, der, n, "tsa client: encoding the request");
 }
 
 /* One source's answer, as a DER TimeStampResp; an error says why there is none. */
@@ -106,30 +56,6 @@ static ES_RESULT ask(es_buf *resp, const eseal_tsa_source *src, es_span req, uns
     ES_ENSURE((tl == 27 && strncasecmp(type, "application/timestamp-reply", 27) == 0) ||
                   (tl == 30 && strncasecmp(type, "application/timestamp-response", 30) == 0),
               ESEAL_EIO, "the answer is %s, not application/timestamp-reply", type[0] != 0 ? type : "untyped");
-    return ES_OK;
-}
-
-/* The token inside a granted response, and its serial number in hex. */
-static ES_RESULT extract_token(eseal_tsa_client_result *res, es_span resp)
-{
-    const unsigned char *p = resp.ptr;
-    ES_AUTO(TS_RESP_freep) TS_RESP *r = d2i_TS_RESP(NULL, &p, (long)resp.len);
-    ES_ENSURE_OSSL(r != NULL && TS_RESP_get_token(r) != NULL, ESEAL_EMALFORMED, "tsa client: no token in the answer");
-    unsigned char *der = NULL;
-    int n = i2d_PKCS7(TS_RESP_get_token(r), &der);
-    es_buf tok = ES_BUF_INIT(ESEAL_TSA_CLIENT_MAX_RESPONSE);
-    es_result rr = es_take_der(&tok, der, n, "tsa client: encoding the token");
-    if (!es_ok(rr)) {
-        es_buf_free(&tok);
-        return rr;
-    }
-    es_buf_move_out(&res->token, &tok);
-    const ASN1_INTEGER *serial = TS_TST_INFO_get_serial(TS_RESP_get_tst_info(r));
-    BIGNUM *bn = serial != NULL ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
-    char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-    (void)snprintf(res->serial, sizeof(res->serial), "%s", hex != NULL ? hex : "");
-    OPENSSL_free(hex);
-    BN_free(bn);
     return ES_OK;
 }
 
@@ -188,7 +114,7 @@ static ES_RESULT try_source(eseal_tsa_client_result *res, const eseal_tsa_source
         es_buf_free(&resp);
         return es_error_set(ESEAL_EIO, __FILE__, __LINE__, "%s", why);
     }
-    r = extract_token(res, es_buf_span(&resp));
+    r = es_ts_response_token(&res->token, res->serial, sizeof(res->serial), es_buf_span(&resp));
     es_buf_free(&resp);
     if (!es_ok(r)) {
         (void)snprintf(why, why_len, "%s", eseal_error_last()->message);
@@ -212,7 +138,7 @@ static ES_RESULT client_stamp(eseal_tsa_client_result *res, eseal_hash hash, es_
         ES_ENSURE(s->url != NULL || s->transport != NULL, ESEAL_EINVAL, "tsa client: source %zu has no URL", i + 1);
     }
     ES_AUTO(es_buf_freep) es_buf req = ES_BUF_INIT(ESEAL_TSA_MAX_REQUEST);
-    ES_GUARD(build_request(&req, hash == ESEAL_HASH_DEFAULT ? ESEAL_HASH_SHA256 : hash, digest, o->policy_oid));
+    ES_GUARD(es_ts_request_der(&req, hash == ESEAL_HASH_DEFAULT ? ESEAL_HASH_SHA256 : hash, digest, o->policy_oid));
     ES_AUTO(es_buf_freep) es_buf errors = ES_BUF_INIT(64 * 1024);
     for (size_t i = 0; i < o->n_sources; i++) {
         char why[1024] = "";

@@ -91,10 +91,9 @@ static void get_token(es_buf *out, tsa_ctx *t, eseal_hash hash, es_span digest)
     eseal_tsa_client_result_free(&res);
 }
 
-/* The es_ofd_stamp_options.timestamp callback. */
-static es_result timestamp_cb(void *ctx, es_buf *token, eseal_hash hash, es_span digest)
+/* The es_ofd_stamp_options.timestamp callback (an eseal_timestamp_fn, as for PDF). */
+static es_result timestamp_cb_(tsa_ctx *t, es_buf *token, eseal_hash hash, es_span digest)
 {
-    tsa_ctx *t = ctx;
     t->calls++;
     t->hash = hash;
     assert_true(digest.len <= sizeof(t->digest));
@@ -115,6 +114,17 @@ static es_result timestamp_cb(void *ctx, es_buf *token, eseal_hash hash, es_span
         get_token(token, t, hash, digest);
         return ES_OK;
     }
+}
+
+static int timestamp_cb(void *ctx, eseal_buf *token, eseal_hash hash, const void *digest, size_t len)
+{
+    es_buf tok = ES_BUF_INIT(1 << 20);
+    es_result r = timestamp_cb_(ctx, &tok, hash, es_span_of(digest, len));
+    if (es_ok(r)) {
+        es_buf_move_out(token, &tok);
+    }
+    es_buf_free(&tok);
+    return es_code(r);
 }
 
 /* ---- the PKI, the seal, the document ------------------------------------------------------ */

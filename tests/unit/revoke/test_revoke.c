@@ -460,6 +460,7 @@ static void online_cache_and_collector(void **st)
     es_revocation_data used = {{NULL, 0, 0}, {NULL, 0, 0}};
     es_revocation_opts ro = ES_REVOCATION_OPTS_INIT;
     ro.online = true;
+    ro.fetch = es_http_fetcher();
     ro.cache_dir = cache;
     ro.used = &used;
     char want[160];
@@ -504,6 +505,7 @@ static void online_cache_and_collector(void **st)
     es_revocation_data ev = {{NULL, 0, 0}, {NULL, 0, 0}};
     es_revocation_opts fo = ES_REVOCATION_OPTS_INIT;
     fo.online = true;
+    fo.fetch = es_http_fetcher();
     fo.used = &ev;
     bool found = false;
     char src[320];
@@ -530,6 +532,73 @@ static void online_cache_and_collector(void **st)
     issue(&leaf, ES_PROFILE_ORG, "Leaf Org", &root, NULL, NULL);
 }
 
+/* A fetcher handed down instead of the network (util/fetch.h): what crypto asked for, and answers. */
+typedef struct {
+    int calls;
+    char url[128];
+    char type[64];
+    bool fail;
+} fake_net;
+
+static ES_RESULT fake_fetch(void *ctx, const char *url, const char *content_type, es_span body,
+                            unsigned int timeout_ms, size_t max_response, es_buf *resp, long *status)
+{
+    fake_net *n = ctx;
+    n->calls++;
+    (void)snprintf(n->url, sizeof(n->url), "%s", url);
+    (void)snprintf(n->type, sizeof(n->type), "%s", content_type != NULL ? content_type : "GET");
+    assert_true(timeout_ms > 0);
+    assert_true(max_response > 0);
+    ES_ENSURE(!n->fail, ESEAL_EIO, "fake: the network is down");
+    ES_ENSURE(content_type != NULL, ESEAL_EIO, "fake: no CRL here");
+    eseal_ocsp_issuer is = {root.cert, responder.cert, responder.key};
+    eseal_ocsp_config c = ESEAL_OCSP_CONFIG_INIT;
+    c.issuers = &is;
+    c.issuer_count = 1;
+    c.lookup = lookup;
+    eseal_buf der = ESEAL_BUF_INIT;
+    ES_GUARD((es_result){eseal_ocsp_respond(&der, body.ptr, body.len, &c)});
+    es_result r = es_buf_append(resp, der.ptr, der.size);
+    eseal_buf_dispose(&der);
+    *status = 200;
+    return r;
+}
+
+/* Online revocation reaches the network only through the fetcher it is handed (crypto has no HTTP). */
+static void online_goes_through_the_fetcher(void **st)
+{
+    (void)st;
+    reset();
+    kc_free(&leaf);
+    issue(&leaf, ES_PROFILE_ORG, "Fetched Leaf", &root, "http://ocsp.invalid/ocsp", "http://crl.invalid/root.crl");
+    int64_t now = es_now_ms();
+    fake_net net = {0};
+    es_revocation_opts ro = ES_REVOCATION_OPTS_INIT;
+    ro.online = true;
+    ro.fetch = (es_fetcher){fake_fetch, &net};
+    expect(check(NULL, now, 0, &ro), ESEAL_VALID, NULL, "checks.revocation", "good (OCSP, http://ocsp.invalid/ocsp)");
+    assert_int_equal(net.calls, 1);
+    assert_string_equal(net.url, "http://ocsp.invalid/ocsp");
+    assert_string_equal(net.type, "application/ocsp-request");
+
+    /* The fetcher's failure is the reason given; then the CRL distribution point is asked (a GET). */
+    net = (fake_net){0};
+    net.fail = true;
+    expect(check(NULL, now, 0, &ro), ESEAL_INDETERMINATE, "REVOCATION_UNKNOWN", NULL, NULL);
+    assert_int_equal(net.calls, 2);
+    assert_string_equal(net.url, "http://crl.invalid/root.crl");
+    assert_string_equal(net.type, "GET");
+
+    /* Online without a fetcher is the caller's mistake, never a silent offline check. */
+    es_revocation_opts bare = ES_REVOCATION_OPTS_INIT;
+    bare.online = true;
+    bool found = true;
+    char src[320];
+    assert_int_equal(es_code(es_revocation_fetch(&found, leaf.cert, root.cert, &bare, src, sizeof(src))), ESEAL_EINVAL);
+    kc_free(&leaf);
+    issue(&leaf, ES_PROFILE_ORG, "Leaf Org", &root, NULL, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -541,6 +610,7 @@ int main(void)
         cmocka_unit_test(verify_stale_response),
         cmocka_unit_test(verify_revoked_before_and_after),
         cmocka_unit_test(online_cache_and_collector),
+        cmocka_unit_test(online_goes_through_the_fetcher),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

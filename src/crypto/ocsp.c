@@ -11,7 +11,7 @@
 
 #include <openssl/ocsp.h>
 
-#include "crypto/ossl.h"
+#include "ossl.h"
 #include "eseal/ocsp.h"
 
 ES_DEFINE_FREEP(OCSP_REQUEST, OCSP_REQUEST_free)

@@ -31,8 +31,8 @@
 #include <openssl/ess.h>
 #include <openssl/ts.h>
 
-#include "crypto/chain.h"
-#include "crypto/ossl.h"
+#include "chain.h"
+#include "ossl.h"
 #include "eseal/tsa.h"
 #include "util/der.h"
 #include "util/report.h"
