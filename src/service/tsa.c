@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include "eseal/tsa.h"
-#include "http/http.h"
 #include "service.h"
 
 #define SERIAL_BLOCK 1024u
@@ -67,7 +66,7 @@ static ES_RESULT legacy_serial(const char *path, const char *lock, uint64_t *out
 }
 
 typedef struct {
-    eseal_store *store;
+    eseal_store *store;    /* its own connection: one server runs several TSAs and the OCSP responder */
     char name[64];         /* the store counter */
     uint64_t floor;        /* the legacy counter file's value */
     pthread_mutex_t lock;  /* guards next/end and the store handle */
@@ -130,6 +129,7 @@ void eseal_tsa_service_close(eseal_tsa_service *t)
         if (t->serials_lock) {
             pthread_mutex_destroy(&t->serials.lock);
         }
+        eseal_store_close(t->serials.store);
         es_free(t);
     }
 }
@@ -175,13 +175,19 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
     if (es_ok(r)) {
         r = legacy_serial(es_buf_cstr(&path), es_buf_cstr(&lock), &t->serials.floor);
     }
+    if (es_ok(r)) {
+        es_buf_clear(&path);
+        r = es_home_path(&path, inst, "eseal.db");
+    }
+    if (es_ok(r)) {
+        r = (es_result){eseal_store_open(&t->serials.store, es_buf_cstr(&path))};
+    }
     es_buf_free(&dir);
     es_buf_free(&path);
     es_buf_free(&lock);
     eseal_cert_record_dispose(&tsa);
     eseal_cert_record_dispose(&issuing);
     ES_GUARD(r);
-    t->serials.store = inst->store;
     t->serials.block = SERIAL_BLOCK;
     (void)snprintf(t->serials.name, sizeof(t->serials.name), "tsa-serial-%s", h);
     ES_ENSURE(pthread_mutex_init(&t->serials.lock, NULL) == 0, ESEAL_ENOMEM, "out of memory");
@@ -242,36 +248,6 @@ int eseal_tsa_service_respond(eseal_tsa_service *t, eseal_buf *resp, const void 
     }
     es_buf_move_out(resp, &out);
     return ESEAL_OK;
-}
-
-/* RFC 3161 §3.4: POST application/timestamp-query to /tsa, answered with application/timestamp-reply. */
-static ES_RESULT http_handler(void *ctx, const es_http_request *rq, es_http_response *rs)
-{
-    (void)snprintf(rs->content_type, sizeof(rs->content_type), "text/plain");
-    if (strcmp(rq->path, "/tsa") != 0) {
-        rs->status = 404;
-        return es_buf_append_str(&rs->body, "not found\n");
-    }
-    if (strcmp(rq->method, "POST") != 0) {
-        rs->status = 405;
-        return es_buf_append_str(&rs->body, "POST an application/timestamp-query\n");
-    }
-    if (strncmp(rq->content_type, "application/timestamp-query", 27) != 0) {
-        rs->status = 415;
-        return es_buf_append_str(&rs->body, "the body must be an application/timestamp-query\n");
-    }
-    ES_GUARD(tsa_service_respond(ctx, &rs->body, rq->body));
-    rs->status = 200;
-    (void)snprintf(rs->content_type, sizeof(rs->content_type), "application/timestamp-reply");
-    return ES_OK;
-}
-
-int eseal_tsa_service_listen(eseal_tsa_service *t, eseal_server **out, const char *listen)
-{
-    if (t == NULL) {
-        return ESEAL_EINVAL;
-    }
-    return es_code(es_server_listen(out, listen, ESEAL_TSA_MAX_REQUEST + 1, http_handler, t));
 }
 
 int eseal_instance_tsa_respond(eseal_instance *inst, eseal_buf *resp, const void *req, size_t len,
