@@ -100,10 +100,7 @@ ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, eseal_cert_record *out,
 
 struct eseal_ocsp_service {
     eseal_instance *inst;
-    /* Its own connection to the instance store, for the lookups of requests: a server runs the
-     * TSA (whose serials use the instance's connection) in the same process. */
-    eseal_store *db;
-    pthread_mutex_t lock; /* db is one connection: one lookup at a time */
+    pthread_mutex_t lock; /* the store is one connection: one lookup at a time */
     size_t n;
     eseal_ocsp_issuer issuers[MAX_CAS];
     eseal_cert *cas[MAX_CAS];
@@ -123,7 +120,6 @@ void eseal_ocsp_service_close(eseal_ocsp_service *s)
         eseal_cert_free(s->responders[i]);
         eseal_key_free(s->keys[i]);
     }
-    eseal_store_close(s->db);
     pthread_mutex_destroy(&s->lock);
     es_free(s);
 }
@@ -140,7 +136,7 @@ static int lookup_cb(void *ctx, size_t ca, const uint8_t *serial, size_t len, es
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));
     pthread_mutex_lock(&s->lock);
-    int rc = eseal_store_cert_find(s->db, &rec, es_buf_cstr(&hex));
+    int rc = eseal_store_cert_find(s->inst->store, &rec, es_buf_cstr(&hex));
     pthread_mutex_unlock(&s->lock);
     if (rc == ESEAL_OK && ca < s->n && strcmp(rec.issuer_id, s->ca_ids[ca]) == 0 &&
         es_strcasecmp(rec.serial, es_buf_cstr(&hex)) == 0) {
@@ -220,12 +216,7 @@ static ES_RESULT ocsp_open(eseal_instance *inst, eseal_ocsp_service **out, const
     ES_ENSURE_ALLOC(s);
     s->inst = inst;
     pthread_mutex_init(&s->lock, NULL);
-    es_buf db = ES_BUF_INIT(8192);
-    es_result r = es_home_path(&db, inst, "eseal.db");
-    if (es_ok(r)) {
-        r = (es_result){eseal_store_open(&s->db, es_buf_cstr(&db))};
-    }
-    es_buf_free(&db);
+    es_result r = ES_OK;
     for (size_t i = 0; i < l.n && es_ok(r); i++) {
         r = load_ca(inst, s, l.ids[i]);
     }
@@ -375,7 +366,7 @@ static ES_RESULT service_ca_cert(eseal_ocsp_service *s, eseal_buf *der, const ch
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));
     pthread_mutex_lock(&s->lock);
-    int rc = eseal_store_cert_find(s->db, &rec, id);
+    int rc = eseal_store_cert_find(s->inst->store, &rec, id);
     pthread_mutex_unlock(&s->lock);
     /* Only a CA, by its whole id (the store also resolves prefixes). */
     bool ca = rc == ESEAL_OK && strcmp(rec.id, id) == 0 &&

@@ -66,7 +66,7 @@ static ES_RESULT legacy_serial(const char *path, const char *lock, uint64_t *out
 }
 
 typedef struct {
-    eseal_store *store;    /* its own connection: one server runs several TSAs and the OCSP responder */
+    eseal_store *store;
     char name[64];         /* the store counter */
     uint64_t floor;        /* the legacy counter file's value */
     pthread_mutex_t lock;  /* guards next/end and the store handle */
@@ -84,6 +84,10 @@ int es_tsa_serial_failure(const char **msg)
     return tl_serial_rc;
 }
 
+/* One reservation (a store transaction) at a time in the process: `eseal serve` runs the TSAs of
+ * several hierarchies on one instance connection, whose transactions must not interleave. */
+static pthread_mutex_t reserve_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int serial_cb(void *ctx, uint64_t *serial)
 {
     serial_pool *p = ctx;
@@ -91,7 +95,9 @@ static int serial_cb(void *ctx, uint64_t *serial)
     pthread_mutex_lock(&p->lock);
     if (p->next == p->end) {
         uint64_t first = 0;
+        pthread_mutex_lock(&reserve_lock);
         rc = eseal_store_counter_reserve(p->store, p->name, p->block, p->floor, &first);
+        pthread_mutex_unlock(&reserve_lock);
         if (rc == ESEAL_OK) {
             p->next = first;
             p->end = first + p->block;
@@ -129,7 +135,6 @@ void eseal_tsa_service_close(eseal_tsa_service *t)
         if (t->serials_lock) {
             pthread_mutex_destroy(&t->serials.lock);
         }
-        eseal_store_close(t->serials.store);
         es_free(t);
     }
 }
@@ -175,19 +180,13 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
     if (es_ok(r)) {
         r = legacy_serial(es_buf_cstr(&path), es_buf_cstr(&lock), &t->serials.floor);
     }
-    if (es_ok(r)) {
-        es_buf_clear(&path);
-        r = es_home_path(&path, inst, "eseal.db");
-    }
-    if (es_ok(r)) {
-        r = (es_result){eseal_store_open(&t->serials.store, es_buf_cstr(&path))};
-    }
     es_buf_free(&dir);
     es_buf_free(&path);
     es_buf_free(&lock);
     eseal_cert_record_dispose(&tsa);
     eseal_cert_record_dispose(&issuing);
     ES_GUARD(r);
+    t->serials.store = inst->store;
     t->serials.block = SERIAL_BLOCK;
     (void)snprintf(t->serials.name, sizeof(t->serials.name), "tsa-serial-%s", h);
     ES_ENSURE(pthread_mutex_init(&t->serials.lock, NULL) == 0, ESEAL_ENOMEM, "out of memory");
