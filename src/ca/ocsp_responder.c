@@ -327,7 +327,7 @@ static bool is_ca_id(const char *id)
 /* The CRL published by es_ca_publish_crl (HOME/crl/<id>.crl). */
 static ES_RESULT service_crl(eseal_ocsp_service *s, es_buf *out, const char *id)
 {
-    ES_ENSURE(is_ca_id(id), ESEAL_ENOTFOUND, "ocsp: no CRL for '%.64s'", id);
+    ES_ENSURE(is_ca_id(id), ESEAL_ENOTFOUND, "ocsp: no such CRL (a CA id is lower-case hex)");
     es_buf rel = ES_BUF_INIT(256);
     es_buf path = ES_BUF_INIT(8192);
     es_result r = es_buf_printf(&rel, "crl/%s.crl", id);
@@ -362,7 +362,7 @@ int eseal_ocsp_service_crl(eseal_ocsp_service *s, eseal_buf *der, const char *ca
 
 static ES_RESULT service_ca_cert(eseal_ocsp_service *s, eseal_buf *der, const char *id)
 {
-    ES_ENSURE(is_ca_id(id), ESEAL_ENOTFOUND, "ocsp: no CA certificate '%.64s'", id);
+    ES_ENSURE(is_ca_id(id), ESEAL_ENOTFOUND, "ocsp: no such CA certificate (a CA id is lower-case hex)");
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));
     pthread_mutex_lock(&s->lock);
