@@ -2,7 +2,7 @@
 /*
  * bench_tsa — RFC 3161 time-stamp throughput of the instance TSA: in-process
  * (one thread, and as many threads as CPUs: the ceiling), over HTTP on
- * loopback with keep-alive (eseal_tsa_service_listen, libmicrohttpd), and
+ * loopback with keep-alive (eseal_instance_serve restricted to the TSA, libmicrohttpd), and
  * `openssl ts -reply` measured in the same run as the peer.
  *
  * A report, not a test: it exits 0 when every measurement ran, 1 when one
@@ -477,7 +477,11 @@ int main(int argc, char **argv)
         }
     }
     eseal_server *srv = NULL;
-    if (eseal_tsa_service_listen(t, &srv, "127.0.0.1:0") != ESEAL_OK) {
+    eseal_serve_options so = ESEAL_SERVE_OPTIONS_INIT;
+    so.listen = "127.0.0.1:0";
+    so.resources = ESEAL_SERVE_TSA;
+    so.tsa_hierarchy = "p256";
+    if (eseal_instance_serve(inst, &srv, &so) != ESEAL_OK) {
         fprintf(stderr, "bench_tsa: cannot listen: %s\n", eseal_error_last()->message);
         return 1;
     }

@@ -18,6 +18,7 @@
 #include "ofd.h"
 #include "report.h"
 #include "seal.h"
+#include "server.h"
 #include "store.h"
 #include "trust.h"
 #include "tsa.h"

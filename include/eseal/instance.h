@@ -251,18 +251,7 @@ ESEAL_EXTERN(int) eseal_instance_tsa_open(eseal_instance *inst, eseal_tsa_servic
 ESEAL_EXTERN(int) eseal_tsa_service_respond(eseal_tsa_service *t, eseal_buf *resp, const void *req, size_t len);
 ESEAL_EXTERN(void) eseal_tsa_service_close(eseal_tsa_service *t);
 
-/** A running HTTP endpoint (libmicrohttpd, a thread pool). */
-typedef struct eseal_server eseal_server;
-/**
- * Serves the TSA over HTTP on `listen` ("ADDR:PORT", port 0 for any): POST
- * application/timestamp-query to /tsa, answered application/timestamp-reply;
- * other paths 404, other methods 405, other content types 415, bodies over
- * ESEAL_TSA_MAX_REQUEST 413. `t` must outlive the server.
- */
-ESEAL_EXTERN(int) eseal_tsa_service_listen(eseal_tsa_service *t, eseal_server **out, const char *listen);
-ESEAL_EXTERN(unsigned int) eseal_server_port(const eseal_server *s);
-/** Stops accepting, finishes the requests in flight, frees the server. */
-ESEAL_EXTERN(void) eseal_server_stop(eseal_server *s);
+/* Served over HTTP by eseal_instance_serve (eseal/server.h). */
 
 /** A trust set with the instance's roots, issuing CAs and latest CRLs. */
 ESEAL_EXTERN(int) eseal_instance_trust(eseal_instance *inst, eseal_trust **out);
@@ -611,21 +600,28 @@ typedef struct eseal_ocsp_service eseal_ocsp_service;
 ESEAL_EXTERN(int) eseal_instance_ocsp_open(eseal_instance *inst, eseal_ocsp_service **out, const char *hierarchy);
 /** A DER OCSPResponse for the DER OCSPRequest `req` (see eseal/ocsp.h). */
 ESEAL_EXTERN(int) eseal_ocsp_service_respond(eseal_ocsp_service *s, eseal_buf *resp, const void *req, size_t len);
+/**
+ * The same for the GET form of RFC 6960 appendix A.1: `b64` is the base64 of the DER request as
+ * it stands in the URL path after /ocsp/ (URL-decoded; a '+' turned into a space is taken
+ * back). What is not base64 is answered malformedRequest.
+ */
+ESEAL_EXTERN(int) eseal_ocsp_service_respond_get(eseal_ocsp_service *s, eseal_buf *resp, const char *b64, size_t len);
 ESEAL_EXTERN(void) eseal_ocsp_service_close(eseal_ocsp_service *s);
 /** Opens the responder of `hierarchy` (NULL: all), answers one request, closes it. */
 ESEAL_EXTERN(int) eseal_instance_ocsp_respond(eseal_instance *inst, eseal_buf *resp, const void *req, size_t len,
                                               const char *hierarchy);
 /**
- * Serves the responder over HTTP on `listen` ("ADDR:PORT", port 0 for any),
- * RFC 6960 appendix A: POST application/ocsp-request to /ocsp or GET
- * /ocsp/BASE64, answered application/ocsp-response; also GET /crl/ID.crl (the
- * published CRLs, application/pkix-crl) and GET /ca/ID.crt (CA certificates,
- * application/pkix-cert), the URLs the issued certificates name. Other paths
- * 404, other methods 405, other content types 415, bodies over
- * ESEAL_OCSP_MAX_REQUEST 413. `s` must outlive the server; stop it with
- * eseal_server_stop.
+ * The latest CRL published for the CA `ca_id` (its full id, as in the CRL distribution point
+ * URL <base_url>/crl/<id>.crl), DER. ESEAL_ENOTFOUND when none was published.
  */
-ESEAL_EXTERN(int) eseal_ocsp_service_listen(eseal_ocsp_service *s, eseal_server **out, const char *listen);
+ESEAL_EXTERN(int) eseal_ocsp_service_crl(eseal_ocsp_service *s, eseal_buf *der, const char *ca_id);
+/**
+ * The certificate of the CA `ca_id` (root or issuing CA of any hierarchy; its full id, as in
+ * the caIssuers URL <base_url>/ca/<id>.crt), DER. ESEAL_ENOTFOUND for any other id.
+ */
+ESEAL_EXTERN(int) eseal_ocsp_service_ca_cert(eseal_ocsp_service *s, eseal_buf *der, const char *ca_id);
+/* Served over HTTP by eseal_instance_serve (eseal/server.h): POST /ocsp, GET /ocsp/BASE64,
+ * GET /crl/ID.crl, GET /ca/ID.crt. */
 
 ESEAL_END_DECL
 

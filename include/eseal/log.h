@@ -23,7 +23,6 @@ ESEAL_BEGIN_DECL
 
 typedef struct eseal_instance eseal_instance;
 typedef struct eseal_log eseal_log;
-typedef struct eseal_server eseal_server;
 
 /**
  * The instance's audit log (opened on first use, closed with the instance).
@@ -83,12 +82,7 @@ ESEAL_EXTERN(int) eseal_log_prove_consistency(eseal_log *log, eseal_buf *out, ui
  */
 ESEAL_EXTERN(int) eseal_log_read(eseal_log *log, eseal_buf *out, const char *path, int *immutable);
 
-/**
- * Serves eseal_log_read's resources over HTTP on `listen` ("ADDR:PORT"): GET
- * /checkpoint (text/plain) and /tile/... (application/octet-stream); anything
- * else is 404, other methods 405. Stop with eseal_server_stop.
- */
-ESEAL_EXTERN(int) eseal_log_listen(eseal_log *log, eseal_server **out, const char *listen);
+/* Served over HTTP (GET /checkpoint, /tile/...) by eseal_instance_serve (eseal/server.h). */
 
 /**
  * Writes the log as static files under `dir`: dir/checkpoint and dir/tile/...

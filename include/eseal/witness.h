@@ -21,7 +21,7 @@
 #define ESEAL_WITNESS_H
 
 #include "common.h"
-#include "instance.h" /* eseal_server */
+#include "server.h" /* eseal_server */
 
 ESEAL_BEGIN_DECL
 
@@ -89,10 +89,11 @@ ESEAL_EXTERN(int) eseal_witness_add_checkpoint(eseal_witness *w, const void *bod
 ESEAL_EXTERN(int) eseal_witness_checkpoint(eseal_witness *w, eseal_buf *note, const char *origin_sha256_hex);
 
 /**
- * Serves the witness over HTTP on `listen` ("ADDR:PORT", port 0 for any):
- * POST /add-checkpoint and GET /<hex sha256(origin)>/checkpoint; other paths
- * 404, other methods 405, bodies over ESEAL_WITNESS_MAX_REQUEST 413. `w` must
- * outlive the server; stop it with eseal_server_stop.
+ * Serves the witness over HTTP on `listen` ("ADDR:PORT", port 0 for any), on the router of
+ * eseal serve but alone (a witness is independent of the logs it watches; docs/server.md):
+ * POST /add-checkpoint and GET /<hex sha256(origin)>/checkpoint; other paths 404, other
+ * methods 405 with Allow, bodies over ESEAL_WITNESS_MAX_REQUEST 413. `w` must outlive the
+ * server; stop it with eseal_server_stop.
  */
 ESEAL_EXTERN(int) eseal_witness_listen(eseal_witness *w, eseal_server **out, const char *listen);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Reading the audit log as C2SP tlog-tiles resources (for `eseal log serve`),
+ * Reading the audit log as C2SP tlog-tiles resources (served by src/server/log.c),
  * exporting it as static files, and auditing it (re-deriving the whole tree
  * from the stored entries).
  */
@@ -520,47 +520,4 @@ int eseal_log_audit(eseal_log *log, eseal_log_audit_report *rep)
         return ESEAL_EINVAL;
     }
     return es_code(audit_log(log, rep));
-}
-
-/* ---- serving (C2SP tlog-tiles over HTTP, read-only) ---------------------------------------- */
-
-static ES_RESULT log_text(es_http_response *rs, int status, const char *msg)
-{
-    rs->status = status;
-    (void)snprintf(rs->content_type, sizeof(rs->content_type), "text/plain; charset=utf-8");
-    return es_buf_append_str(&rs->body, msg);
-}
-
-static ES_RESULT log_http(void *ctx, const es_http_request *rq, es_http_response *rs)
-{
-    eseal_log *log = ctx;
-    if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
-        return log_text(rs, 405, "the log is read-only: GET /checkpoint or /tile/...\n");
-    }
-    if (rq->path[0] != '/') {
-        return log_text(rs, 404, "not found\n");
-    }
-    eseal_buf b = ESEAL_BUF_INIT;
-    int immutable = 0;
-    int rc = eseal_log_read(log, &b, rq->path + 1, &immutable);
-    if (rc == ESEAL_ENOTFOUND) {
-        eseal_error_clear();
-        return log_text(rs, 404, "not found\n");
-    }
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-    es_result r = es_buf_append(&rs->body, b.ptr, b.size);
-    eseal_buf_dispose(&b);
-    ES_GUARD(r);
-    rs->status = 200;
-    (void)snprintf(rs->content_type, sizeof(rs->content_type), "%s",
-                   immutable ? "application/octet-stream" : "text/plain; charset=utf-8");
-    return ES_OK;
-}
-
-int eseal_log_listen(eseal_log *log, eseal_server **out, const char *listen)
-{
-    if (log == NULL || out == NULL || listen == NULL) {
-        return ESEAL_EINVAL;
-    }
-    return es_code(es_server_listen(out, listen, 0, log_http, log));
 }

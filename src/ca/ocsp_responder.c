@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include "eseal/ocsp.h"
-#include "http/http.h"
 #include "service/service.h"
 
 #define DAY_MS (86400LL * 1000)
@@ -265,6 +264,45 @@ int eseal_ocsp_service_respond(eseal_ocsp_service *s, eseal_buf *resp, const voi
     return ESEAL_OK;
 }
 
+/* RFC 6960 appendix A.1 GET: the request is base64 in the URL (already URL-decoded). */
+static ES_RESULT service_respond_b64(eseal_ocsp_service *s, es_buf *out, es_span b64in)
+{
+    es_buf req = ES_BUF_INIT(ESEAL_OCSP_MAX_REQUEST + 1);
+    /* Base64 may lose its '+' to a space in careless URL encoders. */
+    es_buf b64 = ES_BUF_INIT(2 * ESEAL_OCSP_MAX_REQUEST);
+    es_result r = es_buf_append(&b64, b64in.ptr, b64in.len);
+    for (size_t i = 0; es_ok(r) && i < b64.len; i++) {
+        b64.ptr[i] = b64.ptr[i] == ' ' ? '+' : b64.ptr[i];
+    }
+    if (es_ok(r) && !es_ok(es_base64_decode(&req, es_buf_span(&b64)))) {
+        es_buf_clear(&req); /* not base64: answered malformedRequest */
+    }
+    if (es_code(r) == ESEAL_ELIMIT) {
+        r = ES_OK; /* too long to be a request we answer: malformedRequest */
+        es_buf_clear(&req);
+    }
+    es_buf_free(&b64);
+    if (es_ok(r)) {
+        r = service_respond(s, out, es_buf_span(&req));
+    }
+    es_buf_free(&req);
+    return r;
+}
+
+int eseal_ocsp_service_respond_get(eseal_ocsp_service *s, eseal_buf *resp, const char *b64, size_t len)
+{
+    if (s == NULL || resp == NULL || (b64 == NULL && len > 0)) {
+        return ESEAL_EINVAL;
+    }
+    es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_result r = service_respond_b64(s, &out, es_span_of(b64, len));
+    if (es_ok(r)) {
+        es_buf_move_out(resp, &out);
+    }
+    es_buf_free(&out);
+    return es_code(r);
+}
+
 int eseal_instance_ocsp_respond(eseal_instance *inst, eseal_buf *resp, const void *req, size_t len,
                                 const char *hierarchy)
 {
@@ -277,37 +315,19 @@ int eseal_instance_ocsp_respond(eseal_instance *inst, eseal_buf *resp, const voi
     return rc;
 }
 
-/* ---- HTTP ----------------------------------------------------------------------------- */
+/* ---- what the CA publishes: CRLs and its certificates ------------------------------------ */
 
-/* "<hex id><ext>" after `prefix`, e.g. /crl/0123abcd.crl: the id, or NULL (nothing else is served). */
-static bool hex_name(const char *path, const char *prefix, const char *ext, char *id, size_t cap)
+/* A CA id as the URLs carry it: lower-case hex (es_ca ids), nothing that could name another file. */
+static bool is_ca_id(const char *id)
 {
-    if (!es_str_starts(path, prefix)) {
-        return false;
-    }
-    const char *p = path + strlen(prefix);
-    size_t n = 0;
-    while ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'a' && p[n] <= 'f')) {
-        n++;
-    }
-    if (n == 0 || n >= cap || strcmp(p + n, ext) != 0) {
-        return false;
-    }
-    memcpy(id, p, n);
-    id[n] = '\0';
-    return true;
+    size_t n = strlen(id);
+    return n > 0 && n < 64 && es_is_lower_hex(id, n);
 }
 
-static ES_RESULT text(es_http_response *rs, int status, const char *msg)
+/* The CRL published by es_ca_publish_crl (HOME/crl/<id>.crl). */
+static ES_RESULT service_crl(eseal_ocsp_service *s, es_buf *out, const char *id)
 {
-    rs->status = status;
-    (void)snprintf(rs->content_type, sizeof(rs->content_type), "text/plain");
-    return es_buf_append_str(&rs->body, msg);
-}
-
-/* GET /crl/<id>.crl: the CRL published by es_ca_publish_crl (HOME/crl/<id>.crl). */
-static ES_RESULT serve_crl(eseal_ocsp_service *s, const char *id, es_http_response *rs)
-{
+    ES_ENSURE(is_ca_id(id), ESEAL_ENOTFOUND, "ocsp: no such CRL (a CA id is lower-case hex)");
     es_buf rel = ES_BUF_INIT(256);
     es_buf path = ES_BUF_INIT(8192);
     es_result r = es_buf_printf(&rel, "crl/%s.crl", id);
@@ -315,14 +335,10 @@ static ES_RESULT serve_crl(eseal_ocsp_service *s, const char *id, es_http_respon
         r = es_home_path(&path, s->inst, es_buf_cstr(&rel));
     }
     if (es_ok(r)) {
-        rs->body.max = eseal_limits_default()->max_der_bytes;
-        r = es_file_read(&rs->body, es_buf_cstr(&path), rs->body.max);
-        if (es_ok(r)) {
-            rs->status = 200;
-            (void)snprintf(rs->content_type, sizeof(rs->content_type), "application/pkix-crl");
-        } else if (es_code(r) == ESEAL_ENOTFOUND) {
-            es_buf_clear(&rs->body);
-            r = text(rs, 404, "no such CRL\n");
+        r = es_file_read(out, es_buf_cstr(&path), out->max);
+        if (es_code(r) == ESEAL_ENOTFOUND) {
+            /* The message of es_file_read names the path under HOME: say it without. */
+            r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "ocsp: no CRL published for CA %s", id);
         }
     }
     es_buf_free(&rel);
@@ -330,100 +346,48 @@ static ES_RESULT serve_crl(eseal_ocsp_service *s, const char *id, es_http_respon
     return r;
 }
 
-/* GET /ca/<id>.crt: a CA certificate of the instance (the AIA caIssuers URL), DER. */
-static ES_RESULT serve_ca(eseal_ocsp_service *s, const char *id, es_http_response *rs)
+int eseal_ocsp_service_crl(eseal_ocsp_service *s, eseal_buf *der, const char *ca_id)
 {
+    if (s == NULL || der == NULL || ca_id == NULL) {
+        return ESEAL_EINVAL;
+    }
+    es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_result r = service_crl(s, &out, ca_id);
+    if (es_ok(r)) {
+        es_buf_move_out(der, &out);
+    }
+    es_buf_free(&out);
+    return es_code(r);
+}
+
+static ES_RESULT service_ca_cert(eseal_ocsp_service *s, eseal_buf *der, const char *id)
+{
+    ES_ENSURE(is_ca_id(id), ESEAL_ENOTFOUND, "ocsp: no such CA certificate (a CA id is lower-case hex)");
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));
     pthread_mutex_lock(&s->lock);
     int rc = eseal_store_cert_find(s->inst->store, &rec, id);
     pthread_mutex_unlock(&s->lock);
-    if (rc != ESEAL_OK || strcmp(rec.id, id) != 0 ||
-        (strcmp(rec.role, "root-ca") != 0 && strcmp(rec.role, "issuing-ca") != 0)) {
-        eseal_cert_record_dispose(&rec);
-        return text(rs, 404, "no such CA certificate\n");
-    }
+    /* Only a CA, by its whole id (the store also resolves prefixes). */
+    bool ca = rc == ESEAL_OK && strcmp(rec.id, id) == 0 &&
+              (strcmp(rec.role, "root-ca") == 0 || strcmp(rec.role, "issuing-ca") == 0);
     eseal_cert *c = NULL;
-    eseal_buf der = ESEAL_BUF_INIT;
-    es_result r = (es_result){eseal_cert_parse(&c, rec.pem, strlen(rec.pem))};
+    es_result r = ca ? (es_result){eseal_cert_parse(&c, rec.pem, strlen(rec.pem))}
+                     : es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "ocsp: no CA certificate %s", id);
     if (es_ok(r)) {
-        r = (es_result){eseal_cert_der(&der, c)};
+        r = (es_result){eseal_cert_der(der, c)};
     }
-    if (es_ok(r)) {
-        r = es_buf_append(&rs->body, der.ptr, der.size);
-        rs->status = 200;
-        (void)snprintf(rs->content_type, sizeof(rs->content_type), "application/pkix-cert");
-    }
-    eseal_buf_dispose(&der);
     eseal_cert_free(c);
     eseal_cert_record_dispose(&rec);
     return r;
 }
 
-/*
- * RFC 6960 appendix A.1: POST application/ocsp-request to /ocsp, or GET /ocsp/<base64 of the
- * DER request> (URL-decoded by libmicrohttpd); answered application/ocsp-response. Also the CRLs
- * (RFC 5280 §4.2.1.13 distribution points) and CA certificates (caIssuers) the certificates name.
- */
-static ES_RESULT http_handler(void *ctx, const es_http_request *rq, es_http_response *rs)
+int eseal_ocsp_service_ca_cert(eseal_ocsp_service *s, eseal_buf *der, const char *ca_id)
 {
-    eseal_ocsp_service *s = ctx;
-    char id[65];
-    bool get = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
-    if (hex_name(rq->path, "/crl/", ".crl", id, sizeof(id))) {
-        return get ? serve_crl(s, id, rs) : text(rs, 405, "GET a CRL\n");
-    }
-    if (hex_name(rq->path, "/ca/", ".crt", id, sizeof(id))) {
-        return get ? serve_ca(s, id, rs) : text(rs, 405, "GET a CA certificate\n");
-    }
-    es_buf req = ES_BUF_INIT(ESEAL_OCSP_MAX_REQUEST + 1);
-    es_result r = ES_OK;
-    es_span body = rq->body;
-    if (strcmp(rq->path, "/ocsp") == 0 || strcmp(rq->path, "/ocsp/") == 0) {
-        if (strcmp(rq->method, "POST") != 0) {
-            return text(rs, 405, "POST an application/ocsp-request (or GET /ocsp/BASE64)\n");
-        }
-        if (strncmp(rq->content_type, "application/ocsp-request", 24) != 0) {
-            return text(rs, 415, "the body must be an application/ocsp-request\n");
-        }
-    } else if (es_str_starts(rq->path, "/ocsp/")) {
-        if (!get) {
-            return text(rs, 405, "GET /ocsp/BASE64 or POST /ocsp\n");
-        }
-        /* Base64 may lose its '+' to a space in careless URL encoders. */
-        es_buf b64 = ES_BUF_INIT(2 * ESEAL_OCSP_MAX_REQUEST);
-        r = es_buf_append_str(&b64, rq->path + 6);
-        for (size_t i = 0; es_ok(r) && i < b64.len; i++) {
-            b64.ptr[i] = b64.ptr[i] == ' ' ? '+' : b64.ptr[i];
-        }
-        if (es_ok(r) && !es_ok(es_base64_decode(&req, es_buf_span(&b64)))) {
-            es_buf_clear(&req); /* not base64: answered malformedRequest */
-        }
-        if (!es_ok(r) && es_code(r) == ESEAL_ELIMIT) {
-            r = ES_OK; /* too long to be a request we answer: malformedRequest */
-            es_buf_clear(&req);
-        }
-        es_buf_free(&b64);
-        body = es_buf_span(&req);
-    } else {
-        return text(rs, 404, "not found\n");
-    }
-    if (es_ok(r)) {
-        r = service_respond(s, &rs->body, body);
-    }
-    es_buf_free(&req);
-    ES_GUARD(r);
-    rs->status = 200;
-    (void)snprintf(rs->content_type, sizeof(rs->content_type), "application/ocsp-response");
-    return ES_OK;
-}
-
-int eseal_ocsp_service_listen(eseal_ocsp_service *s, eseal_server **out, const char *listen)
-{
-    if (s == NULL) {
+    if (s == NULL || der == NULL || ca_id == NULL) {
         return ESEAL_EINVAL;
     }
-    return es_code(es_server_listen(out, listen, ESEAL_OCSP_MAX_REQUEST + 1, http_handler, s));
+    return es_code(service_ca_cert(s, der, ca_id));
 }
 
 /* ---- evidence for signatures (PAdES B-LT, CAdES) -------------------------------------- */

@@ -79,17 +79,10 @@ typedef struct {
  * there is none, and one naming the word when it is unknown. */
 int cli_dispatch(const cli_cmd *cmd, cli_args *a, const cli_sub *subs, size_t n);
 
-/* An HTTP service of the instance, for cli_serve. */
-typedef struct {
-    const char *name;  /* "tsa", "ocsp": the banner's "eseal NAME: listening ..." */
-    const char *paths; /* what it answers, for the banner */
-    /* Opens the service on `inst` and starts listening; what it opens is freed by close(ctx). */
-    int (*start)(eseal_instance *inst, void *ctx, const char *listen, eseal_server **srv);
-    void (*close)(void *ctx);
-} cli_service;
-/* Opens the instance (with the passphrase), starts `svc` on `listen`, prints the banner with the
- * port, and serves until SIGINT or SIGTERM; then stops and frees everything. */
-int cli_serve(const cli_args *a, const cli_service *svc, void *ctx, const char *listen);
+/* Opens the instance (with the passphrase), serves what `o` names (eseal_instance_serve), prints
+ * the banner "eseal NAME: listening on ADDR (port N), ROUTES; ..." and serves until SIGINT or
+ * SIGTERM; then stops and frees everything. `eseal serve` and its aliases (tsa, ocsp, log serve). */
+int cli_serve(const cli_args *a, const char *name, const eseal_serve_options *o);
 /* For a server that is not an instance's (witness serve): block SIGINT and SIGTERM before any
  * thread starts, then wait for one of them. */
 void cli_stop_signals_block(void);
@@ -162,6 +155,6 @@ bool cli_stderr_tty(void);
 
 extern const cli_cmd cli_cmd_init, cli_cmd_cert, cli_cmd_ca, cli_cmd_sign, cli_cmd_verify, cli_cmd_key,
     cli_cmd_seal, cli_cmd_stamp, cli_cmd_tsa, cli_cmd_extend, cli_cmd_ocsp, cli_cmd_log, cli_cmd_witness,
-    cli_cmd_passwd;
+    cli_cmd_passwd, cli_cmd_serve;
 
 #endif

@@ -383,26 +383,8 @@ static int cmd_export(cli_args *a)
     return CLI_OK;
 }
 
-/* log serve --listen ADDR:PORT: the tiles, and a publisher that signs within a second of appends. */
-typedef struct {
-    unsigned interval;
-} serve_ctx;
-
-static int log_start(eseal_instance *inst, void *ctx, const char *listen, eseal_server **srv)
-{
-    serve_ctx *c = ctx;
-    eseal_log *log = NULL;
-    int rc = eseal_instance_log(inst, &log);
-    if (rc == ESEAL_OK) {
-        rc = eseal_log_publisher_start(log, c->interval);
-    }
-    return rc == ESEAL_OK ? eseal_log_listen(log, srv, listen) : rc;
-}
-
-static void log_close(void *ctx) { (void)ctx; }
-
-static const cli_service log_service = {"log", "GET /checkpoint, /tile/...", log_start, log_close};
-
+/* log serve --listen ADDR:PORT: `eseal serve --only log`, the tiles and a publisher that signs
+ * within --interval of appends. */
 static int cmd_serve(cli_args *a)
 {
     const char *listen = cli_get(a, "listen");
@@ -414,8 +396,11 @@ static int cmd_serve(cli_args *a)
         number(cli_get(a, "interval"), "--interval (milliseconds)", 1000, &interval) != CLI_OK) {
         return CLI_USAGE;
     }
-    serve_ctx c = {(unsigned)interval};
-    return cli_serve(a, &log_service, &c, listen);
+    eseal_serve_options o = ESEAL_SERVE_OPTIONS_INIT;
+    o.listen = listen;
+    o.resources = ESEAL_SERVE_LOG;
+    o.log_interval_ms = (unsigned)interval;
+    return cli_serve(a, "log", &o);
 }
 
 /* log forget INDEX --field ip|device: erases a salt, so that the commitment can no longer be linked. */
@@ -484,7 +469,8 @@ const cli_cmd cli_cmd_log = {
     "  export DIR      write DIR/checkpoint and DIR/tile/... as C2SP tlog-tiles lays them out (any\n"
     "                  static web server or object store can serve DIR)\n"
     "  serve           serve the same paths over HTTP, read-only, and sign a checkpoint within\n"
-    "                  --interval ms (default 250) of appends by any process (needs the passphrase)\n"
+    "                  --interval ms (default 250) of appends by any process (needs the passphrase);\n"
+    "                  it is 'eseal serve --only log', the same server restricted to the log\n"
     "  forget          erase the salt of entry INDEX's client IP or device commitment: the log is\n"
     "                  unchanged, but the commitment can no longer be linked to a value\n",
     opts, run};

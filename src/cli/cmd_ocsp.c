@@ -87,23 +87,7 @@ static int respond(cli_args *a)
     return crc;
 }
 
-/* eseal ocsp serve --listen ADDR:PORT: until SIGINT or SIGTERM. */
-typedef struct {
-    const char *hierarchy;
-    eseal_ocsp_service *s;
-} ocsp_ctx;
-
-static int ocsp_start(eseal_instance *inst, void *ctx, const char *listen, eseal_server **srv)
-{
-    ocsp_ctx *c = ctx;
-    int rc = eseal_instance_ocsp_open(inst, &c->s, c->hierarchy);
-    return rc == ESEAL_OK ? eseal_ocsp_service_listen(c->s, srv, listen) : rc;
-}
-
-static void ocsp_close(void *ctx) { eseal_ocsp_service_close(((ocsp_ctx *)ctx)->s); }
-
-static const cli_service ocsp_service = {"ocsp", "POST /ocsp, GET /crl/ID.crl", ocsp_start, ocsp_close};
-
+/* eseal ocsp serve --listen ADDR:PORT: `eseal serve --only ocsp,crl,ca --ca-alg ALG`. */
 static int serve(cli_args *a)
 {
     const char *listen = cli_get(a, "listen");
@@ -115,8 +99,11 @@ static int serve(cli_args *a)
     if (rc != CLI_OK) {
         return rc;
     }
-    ocsp_ctx c = {h, NULL};
-    return cli_serve(a, &ocsp_service, &c, listen);
+    eseal_serve_options o = ESEAL_SERVE_OPTIONS_INIT;
+    o.listen = listen;
+    o.resources = ESEAL_SERVE_OCSP | ESEAL_SERVE_CRL | ESEAL_SERVE_CA;
+    o.ca_hierarchy = h;
+    return cli_serve(a, "ocsp", &o);
 }
 
 static const cli_sub subs[] = {{"respond", respond}, {"serve", serve}};
@@ -145,6 +132,7 @@ const cli_cmd cli_cmd_ocsp = {
     "  GET  http://ADDR:PORT/ca/ID.crt    the CA certificates (application/pkix-cert)\n"
     "(404 other paths, 405 other methods, 415 other content types, 413 bodies over 64 KiB), the URLs\n"
     "that issued certificates name in their AIA and CRL distribution point extensions when the\n"
-    "instance's base URL points at this server. The keys are unlocked once, at start. Try\n"
+    "instance's base URL points at this server. The keys are unlocked once, at start. It is\n"
+    "'eseal serve --only ocsp,crl,ca --ca-alg ALG': the same server restricted to these. Try\n"
     "  openssl ocsp -issuer CA.pem -cert CERT.pem -url http://ADDR:PORT/ocsp -CAfile ROOT.pem\n",
     opts, run};

@@ -74,23 +74,7 @@ static int respond(cli_args *a)
     return crc;
 }
 
-/* eseal tsa serve --listen ADDR:PORT: until SIGINT or SIGTERM. */
-typedef struct {
-    const char *alg;
-    eseal_tsa_service *t;
-} tsa_ctx;
-
-static int tsa_start(eseal_instance *inst, void *ctx, const char *listen, eseal_server **srv)
-{
-    tsa_ctx *c = ctx;
-    int rc = eseal_instance_tsa_open(inst, &c->t, c->alg);
-    return rc == ESEAL_OK ? eseal_tsa_service_listen(c->t, srv, listen) : rc;
-}
-
-static void tsa_close(void *ctx) { eseal_tsa_service_close(((tsa_ctx *)ctx)->t); }
-
-static const cli_service tsa_service = {"tsa", "POST /tsa", tsa_start, tsa_close};
-
+/* eseal tsa serve --listen ADDR:PORT: `eseal serve --only tsa --tsa-alg ALG`. */
 static int serve(cli_args *a)
 {
     const char *listen = cli_get(a, "listen");
@@ -101,8 +85,11 @@ static int serve(cli_args *a)
     if (alg == NULL) {
         return cli_usage_error(&cli_cmd_tsa, "--alg must be p256 or sm2");
     }
-    tsa_ctx c = {alg, NULL};
-    return cli_serve(a, &tsa_service, &c, listen);
+    eseal_serve_options o = ESEAL_SERVE_OPTIONS_INIT;
+    o.listen = listen;
+    o.resources = ESEAL_SERVE_TSA;
+    o.tsa_hierarchy = alg;
+    return cli_serve(a, "tsa", &o);
 }
 
 static const cli_sub subs[] = {{"respond", respond}, {"serve", serve}};
@@ -126,6 +113,7 @@ const cli_cmd cli_cmd_tsa = {
     "  openssl ts -verify -data FILE -in RESP.tsr -CAfile tsachain.pem\n"
     "Exit status 0 when the time-stamp was granted, 1 when the response is a rejection.\n\n"
     "tsa serve answers the same over HTTP until SIGINT/SIGTERM: POST application/timestamp-query to\n"
-    "http://ADDR:PORT/tsa, answered application/timestamp-reply (404 other paths, 405 other methods,\n"
-    "415 other content types, 413 bodies over 64 KiB). The key is unlocked once, at start.\n",
+    "http://ADDR:PORT/tsa (and /tsa/ALG), answered application/timestamp-reply (404 other paths, 405\n"
+    "other methods, 415 other content types, 413 bodies over 64 KiB). The key is unlocked once, at\n"
+    "start. It is 'eseal serve --only tsa --tsa-alg ALG': the same server restricted to this TSA.\n",
     opts, run};

@@ -17,7 +17,8 @@
 
 static const cli_cmd *const commands[] = {&cli_cmd_init, &cli_cmd_cert, &cli_cmd_ca,
                                           &cli_cmd_seal, &cli_cmd_stamp, &cli_cmd_sign, &cli_cmd_verify, &cli_cmd_key, &cli_cmd_tsa,
-                                          &cli_cmd_extend, &cli_cmd_ocsp, &cli_cmd_log, &cli_cmd_witness, &cli_cmd_passwd};
+                                          &cli_cmd_extend, &cli_cmd_ocsp, &cli_cmd_log, &cli_cmd_witness, &cli_cmd_passwd,
+                                          &cli_cmd_serve};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char global_usage[] =

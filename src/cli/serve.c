@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Shared by the commands that run HTTP services (tsa, ocsp and witness serve) and ask TSAs (stamp, extend). */
+/* Shared by the commands that run HTTP services (serve and its aliases, witness serve) and ask TSAs (stamp, extend). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,7 +30,7 @@ void cli_stop_signals_wait(void)
     (void)sigwait(&set, &sig);
 }
 
-int cli_serve(const cli_args *a, const cli_service *svc, void *ctx, const char *listen)
+int cli_serve(const cli_args *a, const char *name, const eseal_serve_options *o)
 {
     cli_stop_signals_block();
     eseal_instance *inst = NULL;
@@ -39,18 +39,16 @@ int cli_serve(const cli_args *a, const cli_service *svc, void *ctx, const char *
         return rc;
     }
     eseal_server *srv = NULL;
-    int lrc = svc->start(inst, ctx, listen, &srv);
+    int lrc = eseal_instance_serve(inst, &srv, o);
     if (lrc != ESEAL_OK) {
-        svc->close(ctx);
         eseal_instance_close(inst);
         return cli_fail(lrc);
     }
-    printf("eseal %s: listening on %s (port %u), %s; stop with Ctrl-C\n", svc->name, listen,
-           eseal_server_port(srv), svc->paths);
+    printf("eseal %s: listening on %s (port %u), %s; stop with Ctrl-C\n", name, o->listen, eseal_server_port(srv),
+           eseal_server_routes(srv));
     (void)fflush(stdout);
     cli_stop_signals_wait();
     eseal_server_stop(srv);
-    svc->close(ctx);
     eseal_instance_close(inst);
     return CLI_OK;
 }

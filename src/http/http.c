@@ -42,8 +42,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
     }
 }
 
-static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned int status, const char *type, const void *p,
-                                  size_t n)
+static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned int status, const char *type, const char *allow,
+                                  const void *p, size_t n)
 {
     /* MHD_RESPMEM_MUST_COPY: libmicrohttpd copies the bytes and never writes through the pointer. */
     union {
@@ -56,6 +56,9 @@ static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned int status,
     }
     if (type != NULL && type[0] != 0) {
         (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    }
+    if (allow != NULL && allow[0] != 0) {
+        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     }
     (void)MHD_add_response_header(r, "Cache-Control", "no-store");
     enum MHD_Result ret = MHD_queue_response(c, status, r);
@@ -74,7 +77,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (p == NULL) {
             return MHD_NO;
         }
-        p->body = (es_buf)ES_BUF_INIT(s->o.max_body);
+        size_t cap = s->o.body_cap != NULL ? s->o.body_cap(s->o.ctx, method, url) : s->o.max_body;
+        p->body = (es_buf)ES_BUF_INIT(cap);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL && strlen(cl) > 12) {
             p->too_large = true;
@@ -83,7 +87,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             for (const char *q = cl; *q >= '0' && *q <= '9'; q++) {
                 v = v * 10 + (unsigned long long)(*q - '0');
             }
-            p->too_large = v > s->o.max_body;
+            p->too_large = v > cap;
         }
         *con_cls = p;
         return MHD_YES;
@@ -100,17 +104,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (p->too_large) {
         static const char msg[] = "request body too large\n";
-        return send_bytes(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain", msg, sizeof(msg) - 1);
+        return send_bytes(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8", NULL, msg, sizeof(msg) - 1);
     }
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     es_http_request rq = {method, url, ct != NULL ? ct : "", es_buf_span(&p->body)};
-    es_http_response rs = {200, "", ES_BUF_INIT(64u << 20)};
+    es_http_response rs = {200, "", ES_BUF_INIT(64u << 20), ""};
     es_result r = s->o.handler(s->o.ctx, &rq, &rs);
     enum MHD_Result ret;
     if (!es_ok(r)) {
-        ret = send_bytes(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", "internal error\n", 15);
+        ret = send_bytes(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", NULL, "internal error\n", 15);
     } else {
-        ret = send_bytes(c, (unsigned int)rs.status, rs.content_type, rs.body.ptr, rs.body.len);
+        ret = send_bytes(c, (unsigned int)rs.status, rs.content_type, rs.allow, rs.body.ptr, rs.body.len);
     }
     es_buf_free(&rs.body);
     return ret;

@@ -22,6 +22,7 @@ typedef struct {
     int status;             /* HTTP status; 200 by default */
     char content_type[96];  /* "" for none */
     es_buf body;            /* what to send; the handler fills it */
+    char allow[64];         /* the Allow header of a 405 ("GET, HEAD"); "" for none */
 } es_http_response;
 
 /* Answers one request; an error becomes a 500 with no body (and is never shown to the client). */
@@ -34,6 +35,9 @@ typedef struct {
     unsigned int timeout_s;  /* idle connection timeout (default 10 s) */
     es_http_handler handler;
     void *ctx;
+    /* Optional: the body cap of one request, asked when its headers arrive (a router knows the
+     * cap of the route a method and path reach); NULL: max_body for every request. */
+    size_t (*body_cap)(void *ctx, const char *method, const char *path);
 } es_http_options;
 
 typedef struct es_http_server es_http_server;

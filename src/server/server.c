@@ -1,20 +1,45 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The instance's HTTP endpoints (eseal_server): the TSA and the OCSP responder, and later the server. */
-#include "http/http.h"
-#include "service/service.h"
+/*
+ * The listeners (eseal/server.h): eseal_instance_serve mounts every resource of an instance on
+ * one router and one port; eseal_witness_listen mounts the witness alone on the same router
+ * code. A server owns what it opened (the TSAs, the OCSP responder) and closes it when stopped.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "server.h"
+
+#define MAX_TSAS 2
 
 struct eseal_server {
     es_http_server *http;
+    es_router *router;
+    eseal_tsa_service *tsa[MAX_TSAS];
+    eseal_ocsp_service *ocsp;
+    es_buf routes;
 };
 
-ES_RESULT es_server_listen(eseal_server **out, const char *listen, size_t max_body, es_http_handler handler, void *ctx)
+static void server_free(eseal_server *s)
 {
-    ES_ENSURE_ARG(out != NULL && listen != NULL && handler != NULL);
+    if (s == NULL) {
+        return;
+    }
+    es_http_stop(s->http); /* first: no request runs once it returns */
+    for (size_t i = 0; i < MAX_TSAS; i++) {
+        eseal_tsa_service_close(s->tsa[i]);
+    }
+    eseal_ocsp_service_close(s->ocsp);
+    es_router_free(s->router);
+    es_buf_free(&s->routes);
+    es_free(s);
+}
+
+static ES_RESULT server_new(eseal_server **out)
+{
     eseal_server *s = es_calloc(1, sizeof(*s));
     ES_ENSURE_ALLOC(s);
-    /* A body larger than max_body is answered 413 before it is buffered. */
-    es_http_options o = {listen, max_body, 0, 10, handler, ctx};
-    es_result r = es_http_start(&s->http, &o);
+    s->routes = (es_buf)ES_BUF_INIT(4096);
+    es_result r = es_router_new(&s->router);
     if (!es_ok(r)) {
         es_free(s);
         return r;
@@ -23,12 +48,130 @@ ES_RESULT es_server_listen(eseal_server **out, const char *listen, size_t max_bo
     return ES_OK;
 }
 
+/* Listens with the routes mounted so far. */
+static ES_RESULT server_start(eseal_server *s, const char *listen, unsigned int threads)
+{
+    ES_GUARD(es_router_describe(s->router, &s->routes));
+    es_http_options o = {listen, 0, threads, 10, es_router_handle, s->router, es_router_body_cap};
+    return es_http_start(&s->http, &o);
+}
+
+int eseal_serve_options_init(eseal_serve_options *o, unsigned int version)
+{
+    if (o == NULL || version != ESEAL_SERVE_OPTIONS_VERSION) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "serve: options version %u (this library: %u)",
+                                    version, ESEAL_SERVE_OPTIONS_VERSION));
+    }
+    *o = (eseal_serve_options)ESEAL_SERVE_OPTIONS_INIT;
+    return ESEAL_OK;
+}
+
+/* The public int of a call as a result, its message kept (set where the call failed). */
+#define GUARD_RC(call)                                                                                 \
+    do {                                                                                               \
+        int rc_ = (call);                                                                              \
+        ES_ENSURE(rc_ == ESEAL_OK, rc_, "%s", eseal_error_last()->message);                            \
+    } while (0)
+
+static ES_RESULT mount_tsas(eseal_server *s, eseal_instance *inst, const char *only)
+{
+    static const char *const hierarchies[MAX_TSAS] = {"p256", "sm2"};
+    bool any = false;
+    for (size_t i = 0; i < MAX_TSAS; i++) {
+        if (only != NULL && strcmp(only, hierarchies[i]) != 0) {
+            continue;
+        }
+        int rc = eseal_instance_tsa_open(inst, &s->tsa[i], hierarchies[i]);
+        if (rc == ESEAL_ENOTFOUND && only == NULL) {
+            continue; /* every TSA the instance has: this one it has not */
+        }
+        GUARD_RC(rc);
+        /* /tsa is the one asked for, else P-256 (the first the instance has). */
+        ES_GUARD(es_server_mount_tsa(s->router, s->tsa[i], hierarchies[i], !any));
+        any = true;
+    }
+    ES_ENSURE(any, ESEAL_ENOTFOUND, "serve: %s%s", only != NULL ? "no TSA for " : "the instance has no TSA",
+              only != NULL ? only : "");
+    return ES_OK;
+}
+
+static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_options *o)
+{
+    unsigned int want = o->resources != 0 ? o->resources : ESEAL_SERVE_ALL;
+    ES_ENSURE((want & ~ESEAL_SERVE_ALL) == 0, ESEAL_EINVAL, "serve: unknown resources 0x%x",
+              want & ~ESEAL_SERVE_ALL);
+    ES_ENSURE(o->log_interval_ms <= 1000, ESEAL_EINVAL, "serve: the log interval is 1 to 1000 ms, not %u",
+              o->log_interval_ms);
+    if ((want & ESEAL_SERVE_TSA) != 0) {
+        ES_GUARD(mount_tsas(s, inst, o->tsa_hierarchy));
+    }
+    if ((want & (ESEAL_SERVE_OCSP | ESEAL_SERVE_CRL | ESEAL_SERVE_CA)) != 0) {
+        GUARD_RC(eseal_instance_ocsp_open(inst, &s->ocsp, o->ca_hierarchy));
+    }
+    if ((want & ESEAL_SERVE_OCSP) != 0) {
+        ES_GUARD(es_server_mount_ocsp(s->router, s->ocsp));
+    }
+    if ((want & ESEAL_SERVE_CRL) != 0) {
+        ES_GUARD(es_server_mount_crl(s->router, s->ocsp));
+    }
+    if ((want & ESEAL_SERVE_CA) != 0) {
+        ES_GUARD(es_server_mount_ca(s->router, s->ocsp));
+    }
+    if ((want & ESEAL_SERVE_LOG) != 0) {
+        eseal_log *log = NULL;
+        GUARD_RC(eseal_instance_log(inst, &log));
+        /* Appends by any process are signed within the interval; the publisher stops with the instance. */
+        GUARD_RC(eseal_log_publisher_start(log, o->log_interval_ms));
+        ES_GUARD(es_server_mount_log(s->router, log));
+    }
+    return server_start(s, o->listen, o->threads);
+}
+
+int eseal_instance_serve(eseal_instance *inst, eseal_server **out, const eseal_serve_options *o)
+{
+    if (inst == NULL || out == NULL || o == NULL || o->listen == NULL) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "serve: an instance, options and an address"));
+    }
+    if (o->version != ESEAL_SERVE_OPTIONS_VERSION) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "serve: options version %u (this library: %u)",
+                                    o->version, ESEAL_SERVE_OPTIONS_VERSION));
+    }
+    eseal_server *s = NULL;
+    es_result r = server_new(&s);
+    if (es_ok(r)) {
+        r = serve(s, inst, o);
+    }
+    if (!es_ok(r)) {
+        server_free(s);
+        return es_code(r);
+    }
+    *out = s;
+    return ESEAL_OK;
+}
+
+int eseal_witness_listen(eseal_witness *w, eseal_server **out, const char *listen)
+{
+    if (w == NULL || out == NULL || listen == NULL) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "witness: a witness and an address"));
+    }
+    eseal_server *s = NULL;
+    es_result r = server_new(&s);
+    if (es_ok(r)) {
+        r = es_server_mount_witness(s->router, w);
+    }
+    if (es_ok(r)) {
+        r = server_start(s, listen, 0);
+    }
+    if (!es_ok(r)) {
+        server_free(s);
+        return es_code(r);
+    }
+    *out = s;
+    return ESEAL_OK;
+}
+
 unsigned int eseal_server_port(const eseal_server *s) { return s != NULL ? es_http_port(s->http) : 0; }
 
-void eseal_server_stop(eseal_server *s)
-{
-    if (s != NULL) {
-        es_http_stop(s->http);
-        es_free(s);
-    }
-}
+const char *eseal_server_routes(const eseal_server *s) { return s != NULL ? es_buf_cstr(&s->routes) : ""; }
+
+void eseal_server_stop(eseal_server *s) { server_free(s); }

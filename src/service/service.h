@@ -135,9 +135,6 @@ int es_doc_timestamp(void *ctx, eseal_buf *token, eseal_hash hash, const void *d
 ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, const char *out_path, int level,
                                   const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync);
 
-/* Starts an HTTP endpoint of the instance (server.c): bodies over max_body are answered 413. */
-ES_RESULT es_server_listen(eseal_server **out, const char *listen, size_t max_body, es_http_handler handler,
-                           void *ctx);
 
 /* ---- the audit log (log.c, log_read.c, log_witness.c, audit.c) ---- */
 

@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include "eseal/tsa.h"
-#include "http/http.h"
 #include "service.h"
 
 #define SERIAL_BLOCK 1024u
@@ -85,6 +84,10 @@ int es_tsa_serial_failure(const char **msg)
     return tl_serial_rc;
 }
 
+/* One reservation (a store transaction) at a time in the process: `eseal serve` runs the TSAs of
+ * several hierarchies on one instance connection, whose transactions must not interleave. */
+static pthread_mutex_t reserve_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int serial_cb(void *ctx, uint64_t *serial)
 {
     serial_pool *p = ctx;
@@ -92,7 +95,9 @@ static int serial_cb(void *ctx, uint64_t *serial)
     pthread_mutex_lock(&p->lock);
     if (p->next == p->end) {
         uint64_t first = 0;
+        pthread_mutex_lock(&reserve_lock);
         rc = eseal_store_counter_reserve(p->store, p->name, p->block, p->floor, &first);
+        pthread_mutex_unlock(&reserve_lock);
         if (rc == ESEAL_OK) {
             p->next = first;
             p->end = first + p->block;
@@ -242,36 +247,6 @@ int eseal_tsa_service_respond(eseal_tsa_service *t, eseal_buf *resp, const void 
     }
     es_buf_move_out(resp, &out);
     return ESEAL_OK;
-}
-
-/* RFC 3161 §3.4: POST application/timestamp-query to /tsa, answered with application/timestamp-reply. */
-static ES_RESULT http_handler(void *ctx, const es_http_request *rq, es_http_response *rs)
-{
-    (void)snprintf(rs->content_type, sizeof(rs->content_type), "text/plain");
-    if (strcmp(rq->path, "/tsa") != 0) {
-        rs->status = 404;
-        return es_buf_append_str(&rs->body, "not found\n");
-    }
-    if (strcmp(rq->method, "POST") != 0) {
-        rs->status = 405;
-        return es_buf_append_str(&rs->body, "POST an application/timestamp-query\n");
-    }
-    if (strncmp(rq->content_type, "application/timestamp-query", 27) != 0) {
-        rs->status = 415;
-        return es_buf_append_str(&rs->body, "the body must be an application/timestamp-query\n");
-    }
-    ES_GUARD(tsa_service_respond(ctx, &rs->body, rq->body));
-    rs->status = 200;
-    (void)snprintf(rs->content_type, sizeof(rs->content_type), "application/timestamp-reply");
-    return ES_OK;
-}
-
-int eseal_tsa_service_listen(eseal_tsa_service *t, eseal_server **out, const char *listen)
-{
-    if (t == NULL) {
-        return ESEAL_EINVAL;
-    }
-    return es_code(es_server_listen(out, listen, ESEAL_TSA_MAX_REQUEST + 1, http_handler, t));
 }
 
 int eseal_instance_tsa_respond(eseal_instance *inst, eseal_buf *resp, const void *req, size_t len,

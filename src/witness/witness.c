@@ -25,7 +25,6 @@
 
 #include "crypto/crypto.h"
 #include "eseal/witness.h"
-#include "http/http.h"
 #include "service/service.h"
 #include "tlog/tlog.h"
 
@@ -780,51 +779,4 @@ int eseal_witness_checkpoint(eseal_witness *w, eseal_buf *note, const char *orig
     }
     es_buf_free(&b);
     return es_code(r);
-}
-
-/* ---- HTTP ------------------------------------------------------------------------------------- */
-
-/* POST /add-checkpoint; GET /<hex sha256(origin)>/checkpoint (submission and monitoring prefix "/"). */
-static ES_RESULT http_handler(void *ctx, const es_http_request *rq, es_http_response *rs)
-{
-    eseal_witness *w = ctx;
-    (void)snprintf(rs->content_type, sizeof(rs->content_type), CT_TEXT);
-    if (strcmp(rq->path, "/add-checkpoint") == 0) {
-        if (strcmp(rq->method, "POST") != 0) {
-            rs->status = 405;
-            return es_buf_append_str(&rs->body, "POST a tlog-witness add-checkpoint request\n");
-        }
-        answer a = {0, &rs->body, rs->content_type, sizeof(rs->content_type)};
-        ES_GUARD(add_checkpoint(w, rq->body, &a));
-        rs->status = a.status;
-        return ES_OK;
-    }
-    size_t n = strlen(rq->path);
-    static const char tail[] = "/checkpoint";
-    if (n == 1 + 64 + sizeof(tail) - 1 && rq->path[0] == '/' && strcmp(rq->path + 65, tail) == 0 &&
-        is_origin_hash(rq->path + 1, 64)) {
-        if (strcmp(rq->method, "GET") != 0) {
-            rs->status = 405;
-            return es_buf_append_str(&rs->body, "GET the latest cosigned checkpoint\n");
-        }
-        es_result r = latest(w, &rs->body, rq->path + 1, 64);
-        if (es_code(r) == ESEAL_ENOTFOUND) {
-            rs->status = 404;
-            es_buf_clear(&rs->body);
-            return es_buf_append_str(&rs->body, "no checkpoint cosigned for this log\n");
-        }
-        ES_GUARD(r);
-        rs->status = 200;
-        return ES_OK;
-    }
-    rs->status = 404;
-    return es_buf_append_str(&rs->body, "not found\n");
-}
-
-int eseal_witness_listen(eseal_witness *w, eseal_server **out, const char *listen)
-{
-    if (w == NULL) {
-        return ESEAL_EINVAL;
-    }
-    return es_code(es_server_listen(out, listen, ESEAL_WITNESS_MAX_REQUEST, http_handler, w));
 }

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* eseal serve --listen ADDR:PORT [--only LIST] [--tsa-alg p256|sm2] [--ca-alg sm2|p256|rsa] [--interval MS] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_opt_spec opts[] = {{"listen", 0, true, false},  {"only", 0, true, false},
+                                    {"tsa-alg", 0, true, false}, {"ca-alg", 0, true, false},
+                                    {"interval", 0, true, false}, {NULL, 0, false, false}};
+
+static const struct {
+    const char *name;
+    unsigned int bit;
+} resources[] = {{"tsa", ESEAL_SERVE_TSA}, {"ocsp", ESEAL_SERVE_OCSP}, {"crl", ESEAL_SERVE_CRL},
+                 {"ca", ESEAL_SERVE_CA},   {"log", ESEAL_SERVE_LOG}};
+
+/* "tsa,ocsp": the resource bits. */
+static int parse_only(const char *list, unsigned int *out)
+{
+    *out = 0;
+    const char *p = list;
+    while (*p != '\0') {
+        size_t n = strcspn(p, ",");
+        size_t i = 0;
+        while (i < sizeof(resources) / sizeof(resources[0]) &&
+               (strlen(resources[i].name) != n || strncmp(resources[i].name, p, n) != 0)) {
+            i++;
+        }
+        if (i == sizeof(resources) / sizeof(resources[0])) {
+            return cli_usage_error(&cli_cmd_serve, "--only takes tsa, ocsp, crl, ca and log, comma-separated, not '%.*s'",
+                                   (int)n, p);
+        }
+        *out |= resources[i].bit;
+        p += n + (p[n] == ',' ? 1 : 0);
+    }
+    return *out != 0 ? CLI_OK : cli_usage_error(&cli_cmd_serve, "--only names no resource");
+}
+
+static int run(cli_args *a)
+{
+    const char *listen = cli_get(a, "listen");
+    if (a->npos != 0 || listen == NULL) {
+        return cli_usage_error(&cli_cmd_serve, "serve needs --listen ADDR:PORT (and no other arguments)");
+    }
+    eseal_serve_options o = ESEAL_SERVE_OPTIONS_INIT;
+    o.listen = listen;
+    if (cli_get(a, "only") != NULL && parse_only(cli_get(a, "only"), &o.resources) != CLI_OK) {
+        return CLI_USAGE;
+    }
+    o.tsa_hierarchy = cli_get(a, "tsa-alg");
+    if (o.tsa_hierarchy != NULL && strcmp(o.tsa_hierarchy, "p256") != 0 && strcmp(o.tsa_hierarchy, "sm2") != 0) {
+        return cli_usage_error(&cli_cmd_serve, "--tsa-alg must be p256 or sm2");
+    }
+    o.ca_hierarchy = cli_get(a, "ca-alg");
+    if (o.ca_hierarchy != NULL && strcmp(o.ca_hierarchy, "sm2") != 0 && strcmp(o.ca_hierarchy, "p256") != 0 &&
+        strcmp(o.ca_hierarchy, "rsa") != 0) {
+        return cli_usage_error(&cli_cmd_serve, "--ca-alg must be sm2, p256 or rsa");
+    }
+    const char *iv = cli_get(a, "interval");
+    if (iv != NULL) {
+        char *end = NULL;
+        unsigned long ms = strtoul(iv, &end, 10); /* !checksrc! allowed: checked below */
+        if (iv[0] < '0' || iv[0] > '9' || end == NULL || *end != '\0' || ms < 1 || ms > 1000) {
+            return cli_usage_error(&cli_cmd_serve, "--interval takes milliseconds (1 to 1000), not '%s'", iv);
+        }
+        o.log_interval_ms = (unsigned int)ms;
+    }
+    return cli_serve(a, "serve", &o);
+}
+
+const cli_cmd cli_cmd_serve = {
+    "serve", "serve the instance over HTTP: TSA, OCSP, CRLs, CA certificates, the log",
+    "Usage: eseal serve --listen ADDR:PORT [--only tsa,ocsp,crl,ca,log] [--tsa-alg p256|sm2]\n"
+    "                   [--ca-alg sm2|p256|rsa] [--interval MS]\n\n"
+    "Serves every protocol resource of the instance on one port until SIGINT/SIGTERM (needs the\n"
+    "passphrase: the keys are unlocked once, at start). ADDR is a numeric IPv4 or [IPv6] address;\n"
+    "port 0 picks a free one (the banner says which):\n"
+    "  POST /tsa, /tsa/p256, /tsa/sm2  RFC 3161 time-stamps, application/timestamp-query ->\n"
+    "                                 application/timestamp-reply (/tsa: P-256, or --tsa-alg)\n"
+    "  POST /ocsp, GET /ocsp/BASE64    RFC 6960 OCSP of every CA (or of --ca-alg's),\n"
+    "                                 application/ocsp-request -> application/ocsp-response\n"
+    "  GET  /crl/ID.crl               the latest CRL of CA ID, application/pkix-crl\n"
+    "  GET  /ca/ID.crt                the certificate of CA ID, application/pkix-cert\n"
+    "  GET  /checkpoint, /tile/...    the audit log (C2SP tlog-tiles), read-only; a publisher signs a\n"
+    "                                 checkpoint within --interval ms (default 250) of appends\n"
+    "These are the URLs issued certificates name (AIA, CRL distribution point) when the instance's\n"
+    "base URL points at this server. Other paths are 404, other methods 405 (with Allow), POST\n"
+    "bodies of another media type 415, bodies over the resource's cap 413 (64 KiB for TSA and\n"
+    "OCSP requests); TSA and OCSP requests that do not parse are answered inside the protocol\n"
+    "(rejection, malformedRequest). --only serves some resources; --tsa-alg serves that TSA only.\n"
+    "'eseal tsa serve', 'ocsp serve' and 'log serve' are this command restricted to theirs. The\n"
+    "witness is a separate product: 'eseal witness serve'. Endpoints: docs/server.md.\n",
+    opts, run};
