@@ -18,7 +18,7 @@
 #include "ofd.h"
 #include "report.h"
 #include "seal.h"
-#include "store.h"
+#include "records.h"
 #include "trust.h"
 #include "tsa.h"
 #include "witness.h"
