@@ -346,7 +346,9 @@ ESEAL_EXTERN(void) eseal_instance_set_audit_hook(eseal_instance *inst, eseal_aud
 
 /* ---- seals: making, lifecycle, registry ----------------------------------- */
 
-#define ESEAL_SEAL_REQUEST_VERSION 1
+/* Version 2 dropped `actor`: who asks is the principal argument of eseal_instance_seal_make (a version-1
+ * request, laid out with it, is refused). */
+#define ESEAL_SEAL_REQUEST_VERSION 2
 
 typedef struct {
     unsigned int version;   /**< ESEAL_SEAL_REQUEST_VERSION */

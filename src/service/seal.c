@@ -396,7 +396,10 @@ typedef struct {
 static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_buf *der_out, const make_ctx *c)
 {
     const eseal_seal_request *q = c->q;
-    ES_ENSURE_ARG(inst != NULL && q != NULL && q->version == ESEAL_SEAL_REQUEST_VERSION);
+    ES_ENSURE_ARG(inst != NULL && q != NULL);
+    ES_ENSURE(q->version == ESEAL_SEAL_REQUEST_VERSION, ESEAL_EINVAL,
+              "seal request version %u is not %u (version 1 named the actor; pass the principal instead)", q->version,
+              (unsigned)ESEAL_SEAL_REQUEST_VERSION);
     ES_GUARD(es_audit_prepare(inst));
     ES_ENSURE(c->from != NULL || (q->cert_ref != NULL && q->name != NULL && q->name[0] != 0), ESEAL_EINVAL,
               "seal: a certificate (--cert) and a name (--name) are required");

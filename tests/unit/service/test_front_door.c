@@ -161,6 +161,11 @@ static void denied_changes_nothing(void **state)
     assert_int_equal(eseal_instance_sign_file(inst, &clerk, &p7s, ihome, cert_id, NULL), ESEAL_EDENIED);
     eseal_extend_request xq = ESEAL_EXTEND_REQUEST_INIT;
     assert_int_equal(eseal_instance_extend_pdf(inst, &clerk, NULL, "in.pdf", "out.pdf", &xq), ESEAL_EDENIED);
+    /* A version-1 request (it had an actor field) is refused, not misread. */
+    eseal_seal_request old = sq;
+    old.version = 1;
+    assert_int_equal(eseal_instance_seal_make(inst, &carol, NULL, NULL, &old), ESEAL_EINVAL);
+    assert_non_null(strstr(eseal_error_last()->message, "version 1 named the actor"));
     /* No principal, or a malformed one, is not a principal at all. */
     assert_int_equal(eseal_instance_seal_make(inst, NULL, NULL, NULL, &sq), ESEAL_EINVAL);
     assert_non_null(strstr(eseal_error_last()->message, "no principal"));
