@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <eseal/eseal.h>
+#include <eseal/sys/log_writer.h>
 
 #include "bench.h"
 

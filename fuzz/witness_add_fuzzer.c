@@ -23,6 +23,7 @@
 
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
+#include "eseal/sys/store.h"
 #include "tlog/tlog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -7,8 +7,13 @@
  * creates three CA hierarchies: SM2 and ECDSA P-256 (each: root, issuing CA,
  * seal-maker and TSA certificates) and RSA (root and issuing CA).
  *
- * The CLI and the server call only these functions; authorisation and audit
- * will be added here, once, for both.
+ * The front door (eseal/platform.h): the CLI and the server call only these
+ * functions. Every one that changes state takes the acting principal `who`
+ * right after the instance; inside, in one place per operation, the policy
+ * (src/policy) decides whether `who` may do it (ESEAL_EDENIED when not, with
+ * the rule and the reason), and the audit entry of the change records who
+ * ("KIND:ID", e.g. "operator:alice") and, as salted commitments, from where
+ * (address) and with what (device): docs/principal.md.
  */
 #ifndef ESEAL_INSTANCE_H
 #define ESEAL_INSTANCE_H
@@ -21,8 +26,9 @@
 #include "report.h"
 #include "imprint.h"
 #include "pdf.h"
+#include "platform.h"
 #include "seal.h"
-#include "store.h"
+#include "records.h"
 #include "trust.h"
 
 ESEAL_BEGIN_DECL
@@ -73,10 +79,10 @@ ESEAL_EXTERN(int) eseal_instance_passphrase_check(eseal_instance *inst);
  * rather than writing a key under the old passphrase. Afterwards the instance handle holds the
  * new passphrase.
  */
-ESEAL_EXTERN(int) eseal_instance_passwd(eseal_instance *inst, const char *new_pass, size_t len);
+ESEAL_EXTERN(int) eseal_instance_passwd(eseal_instance *inst, const eseal_principal *who, const char *new_pass,
+                                        size_t len);
 
 ESEAL_EXTERN(const char *) eseal_instance_home(const eseal_instance *inst);
-ESEAL_EXTERN(eseal_store *) eseal_instance_store(eseal_instance *inst);
 
 /* Version 2 added org_id; version 1 requests are still accepted. */
 #define ESEAL_CERT_REQUEST_VERSION 2
@@ -137,7 +143,7 @@ typedef struct {
 ESEAL_EXTERN(int) eseal_org_id_parse(eseal_org_id *out, const char *text);
 
 /** Generates a key, issues and records a certificate; `out` receives the record. Needs the passphrase. */
-ESEAL_EXTERN(int) eseal_instance_cert_issue(eseal_instance *inst, eseal_cert_record *out,
+ESEAL_EXTERN(int) eseal_instance_cert_issue(eseal_instance *inst, const eseal_principal *who, eseal_cert_record *out,
                                             const eseal_cert_request *req);
 
 /**
@@ -146,8 +152,8 @@ ESEAL_EXTERN(int) eseal_instance_cert_issue(eseal_instance *inst, eseal_cert_rec
  * .p12/.pfx file; then `key_pass` is its password. The key is re-encrypted
  * under the instance passphrase.
  */
-ESEAL_EXTERN(int) eseal_instance_cert_import(eseal_instance *inst, eseal_cert_record *out, const char *cert_path,
-                                             const char *key_path, const char *key_pass);
+ESEAL_EXTERN(int) eseal_instance_cert_import(eseal_instance *inst, const eseal_principal *who, eseal_cert_record *out,
+                                             const char *cert_path, const char *key_path, const char *key_pass);
 
 /**
  * Resolves `ref` (an id, id prefix, serial, fingerprint, or a certificate
@@ -156,8 +162,14 @@ ESEAL_EXTERN(int) eseal_instance_cert_import(eseal_instance *inst, eseal_cert_re
 ESEAL_EXTERN(int) eseal_instance_cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_record *rec,
                                           const char *ref);
 
+/** Calls cb for every certificate record of the instance, oldest first; a non-zero return from cb stops and is
+ * returned. */
+ESEAL_EXTERN(int) eseal_instance_cert_list(eseal_instance *inst,
+                                           int (*cb)(const eseal_cert_record *rec, void *payload), void *payload);
+
 /** Revokes a certificate issued here (RFC 5280 reason code) and publishes a new CRL. */
-ESEAL_EXTERN(int) eseal_instance_cert_revoke(eseal_instance *inst, const char *ref, int reason, int64_t at_ms);
+ESEAL_EXTERN(int) eseal_instance_cert_revoke(eseal_instance *inst, const eseal_principal *who, const char *ref,
+                                             int reason, int64_t at_ms);
 
 /** Parses "keyCompromise", "superseded", ... (RFC 5280 §5.3.1) into a code. */
 ESEAL_EXTERN(int) eseal_crl_reason_from_name(int *out, const char *name);
@@ -168,7 +180,8 @@ ESEAL_EXTERN(int) eseal_crl_reason_from_name(int *out, const char *name);
  * certified is still valid). A revoked CA signs no more CRLs; its last one stays published.
  * `der` gets the current issuing CA's.
  */
-ESEAL_EXTERN(int) eseal_instance_crl_issue(eseal_instance *inst, eseal_buf *der, const char *hierarchy);
+ESEAL_EXTERN(int) eseal_instance_crl_issue(eseal_instance *inst, const eseal_principal *who, eseal_buf *der,
+                                           const char *hierarchy);
 
 /**
  * Called by eseal_instance_ca_renew for each certificate it replaced: `old` (now superseded, or
@@ -187,8 +200,9 @@ typedef int (*eseal_ca_renew_cb)(const eseal_cert_record *old, const eseal_cert_
  * "cert.renewed". `out` (may be NULL) gets the record of `role`'s new certificate; `cb` (may be
  * NULL) hears of each replacement. Needs the passphrase.
  */
-ESEAL_EXTERN(int) eseal_instance_ca_renew(eseal_instance *inst, eseal_cert_record *out, const char *role,
-                                          const char *hierarchy, eseal_ca_renew_cb cb, void *payload);
+ESEAL_EXTERN(int) eseal_instance_ca_renew(eseal_instance *inst, const eseal_principal *who, eseal_cert_record *out,
+                                          const char *role, const char *hierarchy, eseal_ca_renew_cb cb,
+                                          void *payload);
 
 /** Where a certificate of the instance stands. */
 typedef enum {
@@ -257,8 +271,8 @@ ESEAL_EXTERN(void) eseal_tsa_service_close(eseal_tsa_service *t);
 ESEAL_EXTERN(int) eseal_instance_trust(eseal_instance *inst, eseal_trust **out);
 
 /** Signs a file with the certificate `cert_ref` and its key: detached CMS (DER). */
-ESEAL_EXTERN(int) eseal_instance_sign_file(eseal_instance *inst, eseal_buf *p7s, const char *path,
-                                           const char *cert_ref, const eseal_cms_sign_options *opts);
+ESEAL_EXTERN(int) eseal_instance_sign_file(eseal_instance *inst, const eseal_principal *who, eseal_buf *p7s,
+                                           const char *path, const char *cert_ref, const eseal_cms_sign_options *opts);
 
 #define ESEAL_VERIFY_REQUEST_VERSION 1
 
@@ -321,7 +335,9 @@ ESEAL_EXTERN(void) eseal_instance_set_audit_hook(eseal_instance *inst, eseal_aud
 
 /* ---- seals: making, lifecycle, registry ----------------------------------- */
 
-#define ESEAL_SEAL_REQUEST_VERSION 1
+/* Version 2 dropped `actor`: who asks is the principal argument of eseal_instance_seal_make (a version-1
+ * request, laid out with it, is refused). */
+#define ESEAL_SEAL_REQUEST_VERSION 2
 
 typedef struct {
     unsigned int version;   /**< ESEAL_SEAL_REQUEST_VERSION */
@@ -338,8 +354,7 @@ typedef struct {
     const char *hierarchy;  /**< maker: "sm2" (default) or "p256" */
     unsigned int days;      /**< validity; 0: until the certificate expires */
     int cert_digests;       /**< 1: list the certificate's SM3 digest (certListType 2) */
-    int no_file;            /**< 1: stop at "made" (file later with eseal_instance_seal_file) */
-    const char *actor;      /**< who asks; recorded in every event */
+    int no_file;            /**< 1: stop at "made" (file later with ESEAL_SEAL_FILE) */
     const char *reason;     /**< why; recorded */
     const char *const *more_certs; /**< further certificates allowed to stamp (at most 15) */
     size_t more_cert_count;
@@ -347,7 +362,7 @@ typedef struct {
 
 #define ESEAL_SEAL_REQUEST_INIT                                                                    \
     { ESEAL_SEAL_REQUEST_VERSION, NULL, ESEAL_SEAL_OFFICIAL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL, 0, 0, 0,  \
-      NULL, NULL, NULL, 0 }
+      NULL, NULL, 0 }
 
 /**
  * Makes a seal: draws (or imports) the imprint, signs the SES_Seal with the
@@ -355,12 +370,16 @@ typedef struct {
  * (unless no_file) filed -> active with a signed filing receipt. `rec` and
  * `der` (each may be NULL) receive the record and the seal.
  */
-ESEAL_EXTERN(int) eseal_instance_seal_make(eseal_instance *inst, eseal_seal_record *rec, eseal_buf *der,
-                                           const eseal_seal_request *req);
+ESEAL_EXTERN(int) eseal_instance_seal_make(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec,
+                                           eseal_buf *der, const eseal_seal_request *req);
 
 /** Looks up a seal by esID or unique prefix; `der` (may be NULL) receives the seal. */
 ESEAL_EXTERN(int) eseal_instance_seal_get(eseal_instance *inst, eseal_seal_record *rec, eseal_buf *der,
                                           const char *ref);
+
+/** Calls cb for every seal of the registry, oldest first; a non-zero return from cb stops and is returned. */
+ESEAL_EXTERN(int) eseal_instance_seal_list(eseal_instance *inst,
+                                           int (*cb)(const eseal_seal_record *rec, void *payload), void *payload);
 
 typedef enum {
     ESEAL_SEAL_FILE,    /**< made -> filed -> active, with a filing receipt */
@@ -371,23 +390,24 @@ typedef enum {
 } eseal_seal_action;
 
 /** Applies a lifecycle action; ESEAL_ESTATE when the seal's state does not allow it. */
-ESEAL_EXTERN(int) eseal_instance_seal_transition(eseal_instance *inst, eseal_seal_record *rec, const char *ref,
-                                                 eseal_seal_action action, const char *actor, const char *reason);
+ESEAL_EXTERN(int) eseal_instance_seal_transition(eseal_instance *inst, const eseal_principal *who,
+                                                 eseal_seal_record *rec, const char *ref, eseal_seal_action action,
+                                                 const char *reason);
 
 /**
  * Renews a seal: a new seal (next generation, linked to the old one) with the
  * same name, type, picture and certificates, made and filed; the old one is
  * cancelled as superseded. `rec` receives the new seal.
  */
-ESEAL_EXTERN(int) eseal_instance_seal_renew(eseal_instance *inst, eseal_seal_record *rec, const char *ref,
-                                            const char *actor, const char *reason);
+ESEAL_EXTERN(int) eseal_instance_seal_renew(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec,
+                                            const char *ref, const char *reason);
 
 /** The registry's answer to "what was seal X's status at time T". */
 typedef struct {
     char state[16];   /**< a state name, "expired" past validEnd, or "none" before the seal existed */
     int64_t since_ms; /**< time of the event that set it (0 for "none") */
     int64_t seq;
-    char actor[128];
+    char actor[160]; /**< who set it: "KIND:ID" of the principal (docs/principal.md), "registry" for "expired" */
     char reason[512];
 } eseal_seal_status;
 
@@ -565,8 +585,8 @@ typedef struct {
  * gets the timestamp's time and source. Needs the passphrase (the instance's
  * OCSP responders and TSA sign).
  */
-ESEAL_EXTERN(int) eseal_instance_extend_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *in_path,
-                                            const char *out_path, const eseal_extend_request *req);
+ESEAL_EXTERN(int) eseal_instance_extend_pdf(eseal_instance *inst, const eseal_principal *who, eseal_stamp_result *res,
+                                            const char *in_path, const char *out_path, const eseal_extend_request *req);
 
 /** Verifies every signature of a PDF with the instance's trust and registry (inst may be NULL). */
 ESEAL_EXTERN(int) eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const void *pdf, size_t len,

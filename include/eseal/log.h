@@ -6,9 +6,11 @@
  * tlog-tiles, and whose entries (audit.h) get offline-verifiable receipts
  * (C2SP tlog-proof).
  *
- * Durability: eseal_log_append returns once the entry is committed to the
- * store with its index (concurrent appends share one commit). A checkpoint
- * is signed by eseal_log_publish (or the background publisher) only when it
+ * Entries are written by the platform's operations themselves (a stamp, a
+ * lifecycle change, a certificate, a forgotten salt), in the transaction of
+ * the change; the raw writer is not part of this header (sys/log_writer.h).
+ * A checkpoint is signed by eseal_instance_log_publish (or the background
+ * publisher) only when it
  * is consistent with the previous one; the last checkpoint is also kept in
  * HOME/log/checkpoint, outside the database, so that a store restored from
  * an older backup is refused instead of forking the log.
@@ -18,6 +20,7 @@
 
 #include "audit.h"
 #include "common.h"
+#include "platform.h"
 
 ESEAL_BEGIN_DECL
 
@@ -32,18 +35,35 @@ typedef struct eseal_log eseal_log;
 ESEAL_EXTERN(int) eseal_instance_log(eseal_instance *inst, eseal_log **out);
 
 /**
- * Appends one entry (at most 65,535 bytes) and returns once it is durably
- * sequenced; *index gets its position. Safe from any number of threads.
- */
-ESEAL_EXTERN(int) eseal_log_append(eseal_log *log, uint64_t *index, const void *entry, size_t len);
-
-/**
  * Signs a checkpoint of the current tree if it grew (needs the instance
  * passphrase for the log key), after checking that it is consistent with the
  * last published one; then asks the configured witnesses to cosign it.
- * *size (may be NULL) gets the size of the newest checkpoint.
+ * *size (may be NULL) gets the size of the newest checkpoint. `who` must be
+ * allowed "log.publish" (ESEAL_EDENIED otherwise). A checkpoint is not an
+ * audit entry (an entry per checkpoint would grow the tree it signs).
  */
-ESEAL_EXTERN(int) eseal_log_publish(eseal_log *log, uint64_t *size);
+ESEAL_EXTERN(int) eseal_instance_log_publish(eseal_instance *inst, const eseal_principal *who, uint64_t *size);
+
+/** The private data of an entry that can be forgotten: the salt of its address or its device commitment. */
+typedef enum {
+    ESEAL_LOG_FIELD_IP = 1,     /**< the salt of ip_commitment ("salt.ip") */
+    ESEAL_LOG_FIELD_DEVICE = 2, /**< the salt of device_commitment ("salt.device") */
+} eseal_log_field;
+
+/** Parses "ip" or "device"; ESEAL_EINVAL otherwise. */
+ESEAL_EXTERN(int) eseal_log_field_from_name(eseal_log_field *out, const char *name);
+
+/**
+ * Forgets the salt of entry `index`'s address or device commitment (a request to erase personal
+ * data): the log is unchanged, but the commitment can no longer be linked to a value. Needs the
+ * passphrase (ESEAL_EPASS when it is not set or wrong, before anything changes); `who` must be
+ * allowed "log.forget" (ESEAL_EDENIED). The erasure and a new audit entry "log.forgotten" (actor
+ * `who`, detail "entry INDEX: the ip salt is erased") commit in one transaction, so nothing is
+ * forgotten off the record. ESEAL_ENOTFOUND when the entry has no such salt (never had one, or
+ * it was forgotten already); *entry (may be NULL) gets the new entry's index.
+ */
+ESEAL_EXTERN(int) eseal_instance_log_forget(eseal_instance *inst, const eseal_principal *who, uint64_t index,
+                                            eseal_log_field field, uint64_t *entry);
 
 /**
  * Starts a thread that publishes at most `interval_ms` (1..1000; 0: 250)

@@ -100,27 +100,64 @@ static ES_RESULT encode_with_time(es_buf *out, eseal_audit_entry *e, const es_ti
     return r;
 }
 
-/* Appends `e` inside the caller's transaction on inst->store. */
-static ES_RESULT event_in_tx(eseal_instance *inst, eseal_audit_entry *e)
+/*
+ * Appends `e` inside the caller's transaction on inst->store. With a principal (`by`), the entry's
+ * actor is its "KIND:ID" and its address ("local" when none) and device (when named) are recorded
+ * as salted commitments, the salts kept privately under the entry's index (eseal_instance_log_forget
+ * erases them); without one, the actor is "platform". *index (may be NULL) gets the entry's index.
+ */
+static ES_RESULT event_in_tx(eseal_instance *inst, const es_acting *by, eseal_audit_entry *e, uint64_t *index_out)
 {
+    uint8_t salt_ip[32], salt_device[32];
+    char ipc[65], devc[65];
+    const char *address = NULL, *device = NULL;
+    e->actor = es_actor(by);
+    if (by != NULL) {
+        address = by->who->address != NULL && by->who->address[0] != '\0' ? by->who->address : "local";
+        device = by->who->device != NULL && by->who->device[0] != '\0' ? by->who->device : NULL;
+        ES_GUARD(es_random(salt_ip, sizeof(salt_ip)));
+        int rc = eseal_audit_commitment(ipc, "ip", salt_ip, address);
+        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        e->ip_commitment = ipc;
+        if (device != NULL) {
+            ES_GUARD(es_random(salt_device, sizeof(salt_device)));
+            rc = eseal_audit_commitment(devc, "device", salt_device, device);
+            ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+            e->device_commitment = devc;
+        }
+    }
     ES_AUTO(es_buf_freep) es_buf entry = ES_BUF_INIT(ESEAL_AUDIT_MAX_ENTRY);
     eseal_buf token = ESEAL_BUF_INIT;
     es_result r = encode_with_time(&entry, e, inst->audit_ts, &token);
     es_span s = es_buf_span(&entry);
     uint64_t index = 0;
+    int rc = ESEAL_OK;
     if (es_ok(r)) {
         r = es_log_append_tx(inst->store, &s, 1, &index);
     }
     if (es_ok(r) && token.size > 0) {
-        int rc = eseal_store_log_private_put(inst->store, index, "time-token", token.ptr, token.size);
-        r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+        rc = eseal_store_log_private_put(inst->store, index, "time-token", token.ptr, token.size);
     }
+    if (es_ok(r) && rc == ESEAL_OK && address != NULL) {
+        rc = eseal_store_log_private_put(inst->store, index, "salt.ip", salt_ip, sizeof(salt_ip));
+    }
+    if (es_ok(r) && rc == ESEAL_OK && device != NULL) {
+        rc = eseal_store_log_private_put(inst->store, index, "salt.device", salt_device, sizeof(salt_device));
+    }
+    if (es_ok(r) && rc != ESEAL_OK) {
+        r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+    }
+    es_wipe(salt_ip, sizeof(salt_ip));
+    es_wipe(salt_device, sizeof(salt_device));
     eseal_buf_dispose(&token);
+    if (es_ok(r) && index_out != NULL) {
+        *index_out = index;
+    }
     return r;
 }
 
-ES_RESULT es_audit_seal_event(eseal_instance *inst, const char *esid, const char *from, const char *to, int64_t at,
-                              const char *actor, const char *reason)
+ES_RESULT es_audit_seal_event(eseal_instance *inst, const es_acting *by, const char *esid, const char *from,
+                              const char *to, int64_t at, const char *reason)
 {
     char type[64];
     (void)snprintf(type, sizeof(type), "seal.%s", to);
@@ -150,22 +187,33 @@ ES_RESULT es_audit_seal_event(eseal_instance *inst, const char *esid, const char
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = type;
     e.time_ms = at;
-    e.actor = actor != NULL && actor[0] != '\0' ? actor : "unknown";
     e.seal = esid;
     e.detail = es_buf_cstr(&detail);
-    return event_in_tx(inst, &e);
+    return event_in_tx(inst, by, &e, NULL);
 }
 
-ES_RESULT es_audit_cert_event(eseal_instance *inst, const char *type, const eseal_cert_record *rec, const char *detail)
+ES_RESULT es_audit_cert_event(eseal_instance *inst, const es_acting *by, const char *type,
+                              const eseal_cert_record *rec, const char *detail)
 {
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = type;
     e.time_ms = es_now_ms();
-    e.actor = "operator";
     e.actor_cert = NULL;
     e.cert = rec->id;
     e.detail = detail;
-    return event_in_tx(inst, &e);
+    return event_in_tx(inst, by, &e, NULL);
+}
+
+ES_RESULT es_audit_forget_event(eseal_instance *inst, const es_acting *by, uint64_t index, const char *field,
+                                uint64_t *entry)
+{
+    char detail[128];
+    (void)snprintf(detail, sizeof(detail), "entry %llu: the %s salt is erased", (unsigned long long)index, field);
+    eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
+    e.type = "log.forgotten";
+    e.time_ms = es_now_ms();
+    e.detail = detail;
+    return event_in_tx(inst, by, &e, entry);
 }
 
 /* ---- stamps ------------------------------------------------------------------------ */

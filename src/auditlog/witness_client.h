@@ -7,7 +7,7 @@
 #ifndef ES_WITNESS_CLIENT_H
 #define ES_WITNESS_CLIENT_H
 
-#include "eseal/store.h"
+#include "eseal/sys/store.h"
 #include "tlog/tlog.h"
 #include "util/util.h"
 

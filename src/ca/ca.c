@@ -65,7 +65,8 @@ static ES_RESULT record_from_cert(eseal_cert_record *r, const eseal_cert *c, con
 
 /* es_ca_issue; with `renews` (the record the new one replaces) the audit entry is "cert.renewed",
  * naming the old one, in the same transaction as the new record. */
-static ES_RESULT ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
+static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
+                          const char *hierarchy,
                           eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec,
                           const eseal_cert_record *renews)
 {
@@ -162,7 +163,7 @@ static ES_RESULT ca_issue(eseal_instance *inst, eseal_cert_record *out, const ch
             (void)snprintf(detail, sizeof(detail), "%s %s certificate %s replaces %s (%s)", hierarchy, role,
                            rec.subject, renews->id, renews->revoked_ms != 0 ? "revoked" : "superseded");
         }
-        r = es_audit_cert_event(inst, renews == NULL ? "cert.issued" : "cert.renewed", &rec, detail);
+        r = es_audit_cert_event(inst, by, renews == NULL ? "cert.issued" : "cert.renewed", &rec, detail);
     }
     if (es_ok(r)) {
         r = (es_result){eseal_store_commit(inst->store)};
@@ -194,7 +195,14 @@ static ES_RESULT ca_issue(eseal_instance *inst, eseal_cert_record *out, const ch
 ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
                       eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec)
 {
-    return ca_issue(inst, out, role, hierarchy, alg, spec_in, issuer_rec, NULL);
+    return ca_issue(inst, NULL, out, role, hierarchy, alg, spec_in, issuer_rec, NULL);
+}
+
+ES_RESULT es_ca_issue_as(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
+                         const char *hierarchy, eseal_key_alg alg, const es_cert_spec *spec_in,
+                         const eseal_cert_record *issuer_rec)
+{
+    return ca_issue(inst, by, out, role, hierarchy, alg, spec_in, issuer_rec, NULL);
 }
 
 typedef struct {
@@ -485,7 +493,7 @@ static const struct {
     {"tsa", ES_PROFILE_TSA, "Time Stamping Authority", "Time Stamping", 5, "issuing-ca"},
 };
 
-static ES_RESULT renew_one(eseal_instance *inst, eseal_cert_record *out, size_t k, const char *h,
+static ES_RESULT renew_one(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, size_t k, const char *h,
                            eseal_ca_renew_cb cb, void *payload)
 {
     eseal_cert_record old, parent;
@@ -523,7 +531,7 @@ static ES_RESULT renew_one(eseal_instance *inst, eseal_cert_record *out, size_t 
         s.common_name = es_buf_cstr(&cn);
         s.not_before_ms = now - 60000;
         s.not_after_ms = now + (int64_t)renewable[k].years * 365 * DAY_MS;
-        r = ca_issue(inst, &rec, renewable[k].role, h, alg, &s, &parent, &old);
+        r = ca_issue(inst, by, &rec, renewable[k].role, h, alg, &s, &parent, &old);
     }
     if (es_ok(r) && k == 0) {
         /* A new CA answers for its certificates from the start: a CRL and an OCSP responder. */
@@ -546,8 +554,8 @@ static ES_RESULT renew_one(eseal_instance *inst, eseal_cert_record *out, size_t 
     return r;
 }
 
-static ES_RESULT ca_renew(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *h,
-                          eseal_ca_renew_cb cb, void *payload)
+static ES_RESULT ca_renew(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
+                          const char *h, eseal_ca_renew_cb cb, void *payload)
 {
     ES_ENSURE_ARG(inst != NULL && role != NULL && h != NULL);
     ES_ENSURE(strcmp(h, "sm2") == 0 || strcmp(h, "p256") == 0 || strcmp(h, "rsa") == 0, ESEAL_EINVAL,
@@ -574,7 +582,7 @@ static ES_RESULT ca_renew(eseal_instance *inst, eseal_cert_record *out, const ch
     }
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));
-    es_result r = renew_one(inst, &rec, k, h, cb, payload);
+    es_result r = renew_one(inst, by, &rec, k, h, cb, payload);
     /* The seal maker and the TSA certified by a revoked issuing CA can no longer be trusted for
      * anything new; renew them under the new CA. Under a CA that is only superseded they stay
      * valid (its CRLs go on: eseal_instance_crl_issue) and are renewed when the operator asks. */
@@ -586,7 +594,7 @@ static ES_RESULT ca_renew(eseal_instance *inst, eseal_cert_record *out, const ch
             bool under_old = strcmp(child.issuer_id, old_ca.id) == 0;
             eseal_cert_record_dispose(&child);
             if (under_old) {
-                r = renew_one(inst, NULL, i, h, cb, payload);
+                r = renew_one(inst, by, NULL, i, h, cb, payload);
             }
         }
     }
@@ -599,10 +607,12 @@ static ES_RESULT ca_renew(eseal_instance *inst, eseal_cert_record *out, const ch
     return r;
 }
 
-int eseal_instance_ca_renew(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
-                            eseal_ca_renew_cb cb, void *payload)
+int eseal_instance_ca_renew(eseal_instance *inst, const eseal_principal *who, eseal_cert_record *out, const char *role,
+                            const char *hierarchy, eseal_ca_renew_cb cb, void *payload)
 {
-    return es_code(ca_renew(inst, out, role, hierarchy, cb, payload));
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_CA_RENEW, "ca", role);
+    return es_code(ca_renew(inst, &by, out, role, hierarchy, cb, payload));
 }
 
 /* ---- status: current, superseded, revoked, expired ----------------------------------------- */

@@ -101,7 +101,7 @@ static int do_renew(cli_args *a)
     if (a->json) {
         printf("{\"renewed\": [");
     }
-    rc = eseal_instance_ca_renew(inst, NULL, a->pos[1], h, print_renewed, &o);
+    rc = eseal_instance_ca_renew(inst, cli_principal(), NULL, a->pos[1], h, print_renewed, &o);
     if (a->json) {
         printf("]}\n");
     }
@@ -141,7 +141,8 @@ static int run(cli_args *a)
         return rc;
     }
     eseal_buf data = ESEAL_BUF_INIT;
-    rc = crl ? eseal_instance_crl_issue(inst, &data, h) : eseal_instance_ca_export(inst, &data, h, cli_flag(a, "tsa"));
+    rc = crl ? eseal_instance_crl_issue(inst, cli_principal(), &data, h)
+             : eseal_instance_ca_export(inst, &data, h, cli_flag(a, "tsa"));
     eseal_instance_close(inst);
     if (rc != ESEAL_OK) {
         return cli_fail(rc);

@@ -116,7 +116,7 @@ static int do_issue(cli_args *a)
         return rc;
     }
     eseal_cert_record rec;
-    rc = eseal_instance_cert_issue(inst, &rec, &q);
+    rc = eseal_instance_cert_issue(inst, cli_principal(), &rec, &q);
     if (rc != ESEAL_OK) {
         eseal_instance_close(inst);
         return cli_fail(rc);
@@ -152,7 +152,7 @@ static int do_list(cli_args *a)
         printf("%-16s  %-10s  %-5s  %-7s  %-10s  %-10s  %s\n", "ID", "ROLE", "CA", "ALG", "EXPIRES", "STATUS",
                "SUBJECT");
     }
-    rc = eseal_store_cert_list(eseal_instance_store(inst), list_cb, &st);
+    rc = eseal_instance_cert_list(inst, list_cb, &st);
     if (a->json) {
         printf("]\n");
     }
@@ -239,7 +239,7 @@ static int do_revoke(cli_args *a)
     if (rc != CLI_OK) {
         return rc;
     }
-    rc = eseal_instance_cert_revoke(inst, a->pos[1], reason, at);
+    rc = eseal_instance_cert_revoke(inst, cli_principal(), a->pos[1], reason, at);
     eseal_instance_close(inst);
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
@@ -282,7 +282,7 @@ static int do_import(cli_args *a)
         return rc;
     }
     eseal_cert_record rec;
-    rc = eseal_instance_cert_import(inst, &rec, a->pos[1], key, have_kpass ? kpass : NULL);
+    rc = eseal_instance_cert_import(inst, cli_principal(), &rec, a->pos[1], key, have_kpass ? kpass : NULL);
     explicit_bzero(kpass, sizeof(kpass));
     eseal_instance_close(inst);
     if (rc != ESEAL_OK) {

@@ -45,7 +45,7 @@ static int run(cli_args *a)
         return rc;
     }
     eseal_stamp_result res;
-    rc = eseal_instance_extend_pdf(inst, &res, in_path, out_path, &q);
+    rc = eseal_instance_extend_pdf(inst, cli_principal(), &res, in_path, out_path, &q);
     eseal_instance_close(inst);
     int src = rc == ESEAL_OK ? cli_spool_finish(&sp) : CLI_OK;
     cli_spool_cleanup(&sp);

@@ -98,7 +98,7 @@ static int cmd_publish(cli_args *a)
         return rc;
     }
     uint64_t size = 0;
-    rc = eseal_log_publish(log, &size);
+    rc = eseal_instance_log_publish(inst, cli_principal(), &size);
     if (rc == ESEAL_OK) {
         printf("checkpoint: %s, size %llu\n", eseal_log_origin(log), (unsigned long long)size);
     }
@@ -403,31 +403,34 @@ static int cmd_serve(cli_args *a)
     return cli_serve(a, "log", &o);
 }
 
-/* log forget INDEX --field ip|device: erases a salt, so that the commitment can no longer be linked. */
+/* log forget INDEX --field ip|device: erases a salt, so that the commitment can no longer be linked; the
+ * erasure is itself an audit entry (eseal_instance_log_forget), which needs the passphrase. */
 static int cmd_forget(cli_args *a)
 {
     uint64_t index = 0;
     const char *field = cli_get(a, "field");
-    if (a->npos != 2 || field == NULL || (strcmp(field, "ip") != 0 && strcmp(field, "device") != 0)) {
+    eseal_log_field f = ESEAL_LOG_FIELD_IP;
+    if (a->npos != 2 || field == NULL || eseal_log_field_from_name(&f, field) != ESEAL_OK) {
+        eseal_error_clear();
         return cli_usage_error(&cli_cmd_log, "log forget needs INDEX and --field ip|device");
     }
     if (number(a->pos[1], "INDEX", UINT64_MAX - 1, &index) != CLI_OK) {
         return CLI_USAGE;
     }
     eseal_instance *inst = NULL;
-    int rc = cli_open(a, &inst, false);
+    int rc = cli_open(a, &inst, true);
     if (rc != CLI_OK) {
         return rc;
     }
-    char kind[16];
-    (void)snprintf(kind, sizeof(kind), "salt.%s", field);
-    rc = eseal_store_log_private_erase(eseal_instance_store(inst), index, kind);
+    uint64_t entry = 0;
+    rc = eseal_instance_log_forget(inst, cli_principal(), index, f, &entry);
     eseal_instance_close(inst);
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
     }
-    printf("entry %llu: the %s salt is erased; its commitment can no longer be linked to a value\n",
-           (unsigned long long)index, field);
+    printf("entry %llu: the %s salt is erased; its commitment can no longer be linked to a value (recorded as entry "
+           "%llu)\n",
+           (unsigned long long)index, field, (unsigned long long)entry);
     return CLI_OK;
 }
 
@@ -471,6 +474,8 @@ const cli_cmd cli_cmd_log = {
     "  serve           serve the same paths over HTTP, read-only, and sign a checkpoint within\n"
     "                  --interval ms (default 250) of appends by any process (needs the passphrase);\n"
     "                  it is 'eseal serve --only log', the same server restricted to the log\n"
-    "  forget          erase the salt of entry INDEX's client IP or device commitment: the log is\n"
-    "                  unchanged, but the commitment can no longer be linked to a value\n",
+    "  forget          erase the salt of entry INDEX's client IP or device commitment: the entry is\n"
+    "                  unchanged, but the commitment can no longer be linked to a value. Needs the\n"
+    "                  passphrase; the erasure is itself recorded, in the same transaction, as an\n"
+    "                  entry \"log.forgotten\" naming the entry, the field and who asked\n",
     opts, run};

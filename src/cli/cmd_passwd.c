@@ -33,7 +33,7 @@ static int run(cli_args *a)
     size_t len = 0;
     rc = cli_new_passphrase(nf, nfd, pass, sizeof(pass), &len);
     if (rc == CLI_OK) {
-        lrc = eseal_instance_passwd(inst, pass, len);
+        lrc = eseal_instance_passwd(inst, cli_principal(), pass, len);
         rc = lrc == ESEAL_OK ? CLI_OK : cli_fail(lrc);
     }
     explicit_bzero(pass, sizeof(pass));

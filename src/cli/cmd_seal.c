@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eseal seal make|show|verify|status|list|history|file|suspend|resume|revoke|cancel|renew|export|receipt */
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +18,6 @@ static const cli_opt_spec opts[] = {
     {"at", 0, true, false},         {"imprint", 0, true, false},  {"trust", 0, true, false},
     {"seal", 0, true, false},       {"dpi", 0, true, false},      {"no-instance", 0, false, false},
     {NULL, 0, false, false}};
-
-/* Who is asking, for the lifecycle record: the login name of this process. */
-static const char *actor(char *buf, size_t n)
-{
-    const struct passwd *pw = getpwuid(geteuid());
-    (void)snprintf(buf, n, "cli:%s", pw != NULL && pw->pw_name != NULL ? pw->pw_name : "unknown");
-    return buf;
-}
 
 static void print_record_json(const eseal_seal_record *r)
 {
@@ -114,8 +105,6 @@ static int do_make(cli_args *a)
         }
         q.days = (unsigned)d;
     }
-    char who[160];
-    q.actor = actor(who, sizeof(who));
     eseal_instance *inst = NULL;
     int rc = cli_open(a, &inst, true);
     if (rc != CLI_OK) {
@@ -123,7 +112,7 @@ static int do_make(cli_args *a)
     }
     eseal_seal_record rec;
     eseal_buf der = ESEAL_BUF_INIT;
-    rc = eseal_instance_seal_make(inst, &rec, &der, &q);
+    rc = eseal_instance_seal_make(inst, cli_principal(), &rec, &der, &q);
     eseal_instance_close(inst);
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
@@ -517,7 +506,7 @@ static int do_list(cli_args *a)
     if (a->json) {
         printf("[");
     }
-    rc = eseal_store_seal_list(eseal_instance_store(inst), list_cb, &n);
+    rc = eseal_instance_seal_list(inst, list_cb, &n);
     eseal_instance_close(inst);
     if (a->json) {
         printf("]\n");
@@ -582,8 +571,6 @@ static int do_action(cli_args *a, const char *verb)
     if (reason == NULL) {
         return cli_usage_error(&cli_cmd_seal, "seal %s needs --reason TEXT (it is recorded)", verb);
     }
-    char who[160];
-    actor(who, sizeof(who));
     eseal_instance *inst = NULL;
     int rc = cli_open(a, &inst, strcmp(verb, "file") == 0 || strcmp(verb, "renew") == 0);
     if (rc != CLI_OK) {
@@ -591,7 +578,7 @@ static int do_action(cli_args *a, const char *verb)
     }
     eseal_seal_record rec;
     if (strcmp(verb, "renew") == 0) {
-        rc = eseal_instance_seal_renew(inst, &rec, a->pos[1], who, reason);
+        rc = eseal_instance_seal_renew(inst, cli_principal(), &rec, a->pos[1], reason);
     } else {
         static const struct {
             const char *verb;
@@ -605,7 +592,7 @@ static int do_action(cli_args *a, const char *verb)
         while (strcmp(acts[i].verb, verb) != 0) {
             i++;
         }
-        rc = eseal_instance_seal_transition(inst, &rec, a->pos[1], acts[i].action, who, reason);
+        rc = eseal_instance_seal_transition(inst, cli_principal(), &rec, a->pos[1], acts[i].action, reason);
     }
     eseal_instance_close(inst);
     if (rc != ESEAL_OK) {

@@ -49,7 +49,7 @@ static int run(cli_args *a)
         return rc;
     }
     eseal_buf p7s = ESEAL_BUF_INIT;
-    rc = eseal_instance_sign_file(inst, &p7s, in, cert, &o);
+    rc = eseal_instance_sign_file(inst, cli_principal(), &p7s, in, cert, &o);
     cli_spool_cleanup(&sp);
     eseal_instance_close(inst);
     if (rc != ESEAL_OK) {

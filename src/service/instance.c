@@ -91,7 +91,6 @@ int eseal_instance_set_passphrase(eseal_instance *inst, const char *pass, size_t
 }
 
 const char *eseal_instance_home(const eseal_instance *inst) { return inst == NULL ? "" : inst->home; }
-eseal_store *eseal_instance_store(eseal_instance *inst) { return inst == NULL ? NULL : inst->store; }
 
 static ES_RESULT init_instance(const char *home, const eseal_instance_init_options *o)
 {
@@ -246,7 +245,8 @@ static ES_RESULT org_identity(eseal_instance *inst, const eseal_cert_request *q,
     return es_buf_append_str(orgid, org_id);
 }
 
-static ES_RESULT issue_cert(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_request *q)
+static ES_RESULT issue_cert(eseal_instance *inst, const es_acting *by, eseal_cert_record *out,
+                            const eseal_cert_request *q)
 {
     ES_ENSURE_ARG(inst != NULL && q != NULL);
     ES_ENSURE(q->version == 1 || q->version == ESEAL_CERT_REQUEST_VERSION, ESEAL_EINVAL, "unknown request version");
@@ -286,14 +286,26 @@ static ES_RESULT issue_cert(eseal_instance *inst, eseal_cert_record *out, const 
     const char *h = es_hierarchy_for_alg(q->alg);
     eseal_cert_record issuer;
     ES_GUARD((es_result){eseal_store_cert_find_role(inst->store, &issuer, "issuing-ca", h)});
-    es_result r = es_ca_issue(inst, out, q->person ? "person" : "org", h, q->alg, &s, &issuer);
+    es_result r = es_ca_issue_as(inst, by, out, q->person ? "person" : "org", h, q->alg, &s, &issuer);
     eseal_cert_record_dispose(&issuer);
     return r;
 }
 
-int eseal_instance_cert_issue(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_request *req)
+int eseal_instance_cert_issue(eseal_instance *inst, const eseal_principal *who, eseal_cert_record *out,
+                              const eseal_cert_request *req)
 {
-    return es_code(issue_cert(inst, out, req));
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_CERT_ISSUE, "cert", req != NULL ? req->name : NULL);
+    return es_code(issue_cert(inst, &by, out, req));
+}
+
+int eseal_instance_cert_list(eseal_instance *inst, int (*cb)(const eseal_cert_record *rec, void *payload),
+                             void *payload)
+{
+    if (inst == NULL || cb == NULL) {
+        return ESEAL_EINVAL;
+    }
+    return eseal_store_cert_list(inst->store, cb, payload);
 }
 
 static ES_RESULT cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_record *rec, const char *ref)
@@ -360,7 +372,7 @@ int eseal_crl_reason_from_name(int *out, const char *name)
                                 name));
 }
 
-static ES_RESULT revoke_cert(eseal_instance *inst, const char *ref, int reason, int64_t at_ms)
+static ES_RESULT revoke_cert(eseal_instance *inst, const es_acting *by, const char *ref, int reason, int64_t at_ms)
 {
     ES_ENSURE_ARG(inst != NULL && ref != NULL);
     ES_ENSURE(reason >= 0 && reason <= 10 && reason != 7 && reason != 8, ESEAL_EINVAL, "invalid revocation reason");
@@ -396,7 +408,7 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const char *ref, int reason, 
             es_time_rfc3339(when, at);
             (void)snprintf(detail, sizeof(detail), "revoked as of %s, CRLReason %d", when, reason);
             if (es_ok(r)) {
-                r = es_audit_cert_event(inst, "cert.revoked", &rec, detail);
+                r = es_audit_cert_event(inst, by, "cert.revoked", &rec, detail);
             }
             r = es_ok(r) ? (es_result){eseal_store_commit(inst->store)} : r;
             if (!es_ok(r)) {
@@ -412,9 +424,12 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const char *ref, int reason, 
     return r;
 }
 
-int eseal_instance_cert_revoke(eseal_instance *inst, const char *ref, int reason, int64_t at_ms)
+int eseal_instance_cert_revoke(eseal_instance *inst, const eseal_principal *who, const char *ref, int reason,
+                               int64_t at_ms)
 {
-    return es_code(revoke_cert(inst, ref, reason, at_ms));
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_CERT_REVOKE, "cert", ref);
+    return es_code(revoke_cert(inst, &by, ref, reason, at_ms));
 }
 
 typedef struct {
@@ -482,8 +497,10 @@ static ES_RESULT crl_issue(eseal_instance *inst, eseal_buf *der, const char *h)
     return r;
 }
 
-int eseal_instance_crl_issue(eseal_instance *inst, eseal_buf *der, const char *hierarchy)
+int eseal_instance_crl_issue(eseal_instance *inst, const eseal_principal *who, eseal_buf *der, const char *hierarchy)
 {
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_CRL_ISSUE, "ca", hierarchy);
     return es_code(crl_issue(inst, der, hierarchy));
 }
 
@@ -628,9 +645,11 @@ static ES_RESULT sign_file(eseal_instance *inst, eseal_buf *p7s, const char *pat
     return r;
 }
 
-int eseal_instance_sign_file(eseal_instance *inst, eseal_buf *p7s, const char *path, const char *cert_ref,
-                             const eseal_cms_sign_options *opts)
+int eseal_instance_sign_file(eseal_instance *inst, const eseal_principal *who, eseal_buf *p7s, const char *path,
+                             const char *cert_ref, const eseal_cms_sign_options *opts)
 {
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_SIGN, "cert", cert_ref);
     return es_code(sign_file(inst, p7s, path, cert_ref, opts));
 }
 
@@ -729,8 +748,8 @@ int eseal_instance_verify_cms(eseal_instance *inst, eseal_report **out, const vo
     return es_code(verify_cms(inst, out, es_span_of(p7s, len), data_path, req));
 }
 
-static ES_RESULT import_cert(eseal_instance *inst, eseal_cert_record *out, const char *cert_path, const char *key_path,
-                             const char *key_pass)
+static ES_RESULT import_cert(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *cert_path,
+                             const char *key_path, const char *key_pass)
 {
     ES_ENSURE_ARG(inst != NULL && cert_path != NULL);
     size_t n = strlen(cert_path);
@@ -791,7 +810,24 @@ static ES_RESULT import_cert(eseal_instance *inst, eseal_cert_record *out, const
         rec.not_after_ms = eseal_cert_not_after(cert);
         rec.created_ms = es_now_ms();
         if (es_ok(r)) {
-            r = (es_result){eseal_store_cert_insert(inst->store, &rec)};
+            r = es_audit_prepare(inst);
+        }
+        /* The record and its audit entry ("cert.imported", by whom) commit together. */
+        if (es_ok(r)) {
+            r = (es_result){eseal_store_begin(inst->store)};
+            if (es_ok(r)) {
+                r = (es_result){eseal_store_cert_insert(inst->store, &rec)};
+                if (es_ok(r)) {
+                    char detail[700];
+                    (void)snprintf(detail, sizeof(detail), "imported certificate %s%s", rec.subject,
+                                   key != NULL ? " with its key" : "");
+                    r = es_audit_cert_event(inst, by, "cert.imported", &rec, detail);
+                }
+                r = es_ok(r) ? (es_result){eseal_store_commit(inst->store)} : r;
+                if (!es_ok(r)) {
+                    (void)eseal_store_rollback(inst->store);
+                }
+            }
         }
     }
     if (!es_ok(r) && written) {
@@ -809,8 +845,10 @@ static ES_RESULT import_cert(eseal_instance *inst, eseal_cert_record *out, const
     return r;
 }
 
-int eseal_instance_cert_import(eseal_instance *inst, eseal_cert_record *out, const char *cert_path,
-                               const char *key_path, const char *key_pass)
+int eseal_instance_cert_import(eseal_instance *inst, const eseal_principal *who, eseal_cert_record *out,
+                               const char *cert_path, const char *key_path, const char *key_pass)
 {
-    return es_code(import_cert(inst, out, cert_path, key_path, key_pass));
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_CERT_IMPORT, "cert", cert_path);
+    return es_code(import_cert(inst, &by, out, cert_path, key_path, key_pass));
 }

@@ -412,9 +412,11 @@ static ES_RESULT newest_signer_hierarchy(char out[8], const char *path)
     return ES_OK;
 }
 
-int eseal_instance_extend_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *in_path, const char *out_path,
-                              const eseal_extend_request *q)
+int eseal_instance_extend_pdf(eseal_instance *inst, const eseal_principal *who, eseal_stamp_result *res,
+                              const char *in_path, const char *out_path, const eseal_extend_request *q)
 {
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_EXTEND, "document", in_path);
     if (inst == NULL || q == NULL || q->version != ESEAL_EXTEND_REQUEST_VERSION) {
         return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "extend: invalid argument"));
     }

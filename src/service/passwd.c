@@ -271,7 +271,9 @@ static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size
     return es_ok(r) ? s : r;
 }
 
-int eseal_instance_passwd(eseal_instance *inst, const char *new_pass, size_t len)
+int eseal_instance_passwd(eseal_instance *inst, const eseal_principal *who, const char *new_pass, size_t len)
 {
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_PASSWD, NULL, NULL);
     return es_code(change_pass(inst, new_pass, len));
 }

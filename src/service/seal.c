@@ -34,20 +34,20 @@ void eseal_instance_set_audit_hook(eseal_instance *inst, eseal_audit_hook hook, 
 static int64_t now_s(void) { return es_now_ms() / 1000 * 1000; }
 
 /* Records one transition and tells the audit hook; the caller holds the transaction. */
-static ES_RESULT transition(eseal_instance *inst, const char *esid, const char *from, const char *to, int64_t at,
-                            const char *actor, const char *reason)
+static ES_RESULT transition(eseal_instance *inst, const es_acting *by, const char *esid, const char *from,
+                            const char *to, int64_t at, const char *reason)
 {
     eseal_seal_event ev = {0};
     ev.esid = (char *)(uintptr_t)esid; /* the store only reads these */
     ev.at_ms = at;
     ev.from_state = (char *)(uintptr_t)from;
     ev.to_state = (char *)(uintptr_t)to;
-    ev.actor = (char *)(uintptr_t)(actor != NULL ? actor : "unknown");
+    ev.actor = (char *)(uintptr_t)es_actor(by);
     ev.reason = (char *)(uintptr_t)(reason != NULL ? reason : "");
     int64_t seq = 0;
     ES_GUARD((es_result){eseal_store_seal_event_add(inst->store, &ev, &seq)});
     ES_GUARD((es_result){eseal_store_seal_update(inst->store, esid, to, at, NULL)});
-    ES_GUARD(es_audit_seal_event(inst, esid, from, to, at, actor, reason));
+    ES_GUARD(es_audit_seal_event(inst, by, esid, from, to, at, reason));
     if (inst->audit != NULL) {
         eseal_audit_event a = {ESEAL_AUDIT_EVENT_VERSION, "seal.transition", esid, seq, at, from, to,
                                ev.actor, ev.reason};
@@ -287,8 +287,8 @@ static ES_RESULT maker_load(eseal_instance *inst, maker *m, const char *hierarch
 }
 
 /* Signs and stores the filing receipt; made -> filed -> active. Inside the caller's transaction. */
-static ES_RESULT file_seal(eseal_instance *inst, const eseal_seal_record *rec, es_span der, maker *m, int64_t at,
-                           const char *actor, const char *reason)
+static ES_RESULT file_seal(eseal_instance *inst, const es_acting *by, const eseal_seal_record *rec, es_span der,
+                           maker *m, int64_t at, const char *reason)
 {
     uint8_t dg[64];
     size_t n = 0;
@@ -303,8 +303,8 @@ static ES_RESULT file_seal(eseal_instance *inst, const eseal_seal_record *rec, e
     es_result r = (es_result){eseal_store_seal_receipt_put(inst->store, rec->esid, receipt.ptr, receipt.size)};
     eseal_buf_dispose(&receipt);
     ES_GUARD(r);
-    ES_GUARD(transition(inst, rec->esid, "made", "filed", at, actor, reason));
-    return transition(inst, rec->esid, "filed", "active", at, actor, "filed and activated");
+    ES_GUARD(transition(inst, by, rec->esid, "made", "filed", at, reason));
+    return transition(inst, by, rec->esid, "filed", "active", at, "filed and activated");
 }
 
 /* Runs `fn` in one store transaction: all of it happens, or none. */
@@ -383,6 +383,7 @@ static ES_RESULT signers_load(eseal_instance *inst, signers *sg, const eseal_sea
 }
 
 typedef struct {
+    const es_acting *by;
     const eseal_seal_request *q;
     const char *prev_esid;
     int64_t generation;
@@ -395,7 +396,10 @@ typedef struct {
 static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_buf *der_out, const make_ctx *c)
 {
     const eseal_seal_request *q = c->q;
-    ES_ENSURE_ARG(inst != NULL && q != NULL && q->version == ESEAL_SEAL_REQUEST_VERSION);
+    ES_ENSURE_ARG(inst != NULL && q != NULL);
+    ES_ENSURE(q->version == ESEAL_SEAL_REQUEST_VERSION, ESEAL_EINVAL,
+              "seal request version %u is not %u (version 1 named the actor; pass the principal instead)", q->version,
+              (unsigned)ESEAL_SEAL_REQUEST_VERSION);
     ES_GUARD(es_audit_prepare(inst));
     ES_ENSURE(c->from != NULL || (q->cert_ref != NULL && q->name != NULL && q->name[0] != 0), ESEAL_EINVAL,
               "seal: a certificate (--cert) and a name (--name) are required");
@@ -495,16 +499,16 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
             const char *reason = q->reason != NULL ? q->reason : "seal made on request";
             r = (es_result){eseal_store_seal_insert(inst->store, &rec, der.ptr, der.size)};
             if (es_ok(r)) {
-                r = transition(inst, esid, "", "applied", now, q->actor, reason);
+                r = transition(inst, c->by, esid, "", "applied", now, reason);
             }
             if (es_ok(r)) {
-                r = transition(inst, esid, "applied", "approved", now, q->actor, "approved by the operator");
+                r = transition(inst, c->by, esid, "applied", "approved", now, "approved by the operator");
             }
             if (es_ok(r)) {
-                r = transition(inst, esid, "approved", "made", now, q->actor, "made and signed by the seal maker");
+                r = transition(inst, c->by, esid, "approved", "made", now, "made and signed by the seal maker");
             }
             if (es_ok(r) && !q->no_file) {
-                r = file_seal(inst, &rec, es_span_of(der.ptr, der.size), &m, now, q->actor, "filed in the registry");
+                r = file_seal(inst, c->by, &rec, es_span_of(der.ptr, der.size), &m, now, "filed in the registry");
             }
             r = in_transaction(inst, r);
         }
@@ -521,11 +525,22 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     return r;
 }
 
-int eseal_instance_seal_make(eseal_instance *inst, eseal_seal_record *rec, eseal_buf *der,
+int eseal_instance_seal_make(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec, eseal_buf *der,
                              const eseal_seal_request *req)
 {
-    make_ctx c = {req, NULL, 1, NULL, NULL, NULL};
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_SEAL_MAKE, "seal", req != NULL ? req->name : NULL);
+    make_ctx c = {&by, req, NULL, 1, NULL, NULL, NULL};
     return es_code(seal_make(inst, rec, der, &c));
+}
+
+int eseal_instance_seal_list(eseal_instance *inst, int (*cb)(const eseal_seal_record *rec, void *payload),
+                             void *payload)
+{
+    if (inst == NULL || cb == NULL) {
+        return ESEAL_EINVAL;
+    }
+    return eseal_store_seal_list(inst->store, cb, payload);
 }
 
 int eseal_instance_seal_get(eseal_instance *inst, eseal_seal_record *rec, eseal_buf *der, const char *ref)
@@ -538,8 +553,8 @@ int eseal_instance_seal_get(eseal_instance *inst, eseal_seal_record *rec, eseal_
 
 static bool final_state(const char *s) { return strcmp(s, "revoked") == 0 || strcmp(s, "cancelled") == 0; }
 
-static ES_RESULT seal_transition(eseal_instance *inst, eseal_seal_record *out, const char *ref,
-                                 eseal_seal_action action, const char *actor, const char *reason)
+static ES_RESULT seal_transition(eseal_instance *inst, const es_acting *by, eseal_seal_record *out, const char *ref,
+                                 eseal_seal_action action, const char *reason)
 {
     ES_ENSURE_ARG(inst != NULL && ref != NULL);
     ES_ENSURE(reason != NULL && reason[0] != 0, ESEAL_EINVAL, "seal: a reason is required (--reason)");
@@ -585,9 +600,9 @@ static ES_RESULT seal_transition(eseal_instance *inst, eseal_seal_record *out, c
         r = (es_result){eseal_store_begin(inst->store)};
         if (es_ok(r)) {
             if (action == ESEAL_SEAL_FILE) {
-                r = file_seal(inst, &rec, es_span_of(der.ptr, der.size), &m, now, actor, reason);
+                r = file_seal(inst, by, &rec, es_span_of(der.ptr, der.size), &m, now, reason);
             } else {
-                r = transition(inst, rec.esid, st, to, now, actor, reason);
+                r = transition(inst, by, rec.esid, st, to, now, reason);
             }
             r = in_transaction(inst, r);
         }
@@ -601,13 +616,15 @@ static ES_RESULT seal_transition(eseal_instance *inst, eseal_seal_record *out, c
     return r;
 }
 
-int eseal_instance_seal_transition(eseal_instance *inst, eseal_seal_record *rec, const char *ref,
-                                   eseal_seal_action action, const char *actor, const char *reason)
+int eseal_instance_seal_transition(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec,
+                                   const char *ref, eseal_seal_action action, const char *reason)
 {
-    return es_code(seal_transition(inst, rec, ref, action, actor, reason));
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_SEAL_TRANSITION, "seal", ref);
+    return es_code(seal_transition(inst, &by, rec, ref, action, reason));
 }
 
-static ES_RESULT seal_renew(eseal_instance *inst, eseal_seal_record *out, const char *ref, const char *actor,
+static ES_RESULT seal_renew(eseal_instance *inst, const es_acting *by, eseal_seal_record *out, const char *ref,
                             const char *reason)
 {
     ES_ENSURE_ARG(inst != NULL && ref != NULL);
@@ -632,7 +649,6 @@ static ES_RESULT seal_renew(eseal_instance *inst, eseal_seal_record *out, const 
         q.type = (eseal_seal_type)eseal_ses_seal_info(s)->type;
         q.name = eseal_ses_seal_info(s)->name;
         q.text = old.owner;
-        q.actor = actor;
         q.reason = reason;
         q.hierarchy = strcmp(eseal_ses_seal_sig_alg(s), ESEAL_OID_SM2_SM3) == 0 ? "sm2" : "p256";
         eseal_seal_info from = *eseal_ses_seal_info(s);
@@ -652,7 +668,7 @@ static ES_RESULT seal_renew(eseal_instance *inst, eseal_seal_record *out, const 
                              "seal",
                              old.esid);
         } else {
-            make_ctx c = {&q, old.esid, old.generation + 1, &from, old.cert_ids, old.imprint};
+            make_ctx c = {by, &q, old.esid, old.generation + 1, &from, old.cert_ids, old.imprint};
             r = seal_make(inst, &fresh, NULL, &c);
         }
     }
@@ -661,11 +677,11 @@ static ES_RESULT seal_renew(eseal_instance *inst, eseal_seal_record *out, const 
         (void)snprintf(why, sizeof(why), "superseded by %s: %s", fresh.esid, reason);
         r = (es_result){eseal_store_begin(inst->store)};
         if (es_ok(r)) {
-            r = transition(inst, old.esid, old.state, "cancelled", now_s(), actor, why);
+            r = transition(inst, by, old.esid, old.state, "cancelled", now_s(), why);
             if (es_ok(r)) {
                 char renews[600];
                 (void)snprintf(renews, sizeof(renews), "renews %s: %s", old.esid, reason);
-                r = es_audit_seal_event(inst, fresh.esid, "", "renewed", now_s(), actor, renews);
+                r = es_audit_seal_event(inst, by, fresh.esid, "", "renewed", now_s(), renews);
             }
             if (es_ok(r)) {
                 r = (es_result){eseal_store_seal_update(inst->store, old.esid, "cancelled", now_s(), fresh.esid)};
@@ -684,10 +700,12 @@ static ES_RESULT seal_renew(eseal_instance *inst, eseal_seal_record *out, const 
     return r;
 }
 
-int eseal_instance_seal_renew(eseal_instance *inst, eseal_seal_record *rec, const char *ref, const char *actor,
-                              const char *reason)
+int eseal_instance_seal_renew(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec,
+                              const char *ref, const char *reason)
 {
-    return es_code(seal_renew(inst, rec, ref, actor, reason));
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_SEAL_RENEW, "seal", ref);
+    return es_code(seal_renew(inst, &by, rec, ref, reason));
 }
 
 typedef struct {

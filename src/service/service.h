@@ -8,7 +8,10 @@
 #include "eseal/tsa_client.h"
 #include "http/http.h"
 #include "eseal/instance.h"
-#include "eseal/store.h"
+#include "eseal/log.h"
+#include "eseal/sys/log_writer.h"
+#include "eseal/sys/store.h"
+#include "policy/policy.h"
 #include "tlog/tlog.h"
 #include "util/util.h"
 
@@ -49,6 +52,35 @@ struct eseal_instance {
 };
 
 /*
+ * The principal of one front-door operation, authorised: es_act is the first thing every public
+ * operation that changes state does (one place per operation), and what it fills in goes into
+ * the operation's audit entries. A NULL es_acting in the audit calls below is the platform acting
+ * on its own (creating an instance, an OCSP responder certificate issued when first needed):
+ * actor "platform".
+ */
+#define ES_ACTOR_MAX 160
+typedef struct {
+    const eseal_principal *who;
+    char actor[ES_ACTOR_MAX]; /* "KIND:ID", e.g. "operator:alice" */
+    const char *rule;         /* the policy rule that allowed it */
+} es_acting;
+
+/* Checks `who` (eseal_principal_check) and asks the policy whether it may do `action` on the
+ * object (obj_kind, obj_id; each may be NULL): ESEAL_EINVAL / ESEAL_EDENIED otherwise. */
+ES_RESULT es_act(es_acting *a, const eseal_principal *who, es_action action, const char *obj_kind,
+                 const char *obj_id);
+/* In a public operation returning int: es_act, and return its code (message set) when refused. */
+#define ES_ACT_PUBLIC(by, who, action, obj_kind, obj_id)                                           \
+    do {                                                                                           \
+        int es_act_rc_ = es_code(es_act((by), (who), (action), (obj_kind), (obj_id)));             \
+        if (es_act_rc_ != ESEAL_OK) {                                                              \
+            return es_act_rc_;                                                                     \
+        }                                                                                          \
+    } while (0)
+/* The actor of `a` ("platform" when NULL). */
+const char *es_actor(const es_acting *a);
+
+/*
  * The trust for a verification: the instance's own, cached for TRUST_CACHE_MS so that verifying
  * many documents does not rebuild it each time (*owned = false: do not free), or a fresh one when
  * the request adds anchors or CRLs (*owned = true).
@@ -77,7 +109,11 @@ ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const esea
 /* Creates the CA hierarchies of a fresh instance. */
 /* Creates the sm2, p256 and rsa hierarchies; progress (may be NULL) is told before each. */
 ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, void (*progress)(void *ctx, const char *what), void *ctx);
-/* Issues and stores a certificate for a new key, saving the key under keys/. */
+/* Issues and stores a certificate for a new key, saving the key under keys/; the platform's own act
+ * (es_ca_issue_as: on behalf of `by`, recorded in the audit entry). */
+ES_RESULT es_ca_issue_as(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
+                         const char *hierarchy, eseal_key_alg alg, const es_cert_spec *spec_in,
+                         const eseal_cert_record *issuer_rec);
 ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
                       eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec);
 /* Issues a fresh CRL for the CA record `ca` and stores it; der may be NULL. */
@@ -181,10 +217,13 @@ ES_RESULT es_log_witness_cosign(struct eseal_log *log, es_buf *note, const es_ch
 ES_RESULT es_audit_prepare(eseal_instance *inst);
 void es_audit_close(eseal_instance *inst);
 /* Audit entries inside the caller's transaction on inst->store. */
-ES_RESULT es_audit_seal_event(eseal_instance *inst, const char *esid, const char *from, const char *to, int64_t at,
-                              const char *actor, const char *reason);
-ES_RESULT es_audit_cert_event(eseal_instance *inst, const char *type, const eseal_cert_record *rec,
-                              const char *detail);
+ES_RESULT es_audit_seal_event(eseal_instance *inst, const es_acting *by, const char *esid, const char *from,
+                              const char *to, int64_t at, const char *reason);
+ES_RESULT es_audit_cert_event(eseal_instance *inst, const es_acting *by, const char *type,
+                              const eseal_cert_record *rec, const char *detail);
+/* A forgotten salt (eseal_instance_log_forget): "log.forgotten", naming the entry and the field. */
+ES_RESULT es_audit_forget_event(eseal_instance *inst, const es_acting *by, uint64_t index, const char *field,
+                                uint64_t *entry);
 /* One stamped document. */
 typedef struct {
     const eseal_stamp_request *q;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "eseal/eseal.h"
+#include "eseal/sys/log_writer.h"
 
 static eseal_log *lg;
 static const char *run_id;

@@ -11,6 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The principal of the unit tests: the local operator "tester" (every change of state names one). */
+static inline const eseal_principal *test_who(void)
+{
+    static const eseal_principal who = {ESEAL_PRINCIPAL_VERSION, ESEAL_PRINCIPAL_OPERATOR, "tester", NULL, NULL, 0,
+                                        "local", "unit-test"};
+    return &who;
+}
+
 /* Makes the scratch folder from `tmpl` ("/tmp/NAME-XXXXXX", changed in place) and initialises an
  * instance in TMPL/i, written to `ihome` (n bytes). */
 static inline void test_instance_init(char *tmpl, char *ihome, size_t n, const char *pass)
@@ -41,12 +49,12 @@ static inline void test_instance_seal(eseal_instance *inst, eseal_key_alg alg, c
     q.uscc = "91110000MA01ABCDEX";
     q.alg = alg;
     eseal_cert_record crec;
-    assert_int_equal(eseal_instance_cert_issue(inst, &crec, &q), ESEAL_OK);
+    assert_int_equal(eseal_instance_cert_issue(inst, test_who(), &crec, &q), ESEAL_OK);
     eseal_seal_request sq = ESEAL_SEAL_REQUEST_INIT;
     sq.cert_ref = crec.id;
     sq.name = "上海某某贸易有限公司合同专用章";
     eseal_seal_record rec;
-    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &sq), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, NULL, &sq), ESEAL_OK);
     (void)snprintf(esid, n, "%s", rec.esid);
     eseal_seal_record_dispose(&rec);
     eseal_cert_record_dispose(&crec);

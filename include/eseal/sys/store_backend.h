@@ -11,7 +11,7 @@
 #ifndef ESEAL_SYS_STORE_BACKEND_H
 #define ESEAL_SYS_STORE_BACKEND_H
 
-#include "../store.h"
+#include "store.h"
 
 ESEAL_BEGIN_DECL
 

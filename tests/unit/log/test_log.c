@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "eseal/eseal.h"
+#include "eseal/sys/log_writer.h"
+#include "eseal/sys/store.h"
 #include "../test_instance.h"
 #include "crypto/crypto.h"
 #include "tlog/tlog.h"
@@ -285,13 +287,13 @@ static void lifecycle(void **state)
     cq.uscc = "91110108MA01ABCD2X";
     cq.alg = ESEAL_ALG_P256;
     eseal_cert_record crec;
-    int rc = eseal_instance_cert_issue(inst, &crec, &cq);
+    int rc = eseal_instance_cert_issue(inst, test_who(), &crec, &cq);
     if (rc != ESEAL_OK) {
         /* The USCC check character may not fit: use no USCC-less path but a person certificate. */
         cq.person = 1;
         cq.uscc = NULL;
         cq.name = "张三";
-        rc = eseal_instance_cert_issue(inst, &crec, &cq);
+        rc = eseal_instance_cert_issue(inst, test_who(), &crec, &cq);
     }
     assert_int_equal(rc, ESEAL_OK);
     uint64_t before = 0;
@@ -299,9 +301,11 @@ static void lifecycle(void **state)
     eseal_seal_request sq = ESEAL_SEAL_REQUEST_INIT;
     sq.cert_ref = crec.id;
     sq.name = "测试专用章";
-    sq.actor = "alice";
     eseal_seal_record srec;
-    assert_int_equal(eseal_instance_seal_make(inst, &srec, NULL, &sq), ESEAL_OK);
+    const eseal_principal alice = {ESEAL_PRINCIPAL_VERSION, ESEAL_PRINCIPAL_OPERATOR, "alice", NULL, NULL, 0,
+                                   "10.0.0.7", "laptop-1"};
+    const eseal_principal bob = {ESEAL_PRINCIPAL_VERSION, ESEAL_PRINCIPAL_OPERATOR, "bob", NULL, NULL, 0, NULL, NULL};
+    assert_int_equal(eseal_instance_seal_make(inst, &alice, &srec, NULL, &sq), ESEAL_OK);
     uint64_t after = 0;
     assert_int_equal(eseal_log_size(lg, &after, NULL), ESEAL_OK);
     const char *types[] = {"seal.applied", "seal.approved", "seal.made", "seal.filed", "seal.active"};
@@ -313,23 +317,28 @@ static void lifecycle(void **state)
         assert_int_equal(eseal_audit_entry_parse(&p, e.ptr, e.size), ESEAL_OK);
         assert_string_equal(p.e.type, types[i]);
         assert_string_equal(p.e.seal, srec.esid);
-        assert_string_equal(p.e.actor, "alice");
+        assert_string_equal(p.e.actor, "operator:alice");
+        /* Where from and with what: salted commitments of the principal's address and device. */
+        assert_non_null(p.e.ip_commitment);
+        assert_non_null(p.e.device_commitment);
         assert_non_null(p.e.time_proof_kind); /* the instance's TSA dated it */
         eseal_audit_entry_parsed_dispose(&p);
         eseal_buf_dispose(&e);
     }
-    assert_int_equal(eseal_instance_seal_transition(inst, NULL, srec.esid, ESEAL_SEAL_SUSPEND, "bob",
+    assert_int_equal(eseal_instance_seal_transition(inst, &bob, NULL, srec.esid, ESEAL_SEAL_SUSPEND,
                                                     "key holder\non leave"),
                      ESEAL_OK);
     eseal_buf e = ESEAL_BUF_INIT;
     assert_int_equal(eseal_log_entry(lg, &e, after), ESEAL_OK);
     assert_non_null(strstr((const char *)e.ptr, "type seal.suspended\n"));
-    assert_non_null(strstr((const char *)e.ptr, "actor bob\n"));
+    assert_non_null(strstr((const char *)e.ptr, "actor operator:bob\n"));
+    assert_non_null(strstr((const char *)e.ptr, "ip-commitment ")); /* address NULL: "local" */
+    assert_null(strstr((const char *)e.ptr, "device-commitment "));
     assert_non_null(strstr((const char *)e.ptr, "detail active -> suspended: key holder on leave\n"));
     eseal_buf_dispose(&e);
     /* A hook that refuses: the state does not change and the log does not grow. */
     eseal_instance_set_audit_hook(inst, refuse_hook, NULL);
-    assert_int_not_equal(eseal_instance_seal_transition(inst, NULL, srec.esid, ESEAL_SEAL_RESUME, "bob", "back"),
+    assert_int_not_equal(eseal_instance_seal_transition(inst, test_who(), NULL, srec.esid, ESEAL_SEAL_RESUME, "back"),
                          ESEAL_OK);
     eseal_instance_set_audit_hook(inst, NULL, NULL);
     uint64_t end = 0;
@@ -400,13 +409,18 @@ static void inconsistent_not_signed(void **state)
     (void)state;
     uint64_t before = 0, idx = 0, after = 0;
     assert_int_equal(eseal_log_publish(lg, &before), ESEAL_OK);
-    eseal_store *st = eseal_instance_store(inst);
+    /* The damage comes from outside the platform: a connection of the test's own (sys/store.h). */
+    char dbp[700];
+    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+    eseal_store *st = NULL;
+    assert_int_equal(eseal_store_open(&st, dbp), ESEAL_OK);
     eseal_buf edge = ESEAL_BUF_INIT;
     assert_int_equal(eseal_store_log_state(st, &edge), ESEAL_OK);
     assert_true(edge.size > 8 + 32);
     edge.ptr[8 + 5] ^= 0x20; /* the first right-edge hash */
     assert_int_equal(eseal_store_log_state_put(st, edge.ptr, edge.size), ESEAL_OK);
     eseal_buf_dispose(&edge);
+    eseal_store_close(st);
     assert_int_equal(eseal_log_append(lg, &idx, "on a damaged edge\n", 18), ESEAL_OK);
     assert_int_equal(eseal_log_publish(lg, NULL), ESEAL_ESTATE);
     assert_non_null(strstr(eseal_error_last()->message, "refusing to sign"));

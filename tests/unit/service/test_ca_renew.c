@@ -15,24 +15,30 @@
 #include <unistd.h>
 
 #include "eseal/eseal.h"
+#include "eseal/sys/store.h"
 #include "../test_instance.h"
 
 static char home[] = "/tmp/eseal-carenew-XXXXXX";
 static char ihome[600];
 static const char pass[] = "correct-horse-battery";
 static eseal_instance *inst;
+static eseal_store *db; /* a reading connection of the test's own: changes go through the front door */
 
 static int setup(void **state)
 {
     (void)state;
     test_instance_init(home, ihome, sizeof(ihome), pass);
     inst = test_instance_open(ihome, pass);
+    char path[700];
+    (void)snprintf(path, sizeof(path), "%s/eseal.db", ihome);
+    assert_int_equal(eseal_store_open(&db, path), ESEAL_OK);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
+    eseal_store_close(db);
     eseal_instance_close(inst);
     return test_scratch_remove(home);
 }
@@ -40,7 +46,7 @@ static int teardown(void **state)
 static void current_id(char out[32], const char *role, const char *h)
 {
     eseal_cert_record r;
-    int rc = eseal_store_cert_find_role(eseal_instance_store(inst), &r, role, h);
+    int rc = eseal_store_cert_find_role(db, &r, role, h);
     if (rc != ESEAL_OK) {
         fail_msg("%s/%s: %s", h, role, eseal_error_last()->message);
     }
@@ -51,7 +57,7 @@ static void current_id(char out[32], const char *role, const char *h)
 static eseal_cert_status status_of(const char *id)
 {
     eseal_cert_record r;
-    assert_int_equal(eseal_store_cert_find(eseal_instance_store(inst), &r, id), ESEAL_OK);
+    assert_int_equal(eseal_store_cert_find(db, &r, id), ESEAL_OK);
     eseal_cert_status s = ESEAL_CERT_EXPIRED;
     assert_int_equal(eseal_instance_cert_status(inst, &s, &r), ESEAL_OK);
     eseal_cert_record_dispose(&r);
@@ -88,7 +94,7 @@ static int issue_org(eseal_key_alg alg)
     q.uscc = "91110000MA01ABCDEX";
     q.alg = alg;
     eseal_cert_record rec;
-    int rc = eseal_instance_cert_issue(inst, &rec, &q);
+    int rc = eseal_instance_cert_issue(inst, test_who(), &rec, &q);
     if (rc == ESEAL_OK) {
         (void)snprintf(last_org, sizeof(last_org), "%s", rec.id);
         eseal_cert_record_dispose(&rec);
@@ -100,20 +106,20 @@ static void refusals(void **state)
 {
     (void)state;
     eseal_cert_record out;
-    assert_int_equal(eseal_instance_ca_renew(inst, &out, "root-ca", "sm2", NULL, NULL), ESEAL_EUNSUPPORTED);
+    assert_int_equal(eseal_instance_ca_renew(inst, test_who(), &out, "root-ca", "sm2", NULL, NULL), ESEAL_EUNSUPPORTED);
     assert_non_null(strstr(eseal_error_last()->message, "new trust anchor"));
-    assert_int_equal(eseal_instance_ca_renew(inst, &out, "ocsp", "sm2", NULL, NULL), ESEAL_EUNSUPPORTED);
-    assert_int_equal(eseal_instance_ca_renew(inst, &out, "org", "sm2", NULL, NULL), ESEAL_EINVAL);
+    assert_int_equal(eseal_instance_ca_renew(inst, test_who(), &out, "ocsp", "sm2", NULL, NULL), ESEAL_EUNSUPPORTED);
+    assert_int_equal(eseal_instance_ca_renew(inst, test_who(), &out, "org", "sm2", NULL, NULL), ESEAL_EINVAL);
     assert_non_null(strstr(eseal_error_last()->message, "unknown role 'org'"));
-    assert_int_equal(eseal_instance_ca_renew(inst, &out, "seal-maker", "rsa", NULL, NULL), ESEAL_EINVAL);
-    assert_int_equal(eseal_instance_ca_renew(inst, &out, "tsa", "ed448", NULL, NULL), ESEAL_EINVAL);
-    assert_int_equal(eseal_instance_ca_renew(NULL, &out, "tsa", "sm2", NULL, NULL), ESEAL_EINVAL);
+    assert_int_equal(eseal_instance_ca_renew(inst, test_who(), &out, "seal-maker", "rsa", NULL, NULL), ESEAL_EINVAL);
+    assert_int_equal(eseal_instance_ca_renew(inst, test_who(), &out, "tsa", "ed448", NULL, NULL), ESEAL_EINVAL);
+    assert_int_equal(eseal_instance_ca_renew(NULL, test_who(), &out, "tsa", "sm2", NULL, NULL), ESEAL_EINVAL);
     /* Without the passphrase nothing happens. */
     eseal_instance *locked = NULL;
     assert_int_equal(eseal_instance_open(&locked, ihome), ESEAL_OK);
     char before[32], after[32];
     current_id(before, "issuing-ca", "rsa");
-    assert_int_equal(eseal_instance_ca_renew(locked, &out, "issuing-ca", "rsa", NULL, NULL), ESEAL_EPASS);
+    assert_int_equal(eseal_instance_ca_renew(locked, test_who(), &out, "issuing-ca", "rsa", NULL, NULL), ESEAL_EPASS);
     eseal_instance_close(locked);
     current_id(after, "issuing-ca", "rsa");
     assert_string_equal(before, after);
@@ -129,7 +135,7 @@ static void planned_renewal(void **state)
     current_id(tsa, "tsa", "p256");
     renew_log l = {0};
     eseal_cert_record out;
-    assert_int_equal(eseal_instance_ca_renew(inst, &out, "issuing-ca", "p256", on_renew, &l), ESEAL_OK);
+    assert_int_equal(eseal_instance_ca_renew(inst, test_who(), &out, "issuing-ca", "p256", on_renew, &l), ESEAL_OK);
     assert_int_equal(l.n, 1); /* the seal maker and TSA under a superseded CA are left alone */
     assert_string_equal(l.old_ids[0], ca1);
     assert_string_equal(l.new_ids[0], out.id);
@@ -149,9 +155,9 @@ static void planned_renewal(void **state)
     /* New certificates come from the new CA; CRLs go on for both. */
     assert_int_equal(issue_org(ESEAL_ALG_P256), ESEAL_OK);
     eseal_buf crl = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_instance_crl_issue(inst, &crl, "p256"), ESEAL_OK);
+    assert_int_equal(eseal_instance_crl_issue(inst, test_who(), &crl, "p256"), ESEAL_OK);
     eseal_buf old_crl = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_store_crl_latest(eseal_instance_store(inst), &old_crl, ca1), ESEAL_OK);
+    assert_int_equal(eseal_store_crl_latest(db, &old_crl, ca1), ESEAL_OK);
     assert_true(crl.size > 0 && old_crl.size > 0);
     assert_false(crl.size == old_crl.size && memcmp(crl.ptr, old_crl.ptr, crl.size) == 0);
     eseal_buf_dispose(&crl);
@@ -159,7 +165,7 @@ static void planned_renewal(void **state)
     /* A renewal stopped by the caller reports it. */
     renew_log stop = {0};
     stop.stop_at = 1;
-    assert_int_equal(eseal_instance_ca_renew(inst, NULL, "tsa", "p256", on_renew, &stop), ESEAL_ERROR);
+    assert_int_equal(eseal_instance_ca_renew(inst, test_who(), NULL, "tsa", "p256", on_renew, &stop), ESEAL_ERROR);
 }
 
 /* Revoking the issuing CA stops issuing, CRLs, the seal maker and the TSA; renewing restores them. */
@@ -173,15 +179,15 @@ static void revoked_issuing_ca(void **state)
     assert_int_equal(issue_org(ESEAL_ALG_SM2), ESEAL_OK);
     char org[32];
     (void)snprintf(org, sizeof(org), "%s", last_org);
-    assert_int_equal(eseal_instance_cert_revoke(inst, ca1, 1 /* keyCompromise */, 0), ESEAL_OK);
+    assert_int_equal(eseal_instance_cert_revoke(inst, test_who(), ca1, 1 /* keyCompromise */, 0), ESEAL_OK);
     assert_int_equal(status_of(ca1), ESEAL_CERT_REVOKED);
 
     eseal_cert_record r;
-    assert_int_equal(eseal_store_cert_find_role(eseal_instance_store(inst), &r, "issuing-ca", "sm2"), ESEAL_ESTATE);
+    assert_int_equal(eseal_store_cert_find_role(db, &r, "issuing-ca", "sm2"), ESEAL_ESTATE);
     assert_int_equal(issue_org(ESEAL_ALG_SM2), ESEAL_ESTATE);
     assert_non_null(strstr(eseal_error_last()->message, "eseal ca renew issuing-ca --alg sm2"));
     eseal_buf crl = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_instance_crl_issue(inst, &crl, "sm2"), ESEAL_ESTATE);
+    assert_int_equal(eseal_instance_crl_issue(inst, test_who(), &crl, "sm2"), ESEAL_ESTATE);
     eseal_tsa_service *t = NULL;
     assert_int_equal(eseal_instance_tsa_open(inst, &t, "sm2"), ESEAL_ESTATE);
     assert_non_null(strstr(eseal_error_last()->message, "TSA's issuing CA"));
@@ -189,12 +195,12 @@ static void revoked_issuing_ca(void **state)
     sq.cert_ref = org;
     sq.name = "合同专用章";
     eseal_seal_record srec;
-    assert_int_equal(eseal_instance_seal_make(inst, &srec, NULL, &sq), ESEAL_ESTATE);
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &srec, NULL, &sq), ESEAL_ESTATE);
     assert_non_null(strstr(eseal_error_last()->message, "seal maker's issuing CA"));
 
     renew_log l = {0};
     eseal_cert_record out;
-    assert_int_equal(eseal_instance_ca_renew(inst, &out, "issuing-ca", "sm2", on_renew, &l), ESEAL_OK);
+    assert_int_equal(eseal_instance_ca_renew(inst, test_who(), &out, "issuing-ca", "sm2", on_renew, &l), ESEAL_OK);
     assert_int_equal(l.n, 3);
     assert_string_equal(l.roles[0], "issuing-ca");
     assert_string_equal(l.roles[1], "seal-maker");
@@ -213,7 +219,7 @@ static void revoked_issuing_ca(void **state)
     assert_string_equal(tsa2, l.new_ids[2]);
     eseal_cert_record_dispose(&out);
     /* The new seal maker and TSA are certified by the new CA. */
-    assert_int_equal(eseal_store_cert_find(eseal_instance_store(inst), &r, maker2), ESEAL_OK);
+    assert_int_equal(eseal_store_cert_find(db, &r, maker2), ESEAL_OK);
     assert_string_equal(r.issuer_id, ca2);
     eseal_cert_record_dispose(&r);
     assert_int_equal(status_of(ca1), ESEAL_CERT_REVOKED);
@@ -224,15 +230,15 @@ static void revoked_issuing_ca(void **state)
     assert_string_equal(eseal_cert_status_name(ESEAL_CERT_SUPERSEDED), "superseded");
 
     assert_int_equal(issue_org(ESEAL_ALG_SM2), ESEAL_OK);
-    assert_int_equal(eseal_instance_crl_issue(inst, &crl, "sm2"), ESEAL_OK);
+    assert_int_equal(eseal_instance_crl_issue(inst, test_who(), &crl, "sm2"), ESEAL_OK);
     eseal_buf_dispose(&crl);
     assert_int_equal(eseal_instance_tsa_open(inst, &t, "sm2"), ESEAL_OK);
     eseal_tsa_service_close(t);
     /* The revoked CA signs no new CRL: its last one is what ca crl left. */
     eseal_buf last = ESEAL_BUF_INIT, again = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_store_crl_latest(eseal_instance_store(inst), &last, ca1), ESEAL_OK);
-    assert_int_equal(eseal_instance_crl_issue(inst, NULL, "sm2"), ESEAL_OK);
-    assert_int_equal(eseal_store_crl_latest(eseal_instance_store(inst), &again, ca1), ESEAL_OK);
+    assert_int_equal(eseal_store_crl_latest(db, &last, ca1), ESEAL_OK);
+    assert_int_equal(eseal_instance_crl_issue(inst, test_who(), NULL, "sm2"), ESEAL_OK);
+    assert_int_equal(eseal_store_crl_latest(db, &again, ca1), ESEAL_OK);
     assert_int_equal(last.size, again.size);
     assert_memory_equal(last.ptr, again.ptr, last.size);
     eseal_buf_dispose(&last);

@@ -47,7 +47,7 @@ static int issue(eseal_instance *inst)
     req.alg = ESEAL_ALG_P256;
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));
-    int rc = eseal_instance_cert_issue(inst, &rec, &req);
+    int rc = eseal_instance_cert_issue(inst, test_who(), &rec, &req);
     if (rc == ESEAL_OK) {
         eseal_cert_record_dispose(&rec);
     }
@@ -73,7 +73,7 @@ static int import(eseal_instance *inst, const char *name)
     (void)snprintf(key, sizeof(key), "%s/%s.key", home, name);
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));
-    int rc = eseal_instance_cert_import(inst, &rec, cert, key, NULL);
+    int rc = eseal_instance_cert_import(inst, test_who(), &rec, cert, key, NULL);
     if (rc == ESEAL_OK) {
         eseal_cert_record_dispose(&rec);
     }
@@ -88,7 +88,7 @@ static void stale_handle_writes_no_key(void **state)
     eseal_instance *old = open_with(pass1);   /* a long-running process, opened before */
     eseal_instance *admin = open_with(pass1); /* eseal passwd */
     int before = count_keys();
-    assert_int_equal(eseal_instance_passwd(admin, pass2, strlen(pass2)), ESEAL_OK);
+    assert_int_equal(eseal_instance_passwd(admin, test_who(), pass2, strlen(pass2)), ESEAL_OK);
     assert_int_equal(count_keys(), before);
 
     /* The stale handle is refused before it writes anything: issuing opens the CA key (under

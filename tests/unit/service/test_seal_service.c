@@ -15,11 +15,18 @@
 #include <unistd.h>
 
 #include "eseal/eseal.h"
+#include "../test_instance.h"
 #include "../test_vectors.h"
 
 static char home[] = "/tmp/eseal-sealsvc-XXXXXX";
 static const char pass[] = "correct-horse-battery";
 static eseal_instance *inst;
+
+/* A lifecycle action by the tests' operator (test_who). */
+static int transition(eseal_seal_record *rec, const char *esid, eseal_seal_action action, const char *reason)
+{
+    return eseal_instance_seal_transition(inst, test_who(), rec, esid, action, reason);
+}
 static char cert_id[64];
 
 typedef struct {
@@ -59,7 +66,7 @@ static int setup(void **state)
     q.name = "上海某某贸易有限公司";
     q.uscc = "91110000MA01ABCDEX";
     eseal_cert_record rec;
-    assert_int_equal(eseal_instance_cert_issue(inst, &rec, &q), ESEAL_OK);
+    assert_int_equal(eseal_instance_cert_issue(inst, test_who(), &rec, &q), ESEAL_OK);
     (void)snprintf(cert_id, sizeof(cert_id), "%s", rec.id);
     eseal_cert_record_dispose(&rec);
     return 0;
@@ -81,8 +88,7 @@ static void make(eseal_seal_record *rec, eseal_buf *der, eseal_seal_type type, i
     q.type = type;
     q.name = "上海某某贸易有限公司合同专用章";
     q.no_file = no_file;
-    q.actor = "tester";
-    int rc = eseal_instance_seal_make(inst, rec, der, &q);
+    int rc = eseal_instance_seal_make(inst, test_who(), rec, der, &q);
     if (rc != ESEAL_OK) {
         fail_msg("seal make: %s", eseal_error_last()->message);
     }
@@ -116,7 +122,7 @@ static void make_records_and_audits(void **state)
     assert_int_equal(rec.generation, 1);
     assert_int_equal(h.calls, 5);
     assert_string_equal(h.last_to, "active");
-    assert_string_equal(h.last_actor, "tester");
+    assert_string_equal(h.last_actor, "operator:tester");
     assert_int_equal(h.last_seq, 5);
     eseal_ses_seal *s = NULL;
     assert_int_equal(eseal_ses_seal_decode(&s, der.ptr, der.size), ESEAL_OK);
@@ -160,13 +166,12 @@ static void refused_audit_rolls_back(void **state)
     q.cert_ref = cert_id;
     q.name = "rolled back";
     eseal_seal_record rec;
-    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_ERROR);
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, NULL, &q), ESEAL_ERROR);
     assert_non_null(strstr(eseal_error_last()->message, "audit hook refused"));
     int n = 0;
     h.refuse_at = 0;
     eseal_instance_set_audit_hook(inst, NULL, NULL);
-    eseal_store *st = eseal_instance_store(inst);
-    assert_int_equal(eseal_store_seal_list(st, count_named, &n), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_list(inst, count_named, &n), ESEAL_OK);
     assert_int_equal(n, 0);
 
     /* A refused suspension leaves the seal active. */
@@ -175,7 +180,7 @@ static void refused_audit_rolls_back(void **state)
     h.calls = 0;
     h.refuse_at = 1;
     eseal_instance_set_audit_hook(inst, hook, &h);
-    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_SUSPEND, "t", "why"), ESEAL_ERROR);
+    assert_int_equal(transition(NULL, rec.esid, ESEAL_SEAL_SUSPEND, "why"), ESEAL_ERROR);
     eseal_instance_set_audit_hook(inst, NULL, NULL);
     eseal_seal_status stt;
     assert_int_equal(eseal_instance_seal_status(inst, &stt, rec.esid, 0), ESEAL_OK);
@@ -193,22 +198,22 @@ static void lifecycle_and_status_at_time(void **state)
     make(&rec, &der, ESEAL_SEAL_FINANCE, 0);
     int64_t t_active = eseal_time_now();
     /* Not allowed: resume an active seal, file it again. */
-    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_RESUME, "t", "x"), ESEAL_ESTATE);
-    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_FILE, "t", "x"), ESEAL_ESTATE);
-    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_SUSPEND, "t", ""), ESEAL_EINVAL);
+    assert_int_equal(transition(NULL, rec.esid, ESEAL_SEAL_RESUME, "x"), ESEAL_ESTATE);
+    assert_int_equal(transition(NULL, rec.esid, ESEAL_SEAL_FILE, "x"), ESEAL_ESTATE);
+    assert_int_equal(transition(NULL, rec.esid, ESEAL_SEAL_SUSPEND, ""), ESEAL_EINVAL);
     sleep(1);
     eseal_seal_record r2;
-    assert_int_equal(eseal_instance_seal_transition(inst, &r2, rec.esid, ESEAL_SEAL_SUSPEND, "t", "audit"), ESEAL_OK);
+    assert_int_equal(transition(&r2, rec.esid, ESEAL_SEAL_SUSPEND, "audit"), ESEAL_OK);
     assert_string_equal(r2.state, "suspended");
     eseal_seal_record_dispose(&r2);
     int64_t t_suspended = eseal_time_now();
     assert_int_equal(verdict_at(&der, t_suspended, "SEAL_SUSPENDED"), ESEAL_INVALID);
     sleep(1);
-    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_RESUME, "t", "done"), ESEAL_OK);
+    assert_int_equal(transition(NULL, rec.esid, ESEAL_SEAL_RESUME, "done"), ESEAL_OK);
     int64_t t_resumed = eseal_time_now();
     sleep(1);
-    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_REVOKE, "t", "lost"), ESEAL_OK);
-    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_REVOKE, "t", "x"), ESEAL_ESTATE);
+    assert_int_equal(transition(NULL, rec.esid, ESEAL_SEAL_REVOKE, "lost"), ESEAL_OK);
+    assert_int_equal(transition(NULL, rec.esid, ESEAL_SEAL_REVOKE, "x"), ESEAL_ESTATE);
 
     eseal_seal_status st;
     assert_int_equal(eseal_instance_seal_status(inst, &st, rec.esid, t_active), ESEAL_OK);
@@ -246,12 +251,12 @@ static void cancel_and_expiry(void **state)
     assert_string_equal(st.state, "expired");
     assert_int_equal(verdict_at(&der, rec.valid_to_ms + 1000, "SEAL_EXPIRED"), ESEAL_INVALID);
     sleep(1);
-    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_CANCEL, "t", "closed"), ESEAL_OK);
+    assert_int_equal(transition(NULL, rec.esid, ESEAL_SEAL_CANCEL, "closed"), ESEAL_OK);
     assert_int_equal(eseal_instance_seal_get(inst, &got, NULL, rec.esid), ESEAL_OK);
     assert_string_equal(got.state, "cancelled");
     eseal_seal_record_dispose(&got);
-    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_RESUME, "t", "x"), ESEAL_ESTATE);
-    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_CANCEL, "t", "x"), ESEAL_ESTATE);
+    assert_int_equal(transition(NULL, rec.esid, ESEAL_SEAL_RESUME, "x"), ESEAL_ESTATE);
+    assert_int_equal(transition(NULL, rec.esid, ESEAL_SEAL_CANCEL, "x"), ESEAL_ESTATE);
     assert_int_equal(eseal_instance_seal_status(inst, &st, rec.esid, rec.valid_to_ms + 1000), ESEAL_OK);
     assert_string_equal(st.state, "cancelled"); /* final states win over expiry */
     assert_string_equal(st.reason, "closed");
@@ -270,7 +275,7 @@ static void filing_and_receipts(void **state)
     assert_string_equal(rec.state, "made");
     assert_int_equal(eseal_instance_seal_receipt(inst, &receipt, rec.esid), ESEAL_ENOTFOUND);
     assert_int_equal(verdict_at(&der, 0, "SEAL_NOT_ACTIVE"), ESEAL_INDETERMINATE);
-    assert_int_equal(eseal_instance_seal_transition(inst, NULL, rec.esid, ESEAL_SEAL_FILE, "t", "filing"), ESEAL_OK);
+    assert_int_equal(transition(NULL, rec.esid, ESEAL_SEAL_FILE, "filing"), ESEAL_OK);
     assert_int_equal(verdict_at(&der, 0, NULL), ESEAL_VALID);
     assert_int_equal(eseal_instance_seal_receipt(inst, &receipt, rec.esid), ESEAL_OK);
     eseal_filing_receipt *fr = NULL;
@@ -313,7 +318,7 @@ static void renewal_links_versions(void **state)
     eseal_buf der = ESEAL_BUF_INIT, nder = ESEAL_BUF_INIT;
     make(&rec, &der, ESEAL_SEAL_CONTRACT, 0);
     sleep(1);
-    assert_int_equal(eseal_instance_seal_renew(inst, &fresh, rec.esid, "t", "new key"), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_renew(inst, test_who(), &fresh, rec.esid, "new key"), ESEAL_OK);
     assert_int_equal(fresh.generation, 2);
     assert_string_equal(fresh.prev_esid, rec.esid);
     assert_string_equal(fresh.state, "active");
@@ -328,7 +333,7 @@ static void renewal_links_versions(void **state)
     assert_int_equal(verdict_at(&nder, 0, NULL), ESEAL_VALID);
     assert_int_equal(verdict_at(&der, 0, "SEAL_CANCELLED"), ESEAL_INVALID);
     assert_int_equal(verdict_at(&der, rec.created_ms + 500, NULL), ESEAL_VALID);
-    assert_int_equal(eseal_instance_seal_renew(inst, NULL, rec.esid, "t", "again"), ESEAL_ESTATE);
+    assert_int_equal(eseal_instance_seal_renew(inst, test_who(), NULL, rec.esid, "again"), ESEAL_ESTATE);
     eseal_seal_record_dispose(&fresh);
     eseal_seal_record_dispose(&rec);
     eseal_buf_dispose(&der);
@@ -346,7 +351,7 @@ static void variants_and_refusals(void **state)
     q.cert_digests = 1;
     eseal_seal_record rec;
     eseal_buf der = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_instance_seal_make(inst, &rec, &der, &q), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, &der, &q), ESEAL_OK);
     eseal_ses_seal *s = NULL;
     assert_int_equal(eseal_ses_seal_decode(&s, der.ptr, der.size), ESEAL_OK);
     assert_string_equal(eseal_ses_seal_sig_alg(s), ESEAL_OID_ECDSA_SHA256);
@@ -361,14 +366,14 @@ static void variants_and_refusals(void **state)
     cq.person = 1;
     cq.name = "李四";
     eseal_cert_record prec;
-    assert_int_equal(eseal_instance_cert_issue(inst, &prec, &cq), ESEAL_OK);
+    assert_int_equal(eseal_instance_cert_issue(inst, test_who(), &prec, &cq), ESEAL_OK);
     const char *more[] = {prec.id};
     q = (eseal_seal_request)ESEAL_SEAL_REQUEST_INIT;
     q.cert_ref = cert_id;
     q.name = "two signers";
     q.more_certs = more;
     q.more_cert_count = 1;
-    assert_int_equal(eseal_instance_seal_make(inst, &rec, &der, &q), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, &der, &q), ESEAL_OK);
     assert_non_null(strstr(rec.cert_ids, prec.id));
     assert_non_null(strstr(rec.cert_ids, cert_id));
     assert_int_equal(eseal_ses_seal_decode(&s, der.ptr, der.size), ESEAL_OK);
@@ -384,7 +389,7 @@ static void variants_and_refusals(void **state)
     eseal_seal_record_dispose(&rec);
     eseal_buf_dispose(&der);
     more[0] = cert_id;
-    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_EINVAL);
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, NULL, &q), ESEAL_EINVAL);
     assert_non_null(strstr(eseal_error_last()->message, "listed twice"));
     eseal_cert_record_dispose(&prec);
 
@@ -401,7 +406,7 @@ static void variants_and_refusals(void **state)
     q.name = "scanned";
     q.image_path = path;
     q.width_mm = 42;
-    assert_int_equal(eseal_instance_seal_make(inst, &rec, &der, &q), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, &der, &q), ESEAL_OK);
     assert_string_equal(rec.imprint, "");
     eseal_buf svg = ESEAL_BUF_INIT;
     assert_int_equal(eseal_instance_seal_imprint(inst, &svg, rec.esid, ESEAL_IMPRINT_SVG, 0), ESEAL_EUNSUPPORTED);
@@ -415,18 +420,18 @@ static void variants_and_refusals(void **state)
     /* An opaque image is refused; so are unknown makers and missing names. */
     static const uint8_t not_png[] = "GIF89a....";
     assert_int_equal(eseal_file_write(path, not_png, sizeof(not_png), 0600), ESEAL_OK);
-    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_EMALFORMED);
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, NULL, &q), ESEAL_EMALFORMED);
     q = (eseal_seal_request)ESEAL_SEAL_REQUEST_INIT;
     q.cert_ref = cert_id;
     q.name = "x";
     q.hierarchy = "rsa";
-    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_EINVAL);
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, NULL, &q), ESEAL_EINVAL);
     q.hierarchy = NULL;
     q.name = NULL;
-    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_EINVAL);
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, NULL, &q), ESEAL_EINVAL);
     q.name = "x";
     q.cert_ref = "ffffffffffff";
-    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_ENOTFOUND);
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, NULL, &q), ESEAL_ENOTFOUND);
 }
 
 /* A seal bytes-altered after making fails. */
@@ -477,15 +482,14 @@ static void seal_of_another_instance(void **state)
     cq.name = "另一家贸易有限公司";
     cq.uscc = "91110000MA01ABCDEX";
     eseal_cert_record crec;
-    assert_int_equal(eseal_instance_cert_issue(other, &crec, &cq), ESEAL_OK);
+    assert_int_equal(eseal_instance_cert_issue(other, test_who(), &crec, &cq), ESEAL_OK);
     eseal_seal_request q = ESEAL_SEAL_REQUEST_INIT;
     q.cert_ref = crec.id;
     q.type = ESEAL_SEAL_CONTRACT;
     q.name = "另一家贸易有限公司合同专用章";
-    q.actor = "tester";
     eseal_seal_record rec;
     eseal_buf der = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_instance_seal_make(other, &rec, &der, &q), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_make(other, test_who(), &rec, &der, &q), ESEAL_OK);
     foreign_seal_is_named(&der);
     eseal_buf_dispose(&der);
     eseal_seal_record_dispose(&rec);
@@ -514,12 +518,12 @@ static void pdf_verify_sees_a_new_revocation(void **state)
     cq.name = "Revoked Later Ltd";
     cq.uscc = "91110000MA01ABCDEX";
     eseal_cert_record crec;
-    assert_int_equal(eseal_instance_cert_issue(inst, &crec, &cq), ESEAL_OK);
+    assert_int_equal(eseal_instance_cert_issue(inst, test_who(), &crec, &cq), ESEAL_OK);
     eseal_seal_request q = ESEAL_SEAL_REQUEST_INIT;
     q.cert_ref = crec.id;
     q.name = "to be revoked";
     eseal_seal_record rec;
-    assert_int_equal(eseal_instance_seal_make(inst, &rec, NULL, &q), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, NULL, &q), ESEAL_OK);
     static const char pdf[] = "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
                               "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
                               "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n";
@@ -540,7 +544,7 @@ static void pdf_verify_sees_a_new_revocation(void **state)
     assert_int_equal(eseal_report_verdict(r), ESEAL_VALID);
     eseal_report_free(r);
     sleep(1); /* CRL times have whole seconds */
-    assert_int_equal(eseal_instance_cert_revoke(inst, crec.id, 1, 0), ESEAL_OK);
+    assert_int_equal(eseal_instance_cert_revoke(inst, test_who(), crec.id, 1, 0), ESEAL_OK);
     assert_int_equal(eseal_instance_verify_pdf(inst, &r, f.ptr, f.size, NULL), ESEAL_OK);
     assert_int_not_equal(eseal_report_verdict(r), ESEAL_VALID);
     assert_true(eseal_report_has_reason(r, "REVOKED") || eseal_report_has_reason(r, "REVOKED_NO_POE"));

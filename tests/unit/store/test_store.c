@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "eseal/eseal.h"
+#include "eseal/sys/store.h"
 #include "eseal/sys/store_backend.h"
 
 static char dir[] = "/tmp/eseal-store-XXXXXX";

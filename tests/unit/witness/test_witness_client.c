@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "eseal/eseal.h"
+#include "eseal/sys/store.h"
 #include "http/http.h"
 #include "auditlog/witness_client.h"
 #include "testlog.h"

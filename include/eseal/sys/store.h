@@ -1,77 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * eseal — the store: certificate records, serial counters, CRLs.
+ * eseal — the store (advanced API, under sys/): certificate records, serial counters, CRLs, the
+ * seal registry, the audit log's tables, stamps.
  *
- * One interface over SQLite (the embedded default, WAL mode, versioned
- * migrations) and, later, PostgreSQL (sys/store_backend.h). Every change is a
- * transaction.
+ * One interface over SQLite (the embedded default, WAL mode, versioned migrations) and, later,
+ * PostgreSQL (sys/store_backend.h). Every change is a transaction.
+ *
+ * Not part of the front door: nothing here asks who is acting, checks the policy or writes an
+ * audit entry. Programs change the platform's state through eseal/instance.h and eseal/log.h
+ * (which take an eseal_principal); this header is for backends, the library itself and tests
+ * of the store. eseal/eseal.h does not include it.
  */
-#ifndef ESEAL_STORE_H
-#define ESEAL_STORE_H
+#ifndef ESEAL_SYS_STORE_H
+#define ESEAL_SYS_STORE_H
 
-#include "common.h"
+#include "../common.h"
+#include "../records.h"
 
 ESEAL_BEGIN_DECL
 
 typedef struct eseal_store eseal_store;
-
-/** A certificate known to the instance. Strings are owned by the record. */
-typedef struct {
-    char *id;          /**< short stable id: the first 16 hex digits of the SHA-256 fingerprint */
-    char *role;        /**< "root-ca", "issuing-ca", "seal-maker", "tsa", "ocsp", "org", "person", "imported" */
-    char *hierarchy;   /**< "sm2", "p256", "rsa", or "" for imported certificates */
-    char *alg;         /**< key algorithm, "sm2", "p256", "rsa2048", ... */
-    char *subject;     /**< RFC 2253 */
-    char *serial;      /**< upper-case hex */
-    char *issuer_id;   /**< id of the issuing record, "" when external or self-signed */
-    char *fingerprint; /**< SHA-256 of the DER, lower-case hex */
-    char *pem;         /**< the certificate */
-    char *key_file;    /**< key file relative to the instance home, "" when none */
-    int64_t not_before_ms;
-    int64_t not_after_ms;
-    int64_t created_ms;
-    int64_t revoked_ms;    /**< 0 when not revoked */
-    int revocation_reason; /**< RFC 5280 CRLReason, -1 when not revoked */
-} eseal_cert_record;
-
-/** Frees the strings of a record and zeroes it. */
-ESEAL_EXTERN(void) eseal_cert_record_dispose(eseal_cert_record *rec);
-
-/** A seal in the registry. Strings are owned by the record. */
-typedef struct {
-    char *esid;          /**< the seal's esID */
-    char *name;
-    char *owner;         /**< organisation or person the seal belongs to */
-    char *cert_ids;      /**< ids of the certificates allowed to stamp, comma-separated */
-    char *maker_cert_id; /**< the seal maker certificate that signed it */
-    char *state;         /**< "applied", "approved", "made", "filed", "active", "suspended", "revoked",
-                              "cancelled", "expired" */
-    char *prev_esid;     /**< renewal: the seal this one replaces, "" when none */
-    char *next_esid;     /**< renewal: the seal that replaced this one, "" when none */
-    char *sha256;        /**< of the seal DER, lower-case hex */
-    char *imprint;       /**< how the imprint was drawn (JSON), "" for an imported picture */
-    int64_t type;        /**< eseal_seal_type */
-    int64_t generation;  /**< 1 for a new seal, +1 per renewal */
-    int64_t created_ms;
-    int64_t valid_from_ms;
-    int64_t valid_to_ms;
-    int64_t updated_ms;
-} eseal_seal_record;
-
-ESEAL_EXTERN(void) eseal_seal_record_dispose(eseal_seal_record *rec);
-
-/** One lifecycle transition: who, when, why. */
-typedef struct {
-    char *esid;
-    int64_t seq;       /**< 1, 2, ... per seal */
-    int64_t at_ms;
-    char *from_state;  /**< "" for the first event */
-    char *to_state;
-    char *actor;
-    char *reason;
-} eseal_seal_event;
-
-ESEAL_EXTERN(void) eseal_seal_event_dispose(eseal_seal_event *ev);
 
 /**
  * Opens a store. `location` is "sqlite:PATH" or a plain path (SQLite); the

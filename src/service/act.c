@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The front door's one step before every change of state (service.h es_act): who is acting, and
+ * may they? The policy (src/policy) decides; the actor written into the audit entries is the
+ * principal's "KIND:ID" (docs/principal.md).
+ */
+#include <stdio.h>
+
+#include "service/service.h"
+
+ES_RESULT es_act(es_acting *a, const eseal_principal *who, es_action action, const char *obj_kind,
+                 const char *obj_id)
+{
+    *a = (es_acting){0};
+    int rc = eseal_principal_check(who);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    es_object obj = {obj_kind, obj_id};
+    es_decision d;
+    ES_GUARD(es_policy_require(who, action, obj_kind != NULL || obj_id != NULL ? &obj : NULL, &d));
+    a->who = who;
+    a->rule = d.rule;
+    (void)snprintf(a->actor, sizeof(a->actor), "%s:%s", eseal_principal_kind_name(who->kind), who->id);
+    return ES_OK;
+}
+
+const char *es_actor(const es_acting *a) { return a != NULL ? a->actor : "platform"; }
