@@ -346,7 +346,7 @@ static es_result unpublished_tx_fn(eseal_store *s, uint64_t index, void *ctx)
 }
 
 ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal *who, uint64_t index,
-                                     const char *why)
+                                     const es_timestamper *ts, const char *why)
 {
     eseal_log *log = NULL;
     int rc = eseal_instance_log(inst, &log);
@@ -382,7 +382,7 @@ ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal
     e.detail = es_buf_cstr(&detail);
     ES_AUTO(es_buf_freep) es_buf entry = ES_BUF_INIT(ESEAL_AUDIT_MAX_ENTRY);
     eseal_buf token = ESEAL_BUF_INIT;
-    r = encode_with_time(&entry, &e, inst->audit_ts, &token);
+    r = encode_with_time(&entry, &e, ts, &token);
     uint64_t at = 0, stamp_index = index;
     if (es_ok(r)) {
         r = es_log_append(log, &at, es_buf_span(&entry), unpublished_tx_fn, &stamp_index);
@@ -420,11 +420,11 @@ static ES_RESULT recover_one(eseal_instance *inst, const eseal_principal *who, u
     size_t tl = nl != NULL ? (size_t)(nl - p) : 0;
     const char *o = nl != NULL ? nl + 1 : NULL;
     size_t ol = o != NULL ? pending->size - tl - 1 : 0;
-    ES_ENSURE(nl != NULL && tl > 0 && tl < sizeof(tmp) && ol > 1 && ol <= sizeof(out) && o[ol - 1] == '\n',
-              ESEAL_EMALFORMED, "stamp: entry %llu: its pending publication is not readable",
-              (unsigned long long)index);
-    memcpy(tmp, p, tl);
-    memcpy(out, o, ol - 1);
+    bool readable = nl != NULL && tl > 0 && tl < sizeof(tmp) && ol > 1 && ol <= sizeof(out) && o[ol - 1] == '\n';
+    if (readable) {
+        memcpy(tmp, p, tl);
+        memcpy(out, o, ol - 1);
+    }
     eseal_buf raw = ESEAL_BUF_INIT;
     int rc = eseal_store_log_entry(inst->store, &raw, index);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
@@ -436,15 +436,19 @@ static ES_RESULT recover_one(eseal_instance *inst, const eseal_principal *who, u
      * published; only the bookkeeping was left. Otherwise it was not published, and never will be
      * (the input may have changed since). */
     struct stat st;
-    bool published = lstat(tmp, &st) != 0 && has_digest(out, e.e.doc_after_sha256);
+    bool published = readable && lstat(tmp, &st) != 0 && has_digest(out, e.e.doc_after_sha256);
     eseal_audit_entry_parsed_dispose(&e);
     if (published) {
         int64_t i = (int64_t)index;
         return es_audit_stamps_published(inst, &i, 1);
     }
-    (void)unlink(tmp);
-    return es_audit_stamp_unpublished(inst, who, index,
-                                      "the stamping process stopped before it renamed the output into place");
+    if (readable) {
+        (void)unlink(tmp);
+    }
+    return es_audit_stamp_unpublished(inst, who, index, inst->audit_ts,
+                                      readable ? "the stamping process stopped before it renamed the output into place"
+                                               : "the stamping process stopped before the publication; where the "
+                                                 "output waited is not readable");
 }
 
 ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *who, size_t *recovered)
@@ -471,7 +475,11 @@ ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *w
         eseal_buf pending = ESEAL_BUF_INIT;
         rc = eseal_store_log_private(inst->store, &pending, i, PUBLISH_KIND);
         if (rc == ESEAL_OK) {
-            r = recover_one(inst, who, i, &pending);
+            /* The instance's TSA for the failure entries' time tokens (rare: opened only now). */
+            r = *recovered == 0 ? es_audit_prepare(inst) : ES_OK;
+            if (es_ok(r)) {
+                r = recover_one(inst, who, i, &pending);
+            }
             *recovered += 1;
         } else if (rc != ESEAL_ENOTFOUND) {
             r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);

@@ -211,9 +211,10 @@ typedef struct {
 ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint64_t *index);
 /* The outputs of these entries (index < 0: skipped) are published and durable: forgets where they waited. */
 ES_RESULT es_audit_stamps_published(eseal_instance *inst, const int64_t *indices, size_t n);
-/* The output of the stamp entry `index` could not be published: a "stamp.failed" entry says so (durably). */
+/* The output of the stamp entry `index` could not be published: a "stamp.failed" entry says so (durably;
+ * ts, may be NULL: the source of its time token). */
 ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal *who, uint64_t index,
-                                     const char *why);
+                                     const es_timestamper *ts, const char *why);
 /* After a crash between a stamp's record and its publication (only call when no other process is
  * stamping): each such stamp is found published (its output has the entry's after digest) or gets
  * its "stamp.failed" entry, and its temporary file goes. *recovered: how many were found. */

@@ -208,6 +208,8 @@ static ES_RESULT check_outputs(const char *const *in_paths, const char *const *o
     size_t nin = 0;
     for (size_t i = 0; i < n; i++) {
         ES_ENSURE(in_paths[i] != NULL && out_paths[i] != NULL, ESEAL_EINVAL, "stamp: a document without a path");
+        /* Where an output waits to be published is kept one path a line (audit.c). */
+        ES_ENSURE(strchr(out_paths[i], '\n') == NULL, ESEAL_EINVAL, "stamp: an output path with a line break");
         ES_GUARD(out_key_of(&keys[i], out_paths[i], i));
         struct stat st;
         if (stat(in_paths[i], &st) == 0) {
@@ -466,7 +468,7 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
             /* The entry stands: the log says that this stamp was not published. */
             char why[300];
             (void)snprintf(why, sizeof(why), "%s", eseal_error_last()->message);
-            es_result u = es_audit_stamp_unpublished(b->inst, q->who, index, why);
+            es_result u = es_audit_stamp_unpublished(b->inst, q->who, index, b->audit_ts, why);
             if (!es_ok(u)) {
                 /* Not recorded now: the pending publication stays, the next stamp records it. */
                 d = es_error_set(es_code(d), __FILE__, __LINE__, "%s (and its failure could not be recorded: %s)",
