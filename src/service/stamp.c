@@ -798,19 +798,28 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
     return es_code(r);
 }
 
+#define LATER_MAX 64
+
 typedef struct {
-    eseal_report *rep;
     char hex[65];
     char needle[96];
     size_t needle_len;
-    size_t found;
+    size_t found, failed_n;
+    struct {
+        char serial[40];
+        uint64_t index;
+        int64_t time_ms;
+    } later[LATER_MAX]; /* the stamps of this document, at most LATER_MAX */
+    char failed[LATER_MAX][40]; /* serials with a "stamp.failed" entry among them: never published */
 } later_ctx;
 
 /* One audit entry: a substring test first, the strict parse only for a candidate. */
 static int later_entry(uint64_t index, const void *data, size_t len, void *payload)
 {
     later_ctx *x = payload;
-    if (memmem(data, len, x->needle, x->needle_len) == NULL) {
+    static const char failed[] = "\ntype stamp.failed\n";
+    bool is_failed = memmem(data, len, failed, sizeof(failed) - 1) != NULL;
+    if (!is_failed && memmem(data, len, x->needle, x->needle_len) == NULL) {
         return ESEAL_OK;
     }
     eseal_audit_entry_parsed p = {0};
@@ -818,39 +827,43 @@ static int later_entry(uint64_t index, const void *data, size_t len, void *paylo
         eseal_error_clear(); /* not an entry of ours to judge here; the log audit reports it */
         return ESEAL_OK;
     }
-    es_result r = ES_OK;
     if (p.e.type != NULL && strcmp(p.e.type, "stamp") == 0 && p.e.doc_before_sha256 != NULL &&
-        strcmp(p.e.doc_before_sha256, x->hex) == 0) {
-        char t[ES_RFC3339_LEN];
-        es_time_rfc3339(t, p.e.time_ms);
+        strcmp(p.e.doc_before_sha256, x->hex) == 0 && x->found < LATER_MAX) {
+        (void)snprintf(x->later[x->found].serial, sizeof(x->later[x->found].serial), "%s",
+                       p.e.stamp != NULL ? p.e.stamp : "?");
+        x->later[x->found].index = index;
+        x->later[x->found].time_ms = p.e.time_ms;
         x->found++;
-        r = es_report_reason(x->rep, ESEAL_VALID, "LATER_STAMP_MISSING",
-                             "this platform stamped this document again on %s (serial %s, audit entry %llu); the "
-                             "copy verified here does not carry that stamp",
-                             t, p.e.stamp != NULL ? p.e.stamp : "?", (unsigned long long)index);
+    } else if (is_failed && p.e.stamp != NULL && x->failed_n < LATER_MAX) {
+        for (size_t i = 0; i < x->found; i++) {
+            if (strcmp(x->later[i].serial, p.e.stamp) == 0) {
+                (void)snprintf(x->failed[x->failed_n++], sizeof(x->failed[0]), "%s", p.e.stamp);
+                break;
+            }
+        }
     }
     eseal_audit_entry_parsed_dispose(&p);
-    return es_code(r);
+    return ESEAL_OK;
 }
 
 /*
  * A stamp this platform made later of this very package: an audit entry of type "stamp" whose
- * doc-before-sha256 is the SHA-256 of the bytes verified. The copy in hand then lacks that stamp
- * (a later version exists); said as a note on the document (verdict VALID: it changes nothing
- * about the signatures that are there). The store keeps stamps by serial and after-hash only,
- * so the lookup reads the audit log once, in one range query, with a substring test before any
- * parse: linear in the log. Could not look: the field later_stamps says why, the verdict stands.
+ * doc-before-sha256 is the SHA-256 of the bytes verified, and no "stamp.failed" entry for its serial
+ * (that one was recorded but never published). The copy in hand then lacks that stamp (a later
+ * version exists); said as a note on the document (verdict VALID: it changes nothing about the
+ * signatures that are there). The store keeps stamps by serial and after-hash only, so the lookup
+ * reads the audit log once, in one range query, with a substring test before any parse: linear in
+ * the log. Could not look: the field later_stamps says why, the verdict stands.
  */
 static ES_RESULT later_stamps(eseal_instance *inst, eseal_report *rep, es_span doc)
 {
-    later_ctx x;
-    memset(&x, 0, sizeof(x));
-    x.rep = rep;
+    ES_AUTO(es_freep) later_ctx *x = es_calloc(1, sizeof(*x));
+    ES_ENSURE_ALLOC(x);
     uint8_t h[64];
     size_t hl = 0;
     ES_GUARD(es_digest(h, &hl, ESEAL_HASH_SHA256, doc));
-    es_hex_lower(x.hex, h, 32);
-    x.needle_len = (size_t)snprintf(x.needle, sizeof(x.needle), "\ndoc-before-sha256 %s\n", x.hex);
+    es_hex_lower(x->hex, h, 32);
+    x->needle_len = (size_t)snprintf(x->needle, sizeof(x->needle), "\ndoc-before-sha256 %s\n", x->hex);
     eseal_log *log = NULL;
     uint64_t size = 0;
     int rc = eseal_instance_log(inst, &log);
@@ -858,14 +871,31 @@ static ES_RESULT later_stamps(eseal_instance *inst, eseal_report *rep, es_span d
         rc = eseal_log_size(log, &size, NULL);
     }
     if (rc == ESEAL_OK && size > 0) {
-        rc = eseal_store_log_entries(inst->store, 0, size, later_entry, &x);
+        rc = eseal_store_log_entries(inst->store, 0, size, later_entry, x);
     }
     if (rc != ESEAL_OK) {
         es_result r = es_report_set(rep, "later_stamps", "not checked: %s", eseal_error_last()->message);
         eseal_error_clear();
         return r;
     }
-    return es_report_set(rep, "later_stamps", "%zu in the audit log of this platform (%llu entries read)", x.found,
+    size_t published = 0;
+    for (size_t i = 0; i < x->found; i++) {
+        bool failed = false;
+        for (size_t k = 0; k < x->failed_n && !failed; k++) {
+            failed = strcmp(x->failed[k], x->later[i].serial) == 0;
+        }
+        if (failed) {
+            continue;
+        }
+        char t[ES_RFC3339_LEN];
+        es_time_rfc3339(t, x->later[i].time_ms);
+        published++;
+        ES_GUARD(es_report_reason(rep, ESEAL_VALID, "LATER_STAMP_MISSING",
+                                  "this platform stamped this document again on %s (serial %s, audit entry %llu); "
+                                  "the copy verified here does not carry that stamp",
+                                  t, x->later[i].serial, (unsigned long long)x->later[i].index));
+    }
+    return es_report_set(rep, "later_stamps", "%zu in the audit log of this platform (%llu entries read)", published,
                          (unsigned long long)size);
 }
 

@@ -294,6 +294,40 @@ static void failed_publication_is_recorded(void **state)
     eseal_error_clear();
 }
 
+/* How many LATER_STAMP_MISSING notes the instance's verification of `file` (an OFD) gives. */
+static size_t later_notes(const char *file)
+{
+    eseal_buf b;
+    read_all(&b, file);
+    eseal_report *rep = NULL;
+    if (eseal_instance_verify_ofd(inst, &rep, b.ptr, b.size, NULL) != ESEAL_OK) {
+        fail_msg("verify %s: %s", file, eseal_error_last()->message);
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < eseal_report_reason_count(rep); i++) {
+        n += strcmp(eseal_report_reason_code(rep, i), "LATER_STAMP_MISSING") == 0;
+    }
+    eseal_report_free(rep);
+    eseal_buf_dispose(&b);
+    return n;
+}
+
+/* A stamp recorded but never published (stamp.failed) is not a later version of its input; a
+ * published one is. */
+static void failed_stamp_is_not_a_later_stamp(void **state)
+{
+    (void)state;
+    const char *in = path("d/later.ofd");
+    write_ofd(in, "later");
+    assert_int_equal(mkdir(path("d/later-out.ofd"), 0755), 0);
+    eseal_stamp_request q = request();
+    q.in_place = 0;
+    assert_int_equal(eseal_instance_stamp_ofd(inst, NULL, in, path("d/later-out.ofd"), &q), ESEAL_EIO);
+    assert_int_equal(later_notes(in), 0);
+    assert_int_equal(eseal_instance_stamp_ofd(inst, NULL, in, path("d/later-ok.ofd"), &q), ESEAL_OK);
+    assert_int_equal(later_notes(in), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +336,7 @@ int main(void)
         cmocka_unit_test(audit_failure_in_place_leaves_the_input),
         cmocka_unit_test(principal_required_well_formed_and_allowed),
         cmocka_unit_test(failed_publication_is_recorded),
+        cmocka_unit_test(failed_stamp_is_not_a_later_stamp),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
