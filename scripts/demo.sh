@@ -98,7 +98,7 @@ printf '(the platform publishes roots.pem, or the whole bundle of eseal ca expor
 step "8e. The audit log: the stamp's receipt checked offline, the log audited and exported as tiles" \
     eseal stamp contract.pdf -o contract-logged.pdf --seal "$SEAL" --receipt contract.receipt
 "$E" stamp "$PDF" -o "$HOME_DIR/contract-logged.pdf" --seal "$SEAL" --receipt "$HOME_DIR/contract.receipt" \
-    --actor demo --client-ip 192.0.2.7 >/dev/null
+    --client-ip 192.0.2.7 >/dev/null
 "$E" log verify-receipt "$HOME_DIR/contract.receipt" --doc "$HOME_DIR/contract-logged.pdf" --key "$("$E" log key)"
 "$E" log checkpoint
 "$E" log audit

@@ -52,11 +52,13 @@ typedef struct {
      */
     const char *time_proof_kind;
     const char *time_proof_sha256; /**< SHA-256 of that TimeStampToken (DER) */
+    const char *actor_kind;        /**< the acting principal's kind: "operator", "user", "device" (platform.h) */
+    const char *policy_rule;       /**< the policy rule that allowed the action, e.g. "local-operator" */
 } eseal_audit_entry;
 
 #define ESEAL_AUDIT_ENTRY_INIT                                                                     \
     { ESEAL_AUDIT_ENTRY_VERSION, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-      NULL, NULL, NULL, NULL, NULL }
+      NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /** Encodes `e` canonically into `out`; ESEAL_EINVAL names the field that cannot be encoded. */
 ESEAL_EXTERN(int) eseal_audit_entry_encode(eseal_buf *out, const eseal_audit_entry *e);

@@ -445,7 +445,7 @@ ESEAL_EXTERN(int) eseal_instance_receipt_verify(eseal_instance *inst, eseal_repo
 
 /* ---- stamping ------------------------------------------------------------ */
 
-#define ESEAL_STAMP_REQUEST_VERSION 1
+#define ESEAL_STAMP_REQUEST_VERSION 2
 
 struct eseal_stamp_result; /* below: what happened to one document */
 
@@ -472,11 +472,12 @@ typedef struct {
     const char *const *tsa_urls; /**< B-T and up: the TSAs asked in order; NULL: the instance's own TSA */
     size_t n_tsa_urls;
     unsigned int tsa_timeout_ms; /**< per TSA; 0: ESEAL_TSA_CLIENT_DEFAULT_TIMEOUT_MS */
-    /* The audit entry of each stamp (audit.h): who asked, under which approvals, from where. */
-    const char *actor;     /**< the user id; NULL: "unknown" */
+    /** Who asks (required; ESEAL_EINVAL without it or when eseal_principal_check refuses it): authorised
+     * by the platform's policy (ESEAL_EDENIED, nothing written) and recorded in each stamp's audit entry
+     * (audit.h): its id and kind, the policy rule that allowed it, and its address and device only as
+     * salted commitments. */
+    const eseal_principal *who;
     const char *approvals; /**< approval ids, comma-separated; NULL: none */
-    const char *client_ip; /**< recorded only as a salted commitment; NULL: none */
-    const char *device;    /**< likewise */
     /* Long batches (eseal_instance_stamp_pdfs; the one-document calls honour them too). */
     const volatile sig_atomic_t *cancel; /**< non-NULL: once *cancel is non-zero (a signal handler may set it),
                                               documents not yet started are left alone (their result:
@@ -495,7 +496,7 @@ typedef struct {
 
 #define ESEAL_STAMP_REQUEST_INIT                                                                   \
     { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, \
-      ESEAL_LEVEL_B_B, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
+      ESEAL_LEVEL_B_B, NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL, NULL }
 
 /**
  * Signature levels (ETSI EN 319 142-1 for PDF). B-B: the signature, its time
@@ -533,7 +534,14 @@ ESEAL_EXTERN(int) eseal_instance_stamp_receipt(eseal_instance *inst, eseal_buf *
 
 /**
  * Stamps the PDF at `in_path` with a seal of this registry and writes
- * `out_path` (temporary file, then rename: a failed stamp leaves nothing).
+ * `out_path`, in four phases (docs/audit-log.md): prepare (the stamped
+ * document is written to a temporary file beside `out_path` and synced, its
+ * SHA-256 before and after taken from the bytes read and written), authorise
+ * (req->who, by the platform's policy), record (the audit entry is appended
+ * durably), publish (the temporary file is renamed onto `out_path`). A failure
+ * before the publication leaves only the input, untouched (in-place stamping
+ * is safe); a publication that fails after the record gets a "stamp.failed"
+ * entry, and so does one cut short by a crash (found by the next stamp).
  * The seal must be active, and the signing certificate one it allows. Needs
  * the passphrase.
  */

@@ -14,8 +14,12 @@
  * instance's TSA over SHA-256 of the entry's bytes before its time-proof line
  * ("time-proof entry"), kept privately under the entry's index.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "eseal/audit.h"
 #include "eseal/log.h"
@@ -218,14 +222,28 @@ ES_RESULT es_audit_forget_event(eseal_instance *inst, const es_acting *by, uint6
 
 /* ---- stamps ------------------------------------------------------------------------ */
 
+/*
+ * A stamp in four phases (stamp.c): prepare, authorise, record (here), publish. The entry is
+ * durable before the output is published; until the publication is durable too, the entry's
+ * private data "publish" says where the output waits ("<temporary path>\n<output path>\n",
+ * absolute). So a crash between record and publish is found by the next stamp
+ * (es_audit_stamps_recover) and never leaves an entry without either the published file or a
+ * "stamp.failed" entry saying it was not published.
+ */
+#define PUBLISH_KIND "publish"
+/* The first entry index not yet looked at by a recovery (store meta, decimal). */
+#define PUBLISH_FROM "stamp.publish-from"
+
 typedef struct {
     const eseal_stamp_record *rec;
     uint8_t salt_ip[32], salt_device[32];
     bool has_ip, has_device;
     const eseal_buf *token;
+    es_span pending; /* the "publish" private data */
 } stamp_tx;
 
-/* In the append's transaction: the stamp record (with its log index), the salts, the token. */
+/* In the append's transaction: the stamp record (with its log index), the salts, the token, where
+ * the output waits. */
 static es_result stamp_tx_fn(eseal_store *s, uint64_t index, void *ctx)
 {
     stamp_tx *x = ctx;
@@ -241,22 +259,27 @@ static es_result stamp_tx_fn(eseal_store *s, uint64_t index, void *ctx)
     if (rc == ESEAL_OK && x->token != NULL && x->token->size > 0) {
         rc = eseal_store_log_private_put(s, index, "time-token", x->token->ptr, x->token->size);
     }
+    if (rc == ESEAL_OK && x->pending.len > 0) {
+        rc = eseal_store_log_private_put(s, index, PUBLISH_KIND, x->pending.ptr, x->pending.len);
+    }
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     return ES_OK;
 }
 
-static ES_RESULT file_hashes(const char *path, bool sm3, char sha[65], char sm3hex[65])
+/* `path` made absolute by its directory (a recovery may run from another working directory). */
+static ES_RESULT absolute_path(es_buf *out, const char *path)
 {
-    uint8_t h[64];
-    size_t hl = 0;
-    uint64_t max = eseal_limits_default()->max_input_bytes;
-    ES_GUARD(es_digest_file(h, &hl, ESEAL_HASH_SHA256, path, max));
-    es_hex_lower(sha, h, 32);
-    if (sm3) {
-        ES_GUARD(es_digest_file(h, &hl, ESEAL_HASH_SM3, path, max));
-        es_hex_lower(sm3hex, h, 32);
-    }
-    return ES_OK;
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    size_t dl = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    ES_ENSURE(dl < sizeof(dir), ESEAL_EINVAL, "stamp: path too long: %s", path);
+    memcpy(dir, slash == NULL ? "." : path, dl);
+    dir[dl] = '\0';
+    char *real = realpath(dir, NULL);
+    ES_ENSURE(real != NULL, ESEAL_EIO, "stamp: cannot resolve the directory of %s: %s", path, strerror(errno));
+    es_result r = es_buf_printf(out, "%s/%s\n", strcmp(real, "/") == 0 ? "" : real, slash == NULL ? path : slash + 1);
+    free(real); /* !checksrc! allowed: realpath's malloc */
+    return r;
 }
 
 ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint64_t *index)
@@ -265,15 +288,25 @@ ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint
     int rc = eseal_instance_log(inst, &log);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     const eseal_stamp_request *q = in->q;
+    const eseal_principal *who = q->who;
+    /* The digests of the bytes the stamper read and wrote (never the paths again: in place, the
+     * input is the output). */
     char before[65], before_sm3[65] = "", after[65], after_sm3[65] = "";
-    ES_GUARD(file_hashes(in->in_path, in->ofd, before, before_sm3));
-    ES_GUARD(file_hashes(in->out_path, in->ofd, after, after_sm3));
+    es_hex_lower(before, in->dg->before_sha256, 32);
+    es_hex_lower(after, in->dg->after_sha256, 32);
+    if (in->ofd) {
+        ES_ENSURE(in->dg->sm3, ESEAL_ERROR, "stamp: an OFD entry needs the SM3 digests");
+        es_hex_lower(before_sm3, in->dg->before_sm3, 32);
+        es_hex_lower(after_sm3, in->dg->after_sm3, 32);
+    }
     stamp_tx x = {0};
     char ipc[65], devc[65];
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "stamp";
     e.time_ms = in->time_ms;
-    e.actor = q->actor != NULL && q->actor[0] != '\0' ? q->actor : "unknown";
+    e.actor = who->id;
+    e.actor_kind = eseal_principal_kind_name(who->kind);
+    e.policy_rule = in->policy_rule;
     e.actor_cert = in->crec->fingerprint;
     e.seal = in->esid;
     e.stamp = in->serial;
@@ -283,16 +316,17 @@ ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint
     e.doc_after_sha256 = after;
     e.doc_after_sm3 = in->ofd ? after_sm3 : NULL;
     e.approvals = q->approvals;
-    if (q->client_ip != NULL && q->client_ip[0] != '\0') {
+    /* From where, only as salted commitments (the log is public and cannot be erased). */
+    if (who->address != NULL && who->address[0] != '\0') {
         ES_GUARD(es_random(x.salt_ip, 32));
-        rc = eseal_audit_commitment(ipc, "ip", x.salt_ip, q->client_ip);
+        rc = eseal_audit_commitment(ipc, "ip", x.salt_ip, who->address);
         ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
         e.ip_commitment = ipc;
         x.has_ip = true;
     }
-    if (q->device != NULL && q->device[0] != '\0') {
+    if (who->device != NULL && who->device[0] != '\0') {
         ES_GUARD(es_random(x.salt_device, 32));
-        rc = eseal_audit_commitment(devc, "device", x.salt_device, q->device);
+        rc = eseal_audit_commitment(devc, "device", x.salt_device, who->device);
         ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
         e.device_commitment = devc;
         x.has_device = true;
@@ -303,6 +337,10 @@ ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint
         e.time_proof_kind = "signature";
         e.time_proof_sha256 = th;
     }
+    ES_AUTO(es_buf_freep) es_buf pending = ES_BUF_INIT(2 * 4096 + 8);
+    ES_GUARD(absolute_path(&pending, in->tmp_path));
+    ES_GUARD(absolute_path(&pending, in->out_path));
+    x.pending = es_buf_span(&pending);
     ES_AUTO(es_buf_freep) es_buf entry = ES_BUF_INIT(ESEAL_AUDIT_MAX_ENTRY);
     eseal_buf token = ESEAL_BUF_INIT;
     es_result r = encode_with_time(&entry, &e, in->ts, &token);
@@ -321,6 +359,188 @@ ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint
     }
     eseal_buf_dispose(&token);
     es_wipe(&x, sizeof(x));
+    return r;
+}
+
+ES_RESULT es_audit_stamps_published(eseal_instance *inst, const int64_t *indices, size_t n)
+{
+    int rc = eseal_store_begin(inst->store);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    for (size_t i = 0; i < n && rc == ESEAL_OK; i++) {
+        if (indices[i] >= 0) {
+            rc = eseal_store_log_private_erase(inst->store, (uint64_t)indices[i], PUBLISH_KIND);
+            rc = rc == ESEAL_ENOTFOUND ? ESEAL_OK : rc;
+        }
+    }
+    if (rc == ESEAL_OK) {
+        rc = eseal_store_commit(inst->store);
+    }
+    if (rc != ESEAL_OK) {
+        es_result r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+        (void)eseal_store_rollback(inst->store);
+        return r;
+    }
+    return ES_OK;
+}
+
+/* In the failure entry's transaction: the output no longer waits anywhere. */
+static es_result unpublished_tx_fn(eseal_store *s, uint64_t index, void *ctx)
+{
+    (void)index;
+    const uint64_t *stamp_index = ctx;
+    int rc = eseal_store_log_private_erase(s, *stamp_index, PUBLISH_KIND);
+    ES_ENSURE(rc == ESEAL_OK || rc == ESEAL_ENOTFOUND, rc, "%s", eseal_error_last()->message);
+    return ES_OK;
+}
+
+ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal *who, uint64_t index,
+                                     const es_timestamper *ts, const char *why)
+{
+    eseal_log *log = NULL;
+    int rc = eseal_instance_log(inst, &log);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    eseal_buf raw = ESEAL_BUF_INIT;
+    rc = eseal_store_log_entry(inst->store, &raw, index);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    eseal_audit_entry_parsed p = {0};
+    rc = eseal_audit_entry_parse(&p, raw.ptr, raw.size);
+    eseal_buf_dispose(&raw);
+    ES_ENSURE(rc == ESEAL_OK, rc, "stamp: entry %llu: %s", (unsigned long long)index, eseal_error_last()->message);
+    ES_AUTO(es_buf_freep) es_buf detail = ES_BUF_INIT(ESEAL_AUDIT_MAX_FIELD);
+    es_result r = es_buf_printf(&detail, "entry %llu not published: %s", (unsigned long long)index, why);
+    if (!es_ok(r)) {
+        detail.len = detail.max > 4 ? detail.max - 4 : 0; /* a very long reason: its first part */
+        detail.ptr[detail.len] = '\0';
+        eseal_error_clear();
+    }
+    for (size_t i = 0; i < detail.len; i++) {
+        detail.ptr[i] = detail.ptr[i] < 0x20 || detail.ptr[i] == 0x7f ? ' ' : detail.ptr[i];
+    }
+    while (detail.len > 0 && detail.ptr[detail.len - 1] == ' ') {
+        detail.ptr[--detail.len] = '\0';
+    }
+    eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
+    e.type = "stamp.failed";
+    e.time_ms = es_now_ms();
+    e.actor = who->id;
+    e.actor_kind = eseal_principal_kind_name(who->kind);
+    e.seal = p.e.seal;
+    e.stamp = p.e.stamp;
+    e.doc_format = p.e.doc_format;
+    e.detail = es_buf_cstr(&detail);
+    ES_AUTO(es_buf_freep) es_buf entry = ES_BUF_INIT(ESEAL_AUDIT_MAX_ENTRY);
+    eseal_buf token = ESEAL_BUF_INIT;
+    r = encode_with_time(&entry, &e, ts, &token);
+    uint64_t at = 0, stamp_index = index;
+    if (es_ok(r)) {
+        r = es_log_append(log, &at, es_buf_span(&entry), unpublished_tx_fn, &stamp_index);
+    }
+    if (es_ok(r) && token.size > 0) {
+        /* The entry's own time token: kept like any other (a failure here loses only that proof). */
+        if (eseal_store_log_private_put(inst->store, at, "time-token", token.ptr, token.size) != ESEAL_OK) {
+            eseal_error_clear();
+        }
+    }
+    eseal_buf_dispose(&token);
+    eseal_audit_entry_parsed_dispose(&p);
+    return r;
+}
+
+/* Whether `path` is a regular file whose SHA-256 is the 64 hex digits `want`. */
+static bool has_digest(const char *path, const char *want)
+{
+    uint8_t h[64];
+    size_t hl = 0;
+    char hex[65];
+    if (want == NULL || !es_ok(es_digest_file(h, &hl, ESEAL_HASH_SHA256, path, eseal_limits_default()->max_input_bytes))) {
+        eseal_error_clear();
+        return false;
+    }
+    es_hex_lower(hex, h, 32);
+    return strcmp(hex, want) == 0;
+}
+
+/* One entry whose output waited: published after all, or recorded as not published. */
+static ES_RESULT recover_one(eseal_instance *inst, const eseal_principal *who, uint64_t index, const eseal_buf *pending)
+{
+    char tmp[4200] = "", out[4200] = "";
+    const char *p = (const char *)pending->ptr, *nl = memchr(p, '\n', pending->size);
+    size_t tl = nl != NULL ? (size_t)(nl - p) : 0;
+    const char *o = nl != NULL ? nl + 1 : NULL;
+    size_t ol = o != NULL ? pending->size - tl - 1 : 0;
+    bool readable = nl != NULL && tl > 0 && tl < sizeof(tmp) && ol > 1 && ol <= sizeof(out) && o[ol - 1] == '\n';
+    if (readable) {
+        memcpy(tmp, p, tl);
+        memcpy(out, o, ol - 1);
+    }
+    eseal_buf raw = ESEAL_BUF_INIT;
+    int rc = eseal_store_log_entry(inst->store, &raw, index);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    eseal_audit_entry_parsed e = {0};
+    rc = eseal_audit_entry_parse(&e, raw.ptr, raw.size);
+    eseal_buf_dispose(&raw);
+    ES_ENSURE(rc == ESEAL_OK, rc, "stamp: entry %llu: %s", (unsigned long long)index, eseal_error_last()->message);
+    /* Renamed before the crash (the temporary name is gone and the output is what was recorded):
+     * published; only the bookkeeping was left. Otherwise it was not published, and never will be
+     * (the input may have changed since). */
+    struct stat st;
+    bool published = readable && lstat(tmp, &st) != 0 && has_digest(out, e.e.doc_after_sha256);
+    eseal_audit_entry_parsed_dispose(&e);
+    if (published) {
+        int64_t i = (int64_t)index;
+        return es_audit_stamps_published(inst, &i, 1);
+    }
+    if (readable) {
+        (void)unlink(tmp);
+    }
+    return es_audit_stamp_unpublished(inst, who, index, inst->audit_ts,
+                                      readable ? "the stamping process stopped before it renamed the output into place"
+                                               : "the stamping process stopped before the publication; where the "
+                                                 "output waited is not readable");
+}
+
+ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *who, size_t *recovered)
+{
+    *recovered = 0;
+    eseal_log *log = NULL;
+    int rc = eseal_instance_log(inst, &log);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    uint64_t size = 0, from = 0;
+    rc = eseal_log_size(log, &size, NULL);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    eseal_buf m = ESEAL_BUF_INIT;
+    rc = eseal_store_meta(inst->store, &m, PUBLISH_FROM);
+    if (rc == ESEAL_OK) {
+        es_cur c = es_cur_of(es_span_of(m.ptr, m.size));
+        if (!es_ok(es_cur_uint(&c, UINT64_MAX, &from)) || !es_cur_eof(&c) || from > size) {
+            from = 0; /* not ours to trust: look at everything again */
+        }
+    }
+    eseal_buf_dispose(&m);
+    eseal_error_clear();
+    es_result r = ES_OK;
+    for (uint64_t i = from; i < size && es_ok(r); i++) {
+        eseal_buf pending = ESEAL_BUF_INIT;
+        rc = eseal_store_log_private(inst->store, &pending, i, PUBLISH_KIND);
+        if (rc == ESEAL_OK) {
+            /* The instance's TSA for the failure entries' time tokens (rare: opened only now). */
+            r = *recovered == 0 ? es_audit_prepare(inst) : ES_OK;
+            if (es_ok(r)) {
+                r = recover_one(inst, who, i, &pending);
+            }
+            *recovered += 1;
+        } else if (rc != ESEAL_ENOTFOUND) {
+            r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+        }
+        eseal_buf_dispose(&pending);
+    }
+    eseal_error_clear();
+    if (es_ok(r)) {
+        char num[24];
+        int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
+        rc = eseal_store_meta_put(inst->store, PUBLISH_FROM, num, (size_t)n);
+        r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+    }
     return r;
 }
 

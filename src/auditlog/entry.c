@@ -19,6 +19,7 @@ typedef struct {
 /* The canonical order. "time" (a number) comes right after "type" and is handled apart. */
 static const field fields[] = {
     FIELD("actor", actor, F_TEXT),
+    FIELD("actor-kind", actor_kind, F_TYPE),
     FIELD("actor-cert", actor_cert, F_HEX),
     FIELD("seal", seal, F_TEXT),
     FIELD("cert", cert, F_TEXT),
@@ -29,6 +30,7 @@ static const field fields[] = {
     FIELD("doc-after-sha256", doc_after_sha256, F_HEX),
     FIELD("doc-after-sm3", doc_after_sm3, F_HEX),
     FIELD("approvals", approvals, F_IDS),
+    FIELD("policy-rule", policy_rule, F_TYPE),
     FIELD("ip-commitment", ip_commitment, F_HEX),
     FIELD("device-commitment", device_commitment, F_HEX),
     FIELD("detail", detail, F_TEXT),

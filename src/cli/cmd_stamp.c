@@ -18,7 +18,7 @@ static const cli_opt_spec opts[] = {{"output", 'o', true, false}, {"seal", 0, tr
                                     {"lock-except", 0, true, false}, {"plain", 0, false, false},
                                     {"level", 0, true, false},   {"tsa", 0, true, true},
                                     {"tsa-timeout", 0, true, false},
-                                    {"receipt", 0, true, false}, {"actor", 0, true, false},
+                                    {"receipt", 0, true, false},
                                     {"approvals", 0, true, false}, {"client-ip", 0, true, false},
                                     {"device", 0, true, false},
                                     {"in-place", 0, false, false}, {"skip-existing", 0, false, false},
@@ -262,11 +262,13 @@ static int run(cli_args *a)
         return CLI_USAGE;
     }
     q.tsa_urls = q.n_tsa_urls > 0 ? tsa : NULL;
-    /* The audit entry: who (default: the login name), under which approvals, from where. */
-    q.actor = cli_get(a, "actor") != NULL ? cli_get(a, "actor") : getenv("USER"); /* !checksrc! allowed: a name */
+    /* Who asks: the local operator (the login of the effective user, not a name anyone may claim),
+     * from where (--client-ip: a front end calling eseal on a client's behalf) and with what device. */
+    eseal_principal who = *cli_principal();
+    who.address = cli_get(a, "client-ip") != NULL ? cli_get(a, "client-ip") : who.address;
+    who.device = cli_get(a, "device") != NULL ? cli_get(a, "device") : who.device;
+    q.who = &who;
     q.approvals = cli_get(a, "approvals");
-    q.client_ip = cli_get(a, "client-ip");
-    q.device = cli_get(a, "device");
     const char *receipt = cli_get(a, "receipt");
     if (receipt != NULL && batch) {
         return cli_usage_error(&cli_cmd_stamp, "--receipt is for one document (a batch's receipts: eseal log receipt SERIAL)");
@@ -373,7 +375,7 @@ const cli_cmd cli_cmd_stamp = {
     "                   [--cert ID] [--reason TEXT] [--location TEXT] [--adbe] [--qr] [--certify 1|2|3]\n"
     "                   [--cross-page all|FIRST-LAST] [--pss] [--lock all|FIELD,... | --lock-except FIELD,...]\n"
     "                   [--level B-B|B-T|B-LT|B-LTA] [--tsa URL]... [--tsa-timeout MS]\n"
-    "                   [--receipt OUT.receipt] [--actor USER] [--approvals ID,...] [--client-ip IP]\n"
+    "                   [--receipt OUT.receipt] [--approvals ID,...] [--client-ip IP]\n"
     "                   [--device ID] [--in-place] [--skip-existing]\n"
     "       eseal stamp --batch LIST -O DIR [-j N] [--skip-existing] --seal ID [same options]\n\n"
     "Appends one incremental update to IN.pdf (its bytes stay an exact prefix): the seal's\n"
@@ -422,7 +424,12 @@ const cli_cmd cli_cmd_stamp = {
     "signature over Signature.xml, no seal and no imprint; verifiers need the signer's certificate.\n"
     "--level B-T puts the TSA's token into SES_Signature.timeStamp (not with --plain).\n\n"
     "Every stamp is an entry of the audit log (eseal log; docs/audit-log.md), durable before the\n"
-    "stamp is reported: --actor (default: $USER), --approvals, and --client-ip and --device, which\n"
-    "the log holds only as salted commitments. --receipt writes the stamp's receipt (C2SP\n"
-    "tlog-proof), which `eseal log verify-receipt RECEIPT --doc OUT.pdf` checks offline.\n",
+    "stamped document is published: it is prepared under a temporary name beside OUT, authorised,\n"
+    "recorded, and only then renamed into place; a failure before that leaves IN and OUT untouched\n"
+    "(so --in-place is safe), and a crash after the record is written down as 'stamp.failed' by the\n"
+    "next stamp. The entry names who stamped: the local operator (the login name of the effective\n"
+    "user, kind 'operator') and the policy rule that allowed it; --client-ip (default 'local') and\n"
+    "--device (default 'eseal-cli') say from where, held in the log only as salted commitments;\n"
+    "--approvals names the approvals. --receipt writes the stamp's receipt (C2SP tlog-proof), which\n"
+    "`eseal log verify-receipt RECEIPT --doc OUT.pdf` checks offline.\n",
     opts, run};

@@ -37,6 +37,26 @@ ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, cons
                          uint64_t max_bytes);
 ES_RESULT es_random(uint8_t *out, size_t n);
 /*
+ * The digests of a document before and after a stamp, taken from the bytes the stamper streams
+ * (doc_hash.c): es_doc_hash_input for the bytes it reads (they are copied into the output, so
+ * they count for both), es_doc_hash_output for the bytes it adds. SHA-256 always, SM3 when
+ * asked (OFD entries record both, docs/audit-log.md). Nothing is read back from a path.
+ */
+typedef struct {
+    uint8_t before_sha256[32], before_sm3[32], after_sha256[32], after_sm3[32];
+    bool sm3;
+} es_doc_digests;
+typedef struct {
+    es_hash_ctx *c[4]; /* before SHA-256, before SM3, after SHA-256, after SM3 (NULL: not taken) */
+} es_doc_hasher;
+ES_RESULT es_doc_hash_begin(es_doc_hasher *h, bool sm3);
+ES_RESULT es_doc_hash_input(es_doc_hasher *h, es_span data);
+ES_RESULT es_doc_hash_output(es_doc_hasher *h, es_span data);
+ES_RESULT es_doc_hash_end(es_doc_hasher *h, es_doc_digests *out);
+void es_doc_hash_free(es_doc_hasher *h);
+/* Both digests of an input and its whole output held in memory (the OFD stamper's case). */
+ES_RESULT es_doc_digests_of(es_doc_digests *out, es_span before, es_span after, bool sm3);
+/*
  * Asks `fn` for a time-stamp token over the `hash` digest of the signature
  * value of the only SignerInfo of the DER CMS in `cms_der`, and adds it as the
  * unsigned attribute id-aa-timeStampToken; `cms_der` is re-encoded (its signed

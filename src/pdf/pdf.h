@@ -89,16 +89,18 @@ ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size);
 void es_pdf_close(es_pdf_doc *d);
 
 /*
- * eseal_pdf_stamp_file; with defer_dir_sync the output directory is not synced
- * (a batch syncs it once with es_sync_dir_of before reporting any document).
+ * The prepare phase of a stamp (eseal_pdf_stamp_file without its publication): the stamped
+ * document is streamed into `out` (opened by the caller with es_atomic_open) and synced under
+ * its temporary name (es_atomic_sync); the caller publishes it (es_atomic_commit) or aborts it.
+ * `dg` (may be NULL) gets the digests of the bytes read (before) and written (after).
  */
-ES_RESULT es_pdf_stamp_file(const char *in_path, const char *out_path, const eseal_imprint_outline *imprint,
-                            es_span seal, eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *o,
-                            size_t cms_reserve, bool defer_dir_sync);
+ES_RESULT es_pdf_stamp_to(es_atomic_file *out, const char *in_path, const eseal_imprint_outline *imprint,
+                          es_span seal, eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *o,
+                          size_t cms_reserve, es_doc_digests *dg);
 /*
  * The /Contents space a stamp by key/cert with options o needs: the size of a
  * real CMS (a trial signature) plus slack. A batch measures it once and passes
- * it to es_pdf_stamp_file (0 there: measured per document).
+ * it to es_pdf_stamp_to (0 there: measured per document).
  */
 ES_RESULT es_pdf_cms_reserve(size_t *reserve, eseal_key *key, const eseal_cert *cert,
                              const eseal_pdf_stamp_options *o);

@@ -936,7 +936,7 @@ int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imp
 
 typedef struct {
     int in;
-    es_atomic_file out;
+    es_doc_hasher h;
 } file_job;
 
 static void file_job_free(file_job *j)
@@ -944,17 +944,17 @@ static void file_job_free(file_job *j)
     if (j->in >= 0) {
         (void)close(j->in);
     }
-    es_atomic_abort(&j->out); /* a failed stamp leaves nothing behind */
+    es_doc_hash_free(&j->h);
 }
 
-ES_RESULT es_pdf_stamp_file(const char *in_path, const char *out_path, const eseal_imprint_outline *imprint,
-                            es_span seal, eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *o,
-                            size_t cms_reserve, bool defer_dir_sync)
+ES_RESULT es_pdf_stamp_to(es_atomic_file *out, const char *in_path, const eseal_imprint_outline *imprint,
+                          es_span seal, eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *o,
+                          size_t cms_reserve, es_doc_digests *dg)
 {
-    ES_ENSURE(in_path != NULL && out_path != NULL && imprint != NULL && key != NULL && cert != NULL && seal.len > 0,
+    ES_ENSURE(out != NULL && in_path != NULL && imprint != NULL && key != NULL && cert != NULL && seal.len > 0,
               ESEAL_EINVAL, "pdf: input, output, an imprint, a seal, a key and its certificate are required");
     ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
-    ES_AUTO(file_job_free) file_job j = {.in = -1, .out = {.fd = -1}};
+    ES_AUTO(file_job_free) file_job j = {.in = -1};
     struct stat st;
     ES_GUARD(es_open_regular(&j.in, &st, in_path, true));
     uint64_t size = (uint64_t)st.st_size;
@@ -965,9 +965,11 @@ ES_RESULT es_pdf_stamp_file(const char *in_path, const char *out_path, const ese
     update u = {&upd, 0, 0, cms_reserve, ESEAL_CMS_SIGN_OPTIONS_INIT, o};
     ES_GUARD(prepare(&u, &d, size, imprint, seal, key, cert, o));
 
-    /* The output: the input copied and hashed in one pass, then the update. */
-    ES_GUARD(es_atomic_open(&j.out, out_path, 0644));
-    j.out.defer_dir_sync = defer_dir_sync;
+    /* The output: the input copied and hashed in one pass (signature, before and after digests),
+     * then the update. The digests are of these bytes: the input is never read again. */
+    if (dg != NULL) {
+        ES_GUARD(es_doc_hash_begin(&j.h, false));
+    }
     ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
     ES_GUARD(es_hash_begin(&hc, u.co.hash));
     static _Thread_local uint8_t chunk[1 << 18];
@@ -979,12 +981,19 @@ ES_RESULT es_pdf_stamp_file(const char *in_path, const char *out_path, const ese
         }
         ES_ENSURE(k > 0, ESEAL_EIO, "reading %s: %s", in_path, k < 0 ? strerror(errno) : "the file shrank");
         ES_GUARD(es_hash_update(hc, es_span_of(chunk, (size_t)k)));
-        ES_GUARD(es_atomic_write(&j.out, chunk, (size_t)k));
+        if (dg != NULL) {
+            ES_GUARD(es_doc_hash_input(&j.h, es_span_of(chunk, (size_t)k)));
+        }
+        ES_GUARD(es_atomic_write(out, chunk, (size_t)k));
         off += (uint64_t)k;
     }
     ES_GUARD(sign_update(&u, hc, key, cert));
-    ES_GUARD(es_atomic_write(&j.out, upd.ptr, upd.len));
-    return es_atomic_commit(&j.out);
+    ES_GUARD(es_atomic_write(out, upd.ptr, upd.len));
+    if (dg != NULL) {
+        ES_GUARD(es_doc_hash_output(&j.h, es_buf_span(&upd)));
+        ES_GUARD(es_doc_hash_end(&j.h, dg));
+    }
+    return es_atomic_sync(out);
 }
 
 int eseal_pdf_stamp_file(const char *in_path, const char *out_path, const eseal_imprint_outline *imprint,
@@ -992,8 +1001,20 @@ int eseal_pdf_stamp_file(const char *in_path, const char *out_path, const eseal_
                          const eseal_pdf_stamp_options *opts)
 {
     static const eseal_pdf_stamp_options defaults = ESEAL_PDF_STAMP_OPTIONS_INIT;
-    return es_code(es_pdf_stamp_file(in_path, out_path, imprint, es_span_of(seal_der, seal_len), key, cert,
-                                     opts != NULL ? opts : &defaults, 0, false));
+    if (in_path == NULL || out_path == NULL) {
+        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "pdf: an input and an output are required"));
+    }
+    es_atomic_file f;
+    es_result r = es_atomic_open(&f, out_path, 0644);
+    if (es_ok(r)) {
+        r = es_pdf_stamp_to(&f, in_path, imprint, es_span_of(seal_der, seal_len), key, cert,
+                            opts != NULL ? opts : &defaults, 0, NULL);
+    }
+    if (es_ok(r)) {
+        r = es_atomic_commit(&f);
+    }
+    es_atomic_abort(&f); /* a failed stamp leaves nothing behind (a no-op after a commit) */
+    return es_code(r);
 }
 
 /* ---- long-term validation: the document security store and document timestamps ---- */

@@ -319,8 +319,8 @@ static ES_RESULT collect_ltv(ltv_data *v, es_span pdf)
     return ES_OK;
 }
 
-static ES_RESULT extend_buf(eseal_instance *inst, es_buf *out, es_span in, int level, const es_timestamper *ts,
-                            es_doc_time *dt)
+ES_RESULT es_instance_extend_buf(eseal_instance *inst, es_buf *out, es_span in, int level, const es_timestamper *ts,
+                                 es_doc_time *dt)
 {
     ES_ENSURE(level == ESEAL_LEVEL_B_LT || level == ESEAL_LEVEL_B_LTA, ESEAL_EINVAL,
               "extend: a signed PDF can be raised to B-LT or B-LTA");
@@ -363,7 +363,7 @@ ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, con
     es_doc_time own = {ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
     es_doc_time *d = dt != NULL ? dt : &own;
     d->t = ts;
-    es_result r = extend_buf(inst, &out, es_buf_span(&in), level, ts, d);
+    es_result r = es_instance_extend_buf(inst, &out, es_buf_span(&in), level, ts, d);
     eseal_tsa_client_result_free(&own.got);
     ES_GUARD(r);
     es_atomic_file f;

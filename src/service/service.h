@@ -168,6 +168,9 @@ int es_doc_timestamp(void *ctx, eseal_buf *token, eseal_hash hash, const void *d
  * timestamp from `ts`) into out_path (atomically; may be in_path). `dt` (may be
  * NULL) receives the document timestamp's source.
  */
+/* The update of es_instance_extend_file, of a PDF in memory into `out` (nothing written). */
+ES_RESULT es_instance_extend_buf(eseal_instance *inst, es_buf *out, es_span in, int level, const es_timestamper *ts,
+                                 es_doc_time *dt);
 ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, const char *out_path, int level,
                                   const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync);
 
@@ -224,20 +227,34 @@ ES_RESULT es_audit_cert_event(eseal_instance *inst, const es_acting *by, const c
 /* A forgotten salt (eseal_instance_log_forget): "log.forgotten", naming the entry and the field. */
 ES_RESULT es_audit_forget_event(eseal_instance *inst, const es_acting *by, uint64_t index, const char *field,
                                 uint64_t *entry);
-/* One stamped document. */
+/* One stamped document, prepared and authorised, not yet published (src/service/stamp.c). */
 typedef struct {
-    const eseal_stamp_request *q;
+    const eseal_stamp_request *q; /* q->who: the acting principal */
+    const char *policy_rule;      /* the policy rule that allowed the stamp */
     const char *serial;
     const char *esid;
     const eseal_cert_record *crec;
-    const char *in_path, *out_path;
+    const es_doc_digests *dg;     /* of the bytes read and written (SM3 too for OFD) */
+    const char *tmp_path;         /* the prepared output under its temporary name */
+    const char *out_path;         /* where it is published */
     bool ofd;
     int64_t time_ms;
     const eseal_buf *sig_token; /* the signature timestamp (B-T and up), else NULL */
     const es_timestamper *ts;   /* for an entry token when there is no signature timestamp (may be NULL) */
 } es_audit_stamp_in;
-/* Appends the stamp's entry (durably), with its stamp record; *index gets its position. */
+/* Appends the stamp's entry (durably), with its stamp record and, kept privately under the entry
+ * until es_audit_stamps_published, where its output waits to be published; *index: its position. */
 ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint64_t *index);
+/* The outputs of these entries (index < 0: skipped) are published and durable: forgets where they waited. */
+ES_RESULT es_audit_stamps_published(eseal_instance *inst, const int64_t *indices, size_t n);
+/* The output of the stamp entry `index` could not be published: a "stamp.failed" entry says so (durably;
+ * ts, may be NULL: the source of its time token). */
+ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal *who, uint64_t index,
+                                     const es_timestamper *ts, const char *why);
+/* After a crash between a stamp's record and its publication (only call when no other process is
+ * stamping): each such stamp is found published (its output has the entry's after digest) or gets
+ * its "stamp.failed" entry, and its temporary file goes. *recovered: how many were found. */
+ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *who, size_t *recovered);
 /* Publishes a checkpoint and stores the receipt of every stamp (serial "" or index -1: skipped). */
 ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], const int64_t *indices, size_t n);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,8 +15,19 @@
 #include "eseal/tsa_client.h"
 #include "ofd/ofd.h"
 #include "pdf/pdf.h"
+#include "policy/policy.h"
 #include "service.h"
+#include "stamp_phase.h"
 #include "util/report.h"
+
+void (*es_stamp_phase_hook)(const char *phase, size_t doc) = NULL;
+
+static void phase(const char *name, size_t doc)
+{
+    if (es_stamp_phase_hook != NULL) {
+        es_stamp_phase_hook(name, doc);
+    }
+}
 
 #define ES_STAMP_MAX_JOBS 64
 
@@ -196,6 +208,8 @@ static ES_RESULT check_outputs(const char *const *in_paths, const char *const *o
     size_t nin = 0;
     for (size_t i = 0; i < n; i++) {
         ES_ENSURE(in_paths[i] != NULL && out_paths[i] != NULL, ESEAL_EINVAL, "stamp: a document without a path");
+        /* Where an output waits to be published is kept one path a line (audit.c). */
+        ES_ENSURE(strchr(out_paths[i], '\n') == NULL, ESEAL_EINVAL, "stamp: an output path with a line break");
         ES_GUARD(out_key_of(&keys[i], out_paths[i], i));
         struct stat st;
         if (stat(in_paths[i], &st) == 0) {
@@ -248,8 +262,10 @@ static ES_RESULT check_outputs(const char *const *in_paths, const char *const *o
     return ES_OK;
 }
 
-/* An OFD in memory (packages are small next to their limit), written whole and atomically. */
-static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po, bool defer_dir_sync)
+/* Prepare, OFD: the package in memory (packages are small next to their limit), written whole into
+ * the temporary file `f` and synced. The digests are of the bytes read and written. */
+static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po, es_atomic_file *f,
+                                es_doc_digests *dg)
 {
     ES_ENSURE(b->q->level <= ESEAL_LEVEL_B_T, ESEAL_EINVAL,
               "stamp: OFD stamps are B-B or B-T (SES_Signature.timeStamp); --level %s is for PDF",
@@ -259,15 +275,51 @@ static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po,
     ES_GUARD(es_file_read(&in, b->in_paths[i], in.max));
     es_ofd_stamp_options o = {po->page, po->x_mm, po->y_mm, 0, b->q->plain, po->timestamp, po->timestamp_ctx};
     ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
-    es_atomic_file f;
-    ES_GUARD(es_atomic_open(&f, b->out_paths[i], 0644));
-    f.defer_dir_sync = defer_dir_sync;
-    es_result r = es_atomic_write(&f, out.ptr, out.len);
-    if (!es_ok(r)) {
-        es_atomic_abort(&f);
-        return r;
+    ES_GUARD(es_doc_digests_of(dg, es_buf_span(&in), es_buf_span(&out), true));
+    ES_GUARD(es_atomic_open(f, b->out_paths[i], 0644));
+    ES_GUARD(es_atomic_write(f, out.ptr, out.len));
+    return es_atomic_sync(f);
+}
+
+/* Prepare, PDF B-LT and B-LTA: the signed document goes to a first temporary file, the validation
+ * data, then the document timestamp, follow in further updates into `f`. Before: the input's bytes
+ * as the stamper read them; after: the bytes written to `f`. */
+static es_result stamp_pdf_ltv(batch *b, size_t i, const eseal_pdf_stamp_options *o, es_atomic_file *f,
+                               es_doc_digests *dg)
+{
+    es_atomic_file sig;
+    ES_GUARD(es_atomic_open(&sig, b->out_paths[i], 0600));
+    es_result r = es_pdf_stamp_to(&sig, b->in_paths[i], b->outline, es_span_of(b->der->ptr, b->der->size), b->key,
+                                  b->cert, o, b->cms_reserve, dg);
+    size_t max = (size_t)eseal_limits_default()->max_input_bytes;
+    es_buf signed_pdf = ES_BUF_INIT(max), out = ES_BUF_INIT(max);
+    if (es_ok(r)) {
+        r = es_file_read(&signed_pdf, sig.tmp_path, max); /* our own temporary file, O_EXCL, never published */
     }
-    return es_atomic_commit(&f);
+    es_atomic_abort(&sig);
+    es_doc_time lta = {b->ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
+    if (es_ok(r)) {
+        r = es_instance_extend_buf(b->inst, &out, es_buf_span(&signed_pdf), b->q->level, b->ts, &lta);
+    }
+    eseal_tsa_client_result_free(&lta.got);
+    uint8_t h[64];
+    size_t hl = 0;
+    if (es_ok(r)) {
+        r = es_digest(h, &hl, ESEAL_HASH_SHA256, es_buf_span(&out));
+    }
+    if (es_ok(r)) {
+        memcpy(dg->after_sha256, h, 32);
+        r = es_atomic_open(f, b->out_paths[i], 0644);
+    }
+    if (es_ok(r)) {
+        r = es_atomic_write(f, out.ptr, out.len);
+    }
+    if (es_ok(r)) {
+        r = es_atomic_sync(f);
+    }
+    es_buf_free(&signed_pdf);
+    es_buf_free(&out);
+    return r;
 }
 
 /* Fills the result of a document that was not stamped (skipped or cancelled) or failed before its serial. */
@@ -334,9 +386,13 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
     es_doc_time dt = {b->ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
     int64_t clock_ms = es_now_ms();
     bool ofd = false;
+    es_atomic_file f = {.fd = -1};
+    es_doc_digests dg;
+    memset(&dg, 0, sizeof(dg));
+    es_decision decision = {ES_DENY, "", ""};
+    eseal_pdf_stamp_options o;
+    const eseal_cert *chain[1];
     if (es_ok(d)) {
-        eseal_pdf_stamp_options o;
-        const eseal_cert *chain[1];
         doc_options(b, &o, chain);
         o.serial = serial;
         o.time_ms = clock_ms;
@@ -352,45 +408,63 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
         if (es_ok(d)) {
             d = sniff_ofd(b->in_paths[i], &ofd);
         }
+        /* 1. Prepare: the stamped document, complete and synced under a temporary name beside the
+         * output; nothing is published and the input is not touched. */
         if (!es_ok(d)) {
             /* not readable: nothing written */
         } else if (ofd) {
-            d = stamp_ofd_file(b, i, &o, defer_dir_sync);
+            d = stamp_ofd_file(b, i, &o, &f, &dg);
         } else if (q->plain) {
             d = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "stamp: a plain signature (--plain) is for OFD; "
                              "%s is not an OFD package", b->in_paths[i]);
+        } else if (q->level >= ESEAL_LEVEL_B_LT) {
+            d = stamp_pdf_ltv(b, i, &o, &f, &dg);
         } else {
             /* Streaming, file to file: memory stays small whatever the document's size. */
-            /* B-LT and B-LTA: the signed file goes to a temporary name first; the validation data, then the
-             * document timestamp, follow in further updates into out_path. A failure leaves nothing. */
-            bool ltv = q->level >= ESEAL_LEVEL_B_LT;
-            char tmp[4200];
-            (void)snprintf(tmp, sizeof(tmp), "%s.eseal-signed", b->out_paths[i]);
-            d = es_pdf_stamp_file(b->in_paths[i], ltv ? tmp : b->out_paths[i], b->outline,
-                                  es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o, b->cms_reserve,
-                                  defer_dir_sync || ltv);
-            if (es_ok(d) && ltv) {
-                es_doc_time lta = {b->ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
-                d = es_instance_extend_file(b->inst, tmp, b->out_paths[i], q->level, b->ts, &lta, defer_dir_sync);
-                eseal_tsa_client_result_free(&lta.got);
-            }
-            if (ltv) {
-                (void)unlink(tmp);
+            d = es_atomic_open(&f, b->out_paths[i], 0644);
+            if (es_ok(d)) {
+                d = es_pdf_stamp_to(&f, b->in_paths[i], b->outline, es_span_of(b->der->ptr, b->der->size), b->key,
+                                    b->cert, &o, b->cms_reserve, &dg);
             }
         }
+    }
+    f.defer_dir_sync = defer_dir_sync;
+    if (es_ok(d)) {
+        phase("prepared", i);
+        /* 2. Authorise: the acting principal, by the platform's policy, for this seal. */
+        es_object obj = {"seal", b->rec->esid};
+        d = es_policy_require(q->who, ES_ACT_STAMP, &obj, &decision);
     }
     int64_t stamped_ms = dt.got.gen_time_ms != 0 ? dt.got.gen_time_ms : clock_ms;
     uint64_t index = 0;
     if (es_ok(d)) {
-        /* The audit entry is durable before the stamp is reported; without it there is no stamp. */
-        es_audit_stamp_in ai = {q, serial, b->rec->esid, b->crec, b->in_paths[i], b->out_paths[i],
-                                ofd, stamped_ms,
-                                dt.got.gen_time_ms != 0 ? &dt.got.token : NULL, b->audit_ts};
+        phase("authorised", i);
+        /* 3. Record: the audit entry is durable before the output is published; without it there is no stamp. */
+        es_audit_stamp_in ai = {q, decision.rule, serial, b->rec->esid, b->crec, &dg, f.tmp_path, b->out_paths[i],
+                                ofd, stamped_ms, dt.got.gen_time_ms != 0 ? &dt.got.token : NULL, b->audit_ts};
         d = es_audit_stamp(b->inst, &ai, &index);
+    }
+    if (es_ok(d)) {
+        phase("recorded", i);
+        /* 4. Publish: the rename (and, unless the batch does it once, the directory's sync). */
+        d = es_atomic_commit(&f);
         if (!es_ok(d)) {
-            (void)unlink(b->out_paths[i]);
+            /* The entry stands: the log says that this stamp was not published. */
+            char why[300];
+            (void)snprintf(why, sizeof(why), "%s", eseal_error_last()->message);
+            es_result u = es_audit_stamp_unpublished(b->inst, q->who, index, b->audit_ts, why);
+            if (!es_ok(u)) {
+                /* Not recorded now: the pending publication stays, the next stamp records it. */
+                d = es_error_set(es_code(d), __FILE__, __LINE__, "%s (and its failure could not be recorded: %s)",
+                                 why, eseal_error_last()->message);
+            } else {
+                d = es_error_set(es_code(d), __FILE__, __LINE__, "%s", why);
+            }
+        } else {
+            phase("published", i);
         }
     }
+    es_atomic_abort(&f); /* any failure: only the temporary file goes */
     (void)snprintf(b->serials[i], sizeof(b->serials[i]), "%s", es_ok(d) ? serial : "");
     b->indices[i] = es_ok(d) ? (int64_t)index : -1;
     {
@@ -484,11 +558,39 @@ static ES_RESULT run_batch(batch *b)
     return sync_output_dirs(b);
 }
 
+/*
+ * Every stamping call holds HOME/stamp.lock shared while it runs. The first to find no other
+ * holder (an exclusive lock, not waited for) first settles the stamps a crashed process recorded
+ * but did not publish (es_audit_stamps_recover): only then can no publication still be under way.
+ */
+static ES_RESULT stamp_lock(eseal_instance *inst, const eseal_principal *who, int *fd)
+{
+    ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(8192);
+    ES_GUARD(es_home_path(&path, inst, "stamp.lock"));
+    *fd = open(es_buf_cstr(&path), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    ES_ENSURE(*fd >= 0, ESEAL_EIO, "stamp: cannot open %s: %s", es_buf_cstr(&path), strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) == 0) {
+        size_t recovered = 0;
+        es_result r = es_audit_stamps_recover(inst, who, &recovered);
+        if (!es_ok(r)) {
+            (void)close(*fd);
+            *fd = -1;
+            return r;
+        }
+    }
+    while (flock(*fd, LOCK_SH) != 0) {
+        ES_ENSURE(errno == EINTR, ESEAL_EIO, "stamp: cannot lock %s: %s", es_buf_cstr(&path), strerror(errno));
+    }
+    return ES_OK;
+}
+
 static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *const *in_paths,
                            const char *const *out_paths, size_t n, const eseal_stamp_request *q)
 {
     ES_ENSURE_ARG(inst != NULL && in_paths != NULL && out_paths != NULL && n > 0 && q != NULL && q->seal_ref != NULL);
     ES_ENSURE(q->version == ESEAL_STAMP_REQUEST_VERSION, ESEAL_EINVAL, "stamp: unknown request version");
+    int prc = eseal_principal_check(q->who);
+    ES_ENSURE(prc == ESEAL_OK, prc, "stamp: %s", eseal_error_last()->message);
     ES_GUARD(check_outputs(in_paths, out_paths, n, q->in_place != 0));
     /* The seal: by id, or a file whose esID is in this registry (its bytes must be the registered ones). */
     const char *ref = q->seal_ref;
@@ -504,13 +606,16 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     es_result r = (es_result){eseal_store_seal_find(inst->store, &rec, &der, ref)};
     eseal_ses_seal_free(fs);
     ES_GUARD(r);
+    /* Refused before anything is prepared (each document is authorised again once it is). */
+    es_object obj = {"seal", rec.esid};
+    r = es_policy_require(q->who, ES_ACT_STAMP, &obj, NULL);
     eseal_ses_seal *s = NULL;
     eseal_cert *cert = NULL, *issuer = NULL;
     eseal_cert_record crec;
     memset(&crec, 0, sizeof(crec));
     eseal_key *key = NULL;
     eseal_imprint_outline *outline = NULL;
-    if (file.len > 0 && (file.len != der.size || memcmp(file.ptr, der.ptr, der.size) != 0)) {
+    if (es_ok(r) && file.len > 0 && (file.len != der.size || memcmp(file.ptr, der.ptr, der.size) != 0)) {
         r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "stamp: %s is not the seal registered as %s",
                          q->seal_ref, rec.esid);
     }
@@ -576,8 +681,19 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
             /* Opened (and checked against the outside checkpoint) once, before any document is signed. */
             r = (es_result){eseal_instance_log(inst, &log)};
         }
+        int lock = -1;
+        if (es_ok(r)) {
+            r = stamp_lock(inst, q->who, &lock);
+        }
         if (es_ok(r)) {
             r = run_batch(&b);
+            /* Every output stamped here is published and durable (run_batch synced the directories). */
+            if (es_ok(r) && !es_ok(es_audit_stamps_published(inst, indices, n))) {
+                eseal_error_clear(); /* left for the next stamp's recovery, which finds them published */
+            }
+        }
+        if (lock >= 0) {
+            (void)close(lock); /* releases the shared lock */
         }
         failed = b.failed;
         cancelled = b.cancelled;
@@ -667,19 +783,28 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
     return es_code(r);
 }
 
+#define LATER_MAX 64
+
 typedef struct {
-    eseal_report *rep;
     char hex[65];
     char needle[96];
     size_t needle_len;
-    size_t found;
+    size_t found, failed_n;
+    struct {
+        char serial[40];
+        uint64_t index;
+        int64_t time_ms;
+    } later[LATER_MAX]; /* the stamps of this document, at most LATER_MAX */
+    char failed[LATER_MAX][40]; /* serials with a "stamp.failed" entry among them: never published */
 } later_ctx;
 
 /* One audit entry: a substring test first, the strict parse only for a candidate. */
 static int later_entry(uint64_t index, const void *data, size_t len, void *payload)
 {
     later_ctx *x = payload;
-    if (memmem(data, len, x->needle, x->needle_len) == NULL) {
+    static const char failed[] = "\ntype stamp.failed\n";
+    bool is_failed = memmem(data, len, failed, sizeof(failed) - 1) != NULL;
+    if (!is_failed && memmem(data, len, x->needle, x->needle_len) == NULL) {
         return ESEAL_OK;
     }
     eseal_audit_entry_parsed p = {0};
@@ -687,39 +812,43 @@ static int later_entry(uint64_t index, const void *data, size_t len, void *paylo
         eseal_error_clear(); /* not an entry of ours to judge here; the log audit reports it */
         return ESEAL_OK;
     }
-    es_result r = ES_OK;
     if (p.e.type != NULL && strcmp(p.e.type, "stamp") == 0 && p.e.doc_before_sha256 != NULL &&
-        strcmp(p.e.doc_before_sha256, x->hex) == 0) {
-        char t[ES_RFC3339_LEN];
-        es_time_rfc3339(t, p.e.time_ms);
+        strcmp(p.e.doc_before_sha256, x->hex) == 0 && x->found < LATER_MAX) {
+        (void)snprintf(x->later[x->found].serial, sizeof(x->later[x->found].serial), "%s",
+                       p.e.stamp != NULL ? p.e.stamp : "?");
+        x->later[x->found].index = index;
+        x->later[x->found].time_ms = p.e.time_ms;
         x->found++;
-        r = es_report_reason(x->rep, ESEAL_VALID, "LATER_STAMP_MISSING",
-                             "this platform stamped this document again on %s (serial %s, audit entry %llu); the "
-                             "copy verified here does not carry that stamp",
-                             t, p.e.stamp != NULL ? p.e.stamp : "?", (unsigned long long)index);
+    } else if (is_failed && p.e.stamp != NULL && x->failed_n < LATER_MAX) {
+        for (size_t i = 0; i < x->found; i++) {
+            if (strcmp(x->later[i].serial, p.e.stamp) == 0) {
+                (void)snprintf(x->failed[x->failed_n++], sizeof(x->failed[0]), "%s", p.e.stamp);
+                break;
+            }
+        }
     }
     eseal_audit_entry_parsed_dispose(&p);
-    return es_code(r);
+    return ESEAL_OK;
 }
 
 /*
  * A stamp this platform made later of this very package: an audit entry of type "stamp" whose
- * doc-before-sha256 is the SHA-256 of the bytes verified. The copy in hand then lacks that stamp
- * (a later version exists); said as a note on the document (verdict VALID: it changes nothing
- * about the signatures that are there). The store keeps stamps by serial and after-hash only,
- * so the lookup reads the audit log once, in one range query, with a substring test before any
- * parse: linear in the log. Could not look: the field later_stamps says why, the verdict stands.
+ * doc-before-sha256 is the SHA-256 of the bytes verified, and no "stamp.failed" entry for its serial
+ * (that one was recorded but never published). The copy in hand then lacks that stamp (a later
+ * version exists); said as a note on the document (verdict VALID: it changes nothing about the
+ * signatures that are there). The store keeps stamps by serial and after-hash only, so the lookup
+ * reads the audit log once, in one range query, with a substring test before any parse: linear in
+ * the log. Could not look: the field later_stamps says why, the verdict stands.
  */
 static ES_RESULT later_stamps(eseal_instance *inst, eseal_report *rep, es_span doc)
 {
-    later_ctx x;
-    memset(&x, 0, sizeof(x));
-    x.rep = rep;
+    ES_AUTO(es_freep) later_ctx *x = es_calloc(1, sizeof(*x));
+    ES_ENSURE_ALLOC(x);
     uint8_t h[64];
     size_t hl = 0;
     ES_GUARD(es_digest(h, &hl, ESEAL_HASH_SHA256, doc));
-    es_hex_lower(x.hex, h, 32);
-    x.needle_len = (size_t)snprintf(x.needle, sizeof(x.needle), "\ndoc-before-sha256 %s\n", x.hex);
+    es_hex_lower(x->hex, h, 32);
+    x->needle_len = (size_t)snprintf(x->needle, sizeof(x->needle), "\ndoc-before-sha256 %s\n", x->hex);
     eseal_log *log = NULL;
     uint64_t size = 0;
     int rc = eseal_instance_log(inst, &log);
@@ -727,14 +856,31 @@ static ES_RESULT later_stamps(eseal_instance *inst, eseal_report *rep, es_span d
         rc = eseal_log_size(log, &size, NULL);
     }
     if (rc == ESEAL_OK && size > 0) {
-        rc = eseal_store_log_entries(inst->store, 0, size, later_entry, &x);
+        rc = eseal_store_log_entries(inst->store, 0, size, later_entry, x);
     }
     if (rc != ESEAL_OK) {
         es_result r = es_report_set(rep, "later_stamps", "not checked: %s", eseal_error_last()->message);
         eseal_error_clear();
         return r;
     }
-    return es_report_set(rep, "later_stamps", "%zu in the audit log of this platform (%llu entries read)", x.found,
+    size_t published = 0;
+    for (size_t i = 0; i < x->found; i++) {
+        bool failed = false;
+        for (size_t k = 0; k < x->failed_n && !failed; k++) {
+            failed = strcmp(x->failed[k], x->later[i].serial) == 0;
+        }
+        if (failed) {
+            continue;
+        }
+        char t[ES_RFC3339_LEN];
+        es_time_rfc3339(t, x->later[i].time_ms);
+        published++;
+        ES_GUARD(es_report_reason(rep, ESEAL_VALID, "LATER_STAMP_MISSING",
+                                  "this platform stamped this document again on %s (serial %s, audit entry %llu); "
+                                  "the copy verified here does not carry that stamp",
+                                  t, x->later[i].serial, (unsigned long long)x->later[i].index));
+    }
+    return es_report_set(rep, "later_stamps", "%zu in the audit log of this platform (%llu entries read)", published,
                          (unsigned long long)size);
 }
 

@@ -165,7 +165,7 @@ ES_RESULT es_sync_dir_of(const char *path)
 
 ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode)
 {
-    *f = (es_atomic_file){-1, NULL, NULL, false};
+    *f = (es_atomic_file){-1, NULL, NULL, false, mode};
     f->path = es_strdup(path);
     ES_ENSURE_ALLOC(f->path);
     es_buf tmp = ES_BUF_INIT(8192);
@@ -176,7 +176,6 @@ ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode)
             r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot create a temporary file next to %s: %s", path,
                              strerror(errno));
         } else {
-            (void)fchmod(f->fd, (mode_t)mode);
             f->tmp_path = (char *)tmp.ptr; /* owned now */
             tmp = (es_buf)ES_BUF_INIT(0);
         }
@@ -194,11 +193,24 @@ ES_RESULT es_atomic_write(es_atomic_file *f, const void *p, size_t n)
     return write_all(f->fd, f->path, p, n);
 }
 
+ES_RESULT es_atomic_sync(es_atomic_file *f)
+{
+    ES_ENSURE(f->fd >= 0, ESEAL_ESTATE, "syncing %s: the file is not open", f->path != NULL ? f->path : "?");
+    /* The final mode only now that the content is complete (mkostemp made it 0600). */
+    es_result r = fchmod(f->fd, (mode_t)f->mode) == 0
+                      ? ES_OK
+                      : es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot set the mode of %s: %s", f->tmp_path,
+                                     strerror(errno));
+    es_result c = sync_and_close(f->fd, f->path);
+    f->fd = -1;
+    return es_ok(r) ? c : r;
+}
+
 ES_RESULT es_atomic_commit(es_atomic_file *f)
 {
-    ES_ENSURE(f->fd >= 0, ESEAL_ESTATE, "publishing %s: the file is not open", f->path != NULL ? f->path : "?");
-    es_result r = sync_and_close(f->fd, f->path);
-    f->fd = -1;
+    ES_ENSURE(f->tmp_path != NULL, ESEAL_ESTATE, "publishing %s: the file is not open",
+              f->path != NULL ? f->path : "?");
+    es_result r = f->fd >= 0 ? es_atomic_sync(f) : ES_OK;
     if (es_ok(r) && rename(f->tmp_path, f->path) != 0) {
         r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot rename into %s: %s", f->path, strerror(errno));
     }

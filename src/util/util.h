@@ -137,9 +137,12 @@ ES_RESULT es_file_write_new(const char *path, const void *p, size_t n, unsigned 
 /* Writes to a temporary file in the same directory, fsyncs, renames over path. */
 ES_RESULT es_file_write_atomic(const char *path, const void *p, size_t n, unsigned mode);
 /* A file written in pieces and published whole: es_atomic_open creates a temporary file
- * next to path; es_atomic_commit fsyncs it, renames it over path and syncs the directory;
- * es_atomic_abort (also after a failed open or commit, and safe to repeat) removes it.
- * Either path has the complete new content or its old one, never a part.
+ * next to path (O_EXCL, mode 0600 until it is complete); es_atomic_commit fsyncs it, gives it
+ * its mode, renames it over path and syncs the directory; es_atomic_abort (also after a failed
+ * open or commit, and safe to repeat) removes it. Either path has the complete new content or
+ * its old one, never a part. es_atomic_sync does commit's first half alone (fsync, mode, close):
+ * the complete file waits under its temporary name for a later commit (the stamp records its
+ * audit entry in between) or abort.
  * defer_dir_sync (set after open): commit leaves the directory sync to the caller, who
  * writes many files into one directory and calls es_sync_dir_of once before reporting any. */
 typedef struct {
@@ -147,11 +150,13 @@ typedef struct {
     char *tmp_path;
     char *path;
     bool defer_dir_sync;
+    unsigned mode;
 } es_atomic_file;
 /* fsyncs the directory that holds `path`. */
 ES_RESULT es_sync_dir_of(const char *path);
 ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode);
 ES_RESULT es_atomic_write(es_atomic_file *f, const void *p, size_t n);
+ES_RESULT es_atomic_sync(es_atomic_file *f);
 ES_RESULT es_atomic_commit(es_atomic_file *f);
 void es_atomic_abort(es_atomic_file *f);
 ES_RESULT es_mkdir_p(const char *path, unsigned mode);

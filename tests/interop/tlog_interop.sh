@@ -41,7 +41,7 @@ seal=$("$E" seal make --cert "$id" --type contract --name "Log Seal" -o "$T/s.es
 [ -n "$seal" ] && ok "a seal" || notok "a seal"
 
 check "stamp a PDF with --receipt" "$E" stamp "$T/in.pdf" -o "$T/s1.pdf" --seal "$seal" --receipt "$T/s1.receipt" \
-    --actor alice --client-ip 10.0.0.7 --device laptop-1 --approvals A-1,A-2
+    --client-ip 10.0.0.7 --device laptop-1 --approvals A-1,A-2
 "$E" log checkpoint >"$T/old1"
 size1=$(sed -n 2p "$T/old1")
 check "stamp an OFD with --receipt" "$E" stamp "$T/in.ofd" -o "$T/s2.ofd" --seal "$seal" --receipt "$T/s2.receipt"
@@ -110,7 +110,10 @@ for l in open(sys.argv[1]):
 case "$e1" in *"ip-commitment "*) ok "the client IP is a commitment";; *) notok "no ip-commitment";; esac
 case "$e1" in *10.0.0.7*|*laptop-1*) notok "the IP or device is in the log in clear";; *) ok "no IP or device in clear";; esac
 case "$e1" in *"approvals A-1,A-2"*) ok "the approvals are recorded";; *) notok "approvals";; esac
-case "$e1" in *"actor alice"*) ok "the actor is recorded";; *) notok "actor";; esac
+case "$e1" in *"actor $(id -un)
+actor-kind operator
+"*) ok "the actor is recorded: the local operator";; *) notok "actor";; esac
+case "$e1" in *"policy-rule local-operator"*) ok "the policy rule is recorded";; *) notok "policy-rule";; esac
 e3=$(python3 -c "
 import base64,sys
 for l in open(sys.argv[1]):
@@ -224,7 +227,7 @@ DB="$ESEAL_HOME/eseal.db"
 sqlx() { python3 -c "
 import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()" "$DB" "$1"; }
 cp "$DB" "$T/db.good"
-sqlx "UPDATE log_entries SET body = CAST(replace(CAST(body AS TEXT), 'actor alice', 'actor mallo') AS BLOB) WHERE idx = $idx1"
+sqlx "UPDATE log_entries SET body = CAST(replace(CAST(body AS TEXT), 'actor-kind operator', 'actor-kind user') AS BLOB) WHERE idx = $idx1"
 refuse "audit catches a changed entry" "$E" log audit
 grep -q "entry $idx1 does not hash" "$T/out" && ok "  ... and names entry $idx1" || { notok "audit message"; cat "$T/out"; }
 refuse "a receipt of the changed entry cannot be made" "$E" log receipt --index "$idx1"

@@ -31,6 +31,14 @@ static inline void test_instance_init(char *tmpl, char *ihome, size_t n, const c
     assert_int_equal(eseal_instance_init(ihome, &o), ESEAL_OK);
 }
 
+/* The acting principal of the tests: the local operator "tester", from "local", with "unit-test". */
+static inline const eseal_principal *test_operator(void)
+{
+    static const eseal_principal who = {ESEAL_PRINCIPAL_VERSION, ESEAL_PRINCIPAL_OPERATOR, "tester", NULL, NULL, 0,
+                                         "local", "unit-test"};
+    return &who;
+}
+
 /* Opens the instance at `ihome` with `pass` set. */
 static inline eseal_instance *test_instance_open(const char *ihome, const char *pass)
 {

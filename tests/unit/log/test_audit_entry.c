@@ -27,6 +27,8 @@ static eseal_audit_entry full(void)
     e.doc_after_sha256 = H2;
     e.doc_after_sm3 = H1;
     e.approvals = "A-17,A-18";
+    e.actor_kind = "operator";
+    e.policy_rule = "local-operator";
     e.ip_commitment = H2;
     e.device_commitment = H1;
     e.detail = "合同专用章 stamped";
@@ -42,12 +44,17 @@ static void round_trip(void **state)
     eseal_buf b = ESEAL_BUF_INIT;
     assert_int_equal(eseal_audit_entry_encode(&b, &e), ESEAL_OK);
     assert_true(strncmp((const char *)b.ptr, "eseal-audit/v1\ntype stamp\ntime 1795145112123\nactor alice\n", 57) == 0);
+    /* The principal's kind right after the actor; the policy rule right after the approvals. */
+    assert_non_null(strstr((const char *)b.ptr, "\nactor alice\nactor-kind operator\nactor-cert "));
+    assert_non_null(strstr((const char *)b.ptr, "\napprovals A-17,A-18\npolicy-rule local-operator\nip-commitment "));
     eseal_audit_entry_parsed p;
     assert_int_equal(eseal_audit_entry_parse(&p, b.ptr, b.size), ESEAL_OK);
     assert_string_equal(p.e.type, "stamp");
     assert_int_equal(p.e.time_ms, 1795145112123);
     assert_string_equal(p.e.detail, e.detail);
     assert_string_equal(p.e.approvals, "A-17,A-18");
+    assert_string_equal(p.e.actor_kind, "operator");
+    assert_string_equal(p.e.policy_rule, "local-operator");
     assert_string_equal(p.e.time_proof_kind, "entry");
     assert_string_equal(p.e.time_proof_sha256, H2);
     assert_null(p.e.cert);
@@ -99,6 +106,9 @@ static void non_canonical(void **state)
     parse_fails("eseal-audit/v1\ntype stamp\ntime 5\ndetail a\tb\n");              /* control character */
     parse_fails("eseal-audit/v1\ntype stamp\ntime 5\ndetail \xc0\xaf\n");          /* overlong UTF-8 */
     parse_fails("eseal-audit/v1\ntype stamp\ntime 5\napprovals A,,B\n");
+    parse_fails("eseal-audit/v1\ntype stamp\ntime 5\nactor a\nactor-kind Operator\n");     /* not lower case */
+    parse_fails("eseal-audit/v1\ntype stamp\ntime 5\nactor-kind user\nactor a\n");         /* out of order */
+    parse_fails("eseal-audit/v1\ntype stamp\ntime 5\npolicy-rule local operator\n");      /* not one word */
     parse_fails("eseal-audit/v1\ntype stamp\ntime 5\r\nseal ES-1\n");
     parse_fails("eseal-audit/v1\ntype stamp\ntime 5\ntime-proof entry "
                 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nseal ES-1\n"); /* not last */
@@ -118,6 +128,12 @@ static void encode_refuses(void **state)
     assert_int_equal(eseal_audit_entry_encode(&b, &e), ESEAL_EINVAL);
     e = full();
     e.time_proof_kind = NULL;
+    assert_int_equal(eseal_audit_entry_encode(&b, &e), ESEAL_EINVAL);
+    e = full();
+    e.actor_kind = "the operator";
+    assert_int_equal(eseal_audit_entry_encode(&b, &e), ESEAL_EINVAL);
+    e = full();
+    e.policy_rule = "";
     assert_int_equal(eseal_audit_entry_encode(&b, &e), ESEAL_EINVAL);
     e = full();
     e.type = NULL;

@@ -79,6 +79,7 @@ static void output_is_input_refused_unless_in_place(void **state)
     write_pdf(in);
     off_t before = size_of(in);
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
+    q.who = test_operator();
     q.seal_ref = esid;
     assert_int_equal(eseal_instance_stamp_pdf(inst, NULL, in, in, &q), ESEAL_EINVAL);
     assert_non_null(strstr(eseal_error_last()->message, "is the input"));
@@ -110,6 +111,7 @@ static void colliding_outputs_refused_before_stamping(void **state)
         write_pdf(ins[i]);
     }
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
+    q.who = test_operator();
     q.seal_ref = esid;
     assert_int_equal(eseal_instance_stamp_pdfs(inst, NULL, ins, outs, 3, &q), ESEAL_EINVAL);
     assert_non_null(strstr(eseal_error_last()->message, "would both be written to"));
@@ -152,6 +154,7 @@ static void cancel_skip_and_progress(void **state)
     volatile sig_atomic_t flag = 1;
     progress_state p = {0, 0, 0, 0, &flag};
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
+    q.who = test_operator();
     q.seal_ref = esid;
     q.jobs = 1; /* one document after the other: the cancel lands between two */
     q.cancel = &flag;
@@ -215,6 +218,7 @@ static void fifo_input_refused_without_blocking(void **state)
     assert_int_equal(eseal_file_read(&b, home, 1024), ESEAL_EIO);
     assert_non_null(strstr(eseal_error_last()->message, "(it is a directory)"));
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
+    q.who = test_operator();
     q.seal_ref = esid;
     assert_int_equal(eseal_instance_stamp_pdf(inst, NULL, fifo, path("o/fifo.pdf"), &q), ESEAL_EIO);
     assert_non_null(strstr(eseal_error_last()->message, "is not a regular file (it is a FIFO)"));

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * service: the stamp's four phases (prepare, authorise, record, publish; docs/audit-log.md) —
+ * the entry's before/after digests are those of the real input and output, also in place (the
+ * input replaced); an audit failure during an in-place stamp leaves the input byte for byte; a
+ * request without a principal, or with a malformed one, is refused (ESEAL_EINVAL) and one the
+ * policy denies gets ESEAL_EDENIED, with nothing written or recorded; a publication that fails
+ * after the record gets a "stamp.failed" entry.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zip.h>
+
+#include "crypto/crypto.h"
+#include "eseal/eseal.h"
+#include "../test_instance.h"
+#include "../ofd/ofd_fixture.h"
+
+static char home[] = "/tmp/eseal-stampphases-XXXXXX";
+static const char pass[] = "correct-horse-battery";
+static eseal_instance *inst;
+static char esid[64];
+
+static void write_pdf(const char *path)
+{
+    static const char pdf[] = "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+                              "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+                              "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n";
+    char body[1024];
+    int n = snprintf(body, sizeof(body), "%sxref\n0 4\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n"
+                                         "%010d 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n",
+                     pdf, 9, 58, 115, (int)strlen(pdf));
+    assert_int_equal(eseal_file_write(path, body, (size_t)n, 0644), ESEAL_OK);
+}
+
+static char *path(const char *name)
+{
+    static char p[8][600];
+    static int k;
+    k = (k + 1) % 8;
+    (void)snprintf(p[k], sizeof(p[k]), "%s/%s", home, name);
+    return p[k];
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    char ihome[600];
+    test_instance_init(home, ihome, sizeof(ihome), pass);
+    inst = test_instance_open(ihome, pass);
+    test_instance_seal(inst, ESEAL_ALG_SM2, esid, sizeof(esid));
+    assert_int_equal(mkdir(path("d"), 0755), 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    eseal_instance_close(inst);
+    return test_scratch_remove(home);
+}
+
+static void read_all(eseal_buf *b, const char *p)
+{
+    *b = (eseal_buf)ESEAL_BUF_INIT;
+    assert_int_equal(eseal_file_read(b, p, 64u << 20), ESEAL_OK);
+}
+
+static void hex_of(char out[65], eseal_hash hash, const eseal_buf *b)
+{
+    uint8_t h[64];
+    size_t hl = 0;
+    assert_true(es_ok(es_digest(h, &hl, hash, es_span_of(b->ptr, b->size))));
+    for (size_t i = 0; i < 32; i++) {
+        (void)snprintf(out + 2 * i, 3, "%02x", h[i]);
+    }
+}
+
+static uint64_t log_size(void)
+{
+    eseal_log *log = NULL;
+    uint64_t n = 0;
+    assert_int_equal(eseal_instance_log(inst, &log), ESEAL_OK);
+    assert_int_equal(eseal_log_size(log, &n, NULL), ESEAL_OK);
+    return n;
+}
+
+static void entry_at(eseal_audit_entry_parsed *p, uint64_t index)
+{
+    eseal_log *log = NULL;
+    eseal_buf raw = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_instance_log(inst, &log), ESEAL_OK);
+    assert_int_equal(eseal_log_entry(log, &raw, index), ESEAL_OK);
+    assert_int_equal(eseal_audit_entry_parse(p, raw.ptr, raw.size), ESEAL_OK);
+    eseal_buf_dispose(&raw);
+}
+
+/* Files in folder d whose name holds `part` (temporary files: ".tmp-"). */
+static int files_with(const char *part)
+{
+    int n = 0;
+    DIR *d = opendir(path("d"));
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        n += strstr(e->d_name, part) != NULL;
+    }
+    (void)closedir(d);
+    return n;
+}
+
+static eseal_stamp_request request(void)
+{
+    eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
+    q.who = test_operator();
+    q.seal_ref = esid;
+    q.page = 1;
+    q.x_mm = 20;
+    q.y_mm = 30;
+    q.in_place = 1;
+    return q;
+}
+
+/* In place: the entry's before is the input as it was, its after the file as it is now; SM3 too for OFD. */
+static void in_place_digests(bool ofd)
+{
+    const char *in = path(ofd ? "d/inplace.ofd" : "d/inplace.pdf");
+    if (ofd) {
+        write_ofd(in, "in place");
+    } else {
+        write_pdf(in);
+    }
+    eseal_buf orig, now;
+    read_all(&orig, in);
+    eseal_stamp_request q = request();
+    eseal_stamp_result res;
+    assert_int_equal(eseal_instance_stamp_pdf(inst, &res, in, in, &q), ESEAL_OK);
+    read_all(&now, in);
+    assert_true(now.size > orig.size);
+    assert_memory_equal(now.ptr, orig.ptr, ofd ? 2 : orig.size); /* a PDF's update is appended */
+    char before[65], after[65], before_sm3[65], after_sm3[65];
+    hex_of(before, ESEAL_HASH_SHA256, &orig);
+    hex_of(after, ESEAL_HASH_SHA256, &now);
+    hex_of(before_sm3, ESEAL_HASH_SM3, &orig);
+    hex_of(after_sm3, ESEAL_HASH_SM3, &now);
+    eseal_audit_entry_parsed p;
+    entry_at(&p, (uint64_t)res.log_index);
+    assert_string_equal(p.e.type, "stamp");
+    assert_string_equal(p.e.stamp, res.serial);
+    assert_string_equal(p.e.doc_before_sha256, before);
+    assert_string_equal(p.e.doc_after_sha256, after);
+    if (ofd) {
+        assert_string_equal(p.e.doc_before_sm3, before_sm3);
+        assert_string_equal(p.e.doc_after_sm3, after_sm3);
+    } else {
+        assert_null(p.e.doc_before_sm3);
+    }
+    /* Who, and by which rule: the principal, not a free-text name. */
+    assert_string_equal(p.e.actor, "tester");
+    assert_string_equal(p.e.actor_kind, "operator");
+    assert_string_equal(p.e.policy_rule, "local-operator");
+    assert_non_null(p.e.ip_commitment);
+    assert_non_null(p.e.device_commitment);
+    eseal_audit_entry_parsed_dispose(&p);
+    /* Published: the final mode, no temporary file left, no pending publication kept. */
+    struct stat st;
+    assert_int_equal(stat(in, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    assert_int_equal(files_with(".tmp-"), 0);
+    eseal_buf pend = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_store_log_private(eseal_instance_store(inst), &pend, (uint64_t)res.log_index, "publish"),
+                     ESEAL_ENOTFOUND);
+    eseal_error_clear();
+    eseal_buf_dispose(&orig);
+    eseal_buf_dispose(&now);
+}
+
+static void in_place_pdf_digests_are_the_real_ones(void **state)
+{
+    (void)state;
+    in_place_digests(false);
+}
+
+static void in_place_ofd_digests_are_the_real_ones(void **state)
+{
+    (void)state;
+    in_place_digests(true);
+}
+
+/* The entry cannot be recorded (here: approvals the entry format refuses): the stamp fails in its
+ * record phase, and the input, which was also the output, is still there byte for byte. */
+static void audit_failure_in_place_leaves_the_input(void **state)
+{
+    (void)state;
+    const char *in = path("d/keep.pdf");
+    write_pdf(in);
+    eseal_buf orig, now;
+    read_all(&orig, in);
+    uint64_t n0 = log_size();
+    eseal_stamp_request q = request();
+    q.approvals = "not an id list!";
+    eseal_stamp_result res;
+    assert_int_equal(eseal_instance_stamp_pdf(inst, &res, in, in, &q), ESEAL_EINVAL);
+    assert_non_null(strstr(eseal_error_last()->message, "approvals"));
+    read_all(&now, in);
+    assert_int_equal(now.size, orig.size);
+    assert_memory_equal(now.ptr, orig.ptr, orig.size);
+    assert_int_equal(log_size(), n0);
+    assert_int_equal(files_with(".tmp-"), 0);
+    assert_string_equal(res.serial, "");
+    eseal_buf_dispose(&orig);
+    eseal_buf_dispose(&now);
+}
+
+/* Refused before anything: nothing written, nothing recorded. */
+static void refused(const eseal_principal *who, int code, const char *why)
+{
+    const char *in = path("d/who.pdf");
+    write_pdf(in);
+    uint64_t n0 = log_size();
+    eseal_stamp_request q = request();
+    q.who = who;
+    assert_int_equal(eseal_instance_stamp_pdf(inst, NULL, in, path("d/who-out.pdf"), &q), code);
+    if (strstr(eseal_error_last()->message, why) == NULL) {
+        fail_msg("expected \"%s\" in: %s", why, eseal_error_last()->message);
+    }
+    assert_int_equal(access(path("d/who-out.pdf"), F_OK), -1);
+    assert_int_equal(files_with("who-out"), 0);
+    assert_int_equal(log_size(), n0);
+}
+
+static void principal_required_well_formed_and_allowed(void **state)
+{
+    (void)state;
+    refused(NULL, ESEAL_EINVAL, "no principal");
+    eseal_principal bad = *test_operator();
+    bad.version = 99;
+    refused(&bad, ESEAL_EINVAL, "principal: version 99");
+    bad = *test_operator();
+    bad.kind = (eseal_principal_kind)0;
+    refused(&bad, ESEAL_EINVAL, "unknown kind");
+    bad = *test_operator();
+    bad.id = "two words";
+    refused(&bad, ESEAL_EINVAL, "a space or a control character");
+    bad = *test_operator();
+    bad.id = NULL;
+    refused(&bad, ESEAL_EINVAL, "no id");
+    /* Well formed, but the policy has no grants for users yet. */
+    eseal_principal user = *test_operator();
+    user.kind = ESEAL_PRINCIPAL_USER;
+    user.id = "alice";
+    user.organization = "ACME";
+    refused(&user, ESEAL_EDENIED, "user alice may not stamp");
+}
+
+/* The rename fails (the output is a folder): the entry stands, and a "stamp.failed" entry right after
+ * it says that this stamp was not published; the temporary file is gone. */
+static void failed_publication_is_recorded(void **state)
+{
+    (void)state;
+    const char *in = path("d/pub.pdf");
+    write_pdf(in);
+    assert_int_equal(mkdir(path("d/pub-out.pdf"), 0755), 0);
+    assert_int_equal(mkdir(path("d/pub-out.pdf/x"), 0755), 0);
+    uint64_t n0 = log_size();
+    eseal_stamp_request q = request();
+    eseal_stamp_result res;
+    assert_int_equal(eseal_instance_stamp_pdf(inst, &res, in, path("d/pub-out.pdf"), &q), ESEAL_EIO);
+    assert_non_null(strstr(eseal_error_last()->message, "cannot rename into"));
+    assert_int_equal(log_size(), n0 + 2);
+    eseal_audit_entry_parsed st, fail;
+    entry_at(&st, n0);
+    entry_at(&fail, n0 + 1);
+    assert_string_equal(st.e.type, "stamp");
+    assert_string_equal(fail.e.type, "stamp.failed");
+    assert_string_equal(fail.e.stamp, st.e.stamp);
+    assert_string_equal(fail.e.seal, st.e.seal);
+    assert_non_null(strstr(fail.e.detail, "not published: cannot rename into"));
+    assert_string_equal(fail.e.actor, "tester");
+    eseal_audit_entry_parsed_dispose(&st);
+    eseal_audit_entry_parsed_dispose(&fail);
+    assert_int_equal(files_with("pub-out.pdf.tmp-"), 0);
+    eseal_buf pend = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_store_log_private(eseal_instance_store(inst), &pend, n0, "publish"), ESEAL_ENOTFOUND);
+    eseal_error_clear();
+}
+
+/* How many LATER_STAMP_MISSING notes the instance's verification of `file` (an OFD) gives. */
+static size_t later_notes(const char *file)
+{
+    eseal_buf b;
+    read_all(&b, file);
+    eseal_report *rep = NULL;
+    if (eseal_instance_verify_ofd(inst, &rep, b.ptr, b.size, NULL) != ESEAL_OK) {
+        fail_msg("verify %s: %s", file, eseal_error_last()->message);
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < eseal_report_reason_count(rep); i++) {
+        n += strcmp(eseal_report_reason_code(rep, i), "LATER_STAMP_MISSING") == 0;
+    }
+    eseal_report_free(rep);
+    eseal_buf_dispose(&b);
+    return n;
+}
+
+/* A stamp recorded but never published (stamp.failed) is not a later version of its input; a
+ * published one is. */
+static void failed_stamp_is_not_a_later_stamp(void **state)
+{
+    (void)state;
+    const char *in = path("d/later.ofd");
+    write_ofd(in, "later");
+    assert_int_equal(mkdir(path("d/later-out.ofd"), 0755), 0);
+    eseal_stamp_request q = request();
+    q.in_place = 0;
+    assert_int_equal(eseal_instance_stamp_ofd(inst, NULL, in, path("d/later-out.ofd"), &q), ESEAL_EIO);
+    assert_int_equal(later_notes(in), 0);
+    assert_int_equal(eseal_instance_stamp_ofd(inst, NULL, in, path("d/later-ok.ofd"), &q), ESEAL_OK);
+    assert_int_equal(later_notes(in), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(in_place_pdf_digests_are_the_real_ones),
+        cmocka_unit_test(in_place_ofd_digests_are_the_real_ones),
+        cmocka_unit_test(audit_failure_in_place_leaves_the_input),
+        cmocka_unit_test(principal_required_well_formed_and_allowed),
+        cmocka_unit_test(failed_publication_is_recorded),
+        cmocka_unit_test(failed_stamp_is_not_a_later_stamp),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
