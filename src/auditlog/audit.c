@@ -106,7 +106,7 @@ static ES_RESULT encode_with_time(es_buf *out, eseal_audit_entry *e, const es_ti
 
 /*
  * Appends `e` inside the caller's transaction on inst->store. With a principal (`by`), the entry's
- * actor is its "KIND:ID" and its address ("local" when none) and device (when named) are recorded
+ * actor is its id, actor-kind its kind and policy-rule the rule that allowed it (as a stamp's), and its address ("local" when none) and device (when named) are recorded
  * as salted commitments, the salts kept privately under the entry's index (eseal_instance_log_forget
  * erases them); without one, the actor is "platform". *index (may be NULL) gets the entry's index.
  */
@@ -115,8 +115,10 @@ static ES_RESULT event_in_tx(eseal_instance *inst, const es_acting *by, eseal_au
     uint8_t salt_ip[32], salt_device[32];
     char ipc[65], devc[65];
     const char *address = NULL, *device = NULL;
-    e->actor = es_actor(by);
+    e->actor = by != NULL ? by->who->id : "platform";
     if (by != NULL) {
+        e->actor_kind = eseal_principal_kind_name(by->who->kind);
+        e->policy_rule = by->rule;
         address = by->who->address != NULL && by->who->address[0] != '\0' ? by->who->address : "local";
         device = by->who->device != NULL && by->who->device[0] != '\0' ? by->who->device : NULL;
         ES_GUARD(es_random(salt_ip, sizeof(salt_ip)));

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # eseal log forget through the front door (issue #16): the passphrase is needed, the erasure is an
 # audit entry "log.forgotten" naming the entry, the field and the operator, and changes of state
-# record the operator (operator:LOGIN) and, as commitments, the address and device.
+# record the operator (actor LOGIN, actor-kind operator) and, as commitments, the address and device.
 # Usage: log_forget_test.sh /path/to/eseal
 set -u
 E=$1
@@ -23,10 +23,12 @@ expect 0 "a lifecycle change" -- "$E" seal suspend "$seal" --reason "forget test
 target=$first
 expect 0 "log show the change" -- "$E" log show "$target"
 has "$T/out" "^type seal.suspended$" "it is the suspension"
-has "$T/out" "^actor operator:$me$" "the actor is the operator's principal, operator:LOGIN"
+has "$T/out" "^actor $me$" "the actor is the operator's login"
+has "$T/out" "^actor-kind operator$" "its kind is operator"
+has "$T/out" "^policy-rule local-operator$" "the rule that allowed it"
 has "$T/out" "^ip-commitment [0-9a-f]\{64\}$" "the address is a commitment"
 has "$T/out" "^device-commitment [0-9a-f]\{64\}$" "the device (eseal-cli) is a commitment"
-grep -q "eseal-cli\|local" "$T/out" && notok "the address or device is in the clear" || ok "no address or device in the clear"
+grep -Eq "(^| )(eseal-cli|local)$" "$T/out" && notok "the address or device is in the clear" || ok "no address or device in the clear"
 before=$(size)
 
 expect 2 "forget needs --field ip|device" -- "$E" log forget "$target" --field name
@@ -41,7 +43,7 @@ has "$T/out" "entry $target: the ip salt is erased" "it says what was erased"
 has "$T/out" "recorded as entry $before" "it says where it is recorded"
 expect 0 "log show the forgetting" -- "$E" log show "$before"
 has "$T/out" "^type log.forgotten$" "the entry is log.forgotten"
-has "$T/out" "^actor operator:$me$" "it names who asked"
+has "$T/out" "^actor $me$" "it names who asked"
 has "$T/out" "^detail entry $target: the ip salt is erased$" "it names the entry and the field"
 after=$(size)
 [ "$after" = "$((before + 1))" ] && ok "one entry added" || notok "one entry added ($before -> $after)"

@@ -317,7 +317,9 @@ static void lifecycle(void **state)
         assert_int_equal(eseal_audit_entry_parse(&p, e.ptr, e.size), ESEAL_OK);
         assert_string_equal(p.e.type, types[i]);
         assert_string_equal(p.e.seal, srec.esid);
-        assert_string_equal(p.e.actor, "operator:alice");
+        assert_string_equal(p.e.actor, "alice");
+        assert_string_equal(p.e.actor_kind, "operator");
+        assert_string_equal(p.e.policy_rule, "local-operator");
         /* Where from and with what: salted commitments of the principal's address and device. */
         assert_non_null(p.e.ip_commitment);
         assert_non_null(p.e.device_commitment);
@@ -331,7 +333,7 @@ static void lifecycle(void **state)
     eseal_buf e = ESEAL_BUF_INIT;
     assert_int_equal(eseal_log_entry(lg, &e, after), ESEAL_OK);
     assert_non_null(strstr((const char *)e.ptr, "type seal.suspended\n"));
-    assert_non_null(strstr((const char *)e.ptr, "actor operator:bob\n"));
+    assert_non_null(strstr((const char *)e.ptr, "actor bob\nactor-kind operator\n"));
     assert_non_null(strstr((const char *)e.ptr, "ip-commitment ")); /* address NULL: "local" */
     assert_null(strstr((const char *)e.ptr, "device-commitment "));
     assert_non_null(strstr((const char *)e.ptr, "detail active -> suspended: key holder on leave\n"));

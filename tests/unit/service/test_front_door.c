@@ -105,7 +105,8 @@ static void principal_recorded(void **state)
     eseal_audit_entry_parsed p;
     entry_at(&p, before);
     assert_string_equal(p.e.type, "seal.suspended");
-    assert_string_equal(p.e.actor, "operator:carol");
+    assert_string_equal(p.e.actor, "carol");
+    assert_string_equal(p.e.actor_kind, "operator");
     /* The address and device are in the entry only as commitments to the values, with salts kept apart. */
     uint8_t salt[32];
     eseal_buf b = ESEAL_BUF_INIT;
@@ -207,7 +208,8 @@ static void forget_is_audited(void **state)
     eseal_audit_entry_parsed p;
     entry_at(&p, entry);
     assert_string_equal(p.e.type, "log.forgotten");
-    assert_string_equal(p.e.actor, "operator:tester");
+    assert_string_equal(p.e.actor, "tester");
+    assert_string_equal(p.e.actor_kind, "operator");
     char want[64];
     (void)snprintf(want, sizeof(want), "entry %llu: the ip salt is erased", (unsigned long long)target);
     assert_string_equal(p.e.detail, want);
