@@ -1449,7 +1449,7 @@ static ES_RESULT repaired(eseal_report *rep, qpdf_data q, const char *what)
         return ES_OK;
     }
     const char *w = qpdf_get_error_full_text(q, qpdf_next_warning(q));
-    return es_report_reason(rep, ESEAL_INVALID, "AMBIGUOUS_STRUCTURE",
+    return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_AMBIGUOUS_STRUCTURE,
                             "%s can only be read by repairing it (%.300s): readers that repair it differently show "
                             "something else, so what is shown is not known to be what was signed",
                             what, w != NULL ? w : "a qpdf warning");
@@ -1470,7 +1470,7 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, 
         r = open_strict(&d.b, f);
     }
     if (!es_ok(r)) {
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "LATER_CHANGES_UNCHECKED",
+        return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_LATER_CHANGES_UNCHECKED,
                                 "the revisions after this signature could not be compared: %s",
                                 eseal_error_last()->message);
     }
@@ -1494,7 +1494,7 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, 
     int root_gen = qpdf_oh_get_generation(d.a, ra);
     if (d.root_num != qpdf_oh_get_object_id(d.b, rb)) {
         ES_GUARD(es_report_set(rep, "later_changes", "the document catalog was replaced"));
-        return es_report_reason(rep, ESEAL_INVALID, "CHANGED_AFTER_SIGNING",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CHANGED_AFTER_SIGNING,
                                 "a later revision replaced the document catalog: what is shown is not what was "
                                 "signed");
     }
@@ -1554,18 +1554,18 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, 
     if (d.p == 1 && d.perm->docmdp_p == 1 && d.ndts + d.ndss == 0) {
         /* Under P=1 a revision must bring validation data or a document timestamp; the caller
          * has checked that every later signature is a document timestamp. */
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "MDP_VIOLATION",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_MDP_VIOLATION,
                                   "the document was certified with no changes allowed (DocMDP P=1), yet a later "
                                   "revision was added that is neither validation data nor a document timestamp"));
     }
     if (d.nchanged > 0) {
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "CHANGED_AFTER_SIGNING",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CHANGED_AFTER_SIGNING,
                                   "a later revision changed or added %zu object(s) beyond what its permissions allow "
                                   "(%s%s): what is shown is not what was signed",
                                   d.nchanged, es_buf_cstr(&d.changed), d.nchanged > MAX_LISTED ? "; ..." : ""));
     }
     if (d.nlocked > 0) {
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "MDP_VIOLATION",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_MDP_VIOLATION,
                                   "a later revision filled form field(s) this signature locked (FieldMDP): %s",
                                   es_buf_cstr(&d.locked)));
     }
@@ -1575,19 +1575,19 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_span f, size_t signed_end, 
     }
     if (nfilled > d.nlocked) {
         /* Allowed, yet what is shown changed (the shadow attacks' "replace via overlay"): say so in the reasons. */
-        ES_GUARD(es_report_reason(rep, ESEAL_VALID, "FORM_FILLED",
+        ES_GUARD(es_report_reason(rep, ESEAL_VALID, ESEAL_R_FORM_FILLED,
                                   "%zu form field(s) were filled after this signature (later_changes names them); "
                                   "their new values are not covered by it (a signer forbids this with a field lock "
                                   "or DocMDP P=1)",
                                   nfilled - d.nlocked));
     }
     if (d.nannots > 0) {
-        ES_GUARD(es_report_reason(rep, ESEAL_VALID, "ANNOTATIONS_ADDED",
+        ES_GUARD(es_report_reason(rep, ESEAL_VALID, ESEAL_R_ANNOTATIONS_ADDED,
                                   "%zu comment annotation(s) were added after this signature, as DocMDP P=3 allows",
                                   d.nannots));
     }
     if (d.nannots_ap > 0) {
-        ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "ANNOTATION_APPEARANCE",
+        ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_ANNOTATION_APPEARANCE,
                                   "%zu comment annotation(s) added after signing draw their own appearance, which "
                                   "may cover signed content; whether it does was not decided",
                                   d.nannots_ap));

@@ -1704,7 +1704,7 @@ ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, 
     ES_GUARD(es_report_set(rep, "ambiguities", "%s", es_buf_cstr(&all)));
     for (size_t j = 0; j < nsigs; j++) {
         for (size_t i = 0; i < shown; i++) {
-            ES_GUARD(es_report_reason(sigs[j], ESEAL_INVALID, "AMBIGUOUS_STRUCTURE", "%s", a[i].what));
+            ES_GUARD(es_report_reason(sigs[j], ESEAL_INVALID, ESEAL_R_AMBIGUOUS_STRUCTURE, "%s", a[i].what));
         }
     }
     return ES_OK;

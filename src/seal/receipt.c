@@ -177,7 +177,7 @@ static ES_RESULT receipt_verify(eseal_report *rep, const eseal_filing_receipt *r
     ES_GUARD(es_ses_verify(&valid, &notes, r->cert, r->alg, r->tbs, r->sig));
     if (!valid) {
         ES_GUARD(es_report_set(rep, "checks.signature", "bad"));
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIG_CRYPTO_FAILURE,
                                   "the registry's signature on the receipt does not verify"));
     } else {
         ES_GUARD(es_report_set(rep, "checks.signature", "good"));
@@ -189,7 +189,7 @@ static ES_RESULT receipt_verify(eseal_report *rep, const eseal_filing_receipt *r
         bool same = n == 32 && memcmp(dg, r->info.seal_sha256.ptr, 32) == 0;
         ES_GUARD(es_report_set(rep, "checks.seal_digest", same ? "good" : "mismatch"));
         if (!same) {
-            ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "HASH_FAILURE",
+            ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                       "the receipt was issued for other seal bytes than the seal given"));
         }
     }

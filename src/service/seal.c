@@ -792,7 +792,7 @@ ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const 
     if (es_ok(r) && strcmp(sha, rec.sha256) != 0) {
         r = es_report_set(rep, "registry.status", "different seal bytes are registered under this esID");
         if (es_ok(r)) {
-            r = es_report_reason(rep, ESEAL_INVALID, "SEAL_NOT_REGISTERED",
+            r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_NOT_REGISTERED,
                                  "the registry holds other bytes for seal %s: this is not the seal that was filed",
                                  rec.esid);
         }
@@ -815,13 +815,13 @@ ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const 
                    strcmp(st.state, "suspended") == 0) {
             es_time_rfc3339(tb, st.since_ms);
             r = es_report_reason(rep, ESEAL_INVALID,
-                                 strcmp(st.state, "revoked") == 0     ? "SEAL_REVOKED"
-                                 : strcmp(st.state, "cancelled") == 0 ? "SEAL_CANCELLED"
-                                                                      : "SEAL_SUSPENDED",
+                                 strcmp(st.state, "revoked") == 0     ? ESEAL_R_SEAL_REVOKED
+                                 : strcmp(st.state, "cancelled") == 0 ? ESEAL_R_SEAL_CANCELLED
+                                                                      : ESEAL_R_SEAL_SUSPENDED,
                                  "the registry says the seal was %s at the validation time (since %s: %s)", st.state,
                                  tb, st.reason);
         } else {
-            r = es_report_reason(rep, ESEAL_INDETERMINATE, "SEAL_NOT_ACTIVE",
+            r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_SEAL_NOT_ACTIVE,
                                  "the registry says the seal was %s, not active, at the validation time", st.state);
         }
     }

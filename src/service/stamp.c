@@ -708,7 +708,7 @@ static int later_entry(uint64_t index, const void *data, size_t len, void *paylo
         char t[ES_RFC3339_LEN];
         es_time_rfc3339(t, p.e.time_ms);
         x->found++;
-        r = es_report_reason(x->rep, ESEAL_VALID, "LATER_STAMP_MISSING",
+        r = es_report_reason(x->rep, ESEAL_VALID, ESEAL_R_LATER_STAMP_MISSING,
                              "this platform stamped this document again on %s (serial %s, audit entry %llu); the "
                              "copy verified here does not carry that stamp",
                              t, p.e.stamp != NULL ? p.e.stamp : "?", (unsigned long long)index);
