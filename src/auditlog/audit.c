@@ -309,7 +309,7 @@ ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], con
 int eseal_instance_stamp_receipt(eseal_instance *inst, eseal_buf *out, const char *serial)
 {
     if (inst == NULL || out == NULL || serial == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || out == NULL || serial == NULL");
     }
     eseal_stamp_record rec;
     int rc = eseal_store_stamp_find(inst->store, &rec, serial);

@@ -387,10 +387,10 @@ static ES_RESULT log_open(eseal_log **out, eseal_instance *inst)
         r = es_home_path(&db, inst, "eseal.db");
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_open(&log->w, es_buf_cstr(&db))};
+        r = es_from_code(eseal_store_open(&log->w, es_buf_cstr(&db)));
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_open(&log->r, es_buf_cstr(&db))};
+        r = es_from_code(eseal_store_open(&log->r, es_buf_cstr(&db)));
     }
     es_buf_free(&db);
     if (es_ok(r)) {
@@ -424,7 +424,7 @@ static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
 int eseal_instance_log(eseal_instance *inst, eseal_log **out)
 {
     if (inst == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || out == NULL");
     }
     pthread_mutex_lock(&open_mu);
     es_result r = inst->log == NULL ? log_open(&inst->log, inst) : ES_OK;
@@ -624,7 +624,7 @@ ES_RESULT es_log_append(eseal_log *log, uint64_t *index, es_span entry, es_log_t
 int eseal_log_append(eseal_log *log, uint64_t *index, const void *entry, size_t len)
 {
     if (entry == NULL && len != 0) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("entry == NULL && len != 0");
     }
     return es_code(es_log_append(log, index, es_span_of(entry, len), NULL, NULL));
 }
@@ -747,7 +747,7 @@ static ES_RESULT publish(eseal_log *log, uint64_t *size)
 int eseal_log_publish(eseal_log *log, uint64_t *size)
 {
     if (log == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL");
     }
     pthread_mutex_lock(&log->pmu);
     log->dirty = false;
@@ -785,7 +785,7 @@ static void *publisher_main(void *arg)
 int eseal_log_publisher_start(eseal_log *log, unsigned int interval_ms)
 {
     if (log == NULL || interval_ms > 1000) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || interval_ms > 1000");
     }
     es_result r = load_signer(log); /* fail now, not silently in the thread */
     if (!es_ok(r)) {
@@ -915,7 +915,7 @@ ES_RESULT es_log_outside_checkpoint(eseal_log *log, es_checkpoint *cp, bool *pre
 int eseal_log_size(eseal_log *log, uint64_t *size, uint64_t *checkpoint_size)
 {
     if (log == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL");
     }
     es_tlog_edge e;
     pthread_mutex_lock(&log->rmu);
@@ -929,7 +929,7 @@ int eseal_log_size(eseal_log *log, uint64_t *size, uint64_t *checkpoint_size)
             eseal_error_clear();
             cs = 0;
         } else if (rc != ESEAL_OK) {
-            r = (es_result){rc};
+            r = es_from_code(rc);
         }
     }
     pthread_mutex_unlock(&log->rmu);
@@ -949,7 +949,7 @@ const char *eseal_log_origin(const eseal_log *log) { return log != NULL ? log->o
 int eseal_log_vkey(eseal_log *log, eseal_buf *out)
 {
     if (log == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL");
     }
     if (!log->have_vkey) {
         return es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
@@ -967,7 +967,7 @@ int eseal_log_vkey(eseal_log *log, eseal_buf *out)
 int eseal_log_checkpoint(eseal_log *log, eseal_buf *note, uint64_t size)
 {
     if (log == NULL || note == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || note == NULL");
     }
     pthread_mutex_lock(&log->rmu);
     int rc = eseal_store_log_checkpoint(log->r, note, size, NULL);
@@ -978,7 +978,7 @@ int eseal_log_checkpoint(eseal_log *log, eseal_buf *note, uint64_t size)
 int eseal_log_entry(eseal_log *log, eseal_buf *out, uint64_t index)
 {
     if (log == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL");
     }
     pthread_mutex_lock(&log->rmu);
     int rc = eseal_store_log_entry(log->r, out, index);
@@ -1032,7 +1032,7 @@ static int out_text(eseal_buf *out, es_buf *b, es_result r)
 int eseal_log_prove_inclusion(eseal_log *log, eseal_buf *out, uint64_t index, uint64_t size)
 {
     if (log == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL");
     }
     es_buf b = ES_BUF_INIT(64 * 64);
     return out_text(out, &b, prove_inclusion(log, &b, index, size));
@@ -1053,7 +1053,7 @@ static ES_RESULT prove_consistency(eseal_log *log, es_buf *out, uint64_t m, uint
 int eseal_log_prove_consistency(eseal_log *log, eseal_buf *out, uint64_t m, uint64_t n)
 {
     if (log == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL");
     }
     es_buf b = ES_BUF_INIT(64 * 64);
     return out_text(out, &b, prove_consistency(log, &b, m, n));
@@ -1116,7 +1116,7 @@ static ES_RESULT receipt(eseal_log *log, es_buf *out, uint64_t index)
 int eseal_log_receipt(eseal_log *log, eseal_buf *out, uint64_t index)
 {
     if (log == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL");
     }
     es_buf b = ES_BUF_INIT(256 * 1024);
     return out_text(out, &b, receipt(log, &b, index));

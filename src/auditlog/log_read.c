@@ -113,7 +113,7 @@ static ES_RESULT read_resource(eseal_log *log, es_buf *out, const char *path, in
 int eseal_log_read(eseal_log *log, eseal_buf *out, const char *path, int *immutable)
 {
     if (log == NULL || out == NULL || path == NULL || immutable == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL || path == NULL || immutable == NULL");
     }
     es_buf b = ES_BUF_INIT(ES_TLOG_TILE_WIDTH * (ES_TLOG_MAX_ENTRY + 2));
     es_result r = read_resource(log, &b, path, immutable);
@@ -197,7 +197,7 @@ static int collect_size(uint64_t size, const char *note, int64_t at_ms, void *pa
         size_t cap = l->cap == 0 ? 64 : l->cap * 2;
         uint64_t *n = es_realloc(l->sizes, cap * sizeof(*n));
         if (n == NULL) {
-            return ESEAL_ENOMEM;
+            ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
         }
         l->sizes = n;
         l->cap = cap;
@@ -261,7 +261,7 @@ static ES_RESULT export_log(eseal_log *log, const char *dir, uint64_t *written)
 int eseal_log_export(eseal_log *log, const char *dir, uint64_t *files_written)
 {
     if (log == NULL || dir == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || dir == NULL");
     }
     uint64_t n = 0;
     int rc = es_code(export_log(log, dir, &n));
@@ -517,7 +517,7 @@ static ES_RESULT audit_log(eseal_log *log, eseal_log_audit_report *rep)
 int eseal_log_audit(eseal_log *log, eseal_log_audit_report *rep)
 {
     if (log == NULL || rep == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || rep == NULL");
     }
     return es_code(audit_log(log, rep));
 }
@@ -560,7 +560,7 @@ static ES_RESULT log_http(void *ctx, const es_http_request *rq, es_http_response
 int eseal_log_listen(eseal_log *log, eseal_server **out, const char *listen)
 {
     if (log == NULL || out == NULL || listen == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL || listen == NULL");
     }
     return es_code(es_server_listen(out, listen, 0, log_http, log));
 }

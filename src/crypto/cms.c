@@ -188,7 +188,7 @@ int eseal_cms_sign_digest(eseal_buf *out, eseal_key *key, const eseal_cert *cert
         return es_code(r);
     }
     if (digest == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("digest == NULL");
     }
     return finish_sign(out, key, cert, es_span_of(digest, digest_len), opts);
 }
@@ -201,7 +201,7 @@ int eseal_cms_sign(eseal_buf *out, eseal_key *key, const eseal_cert *cert, const
         return es_code(r);
     }
     if (data == NULL && len > 0) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("data == NULL && len > 0");
     }
     eseal_hash h = opts->hash != ESEAL_HASH_DEFAULT ? opts->hash : eseal_cms_default_hash(key->alg);
     uint8_t dg[64];
@@ -221,7 +221,7 @@ int eseal_cms_sign_file(eseal_buf *out, eseal_key *key, const eseal_cert *cert, 
         return es_code(r);
     }
     if (path == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("path == NULL");
     }
     eseal_hash h = opts->hash != ESEAL_HASH_DEFAULT ? opts->hash : eseal_cms_default_hash(key->alg);
     uint8_t dg[64];
@@ -609,7 +609,7 @@ int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, c
                           const eseal_trust *trust, const eseal_cms_verify_options *opts)
 {
     if (data_path == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("data_path == NULL");
     }
     content_src src = {data_path, {NULL, 0}, NULL, 0, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
@@ -619,7 +619,7 @@ int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const 
                      const eseal_trust *trust, const eseal_cms_verify_options *opts)
 {
     if (data == NULL && len > 0) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("data == NULL && len > 0");
     }
     content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
@@ -629,7 +629,7 @@ int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, 
                            size_t nparts, const eseal_trust *trust, const eseal_cms_verify_options *opts)
 {
     if (parts == NULL || nparts == 0 || nparts > 16) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("parts == NULL || nparts == 0 || nparts > 16");
     }
     es_span sp[16];
     for (size_t i = 0; i < nparts; i++) {
@@ -669,7 +669,7 @@ static ES_RESULT signer_cert(eseal_cert **out, es_span p7s, size_t index, const 
 int eseal_cms_signer_cert(eseal_cert **out, const void *p7s, size_t p7s_len, size_t index, const eseal_trust *trust)
 {
     if (out == NULL || (p7s == NULL && p7s_len > 0)) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || (p7s == NULL && p7s_len > 0)");
     }
     *out = NULL;
     return es_code(signer_cert(out, es_span_of(p7s, p7s_len), index, trust));

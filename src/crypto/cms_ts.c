@@ -35,7 +35,7 @@ ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal
     int rc = fn(ctx, &token, hash, dg, dn);
     if (rc != ESEAL_OK) {
         eseal_buf_dispose(&token);
-        return (es_result){rc}; /* the callee set the message */
+        return es_from_code(rc); /* the callee set the message */
     }
     /* The token must be one: a ContentInfo, nothing after it. */
     const unsigned char *tp = token.ptr;

@@ -17,7 +17,7 @@
 int eseal_trust_new(eseal_trust **out)
 {
     if (out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL");
     }
     eseal_trust *t = es_calloc(1, sizeof(*t));
     if (t == NULL || (t->anchors = sk_X509_new_null()) == NULL || (t->intermediates = sk_X509_new_null()) == NULL ||
@@ -54,7 +54,7 @@ static ES_RESULT push_cert(STACK_OF(X509) *sk, X509 *x)
 int eseal_trust_add_anchor(eseal_trust *t, const eseal_cert *c)
 {
     if (t == NULL || c == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("t == NULL || c == NULL");
     }
     return es_code(push_cert(t->anchors, c->x509));
 }
@@ -62,7 +62,7 @@ int eseal_trust_add_anchor(eseal_trust *t, const eseal_cert *c)
 int eseal_trust_add_intermediate(eseal_trust *t, const eseal_cert *c)
 {
     if (t == NULL || c == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("t == NULL || c == NULL");
     }
     return es_code(push_cert(t->intermediates, c->x509));
 }
@@ -162,7 +162,7 @@ static bool cert_file_name(const char *name)
 int eseal_trust_add_path(eseal_trust *t, const char *path, int as_anchor)
 {
     if (t == NULL || path == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("t == NULL || path == NULL");
     }
     DIR *d = opendir(path);
     if (d == NULL) {
@@ -188,7 +188,7 @@ int eseal_trust_add_path(eseal_trust *t, const char *path, int as_anchor)
 int eseal_trust_add_crl(eseal_trust *t, const void *data, size_t len)
 {
     if (t == NULL || data == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("t == NULL || data == NULL");
     }
     if (len > eseal_limits_default()->max_der_bytes) {
         return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "CRL larger than %zu bytes",

@@ -485,7 +485,7 @@ static ES_RESULT check_seal(eseal_report *rep, ctx *c, const sig_entry *e, const
     ES_GUARD(tn != NULL ? es_report_set(rep, "seal.type", "%s", tn)
                         : es_report_set(rep, "seal.type", "%lld", (long long)in->type));
     eseal_report *srep = NULL;
-    es_result r = (es_result){eseal_ses_seal_verify(&srep, seal, c->trust, seal_at)};
+    es_result r = es_from_code(eseal_ses_seal_verify(&srep, seal, c->trust, seal_at));
     if (es_ok(r) && c->opts != NULL && c->opts->registry != NULL) {
         r = c->opts->registry(c->opts->registry_ctx, srep, seal, seal_at);
     }
@@ -584,7 +584,7 @@ static ES_RESULT check_timestamp(eseal_report *rep, ctx *c, const eseal_ses_sign
                                 "SES_Signature.timeStamp is not a usable time-stamp token: %s",
                                 eseal_error_last()->message);
     }
-    ES_GUARD((es_result){rc});
+    ES_GUARD(es_from_code(rc));
     eseal_verdict verdict = eseal_report_verdict(tr);
     const char *tsa = eseal_report_get(tr, "signer.subject");
     const char *serial = eseal_report_get(tr, "tst.serial");
@@ -666,7 +666,7 @@ static ES_RESULT verify_stamp(eseal_report *rep, ctx *c, const sig_entry *e, es_
     /* The signer's signature over the exact TBS_Sign bytes. */
     int valid = 0;
     if (es_ok(r)) {
-        es_result v = (es_result){eseal_ses_signature_verify_signature(&valid, sig)};
+        es_result v = es_from_code(eseal_ses_signature_verify_signature(&valid, sig));
         if (!es_ok(v)) {
             r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_FORMAT_FAILURE, "the signature could not be checked: %s",
                                  eseal_error_last()->message);
@@ -914,7 +914,7 @@ int eseal_ofd_verify(eseal_report **out, const void *ofd, size_t len, const esea
                      const eseal_ofd_verify_options *opts)
 {
     if (out == NULL || ofd == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || ofd == NULL");
     }
     es_ofd_verify_options o = {NULL, 0, NULL, NULL};
     eseal_buf der = ESEAL_BUF_INIT;

@@ -493,7 +493,7 @@ int eseal_pdf_verify(eseal_report **out, const void *pdf, size_t len, const esea
                      const eseal_pdf_verify_options *opts)
 {
     if (out == NULL || pdf == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || pdf == NULL");
     }
     int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_now_ms();
     return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL, NULL));

@@ -1237,7 +1237,7 @@ static pst linearized(ctx *c, bool *lin)
 #define STOP(s)                                                                                    \
     do {                                                                                           \
         if ((s) == P_LIMIT) {                                                                      \
-            return (es_result){eseal_error_last()->code != 0 ? eseal_error_last()->code : ESEAL_ELIMIT}; \
+            return es_from_code(eseal_error_last()->code != 0 ? eseal_error_last()->code : ESEAL_ELIMIT); \
         }                                                                                          \
     } while (0)
 
@@ -1656,7 +1656,7 @@ static ES_RESULT check(ctx *c)
     es_result r = ES_OK;
     for (uint32_t rv = 0; rv < c->nr && es_ok(r); rv++) {
         if (scan_rev(c, rv, &doff, &ndoff, &capdoff) != P_OK) {
-            r = (es_result){eseal_error_last()->code != 0 ? eseal_error_last()->code : ESEAL_ELIMIT};
+            r = es_from_code(eseal_error_last()->code != 0 ? eseal_error_last()->code : ESEAL_ELIMIT);
         }
     }
     if (es_ok(r)) {

@@ -358,7 +358,7 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
     eseal_hash hash = ESEAL_HASH_DEFAULT;
     rc = eseal_cert_der(&cder, signer);
     if (rc != ESEAL_OK) {
-        r = (es_result){rc};
+        r = es_from_code(rc);
         goto done;
     }
     /* GM/T 0031-2014 §6.2.2 c: the signer certificate must be one the seal lists. */
@@ -397,7 +397,7 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
         r = put_tbs(&tbs, &p);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_key_sign(&sig, key, hash, ESEAL_SCHEME_DEFAULT, tbs.ptr, tbs.len)};
+        r = es_from_code(eseal_key_sign(&sig, key, hash, ESEAL_SCHEME_DEFAULT, tbs.ptr, tbs.len));
     }
     if (es_ok(r)) {
         r = put_signature(out, &p, es_buf_span(&tbs), es_span_of(sig.ptr, sig.size), es_span_of(NULL, 0));
@@ -427,7 +427,7 @@ ES_RESULT es_ses_signature_add_timestamp(es_buf *out, es_span der, es_span token
 {
     ES_ENSURE(token.len > 0, ESEAL_EINVAL, "stamp: an empty time-stamp token");
     eseal_ses_signature *s = NULL;
-    ES_GUARD((es_result){eseal_ses_signature_decode(&s, der.ptr, der.len)});
+    ES_GUARD(es_from_code(eseal_ses_signature_decode(&s, der.ptr, der.len)));
     int format = s->format;
     size_t had = s->timestamp.len;
     eseal_ses_signature_free(s);

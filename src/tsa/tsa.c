@@ -220,11 +220,11 @@ int eseal_tsa_responder_new(eseal_tsa_responder **out, const eseal_tsa_config *c
     *out = NULL;
     eseal_tsa_responder *r = es_calloc(1, sizeof(*r));
     if (r == NULL) {
-        return ESEAL_ENOMEM;
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
     if (pthread_mutex_init(&r->lock, NULL) != 0) {
         es_free(r);
-        return ESEAL_ENOMEM;
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
     es_result res = responder_init(r, cfg != NULL ? cfg : &default_cfg);
     if (!es_ok(res)) {
@@ -501,7 +501,7 @@ int eseal_tsa_responder_respond(eseal_tsa_responder *r, eseal_buf *resp_der, con
             p = es_calloc(1, sizeof(*p));
             if (p == NULL || (p->ctx = TS_RESP_CTX_new()) == NULL) {
                 es_free(p);
-                return ESEAL_ENOMEM;
+                ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
             }
             res = setup_ctx(p->ctx, r);
         }
