@@ -67,7 +67,7 @@ static ES_RESULT encode_with_time(es_buf *out, eseal_audit_entry *e, const es_ti
 {
     eseal_buf core = ESEAL_BUF_INIT;
     int rc = eseal_audit_entry_encode(&core, e);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_result r = ES_OK;
     if (ts != NULL && e->time_proof_kind == NULL) {
         uint8_t h[64];
@@ -193,7 +193,7 @@ static es_result stamp_tx_fn(eseal_store *s, uint64_t index, void *ctx)
     if (rc == ESEAL_OK && x->token != NULL && x->token->size > 0) {
         rc = eseal_store_log_private_put(s, index, "time-token", x->token->ptr, x->token->size);
     }
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     return ES_OK;
 }
 
@@ -215,7 +215,7 @@ ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint
 {
     eseal_log *log = NULL;
     int rc = eseal_instance_log(inst, &log);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     const eseal_stamp_request *q = in->q;
     char before[65], before_sm3[65] = "", after[65], after_sm3[65] = "";
     ES_GUARD(file_hashes(in->in_path, in->ofd, before, before_sm3));
@@ -238,14 +238,14 @@ ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint
     if (q->client_ip != NULL && q->client_ip[0] != '\0') {
         ES_GUARD(es_random(x.salt_ip, 32));
         rc = eseal_audit_commitment(ipc, "ip", x.salt_ip, q->client_ip);
-        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        ES_GUARD(es_from_code(rc));
         e.ip_commitment = ipc;
         x.has_ip = true;
     }
     if (q->device != NULL && q->device[0] != '\0') {
         ES_GUARD(es_random(x.salt_device, 32));
         rc = eseal_audit_commitment(devc, "device", x.salt_device, q->device);
-        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        ES_GUARD(es_from_code(rc));
         e.device_commitment = devc;
         x.has_device = true;
     }
@@ -282,7 +282,7 @@ ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], con
 {
     eseal_log *log = NULL;
     int rc = eseal_instance_log(inst, &log);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     /* One checkpoint for the whole batch; a witness quorum not met still leaves a signed checkpoint. */
     rc = eseal_log_publish(log, NULL);
     es_result r = ES_OK;

@@ -50,12 +50,12 @@ static ES_RESULT resource_bytes(eseal_store *s, es_buf *out, int level, uint64_t
         bundle_ctx b = {out};
         uint64_t first = n * ES_TLOG_TILE_WIDTH;
         int rc = eseal_store_log_entries(s, first, first + width, bundle_entry, &b);
-        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        ES_GUARD(es_from_code(rc));
         return ES_OK;
     }
     eseal_buf t = {0};
     int rc = eseal_store_log_tile(s, &t, (unsigned)level, n);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_result r = t.size >= (size_t)width * ES_TLOG_HASH_LEN
                       ? es_buf_append(out, t.ptr, (size_t)width * ES_TLOG_HASH_LEN)
                       : es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "log: tile %d/%llu is shorter than the tree",
@@ -67,7 +67,7 @@ static ES_RESULT resource_bytes(eseal_store *s, es_buf *out, int level, uint64_t
 static ES_RESULT latest(eseal_log *log, eseal_buf *note, uint64_t *size)
 {
     int rc = eseal_log_checkpoint(log, note, UINT64_MAX);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_note *n = es_calloc(1, sizeof(*n));
     ES_ENSURE_ALLOC(n);
     es_checkpoint cp;
@@ -318,7 +318,7 @@ static es_result audit_node(void *ctx, unsigned height, uint64_t index, const es
             eseal_error_clear();
             return audit_fail(a, "tile %u/%llu is missing", level, (unsigned long long)n);
         }
-        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        ES_GUARD(es_from_code(rc));
         es_result r = es_buf_append(&a->tile[level].data, t.ptr, t.size);
         eseal_buf_dispose(&t);
         ES_GUARD(r);
@@ -346,7 +346,7 @@ static ES_RESULT audit_checkpoint(auditor *a, uint64_t size)
 {
     eseal_buf note = {0};
     int rc = eseal_store_log_checkpoint(a->s, &note, size, NULL);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_checkpoint cp;
     es_result r = es_log_open_checkpoint(a->log, es_span_of(note.ptr, note.size), &cp);
     eseal_buf_dispose(&note);
@@ -440,7 +440,7 @@ static ES_RESULT audit_tail(auditor *a, const es_tlog_edge *stored)
         if (rc == ESEAL_ENOTFOUND) {
             eseal_error_clear();
         } else {
-            ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+            ES_GUARD(es_from_code(rc));
         }
         if (have != w) {
             return audit_fail(a, "tile %u/%llu holds %zu hashes, the tree gives %zu", level, (unsigned long long)n,
@@ -547,7 +547,7 @@ static ES_RESULT log_http(void *ctx, const es_http_request *rq, es_http_response
         eseal_error_clear();
         return log_text(rs, 404, "not found\n");
     }
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_result r = es_buf_append(&rs->body, b.ptr, b.size);
     eseal_buf_dispose(&b);
     ES_GUARD(r);

@@ -41,7 +41,7 @@ static ES_RESULT record_from_cert(eseal_cert_record *r, const eseal_cert *c, con
     r->revocation_reason = -1;
     eseal_buf pem = ESEAL_BUF_INIT;
     int rc = eseal_cert_pem(&pem, c);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     r->pem = (char *)pem.ptr;
     r->id = es_strndup(eseal_cert_fingerprint(c), 16);
     r->role = es_strdup(role);
@@ -90,7 +90,7 @@ static ES_RESULT ca_issue(eseal_instance *inst, eseal_cert_record *out, const ch
     if (es_ok(r) && issuer_rec != NULL) {
         r = es_instance_load_key(inst, &issuer_key, issuer_rec);
         if (es_ok(r)) {
-            r = es_from_code(eseal_cert_parse(&issuer, issuer_rec->pem, strlen(issuer_rec->pem)));
+            r = es_cert_parse(&issuer, es_span_of(issuer_rec->pem, strlen(issuer_rec->pem)));
         }
     }
     if (es_ok(r)) {
@@ -261,7 +261,7 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
         r = es_instance_load_key(inst, &key, ca);
     }
     if (es_ok(r)) {
-        r = es_from_code(eseal_cert_parse(&cert, ca->pem, strlen(ca->pem)));
+        r = es_cert_parse(&cert, es_span_of(ca->pem, strlen(ca->pem)));
     }
     bool in_tx = false;
     if (es_ok(r)) {

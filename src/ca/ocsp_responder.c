@@ -183,10 +183,10 @@ static ES_RESULT load_ca(eseal_instance *inst, eseal_ocsp_service *s, const char
     size_t i = s->n;
     es_result r = es_ocsp_responder_ensure(inst, &resp, &ca);
     if (es_ok(r)) {
-        r = es_from_code(eseal_cert_parse(&s->cas[i], ca.pem, strlen(ca.pem)));
+        r = es_cert_parse(&s->cas[i], es_span_of(ca.pem, strlen(ca.pem)));
     }
     if (es_ok(r)) {
-        r = es_from_code(eseal_cert_parse(&s->responders[i], resp.pem, strlen(resp.pem)));
+        r = es_cert_parse(&s->responders[i], es_span_of(resp.pem, strlen(resp.pem)));
     }
     if (es_ok(r)) {
         r = es_instance_load_key(inst, &s->keys[i], &resp);
@@ -345,9 +345,9 @@ static ES_RESULT serve_ca(eseal_ocsp_service *s, const char *id, es_http_respons
     }
     eseal_cert *c = NULL;
     eseal_buf der = ESEAL_BUF_INIT;
-    es_result r = es_from_code(eseal_cert_parse(&c, rec.pem, strlen(rec.pem)));
+    es_result r = es_cert_parse(&c, es_span_of(rec.pem, strlen(rec.pem)));
     if (es_ok(r)) {
-        r = es_from_code(eseal_cert_der(&der, c));
+        r = es_cert_der(&der, c);
     }
     if (es_ok(r)) {
         r = es_buf_append(&rs->body, der.ptr, der.size);

@@ -126,7 +126,7 @@ static ES_RESULT receipt_make(es_buf *out, const eseal_filing_info *in, const es
     eseal_buf sig = ESEAL_BUF_INIT, cder = ESEAL_BUF_INIT;
     es_result r = es_from_code(eseal_key_sign(&sig, key, hash, ESEAL_SCHEME_DEFAULT, tbs.ptr, tbs.len));
     if (es_ok(r)) {
-        r = es_from_code(eseal_cert_der(&cder, cert));
+        r = es_cert_der(&cder, cert);
     }
     if (es_ok(r)) {
         size_t top = es_der_open(out);
@@ -194,7 +194,7 @@ static ES_RESULT receipt_verify(eseal_report *rep, const eseal_filing_receipt *r
         }
     }
     eseal_cert *c = NULL;
-    ES_GUARD(es_from_code(eseal_cert_parse(&c, r->cert.ptr, r->cert.len)));
+    ES_GUARD(es_cert_parse(&c, es_span_of(r->cert.ptr, r->cert.len)));
     ES_GUARD(es_report_set(rep, "registry_cert.subject", "%s", eseal_cert_subject(c)));
     es_result res = es_cert_chain_check(rep, t, c, NULL, 0, r->info.filed_ms, 0);
     eseal_cert_free(c);

@@ -651,7 +651,7 @@ static ES_RESULT seal_make(es_buf *out, const eseal_seal_info *in, const eseal_c
     ES_AUTO(es_buf_freep) es_buf info = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     ES_GUARD(put_sealinfo(&info, in, format, NULL));
     eseal_buf cder = ESEAL_BUF_INIT;
-    ES_GUARD(es_from_code(eseal_cert_der(&cder, maker)));
+    ES_GUARD(es_cert_der(&cder, maker));
     es_span cert = es_span_of(cder.ptr, cder.size);
     ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(eseal_limits_default()->max_der_bytes + 4096);
     es_result r = ES_OK;

@@ -57,7 +57,7 @@ static ES_RESULT read_tbs(eseal_ses_signature *s, es_cur *outer)
     ES_GUARD(es_der_int64(&e, &s->version));
     ES_GUARD(es_der_expect(&c, ES_DER_SEQUENCE, &e, "TBS_Sign.eseal"));
     int rc = eseal_ses_seal_decode(&s->seal, e.tlv.ptr, e.tlv.len);
-    ES_ENSURE(rc == ESEAL_OK, rc, "stamp: the embedded seal at offset %zu: %s", e.off, eseal_error_last()->message);
+    ES_GUARD_CTX(es_from_code(rc), "stamp: the embedded seal at offset %zu", e.off);
     if (s->format == 4 && s->seal->format == 1) {
         es_notes_add(&s->notes, "a GB/T 38540 stamp carries a GM/T 0031-2014 seal");
     }
@@ -348,7 +348,7 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
               "stamp: the key does not belong to the signer certificate %s", eseal_cert_subject(signer));
     eseal_ses_seal *seal = NULL;
     int rc = eseal_ses_seal_decode(&seal, req->seal_der, req->seal_len);
-    ES_ENSURE(rc == ESEAL_OK, rc, "stamp: the seal: %s", eseal_error_last()->message);
+    ES_GUARD_CTX(es_from_code(rc), "stamp: the seal");
 
     es_result r = ES_OK;
     eseal_buf cder = ESEAL_BUF_INIT, sig = ESEAL_BUF_INIT;

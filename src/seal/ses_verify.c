@@ -105,8 +105,8 @@ ES_RESULT es_ses_verify(int *valid, es_notes *notes, es_span cert_der, const cha
         es_notes_add(notes, "signature algorithm %s is a misspelling of %s", oid, ESEAL_OID_SM2_SM3);
     }
     eseal_cert *cert = NULL;
-    int rc = eseal_cert_parse(&cert, cert_der.ptr, cert_der.len);
-    ES_ENSURE(rc == ESEAL_OK, rc, "seal: the certificate in the structure cannot be read: %s", eseal_error_last()->message);
+    ES_GUARD_CTX(es_cert_parse(&cert, es_span_of(cert_der.ptr, cert_der.len)),
+                 "seal: the certificate in the structure cannot be read");
     if (!key_fits(a.key_alg, eseal_cert_key_alg(cert))) {
         es_notes_add(notes, "signature algorithm %s does not match the certificate's %s key", oid,
                      eseal_key_alg_name(eseal_cert_key_alg(cert)));
@@ -123,9 +123,9 @@ ES_RESULT es_ses_verify(int *valid, es_notes *notes, es_span cert_der, const cha
         }
         sig = es_buf_span(&conv);
     }
-    rc = eseal_cert_verify_data(valid, cert, a.hash, a.scheme, data.ptr, data.len, sig.ptr, sig.len);
+    int rc = eseal_cert_verify_data(valid, cert, a.hash, a.scheme, data.ptr, data.len, sig.ptr, sig.len);
     eseal_cert_free(cert);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     return ES_OK;
 }
 

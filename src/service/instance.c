@@ -605,7 +605,7 @@ static ES_RESULT sign_file(eseal_instance *inst, eseal_buf *p7s, const char *pat
     if (es_ok(r) && rec.issuer_id[0] != '\0') {
         eseal_cert_record irec;
         if (eseal_store_cert_find(inst->store, &irec, rec.issuer_id) == ESEAL_OK) {
-            r = es_from_code(eseal_cert_parse(&issuer, irec.pem, strlen(irec.pem)));
+            r = es_cert_parse(&issuer, es_span_of(irec.pem, strlen(irec.pem)));
             eseal_cert_record_dispose(&irec);
         }
     }

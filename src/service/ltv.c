@@ -156,9 +156,9 @@ typedef struct {
 static ES_RESULT add_cert_pem(ltv_data *v, const char *pem)
 {
     eseal_cert *c = NULL;
-    ES_GUARD(es_from_code(eseal_cert_parse(&c, pem, strlen(pem))));
+    ES_GUARD(es_cert_parse(&c, es_span_of(pem, strlen(pem))));
     eseal_buf der = ESEAL_BUF_INIT;
-    es_result r = es_from_code(eseal_cert_der(&der, c));
+    es_result r = es_cert_der(&der, c);
     if (es_ok(r)) {
         r = der_list_add(&v->certs, der.ptr, der.size);
     }
@@ -177,7 +177,7 @@ static int add_instance_item(const eseal_cert_record *rec, void *payload)
     }
     es_result r = add_cert_pem(v, rec->pem);
     if (es_ok(r) && v->ncas < LTV_MAX_CAS) {
-        r = es_from_code(eseal_cert_parse(&v->cas[v->ncas], rec->pem, strlen(rec->pem)));
+        r = es_cert_parse(&v->cas[v->ncas], es_span_of(rec->pem, strlen(rec->pem)));
         v->is_tsa[v->ncas] = !ca;
         v->ncas += es_ok(r) ? 1 : 0;
     }

@@ -104,7 +104,7 @@ static ES_RESULT imprint_spec(eseal_imprint_spec *sp, const imprint_params *p)
     eseal_seal_type t = ESEAL_SEAL_OTHER;
     ES_GUARD(es_from_code(eseal_seal_type_from_name(&t, p->type)));
     int rc = eseal_imprint_template(sp, p->type, p->text, person_type(t) ? NULL : p->code);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     if (p->width_mm > 0) {
         sp->width_mm = p->width_mm;
     }
@@ -177,7 +177,7 @@ static ES_RESULT make_picture(es_buf *png, es_buf *spec_json, double *w_mm, doub
         ES_GUARD(es_file_read(png, q->image_path, ESEAL_IMPRINT_PNG_MAX_BYTES));
         unsigned w = 0, h = 0;
         int rc = eseal_imprint_png_check(&w, &h, png->ptr, png->len);
-        ES_ENSURE(rc == ESEAL_OK, rc, "%s: %s", q->image_path, eseal_error_last()->message);
+        ES_GUARD_CTX(es_from_code(rc), "%s", q->image_path);
         *w_mm = q->width_mm > 0 ? q->width_mm : 40;
         *h_mm = q->height_mm > 0 ? q->height_mm : *w_mm * h / w;
         return ES_OK;
@@ -188,7 +188,7 @@ static ES_RESULT make_picture(es_buf *png, es_buf *spec_json, double *w_mm, doub
     ES_GUARD(imprint_spec(&sp, &p));
     eseal_buf out = ESEAL_BUF_INIT;
     int rc = eseal_imprint_render(&out, &sp, ESEAL_IMPRINT_PNG, SEAL_PICTURE_DPI);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_result r = es_buf_append(png, out.ptr, out.size);
     eseal_buf_dispose(&out);
     ES_GUARD(r);
@@ -282,7 +282,7 @@ static ES_RESULT maker_load(eseal_instance *inst, maker *m, const char *hierarch
     ES_ENSURE(!revoked, ESEAL_ESTATE,
               "seal: the %s seal maker's issuing CA %s is revoked; renew it with 'eseal ca renew issuing-ca --alg %s'",
               h, m->rec.issuer_id, h);
-    ES_GUARD(es_from_code(eseal_cert_parse(&m->cert, m->rec.pem, strlen(m->rec.pem))));
+    ES_GUARD(es_cert_parse(&m->cert, es_span_of(m->rec.pem, strlen(m->rec.pem))));
     return es_instance_load_key(inst, &m->key, &m->rec);
 }
 
@@ -366,7 +366,7 @@ static ES_RESULT signers_load(eseal_instance *inst, signers *sg, const eseal_sea
             ES_ENSURE(strcmp(eseal_cert_fingerprint(sg->cert[j]), eseal_cert_fingerprint(cert)) != 0, ESEAL_EINVAL,
                       "seal: certificate %s is listed twice", id);
         }
-        ES_GUARD(es_from_code(eseal_cert_der(&sg->der[k], cert)));
+        ES_GUARD(es_cert_der(&sg->der[k], cert));
         sg->entry[k] = (eseal_bytes){sg->der[k].ptr, sg->der[k].size};
         if (q->cert_digests) {
             size_t n = 0;
@@ -575,7 +575,7 @@ static ES_RESULT seal_transition(eseal_instance *inst, eseal_seal_record *out, c
         r = es_from_code(eseal_store_cert_find(inst->store, &mrec, rec.maker_cert_id));
         if (es_ok(r)) {
             m.rec = mrec;
-            r = es_from_code(eseal_cert_parse(&m.cert, mrec.pem, strlen(mrec.pem)));
+            r = es_cert_parse(&m.cert, es_span_of(mrec.pem, strlen(mrec.pem)));
         }
         if (es_ok(r)) {
             r = es_instance_load_key(inst, &m.key, &m.rec);

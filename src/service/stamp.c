@@ -549,7 +549,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     if (es_ok(r) && crec.issuer_id[0] != 0) {
         eseal_cert_record irec;
         if (eseal_store_cert_find(inst->store, &irec, crec.issuer_id) == ESEAL_OK) {
-            r = es_from_code(eseal_cert_parse(&issuer, irec.pem, strlen(irec.pem)));
+            r = es_cert_parse(&issuer, es_span_of(irec.pem, strlen(irec.pem)));
             eseal_cert_record_dispose(&irec);
         }
     }
@@ -770,7 +770,7 @@ int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const vo
             r = es_from_code(eseal_cert_load(&signer, req->expected_signer));
         }
         if (es_ok(r)) {
-            r = es_from_code(eseal_cert_der(&der, signer));
+            r = es_cert_der(&der, signer);
         }
     }
     if (es_ok(r)) {

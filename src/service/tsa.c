@@ -156,9 +156,9 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
     }
     es_buf dir = ES_BUF_INIT(4096);
     es_buf path = ES_BUF_INIT(4096), lock = ES_BUF_INIT(4096);
-    r = es_from_code(eseal_cert_parse(&t->cert, tsa.pem, strlen(tsa.pem)));
+    r = es_cert_parse(&t->cert, es_span_of(tsa.pem, strlen(tsa.pem)));
     if (es_ok(r)) {
-        r = es_from_code(eseal_cert_parse(&t->ca, issuing.pem, strlen(issuing.pem)));
+        r = es_cert_parse(&t->ca, es_span_of(issuing.pem, strlen(issuing.pem)));
     }
     if (es_ok(r)) {
         r = es_instance_load_key(inst, &t->key, &tsa);
