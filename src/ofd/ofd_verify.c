@@ -485,7 +485,7 @@ static ES_RESULT check_seal(eseal_report *rep, ctx *c, const sig_entry *e, const
     ES_GUARD(tn != NULL ? es_report_set(rep, "seal.type", "%s", tn)
                         : es_report_set(rep, "seal.type", "%lld", (long long)in->type));
     eseal_report *srep = NULL;
-    es_result r = es_from_code(eseal_ses_seal_verify(&srep, seal, c->trust, seal_at));
+    es_result r = es_ses_seal_verify_rev(&srep, seal, c->trust, seal_at, NULL);
     if (es_ok(r) && c->opts != NULL && c->opts->registry != NULL) {
         r = c->opts->registry(c->opts->registry_ctx, srep, seal, seal_at);
     }
