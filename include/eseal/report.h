@@ -10,8 +10,8 @@
  *
  * Reason codes follow ETSI EN 319 102-1 sub-indications where one fits
  * (HASH_FAILURE, SIG_CRYPTO_FAILURE, REVOKED, REVOKED_NO_POE,
- * OUT_OF_BOUNDS_NO_POE, NO_CERTIFICATE_CHAIN_FOUND, ...). docs/verify-report.md
- * lists them.
+ * OUT_OF_BOUNDS_NO_POE, NO_CERTIFICATE_CHAIN_FOUND, ...). ESEAL_REASON_TABLE below holds
+ * every one; docs/verify-report.md lists them (its table generated from this one).
  */
 #ifndef ESEAL_REPORT_H
 #define ESEAL_REPORT_H
@@ -29,14 +29,124 @@ typedef enum {
 /** "VALID", "INDETERMINATE" or "INVALID". */
 ESEAL_EXTERN(const char *) eseal_verdict_name(eseal_verdict v);
 
+/* The verdicts a reason may impose, as a set (a reason's third column below). */
+#define ESEAL_RV_VALID (1u << ESEAL_VALID)
+#define ESEAL_RV_INDETERMINATE (1u << ESEAL_INDETERMINATE)
+#define ESEAL_RV_INVALID (1u << ESEAL_INVALID)
+
+/*
+ * Every reason code a report can carry, in one table (after s2n-tls's error table):
+ * X(code, verdicts, doc line). `code` is the stable machine name reports carry ("HASH_FAILURE");
+ * `verdicts` the set of verdicts it may impose (VALID = an informative note); `doc line` the
+ * sentence of the generated table in docs/verify-report.md (a test compares the two). Codes
+ * follow ETSI EN 319 102-1 sub-indications where one fits. Append new codes; never rename one.
+ */
+#define ESEAL_REASON_TABLE(X)                                                                                          \
+    X(HASH_FAILURE, ESEAL_RV_INVALID,                                                                                  \
+      "the digest of the signed data (file, protected package file, time-stamp imprint) differs from the signed one")  \
+    X(SIG_CRYPTO_FAILURE, ESEAL_RV_INVALID,                                                                            \
+      "the signature value does not verify with the signer's public key, or its algorithm does not fit the key")       \
+    X(SM2_EMPTY_ID, ESEAL_RV_INDETERMINATE,                                                                            \
+      "an SM2 signature verifies only with an empty distinguishing ID, not with 1234567812345678 (GM/T 0009)")         \
+    X(FORMAT_FAILURE, ESEAL_RV_INVALID | ESEAL_RV_INDETERMINATE,                                                       \
+      "a structure the signature depends on is missing, malformed or not what the format requires")                    \
+    X(SIGNING_CERTIFICATE_MISMATCH, ESEAL_RV_INVALID,                                                                  \
+      "the signing-certificate-v2 attribute names another certificate than the one that verifies")                     \
+    X(SIGNER_MISMATCH, ESEAL_RV_INVALID, "the signature was made with another certificate than the one expected")      \
+    X(NO_SIGNING_CERTIFICATE_FOUND, ESEAL_RV_INDETERMINATE,                                                            \
+      "the signer's certificate is neither in the signature nor among the certificates supplied")                      \
+    X(CRYPTO_CONSTRAINTS_FAILURE, ESEAL_RV_INVALID | ESEAL_RV_INDETERMINATE,                                           \
+      "a digest or signature algorithm that is not accepted (SHA-1, an unknown CheckMethod, ...)")                     \
+    X(NO_CERTIFICATE_CHAIN_FOUND, ESEAL_RV_INDETERMINATE,                                                              \
+      "no trust anchors are configured, or the signer's certificate does not chain to one")                            \
+    X(CERTIFICATE_SIGNATURE_FAILURE, ESEAL_RV_INVALID,                                                                 \
+      "a certificate on the path has a signature that does not verify under its issuer's key")                         \
+    X(CHAIN_CONSTRAINTS_FAILURE, ESEAL_RV_INVALID | ESEAL_RV_INDETERMINATE,                                            \
+      "the path or the signer's key usage breaks a constraint (basic constraints, key usage, EKU, ...)")               \
+    X(OUT_OF_BOUNDS_NO_POE, ESEAL_RV_INDETERMINATE,                                                                    \
+      "a certificate of the chain had expired and no timestamp proves the signature existed before")                   \
+    X(NOT_YET_VALID, ESEAL_RV_INDETERMINATE, "a certificate of the chain was not yet valid at the validation time")    \
+    X(CLAIMED_TIME_OUT_OF_BOUNDS, ESEAL_RV_INDETERMINATE,                                                              \
+      "the time the signer claims lies outside the validity of the signer's certificate")                              \
+    X(REVOCATION_UNKNOWN, ESEAL_RV_INDETERMINATE,                                                                      \
+      "no correctly signed CRL or OCSP response covers a certificate of the chain")                                    \
+    X(REVOCATION_OUT_OF_DATE, ESEAL_RV_INDETERMINATE,                                                                  \
+      "the newest CRL or OCSP response for a certificate had passed its nextUpdate")                                   \
+    X(REVOKED, ESEAL_RV_INVALID, "the signer's certificate is revoked, and the signature claims no earlier time")      \
+    X(REVOKED_NO_POE, ESEAL_RV_INDETERMINATE,                                                                          \
+      "the signer's certificate is revoked; the signature claims an earlier time that no timestamp proves")            \
+    X(REVOKED_CA, ESEAL_RV_INVALID,                                                                                    \
+      "a CA certificate of the chain is revoked, and the signature claims no earlier time")                            \
+    X(REVOKED_CA_NO_POE, ESEAL_RV_INDETERMINATE,                                                                       \
+      "a CA certificate of the chain is revoked; the signature claims an earlier time that no timestamp proves")       \
+    X(TIMESTAMP_INVALID, ESEAL_RV_INVALID,                                                                             \
+      "the signature's timestamp is not a valid time-stamp token over its signature value")                            \
+    X(TIMESTAMP_UNTRUSTED, ESEAL_RV_INDETERMINATE,                                                                     \
+      "the signature's timestamp is sound but cannot be trusted; the signature is judged as if it had none")           \
+    X(SEAL_NOT_YET_VALID, ESEAL_RV_INVALID, "the validation time is before the seal's validStart")                     \
+    X(SEAL_EXPIRED, ESEAL_RV_INVALID, "the validation time is after the seal's validEnd")                              \
+    X(SEAL_SUSPENDED, ESEAL_RV_INVALID, "this registry says the seal was suspended at the validation time")            \
+    X(SEAL_REVOKED, ESEAL_RV_INVALID, "this registry says the seal was revoked at the validation time")                \
+    X(SEAL_CANCELLED, ESEAL_RV_INVALID, "this registry says the seal was cancelled at the validation time")            \
+    X(SEAL_NOT_ACTIVE, ESEAL_RV_INDETERMINATE,                                                                         \
+      "this registry knows the seal but it was not active (or did not exist) at the validation time")                  \
+    X(SEAL_NOT_REGISTERED, ESEAL_RV_INVALID, "this registry holds other bytes under the seal's esID")                  \
+    X(NO_BOUND_SIGNER, ESEAL_RV_VALID,                                                                                 \
+      "the seal lists no usable signer certificate, so no stamp can be checked against it")                            \
+    X(SEAL_NOT_ALLOWED, ESEAL_RV_INVALID, "the signer's certificate is not one the embedded seal lists")               \
+    X(SEAL_BINDING_UNCHECKED, ESEAL_RV_INDETERMINATE,                                                                  \
+      "the signer's certificate could not be found, so its binding to the seal was not checked")                       \
+    X(SEAL_FORMAT_FAILURE, ESEAL_RV_INVALID,                                                                           \
+      "the embedded seal cannot be read, or is not the seal file the package names")                                   \
+    X(NO_SEAL, ESEAL_RV_VALID, "a plain signature without an embedded seal")                                           \
+    X(NO_SIGNATURE, ESEAL_RV_INDETERMINATE, "the document has no signatures")                                          \
+    X(CHANGED_AFTER_SIGNING, ESEAL_RV_INVALID,                                                                         \
+      "a later revision or file changed or added what no permitted change explains")                                   \
+    X(MDP_VIOLATION, ESEAL_RV_INVALID,                                                                                 \
+      "a later revision exists under DocMDP P=1, or filled a form field this signature locks")                         \
+    X(FORM_FILLED, ESEAL_RV_VALID, "form fields were filled after this signature, within its permissions")             \
+    X(ANNOTATIONS_ADDED, ESEAL_RV_VALID, "comment annotations were added after this signature, as DocMDP P=3 allows")  \
+    X(ANNOTATION_APPEARANCE, ESEAL_RV_INDETERMINATE,                                                                   \
+      "a comment annotation added later brings its own appearance, which may paint over signed content")               \
+    X(DUPLICATE_SIGNATURE, ESEAL_RV_INVALID, "this signature field shows a signature already listed")                  \
+    X(LATER_CHANGES_UNCHECKED, ESEAL_RV_INDETERMINATE, "the later revisions could not be compared")                    \
+    X(AMBIGUOUS_STRUCTURE, ESEAL_RV_INVALID, "the file's structure lets readers resolve an object differently")        \
+    X(SIGNATURE_LIST_ANOMALY, ESEAL_RV_INVALID | ESEAL_RV_INDETERMINATE | ESEAL_RV_VALID,                              \
+      "the OFD signature list says something the package contradicts or other readers read differently")               \
+    X(LATER_STAMP_MISSING, ESEAL_RV_VALID,                                                                             \
+      "this instance's audit log records a later stamp of this very document, which the copy verified lacks")          \
+    X(SIGNER_CERT_NOT_FOUND, ESEAL_RV_INDETERMINATE,                                                                   \
+      "a plain OFD signature carries no certificate and none was given")                                               \
+    X(TSA_REJECTED, ESEAL_RV_INVALID, "the TSA did not grant the time-stamp")                                          \
+    X(HASH_ALGORITHM_NOT_ACCEPTED, ESEAL_RV_INVALID,                                                                   \
+      "the time-stamp imprint uses a digest other than SHA-256, SHA-384, SHA-512 or SM3")                              \
+    X(NONCE_MISMATCH, ESEAL_RV_INVALID, "the time-stamp token's nonce is not the request's")                           \
+    X(POLICY_MISMATCH, ESEAL_RV_INVALID, "the time-stamp token's policy is not the one required")                      \
+    X(SIGNING_CERTIFICATE_MISSING, ESEAL_RV_INVALID,                                                                   \
+      "the time-stamp token has no signing-certificate-v2 attribute (RFC 5816)")                                       \
+    X(REQUEST_MISMATCH, ESEAL_RV_INVALID, "the time-stamp token's version, imprint, nonce or policy is not the request's")
+
+/** A reason code: ESEAL_R_HASH_FAILURE, ... (ESEAL_REASON_TABLE's order). */
+typedef enum {
+#define ESEAL_X_REASON_ENUM(code, verdicts, doc) ESEAL_R_##code,
+    ESEAL_REASON_TABLE(ESEAL_X_REASON_ENUM)
+#undef ESEAL_X_REASON_ENUM
+    ESEAL_REASON_COUNT /**< not a reason: the number of reasons */
+} eseal_reason;
+
+/** "HASH_FAILURE" for ESEAL_R_HASH_FAILURE: the code reports carry; NULL outside the table. */
+ESEAL_EXTERN(const char *) eseal_reason_name(eseal_reason code);
+
 typedef struct eseal_report eseal_report;
 
 /** Verdict of the node: the worst of its reasons and children. */
 ESEAL_EXTERN(eseal_verdict) eseal_report_verdict(const eseal_report *r);
 
 ESEAL_EXTERN(size_t) eseal_report_reason_count(const eseal_report *r);
-/** Stable machine code of reason i, e.g. "REVOKED". Borrowed from r. */
+/** Stable machine code of reason i, e.g. "REVOKED" (eseal_reason_name of its id). Static. */
 ESEAL_EXTERN(const char *) eseal_report_reason_code(const eseal_report *r, size_t i);
+/** Reason i as a table entry (ESEAL_R_REVOKED); ESEAL_REASON_COUNT when there is no reason i. */
+ESEAL_EXTERN(eseal_reason) eseal_report_reason_id(const eseal_report *r, size_t i);
 /** Human sentence of reason i. Borrowed from r. */
 ESEAL_EXTERN(const char *) eseal_report_reason_text(const eseal_report *r, size_t i);
 /** The verdict reason i imposes (VALID for purely informative notes). */

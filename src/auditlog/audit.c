@@ -71,7 +71,7 @@ static ES_RESULT encode_with_time(es_buf *out, eseal_audit_entry *e, const es_ti
 {
     eseal_buf core = ESEAL_BUF_INIT;
     int rc = eseal_audit_entry_encode(&core, e);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_result r = ES_OK;
     if (ts != NULL && e->time_proof_kind == NULL) {
         uint8_t h[64];
@@ -288,7 +288,7 @@ ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint
 {
     eseal_log *log = NULL;
     int rc = eseal_instance_log(inst, &log);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     const eseal_stamp_request *q = in->q;
     const eseal_principal *who = q->who;
     /* The digests of the bytes the stamper read and wrote (never the paths again: in place, the
@@ -552,7 +552,7 @@ ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], con
 {
     eseal_log *log = NULL;
     int rc = eseal_instance_log(inst, &log);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     /* One checkpoint for the whole batch; a witness quorum not met still leaves a signed checkpoint. */
     rc = eseal_log_publish(log, NULL);
     es_result r = ES_OK;
@@ -579,7 +579,7 @@ ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], con
 int eseal_instance_stamp_receipt(eseal_instance *inst, eseal_buf *out, const char *serial)
 {
     if (inst == NULL || out == NULL || serial == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || out == NULL || serial == NULL");
     }
     eseal_stamp_record rec;
     int rc = eseal_store_stamp_find(inst->store, &rec, serial);

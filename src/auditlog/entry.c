@@ -166,7 +166,7 @@ static ES_RESULT encode(es_buf *b, const eseal_audit_entry *e)
 int eseal_audit_entry_encode(eseal_buf *out, const eseal_audit_entry *e)
 {
     if (out == NULL || e == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || e == NULL");
     }
     es_buf b = ES_BUF_INIT(ESEAL_AUDIT_MAX_ENTRY);
     es_result r = encode(&b, e);
@@ -271,7 +271,7 @@ static ES_RESULT parse(eseal_audit_entry_parsed *out, es_span in)
 int eseal_audit_entry_parse(eseal_audit_entry_parsed *out, const void *data, size_t len)
 {
     if (out == NULL || (data == NULL && len != 0)) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || (data == NULL && len != 0)");
     }
     memset(out, 0, sizeof(*out));
     es_result r = parse(out, es_span_of(data, len));
@@ -296,7 +296,7 @@ size_t eseal_audit_entry_core_len(const void *data, size_t len)
 int eseal_audit_commitment(char out[65], const char *name, const uint8_t salt[32], const char *value)
 {
     if (out == NULL || name == NULL || salt == NULL || value == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || name == NULL || salt == NULL || value == NULL");
     }
     es_buf b = ES_BUF_INIT(ESEAL_AUDIT_MAX_FIELD * 2);
     es_result r = es_buf_printf(&b, "eseal-commitment/v1\n%s\n", name);

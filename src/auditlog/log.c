@@ -80,7 +80,7 @@ ES_RESULT es_log_state_read(eseal_store *s, es_tlog_edge *e)
         es_tlog_edge_init(e);
         return ES_OK;
     }
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_result r = es_tlog_edge_decode(e, es_span_of(b.ptr, b.size));
     eseal_buf_dispose(&b);
     return r;
@@ -102,7 +102,7 @@ static ES_RESULT tile_flush(tile_writer *tw, unsigned level)
 {
     if (tw->t[level].open && tw->t[level].dirty) {
         int rc = eseal_store_log_tile_put(tw->s, level, tw->t[level].n, tw->t[level].data, tw->t[level].len);
-        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        ES_GUARD(es_from_code(rc));
         tw->t[level].dirty = false;
     }
     return ES_OK;
@@ -170,14 +170,14 @@ ES_RESULT es_log_append_tx(eseal_store *s, const es_span *entries, size_t n, uin
         eb[i] = (eseal_store_bytes){entries[i].ptr, entries[i].len};
     }
     int rc = eseal_store_log_entries_put(s, *first, eb, n);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     for (unsigned l = 0; l < 8; l++) {
         ES_GUARD(tile_flush(tw, l));
     }
     ES_AUTO(es_buf_freep) es_buf st = ES_BUF_INIT(8 + 64 * ES_TLOG_HASH_LEN);
     ES_GUARD(es_tlog_edge_encode(&st, &e));
     rc = eseal_store_log_state_put(s, st.ptr, st.len);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     return ES_OK;
 }
 
@@ -187,7 +187,7 @@ static es_result store_tile(void *ctx, unsigned level, uint64_t n, es_buf *out)
 {
     eseal_buf b = {0};
     int rc = eseal_store_log_tile(ctx, &b, level, n);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_result r = es_buf_append(out, b.ptr, b.size);
     eseal_buf_dispose(&b);
     return r;
@@ -253,7 +253,7 @@ ES_RESULT es_log_key_create(eseal_instance *inst)
     ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "log: creating the log key needs the instance passphrase");
     ES_AUTO(key_freep) eseal_key *k = NULL;
     int rc = eseal_key_generate(&k, ESEAL_ALG_ED25519);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     ES_GUARD(es_key_save(inst, k, es_buf_cstr(&p)));
     ES_AUTO(es_strfreep) char *origin = NULL;
     ES_GUARD(default_origin(&origin, &inst->cfg));
@@ -309,7 +309,7 @@ static ES_RESULT load_signer(eseal_log *log)
     }
     ES_ENSURE(log->inst->pass.ptr != NULL, ESEAL_EPASS, "log: signing a checkpoint needs the instance passphrase");
     int rc = eseal_key_load(&log->key, es_buf_cstr(&p), log->inst->pass.ptr, log->inst->pass.len);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     ES_GUARD(es_note_signer_init(&log->signer, log->origin, ES_NOTE_ED25519, log->key));
     ES_ENSURE(log->have_vkey && log->signer.v.id == log->vkey.id &&
                   memcmp(log->signer.v.pub, log->vkey.pub, 32) == 0,
@@ -387,10 +387,10 @@ static ES_RESULT log_open(eseal_log **out, eseal_instance *inst)
         r = es_home_path(&db, inst, "eseal.db");
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_open(&log->w, es_buf_cstr(&db))};
+        r = es_from_code(eseal_store_open(&log->w, es_buf_cstr(&db)));
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_open(&log->r, es_buf_cstr(&db))};
+        r = es_from_code(eseal_store_open(&log->r, es_buf_cstr(&db)));
     }
     es_buf_free(&db);
     if (es_ok(r)) {
@@ -424,7 +424,7 @@ static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
 int eseal_instance_log(eseal_instance *inst, eseal_log **out)
 {
     if (inst == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || out == NULL");
     }
     pthread_mutex_lock(&open_mu);
     es_result r = inst->log == NULL ? log_open(&inst->log, inst) : ES_OK;
@@ -479,7 +479,7 @@ void es_log_close(eseal_instance *inst)
 static ES_RESULT in_writer_tx(eseal_log *log, es_result (*fn)(eseal_log *, void *), void *ctx)
 {
     int rc = eseal_store_begin(log->w);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_result r = fn(log, ctx);
     if (es_ok(r)) {
         rc = eseal_store_commit(log->w);
@@ -624,7 +624,7 @@ ES_RESULT es_log_append(eseal_log *log, uint64_t *index, es_span entry, es_log_t
 int eseal_log_append(eseal_log *log, uint64_t *index, const void *entry, size_t len)
 {
     if (entry == NULL && len != 0) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("entry == NULL && len != 0");
     }
     return es_code(es_log_append(log, index, es_span_of(entry, len), NULL, NULL));
 }
@@ -703,7 +703,7 @@ static ES_RESULT sign_checkpoint(eseal_log *log, es_buf *note, es_checkpoint *cp
     ES_GUARD(es_checkpoint_format(&text, cp));
     ES_GUARD(es_note_sign(note, es_buf_span(&text), &log->signer, 1));
     int rc = eseal_store_log_checkpoint_put(s, cp->size, es_buf_cstr(note), es_now_ms());
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     return ES_OK;
 }
 
@@ -747,7 +747,7 @@ static ES_RESULT publish(eseal_log *log, uint64_t *size)
 int eseal_log_publish(eseal_log *log, uint64_t *size)
 {
     if (log == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL");
     }
     pthread_mutex_lock(&log->pmu);
     log->dirty = false;
@@ -785,7 +785,7 @@ static void *publisher_main(void *arg)
 int eseal_log_publisher_start(eseal_log *log, unsigned int interval_ms)
 {
     if (log == NULL || interval_ms > 1000) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || interval_ms > 1000");
     }
     es_result r = load_signer(log); /* fail now, not silently in the thread */
     if (!es_ok(r)) {
@@ -814,7 +814,7 @@ ES_RESULT es_log_meta_store(eseal_log *log, eseal_store **out)
         ES_AUTO(es_buf_freep) es_buf db = ES_BUF_INIT(8192);
         ES_GUARD(es_home_path(&db, log->inst, "eseal.db"));
         int rc = eseal_store_open(&log->m, es_buf_cstr(&db));
-        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        ES_GUARD(es_from_code(rc));
     }
     *out = log->m;
     return ES_OK;
@@ -824,7 +824,7 @@ static ES_RESULT store_cosigned(eseal_log *log, uint64_t size, es_span note)
 {
     eseal_buf old = {0};
     int rc = eseal_store_log_checkpoint(log->w, &old, size, NULL);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     /* Only more signature lines: the stored note's text and log signature must begin the new one.
      * The stored cosignatures are kept; new lines are added unless that cosigner is there already. */
     es_span o = es_span_of(old.ptr, old.size);
@@ -853,7 +853,7 @@ static ES_RESULT store_cosigned(eseal_log *log, uint64_t size, es_span note)
     ES_ENSURE(prefix, ESEAL_ESTATE, "log: checkpoint %llu changed while witnesses were cosigning it",
               (unsigned long long)size);
     rc = eseal_store_log_checkpoint_put(log->w, size, es_buf_cstr(&text), es_now_ms());
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     return ES_OK;
 }
 
@@ -915,7 +915,7 @@ ES_RESULT es_log_outside_checkpoint(eseal_log *log, es_checkpoint *cp, bool *pre
 int eseal_log_size(eseal_log *log, uint64_t *size, uint64_t *checkpoint_size)
 {
     if (log == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL");
     }
     es_tlog_edge e;
     pthread_mutex_lock(&log->rmu);
@@ -929,7 +929,7 @@ int eseal_log_size(eseal_log *log, uint64_t *size, uint64_t *checkpoint_size)
             eseal_error_clear();
             cs = 0;
         } else if (rc != ESEAL_OK) {
-            r = (es_result){rc};
+            r = es_from_code(rc);
         }
     }
     pthread_mutex_unlock(&log->rmu);
@@ -949,7 +949,7 @@ const char *eseal_log_origin(const eseal_log *log) { return log != NULL ? log->o
 int eseal_log_vkey(eseal_log *log, eseal_buf *out)
 {
     if (log == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL");
     }
     if (!log->have_vkey) {
         return es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
@@ -967,7 +967,7 @@ int eseal_log_vkey(eseal_log *log, eseal_buf *out)
 int eseal_log_checkpoint(eseal_log *log, eseal_buf *note, uint64_t size)
 {
     if (log == NULL || note == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || note == NULL");
     }
     pthread_mutex_lock(&log->rmu);
     int rc = eseal_store_log_checkpoint(log->r, note, size, NULL);
@@ -978,7 +978,7 @@ int eseal_log_checkpoint(eseal_log *log, eseal_buf *note, uint64_t size)
 int eseal_log_entry(eseal_log *log, eseal_buf *out, uint64_t index)
 {
     if (log == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL");
     }
     pthread_mutex_lock(&log->rmu);
     int rc = eseal_store_log_entry(log->r, out, index);
@@ -1032,7 +1032,7 @@ static int out_text(eseal_buf *out, es_buf *b, es_result r)
 int eseal_log_prove_inclusion(eseal_log *log, eseal_buf *out, uint64_t index, uint64_t size)
 {
     if (log == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL");
     }
     es_buf b = ES_BUF_INIT(64 * 64);
     return out_text(out, &b, prove_inclusion(log, &b, index, size));
@@ -1053,7 +1053,7 @@ static ES_RESULT prove_consistency(eseal_log *log, es_buf *out, uint64_t m, uint
 int eseal_log_prove_consistency(eseal_log *log, eseal_buf *out, uint64_t m, uint64_t n)
 {
     if (log == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL");
     }
     es_buf b = ES_BUF_INIT(64 * 64);
     return out_text(out, &b, prove_consistency(log, &b, m, n));
@@ -1116,7 +1116,7 @@ static ES_RESULT receipt(eseal_log *log, es_buf *out, uint64_t index)
 int eseal_log_receipt(eseal_log *log, eseal_buf *out, uint64_t index)
 {
     if (log == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL");
     }
     es_buf b = ES_BUF_INIT(256 * 1024);
     return out_text(out, &b, receipt(log, &b, index));

@@ -50,12 +50,12 @@ static ES_RESULT resource_bytes(eseal_store *s, es_buf *out, int level, uint64_t
         bundle_ctx b = {out};
         uint64_t first = n * ES_TLOG_TILE_WIDTH;
         int rc = eseal_store_log_entries(s, first, first + width, bundle_entry, &b);
-        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        ES_GUARD(es_from_code(rc));
         return ES_OK;
     }
     eseal_buf t = {0};
     int rc = eseal_store_log_tile(s, &t, (unsigned)level, n);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_result r = t.size >= (size_t)width * ES_TLOG_HASH_LEN
                       ? es_buf_append(out, t.ptr, (size_t)width * ES_TLOG_HASH_LEN)
                       : es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "log: tile %d/%llu is shorter than the tree",
@@ -67,7 +67,7 @@ static ES_RESULT resource_bytes(eseal_store *s, es_buf *out, int level, uint64_t
 static ES_RESULT latest(eseal_log *log, eseal_buf *note, uint64_t *size)
 {
     int rc = eseal_log_checkpoint(log, note, UINT64_MAX);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_note *n = es_calloc(1, sizeof(*n));
     ES_ENSURE_ALLOC(n);
     es_checkpoint cp;
@@ -113,7 +113,7 @@ static ES_RESULT read_resource(eseal_log *log, es_buf *out, const char *path, in
 int eseal_log_read(eseal_log *log, eseal_buf *out, const char *path, int *immutable)
 {
     if (log == NULL || out == NULL || path == NULL || immutable == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || out == NULL || path == NULL || immutable == NULL");
     }
     es_buf b = ES_BUF_INIT(ES_TLOG_TILE_WIDTH * (ES_TLOG_MAX_ENTRY + 2));
     es_result r = read_resource(log, &b, path, immutable);
@@ -197,7 +197,7 @@ static int collect_size(uint64_t size, const char *note, int64_t at_ms, void *pa
         size_t cap = l->cap == 0 ? 64 : l->cap * 2;
         uint64_t *n = es_realloc(l->sizes, cap * sizeof(*n));
         if (n == NULL) {
-            return ESEAL_ENOMEM;
+            ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
         }
         l->sizes = n;
         l->cap = cap;
@@ -261,7 +261,7 @@ static ES_RESULT export_log(eseal_log *log, const char *dir, uint64_t *written)
 int eseal_log_export(eseal_log *log, const char *dir, uint64_t *files_written)
 {
     if (log == NULL || dir == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || dir == NULL");
     }
     uint64_t n = 0;
     int rc = es_code(export_log(log, dir, &n));
@@ -318,7 +318,7 @@ static es_result audit_node(void *ctx, unsigned height, uint64_t index, const es
             eseal_error_clear();
             return audit_fail(a, "tile %u/%llu is missing", level, (unsigned long long)n);
         }
-        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        ES_GUARD(es_from_code(rc));
         es_result r = es_buf_append(&a->tile[level].data, t.ptr, t.size);
         eseal_buf_dispose(&t);
         ES_GUARD(r);
@@ -346,7 +346,7 @@ static ES_RESULT audit_checkpoint(auditor *a, uint64_t size)
 {
     eseal_buf note = {0};
     int rc = eseal_store_log_checkpoint(a->s, &note, size, NULL);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_checkpoint cp;
     es_result r = es_log_open_checkpoint(a->log, es_span_of(note.ptr, note.size), &cp);
     eseal_buf_dispose(&note);
@@ -440,7 +440,7 @@ static ES_RESULT audit_tail(auditor *a, const es_tlog_edge *stored)
         if (rc == ESEAL_ENOTFOUND) {
             eseal_error_clear();
         } else {
-            ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+            ES_GUARD(es_from_code(rc));
         }
         if (have != w) {
             return audit_fail(a, "tile %u/%llu holds %zu hashes, the tree gives %zu", level, (unsigned long long)n,
@@ -517,7 +517,7 @@ static ES_RESULT audit_log(eseal_log *log, eseal_log_audit_report *rep)
 int eseal_log_audit(eseal_log *log, eseal_log_audit_report *rep)
 {
     if (log == NULL || rep == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("log == NULL || rep == NULL");
     }
     return es_code(audit_log(log, rep));
 }

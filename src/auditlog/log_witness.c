@@ -129,7 +129,7 @@ ES_RESULT es_log_witness_recosign(struct eseal_log *log, uint64_t size)
     eseal_buf note = ESEAL_BUF_INIT;
     int rc = eseal_store_log_checkpoint(es_log_reader_begin(log), &note, size, NULL);
     es_log_reader_end(log);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_note *n = es_calloc(1, sizeof(*n));
     es_checkpoint cp;
     uint64_t mask = 0;

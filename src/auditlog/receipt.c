@@ -134,7 +134,7 @@ static ES_RESULT verify(eseal_receipt_info *info, es_span in, const eseal_receip
 int eseal_receipt_verify(eseal_receipt_info *info, const void *receipt, size_t len, const eseal_receipt_check *chk)
 {
     if (info == NULL || (receipt == NULL && len != 0) || chk == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("info == NULL || (receipt == NULL && len != 0) || chk == NULL");
     }
     memset(info, 0, sizeof(*info));
     info->doc_match = -1;

@@ -229,7 +229,7 @@ static ES_RESULT stored_size(eseal_store *st, const es_witness_cfg *w, uint64_t 
     if (rc == ESEAL_ENOTFOUND) {
         return ES_OK;
     }
-    ES_GUARD((es_result){rc});
+    ES_GUARD(es_from_code(rc));
     es_result r = es_parse_uint((const char *)v.ptr, UINT64_MAX >> 1, out);
     eseal_buf_dispose(&v);
     if (!es_ok(r)) {
@@ -244,7 +244,7 @@ static ES_RESULT record(eseal_store *st, const es_witness_cfg *w, uint64_t size)
     ES_GUARD(size_key(&k, w));
     char v[24];
     int n = snprintf(v, sizeof(v), "%llu", (unsigned long long)size);
-    return (es_result){eseal_store_meta_put(st, es_buf_cstr(&k), v, (size_t)n)};
+    return es_from_code(eseal_store_meta_put(st, es_buf_cstr(&k), v, (size_t)n));
 }
 
 ES_RESULT es_witness_collect(eseal_store *st, const es_witness_cfg *ws, size_t n, es_span note,

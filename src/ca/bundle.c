@@ -45,7 +45,7 @@ static ES_RESULT add_ca(bundle_ctx *b, const eseal_cert_record *rec, bool root)
     if (rc == ESEAL_ENOTFOUND) {
         return note_stale(b->info, rec->subject, "no CRL was ever issued (eseal ca crl)");
     }
-    ES_GUARD((es_result){rc});
+    ES_GUARD(es_from_code(rc));
     int64_t next = 0;
     es_result r = es_buf_printf(&b->crls, "# CRL of %s\n", rec->subject);
     if (es_ok(r)) {
@@ -84,7 +84,7 @@ static ES_RESULT ca_bundle(eseal_instance *inst, eseal_buf *pem, const char *h, 
     bundle_ctx b = {inst, h, ES_BUF_INIT(4 << 20), ES_BUF_INIT(4 << 20), ES_BUF_INIT(16 << 20), info, es_now_ms(),
                     ES_OK};
     int rc = eseal_store_cert_list(inst->store, collect, &b);
-    es_result r = rc == ESEAL_OK ? ES_OK : !es_ok(b.err) ? b.err : (es_result){rc};
+    es_result r = rc == ESEAL_OK ? ES_OK : !es_ok(b.err) ? b.err : es_from_code(rc);
     if (es_ok(r) && info->anchors == 0) {
         r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "ca: the instance has no root CA%s%s", h != NULL ? " for " : "",
                          h != NULL ? h : "");

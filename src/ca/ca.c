@@ -41,7 +41,7 @@ static ES_RESULT record_from_cert(eseal_cert_record *r, const eseal_cert *c, con
     r->revocation_reason = -1;
     eseal_buf pem = ESEAL_BUF_INIT;
     int rc = eseal_cert_pem(&pem, c);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     r->pem = (char *)pem.ptr;
     r->id = es_strndup(eseal_cert_fingerprint(c), 16);
     r->role = es_strdup(role);
@@ -73,7 +73,7 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
     es_instance_trust_invalidate(inst); /* new CRLs or certificates: verifications rebuild their trust */
     ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the instance passphrase is needed to issue certificates");
     eseal_key *key = NULL;
-    ES_GUARD((es_result){eseal_key_generate(&key, alg)});
+    ES_GUARD(es_from_code(eseal_key_generate(&key, alg)));
     eseal_key *issuer_key = NULL;
     eseal_cert *issuer = NULL;
     eseal_cert *cert = NULL;
@@ -91,12 +91,12 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
     if (es_ok(r) && issuer_rec != NULL) {
         r = es_instance_load_key(inst, &issuer_key, issuer_rec);
         if (es_ok(r)) {
-            r = (es_result){eseal_cert_parse(&issuer, issuer_rec->pem, strlen(issuer_rec->pem))};
+            r = es_cert_parse(&issuer, es_span_of(issuer_rec->pem, strlen(issuer_rec->pem)));
         }
     }
     if (es_ok(r)) {
         eseal_buf pub = ESEAL_BUF_INIT;
-        r = (es_result){eseal_key_public_der(&pub, key)};
+        r = es_from_code(eseal_key_public_der(&pub, key));
         if (es_ok(r)) {
             r = es_buf_append(&spki, pub.ptr, pub.size);
         }
@@ -149,11 +149,11 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
         r = es_audit_prepare(inst);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_begin(inst->store)};
+        r = es_from_code(eseal_store_begin(inst->store));
         in_tx = es_ok(r);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_cert_insert(inst->store, &rec)};
+        r = es_from_code(eseal_store_cert_insert(inst->store, &rec));
     }
     if (es_ok(r)) {
         char detail[700];
@@ -166,7 +166,7 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
         r = es_audit_cert_event(inst, by, renews == NULL ? "cert.issued" : "cert.renewed", &rec, detail);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_commit(inst->store)};
+        r = es_from_code(eseal_store_commit(inst->store));
         in_tx = false;
     }
     if (!es_ok(r)) {
@@ -225,13 +225,13 @@ static int collect_revoked(const eseal_cert_record *rec, void *payload)
         es_crl_entry *e = es_realloc(c->entries, cap * sizeof(*e));
         if (e == NULL) {
             c->err = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
-            return ESEAL_ENOMEM;
+            return es_code(c->err);
         }
         c->entries = e;
         uint8_t(*s)[20] = es_realloc(c->serials, cap * sizeof(*s));
         if (s == NULL) {
             c->err = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
-            return ESEAL_ENOMEM;
+            return es_code(c->err);
         }
         c->serials = s;
         c->cap = cap;
@@ -255,7 +255,7 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
     es_instance_trust_invalidate(inst); /* new CRLs or certificates: verifications rebuild their trust */
     crl_collect c = {ca->id, NULL, NULL, 0, 0, ES_OK};
     int rc = eseal_store_cert_list(inst->store, collect_revoked, &c);
-    es_result r = rc == ESEAL_OK ? ES_OK : (es_code(c.err) != 0 ? c.err : (es_result){rc});
+    es_result r = rc == ESEAL_OK ? ES_OK : (es_code(c.err) != 0 ? c.err : es_from_code(rc));
     for (size_t i = 0; i < c.n; i++) {
         c.entries[i].serial = c.serials[i];
     }
@@ -269,18 +269,18 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
         r = es_instance_load_key(inst, &key, ca);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_cert_parse(&cert, ca->pem, strlen(ca->pem))};
+        r = es_cert_parse(&cert, es_span_of(ca->pem, strlen(ca->pem)));
     }
     bool in_tx = false;
     if (es_ok(r)) {
         r = es_audit_prepare(inst);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_begin(inst->store)};
+        r = es_from_code(eseal_store_begin(inst->store));
         in_tx = es_ok(r);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_counter_next(inst->store, counter, &number)};
+        r = es_from_code(eseal_store_counter_next(inst->store, counter, &number));
     }
     int64_t now = es_now_ms();
     int64_t next = now + (int64_t)inst->cfg.crl_days * DAY_MS;
@@ -288,10 +288,10 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
         r = es_crl_issue(&out, key, cert, c.entries, c.n, number, now, next);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_crl_put(inst->store, ca->id, number, out.ptr, out.len, now, next)};
+        r = es_from_code(eseal_store_crl_put(inst->store, ca->id, number, out.ptr, out.len, now, next));
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_commit(inst->store)};
+        r = es_from_code(eseal_store_commit(inst->store));
         in_tx = false;
     }
     if (in_tx) {
@@ -449,7 +449,7 @@ static int scan_role(const eseal_cert_record *rec, void *payload)
         *dst[i] = es_strdup(src[i]);
         if (*dst[i] == NULL) {
             x->err = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
-            return ESEAL_ENOMEM;
+            return es_code(x->err);
         }
     }
     x->newest.not_before_ms = rec->not_before_ms;
@@ -469,7 +469,7 @@ static ES_RESULT newest_of_role(eseal_instance *inst, eseal_cert_record *out, in
     int rc = eseal_store_cert_list(inst->store, scan_role, &x);
     if (rc != ESEAL_OK) {
         eseal_cert_record_dispose(&x.newest);
-        return es_code(x.err) != 0 ? x.err : (es_result){rc};
+        return es_code(x.err) != 0 ? x.err : es_from_code(rc);
     }
     if (x.count == 0) {
         return es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "the %s hierarchy has no %s certificate", h, role);
@@ -501,10 +501,10 @@ static ES_RESULT renew_one(eseal_instance *inst, const es_acting *by, eseal_cert
     int count = 0;
     ES_GUARD(newest_of_role(inst, &old, &count, renewable[k].role, h));
     eseal_key_alg alg = ESEAL_ALG_NONE;
-    es_result r = (es_result){eseal_key_alg_from_name(&alg, old.alg)};
+    es_result r = es_from_code(eseal_key_alg_from_name(&alg, old.alg));
     if (es_ok(r)) {
         /* The parent must be current: a revoked one is renewed first (find_role says so). */
-        r = (es_result){eseal_store_cert_find_role(inst->store, &parent, renewable[k].parent, h)};
+        r = es_from_code(eseal_store_cert_find_role(inst->store, &parent, renewable[k].parent, h));
     }
     static const char *labels[] = {"sm2", "SM2", "p256", "P-256", "rsa", "RSA"};
     const char *label = h;
@@ -658,14 +658,14 @@ static ES_RESULT cert_status(eseal_instance *inst, eseal_cert_status *out, const
             } else if (rc == ESEAL_ESTATE) {
                 *out = ESEAL_CERT_SUPERSEDED; /* a newer one exists (and is revoked) */
             } else {
-                return (es_result){rc};
+                return es_from_code(rc);
             }
             return ES_OK;
         }
     }
     if (strcmp(rec->role, "ocsp") == 0) {
         ocsp_scan x = {rec, false};
-        ES_GUARD((es_result){eseal_store_cert_list(inst->store, newer_responder, &x)});
+        ES_GUARD(es_from_code(eseal_store_cert_list(inst->store, newer_responder, &x)));
         *out = x.newer ? ESEAL_CERT_SUPERSEDED : ESEAL_CERT_CURRENT;
     }
     return ES_OK;

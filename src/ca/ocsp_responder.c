@@ -80,11 +80,11 @@ static ES_RESULT issue_responder(eseal_instance *inst, eseal_cert_record *out, c
 ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_record *ca)
 {
     responder_find f = {ca->id, es_now_ms(), "", 0};
-    ES_GUARD((es_result){eseal_store_cert_list(inst->store, pick_responder, &f)});
+    ES_GUARD(es_from_code(eseal_store_cert_list(inst->store, pick_responder, &f)));
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));
     if (f.best_id[0] != '\0') {
-        ES_GUARD((es_result){eseal_store_cert_find(inst->store, &rec, f.best_id)});
+        ES_GUARD(es_from_code(eseal_store_cert_find(inst->store, &rec, f.best_id)));
     } else {
         ES_GUARD(issue_responder(inst, &rec, ca));
     }
@@ -178,14 +178,14 @@ static ES_RESULT load_ca(eseal_instance *inst, eseal_ocsp_service *s, const char
 {
     eseal_cert_record ca, resp;
     memset(&resp, 0, sizeof(resp));
-    ES_GUARD((es_result){eseal_store_cert_find(inst->store, &ca, id)});
+    ES_GUARD(es_from_code(eseal_store_cert_find(inst->store, &ca, id)));
     size_t i = s->n;
     es_result r = es_ocsp_responder_ensure(inst, &resp, &ca);
     if (es_ok(r)) {
-        r = (es_result){eseal_cert_parse(&s->cas[i], ca.pem, strlen(ca.pem))};
+        r = es_cert_parse(&s->cas[i], es_span_of(ca.pem, strlen(ca.pem)));
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_cert_parse(&s->responders[i], resp.pem, strlen(resp.pem))};
+        r = es_cert_parse(&s->responders[i], es_span_of(resp.pem, strlen(resp.pem)));
     }
     if (es_ok(r)) {
         r = es_instance_load_key(inst, &s->keys[i], &resp);
@@ -207,7 +207,7 @@ static ES_RESULT ocsp_open(eseal_instance *inst, eseal_ocsp_service **out, const
                   strcmp(hierarchy, "rsa") == 0,
               ESEAL_EINVAL, "unknown CA hierarchy '%s' (sm2, p256 or rsa)", hierarchy);
     ca_list l = {hierarchy, only_id, {{0}}, 0, false};
-    ES_GUARD((es_result){eseal_store_cert_list(inst->store, list_cas, &l)});
+    ES_GUARD(es_from_code(eseal_store_cert_list(inst->store, list_cas, &l)));
     ES_ENSURE(!l.overflow, ESEAL_ELIMIT, "ocsp: the instance has more than %d CAs with keys; the responder serves at most %d",
               MAX_CAS, MAX_CAS);
     ES_ENSURE(l.n > 0, ESEAL_ENOTFOUND, "ocsp: no CA with a key in this instance%s%s", hierarchy != NULL ? " for " : "",
@@ -241,7 +241,7 @@ int eseal_instance_ocsp_open(eseal_instance *inst, eseal_ocsp_service **out, con
 static ES_RESULT service_respond(eseal_ocsp_service *s, es_buf *out, es_span req)
 {
     eseal_buf resp = ESEAL_BUF_INIT;
-    es_result r = (es_result){eseal_ocsp_respond(&resp, req.ptr, req.len, &s->cfg)};
+    es_result r = es_from_code(eseal_ocsp_respond(&resp, req.ptr, req.len, &s->cfg));
     if (es_ok(r)) {
         r = es_buf_append(out, resp.ptr, resp.size);
     }
@@ -252,7 +252,7 @@ static ES_RESULT service_respond(eseal_ocsp_service *s, es_buf *out, es_span req
 int eseal_ocsp_service_respond(eseal_ocsp_service *s, eseal_buf *resp, const void *req, size_t len)
 {
     if (s == NULL || resp == NULL || (req == NULL && len > 0)) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("s == NULL || resp == NULL || (req == NULL && len > 0)");
     }
     es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     es_result r = service_respond(s, &out, es_span_of(req, len));
@@ -292,7 +292,7 @@ static ES_RESULT service_respond_b64(eseal_ocsp_service *s, es_buf *out, es_span
 int eseal_ocsp_service_respond_get(eseal_ocsp_service *s, eseal_buf *resp, const char *b64, size_t len)
 {
     if (s == NULL || resp == NULL || (b64 == NULL && len > 0)) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("s == NULL || resp == NULL || (b64 == NULL && len > 0)");
     }
     es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     es_result r = service_respond_b64(s, &out, es_span_of(b64, len));
@@ -349,7 +349,7 @@ static ES_RESULT service_crl(eseal_ocsp_service *s, es_buf *out, const char *id)
 int eseal_ocsp_service_crl(eseal_ocsp_service *s, eseal_buf *der, const char *ca_id)
 {
     if (s == NULL || der == NULL || ca_id == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("s == NULL || der == NULL || ca_id == NULL");
     }
     es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     es_result r = service_crl(s, &out, ca_id);
@@ -372,10 +372,10 @@ static ES_RESULT service_ca_cert(eseal_ocsp_service *s, eseal_buf *der, const ch
     bool ca = rc == ESEAL_OK && strcmp(rec.id, id) == 0 &&
               (strcmp(rec.role, "root-ca") == 0 || strcmp(rec.role, "issuing-ca") == 0);
     eseal_cert *c = NULL;
-    es_result r = ca ? (es_result){eseal_cert_parse(&c, rec.pem, strlen(rec.pem))}
+    es_result r = ca ? es_from_code(eseal_cert_parse(&c, rec.pem, strlen(rec.pem)))
                      : es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "ocsp: no CA certificate %s", id);
     if (es_ok(r)) {
-        r = (es_result){eseal_cert_der(der, c)};
+        r = es_from_code(eseal_cert_der(der, c));
     }
     eseal_cert_free(c);
     eseal_cert_record_dispose(&rec);
@@ -385,7 +385,7 @@ static ES_RESULT service_ca_cert(eseal_ocsp_service *s, eseal_buf *der, const ch
 int eseal_ocsp_service_ca_cert(eseal_ocsp_service *s, eseal_buf *der, const char *ca_id)
 {
     if (s == NULL || der == NULL || ca_id == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("s == NULL || der == NULL || ca_id == NULL");
     }
     return es_code(service_ca_cert(s, der, ca_id));
 }
@@ -430,7 +430,7 @@ static ES_RESULT own_evidence(eseal_instance *inst, const char *ca_id, const ese
     if (rc == ESEAL_OK) {
         r = es_revocation_data_add(out, ES_REV_CRL, es_span_of(crl.ptr, crl.size));
     } else if (rc != ESEAL_ENOTFOUND) {
-        r = (es_result){rc};
+        r = es_from_code(rc);
     }
     eseal_buf_dispose(&crl);
     return r;
@@ -445,7 +445,7 @@ ES_RESULT es_instance_revocation_evidence(eseal_instance *inst, const eseal_cert
     for (size_t i = 0; es_ok(r) && i + 1 < n; i++) {
         const eseal_cert *cert = chain[i], *issuer = chain[i + 1];
         ca_by_fp f = {eseal_cert_fingerprint(issuer), ""};
-        r = (es_result){eseal_store_cert_list(inst->store, find_ca_fp, &f)};
+        r = es_from_code(eseal_store_cert_list(inst->store, find_ca_fp, &f));
         if (es_ok(r) && f.id[0] != '\0') {
             r = own_evidence(inst, f.id, cert, issuer, out);
             continue;

@@ -184,15 +184,17 @@ int eseal_cert_parse(eseal_cert **out, const void *data, size_t len)
     if (out == NULL || data == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_cert_parse"));
     }
+    return ES_PUBLIC(es_cert_parse(out, es_span_of(data, len)));
+}
+
+ES_RESULT es_cert_parse(eseal_cert **out, es_span data)
+{
     eseal_cert **list = NULL;
     size_t n = 0;
-    es_result r = es_cert_parse_all(&list, &n, es_span_of(data, len), 1);
-    if (!es_ok(r)) {
-        return es_code(r);
-    }
+    ES_GUARD(es_cert_parse_all(&list, &n, data, 1));
     *out = list[0];
     es_free(list);
-    return ESEAL_OK;
+    return ES_OK;
 }
 
 int eseal_cert_load(eseal_cert **out, const char *path)
@@ -249,19 +251,22 @@ int eseal_cert_der(eseal_buf *out, const eseal_cert *c)
     if (out == NULL || c == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_cert_der"));
     }
+    return ES_PUBLIC(es_cert_der(out, c));
+}
+
+ES_RESULT es_cert_der(eseal_buf *out, const eseal_cert *c)
+{
     unsigned char *der = NULL;
     int n = i2d_X509(c->x509, &der);
     if (n <= 0) {
-        return es_code(es_ossl_error(ESEAL_ECRYPTO, __FILE__, __LINE__, "encoding a certificate"));
+        return es_ossl_error(ESEAL_ECRYPTO, __FILE__, __LINE__, "encoding a certificate");
     }
     es_buf b = ES_BUF_INIT((size_t)n);
     es_result r = es_buf_append(&b, der, (size_t)n);
     OPENSSL_free(der);
-    if (!es_ok(r)) {
-        return es_code(r);
-    }
+    ES_GUARD(r);
     es_buf_move_out(out, &b);
-    return ESEAL_OK;
+    return ES_OK;
 }
 
 int eseal_cert_pem(eseal_buf *out, const eseal_cert *c)

@@ -188,7 +188,7 @@ int eseal_cms_sign_digest(eseal_buf *out, eseal_key *key, const eseal_cert *cert
         return es_code(r);
     }
     if (digest == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("digest == NULL");
     }
     return finish_sign(out, key, cert, es_span_of(digest, digest_len), opts);
 }
@@ -201,7 +201,7 @@ int eseal_cms_sign(eseal_buf *out, eseal_key *key, const eseal_cert *cert, const
         return es_code(r);
     }
     if (data == NULL && len > 0) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("data == NULL && len > 0");
     }
     eseal_hash h = opts->hash != ESEAL_HASH_DEFAULT ? opts->hash : eseal_cms_default_hash(key->alg);
     uint8_t dg[64];
@@ -221,7 +221,7 @@ int eseal_cms_sign_file(eseal_buf *out, eseal_key *key, const eseal_cert *cert, 
         return es_code(r);
     }
     if (path == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("path == NULL");
     }
     eseal_hash h = opts->hash != ESEAL_HASH_DEFAULT ? opts->hash : eseal_cms_default_hash(key->alg);
     uint8_t dg[64];
@@ -304,7 +304,7 @@ ES_RESULT es_cms_check_signature(eseal_report *rep, CMS_SignerInfo *si, X509 *si
     }
     if (!key_ok) {
         ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
-        return es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIG_CRYPTO_FAILURE,
                                 "signature algorithm %s does not fit the signer's key or the digest algorithm %s",
                                 oidtxt, eseal_hash_name(hash));
     }
@@ -325,12 +325,12 @@ ES_RESULT es_cms_check_signature(eseal_report *rep, CMS_SignerInfo *si, X509 *si
         int empty_ok = 0;
         ES_GUARD(es_verify_pkey(&empty_ok, pub, hash, scheme, "", es_buf_span(&attrs), sigsp));
         if (empty_ok) {
-            return es_report_reason(rep, ESEAL_INDETERMINATE, "SM2_EMPTY_ID",
+            return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_SM2_EMPTY_ID,
                                     "the SM2 signature verifies only with an empty distinguishing ID (OpenSSL's "
                                     "default), not with 1234567812345678 as GM/T 0009 requires");
         }
     }
-    return es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE",
+    return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIG_CRYPTO_FAILURE,
                             "the signature value does not verify with the signer certificate's public key");
 }
 
@@ -342,14 +342,14 @@ static ES_RESULT check_signing_cert_attr(eseal_report *rep, CMS_SignerInfo *si, 
     }
     ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, idx), 0);
     if (t == NULL || t->type != V_ASN1_SEQUENCE) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "signing-certificate-v2 attribute is malformed");
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "signing-certificate-v2 attribute is malformed");
     }
     const unsigned char *p = t->value.sequence->data;
     long len = t->value.sequence->length;
     ESS_SIGNING_CERT_V2 *sc = d2i_ESS_SIGNING_CERT_V2(NULL, &p, len);
     if (sc == NULL) {
         ERR_clear_error();
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "signing-certificate-v2 attribute is malformed");
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "signing-certificate-v2 attribute is malformed");
     }
     STACK_OF(X509) *one = sk_X509_new_null();
     int found = -1;
@@ -362,7 +362,7 @@ static ES_RESULT check_signing_cert_attr(eseal_report *rep, CMS_SignerInfo *si, 
     ERR_clear_error();
     if (found != 1) {
         ES_GUARD(es_report_set(rep, "checks.signing_certificate_attribute", "mismatch"));
-        return es_report_reason(rep, ESEAL_INVALID, "SIGNING_CERTIFICATE_MISMATCH",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIGNING_CERTIFICATE_MISMATCH,
                                 "the signing-certificate-v2 attribute names a different certificate than the one "
                                 "used to verify");
     }
@@ -446,11 +446,11 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
     X509 *signer = find_signer(si, certs, t, o->expected_signer);
     if (signer == NULL) {
         if (o->expected_signer != NULL) {
-            return es_report_reason(rep, ESEAL_INVALID, "SIGNER_MISMATCH",
+            return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIGNER_MISMATCH,
                                     "the signature was not made with the expected certificate %s",
                                     o->expected_signer->subject);
         }
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND",
+        return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_SIGNING_CERTIFICATE_FOUND,
                                 "the signer's certificate is neither in the signature nor supplied");
     }
     ES_GUARD(report_signer(rep, signer));
@@ -462,21 +462,21 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
     int dnid = OBJ_obj2nid(doid);
     eseal_hash hash = es_hash_from_nid(dnid);
     if (hash == ESEAL_HASH_DEFAULT) {
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE",
+        return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_CRYPTO_CONSTRAINTS_FAILURE,
                                 "digest algorithm %s is not accepted (SHA-256/384/512 or SM3 are)",
                                 dnid != NID_undef ? OBJ_nid2sn(dnid) : "(unknown)");
     }
     ES_GUARD(es_report_set(rep, "signature.digest_algorithm", "%s", eseal_hash_name(hash)));
 
     if (CMS_signed_get_attr_count(si) <= 0) {
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "FORMAT_FAILURE",
+        return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_FORMAT_FAILURE,
                                 "the SignerInfo has no signed attributes (CAdES requires them)");
     }
     /* RFC 5652 §11.1: contentType must be present and match eContentType. */
     int ct = CMS_signed_get_attr_by_NID(si, NID_pkcs9_contentType, -1);
     ASN1_TYPE *ctv = ct >= 0 ? X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, ct), 0) : NULL;
     if (ctv == NULL || ctv->type != V_ASN1_OBJECT || OBJ_obj2nid(ctv->value.object) != NID_pkcs7_data) {
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                                   "the contentType signed attribute is missing or is not id-data"));
     }
     int64_t claimed = 0;
@@ -503,10 +503,10 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
     size_t dlen = 0;
     ES_GUARD(content_digest(dg, &dlen, hash, src));
     if (md == NULL) {
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the messageDigest signed attribute is missing"));
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the messageDigest signed attribute is missing"));
     } else if ((size_t)ASN1_STRING_length(md) != dlen || memcmp(ASN1_STRING_get0_data(md), dg, dlen) != 0) {
         ES_GUARD(es_report_set(rep, "checks.digest", "mismatch"));
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "HASH_FAILURE",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                   "the data does not match the signature: its %s digest differs from the signed "
                                   "message digest (the data was changed or is not the signed file)",
                                   eseal_hash_name(hash)));
@@ -516,7 +516,7 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
     ES_GUARD(check_signing_cert_attr(rep, si, signer));
     ES_GUARD(es_cms_check_signature(rep, si, signer, hash));
     if (o->expected_signer != NULL && X509_cmp(signer, o->expected_signer->x509) != 0) {
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SIGNER_MISMATCH",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIGNER_MISMATCH,
                                   "the signature was made by another certificate than the expected %s",
                                   o->expected_signer->subject));
     }
@@ -609,7 +609,7 @@ int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, c
                           const eseal_trust *trust, const eseal_cms_verify_options *opts)
 {
     if (data_path == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("data_path == NULL");
     }
     content_src src = {data_path, {NULL, 0}, NULL, 0, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
@@ -619,7 +619,7 @@ int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const 
                      const eseal_trust *trust, const eseal_cms_verify_options *opts)
 {
     if (data == NULL && len > 0) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("data == NULL && len > 0");
     }
     content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
@@ -629,7 +629,7 @@ int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, 
                            size_t nparts, const eseal_trust *trust, const eseal_cms_verify_options *opts)
 {
     if (parts == NULL || nparts == 0 || nparts > 16) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("parts == NULL || nparts == 0 || nparts > 16");
     }
     es_span sp[16];
     for (size_t i = 0; i < nparts; i++) {
@@ -669,7 +669,7 @@ static ES_RESULT signer_cert(eseal_cert **out, es_span p7s, size_t index, const 
 int eseal_cms_signer_cert(eseal_cert **out, const void *p7s, size_t p7s_len, size_t index, const eseal_trust *trust)
 {
     if (out == NULL || (p7s == NULL && p7s_len > 0)) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || (p7s == NULL && p7s_len > 0)");
     }
     *out = NULL;
     return es_code(signer_cert(out, es_span_of(p7s, p7s_len), index, trust));

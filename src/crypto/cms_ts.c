@@ -35,7 +35,7 @@ ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal
     int rc = fn(ctx, &token, hash, dg, dn);
     if (rc != ESEAL_OK) {
         eseal_buf_dispose(&token);
-        return (es_result){rc}; /* the callee set the message */
+        return es_from_code(rc); /* the callee set the message */
     }
     /* The token must be one: a ContentInfo, nothing after it. */
     const unsigned char *tp = token.ptr;
@@ -111,7 +111,7 @@ ES_RESULT es_cms_check_signature_timestamp(eseal_report *rep, CMS_SignerInfo *si
     ASN1_TYPE *v = X509_ATTRIBUTE_count(a) == 1 ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
     ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
     if (v == NULL || v->type != V_ASN1_SEQUENCE || sig == NULL) {
-        return es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_TIMESTAMP_INVALID,
                                 "the signature timestamp attribute does not hold one token");
     }
     eseal_tsa_verify_options vo = ESEAL_TSA_VERIFY_OPTIONS_INIT;
@@ -125,7 +125,7 @@ ES_RESULT es_cms_check_signature_timestamp(eseal_report *rep, CMS_SignerInfo *si
                                              t, &vo, ro));
     ERR_clear_error();
     if (rc != ESEAL_OK) {
-        return es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID", "the signature timestamp is not a token (%s)",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_TIMESTAMP_INVALID, "the signature timestamp is not a token (%s)",
                                 eseal_error_last()->message);
     }
     eseal_verdict vd = eseal_report_verdict(trep);
@@ -135,10 +135,10 @@ ES_RESULT es_cms_check_signature_timestamp(eseal_report *rep, CMS_SignerInfo *si
     if (es_ok(r) && vd == ESEAL_VALID) {
         *poe_ms = gen;
     } else if (es_ok(r) && vd == ESEAL_INVALID) {
-        r = es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID", "the signature timestamp is invalid: %s (%s)",
+        r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_TIMESTAMP_INVALID, "the signature timestamp is invalid: %s (%s)",
                              why, code);
     } else if (es_ok(r)) {
-        r = es_report_reason(rep, ESEAL_INDETERMINATE, "TIMESTAMP_UNTRUSTED",
+        r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_TIMESTAMP_UNTRUSTED,
                              "the signature timestamp cannot be trusted: %s (%s); the signing time is not proven", why,
                              code);
     }
@@ -183,14 +183,14 @@ ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span t
     PKCS7_free(p7);
     ERR_clear_error();
     if (tst == NULL) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "/Contents is not a time-stamp token");
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "/Contents is not a time-stamp token");
     }
     es_buf req = ES_BUF_INIT(ESEAL_TSA_MAX_REQUEST);
     eseal_hash hash = ESEAL_HASH_DEFAULT;
     es_result r = request_for(&req, tst, parts, n, &hash);
     TS_TST_INFO_free(tst);
     if (es_ok(r) && hash == ESEAL_HASH_DEFAULT) {
-        r = es_report_reason(rep, ESEAL_INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE",
+        r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_CRYPTO_CONSTRAINTS_FAILURE,
                              "the time-stamp token's imprint uses a hash that is not accepted");
     } else if (es_ok(r)) {
         eseal_tsa_verify_options vo = ESEAL_TSA_VERIFY_OPTIONS_INIT;
@@ -199,7 +199,7 @@ ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span t
         eseal_report *trep = NULL;
         int rc = es_code(es_tsa_verify_token_rev(&trep, gen_ms, token, t, &vo, ro));
         r = rc == ESEAL_OK ? es_report_merge(rep, trep, NULL)
-                           : es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the time-stamp token: %s",
+                           : es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the time-stamp token: %s",
                                               eseal_error_last()->message);
         if (rc == ESEAL_OK && eseal_report_verdict(trep) != ESEAL_VALID) {
             *gen_ms = 0; /* proves nothing */

@@ -131,6 +131,10 @@ ES_RESULT es_crl_issue(es_buf *out_der, eseal_key *issuer_key, const eseal_cert 
 
 /* Reads all certificates (PEM bundle or one DER) from memory. */
 ES_RESULT es_cert_parse_all(eseal_cert ***out, size_t *n, es_span data, size_t max_certs);
+/* One certificate, DER or PEM (eseal_cert_parse for callers inside the library). */
+ES_RESULT es_cert_parse(eseal_cert **out, es_span data);
+/* The certificate's DER (eseal_cert_der for callers inside the library). */
+ES_RESULT es_cert_der(eseal_buf *out, const eseal_cert *c);
 void es_cert_list_free(eseal_cert **list, size_t n);
 
 /* Imports a PKCS#12 file (legacy algorithms allowed). Outputs may be NULL. */

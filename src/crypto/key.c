@@ -261,7 +261,7 @@ ES_RESULT es_key_wrap_pkey(eseal_key **out, EVP_PKEY *pk, const char *label)
     int rc = eseal_key_from_backend(out, &mem_backend, mk, label);
     if (rc != ESEAL_OK) {
         es_free(mk); /* the caller keeps pk */
-        return (es_result){rc};
+        return es_from_code(rc);
     }
     return ES_OK;
 }
@@ -322,7 +322,7 @@ static ES_RESULT generate(eseal_key **out, eseal_key_alg alg)
 int eseal_key_generate(eseal_key **out, eseal_key_alg alg)
 {
     if (out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL");
     }
     return es_code(generate(out, alg));
 }
@@ -365,7 +365,7 @@ ES_RESULT es_key_sign_span(es_buf *out, eseal_key *key, eseal_hash hash, eseal_s
     int rc = key->backend->sign(key->ctx, &sig, hash, scheme, data.ptr, data.len);
     if (rc != ESEAL_OK) {
         eseal_buf_dispose(&sig);
-        return (es_result){rc};
+        return es_from_code(rc);
     }
     es_result r = es_buf_append(out, sig.ptr, sig.size);
     eseal_buf_dispose(&sig);

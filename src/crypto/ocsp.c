@@ -210,7 +210,7 @@ static ES_RESULT respond(es_buf *out, es_span req, const eseal_ocsp_config *cfg)
 int eseal_ocsp_respond(eseal_buf *resp_der, const void *req_der, size_t len, const eseal_ocsp_config *cfg)
 {
     if (resp_der == NULL || (req_der == NULL && len > 0)) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("resp_der == NULL || (req_der == NULL && len > 0)");
     }
     es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     es_result r = respond(&out, es_span_of(req_der, len), cfg != NULL ? cfg : &default_cfg);
@@ -250,7 +250,7 @@ static ES_RESULT response_status(int *status, int *cert_status, es_span der)
 int eseal_ocsp_response_status(int *status, int *cert_status, const void *resp, size_t len)
 {
     if (status == NULL || (resp == NULL && len > 0)) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("status == NULL || (resp == NULL && len > 0)");
     }
     return es_code(response_status(status, cert_status, es_span_of(resp, len)));
 }
@@ -258,7 +258,7 @@ int eseal_ocsp_response_status(int *status, int *cert_status, const void *resp, 
 int eseal_ocsp_request(eseal_buf *req_der, const eseal_cert *cert, const eseal_cert *issuer, int sha256, int nonce)
 {
     if (req_der == NULL || cert == NULL || issuer == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("req_der == NULL || cert == NULL || issuer == NULL");
     }
     es_buf out = ES_BUF_INIT(65536);
     es_result r = es_ocsp_request_der(&out, cert, issuer, sha256 != 0, nonce != 0);

@@ -17,7 +17,7 @@
 int eseal_trust_new(eseal_trust **out)
 {
     if (out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL");
     }
     eseal_trust *t = es_calloc(1, sizeof(*t));
     if (t == NULL || (t->anchors = sk_X509_new_null()) == NULL || (t->intermediates = sk_X509_new_null()) == NULL ||
@@ -54,7 +54,7 @@ static ES_RESULT push_cert(STACK_OF(X509) *sk, X509 *x)
 int eseal_trust_add_anchor(eseal_trust *t, const eseal_cert *c)
 {
     if (t == NULL || c == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("t == NULL || c == NULL");
     }
     return es_code(push_cert(t->anchors, c->x509));
 }
@@ -62,7 +62,7 @@ int eseal_trust_add_anchor(eseal_trust *t, const eseal_cert *c)
 int eseal_trust_add_intermediate(eseal_trust *t, const eseal_cert *c)
 {
     if (t == NULL || c == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("t == NULL || c == NULL");
     }
     return es_code(push_cert(t->intermediates, c->x509));
 }
@@ -162,7 +162,7 @@ static bool cert_file_name(const char *name)
 int eseal_trust_add_path(eseal_trust *t, const char *path, int as_anchor)
 {
     if (t == NULL || path == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("t == NULL || path == NULL");
     }
     DIR *d = opendir(path);
     if (d == NULL) {
@@ -188,7 +188,7 @@ int eseal_trust_add_path(eseal_trust *t, const char *path, int as_anchor)
 int eseal_trust_add_crl(eseal_trust *t, const void *data, size_t len)
 {
     if (t == NULL || data == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("t == NULL || data == NULL");
     }
     if (len > eseal_limits_default()->max_der_bytes) {
         return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "CRL larger than %zu bytes",
@@ -269,11 +269,11 @@ static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK
         if (!st.found) {
             all_good = false;
             if (st.stale) {
-                r = es_report_reason(rep, ESEAL_INDETERMINATE, "REVOCATION_OUT_OF_DATE",
+                r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_REVOCATION_OUT_OF_DATE,
                                      "no current revocation information for %s %s: %s", who,
                                      cert_label(x, lbl, sizeof(lbl)), st.note);
             } else {
-                r = es_report_reason(rep, ESEAL_INDETERMINATE, "REVOCATION_UNKNOWN",
+                r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_REVOCATION_UNKNOWN,
                                      "no CRL or OCSP response covers %s %s: its revocation status is unknown%s%s%s",
                                      who, cert_label(x, lbl, sizeof(lbl)), st.note[0] != '\0' ? " (" : "",
                                      st.note, st.note[0] != '\0' ? ")" : "");
@@ -310,12 +310,12 @@ static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK
             break;
         }
         if (claimed_ms != 0 && claimed_ms < st.revoked_ms) {
-            r = es_report_reason(rep, ESEAL_INDETERMINATE, i == 0 ? "REVOKED_NO_POE" : "REVOKED_CA_NO_POE",
+            r = es_report_reason(rep, ESEAL_INDETERMINATE, i == 0 ? ESEAL_R_REVOKED_NO_POE : ESEAL_R_REVOKED_CA_NO_POE,
                                  "%s %s was revoked at %s (%s, %s); the signature claims an earlier time "
                                  "but no timestamp proves it",
                                  who, cert_label(x, lbl, sizeof(lbl)), tb, crl_reason_name(st.reason), st.source);
         } else {
-            r = es_report_reason(rep, ESEAL_INVALID, i == 0 ? "REVOKED" : "REVOKED_CA", "%s %s was revoked at %s (%s, %s)",
+            r = es_report_reason(rep, ESEAL_INVALID, i == 0 ? ESEAL_R_REVOKED : ESEAL_R_REVOKED_CA, "%s %s was revoked at %s (%s, %s)",
                                  who, cert_label(x, lbl, sizeof(lbl)), tb, crl_reason_name(st.reason), st.source);
         }
     }
@@ -349,21 +349,21 @@ static ES_RESULT check_validity(eseal_report *rep, STACK_OF(X509) *chain, int64_
         if (at_ms > na) {
             ok = false;
             fmt_time(tb, na);
-            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "OUT_OF_BOUNDS_NO_POE",
+            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_OUT_OF_BOUNDS_NO_POE,
                                       "%s %s expired at %s (validation time %s) and no timestamp proves the "
                                       "signature existed before",
                                       who, cert_label(x, lbl, sizeof(lbl)), tb, ab));
         } else if (at_ms < nb) {
             ok = false;
             fmt_time(tb, nb);
-            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "NOT_YET_VALID",
+            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NOT_YET_VALID,
                                       "%s %s is valid only from %s (validation time %s)", who,
                                       cert_label(x, lbl, sizeof(lbl)), tb, ab));
         }
         if (i == 0 && claimed_ms != 0 && (claimed_ms < nb || claimed_ms > na)) {
             ok = false;
             fmt_time(tb, claimed_ms);
-            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "CLAIMED_TIME_OUT_OF_BOUNDS",
+            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_CLAIMED_TIME_OUT_OF_BOUNDS,
                                       "the claimed signing time %s is outside the validity of the signer "
                                       "certificate",
                                       tb));
@@ -385,7 +385,7 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
     char lbl[300];
     if (t == NULL || sk_X509_num(t->anchors) == 0) {
         ES_GUARD(es_report_set(rep, "checks.chain", "no trust anchors"));
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND",
+        return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_CERTIFICATE_CHAIN_FOUND,
                                 "no trust anchors are configured, so the signer cannot be trusted");
     }
     ES_AUTO(X509_STORE_freep) X509_STORE *store = X509_STORE_new();
@@ -434,7 +434,7 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
         switch (err) {
         case X509_V_ERR_CERT_SIGNATURE_FAILURE:
         case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
-            return es_report_reason(rep, ESEAL_INVALID, "CERTIFICATE_SIGNATURE_FAILURE",
+            return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CERTIFICATE_SIGNATURE_FAILURE,
                                     "certificate %s (chain depth %d) has an invalid signature",
                                     bad != NULL ? cert_label(bad, lbl, sizeof(lbl)) : "?", depth);
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
@@ -442,11 +442,11 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
         case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
         case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
         case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-            return es_report_reason(rep, ESEAL_INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND",
+            return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_CERTIFICATE_CHAIN_FOUND,
                                     "the signer certificate does not chain to a trust anchor (%s at %s)", txt,
                                     bad != NULL ? cert_label(bad, lbl, sizeof(lbl)) : "?");
         default:
-            return es_report_reason(rep, ESEAL_INDETERMINATE, "CHAIN_CONSTRAINTS_FAILURE",
+            return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_CHAIN_CONSTRAINTS_FAILURE,
                                     "certificate chain rejected: %s (at %s, depth %d)", txt,
                                     bad != NULL ? cert_label(bad, lbl, sizeof(lbl)) : "?", depth);
         }
@@ -459,7 +459,7 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
     ES_GUARD(es_report_set(rep, "chain.anchor", "%s", cert_label(anchor, lbl, sizeof(lbl))));
     uint32_t ku = X509_get_key_usage(signer);
     if (ku != UINT32_MAX && (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
-        ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "CHAIN_CONSTRAINTS_FAILURE",
+        ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_CHAIN_CONSTRAINTS_FAILURE,
                                   "the signer certificate's key usage does not allow signatures"));
     }
     ES_GUARD(check_validity(rep, chain, at_ms, claimed_ms));

@@ -220,11 +220,11 @@ int eseal_tsa_responder_new(eseal_tsa_responder **out, const eseal_tsa_config *c
     *out = NULL;
     eseal_tsa_responder *r = es_calloc(1, sizeof(*r));
     if (r == NULL) {
-        return ESEAL_ENOMEM;
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
     if (pthread_mutex_init(&r->lock, NULL) != 0) {
         es_free(r);
-        return ESEAL_ENOMEM;
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
     es_result res = responder_init(r, cfg != NULL ? cfg : &default_cfg);
     if (!es_ok(res)) {
@@ -501,7 +501,7 @@ int eseal_tsa_responder_respond(eseal_tsa_responder *r, eseal_buf *resp_der, con
             p = es_calloc(1, sizeof(*p));
             if (p == NULL || (p->ctx = TS_RESP_CTX_new()) == NULL) {
                 es_free(p);
-                return ESEAL_ENOMEM;
+                ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
             }
             res = setup_ctx(p->ctx, r);
         }
@@ -607,7 +607,7 @@ static ES_RESULT report_status(eseal_report *rep, const TS_STATUS_INFO *si, bool
     }
     ES_GUARD(es_report_set(rep, "response.fail_info", "%s", es_buf_cstr(&why)));
     ES_GUARD(es_report_set(rep, "checks.status", "not granted"));
-    return es_report_reason(rep, ESEAL_INVALID, "TSA_REJECTED", "the TSA did not grant the time-stamp (status %ld%s%s)",
+    return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_TSA_REJECTED, "the TSA did not grant the time-stamp (status %ld%s%s)",
                             st, why.len > 0 ? ", " : "", es_buf_cstr(&why));
 }
 
@@ -631,7 +631,7 @@ static ES_RESULT check_imprint(eseal_report *rep, TS_TST_INFO *tst, TS_REQ *req,
     ES_GUARD(es_report_set(rep, "imprint.algorithm", "%s", h != ESEAL_HASH_DEFAULT ? eseal_hash_name(h) : txt));
     if (h == ESEAL_HASH_DEFAULT) {
         ES_GUARD(es_report_set(rep, "checks.imprint", "failed"));
-        return es_report_reason(rep, ESEAL_INVALID, "HASH_ALGORITHM_NOT_ACCEPTED",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_ALGORITHM_NOT_ACCEPTED,
                                 "the imprint uses %s; SHA-256, SHA-384, SHA-512 or SM3 are required", txt);
     }
     es_span got = es_span_of(ASN1_STRING_get0_data(dg), (size_t)ASN1_STRING_length(dg));
@@ -652,7 +652,7 @@ static ES_RESULT check_imprint(eseal_report *rep, TS_TST_INFO *tst, TS_REQ *req,
     }
     if (!match) {
         ES_GUARD(es_report_set(rep, "checks.imprint", "failed"));
-        return es_report_reason(rep, ESEAL_INVALID, "HASH_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                 "the token's message imprint is not the one of the request or the data");
     }
     return es_report_set(rep, "checks.imprint", "good");
@@ -667,7 +667,7 @@ static ES_RESULT check_nonce_policy(eseal_report *rep, TS_TST_INFO *tst, TS_REQ 
         ES_GUARD(es_report_set(rep, "checks.nonce", "not requested"));
     } else if (tn == NULL || ASN1_INTEGER_cmp(tn, rn) != 0) {
         ES_GUARD(es_report_set(rep, "checks.nonce", "failed"));
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "NONCE_MISMATCH",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_NONCE_MISMATCH,
                                   "the token's nonce is %s the request's", tn == NULL ? "missing, unlike" : "not"));
     } else {
         ES_GUARD(es_report_set(rep, "checks.nonce", "good"));
@@ -687,7 +687,7 @@ static ES_RESULT check_nonce_policy(eseal_report *rep, TS_TST_INFO *tst, TS_REQ 
     }
     if (strcmp(want, got) != 0) {
         ES_GUARD(es_report_set(rep, "checks.policy", "failed"));
-        return es_report_reason(rep, ESEAL_INVALID, "POLICY_MISMATCH", "the token's policy is %s, not %s", got, want);
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_POLICY_MISMATCH, "the token's policy is %s, not %s", got, want);
     }
     return es_report_set(rep, "checks.policy", "good");
 }
@@ -699,7 +699,7 @@ static ES_RESULT report_tst(eseal_report *rep, TS_TST_INFO *tst, int64_t *gen_ms
     es_result r = es_time_parse_gentime(es_span_of(ASN1_STRING_get0_data(gt), (size_t)ASN1_STRING_length(gt)), gen_ms);
     if (!es_ok(r)) {
         *gen_ms = 0;
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the token's genTime is not a GeneralizedTime");
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the token's genTime is not a GeneralizedTime");
     }
     char t[ES_RFC3339_LEN];
     es_time_rfc3339(t, *gen_ms);
@@ -739,7 +739,7 @@ static ES_RESULT check_eku(eseal_report *rep, X509 *signer)
     ERR_clear_error();
     if (!ok) {
         ES_GUARD(es_report_set(rep, "checks.tsa_eku", "failed"));
-        return es_report_reason(rep, ESEAL_INVALID, "CHAIN_CONSTRAINTS_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CHAIN_CONSTRAINTS_FAILURE,
                                 "the signer certificate's only extended key usage is not a critical timeStamping");
     }
     return es_report_set(rep, "checks.tsa_eku", "good");
@@ -754,7 +754,7 @@ static ES_RESULT check_ess(eseal_report *rep, PKCS7_SIGNER_INFO *si, X509 *signe
         if (v1 && o->allow_ess_v1) {
             return ES_OK; /* TS_RESP_verify_token checks the v1 ESSCertID */
         }
-        return es_report_reason(rep, ESEAL_INVALID, "SIGNING_CERTIFICATE_MISSING",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIGNING_CERTIFICATE_MISSING,
                                 "the token has no signing-certificate-v2 attribute (RFC 5816)%s",
                                 v1 ? "; only a SHA-1 ESSCertID" : "");
     }
@@ -774,7 +774,7 @@ static ES_RESULT check_ess(eseal_report *rep, PKCS7_SIGNER_INFO *si, X509 *signe
     ERR_clear_error();
     if (found != 1) {
         ES_GUARD(es_report_set(rep, "checks.signing_certificate_attribute", "mismatch"));
-        return es_report_reason(rep, ESEAL_INVALID, "SIGNING_CERTIFICATE_MISMATCH",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIGNING_CERTIFICATE_MISMATCH,
                                 "the signing-certificate-v2 attribute does not name the signer certificate");
     }
     return es_report_set(rep, "checks.signing_certificate_attribute", "good");
@@ -816,7 +816,7 @@ static ES_RESULT check_signature_ts(eseal_report *rep, PKCS7 *token, X509 *signe
     ERR_error_string_n(e, why, sizeof(why));
     ERR_clear_error();
     ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
-    return es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE", "the time-stamp token's signature does not verify (%s)",
+    return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIG_CRYPTO_FAILURE, "the time-stamp token's signature does not verify (%s)",
                             e != 0 ? ERR_reason_error_string(e) != NULL ? ERR_reason_error_string(e) : why : "unknown");
 }
 
@@ -838,14 +838,14 @@ static ES_RESULT check_signature_cms(eseal_report *rep, PKCS7 *token, X509 *sign
     OPENSSL_free(der);
     ERR_clear_error();
     if (cms == NULL) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the token is not a CMS SignedData");
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the token is not a CMS SignedData");
     }
     ES_AUTO(CMS_ContentInfo_freep) CMS_ContentInfo *owned = cms;
     ASN1_OCTET_STRING **content = CMS_get0_content(cms);
     STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
     if (content == NULL || *content == NULL || OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_id_smime_ct_TSTInfo ||
         sis == NULL || sk_CMS_SignerInfo_num(sis) != 1) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                                 "the token is not one SignerInfo over an encapsulated TSTInfo");
     }
     CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
@@ -857,14 +857,14 @@ static ES_RESULT check_signature_cms(eseal_report *rep, PKCS7 *token, X509 *sign
     eseal_hash hash = es_hash_from_nid(OBJ_obj2nid(doid));
     if (hash == ESEAL_HASH_DEFAULT) {
         ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
-        return es_report_reason(rep, ESEAL_INVALID, "CRYPTO_CONSTRAINTS_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CRYPTO_CONSTRAINTS_FAILURE,
                                 "the token's digest algorithm is not accepted (SM3 or SHA-256/384/512 are)");
     }
     int ct = CMS_signed_get_attr_by_NID(si, NID_pkcs9_contentType, -1);
     ASN1_TYPE *ctv = ct >= 0 ? X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, ct), 0) : NULL;
     if (ctv == NULL || ctv->type != V_ASN1_OBJECT || OBJ_obj2nid(ctv->value.object) != NID_id_smime_ct_TSTInfo) {
         ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                                 "the contentType signed attribute is missing or is not id-ct-TSTInfo");
     }
     ASN1_OCTET_STRING *md = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
@@ -875,7 +875,7 @@ static ES_RESULT check_signature_cms(eseal_report *rep, PKCS7 *token, X509 *sign
                        es_span_of(ASN1_STRING_get0_data(*content), (size_t)ASN1_STRING_length(*content))));
     if (md == NULL || (size_t)ASN1_STRING_length(md) != dlen || memcmp(ASN1_STRING_get0_data(md), dg, dlen) != 0) {
         ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
-        return es_report_reason(rep, ESEAL_INVALID, "HASH_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                 "the signed messageDigest is not the digest of the token's TSTInfo");
     }
     return es_cms_check_signature(rep, si, signer, hash);
@@ -914,7 +914,7 @@ static ES_RESULT check_against_request(eseal_report *rep, PKCS7 *token, TS_REQ *
         return es_report_set(rep, "checks.request", "good");
     }
     ES_GUARD(es_report_set(rep, "checks.request", "failed"));
-    return es_report_reason(rep, ESEAL_INVALID, "REQUEST_MISMATCH",
+    return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_REQUEST_MISMATCH,
                             "OpenSSL's TS check finds the token's version, imprint, nonce or policy not the request's");
 }
 
@@ -971,7 +971,7 @@ static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, c
         }
         token = TS_RESP_get_token(resp);
         if (token == NULL) {
-            return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "a granted response without a token");
+            return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "a granted response without a token");
         }
     } else {
         TS_RESP_free(resp);
@@ -986,10 +986,10 @@ static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, c
     ES_AUTO(TS_TST_INFO_freep) TS_TST_INFO *tst = PKCS7_to_TS_TST_INFO(token);
     ERR_clear_error();
     if (tst == NULL) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the token is not SignedData over a TSTInfo");
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the token is not SignedData over a TSTInfo");
     }
     if (TS_TST_INFO_get_version(tst) != 1) {
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "TSTInfo version %ld, not 1",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "TSTInfo version %ld, not 1",
                                   TS_TST_INFO_get_version(tst)));
     }
     ES_GUARD(report_tst(rep, tst, gen_ms));
@@ -1012,7 +1012,7 @@ static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, c
     ES_GUARD(find_signer(&signer, token, trust));
     if (signer == NULL) {
         ES_GUARD(es_report_set(rep, "checks.signature", "signer not found"));
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "NO_SIGNING_CERTIFICATE_FOUND",
+        return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_SIGNING_CERTIFICATE_FOUND,
                                 "the TSA certificate is neither in the token (certReq) nor in the trust set");
     }
     char *subj = X509_NAME_oneline(X509_get_subject_name(signer), NULL, 0);

@@ -247,7 +247,7 @@ static ES_RESULT finish_plain(es_buf *out, const es_ofd_pkg *p, const target *t,
 {
     eseal_buf sig = ESEAL_BUF_INIT;
     eseal_hash h = eseal_key_algorithm(key) == ESEAL_ALG_SM2 ? ESEAL_HASH_SM3 : ESEAL_HASH_SHA256;
-    ES_GUARD((es_result){eseal_key_sign(&sig, key, h, ESEAL_SCHEME_DEFAULT, sx->ptr, sx->len)});
+    ES_GUARD(es_from_code(eseal_key_sign(&sig, key, h, ESEAL_SCHEME_DEFAULT, sx->ptr, sx->len)));
     const char *names[3] = {sigxml, value, NULL};
     es_span files[3] = {es_buf_span(sx), es_span_of(sig.ptr, sig.size), {NULL, 0}};
     es_result r = write_package(out, p, t, new_list, ofdxml, list, names, files);
@@ -275,7 +275,7 @@ static ES_RESULT check_token(es_span token, es_span value)
     vo.data = value.ptr;
     vo.data_len = value.len;
     eseal_report *rep = NULL;
-    ES_GUARD((es_result){eseal_tsa_verify_token(&rep, NULL, token.ptr, token.len, NULL, &vo)});
+    ES_GUARD(es_from_code(eseal_tsa_verify_token(&rep, NULL, token.ptr, token.len, NULL, &vo)));
     for (size_t i = 0; i < eseal_report_reason_count(rep); i++) {
         if (eseal_report_reason_verdict(rep, i) == ESEAL_INVALID) {
             es_result r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__,
@@ -296,7 +296,7 @@ static ES_RESULT check_token(es_span token, es_span value)
 static ES_RESULT add_timestamp(es_buf *out, es_span ses, eseal_key *key, const es_ofd_stamp_options *o)
 {
     eseal_ses_signature *sig = NULL;
-    ES_GUARD((es_result){eseal_ses_signature_decode(&sig, ses.ptr, ses.len)});
+    ES_GUARD(es_from_code(eseal_ses_signature_decode(&sig, ses.ptr, ses.len)));
     eseal_bytes v = eseal_ses_signature_value(sig);
     eseal_hash h = eseal_key_algorithm(key) == ESEAL_ALG_SM2 ? ESEAL_HASH_SM3 : ESEAL_HASH_SHA256;
     uint8_t dg[64];
@@ -306,7 +306,7 @@ static ES_RESULT add_timestamp(es_buf *out, es_span ses, eseal_key *key, const e
     if (es_ok(r)) {
         eseal_buf t = ESEAL_BUF_INIT;
         int rc = o->timestamp(o->timestamp_ctx, &t, h, dg, dn);
-        r = rc != ESEAL_OK ? (es_result){rc} /* the callee set the message */ : es_buf_append(&token, t.ptr, t.size);
+        r = rc != ESEAL_OK ? es_from_code(rc) /* the callee set the message */ : es_buf_append(&token, t.ptr, t.size);
         eseal_buf_dispose(&t);
     }
     if (es_ok(r)) {
@@ -323,7 +323,7 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     ES_AUTO(es_ofd_closep) es_ofd_pkg *p = NULL;
     ES_GUARD(es_ofd_open(&p, in));
     eseal_ses_seal *seal = NULL;
-    ES_GUARD((es_result){eseal_ses_seal_decode(&seal, seal_der.ptr, seal_der.len)});
+    ES_GUARD(es_from_code(eseal_ses_seal_decode(&seal, seal_der.ptr, seal_der.len)));
     const eseal_seal_info *si = eseal_ses_seal_info(seal);
     double w = (double)si->picture_width_mm, h = (double)si->picture_height_mm;
     int seal_format = eseal_ses_seal_format(seal);
@@ -456,7 +456,7 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     rq.data_hash_len = dn;
     rq.property_info = prop;
     eseal_buf ses = ESEAL_BUF_INIT;
-    ES_GUARD((es_result){eseal_ses_signature_make(&ses, &rq, cert, key)});
+    ES_GUARD(es_from_code(eseal_ses_signature_make(&ses, &rq, cert, key)));
     ES_AUTO(es_buf_freep) es_buf stamped = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     es_span sv = es_span_of(ses.ptr, ses.size);
     es_result r = ES_OK;

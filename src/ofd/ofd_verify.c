@@ -51,7 +51,7 @@ static void fmt_time(char *buf, int64_t ms) { es_time_rfc3339(buf, ms); }
 
 /* ---- finding the signatures ----------------------------------------------------------------- */
 
-#define LIST_ANOMALY "SIGNATURE_LIST_ANOMALY"
+#define LIST_ANOMALY ESEAL_R_SIGNATURE_LIST_ANOMALY
 
 static bool in_ofd_ns(xmlNodePtr n)
 {
@@ -323,7 +323,7 @@ static ES_RESULT check_references(eseal_report *rep, ctx *c, const sig_entry *e,
 {
     xmlNodePtr refs = es_ofd_xml_child(info, "References");
     if (refs == NULL) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "Signature.xml has no <References>");
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "Signature.xml has no <References>");
     }
     ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(64u << 10);
     ES_AUTO(es_buf_freep) es_buf want = ES_BUF_INIT(1024);
@@ -342,7 +342,7 @@ static ES_RESULT check_references(eseal_report *rep, ctx *c, const sig_entry *e,
         ES_GUARD(es_report_set(rep, "references.check_method", "%s", method));
     }
     if (!known) {
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE",
+        return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_CRYPTO_CONSTRAINTS_FAILURE,
                                 "the References use CheckMethod %s, which eseal does not accept (SM3 or SHA-256)",
                                 method);
     }
@@ -382,11 +382,11 @@ static ES_RESULT check_references(eseal_report *rep, ctx *c, const sig_entry *e,
     ES_GUARD(es_report_set(rep, "references.count", "%zu", n));
     ES_GUARD(es_report_set(rep, "references.good", "%zu", good));
     if (n == 0) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the signature protects no file");
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the signature protects no file");
     }
     if (nbad > 0) {
         ES_GUARD(es_report_set(rep, "checks.references", "bad"));
-        return es_report_reason(rep, ESEAL_INVALID, "HASH_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                 "%zu of %zu protected file(s) are missing or were changed after signing: %s%s", nbad,
                                 n, es_buf_cstr(&bad), nbad > 10 ? ", ..." : "");
     }
@@ -444,7 +444,7 @@ static ES_RESULT check_uncovered(eseal_report *rep, ctx *c, const sig_entry *e, 
     ES_GUARD(es_report_set(rep, "covers_whole_document", "no"));
     ES_GUARD(es_report_set(rep, "later_changes", "%zu file(s) not protected: %s%s", n, es_buf_cstr(&list),
                            n > 10 ? ", ..." : ""));
-    return es_report_reason(rep, ESEAL_INVALID, "CHANGED_AFTER_SIGNING",
+    return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CHANGED_AFTER_SIGNING,
                             "%zu file(s) of the package are not protected by this signature and may change what "
                             "is shown (added after signing, or never signed): %s%s",
                             n, es_buf_cstr(&list), n > 10 ? ", ..." : "");
@@ -485,7 +485,7 @@ static ES_RESULT check_seal(eseal_report *rep, ctx *c, const sig_entry *e, const
     ES_GUARD(tn != NULL ? es_report_set(rep, "seal.type", "%s", tn)
                         : es_report_set(rep, "seal.type", "%lld", (long long)in->type));
     eseal_report *srep = NULL;
-    es_result r = (es_result){eseal_ses_seal_verify(&srep, seal, c->trust, seal_at)};
+    es_result r = es_ses_seal_verify_rev(&srep, seal, c->trust, seal_at, NULL);
     if (es_ok(r) && c->opts != NULL && c->opts->registry != NULL) {
         r = c->opts->registry(c->opts->registry_ctx, srep, seal, seal_at);
     }
@@ -499,10 +499,10 @@ static ES_RESULT check_seal(eseal_report *rep, ctx *c, const sig_entry *e, const
         ES_AUTO(es_buf_freep) es_buf esl = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
         eseal_bytes der = eseal_ses_seal_der(seal);
         if (!es_ok(es_ofd_read(c->pkg, e->seal, &esl))) {
-            ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SEAL_FORMAT_FAILURE", "the seal file %s is missing",
+            ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_FORMAT_FAILURE, "the seal file %s is missing",
                                       e->seal));
         } else if (esl.len != der.len || memcmp(esl.ptr, der.ptr, der.len) != 0) {
-            ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SEAL_FORMAT_FAILURE",
+            ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_FORMAT_FAILURE,
                                       "the seal file %s is not the seal inside the signature", e->seal));
         }
     }
@@ -512,10 +512,10 @@ static ES_RESULT check_seal(eseal_report *rep, ctx *c, const sig_entry *e, const
         return es_report_set(rep, "checks.seal_binding", "good");
     }
     if (allowed == 0) {
-        return es_report_reason(rep, ESEAL_INVALID, "SEAL_NOT_ALLOWED",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_NOT_ALLOWED,
                                 "the signer's certificate is not one the seal allows to stamp with it");
     }
-    return es_report_reason(rep, ESEAL_INDETERMINATE, "SEAL_BINDING_UNCHECKED",
+    return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_SEAL_BINDING_UNCHECKED,
                             "whether the seal allows the signer could not be checked");
 }
 
@@ -525,7 +525,7 @@ static ES_RESULT check_signer(eseal_report *rep, ctx *c, es_span der, int64_t at
 {
     eseal_cert *cert = NULL;
     if (eseal_cert_parse(&cert, der.ptr, der.len) != ESEAL_OK) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the signer certificate cannot be read: %s",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the signer certificate cannot be read: %s",
                                 eseal_error_last()->message);
     }
     es_result r = es_report_set(rep, "signer.subject", "%s", eseal_cert_subject(cert));
@@ -580,11 +580,11 @@ static ES_RESULT check_timestamp(eseal_report *rep, ctx *c, const eseal_ses_sign
     int rc = eseal_tsa_verify_token(&tr, &gen, ts.ptr, ts.len, c->trust, &o);
     if (rc == ESEAL_EMALFORMED) {
         ES_GUARD(es_report_set(rep, "timestamp.verdict", "INVALID"));
-        return es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_TIMESTAMP_INVALID,
                                 "SES_Signature.timeStamp is not a usable time-stamp token: %s",
                                 eseal_error_last()->message);
     }
-    ES_GUARD((es_result){rc});
+    ES_GUARD(es_from_code(rc));
     eseal_verdict verdict = eseal_report_verdict(tr);
     const char *tsa = eseal_report_get(tr, "signer.subject");
     const char *serial = eseal_report_get(tr, "tst.serial");
@@ -615,11 +615,11 @@ static ES_RESULT check_timestamp(eseal_report *rep, ctx *c, const eseal_ses_sign
     eseal_report_free(tr);
     ES_GUARD(r);
     if (verdict == ESEAL_INVALID) {
-        return es_report_reason(rep, ESEAL_INVALID, "TIMESTAMP_INVALID",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_TIMESTAMP_INVALID,
                                 "the time-stamp token over the signature value is not valid (%s)", es_buf_cstr(&why));
     }
     if (verdict == ESEAL_INDETERMINATE) {
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "TIMESTAMP_UNTRUSTED",
+        return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_TIMESTAMP_UNTRUSTED,
                                 "the time-stamp token cannot be trusted, so it proves no signing time (%s)",
                                 es_buf_cstr(&why));
     }
@@ -632,7 +632,7 @@ static ES_RESULT verify_stamp(eseal_report *rep, ctx *c, const sig_entry *e, es_
 {
     eseal_ses_signature *sig = NULL;
     if (eseal_ses_signature_decode(&sig, value.ptr, value.len) != ESEAL_OK) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "%s is not an SES_Signature: %s", e->value,
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "%s is not an SES_Signature: %s", e->value,
                                 eseal_error_last()->message);
     }
     es_result r = es_report_set(rep, "format", "SES_Signature V%d", eseal_ses_signature_format(sig));
@@ -647,7 +647,7 @@ static ES_RESULT verify_stamp(eseal_report *rep, ctx *c, const sig_entry *e, es_
         bool same = dh.len == dn && memcmp(dh.ptr, dg, dn) == 0;
         r = es_report_set(rep, "checks.data_hash", "%s", same ? "good" : "bad");
         if (es_ok(r) && !same) {
-            r = es_report_reason(rep, ESEAL_INVALID, "HASH_FAILURE",
+            r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                  "dataHash is not the SM3 of %s: the signature description was changed after "
                                  "signing",
                                  e->path);
@@ -659,21 +659,21 @@ static ES_RESULT verify_stamp(eseal_report *rep, ctx *c, const sig_entry *e, es_
         char want[ES_OFD_NAME_MAX + 2];
         (void)snprintf(want, sizeof(want), "/%s", e->path);
         if (es_ok(r) && strcmp(prop, want) != 0 && strcmp(prop, e->path) != 0) {
-            r = es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+            r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                                  "propertyInfo names %s, not the signature description %s", prop, want);
         }
     }
     /* The signer's signature over the exact TBS_Sign bytes. */
     int valid = 0;
     if (es_ok(r)) {
-        es_result v = (es_result){eseal_ses_signature_verify_signature(&valid, sig)};
+        es_result v = es_from_code(eseal_ses_signature_verify_signature(&valid, sig));
         if (!es_ok(v)) {
-            r = es_report_reason(rep, ESEAL_INDETERMINATE, "FORMAT_FAILURE", "the signature could not be checked: %s",
+            r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_FORMAT_FAILURE, "the signature could not be checked: %s",
                                  eseal_error_last()->message);
         } else {
             r = es_report_set(rep, "checks.signature", "%s", valid ? "good" : "bad");
             if (es_ok(r) && !valid) {
-                r = es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE",
+                r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIG_CRYPTO_FAILURE,
                                      "the signer's signature over TBS_Sign does not verify");
             }
         }
@@ -756,7 +756,7 @@ static ES_RESULT verify_plain(eseal_report *rep, ctx *c, const sig_entry *e, es_
 {
     ES_GUARD(es_report_set(rep, "format", "plain signature (Type=\"Sign\")"));
     if (c->opts == NULL || c->opts->signer_der == NULL) {
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "SIGNER_CERT_NOT_FOUND",
+        return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_SIGNER_CERT_NOT_FOUND,
                                 "a plain OFD signature does not carry its signer's certificate; give it to check the "
                                 "signature (eseal verify --signer CERT)");
     }
@@ -765,13 +765,13 @@ static ES_RESULT verify_plain(eseal_report *rep, ctx *c, const sig_entry *e, es_
     es_span cert = es_span_of(c->opts->signer_der, c->opts->signer_len);
     es_result v = es_ses_verify(&valid, &notes, cert, method[0] != 0 ? method : "1.2.156.10197.1.501", sigxml, value);
     if (!es_ok(v)) {
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "FORMAT_FAILURE", "%s could not be checked: %s", e->value,
+        return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_FORMAT_FAILURE, "%s could not be checked: %s", e->value,
                                 eseal_error_last()->message);
     }
     ES_GUARD(es_ses_report_notes(rep, "notes", &notes, NULL));
     ES_GUARD(es_report_set(rep, "checks.signature", "%s", valid ? "good" : "bad"));
     if (!valid) {
-        return es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIG_CRYPTO_FAILURE,
                                 "the signature in %s does not verify over %s with the certificate given", e->value,
                                 e->path);
     }
@@ -799,15 +799,15 @@ static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
     ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_OFD_NAME_MAX + 1);
     ES_AUTO(es_ofd_xml_freep) xmlDocPtr doc = NULL;
     if (es_ofd_find(c->pkg, e->path) < 0) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the signature file /%s is missing", e->path);
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the signature file /%s is missing", e->path);
     }
     es_result pr = es_ofd_read_xml_bytes(c->pkg, e->path, &doc, &sigxml);
     if (!es_ok(pr)) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "%s", eseal_error_last()->message);
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "%s", eseal_error_last()->message);
     }
     char foreign[300];
     if (es_ofd_xml_foreign(doc, foreign, sizeof(foreign))) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                                 "%s has an %s: a signature description has only OFD elements (GB/T 33190-2016 "
                                 "§18.2), so what another reader takes from it cannot be known",
                                 e->path, foreign);
@@ -817,7 +817,7 @@ static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
     xmlNodePtr sv = root != NULL ? es_ofd_xml_child(root, "SignedValue") : NULL;
     if (info == NULL || sv == NULL || !es_ok(es_ofd_xml_text(sv, &t)) ||
         !es_ok(es_ofd_resolve(e->value, e->path, es_buf_cstr(&t)))) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                                 "%s lacks <SignedInfo> or a usable <SignedValue>", e->path);
     }
     xmlNodePtr seal = es_ofd_xml_child(info, "Seal");
@@ -849,7 +849,7 @@ static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
     es_free(covered);
     ES_GUARD(r);
     if (!es_ok(es_ofd_read(c->pkg, e->value, &value))) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the signature value /%s is missing or "
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the signature value /%s is missing or "
                                 "unreadable", e->value);
     }
     if (strcmp(e->type, "Sign") == 0) {
@@ -892,7 +892,7 @@ ES_RESULT es_ofd_verify(eseal_report **out, es_span data, const eseal_trust *tru
         r = locate_files(c);
     }
     if (es_ok(r) && c->nsigs == 0) {
-        r = es_report_reason(rep, ESEAL_INDETERMINATE, "NO_SIGNATURE", "the OFD has no signatures");
+        r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_SIGNATURE, "the OFD has no signatures");
     }
     for (size_t i = 0; i < c->nsigs && es_ok(r); i++) {
         eseal_report *child = NULL;
@@ -914,7 +914,7 @@ int eseal_ofd_verify(eseal_report **out, const void *ofd, size_t len, const esea
                      const eseal_ofd_verify_options *opts)
 {
     if (out == NULL || ofd == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || ofd == NULL");
     }
     es_ofd_verify_options o = {NULL, 0, NULL, NULL};
     eseal_buf der = ESEAL_BUF_INIT;

@@ -1424,7 +1424,7 @@ static ES_RESULT repaired(eseal_report *rep, es_pdf_qpdf *p, const char *what)
     if (w == NULL) {
         return ES_OK;
     }
-    return es_report_reason(rep, ESEAL_INVALID, "AMBIGUOUS_STRUCTURE",
+    return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_AMBIGUOUS_STRUCTURE,
                             "%s can only be read by repairing it (%.300s): readers that repair it differently show "
                             "something else, so what is shown is not known to be what was signed",
                             what, w);
@@ -1439,7 +1439,7 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf
     if (rev->q == NULL || rev->len != signed_end) {
         es_pdf_qpdf_close(rev);
         if (!es_ok(es_pdf_qpdf_open(rev, es_span_of(f.ptr, signed_end)))) {
-            return es_report_reason(rep, ESEAL_INDETERMINATE, "LATER_CHANGES_UNCHECKED",
+            return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_LATER_CHANGES_UNCHECKED,
                                     "the revisions after this signature could not be compared: %s",
                                     eseal_error_last()->message);
         }
@@ -1483,7 +1483,7 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
     int root_gen = qpdf_oh_get_generation(d.a, ra);
     if (d.root_num != qpdf_oh_get_object_id(d.b, rb)) {
         ES_GUARD(es_report_set(rep, "later_changes", "the document catalog was replaced"));
-        return es_report_reason(rep, ESEAL_INVALID, "CHANGED_AFTER_SIGNING",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CHANGED_AFTER_SIGNING,
                                 "a later revision replaced the document catalog: what is shown is not what was "
                                 "signed");
     }
@@ -1543,18 +1543,18 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
     if (d.p == 1 && d.perm->docmdp_p == 1 && d.ndts + d.ndss == 0) {
         /* Under P=1 a revision must bring validation data or a document timestamp; the caller
          * has checked that every later signature is a document timestamp. */
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "MDP_VIOLATION",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_MDP_VIOLATION,
                                   "the document was certified with no changes allowed (DocMDP P=1), yet a later "
                                   "revision was added that is neither validation data nor a document timestamp"));
     }
     if (d.nchanged > 0) {
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "CHANGED_AFTER_SIGNING",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CHANGED_AFTER_SIGNING,
                                   "a later revision changed or added %zu object(s) beyond what its permissions allow "
                                   "(%s%s): what is shown is not what was signed",
                                   d.nchanged, es_buf_cstr(&d.changed), d.nchanged > MAX_LISTED ? "; ..." : ""));
     }
     if (d.nlocked > 0) {
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "MDP_VIOLATION",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_MDP_VIOLATION,
                                   "a later revision filled form field(s) this signature locked (FieldMDP): %s",
                                   es_buf_cstr(&d.locked)));
     }
@@ -1564,19 +1564,19 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
     }
     if (nfilled > d.nlocked) {
         /* Allowed, yet what is shown changed (the shadow attacks' "replace via overlay"): say so in the reasons. */
-        ES_GUARD(es_report_reason(rep, ESEAL_VALID, "FORM_FILLED",
+        ES_GUARD(es_report_reason(rep, ESEAL_VALID, ESEAL_R_FORM_FILLED,
                                   "%zu form field(s) were filled after this signature (later_changes names them); "
                                   "their new values are not covered by it (a signer forbids this with a field lock "
                                   "or DocMDP P=1)",
                                   nfilled - d.nlocked));
     }
     if (d.nannots > 0) {
-        ES_GUARD(es_report_reason(rep, ESEAL_VALID, "ANNOTATIONS_ADDED",
+        ES_GUARD(es_report_reason(rep, ESEAL_VALID, ESEAL_R_ANNOTATIONS_ADDED,
                                   "%zu comment annotation(s) were added after this signature, as DocMDP P=3 allows",
                                   d.nannots));
     }
     if (d.nannots_ap > 0) {
-        ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, "ANNOTATION_APPEARANCE",
+        ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_ANNOTATION_APPEARANCE,
                                   "%zu comment annotation(s) added after signing draw their own appearance, which "
                                   "may cover signed content; whether it does was not decided",
                                   d.nannots_ap));

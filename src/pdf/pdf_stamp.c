@@ -801,7 +801,7 @@ ES_RESULT es_pdf_cms_reserve(size_t *reserve, eseal_key *key, const eseal_cert *
     cms_options(&co, key, o);
     uint8_t dg[64] = {0};
     eseal_buf cms = ESEAL_BUF_INIT;
-    ES_GUARD((es_result){eseal_cms_sign_digest(&cms, key, cert, dg, es_hash_size(co.hash), &co)});
+    ES_GUARD(es_from_code(eseal_cms_sign_digest(&cms, key, cert, dg, es_hash_size(co.hash), &co)));
     *reserve = cms.size + CONTENTS_MARGIN;
     if (o->timestamp != NULL) {
         /* The unsigned attribute's own header (SEQUENCE, OID, SET) is within CONTENTS_MARGIN. */
@@ -834,7 +834,7 @@ static ES_RESULT sign_into(uint8_t *lt, size_t reserve, const uint8_t *dg, size_
                            const eseal_cert *cert, const eseal_cms_sign_options *co, const eseal_pdf_stamp_options *o)
 {
     eseal_buf signed_cms = ESEAL_BUF_INIT;
-    ES_GUARD((es_result){eseal_cms_sign_digest(&signed_cms, key, cert, dg, dn, co)});
+    ES_GUARD(es_from_code(eseal_cms_sign_digest(&signed_cms, key, cert, dg, dn, co)));
     ES_AUTO(es_buf_freep) es_buf cms = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     es_result r = es_buf_append(&cms, signed_cms.ptr, signed_cms.size);
     eseal_buf_dispose(&signed_cms);
@@ -921,7 +921,7 @@ int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imp
 {
     static const eseal_pdf_stamp_options defaults = ESEAL_PDF_STAMP_OPTIONS_INIT;
     if (out == NULL || pdf == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || pdf == NULL");
     }
     ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT((size_t)eseal_limits_default()->max_input_bytes);
     es_result r = stamp(&b, es_span_of(pdf, len), imprint, es_span_of(seal_der, seal_len), key, cert,
@@ -1143,7 +1143,7 @@ ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, es
     int rc = fn(ctx, &token, hash, dg, dn);
     if (rc != ESEAL_OK) {
         eseal_buf_dispose(&token);
-        return (es_result){rc}; /* the callee set the message */
+        return es_from_code(rc); /* the callee set the message */
     }
     if (token.size == 0 || token.size > reserve) {
         size_t got = token.size;

@@ -27,24 +27,24 @@ static ES_RESULT check_ranges(eseal_report *rep, const es_pdf_sig *s, es_span f,
     ES_GUARD(es_report_set(rep, "byte_range", "%lld %lld %lld %lld", (long long)b[0], (long long)b[1],
                            (long long)b[2], (long long)b[3]));
     if (b[0] != 0 || b[1] <= 0 || b[2] <= b[1] + 1 || b[3] < 0 || (uint64_t)b[2] + (uint64_t)b[3] > f.len) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                                 "the /ByteRange does not start at 0 or does not lie inside the file");
     }
     size_t g0 = (size_t)b[1], g1 = (size_t)b[2];
     if (f.ptr[g0] != '<' || f.ptr[g1 - 1] != '>') {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                                 "the gap in /ByteRange is not exactly the /Contents hex string");
     }
     size_t nhex = g1 - g0 - 2;
     if (nhex % 2 != 0 || nhex / 2 != s->contents.len) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                                 "the gap in /ByteRange is not the signature's /Contents (%zu hex digits for %zu bytes)",
                                 nhex, s->contents.len);
     }
     for (size_t i = 0; i < nhex / 2; i++) {
         uint8_t h = f.ptr[g0 + 1 + 2 * i], l = f.ptr[g0 + 2 + 2 * i];
         if (!is_hex(h) || !is_hex(l) || ((hexval(h) << 4) | hexval(l)) != s->contents.ptr[i]) {
-            return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+            return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                                     "the gap in /ByteRange is not the signature's /Contents");
         }
     }
@@ -55,7 +55,7 @@ static ES_RESULT check_ranges(eseal_report *rep, const es_pdf_sig *s, es_span f,
         e--;
     }
     if (e < 5 || memcmp(f.ptr + e - 5, "%%EOF", 5) != 0) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                                 "the signed range does not end at the end of a revision (%%%%EOF)");
     }
     *ok = true;
@@ -148,7 +148,7 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     *signed_end = 0;
     ES_GUARD(es_report_set(rep, "field", "%s", s->field));
     if (s->error != NULL) {
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "the signature dictionary is malformed: %s",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the signature dictionary is malformed: %s",
                                 s->error);
     }
     ES_GUARD(es_report_set(rep, "subfilter", "%s", s->subfilter));
@@ -157,7 +157,7 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
         return verify_doc_timestamp(rep, s, f, trust, signed_end, ro);
     }
     if (strcmp(s->subfilter, "/ETSI.CAdES.detached") != 0 && strcmp(s->subfilter, "/adbe.pkcs7.detached") != 0) {
-        return es_report_reason(rep, ESEAL_INDETERMINATE, "FORMAT_FAILURE",
+        return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_FORMAT_FAILURE,
                                 "signatures of /SubFilter %s are not verified", s->subfilter);
     }
     bool ok = false;
@@ -182,7 +182,7 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     size_t kids = rc == ESEAL_OK ? eseal_report_child_count(crep) : 0;
     if (rc != ESEAL_OK || kids == 0) {
         eseal_report_free(crep);
-        return es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE", "/Contents is not a CMS SignedData (%s)",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "/Contents is not a CMS SignedData (%s)",
                                 rc != ESEAL_OK ? eseal_error_last()->message : "no signer");
     }
     es_result r = es_report_merge(rep, eseal_report_child(crep, 0), NULL);
@@ -193,7 +193,7 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
         r = es_report_merge(rep, eseal_report_child(crep, k), pfx);
     }
     if (es_ok(r) && kids > 1 && strcmp(s->subfilter, "/ETSI.CAdES.detached") == 0) {
-        r = es_report_reason(rep, ESEAL_INVALID, "FORMAT_FAILURE",
+        r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                              "a PAdES signature must have exactly one SignerInfo; this one has %zu", kids);
     }
     eseal_report_free(crep);
@@ -214,12 +214,12 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
 
     /* The embedded seal: genuine, valid at the claimed time, and one the signer may use. */
     if (s->seal.len == 0) {
-        return es_report_reason(rep, ESEAL_VALID, "NO_SEAL", "a plain signature: no electronic seal is embedded");
+        return es_report_reason(rep, ESEAL_VALID, ESEAL_R_NO_SEAL, "a plain signature: no electronic seal is embedded");
     }
     eseal_ses_seal *seal = NULL;
     rc = eseal_ses_seal_decode(&seal, s->seal.ptr, s->seal.len);
     if (rc != ESEAL_OK) {
-        return es_report_reason(rep, ESEAL_INVALID, "SEAL_FORMAT_FAILURE", "the embedded seal cannot be read: %s",
+        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_FORMAT_FAILURE, "the embedded seal cannot be read: %s",
                                 eseal_error_last()->message);
     }
     const eseal_seal_info *in = eseal_ses_seal_info(seal);
@@ -259,10 +259,10 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
         if (listed == 1) {
             r = es_report_set(rep, "checks.seal_binding", "good");
         } else if (listed == 0) {
-            r = es_report_reason(rep, ESEAL_INVALID, "SEAL_NOT_ALLOWED",
+            r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_NOT_ALLOWED,
                                  "the signer's certificate is not one the seal allows to stamp with it");
         } else {
-            r = es_report_reason(rep, ESEAL_INDETERMINATE, "SEAL_BINDING_UNCHECKED",
+            r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_SEAL_BINDING_UNCHECKED,
                                  "the signer's certificate could not be read, so whether it may use the seal "
                                  "was not checked");
         }
@@ -334,7 +334,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         r = es_report_set(rep, "validation_time", "%s", t);
     }
     if (es_ok(r) && n == 0) {
-        r = es_report_reason(rep, ESEAL_INDETERMINATE, "NO_SIGNATURE", "the PDF has no signatures");
+        r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_SIGNATURE, "the PDF has no signatures");
     }
     /* The document's validation data (/DSS): OCSP responses and CRLs the chain checks may use. */
     es_revocation_data dss = {0};
@@ -388,7 +388,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
                     r = es_report_set(children[i], "duplicate_of", "%s", sigs[k].field);
                 }
                 if (es_ok(r)) {
-                    r = es_report_reason(children[i], ESEAL_INVALID, "DUPLICATE_SIGNATURE",
+                    r = es_report_reason(children[i], ESEAL_INVALID, ESEAL_R_DUPLICATE_SIGNATURE,
                                          "field %s shows the signature of field %s again: one act of signing is "
                                          "shown as two",
                                          sigs[i].field, sigs[k].field);
@@ -467,7 +467,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
                 only_ltv = only_ltv && (is_doc_timestamp(&sigs[k]) || dup[k]);
             }
             if (es_ok(r) && p == 1 && ends[i] != 0 && ends[i] != f.len && !only_ltv) {
-                r = es_report_reason(children[i], ESEAL_INVALID, "MDP_VIOLATION",
+                r = es_report_reason(children[i], ESEAL_INVALID, ESEAL_R_MDP_VIOLATION,
                                      "the document was certified with no changes allowed (DocMDP P=1), yet a later "
                                      "revision was added");
                 continue;
@@ -500,7 +500,7 @@ int eseal_pdf_verify(eseal_report **out, const void *pdf, size_t len, const esea
                      const eseal_pdf_verify_options *opts)
 {
     if (out == NULL || pdf == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || pdf == NULL");
     }
     int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_now_ms();
     return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL, NULL));

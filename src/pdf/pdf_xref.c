@@ -1253,7 +1253,7 @@ static pst linearized(ctx *c, bool *lin)
 #define STOP(s)                                                                                    \
     do {                                                                                           \
         if ((s) == P_LIMIT) {                                                                      \
-            return (es_result){eseal_error_last()->code != 0 ? eseal_error_last()->code : ESEAL_ELIMIT}; \
+            return es_from_code(eseal_error_last()->code != 0 ? eseal_error_last()->code : ESEAL_ELIMIT); \
         }                                                                                          \
     } while (0)
 
@@ -1690,7 +1690,7 @@ static ES_RESULT check(ctx *c)
     es_result r = ES_OK;
     for (uint32_t rv = 0; rv < c->nr && es_ok(r); rv++) {
         if (scan_rev(c, rv, &doff, &ndoff, &capdoff) != P_OK) {
-            r = (es_result){eseal_error_last()->code != 0 ? eseal_error_last()->code : ESEAL_ELIMIT};
+            r = es_from_code(eseal_error_last()->code != 0 ? eseal_error_last()->code : ESEAL_ELIMIT);
         }
     }
     if (es_ok(r)) {
@@ -1738,7 +1738,7 @@ ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, 
     ES_GUARD(es_report_set(rep, "ambiguities", "%s", es_buf_cstr(&all)));
     for (size_t j = 0; j < nsigs; j++) {
         for (size_t i = 0; i < shown; i++) {
-            ES_GUARD(es_report_reason(sigs[j], ESEAL_INVALID, "AMBIGUOUS_STRUCTURE", "%s", a[i].what));
+            ES_GUARD(es_report_reason(sigs[j], ESEAL_INVALID, ESEAL_R_AMBIGUOUS_STRUCTURE, "%s", a[i].what));
         }
     }
     return ES_OK;

@@ -83,7 +83,7 @@ int eseal_filing_receipt_decode(eseal_filing_receipt **out, const void *der, siz
     *out = NULL;
     eseal_filing_receipt *r = es_calloc(1, sizeof(*r));
     if (r == NULL) {
-        return ESEAL_ENOMEM;
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
     r->der = (es_buf)ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     es_result res = es_buf_append(&r->der, der, len);
@@ -124,9 +124,9 @@ static ES_RESULT receipt_make(es_buf *out, const eseal_filing_info *in, const es
     ES_GUARD(es_der_put_int(&tbs, in->serial));
     ES_GUARD(es_der_close(&tbs, m, ES_DER_SEQUENCE));
     eseal_buf sig = ESEAL_BUF_INIT, cder = ESEAL_BUF_INIT;
-    es_result r = (es_result){eseal_key_sign(&sig, key, hash, ESEAL_SCHEME_DEFAULT, tbs.ptr, tbs.len)};
+    es_result r = es_from_code(eseal_key_sign(&sig, key, hash, ESEAL_SCHEME_DEFAULT, tbs.ptr, tbs.len));
     if (es_ok(r)) {
-        r = (es_result){eseal_cert_der(&cder, cert)};
+        r = es_cert_der(&cder, cert);
     }
     if (es_ok(r)) {
         size_t top = es_der_open(out);
@@ -152,7 +152,7 @@ static ES_RESULT receipt_make(es_buf *out, const eseal_filing_info *in, const es
 int eseal_filing_receipt_make(eseal_buf *der, const eseal_filing_info *info, const eseal_cert *cert, eseal_key *key)
 {
     if (der == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("der == NULL");
     }
     ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(1 << 20);
     es_result r = receipt_make(&b, info, cert, key);
@@ -177,7 +177,7 @@ static ES_RESULT receipt_verify(eseal_report *rep, const eseal_filing_receipt *r
     ES_GUARD(es_ses_verify(&valid, &notes, r->cert, r->alg, r->tbs, r->sig));
     if (!valid) {
         ES_GUARD(es_report_set(rep, "checks.signature", "bad"));
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIG_CRYPTO_FAILURE,
                                   "the registry's signature on the receipt does not verify"));
     } else {
         ES_GUARD(es_report_set(rep, "checks.signature", "good"));
@@ -189,12 +189,12 @@ static ES_RESULT receipt_verify(eseal_report *rep, const eseal_filing_receipt *r
         bool same = n == 32 && memcmp(dg, r->info.seal_sha256.ptr, 32) == 0;
         ES_GUARD(es_report_set(rep, "checks.seal_digest", same ? "good" : "mismatch"));
         if (!same) {
-            ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "HASH_FAILURE",
+            ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                       "the receipt was issued for other seal bytes than the seal given"));
         }
     }
     eseal_cert *c = NULL;
-    ES_GUARD((es_result){eseal_cert_parse(&c, r->cert.ptr, r->cert.len)});
+    ES_GUARD(es_cert_parse(&c, es_span_of(r->cert.ptr, r->cert.len)));
     ES_GUARD(es_report_set(rep, "registry_cert.subject", "%s", eseal_cert_subject(c)));
     es_result res = es_cert_chain_check(rep, t, c, NULL, 0, r->info.filed_ms, 0);
     eseal_cert_free(c);
@@ -205,7 +205,7 @@ int eseal_filing_receipt_verify(eseal_report **out, const eseal_filing_receipt *
                                 const void *seal_der, size_t seal_len)
 {
     if (out == NULL || r == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || r == NULL");
     }
     *out = NULL;
     eseal_report *rep = NULL;

@@ -651,7 +651,7 @@ static ES_RESULT seal_make(es_buf *out, const eseal_seal_info *in, const eseal_c
     ES_AUTO(es_buf_freep) es_buf info = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
     ES_GUARD(put_sealinfo(&info, in, format, NULL));
     eseal_buf cder = ESEAL_BUF_INIT;
-    ES_GUARD((es_result){eseal_cert_der(&cder, maker)});
+    ES_GUARD(es_cert_der(&cder, maker));
     es_span cert = es_span_of(cder.ptr, cder.size);
     ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(eseal_limits_default()->max_der_bytes + 4096);
     es_result r = ES_OK;
@@ -672,7 +672,7 @@ static ES_RESULT seal_make(es_buf *out, const eseal_seal_info *in, const eseal_c
     }
     eseal_buf sig = ESEAL_BUF_INIT;
     if (es_ok(r)) {
-        r = (es_result){eseal_key_sign(&sig, key, hash, ESEAL_SCHEME_DEFAULT, tbs.ptr, tbs.len)};
+        r = es_from_code(eseal_key_sign(&sig, key, hash, ESEAL_SCHEME_DEFAULT, tbs.ptr, tbs.len));
     }
     if (es_ok(r)) {
         r = put_seal(out, format, es_buf_span(&info), cert, oid, es_span_of(sig.ptr, sig.size), es_span_of(NULL, 0));

@@ -57,7 +57,7 @@ static ES_RESULT read_tbs(eseal_ses_signature *s, es_cur *outer)
     ES_GUARD(es_der_int64(&e, &s->version));
     ES_GUARD(es_der_expect(&c, ES_DER_SEQUENCE, &e, "TBS_Sign.eseal"));
     int rc = eseal_ses_seal_decode(&s->seal, e.tlv.ptr, e.tlv.len);
-    ES_ENSURE(rc == ESEAL_OK, rc, "stamp: the embedded seal at offset %zu: %s", e.off, eseal_error_last()->message);
+    ES_GUARD_CTX(es_from_code(rc), "stamp: the embedded seal at offset %zu", e.off);
     if (s->format == 4 && s->seal->format == 1) {
         es_notes_add(&s->notes, "a GB/T 38540 stamp carries a GM/T 0031-2014 seal");
     }
@@ -348,7 +348,7 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
               "stamp: the key does not belong to the signer certificate %s", eseal_cert_subject(signer));
     eseal_ses_seal *seal = NULL;
     int rc = eseal_ses_seal_decode(&seal, req->seal_der, req->seal_len);
-    ES_ENSURE(rc == ESEAL_OK, rc, "stamp: the seal: %s", eseal_error_last()->message);
+    ES_GUARD_CTX(es_from_code(rc), "stamp: the seal");
 
     es_result r = ES_OK;
     eseal_buf cder = ESEAL_BUF_INIT, sig = ESEAL_BUF_INIT;
@@ -358,7 +358,7 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
     eseal_hash hash = ESEAL_HASH_DEFAULT;
     rc = eseal_cert_der(&cder, signer);
     if (rc != ESEAL_OK) {
-        r = (es_result){rc};
+        r = es_from_code(rc);
         goto done;
     }
     /* GM/T 0031-2014 §6.2.2 c: the signer certificate must be one the seal lists. */
@@ -397,7 +397,7 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
         r = put_tbs(&tbs, &p);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_key_sign(&sig, key, hash, ESEAL_SCHEME_DEFAULT, tbs.ptr, tbs.len)};
+        r = es_from_code(eseal_key_sign(&sig, key, hash, ESEAL_SCHEME_DEFAULT, tbs.ptr, tbs.len));
     }
     if (es_ok(r)) {
         r = put_signature(out, &p, es_buf_span(&tbs), es_span_of(sig.ptr, sig.size), es_span_of(NULL, 0));
@@ -427,7 +427,7 @@ ES_RESULT es_ses_signature_add_timestamp(es_buf *out, es_span der, es_span token
 {
     ES_ENSURE(token.len > 0, ESEAL_EINVAL, "stamp: an empty time-stamp token");
     eseal_ses_signature *s = NULL;
-    ES_GUARD((es_result){eseal_ses_signature_decode(&s, der.ptr, der.len)});
+    ES_GUARD(es_from_code(eseal_ses_signature_decode(&s, der.ptr, der.len)));
     int format = s->format;
     size_t had = s->timestamp.len;
     eseal_ses_signature_free(s);

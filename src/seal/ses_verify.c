@@ -105,8 +105,8 @@ ES_RESULT es_ses_verify(int *valid, es_notes *notes, es_span cert_der, const cha
         es_notes_add(notes, "signature algorithm %s is a misspelling of %s", oid, ESEAL_OID_SM2_SM3);
     }
     eseal_cert *cert = NULL;
-    int rc = eseal_cert_parse(&cert, cert_der.ptr, cert_der.len);
-    ES_ENSURE(rc == ESEAL_OK, rc, "seal: the certificate in the structure cannot be read: %s", eseal_error_last()->message);
+    ES_GUARD_CTX(es_cert_parse(&cert, es_span_of(cert_der.ptr, cert_der.len)),
+                 "seal: the certificate in the structure cannot be read");
     if (!key_fits(a.key_alg, eseal_cert_key_alg(cert))) {
         es_notes_add(notes, "signature algorithm %s does not match the certificate's %s key", oid,
                      eseal_key_alg_name(eseal_cert_key_alg(cert)));
@@ -123,9 +123,9 @@ ES_RESULT es_ses_verify(int *valid, es_notes *notes, es_span cert_der, const cha
         }
         sig = es_buf_span(&conv);
     }
-    rc = eseal_cert_verify_data(valid, cert, a.hash, a.scheme, data.ptr, data.len, sig.ptr, sig.len);
+    int rc = eseal_cert_verify_data(valid, cert, a.hash, a.scheme, data.ptr, data.len, sig.ptr, sig.len);
     eseal_cert_free(cert);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     return ES_OK;
 }
 
@@ -239,7 +239,7 @@ static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s)
     }
     ES_GUARD(es_report_set(rep, "binding.count", "%zu", in->cert_count));
     if (good == 0) {
-        ES_GUARD(es_report_reason(rep, ESEAL_VALID, "NO_BOUND_SIGNER",
+        ES_GUARD(es_report_reason(rep, ESEAL_VALID, ESEAL_R_NO_BOUND_SIGNER,
                                   "the seal lists no usable signer certificate, so no stamp made with it can be "
                                   "checked against it"));
     }
@@ -267,13 +267,13 @@ static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const e
     if (!es_ok(r)) {
         ES_GUARD(es_report_set(rep, "checks.signature", "not checked"));
         ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE,
-                                  es_code(r) == ESEAL_EUNSUPPORTED ? "CRYPTO_CONSTRAINTS_FAILURE" : "FORMAT_FAILURE",
+                                  es_code(r) == ESEAL_EUNSUPPORTED ? ESEAL_R_CRYPTO_CONSTRAINTS_FAILURE : ESEAL_R_FORMAT_FAILURE,
                                   "the maker signature could not be checked: %s", eseal_error_last()->message));
         return ES_OK;
     }
     if (!valid) {
         ES_GUARD(es_report_set(rep, "checks.signature", "bad"));
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SIG_CRYPTO_FAILURE",
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIG_CRYPTO_FAILURE,
                                   "the seal maker's signature does not verify: the seal was altered or forged"));
     } else {
         ES_GUARD(es_report_set(rep, "checks.signature", "good"));
@@ -298,11 +298,11 @@ static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const e
     if (at_ms < in->valid_start_ms) {
         fmt_time(t2, in->valid_start_ms);
         ES_GUARD(es_report_set(rep, "checks.seal_validity", "not yet valid"));
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SEAL_NOT_YET_VALID", "the seal is valid only from %s", t2));
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_NOT_YET_VALID, "the seal is valid only from %s", t2));
     } else if (at_ms > in->valid_end_ms) {
         fmt_time(t2, in->valid_end_ms);
         ES_GUARD(es_report_set(rep, "checks.seal_validity", "expired"));
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, "SEAL_EXPIRED", "the seal expired at %s", t2));
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_EXPIRED, "the seal expired at %s", t2));
     } else {
         ES_GUARD(es_report_set(rep, "checks.seal_validity", "good"));
     }

@@ -50,7 +50,7 @@ static ES_RESULT open_instance(eseal_instance **out, const char *home)
         r = es_home_path(&p, inst, "eseal.db");
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_open(&inst->store, es_buf_cstr(&p))};
+        r = es_from_code(eseal_store_open(&inst->store, es_buf_cstr(&p)));
     }
     es_buf_free(&p);
     if (!es_ok(r)) {
@@ -81,7 +81,7 @@ void eseal_instance_close(eseal_instance *inst)
 int eseal_instance_set_passphrase(eseal_instance *inst, const char *pass, size_t len)
 {
     if (inst == NULL || pass == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || pass == NULL");
     }
     es_result r = es_secret_set(&inst->pass, pass, len);
     if (es_ok(r)) {
@@ -134,7 +134,7 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
                          "%s holds a store from an interrupted init; remove the directory and run init again", home);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_open(&inst->store, es_buf_cstr(&db))};
+        r = es_from_code(eseal_store_open(&inst->store, es_buf_cstr(&db)));
     }
     if (es_ok(r)) {
         r = es_secret_set(&inst->pass, o->passphrase, o->passphrase_len);
@@ -207,7 +207,7 @@ static ES_RESULT org_identity(eseal_instance *inst, const eseal_cert_request *q,
     eseal_org_id id;
     memset(&id, 0, sizeof(id));
     if (org_id != NULL) {
-        ES_GUARD((es_result){eseal_org_id_parse(&id, org_id)});
+        ES_GUARD(es_from_code(eseal_org_id_parse(&id, org_id)));
     }
     bool own_country = org_id != NULL && strcmp(id.country, "XG") != 0 && strcmp(id.country, "EU") != 0;
     const char *c = q->country != NULL ? q->country : own_country ? id.country : inst->cfg.country;
@@ -285,7 +285,7 @@ static ES_RESULT issue_cert(eseal_instance *inst, const es_acting *by, eseal_cer
     s.not_after_ms = now + (int64_t)days * DAY_MS;
     const char *h = es_hierarchy_for_alg(q->alg);
     eseal_cert_record issuer;
-    ES_GUARD((es_result){eseal_store_cert_find_role(inst->store, &issuer, "issuing-ca", h)});
+    ES_GUARD(es_from_code(eseal_store_cert_find_role(inst->store, &issuer, "issuing-ca", h)));
     es_result r = es_ca_issue_as(inst, by, out, q->person ? "person" : "org", h, q->alg, &s, &issuer);
     eseal_cert_record_dispose(&issuer);
     return r;
@@ -303,7 +303,7 @@ int eseal_instance_cert_list(eseal_instance *inst, int (*cb)(const eseal_cert_re
                              void *payload)
 {
     if (inst == NULL || cb == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || cb == NULL");
     }
     return eseal_store_cert_list(inst->store, cb, payload);
 }
@@ -316,11 +316,11 @@ static ES_RESULT cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_re
     struct stat st;
     if (stat(ref, &st) == 0 && S_ISREG(st.st_mode)) {
         eseal_cert *c = NULL;
-        ES_GUARD((es_result){eseal_cert_load(&c, ref)});
+        ES_GUARD(es_from_code(eseal_cert_load(&c, ref)));
         int rc = eseal_store_cert_find(inst->store, &r, eseal_cert_fingerprint(c));
         if (rc != ESEAL_OK && rc != ESEAL_ENOTFOUND) {
             eseal_cert_free(c);
-            return (es_result){rc};
+            return es_from_code(rc);
         }
         if (rc == ESEAL_ENOTFOUND) {
             memset(&r, 0, sizeof(r));
@@ -332,12 +332,12 @@ static ES_RESULT cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_re
             eseal_cert_free(c);
         }
     } else {
-        ES_GUARD((es_result){eseal_store_cert_find(inst->store, &r, ref)});
+        ES_GUARD(es_from_code(eseal_store_cert_find(inst->store, &r, ref)));
         if (cert != NULL) {
             int rc = eseal_cert_parse(cert, r.pem, strlen(r.pem));
             if (rc != ESEAL_OK) {
                 eseal_cert_record_dispose(&r);
-                return (es_result){rc};
+                return es_from_code(rc);
             }
         }
     }
@@ -386,7 +386,7 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const es_acting *by, const ch
                          rec.id != NULL ? rec.id : ref);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_cert_find(inst->store, &ca, rec.issuer_id)};
+        r = es_from_code(eseal_store_cert_find(inst->store, &ca, rec.issuer_id));
     }
     /* Load the CA key before changing anything: a wrong passphrase must leave no half-revocation. */
     eseal_key *probe = NULL;
@@ -399,10 +399,10 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const es_acting *by, const ch
     }
     /* The revocation and its audit entry commit together. */
     if (es_ok(r)) {
-        r = (es_result){eseal_store_begin(inst->store)};
+        r = es_from_code(eseal_store_begin(inst->store));
         if (es_ok(r)) {
             int64_t at = at_ms != 0 ? at_ms : es_now_ms();
-            r = (es_result){eseal_store_cert_revoke(inst->store, rec.id, at, reason)};
+            r = es_from_code(eseal_store_cert_revoke(inst->store, rec.id, at, reason));
             char detail[128];
             char when[ES_RFC3339_LEN];
             es_time_rfc3339(when, at);
@@ -410,7 +410,7 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const es_acting *by, const ch
             if (es_ok(r)) {
                 r = es_audit_cert_event(inst, by, "cert.revoked", &rec, detail);
             }
-            r = es_ok(r) ? (es_result){eseal_store_commit(inst->store)} : r;
+            r = es_ok(r) ? es_from_code(eseal_store_commit(inst->store)) : r;
             if (!es_ok(r)) {
                 (void)eseal_store_rollback(inst->store);
             }
@@ -459,10 +459,10 @@ static int pick_superseded(const eseal_cert_record *rec, void *payload)
 static ES_RESULT publish_superseded(eseal_instance *inst, const char *h, const char *current_id)
 {
     superseded_cas x = {h, current_id, {{0}}, 0};
-    ES_GUARD((es_result){eseal_store_cert_list(inst->store, pick_superseded, &x)});
+    ES_GUARD(es_from_code(eseal_store_cert_list(inst->store, pick_superseded, &x)));
     for (size_t i = 0; i < x.n; i++) {
         eseal_cert_record ca;
-        ES_GUARD((es_result){eseal_store_cert_find(inst->store, &ca, x.ids[i])});
+        ES_GUARD(es_from_code(eseal_store_cert_find(inst->store, &ca, x.ids[i])));
         es_result r = es_ca_publish_crl(inst, &ca, NULL);
         eseal_cert_record_dispose(&ca);
         ES_GUARD(r);
@@ -474,8 +474,8 @@ static ES_RESULT crl_issue(eseal_instance *inst, eseal_buf *der, const char *h)
 {
     ES_ENSURE_ARG(inst != NULL && h != NULL);
     eseal_cert_record root, issuing;
-    ES_GUARD((es_result){eseal_store_cert_find_role(inst->store, &root, "root-ca", h)});
-    es_result r = (es_result){eseal_store_cert_find_role(inst->store, &issuing, "issuing-ca", h)};
+    ES_GUARD(es_from_code(eseal_store_cert_find_role(inst->store, &root, "root-ca", h)));
+    es_result r = es_from_code(eseal_store_cert_find_role(inst->store, &issuing, "issuing-ca", h));
     if (!es_ok(r)) {
         eseal_cert_record_dispose(&root);
         return r;
@@ -517,9 +517,9 @@ static ES_RESULT ca_export(eseal_instance *inst, eseal_buf *pem, const char *h, 
         eseal_cert_record rec;
         if (i == 1 && tsa_issuer[0] != '\0') {
             /* The TSA's own issuer: after a planned renewal of the issuing CA it is the superseded one. */
-            r = (es_result){eseal_store_cert_find(inst->store, &rec, tsa_issuer)};
+            r = es_from_code(eseal_store_cert_find(inst->store, &rec, tsa_issuer));
         } else {
-            r = (es_result){eseal_store_cert_find_role(inst->store, &rec, roles[i], h)};
+            r = es_from_code(eseal_store_cert_find_role(inst->store, &rec, roles[i], h));
         }
         if (es_ok(r)) {
             if (i == 0) {
@@ -571,7 +571,7 @@ static int add_ca(const eseal_cert_record *rec, void *payload)
         eseal_buf_dispose(&der);
     }
     if (rc != ESEAL_OK) {
-        c->err = (es_result){rc};
+        c->err = es_from_code(rc);
     }
     return rc;
 }
@@ -579,7 +579,7 @@ static int add_ca(const eseal_cert_record *rec, void *payload)
 int eseal_instance_trust(eseal_instance *inst, eseal_trust **out)
 {
     if (inst == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || out == NULL");
     }
     eseal_trust *t = NULL;
     int rc = eseal_trust_new(&t);
@@ -622,7 +622,7 @@ static ES_RESULT sign_file(eseal_instance *inst, eseal_buf *p7s, const char *pat
     if (es_ok(r) && rec.issuer_id[0] != '\0') {
         eseal_cert_record irec;
         if (eseal_store_cert_find(inst->store, &irec, rec.issuer_id) == ESEAL_OK) {
-            r = (es_result){eseal_cert_parse(&issuer, irec.pem, strlen(irec.pem))};
+            r = es_cert_parse(&issuer, es_span_of(irec.pem, strlen(irec.pem)));
             eseal_cert_record_dispose(&irec);
         }
     }
@@ -636,7 +636,7 @@ static ES_RESULT sign_file(eseal_instance *inst, eseal_buf *p7s, const char *pat
             o.chain = chain;
             o.chain_len = 1;
         }
-        r = (es_result){eseal_cms_sign_file(p7s, key, cert, path, &o)};
+        r = es_from_code(eseal_cms_sign_file(p7s, key, cert, path, &o));
     }
     eseal_cert_free(issuer);
     eseal_key_free(key);
@@ -657,19 +657,19 @@ ES_RESULT es_instance_trust_for(eseal_instance *inst, const eseal_verify_request
 {
     eseal_trust *t = NULL;
     if (inst != NULL) {
-        ES_GUARD((es_result){eseal_instance_trust(inst, &t)});
+        ES_GUARD(es_from_code(eseal_instance_trust(inst, &t)));
     } else {
-        ES_GUARD((es_result){eseal_trust_new(&t)});
+        ES_GUARD(es_from_code(eseal_trust_new(&t)));
     }
     es_result r = ES_OK;
     if (q != NULL && q->trust_path != NULL) {
-        r = (es_result){eseal_trust_add_path(t, q->trust_path, 1)};
+        r = es_from_code(eseal_trust_add_path(t, q->trust_path, 1));
     }
     for (size_t i = 0; q != NULL && i < q->crl_count && es_ok(r); i++) {
         es_buf crl = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
         r = es_file_read(&crl, q->crl_paths[i], crl.max);
         if (es_ok(r)) {
-            r = (es_result){eseal_trust_add_crl(t, crl.ptr, crl.len)};
+            r = es_from_code(eseal_trust_add_crl(t, crl.ptr, crl.len));
         }
         es_buf_free(&crl);
     }
@@ -700,7 +700,7 @@ ES_RESULT es_instance_trust_shared(eseal_instance *inst, const eseal_verify_requ
     int64_t now = es_now_ms();
     if (inst->trust_cache == NULL || now - inst->trust_cache_ms > TRUST_CACHE_MS || now < inst->trust_cache_ms) {
         eseal_trust *t = NULL;
-        ES_GUARD((es_result){eseal_instance_trust(inst, &t)});
+        ES_GUARD(es_from_code(eseal_instance_trust(inst, &t)));
         eseal_trust_free(inst->trust_cache);
         inst->trust_cache = t;
         inst->trust_cache_ms = now;
@@ -729,13 +729,13 @@ static ES_RESULT verify_cms(eseal_instance *inst, eseal_report **out, es_span p7
     eseal_cert *expected = NULL;
     if (es_ok(r) && q->expected_signer != NULL) {
         r = inst != NULL ? cert_get(inst, &expected, NULL, q->expected_signer)
-                         : (es_result){eseal_cert_load(&expected, q->expected_signer)};
+                         : es_from_code(eseal_cert_load(&expected, q->expected_signer));
     }
     if (es_ok(r)) {
         eseal_cms_verify_options o = ESEAL_CMS_VERIFY_OPTIONS_INIT;
         o.at_ms = q->at_ms;
         o.expected_signer = expected;
-        r = (es_result){eseal_cms_verify_file(out, p7s.ptr, p7s.len, data_path, t, &o)};
+        r = es_from_code(eseal_cms_verify_file(out, p7s.ptr, p7s.len, data_path, t, &o));
     }
     eseal_cert_free(expected);
     eseal_trust_free(t);
@@ -768,9 +768,9 @@ static ES_RESULT import_cert(eseal_instance *inst, const es_acting *by, eseal_ce
             r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "%s holds no certificate", cert_path);
         }
     } else {
-        r = (es_result){eseal_cert_load(&cert, cert_path)};
+        r = es_from_code(eseal_cert_load(&cert, cert_path));
         if (es_ok(r) && key_path != NULL) {
-            r = (es_result){eseal_key_load(&key, key_path, key_pass, key_pass != NULL ? strlen(key_pass) : 0)};
+            r = es_from_code(eseal_key_load(&key, key_path, key_pass, key_pass != NULL ? strlen(key_pass) : 0));
         }
     }
     if (es_ok(r) && key != NULL && !eseal_cert_matches_key(cert, key)) {
@@ -795,7 +795,7 @@ static ES_RESULT import_cert(eseal_instance *inst, const es_acting *by, eseal_ce
     memset(&rec, 0, sizeof(rec));
     if (es_ok(r)) {
         eseal_buf pem = ESEAL_BUF_INIT;
-        r = (es_result){eseal_cert_pem(&pem, cert)};
+        r = es_from_code(eseal_cert_pem(&pem, cert));
         rec.pem = (char *)pem.ptr;
         rec.id = es_strndup(eseal_cert_fingerprint(cert), 16);
         rec.role = es_strdup("imported");
@@ -814,16 +814,16 @@ static ES_RESULT import_cert(eseal_instance *inst, const es_acting *by, eseal_ce
         }
         /* The record and its audit entry ("cert.imported", by whom) commit together. */
         if (es_ok(r)) {
-            r = (es_result){eseal_store_begin(inst->store)};
+            r = es_from_code(eseal_store_begin(inst->store));
             if (es_ok(r)) {
-                r = (es_result){eseal_store_cert_insert(inst->store, &rec)};
+                r = es_from_code(eseal_store_cert_insert(inst->store, &rec));
                 if (es_ok(r)) {
                     char detail[700];
                     (void)snprintf(detail, sizeof(detail), "imported certificate %s%s", rec.subject,
                                    key != NULL ? " with its key" : "");
                     r = es_audit_cert_event(inst, by, "cert.imported", &rec, detail);
                 }
-                r = es_ok(r) ? (es_result){eseal_store_commit(inst->store)} : r;
+                r = es_ok(r) ? es_from_code(eseal_store_commit(inst->store)) : r;
                 if (!es_ok(r)) {
                     (void)eseal_store_rollback(inst->store);
                 }

@@ -66,13 +66,13 @@ ES_RESULT es_timestamper_open(es_timestamper *t, eseal_instance *inst, const cha
             t->sources[i].url = urls[i];
         }
     } else {
-        ES_GUARD((es_result){eseal_instance_tsa_open(inst, &t->own, hierarchy)});
+        ES_GUARD(es_from_code(eseal_instance_tsa_open(inst, &t->own, hierarchy)));
         t->sources[0] = (eseal_tsa_source){NULL, own_tsa, t->own,
                                            hierarchy != NULL && strcmp(hierarchy, "sm2") == 0
                                                ? "the instance's SM2 TSA (in-process)"
                                                : "the instance's TSA (in-process)"};
     }
-    ES_GUARD((es_result){eseal_instance_trust(inst, &t->trust)});
+    ES_GUARD(es_from_code(eseal_instance_trust(inst, &t->trust)));
     t->co.sources = t->sources;
     t->co.n_sources = n;
     t->co.trust = t->trust;
@@ -156,9 +156,9 @@ typedef struct {
 static ES_RESULT add_cert_pem(ltv_data *v, const char *pem)
 {
     eseal_cert *c = NULL;
-    ES_GUARD((es_result){eseal_cert_parse(&c, pem, strlen(pem))});
+    ES_GUARD(es_cert_parse(&c, es_span_of(pem, strlen(pem))));
     eseal_buf der = ESEAL_BUF_INIT;
-    es_result r = (es_result){eseal_cert_der(&der, c)};
+    es_result r = es_cert_der(&der, c);
     if (es_ok(r)) {
         r = der_list_add(&v->certs, der.ptr, der.size);
     }
@@ -177,7 +177,7 @@ static int add_instance_item(const eseal_cert_record *rec, void *payload)
     }
     es_result r = add_cert_pem(v, rec->pem);
     if (es_ok(r) && v->ncas < LTV_MAX_CAS) {
-        r = (es_result){eseal_cert_parse(&v->cas[v->ncas], rec->pem, strlen(rec->pem))};
+        r = es_cert_parse(&v->cas[v->ncas], es_span_of(rec->pem, strlen(rec->pem)));
         v->is_tsa[v->ncas] = !ca;
         v->ncas += es_ok(r) ? 1 : 0;
     }
@@ -185,7 +185,7 @@ static int add_instance_item(const eseal_cert_record *rec, void *payload)
         eseal_buf crl = ESEAL_BUF_INIT;
         int rc = eseal_store_crl_latest(v->inst->store, &crl, rec->id);
         r = rc == ESEAL_OK ? der_list_add(&v->crls, crl.ptr, crl.size)
-                           : rc == ESEAL_ENOTFOUND ? ES_OK : (es_result){rc};
+                           : rc == ESEAL_ENOTFOUND ? ES_OK : es_from_code(rc);
         eseal_buf_dispose(&crl);
     }
     v->err = r;
@@ -307,7 +307,7 @@ static ES_RESULT collect_ltv(ltv_data *v, es_span pdf)
     }
     ES_GUARD(r);
     int rc = eseal_store_cert_list(v->inst->store, add_instance_item, v);
-    ES_GUARD(rc == ESEAL_OK ? ES_OK : !es_ok(v->err) ? v->err : (es_result){rc});
+    ES_GUARD(rc == ESEAL_OK ? ES_OK : !es_ok(v->err) ? v->err : es_from_code(rc));
     for (size_t i = 0; i < v->nsigners; i++) {
         ES_GUARD(add_ocsp_for(v, v->signers[i]));
     }

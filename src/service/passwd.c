@@ -75,7 +75,7 @@ ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const esea
     ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
     ES_GUARD(es_home_path(&p, inst, rec->key_file));
     int rc = eseal_key_load(key, es_buf_cstr(&p), inst->pass.ptr, inst->pass.len);
-    return (es_result){rc};
+    return es_from_code(rc);
 }
 
 void es_keys_note(eseal_instance *inst)
@@ -106,7 +106,7 @@ ES_RESULT es_key_save(eseal_instance *inst, eseal_key *key, const char *path)
         }
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_key_save(key, path, inst->pass.ptr, inst->pass.len)};
+        r = es_from_code(eseal_key_save(key, path, inst->pass.ptr, inst->pass.len));
     }
     close(fd);
     return r;
@@ -179,7 +179,7 @@ static ES_RESULT check_pass(eseal_instance *inst)
         r = es_buf_printf(&p, "%s/%s", es_buf_cstr(&keys), names[i]->d_name);
         if (es_ok(r)) {
             eseal_key *k = NULL;
-            r = (es_result){eseal_key_load(&k, es_buf_cstr(&p), inst->pass.ptr, inst->pass.len)};
+            r = es_from_code(eseal_key_load(&k, es_buf_cstr(&p), inst->pass.ptr, inst->pass.len));
             eseal_key_free(k);
         }
         break; /* one key tells */
@@ -213,10 +213,10 @@ static ES_RESULT reencrypt_all(eseal_instance *inst, const char *keys, const cha
         eseal_key *k = NULL;
         if (es_ok(r)) {
             /* O_NOFOLLOW: a key file that is a link is refused here as everywhere. */
-            r = (es_result){eseal_key_load(&k, es_buf_cstr(&from), inst->pass.ptr, inst->pass.len)};
+            r = es_from_code(eseal_key_load(&k, es_buf_cstr(&from), inst->pass.ptr, inst->pass.len));
         }
         if (es_ok(r)) {
-            r = (es_result){eseal_key_save(k, es_buf_cstr(&to), pass, len)};
+            r = es_from_code(eseal_key_save(k, es_buf_cstr(&to), pass, len));
         }
         eseal_key_free(k);
     }

@@ -74,7 +74,7 @@ static json_t *node_json(const eseal_report *r, bool top)
 int eseal_report_to_json(eseal_buf *out, const eseal_report *r)
 {
     if (out == NULL || r == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || r == NULL");
     }
     json_t *o = node_json(r, true);
     if (o == NULL) {
@@ -126,7 +126,7 @@ static ES_RESULT text_node(es_buf *b, const eseal_report *r, const char *indent)
 int eseal_report_to_text(eseal_buf *out, const eseal_report *r)
 {
     if (out == NULL || r == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || r == NULL");
     }
     es_buf b = ES_BUF_INIT(64 << 20);
     es_result res = es_buf_printf(&b, "verdict: %s\n", eseal_verdict_name(eseal_report_verdict(r)));

@@ -45,8 +45,8 @@ static ES_RESULT transition(eseal_instance *inst, const es_acting *by, const cha
     ev.actor = (char *)(uintptr_t)es_actor(by);
     ev.reason = (char *)(uintptr_t)(reason != NULL ? reason : "");
     int64_t seq = 0;
-    ES_GUARD((es_result){eseal_store_seal_event_add(inst->store, &ev, &seq)});
-    ES_GUARD((es_result){eseal_store_seal_update(inst->store, esid, to, at, NULL)});
+    ES_GUARD(es_from_code(eseal_store_seal_event_add(inst->store, &ev, &seq)));
+    ES_GUARD(es_from_code(eseal_store_seal_update(inst->store, esid, to, at, NULL)));
     ES_GUARD(es_audit_seal_event(inst, by, esid, from, to, at, reason));
     if (inst->audit != NULL) {
         eseal_audit_event a = {ESEAL_AUDIT_EVENT_VERSION, "seal.transition", esid, seq, at, from, to,
@@ -102,9 +102,9 @@ typedef struct {
 static ES_RESULT imprint_spec(eseal_imprint_spec *sp, const imprint_params *p)
 {
     eseal_seal_type t = ESEAL_SEAL_OTHER;
-    ES_GUARD((es_result){eseal_seal_type_from_name(&t, p->type)});
+    ES_GUARD(es_from_code(eseal_seal_type_from_name(&t, p->type)));
     int rc = eseal_imprint_template(sp, p->type, p->text, person_type(t) ? NULL : p->code);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     if (p->width_mm > 0) {
         sp->width_mm = p->width_mm;
     }
@@ -177,7 +177,7 @@ static ES_RESULT make_picture(es_buf *png, es_buf *spec_json, double *w_mm, doub
         ES_GUARD(es_file_read(png, q->image_path, ESEAL_IMPRINT_PNG_MAX_BYTES));
         unsigned w = 0, h = 0;
         int rc = eseal_imprint_png_check(&w, &h, png->ptr, png->len);
-        ES_ENSURE(rc == ESEAL_OK, rc, "%s: %s", q->image_path, eseal_error_last()->message);
+        ES_GUARD_CTX(es_from_code(rc), "%s", q->image_path);
         *w_mm = q->width_mm > 0 ? q->width_mm : 40;
         *h_mm = q->height_mm > 0 ? q->height_mm : *w_mm * h / w;
         return ES_OK;
@@ -188,7 +188,7 @@ static ES_RESULT make_picture(es_buf *png, es_buf *spec_json, double *w_mm, doub
     ES_GUARD(imprint_spec(&sp, &p));
     eseal_buf out = ESEAL_BUF_INIT;
     int rc = eseal_imprint_render(&out, &sp, ESEAL_IMPRINT_PNG, SEAL_PICTURE_DPI);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_from_code(rc));
     es_result r = es_buf_append(png, out.ptr, out.size);
     eseal_buf_dispose(&out);
     ES_GUARD(r);
@@ -204,7 +204,7 @@ int eseal_instance_seal_imprint(eseal_instance *inst, eseal_buf *out, const char
                                 unsigned int dpi)
 {
     if (inst == NULL || out == NULL || ref == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || out == NULL || ref == NULL");
     }
     eseal_seal_record rec;
     eseal_buf der = ESEAL_BUF_INIT;
@@ -273,16 +273,16 @@ static ES_RESULT maker_load(eseal_instance *inst, maker *m, const char *hierarch
     const char *h = hierarchy != NULL ? hierarchy : "sm2";
     ES_ENSURE(strcmp(h, "sm2") == 0 || strcmp(h, "p256") == 0, ESEAL_EINVAL,
               "seal: the seal maker hierarchy is sm2 (GB/T 38540, the default) or p256 (outside China), not '%s'", h);
-    ES_GUARD((es_result){eseal_store_cert_find_role(inst->store, &m->rec, "seal-maker", h)});
+    ES_GUARD(es_from_code(eseal_store_cert_find_role(inst->store, &m->rec, "seal-maker", h)));
     /* A seal signed by a maker whose CA is revoked would never verify: refuse to make one. */
     eseal_cert_record ca;
-    ES_GUARD((es_result){eseal_store_cert_find(inst->store, &ca, m->rec.issuer_id)});
+    ES_GUARD(es_from_code(eseal_store_cert_find(inst->store, &ca, m->rec.issuer_id)));
     bool revoked = ca.revoked_ms != 0;
     eseal_cert_record_dispose(&ca);
     ES_ENSURE(!revoked, ESEAL_ESTATE,
               "seal: the %s seal maker's issuing CA %s is revoked; renew it with 'eseal ca renew issuing-ca --alg %s'",
               h, m->rec.issuer_id, h);
-    ES_GUARD((es_result){eseal_cert_parse(&m->cert, m->rec.pem, strlen(m->rec.pem))});
+    ES_GUARD(es_cert_parse(&m->cert, es_span_of(m->rec.pem, strlen(m->rec.pem))));
     return es_instance_load_key(inst, &m->key, &m->rec);
 }
 
@@ -294,13 +294,13 @@ static ES_RESULT file_seal(eseal_instance *inst, const es_acting *by, const esea
     size_t n = 0;
     ES_GUARD(es_digest(dg, &n, ESEAL_HASH_SHA256, der));
     uint64_t serial = 0;
-    ES_GUARD((es_result){eseal_store_counter_next(inst->store, "filing-receipt", &serial)});
+    ES_GUARD(es_from_code(eseal_store_counter_next(inst->store, "filing-receipt", &serial)));
     char registry[512];
     (void)snprintf(registry, sizeof(registry), "%s seal registry, %s", inst->cfg.organization, inst->cfg.base_url);
     eseal_filing_info fi = {rec->esid, {dg, 32}, rec->owner, at, registry, (int64_t)serial};
     eseal_buf receipt = ESEAL_BUF_INIT;
-    ES_GUARD((es_result){eseal_filing_receipt_make(&receipt, &fi, m->cert, m->key)});
-    es_result r = (es_result){eseal_store_seal_receipt_put(inst->store, rec->esid, receipt.ptr, receipt.size)};
+    ES_GUARD(es_from_code(eseal_filing_receipt_make(&receipt, &fi, m->cert, m->key)));
+    es_result r = es_from_code(eseal_store_seal_receipt_put(inst->store, rec->esid, receipt.ptr, receipt.size));
     eseal_buf_dispose(&receipt);
     ES_GUARD(r);
     ES_GUARD(transition(inst, by, rec->esid, "made", "filed", at, reason));
@@ -311,14 +311,14 @@ static ES_RESULT file_seal(eseal_instance *inst, const es_acting *by, const esea
 static ES_RESULT in_transaction(eseal_instance *inst, es_result r)
 {
     if (es_ok(r)) {
-        r = (es_result){eseal_store_commit(inst->store)};
+        r = es_from_code(eseal_store_commit(inst->store));
         if (es_ok(r)) {
             return r;
         }
     }
     int code = es_code(r);
     (void)eseal_store_rollback(inst->store);
-    return (es_result){code};
+    return es_from_code(code);
 }
 
 #define SEAL_MAX_SIGNERS 16
@@ -366,7 +366,7 @@ static ES_RESULT signers_load(eseal_instance *inst, signers *sg, const eseal_sea
             ES_ENSURE(strcmp(eseal_cert_fingerprint(sg->cert[j]), eseal_cert_fingerprint(cert)) != 0, ESEAL_EINVAL,
                       "seal: certificate %s is listed twice", id);
         }
-        ES_GUARD((es_result){eseal_cert_der(&sg->der[k], cert)});
+        ES_GUARD(es_cert_der(&sg->der[k], cert));
         sg->entry[k] = (eseal_bytes){sg->der[k].ptr, sg->der[k].size};
         if (q->cert_digests) {
             size_t n = 0;
@@ -470,7 +470,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
         in.create_ms = now;
         in.valid_start_ms = now;
         in.valid_end_ms = end / 1000 * 1000;
-        r = (es_result){eseal_ses_seal_make(&der, &in, m.cert, m.key)};
+        r = es_from_code(eseal_ses_seal_make(&der, &in, m.cert, m.key));
     }
     if (es_ok(r)) {
         r = sha256_hex(sha, es_span_of(der.ptr, der.size));
@@ -494,10 +494,10 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     rec.valid_to_ms = in.valid_end_ms;
     rec.updated_ms = now;
     if (es_ok(r)) {
-        r = (es_result){eseal_store_begin(inst->store)};
+        r = es_from_code(eseal_store_begin(inst->store));
         if (es_ok(r)) {
             const char *reason = q->reason != NULL ? q->reason : "seal made on request";
-            r = (es_result){eseal_store_seal_insert(inst->store, &rec, der.ptr, der.size)};
+            r = es_from_code(eseal_store_seal_insert(inst->store, &rec, der.ptr, der.size));
             if (es_ok(r)) {
                 r = transition(inst, c->by, esid, "", "applied", now, reason);
             }
@@ -514,7 +514,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
         }
     }
     if (es_ok(r) && out != NULL) {
-        r = (es_result){eseal_store_seal_find(inst->store, out, NULL, esid)};
+        r = es_from_code(eseal_store_seal_find(inst->store, out, NULL, esid));
     }
     if (es_ok(r) && der_out != NULL) {
         *der_out = der;
@@ -538,7 +538,7 @@ int eseal_instance_seal_list(eseal_instance *inst, int (*cb)(const eseal_seal_re
                              void *payload)
 {
     if (inst == NULL || cb == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || cb == NULL");
     }
     return eseal_store_seal_list(inst->store, cb, payload);
 }
@@ -546,7 +546,7 @@ int eseal_instance_seal_list(eseal_instance *inst, int (*cb)(const eseal_seal_re
 int eseal_instance_seal_get(eseal_instance *inst, eseal_seal_record *rec, eseal_buf *der, const char *ref)
 {
     if (inst == NULL || rec == NULL || ref == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || rec == NULL || ref == NULL");
     }
     return eseal_store_seal_find(inst->store, rec, der, ref);
 }
@@ -561,7 +561,7 @@ static ES_RESULT seal_transition(eseal_instance *inst, const es_acting *by, esea
     ES_GUARD(es_audit_prepare(inst));
     eseal_seal_record rec;
     eseal_buf der = ESEAL_BUF_INIT;
-    ES_GUARD((es_result){eseal_store_seal_find(inst->store, &rec, &der, ref)});
+    ES_GUARD(es_from_code(eseal_store_seal_find(inst->store, &rec, &der, ref)));
     const char *st = rec.state;
     int64_t now = now_s();
     es_result r = ES_OK;
@@ -587,17 +587,17 @@ static ES_RESULT seal_transition(eseal_instance *inst, const es_acting *by, esea
     memset(&m, 0, sizeof(m));
     if (es_ok(r) && action == ESEAL_SEAL_FILE) {
         eseal_cert_record mrec;
-        r = (es_result){eseal_store_cert_find(inst->store, &mrec, rec.maker_cert_id)};
+        r = es_from_code(eseal_store_cert_find(inst->store, &mrec, rec.maker_cert_id));
         if (es_ok(r)) {
             m.rec = mrec;
-            r = (es_result){eseal_cert_parse(&m.cert, mrec.pem, strlen(mrec.pem))};
+            r = es_cert_parse(&m.cert, es_span_of(mrec.pem, strlen(mrec.pem)));
         }
         if (es_ok(r)) {
             r = es_instance_load_key(inst, &m.key, &m.rec);
         }
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_store_begin(inst->store)};
+        r = es_from_code(eseal_store_begin(inst->store));
         if (es_ok(r)) {
             if (action == ESEAL_SEAL_FILE) {
                 r = file_seal(inst, by, &rec, es_span_of(der.ptr, der.size), &m, now, reason);
@@ -608,7 +608,7 @@ static ES_RESULT seal_transition(eseal_instance *inst, const es_acting *by, esea
         }
     }
     if (es_ok(r) && out != NULL) {
-        r = (es_result){eseal_store_seal_find(inst->store, out, NULL, rec.esid)};
+        r = es_from_code(eseal_store_seal_find(inst->store, out, NULL, rec.esid));
     }
     maker_free(&m);
     eseal_buf_dispose(&der);
@@ -632,14 +632,14 @@ static ES_RESULT seal_renew(eseal_instance *inst, const es_acting *by, eseal_sea
     ES_GUARD(es_audit_prepare(inst));
     eseal_seal_record old;
     eseal_buf der = ESEAL_BUF_INIT;
-    ES_GUARD((es_result){eseal_store_seal_find(inst->store, &old, &der, ref)});
+    ES_GUARD(es_from_code(eseal_store_seal_find(inst->store, &old, &der, ref)));
     eseal_ses_seal *s = NULL;
     es_result r = ES_OK;
     if (final_state(old.state)) {
         r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "seal %s is %s and cannot be renewed", old.esid, old.state);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_ses_seal_decode(&s, der.ptr, der.size)};
+        r = es_from_code(eseal_ses_seal_decode(&s, der.ptr, der.size));
     }
     eseal_seal_record fresh;
     memset(&fresh, 0, sizeof(fresh));
@@ -675,7 +675,7 @@ static ES_RESULT seal_renew(eseal_instance *inst, const es_acting *by, eseal_sea
     if (es_ok(r)) {
         char why[600];
         (void)snprintf(why, sizeof(why), "superseded by %s: %s", fresh.esid, reason);
-        r = (es_result){eseal_store_begin(inst->store)};
+        r = es_from_code(eseal_store_begin(inst->store));
         if (es_ok(r)) {
             r = transition(inst, by, old.esid, old.state, "cancelled", now_s(), why);
             if (es_ok(r)) {
@@ -684,7 +684,7 @@ static ES_RESULT seal_renew(eseal_instance *inst, const es_acting *by, eseal_sea
                 r = es_audit_seal_event(inst, by, fresh.esid, "", "renewed", now_s(), renews);
             }
             if (es_ok(r)) {
-                r = (es_result){eseal_store_seal_update(inst->store, old.esid, "cancelled", now_s(), fresh.esid)};
+                r = es_from_code(eseal_store_seal_update(inst->store, old.esid, "cancelled", now_s(), fresh.esid));
             }
             r = in_transaction(inst, r);
         }
@@ -732,7 +732,7 @@ static ES_RESULT seal_status(eseal_instance *inst, eseal_seal_status *out, const
     memset(out, 0, sizeof(*out));
     (void)snprintf(out->state, sizeof(out->state), "none");
     status_ctx c = {at, out};
-    ES_GUARD((es_result){eseal_store_seal_events(inst->store, rec->esid, status_cb, &c)});
+    ES_GUARD(es_from_code(eseal_store_seal_events(inst->store, rec->esid, status_cb, &c)));
     /* Past validEnd a seal that was not ended otherwise has expired. */
     if (at > rec->valid_to_ms && strcmp(out->state, "none") != 0 && !final_state(out->state)) {
         (void)snprintf(out->state, sizeof(out->state), "expired");
@@ -746,7 +746,7 @@ static ES_RESULT seal_status(eseal_instance *inst, eseal_seal_status *out, const
 int eseal_instance_seal_status(eseal_instance *inst, eseal_seal_status *out, const char *ref, int64_t at_ms)
 {
     if (inst == NULL || out == NULL || ref == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || out == NULL || ref == NULL");
     }
     eseal_seal_record rec;
     int rc = eseal_store_seal_find(inst->store, &rec, NULL, ref);
@@ -762,7 +762,7 @@ int eseal_instance_seal_events(eseal_instance *inst, const char *ref,
                                int (*cb)(const eseal_seal_event *ev, void *payload), void *payload)
 {
     if (inst == NULL || ref == NULL || cb == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || ref == NULL || cb == NULL");
     }
     eseal_seal_record rec;
     int rc = eseal_store_seal_find(inst->store, &rec, NULL, ref);
@@ -776,7 +776,7 @@ int eseal_instance_seal_events(eseal_instance *inst, const char *ref,
 int eseal_instance_seal_receipt(eseal_instance *inst, eseal_buf *der, const char *ref)
 {
     if (inst == NULL || der == NULL || ref == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("inst == NULL || der == NULL || ref == NULL");
     }
     eseal_seal_record rec;
     int rc = eseal_store_seal_find(inst->store, &rec, NULL, ref);
@@ -799,7 +799,7 @@ ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const 
         }
         return es_report_set(rep, "registry.status", "not in this registry");
     }
-    ES_GUARD((es_result){rc});
+    ES_GUARD(es_from_code(rc));
     char sha[65];
     eseal_bytes der = eseal_ses_seal_der(s);
     es_result r = sha256_hex(sha, es_span_of(der.ptr, der.len));
@@ -810,7 +810,7 @@ ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const 
     if (es_ok(r) && strcmp(sha, rec.sha256) != 0) {
         r = es_report_set(rep, "registry.status", "different seal bytes are registered under this esID");
         if (es_ok(r)) {
-            r = es_report_reason(rep, ESEAL_INVALID, "SEAL_NOT_REGISTERED",
+            r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_NOT_REGISTERED,
                                  "the registry holds other bytes for seal %s: this is not the seal that was filed",
                                  rec.esid);
         }
@@ -833,13 +833,13 @@ ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const 
                    strcmp(st.state, "suspended") == 0) {
             es_time_rfc3339(tb, st.since_ms);
             r = es_report_reason(rep, ESEAL_INVALID,
-                                 strcmp(st.state, "revoked") == 0     ? "SEAL_REVOKED"
-                                 : strcmp(st.state, "cancelled") == 0 ? "SEAL_CANCELLED"
-                                                                      : "SEAL_SUSPENDED",
+                                 strcmp(st.state, "revoked") == 0     ? ESEAL_R_SEAL_REVOKED
+                                 : strcmp(st.state, "cancelled") == 0 ? ESEAL_R_SEAL_CANCELLED
+                                                                      : ESEAL_R_SEAL_SUSPENDED,
                                  "the registry says the seal was %s at the validation time (since %s: %s)", st.state,
                                  tb, st.reason);
         } else {
-            r = es_report_reason(rep, ESEAL_INDETERMINATE, "SEAL_NOT_ACTIVE",
+            r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_SEAL_NOT_ACTIVE,
                                  "the registry says the seal was %s, not active, at the validation time", st.state);
         }
     }
@@ -856,11 +856,11 @@ static ES_RESULT seal_verify(eseal_instance *inst, eseal_report **out, es_span d
     }
     int64_t at = q->at_ms != 0 ? q->at_ms : es_now_ms();
     eseal_ses_seal *s = NULL;
-    ES_GUARD((es_result){eseal_ses_seal_decode(&s, der.ptr, der.len)});
+    ES_GUARD(es_from_code(eseal_ses_seal_decode(&s, der.ptr, der.len)));
     eseal_trust *t = NULL;
     es_result r = es_instance_trust_for(inst, q, &t);
     if (es_ok(r)) {
-        r = (es_result){eseal_ses_seal_verify(out, s, t, at)};
+        r = es_from_code(eseal_ses_seal_verify(out, s, t, at));
     }
     if (es_ok(r) && inst != NULL) {
         r = es_seal_registry_check(inst, *out, s, at);
@@ -884,7 +884,7 @@ int eseal_instance_receipt_verify(eseal_instance *inst, eseal_report **out, cons
                                   const void *seal_der, size_t seal_len, const eseal_verify_request *req)
 {
     if (out == NULL || receipt == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || receipt == NULL");
     }
     eseal_filing_receipt *fr = NULL;
     int rc = eseal_filing_receipt_decode(&fr, receipt, len);

@@ -44,7 +44,7 @@ static ES_RESULT pick_signer(eseal_instance *inst, const eseal_ses_seal *s, cons
         memset(&r, 0, sizeof(r));
         if (!es_ok(es_instance_cert_get(inst, &c, &r, id))) {
             if (ref != NULL) {
-                return (es_result){eseal_error_last()->code};
+                return es_from_code(eseal_error_last()->code);
             }
             continue;
         }
@@ -598,12 +598,12 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     eseal_ses_seal *fs = NULL;
     if (es_path_exists(ref)) {
         ES_GUARD(es_file_read(&file, ref, file.max));
-        ES_GUARD((es_result){eseal_ses_seal_decode(&fs, file.ptr, file.len)});
+        ES_GUARD(es_from_code(eseal_ses_seal_decode(&fs, file.ptr, file.len)));
         ref = eseal_ses_seal_info(fs)->esid;
     }
     eseal_seal_record rec;
     eseal_buf der = ESEAL_BUF_INIT;
-    es_result r = (es_result){eseal_store_seal_find(inst->store, &rec, &der, ref)};
+    es_result r = es_from_code(eseal_store_seal_find(inst->store, &rec, &der, ref));
     eseal_ses_seal_free(fs);
     ES_GUARD(r);
     /* Refused before anything is prepared (each document is authorised again once it is). */
@@ -621,13 +621,13 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     }
     eseal_seal_status st;
     if (es_ok(r)) {
-        r = (es_result){eseal_instance_seal_status(inst, &st, rec.esid, 0)};
+        r = es_from_code(eseal_instance_seal_status(inst, &st, rec.esid, 0));
     }
     if (es_ok(r) && strcmp(st.state, "active") != 0) {
         r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "stamp: seal %s is %s, not active", rec.esid, st.state);
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_ses_seal_decode(&s, der.ptr, der.size)};
+        r = es_from_code(eseal_ses_seal_decode(&s, der.ptr, der.size));
     }
     if (es_ok(r)) {
         r = pick_signer(inst, s, rec.cert_ids, q->cert_ref, &cert, &crec);
@@ -638,7 +638,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     if (es_ok(r) && crec.issuer_id[0] != 0) {
         eseal_cert_record irec;
         if (eseal_store_cert_find(inst->store, &irec, crec.issuer_id) == ESEAL_OK) {
-            r = (es_result){eseal_cert_parse(&issuer, irec.pem, strlen(irec.pem))};
+            r = es_cert_parse(&issuer, es_span_of(irec.pem, strlen(irec.pem)));
             eseal_cert_record_dispose(&irec);
         }
     }
@@ -679,7 +679,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
         eseal_log *log = NULL;
         if (es_ok(r)) {
             /* Opened (and checked against the outside checkpoint) once, before any document is signed. */
-            r = (es_result){eseal_instance_log(inst, &log)};
+            r = es_from_code(eseal_instance_log(inst, &log));
         }
         int lock = -1;
         if (es_ok(r)) {
@@ -757,7 +757,7 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
                               const eseal_verify_request *req)
 {
     if (out == NULL || pdf == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || pdf == NULL");
     }
     eseal_trust *t = NULL;
     bool owned = true;
@@ -875,7 +875,7 @@ static ES_RESULT later_stamps(eseal_instance *inst, eseal_report *rep, es_span d
         char t[ES_RFC3339_LEN];
         es_time_rfc3339(t, x->later[i].time_ms);
         published++;
-        ES_GUARD(es_report_reason(rep, ESEAL_VALID, "LATER_STAMP_MISSING",
+        ES_GUARD(es_report_reason(rep, ESEAL_VALID, ESEAL_R_LATER_STAMP_MISSING,
                                   "this platform stamped this document again on %s (serial %s, audit entry %llu); "
                                   "the copy verified here does not carry that stamp",
                                   t, x->later[i].serial, (unsigned long long)x->later[i].index));
@@ -888,7 +888,7 @@ int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const vo
                               const eseal_verify_request *req)
 {
     if (out == NULL || ofd == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || ofd == NULL");
     }
     eseal_trust *t = NULL;
     bool owned = true;
@@ -898,10 +898,10 @@ int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const vo
     if (es_ok(r) && req != NULL && req->expected_signer != NULL) {
         /* A certificate of this instance, else a certificate file. */
         if (inst == NULL || eseal_instance_cert_get(inst, &signer, NULL, req->expected_signer) != ESEAL_OK) {
-            r = (es_result){eseal_cert_load(&signer, req->expected_signer)};
+            r = es_from_code(eseal_cert_load(&signer, req->expected_signer));
         }
         if (es_ok(r)) {
-            r = (es_result){eseal_cert_der(&der, signer)};
+            r = es_cert_der(&der, signer);
         }
     }
     if (es_ok(r)) {

@@ -145,10 +145,10 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
     ES_ENSURE(strcmp(h, "p256") == 0 || strcmp(h, "sm2") == 0, ESEAL_EUNSUPPORTED,
               "tsa: the %s hierarchy has no TSA (sm2 and p256 have)", h);
     eseal_cert_record tsa, issuing;
-    ES_GUARD((es_result){eseal_store_cert_find_role(inst->store, &tsa, "tsa", h)});
+    ES_GUARD(es_from_code(eseal_store_cert_find_role(inst->store, &tsa, "tsa", h)));
     /* The TSA's own issuer (after an issuing CA renewal it may be a superseded CA, not the current
      * one); a revoked issuer makes every token untrustworthy: refuse, and say what to do. */
-    es_result r = (es_result){eseal_store_cert_find(inst->store, &issuing, tsa.issuer_id)};
+    es_result r = es_from_code(eseal_store_cert_find(inst->store, &issuing, tsa.issuer_id));
     if (es_ok(r) && issuing.revoked_ms != 0) {
         r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__,
                          "tsa: the %s TSA's issuing CA %s is revoked; renew it with 'eseal ca renew issuing-ca --alg %s'",
@@ -161,9 +161,9 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
     }
     es_buf dir = ES_BUF_INIT(4096);
     es_buf path = ES_BUF_INIT(4096), lock = ES_BUF_INIT(4096);
-    r = (es_result){eseal_cert_parse(&t->cert, tsa.pem, strlen(tsa.pem))};
+    r = es_cert_parse(&t->cert, es_span_of(tsa.pem, strlen(tsa.pem)));
     if (es_ok(r)) {
-        r = (es_result){eseal_cert_parse(&t->ca, issuing.pem, strlen(issuing.pem))};
+        r = es_cert_parse(&t->ca, es_span_of(issuing.pem, strlen(issuing.pem)));
     }
     if (es_ok(r)) {
         r = es_instance_load_key(inst, &t->key, &tsa);
@@ -200,17 +200,17 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
     cfg.next_serial = serial_cb;
     cfg.serial_ctx = &t->serials;
     cfg.policy_oid = inst->cfg.tsa_policy; /* NULL: the placeholder default */
-    return (es_result){eseal_tsa_responder_new(&t->responder, &cfg)};
+    return es_from_code(eseal_tsa_responder_new(&t->responder, &cfg));
 }
 
 int eseal_instance_tsa_open(eseal_instance *inst, eseal_tsa_service **out, const char *hierarchy)
 {
     if (out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL");
     }
     eseal_tsa_service *t = es_calloc(1, sizeof(*t));
     if (t == NULL) {
-        return ESEAL_ENOMEM;
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
     es_result r = tsa_open(inst, t, hierarchy != NULL ? hierarchy : "p256");
     if (!es_ok(r)) {
@@ -224,7 +224,7 @@ int eseal_instance_tsa_open(eseal_instance *inst, eseal_tsa_service **out, const
 static ES_RESULT tsa_service_respond(eseal_tsa_service *t, es_buf *out, es_span req)
 {
     eseal_buf resp = ESEAL_BUF_INIT;
-    es_result r = (es_result){eseal_tsa_responder_respond(t->responder, &resp, req.ptr, req.len)};
+    es_result r = es_from_code(eseal_tsa_responder_respond(t->responder, &resp, req.ptr, req.len));
     if (es_ok(r)) {
         r = es_buf_append(out, resp.ptr, resp.size);
     }
@@ -235,7 +235,7 @@ static ES_RESULT tsa_service_respond(eseal_tsa_service *t, es_buf *out, es_span 
 int eseal_tsa_service_respond(eseal_tsa_service *t, eseal_buf *resp, const void *req, size_t len)
 {
     if (t == NULL || resp == NULL || (req == NULL && len > 0)) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("t == NULL || resp == NULL || (req == NULL && len > 0)");
     }
     es_buf out = ES_BUF_INIT(1 << 20);
     tl_serial_rc = ESEAL_OK;

@@ -138,7 +138,7 @@ static int sq_open(void **out, const char *location)
     sq *s = es_calloc(1, sizeof(*s));
     if (s == NULL) {
         sqlite3_close(db);
-        return ESEAL_ENOMEM;
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
     s->db = db;
     *out = s;
@@ -245,7 +245,7 @@ static int row_to_record(sqlite3_stmt *st, eseal_cert_record *r)
         *fields[i] = es_strdup(t != NULL ? (const char *)t : "");
         if (*fields[i] == NULL) {
             eseal_cert_record_dispose(r);
-            return ESEAL_ENOMEM;
+            ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
         }
     }
     r->not_before_ms = sqlite3_column_int64(st, 10);
@@ -519,7 +519,7 @@ static int row_to_seal(sqlite3_stmt *st, eseal_seal_record *r, eseal_buf *der)
         *fields[i] = es_strdup(t != NULL ? (const char *)t : "");
         if (*fields[i] == NULL) {
             eseal_seal_record_dispose(r);
-            return ESEAL_ENOMEM;
+            ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
         }
     }
     int64_t *nums[] = {&r->type, &r->generation, &r->created_ms, &r->valid_from_ms, &r->valid_to_ms, &r->updated_ms};

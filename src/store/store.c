@@ -28,7 +28,7 @@ void eseal_cert_record_dispose(eseal_cert_record *r)
 int eseal_store_open(eseal_store **out, const char *location)
 {
     if (out == NULL || location == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || location == NULL");
     }
     const eseal_store_backend *be = NULL;
     const char *rest = location;
@@ -43,7 +43,7 @@ int eseal_store_open(eseal_store **out, const char *location)
     }
     eseal_store *s = es_calloc(1, sizeof(*s));
     if (s == NULL) {
-        return ESEAL_ENOMEM;
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
     s->be = be;
     int rc = be->open(&s->db, rest);

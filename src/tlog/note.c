@@ -618,7 +618,7 @@ static ES_RESULT ed25519_sign(uint8_t sig[64], const es_note_signer *s, es_span 
     int rc = eseal_key_sign(&b, s->key, ESEAL_HASH_DEFAULT, ESEAL_SCHEME_DEFAULT, msg.ptr, msg.len);
     if (rc != ESEAL_OK) {
         eseal_buf_dispose(&b);
-        return (es_result){rc};
+        return es_from_code(rc);
     }
     bool ok = b.size == 64;
     if (ok) {

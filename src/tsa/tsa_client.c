@@ -37,7 +37,7 @@ static ES_RESULT ask(es_buf *resp, const eseal_tsa_source *src, es_span req, uns
         int rc = src->transport(src->transport_ctx, &out, req.ptr, req.len);
         if (rc != ESEAL_OK) {
             eseal_buf_dispose(&out);
-            return (es_result){rc}; /* the callee set the message */
+            return es_from_code(rc); /* the callee set the message */
         }
         es_result r = es_buf_append(resp, out.ptr, out.size);
         eseal_buf_dispose(&out);

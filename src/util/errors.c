@@ -46,6 +46,42 @@ es_result es_error_set(int code, const char *file, int line, const char *fmt, ..
     return (es_result){code};
 }
 
+es_result es_error_prefix(es_result r, const char *fmt, ...)
+{
+    char ctx[ES_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(ctx, sizeof(ctx), fmt, ap);
+    va_end(ap);
+    char tmp[sizeof(tls_error.message)];
+    bool own = tls_error.err.code == r.code_ && tls_error.message[0] != '\0';
+    if (snprintf(tmp, sizeof(tmp), "%s: %s", ctx, own ? tls_error.message : eseal_code_text(r.code_)) < 0) {
+        tmp[0] = '\0'; /* a long message is cut at the end, which keeps the context */
+    }
+    memcpy(tls_error.message, tmp, sizeof(tmp));
+    for (char *p = tls_error.message; *p != '\0'; p++) {
+        if (*p == '\n' || *p == '\r') {
+            *p = ' ';
+        }
+    }
+    if (!own) {
+        tls_error.where[0] = '\0';
+    }
+    tls_error.err.code = r.code_;
+    tls_error.err.message = tls_error.message;
+    tls_error.err.where = tls_error.where;
+    return r;
+}
+
+es_result es_from_code(int rc)
+{
+    if (rc != ESEAL_OK && (tls_error.err.code != rc || tls_error.message[0] == '\0')) {
+        return es_error_set(rc, __FILE__, __LINE__, "internal: %s without a message (%s)", eseal_code_name(rc),
+                            eseal_code_text(rc));
+    }
+    return (es_result){rc};
+}
+
 const eseal_error *eseal_error_last(void)
 {
     if (tls_error.err.message == NULL) {

@@ -277,7 +277,7 @@ ES_RESULT es_mkdir_p(const char *path, unsigned mode)
 int eseal_file_read(eseal_buf *out, const char *path, size_t max)
 {
     if (out == NULL || path == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || path == NULL");
     }
     es_buf b = ES_BUF_INIT(max);
     es_result r = es_file_read(&b, path, max);
@@ -291,7 +291,7 @@ int eseal_file_read(eseal_buf *out, const char *path, size_t max)
 int eseal_file_write(const char *path, const void *data, size_t len, unsigned int mode)
 {
     if (path == NULL || (data == NULL && len > 0)) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("path == NULL || (data == NULL && len > 0)");
     }
     return es_code(es_file_write_atomic(path, data, len, mode));
 }
@@ -299,7 +299,7 @@ int eseal_file_write(const char *path, const void *data, size_t len, unsigned in
 int eseal_file_create(const char *path, const void *data, size_t len, unsigned int mode)
 {
     if (path == NULL || (data == NULL && len > 0)) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("path == NULL || (data == NULL && len > 0)");
     }
     return es_code(es_file_write_new(path, data, len, mode));
 }

@@ -10,9 +10,23 @@
 
 struct reason {
     eseal_verdict verdict;
-    char *code;
+    eseal_reason code;
     char *text;
 };
+
+static const struct {
+    const char *name;
+    unsigned verdicts;
+} reason_table[] = {
+#define ES_X_REASON(code, verdicts, doc) {#code, (verdicts)},
+    ESEAL_REASON_TABLE(ES_X_REASON)
+#undef ES_X_REASON
+};
+
+const char *eseal_reason_name(eseal_reason code)
+{
+    return (unsigned)code < ESEAL_REASON_COUNT ? reason_table[code].name : NULL;
+}
 
 struct field {
     char *name;
@@ -78,19 +92,22 @@ static ES_RESULT vformat(char **out, const char *fmt, va_list ap)
     return ES_OK;
 }
 
-ES_RESULT es_report_reason(eseal_report *r, eseal_verdict verdict, const char *code, const char *fmt, ...)
+ES_RESULT es_report_reason(eseal_report *r, eseal_verdict verdict, eseal_reason code, const char *fmt, ...)
 {
+    /* The table is the contract: a code outside it, or a verdict it does not list for the code, is a bug. */
+    ES_ENSURE((unsigned)code < ESEAL_REASON_COUNT, ESEAL_ERROR, "report: reason %d is not in ESEAL_REASON_TABLE",
+              (int)code);
+    ES_ENSURE((unsigned)verdict <= ESEAL_INVALID && (reason_table[code].verdicts & (1u << verdict)) != 0, ESEAL_ERROR,
+              "report: reason %s cannot impose verdict %d (ESEAL_REASON_TABLE)", reason_table[code].name, (int)verdict);
     ES_GUARD(grow((void **)&r->reasons, r->nreasons, sizeof(struct reason)));
     struct reason *re = &r->reasons[r->nreasons];
     re->verdict = verdict;
-    re->code = es_strdup(code);
-    ES_ENSURE_ALLOC(re->code);
+    re->code = code;
     va_list ap;
     va_start(ap, fmt);
     es_result res = vformat(&re->text, fmt, ap);
     va_end(ap);
     if (!es_ok(res)) {
-        es_free(re->code);
         return res;
     }
     r->nreasons++;
@@ -159,7 +176,12 @@ size_t eseal_report_reason_count(const eseal_report *r) { return r == NULL ? 0 :
 
 const char *eseal_report_reason_code(const eseal_report *r, size_t i)
 {
-    return (r == NULL || i >= r->nreasons) ? NULL : r->reasons[i].code;
+    return (r == NULL || i >= r->nreasons) ? NULL : reason_table[r->reasons[i].code].name;
+}
+
+eseal_reason eseal_report_reason_id(const eseal_report *r, size_t i)
+{
+    return (r == NULL || i >= r->nreasons) ? ESEAL_REASON_COUNT : r->reasons[i].code;
 }
 
 const char *eseal_report_reason_text(const eseal_report *r, size_t i)
@@ -207,7 +229,7 @@ int eseal_report_has_reason(const eseal_report *r, const char *code)
         return 0;
     }
     for (size_t i = 0; i < r->nreasons; i++) {
-        if (strcmp(r->reasons[i].code, code) == 0) {
+        if (strcmp(reason_table[r->reasons[i].code].name, code) == 0) {
             return 1;
         }
     }
@@ -225,7 +247,6 @@ void eseal_report_free(eseal_report *r)
         return;
     }
     for (size_t i = 0; i < r->nreasons; i++) {
-        es_free(r->reasons[i].code);
         es_free(r->reasons[i].text);
     }
     for (size_t i = 0; i < r->nfields; i++) {

@@ -7,9 +7,10 @@
 #include "util.h"
 
 ES_RESULT es_report_new(eseal_report **out);
-/* Adds a reason imposing `verdict` (VALID for an informative note). */
+/* Adds reason `code` (ESEAL_R_..., include/eseal/report.h) imposing `verdict` (VALID for an informative
+ * note); ESEAL_ERROR when the table does not list that verdict for the code. */
 __attribute__((format(printf, 4, 5))) ES_RESULT es_report_reason(eseal_report *r, eseal_verdict verdict,
-                                                                 const char *code, const char *fmt, ...);
+                                                                 eseal_reason code, const char *fmt, ...);
 /* Sets (or replaces) the field `name`. */
 __attribute__((format(printf, 3, 4))) ES_RESULT es_report_set(eseal_report *r, const char *name,
                                                               const char *fmt, ...);

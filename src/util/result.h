@@ -51,6 +51,35 @@ __attribute__((format(printf, 4, 5))) es_result es_error_set(int code, const cha
         }                                                                                          \
     } while (0)
 
+/*
+ * Prefixes the thread's last error with context ("seal ab12: " + message) and returns `r`
+ * unchanged: the inner code and where it was found are kept. When `r` left no message of
+ * its own (the last error has another code), the code's generic text stands in for it.
+ */
+__attribute__((format(printf, 2, 3))) es_result es_error_prefix(es_result r, const char *fmt, ...);
+
+/*
+ * A public int code turned back into a result, for the rare internal caller of a public eseal_*
+ * function that has no internal es_* form: the code and the callee's message are kept. A failing
+ * code without its message (a callee that broke the contract) gets one that says so.
+ */
+es_result es_from_code(int rc);
+
+/* Like ES_GUARD, but on failure says in which context: "<fmt>: <inner message>", inner code kept. */
+#define ES_GUARD_CTX(expr, ...)                                                                    \
+    do {                                                                                           \
+        es_result es_r_ = (expr);                                                                  \
+        if (!es_ok(es_r_)) {                                                                       \
+            return es_error_prefix(es_r_, __VA_ARGS__);                                            \
+        }                                                                                          \
+    } while (0)
+
+/* In a function that returns an int code (a public entry, a backend callback): ES_BAIL's message, then the code. */
+#define ES_BAIL_INT(code, ...) return es_code(es_error_set((code), __FILE__, __LINE__, __VA_ARGS__))
+
+/* A public entry refusing its arguments: "eseal_time_parse: invalid argument: out_ms == NULL || text == NULL". */
+#define ES_BAIL_ARG(what) ES_BAIL_INT(ESEAL_EINVAL, "%s: invalid argument: %s", __func__, (what))
+
 /* For public wrappers: run expr, return its int code. */
 #define ES_RETURN_PUBLIC(expr) return es_code(expr)
 

@@ -213,7 +213,7 @@ int64_t eseal_time_now(void) { return es_now_ms(); }
 int eseal_time_parse(int64_t *out_ms, const char *text)
 {
     if (out_ms == NULL || text == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out_ms == NULL || text == NULL");
     }
     return es_code(es_time_parse_rfc3339(text, out_ms));
 }

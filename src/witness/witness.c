@@ -234,7 +234,7 @@ static ES_RESULT witness_init(const char *home, const char *name, const char *pa
     ES_GUARD(es_mkdir_p(es_buf_cstr(&p), 0700));
 
     eseal_key *key = NULL;
-    ES_GUARD((es_result){eseal_key_generate(&key, ESEAL_ALG_ED25519)});
+    ES_GUARD(es_from_code(eseal_key_generate(&key, ESEAL_ALG_ED25519)));
     es_note_signer s;
     ES_AUTO(es_buf_freep) es_buf vkey = ES_BUF_INIT(1024);
     es_result r = es_note_signer_init(&s, name, ES_NOTE_COSIG_V1, key);
@@ -248,13 +248,13 @@ static ES_RESULT witness_init(const char *home, const char *name, const char *pa
         r = home_path(&p, home, "keys/witness.key");
     }
     if (es_ok(r)) {
-        r = (es_result){eseal_key_save(key, es_buf_cstr(&p), pass, pass_len)};
+        r = es_from_code(eseal_key_save(key, es_buf_cstr(&p), pass, pass_len));
     }
     eseal_key_free(key);
     ES_GUARD(r);
     ES_GUARD(home_path(&p, home, "witness.db"));
     eseal_store *st = NULL;
-    ES_GUARD((es_result){eseal_store_open(&st, es_buf_cstr(&p))});
+    ES_GUARD(es_from_code(eseal_store_open(&st, es_buf_cstr(&p))));
     eseal_store_close(st);
     ES_GUARD(home_path(&p, home, "witness.vkey"));
     ES_GUARD(es_file_write_new(es_buf_cstr(&p), vkey.ptr, vkey.len, 0644));
@@ -337,7 +337,7 @@ static ES_RESULT read_vkey(es_buf *out, const char *home)
 int eseal_witness_home_vkey(const char *home, eseal_buf *out)
 {
     if (home == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("home == NULL || out == NULL");
     }
     es_buf v = ES_BUF_INIT(1024);
     es_result r = read_vkey(&v, home);
@@ -370,7 +370,7 @@ static ES_RESULT witness_open(eseal_witness *w, const char *home, const char *pa
     ES_GUARD(conf_load(&w->conf, &text, home));
     ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
     ES_GUARD(home_path(&p, home, "keys/witness.key"));
-    ES_GUARD((es_result){eseal_key_load(&w->key, es_buf_cstr(&p), pass, pass_len)});
+    ES_GUARD(es_from_code(eseal_key_load(&w->key, es_buf_cstr(&p), pass, pass_len)));
     ES_ENSURE(eseal_key_algorithm(w->key) == ESEAL_ALG_ED25519, ESEAL_EUNSUPPORTED,
               "%s is not an Ed25519 key", es_buf_cstr(&p));
     ES_GUARD(es_note_signer_init(&w->signer, w->conf.name, ES_NOTE_COSIG_V1, w->key));
@@ -383,22 +383,22 @@ static ES_RESULT witness_open(eseal_witness *w, const char *home, const char *pa
               es_buf_cstr(&pub), w->conf.name, es_buf_cstr(&w->vkey));
     ES_GUARD(home_path(&p, home, "witness.db"));
     ES_ENSURE(es_path_exists(es_buf_cstr(&p)), ESEAL_ENOTFOUND, "witness: %s is missing", es_buf_cstr(&p));
-    return (es_result){eseal_store_open(&w->store, es_buf_cstr(&p))};
+    return es_from_code(eseal_store_open(&w->store, es_buf_cstr(&p)));
 }
 
 int eseal_witness_open(eseal_witness **out, const char *home, const char *pass, size_t pass_len)
 {
     if (out == NULL || home == NULL || pass == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("out == NULL || home == NULL || pass == NULL");
     }
     *out = NULL;
     eseal_witness *w = es_calloc(1, sizeof(*w));
     if (w == NULL) {
-        return ESEAL_ENOMEM;
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
     if (pthread_mutex_init(&w->lock, NULL) != 0) {
         es_free(w);
-        return ESEAL_ENOMEM;
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
     w->vkey = (es_buf)ES_BUF_INIT(1024);
     es_result r = witness_open(w, home, pass, pass_len);
@@ -413,7 +413,7 @@ int eseal_witness_open(eseal_witness **out, const char *home, const char *pass, 
 int eseal_witness_vkey(eseal_witness *w, eseal_buf *out)
 {
     if (w == NULL || out == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("w == NULL || out == NULL");
     }
     es_buf b = ES_BUF_INIT(1024);
     es_result r = es_buf_append(&b, w->vkey.ptr, w->vkey.len);
@@ -473,7 +473,7 @@ static ES_RESULT state_read(eseal_store *st, const char *key, wstate *s)
         s->time = 0;
         return ES_OK;
     }
-    ES_GUARD((es_result){rc});
+    ES_GUARD(es_from_code(rc));
     es_result r = ES_OK;
     if (v.size < STATE_HEAD || v.ptr[0] != STATE_VERSION) {
         r = es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "witness: the state %s is damaged", key);
@@ -499,7 +499,7 @@ static ES_RESULT state_write(eseal_store *st, const char *key, const wstate *s)
     put_u64(head + 41, s->time);
     ES_GUARD(es_buf_append(&v, head, sizeof(head)));
     ES_GUARD(es_buf_append(&v, s->note.ptr, s->note.len));
-    return (es_result){eseal_store_meta_put(st, key, v.ptr, v.len)};
+    return es_from_code(eseal_store_meta_put(st, key, v.ptr, v.len));
 }
 
 /* ---- add-checkpoint -------------------------------------------------------------------------- */
@@ -696,12 +696,12 @@ static ES_RESULT judge(eseal_witness *w, es_span body, answer *a, es_note *note)
     char key[sizeof(STATE_PREFIX) + 64];
     ES_GUARD(state_key(key, cp.origin, strlen(cp.origin)));
     (void)pthread_mutex_lock(&w->lock);
-    r = (es_result){eseal_store_begin(w->store)};
+    r = es_from_code(eseal_store_begin(w->store));
     if (es_ok(r)) {
         bool commit = false;
         r = cas(w, a, key, &req, note, &cp, vs, nv, verified, &commit);
         if (es_ok(r) && commit) {
-            r = (es_result){eseal_store_commit(w->store)};
+            r = es_from_code(eseal_store_commit(w->store));
             if (!es_ok(r)) {
                 (void)eseal_store_rollback(w->store);
             }
@@ -727,7 +727,7 @@ int eseal_witness_add_checkpoint(eseal_witness *w, const void *body, size_t len,
                                  eseal_buf *resp_body, char *content_type, size_t cap)
 {
     if (w == NULL || (body == NULL && len > 0) || http_status == NULL || resp_body == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("w == NULL || (body == NULL && len > 0) || http_status == NULL || resp_body == NULL");
     }
     es_buf out = ES_BUF_INIT(64 * 1024);
     answer a = {0, &out, content_type, cap};
@@ -770,7 +770,7 @@ static ES_RESULT latest(eseal_witness *w, es_buf *out, const char *hex, size_t n
 int eseal_witness_checkpoint(eseal_witness *w, eseal_buf *note, const char *origin_sha256_hex)
 {
     if (w == NULL || note == NULL || origin_sha256_hex == NULL) {
-        return ESEAL_EINVAL;
+        ES_BAIL_ARG("w == NULL || note == NULL || origin_sha256_hex == NULL");
     }
     es_buf b = ES_BUF_INIT(ES_NOTE_MAX_LEN);
     es_result r = latest(w, &b, origin_sha256_hex, strlen(origin_sha256_hex));
