@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The front door's one step before every change of state (service.h es_act): who is acting, and
- * may they? The policy (src/policy) decides; the actor written into the audit entries is the
- * principal's "KIND:ID" (docs/principal.md).
+ * may they? The policy (src/policy) decides; the audit entries record the principal's id, kind and
+ * the rule that allowed it, and the seal registry's events its "KIND:ID" (docs/principal.md).
  */
 #include <stdio.h>
 
