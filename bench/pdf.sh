@@ -35,28 +35,7 @@ csplit -s -z -f "$T/ca" "$T/chain.pem" '/-----BEGIN CERTIFICATE-----/' '{*}'
 for f in "$T"/ca0*; do certutil -A -d "sql:$T/nss" -n "$(basename "$f")" -t "CT,C,C" -i "$f"; done
 
 # ~1 MB, 10 pages: text content streams, padded with comments.
-python3 - "$T/in.pdf" <<'PY'
-import sys
-pages = 10
-objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (3 + i) for i in range(pages)) + b"] /Count 10 /MediaBox [0 0 595.28 841.89] >>"]
-font = 3 + 2 * pages
-for i in range(pages):
-    objs.append(b"<< /Type /Page /Parent 2 0 R /Contents %d 0 R /Resources << /Font << /F1 %d 0 R >> >> >>" % (3 + pages + i, font))
-for p in range(pages):
-    text = b"".join(b"BT /F1 10 Tf 50 %d Td (Page %d line %d: the parties agree to the terms below.) Tj ET\n" % (800 - 14 * (l % 55), p, l) for l in range(55))
-    text += b"%" + b"x" * 99000 + b"\n"
-    objs.append(b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream")
-objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-out = bytearray(b"%PDF-1.7\n")
-offs = []
-for i, o in enumerate(objs, 1):
-    offs.append(len(out)); out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-x = len(out)
-out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offs)
-out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
-open(sys.argv[1], "wb").write(out)
-PY
+python3 "$(dirname "$0")/mkpdf.py" "$T/in.pdf" 10 99000
 
 median() { python3 -c 'import statistics,sys; print("%.1f" % (statistics.median(float(x) for x in sys.argv[1:]) * 1000))' "$@"; }
 # time_cmd NAME -- command...: seconds of one whole-process run

@@ -27,27 +27,7 @@ C=$("$E" cert issue --org "Bench Ltd" --uscc 91110000MA01ABCDEX --alg p256)
 S=$("$E" seal make --cert "$C" --maker p256 --name "Bench seal" --text "示例贸易有限公司")
 
 # 3 pages of text, then NSIG stamps, each on the revision before (page 1, 2, 3, 1, ...).
-python3 - "$T/s0.pdf" <<'PY'
-import sys
-pages = 3
-objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (3 + i) for i in range(pages)) + b"] /Count %d /MediaBox [0 0 595.28 841.89] >>" % pages]
-font = 3 + 2 * pages
-for i in range(pages):
-    objs.append(b"<< /Type /Page /Parent 2 0 R /Contents %d 0 R /Resources << /Font << /F1 %d 0 R >> >> >>" % (3 + pages + i, font))
-for p in range(pages):
-    text = b"".join(b"BT /F1 10 Tf 50 %d Td (Page %d line %d: the parties agree to the terms below.) Tj ET\n" % (800 - 14 * (l % 55), p, l) for l in range(55))
-    objs.append(b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream")
-objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-out = bytearray(b"%PDF-1.7\n")
-offs = []
-for i, o in enumerate(objs, 1):
-    offs.append(len(out)); out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-x = len(out)
-out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offs)
-out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, x)
-open(sys.argv[1], "wb").write(out)
-PY
+python3 "$(dirname "$0")/mkpdf.py" "$T/s0.pdf" 3
 for i in $(seq "$NSIG"); do
     "$E" stamp "$T/s$((i - 1)).pdf" -o "$T/s$i.pdf" --seal "$S" --page $(((i - 1) % 3 + 1)) --at $((10 + 25 * ((i - 1) / 3))),20 \
         >/dev/null 2>&1 || { echo "bench/pdf_revisions: stamp $i failed" >&2; exit 1; }
