@@ -35,7 +35,7 @@ csplit -s -z -f "$T/ca" "$T/chain.pem" '/-----BEGIN CERTIFICATE-----/' '{*}'
 for f in "$T"/ca0*; do certutil -A -d "sql:$T/nss" -n "$(basename "$f")" -t "CT,C,C" -i "$f"; done
 
 # ~1 MB, 10 pages: text content streams, padded with comments.
-python3 "$(dirname "$0")/mkpdf.py" "$T/in.pdf" 10 99000
+python3 "$(dirname "$0")/../tests/resources/mkpdf.py" "$T/in.pdf" 10 --pad 99000
 
 median() { python3 -c 'import statistics,sys; print("%.1f" % (statistics.median(float(x) for x in sys.argv[1:]) * 1000))' "$@"; }
 # time_cmd NAME -- command...: seconds of one whole-process run

@@ -27,7 +27,7 @@ C=$("$E" cert issue --org "Bench Ltd" --uscc 91110000MA01ABCDEX --alg p256)
 S=$("$E" seal make --cert "$C" --maker p256 --name "Bench seal" --text "示例贸易有限公司")
 
 # 3 pages of text, then NSIG stamps, each on the revision before (page 1, 2, 3, 1, ...).
-python3 "$(dirname "$0")/mkpdf.py" "$T/s0.pdf" 3
+python3 "$(dirname "$0")/../tests/resources/mkpdf.py" "$T/s0.pdf" 3
 for i in $(seq "$NSIG"); do
     "$E" stamp "$T/s$((i - 1)).pdf" -o "$T/s$i.pdf" --seal "$S" --page $(((i - 1) % 3 + 1)) --at $((10 + 25 * ((i - 1) / 3))),20 \
         >/dev/null 2>&1 || { echo "bench/pdf_revisions: stamp $i failed" >&2; exit 1; }

@@ -9,6 +9,8 @@ Options (for the placement tests; without them the file is as it always was):
   --mediabox "X0 Y0 X1 Y1"  the MediaBox (default 0 0 595.28 841.89, on the page tree node)
   --inherit           /Rotate and /CropBox on the page tree node instead (ISO 32000-1 §7.7.3.4)
   --blank             pages without text (only an empty content stream)
+  --pad BYTES         a comment of BYTES bytes in each page's content stream: a larger file
+                      that draws the same (the benchmarks)
   --direct-info TITLE a direct /Info dictionary with /Title TITLE in the trailer (allowed by
                       readers, though ISO 32000-1 §7.5.5 wants it indirect)
 """
@@ -23,6 +25,7 @@ ap.add_argument("--mediabox", default="0 0 595.28 841.89")
 ap.add_argument("--inherit", action="store_true")
 ap.add_argument("--blank", action="store_true")
 ap.add_argument("--direct-info")
+ap.add_argument("--pad", type=int, default=0)
 a = ap.parse_args()
 pages = a.pages
 extra = b""
@@ -43,6 +46,8 @@ for page in range(1, pages + 1):
     text = b"" if a.blank else b"".join(
         b"BT /F1 12 Tf 72 %d Td (Contract no. 2026-001, page %d, line %d) Tj ET\n" % (780 - 20 * i, page, i)
         for i in range(30))
+    if a.pad > 0:
+        text += b"%" + b"x" * a.pad + b"\n"
     objs.append(b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream")
 objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
 out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")

@@ -31,12 +31,17 @@ static inline void test_instance_init(char *tmpl, char *ihome, size_t n, const c
     assert_int_equal(eseal_instance_init(ihome, &o), ESEAL_OK);
 }
 
-/* The acting principal of the tests: the local operator "tester", from "local", with "unit-test". */
-static inline const eseal_principal *test_operator(void)
+/* A one-page PDF of 3 objects (no content) at `path`: the document the stamping tests stamp. */
+static inline void test_write_pdf(const char *path)
 {
-    static const eseal_principal who = {ESEAL_PRINCIPAL_VERSION, ESEAL_PRINCIPAL_OPERATOR, "tester", NULL, NULL, 0,
-                                         "local", "unit-test"};
-    return &who;
+    static const char pdf[] = "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+                              "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+                              "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n";
+    char body[1024];
+    int n = snprintf(body, sizeof(body), "%sxref\n0 4\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n"
+                                         "%010d 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n",
+                     pdf, 9, 58, 115, (int)strlen(pdf));
+    assert_int_equal(eseal_file_write(path, body, (size_t)n, 0644), ESEAL_OK);
 }
 
 /* Opens the instance at `ihome` with `pass` set. */

@@ -55,7 +55,7 @@ static int teardown(void **state)
 static void stamp(const char *in, const char *out, eseal_stamp_result *res)
 {
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
-    q.who = test_operator();
+    q.who = test_who();
     q.seal_ref = esid;
     q.page = 1;
     q.x_mm = 20;

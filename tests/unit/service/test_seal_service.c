@@ -535,7 +535,7 @@ static void pdf_verify_sees_a_new_revocation(void **state)
     (void)snprintf(out, sizeof(out), "%s/r-out.pdf", home);
     assert_int_equal(eseal_file_write(in, body, (size_t)n, 0600), ESEAL_OK);
     eseal_stamp_request sq = ESEAL_STAMP_REQUEST_INIT;
-    sq.who = test_operator();
+    sq.who = test_who();
     sq.seal_ref = rec.esid;
     assert_int_equal(eseal_instance_stamp_pdf(inst, NULL, in, out, &sq), ESEAL_OK);
     eseal_buf f = ESEAL_BUF_INIT;

@@ -25,18 +25,6 @@ static const char pass[] = "correct-horse-battery";
 static eseal_instance *inst;
 static char esid[64];
 
-static void write_pdf(const char *path)
-{
-    static const char pdf[] = "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-                              "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
-                              "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n";
-    char body[1024];
-    int n = snprintf(body, sizeof(body), "%sxref\n0 4\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n"
-                                         "%010d 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n",
-                     pdf, 9, 58, 115, (int)strlen(pdf));
-    assert_int_equal(eseal_file_write(path, body, (size_t)n, 0644), ESEAL_OK);
-}
-
 static char *path(const char *name)
 {
     static char p[8][600];
@@ -76,10 +64,10 @@ static void output_is_input_refused_unless_in_place(void **state)
 {
     (void)state;
     const char *in = path("a/self.pdf");
-    write_pdf(in);
+    test_write_pdf(in);
     off_t before = size_of(in);
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
-    q.who = test_operator();
+    q.who = test_who();
     q.seal_ref = esid;
     assert_int_equal(eseal_instance_stamp_pdf(inst, NULL, in, in, &q), ESEAL_EINVAL);
     assert_non_null(strstr(eseal_error_last()->message, "is the input"));
@@ -96,7 +84,7 @@ static void output_is_input_refused_unless_in_place(void **state)
     /* in_place is for a document's own input only: not another document's */
     const char *ins[2] = {path("a/self-link.pdf"), path("b/other.pdf")};
     const char *outs[2] = {path("o/one.pdf"), path("a/self-link.pdf")};
-    write_pdf(ins[1]);
+    test_write_pdf(ins[1]);
     assert_int_equal(eseal_instance_stamp_pdfs(inst, NULL, ins, outs, 2, &q), ESEAL_EINVAL);
     assert_non_null(strstr(eseal_error_last()->message, "of another document"));
     assert_int_equal(size_of(outs[0]), -1);
@@ -108,10 +96,10 @@ static void colliding_outputs_refused_before_stamping(void **state)
     const char *ins[3] = {path("a/x.pdf"), path("a/y.pdf"), path("b/x.pdf")};
     const char *outs[3] = {path("o/x.pdf"), path("o/y.pdf"), path("o/./x.pdf")};
     for (int i = 0; i < 3; i++) {
-        write_pdf(ins[i]);
+        test_write_pdf(ins[i]);
     }
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
-    q.who = test_operator();
+    q.who = test_who();
     q.seal_ref = esid;
     assert_int_equal(eseal_instance_stamp_pdfs(inst, NULL, ins, outs, 3, &q), ESEAL_EINVAL);
     assert_non_null(strstr(eseal_error_last()->message, "would both be written to"));
@@ -149,12 +137,12 @@ static void cancel_skip_and_progress(void **state)
     const char *ins[4] = {path("b/c1.pdf"), path("b/c2.pdf"), path("b/c3.pdf"), path("b/c4.pdf")};
     const char *outs[4] = {path("o/c1.pdf"), path("o/c2.pdf"), path("o/c3.pdf"), path("o/c4.pdf")};
     for (int i = 0; i < 4; i++) {
-        write_pdf(ins[i]);
+        test_write_pdf(ins[i]);
     }
     volatile sig_atomic_t flag = 1;
     progress_state p = {0, 0, 0, 0, &flag};
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
-    q.who = test_operator();
+    q.who = test_who();
     q.seal_ref = esid;
     q.jobs = 1; /* one document after the other: the cancel lands between two */
     q.cancel = &flag;
@@ -218,7 +206,7 @@ static void fifo_input_refused_without_blocking(void **state)
     assert_int_equal(eseal_file_read(&b, home, 1024), ESEAL_EIO);
     assert_non_null(strstr(eseal_error_last()->message, "(it is a directory)"));
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
-    q.who = test_operator();
+    q.who = test_who();
     q.seal_ref = esid;
     assert_int_equal(eseal_instance_stamp_pdf(inst, NULL, fifo, path("o/fifo.pdf"), &q), ESEAL_EIO);
     assert_non_null(strstr(eseal_error_last()->message, "is not a regular file (it is a FIFO)"));

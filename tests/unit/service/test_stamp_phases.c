@@ -32,18 +32,6 @@ static const char pass[] = "correct-horse-battery";
 static eseal_instance *inst;
 static char esid[64];
 
-static void write_pdf(const char *path)
-{
-    static const char pdf[] = "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-                              "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
-                              "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n";
-    char body[1024];
-    int n = snprintf(body, sizeof(body), "%sxref\n0 4\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n"
-                                         "%010d 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n",
-                     pdf, 9, 58, 115, (int)strlen(pdf));
-    assert_int_equal(eseal_file_write(path, body, (size_t)n, 0644), ESEAL_OK);
-}
-
 static char *path(const char *name)
 {
     static char p[8][600];
@@ -139,7 +127,7 @@ static int files_with(const char *part)
 static eseal_stamp_request request(void)
 {
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
-    q.who = test_operator();
+    q.who = test_who();
     q.seal_ref = esid;
     q.page = 1;
     q.x_mm = 20;
@@ -155,7 +143,7 @@ static void in_place_digests(bool ofd)
     if (ofd) {
         write_ofd(in, "in place");
     } else {
-        write_pdf(in);
+        test_write_pdf(in);
     }
     eseal_buf orig, now;
     read_all(&orig, in);
@@ -218,7 +206,7 @@ static void audit_failure_in_place_leaves_the_input(void **state)
 {
     (void)state;
     const char *in = path("d/keep.pdf");
-    write_pdf(in);
+    test_write_pdf(in);
     eseal_buf orig, now;
     read_all(&orig, in);
     uint64_t n0 = log_size();
@@ -241,7 +229,7 @@ static void audit_failure_in_place_leaves_the_input(void **state)
 static void refused(const eseal_principal *who, int code, const char *why)
 {
     const char *in = path("d/who.pdf");
-    write_pdf(in);
+    test_write_pdf(in);
     uint64_t n0 = log_size();
     eseal_stamp_request q = request();
     q.who = who;
@@ -258,20 +246,20 @@ static void principal_required_well_formed_and_allowed(void **state)
 {
     (void)state;
     refused(NULL, ESEAL_EINVAL, "no principal");
-    eseal_principal bad = *test_operator();
+    eseal_principal bad = *test_who();
     bad.version = 99;
     refused(&bad, ESEAL_EINVAL, "principal: version 99");
-    bad = *test_operator();
+    bad = *test_who();
     bad.kind = (eseal_principal_kind)0;
     refused(&bad, ESEAL_EINVAL, "unknown kind");
-    bad = *test_operator();
+    bad = *test_who();
     bad.id = "two words";
     refused(&bad, ESEAL_EINVAL, "a space or a control character");
-    bad = *test_operator();
+    bad = *test_who();
     bad.id = NULL;
     refused(&bad, ESEAL_EINVAL, "no id");
     /* Well formed, but the policy has no grants for users yet. */
-    eseal_principal user = *test_operator();
+    eseal_principal user = *test_who();
     user.kind = ESEAL_PRINCIPAL_USER;
     user.id = "alice";
     user.organization = "ACME";
@@ -284,7 +272,7 @@ static void failed_publication_is_recorded(void **state)
 {
     (void)state;
     const char *in = path("d/pub.pdf");
-    write_pdf(in);
+    test_write_pdf(in);
     assert_int_equal(mkdir(path("d/pub-out.pdf"), 0755), 0);
     assert_int_equal(mkdir(path("d/pub-out.pdf/x"), 0755), 0);
     uint64_t n0 = log_size();
