@@ -23,7 +23,7 @@
 
 #include "eseal/audit.h"
 #include "eseal/log.h"
-#include "service/service.h"
+#include "auditlog.h"
 
 static ES_RESULT sha256_hex(char out[65], es_span data)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "eseal/log.h"
-#include "service/service.h"
+#include "auditlog.h"
 
 int eseal_log_field_from_name(eseal_log_field *out, const char *name)
 {

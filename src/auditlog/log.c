@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "eseal/log.h"
-#include "service/service.h"
+#include "auditlog.h"
 #include "tlog/tlog.h"
 
 #define LOG_KEY_FILE "keys/log-ed25519.key"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "eseal/log.h"
-#include "service/service.h"
+#include "auditlog.h"
 #include "tlog/tlog.h"
 
 /* 256^level, or 0 when it does not fit in 64 bits. */

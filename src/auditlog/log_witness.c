@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "service/service.h"
+#include "auditlog.h"
 #include "witness_client.h"
 
 /* "NAME VKEY URL" -> cfg (strings owned by cfg). */

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "service/service.h"
+#include "ca.h"
 
 typedef struct {
     eseal_instance *inst;

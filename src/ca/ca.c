@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "service/service.h"
+#include "ca.h"
 
 #define DAY_MS (86400LL * 1000)
 

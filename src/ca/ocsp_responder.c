@@ -21,7 +21,8 @@
 #include <string.h>
 
 #include "eseal/ocsp.h"
-#include "service/service.h"
+#include "ca.h"
+#include "http/http.h"
 
 #define DAY_MS (86400LL * 1000)
 #define RESPONDER_DAYS 30

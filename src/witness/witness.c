@@ -24,9 +24,10 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "eseal/sys/store.h"
 #include "eseal/witness.h"
-#include "service/service.h"
 #include "tlog/tlog.h"
+#include "util/util.h"
 
 #define CONF_MAX (1024 * 1024)
 #define MAX_LOG_LINES 10000

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The instance TSA's serial numbers (src/service/tsa.c): blocks reserved in the store.
+ * The instance TSA's serial numbers (src/core/tsa.c): blocks reserved in the store.
  * Two services on one instance, each with its own store connection as two `eseal tsa
  * serve` processes would have, answer from several threads at once and never hand out
  * the same serial; a reopened service continues above every block reserved before; the

@@ -2,7 +2,7 @@
 /* eseal.conf: "key = value" lines, '#' comments; unknown keys are errors (typos must not pass silently). */
 #include <string.h>
 
-#include "service.h"
+#include "core.h"
 
 #define ES_CONFIG_MAX (64 * 1024)
 

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The front door's one step before every change of state (service.h es_act): who is acting, and
+ * The front door's one step before every change of state (core.h es_act): who is acting, and
  * may they? The policy (src/policy) decides; the audit entries record the principal's id, kind and
  * the rule that allowed it, and the seal registry's events its "KIND:ID" (docs/principal.md).
  */
 #include <stdio.h>
 
-#include "service/service.h"
+#include "core.h"
 
 ES_RESULT es_act(es_acting *a, const eseal_principal *who, es_action action, const char *obj_kind,
                  const char *obj_id)

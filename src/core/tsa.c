@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "eseal/tsa.h"
-#include "service.h"
+#include "core.h"
 
 #define SERIAL_BLOCK 1024u
 

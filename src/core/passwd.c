@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "service.h"
+#include "core.h"
 
 #define KEYS_DIR "keys"
 #define STAGE_DIR "keys.passwd"

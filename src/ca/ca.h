@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The CA room (src/ca): the instance's CA hierarchies, certificates and CRLs (ca.c), the OCSP
+ * responder and revocation evidence (ocsp_responder.c), bundles (bundle.c). Built on src/core and
+ * src/auditlog (issuing and revoking are audit events); the service above calls it.
+ */
+#ifndef ES_CA_H
+#define ES_CA_H
+
+#include "auditlog/auditlog.h"
+#include "core/core.h"
+
+/* Creates the sm2, p256 and rsa hierarchies; progress (may be NULL) is told before each. */
+ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, void (*progress)(void *ctx, const char *what), void *ctx);
+/* Issues and stores a certificate for a new key, saving the key under keys/; the platform's own act
+ * (es_ca_issue_as: on behalf of `by`, recorded in the audit entry). */
+ES_RESULT es_ca_issue_as(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
+                         const char *hierarchy, eseal_key_alg alg, const es_cert_spec *spec_in,
+                         const eseal_cert_record *issuer_rec);
+ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
+                      eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec);
+/* Issues a fresh CRL for the CA record `ca` and stores it; der may be NULL. */
+ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, es_buf *der);
+/* The hierarchy that issues certificates for keys of `alg`. */
+const char *es_hierarchy_for_alg(eseal_key_alg alg);
+
+/* A current delegated OCSP responder certificate of the CA record `ca` (role "ocsp"), issued now
+ * when there is none with at least a week left; out (may be NULL) gets its record. */
+ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_record *ca);
+
+/*
+ * Current revocation evidence for a chain (chain[0] the signer, each next one its issuer; the
+ * last one's own status is not gathered): for a certificate issued by one of the instance's CAs,
+ * an OCSP response built in-process by that CA's responder (needs the passphrase) and the CA's
+ * latest CRL; for others, fetched online (OCSP from the AIA URL, else the CRL from the CRL
+ * distribution point), cached under HOME/cache/revocation until their nextUpdate. Everything
+ * goes into `out` (once each). ESEAL_ENOTFOUND when nothing can be had for a certificate.
+ */
+ES_RESULT es_instance_revocation_evidence(eseal_instance *inst, const eseal_cert *const *chain, size_t n,
+                                          es_revocation_data *out);
+
+#endif

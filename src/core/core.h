@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The core room (src/core): what every room above needs of "the instance" and nothing more: its
+ * home directory, configuration, passphrase and key files, the acting principal, its trust and its
+ * own time-stamps. Below the audit log (src/auditlog), the CA (src/ca) and the service
+ * (src/service), which build on it (docs/architecture.md).
+ */
+#ifndef ES_CORE_H
+#define ES_CORE_H
+
+#include <sys/types.h>
+#include "crypto/crypto.h"
+#include "eseal/instance.h"
+#include "eseal/log.h"
+#include "eseal/sys/store.h"
+#include "eseal/tsa_client.h"
+#include "policy/policy.h"
+#include "util/util.h"
+
+/* ---- configuration (config.c) ---- */
+
+typedef struct {
+    char *organization;
+    char *country;
+    char *base_url;
+    unsigned int cert_days;
+    unsigned int crl_days;
+    char *tsa_policy; /* the TSA's policy OID (RFC 3628); NULL: ESEAL_TSA_DEFAULT_POLICY, a placeholder */
+    char *log_origin; /* the audit log's origin; NULL: base_url without scheme + "/log" */
+    char **log_witnesses; /* "NAME VKEY URL" lines, as written */
+    size_t log_witness_count;
+    unsigned int log_witness_quorum;
+    unsigned int log_witness_timeout_ms;
+} es_config;
+
+ES_RESULT es_config_load(es_config *cfg, const char *path);
+ES_RESULT es_config_write_default(const char *path, const eseal_instance_init_options *o);
+void es_config_free(es_config *cfg);
+
+/* ---- the instance ---- */
+
+/* The instance (instance.c opens and closes it; the rooms above read and update their parts). */
+struct eseal_instance {
+    char *home;
+    eseal_store *store;
+    es_config cfg;
+    es_secret pass;
+    eseal_audit_hook audit;
+    void *audit_payload;
+    eseal_trust *trust_cache; /* the instance's own trust, reused for a short while by verifications */
+    int64_t trust_cache_ms;
+    struct eseal_log *log; /* the audit log, opened on first use */
+    struct es_timestamper_s *audit_ts; /* the own TSA for audit entries' time tokens (es_audit_prepare) */
+    bool creating; /* eseal_instance_init is making it: no TSA with CRLs yet, so no time tokens */
+    /* HOME/keys as it was when the passphrase was set (passwd.c): eseal passwd replaces the
+     * directory, so a key written under an older passphrase is refused rather than mixed in. */
+    dev_t keys_dev;
+    ino_t keys_ino;
+};
+
+/* ---- the acting principal (act.c) ---- */
+
+/*
+ * The principal of one front-door operation, authorised: es_act is the first thing every public
+ * operation that changes state does (one place per operation), and what it fills in goes into
+ * the operation's audit entries. A NULL es_acting in the audit calls below is the platform acting
+ * on its own (creating an instance, an OCSP responder certificate issued when first needed):
+ * actor "platform".
+ */
+#define ES_ACTOR_MAX 160
+typedef struct {
+    const eseal_principal *who;
+    char actor[ES_ACTOR_MAX]; /* "KIND:ID", e.g. "operator:alice" */
+    const char *rule;         /* the policy rule that allowed it */
+} es_acting;
+
+/* Checks `who` (eseal_principal_check) and asks the policy whether it may do `action` on the
+ * object (obj_kind, obj_id; each may be NULL): ESEAL_EINVAL / ESEAL_EDENIED otherwise. */
+ES_RESULT es_act(es_acting *a, const eseal_principal *who, es_action action, const char *obj_kind,
+                 const char *obj_id);
+/* In a public operation returning int: es_act, and return its code (message set) when refused. */
+#define ES_ACT_PUBLIC(by, who, action, obj_kind, obj_id)                                           \
+    do {                                                                                           \
+        int es_act_rc_ = es_code(es_act((by), (who), (action), (obj_kind), (obj_id)));             \
+        if (es_act_rc_ != ESEAL_OK) {                                                              \
+            return es_act_rc_;                                                                     \
+        }                                                                                          \
+    } while (0)
+/* The actor of `a` ("platform" when NULL). */
+const char *es_actor(const es_acting *a);
+
+/* ---- trust (trust.c) ---- */
+
+/*
+ * The trust for a verification: the instance's own, cached for TRUST_CACHE_MS so that verifying
+ * many documents does not rebuild it each time (*owned = false: do not free), or a fresh one when
+ * the request adds anchors or CRLs (*owned = true).
+ */
+#define TRUST_CACHE_MS 60000
+void es_instance_trust_invalidate(eseal_instance *inst);
+ES_RESULT es_instance_trust_shared(eseal_instance *inst, const eseal_verify_request *q, eseal_trust **out,
+                                   bool *owned);
+
+/* The instance's trust (inst may be NULL) plus the request's extra anchors and CRLs. */
+ES_RESULT es_instance_trust_for(eseal_instance *inst, const eseal_verify_request *q, eseal_trust **out);
+/* ---- home, passphrase and key files (passwd.c) ---- */
+
+/* Notes which HOME/keys the passphrase belongs to (called when the passphrase is set). */
+void es_keys_note(eseal_instance *inst);
+/* Saves a new private key at `path` (under HOME/keys) encrypted with the instance passphrase,
+ * under a shared lock against eseal passwd, and only if the passphrase is still the one the
+ * key files are under (ESEAL_EPASS when eseal passwd changed it since). */
+ES_RESULT es_key_save(eseal_instance *inst, eseal_key *key, const char *path);
+
+/* Path of a file inside the home directory. */
+ES_RESULT es_home_path(es_buf *out, const eseal_instance *inst, const char *rel);
+/* Loads the private key of a record (needs the passphrase). */
+ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const eseal_cert_record *rec);
+/* ---- time-stamps: the own TSA (tsa.c) and the timestamper (timestamper.c) ---- */
+
+/*
+ * Where a batch's time-stamps come from (ltv.c): the TSAs at `urls` in order,
+ * or (n_urls 0) the instance's own TSA of `hierarchy` ("sm2" or "p256"; NULL:
+ * p256) in-process; tokens pass the client checklist against the instance's
+ * trust. es_tsa_hierarchy_for says which own TSA suits a signer.
+ */
+typedef struct es_timestamper_s {
+    eseal_tsa_service *own;
+    eseal_tsa_source *sources;
+    eseal_trust *trust;
+    eseal_tsa_client_options co;
+} es_timestamper;
+/* After eseal_tsa_service_respond in this thread: the store error (and its message) that made
+ * the responder answer "Error during serial number generation", else ESEAL_OK. */
+int es_tsa_serial_failure(const char **msg);
+ES_RESULT es_timestamper_open(es_timestamper *t, eseal_instance *inst, const char *const *urls, size_t n_urls,
+                              unsigned int timeout_ms, const char *hierarchy);
+const char *es_tsa_hierarchy_for(const eseal_cert *signer);
+void es_timestamper_close(es_timestamper *t);
+/* One document's time-stamp (an eseal_timestamp_fn context): the token obtained and where it came from. */
+typedef struct {
+    const es_timestamper *t;
+    eseal_tsa_client_result got;
+} es_doc_time;
+int es_doc_timestamp(void *ctx, eseal_buf *token, eseal_hash hash, const void *digest, size_t len);
+
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The instance's trust (moved from src/service/instance.c): its CAs and their latest CRLs, the
+ * copy cached for verifications, and a request's extra anchors and CRLs.
+ */
+#include <string.h>
+
+#include "core.h"
+
+typedef struct {
+    eseal_instance *inst;
+    eseal_trust *t;
+    es_result err;
+} trust_collect;
+
+static int add_ca(const eseal_cert_record *rec, void *payload)
+{
+    trust_collect *c = payload;
+    bool root = strcmp(rec->role, "root-ca") == 0;
+    if (!root && strcmp(rec->role, "issuing-ca") != 0) {
+        return 0;
+    }
+    eseal_cert *cert = NULL;
+    int rc = eseal_cert_parse(&cert, rec->pem, strlen(rec->pem));
+    if (rc == ESEAL_OK) {
+        rc = root ? eseal_trust_add_anchor(c->t, cert) : eseal_trust_add_intermediate(c->t, cert);
+        eseal_cert_free(cert);
+    }
+    if (rc == ESEAL_OK) {
+        eseal_buf der = ESEAL_BUF_INIT;
+        rc = eseal_store_crl_latest(c->inst->store, &der, rec->id);
+        if (rc == ESEAL_OK) {
+            rc = eseal_trust_add_crl(c->t, der.ptr, der.size);
+        } else if (rc == ESEAL_ENOTFOUND) {
+            rc = ESEAL_OK; /* the verifier reports REVOCATION_UNKNOWN */
+        }
+        eseal_buf_dispose(&der);
+    }
+    if (rc != ESEAL_OK) {
+        c->err = es_from_code(rc);
+    }
+    return rc;
+}
+
+int eseal_instance_trust(eseal_instance *inst, eseal_trust **out)
+{
+    if (inst == NULL || out == NULL) {
+        ES_BAIL_ARG("inst == NULL || out == NULL");
+    }
+    eseal_trust *t = NULL;
+    int rc = eseal_trust_new(&t);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    trust_collect c = {inst, t, ES_OK};
+    rc = eseal_store_cert_list(inst->store, add_ca, &c);
+    if (rc != ESEAL_OK) {
+        eseal_trust_free(t);
+        return rc;
+    }
+    *out = t;
+    return ESEAL_OK;
+}
+
+ES_RESULT es_instance_trust_for(eseal_instance *inst, const eseal_verify_request *q, eseal_trust **out)
+{
+    eseal_trust *t = NULL;
+    if (inst != NULL) {
+        ES_GUARD(es_from_code(eseal_instance_trust(inst, &t)));
+    } else {
+        ES_GUARD(es_from_code(eseal_trust_new(&t)));
+    }
+    es_result r = ES_OK;
+    if (q != NULL && q->trust_path != NULL) {
+        r = es_from_code(eseal_trust_add_path(t, q->trust_path, 1));
+    }
+    for (size_t i = 0; q != NULL && i < q->crl_count && es_ok(r); i++) {
+        es_buf crl = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+        r = es_file_read(&crl, q->crl_paths[i], crl.max);
+        if (es_ok(r)) {
+            r = es_from_code(eseal_trust_add_crl(t, crl.ptr, crl.len));
+        }
+        es_buf_free(&crl);
+    }
+    if (!es_ok(r)) {
+        eseal_trust_free(t);
+        return r;
+    }
+    *out = t;
+    return ES_OK;
+}
+
+void es_instance_trust_invalidate(eseal_instance *inst)
+{
+    if (inst != NULL) {
+        eseal_trust_free(inst->trust_cache);
+        inst->trust_cache = NULL;
+    }
+}
+
+ES_RESULT es_instance_trust_shared(eseal_instance *inst, const eseal_verify_request *q, eseal_trust **out,
+                                   bool *owned)
+{
+    bool extras = q != NULL && (q->trust_path != NULL || q->crl_count > 0);
+    if (inst == NULL || extras) {
+        *owned = true;
+        return es_instance_trust_for(inst, q, out);
+    }
+    int64_t now = es_now_ms();
+    if (inst->trust_cache == NULL || now - inst->trust_cache_ms > TRUST_CACHE_MS || now < inst->trust_cache_ms) {
+        eseal_trust *t = NULL;
+        ES_GUARD(es_from_code(eseal_instance_trust(inst, &t)));
+        eseal_trust_free(inst->trust_cache);
+        inst->trust_cache = t;
+        inst->trust_cache_ms = now;
+    }
+    *owned = false;
+    *out = inst->trust_cache;
+    return ES_OK;
+}
