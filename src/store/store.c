@@ -387,15 +387,18 @@ int eseal_store_seal_find(eseal_store *s, eseal_seal_record *out, eseal_buf *der
     return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no seal '%s' in this registry", ref);
 }
 
-/* Stamp serials are compared case-insensitively: the store folds them to upper case (as made). */
-static int serial_fold(char out[ES_STORE_SERIAL_MAX + 1], const char *serial)
+/*
+ * Stamp serials are compared case-insensitively: the store folds them to upper case (as made).
+ * False for one longer than any serial eseal makes (it names no stamp).
+ */
+static bool serial_fold(char out[ES_STORE_SERIAL_MAX + 1], const char *serial)
 {
     size_t n = strlen(serial);
     if (n > ES_STORE_SERIAL_MAX) {
-        return ESEAL_ENOTFOUND; /* longer than any serial eseal makes: names no stamp */
+        return false;
     }
     fold(out, serial, n, true);
-    return ESEAL_OK;
+    return true;
 }
 
 /* ---- PKI ---------------------------------------------------------------------------------- */
@@ -591,7 +594,7 @@ void eseal_stamp_record_dispose(eseal_stamp_record *r)
 int eseal_store_stamp_insert(eseal_store *s, const eseal_stamp_record *rec)
 {
     char serial[ES_STORE_SERIAL_MAX + 1];
-    if (rec == NULL || rec->serial == NULL || rec->serial[0] == '\0' || serial_fold(serial, rec->serial) != ESEAL_OK) {
+    if (rec == NULL || rec->serial == NULL || rec->serial[0] == '\0' || !serial_fold(serial, rec->serial)) {
         return store_einval("stamp record");
     }
     eseal_stamp_record r = *rec;
@@ -606,8 +609,8 @@ int eseal_store_stamp_find(eseal_store *s, eseal_stamp_record *out, const char *
         return store_einval("stamp serial");
     }
     char key[ES_STORE_SERIAL_MAX + 1];
-    int rc = serial_fold(key, serial);
-    if (rc == ESEAL_OK) {
+    int rc = ESEAL_ENOTFOUND;
+    if (serial_fold(key, serial)) {
         rc = REG(s, stamp_get, out, key);
     }
     return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no stamp with serial %s", serial);
@@ -619,8 +622,8 @@ int eseal_store_stamp_receipt_put(eseal_store *s, const char *serial, const char
         return store_einval("stamp receipt");
     }
     char key[ES_STORE_SERIAL_MAX + 1];
-    int rc = serial_fold(key, serial);
-    if (rc == ESEAL_OK) {
+    int rc = ESEAL_ENOTFOUND;
+    if (serial_fold(key, serial)) {
         rc = REG(s, stamp_receipt_put, key, receipt);
     }
     return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no stamp with serial %s", serial);
@@ -684,7 +687,7 @@ static int entries_step(uint64_t index, const void *data, size_t len, void *payl
     entries_walk *w = payload;
     if (index != w->want) {
         w->gap = true;
-        return ESEAL_ENOTFOUND;
+        return 1; /* stops the backend's walk; the store words the gap */
     }
     w->want++;
     return w->cb(index, data, len, w->payload);
@@ -700,7 +703,6 @@ int eseal_store_log_entries(eseal_store *s, uint64_t from, uint64_t to,
     int rc = LOG(s, entries, from, to, entries_step, &w);
     if (rc == ESEAL_OK && w.want != to) {
         w.gap = true;
-        rc = ESEAL_ENOTFOUND;
     }
     if (w.gap) {
         return es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "the audit log has no entry %llu",
