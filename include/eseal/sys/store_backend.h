@@ -49,8 +49,9 @@
  * through the database it uses: a wrapper around the store's own backend (obtained with
  * eseal_store_*_backend()) does; one that keeps its rows elsewhere does not.
  *
- * The store owns what it was given: eseal_store_close() calls each added backend's `free` (may be
- * NULL), the most recently added first, then the scheme's backends, then the database's.
+ * The store owns what it was given: eseal_store_close() calls each backend's `free` (may be NULL),
+ * concern by concern, the most recently added first (a wrapper before what it wraps), and the
+ * database's last.
  */
 #ifndef ESEAL_SYS_STORE_BACKEND_H
 #define ESEAL_SYS_STORE_BACKEND_H
