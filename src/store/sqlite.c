@@ -256,6 +256,10 @@ static int row_to_record(sqlite3_stmt *st, eseal_cert_record *r)
 }
 
 /* Copies the first column of up to `max` rows into ids (an answer: how many there were). */
+/*
+ * Prefix lookups: `id >= P AND id < P || U+10FFFF` lets SQLite walk the primary key's index from P
+ * instead of scanning the table (ids are ASCII, far below U+10FFFF); the substr() test is the match.
+ */
 static int ids_query(sq *s, sqlite3_stmt *st, eseal_store_id *ids, size_t max, size_t *n, const char *what)
 {
     int rc = ESEAL_OK;
@@ -301,7 +305,8 @@ static int sq_cert_ids(eseal_store_pki_backend *be, eseal_store_match how, const
                       : how == ESEAL_STORE_MATCH_SERIAL      ? "SELECT id FROM certs WHERE serial = ?1 LIMIT ?2"
                       : how == ESEAL_STORE_MATCH_FINGERPRINT ? "SELECT id FROM certs WHERE fingerprint = ?1 LIMIT ?2"
                       : how == ESEAL_STORE_MATCH_PREFIX
-                          ? "SELECT id FROM certs WHERE substr(id, 1, length(?1)) = ?1 LIMIT ?2"
+                          ? "SELECT id FROM certs WHERE id >= ?1 AND id < ?1 || char(1114111) AND "
+                            "substr(id, 1, length(?1)) = ?1 LIMIT ?2"
                           : NULL;
     if (sql == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: no certificate lookup of kind %d", how));
@@ -534,7 +539,8 @@ static int sq_seal_ids(eseal_store_registry_backend *be, eseal_store_match how, 
     sq *s = registry_sq(be);
     const char *sql = how == ESEAL_STORE_MATCH_ID ? "SELECT esid FROM seals WHERE esid = ?1 LIMIT ?2"
                       : how == ESEAL_STORE_MATCH_PREFIX
-                          ? "SELECT esid FROM seals WHERE substr(esid, 1, length(?1)) = ?1 LIMIT ?2"
+                          ? "SELECT esid FROM seals WHERE esid >= ?1 AND esid < ?1 || char(1114111) AND "
+                            "substr(esid, 1, length(?1)) = ?1 LIMIT ?2"
                           : NULL;
     if (sql == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: no seal lookup of kind %d", how));

@@ -737,7 +737,7 @@ int eseal_store_log_checkpoint_put(eseal_store *s, uint64_t size, const char *no
 
 int eseal_store_log_checkpoint(eseal_store *s, eseal_buf *note, uint64_t size, uint64_t *size_out)
 {
-    if (note == NULL || (size != UINT64_MAX && size > ES_STORE_MAX_INDEX)) {
+    if (note == NULL) {
         return store_einval("checkpoint query");
     }
     int rc = LOG(s, checkpoint, note, size, size_out);
