@@ -744,12 +744,13 @@ static int blob_query(sq *s, sqlite3_stmt *st, eseal_buf *out, size_t max, const
     return rc;
 }
 
-static int step_done(sq *s, sqlite3_stmt *st, const char *what)
+/* Runs a write; with `taken`, a constraint failure is ESEAL_EEXISTS (an answer: the store words it). */
+static int step_done(sq *s, sqlite3_stmt *st, const char *what, bool taken)
 {
     int step = sqlite3_step(st);
     int rc = ESEAL_OK;
-    if (step == SQLITE_CONSTRAINT) {
-        rc = ESEAL_EEXISTS; /* an answer: the store words it */
+    if (step == SQLITE_CONSTRAINT && taken) {
+        rc = ESEAL_EEXISTS;
     } else if (step != SQLITE_DONE) {
         rc = fail(s->db, what);
     }
@@ -775,7 +776,7 @@ static int sq_log_state_put(eseal_store_log_backend *be, const void *state, size
         return rc;
     }
     sqlite3_bind_blob(st, 1, state, (int)len, SQLITE_STATIC);
-    return step_done(s, st, "writing the log state");
+    return step_done(s, st, "writing the log state", false);
 }
 
 static int sq_log_entries_put(eseal_store_log_backend *be, uint64_t first, const eseal_store_bytes *e, size_t n)
@@ -858,7 +859,7 @@ static int sq_log_tile_put(eseal_store_log_backend *be, unsigned level, uint64_t
     sqlite3_bind_int(st, 1, (int)level);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
     sqlite3_bind_blob(st, 3, data, (int)len, SQLITE_STATIC);
-    return step_done(s, st, "writing a tile");
+    return step_done(s, st, "writing a tile", false);
 }
 
 static int sq_log_checkpoint_put(eseal_store_log_backend *be, uint64_t size, const char *note, int64_t at_ms)
@@ -873,7 +874,7 @@ static int sq_log_checkpoint_put(eseal_store_log_backend *be, uint64_t size, con
     sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
     sqlite3_bind_text(st, 2, note, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, at_ms);
-    return step_done(s, st, "recording a checkpoint");
+    return step_done(s, st, "recording a checkpoint", false);
 }
 
 static int sq_log_checkpoint(eseal_store_log_backend *be, eseal_buf *note, uint64_t size, uint64_t *size_out)
@@ -934,7 +935,7 @@ static int sq_log_private_put(eseal_store_log_backend *be, uint64_t index, const
     sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, len > 0 ? data : "", (int)len, SQLITE_STATIC);
-    return step_done(s, st, "writing private log data");
+    return step_done(s, st, "writing private log data", false);
 }
 
 static int sq_log_private_get(eseal_store_log_backend *be, eseal_buf *out, uint64_t index, const char *kind)
@@ -960,7 +961,7 @@ static int sq_log_private_erase(eseal_store_log_backend *be, uint64_t index, con
     }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    rc = step_done(s, st, "erasing private log data");
+    rc = step_done(s, st, "erasing private log data", false);
     if (rc == ESEAL_OK && sqlite3_changes(s->db) == 0) {
         rc = ESEAL_ENOTFOUND;
     }
@@ -990,7 +991,7 @@ static int sq_meta_put(eseal_store_log_backend *be, const char *name, const void
     }
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, len > 0 ? data : "", (int)len, SQLITE_STATIC);
-    return step_done(s, st, "writing a named value");
+    return step_done(s, st, "writing a named value", false);
 }
 
 static int sq_stamp_insert(eseal_store_registry_backend *be, const eseal_stamp_record *r)
@@ -1009,7 +1010,7 @@ static int sq_stamp_insert(eseal_store_registry_backend *be, const eseal_stamp_r
     sqlite3_bind_int64(st, 6, r->at_ms);
     sqlite3_bind_int64(st, 7, r->log_index);
     sqlite3_bind_text(st, 8, r->receipt != NULL ? r->receipt : "", -1, SQLITE_STATIC);
-    return step_done(s, st, "recording a stamp");
+    return step_done(s, st, "recording a stamp", true);
 }
 
 static int sq_stamp_get(eseal_store_registry_backend *be, eseal_stamp_record *out, const char *serial)
@@ -1057,7 +1058,7 @@ static int sq_stamp_receipt_put(eseal_store_registry_backend *be, const char *se
     }
     sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, receipt, -1, SQLITE_STATIC);
-    rc = step_done(s, st, "storing a stamp receipt");
+    rc = step_done(s, st, "storing a stamp receipt", false);
     if (rc == ESEAL_OK && sqlite3_changes(s->db) == 0) {
         rc = ESEAL_ENOTFOUND;
     }
