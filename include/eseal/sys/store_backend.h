@@ -228,7 +228,8 @@ ESEAL_EXTERN(const eseal_store_scheme *) eseal_store_scheme_sqlite(void);
 /**
  * Adds a backend for one concern (git_odb_add_backend): calls of that concern go to the backend
  * of highest priority from now on (the built-in ones have priority 0). The store owns `be` from
- * then (also when the call fails). ESEAL_EINVAL for a wrong version or a NULL backend.
+ * then (also when the call fails). ESEAL_EINVAL for a wrong version or a NULL backend, ESEAL_ELIMIT
+ * past 8 backends for one concern.
  */
 ESEAL_EXTERN(int) eseal_store_add_registry_backend(eseal_store *s, eseal_store_registry_backend *be, int priority);
 ESEAL_EXTERN(int) eseal_store_add_pki_backend(eseal_store *s, eseal_store_pki_backend *be, int priority);
