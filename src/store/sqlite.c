@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SQLite backend: WAL, foreign keys, versioned migrations, prepared statements only. */
+/*
+ * The SQLite scheme: one database (WAL, foreign keys, versioned migrations, prepared statements
+ * only) and the registry, PKI and log backends on its connection, so that one transaction spans
+ * them (eseal/sys/store_backend.h). Backends answer plain questions; the store above them keeps
+ * the lookup rules and words "not found", "ambiguous" and "already recorded".
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -8,9 +13,31 @@
 #include "eseal/sys/store_backend.h"
 #include "util/util.h"
 
+/* The database: the connection every concern of the store writes through. */
 typedef struct {
+    eseal_store_db be;
     sqlite3 *db;
 } sq;
+
+/* A concern backend on that connection. */
+typedef struct {
+    eseal_store_registry_backend be;
+    sq *s;
+} sq_registry;
+
+typedef struct {
+    eseal_store_pki_backend be;
+    sq *s;
+} sq_pki;
+
+typedef struct {
+    eseal_store_log_backend be;
+    sq *s;
+} sq_log;
+
+static sq *registry_sq(eseal_store_registry_backend *be) { return ((sq_registry *)(void *)be)->s; }
+static sq *pki_sq(eseal_store_pki_backend *be) { return ((sq_pki *)(void *)be)->s; }
+static sq *log_sq(eseal_store_log_backend *be) { return ((sq_log *)(void *)be)->s; }
 
 static int fail(sqlite3 *db, const char *what)
 {
@@ -120,48 +147,23 @@ static int exec(sqlite3 *db, const char *sql)
     return ESEAL_OK;
 }
 
-static int sq_open(void **out, const char *location)
+static void sq_free(eseal_store_db *p)
 {
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(location, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
-    if (rc != SQLITE_OK) {
-        rc = fail(db, location);
-        sqlite3_close(db);
-        return rc;
-    }
-    sqlite3_busy_timeout(db, 5000);
-    /* WAL + synchronous=FULL: a committed transaction survives power loss. */
-    if ((rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) != ESEAL_OK) {
-        sqlite3_close(db);
-        return rc;
-    }
-    sq *s = es_calloc(1, sizeof(*s));
-    if (s == NULL) {
-        sqlite3_close(db);
-        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
-    }
-    s->db = db;
-    *out = s;
-    return ESEAL_OK;
-}
-
-static void sq_close(void *p)
-{
-    sq *s = p;
+    sq *s = (sq *)(void *)p;
     if (s != NULL) {
         sqlite3_close(s->db);
         es_free(s);
     }
 }
 
-static int sq_begin(void *p) { return exec(((sq *)p)->db, "BEGIN IMMEDIATE"); }
-static int sq_commit(void *p) { return exec(((sq *)p)->db, "COMMIT"); }
-static int sq_rollback(void *p) { return exec(((sq *)p)->db, "ROLLBACK"); }
+static int sq_begin(eseal_store_db *p) { return exec(((sq *)(void *)p)->db, "BEGIN IMMEDIATE"); }
+static int sq_commit(eseal_store_db *p) { return exec(((sq *)(void *)p)->db, "COMMIT"); }
+static int sq_rollback(eseal_store_db *p) { return exec(((sq *)(void *)p)->db, "ROLLBACK"); }
 
-static int sq_migrate(void *p, int *version)
+static int sq_migrate(eseal_store_db *p, int *version)
 {
-    sq *s = p;
-    int rc = sq_begin(s);
+    sq *s = (sq *)(void *)p;
+    int rc = sq_begin(p);
     if (rc != ESEAL_OK) {
         return rc;
     }
@@ -173,7 +175,7 @@ static int sq_migrate(void *p, int *version)
     sqlite3_finalize(st);
     int target = (int)(sizeof(migrations) / sizeof(migrations[0]));
     if (current > target) {
-        (void)sq_rollback(s);
+        (void)sq_rollback(p);
         return es_code(es_error_set(ESEAL_ESTORE, __FILE__, __LINE__,
                                     "store: schema version %d is newer than this eseal (%d); upgrade eseal", current,
                                     target));
@@ -186,12 +188,12 @@ static int sq_migrate(void *p, int *version)
             rc = exec(s->db, pragma);
         }
         if (rc != ESEAL_OK) {
-            (void)sq_rollback(s);
+            (void)sq_rollback(p);
             return rc;
         }
     }
     *version = target;
-    return sq_commit(s);
+    return sq_commit(p);
 }
 
 static int prepare(sq *s, sqlite3_stmt **st, const char *sql)
@@ -202,9 +204,9 @@ static int prepare(sq *s, sqlite3_stmt **st, const char *sql)
     return ESEAL_OK;
 }
 
-static int sq_cert_insert(void *p, const eseal_cert_record *r)
+static int sq_cert_insert(eseal_store_pki_backend *be, const eseal_cert_record *r)
 {
-    sq *s = p;
+    sq *s = pki_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st,
                      "INSERT INTO certs (id, role, hierarchy, alg, subject, serial, issuer_id, fingerprint, pem, "
@@ -222,10 +224,7 @@ static int sq_cert_insert(void *p, const eseal_cert_record *r)
     sqlite3_bind_int64(st, 13, r->created_ms);
     int step = sqlite3_step(st);
     if (step != SQLITE_DONE) {
-        rc = step == SQLITE_CONSTRAINT
-                 ? es_code(es_error_set(ESEAL_EEXISTS, __FILE__, __LINE__, "store: certificate %s is already recorded",
-                                        r->id))
-                 : fail(s->db, "inserting a certificate");
+        rc = step == SQLITE_CONSTRAINT ? ESEAL_EEXISTS : fail(s->db, "inserting a certificate");
     }
     sqlite3_finalize(st);
     return rc;
@@ -256,61 +255,87 @@ static int row_to_record(sqlite3_stmt *st, eseal_cert_record *r)
     return ESEAL_OK;
 }
 
-/* Runs a query expected to match exactly one row. */
-static int one_row(sq *s, sqlite3_stmt *st, eseal_cert_record *out, const char *ref)
+/* Copies the first column of up to `max` rows into ids (an answer: how many there were). */
+/*
+ * Prefix lookups: `id >= P AND id < P || U+10FFFF` lets SQLite walk the primary key's index from P
+ * instead of scanning the table (ids are ASCII, far below U+10FFFF); the substr() test is the match.
+ */
+static int ids_query(sq *s, sqlite3_stmt *st, eseal_store_id *ids, size_t max, size_t *n, const char *what)
 {
     int rc = ESEAL_OK;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_DONE) {
-        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no certificate '%s' in this instance", ref));
-    } else if (step != SQLITE_ROW) {
-        rc = fail(s->db, "looking up a certificate");
-    } else {
-        eseal_cert_record r;
-        rc = row_to_record(st, &r);
-        if (rc == ESEAL_OK && sqlite3_step(st) == SQLITE_ROW) {
-            eseal_cert_record_dispose(&r);
-            rc = es_code(es_error_set(ESEAL_EAMBIGUOUS, __FILE__, __LINE__,
-                                      "'%s' matches several certificates; give more digits", ref));
-        } else if (rc == ESEAL_OK) {
-            *out = r;
+    int step = SQLITE_DONE;
+    *n = 0;
+    while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        size_t len = (size_t)sqlite3_column_bytes(st, 0);
+        if (t == NULL || len > ESEAL_STORE_ID_MAX) {
+            rc = es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "store: %s: an id of %zu bytes", what, len));
+            break;
         }
+        memcpy(ids[*n].id, t, len);
+        ids[*n].id[len] = '\0';
+        (*n)++;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = fail(s->db, what);
     }
     sqlite3_finalize(st);
     return rc;
 }
 
-static int sq_cert_find(void *p, eseal_cert_record *out, const char *ref)
+/* Runs a query for one record: ESEAL_ENOTFOUND (an answer) when there is none. */
+static int one_row(sq *s, sqlite3_stmt *st, eseal_cert_record *out)
 {
-    sq *s = p;
-    size_t n = strlen(ref);
-    if (n < 4 || n > 128) {
-        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__,
-                                    "certificate id '%s' must have 4 to 128 characters", ref));
+    int rc;
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        rc = row_to_record(st, out);
+    } else {
+        rc = step == SQLITE_DONE ? ESEAL_ENOTFOUND : fail(s->db, "looking up a certificate");
     }
-    sqlite3_stmt *st = NULL;
-    /* Exact id, serial or fingerprint first; then an id prefix (upper/lower case alike). */
-    int rc = prepare(s, &st, "SELECT " CERT_COLS " FROM certs WHERE id = lower(?1) OR serial = upper(?1) "
-                             "OR fingerprint = lower(?1)");
-    if (rc != ESEAL_OK) {
-        return rc;
-    }
-    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-    rc = one_row(s, st, out, ref);
-    if (rc != ESEAL_ENOTFOUND) {
-        return rc;
-    }
-    rc = prepare(s, &st, "SELECT " CERT_COLS " FROM certs WHERE substr(id, 1, length(?1)) = lower(?1)");
-    if (rc != ESEAL_OK) {
-        return rc;
-    }
-    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-    return one_row(s, st, out, ref);
+    sqlite3_finalize(st);
+    return rc;
 }
 
-static int sq_cert_find_role(void *p, eseal_cert_record *out, const char *role, const char *hierarchy)
+static int sq_cert_ids(eseal_store_pki_backend *be, eseal_store_match how, const char *key, eseal_store_id *ids,
+                       size_t max, size_t *n)
 {
-    sq *s = p;
+    sq *s = pki_sq(be);
+    const char *sql = how == ESEAL_STORE_MATCH_ID            ? "SELECT id FROM certs WHERE id = ?1 LIMIT ?2"
+                      : how == ESEAL_STORE_MATCH_SERIAL      ? "SELECT id FROM certs WHERE serial = ?1 LIMIT ?2"
+                      : how == ESEAL_STORE_MATCH_FINGERPRINT ? "SELECT id FROM certs WHERE fingerprint = ?1 LIMIT ?2"
+                      : how == ESEAL_STORE_MATCH_PREFIX
+                          ? "SELECT id FROM certs WHERE id >= ?1 AND id < ?1 || char(1114111) AND "
+                            "substr(id, 1, length(?1)) = ?1 LIMIT ?2"
+                          : NULL;
+    if (sql == NULL) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: no certificate lookup of kind %d", how));
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, sql);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+    return ids_query(s, st, ids, max, n, "looking up a certificate");
+}
+
+static int sq_cert_get(eseal_store_pki_backend *be, eseal_cert_record *out, const char *id)
+{
+    sq *s = pki_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " CERT_COLS " FROM certs WHERE id = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    return one_row(s, st, out);
+}
+
+static int sq_cert_newest(eseal_store_pki_backend *be, eseal_cert_record *out, const char *role, const char *hierarchy)
+{
+    sq *s = pki_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT " CERT_COLS " FROM certs WHERE role = ?1 AND hierarchy = ?2 "
                              "ORDER BY created DESC, rowid DESC LIMIT 1");
@@ -319,14 +344,12 @@ static int sq_cert_find_role(void *p, eseal_cert_record *out, const char *role, 
     }
     sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, hierarchy, -1, SQLITE_STATIC);
-    char what[128];
-    (void)snprintf(what, sizeof(what), "%s/%s", hierarchy, role);
-    return one_row(s, st, out, what);
+    return one_row(s, st, out);
 }
 
-static int sq_cert_list(void *p, int (*cb)(const eseal_cert_record *, void *), void *payload)
+static int sq_cert_list(eseal_store_pki_backend *be, int (*cb)(const eseal_cert_record *, void *), void *payload)
 {
-    sq *s = p;
+    sq *s = pki_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT " CERT_COLS " FROM certs ORDER BY created, rowid");
     if (rc != ESEAL_OK) {
@@ -345,9 +368,9 @@ static int sq_cert_list(void *p, int (*cb)(const eseal_cert_record *, void *), v
     return rc;
 }
 
-static int sq_cert_revoke(void *p, const char *id, int64_t at_ms, int reason)
+static int sq_cert_revoke(eseal_store_pki_backend *be, const char *id, int64_t at_ms, int reason)
 {
-    sq *s = p;
+    sq *s = pki_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "UPDATE certs SET revoked = ?2, revocation_reason = ?3 WHERE id = ?1 AND revoked = 0");
     if (rc != ESEAL_OK) {
@@ -359,26 +382,7 @@ static int sq_cert_revoke(void *p, const char *id, int64_t at_ms, int reason)
     if (sqlite3_step(st) != SQLITE_DONE) {
         rc = fail(s->db, "revoking a certificate");
     } else if (sqlite3_changes(s->db) != 1) {
-        rc = es_code(es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "certificate %s is already revoked", id));
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int sq_counter_next(void *p, const char *name, uint64_t *out)
-{
-    sq *s = p;
-    sqlite3_stmt *st = NULL;
-    int rc = prepare(s, &st, "INSERT INTO counters (name, value) VALUES (?1, 1) "
-                             "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value");
-    if (rc != ESEAL_OK) {
-        return rc;
-    }
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        rc = fail(s->db, "advancing a counter");
-    } else {
-        *out = (uint64_t)sqlite3_column_int64(st, 0);
+        rc = ESEAL_ESTATE; /* no unrevoked record with that id */
     }
     sqlite3_finalize(st);
     return rc;
@@ -386,9 +390,9 @@ static int sq_counter_next(void *p, const char *name, uint64_t *out)
 
 /* One statement, so one transaction: WAL with synchronous=FULL makes it durable at commit, and
  * SQLite's write lock serialises it against every other connection to the file. */
-static int sq_counter_reserve(void *p, const char *name, uint64_t n, uint64_t floor, uint64_t *first)
+static int sq_counter_add(eseal_store_pki_backend *be, const char *name, uint64_t n, uint64_t floor, uint64_t *last)
 {
-    sq *s = p;
+    sq *s = pki_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "INSERT INTO counters (name, value) VALUES (?1, ?3 + ?2) "
                              "ON CONFLICT(name) DO UPDATE SET value = max(value, ?3) + ?2 RETURNING value");
@@ -401,21 +405,16 @@ static int sq_counter_reserve(void *p, const char *name, uint64_t n, uint64_t fl
     if (sqlite3_step(st) != SQLITE_ROW) {
         rc = fail(s->db, "reserving counter values");
     } else {
-        sqlite3_int64 last = sqlite3_column_int64(st, 0);
-        if (last < (sqlite3_int64)n || (uint64_t)last > (UINT64_C(1) << 62)) {
-            rc = es_code(es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "store: counter %s is out of range", name));
-        } else {
-            *first = (uint64_t)last - n + 1;
-        }
+        *last = (uint64_t)sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st);
     return rc;
 }
 
-static int sq_crl_put(void *p, const char *issuer_id, uint64_t number, const void *der, size_t len, int64_t tu,
+static int sq_crl_put(eseal_store_pki_backend *be, const char *issuer_id, uint64_t number, const void *der, size_t len, int64_t tu,
                       int64_t nu)
 {
-    sq *s = p;
+    sq *s = pki_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "INSERT INTO crls (issuer_id, number, der, this_update, next_update) VALUES (?,?,?,?,?)");
     if (rc != ESEAL_OK) {
@@ -433,9 +432,9 @@ static int sq_crl_put(void *p, const char *issuer_id, uint64_t number, const voi
     return rc;
 }
 
-static int sq_crl_latest(void *p, eseal_buf *der, const char *issuer_id)
+static int sq_crl_latest(eseal_store_pki_backend *be, eseal_buf *der, const char *issuer_id)
 {
-    sq *s = p;
+    sq *s = pki_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT der FROM crls WHERE issuer_id = ? ORDER BY number DESC LIMIT 1");
     if (rc != ESEAL_OK) {
@@ -452,7 +451,7 @@ static int sq_crl_latest(void *p, eseal_buf *der, const char *issuer_id)
             rc = es_code(r);
         }
     } else if (step == SQLITE_DONE) {
-        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no CRL for %s", issuer_id));
+        rc = ESEAL_ENOTFOUND;
     } else {
         rc = fail(s->db, "reading a CRL");
     }
@@ -462,9 +461,9 @@ static int sq_crl_latest(void *p, eseal_buf *der, const char *issuer_id)
 
 /* ---- seal registry ------------------------------------------------------- */
 
-static int sq_seal_insert(void *p, const eseal_seal_record *r, const void *der, size_t len)
+static int sq_seal_insert(eseal_store_registry_backend *be, const eseal_seal_record *r, const void *der, size_t len)
 {
-    sq *s = p;
+    sq *s = registry_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st,
                      "INSERT INTO seals (esid, name, owner, cert_ids, maker_cert_id, state, prev_esid, next_esid, "
@@ -485,9 +484,7 @@ static int sq_seal_insert(void *p, const eseal_seal_record *r, const void *der, 
     sqlite3_bind_blob(st, 17, der, (int)len, SQLITE_STATIC);
     int step = sqlite3_step(st);
     if (step != SQLITE_DONE) {
-        rc = step == SQLITE_CONSTRAINT
-                 ? es_code(es_error_set(ESEAL_EEXISTS, __FILE__, __LINE__, "store: seal %s is already recorded", r->esid))
-                 : fail(s->db, "recording a seal");
+        rc = step == SQLITE_CONSTRAINT ? ESEAL_EEXISTS : fail(s->db, "recording a seal");
     }
     sqlite3_finalize(st);
     return rc;
@@ -536,74 +533,63 @@ static int row_to_seal(sqlite3_stmt *st, eseal_seal_record *r, eseal_buf *der)
     return ESEAL_OK;
 }
 
-static int one_seal(sq *s, sqlite3_stmt *st, eseal_seal_record *out, eseal_buf *der, const char *ref)
+static int sq_seal_ids(eseal_store_registry_backend *be, eseal_store_match how, const char *key, eseal_store_id *ids,
+                       size_t max, size_t *n)
 {
-    int rc = ESEAL_OK;
-    int step = sqlite3_step(st);
-    if (step == SQLITE_DONE) {
-        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no seal '%s' in this registry", ref));
-    } else if (step != SQLITE_ROW) {
-        rc = fail(s->db, "looking up a seal");
-    } else {
-        eseal_seal_record r;
-        eseal_buf d = ESEAL_BUF_INIT;
-        rc = row_to_seal(st, &r, der != NULL ? &d : NULL);
-        if (rc == ESEAL_OK && sqlite3_step(st) == SQLITE_ROW) {
-            eseal_seal_record_dispose(&r);
-            eseal_buf_dispose(&d);
-            rc = es_code(es_error_set(ESEAL_EAMBIGUOUS, __FILE__, __LINE__,
-                                      "'%s' matches several seals; give more characters", ref));
-        } else if (rc == ESEAL_OK) {
-            *out = r;
-            if (der != NULL) {
-                *der = d;
-            }
-        }
+    sq *s = registry_sq(be);
+    const char *sql = how == ESEAL_STORE_MATCH_ID ? "SELECT esid FROM seals WHERE esid = ?1 LIMIT ?2"
+                      : how == ESEAL_STORE_MATCH_PREFIX
+                          ? "SELECT esid FROM seals WHERE esid >= ?1 AND esid < ?1 || char(1114111) AND "
+                            "substr(esid, 1, length(?1)) = ?1 LIMIT ?2"
+                          : NULL;
+    if (sql == NULL) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: no seal lookup of kind %d", how));
     }
-    sqlite3_finalize(st);
-    return rc;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, sql);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+    return ids_query(s, st, ids, max, n, "looking up a seal");
 }
 
-static int sq_seal_find(void *p, eseal_seal_record *out, eseal_buf *der, const char *ref)
+static int sq_seal_get(eseal_store_registry_backend *be, eseal_seal_record *out, eseal_buf *der, const char *esid)
 {
-    sq *s = p;
-    size_t n = strlen(ref);
-    if (n < 4 || n > 256) {
-        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "seal id '%s' must have 4 to 256 characters", ref));
-    }
+    sq *s = registry_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT " SEAL_COLS " FROM seals WHERE esid = ?1");
     if (rc != ESEAL_OK) {
         return rc;
     }
-    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-    rc = one_seal(s, st, out, der, ref);
-    if (rc != ESEAL_ENOTFOUND) {
-        return rc;
-    }
-    rc = prepare(s, &st, "SELECT " SEAL_COLS " FROM seals WHERE substr(esid, 1, length(?1)) = ?1");
-    if (rc != ESEAL_OK) {
-        return rc;
-    }
-    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-    return one_seal(s, st, out, der, ref);
-}
-
-static int exec_changes(sq *s, sqlite3_stmt *st, const char *what, const char *esid)
-{
-    int rc = ESEAL_OK;
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = fail(s->db, what);
-    } else if (sqlite3_changes(s->db) != 1) {
-        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no seal '%s' in this registry", esid));
+    sqlite3_bind_text(st, 1, esid, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        rc = row_to_seal(st, out, der);
+    } else {
+        rc = step == SQLITE_DONE ? ESEAL_ENOTFOUND : fail(s->db, "looking up a seal");
     }
     sqlite3_finalize(st);
     return rc;
 }
 
-static int sq_seal_update(void *p, const char *esid, const char *state, int64_t at_ms, const char *next_esid)
+/* Runs an UPDATE of one seal: ESEAL_ENOTFOUND (an answer) when there is no such seal. */
+static int exec_changes(sq *s, sqlite3_stmt *st, const char *what)
 {
-    sq *s = p;
+    int rc = ESEAL_OK;
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        rc = fail(s->db, what);
+    } else if (sqlite3_changes(s->db) != 1) {
+        rc = ESEAL_ENOTFOUND;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_seal_update(eseal_store_registry_backend *be, const char *esid, const char *state, int64_t at_ms, const char *next_esid)
+{
+    sq *s = registry_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "UPDATE seals SET state = ?2, updated = ?3, next_esid = coalesce(?4, next_esid) "
                              "WHERE esid = ?1");
@@ -618,12 +604,12 @@ static int sq_seal_update(void *p, const char *esid, const char *state, int64_t 
     } else {
         sqlite3_bind_null(st, 4);
     }
-    return exec_changes(s, st, "updating a seal", esid);
+    return exec_changes(s, st, "updating a seal");
 }
 
-static int sq_seal_receipt_put(void *p, const char *esid, const void *der, size_t len)
+static int sq_seal_receipt_put(eseal_store_registry_backend *be, const char *esid, const void *der, size_t len)
 {
-    sq *s = p;
+    sq *s = registry_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "UPDATE seals SET receipt = ?2 WHERE esid = ?1");
     if (rc != ESEAL_OK) {
@@ -631,12 +617,12 @@ static int sq_seal_receipt_put(void *p, const char *esid, const void *der, size_
     }
     sqlite3_bind_text(st, 1, esid, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, der, (int)len, SQLITE_STATIC);
-    return exec_changes(s, st, "storing a filing receipt", esid);
+    return exec_changes(s, st, "storing a filing receipt");
 }
 
-static int sq_seal_receipt(void *p, eseal_buf *der, const char *esid)
+static int sq_seal_receipt(eseal_store_registry_backend *be, eseal_buf *der, const char *esid)
 {
-    sq *s = p;
+    sq *s = registry_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT receipt FROM seals WHERE esid = ?1 AND receipt IS NOT NULL");
     if (rc != ESEAL_OK) {
@@ -647,7 +633,7 @@ static int sq_seal_receipt(void *p, eseal_buf *der, const char *esid)
     if (step == SQLITE_ROW) {
         rc = blob_out(der, st, 0);
     } else if (step == SQLITE_DONE) {
-        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "seal %s has no filing receipt (not filed)", esid));
+        rc = ESEAL_ENOTFOUND;
     } else {
         rc = fail(s->db, "reading a filing receipt");
     }
@@ -655,9 +641,9 @@ static int sq_seal_receipt(void *p, eseal_buf *der, const char *esid)
     return rc;
 }
 
-static int sq_seal_list(void *p, int (*cb)(const eseal_seal_record *, void *), void *payload)
+static int sq_seal_list(eseal_store_registry_backend *be, int (*cb)(const eseal_seal_record *, void *), void *payload)
 {
-    sq *s = p;
+    sq *s = registry_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT " SEAL_COLS " FROM seals ORDER BY created, rowid");
     if (rc != ESEAL_OK) {
@@ -675,9 +661,9 @@ static int sq_seal_list(void *p, int (*cb)(const eseal_seal_record *, void *), v
     return rc;
 }
 
-static int sq_seal_event_add(void *p, const eseal_seal_event *e, int64_t *seq)
+static int sq_seal_event_add(eseal_store_registry_backend *be, const eseal_seal_event *e, int64_t *seq)
 {
-    sq *s = p;
+    sq *s = registry_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st,
                      "INSERT INTO seal_events (esid, seq, at, from_state, to_state, actor, reason) "
@@ -701,9 +687,9 @@ static int sq_seal_event_add(void *p, const eseal_seal_event *e, int64_t *seq)
     return rc;
 }
 
-static int sq_seal_events(void *p, const char *esid, int (*cb)(const eseal_seal_event *, void *), void *payload)
+static int sq_seal_events(eseal_store_registry_backend *be, const char *esid, int (*cb)(const eseal_seal_event *, void *), void *payload)
 {
-    sq *s = p;
+    sq *s = registry_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT esid, seq, at, from_state, to_state, actor, reason FROM seal_events "
                              "WHERE esid = ?1 ORDER BY seq");
@@ -735,8 +721,8 @@ static int sq_seal_events(void *p, const char *esid, int (*cb)(const eseal_seal_
 
 /* ---- the audit log, stamps, named values ---------------------------------- */
 
-/* Runs a statement that returns at most one blob row; ENOTFOUND with `missing` when none. */
-static int blob_query(sq *s, sqlite3_stmt *st, eseal_buf *out, size_t max, const char *missing)
+/* Runs a statement that returns at most one blob row; ESEAL_ENOTFOUND (an answer) when none. */
+static int blob_query(sq *s, sqlite3_stmt *st, eseal_buf *out, size_t max, const char *what)
 {
     int step = sqlite3_step(st);
     int rc = ESEAL_OK;
@@ -750,20 +736,21 @@ static int blob_query(sq *s, sqlite3_stmt *st, eseal_buf *out, size_t max, const
             rc = es_code(r);
         }
     } else if (step == SQLITE_DONE) {
-        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "%s", missing));
+        rc = ESEAL_ENOTFOUND;
     } else {
-        rc = fail(s->db, missing);
+        rc = fail(s->db, what);
     }
     sqlite3_finalize(st);
     return rc;
 }
 
-static int step_done(sq *s, sqlite3_stmt *st, const char *what)
+/* Runs a write; with `taken`, a constraint failure is ESEAL_EEXISTS (an answer: the store words it). */
+static int step_done(sq *s, sqlite3_stmt *st, const char *what, bool taken)
 {
     int step = sqlite3_step(st);
     int rc = ESEAL_OK;
-    if (step == SQLITE_CONSTRAINT) {
-        rc = es_code(es_error_set(ESEAL_EEXISTS, __FILE__, __LINE__, "store: %s: already recorded", what));
+    if (step == SQLITE_CONSTRAINT && taken) {
+        rc = ESEAL_EEXISTS;
     } else if (step != SQLITE_DONE) {
         rc = fail(s->db, what);
     }
@@ -771,17 +758,17 @@ static int step_done(sq *s, sqlite3_stmt *st, const char *what)
     return rc;
 }
 
-static int sq_log_state(void *p, eseal_buf *out)
+static int sq_log_state(eseal_store_log_backend *be, eseal_buf *out)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT state FROM log_state WHERE id = 1");
-    return rc != ESEAL_OK ? rc : blob_query(s, st, out, 64 * 1024, "the audit log is empty");
+    return rc != ESEAL_OK ? rc : blob_query(s, st, out, 64 * 1024, "reading the log state");
 }
 
-static int sq_log_state_put(void *p, const void *state, size_t len)
+static int sq_log_state_put(eseal_store_log_backend *be, const void *state, size_t len)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "INSERT INTO log_state (id, state) VALUES (1, ?1) "
                              "ON CONFLICT(id) DO UPDATE SET state = excluded.state");
@@ -789,12 +776,12 @@ static int sq_log_state_put(void *p, const void *state, size_t len)
         return rc;
     }
     sqlite3_bind_blob(st, 1, state, (int)len, SQLITE_STATIC);
-    return step_done(s, st, "writing the log state");
+    return step_done(s, st, "writing the log state", false);
 }
 
-static int sq_log_entries_put(void *p, uint64_t first, const eseal_store_bytes *e, size_t n)
+static int sq_log_entries_put(eseal_store_log_backend *be, uint64_t first, const eseal_store_bytes *e, size_t n)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "INSERT INTO log_entries (idx, body) VALUES (?1, ?2)");
     for (size_t i = 0; rc == ESEAL_OK && i < n; i++) {
@@ -802,8 +789,7 @@ static int sq_log_entries_put(void *p, uint64_t first, const eseal_store_bytes *
         sqlite3_bind_blob(st, 2, e[i].len > 0 ? e[i].data : "", (int)e[i].len, SQLITE_STATIC);
         int step = sqlite3_step(st);
         if (step == SQLITE_CONSTRAINT) {
-            rc = es_code(es_error_set(ESEAL_EEXISTS, __FILE__, __LINE__, "store: log index %llu is taken",
-                                      (unsigned long long)(first + i)));
+            rc = ESEAL_EEXISTS;
         } else if (step != SQLITE_DONE) {
             rc = fail(s->db, "appending log entries");
         }
@@ -813,24 +799,22 @@ static int sq_log_entries_put(void *p, uint64_t first, const eseal_store_bytes *
     return rc;
 }
 
-static int sq_log_entry(void *p, eseal_buf *out, uint64_t index)
+static int sq_log_entry(eseal_store_log_backend *be, eseal_buf *out, uint64_t index)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT body FROM log_entries WHERE idx = ?1");
     if (rc != ESEAL_OK) {
         return rc;
     }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
-    char what[64];
-    (void)snprintf(what, sizeof(what), "the audit log has no entry %llu", (unsigned long long)index);
-    return blob_query(s, st, out, 65535, what);
+    return blob_query(s, st, out, 65535, "reading a log entry");
 }
 
-static int sq_log_entries(void *p, uint64_t from, uint64_t to,
+static int sq_log_entries(eseal_store_log_backend *be, uint64_t from, uint64_t to,
                           int (*cb)(uint64_t, const void *, size_t, void *), void *payload)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT idx, body FROM log_entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx");
     if (rc != ESEAL_OK) {
@@ -838,31 +822,21 @@ static int sq_log_entries(void *p, uint64_t from, uint64_t to,
     }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)from);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)to);
-    uint64_t want = from;
     int step = SQLITE_DONE;
     while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        uint64_t idx = (uint64_t)sqlite3_column_int64(st, 0);
-        if (idx != want) {
-            rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "the audit log has no entry %llu",
-                                      (unsigned long long)want));
-            break;
-        }
-        rc = cb(idx, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), payload);
-        want++;
+        rc = cb((uint64_t)sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+                payload);
     }
     if (rc == ESEAL_OK && step != SQLITE_DONE) {
         rc = fail(s->db, "reading log entries");
-    } else if (rc == ESEAL_OK && want != to) {
-        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "the audit log has no entry %llu",
-                                  (unsigned long long)want));
     }
     sqlite3_finalize(st);
     return rc;
 }
 
-static int sq_log_tile(void *p, eseal_buf *out, unsigned level, uint64_t n)
+static int sq_log_tile(eseal_store_log_backend *be, eseal_buf *out, unsigned level, uint64_t n)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT data FROM log_tiles WHERE level = ?1 AND n = ?2");
     if (rc != ESEAL_OK) {
@@ -870,12 +844,12 @@ static int sq_log_tile(void *p, eseal_buf *out, unsigned level, uint64_t n)
     }
     sqlite3_bind_int(st, 1, (int)level);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
-    return blob_query(s, st, out, 256 * 32, "no such tile");
+    return blob_query(s, st, out, 256 * 32, "reading a tile");
 }
 
-static int sq_log_tile_put(void *p, unsigned level, uint64_t n, const void *data, size_t len)
+static int sq_log_tile_put(eseal_store_log_backend *be, unsigned level, uint64_t n, const void *data, size_t len)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "INSERT INTO log_tiles (level, n, data) VALUES (?1, ?2, ?3) "
                              "ON CONFLICT(level, n) DO UPDATE SET data = excluded.data");
@@ -885,12 +859,12 @@ static int sq_log_tile_put(void *p, unsigned level, uint64_t n, const void *data
     sqlite3_bind_int(st, 1, (int)level);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
     sqlite3_bind_blob(st, 3, data, (int)len, SQLITE_STATIC);
-    return step_done(s, st, "writing a tile");
+    return step_done(s, st, "writing a tile", false);
 }
 
-static int sq_log_checkpoint_put(void *p, uint64_t size, const char *note, int64_t at_ms)
+static int sq_log_checkpoint_put(eseal_store_log_backend *be, uint64_t size, const char *note, int64_t at_ms)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "INSERT INTO log_checkpoints (size, note, created) VALUES (?1, ?2, ?3) "
                              "ON CONFLICT(size) DO UPDATE SET note = excluded.note");
@@ -900,12 +874,12 @@ static int sq_log_checkpoint_put(void *p, uint64_t size, const char *note, int64
     sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
     sqlite3_bind_text(st, 2, note, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, at_ms);
-    return step_done(s, st, "recording a checkpoint");
+    return step_done(s, st, "recording a checkpoint", false);
 }
 
-static int sq_log_checkpoint(void *p, eseal_buf *note, uint64_t size, uint64_t *size_out)
+static int sq_log_checkpoint(eseal_store_log_backend *be, eseal_buf *note, uint64_t size, uint64_t *size_out)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = size == UINT64_MAX
                  ? prepare(s, &st, "SELECT note, size FROM log_checkpoints ORDER BY size DESC LIMIT 1")
@@ -923,11 +897,7 @@ static int sq_log_checkpoint(void *p, eseal_buf *note, uint64_t size, uint64_t *
         }
         rc = blob_out(note, st, 0);
     } else if (step == SQLITE_DONE) {
-        rc = size == UINT64_MAX ? es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
-                                                       "the audit log has no signed checkpoint yet"))
-                                : es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
-                                                       "the audit log has no checkpoint of size %llu",
-                                                       (unsigned long long)size));
+        rc = ESEAL_ENOTFOUND;
     } else {
         rc = fail(s->db, "reading a checkpoint");
     }
@@ -935,9 +905,9 @@ static int sq_log_checkpoint(void *p, eseal_buf *note, uint64_t size, uint64_t *
     return rc;
 }
 
-static int sq_log_checkpoints(void *p, int (*cb)(uint64_t, const char *, int64_t, void *), void *payload)
+static int sq_log_checkpoints(eseal_store_log_backend *be, int (*cb)(uint64_t, const char *, int64_t, void *), void *payload)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT size, note, created FROM log_checkpoints ORDER BY size");
     int step = SQLITE_DONE;
@@ -953,9 +923,9 @@ static int sq_log_checkpoints(void *p, int (*cb)(uint64_t, const char *, int64_t
     return rc;
 }
 
-static int sq_log_private_put(void *p, uint64_t index, const char *kind, const void *data, size_t len)
+static int sq_log_private_put(eseal_store_log_backend *be, uint64_t index, const char *kind, const void *data, size_t len)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "INSERT INTO log_private (idx, kind, data) VALUES (?1, ?2, ?3) "
                              "ON CONFLICT(idx, kind) DO UPDATE SET data = excluded.data");
@@ -965,12 +935,12 @@ static int sq_log_private_put(void *p, uint64_t index, const char *kind, const v
     sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, len > 0 ? data : "", (int)len, SQLITE_STATIC);
-    return step_done(s, st, "writing private log data");
+    return step_done(s, st, "writing private log data", false);
 }
 
-static int sq_log_private(void *p, eseal_buf *out, uint64_t index, const char *kind)
+static int sq_log_private_get(eseal_store_log_backend *be, eseal_buf *out, uint64_t index, const char *kind)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT data FROM log_private WHERE idx = ?1 AND kind = ?2");
     if (rc != ESEAL_OK) {
@@ -978,15 +948,12 @@ static int sq_log_private(void *p, eseal_buf *out, uint64_t index, const char *k
     }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    char what[96];
-    (void)snprintf(what, sizeof(what), "entry %llu has no %s (never recorded, or erased)", (unsigned long long)index,
-                   kind);
-    return blob_query(s, st, out, eseal_limits_default()->max_der_bytes, what);
+    return blob_query(s, st, out, eseal_limits_default()->max_der_bytes, "reading private log data");
 }
 
-static int sq_log_private_erase(void *p, uint64_t index, const char *kind)
+static int sq_log_private_erase(eseal_store_log_backend *be, uint64_t index, const char *kind)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "DELETE FROM log_private WHERE idx = ?1 AND kind = ?2");
     if (rc != ESEAL_OK) {
@@ -994,29 +961,28 @@ static int sq_log_private_erase(void *p, uint64_t index, const char *kind)
     }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
     sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    rc = step_done(s, st, "erasing private log data");
+    rc = step_done(s, st, "erasing private log data", false);
     if (rc == ESEAL_OK && sqlite3_changes(s->db) == 0) {
-        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "entry %llu has no %s to erase",
-                                  (unsigned long long)index, kind));
+        rc = ESEAL_ENOTFOUND;
     }
     return rc;
 }
 
-static int sq_meta(void *p, eseal_buf *out, const char *name)
+static int sq_meta(eseal_store_log_backend *be, eseal_buf *out, const char *name)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT value FROM meta WHERE name = ?1");
     if (rc != ESEAL_OK) {
         return rc;
     }
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    return blob_query(s, st, out, 1024 * 1024, "no such named value");
+    return blob_query(s, st, out, 1024 * 1024, "reading a named value");
 }
 
-static int sq_meta_put(void *p, const char *name, const void *data, size_t len)
+static int sq_meta_put(eseal_store_log_backend *be, const char *name, const void *data, size_t len)
 {
-    sq *s = p;
+    sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "INSERT INTO meta (name, value) VALUES (?1, ?2) "
                              "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
@@ -1025,12 +991,12 @@ static int sq_meta_put(void *p, const char *name, const void *data, size_t len)
     }
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 2, len > 0 ? data : "", (int)len, SQLITE_STATIC);
-    return step_done(s, st, "writing a named value");
+    return step_done(s, st, "writing a named value", false);
 }
 
-static int sq_stamp_insert(void *p, const eseal_stamp_record *r)
+static int sq_stamp_insert(eseal_store_registry_backend *be, const eseal_stamp_record *r)
 {
-    sq *s = p;
+    sq *s = registry_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "INSERT INTO stamps (serial, esid, cert_id, kind, doc_sha256, at, log_index, receipt) "
                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
@@ -1044,12 +1010,12 @@ static int sq_stamp_insert(void *p, const eseal_stamp_record *r)
     sqlite3_bind_int64(st, 6, r->at_ms);
     sqlite3_bind_int64(st, 7, r->log_index);
     sqlite3_bind_text(st, 8, r->receipt != NULL ? r->receipt : "", -1, SQLITE_STATIC);
-    return step_done(s, st, "recording a stamp");
+    return step_done(s, st, "recording a stamp", true);
 }
 
-static int sq_stamp_find(void *p, eseal_stamp_record *out, const char *serial)
+static int sq_stamp_get(eseal_store_registry_backend *be, eseal_stamp_record *out, const char *serial)
 {
-    sq *s = p;
+    sq *s = registry_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT serial, esid, cert_id, kind, doc_sha256, receipt, at, log_index FROM stamps "
                              "WHERE serial = ?1");
@@ -1074,7 +1040,7 @@ static int sq_stamp_find(void *p, eseal_stamp_record *out, const char *serial)
             eseal_stamp_record_dispose(&r);
         }
     } else if (step == SQLITE_DONE) {
-        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no stamp with serial %s", serial));
+        rc = ESEAL_ENOTFOUND;
     } else {
         rc = fail(s->db, "finding a stamp");
     }
@@ -1082,9 +1048,9 @@ static int sq_stamp_find(void *p, eseal_stamp_record *out, const char *serial)
     return rc;
 }
 
-static int sq_stamp_receipt_put(void *p, const char *serial, const char *receipt)
+static int sq_stamp_receipt_put(eseal_store_registry_backend *be, const char *serial, const char *receipt)
 {
-    sq *s = p;
+    sq *s = registry_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "UPDATE stamps SET receipt = ?2 WHERE serial = ?1");
     if (rc != ESEAL_OK) {
@@ -1092,23 +1058,115 @@ static int sq_stamp_receipt_put(void *p, const char *serial, const char *receipt
     }
     sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, receipt, -1, SQLITE_STATIC);
-    rc = step_done(s, st, "storing a stamp receipt");
+    rc = step_done(s, st, "storing a stamp receipt", false);
     if (rc == ESEAL_OK && sqlite3_changes(s->db) == 0) {
-        rc = es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no stamp with serial %s", serial));
+        rc = ESEAL_ENOTFOUND;
     }
     return rc;
 }
 
-static const eseal_store_backend sqlite_backend = {
-    ESEAL_STORE_BACKEND_VERSION, "sqlite",      sq_open,        sq_close,       sq_migrate,
-    sq_begin,                    sq_commit,     sq_rollback,    sq_cert_insert, sq_cert_find,
-    sq_cert_find_role,           sq_cert_list,  sq_cert_revoke, sq_counter_next, sq_crl_put,
-    sq_crl_latest,               sq_seal_insert, sq_seal_find,   sq_seal_update, sq_seal_receipt_put,
-    sq_seal_receipt,             sq_seal_list,   sq_seal_event_add, sq_seal_events, sq_counter_reserve,
-    sq_log_state,                sq_log_state_put, sq_log_entries_put, sq_log_entry, sq_log_entries,
-    sq_log_tile,                 sq_log_tile_put, sq_log_checkpoint_put, sq_log_checkpoint, sq_log_checkpoints,
-    sq_log_private_put,          sq_log_private, sq_log_private_erase, sq_meta, sq_meta_put,
-    sq_stamp_insert,             sq_stamp_find,  sq_stamp_receipt_put,
+static const eseal_store_db sqlite_db = {
+    ESEAL_STORE_DB_VERSION, sq_migrate, sq_begin, sq_commit, sq_rollback, sq_free,
 };
 
-const eseal_store_backend *eseal_store_backend_sqlite(void) { return &sqlite_backend; }
+static void sq_registry_free(eseal_store_registry_backend *be) { es_free(be); }
+static void sq_pki_free(eseal_store_pki_backend *be) { es_free(be); }
+static void sq_log_free(eseal_store_log_backend *be) { es_free(be); }
+
+static const eseal_store_registry_backend sqlite_registry = {
+    .version = ESEAL_STORE_REGISTRY_BACKEND_VERSION,
+    .seal_insert = sq_seal_insert,
+    .seal_ids = sq_seal_ids,
+    .seal_get = sq_seal_get,
+    .seal_update = sq_seal_update,
+    .seal_receipt_put = sq_seal_receipt_put,
+    .seal_receipt = sq_seal_receipt,
+    .seal_list = sq_seal_list,
+    .seal_event_add = sq_seal_event_add,
+    .seal_events = sq_seal_events,
+    .stamp_insert = sq_stamp_insert,
+    .stamp_get = sq_stamp_get,
+    .stamp_receipt_put = sq_stamp_receipt_put,
+    .free = sq_registry_free,
+};
+
+static const eseal_store_pki_backend sqlite_pki = {
+    .version = ESEAL_STORE_PKI_BACKEND_VERSION,
+    .cert_insert = sq_cert_insert,
+    .cert_ids = sq_cert_ids,
+    .cert_get = sq_cert_get,
+    .cert_newest = sq_cert_newest,
+    .cert_list = sq_cert_list,
+    .cert_revoke = sq_cert_revoke,
+    .counter_add = sq_counter_add,
+    .crl_put = sq_crl_put,
+    .crl_latest = sq_crl_latest,
+    .free = sq_pki_free,
+};
+
+static const eseal_store_log_backend sqlite_log = {
+    .version = ESEAL_STORE_LOG_BACKEND_VERSION,
+    .state = sq_log_state,
+    .state_put = sq_log_state_put,
+    .entries_put = sq_log_entries_put,
+    .entry = sq_log_entry,
+    .entries = sq_log_entries,
+    .tile = sq_log_tile,
+    .tile_put = sq_log_tile_put,
+    .checkpoint_put = sq_log_checkpoint_put,
+    .checkpoint = sq_log_checkpoint,
+    .checkpoints = sq_log_checkpoints,
+    .private_put = sq_log_private_put,
+    .private_get = sq_log_private_get,
+    .private_erase = sq_log_private_erase,
+    .meta = sq_meta,
+    .meta_put = sq_meta_put,
+    .free = sq_log_free,
+};
+
+static int sq_open(eseal_store_db **db_out, eseal_store_registry_backend **reg_out, eseal_store_pki_backend **pki_out,
+                   eseal_store_log_backend **log_out, const char *location)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(location, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
+    if (rc != SQLITE_OK) {
+        rc = fail(db, location);
+        sqlite3_close(db);
+        return rc;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    /* WAL + synchronous=FULL: a committed transaction survives power loss. */
+    if ((rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) != ESEAL_OK) {
+        sqlite3_close(db);
+        return rc;
+    }
+    sq *s = es_calloc(1, sizeof(*s));
+    sq_registry *reg = es_calloc(1, sizeof(*reg));
+    sq_pki *pki = es_calloc(1, sizeof(*pki));
+    sq_log *log = es_calloc(1, sizeof(*log));
+    if (s == NULL || reg == NULL || pki == NULL || log == NULL) {
+        es_free(s);
+        es_free(reg);
+        es_free(pki);
+        es_free(log);
+        sqlite3_close(db);
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
+    }
+    s->be = sqlite_db;
+    s->db = db;
+    reg->be = sqlite_registry;
+    reg->s = s;
+    pki->be = sqlite_pki;
+    pki->s = s;
+    log->be = sqlite_log;
+    log->s = s;
+    *db_out = &s->be;
+    *reg_out = &reg->be;
+    *pki_out = &pki->be;
+    *log_out = &log->be;
+    return ESEAL_OK;
+}
+
+static const eseal_store_scheme sqlite_scheme = {ESEAL_STORE_SCHEME_VERSION, "sqlite", sq_open};
+
+const eseal_store_scheme *eseal_store_scheme_sqlite(void) { return &sqlite_scheme; }

@@ -1,15 +1,200 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The store front: picks a backend by scheme and forwards. */
+/*
+ * The store: picks a scheme by the location, holds the database and one backend per concern
+ * (eseal/sys/store_backend.h), and keeps the rules every backend shares: argument checks and
+ * limits, the forms a reference may take and their case, ambiguity, and the wording of "not
+ * found", "ambiguous" and "already recorded". Backends only answer "which rows have this id, or an
+ * id starting with this" and "the row with this id".
+ */
 #include <string.h>
 
 #include "eseal/sys/store_backend.h"
 #include "util/util.h"
 
+/* Backends a concern may hold: the scheme's and a few added ones (wrappers, tests). */
+#define ES_STORE_MAX_BACKENDS 8
+/* A certificate reference: 4 (a short id prefix) to 128 characters (a fingerprint with room). */
+#define ES_STORE_CERT_REF_MIN 4
+#define ES_STORE_CERT_REF_MAX 128
+/* A seal reference: 4 characters of an esID prefix up to a whole esID. */
+#define ES_STORE_SEAL_REF_MIN 4
+#define ES_STORE_SEAL_REF_MAX ESEAL_STORE_ID_MAX
+/* A stamp serial ("ST20261121-0A1B2C3D4E" is 21); a longer one names no stamp. */
+#define ES_STORE_SERIAL_MAX 64
+/* Counters and log indices stay below 2^62 (they travel as SQL signed 64-bit integers). */
+#define ES_STORE_MAX_INDEX (UINT64_C(1) << 62)
+#define ES_STORE_COUNTER_MAX_BLOCK (UINT64_C(1) << 20)
+#define ES_STORE_LOG_MAX_ENTRY 65535u
+#define ES_STORE_TILE_MAX_HASHES 256u
+#define ES_STORE_HASH_LEN 32u
+
+typedef struct {
+    void *be;
+    int priority;
+} store_slot;
+
+typedef struct {
+    store_slot slot[ES_STORE_MAX_BACKENDS];
+    size_t n;
+} store_concern;
+
 struct eseal_store {
-    const eseal_store_backend *be;
-    void *db;
+    eseal_store_db *db;
+    store_concern reg, pki, log;
+    eseal_store_registry_backend *r; /* the backend of highest priority of each concern */
+    eseal_store_pki_backend *p;
+    eseal_store_log_backend *l;
     int schema_version;
 };
+
+/* The schemes eseal_store_open knows; the PostgreSQL issue adds its line here. */
+static const struct {
+    const char *prefix;
+    const eseal_store_scheme *(*scheme)(void);
+} schemes[] = {
+    {"sqlite:", eseal_store_scheme_sqlite},
+};
+
+/* A backend's answer (ENOTFOUND, EEXISTS, ESTATE) worded by the store; any other code passes. */
+#define ES_STORE_WORD(rc, code, ...)                                                                               \
+    ((rc) == (code) ? es_code(es_error_set((code), __FILE__, __LINE__, __VA_ARGS__)) : (rc))
+
+static int unsupported(const char *concern, const char *fn)
+{
+    return es_code(
+        es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__, "store: the %s backend has no %s", concern, fn));
+}
+
+/* Calls fn of a concern's current backend, or says it has none. */
+#define REG(s, fn, ...) ((s)->r->fn != NULL ? (s)->r->fn((s)->r, __VA_ARGS__) : unsupported("registry", #fn))
+#define PKI(s, fn, ...) ((s)->p->fn != NULL ? (s)->p->fn((s)->p, __VA_ARGS__) : unsupported("PKI", #fn))
+#define LOG(s, fn, ...) ((s)->l->fn != NULL ? (s)->l->fn((s)->l, __VA_ARGS__) : unsupported("log", #fn))
+
+static int store_einval(const char *what)
+{
+    return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: invalid %s", what));
+}
+
+/* ---- backends: adding, choosing, freeing -------------------------------------------------- */
+
+static int concern_add(store_concern *c, void *be, int priority, void **current)
+{
+    if (c->n == ES_STORE_MAX_BACKENDS) {
+        return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__,
+                                    "store: a concern holds at most %d backends", ES_STORE_MAX_BACKENDS));
+    }
+    c->slot[c->n].be = be;
+    c->slot[c->n].priority = priority;
+    c->n++;
+    /* The highest priority wins; among equals the one added last. */
+    size_t best = 0;
+    for (size_t i = 1; i < c->n; i++) {
+        if (c->slot[i].priority >= c->slot[best].priority) {
+            best = i;
+        }
+    }
+    *current = c->slot[best].be;
+    return ESEAL_OK;
+}
+
+static void free_registry(void *be)
+{
+    eseal_store_registry_backend *b = be;
+    if (b->free != NULL) {
+        b->free(b);
+    }
+}
+
+static void free_pki(void *be)
+{
+    eseal_store_pki_backend *b = be;
+    if (b->free != NULL) {
+        b->free(b);
+    }
+}
+
+static void free_log(void *be)
+{
+    eseal_store_log_backend *b = be;
+    if (b->free != NULL) {
+        b->free(b);
+    }
+}
+
+static void concern_free(store_concern *c, void (*free_one)(void *))
+{
+    while (c->n > 0) {
+        c->n--;
+        free_one(c->slot[c->n].be);
+    }
+}
+
+static int bad_version(const char *concern, unsigned int got, unsigned int want)
+{
+    return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__,
+                                "store: the %s backend has version %u; this eseal speaks version %u", concern, got,
+                                want));
+}
+
+int eseal_store_add_registry_backend(eseal_store *s, eseal_store_registry_backend *be, int priority)
+{
+    int rc;
+    if (s == NULL || be == NULL) {
+        rc = store_einval("registry backend");
+    } else if (be->version != ESEAL_STORE_REGISTRY_BACKEND_VERSION) {
+        rc = bad_version("registry", be->version, ESEAL_STORE_REGISTRY_BACKEND_VERSION);
+    } else {
+        void *cur = s->r;
+        rc = concern_add(&s->reg, be, priority, &cur);
+        s->r = cur;
+    }
+    if (rc != ESEAL_OK && be != NULL) {
+        free_registry(be); /* the store owns it, also when it refuses it */
+    }
+    return rc;
+}
+
+int eseal_store_add_pki_backend(eseal_store *s, eseal_store_pki_backend *be, int priority)
+{
+    int rc;
+    if (s == NULL || be == NULL) {
+        rc = store_einval("PKI backend");
+    } else if (be->version != ESEAL_STORE_PKI_BACKEND_VERSION) {
+        rc = bad_version("PKI", be->version, ESEAL_STORE_PKI_BACKEND_VERSION);
+    } else {
+        void *cur = s->p;
+        rc = concern_add(&s->pki, be, priority, &cur);
+        s->p = cur;
+    }
+    if (rc != ESEAL_OK && be != NULL) {
+        free_pki(be);
+    }
+    return rc;
+}
+
+int eseal_store_add_log_backend(eseal_store *s, eseal_store_log_backend *be, int priority)
+{
+    int rc;
+    if (s == NULL || be == NULL) {
+        rc = store_einval("log backend");
+    } else if (be->version != ESEAL_STORE_LOG_BACKEND_VERSION) {
+        rc = bad_version("log", be->version, ESEAL_STORE_LOG_BACKEND_VERSION);
+    } else {
+        void *cur = s->l;
+        rc = concern_add(&s->log, be, priority, &cur);
+        s->l = cur;
+    }
+    if (rc != ESEAL_OK && be != NULL) {
+        free_log(be);
+    }
+    return rc;
+}
+
+eseal_store_registry_backend *eseal_store_registry_backend_current(eseal_store *s) { return s != NULL ? s->r : NULL; }
+eseal_store_pki_backend *eseal_store_pki_backend_current(eseal_store *s) { return s != NULL ? s->p : NULL; }
+eseal_store_log_backend *eseal_store_log_backend_current(eseal_store *s) { return s != NULL ? s->l : NULL; }
+
+/* ---- opening, closing, transactions -------------------------------------------------------- */
 
 void eseal_cert_record_dispose(eseal_cert_record *r)
 {
@@ -25,48 +210,62 @@ void eseal_cert_record_dispose(eseal_cert_record *r)
     r->revocation_reason = -1;
 }
 
+void eseal_store_close(eseal_store *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    concern_free(&s->reg, free_registry);
+    concern_free(&s->pki, free_pki);
+    concern_free(&s->log, free_log);
+    if (s->db != NULL && s->db->free != NULL) {
+        s->db->free(s->db);
+    }
+    es_free(s);
+}
+
 int eseal_store_open(eseal_store **out, const char *location)
 {
     if (out == NULL || location == NULL) {
         ES_BAIL_ARG("out == NULL || location == NULL");
     }
-    const eseal_store_backend *be = NULL;
-    const char *rest = location;
-    if (es_str_starts(location, "sqlite:")) {
-        be = eseal_store_backend_sqlite();
-        rest = location + 7;
-    } else if (es_str_starts(location, "postgresql:") || es_str_starts(location, "postgres:")) {
+    if (es_str_starts(location, "postgresql:") || es_str_starts(location, "postgres:")) {
         return es_code(es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
                                     "store: the PostgreSQL backend is not built yet (use sqlite:PATH)"));
-    } else {
-        be = eseal_store_backend_sqlite();
+    }
+    const eseal_store_scheme *scheme = eseal_store_scheme_sqlite(); /* a plain path is a SQLite file */
+    const char *rest = location;
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        if (es_str_starts(location, schemes[i].prefix)) {
+            scheme = schemes[i].scheme();
+            rest = location + strlen(schemes[i].prefix);
+            break;
+        }
     }
     eseal_store *s = es_calloc(1, sizeof(*s));
     if (s == NULL) {
         ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
-    s->be = be;
-    int rc = be->open(&s->db, rest);
-    if (rc == ESEAL_OK) {
-        rc = be->migrate(s->db, &s->schema_version);
-        if (rc != ESEAL_OK) {
-            be->close(s->db);
-        }
-    }
+    eseal_store_registry_backend *reg = NULL;
+    eseal_store_pki_backend *pki = NULL;
+    eseal_store_log_backend *log = NULL;
+    int rc = scheme->open(&s->db, &reg, &pki, &log, rest);
     if (rc != ESEAL_OK) {
         es_free(s);
         return rc;
     }
+    rc = eseal_store_add_registry_backend(s, reg, 0);
+    rc = rc == ESEAL_OK ? eseal_store_add_pki_backend(s, pki, 0) : (free_pki(pki), rc);
+    rc = rc == ESEAL_OK ? eseal_store_add_log_backend(s, log, 0) : (free_log(log), rc);
+    if (rc == ESEAL_OK) {
+        rc = s->db->migrate(s->db, &s->schema_version);
+    }
+    if (rc != ESEAL_OK) {
+        eseal_store_close(s);
+        return rc;
+    }
     *out = s;
     return ESEAL_OK;
-}
-
-void eseal_store_close(eseal_store *s)
-{
-    if (s != NULL) {
-        s->be->close(s->db);
-        es_free(s);
-    }
 }
 
 int eseal_store_schema_version(eseal_store *s, int *out)
@@ -75,23 +274,156 @@ int eseal_store_schema_version(eseal_store *s, int *out)
     return ESEAL_OK;
 }
 
-int eseal_store_begin(eseal_store *s) { return s->be->begin(s->db); }
-int eseal_store_commit(eseal_store *s) { return s->be->commit(s->db); }
-int eseal_store_rollback(eseal_store *s) { return s->be->rollback(s->db); }
-int eseal_store_cert_insert(eseal_store *s, const eseal_cert_record *r) { return s->be->cert_insert(s->db, r); }
+/* One transaction of the database spans every concern (the backends all write through it). */
+int eseal_store_begin(eseal_store *s) { return s->db->begin(s->db); }
+int eseal_store_commit(eseal_store *s) { return s->db->commit(s->db); }
+int eseal_store_rollback(eseal_store *s) { return s->db->rollback(s->db); }
+
+/* ---- the shared lookup rules --------------------------------------------------------------- */
+
+/* ASCII case folding into a bounded copy (ids, serials and fingerprints are ASCII hex). */
+static void fold(char *out, const char *in, size_t n, bool upper)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = in[i];
+        if (upper && c >= 'a' && c <= 'z') {
+            c = (char)(c - 'a' + 'A');
+        } else if (!upper && c >= 'A' && c <= 'Z') {
+            c = (char)(c - 'A' + 'a');
+        }
+        out[i] = c;
+    }
+    out[n] = '\0';
+}
+
+/* Adds the ids of `got` not yet in `found` (at most 2 kept: two are already ambiguous). */
+static void merge_ids(eseal_store_id found[2], size_t *nf, const eseal_store_id *got, size_t ng)
+{
+    for (size_t i = 0; i < ng && *nf < 2; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < *nf; j++) {
+            seen = seen || strcmp(found[j].id, got[i].id) == 0;
+        }
+        if (!seen) {
+            found[(*nf)++] = got[i];
+        }
+    }
+}
+
+/*
+ * A certificate reference: its id, serial or fingerprint (either case), else a unique id prefix.
+ * Two records answering the same reference are ambiguous, whichever form each matched.
+ */
 int eseal_store_cert_find(eseal_store *s, eseal_cert_record *out, const char *ref)
 {
-    return s->be->cert_find(s->db, out, ref);
+    if (s == NULL || out == NULL || ref == NULL) {
+        ES_BAIL_ARG("s == NULL || out == NULL || ref == NULL");
+    }
+    size_t n = strlen(ref);
+    if (n < ES_STORE_CERT_REF_MIN || n > ES_STORE_CERT_REF_MAX) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__,
+                                    "certificate id '%s' must have %d to %d characters", ref, ES_STORE_CERT_REF_MIN,
+                                    ES_STORE_CERT_REF_MAX));
+    }
+    char lower[ES_STORE_CERT_REF_MAX + 1], upper[ES_STORE_CERT_REF_MAX + 1];
+    fold(lower, ref, n, false);
+    fold(upper, ref, n, true);
+    const struct {
+        eseal_store_match how;
+        const char *key;
+    } exact[] = {{ESEAL_STORE_MATCH_ID, lower}, {ESEAL_STORE_MATCH_SERIAL, upper}, {ESEAL_STORE_MATCH_FINGERPRINT, lower}};
+    eseal_store_id found[2], got[2];
+    size_t nf = 0, ng = 0;
+    int rc = ESEAL_OK;
+    for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]) && rc == ESEAL_OK && nf < 2; i++) {
+        rc = PKI(s, cert_ids, exact[i].how, exact[i].key, got, 2, &ng);
+        if (rc == ESEAL_OK) {
+            merge_ids(found, &nf, got, ng);
+        }
+    }
+    if (rc == ESEAL_OK && nf == 0) {
+        rc = PKI(s, cert_ids, ESEAL_STORE_MATCH_PREFIX, lower, got, 2, &ng);
+        if (rc == ESEAL_OK) {
+            merge_ids(found, &nf, got, ng);
+        }
+    }
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    if (nf > 1) {
+        return es_code(es_error_set(ESEAL_EAMBIGUOUS, __FILE__, __LINE__,
+                                    "'%s' matches several certificates; give more digits", ref));
+    }
+    rc = nf == 0 ? ESEAL_ENOTFOUND : PKI(s, cert_get, out, found[0].id);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no certificate '%s' in this instance", ref);
 }
+
+/* A seal reference: its esID exactly (case-sensitive), else a unique esID prefix. */
+int eseal_store_seal_find(eseal_store *s, eseal_seal_record *out, eseal_buf *der, const char *ref)
+{
+    if (s == NULL || out == NULL || ref == NULL) {
+        ES_BAIL_ARG("s == NULL || out == NULL || ref == NULL");
+    }
+    size_t n = strlen(ref);
+    if (n < ES_STORE_SEAL_REF_MIN || n > ES_STORE_SEAL_REF_MAX) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "seal id '%s' must have %d to %d characters",
+                                    ref, ES_STORE_SEAL_REF_MIN, ES_STORE_SEAL_REF_MAX));
+    }
+    int rc = REG(s, seal_get, out, der, ref);
+    if (rc != ESEAL_ENOTFOUND) {
+        return rc;
+    }
+    eseal_store_id ids[2];
+    size_t ni = 0;
+    rc = REG(s, seal_ids, ESEAL_STORE_MATCH_PREFIX, ref, ids, 2, &ni);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    if (ni > 1) {
+        return es_code(es_error_set(ESEAL_EAMBIGUOUS, __FILE__, __LINE__,
+                                    "'%s' matches several seals; give more characters", ref));
+    }
+    rc = ni == 0 ? ESEAL_ENOTFOUND : REG(s, seal_get, out, der, ids[0].id);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no seal '%s' in this registry", ref);
+}
+
+/*
+ * Stamp serials are compared case-insensitively: the store folds them to upper case (as made).
+ * False for one longer than any serial eseal makes (it names no stamp).
+ */
+static bool serial_fold(char out[ES_STORE_SERIAL_MAX + 1], const char *serial)
+{
+    size_t n = strlen(serial);
+    if (n > ES_STORE_SERIAL_MAX) {
+        return false;
+    }
+    fold(out, serial, n, true);
+    return true;
+}
+
+/* ---- PKI ---------------------------------------------------------------------------------- */
+
+int eseal_store_cert_insert(eseal_store *s, const eseal_cert_record *r)
+{
+    if (s == NULL || r == NULL || r->id == NULL) {
+        ES_BAIL_ARG("s == NULL || r == NULL || r->id == NULL");
+    }
+    int rc = PKI(s, cert_insert, r);
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "store: certificate %s is already recorded", r->id);
+}
+
 int eseal_store_cert_find_role(eseal_store *s, eseal_cert_record *out, const char *role, const char *hierarchy)
 {
+    if (s == NULL || out == NULL || role == NULL || hierarchy == NULL) {
+        ES_BAIL_ARG("s == NULL || out == NULL || role == NULL || hierarchy == NULL");
+    }
     /* The current certificate of a role is the newest one; older ones are superseded (kept to verify
      * what they signed). When the newest is revoked there is no current one: falling back to a
      * superseded key the operator replaced would be a surprise, so say what to do instead. */
     eseal_cert_record r;
-    int rc = s->be->cert_find_role(s->db, &r, role, hierarchy);
+    int rc = PKI(s, cert_newest, &r, role, hierarchy);
     if (rc != ESEAL_OK) {
-        return rc;
+        return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no certificate '%s/%s' in this instance", hierarchy, role);
     }
     if (r.revoked_ms != 0) {
         char when[ES_RFC3339_LEN];
@@ -106,34 +438,63 @@ int eseal_store_cert_find_role(eseal_store *s, eseal_cert_record *out, const cha
     *out = r;
     return ESEAL_OK;
 }
+
 int eseal_store_cert_list(eseal_store *s, int (*cb)(const eseal_cert_record *, void *), void *payload)
 {
-    return s->be->cert_list(s->db, cb, payload);
+    return cb == NULL ? store_einval("callback") : PKI(s, cert_list, cb, payload);
 }
+
 int eseal_store_cert_revoke(eseal_store *s, const char *id, int64_t at_ms, int reason)
 {
-    return s->be->cert_revoke(s->db, id, at_ms, reason);
+    if (id == NULL) {
+        return store_einval("certificate id");
+    }
+    int rc = PKI(s, cert_revoke, id, at_ms, reason);
+    return ES_STORE_WORD(rc, ESEAL_ESTATE, "certificate %s is already revoked", id);
 }
-int eseal_store_counter_next(eseal_store *s, const char *name, uint64_t *out)
-{
-    return s->be->counter_next(s->db, name, out);
-}
+
 int eseal_store_counter_reserve(eseal_store *s, const char *name, uint64_t n, uint64_t floor, uint64_t *first)
 {
-    if (s == NULL || name == NULL || first == NULL || n == 0 || n > (1u << 20) || floor > (UINT64_C(1) << 62)) {
+    if (s == NULL || name == NULL || first == NULL || n == 0 || n > ES_STORE_COUNTER_MAX_BLOCK ||
+        floor > ES_STORE_MAX_INDEX) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: invalid counter reservation"));
     }
-    return s->be->counter_reserve(s->db, name, n, floor, first);
+    uint64_t last = 0;
+    int rc = PKI(s, counter_add, name, n, floor, &last);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    if (last < n || last > ES_STORE_MAX_INDEX) {
+        return es_code(es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "store: counter %s is out of range", name));
+    }
+    *first = last - n + 1;
+    return ESEAL_OK;
 }
+
+int eseal_store_counter_next(eseal_store *s, const char *name, uint64_t *out)
+{
+    return eseal_store_counter_reserve(s, name, 1, 0, out);
+}
+
 int eseal_store_crl_put(eseal_store *s, const char *issuer_id, uint64_t number, const void *der, size_t len,
                         int64_t tu, int64_t nu)
 {
-    return s->be->crl_put(s->db, issuer_id, number, der, len, tu, nu);
+    if (issuer_id == NULL || der == NULL || number > ES_STORE_MAX_INDEX) {
+        return store_einval("CRL");
+    }
+    return PKI(s, crl_put, issuer_id, number, der, len, tu, nu);
 }
+
 int eseal_store_crl_latest(eseal_store *s, eseal_buf *der, const char *issuer_id)
 {
-    return s->be->crl_latest(s->db, der, issuer_id);
+    if (der == NULL || issuer_id == NULL) {
+        return store_einval("CRL query");
+    }
+    int rc = PKI(s, crl_latest, der, issuer_id);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no CRL for %s", issuer_id);
 }
+
+/* ---- the registry ------------------------------------------------------------------------- */
 
 void eseal_seal_record_dispose(eseal_seal_record *r)
 {
@@ -163,124 +524,58 @@ void eseal_seal_event_dispose(eseal_seal_event *e)
 
 int eseal_store_seal_insert(eseal_store *s, const eseal_seal_record *rec, const void *der, size_t len)
 {
-    return s->be->seal_insert(s->db, rec, der, len);
+    if (rec == NULL || rec->esid == NULL || der == NULL) {
+        return store_einval("seal record");
+    }
+    if (strlen(rec->esid) > ESEAL_STORE_ID_MAX) {
+        return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "store: esID %.32s... has more than %d bytes",
+                                    rec->esid, ESEAL_STORE_ID_MAX));
+    }
+    int rc = REG(s, seal_insert, rec, der, len);
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "store: seal %s is already recorded", rec->esid);
 }
-int eseal_store_seal_find(eseal_store *s, eseal_seal_record *out, eseal_buf *der, const char *ref)
-{
-    return s->be->seal_find(s->db, out, der, ref);
-}
+
 int eseal_store_seal_update(eseal_store *s, const char *esid, const char *state, int64_t at_ms, const char *next_esid)
 {
-    return s->be->seal_update(s->db, esid, state, at_ms, next_esid);
+    if (esid == NULL || state == NULL) {
+        return store_einval("seal update");
+    }
+    int rc = REG(s, seal_update, esid, state, at_ms, next_esid);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no seal '%s' in this registry", esid);
 }
+
 int eseal_store_seal_receipt_put(eseal_store *s, const char *esid, const void *der, size_t len)
 {
-    return s->be->seal_receipt_put(s->db, esid, der, len);
+    if (esid == NULL || der == NULL) {
+        return store_einval("filing receipt");
+    }
+    int rc = REG(s, seal_receipt_put, esid, der, len);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no seal '%s' in this registry", esid);
 }
+
 int eseal_store_seal_receipt(eseal_store *s, eseal_buf *der, const char *esid)
 {
-    return s->be->seal_receipt(s->db, der, esid);
+    if (der == NULL || esid == NULL) {
+        return store_einval("filing receipt query");
+    }
+    int rc = REG(s, seal_receipt, der, esid);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "seal %s has no filing receipt (not filed)", esid);
 }
+
 int eseal_store_seal_list(eseal_store *s, int (*cb)(const eseal_seal_record *, void *), void *payload)
 {
-    return s->be->seal_list(s->db, cb, payload);
+    return cb == NULL ? store_einval("callback") : REG(s, seal_list, cb, payload);
 }
+
 int eseal_store_seal_event_add(eseal_store *s, const eseal_seal_event *ev, int64_t *seq)
 {
-    return s->be->seal_event_add(s->db, ev, seq);
+    return ev == NULL || ev->esid == NULL ? store_einval("seal event") : REG(s, seal_event_add, ev, seq);
 }
+
 int eseal_store_seal_events(eseal_store *s, const char *esid, int (*cb)(const eseal_seal_event *, void *),
                             void *payload)
 {
-    return s->be->seal_events(s->db, esid, cb, payload);
-}
-
-/* ---- the audit log, stamps, named values ---------------------------------- */
-
-#define ES_STORE_LOG_MAX_ENTRY 65535u
-#define ES_STORE_LOG_MAX_INDEX (UINT64_C(1) << 62)
-
-static int store_einval(const char *what)
-{
-    return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: invalid %s", what));
-}
-
-int eseal_store_log_state(eseal_store *s, eseal_buf *out) { return s->be->log_state(s->db, out); }
-int eseal_store_log_state_put(eseal_store *s, const void *state, size_t len)
-{
-    return s->be->log_state_put(s->db, state, len);
-}
-int eseal_store_log_entries_put(eseal_store *s, uint64_t first, const eseal_store_bytes *entries, size_t n)
-{
-    if (entries == NULL || n == 0 || first > ES_STORE_LOG_MAX_INDEX || n > ES_STORE_LOG_MAX_INDEX - first) {
-        return store_einval("log entry range");
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (entries[i].len > ES_STORE_LOG_MAX_ENTRY || (entries[i].data == NULL && entries[i].len != 0)) {
-            return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__,
-                                        "store: log entry %llu has %zu bytes (at most 65535)",
-                                        (unsigned long long)(first + i), entries[i].len));
-        }
-    }
-    return s->be->log_entries_put(s->db, first, entries, n);
-}
-int eseal_store_log_entry(eseal_store *s, eseal_buf *out, uint64_t index)
-{
-    return index > ES_STORE_LOG_MAX_INDEX ? store_einval("log index") : s->be->log_entry(s->db, out, index);
-}
-int eseal_store_log_entries(eseal_store *s, uint64_t from, uint64_t to,
-                            int (*cb)(uint64_t, const void *, size_t, void *), void *payload)
-{
-    if (cb == NULL || from > to || to > ES_STORE_LOG_MAX_INDEX) {
-        return store_einval("log entry range");
-    }
-    return s->be->log_entries(s->db, from, to, cb, payload);
-}
-int eseal_store_log_tile(eseal_store *s, eseal_buf *out, unsigned level, uint64_t n)
-{
-    return level > 63 ? store_einval("tile level") : s->be->log_tile(s->db, out, level, n);
-}
-int eseal_store_log_tile_put(eseal_store *s, unsigned level, uint64_t n, const void *data, size_t len)
-{
-    if (level > 63 || data == NULL || len == 0 || len > 256 * 32 || len % 32 != 0) {
-        return store_einval("tile");
-    }
-    return s->be->log_tile_put(s->db, level, n, data, len);
-}
-int eseal_store_log_checkpoint_put(eseal_store *s, uint64_t size, const char *note, int64_t at_ms)
-{
-    return note == NULL || size > ES_STORE_LOG_MAX_INDEX ? store_einval("checkpoint")
-                                                         : s->be->log_checkpoint_put(s->db, size, note, at_ms);
-}
-int eseal_store_log_checkpoint(eseal_store *s, eseal_buf *note, uint64_t size, uint64_t *size_out)
-{
-    return s->be->log_checkpoint(s->db, note, size, size_out);
-}
-int eseal_store_log_checkpoints(eseal_store *s, int (*cb)(uint64_t, const char *, int64_t, void *), void *payload)
-{
-    return cb == NULL ? store_einval("callback") : s->be->log_checkpoints(s->db, cb, payload);
-}
-int eseal_store_log_private_put(eseal_store *s, uint64_t index, const char *kind, const void *data, size_t len)
-{
-    return kind == NULL || data == NULL ? store_einval("private data")
-                                        : s->be->log_private_put(s->db, index, kind, data, len);
-}
-int eseal_store_log_private(eseal_store *s, eseal_buf *out, uint64_t index, const char *kind)
-{
-    return kind == NULL ? store_einval("private data kind") : s->be->log_private(s->db, out, index, kind);
-}
-int eseal_store_log_private_erase(eseal_store *s, uint64_t index, const char *kind)
-{
-    return kind == NULL ? store_einval("private data kind") : s->be->log_private_erase(s->db, index, kind);
-}
-int eseal_store_meta(eseal_store *s, eseal_buf *out, const char *name)
-{
-    return name == NULL ? store_einval("name") : s->be->meta(s->db, out, name);
-}
-int eseal_store_meta_put(eseal_store *s, const char *name, const void *data, size_t len)
-{
-    return name == NULL || (data == NULL && len != 0) ? store_einval("named value")
-                                                      : s->be->meta_put(s->db, name, data, len);
+    return esid == NULL || cb == NULL ? store_einval("seal events query") : REG(s, seal_events, esid, cb, payload);
 }
 
 void eseal_stamp_record_dispose(eseal_stamp_record *r)
@@ -295,16 +590,203 @@ void eseal_stamp_record_dispose(eseal_stamp_record *r)
     memset(r, 0, sizeof(*r));
     r->log_index = -1;
 }
+
 int eseal_store_stamp_insert(eseal_store *s, const eseal_stamp_record *rec)
 {
-    return rec == NULL || rec->serial == NULL ? store_einval("stamp record") : s->be->stamp_insert(s->db, rec);
+    char serial[ES_STORE_SERIAL_MAX + 1];
+    if (rec == NULL || rec->serial == NULL || rec->serial[0] == '\0' || !serial_fold(serial, rec->serial)) {
+        return store_einval("stamp record");
+    }
+    eseal_stamp_record r = *rec;
+    r.serial = serial;
+    int rc = REG(s, stamp_insert, &r);
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "store: stamp %s is already recorded", serial);
 }
+
 int eseal_store_stamp_find(eseal_store *s, eseal_stamp_record *out, const char *serial)
 {
-    return serial == NULL ? store_einval("stamp serial") : s->be->stamp_find(s->db, out, serial);
+    if (out == NULL || serial == NULL) {
+        return store_einval("stamp serial");
+    }
+    char key[ES_STORE_SERIAL_MAX + 1];
+    int rc = ESEAL_ENOTFOUND;
+    if (serial_fold(key, serial)) {
+        rc = REG(s, stamp_get, out, key);
+    }
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no stamp with serial %s", serial);
 }
+
 int eseal_store_stamp_receipt_put(eseal_store *s, const char *serial, const char *receipt)
 {
-    return serial == NULL || receipt == NULL ? store_einval("stamp receipt")
-                                             : s->be->stamp_receipt_put(s->db, serial, receipt);
+    if (serial == NULL || receipt == NULL) {
+        return store_einval("stamp receipt");
+    }
+    char key[ES_STORE_SERIAL_MAX + 1];
+    int rc = ESEAL_ENOTFOUND;
+    if (serial_fold(key, serial)) {
+        rc = REG(s, stamp_receipt_put, key, receipt);
+    }
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no stamp with serial %s", serial);
+}
+
+/* ---- the audit log, named values ------------------------------------------------------------ */
+
+int eseal_store_log_state(eseal_store *s, eseal_buf *out)
+{
+    if (out == NULL) {
+        return store_einval("log state");
+    }
+    int rc = LOG(s, state, out);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "the audit log is empty");
+}
+
+int eseal_store_log_state_put(eseal_store *s, const void *state, size_t len)
+{
+    return state == NULL ? store_einval("log state") : LOG(s, state_put, state, len);
+}
+
+int eseal_store_log_entries_put(eseal_store *s, uint64_t first, const eseal_store_bytes *entries, size_t n)
+{
+    if (entries == NULL || n == 0 || first > ES_STORE_MAX_INDEX || n > ES_STORE_MAX_INDEX - first) {
+        return store_einval("log entry range");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (entries[i].len > ES_STORE_LOG_MAX_ENTRY || (entries[i].data == NULL && entries[i].len != 0)) {
+            return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__,
+                                        "store: log entry %llu has %zu bytes (at most 65535)",
+                                        (unsigned long long)(first + i), entries[i].len));
+        }
+    }
+    int rc = LOG(s, entries_put, first, entries, n);
+    if (n == 1) {
+        return ES_STORE_WORD(rc, ESEAL_EEXISTS, "store: log index %llu is taken", (unsigned long long)first);
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "store: a log index of %llu to %llu is taken", (unsigned long long)first,
+                         (unsigned long long)(first + n - 1));
+}
+
+int eseal_store_log_entry(eseal_store *s, eseal_buf *out, uint64_t index)
+{
+    if (out == NULL || index > ES_STORE_MAX_INDEX) {
+        return store_einval("log index");
+    }
+    int rc = LOG(s, entry, out, index);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "the audit log has no entry %llu", (unsigned long long)index);
+}
+
+/* The backend hands the stored rows in order; the store checks none is missing. */
+typedef struct {
+    int (*cb)(uint64_t, const void *, size_t, void *);
+    void *payload;
+    uint64_t want;
+    bool gap;
+} entries_walk;
+
+static int entries_step(uint64_t index, const void *data, size_t len, void *payload)
+{
+    entries_walk *w = payload;
+    if (index != w->want) {
+        w->gap = true;
+        return 1; /* stops the backend's walk; the store words the gap */
+    }
+    w->want++;
+    return w->cb(index, data, len, w->payload);
+}
+
+int eseal_store_log_entries(eseal_store *s, uint64_t from, uint64_t to,
+                            int (*cb)(uint64_t, const void *, size_t, void *), void *payload)
+{
+    if (cb == NULL || from > to || to > ES_STORE_MAX_INDEX) {
+        return store_einval("log entry range");
+    }
+    entries_walk w = {cb, payload, from, false};
+    int rc = LOG(s, entries, from, to, entries_step, &w);
+    if (rc == ESEAL_OK && w.want != to) {
+        w.gap = true;
+    }
+    if (w.gap) {
+        return es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "the audit log has no entry %llu",
+                                    (unsigned long long)w.want));
+    }
+    return rc;
+}
+
+int eseal_store_log_tile(eseal_store *s, eseal_buf *out, unsigned level, uint64_t n)
+{
+    if (out == NULL || level > 63) {
+        return store_einval("tile level");
+    }
+    int rc = LOG(s, tile, out, level, n);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no such tile");
+}
+
+int eseal_store_log_tile_put(eseal_store *s, unsigned level, uint64_t n, const void *data, size_t len)
+{
+    if (level > 63 || data == NULL || len == 0 || len > ES_STORE_TILE_MAX_HASHES * ES_STORE_HASH_LEN ||
+        len % ES_STORE_HASH_LEN != 0) {
+        return store_einval("tile");
+    }
+    return LOG(s, tile_put, level, n, data, len);
+}
+
+int eseal_store_log_checkpoint_put(eseal_store *s, uint64_t size, const char *note, int64_t at_ms)
+{
+    return note == NULL || size > ES_STORE_MAX_INDEX ? store_einval("checkpoint")
+                                                     : LOG(s, checkpoint_put, size, note, at_ms);
+}
+
+int eseal_store_log_checkpoint(eseal_store *s, eseal_buf *note, uint64_t size, uint64_t *size_out)
+{
+    if (note == NULL) {
+        return store_einval("checkpoint query");
+    }
+    int rc = LOG(s, checkpoint, note, size, size_out);
+    if (size == UINT64_MAX) {
+        return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "the audit log has no signed checkpoint yet");
+    }
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "the audit log has no checkpoint of size %llu",
+                         (unsigned long long)size);
+}
+
+int eseal_store_log_checkpoints(eseal_store *s, int (*cb)(uint64_t, const char *, int64_t, void *), void *payload)
+{
+    return cb == NULL ? store_einval("callback") : LOG(s, checkpoints, cb, payload);
+}
+
+int eseal_store_log_private_put(eseal_store *s, uint64_t index, const char *kind, const void *data, size_t len)
+{
+    return kind == NULL || data == NULL ? store_einval("private data") : LOG(s, private_put, index, kind, data, len);
+}
+
+int eseal_store_log_private(eseal_store *s, eseal_buf *out, uint64_t index, const char *kind)
+{
+    if (out == NULL || kind == NULL) {
+        return store_einval("private data kind");
+    }
+    int rc = LOG(s, private_get, out, index, kind);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "entry %llu has no %s (never recorded, or erased)",
+                         (unsigned long long)index, kind);
+}
+
+int eseal_store_log_private_erase(eseal_store *s, uint64_t index, const char *kind)
+{
+    if (kind == NULL) {
+        return store_einval("private data kind");
+    }
+    int rc = LOG(s, private_erase, index, kind);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "entry %llu has no %s to erase", (unsigned long long)index, kind);
+}
+
+int eseal_store_meta(eseal_store *s, eseal_buf *out, const char *name)
+{
+    if (out == NULL || name == NULL) {
+        return store_einval("name");
+    }
+    int rc = LOG(s, meta, out, name);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no such named value");
+}
+
+int eseal_store_meta_put(eseal_store *s, const char *name, const void *data, size_t len)
+{
+    return name == NULL || (data == NULL && len != 0) ? store_einval("named value") : LOG(s, meta_put, name, data, len);
 }

@@ -4,7 +4,9 @@
  * seal registry, the audit log's tables, stamps.
  *
  * One interface over SQLite (the embedded default, WAL mode, versioned migrations) and, later,
- * PostgreSQL (sys/store_backend.h). Every change is a transaction.
+ * PostgreSQL: the store keeps the rules (reference forms, ambiguity, limits, messages) and hands
+ * plain questions to one small backend per concern, registry, PKI and log, all on one database
+ * (sys/store_backend.h). Every change is a transaction; eseal_store_begin .. commit spans all three.
  *
  * Not part of the front door: nothing here asks who is acting, checks the policy or writes an
  * audit entry. Programs change the platform's state through eseal/instance.h and eseal/log.h
@@ -36,7 +38,11 @@ ESEAL_EXTERN(int) eseal_store_commit(eseal_store *s);
 ESEAL_EXTERN(int) eseal_store_rollback(eseal_store *s);
 
 ESEAL_EXTERN(int) eseal_store_cert_insert(eseal_store *s, const eseal_cert_record *rec);
-/** Finds by id, unique id prefix (>= 4 hex digits), serial or fingerprint. ESEAL_ENOTFOUND / ESEAL_EAMBIGUOUS. */
+/**
+ * Finds by id, serial or fingerprint (either case), else by a unique id prefix; `ref` has 4 to 128
+ * characters (else ESEAL_EINVAL). Two records answering `ref` (by any of the forms) are ESEAL_EAMBIGUOUS;
+ * none ESEAL_ENOTFOUND.
+ */
 ESEAL_EXTERN(int) eseal_store_cert_find(eseal_store *s, eseal_cert_record *out, const char *ref);
 /**
  * The current record with `role` in `hierarchy`: the newest one (older ones are superseded).
@@ -67,7 +73,10 @@ ESEAL_EXTERN(int) eseal_store_crl_latest(eseal_store *s, eseal_buf *der, const c
 
 /** Records a new seal and its DER. ESEAL_EEXISTS when the esID is taken. */
 ESEAL_EXTERN(int) eseal_store_seal_insert(eseal_store *s, const eseal_seal_record *rec, const void *der, size_t len);
-/** Finds by esID or a unique esID prefix (>= 4 characters). `der` (may be NULL) receives the seal. */
+/**
+ * Finds by esID (case-sensitive) or a unique esID prefix; `ref` has 4 to 256 characters (else
+ * ESEAL_EINVAL). `der` (may be NULL) receives the seal. ESEAL_EAMBIGUOUS / ESEAL_ENOTFOUND.
+ */
 ESEAL_EXTERN(int) eseal_store_seal_find(eseal_store *s, eseal_seal_record *out, eseal_buf *der, const char *ref);
 /** Sets the current state (and updated time); next_esid too when not NULL. */
 ESEAL_EXTERN(int) eseal_store_seal_update(eseal_store *s, const char *esid, const char *state, int64_t at_ms,
@@ -143,9 +152,9 @@ typedef struct {
 } eseal_stamp_record;
 
 ESEAL_EXTERN(void) eseal_stamp_record_dispose(eseal_stamp_record *rec);
-/** Records a stamp; ESEAL_EEXISTS when the serial is taken. */
+/** Records a stamp, its serial upper-cased (at most 64 characters); ESEAL_EEXISTS when the serial is taken. */
 ESEAL_EXTERN(int) eseal_store_stamp_insert(eseal_store *s, const eseal_stamp_record *rec);
-/** Finds a stamp by serial (case-insensitive); ESEAL_ENOTFOUND. */
+/** Finds a stamp by serial (case-insensitive: serials are kept upper-case); ESEAL_ENOTFOUND. */
 ESEAL_EXTERN(int) eseal_store_stamp_find(eseal_store *s, eseal_stamp_record *out, const char *serial);
 ESEAL_EXTERN(int) eseal_store_stamp_receipt_put(eseal_store *s, const char *serial, const char *receipt);
 

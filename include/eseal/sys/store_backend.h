@@ -2,11 +2,56 @@
 /*
  * eseal — store backends (advanced API).
  *
- * A backend is a versioned table of operations; eseal_store_open() picks one
- * by the location's scheme ("sqlite:", later "postgresql:"). Callers of
- * store.h never see which. Every function returns ESEAL_OK or a negative code
- * with eseal_error_last() set; lookups return ESEAL_ENOTFOUND when nothing
- * matches.
+ * A store is one database and three concerns, each served by a small backend (the shape of
+ * libgit2's object database: backends as versioned tables added with a priority,
+ * git_odb_add_backend):
+ *
+ *  - the database (eseal_store_db): the connection, the schema and its migrations, and the
+ *    transaction. Every concern of one store lives in the same database, so ONE transaction spans
+ *    them: a stamp's audit entry and its stamp record, a seal's transition and its audit entry,
+ *    commit or roll back together.
+ *  - the registry (eseal_store_registry_backend): seals, their lifecycle events and filing
+ *    receipts, stamps. What the public registry answers from ("was seal X valid at T", "what is
+ *    stamp S").
+ *  - PKI (eseal_store_pki_backend): certificate records, CRLs and the counters that number signed
+ *    objects (CRL numbers, time-stamp serials, filing-receipt serials). What the CA and the
+ *    responders read.
+ *  - the log (eseal_store_log_backend): the audit log's state, entries, tiles, checkpoints, the
+ *    private values kept beside entries (salts, tokens) and small named values (the publisher's
+ *    and witnesses' state). Append-mostly and read by the tile server; the concern most likely to
+ *    be tuned on its own (partitions, another tablespace).
+ *
+ * The split follows who reads and writes the rows, not the tables: each concern is a few tables
+ * that a PostgreSQL backend writes as plain SQL.
+ *
+ * The shared rules are above the backends, in the store (eseal/sys/store.h, src/store/store.c):
+ * argument checks and size limits; which forms a reference may take (an exact id, serial or
+ * fingerprint; an id prefix of at least 4 characters) and their case; ambiguity; and the wording
+ * of "not found", "ambiguous" and "already recorded". A backend answers plain questions: "the ids
+ * of the rows whose id is / starts with K, at most `max`", "the row with id K". ESEAL_ENOTFOUND
+ * (no such row), ESEAL_EEXISTS (the key is taken) and, for cert_revoke, ESEAL_ESTATE (no
+ * unrevoked row) are answers: a backend returns them without a message and the store words them.
+ * Every other failure is ESEAL_ESTORE (or ESEAL_ENOMEM, ESEAL_ELIMIT) with eseal_error_last() set
+ * by the backend.
+ *
+ * Backends are objects, like git_odb_backend: every function receives the backend it was called
+ * on; an implementation puts the public struct first in a struct of its own to keep its state
+ * (its database connection). A function left NULL makes the call fail with ESEAL_EUNSUPPORTED,
+ * so a small backend (a test's) implements only what it needs.
+ *
+ * Registration: eseal_store_open() picks the scheme from the location ("sqlite:PATH" or a plain
+ * path; "postgresql:" when that backend exists), which opens the database and makes its three
+ * concern backends, added at priority 0. eseal_store_add_*_backend() adds another backend for one
+ * concern: every call of that concern then goes to the backend of highest priority (the one added
+ * last among equals). Unlike libgit2's odb, reads do not fall through to lower backends: registry
+ * and PKI rows are changed in place, and a read answered by another backend than the writer's
+ * would find rows the writer cannot change. A backend takes part in the store's transactions
+ * through the database it uses: a wrapper around the store's own backend (obtained with
+ * eseal_store_*_backend()) does; one that keeps its rows elsewhere does not.
+ *
+ * The store owns what it was given: eseal_store_close() calls each backend's `free` (may be NULL),
+ * concern by concern, the most recently added first (a wrapper before what it wraps), and the
+ * database's last.
  */
 #ifndef ESEAL_SYS_STORE_BACKEND_H
 #define ESEAL_SYS_STORE_BACKEND_H
@@ -15,64 +60,185 @@
 
 ESEAL_BEGIN_DECL
 
-#define ESEAL_STORE_BACKEND_VERSION 4
+/** The longest id a backend hands back from a lookup (esIDs, certificate ids): 256 bytes. */
+#define ESEAL_STORE_ID_MAX 256
 
+/** One id a lookup found (NUL-terminated). */
 typedef struct {
-    unsigned int version; /**< ESEAL_STORE_BACKEND_VERSION */
-    const char *scheme;   /**< "sqlite", "postgresql" */
-    int (*open)(void **db, const char *location);
-    void (*close)(void *db);
-    /** Creates or migrates the schema inside one transaction; reports the version reached. */
-    int (*migrate)(void *db, int *schema_version);
-    int (*begin)(void *db);
-    int (*commit)(void *db);
-    int (*rollback)(void *db);
-    int (*cert_insert)(void *db, const eseal_cert_record *rec);
-    int (*cert_find)(void *db, eseal_cert_record *out, const char *ref);
-    /* The newest record (created, then insertion order) with role in hierarchy, revoked or not. */
-    int (*cert_find_role)(void *db, eseal_cert_record *out, const char *role, const char *hierarchy);
-    int (*cert_list)(void *db, int (*cb)(const eseal_cert_record *, void *), void *payload);
-    int (*cert_revoke)(void *db, const char *id, int64_t at_ms, int reason);
-    int (*counter_next)(void *db, const char *name, uint64_t *out);
-    int (*crl_put)(void *db, const char *issuer_id, uint64_t number, const void *der, size_t len,
-                   int64_t this_update_ms, int64_t next_update_ms);
-    int (*crl_latest)(void *db, eseal_buf *der, const char *issuer_id);
-    /* version 2: the seal registry */
-    int (*seal_insert)(void *db, const eseal_seal_record *rec, const void *der, size_t len);
-    int (*seal_find)(void *db, eseal_seal_record *out, eseal_buf *der, const char *ref);
-    int (*seal_update)(void *db, const char *esid, const char *state, int64_t at_ms, const char *next_esid);
-    int (*seal_receipt_put)(void *db, const char *esid, const void *der, size_t len);
-    int (*seal_receipt)(void *db, eseal_buf *der, const char *esid);
-    int (*seal_list)(void *db, int (*cb)(const eseal_seal_record *, void *), void *payload);
-    int (*seal_event_add)(void *db, const eseal_seal_event *ev, int64_t *seq);
-    int (*seal_events)(void *db, const char *esid, int (*cb)(const eseal_seal_event *, void *), void *payload);
-    /* version 3: a block of counter values in one durable step (see eseal_store_counter_reserve) */
-    int (*counter_reserve)(void *db, const char *name, uint64_t n, uint64_t floor, uint64_t *first);
-    /* version 4: the audit log, stamps, named values (see store.h) */
-    int (*log_state)(void *db, eseal_buf *out);
-    int (*log_state_put)(void *db, const void *state, size_t len);
-    int (*log_entries_put)(void *db, uint64_t first, const eseal_store_bytes *entries, size_t n);
-    int (*log_entry)(void *db, eseal_buf *out, uint64_t index);
-    int (*log_entries)(void *db, uint64_t from, uint64_t to,
-                       int (*cb)(uint64_t index, const void *data, size_t len, void *payload), void *payload);
-    int (*log_tile)(void *db, eseal_buf *out, unsigned level, uint64_t n);
-    int (*log_tile_put)(void *db, unsigned level, uint64_t n, const void *data, size_t len);
-    int (*log_checkpoint_put)(void *db, uint64_t size, const char *note, int64_t at_ms);
-    int (*log_checkpoint)(void *db, eseal_buf *note, uint64_t size, uint64_t *size_out);
-    int (*log_checkpoints)(void *db, int (*cb)(uint64_t size, const char *note, int64_t at_ms, void *payload),
-                           void *payload);
-    int (*log_private_put)(void *db, uint64_t index, const char *kind, const void *data, size_t len);
-    int (*log_private)(void *db, eseal_buf *out, uint64_t index, const char *kind);
-    int (*log_private_erase)(void *db, uint64_t index, const char *kind);
-    int (*meta)(void *db, eseal_buf *out, const char *name);
-    int (*meta_put)(void *db, const char *name, const void *data, size_t len);
-    int (*stamp_insert)(void *db, const eseal_stamp_record *rec);
-    int (*stamp_find)(void *db, eseal_stamp_record *out, const char *serial);
-    int (*stamp_receipt_put)(void *db, const char *serial, const char *receipt);
-} eseal_store_backend;
+    char id[ESEAL_STORE_ID_MAX + 1];
+} eseal_store_id;
 
-/** The built-in SQLite backend. */
-ESEAL_EXTERN(const eseal_store_backend *) eseal_store_backend_sqlite(void);
+/** What a lookup compares the key with. */
+typedef enum {
+    ESEAL_STORE_MATCH_ID = 1,      /**< the id equals the key */
+    ESEAL_STORE_MATCH_PREFIX,      /**< the id starts with the key */
+    ESEAL_STORE_MATCH_SERIAL,      /**< certificates: the serial (upper-case hex) equals the key */
+    ESEAL_STORE_MATCH_FINGERPRINT, /**< certificates: the fingerprint (lower-case hex) equals the key */
+} eseal_store_match;
+
+/* ---- the database ------------------------------------------------------------------------- */
+
+#define ESEAL_STORE_DB_VERSION 1
+
+typedef struct eseal_store_db eseal_store_db;
+
+/** The connection all concerns of one store share. */
+struct eseal_store_db {
+    unsigned int version; /**< ESEAL_STORE_DB_VERSION */
+    /** Creates or migrates the schema of every concern inside one transaction; reports the version reached. */
+    int (*migrate)(eseal_store_db *db, int *schema_version);
+    int (*begin)(eseal_store_db *db);
+    int (*commit)(eseal_store_db *db);
+    int (*rollback)(eseal_store_db *db);
+    void (*free)(eseal_store_db *db);
+};
+
+/* ---- the registry: seals, seal events, filing receipts, stamps ---------------------------- */
+
+#define ESEAL_STORE_REGISTRY_BACKEND_VERSION 1
+
+typedef struct eseal_store_registry_backend eseal_store_registry_backend;
+
+struct eseal_store_registry_backend {
+    unsigned int version; /**< ESEAL_STORE_REGISTRY_BACKEND_VERSION */
+    /** ESEAL_EEXISTS when the esID is taken. */
+    int (*seal_insert)(eseal_store_registry_backend *be, const eseal_seal_record *rec, const void *der, size_t len);
+    /** The esIDs matching `key` (ESEAL_STORE_MATCH_ID or _PREFIX, case-sensitive), at most `max`, into ids; *n gets how many. */
+    int (*seal_ids)(eseal_store_registry_backend *be, eseal_store_match how, const char *key, eseal_store_id *ids,
+                    size_t max, size_t *n);
+    /** The seal with esID `esid`; `der` (may be NULL) receives its DER. ESEAL_ENOTFOUND. */
+    int (*seal_get)(eseal_store_registry_backend *be, eseal_seal_record *out, eseal_buf *der, const char *esid);
+    /** Sets state and updated time, and next_esid when not NULL. ESEAL_ENOTFOUND. */
+    int (*seal_update)(eseal_store_registry_backend *be, const char *esid, const char *state, int64_t at_ms,
+                       const char *next_esid);
+    /** ESEAL_ENOTFOUND when there is no such seal. */
+    int (*seal_receipt_put)(eseal_store_registry_backend *be, const char *esid, const void *der, size_t len);
+    /** ESEAL_ENOTFOUND when there is no such seal or it has no receipt. */
+    int (*seal_receipt)(eseal_store_registry_backend *be, eseal_buf *der, const char *esid);
+    /** Every seal, oldest first (created, then insertion order); a non-zero return of cb stops and is returned. */
+    int (*seal_list)(eseal_store_registry_backend *be, int (*cb)(const eseal_seal_record *, void *), void *payload);
+    /** Appends with the next sequence number of that seal (1 for the first); *seq (may be NULL) gets it. */
+    int (*seal_event_add)(eseal_store_registry_backend *be, const eseal_seal_event *ev, int64_t *seq);
+    int (*seal_events)(eseal_store_registry_backend *be, const char *esid,
+                       int (*cb)(const eseal_seal_event *, void *), void *payload);
+    /** ESEAL_EEXISTS when the serial is taken. Serials arrive upper-case (the store folds them). */
+    int (*stamp_insert)(eseal_store_registry_backend *be, const eseal_stamp_record *rec);
+    /** The stamp with that serial; ESEAL_ENOTFOUND. */
+    int (*stamp_get)(eseal_store_registry_backend *be, eseal_stamp_record *out, const char *serial);
+    /** ESEAL_ENOTFOUND when there is no such stamp. */
+    int (*stamp_receipt_put)(eseal_store_registry_backend *be, const char *serial, const char *receipt);
+    void (*free)(eseal_store_registry_backend *be);
+};
+
+/* ---- PKI: certificate records, CRLs, counters ---------------------------------------------- */
+
+#define ESEAL_STORE_PKI_BACKEND_VERSION 1
+
+typedef struct eseal_store_pki_backend eseal_store_pki_backend;
+
+struct eseal_store_pki_backend {
+    unsigned int version; /**< ESEAL_STORE_PKI_BACKEND_VERSION */
+    /** ESEAL_EEXISTS when the id, the fingerprint or (issuer, serial) is taken. */
+    int (*cert_insert)(eseal_store_pki_backend *be, const eseal_cert_record *rec);
+    /** The ids of the records matching `key` (any eseal_store_match), at most `max`. Keys arrive in the case stored. */
+    int (*cert_ids)(eseal_store_pki_backend *be, eseal_store_match how, const char *key, eseal_store_id *ids,
+                    size_t max, size_t *n);
+    /** The record with id `id`; ESEAL_ENOTFOUND. */
+    int (*cert_get)(eseal_store_pki_backend *be, eseal_cert_record *out, const char *id);
+    /** The newest record (created, then insertion order) with `role` in `hierarchy`, revoked or not; ESEAL_ENOTFOUND. */
+    int (*cert_newest)(eseal_store_pki_backend *be, eseal_cert_record *out, const char *role, const char *hierarchy);
+    /** Every record, oldest first (created, then insertion order). */
+    int (*cert_list)(eseal_store_pki_backend *be, int (*cb)(const eseal_cert_record *, void *), void *payload);
+    /** Marks the record revoked; ESEAL_ESTATE when there is no unrevoked record with that id. */
+    int (*cert_revoke)(eseal_store_pki_backend *be, const char *id, int64_t at_ms, int reason);
+    /**
+     * Raises counter `name` (absent: 0) to max(value, floor) + n in one durable step and reports
+     * the new value in *last. eseal_store_counter_next is this with n = 1, floor = 0.
+     */
+    int (*counter_add)(eseal_store_pki_backend *be, const char *name, uint64_t n, uint64_t floor, uint64_t *last);
+    int (*crl_put)(eseal_store_pki_backend *be, const char *issuer_id, uint64_t number, const void *der, size_t len,
+                   int64_t this_update_ms, int64_t next_update_ms);
+    /** The CRL with the highest number for issuer_id; ESEAL_ENOTFOUND. */
+    int (*crl_latest)(eseal_store_pki_backend *be, eseal_buf *der, const char *issuer_id);
+    void (*free)(eseal_store_pki_backend *be);
+};
+
+/* ---- the audit log: state, entries, tiles, checkpoints, private values, named values ---------- */
+
+#define ESEAL_STORE_LOG_BACKEND_VERSION 1
+
+typedef struct eseal_store_log_backend eseal_store_log_backend;
+
+struct eseal_store_log_backend {
+    unsigned int version; /**< ESEAL_STORE_LOG_BACKEND_VERSION */
+    /** ESEAL_ENOTFOUND before any state was written. */
+    int (*state)(eseal_store_log_backend *be, eseal_buf *out);
+    int (*state_put)(eseal_store_log_backend *be, const void *state, size_t len);
+    /** ESEAL_EEXISTS when one of the indices is taken (then none is stored: the store's transaction rolls back). */
+    int (*entries_put)(eseal_store_log_backend *be, uint64_t first, const eseal_store_bytes *entries, size_t n);
+    /** ESEAL_ENOTFOUND. */
+    int (*entry)(eseal_store_log_backend *be, eseal_buf *out, uint64_t index);
+    /** The stored entries with from <= index < to, in index order (the store checks there is no gap). */
+    int (*entries)(eseal_store_log_backend *be, uint64_t from, uint64_t to,
+                   int (*cb)(uint64_t index, const void *data, size_t len, void *payload), void *payload);
+    /** ESEAL_ENOTFOUND. */
+    int (*tile)(eseal_store_log_backend *be, eseal_buf *out, unsigned level, uint64_t n);
+    /** Replaces the tile's previous version. */
+    int (*tile_put)(eseal_store_log_backend *be, unsigned level, uint64_t n, const void *data, size_t len);
+    /** A note of the same size is replaced (more cosignatures); its time stays the first one's. */
+    int (*checkpoint_put)(eseal_store_log_backend *be, uint64_t size, const char *note, int64_t at_ms);
+    /** The checkpoint of `size`, or the largest when size is UINT64_MAX; ESEAL_ENOTFOUND. */
+    int (*checkpoint)(eseal_store_log_backend *be, eseal_buf *note, uint64_t size, uint64_t *size_out);
+    /** Every checkpoint, smallest size first. */
+    int (*checkpoints)(eseal_store_log_backend *be, int (*cb)(uint64_t size, const char *note, int64_t at_ms,
+                                                             void *payload),
+                       void *payload);
+    /** Replaces a previous value of the same (index, kind). */
+    int (*private_put)(eseal_store_log_backend *be, uint64_t index, const char *kind, const void *data, size_t len);
+    /** ESEAL_ENOTFOUND. */
+    int (*private_get)(eseal_store_log_backend *be, eseal_buf *out, uint64_t index, const char *kind);
+    /** ESEAL_ENOTFOUND when there was none. */
+    int (*private_erase)(eseal_store_log_backend *be, uint64_t index, const char *kind);
+    /** ESEAL_ENOTFOUND. */
+    int (*meta)(eseal_store_log_backend *be, eseal_buf *out, const char *name);
+    int (*meta_put)(eseal_store_log_backend *be, const char *name, const void *data, size_t len);
+    void (*free)(eseal_store_log_backend *be);
+};
+
+/* ---- schemes and registration -------------------------------------------------------------- */
+
+#define ESEAL_STORE_SCHEME_VERSION 1
+
+/** A kind of database: what eseal_store_open() finds by the location's scheme. */
+typedef struct {
+    unsigned int version; /**< ESEAL_STORE_SCHEME_VERSION */
+    const char *scheme;   /**< "sqlite"; later "postgresql" */
+    /**
+     * Opens the database at `location` (the part after "scheme:") and makes the three concern
+     * backends on it. On success the caller owns all four (the store frees them at close); on
+     * failure nothing is left.
+     */
+    int (*open)(eseal_store_db **db, eseal_store_registry_backend **registry, eseal_store_pki_backend **pki,
+                eseal_store_log_backend **log, const char *location);
+} eseal_store_scheme;
+
+/** The built-in SQLite scheme (WAL, versioned migrations). */
+ESEAL_EXTERN(const eseal_store_scheme *) eseal_store_scheme_sqlite(void);
+
+/**
+ * Adds a backend for one concern (git_odb_add_backend): calls of that concern go to the backend
+ * of highest priority from now on (the built-in ones have priority 0). The store owns `be` from
+ * then (also when the call fails). ESEAL_EINVAL for a wrong version or a NULL backend, ESEAL_ELIMIT
+ * past 8 backends for one concern.
+ */
+ESEAL_EXTERN(int) eseal_store_add_registry_backend(eseal_store *s, eseal_store_registry_backend *be, int priority);
+ESEAL_EXTERN(int) eseal_store_add_pki_backend(eseal_store *s, eseal_store_pki_backend *be, int priority);
+ESEAL_EXTERN(int) eseal_store_add_log_backend(eseal_store *s, eseal_store_log_backend *be, int priority);
+
+/** The backend a concern's calls go to now (borrowed: the store still owns it); what a wrapper wraps. */
+ESEAL_EXTERN(eseal_store_registry_backend *) eseal_store_registry_backend_current(eseal_store *s);
+ESEAL_EXTERN(eseal_store_pki_backend *) eseal_store_pki_backend_current(eseal_store *s);
+ESEAL_EXTERN(eseal_store_log_backend *) eseal_store_log_backend_current(eseal_store *s);
 
 ESEAL_END_DECL
 

@@ -138,8 +138,9 @@ static void postgres_is_reported_as_not_built(void **state)
     (void)state;
     eseal_store *s = NULL;
     assert_int_equal(eseal_store_open(&s, "postgresql://localhost/eseal"), ESEAL_EUNSUPPORTED);
-    assert_non_null(eseal_store_backend_sqlite());
-    assert_int_equal(eseal_store_backend_sqlite()->version, ESEAL_STORE_BACKEND_VERSION);
+    assert_non_null(eseal_store_scheme_sqlite());
+    assert_int_equal(eseal_store_scheme_sqlite()->version, ESEAL_STORE_SCHEME_VERSION);
+    assert_string_equal(eseal_store_scheme_sqlite()->scheme, "sqlite");
 }
 
 static int setup(void **state)
