@@ -370,7 +370,7 @@ typedef struct {
     double height_mm;
     const char *text;       /**< imprint text; NULL: the certificate's O (organisation) or CN (person) */
     const char *code;       /**< bottom code line / invoice tax ID, optional */
-    uint32_t color;         /**< 0: red */
+    uint32_t color;         /**< 0xRRGGBB; 0: red (ESEAL_IMPRINT_RED); black: ESEAL_IMPRINT_BLACK */
     const char *font_path;  /**< NULL: the default Song font */
     const char *hierarchy;  /**< maker: "sm2" (default) or "p256" */
     unsigned int days;      /**< validity; 0: until the certificate expires */

@@ -197,7 +197,7 @@ static ES_RESULT make_picture(es_buf *png, es_buf *spec_json, double *w_mm, doub
     *h_mm = sp.height_mm > 0 ? sp.height_mm : sp.width_mm;
     p.width_mm = *w_mm;
     p.height_mm = *h_mm;
-    p.color = sp.color;
+    p.color = sp.color != 0 ? sp.color : ESEAL_IMPRINT_RED; /* recorded as drawn (0 is the default red) */
     return imprint_json(spec_json, &p);
 }
 
