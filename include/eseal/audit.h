@@ -56,7 +56,7 @@ typedef struct {
     const char *policy_rule;       /**< the policy rule that allowed the action, e.g. "local-operator" */
 } eseal_audit_entry;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_AUDIT_ENTRY_INIT { .version = ESEAL_AUDIT_ENTRY_VERSION }
 
 /**

@@ -37,7 +37,7 @@ typedef struct {
     size_t chain_len;
 } eseal_cms_sign_options;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_CMS_SIGN_OPTIONS_INIT { .version = ESEAL_CMS_SIGN_OPTIONS_VERSION }
 
 /**
@@ -74,7 +74,7 @@ typedef struct {
     const eseal_cert *expected_signer; /**< when set, any other signer is INVALID */
 } eseal_cms_verify_options;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_CMS_VERIFY_OPTIONS_INIT { .version = ESEAL_CMS_VERIFY_OPTIONS_VERSION }
 
 /**

@@ -84,7 +84,7 @@ typedef struct {
     double arc_sweep_deg;        /**< arc text sweep, 60..300; 0: grows with the character count */
 } eseal_imprint_spec;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_IMPRINT_SPEC_INIT { .version = ESEAL_IMPRINT_SPEC_VERSION }
 
 /**

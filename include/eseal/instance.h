@@ -51,7 +51,7 @@ typedef struct {
     void *progress_ctx;
 } eseal_instance_init_options;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_INSTANCE_INIT_OPTIONS_INIT { .version = ESEAL_INSTANCE_INIT_OPTIONS_VERSION }
 
 /**
@@ -116,7 +116,7 @@ typedef struct {
     const char *org_id;
 } eseal_cert_request;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_CERT_REQUEST_INIT { .version = ESEAL_CERT_REQUEST_VERSION }
 
 /**
@@ -301,7 +301,7 @@ typedef struct {
                                      cached under HOME/cache/revocation until their nextUpdate */
 } eseal_verify_request;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_VERIFY_REQUEST_INIT { .version = ESEAL_VERIFY_REQUEST_VERSION }
 
 /**
@@ -381,7 +381,7 @@ typedef struct {
     size_t more_cert_count;
 } eseal_seal_request;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_SEAL_REQUEST_INIT { .version = ESEAL_SEAL_REQUEST_VERSION }
 
 /**
@@ -526,7 +526,7 @@ typedef struct {
     int xy_exact;          /**< version 3. 1: a 0 in x_mm or y_mm is the page's left or top edge, not the default */
 } eseal_stamp_request;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_STAMP_REQUEST_INIT { .version = ESEAL_STAMP_REQUEST_VERSION }
 
 /**
@@ -616,7 +616,7 @@ typedef struct {
     unsigned int tsa_timeout_ms; /**< per TSA; 0: ESEAL_TSA_CLIENT_DEFAULT_TIMEOUT_MS */
 } eseal_extend_request;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_EXTEND_REQUEST_INIT { .version = ESEAL_EXTEND_REQUEST_VERSION }
 
 /**

@@ -142,7 +142,7 @@ typedef struct {
     const char *doc_path;                /**< the stamped document, to compare with the entry (may be NULL) */
 } eseal_receipt_check;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_RECEIPT_CHECK_INIT { .version = ESEAL_RECEIPT_CHECK_VERSION }
 
 /**

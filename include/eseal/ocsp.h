@@ -109,7 +109,7 @@ typedef struct {
     void *clock_ctx;
 } eseal_ocsp_config;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_OCSP_CONFIG_INIT { .version = ESEAL_OCSP_CONFIG_VERSION }
 
 /**

@@ -28,7 +28,7 @@ typedef struct {
     const eseal_cert *signer; /**< the certificate of plain (Type="Sign") signatures, which do not carry one */
 } eseal_ofd_verify_options;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_OFD_VERIFY_OPTIONS_INIT { .version = ESEAL_OFD_VERIFY_OPTIONS_VERSION }
 
 /**

@@ -79,7 +79,7 @@ enum {
     ESEAL_PDF_LOCK_EXCLUDE = 3  /**< every field except those named */
 };
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_PDF_STAMP_OPTIONS_INIT { .version = ESEAL_PDF_STAMP_OPTIONS_VERSION }
 
 /**
@@ -115,7 +115,7 @@ typedef struct {
     int64_t at_ms;        /**< validation time; 0: now */
 } eseal_pdf_verify_options;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_PDF_VERIFY_OPTIONS_INIT { .version = ESEAL_PDF_VERIFY_OPTIONS_VERSION }
 
 /**

@@ -97,7 +97,7 @@ typedef struct {
     const eseal_seal_ext *exts;
 } eseal_seal_info;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_SEAL_INFO_INIT { .version = ESEAL_SEAL_INFO_VERSION }
 
 /**
@@ -193,7 +193,7 @@ typedef struct {
     const eseal_seal_ext *exts; /**< TBS_Sign extDatas, optional */
 } eseal_ses_sign_request;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_SES_SIGN_REQUEST_INIT { .version = ESEAL_SES_SIGN_REQUEST_VERSION }
 
 /**

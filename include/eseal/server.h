@@ -49,7 +49,7 @@ typedef struct {
     unsigned int threads;          /**< worker threads; 0: two per CPU */
 } eseal_serve_options;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_SERVE_OPTIONS_INIT { .version = ESEAL_SERVE_OPTIONS_VERSION }
 
 /**

@@ -79,7 +79,7 @@ typedef struct {
     void *clock_ctx;
 } eseal_tsa_config;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_TSA_CONFIG_INIT { .version = ESEAL_TSA_CONFIG_VERSION }
 
 /**
@@ -156,7 +156,7 @@ typedef struct {
     int allow_ess_v1;
 } eseal_tsa_verify_options;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_TSA_VERIFY_OPTIONS_INIT { .version = ESEAL_TSA_VERIFY_OPTIONS_VERSION }
 
 /**

@@ -68,7 +68,7 @@ typedef struct {
     unsigned int timeout_ms;         /**< per source; 0: ESEAL_TSA_CLIENT_DEFAULT_TIMEOUT_MS */
 } eseal_tsa_client_options;
 
-/** Zero means the documented default in every field: only the version is set. */
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
 #define ESEAL_TSA_CLIENT_OPTIONS_INIT { .version = ESEAL_TSA_CLIENT_OPTIONS_VERSION }
 
 /**
