@@ -56,9 +56,14 @@ typedef struct {
     const char *policy_rule;       /**< the policy rule that allowed the action, e.g. "local-operator" */
 } eseal_audit_entry;
 
-#define ESEAL_AUDIT_ENTRY_INIT                                                                     \
-    { ESEAL_AUDIT_ENTRY_VERSION, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-      NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_AUDIT_ENTRY_INIT { .version = ESEAL_AUDIT_ENTRY_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_AUDIT_ENTRY_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_AUDIT_ENTRY_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_audit_entry_init(eseal_audit_entry *o, unsigned int version);
 
 /** Encodes `e` canonically into `out`; ESEAL_EINVAL names the field that cannot be encoded. */
 ESEAL_EXTERN(int) eseal_audit_entry_encode(eseal_buf *out, const eseal_audit_entry *e);

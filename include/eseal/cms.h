@@ -37,7 +37,14 @@ typedef struct {
     size_t chain_len;
 } eseal_cms_sign_options;
 
-#define ESEAL_CMS_SIGN_OPTIONS_INIT { ESEAL_CMS_SIGN_OPTIONS_VERSION, ESEAL_HASH_DEFAULT, ESEAL_SCHEME_DEFAULT, 0, 0, NULL, 0 }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_CMS_SIGN_OPTIONS_INIT { .version = ESEAL_CMS_SIGN_OPTIONS_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_CMS_SIGN_OPTIONS_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_CMS_SIGN_OPTIONS_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_cms_sign_options_init(eseal_cms_sign_options *o, unsigned int version);
 
 /** The hash that `opts->hash` resolves to for a key of `alg`. */
 ESEAL_EXTERN(eseal_hash) eseal_cms_default_hash(eseal_key_alg alg);
@@ -67,7 +74,14 @@ typedef struct {
     const eseal_cert *expected_signer; /**< when set, any other signer is INVALID */
 } eseal_cms_verify_options;
 
-#define ESEAL_CMS_VERIFY_OPTIONS_INIT { ESEAL_CMS_VERIFY_OPTIONS_VERSION, 0, NULL }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_CMS_VERIFY_OPTIONS_INIT { .version = ESEAL_CMS_VERIFY_OPTIONS_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_CMS_VERIFY_OPTIONS_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_CMS_VERIFY_OPTIONS_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_cms_verify_options_init(eseal_cms_verify_options *o, unsigned int version);
 
 /**
  * Verifies a detached CMS signature over the file at `data_path`. Returns

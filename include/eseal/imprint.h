@@ -30,10 +30,18 @@ typedef enum {
     ESEAL_IMPRINT_RECT,      /**< rectangle: a name on one line */
 } eseal_imprint_shape;
 
-#define ESEAL_IMPRINT_SPEC_VERSION 1
+/* Version 2: color 0 is the default red (ESEAL_IMPRINT_RED); black is ESEAL_IMPRINT_BLACK. In version-1
+ * specs, still accepted, color 0 is black. */
+#define ESEAL_IMPRINT_SPEC_VERSION 2
 
 /** The default ink colour (0xRRGGBB), the red of zc310/ofd and many seal tools. */
 #define ESEAL_IMPRINT_RED 0xE60012u
+/**
+ * Bit 24 of a colour marks it explicit: the ink is the low 24 bits even when they are 0. It is
+ * how black is asked for, as a zero colour is the default red.
+ */
+#define ESEAL_IMPRINT_COLOR_EXACT 0x1000000u
+#define ESEAL_IMPRINT_BLACK (ESEAL_IMPRINT_COLOR_EXACT | 0x000000u)
 
 /**
  * What to draw. Start from ESEAL_IMPRINT_SPEC_INIT or eseal_imprint_template().
@@ -67,7 +75,7 @@ typedef struct {
     const char *bottom_text;     /**< seal code (13 digits) or second line, at most 32 characters */
     const char *person_text;     /**< SQUARE: 2-4 characters, right-to-left columns; RECT: 1-8 */
     int person_suffix;           /**< SQUARE: 1 appends "印" (3 chars) or "之印" (2 chars) to make 4 */
-    uint32_t color;              /**< ink, 0xRRGGBB; ESEAL_IMPRINT_RED by default */
+    uint32_t color;              /**< ink, 0xRRGGBB; 0: ESEAL_IMPRINT_RED; black: ESEAL_IMPRINT_BLACK */
     const char *font_path;       /**< CJK font file; NULL: ESEAL_IMPRINT_DEFAULT_FONT */
     int font_index;              /**< face in a .ttc; with the default font 0 is "AR PL UMing CN" */
     const char *latin_font_path; /**< NULL: ESEAL_IMPRINT_DEFAULT_LATIN_FONT */
@@ -76,11 +84,14 @@ typedef struct {
     double arc_sweep_deg;        /**< arc text sweep, 60..300; 0: grows with the character count */
 } eseal_imprint_spec;
 
-#define ESEAL_IMPRINT_SPEC_INIT                                                                    \
-    {                                                                                              \
-        ESEAL_IMPRINT_SPEC_VERSION, ESEAL_IMPRINT_ROUND, 0.0, 0.0, 0.0, 0, 0.0, NULL, NULL, NULL, \
-            NULL, 0, ESEAL_IMPRINT_RED, NULL, 0, NULL, 0, 0.0, 0.0                                 \
-    }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_IMPRINT_SPEC_INIT { .version = ESEAL_IMPRINT_SPEC_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_IMPRINT_SPEC_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_IMPRINT_SPEC_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_imprint_spec_init(eseal_imprint_spec *o, unsigned int version);
 
 /** Simplified-Chinese Song (宋体-like) face of fonts-arphic-uming; face index 0 is "UMing CN". */
 #define ESEAL_IMPRINT_DEFAULT_FONT "/usr/share/fonts/truetype/arphic/uming.ttc"

@@ -51,7 +51,14 @@ typedef struct {
     void *progress_ctx;
 } eseal_instance_init_options;
 
-#define ESEAL_INSTANCE_INIT_OPTIONS_INIT { ESEAL_INSTANCE_INIT_OPTIONS_VERSION, NULL, 0, NULL, NULL, NULL, NULL, NULL }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_INSTANCE_INIT_OPTIONS_INIT { .version = ESEAL_INSTANCE_INIT_OPTIONS_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_INSTANCE_INIT_OPTIONS_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_INSTANCE_INIT_OPTIONS_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_instance_init_options_init(eseal_instance_init_options *o, unsigned int version);
 
 /** Creates a new instance in `home` (which must not hold one yet: ESEAL_EEXISTS). */
 ESEAL_EXTERN(int) eseal_instance_init(const char *home, const eseal_instance_init_options *opts);
@@ -96,7 +103,8 @@ typedef struct {
     const char *org_unit;  /**< optional */
     const char *country;   /**< default: the org_id's country (not XG/EU), else the instance's (CN by default) */
     const char *email;     /**< optional */
-    eseal_key_alg alg;     /**< key algorithm; the issuing hierarchy follows it (SM2 -> sm2, RSA -> rsa, else p256) */
+    eseal_key_alg alg;     /**< key algorithm; 0 (ESEAL_ALG_NONE): SM2. The issuing hierarchy follows it (SM2 -> sm2,
+                                RSA -> rsa, else p256) */
     unsigned int days;     /**< validity; 0: the configured default (365) */
     /**
      * Version 2. Organisation outside China: its ETSI EN 319 412-1 §5.1.4 identifier
@@ -108,8 +116,14 @@ typedef struct {
     const char *org_id;
 } eseal_cert_request;
 
-#define ESEAL_CERT_REQUEST_INIT                                                                                  \
-    { ESEAL_CERT_REQUEST_VERSION, 0, NULL, NULL, NULL, NULL, NULL, NULL, ESEAL_ALG_SM2, 0, NULL }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_CERT_REQUEST_INIT { .version = ESEAL_CERT_REQUEST_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_CERT_REQUEST_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_CERT_REQUEST_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_cert_request_init(eseal_cert_request *o, unsigned int version);
 
 /** Checks a unified social credit code, including its check character. 1 valid, 0 not. */
 ESEAL_EXTERN(int) eseal_uscc_valid(const char *code);
@@ -287,7 +301,14 @@ typedef struct {
                                      cached under HOME/cache/revocation until their nextUpdate */
 } eseal_verify_request;
 
-#define ESEAL_VERIFY_REQUEST_INIT { ESEAL_VERIFY_REQUEST_VERSION, NULL, NULL, 0, 0, NULL, 0 }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_VERIFY_REQUEST_INIT { .version = ESEAL_VERIFY_REQUEST_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_VERIFY_REQUEST_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_VERIFY_REQUEST_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_verify_request_init(eseal_verify_request *o, unsigned int version);
 
 /** What a file handed to verification is. */
 typedef enum {
@@ -342,14 +363,14 @@ ESEAL_EXTERN(void) eseal_instance_set_audit_hook(eseal_instance *inst, eseal_aud
 typedef struct {
     unsigned int version;   /**< ESEAL_SEAL_REQUEST_VERSION */
     const char *cert_ref;   /**< the certificate allowed to stamp (id, prefix, serial, fingerprint or file) */
-    eseal_seal_type type;
+    eseal_seal_type type;   /**< 0: ESEAL_SEAL_OFFICIAL */
     const char *name;       /**< seal name, e.g. "北京示例科技有限公司合同专用章" */
     const char *image_path; /**< transparent PNG of a scanned seal; NULL: draw the imprint */
     double width_mm;        /**< imprint size; 0: the template's (and for --image: 40) */
     double height_mm;
     const char *text;       /**< imprint text; NULL: the certificate's O (organisation) or CN (person) */
     const char *code;       /**< bottom code line / invoice tax ID, optional */
-    uint32_t color;         /**< 0: red */
+    uint32_t color;         /**< 0xRRGGBB; 0: red (ESEAL_IMPRINT_RED); black: ESEAL_IMPRINT_BLACK */
     const char *font_path;  /**< NULL: the default Song font */
     const char *hierarchy;  /**< maker: "sm2" (default) or "p256" */
     unsigned int days;      /**< validity; 0: until the certificate expires */
@@ -360,9 +381,14 @@ typedef struct {
     size_t more_cert_count;
 } eseal_seal_request;
 
-#define ESEAL_SEAL_REQUEST_INIT                                                                    \
-    { ESEAL_SEAL_REQUEST_VERSION, NULL, ESEAL_SEAL_OFFICIAL, NULL, NULL, 0, 0, NULL, NULL, 0, NULL, NULL, 0, 0, 0,  \
-      NULL, NULL, 0 }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_SEAL_REQUEST_INIT { .version = ESEAL_SEAL_REQUEST_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_SEAL_REQUEST_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_SEAL_REQUEST_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_seal_request_init(eseal_seal_request *o, unsigned int version);
 
 /**
  * Makes a seal: draws (or imports) the imprint, signs the SES_Seal with the
@@ -445,7 +471,9 @@ ESEAL_EXTERN(int) eseal_instance_receipt_verify(eseal_instance *inst, eseal_repo
 
 /* ---- stamping ------------------------------------------------------------ */
 
-#define ESEAL_STAMP_REQUEST_VERSION 2
+/* Version 3 added xy_exact: in a version-3 request 0 in x_mm or y_mm is the default place on that axis (as
+ * -1 was); version-2 requests (0: the page's edge) are still accepted. */
+#define ESEAL_STAMP_REQUEST_VERSION 3
 
 struct eseal_stamp_result; /* below: what happened to one document */
 
@@ -453,8 +481,11 @@ typedef struct {
     unsigned int version;  /**< ESEAL_STAMP_REQUEST_VERSION */
     const char *seal_ref;  /**< a seal of this registry: esID (or prefix) or its .esl file */
     const char *cert_ref;  /**< the signing certificate; NULL: the first certificate the seal allows that has a key here */
-    int page;              /**< 1-based; 0 or -1: the last page */
-    double x_mm, y_mm;     /**< the imprint's top-left from the visible page's top-left as displayed; negative: bottom right */
+    int page;              /**< 1-based; 0 (the default) or -1: the last page */
+    /** The imprint's top-left from the visible page's top-left as displayed, in millimetres. 0 (the
+     *  default) or negative: the default on that axis, 20 mm from the right (x) or bottom (y) edge
+     *  (cross-page: y centred); with xy_exact, 0 is the left or top edge. */
+    double x_mm, y_mm;
     const char *reason;
     const char *location;
     int adbe;              /**< 1: /SubFilter /adbe.pkcs7.detached */
@@ -492,11 +523,17 @@ typedef struct {
      * are serialised (one at a time) but come from the worker threads. */
     void (*progress)(void *ctx, size_t index, const struct eseal_stamp_result *res);
     void *progress_ctx;
+    int xy_exact;          /**< version 3. 1: a 0 in x_mm or y_mm is the page's left or top edge, not the default */
 } eseal_stamp_request;
 
-#define ESEAL_STAMP_REQUEST_INIT                                                                   \
-    { ESEAL_STAMP_REQUEST_VERSION, NULL, NULL, -1, -1.0, -1.0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, \
-      ESEAL_LEVEL_B_B, NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL, NULL }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_STAMP_REQUEST_INIT { .version = ESEAL_STAMP_REQUEST_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_STAMP_REQUEST_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_STAMP_REQUEST_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_stamp_request_init(eseal_stamp_request *o, unsigned int version);
 
 /**
  * Signature levels (ETSI EN 319 142-1 for PDF). B-B: the signature, its time
@@ -573,13 +610,20 @@ ESEAL_EXTERN(int) eseal_instance_stamp_pdfs(eseal_instance *inst, eseal_stamp_re
 
 typedef struct {
     unsigned int version;        /**< ESEAL_EXTEND_REQUEST_VERSION */
-    int level;                   /**< ESEAL_LEVEL_B_LT or ESEAL_LEVEL_B_LTA */
+    int level;                   /**< ESEAL_LEVEL_B_LT or ESEAL_LEVEL_B_LTA; 0: ESEAL_LEVEL_B_LTA */
     const char *const *tsa_urls; /**< B-LTA: the TSAs asked in order; NULL: the instance's own TSA */
     size_t n_tsa_urls;
     unsigned int tsa_timeout_ms; /**< per TSA; 0: ESEAL_TSA_CLIENT_DEFAULT_TIMEOUT_MS */
 } eseal_extend_request;
 
-#define ESEAL_EXTEND_REQUEST_INIT { ESEAL_EXTEND_REQUEST_VERSION, ESEAL_LEVEL_B_LTA, NULL, 0, 0 }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_EXTEND_REQUEST_INIT { .version = ESEAL_EXTEND_REQUEST_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_EXTEND_REQUEST_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_EXTEND_REQUEST_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_extend_request_init(eseal_extend_request *o, unsigned int version);
 
 /**
  * Raises an already signed PDF (by anyone) to req->level without touching its

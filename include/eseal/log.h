@@ -142,7 +142,14 @@ typedef struct {
     const char *doc_path;                /**< the stamped document, to compare with the entry (may be NULL) */
 } eseal_receipt_check;
 
-#define ESEAL_RECEIPT_CHECK_INIT { ESEAL_RECEIPT_CHECK_VERSION, NULL, NULL, 0, 0, NULL }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_RECEIPT_CHECK_INIT { .version = ESEAL_RECEIPT_CHECK_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_RECEIPT_CHECK_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_RECEIPT_CHECK_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_receipt_check_init(eseal_receipt_check *o, unsigned int version);
 
 typedef struct {
     uint64_t index;

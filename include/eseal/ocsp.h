@@ -109,7 +109,14 @@ typedef struct {
     void *clock_ctx;
 } eseal_ocsp_config;
 
-#define ESEAL_OCSP_CONFIG_INIT { ESEAL_OCSP_CONFIG_VERSION, NULL, 0, NULL, NULL, 0, NULL, NULL }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_OCSP_CONFIG_INIT { .version = ESEAL_OCSP_CONFIG_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_OCSP_CONFIG_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_OCSP_CONFIG_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_ocsp_config_init(eseal_ocsp_config *o, unsigned int version);
 
 /**
  * Answers the DER OCSPRequest `req_der` with a DER OCSPResponse in

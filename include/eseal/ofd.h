@@ -28,7 +28,14 @@ typedef struct {
     const eseal_cert *signer; /**< the certificate of plain (Type="Sign") signatures, which do not carry one */
 } eseal_ofd_verify_options;
 
-#define ESEAL_OFD_VERIFY_OPTIONS_INIT { ESEAL_OFD_VERIFY_OPTIONS_VERSION, 0, NULL }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_OFD_VERIFY_OPTIONS_INIT { .version = ESEAL_OFD_VERIFY_OPTIONS_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_OFD_VERIFY_OPTIONS_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_OFD_VERIFY_OPTIONS_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_ofd_verify_options_init(eseal_ofd_verify_options *o, unsigned int version);
 
 /**
  * Verifies every signature of an OFD package into a report with one child

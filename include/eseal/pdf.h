@@ -28,14 +28,17 @@
 
 ESEAL_BEGIN_DECL
 
-#define ESEAL_PDF_STAMP_OPTIONS_VERSION 1
+/* Version 2 added xy_exact: in version-2 options 0 in x_mm or y_mm is the default place on that axis (as -1
+ * was); version-1 options (0: the page's edge) are still accepted. */
+#define ESEAL_PDF_STAMP_OPTIONS_VERSION 2
 
 typedef struct {
     unsigned int version;    /**< ESEAL_PDF_STAMP_OPTIONS_VERSION */
-    int page;                /**< 1-based page; 0 or -1: the last page */
+    int page;                /**< 1-based page; 0 (the default) or -1: the last page */
     double x_mm, y_mm;       /**< the imprint's top-left corner, millimetres from the top-left of the page's
-                                  visible area (CropBox) as displayed (after /Rotate); negative: 20 mm
-                                  from the right and bottom edges */
+                                  visible area (CropBox) as displayed (after /Rotate). 0 (the default) or
+                                  negative: the default on that axis, 20 mm from the right (x) or bottom
+                                  (y) edge; with xy_exact, 0 is the left or top edge */
     const char *reason;      /**< /Reason, optional */
     const char *location;    /**< /Location, optional */
     const char *name;        /**< /Name, optional */
@@ -50,7 +53,7 @@ typedef struct {
                                   Only on a document without signatures. 0: an approval signature */
     int cross_page;          /**< 1: a cross-page ("riding seam") seal: slices of the imprint at the right
                                   edge of pages cross_first..cross_last (0: first/last page), one signature;
-                                  y_mm places it (negative: centred), x_mm, serial and QR are not used */
+                                  y_mm places it (0 or negative: centred), x_mm, serial and QR are not used */
     int cross_first, cross_last;
     int pss;                 /**< 1: RSA keys sign with PSS (default PKCS#1 v1.5) */
     int lock;                /**< a field lock (FieldMDP, ISO 32000-1 §12.8.2.4): ESEAL_PDF_LOCK_* */
@@ -61,6 +64,8 @@ typedef struct {
     eseal_timestamp_fn timestamp;
     void *timestamp_ctx;
     size_t timestamp_reserve; /**< bytes kept in /Contents for the token; 0: ESEAL_PDF_TIMESTAMP_RESERVE */
+    int xy_exact;            /**< version 2. 1: a 0 in x_mm or y_mm is the left or top edge, not the default
+                                  (cross-page: y 0 is the top, not centred) */
 } eseal_pdf_stamp_options;
 
 /** Room kept for a signature timestamp token (with its TSA's certificates) when none is given. */
@@ -74,8 +79,14 @@ enum {
     ESEAL_PDF_LOCK_EXCLUDE = 3  /**< every field except those named */
 };
 
-#define ESEAL_PDF_STAMP_OPTIONS_INIT                                                               \
-    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_PDF_STAMP_OPTIONS_INIT { .version = ESEAL_PDF_STAMP_OPTIONS_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_PDF_STAMP_OPTIONS_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_PDF_STAMP_OPTIONS_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_pdf_stamp_options_init(eseal_pdf_stamp_options *o, unsigned int version);
 
 /**
  * Stamps `pdf` with a visible seal: `imprint` (the seal's outline, required)
@@ -104,7 +115,14 @@ typedef struct {
     int64_t at_ms;        /**< validation time; 0: now */
 } eseal_pdf_verify_options;
 
-#define ESEAL_PDF_VERIFY_OPTIONS_INIT { ESEAL_PDF_VERIFY_OPTIONS_VERSION, 0 }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_PDF_VERIFY_OPTIONS_INIT { .version = ESEAL_PDF_VERIFY_OPTIONS_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_PDF_VERIFY_OPTIONS_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_PDF_VERIFY_OPTIONS_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_pdf_verify_options_init(eseal_pdf_verify_options *o, unsigned int version);
 
 /**
  * Verifies every signature of a PDF into a report with one child per

@@ -37,6 +37,15 @@ typedef struct {
     const char *device;          /**< the device or program used, e.g. "eseal-cli" (may be NULL) */
 } eseal_principal;
 
+/** Zero except the version; a principal still needs a kind and an id (a zero kind is refused). */
+#define ESEAL_PRINCIPAL_INIT { .version = ESEAL_PRINCIPAL_VERSION }
+
+/**
+ * Zeroes `who` and sets its version: the same as ESEAL_PRINCIPAL_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_PRINCIPAL_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_principal_init(eseal_principal *who, unsigned int version);
+
 /** The name of a principal kind: "operator", "user", "device" ("?" otherwise). */
 ESEAL_EXTERN(const char *) eseal_principal_kind_name(eseal_principal_kind kind);
 

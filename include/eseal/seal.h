@@ -82,7 +82,7 @@ typedef struct {
     const char *esid;          /**< esID: unique, stable seal id (IA5String) */
     int64_t type;              /**< eseal_seal_type or a vendor's number */
     const char *name;          /**< seal name (UTF-8) */
-    int cert_list_type;        /**< 1: certificates, 2: certificate digests */
+    int cert_list_type;        /**< 1 (default when 0): certificates, 2: certificate digests */
     size_t cert_count;
     const eseal_bytes *certs;  /**< DER certificates (type 1) or digests (type 2) */
     const char *digest_type;   /**< type 2: CertDigestObj.type, "SM3" or "SHA256" (decoded: the first entry's) */
@@ -97,8 +97,14 @@ typedef struct {
     const eseal_seal_ext *exts;
 } eseal_seal_info;
 
-#define ESEAL_SEAL_INFO_INIT                                                                       \
-    { ESEAL_SEAL_INFO_VERSION, 4, NULL, NULL, 0, NULL, 1, 0, NULL, NULL, 0, 0, 0, NULL, {NULL, 0}, 0, 0, 0, NULL }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_SEAL_INFO_INIT { .version = ESEAL_SEAL_INFO_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_SEAL_INFO_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_SEAL_INFO_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_seal_info_init(eseal_seal_info *o, unsigned int version);
 
 /* ---- SESeal -------------------------------------------------------------- */
 
@@ -187,7 +193,14 @@ typedef struct {
     const eseal_seal_ext *exts; /**< TBS_Sign extDatas, optional */
 } eseal_ses_sign_request;
 
-#define ESEAL_SES_SIGN_REQUEST_INIT { ESEAL_SES_SIGN_REQUEST_VERSION, NULL, 0, 0, NULL, 0, NULL, 0, NULL }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_SES_SIGN_REQUEST_INIT { .version = ESEAL_SES_SIGN_REQUEST_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_SES_SIGN_REQUEST_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_SES_SIGN_REQUEST_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_ses_sign_request_init(eseal_ses_sign_request *o, unsigned int version);
 
 /**
  * Makes a V4 SES_Signature: the signer signs DER(TBS_Sign). The format

@@ -49,10 +49,15 @@ typedef struct {
     unsigned int threads;          /**< worker threads; 0: two per CPU */
 } eseal_serve_options;
 
-#define ESEAL_SERVE_OPTIONS_INIT {ESEAL_SERVE_OPTIONS_VERSION, NULL, 0, NULL, NULL, 0, 0}
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_SERVE_OPTIONS_INIT { .version = ESEAL_SERVE_OPTIONS_VERSION }
 
-/** Sets `o` to the defaults of `version` (ESEAL_EINVAL for a version this library does not know). */
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_SERVE_OPTIONS_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_SERVE_OPTIONS_VERSION.
+ */
 ESEAL_EXTERN(int) eseal_serve_options_init(eseal_serve_options *o, unsigned int version);
+
 
 /**
  * Opens the resources of `inst` that `o` names (unlocking their keys: the instance needs its

@@ -79,7 +79,14 @@ typedef struct {
     void *clock_ctx;
 } eseal_tsa_config;
 
-#define ESEAL_TSA_CONFIG_INIT { ESEAL_TSA_CONFIG_VERSION, NULL, NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL, NULL }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_TSA_CONFIG_INIT { .version = ESEAL_TSA_CONFIG_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_TSA_CONFIG_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_TSA_CONFIG_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_tsa_config_init(eseal_tsa_config *o, unsigned int version);
 
 /**
  * Answers the DER TimeStampReq `req_der` with a DER TimeStampResp in
@@ -149,7 +156,14 @@ typedef struct {
     int allow_ess_v1;
 } eseal_tsa_verify_options;
 
-#define ESEAL_TSA_VERIFY_OPTIONS_INIT { ESEAL_TSA_VERIFY_OPTIONS_VERSION, NULL, 0, NULL, 0, NULL, 0 }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_TSA_VERIFY_OPTIONS_INIT { .version = ESEAL_TSA_VERIFY_OPTIONS_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_TSA_VERIFY_OPTIONS_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_TSA_VERIFY_OPTIONS_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_tsa_verify_options_init(eseal_tsa_verify_options *o, unsigned int version);
 
 /**
  * Checks a DER TimeStampResp or a bare time-stamp token (the ContentInfo)

@@ -68,7 +68,14 @@ typedef struct {
     unsigned int timeout_ms;         /**< per source; 0: ESEAL_TSA_CLIENT_DEFAULT_TIMEOUT_MS */
 } eseal_tsa_client_options;
 
-#define ESEAL_TSA_CLIENT_OPTIONS_INIT { ESEAL_TSA_CLIENT_OPTIONS_VERSION, NULL, 0, NULL, NULL, 0 }
+/** Only the version is set; a zero field means its documented default (required fields still need a value). */
+#define ESEAL_TSA_CLIENT_OPTIONS_INIT { .version = ESEAL_TSA_CLIENT_OPTIONS_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_TSA_CLIENT_OPTIONS_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_TSA_CLIENT_OPTIONS_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_tsa_client_options_init(eseal_tsa_client_options *o, unsigned int version);
 
 typedef struct {
     eseal_buf token;       /**< the TimeStampToken (a DER ContentInfo), to embed */

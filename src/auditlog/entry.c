@@ -5,6 +5,7 @@
 #include "crypto/crypto.h"
 #include "eseal/audit.h"
 #include "util/util.h"
+#include "util/versions.h"
 
 typedef enum { F_TEXT, F_HEX, F_TYPE, F_IDS, F_TIME_PROOF } field_kind;
 
@@ -134,7 +135,6 @@ static bool value_ok(field_kind kind, const char *s, size_t n)
 
 static ES_RESULT encode(es_buf *b, const eseal_audit_entry *e)
 {
-    ES_ENSURE(e->version == ESEAL_AUDIT_ENTRY_VERSION, ESEAL_EINVAL, "audit: unknown entry version %u", e->version);
     ES_ENSURE(e->type != NULL && type_ok(e->type, strlen(e->type)), ESEAL_EINVAL,
               "audit: the entry type must be lower-case words joined by '.' or '-'");
     ES_ENSURE(e->time_ms >= 0, ESEAL_EINVAL, "audit: the entry time is negative");
@@ -165,6 +165,7 @@ static ES_RESULT encode(es_buf *b, const eseal_audit_entry *e)
 
 int eseal_audit_entry_encode(eseal_buf *out, const eseal_audit_entry *e)
 {
+    ES_CHECK_VERSION_INT(e, audit_entry);
     if (out == NULL || e == NULL) {
         ES_BAIL_ARG("out == NULL || e == NULL");
     }

@@ -7,6 +7,7 @@
 #include "crypto/crypto.h"
 #include "eseal/log.h"
 #include "tlog/tlog.h"
+#include "util/versions.h"
 
 void eseal_receipt_info_dispose(eseal_receipt_info *info)
 {
@@ -58,7 +59,7 @@ static ES_RESULT check_doc(eseal_receipt_info *info, const char *path)
 
 static ES_RESULT verify(eseal_receipt_info *info, es_span in, const eseal_receipt_check *chk)
 {
-    ES_ENSURE(chk->version == ESEAL_RECEIPT_CHECK_VERSION && chk->log_vkey != NULL, ESEAL_EINVAL,
+    ES_ENSURE(chk->log_vkey != NULL, ESEAL_EINVAL,
               "receipt: the log's verifier key is required");
     ES_ENSURE(chk->witness_count <= 62 && chk->quorum <= chk->witness_count, ESEAL_EINVAL,
               "receipt: a quorum of %u from %zu witness keys", chk->quorum, chk->witness_count);
@@ -133,8 +134,9 @@ static ES_RESULT verify(eseal_receipt_info *info, es_span in, const eseal_receip
 
 int eseal_receipt_verify(eseal_receipt_info *info, const void *receipt, size_t len, const eseal_receipt_check *chk)
 {
-    if (info == NULL || (receipt == NULL && len != 0) || chk == NULL) {
-        ES_BAIL_ARG("info == NULL || (receipt == NULL && len != 0) || chk == NULL");
+    ES_CHECK_VERSION_INT(chk, receipt_check);
+    if (info == NULL || (receipt == NULL && len != 0)) {
+        ES_BAIL_ARG("info == NULL || (receipt == NULL && len != 0)");
     }
     memset(info, 0, sizeof(*info));
     info->doc_match = -1;

@@ -20,6 +20,7 @@ static int run(cli_args *a)
      * bytes an exact prefix of the result, so nothing of it is lost. "extend -" writes to standard output. */
     const char *out = cli_get(a, "output") != NULL ? cli_get(a, "output") : in;
     eseal_extend_request q = ESEAL_EXTEND_REQUEST_INIT;
+    q.level = ESEAL_LEVEL_B_LTA; /* the default (what level 0 means), named in the output below */
     const char *level = cli_get(a, "level");
     if (level != NULL && (eseal_level_from_name(&q.level, level) != ESEAL_OK ||
                           (q.level != ESEAL_LEVEL_B_LT && q.level != ESEAL_LEVEL_B_LTA))) {

@@ -199,6 +199,7 @@ static int run(cli_args *a)
     if (at != NULL && parse_at(at, &q.x_mm, &q.y_mm) != CLI_OK) {
         return CLI_USAGE;
     }
+    q.xy_exact = at != NULL; /* --at 0,Y means the left edge, not the default place */
     q.cert_ref = cli_get(a, "cert");
     q.reason = cli_get(a, "reason");
     q.location = cli_get(a, "location");

@@ -20,6 +20,7 @@
 #include "ossl.h"
 #include "tsattr.h"
 #include "util/report.h"
+#include "util/versions.h"
 
 eseal_hash eseal_cms_default_hash(eseal_key_alg alg)
 {
@@ -158,12 +159,11 @@ static const eseal_cms_sign_options default_sign_opts = ESEAL_CMS_SIGN_OPTIONS_I
 static ES_RESULT check_sign_args(eseal_buf *out, eseal_key *key, const eseal_cert *cert,
                                  const eseal_cms_sign_options **o)
 {
+    ES_CHECK_VERSION_OPT(*o, cms_sign_options);
     ES_ENSURE_ARG(out != NULL && key != NULL && cert != NULL);
     if (*o == NULL) {
         *o = &default_sign_opts;
     }
-    ES_ENSURE((*o)->version == ESEAL_CMS_SIGN_OPTIONS_VERSION, ESEAL_EINVAL, "unknown options version %u",
-              (*o)->version);
     return ES_OK;
 }
 
@@ -545,11 +545,11 @@ static const eseal_cms_verify_options default_verify_opts = ESEAL_CMS_VERIFY_OPT
 static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *src, const eseal_trust *t,
                             const eseal_cms_verify_options *o)
 {
+    ES_CHECK_VERSION_OPT(o, cms_verify_options);
     ES_ENSURE_ARG(out != NULL && p7s.ptr != NULL);
     if (o == NULL) {
         o = &default_verify_opts;
     }
-    ES_ENSURE(o->version == ESEAL_CMS_VERIFY_OPTIONS_VERSION, ESEAL_EINVAL, "unknown options version %u", o->version);
     size_t max = eseal_limits_default()->max_der_bytes;
     ES_ENSURE(p7s.len <= max, ESEAL_ELIMIT, "signature is %zu bytes, more than the limit of %zu", p7s.len, max);
     es_span der = p7s;
@@ -608,6 +608,7 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
 int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, const char *data_path,
                           const eseal_trust *trust, const eseal_cms_verify_options *opts)
 {
+    ES_CHECK_VERSION_OPT_INT(opts, cms_verify_options);
     if (data_path == NULL) {
         ES_BAIL_ARG("data_path == NULL");
     }
@@ -618,6 +619,7 @@ int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, c
 int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const void *data, size_t len,
                      const eseal_trust *trust, const eseal_cms_verify_options *opts)
 {
+    ES_CHECK_VERSION_OPT_INT(opts, cms_verify_options);
     if (data == NULL && len > 0) {
         ES_BAIL_ARG("data == NULL && len > 0");
     }
@@ -628,6 +630,7 @@ int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const 
 int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, const eseal_bytes_part *parts,
                            size_t nparts, const eseal_trust *trust, const eseal_cms_verify_options *opts)
 {
+    ES_CHECK_VERSION_OPT_INT(opts, cms_verify_options);
     if (parts == NULL || nparts == 0 || nparts > 16) {
         ES_BAIL_ARG("parts == NULL || nparts == 0 || nparts > 16");
     }

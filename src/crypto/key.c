@@ -7,6 +7,7 @@
 #include <openssl/rsa.h>
 
 #include "ossl.h"
+#include "util/versions.h"
 
 static const struct {
     eseal_key_alg alg;
@@ -213,8 +214,8 @@ static void mem_free(void *ctx)
 
 int eseal_key_from_backend(eseal_key **out, const eseal_key_backend *backend, void *ctx, const char *label)
 {
-    if (out == NULL || backend == NULL || backend->version != ESEAL_KEY_BACKEND_VERSION || backend->sign == NULL ||
-        backend->public_der == NULL) {
+    ES_CHECK_VERSION_INT(backend, key_backend);
+    if (out == NULL || backend->sign == NULL || backend->public_der == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid key backend"));
     }
     eseal_buf spki = ESEAL_BUF_INIT;

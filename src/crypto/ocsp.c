@@ -13,6 +13,7 @@
 
 #include "ossl.h"
 #include "eseal/ocsp.h"
+#include "util/versions.h"
 
 ES_DEFINE_FREEP(OCSP_REQUEST, OCSP_REQUEST_free)
 ES_DEFINE_FREEP(OCSP_RESPONSE, OCSP_RESPONSE_free)
@@ -41,8 +42,7 @@ static ES_RESULT status_only(es_buf *out, int status)
 
 static ES_RESULT check_cfg(const eseal_ocsp_config *cfg)
 {
-    ES_ENSURE(cfg->version == ESEAL_OCSP_CONFIG_VERSION, ESEAL_EINVAL, "ocsp: unknown configuration version %u",
-              cfg->version);
+    ES_CHECK_VERSION(cfg, ocsp_config);
     ES_ENSURE(cfg->issuers != NULL && cfg->issuer_count > 0 && cfg->issuer_count <= 256, ESEAL_EINVAL,
               "ocsp: the configuration needs 1..256 CAs");
     ES_ENSURE(cfg->lookup != NULL, ESEAL_EINVAL, "ocsp: the configuration needs a status lookup");
@@ -209,6 +209,7 @@ static ES_RESULT respond(es_buf *out, es_span req, const eseal_ocsp_config *cfg)
 
 int eseal_ocsp_respond(eseal_buf *resp_der, const void *req_der, size_t len, const eseal_ocsp_config *cfg)
 {
+    ES_CHECK_VERSION_OPT_INT(cfg, ocsp_config);
     if (resp_der == NULL || (req_der == NULL && len > 0)) {
         ES_BAIL_ARG("resp_der == NULL || (req_der == NULL && len > 0)");
     }

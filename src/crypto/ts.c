@@ -36,6 +36,7 @@
 #include "eseal/tsa.h"
 #include "util/der.h"
 #include "util/report.h"
+#include "util/versions.h"
 
 ES_DEFINE_FREEP(TS_RESP_CTX, TS_RESP_CTX_free)
 ES_DEFINE_FREEP(TS_RESP, TS_RESP_free)
@@ -106,8 +107,7 @@ static int time_cb(TS_RESP_CTX *ctx, void *data, long *sec, long *usec)
 
 static ES_RESULT check_cfg(const eseal_tsa_config *cfg)
 {
-    ES_ENSURE(cfg->version == ESEAL_TSA_CONFIG_VERSION, ESEAL_EINVAL, "tsa: unknown configuration version %u",
-              cfg->version);
+    ES_CHECK_VERSION(cfg, tsa_config);
     ES_ENSURE(cfg->key != NULL && cfg->cert != NULL, ESEAL_EINVAL, "tsa: the configuration needs a key and a certificate");
     ES_ENSURE(cfg->next_serial != NULL, ESEAL_EINVAL, "tsa: the configuration needs a serial number source");
     ES_ENSURE(cfg->chain_len == 0 || cfg->chain != NULL, ESEAL_EINVAL, "tsa: chain_len without chain");
@@ -214,6 +214,7 @@ static ES_RESULT responder_init(eseal_tsa_responder *r, const eseal_tsa_config *
 
 int eseal_tsa_responder_new(eseal_tsa_responder **out, const eseal_tsa_config *cfg)
 {
+    ES_CHECK_VERSION_INT(cfg, tsa_config);
     if (out == NULL) {
         return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa: invalid argument"));
     }
@@ -520,6 +521,7 @@ int eseal_tsa_responder_respond(eseal_tsa_responder *r, eseal_buf *resp_der, con
 
 int eseal_tsa_respond(eseal_buf *resp_der, const void *req_der, size_t len, const eseal_tsa_config *cfg)
 {
+    ES_CHECK_VERSION_INT(cfg, tsa_config);
     if (resp_der == NULL || (req_der == NULL && len > 0)) {
         return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa: invalid argument"));
     }
@@ -1040,12 +1042,11 @@ static const eseal_tsa_verify_options default_vopts = ESEAL_TSA_VERIFY_OPTIONS_I
 ES_RESULT es_tsa_verify_token_rev(eseal_report **out, int64_t *gen_time_ms, es_span token, const eseal_trust *trust,
                                   const eseal_tsa_verify_options *opts, const es_revocation_opts *ro)
 {
+    ES_CHECK_VERSION_OPT(opts, tsa_verify_options);
     ES_ENSURE(out != NULL && token.ptr != NULL, ESEAL_EINVAL, "tsa: invalid argument");
     if (opts == NULL) {
         opts = &default_vopts;
     }
-    ES_ENSURE(opts->version == ESEAL_TSA_VERIFY_OPTIONS_VERSION, ESEAL_EINVAL, "tsa: unknown options version %u",
-              opts->version);
     ES_ENSURE(opts->request != NULL || opts->data != NULL, ESEAL_EINVAL,
               "tsa: give the request or the data the token should cover");
     ES_AUTO(es_report_freep) eseal_report *rep = NULL;

@@ -20,6 +20,7 @@
 #include "ofd.h"
 #include "seal/ses.h"
 #include "util/report.h"
+#include "util/versions.h"
 
 #define MAX_SIGS 64
 #define MAX_REFS 100000
@@ -913,6 +914,7 @@ ES_RESULT es_ofd_verify(eseal_report **out, es_span data, const eseal_trust *tru
 int eseal_ofd_verify(eseal_report **out, const void *ofd, size_t len, const eseal_trust *trust,
                      const eseal_ofd_verify_options *opts)
 {
+    ES_CHECK_VERSION_OPT_INT(opts, ofd_verify_options);
     if (out == NULL || ofd == NULL) {
         ES_BAIL_ARG("out == NULL || ofd == NULL");
     }

@@ -26,6 +26,7 @@
 
 #include "crypto/crypto.h"
 #include "pdf.h"
+#include "util/versions.h"
 
 #define PT_PER_MM (72.0 / 25.4)
 #define BR_FIELD 10        /* digits reserved for each /ByteRange number */
@@ -431,6 +432,18 @@ static ES_RESULT put_lock(es_buf *b, const char *type, const eseal_pdf_stamp_opt
     return es_buf_append_str(b, " >>");
 }
 
+/*
+ * Where the imprint goes, in millimetres from the top-left; negative on an axis: the default there.
+ * In version-2 options 0 on an axis is the default there too (zero means default) unless xy_exact;
+ * version-1 options (which have no xy_exact) meant the page's edge by it.
+ */
+static void place_of(const eseal_pdf_stamp_options *o, double *x_mm, double *y_mm)
+{
+    bool zero_default = o->version >= 2 && !o->xy_exact;
+    *x_mm = zero_default && o->x_mm == 0 ? -1 : o->x_mm;
+    *y_mm = zero_default && o->y_mm == 0 ? -1 : o->y_mm;
+}
+
 /* One widget on one page: the field and the widget are one object. Returns the field's number. */
 static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, const eseal_imprint_outline *imprint,
                                 const eseal_pdf_stamp_options *o, int S, const char *name)
@@ -449,15 +462,17 @@ static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, cons
     double box_h = art_h + (serial ? SERIAL_MM * PT_PER_MM : 0);
     /* --at and the default corner are in the visible area as displayed (rotated), from its top-left. */
     double pw = v.w, ph_ = v.h;
-    double x = o->x_mm >= 0 ? o->x_mm * PT_PER_MM : pw - box_w - 20 * PT_PER_MM;
-    double ytop = o->y_mm >= 0 ? o->y_mm * PT_PER_MM : ph_ - box_h - 20 * PT_PER_MM;
+    double x_mm, y_mm;
+    place_of(o, &x_mm, &y_mm);
+    double x = x_mm >= 0 ? x_mm * PT_PER_MM : pw - box_w - 20 * PT_PER_MM;
+    double ytop = y_mm >= 0 ? y_mm * PT_PER_MM : ph_ - box_h - 20 * PT_PER_MM;
     ES_ENSURE(box_w <= pw + 0.01 && box_h <= ph_ + 0.01, ESEAL_EINVAL,
               "pdf: page %d (%.0fx%.0f mm visible) is smaller than the imprint (%.0fx%.0f mm)", page_no,
               pw / PT_PER_MM, ph_ / PT_PER_MM, box_w / PT_PER_MM, box_h / PT_PER_MM);
-    if (o->x_mm < 0 && x < 0) {
+    if (x_mm < 0 && x < 0) {
         x = 0; /* the default corner position on a small page: as far right as fits */
     }
-    if (o->y_mm < 0 && ytop < 0) {
+    if (y_mm < 0 && ytop < 0) {
         ytop = 0;
     }
     ES_ENSURE(x >= 0 && ytop >= 0 && x + box_w <= pw + 0.01 && ytop + box_h <= ph_ + 0.01, ESEAL_EINVAL,
@@ -540,7 +555,9 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
         if (!es_ok(r)) {
             break;
         }
-        double ytop = o->y_mm >= 0 ? o->y_mm * PT_PER_MM : (v.h - img_h) / 2;
+        double x_mm, y_mm;
+        place_of(o, &x_mm, &y_mm);
+        double ytop = y_mm >= 0 ? y_mm * PT_PER_MM : (v.h - img_h) / 2;
         if (ytop < 0 || ytop + img_h > v.h + 0.01 || sw > v.w + 0.01) {
             r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__,
                              "pdf: the cross-page seal does not fit page %d (%.0fx%.0f mm visible)", first + i,
@@ -920,6 +937,7 @@ int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imp
                     const eseal_pdf_stamp_options *opts)
 {
     static const eseal_pdf_stamp_options defaults = ESEAL_PDF_STAMP_OPTIONS_INIT;
+    ES_CHECK_VERSION_OPT_INT(opts, pdf_stamp_options);
     if (out == NULL || pdf == NULL) {
         ES_BAIL_ARG("out == NULL || pdf == NULL");
     }
@@ -1001,6 +1019,7 @@ int eseal_pdf_stamp_file(const char *in_path, const char *out_path, const eseal_
                          const eseal_pdf_stamp_options *opts)
 {
     static const eseal_pdf_stamp_options defaults = ESEAL_PDF_STAMP_OPTIONS_INIT;
+    ES_CHECK_VERSION_OPT_INT(opts, pdf_stamp_options);
     if (in_path == NULL || out_path == NULL) {
         return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "pdf: an input and an output are required"));
     }

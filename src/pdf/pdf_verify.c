@@ -13,6 +13,7 @@
 #include "seal/ses.h"
 #include "util/der.h"
 #include "util/report.h"
+#include "util/versions.h"
 
 #define MAX_SIGS 64
 
@@ -499,6 +500,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
 int eseal_pdf_verify(eseal_report **out, const void *pdf, size_t len, const eseal_trust *trust,
                      const eseal_pdf_verify_options *opts)
 {
+    ES_CHECK_VERSION_OPT_INT(opts, pdf_verify_options);
     if (out == NULL || pdf == NULL) {
         ES_BAIL_ARG("out == NULL || pdf == NULL");
     }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "util/versions.h"
 
 #define PRINCIPAL_ID_MAX 128
 #define PRINCIPAL_ROLES_MAX 32
@@ -35,9 +36,7 @@ const char *eseal_principal_kind_name(eseal_principal_kind kind)
 static ES_RESULT principal_check(const eseal_principal *who)
 {
     ES_ENSURE(who != NULL, ESEAL_EINVAL, "no principal: every change of state names who asks for it");
-    ES_ENSURE(who->version == ESEAL_PRINCIPAL_VERSION, ESEAL_EINVAL,
-              "principal: version %u is not %u (built against another eseal?)", who->version,
-              (unsigned)ESEAL_PRINCIPAL_VERSION);
+    ES_CHECK_VERSION(who, principal);
     ES_ENSURE(strcmp(eseal_principal_kind_name(who->kind), "?") != 0, ESEAL_EINVAL, "principal: unknown kind %d",
               (int)who->kind);
     ES_ENSURE(who->id != NULL && who->id[0] != '\0', ESEAL_EINVAL, "principal: no id (who is acting?)");

@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "imprint_int.h"
+#include "util/versions.h"
 
 #define MM_PER_INCH 25.4
 #define PT_PER_MM (72.0 / MM_PER_INCH)
@@ -112,9 +113,7 @@ static const char *shape_name(eseal_imprint_shape s) /* with its article */
 ES_RESULT es_ispec_resolve(es_ispec *out, const eseal_imprint_spec *spec)
 {
     memset(out, 0, sizeof(*out));
-    ES_ENSURE(spec->version == ESEAL_IMPRINT_SPEC_VERSION, ESEAL_EINVAL,
-              "imprint: spec version %u, expected %d (start from ESEAL_IMPRINT_SPEC_INIT)", spec->version,
-              ESEAL_IMPRINT_SPEC_VERSION);
+    ES_CHECK_VERSION(spec, imprint_spec);
     ES_ENSURE(spec->shape >= ESEAL_IMPRINT_ROUND && spec->shape <= ESEAL_IMPRINT_RECT, ESEAL_EINVAL,
               "imprint: unknown shape %d", (int)spec->shape);
     const eseal_imprint_shape shape = spec->shape;
@@ -175,8 +174,10 @@ ES_RESULT es_ispec_resolve(es_ispec *out, const eseal_imprint_spec *spec)
     out->double_border = spec->double_border;
     ES_ENSURE(spec->person_suffix == 0 || (spec->person_suffix == 1 && shape == ESEAL_IMPRINT_SQUARE), ESEAL_EINVAL,
               "imprint: person_suffix is 0, or 1 for a square seal");
-    ES_ENSURE(spec->color <= 0xFFFFFFu, ESEAL_EINVAL, "imprint: color 0x%X is not 0xRRGGBB", (unsigned)spec->color);
-    out->color = spec->color;
+    /* Version 2: 0 is the default red, bit 24 marks an explicit colour (black); version 1: 0 is black. */
+    uint32_t max = spec->version >= 2 ? (ESEAL_IMPRINT_COLOR_EXACT | 0xFFFFFFu) : 0xFFFFFFu;
+    ES_ENSURE(spec->color <= max, ESEAL_EINVAL, "imprint: color 0x%X is not 0xRRGGBB", (unsigned)spec->color);
+    out->color = spec->version >= 2 && spec->color == 0 ? ESEAL_IMPRINT_RED : spec->color & 0xFFFFFFu;
 
     if (ring) {
         ES_ENSURE(!text_set(spec->person_text), ESEAL_EINVAL, "imprint: %s seal has no person_text", sn);
@@ -481,6 +482,7 @@ static ES_RESULT render(es_buf *out, const eseal_imprint_spec *spec, eseal_impri
 
 int eseal_imprint_render(eseal_buf *out, const eseal_imprint_spec *spec, eseal_imprint_format fmt, unsigned int dpi)
 {
+    ES_CHECK_VERSION_INT(spec, imprint_spec);
     if (out == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument: out"));
     }
@@ -507,6 +509,7 @@ struct eseal_imprint_outline {
 
 int eseal_imprint_path(eseal_imprint_outline **out, const eseal_imprint_spec *spec)
 {
+    ES_CHECK_VERSION_INT(spec, imprint_spec);
     if (out == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument: out"));
     }

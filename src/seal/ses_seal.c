@@ -9,6 +9,7 @@
 
 #include "crypto/crypto.h"
 #include "ses.h"
+#include "util/versions.h"
 
 void es_notes_add(es_notes *n, const char *fmt, ...)
 {
@@ -559,8 +560,10 @@ static ES_RESULT put_sealinfo(es_buf *b, const eseal_seal_info *in, int64_t head
               ESEAL_EINVAL, "seal: picture size %lldx%lld mm is not sensible", (long long)in->picture_width_mm,
               (long long)in->picture_height_mm);
     ES_ENSURE(in->valid_start_ms < in->valid_end_ms, ESEAL_EINVAL, "seal: validEnd must be after validStart");
-    ES_ENSURE(in->cert_list_type == 1 || in->cert_list_type == 2, ESEAL_EINVAL, "seal: certListType must be 1 or 2");
-    ES_ENSURE(!(v1 && in->cert_list_type == 2), ESEAL_EINVAL,
+    /* Zero means the default: a list of certificates (1). */
+    int list_type = in->cert_list_type != 0 ? in->cert_list_type : 1;
+    ES_ENSURE(list_type == 1 || list_type == 2, ESEAL_EINVAL, "seal: certListType must be 1 or 2");
+    ES_ENSURE(!(v1 && list_type == 2), ESEAL_EINVAL,
               "seal: GM/T 0031-2014 seals list certificates, not digests");
     ES_ENSURE(in->cert_count == 0 || in->certs != NULL, ESEAL_EINVAL, "seal: certificate list missing");
     ES_ENSURE(in->cert_count <= eseal_limits_default()->max_certs, ESEAL_EINVAL, "seal: too many certificates");
@@ -577,12 +580,12 @@ static ES_RESULT put_sealinfo(es_buf *b, const eseal_seal_info *in, int64_t head
     ES_GUARD(es_der_put_int(b, in->type));
     ES_GUARD(es_der_put_str(b, ES_DER_UTF8STRING, in->name));
     if (!v1) {
-        ES_GUARD(es_der_put_int(b, in->cert_list_type));
+        ES_GUARD(es_der_put_int(b, list_type));
     }
     size_t l = es_der_open(b);
     for (size_t i = 0; i < in->cert_count; i++) {
         es_span v = es_span_of(in->certs[i].ptr, in->certs[i].len);
-        if (in->cert_list_type == 2) {
+        if (list_type == 2) {
             size_t o = es_der_open(b);
             const char *t = in->digest_type != NULL ? in->digest_type : "SM3";
             ES_GUARD(check_text(t, "digest type", true, 64));
@@ -639,9 +642,8 @@ static ES_RESULT put_seal(es_buf *b, int format, es_span sealinfo, es_span cert,
 
 static ES_RESULT seal_make(es_buf *out, const eseal_seal_info *in, const eseal_cert *maker, eseal_key *key)
 {
-    ES_ENSURE(in != NULL && maker != NULL && key != NULL, ESEAL_EINVAL, "seal: info, maker certificate and key are required");
-    ES_ENSURE(in->version == ESEAL_SEAL_INFO_VERSION, ESEAL_EINVAL, "seal: unknown eseal_seal_info version %u",
-              in->version);
+    ES_CHECK_VERSION(in, seal_info);
+    ES_ENSURE(maker != NULL && key != NULL, ESEAL_EINVAL, "seal: info, maker certificate and key are required");
     ES_ENSURE(eseal_cert_matches_key(maker, key) == 1, ESEAL_EINVAL,
               "seal: the maker key does not belong to the maker certificate %s", eseal_cert_subject(maker));
     const char *oid;
@@ -684,6 +686,7 @@ static ES_RESULT seal_make(es_buf *out, const eseal_seal_info *in, const eseal_c
 
 int eseal_ses_seal_make(eseal_buf *der, const eseal_seal_info *info, const eseal_cert *maker, eseal_key *maker_key)
 {
+    ES_CHECK_VERSION_INT(info, seal_info);
     if (der == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_ses_seal_make"));
     }

@@ -8,6 +8,7 @@
 
 #include "crypto/crypto.h"
 #include "ses.h"
+#include "util/versions.h"
 
 ES_RESULT es_ses_read_exts(const es_cur *outer, const es_der *d, eseal_seal_ext **exts, char ***oids, size_t *count,
                            es_notes *notes);
@@ -335,9 +336,8 @@ static ES_RESULT put_signature(es_buf *b, const tbs_parts *p, es_span tbs, es_sp
 static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, const eseal_cert *signer,
                                 eseal_key *key)
 {
-    ES_ENSURE(req != NULL && signer != NULL && key != NULL, ESEAL_EINVAL, "stamp: request, certificate and key are required");
-    ES_ENSURE(req->version == ESEAL_SES_SIGN_REQUEST_VERSION, ESEAL_EINVAL, "stamp: unknown request version %u",
-              req->version);
+    ES_CHECK_VERSION(req, ses_sign_request);
+    ES_ENSURE(signer != NULL && key != NULL, ESEAL_EINVAL, "stamp: request, certificate and key are required");
     ES_ENSURE(req->data_hash != NULL && req->data_hash_len > 0 && req->data_hash_len <= 64, ESEAL_EINVAL,
               "stamp: dataHash must be 1..64 bytes");
     ES_ENSURE(req->property_info != NULL && strlen(req->property_info) <= ES_SES_MAX_TEXT, ESEAL_EINVAL,
@@ -412,6 +412,7 @@ done:
 int eseal_ses_signature_make(eseal_buf *der, const eseal_ses_sign_request *req, const eseal_cert *signer,
                              eseal_key *key)
 {
+    ES_CHECK_VERSION_INT(req, ses_sign_request);
     if (der == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument"));
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "server.h"
+#include "util/versions.h"
 
 #define MAX_TSAS 2
 
@@ -54,16 +55,6 @@ static ES_RESULT server_start(eseal_server *s, const char *listen, unsigned int 
     ES_GUARD(es_router_describe(s->router, &s->routes));
     es_http_options o = {listen, 0, threads, 10, es_router_handle, s->router, es_router_body_cap};
     return es_http_start(&s->http, &o);
-}
-
-int eseal_serve_options_init(eseal_serve_options *o, unsigned int version)
-{
-    if (o == NULL || version != ESEAL_SERVE_OPTIONS_VERSION) {
-        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "serve: options version %u (this library: %u)",
-                                    version, ESEAL_SERVE_OPTIONS_VERSION));
-    }
-    *o = (eseal_serve_options)ESEAL_SERVE_OPTIONS_INIT;
-    return ESEAL_OK;
 }
 
 /* The public int of a call as a result, its message kept (set where the call failed). */
@@ -129,12 +120,9 @@ static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_
 
 int eseal_instance_serve(eseal_instance *inst, eseal_server **out, const eseal_serve_options *o)
 {
-    if (inst == NULL || out == NULL || o == NULL || o->listen == NULL) {
+    ES_CHECK_VERSION_INT(o, serve_options);
+    if (inst == NULL || out == NULL || o->listen == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "serve: an instance, options and an address"));
-    }
-    if (o->version != ESEAL_SERVE_OPTIONS_VERSION) {
-        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "serve: options version %u (this library: %u)",
-                                    o->version, ESEAL_SERVE_OPTIONS_VERSION));
     }
     eseal_server *s = NULL;
     es_result r = server_new(&s);

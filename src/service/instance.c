@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "service.h"
+#include "util/versions.h"
 
 #define DAY_MS (86400LL * 1000)
 
@@ -94,8 +95,8 @@ const char *eseal_instance_home(const eseal_instance *inst) { return inst == NUL
 
 static ES_RESULT init_instance(const char *home, const eseal_instance_init_options *o)
 {
-    ES_ENSURE_ARG(home != NULL && o != NULL);
-    ES_ENSURE(o->version == ESEAL_INSTANCE_INIT_OPTIONS_VERSION, ESEAL_EINVAL, "unknown options version");
+    ES_CHECK_VERSION(o, instance_init_options);
+    ES_ENSURE_ARG(home != NULL);
     ES_ENSURE(o->passphrase != NULL && o->passphrase_len >= 8, ESEAL_EINVAL,
               "the instance passphrase must have at least 8 characters");
     ES_ENSURE(safe_text(o->organization) && safe_text(o->country) && safe_text(o->base_url), ESEAL_EINVAL,
@@ -248,8 +249,8 @@ static ES_RESULT org_identity(eseal_instance *inst, const eseal_cert_request *q,
 static ES_RESULT issue_cert(eseal_instance *inst, const es_acting *by, eseal_cert_record *out,
                             const eseal_cert_request *q)
 {
-    ES_ENSURE_ARG(inst != NULL && q != NULL);
-    ES_ENSURE(q->version == 1 || q->version == ESEAL_CERT_REQUEST_VERSION, ESEAL_EINVAL, "unknown request version");
+    ES_CHECK_VERSION(q, cert_request); /* version 1 (no org_id) is still read */
+    ES_ENSURE_ARG(inst != NULL);
     ES_ENSURE(q->name != NULL && q->name[0] != '\0', ESEAL_EINVAL, "a name is required");
     ES_ENSURE(safe_text(q->name) && safe_text(q->uscc) && safe_text(q->person_id) && safe_text(q->org_unit) &&
                   safe_text(q->email),
@@ -283,10 +284,11 @@ static ES_RESULT issue_cert(eseal_instance *inst, const es_acting *by, eseal_cer
     ES_ENSURE(days <= 3650, ESEAL_EINVAL, "validity longer than 10 years");
     s.not_before_ms = now - 60000;
     s.not_after_ms = now + (int64_t)days * DAY_MS;
-    const char *h = es_hierarchy_for_alg(q->alg);
+    eseal_key_alg alg = q->alg != ESEAL_ALG_NONE ? q->alg : ESEAL_ALG_SM2; /* zero means the default */
+    const char *h = es_hierarchy_for_alg(alg);
     eseal_cert_record issuer;
     ES_GUARD(es_from_code(eseal_store_cert_find_role(inst->store, &issuer, "issuing-ca", h)));
-    es_result r = es_ca_issue_as(inst, by, out, q->person ? "person" : "org", h, q->alg, &s, &issuer);
+    es_result r = es_ca_issue_as(inst, by, out, q->person ? "person" : "org", h, alg, &s, &issuer);
     eseal_cert_record_dispose(&issuer);
     return r;
 }
@@ -294,6 +296,7 @@ static ES_RESULT issue_cert(eseal_instance *inst, const es_acting *by, eseal_cer
 int eseal_instance_cert_issue(eseal_instance *inst, const eseal_principal *who, eseal_cert_record *out,
                               const eseal_cert_request *req)
 {
+    ES_CHECK_VERSION_INT(req, cert_request);
     es_acting by;
     ES_ACT_PUBLIC(&by, who, ES_ACT_CERT_ISSUE, "cert", req != NULL ? req->name : NULL);
     return es_code(issue_cert(inst, &by, out, req));
@@ -593,6 +596,7 @@ static ES_RESULT sign_file(eseal_instance *inst, eseal_buf *p7s, const char *pat
 int eseal_instance_sign_file(eseal_instance *inst, const eseal_principal *who, eseal_buf *p7s, const char *path,
                              const char *cert_ref, const eseal_cms_sign_options *opts)
 {
+    ES_CHECK_VERSION_OPT_INT(opts, cms_sign_options);
     es_acting by;
     ES_ACT_PUBLIC(&by, who, ES_ACT_SIGN, "cert", cert_ref);
     return es_code(sign_file(inst, p7s, path, cert_ref, opts));
@@ -633,6 +637,7 @@ static ES_RESULT verify_cms(eseal_instance *inst, eseal_report **out, es_span p7
 int eseal_instance_verify_cms(eseal_instance *inst, eseal_report **out, const void *p7s, size_t len,
                               const char *data_path, const eseal_verify_request *req)
 {
+    ES_CHECK_VERSION_OPT_INT(req, verify_request);
     return es_code(verify_cms(inst, out, es_span_of(p7s, len), data_path, req));
 }
 

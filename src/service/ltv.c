@@ -12,6 +12,7 @@
 #include "service.h"
 #include "util/der.h"
 #include "util/report.h"
+#include "util/versions.h"
 
 /* The CMS inside a signature's zero-padded /Contents (its DER length), empty when unreadable. */
 static es_span cms_of(const es_buf *contents)
@@ -330,14 +331,16 @@ static ES_RESULT newest_signer_hierarchy(char out[8], const char *path)
 int eseal_instance_extend_pdf(eseal_instance *inst, const eseal_principal *who, eseal_stamp_result *res,
                               const char *in_path, const char *out_path, const eseal_extend_request *q)
 {
+    ES_CHECK_VERSION_INT(q, extend_request);
     es_acting by;
     ES_ACT_PUBLIC(&by, who, ES_ACT_EXTEND, "document", in_path);
-    if (inst == NULL || q == NULL || q->version != ESEAL_EXTEND_REQUEST_VERSION) {
+    if (inst == NULL) {
         return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "extend: invalid argument"));
     }
+    int level = q->level != ESEAL_LEVEL_B_B ? q->level : ESEAL_LEVEL_B_LTA; /* zero means the default */
     es_timestamper ts = {0};
     es_result r = ES_OK;
-    if (q->level == ESEAL_LEVEL_B_LTA) {
+    if (level == ESEAL_LEVEL_B_LTA) {
         char h[8];
         r = newest_signer_hierarchy(h, in_path);
         if (es_ok(r)) {
@@ -346,7 +349,7 @@ int eseal_instance_extend_pdf(eseal_instance *inst, const eseal_principal *who, 
     }
     es_doc_time dt = {&ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
     if (es_ok(r)) {
-        r = es_instance_extend_file(inst, in_path, out_path, q->level, q->level == ESEAL_LEVEL_B_LTA ? &ts : NULL,
+        r = es_instance_extend_file(inst, in_path, out_path, level, level == ESEAL_LEVEL_B_LTA ? &ts : NULL,
                                     &dt, false);
     }
     if (res != NULL) {

@@ -20,6 +20,7 @@
 #include "eseal/imprint.h"
 #include "service.h"
 #include "util/report.h"
+#include "util/versions.h"
 
 #define SEAL_PICTURE_DPI 600
 
@@ -196,7 +197,7 @@ static ES_RESULT make_picture(es_buf *png, es_buf *spec_json, double *w_mm, doub
     *h_mm = sp.height_mm > 0 ? sp.height_mm : sp.width_mm;
     p.width_mm = *w_mm;
     p.height_mm = *h_mm;
-    p.color = sp.color;
+    p.color = sp.color != 0 ? sp.color : ESEAL_IMPRINT_RED; /* recorded as drawn (0 is the default red) */
     return imprint_json(spec_json, &p);
 }
 
@@ -395,11 +396,14 @@ typedef struct {
 
 static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_buf *der_out, const make_ctx *c)
 {
-    const eseal_seal_request *q = c->q;
-    ES_ENSURE_ARG(inst != NULL && q != NULL);
-    ES_ENSURE(q->version == ESEAL_SEAL_REQUEST_VERSION, ESEAL_EINVAL,
-              "seal request version %u is not %u (version 1 named the actor; pass the principal instead)", q->version,
-              (unsigned)ESEAL_SEAL_REQUEST_VERSION);
+    /* Version 1 named the actor: it is refused (pass the principal instead). */
+    ES_CHECK_VERSION(c->q, seal_request);
+    ES_ENSURE_ARG(inst != NULL);
+    eseal_seal_request rq = *c->q;
+    if (rq.type == 0) {
+        rq.type = ESEAL_SEAL_OFFICIAL; /* zero means the default */
+    }
+    const eseal_seal_request *q = &rq;
     ES_GUARD(es_audit_prepare(inst));
     ES_ENSURE(c->from != NULL || (q->cert_ref != NULL && q->name != NULL && q->name[0] != 0), ESEAL_EINVAL,
               "seal: a certificate (--cert) and a name (--name) are required");
@@ -528,6 +532,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
 int eseal_instance_seal_make(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec, eseal_buf *der,
                              const eseal_seal_request *req)
 {
+    ES_CHECK_VERSION_INT(req, seal_request);
     es_acting by;
     ES_ACT_PUBLIC(&by, who, ES_ACT_SEAL_MAKE, "seal", req != NULL ? req->name : NULL);
     make_ctx c = {&by, req, NULL, 1, NULL, NULL, NULL};
@@ -877,12 +882,14 @@ static ES_RESULT seal_verify(eseal_instance *inst, eseal_report **out, es_span d
 int eseal_instance_seal_verify(eseal_instance *inst, eseal_report **out, const void *der, size_t len,
                                const eseal_verify_request *req)
 {
+    ES_CHECK_VERSION_OPT_INT(req, verify_request);
     return es_code(seal_verify(inst, out, es_span_of(der, len), req));
 }
 
 int eseal_instance_receipt_verify(eseal_instance *inst, eseal_report **out, const void *receipt, size_t len,
                                   const void *seal_der, size_t seal_len, const eseal_verify_request *req)
 {
+    ES_CHECK_VERSION_OPT_INT(req, verify_request);
     if (out == NULL || receipt == NULL) {
         ES_BAIL_ARG("out == NULL || receipt == NULL");
     }

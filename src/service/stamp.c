@@ -19,6 +19,7 @@
 #include "service.h"
 #include "stamp_phase.h"
 #include "util/report.h"
+#include "util/versions.h"
 
 void (*es_stamp_phase_hook)(const char *phase, size_t doc) = NULL;
 
@@ -125,8 +126,11 @@ static void doc_options(const batch *b, eseal_pdf_stamp_options *o, const eseal_
     const eseal_stamp_request *q = b->q;
     *o = (eseal_pdf_stamp_options)ESEAL_PDF_STAMP_OPTIONS_INIT;
     o->page = q->page;
-    o->x_mm = q->x_mm;
-    o->y_mm = q->y_mm;
+    /* 0 on an axis is the default there in a version-3 request (unless xy_exact); version 2 meant the edge. */
+    bool zero_default = q->version >= 3 && !q->xy_exact;
+    o->x_mm = zero_default && q->x_mm == 0 ? -1 : q->x_mm;
+    o->y_mm = zero_default && q->y_mm == 0 ? -1 : q->y_mm;
+    o->xy_exact = 1; /* resolved here: the OFD writer reads x_mm, y_mm as they are */
     o->reason = q->reason;
     o->location = q->location;
     o->name = b->rec->owner;
@@ -587,10 +591,10 @@ static ES_RESULT stamp_lock(eseal_instance *inst, const eseal_principal *who, in
 static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *const *in_paths,
                            const char *const *out_paths, size_t n, const eseal_stamp_request *q)
 {
-    ES_ENSURE_ARG(inst != NULL && in_paths != NULL && out_paths != NULL && n > 0 && q != NULL && q->seal_ref != NULL);
-    ES_ENSURE(q->version == ESEAL_STAMP_REQUEST_VERSION, ESEAL_EINVAL, "stamp: unknown request version");
+    ES_CHECK_VERSION(q, stamp_request); /* version 2 (no xy_exact) is still read */
     int prc = eseal_principal_check(q->who);
     ES_ENSURE(prc == ESEAL_OK, prc, "stamp: %s", eseal_error_last()->message);
+    ES_ENSURE_ARG(inst != NULL && in_paths != NULL && out_paths != NULL && n > 0 && q->seal_ref != NULL);
     ES_GUARD(check_outputs(in_paths, out_paths, n, q->in_place != 0));
     /* The seal: by id, or a file whose esID is in this registry (its bytes must be the registered ones). */
     const char *ref = q->seal_ref;
@@ -756,6 +760,7 @@ static ES_RESULT registry_hook(void *ctx, eseal_report *rep, const eseal_ses_sea
 int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const void *pdf, size_t len,
                               const eseal_verify_request *req)
 {
+    ES_CHECK_VERSION_OPT_INT(req, verify_request);
     if (out == NULL || pdf == NULL) {
         ES_BAIL_ARG("out == NULL || pdf == NULL");
     }
@@ -887,6 +892,7 @@ static ES_RESULT later_stamps(eseal_instance *inst, eseal_report *rep, es_span d
 int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const void *ofd, size_t len,
                               const eseal_verify_request *req)
 {
+    ES_CHECK_VERSION_OPT_INT(req, verify_request);
     if (out == NULL || ofd == NULL) {
         ES_BAIL_ARG("out == NULL || ofd == NULL");
     }

@@ -13,6 +13,7 @@
 #include "eseal/tsa_client.h"
 #include "http/http.h"
 #include "util/report.h"
+#include "util/versions.h"
 
 static const eseal_tsa_client_options default_opts = ESEAL_TSA_CLIENT_OPTIONS_INIT;
 
@@ -162,16 +163,13 @@ static ES_RESULT client_stamp(eseal_tsa_client_result *res, eseal_hash hash, es_
 int eseal_tsa_client_stamp(eseal_tsa_client_result *res, eseal_hash hash, const void *digest, size_t digest_len,
                            const eseal_tsa_client_options *opts)
 {
+    ES_CHECK_VERSION_OPT_INT(opts, tsa_client_options);
     if (res == NULL || digest == NULL) {
         return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa client: invalid argument"));
     }
     memset(res, 0, sizeof(*res));
     if (opts == NULL) {
         opts = &default_opts;
-    }
-    if (opts->version != ESEAL_TSA_CLIENT_OPTIONS_VERSION) {
-        return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa client: unknown options version %u",
-                                      opts->version));
     }
     es_result r = client_stamp(res, hash, es_span_of(digest, digest_len), opts);
     if (!es_ok(r)) {

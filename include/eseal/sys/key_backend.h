@@ -41,6 +41,15 @@ typedef struct {
     void *(*openssl_pkey)(void *ctx);
 } eseal_key_backend;
 
+/** Zero except the version: name and the operations are then filled by the backend's author. */
+#define ESEAL_KEY_BACKEND_INIT { .version = ESEAL_KEY_BACKEND_VERSION }
+
+/**
+ * Zeroes `backend` and sets its version: the same as ESEAL_KEY_BACKEND_INIT. ESEAL_EINVAL for a
+ * NULL pointer or a version other than ESEAL_KEY_BACKEND_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_key_backend_init(eseal_key_backend *backend, unsigned int version);
+
 /**
  * Wraps a backend instance as an eseal_key. On success the key owns `ctx`
  * (backend->free is called by eseal_key_free()); on failure the caller keeps it.

@@ -714,7 +714,7 @@ static void absurd_sizes_are_refused(void **state)
     s.arc_sweep_deg = 359;
     assert_int_equal(path_code(&s), ESEAL_EINVAL);
     s = round_spec("北京示例科技有限公司");
-    s.color = 0x1000000;
+    s.color = 0x2000000; /* bit 24 is ESEAL_IMPRINT_COLOR_EXACT; nothing above it */
     assert_int_equal(path_code(&s), ESEAL_EINVAL);
     s = round_spec("北京示例科技有限公司");
     s.version = 99;

@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Versioned structs (issue #16): every public entry refuses a struct of a version it does not know,
+ * in one message form, and every eseal_<name>_init zeroes and sets the version (src/util/versions.h).
+ *
+ * One row per (entry, struct): the entry is called with the struct at version 0, at the current
+ * version + 1, below the oldest accepted version (when there is one above 0) and NULL (when the
+ * entry requires it), and must answer ESEAL_EINVAL naming the struct; at the current and the
+ * oldest accepted version the version check must pass (whatever else fails). scripts/versions-check
+ * (ctest versions_complete) compares these rows with the headers, so a new entry or struct
+ * without a row fails there.
+ *
+ * Then what zero means: zeroed structs (the INIT macros and the init functions give exactly that)
+ * stamp, verify and make seals as the old INIT lists did.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "eseal/eseal.h"
+#include "eseal/sys/key_backend.h"
+#include "eseal/tsa_client.h"
+#include "util/versions.h"
+
+#include "test_instance.h"
+
+/* ---- the table's rows, from versions.h ------------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    const char *what;
+    unsigned int oldest, current;
+    size_t size;
+    int (*init)(void *p, unsigned int version);
+} vrow;
+
+#define INIT_THUNK_(name, type, what, oldest, current)                                                  \
+    static int init_##name(void *p, unsigned int v) { return eseal_##name##_init((type *)p, v); }
+ES_VERSIONED(INIT_THUNK_)
+#undef INIT_THUNK_
+#define VROW_(name, type, what, oldest, current) {#name, what, oldest, current, sizeof(type), init_##name},
+static const vrow vrows[ES_VID_COUNT] = {ES_VERSIONED(VROW_)};
+#undef VROW_
+
+/* ---- the entries -------------------------------------------------------------------------- */
+
+static const eseal_principal op = {.version = ESEAL_PRINCIPAL_VERSION, .kind = ESEAL_PRINCIPAL_OPERATOR, .id = "t"};
+
+static int c_audit_entry_encode(const void *s)
+{
+    eseal_buf b = ESEAL_BUF_INIT;
+    int rc = eseal_audit_entry_encode(&b, s);
+    eseal_buf_dispose(&b);
+    return rc;
+}
+static int c_cms_sign(const void *s) { return eseal_cms_sign(NULL, NULL, NULL, "", 0, s); }
+static int c_cms_sign_digest(const void *s) { return eseal_cms_sign_digest(NULL, NULL, NULL, "", 0, s); }
+static int c_cms_sign_file(const void *s) { return eseal_cms_sign_file(NULL, NULL, NULL, "x", s); }
+static int c_cms_verify(const void *s) { return eseal_cms_verify(NULL, NULL, 0, NULL, 0, NULL, s); }
+static int c_cms_verify_file(const void *s) { return eseal_cms_verify_file(NULL, NULL, 0, "x", NULL, s); }
+static int c_cms_verify_parts(const void *s)
+{
+    eseal_bytes_part p = {"", 0};
+    return eseal_cms_verify_parts(NULL, NULL, 0, &p, 1, NULL, s);
+}
+static int c_imprint_path(const void *s)
+{
+    eseal_imprint_outline *o = NULL;
+    int rc = eseal_imprint_path(&o, s);
+    eseal_imprint_outline_free(o);
+    return rc;
+}
+static int c_imprint_render(const void *s)
+{
+    eseal_buf b = ESEAL_BUF_INIT;
+    int rc = eseal_imprint_render(&b, s, ESEAL_IMPRINT_SVG, 0);
+    eseal_buf_dispose(&b);
+    return rc;
+}
+static int c_ca_renew(const void *s) { return eseal_instance_ca_renew(NULL, s, NULL, "issuing-ca", "sm2", NULL, NULL); }
+static int c_cert_import(const void *s) { return eseal_instance_cert_import(NULL, s, NULL, "x", NULL, NULL); }
+static int c_cert_issue_req(const void *s) { return eseal_instance_cert_issue(NULL, &op, NULL, s); }
+static int c_cert_issue_who(const void *s)
+{
+    eseal_cert_request q = ESEAL_CERT_REQUEST_INIT;
+    return eseal_instance_cert_issue(NULL, s, NULL, &q);
+}
+static int c_cert_revoke(const void *s) { return eseal_instance_cert_revoke(NULL, s, "x", 0, 0); }
+static int c_crl_issue(const void *s) { return eseal_instance_crl_issue(NULL, s, NULL, "sm2"); }
+static int c_extend_req(const void *s) { return eseal_instance_extend_pdf(NULL, &op, NULL, "in", "out", s); }
+static int c_extend_who(const void *s)
+{
+    eseal_extend_request q = ESEAL_EXTEND_REQUEST_INIT;
+    return eseal_instance_extend_pdf(NULL, s, NULL, "in", "out", &q);
+}
+static int c_instance_init(const void *s) { return eseal_instance_init("/nonexistent/eseal-versions", s); }
+static int c_log_forget(const void *s) { return eseal_instance_log_forget(NULL, s, 0, ESEAL_LOG_FIELD_IP, NULL); }
+static int c_log_publish(const void *s) { return eseal_instance_log_publish(NULL, s, NULL); }
+static int c_passwd(const void *s) { return eseal_instance_passwd(NULL, s, "x", 1); }
+static int c_receipt_verify_req(const void *s) { return eseal_instance_receipt_verify(NULL, NULL, NULL, 0, NULL, 0, s); }
+static int c_seal_make_req(const void *s) { return eseal_instance_seal_make(NULL, &op, NULL, NULL, s); }
+static int c_seal_make_who(const void *s)
+{
+    eseal_seal_request q = ESEAL_SEAL_REQUEST_INIT;
+    return eseal_instance_seal_make(NULL, s, NULL, NULL, &q);
+}
+static int c_seal_renew(const void *s) { return eseal_instance_seal_renew(NULL, s, NULL, "x", NULL); }
+static int c_seal_transition(const void *s)
+{
+    return eseal_instance_seal_transition(NULL, s, NULL, "x", ESEAL_SEAL_SUSPEND, NULL);
+}
+static int c_seal_verify(const void *s) { return eseal_instance_seal_verify(NULL, NULL, NULL, 0, s); }
+static int c_serve(const void *s) { return eseal_instance_serve(NULL, NULL, s); }
+static int c_sign_file_opts(const void *s) { return eseal_instance_sign_file(NULL, &op, NULL, "x", "x", s); }
+static int c_sign_file_who(const void *s) { return eseal_instance_sign_file(NULL, s, NULL, "x", "x", NULL); }
+static int c_stamp(int which, const eseal_stamp_request *q)
+{
+    eseal_stamp_result r;
+    const char *in = "in.pdf", *out = "out.pdf";
+    switch (which) {
+    case 0:
+        return eseal_instance_stamp_pdf(NULL, &r, in, out, q);
+    case 1:
+        return eseal_instance_stamp_ofd(NULL, &r, in, out, q);
+    default:
+        return eseal_instance_stamp_pdfs(NULL, NULL, &in, &out, 1, q);
+    }
+}
+static int stamp_who(int which, const void *s)
+{
+    eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
+    q.seal_ref = "x";
+    q.who = s;
+    return c_stamp(which, &q);
+}
+static int c_stamp_pdf_req(const void *s) { return c_stamp(0, s); }
+static int c_stamp_ofd_req(const void *s) { return c_stamp(1, s); }
+static int c_stamp_pdfs_req(const void *s) { return c_stamp(2, s); }
+static int c_stamp_pdf_who(const void *s) { return stamp_who(0, s); }
+static int c_stamp_ofd_who(const void *s) { return stamp_who(1, s); }
+static int c_stamp_pdfs_who(const void *s) { return stamp_who(2, s); }
+static int c_verify_cms(const void *s) { return eseal_instance_verify_cms(NULL, NULL, NULL, 0, NULL, s); }
+static int c_verify_ofd(const void *s) { return eseal_instance_verify_ofd(NULL, NULL, NULL, 0, s); }
+static int c_verify_pdf(const void *s) { return eseal_instance_verify_pdf(NULL, NULL, NULL, 0, s); }
+static int c_key_from_backend(const void *s) { return eseal_key_from_backend(NULL, s, NULL, NULL); }
+static int c_ocsp_respond(const void *s) { return eseal_ocsp_respond(NULL, NULL, 0, s); }
+static int c_ofd_verify(const void *s) { return eseal_ofd_verify(NULL, NULL, 0, NULL, s); }
+static int c_pdf_stamp(const void *s) { return eseal_pdf_stamp(NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, s); }
+static int c_pdf_stamp_file(const void *s) { return eseal_pdf_stamp_file(NULL, NULL, NULL, NULL, 0, NULL, NULL, s); }
+static int c_pdf_verify(const void *s) { return eseal_pdf_verify(NULL, NULL, 0, NULL, s); }
+static int c_principal_check(const void *s) { return eseal_principal_check(s); }
+static int c_receipt_verify(const void *s)
+{
+    eseal_receipt_info info;
+    int rc = eseal_receipt_verify(&info, NULL, 0, s);
+    if (rc == ESEAL_OK || rc == ESEAL_EVERIFY) {
+        eseal_receipt_info_dispose(&info);
+    }
+    return rc;
+}
+static int c_ses_seal_make(const void *s) { return eseal_ses_seal_make(NULL, s, NULL, NULL); }
+static int c_ses_signature_make(const void *s) { return eseal_ses_signature_make(NULL, s, NULL, NULL); }
+static int c_tsa_client_stamp(const void *s)
+{
+    eseal_tsa_client_result r;
+    return eseal_tsa_client_stamp(&r, ESEAL_HASH_SHA256, NULL, 0, s);
+}
+static int c_tsa_respond(const void *s) { return eseal_tsa_respond(NULL, NULL, 0, s); }
+static int c_tsa_responder_new(const void *s)
+{
+    eseal_tsa_responder *r = NULL;
+    int rc = eseal_tsa_responder_new(&r, s);
+    eseal_tsa_responder_free(r);
+    return rc;
+}
+static int c_tsa_verify_token(const void *s) { return eseal_tsa_verify_token(NULL, NULL, NULL, 0, NULL, s); }
+
+typedef struct {
+    const char *fn;   /* the entry */
+    const char *type; /* the struct it takes ("type.field": one inside another) */
+    es_vid id;        /* its row of versions.h */
+    int nullable;     /* 1: NULL means the defaults (no NULL case) */
+    int (*call)(const void *s);
+    const char *null_says; /* what a NULL is refused with, when not the common "<what>: NULL" */
+} erow;
+
+#define P ES_VID_principal
+static const char no_principal[] = "no principal";
+static const erow erows[] = {
+    {"eseal_audit_entry_encode", "eseal_audit_entry", ES_VID_audit_entry, 0, c_audit_entry_encode, NULL},
+    {"eseal_cms_sign", "eseal_cms_sign_options", ES_VID_cms_sign_options, 1, c_cms_sign, NULL},
+    {"eseal_cms_sign_digest", "eseal_cms_sign_options", ES_VID_cms_sign_options, 1, c_cms_sign_digest, NULL},
+    {"eseal_cms_sign_file", "eseal_cms_sign_options", ES_VID_cms_sign_options, 1, c_cms_sign_file, NULL},
+    {"eseal_cms_verify", "eseal_cms_verify_options", ES_VID_cms_verify_options, 1, c_cms_verify, NULL},
+    {"eseal_cms_verify_file", "eseal_cms_verify_options", ES_VID_cms_verify_options, 1, c_cms_verify_file, NULL},
+    {"eseal_cms_verify_parts", "eseal_cms_verify_options", ES_VID_cms_verify_options, 1, c_cms_verify_parts, NULL},
+    {"eseal_imprint_path", "eseal_imprint_spec", ES_VID_imprint_spec, 0, c_imprint_path, NULL},
+    {"eseal_imprint_render", "eseal_imprint_spec", ES_VID_imprint_spec, 0, c_imprint_render, NULL},
+    {"eseal_instance_ca_renew", "eseal_principal", P, 0, c_ca_renew, no_principal},
+    {"eseal_instance_cert_import", "eseal_principal", P, 0, c_cert_import, no_principal},
+    {"eseal_instance_cert_issue", "eseal_cert_request", ES_VID_cert_request, 0, c_cert_issue_req, NULL},
+    {"eseal_instance_cert_issue", "eseal_principal", P, 0, c_cert_issue_who, no_principal},
+    {"eseal_instance_cert_revoke", "eseal_principal", P, 0, c_cert_revoke, no_principal},
+    {"eseal_instance_crl_issue", "eseal_principal", P, 0, c_crl_issue, no_principal},
+    {"eseal_instance_extend_pdf", "eseal_extend_request", ES_VID_extend_request, 0, c_extend_req, NULL},
+    {"eseal_instance_extend_pdf", "eseal_principal", P, 0, c_extend_who, no_principal},
+    {"eseal_instance_init", "eseal_instance_init_options", ES_VID_instance_init_options, 0, c_instance_init, NULL},
+    {"eseal_instance_log_forget", "eseal_principal", P, 0, c_log_forget, no_principal},
+    {"eseal_instance_log_publish", "eseal_principal", P, 0, c_log_publish, no_principal},
+    {"eseal_instance_passwd", "eseal_principal", P, 0, c_passwd, no_principal},
+    {"eseal_instance_receipt_verify", "eseal_verify_request", ES_VID_verify_request, 1, c_receipt_verify_req, NULL},
+    {"eseal_instance_seal_make", "eseal_seal_request", ES_VID_seal_request, 0, c_seal_make_req, NULL},
+    {"eseal_instance_seal_make", "eseal_principal", P, 0, c_seal_make_who, no_principal},
+    {"eseal_instance_seal_renew", "eseal_principal", P, 0, c_seal_renew, no_principal},
+    {"eseal_instance_seal_transition", "eseal_principal", P, 0, c_seal_transition, no_principal},
+    {"eseal_instance_seal_verify", "eseal_verify_request", ES_VID_verify_request, 1, c_seal_verify, NULL},
+    {"eseal_instance_serve", "eseal_serve_options", ES_VID_serve_options, 0, c_serve, NULL},
+    {"eseal_instance_sign_file", "eseal_cms_sign_options", ES_VID_cms_sign_options, 1, c_sign_file_opts, NULL},
+    {"eseal_instance_sign_file", "eseal_principal", P, 0, c_sign_file_who, no_principal},
+    {"eseal_instance_stamp_ofd", "eseal_stamp_request", ES_VID_stamp_request, 0, c_stamp_ofd_req, NULL},
+    {"eseal_instance_stamp_ofd", "eseal_stamp_request.who", P, 0, c_stamp_ofd_who, no_principal},
+    {"eseal_instance_stamp_pdf", "eseal_stamp_request", ES_VID_stamp_request, 0, c_stamp_pdf_req, NULL},
+    {"eseal_instance_stamp_pdf", "eseal_stamp_request.who", P, 0, c_stamp_pdf_who, no_principal},
+    {"eseal_instance_stamp_pdfs", "eseal_stamp_request", ES_VID_stamp_request, 0, c_stamp_pdfs_req, NULL},
+    {"eseal_instance_stamp_pdfs", "eseal_stamp_request.who", P, 0, c_stamp_pdfs_who, no_principal},
+    {"eseal_instance_verify_cms", "eseal_verify_request", ES_VID_verify_request, 1, c_verify_cms, NULL},
+    {"eseal_instance_verify_ofd", "eseal_verify_request", ES_VID_verify_request, 1, c_verify_ofd, NULL},
+    {"eseal_instance_verify_pdf", "eseal_verify_request", ES_VID_verify_request, 1, c_verify_pdf, NULL},
+    {"eseal_key_from_backend", "eseal_key_backend", ES_VID_key_backend, 0, c_key_from_backend, NULL},
+    {"eseal_ocsp_respond", "eseal_ocsp_config", ES_VID_ocsp_config, 1, c_ocsp_respond, NULL},
+    {"eseal_ofd_verify", "eseal_ofd_verify_options", ES_VID_ofd_verify_options, 1, c_ofd_verify, NULL},
+    {"eseal_pdf_stamp", "eseal_pdf_stamp_options", ES_VID_pdf_stamp_options, 1, c_pdf_stamp, NULL},
+    {"eseal_pdf_stamp_file", "eseal_pdf_stamp_options", ES_VID_pdf_stamp_options, 1, c_pdf_stamp_file, NULL},
+    {"eseal_pdf_verify", "eseal_pdf_verify_options", ES_VID_pdf_verify_options, 1, c_pdf_verify, NULL},
+    {"eseal_principal_check", "eseal_principal", P, 0, c_principal_check, no_principal},
+    {"eseal_receipt_verify", "eseal_receipt_check", ES_VID_receipt_check, 0, c_receipt_verify, NULL},
+    {"eseal_ses_seal_make", "eseal_seal_info", ES_VID_seal_info, 0, c_ses_seal_make, NULL},
+    {"eseal_ses_signature_make", "eseal_ses_sign_request", ES_VID_ses_sign_request, 0, c_ses_signature_make, NULL},
+    {"eseal_tsa_client_stamp", "eseal_tsa_client_options", ES_VID_tsa_client_options, 1, c_tsa_client_stamp, NULL},
+    {"eseal_tsa_respond", "eseal_tsa_config", ES_VID_tsa_config, 0, c_tsa_respond, NULL},
+    {"eseal_tsa_responder_new", "eseal_tsa_config", ES_VID_tsa_config, 0, c_tsa_responder_new, NULL},
+    {"eseal_tsa_verify_token", "eseal_tsa_verify_options", ES_VID_tsa_verify_options, 1, c_tsa_verify_token, NULL},
+};
+#undef P
+
+/* A struct of any row: zeroes with the version first (every versioned struct starts with it). */
+typedef union {
+    max_align_t align;
+    unsigned char bytes[1024];
+} any_struct;
+
+static int call_at(const erow *r, unsigned int version)
+{
+    any_struct s;
+    memset(&s, 0, sizeof(s));
+    memcpy(s.bytes, &version, sizeof(version));
+    eseal_error_clear();
+    return r->call(&s);
+}
+
+static int failures; /* every row is tried; each failure is printed, the test fails at the end */
+
+static void expect_refused(const erow *r, int rc, const char *want)
+{
+    const char *msg = eseal_error_last()->message;
+    if (rc != ESEAL_EINVAL || strstr(msg, want) == NULL) {
+        print_error("%s (%s): code %d, \"%s\"; wanted ESEAL_EINVAL and \"%s\"\n", r->fn, r->type, rc, msg, want);
+        failures++;
+    }
+}
+
+static void bad_versions_refused(void **state)
+{
+    (void)state;
+    char want[256];
+    failures = 0;
+    for (size_t i = 0; i < sizeof(erows) / sizeof(erows[0]); i++) {
+        const erow *r = &erows[i];
+        const vrow *v = &vrows[r->id];
+        unsigned int bad[3] = {0, v->current + 1, v->oldest - 1};
+        for (size_t k = 0; k < 3; k++) {
+            if (k == 2 && v->oldest <= 1) {
+                continue; /* the same as version 0 */
+            }
+            int rc = call_at(r, bad[k]);
+            (void)snprintf(want, sizeof(want), "%s: version %u, this library knows ", v->what, bad[k]);
+            expect_refused(r, rc, want);
+            (void)snprintf(want, sizeof(want), "(start from eseal_%s_init)", v->name);
+            expect_refused(r, rc, want);
+        }
+        if (!r->nullable) {
+            eseal_error_clear();
+            int rc = r->call(NULL);
+            if (r->null_says != NULL) {
+                expect_refused(r, rc, r->null_says);
+            } else {
+                (void)snprintf(want, sizeof(want), "%s: NULL (start from eseal_%s_init)", v->what, v->name);
+                expect_refused(r, rc, want);
+            }
+        }
+    }
+    assert_int_equal(failures, 0);
+}
+
+/* The versions the library knows pass the check (the call fails later, for other reasons). */
+static void known_versions_pass(void **state)
+{
+    (void)state;
+    char refused[128];
+    failures = 0;
+    for (size_t i = 0; i < sizeof(erows) / sizeof(erows[0]); i++) {
+        const erow *r = &erows[i];
+        const vrow *v = &vrows[r->id];
+        (void)snprintf(refused, sizeof(refused), "%s: version", v->what);
+        for (unsigned int ver = v->oldest; ver <= v->current; ver++) {
+            int rc = call_at(r, ver);
+            if (rc != ESEAL_OK && strstr(eseal_error_last()->message, refused) != NULL) {
+                print_error("%s (%s) refused version %u: %s\n", r->fn, r->type, ver, eseal_error_last()->message);
+                failures++;
+            }
+        }
+    }
+    assert_int_equal(failures, 0);
+}
+
+/* Every init function: the current version zeroes and sets it; others and NULL are refused. */
+static void init_functions(void **state)
+{
+    (void)state;
+    char want[256];
+    for (size_t i = 0; i < ES_VID_COUNT; i++) {
+        const vrow *v = &vrows[i];
+        any_struct s;
+        assert_true(v->size <= sizeof(s.bytes));
+        memset(&s, 0xA5, sizeof(s));
+        assert_int_equal(v->init(&s, v->current), ESEAL_OK);
+        unsigned int got;
+        memcpy(&got, s.bytes, sizeof(got));
+        assert_int_equal(got, v->current);
+        for (size_t b = sizeof(got); b < v->size; b++) {
+            if (s.bytes[b] != 0) {
+                fail_msg("eseal_%s_init left byte %zu of %zu", v->name, b, v->size);
+            }
+        }
+        assert_int_equal(s.bytes[v->size], 0xA5); /* nothing past the struct */
+        unsigned int bad[2] = {0, v->current + 1};
+        for (size_t k = 0; k < 2; k++) {
+            memset(&s, 0xA5, sizeof(s));
+            assert_int_equal(v->init(&s, bad[k]), ESEAL_EINVAL);
+            (void)snprintf(want, sizeof(want), "%s: version %u, this library knows %u (start from eseal_%s_init)",
+                           v->what, bad[k], v->current, v->name);
+            assert_string_equal(eseal_error_last()->message, want);
+            assert_int_equal(s.bytes[0], 0xA5); /* untouched */
+        }
+        assert_int_equal(v->init(NULL, v->current), ESEAL_EINVAL);
+        assert_non_null(strstr(eseal_error_last()->message, v->name));
+    }
+}
+
+/* The INIT macros say the same as the init functions: the version and zeros. */
+#define SAME_AS_INIT(type, MACRO, init)                                                                 \
+    do {                                                                                                \
+        type a_ = MACRO, b_;                                                                            \
+        memset(&b_, 0xA5, sizeof(b_));                                                                  \
+        assert_int_equal(init(&b_, a_.version), ESEAL_OK);                                              \
+        assert_memory_equal(&a_, &b_, sizeof(a_));                                                      \
+    } while (0)
+
+static void init_macros(void **state)
+{
+    (void)state;
+    SAME_AS_INIT(eseal_stamp_request, ESEAL_STAMP_REQUEST_INIT, eseal_stamp_request_init);
+    SAME_AS_INIT(eseal_verify_request, ESEAL_VERIFY_REQUEST_INIT, eseal_verify_request_init);
+    SAME_AS_INIT(eseal_seal_request, ESEAL_SEAL_REQUEST_INIT, eseal_seal_request_init);
+    SAME_AS_INIT(eseal_cert_request, ESEAL_CERT_REQUEST_INIT, eseal_cert_request_init);
+    SAME_AS_INIT(eseal_extend_request, ESEAL_EXTEND_REQUEST_INIT, eseal_extend_request_init);
+    SAME_AS_INIT(eseal_pdf_stamp_options, ESEAL_PDF_STAMP_OPTIONS_INIT, eseal_pdf_stamp_options_init);
+    SAME_AS_INIT(eseal_imprint_spec, ESEAL_IMPRINT_SPEC_INIT, eseal_imprint_spec_init);
+    SAME_AS_INIT(eseal_seal_info, ESEAL_SEAL_INFO_INIT, eseal_seal_info_init);
+    SAME_AS_INIT(eseal_principal, ESEAL_PRINCIPAL_INIT, eseal_principal_init);
+    SAME_AS_INIT(eseal_serve_options, ESEAL_SERVE_OPTIONS_INIT, eseal_serve_options_init);
+    SAME_AS_INIT(eseal_key_backend, ESEAL_KEY_BACKEND_INIT, eseal_key_backend_init);
+}
+
+/* ---- what zero means ------------------------------------------------------------------------ */
+
+/* Imprint colours: 0 is the default red in a version-2 spec, black is asked for explicitly, and a
+ * version-1 spec (still read) keeps 0 as black. */
+static void imprint_color_zero_is_red(void **state)
+{
+    (void)state;
+    eseal_imprint_spec s;
+    assert_int_equal(eseal_imprint_template(&s, "official", "北京示例科技有限公司", NULL), ESEAL_OK);
+    assert_int_equal(s.color, 0);
+    eseal_imprint_outline *o = NULL;
+    assert_int_equal(eseal_imprint_path(&o, &s), ESEAL_OK);
+    assert_int_equal(eseal_imprint_outline_color(o), ESEAL_IMPRINT_RED);
+    eseal_imprint_outline_free(o);
+    s.color = ESEAL_IMPRINT_BLACK;
+    assert_int_equal(eseal_imprint_path(&o, &s), ESEAL_OK);
+    assert_int_equal(eseal_imprint_outline_color(o), 0);
+    eseal_imprint_outline_free(o);
+    s.color = ESEAL_IMPRINT_COLOR_EXACT | 0x123456u;
+    assert_int_equal(eseal_imprint_path(&o, &s), ESEAL_OK);
+    assert_int_equal(eseal_imprint_outline_color(o), 0x123456u);
+    eseal_imprint_outline_free(o);
+    s.version = 1;
+    s.color = 0;
+    assert_int_equal(eseal_imprint_path(&o, &s), ESEAL_OK);
+    assert_int_equal(eseal_imprint_outline_color(o), 0);
+    eseal_imprint_outline_free(o);
+    s.color = ESEAL_IMPRINT_BLACK; /* version 1 knows no explicit bit */
+    assert_int_equal(eseal_imprint_path(&o, &s), ESEAL_EINVAL);
+}
+
+typedef struct {
+    char dir[64];
+    char ihome[128];
+    eseal_instance *inst;
+    char esid[64];
+    char in[160];
+} fixture;
+
+static const char PASS[] = "versions-passphrase";
+
+static int setup(void **state)
+{
+    static fixture f;
+    memset(&f, 0, sizeof(f));
+    (void)snprintf(f.dir, sizeof(f.dir), "/tmp/eseal-versions-XXXXXX");
+    test_instance_init(f.dir, f.ihome, sizeof(f.ihome), PASS);
+    f.inst = test_instance_open(f.ihome, PASS);
+    (void)snprintf(f.in, sizeof(f.in), "%s/in.pdf", f.dir);
+    test_write_pdf(f.in);
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    eseal_instance_close(f->inst);
+    return test_scratch_remove(f->dir);
+}
+
+/* A zeroed certificate request is an SM2 certificate, a zeroed seal request an official seal. */
+static void cert_and_seal_requests_zeroed(void **state)
+{
+    fixture *f = *state;
+    eseal_cert_request q;
+    assert_int_equal(eseal_cert_request_init(&q, ESEAL_CERT_REQUEST_VERSION), ESEAL_OK);
+    q.name = "北京示例科技有限公司";
+    q.uscc = "91110000MA01ABCDEX";
+    eseal_cert_record crec;
+    assert_int_equal(eseal_instance_cert_issue(f->inst, test_who(), &crec, &q), ESEAL_OK);
+    assert_string_equal(crec.alg, "sm2");
+    eseal_seal_request sq;
+    assert_int_equal(eseal_seal_request_init(&sq, ESEAL_SEAL_REQUEST_VERSION), ESEAL_OK);
+    sq.cert_ref = crec.id;
+    sq.name = "北京示例科技有限公司";
+    eseal_seal_record rec;
+    assert_int_equal(eseal_instance_seal_make(f->inst, test_who(), &rec, NULL, &sq), ESEAL_OK);
+    assert_int_equal(rec.type, ESEAL_SEAL_OFFICIAL);
+    (void)snprintf(f->esid, sizeof(f->esid), "%s", rec.esid);
+    eseal_seal_record_dispose(&rec);
+    eseal_cert_record_dispose(&crec);
+}
+
+/* Stamps f->in with `q` (its seal and principal filled in) into DIR/NAME; the widget's /Rect into `rect`. */
+static void stamp_rect(fixture *f, eseal_stamp_request *q, const char *name, char *rect, size_t n)
+{
+    char out[200];
+    (void)snprintf(out, sizeof(out), "%s/%s", f->dir, name);
+    q->seal_ref = f->esid;
+    q->who = test_who();
+    eseal_stamp_result res;
+    assert_int_equal(eseal_instance_stamp_pdf(f->inst, &res, f->in, out, q), ESEAL_OK);
+    eseal_buf b = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_file_read(&b, out, 1u << 20), ESEAL_OK);
+    const char *p = NULL;
+    for (size_t i = 0; i + 7 <= b.size; i++) {
+        if (memcmp(b.ptr + i, "/Rect [", 7) == 0) {
+            p = (const char *)b.ptr + i;
+        }
+    }
+    assert_non_null(p);
+    const char *e = memchr(p, ']', b.size - (size_t)(p - (const char *)b.ptr));
+    assert_non_null(e);
+    assert_true((size_t)(e - p) < n);
+    memcpy(rect, p, (size_t)(e - p));
+    rect[e - p] = 0;
+    eseal_buf_dispose(&b);
+}
+
+/* A zeroed stamp request puts the imprint where the old INIT list (page -1, x -1, y -1) did; 0 on
+ * one axis is the default on that axis; a version-2 request and xy_exact keep 0 as the edge. */
+static void stamp_request_zeroed(void **state)
+{
+    fixture *f = *state;
+    if (f->esid[0] == 0) {
+        skip();
+    }
+    char zeroed[128], old_init[128], x_only[128], x_old[128], v2_edge[128], exact_edge[128];
+    eseal_stamp_request q;
+    assert_int_equal(eseal_stamp_request_init(&q, ESEAL_STAMP_REQUEST_VERSION), ESEAL_OK);
+    stamp_rect(f, &q, "zeroed.pdf", zeroed, sizeof(zeroed));
+    assert_int_equal(eseal_stamp_request_init(&q, ESEAL_STAMP_REQUEST_VERSION), ESEAL_OK);
+    q.page = -1;
+    q.x_mm = -1;
+    q.y_mm = -1;
+    stamp_rect(f, &q, "old-init.pdf", old_init, sizeof(old_init));
+    assert_string_equal(zeroed, old_init);
+    assert_int_equal(eseal_stamp_request_init(&q, ESEAL_STAMP_REQUEST_VERSION), ESEAL_OK);
+    q.x_mm = 30;
+    stamp_rect(f, &q, "x-only.pdf", x_only, sizeof(x_only));
+    assert_int_equal(eseal_stamp_request_init(&q, ESEAL_STAMP_REQUEST_VERSION), ESEAL_OK);
+    q.x_mm = 30;
+    q.y_mm = -1;
+    stamp_rect(f, &q, "x-old.pdf", x_old, sizeof(x_old));
+    assert_string_equal(x_only, x_old);
+    assert_string_not_equal(x_only, zeroed);
+    assert_int_equal(eseal_stamp_request_init(&q, ESEAL_STAMP_REQUEST_VERSION), ESEAL_OK);
+    q.version = 2; /* no xy_exact: 0 is the edge */
+    stamp_rect(f, &q, "v2-edge.pdf", v2_edge, sizeof(v2_edge));
+    assert_int_equal(eseal_stamp_request_init(&q, ESEAL_STAMP_REQUEST_VERSION), ESEAL_OK);
+    q.xy_exact = 1;
+    stamp_rect(f, &q, "exact-edge.pdf", exact_edge, sizeof(exact_edge));
+    assert_string_equal(v2_edge, exact_edge);
+    assert_string_not_equal(v2_edge, zeroed);
+    assert_non_null(strstr(exact_edge, "/Rect [0.000 ")); /* the left edge of the 595x842 page */
+}
+
+/* A zeroed verify request verifies as no request at all. */
+static void verify_request_zeroed(void **state)
+{
+    fixture *f = *state;
+    if (f->esid[0] == 0) {
+        skip();
+    }
+    char path[200];
+    (void)snprintf(path, sizeof(path), "%s/zeroed.pdf", f->dir);
+    eseal_buf b = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_file_read(&b, path, 1u << 20), ESEAL_OK);
+    eseal_verify_request q;
+    assert_int_equal(eseal_verify_request_init(&q, ESEAL_VERIFY_REQUEST_VERSION), ESEAL_OK);
+    eseal_report *a = NULL, *n = NULL;
+    assert_int_equal(eseal_instance_verify_pdf(f->inst, &a, b.ptr, b.size, &q), ESEAL_OK);
+    assert_int_equal(eseal_instance_verify_pdf(f->inst, &n, b.ptr, b.size, NULL), ESEAL_OK);
+    assert_int_equal(eseal_report_verdict(a), ESEAL_VALID);
+    assert_int_equal(eseal_report_verdict(n), ESEAL_VALID);
+    eseal_report_free(a);
+    eseal_report_free(n);
+    eseal_buf_dispose(&b);
+}
+
+/* A zeroed extend request is B-LTA: the output ends with a document timestamp. */
+static void extend_request_zeroed(void **state)
+{
+    fixture *f = *state;
+    if (f->esid[0] == 0) {
+        skip();
+    }
+    char in[200], out[200];
+    (void)snprintf(in, sizeof(in), "%s/zeroed.pdf", f->dir);
+    (void)snprintf(out, sizeof(out), "%s/extended.pdf", f->dir);
+    eseal_extend_request q;
+    assert_int_equal(eseal_extend_request_init(&q, ESEAL_EXTEND_REQUEST_VERSION), ESEAL_OK);
+    assert_int_equal(eseal_instance_extend_pdf(f->inst, test_who(), NULL, in, out, &q), ESEAL_OK);
+    eseal_buf b = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_file_read(&b, out, 1u << 21), ESEAL_OK);
+    assert_non_null(memmem(b.ptr, b.size, "/SubFilter /ETSI.RFC3161", 24));
+    eseal_buf_dispose(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bad_versions_refused),
+        cmocka_unit_test(known_versions_pass),
+        cmocka_unit_test(init_functions),
+        cmocka_unit_test(init_macros),
+        cmocka_unit_test(imprint_color_zero_is_red),
+        cmocka_unit_test(cert_and_seal_requests_zeroed),
+        cmocka_unit_test(stamp_request_zeroed),
+        cmocka_unit_test(verify_request_zeroed),
+        cmocka_unit_test(extend_request_zeroed),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
