@@ -23,6 +23,7 @@
 #include "cert.h"
 #include "cms.h"
 #include "common.h"
+#include "context.h"
 #include "report.h"
 #include "imprint.h"
 #include "pdf.h"
@@ -49,15 +50,23 @@ typedef struct {
      * ("the SM2 hierarchy: root CA, issuing CA, seal maker, TSA"); may be NULL. */
     void (*progress)(void *ctx, const char *what);
     void *progress_ctx;
+    const eseal_context *ctx; /**< limits, clock and fetch while it is made; NULL: eseal_context_default() */
 } eseal_instance_init_options;
 
-#define ESEAL_INSTANCE_INIT_OPTIONS_INIT { ESEAL_INSTANCE_INIT_OPTIONS_VERSION, NULL, 0, NULL, NULL, NULL, NULL, NULL }
+#define ESEAL_INSTANCE_INIT_OPTIONS_INIT { ESEAL_INSTANCE_INIT_OPTIONS_VERSION, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /** Creates a new instance in `home` (which must not hold one yet: ESEAL_EEXISTS). */
 ESEAL_EXTERN(int) eseal_instance_init(const char *home, const eseal_instance_init_options *opts);
 
 /** Opens an existing instance (ESEAL_ENOTFOUND when `home` holds none). */
 ESEAL_EXTERN(int) eseal_instance_open(eseal_instance **out, const char *home);
+
+/**
+ * Every later operation of `inst` runs under `ctx` (its limits, clock and fetch; NULL: the default
+ * context). Not copied: it must outlive the instance or the next call of this function, and is not
+ * to be changed while an operation of the instance runs.
+ */
+ESEAL_EXTERN(int) eseal_instance_set_context(eseal_instance *inst, const eseal_context *ctx);
 ESEAL_EXTERN(void) eseal_instance_close(eseal_instance *inst);
 
 /** Sets the passphrase used to unlock keys (copied; wiped on close). */

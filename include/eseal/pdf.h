@@ -20,6 +20,7 @@
 
 #include "cert.h"
 #include "common.h"
+#include "context.h"
 #include "imprint.h"
 #include "key.h"
 #include "report.h"
@@ -61,6 +62,7 @@ typedef struct {
     eseal_timestamp_fn timestamp;
     void *timestamp_ctx;
     size_t timestamp_reserve; /**< bytes kept in /Contents for the token; 0: ESEAL_PDF_TIMESTAMP_RESERVE */
+    const eseal_context *ctx; /**< limits and clock (time_ms 0: its now); NULL: eseal_context_default() */
 } eseal_pdf_stamp_options;
 
 /** Room kept for a signature timestamp token (with its TSA's certificates) when none is given. */
@@ -75,7 +77,7 @@ enum {
 };
 
 #define ESEAL_PDF_STAMP_OPTIONS_INIT                                                               \
-    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0 }
+    { ESEAL_PDF_STAMP_OPTIONS_VERSION, -1, -1.0, -1.0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL }
 
 /**
  * Stamps `pdf` with a visible seal: `imprint` (the seal's outline, required)
@@ -101,10 +103,11 @@ ESEAL_EXTERN(int) eseal_pdf_stamp_file(const char *in_path, const char *out_path
 
 typedef struct {
     unsigned int version; /**< ESEAL_PDF_VERIFY_OPTIONS_VERSION */
-    int64_t at_ms;        /**< validation time; 0: now */
+    int64_t at_ms;        /**< validation time; 0: now, by the context's clock */
+    const eseal_context *ctx; /**< limits and clock; NULL: eseal_context_default() */
 } eseal_pdf_verify_options;
 
-#define ESEAL_PDF_VERIFY_OPTIONS_INIT { ESEAL_PDF_VERIFY_OPTIONS_VERSION, 0 }
+#define ESEAL_PDF_VERIFY_OPTIONS_INIT { ESEAL_PDF_VERIFY_OPTIONS_VERSION, 0, NULL }
 
 /**
  * Verifies every signature of a PDF into a report with one child per

@@ -203,7 +203,7 @@ ES_RESULT es_audit_cert_event(eseal_instance *inst, const es_acting *by, const c
 {
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = type;
-    e.time_ms = es_now_ms();
+    e.time_ms = es_inst_now(inst);
     e.actor_cert = NULL;
     e.cert = rec->id;
     e.detail = detail;
@@ -217,7 +217,7 @@ ES_RESULT es_audit_forget_event(eseal_instance *inst, const es_acting *by, uint6
     (void)snprintf(detail, sizeof(detail), "entry %llu: the %s salt is erased", (unsigned long long)index, field);
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "log.forgotten";
-    e.time_ms = es_now_ms();
+    e.time_ms = es_inst_now(inst);
     e.detail = detail;
     return event_in_tx(inst, by, &e, entry);
 }
@@ -423,7 +423,7 @@ ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal
     }
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "stamp.failed";
-    e.time_ms = es_now_ms();
+    e.time_ms = es_inst_now(inst);
     e.actor = who->id;
     e.actor_kind = eseal_principal_kind_name(who->kind);
     e.seal = p.e.seal;

@@ -120,6 +120,7 @@ typedef struct {
     es_buf locked;
     size_t nsigs, ndts, nunsigned, ndss, nannots, nannots_ap;
     size_t budget; /* objects still to be looked at in passes 2 and 4 */
+    unsigned max_objects; /* the parse's limit (es_pdf_qpdf.lim) */
 } diff;
 
 static bool bit(const uint8_t *m, int n) { return (m[n / 8] & (1u << (n % 8))) != 0; }
@@ -496,7 +497,7 @@ static ES_RESULT map_pages(diff *d)
     static const char *const inherited[] = {"/Resources", "/MediaBox", "/CropBox", "/Rotate"};
     walker w = {true, es_calloc((size_t)d->size / 8 + 1, 1), d->size, 0, 0, page_skip};
     ES_ENSURE_ALLOC(w.seen);
-    d->budget = eseal_limits_default()->max_objects;
+    d->budget = d->max_objects;
     /* The page tree first (pages by number, their /Pages ancestors as -1): what a walk of drawn
      * content must not enter (a link's /Dest names a page; it does not draw it). */
     for (int i = 0; i < np; i++) {
@@ -857,7 +858,7 @@ static ES_RESULT judge_new_fields(diff *d)
 {
     qpdf_oh fields = qpdf_oh_get_key(d->b, qpdf_oh_get_key(d->b, qpdf_get_root(d->b), "/AcroForm"), "/Fields");
     int n = qpdf_oh_is_array(d->b, fields) ? qpdf_oh_get_array_n_items(d->b, fields) : 0;
-    d->budget = eseal_limits_default()->max_objects;
+    d->budget = d->max_objects;
     for (int i = 0; i < n && i < MAX_ITEMS; i++) {
         qpdf_oh f = qpdf_oh_get_array_item(d->b, fields, i);
         int fn = id_b(d, f);
@@ -1255,7 +1256,7 @@ static ES_RESULT reach_signed(diff *d)
     size_t visited = 0;
     while (d->nstack > 0) {
         oref o = d->stack[--d->nstack];
-        ES_ENSURE(++visited <= eseal_limits_default()->max_objects, ESEAL_ELIMIT, "pdf: too many objects");
+        ES_ENSURE(++visited <= d->max_objects, ESEAL_ELIMIT, "pdf: too many objects");
         if (d->nreached == d->capreached) {
             size_t cap = d->capreached == 0 ? 256 : d->capreached * 2;
             oref *n = es_realloc(d->reached, cap * sizeof(*n));
@@ -1301,7 +1302,7 @@ static ES_RESULT compare(diff *d)
 static ES_RESULT reach_final(diff *d, int info_num, int info_gen)
 {
     d->nstack = 0;
-    d->budget = eseal_limits_default()->max_objects;
+    d->budget = d->max_objects;
     qpdf_oh rb = qpdf_get_root(d->b);
     ES_GUARD(push(d, d->seen_b, d->bsize, d->root_num, qpdf_oh_get_generation(d->b, rb), X_NONE, -1, KEY_ROOT));
     if (info_num > 0) {
@@ -1438,7 +1439,7 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf
 {
     if (rev->q == NULL || rev->len != signed_end) {
         es_pdf_qpdf_close(rev);
-        if (!es_ok(es_pdf_qpdf_open(rev, es_span_of(f.ptr, signed_end)))) {
+        if (!es_ok(es_pdf_qpdf_open(rev, es_span_of(f.ptr, signed_end), file->lim))) {
             return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_LATER_CHANGES_UNCHECKED,
                                     "the revisions after this signature could not be compared: %s",
                                     eseal_error_last()->message);
@@ -1472,7 +1473,8 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
      * and kept what qpdf said then (es_pdf_qpdf_pages). */
     ES_GUARD(repaired(rep, rev, "the signed revision"));
     ES_GUARD(repaired(rep, file, "the document with its later revisions"));
-    unsigned maxobj = eseal_limits_default()->max_objects;
+    unsigned maxobj = es_limits_or_default(file->lim)->max_objects;
+    d.max_objects = maxobj;
     d.size = qpdf_oh_get_int_value_as_int(d.a, qpdf_oh_get_key(d.a, qpdf_get_trailer(d.a), "/Size"));
     d.bsize = qpdf_oh_get_int_value_as_int(d.b, qpdf_oh_get_key(d.b, qpdf_get_trailer(d.b), "/Size"));
     ES_ENSURE(d.size > 0 && (unsigned)d.size <= maxobj && d.bsize > 0 && (unsigned)d.bsize <= maxobj,

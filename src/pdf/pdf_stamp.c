@@ -835,7 +835,7 @@ static ES_RESULT sign_into(uint8_t *lt, size_t reserve, const uint8_t *dg, size_
 {
     eseal_buf signed_cms = ESEAL_BUF_INIT;
     ES_GUARD(es_from_code(eseal_cms_sign_digest(&signed_cms, key, cert, dg, dn, co)));
-    ES_AUTO(es_buf_freep) es_buf cms = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf cms = ES_BUF_INIT(es_ctx_limits(o->ctx)->max_der_bytes);
     es_result r = es_buf_append(&cms, signed_cms.ptr, signed_cms.size);
     eseal_buf_dispose(&signed_cms);
     ES_GUARD(r);
@@ -875,7 +875,7 @@ static ES_RESULT prepare(update *u, es_pdf_doc *d, uint64_t size, const eseal_im
         r = cms_setup(&u->co, &u->reserve, key, cert, o);
     }
     if (es_ok(r)) {
-        r = build(u->upd, (size_t)size, &ph, d, imprint, seal, o, u->reserve, o->time_ms != 0 ? o->time_ms : es_now_ms(),
+        r = build(u->upd, (size_t)size, &ph, d, imprint, seal, o, u->reserve, o->time_ms != 0 ? o->time_ms : es_ctx_now(o->ctx),
                   false);
     }
     es_pdf_close(d);
@@ -903,7 +903,7 @@ static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *im
               "pdf: an imprint, a seal, a key and its certificate are required");
     ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
     es_pdf_doc d;
-    ES_GUARD(es_pdf_open(&d, pdf));
+    ES_GUARD(es_pdf_open(&d, pdf, es_ctx_limits(o->ctx)));
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
     update u = {&upd, 0, 0, 0, ESEAL_CMS_SIGN_OPTIONS_INIT, o};
     ES_GUARD(prepare(&u, &d, pdf.len, imprint, seal, key, cert, o));
@@ -923,9 +923,9 @@ int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imp
     if (out == NULL || pdf == NULL) {
         ES_BAIL_ARG("out == NULL || pdf == NULL");
     }
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT((size_t)eseal_limits_default()->max_input_bytes);
-    es_result r = stamp(&b, es_span_of(pdf, len), imprint, es_span_of(seal_der, seal_len), key, cert,
-                        opts != NULL ? opts : &defaults);
+    const eseal_pdf_stamp_options *o = opts != NULL ? opts : &defaults;
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT((size_t)es_ctx_limits(o->ctx)->max_input_bytes);
+    es_result r = stamp(&b, es_span_of(pdf, len), imprint, es_span_of(seal_der, seal_len), key, cert, o);
     if (es_ok(r)) {
         es_buf_move_out(out, &b);
     }
@@ -960,7 +960,7 @@ ES_RESULT es_pdf_stamp_to(es_atomic_file *out, const char *in_path, const eseal_
     uint64_t size = (uint64_t)st.st_size;
 
     es_pdf_doc d;
-    ES_GUARD(es_pdf_open_fd(&d, j.in, size));
+    ES_GUARD(es_pdf_open_fd(&d, j.in, size, es_ctx_limits(o->ctx)));
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
     update u = {&upd, 0, 0, cms_reserve, ESEAL_CMS_SIGN_OPTIONS_INIT, o};
     ES_GUARD(prepare(&u, &d, size, imprint, seal, key, cert, o));
@@ -1109,7 +1109,7 @@ ES_RESULT es_pdf_add_dss(es_buf *out, es_span pdf, const es_pdf_dss_data *dd)
 {
     ES_ENSURE_ARG(out != NULL && dd != NULL);
     es_pdf_doc d;
-    ES_GUARD(es_pdf_open(&d, pdf));
+    ES_GUARD(es_pdf_open(&d, pdf, NULL));
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
     es_result r = dss_update(&upd, pdf.len, &d, dd);
     es_pdf_close(&d);
@@ -1127,7 +1127,7 @@ ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, es
         reserve = ESEAL_PDF_TIMESTAMP_RESERVE;
     }
     es_pdf_doc d;
-    ES_GUARD(es_pdf_open(&d, pdf));
+    ES_GUARD(es_pdf_open(&d, pdf, NULL));
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
     placeholders ph = {0};
     es_result r = build(&upd, pdf.len, &ph, &d, NULL, es_span_of(NULL, 0), &none, reserve, es_now_ms(), true);

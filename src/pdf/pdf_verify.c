@@ -315,11 +315,11 @@ static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const 
 }
 
 ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust, int64_t at,
-                        const es_pdf_registry_hook *hook, const es_revocation_opts *net)
+                        const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_limits *lim)
 {
     /* One strict parse of the whole file for the listing, the /DSS and every comparison (pdf.h). */
     ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf file = {0};
-    ES_GUARD(es_pdf_qpdf_open(&file, f));
+    ES_GUARD(es_pdf_qpdf_open(&file, f, lim));
     es_pdf_sig sigs[MAX_SIGS];
     size_t n = 0;
     ES_GUARD(es_pdf_signatures_of(&file, sigs, MAX_SIGS, &n));
@@ -430,7 +430,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     }
     /* One resolution: a structure that lets readers disagree invalidates every signature (pdf_xref.c). */
     if (es_ok(r) && n > 0) {
-        r = es_pdf_report_structure(rep, children, n, f);
+        r = es_pdf_report_structure(rep, children, n, f, lim);
     }
     /* The document's certification (the first signature's DocMDP, ISO 32000-1 §12.8.2.2) bounds every later change. */
     int doc_p = 0;
@@ -502,6 +502,7 @@ int eseal_pdf_verify(eseal_report **out, const void *pdf, size_t len, const esea
     if (out == NULL || pdf == NULL) {
         ES_BAIL_ARG("out == NULL || pdf == NULL");
     }
-    int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_now_ms();
-    return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL, NULL));
+    const eseal_context *ctx = opts != NULL ? opts->ctx : NULL;
+    int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_ctx_now(ctx);
+    return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL, NULL, es_ctx_limits(ctx)));
 }

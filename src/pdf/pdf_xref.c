@@ -23,7 +23,7 @@
  * length, a body that contains `endstream` itself is a finding: a reader that searches for the
  * keyword instead of trusting /Length would read the rest of the body as objects.
  *
- * Limits (eseal_limits_default()): sections (max_xref_sections), entries and definitions
+ * Limits (the caller's, es_pdf_check_structure): sections (max_xref_sections), entries and definitions
  * (max_objects), nesting (max_nesting), inflated bytes per stream (max_inflated_bytes). Time is
  * linear in the file: one pass over each revision's bytes, no rescans. A limit is an error
  * (ESEAL_ELIMIT); bytes this check cannot read as one structure are a finding, never silence.
@@ -1700,11 +1700,11 @@ static ES_RESULT check(ctx *c)
     return r;
 }
 
-ES_RESULT es_pdf_check_structure(es_span f, es_pdf_ambiguity *out, size_t max, size_t *n)
+ES_RESULT es_pdf_check_structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity *out, size_t max, size_t *n)
 {
     ES_ENSURE_ARG(n != NULL && (out != NULL || max == 0));
     *n = 0;
-    ctx c = {.f = f, .lim = eseal_limits_default(), .out = out, .max = max};
+    ctx c = {.f = f, .lim = es_limits_or_default(lim), .out = out, .max = max};
     c.s = es_calloc(c.lim->max_xref_sections + 2, sizeof(*c.s));
     ES_ENSURE_ALLOC(c.s);
     es_result r = check(&c);
@@ -1719,11 +1719,12 @@ ES_RESULT es_pdf_check_structure(es_span f, es_pdf_ambiguity *out, size_t max, s
 
 #define REPORT_MAX 8
 
-ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f)
+ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
+                                  const eseal_limits *lim)
 {
     es_pdf_ambiguity a[REPORT_MAX];
     size_t k = 0;
-    ES_GUARD(es_pdf_check_structure(f, a, REPORT_MAX, &k));
+    ES_GUARD(es_pdf_check_structure(f, lim, a, REPORT_MAX, &k));
     if (k == 0) {
         return ES_OK;
     }

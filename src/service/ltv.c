@@ -356,7 +356,7 @@ ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, con
                                   const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync)
 {
     ES_ENSURE_ARG(inst != NULL && in_path != NULL && out_path != NULL);
-    size_t max = (size_t)eseal_limits_default()->max_input_bytes;
+    size_t max = (size_t)es_inst_limits(inst)->max_input_bytes;
     ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(max);
     ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(max);
     ES_GUARD(es_file_read(&in, in_path, max));

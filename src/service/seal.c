@@ -662,7 +662,7 @@ static ES_RESULT seal_renew(eseal_instance *inst, const es_acting *by, eseal_sea
                 eseal_cert_free(bc);
             }
         }
-        if (from.valid_end_ms != 0 && from.valid_end_ms <= es_now_ms()) {
+        if (from.valid_end_ms != 0 && from.valid_end_ms <= es_inst_now(inst)) {
             r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__,
                              "seal %s: the certificate it binds has expired; issue a new certificate and make a new "
                              "seal",
@@ -753,7 +753,7 @@ int eseal_instance_seal_status(eseal_instance *inst, eseal_seal_status *out, con
     if (rc != ESEAL_OK) {
         return rc;
     }
-    rc = es_code(seal_status(inst, out, &rec, at_ms != 0 ? at_ms : es_now_ms()));
+    rc = es_code(seal_status(inst, out, &rec, at_ms != 0 ? at_ms : es_inst_now(inst)));
     eseal_seal_record_dispose(&rec);
     return rc;
 }
@@ -854,7 +854,7 @@ static ES_RESULT seal_verify(eseal_instance *inst, eseal_report **out, es_span d
     if (q == NULL) {
         q = &defaults;
     }
-    int64_t at = q->at_ms != 0 ? q->at_ms : es_now_ms();
+    int64_t at = q->at_ms != 0 ? q->at_ms : es_inst_now(inst);
     eseal_ses_seal *s = NULL;
     ES_GUARD(es_from_code(eseal_ses_seal_decode(&s, der.ptr, der.len)));
     eseal_trust *t = NULL;

@@ -201,7 +201,7 @@ static void stamp(fixture *f, eseal_buf *out, const eseal_buf *in)
 static size_t findings(const eseal_buf *b, es_pdf_ambiguity *a, size_t max)
 {
     size_t n = 0;
-    assert_true(es_ok(es_pdf_check_structure(es_span_of(b->ptr, b->size), a, max, &n)));
+    assert_true(es_ok(es_pdf_check_structure(es_span_of(b->ptr, b->size), NULL, a, max, &n)));
     for (size_t i = 0; i < n && i < max && getenv("ESEAL_TEST_VERBOSE") != NULL; i++) {
         fprintf(stderr, "  finding %d (object %d %d, offset %zu): %s\n", a[i].kind, a[i].num, a[i].gen, a[i].offset,
                 a[i].what);
@@ -386,7 +386,7 @@ static void limits_are_errors(void **state)
     append_rev(&b, o, 1, NULL, 0, false, -1);
     size_t n = 0;
     es_pdf_ambiguity a[1];
-    assert_int_equal(es_code(es_pdf_check_structure(es_span_of(b.ptr, b.size), a, 1, &n)), ESEAL_ELIMIT);
+    assert_int_equal(es_code(es_pdf_check_structure(es_span_of(b.ptr, b.size), NULL, a, 1, &n)), ESEAL_ELIMIT);
     eseal_buf_dispose(&b);
 }
 
