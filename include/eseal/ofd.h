@@ -15,6 +15,7 @@
 
 #include "cert.h"
 #include "common.h"
+#include "context.h"
 #include "report.h"
 #include "trust.h"
 
@@ -26,9 +27,10 @@ typedef struct {
     unsigned int version;     /**< ESEAL_OFD_VERIFY_OPTIONS_VERSION */
     int64_t at_ms;            /**< validation time; 0: now */
     const eseal_cert *signer; /**< the certificate of plain (Type="Sign") signatures, which do not carry one */
+    const eseal_context *ctx; /**< limits and clock; NULL: eseal_context_default() */
 } eseal_ofd_verify_options;
 
-#define ESEAL_OFD_VERIFY_OPTIONS_INIT { ESEAL_OFD_VERIFY_OPTIONS_VERSION, 0, NULL }
+#define ESEAL_OFD_VERIFY_OPTIONS_INIT { ESEAL_OFD_VERIFY_OPTIONS_VERSION, 0, NULL, NULL }
 
 /**
  * Verifies every signature of an OFD package into a report with one child

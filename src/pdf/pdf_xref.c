@@ -23,7 +23,8 @@
  * length, a body that contains `endstream` itself is a finding: a reader that searches for the
  * keyword instead of trusting /Length would read the rest of the body as objects.
  *
- * Limits (the caller's, es_pdf_check_structure): sections (max_xref_sections), entries and definitions
+ * Limits (the caller's, es_pdf_check_structure): sections (max_xref_sections), one token
+ * (max_token_bytes; a hex string twice max_der_bytes: token_size), entries and definitions
  * (max_objects), nesting (max_nesting), inflated bytes per stream (max_inflated_bytes). Time is
  * linear in the file: one pass over each revision's bytes, no rescans. A limit is an error
  * (ESEAL_ELIMIT); bytes this check cannot read as one structure are a finding, never silence.
@@ -379,9 +380,32 @@ static bool ref_tail(lx *l, int64_t *gen)
 
 static pst dict(ctx *c, lx *l, unsigned depth, dinfo *d, bool parms);
 
+/*
+ * One token (a name, number, keyword or string) longer than max_token_bytes is refused, as pdfio
+ * refuses one: nothing in a PDF's structure needs one. A hex string may be longer, as it carries
+ * a signature's /Contents (ISO 32000-1 §12.8.1: a CMS of up to max_der_bytes, two digits a byte).
+ */
+static pst token_size(ctx *c, const lx *l, const tok *t)
+{
+    size_t len = t->end - t->at, max = c->lim->max_token_bytes;
+    if (t->t == T_STR && l->p[t->at] == '<' && max < 2 * c->lim->max_der_bytes + 2) {
+        max = 2 * c->lim->max_der_bytes + 2;
+    }
+    if (len <= max) {
+        return P_OK;
+    }
+    (void)es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__,
+                       "pdf: a token of %zu bytes at offset %zu, more than max_token_bytes (%zu)", len, t->at, max);
+    return P_LIMIT;
+}
+
 static pst value(ctx *c, lx *l, const tok *t, unsigned depth)
 {
     int64_t g = 0;
+    pst ts = token_size(c, l, t);
+    if (ts != P_OK) {
+        return ts;
+    }
     switch (t->t) {
     case T_INT:
         (void)ref_tail(l, &g);
@@ -556,6 +580,10 @@ static pst dict(ctx *c, lx *l, unsigned depth, dinfo *d, bool parms)
         }
         if (k.t != T_NAME) {
             return bad(c, "a dictionary key at offset %zu is not a name", k.at);
+        }
+        pst ks = token_size(c, l, &k);
+        if (ks != P_OK) {
+            return ks;
         }
         unsigned bit = 0;
         for (size_t i = 0; d != NULL && i < sizeof(KEYS) / sizeof(KEYS[0]) && bit == 0; i++) {
@@ -1295,7 +1323,8 @@ static ES_RESULT walk_chain(ctx *c, bool *ok)
     uint32_t rid = 0;
     while (cur >= 0) {
         if (c->ns + 2 > c->lim->max_xref_sections) {
-            ES_BAIL(ESEAL_ELIMIT, "pdf: more than %u cross-reference sections", c->lim->max_xref_sections);
+            ES_BAIL(ESEAL_ELIMIT, "pdf: more than %u cross-reference sections (max_xref_sections)",
+                    c->lim->max_xref_sections);
         }
         if ((uint64_t)cur >= f.len) {
             finding(c, ES_PDF_AMB_CHAIN, (size_t)cur, 0, 0, "a cross-reference offset (%lld) points past the end "

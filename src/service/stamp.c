@@ -274,7 +274,9 @@ static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po,
     ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(es_inst_limits(b->inst)->max_input_bytes);
     ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(es_inst_limits(b->inst)->max_input_bytes);
     ES_GUARD(es_file_read(&in, b->in_paths[i], in.max));
-    es_ofd_stamp_options o = {po->page, po->x_mm, po->y_mm, 0, b->q->plain, po->timestamp, po->timestamp_ctx};
+    /* The time of the stamp by the instance's clock (its context). */
+    es_ofd_stamp_options o = {po->page, po->x_mm,          po->y_mm,     es_inst_now(b->inst),
+                              b->q->plain, po->timestamp, po->timestamp_ctx};
     ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
     ES_GUARD(es_doc_digests_of(dg, es_buf_span(&in), es_buf_span(&out), true));
     ES_GUARD(es_atomic_open(f, b->out_paths[i], 0644));
@@ -906,7 +908,7 @@ int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const vo
         }
     }
     if (es_ok(r)) {
-        es_ofd_verify_options o = {der.ptr, der.size, inst != NULL ? registry_hook : NULL, inst};
+        es_ofd_verify_options o = {der.ptr, der.size, inst != NULL ? registry_hook : NULL, inst, es_inst_limits(inst)};
         int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_inst_now(inst);
         r = es_ofd_verify(out, es_span_of(ofd, len), t, at, &o);
         if (es_ok(r) && inst != NULL) {
