@@ -18,6 +18,7 @@
 #define ESEAL_CMS_H
 
 #include "common.h"
+#include "context.h"
 #include "cert.h"
 #include "key.h"
 #include "report.h"
@@ -65,9 +66,10 @@ typedef struct {
     unsigned int version;             /**< ESEAL_CMS_VERIFY_OPTIONS_VERSION */
     int64_t at_ms;                    /**< validation time; 0: now */
     const eseal_cert *expected_signer; /**< when set, any other signer is INVALID */
+    const eseal_context *ctx;         /**< limits and clock; NULL: eseal_context_default() */
 } eseal_cms_verify_options;
 
-#define ESEAL_CMS_VERIFY_OPTIONS_INIT { ESEAL_CMS_VERIFY_OPTIONS_VERSION, 0, NULL }
+#define ESEAL_CMS_VERIFY_OPTIONS_INIT { ESEAL_CMS_VERIFY_OPTIONS_VERSION, 0, NULL, NULL }
 
 /**
  * Verifies a detached CMS signature over the file at `data_path`. Returns

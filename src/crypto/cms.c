@@ -550,8 +550,10 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
         o = &default_verify_opts;
     }
     ES_ENSURE(o->version == ESEAL_CMS_VERIFY_OPTIONS_VERSION, ESEAL_EINVAL, "unknown options version %u", o->version);
-    size_t max = eseal_limits_default()->max_der_bytes;
-    ES_ENSURE(p7s.len <= max, ESEAL_ELIMIT, "signature is %zu bytes, more than the limit of %zu", p7s.len, max);
+    const eseal_limits *lim = es_ctx_limits(o->ctx);
+    size_t max = lim->max_der_bytes;
+    ES_ENSURE(p7s.len <= max, ESEAL_ELIMIT, "signature is %zu bytes, more than the limit of %zu (max_der_bytes)",
+              p7s.len, max);
     es_span der = p7s;
     ES_AUTO(es_buf_freep) es_buf decoded = ES_BUF_INIT(max);
     if (memmem(p7s.ptr, p7s.len, "-----BEGIN", 10) != NULL) {
@@ -580,14 +582,14 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
     ES_ENSURE(nsi > 0, ESEAL_EMALFORMED, "the CMS signature has no signers");
     ES_ENSURE(nsi <= 64, ESEAL_ELIMIT, "the CMS signature has %d signers (at most 64)", nsi);
     ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *certs = CMS_get1_certs(cms);
-    ES_ENSURE(certs == NULL || sk_X509_num(certs) <= (int)eseal_limits_default()->max_certs, ESEAL_ELIMIT,
-              "the CMS signature carries too many certificates");
+    ES_ENSURE(certs == NULL || sk_X509_num(certs) <= (int)lim->max_certs, ESEAL_ELIMIT,
+              "the CMS signature carries more than %u certificates (max_certs)", lim->max_certs);
     for (int i = 0; certs != NULL && i < sk_X509_num(certs); i++) {
         if (es_x509_is_sm2_signed(sk_X509_value(certs, i))) {
             ES_GUARD(es_x509_set_sm2_id(sk_X509_value(certs, i)));
         }
     }
-    int64_t at_ms = o->at_ms != 0 ? o->at_ms : es_now_ms();
+    int64_t at_ms = o->at_ms != 0 ? o->at_ms : es_ctx_now(o->ctx);
     ES_AUTO(es_report_freep) eseal_report *rep = NULL;
     ES_GUARD(es_report_new(&rep));
     ES_GUARD(es_report_set(rep, "format", "CMS detached (CAdES)"));

@@ -13,6 +13,7 @@
 #include "eseal/trust.h"
 #include "eseal/tsa.h"
 #include "eseal/tsa_client.h"
+#include "util/ctx.h"
 #include "util/fetch.h"
 #include "util/util.h"
 

@@ -185,9 +185,9 @@ typedef struct {
 } es_pdf_registry_hook;
 
 /* `net` (may be NULL): whether (and where to cache what) revocation data may be fetched online;
- * `lim` (NULL: the defaults) bounds every parse of the verification. */
+ * `ctx` (NULL: the default context) bounds every parse of the verification with its limits. */
 ES_RESULT es_pdf_verify(eseal_report **out, es_span data, const eseal_trust *trust, int64_t at_ms,
-                        const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_limits *lim);
+                        const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_context *ctx);
 
 /*
  * Judges what the revisions after `signed_end` changed (pdf_diff.c) under

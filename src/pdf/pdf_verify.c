@@ -143,7 +143,7 @@ static ES_RESULT verify_doc_timestamp(eseal_report *rep, const es_pdf_sig *s, es
 
 static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
                             int64_t at, const es_pdf_registry_hook *hook, size_t *signed_end,
-                            const es_revocation_opts *ro)
+                            const es_revocation_opts *ro, const eseal_context *ctx)
 {
     *signed_end = 0;
     ES_GUARD(es_report_set(rep, "field", "%s", s->field));
@@ -174,6 +174,7 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     eseal_bytes_part ranges[2] = {{f.ptr, (size_t)s->br[1]}, {f.ptr + s->br[2], (size_t)s->br[3]}};
     eseal_cms_verify_options co = ESEAL_CMS_VERIFY_OPTIONS_INIT;
     co.at_ms = at;
+    co.ctx = ctx;
     eseal_report *crep = NULL;
     es_span parts[2] = {es_span_of(ranges[0].ptr, ranges[0].len), es_span_of(ranges[1].ptr, ranges[1].len)};
     int rc = cms_len == 0 ? ESEAL_EMALFORMED
@@ -315,8 +316,9 @@ static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const 
 }
 
 ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust, int64_t at,
-                        const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_limits *lim)
+                        const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_context *ctx)
 {
+    const eseal_limits *lim = es_ctx_limits(ctx);
     /* One strict parse of the whole file for the listing, the /DSS and every comparison (pdf.h). */
     ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf file = {0};
     ES_GUARD(es_pdf_qpdf_open(&file, f, lim));
@@ -405,7 +407,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     int64_t archive_at[MAX_SIGS] = {0};
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (is_doc_timestamp(&sigs[i]) && !dup[i]) {
-            r = verify_one(children[i], &sigs[i], f, trust, at, hook, &ends[i], &ro);
+            r = verify_one(children[i], &sigs[i], f, trust, at, hook, &ends[i], &ro, ctx);
             const char *tt = eseal_report_get(children[i], "timestamp.time");
             int64_t g = 0;
             if (es_ok(r) && tt != NULL && eseal_time_parse(&g, tt) == ESEAL_OK) {
@@ -421,7 +423,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         for (size_t k = i + 1; k < n; k++) {
             poe = archive_at[k] != 0 && (poe == 0 || archive_at[k] < poe) ? archive_at[k] : poe;
         }
-        r = verify_one(children[i], &sigs[i], f, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i], &ro);
+        r = verify_one(children[i], &sigs[i], f, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i], &ro, ctx);
         if (es_ok(r) && poe != 0 && poe < at && eseal_report_get(children[i], "checks.judged_at") == NULL) {
             char tb[ES_RFC3339_LEN];
             es_time_rfc3339(tb, poe);
@@ -504,5 +506,5 @@ int eseal_pdf_verify(eseal_report **out, const void *pdf, size_t len, const esea
     }
     const eseal_context *ctx = opts != NULL ? opts->ctx : NULL;
     int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_ctx_now(ctx);
-    return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL, NULL, es_ctx_limits(ctx)));
+    return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL, NULL, ctx));
 }

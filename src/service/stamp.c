@@ -777,7 +777,7 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
                 net.cache_dir = es_buf_cstr(&cache);
             }
         }
-        r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL, &net, es_inst_limits(inst));
+        r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL, &net, inst != NULL ? inst->ctx : NULL);
         es_buf_free(&cache);
     }
     if (owned) {

@@ -186,6 +186,39 @@ static void toolkit_clock_and_limits(void **state)
     eseal_context_free(ctx);
 }
 
+/* The CMS verifier takes the context too: its clock is the validation time, its limits bound it. */
+static void cms_clock_and_limits(void **state)
+{
+    fixture *f = *state;
+    static const char data[] = "the signed content";
+    eseal_buf p7s = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cms_sign(&p7s, f->key, f->cert, data, sizeof(data) - 1, NULL), ESEAL_OK);
+    fixed_clock c = {eseal_time_now() + 60000, 0};
+    eseal_context *ctx = NULL;
+    assert_int_equal(eseal_context_new(&ctx), ESEAL_OK);
+    assert_int_equal(eseal_context_set_clock(ctx, clock_now, &c), ESEAL_OK);
+    eseal_cms_verify_options o = ESEAL_CMS_VERIFY_OPTIONS_INIT;
+    o.ctx = ctx;
+    eseal_report *rep = NULL;
+    assert_int_equal(eseal_cms_verify(&rep, p7s.ptr, p7s.size, data, sizeof(data) - 1, f->trust, &o), ESEAL_OK);
+    assert_true(c.calls > 0);
+    char want[32];
+    format(want, c.at);
+    assert_string_equal(eseal_report_get(rep, "validation_time"), want);
+    eseal_report_free(rep);
+    eseal_limits l = ESEAL_LIMITS_INIT;
+    l.max_der_bytes = p7s.size - 1;
+    assert_int_equal(eseal_context_set_limits(ctx, &l), ESEAL_OK);
+    assert_int_equal(eseal_cms_verify(&rep, p7s.ptr, p7s.size, data, sizeof(data) - 1, f->trust, &o), ESEAL_ELIMIT);
+    assert_non_null(strstr(eseal_error_last()->message, "(max_der_bytes)"));
+    l.max_der_bytes = p7s.size;
+    assert_int_equal(eseal_context_set_limits(ctx, &l), ESEAL_OK);
+    assert_int_equal(eseal_cms_verify(&rep, p7s.ptr, p7s.size, data, sizeof(data) - 1, f->trust, &o), ESEAL_OK);
+    eseal_report_free(rep);
+    eseal_buf_dispose(&p7s);
+    eseal_context_free(ctx);
+}
+
 /* ---- fetch ---------------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -331,6 +364,7 @@ int main(void)
         cmocka_unit_test(allocator_counts_and_is_fixed),
         cmocka_unit_test(limits_version_checked_zero_is_default),
         cmocka_unit_test_setup_teardown(toolkit_clock_and_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(cms_clock_and_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(fetch_reaches_revocation, setup, teardown),
         cmocka_unit_test(instance_uses_its_context),
     };
