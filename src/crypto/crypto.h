@@ -208,6 +208,14 @@ typedef struct {
                                  required with `online`, e.g. es_http_fetcher() */
 } es_revocation_opts;
 
+/* ---- named maxima of revocation and trust (bounds on what evidence may make us do; one line each) */
+#define ES_REV_MAX_ITEMS 4096        /* pieces of revocation information collected in one list */
+#define ES_REV_MAX_SINGLES 1000      /* SingleResponses of one OCSP response looked at */
+#define ES_REV_MAX_EMBEDDED 1000     /* CRLs and certificates a document brings that are looked at */
+#define ES_REV_OCSP_REQUEST_MAX 65536 /* one OCSP request we send */
+#define ES_TRUST_MAX_CERTS 10000     /* certificates in one trust set */
+#define ES_TRUST_MAX_CRLS 1000       /* CRLs in one file of a trust set */
+
 #define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL, NULL, 0, {NULL, NULL}}
 
 /* es_cert_chain_check with revocation data and helper certificates beyond the trust set (`ro`, may be NULL). */

@@ -57,7 +57,7 @@ ES_RESULT es_der_list_add(es_der_list *l, es_span der)
             return ES_OK;
         }
     }
-    ES_ENSURE(l->n < 4096, ESEAL_ELIMIT, "more than 4096 pieces of revocation information");
+    ES_ENSURE(l->n < ES_REV_MAX_ITEMS, ESEAL_ELIMIT, "more than %d pieces of revocation information", ES_REV_MAX_ITEMS);
     if (l->n == l->cap) {
         size_t cap = l->cap == 0 ? 8 : l->cap * 2;
         es_buf *items = es_realloc(l->items, cap * sizeof(*items));
@@ -208,7 +208,7 @@ static OCSP_BASICRESP *parse_basic(es_span der)
 static OCSP_SINGLERESP *find_single(OCSP_BASICRESP *bs, X509 *cert, X509 *issuer)
 {
     int n = OCSP_resp_count(bs);
-    for (int i = 0; i < n && i < 1000; i++) {
+    for (int i = 0; i < n && i < ES_REV_MAX_SINGLES; i++) {
         OCSP_SINGLERESP *s = OCSP_resp_get0(bs, i);
         /* OCSP_id_get0_info takes a non-const CertID but only reads it. */
         OCSP_CERTID *id = (OCSP_CERTID *)(uintptr_t)OCSP_SINGLERESP_get0_id(s);
@@ -594,7 +594,7 @@ static ES_RESULT from_network(es_rev_status *st, X509 *cert, X509 *issuer, STACK
     es_result r = ES_OK;
     for (int i = 0; es_ok(r) && !st->found && urls != NULL && i < sk_OPENSSL_STRING_num(urls) && i < MAX_URLS; i++) {
         const char *url = sk_OPENSSL_STRING_value(urls, i);
-        es_buf req = ES_BUF_INIT(65536);
+        es_buf req = ES_BUF_INIT(ES_REV_OCSP_REQUEST_MAX);
         es_buf resp = ES_BUF_INIT(max_resp);
         OCSP_REQUEST *rq = NULL;
         long status = 0;
@@ -692,7 +692,7 @@ ES_RESULT es_revocation_status(es_rev_status *st, const eseal_trust *t, X509 *ce
             }
             embedded = sk_X509_CRL_new_null();
             ES_ENSURE_ALLOC(embedded);
-            for (size_t i = 0; i < ro->crl_count && i < 1000; i++) {
+            for (size_t i = 0; i < ro->crl_count && i < ES_REV_MAX_EMBEDDED; i++) {
                 X509_CRL *crl = parse_crl(ro->crls[i]);
                 if (crl != NULL && sk_X509_CRL_push(embedded, crl) <= 0) {
                     X509_CRL_free(crl);

@@ -54,6 +54,9 @@
 #define ES_OFD_NAME_MAX 1024   /* longest entry name or resolved path, in bytes (NUL excluded) */
 #define ES_OFD_XML_MAX_ATTRS 256u  /* attributes on one XML element (ofd_xml.c: counted before parsing) */
 #define ES_OFD_XML_ATTR_RATIO 16u  /* at most max_xml_bytes / this many attributes in one XML file */
+#define ES_OFD_SHOWN_MAX 10        /* files or elements named in one reason of a report (then "...") */
+#define ES_OFD_PAGE_MAX_MM 100000  /* a page's width or height, in millimetres */
+#define ES_OFD_XML_FOREIGN_DEPTH 1024 /* element levels searched for a foreign namespace */
 
 typedef struct es_ofd_pkg es_ofd_pkg;
 

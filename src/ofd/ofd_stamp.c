@@ -53,7 +53,7 @@ static bool box_size(const char *s, double *w, double *h)
     }
     *w = v[2];
     *h = v[3];
-    return *p == 0 && *w > 0 && *h > 0 && *w < 100000 && *h < 100000;
+    return *p == 0 && *w > 0 && *h > 0 && *w < ES_OFD_PAGE_MAX_MM && *h < ES_OFD_PAGE_MAX_MM;
 }
 
 /* OFD.xml → the first DocBody → DocRoot, Signatures; Document.xml → page `page_no` and its size. */

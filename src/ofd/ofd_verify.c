@@ -84,7 +84,7 @@ static ES_RESULT check_list_shape(eseal_report *rep, ctx *c, xmlNodePtr root)
         }
         const char *nm = (const char *)n->name;
         bool odd = strcmp(nm, "Signature") != 0 && strcmp(nm, "MaxSignId") != 0;
-        if (odd && eseal_report_reason_count(rep) >= 10) {
+        if (odd && eseal_report_reason_count(rep) >= ES_OFD_SHOWN_MAX) {
             more++;
         } else if (odd) {
             ES_GUARD(es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY,
@@ -92,7 +92,7 @@ static ES_RESULT check_list_shape(eseal_report *rep, ctx *c, xmlNodePtr root)
                                       c->list, nm, (long)xmlGetLineNo(n)));
         }
         for (xmlNodePtr k = n->children; k != NULL; k = k->next) {
-            if (k->type == XML_ELEMENT_NODE && eseal_report_reason_count(rep) >= 10) {
+            if (k->type == XML_ELEMENT_NODE && eseal_report_reason_count(rep) >= ES_OFD_SHOWN_MAX) {
                 more++;
             } else if (k->type == XML_ELEMENT_NODE) {
                 ES_GUARD(es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY,
@@ -374,7 +374,7 @@ static ES_RESULT check_references(eseal_report *rep, ctx *c, const sig_entry *e,
         if (problem == NULL) {
             good++;
         } else {
-            if (nbad < 10) {
+            if (nbad < ES_OFD_SHOWN_MAX) {
                 ES_GUARD(es_buf_printf(&bad, "%s/%s (%s)", nbad == 0 ? "" : ", ", name, problem));
             }
             nbad++;
@@ -389,7 +389,7 @@ static ES_RESULT check_references(eseal_report *rep, ctx *c, const sig_entry *e,
         ES_GUARD(es_report_set(rep, "checks.references", "bad"));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                 "%zu of %zu protected file(s) are missing or were changed after signing: %s%s", nbad,
-                                n, es_buf_cstr(&bad), nbad > 10 ? ", ..." : "");
+                                n, es_buf_cstr(&bad), nbad > ES_OFD_SHOWN_MAX ? ", ..." : "");
     }
     return es_report_set(rep, "checks.references", "good");
 }
@@ -432,7 +432,7 @@ static ES_RESULT check_uncovered(eseal_report *rep, ctx *c, const sig_entry *e, 
         const char *name = es_ofd_name(c->pkg, i);
         size_t len = strlen(name);
         if (!covered[i] && len > 0 && name[len - 1] != '/') { /* directories hold nothing to show */
-            if (n < 10) {
+            if (n < ES_OFD_SHOWN_MAX) {
                 ES_GUARD(es_buf_printf(&list, "%s/%s", n == 0 ? "" : ", ", name));
             }
             n++;
@@ -444,11 +444,11 @@ static ES_RESULT check_uncovered(eseal_report *rep, ctx *c, const sig_entry *e, 
     }
     ES_GUARD(es_report_set(rep, "covers_whole_document", "no"));
     ES_GUARD(es_report_set(rep, "later_changes", "%zu file(s) not protected: %s%s", n, es_buf_cstr(&list),
-                           n > 10 ? ", ..." : ""));
+                           n > ES_OFD_SHOWN_MAX ? ", ..." : ""));
     return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CHANGED_AFTER_SIGNING,
                             "%zu file(s) of the package are not protected by this signature and may change what "
                             "is shown (added after signing, or never signed): %s%s",
-                            n, es_buf_cstr(&list), n > 10 ? ", ..." : "");
+                            n, es_buf_cstr(&list), n > ES_OFD_SHOWN_MAX ? ", ..." : "");
 }
 
 /* SignatureDateTime as written ("2026-08-04 10:08:09", "20201010151120", ...): reported, never trusted. */

@@ -480,7 +480,7 @@ static bool foreign_in(xmlNodePtr n, char *out, size_t cap, unsigned depth)
             }
         }
         /* Nesting is bounded by the parse (limits->max_nesting), so is this recursion. */
-        if (depth < 1024 && foreign_in(c->children, out, cap, depth + 1)) {
+        if (depth < ES_OFD_XML_FOREIGN_DEPTH && foreign_in(c->children, out, cap, depth + 1)) {
             return true;
         }
     }

@@ -20,6 +20,25 @@ typedef struct {
 
 #define ES_PDF_ROTATE_BAD 1 /* an impossible /Rotate (not a multiple of 90): the page's was not an integer */
 
+/* ---- named maxima of the PDF module (bounds on what a file may make us do; one line each) ---- */
+#define ES_PDF_MAX_OBJNUM 8388607         /* highest object number (ISO 32000-1 Annex C.2: 2^23 - 1) */
+#define ES_PDF_TAIL_BYTES 2048            /* the end of the file searched for startxref and %%EOF */
+#define ES_PDF_MAX_INHERIT_DEPTH 32       /* /Parent links followed for inherited page attributes */
+#define ES_PDF_MAX_FIELD_DEPTH 16         /* /Kids levels of the form field tree walked */
+#define ES_PDF_MAX_DSS_ITEMS 256          /* streams read from one /DSS array (/Certs, /OCSPs, /CRLs) */
+#define ES_PDF_MAX_DSS_WRITE 4096         /* validation items written into one /DSS */
+#define ES_PDF_MAX_DICT_KEYS 512          /* keys of one dictionary compared by the revision diff */
+#define ES_PDF_MAX_DUP_STEPS 64           /* earlier definitions looked at for one duplicate object */
+#define ES_PDF_MAX_COLUMNS (1u << 20)     /* /Columns of a predicted cross-reference stream */
+#define ES_PDF_MAX_PAGES_CROSS 100000     /* pages one cross-page seal is split over */
+#define ES_PDF_MAX_NAME_LEN 255           /* one field name in a field lock */
+#define ES_PDF_UPDATE_MAX ((size_t)256 << 20) /* one incremental update we write */
+#define ES_PDF_XOBJECT_MAX ((size_t)64 << 20) /* one appearance or form XObject we write */
+#define ES_PDF_XREF_MAX ((size_t)1 << 20)     /* the /Index or rows of the cross-reference stream we write */
+#define ES_PDF_DSS_ARRAYS_MAX ((size_t)1 << 20) /* the /Certs, /OCSPs, /CRLs arrays of the /DSS we write */
+#define ES_PDF_NAMES_MAX ((size_t)64 << 10)   /* the field names of one field lock, read */
+#define ES_PDF_REPORT_TEXT_MAX ((size_t)64 << 10) /* one text field of a verification report */
+
 typedef struct {
     es_pdf_ref ref;
     double media[4]; /* MediaBox, inherited from /Pages when absent; normalised: x0 < x1, y0 < y1 */

@@ -252,11 +252,11 @@ static ES_RESULT push(diff *d, uint8_t *seen, int limit, int num, int gen, int c
 }
 
 /* The keys of a dictionary, copied (the iterator's strings do not survive other calls). */
-static size_t dict_keys(qpdf_data q, qpdf_oh dict, char *keys[512])
+static size_t dict_keys(qpdf_data q, qpdf_oh dict, char *keys[ES_PDF_MAX_DICT_KEYS])
 {
     size_t n = 0;
     qpdf_oh_begin_dict_key_iter(q, dict);
-    while (qpdf_oh_dict_more_keys(q) && n < 512) {
+    while (qpdf_oh_dict_more_keys(q) && n < ES_PDF_MAX_DICT_KEYS) {
         keys[n] = es_strdup(qpdf_oh_dict_next_key(q));
         if (keys[n] == NULL) {
             break;
@@ -447,7 +447,8 @@ static void mark_appearances(diff *d, qpdf_oh widget, int32_t owner)
 /* Walks /Fields and /Kids of the signed revision: non-signature fields, their widgets and appearances. */
 static ES_RESULT map_fields(diff *d, qpdf_oh arr, const char *parent, bool parent_sig, int depth)
 {
-    ES_ENSURE(depth < 16, ESEAL_ELIMIT, "pdf: form fields nest more than 16 deep");
+    ES_ENSURE(depth < ES_PDF_MAX_FIELD_DEPTH, ESEAL_ELIMIT, "pdf: form fields nest more than %d deep",
+              ES_PDF_MAX_FIELD_DEPTH);
     int k = qpdf_oh_is_array(d->a, arr) ? qpdf_oh_get_array_n_items(d->a, arr) : 0;
     for (int i = 0; i < k && i < MAX_ITEMS; i++) {
         qpdf_oh f = qpdf_oh_get_array_item(d->a, arr, i);
@@ -507,7 +508,7 @@ static ES_RESULT map_pages(diff *d)
             d->page_a[pn] = i + 1;
         }
         qpdf_oh node = qpdf_oh_get_key(d->a, pg, "/Parent");
-        for (int depth = 0; depth < 32 && qpdf_oh_is_indirect(d->a, node); depth++) {
+        for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH && qpdf_oh_is_indirect(d->a, node); depth++) {
             int nn = qpdf_oh_get_object_id(d->a, node);
             if (nn <= 0 || nn >= d->size || d->page_a[nn] != 0) {
                 break;
@@ -525,7 +526,7 @@ static ES_RESULT map_pages(diff *d)
         r = walk_value(d, d->a, pg, 0, &w, 0);
         /* The /Pages ancestors: only what a page inherits from them is drawn. */
         qpdf_oh node = qpdf_oh_get_key(d->a, pg, "/Parent");
-        for (int depth = 0; depth < 32 && es_ok(r) && qpdf_oh_is_dictionary(d->a, node); depth++) {
+        for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH && es_ok(r) && qpdf_oh_is_dictionary(d->a, node); depth++) {
             for (size_t k = 0; k < sizeof(inherited) / sizeof(inherited[0]) && es_ok(r); k++) {
                 qpdf_oh v = qpdf_oh_get_key(d->a, node, inherited[k]);
                 if (qpdf_oh_is_indirect(d->a, v)) {

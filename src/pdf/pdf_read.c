@@ -257,7 +257,7 @@ static ES_RESULT inherited_box(qpdf_data q, qpdf_oh page, es_pdf_page *p)
     qpdf_oh node = page;
     bool have_box = false, have_crop = false, have_rot = false;
     double crop[4] = {0};
-    for (int depth = 0; depth < 32 && qpdf_oh_is_dictionary(q, node) && !(have_box && have_crop && have_rot);
+    for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH && qpdf_oh_is_dictionary(q, node) && !(have_box && have_crop && have_rot);
          depth++) {
         if (!have_box && qpdf_oh_has_key(q, node, "/MediaBox")) {
             ES_GUARD(read_rect(q, node, "/MediaBox", p->media));
@@ -319,7 +319,7 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q, const eseal_limits *lim)
 {
     qpdf_oh trailer = qpdf_get_trailer(q);
     d->size = qpdf_oh_get_int_value_as_int(q, qpdf_oh_get_key(q, trailer, "/Size"));
-    ES_ENSURE(d->size > 0 && d->size < 8388607, ESEAL_EMALFORMED, "pdf: trailer /Size %d is not usable", d->size);
+    ES_ENSURE(d->size > 0 && d->size < ES_PDF_MAX_OBJNUM, ESEAL_EMALFORMED, "pdf: trailer /Size %d is not usable", d->size);
     if (qpdf_oh_has_key(q, trailer, "/Info")) {
         qpdf_oh info = qpdf_oh_get_key(q, trailer, "/Info");
         /* Carried into the update's trailer as written: "N G R", or a direct dictionary (ISO
@@ -406,7 +406,7 @@ ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data, const eseal_limits *lim)
     d->size_bytes = data.len;
     ES_ENSURE(data.len <= lim->max_input_bytes, ESEAL_ELIMIT, "pdf: the file is %zu bytes, more than max_input_bytes (%llu)",
               data.len, (unsigned long long)lim->max_input_bytes);
-    size_t tail = data.len > 2048 ? 2048 : data.len;
+    size_t tail = data.len > ES_PDF_TAIL_BYTES ? ES_PDF_TAIL_BYTES : data.len;
     ES_GUARD(find_startxref(d, es_span_of(data.ptr + data.len - tail, tail), data.len));
     d->xref_stream = memcmp(data.ptr + d->startxref, "xref", 4) != 0;
     d->last_byte = data.len > 0 ? data.ptr[data.len - 1] : 0;
@@ -441,7 +441,7 @@ ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size, const eseal_limit
     ES_ENSURE(size <= lim->max_input_bytes, ESEAL_ELIMIT, "pdf: the file is %llu bytes, more than max_input_bytes (%llu)",
               (unsigned long long)size, (unsigned long long)lim->max_input_bytes);
     ES_ENSURE(size >= 16, ESEAL_EMALFORMED, "pdf: the file is too short to be a PDF");
-    uint8_t head[8], tailbuf[2048], at[4];
+    uint8_t head[8], tailbuf[ES_PDF_TAIL_BYTES], at[4];
     size_t tail = size > sizeof(tailbuf) ? sizeof(tailbuf) : (size_t)size;
     ES_GUARD(pread_all(fd, head, sizeof(head), 0));
     ES_GUARD(pread_all(fd, tailbuf, tail, size - tail));
@@ -516,7 +516,7 @@ static ES_RESULT read_field_lock(es_pdf_sig *s, qpdf_data q, qpdf_oh tp)
     qpdf_oh fields = qpdf_oh_get_key(q, tp, "/Fields");
     ES_ENSURE(qpdf_oh_is_array(q, fields), ESEAL_EMALFORMED, "pdf: signature %s: FieldMDP %s without /Fields",
               s->field, a);
-    ES_AUTO(es_buf_freep) es_buf names = ES_BUF_INIT(64u << 10);
+    ES_AUTO(es_buf_freep) es_buf names = ES_BUF_INIT(ES_PDF_NAMES_MAX);
     int n = qpdf_oh_get_array_n_items(q, fields);
     for (int i = 0; i < n; i++) {
         size_t len = 0;
@@ -601,7 +601,8 @@ static ES_RESULT read_sig(es_pdf_sig *s, const eseal_limits *lim, qpdf_data q, q
 /* Walks /Fields and /Kids (depth-limited) for signature fields with a value. */
 static ES_RESULT walk_fields(const eseal_limits *lim, qpdf_data q, qpdf_oh arr, es_pdf_sig *sigs, size_t max, size_t *n, int depth)
 {
-    ES_ENSURE(depth < 16, ESEAL_ELIMIT, "pdf: form fields nest more than 16 deep");
+    ES_ENSURE(depth < ES_PDF_MAX_FIELD_DEPTH, ESEAL_ELIMIT, "pdf: form fields nest more than %d deep",
+              ES_PDF_MAX_FIELD_DEPTH);
     int k = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
     for (int i = 0; i < k; i++) {
         qpdf_oh f = qpdf_oh_get_array_item(q, arr, i);
@@ -665,7 +666,8 @@ ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *
 static ES_RESULT dss_streams(size_t max_der, qpdf_data q, qpdf_oh arr, es_rev_kind kind, es_revocation_data *out, es_der_list *certs)
 {
     int n = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
-    ES_ENSURE(n <= 256, ESEAL_ELIMIT, "pdf: the /DSS lists %d items of one kind (at most 256)", n);
+    ES_ENSURE(n <= ES_PDF_MAX_DSS_ITEMS, ESEAL_ELIMIT, "pdf: the /DSS lists %d items of one kind (at most %d)", n,
+              ES_PDF_MAX_DSS_ITEMS);
     for (int i = 0; i < n; i++) {
         qpdf_oh st = qpdf_oh_get_array_item(q, arr, i);
         unsigned char *buf = NULL;

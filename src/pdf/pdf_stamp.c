@@ -227,8 +227,8 @@ static ES_RESULT put_xref(es_buf *b, size_t base, const es_pdf_doc *d, xref_entr
     int xnum = next_num;
     e[ne++] = (xref_entry){xnum, 0, xref_off};
     qsort(e, ne, sizeof(*e), cmp_entry);
-    ES_AUTO(es_buf_freep) es_buf index = ES_BUF_INIT(1 << 20);
-    ES_AUTO(es_buf_freep) es_buf rows = ES_BUF_INIT(1 << 20);
+    ES_AUTO(es_buf_freep) es_buf index = ES_BUF_INIT(ES_PDF_XREF_MAX);
+    ES_AUTO(es_buf_freep) es_buf rows = ES_BUF_INIT(ES_PDF_XREF_MAX);
     for (size_t i = 0; i < ne;) {
         size_t j = i;
         while (j + 1 < ne && e[j + 1].num == e[j].num + 1) {
@@ -367,7 +367,7 @@ static ES_RESULT page_with_widgets(writer *w, const es_pdf_page *pg, const int *
 static ES_RESULT form_xobject(writer *w, int num, double bw, double bh, const double *matrix, const char *resources,
                               es_span content)
 {
-    ES_AUTO(es_buf_freep) es_buf z = ES_BUF_INIT(64u << 20);
+    ES_AUTO(es_buf_freep) es_buf z = ES_BUF_INIT(ES_PDF_XOBJECT_MAX);
     bool flate = content.len >= FLATE_MIN;
     if (flate) {
         uLongf zlen = compressBound((uLong)content.len);
@@ -411,7 +411,7 @@ static ES_RESULT put_lock(es_buf *b, const char *type, const eseal_pdf_stamp_opt
         for (const char *p = f;;) {
             const char *e = strchr(p, ',');
             size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
-            ES_ENSURE(len > 0 && len < 256, ESEAL_EINVAL, "pdf: an empty or too long field name in the lock");
+            ES_ENSURE(len > 0 && len <= ES_PDF_MAX_NAME_LEN, ESEAL_EINVAL, "pdf: an empty or too long field name in the lock");
             char name[256];
             memcpy(name, p, len);
             name[len] = 0;
@@ -469,7 +469,7 @@ static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, cons
     view_matrix(&v, box_w, box_h, m);
 
     int A = w->next++, W = w->next++;
-    ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(64u << 20);
+    ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(ES_PDF_XOBJECT_MAX);
     ES_GUARD(appearance(&ap, imprint, box_h - (art_h - img_h), o->serial, img_w));
     if (qr) {
         ES_GUARD(put_qr(&ap, o->qr_text, img_w + QR_GAP_MM * PT_PER_MM, box_h - QR_MM * PT_PER_MM, QR_MM * PT_PER_MM));
@@ -515,12 +515,12 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
 
     /* The whole imprint once, drawn by every slice through its own clip (the slice's BBox). */
     int I = w->next++;
-    ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(64u << 20);
+    ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(ES_PDF_XOBJECT_MAX);
     ES_GUARD(appearance(&ap, imprint, img_h, NULL, img_w));
     ES_GUARD(form_xobject(w, I, img_w, img_h, NULL, "<< >>", es_buf_span(&ap)));
     int F = w->next++;
     int npages = last - first + 1;
-    ES_ENSURE(npages <= 100000, ESEAL_ELIMIT, "pdf: too many pages for one cross-page seal");
+    ES_ENSURE(npages <= ES_PDF_MAX_PAGES_CROSS, ESEAL_ELIMIT, "pdf: too many pages for one cross-page seal");
     int *widgets = es_calloc((size_t)npages, sizeof(int));
     ES_ENSURE_ALLOC(widgets);
     es_result r = ES_OK;
@@ -904,7 +904,7 @@ static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *im
     ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
     es_pdf_doc d;
     ES_GUARD(es_pdf_open(&d, pdf, es_ctx_limits(o->ctx)));
-    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(ES_PDF_UPDATE_MAX);
     update u = {&upd, 0, 0, 0, ESEAL_CMS_SIGN_OPTIONS_INIT, o};
     ES_GUARD(prepare(&u, &d, pdf.len, imprint, seal, key, cert, o));
     ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
@@ -961,7 +961,7 @@ ES_RESULT es_pdf_stamp_to(es_atomic_file *out, const char *in_path, const eseal_
 
     es_pdf_doc d;
     ES_GUARD(es_pdf_open_fd(&d, j.in, size, es_ctx_limits(o->ctx)));
-    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(ES_PDF_UPDATE_MAX);
     update u = {&upd, 0, 0, cms_reserve, ESEAL_CMS_SIGN_OPTIONS_INIT, o};
     ES_GUARD(prepare(&u, &d, size, imprint, seal, key, cert, o));
 
@@ -1059,11 +1059,12 @@ static ES_RESULT dss_array(writer *w, es_buf *arr, const char *key, const char *
 static ES_RESULT dss_update(es_buf *b, size_t base, const es_pdf_doc *d, const es_pdf_dss_data *dd)
 {
     size_t nitems = dd->ncerts + dd->nocsps + dd->ncrls;
-    ES_ENSURE(nitems <= 4096, ESEAL_ELIMIT, "pdf: %zu validation items are more than a DSS takes (4096)", nitems);
+    ES_ENSURE(nitems <= ES_PDF_MAX_DSS_WRITE, ESEAL_ELIMIT, "pdf: %zu validation items are more than a DSS takes (%d)",
+              nitems, ES_PDF_MAX_DSS_WRITE);
     writer w = {b, base, NULL, 0, nitems + 4, d->size};
     w.e = es_calloc(w.cap, sizeof(*w.e));
     ES_ENSURE_ALLOC(w.e);
-    es_buf arrays = ES_BUF_INIT(1u << 20);
+    es_buf arrays = ES_BUF_INIT(ES_PDF_DSS_ARRAYS_MAX);
     es_result r = ES_OK;
     if (d->last_byte != '\n' && d->last_byte != '\r') {
         r = es_buf_append_byte(b, '\n');
@@ -1110,7 +1111,7 @@ ES_RESULT es_pdf_add_dss(es_buf *out, es_span pdf, const es_pdf_dss_data *dd)
     ES_ENSURE_ARG(out != NULL && dd != NULL);
     es_pdf_doc d;
     ES_GUARD(es_pdf_open(&d, pdf, NULL));
-    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(ES_PDF_UPDATE_MAX);
     es_result r = dss_update(&upd, pdf.len, &d, dd);
     es_pdf_close(&d);
     ES_GUARD(r);
@@ -1128,7 +1129,7 @@ ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, es
     }
     es_pdf_doc d;
     ES_GUARD(es_pdf_open(&d, pdf, NULL));
-    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(ES_PDF_UPDATE_MAX);
     placeholders ph = {0};
     es_result r = build(&upd, pdf.len, &ph, &d, NULL, es_span_of(NULL, 0), &none, reserve, es_now_ms(), true);
     es_pdf_close(&d);

@@ -838,7 +838,7 @@ static pst decode(ctx *c, const dinfo *d, const uint8_t *p, size_t n, es_buf *ou
         return bad(c, "a predictor other than PNG on bytes (/Predictor 10-15, one colour, 8 bits)");
     }
     size_t cols = d->columns == -1 ? 1 : (size_t)d->columns;
-    if (d->columns == -2 || cols == 0 || cols > (1u << 20) || raw.len % (cols + 1) != 0) {
+    if (d->columns == -2 || cols == 0 || cols > ES_PDF_MAX_COLUMNS || raw.len % (cols + 1) != 0) {
         return bad(c, "its /Columns do not divide its data");
     }
     size_t rows = raw.len / (cols + 1);
@@ -1679,7 +1679,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
                 hi = mid;
             }
         }
-        for (size_t k = lo, steps = 0; k-- > 0 && byn[k].num == d->num && steps < 64; steps++) {
+        for (size_t k = lo, steps = 0; k-- > 0 && byn[k].num == d->num && steps < ES_PDF_MAX_DUP_STEPS; steps++) {
             if (byn[k].type != 0) {
                 int64_t g = byn[k].type == 1 ? byn[k].f3 : 0;
                 if (g != d->gen) {
@@ -1758,7 +1758,7 @@ ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, 
         return ES_OK;
     }
     size_t shown = k < REPORT_MAX ? k : REPORT_MAX;
-    ES_AUTO(es_buf_freep) es_buf all = ES_BUF_INIT(1 << 16);
+    ES_AUTO(es_buf_freep) es_buf all = ES_BUF_INIT(ES_PDF_REPORT_TEXT_MAX);
     for (size_t i = 0; i < shown; i++) {
         ES_GUARD(es_buf_printf(&all, "%s%s", i > 0 ? "; " : "", a[i].what));
     }
