@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
@@ -216,7 +217,45 @@ static void cms_clock_and_limits(void **state)
     assert_int_equal(eseal_cms_verify(&rep, p7s.ptr, p7s.size, data, sizeof(data) - 1, f->trust, &o), ESEAL_OK);
     eseal_report_free(rep);
     eseal_buf_dispose(&p7s);
+
+    /* max_certs: a signature that carries its issuer too (two certificates) against a limit of one. */
+    const eseal_cert *chain[] = {f->root};
+    eseal_cms_sign_options so = ESEAL_CMS_SIGN_OPTIONS_INIT;
+    so.chain = chain;
+    so.chain_len = 1;
+    assert_int_equal(eseal_cms_sign(&p7s, f->key, f->cert, data, sizeof(data) - 1, &so), ESEAL_OK);
+    l = (eseal_limits)ESEAL_LIMITS_INIT;
+    l.max_certs = 1;
+    assert_int_equal(eseal_context_set_limits(ctx, &l), ESEAL_OK);
+    assert_int_equal(eseal_cms_verify(&rep, p7s.ptr, p7s.size, data, sizeof(data) - 1, f->trust, &o), ESEAL_ELIMIT);
+    assert_non_null(strstr(eseal_error_last()->message, "more than 1 certificates (max_certs)"));
+    l.max_certs = 2;
+    assert_int_equal(eseal_context_set_limits(ctx, &l), ESEAL_OK);
+    assert_int_equal(eseal_cms_verify(&rep, p7s.ptr, p7s.size, data, sizeof(data) - 1, f->trust, &o), ESEAL_OK);
+    eseal_report_free(rep);
+    eseal_buf_dispose(&p7s);
     eseal_context_free(ctx);
+}
+
+/* max_text_bytes bounds text the library reads from files (a certificate file; entries without
+ * options use the default context). */
+static void text_files_limited(void **st)
+{
+    (void)st;
+    char path[] = "/tmp/eseal-ctx-text-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t n = eseal_limits_default()->max_text_bytes + 1;
+    char *junk = calloc(1, n);
+    assert_non_null(junk);
+    memset(junk, 'A', n);
+    assert_int_equal(write(fd, junk, n), (ssize_t)n);
+    (void)close(fd);
+    free(junk);
+    eseal_cert *c = NULL;
+    assert_int_equal(eseal_cert_load(&c, path), ESEAL_ELIMIT);
+    assert_null(c);
+    assert_int_equal(unlink(path), 0);
 }
 
 /* ---- fetch ---------------------------------------------------------------------------------------- */
@@ -365,6 +404,7 @@ int main(void)
         cmocka_unit_test(limits_version_checked_zero_is_default),
         cmocka_unit_test_setup_teardown(toolkit_clock_and_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(cms_clock_and_limits, setup, teardown),
+        cmocka_unit_test(text_files_limited),
         cmocka_unit_test_setup_teardown(fetch_reaches_revocation, setup, teardown),
         cmocka_unit_test(instance_uses_its_context),
     };
