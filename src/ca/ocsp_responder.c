@@ -453,6 +453,7 @@ ES_RESULT es_instance_revocation_evidence(eseal_instance *inst, const eseal_cert
         es_revocation_opts ro = ES_REVOCATION_OPTS_INIT;
         ro.online = true;
         ro.fetch = es_ctx_fetcher(inst->ctx, es_http_fetcher());
+        ro.ctx = inst->ctx;
         ro.cache_dir = es_buf_cstr(&cache);
         ro.used = out;
         bool found = false;

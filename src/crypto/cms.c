@@ -170,7 +170,7 @@ static ES_RESULT check_sign_args(eseal_buf *out, eseal_key *key, const eseal_cer
 static int finish_sign(eseal_buf *out, eseal_key *key, const eseal_cert *cert, es_span digest,
                        const eseal_cms_sign_options *o)
 {
-    es_buf b = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_buf b = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     es_result r = sign_digest(&b, key, cert, digest, o);
     if (!es_ok(r)) {
         es_buf_free(&b);
@@ -226,7 +226,7 @@ int eseal_cms_sign_file(eseal_buf *out, eseal_key *key, const eseal_cert *cert, 
     eseal_hash h = opts->hash != ESEAL_HASH_DEFAULT ? opts->hash : eseal_cms_default_hash(key->alg);
     uint8_t dg[64];
     size_t dlen = 0;
-    r = es_digest_file(dg, &dlen, h, path, eseal_limits_default()->max_input_bytes);
+    r = es_digest_file(dg, &dlen, h, path, es_ctx_limits(NULL)->max_input_bytes);
     if (!es_ok(r)) {
         return es_code(r);
     }
@@ -246,7 +246,7 @@ typedef struct {
 static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, const content_src *src)
 {
     if (src->path != NULL) {
-        return es_digest_file(out, len, h, src->path, eseal_limits_default()->max_input_bytes);
+        return es_digest_file(out, len, h, src->path, es_ctx_limits(NULL)->max_input_bytes);
     }
     if (src->parts != NULL) {
         return es_digest_spans(out, len, h, src->parts, src->nparts);

@@ -206,6 +206,8 @@ typedef struct {
     size_t cert_count;
     es_fetcher fetch;         /* how `online` reaches the network (crypto never does itself):
                                  required with `online`, e.g. es_http_fetcher() */
+    const eseal_context *ctx; /* the caller's limits (responses, CRLs) and clock (is a cached one
+                                 current?); NULL: the default context */
 } es_revocation_opts;
 
 /* ---- named maxima of revocation and trust (bounds on what evidence may make us do; one line each) */
@@ -216,7 +218,7 @@ typedef struct {
 #define ES_TRUST_MAX_CERTS 10000     /* certificates in one trust set */
 #define ES_TRUST_MAX_CRLS 1000       /* CRLs in one file of a trust set */
 
-#define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL, NULL, 0, {NULL, NULL}}
+#define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL, NULL, 0, {NULL, NULL}, NULL}
 
 /* es_cert_chain_check with revocation data and helper certificates beyond the trust set (`ro`, may be NULL). */
 ES_RESULT es_cert_chain_check_ex(eseal_report *rep, const eseal_trust *t, const eseal_cert *cert,

@@ -121,7 +121,7 @@ static bool issued_within(X509 *x, eseal_cert *const *list, size_t n)
 
 static ES_RESULT add_file(eseal_trust *t, const char *path, int as_anchor)
 {
-    es_buf data = ES_BUF_INIT(eseal_limits_default()->max_text_bytes);
+    es_buf data = ES_BUF_INIT(es_ctx_limits(NULL)->max_text_bytes);
     ES_GUARD(es_file_read(&data, path, data.max));
     eseal_cert **list = NULL;
     size_t n = 0;
@@ -191,9 +191,9 @@ int eseal_trust_add_crl(eseal_trust *t, const void *data, size_t len)
     if (t == NULL || data == NULL) {
         ES_BAIL_ARG("t == NULL || data == NULL");
     }
-    if (len > eseal_limits_default()->max_der_bytes) {
+    if (len > es_ctx_limits(NULL)->max_der_bytes) {
         return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "CRL larger than %zu bytes",
-                                    eseal_limits_default()->max_der_bytes));
+                                    es_ctx_limits(NULL)->max_der_bytes));
     }
     X509_CRL *crl = NULL;
     if (memmem(data, len, "-----BEGIN", 10) != NULL) {

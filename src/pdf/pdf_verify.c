@@ -351,6 +351,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
     }
     es_revocation_opts ro = ES_REVOCATION_OPTS_INIT;
+    ro.ctx = ctx;
     if (net != NULL) {
         ro.online = net->online;
         ro.fetch = net->fetch;
