@@ -79,7 +79,7 @@ static ES_RESULT issue_responder(eseal_instance *inst, eseal_cert_record *out, c
 
 ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_record *ca)
 {
-    responder_find f = {ca->id, es_now_ms(), "", 0};
+    responder_find f = {ca->id, es_inst_now(inst), "", 0};
     ES_GUARD(es_from_code(eseal_store_cert_list(inst->store, pick_responder, &f)));
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));

@@ -31,7 +31,8 @@ void eseal_instance_set_audit_hook(eseal_instance *inst, eseal_audit_hook hook, 
     }
 }
 
-static int64_t now_s(void) { return es_now_ms() / 1000 * 1000; }
+/* Now by the instance's clock, to the second (seal times are whole seconds). */
+static int64_t now_s(const eseal_instance *inst) { return es_inst_now(inst) / 1000 * 1000; }
 
 /* Records one transition and tells the audit hook; the caller holds the transaction. */
 static ES_RESULT transition(eseal_instance *inst, const es_acting *by, const char *esid, const char *from,
@@ -404,7 +405,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     ES_ENSURE(c->from != NULL || (q->cert_ref != NULL && q->name != NULL && q->name[0] != 0), ESEAL_EINVAL,
               "seal: a certificate (--cert) and a name (--name) are required");
     ES_ENSURE(eseal_seal_type_name(q->type) != NULL, ESEAL_EINVAL, "seal: unknown seal type %d", (int)q->type);
-    int64_t now = now_s();
+    int64_t now = now_s(inst);
 
     /* The certificates the seal binds; the first names the owner. */
     ES_AUTO(signers_free) signers sg;
@@ -563,7 +564,7 @@ static ES_RESULT seal_transition(eseal_instance *inst, const es_acting *by, esea
     eseal_buf der = ESEAL_BUF_INIT;
     ES_GUARD(es_from_code(eseal_store_seal_find(inst->store, &rec, &der, ref)));
     const char *st = rec.state;
-    int64_t now = now_s();
+    int64_t now = now_s(inst);
     es_result r = ES_OK;
     const char *to = NULL;
     switch (action) {
@@ -677,14 +678,14 @@ static ES_RESULT seal_renew(eseal_instance *inst, const es_acting *by, eseal_sea
         (void)snprintf(why, sizeof(why), "superseded by %s: %s", fresh.esid, reason);
         r = es_from_code(eseal_store_begin(inst->store));
         if (es_ok(r)) {
-            r = transition(inst, by, old.esid, old.state, "cancelled", now_s(), why);
+            r = transition(inst, by, old.esid, old.state, "cancelled", now_s(inst), why);
             if (es_ok(r)) {
                 char renews[600];
                 (void)snprintf(renews, sizeof(renews), "renews %s: %s", old.esid, reason);
-                r = es_audit_seal_event(inst, by, fresh.esid, "", "renewed", now_s(), renews);
+                r = es_audit_seal_event(inst, by, fresh.esid, "", "renewed", now_s(inst), renews);
             }
             if (es_ok(r)) {
-                r = es_from_code(eseal_store_seal_update(inst->store, old.esid, "cancelled", now_s(), fresh.esid));
+                r = es_from_code(eseal_store_seal_update(inst->store, old.esid, "cancelled", now_s(inst), fresh.esid));
             }
             r = in_transaction(inst, r);
         }
