@@ -610,8 +610,12 @@ static ES_RESULT walk_fields(const eseal_limits *lim, qpdf_data q, qpdf_oh arr, 
             ES_ENSURE(*n < max, ESEAL_ELIMIT, "pdf: more than %zu signatures", max);
             es_result r = read_sig(&sigs[*n], lim, q, f);
             if (!es_ok(r)) {
-                /* A malformed signature is a finding about that signature, not a reason to stop. */
-                ES_ENSURE(es_code(r) == ESEAL_EMALFORMED, es_code(r), "%s", eseal_error_last()->message);
+                /* A malformed signature is a finding about that signature, not a reason to stop;
+                 * anything else (a limit, memory) stops, and what read_sig had taken is freed. */
+                if (es_code(r) != ESEAL_EMALFORMED) {
+                    es_pdf_sig_free(&sigs[*n]);
+                    return r;
+                }
                 sigs[*n].error = es_strdup(eseal_error_last()->message);
                 ES_ENSURE_ALLOC(sigs[*n].error);
                 if (sigs[*n].field == NULL) {
