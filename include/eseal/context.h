@@ -87,7 +87,8 @@ typedef struct {
 /**
  * Sets the process's allocator (NULL: the C library's). Only before the library has allocated
  * anything (ESEAL_ESTATE after: memory from one allocator must not reach another's free), and
- * from one thread; the three functions must be thread-safe. All three or none.
+ * from one thread; the three functions must be thread-safe, realloc_fn(payload, NULL, n) must act
+ * as malloc_fn, and free_fn is never called with NULL. All three or none.
  */
 ESEAL_EXTERN(int) eseal_allocator_set(const eseal_allocator *a);
 
