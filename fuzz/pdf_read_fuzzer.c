@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     es_pdf_doc d;
-    if (es_ok(es_pdf_open(&d, es_span_of(data, size)))) {
+    if (es_ok(es_pdf_open(&d, es_span_of(data, size), NULL))) {
         if (d.npages == 0 || d.size <= 0 || d.startxref + 4 > size || d.root_wo_acroform == NULL) {
             abort();
         }

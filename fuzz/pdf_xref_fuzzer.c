@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     es_pdf_ambiguity a[8];
     memset(a, 0, sizeof(a));
     size_t n = 0;
-    es_result r = es_pdf_check_structure(es_span_of(data, size), a, 8, &n);
+    es_result r = es_pdf_check_structure(es_span_of(data, size), NULL, a, 8, &n);
     if (!es_ok(r)) {
         if (es_code(r) != ESEAL_ELIMIT && es_code(r) != ESEAL_ENOMEM) {
             abort();

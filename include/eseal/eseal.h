@@ -7,6 +7,7 @@
 #include "cert.h"
 #include "cms.h"
 #include "common.h"
+#include "context.h"
 #include "errors.h"
 #include "imprint.h"
 #include "instance.h"

@@ -23,6 +23,7 @@
 #include "cert.h"
 #include "cms.h"
 #include "common.h"
+#include "context.h"
 #include "report.h"
 #include "imprint.h"
 #include "pdf.h"
@@ -35,7 +36,7 @@ ESEAL_BEGIN_DECL
 
 typedef struct eseal_instance eseal_instance;
 
-#define ESEAL_INSTANCE_INIT_OPTIONS_VERSION 1
+#define ESEAL_INSTANCE_INIT_OPTIONS_VERSION 2 /* 2: ctx */
 
 typedef struct {
     unsigned int version;     /**< ESEAL_INSTANCE_INIT_OPTIONS_VERSION */
@@ -49,6 +50,7 @@ typedef struct {
      * ("the SM2 hierarchy: root CA, issuing CA, seal maker, TSA"); may be NULL. */
     void (*progress)(void *ctx, const char *what);
     void *progress_ctx;
+    const eseal_context *ctx; /**< version 2. Limits, clock and fetch while it is made; NULL: eseal_context_default() */
 } eseal_instance_init_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */
@@ -65,6 +67,13 @@ ESEAL_EXTERN(int) eseal_instance_init(const char *home, const eseal_instance_ini
 
 /** Opens an existing instance (ESEAL_ENOTFOUND when `home` holds none). */
 ESEAL_EXTERN(int) eseal_instance_open(eseal_instance **out, const char *home);
+
+/**
+ * Every later operation of `inst` runs under `ctx` (its limits, clock and fetch; NULL: the default
+ * context). Not copied: it must outlive the instance or the next call of this function, and is not
+ * to be changed while an operation of the instance runs.
+ */
+ESEAL_EXTERN(int) eseal_instance_set_context(eseal_instance *inst, const eseal_context *ctx);
 ESEAL_EXTERN(void) eseal_instance_close(eseal_instance *inst);
 
 /** Sets the passphrase used to unlock keys (copied; wiped on close). */

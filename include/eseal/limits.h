@@ -3,7 +3,9 @@
  * eseal — limits on everything an attacker controls.
  *
  * One versioned struct; hitting a limit is an ESEAL_ELIMIT error, never a
- * truncated success. Start from ESEAL_LIMITS_INIT and lower what you need.
+ * truncated success. Start from ESEAL_LIMITS_INIT and lower what you need, and
+ * hand it to the library in a context (eseal_context_set_limits, context.h);
+ * docs/context.md says where each field is enforced.
  */
 #ifndef ESEAL_LIMITS_H
 #define ESEAL_LIMITS_H
@@ -20,8 +22,8 @@ typedef struct {
     size_t max_der_bytes;      /**< one DER object: CMS, certificate, CRL, seal */
     size_t max_text_bytes;     /**< config files, PEM bundles, passphrase files */
     unsigned int max_nesting;  /**< nesting depth of PDF objects, XML, ASN.1 */
-    size_t max_token_bytes;    /**< one PDF token / XML text node */
-    unsigned int max_xref_sections;
+    size_t max_token_bytes;    /**< one PDF token (a hex string: 2 * max_der_bytes) / XML text node or attribute */
+    unsigned int max_xref_sections; /**< cross-reference sections followed through /Prev */
     unsigned int max_objects;
     uint64_t max_inflated_bytes; /**< one decompressed stream or zip entry */
     unsigned int max_zip_entries;

@@ -20,6 +20,7 @@
 
 #include "cert.h"
 #include "common.h"
+#include "context.h"
 #include "imprint.h"
 #include "key.h"
 #include "report.h"
@@ -66,6 +67,7 @@ typedef struct {
     size_t timestamp_reserve; /**< bytes kept in /Contents for the token; 0: ESEAL_PDF_TIMESTAMP_RESERVE */
     int xy_exact;            /**< version 2. 1: a 0 in x_mm or y_mm is the left or top edge, not the default
                                   (cross-page: y 0 is the top, not centred) */
+    const eseal_context *ctx; /**< version 2. Limits and clock (time_ms 0: its now); NULL: eseal_context_default() */
 } eseal_pdf_stamp_options;
 
 /** Room kept for a signature timestamp token (with its TSA's certificates) when none is given. */
@@ -108,11 +110,12 @@ ESEAL_EXTERN(int) eseal_pdf_stamp_file(const char *in_path, const char *out_path
                                        const eseal_imprint_outline *imprint, const void *seal_der, size_t seal_len,
                                        eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *opts);
 
-#define ESEAL_PDF_VERIFY_OPTIONS_VERSION 1
+#define ESEAL_PDF_VERIFY_OPTIONS_VERSION 2 /* 2: ctx */
 
 typedef struct {
     unsigned int version; /**< ESEAL_PDF_VERIFY_OPTIONS_VERSION */
-    int64_t at_ms;        /**< validation time; 0: now */
+    int64_t at_ms;        /**< validation time; 0: now, by the context's clock */
+    const eseal_context *ctx; /**< version 2. Limits and clock; NULL: eseal_context_default() */
 } eseal_pdf_verify_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

@@ -203,7 +203,7 @@ ES_RESULT es_audit_cert_event(eseal_instance *inst, const es_acting *by, const c
 {
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = type;
-    e.time_ms = es_now_ms();
+    e.time_ms = es_inst_now(inst);
     e.actor_cert = NULL;
     e.cert = rec->id;
     e.detail = detail;
@@ -217,7 +217,7 @@ ES_RESULT es_audit_forget_event(eseal_instance *inst, const es_acting *by, uint6
     (void)snprintf(detail, sizeof(detail), "entry %llu: the %s salt is erased", (unsigned long long)index, field);
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "log.forgotten";
-    e.time_ms = es_now_ms();
+    e.time_ms = es_inst_now(inst);
     e.detail = detail;
     return event_in_tx(inst, by, &e, entry);
 }
@@ -423,7 +423,7 @@ ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal
     }
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "stamp.failed";
-    e.time_ms = es_now_ms();
+    e.time_ms = es_inst_now(inst);
     e.actor = who->id;
     e.actor_kind = eseal_principal_kind_name(who->kind);
     e.seal = p.e.seal;
@@ -449,12 +449,12 @@ ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal
 }
 
 /* Whether `path` is a regular file whose SHA-256 is the 64 hex digits `want`. */
-static bool has_digest(const char *path, const char *want)
+static bool has_digest(const char *path, const char *want, uint64_t max)
 {
     uint8_t h[64];
     size_t hl = 0;
     char hex[65];
-    if (want == NULL || !es_ok(es_digest_file(h, &hl, ESEAL_HASH_SHA256, path, eseal_limits_default()->max_input_bytes))) {
+    if (want == NULL || !es_ok(es_digest_file(h, &hl, ESEAL_HASH_SHA256, path, max))) {
         eseal_error_clear();
         return false;
     }
@@ -486,7 +486,7 @@ static ES_RESULT recover_one(eseal_instance *inst, const eseal_principal *who, u
      * published; only the bookkeeping was left. Otherwise it was not published, and never will be
      * (the input may have changed since). */
     struct stat st;
-    bool published = readable && lstat(tmp, &st) != 0 && has_digest(out, e.e.doc_after_sha256);
+    bool published = readable && lstat(tmp, &st) != 0 && has_digest(out, e.e.doc_after_sha256, es_inst_limits(inst)->max_input_bytes);
     eseal_audit_entry_parsed_dispose(&e);
     if (published) {
         int64_t i = (int64_t)index;

@@ -702,7 +702,7 @@ static ES_RESULT sign_checkpoint(eseal_log *log, es_buf *note, es_checkpoint *cp
     ES_AUTO(es_buf_freep) es_buf text = ES_BUF_INIT(1024);
     ES_GUARD(es_checkpoint_format(&text, cp));
     ES_GUARD(es_note_sign(note, es_buf_span(&text), &log->signer, 1));
-    int rc = eseal_store_log_checkpoint_put(s, cp->size, es_buf_cstr(note), es_now_ms());
+    int rc = eseal_store_log_checkpoint_put(s, cp->size, es_buf_cstr(note), es_inst_now(log->inst));
     ES_GUARD(es_from_code(rc));
     return ES_OK;
 }
@@ -852,7 +852,7 @@ static ES_RESULT store_cosigned(eseal_log *log, uint64_t size, es_span note)
     ES_GUARD(r);
     ES_ENSURE(prefix, ESEAL_ESTATE, "log: checkpoint %llu changed while witnesses were cosigning it",
               (unsigned long long)size);
-    rc = eseal_store_log_checkpoint_put(log->w, size, es_buf_cstr(&text), es_now_ms());
+    rc = eseal_store_log_checkpoint_put(log->w, size, es_buf_cstr(&text), es_inst_now(log->inst));
     ES_GUARD(es_from_code(rc));
     return ES_OK;
 }

@@ -42,7 +42,7 @@ static ES_RESULT check_doc(eseal_receipt_info *info, const char *path)
     }
     uint8_t h[64];
     size_t hl = 0;
-    uint64_t max = eseal_limits_default()->max_input_bytes;
+    uint64_t max = es_ctx_limits(NULL)->max_input_bytes;
     ES_GUARD(es_digest_file(h, &hl, ESEAL_HASH_SHA256, path, max));
     bool ok = hex_eq(h, e->doc_after_sha256);
     if (ok && e->doc_after_sm3 != NULL) {

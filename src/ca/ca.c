@@ -261,7 +261,7 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
     }
     eseal_key *key = NULL;
     eseal_cert *cert = NULL;
-    es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_buf out = ES_BUF_INIT(es_inst_limits(inst)->max_der_bytes);
     uint64_t number = 0;
     char counter[64];
     (void)snprintf(counter, sizeof(counter), "crl:%s", ca->id);
@@ -282,7 +282,7 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
     if (es_ok(r)) {
         r = es_from_code(eseal_store_counter_next(inst->store, counter, &number));
     }
-    int64_t now = es_now_ms();
+    int64_t now = es_inst_now(inst);
     int64_t next = now + (int64_t)inst->cfg.crl_days * DAY_MS;
     if (es_ok(r)) {
         r = es_crl_issue(&out, key, cert, c.entries, c.n, number, now, next);
@@ -325,7 +325,7 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
 static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_alg ca_alg, bool maker_tsa)
 {
     const es_config *cfg = &inst->cfg;
-    int64_t now = es_now_ms();
+    int64_t now = es_inst_now(inst);
     es_buf cn = ES_BUF_INIT(512);
     static const char *labels[] = {"sm2", "SM2", "p256", "P-256", "rsa", "RSA"};
     const char *label = h;
@@ -522,7 +522,7 @@ static ES_RESULT renew_one(eseal_instance *inst, const es_acting *by, eseal_cert
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));
     if (es_ok(r)) {
-        int64_t now = es_now_ms();
+        int64_t now = es_inst_now(inst);
         es_cert_spec s = {0};
         s.profile = renewable[k].profile;
         s.organization = inst->cfg.organization;
@@ -641,7 +641,7 @@ static ES_RESULT cert_status(eseal_instance *inst, eseal_cert_status *out, const
         *out = ESEAL_CERT_REVOKED;
         return ES_OK;
     }
-    if (rec->not_after_ms < es_now_ms()) {
+    if (rec->not_after_ms < es_inst_now(inst)) {
         *out = ESEAL_CERT_EXPIRED;
         return ES_OK;
     }

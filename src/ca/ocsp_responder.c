@@ -60,7 +60,7 @@ static ES_RESULT issue_responder(eseal_instance *inst, eseal_cert_record *out, c
                         : strcmp(ca->hierarchy, "rsa") == 0 ? ESEAL_ALG_RSA2048 /* short-lived: 2048 is enough */
                                                             : ESEAL_ALG_P256;
     es_buf cn = ES_BUF_INIT(512);
-    int64_t now = es_now_ms();
+    int64_t now = es_inst_now(inst);
     es_result r = es_buf_printf(&cn, "%s OCSP Responder (%s %s)", inst->cfg.organization,
                                 strcmp(ca->role, "root-ca") == 0 ? "Root CA" : "Issuing CA", ca->hierarchy);
     if (es_ok(r)) {
@@ -80,7 +80,7 @@ static ES_RESULT issue_responder(eseal_instance *inst, eseal_cert_record *out, c
 
 ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_record *ca)
 {
-    responder_find f = {ca->id, es_now_ms(), "", 0};
+    responder_find f = {ca->id, es_inst_now(inst), "", 0};
     ES_GUARD(es_from_code(eseal_store_cert_list(inst->store, pick_responder, &f)));
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));
@@ -255,7 +255,7 @@ int eseal_ocsp_service_respond(eseal_ocsp_service *s, eseal_buf *resp, const voi
     if (s == NULL || resp == NULL || (req == NULL && len > 0)) {
         ES_BAIL_ARG("s == NULL || resp == NULL || (req == NULL && len > 0)");
     }
-    es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_buf out = ES_BUF_INIT(es_inst_limits(s->inst)->max_der_bytes);
     es_result r = service_respond(s, &out, es_span_of(req, len));
     if (!es_ok(r)) {
         es_buf_free(&out);
@@ -295,7 +295,7 @@ int eseal_ocsp_service_respond_get(eseal_ocsp_service *s, eseal_buf *resp, const
     if (s == NULL || resp == NULL || (b64 == NULL && len > 0)) {
         ES_BAIL_ARG("s == NULL || resp == NULL || (b64 == NULL && len > 0)");
     }
-    es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_buf out = ES_BUF_INIT(es_inst_limits(s->inst)->max_der_bytes);
     es_result r = service_respond_b64(s, &out, es_span_of(b64, len));
     if (es_ok(r)) {
         es_buf_move_out(resp, &out);
@@ -352,7 +352,7 @@ int eseal_ocsp_service_crl(eseal_ocsp_service *s, eseal_buf *der, const char *ca
     if (s == NULL || der == NULL || ca_id == NULL) {
         ES_BAIL_ARG("s == NULL || der == NULL || ca_id == NULL");
     }
-    es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_buf out = ES_BUF_INIT(es_inst_limits(s->inst)->max_der_bytes);
     es_result r = service_crl(s, &out, ca_id);
     if (es_ok(r)) {
         es_buf_move_out(der, &out);
@@ -414,7 +414,7 @@ static ES_RESULT own_evidence(eseal_instance *inst, const char *ca_id, const ese
     eseal_ocsp_service *s = NULL;
     ES_GUARD(ocsp_open(inst, &s, NULL, ca_id));
     es_buf req = ES_BUF_INIT(65536);
-    es_buf resp = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_buf resp = ES_BUF_INIT(es_inst_limits(inst)->max_der_bytes);
     es_result r = es_ocsp_request_der(&req, cert, issuer, false, false);
     if (es_ok(r)) {
         r = service_respond(s, &resp, es_buf_span(&req));
@@ -453,7 +453,8 @@ ES_RESULT es_instance_revocation_evidence(eseal_instance *inst, const eseal_cert
         }
         es_revocation_opts ro = ES_REVOCATION_OPTS_INIT;
         ro.online = true;
-        ro.fetch = es_http_fetcher();
+        ro.fetch = es_ctx_fetcher(inst->ctx, es_http_fetcher());
+        ro.ctx = inst->ctx;
         ro.cache_dir = es_buf_cstr(&cache);
         ro.used = out;
         bool found = false;

@@ -15,6 +15,7 @@
 #include "eseal/sys/store.h"
 #include "eseal/tsa_client.h"
 #include "policy/policy.h"
+#include "util/ctx.h"
 #include "util/util.h"
 
 /* ---- configuration (config.c) ---- */
@@ -56,7 +57,15 @@ struct eseal_instance {
      * directory, so a key written under an older passphrase is refused rather than mixed in. */
     dev_t keys_dev;
     ino_t keys_ino;
+    const eseal_context *ctx; /* the caller's (eseal_instance_set_context), NULL: the default context */
 };
+
+/* The instance's limits and "now" (its context's; inst or its context NULL: the defaults). */
+static inline const eseal_limits *es_inst_limits(const eseal_instance *inst)
+{
+    return es_ctx_limits(inst != NULL ? inst->ctx : NULL);
+}
+static inline int64_t es_inst_now(const eseal_instance *inst) { return es_ctx_now(inst != NULL ? inst->ctx : NULL); }
 
 /* ---- the acting principal (act.c) ---- */
 

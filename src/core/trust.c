@@ -75,7 +75,7 @@ ES_RESULT es_instance_trust_for(eseal_instance *inst, const eseal_verify_request
         r = es_from_code(eseal_trust_add_path(t, q->trust_path, 1));
     }
     for (size_t i = 0; q != NULL && i < q->crl_count && es_ok(r); i++) {
-        es_buf crl = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+        es_buf crl = ES_BUF_INIT(es_inst_limits(inst)->max_der_bytes);
         r = es_file_read(&crl, q->crl_paths[i], crl.max);
         if (es_ok(r)) {
             r = es_from_code(eseal_trust_add_crl(t, crl.ptr, crl.len));
@@ -106,7 +106,7 @@ ES_RESULT es_instance_trust_shared(eseal_instance *inst, const eseal_verify_requ
         *owned = true;
         return es_instance_trust_for(inst, q, out);
     }
-    int64_t now = es_now_ms();
+    int64_t now = es_inst_now(inst);
     if (inst->trust_cache == NULL || now - inst->trust_cache_ms > TRUST_CACHE_MS || now < inst->trust_cache_ms) {
         eseal_trust *t = NULL;
         ES_GUARD(es_from_code(eseal_instance_trust(inst, &t)));

@@ -99,8 +99,8 @@ ES_RESULT es_cert_parse_all(eseal_cert ***out, size_t *n, es_span data, size_t m
 {
     *out = NULL;
     *n = 0;
-    ES_ENSURE(data.len <= eseal_limits_default()->max_text_bytes, ESEAL_ELIMIT,
-              "certificate data is larger than %zu bytes", eseal_limits_default()->max_text_bytes);
+    ES_ENSURE(data.len <= es_ctx_limits(NULL)->max_text_bytes, ESEAL_ELIMIT,
+              "certificate data is larger than %zu bytes", es_ctx_limits(NULL)->max_text_bytes);
     eseal_cert **list = NULL;
     size_t count = 0;
     es_result r = ES_OK;
@@ -202,14 +202,14 @@ int eseal_cert_load(eseal_cert **out, const char *path)
     if (out == NULL || path == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_cert_load"));
     }
-    es_buf data = ES_BUF_INIT(eseal_limits_default()->max_text_bytes);
+    es_buf data = ES_BUF_INIT(es_ctx_limits(NULL)->max_text_bytes);
     es_result r = es_file_read(&data, path, data.max);
     if (!es_ok(r)) {
         return es_code(r);
     }
     eseal_cert **list = NULL;
     size_t n = 0;
-    r = es_cert_parse_all(&list, &n, es_buf_span(&data), eseal_limits_default()->max_certs);
+    r = es_cert_parse_all(&list, &n, es_buf_span(&data), es_ctx_limits(NULL)->max_certs);
     es_buf_free(&data);
     if (!es_ok(r)) {
         return es_code(es_error_set(es_code(r), __FILE__, __LINE__, "%s: %s", path, eseal_error_last()->message));

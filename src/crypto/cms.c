@@ -170,7 +170,7 @@ static ES_RESULT check_sign_args(eseal_buf *out, eseal_key *key, const eseal_cer
 static int finish_sign(eseal_buf *out, eseal_key *key, const eseal_cert *cert, es_span digest,
                        const eseal_cms_sign_options *o)
 {
-    es_buf b = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_buf b = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     es_result r = sign_digest(&b, key, cert, digest, o);
     if (!es_ok(r)) {
         es_buf_free(&b);
@@ -226,7 +226,7 @@ int eseal_cms_sign_file(eseal_buf *out, eseal_key *key, const eseal_cert *cert, 
     eseal_hash h = opts->hash != ESEAL_HASH_DEFAULT ? opts->hash : eseal_cms_default_hash(key->alg);
     uint8_t dg[64];
     size_t dlen = 0;
-    r = es_digest_file(dg, &dlen, h, path, eseal_limits_default()->max_input_bytes);
+    r = es_digest_file(dg, &dlen, h, path, es_ctx_limits(NULL)->max_input_bytes);
     if (!es_ok(r)) {
         return es_code(r);
     }
@@ -246,7 +246,7 @@ typedef struct {
 static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, const content_src *src)
 {
     if (src->path != NULL) {
-        return es_digest_file(out, len, h, src->path, eseal_limits_default()->max_input_bytes);
+        return es_digest_file(out, len, h, src->path, es_ctx_limits(NULL)->max_input_bytes);
     }
     if (src->parts != NULL) {
         return es_digest_spans(out, len, h, src->parts, src->nparts);
@@ -550,8 +550,11 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
     if (o == NULL) {
         o = &default_verify_opts;
     }
-    size_t max = eseal_limits_default()->max_der_bytes;
-    ES_ENSURE(p7s.len <= max, ESEAL_ELIMIT, "signature is %zu bytes, more than the limit of %zu", p7s.len, max);
+    const eseal_context *ctx = ES_OPT_CTX(o, 2);
+    const eseal_limits *lim = es_ctx_limits(ctx);
+    size_t max = lim->max_der_bytes;
+    ES_ENSURE(p7s.len <= max, ESEAL_ELIMIT, "signature is %zu bytes, more than the limit of %zu (max_der_bytes)",
+              p7s.len, max);
     es_span der = p7s;
     ES_AUTO(es_buf_freep) es_buf decoded = ES_BUF_INIT(max);
     if (memmem(p7s.ptr, p7s.len, "-----BEGIN", 10) != NULL) {
@@ -580,14 +583,14 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
     ES_ENSURE(nsi > 0, ESEAL_EMALFORMED, "the CMS signature has no signers");
     ES_ENSURE(nsi <= 64, ESEAL_ELIMIT, "the CMS signature has %d signers (at most 64)", nsi);
     ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *certs = CMS_get1_certs(cms);
-    ES_ENSURE(certs == NULL || sk_X509_num(certs) <= (int)eseal_limits_default()->max_certs, ESEAL_ELIMIT,
-              "the CMS signature carries too many certificates");
+    ES_ENSURE(certs == NULL || sk_X509_num(certs) <= (int)lim->max_certs, ESEAL_ELIMIT,
+              "the CMS signature carries more than %u certificates (max_certs)", lim->max_certs);
     for (int i = 0; certs != NULL && i < sk_X509_num(certs); i++) {
         if (es_x509_is_sm2_signed(sk_X509_value(certs, i))) {
             ES_GUARD(es_x509_set_sm2_id(sk_X509_value(certs, i)));
         }
     }
-    int64_t at_ms = o->at_ms != 0 ? o->at_ms : es_now_ms();
+    int64_t at_ms = o->at_ms != 0 ? o->at_ms : es_ctx_now(ctx);
     ES_AUTO(es_report_freep) eseal_report *rep = NULL;
     ES_GUARD(es_report_new(&rep));
     ES_GUARD(es_report_set(rep, "format", "CMS detached (CAdES)"));

@@ -13,6 +13,7 @@
 #include "eseal/trust.h"
 #include "eseal/tsa.h"
 #include "eseal/tsa_client.h"
+#include "util/ctx.h"
 #include "util/fetch.h"
 #include "util/util.h"
 
@@ -205,9 +206,19 @@ typedef struct {
     size_t cert_count;
     es_fetcher fetch;         /* how `online` reaches the network (crypto never does itself):
                                  required with `online`, e.g. es_http_fetcher() */
+    const eseal_context *ctx; /* the caller's limits (responses, CRLs) and clock (is a cached one
+                                 current?); NULL: the default context */
 } es_revocation_opts;
 
-#define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL, NULL, 0, {NULL, NULL}}
+/* ---- named maxima of revocation and trust (bounds on what evidence may make us do; one line each) */
+#define ES_REV_MAX_ITEMS 4096        /* pieces of revocation information collected in one list */
+#define ES_REV_MAX_SINGLES 1000      /* SingleResponses of one OCSP response looked at */
+#define ES_REV_MAX_EMBEDDED 1000     /* CRLs and certificates a document brings that are looked at */
+#define ES_REV_OCSP_REQUEST_MAX 65536 /* one OCSP request we send */
+#define ES_TRUST_MAX_CERTS 10000     /* certificates in one trust set */
+#define ES_TRUST_MAX_CRLS 1000       /* CRLs in one file of a trust set */
+
+#define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL, NULL, 0, {NULL, NULL}, NULL}
 
 /* es_cert_chain_check with revocation data and helper certificates beyond the trust set (`ro`, may be NULL). */
 ES_RESULT es_cert_chain_check_ex(eseal_report *rep, const eseal_trust *t, const eseal_cert *cert,

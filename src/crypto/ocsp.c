@@ -213,7 +213,7 @@ int eseal_ocsp_respond(eseal_buf *resp_der, const void *req_der, size_t len, con
     if (resp_der == NULL || (req_der == NULL && len > 0)) {
         ES_BAIL_ARG("resp_der == NULL || (req_der == NULL && len > 0)");
     }
-    es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_buf out = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     es_result r = respond(&out, es_span_of(req_der, len), cfg != NULL ? cfg : &default_cfg);
     if (!es_ok(r)) {
         es_buf_free(&out);
@@ -225,7 +225,7 @@ int eseal_ocsp_respond(eseal_buf *resp_der, const void *req_der, size_t len, con
 
 static ES_RESULT response_status(int *status, int *cert_status, es_span der)
 {
-    ES_ENSURE(der.len > 0 && der.len <= eseal_limits_default()->max_der_bytes, ESEAL_EMALFORMED,
+    ES_ENSURE(der.len > 0 && der.len <= es_ctx_limits(NULL)->max_der_bytes, ESEAL_EMALFORMED,
               "ocsp: not an OCSPResponse (%zu bytes)", der.len);
     const unsigned char *p = der.ptr;
     ES_AUTO(OCSP_RESPONSE_freep) OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)der.len);

@@ -44,7 +44,7 @@ static ES_RESULT load_legacy(void)
 ES_RESULT es_pkcs12_import(eseal_key **key, eseal_cert **cert, eseal_cert ***chain, size_t *chain_n, es_span p12,
                            const char *pass)
 {
-    ES_ENSURE(p12.len <= eseal_limits_default()->max_der_bytes, ESEAL_ELIMIT, "PKCS#12 file too large");
+    ES_ENSURE(p12.len <= es_ctx_limits(NULL)->max_der_bytes, ESEAL_ELIMIT, "PKCS#12 file too large");
     const unsigned char *p = p12.ptr;
     PKCS12 *pk12 = d2i_PKCS12(NULL, &p, (long)p12.len);
     ES_ENSURE_OSSL(pk12 != NULL, ESEAL_EMALFORMED, "not a PKCS#12 file");

@@ -57,7 +57,7 @@ ES_RESULT es_der_list_add(es_der_list *l, es_span der)
             return ES_OK;
         }
     }
-    ES_ENSURE(l->n < 4096, ESEAL_ELIMIT, "more than 4096 pieces of revocation information");
+    ES_ENSURE(l->n < ES_REV_MAX_ITEMS, ESEAL_ELIMIT, "more than %d pieces of revocation information", ES_REV_MAX_ITEMS);
     if (l->n == l->cap) {
         size_t cap = l->cap == 0 ? 8 : l->cap * 2;
         es_buf *items = es_realloc(l->items, cap * sizeof(*items));
@@ -65,7 +65,7 @@ ES_RESULT es_der_list_add(es_der_list *l, es_span der)
         l->items = items;
         l->cap = cap;
     }
-    l->items[l->n] = (es_buf)ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    l->items[l->n] = (es_buf)ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     ES_GUARD(es_buf_append(&l->items[l->n], der.ptr, der.len));
     l->n++;
     return ES_OK;
@@ -182,7 +182,7 @@ static const EVP_MD *certid_md(int nid)
 /* A successful OCSPResponse or a bare BasicOCSPResponse, whole DER; NULL otherwise. */
 static OCSP_BASICRESP *parse_basic(es_span der)
 {
-    if (der.len == 0 || der.len > eseal_limits_default()->max_der_bytes) {
+    if (der.len == 0 || der.len > es_ctx_limits(NULL)->max_der_bytes) {
         return NULL;
     }
     const unsigned char *p = der.ptr;
@@ -208,7 +208,7 @@ static OCSP_BASICRESP *parse_basic(es_span der)
 static OCSP_SINGLERESP *find_single(OCSP_BASICRESP *bs, X509 *cert, X509 *issuer)
 {
     int n = OCSP_resp_count(bs);
-    for (int i = 0; i < n && i < 1000; i++) {
+    for (int i = 0; i < n && i < ES_REV_MAX_SINGLES; i++) {
         OCSP_SINGLERESP *s = OCSP_resp_get0(bs, i);
         /* OCSP_id_get0_info takes a non-const CertID but only reads it. */
         OCSP_CERTID *id = (OCSP_CERTID *)(uintptr_t)OCSP_SINGLERESP_get0_id(s);
@@ -364,7 +364,7 @@ static void ocsp_eval(ev_info *ev, es_span der, X509 *cert, X509 *issuer, STACK_
 
 static X509_CRL *parse_crl(es_span der)
 {
-    if (der.len == 0 || der.len > eseal_limits_default()->max_der_bytes) {
+    if (der.len == 0 || der.len > es_ctx_limits(NULL)->max_der_bytes) {
         return NULL;
     }
     const unsigned char *p = der.ptr;
@@ -536,7 +536,7 @@ static ES_RESULT from_cache(es_rev_status *st, X509 *cert, X509 *issuer, STACK_O
     for (size_t k = 0; k < 2 && !st->found; k++) {
         ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
         ES_GUARD(cache_path(&p, ro->cache_dir, cert, issuer, kinds[k]));
-        ES_AUTO(es_buf_freep) es_buf der = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+        ES_AUTO(es_buf_freep) es_buf der = ES_BUF_INIT(es_ctx_limits(ro->ctx)->max_der_bytes);
         es_result r = es_file_read(&der, es_buf_cstr(&p), der.max);
         if (!es_ok(r)) {
             continue; /* nothing cached (or unreadable): fetch */
@@ -545,7 +545,7 @@ static ES_RESULT from_cache(es_rev_status *st, X509 *cert, X509 *issuer, STACK_O
         es_rev_status tmp = *st;
         ES_GUARD(eval_der(&tmp, &ev, kinds[k], es_buf_span(&der), cert, issuer, extra, at_ms, NULL, NULL, "cache"));
         /* Reused only until its nextUpdate (RFC 5019 §6); then fetched again. */
-        if (ev.res == EV_OK && ev.next_ms > es_now_ms()) {
+        if (ev.res == EV_OK && ev.next_ms > es_ctx_now(ro->ctx)) {
             *st = tmp;
             ES_GUARD(collect(ro, kinds[k], es_buf_span(&der)));
         }
@@ -589,12 +589,12 @@ static ES_RESULT from_network(es_rev_status *st, X509 *cert, X509 *issuer, STACK
 {
     ES_ENSURE(ro->fetch.fn != NULL, ESEAL_EINVAL, "revocation: online fetching asked for without a fetch function");
     unsigned int timeout_ms = ro->timeout_ms != 0 ? ro->timeout_ms : DEFAULT_FETCH_TIMEOUT_MS;
-    size_t max_resp = eseal_limits_default()->max_der_bytes;
+    size_t max_resp = es_ctx_limits(ro->ctx)->max_der_bytes;
     STACK_OF(OPENSSL_STRING) *urls = X509_get1_ocsp(cert);
     es_result r = ES_OK;
     for (int i = 0; es_ok(r) && !st->found && urls != NULL && i < sk_OPENSSL_STRING_num(urls) && i < MAX_URLS; i++) {
         const char *url = sk_OPENSSL_STRING_value(urls, i);
-        es_buf req = ES_BUF_INIT(65536);
+        es_buf req = ES_BUF_INIT(ES_REV_OCSP_REQUEST_MAX);
         es_buf resp = ES_BUF_INIT(max_resp);
         OCSP_REQUEST *rq = NULL;
         long status = 0;
@@ -692,7 +692,7 @@ ES_RESULT es_revocation_status(es_rev_status *st, const eseal_trust *t, X509 *ce
             }
             embedded = sk_X509_CRL_new_null();
             ES_ENSURE_ALLOC(embedded);
-            for (size_t i = 0; i < ro->crl_count && i < 1000; i++) {
+            for (size_t i = 0; i < ro->crl_count && i < ES_REV_MAX_EMBEDDED; i++) {
                 X509_CRL *crl = parse_crl(ro->crls[i]);
                 if (crl != NULL && sk_X509_CRL_push(embedded, crl) <= 0) {
                     X509_CRL_free(crl);
@@ -710,7 +710,7 @@ ES_RESULT es_revocation_status(es_rev_status *st, const eseal_trust *t, X509 *ce
         if (ev.res == EV_OK) {
             take(&c, &ev, "CRL", from);
             if (ro != NULL && ro->used != NULL) {
-                ES_AUTO(es_buf_freep) es_buf der = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+                ES_AUTO(es_buf_freep) es_buf der = ES_BUF_INIT(es_ctx_limits(ro->ctx)->max_der_bytes);
                 ES_GUARD(crl_der(&der, used));
                 ES_GUARD(collect(ro, ES_REV_CRL, es_buf_span(&der)));
             }
@@ -738,7 +738,7 @@ ES_RESULT es_revocation_fetch(bool *found, const eseal_cert *cert, const eseal_c
     ES_ENSURE_ARG(found != NULL && cert != NULL && issuer != NULL && ro != NULL);
     es_rev_status st;
     memset(&st, 0, sizeof(st));
-    int64_t now = es_now_ms();
+    int64_t now = es_ctx_now(ro->ctx);
     if (ro->cache_dir != NULL) {
         ES_GUARD(from_cache(&st, cert->x509, issuer->x509, NULL, now, ro));
     }

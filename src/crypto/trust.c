@@ -42,7 +42,8 @@ void eseal_trust_free(eseal_trust *t)
 
 static ES_RESULT push_cert(STACK_OF(X509) *sk, X509 *x)
 {
-    ES_ENSURE(sk_X509_num(sk) < 10000, ESEAL_ELIMIT, "too many certificates in the trust set");
+    ES_ENSURE(sk_X509_num(sk) < ES_TRUST_MAX_CERTS, ESEAL_ELIMIT, "more than %d certificates in the trust set",
+              ES_TRUST_MAX_CERTS);
     ES_GUARD_OSSL(X509_up_ref(x), "referencing a certificate");
     if (sk_X509_push(sk, x) <= 0) {
         X509_free(x);
@@ -85,7 +86,7 @@ static ES_RESULT add_pem_crls(eseal_trust *t, es_span data, const char *path, si
         if (b == NULL) {
             break;
         }
-        ES_ENSURE(++count <= 1000, ESEAL_ELIMIT, "%s: more than 1000 CRLs", path);
+        ES_ENSURE(++count <= ES_TRUST_MAX_CRLS, ESEAL_ELIMIT, "%s: more than %d CRLs", path, ES_TRUST_MAX_CRLS);
         BIO *bio = BIO_new_mem_buf(b, (int)(end - b));
         ES_ENSURE_ALLOC(bio);
         X509_CRL *crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL);
@@ -120,7 +121,7 @@ static bool issued_within(X509 *x, eseal_cert *const *list, size_t n)
 
 static ES_RESULT add_file(eseal_trust *t, const char *path, int as_anchor)
 {
-    es_buf data = ES_BUF_INIT(eseal_limits_default()->max_text_bytes);
+    es_buf data = ES_BUF_INIT(es_ctx_limits(NULL)->max_text_bytes);
     ES_GUARD(es_file_read(&data, path, data.max));
     eseal_cert **list = NULL;
     size_t n = 0;
@@ -190,9 +191,9 @@ int eseal_trust_add_crl(eseal_trust *t, const void *data, size_t len)
     if (t == NULL || data == NULL) {
         ES_BAIL_ARG("t == NULL || data == NULL");
     }
-    if (len > eseal_limits_default()->max_der_bytes) {
+    if (len > es_ctx_limits(NULL)->max_der_bytes) {
         return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "CRL larger than %zu bytes",
-                                    eseal_limits_default()->max_der_bytes));
+                                    es_ctx_limits(NULL)->max_der_bytes));
     }
     X509_CRL *crl = NULL;
     if (memmem(data, len, "-----BEGIN", 10) != NULL) {
@@ -402,7 +403,7 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
         ES_GUARD(push_cert(untrusted, sk_X509_value(extra, i)));
     }
     /* The document's own certificates (a PDF's /DSS /Certs) may complete the path; they are never anchors. */
-    for (size_t i = 0; ro != NULL && i < ro->cert_count && i < 1000; i++) {
+    for (size_t i = 0; ro != NULL && i < ro->cert_count && i < ES_REV_MAX_EMBEDDED; i++) {
         const unsigned char *p = ro->certs[i].ptr;
         X509 *x = d2i_X509(NULL, &p, (long)ro->certs[i].len);
         if (x == NULL) {

@@ -1002,7 +1002,7 @@ static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, c
     }
 
     STACK_OF(X509) *certs = token->d.sign != NULL ? token->d.sign->cert : NULL;
-    ES_ENSURE(certs == NULL || sk_X509_num(certs) <= (int)eseal_limits_default()->max_certs, ESEAL_ELIMIT,
+    ES_ENSURE(certs == NULL || sk_X509_num(certs) <= (int)es_ctx_limits(NULL)->max_certs, ESEAL_ELIMIT,
               "tsa: the token carries too many certificates");
     for (int i = 0; certs != NULL && i < sk_X509_num(certs); i++) {
         /* SM2-signed certificates are checked with the GM/T 0009 ID (probes.md §2). */

@@ -45,6 +45,7 @@
 #include "eseal/seal.h"
 #include "eseal/trust.h"
 #include "eseal/tsa_client.h"
+#include "util/ctx.h"
 #include "util/util.h"
 
 #define ES_OFD_NS "http://www.ofdspec.org/2016"
@@ -53,13 +54,18 @@
 #define ES_OFD_NAME_MAX 1024   /* longest entry name or resolved path, in bytes (NUL excluded) */
 #define ES_OFD_XML_MAX_ATTRS 256u  /* attributes on one XML element (ofd_xml.c: counted before parsing) */
 #define ES_OFD_XML_ATTR_RATIO 16u  /* at most max_xml_bytes / this many attributes in one XML file */
+#define ES_OFD_SHOWN_MAX 10        /* files or elements named in one reason of a report (then "...") */
+#define ES_OFD_PAGE_MAX_MM 100000  /* a page's width or height, in millimetres */
+#define ES_OFD_XML_FOREIGN_DEPTH 1024 /* element levels searched for a foreign namespace */
 
 typedef struct es_ofd_pkg es_ofd_pkg;
 
 /* Opens the package held in `data` (borrowed: it must outlive the package). */
 ES_RESULT es_ofd_open(es_ofd_pkg **out, es_span data);
-/* The same with explicit limits (copied; NULL: eseal_limits_default()); reads use them too. */
+/* The same with explicit limits (copied; NULL: the defaults); reads use them too. */
 ES_RESULT es_ofd_open_limits(es_ofd_pkg **out, es_span data, const eseal_limits *lim);
+/* The limits the package was opened with (its reads use them; so do its readers). */
+const eseal_limits *es_ofd_limits(const es_ofd_pkg *p);
 void es_ofd_close(es_ofd_pkg *p);
 static inline void es_ofd_closep(es_ofd_pkg **p) { es_ofd_close(*p); }
 
@@ -90,7 +96,7 @@ ES_RESULT es_ofd_resolve(char out[ES_OFD_NAME_MAX + 1], const char *base, const 
 /* ---- XML ------------------------------------------------------------------------------------ */
 
 ES_RESULT es_ofd_xml_parse(xmlDocPtr *out, es_span bytes);
-/* The same; `name` (may be NULL) names the file in messages; lim NULL: eseal_limits_default(). */
+/* The same; `name` (may be NULL) names the file in messages; lim NULL: the defaults. */
 ES_RESULT es_ofd_xml_parse_named(xmlDocPtr *out, es_span bytes, const char *name, const eseal_limits *lim);
 void es_ofd_xml_freep(xmlDocPtr *doc); /* for ES_AUTO */
 
@@ -165,6 +171,7 @@ typedef struct {
     /* Adds the registry's view of a seal (at the claimed signing time) to its report; optional. */
     ES_RESULT (*registry)(void *ctx, eseal_report *seal_report, const eseal_ses_seal *seal, int64_t at_ms);
     void *registry_ctx;
+    const eseal_limits *lim; /* NULL: the defaults */
 } es_ofd_verify_options;
 
 /* One report child per signature of the document's Signatures.xml; see docs/verify-report.md. */

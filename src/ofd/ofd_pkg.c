@@ -621,7 +621,7 @@ ES_RESULT es_ofd_open_limits(es_ofd_pkg **out, es_span data, const eseal_limits 
     ES_ENSURE_ARG(out != NULL);
     *out = NULL;
     if (lim == NULL) {
-        lim = eseal_limits_default();
+        lim = es_limits_or_default(NULL);
     }
     ES_ENSURE_ARG(data.ptr != NULL || data.len == 0);
     ES_ENSURE(data.len <= lim->max_input_bytes, ESEAL_ELIMIT,
@@ -1030,3 +1030,5 @@ ES_RESULT es_ofd_writer_finish(es_ofd_writer *w, es_buf *out)
     /* dst now holds the new archive. */
     return read_source(wf->dst, out, wf->src->lim.max_input_bytes);
 }
+
+const eseal_limits *es_ofd_limits(const es_ofd_pkg *p) { return &p->lim; }

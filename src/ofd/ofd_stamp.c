@@ -53,13 +53,13 @@ static bool box_size(const char *s, double *w, double *h)
     }
     *w = v[2];
     *h = v[3];
-    return *p == 0 && *w > 0 && *h > 0 && *w < 100000 && *h < 100000;
+    return *p == 0 && *w > 0 && *h > 0 && *w < ES_OFD_PAGE_MAX_MM && *h < ES_OFD_PAGE_MAX_MM;
 }
 
 /* OFD.xml → the first DocBody → DocRoot, Signatures; Document.xml → page `page_no` and its size. */
 static ES_RESULT find_target(target *t, const es_ofd_pkg *p, int page_no)
 {
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(es_ofd_limits(p)->max_inflated_bytes);
     ES_AUTO(es_buf_freep) es_buf s = ES_BUF_INIT(ES_OFD_NAME_MAX + 1);
     ES_AUTO(es_ofd_xml_freep) xmlDocPtr ofd = NULL;
     ES_AUTO(es_ofd_xml_freep) xmlDocPtr doc = NULL;
@@ -371,9 +371,9 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     ES_ENSURE(sigxml[0] != 0, ESEAL_ELIMIT, "ofd: no free Sign_N directory");
 
     /* The signature list, extended in place (its other bytes kept), or created and named in OFD.xml. */
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
-    ES_AUTO(es_buf_freep) es_buf list = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
-    ES_AUTO(es_buf_freep) es_buf ofdxml = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(es_ofd_limits(p)->max_inflated_bytes);
+    ES_AUTO(es_buf_freep) es_buf list = ES_BUF_INIT(es_ofd_limits(p)->max_inflated_bytes);
+    ES_AUTO(es_buf_freep) es_buf ofdxml = ES_BUF_INIT(es_ofd_limits(p)->max_inflated_bytes);
     ES_AUTO(es_buf_freep) es_buf ins = ES_BUF_INIT(8192);
     char id[32], pfx[40];
     bool new_list = t.list[0] == 0;
@@ -457,7 +457,7 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     rq.property_info = prop;
     eseal_buf ses = ESEAL_BUF_INIT;
     ES_GUARD(es_from_code(eseal_ses_signature_make(&ses, &rq, cert, key)));
-    ES_AUTO(es_buf_freep) es_buf stamped = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf stamped = ES_BUF_INIT(es_ofd_limits(p)->max_der_bytes);
     es_span sv = es_span_of(ses.ptr, ses.size);
     es_result r = ES_OK;
     if (o->timestamp != NULL) {

@@ -42,6 +42,7 @@ typedef struct {
     const eseal_trust *trust;
     int64_t at;
     const es_ofd_verify_options *opts;
+    const eseal_limits *lim; /* the package's */
     char list[ES_OFD_NAME_MAX + 1];  /* Signatures.xml */
     char signs[ES_OFD_NAME_MAX + 1]; /* the document's Signs/ directory: Doc_N/Signs/ */
     sig_entry sigs[MAX_SIGS];
@@ -84,7 +85,7 @@ static ES_RESULT check_list_shape(eseal_report *rep, ctx *c, xmlNodePtr root)
         }
         const char *nm = (const char *)n->name;
         bool odd = strcmp(nm, "Signature") != 0 && strcmp(nm, "MaxSignId") != 0;
-        if (odd && eseal_report_reason_count(rep) >= 10) {
+        if (odd && eseal_report_reason_count(rep) >= ES_OFD_SHOWN_MAX) {
             more++;
         } else if (odd) {
             ES_GUARD(es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY,
@@ -92,7 +93,7 @@ static ES_RESULT check_list_shape(eseal_report *rep, ctx *c, xmlNodePtr root)
                                       c->list, nm, (long)xmlGetLineNo(n)));
         }
         for (xmlNodePtr k = n->children; k != NULL; k = k->next) {
-            if (k->type == XML_ELEMENT_NODE && eseal_report_reason_count(rep) >= 10) {
+            if (k->type == XML_ELEMENT_NODE && eseal_report_reason_count(rep) >= ES_OFD_SHOWN_MAX) {
                 more++;
             } else if (k->type == XML_ELEMENT_NODE) {
                 ES_GUARD(es_report_reason(rep, ESEAL_INVALID, LIST_ANOMALY,
@@ -223,7 +224,7 @@ static ES_RESULT check_unlisted(eseal_report *rep, ctx *c)
 /* OFD.xml → DocBody/Signatures (the first document that has one) → its list of signatures. */
 static ES_RESULT find_signatures(eseal_report *rep, ctx *c)
 {
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(c->lim->max_inflated_bytes);
     ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_OFD_NAME_MAX + 1);
     ES_AUTO(es_ofd_xml_freep) xmlDocPtr ofd = NULL;
     ES_ENSURE(es_ofd_find(c->pkg, "OFD.xml") >= 0, ESEAL_EMALFORMED, "ofd: the package has no OFD.xml");
@@ -269,7 +270,7 @@ static ES_RESULT find_signatures(eseal_report *rep, ctx *c)
 /* Where each signature keeps its value and seal copy: files that no signature protects, by design. */
 static ES_RESULT locate_files(ctx *c)
 {
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(c->lim->max_inflated_bytes);
     ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_OFD_NAME_MAX + 1);
     for (size_t i = 0; i < c->nsigs; i++) {
         sig_entry *e = &c->sigs[i];
@@ -328,7 +329,7 @@ static ES_RESULT check_references(eseal_report *rep, ctx *c, const sig_entry *e,
     }
     ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(64u << 10);
     ES_AUTO(es_buf_freep) es_buf want = ES_BUF_INIT(1024);
-    ES_AUTO(es_buf_freep) es_buf file = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
+    ES_AUTO(es_buf_freep) es_buf file = ES_BUF_INIT(c->lim->max_inflated_bytes);
     ES_AUTO(es_buf_freep) es_buf bad = ES_BUF_INIT(8192);
     eseal_hash h = ESEAL_HASH_SM3;
     const char *method = es_ofd_xml_attr(refs, "CheckMethod", &t) ? es_buf_cstr(&t) : "";
@@ -374,7 +375,7 @@ static ES_RESULT check_references(eseal_report *rep, ctx *c, const sig_entry *e,
         if (problem == NULL) {
             good++;
         } else {
-            if (nbad < 10) {
+            if (nbad < ES_OFD_SHOWN_MAX) {
                 ES_GUARD(es_buf_printf(&bad, "%s/%s (%s)", nbad == 0 ? "" : ", ", name, problem));
             }
             nbad++;
@@ -389,7 +390,7 @@ static ES_RESULT check_references(eseal_report *rep, ctx *c, const sig_entry *e,
         ES_GUARD(es_report_set(rep, "checks.references", "bad"));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                 "%zu of %zu protected file(s) are missing or were changed after signing: %s%s", nbad,
-                                n, es_buf_cstr(&bad), nbad > 10 ? ", ..." : "");
+                                n, es_buf_cstr(&bad), nbad > ES_OFD_SHOWN_MAX ? ", ..." : "");
     }
     return es_report_set(rep, "checks.references", "good");
 }
@@ -432,7 +433,7 @@ static ES_RESULT check_uncovered(eseal_report *rep, ctx *c, const sig_entry *e, 
         const char *name = es_ofd_name(c->pkg, i);
         size_t len = strlen(name);
         if (!covered[i] && len > 0 && name[len - 1] != '/') { /* directories hold nothing to show */
-            if (n < 10) {
+            if (n < ES_OFD_SHOWN_MAX) {
                 ES_GUARD(es_buf_printf(&list, "%s/%s", n == 0 ? "" : ", ", name));
             }
             n++;
@@ -444,11 +445,11 @@ static ES_RESULT check_uncovered(eseal_report *rep, ctx *c, const sig_entry *e, 
     }
     ES_GUARD(es_report_set(rep, "covers_whole_document", "no"));
     ES_GUARD(es_report_set(rep, "later_changes", "%zu file(s) not protected: %s%s", n, es_buf_cstr(&list),
-                           n > 10 ? ", ..." : ""));
+                           n > ES_OFD_SHOWN_MAX ? ", ..." : ""));
     return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CHANGED_AFTER_SIGNING,
                             "%zu file(s) of the package are not protected by this signature and may change what "
                             "is shown (added after signing, or never signed): %s%s",
-                            n, es_buf_cstr(&list), n > 10 ? ", ..." : "");
+                            n, es_buf_cstr(&list), n > ES_OFD_SHOWN_MAX ? ", ..." : "");
 }
 
 /* SignatureDateTime as written ("2026-08-04 10:08:09", "20201010151120", ...): reported, never trusted. */
@@ -497,7 +498,7 @@ static ES_RESULT check_seal(eseal_report *rep, ctx *c, const sig_entry *e, const
     ES_GUARD(r);
     /* The copy named by <ofd:Seal><ofd:BaseLoc>, when there is one, must be the seal inside the stamp. */
     if (e->seal[0] != 0) {
-        ES_AUTO(es_buf_freep) es_buf esl = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+        ES_AUTO(es_buf_freep) es_buf esl = ES_BUF_INIT(c->lim->max_der_bytes);
         eseal_bytes der = eseal_ses_seal_der(seal);
         if (!es_ok(es_ofd_read(c->pkg, e->seal, &esl))) {
             ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_FORMAT_FAILURE, "the seal file %s is missing",
@@ -795,8 +796,8 @@ static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
                                   "the entry has no Type attribute: read as \"Seal\", the default of GB/T "
                                   "33190-2016 §18.1 (the list is not protected, so this is what it says now)"));
     }
-    ES_AUTO(es_buf_freep) es_buf sigxml = ES_BUF_INIT(eseal_limits_default()->max_inflated_bytes);
-    ES_AUTO(es_buf_freep) es_buf value = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf sigxml = ES_BUF_INIT(c->lim->max_inflated_bytes);
+    ES_AUTO(es_buf_freep) es_buf value = ES_BUF_INIT(c->lim->max_der_bytes);
     ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_OFD_NAME_MAX + 1);
     ES_AUTO(es_ofd_xml_freep) xmlDocPtr doc = NULL;
     if (es_ofd_find(c->pkg, e->path) < 0) {
@@ -869,10 +870,11 @@ ES_RESULT es_ofd_verify(eseal_report **out, es_span data, const eseal_trust *tru
                         const es_ofd_verify_options *opts)
 {
     ES_AUTO(es_ofd_closep) es_ofd_pkg *pkg = NULL;
-    ES_GUARD(es_ofd_open(&pkg, data));
+    ES_GUARD(es_ofd_open_limits(&pkg, data, opts != NULL ? opts->lim : NULL));
     ctx *c = es_calloc(1, sizeof(*c));
     ES_ENSURE_ALLOC(c);
     c->pkg = pkg;
+    c->lim = es_ofd_limits(pkg);
     c->trust = trust;
     c->at = at_ms;
     c->opts = opts;
@@ -918,13 +920,14 @@ int eseal_ofd_verify(eseal_report **out, const void *ofd, size_t len, const esea
     if (out == NULL || ofd == NULL) {
         ES_BAIL_ARG("out == NULL || ofd == NULL");
     }
-    es_ofd_verify_options o = {NULL, 0, NULL, NULL};
+    const eseal_context *cx = ES_OPT_CTX(opts, 2);
+    es_ofd_verify_options o = {NULL, 0, NULL, NULL, es_ctx_limits(cx)};
     eseal_buf der = ESEAL_BUF_INIT;
     if (opts != NULL && opts->signer != NULL && eseal_cert_der(&der, opts->signer) == ESEAL_OK) {
         o.signer_der = der.ptr;
         o.signer_len = der.size;
     }
-    int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_now_ms();
+    int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_ctx_now(cx);
     int rc = es_code(es_ofd_verify(out, es_span_of(ofd, len), trust, at, &o));
     eseal_buf_dispose(&der);
     return rc;

@@ -14,7 +14,8 @@
  * attribute of a start tag against the ones before it, so one element with 100,000 attributes
  * costs it seconds and 200,000 minutes (quadratic). The prescan is one linear pass; at most
  * ES_OFD_XML_MAX_ATTRS attributes on one element and lim->max_xml_bytes / ES_OFD_XML_ATTR_RATIO
- * in the whole file (which also bounds the tree libxml2 builds for them).
+ * in the whole file (which also bounds the tree libxml2 builds for them). One text node, CDATA
+ * section or attribute value is at most lim->max_token_bytes, counted in the same pass.
  *
  * Refused as constructs OFD does not use (GB/T 33190-2016 defines plain XML in one namespace):
  * processing instructions (the XML declaration is not one), and XInclude (its namespace on any
@@ -254,15 +255,21 @@ static ES_RESULT prescan(es_span b, const char *name, const eseal_limits *lim)
     if (total_max < ES_OFD_XML_MAX_ATTRS) {
         total_max = ES_OFD_XML_MAX_ATTRS;
     }
-    size_t total = 0, line = 1, i = 0;
+    size_t total = 0, line = 1, i = 0, text = 0, text_line = 1;
+    const size_t max_text = lim->max_token_bytes;
     const uint8_t *p = b.ptr;
     size_t n = b.len;
     while (i < n) {
         if (p[i] != '<') {
+            text_line = text == 0 ? line : text_line;
             line += p[i] == '\n';
             i++;
+            ES_ENSURE(++text <= max_text, ESEAL_ELIMIT,
+                      "ofd: %s has a text node of more than %zu bytes (line %zu), the limit max_token_bytes",
+                      where(name), max_text, text_line);
             continue;
         }
+        text = 0;
         const char *close = NULL;
         size_t skip = 1;
         if (n - i >= 4 && memcmp(p + i, "<!--", 4) == 0) {
@@ -276,23 +283,31 @@ static ES_RESULT prescan(es_span b, const char *name, const eseal_limits *lim)
             skip = 2;
         }
         if (close != NULL) {
-            size_t cl = strlen(close);
+            size_t cl = strlen(close), from = i, from_line = line;
             for (i += skip; i < n && !(n - i >= cl && memcmp(p + i, close, cl) == 0); i++) {
                 line += p[i] == '\n';
             }
+            /* A CDATA section is text too. */
+            ES_ENSURE(skip != 9 || i - from - skip <= max_text, ESEAL_ELIMIT,
+                      "ofd: %s has a CDATA section of more than %zu bytes (line %zu), the limit max_token_bytes",
+                      where(name), max_text, from_line);
             i += cl;
             continue;
         }
         /* A start tag: to its '>' outside quotes. */
-        size_t tag_line = line, attrs = 0;
+        size_t tag_line = line, attrs = 0, value = 0;
         uint8_t quote = 0;
         for (i++; i < n; i++) {
             uint8_t c = p[i];
             line += c == '\n';
             if (quote != 0) {
                 quote = c == quote ? 0 : quote;
+                ES_ENSURE(quote == 0 || ++value <= max_text, ESEAL_ELIMIT,
+                          "ofd: %s has an attribute value of more than %zu bytes (line %zu), the limit max_token_bytes",
+                          where(name), max_text, tag_line);
             } else if (c == '"' || c == '\'') {
                 quote = c;
+                value = 0;
             } else if (c == '=') {
                 attrs++;
             } else if (c == '>' || c == '<') {
@@ -318,7 +333,7 @@ ES_RESULT es_ofd_xml_parse_named(xmlDocPtr *out, es_span bytes, const char *name
     ES_ENSURE_ARG(out != NULL);
     *out = NULL;
     if (lim == NULL) {
-        lim = eseal_limits_default();
+        lim = es_limits_or_default(NULL);
     }
     ES_ENSURE_ARG(bytes.ptr != NULL || bytes.len == 0);
     /* Capped before libxml2 sees a byte (and xmlCtxtReadMemory takes an int). */
@@ -465,7 +480,7 @@ static bool foreign_in(xmlNodePtr n, char *out, size_t cap, unsigned depth)
             }
         }
         /* Nesting is bounded by the parse (limits->max_nesting), so is this recursion. */
-        if (depth < 1024 && foreign_in(c->children, out, cap, depth + 1)) {
+        if (depth < ES_OFD_XML_FOREIGN_DEPTH && foreign_in(c->children, out, cap, depth + 1)) {
             return true;
         }
     }

@@ -10,6 +10,7 @@
 #include "crypto/crypto.h"
 #include "eseal/pdf.h"
 #include "eseal/seal.h"
+#include "util/ctx.h"
 #include "util/util.h"
 
 typedef struct {
@@ -18,6 +19,25 @@ typedef struct {
 } es_pdf_ref;
 
 #define ES_PDF_ROTATE_BAD 1 /* an impossible /Rotate (not a multiple of 90): the page's was not an integer */
+
+/* ---- named maxima of the PDF module (bounds on what a file may make us do; one line each) ---- */
+#define ES_PDF_MAX_OBJNUM 8388607         /* highest object number (ISO 32000-1 Annex C.2: 2^23 - 1) */
+#define ES_PDF_TAIL_BYTES 2048            /* the end of the file searched for startxref and %%EOF */
+#define ES_PDF_MAX_INHERIT_DEPTH 32       /* /Parent links followed for inherited page attributes */
+#define ES_PDF_MAX_FIELD_DEPTH 16         /* /Kids levels of the form field tree walked */
+#define ES_PDF_MAX_DSS_ITEMS 256          /* streams read from one /DSS array (/Certs, /OCSPs, /CRLs) */
+#define ES_PDF_MAX_DSS_WRITE 4096         /* validation items written into one /DSS */
+#define ES_PDF_MAX_DICT_KEYS 512          /* keys of one dictionary compared by the revision diff */
+#define ES_PDF_MAX_DUP_STEPS 64           /* earlier definitions looked at for one duplicate object */
+#define ES_PDF_MAX_COLUMNS (1u << 20)     /* /Columns of a predicted cross-reference stream */
+#define ES_PDF_MAX_PAGES_CROSS 100000     /* pages one cross-page seal is split over */
+#define ES_PDF_MAX_NAME_LEN 255           /* one field name in a field lock */
+#define ES_PDF_UPDATE_MAX ((size_t)256 << 20) /* one incremental update we write */
+#define ES_PDF_XOBJECT_MAX ((size_t)64 << 20) /* one appearance or form XObject we write */
+#define ES_PDF_XREF_MAX ((size_t)1 << 20)     /* the /Index or rows of the cross-reference stream we write */
+#define ES_PDF_DSS_ARRAYS_MAX ((size_t)1 << 20) /* the /Certs, /OCSPs, /CRLs arrays of the /DSS we write */
+#define ES_PDF_NAMES_MAX ((size_t)64 << 10)   /* the field names of one field lock, read */
+#define ES_PDF_REPORT_TEXT_MAX ((size_t)64 << 10) /* one text field of a verification report */
 
 typedef struct {
     es_pdf_ref ref;
@@ -67,10 +87,11 @@ typedef struct {
     size_t len;        /* the bytes parsed */
     bool pages_walked; /* es_pdf_qpdf_pages has run */
     char *repair;      /* what qpdf warned then (a page tree repaired in memory), or NULL */
+    const eseal_limits *lim; /* the limits of the parse and of what is read from it; never NULL once open */
 } es_pdf_qpdf;
 
-/* Parses `data` (which must outlive the parse); closed on failure. */
-ES_RESULT es_pdf_qpdf_open(es_pdf_qpdf *p, es_span data);
+/* Parses `data` (which must outlive the parse) under `lim` (NULL: the defaults); closed on failure. */
+ES_RESULT es_pdf_qpdf_open(es_pdf_qpdf *p, es_span data, const eseal_limits *lim);
 void es_pdf_qpdf_close(es_pdf_qpdf *p);
 /* Forgets qpdf's pending errors and warnings, so that the next user of a shared parse starts clean. */
 void es_pdf_qpdf_quiet(es_pdf_qpdf *p);
@@ -82,10 +103,10 @@ ES_RESULT es_pdf_qpdf_pages(es_pdf_qpdf *p, const char **repair);
 /* How many times this thread has parsed a PDF with qpdf (every opener above counts): for tests. */
 unsigned long es_pdf_open_count(void);
 
-/* Opens a PDF held in memory (which must outlive the document). */
-ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data);
+/* Opens a PDF held in memory (which must outlive the document) under `lim` (NULL: the defaults). */
+ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data, const eseal_limits *lim);
 /* Opens the PDF behind `fd` (`size` bytes) without reading it into memory. */
-ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size);
+ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size, const eseal_limits *lim);
 void es_pdf_close(es_pdf_doc *d);
 
 /*
@@ -182,9 +203,10 @@ typedef struct {
     void *ctx;
 } es_pdf_registry_hook;
 
-/* `net` (may be NULL): whether (and where to cache what) revocation data may be fetched online. */
+/* `net` (may be NULL): whether (and where to cache what) revocation data may be fetched online;
+ * `ctx` (NULL: the default context) bounds every parse of the verification with its limits. */
 ES_RESULT es_pdf_verify(eseal_report **out, es_span data, const eseal_trust *trust, int64_t at_ms,
-                        const es_pdf_registry_hook *hook, const es_revocation_opts *net);
+                        const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_context *ctx);
 
 /*
  * Judges what the revisions after `signed_end` changed (pdf_diff.c) under
@@ -230,12 +252,13 @@ typedef struct {
  * streams, hybrid /XRefStm) and the bytes of each revision; stores up to `max` findings in `out`
  * and sets *n to how many there are (which may exceed max). An error only for limits and memory.
  */
-ES_RESULT es_pdf_check_structure(es_span f, es_pdf_ambiguity *out, size_t max, size_t *n);
+ES_RESULT es_pdf_check_structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity *out, size_t max, size_t *n);
 
 /*
  * For es_pdf_verify: runs the check on `f`; when it finds anything, `rep` gets the field
  * "ambiguities" and every one of the `n` signature reports the reason AMBIGUOUS_STRUCTURE per finding.
  */
-ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, size_t n, es_span f);
+ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, size_t n, es_span f,
+                                  const eseal_limits *lim);
 
 #endif

@@ -120,6 +120,7 @@ typedef struct {
     es_buf locked;
     size_t nsigs, ndts, nunsigned, ndss, nannots, nannots_ap;
     size_t budget; /* objects still to be looked at in passes 2 and 4 */
+    unsigned max_objects; /* the parse's limit (es_pdf_qpdf.lim) */
 } diff;
 
 static bool bit(const uint8_t *m, int n) { return (m[n / 8] & (1u << (n % 8))) != 0; }
@@ -251,11 +252,11 @@ static ES_RESULT push(diff *d, uint8_t *seen, int limit, int num, int gen, int c
 }
 
 /* The keys of a dictionary, copied (the iterator's strings do not survive other calls). */
-static size_t dict_keys(qpdf_data q, qpdf_oh dict, char *keys[512])
+static size_t dict_keys(qpdf_data q, qpdf_oh dict, char *keys[ES_PDF_MAX_DICT_KEYS])
 {
     size_t n = 0;
     qpdf_oh_begin_dict_key_iter(q, dict);
-    while (qpdf_oh_dict_more_keys(q) && n < 512) {
+    while (qpdf_oh_dict_more_keys(q) && n < ES_PDF_MAX_DICT_KEYS) {
         keys[n] = es_strdup(qpdf_oh_dict_next_key(q));
         if (keys[n] == NULL) {
             break;
@@ -446,7 +447,8 @@ static void mark_appearances(diff *d, qpdf_oh widget, int32_t owner)
 /* Walks /Fields and /Kids of the signed revision: non-signature fields, their widgets and appearances. */
 static ES_RESULT map_fields(diff *d, qpdf_oh arr, const char *parent, bool parent_sig, int depth)
 {
-    ES_ENSURE(depth < 16, ESEAL_ELIMIT, "pdf: form fields nest more than 16 deep");
+    ES_ENSURE(depth < ES_PDF_MAX_FIELD_DEPTH, ESEAL_ELIMIT, "pdf: form fields nest more than %d deep",
+              ES_PDF_MAX_FIELD_DEPTH);
     int k = qpdf_oh_is_array(d->a, arr) ? qpdf_oh_get_array_n_items(d->a, arr) : 0;
     for (int i = 0; i < k && i < MAX_ITEMS; i++) {
         qpdf_oh f = qpdf_oh_get_array_item(d->a, arr, i);
@@ -496,7 +498,7 @@ static ES_RESULT map_pages(diff *d)
     static const char *const inherited[] = {"/Resources", "/MediaBox", "/CropBox", "/Rotate"};
     walker w = {true, es_calloc((size_t)d->size / 8 + 1, 1), d->size, 0, 0, page_skip};
     ES_ENSURE_ALLOC(w.seen);
-    d->budget = eseal_limits_default()->max_objects;
+    d->budget = d->max_objects;
     /* The page tree first (pages by number, their /Pages ancestors as -1): what a walk of drawn
      * content must not enter (a link's /Dest names a page; it does not draw it). */
     for (int i = 0; i < np; i++) {
@@ -506,7 +508,7 @@ static ES_RESULT map_pages(diff *d)
             d->page_a[pn] = i + 1;
         }
         qpdf_oh node = qpdf_oh_get_key(d->a, pg, "/Parent");
-        for (int depth = 0; depth < 32 && qpdf_oh_is_indirect(d->a, node); depth++) {
+        for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH && qpdf_oh_is_indirect(d->a, node); depth++) {
             int nn = qpdf_oh_get_object_id(d->a, node);
             if (nn <= 0 || nn >= d->size || d->page_a[nn] != 0) {
                 break;
@@ -524,7 +526,7 @@ static ES_RESULT map_pages(diff *d)
         r = walk_value(d, d->a, pg, 0, &w, 0);
         /* The /Pages ancestors: only what a page inherits from them is drawn. */
         qpdf_oh node = qpdf_oh_get_key(d->a, pg, "/Parent");
-        for (int depth = 0; depth < 32 && es_ok(r) && qpdf_oh_is_dictionary(d->a, node); depth++) {
+        for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH && es_ok(r) && qpdf_oh_is_dictionary(d->a, node); depth++) {
             for (size_t k = 0; k < sizeof(inherited) / sizeof(inherited[0]) && es_ok(r); k++) {
                 qpdf_oh v = qpdf_oh_get_key(d->a, node, inherited[k]);
                 if (qpdf_oh_is_indirect(d->a, v)) {
@@ -857,7 +859,7 @@ static ES_RESULT judge_new_fields(diff *d)
 {
     qpdf_oh fields = qpdf_oh_get_key(d->b, qpdf_oh_get_key(d->b, qpdf_get_root(d->b), "/AcroForm"), "/Fields");
     int n = qpdf_oh_is_array(d->b, fields) ? qpdf_oh_get_array_n_items(d->b, fields) : 0;
-    d->budget = eseal_limits_default()->max_objects;
+    d->budget = d->max_objects;
     for (int i = 0; i < n && i < MAX_ITEMS; i++) {
         qpdf_oh f = qpdf_oh_get_array_item(d->b, fields, i);
         int fn = id_b(d, f);
@@ -1255,7 +1257,7 @@ static ES_RESULT reach_signed(diff *d)
     size_t visited = 0;
     while (d->nstack > 0) {
         oref o = d->stack[--d->nstack];
-        ES_ENSURE(++visited <= eseal_limits_default()->max_objects, ESEAL_ELIMIT, "pdf: too many objects");
+        ES_ENSURE(++visited <= d->max_objects, ESEAL_ELIMIT, "pdf: too many objects");
         if (d->nreached == d->capreached) {
             size_t cap = d->capreached == 0 ? 256 : d->capreached * 2;
             oref *n = es_realloc(d->reached, cap * sizeof(*n));
@@ -1301,7 +1303,7 @@ static ES_RESULT compare(diff *d)
 static ES_RESULT reach_final(diff *d, int info_num, int info_gen)
 {
     d->nstack = 0;
-    d->budget = eseal_limits_default()->max_objects;
+    d->budget = d->max_objects;
     qpdf_oh rb = qpdf_get_root(d->b);
     ES_GUARD(push(d, d->seen_b, d->bsize, d->root_num, qpdf_oh_get_generation(d->b, rb), X_NONE, -1, KEY_ROOT));
     if (info_num > 0) {
@@ -1438,7 +1440,7 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf
 {
     if (rev->q == NULL || rev->len != signed_end) {
         es_pdf_qpdf_close(rev);
-        if (!es_ok(es_pdf_qpdf_open(rev, es_span_of(f.ptr, signed_end)))) {
+        if (!es_ok(es_pdf_qpdf_open(rev, es_span_of(f.ptr, signed_end), file->lim))) {
             return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_LATER_CHANGES_UNCHECKED,
                                     "the revisions after this signature could not be compared: %s",
                                     eseal_error_last()->message);
@@ -1472,7 +1474,8 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
      * and kept what qpdf said then (es_pdf_qpdf_pages). */
     ES_GUARD(repaired(rep, rev, "the signed revision"));
     ES_GUARD(repaired(rep, file, "the document with its later revisions"));
-    unsigned maxobj = eseal_limits_default()->max_objects;
+    unsigned maxobj = es_limits_or_default(file->lim)->max_objects;
+    d.max_objects = maxobj;
     d.size = qpdf_oh_get_int_value_as_int(d.a, qpdf_oh_get_key(d.a, qpdf_get_trailer(d.a), "/Size"));
     d.bsize = qpdf_oh_get_int_value_as_int(d.b, qpdf_oh_get_key(d.b, qpdf_get_trailer(d.b), "/Size"));
     ES_ENSURE(d.size > 0 && (unsigned)d.size <= maxobj && d.bsize > 0 && (unsigned)d.bsize <= maxobj,

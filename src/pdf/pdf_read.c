@@ -66,9 +66,10 @@ static es_result qp_fail(qpdf_data q, const char *what)
  * The one strict opener (pdf.h): `data`, or when `path` is not NULL that file (then `data` holds
  * its first bytes). Every qpdf parse in eseal goes through here, with the same settings.
  */
-static ES_RESULT qp_open_any(es_pdf_qpdf *p, es_span data, const char *path)
+static ES_RESULT qp_open_any(es_pdf_qpdf *p, es_span data, const char *path, const eseal_limits *lim)
 {
     memset(p, 0, sizeof(*p));
+    p->lim = es_limits_or_default(lim);
     p->q = qpdf_init();
     ES_ENSURE_ALLOC(p->q);
     qpdf_silence_errors(p->q);
@@ -100,9 +101,9 @@ static ES_RESULT qp_open_any(es_pdf_qpdf *p, es_span data, const char *path)
     return ES_OK;
 }
 
-ES_RESULT es_pdf_qpdf_open(es_pdf_qpdf *p, es_span data)
+ES_RESULT es_pdf_qpdf_open(es_pdf_qpdf *p, es_span data, const eseal_limits *lim)
 {
-    es_result r = qp_open_any(p, data, NULL);
+    es_result r = qp_open_any(p, data, NULL, lim);
     if (!es_ok(r)) {
         es_pdf_qpdf_close(p);
     }
@@ -133,9 +134,10 @@ static ES_RESULT dup_str(char **out, const char *s)
 }
 
 /* "<< /K v /K v ..." of a dictionary without the keys in `skip` and without the closing ">>". */
-static ES_RESULT dict_without(char **out, qpdf_data q, qpdf_oh dict, const char *const *skip, size_t nskip)
+static ES_RESULT dict_without(char **out, const eseal_limits *lim, qpdf_data q, qpdf_oh dict,
+                               const char *const *skip, size_t nskip)
 {
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(lim->max_der_bytes);
     ES_GUARD(es_buf_append_str(&b, "<<"));
     /* Keys first (the iterator's strings do not survive other calls), then values. */
     char *keys[512];
@@ -179,9 +181,9 @@ static ES_RESULT dict_without(char **out, qpdf_data q, qpdf_oh dict, const char 
 }
 
 /* The items of an array (direct or indirect) as "a b c". */
-static ES_RESULT array_items(char **out, qpdf_data q, qpdf_oh arr)
+static ES_RESULT array_items(char **out, const eseal_limits *lim, qpdf_data q, qpdf_oh arr)
 {
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(lim->max_der_bytes);
     if (qpdf_oh_is_array(q, arr)) {
         int n = qpdf_oh_get_array_n_items(q, arr);
         for (int i = 0; i < n; i++) {
@@ -255,7 +257,7 @@ static ES_RESULT inherited_box(qpdf_data q, qpdf_oh page, es_pdf_page *p)
     qpdf_oh node = page;
     bool have_box = false, have_crop = false, have_rot = false;
     double crop[4] = {0};
-    for (int depth = 0; depth < 32 && qpdf_oh_is_dictionary(q, node) && !(have_box && have_crop && have_rot);
+    for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH && qpdf_oh_is_dictionary(q, node) && !(have_box && have_crop && have_rot);
          depth++) {
         if (!have_box && qpdf_oh_has_key(q, node, "/MediaBox")) {
             ES_GUARD(read_rect(q, node, "/MediaBox", p->media));
@@ -291,17 +293,17 @@ static bool is_sig_field(qpdf_data q, qpdf_oh f)
     return qpdf_oh_is_dictionary(q, f) && qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, f, "/FT"), "/Sig");
 }
 
-static ES_RESULT signatures_of(qpdf_data q, es_pdf_sig *sigs, size_t max, size_t *n);
+static ES_RESULT signatures_of(const eseal_limits *lim, qpdf_data q, es_pdf_sig *sigs, size_t max, size_t *n);
 
 /* The DocMDP permission of a certification signature already in the document (0: none). */
-static ES_RESULT certification_of(es_pdf_doc *d, qpdf_data q)
+static ES_RESULT certification_of(es_pdf_doc *d, qpdf_data q, const eseal_limits *lim)
 {
     enum { MAX_LISTED = 64 };
     es_pdf_sig *sigs = es_calloc(MAX_LISTED, sizeof(*sigs));
     ES_ENSURE_ALLOC(sigs);
     size_t n = 0;
     /* A listing that fails (damage is refused above; more than MAX_LISTED signatures) certifies nothing. */
-    if (es_ok(signatures_of(q, sigs, MAX_LISTED, &n))) {
+    if (es_ok(signatures_of(lim, q, sigs, MAX_LISTED, &n))) {
         for (size_t i = 0; i < n; i++) {
             if (sigs[i].docmdp_p != 0 && (d->docmdp_p == 0 || sigs[i].docmdp_p < d->docmdp_p)) {
                 d->docmdp_p = sigs[i].docmdp_p;
@@ -313,11 +315,11 @@ static ES_RESULT certification_of(es_pdf_doc *d, qpdf_data q)
     return ES_OK;
 }
 
-static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q)
+static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q, const eseal_limits *lim)
 {
     qpdf_oh trailer = qpdf_get_trailer(q);
     d->size = qpdf_oh_get_int_value_as_int(q, qpdf_oh_get_key(q, trailer, "/Size"));
-    ES_ENSURE(d->size > 0 && d->size < 8388607, ESEAL_EMALFORMED, "pdf: trailer /Size %d is not usable", d->size);
+    ES_ENSURE(d->size > 0 && d->size < ES_PDF_MAX_OBJNUM, ESEAL_EMALFORMED, "pdf: trailer /Size %d is not usable", d->size);
     if (qpdf_oh_has_key(q, trailer, "/Info")) {
         qpdf_oh info = qpdf_oh_get_key(q, trailer, "/Info");
         /* Carried into the update's trailer as written: "N G R", or a direct dictionary (ISO
@@ -341,16 +343,16 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q)
     ES_ENSURE(qpdf_oh_is_dictionary(q, root), ESEAL_EMALFORMED, "pdf: no document catalog");
     d->root = (es_pdf_ref){qpdf_oh_get_object_id(q, root), qpdf_oh_get_generation(q, root)};
     static const char *const skip_root[] = {"/AcroForm"};
-    ES_GUARD(dict_without(&d->root_wo_acroform, q, root, skip_root, 1));
+    ES_GUARD(dict_without(&d->root_wo_acroform, lim, q, root, skip_root, 1));
     static const char *const skip_dss[] = {"/DSS"};
-    ES_GUARD(dict_without(&d->root_wo_dss, q, root, skip_dss, 1));
+    ES_GUARD(dict_without(&d->root_wo_dss, lim, q, root, skip_dss, 1));
     qpdf_oh dss = qpdf_oh_get_key(q, root, "/DSS");
     d->has_dss = qpdf_oh_is_dictionary(q, dss);
     static const char *const dss_keys[] = {"/Certs", "/OCSPs", "/CRLs"};
     char **dss_items[] = {&d->dss_certs, &d->dss_ocsps, &d->dss_crls};
     for (size_t i = 0; i < 3; i++) {
         /* Only a dictionary is asked for its keys: qpdf warns (a damage here) about anything else. */
-        ES_GUARD(d->has_dss ? array_items(dss_items[i], q, qpdf_oh_get_key(q, dss, dss_keys[i]))
+        ES_GUARD(d->has_dss ? array_items(dss_items[i], lim, q, qpdf_oh_get_key(q, dss, dss_keys[i]))
                             : dup_str(dss_items[i], ""));
     }
     if (d->has_dss && qpdf_oh_has_key(q, dss, "/VRI")) {
@@ -362,9 +364,9 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q)
         d->acroform_indirect = qpdf_oh_is_indirect(q, af);
         d->acroform_ref = (es_pdf_ref){qpdf_oh_get_object_id(q, af), qpdf_oh_get_generation(q, af)};
         static const char *const skip_af[] = {"/Fields", "/SigFlags"};
-        ES_GUARD(dict_without(&d->acroform_wo_fields, q, af, skip_af, 2));
+        ES_GUARD(dict_without(&d->acroform_wo_fields, lim, q, af, skip_af, 2));
         qpdf_oh fields = qpdf_oh_get_key(q, af, "/Fields");
-        ES_GUARD(array_items(&d->fields, q, fields));
+        ES_GUARD(array_items(&d->fields, lim, q, fields));
         int n = qpdf_oh_is_array(q, fields) ? qpdf_oh_get_array_n_items(q, fields) : 0;
         for (int i = 0; i < n; i++) {
             d->nsig_fields += is_sig_field(q, qpdf_oh_get_array_item(q, fields, i));
@@ -374,7 +376,7 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q)
     }
 
     int np = qpdf_get_num_pages(q);
-    ES_ENSURE(np > 0 && (unsigned)np <= eseal_limits_default()->max_objects, ESEAL_EMALFORMED,
+    ES_ENSURE(np > 0 && (unsigned)np <= lim->max_objects, ESEAL_EMALFORMED,
               "pdf: the document has no pages (or cannot count them)");
     d->pages = es_calloc((size_t)np, sizeof(*d->pages));
     ES_ENSURE_ALLOC(d->pages);
@@ -386,29 +388,31 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q)
         ES_ENSURE(p->ref.num > 0, ESEAL_EMALFORMED, "pdf: page %d is not an indirect object", i + 1);
         ES_GUARD(inherited_box(q, pg, p));
         static const char *const skip_pg[] = {"/Annots"};
-        ES_GUARD(dict_without(&p->dict_wo_annots, q, pg, skip_pg, 1));
-        ES_GUARD(array_items(&p->annots, q, qpdf_oh_get_key(q, pg, "/Annots")));
+        ES_GUARD(dict_without(&p->dict_wo_annots, lim, q, pg, skip_pg, 1));
+        ES_GUARD(array_items(&p->annots, lim, q, qpdf_oh_get_key(q, pg, "/Annots")));
         qpdf_oh_release_all(q);
     }
     if (qpdf_has_error(q) || qpdf_more_warnings(q)) {
         return qp_fail(q, "is damaged");
     }
-    return certification_of(d, q);
+    return certification_of(d, q, lim);
 }
 
-ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data)
+ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data, const eseal_limits *lim)
 {
+    lim = es_limits_or_default(lim);
     memset(d, 0, sizeof(*d));
     d->data = data;
     d->size_bytes = data.len;
-    ES_ENSURE(data.len <= eseal_limits_default()->max_input_bytes, ESEAL_ELIMIT, "pdf: the file is too large");
-    size_t tail = data.len > 2048 ? 2048 : data.len;
+    ES_ENSURE(data.len <= lim->max_input_bytes, ESEAL_ELIMIT, "pdf: the file is %zu bytes, more than max_input_bytes (%llu)",
+              data.len, (unsigned long long)lim->max_input_bytes);
+    size_t tail = data.len > ES_PDF_TAIL_BYTES ? ES_PDF_TAIL_BYTES : data.len;
     ES_GUARD(find_startxref(d, es_span_of(data.ptr + data.len - tail, tail), data.len));
     d->xref_stream = memcmp(data.ptr + d->startxref, "xref", 4) != 0;
     d->last_byte = data.len > 0 ? data.ptr[data.len - 1] : 0;
     ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf p = {0};
-    ES_GUARD(qp_open_any(&p, data, NULL));
-    es_result r = read_doc(d, p.q);
+    ES_GUARD(qp_open_any(&p, data, NULL, lim));
+    es_result r = read_doc(d, p.q, lim);
     if (!es_ok(r)) {
         es_pdf_close(d); /* a half-read document owns strings and pages: free them (found by fuzzing) */
     }
@@ -429,13 +433,15 @@ static ES_RESULT pread_all(int fd, uint8_t *buf, size_t n, uint64_t off)
     return ES_OK;
 }
 
-ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size)
+ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size, const eseal_limits *lim)
 {
+    lim = es_limits_or_default(lim);
     memset(d, 0, sizeof(*d));
     d->size_bytes = (size_t)size;
-    ES_ENSURE(size <= eseal_limits_default()->max_input_bytes, ESEAL_ELIMIT, "pdf: the file is too large");
+    ES_ENSURE(size <= lim->max_input_bytes, ESEAL_ELIMIT, "pdf: the file is %llu bytes, more than max_input_bytes (%llu)",
+              (unsigned long long)size, (unsigned long long)lim->max_input_bytes);
     ES_ENSURE(size >= 16, ESEAL_EMALFORMED, "pdf: the file is too short to be a PDF");
-    uint8_t head[8], tailbuf[2048], at[4];
+    uint8_t head[8], tailbuf[ES_PDF_TAIL_BYTES], at[4];
     size_t tail = size > sizeof(tailbuf) ? sizeof(tailbuf) : (size_t)size;
     ES_GUARD(pread_all(fd, head, sizeof(head), 0));
     ES_GUARD(pread_all(fd, tailbuf, tail, size - tail));
@@ -447,8 +453,8 @@ ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size)
     char path[64];
     (void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
     ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf p = {0};
-    ES_GUARD(qp_open_any(&p, es_span_of(head, sizeof(head)), path));
-    es_result r = read_doc(d, p.q);
+    ES_GUARD(qp_open_any(&p, es_span_of(head, sizeof(head)), path, lim));
+    es_result r = read_doc(d, p.q, lim);
     if (!es_ok(r)) {
         es_pdf_close(d); /* a half-read document owns strings and pages: free them (found by fuzzing) */
     }
@@ -510,7 +516,7 @@ static ES_RESULT read_field_lock(es_pdf_sig *s, qpdf_data q, qpdf_oh tp)
     qpdf_oh fields = qpdf_oh_get_key(q, tp, "/Fields");
     ES_ENSURE(qpdf_oh_is_array(q, fields), ESEAL_EMALFORMED, "pdf: signature %s: FieldMDP %s without /Fields",
               s->field, a);
-    ES_AUTO(es_buf_freep) es_buf names = ES_BUF_INIT(64u << 10);
+    ES_AUTO(es_buf_freep) es_buf names = ES_BUF_INIT(ES_PDF_NAMES_MAX);
     int n = qpdf_oh_get_array_n_items(q, fields);
     for (int i = 0; i < n; i++) {
         size_t len = 0;
@@ -524,11 +530,11 @@ static ES_RESULT read_field_lock(es_pdf_sig *s, qpdf_data q, qpdf_oh tp)
     return ES_OK;
 }
 
-static ES_RESULT read_sig(es_pdf_sig *s, qpdf_data q, qpdf_oh field)
+static ES_RESULT read_sig(es_pdf_sig *s, const eseal_limits *lim, qpdf_data q, qpdf_oh field)
 {
     memset(s, 0, sizeof(*s));
-    s->contents = (es_buf)ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
-    s->seal = (es_buf)ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    s->contents = (es_buf)ES_BUF_INIT(lim->max_der_bytes);
+    s->seal = (es_buf)ES_BUF_INIT(lim->max_der_bytes);
     size_t n = 0;
     qpdf_oh tn = qpdf_oh_get_key(q, field, "/T");
     const char *t = qpdf_oh_is_string(q, tn) ? qpdf_oh_get_binary_string_value(q, tn, &n) : NULL;
@@ -593,18 +599,23 @@ static ES_RESULT read_sig(es_pdf_sig *s, qpdf_data q, qpdf_oh field)
 }
 
 /* Walks /Fields and /Kids (depth-limited) for signature fields with a value. */
-static ES_RESULT walk_fields(qpdf_data q, qpdf_oh arr, es_pdf_sig *sigs, size_t max, size_t *n, int depth)
+static ES_RESULT walk_fields(const eseal_limits *lim, qpdf_data q, qpdf_oh arr, es_pdf_sig *sigs, size_t max, size_t *n, int depth)
 {
-    ES_ENSURE(depth < 16, ESEAL_ELIMIT, "pdf: form fields nest more than 16 deep");
+    ES_ENSURE(depth < ES_PDF_MAX_FIELD_DEPTH, ESEAL_ELIMIT, "pdf: form fields nest more than %d deep",
+              ES_PDF_MAX_FIELD_DEPTH);
     int k = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
     for (int i = 0; i < k; i++) {
         qpdf_oh f = qpdf_oh_get_array_item(q, arr, i);
         if (is_sig_field(q, f) && qpdf_oh_is_dictionary(q, qpdf_oh_get_key(q, f, "/V"))) {
             ES_ENSURE(*n < max, ESEAL_ELIMIT, "pdf: more than %zu signatures", max);
-            es_result r = read_sig(&sigs[*n], q, f);
+            es_result r = read_sig(&sigs[*n], lim, q, f);
             if (!es_ok(r)) {
-                /* A malformed signature is a finding about that signature, not a reason to stop. */
-                ES_ENSURE(es_code(r) == ESEAL_EMALFORMED, es_code(r), "%s", eseal_error_last()->message);
+                /* A malformed signature is a finding about that signature, not a reason to stop;
+                 * anything else (a limit, memory) stops, and what read_sig had taken is freed. */
+                if (es_code(r) != ESEAL_EMALFORMED) {
+                    es_pdf_sig_free(&sigs[*n]);
+                    return r;
+                }
                 sigs[*n].error = es_strdup(eseal_error_last()->message);
                 ES_ENSURE_ALLOC(sigs[*n].error);
                 if (sigs[*n].field == NULL) {
@@ -614,18 +625,18 @@ static ES_RESULT walk_fields(qpdf_data q, qpdf_oh arr, es_pdf_sig *sigs, size_t 
             }
             (*n)++;
         } else if (qpdf_oh_has_key(q, f, "/Kids")) {
-            ES_GUARD(walk_fields(q, qpdf_oh_get_key(q, f, "/Kids"), sigs, max, n, depth + 1));
+            ES_GUARD(walk_fields(lim, q, qpdf_oh_get_key(q, f, "/Kids"), sigs, max, n, depth + 1));
         }
     }
     return ES_OK;
 }
 
-static ES_RESULT signatures_of(qpdf_data q, es_pdf_sig *sigs, size_t max, size_t *n)
+static ES_RESULT signatures_of(const eseal_limits *lim, qpdf_data q, es_pdf_sig *sigs, size_t max, size_t *n)
 {
     qpdf_oh af = qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm");
     es_result r = ES_OK;
     if (qpdf_oh_is_dictionary(q, af)) {
-        r = walk_fields(q, qpdf_oh_get_key(q, af, "/Fields"), sigs, max, n, 0);
+        r = walk_fields(lim, q, qpdf_oh_get_key(q, af, "/Fields"), sigs, max, n, 0);
     }
     if (es_ok(r) && (qpdf_has_error(q) || qpdf_more_warnings(q))) {
         r = qp_fail(q, "is damaged");
@@ -642,24 +653,25 @@ static ES_RESULT signatures_of(qpdf_data q, es_pdf_sig *sigs, size_t max, size_t
 ES_RESULT es_pdf_signatures_of(es_pdf_qpdf *p, es_pdf_sig *sigs, size_t max, size_t *n)
 {
     *n = 0;
-    return signatures_of(p->q, sigs, max, n);
+    return signatures_of(p->lim, p->q, sigs, max, n);
 }
 
 ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *n)
 {
     *n = 0;
     ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf p = {0};
-    ES_GUARD(qp_open_any(&p, data, NULL));
-    return signatures_of(p.q, sigs, max, n);
+    ES_GUARD(qp_open_any(&p, data, NULL, NULL));
+    return signatures_of(p.lim, p.q, sigs, max, n);
 }
 
 /* ---- the document security store, for the verifier ---------------------- */
 
 /* The decoded data of each stream in `arr` (at most 256), into `out`'s list of `kind`, or into `certs`. */
-static ES_RESULT dss_streams(qpdf_data q, qpdf_oh arr, es_rev_kind kind, es_revocation_data *out, es_der_list *certs)
+static ES_RESULT dss_streams(size_t max_der, qpdf_data q, qpdf_oh arr, es_rev_kind kind, es_revocation_data *out, es_der_list *certs)
 {
     int n = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
-    ES_ENSURE(n <= 256, ESEAL_ELIMIT, "pdf: the /DSS lists %d items of one kind (at most 256)", n);
+    ES_ENSURE(n <= ES_PDF_MAX_DSS_ITEMS, ESEAL_ELIMIT, "pdf: the /DSS lists %d items of one kind (at most %d)", n,
+              ES_PDF_MAX_DSS_ITEMS);
     for (int i = 0; i < n; i++) {
         qpdf_oh st = qpdf_oh_get_array_item(q, arr, i);
         unsigned char *buf = NULL;
@@ -669,7 +681,7 @@ static ES_RESULT dss_streams(qpdf_data q, qpdf_oh arr, es_rev_kind kind, es_revo
             buf == NULL) {
             continue; /* not usable: the verifier judges without it */
         }
-        es_result r = len > eseal_limits_default()->max_der_bytes ? ES_OK
+        es_result r = len > max_der ? ES_OK
                       : certs != NULL                                ? es_der_list_add(certs, es_span_of(buf, len))
                                                                      : es_revocation_data_add(out, kind, es_span_of(buf, len));
         free(buf); /* !checksrc! allowed: qpdf allocates with malloc */
@@ -687,9 +699,9 @@ ES_RESULT es_pdf_dss_read(es_pdf_qpdf *p, es_revocation_data *out, es_der_list *
         return ES_OK;
     }
     *present = true;
-    ES_GUARD(dss_streams(q, qpdf_oh_get_key(q, dss, "/OCSPs"), ES_REV_OCSP, out, NULL));
+    ES_GUARD(dss_streams(p->lim->max_der_bytes, q, qpdf_oh_get_key(q, dss, "/OCSPs"), ES_REV_OCSP, out, NULL));
     if (certs != NULL) {
-        ES_GUARD(dss_streams(q, qpdf_oh_get_key(q, dss, "/Certs"), ES_REV_CRL, out, certs));
+        ES_GUARD(dss_streams(p->lim->max_der_bytes, q, qpdf_oh_get_key(q, dss, "/Certs"), ES_REV_CRL, out, certs));
     }
-    return dss_streams(q, qpdf_oh_get_key(q, dss, "/CRLs"), ES_REV_CRL, out, NULL);
+    return dss_streams(p->lim->max_der_bytes, q, qpdf_oh_get_key(q, dss, "/CRLs"), ES_REV_CRL, out, NULL);
 }

@@ -228,8 +228,8 @@ static ES_RESULT put_xref(es_buf *b, size_t base, const es_pdf_doc *d, xref_entr
     int xnum = next_num;
     e[ne++] = (xref_entry){xnum, 0, xref_off};
     qsort(e, ne, sizeof(*e), cmp_entry);
-    ES_AUTO(es_buf_freep) es_buf index = ES_BUF_INIT(1 << 20);
-    ES_AUTO(es_buf_freep) es_buf rows = ES_BUF_INIT(1 << 20);
+    ES_AUTO(es_buf_freep) es_buf index = ES_BUF_INIT(ES_PDF_XREF_MAX);
+    ES_AUTO(es_buf_freep) es_buf rows = ES_BUF_INIT(ES_PDF_XREF_MAX);
     for (size_t i = 0; i < ne;) {
         size_t j = i;
         while (j + 1 < ne && e[j + 1].num == e[j].num + 1) {
@@ -368,7 +368,7 @@ static ES_RESULT page_with_widgets(writer *w, const es_pdf_page *pg, const int *
 static ES_RESULT form_xobject(writer *w, int num, double bw, double bh, const double *matrix, const char *resources,
                               es_span content)
 {
-    ES_AUTO(es_buf_freep) es_buf z = ES_BUF_INIT(64u << 20);
+    ES_AUTO(es_buf_freep) es_buf z = ES_BUF_INIT(ES_PDF_XOBJECT_MAX);
     bool flate = content.len >= FLATE_MIN;
     if (flate) {
         uLongf zlen = compressBound((uLong)content.len);
@@ -412,7 +412,7 @@ static ES_RESULT put_lock(es_buf *b, const char *type, const eseal_pdf_stamp_opt
         for (const char *p = f;;) {
             const char *e = strchr(p, ',');
             size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
-            ES_ENSURE(len > 0 && len < 256, ESEAL_EINVAL, "pdf: an empty or too long field name in the lock");
+            ES_ENSURE(len > 0 && len <= ES_PDF_MAX_NAME_LEN, ESEAL_EINVAL, "pdf: an empty or too long field name in the lock");
             char name[256];
             memcpy(name, p, len);
             name[len] = 0;
@@ -484,7 +484,7 @@ static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, cons
     view_matrix(&v, box_w, box_h, m);
 
     int A = w->next++, W = w->next++;
-    ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(64u << 20);
+    ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(ES_PDF_XOBJECT_MAX);
     ES_GUARD(appearance(&ap, imprint, box_h - (art_h - img_h), o->serial, img_w));
     if (qr) {
         ES_GUARD(put_qr(&ap, o->qr_text, img_w + QR_GAP_MM * PT_PER_MM, box_h - QR_MM * PT_PER_MM, QR_MM * PT_PER_MM));
@@ -530,12 +530,12 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
 
     /* The whole imprint once, drawn by every slice through its own clip (the slice's BBox). */
     int I = w->next++;
-    ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(64u << 20);
+    ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(ES_PDF_XOBJECT_MAX);
     ES_GUARD(appearance(&ap, imprint, img_h, NULL, img_w));
     ES_GUARD(form_xobject(w, I, img_w, img_h, NULL, "<< >>", es_buf_span(&ap)));
     int F = w->next++;
     int npages = last - first + 1;
-    ES_ENSURE(npages <= 100000, ESEAL_ELIMIT, "pdf: too many pages for one cross-page seal");
+    ES_ENSURE(npages <= ES_PDF_MAX_PAGES_CROSS, ESEAL_ELIMIT, "pdf: too many pages for one cross-page seal");
     int *widgets = es_calloc((size_t)npages, sizeof(int));
     ES_ENSURE_ALLOC(widgets);
     es_result r = ES_OK;
@@ -852,7 +852,7 @@ static ES_RESULT sign_into(uint8_t *lt, size_t reserve, const uint8_t *dg, size_
 {
     eseal_buf signed_cms = ESEAL_BUF_INIT;
     ES_GUARD(es_from_code(eseal_cms_sign_digest(&signed_cms, key, cert, dg, dn, co)));
-    ES_AUTO(es_buf_freep) es_buf cms = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf cms = ES_BUF_INIT(es_ctx_limits(ES_OPT_CTX(o, 2))->max_der_bytes);
     es_result r = es_buf_append(&cms, signed_cms.ptr, signed_cms.size);
     eseal_buf_dispose(&signed_cms);
     ES_GUARD(r);
@@ -892,7 +892,7 @@ static ES_RESULT prepare(update *u, es_pdf_doc *d, uint64_t size, const eseal_im
         r = cms_setup(&u->co, &u->reserve, key, cert, o);
     }
     if (es_ok(r)) {
-        r = build(u->upd, (size_t)size, &ph, d, imprint, seal, o, u->reserve, o->time_ms != 0 ? o->time_ms : es_now_ms(),
+        r = build(u->upd, (size_t)size, &ph, d, imprint, seal, o, u->reserve, o->time_ms != 0 ? o->time_ms : es_ctx_now(ES_OPT_CTX(o, 2)),
                   false);
     }
     es_pdf_close(d);
@@ -920,8 +920,8 @@ static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *im
               "pdf: an imprint, a seal, a key and its certificate are required");
     ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
     es_pdf_doc d;
-    ES_GUARD(es_pdf_open(&d, pdf));
-    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    ES_GUARD(es_pdf_open(&d, pdf, es_ctx_limits(ES_OPT_CTX(o, 2))));
+    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(ES_PDF_UPDATE_MAX);
     update u = {&upd, 0, 0, 0, ESEAL_CMS_SIGN_OPTIONS_INIT, o};
     ES_GUARD(prepare(&u, &d, pdf.len, imprint, seal, key, cert, o));
     ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
@@ -941,9 +941,9 @@ int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imp
     if (out == NULL || pdf == NULL) {
         ES_BAIL_ARG("out == NULL || pdf == NULL");
     }
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT((size_t)eseal_limits_default()->max_input_bytes);
-    es_result r = stamp(&b, es_span_of(pdf, len), imprint, es_span_of(seal_der, seal_len), key, cert,
-                        opts != NULL ? opts : &defaults);
+    const eseal_pdf_stamp_options *o = opts != NULL ? opts : &defaults;
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT((size_t)es_ctx_limits(ES_OPT_CTX(o, 2))->max_input_bytes);
+    es_result r = stamp(&b, es_span_of(pdf, len), imprint, es_span_of(seal_der, seal_len), key, cert, o);
     if (es_ok(r)) {
         es_buf_move_out(out, &b);
     }
@@ -978,8 +978,8 @@ ES_RESULT es_pdf_stamp_to(es_atomic_file *out, const char *in_path, const eseal_
     uint64_t size = (uint64_t)st.st_size;
 
     es_pdf_doc d;
-    ES_GUARD(es_pdf_open_fd(&d, j.in, size));
-    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    ES_GUARD(es_pdf_open_fd(&d, j.in, size, es_ctx_limits(ES_OPT_CTX(o, 2))));
+    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(ES_PDF_UPDATE_MAX);
     update u = {&upd, 0, 0, cms_reserve, ESEAL_CMS_SIGN_OPTIONS_INIT, o};
     ES_GUARD(prepare(&u, &d, size, imprint, seal, key, cert, o));
 
@@ -1078,11 +1078,12 @@ static ES_RESULT dss_array(writer *w, es_buf *arr, const char *key, const char *
 static ES_RESULT dss_update(es_buf *b, size_t base, const es_pdf_doc *d, const es_pdf_dss_data *dd)
 {
     size_t nitems = dd->ncerts + dd->nocsps + dd->ncrls;
-    ES_ENSURE(nitems <= 4096, ESEAL_ELIMIT, "pdf: %zu validation items are more than a DSS takes (4096)", nitems);
+    ES_ENSURE(nitems <= ES_PDF_MAX_DSS_WRITE, ESEAL_ELIMIT, "pdf: %zu validation items are more than a DSS takes (%d)",
+              nitems, ES_PDF_MAX_DSS_WRITE);
     writer w = {b, base, NULL, 0, nitems + 4, d->size};
     w.e = es_calloc(w.cap, sizeof(*w.e));
     ES_ENSURE_ALLOC(w.e);
-    es_buf arrays = ES_BUF_INIT(1u << 20);
+    es_buf arrays = ES_BUF_INIT(ES_PDF_DSS_ARRAYS_MAX);
     es_result r = ES_OK;
     if (d->last_byte != '\n' && d->last_byte != '\r') {
         r = es_buf_append_byte(b, '\n');
@@ -1128,8 +1129,8 @@ ES_RESULT es_pdf_add_dss(es_buf *out, es_span pdf, const es_pdf_dss_data *dd)
 {
     ES_ENSURE_ARG(out != NULL && dd != NULL);
     es_pdf_doc d;
-    ES_GUARD(es_pdf_open(&d, pdf));
-    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    ES_GUARD(es_pdf_open(&d, pdf, NULL));
+    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(ES_PDF_UPDATE_MAX);
     es_result r = dss_update(&upd, pdf.len, &d, dd);
     es_pdf_close(&d);
     ES_GUARD(r);
@@ -1146,8 +1147,8 @@ ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, es
         reserve = ESEAL_PDF_TIMESTAMP_RESERVE;
     }
     es_pdf_doc d;
-    ES_GUARD(es_pdf_open(&d, pdf));
-    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(256u << 20);
+    ES_GUARD(es_pdf_open(&d, pdf, NULL));
+    ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(ES_PDF_UPDATE_MAX);
     placeholders ph = {0};
     es_result r = build(&upd, pdf.len, &ph, &d, NULL, es_span_of(NULL, 0), &none, reserve, es_now_ms(), true);
     es_pdf_close(&d);

@@ -144,7 +144,7 @@ static ES_RESULT verify_doc_timestamp(eseal_report *rep, const es_pdf_sig *s, es
 
 static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
                             int64_t at, const es_pdf_registry_hook *hook, size_t *signed_end,
-                            const es_revocation_opts *ro)
+                            const es_revocation_opts *ro, const eseal_context *ctx)
 {
     *signed_end = 0;
     ES_GUARD(es_report_set(rep, "field", "%s", s->field));
@@ -175,6 +175,7 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     eseal_bytes_part ranges[2] = {{f.ptr, (size_t)s->br[1]}, {f.ptr + s->br[2], (size_t)s->br[3]}};
     eseal_cms_verify_options co = ESEAL_CMS_VERIFY_OPTIONS_INIT;
     co.at_ms = at;
+    co.ctx = ctx;
     eseal_report *crep = NULL;
     es_span parts[2] = {es_span_of(ranges[0].ptr, ranges[0].len), es_span_of(ranges[1].ptr, ranges[1].len)};
     int rc = cms_len == 0 ? ESEAL_EMALFORMED
@@ -316,11 +317,12 @@ static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const 
 }
 
 ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust, int64_t at,
-                        const es_pdf_registry_hook *hook, const es_revocation_opts *net)
+                        const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_context *ctx)
 {
+    const eseal_limits *lim = es_ctx_limits(ctx);
     /* One strict parse of the whole file for the listing, the /DSS and every comparison (pdf.h). */
     ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf file = {0};
-    ES_GUARD(es_pdf_qpdf_open(&file, f));
+    ES_GUARD(es_pdf_qpdf_open(&file, f, lim));
     es_pdf_sig sigs[MAX_SIGS];
     size_t n = 0;
     ES_GUARD(es_pdf_signatures_of(&file, sigs, MAX_SIGS, &n));
@@ -350,6 +352,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
     }
     es_revocation_opts ro = ES_REVOCATION_OPTS_INIT;
+    ro.ctx = ctx;
     if (net != NULL) {
         ro.online = net->online;
         ro.fetch = net->fetch;
@@ -406,7 +409,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     int64_t archive_at[MAX_SIGS] = {0};
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (is_doc_timestamp(&sigs[i]) && !dup[i]) {
-            r = verify_one(children[i], &sigs[i], f, trust, at, hook, &ends[i], &ro);
+            r = verify_one(children[i], &sigs[i], f, trust, at, hook, &ends[i], &ro, ctx);
             const char *tt = eseal_report_get(children[i], "timestamp.time");
             int64_t g = 0;
             if (es_ok(r) && tt != NULL && eseal_time_parse(&g, tt) == ESEAL_OK) {
@@ -422,7 +425,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         for (size_t k = i + 1; k < n; k++) {
             poe = archive_at[k] != 0 && (poe == 0 || archive_at[k] < poe) ? archive_at[k] : poe;
         }
-        r = verify_one(children[i], &sigs[i], f, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i], &ro);
+        r = verify_one(children[i], &sigs[i], f, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i], &ro, ctx);
         if (es_ok(r) && poe != 0 && poe < at && eseal_report_get(children[i], "checks.judged_at") == NULL) {
             char tb[ES_RFC3339_LEN];
             es_time_rfc3339(tb, poe);
@@ -431,7 +434,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     }
     /* One resolution: a structure that lets readers disagree invalidates every signature (pdf_xref.c). */
     if (es_ok(r) && n > 0) {
-        r = es_pdf_report_structure(rep, children, n, f);
+        r = es_pdf_report_structure(rep, children, n, f, lim);
     }
     /* The document's certification (the first signature's DocMDP, ISO 32000-1 §12.8.2.2) bounds every later change. */
     int doc_p = 0;
@@ -504,6 +507,7 @@ int eseal_pdf_verify(eseal_report **out, const void *pdf, size_t len, const esea
     if (out == NULL || pdf == NULL) {
         ES_BAIL_ARG("out == NULL || pdf == NULL");
     }
-    int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_now_ms();
-    return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL, NULL));
+    const eseal_context *ctx = ES_OPT_CTX(opts, 2);
+    int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_ctx_now(ctx);
+    return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL, NULL, ctx));
 }

@@ -23,7 +23,8 @@
  * length, a body that contains `endstream` itself is a finding: a reader that searches for the
  * keyword instead of trusting /Length would read the rest of the body as objects.
  *
- * Limits (eseal_limits_default()): sections (max_xref_sections), entries and definitions
+ * Limits (the caller's, es_pdf_check_structure): sections (max_xref_sections), one token
+ * (max_token_bytes; a hex string twice max_der_bytes: token_size), entries and definitions
  * (max_objects), nesting (max_nesting), inflated bytes per stream (max_inflated_bytes). Time is
  * linear in the file: one pass over each revision's bytes, no rescans. A limit is an error
  * (ESEAL_ELIMIT); bytes this check cannot read as one structure are a finding, never silence.
@@ -379,9 +380,32 @@ static bool ref_tail(lx *l, int64_t *gen)
 
 static pst dict(ctx *c, lx *l, unsigned depth, dinfo *d, bool parms);
 
+/*
+ * One token (a name, number, keyword or string) longer than max_token_bytes is refused, as pdfio
+ * refuses one: nothing in a PDF's structure needs one. A hex string may be longer, as it carries
+ * a signature's /Contents (ISO 32000-1 §12.8.1: a CMS of up to max_der_bytes, two digits a byte).
+ */
+static pst token_size(ctx *c, const lx *l, const tok *t)
+{
+    size_t len = t->end - t->at, max = c->lim->max_token_bytes;
+    if (t->t == T_STR && l->p[t->at] == '<' && max < 2 * c->lim->max_der_bytes + 2) {
+        max = 2 * c->lim->max_der_bytes + 2;
+    }
+    if (len <= max) {
+        return P_OK;
+    }
+    (void)es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__,
+                       "pdf: a token of %zu bytes at offset %zu, more than max_token_bytes (%zu)", len, t->at, max);
+    return P_LIMIT;
+}
+
 static pst value(ctx *c, lx *l, const tok *t, unsigned depth)
 {
     int64_t g = 0;
+    pst ts = token_size(c, l, t);
+    if (ts != P_OK) {
+        return ts;
+    }
     switch (t->t) {
     case T_INT:
         (void)ref_tail(l, &g);
@@ -556,6 +580,10 @@ static pst dict(ctx *c, lx *l, unsigned depth, dinfo *d, bool parms)
         }
         if (k.t != T_NAME) {
             return bad(c, "a dictionary key at offset %zu is not a name", k.at);
+        }
+        pst ks = token_size(c, l, &k);
+        if (ks != P_OK) {
+            return ks;
         }
         unsigned bit = 0;
         for (size_t i = 0; d != NULL && i < sizeof(KEYS) / sizeof(KEYS[0]) && bit == 0; i++) {
@@ -810,7 +838,7 @@ static pst decode(ctx *c, const dinfo *d, const uint8_t *p, size_t n, es_buf *ou
         return bad(c, "a predictor other than PNG on bytes (/Predictor 10-15, one colour, 8 bits)");
     }
     size_t cols = d->columns == -1 ? 1 : (size_t)d->columns;
-    if (d->columns == -2 || cols == 0 || cols > (1u << 20) || raw.len % (cols + 1) != 0) {
+    if (d->columns == -2 || cols == 0 || cols > ES_PDF_MAX_COLUMNS || raw.len % (cols + 1) != 0) {
         return bad(c, "its /Columns do not divide its data");
     }
     size_t rows = raw.len / (cols + 1);
@@ -1295,7 +1323,8 @@ static ES_RESULT walk_chain(ctx *c, bool *ok)
     uint32_t rid = 0;
     while (cur >= 0) {
         if (c->ns + 2 > c->lim->max_xref_sections) {
-            ES_BAIL(ESEAL_ELIMIT, "pdf: more than %u cross-reference sections", c->lim->max_xref_sections);
+            ES_BAIL(ESEAL_ELIMIT, "pdf: more than %u cross-reference sections (max_xref_sections)",
+                    c->lim->max_xref_sections);
         }
         if ((uint64_t)cur >= f.len) {
             finding(c, ES_PDF_AMB_CHAIN, (size_t)cur, 0, 0, "a cross-reference offset (%lld) points past the end "
@@ -1650,7 +1679,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
                 hi = mid;
             }
         }
-        for (size_t k = lo, steps = 0; k-- > 0 && byn[k].num == d->num && steps < 64; steps++) {
+        for (size_t k = lo, steps = 0; k-- > 0 && byn[k].num == d->num && steps < ES_PDF_MAX_DUP_STEPS; steps++) {
             if (byn[k].type != 0) {
                 int64_t g = byn[k].type == 1 ? byn[k].f3 : 0;
                 if (g != d->gen) {
@@ -1700,11 +1729,11 @@ static ES_RESULT check(ctx *c)
     return r;
 }
 
-ES_RESULT es_pdf_check_structure(es_span f, es_pdf_ambiguity *out, size_t max, size_t *n)
+ES_RESULT es_pdf_check_structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity *out, size_t max, size_t *n)
 {
     ES_ENSURE_ARG(n != NULL && (out != NULL || max == 0));
     *n = 0;
-    ctx c = {.f = f, .lim = eseal_limits_default(), .out = out, .max = max};
+    ctx c = {.f = f, .lim = es_limits_or_default(lim), .out = out, .max = max};
     c.s = es_calloc(c.lim->max_xref_sections + 2, sizeof(*c.s));
     ES_ENSURE_ALLOC(c.s);
     es_result r = check(&c);
@@ -1719,16 +1748,17 @@ ES_RESULT es_pdf_check_structure(es_span f, es_pdf_ambiguity *out, size_t max, s
 
 #define REPORT_MAX 8
 
-ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f)
+ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
+                                  const eseal_limits *lim)
 {
     es_pdf_ambiguity a[REPORT_MAX];
     size_t k = 0;
-    ES_GUARD(es_pdf_check_structure(f, a, REPORT_MAX, &k));
+    ES_GUARD(es_pdf_check_structure(f, lim, a, REPORT_MAX, &k));
     if (k == 0) {
         return ES_OK;
     }
     size_t shown = k < REPORT_MAX ? k : REPORT_MAX;
-    ES_AUTO(es_buf_freep) es_buf all = ES_BUF_INIT(1 << 16);
+    ES_AUTO(es_buf_freep) es_buf all = ES_BUF_INIT(ES_PDF_REPORT_TEXT_MAX);
     for (size_t i = 0; i < shown; i++) {
         ES_GUARD(es_buf_printf(&all, "%s%s", i > 0 ? "; " : "", a[i].what));
     }

@@ -85,7 +85,7 @@ int eseal_filing_receipt_decode(eseal_filing_receipt **out, const void *der, siz
     if (r == NULL) {
         ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
-    r->der = (es_buf)ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    r->der = (es_buf)ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     es_result res = es_buf_append(&r->der, der, len);
     if (es_ok(res)) {
         res = decode(r);

@@ -232,7 +232,7 @@ static ES_RESULT read_cert_list(eseal_ses_seal *s, es_cur *pc, bool v1)
     es_cur c = es_der_inner(pc, &d);
     size_t n = 0;
     es_cur probe = c;
-    size_t max = eseal_limits_default()->max_certs;
+    size_t max = es_ctx_limits(NULL)->max_certs;
     while (!es_cur_eof(&probe)) {
         es_der e;
         ES_GUARD(es_der_next(&probe, &e));
@@ -442,7 +442,7 @@ int eseal_ses_seal_decode(eseal_ses_seal **out, const void *der, size_t len)
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_ses_seal_decode"));
     }
     *out = NULL;
-    size_t max = eseal_limits_default()->max_der_bytes;
+    size_t max = es_ctx_limits(NULL)->max_der_bytes;
     if (len > max) {
         return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "seal: %zu bytes exceed the %zu-byte limit", len,
                                     max));
@@ -566,7 +566,7 @@ static ES_RESULT put_sealinfo(es_buf *b, const eseal_seal_info *in, int64_t head
     ES_ENSURE(!(v1 && list_type == 2), ESEAL_EINVAL,
               "seal: GM/T 0031-2014 seals list certificates, not digests");
     ES_ENSURE(in->cert_count == 0 || in->certs != NULL, ESEAL_EINVAL, "seal: certificate list missing");
-    ES_ENSURE(in->cert_count <= eseal_limits_default()->max_certs, ESEAL_EINVAL, "seal: too many certificates");
+    ES_ENSURE(in->cert_count <= es_ctx_limits(NULL)->max_certs, ESEAL_EINVAL, "seal: too many certificates");
 
     size_t info = es_der_open(b);
     size_t h = es_der_open(b);
@@ -650,12 +650,12 @@ static ES_RESULT seal_make(es_buf *out, const eseal_seal_info *in, const eseal_c
     eseal_hash hash;
     ES_GUARD(es_ses_alg_for_key(&oid, &hash, eseal_key_algorithm(key)));
     int format = in->format == 0 ? 4 : in->format;
-    ES_AUTO(es_buf_freep) es_buf info = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf info = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     ES_GUARD(put_sealinfo(&info, in, format, NULL));
     eseal_buf cder = ESEAL_BUF_INIT;
     ES_GUARD(es_cert_der(&cder, maker));
     es_span cert = es_span_of(cder.ptr, cder.size);
-    ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(eseal_limits_default()->max_der_bytes + 4096);
+    ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes + 4096);
     es_result r = ES_OK;
     if (format == 1) {
         size_t m = es_der_open(&tbs);
@@ -690,7 +690,7 @@ int eseal_ses_seal_make(eseal_buf *der, const eseal_seal_info *info, const eseal
     if (der == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_ses_seal_make"));
     }
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     es_result r = seal_make(&b, info, maker, maker_key);
     if (es_ok(r)) {
         es_buf_move_out(der, &b);
@@ -701,7 +701,7 @@ int eseal_ses_seal_make(eseal_buf *der, const eseal_seal_info *info, const eseal
 ES_RESULT es_ses_seal_encode(es_buf *out, const eseal_ses_seal *s);
 ES_RESULT es_ses_seal_encode(es_buf *out, const eseal_ses_seal *s)
 {
-    ES_AUTO(es_buf_freep) es_buf info = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf info = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     ES_GUARD(put_sealinfo(&info, &s->info, s->header_version, s->cert_tags));
     return put_seal(out, s->format, es_buf_span(&info), s->maker_cert, s->sig_alg, s->signature, s->timestamp);
 }
@@ -711,7 +711,7 @@ int eseal_ses_seal_encode(eseal_buf *der, const eseal_ses_seal *s)
     if (der == NULL || s == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_ses_seal_encode"));
     }
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     es_result r = es_ses_seal_encode(&b, s);
     if (es_ok(r)) {
         es_buf_move_out(der, &b);

@@ -206,7 +206,7 @@ int eseal_ses_signature_decode(eseal_ses_signature **out, const void *der, size_
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument"));
     }
     *out = NULL;
-    size_t max = eseal_limits_default()->max_der_bytes;
+    size_t max = es_ctx_limits(NULL)->max_der_bytes;
     if (len > max) {
         return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "stamp: %zu bytes exceed the %zu-byte limit",
                                     len, max));
@@ -352,7 +352,7 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
 
     es_result r = ES_OK;
     eseal_buf cder = ESEAL_BUF_INIT, sig = ESEAL_BUF_INIT;
-    ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     ES_AUTO(es_buf_freep) es_buf time = ES_BUF_INIT(64);
     tbs_parts p = {0};
     eseal_hash hash = ESEAL_HASH_DEFAULT;
@@ -416,7 +416,7 @@ int eseal_ses_signature_make(eseal_buf *der, const eseal_ses_sign_request *req, 
     if (der == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument"));
     }
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     es_result r = signature_make(&b, req, signer, key);
     if (es_ok(r)) {
         es_buf_move_out(der, &b);
@@ -448,14 +448,14 @@ ES_RESULT es_ses_signature_add_timestamp(es_buf *out, es_span der, es_span token
 
 static ES_RESULT signature_encode(es_buf *out, const eseal_ses_signature *s)
 {
-    ES_AUTO(es_buf_freep) es_buf seal = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf seal = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     ES_GUARD(es_ses_seal_encode(&seal, s->seal));
     tbs_parts p = {s->format, s->version, es_buf_span(&seal), s->time_tag, s->time_raw, s->data_hash,
                    s->property_info, s->signer_cert, s->sig_alg, s->exts, s->ext_count};
     if (p.time_tag == ES_DER_OCTET_STRING) {
         p.time_tag = ES_DER_BIT_STRING;
     }
-    ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     ES_GUARD(put_tbs(&tbs, &p));
     return put_signature(out, &p, es_buf_span(&tbs), s->value, s->timestamp);
 }
@@ -465,7 +465,7 @@ int eseal_ses_signature_encode(eseal_buf *der, const eseal_ses_signature *s)
     if (der == NULL || s == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument"));
     }
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     es_result r = signature_encode(&b, s);
     if (es_ok(r)) {
         es_buf_move_out(der, &b);

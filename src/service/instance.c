@@ -64,6 +64,15 @@ static ES_RESULT open_instance(eseal_instance **out, const char *home)
 
 int eseal_instance_open(eseal_instance **out, const char *home) { return es_code(open_instance(out, home)); }
 
+int eseal_instance_set_context(eseal_instance *inst, const eseal_context *ctx)
+{
+    if (inst == NULL) {
+        ES_BAIL_ARG("inst == NULL");
+    }
+    inst->ctx = ctx;
+    return ESEAL_OK;
+}
+
 void eseal_instance_close(eseal_instance *inst)
 {
     if (inst == NULL) {
@@ -121,6 +130,7 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     /* The conf file is renamed into place last: an instance exists only once it is complete. */
     eseal_instance *inst = es_calloc(1, sizeof(*inst));
     ES_ENSURE_ALLOC(inst);
+    inst->ctx = ES_OPT_CTX(o, 2);
     inst->home = es_strdup(home);
     es_result r = inst->home != NULL ? ES_OK : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
     if (es_ok(r)) {
@@ -279,7 +289,7 @@ static ES_RESULT issue_cert(eseal_instance *inst, const es_acting *by, eseal_cer
     s.org_unit = q->org_unit;
     s.country = country;
     s.email = q->email;
-    int64_t now = es_now_ms();
+    int64_t now = es_inst_now(inst);
     unsigned days = q->days != 0 ? q->days : inst->cfg.cert_days;
     ES_ENSURE(days <= 3650, ESEAL_EINVAL, "validity longer than 10 years");
     s.not_before_ms = now - 60000;
@@ -404,7 +414,7 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const es_acting *by, const ch
     if (es_ok(r)) {
         r = es_from_code(eseal_store_begin(inst->store));
         if (es_ok(r)) {
-            int64_t at = at_ms != 0 ? at_ms : es_now_ms();
+            int64_t at = at_ms != 0 ? at_ms : es_inst_now(inst);
             r = es_from_code(eseal_store_cert_revoke(inst->store, rec.id, at, reason));
             char detail[128];
             char when[ES_RFC3339_LEN];
@@ -483,7 +493,7 @@ static ES_RESULT crl_issue(eseal_instance *inst, eseal_buf *der, const char *h)
         eseal_cert_record_dispose(&root);
         return r;
     }
-    es_buf out = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    es_buf out = ES_BUF_INIT(es_inst_limits(inst)->max_der_bytes);
     r = es_ca_publish_crl(inst, &root, NULL);
     if (es_ok(r)) {
         r = publish_superseded(inst, h, issuing.id);
@@ -555,7 +565,7 @@ static ES_RESULT sign_file(eseal_instance *inst, eseal_buf *p7s, const char *pat
     es_result r = ES_OK;
     if (rec.revoked_ms != 0) {
         r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "certificate %s is revoked and cannot sign", rec.id);
-    } else if (es_now_ms() > eseal_cert_not_after(cert)) {
+    } else if (es_inst_now(inst) > eseal_cert_not_after(cert)) {
         r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "certificate %s has expired and cannot sign", rec.id);
     } else if (rec.id == NULL || rec.key_file == NULL || rec.key_file[0] == '\0') {
         r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
@@ -651,7 +661,7 @@ static ES_RESULT import_cert(eseal_instance *inst, const es_acting *by, eseal_ce
     eseal_key *key = NULL;
     es_result r = ES_OK;
     if (p12) {
-        es_buf data = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+        es_buf data = ES_BUF_INIT(es_inst_limits(inst)->max_der_bytes);
         r = es_file_read(&data, cert_path, data.max);
         if (es_ok(r)) {
             r = es_pkcs12_import(&key, &cert, NULL, NULL, es_buf_span(&data), key_pass != NULL ? key_pass : "");
@@ -701,7 +711,7 @@ static ES_RESULT import_cert(eseal_instance *inst, const es_acting *by, eseal_ce
         rec.key_file = es_strdup(es_buf_cstr(&rel));
         rec.not_before_ms = eseal_cert_not_before(cert);
         rec.not_after_ms = eseal_cert_not_after(cert);
-        rec.created_ms = es_now_ms();
+        rec.created_ms = es_inst_now(inst);
         if (es_ok(r)) {
             r = es_audit_prepare(inst);
         }

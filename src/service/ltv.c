@@ -41,7 +41,7 @@ static ES_RESULT der_list_add(der_list *l, const void *p, size_t len)
         }
     }
     ES_ENSURE(l->n < LTV_MAX_ITEMS, ESEAL_ELIMIT, "ltv: more than %d validation items", LTV_MAX_ITEMS);
-    l->items[l->n] = (es_buf)ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    l->items[l->n] = (es_buf)ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
     ES_GUARD(es_buf_append(&l->items[l->n], p, len));
     l->spans[l->n] = es_buf_span(&l->items[l->n]);
     l->n++;
@@ -272,7 +272,7 @@ ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, con
                                   const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync)
 {
     ES_ENSURE_ARG(inst != NULL && in_path != NULL && out_path != NULL);
-    size_t max = (size_t)eseal_limits_default()->max_input_bytes;
+    size_t max = (size_t)es_inst_limits(inst)->max_input_bytes;
     ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(max);
     ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(max);
     ES_GUARD(es_file_read(&in, in_path, max));
@@ -298,10 +298,9 @@ ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, con
  * document is archived by the SM2 TSA), as `stamp --level B-LTA` does, so that the root that
  * verifies the newest stamp also verifies the archive timestamp. "p256" when no signer is readable.
  */
-static ES_RESULT newest_signer_hierarchy(char out[8], const char *path)
+static ES_RESULT newest_signer_hierarchy(char out[8], const char *path, size_t max)
 {
     (void)snprintf(out, 8, "p256");
-    size_t max = (size_t)eseal_limits_default()->max_input_bytes;
     ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(max);
     ES_GUARD(es_file_read(&in, path, max));
     es_pdf_sig sigs[64];
@@ -342,7 +341,7 @@ int eseal_instance_extend_pdf(eseal_instance *inst, const eseal_principal *who, 
     es_result r = ES_OK;
     if (level == ESEAL_LEVEL_B_LTA) {
         char h[8];
-        r = newest_signer_hierarchy(h, in_path);
+        r = newest_signer_hierarchy(h, in_path, (size_t)es_inst_limits(inst)->max_input_bytes);
         if (es_ok(r)) {
             r = es_timestamper_open(&ts, inst, q->tsa_urls, q->n_tsa_urls, q->tsa_timeout_ms, h);
         }

@@ -32,7 +32,8 @@ void eseal_instance_set_audit_hook(eseal_instance *inst, eseal_audit_hook hook, 
     }
 }
 
-static int64_t now_s(void) { return es_now_ms() / 1000 * 1000; }
+/* Now by the instance's clock, to the second (seal times are whole seconds). */
+static int64_t now_s(const eseal_instance *inst) { return es_inst_now(inst) / 1000 * 1000; }
 
 /* Records one transition and tells the audit hook; the caller holds the transaction. */
 static ES_RESULT transition(eseal_instance *inst, const es_acting *by, const char *esid, const char *from,
@@ -408,7 +409,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     ES_ENSURE(c->from != NULL || (q->cert_ref != NULL && q->name != NULL && q->name[0] != 0), ESEAL_EINVAL,
               "seal: a certificate (--cert) and a name (--name) are required");
     ES_ENSURE(eseal_seal_type_name(q->type) != NULL, ESEAL_EINVAL, "seal: unknown seal type %d", (int)q->type);
-    int64_t now = now_s();
+    int64_t now = now_s(inst);
 
     /* The certificates the seal binds; the first names the owner. */
     ES_AUTO(signers_free) signers sg;
@@ -568,7 +569,7 @@ static ES_RESULT seal_transition(eseal_instance *inst, const es_acting *by, esea
     eseal_buf der = ESEAL_BUF_INIT;
     ES_GUARD(es_from_code(eseal_store_seal_find(inst->store, &rec, &der, ref)));
     const char *st = rec.state;
-    int64_t now = now_s();
+    int64_t now = now_s(inst);
     es_result r = ES_OK;
     const char *to = NULL;
     switch (action) {
@@ -667,7 +668,7 @@ static ES_RESULT seal_renew(eseal_instance *inst, const es_acting *by, eseal_sea
                 eseal_cert_free(bc);
             }
         }
-        if (from.valid_end_ms != 0 && from.valid_end_ms <= es_now_ms()) {
+        if (from.valid_end_ms != 0 && from.valid_end_ms <= es_inst_now(inst)) {
             r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__,
                              "seal %s: the certificate it binds has expired; issue a new certificate and make a new "
                              "seal",
@@ -682,14 +683,14 @@ static ES_RESULT seal_renew(eseal_instance *inst, const es_acting *by, eseal_sea
         (void)snprintf(why, sizeof(why), "superseded by %s: %s", fresh.esid, reason);
         r = es_from_code(eseal_store_begin(inst->store));
         if (es_ok(r)) {
-            r = transition(inst, by, old.esid, old.state, "cancelled", now_s(), why);
+            r = transition(inst, by, old.esid, old.state, "cancelled", now_s(inst), why);
             if (es_ok(r)) {
                 char renews[600];
                 (void)snprintf(renews, sizeof(renews), "renews %s: %s", old.esid, reason);
-                r = es_audit_seal_event(inst, by, fresh.esid, "", "renewed", now_s(), renews);
+                r = es_audit_seal_event(inst, by, fresh.esid, "", "renewed", now_s(inst), renews);
             }
             if (es_ok(r)) {
-                r = es_from_code(eseal_store_seal_update(inst->store, old.esid, "cancelled", now_s(), fresh.esid));
+                r = es_from_code(eseal_store_seal_update(inst->store, old.esid, "cancelled", now_s(inst), fresh.esid));
             }
             r = in_transaction(inst, r);
         }
@@ -758,7 +759,7 @@ int eseal_instance_seal_status(eseal_instance *inst, eseal_seal_status *out, con
     if (rc != ESEAL_OK) {
         return rc;
     }
-    rc = es_code(seal_status(inst, out, &rec, at_ms != 0 ? at_ms : es_now_ms()));
+    rc = es_code(seal_status(inst, out, &rec, at_ms != 0 ? at_ms : es_inst_now(inst)));
     eseal_seal_record_dispose(&rec);
     return rc;
 }
@@ -859,7 +860,7 @@ static ES_RESULT seal_verify(eseal_instance *inst, eseal_report **out, es_span d
     if (q == NULL) {
         q = &defaults;
     }
-    int64_t at = q->at_ms != 0 ? q->at_ms : es_now_ms();
+    int64_t at = q->at_ms != 0 ? q->at_ms : es_inst_now(inst);
     eseal_ses_seal *s = NULL;
     ES_GUARD(es_from_code(eseal_ses_seal_decode(&s, der.ptr, der.len)));
     eseal_trust *t = NULL;

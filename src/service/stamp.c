@@ -38,7 +38,7 @@ static ES_RESULT pick_signer(eseal_instance *inst, const eseal_ses_seal *s, cons
 {
     char list[512];
     (void)snprintf(list, sizeof(list), "%s", ref != NULL ? ref : ids);
-    int64_t now = es_now_ms();
+    int64_t now = es_inst_now(inst);
     for (char *save = NULL, *id = strtok_r(list, ",", &save); id != NULL; id = strtok_r(NULL, ",", &save)) {
         eseal_cert *c = NULL;
         eseal_cert_record r;
@@ -125,6 +125,7 @@ static void doc_options(const batch *b, eseal_pdf_stamp_options *o, const eseal_
 {
     const eseal_stamp_request *q = b->q;
     *o = (eseal_pdf_stamp_options)ESEAL_PDF_STAMP_OPTIONS_INIT;
+    o->ctx = b->inst->ctx;
     o->page = q->page;
     /* 0 on an axis is the default there in a version-3 request (unless xy_exact); version 2 meant the edge. */
     bool zero_default = q->version >= 3 && !q->xy_exact;
@@ -274,10 +275,12 @@ static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po,
     ES_ENSURE(b->q->level <= ESEAL_LEVEL_B_T, ESEAL_EINVAL,
               "stamp: OFD stamps are B-B or B-T (SES_Signature.timeStamp); --level %s is for PDF",
               eseal_level_name(b->q->level));
-    ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(eseal_limits_default()->max_input_bytes);
-    ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(eseal_limits_default()->max_input_bytes);
+    ES_AUTO(es_buf_freep) es_buf in = ES_BUF_INIT(es_inst_limits(b->inst)->max_input_bytes);
+    ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(es_inst_limits(b->inst)->max_input_bytes);
     ES_GUARD(es_file_read(&in, b->in_paths[i], in.max));
-    es_ofd_stamp_options o = {po->page, po->x_mm, po->y_mm, 0, b->q->plain, po->timestamp, po->timestamp_ctx};
+    /* The time of the stamp by the instance's clock (its context). */
+    es_ofd_stamp_options o = {po->page, po->x_mm,          po->y_mm,     es_inst_now(b->inst),
+                              b->q->plain, po->timestamp, po->timestamp_ctx};
     ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
     ES_GUARD(es_doc_digests_of(dg, es_buf_span(&in), es_buf_span(&out), true));
     ES_GUARD(es_atomic_open(f, b->out_paths[i], 0644));
@@ -295,7 +298,7 @@ static es_result stamp_pdf_ltv(batch *b, size_t i, const eseal_pdf_stamp_options
     ES_GUARD(es_atomic_open(&sig, b->out_paths[i], 0600));
     es_result r = es_pdf_stamp_to(&sig, b->in_paths[i], b->outline, es_span_of(b->der->ptr, b->der->size), b->key,
                                   b->cert, o, b->cms_reserve, dg);
-    size_t max = (size_t)eseal_limits_default()->max_input_bytes;
+    size_t max = (size_t)es_inst_limits(b->inst)->max_input_bytes;
     es_buf signed_pdf = ES_BUF_INIT(max), out = ES_BUF_INIT(max);
     if (es_ok(r)) {
         r = es_file_read(&signed_pdf, sig.tmp_path, max); /* our own temporary file, O_EXCL, never published */
@@ -383,12 +386,12 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
     char serial[40] = "";
     uint8_t rnd[5];
     char day[ES_GENTIME_LEN];
-    es_time_gentime(day, es_now_ms(), false);
+    es_time_gentime(day, es_inst_now(b->inst), false);
     es_result d = es_random(rnd, sizeof(rnd));
     (void)snprintf(serial, sizeof(serial), "ST%.8s-%02X%02X%02X%02X%02X", day, rnd[0], rnd[1], rnd[2], rnd[3],
                    rnd[4]);
     es_doc_time dt = {b->ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
-    int64_t clock_ms = es_now_ms();
+    int64_t clock_ms = es_inst_now(b->inst);
     bool ofd = false;
     es_atomic_file f = {.fd = -1};
     es_doc_digests dg;
@@ -598,7 +601,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     ES_GUARD(check_outputs(in_paths, out_paths, n, q->in_place != 0));
     /* The seal: by id, or a file whose esID is in this registry (its bytes must be the registered ones). */
     const char *ref = q->seal_ref;
-    ES_AUTO(es_buf_freep) es_buf file = ES_BUF_INIT(eseal_limits_default()->max_der_bytes);
+    ES_AUTO(es_buf_freep) es_buf file = ES_BUF_INIT(es_inst_limits(inst)->max_der_bytes);
     eseal_ses_seal *fs = NULL;
     if (es_path_exists(ref)) {
         ES_GUARD(es_file_read(&file, ref, file.max));
@@ -769,17 +772,17 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
     es_result r = es_instance_trust_shared(inst, req, &t, &owned);
     if (es_ok(r)) {
         es_pdf_registry_hook hook = {registry_hook, inst};
-        int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_now_ms();
+        int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_inst_now(inst);
         es_revocation_opts net = ES_REVOCATION_OPTS_INIT;
         es_buf cache = ES_BUF_INIT(8192);
         if (req != NULL && req->online) {
             net.online = true;
-            net.fetch = es_http_fetcher();
+            net.fetch = es_ctx_fetcher(inst != NULL ? inst->ctx : NULL, es_http_fetcher());
             if (inst != NULL && es_ok(es_home_path(&cache, inst, "cache/revocation"))) {
                 net.cache_dir = es_buf_cstr(&cache);
             }
         }
-        r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL, &net);
+        r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL, &net, inst != NULL ? inst->ctx : NULL);
         es_buf_free(&cache);
     }
     if (owned) {
@@ -911,8 +914,8 @@ int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const vo
         }
     }
     if (es_ok(r)) {
-        es_ofd_verify_options o = {der.ptr, der.size, inst != NULL ? registry_hook : NULL, inst};
-        int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_now_ms();
+        es_ofd_verify_options o = {der.ptr, der.size, inst != NULL ? registry_hook : NULL, inst, es_inst_limits(inst)};
+        int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_inst_now(inst);
         r = es_ofd_verify(out, es_span_of(ofd, len), t, at, &o);
         if (es_ok(r) && inst != NULL) {
             r = later_stamps(inst, *out, es_span_of(ofd, len));

@@ -1,9 +1,40 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Allocation: the only file that calls malloc/free (scripts/checksrc). */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "eseal/context.h"
 #include "util.h"
+
+/* The process's allocator (eseal_allocator_set); zeros: the C library's. */
+static eseal_allocator allocator;
+/* Set by the first allocation: from then on the allocator may not change. */
+static atomic_bool allocated;
+
+int eseal_allocator_set(const eseal_allocator *a)
+{
+    if (a != NULL && (a->malloc_fn == NULL || a->realloc_fn == NULL || a->free_fn == NULL)) {
+        ES_BAIL_INT(ESEAL_EINVAL, "allocator: malloc_fn, realloc_fn and free_fn must all be set");
+    }
+    if (atomic_load_explicit(&allocated, memory_order_relaxed)) {
+        ES_BAIL_INT(ESEAL_ESTATE, "allocator: the library has allocated memory already; set the allocator first");
+    }
+    if (a != NULL) {
+        allocator = *a;
+    } else {
+        memset(&allocator, 0, sizeof(allocator));
+    }
+    return ESEAL_OK;
+}
+
+static void *raw_malloc(size_t n)
+{
+    atomic_store_explicit(&allocated, true, memory_order_relaxed);
+    return allocator.malloc_fn != NULL ? allocator.malloc_fn(allocator.payload, n)
+                                       : malloc(n); /* !checksrc! allowed: the allocator */
+}
 
 /* Allocation-failure injection for tests (curl "torture" style). */
 static _Thread_local unsigned long fail_countdown;
@@ -24,7 +55,7 @@ void *es_malloc(size_t n)
     if (should_fail()) {
         return NULL;
     }
-    return malloc(n == 0 ? 1 : n); /* !checksrc! allowed: the allocator */
+    return raw_malloc(n == 0 ? 1 : n);
 }
 
 void *es_calloc(size_t count, size_t size)
@@ -32,7 +63,20 @@ void *es_calloc(size_t count, size_t size)
     if (should_fail()) {
         return NULL;
     }
-    return calloc(count == 0 ? 1 : count, size == 0 ? 1 : size); /* !checksrc! allowed */
+    count = count == 0 ? 1 : count;
+    size = size == 0 ? 1 : size;
+    if (allocator.malloc_fn == NULL) {
+        atomic_store_explicit(&allocated, true, memory_order_relaxed);
+        return calloc(count, size); /* !checksrc! allowed: the allocator */
+    }
+    if (count > SIZE_MAX / size) {
+        return NULL;
+    }
+    void *p = raw_malloc(count * size);
+    if (p != NULL) {
+        memset(p, 0, count * size);
+    }
+    return p;
 }
 
 void *es_realloc(void *p, size_t n)
@@ -40,10 +84,22 @@ void *es_realloc(void *p, size_t n)
     if (should_fail()) {
         return NULL;
     }
-    return realloc(p, n == 0 ? 1 : n); /* !checksrc! allowed */
+    atomic_store_explicit(&allocated, true, memory_order_relaxed);
+    return allocator.realloc_fn != NULL ? allocator.realloc_fn(allocator.payload, p, n == 0 ? 1 : n)
+                                        : realloc(p, n == 0 ? 1 : n); /* !checksrc! allowed */
 }
 
-void es_free(void *p) { free(p); /* !checksrc! allowed */ }
+void es_free(void *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    if (allocator.free_fn != NULL) {
+        allocator.free_fn(allocator.payload, p);
+    } else {
+        free(p); /* !checksrc! allowed */
+    }
+}
 
 char *es_strndup(const char *s, size_t n)
 {

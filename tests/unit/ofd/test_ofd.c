@@ -594,6 +594,24 @@ static void xml_parse_rules(void **state)
     es_ofd_xml_freep(&doc);
     assert_error(es_ofd_xml_parse_named(&doc, es_span_of("<r>1234</r>", 11), "x.xml", &l), ESEAL_ELIMIT,
                  "x.xml is 11 bytes, more than the limit of 10");
+
+    /* max_token_bytes: a text node, a CDATA section or an attribute value of exactly the limit
+     * parses; one byte more is refused, naming the limit. */
+    l = *eseal_limits_default();
+    l.max_token_bytes = 4;
+    static const char *const fits[] = {"<r>1234</r>", "<r><![CDATA[1234]]></r>", "<r a=\"1234\"/>",
+                                       "<r>1234<b/>1234</r>"};
+    static const char *const over[] = {"<r>12345</r>", "<r><![CDATA[12345]]></r>", "<r a=\"12345\"/>",
+                                       "<r>\n1234</r>"};
+    for (size_t i = 0; i < sizeof(fits) / sizeof(fits[0]); i++) {
+        assert_true(es_ok(es_ofd_xml_parse_named(&doc, es_span_of(fits[i], strlen(fits[i])), NULL, &l)));
+        es_ofd_xml_freep(&doc);
+        assert_error(es_ofd_xml_parse_named(&doc, es_span_of(over[i], strlen(over[i])), "t.xml", &l), ESEAL_ELIMIT,
+                     "the limit max_token_bytes");
+        /* The default limits parse them all. */
+        assert_true(es_ok(es_ofd_xml_parse_named(&doc, es_span_of(over[i], strlen(over[i])), NULL, NULL)));
+        es_ofd_xml_freep(&doc);
+    }
 }
 
 static void xml_tree_helpers(void **state)

@@ -122,7 +122,7 @@ static void signed_revision_parsed_once(void **state)
     assert_true(end1 < end2 && end2 < pdf.size);
     es_pdf_qpdf file = {0}, rev = {0};
     unsigned long before = es_pdf_open_count();
-    assert_true(es_ok(es_pdf_qpdf_open(&file, data)));
+    assert_true(es_ok(es_pdf_qpdf_open(&file, data, NULL)));
     const size_t ends[] = {end1, end1, end2, end2};
     const unsigned long expected[] = {2, 2, 3, 3};
     const char *const later[] = {"signatures added: 2 (allowed)", "signatures added: 2 (allowed)",

@@ -201,7 +201,7 @@ static void stamp(fixture *f, eseal_buf *out, const eseal_buf *in)
 static size_t findings(const eseal_buf *b, es_pdf_ambiguity *a, size_t max)
 {
     size_t n = 0;
-    assert_true(es_ok(es_pdf_check_structure(es_span_of(b->ptr, b->size), a, max, &n)));
+    assert_true(es_ok(es_pdf_check_structure(es_span_of(b->ptr, b->size), NULL, a, max, &n)));
     for (size_t i = 0; i < n && i < max && getenv("ESEAL_TEST_VERBOSE") != NULL; i++) {
         fprintf(stderr, "  finding %d (object %d %d, offset %zu): %s\n", a[i].kind, a[i].num, a[i].gen, a[i].offset,
                 a[i].what);
@@ -386,7 +386,67 @@ static void limits_are_errors(void **state)
     append_rev(&b, o, 1, NULL, 0, false, -1);
     size_t n = 0;
     es_pdf_ambiguity a[1];
-    assert_int_equal(es_code(es_pdf_check_structure(es_span_of(b.ptr, b.size), a, 1, &n)), ESEAL_ELIMIT);
+    assert_int_equal(es_code(es_pdf_check_structure(es_span_of(b.ptr, b.size), NULL, a, 1, &n)), ESEAL_ELIMIT);
+    eseal_buf_dispose(&b);
+}
+
+/* max_xref_sections: a chain of more sections than the limit is an error naming it; the same file
+ * passes under the default limits. */
+static void xref_sections_limited(void **state)
+{
+    (void)state;
+    eseal_buf b;
+    tiny_pdf(&b, false);
+    for (int i = 0; i < 4; i++) {
+        wobj o[] = {{1, 0, OBJS[0]}};
+        append_rev(&b, o, 1, NULL, 0, false, -1);
+    }
+    size_t n = 0;
+    es_pdf_ambiguity a[1];
+    assert_true(es_ok(es_pdf_check_structure(es_span_of(b.ptr, b.size), NULL, a, 1, &n)));
+    assert_int_equal(n, 0);
+    eseal_limits l = ESEAL_LIMITS_INIT;
+    l.max_xref_sections = 4; /* five sections */
+    assert_int_equal(es_code(es_pdf_check_structure(es_span_of(b.ptr, b.size), &l, a, 1, &n)), ESEAL_ELIMIT);
+    assert_non_null(strstr(eseal_error_last()->message, "max_xref_sections"));
+    l.max_xref_sections = 6;
+    assert_true(es_ok(es_pdf_check_structure(es_span_of(b.ptr, b.size), &l, a, 1, &n)));
+    eseal_buf_dispose(&b);
+}
+
+/* max_token_bytes: a name, a literal string or a number longer than the limit is an error naming
+ * it; a hex string may be as long as a signature's /Contents (twice max_der_bytes). */
+static void tokens_limited(void **state)
+{
+    (void)state;
+    static const char *const bodies[] = {"<< /Type /Catalog /Pages 2 0 R /AVeryLongNameIndeedYes 1 >>",
+                                         "<< /Type /Catalog /Pages 2 0 R /T (a literal string, long) >>",
+                                         "<< /Type /Catalog /Pages 2 0 R /N 1234567890123456789012 >>"};
+    eseal_limits l = ESEAL_LIMITS_INIT;
+    l.max_token_bytes = 20;
+    for (size_t k = 0; k < sizeof(bodies) / sizeof(bodies[0]); k++) {
+        eseal_buf b;
+        tiny_pdf(&b, false);
+        wobj o[] = {{1, 0, bodies[k]}};
+        append_rev(&b, o, 1, NULL, 0, false, -1);
+        size_t n = 0;
+        es_pdf_ambiguity a[1];
+        assert_true(es_ok(es_pdf_check_structure(es_span_of(b.ptr, b.size), NULL, a, 1, &n)));
+        assert_int_equal(es_code(es_pdf_check_structure(es_span_of(b.ptr, b.size), &l, a, 1, &n)), ESEAL_ELIMIT);
+        assert_non_null(strstr(eseal_error_last()->message, "max_token_bytes (20)"));
+        eseal_buf_dispose(&b);
+    }
+    /* A hex string of 64 digits passes max_token_bytes 20 with max_der_bytes 32, not with 31. */
+    eseal_buf b;
+    tiny_pdf(&b, false);
+    wobj o[] = {{1, 0, "<< /Type /Catalog /Pages 2 0 R /C <00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF> >>"}};
+    append_rev(&b, o, 1, NULL, 0, false, -1);
+    size_t n = 0;
+    es_pdf_ambiguity a[1];
+    l.max_der_bytes = 32;
+    assert_true(es_ok(es_pdf_check_structure(es_span_of(b.ptr, b.size), &l, a, 1, &n)));
+    l.max_der_bytes = 31;
+    assert_int_equal(es_code(es_pdf_check_structure(es_span_of(b.ptr, b.size), &l, a, 1, &n)), ESEAL_ELIMIT);
     eseal_buf_dispose(&b);
 }
 
@@ -742,6 +802,8 @@ int main(void)
         cmocka_unit_test(prev_chain_broken),
         cmocka_unit_test(stream_length_lies),
         cmocka_unit_test(limits_are_errors),
+        cmocka_unit_test(xref_sections_limited),
+        cmocka_unit_test(tokens_limited),
         cmocka_unit_test(verifier_refuses_generation_trick),
         cmocka_unit_test(corpus_is_clean),
     };
