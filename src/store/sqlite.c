@@ -255,14 +255,22 @@ static int row_to_record(sqlite3_stmt *st, eseal_cert_record *r)
     return ESEAL_OK;
 }
 
-/* Copies the first column of up to `max` rows into ids (an answer: how many there were). */
+/* Runs `sql` (?1: key, ?2: max) and copies the first column of up to `max` rows into ids (an
+ * answer: how many there were). */
 /*
  * Prefix lookups: `id >= P AND id < P || U+10FFFF` lets SQLite walk the primary key's index from P
  * instead of scanning the table (ids are ASCII, far below U+10FFFF); the substr() test is the match.
  */
-static int ids_query(sq *s, sqlite3_stmt *st, eseal_store_id *ids, size_t max, size_t *n, const char *what)
+static int ids_query(sq *s, const char *sql, const char *key, eseal_store_id *ids, size_t max, size_t *n,
+                     const char *what)
 {
-    int rc = ESEAL_OK;
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, sql);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
     int step = SQLITE_DONE;
     *n = 0;
     while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -311,14 +319,7 @@ static int sq_cert_ids(eseal_store_pki_backend *be, eseal_store_match how, const
     if (sql == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: no certificate lookup of kind %d", how));
     }
-    sqlite3_stmt *st = NULL;
-    int rc = prepare(s, &st, sql);
-    if (rc != ESEAL_OK) {
-        return rc;
-    }
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-    return ids_query(s, st, ids, max, n, "looking up a certificate");
+    return ids_query(s, sql, key, ids, max, n, "looking up a certificate");
 }
 
 static int sq_cert_get(eseal_store_pki_backend *be, eseal_cert_record *out, const char *id)
@@ -545,14 +546,7 @@ static int sq_seal_ids(eseal_store_registry_backend *be, eseal_store_match how, 
     if (sql == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: no seal lookup of kind %d", how));
     }
-    sqlite3_stmt *st = NULL;
-    int rc = prepare(s, &st, sql);
-    if (rc != ESEAL_OK) {
-        return rc;
-    }
-    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-    return ids_query(s, st, ids, max, n, "looking up a seal");
+    return ids_query(s, sql, key, ids, max, n, "looking up a seal");
 }
 
 static int sq_seal_get(eseal_store_registry_backend *be, eseal_seal_record *out, eseal_buf *der, const char *esid)

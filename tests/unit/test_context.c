@@ -113,13 +113,8 @@ static int64_t clock_now(void *payload)
 /* Stamps the fixture's one-page PDF with the context `ctx` (NULL: the default). */
 static void stamp(eseal_buf *out, const fixture *f, const eseal_context *ctx)
 {
-    static const char pdf[] = "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-                              "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
-                              "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n";
     char body[1024];
-    int n = snprintf(body, sizeof(body), "%sxref\n0 4\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n"
-                                         "%010d 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n",
-                     pdf, 9, 58, 115, (int)strlen(pdf));
+    size_t n = test_pdf_bytes(body);
     eseal_pdf_stamp_options o = ESEAL_PDF_STAMP_OPTIONS_INIT;
     o.ctx = ctx;
     assert_int_equal(eseal_pdf_stamp(out, body, (size_t)n, f->outline, f->seal.ptr, f->seal.size, f->key, f->cert, &o),

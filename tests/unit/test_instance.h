@@ -31,17 +31,26 @@ static inline void test_instance_init(char *tmpl, char *ihome, size_t n, const c
     assert_int_equal(eseal_instance_init(ihome, &o), ESEAL_OK);
 }
 
-/* A one-page PDF of 3 objects (no content) at `path`: the document the stamping tests stamp. */
-static inline void test_write_pdf(const char *path)
+/* A one-page PDF of 3 objects (no content) in body (1024 bytes): the document the stamping tests
+ * stamp; returns its length. */
+static inline size_t test_pdf_bytes(char body[1024])
 {
     static const char pdf[] = "%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
                               "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
                               "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n";
-    char body[1024];
-    int n = snprintf(body, sizeof(body), "%sxref\n0 4\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n"
-                                         "%010d 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n",
+    int n = snprintf(body, 1024, "%sxref\n0 4\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n"
+                                 "%010d 00000 n \ntrailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n",
                      pdf, 9, 58, 115, (int)strlen(pdf));
-    assert_int_equal(eseal_file_write(path, body, (size_t)n, 0644), ESEAL_OK);
+    assert_true(n > 0 && n < 1024);
+    return (size_t)n;
+}
+
+/* test_pdf_bytes written to `path`. */
+static inline void test_write_pdf(const char *path)
+{
+    char body[1024];
+    size_t n = test_pdf_bytes(body);
+    assert_int_equal(eseal_file_write(path, body, n, 0644), ESEAL_OK);
 }
 
 /* Opens the instance at `ihome` with `pass` set. */
