@@ -56,6 +56,10 @@ typedef struct {
 
 static bool is_ws(uint8_t c) { return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32; }
 static bool is_delim(uint8_t c) { return c != 0 && strchr("()<>[]{}/%", c) != NULL; }
+/* A control byte that is not PDF white-space (§7.2.3): VT (0x0B) and the others are regular
+ * characters to the standard but white-space to readers built on isspace(), so a token holding
+ * one reads differently from reader to reader (/Root<VT> is /Root to some, another key to others). */
+static bool is_ctl(uint8_t c) { return (c < 0x20 && !is_ws(c)) || c == 0x7f; }
 static bool is_hexd(uint8_t c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
 static int hexv(uint8_t c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
 
@@ -184,19 +188,28 @@ static void next(lx *l, tok *t)
     case ')':
         t->t = T_BAD;
         break;
-    case '/':
+    case '/': {
+        bool ctl = false;
         while (l->pos < l->len && !is_ws(l->p[l->pos]) && !is_delim(l->p[l->pos])) {
+            ctl = ctl || is_ctl(l->p[l->pos]);
             l->pos++;
         }
-        t->t = T_NAME;
+        t->t = ctl ? T_BAD : T_NAME;
         break;
-    default:
+    }
+    default: {
+        bool ctl = false;
         while (l->pos < l->len && !is_ws(l->p[l->pos]) && !is_delim(l->p[l->pos])) {
+            ctl = ctl || is_ctl(l->p[l->pos]);
             l->pos++;
         }
         t->end = l->pos;
         classify(l, t);
+        if (ctl) {
+            t->t = T_BAD;
+        }
         return;
+    }
     }
     t->end = l->pos;
 }

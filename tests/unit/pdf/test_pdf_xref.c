@@ -588,6 +588,42 @@ static void startxref_tail_strict(void **state)
     }
 }
 
+/* A control byte that is not PDF white-space inside a token of the trailer (/Root<VT>, /Root<DEL>):
+ * white-space to readers built on isspace(), a regular character to the standard and to MuPDF (for
+ * which the trailer then has no /Root): found by the pdf_verify_rev campaign (fuzz seed found-08). */
+static void control_bytes_in_tokens(void **state)
+{
+    (void)state;
+    static const char ctl[] = {0x0b, 0x7f, 0x01};
+    for (int xs = 0; xs < 2; xs++) {
+        for (size_t k = 0; k <= sizeof(ctl); k++) {
+            eseal_buf b;
+            tiny_pdf(&b, xs != 0);
+            const char *root = NULL;
+            for (const char *q = (const char *)b.ptr;
+                 (q = memmem(q, b.size - (size_t)(q - (const char *)b.ptr), "/Root", 5)) != NULL; q++) {
+                root = q;
+            }
+            assert_non_null(root);
+            size_t at = (size_t)(root - (const char *)b.ptr) + 5;
+            eseal_buf o = {0};
+            put(&o, b.ptr, at);
+            if (k < sizeof(ctl)) {
+                put(&o, &ctl[k], 1);
+            }
+            put(&o, (const char *)b.ptr + at, b.size - at);
+            if (k < sizeof(ctl)) {
+                /* the section keeps its offset (the byte is inside its dictionary) */
+                assert_finding(&o, ES_PDF_AMB_CHAIN, 0);
+            } else {
+                assert_clean(&o);
+            }
+            eseal_buf_dispose(&b);
+            eseal_buf_dispose(&o);
+        }
+    }
+}
+
 /* 3: a hybrid revision (§7.5.8.4) whose table and /XRefStm disagree; and one where they agree. */
 static void hybrid_disagrees(void **state)
 {
@@ -796,6 +832,7 @@ int main(void)
         cmocka_unit_test(generation_changed),
         cmocka_unit_test(unlisted_definitions),
         cmocka_unit_test(startxref_tail_strict),
+        cmocka_unit_test(control_bytes_in_tokens),
         cmocka_unit_test(hybrid_disagrees),
         cmocka_unit_test(bytes_after_eof),
         cmocka_unit_test(entry_points_elsewhere),
