@@ -136,56 +136,54 @@ static int bad_version(const char *concern, unsigned int got, unsigned int want)
                                 want));
 }
 
-int eseal_store_add_registry_backend(eseal_store *s, eseal_store_registry_backend *be, int priority)
+/* Adds `be` (its version `got`, the concern's `want`) to a concern; the store owns it from here,
+ * also when it refuses it. */
+static int add_backend(eseal_store *s, store_concern *c, void *be, unsigned int got, unsigned int want,
+                       const char *concern, void (*free_one)(void *), int priority, void **current)
 {
     int rc;
     if (s == NULL || be == NULL) {
-        rc = store_einval("registry backend");
-    } else if (be->version != ESEAL_STORE_REGISTRY_BACKEND_VERSION) {
-        rc = bad_version("registry", be->version, ESEAL_STORE_REGISTRY_BACKEND_VERSION);
+        rc = es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: invalid %s backend", concern));
+    } else if (got != want) {
+        rc = bad_version(concern, got, want);
     } else {
-        void *cur = s->r;
-        rc = concern_add(&s->reg, be, priority, &cur);
-        s->r = cur;
+        rc = concern_add(c, be, priority, current);
     }
     if (rc != ESEAL_OK && be != NULL) {
-        free_registry(be); /* the store owns it, also when it refuses it */
+        free_one(be);
+    }
+    return rc;
+}
+
+int eseal_store_add_registry_backend(eseal_store *s, eseal_store_registry_backend *be, int priority)
+{
+    void *cur = s != NULL ? s->r : NULL;
+    int rc = add_backend(s, s != NULL ? &s->reg : NULL, be, be != NULL ? be->version : 0,
+                         ESEAL_STORE_REGISTRY_BACKEND_VERSION, "registry", free_registry, priority, &cur);
+    if (rc == ESEAL_OK) {
+        s->r = cur;
     }
     return rc;
 }
 
 int eseal_store_add_pki_backend(eseal_store *s, eseal_store_pki_backend *be, int priority)
 {
-    int rc;
-    if (s == NULL || be == NULL) {
-        rc = store_einval("PKI backend");
-    } else if (be->version != ESEAL_STORE_PKI_BACKEND_VERSION) {
-        rc = bad_version("PKI", be->version, ESEAL_STORE_PKI_BACKEND_VERSION);
-    } else {
-        void *cur = s->p;
-        rc = concern_add(&s->pki, be, priority, &cur);
+    void *cur = s != NULL ? s->p : NULL;
+    int rc = add_backend(s, s != NULL ? &s->pki : NULL, be, be != NULL ? be->version : 0,
+                         ESEAL_STORE_PKI_BACKEND_VERSION, "PKI", free_pki, priority, &cur);
+    if (rc == ESEAL_OK) {
         s->p = cur;
-    }
-    if (rc != ESEAL_OK && be != NULL) {
-        free_pki(be);
     }
     return rc;
 }
 
 int eseal_store_add_log_backend(eseal_store *s, eseal_store_log_backend *be, int priority)
 {
-    int rc;
-    if (s == NULL || be == NULL) {
-        rc = store_einval("log backend");
-    } else if (be->version != ESEAL_STORE_LOG_BACKEND_VERSION) {
-        rc = bad_version("log", be->version, ESEAL_STORE_LOG_BACKEND_VERSION);
-    } else {
-        void *cur = s->l;
-        rc = concern_add(&s->log, be, priority, &cur);
+    void *cur = s != NULL ? s->l : NULL;
+    int rc = add_backend(s, s != NULL ? &s->log : NULL, be, be != NULL ? be->version : 0,
+                         ESEAL_STORE_LOG_BACKEND_VERSION, "log", free_log, priority, &cur);
+    if (rc == ESEAL_OK) {
         s->l = cur;
-    }
-    if (rc != ESEAL_OK && be != NULL) {
-        free_log(be);
     }
     return rc;
 }
