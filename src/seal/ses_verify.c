@@ -96,7 +96,13 @@ static ES_RESULT raw_to_der(es_buf *out, es_span raw)
     return es_der_close(out, m, ES_DER_SEQUENCE);
 }
 
-ES_RESULT es_ses_verify(int *valid, es_notes *notes, es_span cert_der, const char *oid, es_span data, es_span sig)
+/*
+ * es_ses_verify, and on ES_OK the certificate it parsed from `cert_der` in *parsed when `parsed`
+ * is not NULL (the caller frees it): a seal's verification reads its maker certificate once for
+ * the signature, the chain and the bindings (an X.509 parse costs more than the signature check).
+ */
+static ES_RESULT verify_keep(int *valid, es_notes *notes, eseal_cert **parsed, es_span cert_der, const char *oid,
+                             es_span data, es_span sig)
 {
     *valid = 0;
     es_sig_alg a;
@@ -107,26 +113,33 @@ ES_RESULT es_ses_verify(int *valid, es_notes *notes, es_span cert_der, const cha
     eseal_cert *cert = NULL;
     ES_GUARD_CTX(es_cert_parse(&cert, es_span_of(cert_der.ptr, cert_der.len)),
                  "seal: the certificate in the structure cannot be read");
+    es_result r = ES_OK;
+    ES_AUTO(es_buf_freep) es_buf conv = ES_BUF_INIT(128);
     if (!key_fits(a.key_alg, eseal_cert_key_alg(cert))) {
         es_notes_add(notes, "signature algorithm %s does not match the certificate's %s key", oid,
                      eseal_key_alg_name(eseal_cert_key_alg(cert)));
-        eseal_cert_free(cert);
-        return ES_OK;
-    }
-    ES_AUTO(es_buf_freep) es_buf conv = ES_BUF_INIT(128);
-    if (a.key_alg == ESEAL_ALG_SM2 && sig.len == 64) {
-        es_notes_add(notes, "the signature is a bare r||s, not DER SEQUENCE{r, s} (GB/T 35276)");
-        es_result r = raw_to_der(&conv, sig);
-        if (!es_ok(r)) {
-            eseal_cert_free(cert);
-            return r;
+    } else {
+        if (a.key_alg == ESEAL_ALG_SM2 && sig.len == 64) {
+            es_notes_add(notes, "the signature is a bare r||s, not DER SEQUENCE{r, s} (GB/T 35276)");
+            r = raw_to_der(&conv, sig);
+            sig = es_buf_span(&conv);
         }
-        sig = es_buf_span(&conv);
+        if (es_ok(r)) {
+            r = es_from_code(eseal_cert_verify_data(valid, cert, a.hash, a.scheme, data.ptr, data.len, sig.ptr,
+                                                    sig.len));
+        }
     }
-    int rc = eseal_cert_verify_data(valid, cert, a.hash, a.scheme, data.ptr, data.len, sig.ptr, sig.len);
-    eseal_cert_free(cert);
-    ES_GUARD(es_from_code(rc));
-    return ES_OK;
+    if (es_ok(r) && parsed != NULL) {
+        *parsed = cert;
+    } else {
+        eseal_cert_free(cert);
+    }
+    return r;
+}
+
+ES_RESULT es_ses_verify(int *valid, es_notes *notes, es_span cert_der, const char *oid, es_span data, es_span sig)
+{
+    return verify_keep(valid, notes, NULL, cert_der, oid, data, sig);
 }
 
 int eseal_ses_seal_verify_signature(int *valid, const eseal_ses_seal *s)
@@ -183,6 +196,7 @@ int eseal_ses_seal_allows_cert(const eseal_ses_seal *s, const void *cert_der, si
 }
 
 static void fmt_time(char out[ES_RFC3339_LEN], int64_t ms) { es_time_rfc3339(out, ms); }
+static void cert_freep(eseal_cert **c) { eseal_cert_free(*c); }
 
 static ES_RESULT describe(eseal_report *rep, const eseal_ses_seal *s)
 {
@@ -213,7 +227,9 @@ static ES_RESULT describe(eseal_report *rep, const eseal_ses_seal *s)
     return ES_OK;
 }
 
-static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s)
+/* `maker`: the seal's maker certificate as parsed from s->maker_cert, or NULL; a binding with the
+ * same bytes is that certificate (one parse of one input). */
+static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s, const eseal_cert *maker)
 {
     const eseal_seal_info *in = &s->info;
     size_t good = 0;
@@ -228,10 +244,13 @@ static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s)
             continue;
         }
         eseal_cert *c = NULL;
+        bool is_maker = maker != NULL && es_span_eq(es_span_of(in->certs[i].ptr, in->certs[i].len), s->maker_cert);
         if (s->cert_tags[i] == ES_DER_OCTET_STRING &&
-            eseal_cert_parse(&c, in->certs[i].ptr, in->certs[i].len) == ESEAL_OK) {
-            ES_GUARD(es_report_set(rep, name, "%s (serial %s)", eseal_cert_subject(c), eseal_cert_serial(c)));
+            (is_maker || eseal_cert_parse(&c, in->certs[i].ptr, in->certs[i].len) == ESEAL_OK)) {
+            const eseal_cert *b = is_maker ? maker : c;
+            es_result r = es_report_set(rep, name, "%s (serial %s)", eseal_cert_subject(b), eseal_cert_serial(b));
             eseal_cert_free(c);
+            ES_GUARD(r);
             good++;
         } else {
             ES_GUARD(es_report_set(rep, name, "not a certificate"));
@@ -258,8 +277,9 @@ static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const e
     int valid = 0;
     eseal_bytes tbs = eseal_ses_seal_signed_bytes(s);
     ES_AUTO(es_notes_freep) es_notes vnotes = {{NULL}, 0};
-    es_result r = es_ses_verify(&valid, &vnotes, s->maker_cert, s->sig_alg, es_span_of(tbs.ptr, tbs.len),
-                                s->signature);
+    ES_AUTO(cert_freep) eseal_cert *maker = NULL;
+    es_result r = verify_keep(&valid, &vnotes, &maker, s->maker_cert, s->sig_alg, es_span_of(tbs.ptr, tbs.len),
+                              s->signature);
     if (!es_ok(r) && es_code(r) != ESEAL_EUNSUPPORTED && es_code(r) != ESEAL_EMALFORMED) {
         return r;
     }
@@ -279,18 +299,15 @@ static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const e
         ES_GUARD(es_report_set(rep, "checks.signature", "good"));
     }
 
-    /* 2. the maker certificate: chain, validity and revocation at the validation time. */
-    eseal_cert *maker = NULL;
-    if (eseal_cert_parse(&maker, s->maker_cert.ptr, s->maker_cert.len) == ESEAL_OK) {
+    /* 2. the maker certificate (read in 1.): chain, validity and revocation at the validation time. */
+    if (maker != NULL) {
         ES_GUARD(es_report_set(rep, "maker.subject", "%s", eseal_cert_subject(maker)));
         ES_GUARD(es_report_set(rep, "maker.issuer", "%s", eseal_cert_issuer(maker)));
         ES_GUARD(es_report_set(rep, "maker.serial", "%s", eseal_cert_serial(maker)));
         fmt_time(t1, eseal_cert_not_before(maker));
         fmt_time(t2, eseal_cert_not_after(maker));
         ES_GUARD(es_report_set(rep, "maker.valid", "%s .. %s", t1, t2));
-        r = es_cert_chain_check_ex(rep, trust, maker, NULL, 0, at_ms, 0, ro);
-        eseal_cert_free(maker);
-        ES_GUARD(r);
+        ES_GUARD(es_cert_chain_check_ex(rep, trust, maker, NULL, 0, at_ms, 0, ro));
     }
 
     /* 3. the seal's own validity window (GB/T 38540 seal verification step 4). */
@@ -308,7 +325,7 @@ static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const e
     }
 
     /* 4. the certificates allowed to stamp with it. */
-    return check_bindings(rep, s);
+    return check_bindings(rep, s, maker);
 }
 
 ES_RESULT es_ses_seal_verify_rev(eseal_report **out, const eseal_ses_seal *s, const eseal_trust *trust,
