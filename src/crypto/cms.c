@@ -241,6 +241,7 @@ typedef struct {
     const es_span *parts; /* ... or several pieces of memory, hashed in order (PDF byte ranges) */
     size_t nparts;
     const es_revocation_opts *ro; /* revocation data beyond the trust set (a PDF's /DSS), or NULL */
+    eseal_cert **signer;          /* when not NULL: the first SignerInfo's certificate goes there */
 } content_src;
 
 static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, const content_src *src)
@@ -602,6 +603,18 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
         ES_GUARD(es_report_add_child(rep, &child));
         ES_GUARD(verify_signer(child, sk_CMS_SignerInfo_value(sis, i), certs, src, t, o, at_ms));
     }
+    if (src->signer != NULL) {
+        /* The certificate verify_signer found for SignerInfo 1 (signer_cert's lookup without an expected signer). */
+        X509 *x = find_signer(sk_CMS_SignerInfo_value(sis, 0), certs, t, o->expected_signer);
+        if (x != NULL) {
+            ES_ENSURE_OSSL(X509_up_ref(x) == 1, ESEAL_ECRYPTO, "referencing a certificate");
+            es_result r = es_cert_wrap(src->signer, x);
+            if (!es_ok(r)) {
+                X509_free(x);
+                return r;
+            }
+        }
+    }
     ERR_clear_error();
     *out = rep;
     rep = NULL;
@@ -615,7 +628,7 @@ int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, c
     if (data_path == NULL) {
         ES_BAIL_ARG("data_path == NULL");
     }
-    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL};
+    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -626,7 +639,7 @@ int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const 
     if (data == NULL && len > 0) {
         ES_BAIL_ARG("data == NULL && len > 0");
     }
-    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL};
+    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -641,16 +654,19 @@ int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, 
     for (size_t i = 0; i < nparts; i++) {
         sp[i] = es_span_of(parts[i].ptr, parts[i].len);
     }
-    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL};
+    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
-ES_RESULT es_cms_verify_parts_rev(eseal_report **out, es_span p7s, const es_span *parts, size_t nparts,
-                                  const eseal_trust *trust, const eseal_cms_verify_options *opts,
+ES_RESULT es_cms_verify_parts_rev(eseal_report **out, eseal_cert **signer, es_span p7s, const es_span *parts,
+                                  size_t nparts, const eseal_trust *trust, const eseal_cms_verify_options *opts,
                                   const es_revocation_opts *ro)
 {
     ES_ENSURE_ARG(parts != NULL && nparts > 0 && nparts <= 16);
-    content_src src = {NULL, {NULL, 0}, parts, nparts, ro};
+    if (signer != NULL) {
+        *signer = NULL;
+    }
+    content_src src = {NULL, {NULL, 0}, parts, nparts, ro, signer};
     return cms_verify(out, p7s, &src, trust, opts);
 }
 

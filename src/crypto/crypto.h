@@ -236,10 +236,14 @@ ES_RESULT es_revocation_fetch(bool *found, const eseal_cert *cert, const eseal_c
 
 /*
  * eseal_cms_verify_parts with revocation data beyond the trust set (`ro`, may
- * be NULL): the OCSP responses and CRLs of a PDF's /DSS.
+ * be NULL): the OCSP responses and CRLs of a PDF's /DSS. When `signer` is not
+ * NULL it gets, on ES_OK, the certificate the first SignerInfo was checked
+ * with (what eseal_cms_signer_cert(p7s, 0, trust) returns when opts names no
+ * expected signer), or NULL when none was found: the caller frees it. The
+ * signature is then decoded once, not once more for its signer.
  */
-ES_RESULT es_cms_verify_parts_rev(eseal_report **out, es_span p7s, const es_span *parts, size_t nparts,
-                                  const eseal_trust *trust, const eseal_cms_verify_options *opts,
+ES_RESULT es_cms_verify_parts_rev(eseal_report **out, eseal_cert **signer, es_span p7s, const es_span *parts,
+                                  size_t nparts, const eseal_trust *trust, const eseal_cms_verify_options *opts,
                                   const es_revocation_opts *ro);
 
 /*

@@ -17,6 +17,8 @@
 
 #define MAX_SIGS 64
 
+static void cert_freep(eseal_cert **c) { eseal_cert_free(*c); }
+
 static bool is_hex(uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 static unsigned hexval(uint8_t c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
 
@@ -177,10 +179,12 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     co.at_ms = at;
     co.ctx = ctx;
     eseal_report *crep = NULL;
+    /* The certificate SignerInfo 1 was checked with: the seal binding below compares it (one decode of the CMS). */
+    ES_AUTO(cert_freep) eseal_cert *signer = NULL;
     es_span parts[2] = {es_span_of(ranges[0].ptr, ranges[0].len), es_span_of(ranges[1].ptr, ranges[1].len)};
     int rc = cms_len == 0 ? ESEAL_EMALFORMED
-                          : es_code(es_cms_verify_parts_rev(&crep, es_span_of(s->contents.ptr, cms_len), parts, 2,
-                                                            trust, &co, ro));
+                          : es_code(es_cms_verify_parts_rev(&crep, &signer, es_span_of(s->contents.ptr, cms_len),
+                                                            parts, 2, trust, &co, ro));
     size_t kids = rc == ESEAL_OK ? eseal_report_child_count(crep) : 0;
     if (rc != ESEAL_OK || kids == 0) {
         eseal_report_free(crep);
@@ -250,14 +254,11 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     eseal_report_free(srep);
     if (es_ok(r)) {
         /* The binding: the signer's certificate is one the seal lists (by value or by digest). */
-        eseal_cert *signer = NULL;
         eseal_buf der = ESEAL_BUF_INIT;
-        int listed = eseal_cms_signer_cert(&signer, s->contents.ptr, cms_len, 0, trust) == ESEAL_OK &&
-                             eseal_cert_der(&der, signer) == ESEAL_OK
+        int listed = signer != NULL && eseal_cert_der(&der, signer) == ESEAL_OK
                          ? eseal_ses_seal_allows_cert(seal, der.ptr, der.size)
                          : -1;
         eseal_buf_dispose(&der);
-        eseal_cert_free(signer);
         if (listed == 1) {
             r = es_report_set(rep, "checks.seal_binding", "good");
         } else if (listed == 0) {
