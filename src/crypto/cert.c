@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Certificates: parsing (strict, one object), getters, SM2 ID marking. */
+#include <limits.h>
 #include <string.h>
 
 #include <openssl/pem.h>
@@ -195,6 +196,20 @@ ES_RESULT es_cert_parse(eseal_cert **out, es_span data)
     *out = list[0];
     es_free(list);
     return ES_OK;
+}
+
+ES_RESULT es_cert_parse_as(eseal_cert **out, es_span data, const eseal_cert *known)
+{
+    if (known == NULL || data.len > es_ctx_limits(NULL)->max_text_bytes || data.len > INT_MAX || looks_pem(data) ||
+        i2d_X509(known->x509, NULL) != (int)data.len) {
+        return es_cert_parse(out, data);
+    }
+    unsigned char *der = NULL;
+    int n = i2d_X509(known->x509, &der);
+    bool same = n == (int)data.len && memcmp(der, data.ptr, data.len) == 0;
+    OPENSSL_free(der);
+    /* The same DER parses to the same certificate: share the parsed one (an X.509 parse is the dear part). */
+    return same ? es_cert_dup(out, known) : es_cert_parse(out, data);
 }
 
 int eseal_cert_load(eseal_cert **out, const char *path)

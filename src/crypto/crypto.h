@@ -134,6 +134,13 @@ ES_RESULT es_crl_issue(es_buf *out_der, eseal_key *issuer_key, const eseal_cert 
 ES_RESULT es_cert_parse_all(eseal_cert ***out, size_t *n, es_span data, size_t max_certs);
 /* One certificate, DER or PEM (eseal_cert_parse for callers inside the library). */
 ES_RESULT es_cert_parse(eseal_cert **out, es_span data);
+/*
+ * es_cert_parse(data), except that when `data` is exactly the DER encoding of `known` (may be
+ * NULL) the result shares `known`'s parsed certificate instead of parsing the same bytes again:
+ * one verification meeting one certificate in several places (a CMS signer that also made the
+ * seal) parses it once. Whatever `data` is, the result is what es_cert_parse gives for it.
+ */
+ES_RESULT es_cert_parse_as(eseal_cert **out, es_span data, const eseal_cert *known);
 /* The certificate's DER (eseal_cert_der for callers inside the library). */
 ES_RESULT es_cert_der(eseal_buf *out, const eseal_cert *c);
 void es_cert_list_free(eseal_cert **list, size_t n);

@@ -243,7 +243,7 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     int64_t seal_at = poe != 0 && poe < at ? poe : claimed != 0 && claimed < at ? claimed : at;
     if (es_ok(r)) {
         /* The maker's chain and status with the document's validation data too (/DSS), as the signer's. */
-        r = es_ses_seal_verify_rev(&srep, seal, trust, seal_at, ro);
+        r = es_ses_seal_verify_known(&srep, seal, trust, seal_at, ro, signer);
     }
     if (es_ok(r) && hook != NULL && hook->fn != NULL) {
         r = hook->fn(hook->ctx, srep, seal, seal_at);

@@ -68,6 +68,13 @@ static inline void es_notes_freep(es_notes *n) { es_notes_free(n); }
  */
 ES_RESULT es_ses_seal_verify_rev(eseal_report **out, const eseal_ses_seal *seal, const eseal_trust *trust,
                                  int64_t at_ms, const es_revocation_opts *ro);
+/*
+ * es_ses_seal_verify_rev where `known` (may be NULL) is a certificate the caller already parsed
+ * in this verification (a PDF signature's signer): when the maker certificate is exactly its
+ * DER, it is not parsed again (es_cert_parse_as). Every check is the same.
+ */
+ES_RESULT es_ses_seal_verify_known(eseal_report **out, const eseal_ses_seal *seal, const eseal_trust *trust,
+                                   int64_t at_ms, const es_revocation_opts *ro, const eseal_cert *known);
 ES_RESULT es_ses_report_notes(eseal_report *rep, const char *prefix, const es_notes *a, const es_notes *b);
 
 /* Frees the extension list read by es_ses_read_exts(). */

@@ -101,8 +101,8 @@ static ES_RESULT raw_to_der(es_buf *out, es_span raw)
  * is not NULL (the caller frees it): a seal's verification reads its maker certificate once for
  * the signature, the chain and the bindings (an X.509 parse costs more than the signature check).
  */
-static ES_RESULT verify_keep(int *valid, es_notes *notes, eseal_cert **parsed, es_span cert_der, const char *oid,
-                             es_span data, es_span sig)
+static ES_RESULT verify_keep(int *valid, es_notes *notes, eseal_cert **parsed, const eseal_cert *known,
+                             es_span cert_der, const char *oid, es_span data, es_span sig)
 {
     *valid = 0;
     es_sig_alg a;
@@ -111,7 +111,7 @@ static ES_RESULT verify_keep(int *valid, es_notes *notes, eseal_cert **parsed, e
         es_notes_add(notes, "signature algorithm %s is a misspelling of %s", oid, ESEAL_OID_SM2_SM3);
     }
     eseal_cert *cert = NULL;
-    ES_GUARD_CTX(es_cert_parse(&cert, es_span_of(cert_der.ptr, cert_der.len)),
+    ES_GUARD_CTX(es_cert_parse_as(&cert, es_span_of(cert_der.ptr, cert_der.len), known),
                  "seal: the certificate in the structure cannot be read");
     es_result r = ES_OK;
     ES_AUTO(es_buf_freep) es_buf conv = ES_BUF_INIT(128);
@@ -139,7 +139,7 @@ static ES_RESULT verify_keep(int *valid, es_notes *notes, eseal_cert **parsed, e
 
 ES_RESULT es_ses_verify(int *valid, es_notes *notes, es_span cert_der, const char *oid, es_span data, es_span sig)
 {
-    return verify_keep(valid, notes, NULL, cert_der, oid, data, sig);
+    return verify_keep(valid, notes, NULL, NULL, cert_der, oid, data, sig);
 }
 
 int eseal_ses_seal_verify_signature(int *valid, const eseal_ses_seal *s)
@@ -266,7 +266,7 @@ static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s, cons
 }
 
 static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const eseal_trust *trust, int64_t at_ms,
-                             const es_revocation_opts *ro)
+                             const es_revocation_opts *ro, const eseal_cert *known)
 {
     char t1[ES_RFC3339_LEN], t2[ES_RFC3339_LEN];
     ES_GUARD(describe(rep, s));
@@ -278,7 +278,7 @@ static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const e
     eseal_bytes tbs = eseal_ses_seal_signed_bytes(s);
     ES_AUTO(es_notes_freep) es_notes vnotes = {{NULL}, 0};
     ES_AUTO(cert_freep) eseal_cert *maker = NULL;
-    es_result r = verify_keep(&valid, &vnotes, &maker, s->maker_cert, s->sig_alg, es_span_of(tbs.ptr, tbs.len),
+    es_result r = verify_keep(&valid, &vnotes, &maker, known, s->maker_cert, s->sig_alg, es_span_of(tbs.ptr, tbs.len),
                               s->signature);
     if (!es_ok(r) && es_code(r) != ESEAL_EUNSUPPORTED && es_code(r) != ESEAL_EMALFORMED) {
         return r;
@@ -331,12 +331,18 @@ static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const e
 ES_RESULT es_ses_seal_verify_rev(eseal_report **out, const eseal_ses_seal *s, const eseal_trust *trust,
                                  int64_t at_ms, const es_revocation_opts *ro)
 {
+    return es_ses_seal_verify_known(out, s, trust, at_ms, ro, NULL);
+}
+
+ES_RESULT es_ses_seal_verify_known(eseal_report **out, const eseal_ses_seal *s, const eseal_trust *trust,
+                                   int64_t at_ms, const es_revocation_opts *ro, const eseal_cert *known)
+{
     ES_ENSURE(out != NULL && s != NULL, ESEAL_EINVAL, "invalid argument to eseal_ses_seal_verify");
     *out = NULL;
     eseal_report *rep = NULL;
     es_result r = es_report_new(&rep);
     if (es_ok(r)) {
-        r = seal_verify(rep, s, trust, at_ms != 0 ? at_ms : es_now_ms(), ro);
+        r = seal_verify(rep, s, trust, at_ms != 0 ? at_ms : es_now_ms(), ro, known);
     }
     if (!es_ok(r)) {
         eseal_report_free(rep);
