@@ -284,6 +284,7 @@ static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po,
     ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
     ES_GUARD(es_doc_digests_of(dg, es_buf_span(&in), es_buf_span(&out), true));
     ES_GUARD(es_atomic_open(f, b->out_paths[i], 0644));
+    phase("preparing", i);
     ES_GUARD(es_atomic_write(f, out.ptr, out.len));
     return es_atomic_sync(f);
 }
@@ -296,12 +297,13 @@ static es_result stamp_pdf_ltv(batch *b, size_t i, const eseal_pdf_stamp_options
 {
     es_atomic_file sig;
     ES_GUARD(es_atomic_open(&sig, b->out_paths[i], 0600));
+    phase("preparing", i);
     es_result r = es_pdf_stamp_to(&sig, b->in_paths[i], b->outline, es_span_of(b->der->ptr, b->der->size), b->key,
                                   b->cert, o, b->cms_reserve, dg);
     size_t max = (size_t)es_inst_limits(b->inst)->max_input_bytes;
     es_buf signed_pdf = ES_BUF_INIT(max), out = ES_BUF_INIT(max);
     if (es_ok(r)) {
-        r = es_file_read(&signed_pdf, sig.tmp_path, max); /* our own temporary file, O_EXCL, never published */
+        r = es_atomic_read(&sig, &signed_pdf); /* our own temporary file, never published */
     }
     es_atomic_abort(&sig);
     es_doc_time lta = {b->ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
@@ -415,8 +417,9 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
         if (es_ok(d)) {
             d = sniff_ofd(b->in_paths[i], &ofd);
         }
-        /* 1. Prepare: the stamped document, complete and synced under a temporary name beside the
-         * output; nothing is published and the input is not touched. */
+        /* 1. Prepare: the stamped document, complete and synced in a temporary file beside the output
+         * (unnamed where the filesystem allows: a crash here leaves nothing); nothing is published and
+         * the input is not touched. */
         if (!es_ok(d)) {
             /* not readable: nothing written */
         } else if (ofd) {
@@ -430,6 +433,7 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
             /* Streaming, file to file: memory stays small whatever the document's size. */
             d = es_atomic_open(&f, b->out_paths[i], 0644);
             if (es_ok(d)) {
+                phase("preparing", i);
                 d = es_pdf_stamp_to(&f, b->in_paths[i], b->outline, es_span_of(b->der->ptr, b->der->size), b->key,
                                     b->cert, &o, b->cms_reserve, &dg);
             }
@@ -446,6 +450,11 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
     uint64_t index = 0;
     if (es_ok(d)) {
         phase("authorised", i);
+        /* The name the temporary file will have between its link and the rename (an unnamed file gets
+         * it only then): the entry names it, so that a recovery after a crash finds what it must remove. */
+        d = es_atomic_name(&f);
+    }
+    if (es_ok(d)) {
         /* 3. Record: the audit entry is durable before the output is published; without it there is no stamp. */
         es_audit_stamp_in ai = {q, decision.rule, serial, b->rec->esid, b->crec, &dg, f.tmp_path, b->out_paths[i],
                                 ofd, stamped_ms, dt.got.gen_time_ms != 0 ? &dt.got.token : NULL, b->audit_ts};
@@ -453,7 +462,8 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
     }
     if (es_ok(d)) {
         phase("recorded", i);
-        /* 4. Publish: the rename (and, unless the batch does it once, the directory's sync). */
+        /* 4. Publish: the link to the recorded name, the rename (and, unless the batch does it once, the
+         * directory's sync). */
         d = es_atomic_commit(&f);
         if (!es_ok(d)) {
             /* The entry stands: the log says that this stamp was not published. */
