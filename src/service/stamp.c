@@ -720,7 +720,9 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
         }
         /* The receipts: one checkpoint for the batch, then each stamp's inclusion proof, kept with its record.
          * The stamps are durable and stand even if this fails: eseal_instance_stamp_receipt makes a
-         * missing receipt when it is asked for (and reports then why it cannot). */
+         * missing receipt when it is asked for (and reports then why it cannot). A document that failed,
+         * also one recorded and then not published (stamp.failed), has serial "" and index -1 here
+         * (stamp_doc): it gets no receipt. */
         if (stamped > 0 && !es_ok(es_audit_receipts(inst, (const char(*)[40])serials, indices, n))) {
             eseal_error_clear();
         }
