@@ -127,11 +127,11 @@ static void doc_options(const batch *b, eseal_pdf_stamp_options *o, const eseal_
     *o = (eseal_pdf_stamp_options)ESEAL_PDF_STAMP_OPTIONS_INIT;
     o->ctx = b->inst->ctx;
     o->page = q->page;
-    /* 0 on an axis is the default there in a version-3 request (unless xy_exact); version 2 meant the edge. */
-    bool zero_default = q->version >= 3 && !q->xy_exact;
-    o->x_mm = zero_default && q->x_mm == 0 ? -1 : q->x_mm;
-    o->y_mm = zero_default && q->y_mm == 0 ? -1 : q->y_mm;
-    o->xy_exact = 1; /* resolved here: the OFD writer reads x_mm, y_mm as they are */
+    o->x_mm = q->x_mm;
+    o->y_mm = q->y_mm;
+    /* The writers read 0 as the default place (es_imprint_place) unless xy_exact; a version-2 request
+     * (no xy_exact) meant the page's edge by it. */
+    o->xy_exact = q->version < 3 || q->xy_exact;
     o->reason = q->reason;
     o->location = q->location;
     o->name = b->rec->owner;
@@ -279,8 +279,14 @@ static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po,
     ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(es_inst_limits(b->inst)->max_input_bytes);
     ES_GUARD(es_file_read(&in, b->in_paths[i], in.max));
     /* The time of the stamp by the instance's clock (its context). */
-    es_ofd_stamp_options o = {po->page, po->x_mm,          po->y_mm,     es_inst_now(b->inst),
-                              b->q->plain, po->timestamp, po->timestamp_ctx};
+    es_ofd_stamp_options o = {.page = po->page,
+                              .x_mm = po->x_mm,
+                              .y_mm = po->y_mm,
+                              .time_ms = es_inst_now(b->inst),
+                              .plain = b->q->plain,
+                              .timestamp = po->timestamp,
+                              .timestamp_ctx = po->timestamp_ctx,
+                              .xy_exact = po->xy_exact};
     ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
     ES_GUARD(es_doc_digests_of(dg, es_buf_span(&in), es_buf_span(&out), true));
     ES_GUARD(es_atomic_open(f, b->out_paths[i], 0644));
