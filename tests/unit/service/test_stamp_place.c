@@ -5,6 +5,8 @@
  * request 0 on an axis is the default place there (20 mm from the page's right and bottom edges),
  * with xy_exact it is the left or top edge, and a version-2 request (no xy_exact) meant the edge.
  * Read back from the StampAnnot's Boundary ("x y w h", mm) in the stamped package.
+ * And the stamp's named bounds: a QR address (base_url + "/v/" + serial) or a certificate reference
+ * longer than its maximum is refused (ESEAL_ELIMIT), never cut short.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zip.h>
 
@@ -128,10 +131,51 @@ static void zero_is_the_default_place_unless_exact(void **state)
     assert_float_equal(b[1], 40, 0.01);
 }
 
+/* Before, a long base_url was cut to 599 bytes inside the QR code, and a long --cert reference
+ * to 511 (then looked up as a prefix). */
+static void over_long_references_refused(void **state)
+{
+    (void)state;
+    char in[700], out[700];
+    (void)snprintf(in, sizeof(in), "%s/long.pdf", home);
+    (void)snprintf(out, sizeof(out), "%s/long-stamped.pdf", home);
+    test_write_pdf(in);
+    static char long_ref[700];
+    memset(long_ref, 'a', sizeof(long_ref) - 1);
+    eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
+    q.who = test_who();
+    q.seal_ref = esid;
+    q.cert_ref = long_ref;
+    assert_int_equal(eseal_instance_stamp_pdf(inst, NULL, in, out, &q), ESEAL_ELIMIT);
+    assert_non_null(strstr(eseal_error_last()->message, "longer than 511 bytes"));
+    /* A base_url of 650 bytes: its QR address does not fit in 599. */
+    char conf[700];
+    (void)snprintf(conf, sizeof(conf), "%s/eseal.conf", ihome);
+    FILE *f = fopen(conf, "a");
+    assert_non_null(f);
+    /* The log keeps the origin it has (else derived from base_url, with a bound of its own). */
+    (void)fprintf(f, "\nlog_origin = 127.0.0.1:8080/log\nbase_url = https://example.org/");
+    for (int i = 0; i < 630; i++) {
+        (void)fputc('p', f);
+    }
+    (void)fputc('\n', f);
+    assert_int_equal(fclose(f), 0);
+    eseal_instance_close(inst);
+    inst = test_instance_open(ihome, pass);
+    q.cert_ref = NULL;
+    q.qr = 1;
+    assert_int_equal(eseal_instance_stamp_pdf(inst, NULL, in, out, &q), ESEAL_ELIMIT);
+    if (strstr(eseal_error_last()->message, "QR code's address") == NULL) {
+        fail_msg("%s", eseal_error_last()->message);
+    }
+    assert_int_equal(access(out, F_OK), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(zero_is_the_default_place_unless_exact),
+        cmocka_unit_test(over_long_references_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
