@@ -136,7 +136,8 @@ void es_ofd_writer_free(es_ofd_writer *w);
 
 typedef struct {
     int page;          /* 1-based; 0 or -1: the last page */
-    double x_mm, y_mm; /* the imprint's top-left from the page's top-left; negative: 20 mm from right/bottom */
+    double x_mm, y_mm; /* the imprint's top-left from the page's top-left; 0 (unless xy_exact) or negative:
+                          the default there, 20 mm from the right/bottom (es_imprint_place, seal/place.h) */
     int64_t time_ms;   /* timeInfo and SignatureDateTime; 0: now */
     int plain;         /* 1: a plain digital signature (Type="Sign"): SignedValue.dat is the bare signature
                           over Signature.xml (SM2: SM3 with the standard ID; ECDSA: SHA-256), no seal, no
@@ -152,6 +153,7 @@ typedef struct {
      */
     eseal_timestamp_fn timestamp;
     void *timestamp_ctx;
+    int xy_exact; /* 1: a 0 in x_mm or y_mm is the page's left or top edge, not the default */
 } es_ofd_stamp_options;
 
 /*

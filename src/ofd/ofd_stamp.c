@@ -21,11 +21,11 @@
 #include "eseal/tsa.h"
 #include "eseal/tsa_client.h"
 #include "ofd.h"
+#include "seal/place.h"
 #include "seal/ses.h"
 #include "util/report.h"
 
 #define MAX_SIGN_DIRS 10000
-#define DEFAULT_MARGIN_MM 20.0
 
 /* What the package says about the document we stamp. */
 typedef struct {
@@ -339,8 +339,10 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
 
     target t;
     ES_GUARD(find_target(&t, p, o->page));
-    double x = o->x_mm >= 0 ? o->x_mm : t.page_w - DEFAULT_MARGIN_MM - w;
-    double y = o->y_mm >= 0 ? o->y_mm : t.page_h - DEFAULT_MARGIN_MM - h;
+    double x_mm, y_mm;
+    es_imprint_place(&x_mm, &y_mm, o->x_mm, o->y_mm, o->xy_exact != 0);
+    double x = x_mm >= 0 ? x_mm : t.page_w - ES_IMPRINT_MARGIN_MM - w;
+    double y = y_mm >= 0 ? y_mm : t.page_h - ES_IMPRINT_MARGIN_MM - h;
     ES_ENSURE(o->plain || (x >= 0 && y >= 0 && x + w <= t.page_w + 0.001 && y + h <= t.page_h + 0.001), ESEAL_EINVAL,
               "ofd: the imprint (%.0fx%.0f mm) at %.1f,%.1f mm does not fit on the page (%.0fx%.0f mm)", w, h, x, y,
               t.page_w, t.page_h);

@@ -26,6 +26,7 @@
 
 #include "crypto/crypto.h"
 #include "pdf.h"
+#include "seal/place.h"
 #include "util/versions.h"
 
 #define PT_PER_MM (72.0 / 25.4)
@@ -433,15 +434,12 @@ static ES_RESULT put_lock(es_buf *b, const char *type, const eseal_pdf_stamp_opt
 }
 
 /*
- * Where the imprint goes, in millimetres from the top-left; negative on an axis: the default there.
- * In version-2 options 0 on an axis is the default there too (zero means default) unless xy_exact;
- * version-1 options (which have no xy_exact) meant the page's edge by it.
+ * Where the imprint goes, in millimetres from the top-left; -1 on an axis: the default there
+ * (es_imprint_place). Version-1 options (which have no xy_exact) meant the page's edge by 0.
  */
 static void place_of(const eseal_pdf_stamp_options *o, double *x_mm, double *y_mm)
 {
-    bool zero_default = o->version >= 2 && !o->xy_exact;
-    *x_mm = zero_default && o->x_mm == 0 ? -1 : o->x_mm;
-    *y_mm = zero_default && o->y_mm == 0 ? -1 : o->y_mm;
+    es_imprint_place(x_mm, y_mm, o->x_mm, o->y_mm, o->version < 2 || o->xy_exact);
 }
 
 /* One widget on one page: the field and the widget are one object. Returns the field's number. */
@@ -464,8 +462,8 @@ static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, cons
     double pw = v.w, ph_ = v.h;
     double x_mm, y_mm;
     place_of(o, &x_mm, &y_mm);
-    double x = x_mm >= 0 ? x_mm * PT_PER_MM : pw - box_w - 20 * PT_PER_MM;
-    double ytop = y_mm >= 0 ? y_mm * PT_PER_MM : ph_ - box_h - 20 * PT_PER_MM;
+    double x = x_mm >= 0 ? x_mm * PT_PER_MM : pw - box_w - ES_IMPRINT_MARGIN_MM * PT_PER_MM;
+    double ytop = y_mm >= 0 ? y_mm * PT_PER_MM : ph_ - box_h - ES_IMPRINT_MARGIN_MM * PT_PER_MM;
     ES_ENSURE(box_w <= pw + 0.01 && box_h <= ph_ + 0.01, ESEAL_EINVAL,
               "pdf: page %d (%.0fx%.0f mm visible) is smaller than the imprint (%.0fx%.0f mm)", page_no,
               pw / PT_PER_MM, ph_ / PT_PER_MM, box_w / PT_PER_MM, box_h / PT_PER_MM);

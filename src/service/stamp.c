@@ -30,14 +30,30 @@ static void phase(const char *name, size_t doc)
     }
 }
 
-#define ES_STAMP_MAX_JOBS 64
+/* The bounds of a stamp, named (issue #16). */
+#define ES_STAMP_MAX_JOBS 64       /* worker threads of a batch */
+#define ES_STAMP_CERT_LIST_MAX 512 /* a seal's certificate ids, "a,b,c", as the registry keeps them */
+#define ES_STAMP_SERIAL_LEN 40     /* a serial and its NUL (eseal_stamp_result.serial, es_audit_receipts) */
+#define ES_STAMP_SERIAL_RANDOM 5   /* random bytes of a serial: "ST<day>-" and ten hex digits */
+#define ES_STAMP_PATH_MAX 4096     /* a folder of an output, the instance's home paths */
+#define ES_STAMP_URL_MAX 600       /* the QR code's <base_url>/v/<serial> */
+#define ES_STAMP_WHY_MAX 300       /* why a recorded stamp was not published, for its stamp.failed entry */
+#define ES_STAMP_DIGEST_MAX 64     /* a digest's bytes, any hash */
+#define ES_STAMP_SHA256_LEN 32     /* SHA-256's (the document digests of the audit entries) */
+#define ES_STAMP_LATER_MAX 64      /* the later stamps of one document a verification reports */
+#define ES_ZIP_MAGIC "PK\x03\x04" /* a local file header: an OFD package (a zip archive) */
+
+_Static_assert(ES_STAMP_SERIAL_LEN == sizeof(((eseal_stamp_result *)0)->serial), "a serial fits the result's");
+_Static_assert(ES_STAMP_SERIAL_RANDOM == 5, "the serial's format prints five random bytes");
 
 /* The first certificate listed in `ids` ("a,b,c") that has a key here, is current, and the seal allows. */
 static ES_RESULT pick_signer(eseal_instance *inst, const eseal_ses_seal *s, const char *ids, const char *ref,
                              eseal_cert **cert, eseal_cert_record *rec)
 {
-    char list[512];
-    (void)snprintf(list, sizeof(list), "%s", ref != NULL ? ref : ids);
+    char list[ES_STAMP_CERT_LIST_MAX];
+    int ll = snprintf(list, sizeof(list), "%s", ref != NULL ? ref : ids);
+    ES_ENSURE(ll >= 0 && (size_t)ll < sizeof(list), ESEAL_ELIMIT, "stamp: the seal's certificate list is longer "
+              "than %d bytes", ES_STAMP_CERT_LIST_MAX - 1);
     int64_t now = es_inst_now(inst);
     for (char *save = NULL, *id = strtok_r(list, ",", &save); id != NULL; id = strtok_r(NULL, ",", &save)) {
         eseal_cert *c = NULL;
@@ -108,7 +124,7 @@ typedef struct {
     size_t cms_reserve; /* measured once for the batch */
     const es_timestamper *ts; /* B-T and up, else NULL */
     const es_timestamper *audit_ts; /* B-B: the own TSA, for the audit entries' time tokens */
-    char (*serials)[40]; /* per document: its serial and audit entry ("" and -1 when it failed) */
+    char (*serials)[ES_STAMP_SERIAL_LEN]; /* per document: its serial and audit entry ("" and -1 when it failed) */
     int64_t *indices;
     const char *const *in_paths;
     const char *const *out_paths;
@@ -127,11 +143,11 @@ static void doc_options(const batch *b, eseal_pdf_stamp_options *o, const eseal_
     *o = (eseal_pdf_stamp_options)ESEAL_PDF_STAMP_OPTIONS_INIT;
     o->ctx = b->inst->ctx;
     o->page = q->page;
-    /* 0 on an axis is the default there in a version-3 request (unless xy_exact); version 2 meant the edge. */
-    bool zero_default = q->version >= 3 && !q->xy_exact;
-    o->x_mm = zero_default && q->x_mm == 0 ? -1 : q->x_mm;
-    o->y_mm = zero_default && q->y_mm == 0 ? -1 : q->y_mm;
-    o->xy_exact = 1; /* resolved here: the OFD writer reads x_mm, y_mm as they are */
+    o->x_mm = q->x_mm;
+    o->y_mm = q->y_mm;
+    /* The writers read 0 as the default place (es_imprint_place) unless xy_exact; a version-2 request
+     * (no xy_exact) meant the page's edge by it. */
+    o->xy_exact = q->version < 3 || q->xy_exact;
     o->reason = q->reason;
     o->location = q->location;
     o->name = b->rec->owner;
@@ -152,11 +168,11 @@ static void doc_options(const batch *b, eseal_pdf_stamp_options *o, const eseal_
  * (a FIFO or a device would block or never end). */
 static ES_RESULT sniff_ofd(const char *path, bool *ofd)
 {
-    uint8_t head[4] = {0};
+    uint8_t head[sizeof(ES_ZIP_MAGIC) - 1] = {0};
     int fd = -1;
     struct stat st;
     ES_GUARD(es_open_regular(&fd, &st, path, true));
-    *ofd = read(fd, head, sizeof(head)) == (ssize_t)sizeof(head) && memcmp(head, "PK\x03\x04", 4) == 0;
+    *ofd = read(fd, head, sizeof(head)) == (ssize_t)sizeof(head) && memcmp(head, ES_ZIP_MAGIC, sizeof(head)) == 0;
     (void)close(fd);
     return ES_OK;
 }
@@ -185,7 +201,7 @@ static int out_key_cmp(const void *a, const void *b)
 static ES_RESULT out_key_of(out_key *k, const char *path, size_t i)
 {
     const char *slash = strrchr(path, '/');
-    char dir[4096];
+    char dir[ES_STAMP_PATH_MAX];
     size_t dl = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
     ES_ENSURE(dl < sizeof(dir), ESEAL_EINVAL, "stamp: output path too long: %s", path);
     memcpy(dir, slash == NULL ? "." : path, dl);
@@ -279,11 +295,18 @@ static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po,
     ES_AUTO(es_buf_freep) es_buf out = ES_BUF_INIT(es_inst_limits(b->inst)->max_input_bytes);
     ES_GUARD(es_file_read(&in, b->in_paths[i], in.max));
     /* The time of the stamp by the instance's clock (its context). */
-    es_ofd_stamp_options o = {po->page, po->x_mm,          po->y_mm,     es_inst_now(b->inst),
-                              b->q->plain, po->timestamp, po->timestamp_ctx};
+    es_ofd_stamp_options o = {.page = po->page,
+                              .x_mm = po->x_mm,
+                              .y_mm = po->y_mm,
+                              .time_ms = es_inst_now(b->inst),
+                              .plain = b->q->plain,
+                              .timestamp = po->timestamp,
+                              .timestamp_ctx = po->timestamp_ctx,
+                              .xy_exact = po->xy_exact};
     ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
     ES_GUARD(es_doc_digests_of(dg, es_buf_span(&in), es_buf_span(&out), true));
     ES_GUARD(es_atomic_open(f, b->out_paths[i], 0644));
+    phase("preparing", i);
     ES_GUARD(es_atomic_write(f, out.ptr, out.len));
     return es_atomic_sync(f);
 }
@@ -296,12 +319,13 @@ static es_result stamp_pdf_ltv(batch *b, size_t i, const eseal_pdf_stamp_options
 {
     es_atomic_file sig;
     ES_GUARD(es_atomic_open(&sig, b->out_paths[i], 0600));
+    phase("preparing", i);
     es_result r = es_pdf_stamp_to(&sig, b->in_paths[i], b->outline, es_span_of(b->der->ptr, b->der->size), b->key,
                                   b->cert, o, b->cms_reserve, dg);
     size_t max = (size_t)es_inst_limits(b->inst)->max_input_bytes;
     es_buf signed_pdf = ES_BUF_INIT(max), out = ES_BUF_INIT(max);
     if (es_ok(r)) {
-        r = es_file_read(&signed_pdf, sig.tmp_path, max); /* our own temporary file, O_EXCL, never published */
+        r = es_atomic_read(&sig, &signed_pdf); /* our own temporary file, never published */
     }
     es_atomic_abort(&sig);
     es_doc_time lta = {b->ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
@@ -309,13 +333,13 @@ static es_result stamp_pdf_ltv(batch *b, size_t i, const eseal_pdf_stamp_options
         r = es_instance_extend_buf(b->inst, &out, es_buf_span(&signed_pdf), b->q->level, b->ts, &lta);
     }
     eseal_tsa_client_result_free(&lta.got);
-    uint8_t h[64];
+    uint8_t h[ES_STAMP_DIGEST_MAX];
     size_t hl = 0;
     if (es_ok(r)) {
         r = es_digest(h, &hl, ESEAL_HASH_SHA256, es_buf_span(&out));
     }
     if (es_ok(r)) {
-        memcpy(dg->after_sha256, h, 32);
+        memcpy(dg->after_sha256, h, ES_STAMP_SHA256_LEN);
         r = es_atomic_open(f, b->out_paths[i], 0644);
     }
     if (es_ok(r)) {
@@ -363,7 +387,7 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
     }
     struct stat st;
     if (q->skip_existing && lstat(b->out_paths[i], &st) == 0) {
-        char msg[300];
+        char msg[sizeof(x.message)];
         (void)snprintf(msg, sizeof(msg), "skipped: %s exists", b->out_paths[i]);
         result_unstamped(b, &x, ESEAL_OK, msg, 1);
     } else {
@@ -383,8 +407,8 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
 static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_result *x)
 {
     const eseal_stamp_request *q = b->q;
-    char serial[40] = "";
-    uint8_t rnd[5];
+    char serial[ES_STAMP_SERIAL_LEN] = "";
+    uint8_t rnd[ES_STAMP_SERIAL_RANDOM];
     char day[ES_GENTIME_LEN];
     es_time_gentime(day, es_inst_now(b->inst), false);
     es_result d = es_random(rnd, sizeof(rnd));
@@ -407,16 +431,21 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
             o.timestamp = es_doc_timestamp;
             o.timestamp_ctx = &dt;
         }
-        char url[600];
+        char url[ES_STAMP_URL_MAX];
         if (q->qr) {
-            (void)snprintf(url, sizeof(url), "%s/v/%s", b->inst->cfg.base_url, serial);
+            int ul = snprintf(url, sizeof(url), "%s/v/%s", b->inst->cfg.base_url, serial);
             o.qr_text = url;
+            if (ul < 0 || (size_t)ul >= sizeof(url)) {
+                d = es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "stamp: the QR code's address (base_url and "
+                                 "/v/<serial>) is longer than %d bytes", ES_STAMP_URL_MAX - 1);
+            }
         }
         if (es_ok(d)) {
             d = sniff_ofd(b->in_paths[i], &ofd);
         }
-        /* 1. Prepare: the stamped document, complete and synced under a temporary name beside the
-         * output; nothing is published and the input is not touched. */
+        /* 1. Prepare: the stamped document, complete and synced in a temporary file beside the output
+         * (unnamed where the filesystem allows: a crash here leaves nothing); nothing is published and
+         * the input is not touched. */
         if (!es_ok(d)) {
             /* not readable: nothing written */
         } else if (ofd) {
@@ -430,6 +459,7 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
             /* Streaming, file to file: memory stays small whatever the document's size. */
             d = es_atomic_open(&f, b->out_paths[i], 0644);
             if (es_ok(d)) {
+                phase("preparing", i);
                 d = es_pdf_stamp_to(&f, b->in_paths[i], b->outline, es_span_of(b->der->ptr, b->der->size), b->key,
                                     b->cert, &o, b->cms_reserve, &dg);
             }
@@ -446,6 +476,11 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
     uint64_t index = 0;
     if (es_ok(d)) {
         phase("authorised", i);
+        /* The name the temporary file will have between its link and the rename (an unnamed file gets
+         * it only then): the entry names it, so that a recovery after a crash finds what it must remove. */
+        d = es_atomic_name(&f);
+    }
+    if (es_ok(d)) {
         /* 3. Record: the audit entry is durable before the output is published; without it there is no stamp. */
         es_audit_stamp_in ai = {q, decision.rule, serial, b->rec->esid, b->crec, &dg, f.tmp_path, b->out_paths[i],
                                 ofd, stamped_ms, dt.got.gen_time_ms != 0 ? &dt.got.token : NULL, b->audit_ts};
@@ -453,11 +488,12 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
     }
     if (es_ok(d)) {
         phase("recorded", i);
-        /* 4. Publish: the rename (and, unless the batch does it once, the directory's sync). */
+        /* 4. Publish: the link to the recorded name, the rename (and, unless the batch does it once, the
+         * directory's sync). */
         d = es_atomic_commit(&f);
         if (!es_ok(d)) {
             /* The entry stands: the log says that this stamp was not published. */
-            char why[300];
+            char why[ES_STAMP_WHY_MAX];
             (void)snprintf(why, sizeof(why), "%s", eseal_error_last()->message);
             es_result u = es_audit_stamp_unpublished(b->inst, q->who, index, b->audit_ts, why);
             if (!es_ok(u)) {
@@ -572,7 +608,7 @@ static ES_RESULT run_batch(batch *b)
  */
 static ES_RESULT stamp_lock(eseal_instance *inst, const eseal_principal *who, int *fd)
 {
-    ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(2 * ES_STAMP_PATH_MAX);
     ES_GUARD(es_home_path(&path, inst, "stamp.lock"));
     *fd = open(es_buf_cstr(&path), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     ES_ENSURE(*fd >= 0, ESEAL_EIO, "stamp: cannot open %s: %s", es_buf_cstr(&path), strerror(errno));
@@ -666,7 +702,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
                                                               es_tsa_hierarchy_for(cert))
                                         : es_timestamper_open(&ts, inst, NULL, 0, 0, NULL);
     }
-    char(*serials)[40] = es_calloc(n, sizeof(*serials));
+    char(*serials)[ES_STAMP_SERIAL_LEN] = es_calloc(n, sizeof(*serials));
     int64_t *indices = es_calloc(n, sizeof(*indices));
     if (es_ok(r) && (serials == NULL || indices == NULL)) {
         r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
@@ -710,8 +746,10 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
         }
         /* The receipts: one checkpoint for the batch, then each stamp's inclusion proof, kept with its record.
          * The stamps are durable and stand even if this fails: eseal_instance_stamp_receipt makes a
-         * missing receipt when it is asked for (and reports then why it cannot). */
-        if (stamped > 0 && !es_ok(es_audit_receipts(inst, (const char(*)[40])serials, indices, n))) {
+         * missing receipt when it is asked for (and reports then why it cannot). A document that failed,
+         * also one recorded and then not published (stamp.failed), has serial "" and index -1 here
+         * (stamp_doc): it gets no receipt. */
+        if (stamped > 0 && !es_ok(es_audit_receipts(inst, (const char(*)[ES_STAMP_SERIAL_LEN])serials, indices, n))) {
             eseal_error_clear();
         }
         if (es_ok(r) && cancelled > 0 && n > 1) {
@@ -774,7 +812,7 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
         es_pdf_registry_hook hook = {registry_hook, inst};
         int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_inst_now(inst);
         es_revocation_opts net = ES_REVOCATION_OPTS_INIT;
-        es_buf cache = ES_BUF_INIT(8192);
+        es_buf cache = ES_BUF_INIT(2 * ES_STAMP_PATH_MAX);
         if (req != NULL && req->online) {
             net.online = true;
             net.fetch = es_ctx_fetcher(inst != NULL ? inst->ctx : NULL, es_http_fetcher());
@@ -791,19 +829,20 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
     return es_code(r);
 }
 
-#define LATER_MAX 64
+#define LATER_NEEDLE "\ndoc-before-sha256 %s\n"
 
 typedef struct {
-    char hex[65];
-    char needle[96];
+    char hex[2 * ES_STAMP_SHA256_LEN + 1];
+    char needle[sizeof(LATER_NEEDLE) + 2 * ES_STAMP_SHA256_LEN];
     size_t needle_len;
     size_t found, failed_n;
     struct {
-        char serial[40];
+        char serial[ES_STAMP_SERIAL_LEN];
         uint64_t index;
         int64_t time_ms;
-    } later[LATER_MAX]; /* the stamps of this document, at most LATER_MAX */
-    char failed[LATER_MAX][40]; /* serials with a "stamp.failed" entry among them: never published */
+    } later[ES_STAMP_LATER_MAX]; /* the stamps of this document, at most ES_STAMP_LATER_MAX */
+    char failed[ES_STAMP_LATER_MAX][ES_STAMP_SERIAL_LEN]; /* serials with a "stamp.failed" entry among them:
+                                                            never published */
 } later_ctx;
 
 /* One audit entry: a substring test first, the strict parse only for a candidate. */
@@ -821,13 +860,13 @@ static int later_entry(uint64_t index, const void *data, size_t len, void *paylo
         return ESEAL_OK;
     }
     if (p.e.type != NULL && strcmp(p.e.type, "stamp") == 0 && p.e.doc_before_sha256 != NULL &&
-        strcmp(p.e.doc_before_sha256, x->hex) == 0 && x->found < LATER_MAX) {
+        strcmp(p.e.doc_before_sha256, x->hex) == 0 && x->found < ES_STAMP_LATER_MAX) {
         (void)snprintf(x->later[x->found].serial, sizeof(x->later[x->found].serial), "%s",
                        p.e.stamp != NULL ? p.e.stamp : "?");
         x->later[x->found].index = index;
         x->later[x->found].time_ms = p.e.time_ms;
         x->found++;
-    } else if (is_failed && p.e.stamp != NULL && x->failed_n < LATER_MAX) {
+    } else if (is_failed && p.e.stamp != NULL && x->failed_n < ES_STAMP_LATER_MAX) {
         for (size_t i = 0; i < x->found; i++) {
             if (strcmp(x->later[i].serial, p.e.stamp) == 0) {
                 (void)snprintf(x->failed[x->failed_n++], sizeof(x->failed[0]), "%s", p.e.stamp);
@@ -852,11 +891,11 @@ static ES_RESULT later_stamps(eseal_instance *inst, eseal_report *rep, es_span d
 {
     ES_AUTO(es_freep) later_ctx *x = es_calloc(1, sizeof(*x));
     ES_ENSURE_ALLOC(x);
-    uint8_t h[64];
+    uint8_t h[ES_STAMP_DIGEST_MAX];
     size_t hl = 0;
     ES_GUARD(es_digest(h, &hl, ESEAL_HASH_SHA256, doc));
-    es_hex_lower(x->hex, h, 32);
-    x->needle_len = (size_t)snprintf(x->needle, sizeof(x->needle), "\ndoc-before-sha256 %s\n", x->hex);
+    es_hex_lower(x->hex, h, ES_STAMP_SHA256_LEN);
+    x->needle_len = (size_t)snprintf(x->needle, sizeof(x->needle), LATER_NEEDLE, x->hex);
     eseal_log *log = NULL;
     uint64_t size = 0;
     int rc = eseal_instance_log(inst, &log);

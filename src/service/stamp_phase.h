@@ -11,8 +11,9 @@
 
 #include <stddef.h>
 
-/* phase: "prepared" (the temporary file is complete and synced), "authorised", "recorded" (the
- * audit entry is durable), "published" (renamed; the batch's bookkeeping follows); doc: its index. */
+/* phase: "preparing" (inside prepare: the temporary file is created, nothing written yet),
+ * "prepared" (the temporary file is complete and synced), "authorised", "recorded" (the audit entry
+ * is durable), "published" (renamed; the batch's bookkeeping follows); doc: its index. */
 extern void (*es_stamp_phase_hook)(const char *phase, size_t doc);
 
 #endif

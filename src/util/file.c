@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -163,13 +164,61 @@ ES_RESULT es_sync_dir_of(const char *path)
     return ES_OK;
 }
 
+bool es_atomic_named_only = false;
+
+/* The directory of `path` ("." when it has none), into dir[cap]. */
+static ES_RESULT dir_of(char *dir, size_t cap, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    ES_ENSURE(dl < cap, ESEAL_EINVAL, "path too long: %s", path);
+    memcpy(dir, slash == NULL ? "." : path, dl);
+    dir[dl] = '\0';
+    return ES_OK;
+}
+
+/*
+ * An unnamed file in the directory of `path` (open(2) O_TMPFILE), or -1 when this filesystem or
+ * kernel has none (EOPNOTSUPP, EISDIR on kernels before 3.11, EINVAL) or /proc/self/fd, through
+ * which commit names it (linkat(2) AT_SYMLINK_FOLLOW: no privilege needed, unlike AT_EMPTY_PATH),
+ * is not there: the caller then makes a named temporary file. Other failures are errors.
+ */
+static ES_RESULT open_unnamed(int *fd, const char *path, unsigned mode)
+{
+    *fd = -1;
+#ifdef O_TMPFILE
+    if (es_atomic_named_only || access("/proc/self/fd", X_OK) != 0) {
+        return ES_OK;
+    }
+    char dir[4096];
+    ES_GUARD(dir_of(dir, sizeof(dir), path));
+    *fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, (mode_t)(mode & 0600));
+    if (*fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        return ES_OK;
+    }
+    ES_ENSURE(*fd >= 0, ESEAL_EIO, "cannot create a temporary file next to %s: %s", path, strerror(errno));
+#else
+    (void)path;
+    (void)mode;
+#endif
+    return ES_OK;
+}
+
 ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode)
 {
-    *f = (es_atomic_file){-1, NULL, NULL, false, mode};
+    *f = (es_atomic_file){.fd = -1, .mode = mode};
     f->path = es_strdup(path);
     ES_ENSURE_ALLOC(f->path);
+    es_result r = open_unnamed(&f->fd, path, 0600);
+    if (!es_ok(r) || f->fd >= 0) {
+        f->unnamed = f->fd >= 0;
+        if (!es_ok(r)) {
+            es_atomic_abort(f);
+        }
+        return r;
+    }
     es_buf tmp = ES_BUF_INIT(8192);
-    es_result r = es_buf_printf(&tmp, "%s.tmp-XXXXXX", path);
+    r = es_buf_printf(&tmp, "%s.tmp-XXXXXX", path);
     if (es_ok(r)) {
         f->fd = mkostemp((char *)tmp.ptr, O_CLOEXEC);
         if (f->fd < 0) {
@@ -189,28 +238,77 @@ ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode)
 
 ES_RESULT es_atomic_write(es_atomic_file *f, const void *p, size_t n)
 {
-    ES_ENSURE(f->fd >= 0, ESEAL_ESTATE, "writing %s: the file is not open", f->path != NULL ? f->path : "?");
+    ES_ENSURE(f->fd >= 0 && !f->synced, ESEAL_ESTATE, "writing %s: the file is not open",
+              f->path != NULL ? f->path : "?");
     return write_all(f->fd, f->path, p, n);
 }
 
 ES_RESULT es_atomic_sync(es_atomic_file *f)
 {
     ES_ENSURE(f->fd >= 0, ESEAL_ESTATE, "syncing %s: the file is not open", f->path != NULL ? f->path : "?");
-    /* The final mode only now that the content is complete (mkostemp made it 0600). */
-    es_result r = fchmod(f->fd, (mode_t)f->mode) == 0
-                      ? ES_OK
-                      : es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot set the mode of %s: %s", f->tmp_path,
-                                     strerror(errno));
-    es_result c = sync_and_close(f->fd, f->path);
-    f->fd = -1;
-    return es_ok(r) ? c : r;
+    /* The final mode only now that the content is complete (created 0600). */
+    ES_ENSURE(fchmod(f->fd, (mode_t)f->mode) == 0, ESEAL_EIO, "cannot set the mode of the temporary file of %s: %s",
+              f->path, strerror(errno));
+    ES_ENSURE(fsync(f->fd) == 0, ESEAL_EIO, "cannot sync %s: %s", f->path, strerror(errno));
+    f->synced = true;
+    return ES_OK;
+}
+
+ES_RESULT es_atomic_name(es_atomic_file *f)
+{
+    ES_ENSURE(f->fd >= 0, ESEAL_ESTATE, "naming %s: the file is not open", f->path != NULL ? f->path : "?");
+    if (f->tmp_path != NULL) {
+        return ES_OK;
+    }
+    /* Random enough that no file has it: the link fails (EEXIST) rather than reuse one anyway. */
+    uint8_t rnd[8];
+    ES_ENSURE(getrandom(rnd, sizeof(rnd), 0) == (ssize_t)sizeof(rnd), ESEAL_EIO,
+              "naming the temporary file of %s: no random bytes: %s", f->path, strerror(errno));
+    char hex[2 * sizeof(rnd) + 1];
+    es_hex_lower(hex, rnd, sizeof(rnd));
+    es_buf tmp = ES_BUF_INIT(8192);
+    es_result r = es_buf_printf(&tmp, "%s.tmp-%s", f->path, hex);
+    if (es_ok(r)) {
+        f->tmp_path = (char *)tmp.ptr; /* owned now */
+    } else {
+        es_buf_free(&tmp);
+    }
+    return r;
+}
+
+ES_RESULT es_atomic_read(es_atomic_file *f, es_buf *out)
+{
+    ES_ENSURE(f->fd >= 0, ESEAL_ESTATE, "reading %s: the file is not open", f->path != NULL ? f->path : "?");
+    for (off_t at = 0;;) {
+        uint8_t chunk[65536];
+        ssize_t k = pread(f->fd, chunk, sizeof(chunk), at);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        ES_ENSURE(k >= 0, ESEAL_EIO, "cannot read back the temporary file of %s: %s", f->path, strerror(errno));
+        if (k == 0) {
+            return ES_OK;
+        }
+        ES_GUARD(es_buf_append(out, chunk, (size_t)k));
+        at += k;
+    }
 }
 
 ES_RESULT es_atomic_commit(es_atomic_file *f)
 {
-    ES_ENSURE(f->tmp_path != NULL, ESEAL_ESTATE, "publishing %s: the file is not open",
-              f->path != NULL ? f->path : "?");
-    es_result r = f->fd >= 0 ? es_atomic_sync(f) : ES_OK;
+    ES_ENSURE(f->fd >= 0, ESEAL_ESTATE, "publishing %s: the file is not open", f->path != NULL ? f->path : "?");
+    es_result r = f->synced ? ES_OK : es_atomic_sync(f);
+    if (es_ok(r) && f->unnamed) {
+        r = es_atomic_name(f);
+        char proc[64];
+        (void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+        if (es_ok(r) && linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp_path, AT_SYMLINK_FOLLOW) != 0) {
+            r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot link the temporary file of %s as %s: %s", f->path,
+                             f->tmp_path, strerror(errno));
+        } else if (es_ok(r)) {
+            f->unnamed = false; /* it has its name: abort removes it */
+        }
+    }
     if (es_ok(r) && rename(f->tmp_path, f->path) != 0) {
         r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot rename into %s: %s", f->path, strerror(errno));
     }
@@ -229,16 +327,20 @@ ES_RESULT es_atomic_commit(es_atomic_file *f)
 void es_atomic_abort(es_atomic_file *f)
 {
     if (f->fd >= 0) {
-        (void)close(f->fd);
+        (void)close(f->fd); /* an unnamed file goes with it */
         f->fd = -1;
     }
     if (f->tmp_path != NULL) {
-        (void)unlink(f->tmp_path); /* a failed write leaves nothing behind */
+        if (!f->unnamed) {
+            (void)unlink(f->tmp_path); /* a failed write leaves nothing behind */
+        }
         es_free(f->tmp_path);
         f->tmp_path = NULL;
     }
     es_free(f->path);
     f->path = NULL;
+    f->unnamed = false;
+    f->synced = false;
 }
 
 ES_RESULT es_file_write_atomic(const char *path, const void *p, size_t n, unsigned mode)

@@ -136,27 +136,39 @@ ES_RESULT es_file_read(es_buf *out, const char *path, size_t max);
 ES_RESULT es_file_write_new(const char *path, const void *p, size_t n, unsigned mode);
 /* Writes to a temporary file in the same directory, fsyncs, renames over path. */
 ES_RESULT es_file_write_atomic(const char *path, const void *p, size_t n, unsigned mode);
-/* A file written in pieces and published whole: es_atomic_open creates a temporary file
- * next to path (O_EXCL, mode 0600 until it is complete); es_atomic_commit fsyncs it, gives it
- * its mode, renames it over path and syncs the directory; es_atomic_abort (also after a failed
- * open or commit, and safe to repeat) removes it. Either path has the complete new content or
- * its old one, never a part. es_atomic_sync does commit's first half alone (fsync, mode, close):
- * the complete file waits under its temporary name for a later commit (the stamp records its
- * audit entry in between) or abort.
+/* A file written in pieces and published whole. es_atomic_open creates the file beside path
+ * (mode 0600 until it is complete): where the filesystem can (Linux O_TMPFILE, and /proc/self/fd
+ * to name it), an unnamed file in path's directory, which a crash or a kill makes vanish with the
+ * process; elsewhere (O_TMPFILE refused: EOPNOTSUPP, EISDIR, EINVAL) a named temporary file
+ * `path.tmp-XXXXXX` created O_EXCL, which a crash before commit or abort leaves behind.
+ * es_atomic_sync fsyncs it and gives it its mode (the fd stays open: an unnamed file lives by it);
+ * es_atomic_name gives it the name it will have just before the rename, without creating that name
+ * yet (an unnamed file; a named one keeps its name): what a caller records before publishing (the
+ * stamp's audit entry) names a temporary file that exists only between the link and the rename.
+ * es_atomic_commit syncs (unless done), links an unnamed file to its name, renames that over path
+ * and syncs the directory; es_atomic_abort (also after a failed open or commit, and safe to repeat)
+ * closes and removes whatever was created. Either path has the complete new content or its old
+ * one, never a part. es_atomic_read reads the content back (what was written, from the start).
  * defer_dir_sync (set after open): commit leaves the directory sync to the caller, who
  * writes many files into one directory and calls es_sync_dir_of once before reporting any. */
 typedef struct {
     int fd;
-    char *tmp_path;
+    char *tmp_path; /* the temporary name (NULL: unnamed and not yet given one) */
     char *path;
     bool defer_dir_sync;
     unsigned mode;
+    bool unnamed; /* O_TMPFILE: tmp_path, when set, does not exist until commit links it */
+    bool synced;
 } es_atomic_file;
+/* Test hook: true makes es_atomic_open create named temporary files as where O_TMPFILE is refused. */
+extern bool es_atomic_named_only;
 /* fsyncs the directory that holds `path`. */
 ES_RESULT es_sync_dir_of(const char *path);
 ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode);
 ES_RESULT es_atomic_write(es_atomic_file *f, const void *p, size_t n);
 ES_RESULT es_atomic_sync(es_atomic_file *f);
+ES_RESULT es_atomic_name(es_atomic_file *f);
+ES_RESULT es_atomic_read(es_atomic_file *f, es_buf *out);
 ES_RESULT es_atomic_commit(es_atomic_file *f);
 void es_atomic_abort(es_atomic_file *f);
 ES_RESULT es_mkdir_p(const char *path, unsigned mode);

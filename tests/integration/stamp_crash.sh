@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Crash test of the two-phase stamp (prepare, authorise, record, publish; docs/audit-log.md).
-#  1. A stamping process is stopped between each pair of phases (the test program's internal
-#     phase hook: stamp_crasher pauses there) and killed with SIGKILL.
+#  1. A stamping process is stopped inside prepare and between each pair of phases (the test
+#     program's internal phase hook: stamp_crasher pauses there) and killed with SIGKILL; killed
+#     inside prepare it leaves no file at all (the temporary file is unnamed until its publication),
+#     also when it stamps in place.
 #  2. `eseal stamp --batch` (the real program, no hook) is killed at random moments, ROUNDS times.
 # After each kill the oracle (stamp_crasher check) holds: every output in the folder is the
 # doc-after of a stamp entry (never a published stamp without its entry); every stamp entry has
 # its published file, a "stamp.failed" entry, or a publication still pending with its temporary
-# file. After the next stamp (which settles what a crash left) the last case is gone: strict.
+# (its temporary file, if it was named yet). After the next stamp (which settles what a crash
+# left) the last case is gone and no temporary file is left: strict.
 # Usage: stamp_crash.sh ESEAL STAMP_CRASHER RESOURCES [ROUNDS]
 set -u
 E=$1
@@ -39,8 +42,8 @@ stamps() { "$C" check "$H" "$O" | tail -1 | cut -d' ' -f1; }
 # Every output goes to one folder: the oracle pairs the files there with every stamp entry.
 O=$T/out
 mkdir -p "$O"
-# 1. Stopped and killed between each pair of phases (and after the publication).
-for phase in prepared authorised recorded published; do
+# 1. Stopped and killed inside prepare, between each pair of phases and after the publication.
+for phase in preparing prepared authorised recorded published; do
     before=$(stamps)
     cp "$T/in/base.pdf" "$T/in/$phase.pdf"
     cp "$T/in/$phase.pdf" "$T/in/$phase.orig"
@@ -64,7 +67,7 @@ for phase in prepared authorised recorded published; do
     fi
     published=$(find "$O" -name "$phase.pdf" | wc -l)
     case $phase in
-    prepared | authorised)
+    preparing | prepared | authorised)
         [ "$published" -eq 0 ] && has "$T/check" "^$before stamp entries" "$phase: killed: nothing published, nothing recorded" ||
             notok "$phase: killed: published $published" ;;
     recorded)
@@ -74,6 +77,9 @@ for phase in prepared authorised recorded published; do
         [ "$published" -eq 1 ] && ok "published: killed: published (and recorded: the oracle above)" ||
             notok "published: killed: published $published" ;;
     esac
+    if [ "$phase" = preparing ]; then
+        has "$T/check" ", 0 temporary$" "preparing: killed: no temporary file left beside the output"
+    fi
     if settle "$O"; then ok "$phase: the next stamp succeeds"; else notok "$phase: the next stamp: $(cat "$T/settle.out")"; fi
     if "$C" check "$H" "$O" strict >"$T/check" 2>&1; then ok "$phase: settled: $(tail -1 "$T/check")"; else
         notok "$phase: settled: $(cat "$T/check")"
@@ -88,6 +94,27 @@ for phase in prepared authorised recorded published; do
         has "$T/failed" "stopped before it renamed" "recorded: settled: stamp.failed says why"
     fi
 done
+
+# 1b. Killed inside prepare while stamping in place: the folder holds the input, as it was, and nothing else.
+mkdir -p "$T/inplace"
+cp "$T/in/base.pdf" "$T/inplace/doc.pdf"
+"$C" stamp "$H" "$SEAL" "$T/inplace" preparing "$T/inplace/doc.pdf" >"$T/paused" 2>"$T/crasher.err" &
+pid=$!
+waited=0
+until grep -q "paused preparing" "$T/paused" 2>/dev/null; do
+    if [ "$waited" -ge 600 ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+    waited=$((waited + 1))
+done
+grep -q "paused preparing" "$T/paused" && ok "in place: the stamp stopped inside prepare" ||
+    notok "in place: the stamp did not stop inside prepare: $(cat "$T/crasher.err")"
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+left=$(ls -A "$T/inplace" | tr '\n' ' ')
+[ "$left" = "doc.pdf " ] && ok "in place: killed inside prepare: the folder holds the input alone" ||
+    notok "in place: killed inside prepare: the folder holds: $left"
+cmp -s "$T/inplace/doc.pdf" "$T/in/base.pdf" && ok "in place: killed inside prepare: the input is untouched" ||
+    notok "in place: killed inside prepare: the input changed"
 
 # 2. The real program killed at random moments during a batch.
 for r in $(seq 1 "$ROUNDS"); do

@@ -3,8 +3,9 @@
  * The stamp's crash test (tests/integration/stamp_crash.sh), two commands:
  *
  *   stamp_crasher stamp HOME SEAL OUTDIR PHASE IN...
- *       stamps the INs into OUTDIR (one batch, one thread) as the local operator; with PHASE
- *       ("prepared", "authorised", "recorded", "published"; "none": never) the stamp stops there at
+ *       stamps the INs into OUTDIR (one batch, one thread, in place when OUTDIR holds an IN) as the
+ *       local operator; with PHASE ("preparing": inside prepare, the temporary file created and
+ *       nothing written; "prepared", "authorised", "recorded", "published"; "none": never) the stamp stops there at
  *       its first document: prints "paused PHASE" on stdout and waits to be killed. The pause is the
  *       library's internal phase hook (src/service/stamp_phase.h), set only by this program.
  *   stamp_crasher check HOME OUTDIR [strict]
@@ -12,7 +13,10 @@
  *       aside) is the doc-after of a "stamp" entry (never a published stamp without its entry), and
  *       every "stamp" entry whose output went to OUTDIR is there (its doc-after is a file in OUTDIR),
  *       or has a "stamp.failed" entry, or (not strict: before a recovery) still waits to be published:
- *       its pending publication is kept and its temporary file exists. Exit 0, or 1 with the reasons.
+ *       its pending publication is kept (its temporary file may have vanished with the process: an
+ *       unnamed one has a name only from the link to the rename). Strict: no temporary file is left
+ *       in OUTDIR either (the recovery removed those it knew, and a crash leaves no other). Exit 0,
+ *       or 1 with the reasons.
  *
  * The passphrase comes from $ESEAL_PASSPHRASE.
  */
@@ -78,6 +82,7 @@ static int stamp(const char *home, const char *seal, const char *outdir, const c
     q.seal_ref = seal;
     q.who = &who;
     q.jobs = 1;
+    q.in_place = 1; /* only ever allows an output that is its own input */
     int rc = eseal_instance_stamp_pdfs(inst, NULL, (const char *const *)in, outs, n, &q);
     if (rc != ESEAL_OK) {
         (void)fprintf(stderr, "stamp: %s\n", eseal_error_last()->message);
@@ -213,15 +218,7 @@ static int check(const char *home, const char *outdir, bool strict)
             rc = eseal_store_log_private(db, &pend, st[k].index, "publish");
         }
         eseal_store_close(db);
-        bool waits = false;
-        if (rc == ESEAL_OK && pend.size > 0) {
-            char *nl = memchr(pend.ptr, '\n', pend.size);
-            if (nl != NULL) {
-                *nl = '\0';
-                struct stat sb;
-                waits = stat((const char *)pend.ptr, &sb) == 0;
-            }
-        }
+        bool waits = rc == ESEAL_OK && pend.size > 0 && memchr(pend.ptr, '\n', pend.size) != NULL;
         eseal_buf_dispose(&pend);
         eseal_error_clear();
         if (waits && !strict) {
@@ -231,6 +228,10 @@ static int check(const char *home, const char *outdir, bool strict)
         (void)printf("entry %llu (stamp %s): no published file, no recorded failure%s\n",
                      (unsigned long long)st[k].index, st[k].serial,
                      waits ? " (its publication still pending after a recovery)" : "");
+        bad++;
+    }
+    if (strict && temps > 0) {
+        (void)printf("%zu temporary files left after the recovery\n", temps);
         bad++;
     }
     (void)printf("%zu stamp entries: %zu published, %zu recorded as failed, %zu pending; %zu files, %zu temporary\n",

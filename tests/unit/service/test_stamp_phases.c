@@ -5,7 +5,7 @@
  * input replaced); an audit failure during an in-place stamp leaves the input byte for byte; a
  * request without a principal, or with a malformed one, is refused (ESEAL_EINVAL) and one the
  * policy denies gets ESEAL_EDENIED, with nothing written or recorded; a publication that fails
- * after the record gets a "stamp.failed" entry.
+ * after the record gets a "stamp.failed" entry, and no receipt when its batch's receipts are made.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -297,6 +297,66 @@ static void failed_publication_is_recorded(void **state)
     eseal_error_clear();
 }
 
+/* The receipt kept with stamp `serial` in the store ("" until made), read on a connection of the test's own. */
+static void stored_receipt(char *out, size_t cap, const char *serial)
+{
+    char dbp[700];
+    eseal_store *db = NULL;
+    eseal_stamp_record rec;
+    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+    assert_int_equal(eseal_store_open(&db, dbp), ESEAL_OK);
+    assert_int_equal(eseal_store_stamp_find(db, &rec, serial), ESEAL_OK);
+    (void)snprintf(out, cap, "%s", rec.receipt != NULL ? rec.receipt : "");
+    eseal_stamp_record_dispose(&rec);
+    eseal_store_close(db);
+}
+
+/* A batch whose second document cannot be published (its output is a folder that is not empty):
+ * that stamp is recorded, then failed (stamp.failed), and the batch's receipts leave it out: no
+ * serial or entry in its result, no receipt kept with its record; the other two are published and
+ * their receipts are kept with their records. */
+static void failed_publication_gets_no_receipt(void **state)
+{
+    (void)state;
+    const char *ins[3] = {path("d/r0.pdf"), path("d/r1.pdf"), path("d/r2.pdf")};
+    const char *outs[3] = {path("d/r0-out.pdf"), path("d/r1-out.pdf"), path("d/r2-out.pdf")};
+    for (size_t i = 0; i < 3; i++) {
+        test_write_pdf(ins[i]);
+    }
+    assert_int_equal(mkdir(outs[1], 0755), 0);
+    assert_int_equal(mkdir(path("d/r1-out.pdf/x"), 0755), 0);
+    uint64_t n0 = log_size();
+    eseal_stamp_request q = request();
+    q.in_place = 0;
+    q.jobs = 1;
+    eseal_stamp_result res[3];
+    assert_int_equal(eseal_instance_stamp_pdfs(inst, res, ins, outs, 3, &q), ESEAL_ERROR);
+    assert_non_null(strstr(eseal_error_last()->message, "1 of 3 documents failed"));
+    assert_int_equal(log_size(), n0 + 4);
+    /* The failed one: no serial, no entry index in its result. */
+    assert_int_equal(res[1].code, ESEAL_EIO);
+    assert_string_equal(res[1].serial, "");
+    assert_int_equal(res[1].log_index, -1);
+    char failed_serial[64] = "";
+    for (uint64_t k = n0; k < n0 + 4; k++) {
+        eseal_audit_entry_parsed p;
+        entry_at(&p, k);
+        if (strcmp(p.e.type, "stamp.failed") == 0) {
+            (void)snprintf(failed_serial, sizeof(failed_serial), "%s", p.e.stamp);
+        }
+        eseal_audit_entry_parsed_dispose(&p);
+    }
+    assert_true(failed_serial[0] != '\0');
+    static char rcpt[256 * 1024];
+    for (size_t i = 0; i < 3; i += 2) {
+        assert_int_equal(res[i].code, ESEAL_OK);
+        stored_receipt(rcpt, sizeof(rcpt), res[i].serial);
+        assert_non_null(strstr(rcpt, "c2sp.org/tlog-proof@v1"));
+    }
+    stored_receipt(rcpt, sizeof(rcpt), failed_serial);
+    assert_string_equal(rcpt, "");
+}
+
 /* How many LATER_STAMP_MISSING notes the instance's verification of `file` (an OFD) gives. */
 static size_t later_notes(const char *file)
 {
@@ -340,6 +400,7 @@ int main(void)
         cmocka_unit_test(principal_required_well_formed_and_allowed),
         cmocka_unit_test(failed_publication_is_recorded),
         cmocka_unit_test(failed_stamp_is_not_a_later_stamp),
+        cmocka_unit_test(failed_publication_gets_no_receipt),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -187,10 +187,16 @@ static int entries(const char *dir)
     return n;
 }
 
-/* Written in pieces, published whole: the old content until commit, no temporary left after abort. */
-static void atomic_files_publish_whole_or_nothing(void **state)
+/*
+ * Written in pieces, published whole: the old content until commit, no temporary left after abort.
+ * Unnamed (O_TMPFILE, here on Linux): the file being written is not in the directory at all (a
+ * crash leaves nothing), not even once es_atomic_name chose its name, only from commit's link to
+ * the rename; named_only (as where O_TMPFILE is refused): `out.tmp-XXXXXX` while it is written.
+ */
+static void atomic_files(bool named_only)
 {
-    (void)state;
+    es_atomic_named_only = named_only;
+    int writing = named_only ? 2 : 1; /* the entries while a new content is written */
     char dir[] = "/tmp/eseal-util-XXXXXX";
     assert_non_null(mkdtemp(dir));
     char path[256];
@@ -203,7 +209,18 @@ static void atomic_files_publish_whole_or_nothing(void **state)
     es_buf b = ES_BUF_INIT(64);
     assert_true(es_ok(es_file_read(&b, path, 64)));
     assert_memory_equal(b.ptr, "old", 3); /* not published yet */
-    assert_int_equal(entries(dir), 2);
+    assert_int_equal(entries(dir), writing);
+    assert_true(es_ok(es_atomic_sync(&f)));
+    assert_true(es_ok(es_atomic_name(&f)));
+    assert_non_null(f.tmp_path);
+    assert_non_null(strstr(f.tmp_path, "/out.tmp-"));
+    assert_int_equal(access(f.tmp_path, F_OK) == 0, named_only); /* named, not yet created */
+    assert_int_equal(entries(dir), writing);
+    es_buf_clear(&b);
+    assert_true(es_ok(es_atomic_read(&f, &b))); /* read back from the start, after the sync */
+    assert_int_equal(b.len, 11);
+    assert_memory_equal(b.ptr, "new content", 11);
+    es_buf_clear(&b);
     es_atomic_abort(&f);
     es_atomic_abort(&f); /* safe to repeat */
     assert_int_equal(entries(dir), 1);
@@ -243,6 +260,19 @@ static void atomic_files_publish_whole_or_nothing(void **state)
     es_buf_free(&b);
     unlink(path);
     rmdir(dir);
+    es_atomic_named_only = false;
+}
+
+static void atomic_files_publish_whole_or_nothing(void **state)
+{
+    (void)state;
+    atomic_files(false);
+}
+
+static void atomic_files_named_where_no_tmpfile(void **state)
+{
+    (void)state;
+    atomic_files(true);
 }
 
 static void error_codes_have_names(void **state)
@@ -273,7 +303,8 @@ int main(void)
         cmocka_unit_test(time_rfc3339_round_trip),  cmocka_unit_test(time_gentime),
         cmocka_unit_test(secret_is_copied_and_freed), cmocka_unit_test(allocation_failure_is_reported),
         cmocka_unit_test(files_are_created_exclusively),
-        cmocka_unit_test(atomic_files_publish_whole_or_nothing), cmocka_unit_test(error_codes_have_names),
+        cmocka_unit_test(atomic_files_publish_whole_or_nothing),
+        cmocka_unit_test(atomic_files_named_where_no_tmpfile), cmocka_unit_test(error_codes_have_names),
         cmocka_unit_test(error_message_can_wrap_the_last_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
