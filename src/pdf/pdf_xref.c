@@ -44,6 +44,11 @@ typedef struct {
     const uint8_t *p;
     size_t len; /* reading stops here */
     size_t pos; /* absolute offset in the file */
+    /* "%%EOF" where no revision ends (a comment or string inside one): readers that find revisions
+     * by their markers (the text, not the chain) end one there. The scan allows it right after a
+     * startxref's offset (eof_ok) and notes the first other one (stray_eof: its offset + 1). */
+    bool eof_ok;
+    size_t stray_eof;
 } lx;
 
 enum { T_EOF, T_INT, T_REAL, T_NAME, T_STR, T_DB, T_DE, T_AB, T_AE, T_KW, T_BAD };
@@ -71,6 +76,19 @@ static void skip_plain_ws(lx *l)
     }
 }
 
+/* At l->pos: the marker "%%EOF"; noted unless it ends a section (l->eof_ok, which it uses up). */
+static void eof_marker(lx *l, size_t at)
+{
+    if (l->len - at < 5 || memcmp(l->p + at, "%%EOF", 5) != 0) {
+        return;
+    }
+    if (l->eof_ok) {
+        l->eof_ok = false;
+    } else if (l->stray_eof == 0) {
+        l->stray_eof = at + 1;
+    }
+}
+
 static void skip_ws(lx *l)
 {
     while (l->pos < l->len) {
@@ -78,6 +96,7 @@ static void skip_ws(lx *l)
         if (is_ws(c)) {
             l->pos++;
         } else if (c == '%') {
+            eof_marker(l, l->pos);
             while (l->pos < l->len && l->p[l->pos] != '\n' && l->p[l->pos] != '\r') {
                 l->pos++;
             }
@@ -125,6 +144,7 @@ static void classify(const lx *l, tok *t)
 static void next(lx *l, tok *t)
 {
     skip_ws(l);
+    l->eof_ok = false; /* only the marker right after a startxref's offset ends a section */
     t->at = l->pos;
     t->i = 0;
     if (l->pos >= l->len) {
@@ -141,6 +161,8 @@ static void next(lx *l, tok *t)
             uint8_t d = l->p[l->pos++];
             if (d == '\\') {
                 l->pos += l->pos < l->len;
+            } else if (d == '%') {
+                eof_marker(l, l->pos - 1); /* eof_ok is false here: next() cleared it */
             } else if (d == '(') {
                 depth++;
             } else if (d == ')' && --depth == 0) {
@@ -748,7 +770,7 @@ static pst read_obj(ctx *c, lx *l, uint32_t rv, obj *o)
             return bad(c, "its /Length %lld runs past its revision", (long long)len);
         }
         dend = p + (size_t)len;
-        lx m = {l->p, l->len, dend};
+        lx m = {.p = l->p, .len = l->len, .pos = dend};
         skip_plain_ws(&m);
         if (m.len - m.pos < 9 || memcmp(m.p + m.pos, "endstream", 9) != 0) {
             return bad(c, "its /Length %lld does not end at endstream: readers disagree where its data ends",
@@ -1026,7 +1048,7 @@ static pst section_tail(ctx *c, lx *l, int64_t *sx, size_t *end)
 static pst read_section(ctx *c, uint32_t si, bool tail)
 {
     sect *s = &c->s[si];
-    lx l = {c->f.ptr, c->f.len, s->off};
+    lx l = {.p = c->f.ptr, .len = c->f.len, .pos = s->off};
     tok t;
     next(&l, &t);
     dinfo d;
@@ -1130,7 +1152,7 @@ static int64_t resolve_length(ctx *c, int64_t num, uint32_t rv)
         if (e->type != 1 || e->f2 >= c->f.len) {
             return -1;
         }
-        lx l = {c->f.ptr, c->f.len, (size_t)e->f2};
+        lx l = {.p = c->f.ptr, .len = c->f.len, .pos = (size_t)e->f2};
         int64_t n, g;
         size_t at;
         tok v, k;
@@ -1150,7 +1172,7 @@ static bool objstm_at(ctx *c, uint64_t off)
     if (off >= c->f.len) {
         return false;
     }
-    lx l = {c->f.ptr, c->f.len, (size_t)off};
+    lx l = {.p = c->f.ptr, .len = c->f.len, .pos = (size_t)off};
     int64_t n, g;
     size_t at;
     tok t;
@@ -1183,7 +1205,7 @@ static pst objstm_defs(ctx *c, const obj *o, uint32_t rv)
                       o->d.n > (int64_t)c->lim->max_objects)) {
         s = bad(c, "its /N or /First is not usable");
     }
-    lx m = {b.ptr, s == P_OK ? (size_t)o->d.first : 0, 0};
+    lx m = {.p = b.ptr, .len = s == P_OK ? (size_t)o->d.first : 0, .pos = 0};
     for (int64_t k = 0; s == P_OK && k < o->d.n; k++) {
         tok a, off;
         next(&m, &a);
@@ -1201,10 +1223,16 @@ static pst objstm_defs(ctx *c, const obj *o, uint32_t rv)
 static pst scan_rev(ctx *c, uint32_t rv, size_t **doff, size_t *ndoff, size_t *capdoff)
 {
     rev *r = &c->r[rv];
-    lx l = {c->f.ptr, r->end, r->start};
+    lx l = {.p = c->f.ptr, .len = r->end, .pos = r->start};
     for (;;) {
         tok t;
         next(&l, &t);
+        if (l.stray_eof != 0) {
+            finding(c, ES_PDF_AMB_SYNTAX, l.stray_eof - 1, 0, 0, "revision %u: a %%%%EOF marker at offset %zu does "
+                    "not end a revision (it is in a comment or string inside one): readers that find revisions by "
+                    "their markers end one there", rv + 1, l.stray_eof - 1);
+            return P_OK;
+        }
         if (t.t == T_EOF) {
             r->scanned = true;
             return P_OK;
@@ -1257,6 +1285,7 @@ static pst scan_rev(ctx *c, uint32_t rv, size_t **doff, size_t *ndoff, size_t *c
             tok v;
             next(&l, &v);
             s = v.t == T_INT ? P_OK : bad(c, "no offset after startxref");
+            l.eof_ok = true; /* the %%EOF that follows ends the section */
         } else {
             s = bad(c, "not an object");
         }
@@ -1275,7 +1304,7 @@ static pst scan_rev(ctx *c, uint32_t rv, size_t **doff, size_t *ndoff, size_t *c
 static pst linearized(ctx *c, bool *lin)
 {
     *lin = false;
-    lx l = {c->f.ptr, c->f.len, 0};
+    lx l = {.p = c->f.ptr, .len = c->f.len, .pos = 0};
     int64_t n, g;
     size_t at;
     tok t;
@@ -1315,7 +1344,7 @@ static ES_RESULT walk_chain(ctx *c, bool *ok)
     }
     size_t last_end = 0;
     int64_t cur = -1;
-    lx l = {f.ptr, f.len, sx};
+    lx l = {.p = f.ptr, .len = f.len, .pos = sx};
     if (section_tail(c, &l, &cur, &last_end) != P_OK || cur < 0) {
         finding(c, ES_PDF_AMB_CHAIN, sx, 0, 0, "the last startxref (offset %zu) is not followed by an offset in "
                 "digits and %%%%EOF, with only spaces and ends of line around them (ISO 32000-1 §7.5.5): readers "
@@ -1359,7 +1388,7 @@ static ES_RESULT walk_chain(ctx *c, bool *ok)
             /* Annex F: a linearized file's first-page section may lack its own startxref (qpdf
              * writes none after a first-page xref stream); the main section's closes the revision. */
             bool first_page = lin && !pair && c->s[si].prev >= cur;
-            lx tl = {f.ptr, f.len, c->s[si].after};
+            lx tl = {.p = f.ptr, .len = f.len, .pos = c->s[si].after};
             st = section_tail(c, &tl, &c->s[si].tail_sx, &c->s[si].end);
             st = st == P_BAD && first_page ? P_OK : st;
         }
@@ -1621,7 +1650,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
                     (unsigned long long)e->f2);
             continue;
         }
-        lx l = {c->f.ptr, r->end, (size_t)e->f2};
+        lx l = {.p = c->f.ptr, .len = r->end, .pos = (size_t)e->f2};
         int64_t n = -1, g = -1;
         size_t at = 0;
         bool hdr = header(&l, &n, &g, &at);

@@ -624,6 +624,44 @@ static void control_bytes_in_tokens(void **state)
     }
 }
 
+/* 2: a %%EOF marker inside a later revision that does not end it (a comment in its trailer or
+ * between objects, a string): readers that split revisions at their markers end one there, with
+ * objects and no startxref (found by the pdf_verify_rev campaign). A marker-like comment that is
+ * not %%EOF, and the marker after a startxref, are fine. */
+static void eof_marker_inside_revision(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *extra; /* trailer keys */
+        const char *body;  /* object 11 */
+        bool found;
+    } cases[] = {
+        {" \t%%EOF\n", "<< /Title (Refund) >>", true},
+        {"", "<< /Title (Refund) >>\n%%EOF\n", true},
+        {"", "<< /Title (Refund %%EOF of 10) >>", true},
+        {" /Note (a %%EOF b)", "<< /Title (Refund) >>", true},
+        {" % EOF is not %%-EOF\n", "<< /Title (Refund %EOF) >>", false},
+        {"", "<< /Title (Refund) >>", false},
+    };
+    for (int xs = 0; xs < 2; xs++) {
+        for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+            eseal_buf b;
+            tiny_pdf(&b, xs != 0);
+            long prev = last_num(&b, "startxref");
+            long offs[1] = {(long)b.size};
+            putf(&b, "11 0 obj\n%s\nendobj\n", cases[k].body);
+            went e[] = {{11, 0, 0, 0, 0}};
+            (void)put_section(&b, e, 1, offs, xs != 0, 12, cases[k].extra, prev);
+            if (cases[k].found) {
+                assert_finding(&b, ES_PDF_AMB_SYNTAX, 0);
+            } else {
+                assert_clean(&b);
+            }
+            eseal_buf_dispose(&b);
+        }
+    }
+}
+
 /* 3: a hybrid revision (§7.5.8.4) whose table and /XRefStm disagree; and one where they agree. */
 static void hybrid_disagrees(void **state)
 {
@@ -833,6 +871,7 @@ int main(void)
         cmocka_unit_test(unlisted_definitions),
         cmocka_unit_test(startxref_tail_strict),
         cmocka_unit_test(control_bytes_in_tokens),
+        cmocka_unit_test(eof_marker_inside_revision),
         cmocka_unit_test(hybrid_disagrees),
         cmocka_unit_test(bytes_after_eof),
         cmocka_unit_test(entry_points_elsewhere),
