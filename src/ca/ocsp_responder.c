@@ -125,6 +125,9 @@ void eseal_ocsp_service_close(eseal_ocsp_service *s)
     es_free(s);
 }
 
+/* The responder's clock: the instance's context's (producedAt, thisUpdate), read at each response. */
+static int64_t inst_clock(void *inst) { return es_inst_now(inst); }
+
 static int lookup_cb(void *ctx, size_t ca, const uint8_t *serial, size_t len, eseal_ocsp_status *out)
 {
     eseal_ocsp_service *s = ctx;
@@ -230,6 +233,8 @@ static ES_RESULT ocsp_open(eseal_instance *inst, eseal_ocsp_service **out, const
     s->cfg.issuer_count = s->n;
     s->cfg.lookup = lookup_cb;
     s->cfg.lookup_ctx = s;
+    s->cfg.clock = inst_clock;
+    s->cfg.clock_ctx = inst;
     *out = s;
     return ES_OK;
 }

@@ -112,7 +112,7 @@ ES_RESULT es_cms_build_signed(es_buf *out, eseal_key *key, const eseal_cert *cer
                   "adding contentType");
     if (b->signing_time) {
         ES_AUTO(ASN1_TIME_freep) ASN1_TIME *t = NULL;
-        ES_GUARD(es_asn1_time_from_ms(&t, b->signing_time_ms != 0 ? b->signing_time_ms : es_now_ms()));
+        ES_GUARD(es_asn1_time_from_ms(&t, b->signing_time_ms));
         ES_GUARD_OSSL(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, ASN1_STRING_type(t), t, -1),
                       "adding signingTime");
     }
@@ -148,8 +148,9 @@ ES_RESULT es_cms_build_signed(es_buf *out, eseal_key *key, const eseal_cert *cer
 static ES_RESULT sign_digest(es_buf *out, eseal_key *key, const eseal_cert *cert, es_span digest,
                              const eseal_cms_sign_options *o)
 {
+    int64_t when = o->signing_time_ms != 0 ? o->signing_time_ms : es_ctx_now(ES_OPT_CTX(o, 2));
     es_cms_build b = {NID_pkcs7_data, {NULL, 0}, o->hash != ESEAL_HASH_DEFAULT ? o->hash : eseal_cms_default_hash(key->alg),
-                      o->scheme, !o->omit_signing_time, o->signing_time_ms, ESEAL_HASH_SHA256, false, o->chain,
+                      o->scheme, !o->omit_signing_time, when, ESEAL_HASH_SHA256, false, o->chain,
                       o->chain_len};
     return es_cms_build_signed(out, key, cert, digest, &b);
 }

@@ -166,7 +166,7 @@ static ES_RESULT respond(es_buf *out, es_span req, const eseal_ocsp_config *cfg)
     if (chosen < 0) {
         return status_only(out, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
     }
-    int64_t now = cfg->clock != NULL ? cfg->clock(cfg->clock_ctx) : es_now_ms();
+    int64_t now = cfg->clock != NULL ? cfg->clock(cfg->clock_ctx) : es_ctx_now(NULL); /* none: the default context's */
     unsigned int validity = cfg->validity_s != 0 ? cfg->validity_s : ESEAL_OCSP_DEFAULT_VALIDITY_S;
     ES_AUTO(ASN1_TIME_freep) ASN1_TIME *thisupd = NULL;
     ES_AUTO(ASN1_TIME_freep) ASN1_TIME *nextupd = NULL;

@@ -152,6 +152,7 @@ typedef struct {
      */
     eseal_timestamp_fn timestamp;
     void *timestamp_ctx;
+    const eseal_context *ctx; /* the clock when time_ms is 0; NULL: the default context */
 } es_ofd_stamp_options;
 
 /*

@@ -352,7 +352,8 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
 
     es_result r = ES_OK;
     eseal_buf cder = ESEAL_BUF_INIT, sig = ESEAL_BUF_INIT;
-    ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
+    const eseal_context *ctx = ES_OPT_CTX(req, 2);
+    ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(es_ctx_limits(ctx)->max_der_bytes);
     ES_AUTO(es_buf_freep) es_buf time = ES_BUF_INIT(64);
     tbs_parts p = {0};
     eseal_hash hash = ESEAL_HASH_DEFAULT;
@@ -377,7 +378,7 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
     p.exts = req->exts;
     p.ext_count = req->ext_count;
     r = es_ses_alg_for_key(&p.alg, &hash, eseal_key_algorithm(key));
-    int64_t when = req->time_ms != 0 ? req->time_ms : es_now_ms();
+    int64_t when = req->time_ms != 0 ? req->time_ms : es_ctx_now(ctx);
     if (es_ok(r) && p.format == 1) {
         /* V1: a DER GeneralizedTime inside the BIT STRING, the least ambiguous of the forms in use. */
         p.time_tag = ES_DER_BIT_STRING;

@@ -319,7 +319,7 @@ ES_RESULT es_ses_seal_verify_rev(eseal_report **out, const eseal_ses_seal *s, co
     eseal_report *rep = NULL;
     es_result r = es_report_new(&rep);
     if (es_ok(r)) {
-        r = seal_verify(rep, s, trust, at_ms != 0 ? at_ms : es_now_ms(), ro);
+        r = seal_verify(rep, s, trust, at_ms != 0 ? at_ms : es_ctx_now(ro != NULL ? ro->ctx : NULL), ro);
     }
     if (!es_ok(r)) {
         eseal_report_free(rep);

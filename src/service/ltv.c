@@ -252,7 +252,7 @@ ES_RESULT es_instance_extend_buf(eseal_instance *inst, es_buf *out, es_span in, 
         r = es_pdf_add_dss(level == ESEAL_LEVEL_B_LT ? out : &dss, in, &dd);
     }
     if (es_ok(r) && level == ESEAL_LEVEL_B_LTA) {
-        r = es_pdf_add_doc_timestamp(out, es_buf_span(&dss), ESEAL_HASH_SHA256, es_doc_timestamp, dt, 0);
+        r = es_pdf_add_doc_timestamp(out, es_buf_span(&dss), ESEAL_HASH_SHA256, es_doc_timestamp, dt, 0, inst->ctx);
     }
     es_buf_free(&dss);
     der_list_free(&v->certs);

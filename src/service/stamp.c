@@ -280,7 +280,7 @@ static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po,
     ES_GUARD(es_file_read(&in, b->in_paths[i], in.max));
     /* The time of the stamp by the instance's clock (its context). */
     es_ofd_stamp_options o = {po->page, po->x_mm,          po->y_mm,     es_inst_now(b->inst),
-                              b->q->plain, po->timestamp, po->timestamp_ctx};
+                              b->q->plain, po->timestamp, po->timestamp_ctx, b->inst->ctx};
     ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
     ES_GUARD(es_doc_digests_of(dg, es_buf_span(&in), es_buf_span(&out), true));
     ES_GUARD(es_atomic_open(f, b->out_paths[i], 0644));

@@ -27,6 +27,7 @@
 #include "eseal/sys/store.h"
 #include "eseal/witness.h"
 #include "tlog/tlog.h"
+#include "util/ctx.h"
 #include "util/util.h"
 
 #define CONF_MAX (1024 * 1024)
@@ -58,6 +59,7 @@ struct eseal_witness {
     es_buf vkey;
     eseal_store *store;
     pthread_mutex_t lock; /* the store connection: one transaction at a time */
+    const eseal_context *ctx; /* the caller's (eseal_witness_set_context); NULL: the default context */
 };
 
 static void conf_free(wconf *c)
@@ -349,6 +351,15 @@ int eseal_witness_home_vkey(const char *home, eseal_buf *out)
     return es_code(r);
 }
 
+int eseal_witness_set_context(eseal_witness *w, const eseal_context *ctx)
+{
+    if (w == NULL) {
+        ES_BAIL_ARG("w == NULL");
+    }
+    w->ctx = ctx;
+    return ESEAL_OK;
+}
+
 void eseal_witness_close(eseal_witness *w)
 {
     if (w == NULL) {
@@ -596,7 +607,7 @@ static ES_RESULT cas(eseal_witness *w, answer *a, const char *key, const es_witn
     }
     /* old 0 (< size): the empty tree is consistent with every tree; the proof was checked empty. */
     if (es_ok(r) && a->status == 0) {
-        uint64_t now = (uint64_t)(es_now_ms() / 1000);
+        uint64_t now = (uint64_t)(es_ctx_now(w->ctx) / 1000);
         /* Never earlier than the last cosignature for this log: its time orders what the witness saw. */
         uint64_t ts = now > s.time ? now : s.time;
         if (ts == 0) {
