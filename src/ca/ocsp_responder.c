@@ -327,7 +327,7 @@ int eseal_instance_ocsp_respond(eseal_instance *inst, eseal_buf *resp, const voi
 static bool is_ca_id(const char *id)
 {
     size_t n = strlen(id);
-    return n > 0 && n < 64 && es_is_lower_hex(id, n);
+    return n > 0 && n < ES_CA_ID_MAX && es_is_lower_hex(id, n);
 }
 
 /* The CRL published by es_ca_publish_crl (HOME/crl/<id>.crl). */

@@ -582,7 +582,8 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
     STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
     int nsi = sis == NULL ? 0 : sk_CMS_SignerInfo_num(sis);
     ES_ENSURE(nsi > 0, ESEAL_EMALFORMED, "the CMS signature has no signers");
-    ES_ENSURE(nsi <= 64, ESEAL_ELIMIT, "the CMS signature has %d signers (at most 64)", nsi);
+    ES_ENSURE(nsi <= ES_CMS_MAX_SIGNERS, ESEAL_ELIMIT, "the CMS signature has %d signers (at most %d)", nsi,
+              ES_CMS_MAX_SIGNERS);
     ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *certs = CMS_get1_certs(cms);
     ES_ENSURE(certs == NULL || sk_X509_num(certs) <= (int)lim->max_certs, ESEAL_ELIMIT,
               "the CMS signature carries more than %u certificates (max_certs)", lim->max_certs);
@@ -635,8 +636,8 @@ int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, 
                            size_t nparts, const eseal_trust *trust, const eseal_cms_verify_options *opts)
 {
     ES_CHECK_VERSION_OPT_INT(opts, cms_verify_options);
-    if (parts == NULL || nparts == 0 || nparts > 16) {
-        ES_BAIL_ARG("parts == NULL || nparts == 0 || nparts > 16");
+    if (parts == NULL || nparts == 0 || nparts > ES_CMS_MAX_PARTS) {
+        ES_BAIL_ARG("parts == NULL || nparts == 0 || nparts > ES_CMS_MAX_PARTS");
     }
     es_span sp[16];
     for (size_t i = 0; i < nparts; i++) {
@@ -650,7 +651,7 @@ ES_RESULT es_cms_verify_parts_rev(eseal_report **out, es_span p7s, const es_span
                                   const eseal_trust *trust, const eseal_cms_verify_options *opts,
                                   const es_revocation_opts *ro)
 {
-    ES_ENSURE_ARG(parts != NULL && nparts > 0 && nparts <= 16);
+    ES_ENSURE_ARG(parts != NULL && nparts > 0 && nparts <= ES_CMS_MAX_PARTS);
     content_src src = {NULL, {NULL, 0}, parts, nparts, ro};
     return cms_verify(out, p7s, &src, trust, opts);
 }

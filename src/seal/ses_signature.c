@@ -30,7 +30,7 @@ static int64_t v1_time(es_span raw)
         return ms;
     }
     char text[40];
-    if (raw.len < 10 || raw.len >= sizeof(text)) {
+    if (raw.len < ES_SES_TIME_TEXT_MIN || raw.len >= sizeof(text)) {
         return 0;
     }
     memcpy(text, raw.ptr, raw.len);
@@ -338,8 +338,8 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
 {
     ES_CHECK_VERSION(req, ses_sign_request);
     ES_ENSURE(signer != NULL && key != NULL, ESEAL_EINVAL, "stamp: request, certificate and key are required");
-    ES_ENSURE(req->data_hash != NULL && req->data_hash_len > 0 && req->data_hash_len <= 64, ESEAL_EINVAL,
-              "stamp: dataHash must be 1..64 bytes");
+    ES_ENSURE(req->data_hash != NULL && req->data_hash_len > 0 && req->data_hash_len <= ES_SES_MAX_HASH, ESEAL_EINVAL,
+              "stamp: dataHash must be 1..%d bytes", ES_SES_MAX_HASH);
     ES_ENSURE(req->property_info != NULL && strlen(req->property_info) <= ES_SES_MAX_TEXT, ESEAL_EINVAL,
               "stamp: propertyInfo is required");
     es_der pd = {ES_DER_IA5STRING, {0}, es_span_of(req->property_info, strlen(req->property_info)), 0, 0, true};

@@ -222,7 +222,7 @@ static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s)
         (void)snprintf(name, sizeof(name), "binding.%zu", i + 1);
         if (in->cert_list_type == 2) {
             ES_AUTO(es_buf_freep) es_buf hex = ES_BUF_INIT(256);
-            ES_GUARD(es_buf_append_hex(&hex, in->certs[i].ptr, in->certs[i].len > 64 ? 64 : in->certs[i].len, false));
+            ES_GUARD(es_buf_append_hex(&hex, in->certs[i].ptr, in->certs[i].len > ES_SES_CERT_HEX_SHOWN ? ES_SES_CERT_HEX_SHOWN : in->certs[i].len, false));
             ES_GUARD(es_report_set(rep, name, "%s digest %s", in->digest_type, es_buf_cstr(&hex)));
             good++;
             continue;
