@@ -227,7 +227,7 @@ int eseal_cms_sign_file(eseal_buf *out, eseal_key *key, const eseal_cert *cert, 
     eseal_hash h = opts->hash != ESEAL_HASH_DEFAULT ? opts->hash : eseal_cms_default_hash(key->alg);
     uint8_t dg[64];
     size_t dlen = 0;
-    r = es_digest_file(dg, &dlen, h, path, es_ctx_limits(NULL)->max_input_bytes);
+    r = es_digest_file(dg, &dlen, h, path, es_ctx_limits(ES_OPT_CTX(opts, 2))->max_input_bytes);
     if (!es_ok(r)) {
         return es_code(r);
     }
@@ -242,12 +242,13 @@ typedef struct {
     const es_span *parts; /* ... or several pieces of memory, hashed in order (PDF byte ranges) */
     size_t nparts;
     const es_revocation_opts *ro; /* revocation data beyond the trust set (a PDF's /DSS), or NULL */
+    uint64_t max_input;   /* a file's limit (the caller's max_input_bytes); set by cms_verify */
 } content_src;
 
 static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, const content_src *src)
 {
     if (src->path != NULL) {
-        return es_digest_file(out, len, h, src->path, es_ctx_limits(NULL)->max_input_bytes);
+        return es_digest_file(out, len, h, src->path, src->max_input);
     }
     if (src->parts != NULL) {
         return es_digest_spans(out, len, h, src->parts, src->nparts);
@@ -543,7 +544,7 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
 
 static const eseal_cms_verify_options default_verify_opts = ESEAL_CMS_VERIFY_OPTIONS_INIT;
 
-static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *src, const eseal_trust *t,
+static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *src_in, const eseal_trust *t,
                             const eseal_cms_verify_options *o)
 {
     ES_CHECK_VERSION_OPT(o, cms_verify_options);
@@ -553,6 +554,9 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
     }
     const eseal_context *ctx = ES_OPT_CTX(o, 2);
     const eseal_limits *lim = es_ctx_limits(ctx);
+    content_src bounded = *src_in;
+    bounded.max_input = lim->max_input_bytes;
+    const content_src *src = &bounded;
     size_t max = lim->max_der_bytes;
     ES_ENSURE(p7s.len <= max, ESEAL_ELIMIT, "signature is %zu bytes, more than the limit of %zu (max_der_bytes)",
               p7s.len, max);
@@ -617,7 +621,7 @@ int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, c
     if (data_path == NULL) {
         ES_BAIL_ARG("data_path == NULL");
     }
-    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL};
+    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL, 0};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -628,7 +632,7 @@ int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const 
     if (data == NULL && len > 0) {
         ES_BAIL_ARG("data == NULL && len > 0");
     }
-    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL};
+    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL, 0};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -643,7 +647,7 @@ int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, 
     for (size_t i = 0; i < nparts; i++) {
         sp[i] = es_span_of(parts[i].ptr, parts[i].len);
     }
-    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL};
+    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL, 0};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -652,7 +656,7 @@ ES_RESULT es_cms_verify_parts_rev(eseal_report **out, es_span p7s, const es_span
                                   const es_revocation_opts *ro)
 {
     ES_ENSURE_ARG(parts != NULL && nparts > 0 && nparts <= ES_CMS_MAX_PARTS);
-    content_src src = {NULL, {NULL, 0}, parts, nparts, ro};
+    content_src src = {NULL, {NULL, 0}, parts, nparts, ro, 0};
     return cms_verify(out, p7s, &src, trust, opts);
 }
 

@@ -3,7 +3,8 @@
  * "Now" comes from the caller's context on every path that used to read the wall clock itself
  * (issue #16): a fixed clock set with eseal_context_set_clock() is what each path sees.
  * - CMS signingTime (eseal_cms_sign_options.ctx, version 2; a version 1 struct's ctx is not read);
- * - a certificate checked at a context time after its notAfter is refused (CMS verify);
+ * - a certificate checked at a context time after its notAfter is refused (CMS verify); files
+ *   signed and verified are bounded by the options' context (max_input_bytes);
  * - a seal signature's timeInfo (eseal_ses_sign_request.ctx, version 2);
  * - an OFD stamp's SignatureDateTime and timeInfo (es_ofd_stamp_options.ctx);
  * - OCSP evidence: "thisUpdate in the future" judged by the context's clock, and the response's
@@ -137,6 +138,39 @@ static void cert_after_not_after_refused(void **state)
     assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
     eseal_report_free(rep);
     eseal_buf_dispose(&p7s);
+    eseal_context_free(ctx);
+}
+
+/* Files signed and verified are bounded by the options' context (max_input_bytes), not the defaults. */
+static void cms_files_limited_by_context(void **state)
+{
+    fixture *f = *state;
+    char path[] = "/tmp/eseal-ctxclock-data-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, sizeof(data) - 1), (ssize_t)(sizeof(data) - 1));
+    (void)close(fd);
+    eseal_context *ctx = NULL;
+    assert_int_equal(eseal_context_new(&ctx), ESEAL_OK);
+    eseal_limits l = ESEAL_LIMITS_INIT;
+    l.max_input_bytes = sizeof(data) - 2;
+    assert_int_equal(eseal_context_set_limits(ctx, &l), ESEAL_OK);
+    eseal_cms_sign_options so = ESEAL_CMS_SIGN_OPTIONS_INIT;
+    so.ctx = ctx;
+    eseal_buf p7s = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cms_sign_file(&p7s, f->key, f->cert, path, &so), ESEAL_ELIMIT);
+    assert_int_equal(eseal_cms_sign_file(&p7s, f->key, f->cert, path, NULL), ESEAL_OK);
+    eseal_cms_verify_options vo = ESEAL_CMS_VERIFY_OPTIONS_INIT;
+    vo.ctx = ctx;
+    eseal_report *rep = NULL;
+    assert_int_equal(eseal_cms_verify_file(&rep, p7s.ptr, p7s.size, path, f->trust, &vo), ESEAL_ELIMIT);
+    l.max_input_bytes = sizeof(data) - 1;
+    assert_int_equal(eseal_context_set_limits(ctx, &l), ESEAL_OK);
+    assert_int_equal(eseal_cms_verify_file(&rep, p7s.ptr, p7s.size, path, f->trust, &vo), ESEAL_OK);
+    assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
+    eseal_report_free(rep);
+    eseal_buf_dispose(&p7s);
+    assert_int_equal(unlink(path), 0);
     eseal_context_free(ctx);
 }
 
@@ -461,6 +495,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(cms_signing_time_from_context, setup, teardown),
         cmocka_unit_test_setup_teardown(cert_after_not_after_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(cms_files_limited_by_context, setup, teardown),
         cmocka_unit_test_setup_teardown(seal_signature_time_from_context, setup, teardown),
         cmocka_unit_test_setup_teardown(ofd_stamp_time_from_context, setup, teardown),
         cmocka_unit_test_setup_teardown(ocsp_this_update_by_context, setup, teardown),
