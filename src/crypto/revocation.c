@@ -65,7 +65,7 @@ ES_RESULT es_der_list_add(es_der_list *l, es_span der)
         l->items = items;
         l->cap = cap;
     }
-    l->items[l->n] = (es_buf)ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
+    l->items[l->n] = (es_buf)ES_BUF_INIT(der.len); /* a copy: `der` was bounded by the caller's limits when read */
     ES_GUARD(es_buf_append(&l->items[l->n], der.ptr, der.len));
     l->n++;
     return ES_OK;

@@ -41,7 +41,7 @@ static ES_RESULT der_list_add(der_list *l, const void *p, size_t len)
         }
     }
     ES_ENSURE(l->n < LTV_MAX_ITEMS, ESEAL_ELIMIT, "ltv: more than %d validation items", LTV_MAX_ITEMS);
-    l->items[l->n] = (es_buf)ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
+    l->items[l->n] = (es_buf)ES_BUF_INIT(len); /* a copy of bytes bounded where they were read */
     ES_GUARD(es_buf_append(&l->items[l->n], p, len));
     l->spans[l->n] = es_buf_span(&l->items[l->n]);
     l->n++;
