@@ -125,7 +125,8 @@ void eseal_ocsp_service_close(eseal_ocsp_service *s)
     es_free(s);
 }
 
-/* The responder's clock: the instance's context's (producedAt, thisUpdate), read at each response. */
+/* The responder's clock, read at each response: the instance's context's (thisUpdate, nextUpdate;
+ * producedAt is OpenSSL's, from the system clock). */
 static int64_t inst_clock(void *inst) { return es_inst_now(inst); }
 
 static int lookup_cb(void *ctx, size_t ca, const uint8_t *serial, size_t len, eseal_ocsp_status *out)

@@ -20,9 +20,9 @@
 #define CLI_MAX_REPEAT 16
 
 /* Ranges of numeric options (one line each: why that value). */
-#define CLI_DIGITS_MAX 100000       /* a number read digit by digit stops here: no overflow, above any fd or day count */
+#define CLI_DIGITS_MAX 100000       /* a number read digit by digit stops here: no overflow, above any fd/days */
 #define CLI_MAX_PAGE 1000000        /* --page, --cross-page: past any real document's page count */
-#define CLI_MAX_AT_MM 5000          /* --at: 5 m from the corner is off the largest page (ISO 32000: 14400 pt, 5.08 m) */
+#define CLI_MAX_AT_MM 5000          /* --at: 5 m is off the largest page (ISO 32000: 14400 pt, 5.08 m) */
 #define CLI_MAX_JOBS 64             /* --jobs: stamping threads of one batch; more only contend for the disk */
 #define CLI_MAX_LOG_INTERVAL_MS 1000 /* --interval: log entries wait for it; eseal_serve_options allows 1000 */
 #define CLI_MAX_TIMEOUT_MS 600000   /* --tsa-timeout: ten minutes, longer than any TSA should take */

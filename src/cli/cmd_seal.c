@@ -47,8 +47,8 @@ static int parse_size(const char *s, double *w, double *h)
     }
     if (end == NULL || *end != '\0' || !(*w >= CLI_MIN_SEAL_MM && *w <= CLI_MAX_SEAL_MM) ||
         !(*h == 0 || (*h >= CLI_MIN_SEAL_MM && *h <= CLI_MAX_SEAL_MM))) {
-        return cli_usage_error(&cli_cmd_seal, "--size takes MM or WxH in millimetres (%d..%d), not '%s'", CLI_MIN_SEAL_MM,
-                               CLI_MAX_SEAL_MM, s);
+        return cli_usage_error(&cli_cmd_seal, "--size takes MM or WxH in millimetres (%d..%d), not '%s'",
+                               CLI_MIN_SEAL_MM, CLI_MAX_SEAL_MM, s);
     }
     return CLI_OK;
 }

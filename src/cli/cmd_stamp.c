@@ -250,7 +250,8 @@ static int run(cli_args *a)
         char *end = NULL;
         long j = strtol(jobs, &end, 10); /* !checksrc! allowed: checked below */
         if (!batch || end == NULL || *end != '\0' || j < 1 || j > CLI_MAX_JOBS) {
-            return cli_usage_error(&cli_cmd_stamp, "--jobs N (1 to %d) goes with --batch, not '%s'", CLI_MAX_JOBS, jobs);
+            return cli_usage_error(&cli_cmd_stamp, "--jobs N (1 to %d) goes with --batch, not '%s'", CLI_MAX_JOBS,
+                                   jobs);
         }
         q.jobs = (int)j;
     }

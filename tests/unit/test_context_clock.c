@@ -10,7 +10,8 @@
  * - OCSP evidence: "thisUpdate in the future" judged by the context's clock, and the response's
  *   size by its max_der_bytes (revocation.c parse_basic);
  * - witness cosignature timestamps (eseal_witness_set_context), never going back;
- * - an instance's TSA genTime and certificate records' creation time (the instance's context);
+ * - an instance's TSA genTime, OCSP thisUpdate and certificate records' creation time (the
+ *   instance's context);
  * - a document timestamp's parse bounded by the context's limits.
  */
 #include <setjmp.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <openssl/ocsp.h>
 #include <openssl/ts.h>
 
 #include "crypto/chain.h"
@@ -448,6 +450,33 @@ static void instance_tsa_and_records_from_context(void **state)
     eseal_cert_record rec;
     assert_int_equal(eseal_instance_cert_issue(inst, test_who(), &rec, &q), ESEAL_OK);
     assert_true(rec.created_ms == c.at);
+
+    /* The instance's OCSP responder: thisUpdate is the context's now. */
+    eseal_cert *cert = NULL, *issuer = NULL;
+    assert_int_equal(eseal_instance_cert_get(inst, &cert, NULL, rec.id), ESEAL_OK);
+    assert_int_equal(eseal_instance_cert_get(inst, &issuer, NULL, rec.issuer_id), ESEAL_OK);
+    eseal_buf oreq = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_ocsp_request(&oreq, cert, issuer, 0, 0), ESEAL_OK);
+    assert_int_equal(eseal_instance_ocsp_respond(inst, &resp, oreq.ptr, oreq.size, NULL), ESEAL_OK);
+    const unsigned char *p = resp.ptr;
+    OCSP_RESPONSE *or = d2i_OCSP_RESPONSE(NULL, &p, (long)resp.size);
+    assert_non_null(or);
+    OCSP_BASICRESP *bs = OCSP_response_get1_basic(or);
+    assert_non_null(bs);
+    /* thisUpdate (not producedAt: OpenSSL's OCSP_basic_sign_ctx sets that from the system clock). */
+    ASN1_GENERALIZEDTIME *thisupd = NULL, *nextupd = NULL, *rev = NULL;
+    int reason = 0;
+    assert_int_equal(OCSP_single_get0_status(OCSP_resp_get0(bs, 0), &reason, &rev, &thisupd, &nextupd),
+                     V_OCSP_CERTSTATUS_GOOD);
+    struct tm tm;
+    assert_int_equal(ASN1_TIME_to_tm(thisupd, &tm), 1);
+    assert_true((int64_t)timegm(&tm) == c.at / 1000);
+    OCSP_BASICRESP_free(bs);
+    OCSP_RESPONSE_free(or);
+    eseal_buf_dispose(&oreq);
+    eseal_buf_dispose(&resp);
+    eseal_cert_free(cert);
+    eseal_cert_free(issuer);
     eseal_cert_record_dispose(&rec);
 
     OPENSSL_free(req);
