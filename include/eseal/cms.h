@@ -26,16 +26,17 @@
 
 ESEAL_BEGIN_DECL
 
-#define ESEAL_CMS_SIGN_OPTIONS_VERSION 1
+#define ESEAL_CMS_SIGN_OPTIONS_VERSION 2 /* 2: ctx */
 
 typedef struct {
     unsigned int version;           /**< ESEAL_CMS_SIGN_OPTIONS_VERSION */
     eseal_hash hash;                /**< DEFAULT: SM3 for SM2, SHA-512 for Ed25519, else SHA-256 */
     eseal_sig_scheme scheme;        /**< RSA padding */
     int omit_signing_time;          /**< 1: no signingTime attribute (PAdES) */
-    int64_t signing_time_ms;        /**< 0: now */
+    int64_t signing_time_ms;        /**< 0: now, by ctx's clock */
     const eseal_cert *const *chain; /**< extra certificates to embed (issuers) */
     size_t chain_len;
+    const eseal_context *ctx;       /**< version 2. The clock for signingTime; NULL: eseal_context_default() */
 } eseal_cms_sign_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

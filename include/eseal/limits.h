@@ -20,14 +20,14 @@ typedef struct {
     unsigned int version;      /**< ESEAL_LIMITS_VERSION */
     uint64_t max_input_bytes;  /**< whole documents (PDF, OFD, data to sign) */
     size_t max_der_bytes;      /**< one DER object: CMS, certificate, CRL, seal */
-    size_t max_text_bytes;     /**< config files, PEM bundles, passphrase files */
-    unsigned int max_nesting;  /**< nesting depth of PDF objects, XML, ASN.1 */
+    size_t max_text_bytes;     /**< certificate and trust files (PEM bundles) */
+    unsigned int max_nesting;  /**< nesting depth of PDF objects and OFD XML elements */
     size_t max_token_bytes;    /**< one PDF token (a hex string: 2 * max_der_bytes) / XML text node or attribute */
     unsigned int max_xref_sections; /**< cross-reference sections followed through /Prev */
     unsigned int max_objects;
     uint64_t max_inflated_bytes; /**< one decompressed stream or zip entry */
     unsigned int max_zip_entries;
-    unsigned int max_certs;    /**< certificates in one CMS or bundle */
+    unsigned int max_certs;    /**< certificates in one CMS, time-stamp token, bundle or seal */
     size_t max_xml_bytes;      /**< one XML file (OFD), checked before parsing; libxml2's tree can take
                                     about 30x the input for tiny elements, so this bounds memory too */
 } eseal_limits;

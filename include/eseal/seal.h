@@ -33,6 +33,7 @@
 
 #include "cert.h"
 #include "common.h"
+#include "context.h"
 #include "key.h"
 #include "report.h"
 #include "trust.h"
@@ -179,18 +180,19 @@ typedef struct eseal_ses_signature eseal_ses_signature;
 /** Decodes a V1/V4/V5 SES_Signature (with its seal). The input is copied. */
 ESEAL_EXTERN(int) eseal_ses_signature_decode(eseal_ses_signature **out, const void *der, size_t len);
 
-#define ESEAL_SES_SIGN_REQUEST_VERSION 1
+#define ESEAL_SES_SIGN_REQUEST_VERSION 2 /* 2: ctx */
 
 typedef struct {
     unsigned int version;      /**< ESEAL_SES_SIGN_REQUEST_VERSION */
     const void *seal_der;      /**< the seal (embedded byte for byte) */
     size_t seal_len;
-    int64_t time_ms;           /**< timeInfo; 0: now */
+    int64_t time_ms;           /**< timeInfo; 0: now, by ctx's clock */
     const void *data_hash;     /**< digest of the original (SM3 for SM2) */
     size_t data_hash_len;
     const char *property_info; /**< e.g. "/Doc_0/Signs/Sign_0/Signature.xml" */
     size_t ext_count;
     const eseal_seal_ext *exts; /**< TBS_Sign extDatas, optional */
+    const eseal_context *ctx;   /**< version 2. Clock (time_ms 0) and limits; NULL: eseal_context_default() */
 } eseal_ses_sign_request;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

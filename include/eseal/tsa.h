@@ -35,6 +35,7 @@
 #define ESEAL_TSA_H
 
 #include "common.h"
+#include "context.h"
 #include "cert.h"
 #include "key.h"
 #include "report.h"
@@ -140,7 +141,7 @@ typedef enum {
  */
 ESEAL_EXTERN(int) eseal_tsa_response_status(int *status, unsigned int *fail_info, const void *resp, size_t len);
 
-#define ESEAL_TSA_VERIFY_OPTIONS_VERSION 1
+#define ESEAL_TSA_VERIFY_OPTIONS_VERSION 2 /* 2: ctx */
 
 typedef struct {
     unsigned int version;   /**< ESEAL_TSA_VERIFY_OPTIONS_VERSION */
@@ -154,6 +155,9 @@ typedef struct {
     const char *policy_oid;
     /** 1: a v1 signingCertificate (SHA-1 ESSCertID) is enough; default: ESSCertIDv2 required. */
     int allow_ess_v1;
+    /** version 2. Limits (certificates in the token) and clock (the TSA certificate's validity
+     *  when the token has no genTime); NULL: eseal_context_default() */
+    const eseal_context *ctx;
 } eseal_tsa_verify_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

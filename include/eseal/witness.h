@@ -21,6 +21,7 @@
 #define ESEAL_WITNESS_H
 
 #include "common.h"
+#include "context.h"
 #include "server.h" /* eseal_server */
 
 ESEAL_BEGIN_DECL
@@ -54,6 +55,13 @@ ESEAL_EXTERN(int) eseal_witness_home_vkey(const char *home, eseal_buf *out);
 /** Opens the witness in `home`, unlocking its key with `pass` (ESEAL_EPASS when wrong). */
 ESEAL_EXTERN(int) eseal_witness_open(eseal_witness **out, const char *home, const char *pass, size_t pass_len);
 ESEAL_EXTERN(void) eseal_witness_close(eseal_witness *w);
+
+/**
+ * The context the witness uses from now on: its clock gives the cosignature timestamps (never
+ * earlier than the last one for a log). Borrowed: it must outlive the witness. NULL: the default
+ * context. Not while a request is being answered.
+ */
+ESEAL_EXTERN(int) eseal_witness_set_context(eseal_witness *w, const eseal_context *ctx);
 
 /** Its cosignature verifier key, "name+id+base64(0x04 || public key)" (C2SP tlog-cosignature). */
 ESEAL_EXTERN(int) eseal_witness_vkey(eseal_witness *w, eseal_buf *out);

@@ -35,7 +35,7 @@ static ES_RESULT new_serial(uint8_t serial[16])
 }
 
 static ES_RESULT record_from_cert(eseal_cert_record *r, const eseal_cert *c, const char *role, const char *hierarchy,
-                                  const char *issuer_id, const char *key_file)
+                                  const char *issuer_id, const char *key_file, int64_t now_ms)
 {
     memset(r, 0, sizeof(*r));
     r->revocation_reason = -1;
@@ -54,7 +54,7 @@ static ES_RESULT record_from_cert(eseal_cert_record *r, const eseal_cert *c, con
     r->key_file = es_strdup(key_file != NULL ? key_file : "");
     r->not_before_ms = eseal_cert_not_before(c);
     r->not_after_ms = eseal_cert_not_after(c);
-    r->created_ms = es_now_ms();
+    r->created_ms = now_ms;
     if (r->id == NULL || r->role == NULL || r->hierarchy == NULL || r->alg == NULL || r->subject == NULL ||
         r->serial == NULL || r->issuer_id == NULL || r->fingerprint == NULL || r->key_file == NULL) {
         eseal_cert_record_dispose(r);
@@ -143,7 +143,8 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
         key_written = es_ok(r);
     }
     if (es_ok(r)) {
-        r = record_from_cert(&rec, cert, role, hierarchy, issuer_rec != NULL ? issuer_rec->id : "", es_buf_cstr(&rel));
+        r = record_from_cert(&rec, cert, role, hierarchy, issuer_rec != NULL ? issuer_rec->id : "", es_buf_cstr(&rel),
+                             es_inst_now(inst));
     }
     if (es_ok(r)) {
         r = es_audit_prepare(inst);

@@ -10,6 +10,8 @@
 #include "auditlog/auditlog.h"
 #include "core/core.h"
 
+#define ES_CA_ID_MAX 64 /* a CA id in a URL: es_ca ids are 16 hex digits, a SHA-256 is 64 */
+
 /* Creates the sm2, p256 and rsa hierarchies; progress (may be NULL) is told before each. */
 ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, void (*progress)(void *ctx, const char *what), void *ctx);
 /* Issues and stores a certificate for a new key, saving the key under keys/; the platform's own act

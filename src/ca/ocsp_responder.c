@@ -125,6 +125,10 @@ void eseal_ocsp_service_close(eseal_ocsp_service *s)
     es_free(s);
 }
 
+/* The responder's clock, read at each response: the instance's context's (thisUpdate, nextUpdate;
+ * producedAt is OpenSSL's, from the system clock). */
+static int64_t inst_clock(void *inst) { return es_inst_now(inst); }
+
 static int lookup_cb(void *ctx, size_t ca, const uint8_t *serial, size_t len, eseal_ocsp_status *out)
 {
     eseal_ocsp_service *s = ctx;
@@ -230,6 +234,8 @@ static ES_RESULT ocsp_open(eseal_instance *inst, eseal_ocsp_service **out, const
     s->cfg.issuer_count = s->n;
     s->cfg.lookup = lookup_cb;
     s->cfg.lookup_ctx = s;
+    s->cfg.clock = inst_clock;
+    s->cfg.clock_ctx = inst;
     *out = s;
     return ES_OK;
 }
@@ -322,7 +328,7 @@ int eseal_instance_ocsp_respond(eseal_instance *inst, eseal_buf *resp, const voi
 static bool is_ca_id(const char *id)
 {
     size_t n = strlen(id);
-    return n > 0 && n < 64 && es_is_lower_hex(id, n);
+    return n > 0 && n < ES_CA_ID_MAX && es_is_lower_hex(id, n);
 }
 
 /* The CRL published by es_ca_publish_crl (HOME/crl/<id>.crl). */

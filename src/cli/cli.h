@@ -19,6 +19,19 @@
 #define CLI_MAX_POS 8
 #define CLI_MAX_REPEAT 16
 
+/* Ranges of numeric options (one line each: why that value). */
+#define CLI_DIGITS_MAX 100000       /* a number read digit by digit stops here: no overflow, above any fd/days */
+#define CLI_MAX_PAGE 1000000        /* --page, --cross-page: past any real document's page count */
+#define CLI_MAX_AT_MM 5000          /* --at: 5 m is off the largest page (ISO 32000: 14400 pt, 5.08 m) */
+#define CLI_MAX_JOBS 64             /* --jobs: stamping threads of one batch; more only contend for the disk */
+#define CLI_MAX_LOG_INTERVAL_MS 1000 /* --interval: log entries wait for it; eseal_serve_options allows 1000 */
+#define CLI_MAX_TIMEOUT_MS 600000   /* --tsa-timeout: ten minutes, longer than any TSA should take */
+#define CLI_MIN_SEAL_MM 10          /* --size: a seal smaller than 1 cm cannot be read */
+#define CLI_MAX_SEAL_MM 100         /* --size: larger than any seal the standards describe (GB/T 38540 §5) */
+#define CLI_MAX_DAYS 36500          /* --days of a seal: a century */
+#define CLI_MIN_DPI 72              /* --dpi: screen resolution */
+#define CLI_MAX_DPI 2400            /* --dpi: beyond print resolution; the PNG grows with its square */
+
 typedef struct {
     const char *name;  /* long name without "--" */
     char short_name;   /* 0 when none */

@@ -103,7 +103,7 @@ static int do_issue(cli_args *a)
     if (days != NULL) {
         unsigned v = 0;
         for (const char *p = days; *p != '\0'; p++) {
-            if (*p < '0' || *p > '9' || v > 100000) {
+            if (*p < '0' || *p > '9' || v > CLI_DIGITS_MAX) {
                 return cli_usage_error(&cli_cmd_cert, "--days needs a number of days");
             }
             v = v * 10 + (unsigned)(*p - '0');

@@ -45,8 +45,10 @@ static int parse_size(const char *s, double *w, double *h)
     if (end != NULL && (*end == 'x' || *end == 'X')) {
         *h = strtod(end + 1, &end); /* !checksrc! allowed: bounded below */
     }
-    if (end == NULL || *end != '\0' || !(*w >= 10 && *w <= 100) || !(*h == 0 || (*h >= 10 && *h <= 100))) {
-        return cli_usage_error(&cli_cmd_seal, "--size takes MM or WxH in millimetres (10..100), not '%s'", s);
+    if (end == NULL || *end != '\0' || !(*w >= CLI_MIN_SEAL_MM && *w <= CLI_MAX_SEAL_MM) ||
+        !(*h == 0 || (*h >= CLI_MIN_SEAL_MM && *h <= CLI_MAX_SEAL_MM))) {
+        return cli_usage_error(&cli_cmd_seal, "--size takes MM or WxH in millimetres (%d..%d), not '%s'",
+                               CLI_MIN_SEAL_MM, CLI_MAX_SEAL_MM, s);
     }
     return CLI_OK;
 }
@@ -100,8 +102,8 @@ static int do_make(cli_args *a)
     if (days != NULL) {
         char *end = NULL;
         unsigned long d = strtoul(days, &end, 10); /* !checksrc! allowed: checked below */
-        if (end == NULL || *end != '\0' || d == 0 || d > 36500) {
-            return cli_usage_error(&cli_cmd_seal, "--days takes 1..36500, not '%s'", days);
+        if (end == NULL || *end != '\0' || d == 0 || d > CLI_MAX_DAYS) {
+            return cli_usage_error(&cli_cmd_seal, "--days takes 1..%d, not '%s'", CLI_MAX_DAYS, days);
         }
         q.days = (unsigned)d;
     }
@@ -186,8 +188,8 @@ static int write_imprint(cli_args *a, const eseal_ses_seal *s, const char *path)
     if (dpis != NULL) {
         char *end = NULL;
         unsigned long v = strtoul(dpis, &end, 10); /* !checksrc! allowed: checked below */
-        if (end == NULL || *end != '\0' || v < 72 || v > 2400) {
-            return cli_usage_error(&cli_cmd_seal, "--dpi takes 72..2400, not '%s'", dpis);
+        if (end == NULL || *end != '\0' || v < CLI_MIN_DPI || v > CLI_MAX_DPI) {
+            return cli_usage_error(&cli_cmd_seal, "--dpi takes %d..%d, not '%s'", CLI_MIN_DPI, CLI_MAX_DPI, dpis);
         }
         dpi = (unsigned)v;
     }

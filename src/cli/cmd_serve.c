@@ -62,8 +62,9 @@ static int run(cli_args *a)
     if (iv != NULL) {
         char *end = NULL;
         unsigned long ms = strtoul(iv, &end, 10); /* !checksrc! allowed: checked below */
-        if (iv[0] < '0' || iv[0] > '9' || end == NULL || *end != '\0' || ms < 1 || ms > 1000) {
-            return cli_usage_error(&cli_cmd_serve, "--interval takes milliseconds (1 to 1000), not '%s'", iv);
+        if (iv[0] < '0' || iv[0] > '9' || end == NULL || *end != '\0' || ms < 1 || ms > CLI_MAX_LOG_INTERVAL_MS) {
+            return cli_usage_error(&cli_cmd_serve, "--interval takes milliseconds (1 to %d), not '%s'",
+                                   CLI_MAX_LOG_INTERVAL_MS, iv);
         }
         o.log_interval_ms = (unsigned int)ms;
     }

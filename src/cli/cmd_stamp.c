@@ -149,7 +149,7 @@ static int parse_page(const char *s, int *out)
     }
     char *end = NULL;
     long v = strtol(s, &end, 10); /* !checksrc! allowed: checked below */
-    if (end == NULL || *end != '\0' || v < 1 || v > 1000000) {
+    if (end == NULL || *end != '\0' || v < 1 || v > CLI_MAX_PAGE) {
         return cli_usage_error(&cli_cmd_stamp, "--page takes a page number or 'last', not '%s'", s);
     }
     *out = (int)v;
@@ -165,7 +165,7 @@ static int parse_at(const char *s, double *x, double *y)
     } else {
         end = NULL;
     }
-    if (end == NULL || *end != '\0' || !(*x >= 0 && *x <= 5000) || !(*y >= 0 && *y <= 5000)) {
+    if (end == NULL || *end != '\0' || !(*x >= 0 && *x <= CLI_MAX_AT_MM) || !(*y >= 0 && *y <= CLI_MAX_AT_MM)) {
         return cli_usage_error(&cli_cmd_stamp, "--at takes X,Y in millimetres from the top-left, not '%s'", s);
     }
     return CLI_OK;
@@ -219,7 +219,7 @@ static int run(cli_args *a)
             } else {
                 end = NULL;
             }
-            if (end == NULL || *end != '\0' || f < 1 || l <= f || l > 1000000) {
+            if (end == NULL || *end != '\0' || f < 1 || l <= f || l > CLI_MAX_PAGE) {
                 return cli_usage_error(&cli_cmd_stamp, "--cross-page takes 'all' or FIRST-LAST, not '%s'", cross);
             }
             q.cross_first = (int)f;
@@ -249,8 +249,9 @@ static int run(cli_args *a)
     if (jobs != NULL) {
         char *end = NULL;
         long j = strtol(jobs, &end, 10); /* !checksrc! allowed: checked below */
-        if (!batch || end == NULL || *end != '\0' || j < 1 || j > 64) {
-            return cli_usage_error(&cli_cmd_stamp, "--jobs N (1 to 64) goes with --batch, not '%s'", jobs);
+        if (!batch || end == NULL || *end != '\0' || j < 1 || j > CLI_MAX_JOBS) {
+            return cli_usage_error(&cli_cmd_stamp, "--jobs N (1 to %d) goes with --batch, not '%s'", CLI_MAX_JOBS,
+                                   jobs);
         }
         q.jobs = (int)j;
     }

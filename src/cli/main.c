@@ -466,10 +466,10 @@ static int pass_from_option(const cli_args *a, char *out, size_t cap, size_t *le
     if (a->pass_fd != NULL) {
         const char *s = a->pass_fd;
         long fd = 0;
-        for (; *s >= '0' && *s <= '9' && fd < 100000; s++) {
+        for (; *s >= '0' && *s <= '9' && fd < CLI_DIGITS_MAX; s++) {
             fd = fd * 10 + (*s - '0');
         }
-        if (a->pass_fd[0] == '\0' || *s != '\0' || fd >= 100000) {
+        if (a->pass_fd[0] == '\0' || *s != '\0' || fd >= CLI_DIGITS_MAX) {
             return cli_errorf(CLI_USAGE, "--pass-fd needs a file descriptor number, not '%s'", a->pass_fd);
         }
         if (fcntl((int)fd, F_GETFD) < 0) {

@@ -64,8 +64,9 @@ int cli_tsa_options(const cli_args *a, const cli_cmd *cmd, const char *urls[CLI_
     if (tmo != NULL) {
         char *end = NULL;
         long ms = strtol(tmo, &end, 10); /* !checksrc! allowed: checked below */
-        if (end == NULL || *end != '\0' || ms < 1 || ms > 600000) {
-            return cli_usage_error(cmd, "--tsa-timeout takes milliseconds (1 to 600000), not '%s'", tmo);
+        if (end == NULL || *end != '\0' || ms < 1 || ms > CLI_MAX_TIMEOUT_MS) {
+            return cli_usage_error(cmd, "--tsa-timeout takes milliseconds (1 to %d), not '%s'", CLI_MAX_TIMEOUT_MS,
+                                   tmo);
         }
         *timeout_ms = (unsigned int)ms;
     }

@@ -5,6 +5,9 @@
 #include "core.h"
 
 #define ES_CONFIG_MAX (64 * 1024)
+#define ES_CONFIG_OID_MAX 128 /* a tsa_policy OID's text: real policy OIDs are under 40 */
+#define ES_CONFIG_ORIGIN_MAX 200 /* a log_origin (a C2SP key name, which notes carry on every line) */
+#define ES_CONFIG_MAX_WITNESSES 32 /* log_witness lines: each is asked at every publication */
 
 void es_config_free(es_config *c)
 {
@@ -68,7 +71,7 @@ static ES_RESULT apply(es_config *c, const char *path, size_t line, const char *
     }
     if (strcmp(key, "tsa_policy") == 0) {
         /* A dotted OID of at least two arcs, digits only (RFC 3628 policy identifier). */
-        bool ok = strlen(val) < 128 && val[0] >= '0' && val[0] <= '2' && val[1] == '.';
+        bool ok = strlen(val) < ES_CONFIG_OID_MAX && val[0] >= '0' && val[0] <= '2' && val[1] == '.';
         for (const char *p = val; ok && *p != '\0'; p++) {
             ok = (*p >= '0' && *p <= '9') || (*p == '.' && p[1] != '.' && p[1] != '\0');
         }
@@ -77,7 +80,7 @@ static ES_RESULT apply(es_config *c, const char *path, size_t line, const char *
     }
     if (strcmp(key, "log_origin") == 0) {
         /* A C2SP key name: no spaces, no '+', printable ASCII. */
-        bool ok = val[0] != '\0' && strlen(val) < 200;
+        bool ok = val[0] != '\0' && strlen(val) < ES_CONFIG_ORIGIN_MAX;
         for (const char *p = val; ok && *p != '\0'; p++) {
             ok = *p > ' ' && *p < 0x7f && *p != '+';
         }
@@ -86,7 +89,8 @@ static ES_RESULT apply(es_config *c, const char *path, size_t line, const char *
         return set_str(&c->log_origin, val);
     }
     if (strcmp(key, "log_witness") == 0) {
-        ES_ENSURE(c->log_witness_count < 32, ESEAL_ELIMIT, "%s:%zu: at most 32 log_witness lines", path, line);
+        ES_ENSURE(c->log_witness_count < ES_CONFIG_MAX_WITNESSES, ESEAL_ELIMIT, "%s:%zu: at most %d log_witness lines",
+                  path, line, ES_CONFIG_MAX_WITNESSES);
         char **n = es_realloc(c->log_witnesses, (c->log_witness_count + 1) * sizeof(*n));
         ES_ENSURE_ALLOC(n);
         c->log_witnesses = n;

@@ -88,6 +88,9 @@ int es_tsa_serial_failure(const char **msg)
  * several hierarchies on one instance connection, whose transactions must not interleave. */
 static pthread_mutex_t reserve_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The responder's clock: the instance's context's (genTime), read at each response. */
+static int64_t inst_clock(void *inst) { return es_inst_now(inst); }
+
 static int serial_cb(void *ctx, uint64_t *serial)
 {
     serial_pool *p = ctx;
@@ -199,6 +202,8 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
     cfg.chain_len = 1;
     cfg.next_serial = serial_cb;
     cfg.serial_ctx = &t->serials;
+    cfg.clock = inst_clock;
+    cfg.clock_ctx = inst;
     cfg.policy_oid = inst->cfg.tsa_policy; /* NULL: the placeholder default */
     return es_from_code(eseal_tsa_responder_new(&t->responder, &cfg));
 }

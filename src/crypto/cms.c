@@ -112,7 +112,7 @@ ES_RESULT es_cms_build_signed(es_buf *out, eseal_key *key, const eseal_cert *cer
                   "adding contentType");
     if (b->signing_time) {
         ES_AUTO(ASN1_TIME_freep) ASN1_TIME *t = NULL;
-        ES_GUARD(es_asn1_time_from_ms(&t, b->signing_time_ms != 0 ? b->signing_time_ms : es_now_ms()));
+        ES_GUARD(es_asn1_time_from_ms(&t, b->signing_time_ms));
         ES_GUARD_OSSL(CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, ASN1_STRING_type(t), t, -1),
                       "adding signingTime");
     }
@@ -148,8 +148,9 @@ ES_RESULT es_cms_build_signed(es_buf *out, eseal_key *key, const eseal_cert *cer
 static ES_RESULT sign_digest(es_buf *out, eseal_key *key, const eseal_cert *cert, es_span digest,
                              const eseal_cms_sign_options *o)
 {
+    int64_t when = o->signing_time_ms != 0 ? o->signing_time_ms : es_ctx_now(ES_OPT_CTX(o, 2));
     es_cms_build b = {NID_pkcs7_data, {NULL, 0}, o->hash != ESEAL_HASH_DEFAULT ? o->hash : eseal_cms_default_hash(key->alg),
-                      o->scheme, !o->omit_signing_time, o->signing_time_ms, ESEAL_HASH_SHA256, false, o->chain,
+                      o->scheme, !o->omit_signing_time, when, ESEAL_HASH_SHA256, false, o->chain,
                       o->chain_len};
     return es_cms_build_signed(out, key, cert, digest, &b);
 }
@@ -226,7 +227,7 @@ int eseal_cms_sign_file(eseal_buf *out, eseal_key *key, const eseal_cert *cert, 
     eseal_hash h = opts->hash != ESEAL_HASH_DEFAULT ? opts->hash : eseal_cms_default_hash(key->alg);
     uint8_t dg[64];
     size_t dlen = 0;
-    r = es_digest_file(dg, &dlen, h, path, es_ctx_limits(NULL)->max_input_bytes);
+    r = es_digest_file(dg, &dlen, h, path, es_ctx_limits(ES_OPT_CTX(opts, 2))->max_input_bytes);
     if (!es_ok(r)) {
         return es_code(r);
     }
@@ -242,12 +243,13 @@ typedef struct {
     size_t nparts;
     const es_revocation_opts *ro; /* revocation data beyond the trust set (a PDF's /DSS), or NULL */
     eseal_cert **signer;          /* when not NULL: the first SignerInfo's certificate goes there */
+    uint64_t max_input;   /* a file's limit (the caller's max_input_bytes); set by cms_verify */
 } content_src;
 
 static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, const content_src *src)
 {
     if (src->path != NULL) {
-        return es_digest_file(out, len, h, src->path, es_ctx_limits(NULL)->max_input_bytes);
+        return es_digest_file(out, len, h, src->path, src->max_input);
     }
     if (src->parts != NULL) {
         return es_digest_spans(out, len, h, src->parts, src->nparts);
@@ -543,7 +545,7 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
 
 static const eseal_cms_verify_options default_verify_opts = ESEAL_CMS_VERIFY_OPTIONS_INIT;
 
-static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *src, const eseal_trust *t,
+static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *src_in, const eseal_trust *t,
                             const eseal_cms_verify_options *o)
 {
     ES_CHECK_VERSION_OPT(o, cms_verify_options);
@@ -553,6 +555,9 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
     }
     const eseal_context *ctx = ES_OPT_CTX(o, 2);
     const eseal_limits *lim = es_ctx_limits(ctx);
+    content_src bounded = *src_in;
+    bounded.max_input = lim->max_input_bytes;
+    const content_src *src = &bounded;
     size_t max = lim->max_der_bytes;
     ES_ENSURE(p7s.len <= max, ESEAL_ELIMIT, "signature is %zu bytes, more than the limit of %zu (max_der_bytes)",
               p7s.len, max);
@@ -582,7 +587,8 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
     STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
     int nsi = sis == NULL ? 0 : sk_CMS_SignerInfo_num(sis);
     ES_ENSURE(nsi > 0, ESEAL_EMALFORMED, "the CMS signature has no signers");
-    ES_ENSURE(nsi <= 64, ESEAL_ELIMIT, "the CMS signature has %d signers (at most 64)", nsi);
+    ES_ENSURE(nsi <= ES_CMS_MAX_SIGNERS, ESEAL_ELIMIT, "the CMS signature has %d signers (at most %d)", nsi,
+              ES_CMS_MAX_SIGNERS);
     ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *certs = CMS_get1_certs(cms);
     ES_ENSURE(certs == NULL || sk_X509_num(certs) <= (int)lim->max_certs, ESEAL_ELIMIT,
               "the CMS signature carries more than %u certificates (max_certs)", lim->max_certs);
@@ -628,7 +634,7 @@ int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, c
     if (data_path == NULL) {
         ES_BAIL_ARG("data_path == NULL");
     }
-    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL, NULL};
+    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL, NULL, 0};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -639,7 +645,7 @@ int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const 
     if (data == NULL && len > 0) {
         ES_BAIL_ARG("data == NULL && len > 0");
     }
-    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL, NULL};
+    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL, NULL, 0};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -647,14 +653,14 @@ int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, 
                            size_t nparts, const eseal_trust *trust, const eseal_cms_verify_options *opts)
 {
     ES_CHECK_VERSION_OPT_INT(opts, cms_verify_options);
-    if (parts == NULL || nparts == 0 || nparts > 16) {
-        ES_BAIL_ARG("parts == NULL || nparts == 0 || nparts > 16");
+    if (parts == NULL || nparts == 0 || nparts > ES_CMS_MAX_PARTS) {
+        ES_BAIL_ARG("parts == NULL || nparts == 0 || nparts > ES_CMS_MAX_PARTS");
     }
     es_span sp[16];
     for (size_t i = 0; i < nparts; i++) {
         sp[i] = es_span_of(parts[i].ptr, parts[i].len);
     }
-    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL, NULL};
+    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL, NULL, 0};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -662,11 +668,11 @@ ES_RESULT es_cms_verify_parts_rev(eseal_report **out, eseal_cert **signer, es_sp
                                   size_t nparts, const eseal_trust *trust, const eseal_cms_verify_options *opts,
                                   const es_revocation_opts *ro)
 {
-    ES_ENSURE_ARG(parts != NULL && nparts > 0 && nparts <= 16);
+    ES_ENSURE_ARG(parts != NULL && nparts > 0 && nparts <= ES_CMS_MAX_PARTS);
     if (signer != NULL) {
         *signer = NULL;
     }
-    content_src src = {NULL, {NULL, 0}, parts, nparts, ro, signer};
+    content_src src = {NULL, {NULL, 0}, parts, nparts, ro, signer, 0};
     return cms_verify(out, p7s, &src, trust, opts);
 }
 

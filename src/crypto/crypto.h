@@ -225,6 +225,14 @@ typedef struct {
 #define ES_TRUST_MAX_CERTS 10000     /* certificates in one trust set */
 #define ES_TRUST_MAX_CRLS 1000       /* CRLs in one file of a trust set */
 
+/* ---- named maxima of certificates, CMS and OCSP (one line each) */
+#define ES_X509_NAME_ATTR_MAX 256    /* one subject attribute we write: RFC 5280's ub-* upper bounds are 64..200 */
+#define ES_X509_SERIAL_MAX 20        /* serial number octets (RFC 5280 §4.1.2.2) */
+#define ES_CMS_MAX_SIGNERS 64        /* SignerInfos of one CMS looked at (eseal writes one) */
+#define ES_CMS_MAX_PARTS 16          /* spans one detached signature covers (a PDF's byte ranges are 2) */
+#define ES_OCSP_MAX_ISSUERS 256      /* CAs one OCSP responder configuration answers for */
+#define ES_CRL_REASON_MAX 10         /* the last CRLReason, aACompromise (RFC 5280 §5.3.1) */
+
 #define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL, NULL, 0, {NULL, NULL}, NULL}
 
 /* es_cert_chain_check with revocation data and helper certificates beyond the trust set (`ro`, may be NULL). */

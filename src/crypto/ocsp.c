@@ -43,7 +43,7 @@ static ES_RESULT status_only(es_buf *out, int status)
 static ES_RESULT check_cfg(const eseal_ocsp_config *cfg)
 {
     ES_CHECK_VERSION(cfg, ocsp_config);
-    ES_ENSURE(cfg->issuers != NULL && cfg->issuer_count > 0 && cfg->issuer_count <= 256, ESEAL_EINVAL,
+    ES_ENSURE(cfg->issuers != NULL && cfg->issuer_count > 0 && cfg->issuer_count <= ES_OCSP_MAX_ISSUERS, ESEAL_EINVAL,
               "ocsp: the configuration needs 1..256 CAs");
     ES_ENSURE(cfg->lookup != NULL, ESEAL_EINVAL, "ocsp: the configuration needs a status lookup");
     for (size_t i = 0; i < cfg->issuer_count; i++) {
@@ -166,7 +166,7 @@ static ES_RESULT respond(es_buf *out, es_span req, const eseal_ocsp_config *cfg)
     if (chosen < 0) {
         return status_only(out, OCSP_RESPONSE_STATUS_UNAUTHORIZED);
     }
-    int64_t now = cfg->clock != NULL ? cfg->clock(cfg->clock_ctx) : es_now_ms();
+    int64_t now = cfg->clock != NULL ? cfg->clock(cfg->clock_ctx) : es_ctx_now(NULL); /* none: the default context's */
     unsigned int validity = cfg->validity_s != 0 ? cfg->validity_s : ESEAL_OCSP_DEFAULT_VALIDITY_S;
     ES_AUTO(ASN1_TIME_freep) ASN1_TIME *thisupd = NULL;
     ES_AUTO(ASN1_TIME_freep) ASN1_TIME *nextupd = NULL;
@@ -193,7 +193,7 @@ static ES_RESULT respond(es_buf *out, es_span req, const eseal_ocsp_config *cfg)
             status = V_OCSP_CERTSTATUS_REVOKED;
             ES_GUARD(es_asn1_time_from_ms(&rev, st.revoked_ms));
             /* RFC 5280 §5.3.1: 7 is not used; out-of-range reasons are left out. */
-            reason = (st.reason >= 0 && st.reason <= 10 && st.reason != 7) ? st.reason : OCSP_REVOKED_STATUS_NOSTATUS;
+            reason = (st.reason >= 0 && st.reason <= ES_CRL_REASON_MAX && st.reason != 7) ? st.reason : OCSP_REVOKED_STATUS_NOSTATUS;
         }
         ES_ENSURE_OSSL(OCSP_basic_add1_status(bs, cid, status, reason, rev, thisupd, nextupd) != NULL, ESEAL_ECRYPTO,
                        "ocsp: adding a status");

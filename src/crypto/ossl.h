@@ -132,8 +132,8 @@ typedef struct {
     es_span content;          /* the encapsulated content; ptr NULL: detached */
     eseal_hash hash;          /* the digest algorithm (not DEFAULT) */
     eseal_sig_scheme scheme;  /* RSA padding */
-    bool signing_time;        /* add signingTime, at signing_time_ms (0: now) */
-    int64_t signing_time_ms;
+    bool signing_time;        /* add signingTime, at signing_time_ms (the caller's "now" when it was */
+    int64_t signing_time_ms;  /* given none: the builder reads no clock) */
     eseal_hash ess_hash;      /* the ESSCertIDv2 hash (DEFAULT: SHA-256) */
     bool no_certs;            /* no certificates at all (RFC 3161 certReq false) */
     const eseal_cert *const *chain; /* issuers to include after the signer's certificate */

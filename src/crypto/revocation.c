@@ -65,7 +65,7 @@ ES_RESULT es_der_list_add(es_der_list *l, es_span der)
         l->items = items;
         l->cap = cap;
     }
-    l->items[l->n] = (es_buf)ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
+    l->items[l->n] = (es_buf)ES_BUF_INIT(der.len); /* a copy: `der` was bounded by the caller's limits when read */
     ES_GUARD(es_buf_append(&l->items[l->n], der.ptr, der.len));
     l->n++;
     return ES_OK;
@@ -180,9 +180,9 @@ static const EVP_MD *certid_md(int nid)
 }
 
 /* A successful OCSPResponse or a bare BasicOCSPResponse, whole DER; NULL otherwise. */
-static OCSP_BASICRESP *parse_basic(es_span der)
+static OCSP_BASICRESP *parse_basic(es_span der, const eseal_context *ctx)
 {
-    if (der.len == 0 || der.len > es_ctx_limits(NULL)->max_der_bytes) {
+    if (der.len == 0 || der.len > es_ctx_limits(ctx)->max_der_bytes) {
         return NULL;
     }
     const unsigned char *p = der.ptr;
@@ -286,13 +286,14 @@ static bool authorized(OCSP_BASICRESP *bs, X509 *signer, X509 *issuer, char *why
 
 /*
  * Judges one OCSP response for cert/issuer at at_ms. `req` (may be NULL) is the request it
- * answers, for the nonce. `extra` helps find the responder certificate.
+ * answers, for the nonce. `extra` helps find the responder certificate. `ctx` gives the limits of
+ * the parse and the clock that says whether thisUpdate is in the future.
  */
 static void ocsp_eval(ev_info *ev, es_span der, X509 *cert, X509 *issuer, STACK_OF(X509) *extra, int64_t at_ms,
-                      OCSP_REQUEST *req)
+                      OCSP_REQUEST *req, const eseal_context *ctx)
 {
     memset(ev, 0, sizeof(*ev));
-    ES_AUTO(OCSP_BASICRESP_freep) OCSP_BASICRESP *bs = parse_basic(der);
+    ES_AUTO(OCSP_BASICRESP_freep) OCSP_BASICRESP *bs = parse_basic(der, ctx);
     if (bs == NULL) {
         return; /* not a (successful) response: says nothing */
     }
@@ -336,7 +337,7 @@ static void ocsp_eval(ev_info *ev, es_span der, X509 *cert, X509 *issuer, STACK_
     ev->this_ms = thisupd != NULL ? es_asn1_time_ms(thisupd) : 0;
     ev->next_ms = nextupd != NULL ? es_asn1_time_ms(nextupd) : 0;
     char tb[ES_RFC3339_LEN];
-    if (thisupd == NULL || ev->this_ms > es_now_ms() + SKEW_MS) {
+    if (thisupd == NULL || ev->this_ms > es_ctx_now(ctx) + SKEW_MS) {
         (void)snprintf(ev->why, sizeof(ev->why), "its thisUpdate is missing or in the future");
         return;
     }
@@ -362,9 +363,9 @@ static void ocsp_eval(ev_info *ev, es_span der, X509 *cert, X509 *issuer, STACK_
 
 /* ---- CRLs ----------------------------------------------------------------------------- */
 
-static X509_CRL *parse_crl(es_span der)
+static X509_CRL *parse_crl(es_span der, const eseal_context *ctx)
 {
-    if (der.len == 0 || der.len > es_ctx_limits(NULL)->max_der_bytes) {
+    if (der.len == 0 || der.len > es_ctx_limits(ctx)->max_der_bytes) {
         return NULL;
     }
     const unsigned char *p = der.ptr;
@@ -500,14 +501,14 @@ static ES_RESULT cache_put(const es_revocation_opts *ro, X509 *cert, X509 *issue
 /* Evaluates DER `der` of `kind` for the certificate; on EV_OK fills st and collects it. */
 static ES_RESULT eval_der(es_rev_status *st, ev_info *ev, es_rev_kind kind, es_span der, X509 *cert, X509 *issuer,
                           STACK_OF(X509) *extra, int64_t at_ms, OCSP_REQUEST *req, const es_revocation_opts *ro,
-                          const char *from)
+                          const char *from, const eseal_context *ctx)
 {
     if (kind == ES_REV_OCSP) {
-        ocsp_eval(ev, der, cert, issuer, extra, at_ms, req);
+        ocsp_eval(ev, der, cert, issuer, extra, at_ms, req, ctx);
     } else {
         ES_AUTO(crl_stack_freep) STACK_OF(X509_CRL) *one = sk_X509_CRL_new_null();
         ES_ENSURE_ALLOC(one);
-        X509_CRL *crl = parse_crl(der);
+        X509_CRL *crl = parse_crl(der, ctx);
         memset(ev, 0, sizeof(*ev));
         if (crl == NULL) {
             return ES_OK;
@@ -543,7 +544,7 @@ static ES_RESULT from_cache(es_rev_status *st, X509 *cert, X509 *issuer, STACK_O
         }
         ev_info ev;
         es_rev_status tmp = *st;
-        ES_GUARD(eval_der(&tmp, &ev, kinds[k], es_buf_span(&der), cert, issuer, extra, at_ms, NULL, NULL, "cache"));
+        ES_GUARD(eval_der(&tmp, &ev, kinds[k], es_buf_span(&der), cert, issuer, extra, at_ms, NULL, NULL, "cache", ro->ctx));
         /* Reused only until its nextUpdate (RFC 5019 §6); then fetched again. */
         if (ev.res == EV_OK && ev.next_ms > es_ctx_now(ro->ctx)) {
             *st = tmp;
@@ -609,7 +610,7 @@ static ES_RESULT from_network(es_rev_status *st, X509 *cert, X509 *issuer, STACK
                 }
             } else {
                 ev_info ev;
-                r = eval_der(st, &ev, ES_REV_OCSP, es_buf_span(&resp), cert, issuer, extra, at_ms, rq, ro, url);
+                r = eval_der(st, &ev, ES_REV_OCSP, es_buf_span(&resp), cert, issuer, extra, at_ms, rq, ro, url, ro->ctx);
                 if (es_ok(r) && st->found) {
                     r = cache_put(ro, cert, issuer, ES_REV_OCSP, es_buf_span(&resp));
                 }
@@ -638,7 +639,7 @@ static ES_RESULT from_network(es_rev_status *st, X509 *cert, X509 *issuer, STACK
             }
         } else {
             ev_info ev;
-            r = eval_der(st, &ev, ES_REV_CRL, es_buf_span(&resp), cert, issuer, extra, at_ms, NULL, ro, url);
+            r = eval_der(st, &ev, ES_REV_CRL, es_buf_span(&resp), cert, issuer, extra, at_ms, NULL, ro, url, ro->ctx);
             if (es_ok(r) && st->found) {
                 r = cache_put(ro, cert, issuer, ES_REV_CRL, es_buf_span(&resp));
             }
@@ -679,7 +680,7 @@ ES_RESULT es_revocation_status(es_rev_status *st, const eseal_trust *t, X509 *ce
     /* 1. OCSP responses that came with the document: every one is weighed (see consider). */
     for (size_t i = 0; ro != NULL && i < ro->ocsp_count; i++) {
         memset(&c, 0, sizeof(c));
-        ES_GUARD(eval_der(&c, &ev, ES_REV_OCSP, ro->ocsp[i], cert, issuer, extra, at_ms, NULL, ro, "embedded"));
+        ES_GUARD(eval_der(&c, &ev, ES_REV_OCSP, ro->ocsp[i], cert, issuer, extra, at_ms, NULL, ro, "embedded", ro->ctx));
         consider(st, &c);
     }
     /* 2. CRLs that came with the document, 3. the trust set's CRLs: the newest of each, weighed too. */
@@ -693,7 +694,7 @@ ES_RESULT es_revocation_status(es_rev_status *st, const eseal_trust *t, X509 *ce
             embedded = sk_X509_CRL_new_null();
             ES_ENSURE_ALLOC(embedded);
             for (size_t i = 0; i < ro->crl_count && i < ES_REV_MAX_EMBEDDED; i++) {
-                X509_CRL *crl = parse_crl(ro->crls[i]);
+                X509_CRL *crl = parse_crl(ro->crls[i], ro->ctx);
                 if (crl != NULL && sk_X509_CRL_push(embedded, crl) <= 0) {
                     X509_CRL_free(crl);
                     ES_BAIL(ESEAL_ENOMEM, "out of memory");

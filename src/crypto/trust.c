@@ -239,7 +239,7 @@ static const char *crl_reason_name(int r)
     static const char *names[] = {"unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
                                   "superseded", "cessationOfOperation", "certificateHold", "(unused)",
                                   "removeFromCRL", "privilegeWithdrawn", "aACompromise"};
-    return (r >= 0 && r <= 10) ? names[r] : "unspecified";
+    return (r >= 0 && r <= ES_CRL_REASON_MAX) ? names[r] : "unspecified";
 }
 
 static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK_OF(X509) *chain,

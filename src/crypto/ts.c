@@ -90,7 +90,11 @@ static ASN1_INTEGER *serial_cb(TS_RESP_CTX *ctx, void *data)
     return ai;
 }
 
-static int64_t clock_ms(const eseal_tsa_config *cfg) { return cfg->clock != NULL ? cfg->clock(cfg->clock_ctx) : es_now_ms(); }
+/* Now by the configuration's clock; none: the default context's (the system clock). */
+static int64_t clock_ms(const eseal_tsa_config *cfg)
+{
+    return cfg->clock != NULL ? cfg->clock(cfg->clock_ctx) : es_ctx_now(NULL);
+}
 
 static int time_cb(TS_RESP_CTX *ctx, void *data, long *sec, long *usec)
 {
@@ -948,7 +952,7 @@ static ES_RESULT find_signer(X509 **out, PKCS7 *token, const eseal_trust *t)
 
 static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, const eseal_trust *trust,
                               const es_revocation_opts *ro,
-                              const eseal_tsa_verify_options *o)
+                              const eseal_tsa_verify_options *o, const eseal_context *ctx)
 {
     *gen_ms = 0;
     ES_ENSURE(der.len > 0 && der.len <= LONG_MAX, ESEAL_EMALFORMED, "tsa: empty time-stamp token");
@@ -1002,7 +1006,7 @@ static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, c
     }
 
     STACK_OF(X509) *certs = token->d.sign != NULL ? token->d.sign->cert : NULL;
-    ES_ENSURE(certs == NULL || sk_X509_num(certs) <= (int)es_ctx_limits(NULL)->max_certs, ESEAL_ELIMIT,
+    ES_ENSURE(certs == NULL || sk_X509_num(certs) <= (int)es_ctx_limits(ctx)->max_certs, ESEAL_ELIMIT,
               "tsa: the token carries too many certificates");
     for (int i = 0; certs != NULL && i < sk_X509_num(certs); i++) {
         /* SM2-signed certificates are checked with the GM/T 0009 ID (probes.md §2). */
@@ -1034,7 +1038,7 @@ static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, c
         ES_GUARD(es_report_set(rep, "checks.signature", "not checked"));
     }
     /* tlog.md §4.5 item 7: the TSA certificate must be valid at genTime. */
-    return es_chain_check_ex(rep, trust, signer, certs, *gen_ms > 0 ? *gen_ms : es_now_ms(), 0, ro);
+    return es_chain_check_ex(rep, trust, signer, certs, *gen_ms > 0 ? *gen_ms : es_ctx_now(ctx), 0, ro);
 }
 
 static const eseal_tsa_verify_options default_vopts = ESEAL_TSA_VERIFY_OPTIONS_INIT;
@@ -1052,7 +1056,9 @@ ES_RESULT es_tsa_verify_token_rev(eseal_report **out, int64_t *gen_time_ms, es_s
     ES_AUTO(es_report_freep) eseal_report *rep = NULL;
     ES_GUARD(es_report_new(&rep));
     int64_t gen = 0;
-    ES_GUARD(verify_token(rep, &gen, token, trust, ro, opts));
+    /* The caller's context: the revocation options' (a PDF or CMS verification), else the options'. */
+    const eseal_context *ctx = ro != NULL && ro->ctx != NULL ? ro->ctx : ES_OPT_CTX(opts, 2);
+    ES_GUARD(verify_token(rep, &gen, token, trust, ro, opts, ctx));
     *out = rep;
     rep = NULL;
     if (gen_time_ms != NULL) {

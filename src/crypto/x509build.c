@@ -13,7 +13,7 @@ static ES_RESULT add_name(X509_NAME *n, int nid, const char *v)
     if (v == NULL || v[0] == '\0') {
         return ES_OK;
     }
-    ES_ENSURE(strlen(v) <= 256, ESEAL_ELIMIT, "name attribute longer than 256 bytes");
+    ES_ENSURE(strlen(v) <= ES_X509_NAME_ATTR_MAX, ESEAL_ELIMIT, "name attribute longer than %d bytes", ES_X509_NAME_ATTR_MAX);
     ES_GUARD_OSSL(X509_NAME_add_entry_by_NID(n, nid, MBSTRING_UTF8, (const unsigned char *)v, -1, -1, 0),
                   "building a name");
     return ES_OK;
@@ -107,7 +107,8 @@ ES_RESULT es_cert_issue(eseal_cert **out, const es_cert_spec *s, es_span subject
                         const eseal_cert *issuer)
 {
     ES_ENSURE_ARG(out != NULL && s != NULL && issuer_key != NULL);
-    ES_ENSURE(s->serial_len >= 1 && s->serial_len <= 20, ESEAL_EINVAL, "serial must be 1..20 bytes (RFC 5280 §4.1.2.2)");
+    ES_ENSURE(s->serial_len >= 1 && s->serial_len <= ES_X509_SERIAL_MAX, ESEAL_EINVAL,
+              "serial must be 1..%d bytes (RFC 5280 §4.1.2.2)", ES_X509_SERIAL_MAX);
     ES_ENSURE(s->not_after_ms > s->not_before_ms, ESEAL_EINVAL, "validity ends before it starts");
     const unsigned char *p = subject_spki.ptr;
     ES_AUTO(EVP_PKEY_freep) EVP_PKEY *subject_pub = d2i_PUBKEY(NULL, &p, (long)subject_spki.len);

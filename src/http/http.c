@@ -2,6 +2,7 @@
 /* The HTTP server (http.h) on libmicrohttpd. */
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <stdint.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include "http.h"
 
 #define DEFAULT_MAX_BODY (64u << 10)
+#define CONTENT_LENGTH_DIGITS_MAX 12 /* a Content-Length of 13 digits (a terabyte) is larger than any body cap */
+#define LISTEN_MAX 128 /* "ADDR:PORT" text: an IPv6 address in brackets with a port is at most 47 */
 #define DEFAULT_TIMEOUT_S 10u
 #define MAX_THREADS 64u
 
@@ -80,7 +83,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         size_t cap = s->o.body_cap != NULL ? s->o.body_cap(s->o.ctx, method, url) : s->o.max_body;
         p->body = (es_buf)ES_BUF_INIT(cap);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl != NULL && strlen(cl) > 12) {
+        if (cl != NULL && strlen(cl) > CONTENT_LENGTH_DIGITS_MAX) {
             p->too_large = true;
         } else if (cl != NULL) {
             unsigned long long v = 0;
@@ -123,8 +126,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 /* "ADDR:PORT" or "[ADDR6]:PORT" into a socket address. */
 static ES_RESULT parse_listen(const char *l, struct sockaddr_storage *sa, socklen_t *len)
 {
-    ES_ENSURE(l != NULL && strlen(l) < 128, ESEAL_EINVAL, "http: --listen takes ADDR:PORT");
-    char host[128];
+    ES_ENSURE(l != NULL && strlen(l) < LISTEN_MAX, ESEAL_EINVAL, "http: --listen takes ADDR:PORT");
+    char host[LISTEN_MAX];
     const char *colon = l[0] == '[' ? strstr(l, "]:") : strrchr(l, ':');
     ES_ENSURE(colon != NULL, ESEAL_EINVAL, "http: --listen takes ADDR:PORT, not '%s'", l);
     size_t hl = l[0] == '[' ? (size_t)(colon - l - 1) : (size_t)(colon - l);
@@ -136,7 +139,7 @@ static ES_RESULT parse_listen(const char *l, struct sockaddr_storage *sa, sockle
     for (; ps[nd] >= '0' && ps[nd] <= '9' && nd < 6; nd++) {
         port = port * 10 + (unsigned long)(ps[nd] - '0');
     }
-    ES_ENSURE(nd > 0 && ps[nd] == 0 && port <= 65535, ESEAL_EINVAL, "http: bad port in '%s'", l);
+    ES_ENSURE(nd > 0 && ps[nd] == 0 && port <= UINT16_MAX, ESEAL_EINVAL, "http: bad port in '%s'", l);
     memset(sa, 0, sizeof(*sa));
     struct sockaddr_in *v4 = (struct sockaddr_in *)sa;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)sa;

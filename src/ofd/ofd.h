@@ -154,6 +154,7 @@ typedef struct {
     eseal_timestamp_fn timestamp;
     void *timestamp_ctx;
     int xy_exact; /* 1: a 0 in x_mm or y_mm is the page's left or top edge, not the default */
+    const eseal_context *ctx; /* the clock when time_ms is 0; NULL: the default context */
 } es_ofd_stamp_options;
 
 /*

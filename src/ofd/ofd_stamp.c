@@ -409,7 +409,7 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     /* References: every file of the package as it will be, except the list and this stamp's own two. */
     ES_AUTO(es_buf_freep) es_buf sx = ES_BUF_INIT(64u << 20);
     char date[ES_GENTIME_LEN];
-    int64_t now = o->time_ms != 0 ? o->time_ms : es_now_ms();
+    int64_t now = o->time_ms != 0 ? o->time_ms : es_ctx_now(o->ctx);
     es_time_gentime(date, now, false);
     const char *sigalg = eseal_key_algorithm(key) == ESEAL_ALG_SM2 ? "1.2.156.10197.1.501" : "1.2.840.10045.4.3.2";
     ES_GUARD(es_buf_printf(&sx,
@@ -457,6 +457,7 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     rq.data_hash = dg;
     rq.data_hash_len = dn;
     rq.property_info = prop;
+    rq.ctx = o->ctx;
     eseal_buf ses = ESEAL_BUF_INIT;
     ES_GUARD(es_from_code(eseal_ses_signature_make(&ses, &rq, cert, key)));
     ES_AUTO(es_buf_freep) es_buf stamped = ES_BUF_INIT(es_ofd_limits(p)->max_der_bytes);

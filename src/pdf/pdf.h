@@ -151,10 +151,11 @@ ES_RESULT es_pdf_add_dss(es_buf *out, es_span pdf, const es_pdf_dss_data *dd);
  * /SubFilter /ETSI.RFC3161 and, in /Contents, a time-stamp token from `fn` over
  * the `hash` digest of the byte ranges. `reserve`: bytes kept for the token (0:
  * ESEAL_PDF_TIMESTAMP_RESERVE). `gen_ms` (may be NULL) receives nothing; the
- * caller's callback sees the token.
+ * caller's callback sees the token. `cx` (NULL: the default context) gives the limits
+ * of the parse; no clock is read (a /DocTimeStamp has no /M: its time is the token's).
  */
 ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, eseal_timestamp_fn fn, void *ctx,
-                                   size_t reserve);
+                                   size_t reserve, const eseal_context *cx);
 
 /*
  * The OCSP responses and CRLs of the document's /DSS, and its /Certs into `certs` (may be NULL),

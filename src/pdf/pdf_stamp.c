@@ -1137,7 +1137,7 @@ ES_RESULT es_pdf_add_dss(es_buf *out, es_span pdf, const es_pdf_dss_data *dd)
 }
 
 ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, eseal_timestamp_fn fn, void *ctx,
-                                   size_t reserve)
+                                   size_t reserve, const eseal_context *cx)
 {
     ES_ENSURE_ARG(out != NULL && fn != NULL);
     static const eseal_pdf_stamp_options none = ESEAL_PDF_STAMP_OPTIONS_INIT;
@@ -1145,10 +1145,11 @@ ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, es
         reserve = ESEAL_PDF_TIMESTAMP_RESERVE;
     }
     es_pdf_doc d;
-    ES_GUARD(es_pdf_open(&d, pdf, NULL));
+    ES_GUARD(es_pdf_open(&d, pdf, es_ctx_limits(cx)));
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(ES_PDF_UPDATE_MAX);
     placeholders ph = {0};
-    es_result r = build(&upd, pdf.len, &ph, &d, NULL, es_span_of(NULL, 0), &none, reserve, es_now_ms(), true);
+    /* No clock: a /DocTimeStamp has no /M, its time is the token's genTime (ISO 32000-2 §12.8.5). */
+    es_result r = build(&upd, pdf.len, &ph, &d, NULL, es_span_of(NULL, 0), &none, reserve, 0, true);
     es_pdf_close(&d);
     ES_GUARD(r);
     size_t c0 = ph.contents_pos, c1 = ph.contents_pos + ph.contents_len + 2;

@@ -166,8 +166,10 @@ ES_RESULT es_ispec_resolve(es_ispec *out, const eseal_imprint_spec *spec)
     out->arc_sweep = spec->arc_sweep_deg;
     if (out->arc_sweep != 0) {
         ES_ENSURE(ring, ESEAL_EINVAL, "imprint: %s seal has no arc text (arc_sweep_deg)", sn);
-        ES_ENSURE(isfinite(out->arc_sweep) && out->arc_sweep >= 60 && out->arc_sweep <= 300, ESEAL_EINVAL,
-                  "imprint: arc_sweep_deg %.1f out of range 60..300", isfinite(out->arc_sweep) ? out->arc_sweep : -1.0);
+        ES_ENSURE(isfinite(out->arc_sweep) && out->arc_sweep >= ES_IMPRINT_ARC_SWEEP_MIN &&
+                      out->arc_sweep <= ES_IMPRINT_ARC_SWEEP_MAX,
+                  ESEAL_EINVAL, "imprint: arc_sweep_deg %.1f out of range %d..%d",
+                  isfinite(out->arc_sweep) ? out->arc_sweep : -1.0, ES_IMPRINT_ARC_SWEEP_MIN, ES_IMPRINT_ARC_SWEEP_MAX);
     }
     ES_ENSURE(spec->double_border == 0 || (spec->double_border == 1 && shape == ESEAL_IMPRINT_OVAL), ESEAL_EINVAL,
               "imprint: double_border is 0, or 1 for an oval seal");
@@ -255,7 +257,7 @@ static ES_RESULT template_fill(eseal_imprint_spec *o, const char *type, const ch
     } else if (strcmp(type, "invoice") == 0) {
         ES_ENSURE(text_set(extra), ESEAL_EINVAL, "imprint: an invoice seal needs the taxpayer ID (extra)");
         size_t n = strlen(extra);
-        bool alnum = n >= 15 && n <= 20;
+        bool alnum = n >= ES_IMPRINT_TAXID_MIN && n <= ES_IMPRINT_TAXID_MAX;
         for (size_t i = 0; alnum && i < n; i++) {
             char ch = extra[i];
             alnum = (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z');
@@ -371,7 +373,7 @@ static void paint(cairo_t *cr, const es_ipath *p, uint32_t color)
 static ES_RESULT png_add_phys(es_buf *png, unsigned int dpi)
 {
     static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    ES_ENSURE(png->len > 33 && memcmp(png->ptr, sig, 8) == 0 && memcmp(png->ptr + 12, "IHDR", 4) == 0, ESEAL_ERROR,
+    ES_ENSURE(png->len > ES_PNG_IHDR_END && memcmp(png->ptr, sig, 8) == 0 && memcmp(png->ptr + 12, "IHDR", 4) == 0, ESEAL_ERROR,
               "imprint: cairo wrote no PNG header");
     uint32_t ppm = (uint32_t)lround(dpi / 0.0254);
     uint8_t chunk[21] = {0, 0, 0, 9, 'p', 'H', 'Y', 's'};

@@ -94,7 +94,8 @@ ES_RESULT es_font_get(es_font *out, const char *path, int index, bool bold)
 {
     ES_ENSURE(path != NULL && path[0] != '\0', ESEAL_EINVAL, "imprint: empty font path");
     ES_ENSURE(strlen(path) < sizeof(font_cache[0].path), ESEAL_EINVAL, "imprint: font path too long");
-    ES_ENSURE(index >= 0 && index < 256, ESEAL_EINVAL, "imprint: font index %d out of range 0..255", index);
+    ES_ENSURE(index >= 0 && index < ES_IMPRINT_FONT_MAX_FACES, ESEAL_EINVAL, "imprint: font index %d out of range 0..%d",
+              index, ES_IMPRINT_FONT_MAX_FACES - 1);
     es_result r = ES_OK;
     pthread_mutex_lock(&font_lock);
     font_entry *hit = NULL;

@@ -26,6 +26,12 @@ typedef struct {
 
 /* Hard caps: 40 arc characters of a dense font stay far below these. */
 #define ES_IPATH_MAX_OPS ((size_t)1 << 20)
+#define ES_IMPRINT_ARC_SWEEP_MIN 60 /* degrees of arc text: less crowds the glyphs into a clump */
+#define ES_IMPRINT_ARC_SWEEP_MAX 300 /* degrees of arc text: more closes the ring over the bottom text */
+#define ES_IMPRINT_TAXID_MIN 15 /* an invoice seal's taxpayer ID: the old 15-character number ... */
+#define ES_IMPRINT_TAXID_MAX 20 /* ... up to 20 (the 18-character USCC and the longer individual ones) */
+#define ES_IMPRINT_FONT_MAX_FACES 256 /* faces of one font file (a .ttc index); FreeType's index is 16 bits, real files have a few */
+#define ES_PNG_IHDR_END 33 /* PNG signature (8) + IHDR length, type, 13 bytes of data and CRC (PNG §5.3, §11.2.2) */
 
 void es_ipath_init(es_ipath *p);
 void es_ipath_free(es_ipath *p);

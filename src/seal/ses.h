@@ -11,6 +11,10 @@
 #define ES_SES_MAX_NOTES 16
 #define ES_SES_MAX_EXTS 64
 #define ES_SES_MAX_TEXT 4096 /* esID, names, property info */
+#define ES_SES_MAX_HASH 64 /* a stamp's dataHash: the largest digest there is (SHA-512; SM3 is 32) */
+#define ES_SES_PICTURE_MAX_MM 1000 /* a seal picture's side: a metre is no seal, and no page holds it */
+#define ES_SES_TIME_TEXT_MIN 10 /* a V1 timeInfo as text: at least YYYYMMDDhh (GM/T 0031-2014 leaves it free) */
+#define ES_SES_CERT_HEX_SHOWN 64 /* bytes of a listed certificate a report shows in hex: enough to tell them apart */
 
 typedef struct {
     char *items[ES_SES_MAX_NOTES];

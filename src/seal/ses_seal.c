@@ -555,8 +555,8 @@ static ES_RESULT put_sealinfo(es_buf *b, const eseal_seal_info *in, int64_t head
     ES_GUARD(check_text(in->vid != NULL ? in->vid : "eseal", "Vid", true, 256));
     ES_GUARD(check_text(in->picture_type, "picture type", true, 16));
     ES_ENSURE(in->picture.ptr != NULL && in->picture.len > 0, ESEAL_EINVAL, "seal: the picture is required");
-    ES_ENSURE(in->picture_width_mm > 0 && in->picture_height_mm > 0 && in->picture_width_mm <= 1000 &&
-                  in->picture_height_mm <= 1000,
+    ES_ENSURE(in->picture_width_mm > 0 && in->picture_height_mm > 0 && in->picture_width_mm <= ES_SES_PICTURE_MAX_MM &&
+                  in->picture_height_mm <= ES_SES_PICTURE_MAX_MM,
               ESEAL_EINVAL, "seal: picture size %lldx%lld mm is not sensible", (long long)in->picture_width_mm,
               (long long)in->picture_height_mm);
     ES_ENSURE(in->valid_start_ms < in->valid_end_ms, ESEAL_EINVAL, "seal: validEnd must be after validStart");

@@ -30,7 +30,7 @@ static int64_t v1_time(es_span raw)
         return ms;
     }
     char text[40];
-    if (raw.len < 10 || raw.len >= sizeof(text)) {
+    if (raw.len < ES_SES_TIME_TEXT_MIN || raw.len >= sizeof(text)) {
         return 0;
     }
     memcpy(text, raw.ptr, raw.len);
@@ -338,8 +338,8 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
 {
     ES_CHECK_VERSION(req, ses_sign_request);
     ES_ENSURE(signer != NULL && key != NULL, ESEAL_EINVAL, "stamp: request, certificate and key are required");
-    ES_ENSURE(req->data_hash != NULL && req->data_hash_len > 0 && req->data_hash_len <= 64, ESEAL_EINVAL,
-              "stamp: dataHash must be 1..64 bytes");
+    ES_ENSURE(req->data_hash != NULL && req->data_hash_len > 0 && req->data_hash_len <= ES_SES_MAX_HASH, ESEAL_EINVAL,
+              "stamp: dataHash must be 1..%d bytes", ES_SES_MAX_HASH);
     ES_ENSURE(req->property_info != NULL && strlen(req->property_info) <= ES_SES_MAX_TEXT, ESEAL_EINVAL,
               "stamp: propertyInfo is required");
     es_der pd = {ES_DER_IA5STRING, {0}, es_span_of(req->property_info, strlen(req->property_info)), 0, 0, true};
@@ -352,7 +352,8 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
 
     es_result r = ES_OK;
     eseal_buf cder = ESEAL_BUF_INIT, sig = ESEAL_BUF_INIT;
-    ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
+    const eseal_context *ctx = ES_OPT_CTX(req, 2);
+    ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(es_ctx_limits(ctx)->max_der_bytes);
     ES_AUTO(es_buf_freep) es_buf time = ES_BUF_INIT(64);
     tbs_parts p = {0};
     eseal_hash hash = ESEAL_HASH_DEFAULT;
@@ -377,7 +378,7 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
     p.exts = req->exts;
     p.ext_count = req->ext_count;
     r = es_ses_alg_for_key(&p.alg, &hash, eseal_key_algorithm(key));
-    int64_t when = req->time_ms != 0 ? req->time_ms : es_now_ms();
+    int64_t when = req->time_ms != 0 ? req->time_ms : es_ctx_now(ctx);
     if (es_ok(r) && p.format == 1) {
         /* V1: a DER GeneralizedTime inside the BIT STRING, the least ambiguous of the forms in use. */
         p.time_tag = ES_DER_BIT_STRING;

@@ -238,7 +238,7 @@ static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s, cons
         (void)snprintf(name, sizeof(name), "binding.%zu", i + 1);
         if (in->cert_list_type == 2) {
             ES_AUTO(es_buf_freep) es_buf hex = ES_BUF_INIT(256);
-            ES_GUARD(es_buf_append_hex(&hex, in->certs[i].ptr, in->certs[i].len > 64 ? 64 : in->certs[i].len, false));
+            ES_GUARD(es_buf_append_hex(&hex, in->certs[i].ptr, in->certs[i].len > ES_SES_CERT_HEX_SHOWN ? ES_SES_CERT_HEX_SHOWN : in->certs[i].len, false));
             ES_GUARD(es_report_set(rep, name, "%s digest %s", in->digest_type, es_buf_cstr(&hex)));
             good++;
             continue;
@@ -342,7 +342,7 @@ ES_RESULT es_ses_seal_verify_known(eseal_report **out, const eseal_ses_seal *s, 
     eseal_report *rep = NULL;
     es_result r = es_report_new(&rep);
     if (es_ok(r)) {
-        r = seal_verify(rep, s, trust, at_ms != 0 ? at_ms : es_now_ms(), ro, known);
+        r = seal_verify(rep, s, trust, at_ms != 0 ? at_ms : es_ctx_now(ro != NULL ? ro->ctx : NULL), ro, known);
     }
     if (!es_ok(r)) {
         eseal_report_free(rep);

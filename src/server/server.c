@@ -91,8 +91,8 @@ static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_
     unsigned int want = o->resources != 0 ? o->resources : ESEAL_SERVE_ALL;
     ES_ENSURE((want & ~ESEAL_SERVE_ALL) == 0, ESEAL_EINVAL, "serve: unknown resources 0x%x",
               want & ~ESEAL_SERVE_ALL);
-    ES_ENSURE(o->log_interval_ms <= 1000, ESEAL_EINVAL, "serve: the log interval is 1 to 1000 ms, not %u",
-              o->log_interval_ms);
+    ES_ENSURE(o->log_interval_ms <= ES_SERVE_LOG_INTERVAL_MAX_MS, ESEAL_EINVAL,
+              "serve: the log interval is 1 to %u ms, not %u", ES_SERVE_LOG_INTERVAL_MAX_MS, o->log_interval_ms);
     if ((want & ESEAL_SERVE_TSA) != 0) {
         ES_GUARD(mount_tsas(s, inst, o->tsa_hierarchy));
     }

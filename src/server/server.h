@@ -31,6 +31,8 @@
 #define ES_ROUTER_MAX_ROUTES 32u
 /* A `*` of a pattern matches one path segment of 1 to this many bytes. */
 #define ES_ROUTER_MAX_SEGMENT 255u
+/* The longest log interval serve accepts (ms): entries wait for it, so a second is already slow. */
+#define ES_SERVE_LOG_INTERVAL_MAX_MS 1000u
 
 #define ES_CT_TEXT "text/plain; charset=utf-8"
 

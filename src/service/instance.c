@@ -447,6 +447,7 @@ int eseal_instance_cert_revoke(eseal_instance *inst, const eseal_principal *who,
 
 typedef struct {
     const char *h, *current_id;
+    int64_t now; /* by the instance's clock */
     char ids[64][24];
     size_t n;
 } superseded_cas;
@@ -455,7 +456,7 @@ static int pick_superseded(const eseal_cert_record *rec, void *payload)
 {
     superseded_cas *x = payload;
     if (strcmp(rec->role, "issuing-ca") != 0 || strcmp(rec->hierarchy, x->h) != 0 ||
-        strcmp(rec->id, x->current_id) == 0 || rec->revoked_ms != 0 || rec->not_after_ms <= es_now_ms() ||
+        strcmp(rec->id, x->current_id) == 0 || rec->revoked_ms != 0 || rec->not_after_ms <= x->now ||
         rec->key_file[0] == '\0') {
         return 0;
     }
@@ -471,7 +472,7 @@ static int pick_superseded(const eseal_cert_record *rec, void *payload)
 /* A superseded issuing CA's certificates stay valid until they expire: it keeps publishing CRLs. */
 static ES_RESULT publish_superseded(eseal_instance *inst, const char *h, const char *current_id)
 {
-    superseded_cas x = {h, current_id, {{0}}, 0};
+    superseded_cas x = {h, current_id, es_inst_now(inst), {{0}}, 0};
     ES_GUARD(es_from_code(eseal_store_cert_list(inst->store, pick_superseded, &x)));
     for (size_t i = 0; i < x.n; i++) {
         eseal_cert_record ca;
@@ -585,9 +586,19 @@ static ES_RESULT sign_file(eseal_instance *inst, eseal_buf *p7s, const char *pat
         }
     }
     if (es_ok(r)) {
+        /* Field by field: a version 1 struct ends before ctx. No ctx given: the instance's (signingTime). */
         eseal_cms_sign_options o = ESEAL_CMS_SIGN_OPTIONS_INIT;
         if (opts != NULL) {
-            o = *opts;
+            o.hash = opts->hash;
+            o.scheme = opts->scheme;
+            o.omit_signing_time = opts->omit_signing_time;
+            o.signing_time_ms = opts->signing_time_ms;
+            o.chain = opts->chain;
+            o.chain_len = opts->chain_len;
+            o.ctx = ES_OPT_CTX(opts, 2);
+        }
+        if (o.ctx == NULL) {
+            o.ctx = inst->ctx;
         }
         const eseal_cert *chain[1] = {issuer};
         if (issuer != NULL && o.chain_len == 0) {

@@ -41,7 +41,7 @@ static ES_RESULT der_list_add(der_list *l, const void *p, size_t len)
         }
     }
     ES_ENSURE(l->n < LTV_MAX_ITEMS, ESEAL_ELIMIT, "ltv: more than %d validation items", LTV_MAX_ITEMS);
-    l->items[l->n] = (es_buf)ES_BUF_INIT(es_ctx_limits(NULL)->max_der_bytes);
+    l->items[l->n] = (es_buf)ES_BUF_INIT(len); /* a copy of bytes bounded where they were read */
     ES_GUARD(es_buf_append(&l->items[l->n], p, len));
     l->spans[l->n] = es_buf_span(&l->items[l->n]);
     l->n++;
@@ -252,7 +252,7 @@ ES_RESULT es_instance_extend_buf(eseal_instance *inst, es_buf *out, es_span in, 
         r = es_pdf_add_dss(level == ESEAL_LEVEL_B_LT ? out : &dss, in, &dd);
     }
     if (es_ok(r) && level == ESEAL_LEVEL_B_LTA) {
-        r = es_pdf_add_doc_timestamp(out, es_buf_span(&dss), ESEAL_HASH_SHA256, es_doc_timestamp, dt, 0);
+        r = es_pdf_add_doc_timestamp(out, es_buf_span(&dss), ESEAL_HASH_SHA256, es_doc_timestamp, dt, 0, inst->ctx);
     }
     es_buf_free(&dss);
     der_list_free(&v->certs);

@@ -302,7 +302,8 @@ static es_result stamp_ofd_file(batch *b, size_t i, eseal_pdf_stamp_options *po,
                               .plain = b->q->plain,
                               .timestamp = po->timestamp,
                               .timestamp_ctx = po->timestamp_ctx,
-                              .xy_exact = po->xy_exact};
+                              .xy_exact = po->xy_exact,
+                              .ctx = b->inst->ctx};
     ES_GUARD(es_ofd_stamp(&out, es_buf_span(&in), es_span_of(b->der->ptr, b->der->size), b->key, b->cert, &o));
     ES_GUARD(es_doc_digests_of(dg, es_buf_span(&in), es_buf_span(&out), true));
     ES_GUARD(es_atomic_open(f, b->out_paths[i], 0644));

@@ -552,7 +552,7 @@ static ES_RESULT check_sig(bool *valid, uint64_t *ts, es_span text, const es_not
 ES_RESULT es_note_verify(const es_note *n, const es_note_verifier *vs, size_t nv, uint64_t *verified, uint64_t *ts)
 {
     ES_ENSURE_ARG(n != NULL && (vs != NULL || nv == 0));
-    ES_ENSURE(nv <= 64, ESEAL_EINVAL, "note: %zu verifier keys, at most 64", nv);
+    ES_ENSURE(nv <= ES_NOTE_MAX_VERIFIERS, ESEAL_EINVAL, "note: %zu verifier keys, at most %d", nv, ES_NOTE_MAX_VERIFIERS);
     if (verified != NULL) {
         *verified = 0;
     }

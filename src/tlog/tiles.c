@@ -28,7 +28,7 @@ static ES_RESULT append_index(es_buf *out, uint64_t n)
 
 ES_RESULT es_tlog_tile_path(es_buf *out, int level, uint64_t n, unsigned width)
 {
-    ES_ENSURE(level >= ES_TLOG_ENTRIES_LEVEL && level <= 63, ESEAL_EINVAL, "tlog: tile level %d is not -1..63",
+    ES_ENSURE(level >= ES_TLOG_ENTRIES_LEVEL && level <= ES_TLOG_MAX_LEVEL, ESEAL_EINVAL, "tlog: tile level %d is not -1..63",
               level);
     ES_ENSURE(width >= 1 && width <= ES_TLOG_TILE_WIDTH, ESEAL_EINVAL, "tlog: tile width %u is not 1..256", width);
     if (level == ES_TLOG_ENTRIES_LEVEL) {
@@ -340,7 +340,7 @@ static ES_RESULT memo_update(es_tlog_tile_reader *r, unsigned level, uint64_t n,
 es_result es_tlog_tile_reader_hash(void *reader, unsigned height, uint64_t index, es_hash32 out)
 {
     es_tlog_tile_reader *r = reader;
-    ES_ENSURE(height <= 63, ESEAL_EINVAL, "tlog: no subtree of height %u", height);
+    ES_ENSURE(height <= ES_TLOG_MAX_LEVEL, ESEAL_EINVAL, "tlog: no subtree of height %u", height);
     /* tlog-tiles: the subtree is 2^s nodes of the level-L tile n, starting at position pos. */
     unsigned level = height / ES_TLOG_TILE_HEIGHT;
     unsigned s = height % ES_TLOG_TILE_HEIGHT;

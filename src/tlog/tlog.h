@@ -34,6 +34,8 @@
 #define ES_NOTE_MAX_SIGS 100
 #define ES_NOTE_MAX_LEN (1024 * 1024)
 #define ES_NOTE_MAX_NAME 255
+#define ES_NOTE_MAX_VERIFIERS 64 /* keys one note is checked against: a log's own and its witnesses' */
+#define ES_TLOG_MAX_LEVEL 63 /* tile levels and subtree heights: a tree has at most 2^64 entries */
 
 typedef uint8_t es_hash32[ES_TLOG_HASH_LEN];
 

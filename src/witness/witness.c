@@ -27,9 +27,11 @@
 #include "eseal/sys/store.h"
 #include "eseal/witness.h"
 #include "tlog/tlog.h"
+#include "util/ctx.h"
 #include "util/util.h"
 
 #define CONF_MAX (1024 * 1024)
+#define ORIGIN_HEX 64 /* a log's origin as the monitoring URL names it: lower-case hex SHA-256 */
 #define MAX_LOG_LINES 10000
 /* Keys trusted for one origin (es_note_verify reports at most 64). */
 #define MAX_KEYS_PER_ORIGIN 16
@@ -58,6 +60,7 @@ struct eseal_witness {
     es_buf vkey;
     eseal_store *store;
     pthread_mutex_t lock; /* the store connection: one transaction at a time */
+    const eseal_context *ctx; /* the caller's (eseal_witness_set_context); NULL: the default context */
 };
 
 static void conf_free(wconf *c)
@@ -349,6 +352,15 @@ int eseal_witness_home_vkey(const char *home, eseal_buf *out)
     return es_code(r);
 }
 
+int eseal_witness_set_context(eseal_witness *w, const eseal_context *ctx)
+{
+    if (w == NULL) {
+        ES_BAIL_ARG("w == NULL");
+    }
+    w->ctx = ctx;
+    return ESEAL_OK;
+}
+
 void eseal_witness_close(eseal_witness *w)
 {
     if (w == NULL) {
@@ -452,7 +464,7 @@ static uint64_t get_u64(const uint8_t *p)
     return v;
 }
 
-static ES_RESULT state_key(char out[sizeof(STATE_PREFIX) + 64], const char *origin, size_t len)
+static ES_RESULT state_key(char out[sizeof(STATE_PREFIX) + ORIGIN_HEX], const char *origin, size_t len)
 {
     uint8_t h[64];
     size_t hl = 0;
@@ -596,7 +608,7 @@ static ES_RESULT cas(eseal_witness *w, answer *a, const char *key, const es_witn
     }
     /* old 0 (< size): the empty tree is consistent with every tree; the proof was checked empty. */
     if (es_ok(r) && a->status == 0) {
-        uint64_t now = (uint64_t)(es_now_ms() / 1000);
+        uint64_t now = (uint64_t)(es_ctx_now(w->ctx) / 1000);
         /* Never earlier than the last cosignature for this log: its time orders what the witness saw. */
         uint64_t ts = now > s.time ? now : s.time;
         if (ts == 0) {
@@ -694,7 +706,7 @@ static ES_RESULT judge(eseal_witness *w, es_span body, answer *a, es_note *note)
     if (req.old_size == 0 && req.count != 0) {
         return refuse(a, 422, "consistency proof must be empty when the old size is 0", NULL);
     }
-    char key[sizeof(STATE_PREFIX) + 64];
+    char key[sizeof(STATE_PREFIX) + ORIGIN_HEX];
     ES_GUARD(state_key(key, cp.origin, strlen(cp.origin)));
     (void)pthread_mutex_lock(&w->lock);
     r = es_from_code(eseal_store_begin(w->store));
@@ -743,13 +755,13 @@ int eseal_witness_add_checkpoint(eseal_witness *w, const void *body, size_t len,
 
 /* ---- monitoring ------------------------------------------------------------------------------- */
 
-static bool is_origin_hash(const char *s, size_t n) { return n == 64 && es_is_lower_hex(s, n); }
+static bool is_origin_hash(const char *s, size_t n) { return n == ORIGIN_HEX && es_is_lower_hex(s, n); }
 
 static ES_RESULT latest(eseal_witness *w, es_buf *out, const char *hex, size_t n)
 {
     ES_ENSURE(is_origin_hash(hex, n), ESEAL_ENOTFOUND, "witness: '%.*s' is not a lower-case hex SHA-256",
-              (int)(n > 64 ? 64 : n), hex);
-    char key[sizeof(STATE_PREFIX) + 64];
+              (int)(n > ORIGIN_HEX ? ORIGIN_HEX : n), hex);
+    char key[sizeof(STATE_PREFIX) + ORIGIN_HEX];
     memcpy(key, STATE_PREFIX, sizeof(STATE_PREFIX) - 1);
     memcpy(key + sizeof(STATE_PREFIX) - 1, hex, 64);
     key[sizeof(key) - 1] = '\0';

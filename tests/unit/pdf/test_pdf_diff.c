@@ -626,7 +626,7 @@ static void dss_and_document_timestamp_are_valid(void **state)
     es_pdf_dss_data dd = {&c, 1, NULL, 0, NULL, 0};
     es_buf lt = ES_BUF_INIT(1 << 24), lta = ES_BUF_INIT(1 << 24);
     assert_true(es_ok(es_pdf_add_dss(&lt, es_span_of(pdf.ptr, pdf.size), &dd)));
-    assert_true(es_ok(es_pdf_add_doc_timestamp(&lta, es_buf_span(&lt), ESEAL_HASH_SHA256, tsa_stamp, &t, 0)));
+    assert_true(es_ok(es_pdf_add_doc_timestamp(&lta, es_buf_span(&lt), ESEAL_HASH_SHA256, tsa_stamp, &t, 0, NULL)));
     eseal_buf o = {lta.ptr, lta.len};
     assert_int_equal(first(f, &o, NULL, "document timestamps added: 1"), ESEAL_VALID);
     assert_int_equal(first(f, &o, NULL, "revocation data added"), ESEAL_VALID);

@@ -278,7 +278,7 @@ static void clean_files_have_no_finding(void **state)
         es_span certs[1] = {es_span_of(der.ptr, der.size)};
         es_pdf_dss_data dd = {certs, 1, NULL, 0, NULL, 0};
         assert_true(es_ok(es_pdf_add_dss(&dss, es_span_of(three.ptr, three.size), &dd)));
-        assert_true(es_ok(es_pdf_add_doc_timestamp(&ts, es_buf_span(&dss), ESEAL_HASH_SHA256, fake_token, NULL, 0)));
+        assert_true(es_ok(es_pdf_add_doc_timestamp(&ts, es_buf_span(&dss), ESEAL_HASH_SHA256, fake_token, NULL, 0, NULL)));
         eseal_buf lta = {ts.ptr, ts.len};
         assert_clean(&lta);
         /* Trailing whitespace and NUL padding after the last %%EOF are fine. */
