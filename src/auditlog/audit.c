@@ -23,7 +23,7 @@
 
 #include "eseal/audit.h"
 #include "eseal/log.h"
-#include "auditlog.h"
+#include "handle.h"
 
 static ES_RESULT sha256_hex(char out[65], es_span data)
 {
@@ -34,15 +34,16 @@ static ES_RESULT sha256_hex(char out[65], es_span data)
     return ES_OK;
 }
 
-ES_RESULT es_audit_prepare(eseal_instance *inst)
+ES_RESULT es_audit_prepare(es_auditlog *h)
 {
-    if (inst->audit_ts != NULL || inst->pass.ptr == NULL || inst->creating) {
+    if (h->ts != NULL || h->tsa_open == NULL) {
         return ES_OK;
     }
     es_timestamper *t = es_calloc(1, sizeof(*t));
     ES_ENSURE_ALLOC(t);
-    es_result r = es_timestamper_open(t, inst, NULL, 0, 0, NULL);
-    if (!es_ok(r)) {
+    bool none = false;
+    es_result r = h->tsa_open(h->owner, t, &none);
+    if (!es_ok(r) || none) {
         /* No TSA yet (an instance being created) or a wrong passphrase: entries then carry no
          * time token of their own, and the operation itself reports a key problem. */
         es_timestamper_close(t);
@@ -50,17 +51,8 @@ ES_RESULT es_audit_prepare(eseal_instance *inst)
         eseal_error_clear();
         return ES_OK;
     }
-    inst->audit_ts = t;
+    h->ts = t;
     return ES_OK;
-}
-
-void es_audit_close(eseal_instance *inst)
-{
-    if (inst->audit_ts != NULL) {
-        es_timestamper_close(inst->audit_ts);
-        es_free(inst->audit_ts);
-        inst->audit_ts = NULL;
-    }
 }
 
 /*
@@ -105,12 +97,12 @@ static ES_RESULT encode_with_time(es_buf *out, eseal_audit_entry *e, const es_ti
 }
 
 /*
- * Appends `e` inside the caller's transaction on inst->store. With a principal (`by`), the entry's
+ * Appends `e` inside the caller's transaction on the handle's store. With a principal (`by`), the entry's
  * actor is its id, actor-kind its kind and policy-rule the rule that allowed it (as a stamp's), and its address ("local" when none) and device (when named) are recorded
  * as salted commitments, the salts kept privately under the entry's index (eseal_instance_log_forget
  * erases them); without one, the actor is "platform". *index (may be NULL) gets the entry's index.
  */
-static ES_RESULT event_in_tx(eseal_instance *inst, const es_acting *by, eseal_audit_entry *e, uint64_t *index_out)
+static ES_RESULT event_in_tx(es_auditlog *h, const es_acting *by, eseal_audit_entry *e, uint64_t *index_out)
 {
     uint8_t salt_ip[32], salt_device[32];
     char ipc[65], devc[65];
@@ -134,21 +126,21 @@ static ES_RESULT event_in_tx(eseal_instance *inst, const es_acting *by, eseal_au
     }
     ES_AUTO(es_buf_freep) es_buf entry = ES_BUF_INIT(ESEAL_AUDIT_MAX_ENTRY);
     eseal_buf token = ESEAL_BUF_INIT;
-    es_result r = encode_with_time(&entry, e, inst->audit_ts, &token);
+    es_result r = encode_with_time(&entry, e, h->ts, &token);
     es_span s = es_buf_span(&entry);
     uint64_t index = 0;
     int rc = ESEAL_OK;
     if (es_ok(r)) {
-        r = es_log_append_tx(inst->store, &s, 1, &index);
+        r = es_log_append_tx(h->store, &s, 1, &index);
     }
     if (es_ok(r) && token.size > 0) {
-        rc = eseal_store_log_private_put(inst->store, index, "time-token", token.ptr, token.size);
+        rc = eseal_store_log_private_put(h->store, index, "time-token", token.ptr, token.size);
     }
     if (es_ok(r) && rc == ESEAL_OK && address != NULL) {
-        rc = eseal_store_log_private_put(inst->store, index, "salt.ip", salt_ip, sizeof(salt_ip));
+        rc = eseal_store_log_private_put(h->store, index, "salt.ip", salt_ip, sizeof(salt_ip));
     }
     if (es_ok(r) && rc == ESEAL_OK && device != NULL) {
-        rc = eseal_store_log_private_put(inst->store, index, "salt.device", salt_device, sizeof(salt_device));
+        rc = eseal_store_log_private_put(h->store, index, "salt.device", salt_device, sizeof(salt_device));
     }
     if (es_ok(r) && rc != ESEAL_OK) {
         r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
@@ -162,7 +154,7 @@ static ES_RESULT event_in_tx(eseal_instance *inst, const es_acting *by, eseal_au
     return r;
 }
 
-ES_RESULT es_audit_seal_event(eseal_instance *inst, const es_acting *by, const char *esid, const char *from,
+ES_RESULT es_audit_seal_event(es_auditlog *h, const es_acting *by, const char *esid, const char *from,
                               const char *to, int64_t at, const char *reason)
 {
     char type[64];
@@ -195,31 +187,31 @@ ES_RESULT es_audit_seal_event(eseal_instance *inst, const es_acting *by, const c
     e.time_ms = at;
     e.seal = esid;
     e.detail = es_buf_cstr(&detail);
-    return event_in_tx(inst, by, &e, NULL);
+    return event_in_tx(h, by, &e, NULL);
 }
 
-ES_RESULT es_audit_cert_event(eseal_instance *inst, const es_acting *by, const char *type,
+ES_RESULT es_audit_cert_event(es_auditlog *h, const es_acting *by, const char *type,
                               const eseal_cert_record *rec, const char *detail)
 {
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = type;
-    e.time_ms = es_inst_now(inst);
+    e.time_ms = es_ctx_now(h->ctx);
     e.actor_cert = NULL;
     e.cert = rec->id;
     e.detail = detail;
-    return event_in_tx(inst, by, &e, NULL);
+    return event_in_tx(h, by, &e, NULL);
 }
 
-ES_RESULT es_audit_forget_event(eseal_instance *inst, const es_acting *by, uint64_t index, const char *field,
+ES_RESULT es_audit_forget_event(es_auditlog *h, const es_acting *by, uint64_t index, const char *field,
                                 uint64_t *entry)
 {
     char detail[128];
     (void)snprintf(detail, sizeof(detail), "entry %llu: the %s salt is erased", (unsigned long long)index, field);
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "log.forgotten";
-    e.time_ms = es_inst_now(inst);
+    e.time_ms = es_ctx_now(h->ctx);
     e.detail = detail;
-    return event_in_tx(inst, by, &e, entry);
+    return event_in_tx(h, by, &e, entry);
 }
 
 /* ---- stamps ------------------------------------------------------------------------ */
@@ -284,11 +276,11 @@ static ES_RESULT absolute_path(es_buf *out, const char *path)
     return r;
 }
 
-ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint64_t *index)
+ES_RESULT es_audit_stamp(es_auditlog *h, const es_audit_stamp_in *in, uint64_t *index)
 {
     eseal_log *log = NULL;
-    int rc = eseal_instance_log(inst, &log);
-    ES_GUARD(es_from_code(rc));
+    ES_GUARD(es_auditlog_log(h, &log));
+    int rc = ESEAL_OK;
     const eseal_stamp_request *q = in->q;
     const eseal_principal *who = q->who;
     /* The digests of the bytes the stamper read and wrote (never the paths again: in place, the
@@ -364,22 +356,22 @@ ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint
     return r;
 }
 
-ES_RESULT es_audit_stamps_published(eseal_instance *inst, const int64_t *indices, size_t n)
+ES_RESULT es_audit_stamps_published(es_auditlog *h, const int64_t *indices, size_t n)
 {
-    int rc = eseal_store_begin(inst->store);
+    int rc = eseal_store_begin(h->store);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     for (size_t i = 0; i < n && rc == ESEAL_OK; i++) {
         if (indices[i] >= 0) {
-            rc = eseal_store_log_private_erase(inst->store, (uint64_t)indices[i], PUBLISH_KIND);
+            rc = eseal_store_log_private_erase(h->store, (uint64_t)indices[i], PUBLISH_KIND);
             rc = rc == ESEAL_ENOTFOUND ? ESEAL_OK : rc;
         }
     }
     if (rc == ESEAL_OK) {
-        rc = eseal_store_commit(inst->store);
+        rc = eseal_store_commit(h->store);
     }
     if (rc != ESEAL_OK) {
         es_result r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
-        (void)eseal_store_rollback(inst->store);
+        (void)eseal_store_rollback(h->store);
         return r;
     }
     return ES_OK;
@@ -395,14 +387,13 @@ static es_result unpublished_tx_fn(eseal_store *s, uint64_t index, void *ctx)
     return ES_OK;
 }
 
-ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal *who, uint64_t index,
+ES_RESULT es_audit_stamp_unpublished(es_auditlog *h, const eseal_principal *who, uint64_t index,
                                      const es_timestamper *ts, const char *why)
 {
     eseal_log *log = NULL;
-    int rc = eseal_instance_log(inst, &log);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_auditlog_log(h, &log));
     eseal_buf raw = ESEAL_BUF_INIT;
-    rc = eseal_store_log_entry(inst->store, &raw, index);
+    int rc = eseal_store_log_entry(h->store, &raw, index);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     eseal_audit_entry_parsed p = {0};
     rc = eseal_audit_entry_parse(&p, raw.ptr, raw.size);
@@ -423,7 +414,7 @@ ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal
     }
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "stamp.failed";
-    e.time_ms = es_inst_now(inst);
+    e.time_ms = es_ctx_now(h->ctx);
     e.actor = who->id;
     e.actor_kind = eseal_principal_kind_name(who->kind);
     e.seal = p.e.seal;
@@ -439,7 +430,7 @@ ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal
     }
     if (es_ok(r) && token.size > 0) {
         /* The entry's own time token: kept like any other (a failure here loses only that proof). */
-        if (eseal_store_log_private_put(inst->store, at, "time-token", token.ptr, token.size) != ESEAL_OK) {
+        if (eseal_store_log_private_put(h->store, at, "time-token", token.ptr, token.size) != ESEAL_OK) {
             eseal_error_clear();
         }
     }
@@ -463,7 +454,7 @@ static bool has_digest(const char *path, const char *want, uint64_t max)
 }
 
 /* One entry whose output waited: published after all, or recorded as not published. */
-static ES_RESULT recover_one(eseal_instance *inst, const eseal_principal *who, uint64_t index, const eseal_buf *pending)
+static ES_RESULT recover_one(es_auditlog *h, const eseal_principal *who, uint64_t index, const eseal_buf *pending)
 {
     char tmp[4200] = "", out[4200] = "";
     const char *p = (const char *)pending->ptr, *nl = memchr(p, '\n', pending->size);
@@ -476,7 +467,7 @@ static ES_RESULT recover_one(eseal_instance *inst, const eseal_principal *who, u
         memcpy(out, o, ol - 1);
     }
     eseal_buf raw = ESEAL_BUF_INIT;
-    int rc = eseal_store_log_entry(inst->store, &raw, index);
+    int rc = eseal_store_log_entry(h->store, &raw, index);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     eseal_audit_entry_parsed e = {0};
     rc = eseal_audit_entry_parse(&e, raw.ptr, raw.size);
@@ -486,32 +477,31 @@ static ES_RESULT recover_one(eseal_instance *inst, const eseal_principal *who, u
      * published; only the bookkeeping was left. Otherwise it was not published, and never will be
      * (the input may have changed since). */
     struct stat st;
-    bool published = readable && lstat(tmp, &st) != 0 && has_digest(out, e.e.doc_after_sha256, es_inst_limits(inst)->max_input_bytes);
+    bool published = readable && lstat(tmp, &st) != 0 && has_digest(out, e.e.doc_after_sha256, es_ctx_limits(h->ctx)->max_input_bytes);
     eseal_audit_entry_parsed_dispose(&e);
     if (published) {
         int64_t i = (int64_t)index;
-        return es_audit_stamps_published(inst, &i, 1);
+        return es_audit_stamps_published(h, &i, 1);
     }
     if (readable) {
         (void)unlink(tmp);
     }
-    return es_audit_stamp_unpublished(inst, who, index, inst->audit_ts,
+    return es_audit_stamp_unpublished(h, who, index, h->ts,
                                       readable ? "the stamping process stopped before it renamed the output into place"
                                                : "the stamping process stopped before the publication; where the "
                                                  "output waited is not readable");
 }
 
-ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *who, size_t *recovered)
+ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, size_t *recovered)
 {
     *recovered = 0;
     eseal_log *log = NULL;
-    int rc = eseal_instance_log(inst, &log);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_auditlog_log(h, &log));
     uint64_t size = 0, from = 0;
-    rc = eseal_log_size(log, &size, NULL);
+    int rc = eseal_log_size(log, &size, NULL);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     eseal_buf m = ESEAL_BUF_INIT;
-    rc = eseal_store_meta(inst->store, &m, PUBLISH_FROM);
+    rc = eseal_store_meta(h->store, &m, PUBLISH_FROM);
     if (rc == ESEAL_OK) {
         es_cur c = es_cur_of(es_span_of(m.ptr, m.size));
         if (!es_ok(es_cur_uint(&c, UINT64_MAX, &from)) || !es_cur_eof(&c) || from > size) {
@@ -523,12 +513,12 @@ ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *w
     es_result r = ES_OK;
     for (uint64_t i = from; i < size && es_ok(r); i++) {
         eseal_buf pending = ESEAL_BUF_INIT;
-        rc = eseal_store_log_private(inst->store, &pending, i, PUBLISH_KIND);
+        rc = eseal_store_log_private(h->store, &pending, i, PUBLISH_KIND);
         if (rc == ESEAL_OK) {
             /* The instance's TSA for the failure entries' time tokens (rare: opened only now). */
-            r = *recovered == 0 ? es_audit_prepare(inst) : ES_OK;
+            r = *recovered == 0 ? es_audit_prepare(h) : ES_OK;
             if (es_ok(r)) {
-                r = recover_one(inst, who, i, &pending);
+                r = recover_one(h, who, i, &pending);
             }
             *recovered += 1;
         } else if (rc != ESEAL_ENOTFOUND) {
@@ -540,7 +530,7 @@ ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *w
     if (es_ok(r)) {
         char num[24];
         int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
-        rc = eseal_store_meta_put(inst->store, PUBLISH_FROM, num, (size_t)n);
+        rc = eseal_store_meta_put(h->store, PUBLISH_FROM, num, (size_t)n);
         r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
     }
     return r;
@@ -548,13 +538,12 @@ ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *w
 
 /* ---- the receipts of a batch ---------------------------------------------------------- */
 
-ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], const int64_t *indices, size_t n)
+ES_RESULT es_audit_receipts(es_auditlog *h, const char (*serials)[40], const int64_t *indices, size_t n)
 {
     eseal_log *log = NULL;
-    int rc = eseal_instance_log(inst, &log);
-    ES_GUARD(es_from_code(rc));
+    ES_GUARD(es_auditlog_log(h, &log));
     /* One checkpoint for the whole batch; a witness quorum not met still leaves a signed checkpoint. */
-    rc = eseal_log_publish(log, NULL);
+    int rc = eseal_log_publish(log, NULL);
     es_result r = ES_OK;
     if (rc != ESEAL_OK && rc != ESEAL_ESTATE) {
         r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
@@ -566,7 +555,7 @@ ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], con
         eseal_buf rcpt = ESEAL_BUF_INIT;
         rc = eseal_log_receipt(log, &rcpt, (uint64_t)indices[i]);
         if (rc == ESEAL_OK) {
-            rc = eseal_store_stamp_receipt_put(inst->store, serials[i], (const char *)rcpt.ptr);
+            rc = eseal_store_stamp_receipt_put(h->store, serials[i], (const char *)rcpt.ptr);
         }
         eseal_buf_dispose(&rcpt);
         if (rc != ESEAL_OK) {
@@ -576,42 +565,32 @@ ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], con
     return r;
 }
 
-int eseal_instance_stamp_receipt(eseal_instance *inst, eseal_buf *out, const char *serial)
+ES_RESULT es_audit_stamp_receipt(es_auditlog *h, es_buf *out, const char *serial)
 {
-    if (inst == NULL || out == NULL || serial == NULL) {
-        ES_BAIL_ARG("inst == NULL || out == NULL || serial == NULL");
-    }
+    ES_ENSURE_ARG(h != NULL && out != NULL && serial != NULL);
     eseal_stamp_record rec;
-    int rc = eseal_store_stamp_find(inst->store, &rec, serial);
-    if (rc != ESEAL_OK) {
-        return rc;
-    }
-    es_buf b = ES_BUF_INIT(256 * 1024);
+    int rc = eseal_store_stamp_find(h->store, &rec, serial);
+    ES_GUARD(es_from_code(rc));
     es_result r = ES_OK;
     if (rec.receipt != NULL && rec.receipt[0] != '\0') {
-        r = es_buf_append_str(&b, rec.receipt);
+        r = es_buf_append_str(out, rec.receipt);
     } else if (rec.log_index >= 0) {
         /* Not made at stamping time (no checkpoint then): make it now, and keep it. */
         eseal_log *log = NULL;
         eseal_buf rc_buf = ESEAL_BUF_INIT;
-        rc = eseal_instance_log(inst, &log);
-        if (rc == ESEAL_OK) {
+        r = es_auditlog_log(h, &log);
+        if (es_ok(r)) {
             rc = eseal_log_receipt(log, &rc_buf, (uint64_t)rec.log_index);
+            r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
         }
-        if (rc == ESEAL_OK) {
-            (void)eseal_store_stamp_receipt_put(inst->store, serial, (const char *)rc_buf.ptr);
-            r = es_buf_append(&b, rc_buf.ptr, rc_buf.size);
-        } else {
-            r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+        if (es_ok(r)) {
+            (void)eseal_store_stamp_receipt_put(h->store, serial, (const char *)rc_buf.ptr);
+            r = es_buf_append(out, rc_buf.ptr, rc_buf.size);
         }
         eseal_buf_dispose(&rc_buf);
     } else {
         r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "stamp %s has no audit entry", serial);
     }
     eseal_stamp_record_dispose(&rec);
-    if (es_ok(r)) {
-        es_buf_move_out(out, &b);
-    }
-    es_buf_free(&b);
-    return es_code(r);
+    return r;
 }

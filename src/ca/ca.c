@@ -146,7 +146,7 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
         r = record_from_cert(&rec, cert, role, hierarchy, issuer_rec != NULL ? issuer_rec->id : "", es_buf_cstr(&rel));
     }
     if (es_ok(r)) {
-        r = es_audit_prepare(inst);
+        r = es_audit_prepare(inst->auditlog);
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_begin(inst->store));
@@ -163,7 +163,7 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
             (void)snprintf(detail, sizeof(detail), "%s %s certificate %s replaces %s (%s)", hierarchy, role,
                            rec.subject, renews->id, renews->revoked_ms != 0 ? "revoked" : "superseded");
         }
-        r = es_audit_cert_event(inst, by, renews == NULL ? "cert.issued" : "cert.renewed", &rec, detail);
+        r = es_audit_cert_event(inst->auditlog, by, renews == NULL ? "cert.issued" : "cert.renewed", &rec, detail);
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_commit(inst->store));
@@ -273,7 +273,7 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
     }
     bool in_tx = false;
     if (es_ok(r)) {
-        r = es_audit_prepare(inst);
+        r = es_audit_prepare(inst->auditlog);
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_begin(inst->store));

@@ -46,12 +46,11 @@ struct eseal_instance {
     eseal_store *store;
     es_config cfg;
     es_secret pass;
-    eseal_audit_hook audit;
-    void *audit_payload;
     eseal_trust *trust_cache; /* the instance's own trust, reused for a short while by verifications */
     int64_t trust_cache_ms;
-    struct eseal_log *log; /* the audit log, opened on first use */
-    struct es_timestamper_s *audit_ts; /* the own TSA for audit entries' time tokens (es_audit_prepare) */
+    /* The audit log room's handle (auditlog/auditlog.h: the log, its TSA, the hook, its settings),
+     * made with the instance by src/service/auditlog_edge.c; its log opens on first use. */
+    struct es_auditlog *auditlog;
     bool creating; /* eseal_instance_init is making it: no TSA with CRLs yet, so no time tokens */
     /* HOME/keys as it was when the passphrase was set (passwd.c): eseal passwd replaces the
      * directory, so a key written under an older passphrase is refused rather than mixed in. */

@@ -53,6 +53,9 @@ static ES_RESULT open_instance(eseal_instance **out, const char *home)
     if (es_ok(r)) {
         r = es_from_code(eseal_store_open(&inst->store, es_buf_cstr(&p)));
     }
+    if (es_ok(r)) {
+        r = es_instance_auditlog_open(inst);
+    }
     es_buf_free(&p);
     if (!es_ok(r)) {
         eseal_instance_close(inst);
@@ -70,6 +73,7 @@ int eseal_instance_set_context(eseal_instance *inst, const eseal_context *ctx)
         ES_BAIL_ARG("inst == NULL");
     }
     inst->ctx = ctx;
+    es_auditlog_set_context(inst->auditlog, ctx);
     return ESEAL_OK;
 }
 
@@ -78,8 +82,7 @@ void eseal_instance_close(eseal_instance *inst)
     if (inst == NULL) {
         return;
     }
-    es_audit_close(inst);
-    es_log_close(inst);
+    es_auditlog_close(inst->auditlog);
     eseal_trust_free(inst->trust_cache);
     eseal_store_close(inst->store);
     es_config_free(&inst->cfg);
@@ -148,6 +151,9 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
         r = es_from_code(eseal_store_open(&inst->store, es_buf_cstr(&db)));
     }
     if (es_ok(r)) {
+        r = es_instance_auditlog_open(inst);
+    }
+    if (es_ok(r)) {
         r = es_secret_set(&inst->pass, o->passphrase, o->passphrase_len);
     }
     if (es_ok(r)) {
@@ -158,7 +164,7 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
         o->progress(o->progress_ctx, "the audit log's signing key");
     }
     if (es_ok(r)) {
-        r = es_log_key_create(inst);
+        r = es_log_key_create(inst->auditlog);
     }
     es_buf_free(&db);
     eseal_instance_close(inst);
@@ -408,7 +414,7 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const es_acting *by, const ch
         eseal_key_free(probe);
     }
     if (es_ok(r)) {
-        r = es_audit_prepare(inst);
+        r = es_audit_prepare(inst->auditlog);
     }
     /* The revocation and its audit entry commit together. */
     if (es_ok(r)) {
@@ -421,7 +427,7 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const es_acting *by, const ch
             es_time_rfc3339(when, at);
             (void)snprintf(detail, sizeof(detail), "revoked as of %s, CRLReason %d", when, reason);
             if (es_ok(r)) {
-                r = es_audit_cert_event(inst, by, "cert.revoked", &rec, detail);
+                r = es_audit_cert_event(inst->auditlog, by, "cert.revoked", &rec, detail);
             }
             r = es_ok(r) ? es_from_code(eseal_store_commit(inst->store)) : r;
             if (!es_ok(r)) {
@@ -713,7 +719,7 @@ static ES_RESULT import_cert(eseal_instance *inst, const es_acting *by, eseal_ce
         rec.not_after_ms = eseal_cert_not_after(cert);
         rec.created_ms = es_inst_now(inst);
         if (es_ok(r)) {
-            r = es_audit_prepare(inst);
+            r = es_audit_prepare(inst->auditlog);
         }
         /* The record and its audit entry ("cert.imported", by whom) commit together. */
         if (es_ok(r)) {
@@ -724,7 +730,7 @@ static ES_RESULT import_cert(eseal_instance *inst, const es_acting *by, eseal_ce
                     char detail[700];
                     (void)snprintf(detail, sizeof(detail), "imported certificate %s%s", rec.subject,
                                    key != NULL ? " with its key" : "");
-                    r = es_audit_cert_event(inst, by, "cert.imported", &rec, detail);
+                    r = es_audit_cert_event(inst->auditlog, by, "cert.imported", &rec, detail);
                 }
                 r = es_ok(r) ? es_from_code(eseal_store_commit(inst->store)) : r;
                 if (!es_ok(r)) {

@@ -8,6 +8,9 @@
 #include "core/core.h"
 #include "http/http.h"
 
+/* Makes inst->auditlog, the audit log room's handle, from the instance (auditlog_edge.c). */
+ES_RESULT es_instance_auditlog_open(eseal_instance *inst);
+
 /* cert_get of instance.c: a certificate by reference or file. */
 ES_RESULT es_instance_cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_record *rec, const char *ref);
 
