@@ -214,6 +214,76 @@ ES_RESULT es_audit_forget_event(es_auditlog *h, const es_acting *by, uint64_t in
     return event_in_tx(h, by, &e, entry);
 }
 
+/* An event in a transaction of its own on the handle's store: durable when this returns (the
+ * store commits with synchronous=FULL), so the operation may then publish its result. */
+static ES_RESULT event_own_tx(es_auditlog *h, const es_acting *by, eseal_audit_entry *e)
+{
+    ES_GUARD(es_audit_prepare(h));
+    int rc = eseal_store_begin(h->store);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    es_result r = event_in_tx(h, by, e, NULL);
+    if (es_ok(r)) {
+        rc = eseal_store_commit(h->store);
+        r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+    }
+    if (!es_ok(r)) {
+        (void)eseal_store_rollback(h->store);
+    }
+    return r;
+}
+
+ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys)
+{
+    char detail[128];
+    (void)snprintf(detail, sizeof(detail), "the instance passphrase is changed: %zu key files re-encrypted", keys);
+    eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
+    e.type = "passphrase.changed";
+    e.time_ms = es_ctx_now(h->ctx);
+    e.detail = detail;
+    return event_own_tx(h, by, &e);
+}
+
+ES_RESULT es_audit_crl_event(es_auditlog *h, const es_acting *by, const eseal_cert_record *ca, uint64_t number,
+                             int64_t this_update, int64_t next_update, es_span der)
+{
+    char this_s[ES_RFC3339_LEN], next_s[ES_RFC3339_LEN], dg[65];
+    es_time_rfc3339(this_s, this_update);
+    es_time_rfc3339(next_s, next_update);
+    ES_GUARD(sha256_hex(dg, der));
+    char detail[256];
+    (void)snprintf(detail, sizeof(detail), "%s %s CRL number %llu, thisUpdate %s, nextUpdate %s", ca->hierarchy,
+                   ca->role, (unsigned long long)number, this_s, next_s);
+    eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
+    e.type = "crl.issued";
+    e.time_ms = this_update;
+    e.cert = ca->id;
+    e.doc_format = "crl";
+    e.doc_after_sha256 = dg;
+    e.detail = detail;
+    return event_in_tx(h, by, &e, NULL);
+}
+
+ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const char *type,
+                                  const eseal_cert_record *signer, const char *format, es_span before, es_span after,
+                                  const char *detail)
+{
+    char b[65], a[65];
+    ES_GUARD(sha256_hex(b, before));
+    if (after.ptr != NULL) {
+        ES_GUARD(sha256_hex(a, after));
+    }
+    eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
+    e.type = type;
+    e.time_ms = es_ctx_now(h->ctx);
+    e.actor_cert = signer != NULL ? signer->fingerprint : NULL;
+    e.cert = signer != NULL ? signer->id : NULL;
+    e.doc_format = format;
+    e.doc_before_sha256 = b;
+    e.doc_after_sha256 = after.ptr != NULL ? a : NULL;
+    e.detail = detail;
+    return event_own_tx(h, by, &e);
+}
+
 /* ---- stamps ------------------------------------------------------------------------ */
 
 /*

@@ -113,6 +113,19 @@ ES_RESULT es_audit_cert_event(es_auditlog *h, const es_acting *by, const char *t
 /* A forgotten salt (eseal_instance_log_forget): "log.forgotten", naming the entry and the field. */
 ES_RESULT es_audit_forget_event(es_auditlog *h, const es_acting *by, uint64_t index, const char *field,
                                 uint64_t *entry);
+/* "passphrase.changed" (eseal passwd; never the passphrase), in a transaction of its own: durable
+ * before the new passphrase takes effect. `keys`: how many key files were re-encrypted. */
+ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys);
+/* "crl.issued" inside the caller's transaction that stores the CRL: the CA, the CRL number,
+ * thisUpdate/nextUpdate, and SHA-256 of the CRL's DER. */
+ES_RESULT es_audit_crl_event(es_auditlog *h, const es_acting *by, const eseal_cert_record *ca, uint64_t number,
+                             int64_t this_update, int64_t next_update, es_span der);
+/* A document event ("document.signed", "document.extended") in a transaction of its own, durable
+ * before the result is handed out or published: SHA-256 of the document before and (after.ptr not
+ * NULL) after, the signing certificate (may be NULL), the format and a detail. */
+ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const char *type,
+                                  const eseal_cert_record *signer, const char *format, es_span before, es_span after,
+                                  const char *detail);
 /* One stamped document, prepared and authorised, not yet published (src/service/stamp.c). */
 typedef struct {
     const eseal_stamp_request *q; /* q->who: the acting principal */

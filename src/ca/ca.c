@@ -250,7 +250,7 @@ static int collect_revoked(const eseal_cert_record *rec, void *payload)
     return 0;
 }
 
-ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, es_buf *der)
+ES_RESULT es_ca_publish_crl(eseal_instance *inst, const es_acting *by, const eseal_cert_record *ca, es_buf *der)
 {
     es_instance_trust_invalidate(inst); /* new CRLs or certificates: verifications rebuild their trust */
     crl_collect c = {ca->id, NULL, NULL, 0, 0, ES_OK};
@@ -289,6 +289,10 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_crl_put(inst->store, ca->id, number, out.ptr, out.len, now, next));
+    }
+    if (es_ok(r)) {
+        /* On the record with the CRL, before it is written out or handed back. */
+        r = es_audit_crl_event(inst->auditlog, by, ca, number, now, next, es_buf_span(&out));
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_commit(inst->store));
@@ -389,10 +393,10 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
         r = es_ocsp_responder_ensure(inst, NULL, &issuing);
     }
     if (es_ok(r)) {
-        r = es_ca_publish_crl(inst, &root, NULL);
+        r = es_ca_publish_crl(inst, NULL, &root, NULL);
     }
     if (es_ok(r)) {
-        r = es_ca_publish_crl(inst, &issuing, NULL);
+        r = es_ca_publish_crl(inst, NULL, &issuing, NULL);
     }
     eseal_cert_record_dispose(&root);
     eseal_cert_record_dispose(&issuing);
@@ -535,7 +539,7 @@ static ES_RESULT renew_one(eseal_instance *inst, const es_acting *by, eseal_cert
     }
     if (es_ok(r) && k == 0) {
         /* A new CA answers for its certificates from the start: a CRL and an OCSP responder. */
-        r = es_ca_publish_crl(inst, &rec, NULL);
+        r = es_ca_publish_crl(inst, by, &rec, NULL);
         if (es_ok(r)) {
             r = es_ocsp_responder_ensure(inst, NULL, &rec);
         }

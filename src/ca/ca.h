@@ -19,8 +19,9 @@ ES_RESULT es_ca_issue_as(eseal_instance *inst, const es_acting *by, eseal_cert_r
                          const eseal_cert_record *issuer_rec);
 ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
                       eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec);
-/* Issues a fresh CRL for the CA record `ca` and stores it; der may be NULL. */
-ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, es_buf *der);
+/* Issues a fresh CRL for the CA record `ca` and stores it with its "crl.issued" audit entry (on
+ * behalf of `by`; NULL: the platform), then writes HOME/crl/<id>.crl; der may be NULL. */
+ES_RESULT es_ca_publish_crl(eseal_instance *inst, const es_acting *by, const eseal_cert_record *ca, es_buf *der);
 /* The hierarchy that issues certificates for keys of `alg`. */
 const char *es_hierarchy_for_alg(eseal_key_alg alg);
 

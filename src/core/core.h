@@ -120,6 +120,13 @@ void es_keys_note(eseal_instance *inst);
  * key files are under (ESEAL_EPASS when eseal passwd changed it since). */
 ES_RESULT es_key_save(eseal_instance *inst, eseal_key *key, const char *path);
 
+/* Called once the re-encrypted key set is complete and durable, just before it replaces keys/
+ * (`keys`: how many key files): records the change; an error stops it, nothing changed. */
+typedef es_result (*es_passwd_record_fn)(void *ctx, size_t keys);
+/* Changes the instance passphrase (every key file re-encrypted, all or nothing; the front door,
+ * eseal_instance_passwd, is the service's: it records the change through `rec`). */
+ES_RESULT es_instance_passwd_change(eseal_instance *inst, const char *pass, size_t len, es_passwd_record_fn rec,
+                                    void *ctx);
 /* Path of a file inside the home directory. */
 ES_RESULT es_home_path(es_buf *out, const eseal_instance *inst, const char *rel);
 /* Loads the private key of a record (needs the passphrase). */

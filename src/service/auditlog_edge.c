@@ -107,3 +107,27 @@ int eseal_instance_stamp_receipt(eseal_instance *inst, eseal_buf *out, const cha
     es_buf_free(&b);
     return es_code(r);
 }
+
+/* ---- eseal passwd: the passphrase change on the record (never the passphrase) ---- */
+
+typedef struct {
+    eseal_instance *inst;
+    const es_acting *by;
+} passwd_rec;
+
+static es_result record_passwd(void *ctx, size_t keys)
+{
+    passwd_rec *p = ctx;
+    return es_audit_passwd_event(p->inst->auditlog, p->by, keys);
+}
+
+int eseal_instance_passwd(eseal_instance *inst, const eseal_principal *who, const char *new_pass, size_t len)
+{
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_PASSWD, NULL, NULL);
+    if (inst == NULL) {
+        ES_BAIL_ARG("inst == NULL");
+    }
+    passwd_rec p = {inst, &by};
+    return es_code(es_instance_passwd_change(inst, new_pass, len, record_passwd, &p));
+}

@@ -436,7 +436,7 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const es_acting *by, const ch
         }
     }
     if (es_ok(r)) {
-        r = es_ca_publish_crl(inst, &ca, NULL);
+        r = es_ca_publish_crl(inst, by, &ca, NULL);
     }
     eseal_cert_record_dispose(&rec);
     eseal_cert_record_dispose(&ca);
@@ -475,21 +475,21 @@ static int pick_superseded(const eseal_cert_record *rec, void *payload)
 }
 
 /* A superseded issuing CA's certificates stay valid until they expire: it keeps publishing CRLs. */
-static ES_RESULT publish_superseded(eseal_instance *inst, const char *h, const char *current_id)
+static ES_RESULT publish_superseded(eseal_instance *inst, const es_acting *by, const char *h, const char *current_id)
 {
     superseded_cas x = {h, current_id, {{0}}, 0};
     ES_GUARD(es_from_code(eseal_store_cert_list(inst->store, pick_superseded, &x)));
     for (size_t i = 0; i < x.n; i++) {
         eseal_cert_record ca;
         ES_GUARD(es_from_code(eseal_store_cert_find(inst->store, &ca, x.ids[i])));
-        es_result r = es_ca_publish_crl(inst, &ca, NULL);
+        es_result r = es_ca_publish_crl(inst, by, &ca, NULL);
         eseal_cert_record_dispose(&ca);
         ES_GUARD(r);
     }
     return ES_OK;
 }
 
-static ES_RESULT crl_issue(eseal_instance *inst, eseal_buf *der, const char *h)
+static ES_RESULT crl_issue(eseal_instance *inst, const es_acting *by, eseal_buf *der, const char *h)
 {
     ES_ENSURE_ARG(inst != NULL && h != NULL);
     eseal_cert_record root, issuing;
@@ -500,12 +500,12 @@ static ES_RESULT crl_issue(eseal_instance *inst, eseal_buf *der, const char *h)
         return r;
     }
     es_buf out = ES_BUF_INIT(es_inst_limits(inst)->max_der_bytes);
-    r = es_ca_publish_crl(inst, &root, NULL);
+    r = es_ca_publish_crl(inst, by, &root, NULL);
     if (es_ok(r)) {
-        r = publish_superseded(inst, h, issuing.id);
+        r = publish_superseded(inst, by, h, issuing.id);
     }
     if (es_ok(r)) {
-        r = es_ca_publish_crl(inst, &issuing, &out);
+        r = es_ca_publish_crl(inst, by, &issuing, &out);
     }
     if (es_ok(r) && der != NULL) {
         es_buf_move_out(der, &out);
@@ -520,7 +520,7 @@ int eseal_instance_crl_issue(eseal_instance *inst, const eseal_principal *who, e
 {
     es_acting by;
     ES_ACT_PUBLIC(&by, who, ES_ACT_CRL_ISSUE, "ca", hierarchy);
-    return es_code(crl_issue(inst, der, hierarchy));
+    return es_code(crl_issue(inst, &by, der, hierarchy));
 }
 
 static ES_RESULT ca_export(eseal_instance *inst, eseal_buf *pem, const char *h, int tsa)
@@ -560,8 +560,8 @@ int eseal_instance_ca_export(eseal_instance *inst, eseal_buf *pem, const char *h
     return es_code(ca_export(inst, pem, hierarchy, tsa));
 }
 
-static ES_RESULT sign_file(eseal_instance *inst, eseal_buf *p7s, const char *path, const char *ref,
-                           const eseal_cms_sign_options *opts)
+static ES_RESULT sign_file(eseal_instance *inst, const es_acting *by, eseal_buf *p7s, const char *path,
+                           const char *ref, const eseal_cms_sign_options *opts)
 {
     ES_ENSURE_ARG(inst != NULL && p7s != NULL && path != NULL && ref != NULL);
     eseal_cert *cert = NULL;
@@ -600,7 +600,25 @@ static ES_RESULT sign_file(eseal_instance *inst, eseal_buf *p7s, const char *pat
             o.chain = chain;
             o.chain_len = 1;
         }
-        r = es_from_code(eseal_cms_sign_file(p7s, key, cert, path, &o));
+        /* The document is read once: the bytes signed are the bytes whose digest is recorded. */
+        size_t max = (size_t)es_inst_limits(inst)->max_input_bytes;
+        es_buf doc = ES_BUF_INIT(max);
+        r = es_file_read(&doc, path, max);
+        eseal_buf sig = ESEAL_BUF_INIT;
+        if (es_ok(r)) {
+            r = es_from_code(eseal_cms_sign(&sig, key, cert, doc.ptr, doc.len, &o));
+        }
+        if (es_ok(r)) {
+            /* On the record before the signature is handed out. */
+            r = es_audit_document_event(inst->auditlog, by, "document.signed", &rec, "cms", es_buf_span(&doc),
+                                        es_span_of(NULL, 0), "a detached CMS signature");
+        }
+        if (es_ok(r)) {
+            *p7s = sig;
+        } else {
+            eseal_buf_dispose(&sig);
+        }
+        es_buf_free(&doc);
     }
     eseal_cert_free(issuer);
     eseal_key_free(key);
@@ -615,7 +633,7 @@ int eseal_instance_sign_file(eseal_instance *inst, const eseal_principal *who, e
     ES_CHECK_VERSION_OPT_INT(opts, cms_sign_options);
     es_acting by;
     ES_ACT_PUBLIC(&by, who, ES_ACT_SIGN, "cert", cert_ref);
-    return es_code(sign_file(inst, p7s, path, cert_ref, opts));
+    return es_code(sign_file(inst, &by, p7s, path, cert_ref, opts));
 }
 
 ES_RESULT es_instance_cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_record *rec, const char *ref)
