@@ -326,7 +326,8 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const es_acting *by, const ese
     return r;
 }
 
-static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_alg ca_alg, bool maker_tsa)
+static ES_RESULT make_hierarchy(eseal_instance *inst, const es_acting *by, const char *h, eseal_key_alg ca_alg,
+                                bool maker_tsa)
 {
     const es_config *cfg = &inst->cfg;
     int64_t now = es_inst_now(inst);
@@ -352,7 +353,7 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
         s.common_name = es_buf_cstr(&cn);
         s.not_before_ms = now - 60000;
         s.not_after_ms = now + 20 * 365 * DAY_MS;
-        r = es_ca_issue(inst, &root, "root-ca", h, ca_alg, &s, NULL);
+        r = es_ca_issue_as(inst, by, &root, "root-ca", h, ca_alg, &s, NULL);
     }
     if (es_ok(r)) {
         es_buf_clear(&cn);
@@ -362,7 +363,7 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
         s.profile = ES_PROFILE_ISSUING_CA;
         s.common_name = es_buf_cstr(&cn);
         s.not_after_ms = now + 10 * 365 * DAY_MS;
-        r = es_ca_issue(inst, &issuing, "issuing-ca", h, ca_alg, &s, &root);
+        r = es_ca_issue_as(inst, by, &issuing, "issuing-ca", h, ca_alg, &s, &root);
     }
     if (es_ok(r) && maker_tsa) {
         es_buf_clear(&cn);
@@ -372,7 +373,7 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
             s.org_unit = "Seal Registry";
             s.common_name = es_buf_cstr(&cn);
             s.not_after_ms = now + 5 * 365 * DAY_MS;
-            r = es_ca_issue(inst, NULL, "seal-maker", h, ca_alg, &s, &issuing);
+            r = es_ca_issue_as(inst, by, NULL, "seal-maker", h, ca_alg, &s, &issuing);
         }
         if (es_ok(r)) {
             es_buf_clear(&cn);
@@ -382,21 +383,21 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
             s.profile = ES_PROFILE_TSA;
             s.org_unit = "Time Stamping";
             s.common_name = es_buf_cstr(&cn);
-            r = es_ca_issue(inst, NULL, "tsa", h, ca_alg, &s, &issuing);
+            r = es_ca_issue_as(inst, by, NULL, "tsa", h, ca_alg, &s, &issuing);
         }
     }
     /* RFC 6960 §4.2.2.2: each CA answers OCSP through a delegated responder it issued. */
     if (es_ok(r)) {
-        r = es_ocsp_responder_ensure(inst, NULL, &root);
+        r = es_ocsp_responder_ensure(inst, by, NULL, &root);
     }
     if (es_ok(r)) {
-        r = es_ocsp_responder_ensure(inst, NULL, &issuing);
+        r = es_ocsp_responder_ensure(inst, by, NULL, &issuing);
     }
     if (es_ok(r)) {
-        r = es_ca_publish_crl(inst, NULL, &root, NULL);
+        r = es_ca_publish_crl(inst, by, &root, NULL);
     }
     if (es_ok(r)) {
-        r = es_ca_publish_crl(inst, NULL, &issuing, NULL);
+        r = es_ca_publish_crl(inst, by, &issuing, NULL);
     }
     eseal_cert_record_dispose(&root);
     eseal_cert_record_dispose(&issuing);
@@ -404,8 +405,8 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
     return r;
 }
 
-ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, void (*progress)(void *ctx, const char *what),
-                                   void *ctx)
+ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, const es_acting *by,
+                                   void (*progress)(void *ctx, const char *what), void *ctx)
 {
     static const struct {
         const char *name, *what;
@@ -422,7 +423,7 @@ ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, void (*progress)(void *
         if (progress != NULL) {
             progress(ctx, h[i].what);
         }
-        ES_GUARD(make_hierarchy(inst, h[i].name, h[i].alg, h[i].maker_tsa));
+        ES_GUARD(make_hierarchy(inst, by, h[i].name, h[i].alg, h[i].maker_tsa));
     }
     return ES_OK;
 }
@@ -541,7 +542,7 @@ static ES_RESULT renew_one(eseal_instance *inst, const es_acting *by, eseal_cert
         /* A new CA answers for its certificates from the start: a CRL and an OCSP responder. */
         r = es_ca_publish_crl(inst, by, &rec, NULL);
         if (es_ok(r)) {
-            r = es_ocsp_responder_ensure(inst, NULL, &rec);
+            r = es_ocsp_responder_ensure(inst, by, NULL, &rec);
         }
     }
     if (es_ok(r) && cb != NULL && cb(&old, &rec, payload) != 0) {

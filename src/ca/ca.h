@@ -10,8 +10,10 @@
 #include "auditlog/auditlog.h"
 #include "core/core.h"
 
-/* Creates the sm2, p256 and rsa hierarchies; progress (may be NULL) is told before each. */
-ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, void (*progress)(void *ctx, const char *what), void *ctx);
+/* Creates the sm2, p256 and rsa hierarchies on behalf of `by` (the actor of their audit entries;
+ * NULL: the platform); progress (may be NULL) is told before each. */
+ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, const es_acting *by,
+                                   void (*progress)(void *ctx, const char *what), void *ctx);
 /* Issues and stores a certificate for a new key, saving the key under keys/; the platform's own act
  * (es_ca_issue_as: on behalf of `by`, recorded in the audit entry). */
 ES_RESULT es_ca_issue_as(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
@@ -26,8 +28,10 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const es_acting *by, const ese
 const char *es_hierarchy_for_alg(eseal_key_alg alg);
 
 /* A current delegated OCSP responder certificate of the CA record `ca` (role "ocsp"), issued now
- * when there is none with at least a week left; out (may be NULL) gets its record. */
-ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_record *ca);
+ * (on behalf of `by`; NULL: the platform) when there is none with at least a week left; out (may
+ * be NULL) gets its record. */
+ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, const es_acting *by, eseal_cert_record *out,
+                                  const eseal_cert_record *ca);
 
 /*
  * Current revocation evidence for a chain (chain[0] the signer, each next one its issuer; the

@@ -109,6 +109,13 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
 {
     ES_CHECK_VERSION(o, instance_init_options);
     ES_ENSURE_ARG(home != NULL);
+    /* Who creates it (version 3): the actor of every set-up entry; older versions, or none: the
+     * platform. Asked before anything is made. */
+    const eseal_principal *who = o->version >= 3 ? o->who : NULL;
+    es_acting by_who;
+    if (who != NULL) {
+        ES_GUARD(es_act(&by_who, who, ES_ACT_INIT, "instance", home));
+    }
     ES_ENSURE(o->passphrase != NULL && o->passphrase_len >= 8, ESEAL_EINVAL,
               "the instance passphrase must have at least 8 characters");
     ES_ENSURE(safe_text(o->organization) && safe_text(o->country) && safe_text(o->base_url), ESEAL_EINVAL,
@@ -158,7 +165,7 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     }
     if (es_ok(r)) {
         inst->creating = true;
-        r = es_ca_create_hierarchies(inst, o->progress, o->progress_ctx);
+        r = es_ca_create_hierarchies(inst, who != NULL ? &by_who : NULL, o->progress, o->progress_ctx);
     }
     if (es_ok(r) && o->progress != NULL) {
         o->progress(o->progress_ctx, "the audit log's signing key");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The audit entries of the state-changing operations that had none (issue #16): eseal passwd
+# The audit entries of the state-changing operations that had none (issue #16): eseal init (the
+# operator as the actor of the set-up entries), eseal passwd
 # ("passphrase.changed", never the passphrase), ca crl ("crl.issued": CA, CRL number, thisUpdate,
 # nextUpdate, the CRL's SHA-256), sign ("document.signed": the document's SHA-256 and the
 # certificate) and extend ("document.extended": before/after SHA-256 and the level), each with the
@@ -26,6 +27,14 @@ actor() {
 sha() { sha256sum "$1" | cut -c1-64; }
 
 expect 0 "init" -- "$E" init
+# eseal init passes the local operator: the actor of every set-up entry (init options version 3).
+expect 0 "log show the first set-up entry" -- "$E" log show 0
+has "$T/out" "^type cert.issued$" "init: the first entry is a certificate"
+actor init
+n_setup=$(size)
+"$E" log show "$((n_setup - 1))" >"$T/out" 2>&1
+has "$T/out" "^type crl.issued$" "init: the last set-up entry is a first CRL"
+has "$T/out" "^actor $me$" "init: its actor is the operator too"
 id=$("$E" cert issue --org "Events Ltd" --uscc 91110000MA01ABCDEX --alg p256 2>"$T/err")
 [ -n "$id" ] && ok "a certificate" || notok "a certificate: $(cat "$T/err")"
 seal=$("$E" seal make --cert "$id" --type contract --name "Events Seal" 2>"$T/err")
