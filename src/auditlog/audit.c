@@ -24,10 +24,11 @@
 #include "eseal/audit.h"
 #include "eseal/log.h"
 #include "handle.h"
+#include "maxima.h"
 
-static ES_RESULT sha256_hex(char out[65], es_span data)
+static ES_RESULT sha256_hex(char out[ES_LOG_SHA256_HEX], es_span data)
 {
-    uint8_t h[64];
+    uint8_t h[ES_LOG_DIGEST_MAX];
     size_t hl = 0;
     ES_GUARD(es_digest(h, &hl, ESEAL_HASH_SHA256, data));
     es_hex_lower(out, h, 32);
@@ -66,7 +67,7 @@ static ES_RESULT encode_with_time(es_buf *out, eseal_audit_entry *e, const es_ti
     ES_GUARD(es_from_code(rc));
     es_result r = ES_OK;
     if (ts != NULL && e->time_proof_kind == NULL) {
-        uint8_t h[64];
+        uint8_t h[ES_LOG_DIGEST_MAX];
         size_t hl = 0;
         es_doc_time dt = {ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
         r = es_digest(h, &hl, ESEAL_HASH_SHA256, es_span_of(core.ptr, core.size));
@@ -74,7 +75,7 @@ static ES_RESULT encode_with_time(es_buf *out, eseal_audit_entry *e, const es_ti
             rc = es_doc_timestamp(&dt, token, ESEAL_HASH_SHA256, h, hl);
             r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
         }
-        char th[65];
+        char th[ES_LOG_SHA256_HEX];
         if (es_ok(r)) {
             r = sha256_hex(th, es_span_of(token->ptr, token->size));
         }
@@ -104,8 +105,8 @@ static ES_RESULT encode_with_time(es_buf *out, eseal_audit_entry *e, const es_ti
  */
 static ES_RESULT event_in_tx(es_auditlog *h, const es_acting *by, eseal_audit_entry *e, uint64_t *index_out)
 {
-    uint8_t salt_ip[32], salt_device[32];
-    char ipc[65], devc[65];
+    uint8_t salt_ip[ES_LOG_SALT_LEN], salt_device[ES_LOG_SALT_LEN];
+    char ipc[ES_LOG_SHA256_HEX], devc[ES_LOG_SHA256_HEX];
     const char *address = NULL, *device = NULL;
     e->actor = by != NULL ? by->who->id : "platform";
     if (by != NULL) {
@@ -157,7 +158,7 @@ static ES_RESULT event_in_tx(es_auditlog *h, const es_acting *by, eseal_audit_en
 ES_RESULT es_audit_seal_event(es_auditlog *h, const es_acting *by, const char *esid, const char *from,
                               const char *to, int64_t at, const char *reason)
 {
-    char type[64];
+    char type[ES_LOG_TYPE_MAX];
     (void)snprintf(type, sizeof(type), "seal.%s", to);
     ES_AUTO(es_buf_freep) es_buf detail = ES_BUF_INIT(ESEAL_AUDIT_MAX_FIELD);
     if (from[0] == '\0') {
@@ -205,7 +206,7 @@ ES_RESULT es_audit_cert_event(es_auditlog *h, const es_acting *by, const char *t
 ES_RESULT es_audit_forget_event(es_auditlog *h, const es_acting *by, uint64_t index, const char *field,
                                 uint64_t *entry)
 {
-    char detail[128];
+    char detail[ES_LOG_DETAIL_MAX];
     (void)snprintf(detail, sizeof(detail), "entry %llu: the %s salt is erased", (unsigned long long)index, field);
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "log.forgotten";
@@ -234,7 +235,7 @@ static ES_RESULT event_own_tx(es_auditlog *h, const es_acting *by, eseal_audit_e
 
 ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys)
 {
-    char detail[128];
+    char detail[ES_LOG_DETAIL_MAX];
     (void)snprintf(detail, sizeof(detail), "the instance passphrase is changed: %zu key files re-encrypted", keys);
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "passphrase.changed";
@@ -246,11 +247,11 @@ ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys
 ES_RESULT es_audit_crl_event(es_auditlog *h, const es_acting *by, const eseal_cert_record *ca, uint64_t number,
                              int64_t this_update, int64_t next_update, es_span der)
 {
-    char this_s[ES_RFC3339_LEN], next_s[ES_RFC3339_LEN], dg[65];
+    char this_s[ES_RFC3339_LEN], next_s[ES_RFC3339_LEN], dg[ES_LOG_SHA256_HEX];
     es_time_rfc3339(this_s, this_update);
     es_time_rfc3339(next_s, next_update);
     ES_GUARD(sha256_hex(dg, der));
-    char detail[256];
+    char detail[ES_LOG_DETAIL_MAX];
     (void)snprintf(detail, sizeof(detail), "%s %s CRL number %llu, thisUpdate %s, nextUpdate %s", ca->hierarchy,
                    ca->role, (unsigned long long)number, this_s, next_s);
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
@@ -267,7 +268,7 @@ ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const cha
                                   const eseal_cert_record *signer, const char *format, es_span before, es_span after,
                                   const char *detail)
 {
-    char b[65], a[65];
+    char b[ES_LOG_SHA256_HEX], a[ES_LOG_SHA256_HEX];
     ES_GUARD(sha256_hex(b, before));
     if (after.ptr != NULL) {
         ES_GUARD(sha256_hex(a, after));
@@ -300,7 +301,7 @@ ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const cha
 
 typedef struct {
     const eseal_stamp_record *rec;
-    uint8_t salt_ip[32], salt_device[32];
+    uint8_t salt_ip[ES_LOG_SALT_LEN], salt_device[ES_LOG_SALT_LEN];
     bool has_ip, has_device;
     const eseal_buf *token;
     es_span pending; /* the "publish" private data */
@@ -315,10 +316,10 @@ static es_result stamp_tx_fn(eseal_store *s, uint64_t index, void *ctx)
     rec.log_index = (int64_t)index;
     int rc = eseal_store_stamp_insert(s, &rec);
     if (rc == ESEAL_OK && x->has_ip) {
-        rc = eseal_store_log_private_put(s, index, "salt.ip", x->salt_ip, 32);
+        rc = eseal_store_log_private_put(s, index, "salt.ip", x->salt_ip, ES_LOG_SALT_LEN);
     }
     if (rc == ESEAL_OK && x->has_device) {
-        rc = eseal_store_log_private_put(s, index, "salt.device", x->salt_device, 32);
+        rc = eseal_store_log_private_put(s, index, "salt.device", x->salt_device, ES_LOG_SALT_LEN);
     }
     if (rc == ESEAL_OK && x->token != NULL && x->token->size > 0) {
         rc = eseal_store_log_private_put(s, index, "time-token", x->token->ptr, x->token->size);
@@ -334,7 +335,7 @@ static es_result stamp_tx_fn(eseal_store *s, uint64_t index, void *ctx)
 static ES_RESULT absolute_path(es_buf *out, const char *path)
 {
     const char *slash = strrchr(path, '/');
-    char dir[4096];
+    char dir[ES_LOG_DIR_MAX];
     size_t dl = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
     ES_ENSURE(dl < sizeof(dir), ESEAL_EINVAL, "stamp: path too long: %s", path);
     memcpy(dir, slash == NULL ? "." : path, dl);
@@ -355,7 +356,8 @@ ES_RESULT es_audit_stamp(es_auditlog *h, const es_audit_stamp_in *in, uint64_t *
     const eseal_principal *who = q->who;
     /* The digests of the bytes the stamper read and wrote (never the paths again: in place, the
      * input is the output). */
-    char before[65], before_sm3[65] = "", after[65], after_sm3[65] = "";
+    char before[ES_LOG_SHA256_HEX], before_sm3[ES_LOG_SHA256_HEX] = "", after[ES_LOG_SHA256_HEX],
+        after_sm3[ES_LOG_SHA256_HEX] = "";
     es_hex_lower(before, in->dg->before_sha256, 32);
     es_hex_lower(after, in->dg->after_sha256, 32);
     if (in->ofd) {
@@ -364,7 +366,7 @@ ES_RESULT es_audit_stamp(es_auditlog *h, const es_audit_stamp_in *in, uint64_t *
         es_hex_lower(after_sm3, in->dg->after_sm3, 32);
     }
     stamp_tx x = {0};
-    char ipc[65], devc[65];
+    char ipc[ES_LOG_SHA256_HEX], devc[ES_LOG_SHA256_HEX];
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "stamp";
     e.time_ms = in->time_ms;
@@ -395,13 +397,13 @@ ES_RESULT es_audit_stamp(es_auditlog *h, const es_audit_stamp_in *in, uint64_t *
         e.device_commitment = devc;
         x.has_device = true;
     }
-    char th[65];
+    char th[ES_LOG_SHA256_HEX];
     if (in->sig_token != NULL && in->sig_token->size > 0) {
         ES_GUARD(sha256_hex(th, es_span_of(in->sig_token->ptr, in->sig_token->size)));
         e.time_proof_kind = "signature";
         e.time_proof_sha256 = th;
     }
-    ES_AUTO(es_buf_freep) es_buf pending = ES_BUF_INIT(2 * 4096 + 8);
+    ES_AUTO(es_buf_freep) es_buf pending = ES_BUF_INIT(2 * ES_LOG_DIR_MAX + 8);
     ES_GUARD(absolute_path(&pending, in->tmp_path));
     ES_GUARD(absolute_path(&pending, in->out_path));
     x.pending = es_buf_span(&pending);
@@ -512,9 +514,9 @@ ES_RESULT es_audit_stamp_unpublished(es_auditlog *h, const eseal_principal *who,
 /* Whether `path` is a regular file whose SHA-256 is the 64 hex digits `want`. */
 static bool has_digest(const char *path, const char *want, uint64_t max)
 {
-    uint8_t h[64];
+    uint8_t h[ES_LOG_DIGEST_MAX];
     size_t hl = 0;
-    char hex[65];
+    char hex[ES_LOG_SHA256_HEX];
     if (want == NULL || !es_ok(es_digest_file(h, &hl, ESEAL_HASH_SHA256, path, max))) {
         eseal_error_clear();
         return false;
@@ -526,7 +528,7 @@ static bool has_digest(const char *path, const char *want, uint64_t max)
 /* One entry whose output waited: published after all, or recorded as not published. */
 static ES_RESULT recover_one(es_auditlog *h, const eseal_principal *who, uint64_t index, const eseal_buf *pending)
 {
-    char tmp[4200] = "", out[4200] = "";
+    char tmp[ES_LOG_PENDING_PATH_MAX] = "", out[ES_LOG_PENDING_PATH_MAX] = "";
     const char *p = (const char *)pending->ptr, *nl = memchr(p, '\n', pending->size);
     size_t tl = nl != NULL ? (size_t)(nl - p) : 0;
     const char *o = nl != NULL ? nl + 1 : NULL;
@@ -598,7 +600,7 @@ ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, si
     }
     eseal_error_clear();
     if (es_ok(r)) {
-        char num[24];
+        char num[ES_LOG_DECIMAL_MAX];
         int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
         rc = eseal_store_meta_put(h->store, PUBLISH_FROM, num, (size_t)n);
         r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);

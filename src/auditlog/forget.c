@@ -8,6 +8,7 @@
 
 #include "eseal/log.h"
 #include "handle.h"
+#include "maxima.h"
 
 int eseal_log_field_from_name(eseal_log_field *out, const char *name)
 {
@@ -32,7 +33,7 @@ ES_RESULT es_audit_forget(es_auditlog *h, const es_acting *by, uint64_t index, c
     eseal_log *log = NULL;
     ES_GUARD(es_auditlog_log(h, &log));
     ES_GUARD(es_audit_prepare(h));
-    char kind[16];
+    char kind[ES_LOG_KIND_MAX];
     ES_ENSURE(strlen(name) < sizeof(kind) - 5, ESEAL_EINVAL, "log forget: unknown field %s (ip or device)", name);
     memcpy(kind, "salt.", 5);
     memcpy(kind + 5, name, strlen(name) + 1);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "auditlog.h"
+#include "maxima.h"
 #include "witness_client.h"
 
 /* "NAME VKEY URL" -> cfg (strings owned by cfg). */
@@ -68,8 +69,8 @@ ES_RESULT es_log_witness_cosign(struct eseal_log *log, es_buf *note, const es_ch
     for (size_t i = 0; es_ok(r) && i < c->witness_count; i++) {
         r = parse_witness(&ws[i], c->witnesses[i]);
     }
-    ES_AUTO(es_buf_freep) es_buf lines = ES_BUF_INIT(64 * 1024);
-    ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(16 * 1024);
+    ES_AUTO(es_buf_freep) es_buf lines = ES_BUF_INIT(ES_LOG_COSIG_LINES_MAX);
+    ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(ES_LOG_WITNESS_WHY_MAX);
     unsigned got = 0;
     if (es_ok(r)) {
         prover pv = {log};
