@@ -36,7 +36,7 @@ ESEAL_BEGIN_DECL
 
 typedef struct eseal_instance eseal_instance;
 
-#define ESEAL_INSTANCE_INIT_OPTIONS_VERSION 2 /* 2: ctx */
+#define ESEAL_INSTANCE_INIT_OPTIONS_VERSION 3 /* 2: ctx; 3: who */
 
 typedef struct {
     unsigned int version;     /**< ESEAL_INSTANCE_INIT_OPTIONS_VERSION */
@@ -51,6 +51,9 @@ typedef struct {
     void (*progress)(void *ctx, const char *what);
     void *progress_ctx;
     const eseal_context *ctx; /**< version 2. Limits, clock and fetch while it is made; NULL: eseal_context_default() */
+    /** version 3. Who creates the instance (policy action "init"): the actor of its set-up audit
+     * entries (every certificate and CRL it makes). NULL, and versions 1 and 2: "platform". */
+    const eseal_principal *who;
 } eseal_instance_init_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

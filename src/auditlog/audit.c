@@ -23,26 +23,28 @@
 
 #include "eseal/audit.h"
 #include "eseal/log.h"
-#include "auditlog.h"
+#include "handle.h"
+#include "maxima.h"
 
-static ES_RESULT sha256_hex(char out[65], es_span data)
+static ES_RESULT sha256_hex(char out[ES_LOG_SHA256_HEX], es_span data)
 {
-    uint8_t h[64];
+    uint8_t h[ES_LOG_DIGEST_MAX];
     size_t hl = 0;
     ES_GUARD(es_digest(h, &hl, ESEAL_HASH_SHA256, data));
     es_hex_lower(out, h, 32);
     return ES_OK;
 }
 
-ES_RESULT es_audit_prepare(eseal_instance *inst)
+ES_RESULT es_audit_prepare(es_auditlog *h)
 {
-    if (inst->audit_ts != NULL || inst->pass.ptr == NULL || inst->creating) {
+    if (h->ts != NULL || h->tsa_open == NULL) {
         return ES_OK;
     }
     es_timestamper *t = es_calloc(1, sizeof(*t));
     ES_ENSURE_ALLOC(t);
-    es_result r = es_timestamper_open(t, inst, NULL, 0, 0, NULL);
-    if (!es_ok(r)) {
+    bool none = false;
+    es_result r = h->tsa_open(h->owner, t, &none);
+    if (!es_ok(r) || none) {
         /* No TSA yet (an instance being created) or a wrong passphrase: entries then carry no
          * time token of their own, and the operation itself reports a key problem. */
         es_timestamper_close(t);
@@ -50,17 +52,8 @@ ES_RESULT es_audit_prepare(eseal_instance *inst)
         eseal_error_clear();
         return ES_OK;
     }
-    inst->audit_ts = t;
+    h->ts = t;
     return ES_OK;
-}
-
-void es_audit_close(eseal_instance *inst)
-{
-    if (inst->audit_ts != NULL) {
-        es_timestamper_close(inst->audit_ts);
-        es_free(inst->audit_ts);
-        inst->audit_ts = NULL;
-    }
 }
 
 /*
@@ -74,7 +67,7 @@ static ES_RESULT encode_with_time(es_buf *out, eseal_audit_entry *e, const es_ti
     ES_GUARD(es_from_code(rc));
     es_result r = ES_OK;
     if (ts != NULL && e->time_proof_kind == NULL) {
-        uint8_t h[64];
+        uint8_t h[ES_LOG_DIGEST_MAX];
         size_t hl = 0;
         es_doc_time dt = {ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
         r = es_digest(h, &hl, ESEAL_HASH_SHA256, es_span_of(core.ptr, core.size));
@@ -82,7 +75,7 @@ static ES_RESULT encode_with_time(es_buf *out, eseal_audit_entry *e, const es_ti
             rc = es_doc_timestamp(&dt, token, ESEAL_HASH_SHA256, h, hl);
             r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
         }
-        char th[65];
+        char th[ES_LOG_SHA256_HEX];
         if (es_ok(r)) {
             r = sha256_hex(th, es_span_of(token->ptr, token->size));
         }
@@ -105,15 +98,15 @@ static ES_RESULT encode_with_time(es_buf *out, eseal_audit_entry *e, const es_ti
 }
 
 /*
- * Appends `e` inside the caller's transaction on inst->store. With a principal (`by`), the entry's
+ * Appends `e` inside the caller's transaction on the handle's store. With a principal (`by`), the entry's
  * actor is its id, actor-kind its kind and policy-rule the rule that allowed it (as a stamp's), and its address ("local" when none) and device (when named) are recorded
  * as salted commitments, the salts kept privately under the entry's index (eseal_instance_log_forget
  * erases them); without one, the actor is "platform". *index (may be NULL) gets the entry's index.
  */
-static ES_RESULT event_in_tx(eseal_instance *inst, const es_acting *by, eseal_audit_entry *e, uint64_t *index_out)
+static ES_RESULT event_in_tx(es_auditlog *h, const es_acting *by, eseal_audit_entry *e, uint64_t *index_out)
 {
-    uint8_t salt_ip[32], salt_device[32];
-    char ipc[65], devc[65];
+    uint8_t salt_ip[ES_LOG_SALT_LEN], salt_device[ES_LOG_SALT_LEN];
+    char ipc[ES_LOG_SHA256_HEX], devc[ES_LOG_SHA256_HEX];
     const char *address = NULL, *device = NULL;
     e->actor = by != NULL ? by->who->id : "platform";
     if (by != NULL) {
@@ -134,21 +127,21 @@ static ES_RESULT event_in_tx(eseal_instance *inst, const es_acting *by, eseal_au
     }
     ES_AUTO(es_buf_freep) es_buf entry = ES_BUF_INIT(ESEAL_AUDIT_MAX_ENTRY);
     eseal_buf token = ESEAL_BUF_INIT;
-    es_result r = encode_with_time(&entry, e, inst->audit_ts, &token);
+    es_result r = encode_with_time(&entry, e, h->ts, &token);
     es_span s = es_buf_span(&entry);
     uint64_t index = 0;
     int rc = ESEAL_OK;
     if (es_ok(r)) {
-        r = es_log_append_tx(inst->store, &s, 1, &index);
+        r = es_log_append_tx(h->store, &s, 1, &index);
     }
     if (es_ok(r) && token.size > 0) {
-        rc = eseal_store_log_private_put(inst->store, index, "time-token", token.ptr, token.size);
+        rc = eseal_store_log_private_put(h->store, index, "time-token", token.ptr, token.size);
     }
     if (es_ok(r) && rc == ESEAL_OK && address != NULL) {
-        rc = eseal_store_log_private_put(inst->store, index, "salt.ip", salt_ip, sizeof(salt_ip));
+        rc = eseal_store_log_private_put(h->store, index, "salt.ip", salt_ip, sizeof(salt_ip));
     }
     if (es_ok(r) && rc == ESEAL_OK && device != NULL) {
-        rc = eseal_store_log_private_put(inst->store, index, "salt.device", salt_device, sizeof(salt_device));
+        rc = eseal_store_log_private_put(h->store, index, "salt.device", salt_device, sizeof(salt_device));
     }
     if (es_ok(r) && rc != ESEAL_OK) {
         r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
@@ -162,10 +155,10 @@ static ES_RESULT event_in_tx(eseal_instance *inst, const es_acting *by, eseal_au
     return r;
 }
 
-ES_RESULT es_audit_seal_event(eseal_instance *inst, const es_acting *by, const char *esid, const char *from,
+ES_RESULT es_audit_seal_event(es_auditlog *h, const es_acting *by, const char *esid, const char *from,
                               const char *to, int64_t at, const char *reason)
 {
-    char type[64];
+    char type[ES_LOG_TYPE_MAX];
     (void)snprintf(type, sizeof(type), "seal.%s", to);
     ES_AUTO(es_buf_freep) es_buf detail = ES_BUF_INIT(ESEAL_AUDIT_MAX_FIELD);
     if (from[0] == '\0') {
@@ -195,31 +188,101 @@ ES_RESULT es_audit_seal_event(eseal_instance *inst, const es_acting *by, const c
     e.time_ms = at;
     e.seal = esid;
     e.detail = es_buf_cstr(&detail);
-    return event_in_tx(inst, by, &e, NULL);
+    return event_in_tx(h, by, &e, NULL);
 }
 
-ES_RESULT es_audit_cert_event(eseal_instance *inst, const es_acting *by, const char *type,
+ES_RESULT es_audit_cert_event(es_auditlog *h, const es_acting *by, const char *type,
                               const eseal_cert_record *rec, const char *detail)
 {
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = type;
-    e.time_ms = es_inst_now(inst);
+    e.time_ms = es_ctx_now(h->ctx);
     e.actor_cert = NULL;
     e.cert = rec->id;
     e.detail = detail;
-    return event_in_tx(inst, by, &e, NULL);
+    return event_in_tx(h, by, &e, NULL);
 }
 
-ES_RESULT es_audit_forget_event(eseal_instance *inst, const es_acting *by, uint64_t index, const char *field,
+ES_RESULT es_audit_forget_event(es_auditlog *h, const es_acting *by, uint64_t index, const char *field,
                                 uint64_t *entry)
 {
-    char detail[128];
+    char detail[ES_LOG_DETAIL_MAX];
     (void)snprintf(detail, sizeof(detail), "entry %llu: the %s salt is erased", (unsigned long long)index, field);
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "log.forgotten";
-    e.time_ms = es_inst_now(inst);
+    e.time_ms = es_ctx_now(h->ctx);
     e.detail = detail;
-    return event_in_tx(inst, by, &e, entry);
+    return event_in_tx(h, by, &e, entry);
+}
+
+/* An event in a transaction of its own on the handle's store: durable when this returns (the
+ * store commits with synchronous=FULL), so the operation may then publish its result. */
+static ES_RESULT event_own_tx(es_auditlog *h, const es_acting *by, eseal_audit_entry *e)
+{
+    ES_GUARD(es_audit_prepare(h));
+    int rc = eseal_store_begin(h->store);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    es_result r = event_in_tx(h, by, e, NULL);
+    if (es_ok(r)) {
+        rc = eseal_store_commit(h->store);
+        r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+    }
+    if (!es_ok(r)) {
+        (void)eseal_store_rollback(h->store);
+    }
+    return r;
+}
+
+ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys)
+{
+    char detail[ES_LOG_DETAIL_MAX];
+    (void)snprintf(detail, sizeof(detail), "the instance passphrase is changed: %zu key files re-encrypted", keys);
+    eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
+    e.type = "passphrase.changed";
+    e.time_ms = es_ctx_now(h->ctx);
+    e.detail = detail;
+    return event_own_tx(h, by, &e);
+}
+
+ES_RESULT es_audit_crl_event(es_auditlog *h, const es_acting *by, const eseal_cert_record *ca, uint64_t number,
+                             int64_t this_update, int64_t next_update, es_span der)
+{
+    char this_s[ES_RFC3339_LEN], next_s[ES_RFC3339_LEN], dg[ES_LOG_SHA256_HEX];
+    es_time_rfc3339(this_s, this_update);
+    es_time_rfc3339(next_s, next_update);
+    ES_GUARD(sha256_hex(dg, der));
+    char detail[ES_LOG_DETAIL_MAX];
+    (void)snprintf(detail, sizeof(detail), "%s %s CRL number %llu, thisUpdate %s, nextUpdate %s", ca->hierarchy,
+                   ca->role, (unsigned long long)number, this_s, next_s);
+    eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
+    e.type = "crl.issued";
+    e.time_ms = this_update;
+    e.cert = ca->id;
+    e.doc_format = "crl";
+    e.doc_after_sha256 = dg;
+    e.detail = detail;
+    return event_in_tx(h, by, &e, NULL);
+}
+
+ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const char *type,
+                                  const eseal_cert_record *signer, const char *format, es_span before, es_span after,
+                                  const char *detail)
+{
+    char b[ES_LOG_SHA256_HEX], a[ES_LOG_SHA256_HEX];
+    ES_GUARD(sha256_hex(b, before));
+    if (after.ptr != NULL) {
+        ES_GUARD(sha256_hex(a, after));
+    }
+    eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
+    e.type = type;
+    e.time_ms = es_ctx_now(h->ctx);
+    e.actor_cert = signer != NULL ? signer->fingerprint : NULL;
+    e.cert = signer != NULL ? signer->id : NULL;
+    e.doc_format = format;
+    e.doc_before_sha256 = b;
+    e.doc_after_sha256 = after.ptr != NULL ? a : NULL;
+    e.detail = detail;
+    return event_own_tx(h, by, &e);
 }
 
 /* ---- stamps ------------------------------------------------------------------------ */
@@ -238,7 +301,7 @@ ES_RESULT es_audit_forget_event(eseal_instance *inst, const es_acting *by, uint6
 
 typedef struct {
     const eseal_stamp_record *rec;
-    uint8_t salt_ip[32], salt_device[32];
+    uint8_t salt_ip[ES_LOG_SALT_LEN], salt_device[ES_LOG_SALT_LEN];
     bool has_ip, has_device;
     const eseal_buf *token;
     es_span pending; /* the "publish" private data */
@@ -253,10 +316,10 @@ static es_result stamp_tx_fn(eseal_store *s, uint64_t index, void *ctx)
     rec.log_index = (int64_t)index;
     int rc = eseal_store_stamp_insert(s, &rec);
     if (rc == ESEAL_OK && x->has_ip) {
-        rc = eseal_store_log_private_put(s, index, "salt.ip", x->salt_ip, 32);
+        rc = eseal_store_log_private_put(s, index, "salt.ip", x->salt_ip, ES_LOG_SALT_LEN);
     }
     if (rc == ESEAL_OK && x->has_device) {
-        rc = eseal_store_log_private_put(s, index, "salt.device", x->salt_device, 32);
+        rc = eseal_store_log_private_put(s, index, "salt.device", x->salt_device, ES_LOG_SALT_LEN);
     }
     if (rc == ESEAL_OK && x->token != NULL && x->token->size > 0) {
         rc = eseal_store_log_private_put(s, index, "time-token", x->token->ptr, x->token->size);
@@ -272,7 +335,7 @@ static es_result stamp_tx_fn(eseal_store *s, uint64_t index, void *ctx)
 static ES_RESULT absolute_path(es_buf *out, const char *path)
 {
     const char *slash = strrchr(path, '/');
-    char dir[4096];
+    char dir[ES_LOG_DIR_MAX];
     size_t dl = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
     ES_ENSURE(dl < sizeof(dir), ESEAL_EINVAL, "stamp: path too long: %s", path);
     memcpy(dir, slash == NULL ? "." : path, dl);
@@ -284,16 +347,17 @@ static ES_RESULT absolute_path(es_buf *out, const char *path)
     return r;
 }
 
-ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint64_t *index)
+ES_RESULT es_audit_stamp(es_auditlog *h, const es_audit_stamp_in *in, uint64_t *index)
 {
     eseal_log *log = NULL;
-    int rc = eseal_instance_log(inst, &log);
-    ES_GUARD(es_from_code(rc));
+    ES_GUARD(es_auditlog_log(h, &log));
+    int rc = ESEAL_OK;
     const eseal_stamp_request *q = in->q;
     const eseal_principal *who = q->who;
     /* The digests of the bytes the stamper read and wrote (never the paths again: in place, the
      * input is the output). */
-    char before[65], before_sm3[65] = "", after[65], after_sm3[65] = "";
+    char before[ES_LOG_SHA256_HEX], before_sm3[ES_LOG_SHA256_HEX] = "", after[ES_LOG_SHA256_HEX],
+        after_sm3[ES_LOG_SHA256_HEX] = "";
     es_hex_lower(before, in->dg->before_sha256, 32);
     es_hex_lower(after, in->dg->after_sha256, 32);
     if (in->ofd) {
@@ -302,7 +366,7 @@ ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint
         es_hex_lower(after_sm3, in->dg->after_sm3, 32);
     }
     stamp_tx x = {0};
-    char ipc[65], devc[65];
+    char ipc[ES_LOG_SHA256_HEX], devc[ES_LOG_SHA256_HEX];
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "stamp";
     e.time_ms = in->time_ms;
@@ -333,13 +397,13 @@ ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint
         e.device_commitment = devc;
         x.has_device = true;
     }
-    char th[65];
+    char th[ES_LOG_SHA256_HEX];
     if (in->sig_token != NULL && in->sig_token->size > 0) {
         ES_GUARD(sha256_hex(th, es_span_of(in->sig_token->ptr, in->sig_token->size)));
         e.time_proof_kind = "signature";
         e.time_proof_sha256 = th;
     }
-    ES_AUTO(es_buf_freep) es_buf pending = ES_BUF_INIT(2 * 4096 + 8);
+    ES_AUTO(es_buf_freep) es_buf pending = ES_BUF_INIT(2 * ES_LOG_DIR_MAX + 8);
     ES_GUARD(absolute_path(&pending, in->tmp_path));
     ES_GUARD(absolute_path(&pending, in->out_path));
     x.pending = es_buf_span(&pending);
@@ -364,22 +428,22 @@ ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint
     return r;
 }
 
-ES_RESULT es_audit_stamps_published(eseal_instance *inst, const int64_t *indices, size_t n)
+ES_RESULT es_audit_stamps_published(es_auditlog *h, const int64_t *indices, size_t n)
 {
-    int rc = eseal_store_begin(inst->store);
+    int rc = eseal_store_begin(h->store);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     for (size_t i = 0; i < n && rc == ESEAL_OK; i++) {
         if (indices[i] >= 0) {
-            rc = eseal_store_log_private_erase(inst->store, (uint64_t)indices[i], PUBLISH_KIND);
+            rc = eseal_store_log_private_erase(h->store, (uint64_t)indices[i], PUBLISH_KIND);
             rc = rc == ESEAL_ENOTFOUND ? ESEAL_OK : rc;
         }
     }
     if (rc == ESEAL_OK) {
-        rc = eseal_store_commit(inst->store);
+        rc = eseal_store_commit(h->store);
     }
     if (rc != ESEAL_OK) {
         es_result r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
-        (void)eseal_store_rollback(inst->store);
+        (void)eseal_store_rollback(h->store);
         return r;
     }
     return ES_OK;
@@ -395,14 +459,13 @@ static es_result unpublished_tx_fn(eseal_store *s, uint64_t index, void *ctx)
     return ES_OK;
 }
 
-ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal *who, uint64_t index,
+ES_RESULT es_audit_stamp_unpublished(es_auditlog *h, const eseal_principal *who, uint64_t index,
                                      const es_timestamper *ts, const char *why)
 {
     eseal_log *log = NULL;
-    int rc = eseal_instance_log(inst, &log);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_auditlog_log(h, &log));
     eseal_buf raw = ESEAL_BUF_INIT;
-    rc = eseal_store_log_entry(inst->store, &raw, index);
+    int rc = eseal_store_log_entry(h->store, &raw, index);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     eseal_audit_entry_parsed p = {0};
     rc = eseal_audit_entry_parse(&p, raw.ptr, raw.size);
@@ -423,7 +486,7 @@ ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal
     }
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = "stamp.failed";
-    e.time_ms = es_inst_now(inst);
+    e.time_ms = es_ctx_now(h->ctx);
     e.actor = who->id;
     e.actor_kind = eseal_principal_kind_name(who->kind);
     e.seal = p.e.seal;
@@ -439,7 +502,7 @@ ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal
     }
     if (es_ok(r) && token.size > 0) {
         /* The entry's own time token: kept like any other (a failure here loses only that proof). */
-        if (eseal_store_log_private_put(inst->store, at, "time-token", token.ptr, token.size) != ESEAL_OK) {
+        if (eseal_store_log_private_put(h->store, at, "time-token", token.ptr, token.size) != ESEAL_OK) {
             eseal_error_clear();
         }
     }
@@ -451,9 +514,9 @@ ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal
 /* Whether `path` is a regular file whose SHA-256 is the 64 hex digits `want`. */
 static bool has_digest(const char *path, const char *want, uint64_t max)
 {
-    uint8_t h[64];
+    uint8_t h[ES_LOG_DIGEST_MAX];
     size_t hl = 0;
-    char hex[65];
+    char hex[ES_LOG_SHA256_HEX];
     if (want == NULL || !es_ok(es_digest_file(h, &hl, ESEAL_HASH_SHA256, path, max))) {
         eseal_error_clear();
         return false;
@@ -463,9 +526,9 @@ static bool has_digest(const char *path, const char *want, uint64_t max)
 }
 
 /* One entry whose output waited: published after all, or recorded as not published. */
-static ES_RESULT recover_one(eseal_instance *inst, const eseal_principal *who, uint64_t index, const eseal_buf *pending)
+static ES_RESULT recover_one(es_auditlog *h, const eseal_principal *who, uint64_t index, const eseal_buf *pending)
 {
-    char tmp[4200] = "", out[4200] = "";
+    char tmp[ES_LOG_PENDING_PATH_MAX] = "", out[ES_LOG_PENDING_PATH_MAX] = "";
     const char *p = (const char *)pending->ptr, *nl = memchr(p, '\n', pending->size);
     size_t tl = nl != NULL ? (size_t)(nl - p) : 0;
     const char *o = nl != NULL ? nl + 1 : NULL;
@@ -476,7 +539,7 @@ static ES_RESULT recover_one(eseal_instance *inst, const eseal_principal *who, u
         memcpy(out, o, ol - 1);
     }
     eseal_buf raw = ESEAL_BUF_INIT;
-    int rc = eseal_store_log_entry(inst->store, &raw, index);
+    int rc = eseal_store_log_entry(h->store, &raw, index);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     eseal_audit_entry_parsed e = {0};
     rc = eseal_audit_entry_parse(&e, raw.ptr, raw.size);
@@ -486,32 +549,31 @@ static ES_RESULT recover_one(eseal_instance *inst, const eseal_principal *who, u
      * published; only the bookkeeping was left. Otherwise it was not published, and never will be
      * (the input may have changed since). */
     struct stat st;
-    bool published = readable && lstat(tmp, &st) != 0 && has_digest(out, e.e.doc_after_sha256, es_inst_limits(inst)->max_input_bytes);
+    bool published = readable && lstat(tmp, &st) != 0 && has_digest(out, e.e.doc_after_sha256, es_ctx_limits(h->ctx)->max_input_bytes);
     eseal_audit_entry_parsed_dispose(&e);
     if (published) {
         int64_t i = (int64_t)index;
-        return es_audit_stamps_published(inst, &i, 1);
+        return es_audit_stamps_published(h, &i, 1);
     }
     if (readable) {
         (void)unlink(tmp);
     }
-    return es_audit_stamp_unpublished(inst, who, index, inst->audit_ts,
+    return es_audit_stamp_unpublished(h, who, index, h->ts,
                                       readable ? "the stamping process stopped before it renamed the output into place"
                                                : "the stamping process stopped before the publication; where the "
                                                  "output waited is not readable");
 }
 
-ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *who, size_t *recovered)
+ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, size_t *recovered)
 {
     *recovered = 0;
     eseal_log *log = NULL;
-    int rc = eseal_instance_log(inst, &log);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_GUARD(es_auditlog_log(h, &log));
     uint64_t size = 0, from = 0;
-    rc = eseal_log_size(log, &size, NULL);
+    int rc = eseal_log_size(log, &size, NULL);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     eseal_buf m = ESEAL_BUF_INIT;
-    rc = eseal_store_meta(inst->store, &m, PUBLISH_FROM);
+    rc = eseal_store_meta(h->store, &m, PUBLISH_FROM);
     if (rc == ESEAL_OK) {
         es_cur c = es_cur_of(es_span_of(m.ptr, m.size));
         if (!es_ok(es_cur_uint(&c, UINT64_MAX, &from)) || !es_cur_eof(&c) || from > size) {
@@ -523,12 +585,12 @@ ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *w
     es_result r = ES_OK;
     for (uint64_t i = from; i < size && es_ok(r); i++) {
         eseal_buf pending = ESEAL_BUF_INIT;
-        rc = eseal_store_log_private(inst->store, &pending, i, PUBLISH_KIND);
+        rc = eseal_store_log_private(h->store, &pending, i, PUBLISH_KIND);
         if (rc == ESEAL_OK) {
             /* The instance's TSA for the failure entries' time tokens (rare: opened only now). */
-            r = *recovered == 0 ? es_audit_prepare(inst) : ES_OK;
+            r = *recovered == 0 ? es_audit_prepare(h) : ES_OK;
             if (es_ok(r)) {
-                r = recover_one(inst, who, i, &pending);
+                r = recover_one(h, who, i, &pending);
             }
             *recovered += 1;
         } else if (rc != ESEAL_ENOTFOUND) {
@@ -538,9 +600,9 @@ ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *w
     }
     eseal_error_clear();
     if (es_ok(r)) {
-        char num[24];
+        char num[ES_LOG_DECIMAL_MAX];
         int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
-        rc = eseal_store_meta_put(inst->store, PUBLISH_FROM, num, (size_t)n);
+        rc = eseal_store_meta_put(h->store, PUBLISH_FROM, num, (size_t)n);
         r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
     }
     return r;
@@ -548,13 +610,12 @@ ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *w
 
 /* ---- the receipts of a batch ---------------------------------------------------------- */
 
-ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], const int64_t *indices, size_t n)
+ES_RESULT es_audit_receipts(es_auditlog *h, const char (*serials)[40], const int64_t *indices, size_t n)
 {
     eseal_log *log = NULL;
-    int rc = eseal_instance_log(inst, &log);
-    ES_GUARD(es_from_code(rc));
+    ES_GUARD(es_auditlog_log(h, &log));
     /* One checkpoint for the whole batch; a witness quorum not met still leaves a signed checkpoint. */
-    rc = eseal_log_publish(log, NULL);
+    int rc = eseal_log_publish(log, NULL);
     es_result r = ES_OK;
     if (rc != ESEAL_OK && rc != ESEAL_ESTATE) {
         r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
@@ -566,7 +627,7 @@ ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], con
         eseal_buf rcpt = ESEAL_BUF_INIT;
         rc = eseal_log_receipt(log, &rcpt, (uint64_t)indices[i]);
         if (rc == ESEAL_OK) {
-            rc = eseal_store_stamp_receipt_put(inst->store, serials[i], (const char *)rcpt.ptr);
+            rc = eseal_store_stamp_receipt_put(h->store, serials[i], (const char *)rcpt.ptr);
         }
         eseal_buf_dispose(&rcpt);
         if (rc != ESEAL_OK) {
@@ -576,42 +637,32 @@ ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], con
     return r;
 }
 
-int eseal_instance_stamp_receipt(eseal_instance *inst, eseal_buf *out, const char *serial)
+ES_RESULT es_audit_stamp_receipt(es_auditlog *h, es_buf *out, const char *serial)
 {
-    if (inst == NULL || out == NULL || serial == NULL) {
-        ES_BAIL_ARG("inst == NULL || out == NULL || serial == NULL");
-    }
+    ES_ENSURE_ARG(h != NULL && out != NULL && serial != NULL);
     eseal_stamp_record rec;
-    int rc = eseal_store_stamp_find(inst->store, &rec, serial);
-    if (rc != ESEAL_OK) {
-        return rc;
-    }
-    es_buf b = ES_BUF_INIT(256 * 1024);
+    int rc = eseal_store_stamp_find(h->store, &rec, serial);
+    ES_GUARD(es_from_code(rc));
     es_result r = ES_OK;
     if (rec.receipt != NULL && rec.receipt[0] != '\0') {
-        r = es_buf_append_str(&b, rec.receipt);
+        r = es_buf_append_str(out, rec.receipt);
     } else if (rec.log_index >= 0) {
         /* Not made at stamping time (no checkpoint then): make it now, and keep it. */
         eseal_log *log = NULL;
         eseal_buf rc_buf = ESEAL_BUF_INIT;
-        rc = eseal_instance_log(inst, &log);
-        if (rc == ESEAL_OK) {
+        r = es_auditlog_log(h, &log);
+        if (es_ok(r)) {
             rc = eseal_log_receipt(log, &rc_buf, (uint64_t)rec.log_index);
+            r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
         }
-        if (rc == ESEAL_OK) {
-            (void)eseal_store_stamp_receipt_put(inst->store, serial, (const char *)rc_buf.ptr);
-            r = es_buf_append(&b, rc_buf.ptr, rc_buf.size);
-        } else {
-            r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+        if (es_ok(r)) {
+            (void)eseal_store_stamp_receipt_put(h->store, serial, (const char *)rc_buf.ptr);
+            r = es_buf_append(out, rc_buf.ptr, rc_buf.size);
         }
         eseal_buf_dispose(&rc_buf);
     } else {
         r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "stamp %s has no audit entry", serial);
     }
     eseal_stamp_record_dispose(&rec);
-    if (es_ok(r)) {
-        es_buf_move_out(out, &b);
-    }
-    es_buf_free(&b);
-    return es_code(r);
+    return r;
 }

@@ -13,6 +13,59 @@
 #include "eseal/sys/log_writer.h"
 #include "tlog/tlog.h"
 
+/*
+ * The room's handle (es_auditlog): everything the audit log needs, owned in one place and made
+ * from what it needs, not from the instance: the home directory (the log's files), the owner's
+ * store (audit events are appended inside the owner's transactions on it), its own copy of the
+ * log settings, the context (limits, clock), and the owner's keys through callbacks (the log key
+ * is under the owner's passphrase and its lock against eseal passwd). The handle owns the log
+ * (struct eseal_log: its connections, reader, publisher and witness client; opened on first use),
+ * the own TSA of audit entries' time tokens (es_audit_prepare) and the audit hook.
+ */
+typedef struct es_auditlog es_auditlog;
+
+/* The log's settings (eseal.conf), copied by es_auditlog_open. */
+typedef struct {
+    char *origin;    /* log_origin; NULL: base_url without scheme + "/log" */
+    char *base_url;
+    char **witnesses; /* "NAME VKEY URL" lines, as written */
+    size_t witness_count;
+    unsigned int witness_quorum;
+    unsigned int witness_timeout_ms;
+} es_auditlog_settings;
+
+/* What es_auditlog_open is given. Strings and the config are copied; `store` and `owner` are
+ * borrowed for the handle's life. */
+typedef struct {
+    const char *home;     /* HOME: HOME/eseal.db, HOME/log/, HOME/keys/log-ed25519.key */
+    eseal_store *store;   /* the owner's store: events go inside its caller's transactions */
+    const es_config *cfg; /* log_origin, base_url, log_witness* */
+    const eseal_context *ctx; /* limits and clock (NULL: the defaults); es_auditlog_set_context */
+    void *owner;          /* handed to the callbacks */
+    /* Loads the log's key at `path` (the owner's passphrase); NULL: ESEAL_EPASS, no passphrase. */
+    es_result (*key_load)(void *owner, eseal_key **key, const char *path);
+    /* Saves a new key at `path` under the owner's passphrase; NULL: ESEAL_EPASS. */
+    es_result (*key_save)(void *owner, eseal_key *key, const char *path);
+    /* Opens the own TSA for entries' time tokens into *t; *none true: there is none now (no
+     * passphrase, an instance being made). NULL: entries carry no time token of their own. */
+    es_result (*tsa_open)(void *owner, es_timestamper *t, bool *none);
+} es_auditlog_params;
+
+/* Makes the handle (no I/O: the log itself opens on first use); es_auditlog_close frees it. */
+ES_RESULT es_auditlog_open(es_auditlog **out, const es_auditlog_params *p);
+/* Stops the publisher, closes the log and the audit TSA, frees the handle (NULL: nothing). */
+void es_auditlog_close(es_auditlog *h);
+/* The owner's context changed (limits and clock of later entries). */
+void es_auditlog_set_context(es_auditlog *h, const eseal_context *ctx);
+/* The log, opened on first use (safe from several threads); refused when the store is older than
+ * the checkpoint published outside it. */
+ES_RESULT es_auditlog_log(es_auditlog *h, struct eseal_log **out);
+/* The settings the handle was opened with. */
+const es_auditlog_settings *es_auditlog_config(const es_auditlog *h);
+/* The audit hook (eseal_instance_set_audit_hook) and calling it: 0 when there is none. */
+void es_auditlog_set_hook(es_auditlog *h, eseal_audit_hook hook, void *payload);
+int es_auditlog_hook_call(const es_auditlog *h, const eseal_audit_event *ev);
+
 /* Runs inside the transaction that appends an entry, with its index (a stamp record, salts, a token). */
 typedef ES_RESULT (*es_log_tx_fn)(eseal_store *s, uint64_t index, void *ctx);
 /* Appends one entry and returns once it is durable; fn (may be NULL) runs in the same transaction. */
@@ -20,7 +73,7 @@ ES_RESULT es_log_append(struct eseal_log *log, uint64_t *index, es_span entry, e
 /* Appends entries inside the caller's open transaction on `s` (lifecycle events change state in the same one). */
 ES_RESULT es_log_append_tx(eseal_store *s, const es_span *entries, size_t n, uint64_t *first);
 /* Creates the log's Ed25519 key (keys/log-ed25519.key, encrypted) and log/log.vkey. */
-ES_RESULT es_log_key_create(eseal_instance *inst);
+ES_RESULT es_log_key_create(es_auditlog *h);
 /* The log's reading connection, locked until es_log_reader_end. */
 eseal_store *es_log_reader_begin(struct eseal_log *log);
 void es_log_reader_end(struct eseal_log *log);
@@ -29,8 +82,8 @@ ES_RESULT es_log_state_read(eseal_store *s, es_tlog_edge *e);
 ES_RESULT es_log_tree_hash_in(eseal_store *s, uint64_t size, es_hash32 out);
 ES_RESULT es_log_consistency_in(eseal_store *s, uint64_t m, uint64_t n, es_hash32 proof[ES_TLOG_MAX_PROOF],
                                 size_t *count);
-/* The instance configuration the log was opened with. */
-const es_config *es_log_config(const struct eseal_log *log);
+/* The settings of the handle the log belongs to. */
+const es_auditlog_settings *es_log_config(const struct eseal_log *log);
 /* A connection of the log's own for witness bookkeeping (named values), opened on first use. */
 ES_RESULT es_log_meta_store(struct eseal_log *log, eseal_store **out);
 /* The length of a note's text, blank line and first (the log's) signature line; 0 when malformed. */
@@ -46,23 +99,33 @@ ES_RESULT es_log_checkpoint_sizes(struct eseal_log *log, uint64_t **sizes, size_
 ES_RESULT es_log_open_checkpoint(const struct eseal_log *log, es_span note, es_checkpoint *out);
 /* The checkpoint kept outside the store (HOME/log/checkpoint); *present false when none. */
 ES_RESULT es_log_outside_checkpoint(struct eseal_log *log, es_checkpoint *cp, bool *present);
-/* Closes the instance's log (stops its publisher). */
-void es_log_close(eseal_instance *inst);
 /* Asks the configured witnesses to cosign a new checkpoint note and stores the cosigned note. */
 ES_RESULT es_log_witness_cosign(struct eseal_log *log, es_buf *note, const es_checkpoint *cp, uint64_t prev_size);
 
 /* Opens the instance's own TSA for audit time tokens (with the passphrase; quietly none without). Call
  * before beginning a store transaction that records audit events. */
-ES_RESULT es_audit_prepare(eseal_instance *inst);
-void es_audit_close(eseal_instance *inst);
-/* Audit entries inside the caller's transaction on inst->store. */
-ES_RESULT es_audit_seal_event(eseal_instance *inst, const es_acting *by, const char *esid, const char *from,
+ES_RESULT es_audit_prepare(es_auditlog *h);
+/* Audit entries inside the caller's transaction on the handle's store. */
+ES_RESULT es_audit_seal_event(es_auditlog *h, const es_acting *by, const char *esid, const char *from,
                               const char *to, int64_t at, const char *reason);
-ES_RESULT es_audit_cert_event(eseal_instance *inst, const es_acting *by, const char *type,
+ES_RESULT es_audit_cert_event(es_auditlog *h, const es_acting *by, const char *type,
                               const eseal_cert_record *rec, const char *detail);
 /* A forgotten salt (eseal_instance_log_forget): "log.forgotten", naming the entry and the field. */
-ES_RESULT es_audit_forget_event(eseal_instance *inst, const es_acting *by, uint64_t index, const char *field,
+ES_RESULT es_audit_forget_event(es_auditlog *h, const es_acting *by, uint64_t index, const char *field,
                                 uint64_t *entry);
+/* "passphrase.changed" (eseal passwd; never the passphrase), in a transaction of its own: durable
+ * before the new passphrase takes effect. `keys`: how many key files were re-encrypted. */
+ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys);
+/* "crl.issued" inside the caller's transaction that stores the CRL: the CA, the CRL number,
+ * thisUpdate/nextUpdate, and SHA-256 of the CRL's DER. */
+ES_RESULT es_audit_crl_event(es_auditlog *h, const es_acting *by, const eseal_cert_record *ca, uint64_t number,
+                             int64_t this_update, int64_t next_update, es_span der);
+/* A document event ("document.signed", "document.extended") in a transaction of its own, durable
+ * before the result is handed out or published: SHA-256 of the document before and (after.ptr not
+ * NULL) after, the signing certificate (may be NULL), the format and a detail. */
+ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const char *type,
+                                  const eseal_cert_record *signer, const char *format, es_span before, es_span after,
+                                  const char *detail);
 /* One stamped document, prepared and authorised, not yet published (src/service/stamp.c). */
 typedef struct {
     const eseal_stamp_request *q; /* q->who: the acting principal */
@@ -80,18 +143,23 @@ typedef struct {
 } es_audit_stamp_in;
 /* Appends the stamp's entry (durably), with its stamp record and, kept privately under the entry
  * until es_audit_stamps_published, where its output waits to be published; *index: its position. */
-ES_RESULT es_audit_stamp(eseal_instance *inst, const es_audit_stamp_in *in, uint64_t *index);
+ES_RESULT es_audit_stamp(es_auditlog *h, const es_audit_stamp_in *in, uint64_t *index);
 /* The outputs of these entries (index < 0: skipped) are published and durable: forgets where they waited. */
-ES_RESULT es_audit_stamps_published(eseal_instance *inst, const int64_t *indices, size_t n);
+ES_RESULT es_audit_stamps_published(es_auditlog *h, const int64_t *indices, size_t n);
 /* The output of the stamp entry `index` could not be published: a "stamp.failed" entry says so (durably;
  * ts, may be NULL: the source of its time token). */
-ES_RESULT es_audit_stamp_unpublished(eseal_instance *inst, const eseal_principal *who, uint64_t index,
+ES_RESULT es_audit_stamp_unpublished(es_auditlog *h, const eseal_principal *who, uint64_t index,
                                      const es_timestamper *ts, const char *why);
 /* After a crash between a stamp's record and its publication (only call when no other process is
  * stamping): each such stamp is found published (its output has the entry's after digest) or gets
  * its "stamp.failed" entry, and its temporary file goes. *recovered: how many were found. */
-ES_RESULT es_audit_stamps_recover(eseal_instance *inst, const eseal_principal *who, size_t *recovered);
+ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, size_t *recovered);
 /* Publishes a checkpoint and stores the receipt of every stamp (serial "" or index -1: skipped). */
-ES_RESULT es_audit_receipts(eseal_instance *inst, const char (*serials)[40], const int64_t *indices, size_t n);
+ES_RESULT es_audit_receipts(es_auditlog *h, const char (*serials)[40], const int64_t *indices, size_t n);
+/* The receipt of stamp `serial` (made now and kept when it was not made at stamping time). */
+ES_RESULT es_audit_stamp_receipt(es_auditlog *h, es_buf *out, const char *serial);
+/* Forgets the salt of entry `index`'s `field` ("ip", "device") and records "log.forgotten", in one
+ * transaction on the handle's store (the caller checked the principal and the passphrase). */
+ES_RESULT es_audit_forget(es_auditlog *h, const es_acting *by, uint64_t index, const char *field, uint64_t *entry);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "crypto/crypto.h"
 #include "eseal/audit.h"
+#include "maxima.h"
 #include "util/util.h"
 #include "util/versions.h"
 
@@ -80,12 +81,12 @@ static bool text_ok(const char *s, size_t n)
     return true;
 }
 
-static bool hex_ok(const char *s, size_t n) { return n == 64 && es_is_lower_hex(s, n); }
+static bool hex_ok(const char *s, size_t n) { return n == ES_LOG_SHA256_HEX - 1 && es_is_lower_hex(s, n); }
 
 /* [a-z0-9] words joined by '.' or '-', at most 64 bytes. */
 static bool type_ok(const char *s, size_t n)
 {
-    if (n == 0 || n > 64) {
+    if (n == 0 || n > ES_LOG_TYPE_MAX) {
         return false;
     }
     for (size_t i = 0; i < n; i++) {
@@ -219,17 +220,17 @@ static ES_RESULT parse(eseal_audit_entry_parsed *out, es_span in)
     es_cur c = es_cur_of(es_span_of(out->storage, in.len));
     es_span line;
     size_t lineno = 1;
-    ES_GUARD(es_cur_line(&c, ESEAL_AUDIT_MAX_FIELD + 64, &line));
+    ES_GUARD(es_cur_line(&c, ES_LOG_LINE_MAX, &line));
     ES_ENSURE(line.len == strlen(ESEAL_AUDIT_HEADER) && memcmp(line.ptr, ESEAL_AUDIT_HEADER, line.len) == 0,
               ESEAL_EMALFORMED, "audit: line 1: not an eseal-audit/v1 entry");
     es_span v;
-    ES_GUARD(es_cur_line(&c, ESEAL_AUDIT_MAX_FIELD + 64, &line));
+    ES_GUARD(es_cur_line(&c, ES_LOG_LINE_MAX, &line));
     lineno++;
     ES_ENSURE(take_key(line, "type", &v) && type_ok((const char *)v.ptr, v.len), ESEAL_EMALFORMED,
               "audit: line 2: expected \"type <lower-case word>\"");
     mut(out, v)[v.len] = '\0';
     e->type = mut(out, v);
-    ES_GUARD(es_cur_line(&c, ESEAL_AUDIT_MAX_FIELD + 64, &line));
+    ES_GUARD(es_cur_line(&c, ES_LOG_LINE_MAX, &line));
     lineno++;
     ES_ENSURE(take_key(line, "time", &v), ESEAL_EMALFORMED, "audit: line 3: expected \"time <milliseconds>\"");
     es_cur tc = es_cur_of(v);
@@ -240,14 +241,15 @@ static ES_RESULT parse(eseal_audit_entry_parsed *out, es_span in)
 
     size_t next = 0;
     while (!es_cur_eof(&c)) {
-        ES_GUARD(es_cur_line(&c, ESEAL_AUDIT_MAX_FIELD + 128, &line));
+        ES_GUARD(es_cur_line(&c, ES_LOG_LAST_LINE_MAX, &line));
         lineno++;
         if (take_key(line, "time-proof", &v)) {
             ES_ENSURE(es_cur_eof(&c), ESEAL_EMALFORMED, "audit: line %zu: time-proof must be the last line", lineno);
-            bool entry = v.len == 6 + 64 && memcmp(v.ptr, "entry ", 6) == 0;
-            bool sig = v.len == 10 + 64 && memcmp(v.ptr, "signature ", 10) == 0;
+            const size_t hex = ES_LOG_SHA256_HEX - 1;
+            bool entry = v.len == 6 + hex && memcmp(v.ptr, "entry ", 6) == 0;
+            bool sig = v.len == 10 + hex && memcmp(v.ptr, "signature ", 10) == 0;
             size_t k = entry ? 5 : 9;
-            ES_ENSURE((entry || sig) && hex_ok((const char *)v.ptr + k + 1, 64), ESEAL_EMALFORMED,
+            ES_ENSURE((entry || sig) && hex_ok((const char *)v.ptr + k + 1, hex), ESEAL_EMALFORMED,
                       "audit: line %zu: expected \"time-proof entry|signature <64 hex>\"", lineno);
             mut(out, v)[k] = '\0';
             mut(out, v)[v.len] = '\0';
@@ -307,7 +309,7 @@ int eseal_audit_commitment(char out[65], const char *name, const uint8_t salt[32
     if (es_ok(r)) {
         r = es_buf_append_str(&b, value);
     }
-    uint8_t h[64];
+    uint8_t h[ES_LOG_DIGEST_MAX];
     size_t hl = 0;
     if (es_ok(r)) {
         r = es_digest(h, &hl, ESEAL_HASH_SHA256, es_buf_span(&b));

@@ -20,7 +20,8 @@
 #include <time.h>
 
 #include "eseal/log.h"
-#include "auditlog.h"
+#include "handle.h"
+#include "maxima.h"
 #include "tlog/tlog.h"
 
 #define LOG_KEY_FILE "keys/log-ed25519.key"
@@ -40,7 +41,7 @@ typedef struct log_req {
 } log_req;
 
 struct eseal_log {
-    eseal_instance *inst;
+    es_auditlog *h; /* the room it belongs to: home, settings, keys, clock */
     char *origin;
     es_note_verifier vkey;
     bool have_vkey;
@@ -63,7 +64,7 @@ struct eseal_log {
     pthread_t thread;
     bool running, stop, dirty;
     unsigned interval_ms;
-    char last_error[256];
+    char last_error[ES_LOG_ERROR_MAX];
 };
 
 static inline void key_freep(eseal_key **k) { eseal_key_free(*k); }
@@ -174,7 +175,7 @@ ES_RESULT es_log_append_tx(eseal_store *s, const es_span *entries, size_t n, uin
     for (unsigned l = 0; l < 8; l++) {
         ES_GUARD(tile_flush(tw, l));
     }
-    ES_AUTO(es_buf_freep) es_buf st = ES_BUF_INIT(8 + 64 * ES_TLOG_HASH_LEN);
+    ES_AUTO(es_buf_freep) es_buf st = ES_BUF_INIT(ES_LOG_EDGE_MAX);
     ES_GUARD(es_tlog_edge_encode(&st, &e));
     rc = eseal_store_log_state_put(s, st.ptr, st.len);
     ES_GUARD(es_from_code(rc));
@@ -220,10 +221,10 @@ ES_RESULT es_log_consistency_in(eseal_store *s, uint64_t m, uint64_t n, es_hash3
 
 /* ---- keys and the checkpoint kept outside the store ------------------------------ */
 
-static ES_RESULT default_origin(char **out, const es_config *c)
+static ES_RESULT default_origin(char **out, const es_auditlog_settings *c)
 {
-    if (c->log_origin != NULL) {
-        *out = es_strdup(c->log_origin);
+    if (c->origin != NULL) {
+        *out = es_strdup(c->origin);
         ES_ENSURE_ALLOC(*out);
         return ES_OK;
     }
@@ -234,7 +235,7 @@ static ES_RESULT default_origin(char **out, const es_config *c)
     while (n > 0 && p[n - 1] == '/') {
         n--;
     }
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(512);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(ES_LOG_ORIGIN_MAX);
     ES_GUARD(es_buf_append(&b, p, n));
     ES_GUARD(es_buf_append_str(&b, "/log"));
     for (size_t i = 0; i < b.len; i++) {
@@ -246,46 +247,46 @@ static ES_RESULT default_origin(char **out, const es_config *c)
     return ES_OK;
 }
 
-ES_RESULT es_log_key_create(eseal_instance *inst)
+ES_RESULT es_log_key_create(es_auditlog *h)
 {
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
-    ES_GUARD(es_home_path(&p, inst, LOG_KEY_FILE));
-    ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "log: creating the log key needs the instance passphrase");
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_LOG_PATH_MAX);
+    ES_GUARD(es_auditlog_path(&p, h, LOG_KEY_FILE));
+    ES_ENSURE(h->key_save != NULL, ESEAL_EPASS, "log: creating the log key needs the instance passphrase");
     ES_AUTO(key_freep) eseal_key *k = NULL;
     int rc = eseal_key_generate(&k, ESEAL_ALG_ED25519);
     ES_GUARD(es_from_code(rc));
-    ES_GUARD(es_key_save(inst, k, es_buf_cstr(&p)));
+    ES_GUARD(h->key_save(h->owner, k, es_buf_cstr(&p)));
     ES_AUTO(es_strfreep) char *origin = NULL;
-    ES_GUARD(default_origin(&origin, &inst->cfg));
+    ES_GUARD(default_origin(&origin, &h->set));
     es_note_signer s;
     ES_GUARD(es_note_signer_init(&s, origin, ES_NOTE_ED25519, k));
-    ES_AUTO(es_buf_freep) es_buf vk = ES_BUF_INIT(1024);
+    ES_AUTO(es_buf_freep) es_buf vk = ES_BUF_INIT(ES_LOG_VKEY_MAX);
     ES_GUARD(es_note_vkey_format(&vk, &s.v));
     ES_GUARD(es_buf_append_byte(&vk, '\n'));
     es_buf_clear(&p);
-    ES_GUARD(es_home_path(&p, inst, "log"));
+    ES_GUARD(es_auditlog_path(&p, h, "log"));
     ES_GUARD(es_mkdir_p(es_buf_cstr(&p), 0755));
     es_buf_clear(&p);
-    ES_GUARD(es_home_path(&p, inst, LOG_VKEY_FILE));
+    ES_GUARD(es_auditlog_path(&p, h, LOG_VKEY_FILE));
     return es_file_write_atomic(es_buf_cstr(&p), vk.ptr, vk.len, 0644);
 }
 
 static ES_RESULT load_vkey(eseal_log *log)
 {
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
-    ES_GUARD(es_home_path(&p, log->inst, LOG_VKEY_FILE));
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_LOG_PATH_MAX);
+    ES_GUARD(es_auditlog_path(&p, log->h, LOG_VKEY_FILE));
     if (!es_path_exists(es_buf_cstr(&p))) {
         return ES_OK; /* made with the key, on first publication */
     }
-    ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(4096);
-    ES_GUARD(es_file_read(&t, es_buf_cstr(&p), 4096));
+    ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_LOG_VKEY_FILE_MAX);
+    ES_GUARD(es_file_read(&t, es_buf_cstr(&p), ES_LOG_VKEY_FILE_MAX));
     while (t.len > 0 && (t.ptr[t.len - 1] == '\n' || t.ptr[t.len - 1] == '\r')) {
         t.ptr[--t.len] = '\0';
     }
     ES_GUARD(es_note_vkey_parse(&log->vkey, es_buf_cstr(&t)));
     /* The origin is the key's name, fixed when the key was made: a later base_url does not move the
      * log; an explicit log_origin that names another log is an error. */
-    const char *want = log->inst->cfg.log_origin;
+    const char *want = log->h->set.origin;
     ES_ENSURE(want == NULL || strcmp(log->vkey.name, want) == 0, ESEAL_ESTATE,
               "log: the log key is named %s but eseal.conf sets log_origin = %s (a log's origin cannot change)",
               log->vkey.name, want);
@@ -301,15 +302,14 @@ static ES_RESULT load_signer(eseal_log *log)
     if (log->have_signer) {
         return ES_OK;
     }
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
-    ES_GUARD(es_home_path(&p, log->inst, LOG_KEY_FILE));
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_LOG_PATH_MAX);
+    ES_GUARD(es_auditlog_path(&p, log->h, LOG_KEY_FILE));
     if (!es_path_exists(es_buf_cstr(&p))) {
-        ES_GUARD(es_log_key_create(log->inst));
+        ES_GUARD(es_log_key_create(log->h));
         ES_GUARD(load_vkey(log));
     }
-    ES_ENSURE(log->inst->pass.ptr != NULL, ESEAL_EPASS, "log: signing a checkpoint needs the instance passphrase");
-    int rc = eseal_key_load(&log->key, es_buf_cstr(&p), log->inst->pass.ptr, log->inst->pass.len);
-    ES_GUARD(es_from_code(rc));
+    ES_ENSURE(log->h->key_load != NULL, ESEAL_EPASS, "log: signing a checkpoint needs the instance passphrase");
+    ES_GUARD(log->h->key_load(log->h->owner, &log->key, es_buf_cstr(&p)));
     ES_GUARD(es_note_signer_init(&log->signer, log->origin, ES_NOTE_ED25519, log->key));
     ES_ENSURE(log->have_vkey && log->signer.v.id == log->vkey.id &&
                   memcmp(log->signer.v.pub, log->vkey.pub, 32) == 0,
@@ -336,8 +336,8 @@ static ES_RESULT open_checkpoint(const eseal_log *log, es_span note, es_checkpoi
 /* The checkpoint of HOME/log/checkpoint; *present false when there is none. */
 static ES_RESULT outside_checkpoint(eseal_log *log, es_checkpoint *cp, bool *present)
 {
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
-    ES_GUARD(es_home_path(&p, log->inst, LOG_CHECKPOINT_FILE));
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_LOG_PATH_MAX);
+    ES_GUARD(es_auditlog_path(&p, log->h, LOG_CHECKPOINT_FILE));
     *present = es_path_exists(es_buf_cstr(&p));
     if (!*present) {
         return ES_OK;
@@ -366,25 +366,23 @@ static ES_RESULT check_not_behind(eseal_store *s, const es_tlog_edge *e, const e
 
 /* ---- opening ----------------------------------------------------------------------- */
 
-static void log_free(eseal_log *log);
-
-static ES_RESULT log_open(eseal_log **out, eseal_instance *inst)
+ES_RESULT es_log_open(eseal_log **out, es_auditlog *h)
 {
     eseal_log *log = es_calloc(1, sizeof(*log));
     ES_ENSURE_ALLOC(log);
-    log->inst = inst;
+    log->h = h;
     pthread_mutex_init(&log->mu, NULL);
     pthread_mutex_init(&log->rmu, NULL);
     pthread_mutex_init(&log->pmu, NULL);
     pthread_cond_init(&log->cv, NULL);
     pthread_cond_init(&log->pcv, NULL);
-    es_buf db = ES_BUF_INIT(8192);
-    es_result r = default_origin(&log->origin, &inst->cfg);
+    es_buf db = ES_BUF_INIT(ES_LOG_PATH_MAX);
+    es_result r = default_origin(&log->origin, &h->set);
     if (es_ok(r)) {
         r = load_vkey(log);
     }
     if (es_ok(r)) {
-        r = es_home_path(&db, inst, "eseal.db");
+        r = es_auditlog_path(&db, h, "eseal.db");
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_open(&log->w, es_buf_cstr(&db)));
@@ -411,26 +409,11 @@ static ES_RESULT log_open(eseal_log **out, eseal_instance *inst)
         pthread_mutex_unlock(&log->rmu);
     }
     if (!es_ok(r)) {
-        log_free(log);
+        es_log_free(log);
         return r;
     }
     *out = log;
     return ES_OK;
-}
-
-/* Opening is guarded: a batch's workers may ask for the log at the same moment. */
-static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
-
-int eseal_instance_log(eseal_instance *inst, eseal_log **out)
-{
-    if (inst == NULL || out == NULL) {
-        ES_BAIL_ARG("inst == NULL || out == NULL");
-    }
-    pthread_mutex_lock(&open_mu);
-    es_result r = inst->log == NULL ? log_open(&inst->log, inst) : ES_OK;
-    *out = inst->log;
-    pthread_mutex_unlock(&open_mu);
-    return es_code(r);
 }
 
 static void publisher_stop(eseal_log *log)
@@ -445,7 +428,7 @@ static void publisher_stop(eseal_log *log)
     }
 }
 
-static void log_free(eseal_log *log)
+void es_log_free(eseal_log *log)
 {
     if (log == NULL) {
         return;
@@ -463,14 +446,6 @@ static void log_free(eseal_log *log)
     pthread_cond_destroy(&log->cv);
     pthread_cond_destroy(&log->pcv);
     es_free(log);
-}
-
-void es_log_close(eseal_instance *inst)
-{
-    if (inst != NULL) {
-        log_free(inst->log);
-        inst->log = NULL;
-    }
 }
 
 /* ---- appending ------------------------------------------------------------------------ */
@@ -591,7 +566,7 @@ ES_RESULT es_log_append(eseal_log *log, uint64_t *index, es_span entry, es_log_t
                 q->rc = es_code(r);
             }
         }
-        char msg[256] = "";
+        char msg[ES_LOG_ERROR_MAX] = "";
         if (!es_ok(r)) {
             (void)snprintf(msg, sizeof(msg), "%s", eseal_error_last()->message);
         }
@@ -662,11 +637,11 @@ static ES_RESULT previous_checkpoint(eseal_log *log, eseal_store *s, es_checkpoi
 
 static ES_RESULT write_outside(eseal_log *log, es_span note)
 {
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
-    ES_GUARD(es_home_path(&p, log->inst, "log"));
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_LOG_PATH_MAX);
+    ES_GUARD(es_auditlog_path(&p, log->h, "log"));
     ES_GUARD(es_mkdir_p(es_buf_cstr(&p), 0755));
     es_buf_clear(&p);
-    ES_GUARD(es_home_path(&p, log->inst, LOG_CHECKPOINT_FILE));
+    ES_GUARD(es_auditlog_path(&p, log->h, LOG_CHECKPOINT_FILE));
     return es_file_write_atomic(es_buf_cstr(&p), note.ptr, note.len, 0644);
 }
 
@@ -699,10 +674,10 @@ static ES_RESULT sign_checkpoint(eseal_log *log, es_buf *note, es_checkpoint *cp
                       (unsigned long long)e.size, (unsigned long long)prev.size, eseal_error_last()->message);
         }
     }
-    ES_AUTO(es_buf_freep) es_buf text = ES_BUF_INIT(1024);
+    ES_AUTO(es_buf_freep) es_buf text = ES_BUF_INIT(ES_LOG_CHECKPOINT_TEXT_MAX);
     ES_GUARD(es_checkpoint_format(&text, cp));
     ES_GUARD(es_note_sign(note, es_buf_span(&text), &log->signer, 1));
-    int rc = eseal_store_log_checkpoint_put(s, cp->size, es_buf_cstr(note), es_inst_now(log->inst));
+    int rc = eseal_store_log_checkpoint_put(s, cp->size, es_buf_cstr(note), es_ctx_now(log->h->ctx));
     ES_GUARD(es_from_code(rc));
     return ES_OK;
 }
@@ -784,7 +759,7 @@ static void *publisher_main(void *arg)
 
 int eseal_log_publisher_start(eseal_log *log, unsigned int interval_ms)
 {
-    if (log == NULL || interval_ms > 1000) {
+    if (log == NULL || interval_ms > ES_LOG_PUBLISH_INTERVAL_MAX_MS) {
         ES_BAIL_ARG("log == NULL || interval_ms > 1000");
     }
     es_result r = load_signer(log); /* fail now, not silently in the thread */
@@ -794,7 +769,7 @@ int eseal_log_publisher_start(eseal_log *log, unsigned int interval_ms)
     pthread_mutex_lock(&log->pmu);
     int rc = ESEAL_OK;
     if (!log->running) {
-        log->interval_ms = interval_ms == 0 ? 250 : interval_ms;
+        log->interval_ms = interval_ms == 0 ? ES_LOG_PUBLISH_INTERVAL_MS : interval_ms;
         log->stop = false;
         if (pthread_create(&log->thread, NULL, publisher_main, log) != 0) {
             rc = es_code(es_error_set(ESEAL_ERROR, __FILE__, __LINE__, "log: cannot start the publisher thread"));
@@ -806,13 +781,13 @@ int eseal_log_publisher_start(eseal_log *log, unsigned int interval_ms)
     return rc;
 }
 
-const es_config *es_log_config(const eseal_log *log) { return &log->inst->cfg; }
+const es_auditlog_settings *es_log_config(const eseal_log *log) { return &log->h->set; }
 
 ES_RESULT es_log_meta_store(eseal_log *log, eseal_store **out)
 {
     if (log->m == NULL) {
-        ES_AUTO(es_buf_freep) es_buf db = ES_BUF_INIT(8192);
-        ES_GUARD(es_home_path(&db, log->inst, "eseal.db"));
+        ES_AUTO(es_buf_freep) es_buf db = ES_BUF_INIT(ES_LOG_PATH_MAX);
+        ES_GUARD(es_auditlog_path(&db, log->h, "eseal.db"));
         int rc = eseal_store_open(&log->m, es_buf_cstr(&db));
         ES_GUARD(es_from_code(rc));
     }
@@ -852,7 +827,7 @@ static ES_RESULT store_cosigned(eseal_log *log, uint64_t size, es_span note)
     ES_GUARD(r);
     ES_ENSURE(prefix, ESEAL_ESTATE, "log: checkpoint %llu changed while witnesses were cosigning it",
               (unsigned long long)size);
-    rc = eseal_store_log_checkpoint_put(log->w, size, es_buf_cstr(&text), es_inst_now(log->inst));
+    rc = eseal_store_log_checkpoint_put(log->w, size, es_buf_cstr(&text), es_ctx_now(log->h->ctx));
     ES_GUARD(es_from_code(rc));
     return ES_OK;
 }
@@ -955,7 +930,7 @@ int eseal_log_vkey(eseal_log *log, eseal_buf *out)
         return es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
                                     "log: no log key yet (it is made by 'eseal init', or by the first publication)"));
     }
-    es_buf b = ES_BUF_INIT(1024);
+    es_buf b = ES_BUF_INIT(ES_LOG_VKEY_MAX);
     es_result r = es_note_vkey_format(&b, &log->vkey);
     if (es_ok(r)) {
         es_buf_move_out(out, &b);
@@ -989,7 +964,7 @@ int eseal_log_entry(eseal_log *log, eseal_buf *out, uint64_t index)
 static ES_RESULT proof_lines(es_buf *out, const es_hash32 *proof, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(64);
+        ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(ES_LOG_PROOF_LINE_MAX);
         ES_GUARD(es_base64_encode(&b, es_span_of(proof[i], 32)));
         ES_GUARD(es_buf_append(out, b.ptr, b.len));
         ES_GUARD(es_buf_append_byte(out, '\n'));
@@ -1034,7 +1009,7 @@ int eseal_log_prove_inclusion(eseal_log *log, eseal_buf *out, uint64_t index, ui
     if (log == NULL || out == NULL) {
         ES_BAIL_ARG("log == NULL || out == NULL");
     }
-    es_buf b = ES_BUF_INIT(64 * 64);
+    es_buf b = ES_BUF_INIT(ES_LOG_PROOF_TEXT_MAX);
     return out_text(out, &b, prove_inclusion(log, &b, index, size));
 }
 
@@ -1055,7 +1030,7 @@ int eseal_log_prove_consistency(eseal_log *log, eseal_buf *out, uint64_t m, uint
     if (log == NULL || out == NULL) {
         ES_BAIL_ARG("log == NULL || out == NULL");
     }
-    es_buf b = ES_BUF_INIT(64 * 64);
+    es_buf b = ES_BUF_INIT(ES_LOG_PROOF_TEXT_MAX);
     return out_text(out, &b, prove_consistency(log, &b, m, n));
 }
 
@@ -1118,6 +1093,6 @@ int eseal_log_receipt(eseal_log *log, eseal_buf *out, uint64_t index)
     if (log == NULL || out == NULL) {
         ES_BAIL_ARG("log == NULL || out == NULL");
     }
-    es_buf b = ES_BUF_INIT(256 * 1024);
+    es_buf b = ES_BUF_INIT(ES_LOG_RECEIPT_MAX);
     return out_text(out, &b, receipt(log, &b, index));
 }

@@ -10,6 +10,7 @@
 
 #include "eseal/log.h"
 #include "auditlog.h"
+#include "maxima.h"
 #include "tlog/tlog.h"
 
 /* 256^level, or 0 when it does not fit in 64 bits. */
@@ -135,7 +136,7 @@ typedef struct {
 /* Writes dir/<path> atomically unless an immutable copy of the right length is there. */
 static ES_RESULT export_file(exporter *x, const char *rel, es_span data, bool immutable)
 {
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_LOG_PATH_MAX);
     ES_GUARD(es_buf_printf(&p, "%s/%s", x->dir, rel));
     if (immutable) {
         eseal_buf have = {0};
@@ -158,7 +159,7 @@ static ES_RESULT export_file(exporter *x, const char *rel, es_span data, bool im
 
 static ES_RESULT export_resource(exporter *x, int level, uint64_t n, unsigned width)
 {
-    ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(256);
+    ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(ES_LOG_TILE_PATH_MAX);
     ES_GUARD(es_tlog_tile_path(&path, level, n, width));
     ES_AUTO(es_buf_freep) es_buf data = ES_BUF_INIT(ES_TLOG_TILE_WIDTH * (ES_TLOG_MAX_ENTRY + 2));
     es_result r = resource_bytes(es_log_reader_begin(x->log), &data, level, n, width);
@@ -376,10 +377,10 @@ static ES_RESULT audit_time_token(auditor *a, uint64_t index, const void *data, 
         eseal_buf tok = {0};
         int rc = eseal_store_log_private(a->s, &tok, index, "time-token");
         if (rc == ESEAL_OK) {
-            uint8_t h[64];
+            uint8_t h[ES_LOG_DIGEST_MAX];
             size_t hl = 0;
             r = es_digest(h, &hl, ESEAL_HASH_SHA256, es_span_of(tok.ptr, tok.size));
-            ES_AUTO(es_buf_freep) es_buf hex = ES_BUF_INIT(80);
+            ES_AUTO(es_buf_freep) es_buf hex = ES_BUF_INIT(ES_LOG_TOKEN_HEX_MAX);
             if (es_ok(r)) {
                 r = es_buf_append_hex(&hex, h, 32, false);
             }
@@ -421,8 +422,8 @@ static int audit_entry(uint64_t index, const void *data, size_t len, void *paylo
 static ES_RESULT audit_tail(auditor *a, const es_tlog_edge *stored)
 {
     /* The stored right edge is the one the entries give. */
-    ES_AUTO(es_buf_freep) es_buf x = ES_BUF_INIT(8 + 64 * 32);
-    ES_AUTO(es_buf_freep) es_buf y = ES_BUF_INIT(8 + 64 * 32);
+    ES_AUTO(es_buf_freep) es_buf x = ES_BUF_INIT(ES_LOG_EDGE_MAX);
+    ES_AUTO(es_buf_freep) es_buf y = ES_BUF_INIT(ES_LOG_EDGE_MAX);
     ES_GUARD(es_tlog_edge_encode(&x, &a->e));
     ES_GUARD(es_tlog_edge_encode(&y, stored));
     if (!es_span_eq(es_buf_span(&x), es_buf_span(&y))) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "auditlog.h"
+#include "maxima.h"
 #include "witness_client.h"
 
 /* "NAME VKEY URL" -> cfg (strings owned by cfg). */
@@ -58,26 +59,26 @@ static es_result prove(void *ctx, uint64_t m, uint64_t n, es_hash32 proof[ES_TLO
 ES_RESULT es_log_witness_cosign(struct eseal_log *log, es_buf *note, const es_checkpoint *cp, uint64_t prev_size)
 {
     (void)prev_size;
-    const es_config *c = es_log_config(log);
-    if (c->log_witness_count == 0) {
+    const es_auditlog_settings *c = es_log_config(log);
+    if (c->witness_count == 0) {
         return ES_OK;
     }
-    es_witness_cfg *ws = es_calloc(c->log_witness_count, sizeof(*ws));
+    es_witness_cfg *ws = es_calloc(c->witness_count, sizeof(*ws));
     ES_ENSURE_ALLOC(ws);
     es_result r = ES_OK;
-    for (size_t i = 0; es_ok(r) && i < c->log_witness_count; i++) {
-        r = parse_witness(&ws[i], c->log_witnesses[i]);
+    for (size_t i = 0; es_ok(r) && i < c->witness_count; i++) {
+        r = parse_witness(&ws[i], c->witnesses[i]);
     }
-    ES_AUTO(es_buf_freep) es_buf lines = ES_BUF_INIT(64 * 1024);
-    ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(16 * 1024);
+    ES_AUTO(es_buf_freep) es_buf lines = ES_BUF_INIT(ES_LOG_COSIG_LINES_MAX);
+    ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(ES_LOG_WITNESS_WHY_MAX);
     unsigned got = 0;
     if (es_ok(r)) {
         prover pv = {log};
         eseal_store *s = NULL;
         r = es_log_meta_store(log, &s);
         if (es_ok(r)) {
-            r = es_witness_collect(s, ws, c->log_witness_count, es_buf_span(note), cp, prove, &pv,
-                                   c->log_witness_timeout_ms, &lines, &got, &why);
+            r = es_witness_collect(s, ws, c->witness_count, es_buf_span(note), cp, prove, &pv,
+                                   c->witness_timeout_ms, &lines, &got, &why);
         }
     }
     if (es_ok(r) && lines.len > 0) {
@@ -86,15 +87,15 @@ ES_RESULT es_log_witness_cosign(struct eseal_log *log, es_buf *note, const es_ch
             r = es_log_store_cosigned(log, cp->size, es_buf_span(note));
         }
     }
-    for (size_t i = 0; i < c->log_witness_count; i++) {
+    for (size_t i = 0; i < c->witness_count; i++) {
         es_free(ws[i].name);
         es_free(ws[i].url);
     }
     es_free(ws);
     ES_GUARD(r);
-    ES_ENSURE(got >= c->log_witness_quorum, ESEAL_ESTATE,
+    ES_ENSURE(got >= c->witness_quorum, ESEAL_ESTATE,
               "log: checkpoint %llu was signed but only %u of the %zu witnesses cosigned it (quorum %u): %s",
-              (unsigned long long)cp->size, got, c->log_witness_count, c->log_witness_quorum, es_buf_cstr(&why));
+              (unsigned long long)cp->size, got, c->witness_count, c->witness_quorum, es_buf_cstr(&why));
     return ES_OK;
 }
 
@@ -111,16 +112,16 @@ size_t es_log_note_base_len(es_span note)
 
 ES_RESULT es_log_witness_recosign(struct eseal_log *log, uint64_t size)
 {
-    const es_config *c = es_log_config(log);
-    if (c->log_witness_count == 0 || c->log_witness_quorum == 0) {
+    const es_auditlog_settings *c = es_log_config(log);
+    if (c->witness_count == 0 || c->witness_quorum == 0) {
         return ES_OK;
     }
     /* How many configured witnesses have cosigned the stored note already? */
-    ES_AUTO(es_freep) es_note_verifier *vs = es_calloc(c->log_witness_count, sizeof(*vs));
+    ES_AUTO(es_freep) es_note_verifier *vs = es_calloc(c->witness_count, sizeof(*vs));
     ES_ENSURE_ALLOC(vs);
-    for (size_t i = 0; i < c->log_witness_count; i++) {
+    for (size_t i = 0; i < c->witness_count; i++) {
         es_witness_cfg w = {0};
-        es_result r = parse_witness(&w, c->log_witnesses[i]);
+        es_result r = parse_witness(&w, c->witnesses[i]);
         es_free(w.name);
         es_free(w.url);
         ES_GUARD(r);
@@ -138,13 +139,13 @@ ES_RESULT es_log_witness_recosign(struct eseal_log *log, uint64_t size)
     if (es_ok(r)) {
         r = es_checkpoint_parse(&cp, n->text);
     }
-    if (es_ok(r) && !es_ok(es_note_verify(n, vs, c->log_witness_count, &mask, NULL))) {
+    if (es_ok(r) && !es_ok(es_note_verify(n, vs, c->witness_count, &mask, NULL))) {
         mask = 0; /* no cosignature verifies yet */
         eseal_error_clear();
     }
     unsigned have = (unsigned)__builtin_popcountll(mask);
     ES_AUTO(es_buf_freep) es_buf base = ES_BUF_INIT(ES_NOTE_MAX_LEN);
-    if (es_ok(r) && have < c->log_witness_quorum) {
+    if (es_ok(r) && have < c->witness_quorum) {
         r = es_buf_append(&base, note.ptr, es_log_note_base_len(es_span_of(note.ptr, note.size)));
         if (es_ok(r)) {
             r = es_log_witness_cosign(log, &base, &cp, 0);

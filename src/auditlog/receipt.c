@@ -6,6 +6,7 @@
 
 #include "crypto/crypto.h"
 #include "eseal/log.h"
+#include "maxima.h"
 #include "tlog/tlog.h"
 #include "util/versions.h"
 
@@ -29,7 +30,7 @@ static es_result refuse(eseal_receipt_info *info, const char *fmt, ...)
 
 static bool hex_eq(const uint8_t *h, const char *hex)
 {
-    char have[65];
+    char have[ES_LOG_SHA256_HEX];
     es_hex_lower(have, h, 32);
     return hex != NULL && strcmp(have, hex) == 0;
 }
@@ -40,7 +41,7 @@ static ES_RESULT check_doc(eseal_receipt_info *info, const char *path)
     if (e->doc_after_sha256 == NULL) {
         return refuse(info, "the entry (%s) names no stamped document", e->type);
     }
-    uint8_t h[64];
+    uint8_t h[ES_LOG_DIGEST_MAX];
     size_t hl = 0;
     uint64_t max = es_ctx_limits(NULL)->max_input_bytes;
     ES_GUARD(es_digest_file(h, &hl, ESEAL_HASH_SHA256, path, max));
@@ -61,7 +62,7 @@ static ES_RESULT verify(eseal_receipt_info *info, es_span in, const eseal_receip
 {
     ES_ENSURE(chk->log_vkey != NULL, ESEAL_EINVAL,
               "receipt: the log's verifier key is required");
-    ES_ENSURE(chk->witness_count <= 62 && chk->quorum <= chk->witness_count, ESEAL_EINVAL,
+    ES_ENSURE(chk->witness_count <= ES_LOG_RECEIPT_WITNESSES_MAX && chk->quorum <= chk->witness_count, ESEAL_EINVAL,
               "receipt: a quorum of %u from %zu witness keys", chk->quorum, chk->witness_count);
     ES_AUTO(es_freep) es_note_verifier *vs = es_calloc(chk->witness_count + 1, sizeof(*vs));
     ES_ENSURE_ALLOC(vs);

@@ -15,6 +15,7 @@
 
 #include "http/http.h"
 #include "witness_client.h"
+#include "maxima.h"
 
 #define RESP_MAX (64 * 1024)
 #define WHY_MAX 400
@@ -54,7 +55,7 @@ static void say(job *j, const char *fmt, ...)
 static void first_line(char *out, size_t cap, const es_buf *b)
 {
     size_t n = 0;
-    for (size_t i = 0; i < b->len && n + 1 < cap && n < 120; i++) {
+    for (size_t i = 0; i < b->len && n + 1 < cap && n < ES_LOG_WITNESS_QUOTE_MAX; i++) {
         uint8_t c = b->ptr[i];
         if (c == '\n') {
             break;
@@ -83,7 +84,7 @@ static ES_RESULT request_body(job *j, es_buf *body, uint64_t old)
         es_result r = j->prove(j->ctx, old, j->cp->size, proof, &count);
         (void)pthread_mutex_unlock(j->prove_lock);
         ES_GUARD(r);
-        ES_ENSURE(count <= 63, ESEAL_ELIMIT, "a consistency proof of %zu hashes (tlog-witness allows 63)", count);
+        ES_ENSURE(count <= ES_LOG_WITNESS_PROOF_MAX, ESEAL_ELIMIT, "a consistency proof of %zu hashes (tlog-witness allows 63)", count);
     }
     es_buf_clear(body);
     return es_witness_req_format(body, old, proof, count, j->note);
@@ -109,7 +110,7 @@ static void accept_cosignature(job *j, const es_buf *resp)
     }
     while (!es_cur_eof(&c) && !j->ok) {
         es_span line;
-        if (!es_ok(es_cur_line(&c, 4096, &line))) {
+        if (!es_ok(es_cur_line(&c, ES_LOG_WITNESS_LINE_MAX, &line))) {
             say(j, "the answer has a line over 4096 bytes");
             break;
         }
@@ -152,7 +153,7 @@ static void accept_cosignature(job *j, const es_buf *resp)
 
 static void run(job *j)
 {
-    char url[2048];
+    char url[ES_LOG_URL_MAX];
     const char *base = j->w->url;
     size_t bl = strlen(base);
     while (bl > 0 && base[bl - 1] == '/') {
@@ -162,7 +163,7 @@ static void run(job *j)
         say(j, "the URL is too long");
         return;
     }
-    es_buf body = ES_BUF_INIT(ES_NOTE_MAX_LEN + 64 * 64);
+    es_buf body = ES_BUF_INIT(ES_NOTE_MAX_LEN + ES_LOG_PROOF_TEXT_MAX);
     es_buf resp = ES_BUF_INIT(RESP_MAX);
     es_http_client_options o = {j->timeout_ms, RESP_MAX};
     uint64_t old = j->old;
@@ -172,7 +173,7 @@ static void run(job *j)
             break;
         }
         long status = 0;
-        char ctype[128] = "";
+        char ctype[ES_LOG_HEADER_MAX] = "";
         if (!es_ok(es_http_post(url, "text/plain", es_buf_span(&body), &o, &resp, &status, ctype, sizeof(ctype)))) {
             say(j, "%s", eseal_error_last()->message);
             break;
@@ -181,7 +182,7 @@ static void run(job *j)
             accept_cosignature(j, &resp);
             break;
         }
-        char first[128];
+        char first[ES_LOG_HEADER_MAX];
         first_line(first, sizeof(first), &resp);
         if (status != 409) {
             say(j, "HTTP %ld from %s: %s", status, url, first);
@@ -222,7 +223,7 @@ static ES_RESULT size_key(es_buf *k, const es_witness_cfg *w)
 static ES_RESULT stored_size(eseal_store *st, const es_witness_cfg *w, uint64_t *out)
 {
     *out = 0;
-    ES_AUTO(es_buf_freep) es_buf k = ES_BUF_INIT(1024);
+    ES_AUTO(es_buf_freep) es_buf k = ES_BUF_INIT(ES_LOG_META_KEY_MAX);
     ES_GUARD(size_key(&k, w));
     eseal_buf v = ESEAL_BUF_INIT;
     int rc = eseal_store_meta(st, &v, es_buf_cstr(&k));
@@ -240,9 +241,9 @@ static ES_RESULT stored_size(eseal_store *st, const es_witness_cfg *w, uint64_t 
 
 static ES_RESULT record(eseal_store *st, const es_witness_cfg *w, uint64_t size)
 {
-    ES_AUTO(es_buf_freep) es_buf k = ES_BUF_INIT(1024);
+    ES_AUTO(es_buf_freep) es_buf k = ES_BUF_INIT(ES_LOG_META_KEY_MAX);
     ES_GUARD(size_key(&k, w));
-    char v[24];
+    char v[ES_LOG_DECIMAL_MAX];
     int n = snprintf(v, sizeof(v), "%llu", (unsigned long long)size);
     return es_from_code(eseal_store_meta_put(st, es_buf_cstr(&k), v, (size_t)n));
 }
@@ -283,7 +284,7 @@ ES_RESULT es_witness_collect(eseal_store *st, const es_witness_cfg *ws, size_t n
         j->ctx = ctx;
         j->prove_lock = &prove_lock;
         j->timeout_ms = timeout_ms;
-        j->line = (es_buf)ES_BUF_INIT(1024);
+        j->line = (es_buf)ES_BUF_INIT(ES_LOG_META_KEY_MAX);
         r = stored_size(st, &ws[i], &j->old);
         if (j->old > cp->size) {
             j->old = 0; /* ahead of this checkpoint (a restored store?): probe, the witness answers 409 */

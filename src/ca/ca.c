@@ -147,7 +147,7 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
                              es_inst_now(inst));
     }
     if (es_ok(r)) {
-        r = es_audit_prepare(inst);
+        r = es_audit_prepare(inst->auditlog);
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_begin(inst->store));
@@ -164,7 +164,7 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
             (void)snprintf(detail, sizeof(detail), "%s %s certificate %s replaces %s (%s)", hierarchy, role,
                            rec.subject, renews->id, renews->revoked_ms != 0 ? "revoked" : "superseded");
         }
-        r = es_audit_cert_event(inst, by, renews == NULL ? "cert.issued" : "cert.renewed", &rec, detail);
+        r = es_audit_cert_event(inst->auditlog, by, renews == NULL ? "cert.issued" : "cert.renewed", &rec, detail);
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_commit(inst->store));
@@ -251,7 +251,7 @@ static int collect_revoked(const eseal_cert_record *rec, void *payload)
     return 0;
 }
 
-ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, es_buf *der)
+ES_RESULT es_ca_publish_crl(eseal_instance *inst, const es_acting *by, const eseal_cert_record *ca, es_buf *der)
 {
     es_instance_trust_invalidate(inst); /* new CRLs or certificates: verifications rebuild their trust */
     crl_collect c = {ca->id, NULL, NULL, 0, 0, ES_OK};
@@ -274,7 +274,7 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
     }
     bool in_tx = false;
     if (es_ok(r)) {
-        r = es_audit_prepare(inst);
+        r = es_audit_prepare(inst->auditlog);
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_begin(inst->store));
@@ -290,6 +290,10 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_crl_put(inst->store, ca->id, number, out.ptr, out.len, now, next));
+    }
+    if (es_ok(r)) {
+        /* On the record with the CRL, before it is written out or handed back. */
+        r = es_audit_crl_event(inst->auditlog, by, ca, number, now, next, es_buf_span(&out));
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_commit(inst->store));
@@ -323,7 +327,8 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, e
     return r;
 }
 
-static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_alg ca_alg, bool maker_tsa)
+static ES_RESULT make_hierarchy(eseal_instance *inst, const es_acting *by, const char *h, eseal_key_alg ca_alg,
+                                bool maker_tsa)
 {
     const es_config *cfg = &inst->cfg;
     int64_t now = es_inst_now(inst);
@@ -349,7 +354,7 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
         s.common_name = es_buf_cstr(&cn);
         s.not_before_ms = now - 60000;
         s.not_after_ms = now + 20 * 365 * DAY_MS;
-        r = es_ca_issue(inst, &root, "root-ca", h, ca_alg, &s, NULL);
+        r = es_ca_issue_as(inst, by, &root, "root-ca", h, ca_alg, &s, NULL);
     }
     if (es_ok(r)) {
         es_buf_clear(&cn);
@@ -359,7 +364,7 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
         s.profile = ES_PROFILE_ISSUING_CA;
         s.common_name = es_buf_cstr(&cn);
         s.not_after_ms = now + 10 * 365 * DAY_MS;
-        r = es_ca_issue(inst, &issuing, "issuing-ca", h, ca_alg, &s, &root);
+        r = es_ca_issue_as(inst, by, &issuing, "issuing-ca", h, ca_alg, &s, &root);
     }
     if (es_ok(r) && maker_tsa) {
         es_buf_clear(&cn);
@@ -369,7 +374,7 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
             s.org_unit = "Seal Registry";
             s.common_name = es_buf_cstr(&cn);
             s.not_after_ms = now + 5 * 365 * DAY_MS;
-            r = es_ca_issue(inst, NULL, "seal-maker", h, ca_alg, &s, &issuing);
+            r = es_ca_issue_as(inst, by, NULL, "seal-maker", h, ca_alg, &s, &issuing);
         }
         if (es_ok(r)) {
             es_buf_clear(&cn);
@@ -379,21 +384,21 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
             s.profile = ES_PROFILE_TSA;
             s.org_unit = "Time Stamping";
             s.common_name = es_buf_cstr(&cn);
-            r = es_ca_issue(inst, NULL, "tsa", h, ca_alg, &s, &issuing);
+            r = es_ca_issue_as(inst, by, NULL, "tsa", h, ca_alg, &s, &issuing);
         }
     }
     /* RFC 6960 §4.2.2.2: each CA answers OCSP through a delegated responder it issued. */
     if (es_ok(r)) {
-        r = es_ocsp_responder_ensure(inst, NULL, &root);
+        r = es_ocsp_responder_ensure(inst, by, NULL, &root);
     }
     if (es_ok(r)) {
-        r = es_ocsp_responder_ensure(inst, NULL, &issuing);
+        r = es_ocsp_responder_ensure(inst, by, NULL, &issuing);
     }
     if (es_ok(r)) {
-        r = es_ca_publish_crl(inst, &root, NULL);
+        r = es_ca_publish_crl(inst, by, &root, NULL);
     }
     if (es_ok(r)) {
-        r = es_ca_publish_crl(inst, &issuing, NULL);
+        r = es_ca_publish_crl(inst, by, &issuing, NULL);
     }
     eseal_cert_record_dispose(&root);
     eseal_cert_record_dispose(&issuing);
@@ -401,8 +406,8 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const char *h, eseal_key_a
     return r;
 }
 
-ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, void (*progress)(void *ctx, const char *what),
-                                   void *ctx)
+ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, const es_acting *by,
+                                   void (*progress)(void *ctx, const char *what), void *ctx)
 {
     static const struct {
         const char *name, *what;
@@ -419,7 +424,7 @@ ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, void (*progress)(void *
         if (progress != NULL) {
             progress(ctx, h[i].what);
         }
-        ES_GUARD(make_hierarchy(inst, h[i].name, h[i].alg, h[i].maker_tsa));
+        ES_GUARD(make_hierarchy(inst, by, h[i].name, h[i].alg, h[i].maker_tsa));
     }
     return ES_OK;
 }
@@ -536,9 +541,9 @@ static ES_RESULT renew_one(eseal_instance *inst, const es_acting *by, eseal_cert
     }
     if (es_ok(r) && k == 0) {
         /* A new CA answers for its certificates from the start: a CRL and an OCSP responder. */
-        r = es_ca_publish_crl(inst, &rec, NULL);
+        r = es_ca_publish_crl(inst, by, &rec, NULL);
         if (es_ok(r)) {
-            r = es_ocsp_responder_ensure(inst, NULL, &rec);
+            r = es_ocsp_responder_ensure(inst, by, NULL, &rec);
         }
     }
     if (es_ok(r) && cb != NULL && cb(&old, &rec, payload) != 0) {

@@ -12,8 +12,10 @@
 
 #define ES_CA_ID_MAX 64 /* a CA id in a URL: es_ca ids are 16 hex digits, a SHA-256 is 64 */
 
-/* Creates the sm2, p256 and rsa hierarchies; progress (may be NULL) is told before each. */
-ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, void (*progress)(void *ctx, const char *what), void *ctx);
+/* Creates the sm2, p256 and rsa hierarchies on behalf of `by` (the actor of their audit entries;
+ * NULL: the platform); progress (may be NULL) is told before each. */
+ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, const es_acting *by,
+                                   void (*progress)(void *ctx, const char *what), void *ctx);
 /* Issues and stores a certificate for a new key, saving the key under keys/; the platform's own act
  * (es_ca_issue_as: on behalf of `by`, recorded in the audit entry). */
 ES_RESULT es_ca_issue_as(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
@@ -21,14 +23,17 @@ ES_RESULT es_ca_issue_as(eseal_instance *inst, const es_acting *by, eseal_cert_r
                          const eseal_cert_record *issuer_rec);
 ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
                       eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec);
-/* Issues a fresh CRL for the CA record `ca` and stores it; der may be NULL. */
-ES_RESULT es_ca_publish_crl(eseal_instance *inst, const eseal_cert_record *ca, es_buf *der);
+/* Issues a fresh CRL for the CA record `ca` and stores it with its "crl.issued" audit entry (on
+ * behalf of `by`; NULL: the platform), then writes HOME/crl/<id>.crl; der may be NULL. */
+ES_RESULT es_ca_publish_crl(eseal_instance *inst, const es_acting *by, const eseal_cert_record *ca, es_buf *der);
 /* The hierarchy that issues certificates for keys of `alg`. */
 const char *es_hierarchy_for_alg(eseal_key_alg alg);
 
 /* A current delegated OCSP responder certificate of the CA record `ca` (role "ocsp"), issued now
- * when there is none with at least a week left; out (may be NULL) gets its record. */
-ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_record *ca);
+ * (on behalf of `by`; NULL: the platform) when there is none with at least a week left; out (may
+ * be NULL) gets its record. */
+ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, const es_acting *by, eseal_cert_record *out,
+                                  const eseal_cert_record *ca);
 
 /*
  * Current revocation evidence for a chain (chain[0] the signer, each next one its issuer; the

@@ -54,7 +54,8 @@ static int pick_responder(const eseal_cert_record *rec, void *payload)
     return 0;
 }
 
-static ES_RESULT issue_responder(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_record *ca)
+static ES_RESULT issue_responder(eseal_instance *inst, const es_acting *by, eseal_cert_record *out,
+                                 const eseal_cert_record *ca)
 {
     eseal_key_alg alg = strcmp(ca->hierarchy, "sm2") == 0   ? ESEAL_ALG_SM2
                         : strcmp(ca->hierarchy, "rsa") == 0 ? ESEAL_ALG_RSA2048 /* short-lived: 2048 is enough */
@@ -72,13 +73,14 @@ static ES_RESULT issue_responder(eseal_instance *inst, eseal_cert_record *out, c
         s.org_unit = "eseal Certification Authority";
         s.not_before_ms = now - 60000;
         s.not_after_ms = now + RESPONDER_DAYS * DAY_MS;
-        r = es_ca_issue(inst, out, "ocsp", ca->hierarchy, alg, &s, ca);
+        r = es_ca_issue_as(inst, by, out, "ocsp", ca->hierarchy, alg, &s, ca);
     }
     es_buf_free(&cn);
     return r;
 }
 
-ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, eseal_cert_record *out, const eseal_cert_record *ca)
+ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, const es_acting *by, eseal_cert_record *out,
+                                  const eseal_cert_record *ca)
 {
     responder_find f = {ca->id, es_inst_now(inst), "", 0};
     ES_GUARD(es_from_code(eseal_store_cert_list(inst->store, pick_responder, &f)));
@@ -87,7 +89,7 @@ ES_RESULT es_ocsp_responder_ensure(eseal_instance *inst, eseal_cert_record *out,
     if (f.best_id[0] != '\0') {
         ES_GUARD(es_from_code(eseal_store_cert_find(inst->store, &rec, f.best_id)));
     } else {
-        ES_GUARD(issue_responder(inst, &rec, ca));
+        ES_GUARD(issue_responder(inst, by, &rec, ca));
     }
     if (out != NULL) {
         *out = rec;
@@ -185,7 +187,7 @@ static ES_RESULT load_ca(eseal_instance *inst, eseal_ocsp_service *s, const char
     memset(&resp, 0, sizeof(resp));
     ES_GUARD(es_from_code(eseal_store_cert_find(inst->store, &ca, id)));
     size_t i = s->n;
-    es_result r = es_ocsp_responder_ensure(inst, &resp, &ca);
+    es_result r = es_ocsp_responder_ensure(inst, NULL, &resp, &ca);
     if (es_ok(r)) {
         r = es_cert_parse(&s->cas[i], es_span_of(ca.pem, strlen(ca.pem)));
     }

@@ -36,6 +36,7 @@ static int run(cli_args *a)
     o.country = cli_get(a, "country");
     o.base_url = cli_get(a, "base-url");
     o.progress = init_progress;
+    o.who = cli_principal(); /* the local operator: the actor of the set-up entries */
     const char *home = cli_home(a);
     rc = eseal_instance_init(home, &o);
     explicit_bzero(pass, sizeof(pass));
@@ -65,6 +66,7 @@ const cli_cmd cli_cmd_init = {
     "SQLite store eseal.db, and keys/ with every private key encrypted (PKCS#8, scrypt,\n"
     "AES-256) under the instance passphrase. Three CA hierarchies are made: sm2 and p256\n"
     "(root, issuing CA, seal-maker and TSA certificates) and rsa (root and issuing CA).\n"
+    "Each certificate and first CRL is an audit log entry whose actor is you (the login name).\n"
     "The passphrase comes from --pass-file, --pass-fd, $ESEAL_PASSPHRASE, or a prompt (asked\n"
     "twice; change it later with 'eseal passwd');\n"
     "it must have at least 8 characters.\n\n"

@@ -46,12 +46,11 @@ struct eseal_instance {
     eseal_store *store;
     es_config cfg;
     es_secret pass;
-    eseal_audit_hook audit;
-    void *audit_payload;
     eseal_trust *trust_cache; /* the instance's own trust, reused for a short while by verifications */
     int64_t trust_cache_ms;
-    struct eseal_log *log; /* the audit log, opened on first use */
-    struct es_timestamper_s *audit_ts; /* the own TSA for audit entries' time tokens (es_audit_prepare) */
+    /* The audit log room's handle (auditlog/auditlog.h: the log, its TSA, the hook, its settings),
+     * made with the instance by src/service/auditlog_edge.c; its log opens on first use. */
+    struct es_auditlog *auditlog;
     bool creating; /* eseal_instance_init is making it: no TSA with CRLs yet, so no time tokens */
     /* HOME/keys as it was when the passphrase was set (passwd.c): eseal passwd replaces the
      * directory, so a key written under an older passphrase is refused rather than mixed in. */
@@ -121,6 +120,13 @@ void es_keys_note(eseal_instance *inst);
  * key files are under (ESEAL_EPASS when eseal passwd changed it since). */
 ES_RESULT es_key_save(eseal_instance *inst, eseal_key *key, const char *path);
 
+/* Called once the re-encrypted key set is complete and durable, just before it replaces keys/
+ * (`keys`: how many key files): records the change; an error stops it, nothing changed. */
+typedef es_result (*es_passwd_record_fn)(void *ctx, size_t keys);
+/* Changes the instance passphrase (every key file re-encrypted, all or nothing; the front door,
+ * eseal_instance_passwd, is the service's: it records the change through `rec`). */
+ES_RESULT es_instance_passwd_change(eseal_instance *inst, const char *pass, size_t len, es_passwd_record_fn rec,
+                                    void *ctx);
 /* Path of a file inside the home directory. */
 ES_RESULT es_home_path(es_buf *out, const eseal_instance *inst, const char *rel);
 /* Loads the private key of a record (needs the passphrase). */

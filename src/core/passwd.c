@@ -192,7 +192,7 @@ static ES_RESULT check_pass(eseal_instance *inst)
 int eseal_instance_passphrase_check(eseal_instance *inst) { return es_code(check_pass(inst)); }
 
 static ES_RESULT reencrypt_all(eseal_instance *inst, const char *keys, const char *stage, const char *pass,
-                               size_t len)
+                               size_t len, size_t *count)
 {
     struct dirent **names = NULL;
     int n = 0;
@@ -218,6 +218,7 @@ static ES_RESULT reencrypt_all(eseal_instance *inst, const char *keys, const cha
         if (es_ok(r)) {
             r = es_from_code(eseal_key_save(k, es_buf_cstr(&to), pass, len));
         }
+        *count += es_ok(r) ? 1 : 0;
         eseal_key_free(k);
     }
     es_buf_free(&from);
@@ -226,21 +227,24 @@ static ES_RESULT reencrypt_all(eseal_instance *inst, const char *keys, const cha
     return r;
 }
 
-static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size_t len);
+static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size_t len, es_passwd_record_fn rec,
+                                    void *ctx);
 
-static ES_RESULT change_pass(eseal_instance *inst, const char *pass, size_t len)
+ES_RESULT es_instance_passwd_change(eseal_instance *inst, const char *pass, size_t len, es_passwd_record_fn rec,
+                                    void *ctx)
 {
     ES_ENSURE_ARG(inst != NULL && pass != NULL);
     ES_ENSURE(len >= 8, ESEAL_EINVAL, "the instance passphrase must have at least 8 characters");
     ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the current instance passphrase is needed");
     int lock = -1;
     ES_GUARD(keys_lock(inst, true, &lock));
-    es_result r = change_pass_locked(inst, pass, len);
+    es_result r = change_pass_locked(inst, pass, len, rec, ctx);
     close(lock);
     return r;
 }
 
-static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size_t len)
+static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size_t len, es_passwd_record_fn rec,
+                                    void *ctx)
 {
     /* Every key must open under the current passphrase before anything is written. */
     ES_GUARD(check_pass(inst));
@@ -251,9 +255,15 @@ static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size
     remove_dir(es_buf_cstr(&stage)); /* left by an interrupted change: never read */
     ES_ENSURE(mkdir(es_buf_cstr(&stage), 0700) == 0, ESEAL_EIO, "cannot create %s: %s", es_buf_cstr(&stage),
               strerror(errno));
-    es_result r = reencrypt_all(inst, es_buf_cstr(&keys), es_buf_cstr(&stage), pass, len);
+    size_t count = 0;
+    es_result r = reencrypt_all(inst, es_buf_cstr(&keys), es_buf_cstr(&stage), pass, len, &count);
     if (es_ok(r)) {
         r = sync_dir(es_buf_cstr(&stage));
+    }
+    if (es_ok(r) && rec != NULL) {
+        /* The new set is complete and durable: the change goes on the record before it takes
+         * effect; a failure to record leaves keys/ (and the passphrase) as they were. */
+        r = rec(ctx, count);
     }
     if (es_ok(r) && renameat2(AT_FDCWD, es_buf_cstr(&stage), AT_FDCWD, es_buf_cstr(&keys), RENAME_EXCHANGE) != 0) {
         r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot switch %s to the re-encrypted keys: %s",
@@ -269,11 +279,4 @@ static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size
     es_result s = es_secret_set(&inst->pass, pass, len);
     es_keys_note(inst); /* this process may go on writing keys, under the new passphrase */
     return es_ok(r) ? s : r;
-}
-
-int eseal_instance_passwd(eseal_instance *inst, const eseal_principal *who, const char *new_pass, size_t len)
-{
-    es_acting by;
-    ES_ACT_PUBLIC(&by, who, ES_ACT_PASSWD, NULL, NULL);
-    return es_code(change_pass(inst, new_pass, len));
 }

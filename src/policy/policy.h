@@ -25,6 +25,7 @@
     X(ES_ACT_CA_RENEW, "ca.renew")                                                                 \
     X(ES_ACT_CRL_ISSUE, "crl.issue")                                                               \
     X(ES_ACT_PASSWD, "passwd")                                                                     \
+    X(ES_ACT_INIT, "init")                                                                         \
     X(ES_ACT_LOG_FORGET, "log.forget")                                                             \
     X(ES_ACT_LOG_PUBLISH, "log.publish")
 

@@ -53,6 +53,9 @@ static ES_RESULT open_instance(eseal_instance **out, const char *home)
     if (es_ok(r)) {
         r = es_from_code(eseal_store_open(&inst->store, es_buf_cstr(&p)));
     }
+    if (es_ok(r)) {
+        r = es_instance_auditlog_open(inst);
+    }
     es_buf_free(&p);
     if (!es_ok(r)) {
         eseal_instance_close(inst);
@@ -70,6 +73,7 @@ int eseal_instance_set_context(eseal_instance *inst, const eseal_context *ctx)
         ES_BAIL_ARG("inst == NULL");
     }
     inst->ctx = ctx;
+    es_auditlog_set_context(inst->auditlog, ctx);
     return ESEAL_OK;
 }
 
@@ -78,8 +82,7 @@ void eseal_instance_close(eseal_instance *inst)
     if (inst == NULL) {
         return;
     }
-    es_audit_close(inst);
-    es_log_close(inst);
+    es_auditlog_close(inst->auditlog);
     eseal_trust_free(inst->trust_cache);
     eseal_store_close(inst->store);
     es_config_free(&inst->cfg);
@@ -106,6 +109,13 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
 {
     ES_CHECK_VERSION(o, instance_init_options);
     ES_ENSURE_ARG(home != NULL);
+    /* Who creates it (version 3): the actor of every set-up entry; older versions, or none: the
+     * platform. Asked before anything is made. */
+    const eseal_principal *who = o->version >= 3 ? o->who : NULL;
+    es_acting by_who;
+    if (who != NULL) {
+        ES_GUARD(es_act(&by_who, who, ES_ACT_INIT, "instance", home));
+    }
     ES_ENSURE(o->passphrase != NULL && o->passphrase_len >= 8, ESEAL_EINVAL,
               "the instance passphrase must have at least 8 characters");
     ES_ENSURE(safe_text(o->organization) && safe_text(o->country) && safe_text(o->base_url), ESEAL_EINVAL,
@@ -148,17 +158,20 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
         r = es_from_code(eseal_store_open(&inst->store, es_buf_cstr(&db)));
     }
     if (es_ok(r)) {
+        r = es_instance_auditlog_open(inst);
+    }
+    if (es_ok(r)) {
         r = es_secret_set(&inst->pass, o->passphrase, o->passphrase_len);
     }
     if (es_ok(r)) {
         inst->creating = true;
-        r = es_ca_create_hierarchies(inst, o->progress, o->progress_ctx);
+        r = es_ca_create_hierarchies(inst, who != NULL ? &by_who : NULL, o->progress, o->progress_ctx);
     }
     if (es_ok(r) && o->progress != NULL) {
         o->progress(o->progress_ctx, "the audit log's signing key");
     }
     if (es_ok(r)) {
-        r = es_log_key_create(inst);
+        r = es_log_key_create(inst->auditlog);
     }
     es_buf_free(&db);
     eseal_instance_close(inst);
@@ -408,7 +421,7 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const es_acting *by, const ch
         eseal_key_free(probe);
     }
     if (es_ok(r)) {
-        r = es_audit_prepare(inst);
+        r = es_audit_prepare(inst->auditlog);
     }
     /* The revocation and its audit entry commit together. */
     if (es_ok(r)) {
@@ -421,7 +434,7 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const es_acting *by, const ch
             es_time_rfc3339(when, at);
             (void)snprintf(detail, sizeof(detail), "revoked as of %s, CRLReason %d", when, reason);
             if (es_ok(r)) {
-                r = es_audit_cert_event(inst, by, "cert.revoked", &rec, detail);
+                r = es_audit_cert_event(inst->auditlog, by, "cert.revoked", &rec, detail);
             }
             r = es_ok(r) ? es_from_code(eseal_store_commit(inst->store)) : r;
             if (!es_ok(r)) {
@@ -430,7 +443,7 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const es_acting *by, const ch
         }
     }
     if (es_ok(r)) {
-        r = es_ca_publish_crl(inst, &ca, NULL);
+        r = es_ca_publish_crl(inst, by, &ca, NULL);
     }
     eseal_cert_record_dispose(&rec);
     eseal_cert_record_dispose(&ca);
@@ -470,21 +483,21 @@ static int pick_superseded(const eseal_cert_record *rec, void *payload)
 }
 
 /* A superseded issuing CA's certificates stay valid until they expire: it keeps publishing CRLs. */
-static ES_RESULT publish_superseded(eseal_instance *inst, const char *h, const char *current_id)
+static ES_RESULT publish_superseded(eseal_instance *inst, const es_acting *by, const char *h, const char *current_id)
 {
     superseded_cas x = {h, current_id, es_inst_now(inst), {{0}}, 0};
     ES_GUARD(es_from_code(eseal_store_cert_list(inst->store, pick_superseded, &x)));
     for (size_t i = 0; i < x.n; i++) {
         eseal_cert_record ca;
         ES_GUARD(es_from_code(eseal_store_cert_find(inst->store, &ca, x.ids[i])));
-        es_result r = es_ca_publish_crl(inst, &ca, NULL);
+        es_result r = es_ca_publish_crl(inst, by, &ca, NULL);
         eseal_cert_record_dispose(&ca);
         ES_GUARD(r);
     }
     return ES_OK;
 }
 
-static ES_RESULT crl_issue(eseal_instance *inst, eseal_buf *der, const char *h)
+static ES_RESULT crl_issue(eseal_instance *inst, const es_acting *by, eseal_buf *der, const char *h)
 {
     ES_ENSURE_ARG(inst != NULL && h != NULL);
     eseal_cert_record root, issuing;
@@ -495,12 +508,12 @@ static ES_RESULT crl_issue(eseal_instance *inst, eseal_buf *der, const char *h)
         return r;
     }
     es_buf out = ES_BUF_INIT(es_inst_limits(inst)->max_der_bytes);
-    r = es_ca_publish_crl(inst, &root, NULL);
+    r = es_ca_publish_crl(inst, by, &root, NULL);
     if (es_ok(r)) {
-        r = publish_superseded(inst, h, issuing.id);
+        r = publish_superseded(inst, by, h, issuing.id);
     }
     if (es_ok(r)) {
-        r = es_ca_publish_crl(inst, &issuing, &out);
+        r = es_ca_publish_crl(inst, by, &issuing, &out);
     }
     if (es_ok(r) && der != NULL) {
         es_buf_move_out(der, &out);
@@ -515,7 +528,7 @@ int eseal_instance_crl_issue(eseal_instance *inst, const eseal_principal *who, e
 {
     es_acting by;
     ES_ACT_PUBLIC(&by, who, ES_ACT_CRL_ISSUE, "ca", hierarchy);
-    return es_code(crl_issue(inst, der, hierarchy));
+    return es_code(crl_issue(inst, &by, der, hierarchy));
 }
 
 static ES_RESULT ca_export(eseal_instance *inst, eseal_buf *pem, const char *h, int tsa)
@@ -555,8 +568,8 @@ int eseal_instance_ca_export(eseal_instance *inst, eseal_buf *pem, const char *h
     return es_code(ca_export(inst, pem, hierarchy, tsa));
 }
 
-static ES_RESULT sign_file(eseal_instance *inst, eseal_buf *p7s, const char *path, const char *ref,
-                           const eseal_cms_sign_options *opts)
+static ES_RESULT sign_file(eseal_instance *inst, const es_acting *by, eseal_buf *p7s, const char *path,
+                           const char *ref, const eseal_cms_sign_options *opts)
 {
     ES_ENSURE_ARG(inst != NULL && p7s != NULL && path != NULL && ref != NULL);
     eseal_cert *cert = NULL;
@@ -605,7 +618,25 @@ static ES_RESULT sign_file(eseal_instance *inst, eseal_buf *p7s, const char *pat
             o.chain = chain;
             o.chain_len = 1;
         }
-        r = es_from_code(eseal_cms_sign_file(p7s, key, cert, path, &o));
+        /* The document is read once: the bytes signed are the bytes whose digest is recorded. */
+        size_t max = (size_t)es_inst_limits(inst)->max_input_bytes;
+        es_buf doc = ES_BUF_INIT(max);
+        r = es_file_read(&doc, path, max);
+        eseal_buf sig = ESEAL_BUF_INIT;
+        if (es_ok(r)) {
+            r = es_from_code(eseal_cms_sign(&sig, key, cert, doc.ptr, doc.len, &o));
+        }
+        if (es_ok(r)) {
+            /* On the record before the signature is handed out. */
+            r = es_audit_document_event(inst->auditlog, by, "document.signed", &rec, "cms", es_buf_span(&doc),
+                                        es_span_of(NULL, 0), "a detached CMS signature");
+        }
+        if (es_ok(r)) {
+            *p7s = sig;
+        } else {
+            eseal_buf_dispose(&sig);
+        }
+        es_buf_free(&doc);
     }
     eseal_cert_free(issuer);
     eseal_key_free(key);
@@ -620,7 +651,7 @@ int eseal_instance_sign_file(eseal_instance *inst, const eseal_principal *who, e
     ES_CHECK_VERSION_OPT_INT(opts, cms_sign_options);
     es_acting by;
     ES_ACT_PUBLIC(&by, who, ES_ACT_SIGN, "cert", cert_ref);
-    return es_code(sign_file(inst, p7s, path, cert_ref, opts));
+    return es_code(sign_file(inst, &by, p7s, path, cert_ref, opts));
 }
 
 ES_RESULT es_instance_cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_record *rec, const char *ref)
@@ -724,7 +755,7 @@ static ES_RESULT import_cert(eseal_instance *inst, const es_acting *by, eseal_ce
         rec.not_after_ms = eseal_cert_not_after(cert);
         rec.created_ms = es_inst_now(inst);
         if (es_ok(r)) {
-            r = es_audit_prepare(inst);
+            r = es_audit_prepare(inst->auditlog);
         }
         /* The record and its audit entry ("cert.imported", by whom) commit together. */
         if (es_ok(r)) {
@@ -735,7 +766,7 @@ static ES_RESULT import_cert(eseal_instance *inst, const es_acting *by, eseal_ce
                     char detail[700];
                     (void)snprintf(detail, sizeof(detail), "imported certificate %s%s", rec.subject,
                                    key != NULL ? " with its key" : "");
-                    r = es_audit_cert_event(inst, by, "cert.imported", &rec, detail);
+                    r = es_audit_cert_event(inst->auditlog, by, "cert.imported", &rec, detail);
                 }
                 r = es_ok(r) ? es_from_code(eseal_store_commit(inst->store)) : r;
                 if (!es_ok(r)) {

@@ -268,8 +268,8 @@ ES_RESULT es_instance_extend_buf(eseal_instance *inst, es_buf *out, es_span in, 
     return r;
 }
 
-ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, const char *out_path, int level,
-                                  const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync)
+ES_RESULT es_instance_extend_file(eseal_instance *inst, const es_acting *by, const char *in_path, const char *out_path,
+                                  int level, const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync)
 {
     ES_ENSURE_ARG(inst != NULL && in_path != NULL && out_path != NULL);
     size_t max = (size_t)es_inst_limits(inst)->max_input_bytes;
@@ -286,6 +286,14 @@ ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, con
     ES_GUARD(es_atomic_open(&f, out_path, 0644));
     f.defer_dir_sync = defer_dir_sync;
     r = es_atomic_write(&f, out.ptr, out.len);
+    if (es_ok(r)) {
+        /* Prepared under a temporary name, recorded, then published: never an extended document
+         * without its entry, and the input untouched when the entry cannot be written. */
+        char detail[64];
+        (void)snprintf(detail, sizeof(detail), "extended to %s", eseal_level_name(level));
+        r = es_audit_document_event(inst->auditlog, by, "document.extended", NULL, "pdf", es_buf_span(&in),
+                                    es_buf_span(&out), detail);
+    }
     if (!es_ok(r)) {
         es_atomic_abort(&f);
         return r;
@@ -348,7 +356,7 @@ int eseal_instance_extend_pdf(eseal_instance *inst, const eseal_principal *who, 
     }
     es_doc_time dt = {&ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
     if (es_ok(r)) {
-        r = es_instance_extend_file(inst, in_path, out_path, level, level == ESEAL_LEVEL_B_LTA ? &ts : NULL,
+        r = es_instance_extend_file(inst, &by, in_path, out_path, level, level == ESEAL_LEVEL_B_LTA ? &ts : NULL,
                                     &dt, false);
     }
     if (res != NULL) {

@@ -24,14 +24,6 @@
 
 #define SEAL_PICTURE_DPI 600
 
-void eseal_instance_set_audit_hook(eseal_instance *inst, eseal_audit_hook hook, void *payload)
-{
-    if (inst != NULL) {
-        inst->audit = hook;
-        inst->audit_payload = payload;
-    }
-}
-
 /* Now by the instance's clock, to the second (seal times are whole seconds). */
 static int64_t now_s(const eseal_instance *inst) { return es_inst_now(inst) / 1000 * 1000; }
 
@@ -49,14 +41,11 @@ static ES_RESULT transition(eseal_instance *inst, const es_acting *by, const cha
     int64_t seq = 0;
     ES_GUARD(es_from_code(eseal_store_seal_event_add(inst->store, &ev, &seq)));
     ES_GUARD(es_from_code(eseal_store_seal_update(inst->store, esid, to, at, NULL)));
-    ES_GUARD(es_audit_seal_event(inst, by, esid, from, to, at, reason));
-    if (inst->audit != NULL) {
-        eseal_audit_event a = {ESEAL_AUDIT_EVENT_VERSION, "seal.transition", esid, seq, at, from, to,
-                               ev.actor, ev.reason};
-        int rc = inst->audit(&a, inst->audit_payload);
-        ES_ENSURE(rc == 0, rc < 0 ? rc : ESEAL_ERROR,
-                  "audit: the audit hook refused the %s -> %s event of seal %s (nothing was changed)", from, to, esid);
-    }
+    ES_GUARD(es_audit_seal_event(inst->auditlog, by, esid, from, to, at, reason));
+    eseal_audit_event a = {ESEAL_AUDIT_EVENT_VERSION, "seal.transition", esid, seq, at, from, to, ev.actor, ev.reason};
+    int rc = es_auditlog_hook_call(inst->auditlog, &a);
+    ES_ENSURE(rc == 0, rc < 0 ? rc : ESEAL_ERROR,
+              "audit: the audit hook refused the %s -> %s event of seal %s (nothing was changed)", from, to, esid);
     return ES_OK;
 }
 
@@ -405,7 +394,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
         rq.type = ESEAL_SEAL_OFFICIAL; /* zero means the default */
     }
     const eseal_seal_request *q = &rq;
-    ES_GUARD(es_audit_prepare(inst));
+    ES_GUARD(es_audit_prepare(inst->auditlog));
     ES_ENSURE(c->from != NULL || (q->cert_ref != NULL && q->name != NULL && q->name[0] != 0), ESEAL_EINVAL,
               "seal: a certificate (--cert) and a name (--name) are required");
     ES_ENSURE(eseal_seal_type_name(q->type) != NULL, ESEAL_EINVAL, "seal: unknown seal type %d", (int)q->type);
@@ -564,7 +553,7 @@ static ES_RESULT seal_transition(eseal_instance *inst, const es_acting *by, esea
 {
     ES_ENSURE_ARG(inst != NULL && ref != NULL);
     ES_ENSURE(reason != NULL && reason[0] != 0, ESEAL_EINVAL, "seal: a reason is required (--reason)");
-    ES_GUARD(es_audit_prepare(inst));
+    ES_GUARD(es_audit_prepare(inst->auditlog));
     eseal_seal_record rec;
     eseal_buf der = ESEAL_BUF_INIT;
     ES_GUARD(es_from_code(eseal_store_seal_find(inst->store, &rec, &der, ref)));
@@ -635,7 +624,7 @@ static ES_RESULT seal_renew(eseal_instance *inst, const es_acting *by, eseal_sea
 {
     ES_ENSURE_ARG(inst != NULL && ref != NULL);
     ES_ENSURE(reason != NULL && reason[0] != 0, ESEAL_EINVAL, "seal: a reason is required (--reason)");
-    ES_GUARD(es_audit_prepare(inst));
+    ES_GUARD(es_audit_prepare(inst->auditlog));
     eseal_seal_record old;
     eseal_buf der = ESEAL_BUF_INIT;
     ES_GUARD(es_from_code(eseal_store_seal_find(inst->store, &old, &der, ref)));
@@ -687,7 +676,7 @@ static ES_RESULT seal_renew(eseal_instance *inst, const es_acting *by, eseal_sea
             if (es_ok(r)) {
                 char renews[600];
                 (void)snprintf(renews, sizeof(renews), "renews %s: %s", old.esid, reason);
-                r = es_audit_seal_event(inst, by, fresh.esid, "", "renewed", now_s(inst), renews);
+                r = es_audit_seal_event(inst->auditlog, by, fresh.esid, "", "renewed", now_s(inst), renews);
             }
             if (es_ok(r)) {
                 r = es_from_code(eseal_store_seal_update(inst->store, old.esid, "cancelled", now_s(inst), fresh.esid));

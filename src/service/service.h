@@ -8,6 +8,9 @@
 #include "core/core.h"
 #include "http/http.h"
 
+/* Makes inst->auditlog, the audit log room's handle, from the instance (auditlog_edge.c). */
+ES_RESULT es_instance_auditlog_open(eseal_instance *inst);
+
 /* cert_get of instance.c: a certificate by reference or file. */
 ES_RESULT es_instance_cert_get(eseal_instance *inst, eseal_cert **cert, eseal_cert_record *rec, const char *ref);
 
@@ -20,8 +23,8 @@ ES_RESULT es_instance_cert_get(eseal_instance *inst, eseal_cert **cert, eseal_ce
 /* The update of es_instance_extend_file, of a PDF in memory into `out` (nothing written). */
 ES_RESULT es_instance_extend_buf(eseal_instance *inst, es_buf *out, es_span in, int level, const es_timestamper *ts,
                                  es_doc_time *dt);
-ES_RESULT es_instance_extend_file(eseal_instance *inst, const char *in_path, const char *out_path, int level,
-                                  const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync);
+ES_RESULT es_instance_extend_file(eseal_instance *inst, const es_acting *by, const char *in_path, const char *out_path,
+                                  int level, const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync);
 
 /* The vector outline of a seal of the registry (drawn seals only). */
 ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **out);

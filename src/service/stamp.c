@@ -485,7 +485,7 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
         /* 3. Record: the audit entry is durable before the output is published; without it there is no stamp. */
         es_audit_stamp_in ai = {q, decision.rule, serial, b->rec->esid, b->crec, &dg, f.tmp_path, b->out_paths[i],
                                 ofd, stamped_ms, dt.got.gen_time_ms != 0 ? &dt.got.token : NULL, b->audit_ts};
-        d = es_audit_stamp(b->inst, &ai, &index);
+        d = es_audit_stamp(b->inst->auditlog, &ai, &index);
     }
     if (es_ok(d)) {
         phase("recorded", i);
@@ -496,7 +496,7 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
             /* The entry stands: the log says that this stamp was not published. */
             char why[ES_STAMP_WHY_MAX];
             (void)snprintf(why, sizeof(why), "%s", eseal_error_last()->message);
-            es_result u = es_audit_stamp_unpublished(b->inst, q->who, index, b->audit_ts, why);
+            es_result u = es_audit_stamp_unpublished(b->inst->auditlog, q->who, index, b->audit_ts, why);
             if (!es_ok(u)) {
                 /* Not recorded now: the pending publication stays, the next stamp records it. */
                 d = es_error_set(es_code(d), __FILE__, __LINE__, "%s (and its failure could not be recorded: %s)",
@@ -615,7 +615,7 @@ static ES_RESULT stamp_lock(eseal_instance *inst, const eseal_principal *who, in
     ES_ENSURE(*fd >= 0, ESEAL_EIO, "stamp: cannot open %s: %s", es_buf_cstr(&path), strerror(errno));
     if (flock(*fd, LOCK_EX | LOCK_NB) == 0) {
         size_t recovered = 0;
-        es_result r = es_audit_stamps_recover(inst, who, &recovered);
+        es_result r = es_audit_stamps_recover(inst->auditlog, who, &recovered);
         if (!es_ok(r)) {
             (void)close(*fd);
             *fd = -1;
@@ -732,7 +732,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
         if (es_ok(r)) {
             r = run_batch(&b);
             /* Every output stamped here is published and durable (run_batch synced the directories). */
-            if (es_ok(r) && !es_ok(es_audit_stamps_published(inst, indices, n))) {
+            if (es_ok(r) && !es_ok(es_audit_stamps_published(inst->auditlog, indices, n))) {
                 eseal_error_clear(); /* left for the next stamp's recovery, which finds them published */
             }
         }
@@ -750,7 +750,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
          * missing receipt when it is asked for (and reports then why it cannot). A document that failed,
          * also one recorded and then not published (stamp.failed), has serial "" and index -1 here
          * (stamp_doc): it gets no receipt. */
-        if (stamped > 0 && !es_ok(es_audit_receipts(inst, (const char(*)[ES_STAMP_SERIAL_LEN])serials, indices, n))) {
+        if (stamped > 0 && !es_ok(es_audit_receipts(inst->auditlog, (const char(*)[ES_STAMP_SERIAL_LEN])serials, indices, n))) {
             eseal_error_clear();
         }
         if (es_ok(r) && cancelled > 0 && n > 1) {

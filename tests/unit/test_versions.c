@@ -98,6 +98,12 @@ static int c_extend_who(const void *s)
     return eseal_instance_extend_pdf(NULL, s, NULL, "in", "out", &q);
 }
 static int c_instance_init(const void *s) { return eseal_instance_init("/nonexistent/eseal-versions", s); }
+static int c_instance_init_who(const void *s)
+{
+    eseal_instance_init_options o = ESEAL_INSTANCE_INIT_OPTIONS_INIT;
+    o.who = s;
+    return eseal_instance_init("/nonexistent/eseal-versions", &o);
+}
 static int c_log_forget(const void *s) { return eseal_instance_log_forget(NULL, s, 0, ESEAL_LOG_FIELD_IP, NULL); }
 static int c_log_publish(const void *s) { return eseal_instance_log_publish(NULL, s, NULL); }
 static int c_passwd(const void *s) { return eseal_instance_passwd(NULL, s, "x", 1); }
@@ -209,6 +215,7 @@ static const erow erows[] = {
     {"eseal_instance_extend_pdf", "eseal_extend_request", ES_VID_extend_request, 0, c_extend_req, NULL},
     {"eseal_instance_extend_pdf", "eseal_principal", P, 0, c_extend_who, no_principal},
     {"eseal_instance_init", "eseal_instance_init_options", ES_VID_instance_init_options, 0, c_instance_init, NULL},
+    {"eseal_instance_init", "eseal_instance_init_options.who", P, 1, c_instance_init_who, NULL},
     {"eseal_instance_log_forget", "eseal_principal", P, 0, c_log_forget, no_principal},
     {"eseal_instance_log_publish", "eseal_principal", P, 0, c_log_publish, no_principal},
     {"eseal_instance_passwd", "eseal_principal", P, 0, c_passwd, no_principal},
@@ -271,6 +278,48 @@ static void expect_refused(const erow *r, int rc, const char *want)
         print_error("%s (%s): code %d, \"%s\"; wanted ESEAL_EINVAL and \"%s\"\n", r->fn, r->type, rc, msg, want);
         failures++;
     }
+}
+
+/* The actor of the first set-up entry of an instance made with init options of `version`. */
+static void init_actor(unsigned int version, const eseal_principal *who, char *actor, size_t n)
+{
+    char dir[64], ihome[128];
+    (void)snprintf(dir, sizeof(dir), "/tmp/eseal-versions-init-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    (void)snprintf(ihome, sizeof(ihome), "%s/i", dir);
+    eseal_instance_init_options o = ESEAL_INSTANCE_INIT_OPTIONS_INIT;
+    o.version = version;
+    o.passphrase = "versions-init-passphrase";
+    o.passphrase_len = strlen(o.passphrase);
+    o.who = who; /* laid out by version 3; a version 1 or 2 caller has nothing there to read */
+    assert_int_equal(eseal_instance_init(ihome, &o), ESEAL_OK);
+    eseal_instance *inst = test_instance_open(ihome, o.passphrase);
+    eseal_log *log = NULL;
+    assert_int_equal(eseal_instance_log(inst, &log), ESEAL_OK);
+    eseal_buf e = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_log_entry(log, &e, 0), ESEAL_OK);
+    eseal_audit_entry_parsed p;
+    assert_int_equal(eseal_audit_entry_parse(&p, e.ptr, e.size), ESEAL_OK);
+    (void)snprintf(actor, n, "%s/%s", p.e.actor, p.e.actor_kind != NULL ? p.e.actor_kind : "");
+    eseal_audit_entry_parsed_dispose(&p);
+    eseal_buf_dispose(&e);
+    eseal_instance_close(inst);
+    assert_int_equal(test_scratch_remove(dir), 0);
+}
+
+/* Init options version 3 carry who creates the instance: the actor of the set-up entries; older
+ * versions (and a NULL who) mean the platform. */
+static void init_who_by_version(void **state)
+{
+    (void)state;
+    eseal_principal who = ESEAL_PRINCIPAL_INIT;
+    who.kind = ESEAL_PRINCIPAL_OPERATOR;
+    who.id = "carol";
+    char actor[160];
+    init_actor(3, &who, actor, sizeof(actor));
+    assert_string_equal(actor, "carol/operator");
+    init_actor(2, &who, actor, sizeof(actor));
+    assert_string_equal(actor, "platform/");
 }
 
 static void bad_versions_refused(void **state)
@@ -579,6 +628,7 @@ static void extend_request_zeroed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(init_who_by_version),
         cmocka_unit_test(bad_versions_refused),
         cmocka_unit_test(known_versions_pass),
         cmocka_unit_test(init_functions),
