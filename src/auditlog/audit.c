@@ -296,6 +296,9 @@ ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const cha
  * "stamp.failed" entry saying it was not published.
  */
 #define PUBLISH_KIND "publish"
+/* Kept under a stamp's entry by its "stamp.failed" entry (whose index it holds), in the same
+ * transaction: the stamp was never published, so no receipt is made for it, now or later. */
+#define FAILED_KIND "failed"
 /* The first entry index not yet looked at by a recovery (store meta, decimal). */
 #define PUBLISH_FROM "stamp.publish-from"
 
@@ -449,13 +452,17 @@ ES_RESULT es_audit_stamps_published(es_auditlog *h, const int64_t *indices, size
     return ES_OK;
 }
 
-/* In the failure entry's transaction: the output no longer waits anywhere. */
+/* In the failure entry's transaction: the output no longer waits anywhere, and the stamp's entry
+ * is marked as never published (FAILED_KIND, naming the failure entry). */
 static es_result unpublished_tx_fn(eseal_store *s, uint64_t index, void *ctx)
 {
-    (void)index;
     const uint64_t *stamp_index = ctx;
     int rc = eseal_store_log_private_erase(s, *stamp_index, PUBLISH_KIND);
     ES_ENSURE(rc == ESEAL_OK || rc == ESEAL_ENOTFOUND, rc, "%s", eseal_error_last()->message);
+    char num[ES_LOG_DECIMAL_MAX];
+    int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)index);
+    rc = eseal_store_log_private_put(s, *stamp_index, FAILED_KIND, num, (size_t)n);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     return ES_OK;
 }
 
@@ -637,14 +644,40 @@ ES_RESULT es_audit_receipts(es_auditlog *h, const char (*serials)[40], const int
     return r;
 }
 
+/* Whether the stamp entry `index` has a "stamp.failed" entry (*failed; its index into at[]). */
+static ES_RESULT stamp_failed(es_auditlog *h, int64_t index, bool *failed, char at[ES_LOG_DECIMAL_MAX])
+{
+    eseal_buf v = ESEAL_BUF_INIT;
+    int rc = eseal_store_log_private(h->store, &v, (uint64_t)index, FAILED_KIND);
+    *failed = rc == ESEAL_OK;
+    size_t n = *failed && v.size < ES_LOG_DECIMAL_MAX ? v.size : 0;
+    memcpy(at, n > 0 ? (const char *)v.ptr : "?", n > 0 ? n : 1);
+    at[n > 0 ? n : 1] = '\0';
+    eseal_buf_dispose(&v);
+    if (rc == ESEAL_ENOTFOUND) {
+        eseal_error_clear();
+        return ES_OK;
+    }
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    return ES_OK;
+}
+
 ES_RESULT es_audit_stamp_receipt(es_auditlog *h, es_buf *out, const char *serial)
 {
     ES_ENSURE_ARG(h != NULL && out != NULL && serial != NULL);
     eseal_stamp_record rec;
     int rc = eseal_store_stamp_find(h->store, &rec, serial);
     ES_GUARD(es_from_code(rc));
-    es_result r = ES_OK;
-    if (rec.receipt != NULL && rec.receipt[0] != '\0') {
+    bool failed = false;
+    char failed_at[ES_LOG_DECIMAL_MAX];
+    es_result r = rec.log_index >= 0 ? stamp_failed(h, rec.log_index, &failed, failed_at) : ES_OK;
+    if (!es_ok(r)) {
+        /* the store could not say */
+    } else if (failed) {
+        r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__,
+                         "stamp %s was never published (entry %lld; its stamp.failed entry is %s): it has no receipt",
+                         serial, (long long)rec.log_index, failed_at);
+    } else if (rec.receipt != NULL && rec.receipt[0] != '\0') {
         r = es_buf_append_str(out, rec.receipt);
     } else if (rec.log_index >= 0) {
         /* Not made at stamping time (no checkpoint then): make it now, and keep it. */

@@ -492,7 +492,15 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
         /* 4. Publish: the link to the recorded name, the rename (and, unless the batch does it once, the
          * directory's sync). */
         d = es_atomic_commit(&f);
-        if (!es_ok(d)) {
+        if (!es_ok(d) && f.renamed) {
+            /* In place, but its directory entry may not survive a crash: not acknowledged, and not a
+             * failure either; the entry stays pending, and the next stamp's recovery finds the output
+             * (published) or not (stamp.failed). */
+            d = es_error_set(es_code(d), __FILE__, __LINE__,
+                             "%s: the stamped file is in place but not yet durable; its audit entry %llu stays "
+                             "pending until the next stamp confirms it",
+                             eseal_error_last()->message, (unsigned long long)index);
+        } else if (!es_ok(d)) {
             /* The entry stands: the log says that this stamp was not published. */
             char why[ES_STAMP_WHY_MAX];
             (void)snprintf(why, sizeof(why), "%s", eseal_error_last()->message);

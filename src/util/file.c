@@ -139,8 +139,11 @@ ES_RESULT es_file_write_new(const char *path, const void *p, size_t n, unsigned 
     return r;
 }
 
+bool es_sync_dir_fail = false;
+
 ES_RESULT es_sync_dir_of(const char *path)
 {
+    ES_ENSURE(!es_sync_dir_fail, ESEAL_EIO, "cannot sync the directory of %s: %s (test hook)", path, strerror(EIO));
     char dir[4096];
     size_t n = strlen(path);
     ES_ENSURE(n < sizeof(dir), ESEAL_EINVAL, "path too long: %s", path);
@@ -313,6 +316,7 @@ ES_RESULT es_atomic_commit(es_atomic_file *f)
         r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot rename into %s: %s", f->path, strerror(errno));
     }
     if (es_ok(r)) {
+        f->renamed = true;
         es_free(f->tmp_path); /* renamed: nothing to remove any more */
         f->tmp_path = NULL;
         /* The directory entry too: an acknowledged file survives a crash. */

@@ -159,9 +159,14 @@ typedef struct {
     unsigned mode;
     bool unnamed; /* O_TMPFILE: tmp_path, when set, does not exist until commit links it */
     bool synced;
+    /* commit renamed it into place (kept after commit): a failure after this one, the directory's
+     * sync, leaves the complete new file at path, so the caller must not report it as not there. */
+    bool renamed;
 } es_atomic_file;
-/* Test hook: true makes es_atomic_open create named temporary files as where O_TMPFILE is refused. */
+/* Test hooks: true makes es_atomic_open create named temporary files as where O_TMPFILE is refused;
+ * es_sync_dir_fail makes es_sync_dir_of fail (an EIO on the directory, which a test cannot cause). */
 extern bool es_atomic_named_only;
+extern bool es_sync_dir_fail;
 /* fsyncs the directory that holds `path`. */
 ES_RESULT es_sync_dir_of(const char *path);
 ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode);

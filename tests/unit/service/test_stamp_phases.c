@@ -24,6 +24,7 @@
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
 #include "eseal/sys/store.h"
+#include "util/util.h"
 #include "../test_instance.h"
 #include "../ofd/ofd_fixture.h"
 
@@ -297,6 +298,47 @@ static void failed_publication_is_recorded(void **state)
     eseal_error_clear();
 }
 
+/* The output renamed into place but its directory not synced (an EIO there): not acknowledged, and
+ * not "stamp.failed" either (the file is there); the entry stays pending, and the next stamp's
+ * recovery finds it published. */
+static void unsynced_publication_stays_pending(void **state)
+{
+    (void)state;
+    const char *in = path("d/sync.pdf"), *out = path("d/sync-out.pdf");
+    test_write_pdf(in);
+    uint64_t n0 = log_size();
+    eseal_stamp_request q = request();
+    eseal_stamp_result res;
+    es_sync_dir_fail = true;
+    int rc = eseal_instance_stamp_pdf(inst, &res, in, out, &q);
+    es_sync_dir_fail = false;
+    assert_int_equal(rc, ESEAL_EIO);
+    assert_non_null(strstr(eseal_error_last()->message, "in place but not yet durable"));
+    assert_int_equal(log_size(), n0 + 1);
+    eseal_audit_entry_parsed st;
+    entry_at(&st, n0);
+    assert_string_equal(st.e.type, "stamp");
+    char serial[64];
+    (void)snprintf(serial, sizeof(serial), "%s", st.e.stamp);
+    eseal_audit_entry_parsed_dispose(&st);
+    assert_int_equal(pending_publication(n0), ESEAL_OK);
+    struct stat sb;
+    assert_int_equal(stat(out, &sb), 0);
+    /* The next stamp recovers it: published (no stamp.failed), and its receipt can be had. */
+    assert_int_equal(eseal_instance_stamp_pdf(inst, &res, in, path("d/sync-next.pdf"), &q), ESEAL_OK);
+    for (uint64_t k = n0; k < log_size(); k++) {
+        eseal_audit_entry_parsed p;
+        entry_at(&p, k);
+        assert_string_not_equal(p.e.type, "stamp.failed");
+        eseal_audit_entry_parsed_dispose(&p);
+    }
+    assert_int_equal(pending_publication(n0), ESEAL_ENOTFOUND);
+    eseal_buf r = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_instance_stamp_receipt(inst, &r, serial), ESEAL_OK);
+    eseal_buf_dispose(&r);
+    eseal_error_clear();
+}
+
 /* The receipt kept with stamp `serial` in the store ("" until made), read on a connection of the test's own. */
 static void stored_receipt(char *out, size_t cap, const char *serial)
 {
@@ -355,6 +397,17 @@ static void failed_publication_gets_no_receipt(void **state)
     }
     stored_receipt(rcpt, sizeof(rcpt), failed_serial);
     assert_string_equal(rcpt, "");
+    /* Nor later, asked for by its serial (eseal log receipt): it was never published. */
+    eseal_buf later = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_instance_stamp_receipt(inst, &later, failed_serial), ESEAL_ESTATE);
+    assert_non_null(strstr(eseal_error_last()->message, "never published"));
+    assert_int_equal(later.size, 0);
+    stored_receipt(rcpt, sizeof(rcpt), failed_serial);
+    assert_string_equal(rcpt, "");
+    /* A published one still gets its receipt that way. */
+    assert_int_equal(eseal_instance_stamp_receipt(inst, &later, res[0].serial), ESEAL_OK);
+    assert_non_null(strstr((const char *)later.ptr, "c2sp.org/tlog-proof@v1"));
+    eseal_buf_dispose(&later);
 }
 
 /* How many LATER_STAMP_MISSING notes the instance's verification of `file` (an OFD) gives. */
@@ -401,6 +454,7 @@ int main(void)
         cmocka_unit_test(failed_publication_is_recorded),
         cmocka_unit_test(failed_stamp_is_not_a_later_stamp),
         cmocka_unit_test(failed_publication_gets_no_receipt),
+        cmocka_unit_test(unsynced_publication_stays_pending),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
