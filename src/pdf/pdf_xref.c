@@ -96,8 +96,11 @@ static void skip_ws(lx *l)
         if (is_ws(c)) {
             l->pos++;
         } else if (c == '%') {
-            eof_marker(l, l->pos);
+            /* the marker anywhere in the comment: readers search the text for it */
             while (l->pos < l->len && l->p[l->pos] != '\n' && l->p[l->pos] != '\r') {
+                if (l->p[l->pos] == '%') {
+                    eof_marker(l, l->pos);
+                }
                 l->pos++;
             }
         } else {

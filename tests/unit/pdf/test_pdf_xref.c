@@ -640,6 +640,8 @@ static void eof_marker_inside_revision(void **state)
         {"", "<< /Title (Refund) >>\n%%EOF\n", true},
         {"", "<< /Title (Refund %%EOF of 10) >>", true},
         {" /Note (a %%EOF b)", "<< /Title (Refund) >>", true},
+        {" %% /Type %%EOF\n", "<< /Title (Refund) >>", true},
+        {"", "<< /Title (Refund) >> % a comment, then %%EOF\n", true},
         {" % EOF is not %%-EOF\n", "<< /Title (Refund %EOF) >>", false},
         {"", "<< /Title (Refund) >>", false},
     };
