@@ -406,7 +406,7 @@ ES_RESULT es_audit_stamp(es_auditlog *h, const es_audit_stamp_in *in, uint64_t *
         e.time_proof_kind = "signature";
         e.time_proof_sha256 = th;
     }
-    ES_AUTO(es_buf_freep) es_buf pending = ES_BUF_INIT(2 * ES_LOG_DIR_MAX + 8);
+    ES_AUTO(es_buf_freep) es_buf pending = ES_BUF_INIT(ES_LOG_PENDING_MAX);
     ES_GUARD(absolute_path(&pending, in->tmp_path));
     ES_GUARD(absolute_path(&pending, in->out_path));
     x.pending = es_buf_span(&pending);

@@ -81,7 +81,7 @@ static ES_RESULT ca_bundle(eseal_instance *inst, eseal_buf *pem, const char *h, 
     ES_ENSURE(h == NULL || strcmp(h, "sm2") == 0 || strcmp(h, "p256") == 0 || strcmp(h, "rsa") == 0, ESEAL_EINVAL,
               "unknown CA hierarchy '%s' (sm2, p256 or rsa)", h);
     memset(info, 0, sizeof(*info));
-    bundle_ctx b = {inst, h, ES_BUF_INIT(4 << 20), ES_BUF_INIT(4 << 20), ES_BUF_INIT(16 << 20), info, es_inst_now(inst),
+    bundle_ctx b = {inst, h, ES_BUF_INIT(ES_CA_BUNDLE_PEMS_MAX), ES_BUF_INIT(ES_CA_BUNDLE_PEMS_MAX), ES_BUF_INIT(ES_CA_BUNDLE_CRLS_MAX), info, es_inst_now(inst),
                     ES_OK};
     int rc = eseal_store_cert_list(inst->store, collect, &b);
     es_result r = rc == ESEAL_OK ? ES_OK : !es_ok(b.err) ? b.err : es_from_code(rc);
@@ -89,7 +89,7 @@ static ES_RESULT ca_bundle(eseal_instance *inst, eseal_buf *pem, const char *h, 
         r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "ca: the instance has no root CA%s%s", h != NULL ? " for " : "",
                          h != NULL ? h : "");
     }
-    es_buf out = ES_BUF_INIT(24 << 20);
+    es_buf out = ES_BUF_INIT(ES_CA_BUNDLE_MAX);
     if (es_ok(r)) {
         char t[ES_RFC3339_LEN];
         es_time_rfc3339(t, b.now);

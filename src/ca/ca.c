@@ -77,9 +77,9 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
     eseal_key *issuer_key = NULL;
     eseal_cert *issuer = NULL;
     eseal_cert *cert = NULL;
-    es_buf spki = ES_BUF_INIT(65536);
-    es_buf rel = ES_BUF_INIT(4096);
-    es_buf abs = ES_BUF_INIT(8192);
+    es_buf spki = ES_BUF_INIT(ES_SPKI_DER_MAX);
+    es_buf rel = ES_BUF_INIT(ES_DIR_PATH_MAX);
+    es_buf abs = ES_BUF_INIT(ES_PATH_BUF_MAX);
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));
     bool key_written = false;
@@ -102,9 +102,9 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
         }
         eseal_buf_dispose(&pub);
     }
-    es_buf crl_url = ES_BUF_INIT(4096);
-    es_buf ocsp_url = ES_BUF_INIT(4096);
-    es_buf ca_url = ES_BUF_INIT(4096);
+    es_buf crl_url = ES_BUF_INIT(ES_URL_BUF_MAX);
+    es_buf ocsp_url = ES_BUF_INIT(ES_URL_BUF_MAX);
+    es_buf ca_url = ES_BUF_INIT(ES_URL_BUF_MAX);
     if (es_ok(r) && issuer_rec != NULL) {
         r = es_buf_printf(&crl_url, "%s/crl/%s.crl", inst->cfg.base_url, issuer_rec->id);
         if (es_ok(r)) {
@@ -237,7 +237,7 @@ static int collect_revoked(const eseal_cert_record *rec, void *payload)
         c->serials = s;
         c->cap = cap;
     }
-    es_buf bin = ES_BUF_INIT(20);
+    es_buf bin = ES_BUF_INIT(ES_X509_SERIAL_MAX);
     es_result r = es_hex_decode(&bin, rec->serial);
     if (!es_ok(r)) {
         es_buf_free(&bin);
@@ -304,8 +304,8 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const es_acting *by, const ese
     }
     if (es_ok(r)) {
         /* Also publish it as a file, for any web server to serve at the CRL distribution point. */
-        es_buf path = ES_BUF_INIT(8192);
-        es_buf rel = ES_BUF_INIT(256);
+        es_buf path = ES_BUF_INIT(ES_PATH_BUF_MAX);
+        es_buf rel = ES_BUF_INIT(ES_CA_REL_PATH_MAX);
         r = es_buf_printf(&rel, "crl/%s.crl", ca->id);
         if (es_ok(r)) {
             r = es_home_path(&path, inst, es_buf_cstr(&rel));
@@ -332,7 +332,7 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const es_acting *by, const
 {
     const es_config *cfg = &inst->cfg;
     int64_t now = es_inst_now(inst);
-    es_buf cn = ES_BUF_INIT(512);
+    es_buf cn = ES_BUF_INIT(ES_CA_CN_MAX);
     static const char *labels[] = {"sm2", "SM2", "p256", "P-256", "rsa", "RSA"};
     const char *label = h;
     for (size_t i = 0; i < 6; i += 2) {
@@ -521,7 +521,7 @@ static ES_RESULT renew_one(eseal_instance *inst, const es_acting *by, eseal_cert
     }
     /* A generation number keeps the subjects apart: a verifier never has to tell two CAs of the
      * same name apart by key identifier alone, and a report says which one signed. */
-    es_buf cn = ES_BUF_INIT(512);
+    es_buf cn = ES_BUF_INIT(ES_CA_CN_MAX);
     if (es_ok(r)) {
         r = es_buf_printf(&cn, "%s %s (%s) G%d", inst->cfg.organization, renewable[k].name, label, count + 1);
     }

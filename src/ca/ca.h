@@ -11,6 +11,17 @@
 #include "core/core.h"
 
 #define ES_CA_ID_MAX 64 /* a CA id in a URL: es_ca ids are 16 hex digits, a SHA-256 is 64 */
+/* A path inside the home named by a CA id, "crl/<id>.crl" (ES_CA_ID_MAX and a few bytes). */
+#define ES_CA_REL_PATH_MAX 256
+/* A common name we compose: the organization (one line of eseal.conf) and the role, hierarchy and generation. */
+#define ES_CA_CN_MAX 512
+/* An OCSP GET request's base64 (4/3 of ESEAL_OCSP_MAX_REQUEST) as it came, before its '+' are restored. */
+#define ES_OCSP_GET_B64_MAX (2 * ESEAL_OCSP_MAX_REQUEST)
+/* The CA bundle: the PEMs of the roots, of the issuing CAs (a few KiB each, a thousand fit), of the
+ * CRLs (a CRL grows with its revocations: 16 MiB is ~300,000 entries), and the whole with its headers. */
+#define ES_CA_BUNDLE_PEMS_MAX (4 << 20)
+#define ES_CA_BUNDLE_CRLS_MAX (16 << 20)
+#define ES_CA_BUNDLE_MAX (2 * ES_CA_BUNDLE_PEMS_MAX + ES_CA_BUNDLE_CRLS_MAX)
 
 /* Creates the sm2, p256 and rsa hierarchies on behalf of `by` (the actor of their audit entries;
  * NULL: the platform); progress (may be NULL) is told before each. */

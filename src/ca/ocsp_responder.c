@@ -60,7 +60,7 @@ static ES_RESULT issue_responder(eseal_instance *inst, const es_acting *by, esea
     eseal_key_alg alg = strcmp(ca->hierarchy, "sm2") == 0   ? ESEAL_ALG_SM2
                         : strcmp(ca->hierarchy, "rsa") == 0 ? ESEAL_ALG_RSA2048 /* short-lived: 2048 is enough */
                                                             : ESEAL_ALG_P256;
-    es_buf cn = ES_BUF_INIT(512);
+    es_buf cn = ES_BUF_INIT(ES_CA_CN_MAX);
     int64_t now = es_inst_now(inst);
     es_result r = es_buf_printf(&cn, "%s OCSP Responder (%s %s)", inst->cfg.organization,
                                 strcmp(ca->role, "root-ca") == 0 ? "Root CA" : "Issuing CA", ca->hierarchy);
@@ -134,7 +134,7 @@ static int64_t inst_clock(void *inst) { return es_inst_now(inst); }
 static int lookup_cb(void *ctx, size_t ca, const uint8_t *serial, size_t len, eseal_ocsp_status *out)
 {
     eseal_ocsp_service *s = ctx;
-    es_buf hex = ES_BUF_INIT(256);
+    es_buf hex = ES_BUF_INIT(ES_SHORT_TEXT_MAX);
     es_result r = es_buf_append_hex(&hex, serial, len, true);
     if (!es_ok(r)) {
         return es_code(r);
@@ -278,7 +278,7 @@ static ES_RESULT service_respond_b64(eseal_ocsp_service *s, es_buf *out, es_span
 {
     es_buf req = ES_BUF_INIT(ESEAL_OCSP_MAX_REQUEST + 1);
     /* Base64 may lose its '+' to a space in careless URL encoders. */
-    es_buf b64 = ES_BUF_INIT(2 * ESEAL_OCSP_MAX_REQUEST);
+    es_buf b64 = ES_BUF_INIT(ES_OCSP_GET_B64_MAX);
     es_result r = es_buf_append(&b64, b64in.ptr, b64in.len);
     for (size_t i = 0; es_ok(r) && i < b64.len; i++) {
         b64.ptr[i] = b64.ptr[i] == ' ' ? '+' : b64.ptr[i];
@@ -337,8 +337,8 @@ static bool is_ca_id(const char *id)
 static ES_RESULT service_crl(eseal_ocsp_service *s, es_buf *out, const char *id)
 {
     ES_ENSURE(is_ca_id(id), ESEAL_ENOTFOUND, "ocsp: no such CRL (a CA id is lower-case hex)");
-    es_buf rel = ES_BUF_INIT(256);
-    es_buf path = ES_BUF_INIT(8192);
+    es_buf rel = ES_BUF_INIT(ES_CA_REL_PATH_MAX);
+    es_buf path = ES_BUF_INIT(ES_PATH_BUF_MAX);
     es_result r = es_buf_printf(&rel, "crl/%s.crl", id);
     if (es_ok(r)) {
         r = es_home_path(&path, s->inst, es_buf_cstr(&rel));
@@ -421,7 +421,7 @@ static ES_RESULT own_evidence(eseal_instance *inst, const char *ca_id, const ese
 {
     eseal_ocsp_service *s = NULL;
     ES_GUARD(ocsp_open(inst, &s, NULL, ca_id));
-    es_buf req = ES_BUF_INIT(65536);
+    es_buf req = ES_BUF_INIT(ES_REV_OCSP_REQUEST_MAX);
     es_buf resp = ES_BUF_INIT(es_inst_limits(inst)->max_der_bytes);
     es_result r = es_ocsp_request_der(&req, cert, issuer, false, false);
     if (es_ok(r)) {
@@ -449,7 +449,7 @@ ES_RESULT es_instance_revocation_evidence(eseal_instance *inst, const eseal_cert
                                           es_revocation_data *out)
 {
     ES_ENSURE_ARG(inst != NULL && out != NULL && (chain != NULL || n == 0));
-    es_buf cache = ES_BUF_INIT(8192);
+    es_buf cache = ES_BUF_INIT(ES_PATH_BUF_MAX);
     es_result r = es_home_path(&cache, inst, "cache/revocation");
     for (size_t i = 0; es_ok(r) && i + 1 < n; i++) {
         const eseal_cert *cert = chain[i], *issuer = chain[i + 1];

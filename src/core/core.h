@@ -18,6 +18,11 @@
 #include "util/ctx.h"
 #include "util/util.h"
 
+/* The TSA's serial counter file: a decimal uint64 (20 digits) and its newline, read under 32 bytes into
+ * a buffer of 64. */
+#define ES_TSA_SERIAL_FILE_MAX 32
+#define ES_TSA_SERIAL_TEXT_MAX 64
+
 /* ---- configuration (config.c) ---- */
 
 typedef struct {

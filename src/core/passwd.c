@@ -38,7 +38,7 @@
 /* Takes HOME/keys.lock (flock, shared or exclusive); *fd is closed to release it. */
 static ES_RESULT keys_lock(const eseal_instance *inst, bool exclusive, int *fd)
 {
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(es_home_path(&p, inst, LOCK_FILE));
     *fd = open(es_buf_cstr(&p), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     ES_ENSURE(*fd >= 0, ESEAL_EIO, "cannot open %s: %s", es_buf_cstr(&p),
@@ -54,7 +54,7 @@ static ES_RESULT keys_lock(const eseal_instance *inst, bool exclusive, int *fd)
 
 static bool keys_stat(const eseal_instance *inst, struct stat *st)
 {
-    es_buf p = ES_BUF_INIT(8192);
+    es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     bool ok = es_ok(es_home_path(&p, inst, KEYS_DIR)) && stat(es_buf_cstr(&p), st) == 0;
     es_buf_free(&p);
     return ok;
@@ -72,7 +72,7 @@ ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const esea
               "certificate %s has no private key in this instance", rec->id);
     ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS,
               "the instance passphrase is needed (set ESEAL_PASSPHRASE, use --pass-file, or run on a terminal)");
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(es_home_path(&p, inst, rec->key_file));
     int rc = eseal_key_load(key, es_buf_cstr(&p), inst->pass.ptr, inst->pass.len);
     return es_from_code(rc);
@@ -163,14 +163,14 @@ static ES_RESULT check_pass(eseal_instance *inst)
 {
     ES_ENSURE_ARG(inst != NULL);
     ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the instance passphrase is needed");
-    ES_AUTO(es_buf_freep) es_buf keys = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf keys = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(es_home_path(&keys, inst, KEYS_DIR));
     struct dirent **names = NULL;
     int n = 0;
     ES_GUARD(list_keys(es_buf_cstr(&keys), &names, &n));
     es_result r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "%s holds no key to check the passphrase with",
                                es_buf_cstr(&keys));
-    es_buf p = ES_BUF_INIT(8192);
+    es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     for (int i = 0; i < n; i++) {
         if (is_dot(names[i]->d_name)) {
             continue;
@@ -198,8 +198,8 @@ static ES_RESULT reencrypt_all(eseal_instance *inst, const char *keys, const cha
     int n = 0;
     ES_GUARD(list_keys(keys, &names, &n));
     es_result r = n <= MAX_KEY_FILES ? ES_OK : es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "%s holds over %d files", keys, MAX_KEY_FILES);
-    es_buf from = ES_BUF_INIT(8192);
-    es_buf to = ES_BUF_INIT(8192);
+    es_buf from = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    es_buf to = ES_BUF_INIT(ES_PATH_BUF_MAX);
     for (int i = 0; i < n && es_ok(r); i++) {
         if (is_dot(names[i]->d_name)) {
             continue;
@@ -248,8 +248,8 @@ static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size
 {
     /* Every key must open under the current passphrase before anything is written. */
     ES_GUARD(check_pass(inst));
-    ES_AUTO(es_buf_freep) es_buf keys = ES_BUF_INIT(8192);
-    ES_AUTO(es_buf_freep) es_buf stage = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf keys = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_AUTO(es_buf_freep) es_buf stage = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(es_home_path(&keys, inst, KEYS_DIR));
     ES_GUARD(es_home_path(&stage, inst, STAGE_DIR));
     remove_dir(es_buf_cstr(&stage)); /* left by an interrupted change: never read */

@@ -46,8 +46,8 @@ static ES_RESULT legacy_serial(const char *path, const char *lock, uint64_t *out
         close(fd);
         ES_BAIL(ESEAL_EIO, "tsa: cannot lock %s: %s", lock, strerror(e));
     }
-    es_buf cur = ES_BUF_INIT(64);
-    es_result r = es_file_read(&cur, path, 32);
+    es_buf cur = ES_BUF_INIT(ES_TSA_SERIAL_TEXT_MAX);
+    es_result r = es_file_read(&cur, path, ES_TSA_SERIAL_FILE_MAX);
     if (es_ok(r)) {
         while (cur.len > 0 && (cur.ptr[cur.len - 1] == '\n' || cur.ptr[cur.len - 1] == '\r')) {
             cur.ptr[--cur.len] = '\0';
@@ -162,8 +162,8 @@ static ES_RESULT tsa_open(eseal_instance *inst, eseal_tsa_service *t, const char
         eseal_cert_record_dispose(&tsa);
         return r;
     }
-    es_buf dir = ES_BUF_INIT(4096);
-    es_buf path = ES_BUF_INIT(4096), lock = ES_BUF_INIT(4096);
+    es_buf dir = ES_BUF_INIT(ES_DIR_PATH_MAX);
+    es_buf path = ES_BUF_INIT(ES_DIR_PATH_MAX), lock = ES_BUF_INIT(ES_DIR_PATH_MAX);
     r = es_cert_parse(&t->cert, es_span_of(tsa.pem, strlen(tsa.pem)));
     if (es_ok(r)) {
         r = es_cert_parse(&t->ca, es_span_of(issuing.pem, strlen(issuing.pem)));
@@ -242,7 +242,7 @@ int eseal_tsa_service_respond(eseal_tsa_service *t, eseal_buf *resp, const void 
     if (t == NULL || resp == NULL || (req == NULL && len > 0)) {
         ES_BAIL_ARG("t == NULL || resp == NULL || (req == NULL && len > 0)");
     }
-    es_buf out = ES_BUF_INIT(1 << 20);
+    es_buf out = ES_BUF_INIT(ES_TS_RESPONSE_MAX);
     tl_serial_rc = ESEAL_OK;
     tl_serial_msg[0] = '\0';
     es_result r = tsa_service_respond(t, &out, es_span_of(req, len));

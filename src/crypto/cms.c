@@ -121,13 +121,13 @@ ES_RESULT es_cms_build_signed(es_buf *out, eseal_key *key, const eseal_cert *cer
                   "adding messageDigest");
     ES_GUARD(add_signing_cert_v2(si, cert->x509, b->ess_hash != ESEAL_HASH_DEFAULT ? b->ess_hash : ESEAL_HASH_SHA256));
 
-    ES_AUTO(es_buf_freep) es_buf attrs = ES_BUF_INIT(1 << 20);
+    ES_AUTO(es_buf_freep) es_buf attrs = ES_BUF_INIT(ES_CMS_ATTRS_MAX);
     ES_GUARD(encode_attrs(&attrs, si, ASN1_ITEM_rptr(PKCS7_ATTR_SIGN)));
-    ES_AUTO(es_buf_freep) es_buf sig = ES_BUF_INIT(16384);
+    ES_AUTO(es_buf_freep) es_buf sig = ES_BUF_INIT(ES_SIG_MAX);
     ES_GUARD(es_key_sign_span(&sig, key, hash, b->scheme, es_buf_span(&attrs)));
 
     /* The signature algorithm as the provider names it (SM2: 1.2.156.10197.1.501). */
-    ES_AUTO(es_buf_freep) es_buf aid = ES_BUF_INIT(1024);
+    ES_AUTO(es_buf_freep) es_buf aid = ES_BUF_INIT(ES_ALGID_DER_MAX);
     ES_GUARD(es_sigalg_der(&aid, key->pub, hash, b->scheme));
     const unsigned char *p = aid.ptr;
     ES_AUTO(X509_ALGOR_freep) X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &p, (long)aid.len);
@@ -312,7 +312,7 @@ ES_RESULT es_cms_check_signature(eseal_report *rep, CMS_SignerInfo *si, X509 *si
                                 oidtxt, eseal_hash_name(hash));
     }
 
-    ES_AUTO(es_buf_freep) es_buf attrs = ES_BUF_INIT(1 << 20);
+    ES_AUTO(es_buf_freep) es_buf attrs = ES_BUF_INIT(ES_CMS_ATTRS_MAX);
     /* As received, not re-sorted (RFC 5652 §5.4: the DER the signer signed). */
     ES_GUARD(encode_attrs(&attrs, si, ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY)));
     ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);

@@ -232,6 +232,17 @@ typedef struct {
 #define ES_CMS_MAX_PARTS 16          /* spans one detached signature covers (a PDF's byte ranges are 2) */
 #define ES_OCSP_MAX_ISSUERS 256      /* CAs one OCSP responder configuration answers for */
 #define ES_CRL_REASON_MAX 10         /* the last CRLReason, aACompromise (RFC 5280 §5.3.1) */
+/* es_buf caps of what crypto writes (issue #16); what it reads is under es_ctx_limits (max_der_bytes). */
+#define ES_SPKI_DER_MAX 65536        /* a public key's DER: RSA-16384 is ~2 KiB, room for any provider's key */
+#define ES_SIG_MAX 16384             /* one signature value: RSA-16384 is 2 KiB, SM2/ECDSA DER under 160 bytes */
+#define ES_ALGID_DER_MAX 1024        /* an AlgorithmIdentifier (RSA-PSS parameters, the largest, are < 100 bytes) */
+#define ES_CMS_ATTRS_MAX (1 << 20)   /* one SignerInfo's signed attributes: a few digests, a time, certificate ids */
+#define ES_TS_STATUS_DER_MAX 1024    /* a PKIStatusInfo we write: a status, failure bits, one short text */
+#define ES_TS_TOKEN_MAX (1 << 20)    /* a timestamp token we sign: a CMS with our chain's few certificates */
+#define ES_TS_RESPONSE_MAX (1 << 20) /* a TimeStampResp we write: the token and its status (ES_TS_TOKEN_MAX) */
+#define ES_X509_AIA_MAX (2 * ES_URL_BUF_MAX) /* an AuthorityInfoAccess we write: an OCSP URL and a CA-issuers URL */
+#define ES_TRUST_SOURCES_MAX 4096    /* where a chain's revocation information came from, one report line */
+#define ES_KEY_LABEL_MAX 4096        /* a key's label, "file:<path>": a path the system takes (PATH_MAX) */
 
 #define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL, NULL, 0, {NULL, NULL}, NULL}
 

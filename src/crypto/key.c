@@ -173,7 +173,7 @@ static int mem_sign(void *ctx, eseal_buf *out, eseal_hash hash, eseal_sig_scheme
                     size_t len)
 {
     mem_key *k = ctx;
-    es_buf b = ES_BUF_INIT(16384);
+    es_buf b = ES_BUF_INIT(ES_SIG_MAX);
     es_result r = sign_pkey(&b, k->pk, hash, scheme, es_span_of(data, len));
     if (!es_ok(r)) {
         es_buf_free(&b);
@@ -193,7 +193,7 @@ static ES_RESULT pkey_public_der(es_buf *out, const EVP_PKEY *pk)
 static int mem_public_der(void *ctx, eseal_buf *out)
 {
     mem_key *k = ctx;
-    es_buf b = ES_BUF_INIT(65536);
+    es_buf b = ES_BUF_INIT(ES_SPKI_DER_MAX);
     es_result r = pkey_public_der(&b, k->pk);
     if (!es_ok(r)) {
         es_buf_free(&b);
@@ -337,7 +337,7 @@ int eseal_key_public_der(eseal_buf *out, const eseal_key *key)
     if (out == NULL || key == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument: key"));
     }
-    es_buf b = ES_BUF_INIT(65536);
+    es_buf b = ES_BUF_INIT(ES_SPKI_DER_MAX);
     es_result r = pkey_public_der(&b, key->pub);
     if (!es_ok(r)) {
         es_buf_free(&b);

@@ -141,7 +141,7 @@ static ES_RESULT load_mem(eseal_key **out, es_span pem, const char *what, const 
         EVP_PKEY_free(pk);
         ES_BAIL(ESEAL_EUNSUPPORTED, "%s holds a key algorithm eseal does not sign with", what);
     }
-    es_buf label = ES_BUF_INIT(4096);
+    es_buf label = ES_BUF_INIT(ES_KEY_LABEL_MAX);
     es_result r = es_buf_printf(&label, "file:%s", what);
     if (es_ok(r)) {
         r = es_key_wrap_pkey(out, pk, es_buf_cstr(&label));

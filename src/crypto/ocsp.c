@@ -261,7 +261,7 @@ int eseal_ocsp_request(eseal_buf *req_der, const eseal_cert *cert, const eseal_c
     if (req_der == NULL || cert == NULL || issuer == NULL) {
         ES_BAIL_ARG("req_der == NULL || cert == NULL || issuer == NULL");
     }
-    es_buf out = ES_BUF_INIT(65536);
+    es_buf out = ES_BUF_INIT(ES_REV_OCSP_REQUEST_MAX);
     es_result r = es_ocsp_request_der(&out, cert, issuer, sha256 != 0, nonce != 0);
     if (!es_ok(r)) {
         es_buf_free(&out);

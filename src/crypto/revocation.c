@@ -492,7 +492,7 @@ static ES_RESULT cache_put(const es_revocation_opts *ro, X509 *cert, X509 *issue
     if (ro->cache_dir == NULL) {
         return ES_OK;
     }
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(cache_path(&p, ro->cache_dir, cert, issuer, kind));
     ES_GUARD(es_mkdir_p(ro->cache_dir, 0700));
     return es_file_write_atomic(es_buf_cstr(&p), der.ptr, der.len, 0600);
@@ -535,7 +535,7 @@ static ES_RESULT from_cache(es_rev_status *st, X509 *cert, X509 *issuer, STACK_O
 {
     static const es_rev_kind kinds[] = {ES_REV_OCSP, ES_REV_CRL};
     for (size_t k = 0; k < 2 && !st->found; k++) {
-        ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+        ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
         ES_GUARD(cache_path(&p, ro->cache_dir, cert, issuer, kinds[k]));
         ES_AUTO(es_buf_freep) es_buf der = ES_BUF_INIT(es_ctx_limits(ro->ctx)->max_der_bytes);
         es_result r = es_file_read(&der, es_buf_cstr(&p), der.max);

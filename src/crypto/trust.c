@@ -175,7 +175,7 @@ int eseal_trust_add_path(eseal_trust *t, const char *path, int as_anchor)
         if (e->d_name[0] == '.' || !cert_file_name(e->d_name)) {
             continue;
         }
-        es_buf p = ES_BUF_INIT(8192);
+        es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
         r = es_buf_printf(&p, "%s/%s", path, e->d_name);
         if (es_ok(r)) {
             r = add_file(t, es_buf_cstr(&p), as_anchor);
@@ -250,7 +250,7 @@ static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK
     char tb[ES_RFC3339_LEN];
     int n = sk_X509_num(chain);
     bool all_good = true;
-    es_buf ca_sources = ES_BUF_INIT(4096);
+    es_buf ca_sources = ES_BUF_INIT(ES_TRUST_SOURCES_MAX);
     es_rev_status signer_st;
     memset(&signer_st, 0, sizeof(signer_st));
     es_result r = ES_OK;

@@ -326,7 +326,7 @@ static ES_RESULT status_info_der(es_buf *out, const verdict *v)
 
 static ES_RESULT new_resp(TS_RESP **out, const verdict *v)
 {
-    ES_AUTO(es_buf_freep) es_buf der = ES_BUF_INIT(1024);
+    ES_AUTO(es_buf_freep) es_buf der = ES_BUF_INIT(ES_TS_STATUS_DER_MAX);
     ES_GUARD(status_info_der(&der, v));
     const unsigned char *p = der.ptr;
     ES_AUTO(TS_STATUS_INFO_freep) TS_STATUS_INFO *si = d2i_TS_STATUS_INFO(NULL, &p, (long)der.len);
@@ -472,7 +472,7 @@ static ES_RESULT respond_sm2(es_buf *out, es_span reqder, eseal_tsa_responder *r
     uint8_t dg[64];
     size_t dlen = 0;
     es_result res = es_digest(dg, &dlen, ESEAL_HASH_SM3, es_span_of(tder, (size_t)tn));
-    ES_AUTO(es_buf_freep) es_buf cms = ES_BUF_INIT(1 << 20);
+    ES_AUTO(es_buf_freep) es_buf cms = ES_BUF_INIT(ES_TS_TOKEN_MAX);
     if (es_ok(res)) {
         /* RFC 3161 §2.4.2: the certificates only when certReq; ESSCertIDv2 with SM3 (see the top). */
         const eseal_cert *const *chain = r->cfg.chain;
@@ -495,7 +495,7 @@ int eseal_tsa_responder_respond(eseal_tsa_responder *r, eseal_buf *resp_der, con
     if (r == NULL || resp_der == NULL || (req_der == NULL && len > 0)) {
         return ES_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "tsa: invalid argument"));
     }
-    es_buf b = ES_BUF_INIT(1 << 20);
+    es_buf b = ES_BUF_INIT(ES_TS_RESPONSE_MAX);
     es_span req = es_span_of(req_der, len);
     es_result res = ES_OK;
     if (r->sm2) {
@@ -603,7 +603,7 @@ static ES_RESULT report_status(eseal_report *rep, const TS_STATUS_INFO *si, bool
     if (*granted) {
         return es_report_set(rep, "checks.status", "granted");
     }
-    ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(1024);
+    ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(ES_LINE_MAX);
     unsigned int bits = fail_bits(si);
     for (unsigned int i = 0; i < 32; i++) {
         if (bits & (1u << i)) {

@@ -150,7 +150,7 @@ ES_RESULT es_cert_issue(eseal_cert **out, const es_cert_spec *s, es_span subject
     if (issuer != NULL) {
         ES_GUARD(add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always"));
         if (s->crl_url != NULL && s->crl_url[0] != '\0') {
-            es_buf v = ES_BUF_INIT(4096);
+            es_buf v = ES_BUF_INIT(ES_URL_BUF_MAX);
             es_result r = es_buf_printf(&v, "URI:%s", s->crl_url);
             if (es_ok(r)) {
                 r = add_ext(x, &ctx, NID_crl_distribution_points, es_buf_cstr(&v));
@@ -158,7 +158,7 @@ ES_RESULT es_cert_issue(eseal_cert **out, const es_cert_spec *s, es_span subject
             es_buf_free(&v);
             ES_GUARD(r);
         }
-        es_buf aia = ES_BUF_INIT(8192);
+        es_buf aia = ES_BUF_INIT(ES_X509_AIA_MAX);
         es_result r = ES_OK;
         if (s->ocsp_url != NULL && s->ocsp_url[0] != '\0') {
             r = es_buf_printf(&aia, "OCSP;URI:%s", s->ocsp_url);

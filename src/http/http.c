@@ -111,7 +111,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     es_http_request rq = {method, url, ct != NULL ? ct : "", es_buf_span(&p->body)};
-    es_http_response rs = {200, "", ES_BUF_INIT(64u << 20), ""};
+    es_http_response rs = {200, "", ES_BUF_INIT(ES_HTTP_RESPONSE_MAX), ""};
     es_result r = s->o.handler(s->o.ctx, &rq, &rs);
     enum MHD_Result ret;
     if (!es_ok(r)) {

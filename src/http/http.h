@@ -11,6 +11,10 @@
 #include "util/fetch.h"
 #include "util/util.h"
 
+/* A response body a handler builds (a CA bundle, a CRL, a report): at most ES_CA_BUNDLE_MAX (24 MiB)
+ * and a document's report, with room; a handler going past it answers an error, never a cut body. */
+#define ES_HTTP_RESPONSE_MAX (64u << 20)
+
 typedef struct {
     const char *method;       /* "GET", "POST", ... */
     const char *path;         /* the URL path, without the query */

@@ -57,6 +57,15 @@
 #define ES_OFD_SHOWN_MAX 10        /* files or elements named in one reason of a report (then "...") */
 #define ES_OFD_PAGE_MAX_MM 100000  /* a page's width or height, in millimetres */
 #define ES_OFD_XML_FOREIGN_DEPTH 1024 /* element levels searched for a foreign namespace */
+#define ES_OFD_NAME_ESC_MAX (6 * ES_OFD_NAME_MAX) /* an entry name XML-escaped: "&quot;", six bytes, is the longest escape */
+#define ES_OFD_ATTR_MAX 256        /* an attribute or short text shown: an ID, a PageRef, a Boundary, a date */
+#define ES_OFD_DIGEST_B64_MAX 256  /* a digest in base64 (SHA-512: 88 characters) */
+#define ES_OFD_SIG_ENTRY_MAX 8192  /* the <Signature> element we add to Signatures.xml: ids and a BaseLoc path */
+#define ES_OFD_SIGNATURE_XML_MAX (64u << 20) /* the Signature.xml we write: a reference per file, our CMS in base64 */
+#define ES_OFD_REF_TEXT_MAX (64u << 10) /* a reference's CheckMethod or CheckValue text read from Signature.xml */
+#define ES_OFD_CHECK_VALUE_MAX 1024 /* a CheckValue decoded: a digest (64 bytes at most); more is refused */
+#define ES_OFD_SHOWN_TEXT_MAX 8192 /* the names shown in one reason (ES_OFD_SHOWN_MAX of them, then "...") */
+#define ES_OFD_REASON_MAX 4096     /* one reason of a report (a timestamp's verdict and why) */
 
 typedef struct es_ofd_pkg es_ofd_pkg;
 

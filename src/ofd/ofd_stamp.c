@@ -177,7 +177,7 @@ static void ofd_prefix(char *out, size_t cap, es_span xml, const char *local)
 /* The next signature ID: "s" and one more than the largest number among the IDs listed. */
 static ES_RESULT next_id(char *out, size_t cap, xmlDocPtr list)
 {
-    ES_AUTO(es_buf_freep) es_buf s = ES_BUF_INIT(256);
+    ES_AUTO(es_buf_freep) es_buf s = ES_BUF_INIT(ES_OFD_ATTR_MAX);
     long max = 0;
     xmlNodePtr root = xmlDocGetRootElement(list);
     for (xmlNodePtr e = es_ofd_xml_child(root, "Signature"); e != NULL; e = es_ofd_xml_next(e, "Signature")) {
@@ -202,9 +202,9 @@ static ES_RESULT put_reference(es_buf *x, const char *pfx, const char *name, es_
     uint8_t dg[64];
     size_t dn = 0;
     ES_GUARD(es_digest(dg, &dn, ESEAL_HASH_SM3, bytes));
-    ES_AUTO(es_buf_freep) es_buf b64 = ES_BUF_INIT(256);
+    ES_AUTO(es_buf_freep) es_buf b64 = ES_BUF_INIT(ES_OFD_DIGEST_B64_MAX);
     ES_GUARD(es_base64_encode(&b64, es_span_of(dg, dn)));
-    ES_AUTO(es_buf_freep) es_buf esc = ES_BUF_INIT(4 * ES_OFD_NAME_MAX);
+    ES_AUTO(es_buf_freep) es_buf esc = ES_BUF_INIT(ES_OFD_NAME_ESC_MAX);
     for (const char *c = name; *c != 0; c++) {
         ES_GUARD(*c == '&'   ? es_buf_append_str(&esc, "&amp;")
                  : *c == '<' ? es_buf_append_str(&esc, "&lt;")
@@ -376,7 +376,7 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(es_ofd_limits(p)->max_inflated_bytes);
     ES_AUTO(es_buf_freep) es_buf list = ES_BUF_INIT(es_ofd_limits(p)->max_inflated_bytes);
     ES_AUTO(es_buf_freep) es_buf ofdxml = ES_BUF_INIT(es_ofd_limits(p)->max_inflated_bytes);
-    ES_AUTO(es_buf_freep) es_buf ins = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf ins = ES_BUF_INIT(ES_OFD_SIG_ENTRY_MAX);
     char id[32], pfx[40];
     bool new_list = t.list[0] == 0;
     const char *type = o->plain ? "Sign" : "Seal";
@@ -407,7 +407,7 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
     }
 
     /* References: every file of the package as it will be, except the list and this stamp's own two. */
-    ES_AUTO(es_buf_freep) es_buf sx = ES_BUF_INIT(64u << 20);
+    ES_AUTO(es_buf_freep) es_buf sx = ES_BUF_INIT(ES_OFD_SIGNATURE_XML_MAX);
     char date[ES_GENTIME_LEN];
     int64_t now = o->time_ms != 0 ? o->time_ms : es_ctx_now(o->ctx);
     es_time_gentime(date, now, false);

@@ -327,10 +327,10 @@ static ES_RESULT check_references(eseal_report *rep, ctx *c, const sig_entry *e,
     if (refs == NULL) {
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "Signature.xml has no <References>");
     }
-    ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(64u << 10);
-    ES_AUTO(es_buf_freep) es_buf want = ES_BUF_INIT(1024);
+    ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_OFD_REF_TEXT_MAX);
+    ES_AUTO(es_buf_freep) es_buf want = ES_BUF_INIT(ES_OFD_CHECK_VALUE_MAX);
     ES_AUTO(es_buf_freep) es_buf file = ES_BUF_INIT(c->lim->max_inflated_bytes);
-    ES_AUTO(es_buf_freep) es_buf bad = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf bad = ES_BUF_INIT(ES_OFD_SHOWN_TEXT_MAX);
     eseal_hash h = ESEAL_HASH_SM3;
     const char *method = es_ofd_xml_attr(refs, "CheckMethod", &t) ? es_buf_cstr(&t) : "";
     bool known = check_method(method, &h);
@@ -427,7 +427,7 @@ static ES_RESULT check_uncovered(eseal_report *rep, ctx *c, const sig_entry *e, 
             cover_in(c->pkg, covered, o->seal, o->dir);
         }
     }
-    ES_AUTO(es_buf_freep) es_buf list = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf list = ES_BUF_INIT(ES_OFD_SHOWN_TEXT_MAX);
     size_t n = 0;
     for (size_t i = 0; i < es_ofd_count(c->pkg); i++) {
         const char *name = es_ofd_name(c->pkg, i);
@@ -455,7 +455,7 @@ static ES_RESULT check_uncovered(eseal_report *rep, ctx *c, const sig_entry *e, 
 /* SignatureDateTime as written ("2026-08-04 10:08:09", "20201010151120", ...): reported, never trusted. */
 static ES_RESULT report_claimed(eseal_report *rep, xmlNodePtr info)
 {
-    ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(256);
+    ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_OFD_ATTR_MAX);
     xmlNodePtr dt = es_ofd_xml_child(info, "SignatureDateTime");
     if (dt != NULL && es_ok(es_ofd_xml_text(dt, &t)) && t.len > 0) {
         ES_GUARD(es_report_set(rep, "signature_date_time", "%s", es_buf_cstr(&t)));
@@ -592,7 +592,7 @@ static ES_RESULT check_timestamp(eseal_report *rep, ctx *c, const eseal_ses_sign
     const char *serial = eseal_report_get(tr, "tst.serial");
     char t[ES_RFC3339_LEN];
     fmt_time(t, gen);
-    ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(4096);
+    ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(ES_OFD_REASON_MAX);
     es_result r = es_report_set(rep, "timestamp.verdict", "%s", eseal_verdict_name(verdict));
     if (es_ok(r) && gen != 0) {
         r = es_report_set(rep, "timestamp.time", "%s", t);
@@ -829,8 +829,8 @@ static ES_RESULT verify_one(eseal_report *rep, ctx *c, sig_entry *e)
     }
     ES_GUARD(report_claimed(rep, info));
     for (xmlNodePtr a = es_ofd_xml_child(info, "StampAnnot"); a != NULL; a = es_ofd_xml_next(a, "StampAnnot")) {
-        ES_AUTO(es_buf_freep) es_buf pg = ES_BUF_INIT(256);
-        ES_AUTO(es_buf_freep) es_buf bd = ES_BUF_INIT(256);
+        ES_AUTO(es_buf_freep) es_buf pg = ES_BUF_INIT(ES_OFD_ATTR_MAX);
+        ES_AUTO(es_buf_freep) es_buf bd = ES_BUF_INIT(ES_OFD_ATTR_MAX);
         if (es_ofd_xml_attr(a, "PageRef", &pg) && es_ofd_xml_attr(a, "Boundary", &bd)) {
             ES_GUARD(es_report_set(rep, "stamp_annot", "PageRef %s at %s mm", es_buf_cstr(&pg), es_buf_cstr(&bd)));
         }

@@ -38,6 +38,9 @@ typedef struct {
 #define ES_PDF_DSS_ARRAYS_MAX ((size_t)1 << 20) /* the /Certs, /OCSPs, /CRLs arrays of the /DSS we write */
 #define ES_PDF_NAMES_MAX ((size_t)64 << 10)   /* the field names of one field lock, read */
 #define ES_PDF_REPORT_TEXT_MAX ((size_t)64 << 10) /* one text field of a verification report */
+#define ES_PDF_DIFF_CHANGED_MAX 16384  /* the changed objects a revision diff lists, each with why */
+#define ES_PDF_DIFF_LOCKED_MAX 4096    /* the names of the locked fields a change touched */
+#define ES_PDF_DIFF_SUMMARY_MAX 32768  /* the later_changes summary: the changed and locked lists and a verdict */
 
 typedef struct {
     es_pdf_ref ref;

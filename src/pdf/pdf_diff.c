@@ -1462,8 +1462,8 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
     d.perm = perm != NULL ? perm : &none;
     d.p = d.perm->docmdp_p >= 1 && d.perm->docmdp_p <= 3 ? d.perm->docmdp_p : 2;
     d.signed_end = signed_end;
-    d.changed = (es_buf)ES_BUF_INIT(16384);
-    d.locked = (es_buf)ES_BUF_INIT(4096);
+    d.changed = (es_buf)ES_BUF_INIT(ES_PDF_DIFF_CHANGED_MAX);
+    d.locked = (es_buf)ES_BUF_INIT(ES_PDF_DIFF_LOCKED_MAX);
     d.a = rev->q;
     d.b = file->q;
     /* qpdf repairs a broken page tree in memory the first time it is walked, with only a warning
@@ -1540,7 +1540,7 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
     ES_GUARD(compare(&d));          /* pass 3 */
     ES_GUARD(reach_final(&d, ib, igb)); /* pass 4 */
 
-    ES_AUTO(es_buf_freep) es_buf sum = ES_BUF_INIT(32768);
+    ES_AUTO(es_buf_freep) es_buf sum = ES_BUF_INIT(ES_PDF_DIFF_SUMMARY_MAX);
     ES_GUARD(summary(&d, &sum));
     ES_GUARD(es_report_set(rep, "later_changes", "%s", es_buf_cstr(&sum)));
     if (d.p == 1 && d.perm->docmdp_p == 1 && d.ndts + d.ndss == 0) {

@@ -113,7 +113,7 @@ static ES_RESULT receipt_make(es_buf *out, const eseal_filing_info *in, const es
     const char *oid;
     eseal_hash hash;
     ES_GUARD(es_ses_alg_for_key(&oid, &hash, eseal_key_algorithm(key)));
-    ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(1 << 20);
+    ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(ES_SES_RECEIPT_MAX);
     size_t m = es_der_open(&tbs);
     ES_GUARD(es_der_put_int(&tbs, 1));
     ES_GUARD(es_der_put_str(&tbs, ES_DER_IA5STRING, in->esid));
@@ -154,7 +154,7 @@ int eseal_filing_receipt_make(eseal_buf *der, const eseal_filing_info *info, con
     if (der == NULL) {
         ES_BAIL_ARG("der == NULL");
     }
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(1 << 20);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(ES_SES_RECEIPT_MAX);
     es_result r = receipt_make(&b, info, cert, key);
     if (es_ok(r)) {
         es_buf_move_out(der, &b);

@@ -13,6 +13,9 @@
 #define ES_SES_MAX_TEXT 4096 /* esID, names, property info */
 #define ES_SES_MAX_HASH 64 /* a stamp's dataHash: the largest digest there is (SHA-512; SM3 is 32) */
 #define ES_SES_PICTURE_MAX_MM 1000 /* a seal picture's side: a metre is no seal, and no page holds it */
+#define ES_SES_TIME_MAX 64 /* a signing time as text: a GeneralizedTime is 15 to 24 characters */
+#define ES_SES_SIG_DER_MAX 128 /* an SM2 signature r||s converted to DER: two 32-byte INTEGERs, at most 72 bytes */
+#define ES_SES_RECEIPT_MAX (1 << 20) /* a receipt we sign: its fields, a signature and the signer's certificate */
 #define ES_SES_TIME_TEXT_MIN 10 /* a V1 timeInfo as text: at least YYYYMMDDhh (GM/T 0031-2014 leaves it free) */
 #define ES_SES_CERT_HEX_SHOWN 64 /* bytes of a listed certificate a report shows in hex: enough to tell them apart */
 

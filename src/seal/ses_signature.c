@@ -354,7 +354,7 @@ static ES_RESULT signature_make(es_buf *out, const eseal_ses_sign_request *req, 
     eseal_buf cder = ESEAL_BUF_INIT, sig = ESEAL_BUF_INIT;
     const eseal_context *ctx = ES_OPT_CTX(req, 2);
     ES_AUTO(es_buf_freep) es_buf tbs = ES_BUF_INIT(es_ctx_limits(ctx)->max_der_bytes);
-    ES_AUTO(es_buf_freep) es_buf time = ES_BUF_INIT(64);
+    ES_AUTO(es_buf_freep) es_buf time = ES_BUF_INIT(ES_SES_TIME_MAX);
     tbs_parts p = {0};
     eseal_hash hash = ESEAL_HASH_DEFAULT;
     rc = eseal_cert_der(&cder, signer);

@@ -114,7 +114,7 @@ static ES_RESULT verify_keep(int *valid, es_notes *notes, eseal_cert **parsed, c
     ES_GUARD_CTX(es_cert_parse_as(&cert, es_span_of(cert_der.ptr, cert_der.len), known),
                  "seal: the certificate in the structure cannot be read");
     es_result r = ES_OK;
-    ES_AUTO(es_buf_freep) es_buf conv = ES_BUF_INIT(128);
+    ES_AUTO(es_buf_freep) es_buf conv = ES_BUF_INIT(ES_SES_SIG_DER_MAX);
     if (!key_fits(a.key_alg, eseal_cert_key_alg(cert))) {
         es_notes_add(notes, "signature algorithm %s does not match the certificate's %s key", oid,
                      eseal_key_alg_name(eseal_cert_key_alg(cert)));
@@ -237,7 +237,7 @@ static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s, cons
         char name[32];
         (void)snprintf(name, sizeof(name), "binding.%zu", i + 1);
         if (in->cert_list_type == 2) {
-            ES_AUTO(es_buf_freep) es_buf hex = ES_BUF_INIT(256);
+            ES_AUTO(es_buf_freep) es_buf hex = ES_BUF_INIT(ES_SHORT_TEXT_MAX);
             ES_GUARD(es_buf_append_hex(&hex, in->certs[i].ptr, in->certs[i].len > ES_SES_CERT_HEX_SHOWN ? ES_SES_CERT_HEX_SHOWN : in->certs[i].len, false));
             ES_GUARD(es_report_set(rep, name, "%s digest %s", in->digest_type, es_buf_cstr(&hex)));
             good++;

@@ -39,7 +39,7 @@ static ES_RESULT server_new(eseal_server **out)
 {
     eseal_server *s = es_calloc(1, sizeof(*s));
     ES_ENSURE_ALLOC(s);
-    s->routes = (es_buf)ES_BUF_INIT(4096);
+    s->routes = (es_buf)ES_BUF_INIT(ES_SERVE_ROUTES_TEXT_MAX);
     es_result r = es_router_new(&s->router);
     if (!es_ok(r)) {
         es_free(s);

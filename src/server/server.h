@@ -33,6 +33,8 @@
 #define ES_ROUTER_MAX_SEGMENT 255u
 /* The longest log interval serve accepts (ms): entries wait for it, so a second is already slow. */
 #define ES_SERVE_LOG_INTERVAL_MAX_MS 1000u
+/* The text listing the mounted routes: ES_ROUTER_MAX_ROUTES lines of a method and a short path. */
+#define ES_SERVE_ROUTES_TEXT_MAX 4096
 
 #define ES_CT_TEXT "text/plain; charset=utf-8"
 

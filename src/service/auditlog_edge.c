@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "eseal/log.h"
+#include "auditlog/maxima.h"
 #include "service.h"
 
 /* The log key: under the instance passphrase (the messages are the room's, as before the handle). */
@@ -99,7 +100,7 @@ int eseal_instance_stamp_receipt(eseal_instance *inst, eseal_buf *out, const cha
     if (inst == NULL || out == NULL || serial == NULL) {
         ES_BAIL_ARG("inst == NULL || out == NULL || serial == NULL");
     }
-    es_buf b = ES_BUF_INIT(256 * 1024);
+    es_buf b = ES_BUF_INIT(ES_LOG_RECEIPT_MAX);
     es_result r = es_audit_stamp_receipt(inst->auditlog, &b, serial);
     if (es_ok(r)) {
         es_buf_move_out(out, &b);

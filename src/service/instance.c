@@ -27,7 +27,7 @@ static ES_RESULT open_instance(eseal_instance **out, const char *home)
     eseal_instance *inst = es_calloc(1, sizeof(*inst));
     ES_ENSURE_ALLOC(inst);
     inst->home = es_strdup(home);
-    es_buf p = ES_BUF_INIT(8192);
+    es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     es_result r = inst->home != NULL ? ES_OK : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
     if (es_ok(r)) {
         r = es_home_path(&p, inst, "eseal.conf");
@@ -124,7 +124,7 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     ES_ENSURE(o->base_url == NULL || es_str_starts(o->base_url, "http://") || es_str_starts(o->base_url, "https://"),
               ESEAL_EINVAL, "base URL must start with http:// or https://");
     ES_GUARD(es_mkdir_p(home, 0700));
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(es_buf_printf(&p, "%s/eseal.conf", home));
     ES_ENSURE(!es_path_exists(es_buf_cstr(&p)), ESEAL_EEXISTS, "%s already holds an eseal instance", home);
     es_buf_clear(&p);
@@ -146,7 +146,7 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     if (es_ok(r)) {
         r = es_config_load(&inst->cfg, es_buf_cstr(&p));
     }
-    es_buf db = ES_BUF_INIT(8192);
+    es_buf db = ES_BUF_INIT(ES_PATH_BUF_MAX);
     if (es_ok(r)) {
         r = es_buf_printf(&db, "%s/eseal.db", home);
     }
@@ -176,7 +176,7 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     es_buf_free(&db);
     eseal_instance_close(inst);
     if (es_ok(r)) {
-        es_buf final = ES_BUF_INIT(8192);
+        es_buf final = ES_BUF_INIT(ES_PATH_BUF_MAX);
         r = es_buf_printf(&final, "%s/eseal.conf", home);
         if (es_ok(r) && rename(es_buf_cstr(&p), es_buf_cstr(&final)) != 0) {
             r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot finish %s", es_buf_cstr(&final));
@@ -280,7 +280,7 @@ static ES_RESULT issue_cert(eseal_instance *inst, const es_acting *by, eseal_cer
               ESEAL_EINVAL, "certificate fields must not contain control characters");
     ES_ENSURE(strlen(q->name) <= 128, ESEAL_EINVAL, "name longer than 128 bytes");
     es_cert_spec s = {0};
-    ES_AUTO(es_buf_freep) es_buf orgid = ES_BUF_INIT(256);
+    ES_AUTO(es_buf_freep) es_buf orgid = ES_BUF_INIT(ES_ORGID_MAX);
     char country[3];
     if (q->person) {
         ES_ENSURE(q->uscc == NULL && (q->version < 2 || q->org_id == NULL), ESEAL_EINVAL,
@@ -537,7 +537,7 @@ static ES_RESULT ca_export(eseal_instance *inst, eseal_buf *pem, const char *h, 
     ES_ENSURE(strcmp(h, "sm2") == 0 || strcmp(h, "p256") == 0 || strcmp(h, "rsa") == 0, ESEAL_EINVAL,
               "unknown CA hierarchy '%s' (sm2, p256 or rsa)", h);
     static const char *roles[] = {"tsa", "issuing-ca", "root-ca"};
-    es_buf out = ES_BUF_INIT(1 << 20);
+    es_buf out = ES_BUF_INIT(ES_INSTANCE_CHAIN_PEM_MAX);
     es_result r = ES_OK;
     char tsa_issuer[64] = "";
     for (size_t i = tsa ? 0 : 1; i < 3 && es_ok(r); i++) {
@@ -722,8 +722,8 @@ static ES_RESULT import_cert(eseal_instance *inst, const es_acting *by, eseal_ce
         r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "the key does not belong to the certificate %s",
                          eseal_cert_subject(cert));
     }
-    es_buf rel = ES_BUF_INIT(4096);
-    es_buf abs = ES_BUF_INIT(8192);
+    es_buf rel = ES_BUF_INIT(ES_DIR_PATH_MAX);
+    es_buf abs = ES_BUF_INIT(ES_PATH_BUF_MAX);
     bool written = false;
     if (es_ok(r) && key != NULL) {
         ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the instance passphrase is needed to store the key");

@@ -92,7 +92,7 @@ int eseal_report_to_json(eseal_buf *out, const eseal_report *r)
     if (s == NULL) {
         return es_code(es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "encoding the JSON report"));
     }
-    es_buf b = ES_BUF_INIT(64 << 20);
+    es_buf b = ES_BUF_INIT(ES_REPORT_TEXT_MAX);
     es_result res = es_buf_append_str(&b, s);
     if (es_ok(res)) {
         res = es_buf_append_byte(&b, '\n');
@@ -128,7 +128,7 @@ int eseal_report_to_text(eseal_buf *out, const eseal_report *r)
     if (out == NULL || r == NULL) {
         ES_BAIL_ARG("out == NULL || r == NULL");
     }
-    es_buf b = ES_BUF_INIT(64 << 20);
+    es_buf b = ES_BUF_INIT(ES_REPORT_TEXT_MAX);
     es_result res = es_buf_printf(&b, "verdict: %s\n", eseal_verdict_name(eseal_report_verdict(r)));
     if (es_ok(res)) {
         res = text_node(&b, r, "");

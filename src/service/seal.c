@@ -420,7 +420,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     maker m;
     memset(&m, 0, sizeof(m));
     ES_AUTO(es_buf_freep) es_buf png = ES_BUF_INIT(ESEAL_IMPRINT_PNG_MAX_BYTES);
-    ES_AUTO(es_buf_freep) es_buf spec_json = ES_BUF_INIT(64 << 10);
+    ES_AUTO(es_buf_freep) es_buf spec_json = ES_BUF_INIT(ES_SEAL_SPEC_JSON_MAX);
     eseal_buf der = ESEAL_BUF_INIT;
     double w_mm = 0, h_mm = 0;
     char esid[40], sha[65];

@@ -8,6 +8,17 @@
 #include "core/core.h"
 #include "http/http.h"
 
+/* Named es_buf caps of the service room (issue #16). */
+/* A verification report as JSON or text: up to ES_REPORT_MAX_ITEMS items of up to 64 KiB each would
+ * be 256 MiB; real reports are kilobytes, so 64 MiB says "report too large" long before memory goes. */
+#define ES_REPORT_TEXT_MAX (64 << 20)
+/* A seal picture's specification as JSON: a few names, sizes and colours. */
+#define ES_SEAL_SPEC_JSON_MAX (64 << 10)
+/* An organisation identifier: a USCC is 18 characters, other registries' ids are short too. */
+#define ES_ORGID_MAX 256
+/* The instance's chain as PEM: three certificates (TSA or seal CA, issuing CA, root), a few KiB each. */
+#define ES_INSTANCE_CHAIN_PEM_MAX (1 << 20)
+
 /* Makes inst->auditlog, the audit log room's handle, from the instance (auditlog_edge.c). */
 ES_RESULT es_instance_auditlog_open(eseal_instance *inst);
 

@@ -36,6 +36,7 @@ static void phase(const char *name, size_t doc)
 #define ES_STAMP_SERIAL_LEN 40     /* a serial and its NUL (eseal_stamp_result.serial, es_audit_receipts) */
 #define ES_STAMP_SERIAL_RANDOM 5   /* random bytes of a serial: "ST<day>-" and ten hex digits */
 #define ES_STAMP_PATH_MAX 4096     /* a folder of an output, the instance's home paths */
+#define ES_STAMP_HOME_PATH_MAX (2 * ES_STAMP_PATH_MAX) /* a path in the home: the home (a path) and a name under it */
 #define ES_STAMP_URL_MAX 600       /* the QR code's <base_url>/v/<serial> */
 #define ES_STAMP_WHY_MAX 300       /* why a recorded stamp was not published, for its stamp.failed entry */
 #define ES_STAMP_DIGEST_MAX 64     /* a digest's bytes, any hash */
@@ -617,7 +618,7 @@ static ES_RESULT run_batch(batch *b)
  */
 static ES_RESULT stamp_lock(eseal_instance *inst, const eseal_principal *who, int *fd)
 {
-    ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(2 * ES_STAMP_PATH_MAX);
+    ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(ES_STAMP_HOME_PATH_MAX);
     ES_GUARD(es_home_path(&path, inst, "stamp.lock"));
     *fd = open(es_buf_cstr(&path), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     ES_ENSURE(*fd >= 0, ESEAL_EIO, "stamp: cannot open %s: %s", es_buf_cstr(&path), strerror(errno));
@@ -821,7 +822,7 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
         es_pdf_registry_hook hook = {registry_hook, inst};
         int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_inst_now(inst);
         es_revocation_opts net = ES_REVOCATION_OPTS_INIT;
-        es_buf cache = ES_BUF_INIT(2 * ES_STAMP_PATH_MAX);
+        es_buf cache = ES_BUF_INIT(ES_STAMP_HOME_PATH_MAX);
         if (req != NULL && req->online) {
             net.online = true;
             net.fetch = es_ctx_fetcher(inst != NULL ? inst->ctx : NULL, es_http_fetcher());

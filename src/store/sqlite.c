@@ -13,6 +13,21 @@
 #include "eseal/sys/store_backend.h"
 #include "util/util.h"
 
+/* The named bounds of the SQLite backend (issue #16). */
+/* How long a statement waits for another connection's lock (SQLITE_BUSY) before it fails: our
+ * transactions take milliseconds, a batch's commit with its fsync under load well below a second. */
+#define ES_SQ_BUSY_TIMEOUT_MS 5000
+/* What a read accepts back, each the most its write side stores: the audit log's state (a few hashes
+ * and counters, well under 64 KiB), one log entry (ES_STORE_LOG_MAX_ENTRY in store.c: 65535), one tile
+ * (256 hashes of 32 bytes, tlog-tiles' full width) and one named value (small records: checkpoints,
+ * witness state; 1 MiB). */
+#define ES_SQ_LOG_STATE_MAX (64 * 1024)
+#define ES_SQ_LOG_ENTRY_MAX 65535
+#define ES_SQ_TILE_MAX (256 * 32)
+#define ES_SQ_META_MAX (1024 * 1024)
+/* The length of a local array of columns (bound or read in the order of the SQL written next to it). */
+#define ES_SQ_LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
 /* The database: the connection every concern of the store writes through. */
 typedef struct {
     eseal_store_db be;
@@ -216,7 +231,7 @@ static int sq_cert_insert(eseal_store_pki_backend *be, const eseal_cert_record *
     }
     const char *txt[] = {r->id, r->role, r->hierarchy, r->alg, r->subject, r->serial, r->issuer_id,
                          r->fingerprint, r->pem, r->key_file};
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < ES_SQ_LEN(txt); i++) {
         sqlite3_bind_text(st, i + 1, txt[i] != NULL ? txt[i] : "", -1, SQLITE_STATIC);
     }
     sqlite3_bind_int64(st, 11, r->not_before_ms);
@@ -239,7 +254,7 @@ static int row_to_record(sqlite3_stmt *st, eseal_cert_record *r)
     memset(r, 0, sizeof(*r));
     char **fields[] = {&r->id, &r->role, &r->hierarchy, &r->alg, &r->subject, &r->serial,
                        &r->issuer_id, &r->fingerprint, &r->pem, &r->key_file};
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < ES_SQ_LEN(fields); i++) {
         const unsigned char *t = sqlite3_column_text(st, i);
         *fields[i] = es_strdup(t != NULL ? (const char *)t : "");
         if (*fields[i] == NULL) {
@@ -475,11 +490,11 @@ static int sq_seal_insert(eseal_store_registry_backend *be, const eseal_seal_rec
     }
     const char *txt[] = {r->esid,  r->name,      r->owner,     r->cert_ids, r->maker_cert_id,
                          r->state, r->prev_esid, r->next_esid, r->sha256,   r->imprint};
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < ES_SQ_LEN(txt); i++) {
         sqlite3_bind_text(st, i + 1, txt[i] != NULL ? txt[i] : "", -1, SQLITE_STATIC);
     }
     int64_t nums[] = {r->type, r->generation, r->created_ms, r->valid_from_ms, r->valid_to_ms, r->updated_ms};
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < ES_SQ_LEN(nums); i++) {
         sqlite3_bind_int64(st, 11 + i, nums[i]);
     }
     sqlite3_bind_blob(st, 17, der, (int)len, SQLITE_STATIC);
@@ -512,7 +527,7 @@ static int row_to_seal(sqlite3_stmt *st, eseal_seal_record *r, eseal_buf *der)
     memset(r, 0, sizeof(*r));
     char **fields[] = {&r->esid,  &r->name,      &r->owner,     &r->cert_ids, &r->maker_cert_id,
                        &r->state, &r->prev_esid, &r->next_esid, &r->sha256,   &r->imprint};
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < ES_SQ_LEN(fields); i++) {
         const unsigned char *t = sqlite3_column_text(st, i);
         *fields[i] = es_strdup(t != NULL ? (const char *)t : "");
         if (*fields[i] == NULL) {
@@ -521,7 +536,7 @@ static int row_to_seal(sqlite3_stmt *st, eseal_seal_record *r, eseal_buf *der)
         }
     }
     int64_t *nums[] = {&r->type, &r->generation, &r->created_ms, &r->valid_from_ms, &r->valid_to_ms, &r->updated_ms};
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < ES_SQ_LEN(nums); i++) {
         *nums[i] = sqlite3_column_int64(st, 10 + i);
     }
     if (der != NULL) {
@@ -669,7 +684,7 @@ static int sq_seal_event_add(eseal_store_registry_backend *be, const eseal_seal_
     sqlite3_bind_text(st, 1, e->esid, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, e->at_ms);
     const char *txt[] = {e->from_state, e->to_state, e->actor, e->reason};
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < ES_SQ_LEN(txt); i++) {
         sqlite3_bind_text(st, 3 + i, txt[i] != NULL ? txt[i] : "", -1, SQLITE_STATIC);
     }
     if (sqlite3_step(st) != SQLITE_ROW) {
@@ -695,7 +710,7 @@ static int sq_seal_events(eseal_store_registry_backend *be, const char *esid, in
         eseal_seal_event e = {0};
         char **fields[] = {&e.esid, &e.from_state, &e.to_state, &e.actor, &e.reason};
         int cols[] = {0, 3, 4, 5, 6};
-        for (int i = 0; i < 5 && rc == ESEAL_OK; i++) {
+        for (int i = 0; i < ES_SQ_LEN(fields) && rc == ESEAL_OK; i++) {
             const unsigned char *t = sqlite3_column_text(st, cols[i]);
             *fields[i] = es_strdup(t != NULL ? (const char *)t : "");
             if (*fields[i] == NULL) {
@@ -757,7 +772,7 @@ static int sq_log_state(eseal_store_log_backend *be, eseal_buf *out)
     sq *s = log_sq(be);
     sqlite3_stmt *st = NULL;
     int rc = prepare(s, &st, "SELECT state FROM log_state WHERE id = 1");
-    return rc != ESEAL_OK ? rc : blob_query(s, st, out, 64 * 1024, "reading the log state");
+    return rc != ESEAL_OK ? rc : blob_query(s, st, out, ES_SQ_LOG_STATE_MAX, "reading the log state");
 }
 
 static int sq_log_state_put(eseal_store_log_backend *be, const void *state, size_t len)
@@ -802,7 +817,7 @@ static int sq_log_entry(eseal_store_log_backend *be, eseal_buf *out, uint64_t in
         return rc;
     }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
-    return blob_query(s, st, out, 65535, "reading a log entry");
+    return blob_query(s, st, out, ES_SQ_LOG_ENTRY_MAX, "reading a log entry");
 }
 
 static int sq_log_entries(eseal_store_log_backend *be, uint64_t from, uint64_t to,
@@ -838,7 +853,7 @@ static int sq_log_tile(eseal_store_log_backend *be, eseal_buf *out, unsigned lev
     }
     sqlite3_bind_int(st, 1, (int)level);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
-    return blob_query(s, st, out, 256 * 32, "reading a tile");
+    return blob_query(s, st, out, ES_SQ_TILE_MAX, "reading a tile");
 }
 
 static int sq_log_tile_put(eseal_store_log_backend *be, unsigned level, uint64_t n, const void *data, size_t len)
@@ -971,7 +986,7 @@ static int sq_meta(eseal_store_log_backend *be, eseal_buf *out, const char *name
         return rc;
     }
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    return blob_query(s, st, out, 1024 * 1024, "reading a named value");
+    return blob_query(s, st, out, ES_SQ_META_MAX, "reading a named value");
 }
 
 static int sq_meta_put(eseal_store_log_backend *be, const char *name, const void *data, size_t len)
@@ -998,7 +1013,7 @@ static int sq_stamp_insert(eseal_store_registry_backend *be, const eseal_stamp_r
         return rc;
     }
     const char *t[] = {r->serial, r->esid, r->cert_id, r->kind, r->doc_sha256};
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < ES_SQ_LEN(t); i++) {
         sqlite3_bind_text(st, i + 1, t[i] != NULL ? t[i] : "", -1, SQLITE_STATIC);
     }
     sqlite3_bind_int64(st, 6, r->at_ms);
@@ -1021,7 +1036,7 @@ static int sq_stamp_get(eseal_store_registry_backend *be, eseal_stamp_record *ou
     if (step == SQLITE_ROW) {
         eseal_stamp_record r = {0};
         char **f[] = {&r.serial, &r.esid, &r.cert_id, &r.kind, &r.doc_sha256, &r.receipt};
-        for (int i = 0; i < 6 && rc == ESEAL_OK; i++) {
+        for (int i = 0; i < ES_SQ_LEN(f) && rc == ESEAL_OK; i++) {
             const unsigned char *t = sqlite3_column_text(st, i);
             *f[i] = es_strdup(t != NULL ? (const char *)t : "");
             rc = *f[i] == NULL ? ESEAL_ENOMEM : ESEAL_OK;
@@ -1128,7 +1143,7 @@ static int sq_open(eseal_store_db **db_out, eseal_store_registry_backend **reg_o
         sqlite3_close(db);
         return rc;
     }
-    sqlite3_busy_timeout(db, 5000);
+    sqlite3_busy_timeout(db, ES_SQ_BUSY_TIMEOUT_MS);
     /* WAL + synchronous=FULL: a committed transaction survives power loss. */
     if ((rc = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) != ESEAL_OK) {
         sqlite3_close(db);

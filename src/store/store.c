@@ -23,10 +23,17 @@
 #define ES_STORE_SERIAL_MAX 64
 /* Counters and log indices stay below 2^62 (they travel as SQL signed 64-bit integers). */
 #define ES_STORE_MAX_INDEX (UINT64_C(1) << 62)
+/* Counter values taken at once: a batch's serials (a million is more than any batch stamps). */
 #define ES_STORE_COUNTER_MAX_BLOCK (UINT64_C(1) << 20)
+/* A log entry: tlog-tiles' entry bundles carry a 16-bit length, so 65535 bytes. */
 #define ES_STORE_LOG_MAX_ENTRY 65535u
+/* A tile: tlog-tiles' full width, 256 hashes of SHA-256 (32 bytes); and its level: a tree of at most
+ * 2^64 entries has hashes on levels 0 to 63. */
 #define ES_STORE_TILE_MAX_HASHES 256u
 #define ES_STORE_HASH_LEN 32u
+#define ES_STORE_TILE_MAX_LEVEL 63
+/* The ids asked for when a reference is resolved: two already say it is ambiguous. */
+#define ES_STORE_AMBIGUOUS 2
 
 typedef struct {
     void *be;
@@ -294,10 +301,10 @@ static void fold(char *out, const char *in, size_t n, bool upper)
     out[n] = '\0';
 }
 
-/* Adds the ids of `got` not yet in `found` (at most 2 kept: two are already ambiguous). */
-static void merge_ids(eseal_store_id found[2], size_t *nf, const eseal_store_id *got, size_t ng)
+/* Adds the ids of `got` not yet in `found` (at most ES_STORE_AMBIGUOUS kept). */
+static void merge_ids(eseal_store_id found[ES_STORE_AMBIGUOUS], size_t *nf, const eseal_store_id *got, size_t ng)
 {
-    for (size_t i = 0; i < ng && *nf < 2; i++) {
+    for (size_t i = 0; i < ng && *nf < ES_STORE_AMBIGUOUS; i++) {
         bool seen = false;
         for (size_t j = 0; j < *nf; j++) {
             seen = seen || strcmp(found[j].id, got[i].id) == 0;
@@ -330,17 +337,17 @@ int eseal_store_cert_find(eseal_store *s, eseal_cert_record *out, const char *re
         eseal_store_match how;
         const char *key;
     } exact[] = {{ESEAL_STORE_MATCH_ID, lower}, {ESEAL_STORE_MATCH_SERIAL, upper}, {ESEAL_STORE_MATCH_FINGERPRINT, lower}};
-    eseal_store_id found[2], got[2];
+    eseal_store_id found[ES_STORE_AMBIGUOUS], got[ES_STORE_AMBIGUOUS];
     size_t nf = 0, ng = 0;
     int rc = ESEAL_OK;
-    for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]) && rc == ESEAL_OK && nf < 2; i++) {
-        rc = PKI(s, cert_ids, exact[i].how, exact[i].key, got, 2, &ng);
+    for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]) && rc == ESEAL_OK && nf < ES_STORE_AMBIGUOUS; i++) {
+        rc = PKI(s, cert_ids, exact[i].how, exact[i].key, got, ES_STORE_AMBIGUOUS, &ng);
         if (rc == ESEAL_OK) {
             merge_ids(found, &nf, got, ng);
         }
     }
     if (rc == ESEAL_OK && nf == 0) {
-        rc = PKI(s, cert_ids, ESEAL_STORE_MATCH_PREFIX, lower, got, 2, &ng);
+        rc = PKI(s, cert_ids, ESEAL_STORE_MATCH_PREFIX, lower, got, ES_STORE_AMBIGUOUS, &ng);
         if (rc == ESEAL_OK) {
             merge_ids(found, &nf, got, ng);
         }
@@ -371,9 +378,9 @@ int eseal_store_seal_find(eseal_store *s, eseal_seal_record *out, eseal_buf *der
     if (rc != ESEAL_ENOTFOUND) {
         return rc;
     }
-    eseal_store_id ids[2];
+    eseal_store_id ids[ES_STORE_AMBIGUOUS];
     size_t ni = 0;
-    rc = REG(s, seal_ids, ESEAL_STORE_MATCH_PREFIX, ref, ids, 2, &ni);
+    rc = REG(s, seal_ids, ESEAL_STORE_MATCH_PREFIX, ref, ids, ES_STORE_AMBIGUOUS, &ni);
     if (rc != ESEAL_OK) {
         return rc;
     }
@@ -651,8 +658,8 @@ int eseal_store_log_entries_put(eseal_store *s, uint64_t first, const eseal_stor
     for (size_t i = 0; i < n; i++) {
         if (entries[i].len > ES_STORE_LOG_MAX_ENTRY || (entries[i].data == NULL && entries[i].len != 0)) {
             return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__,
-                                        "store: log entry %llu has %zu bytes (at most 65535)",
-                                        (unsigned long long)(first + i), entries[i].len));
+                                        "store: log entry %llu has %zu bytes (at most %u)",
+                                        (unsigned long long)(first + i), entries[i].len, ES_STORE_LOG_MAX_ENTRY));
         }
     }
     int rc = LOG(s, entries_put, first, entries, n);
@@ -711,7 +718,7 @@ int eseal_store_log_entries(eseal_store *s, uint64_t from, uint64_t to,
 
 int eseal_store_log_tile(eseal_store *s, eseal_buf *out, unsigned level, uint64_t n)
 {
-    if (out == NULL || level > 63) {
+    if (out == NULL || level > ES_STORE_TILE_MAX_LEVEL) {
         return store_einval("tile level");
     }
     int rc = LOG(s, tile, out, level, n);
@@ -720,7 +727,7 @@ int eseal_store_log_tile(eseal_store *s, eseal_buf *out, unsigned level, uint64_
 
 int eseal_store_log_tile_put(eseal_store *s, unsigned level, uint64_t n, const void *data, size_t len)
 {
-    if (level > 63 || data == NULL || len == 0 || len > ES_STORE_TILE_MAX_HASHES * ES_STORE_HASH_LEN ||
+    if (level > ES_STORE_TILE_MAX_LEVEL || data == NULL || len == 0 || len > ES_STORE_TILE_MAX_HASHES * ES_STORE_HASH_LEN ||
         len % ES_STORE_HASH_LEN != 0) {
         return store_einval("tile");
     }

@@ -16,6 +16,8 @@
 #include "util/versions.h"
 
 static const eseal_tsa_client_options default_opts = ESEAL_TSA_CLIENT_OPTIONS_INIT;
+/* Why each source failed, joined: a line of up to 1024 bytes (try_source's why) per configured source. */
+#define ES_TSA_ERRORS_MAX (64 * 1024)
 
 void eseal_tsa_client_result_free(eseal_tsa_client_result *res)
 {
@@ -140,7 +142,7 @@ static ES_RESULT client_stamp(eseal_tsa_client_result *res, eseal_hash hash, es_
     }
     ES_AUTO(es_buf_freep) es_buf req = ES_BUF_INIT(ESEAL_TSA_MAX_REQUEST);
     ES_GUARD(es_ts_request_der(&req, hash == ESEAL_HASH_DEFAULT ? ESEAL_HASH_SHA256 : hash, digest, o->policy_oid));
-    ES_AUTO(es_buf_freep) es_buf errors = ES_BUF_INIT(64 * 1024);
+    ES_AUTO(es_buf_freep) es_buf errors = ES_BUF_INIT(ES_TSA_ERRORS_MAX);
     for (size_t i = 0; i < o->n_sources; i++) {
         char why[1024] = "";
         es_result r = try_source(res, &o->sources[i], es_buf_span(&req), o, why, sizeof(why));

@@ -220,7 +220,7 @@ ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode)
         }
         return r;
     }
-    es_buf tmp = ES_BUF_INIT(8192);
+    es_buf tmp = ES_BUF_INIT(ES_PATH_BUF_MAX);
     r = es_buf_printf(&tmp, "%s.tmp-XXXXXX", path);
     if (es_ok(r)) {
         f->fd = mkostemp((char *)tmp.ptr, O_CLOEXEC);
@@ -229,7 +229,7 @@ ES_RESULT es_atomic_open(es_atomic_file *f, const char *path, unsigned mode)
                              strerror(errno));
         } else {
             f->tmp_path = (char *)tmp.ptr; /* owned now */
-            tmp = (es_buf)ES_BUF_INIT(0);
+            tmp = (es_buf)ES_BUF_INIT(ES_PATH_BUF_MAX);
         }
     }
     es_buf_free(&tmp);
@@ -269,7 +269,7 @@ ES_RESULT es_atomic_name(es_atomic_file *f)
               "naming the temporary file of %s: no random bytes: %s", f->path, strerror(errno));
     char hex[2 * sizeof(rnd) + 1];
     es_hex_lower(hex, rnd, sizeof(rnd));
-    es_buf tmp = ES_BUF_INIT(8192);
+    es_buf tmp = ES_BUF_INIT(ES_PATH_BUF_MAX);
     es_result r = es_buf_printf(&tmp, "%s.tmp-%s", f->path, hex);
     if (es_ok(r)) {
         f->tmp_path = (char *)tmp.ptr; /* owned now */

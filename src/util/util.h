@@ -52,6 +52,20 @@ typedef struct {
 
 #define ES_BUF_INIT(maxbytes) {NULL, 0, 0, (maxbytes), false}
 
+/* Named caps of es_buf shared by the rooms (issue #16): an es_buf's max is a hard bound, so each says
+ * why it is that size. A room's own live in its header of named maxima (auditlog/maxima.h, crypto.h, ...). */
+/* A file path built from a directory and a name under it: Linux's PATH_MAX is 4096 and open() refuses
+ * longer; twice that, so a home near PATH_MAX plus its relative name fails at open(), with its errno. */
+#define ES_PATH_BUF_MAX 8192
+/* A path as the system takes it, or a relative path inside a home: PATH_MAX (Linux, 4096). */
+#define ES_DIR_PATH_MAX 4096
+/* A URL built from the configured base URL (one line of eseal.conf) and a short path after it. */
+#define ES_URL_BUF_MAX 4096
+/* One line of a message: a reason, a failure's text, a note's line (errors.c keeps 1024 too). */
+#define ES_LINE_MAX 1024
+/* A short value shown or matched: a name, an id, the hex of a serial (20 octets, 40 digits). */
+#define ES_SHORT_TEXT_MAX 256
+
 ES_RESULT es_buf_reserve(es_buf *b, size_t extra);
 ES_RESULT es_buf_append(es_buf *b, const void *p, size_t n);
 ES_RESULT es_buf_append_str(es_buf *b, const char *s);

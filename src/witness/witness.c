@@ -31,6 +31,10 @@
 #include "util/util.h"
 
 #define CONF_MAX (1024 * 1024)
+/* A verifier key's text, "<name>+<hash>+<base64 key>": a name of ES_NOTE_MAX_NAME (255) and ~60 bytes. */
+#define ES_WITNESS_VKEY_MAX 1024
+/* Our answer to add-checkpoint: one cosignature line, or the size the log should have, or why not. */
+#define ES_WITNESS_ANSWER_MAX (64 * 1024)
 #define ORIGIN_HEX 64 /* a log's origin as the monitoring URL names it: lower-case hex SHA-256 */
 #define MAX_LOG_LINES 10000
 /* Keys trusted for one origin (es_note_verify reports at most 64). */
@@ -203,7 +207,7 @@ static ES_RESULT conf_parse(wconf *c, const char *path, es_span text)
 
 static ES_RESULT conf_load(wconf *c, es_buf *text, const char *home)
 {
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(home_path(&p, home, "witness.conf"));
     es_result r = es_file_read(text, es_buf_cstr(&p), CONF_MAX);
     if (es_code(r) == ESEAL_ENOTFOUND) {
@@ -225,7 +229,7 @@ static ES_RESULT witness_init(const char *home, const char *name, const char *pa
               "(e.g. witness.example.org)");
     ES_ENSURE(pass_len >= 8, ESEAL_EINVAL, "witness: the passphrase must have at least 8 characters");
     ES_GUARD(es_mkdir_p(home, 0700));
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(home_path(&p, home, "witness.conf"));
     ES_ENSURE(!es_path_exists(es_buf_cstr(&p)), ESEAL_EEXISTS, "%s already holds a witness", home);
     static const char *const parts[] = {"keys/witness.key", "witness.db", "witness.vkey"};
@@ -240,7 +244,7 @@ static ES_RESULT witness_init(const char *home, const char *name, const char *pa
     eseal_key *key = NULL;
     ES_GUARD(es_from_code(eseal_key_generate(&key, ESEAL_ALG_ED25519)));
     es_note_signer s;
-    ES_AUTO(es_buf_freep) es_buf vkey = ES_BUF_INIT(1024);
+    ES_AUTO(es_buf_freep) es_buf vkey = ES_BUF_INIT(ES_WITNESS_VKEY_MAX);
     es_result r = es_note_signer_init(&s, name, ES_NOTE_COSIG_V1, key);
     if (es_ok(r)) {
         r = es_note_vkey_format(&vkey, &s.v);
@@ -271,7 +275,7 @@ static ES_RESULT witness_init(const char *home, const char *name, const char *pa
                            "name = %s\n"
                            "# Trusted logs, one line per log key: log = ORIGIN VKEY (eseal witness add-log).\n",
                            name));
-    ES_AUTO(es_buf_freep) es_buf tmp = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf tmp = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(home_path(&tmp, home, "witness.conf.new"));
     (void)unlink(es_buf_cstr(&tmp));
     ES_GUARD(es_file_write_new(es_buf_cstr(&tmp), conf.ptr, conf.len, 0644));
@@ -312,7 +316,7 @@ static ES_RESULT add_log(const char *home, const char *origin, const char *vkey)
         ES_GUARD(es_buf_append_byte(&text, '\n'));
     }
     ES_GUARD(es_buf_printf(&text, "log = %s %s\n", origin, vkey));
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(home_path(&p, home, "witness.conf"));
     return es_file_write_atomic(es_buf_cstr(&p), text.ptr, text.len, 0644);
 }
@@ -325,9 +329,9 @@ int eseal_witness_add_log(const char *home, const char *origin, const char *vkey
 /* witness.vkey, checked: one type 0x04 verifier key. */
 static ES_RESULT read_vkey(es_buf *out, const char *home)
 {
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(home_path(&p, home, "witness.vkey"));
-    ES_GUARD(es_file_read(out, es_buf_cstr(&p), 1024));
+    ES_GUARD(es_file_read(out, es_buf_cstr(&p), ES_WITNESS_VKEY_MAX));
     while (out->len > 0 && (out->ptr[out->len - 1] == '\n' || out->ptr[out->len - 1] == '\r')) {
         out->ptr[--out->len] = '\0';
     }
@@ -343,7 +347,7 @@ int eseal_witness_home_vkey(const char *home, eseal_buf *out)
     if (home == NULL || out == NULL) {
         ES_BAIL_ARG("home == NULL || out == NULL");
     }
-    es_buf v = ES_BUF_INIT(1024);
+    es_buf v = ES_BUF_INIT(ES_WITNESS_VKEY_MAX);
     es_result r = read_vkey(&v, home);
     if (es_ok(r)) {
         es_buf_move_out(out, &v);
@@ -381,7 +385,7 @@ static ES_RESULT witness_open(eseal_witness *w, const char *home, const char *pa
     ES_ENSURE_ALLOC(w->home);
     ES_AUTO(es_buf_freep) es_buf text = ES_BUF_INIT(CONF_MAX);
     ES_GUARD(conf_load(&w->conf, &text, home));
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(8192);
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(home_path(&p, home, "keys/witness.key"));
     ES_GUARD(es_from_code(eseal_key_load(&w->key, es_buf_cstr(&p), pass, pass_len)));
     ES_ENSURE(eseal_key_algorithm(w->key) == ESEAL_ALG_ED25519, ESEAL_EUNSUPPORTED,
@@ -389,7 +393,7 @@ static ES_RESULT witness_open(eseal_witness *w, const char *home, const char *pa
     ES_GUARD(es_note_signer_init(&w->signer, w->conf.name, ES_NOTE_COSIG_V1, w->key));
     ES_GUARD(es_note_vkey_format(&w->vkey, &w->signer.v));
     /* The published key must be the one that signs (a swapped key file or a renamed witness would not verify). */
-    ES_AUTO(es_buf_freep) es_buf pub = ES_BUF_INIT(1024);
+    ES_AUTO(es_buf_freep) es_buf pub = ES_BUF_INIT(ES_WITNESS_VKEY_MAX);
     ES_GUARD(read_vkey(&pub, home));
     ES_ENSURE(es_span_eq(es_buf_span(&pub), es_buf_span(&w->vkey)), ESEAL_EMALFORMED,
               "witness: witness.vkey (%s) is not the key of keys/witness.key under the name %s (%s)",
@@ -413,7 +417,7 @@ int eseal_witness_open(eseal_witness **out, const char *home, const char *pass, 
         es_free(w);
         ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
-    w->vkey = (es_buf)ES_BUF_INIT(1024);
+    w->vkey = (es_buf)ES_BUF_INIT(ES_WITNESS_VKEY_MAX);
     es_result r = witness_open(w, home, pass, pass_len);
     if (!es_ok(r)) {
         eseal_witness_close(w);
@@ -428,7 +432,7 @@ int eseal_witness_vkey(eseal_witness *w, eseal_buf *out)
     if (w == NULL || out == NULL) {
         ES_BAIL_ARG("w == NULL || out == NULL");
     }
-    es_buf b = ES_BUF_INIT(1024);
+    es_buf b = ES_BUF_INIT(ES_WITNESS_VKEY_MAX);
     es_result r = es_buf_append(&b, w->vkey.ptr, w->vkey.len);
     if (es_ok(r)) {
         es_buf_move_out(out, &b);
@@ -614,7 +618,7 @@ static ES_RESULT cas(eseal_witness *w, answer *a, const char *key, const es_witn
         if (ts == 0) {
             ts = 1; /* tlog-witness: the timestamp MUST NOT be zero */
         }
-        ES_AUTO(es_buf_freep) es_buf line = ES_BUF_INIT(1024);
+        ES_AUTO(es_buf_freep) es_buf line = ES_BUF_INIT(ES_LINE_MAX);
         r = es_note_cosign_line(&line, note->text, &w->signer, ts);
         if (es_ok(r)) {
             s.size = cp->size;
@@ -742,7 +746,7 @@ int eseal_witness_add_checkpoint(eseal_witness *w, const void *body, size_t len,
     if (w == NULL || (body == NULL && len > 0) || http_status == NULL || resp_body == NULL) {
         ES_BAIL_ARG("w == NULL || (body == NULL && len > 0) || http_status == NULL || resp_body == NULL");
     }
-    es_buf out = ES_BUF_INIT(64 * 1024);
+    es_buf out = ES_BUF_INIT(ES_WITNESS_ANSWER_MAX);
     answer a = {0, &out, content_type, cap};
     es_result r = add_checkpoint(w, es_span_of(body, len), &a);
     if (es_ok(r)) {

@@ -468,6 +468,25 @@ static void later_additions_allow_list(void **state)
     es_buf_free(&f);
 }
 
+/* An entry whose name is near ES_OFD_NAME_MAX and all '&' is still referenced: escaped, each is "&amp;"
+ * (five bytes), so the escaped name needs more than four times the name (ES_OFD_NAME_ESC_MAX). */
+static void long_escaped_name_is_stamped(void **state)
+{
+    (void)state;
+    static char name[1024];
+    size_t k = (size_t)snprintf(name, sizeof(name), "Doc_0/Res/");
+    memset(name + k, '&', 900);
+    name[k + 900] = '\0';
+    es_buf base = ES_BUF_INIT((size_t)1 << 20), in = ES_BUF_INIT((size_t)1 << 20), out;
+    make_ofd(&base);
+    edit(&in, &base, name, "x", NULL);
+    stamp(&out, &in);
+    assert_true(out.len > in.len);
+    es_buf_free(&base);
+    es_buf_free(&in);
+    es_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +495,7 @@ int main(void)
         cmocka_unit_test(xml_constructs_refused),
         cmocka_unit_test(list_anomalies_named),
         cmocka_unit_test(later_additions_allow_list),
+        cmocka_unit_test(long_escaped_name_is_stamped),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
