@@ -114,18 +114,25 @@ ES_RESULT es_audit_cert_event(es_auditlog *h, const es_acting *by, const char *t
 ES_RESULT es_audit_forget_event(es_auditlog *h, const es_acting *by, uint64_t index, const char *field,
                                 uint64_t *entry);
 /* "passphrase.changed" (eseal passwd; never the passphrase), in a transaction of its own: durable
- * before the new passphrase takes effect. `keys`: how many key files were re-encrypted. */
-ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys);
+ * before the new passphrase takes effect. `keys`: how many key files were re-encrypted; *index (may
+ * be NULL): the entry's index, for es_audit_unpublished when the switch then fails. */
+ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys, uint64_t *index);
 /* "crl.issued" inside the caller's transaction that stores the CRL: the CA, the CRL number,
  * thisUpdate/nextUpdate, and SHA-256 of the CRL's DER. */
 ES_RESULT es_audit_crl_event(es_auditlog *h, const es_acting *by, const eseal_cert_record *ca, uint64_t number,
                              int64_t this_update, int64_t next_update, es_span der);
 /* A document event ("document.signed", "document.extended") in a transaction of its own, durable
  * before the result is handed out or published: SHA-256 of the document before and (after.ptr not
- * NULL) after, the signing certificate (may be NULL), the format and a detail. */
+ * NULL) after, the signing certificate (may be NULL), the format and a detail; *index (may be NULL):
+ * the entry's index. */
 ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const char *type,
                                   const eseal_cert_record *signer, const char *format, es_span before, es_span after,
-                                  const char *detail);
+                                  const char *detail, uint64_t *index);
+/* The result of the recorded entry `index` ("document.extended", "passphrase.changed") did not take
+ * effect (its rename or directory exchange failed): its failure entry ("document.extend.failed",
+ * "passphrase.change.failed"), durably, by the same principal, naming the entry and `why`; the
+ * recorded entry is marked privately as failed in the same transaction. */
+ES_RESULT es_audit_unpublished(es_auditlog *h, const es_acting *by, uint64_t index, const char *why);
 /* One stamped document, prepared and authorised, not yet published (src/service/stamp.c). */
 typedef struct {
     const eseal_stamp_request *q; /* q->who: the acting principal */

@@ -24,6 +24,9 @@ static es_span cms_of(const es_buf *contents)
 
 /* ---- validation data for the document security store ---- */
 
+/* The reason a publication failed, as its failure entry records it (an error line). */
+#define ES_EXTEND_WHY_MAX 512
+
 #define LTV_MAX_ITEMS 256
 
 /* DER items, each once. */
@@ -286,19 +289,33 @@ ES_RESULT es_instance_extend_file(eseal_instance *inst, const es_acting *by, con
     ES_GUARD(es_atomic_open(&f, out_path, 0644));
     f.defer_dir_sync = defer_dir_sync;
     r = es_atomic_write(&f, out.ptr, out.len);
+    uint64_t index = 0;
     if (es_ok(r)) {
         /* Prepared under a temporary name, recorded, then published: never an extended document
          * without its entry, and the input untouched when the entry cannot be written. */
         char detail[64];
         (void)snprintf(detail, sizeof(detail), "extended to %s", eseal_level_name(level));
         r = es_audit_document_event(inst->auditlog, by, "document.extended", NULL, "pdf", es_buf_span(&in),
-                                    es_buf_span(&out), detail);
+                                    es_buf_span(&out), detail, &index);
     }
     if (!es_ok(r)) {
         es_atomic_abort(&f);
         return r;
     }
-    return es_atomic_commit(&f);
+    r = es_atomic_commit(&f); /* removes the temporary file whatever happens */
+    if (!es_ok(r) && !f.renamed) {
+        /* The entry stands: the log says at once that this extension was not published (the input
+         * is untouched). A rename that succeeded but whose directory sync failed is not this case:
+         * the document is in place (docs/audit-log.md, the windows of extend). */
+        char why[ES_EXTEND_WHY_MAX];
+        (void)snprintf(why, sizeof(why), "%s", eseal_error_last()->message);
+        es_result u = es_audit_unpublished(inst->auditlog, by, index, why);
+        r = es_ok(u) ? es_error_set(es_code(r), __FILE__, __LINE__, "%s", why)
+                     : es_error_set(es_code(r), __FILE__, __LINE__,
+                                    "%s (and its failure could not be recorded after entry %llu: %s)", why,
+                                    (unsigned long long)index, eseal_error_last()->message);
+    }
+    return r;
 }
 
 /*
