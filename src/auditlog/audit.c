@@ -215,15 +215,30 @@ ES_RESULT es_audit_forget_event(es_auditlog *h, const es_acting *by, uint64_t in
     return event_in_tx(h, by, &e, entry);
 }
 
+/* Private data of an entry whose result waits to be published ("<temporary path>\n<output path>\n"),
+ * see the stamps below. */
+#define PUBLISH_KIND "publish"
+static ES_RESULT absolute_path(es_buf *out, const char *path);
+
 /* An event in a transaction of its own on the handle's store: durable when this returns (the
  * store commits with synchronous=FULL), so the operation may then publish its result. *index (may
- * be NULL) gets the entry's index. */
-static ES_RESULT event_own_tx(es_auditlog *h, const es_acting *by, eseal_audit_entry *e, uint64_t *index)
+ * be NULL) gets the entry's index; `pending` (len > 0), where the result waits to be published, is
+ * kept privately under the entry in the same transaction. */
+static ES_RESULT event_own_tx(es_auditlog *h, const es_acting *by, eseal_audit_entry *e, uint64_t *index,
+                              es_span pending)
 {
     ES_GUARD(es_audit_prepare(h));
     int rc = eseal_store_begin(h->store);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-    es_result r = event_in_tx(h, by, e, index);
+    uint64_t at = 0;
+    es_result r = event_in_tx(h, by, e, &at);
+    if (es_ok(r) && pending.len > 0) {
+        rc = eseal_store_log_private_put(h->store, at, PUBLISH_KIND, pending.ptr, pending.len);
+        r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+    }
+    if (index != NULL) {
+        *index = at;
+    }
     if (es_ok(r)) {
         rc = eseal_store_commit(h->store);
         r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
@@ -242,7 +257,7 @@ ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys
     e.type = "passphrase.changed";
     e.time_ms = es_ctx_now(h->ctx);
     e.detail = detail;
-    return event_own_tx(h, by, &e, index);
+    return event_own_tx(h, by, &e, index, es_span_of(NULL, 0));
 }
 
 ES_RESULT es_audit_crl_event(es_auditlog *h, const es_acting *by, const eseal_cert_record *ca, uint64_t number,
@@ -267,8 +282,13 @@ ES_RESULT es_audit_crl_event(es_auditlog *h, const es_acting *by, const eseal_ce
 
 ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const char *type,
                                   const eseal_cert_record *signer, const char *format, es_span before, es_span after,
-                                  const char *detail, uint64_t *index)
+                                  const char *detail, const char *tmp_path, const char *out_path, uint64_t *index)
 {
+    ES_AUTO(es_buf_freep) es_buf pending = ES_BUF_INIT(2 * ES_LOG_DIR_MAX + 8);
+    if (tmp_path != NULL && out_path != NULL) {
+        ES_GUARD(absolute_path(&pending, tmp_path));
+        ES_GUARD(absolute_path(&pending, out_path));
+    }
     char b[ES_LOG_SHA256_HEX], a[ES_LOG_SHA256_HEX];
     ES_GUARD(sha256_hex(b, before));
     if (after.ptr != NULL) {
@@ -283,7 +303,7 @@ ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const cha
     e.doc_before_sha256 = b;
     e.doc_after_sha256 = after.ptr != NULL ? a : NULL;
     e.detail = detail;
-    return event_own_tx(h, by, &e, index);
+    return event_own_tx(h, by, &e, index, es_buf_span(&pending));
 }
 
 /* ---- stamps ------------------------------------------------------------------------ */
@@ -296,7 +316,6 @@ ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const cha
  * (es_audit_stamps_recover) and never leaves an entry without either the published file or a
  * "stamp.failed" entry saying it was not published.
  */
-#define PUBLISH_KIND "publish"
 /* Kept under a stamp's entry by its "stamp.failed" entry (whose index it holds), in the same
  * transaction: the stamp was never published, so no receipt is made for it, now or later. */
 #define FAILED_KIND "failed"
@@ -606,9 +625,9 @@ static ES_RESULT recover_one(es_auditlog *h, const eseal_principal *who, uint64_
         (void)unlink(tmp);
     }
     return es_audit_stamp_unpublished(h, who, index, h->ts,
-                                      readable ? "the stamping process stopped before it renamed the output into place"
-                                               : "the stamping process stopped before the publication; where the "
-                                                 "output waited is not readable");
+                                      readable ? "the process that recorded it stopped before it renamed the output into place"
+                                               : "the process that recorded it stopped before the publication; where "
+                                                 "the output waited is not readable");
 }
 
 ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, size_t *recovered)

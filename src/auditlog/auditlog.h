@@ -124,10 +124,12 @@ ES_RESULT es_audit_crl_event(es_auditlog *h, const es_acting *by, const eseal_ce
 /* A document event ("document.signed", "document.extended") in a transaction of its own, durable
  * before the result is handed out or published: SHA-256 of the document before and (after.ptr not
  * NULL) after, the signing certificate (may be NULL), the format and a detail; *index (may be NULL):
- * the entry's index. */
+ * the entry's index. With tmp_path and out_path (else NULL), where the result waits to be published
+ * is kept privately under the entry, as for a stamp, until es_audit_stamps_published (or a failure
+ * entry): es_audit_stamps_recover settles it after a crash. */
 ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const char *type,
                                   const eseal_cert_record *signer, const char *format, es_span before, es_span after,
-                                  const char *detail, uint64_t *index);
+                                  const char *detail, const char *tmp_path, const char *out_path, uint64_t *index);
 /* The result of the recorded entry `index` ("document.extended", "passphrase.changed") did not take
  * effect (its rename or directory exchange failed): its failure entry ("document.extend.failed",
  * "passphrase.change.failed"), durably, by the same principal, naming the entry and `why`; the
