@@ -159,9 +159,10 @@ ES_RESULT es_audit_stamps_published(es_auditlog *h, const int64_t *indices, size
  * ts, may be NULL: the source of its time token). */
 ES_RESULT es_audit_stamp_unpublished(es_auditlog *h, const eseal_principal *who, uint64_t index,
                                      const es_timestamper *ts, const char *why);
-/* After a crash between a stamp's record and its publication (only call when no other process is
- * stamping): each such stamp is found published (its output has the entry's after digest) or gets
- * its "stamp.failed" entry, and its temporary file goes. *recovered: how many were found. */
+/* After a crash between a stamp's (or an extend's) record and its publication (only call when no
+ * other process is stamping or extending): each such entry is found published (its output has the
+ * entry's after digest) or gets its failure entry ("stamp.failed", "document.extend.failed"), and its
+ * temporary file goes. *recovered: how many were found. */
 ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, size_t *recovered);
 /* Publishes a checkpoint and stores the receipt of every stamp (serial "" or index -1: skipped). */
 ES_RESULT es_audit_receipts(es_auditlog *h, const char (*serials)[40], const int64_t *indices, size_t n);
