@@ -215,14 +215,30 @@ ES_RESULT es_audit_forget_event(es_auditlog *h, const es_acting *by, uint64_t in
     return event_in_tx(h, by, &e, entry);
 }
 
+/* Private data of an entry whose result waits to be published ("<temporary path>\n<output path>\n"),
+ * see the stamps below. */
+#define PUBLISH_KIND "publish"
+static ES_RESULT absolute_path(es_buf *out, const char *path);
+
 /* An event in a transaction of its own on the handle's store: durable when this returns (the
- * store commits with synchronous=FULL), so the operation may then publish its result. */
-static ES_RESULT event_own_tx(es_auditlog *h, const es_acting *by, eseal_audit_entry *e)
+ * store commits with synchronous=FULL), so the operation may then publish its result. *index (may
+ * be NULL) gets the entry's index; `pending` (len > 0), where the result waits to be published, is
+ * kept privately under the entry in the same transaction. */
+static ES_RESULT event_own_tx(es_auditlog *h, const es_acting *by, eseal_audit_entry *e, uint64_t *index,
+                              es_span pending)
 {
     ES_GUARD(es_audit_prepare(h));
     int rc = eseal_store_begin(h->store);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-    es_result r = event_in_tx(h, by, e, NULL);
+    uint64_t at = 0;
+    es_result r = event_in_tx(h, by, e, &at);
+    if (es_ok(r) && pending.len > 0) {
+        rc = eseal_store_log_private_put(h->store, at, PUBLISH_KIND, pending.ptr, pending.len);
+        r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+    }
+    if (index != NULL) {
+        *index = at;
+    }
     if (es_ok(r)) {
         rc = eseal_store_commit(h->store);
         r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
@@ -233,7 +249,7 @@ static ES_RESULT event_own_tx(es_auditlog *h, const es_acting *by, eseal_audit_e
     return r;
 }
 
-ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys)
+ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys, uint64_t *index)
 {
     char detail[ES_LOG_DETAIL_MAX];
     (void)snprintf(detail, sizeof(detail), "the instance passphrase is changed: %zu key files re-encrypted", keys);
@@ -241,7 +257,7 @@ ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys
     e.type = "passphrase.changed";
     e.time_ms = es_ctx_now(h->ctx);
     e.detail = detail;
-    return event_own_tx(h, by, &e);
+    return event_own_tx(h, by, &e, index, es_span_of(NULL, 0));
 }
 
 ES_RESULT es_audit_crl_event(es_auditlog *h, const es_acting *by, const eseal_cert_record *ca, uint64_t number,
@@ -266,8 +282,13 @@ ES_RESULT es_audit_crl_event(es_auditlog *h, const es_acting *by, const eseal_ce
 
 ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const char *type,
                                   const eseal_cert_record *signer, const char *format, es_span before, es_span after,
-                                  const char *detail)
+                                  const char *detail, const char *tmp_path, const char *out_path, uint64_t *index)
 {
+    ES_AUTO(es_buf_freep) es_buf pending = ES_BUF_INIT(2 * ES_LOG_DIR_MAX + 8);
+    if (tmp_path != NULL && out_path != NULL) {
+        ES_GUARD(absolute_path(&pending, tmp_path));
+        ES_GUARD(absolute_path(&pending, out_path));
+    }
     char b[ES_LOG_SHA256_HEX], a[ES_LOG_SHA256_HEX];
     ES_GUARD(sha256_hex(b, before));
     if (after.ptr != NULL) {
@@ -282,7 +303,7 @@ ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const cha
     e.doc_before_sha256 = b;
     e.doc_after_sha256 = after.ptr != NULL ? a : NULL;
     e.detail = detail;
-    return event_own_tx(h, by, &e);
+    return event_own_tx(h, by, &e, index, es_buf_span(&pending));
 }
 
 /* ---- stamps ------------------------------------------------------------------------ */
@@ -295,7 +316,6 @@ ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const cha
  * (es_audit_stamps_recover) and never leaves an entry without either the published file or a
  * "stamp.failed" entry saying it was not published.
  */
-#define PUBLISH_KIND "publish"
 /* Kept under a stamp's entry by its "stamp.failed" entry (whose index it holds), in the same
  * transaction: the stamp was never published, so no receipt is made for it, now or later. */
 #define FAILED_KIND "failed"
@@ -466,8 +486,24 @@ static es_result unpublished_tx_fn(eseal_store *s, uint64_t index, void *ctx)
     return ES_OK;
 }
 
-ES_RESULT es_audit_stamp_unpublished(es_auditlog *h, const eseal_principal *who, uint64_t index,
-                                     const es_timestamper *ts, const char *why)
+/*
+ * The failure entry of a recorded entry whose result was then not published, one type per operation
+ * (the operation's name and ".failed", as "stamp.failed" came first): a reader selecting an
+ * operation's entries by type sees its failures with them, without parsing details. Anything else
+ * recorded before its publication is refused here (ESEAL_EINVAL) rather than given a vague type.
+ */
+static const char *failed_type(const char *type, const char **what)
+{
+    if (strcmp(type, "stamp") == 0 || strcmp(type, "document.extended") == 0) {
+        *what = "not published";
+        return type[0] == 's' ? "stamp.failed" : "document.extend.failed";
+    }
+    *what = "not in effect";
+    return strcmp(type, "passphrase.changed") == 0 ? "passphrase.change.failed" : NULL;
+}
+
+static ES_RESULT unpublished(es_auditlog *h, const eseal_principal *who, const char *rule, uint64_t index,
+                             const es_timestamper *ts, const char *why)
 {
     eseal_log *log = NULL;
     ES_GUARD(es_auditlog_log(h, &log));
@@ -477,13 +513,21 @@ ES_RESULT es_audit_stamp_unpublished(es_auditlog *h, const eseal_principal *who,
     eseal_audit_entry_parsed p = {0};
     rc = eseal_audit_entry_parse(&p, raw.ptr, raw.size);
     eseal_buf_dispose(&raw);
-    ES_ENSURE(rc == ESEAL_OK, rc, "stamp: entry %llu: %s", (unsigned long long)index, eseal_error_last()->message);
+    ES_ENSURE(rc == ESEAL_OK, rc, "audit: entry %llu: %s", (unsigned long long)index, eseal_error_last()->message);
+    const char *what = "";
+    const char *type = failed_type(p.e.type, &what);
+    es_result r = type != NULL ? ES_OK
+                               : es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "audit: entry %llu (%s) has no failure entry",
+                                              (unsigned long long)index, p.e.type);
     ES_AUTO(es_buf_freep) es_buf detail = ES_BUF_INIT(ESEAL_AUDIT_MAX_FIELD);
-    es_result r = es_buf_printf(&detail, "entry %llu not published: %s", (unsigned long long)index, why);
-    if (!es_ok(r)) {
-        detail.len = detail.max > 4 ? detail.max - 4 : 0; /* a very long reason: its first part */
-        detail.ptr[detail.len] = '\0';
-        eseal_error_clear();
+    if (es_ok(r)) {
+        r = es_buf_printf(&detail, "entry %llu %s: %s", (unsigned long long)index, what, why);
+        if (!es_ok(r)) {
+            detail.len = detail.max > 4 ? detail.max - 4 : 0; /* a very long reason: its first part */
+            detail.ptr[detail.len] = '\0';
+            eseal_error_clear();
+            r = ES_OK;
+        }
     }
     for (size_t i = 0; i < detail.len; i++) {
         detail.ptr[i] = detail.ptr[i] < 0x20 || detail.ptr[i] == 0x7f ? ' ' : detail.ptr[i];
@@ -492,17 +536,20 @@ ES_RESULT es_audit_stamp_unpublished(es_auditlog *h, const eseal_principal *who,
         detail.ptr[--detail.len] = '\0';
     }
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
-    e.type = "stamp.failed";
+    e.type = type;
     e.time_ms = es_ctx_now(h->ctx);
     e.actor = who->id;
     e.actor_kind = eseal_principal_kind_name(who->kind);
+    e.policy_rule = rule;
     e.seal = p.e.seal;
     e.stamp = p.e.stamp;
     e.doc_format = p.e.doc_format;
     e.detail = es_buf_cstr(&detail);
     ES_AUTO(es_buf_freep) es_buf entry = ES_BUF_INIT(ESEAL_AUDIT_MAX_ENTRY);
     eseal_buf token = ESEAL_BUF_INIT;
-    r = encode_with_time(&entry, &e, ts, &token);
+    if (es_ok(r)) {
+        r = encode_with_time(&entry, &e, ts, &token);
+    }
     uint64_t at = 0, stamp_index = index;
     if (es_ok(r)) {
         r = es_log_append(log, &at, es_buf_span(&entry), unpublished_tx_fn, &stamp_index);
@@ -516,6 +563,18 @@ ES_RESULT es_audit_stamp_unpublished(es_auditlog *h, const eseal_principal *who,
     eseal_buf_dispose(&token);
     eseal_audit_entry_parsed_dispose(&p);
     return r;
+}
+
+ES_RESULT es_audit_stamp_unpublished(es_auditlog *h, const eseal_principal *who, uint64_t index,
+                                     const es_timestamper *ts, const char *why)
+{
+    return unpublished(h, who, NULL, index, ts, why);
+}
+
+ES_RESULT es_audit_unpublished(es_auditlog *h, const es_acting *by, uint64_t index, const char *why)
+{
+    ES_ENSURE_ARG(h != NULL && by != NULL && why != NULL);
+    return unpublished(h, by->who, by->rule, index, h->ts, why);
 }
 
 /* Whether `path` is a regular file whose SHA-256 is the 64 hex digits `want`. */
@@ -566,9 +625,9 @@ static ES_RESULT recover_one(es_auditlog *h, const eseal_principal *who, uint64_
         (void)unlink(tmp);
     }
     return es_audit_stamp_unpublished(h, who, index, h->ts,
-                                      readable ? "the stamping process stopped before it renamed the output into place"
-                                               : "the stamping process stopped before the publication; where the "
-                                                 "output waited is not readable");
+                                      readable ? "the process that recorded it stopped before it renamed the output into place"
+                                               : "the process that recorded it stopped before the publication; where "
+                                                 "the output waited is not readable");
 }
 
 ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, size_t *recovered)

@@ -114,18 +114,27 @@ ES_RESULT es_audit_cert_event(es_auditlog *h, const es_acting *by, const char *t
 ES_RESULT es_audit_forget_event(es_auditlog *h, const es_acting *by, uint64_t index, const char *field,
                                 uint64_t *entry);
 /* "passphrase.changed" (eseal passwd; never the passphrase), in a transaction of its own: durable
- * before the new passphrase takes effect. `keys`: how many key files were re-encrypted. */
-ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys);
+ * before the new passphrase takes effect. `keys`: how many key files were re-encrypted; *index (may
+ * be NULL): the entry's index, for es_audit_unpublished when the switch then fails. */
+ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys, uint64_t *index);
 /* "crl.issued" inside the caller's transaction that stores the CRL: the CA, the CRL number,
  * thisUpdate/nextUpdate, and SHA-256 of the CRL's DER. */
 ES_RESULT es_audit_crl_event(es_auditlog *h, const es_acting *by, const eseal_cert_record *ca, uint64_t number,
                              int64_t this_update, int64_t next_update, es_span der);
 /* A document event ("document.signed", "document.extended") in a transaction of its own, durable
  * before the result is handed out or published: SHA-256 of the document before and (after.ptr not
- * NULL) after, the signing certificate (may be NULL), the format and a detail. */
+ * NULL) after, the signing certificate (may be NULL), the format and a detail; *index (may be NULL):
+ * the entry's index. With tmp_path and out_path (else NULL), where the result waits to be published
+ * is kept privately under the entry, as for a stamp, until es_audit_stamps_published (or a failure
+ * entry): es_audit_stamps_recover settles it after a crash. */
 ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const char *type,
                                   const eseal_cert_record *signer, const char *format, es_span before, es_span after,
-                                  const char *detail);
+                                  const char *detail, const char *tmp_path, const char *out_path, uint64_t *index);
+/* The result of the recorded entry `index` ("document.extended", "passphrase.changed") did not take
+ * effect (its rename or directory exchange failed): its failure entry ("document.extend.failed",
+ * "passphrase.change.failed"), durably, by the same principal, naming the entry and `why`; the
+ * recorded entry is marked privately as failed in the same transaction. */
+ES_RESULT es_audit_unpublished(es_auditlog *h, const es_acting *by, uint64_t index, const char *why);
 /* One stamped document, prepared and authorised, not yet published (src/service/stamp.c). */
 typedef struct {
     const eseal_stamp_request *q; /* q->who: the acting principal */
@@ -150,9 +159,10 @@ ES_RESULT es_audit_stamps_published(es_auditlog *h, const int64_t *indices, size
  * ts, may be NULL: the source of its time token). */
 ES_RESULT es_audit_stamp_unpublished(es_auditlog *h, const eseal_principal *who, uint64_t index,
                                      const es_timestamper *ts, const char *why);
-/* After a crash between a stamp's record and its publication (only call when no other process is
- * stamping): each such stamp is found published (its output has the entry's after digest) or gets
- * its "stamp.failed" entry, and its temporary file goes. *recovered: how many were found. */
+/* After a crash between a stamp's (or an extend's) record and its publication (only call when no
+ * other process is stamping or extending): each such entry is found published (its output has the
+ * entry's after digest) or gets its failure entry ("stamp.failed", "document.extend.failed"), and its
+ * temporary file goes. *recovered: how many were found. */
 ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, size_t *recovered);
 /* Publishes a checkpoint and stores the receipt of every stamp (serial "" or index -1: skipped). */
 ES_RESULT es_audit_receipts(es_auditlog *h, const char (*serials)[40], const int64_t *indices, size_t n);

@@ -126,8 +126,13 @@ void es_keys_note(eseal_instance *inst);
 ES_RESULT es_key_save(eseal_instance *inst, eseal_key *key, const char *path);
 
 /* Called once the re-encrypted key set is complete and durable, just before it replaces keys/
- * (`keys`: how many key files): records the change; an error stops it, nothing changed. */
-typedef es_result (*es_passwd_record_fn)(void *ctx, size_t keys);
+ * (`keys`: how many key files; `failed` NULL): records the change; an error stops it, nothing
+ * changed. Called again with `failed` (why) when the recorded change then could not take effect
+ * (the exchange of the directories failed): records that failure. */
+typedef es_result (*es_passwd_record_fn)(void *ctx, size_t keys, const char *failed);
+/* Test hook: true makes the exchange of keys/ and the re-encrypted set fail (EIO) as a rename in the
+ * home can (EXDEV, EBUSY, a filesystem without RENAME_EXCHANGE), which a test cannot cause. */
+extern bool es_passwd_exchange_fail;
 /* Changes the instance passphrase (every key file re-encrypted, all or nothing; the front door,
  * eseal_instance_passwd, is the service's: it records the change through `rec`). */
 ES_RESULT es_instance_passwd_change(eseal_instance *inst, const char *pass, size_t len, es_passwd_record_fn rec,

@@ -34,6 +34,9 @@
 #define STAGE_DIR "keys.passwd"
 #define LOCK_FILE "keys.lock"
 #define MAX_KEY_FILES 100000
+#define PASSWD_WHY_MAX 512 /* why the exchange failed, for the error and the failure entry */
+
+bool es_passwd_exchange_fail = false;
 
 /* Takes HOME/keys.lock (flock, shared or exclusive); *fd is closed to release it. */
 static ES_RESULT keys_lock(const eseal_instance *inst, bool exclusive, int *fd)
@@ -260,14 +263,23 @@ static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size
     if (es_ok(r)) {
         r = sync_dir(es_buf_cstr(&stage));
     }
+    bool recorded = false;
     if (es_ok(r) && rec != NULL) {
         /* The new set is complete and durable: the change goes on the record before it takes
          * effect; a failure to record leaves keys/ (and the passphrase) as they were. */
-        r = rec(ctx, count);
+        r = rec(ctx, count, NULL);
+        recorded = es_ok(r);
     }
-    if (es_ok(r) && renameat2(AT_FDCWD, es_buf_cstr(&stage), AT_FDCWD, es_buf_cstr(&keys), RENAME_EXCHANGE) != 0) {
-        r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "cannot switch %s to the re-encrypted keys: %s",
-                         es_buf_cstr(&keys), strerror(errno));
+    if (es_ok(r) && (es_passwd_exchange_fail ||
+                     renameat2(AT_FDCWD, es_buf_cstr(&stage), AT_FDCWD, es_buf_cstr(&keys), RENAME_EXCHANGE) != 0)) {
+        char why[PASSWD_WHY_MAX];
+        (void)snprintf(why, sizeof(why), "cannot switch %s to the re-encrypted keys: %s", es_buf_cstr(&keys),
+                       strerror(es_passwd_exchange_fail ? EIO : errno));
+        /* The change is on the record but did not happen: the record says so at once. */
+        es_result u = recorded ? rec(ctx, count, why) : ES_OK;
+        r = es_ok(u) ? es_error_set(ESEAL_EIO, __FILE__, __LINE__, "%s", why)
+                     : es_error_set(ESEAL_EIO, __FILE__, __LINE__, "%s (and its failure could not be recorded: %s)",
+                                    why, eseal_error_last()->message);
     }
     if (!es_ok(r)) {
         remove_dir(es_buf_cstr(&stage)); /* the new set, incomplete: keys/ is untouched */

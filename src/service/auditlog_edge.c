@@ -114,12 +114,15 @@ int eseal_instance_stamp_receipt(eseal_instance *inst, eseal_buf *out, const cha
 typedef struct {
     eseal_instance *inst;
     const es_acting *by;
+    uint64_t index; /* of the passphrase.changed entry, once recorded */
 } passwd_rec;
 
-static es_result record_passwd(void *ctx, size_t keys)
+/* The change on the record; or (failed: why) its failure, "passphrase.change.failed" naming it. */
+static es_result record_passwd(void *ctx, size_t keys, const char *failed)
 {
     passwd_rec *p = ctx;
-    return es_audit_passwd_event(p->inst->auditlog, p->by, keys);
+    return failed == NULL ? es_audit_passwd_event(p->inst->auditlog, p->by, keys, &p->index)
+                          : es_audit_unpublished(p->inst->auditlog, p->by, p->index, failed);
 }
 
 int eseal_instance_passwd(eseal_instance *inst, const eseal_principal *who, const char *new_pass, size_t len)
@@ -129,6 +132,6 @@ int eseal_instance_passwd(eseal_instance *inst, const eseal_principal *who, cons
     if (inst == NULL) {
         ES_BAIL_ARG("inst == NULL");
     }
-    passwd_rec p = {inst, &by};
+    passwd_rec p = {inst, &by, 0};
     return es_code(es_instance_passwd_change(inst, new_pass, len, record_passwd, &p));
 }

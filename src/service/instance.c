@@ -629,7 +629,7 @@ static ES_RESULT sign_file(eseal_instance *inst, const es_acting *by, eseal_buf 
         if (es_ok(r)) {
             /* On the record before the signature is handed out. */
             r = es_audit_document_event(inst->auditlog, by, "document.signed", &rec, "cms", es_buf_span(&doc),
-                                        es_span_of(NULL, 0), "a detached CMS signature");
+                                        es_span_of(NULL, 0), "a detached CMS signature", NULL, NULL, NULL);
         }
         if (es_ok(r)) {
             *p7s = sig;

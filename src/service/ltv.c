@@ -6,10 +6,12 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eseal/tsa_client.h"
 #include "pdf/pdf.h"
 #include "service.h"
+#include "stamp_phase.h"
 #include "util/der.h"
 #include "util/report.h"
 #include "util/versions.h"
@@ -23,6 +25,9 @@ static es_span cms_of(const es_buf *contents)
 }
 
 /* ---- validation data for the document security store ---- */
+
+/* The reason a publication failed, as its failure entry records it (an error line). */
+#define ES_EXTEND_WHY_MAX 512
 
 #define LTV_MAX_ITEMS 256
 
@@ -287,18 +292,64 @@ ES_RESULT es_instance_extend_file(eseal_instance *inst, const es_acting *by, con
     f.defer_dir_sync = defer_dir_sync;
     r = es_atomic_write(&f, out.ptr, out.len);
     if (es_ok(r)) {
-        /* Prepared under a temporary name, recorded, then published: never an extended document
-         * without its entry, and the input untouched when the entry cannot be written. */
+        r = es_atomic_name(&f); /* the name it has between link and rename, recorded with the entry */
+    }
+    /* The stamps' lock, shared from the record to the publication: the first holder settles what a
+     * crashed stamp or extend recorded and did not publish (es_audit_stamps_recover), and none settles
+     * this one while it is under way. */
+    int lock = -1;
+    if (es_ok(r)) {
+        r = es_stamp_lock(inst, by->who, &lock);
+    }
+    uint64_t index = 0;
+    if (es_ok(r)) {
+        /* Prepared under a temporary name, recorded (with where it waits), then published: never an
+         * extended document without its entry, and the input untouched when the entry cannot be written. */
         char detail[64];
         (void)snprintf(detail, sizeof(detail), "extended to %s", eseal_level_name(level));
         r = es_audit_document_event(inst->auditlog, by, "document.extended", NULL, "pdf", es_buf_span(&in),
-                                    es_buf_span(&out), detail);
+                                    es_buf_span(&out), detail, f.tmp_path, out_path, &index);
     }
     if (!es_ok(r)) {
         es_atomic_abort(&f);
+        if (lock >= 0) {
+            (void)close(lock);
+        }
         return r;
     }
-    return es_atomic_commit(&f);
+    if (es_stamp_phase_hook != NULL) {
+        es_stamp_phase_hook("extend.recorded", 0);
+    }
+    r = es_atomic_commit(&f); /* removes the temporary file whatever happens */
+    if (es_ok(r) && es_stamp_phase_hook != NULL) {
+        es_stamp_phase_hook("extend.published", 0);
+    }
+    if (es_ok(r) && !defer_dir_sync) {
+        int64_t i = (int64_t)index;
+        if (!es_ok(es_audit_stamps_published(inst->auditlog, &i, 1))) {
+            eseal_error_clear(); /* left for the next recovery, which finds it published */
+        }
+    } else if (!es_ok(r) && f.renamed) {
+        /* In place, but its directory entry may not survive a crash: the entry stays pending and
+         * the next recovery finds the output (published) or not (document.extend.failed). */
+        r = es_error_set(es_code(r), __FILE__, __LINE__,
+                         "%s: the extended file is in place but not yet durable; its audit entry %llu stays "
+                         "pending until the next stamp or extend confirms it",
+                         eseal_error_last()->message, (unsigned long long)index);
+    } else if (!es_ok(r)) {
+        /* The entry stands: the log says at once that this extension was not published (the input
+         * is untouched). A rename that succeeded but whose directory sync failed is not this case:
+         * the document is in place (docs/audit-log.md, the windows of extend). */
+        char why[ES_EXTEND_WHY_MAX];
+        (void)snprintf(why, sizeof(why), "%s", eseal_error_last()->message);
+        es_result u = es_audit_unpublished(inst->auditlog, by, index, why);
+        r = es_ok(u) ? es_error_set(es_code(r), __FILE__, __LINE__, "%s", why)
+                     : es_error_set(es_code(r), __FILE__, __LINE__,
+                                    "%s (and its failure could not be recorded after entry %llu: %s)", why,
+                                    (unsigned long long)index, eseal_error_last()->message);
+    }
+    (void)close(lock);
+    return r;
 }
 
 /*

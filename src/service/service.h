@@ -37,6 +37,11 @@ ES_RESULT es_instance_extend_buf(eseal_instance *inst, es_buf *out, es_span in, 
 ES_RESULT es_instance_extend_file(eseal_instance *inst, const es_acting *by, const char *in_path, const char *out_path,
                                   int level, const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync);
 
+/* Takes HOME/stamp.lock shared (*fd: close it to release) for a publication after its record (a
+ * stamp, an extend); the first holder that finds no other first settles the publications a crashed
+ * process recorded and did not make (es_audit_stamps_recover, as `who`). */
+ES_RESULT es_stamp_lock(eseal_instance *inst, const eseal_principal *who, int *fd);
+
 /* The vector outline of a seal of the registry (drawn seals only). */
 ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **out);
 /* Adds the registry's view of a seal at `at` to a seal report (when the seal is in this registry). */

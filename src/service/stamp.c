@@ -981,3 +981,8 @@ int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const vo
     }
     return es_code(r);
 }
+
+ES_RESULT es_stamp_lock(eseal_instance *inst, const eseal_principal *who, int *fd)
+{
+    return stamp_lock(inst, who, fd);
+}

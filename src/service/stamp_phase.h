@@ -13,7 +13,9 @@
 
 /* phase: "preparing" (inside prepare: the temporary file is created, nothing written yet),
  * "prepared" (the temporary file is complete and synced), "authorised", "recorded" (the audit entry
- * is durable), "published" (renamed; the batch's bookkeeping follows); doc: its index. */
+ * is durable), "published" (renamed; the batch's bookkeeping follows); doc: its index. eseal extend
+ * (ltv.c) calls it too: "extend.recorded" (its entry durable, nothing published) and
+ * "extend.published" (renamed, the pending publication not yet forgotten); doc 0. */
 extern void (*es_stamp_phase_hook)(const char *phase, size_t doc);
 
 #endif
