@@ -284,7 +284,7 @@ ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const cha
                                   const eseal_cert_record *signer, const char *format, es_span before, es_span after,
                                   const char *detail, const char *tmp_path, const char *out_path, uint64_t *index)
 {
-    ES_AUTO(es_buf_freep) es_buf pending = ES_BUF_INIT(2 * ES_LOG_DIR_MAX + 8);
+    ES_AUTO(es_buf_freep) es_buf pending = ES_BUF_INIT(ES_LOG_PENDING_MAX);
     if (tmp_path != NULL && out_path != NULL) {
         ES_GUARD(absolute_path(&pending, tmp_path));
         ES_GUARD(absolute_path(&pending, out_path));

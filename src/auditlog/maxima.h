@@ -32,7 +32,7 @@
  * back (the directory, '/', and the name). */
 #define ES_LOG_DIR_MAX 4096
 #define ES_LOG_PENDING_PATH_MAX 4200
-/* A pending stamp's two paths (temporary and output, each resolved: ES_LOG_DIR_MAX) and their separators. */
+/* A pending stamp's or extension's two paths (temporary and output, each resolved: ES_LOG_DIR_MAX) and their separators. */
 #define ES_LOG_PENDING_MAX (2 * ES_LOG_DIR_MAX + 8)
 /* A path of tlog-tiles under an export directory ("tile/entries/x001/234.p/5"). */
 #define ES_LOG_TILE_PATH_MAX 256
