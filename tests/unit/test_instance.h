@@ -90,4 +90,25 @@ static inline int test_scratch_remove(const char *dir)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* The size of the instance's audit log. */
+static inline uint64_t test_log_size(eseal_instance *inst)
+{
+    eseal_log *log = NULL;
+    uint64_t n = 0;
+    assert_int_equal(eseal_instance_log(inst, &log), ESEAL_OK);
+    assert_int_equal(eseal_log_size(log, &n, NULL), ESEAL_OK);
+    return n;
+}
+
+/* Entry `index` of the instance's audit log, parsed (eseal_audit_entry_parsed_dispose it). */
+static inline void test_log_entry(eseal_instance *inst, eseal_audit_entry_parsed *p, uint64_t index)
+{
+    eseal_log *log = NULL;
+    eseal_buf raw = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_instance_log(inst, &log), ESEAL_OK);
+    assert_int_equal(eseal_log_entry(log, &raw, index), ESEAL_OK);
+    assert_int_equal(eseal_audit_entry_parse(p, raw.ptr, raw.size), ESEAL_OK);
+    eseal_buf_dispose(&raw);
+}
+
 #endif

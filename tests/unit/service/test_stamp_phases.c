@@ -93,24 +93,8 @@ static void hex_of(char out[65], eseal_hash hash, const eseal_buf *b)
     }
 }
 
-static uint64_t log_size(void)
-{
-    eseal_log *log = NULL;
-    uint64_t n = 0;
-    assert_int_equal(eseal_instance_log(inst, &log), ESEAL_OK);
-    assert_int_equal(eseal_log_size(log, &n, NULL), ESEAL_OK);
-    return n;
-}
-
-static void entry_at(eseal_audit_entry_parsed *p, uint64_t index)
-{
-    eseal_log *log = NULL;
-    eseal_buf raw = ESEAL_BUF_INIT;
-    assert_int_equal(eseal_instance_log(inst, &log), ESEAL_OK);
-    assert_int_equal(eseal_log_entry(log, &raw, index), ESEAL_OK);
-    assert_int_equal(eseal_audit_entry_parse(p, raw.ptr, raw.size), ESEAL_OK);
-    eseal_buf_dispose(&raw);
-}
+static uint64_t log_size(void) { return test_log_size(inst); }
+static void entry_at(eseal_audit_entry_parsed *p, uint64_t index) { test_log_entry(inst, p, index); }
 
 /* Files in folder d whose name holds `part` (temporary files: ".tmp-"). */
 static int files_with(const char *part)
