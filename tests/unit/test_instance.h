@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eseal/sys/store.h" /* test_pending_publication reads the store on its own connection */
+
 /* The principal of the unit tests: the local operator "tester" (every change of state names one). */
 static inline const eseal_principal *test_who(void)
 {
@@ -109,6 +111,23 @@ static inline void test_log_entry(eseal_instance *inst, eseal_audit_entry_parsed
     assert_int_equal(eseal_log_entry(log, &raw, index), ESEAL_OK);
     assert_int_equal(eseal_audit_entry_parse(p, raw.ptr, raw.size), ESEAL_OK);
     eseal_buf_dispose(&raw);
+}
+
+/* What the log of the instance at `ihome` keeps privately about entry `index`'s pending
+ * publication (read on a connection of the test's own; needs "eseal/sys/store.h"):
+ * ESEAL_OK while one waits, ESEAL_ENOTFOUND when none. */
+static inline int test_pending_publication(const char *ihome, uint64_t index)
+{
+    char dbp[700];
+    eseal_store *db = NULL;
+    eseal_buf pend = ESEAL_BUF_INIT;
+    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+    assert_int_equal(eseal_store_open(&db, dbp), ESEAL_OK);
+    int rc = eseal_store_log_private(db, &pend, index, "publish");
+    eseal_store_close(db);
+    eseal_buf_dispose(&pend);
+    eseal_error_clear();
+    return rc;
 }
 
 #endif

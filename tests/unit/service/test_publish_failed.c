@@ -124,19 +124,7 @@ static char *path(const char *name)
 }
 
 /* What the log keeps privately about entry `index`'s pending publication (a connection of the test's own). */
-static int pending_publication(uint64_t index)
-{
-    char dbp[700];
-    eseal_store *db = NULL;
-    eseal_buf pend = ESEAL_BUF_INIT;
-    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
-    assert_int_equal(eseal_store_open(&db, dbp), ESEAL_OK);
-    int rc = eseal_store_log_private(db, &pend, index, "publish");
-    eseal_store_close(db);
-    eseal_buf_dispose(&pend);
-    eseal_error_clear();
-    return rc;
-}
+static int pending_publication(uint64_t index) { return test_pending_publication(ihome, index); }
 
 static const char *stop_at;
 

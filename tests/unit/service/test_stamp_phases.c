@@ -46,19 +46,7 @@ static char ihome[600];
 
 /* What the log keeps privately about entry `index`'s pending publication, read on a connection of
  * the test's own (it is not on the front door: only the stamper needs it). */
-static int pending_publication(uint64_t index)
-{
-    char dbp[700];
-    eseal_store *db = NULL;
-    eseal_buf pend = ESEAL_BUF_INIT;
-    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
-    assert_int_equal(eseal_store_open(&db, dbp), ESEAL_OK);
-    int rc = eseal_store_log_private(db, &pend, index, "publish");
-    eseal_store_close(db);
-    eseal_buf_dispose(&pend);
-    eseal_error_clear();
-    return rc;
-}
+static int pending_publication(uint64_t index) { return test_pending_publication(ihome, index); }
 
 static int setup(void **state)
 {
