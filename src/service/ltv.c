@@ -26,9 +26,6 @@ static es_span cms_of(const es_buf *contents)
 
 /* ---- validation data for the document security store ---- */
 
-/* The reason a publication failed, as its failure entry records it (an error line). */
-#define ES_EXTEND_WHY_MAX 512
-
 #define LTV_MAX_ITEMS 256
 
 /* DER items, each once. */
@@ -273,6 +270,18 @@ ES_RESULT es_instance_extend_buf(eseal_instance *inst, es_buf *out, es_span in, 
     return r;
 }
 
+/* The failure entry of an extension recorded and then not published (es_publish_recorded). */
+typedef struct {
+    es_auditlog *log;
+    const es_acting *by;
+} extend_failure;
+
+static es_result extend_failed_entry(void *ctx, uint64_t index, const char *why)
+{
+    const extend_failure *ef = ctx;
+    return es_audit_unpublished(ef->log, ef->by, index, why);
+}
+
 ES_RESULT es_instance_extend_file(eseal_instance *inst, const es_acting *by, const char *in_path, const char *out_path,
                                   int level, const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync)
 {
@@ -320,7 +329,8 @@ ES_RESULT es_instance_extend_file(eseal_instance *inst, const es_acting *by, con
     if (es_stamp_phase_hook != NULL) {
         es_stamp_phase_hook("extend.recorded", 0);
     }
-    r = es_atomic_commit(&f); /* removes the temporary file whatever happens */
+    extend_failure ef = {inst->auditlog, by};
+    r = es_publish_recorded(&f, index, "extended", extend_failed_entry, &ef); /* the temporary file goes */
     if (es_ok(r) && es_stamp_phase_hook != NULL) {
         es_stamp_phase_hook("extend.published", 0);
     }
@@ -329,24 +339,6 @@ ES_RESULT es_instance_extend_file(eseal_instance *inst, const es_acting *by, con
         if (!es_ok(es_audit_stamps_published(inst->auditlog, &i, 1))) {
             eseal_error_clear(); /* left for the next recovery, which finds it published */
         }
-    } else if (!es_ok(r) && f.renamed) {
-        /* In place, but its directory entry may not survive a crash: the entry stays pending and
-         * the next recovery finds the output (published) or not (document.extend.failed). */
-        r = es_error_set(es_code(r), __FILE__, __LINE__,
-                         "%s: the extended file is in place but not yet durable; its audit entry %llu stays "
-                         "pending until the next stamp or extend confirms it",
-                         eseal_error_last()->message, (unsigned long long)index);
-    } else if (!es_ok(r)) {
-        /* The entry stands: the log says at once that this extension was not published (the input
-         * is untouched). A rename that succeeded but whose directory sync failed is not this case:
-         * the document is in place (docs/audit-log.md, the windows of extend). */
-        char why[ES_EXTEND_WHY_MAX];
-        (void)snprintf(why, sizeof(why), "%s", eseal_error_last()->message);
-        es_result u = es_audit_unpublished(inst->auditlog, by, index, why);
-        r = es_ok(u) ? es_error_set(es_code(r), __FILE__, __LINE__, "%s", why)
-                     : es_error_set(es_code(r), __FILE__, __LINE__,
-                                    "%s (and its failure could not be recorded after entry %llu: %s)", why,
-                                    (unsigned long long)index, eseal_error_last()->message);
     }
     (void)close(lock);
     return r;

@@ -41,6 +41,13 @@ ES_RESULT es_instance_extend_file(eseal_instance *inst, const es_acting *by, con
  * stamp, an extend); the first holder that finds no other first settles the publications a crashed
  * process recorded and did not make (es_audit_stamps_recover, as `who`). */
 ES_RESULT es_stamp_lock(eseal_instance *inst, const eseal_principal *who, int *fd);
+/* Publishes f (es_atomic_commit), the output of the recorded audit entry `index` (a stamp or an
+ * extension: what is "stamped" or "extended"). A failed rename: failure_entry(ctx, index, why)
+ * appends its failure entry at once, and the error says why (and, if that entry could not be
+ * written, that too). A rename whose directory sync failed: the file is in place, so no failure
+ * entry; the entry stays pending for the next recovery (es_audit_stamps_recover). */
+ES_RESULT es_publish_recorded(es_atomic_file *f, uint64_t index, const char *what,
+                              es_result (*failure_entry)(void *ctx, uint64_t index, const char *why), void *ctx);
 
 /* The vector outline of a seal of the registry (drawn seals only). */
 ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **out);

@@ -406,6 +406,46 @@ static es_result stamp_one(batch *b, size_t i, bool defer_dir_sync)
     return d;
 }
 
+/* The failure entry of a stamp that was recorded and then not published (es_publish_recorded). */
+typedef struct {
+    es_auditlog *log;
+    const eseal_principal *who;
+    const es_timestamper *ts;
+} stamp_failure;
+
+static es_result stamp_failed_entry(void *ctx, uint64_t index, const char *why)
+{
+    const stamp_failure *sf = ctx;
+    return es_audit_stamp_unpublished(sf->log, sf->who, index, sf->ts, why);
+}
+
+ES_RESULT es_publish_recorded(es_atomic_file *f, uint64_t index, const char *what,
+                              es_result (*failure_entry)(void *ctx, uint64_t index, const char *why), void *ctx)
+{
+    es_result r = es_atomic_commit(f);
+    if (es_ok(r)) {
+        return r;
+    }
+    if (f->renamed) {
+        /* In place, but its directory entry may not survive a crash: not acknowledged, and not a
+         * failure either; the entry stays pending, and the next recovery finds the output
+         * (published) or not (its failure entry). */
+        return es_error_set(es_code(r), __FILE__, __LINE__,
+                            "%s: the %s file is in place but not yet durable; its audit entry %llu stays pending "
+                            "until the next stamp or extend confirms it",
+                            eseal_error_last()->message, what, (unsigned long long)index);
+    }
+    /* The entry stands: the log says at once that this output was not published. When that cannot
+     * be written, the pending publication stays and the next recovery records it. */
+    char why[ES_STAMP_WHY_MAX];
+    (void)snprintf(why, sizeof(why), "%s", eseal_error_last()->message);
+    es_result u = failure_entry(ctx, index, why);
+    return es_ok(u) ? es_error_set(es_code(r), __FILE__, __LINE__, "%s", why)
+                    : es_error_set(es_code(r), __FILE__, __LINE__,
+                                   "%s (and its failure could not be recorded after entry %llu: %s)", why,
+                                   (unsigned long long)index, eseal_error_last()->message);
+}
+
 static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_result *x)
 {
     const eseal_stamp_request *q = b->q;
@@ -492,28 +532,9 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
         phase("recorded", i);
         /* 4. Publish: the link to the recorded name, the rename (and, unless the batch does it once, the
          * directory's sync). */
-        d = es_atomic_commit(&f);
-        if (!es_ok(d) && f.renamed) {
-            /* In place, but its directory entry may not survive a crash: not acknowledged, and not a
-             * failure either; the entry stays pending, and the next stamp's recovery finds the output
-             * (published) or not (stamp.failed). */
-            d = es_error_set(es_code(d), __FILE__, __LINE__,
-                             "%s: the stamped file is in place but not yet durable; its audit entry %llu stays "
-                             "pending until the next stamp confirms it",
-                             eseal_error_last()->message, (unsigned long long)index);
-        } else if (!es_ok(d)) {
-            /* The entry stands: the log says that this stamp was not published. */
-            char why[ES_STAMP_WHY_MAX];
-            (void)snprintf(why, sizeof(why), "%s", eseal_error_last()->message);
-            es_result u = es_audit_stamp_unpublished(b->inst->auditlog, q->who, index, b->audit_ts, why);
-            if (!es_ok(u)) {
-                /* Not recorded now: the pending publication stays, the next stamp records it. */
-                d = es_error_set(es_code(d), __FILE__, __LINE__, "%s (and its failure could not be recorded: %s)",
-                                 why, eseal_error_last()->message);
-            } else {
-                d = es_error_set(es_code(d), __FILE__, __LINE__, "%s", why);
-            }
-        } else {
+        stamp_failure sf = {b->inst->auditlog, q->who, b->audit_ts};
+        d = es_publish_recorded(&f, index, "stamped", stamp_failed_entry, &sf);
+        if (es_ok(d)) {
             phase("published", i);
         }
     }
