@@ -589,7 +589,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (h.verbose) {
         eseal_buf t = ESEAL_BUF_INIT;
-        (void)eseal_report_to_text(&t, r);
+        (void)eseal_report_to_text(&t, r, ESEAL_REPORT_TEXT_DETAIL);
         fprintf(stderr, "%.*s\n", (int)t.size, (const char *)t.ptr);
         eseal_buf_dispose(&t);
     }

@@ -664,10 +664,21 @@ ESEAL_EXTERN(int) eseal_instance_verify_pdf(eseal_instance *inst, eseal_report *
 ESEAL_EXTERN(int) eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const void *ofd, size_t len,
                                             const eseal_verify_request *req);
 
-/** The report as JSON (verdict, reasons, fields nested by their dots, signatures). */
+/**
+ * The report as JSON (docs/verify-report.schema.json): report_version, verdict, reasons (the
+ * document's and every signature's), the document's data, signatures (each with its verdict,
+ * reasons and sections) and validation_objects. UTF-8 as it is. out receives a NUL-terminated
+ * buffer the caller disposes of with eseal_buf_dispose.
+ */
 ESEAL_EXTERN(int) eseal_report_to_json(eseal_buf *out, const eseal_report *r);
-/** The report as text for people. */
-ESEAL_EXTERN(int) eseal_report_to_text(eseal_buf *out, const eseal_report *r);
+/** eseal_report_to_text flag: every section in a fixed, grouped order instead of the short answer. */
+#define ESEAL_REPORT_TEXT_DETAIL 1u
+/**
+ * The report as text for people: by default the short answer (the verdict, then one paragraph per
+ * signature: which seal, who signed, when and how that time is known, what it covers, why it is
+ * not VALID); with ESEAL_REPORT_TEXT_DETAIL every section, check and validation object.
+ */
+ESEAL_EXTERN(int) eseal_report_to_text(eseal_buf *out, const eseal_report *r, unsigned flags);
 
 /* ---- OCSP responder (RFC 6960) --------------------------------------------- */
 

@@ -4,9 +4,10 @@
  *
  * A report is a tree: a document report holds one child per signature. Each
  * node has a verdict (VALID / INDETERMINATE / INVALID, never collapsed), a list
- * of reasons, and ordered fields with dotted names ("signer.subject") that the
- * JSON rendering nests ({"signer": {"subject": ...}}). The verdict of a node is
- * the worst of its own reasons and its children's verdicts.
+ * of reasons, and typed data (strings, integers, booleans, times, lists, objects;
+ * see eseal_report_data). The verdict of a node is the worst of its own reasons
+ * and its children's verdicts. A report is owned by whoever received it from a
+ * verify call and freed with eseal_report_free, which frees every value in it.
  *
  * Reason codes follow ETSI EN 319 102-1 sub-indications where one fits
  * (HASH_FAILURE, SIG_CRYPTO_FAILURE, REVOKED, REVOKED_NO_POE,
@@ -25,6 +26,16 @@ typedef enum {
     ESEAL_INDETERMINATE = 1,
     ESEAL_INVALID = 2,
 } eseal_verdict;
+
+/*
+ * The version of the report's shape ("report_version" in its data and JSON). It changes with any
+ * change of docs/verify-report.schema.json that a consumer could notice; docs/verify-report.md
+ * keeps the history.
+ */
+#define ESEAL_REPORT_VERSION 2
+/* The rules a verdict follows ("policy" in the document's data): docs/verify-report.md, "Validation policy". */
+#define ESEAL_VALIDATION_POLICY_NAME "eseal-validation"
+#define ESEAL_VALIDATION_POLICY_VERSION "1"
 
 /** "VALID", "INDETERMINATE" or "INVALID". */
 ESEAL_EXTERN(const char *) eseal_verdict_name(eseal_verdict v);
@@ -152,11 +163,82 @@ ESEAL_EXTERN(const char *) eseal_report_reason_text(const eseal_report *r, size_
 /** The verdict reason i imposes (VALID for purely informative notes). */
 ESEAL_EXTERN(eseal_verdict) eseal_report_reason_verdict(const eseal_report *r, size_t i);
 
-ESEAL_EXTERN(size_t) eseal_report_field_count(const eseal_report *r);
-ESEAL_EXTERN(const char *) eseal_report_field_name(const eseal_report *r, size_t i);
-ESEAL_EXTERN(const char *) eseal_report_field_value(const eseal_report *r, size_t i);
-/** Value of the field `name`, or NULL. Borrowed from r. */
-ESEAL_EXTERN(const char *) eseal_report_get(const eseal_report *r, const char *name);
+/*
+ * The data of a node, as a typed tree (docs/verify-report.md is its reference and
+ * docs/verify-report.schema.json its contract). A document report's data holds report_version,
+ * format, document, validation_time, policy and validation_objects; a signature's holds the
+ * sections signature, signer, seal, time, coverage and checks, the same keys for PDF, OFD and
+ * CMS (a section or value that does not apply is null, never absent).
+ *
+ * Every eseal_value is borrowed from the report and lives as long as it. Times are
+ * milliseconds since the Unix epoch (UTC); JSON shows them as RFC 3339 with milliseconds.
+ */
+typedef enum {
+    ESEAL_VALUE_NULL = 0,
+    ESEAL_VALUE_STRING = 1,  /**< UTF-8; also every enumeration (its values are in the schema) */
+    ESEAL_VALUE_INTEGER = 2, /**< int64_t */
+    ESEAL_VALUE_BOOLEAN = 3,
+    ESEAL_VALUE_TIME = 4,   /**< int64_t milliseconds since 1970-01-01T00:00:00Z */
+    ESEAL_VALUE_LIST = 5,   /**< items in order */
+    ESEAL_VALUE_OBJECT = 6, /**< members in a fixed order, each with a key */
+    ESEAL_VALUE_NUMBER = 7, /**< double: a real number (a rectangle in points) */
+} eseal_value_type;
+
+typedef struct eseal_value eseal_value;
+
+/** The node's data: an object. Borrowed from r. */
+ESEAL_EXTERN(const eseal_value *) eseal_report_data(const eseal_report *r);
+/**
+ * The value at a dotted path below the node's data: "signer.subject", "coverage.byte_ranges.0.length"
+ * (a number indexes a list), "checks.chain.status" (a name applied to a list picks the item whose
+ * "id" is that name). NULL when there is no such value. Borrowed from r.
+ */
+ESEAL_EXTERN(const eseal_value *) eseal_report_find(const eseal_report *r, const char *path);
+/** The string at path, or NULL when there is none or it is not a string. Borrowed from r. */
+ESEAL_EXTERN(const char *) eseal_report_string(const eseal_report *r, const char *path);
+/** *out = the integer at path: ESEAL_OK, or ESEAL_ENOTFOUND when there is no integer there. */
+ESEAL_EXTERN(int) eseal_report_integer(const eseal_report *r, const char *path, int64_t *out);
+/** *out = 1 or 0 for the boolean at path: ESEAL_OK, or ESEAL_ENOTFOUND. */
+ESEAL_EXTERN(int) eseal_report_boolean(const eseal_report *r, const char *path, int *out);
+/** *ms = the time at path (milliseconds since the epoch): ESEAL_OK, or ESEAL_ENOTFOUND. */
+ESEAL_EXTERN(int) eseal_report_time(const eseal_report *r, const char *path, int64_t *ms);
+
+/** ESEAL_VALUE_NULL for v == NULL. */
+ESEAL_EXTERN(eseal_value_type) eseal_value_type_of(const eseal_value *v);
+/** The string, or NULL when v is not a string. */
+ESEAL_EXTERN(const char *) eseal_value_string(const eseal_value *v);
+/** The integer (or time in milliseconds); 0 when v is neither. */
+ESEAL_EXTERN(int64_t) eseal_value_integer(const eseal_value *v);
+/** The real number (or integer, converted); 0 otherwise. */
+ESEAL_EXTERN(double) eseal_value_number(const eseal_value *v);
+/** 1 for true, 0 for false or when v is not a boolean. */
+ESEAL_EXTERN(int) eseal_value_boolean(const eseal_value *v);
+/** Items of a list, members of an object; 0 otherwise. */
+ESEAL_EXTERN(size_t) eseal_value_count(const eseal_value *v);
+/** Item or member i, or NULL. */
+ESEAL_EXTERN(const eseal_value *) eseal_value_item(const eseal_value *v, size_t i);
+/** The key of member i of an object, or NULL. */
+ESEAL_EXTERN(const char *) eseal_value_key(const eseal_value *v, size_t i);
+/** The value at a dotted path below v (as eseal_report_find), or NULL. */
+ESEAL_EXTERN(const eseal_value *) eseal_value_find(const eseal_value *v, const char *path);
+
+/*
+ * The checks of a signature: a list of {id, status, detail, source, objects} in its data
+ * ("checks"). Ids are stable (docs/verify-report.md lists them); `objects` names the
+ * validation objects (certificates, CRLs, OCSP responses, timestamps) the check used.
+ */
+typedef enum {
+    ESEAL_CHECK_PASSED = 0,
+    ESEAL_CHECK_FAILED = 1,
+    ESEAL_CHECK_INDETERMINATE = 2,
+    ESEAL_CHECK_NOT_APPLICABLE = 3,
+    ESEAL_CHECK_ABSENT = 4, /**< not a status: the report has no such check */
+} eseal_check_status;
+
+/** "passed", "failed", "indeterminate", "not_applicable"; NULL for anything else. */
+ESEAL_EXTERN(const char *) eseal_check_status_name(eseal_check_status s);
+/** The status of check `id` of this node, or ESEAL_CHECK_ABSENT. */
+ESEAL_EXTERN(eseal_check_status) eseal_report_check(const eseal_report *r, const char *id);
 
 ESEAL_EXTERN(size_t) eseal_report_child_count(const eseal_report *r);
 /** Child i (a signature of a document). Borrowed from r. */

@@ -9,7 +9,7 @@ static const cli_opt_spec opts[] = {{"data", 0, true, false},   {"trust", 0, tru
                                     {"crl", 0, true, true},     {"at", 0, true, false},
                                     {"signer", 0, true, false}, {"no-instance", 0, false, false},
                                     {"batch", 0, true, false},  {"online", 0, false, false},
-                                    {NULL, 0, false, false}};
+                                    {"detail", 0, false, false}, {NULL, 0, false, false}};
 
 /* --batch LIST: verify every PDF listed (one per line), one line each; exit 0 only when all are VALID. */
 static int run_batch(cli_args *a, const eseal_verify_request *q)

@@ -649,7 +649,10 @@ static void print_overview(FILE *f)
 int cli_print_report(const cli_args *a, eseal_report *rep)
 {
     eseal_buf out = ESEAL_BUF_INIT;
-    int rc = a->json ? eseal_report_to_json(&out, rep) : eseal_report_to_text(&out, rep);
+    /* --detail: every section instead of the short answer (declared by the commands that print reports) */
+    bool detail = find_spec(a->specs, "detail", 0) >= 0 && cli_flag(a, "detail");
+    int rc = a->json ? eseal_report_to_json(&out, rep)
+                     : eseal_report_to_text(&out, rep, detail ? ESEAL_REPORT_TEXT_DETAIL : 0);
     eseal_verdict v = eseal_report_verdict(rep);
     eseal_report_free(rep);
     if (rc != ESEAL_OK) {

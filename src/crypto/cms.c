@@ -534,8 +534,8 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
         es_time_rfc3339(tb, poe);
         ES_GUARD(es_report_set(rep, "signing_time.value", "%s", tb));
         ES_GUARD(es_report_set(rep, "signing_time.source", "proven by an RFC 3161 signature timestamp from %s",
-                               eseal_report_get(rep, "timestamp.tsa") != NULL
-                                   ? eseal_report_get(rep, "timestamp.tsa")
+                               eseal_report_string(rep, "timestamp.tsa") != NULL
+                                   ? eseal_report_string(rep, "timestamp.tsa")
                                    : "the TSA"));
         ES_GUARD(es_report_set(rep, "checks.judged_at", "%s (the timestamp)", tb));
         return es_chain_check_ex(rep, t, signer, certs, poe < at_ms ? poe : at_ms, 0, src->ro);

@@ -69,17 +69,12 @@ static ES_RESULT copy_fields(eseal_report *rep, const eseal_report *trep, int64_
         es_time_rfc3339(tb, gen);
         ES_GUARD(es_report_set(rep, "timestamp.time", "%s", tb));
     }
-    const char *tsa = eseal_report_get(trep, "signer.subject"), *serial = eseal_report_get(trep, "tst.serial");
+    const char *tsa = eseal_report_string(trep, "signer.subject"), *serial = eseal_report_string(trep, "tst.serial");
     if (tsa != NULL) {
         ES_GUARD(es_report_set(rep, "timestamp.tsa", "%s", tsa));
     }
     if (serial != NULL) {
         ES_GUARD(es_report_set(rep, "timestamp.serial", "%s", serial));
-    }
-    for (size_t i = 0; i < eseal_report_field_count(trep); i++) {
-        char key[160];
-        (void)snprintf(key, sizeof(key), "timestamp_check.%s", eseal_report_field_name(trep, i));
-        ES_GUARD(es_report_set(rep, key, "%s", eseal_report_field_value(trep, i)));
     }
     return ES_OK;
 }

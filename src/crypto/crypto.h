@@ -15,6 +15,7 @@
 #include "eseal/tsa_client.h"
 #include "util/ctx.h"
 #include "util/fetch.h"
+#include "util/report.h"
 #include "util/util.h"
 
 /* The SM2 distinguishing ID of GM/T 0009-2012 §10 / GB/T 35276 used everywhere. */
@@ -37,6 +38,14 @@ static inline void es_hash_freep(es_hash_ctx **c) { es_hash_free(*c); }
 ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, const char *path,
                          uint64_t max_bytes);
 ES_RESULT es_random(uint8_t *out, size_t n);
+
+/* Reports (src/crypto/report_evidence.c): the document section with the data's size, SHA-256 and
+ * SM3 (es_report_document_init); a validation object named by the SHA-256 of its DER
+ * (es_report_object); the lower-case hex digest of data (out: 2 * digest size + 1). */
+ES_RESULT es_report_document(eseal_report *r, const char *format, es_span data, int64_t validation_time_ms);
+ES_RESULT es_report_evidence(eseal_report *r, es_vobj_type type, es_span der, const char *name, const char *origin,
+                             int64_t poe_ms, char id[ES_VOBJ_ID_LEN]);
+ES_RESULT es_report_digest_hex(char out[129], eseal_hash h, es_span data);
 /*
  * The digests of a document before and after a stamp, taken from the bytes the stamper streams
  * (doc_hash.c): es_doc_hash_input for the bytes it reads (they are copied into the output, so

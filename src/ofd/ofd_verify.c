@@ -588,8 +588,8 @@ static ES_RESULT check_timestamp(eseal_report *rep, ctx *c, const eseal_ses_sign
     }
     ES_GUARD(es_from_code(rc));
     eseal_verdict verdict = eseal_report_verdict(tr);
-    const char *tsa = eseal_report_get(tr, "signer.subject");
-    const char *serial = eseal_report_get(tr, "tst.serial");
+    const char *tsa = eseal_report_string(tr, "signer.subject");
+    const char *serial = eseal_report_string(tr, "tst.serial");
     char t[ES_RFC3339_LEN];
     fmt_time(t, gen);
     ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(ES_OFD_REASON_MAX);
@@ -602,14 +602,6 @@ static ES_RESULT check_timestamp(eseal_report *rep, ctx *c, const eseal_ses_sign
     }
     if (es_ok(r) && serial != NULL) {
         r = es_report_set(rep, "timestamp.serial", "%s", serial);
-    }
-    if (es_ok(r)) {
-        /* The token's own checks, as fields only: its reasons become one of the two below. */
-        for (size_t i = 0; i < eseal_report_field_count(tr) && es_ok(r); i++) {
-            char name[256];
-            (void)snprintf(name, sizeof(name), "timestamp_check.%s", eseal_report_field_name(tr, i));
-            r = es_report_set(rep, name, "%s", eseal_report_field_value(tr, i));
-        }
     }
     if (es_ok(r) && verdict != ESEAL_VALID) {
         r = token_reasons(&why, tr, verdict);
@@ -699,7 +691,7 @@ static ES_RESULT verify_stamp(eseal_report *rep, ctx *c, const sig_entry *e, es_
     int64_t claimed = eseal_ses_signature_time(sig);
     char t[ES_RFC3339_LEN];
     if (es_ok(r) && poe != 0) {
-        const char *tsa = eseal_report_get(rep, "timestamp.tsa");
+        const char *tsa = eseal_report_string(rep, "timestamp.tsa");
         fmt_time(t, poe);
         r = es_report_set(rep, "signing_time.value", "%s", t);
         if (es_ok(r)) {

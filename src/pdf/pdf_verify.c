@@ -206,9 +206,9 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     ES_GUARD(r);
     /* A signature timestamp proves the time (the CMS layer judged the signer then); else /M is a claim. */
     int64_t poe = 0;
-    const char *ts_check = eseal_report_get(rep, "timestamp.verdict");
-    if (ts_check != NULL && strcmp(ts_check, "VALID") == 0 && eseal_report_get(rep, "signing_time.value") != NULL &&
-        eseal_time_parse(&poe, eseal_report_get(rep, "signing_time.value")) != ESEAL_OK) {
+    const char *ts_check = eseal_report_string(rep, "timestamp.verdict");
+    if (ts_check != NULL && strcmp(ts_check, "VALID") == 0 && eseal_report_string(rep, "signing_time.value") != NULL &&
+        eseal_time_parse(&poe, eseal_report_string(rep, "signing_time.value")) != ESEAL_OK) {
         poe = 0;
     }
     if (poe == 0 && claimed != 0) {
@@ -283,7 +283,7 @@ static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const 
 {
     size_t archive = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *c = eseal_report_get(children[i], "timestamp.time");
+        const char *c = eseal_report_string(children[i], "timestamp.time");
         archive += is_doc_timestamp(&sigs[i]) && c != NULL;
     }
     if (archive > 0) {
@@ -291,16 +291,16 @@ static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const 
                                archive == 1 ? "" : "s"));
     }
     for (size_t i = 0; i < n; i++) {
-        if (is_doc_timestamp(&sigs[i]) || eseal_report_get(children[i], "duplicate_of") != NULL) {
+        if (is_doc_timestamp(&sigs[i]) || eseal_report_string(children[i], "duplicate_of") != NULL) {
             continue;
         }
-        const char *ts = eseal_report_get(children[i], "timestamp.verdict");
+        const char *ts = eseal_report_string(children[i], "timestamp.verdict");
         bool bt = ts != NULL && strcmp(ts, "VALID") == 0;
         /* Document timestamps after this signature, valid, in file order: the first is its archive POE. */
         size_t covering = 0;
         const char *first = NULL;
         for (size_t k = i + 1; k < n; k++) {
-            const char *t = eseal_report_get(children[k], "timestamp.time");
+            const char *t = eseal_report_string(children[k], "timestamp.time");
             if (is_doc_timestamp(&sigs[k]) && t != NULL) {
                 covering++;
                 first = first != NULL ? first : t;
@@ -411,7 +411,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (is_doc_timestamp(&sigs[i]) && !dup[i]) {
             r = verify_one(children[i], &sigs[i], f, trust, at, hook, &ends[i], &ro, ctx);
-            const char *tt = eseal_report_get(children[i], "timestamp.time");
+            const char *tt = eseal_report_string(children[i], "timestamp.time");
             int64_t g = 0;
             if (es_ok(r) && tt != NULL && eseal_time_parse(&g, tt) == ESEAL_OK) {
                 archive_at[i] = g;
@@ -427,7 +427,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
             poe = archive_at[k] != 0 && (poe == 0 || archive_at[k] < poe) ? archive_at[k] : poe;
         }
         r = verify_one(children[i], &sigs[i], f, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i], &ro, ctx);
-        if (es_ok(r) && poe != 0 && poe < at && eseal_report_get(children[i], "checks.judged_at") == NULL) {
+        if (es_ok(r) && poe != 0 && poe < at && eseal_report_string(children[i], "checks.judged_at") == NULL) {
             char tb[ES_RFC3339_LEN];
             es_time_rfc3339(tb, poe);
             r = es_report_set(children[i], "checks.judged_at", "%s (the archive timestamp)", tb);

@@ -92,7 +92,7 @@ static void cms_sign_with(eseal_buf *p7s, const fixture *f, unsigned int version
 static const char *cms_signing_time(eseal_report **rep, const eseal_buf *p7s, const fixture *f)
 {
     assert_int_equal(eseal_cms_verify(rep, p7s->ptr, p7s->size, data, sizeof(data) - 1, f->trust, NULL), ESEAL_OK);
-    return eseal_report_get(eseal_report_child(*rep, 0), "signing_time.value"); /* the signer's */
+    return eseal_report_string(eseal_report_child(*rep, 0), "signing_time.value"); /* the signer's */
 }
 
 static void cms_signing_time_from_context(void **state)
@@ -133,7 +133,7 @@ static void cert_after_not_after_refused(void **state)
     eseal_report *rep = NULL;
     assert_int_equal(eseal_cms_verify(&rep, p7s.ptr, p7s.size, data, sizeof(data) - 1, f->trust, &o), ESEAL_OK);
     assert_int_not_equal(eseal_report_verdict(rep), ESEAL_VALID);
-    assert_time_is(eseal_report_get(rep, "validation_time"), c.at);
+    assert_time_is(eseal_report_string(rep, "validation_time"), c.at);
     eseal_report_free(rep);
     /* The same signature under the default context (now): VALID. */
     assert_int_equal(eseal_cms_verify(&rep, p7s.ptr, p7s.size, data, sizeof(data) - 1, f->trust, NULL), ESEAL_OK);
@@ -232,7 +232,7 @@ static void ofd_stamp_time_from_context(void **state)
     assert_int_equal(eseal_ofd_verify(&rep, out.ptr, out.len, f->trust, NULL), ESEAL_OK);
     const eseal_report *sig = eseal_report_child(rep, 0);
     assert_non_null(sig);
-    assert_time_is(eseal_report_get(sig, "signing_time.value"), c.at);
+    assert_time_is(eseal_report_string(sig, "signing_time.value"), c.at);
     eseal_report_free(rep);
     es_buf_free(&out);
     eseal_buf_dispose(&in);

@@ -53,7 +53,7 @@ static eseal_verdict verdict(fixture *f, const eseal_buf *pdf, const char *reaso
     eseal_verdict v = eseal_report_verdict(r);
     if (v != ESEAL_VALID && getenv("ESEAL_TEST_VERBOSE") != NULL) {
         eseal_buf t = ESEAL_BUF_INIT;
-        (void)eseal_report_to_text(&t, r);
+        (void)eseal_report_to_text(&t, r, 0);
         fprintf(stderr, "%s\n", (const char *)t.ptr);
         eseal_buf_dispose(&t);
     }
@@ -118,7 +118,7 @@ static void seal_binding_by_value_and_by_digest(void **state)
         assert_false(eseal_report_has_reason(r, "SEAL_BINDING_UNCHECKED"));
         if (cases[i].reason == NULL) {
             assert_int_equal(eseal_report_verdict(r), ESEAL_VALID);
-            assert_string_equal(eseal_report_get(eseal_report_child(r, 0), "checks.seal_binding"), "good");
+            assert_string_equal(eseal_report_string(eseal_report_child(r, 0), "checks.seal_binding"), "good");
         } else {
             assert_int_equal(eseal_report_verdict(r), ESEAL_INVALID);
             assert_true(eseal_report_has_reason(r, cases[i].reason));

@@ -210,7 +210,7 @@ static eseal_verdict first(fixture *f, const eseal_buf *pdf, const char *reason,
     eseal_verdict v = eseal_report_verdict(c);
     if (getenv("ESEAL_TEST_VERBOSE") != NULL) {
         eseal_buf t = ESEAL_BUF_INIT;
-        (void)eseal_report_to_text(&t, r);
+        (void)eseal_report_to_text(&t, r, 0);
         fprintf(stderr, "%.*s\n", (int)t.size, (const char *)t.ptr);
         eseal_buf_dispose(&t);
     }
@@ -218,7 +218,7 @@ static eseal_verdict first(fixture *f, const eseal_buf *pdf, const char *reason,
         assert_true(eseal_report_has_reason(c, reason));
     }
     if (later != NULL) {
-        const char *lc = eseal_report_get(c, "later_changes");
+        const char *lc = eseal_report_string(c, "later_changes");
         assert_non_null(lc);
         if (strstr(lc, later) == NULL) {
             fail_msg("later_changes \"%s\" does not say \"%s\"", lc, later);
@@ -374,7 +374,7 @@ static void class6_unsigned_field_under_p1(void **state)
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "which DocMDP P=1 does not allow"), ESEAL_INVALID);
     eseal_report *r = NULL;
     assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
-    assert_null(strstr(eseal_report_get(eseal_report_child(r, 0), "later_changes"), "signatures added"));
+    assert_null(strstr(eseal_report_string(eseal_report_child(r, 0), "later_changes"), "signatures added"));
     eseal_report_free(r);
     eseal_buf_dispose(&pdf);
     /* Invisible, still not under P=1. */
@@ -394,7 +394,7 @@ static void invisible_unsigned_field_under_p2_is_valid(void **state)
     assert_int_equal(first(f, &pdf, NULL, "unsigned signature fields added: 1"), ESEAL_VALID);
     eseal_report *r = NULL;
     assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
-    assert_null(strstr(eseal_report_get(eseal_report_child(r, 0), "later_changes"), "signatures added: "));
+    assert_null(strstr(eseal_report_string(eseal_report_child(r, 0), "later_changes"), "signatures added: "));
     eseal_report_free(r);
     eseal_buf_dispose(&pdf);
 }

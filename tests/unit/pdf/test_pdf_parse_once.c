@@ -131,7 +131,7 @@ static void signed_revision_parsed_once(void **state)
         eseal_report *rep = NULL;
         assert_true(es_ok(es_report_new(&rep)));
         assert_true(es_ok(es_pdf_judge_changes(rep, &file, &rev, data, ends[i], NULL)));
-        assert_string_equal(eseal_report_get(rep, "later_changes"), later[i]);
+        assert_string_equal(eseal_report_string(rep, "later_changes"), later[i]);
         assert_false(eseal_report_has_reason(rep, "LATER_CHANGES_UNCHECKED"));
         assert_int_equal(es_pdf_open_count() - before, expected[i]);
         eseal_report_free(rep);

@@ -795,20 +795,20 @@ static void verifier_refuses_generation_trick(void **state)
         eseal_report *r = NULL;
         assert_int_equal(eseal_pdf_verify(&r, st.ptr, st.size, f->trust, NULL), ESEAL_OK);
         assert_int_equal(eseal_report_verdict(r), ESEAL_VALID);
-        assert_null(eseal_report_get(r, "ambiguities"));
+        assert_null(eseal_report_string(r, "ambiguities"));
         eseal_report_free(r);
         wobj o[] = {{3, 1, PAGE_EVIL}, {30, 0, CONTENT_EVIL}};
         append_rev(&st, o, 2, NULL, 0, xs, -1);
         assert_int_equal(eseal_pdf_verify(&r, st.ptr, st.size, f->trust, NULL), ESEAL_OK);
         if (getenv("ESEAL_TEST_VERBOSE") != NULL) {
             eseal_buf t = ESEAL_BUF_INIT;
-            (void)eseal_report_to_text(&t, r);
+            (void)eseal_report_to_text(&t, r, 0);
             fprintf(stderr, "%s\n", (const char *)t.ptr);
             eseal_buf_dispose(&t);
         }
         assert_int_equal(eseal_report_verdict(r), ESEAL_INVALID);
         assert_true(eseal_report_has_reason(eseal_report_child(r, 0), "AMBIGUOUS_STRUCTURE"));
-        assert_non_null(strstr(eseal_report_get(r, "ambiguities"), "object 3 was generation 0"));
+        assert_non_null(strstr(eseal_report_string(r, "ambiguities"), "object 3 was generation 0"));
         eseal_report_free(r);
         eseal_buf_dispose(&in);
         eseal_buf_dispose(&st);

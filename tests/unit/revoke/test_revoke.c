@@ -285,11 +285,11 @@ static eseal_report *check(const eseal_buf *resp, int64_t at_ms, int64_t claimed
 
 static void expect(eseal_report *r, eseal_verdict v, const char *code, const char *field, const char *value)
 {
-    const char *got = field != NULL ? eseal_report_get(r, field) : NULL;
+    const char *got = field != NULL ? eseal_report_string(r, field) : NULL;
     if (eseal_report_verdict(r) != v || (code != NULL && !eseal_report_has_reason(r, code)) ||
         (field != NULL && (got == NULL || strstr(got, value) == NULL))) {
         eseal_buf txt = ESEAL_BUF_INIT;
-        (void)eseal_report_to_text(&txt, r);
+        (void)eseal_report_to_text(&txt, r, 0);
         print_error("unexpected report (want %s %s, %s ~ %s):\n%s", eseal_verdict_name(v), code != NULL ? code : "",
                     field != NULL ? field : "", value != NULL ? value : "", txt.ptr);
         eseal_buf_dispose(&txt);
@@ -395,8 +395,8 @@ static void verify_revoked_before_and_after(void **st)
     answer(&resp, &leaf, &root, &responder, 0, 0, NULL);
     /* Revoked before the validation time: INVALID, with time and reason. */
     eseal_report *r = check(&resp, now, 0, NULL);
-    assert_string_equal(eseal_report_get(r, "signer.revocation_reason"), "keyCompromise");
-    assert_non_null(eseal_report_get(r, "signer.revoked_at"));
+    assert_string_equal(eseal_report_string(r, "signer.revocation_reason"), "keyCompromise");
+    assert_non_null(eseal_report_string(r, "signer.revoked_at"));
     expect(r, ESEAL_INVALID, "REVOKED", "signer.revocation_source", "OCSP, embedded");
     /* The signature claims a time before the revocation, with no timestamp: REVOKED_NO_POE. */
     expect(check(&resp, now, now - 2 * HOUR_MS, NULL), ESEAL_INDETERMINATE, "REVOKED_NO_POE", NULL, NULL);

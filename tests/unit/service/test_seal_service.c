@@ -459,8 +459,8 @@ static void foreign_seal_is_named(const eseal_buf *der)
 {
     eseal_report *rep = NULL;
     assert_int_equal(eseal_instance_seal_verify(inst, &rep, der->ptr, der->size, NULL), ESEAL_OK);
-    assert_string_equal(eseal_report_get(rep, "registry.status"), "not in this registry");
-    assert_string_equal(eseal_report_get(rep, "checks.signature"), "good");
+    assert_string_equal(eseal_report_string(rep, "registry.status"), "not in this registry");
+    assert_string_equal(eseal_report_string(rep, "checks.signature"), "good");
     assert_int_not_equal(eseal_report_verdict(rep), ESEAL_VALID);
     eseal_report_free(rep);
 }

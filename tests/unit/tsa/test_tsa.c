@@ -223,10 +223,10 @@ static void test_granted_sha256(void **state)
     eseal_report *rep = verify(&resp, &req, "hello", &gen);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
     assert_true(gen >= before - 1000 && gen <= eseal_time_now() + 1000);
-    assert_string_equal(eseal_report_get(rep, "checks.signing_certificate_attribute"), "good");
-    assert_string_equal(eseal_report_get(rep, "checks.tsa_eku"), "good");
-    assert_string_equal(eseal_report_get(rep, "checks.nonce"), "good");
-    assert_string_equal(eseal_report_get(rep, "tst.accuracy_ms"), "1000");
+    assert_string_equal(eseal_report_string(rep, "checks.signing_certificate_attribute"), "good");
+    assert_string_equal(eseal_report_string(rep, "checks.tsa_eku"), "good");
+    assert_string_equal(eseal_report_string(rep, "checks.nonce"), "good");
+    assert_string_equal(eseal_report_string(rep, "tst.accuracy_ms"), "1000");
     eseal_report_free(rep);
 
     /* Other data: HASH_FAILURE. */
@@ -276,7 +276,7 @@ static void test_granted_sm3(void **state)
     respond_status(&req, &c, ESEAL_TSA_GRANTED, 0, &resp);
     eseal_report *rep = verify(&resp, &req, "hello", NULL);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
-    assert_string_equal(eseal_report_get(rep, "imprint.algorithm"), "SM3");
+    assert_string_equal(eseal_report_string(rep, "imprint.algorithm"), "SM3");
     eseal_report_free(rep);
     eseal_buf_dispose(&resp);
     free_req(&req);
@@ -447,7 +447,7 @@ static void test_policy(void **state)
     eseal_report *rep = verify(&resp, &req, NULL, NULL);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_INVALID);
     assert_true(eseal_report_has_reason(rep, "TSA_REJECTED"));
-    assert_string_equal(eseal_report_get(rep, "response.fail_info"), "unacceptedPolicy");
+    assert_string_equal(eseal_report_string(rep, "response.fail_info"), "unacceptedPolicy");
     eseal_report_free(rep);
     eseal_buf_dispose(&resp);
     free_req(&req);
@@ -458,7 +458,7 @@ static void test_policy(void **state)
     make_req(&req, NID_sha256, 0, 1, 1, "1.2.3.4.5");
     respond_status(&req, &c, ESEAL_TSA_GRANTED, 0, &resp);
     rep = verify(&resp, &req, NULL, NULL);
-    assert_string_equal(eseal_report_get(rep, "checks.policy"), "good");
+    assert_string_equal(eseal_report_string(rep, "checks.policy"), "good");
     eseal_report_free(rep);
     eseal_buf_dispose(&resp);
     free_req(&req);
@@ -604,13 +604,13 @@ static void test_sm2_granted(void **state)
     eseal_report *rep = verify(&resp, &req, "hello", &gen);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
     assert_true(gen >= before - 1000 && gen <= eseal_time_now() + 1000);
-    assert_string_equal(eseal_report_get(rep, "checks.signature"), "good");
-    assert_string_equal(eseal_report_get(rep, "checks.signing_certificate_attribute"), "good");
-    assert_string_equal(eseal_report_get(rep, "checks.tsa_eku"), "good");
-    assert_string_equal(eseal_report_get(rep, "checks.nonce"), "good");
-    assert_string_equal(eseal_report_get(rep, "checks.imprint"), "good");
-    assert_string_equal(eseal_report_get(rep, "checks.request"), "good");
-    assert_string_equal(eseal_report_get(rep, "imprint.algorithm"), "SM3");
+    assert_string_equal(eseal_report_string(rep, "checks.signature"), "good");
+    assert_string_equal(eseal_report_string(rep, "checks.signing_certificate_attribute"), "good");
+    assert_string_equal(eseal_report_string(rep, "checks.tsa_eku"), "good");
+    assert_string_equal(eseal_report_string(rep, "checks.nonce"), "good");
+    assert_string_equal(eseal_report_string(rep, "checks.imprint"), "good");
+    assert_string_equal(eseal_report_string(rep, "checks.request"), "good");
+    assert_string_equal(eseal_report_string(rep, "imprint.algorithm"), "SM3");
     eseal_report_free(rep);
 
     /* The imprint is checked: other data, or another request. */
@@ -691,7 +691,7 @@ static void tampered(const eseal_tsa_config *c, int md_nid)
     rep = verify(&resp, NULL, "hello", NULL);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_INVALID);
     assert_true(eseal_report_has_reason(rep, "SIG_CRYPTO_FAILURE"));
-    assert_string_equal(eseal_report_get(rep, "checks.signature"), "failed");
+    assert_string_equal(eseal_report_string(rep, "checks.signature"), "failed");
     eseal_report_free(rep);
     flip_last_byte(&resp);
 
@@ -699,7 +699,7 @@ static void tampered(const eseal_tsa_config *c, int md_nid)
     flip_nonce(&resp);
     rep = verify(&resp, NULL, "hello", NULL);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_INVALID);
-    assert_string_equal(eseal_report_get(rep, "checks.signature"), "failed");
+    assert_string_equal(eseal_report_string(rep, "checks.signature"), "failed");
     eseal_report_free(rep);
     /* ... and against the request, the nonce no longer matches either. */
     rep = verify(&resp, &req, NULL, NULL);
