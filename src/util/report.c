@@ -722,7 +722,7 @@ ES_RESULT es_report_signature_init(eseal_report *sig)
         "signer.subject", "signer.issuer", "signer.serial", "signer.fingerprint_sha256", "signer.key_algorithm",
         "signer.not_before", "signer.not_after", "signer.certificate",
         "seal",
-        "time.value", "time.source", "time.tsa", "time.serial", "time.accuracy_ms", "time.token",
+        "time.value", "time.source", "time.tsa", "time.serial", "time.accuracy_ms", "time.token", "time.judged_at", "time.judged_by",
         "coverage.byte_ranges", "coverage.whole_document", "coverage.changes",
     };
     ES_GUARD(nulls(sig->data, paths, sizeof(paths) / sizeof(paths[0])));
