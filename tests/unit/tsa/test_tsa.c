@@ -223,10 +223,24 @@ static void test_granted_sha256(void **state)
     eseal_report *rep = verify(&resp, &req, "hello", &gen);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
     assert_true(gen >= before - 1000 && gen <= eseal_time_now() + 1000);
-    assert_string_equal(eseal_report_string(rep, "checks.signing_certificate_attribute"), "good");
-    assert_string_equal(eseal_report_string(rep, "checks.tsa_eku"), "good");
-    assert_string_equal(eseal_report_string(rep, "checks.nonce"), "good");
-    assert_string_equal(eseal_report_string(rep, "tst.accuracy_ms"), "1000");
+    assert_int_equal(eseal_report_check(rep, "signing_certificate"), ESEAL_CHECK_PASSED);
+    assert_int_equal(eseal_report_check(rep, "ts_tsa_eku"), ESEAL_CHECK_PASSED);
+    assert_int_equal(eseal_report_check(rep, "ts_nonce"), ESEAL_CHECK_PASSED);
+    int64_t acc_ms = 0;
+    assert_int_equal(eseal_report_integer(rep, "token.accuracy_ms", &acc_ms), ESEAL_OK);
+    assert_int_equal(acc_ms, 1000);
+    int64_t gt = 0;
+    assert_int_equal(eseal_report_time(rep, "token.gen_time", &gt), ESEAL_OK);
+    assert_int_equal(gt, gen);
+    assert_string_equal(eseal_report_string(rep, "token.policy"), ESEAL_TSA_DEFAULT_POLICY);
+    assert_non_null(strstr(eseal_report_string(rep, "signer.subject"), "Test TSA"));
+    /* The TSA's certificate is a validation object of the token's report, named by check "chain". */
+    const char *cert = eseal_report_string(rep, "signer.certificate");
+    assert_non_null(cert);
+    assert_string_equal(eseal_report_string(rep, "checks.chain.objects.0"), cert);
+    const char *serial = eseal_report_string(rep, "token.serial");
+    assert_non_null(serial);
+    assert_int_equal(strspn(serial, "0123456789ABCDEF"), strlen(serial));
     eseal_report_free(rep);
 
     /* Other data: HASH_FAILURE. */
@@ -276,7 +290,7 @@ static void test_granted_sm3(void **state)
     respond_status(&req, &c, ESEAL_TSA_GRANTED, 0, &resp);
     eseal_report *rep = verify(&resp, &req, "hello", NULL);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
-    assert_string_equal(eseal_report_string(rep, "imprint.algorithm"), "SM3");
+    assert_string_equal(eseal_report_string(rep, "token.imprint_algorithm"), "SM3");
     eseal_report_free(rep);
     eseal_buf_dispose(&resp);
     free_req(&req);
@@ -447,7 +461,8 @@ static void test_policy(void **state)
     eseal_report *rep = verify(&resp, &req, NULL, NULL);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_INVALID);
     assert_true(eseal_report_has_reason(rep, "TSA_REJECTED"));
-    assert_string_equal(eseal_report_string(rep, "response.fail_info"), "unacceptedPolicy");
+    assert_int_equal(eseal_report_check(rep, "ts_status"), ESEAL_CHECK_FAILED);
+    assert_string_equal(eseal_report_string(rep, "checks.ts_status.detail"), "rejection: unacceptedPolicy");
     eseal_report_free(rep);
     eseal_buf_dispose(&resp);
     free_req(&req);
@@ -458,7 +473,7 @@ static void test_policy(void **state)
     make_req(&req, NID_sha256, 0, 1, 1, "1.2.3.4.5");
     respond_status(&req, &c, ESEAL_TSA_GRANTED, 0, &resp);
     rep = verify(&resp, &req, NULL, NULL);
-    assert_string_equal(eseal_report_string(rep, "checks.policy"), "good");
+    assert_int_equal(eseal_report_check(rep, "ts_policy"), ESEAL_CHECK_PASSED);
     eseal_report_free(rep);
     eseal_buf_dispose(&resp);
     free_req(&req);
@@ -604,13 +619,13 @@ static void test_sm2_granted(void **state)
     eseal_report *rep = verify(&resp, &req, "hello", &gen);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
     assert_true(gen >= before - 1000 && gen <= eseal_time_now() + 1000);
-    assert_string_equal(eseal_report_string(rep, "checks.signature"), "good");
-    assert_string_equal(eseal_report_string(rep, "checks.signing_certificate_attribute"), "good");
-    assert_string_equal(eseal_report_string(rep, "checks.tsa_eku"), "good");
-    assert_string_equal(eseal_report_string(rep, "checks.nonce"), "good");
-    assert_string_equal(eseal_report_string(rep, "checks.imprint"), "good");
-    assert_string_equal(eseal_report_string(rep, "checks.request"), "good");
-    assert_string_equal(eseal_report_string(rep, "imprint.algorithm"), "SM3");
+    assert_int_equal(eseal_report_check(rep, "signature"), ESEAL_CHECK_PASSED);
+    assert_int_equal(eseal_report_check(rep, "signing_certificate"), ESEAL_CHECK_PASSED);
+    assert_int_equal(eseal_report_check(rep, "ts_tsa_eku"), ESEAL_CHECK_PASSED);
+    assert_int_equal(eseal_report_check(rep, "ts_nonce"), ESEAL_CHECK_PASSED);
+    assert_int_equal(eseal_report_check(rep, "ts_imprint"), ESEAL_CHECK_PASSED);
+    assert_int_equal(eseal_report_check(rep, "ts_request"), ESEAL_CHECK_PASSED);
+    assert_string_equal(eseal_report_string(rep, "token.imprint_algorithm"), "SM3");
     eseal_report_free(rep);
 
     /* The imprint is checked: other data, or another request. */
@@ -691,7 +706,7 @@ static void tampered(const eseal_tsa_config *c, int md_nid)
     rep = verify(&resp, NULL, "hello", NULL);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_INVALID);
     assert_true(eseal_report_has_reason(rep, "SIG_CRYPTO_FAILURE"));
-    assert_string_equal(eseal_report_string(rep, "checks.signature"), "failed");
+    assert_int_equal(eseal_report_check(rep, "signature"), ESEAL_CHECK_FAILED);
     eseal_report_free(rep);
     flip_last_byte(&resp);
 
@@ -699,7 +714,7 @@ static void tampered(const eseal_tsa_config *c, int md_nid)
     flip_nonce(&resp);
     rep = verify(&resp, NULL, "hello", NULL);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_INVALID);
-    assert_string_equal(eseal_report_string(rep, "checks.signature"), "failed");
+    assert_int_equal(eseal_report_check(rep, "signature"), ESEAL_CHECK_FAILED);
     eseal_report_free(rep);
     /* ... and against the request, the nonce no longer matches either. */
     rep = verify(&resp, &req, NULL, NULL);
