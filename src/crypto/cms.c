@@ -245,6 +245,7 @@ typedef struct {
     const es_revocation_opts *ro; /* revocation data beyond the trust set (a PDF's /DSS), or NULL */
     eseal_cert **signer;          /* when not NULL: the first SignerInfo's certificate goes there */
     uint64_t max_input;   /* a file's limit (the caller's max_input_bytes); set by cms_verify */
+    bool part_of_document; /* a PDF's signature: the PDF's report keeps the signature, not this document section */
 } content_src;
 
 static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, const content_src *src)
@@ -459,12 +460,15 @@ static ES_RESULT report_content(eseal_report *rep, const content_src *src, int64
 {
     uint8_t dg[64];
     size_t dlen = 0;
-    char sha256[129], sm3[129];
-    /* First the digests: a file that cannot be read fails here with the reader's message. */
-    ES_GUARD(content_digest(dg, &dlen, ESEAL_HASH_SHA256, src));
-    es_hex_lower(sha256, dg, dlen);
-    ES_GUARD(content_digest(dg, &dlen, ESEAL_HASH_SM3, src));
-    es_hex_lower(sm3, dg, dlen);
+    char sha256[129] = "", sm3[129] = "";
+    /* First the digests: a file that cannot be read fails here with the reader's message. A PDF's
+     * byte ranges are not hashed twice more: its verifier reports the document itself. */
+    if (!src->part_of_document) {
+        ES_GUARD(content_digest(dg, &dlen, ESEAL_HASH_SHA256, src));
+        es_hex_lower(sha256, dg, dlen);
+        ES_GUARD(content_digest(dg, &dlen, ESEAL_HASH_SM3, src));
+        es_hex_lower(sm3, dg, dlen);
+    }
     uint64_t size = 0;
     if (src->path != NULL) {
         struct stat sb;
@@ -477,7 +481,8 @@ static ES_RESULT report_content(eseal_report *rep, const content_src *src, int64
     } else {
         size = src->mem.len;
     }
-    ES_GUARD(es_report_document_init(rep, "cms", size, sha256, sm3, at_ms));
+    ES_GUARD(es_report_document_init(rep, "cms", size, sha256[0] != '\0' ? sha256 : NULL, sm3[0] != '\0' ? sm3 : NULL,
+                                     at_ms));
     eseal_value *part = NULL;
     ES_GUARD(es_value_append(es_report_root(rep), "document.parts", ESEAL_VALUE_OBJECT, &part));
     ES_GUARD(es_value_str(part, "kind", "content"));
@@ -679,7 +684,7 @@ int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, c
     if (data_path == NULL) {
         ES_BAIL_ARG("data_path == NULL");
     }
-    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL, NULL, 0};
+    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL, NULL, 0, false};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -690,7 +695,7 @@ int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const 
     if (data == NULL && len > 0) {
         ES_BAIL_ARG("data == NULL && len > 0");
     }
-    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL, NULL, 0};
+    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL, NULL, 0, false};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -705,7 +710,7 @@ int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, 
     for (size_t i = 0; i < nparts; i++) {
         sp[i] = es_span_of(parts[i].ptr, parts[i].len);
     }
-    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL, NULL, 0};
+    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL, NULL, 0, false};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -717,7 +722,7 @@ ES_RESULT es_cms_verify_parts_rev(eseal_report **out, eseal_cert **signer, es_sp
     if (signer != NULL) {
         *signer = NULL;
     }
-    content_src src = {NULL, {NULL, 0}, parts, nparts, ro, signer, 0};
+    content_src src = {NULL, {NULL, 0}, parts, nparts, ro, signer, 0, true};
     return cms_verify(out, p7s, &src, trust, opts);
 }
 

@@ -245,53 +245,6 @@ static ES_RESULT request_for(es_buf *out, TS_TST_INFO *tst, const es_span *parts
     return r;
 }
 
-/*
- * A document timestamp's token report into its signature's report: reasons, checks (ts_*,
- * signature, signing_certificate, chain, validity, revocation) with the objects they name, the
- * signer section (the TSA), the time section when the token is VALID, and the validation objects,
- * the token among them. The token report's own `token` section has no place in a signature's.
- */
-static ES_RESULT merge_token(eseal_report *rep, const eseal_report *trep, es_span token)
-{
-    for (size_t i = 0; i < eseal_report_reason_count(trep); i++) {
-        ES_GUARD(es_report_reason(rep, eseal_report_reason_verdict(trep, i), eseal_report_reason_id(trep, i), "%s",
-                                  eseal_report_reason_text(trep, i)));
-    }
-    ES_GUARD(copy_objects(rep, trep));
-    const eseal_value *checks = eseal_report_find(trep, "checks");
-    for (size_t i = 0; i < eseal_value_count(checks); i++) {
-        const eseal_value *c = eseal_value_item(checks, i);
-        const char *id = eseal_value_string(eseal_value_find(c, "id"));
-        const char *st = eseal_value_string(eseal_value_find(c, "status"));
-        const char *detail = eseal_value_string(eseal_value_find(c, "detail"));
-        eseal_check_status status = eseal_report_check(trep, id);
-        if (id == NULL || st == NULL || status == ESEAL_CHECK_ABSENT) {
-            continue;
-        }
-        ES_GUARD(es_report_check(rep, id, status, eseal_value_string(eseal_value_find(c, "source")), "%s",
-                                 detail != NULL ? detail : ""));
-        const eseal_value *objs = eseal_value_find(c, "objects");
-        for (size_t k = 0; k < eseal_value_count(objs); k++) {
-            ES_GUARD(es_report_check_uses(rep, id, eseal_value_string(eseal_value_item(objs, k))));
-        }
-    }
-    static const char *const signer[] = {"subject", "issuer", "serial", "fingerprint_sha256", "key_algorithm",
-                                         "not_before", "not_after", "certificate"};
-    for (size_t i = 0; i < sizeof(signer) / sizeof(signer[0]); i++) {
-        char path[48];
-        (void)snprintf(path, sizeof(path), "signer.%s", signer[i]);
-        ES_GUARD(copy_value(rep, path, trep, path));
-    }
-    bool valid = eseal_report_verdict(trep) == ESEAL_VALID;
-    int64_t gen = 0;
-    const char *tsa = eseal_report_string(trep, "signer.subject");
-    char token_id[ES_VOBJ_ID_LEN];
-    ES_GUARD(es_report_evidence(rep, ES_VOBJ_TIMESTAMP, token, tsa != NULL ? tsa : "document timestamp", "signature",
-                                valid && eseal_report_time(trep, "token.gen_time", &gen) == ESEAL_OK ? gen : 0,
-                                token_id));
-    return valid ? time_from_token(rep, trep, token_id) : ES_OK;
-}
-
 ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span token, const es_span *parts, size_t n,
                                    const eseal_trust *t, const es_revocation_opts *ro)
 {
@@ -317,7 +270,9 @@ ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span t
         vo.request_len = req.len;
         eseal_report *trep = NULL;
         int rc = es_code(es_tsa_verify_token_rev(&trep, gen_ms, token, t, &vo, ro));
-        r = rc == ESEAL_OK ? merge_token(rep, trep, token)
+        /* The token's report as it is (signer, token, checks, reasons, validation objects): the PDF
+         * verifier takes from it what a document timestamp's sections hold. */
+        r = rc == ESEAL_OK ? es_report_merge(rep, trep, NULL)
                            : es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the time-stamp token: %s",
                                               eseal_error_last()->message);
         if (rc == ESEAL_OK && eseal_report_verdict(trep) != ESEAL_VALID) {
