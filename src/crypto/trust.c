@@ -248,9 +248,15 @@ static ES_RESULT revocation_evidence(eseal_report *rep, const es_rev_status *st,
     if (st->used_sha256[0] == '\0') {
         return ES_OK;
     }
-    char name[300];
+    /* The issuer's name as eseal prints names (RFC 2253, UTF-8 kept), as certificates are named. */
+    ES_AUTO(BIO_free_allp) BIO *bio = BIO_new(BIO_s_mem());
+    ES_ENSURE_ALLOC(bio);
+    ES_ENSURE_OSSL(X509_NAME_print_ex(bio, X509_get_subject_name(issuer), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0,
+                   ESEAL_ECRYPTO, "printing a name");
+    ES_GUARD_OSSL(BIO_write(bio, "", 1) == 1, "printing a name");
+    char *name = NULL;
+    (void)BIO_get_mem_data(bio, &name);
     char id[ES_VOBJ_ID_LEN];
-    X509_NAME_oneline(X509_get_subject_name(issuer), name, (int)sizeof(name));
     ES_GUARD(es_report_object(rep, st->used_ocsp ? ES_VOBJ_OCSP_RESPONSE : ES_VOBJ_CRL, st->used_sha256, name,
                               st->used_origin, 0, id));
     return es_report_check_uses(rep, "revocation", id);
@@ -501,6 +507,10 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
     }
     uint32_t ku = X509_get_key_usage(signer);
     if (ku != UINT32_MAX && (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
+        ES_GUARD(es_report_check(rep, "chain", ESEAL_CHECK_INDETERMINATE, "trust_set",
+                                 "%d certificate%s to %s; the signer's key usage does not allow signatures",
+                                 sk_X509_num(chain), sk_X509_num(chain) == 1 ? "" : "s",
+                                 cert_label(anchor, lbl, sizeof(lbl))));
         ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_CHAIN_CONSTRAINTS_FAILURE,
                                   "the signer certificate's key usage does not allow signatures"));
     }
