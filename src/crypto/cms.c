@@ -448,6 +448,9 @@ static ES_RESULT signature_section(eseal_report *rep, CMS_SignerInfo *si, int i)
                                       es_span_of(ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig))));
         ES_GUARD(es_report_str(rep, "signature.identifier", "%s", hex));
     }
+    /* No page, no revisions: null, so that CMS signatures show the keys PDF ones do (same sections). */
+    ES_GUARD(es_report_null(rep, "signature.appearance"));
+    ES_GUARD(es_report_null(rep, "coverage.revision"));
     ES_GUARD(es_report_bool(rep, "coverage.whole_document", true)); /* detached: the content is all of it */
     return es_report_str(rep, "time.source", "none");
 }
