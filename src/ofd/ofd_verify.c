@@ -694,6 +694,7 @@ static ES_RESULT check_timestamp(eseal_report *rep, ctx *c, const eseal_ses_sign
     eseal_verdict verdict = eseal_report_verdict(tr);
     const char *tsa = eseal_report_string(tr, "signer.subject");
     const char *serial = eseal_report_string(tr, "token.serial");
+    const char *imprint = eseal_report_string(tr, "token.imprint_algorithm");
     int64_t acc = -1;
     if (eseal_report_integer(tr, "token.accuracy_ms", &acc) != ESEAL_OK) {
         acc = -1;
@@ -717,9 +718,11 @@ static ES_RESULT check_timestamp(eseal_report *rep, ctx *c, const eseal_ses_sign
                             verdict == ESEAL_VALID     ? ESEAL_CHECK_PASSED
                             : verdict == ESEAL_INVALID ? ESEAL_CHECK_FAILED
                                                        : ESEAL_CHECK_INDETERMINATE,
-                            "signature", "RFC 3161 token over the signature value: %s, genTime %s, TSA %s, serial %s%s%s",
+                            "signature",
+                            "RFC 3161 token over the signature value: %s, genTime %s, TSA %s, serial %s, imprint %s%s%s",
                             eseal_verdict_name(verdict), gen != 0 ? t : "unknown", tsa != NULL ? tsa : "unnamed",
-                            serial != NULL ? serial : "unknown", why.len > 0 ? ": " : "", es_buf_cstr(&why));
+                            serial != NULL ? serial : "unknown", imprint != NULL ? imprint : "unknown",
+                            why.len > 0 ? ": " : "", es_buf_cstr(&why));
     }
     if (es_ok(r)) {
         r = es_report_check_uses(rep, "timestamp", ti->token);
