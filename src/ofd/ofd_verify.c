@@ -958,14 +958,13 @@ static ES_RESULT verify_plain(eseal_report *rep, ctx *c, const sig_entry *e, es_
     es_result v = es_ses_verify(&valid, &notes, cert, oid, sigxml, value);
     if (!es_ok(v)) {
         const char *why = eseal_error_last()->message;
-        ES_GUARD(es_report_check(rep, "signature", ESEAL_CHECK_INDETERMINATE, "instance", "could not be checked: %s",
-                                 why));
+        ES_GUARD(es_report_check(rep, "signature", ESEAL_CHECK_INDETERMINATE, NULL, "could not be checked: %s", why));
         return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_FORMAT_FAILURE, "%s could not be checked: %s", e->value,
                                 why);
     }
     ES_AUTO(es_buf_freep) es_buf nt = ES_BUF_INIT(ES_OFD_REASON_MAX);
     ES_GUARD(es_ses_notes_text(&nt, &notes, NULL));
-    ES_GUARD(es_report_check(rep, "signature", valid ? ESEAL_CHECK_PASSED : ESEAL_CHECK_FAILED, "instance",
+    ES_GUARD(es_report_check(rep, "signature", valid ? ESEAL_CHECK_PASSED : ESEAL_CHECK_FAILED, NULL,
                              "the signature over %s %s with the certificate given%s%s", e->path,
                              valid ? "verifies" : "does not verify", nt.len > 0 ? "; notes: " : "", es_buf_cstr(&nt)));
     if (!valid) {
