@@ -35,6 +35,7 @@ typedef struct {
     char value[ES_OFD_NAME_MAX + 1]; /* SignedValue.dat, once read, "" before */
     char seal[ES_OFD_NAME_MAX + 1];  /* Seal.esl when named, "" otherwise */
     char anomaly[512];               /* why the entry is not taken at its word (INVALID, not verified) */
+    size_t dup_of;                   /* the earlier entry (from 1) this one repeats, 0 for none */
 } sig_entry;
 
 typedef struct {
@@ -45,6 +46,7 @@ typedef struct {
     const eseal_limits *lim; /* the package's */
     char list[ES_OFD_NAME_MAX + 1];  /* Signatures.xml */
     char signs[ES_OFD_NAME_MAX + 1]; /* the document's Signs/ directory: Doc_N/Signs/ */
+    char doc[ES_OFD_NAME_MAX + 1];   /* its Document.xml */
     sig_entry sigs[MAX_SIGS];
     size_t nsigs;
 } ctx;
@@ -171,8 +173,10 @@ static ES_RESULT read_entry(ctx *c, xmlNodePtr s, es_buf *t)
         const sig_entry *o = &c->sigs[i];
         if (o->has_id && strcmp(o->id, e->id) == 0) {
             set_anomaly(e, "it repeats the ID %.100s of entry %zu", e->id, i + 1);
+            e->dup_of = i + 1;
         } else if (o->path[0] != 0 && strcmp(o->path, e->path) == 0) {
             set_anomaly(e, "it lists /%.300s again, as entry %zu does", e->path, i + 1);
+            e->dup_of = i + 1;
         } else if (o->dir[0] != 0 && strcmp(o->dir, e->dir) == 0) {
             set_anomaly(e, "it shares the directory /%.300s with entry %zu", e->dir,
                            i + 1);
@@ -240,10 +244,10 @@ static ES_RESULT find_signatures(eseal_report *rep, ctx *c)
             /* GB/T 33190-2016 §18 (shared/research/standards.md §7): a document's signatures live
              * in Signs/ beside its Document.xml, each in a Sign_N/ of its own. */
             xmlNodePtr dr = es_ofd_xml_child(body, "DocRoot");
-            char doc[ES_OFD_NAME_MAX + 1];
+            char *doc = c->doc;
             ES_ENSURE(dr != NULL, ESEAL_EMALFORMED, "ofd: the DocBody that names %s has no DocRoot", c->list);
             ES_GUARD(es_ofd_xml_text(dr, &t));
-            ES_GUARD(es_ofd_resolve(doc, "OFD.xml", es_buf_cstr(&t)));
+            ES_GUARD(es_ofd_resolve(c->doc, "OFD.xml", es_buf_cstr(&t)));
             const char *slash = strrchr(doc, '/');
             int k = snprintf(c->signs, sizeof(c->signs), "%.*sSigns/", slash != NULL ? (int)(slash + 1 - doc) : 0,
                              doc);
@@ -1070,6 +1074,11 @@ static ES_RESULT verify_entry(eseal_report *rep, ctx *c, sig_entry *e, size_t in
         ES_GUARD(es_report_str(rep, "signature.id", "%s entry %zu", c->list, index + 1));
     }
     ES_GUARD(es_report_str(rep, "signature.type", "%s", strcmp(e->type, "Sign") == 0 ? "signature" : "seal_stamp"));
+    /* The StampAnnot (a page ID and a Boundary in mm) is told in check "format" for now. */
+    ES_GUARD(es_report_null(rep, "signature.appearance"));
+    ES_GUARD(e->dup_of != 0 ? es_report_int(rep, "signature.duplicate_of", (int64_t)e->dup_of)
+                            : es_report_null(rep, "signature.duplicate_of"));
+    ES_GUARD(es_report_null(rep, "coverage.revision")); /* a package has no revisions */
     ES_AUTO(es_buf_freep) es_buf about = ES_BUF_INIT(ES_OFD_SHOWN_TEXT_MAX);
     ES_GUARD(es_buf_printf(&about, "entry %s of %s, Type %s", e->has_id ? e->id : "(no ID)", c->list, e->type));
     ES_GUARD(verify_one(rep, c, e, &about));
