@@ -457,7 +457,9 @@ static ES_RESULT check_uncovered(eseal_report *rep, ctx *c, const sig_entry *e, 
             cover_in(c->pkg, covered, o->value, o->dir);
             cover_in(c->pkg, covered, o->seal, o->dir);
             if (later) {
-                ES_GUARD(add_change(rep, "signature", o->path, "a later signature of the list, in its own directory"));
+                char what[ES_OFD_NAME_MAX + 64];
+                (void)snprintf(what, sizeof(what), "%s, added by a later signing", o->path);
+                ES_GUARD(add_change(rep, "signature", o->path, what));
             }
         }
     }
@@ -469,9 +471,10 @@ static ES_RESULT check_uncovered(eseal_report *rep, ctx *c, const sig_entry *e, 
         if (!covered[i] && len > 0 && name[len - 1] != '/') { /* directories hold nothing to show */
             if (n < ES_OFD_SHOWN_MAX) {
                 ES_GUARD(es_buf_printf(&list, "%s/%s", n == 0 ? "" : ", ", name));
-                ES_GUARD(add_change(rep, "package_file", name,
-                                    "not protected by this signature: added or changed after signing, or never "
-                                    "signed"));
+                char what[ES_OFD_NAME_MAX + 96];
+                (void)snprintf(what, sizeof(what), "%s, not protected by this signature (added or changed after "
+                               "signing, or never signed)", name);
+                ES_GUARD(add_change(rep, "package_file", name, what));
             }
             n++;
         }
