@@ -939,6 +939,18 @@ static ES_RESULT verify_stamp(eseal_report *rep, ctx *c, const sig_entry *e, es_
     if (es_ok(r)) {
         r = check_seal(rep, c, e, sig, poe != 0 ? poe : claimed != 0 ? claimed : c->at);
     }
+    /* TBS_Sign holds the seal and the signer's certificate: the token over the signature proves
+     * they existed at genTime too (their validation objects' poe). */
+    const eseal_ses_seal *seal = eseal_ses_signature_seal(sig);
+    eseal_bytes sd = eseal_ses_seal_der(seal);
+    char id[ES_VOBJ_ID_LEN];
+    if (es_ok(r) && poe != 0 && cert.len > 0) {
+        r = es_report_evidence(rep, ES_VOBJ_CERTIFICATE, es_span_of(cert.ptr, cert.len), NULL, "signature", poe, id);
+    }
+    if (es_ok(r) && poe != 0) {
+        r = es_report_evidence(rep, ES_VOBJ_SEAL, es_span_of(sd.ptr, sd.len), eseal_ses_seal_info(seal)->name,
+                               "signature", poe, id);
+    }
     eseal_ses_signature_free(sig);
     return r;
 }

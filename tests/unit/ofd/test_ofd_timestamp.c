@@ -440,6 +440,22 @@ static void timestamped_stamp_is_valid_with_poe(void **state)
     assert_field(s, "checks.revocation.source", "crl");
     assert_non_null(eseal_report_find(s, "checks.revocation.objects.0")); /* the CRL it used */
     assert_check(s, "seal_binding", ESEAL_CHECK_PASSED);
+    /* The token proves the signer's certificate and the seal (both in TBS_Sign) existed at genTime. */
+    const char *ids[] = {eseal_report_string(s, "signer.certificate"), eseal_report_string(s, "seal.object")};
+    const eseal_value *objs = eseal_report_find(rep, "validation_objects");
+    for (size_t k = 0; k < 2; k++) {
+        assert_non_null(ids[k]);
+        size_t found = 0;
+        for (size_t i = 0; i < eseal_value_count(objs); i++) {
+            const eseal_value *o = eseal_value_item(objs, i);
+            if (strcmp(eseal_value_string(eseal_value_find(o, "id")), ids[k]) == 0) {
+                assert_int_equal(eseal_value_type_of(eseal_value_find(o, "poe")), ESEAL_VALUE_TIME);
+                assert_int_equal(eseal_value_integer(eseal_value_find(o, "poe")), sign_ms + 2500);
+                found++;
+            }
+        }
+        assert_int_equal(found, 1);
+    }
     eseal_report_free(rep);
     es_buf_free(&v);
     es_buf_free(&ofd);
