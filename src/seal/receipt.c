@@ -162,43 +162,65 @@ int eseal_filing_receipt_make(eseal_buf *der, const eseal_filing_info *info, con
     return es_code(r);
 }
 
+/*
+ * The report of a filing receipt (not a document: no format, no signatures): receipt {esid, owner,
+ * filed_at, registry, serial}, the registry's certificate as signer, checks signature (the
+ * registry's signature over the receipt), digest (the seal given is the one filed) and the
+ * registry certificate's chain, validity and revocation at the filing time.
+ */
 static ES_RESULT receipt_verify(eseal_report *rep, const eseal_filing_receipt *r, const eseal_trust *t,
                                 const void *seal, size_t seal_len)
 {
-    char tb[ES_RFC3339_LEN];
-    ES_GUARD(es_report_set(rep, "receipt.esid", "%s", r->esid));
-    ES_GUARD(es_report_set(rep, "receipt.owner", "%s", r->owner));
-    es_time_rfc3339(tb, r->info.filed_ms);
-    ES_GUARD(es_report_set(rep, "receipt.filed_at", "%s", tb));
-    ES_GUARD(es_report_set(rep, "receipt.registry", "%s", r->registry));
-    ES_GUARD(es_report_set(rep, "receipt.serial", "%lld", (long long)r->info.serial));
+    eseal_value *root = es_report_root(rep);
+    ES_GUARD(es_value_str(root, "receipt.esid", "%s", r->esid));
+    ES_GUARD(es_value_str(root, "receipt.owner", "%s", r->owner));
+    ES_GUARD(es_value_time(root, "receipt.filed_at", r->info.filed_ms));
+    ES_GUARD(es_value_str(root, "receipt.registry", "%s", r->registry));
+    ES_GUARD(es_value_int(root, "receipt.serial", r->info.serial));
+    ES_GUARD(es_value_list(root, "checks", NULL));
     int valid = 0;
     ES_AUTO(es_notes_freep) es_notes notes = {{NULL}, 0};
     ES_GUARD(es_ses_verify(&valid, &notes, r->cert, r->alg, r->tbs, r->sig));
+    ES_AUTO(es_buf_freep) es_buf nt = ES_BUF_INIT(ES_SES_MAX_NOTES * ES_SHORT_TEXT_MAX * 4);
+    ES_GUARD(es_ses_notes_text(&nt, &notes, NULL));
+    ES_GUARD(es_report_check(rep, "signature", valid ? ESEAL_CHECK_PASSED : ESEAL_CHECK_FAILED, "embedded",
+                             "the registry's %s signature over the receipt %s%s%s", eseal_sig_alg_name(r->alg),
+                             valid ? "verifies" : "does not verify", nt.len > 0 ? "; notes: " : "", es_buf_cstr(&nt)));
     if (!valid) {
-        ES_GUARD(es_report_set(rep, "checks.signature", "bad"));
         ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIG_CRYPTO_FAILURE,
                                   "the registry's signature on the receipt does not verify"));
-    } else {
-        ES_GUARD(es_report_set(rep, "checks.signature", "good"));
     }
     if (seal != NULL) {
         uint8_t dg[64];
         size_t n = 0;
         ES_GUARD(es_digest(dg, &n, ESEAL_HASH_SHA256, es_span_of(seal, seal_len)));
         bool same = n == 32 && memcmp(dg, r->info.seal_sha256.ptr, 32) == 0;
-        ES_GUARD(es_report_set(rep, "checks.seal_digest", same ? "good" : "mismatch"));
+        ES_GUARD(es_report_check(rep, "digest", same ? ESEAL_CHECK_PASSED : ESEAL_CHECK_FAILED, NULL,
+                                 "the SHA-256 of the seal given %s the one the receipt names",
+                                 same ? "is" : "is not"));
         if (!same) {
             ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                       "the receipt was issued for other seal bytes than the seal given"));
         }
+    } else {
+        ES_GUARD(es_report_check(rep, "digest", ESEAL_CHECK_NOT_APPLICABLE, NULL, "no seal was given"));
     }
+    ES_AUTO(es_report_freep) eseal_report *part = NULL;
+    ES_GUARD(es_report_new(&part));
     eseal_cert *c = NULL;
     ES_GUARD(es_cert_parse(&c, es_span_of(r->cert.ptr, r->cert.len)));
-    ES_GUARD(es_report_set(rep, "registry_cert.subject", "%s", eseal_cert_subject(c)));
-    es_result res = es_cert_chain_check(rep, t, c, NULL, 0, r->info.filed_ms, 0);
+    char id[ES_VOBJ_ID_LEN];
+    es_result res = es_ses_report_signer(rep, c, r->cert, "signature", id);
+    if (es_ok(res)) {
+        res = es_cert_chain_check(part, t, c, NULL, 0, r->info.filed_ms, 0);
+    }
     eseal_cert_free(c);
-    return res;
+    ES_GUARD(res);
+    ES_GUARD(es_ses_report_take_reasons(rep, part));
+    ES_GUARD(es_ses_report_take_objects(rep, part));
+    ES_GUARD(es_ses_report_take_check(rep, part, "chain"));
+    ES_GUARD(es_ses_report_take_check(rep, part, "validity"));
+    return es_ses_report_take_check(rep, part, "revocation");
 }
 
 int eseal_filing_receipt_verify(eseal_report **out, const eseal_filing_receipt *r, const eseal_trust *trust,

@@ -67,7 +67,6 @@ struct eseal_ses_signature {
 void es_notes_add(es_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void es_notes_free(es_notes *n);
 static inline void es_notes_freep(es_notes *n) { es_notes_free(n); }
-/* Writes the notes of a and b as fields <prefix>.1, <prefix>.2, ... */
 /*
  * eseal_ses_seal_verify with revocation data and helper certificates beyond the trust set for
  * the maker's chain (`ro`, may be NULL): a PDF's /DSS carries the seal maker's CA certificates,
@@ -82,7 +81,21 @@ ES_RESULT es_ses_seal_verify_rev(eseal_report **out, const eseal_ses_seal *seal,
  */
 ES_RESULT es_ses_seal_verify_known(eseal_report **out, const eseal_ses_seal *seal, const eseal_trust *trust,
                                    int64_t at_ms, const es_revocation_opts *ro, const eseal_cert *known);
-ES_RESULT es_ses_report_notes(eseal_report *rep, const char *prefix, const es_notes *a, const es_notes *b);
+/* The notes of a and b (either may be NULL) appended to out as one "; "-separated text (a check's detail). */
+ES_RESULT es_ses_notes_text(es_buf *out, const es_notes *a, const es_notes *b);
+/*
+ * Parts of a report judged in a report of their own (a certificate's chain, a time-stamp token),
+ * taken into rep: its validation objects (into rep's document, once per digest), its reasons, and
+ * check `id` (status, detail, source and the objects it names; nothing when part has no such check).
+ */
+ES_RESULT es_ses_report_take_objects(eseal_report *rep, const eseal_report *part);
+ES_RESULT es_ses_report_take_reasons(eseal_report *rep, const eseal_report *part);
+ES_RESULT es_ses_report_take_check(eseal_report *rep, const eseal_report *part, const char *id);
+/* The signer section of rep (subject, issuer, serial, fingerprint_sha256, key_algorithm, not_before,
+ * not_after, certificate) for `cert` (DER `der`), recorded as a validation object from `origin`; id
+ * receives its object id. */
+ES_RESULT es_ses_report_signer(eseal_report *rep, const eseal_cert *cert, es_span der, const char *origin,
+                               char id[ES_VOBJ_ID_LEN]);
 
 /* Frees the extension list read by es_ses_read_exts(). */
 void es_ses_exts_free(eseal_seal_ext *exts, char **oids, size_t n);

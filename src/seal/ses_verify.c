@@ -195,36 +195,166 @@ int eseal_ses_seal_allows_cert(const eseal_ses_seal *s, const void *cert_der, si
     return 0;
 }
 
-static void fmt_time(char out[ES_RFC3339_LEN], int64_t ms) { es_time_rfc3339(out, ms); }
 static void cert_freep(eseal_cert **c) { eseal_cert_free(*c); }
 
+/* ---- parts of a report made elsewhere (a chain check, a token's report) ---------------------- */
+
+static bool vobj_type(const char *name, es_vobj_type *out)
+{
+    static const struct {
+        const char *name;
+        es_vobj_type type;
+    } types[] = {{"certificate", ES_VOBJ_CERTIFICATE}, {"crl", ES_VOBJ_CRL}, {"ocsp_response", ES_VOBJ_OCSP_RESPONSE},
+                 {"timestamp", ES_VOBJ_TIMESTAMP},     {"seal", ES_VOBJ_SEAL}};
+    for (size_t i = 0; name != NULL && i < sizeof(types) / sizeof(types[0]); i++) {
+        if (strcmp(types[i].name, name) == 0) {
+            *out = types[i].type;
+            return true;
+        }
+    }
+    return false;
+}
+
+ES_RESULT es_ses_report_take_objects(eseal_report *dst, const eseal_report *part)
+{
+    const eseal_value *objs = eseal_report_find(part, "validation_objects");
+    for (size_t i = 0; i < eseal_value_count(objs); i++) {
+        const eseal_value *o = eseal_value_item(objs, i);
+        es_vobj_type type;
+        const char *sha = eseal_value_string(eseal_value_find(o, "sha256"));
+        if (!vobj_type(eseal_value_string(eseal_value_find(o, "type")), &type) || sha == NULL) {
+            continue;
+        }
+        const eseal_value *poe = eseal_value_find(o, "poe");
+        char id[ES_VOBJ_ID_LEN];
+        ES_GUARD(es_report_object(dst, type, sha, eseal_value_string(eseal_value_find(o, "name")),
+                                  eseal_value_string(eseal_value_find(o, "origin")),
+                                  eseal_value_type_of(poe) == ESEAL_VALUE_TIME ? eseal_value_integer(poe) : 0, id));
+    }
+    return ES_OK;
+}
+
+ES_RESULT es_ses_report_take_reasons(eseal_report *dst, const eseal_report *part)
+{
+    for (size_t i = 0; i < eseal_report_reason_count(part); i++) {
+        ES_GUARD(es_report_reason(dst, eseal_report_reason_verdict(part, i), eseal_report_reason_id(part, i), "%s",
+                                  eseal_report_reason_text(part, i)));
+    }
+    return ES_OK;
+}
+
+/* The check of that id in part's list, or NULL. */
+static const eseal_value *part_check(const eseal_report *part, const char *id)
+{
+    const eseal_value *checks = eseal_report_find(part, "checks");
+    if (eseal_value_type_of(checks) != ESEAL_VALUE_LIST) {
+        return NULL;
+    }
+    for (size_t i = 0; i < eseal_value_count(checks); i++) {
+        const char *cid = eseal_value_string(eseal_value_find(eseal_value_item(checks, i), "id"));
+        if (cid != NULL && strcmp(cid, id) == 0) {
+            return eseal_value_item(checks, i);
+        }
+    }
+    return NULL;
+}
+
+/* The objects a check of part names, as used by check `id` of dst. */
+static ES_RESULT take_uses(eseal_report *dst, const char *id, const eseal_value *check)
+{
+    const eseal_value *objs = eseal_value_find(check, "objects");
+    for (size_t i = 0; i < eseal_value_count(objs); i++) {
+        const char *o = eseal_value_string(eseal_value_item(objs, i));
+        if (o != NULL) {
+            ES_GUARD(es_report_check_uses(dst, id, o));
+        }
+    }
+    return ES_OK;
+}
+
+ES_RESULT es_ses_report_take_check(eseal_report *dst, const eseal_report *part, const char *id)
+{
+    const eseal_value *c = part_check(part, id);
+    eseal_check_status st = eseal_report_check(part, id);
+    if (c == NULL || st == ESEAL_CHECK_ABSENT) {
+        return ES_OK;
+    }
+    const char *detail = eseal_value_string(eseal_value_find(c, "detail"));
+    ES_GUARD(es_report_check(dst, id, st, eseal_value_string(eseal_value_find(c, "source")), detail != NULL ? "%s" : NULL,
+                             detail));
+    return take_uses(dst, id, c);
+}
+
+ES_RESULT es_ses_notes_text(es_buf *out, const es_notes *a, const es_notes *b)
+{
+    const es_notes *lists[2] = {a, b};
+    for (size_t l = 0; l < 2; l++) {
+        for (size_t i = 0; lists[l] != NULL && i < lists[l]->n; i++) {
+            ES_GUARD(es_buf_printf(out, "%s%s", out->len > 0 ? "; " : "", lists[l]->items[i]));
+        }
+    }
+    return ES_OK;
+}
+
+ES_RESULT es_ses_report_signer(eseal_report *rep, const eseal_cert *cert, es_span der, const char *origin,
+                                char id[ES_VOBJ_ID_LEN])
+{
+    eseal_value *root = es_report_root(rep);
+    eseal_key_alg ka = eseal_cert_key_alg(cert);
+    ES_GUARD(es_value_str(root, "signer.subject", "%s", eseal_cert_subject(cert)));
+    ES_GUARD(es_value_str(root, "signer.issuer", "%s", eseal_cert_issuer(cert)));
+    ES_GUARD(es_value_str(root, "signer.serial", "%s", eseal_cert_serial(cert)));
+    ES_GUARD(es_value_str(root, "signer.fingerprint_sha256", "%s", eseal_cert_fingerprint(cert)));
+    ES_GUARD(ka != ESEAL_ALG_NONE ? es_value_str(root, "signer.key_algorithm", "%s", eseal_key_alg_name(ka))
+                                  : es_value_null(root, "signer.key_algorithm"));
+    ES_GUARD(es_value_time(root, "signer.not_before", eseal_cert_not_before(cert)));
+    ES_GUARD(es_value_time(root, "signer.not_after", eseal_cert_not_after(cert)));
+    ES_GUARD(es_report_evidence(rep, ES_VOBJ_CERTIFICATE, der, eseal_cert_subject(cert), origin, 0, id));
+    return es_value_str(root, "signer.certificate", "%s", id);
+}
+
+/* ---- the seal section -------------------------------------------------------------------------- */
+
+/* seal.{esid, name, type, version, owner, valid_from, valid_to, picture} and the seal as a validation object. */
 static ES_RESULT describe(eseal_report *rep, const eseal_ses_seal *s)
 {
     const eseal_seal_info *in = &s->info;
-    char t[ES_RFC3339_LEN];
+    eseal_value *seal = NULL;
+    ES_GUARD(es_value_object(es_report_root(rep), "seal", &seal));
+    ES_GUARD(es_value_str(seal, "esid", "%s", in->esid));
+    ES_GUARD(es_value_str(seal, "name", "%s", in->name));
+    ES_GUARD(es_value_int(seal, "type", in->type));
+    ES_GUARD(es_value_int(seal, "version", s->header_version));
+    /* SES_SealInfo has no owner field (GB/T 38540-2020 §7.1); a registry that holds the seal says it. */
+    ES_GUARD(es_value_null(seal, "owner"));
+    ES_GUARD(es_value_time(seal, "valid_from", in->valid_start_ms));
+    ES_GUARD(es_value_time(seal, "valid_to", in->valid_end_ms));
+    ES_GUARD(es_value_str(seal, "picture.format", "%s", in->picture_type != NULL ? in->picture_type : ""));
+    ES_GUARD(in->picture_width_mm > 0 ? es_value_int(seal, "picture.width_mm", in->picture_width_mm)
+                                      : es_value_null(seal, "picture.width_mm"));
+    ES_GUARD(in->picture_height_mm > 0 ? es_value_int(seal, "picture.height_mm", in->picture_height_mm)
+                                       : es_value_null(seal, "picture.height_mm"));
+    ES_GUARD(es_value_int(seal, "picture.bytes", (int64_t)in->picture.len));
+    ES_GUARD(es_value_null(seal, "maker"));
+    ES_GUARD(es_value_list(seal, "bindings", NULL));
+    ES_GUARD(es_value_null(seal, "registry"));
+    char id[ES_VOBJ_ID_LEN];
+    ES_GUARD(es_report_evidence(rep, ES_VOBJ_SEAL, es_buf_span(&s->der), in->name, "signature", 0, id));
+    return es_value_str(seal, "object", "%s", id);
+}
+
+/* seal_format: the structure as read, and what it took to read it (vendor quirks). */
+static ES_RESULT check_format(eseal_report *rep, const eseal_ses_seal *s, const es_notes *vnotes)
+{
     static const char *const fmt_names[] = {"", "GM/T 0031-2014 (V1)", "", "", "GB/T 38540-2020 (V4)",
                                             "GM/T 0031-2025 (V5)"};
-    ES_GUARD(es_report_set(rep, "seal.format", "%s", fmt_names[s->format]));
-    ES_GUARD(es_report_set(rep, "seal.esid", "%s", in->esid));
-    ES_GUARD(es_report_set(rep, "seal.name", "%s", in->name));
-    const char *tn = eseal_seal_type_name(in->type);
-    if (tn != NULL) {
-        ES_GUARD(es_report_set(rep, "seal.type", "%s", tn));
-    } else {
-        ES_GUARD(es_report_set(rep, "seal.type", "%lld", (long long)in->type));
-    }
-    ES_GUARD(es_report_set(rep, "seal.vid", "%s", in->vid));
-    fmt_time(t, in->create_ms);
-    ES_GUARD(es_report_set(rep, "seal.created", "%s", t));
-    fmt_time(t, in->valid_start_ms);
-    ES_GUARD(es_report_set(rep, "seal.valid_from", "%s", t));
-    fmt_time(t, in->valid_end_ms);
-    ES_GUARD(es_report_set(rep, "seal.valid_to", "%s", t));
-    ES_GUARD(es_report_set(rep, "seal.picture", "%s, %lldx%lld mm, %zu bytes", in->picture_type,
-                           (long long)in->picture_width_mm, (long long)in->picture_height_mm, in->picture.len));
-    ES_GUARD(es_report_set(rep, "seal.algorithm", "%s", eseal_sig_alg_name(s->sig_alg)));
-    ES_GUARD(es_report_set(rep, "seal.algorithm_oid", "%s", s->sig_alg));
-    return ES_OK;
+    char created[ES_RFC3339_LEN];
+    es_time_rfc3339(created, s->info.create_ms);
+    ES_AUTO(es_buf_freep) es_buf notes = ES_BUF_INIT(ES_SES_MAX_NOTES * ES_SHORT_TEXT_MAX * 4);
+    ES_GUARD(es_ses_notes_text(&notes, &s->notes, vnotes));
+    return es_report_check(rep, "seal_format", ESEAL_CHECK_PASSED, "embedded", "%s, vendor %s, made %s%s%s",
+                           fmt_names[s->format], s->info.vid != NULL ? s->info.vid : "", created,
+                           notes.len > 0 ? "; notes: " : "", es_buf_cstr(&notes));
 }
 
 /* `maker`: the seal's maker certificate as parsed from s->maker_cert, or NULL; a binding with the
@@ -234,12 +364,19 @@ static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s, cons
     const eseal_seal_info *in = &s->info;
     size_t good = 0;
     for (size_t i = 0; i < in->cert_count; i++) {
-        char name[32];
-        (void)snprintf(name, sizeof(name), "binding.%zu", i + 1);
+        eseal_value *b = NULL;
+        ES_GUARD(es_value_append(es_report_root(rep), "seal.bindings", ESEAL_VALUE_OBJECT, &b));
         if (in->cert_list_type == 2) {
-            ES_AUTO(es_buf_freep) es_buf hex = ES_BUF_INIT(ES_SHORT_TEXT_MAX);
-            ES_GUARD(es_buf_append_hex(&hex, in->certs[i].ptr, in->certs[i].len > ES_SES_CERT_HEX_SHOWN ? ES_SES_CERT_HEX_SHOWN : in->certs[i].len, false));
-            ES_GUARD(es_report_set(rep, name, "%s digest %s", in->digest_type, es_buf_cstr(&hex)));
+            /* A digest of the certificate (GB/T 38540-2020 CertDigestList): its subject is not known. */
+            ES_GUARD(es_value_null(b, "subject"));
+            eseal_hash h;
+            if (digest_hash(in->digest_type, &h) && h == ESEAL_HASH_SHA256 && in->certs[i].len == 32) {
+                char hex[65];
+                es_hex_lower(hex, in->certs[i].ptr, 32);
+                ES_GUARD(es_value_str(b, "fingerprint_sha256", "%s", hex));
+            } else {
+                ES_GUARD(es_value_null(b, "fingerprint_sha256"));
+            }
             good++;
             continue;
         }
@@ -247,20 +384,83 @@ static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s, cons
         bool is_maker = maker != NULL && es_span_eq(es_span_of(in->certs[i].ptr, in->certs[i].len), s->maker_cert);
         if (s->cert_tags[i] == ES_DER_OCTET_STRING &&
             (is_maker || eseal_cert_parse(&c, in->certs[i].ptr, in->certs[i].len) == ESEAL_OK)) {
-            const eseal_cert *b = is_maker ? maker : c;
-            es_result r = es_report_set(rep, name, "%s (serial %s)", eseal_cert_subject(b), eseal_cert_serial(b));
+            const eseal_cert *bc = is_maker ? maker : c;
+            es_result r = es_value_str(b, "subject", "%s", eseal_cert_subject(bc));
+            if (es_ok(r)) {
+                r = es_value_str(b, "fingerprint_sha256", "%s", eseal_cert_fingerprint(bc));
+            }
             eseal_cert_free(c);
             ES_GUARD(r);
             good++;
         } else {
-            ES_GUARD(es_report_set(rep, name, "not a certificate"));
+            eseal_error_clear();
+            ES_GUARD(es_value_null(b, "subject"));
+            ES_GUARD(es_value_null(b, "fingerprint_sha256"));
         }
     }
-    ES_GUARD(es_report_set(rep, "binding.count", "%zu", in->cert_count));
     if (good == 0) {
-        ES_GUARD(es_report_reason(rep, ESEAL_VALID, ESEAL_R_NO_BOUND_SIGNER,
-                                  "the seal lists no usable signer certificate, so no stamp made with it can be "
-                                  "checked against it"));
+        ES_GUARD(es_report_check(rep, "seal_binding", ESEAL_CHECK_NOT_APPLICABLE, "embedded",
+                                 "the seal lists %zu entries, none a usable signer certificate", in->cert_count));
+        return es_report_reason(rep, ESEAL_VALID, ESEAL_R_NO_BOUND_SIGNER,
+                                "the seal lists no usable signer certificate, so no stamp made with it can be "
+                                "checked against it");
+    }
+    return es_report_check(rep, "seal_binding", ESEAL_CHECK_PASSED, "embedded",
+                           "the seal lists %zu signer certificate(s)%s%s%s", good,
+                           in->cert_list_type == 2 ? " by " : "", in->cert_list_type == 2 ? in->digest_type : "",
+                           in->cert_list_type == 2 ? " digest" : "");
+}
+
+/* The worse of two check statuses (not_applicable counts for nothing). */
+static eseal_check_status worse(eseal_check_status a, eseal_check_status b)
+{
+    static const int rank[] = {[ESEAL_CHECK_PASSED] = 1, [ESEAL_CHECK_FAILED] = 3, [ESEAL_CHECK_INDETERMINATE] = 2,
+                               [ESEAL_CHECK_NOT_APPLICABLE] = 0, [ESEAL_CHECK_ABSENT] = 0};
+    return rank[b] > rank[a] ? b : a;
+}
+
+/*
+ * The maker certificate's chain, validity and revocation at at_ms, judged in a report of its own
+ * (its checks would otherwise take the place of the signer's in a signature's report): its reasons
+ * and validation objects go to rep, and its checks become part of seal_signature (the schema has no
+ * maker checks: the maker's signature is only as good as the maker's certificate).
+ */
+static ES_RESULT check_maker(eseal_report *rep, const eseal_ses_seal *s, const eseal_cert *maker,
+                             const eseal_trust *trust, int64_t at_ms, const es_revocation_opts *ro)
+{
+    ES_GUARD(es_value_str(es_report_root(rep), "seal.maker.subject", "%s", eseal_cert_subject(maker)));
+    ES_GUARD(es_value_str(es_report_root(rep), "seal.maker.issuer", "%s", eseal_cert_issuer(maker)));
+    ES_GUARD(es_value_str(es_report_root(rep), "seal.maker.serial", "%s", eseal_cert_serial(maker)));
+    char maker_id[ES_VOBJ_ID_LEN];
+    ES_GUARD(es_report_evidence(rep, ES_VOBJ_CERTIFICATE, s->maker_cert, eseal_cert_subject(maker), "seal", 0,
+                                maker_id));
+    ES_AUTO(es_report_freep) eseal_report *mk = NULL;
+    ES_GUARD(es_report_new(&mk));
+    ES_GUARD(es_cert_chain_check_ex(mk, trust, maker, NULL, 0, at_ms, 0, ro));
+    ES_GUARD(es_ses_report_take_reasons(rep, mk));
+    ES_GUARD(es_ses_report_take_objects(rep, mk));
+    static const char *const ids[] = {"chain", "validity", "revocation"};
+    ES_AUTO(es_buf_freep) es_buf detail = ES_BUF_INIT(ES_SES_MAX_TEXT);
+    eseal_check_status st = ESEAL_CHECK_PASSED;
+    const char *source = "embedded";
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        eseal_check_status cs = eseal_report_check(mk, ids[i]);
+        const eseal_value *c = part_check(mk, ids[i]);
+        const char *d = eseal_value_string(eseal_value_find(c, "detail"));
+        ES_GUARD(es_buf_printf(&detail, "%s %s %s%s%s%s", i == 0 ? "" : ",", ids[i],
+                               cs == ESEAL_CHECK_ABSENT ? "not reported" : eseal_check_status_name(cs),
+                               d != NULL ? " (" : "", d != NULL ? d : "", d != NULL ? ")" : ""));
+        st = worse(st, cs); /* an absent check counts for nothing: the verdict is the reasons' */
+        if (i == 0 && eseal_value_string(eseal_value_find(c, "source")) != NULL) {
+            source = eseal_value_string(eseal_value_find(c, "source"));
+        }
+    }
+    ES_GUARD(es_report_check(rep, "seal_signature", st, source,
+                             "the maker's %s signature over the seal verifies; maker certificate:%s",
+                             eseal_sig_alg_name(s->sig_alg), es_buf_cstr(&detail)));
+    ES_GUARD(es_report_check_uses(rep, "seal_signature", maker_id));
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        ES_GUARD(take_uses(rep, "seal_signature", part_check(mk, ids[i])));
     }
     return ES_OK;
 }
@@ -268,10 +468,8 @@ static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s, cons
 static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const eseal_trust *trust, int64_t at_ms,
                              const es_revocation_opts *ro, const eseal_cert *known)
 {
-    char t1[ES_RFC3339_LEN], t2[ES_RFC3339_LEN];
     ES_GUARD(describe(rep, s));
-    fmt_time(t1, at_ms);
-    ES_GUARD(es_report_set(rep, "validation_time", "%s", t1));
+    ES_GUARD(es_report_check(rep, "registry", ESEAL_CHECK_NOT_APPLICABLE, NULL, "no seal registry was consulted"));
 
     /* 1. the maker's signature over what this version signs (standards.md §4). */
     int valid = 0;
@@ -283,45 +481,57 @@ static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const e
     if (!es_ok(r) && es_code(r) != ESEAL_EUNSUPPORTED && es_code(r) != ESEAL_EMALFORMED) {
         return r;
     }
-    ES_GUARD(es_ses_report_notes(rep, "notes", &s->notes, &vnotes));
+    ES_GUARD(check_format(rep, s, &vnotes));
     if (!es_ok(r)) {
-        ES_GUARD(es_report_set(rep, "checks.signature", "not checked"));
+        const char *why = eseal_error_last()->message;
+        ES_GUARD(es_report_check(rep, "seal_signature", ESEAL_CHECK_INDETERMINATE, "embedded",
+                                 "the maker's signature (%s) could not be checked: %s", eseal_sig_alg_name(s->sig_alg),
+                                 why));
         ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE,
                                   es_code(r) == ESEAL_EUNSUPPORTED ? ESEAL_R_CRYPTO_CONSTRAINTS_FAILURE : ESEAL_R_FORMAT_FAILURE,
-                                  "the maker signature could not be checked: %s", eseal_error_last()->message));
+                                  "the maker signature could not be checked: %s", why));
         return ES_OK;
     }
     if (!valid) {
-        ES_GUARD(es_report_set(rep, "checks.signature", "bad"));
+        ES_GUARD(es_report_check(rep, "seal_signature", ESEAL_CHECK_FAILED, "embedded",
+                                 "the maker's %s signature over the seal does not verify",
+                                 eseal_sig_alg_name(s->sig_alg)));
         ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIG_CRYPTO_FAILURE,
                                   "the seal maker's signature does not verify: the seal was altered or forged"));
-    } else {
-        ES_GUARD(es_report_set(rep, "checks.signature", "good"));
     }
 
     /* 2. the maker certificate (read in 1.): chain, validity and revocation at the validation time. */
     if (maker != NULL) {
-        ES_GUARD(es_report_set(rep, "maker.subject", "%s", eseal_cert_subject(maker)));
-        ES_GUARD(es_report_set(rep, "maker.issuer", "%s", eseal_cert_issuer(maker)));
-        ES_GUARD(es_report_set(rep, "maker.serial", "%s", eseal_cert_serial(maker)));
-        fmt_time(t1, eseal_cert_not_before(maker));
-        fmt_time(t2, eseal_cert_not_after(maker));
-        ES_GUARD(es_report_set(rep, "maker.valid", "%s .. %s", t1, t2));
-        ES_GUARD(es_cert_chain_check_ex(rep, trust, maker, NULL, 0, at_ms, 0, ro));
+        if (valid) {
+            ES_GUARD(check_maker(rep, s, maker, trust, at_ms, ro));
+        } else {
+            /* Who claims to have made it, with its reasons: the signature already failed. */
+            ES_AUTO(es_report_freep) eseal_report *mk = NULL;
+            ES_GUARD(es_report_new(&mk));
+            ES_GUARD(es_value_str(es_report_root(rep), "seal.maker.subject", "%s", eseal_cert_subject(maker)));
+            ES_GUARD(es_value_str(es_report_root(rep), "seal.maker.issuer", "%s", eseal_cert_issuer(maker)));
+            ES_GUARD(es_value_str(es_report_root(rep), "seal.maker.serial", "%s", eseal_cert_serial(maker)));
+            ES_GUARD(es_cert_chain_check_ex(mk, trust, maker, NULL, 0, at_ms, 0, ro));
+            ES_GUARD(es_ses_report_take_reasons(rep, mk));
+            ES_GUARD(es_ses_report_take_objects(rep, mk));
+        }
     }
 
     /* 3. the seal's own validity window (GB/T 38540 seal verification step 4). */
     const eseal_seal_info *in = &s->info;
+    char t[ES_RFC3339_LEN];
     if (at_ms < in->valid_start_ms) {
-        fmt_time(t2, in->valid_start_ms);
-        ES_GUARD(es_report_set(rep, "checks.seal_validity", "not yet valid"));
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_NOT_YET_VALID, "the seal is valid only from %s", t2));
+        es_time_rfc3339(t, in->valid_start_ms);
+        ES_GUARD(es_report_check(rep, "seal_validity", ESEAL_CHECK_FAILED, "embedded", "not yet valid: valid from %s",
+                                 t));
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_NOT_YET_VALID, "the seal is valid only from %s", t));
     } else if (at_ms > in->valid_end_ms) {
-        fmt_time(t2, in->valid_end_ms);
-        ES_GUARD(es_report_set(rep, "checks.seal_validity", "expired"));
-        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_EXPIRED, "the seal expired at %s", t2));
+        es_time_rfc3339(t, in->valid_end_ms);
+        ES_GUARD(es_report_check(rep, "seal_validity", ESEAL_CHECK_FAILED, "embedded", "expired at %s", t));
+        ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_EXPIRED, "the seal expired at %s", t));
     } else {
-        ES_GUARD(es_report_set(rep, "checks.seal_validity", "good"));
+        es_time_rfc3339(t, at_ms);
+        ES_GUARD(es_report_check(rep, "seal_validity", ESEAL_CHECK_PASSED, "embedded", "valid at %s", t));
     }
 
     /* 4. the certificates allowed to stamp with it. */
@@ -355,18 +565,4 @@ ES_RESULT es_ses_seal_verify_known(eseal_report **out, const eseal_ses_seal *s, 
 int eseal_ses_seal_verify(eseal_report **out, const eseal_ses_seal *s, const eseal_trust *trust, int64_t at_ms)
 {
     return es_code(es_ses_seal_verify_rev(out, s, trust, at_ms, NULL));
-}
-
-ES_RESULT es_ses_report_notes(eseal_report *rep, const char *prefix, const es_notes *a, const es_notes *b)
-{
-    size_t k = 0;
-    const es_notes *lists[2] = {a, b};
-    for (size_t l = 0; l < 2; l++) {
-        for (size_t i = 0; lists[l] != NULL && i < lists[l]->n; i++) {
-            char name[64];
-            (void)snprintf(name, sizeof(name), "%s.%zu", prefix, ++k);
-            ES_GUARD(es_report_set(rep, name, "%s", lists[l]->items[i]));
-        }
-    }
-    return ES_OK;
 }

@@ -782,9 +782,27 @@ int eseal_instance_seal_receipt(eseal_instance *inst, eseal_buf *der, const char
     return rc;
 }
 
-/* Adds the registry's view of the seal at the validation time (when the seal is ours). */
+/* A registry state as the report's enumeration (docs/verify-report.schema.json registry_status):
+ * expired and the states before the seal was made ("none", "applied", ..., "filed") are not active. */
+static const char *registry_status_name(const char *state)
+{
+    static const char *const same[] = {"active", "suspended", "revoked", "cancelled"};
+    for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+        if (strcmp(state, same[i]) == 0) {
+            return same[i];
+        }
+    }
+    return "not_active";
+}
+
+/*
+ * Adds the registry's view of the seal (when the seal is ours): seal.registry {at_signing: its
+ * state at `at` (the time the seal is judged at), now: its state now}, check "registry", the
+ * owner the registry knows, and the reasons of its state at `at`.
+ */
 ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at)
 {
+    eseal_value *root = es_report_root(rep);
     eseal_seal_record rec;
     int rc = eseal_store_seal_find(inst->store, &rec, NULL, eseal_ses_seal_info(s)->esid);
     if (rc == ESEAL_ENOTFOUND || rc == ESEAL_EINVAL || rc == ESEAL_EAMBIGUOUS ||
@@ -792,18 +810,31 @@ ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const 
         if (rc == ESEAL_OK) {
             eseal_seal_record_dispose(&rec);
         }
-        return es_report_set(rep, "registry.status", "not in this registry");
+        eseal_error_clear();
+        ES_GUARD(es_value_str(root, "seal.registry.at_signing", "unknown"));
+        ES_GUARD(es_value_str(root, "seal.registry.now", "unknown"));
+        return es_report_check(rep, "registry", ESEAL_CHECK_NOT_APPLICABLE, "registry", "not in this registry");
     }
     ES_GUARD(es_from_code(rc));
     char sha[65];
     eseal_bytes der = eseal_ses_seal_der(s);
     es_result r = sha256_hex(sha, es_span_of(der.ptr, der.len));
-    eseal_seal_status st;
+    eseal_seal_status st, now;
     if (es_ok(r)) {
         r = seal_status(inst, &st, &rec, at);
     }
+    if (es_ok(r)) {
+        r = seal_status(inst, &now, &rec, es_inst_now(inst));
+    }
     if (es_ok(r) && strcmp(sha, rec.sha256) != 0) {
-        r = es_report_set(rep, "registry.status", "different seal bytes are registered under this esID");
+        r = es_value_str(root, "seal.registry.at_signing", "not_registered");
+        if (es_ok(r)) {
+            r = es_value_str(root, "seal.registry.now", "not_registered");
+        }
+        if (es_ok(r)) {
+            r = es_report_check(rep, "registry", ESEAL_CHECK_FAILED, "registry",
+                                "different seal bytes are registered under this esID");
+        }
         if (es_ok(r)) {
             r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_NOT_REGISTERED,
                                  "the registry holds other bytes for seal %s: this is not the seal that was filed",
@@ -811,22 +842,29 @@ ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const 
         }
     } else if (es_ok(r)) {
         char tb[ES_RFC3339_LEN];
-        r = es_report_set(rep, "registry.status", "%s", st.state);
-        if (es_ok(r) && st.since_ms != 0) {
-            es_time_rfc3339(tb, st.since_ms);
-            r = es_report_set(rep, "registry.since", "%s", tb);
+        es_time_rfc3339(tb, st.since_ms);
+        r = es_value_str(root, "seal.registry.at_signing", "%s", registry_status_name(st.state));
+        if (es_ok(r)) {
+            r = es_value_str(root, "seal.registry.now", "%s", registry_status_name(now.state));
         }
-        if (es_ok(r) && st.reason[0] != 0) {
-            r = es_report_set(rep, "registry.reason", "%s", st.reason);
+        if (es_ok(r) && rec.owner != NULL && rec.owner[0] != 0) {
+            r = es_value_str(root, "seal.owner", "%s", rec.owner);
         }
-        if (es_ok(r) && rec.next_esid[0] != 0) {
-            r = es_report_set(rep, "registry.superseded_by", "%s", rec.next_esid);
+        bool good = strcmp(st.state, "active") == 0 || strcmp(st.state, "expired") == 0;
+        bool ended = strcmp(st.state, "revoked") == 0 || strcmp(st.state, "cancelled") == 0 ||
+                     strcmp(st.state, "suspended") == 0;
+        if (es_ok(r)) {
+            /* expired is judged by the seal's own window (seal_validity), not here */
+            r = es_report_check(rep, "registry", good ? ESEAL_CHECK_PASSED : ended ? ESEAL_CHECK_FAILED
+                                                                                   : ESEAL_CHECK_INDETERMINATE,
+                                "registry", "%s%s%s%s%s%s%s%s%s", st.state, st.since_ms != 0 ? " since " : "",
+                                st.since_ms != 0 ? tb : "", st.reason[0] != 0 ? ": " : "", st.reason,
+                                strcmp(now.state, st.state) != 0 ? "; now " : "",
+                                strcmp(now.state, st.state) != 0 ? now.state : "",
+                                rec.next_esid[0] != 0 ? "; superseded by " : "", rec.next_esid);
         }
-        if (!es_ok(r) || strcmp(st.state, "active") == 0 || strcmp(st.state, "expired") == 0) {
-            /* expired is already judged by the seal's own window */
-        } else if (strcmp(st.state, "revoked") == 0 || strcmp(st.state, "cancelled") == 0 ||
-                   strcmp(st.state, "suspended") == 0) {
-            es_time_rfc3339(tb, st.since_ms);
+        if (!es_ok(r) || good) {
+        } else if (ended) {
             r = es_report_reason(rep, ESEAL_INVALID,
                                  strcmp(st.state, "revoked") == 0     ? ESEAL_R_SEAL_REVOKED
                                  : strcmp(st.state, "cancelled") == 0 ? ESEAL_R_SEAL_CANCELLED

@@ -17,6 +17,9 @@ E=$1
 vectors_only ofd-samples "${2-$VECTORS_DEFAULT_ROOT}"
 D=$(vectors_dir ofd-samples "${2-$VECTORS_DEFAULT_ROOT}")
 AT=2021-06-01T00:00:00Z
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$T/reports"
+N=0
 K=$D/keys/pem
 cat "$K/USER.cert.pem" "$K/SealBuilder.cert.pem" >"$T/ofdrw-leaves.pem"
 
@@ -28,11 +31,15 @@ check() {
     while [ "$1" != "--" ]; do opts+=("$1"); shift; done
     shift
     "$E" verify "$file" --json --no-instance --at "$AT" "${opts[@]}" >"$T/r.json" 2>"$T/err"
+    N=$((N + 1))
+    cp "$T/r.json" "$T/reports/$N.json"
     if python3 - "$T/r.json" "$1" <<'PY' 2>"$T/py"; then ok "$name"; else notok "$name: $(tail -2 "$T/py") $(head -c 300 "$T/err")"; fi
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["signatures"]
 def codes(x): return [r["code"] for r in x["reasons"]]
+def ck(x): return {c["id"]: c["status"] for c in x["checks"]}
+def det(x, i): return next(c["detail"] for c in x["checks"] if c["id"] == i)
 exec(sys.argv[2])
 PY
 }
@@ -41,11 +48,12 @@ O=$D/ofd
 check "ofdrw V4: every reference, dataHash, signature, seal and binding good; INDETERMINATE without anchors" \
     "$O/v4-ofdrw-SESV4SignDoc.ofd" -- '
 x = s[0]
-assert len(s) == 1 and x["type"] == "Seal"
-assert x["references"]["count"] == "5" and x["references"]["good"] == "5", x["references"]
-assert x["checks"]["references"] == "good" and x["checks"]["data_hash"] == "good" and x["checks"]["signature"] == "good"
-assert x["seal_check"]["checks"]["signature"] == "good" and x["checks"]["seal_binding"] == "good"
-assert x["covers_whole_document"] == "yes", x
+assert len(s) == 1 and x["signature"]["type"] == "seal_stamp" and x["signature"]["format"] == "GB/T 38540 V4"
+assert det(x, "references").startswith("5 of 5 file digests match"), det(x, "references")
+c = ck(x)
+assert c["references"] == "passed" and c["digest"] == "passed" and c["signature"] == "passed", c
+assert "over the seal verifies" in det(x, "seal_signature") and c["seal_binding"] == "passed", c
+assert x["coverage"]["whole_document"] is True, x["coverage"]
 assert d["verdict"] == "INDETERMINATE" and "NO_CERTIFICATE_CHAIN_FOUND" in codes(x), codes(x)'
 check "ofdrw V4: VALID with the signer and maker certificates as anchors" \
     "$O/v4-ofdrw-SESV4SignDoc.ofd" --trust "$T/ofdrw-leaves.pem" -- '
@@ -57,9 +65,10 @@ assert d["verdict"] == "INDETERMINATE" and "CHAIN_CONSTRAINTS_FAILURE" in codes(
 check "Baiwang invoice: 13/13 references, dataHash, signature and seal good; INDETERMINATE (its CA root is not here)" \
     "$O/v4-invoice-baiwang-v4signed.ofd" -- '
 x = s[0]
-assert x["references"]["count"] == "13" and x["references"]["good"] == "13", x["references"]
-assert x["checks"]["data_hash"] == "good" and x["checks"]["signature"] == "good"
-assert x["seal_check"]["checks"]["signature"] == "good" and x["checks"]["seal_binding"] == "good"
+assert det(x, "references").startswith("13 of 13 file digests match"), det(x, "references")
+c = ck(x)
+assert c["digest"] == "passed" and c["signature"] == "passed", c
+assert "over the seal verifies" in det(x, "seal_signature") and c["seal_binding"] == "passed", c
 assert d["verdict"] == "INDETERMINATE" and set(c for c in codes(x) if c != "NO_CERTIFICATE_CHAIN_FOUND") <= {"OUT_OF_BOUNDS_NO_POE", "SIGNATURE_LIST_ANOMALY"}, codes(x)
 # Its list entry has no Type: read as Seal (GB/T 33190 §18.1 default), said as a note that decides nothing.
 assert [r["verdict"] for r in x["reasons"] if r["code"] == "SIGNATURE_LIST_ANOMALY"] == ["VALID"], x["reasons"]'
@@ -69,17 +78,19 @@ assert len(s) == 2
 assert s[1]["verdict"] == "VALID", codes(s[1])
 assert s[0]["verdict"] == "INVALID" and "HASH_FAILURE" in codes(s[0]), codes(s[0])
 assert "Signatures.xml" in [r for r in s[0]["reasons"] if r["code"] == "HASH_FAILURE"][0]["message"]
-assert s[0]["checks"]["data_hash"] == "good" and s[0]["checks"]["signature"] == "good"
+assert ck(s[0])["digest"] == "passed" and ck(s[0])["signature"] == "passed", ck(s[0])
 assert d["verdict"] == "INVALID"'
 check "dms360 V1: not VALID, with its reasons (references and dataHash fail)" \
     "$O/v1-dms360-n.ofd" -- '
 x = s[0]
 assert d["verdict"] != "VALID" and x["verdict"] == "INVALID", x["verdict"]
-assert "HASH_FAILURE" in codes(x), codes(x)'
+assert "HASH_FAILURE" in codes(x), codes(x)
+assert x["signature"]["format"] == "GM/T 0031-2014 V1" and x["seal"]["version"] is not None, x["signature"]'
 check "raw DigitalSign (Type=Sign): VALID with the signer certificate given and trusted" \
     "$O/sign-raw-sm2-DigitalSign.ofd" --signer "$K/USER.cert.pem" --trust "$K/USER.cert.pem" -- '
 x = s[0]
-assert x["type"] == "Sign" and x["checks"]["signature"] == "good" and x["references"]["good"] == "4"
+assert x["signature"]["type"] == "signature" and ck(x)["signature"] == "passed" and x["seal"] is None
+assert det(x, "references").startswith("4 of 4 file digests match"), det(x, "references")
 assert d["verdict"] == "VALID", codes(x)'
 check "raw DigitalSign without its certificate: INDETERMINATE, SIGNER_CERT_NOT_FOUND" \
     "$O/sign-raw-sm2-DigitalSign.ofd" -- '
@@ -101,8 +112,14 @@ assert "Content.xml (changed)" in [r for r in s[0]["reasons"] if r["code"] == "H
 check "a removed file: INVALID (missing)" "$T/dropped.ofd" --trust "$T/ofdrw-leaves.pem" -- '
 assert d["verdict"] == "INVALID" and "(missing)" in str(s[0]["reasons"]), codes(s[0])'
 check "an added page file: INVALID (CHANGED_AFTER_SIGNING)" "$T/added.ofd" --trust "$T/ofdrw-leaves.pem" -- '
-assert d["verdict"] == "INVALID" and "CHANGED_AFTER_SIGNING" in codes(s[0]) and s[0]["covers_whole_document"] == "no", codes(s[0])'
+assert d["verdict"] == "INVALID" and "CHANGED_AFTER_SIGNING" in codes(s[0]) and s[0]["coverage"]["whole_document"] is False, codes(s[0])
+assert {"type": "package_file", "object": "Doc_0/Pages/Page_1/Content.xml"}.items() <= s[0]["coverage"]["changes"][0].items()'
 check "a changed Signature.xml: INVALID (dataHash)" "$T/sigxml.ofd" --trust "$T/ofdrw-leaves.pem" -- '
-assert d["verdict"] == "INVALID" and s[0]["checks"]["data_hash"] == "bad", codes(s[0])'
+assert d["verdict"] == "INVALID" and ck(s[0])["digest"] == "failed", codes(s[0])'
+
+# Every report above (ofdrw V4, the Baiwang invoice, two seals, the dms360 V1 stamp, plain Type=Sign,
+# the tampered packages) against the report's contract.
+/usr/bin/python3 "$ROOT/tests/lib/report_schema.py" "$ROOT/docs/verify-report.schema.json" "$T/reports" >"$T/schema" 2>&1 &&
+    ok "every report follows docs/verify-report.schema.json ($(tail -1 "$T/schema"))" || notok "schema: $(cat "$T/schema")"
 
 tap_done ofd_samples

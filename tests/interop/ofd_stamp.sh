@@ -20,6 +20,8 @@ D=$(vectors_dir ofd-samples "$VROOT")
 # shellcheck source=../lib/ses_split.sh
 . "$(dirname "$0")/../lib/ses_split.sh"
 export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=ofd-pass-1
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+mkdir -p "$T/reports"
 
 "$E" init >/dev/null 2>&1 || { echo "not ok 1 - init"; exit 1; }
 C=$("$E" cert issue --org "北京示例科技有限公司" --uscc 91110000MA01ABCDEX --alg sm2)
@@ -47,6 +49,7 @@ PY
 # verdicts FILE: the document verdict and each signature's, "VALID VALID VALID"
 verdicts() {
     "$E" verify "$1" --json >"$T/v.json" 2>"$T/err"
+    cp "$T/v.json" "$T/reports/$(basename "$1" .ofd).json"
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join([d["verdict"]] + [s["verdict"] for s in d["signatures"]]))' "$T/v.json" 2>/dev/null
 }
 
@@ -56,11 +59,14 @@ verdicts() {
 python3 - "$T/v.json" <<'PY' && ok "the report: references, dataHash, signature, seal, binding, whole package, StampAnnot at 20,30 on page ID 10" || notok "report details"
 import json, sys
 s = json.load(open(sys.argv[1]))["signatures"][0]
-assert s["type"] == "Seal" and s["checks"]["references"] == "good" and s["checks"]["data_hash"] == "good"
-assert s["checks"]["signature"] == "good" and s["checks"]["seal_binding"] == "good" and s["covers_whole_document"] == "yes"
-assert s["seal"]["name"] == "北京示例科技有限公司合同专用章" and s["seal"]["type"] == "contract"
-assert s["stamp_annot"].startswith("PageRef 10 at 20.00 30.00"), s["stamp_annot"]  # mkofd.py: page 1 has ID 10
-assert s["signing_time"]["source"].startswith("claimed")
+c = {k["id"]: k["status"] for k in s["checks"]}
+fmt = next(k["detail"] for k in s["checks"] if k["id"] == "format")
+assert s["signature"]["type"] == "seal_stamp" and c["references"] == "passed" and c["digest"] == "passed", c
+assert c["signature"] == "passed" and c["seal_binding"] == "passed" and s["coverage"]["whole_document"] is True, c
+assert s["seal"]["name"] == "北京示例科技有限公司合同专用章" and s["seal"]["type"] == 3  # ESEAL_SEAL_CONTRACT
+assert "StampAnnot on page ID 10 at 20.00 30.00" in fmt, fmt  # mkofd.py: page 1 has ID 10
+assert s["time"]["source"] == "claimed" and s["time"]["value"] is not None, s["time"]
+assert all(s["signer"][k] is not None for k in s["signer"]), s["signer"]  # the 8 fields a PDF signer has
 PY
 # kept IN OUT: every entry of IN in OUT with the same compressed bytes, in order.
 kept() {
@@ -142,7 +148,8 @@ python3 - "$T/v.json" <<'PY' && ok "plain signature VALID with --signer; both se
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["signatures"]
-assert [x["type"] for x in s] == ["Seal", "Seal", "Sign"], [x["type"] for x in s]
+assert [x["signature"]["type"] for x in s] == ["seal_stamp", "seal_stamp", "signature"], [x["signature"] for x in s]
+assert s[2]["seal"] is None and s[2]["signer"]["certificate"] is not None, s[2]
 assert d["verdict"] == "VALID" and all(x["verdict"] == "VALID" for x in s), [(x["verdict"], x["reasons"]) for x in s]
 PY
 "$E" verify "$T/p.ofd" --json >"$T/v.json" 2>/dev/null
@@ -183,7 +190,10 @@ v=$(verdicts "$T/t-seal.ofd")
 if "$E" stamp "$T/in.ofd" -o "$T/bt.ofd" --seal "$SP" --level B-T >"$T/out" 2>"$T/err"; then
     grep -q "^time: .*RFC 3161 timestamp from" "$T/out" && ok "OFD B-T: the stamp says where its time came from" ||
         notok "OFD B-T time line: $(cat "$T/out")"
-    [ "$(verdicts "$T/bt.ofd")" = "VALID VALID" ] && grep -q "proven by an RFC 3161 timestamp" "$T/v.json" &&
+    [ "$(verdicts "$T/bt.ofd")" = "VALID VALID" ] && python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["signatures"][0]["time"]
+assert t["source"] == "timestamp" and t["token"] and t["tsa"] and t["serial"], t' "$T/v.json" &&
         ok "OFD B-T: VALID, the signing time proven by the timestamp" || notok "OFD B-T verify: $(head -c 600 "$T/v.json")"
     mkdir -p "$T/bx" "$T/bsv"
     (cd "$T/bx" && python3 -c 'import zipfile,sys; zipfile.ZipFile(sys.argv[1]).extractall()' "$T/bt.ofd")
@@ -215,5 +225,11 @@ if [ -n "$D" ]; then
 else
     vectors_skip ofd-samples "$VROOT" "stamping ofdrw's DigitalSign.ofd"
 fi
+
+# Every report above (one stamp, two and three stamps, B-T, a plain Sign with and without its
+# certificate, ofdrw's package) against the report's contract.
+"$E" verify "$T/p.ofd" --json --signer "$T/signer.pem" >"$T/reports/plain-signer.json" 2>/dev/null
+/usr/bin/python3 "$ROOT/tests/lib/report_schema.py" "$ROOT/docs/verify-report.schema.json" "$T/reports" >"$T/schema" 2>&1 &&
+    ok "every OFD report follows docs/verify-report.schema.json ($(tail -1 "$T/schema"))" || notok "schema: $(cat "$T/schema")"
 
 tap_done ofd_stamp

@@ -48,4 +48,33 @@ openssl dgst -sha256 -verify "$T/p/pub.pem" -signature "$T/p/sig.der" "$T/p/seal
 openssl asn1parse -inform DER -in "$T/sm2.esl" >/dev/null 2>&1 && ok "openssl asn1parse reads the whole seal" ||
     notok "openssl asn1parse reads the whole seal"
 
+# eseal's own report of a seal alone (`seal verify --json`): the seal section and checks of a
+# signature's report, typed as docs/verify-report.schema.json has them, no value hidden in a string.
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+for f in sm2 p256; do
+    "$E" seal verify "$T/$f.esl" --json >"$T/$f.json" 2>"$T/err" &&
+        /usr/bin/python3 - "$ROOT" "$T/$f.json" <<'PY' >"$T/out" 2>&1 && ok "seal verify --json of the $f seal: VALID, the typed seal section and checks" ||
+import json, sys
+sys.path.insert(0, sys.argv[1] + "/tests/lib")
+import jsonschema, report_schema
+schema = json.load(open(sys.argv[1] + "/docs/verify-report.schema.json"))
+d = json.load(open(sys.argv[2]))
+def valid(value, ref):
+    jsonschema.Draft202012Validator({"$ref": "#/$defs/" + ref, "$defs": schema["$defs"]}).validate(value)
+assert d["verdict"] == "VALID", d["reasons"]
+valid(d["seal"], "seal")
+for c in d["checks"]:
+    valid(c, "check")
+c = {x["id"]: x["status"] for x in d["checks"]}
+assert c["seal_signature"] == "passed" and c["seal_validity"] == "passed" and c["seal_binding"] == "passed", c
+assert c["registry"] == "passed" and c["seal_format"] == "passed", c
+s = d["seal"]
+assert s["version"] == 4 and isinstance(s["type"], int) and s["registry"] == {"at_signing": "active", "now": "active"}
+assert s["maker"]["subject"] and s["bindings"][0]["fingerprint_sha256"] and s["picture"]["bytes"] > 0, s
+assert s["object"] in [o["id"] for o in d["validation_objects"]]
+assert not list(report_schema.stringly(d, "$")), list(report_schema.stringly(d, "$"))
+PY
+        notok "seal verify --json ($f): $(cat "$T/err" "$T/out")"
+done
+
 tap_done seal_interop

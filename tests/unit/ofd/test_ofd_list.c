@@ -249,6 +249,26 @@ static void twice_stamped_is_valid(void **state)
             fail_msg("signature %zu is not VALID without reasons", i + 1);
         }
     }
+    /* The typed report: the package's entries as document parts; each stamp's sections. */
+    assert_string_equal(eseal_report_string(rep, "format"), "ofd");
+    assert_string_equal(eseal_report_string(rep, "document.parts.0.kind"), "entry");
+    int64_t size = -1;
+    assert_int_equal(eseal_report_integer(rep, "document.parts.0.size", &size), ESEAL_OK);
+    assert_true(size > 0);
+    const eseal_report *first = eseal_report_child(rep, 0);
+    assert_string_equal(eseal_report_string(first, "signature.id"), "Doc_0/Signs/Sign_0/Signature.xml");
+    assert_string_equal(eseal_report_string(first, "signature.type"), "seal_stamp");
+    int whole = 0;
+    assert_int_equal(eseal_report_boolean(first, "coverage.whole_document", &whole), ESEAL_OK);
+    assert_true(whole);
+    /* The second stamp came later: a change the first one allows, typed "signature". */
+    assert_string_equal(eseal_report_string(first, "coverage.changes.0.type"), "signature");
+    assert_string_equal(eseal_report_string(first, "coverage.changes.0.object"), "Doc_0/Signs/Sign_1/Signature.xml");
+    assert_int_equal(eseal_value_count(eseal_report_find(eseal_report_child(rep, 1), "coverage.changes")), 0);
+    assert_int_equal(eseal_report_check(first, "modifications"), ESEAL_CHECK_PASSED);
+    assert_int_equal(eseal_report_time(first, "signer.not_after", &size), ESEAL_OK);
+    assert_non_null(eseal_report_string(first, "signer.certificate"));
+    assert_non_null(eseal_report_string(first, "seal.object"));
     eseal_report_free(rep);
     /* The list as es_ofd_stamp wrote it, rewritten by hand, is still VALID: the edits below are the cause. */
     es_buf same;
@@ -433,6 +453,19 @@ static void list_anomalies_named(void **state)
         expect(&f, cases[i].doc, cases[i].who, cases[i].v, "SIGNATURE_LIST_ANOMALY", cases[i].text);
         es_buf_free(&f);
     }
+    /* The repeated entry is one signature shown again: signature.duplicate_of names the first (from 1),
+     * its format check fails, and the signatures listed once name none. */
+    es_buf f;
+    edit(&f, &two, LIST, list_of(E1 E2 E2), NULL);
+    eseal_report *rep = verify(&f);
+    int64_t dup = 0;
+    assert_int_equal(eseal_report_integer(eseal_report_child(rep, 2), "signature.duplicate_of", &dup), ESEAL_OK);
+    assert_int_equal(dup, 2);
+    assert_int_equal(eseal_report_check(eseal_report_child(rep, 2), "format"), ESEAL_CHECK_FAILED);
+    assert_int_equal(eseal_value_type_of(eseal_report_find(eseal_report_child(rep, 1), "signature.duplicate_of")),
+                     ESEAL_VALUE_NULL);
+    eseal_report_free(rep);
+    es_buf_free(&f);
 }
 
 static void later_additions_allow_list(void **state)

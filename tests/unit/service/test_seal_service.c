@@ -104,8 +104,25 @@ static eseal_verdict verdict_at(const eseal_buf *der, int64_t at, const char *re
     if (reason != NULL) {
         assert_true(eseal_report_has_reason(rep, reason));
     }
+    /* The registry was consulted: its check and its view at that time and now, as the schema's enum. */
+    assert_int_not_equal(eseal_report_check(rep, "registry"), ESEAL_CHECK_ABSENT);
+    assert_non_null(eseal_report_string(rep, "seal.registry.at_signing"));
+    assert_non_null(eseal_report_string(rep, "seal.registry.now"));
     eseal_report_free(rep);
     return v;
+}
+
+/* The registry's view of the seal at `at`: seal.registry.at_signing and .now, and check "registry". */
+static void registry_view(const eseal_buf *der, int64_t at, const char *then, const char *now, eseal_check_status st)
+{
+    eseal_verify_request q = ESEAL_VERIFY_REQUEST_INIT;
+    q.at_ms = at;
+    eseal_report *rep = NULL;
+    assert_int_equal(eseal_instance_seal_verify(inst, &rep, der->ptr, der->size, &q), ESEAL_OK);
+    assert_string_equal(eseal_report_string(rep, "seal.registry.at_signing"), then);
+    assert_string_equal(eseal_report_string(rep, "seal.registry.now"), now);
+    assert_int_equal(eseal_report_check(rep, "registry"), st);
+    eseal_report_free(rep);
 }
 
 /* make -> active with 5 audited events; the seal verifies VALID and names its registry state. */
@@ -233,6 +250,8 @@ static void lifecycle_and_status_at_time(void **state)
     /* Valid before the revocation, invalid after. */
     assert_int_equal(verdict_at(&der, t_resumed, NULL), ESEAL_VALID);
     assert_int_equal(verdict_at(&der, 0, "SEAL_REVOKED"), ESEAL_INVALID);
+    registry_view(&der, t_suspended, "suspended", "revoked", ESEAL_CHECK_FAILED);
+    registry_view(&der, t_resumed, "active", "revoked", ESEAL_CHECK_PASSED);
     eseal_seal_record_dispose(&rec);
     eseal_buf_dispose(&der);
 }
@@ -287,6 +306,14 @@ static void filing_and_receipts(void **state)
     assert_int_equal(eseal_instance_receipt_verify(inst, &rep, receipt.ptr, receipt.size, der.ptr, der.size, NULL),
                      ESEAL_OK);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
+    assert_int_equal(eseal_report_check(rep, "signature"), ESEAL_CHECK_PASSED);
+    assert_int_equal(eseal_report_check(rep, "digest"), ESEAL_CHECK_PASSED);
+    assert_string_equal(eseal_report_string(rep, "receipt.owner"), "上海某某贸易有限公司");
+    int64_t v = 0;
+    assert_int_equal(eseal_report_time(rep, "receipt.filed_at", &v), ESEAL_OK);
+    assert_true(v > 0);
+    assert_int_equal(eseal_report_integer(rep, "receipt.serial", &v), ESEAL_OK);
+    assert_non_null(eseal_report_string(rep, "signer.certificate"));
     eseal_report_free(rep);
     /* Other seal bytes: the receipt is not theirs. */
     eseal_buf other = ESEAL_BUF_INIT;
@@ -295,6 +322,7 @@ static void filing_and_receipts(void **state)
     assert_int_equal(eseal_instance_receipt_verify(inst, &rep, receipt.ptr, receipt.size, other.ptr, other.size, NULL),
                      ESEAL_OK);
     assert_true(eseal_report_has_reason(rep, "HASH_FAILURE"));
+    assert_int_equal(eseal_report_check(rep, "digest"), ESEAL_CHECK_FAILED);
     eseal_report_free(rep);
     /* A changed byte in the signed part of the receipt breaks its signature. */
     uint8_t *p = memmem(receipt.ptr, receipt.size, "上海", strlen("上海"));
@@ -302,6 +330,7 @@ static void filing_and_receipts(void **state)
     p[0] ^= 1;
     assert_int_equal(eseal_instance_receipt_verify(inst, &rep, receipt.ptr, receipt.size, NULL, 0, NULL), ESEAL_OK);
     assert_true(eseal_report_has_reason(rep, "SIG_CRYPTO_FAILURE"));
+    assert_int_equal(eseal_report_check(rep, "signature"), ESEAL_CHECK_FAILED);
     eseal_report_free(rep);
     eseal_seal_record_dispose(&orec);
     eseal_buf_dispose(&other);
@@ -459,8 +488,13 @@ static void foreign_seal_is_named(const eseal_buf *der)
 {
     eseal_report *rep = NULL;
     assert_int_equal(eseal_instance_seal_verify(inst, &rep, der->ptr, der->size, NULL), ESEAL_OK);
-    assert_string_equal(eseal_report_string(rep, "registry.status"), "not in this registry");
-    assert_string_equal(eseal_report_string(rep, "checks.signature"), "good");
+    assert_non_null(eseal_report_string(rep, "seal.registry.now"));
+    assert_string_equal(eseal_report_string(rep, "seal.registry.now"), "unknown");
+    assert_string_equal(eseal_report_string(rep, "seal.registry.at_signing"), "unknown");
+    assert_int_equal(eseal_report_check(rep, "registry"), ESEAL_CHECK_NOT_APPLICABLE);
+    assert_string_equal(eseal_report_string(rep, "checks.registry.detail"), "not in this registry");
+    assert_non_null(strstr(eseal_report_string(rep, "checks.seal_signature.detail"), "over the seal verifies"));
+    assert_false(eseal_report_has_reason(rep, "SIG_CRYPTO_FAILURE"));
     assert_int_not_equal(eseal_report_verdict(rep), ESEAL_VALID);
     eseal_report_free(rep);
 }
