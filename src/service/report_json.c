@@ -267,9 +267,11 @@ static ES_RESULT detail_text(es_buf *b, const eseal_report *r)
         if (strcmp(k, "validation_objects") == 0 || strcmp(k, "report_version") == 0) {
             continue;
         }
-        /* one member at a time, through a one-member view: tree_text takes an object */
         const eseal_value *m = eseal_value_item(d, i);
-        if (eseal_value_type_of(m) == ESEAL_VALUE_OBJECT) {
+        if (strcmp(k, "checks") == 0) { /* a seal's or a receipt's own checks */
+            ES_GUARD(es_buf_append_str(b, "checks:\n"));
+            ES_GUARD(checks_text(b, m, 1));
+        } else if (eseal_value_type_of(m) == ESEAL_VALUE_OBJECT) {
             ES_GUARD(es_buf_printf(b, "%s:\n", k));
             ES_GUARD(tree_text(b, m, 1));
         } else if (eseal_value_type_of(m) != ESEAL_VALUE_NULL && eseal_value_type_of(m) != ESEAL_VALUE_LIST) {
