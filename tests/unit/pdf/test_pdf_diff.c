@@ -73,7 +73,7 @@ static void one_page(eseal_buf *out, int pages)
         size_t l = strlen(kids);
         (void)snprintf(kids + l, sizeof(kids) - l, "%s%d 0 R", i == 0 ? "" : " ", 4 + i);
     }
-    char pg[300];
+    char pg[320];
     (void)snprintf(pg, sizeof(pg), "<< /Type /Pages /Kids [%s] /Count %d >>", kids, pages);
     objs[n++] = pg;
     objs[n++] = stream("", "BT /F1 12 Tf 72 700 Td (signed text) Tj ET");
