@@ -666,7 +666,7 @@ const cli_cmd cli_cmd_seal = {
     "                  [--font FILE.ttf] [--maker sm2|p256] [--days N] [--digests] [--no-file]\n"
     "                  [--reason TEXT] [-o SEAL.esl]\n"
     "  eseal seal show FILE.esl|ID [--imprint OUT.png|OUT.svg|OUT.pdf|-] [--dpi N]   ('-': PNG to stdout)\n"
-    "  eseal seal verify FILE.esl [--at TIME] [--trust CA.pem] [--no-instance]\n"
+    "  eseal seal verify FILE.esl [--at TIME] [--trust CA.pem] [--no-instance] [--detail]\n"
     "  eseal seal status ID [--at TIME]\n"
     "  eseal seal list\n"
     "  eseal seal history ID\n"

@@ -157,9 +157,9 @@ static int run(cli_args *a)
 
 const cli_cmd cli_cmd_verify = {
     "verify", "verify a signature: VALID, INVALID or INDETERMINATE with reasons",
-    "Usage: eseal verify FILE.p7s --data FILE [--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
-    "       eseal verify FILE.pdf [--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
-    "       eseal verify FILE.ofd [--json] [--trust PATH] [--at TIME] [--signer CERT.pem]\n"
+    "Usage: eseal verify FILE.p7s --data FILE [--detail|--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
+    "       eseal verify FILE.pdf [--detail|--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
+    "       eseal verify FILE.ofd [--detail|--json] [--trust PATH] [--at TIME] [--signer CERT.pem]\n"
     "       eseal verify --batch LIST [--trust PATH] [--at TIME]   (PDFs and OFDs, one path per line)\n"
     "                    [--signer ID|CERT.pem] [--no-instance]\n\n"
     "Checks a detached CMS signature over FILE: the message digest, the signature value, the\n"
@@ -170,8 +170,11 @@ const cli_cmd cli_cmd_verify = {
     "OFD: every Reference, unprotected files, dataHash, the signature over TBS_Sign, the chain, the\n"
     "seal and the signer's right to use it; the signature list against the package; with an\n"
     "instance, a later stamp of this very package in its audit log: LATER_STAMP_MISSING).\n"
-    "Prints the verdict and its reasons (ETSI EN 319 102-1 codes) as text or, with --json, as\n"
-    "the report of docs/verify-report.md. No passphrase is needed.\n\n"
+    "Prints the verdict, then one paragraph per signature (which seal, who signed, when and how that\n"
+    "time is known, what it covers, why it is not VALID, with ETSI EN 319 102-1 reason codes);\n"
+    "--detail prints every section of the report (signature, signer, seal, time, coverage, checks,\n"
+    "validation objects); --json the report as JSON (docs/verify-report.schema.json, explained in\n"
+    "docs/verify-report.md). No passphrase is needed.\n\n"
     "  --signer REF    the signature must be made with this certificate (for an OFD: the certificate\n"
     "                  of plain Type=\"Sign\" signatures, which do not carry one)\n"
     "  --no-instance   ignore the local instance (trust only --trust)\n"

@@ -67,7 +67,7 @@ static bool json_error(const char *code, const char *message)
         return false;
     }
     json_t *o = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
-    char *text = o != NULL ? json_dumps(o, JSON_ENSURE_ASCII) : NULL;
+    char *text = o != NULL ? json_dumps(o, 0) /* UTF-8 as it is, as every JSON eseal prints */ : NULL;
     json_decref(o);
     if (text == NULL) {
         return false;

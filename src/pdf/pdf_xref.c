@@ -706,17 +706,25 @@ typedef struct {
     size_t data, data_len;
 } obj;
 
+/* An integer written with digits only: object and generation numbers are non-negative integers
+ * (ISO 32000-2 §7.3.10), and a sign ("11 -0 obj", "+3 0 obj") is read as a header by some readers
+ * and not by others (found by the pdf_verify_rev campaign): one resolution, the strictest. */
+static bool plain_uint(const lx *l, const tok *t)
+{
+    return t->t == T_INT && t->at < l->len && l->p[t->at] >= '0' && l->p[t->at] <= '9';
+}
+
 /* "N G obj" from l->pos (whitespace and comments before it skipped). */
 static bool header(lx *l, int64_t *num, int64_t *gen, size_t *at)
 {
     tok a, b, k;
     next(l, &a);
     *at = a.at;
-    if (a.t != T_INT) {
+    if (!plain_uint(l, &a)) {
         return false;
     }
     next(l, &b);
-    if (b.t != T_INT) {
+    if (!plain_uint(l, &b)) {
         return false;
     }
     next(l, &k);

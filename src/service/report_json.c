@@ -444,15 +444,35 @@ static ES_RESULT signature_paragraph(es_buf *b, const eseal_report *c, size_t i)
     return ES_OK;
 }
 
+/* "PDF", "OFD", "CMS" for people (format is the lower-case enum in the data). */
+static const char *format_label(const char *format)
+{
+    if (format == NULL) {
+        return "document";
+    }
+    return strcmp(format, "pdf") == 0   ? "PDF"
+           : strcmp(format, "ofd") == 0 ? "OFD"
+           : strcmp(format, "cms") == 0 ? "CMS"
+                                        : format;
+}
+
 static ES_RESULT simple_text(es_buf *b, const eseal_report *r)
 {
-    size_t n = eseal_report_child_count(r), valid = 0;
+    size_t n = eseal_report_child_count(r), count[3] = {0, 0, 0};
     for (size_t i = 0; i < n; i++) {
-        valid += eseal_report_verdict(eseal_report_child(r, i)) == ESEAL_VALID;
+        count[eseal_report_verdict(eseal_report_child(r, i))]++;
     }
-    const char *format = str(r, "format");
-    ES_GUARD(es_buf_printf(b, "%s: %s, %zu signature%s, %zu valid\n", eseal_verdict_name(eseal_report_verdict(r)),
-                           format != NULL ? format : "document", n, n == 1 ? "" : "s", valid));
+    /* The first line is the verdict alone: scripts read it ("verdict: VALID"). */
+    ES_GUARD(es_buf_printf(b, "verdict: %s\n%s, %zu signature%s", eseal_verdict_name(eseal_report_verdict(r)),
+                           format_label(str(r, "format")), n, n == 1 ? "" : "s"));
+    const char *sep = ": ";
+    for (int v = ESEAL_VALID; v <= ESEAL_INVALID; v++) {
+        if (count[v] > 0) {
+            ES_GUARD(es_buf_printf(b, "%s%zu %s", sep, count[v], eseal_verdict_name((eseal_verdict)v)));
+            sep = ", ";
+        }
+    }
+    ES_GUARD(es_buf_append_byte(b, '\n'));
     for (size_t k = 0; k < eseal_report_reason_count(r); k++) {
         ES_GUARD(es_buf_printf(b, "  %s [%s]: %s\n", eseal_verdict_name(eseal_report_reason_verdict(r, k)),
                                eseal_report_reason_code(r, k), eseal_report_reason_text(r, k)));
@@ -469,7 +489,9 @@ int eseal_report_to_text(eseal_buf *out, const eseal_report *r, unsigned flags)
         ES_BAIL_ARG("out == NULL || r == NULL || unknown flags");
     }
     es_buf b = ES_BUF_INIT(ES_REPORT_TEXT_MAX);
-    es_result res = (flags & ESEAL_REPORT_TEXT_DETAIL) != 0 ? detail_text(&b, r) : simple_text(&b, r);
+    /* A seal or a receipt (no document format) has no signatures to summarise: it shows its sections. */
+    bool detail = (flags & ESEAL_REPORT_TEXT_DETAIL) != 0 || str(r, "format") == NULL;
+    es_result res = detail ? detail_text(&b, r) : simple_text(&b, r);
     if (!es_ok(res)) {
         es_buf_free(&b);
         return es_code(res);

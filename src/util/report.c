@@ -550,8 +550,12 @@ const char *eseal_report_string(const eseal_report *r, const char *path)
 static int typed(const eseal_report *r, const char *path, eseal_value_type type, int64_t *out)
 {
     const eseal_value *v = eseal_report_find(r, path);
-    if (v == NULL || v->type != type || out == NULL) {
-        return ESEAL_ENOTFOUND;
+    if (out == NULL) {
+        ES_BAIL_ARG("out == NULL");
+    }
+    if (v == NULL || v->type != type) {
+        ES_BAIL_INT(ESEAL_ENOTFOUND, "report: no %s at %s", type == ESEAL_VALUE_TIME ? "time" : type == ESEAL_VALUE_BOOLEAN ? "boolean" : "integer",
+                    path != NULL ? path : "(null)");
     }
     *out = type == ESEAL_VALUE_BOOLEAN ? (int64_t)v->u.b : v->u.i;
     return ESEAL_OK;

@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: Apache-2.0
 """Validates verification reports against docs/verify-report.schema.json.
 
-Usage: report_schema.py SCHEMA PATH...   (a PATH is a report file or a folder of *.json reports)
+Usage: report_schema.py [--same-sections] SCHEMA PATH...   (a PATH is a report file or a folder of *.json reports)
 
 Besides the schema (JSON Schema 2020-12, python3-jsonschema from Debian), every report must carry
 its values typed: a string that reads as a number ("3"), a boolean ("yes", "true") or a list
 ("0 128713 133329 42416") is refused wherever it is found, except in the members that are
 identifiers or prose by definition (ids, names, subjects, serials, esIDs, messages, details).
-Prints one line per report that fails and a summary; exits 1 when any fails, 0 otherwise, and 77
-(skipped) when there is no report at all and --allow-none was not given.
+With --same-sections, the signatures of PDF, OFD and CMS reports must also show the same keys in
+the same sections (signature, signer, time, coverage, each check, and seal where one is embedded):
+the key sets are collected per format over all reports and compared.
+Prints one line per report that fails and a summary; exits 1 when any fails or when there is no
+report at all, 0 otherwise.
 """
 import json
 import os
@@ -23,7 +26,7 @@ except ImportError:  # the Debian package is python3-jsonschema (scripts/deps.sh
     sys.exit(3)
 
 # Members whose strings may look like anything: identifiers, names, prose.
-FREE = {"id", "name", "subject", "issuer", "esid", "message", "detail", "object", "owner", "tsa", "anchor"}
+FREE = {"id", "name", "subject", "issuer", "esid", "message", "detail", "object", "owner", "tsa", "anchor", "version"}
 NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 NUMBERS = re.compile(r"^-?[0-9]+( -?[0-9]+)+$")
 BOOLEAN = {"yes", "no", "true", "false"}
@@ -42,6 +45,38 @@ def stringly(value, path, key=None):
             yield f"{path} = {value!r}"
 
 
+SECTIONS = ("signature", "signer", "time", "coverage", "seal")
+
+
+def section_keys(doc, into):
+    """Adds, per section, the keys the report's signatures show (the seal only where there is one)."""
+    for sig in doc.get("signatures", []):
+        into.setdefault("<signature>", set()).update(sig.keys())
+        for name in SECTIONS:
+            sec = sig.get(name)
+            if isinstance(sec, dict):
+                into.setdefault(name, set()).update(sec.keys())
+        for check in sig.get("checks", []):
+            if isinstance(check, dict):
+                into.setdefault("<check>", set()).update(check.keys())
+
+
+def compare_sections(per_format):
+    """Lines naming each section whose keys differ between two formats."""
+    problems = []
+    formats = sorted(per_format)
+    for name in sorted({s for keys in per_format.values() for s in keys}):
+        have = {f: per_format[f].get(name) for f in formats if per_format[f].get(name) is not None}
+        if len(have) < 2:
+            continue
+        first = formats[0] if formats[0] in have else sorted(have)[0]
+        for f, keys in have.items():
+            if keys != have[first]:
+                problems.append(f"section {name}: {first} has {sorted(have[first] - keys)} that {f} lacks, "
+                                f"{f} has {sorted(keys - have[first])} that {first} lacks")
+    return problems
+
+
 def reports(paths):
     for p in paths:
         if os.path.isdir(p):
@@ -53,8 +88,8 @@ def reports(paths):
 
 
 def main(argv):
-    allow_none = "--allow-none" in argv
-    argv = [a for a in argv if a != "--allow-none"]
+    same = "--same-sections" in argv
+    argv = [a for a in argv if a != "--same-sections"]
     if len(argv) < 3:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
@@ -63,6 +98,7 @@ def main(argv):
     jsonschema.Draft202012Validator.check_schema(schema)
     validator = jsonschema.Draft202012Validator(schema)
     n = bad = 0
+    per_format = {}
     for path in reports(argv[2:]):
         n += 1
         try:
@@ -75,14 +111,28 @@ def main(argv):
         problems = [f"{'/'.join(str(x) for x in e.absolute_path)}: {e.message}"
                     for e in validator.iter_errors(doc)]
         problems += [f"a value as a string: {p}" for p in stringly(doc, "$")]
+        if isinstance(doc, dict) and doc.get("format") in ("pdf", "ofd", "cms"):
+            section_keys(doc, per_format.setdefault(doc["format"], {}))
         if problems:
             bad += 1
             print(f"not ok: {path}")
             for p in problems[:12]:
                 print(f"    {p}")
     print(f"report_schema: {n} reports, {n - bad} valid, {bad} not valid")
-    if n == 0 and not allow_none:
-        return 77
+    if same:
+        counts = ", ".join(f"{f}: {len(per_format[f])} sections" for f in sorted(per_format))
+        differ = compare_sections(per_format)
+        for line in differ:
+            print(f"not ok: {line}")
+        print(f"report_schema: same sections for {', '.join(sorted(per_format)) or 'no format'} ({counts}): "
+              f"{'no' if differ else 'yes'}")
+        if differ or len(per_format) < 3:
+            bad += 1
+            if len(per_format) < 3:
+                print("not ok: --same-sections needs PDF, OFD and CMS reports")
+    if n == 0:
+        print("not ok: no report to validate (is tests/lib/eseal-record.sh recording?)")
+        return 1
     return 1 if bad else 0
 
 

@@ -664,6 +664,32 @@ static void eof_marker_inside_revision(void **state)
     }
 }
 
+/* 2: an object header with a signed number or generation ("11 -0 obj", "+11 0 obj") at the offset a
+ * cross-reference entry gives: a sign is no part of an object or generation number (ISO 32000-2
+ * §7.3.10), and readers differ on it (found by the pdf_verify_rev campaign). */
+static void signed_object_header(void **state)
+{
+    (void)state;
+    static const char *const heads[] = {"11 -0 obj", "+11 0 obj", "11 +0 obj", "11 0 obj"};
+    for (int xs = 0; xs < 2; xs++) {
+        for (size_t k = 0; k < sizeof(heads) / sizeof(heads[0]); k++) {
+            eseal_buf b;
+            tiny_pdf(&b, xs != 0);
+            long prev = last_num(&b, "startxref");
+            long offs[1] = {(long)b.size};
+            putf(&b, "%s\n<< /Title (Refund) >>\nendobj\n", heads[k]);
+            went e[] = {{11, 0, 0, 0, 0}};
+            (void)put_section(&b, e, 1, offs, xs != 0, 12, "", prev);
+            if (k + 1 < sizeof(heads) / sizeof(heads[0])) {
+                assert_finding(&b, ES_PDF_AMB_XREF_OFFSET, 11);
+            } else {
+                assert_clean(&b);
+            }
+            eseal_buf_dispose(&b);
+        }
+    }
+}
+
 /* 3: a hybrid revision (§7.5.8.4) whose table and /XRefStm disagree; and one where they agree. */
 static void hybrid_disagrees(void **state)
 {
@@ -874,6 +900,7 @@ int main(void)
         cmocka_unit_test(startxref_tail_strict),
         cmocka_unit_test(control_bytes_in_tokens),
         cmocka_unit_test(eof_marker_inside_revision),
+        cmocka_unit_test(signed_object_header),
         cmocka_unit_test(hybrid_disagrees),
         cmocka_unit_test(bytes_after_eof),
         cmocka_unit_test(entry_points_elsewhere),
