@@ -639,6 +639,11 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     size_t nrevs = 0;
     if (es_ok(r)) {
         r = es_pdf_report_structure(rep, children, n, f, lim, &revs, &nrevs);
+        if (!es_ok(r) && n == 0) {
+            /* Without signatures the structure only describes the parts: a limit leaves them unknown. */
+            eseal_error_clear();
+            r = es_report_null(rep, "document.parts");
+        }
     }
     for (size_t i = 0; i < n && es_ok(r); i++) {
         size_t rv = dup[i] ? 0 : revision_of(revs, nrevs, ends[i]);
