@@ -220,7 +220,9 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span data, const eseal_trust *tru
  * unsigned signature fields when P >= 2, revocation data in the catalog's
  * /DSS, filling unlocked form fields when P >= 2 or the document is not
  * certified, comment annotations when P = 3). Anything else is reported on
- * `rep`, naming the object and why (docs/formats.md has the table).
+ * `rep`, naming the object and why (docs/formats.md has the table): reasons, the check
+ * "modifications" (its detail the summary), and coverage.changes, one typed entry per change
+ * (signature, document_timestamp, dss, form_fill, annotation, other; at most 64 listed).
  *
  * `file` is the parse of all of `data`, shared. `rev` holds the signed revision's parse: opened
  * here on data[0, signed_end) unless it already holds that revision (the caller closes it). qpdf
