@@ -246,6 +246,17 @@ static size_t spaces(const uint8_t *p, size_t n, size_t i)
     return k;
 }
 
+/* "stream" at i starts stream data only after a stream's dictionary (">>" and white space, §7.3.8.1):
+ * the word in a comment or a string does not (it hid the last %%EOF: false after-eof findings, run 13). */
+static bool after_dict(const uint8_t *p, size_t i)
+{
+    while (i > 0 && (p[i - 1] == ' ' || p[i - 1] == '\t' || p[i - 1] == '\r' || p[i - 1] == '\n' ||
+                     p[i - 1] == '\f' || p[i - 1] == 0)) {
+        i--;
+    }
+    return i >= 2 && p[i - 1] == '>' && p[i - 2] == '>';
+}
+
 static size_t scan_headers(const uint8_t *p, size_t n, header_fn fn, eof_fn eof, void *ctx)
 {
     size_t seg = 0;
@@ -260,7 +271,7 @@ static size_t scan_headers(const uint8_t *p, size_t n, header_fn fn, eof_fn eof,
         }
         /* "stream" + EOL: the body up to "endstream" is data, whatever it holds. */
         if (p[i] == 's' && n - i >= 7 && memcmp(p + i, "stream", 6) == 0 && (p[i + 6] == '\r' || p[i + 6] == '\n') &&
-            (i == 0 || is_delim(p[i - 1]))) {
+            after_dict(p, i)) {
             const uint8_t *e = memmem(p + i + 6, n - i - 6, "endstream", 9);
             if (e == NULL) {
                 break;
@@ -323,7 +334,8 @@ static void scanner_selftest(void)
         {"1 2 0 obj", 1, 20, 0},                                 /* "2 0 obj" after a stray number */
         {"12 0 obj<</Length 9>>stream\n5 0 obj x\nendstream endobj 3 1 obj", 2, 120031, 0}, /* a stream is data */
         {"x1 0 obj 10 0 objx 7 0 R 1 0 obj%", 1, 10, 0},        /* tokens must be whole */
-        {"stream\n1 0 obj", 0, 0, 0},                          /* an unterminated stream swallows the rest */
+        {"<< >>\nstream\n1 0 obj", 0, 0, 0},                   /* an unterminated stream swallows the rest */
+        {"% a stream\n1 0 obj", 1, 10, 0},                     /* "stream" not after a dictionary: no data */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         uint64_t c[2] = {0, 0};

@@ -10,6 +10,7 @@
  */
 #include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/ess.h>
 #include <openssl/pem.h>
@@ -244,6 +245,7 @@ typedef struct {
     const es_revocation_opts *ro; /* revocation data beyond the trust set (a PDF's /DSS), or NULL */
     eseal_cert **signer;          /* when not NULL: the first SignerInfo's certificate goes there */
     uint64_t max_input;   /* a file's limit (the caller's max_input_bytes); set by cms_verify */
+    bool part_of_document; /* a PDF's signature: the PDF's report keeps the signature, not this document section */
 } content_src;
 
 static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, const content_src *src)
@@ -279,7 +281,7 @@ ES_RESULT es_cms_check_signature(eseal_report *rep, CMS_SignerInfo *si, X509 *si
     int nid = OBJ_obj2nid(oid);
     char oidtxt[80];
     OBJ_obj2txt(oidtxt, sizeof(oidtxt), oid, 1);
-    ES_GUARD(es_report_set(rep, "signature.algorithm", "%s", nid != NID_undef ? OBJ_nid2ln(nid) : oidtxt));
+    ES_GUARD(es_report_str(rep, "signature.algorithm", "%s", nid != NID_undef ? OBJ_nid2ln(nid) : oidtxt));
 
     eseal_sig_scheme scheme = ESEAL_SCHEME_DEFAULT;
     bool key_ok = false;
@@ -306,7 +308,8 @@ ES_RESULT es_cms_check_signature(eseal_report *rep, CMS_SignerInfo *si, X509 *si
         key_ok = nid == NID_ED25519;
     }
     if (!key_ok) {
-        ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
+        ES_GUARD(es_report_check(rep, "signature", ESEAL_CHECK_FAILED, NULL, "the algorithm %s does not fit the key",
+                                 oidtxt));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIG_CRYPTO_FAILURE,
                                 "signature algorithm %s does not fit the signer's key or the digest algorithm %s",
                                 oidtxt, eseal_hash_name(hash));
@@ -321,13 +324,16 @@ ES_RESULT es_cms_check_signature(eseal_report *rep, CMS_SignerInfo *si, X509 *si
     ES_GUARD(es_verify_pkey(&valid, pub, EVP_PKEY_is_a(pub, "ED25519") ? ESEAL_HASH_DEFAULT : hash, scheme, NULL,
                             es_buf_span(&attrs), sigsp));
     if (valid) {
-        return es_report_set(rep, "checks.signature", "good");
+        return es_report_check(rep, "signature", ESEAL_CHECK_PASSED, NULL, "%s",
+                               nid != NID_undef ? OBJ_nid2ln(nid) : oidtxt);
     }
-    ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
+    ES_GUARD(es_report_check(rep, "signature", ESEAL_CHECK_FAILED, NULL, "%s", "the signature value does not verify"));
     if (EVP_PKEY_is_a(pub, "SM2")) {
         int empty_ok = 0;
         ES_GUARD(es_verify_pkey(&empty_ok, pub, hash, scheme, "", es_buf_span(&attrs), sigsp));
         if (empty_ok) {
+            ES_GUARD(es_report_check(rep, "signature", ESEAL_CHECK_INDETERMINATE, NULL, "%s",
+                                     "verifies only with an empty SM2 distinguishing ID"));
             return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_SM2_EMPTY_ID,
                                     "the SM2 signature verifies only with an empty distinguishing ID (OpenSSL's "
                                     "default), not with 1234567812345678 as GM/T 0009 requires");
@@ -341,7 +347,8 @@ static ES_RESULT check_signing_cert_attr(eseal_report *rep, CMS_SignerInfo *si, 
 {
     int idx = CMS_signed_get_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, -1);
     if (idx < 0) {
-        return es_report_set(rep, "checks.signing_certificate_attribute", "absent");
+        return es_report_check(rep, "signing_certificate", ESEAL_CHECK_NOT_APPLICABLE, NULL, "%s",
+                               "no signing-certificate-v2 attribute");
     }
     ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, idx), 0);
     if (t == NULL || t->type != V_ASN1_SEQUENCE) {
@@ -364,49 +371,14 @@ static ES_RESULT check_signing_cert_attr(eseal_report *rep, CMS_SignerInfo *si, 
     ESS_SIGNING_CERT_V2_free(sc);
     ERR_clear_error();
     if (found != 1) {
-        ES_GUARD(es_report_set(rep, "checks.signing_certificate_attribute", "mismatch"));
+        ES_GUARD(es_report_check(rep, "signing_certificate", ESEAL_CHECK_FAILED, NULL, "%s",
+                                 "signing-certificate-v2 names another certificate"));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIGNING_CERTIFICATE_MISMATCH,
                                 "the signing-certificate-v2 attribute names a different certificate than the one "
                                 "used to verify");
     }
-    return es_report_set(rep, "checks.signing_certificate_attribute", "good");
-}
-
-static ES_RESULT report_signer(eseal_report *rep, X509 *x)
-{
-    eseal_cert *c = NULL;
-    ES_GUARD_OSSL(X509_up_ref(x), "referencing a certificate");
-    es_result r = es_cert_wrap(&c, x);
-    if (!es_ok(r)) {
-        X509_free(x);
-        return r;
-    }
-    char nb[ES_RFC3339_LEN], na[ES_RFC3339_LEN];
-    es_time_rfc3339(nb, eseal_cert_not_before(c));
-    es_time_rfc3339(na, eseal_cert_not_after(c));
-    if (es_ok(r)) {
-        r = es_report_set(rep, "signer.subject", "%s", c->subject);
-    }
-    if (es_ok(r)) {
-        r = es_report_set(rep, "signer.issuer", "%s", c->issuer);
-    }
-    if (es_ok(r)) {
-        r = es_report_set(rep, "signer.serial", "%s", c->serial);
-    }
-    if (es_ok(r)) {
-        r = es_report_set(rep, "signer.fingerprint_sha256", "%s", c->fingerprint);
-    }
-    if (es_ok(r)) {
-        r = es_report_set(rep, "signer.not_before", "%s", nb);
-    }
-    if (es_ok(r)) {
-        r = es_report_set(rep, "signer.not_after", "%s", na);
-    }
-    if (es_ok(r)) {
-        r = es_report_set(rep, "signer.key_algorithm", "%s", eseal_key_alg_name(eseal_cert_key_alg(c)));
-    }
-    eseal_cert_free(c);
-    return r;
+    return es_report_check(rep, "signing_certificate", ESEAL_CHECK_PASSED, NULL, "%s",
+                           "signing-certificate-v2 names the signer certificate");
 }
 
 /* A DER CMS ContentInfo that is SignedData, with nothing after it. */
@@ -443,6 +415,86 @@ static X509 *find_signer(CMS_SignerInfo *si, STACK_OF(X509) *certs, const eseal_
     return NULL;
 }
 
+/* Where the signer's certificate came from: the signature's certificates, else the trust set, else the caller. */
+static const char *signer_origin(X509 *x, STACK_OF(X509) *certs, const eseal_trust *t)
+{
+    for (int i = 0; certs != NULL && i < sk_X509_num(certs); i++) {
+        if (X509_cmp(x, sk_X509_value(certs, i)) == 0) {
+            return "signature";
+        }
+    }
+    for (int i = 0; t != NULL && i < sk_X509_num(t->intermediates); i++) {
+        if (X509_cmp(x, sk_X509_value(t->intermediates, i)) == 0) {
+            return "trust_set";
+        }
+    }
+    return NULL; /* the expected signer the caller gave */
+}
+
+/*
+ * The sections of SignerInfo i before it is judged (es_report_signature_init): a plain CAdES
+ * signature (no seal) over the whole detached content, named by the SHA-256 of its value.
+ */
+static ES_RESULT signature_section(eseal_report *rep, CMS_SignerInfo *si, int i)
+{
+    ES_GUARD(es_report_signature_init(rep));
+    ES_GUARD(es_report_str(rep, "signature.id", "signerInfo %d", i + 1));
+    ES_GUARD(es_report_str(rep, "signature.type", "signature"));
+    ES_GUARD(es_report_str(rep, "signature.format", "CAdES detached"));
+    ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+    if (sig != NULL && ASN1_STRING_length(sig) > 0) {
+        char hex[129];
+        ES_GUARD(es_report_digest_hex(hex, ESEAL_HASH_SHA256,
+                                      es_span_of(ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig))));
+        ES_GUARD(es_report_str(rep, "signature.identifier", "%s", hex));
+    }
+    /* No page, no revisions: null, so that CMS signatures show the keys PDF ones do (same sections). */
+    ES_GUARD(es_report_null(rep, "signature.appearance"));
+    ES_GUARD(es_report_null(rep, "coverage.revision"));
+    ES_GUARD(es_report_bool(rep, "coverage.whole_document", true)); /* detached: the content is all of it */
+    return es_report_str(rep, "time.source", "none");
+}
+
+/*
+ * The document section: the signed content's size, SHA-256 and SM3 (from the bytes in memory, or
+ * the file or pieces hashed as they are read), and one part {kind content}.
+ */
+static ES_RESULT report_content(eseal_report *rep, const content_src *src, int64_t at_ms)
+{
+    uint8_t dg[64];
+    size_t dlen = 0;
+    char sha256[129] = "", sm3[129] = "";
+    /* First the digests: a file that cannot be read fails here with the reader's message. A PDF's
+     * byte ranges are not hashed twice more: its verifier reports the document itself. */
+    if (!src->part_of_document) {
+        ES_GUARD(content_digest(dg, &dlen, ESEAL_HASH_SHA256, src));
+        es_hex_lower(sha256, dg, dlen);
+        ES_GUARD(content_digest(dg, &dlen, ESEAL_HASH_SM3, src));
+        es_hex_lower(sm3, dg, dlen);
+    }
+    uint64_t size = 0;
+    if (src->path != NULL) {
+        struct stat sb;
+        ES_ENSURE(stat(src->path, &sb) == 0, ESEAL_EIO, "%s: cannot stat", src->path);
+        size = (uint64_t)sb.st_size;
+    } else if (src->parts != NULL) {
+        for (size_t i = 0; i < src->nparts; i++) {
+            size += src->parts[i].len;
+        }
+    } else {
+        size = src->mem.len;
+    }
+    ES_GUARD(es_report_document_init(rep, "cms", size, sha256[0] != '\0' ? sha256 : NULL, sm3[0] != '\0' ? sm3 : NULL,
+                                     at_ms));
+    eseal_value *part = NULL;
+    ES_GUARD(es_value_append(es_report_root(rep), "document.parts", ESEAL_VALUE_OBJECT, &part));
+    ES_GUARD(es_value_str(part, "kind", "content"));
+    ES_GUARD(es_value_str(part, "name", "content"));
+    ES_GUARD(es_value_null(part, "offset"));
+    ES_ENSURE(size <= INT64_MAX, ESEAL_ELIMIT, "content too large");
+    return es_value_int(part, "size", (int64_t)size);
+}
+
 static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X509) *certs, const content_src *src,
                                const eseal_trust *t, const eseal_cms_verify_options *o, int64_t at_ms)
 {
@@ -456,7 +508,7 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
         return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_SIGNING_CERTIFICATE_FOUND,
                                 "the signer's certificate is neither in the signature nor supplied");
     }
-    ES_GUARD(report_signer(rep, signer));
+    ES_GUARD(es_report_signer(rep, signer, signer_origin(signer, certs, t)));
 
     X509_ALGOR *digalg = NULL;
     CMS_SignerInfo_get0_algs(si, NULL, NULL, &digalg, NULL);
@@ -469,7 +521,7 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
                                 "digest algorithm %s is not accepted (SHA-256/384/512 or SM3 are)",
                                 dnid != NID_undef ? OBJ_nid2sn(dnid) : "(unknown)");
     }
-    ES_GUARD(es_report_set(rep, "signature.digest_algorithm", "%s", eseal_hash_name(hash)));
+    ES_GUARD(es_report_str(rep, "signature.digest_algorithm", "%s", eseal_hash_name(hash)));
 
     if (CMS_signed_get_attr_count(si) <= 0) {
         return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_FORMAT_FAILURE,
@@ -491,13 +543,11 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
         }
     }
     if (claimed != 0) {
-        char tb[ES_RFC3339_LEN];
-        es_time_rfc3339(tb, claimed);
-        ES_GUARD(es_report_set(rep, "signing_time.value", "%s", tb));
-        ES_GUARD(es_report_set(rep, "signing_time.source", "claimed by the signer (signingTime attribute, "
-                                                           "not proven by a timestamp)"));
+        /* The signingTime attribute: claimed by the signer, not proven by a timestamp. */
+        ES_GUARD(es_report_time(rep, "time.value", claimed));
+        ES_GUARD(es_report_str(rep, "time.source", "claimed"));
     } else {
-        ES_GUARD(es_report_set(rep, "signing_time.source", "none (no signingTime and no timestamp)"));
+        ES_GUARD(es_report_str(rep, "time.source", "none"));
     }
 
     ASN1_OCTET_STRING *md = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3,
@@ -505,16 +555,24 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
     uint8_t dg[64];
     size_t dlen = 0;
     ES_GUARD(content_digest(dg, &dlen, hash, src));
+    if (md != NULL && ASN1_STRING_length(md) > 0 && ASN1_STRING_length(md) <= 64) {
+        char hex[129];
+        es_hex_lower(hex, ASN1_STRING_get0_data(md), (size_t)ASN1_STRING_length(md));
+        ES_GUARD(es_report_str(rep, "signature.signed_digest", "%s", hex));
+    }
     if (md == NULL) {
+        ES_GUARD(es_report_check(rep, "digest", ESEAL_CHECK_FAILED, NULL, "%s", "no messageDigest signed attribute"));
         ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the messageDigest signed attribute is missing"));
     } else if ((size_t)ASN1_STRING_length(md) != dlen || memcmp(ASN1_STRING_get0_data(md), dg, dlen) != 0) {
-        ES_GUARD(es_report_set(rep, "checks.digest", "mismatch"));
+        ES_GUARD(es_report_check(rep, "digest", ESEAL_CHECK_FAILED, NULL, "the %s digest of the content differs",
+                                 eseal_hash_name(hash)));
         ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                   "the data does not match the signature: its %s digest differs from the signed "
                                   "message digest (the data was changed or is not the signed file)",
                                   eseal_hash_name(hash)));
     } else {
-        ES_GUARD(es_report_set(rep, "checks.digest", "good"));
+        ES_GUARD(es_report_check(rep, "digest", ESEAL_CHECK_PASSED, NULL, "the %s digest of the content",
+                                 eseal_hash_name(hash)));
     }
     ES_GUARD(check_signing_cert_attr(rep, si, signer));
     ES_GUARD(es_cms_check_signature(rep, si, signer, hash));
@@ -530,14 +588,11 @@ static ES_RESULT verify_signer(eseal_report *rep, CMS_SignerInfo *si, STACK_OF(X
     int64_t poe = 0;
     ES_GUARD(es_cms_check_signature_timestamp(rep, si, t, src->ro, &poe));
     if (poe != 0) {
-        char tb[ES_RFC3339_LEN];
-        es_time_rfc3339(tb, poe);
-        ES_GUARD(es_report_set(rep, "signing_time.value", "%s", tb));
-        ES_GUARD(es_report_set(rep, "signing_time.source", "proven by an RFC 3161 signature timestamp from %s",
-                               eseal_report_string(rep, "timestamp.tsa") != NULL
-                                   ? eseal_report_string(rep, "timestamp.tsa")
-                                   : "the TSA"));
-        ES_GUARD(es_report_set(rep, "checks.judged_at", "%s (the timestamp)", tb));
+        /* time.tsa, .serial, .accuracy_ms and .token are the token's (es_cms_check_signature_timestamp). */
+        ES_GUARD(es_report_time(rep, "time.value", poe));
+        ES_GUARD(es_report_str(rep, "time.source", "timestamp"));
+        ES_GUARD(es_report_time(rep, "time.judged_at", poe < at_ms ? poe : at_ms));
+        ES_GUARD(es_report_str(rep, "time.judged_by", "timestamp"));
         return es_chain_check_ex(rep, t, signer, certs, poe < at_ms ? poe : at_ms, 0, src->ro);
     }
     return es_chain_check_ex(rep, t, signer, certs, at_ms, claimed, src->ro);
@@ -600,13 +655,11 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
     int64_t at_ms = o->at_ms != 0 ? o->at_ms : es_ctx_now(ctx);
     ES_AUTO(es_report_freep) eseal_report *rep = NULL;
     ES_GUARD(es_report_new(&rep));
-    ES_GUARD(es_report_set(rep, "format", "CMS detached (CAdES)"));
-    char ab[ES_RFC3339_LEN];
-    es_time_rfc3339(ab, at_ms);
-    ES_GUARD(es_report_set(rep, "validation_time", "%s", ab));
+    ES_GUARD(report_content(rep, src, at_ms));
     for (int i = 0; i < nsi; i++) {
         eseal_report *child = NULL;
         ES_GUARD(es_report_add_child(rep, &child));
+        ES_GUARD(signature_section(child, sk_CMS_SignerInfo_value(sis, i), i));
         ES_GUARD(verify_signer(child, sk_CMS_SignerInfo_value(sis, i), certs, src, t, o, at_ms));
     }
     if (src->signer != NULL) {
@@ -634,7 +687,7 @@ int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, c
     if (data_path == NULL) {
         ES_BAIL_ARG("data_path == NULL");
     }
-    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL, NULL, 0};
+    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL, NULL, 0, false};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -645,7 +698,7 @@ int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const 
     if (data == NULL && len > 0) {
         ES_BAIL_ARG("data == NULL && len > 0");
     }
-    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL, NULL, 0};
+    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL, NULL, 0, false};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -660,7 +713,7 @@ int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, 
     for (size_t i = 0; i < nparts; i++) {
         sp[i] = es_span_of(parts[i].ptr, parts[i].len);
     }
-    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL, NULL, 0};
+    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL, NULL, 0, false};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -672,7 +725,7 @@ ES_RESULT es_cms_verify_parts_rev(eseal_report **out, eseal_cert **signer, es_sp
     if (signer != NULL) {
         *signer = NULL;
     }
-    content_src src = {NULL, {NULL, 0}, parts, nparts, ro, signer, 0};
+    content_src src = {NULL, {NULL, 0}, parts, nparts, ro, signer, 0, true};
     return cms_verify(out, p7s, &src, trust, opts);
 }
 

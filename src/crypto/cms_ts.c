@@ -57,26 +57,79 @@ ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal
     return es_take_der(cms_der, der, n, "cms: encoding the time-stamped signature");
 }
 
-/*
- * The token's summary (timestamp.verdict, .time, .tsa, .serial, as for OFD stamps) and its report's
- * fields under "timestamp_check." (its reasons are judged here, not copied).
- */
-static ES_RESULT copy_fields(eseal_report *rep, const eseal_report *trep, int64_t gen)
+/* The validation objects of the token's report (the TSA certificate, its chain, CRLs, OCSP responses) join rep's document. */
+static ES_RESULT copy_objects(eseal_report *rep, const eseal_report *trep)
 {
-    ES_GUARD(es_report_set(rep, "timestamp.verdict", "%s", eseal_verdict_name(eseal_report_verdict(trep))));
-    if (gen != 0) {
-        char tb[ES_RFC3339_LEN];
-        es_time_rfc3339(tb, gen);
-        ES_GUARD(es_report_set(rep, "timestamp.time", "%s", tb));
-    }
-    const char *tsa = eseal_report_string(trep, "signer.subject"), *serial = eseal_report_string(trep, "tst.serial");
-    if (tsa != NULL) {
-        ES_GUARD(es_report_set(rep, "timestamp.tsa", "%s", tsa));
-    }
-    if (serial != NULL) {
-        ES_GUARD(es_report_set(rep, "timestamp.serial", "%s", serial));
+    static const char *const types[] = {[ES_VOBJ_CERTIFICATE] = "certificate", [ES_VOBJ_CRL] = "crl",
+                                        [ES_VOBJ_OCSP_RESPONSE] = "ocsp_response", [ES_VOBJ_TIMESTAMP] = "timestamp",
+                                        [ES_VOBJ_SEAL] = "seal"};
+    const eseal_value *objs = eseal_report_find(trep, "validation_objects");
+    for (size_t i = 0; i < eseal_value_count(objs); i++) {
+        const eseal_value *o = eseal_value_item(objs, i);
+        const char *type = eseal_value_string(eseal_value_find(o, "type"));
+        const char *sha = eseal_value_string(eseal_value_find(o, "sha256"));
+        const eseal_value *poe = eseal_value_find(o, "poe");
+        for (size_t k = 0; type != NULL && sha != NULL && k < sizeof(types) / sizeof(types[0]); k++) {
+            if (strcmp(type, types[k]) == 0) {
+                char id[ES_VOBJ_ID_LEN];
+                ES_GUARD(es_report_object(rep, (es_vobj_type)k, sha, eseal_value_string(eseal_value_find(o, "name")),
+                                          eseal_value_string(eseal_value_find(o, "origin")),
+                                          eseal_value_type_of(poe) == ESEAL_VALUE_TIME ? eseal_value_integer(poe) : 0,
+                                          id));
+            }
+        }
     }
     return ES_OK;
+}
+
+/* A string, integer, time or null at `path` of the token's report, copied to `to` of rep. */
+static ES_RESULT copy_value(eseal_report *rep, const char *to, const eseal_report *trep, const char *path)
+{
+    const eseal_value *v = eseal_report_find(trep, path);
+    switch (eseal_value_type_of(v)) {
+    case ESEAL_VALUE_STRING:
+        return es_report_str(rep, to, "%s", eseal_value_string(v));
+    case ESEAL_VALUE_INTEGER:
+        return es_report_int(rep, to, eseal_value_integer(v));
+    case ESEAL_VALUE_TIME:
+        return es_report_time(rep, to, eseal_value_integer(v));
+    default:
+        return es_report_null(rep, to);
+    }
+}
+
+/*
+ * The time section of rep from a VALID token: its genTime proves the time (source timestamp), the
+ * TSA's subject, the token's serial and accuracy, and `token_id`, the token as a validation object.
+ */
+static ES_RESULT time_from_token(eseal_report *rep, const eseal_report *trep, const char *token_id)
+{
+    ES_GUARD(copy_value(rep, "time.value", trep, "token.gen_time"));
+    ES_GUARD(es_report_str(rep, "time.source", "timestamp"));
+    ES_GUARD(copy_value(rep, "time.tsa", trep, "signer.subject"));
+    ES_GUARD(copy_value(rep, "time.serial", trep, "token.serial"));
+    ES_GUARD(copy_value(rep, "time.accuracy_ms", trep, "token.accuracy_ms"));
+    return token_id != NULL ? es_report_str(rep, "time.token", "%s", token_id) : es_report_null(rep, "time.token");
+}
+
+/*
+ * Check "timestamp" of rep (source: where the token came from) naming the token and the TSA
+ * certificate; `detail` says why it is not passed (NULL when it is).
+ */
+static ES_RESULT timestamp_check(eseal_report *rep, const eseal_report *trep, eseal_check_status status,
+                                 const char *source, const char *token_id, const char *detail)
+{
+    const char *tsa = eseal_report_string(trep, "signer.subject");
+    if (detail != NULL) {
+        ES_GUARD(es_report_check(rep, "timestamp", status, source, "%s", detail));
+    } else {
+        ES_GUARD(es_report_check(rep, "timestamp", status, source, "a token from %s", tsa != NULL ? tsa : "the TSA"));
+    }
+    if (token_id != NULL) {
+        ES_GUARD(es_report_check_uses(rep, "timestamp", token_id));
+    }
+    const char *cert = eseal_report_string(trep, "signer.certificate");
+    return cert != NULL ? es_report_check_uses(rep, "timestamp", cert) : ES_OK;
 }
 
 /* The first reason of `trep` that is not a note, as text. */
@@ -106,6 +159,8 @@ ES_RESULT es_cms_check_signature_timestamp(eseal_report *rep, CMS_SignerInfo *si
     ASN1_TYPE *v = X509_ATTRIBUTE_count(a) == 1 ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
     ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
     if (v == NULL || v->type != V_ASN1_SEQUENCE || sig == NULL) {
+        ES_GUARD(es_report_check(rep, "timestamp", ESEAL_CHECK_FAILED, "signature", "%s",
+                                 "the attribute does not hold one token"));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_TIMESTAMP_INVALID,
                                 "the signature timestamp attribute does not hold one token");
     }
@@ -120,22 +175,44 @@ ES_RESULT es_cms_check_signature_timestamp(eseal_report *rep, CMS_SignerInfo *si
                                              t, &vo, ro));
     ERR_clear_error();
     if (rc != ESEAL_OK) {
+        ES_GUARD(es_report_check(rep, "timestamp", ESEAL_CHECK_FAILED, "signature", "not a token (%s)",
+                                 eseal_error_last()->message));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_TIMESTAMP_INVALID, "the signature timestamp is not a token (%s)",
                                 eseal_error_last()->message);
     }
     eseal_verdict vd = eseal_report_verdict(trep);
-    es_result r = copy_fields(rep, trep, gen);
+    es_result r = copy_objects(rep, trep);
+    /* The token itself: a validation object of the signature (what it proves: its genTime, when VALID). */
+    char token_id[ES_VOBJ_ID_LEN];
+    const char *tsa = eseal_report_string(trep, "signer.subject");
+    if (es_ok(r)) {
+        r = es_report_evidence(rep, ES_VOBJ_TIMESTAMP,
+                               es_span_of(ASN1_STRING_get0_data(v->value.sequence),
+                                          (size_t)ASN1_STRING_length(v->value.sequence)),
+                               tsa != NULL ? tsa : "signature timestamp", "signature", vd == ESEAL_VALID ? gen : 0,
+                               token_id);
+    }
     const char *code = NULL;
     const char *why = first_problem(trep, &code);
     if (es_ok(r) && vd == ESEAL_VALID) {
         *poe_ms = gen;
+        r = timestamp_check(rep, trep, ESEAL_CHECK_PASSED, "signature", token_id, NULL);
+        if (es_ok(r)) {
+            r = time_from_token(rep, trep, token_id);
+        }
     } else if (es_ok(r) && vd == ESEAL_INVALID) {
-        r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_TIMESTAMP_INVALID, "the signature timestamp is invalid: %s (%s)",
-                             why, code);
+        r = timestamp_check(rep, trep, ESEAL_CHECK_FAILED, "signature", token_id, why);
+        if (es_ok(r)) {
+            r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_TIMESTAMP_INVALID,
+                                 "the signature timestamp is invalid: %s (%s)", why, code);
+        }
     } else if (es_ok(r)) {
-        r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_TIMESTAMP_UNTRUSTED,
-                             "the signature timestamp cannot be trusted: %s (%s); the signing time is not proven", why,
-                             code);
+        r = timestamp_check(rep, trep, ESEAL_CHECK_INDETERMINATE, "signature", token_id, why);
+        if (es_ok(r)) {
+            r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_TIMESTAMP_UNTRUSTED,
+                                 "the signature timestamp cannot be trusted: %s (%s); the signing time is not proven",
+                                 why, code);
+        }
     }
     eseal_report_free(trep);
     return r;
@@ -193,6 +270,8 @@ ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span t
         vo.request_len = req.len;
         eseal_report *trep = NULL;
         int rc = es_code(es_tsa_verify_token_rev(&trep, gen_ms, token, t, &vo, ro));
+        /* The token's report as it is (signer, token, checks, reasons, validation objects): the PDF
+         * verifier takes from it what a document timestamp's sections hold. */
         r = rc == ESEAL_OK ? es_report_merge(rep, trep, NULL)
                            : es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the time-stamp token: %s",
                                               eseal_error_last()->message);

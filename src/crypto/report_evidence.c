@@ -4,6 +4,7 @@
  * objects (certificates, CRLs, OCSP responses, timestamps, seals) named by the SHA-256 of their DER
  * (ETSI TS 119 102-2 §4.4, "validation objects"). src/util/report.c keeps the tree; this file hashes.
  */
+#include "chain.h"
 #include "crypto.h"
 #include "util/report.h"
 
@@ -33,3 +34,62 @@ ES_RESULT es_report_evidence(eseal_report *r, es_vobj_type type, es_span der, co
 }
 
 ES_RESULT es_report_digest_hex(char out[129], eseal_hash h, es_span data) { return hex_digest(out, h, data); }
+
+ES_RESULT es_x509_evidence(eseal_report *rep, X509 *x, const char *origin, char id[ES_VOBJ_ID_LEN])
+{
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "encoding a certificate");
+    /* The subject as eseal prints names (RFC 2253, UTF-8): es_cert_wrap's. */
+    eseal_cert *c = NULL;
+    es_result r = ES_OK;
+    if (X509_up_ref(x) != 1) {
+        r = es_error_set(ESEAL_ECRYPTO, __FILE__, __LINE__, "referencing a certificate");
+    } else if (!es_ok(r = es_cert_wrap(&c, x))) {
+        X509_free(x);
+    }
+    if (es_ok(r)) {
+        r = es_report_evidence(rep, ES_VOBJ_CERTIFICATE, es_span_of(der, (size_t)n), c->subject, origin, 0, id);
+    }
+    eseal_cert_free(c);
+    OPENSSL_free(der);
+    return r;
+}
+
+ES_RESULT es_report_signer(eseal_report *rep, X509 *x, const char *origin)
+{
+    char id[ES_VOBJ_ID_LEN];
+    ES_GUARD(es_x509_evidence(rep, x, origin, id));
+    eseal_cert *c = NULL;
+    ES_GUARD_OSSL(X509_up_ref(x), "referencing a certificate");
+    es_result r = es_cert_wrap(&c, x);
+    if (!es_ok(r)) {
+        X509_free(x);
+        return r;
+    }
+    eseal_value *root = es_report_root(rep);
+    r = es_value_str(root, "signer.subject", "%s", c->subject);
+    if (es_ok(r)) {
+        r = es_value_str(root, "signer.issuer", "%s", c->issuer);
+    }
+    if (es_ok(r)) {
+        r = es_value_str(root, "signer.serial", "%s", c->serial);
+    }
+    if (es_ok(r)) {
+        r = es_value_str(root, "signer.fingerprint_sha256", "%s", c->fingerprint);
+    }
+    if (es_ok(r)) {
+        r = es_value_str(root, "signer.key_algorithm", "%s", eseal_key_alg_name(eseal_cert_key_alg(c)));
+    }
+    if (es_ok(r)) {
+        r = es_value_time(root, "signer.not_before", eseal_cert_not_before(c));
+    }
+    if (es_ok(r)) {
+        r = es_value_time(root, "signer.not_after", eseal_cert_not_after(c));
+    }
+    if (es_ok(r)) {
+        r = es_value_str(root, "signer.certificate", "%s", id);
+    }
+    eseal_cert_free(c);
+    return r;
+}

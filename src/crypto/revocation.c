@@ -453,8 +453,29 @@ static void note(es_rev_status *st, const ev_info *ev, const char *from)
     }
 }
 
-static void take(es_rev_status *st, const ev_info *ev, const char *kind, const char *from)
+/* The origin of information `from` (a source name or a URL) as the report's validation objects name it. */
+static const char *origin_of(const char *from)
 {
+    if (strcmp(from, "embedded") == 0) {
+        return "dss"; /* only a PDF's /DSS brings revocation information with the document (pdf_verify.c) */
+    }
+    if (strcmp(from, "trust set") == 0) {
+        return "trust_set";
+    }
+    return strcmp(from, "cache") == 0 ? "cache" : "network";
+}
+
+static void take(es_rev_status *st, const ev_info *ev, const char *kind, const char *from, es_span der)
+{
+    st->used_ocsp = strcmp(kind, "OCSP") == 0;
+    st->used_origin = origin_of(from);
+    char hex[129];
+    if (es_ok(es_report_digest_hex(hex, ESEAL_HASH_SHA256, der))) {
+        memcpy(st->used_sha256, hex, sizeof(st->used_sha256) - 1);
+        st->used_sha256[sizeof(st->used_sha256) - 1] = '\0';
+    } else {
+        st->used_sha256[0] = '\0'; /* the report then names no object; the status itself stands */
+    }
     st->found = true;
     st->revoked = ev->revoked;
     st->revoked_ms = ev->revoked_ms;
@@ -521,7 +542,7 @@ static ES_RESULT eval_der(es_rev_status *st, ev_info *ev, es_rev_kind kind, es_s
         crl_eval(ev, one, cert, issuer, at_ms, &used);
     }
     if (ev->res == EV_OK) {
-        take(st, ev, kind == ES_REV_OCSP ? "OCSP" : "CRL", from);
+        take(st, ev, kind == ES_REV_OCSP ? "OCSP" : "CRL", from, der);
         ES_GUARD(collect(ro, kind, der));
     } else {
         note(st, ev, from);
@@ -709,12 +730,10 @@ ES_RESULT es_revocation_status(es_rev_status *st, const eseal_trust *t, X509 *ce
         crl_eval(&ev, set, cert, issuer, at_ms, &used);
         memset(&c, 0, sizeof(c));
         if (ev.res == EV_OK) {
-            take(&c, &ev, "CRL", from);
-            if (ro != NULL && ro->used != NULL) {
-                ES_AUTO(es_buf_freep) es_buf der = ES_BUF_INIT(es_ctx_limits(ro->ctx)->max_der_bytes);
-                ES_GUARD(crl_der(&der, used));
-                ES_GUARD(collect(ro, ES_REV_CRL, es_buf_span(&der)));
-            }
+            ES_AUTO(es_buf_freep) es_buf der = ES_BUF_INIT(es_ctx_limits(ro != NULL ? ro->ctx : NULL)->max_der_bytes);
+            ES_GUARD(crl_der(&der, used));
+            take(&c, &ev, "CRL", from, es_buf_span(&der));
+            ES_GUARD(collect(ro, ES_REV_CRL, es_buf_span(&der)));
         } else {
             note(&c, &ev, from);
         }

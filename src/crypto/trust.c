@@ -242,6 +242,26 @@ static const char *crl_reason_name(int r)
     return (r >= 0 && r <= ES_CRL_REASON_MAX) ? names[r] : "unspecified";
 }
 
+/* The validation object of the CRL or OCSP response `st` used (named after the issuer it speaks for), named by check "revocation". */
+static ES_RESULT revocation_evidence(eseal_report *rep, const es_rev_status *st, X509 *issuer)
+{
+    if (st->used_sha256[0] == '\0') {
+        return ES_OK;
+    }
+    /* The issuer's name as eseal prints names (RFC 2253, UTF-8 kept), as certificates are named. */
+    ES_AUTO(BIO_free_allp) BIO *bio = BIO_new(BIO_s_mem());
+    ES_ENSURE_ALLOC(bio);
+    ES_ENSURE_OSSL(X509_NAME_print_ex(bio, X509_get_subject_name(issuer), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0,
+                   ESEAL_ECRYPTO, "printing a name");
+    ES_GUARD_OSSL(BIO_write(bio, "", 1) == 1, "printing a name");
+    char *name = NULL;
+    (void)BIO_get_mem_data(bio, &name);
+    char id[ES_VOBJ_ID_LEN];
+    ES_GUARD(es_report_object(rep, st->used_ocsp ? ES_VOBJ_OCSP_RESPONSE : ES_VOBJ_CRL, st->used_sha256, name,
+                              st->used_origin, 0, id));
+    return es_report_check_uses(rep, "revocation", id);
+}
+
 static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK_OF(X509) *chain,
                                   STACK_OF(X509) *extra, int64_t at_ms, int64_t claimed_ms,
                                   const es_revocation_opts *ro)
@@ -249,11 +269,14 @@ static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK
     char lbl[300];
     char tb[ES_RFC3339_LEN];
     int n = sk_X509_num(chain);
-    bool all_good = true;
-    es_buf ca_sources = ES_BUF_INIT(ES_TRUST_SOURCES_MAX);
-    es_rev_status signer_st;
-    memset(&signer_st, 0, sizeof(signer_st));
-    es_result r = ES_OK;
+    if (n < 2) {
+        return es_report_check(rep, "revocation", ESEAL_CHECK_NOT_APPLICABLE, NULL, "the signer is a trust anchor");
+    }
+    bool all_good = true, failed = false, crl = false, ocsp = false;
+    /* What each certificate's status rests on, for the check's detail: "signer: CRL, trust set; CA ...". */
+    es_buf detail = ES_BUF_INIT(ES_TRUST_SOURCES_MAX);
+    /* Set first so that the loop can name what it uses; its status and detail are final below. */
+    es_result r = es_report_check(rep, "revocation", ESEAL_CHECK_INDETERMINATE, NULL, "%s", "being judged");
     /* The last element is the trust anchor: anchors are trusted directly (RFC 5280 §6.1). */
     for (int i = 0; i + 1 < n && es_ok(r); i++) {
         X509 *x = sk_X509_value(chain, i);
@@ -264,11 +287,13 @@ static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK
         if (!es_ok(r)) {
             break;
         }
-        if (i == 0) {
-            signer_st = st;
-        }
         if (!st.found) {
             all_good = false;
+            r = es_buf_printf(&detail, "%s%s %s: unknown%s%s", detail.len > 0 ? "; " : "", who,
+                              cert_label(x, lbl, sizeof(lbl)), st.note[0] != '\0' ? ", " : "", st.note);
+            if (!es_ok(r)) {
+                break;
+            }
             if (st.stale) {
                 r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_REVOCATION_OUT_OF_DATE,
                                      "no current revocation information for %s %s: %s", who,
@@ -281,27 +306,24 @@ static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK
             }
             continue;
         }
-        if (i == 0) {
-            r = es_report_set(rep, "signer.revocation_source", "%s", st.source);
-        } else {
-            r = es_buf_printf(&ca_sources, "%s%s", ca_sources.len > 0 ? "; " : "", st.source);
+        crl = crl || !st.used_ocsp;
+        ocsp = ocsp || st.used_ocsp;
+        r = revocation_evidence(rep, &st, issuer);
+        if (!es_ok(r)) {
+            break;
         }
+        r = es_buf_printf(&detail, "%s%s: %s", detail.len > 0 ? "; " : "", i == 0 ? "signer" : "CA", st.source);
         if (!es_ok(r) || !st.revoked) {
             continue;
         }
         fmt_time(tb, st.revoked_ms);
         if (st.revoked_ms > at_ms) {
             /* Revoked only after the validation time: at that time it was not revoked. */
-            r = es_report_set(rep, i == 0 ? "signer.revoked_later_at" : "chain.ca_revoked_later_at", "%s", tb);
+            r = es_buf_printf(&detail, ", revoked later, at %s (%s)", tb, crl_reason_name(st.reason));
             continue;
         }
         all_good = false;
-        if (i == 0) {
-            r = es_report_set(rep, "signer.revoked_at", "%s", tb);
-            if (es_ok(r)) {
-                r = es_report_set(rep, "signer.revocation_reason", "%s", crl_reason_name(st.reason));
-            }
-        }
+        r = es_buf_printf(&detail, ", revoked at %s (%s)", tb, crl_reason_name(st.reason));
         /*
          * ETSI EN 319 102-1 §5.2.6: revoked with no proof of existence before the
          * revocation is INDETERMINATE (REVOKED_NO_POE) when the claimed signing
@@ -316,23 +338,18 @@ static ES_RESULT check_revocation(eseal_report *rep, const eseal_trust *t, STACK
                                  "but no timestamp proves it",
                                  who, cert_label(x, lbl, sizeof(lbl)), tb, crl_reason_name(st.reason), st.source);
         } else {
+            failed = true;
             r = es_report_reason(rep, ESEAL_INVALID, i == 0 ? ESEAL_R_REVOKED : ESEAL_R_REVOKED_CA, "%s %s was revoked at %s (%s, %s)",
                                  who, cert_label(x, lbl, sizeof(lbl)), tb, crl_reason_name(st.reason), st.source);
         }
     }
-    if (es_ok(r) && ca_sources.len > 0) {
-        r = es_report_set(rep, "chain.ca_revocation_source", "%s", es_buf_cstr(&ca_sources));
+    if (es_ok(r)) {
+        const char *source = crl && ocsp ? "crl_ocsp" : crl ? "crl" : ocsp ? "ocsp" : NULL;
+        eseal_check_status status = all_good ? ESEAL_CHECK_PASSED : failed ? ESEAL_CHECK_FAILED : ESEAL_CHECK_INDETERMINATE;
+        r = es_report_check(rep, "revocation", status, source, "%s", es_buf_cstr(&detail));
     }
-    es_buf_free(&ca_sources);
-    ES_GUARD(r);
-    if (n < 2) {
-        ES_GUARD(es_report_set(rep, "checks.revocation", "not applicable (the signer is a trust anchor)"));
-    } else if (all_good) {
-        ES_GUARD(es_report_set(rep, "checks.revocation", "good (%s)", signer_st.source));
-    } else {
-        ES_GUARD(es_report_set(rep, "checks.revocation", "not good"));
-    }
-    return ES_OK;
+    es_buf_free(&detail);
+    return r;
 }
 
 static ES_RESULT check_validity(eseal_report *rep, STACK_OF(X509) *chain, int64_t at_ms, int64_t claimed_ms)
@@ -370,8 +387,30 @@ static ES_RESULT check_validity(eseal_report *rep, STACK_OF(X509) *chain, int64_
                                       tb));
         }
     }
-    ES_GUARD(es_report_set(rep, "checks.validity", ok ? "good" : "not good"));
-    return ES_OK;
+    return es_report_check(rep, "validity", ok ? ESEAL_CHECK_PASSED : ESEAL_CHECK_INDETERMINATE, NULL,
+                           "%d certificate%s at %s", sk_X509_num(chain), sk_X509_num(chain) == 1 ? "" : "s", ab);
+}
+
+/* Where certificate `x` of a path came from, as a validation object's origin. */
+static const char *cert_origin(X509 *x, const eseal_trust *t, const es_revocation_opts *ro, bool anchor)
+{
+    if (anchor) {
+        return "trust_set";
+    }
+    for (int i = 0; i < sk_X509_num(t->intermediates); i++) {
+        if (X509_cmp(x, sk_X509_value(t->intermediates, i)) == 0) {
+            return "trust_set";
+        }
+    }
+    unsigned char *der = NULL;
+    int n = ro != NULL && ro->cert_count > 0 ? i2d_X509(x, &der) : 0;
+    bool dss = false;
+    for (size_t i = 0; n > 0 && !dss && i < ro->cert_count && i < ES_REV_MAX_EMBEDDED; i++) {
+        dss = es_span_eq(es_span_of(der, (size_t)n), ro->certs[i]);
+    }
+    OPENSSL_free(der);
+    ERR_clear_error();
+    return dss ? "dss" : "signature";
 }
 
 ES_RESULT es_chain_check(eseal_report *rep, const eseal_trust *t, X509 *signer, STACK_OF(X509) *extra, int64_t at_ms,
@@ -385,7 +424,7 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
 {
     char lbl[300];
     if (t == NULL || sk_X509_num(t->anchors) == 0) {
-        ES_GUARD(es_report_set(rep, "checks.chain", "no trust anchors"));
+        ES_GUARD(es_report_check(rep, "chain", ESEAL_CHECK_INDETERMINATE, NULL, "no trust anchors"));
         return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_CERTIFICATE_CHAIN_FOUND,
                                 "no trust anchors are configured, so the signer cannot be trusted");
     }
@@ -431,7 +470,9 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
         int depth = X509_STORE_CTX_get_error_depth(ctx);
         X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
         const char *txt = X509_verify_cert_error_string(err);
-        ES_GUARD(es_report_set(rep, "checks.chain", "failed: %s", txt));
+        bool sig_failure = err == X509_V_ERR_CERT_SIGNATURE_FAILURE || err == X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE;
+        ES_GUARD(es_report_check(rep, "chain", sig_failure ? ESEAL_CHECK_FAILED : ESEAL_CHECK_INDETERMINATE,
+                                 "trust_set", "%s", txt));
         switch (err) {
         case X509_V_ERR_CERT_SIGNATURE_FAILURE:
         case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
@@ -455,11 +496,21 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
     ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *chain = X509_STORE_CTX_get1_chain(ctx);
     ES_ENSURE_ALLOC(chain);
     X509 *anchor = sk_X509_value(chain, sk_X509_num(chain) - 1);
-    ES_GUARD(es_report_set(rep, "checks.chain", "good"));
-    ES_GUARD(es_report_set(rep, "chain.length", "%d", sk_X509_num(chain)));
-    ES_GUARD(es_report_set(rep, "chain.anchor", "%s", cert_label(anchor, lbl, sizeof(lbl))));
+    ES_GUARD(es_report_check(rep, "chain", ESEAL_CHECK_PASSED, "trust_set", "%d certificate%s to %s",
+                             sk_X509_num(chain), sk_X509_num(chain) == 1 ? "" : "s",
+                             cert_label(anchor, lbl, sizeof(lbl))));
+    for (int i = 0; i < sk_X509_num(chain); i++) {
+        X509 *x = sk_X509_value(chain, i);
+        char id[ES_VOBJ_ID_LEN];
+        ES_GUARD(es_x509_evidence(rep, x, cert_origin(x, t, ro, i + 1 == sk_X509_num(chain)), id));
+        ES_GUARD(es_report_check_uses(rep, "chain", id));
+    }
     uint32_t ku = X509_get_key_usage(signer);
     if (ku != UINT32_MAX && (ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
+        ES_GUARD(es_report_check(rep, "chain", ESEAL_CHECK_INDETERMINATE, "trust_set",
+                                 "%d certificate%s to %s; the signer's key usage does not allow signatures",
+                                 sk_X509_num(chain), sk_X509_num(chain) == 1 ? "" : "s",
+                                 cert_label(anchor, lbl, sizeof(lbl))));
         ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_CHAIN_CONSTRAINTS_FAILURE,
                                   "the signer certificate's key usage does not allow signatures"));
     }

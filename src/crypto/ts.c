@@ -598,10 +598,10 @@ static ES_RESULT report_status(eseal_report *rep, const TS_STATUS_INFO *si, bool
     long st = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(si));
     static const char *const names[] = {"granted", "grantedWithMods", "rejection", "waiting",
                                         "revocationWarning", "revocationNotification"};
-    ES_GUARD(es_report_set(rep, "response.status", "%s", st >= 0 && st <= 5 ? names[st] : "unknown"));
+    const char *name = st >= 0 && st <= 5 ? names[st] : "unknown";
     *granted = st == 0 || st == 1;
     if (*granted) {
-        return es_report_set(rep, "checks.status", "granted");
+        return es_report_check(rep, "ts_status", ESEAL_CHECK_PASSED, NULL, "%s", name);
     }
     ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(ES_LINE_MAX);
     unsigned int bits = fail_bits(si);
@@ -611,8 +611,8 @@ static ES_RESULT report_status(eseal_report *rep, const TS_STATUS_INFO *si, bool
             ES_GUARD(es_buf_printf(&why, "%s%s", why.len > 0 ? "," : "", nm != NULL ? nm : "unknown"));
         }
     }
-    ES_GUARD(es_report_set(rep, "response.fail_info", "%s", es_buf_cstr(&why)));
-    ES_GUARD(es_report_set(rep, "checks.status", "not granted"));
+    ES_GUARD(es_report_check(rep, "ts_status", ESEAL_CHECK_FAILED, NULL, "%s%s%s", name, why.len > 0 ? ": " : "",
+                             es_buf_cstr(&why)));
     return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_TSA_REJECTED, "the TSA did not grant the time-stamp (status %ld%s%s)",
                             st, why.len > 0 ? ", " : "", es_buf_cstr(&why));
 }
@@ -634,9 +634,9 @@ static ES_RESULT check_imprint(eseal_report *rep, TS_TST_INFO *tst, TS_REQ *req,
     char txt[80];
     ES_GUARD(oid_text(txt, sizeof(txt), oid));
     eseal_hash h = es_hash_from_nid(OBJ_obj2nid(oid));
-    ES_GUARD(es_report_set(rep, "imprint.algorithm", "%s", h != ESEAL_HASH_DEFAULT ? eseal_hash_name(h) : txt));
+    ES_GUARD(es_report_str(rep, "token.imprint_algorithm", "%s", h != ESEAL_HASH_DEFAULT ? eseal_hash_name(h) : txt));
     if (h == ESEAL_HASH_DEFAULT) {
-        ES_GUARD(es_report_set(rep, "checks.imprint", "failed"));
+        ES_GUARD(es_report_check(rep, "ts_imprint", ESEAL_CHECK_FAILED, NULL, "%s is not accepted", txt));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_ALGORITHM_NOT_ACCEPTED,
                                 "the imprint uses %s; SHA-256, SHA-384, SHA-512 or SM3 are required", txt);
     }
@@ -657,11 +657,13 @@ static ES_RESULT check_imprint(eseal_report *rep, TS_TST_INFO *tst, TS_REQ *req,
         match = es_span_eq(got, es_span_of(want, wl));
     }
     if (!match) {
-        ES_GUARD(es_report_set(rep, "checks.imprint", "failed"));
+        ES_GUARD(es_report_check(rep, "ts_imprint", ESEAL_CHECK_FAILED, NULL, "%s",
+                                 "not the imprint of the request or the data"));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                 "the token's message imprint is not the one of the request or the data");
     }
-    return es_report_set(rep, "checks.imprint", "good");
+    return es_report_check(rep, "ts_imprint", ESEAL_CHECK_PASSED, NULL, "%s of the %s", eseal_hash_name(h),
+                           req != NULL ? "request" : "data");
 }
 
 static ES_RESULT check_nonce_policy(eseal_report *rep, TS_TST_INFO *tst, TS_REQ *req,
@@ -670,17 +672,18 @@ static ES_RESULT check_nonce_policy(eseal_report *rep, TS_TST_INFO *tst, TS_REQ 
     const ASN1_INTEGER *tn = TS_TST_INFO_get_nonce(tst);
     const ASN1_INTEGER *rn = req != NULL ? TS_REQ_get_nonce(req) : NULL;
     if (rn == NULL) {
-        ES_GUARD(es_report_set(rep, "checks.nonce", "not requested"));
+        ES_GUARD(es_report_check(rep, "ts_nonce", ESEAL_CHECK_NOT_APPLICABLE, NULL, "%s", "not requested"));
     } else if (tn == NULL || ASN1_INTEGER_cmp(tn, rn) != 0) {
-        ES_GUARD(es_report_set(rep, "checks.nonce", "failed"));
+        ES_GUARD(es_report_check(rep, "ts_nonce", ESEAL_CHECK_FAILED, NULL, "%s",
+                                 tn == NULL ? "missing" : "not the request's"));
         ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_NONCE_MISMATCH,
                                   "the token's nonce is %s the request's", tn == NULL ? "missing, unlike" : "not"));
     } else {
-        ES_GUARD(es_report_set(rep, "checks.nonce", "good"));
+        ES_GUARD(es_report_check(rep, "ts_nonce", ESEAL_CHECK_PASSED, NULL, "%s", "the request's"));
     }
     char got[128];
     ES_GUARD(oid_text(got, sizeof(got), TS_TST_INFO_get_policy_id(tst)));
-    ES_GUARD(es_report_set(rep, "tst.policy", "%s", got));
+    ES_GUARD(es_report_str(rep, "token.policy", "%s", got));
     char want[128] = "";
     if (o->policy_oid != NULL) {
         ES_ENSURE(strlen(o->policy_oid) < sizeof(want), ESEAL_EINVAL, "tsa: policy OID too long");
@@ -689,13 +692,13 @@ static ES_RESULT check_nonce_policy(eseal_report *rep, TS_TST_INFO *tst, TS_REQ 
         ES_GUARD(oid_text(want, sizeof(want), TS_REQ_get_policy_id(req)));
     }
     if (want[0] == '\0') {
-        return es_report_set(rep, "checks.policy", "not required");
+        return es_report_check(rep, "ts_policy", ESEAL_CHECK_NOT_APPLICABLE, NULL, "%s", "not required");
     }
     if (strcmp(want, got) != 0) {
-        ES_GUARD(es_report_set(rep, "checks.policy", "failed"));
+        ES_GUARD(es_report_check(rep, "ts_policy", ESEAL_CHECK_FAILED, NULL, "%s, not %s", got, want));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_POLICY_MISMATCH, "the token's policy is %s, not %s", got, want);
     }
-    return es_report_set(rep, "checks.policy", "good");
+    return es_report_check(rep, "ts_policy", ESEAL_CHECK_PASSED, NULL, "%s", got);
 }
 
 static ES_RESULT report_tst(eseal_report *rep, TS_TST_INFO *tst, int64_t *gen_ms)
@@ -707,28 +710,26 @@ static ES_RESULT report_tst(eseal_report *rep, TS_TST_INFO *tst, int64_t *gen_ms
         *gen_ms = 0;
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the token's genTime is not a GeneralizedTime");
     }
-    char t[ES_RFC3339_LEN];
-    es_time_rfc3339(t, *gen_ms);
-    ES_GUARD(es_report_set(rep, "tst.gen_time", "%s", t));
+    ES_GUARD(es_report_time(rep, "token.gen_time", *gen_ms));
     const ASN1_INTEGER *serial = TS_TST_INFO_get_serial(tst);
     ES_AUTO(BN_freep) BIGNUM *bn = serial != NULL ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
     if (bn != NULL) {
         /* Upper-case hex, as every serial number eseal prints (certificates, the stamp's time line). */
         char *hex = BN_bn2hex(bn);
         ES_ENSURE_ALLOC(hex);
-        r = es_report_set(rep, "tst.serial", "%s", hex);
+        r = es_report_str(rep, "token.serial", "%s", hex);
         OPENSSL_free(hex);
         ES_GUARD(r);
     }
     TS_ACCURACY *acc = TS_TST_INFO_get_accuracy(tst);
     if (acc == NULL) {
-        return es_report_set(rep, "tst.accuracy_ms", "absent");
+        return es_report_null(rep, "token.accuracy_ms");
     }
     const ASN1_INTEGER *s = TS_ACCURACY_get_seconds(acc), *m = TS_ACCURACY_get_millis(acc),
                        *u = TS_ACCURACY_get_micros(acc);
     long ms = (s != NULL ? ASN1_INTEGER_get(s) * 1000 : 0) + (m != NULL ? ASN1_INTEGER_get(m) : 0) +
               (u != NULL ? (ASN1_INTEGER_get(u) + 999) / 1000 : 0);
-    return es_report_set(rep, "tst.accuracy_ms", "%ld", ms);
+    return es_report_int(rep, "token.accuracy_ms", ms);
 }
 
 /* RFC 3161 §2.3: exactly one EKU, id-kp-timeStamping, critical. */
@@ -744,11 +745,12 @@ static ES_RESULT check_eku(eseal_report *rep, X509 *signer)
     }
     ERR_clear_error();
     if (!ok) {
-        ES_GUARD(es_report_set(rep, "checks.tsa_eku", "failed"));
+        ES_GUARD(es_report_check(rep, "ts_tsa_eku", ESEAL_CHECK_FAILED, NULL, "%s",
+                                 "not a sole critical id-kp-timeStamping"));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CHAIN_CONSTRAINTS_FAILURE,
                                 "the signer certificate's only extended key usage is not a critical timeStamping");
     }
-    return es_report_set(rep, "checks.tsa_eku", "good");
+    return es_report_check(rep, "ts_tsa_eku", ESEAL_CHECK_PASSED, NULL, "%s", "critical id-kp-timeStamping");
 }
 
 static ES_RESULT check_ess(eseal_report *rep, PKCS7_SIGNER_INFO *si, X509 *signer, const eseal_tsa_verify_options *o)
@@ -756,10 +758,13 @@ static ES_RESULT check_ess(eseal_report *rep, PKCS7_SIGNER_INFO *si, X509 *signe
     ASN1_TYPE *v2 = PKCS7_get_signed_attribute(si, NID_id_smime_aa_signingCertificateV2);
     if (v2 == NULL) {
         bool v1 = PKCS7_get_signed_attribute(si, NID_id_smime_aa_signingCertificate) != NULL;
-        ES_GUARD(es_report_set(rep, "checks.signing_certificate_attribute", "%s", v1 ? "v1 only" : "absent"));
         if (v1 && o->allow_ess_v1) {
-            return ES_OK; /* TS_RESP_verify_token checks the v1 ESSCertID */
+            /* TS_RESP_verify_token checks the v1 ESSCertID */
+            return es_report_check(rep, "signing_certificate", ESEAL_CHECK_PASSED, NULL, "%s",
+                                   "signing-certificate (v1) only, allowed");
         }
+        ES_GUARD(es_report_check(rep, "signing_certificate", ESEAL_CHECK_FAILED, NULL, "%s",
+                                 v1 ? "signing-certificate (v1) only" : "no signing-certificate-v2 attribute"));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIGNING_CERTIFICATE_MISSING,
                                 "the token has no signing-certificate-v2 attribute (RFC 5816)%s",
                                 v1 ? "; only a SHA-1 ESSCertID" : "");
@@ -779,11 +784,13 @@ static ES_RESULT check_ess(eseal_report *rep, PKCS7_SIGNER_INFO *si, X509 *signe
     }
     ERR_clear_error();
     if (found != 1) {
-        ES_GUARD(es_report_set(rep, "checks.signing_certificate_attribute", "mismatch"));
+        ES_GUARD(es_report_check(rep, "signing_certificate", ESEAL_CHECK_FAILED, NULL, "%s",
+                                 "signing-certificate-v2 names another certificate"));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIGNING_CERTIFICATE_MISMATCH,
                                 "the signing-certificate-v2 attribute does not name the signer certificate");
     }
-    return es_report_set(rep, "checks.signing_certificate_attribute", "good");
+    return es_report_check(rep, "signing_certificate", ESEAL_CHECK_PASSED, NULL, "%s",
+                           "signing-certificate-v2 names the TSA certificate");
 }
 
 /* The signature over the TSTInfo, by OpenSSL's TS verifier with the signer itself as the only
@@ -815,13 +822,13 @@ static ES_RESULT check_signature_ts(eseal_report *rep, PKCS7 *token, X509 *signe
     int ok = TS_RESP_verify_token(vc, token);
     if (ok == 1) {
         ERR_clear_error();
-        return es_report_set(rep, "checks.signature", "good");
+        return es_report_check(rep, "signature", ESEAL_CHECK_PASSED, NULL, "%s", "the TSA's signature over the TSTInfo");
     }
     unsigned long e = ERR_peek_last_error();
     char why[256];
     ERR_error_string_n(e, why, sizeof(why));
     ERR_clear_error();
-    ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
+    ES_GUARD(es_report_check(rep, "signature", ESEAL_CHECK_FAILED, NULL, "%s", "does not verify"));
     return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SIG_CRYPTO_FAILURE, "the time-stamp token's signature does not verify (%s)",
                             e != 0 ? ERR_reason_error_string(e) != NULL ? ERR_reason_error_string(e) : why : "unknown");
 }
@@ -862,14 +869,14 @@ static ES_RESULT check_signature_cms(eseal_report *rep, PKCS7 *token, X509 *sign
     X509_ALGOR_get0(&doid, NULL, NULL, digalg);
     eseal_hash hash = es_hash_from_nid(OBJ_obj2nid(doid));
     if (hash == ESEAL_HASH_DEFAULT) {
-        ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
+        ES_GUARD(es_report_check(rep, "signature", ESEAL_CHECK_FAILED, NULL, "%s", "digest algorithm not accepted"));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CRYPTO_CONSTRAINTS_FAILURE,
                                 "the token's digest algorithm is not accepted (SM3 or SHA-256/384/512 are)");
     }
     int ct = CMS_signed_get_attr_by_NID(si, NID_pkcs9_contentType, -1);
     ASN1_TYPE *ctv = ct >= 0 ? X509_ATTRIBUTE_get0_type(CMS_signed_get_attr(si, ct), 0) : NULL;
     if (ctv == NULL || ctv->type != V_ASN1_OBJECT || OBJ_obj2nid(ctv->value.object) != NID_id_smime_ct_TSTInfo) {
-        ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
+        ES_GUARD(es_report_check(rep, "signature", ESEAL_CHECK_FAILED, NULL, "%s", "contentType is not id-ct-TSTInfo"));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
                                 "the contentType signed attribute is missing or is not id-ct-TSTInfo");
     }
@@ -880,7 +887,8 @@ static ES_RESULT check_signature_cms(eseal_report *rep, PKCS7 *token, X509 *sign
     ES_GUARD(es_digest(dg, &dlen, hash,
                        es_span_of(ASN1_STRING_get0_data(*content), (size_t)ASN1_STRING_length(*content))));
     if (md == NULL || (size_t)ASN1_STRING_length(md) != dlen || memcmp(ASN1_STRING_get0_data(md), dg, dlen) != 0) {
-        ES_GUARD(es_report_set(rep, "checks.signature", "failed"));
+        ES_GUARD(es_report_check(rep, "signature", ESEAL_CHECK_FAILED, NULL, "%s",
+                                 "messageDigest is not the TSTInfo's digest"));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_HASH_FAILURE,
                                 "the signed messageDigest is not the digest of the token's TSTInfo");
     }
@@ -917,9 +925,9 @@ static ES_RESULT check_against_request(eseal_report *rep, PKCS7 *token, TS_REQ *
     int ok = TS_RESP_verify_token(vc, token);
     ERR_clear_error();
     if (ok == 1) {
-        return es_report_set(rep, "checks.request", "good");
+        return es_report_check(rep, "ts_request", ESEAL_CHECK_PASSED, NULL, "%s", "OpenSSL's TS check of the request");
     }
-    ES_GUARD(es_report_set(rep, "checks.request", "failed"));
+    ES_GUARD(es_report_check(rep, "ts_request", ESEAL_CHECK_FAILED, NULL, "%s", "OpenSSL's TS check of the request"));
     return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_REQUEST_MISMATCH,
                             "OpenSSL's TS check finds the token's version, imprint, nonce or policy not the request's");
 }
@@ -948,6 +956,17 @@ static ES_RESULT find_signer(X509 **out, PKCS7 *token, const eseal_trust *t)
     ERR_clear_error();
     *out = s;
     return ES_OK;
+}
+
+/* Where the TSA certificate came from: the token (certReq), else the trust set. */
+static const char *tsa_cert_origin(X509 *x, STACK_OF(X509) *certs, const eseal_trust *t)
+{
+    for (int i = 0; certs != NULL && i < sk_X509_num(certs); i++) {
+        if (X509_cmp(x, sk_X509_value(certs, i)) == 0) {
+            return "timestamp";
+        }
+    }
+    return t != NULL ? "trust_set" : NULL;
 }
 
 static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, const eseal_trust *trust,
@@ -1017,15 +1036,11 @@ static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, c
     ES_AUTO(X509_freep) X509 *signer = NULL;
     ES_GUARD(find_signer(&signer, token, trust));
     if (signer == NULL) {
-        ES_GUARD(es_report_set(rep, "checks.signature", "signer not found"));
+        ES_GUARD(es_report_check(rep, "signature", ESEAL_CHECK_INDETERMINATE, NULL, "%s", "the TSA certificate is not found"));
         return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_SIGNING_CERTIFICATE_FOUND,
                                 "the TSA certificate is neither in the token (certReq) nor in the trust set");
     }
-    char *subj = X509_NAME_oneline(X509_get_subject_name(signer), NULL, 0);
-    ES_ENSURE_ALLOC(subj);
-    es_result r = es_report_set(rep, "signer.subject", "%s", subj);
-    OPENSSL_free(subj);
-    ES_GUARD(r);
+    ES_GUARD(es_report_signer(rep, signer, tsa_cert_origin(signer, certs, trust)));
     STACK_OF(PKCS7_SIGNER_INFO) *sis = PKCS7_get_signer_info(token);
     ES_ENSURE(sis != NULL && sk_PKCS7_SIGNER_INFO_num(sis) == 1, ESEAL_EMALFORMED,
               "tsa: a time-stamp token has exactly one SignerInfo");
@@ -1035,7 +1050,8 @@ static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, c
     if (eseal_report_reason_count(rep) == before) {
         ES_GUARD(check_signature(rep, token, signer, *gen_ms));
     } else {
-        ES_GUARD(es_report_set(rep, "checks.signature", "not checked"));
+        ES_GUARD(es_report_check(rep, "signature", ESEAL_CHECK_INDETERMINATE, NULL, "%s",
+                                 "not checked: the TSA certificate's extended key usage is wrong"));
     }
     /* tlog.md §4.5 item 7: the TSA certificate must be valid at genTime. */
     return es_chain_check_ex(rep, trust, signer, certs, *gen_ms > 0 ? *gen_ms : es_ctx_now(ctx), 0, ro);

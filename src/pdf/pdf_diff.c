@@ -1375,6 +1375,16 @@ static ES_RESULT reach_final(diff *d, int info_num, int info_gen)
         qpdf_oh ob = qpdf_get_object_by_id(d->b, o.num, o.gen);
         int ctx = X_NONE;
         bool go = !qpdf_oh_is_null(d->b, ob);
+        /* A reference whose generation is not the object's ("9 5 R" to object 9 0, a signed widget
+         * listed again in a page's /Annots): qpdf and poppler resolve it to null, so the stamp
+         * disappears from the page, while MuPDF shows object 9 (found by the pdf_verify_rev
+         * campaign). One resolution, the strictest. */
+        if (!go && o.gen != 0 && !qpdf_oh_is_null(d->b, qpdf_get_object_by_id(d->b, o.num, 0))) {
+            ES_GUARD(fail(d, o.num, added_num(d, o.num), NULL,
+                          "referenced as %d %d R, but the file defines object %d 0: readers resolve the reference "
+                          "differently",
+                          o.num, o.gen, o.num));
+        }
         if (go && added_num(d, o.num)) {
             if (d->claim[o.num] != X_NONE) {
                 ctx = d->claim[o.num];

@@ -396,8 +396,11 @@ static ES_RESULT coverage_sentence(es_buf *b, const eseal_report *c)
 static ES_RESULT signature_paragraph(es_buf *b, const eseal_report *c, size_t i)
 {
     const char *type = str(c, "signature.type");
-    ES_GUARD(es_buf_printf(b, "\nSignature %zu (%s): %s\n", i + 1, type != NULL ? type : "signature",
-                           eseal_verdict_name(eseal_report_verdict(c))));
+    const char *label = type == NULL                                  ? "signature"
+                        : strcmp(type, "seal_stamp") == 0         ? "seal stamp"
+                        : strcmp(type, "document_timestamp") == 0 ? "document timestamp"
+                                                                  : type;
+    ES_GUARD(es_buf_printf(b, "\nSignature %zu (%s): %s\n", i + 1, label, eseal_verdict_name(eseal_report_verdict(c))));
     const char *sealname = str(c, "seal.name");
     if (sealname != NULL) {
         const char *owner = str(c, "seal.owner");

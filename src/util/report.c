@@ -730,12 +730,13 @@ ES_RESULT es_report_signature_init(eseal_report *sig)
 {
     static const char *const paths[] = {
         "signature.id", "signature.type", "signature.algorithm", "signature.digest_algorithm", "signature.level",
-        "signature.identifier", "signature.signed_digest", "signature.format",
+        "signature.identifier", "signature.signed_digest", "signature.format", "signature.appearance",
+        "signature.duplicate_of",
         "signer.subject", "signer.issuer", "signer.serial", "signer.fingerprint_sha256", "signer.key_algorithm",
         "signer.not_before", "signer.not_after", "signer.certificate",
         "seal",
         "time.value", "time.source", "time.tsa", "time.serial", "time.accuracy_ms", "time.token", "time.judged_at", "time.judged_by",
-        "coverage.byte_ranges", "coverage.whole_document", "coverage.changes",
+        "coverage.byte_ranges", "coverage.whole_document", "coverage.revision", "coverage.changes",
     };
     ES_GUARD(nulls(sig->data, paths, sizeof(paths) / sizeof(paths[0])));
     ES_GUARD(es_value_list(sig->data, "coverage.changes", NULL));

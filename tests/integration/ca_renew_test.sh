@@ -119,6 +119,8 @@ expect 0 "the new stamp verifies VALID" -- "$E" verify "$T/new.pdf" --json
 
 # ---- what the revoked CA's keys signed: verified, with the verdict about the revocation ------
 expect 1 "the old CMS signature is not VALID" -- "$E" verify "$T/old.p7s" --data "$T/doc.txt" --json
+python3 -c 'import json,sys; c={c["id"]: c for c in json.load(open(sys.argv[1]))["signatures"][0]["checks"]}["revocation"]; assert c["status"] == "indeterminate" and "CA: CRL" in c["detail"] and ", revoked at " in c["detail"], c' "$T/out" &&
+    ok "  ... its check revocation is indeterminate and says when the CA was revoked" || notok "old signature: revocation check $(grep -A3 '"revocation"' "$T/out" | tr '\n' ' ')"
 [ "$(verdict "$T/out")" = INDETERMINATE ] && grep -q REVOKED_CA "$T/out" && ok "  ... INDETERMINATE: its CA was revoked, no proof of an earlier time" \
     || notok "old signature: $(verdict "$T/out") $(grep -o '"code": *"[A-Z_]*"' "$T/out" | tr '\n' ' ')"
 # Its timestamp (from a TSA outside the revoked CA) proves the stamp existed before the CA's

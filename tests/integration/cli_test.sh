@@ -60,8 +60,19 @@ expect 0 "verify --json" -- "$E" verify "$T/doc.sm2.p7s" --data "$T/doc.bin" --j
 [ "$(json_verdict "$T/out")" = VALID ] && ok "JSON verdict VALID" || notok "JSON verdict VALID"
 has "$T/out" '"reasons"' "JSON has reasons"
 has "$T/out" '"signatures"' "JSON has signatures"
-has "$T/out" '"revocation": "good (CRL, trust set)"' "verify says where the revocation status came from"
-has "$T/out" '"revocation_source": "CRL, trust set"' "and names it as signer.revocation_source"
+python3 - "$T/out" <<'PY' && ok "verify --json: the revocation check passed on CRLs of the trust set, named as evidence" ||
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["signatures"][0]
+rev = [c for c in s["checks"] if c["id"] == "revocation"][0]
+assert rev["status"] == "passed" and rev["source"] == "crl" and "CRL, trust set" in rev["detail"], rev
+objs = {o["id"]: o for o in d["validation_objects"]}
+assert len(rev["objects"]) == 2 and all(objs[i]["type"] == "crl" and objs[i]["origin"] == "trust_set" for i in rev["objects"])
+chain = [c for c in s["checks"] if c["id"] == "chain"][0]
+assert chain["status"] == "passed" and len(chain["objects"]) == 3 and s["signer"]["certificate"] == chain["objects"][0]
+assert isinstance(d["document"]["size"], int) and d["format"] == "cms" and d["report_version"] == 2
+PY
+    notok "verify --json: revocation and chain checks with their evidence"
 expect 0 "eseal help ocsp" -- "$E" help ocsp
 has "$T/out" "ocsp serve --listen" "the OCSP help names ocsp serve"
 

@@ -225,6 +225,38 @@ for alg in sm2 p256 rsa; do
     expect_status "$alg: eseal verify: VALID" 0 "$eseal" --home "$home" verify "$sig" --data "$data"
     expect_status "$alg: eseal verify of tampered data: not valid" 1 \
         "$eseal" --home "$home" verify "$sig" --data "$tampered"
+    # The report as data (--json), its values against what OpenSSL reads from the same files.
+    "$eseal" --home "$home" verify "$sig" --data "$data" --json >"$log/$alg-v.json" 2>&1 || true
+    "$eseal" --home "$home" verify "$sig" --data "$tampered" --json >"$log/$alg-vt.json" 2>&1 || true
+    if python3 - "$log/$alg-v.json" "$log/$alg-vt.json" "$(openssl dgst -sha256 -r "$data" | cut -d' ' -f1)" \
+        "$(openssl x509 -in "$cert" -noout -serial | cut -d= -f2)" \
+        "$(openssl x509 -in "$cert" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d ':' | tr 'A-F' 'a-f')" \
+        >"$log/$alg-json.out" 2>&1 <<'PY'; then
+import json, sys
+r, t = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+sha, serial, fp = sys.argv[3:6]
+assert r["format"] == "cms" and r["verdict"] == "VALID", r["verdict"]
+assert r["document"]["sha256"] == sha and r["document"]["parts"][0]["kind"] == "content", r["document"]
+s = r["signatures"][0]
+assert s["signature"]["id"] == "signerInfo 1" and s["signature"]["format"] == "CAdES detached", s["signature"]
+assert s["signer"]["serial"] == serial and s["signer"]["fingerprint_sha256"] == fp, s["signer"]
+assert s["time"]["source"] == "claimed" and s["seal"] is None and s["coverage"]["whole_document"] is True
+checks = {c["id"]: c for c in s["checks"]}
+for c in ("digest", "signature", "signing_certificate", "chain", "validity", "revocation"):
+    assert checks[c]["status"] == "passed", checks[c]
+objs = {o["id"]: o for o in r["validation_objects"]}
+chain = checks["chain"]["objects"]
+assert len(chain) == 3 and s["signer"]["certificate"] in chain, chain
+assert all(objs[i]["type"] == "certificate" for i in chain), chain
+assert checks["revocation"]["objects"] and all(objs[i]["type"] == "crl" for i in checks["revocation"]["objects"])
+tc = {c["id"]: c for c in t["signatures"][0]["checks"]}
+assert t["verdict"] == "INVALID" and tc["digest"]["status"] == "failed", tc["digest"]
+PY
+        ok "$alg: eseal verify --json: the document's SHA-256, the signer's serial and fingerprint as OpenSSL reads them; every check passed, naming the chain and the CRLs"
+    else
+        not_ok "$alg: eseal verify --json: typed report"
+        diag "$log/$alg-json.out"
+    fi
 
     case $alg in
     p256 | rsa)

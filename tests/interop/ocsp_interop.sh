@@ -97,8 +97,16 @@ openssl crl -inform DER -in "$T/crl.der" -CAfile "$T/ca1.pem" -noout -verify >"$
 printf 'a document\n' >"$T/doc.txt"
 "$E" sign "$T/doc.txt" --cert "$ID" -o "$T/doc.p7s" >/dev/null 2>&1
 "$E" verify "$T/doc.p7s" --data "$T/doc.txt" --json >"$T/v.json" 2>&1
-grep -q '"revocation": "good (CRL, trust set)"' "$T/v.json" && grep -q '"revocation_source": "CRL, trust set"' "$T/v.json" &&
-    ok "eseal verify reports the revocation source" || notok "verify: $(grep -i revocation "$T/v.json")"
+# Check "revocation": passed, from a CRL of the trust set, which it names as a validation object.
+python3 - "$T/v.json" <<'PY' && ok "eseal verify reports the revocation source" || notok "verify: $(grep -i -A6 '"revocation"' "$T/v.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = {c["id"]: c for c in r["signatures"][0]["checks"]}["revocation"]
+objs = {o["id"]: o for o in r["validation_objects"]}
+assert c["status"] == "passed" and c["source"] == "crl", c
+assert "signer: CRL, trust set" in c["detail"], c
+assert c["objects"] and all(objs[i]["type"] == "crl" and objs[i]["origin"] == "trust_set" for i in c["objects"]), c
+PY
 
 # Revoke (back-dated, keyCompromise): the responder says so at once, the new CRL lists it.
 "$E" cert revoke "$ID" --reason keyCompromise --at 2020-01-02T03:04:05Z >/dev/null 2>&1

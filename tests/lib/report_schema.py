@@ -26,7 +26,8 @@ except ImportError:  # the Debian package is python3-jsonschema (scripts/deps.sh
     sys.exit(3)
 
 # Members whose strings may look like anything: identifiers, names, prose.
-FREE = {"id", "name", "subject", "issuer", "esid", "message", "detail", "object", "owner", "tsa", "anchor", "version"}
+FREE = {"id", "name", "subject", "issuer", "esid", "message", "detail", "object", "owner", "tsa", "anchor", "version",
+        "serial"}
 NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 NUMBERS = re.compile(r"^-?[0-9]+( -?[0-9]+)+$")
 BOOLEAN = {"yes", "no", "true", "false"}

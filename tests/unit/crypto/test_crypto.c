@@ -329,7 +329,10 @@ static void cms_verdicts_for(eseal_key_alg alg, eseal_sig_scheme scheme)
     expect(verify(&p7s, data, revoked, now + 120000, NULL), ESEAL_INDETERMINATE, "REVOKED_NO_POE");
     /* Validated before the revocation date: the certificate was not yet revoked then. */
     eseal_report *early = verify(&p7s, data, revoked, now + 1000, NULL);
-    assert_non_null(eseal_report_string(eseal_report_child(early, 0), "signer.revoked_later_at"));
+    const char *rd = eseal_report_string(eseal_report_child(early, 0), "checks.revocation.detail");
+    assert_non_null(rd);
+    assert_non_null(strstr(rd, "revoked later, at "));
+    assert_int_equal(eseal_report_check(eseal_report_child(early, 0), "revocation"), ESEAL_CHECK_PASSED);
     expect(early, ESEAL_VALID, NULL);
     eseal_trust_free(revoked);
     es_buf_free(&serial);
@@ -369,7 +372,9 @@ static void cms_without_signing_time(void **state)
     eseal_trust *t = trust_with_crl(NULL, 0);
     assert_int_equal(eseal_trust_add_intermediate(t, P.ca), ESEAL_OK); /* chain not embedded here */
     eseal_report *r = verify(&p7s, "d", t, 0, NULL);
-    assert_null(eseal_report_string(eseal_report_child(r, 0), "signing_time.value"));
+    int64_t ms = 0;
+    assert_int_equal(eseal_report_time(eseal_report_child(r, 0), "time.value", &ms), ESEAL_ENOTFOUND);
+    assert_string_equal(eseal_report_string(eseal_report_child(r, 0), "time.source"), "none");
     expect(r, ESEAL_VALID, NULL);
     eseal_buf_dispose(&p7s);
     eseal_trust_free(t);
@@ -389,11 +394,209 @@ static void sm2_certificates_carry_the_standard_id(void **state)
     so.chain_len = 1;
     assert_int_equal(eseal_cms_sign(&p7s, P.leaf_key, P.leaf, "d", 1, &so), ESEAL_OK);
     eseal_report *r = verify(&p7s, "d", t, 0, NULL);
-    assert_string_equal(eseal_report_string(eseal_report_child(r, 0), "checks.chain"), "good");
+    assert_int_equal(eseal_report_check(eseal_report_child(r, 0), "chain"), ESEAL_CHECK_PASSED);
     assert_string_equal(eseal_report_string(eseal_report_child(r, 0), "signature.algorithm"), "SM2-with-SM3");
     expect(r, ESEAL_VALID, NULL);
     eseal_buf_dispose(&p7s);
     eseal_trust_free(t);
+    free_pki();
+}
+
+/* ---- the CMS report as data: evidence and schema ---------------------------------------- */
+
+typedef struct {
+    eseal_key *key;
+    eseal_cert *cert;
+} test_tsa;
+
+static int next_tsa_serial(void *ctx, uint64_t *serial)
+{
+    (void)ctx;
+    /* From 0xA0: tests/lib/report_schema.py refuses a serial of digits only ("01") as a number in a string. */
+    static uint64_t n = 0x9f;
+    *serial = ++n;
+    return ESEAL_OK;
+}
+
+/* An eseal_timestamp_fn: a token from an in-process TSA (eseal_tsa_respond) for the digest. */
+static int tsa_token(void *ctx, eseal_buf *token, eseal_hash hash, const void *digest, size_t len)
+{
+    const test_tsa *tsa = ctx;
+    es_buf req = ES_BUF_INIT(1 << 16);
+    assert_true(es_ok(es_ts_request_der(&req, hash, es_span_of(digest, len), NULL)));
+    eseal_tsa_config c = ESEAL_TSA_CONFIG_INIT;
+    c.key = tsa->key;
+    c.cert = tsa->cert;
+    c.next_serial = next_tsa_serial;
+    eseal_buf resp = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_tsa_respond(&resp, req.ptr, req.len, &c), ESEAL_OK);
+    char serial[64];
+    assert_true(es_ok(es_ts_response_token(token, serial, sizeof(serial), es_span_of(resp.ptr, resp.size))));
+    eseal_buf_dispose(&resp);
+    es_buf_free(&req);
+    return ESEAL_OK;
+}
+
+/* The validation object `id` of the document report: its type, or NULL when it is not listed. */
+static const char *object_type(const eseal_report *doc, const char *id)
+{
+    const eseal_value *objs = eseal_report_find(doc, "validation_objects");
+    for (size_t i = 0; id != NULL && i < eseal_value_count(objs); i++) {
+        const eseal_value *o = eseal_value_item(objs, i);
+        if (strcmp(eseal_value_string(eseal_value_find(o, "id")), id) == 0) {
+            return eseal_value_string(eseal_value_find(o, "type"));
+        }
+    }
+    return NULL;
+}
+
+/* How many objects check `check` of `sig` names that are listed in `doc` with `type`; fails on one that is not listed. */
+static size_t named(const eseal_report *doc, const eseal_report *sig, const char *check, const char *type)
+{
+    char path[64];
+    (void)snprintf(path, sizeof(path), "checks.%s.objects", check);
+    const eseal_value *objs = eseal_report_find(sig, path);
+    assert_non_null(objs);
+    size_t n = 0;
+    for (size_t i = 0; i < eseal_value_count(objs); i++) {
+        const char *t = object_type(doc, eseal_value_string(eseal_value_item(objs, i)));
+        assert_non_null(t); /* every object a check names is in the document's list */
+        n += strcmp(t, type) == 0;
+    }
+    return n;
+}
+
+static bool names(const eseal_report *sig, const char *check, const char *id)
+{
+    char path[64];
+    (void)snprintf(path, sizeof(path), "checks.%s.objects", check);
+    const eseal_value *objs = eseal_report_find(sig, path);
+    for (size_t i = 0; id != NULL && i < eseal_value_count(objs); i++) {
+        if (strcmp(eseal_value_string(eseal_value_item(objs, i)), id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The repository's root, from this file's path (tests/unit/crypto/test_crypto.c). */
+static void source_root(char *out, size_t n)
+{
+    (void)snprintf(out, n, "%s", __FILE__);
+    char *t = strstr(out, "tests/unit/crypto/test_crypto.c");
+    assert_non_null(t);
+    *t = '\0';
+}
+
+static void cms_report_names_its_evidence(void **state)
+{
+    (void)state;
+    make_pki(ESEAL_ALG_P256);
+    int64_t now = eseal_time_now();
+    test_tsa tsa = {NULL, NULL};
+    test_issue(&tsa.cert, &tsa.key, ESEAL_ALG_P256, ES_PROFILE_TSA, "Test CMS TSA", P.root_key, P.root,
+               now - 86400000, now + 30 * 86400000LL);
+    const char *data = "the document";
+    const eseal_cert *chain[] = {P.ca};
+    eseal_cms_sign_options so = ESEAL_CMS_SIGN_OPTIONS_INIT;
+    so.chain = chain;
+    so.chain_len = 1;
+    eseal_buf p7s = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cms_sign(&p7s, P.leaf_key, P.leaf, data, strlen(data), &so), ESEAL_OK);
+    es_buf der = ES_BUF_INIT(1 << 20);
+    assert_true(es_ok(es_buf_append(&der, p7s.ptr, p7s.size)));
+    assert_true(es_ok(es_cms_add_signature_timestamp(&der, ESEAL_HASH_SHA256, tsa_token, &tsa)));
+    eseal_trust *t = trust_with_crl(NULL, 0); /* the CA's and the root's CRLs */
+    eseal_report *doc = NULL;
+    assert_int_equal(eseal_cms_verify(&doc, der.ptr, der.len, data, strlen(data), t, NULL), ESEAL_OK);
+    assert_int_equal(eseal_report_verdict(doc), ESEAL_VALID);
+    assert_string_equal(eseal_report_string(doc, "format"), "cms");
+    int64_t size = 0;
+    assert_int_equal(eseal_report_integer(doc, "document.size", &size), ESEAL_OK);
+    assert_int_equal(size, (int64_t)strlen(data));
+    assert_string_equal(eseal_report_string(doc, "document.parts.0.kind"), "content");
+    const eseal_report *sig = eseal_report_child(doc, 0);
+    assert_string_equal(eseal_report_string(sig, "signature.id"), "signerInfo 1");
+    assert_string_equal(eseal_report_string(sig, "signature.format"), "CAdES detached");
+    assert_non_null(eseal_report_string(sig, "signature.signed_digest"));
+    assert_int_equal(strlen(eseal_report_string(sig, "signature.identifier")), 64);
+    int whole = 0;
+    assert_int_equal(eseal_report_boolean(sig, "coverage.whole_document", &whole), ESEAL_OK);
+    assert_true(whole);
+
+    /* The time: proven by the timestamp, whose token and TSA certificate check "timestamp" names. */
+    assert_string_equal(eseal_report_string(sig, "time.source"), "timestamp");
+    int64_t tv = 0, judged = 0;
+    assert_int_equal(eseal_report_time(sig, "time.value", &tv), ESEAL_OK);
+    assert_int_equal(eseal_report_time(sig, "time.judged_at", &judged), ESEAL_OK);
+    assert_true(tv > now - 60000 && tv <= judged);
+    assert_string_equal(eseal_report_string(sig, "time.judged_by"), "timestamp");
+    assert_non_null(strstr(eseal_report_string(sig, "time.tsa"), "Test CMS TSA"));
+    assert_non_null(eseal_report_string(sig, "time.serial"));
+    const char *token = eseal_report_string(sig, "time.token");
+    assert_non_null(token);
+    assert_string_equal(object_type(doc, token), "timestamp");
+    assert_int_equal(eseal_report_check(sig, "timestamp"), ESEAL_CHECK_PASSED);
+    assert_true(names(sig, "timestamp", token));
+    assert_int_equal(named(doc, sig, "timestamp", "certificate"), 1); /* the TSA's */
+
+    /* The chain: the signer's certificate, the CA's and the root's, each a validation object. */
+    const char *signer = eseal_report_string(sig, "signer.certificate");
+    assert_string_equal(object_type(doc, signer), "certificate");
+    assert_int_equal(eseal_report_check(sig, "chain"), ESEAL_CHECK_PASSED);
+    assert_true(names(sig, "chain", signer));
+    assert_int_equal(named(doc, sig, "chain", "certificate"), 3);
+    assert_string_equal(eseal_report_string(sig, "checks.chain.source"), "trust_set");
+    int64_t ms = 0;
+    assert_int_equal(eseal_report_time(sig, "signer.not_after", &ms), ESEAL_OK);
+    assert_int_equal(ms, eseal_cert_not_after(P.leaf));
+    assert_string_equal(eseal_report_string(sig, "signer.serial"), eseal_cert_serial(P.leaf));
+
+    /* The revocation: the CA's CRL for the signer, the root's for the CA, both from the trust set. */
+    assert_int_equal(eseal_report_check(sig, "revocation"), ESEAL_CHECK_PASSED);
+    assert_string_equal(eseal_report_string(sig, "checks.revocation.source"), "crl");
+    assert_int_equal(named(doc, sig, "revocation", "crl"), 2);
+    const eseal_value *objs = eseal_report_find(doc, "validation_objects");
+    size_t crls = 0;
+    for (size_t i = 0; i < eseal_value_count(objs); i++) {
+        const eseal_value *o = eseal_value_item(objs, i);
+        if (strcmp(eseal_value_string(eseal_value_find(o, "type")), "crl") == 0) {
+            crls++;
+            assert_string_equal(eseal_value_string(eseal_value_find(o, "origin")), "trust_set");
+        }
+    }
+    assert_int_equal(crls, 2);
+    assert_int_equal(eseal_report_check(sig, "digest"), ESEAL_CHECK_PASSED);
+    assert_int_equal(eseal_report_check(sig, "signature"), ESEAL_CHECK_PASSED);
+    assert_int_equal(eseal_report_check(sig, "signing_certificate"), ESEAL_CHECK_PASSED);
+    assert_int_equal(eseal_report_check(sig, "validity"), ESEAL_CHECK_PASSED);
+
+    /* The JSON passes the schema (and the typed-values check) of docs/verify-report.schema.json. */
+    eseal_buf json = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_report_to_json(&json, doc), ESEAL_OK);
+    char path[256], root[512], cmd[2048];
+    path_in(path, sizeof(path), "cms-report.json");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(json.ptr, 1, json.size, f), json.size);
+    assert_int_equal(fclose(f), 0);
+    source_root(root, sizeof(root));
+    (void)snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %stests/lib/report_schema.py %sdocs/verify-report.schema.json %s",
+                   root, root, path);
+    int rc = system(cmd);
+    if (rc != 0) {
+        print_error("%s\n", json.ptr);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(unlink(path), 0);
+    eseal_buf_dispose(&json);
+
+    eseal_report_free(doc);
+    eseal_trust_free(t);
+    es_buf_free(&der);
+    eseal_buf_dispose(&p7s);
+    eseal_cert_free(tsa.cert);
+    eseal_key_free(tsa.key);
     free_pki();
 }
 
@@ -426,6 +629,7 @@ int main(void)
         cmocka_unit_test(cms_verdicts_ed25519),
         cmocka_unit_test(cms_without_signing_time),
         cmocka_unit_test(sm2_certificates_carry_the_standard_id),
+        cmocka_unit_test(cms_report_names_its_evidence),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

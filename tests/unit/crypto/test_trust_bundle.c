@@ -134,8 +134,10 @@ static void bundle_anchors_intermediates_and_crls(void **state)
     assert_int_equal(eseal_trust_anchor_count(t), 1);
     eseal_report *rep = chain_check(t, f->leaf, NULL);
     expect(rep, ESEAL_VALID, NULL);
-    assert_string_equal(eseal_report_string(rep, "chain.length"), "3");
-    assert_string_equal(eseal_report_string(rep, "chain.ca_revocation_source"), "CRL, trust set");
+    assert_int_equal(eseal_value_count(eseal_report_find(rep, "checks.chain.objects")), 3);
+    assert_true(strncmp(eseal_report_string(rep, "checks.chain.detail"), "3 certificates to ", 18) == 0);
+    assert_non_null(strstr(eseal_report_string(rep, "checks.revocation.detail"), "CA: CRL, trust set"));
+    assert_string_equal(eseal_report_string(rep, "checks.revocation.source"), "crl");
     eseal_report_free(rep);
     eseal_trust_free(t);
 
@@ -194,7 +196,9 @@ static void document_certificates_complete_the_chain(void **state)
     ro.cert_count = 2;
     rep = chain_check(t, f->leaf, &ro);
     expect(rep, ESEAL_VALID, NULL); /* the SM2-signed CA certificate verifies: it got the SM2 ID */
-    assert_string_equal(eseal_report_string(rep, "chain.length"), "3");
+    assert_int_equal(eseal_value_count(eseal_report_find(rep, "checks.chain.objects")), 3);
+    /* The CA's certificate is the document's (a PDF's /DSS): so its validation object says. */
+    assert_string_equal(eseal_report_string(rep, "validation_objects.1.origin"), "dss");
     eseal_report_free(rep);
 
     /* Helpers are never anchors: the CA alone, without the root, does not make a chain. */

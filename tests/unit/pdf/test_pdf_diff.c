@@ -770,6 +770,52 @@ static void class5_field_listed_twice(void **state)
     eseal_buf_dispose(&pdf);
 }
 
+/*
+ * Class 2 through references: a later revision that lists the signed widget under another
+ * generation ("9 5 R" for "9 0 R") in the page's /Annots or the form's /Fields, next to a new
+ * invisible field: qpdf and poppler find no object 9 5 (the stamp disappears from the page),
+ * MuPDF shows object 9 (found by the pdf_verify_rev campaign); in /Fields the signature list
+ * itself cannot be read (an error, never VALID). And a new field listed as "N 3 R" although it is
+ * object N 0.
+ */
+static void reference_under_another_generation(void **state)
+{
+    fixture *f = *state;
+    for (int where = 0; where < 3; where++) {
+        eseal_buf pdf;
+        layout l = stamped(f, &pdf, 2);
+        char old[32], bad[32], ref[32], fref[32], w[256];
+        (void)snprintf(old, sizeof(old), "%d 0 R", l.field);
+        (void)snprintf(bad, sizeof(bad), "%d 5 R", l.field);
+        (void)snprintf(ref, sizeof(ref), "%d %d R", l.next, where == 2 ? 3 : 0); /* in the page's /Annots */
+        (void)snprintf(fref, sizeof(fref), "%d 0 R", l.next);
+        (void)snprintf(w, sizeof(w), "<< /Type /Annot /Subtype /Widget /FT /Sig /T (forged) /F 132 /P %d 0 R "
+                                     "/Rect [0 0 0 0] >>", l.page);
+        char *page, *af;
+        add_to_page_and_form(&pdf, &l, ref, fref, &page, &af);
+        char *target = where == 0 ? page : where == 1 ? af : NULL;
+        char *at = target != NULL ? strstr(target, old) : NULL;
+        if (target != NULL) {
+            assert_non_null(at);
+            memcpy(at, bad, strlen(bad)); /* same length: "N 0 R" -> "N 5 R" */
+        }
+        int nums[] = {l.page, l.af, l.next};
+        const char *bodies[] = {page, af, w};
+        append(&pdf, nums, bodies, 3, NULL);
+        if (where == 1) {
+            /* a field that is no object: the signature list itself cannot be read */
+            eseal_report *r = NULL;
+            assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_EMALFORMED);
+            assert_null(r);
+        } else {
+            assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", NULL), ESEAL_INVALID);
+        }
+        free(page);
+        free(af);
+        eseal_buf_dispose(&pdf);
+    }
+}
+
 /* The signature dictionary copied (same /ByteRange and /Contents) into a second field. */
 static void class5_signature_dictionary_copied(void **state)
 {
@@ -915,6 +961,7 @@ int main(void)
         cmocka_unit_test(class4_need_appearances),
         cmocka_unit_test(class4_info_changed),
         cmocka_unit_test(class5_field_listed_twice),
+        cmocka_unit_test(reference_under_another_generation),
         cmocka_unit_test(class5_signature_dictionary_copied),
         cmocka_unit_test(class5_two_new_fields_one_dictionary),
         cmocka_unit_test(more_stamps_and_cross_page_stay_valid),

@@ -308,12 +308,30 @@ static void verify_good_and_unknown(void **st)
     expect(check(NULL, now, 0, NULL), ESEAL_INDETERMINATE, "REVOCATION_UNKNOWN", NULL, NULL);
     /* The delegated responder's signature is checked and accepted. */
     answer(&resp, &leaf, &root, &responder, 0, 1, NULL);
-    expect(check(&resp, now, 0, NULL), ESEAL_VALID, NULL, "checks.revocation", "good (OCSP, embedded)");
-    expect(check(&resp, now, 0, NULL), ESEAL_VALID, NULL, "signer.revocation_source", "OCSP, embedded");
+    expect(check(&resp, now, 0, NULL), ESEAL_VALID, NULL, "checks.revocation.detail", "signer: OCSP, embedded");
+    /* The check names the response it used, a validation object from the document (a PDF's /DSS). */
+    eseal_report *g = check(&resp, now, 0, NULL);
+    assert_int_equal(eseal_report_check(g, "revocation"), ESEAL_CHECK_PASSED);
+    assert_string_equal(eseal_report_string(g, "checks.revocation.source"), "ocsp");
+    const char *oid = eseal_report_string(g, "checks.revocation.objects.0");
+    assert_non_null(oid);
+    assert_true(strncmp(oid, "OCSP-", 5) == 0);
+    const eseal_value *objs = eseal_report_find(g, "validation_objects");
+    bool listed = false;
+    for (size_t i = 0; i < eseal_value_count(objs); i++) {
+        const eseal_value *o = eseal_value_item(objs, i);
+        if (strcmp(eseal_value_string(eseal_value_find(o, "id")), oid) == 0) {
+            listed = true;
+            assert_string_equal(eseal_value_string(eseal_value_find(o, "type")), "ocsp_response");
+            assert_string_equal(eseal_value_string(eseal_value_find(o, "origin")), "dss");
+        }
+    }
+    assert_true(listed);
+    expect(g, ESEAL_VALID, NULL, "checks.revocation.detail", "signer: OCSP, embedded");
     eseal_buf_dispose(&resp);
     /* Signed by the CA itself. */
     answer(&resp, &leaf, &root, &root, 1, 0, NULL);
-    expect(check(&resp, now, 0, NULL), ESEAL_VALID, NULL, "checks.revocation", "good (OCSP, embedded)");
+    expect(check(&resp, now, 0, NULL), ESEAL_VALID, NULL, "checks.revocation.detail", "signer: OCSP, embedded");
     eseal_buf_dispose(&resp);
     /* "unknown" covers nothing. */
     state.status = ESEAL_OCSP_UNKNOWN;
@@ -374,7 +392,7 @@ static void verify_stale_response(void **st)
     answer(&resp, &leaf, &root, &responder, 0, 0, NULL);
     expect(check(&resp, now, 0, NULL), ESEAL_INDETERMINATE, "REVOCATION_OUT_OF_DATE", NULL, NULL);
     /* ...but it spoke for a validation time inside its window. */
-    expect(check(&resp, now - 3 * DAY_MS + 60000, 0, NULL), ESEAL_VALID, NULL, "checks.revocation", "good (OCSP");
+    expect(check(&resp, now - 3 * DAY_MS + 60000, 0, NULL), ESEAL_VALID, NULL, "checks.revocation.detail", "signer: OCSP");
     eseal_buf_dispose(&resp);
     /* A thisUpdate in the future is not believed. */
     pinned_ms = now + DAY_MS;
@@ -395,16 +413,19 @@ static void verify_revoked_before_and_after(void **st)
     answer(&resp, &leaf, &root, &responder, 0, 0, NULL);
     /* Revoked before the validation time: INVALID, with time and reason. */
     eseal_report *r = check(&resp, now, 0, NULL);
-    assert_string_equal(eseal_report_string(r, "signer.revocation_reason"), "keyCompromise");
-    assert_non_null(eseal_report_string(r, "signer.revoked_at"));
-    expect(r, ESEAL_INVALID, "REVOKED", "signer.revocation_source", "OCSP, embedded");
+    const char *detail = eseal_report_string(r, "checks.revocation.detail");
+    assert_non_null(detail);
+    assert_non_null(strstr(detail, "(keyCompromise)"));
+    assert_non_null(strstr(detail, ", revoked at "));
+    assert_int_equal(eseal_report_check(r, "revocation"), ESEAL_CHECK_FAILED);
+    expect(r, ESEAL_INVALID, "REVOKED", "checks.revocation.detail", "signer: OCSP, embedded");
     /* The signature claims a time before the revocation, with no timestamp: REVOKED_NO_POE. */
     expect(check(&resp, now, now - 2 * HOUR_MS, NULL), ESEAL_INDETERMINATE, "REVOKED_NO_POE", NULL, NULL);
     eseal_buf_dispose(&resp);
     /* Validated before the revocation (a response that covers that time): valid then. */
     pinned_ms = now - 2 * HOUR_MS;
     answer(&resp, &leaf, &root, &responder, 0, 0, NULL);
-    expect(check(&resp, now - 90 * 60000, 0, NULL), ESEAL_VALID, NULL, "signer.revoked_later_at", "T");
+    expect(check(&resp, now - 90 * 60000, 0, NULL), ESEAL_VALID, NULL, "checks.revocation.detail", ", revoked later, at ");
     eseal_buf_dispose(&resp);
 }
 
@@ -464,8 +485,8 @@ static void online_cache_and_collector(void **st)
     ro.cache_dir = cache;
     ro.used = &used;
     char want[160];
-    (void)snprintf(want, sizeof(want), "good (OCSP, %s)", ocsp_url);
-    expect(check(NULL, now, 0, &ro), ESEAL_VALID, NULL, "checks.revocation", want);
+    (void)snprintf(want, sizeof(want), "signer: OCSP, %s", ocsp_url);
+    expect(check(NULL, now, 0, &ro), ESEAL_VALID, NULL, "checks.revocation.detail", want);
     assert_int_equal(ocsp_hits, 1);
     assert_int_equal(used.ocsp.n, 1);
     assert_int_equal(used.crls.n, 0);
@@ -475,7 +496,7 @@ static void online_cache_and_collector(void **st)
     assert_int_equal(cs, ESEAL_OCSP_GOOD);
     /* Offline now: the cached response is reused until its nextUpdate, without a request. */
     ro.online = false;
-    expect(check(NULL, now, 0, &ro), ESEAL_VALID, NULL, "checks.revocation", "good (OCSP, cache)");
+    expect(check(NULL, now, 0, &ro), ESEAL_VALID, NULL, "checks.revocation.detail", "signer: OCSP, cache");
     assert_int_equal(ocsp_hits, 1);
     assert_int_equal(used.ocsp.n, 1); /* the same DER is collected once */
     /* No cache and offline: unknown, as before. */
@@ -485,8 +506,8 @@ static void online_cache_and_collector(void **st)
     /* A responder that does not know the certificate: the CRL from the distribution point. */
     state.status = ESEAL_OCSP_UNKNOWN;
     ro.online = true;
-    (void)snprintf(want, sizeof(want), "good (CRL, %s)", crl_url);
-    expect(check(NULL, now, 0, &ro), ESEAL_VALID, NULL, "checks.revocation", want);
+    (void)snprintf(want, sizeof(want), "signer: CRL, %s", crl_url);
+    expect(check(NULL, now, 0, &ro), ESEAL_VALID, NULL, "checks.revocation.detail", want);
     assert_int_equal(crl_hits, 1);
     assert_int_equal(used.crls.n, 1);
     assert_true(es_span_eq(es_buf_span(&used.crls.items[0]), es_buf_span(&served_crl)));
@@ -497,7 +518,7 @@ static void online_cache_and_collector(void **st)
     es_crl_entry e = {serial.ptr, serial.len, now - HOUR_MS, 1};
     es_buf_clear(&served_crl);
     assert_true(es_ok(es_crl_issue(&served_crl, root.key, root.cert, &e, 1, 2, now - 60000, now + DAY_MS)));
-    expect(check(NULL, now, 0, &ro), ESEAL_INVALID, "REVOKED", "signer.revocation_source", "CRL, http://");
+    expect(check(NULL, now, 0, &ro), ESEAL_INVALID, "REVOKED", "checks.revocation.detail", "signer: CRL, http://");
     es_buf_free(&serial);
 
     /* The same evidence gathered for the stamping side (es_revocation_fetch). */
@@ -576,7 +597,7 @@ static void online_goes_through_the_fetcher(void **st)
     es_revocation_opts ro = ES_REVOCATION_OPTS_INIT;
     ro.online = true;
     ro.fetch = (es_fetcher){fake_fetch, &net};
-    expect(check(NULL, now, 0, &ro), ESEAL_VALID, NULL, "checks.revocation", "good (OCSP, http://ocsp.invalid/ocsp)");
+    expect(check(NULL, now, 0, &ro), ESEAL_VALID, NULL, "checks.revocation.detail", "signer: OCSP, http://ocsp.invalid/ocsp");
     assert_int_equal(net.calls, 1);
     assert_string_equal(net.url, "http://ocsp.invalid/ocsp");
     assert_string_equal(net.type, "application/ocsp-request");
