@@ -128,6 +128,102 @@ static bool is_doc_timestamp(const es_pdf_sig *s)
     return s->error == NULL && s->subfilter != NULL && strcmp(s->subfilter, "/ETSI.RFC3161") == 0;
 }
 
+/* The check status named `name` ("passed", ...); ESEAL_CHECK_ABSENT for anything else. */
+static eseal_check_status status_of(const char *name)
+{
+    for (int st = ESEAL_CHECK_PASSED; st < ESEAL_CHECK_ABSENT; st++) {
+        if (name != NULL && strcmp(eseal_check_status_name((eseal_check_status)st), name) == 0) {
+            return (eseal_check_status)st;
+        }
+    }
+    return ESEAL_CHECK_ABSENT;
+}
+
+/* Copies value v to `key` of object dst (scalars, objects, and lists of strings, integers or objects). */
+static ES_RESULT copy_value(eseal_value *dst, const char *key, const eseal_value *v)
+{
+    switch (eseal_value_type_of(v)) {
+    case ESEAL_VALUE_STRING:
+        return es_value_str(dst, key, "%s", eseal_value_string(v));
+    case ESEAL_VALUE_INTEGER:
+        return es_value_int(dst, key, eseal_value_integer(v));
+    case ESEAL_VALUE_BOOLEAN:
+        return es_value_bool(dst, key, eseal_value_boolean(v) != 0);
+    case ESEAL_VALUE_TIME:
+        return es_value_time(dst, key, eseal_value_integer(v));
+    case ESEAL_VALUE_NUMBER:
+        return es_value_num(dst, key, eseal_value_number(v));
+    case ESEAL_VALUE_OBJECT: {
+        eseal_value *o = NULL;
+        ES_GUARD(es_value_object(dst, key, &o));
+        for (size_t i = 0; i < eseal_value_count(v); i++) {
+            ES_GUARD(copy_value(o, eseal_value_key(v, i), eseal_value_item(v, i)));
+        }
+        return ES_OK;
+    }
+    case ESEAL_VALUE_LIST:
+        ES_GUARD(es_value_list(dst, key, NULL));
+        for (size_t i = 0; i < eseal_value_count(v); i++) {
+            const eseal_value *it = eseal_value_item(v, i);
+            eseal_value *o = NULL;
+            if (eseal_value_type_of(it) == ESEAL_VALUE_STRING) {
+                ES_GUARD(es_value_append_str(dst, key, "%s", eseal_value_string(it)));
+            } else if (eseal_value_type_of(it) == ESEAL_VALUE_INTEGER) {
+                ES_GUARD(es_value_append_int(dst, key, eseal_value_integer(it)));
+            } else if (eseal_value_type_of(it) == ESEAL_VALUE_OBJECT) {
+                ES_GUARD(es_value_append(dst, key, ESEAL_VALUE_OBJECT, &o));
+                for (size_t k = 0; k < eseal_value_count(it); k++) {
+                    ES_GUARD(copy_value(o, eseal_value_key(it, k), eseal_value_item(it, k)));
+                }
+            }
+        }
+        return ES_OK;
+    default:
+        return es_value_null(dst, key);
+    }
+}
+
+/*
+ * What a document timestamp's child takes from the token's report `tr`: its reasons, its checks
+ * (with the objects they name) and the TSA's certificate as the signer. The token report's other
+ * data (the token's own fields) has no place in a signature's sections; the time section is written
+ * from it by the caller. Its validation objects went to the document already (es_report_merge of holder).
+ */
+static ES_RESULT take_token_report(eseal_report *rep, const eseal_report *tr)
+{
+    for (size_t i = 0; i < eseal_report_reason_count(tr); i++) {
+        ES_GUARD(es_report_reason(rep, eseal_report_reason_verdict(tr, i), eseal_report_reason_id(tr, i), "%s",
+                                  eseal_report_reason_text(tr, i)));
+    }
+    const eseal_value *signer = eseal_report_find(tr, "signer");
+    for (size_t i = 0; eseal_value_type_of(signer) == ESEAL_VALUE_OBJECT && i < eseal_value_count(signer); i++) {
+        char path[96];
+        (void)snprintf(path, sizeof(path), "signer.%s", eseal_value_key(signer, i));
+        ES_GUARD(copy_value(es_report_root(rep), path, eseal_value_item(signer, i)));
+    }
+    const eseal_value *checks = eseal_report_find(tr, "checks");
+    for (size_t i = 0; eseal_value_type_of(checks) == ESEAL_VALUE_LIST && i < eseal_value_count(checks); i++) {
+        const eseal_value *c = eseal_value_item(checks, i);
+        const char *id = eseal_value_string(eseal_value_find(c, "id"));
+        eseal_check_status st = status_of(eseal_value_string(eseal_value_find(c, "status")));
+        if (id == NULL || st == ESEAL_CHECK_ABSENT) {
+            continue;
+        }
+        const char *detail = eseal_value_string(eseal_value_find(c, "detail"));
+        const char *source = eseal_value_string(eseal_value_find(c, "source"));
+        ES_GUARD(detail != NULL ? es_report_check(rep, id, st, source, "%s", detail)
+                                : es_report_check(rep, id, st, source, NULL));
+        const eseal_value *objs = eseal_value_find(c, "objects");
+        for (size_t k = 0; k < eseal_value_count(objs); k++) {
+            const char *oid = eseal_value_string(eseal_value_item(objs, k));
+            if (oid != NULL) {
+                ES_GUARD(es_report_check_uses(rep, id, oid));
+            }
+        }
+    }
+    return ES_OK;
+}
+
 /*
  * A document timestamp (PAdES B-LTA, ETSI EN 319 142-1 §5.4.3): an RFC 3161 token over the byte
  * ranges. A valid one proves that everything before it, signatures and validation data, existed at
@@ -144,39 +240,48 @@ static ES_RESULT verify_doc_timestamp(eseal_report *rep, const es_pdf_sig *s, es
     }
     es_span parts[2] = {es_span_of(f.ptr, (size_t)s->br[1]), es_span_of(f.ptr + s->br[2], (size_t)s->br[3])};
     es_span token = es_span_of(s->contents.ptr, der_length(es_buf_span(&s->contents)));
-    /* The token's reasons, checks (ts_*, chain, revocation, ...), the TSA as the signer, its time
-     * section when it is valid, and its evidence (cms_ts.c). */
-    ES_GUARD(es_tsa_check_token_parts(rep, gen_ms, token, parts, 2, trust, ro));
-    bool bad_token = eseal_report_has_reason(rep, "FORMAT_FAILURE") != 0;
+    /* The token's report (cms_ts.c merges it as it is: signer, token, checks, reasons) in a holder
+     * of its own: its validation objects go to the document (the merge of the holder), its reasons,
+     * checks and TSA certificate to this child, its token fields to the time section. */
+    ES_AUTO(es_report_freep) eseal_report *holder = NULL;
+    ES_GUARD(es_report_new(&holder));
+    eseal_report *tr = NULL;
+    ES_GUARD(es_report_add_child(holder, &tr));
+    ES_GUARD(es_tsa_check_token_parts(tr, gen_ms, token, parts, 2, trust, ro));
+    ES_GUARD(es_report_merge(rep, holder, NULL));
+    ES_GUARD(take_token_report(rep, tr));
+    bool bad_token = eseal_report_has_reason(tr, "FORMAT_FAILURE") != 0;
     ES_GUARD(es_report_check(rep, "format", bad_token ? ESEAL_CHECK_FAILED : ESEAL_CHECK_PASSED, NULL, "%s",
                              bad_token ? "/Contents is not a time-stamp token over the byte ranges"
                                        : "the /ByteRange covers the revision except exactly /Contents, an RFC 3161 "
                                          "time-stamp token"));
-    int64_t tv = 0;
-    if (*gen_ms != 0 && eseal_report_time(rep, "time.value", &tv) != ESEAL_OK) {
-        ES_GUARD(es_report_time(rep, "time.value", *gen_ms));
-        ES_GUARD(es_report_str(rep, "time.source", "timestamp"));
-    }
-    if (*gen_ms == 0) {
-        ES_GUARD(es_report_str(rep, "time.source", "none"));
+    const char *tsa = eseal_report_string(tr, "signer.subject");
+    const char *serial = eseal_report_string(tr, "token.serial");
+    int64_t acc = 0;
+    ES_GUARD(tsa != NULL ? es_report_str(rep, "time.tsa", "%s", tsa) : es_report_null(rep, "time.tsa"));
+    ES_GUARD(serial != NULL ? es_report_str(rep, "time.serial", "%s", serial) : es_report_null(rep, "time.serial"));
+    if (eseal_report_integer(tr, "token.accuracy_ms", &acc) == ESEAL_OK) {
+        ES_GUARD(es_report_int(rep, "time.accuracy_ms", acc));
     }
     char tid[ES_VOBJ_ID_LEN] = "";
-    const char *tsa = eseal_report_string(rep, "signer.subject");
-    if (token.len > 0 && eseal_report_verdict(rep) != ESEAL_INVALID) {
-        /* The same object as cms_ts.c's when it recorded it (validation objects are kept once per digest). */
+    if (!bad_token && token.len > 0) {
+        /* The same object as the token report's when it recorded it (kept once per digest). */
         ES_GUARD(es_report_evidence(rep, ES_VOBJ_TIMESTAMP, token, tsa != NULL ? tsa : "document timestamp",
                                     "signature", *gen_ms, tid));
     }
     if (*gen_ms != 0) {
         char t[ES_RFC3339_LEN];
         es_time_rfc3339(t, *gen_ms);
-        ES_GUARD(es_report_check(rep, "timestamp", ESEAL_CHECK_PASSED, "signature",
-                                 "a valid time-stamp token over the byte ranges, genTime %s", t));
-        if (tid[0] != 0 && eseal_report_string(rep, "time.token") == NULL) {
+        ES_GUARD(es_report_time(rep, "time.value", *gen_ms));
+        ES_GUARD(es_report_str(rep, "time.source", "timestamp"));
+        if (tid[0] != 0) {
             ES_GUARD(es_report_str(rep, "time.token", "%s", tid));
         }
+        ES_GUARD(es_report_check(rep, "timestamp", ESEAL_CHECK_PASSED, "signature",
+                                 "a valid time-stamp token over the byte ranges, genTime %s", t));
     } else {
-        eseal_verdict v = eseal_report_verdict(rep);
+        eseal_verdict v = eseal_report_verdict(tr);
+        ES_GUARD(es_report_str(rep, "time.source", "none"));
         ES_GUARD(es_report_check(rep, "timestamp",
                                  v == ESEAL_INDETERMINATE ? ESEAL_CHECK_INDETERMINATE : ESEAL_CHECK_FAILED, "signature",
                                  "the time-stamp token proves no time (%s)", eseal_verdict_name(v)));
