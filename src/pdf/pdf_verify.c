@@ -257,6 +257,11 @@ static ES_RESULT verify_doc_timestamp(eseal_report *rep, const es_pdf_sig *s, es
                                          "time-stamp token"));
     const char *tsa = eseal_report_string(tr, "signer.subject");
     const char *serial = eseal_report_string(tr, "token.serial");
+    const char *imprint = eseal_report_string(tr, "token.imprint_algorithm");
+    if (imprint != NULL) {
+        /* What the token's imprint digests the byte ranges with. */
+        ES_GUARD(es_report_str(rep, "signature.digest_algorithm", "%s", imprint));
+    }
     int64_t acc = 0;
     ES_GUARD(tsa != NULL ? es_report_str(rep, "time.tsa", "%s", tsa) : es_report_null(rep, "time.tsa"));
     ES_GUARD(serial != NULL ? es_report_str(rep, "time.serial", "%s", serial) : es_report_null(rep, "time.serial"));
