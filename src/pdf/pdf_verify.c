@@ -195,11 +195,16 @@ static ES_RESULT take_token_report(eseal_report *rep, const eseal_report *tr)
         ES_GUARD(es_report_reason(rep, eseal_report_reason_verdict(tr, i), eseal_report_reason_id(tr, i), "%s",
                                   eseal_report_reason_text(tr, i)));
     }
-    const eseal_value *signer = eseal_report_find(tr, "signer");
-    for (size_t i = 0; eseal_value_type_of(signer) == ESEAL_VALUE_OBJECT && i < eseal_value_count(signer); i++) {
-        char path[96];
-        (void)snprintf(path, sizeof(path), "signer.%s", eseal_value_key(signer, i));
-        ES_GUARD(copy_value(es_report_root(rep), path, eseal_value_item(signer, i)));
+    /* The signer section's keys (the schema's), whatever else the token report says of the TSA. */
+    static const char *const signer[] = {"subject",       "issuer",     "serial",    "fingerprint_sha256",
+                                         "key_algorithm", "not_before", "not_after", "certificate"};
+    for (size_t i = 0; i < sizeof(signer) / sizeof(signer[0]); i++) {
+        char path[48];
+        (void)snprintf(path, sizeof(path), "signer.%s", signer[i]);
+        const eseal_value *v = eseal_report_find(tr, path);
+        if (v != NULL) {
+            ES_GUARD(copy_value(es_report_root(rep), path, v));
+        }
     }
     const eseal_value *checks = eseal_report_find(tr, "checks");
     for (size_t i = 0; eseal_value_type_of(checks) == ESEAL_VALUE_LIST && i < eseal_value_count(checks); i++) {
