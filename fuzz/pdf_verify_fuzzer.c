@@ -29,7 +29,8 @@
  *    line around its digits, nothing else) that points at its own xref table
  *    or stream (class 2). Stream bodies are skipped. These are
  *    the "one resolution" rules of the issue; the verifier must refuse such
- *    files, whatever it resolves.
+ *    files, whatever it resolves. And the typed report agrees with itself
+ *    (report_disagrees: revisions, coverage, no unexplained change).
  * 2. The rendering oracle, when ESEAL_FUZZ_ORACLE names a command: the file is
  *    written to a temporary file and `/bin/sh -c '$ESEAL_FUZZ_ORACLE "$1"'` is
  *    run on it (tests/attacks/oracle.py: exit 0 renders identically, 1 renders
@@ -66,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define T_2099 4070908800000LL
 
 /* What a VALID file must not be; ESEAL_FUZZ_FINDINGS=dir records them instead of aborting. */
-enum { F_AFTER_EOF, F_GENERATION, F_TWICE, F_UNLISTED, F_TWO_SIGS, F_RENDERING, F_KINDS };
+enum { F_AFTER_EOF, F_GENERATION, F_TWICE, F_UNLISTED, F_TWO_SIGS, F_RENDERING, F_REPORT, F_KINDS };
 
 static struct {
     eseal_key *key;
@@ -91,12 +92,13 @@ static void die(const char *what)
     abort();
 }
 
-static const char *const finding_name[F_KINDS] = {"after-eof", "generation",     "twice",
-                                                  "unlisted",  "two-signatures", "rendering"};
+static const char *const finding_name[F_KINDS] = {"after-eof",      "generation", "twice", "unlisted",
+                                                  "two-signatures", "rendering",  "report"};
 static const char *const finding_what[F_KINDS] = {
     "has an object header after its last %%EOF", "redefines a signed object under another generation",
     "defines an object twice in one revision", "appends objects in a revision whose startxref is broken",
-    "lists more than one signature", "renders differently"};
+    "lists more than one signature", "renders differently",
+    "has a report its own data contradicts (revisions, coverage, unexplained changes)"};
 
 /*
  * Without ESEAL_FUZZ_FINDINGS: abort, so that libFuzzer keeps the input and stops. With it (a
@@ -556,11 +558,53 @@ static void run_oracle(const uint8_t *f, size_t n)
     }
 }
 
+/*
+ * The typed report of a VALID file must agree with itself: the revisions (document.parts) follow
+ * one another from offset 0 inside the file, the signature's coverage names one of them, and no
+ * change is unexplained (type "other") nor the modifications check failed. Returns 0 when it
+ * agrees, else which rule broke (1-based).
+ */
+static size_t report_disagrees(const eseal_report *r, size_t file_len)
+{
+    const eseal_value *parts = eseal_report_find(r, "document.parts");
+    size_t np = eseal_value_count(parts);
+    int64_t at = 0;
+    for (size_t k = 0; k < np; k++) {
+        const eseal_value *p = eseal_value_item(parts, k);
+        if (eseal_value_integer(eseal_value_find(p, "offset")) != at) {
+            return 1;
+        }
+        at += eseal_value_integer(eseal_value_find(p, "size"));
+    }
+    if (np == 0 || at <= 0 || (uint64_t)at > file_len) {
+        return 2;
+    }
+    const eseal_report *c = eseal_report_child(r, 0);
+    int64_t rev = 0;
+    int whole = 0;
+    if (eseal_report_integer(c, "coverage.revision", &rev) != ESEAL_OK || rev < 1 || (uint64_t)rev > np ||
+        eseal_report_boolean(c, "coverage.whole_document", &whole) != ESEAL_OK) {
+        return 3;
+    }
+    const eseal_value *ch = eseal_report_find(c, "coverage.changes");
+    for (size_t k = 0; k < eseal_value_count(ch); k++) {
+        const char *t = eseal_value_string(eseal_value_find(eseal_value_item(ch, k), "type"));
+        if (t == NULL || strcmp(t, "other") == 0) {
+            return 4;
+        }
+    }
+    return eseal_report_check(c, "modifications") == ESEAL_CHECK_FAILED ? 5 : 0;
+}
+
 static void judge_valid(const eseal_report *r, const uint8_t *app, size_t n)
 {
     /* Nothing was signed after the stamp: one act of signing, one signature (class 5). */
     if (eseal_report_child_count(r) != 1) {
         finding(F_TWO_SIGS, eseal_report_child_count(r), 1);
+    }
+    size_t broke = report_disagrees(r, h.base.size + n);
+    if (broke != 0) {
+        finding(F_REPORT, broke, 0);
     }
     static append_scan a;
     memset(&a, 0, sizeof(a));

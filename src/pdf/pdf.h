@@ -38,6 +38,7 @@ typedef struct {
 #define ES_PDF_DSS_ARRAYS_MAX ((size_t)1 << 20) /* the /Certs, /OCSPs, /CRLs arrays of the /DSS we write */
 #define ES_PDF_NAMES_MAX ((size_t)64 << 10)   /* the field names of one field lock, read */
 #define ES_PDF_REPORT_TEXT_MAX ((size_t)64 << 10) /* one text field of a verification report */
+#define ES_PDF_REASON_TEXT_MAX 1024 /* one format reason of the verifier (a sentence and a few numbers) */
 #define ES_PDF_DIFF_CHANGED_MAX 16384  /* the changed objects a revision diff lists, each with why */
 #define ES_PDF_DIFF_LOCKED_MAX 4096    /* the names of the locked fields a change touched */
 #define ES_PDF_DIFF_SUMMARY_MAX 32768  /* the later_changes summary: the changed and locked lists and a verdict */
@@ -219,7 +220,9 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span data, const eseal_trust *tru
  * unsigned signature fields when P >= 2, revocation data in the catalog's
  * /DSS, filling unlocked form fields when P >= 2 or the document is not
  * certified, comment annotations when P = 3). Anything else is reported on
- * `rep`, naming the object and why (docs/formats.md has the table).
+ * `rep`, naming the object and why (docs/formats.md has the table): reasons, the check
+ * "modifications" (its detail the summary), and coverage.changes, one typed entry per change
+ * (signature, document_timestamp, dss, form_fill, annotation, other; at most 64 listed).
  *
  * `file` is the parse of all of `data`, shared. `rev` holds the signed revision's parse: opened
  * here on data[0, signed_end) unless it already holds that revision (the caller closes it). qpdf
@@ -258,11 +261,19 @@ typedef struct {
  */
 ES_RESULT es_pdf_check_structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity *out, size_t max, size_t *n);
 
+/* A revision's bytes: [start, end), end just after the %%EOF that closes it. */
+typedef struct {
+    size_t start, end;
+} es_pdf_revision;
+
 /*
- * For es_pdf_verify: runs the check on `f`; when it finds anything, `rep` gets the field
- * "ambiguities" and every one of the `n` signature reports the reason AMBIGUOUS_STRUCTURE per finding.
+ * For es_pdf_verify: runs the check on `f`; `rep` gets document.parts (one per revision, null when
+ * the chain does not delimit them) and, when the check finds anything, document.ambiguities (a list
+ * of sentences) and every one of the `n` signature reports the reason AMBIGUOUS_STRUCTURE per
+ * finding. *revs (oldest first, freed by the caller with es_free; NULL when unknown) and *nrevs
+ * receive the revisions.
  */
 ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, size_t n, es_span f,
-                                  const eseal_limits *lim);
+                                  const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs);
 
 #endif

@@ -44,6 +44,7 @@
 
 #define MAX_DEPTH 64
 #define MAX_LISTED 20
+#define MAX_CHANGES 64 /* typed entries of coverage.changes (the modifications check counts them all) */
 #define MAX_ITEMS 100000 /* array items looked at in one /Fields, /Kids, /Annots or DSS array */
 
 /* What an object of the signed revision is to the form (set before the comparison). */
@@ -89,6 +90,8 @@ typedef struct {
 
 typedef struct {
     qpdf_data a, b; /* the signed revision, the final file */
+    eseal_report *rep; /* the signature's report: coverage.changes */
+    size_t nchanges;   /* typed changes listed */
     const es_pdf_perms *perm;
     int p;             /* effective DocMDP permission: 2 when the document is not certified */
     size_t signed_end; /* where this signature's signed revision ends */
@@ -108,6 +111,7 @@ typedef struct {
     uint8_t *accepted; /* X_FILL for a signed object whose change was accepted as form filling */
     int32_t *page_a, *page_b; /* page number (1-based) of page objects, 0 for others */
     int32_t *via;     /* the object a reached object was reached from (-1: the trailer) */
+    int32_t *gens;    /* generation + 1 of an object reached (the final file's last), 0: not reached */
     uint8_t *via_key; /* and through which key (via_keys) */
     uint8_t *claim;   /* X_* per object number of the final file */
     int32_t *claim_owner;
@@ -140,6 +144,7 @@ static void diff_free(diff *d)
     es_free(d->page_a);
     es_free(d->page_b);
     es_free(d->via);
+    es_free(d->gens);
     es_free(d->via_key);
     es_free(d->claim);
     es_free(d->claim_owner);
@@ -182,6 +187,43 @@ static void path_of(const diff *d, int num, char *out, size_t cap)
     (void)snprintf(out, cap, "%s %s", n, via_keys[d->via_key[num]]);
 }
 
+/* The generation of object `num` of the final file, -1 when not known. */
+static int gen_of(const diff *d, int num)
+{
+    if (num <= 0 || num >= d->maxsize) {
+        return -1;
+    }
+    if (d->gens[num] > 0) {
+        return d->gens[num] - 1;
+    }
+    qpdf_oh h = qpdf_get_object_by_id(d->b, num, 0);
+    int g = qpdf_oh_is_null(d->b, h) ? -1 : 0;
+    qpdf_oh_release(d->b, h);
+    return g;
+}
+
+/*
+ * A typed entry of coverage.changes {type, object ("N G R", null when unknown), detail}; at most
+ * MAX_CHANGES are listed.
+ */
+__attribute__((format(printf, 5, 6))) static ES_RESULT change(diff *d, const char *type, int num, int gen,
+                                                              const char *fmt, ...)
+{
+    if (d->rep == NULL || d->nchanges >= MAX_CHANGES) {
+        return ES_OK;
+    }
+    d->nchanges++;
+    eseal_value *c = NULL;
+    ES_GUARD(es_value_append(es_report_root(d->rep), "coverage.changes", ESEAL_VALUE_OBJECT, &c));
+    ES_GUARD(es_value_str(c, "type", "%s", type));
+    ES_GUARD(num > 0 && gen >= 0 ? es_value_str(c, "object", "%d %d R", num, gen) : es_value_null(c, "object"));
+    va_list ap;
+    va_start(ap, fmt);
+    es_result r = es_value_vstr(c, "detail", fmt, ap);
+    va_end(ap);
+    return r;
+}
+
 /*
  * One unexplained object: counted, and listed (at most MAX_LISTED) as
  * "object 41 (added, reached from page 1 /Annots): why"; with `once`, reported once per object.
@@ -205,6 +247,8 @@ static ES_RESULT vfail(diff *d, int num, bool once, bool added, const char *via,
         ES_GUARD(es_buf_printf(&d->changed, "%s%s (%s, reached from %s): %s", d->nchanged == 0 ? "" : "; ", n,
                                added ? "added" : "changed", via, why));
     }
+    ES_GUARD(change(d, "other", num, gen_of(d, num), "%s (%s, reached from %s): %s", n, added ? "added" : "changed",
+                    via, why));
     d->nchanged++;
     return ES_OK;
 }
@@ -236,6 +280,7 @@ static ES_RESULT push(diff *d, uint8_t *seen, int limit, int num, int gen, int c
         return ES_OK; /* not an object of this revision, or already on the way */
     }
     set_bit(seen, num);
+    d->gens[num] = gen >= 0 ? gen + 1 : 0;
     if (d->via[num] == 0) {
         d->via[num] = parent;
         d->via_key[num] = key;
@@ -844,14 +889,17 @@ static ES_RESULT judge_new_field(diff *d, qpdf_oh f, int fnum)
     if (!claim(d, fnum, X_SIGFIELD, fnum)) {
         return fail(d, fnum, true, VIA_FIELDS, "a signature field that another change uses too");
     }
+    int g = qpdf_oh_get_generation(d->b, f);
     if (!is_signed) {
         d->nunsigned++;
-    } else if (dts) {
-        d->ndts++;
-    } else {
-        d->nsigs++;
+        return change(d, "signature", fnum, g, "an unsigned signature field added (invisible, allowed: nothing signed)");
     }
-    return ES_OK;
+    if (dts) {
+        d->ndts++;
+        return change(d, "document_timestamp", fnum, g, "a document timestamp added (allowed)");
+    }
+    d->nsigs++;
+    return change(d, "signature", fnum, g, "a signature added (allowed)");
 }
 
 /* Every item of the final /AcroForm /Fields that the signed revision did not reach is judged once. */
@@ -993,11 +1041,15 @@ static bool new_comment(diff *d, qpdf_oh y, int yn)
         qpdf_oh_has_key(d->b, y, "/AA") || qpdf_oh_has_key(d->b, y, "/FT") || !claim(d, yn, X_COMMENT, yn)) {
         return false;
     }
-    if (qpdf_oh_has_key(d->b, y, "/AP")) {
+    bool ap = qpdf_oh_has_key(d->b, y, "/AP");
+    if (ap) {
         d->nannots_ap++;
     } else {
         d->nannots++;
     }
+    es_result r = change(d, "annotation", yn, qpdf_oh_get_generation(d->b, y), "a %s comment annotation added%s",
+                         st + 1, ap ? " with its own appearance (may cover signed content)" : " (allowed by DocMDP P=3)");
+    (void)r; /* the list is what the report shows; a failure to list only shortens it */
     return true;
 }
 
@@ -1086,7 +1138,11 @@ static bool form_fill(diff *d, int32_t owner)
     }
     if (!d->filled[owner]) {
         d->filled[owner] = 1;
-        if (es_pdf_field_locked(d->perm, d->names[owner])) {
+        bool locked = es_pdf_field_locked(d->perm, d->names[owner]);
+        es_result cr = change(d, "form_fill", 0, -1, "form field %s filled%s", d->names[owner],
+                              locked ? " (locked by this signature's FieldMDP)" : "");
+        (void)cr; /* the list is what the report shows; a failure to list only shortens it */
+        if (locked) {
             if (d->nlocked < MAX_LISTED) {
                 es_result pr = es_buf_printf(&d->locked, "%s%s", d->nlocked == 0 ? "" : ", ", d->names[owner]);
                 (void)pr; /* the list is what the report shows; a full buffer only shortens it */
@@ -1167,7 +1223,8 @@ static ES_RESULT allowed_change(diff *d, int num, qpdf_oh oa, qpdf_oh ob, bool *
               : qpdf_oh_is_array(d->b, ob) ? dss_streams(d, ob, why, cap)
                                            : vri_ok(d, ob, why, cap);
         d->ndss += *ok;
-        return ES_OK;
+        return *ok ? change(d, "dss", num, qpdf_oh_get_generation(d->b, ob), "revocation data added (/DSS, allowed)")
+                   : ES_OK;
     case ROLE_INFO:
         (void)snprintf(why, cap, "the document information (/Info) changed");
         return ES_OK;
@@ -1209,6 +1266,8 @@ static ES_RESULT allowed_change(diff *d, int num, qpdf_oh oa, qpdf_oh ob, bool *
                 return ES_OK;
             }
             d->ndss++;
+            ES_GUARD(change(d, "dss", qpdf_oh_is_indirect(d->b, db) ? qpdf_oh_get_object_id(d->b, db) : 0,
+                            qpdf_oh_get_generation(d->b, db), "revocation data added (/DSS, allowed)"));
         }
         qpdf_oh afa = qpdf_oh_get_key(d->a, oa, "/AcroForm"), afb = qpdf_oh_get_key(d->b, ob, "/AcroForm");
         if (d->af_num != 0 && id_b(d, afb) == d->af_num) {
@@ -1421,9 +1480,10 @@ static ES_RESULT alloc_maps(diff *d)
     d->failed = es_calloc((size_t)d->maxsize / 8 + 1, 1);
     d->via = es_calloc((size_t)d->maxsize, sizeof(*d->via));
     d->via_key = es_calloc((size_t)d->maxsize, 1);
+    d->gens = es_calloc((size_t)d->maxsize, sizeof(*d->gens));
     ES_ENSURE(d->seen != NULL && d->content != NULL && d->role != NULL && d->owner != NULL && d->accepted != NULL &&
                   d->page_a != NULL && d->seen_b != NULL && d->page_b != NULL && d->claim != NULL &&
-                  d->claim_owner != NULL && d->failed != NULL && d->via != NULL && d->via_key != NULL,
+                  d->claim_owner != NULL && d->failed != NULL && d->via != NULL && d->via_key != NULL && d->gens != NULL,
               ESEAL_ENOMEM, "out of memory");
     return ES_OK;
 }
@@ -1451,6 +1511,9 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf
     if (rev->q == NULL || rev->len != signed_end) {
         es_pdf_qpdf_close(rev);
         if (!es_ok(es_pdf_qpdf_open(rev, es_span_of(f.ptr, signed_end), file->lim))) {
+            ES_GUARD(es_report_check(rep, "modifications", ESEAL_CHECK_INDETERMINATE, NULL,
+                                     "the revisions after this signature could not be compared: %s",
+                                     eseal_error_last()->message));
             return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_LATER_CHANGES_UNCHECKED,
                                     "the revisions after this signature could not be compared: %s",
                                     eseal_error_last()->message);
@@ -1476,6 +1539,7 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
     d.locked = (es_buf)ES_BUF_INIT(ES_PDF_DIFF_LOCKED_MAX);
     d.a = rev->q;
     d.b = file->q;
+    d.rep = rep;
     /* qpdf repairs a broken page tree in memory the first time it is walked, with only a warning
      * (a catalog whose /Pages is a page gets a new tree), and every pass below would then judge
      * the repair, not the file. So the trees are walked first, before anything else is asked of
@@ -1495,7 +1559,9 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
     d.root_num = qpdf_oh_get_object_id(d.a, ra);
     int root_gen = qpdf_oh_get_generation(d.a, ra);
     if (d.root_num != qpdf_oh_get_object_id(d.b, rb)) {
-        ES_GUARD(es_report_set(rep, "later_changes", "the document catalog was replaced"));
+        ES_GUARD(es_report_check(rep, "modifications", ESEAL_CHECK_FAILED, NULL, "the document catalog was replaced"));
+        ES_GUARD(change(&d, "other", qpdf_oh_get_object_id(d.b, rb), qpdf_oh_get_generation(d.b, rb),
+                        "the document catalog was replaced"));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_CHANGED_AFTER_SIGNING,
                                 "a later revision replaced the document catalog: what is shown is not what was "
                                 "signed");
@@ -1552,8 +1618,12 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
 
     ES_AUTO(es_buf_freep) es_buf sum = ES_BUF_INIT(ES_PDF_DIFF_SUMMARY_MAX);
     ES_GUARD(summary(&d, &sum));
-    ES_GUARD(es_report_set(rep, "later_changes", "%s", es_buf_cstr(&sum)));
-    if (d.p == 1 && d.perm->docmdp_p == 1 && d.ndts + d.ndss == 0) {
+    bool p1_violated = d.p == 1 && d.perm->docmdp_p == 1 && d.ndts + d.ndss == 0;
+    eseal_check_status st = d.nchanged > 0 || d.nlocked > 0 || p1_violated ? ESEAL_CHECK_FAILED
+                            : d.nannots_ap > 0                             ? ESEAL_CHECK_INDETERMINATE
+                                                                           : ESEAL_CHECK_PASSED;
+    ES_GUARD(es_report_check(rep, "modifications", st, NULL, "%s", es_buf_cstr(&sum)));
+    if (p1_violated) {
         /* Under P=1 a revision must bring validation data or a document timestamp; the caller
          * has checked that every later signature is a document timestamp. */
         ES_GUARD(es_report_reason(rep, ESEAL_INVALID, ESEAL_R_MDP_VIOLATION,

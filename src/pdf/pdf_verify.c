@@ -5,8 +5,11 @@
  * CMS signature over it, the signer's chain, the embedded seal and whether
  * the signer may use it, and what was appended after the signed revision.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <qpdf/qpdf-c.h>
 
 #include "crypto/crypto.h"
 #include "pdf.h"
@@ -22,33 +25,42 @@ static void cert_freep(eseal_cert **c) { eseal_cert_free(*c); }
 static bool is_hex(uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 static unsigned hexval(uint8_t c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
 
+/* A FORMAT_FAILURE reason (INVALID or INDETERMINATE) and the "format" check that says the same. */
+__attribute__((format(printf, 3, 4))) static ES_RESULT format_failure(eseal_report *rep, eseal_verdict v,
+                                                                      const char *fmt, ...)
+{
+    char msg[ES_PDF_REASON_TEXT_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    ES_GUARD(es_report_check(rep, "format", v == ESEAL_INVALID ? ESEAL_CHECK_FAILED : ESEAL_CHECK_INDETERMINATE, NULL,
+                             "%s", msg));
+    return es_report_reason(rep, v, ESEAL_R_FORMAT_FAILURE, "%s", msg);
+}
+
 /* ISO 32000-1 §12.8.1: the ranges cover the file except exactly the /Contents hex string. */
 static ES_RESULT check_ranges(eseal_report *rep, const es_pdf_sig *s, es_span f, bool *ok, size_t *end)
 {
     *ok = false;
     const int64_t *b = s->br;
-    ES_GUARD(es_report_set(rep, "byte_range", "%lld %lld %lld %lld", (long long)b[0], (long long)b[1],
-                           (long long)b[2], (long long)b[3]));
     if (b[0] != 0 || b[1] <= 0 || b[2] <= b[1] + 1 || b[3] < 0 || (uint64_t)b[2] + (uint64_t)b[3] > f.len) {
-        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
-                                "the /ByteRange does not start at 0 or does not lie inside the file");
+        return format_failure(rep, ESEAL_INVALID, "the /ByteRange does not start at 0 or does not lie inside the file");
     }
     size_t g0 = (size_t)b[1], g1 = (size_t)b[2];
     if (f.ptr[g0] != '<' || f.ptr[g1 - 1] != '>') {
-        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
-                                "the gap in /ByteRange is not exactly the /Contents hex string");
+        return format_failure(rep, ESEAL_INVALID, "the gap in /ByteRange is not exactly the /Contents hex string");
     }
     size_t nhex = g1 - g0 - 2;
     if (nhex % 2 != 0 || nhex / 2 != s->contents.len) {
-        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
-                                "the gap in /ByteRange is not the signature's /Contents (%zu hex digits for %zu bytes)",
-                                nhex, s->contents.len);
+        return format_failure(rep, ESEAL_INVALID,
+                              "the gap in /ByteRange is not the signature's /Contents (%zu hex digits for %zu bytes)",
+                              nhex, s->contents.len);
     }
     for (size_t i = 0; i < nhex / 2; i++) {
         uint8_t h = f.ptr[g0 + 1 + 2 * i], l = f.ptr[g0 + 2 + 2 * i];
         if (!is_hex(h) || !is_hex(l) || ((hexval(h) << 4) | hexval(l)) != s->contents.ptr[i]) {
-            return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
-                                    "the gap in /ByteRange is not the signature's /Contents");
+            return format_failure(rep, ESEAL_INVALID, "the gap in /ByteRange is not the signature's /Contents");
         }
     }
     /* The signed revision must end where a revision ends: "%%EOF" and an optional end-of-line. */
@@ -58,8 +70,7 @@ static ES_RESULT check_ranges(eseal_report *rep, const es_pdf_sig *s, es_span f,
         e--;
     }
     if (e < 5 || memcmp(f.ptr + e - 5, "%%EOF", 5) != 0) {
-        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
-                                "the signed range does not end at the end of a revision (%%%%EOF)");
+        return format_failure(rep, ESEAL_INVALID, "the signed range does not end at the end of a revision (%%%%EOF)");
     }
     *ok = true;
     return ES_OK;
@@ -117,59 +128,297 @@ static bool is_doc_timestamp(const es_pdf_sig *s)
     return s->error == NULL && s->subfilter != NULL && strcmp(s->subfilter, "/ETSI.RFC3161") == 0;
 }
 
-/*
- * A document timestamp (PAdES B-LTA, ETSI EN 319 142-1 §5.4.3): an RFC 3161 token over the byte
- * ranges. A valid one proves that everything before it, signatures and validation data, existed at
- * its genTime.
- */
-static ES_RESULT verify_doc_timestamp(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
-                                      size_t *signed_end, const es_revocation_opts *ro)
+/* The check status named `name` ("passed", ...); ESEAL_CHECK_ABSENT for anything else. */
+static eseal_check_status status_of(const char *name)
 {
-    ES_GUARD(es_report_set(rep, "type", "document timestamp"));
-    bool ok = false;
-    ES_GUARD(check_ranges(rep, s, f, &ok, signed_end));
-    if (!ok) {
+    for (int st = ESEAL_CHECK_PASSED; st < ESEAL_CHECK_ABSENT; st++) {
+        if (name != NULL && strcmp(eseal_check_status_name((eseal_check_status)st), name) == 0) {
+            return (eseal_check_status)st;
+        }
+    }
+    return ESEAL_CHECK_ABSENT;
+}
+
+/* Copies value v to `key` of object dst (scalars, objects, and lists of strings, integers or objects). */
+static ES_RESULT copy_value(eseal_value *dst, const char *key, const eseal_value *v)
+{
+    switch (eseal_value_type_of(v)) {
+    case ESEAL_VALUE_STRING:
+        return es_value_str(dst, key, "%s", eseal_value_string(v));
+    case ESEAL_VALUE_INTEGER:
+        return es_value_int(dst, key, eseal_value_integer(v));
+    case ESEAL_VALUE_BOOLEAN:
+        return es_value_bool(dst, key, eseal_value_boolean(v) != 0);
+    case ESEAL_VALUE_TIME:
+        return es_value_time(dst, key, eseal_value_integer(v));
+    case ESEAL_VALUE_NUMBER:
+        return es_value_num(dst, key, eseal_value_number(v));
+    case ESEAL_VALUE_OBJECT: {
+        eseal_value *o = NULL;
+        ES_GUARD(es_value_object(dst, key, &o));
+        for (size_t i = 0; i < eseal_value_count(v); i++) {
+            ES_GUARD(copy_value(o, eseal_value_key(v, i), eseal_value_item(v, i)));
+        }
         return ES_OK;
     }
-    ES_GUARD(es_report_set(rep, "covers_whole_document", "%s", *signed_end == f.len ? "yes" : "no"));
-    es_span parts[2] = {es_span_of(f.ptr, (size_t)s->br[1]), es_span_of(f.ptr + s->br[2], (size_t)s->br[3])};
-    int64_t gen = 0;
-    ES_GUARD(es_tsa_check_token_parts(rep, &gen, es_span_of(s->contents.ptr, der_length(es_buf_span(&s->contents))),
-                                      parts, 2, trust, ro));
-    if (gen != 0) {
-        char t[ES_RFC3339_LEN];
-        es_time_rfc3339(t, gen);
-        ES_GUARD(es_report_set(rep, "timestamp.time", "%s", t));
+    case ESEAL_VALUE_LIST:
+        ES_GUARD(es_value_list(dst, key, NULL));
+        for (size_t i = 0; i < eseal_value_count(v); i++) {
+            const eseal_value *it = eseal_value_item(v, i);
+            eseal_value *o = NULL;
+            if (eseal_value_type_of(it) == ESEAL_VALUE_STRING) {
+                ES_GUARD(es_value_append_str(dst, key, "%s", eseal_value_string(it)));
+            } else if (eseal_value_type_of(it) == ESEAL_VALUE_INTEGER) {
+                ES_GUARD(es_value_append_int(dst, key, eseal_value_integer(it)));
+            } else if (eseal_value_type_of(it) == ESEAL_VALUE_OBJECT) {
+                ES_GUARD(es_value_append(dst, key, ESEAL_VALUE_OBJECT, &o));
+                for (size_t k = 0; k < eseal_value_count(it); k++) {
+                    ES_GUARD(copy_value(o, eseal_value_key(it, k), eseal_value_item(it, k)));
+                }
+            }
+        }
+        return ES_OK;
+    default:
+        return es_value_null(dst, key);
+    }
+}
+
+/*
+ * What a document timestamp's child takes from the token's report `tr`: its reasons, its checks
+ * (with the objects they name) and the TSA's certificate as the signer. The token report's other
+ * data (the token's own fields) has no place in a signature's sections; the time section is written
+ * from it by the caller. Its validation objects went to the document already (es_report_merge of holder).
+ */
+static ES_RESULT take_token_report(eseal_report *rep, const eseal_report *tr)
+{
+    for (size_t i = 0; i < eseal_report_reason_count(tr); i++) {
+        ES_GUARD(es_report_reason(rep, eseal_report_reason_verdict(tr, i), eseal_report_reason_id(tr, i), "%s",
+                                  eseal_report_reason_text(tr, i)));
+    }
+    /* The signer section's keys (the schema's), whatever else the token report says of the TSA. */
+    static const char *const signer[] = {"subject",       "issuer",     "serial",    "fingerprint_sha256",
+                                         "key_algorithm", "not_before", "not_after", "certificate"};
+    for (size_t i = 0; i < sizeof(signer) / sizeof(signer[0]); i++) {
+        char path[48];
+        (void)snprintf(path, sizeof(path), "signer.%s", signer[i]);
+        const eseal_value *v = eseal_report_find(tr, path);
+        if (v != NULL) {
+            ES_GUARD(copy_value(es_report_root(rep), path, v));
+        }
+    }
+    const eseal_value *checks = eseal_report_find(tr, "checks");
+    for (size_t i = 0; eseal_value_type_of(checks) == ESEAL_VALUE_LIST && i < eseal_value_count(checks); i++) {
+        const eseal_value *c = eseal_value_item(checks, i);
+        const char *id = eseal_value_string(eseal_value_find(c, "id"));
+        eseal_check_status st = status_of(eseal_value_string(eseal_value_find(c, "status")));
+        if (id == NULL || st == ESEAL_CHECK_ABSENT) {
+            continue;
+        }
+        const char *detail = eseal_value_string(eseal_value_find(c, "detail"));
+        const char *source = eseal_value_string(eseal_value_find(c, "source"));
+        ES_GUARD(detail != NULL ? es_report_check(rep, id, st, source, "%s", detail)
+                                : es_report_check(rep, id, st, source, NULL));
+        const eseal_value *objs = eseal_value_find(c, "objects");
+        for (size_t k = 0; k < eseal_value_count(objs); k++) {
+            const char *oid = eseal_value_string(eseal_value_item(objs, k));
+            if (oid != NULL) {
+                ES_GUARD(es_report_check_uses(rep, id, oid));
+            }
+        }
     }
     return ES_OK;
 }
 
-static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
-                            int64_t at, const es_pdf_registry_hook *hook, size_t *signed_end,
-                            const es_revocation_opts *ro, const eseal_context *ctx)
+/*
+ * A document timestamp (PAdES B-LTA, ETSI EN 319 142-1 §5.4.3): an RFC 3161 token over the byte
+ * ranges. A valid one proves that everything before it, signatures and validation data, existed at
+ * its genTime (*gen_ms, 0 when it proves nothing).
+ */
+static ES_RESULT verify_doc_timestamp(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
+                                      size_t *signed_end, const es_revocation_opts *ro, int64_t *gen_ms)
 {
-    *signed_end = 0;
-    ES_GUARD(es_report_set(rep, "field", "%s", s->field));
-    if (s->error != NULL) {
-        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "the signature dictionary is malformed: %s",
-                                s->error);
-    }
-    ES_GUARD(es_report_set(rep, "subfilter", "%s", s->subfilter));
-    int64_t claimed = pdf_date(s->m);
-    if (strcmp(s->subfilter, "/ETSI.RFC3161") == 0) {
-        return verify_doc_timestamp(rep, s, f, trust, signed_end, ro);
-    }
-    if (strcmp(s->subfilter, "/ETSI.CAdES.detached") != 0 && strcmp(s->subfilter, "/adbe.pkcs7.detached") != 0) {
-        return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_FORMAT_FAILURE,
-                                "signatures of /SubFilter %s are not verified", s->subfilter);
-    }
+    *gen_ms = 0;
     bool ok = false;
-    *signed_end = 0;
     ES_GUARD(check_ranges(rep, s, f, &ok, signed_end));
     if (!ok) {
         return ES_OK;
     }
-    ES_GUARD(es_report_set(rep, "covers_whole_document", "%s", *signed_end == f.len ? "yes" : "no"));
+    es_span parts[2] = {es_span_of(f.ptr, (size_t)s->br[1]), es_span_of(f.ptr + s->br[2], (size_t)s->br[3])};
+    es_span token = es_span_of(s->contents.ptr, der_length(es_buf_span(&s->contents)));
+    /* The token's report (cms_ts.c merges it as it is: signer, token, checks, reasons) in a holder
+     * of its own: its validation objects go to the document (the merge of the holder), its reasons,
+     * checks and TSA certificate to this child, its token fields to the time section. */
+    ES_AUTO(es_report_freep) eseal_report *holder = NULL;
+    ES_GUARD(es_report_new(&holder));
+    eseal_report *tr = NULL;
+    ES_GUARD(es_report_add_child(holder, &tr));
+    ES_GUARD(es_tsa_check_token_parts(tr, gen_ms, token, parts, 2, trust, ro));
+    ES_GUARD(es_report_merge(rep, holder, NULL));
+    ES_GUARD(take_token_report(rep, tr));
+    bool bad_token = eseal_report_has_reason(tr, "FORMAT_FAILURE") != 0;
+    ES_GUARD(es_report_check(rep, "format", bad_token ? ESEAL_CHECK_FAILED : ESEAL_CHECK_PASSED, NULL, "%s",
+                             bad_token ? "/Contents is not a time-stamp token over the byte ranges"
+                                       : "the /ByteRange covers the revision except exactly /Contents, an RFC 3161 "
+                                         "time-stamp token"));
+    const char *tsa = eseal_report_string(tr, "signer.subject");
+    const char *serial = eseal_report_string(tr, "token.serial");
+    const char *imprint = eseal_report_string(tr, "token.imprint_algorithm");
+    if (imprint != NULL) {
+        /* What the token's imprint digests the byte ranges with. */
+        ES_GUARD(es_report_str(rep, "signature.digest_algorithm", "%s", imprint));
+    }
+    int64_t acc = 0;
+    ES_GUARD(tsa != NULL ? es_report_str(rep, "time.tsa", "%s", tsa) : es_report_null(rep, "time.tsa"));
+    ES_GUARD(serial != NULL ? es_report_str(rep, "time.serial", "%s", serial) : es_report_null(rep, "time.serial"));
+    if (eseal_report_integer(tr, "token.accuracy_ms", &acc) == ESEAL_OK) {
+        ES_GUARD(es_report_int(rep, "time.accuracy_ms", acc));
+    }
+    char tid[ES_VOBJ_ID_LEN] = "";
+    if (!bad_token && token.len > 0) {
+        /* The same object as the token report's when it recorded it (kept once per digest). */
+        ES_GUARD(es_report_evidence(rep, ES_VOBJ_TIMESTAMP, token, tsa != NULL ? tsa : "document timestamp",
+                                    "signature", *gen_ms, tid));
+    }
+    if (*gen_ms != 0) {
+        char t[ES_RFC3339_LEN];
+        es_time_rfc3339(t, *gen_ms);
+        ES_GUARD(es_report_time(rep, "time.value", *gen_ms));
+        ES_GUARD(es_report_str(rep, "time.source", "timestamp"));
+        if (tid[0] != 0) {
+            ES_GUARD(es_report_str(rep, "time.token", "%s", tid));
+        }
+        ES_GUARD(es_report_check(rep, "timestamp", ESEAL_CHECK_PASSED, "signature",
+                                 "a valid time-stamp token over the byte ranges, genTime %s", t));
+    } else {
+        eseal_verdict v = eseal_report_verdict(tr);
+        ES_GUARD(es_report_str(rep, "time.source", "none"));
+        ES_GUARD(es_report_check(rep, "timestamp",
+                                 v == ESEAL_INDETERMINATE ? ESEAL_CHECK_INDETERMINATE : ESEAL_CHECK_FAILED, "signature",
+                                 "the time-stamp token proves no time (%s)", eseal_verdict_name(v)));
+    }
+    if (tid[0] != 0) {
+        ES_GUARD(es_report_check_uses(rep, "timestamp", tid));
+    }
+    const char *tsa_cert = eseal_report_string(rep, "signer.certificate");
+    if (tsa_cert != NULL) {
+        ES_GUARD(es_report_check_uses(rep, "timestamp", tsa_cert));
+    }
+    return ES_OK;
+}
+
+/* The widget of signature `s`: its page (1-based) and /Rect; *page = 0 when it has none that shows. */
+static void widget_of(es_pdf_qpdf *file, const es_pdf_sig *s, int *page, double rect[4])
+{
+    *page = 0;
+    qpdf_data q = file->q;
+    const char *repair = NULL;
+    if (s->field_num == 0 || !es_ok(es_pdf_qpdf_pages(file, &repair))) {
+        eseal_error_clear();
+        return;
+    }
+    qpdf_oh w = qpdf_get_object_by_id(q, s->field_num, 0);
+    if (!qpdf_oh_has_key(q, w, "/Rect")) {
+        qpdf_oh kids = qpdf_oh_get_key(q, w, "/Kids");
+        w = qpdf_oh_is_array(q, kids) && qpdf_oh_get_array_n_items(q, kids) > 0 ? qpdf_oh_get_array_item(q, kids, 0)
+                                                                                 : w;
+    }
+    qpdf_oh r = qpdf_oh_get_key(q, w, "/Rect");
+    bool nums = qpdf_oh_is_array(q, r) && qpdf_oh_get_array_n_items(q, r) == 4;
+    for (int i = 0; nums && i < 4; i++) {
+        qpdf_oh x = qpdf_oh_get_array_item(q, r, i);
+        nums = qpdf_oh_is_number(q, x);
+        rect[i] = nums ? qpdf_oh_get_numeric_value(q, x) : 0;
+    }
+    /* An invisible signature (a zero-area /Rect) shows nowhere. */
+    if (nums && rect[2] != rect[0] && rect[3] != rect[1]) {
+        int wn = qpdf_oh_get_object_id(q, w);
+        qpdf_oh pg = qpdf_oh_get_key(q, w, "/P");
+        int pn = qpdf_oh_is_indirect(q, pg) ? qpdf_oh_get_object_id(q, pg) : 0;
+        int np = qpdf_get_num_pages(q);
+        for (int i = 0; i < np && *page == 0; i++) {
+            qpdf_oh p = qpdf_get_page_n(q, (size_t)i);
+            if (pn != 0) {
+                *page = qpdf_oh_get_object_id(q, p) == pn ? i + 1 : 0;
+                continue;
+            }
+            qpdf_oh annots = qpdf_oh_get_key(q, p, "/Annots");
+            int na = qpdf_oh_is_array(q, annots) ? qpdf_oh_get_array_n_items(q, annots) : 0;
+            for (int k = 0; k < na && *page == 0 && wn != 0; k++) {
+                *page = qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, annots, k)) == wn ? i + 1 : 0;
+            }
+        }
+    }
+    qpdf_oh_release_all(q);
+    es_pdf_qpdf_quiet(file);
+}
+
+/*
+ * The PDF's own parts of a signature's report, written after the CMS merge (which would overwrite
+ * them): signature.id/type/format/appearance and the coverage of its byte ranges.
+ */
+static ES_RESULT pdf_parts(eseal_report *rep, const es_pdf_sig *s, es_span f, es_pdf_qpdf *file, size_t signed_end)
+{
+    ES_GUARD(es_report_str(rep, "signature.id", "%s", s->field));
+    bool dts = s->error == NULL && s->subfilter != NULL && strcmp(s->subfilter, "/ETSI.RFC3161") == 0;
+    ES_GUARD(es_report_str(rep, "signature.type", "%s", dts ? "document_timestamp"
+                                                     : s->seal.len > 0 ? "seal_stamp"
+                                                                       : "signature"));
+    if (s->error == NULL && s->subfilter != NULL) {
+        ES_GUARD(es_report_str(rep, "signature.format", "%s", s->subfilter[0] == '/' ? s->subfilter + 1 : s->subfilter));
+    } else {
+        ES_GUARD(es_report_null(rep, "signature.format"));
+    }
+    int page = 0;
+    double rect[4] = {0, 0, 0, 0};
+    if (s->error == NULL) {
+        widget_of(file, s, &page, rect);
+    }
+    if (page > 0) {
+        ES_GUARD(es_report_int(rep, "signature.appearance.page", page));
+        ES_GUARD(es_value_list(es_report_root(rep), "signature.appearance.rect", NULL));
+        for (int i = 0; i < 4; i++) {
+            ES_GUARD(es_value_append_num(es_report_root(rep), "signature.appearance.rect", rect[i]));
+        }
+    } else {
+        ES_GUARD(es_report_null(rep, "signature.appearance"));
+    }
+    const int64_t *b = s->br;
+    if (s->error == NULL && b[0] >= 0 && b[1] >= 0 && b[2] >= 0 && b[3] >= 0) {
+        ES_GUARD(es_value_list(es_report_root(rep), "coverage.byte_ranges", NULL));
+        for (int i = 0; i < 2; i++) {
+            eseal_value *it = NULL;
+            ES_GUARD(es_value_append(es_report_root(rep), "coverage.byte_ranges", ESEAL_VALUE_OBJECT, &it));
+            ES_GUARD(es_value_int(it, "offset", b[2 * i]));
+            ES_GUARD(es_value_int(it, "length", b[2 * i + 1]));
+        }
+    } else {
+        ES_GUARD(es_report_null(rep, "coverage.byte_ranges"));
+    }
+    return signed_end != 0 ? es_report_bool(rep, "coverage.whole_document", signed_end == f.len)
+                           : es_report_null(rep, "coverage.whole_document");
+}
+
+static ES_RESULT verify_cms(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
+                            int64_t at, const es_pdf_registry_hook *hook, size_t *signed_end,
+                            const es_revocation_opts *ro, const eseal_context *ctx, int64_t *gen_ms)
+{
+    *signed_end = 0;
+    *gen_ms = 0;
+    if (s->error != NULL) {
+        return format_failure(rep, ESEAL_INVALID, "the signature dictionary is malformed: %s", s->error);
+    }
+    int64_t claimed = pdf_date(s->m);
+    if (strcmp(s->subfilter, "/ETSI.RFC3161") == 0) {
+        return verify_doc_timestamp(rep, s, f, trust, signed_end, ro, gen_ms);
+    }
+    if (strcmp(s->subfilter, "/ETSI.CAdES.detached") != 0 && strcmp(s->subfilter, "/adbe.pkcs7.detached") != 0) {
+        return format_failure(rep, ESEAL_INDETERMINATE, "signatures of /SubFilter %s are not verified", s->subfilter);
+    }
+    bool ok = false;
+    ES_GUARD(check_ranges(rep, s, f, &ok, signed_end));
+    if (!ok) {
+        return ES_OK;
+    }
 
     /* The CMS over the two ranges. */
     size_t cms_len = der_length(es_buf_span(&s->contents));
@@ -188,34 +437,40 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     size_t kids = rc == ESEAL_OK ? eseal_report_child_count(crep) : 0;
     if (rc != ESEAL_OK || kids == 0) {
         eseal_report_free(crep);
-        return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE, "/Contents is not a CMS SignedData (%s)",
-                                rc != ESEAL_OK ? eseal_error_last()->message : "no signer");
+        return format_failure(rep, ESEAL_INVALID, "/Contents is not a CMS SignedData (%s)",
+                              rc != ESEAL_OK ? eseal_error_last()->message : "no signer");
     }
     es_result r = es_report_merge(rep, eseal_report_child(crep, 0), NULL);
-    /* More SignerInfos (podofosign 0.9.8 writes its signer twice): each is judged; PAdES allows one. */
+    /* More SignerInfos (podofosign 0.9.8 writes its signer twice): each is judged (its reasons count);
+     * PAdES allows one. The report's sections describe the first. */
     for (size_t k = 1; k < kids && es_ok(r); k++) {
-        char pfx[48];
-        (void)snprintf(pfx, sizeof(pfx), "signer_info_%zu", k + 1);
-        r = es_report_merge(rep, eseal_report_child(crep, k), pfx);
+        const eseal_report *ck = eseal_report_child(crep, k);
+        for (size_t i = 0; i < eseal_report_reason_count(ck) && es_ok(r); i++) {
+            r = es_report_reason(rep, eseal_report_reason_verdict(ck, i), eseal_report_reason_id(ck, i), "%s",
+                                 eseal_report_reason_text(ck, i));
+        }
     }
     if (es_ok(r) && kids > 1 && strcmp(s->subfilter, "/ETSI.CAdES.detached") == 0) {
-        r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_FORMAT_FAILURE,
-                             "a PAdES signature must have exactly one SignerInfo; this one has %zu", kids);
+        r = format_failure(rep, ESEAL_INVALID, "a PAdES signature must have exactly one SignerInfo; this one has %zu",
+                           kids);
+    } else if (es_ok(r)) {
+        r = es_report_check(rep, "format", ESEAL_CHECK_PASSED, NULL,
+                            "the /ByteRange covers the revision except exactly /Contents, a CMS SignedData with %zu "
+                            "SignerInfo%s",
+                            kids, kids == 1 ? "" : "s (each judged)");
     }
     eseal_report_free(crep);
     ES_GUARD(r);
     /* A signature timestamp proves the time (the CMS layer judged the signer then); else /M is a claim. */
     int64_t poe = 0;
-    const char *ts_check = eseal_report_string(rep, "timestamp.verdict");
-    if (ts_check != NULL && strcmp(ts_check, "VALID") == 0 && eseal_report_string(rep, "signing_time.value") != NULL &&
-        eseal_time_parse(&poe, eseal_report_string(rep, "signing_time.value")) != ESEAL_OK) {
+    const char *src = eseal_report_string(rep, "time.source");
+    if (eseal_report_check(rep, "timestamp") != ESEAL_CHECK_PASSED || src == NULL || strcmp(src, "timestamp") != 0 ||
+        eseal_report_time(rep, "time.value", &poe) != ESEAL_OK) {
         poe = 0;
     }
     if (poe == 0 && claimed != 0) {
-        char t[ES_RFC3339_LEN];
-        es_time_rfc3339(t, claimed);
-        ES_GUARD(es_report_set(rep, "signing_time.value", "%s", t));
-        ES_GUARD(es_report_set(rep, "signing_time.source", "claimed by the signer (/M, not proven by a timestamp)"));
+        ES_GUARD(es_report_time(rep, "time.value", claimed));
+        ES_GUARD(es_report_str(rep, "time.source", "claimed"));
     }
 
     /* The embedded seal: genuine, valid at the claimed time, and one the signer may use. */
@@ -225,31 +480,21 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     eseal_ses_seal *seal = NULL;
     rc = eseal_ses_seal_decode(&seal, s->seal.ptr, s->seal.len);
     if (rc != ESEAL_OK) {
+        ES_GUARD(es_report_check(rep, "seal_format", ESEAL_CHECK_FAILED, NULL, "the embedded seal cannot be read: %s",
+                                 eseal_error_last()->message));
         return es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_FORMAT_FAILURE, "the embedded seal cannot be read: %s",
                                 eseal_error_last()->message);
-    }
-    const eseal_seal_info *in = eseal_ses_seal_info(seal);
-    r = es_report_set(rep, "seal.esid", "%s", in->esid);
-    if (es_ok(r)) {
-        r = es_report_set(rep, "seal.name", "%s", in->name);
-    }
-    if (es_ok(r)) {
-        const char *tn = eseal_seal_type_name(in->type);
-        r = tn != NULL ? es_report_set(rep, "seal.type", "%s", tn) : es_report_set(rep, "seal.type", "%lld",
-                                                                                   (long long)in->type);
     }
     eseal_report *srep = NULL;
     /* At the proven (else the claimed) time when it precedes the validation time (never after it). */
     int64_t seal_at = poe != 0 && poe < at ? poe : claimed != 0 && claimed < at ? claimed : at;
-    if (es_ok(r)) {
-        /* The maker's chain and status with the document's validation data too (/DSS), as the signer's. */
-        r = es_ses_seal_verify_known(&srep, seal, trust, seal_at, ro, signer);
-    }
+    /* The maker's chain and status with the document's validation data too (/DSS), as the signer's. */
+    r = es_ses_seal_verify_known(&srep, seal, trust, seal_at, ro, signer);
     if (es_ok(r) && hook != NULL && hook->fn != NULL) {
         r = hook->fn(hook->ctx, srep, seal, seal_at);
     }
     if (es_ok(r)) {
-        r = es_report_merge(rep, srep, "seal_check");
+        r = es_report_merge(rep, srep, NULL);
     }
     eseal_report_free(srep);
     if (es_ok(r)) {
@@ -260,61 +505,129 @@ static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, c
                          : -1;
         eseal_buf_dispose(&der);
         if (listed == 1) {
-            r = es_report_set(rep, "checks.seal_binding", "good");
+            r = es_report_check(rep, "seal_binding", ESEAL_CHECK_PASSED, NULL,
+                                "the signer's certificate is one the seal lists");
         } else if (listed == 0) {
-            r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_NOT_ALLOWED,
-                                 "the signer's certificate is not one the seal allows to stamp with it");
+            r = es_report_check(rep, "seal_binding", ESEAL_CHECK_FAILED, NULL,
+                                "the signer's certificate is not one the seal allows to stamp with it");
+            if (es_ok(r)) {
+                r = es_report_reason(rep, ESEAL_INVALID, ESEAL_R_SEAL_NOT_ALLOWED,
+                                     "the signer's certificate is not one the seal allows to stamp with it");
+            }
         } else {
-            r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_SEAL_BINDING_UNCHECKED,
-                                 "the signer's certificate could not be read, so whether it may use the seal "
-                                 "was not checked");
+            r = es_report_check(rep, "seal_binding", ESEAL_CHECK_INDETERMINATE, NULL,
+                                "the signer's certificate could not be read");
+            if (es_ok(r)) {
+                r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_SEAL_BINDING_UNCHECKED,
+                                     "the signer's certificate could not be read, so whether it may use the seal "
+                                     "was not checked");
+            }
         }
     }
     eseal_ses_seal_free(seal);
     return r;
 }
 
+/* One signature: its sections, the CMS (or token) checks, then the PDF's own parts. */
+static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, es_pdf_qpdf *file,
+                            const eseal_trust *trust, int64_t at, const es_pdf_registry_hook *hook,
+                            size_t *signed_end, const es_revocation_opts *ro, const eseal_context *ctx,
+                            int64_t *gen_ms)
+{
+    ES_GUARD(es_report_signature_init(rep));
+    ES_GUARD(verify_cms(rep, s, f, trust, at, hook, signed_end, ro, ctx, gen_ms));
+    return pdf_parts(rep, s, f, file, *signed_end);
+}
+
 /*
  * The PAdES level each signature reaches (ETSI EN 319 142-1 §6): B-B; B-T with a valid signature
  * timestamp; B-LT when a later revision adds a /DSS; B-LTA when a valid document timestamp covers
- * that DSS. Each signature also names the archive timestamps that cover it.
+ * that DSS. Each signature also names the archive timestamps that cover it (check archive_timestamp).
  */
-static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const es_pdf_sig *sigs, size_t n, bool dss)
+static ES_RESULT judge_levels(eseal_report *rep, eseal_report **children, const es_pdf_sig *sigs, size_t n, bool dss,
+                              const bool *dup, const int64_t *archive_at)
 {
     size_t archive = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *c = eseal_report_string(children[i], "timestamp.time");
-        archive += is_doc_timestamp(&sigs[i]) && c != NULL;
+        archive += is_doc_timestamp(&sigs[i]) && archive_at[i] != 0;
     }
-    if (archive > 0) {
-        ES_GUARD(es_report_set(rep, "archive_timestamps", "%zu valid document timestamp%s", archive,
-                               archive == 1 ? "" : "s"));
-    }
+    ES_GUARD(es_report_int(rep, "document.archive_timestamps", (int64_t)archive));
     for (size_t i = 0; i < n; i++) {
-        if (is_doc_timestamp(&sigs[i]) || eseal_report_string(children[i], "duplicate_of") != NULL) {
+        if (is_doc_timestamp(&sigs[i]) || dup[i]) {
             continue;
         }
-        const char *ts = eseal_report_string(children[i], "timestamp.verdict");
-        bool bt = ts != NULL && strcmp(ts, "VALID") == 0;
+        bool bt = eseal_report_check(children[i], "timestamp") == ESEAL_CHECK_PASSED;
         /* Document timestamps after this signature, valid, in file order: the first is its archive POE. */
-        size_t covering = 0;
-        const char *first = NULL;
+        size_t covering = 0, first = 0;
         for (size_t k = i + 1; k < n; k++) {
-            const char *t = eseal_report_string(children[k], "timestamp.time");
-            if (is_doc_timestamp(&sigs[k]) && t != NULL) {
+            if (is_doc_timestamp(&sigs[k]) && archive_at[k] != 0) {
+                first = covering == 0 ? k : first;
                 covering++;
-                first = first != NULL ? first : t;
             }
         }
         /* The names of --level and of stamp/extend output (eseal_level_name): one vocabulary. */
         const char *level = !bt ? "B-B" : !dss ? "B-T" : covering == 0 ? "B-LT" : "B-LTA";
-        ES_GUARD(es_report_set(children[i], "level", "%s", level));
+        ES_GUARD(es_report_str(children[i], "signature.level", "%s", level));
         if (covering > 0) {
-            ES_GUARD(es_report_set(children[i], "archive.timestamps", "%zu", covering));
-            ES_GUARD(es_report_set(children[i], "archive.first_time", "%s", first));
+            char t[ES_RFC3339_LEN];
+            es_time_rfc3339(t, archive_at[first]);
+            ES_GUARD(es_report_check(children[i], "archive_timestamp", ESEAL_CHECK_PASSED, "signature",
+                                     "%zu valid document timestamp%s cover%s this signature; the first (field %s) at %s",
+                                     covering, covering == 1 ? "" : "s", covering == 1 ? "s" : "", sigs[first].field, t));
+            for (size_t k = i + 1; k < n; k++) {
+                const char *tok = eseal_report_string(children[k], "time.token");
+                if (is_doc_timestamp(&sigs[k]) && archive_at[k] != 0 && tok != NULL) {
+                    ES_GUARD(es_report_check_uses(children[i], "archive_timestamp", tok));
+                }
+            }
         }
     }
     return ES_OK;
+}
+
+/* The revision (1-based) that ends where a signature's byte ranges end; 0 when none does. */
+static size_t revision_of(const es_pdf_revision *revs, size_t nrevs, size_t signed_end)
+{
+    for (size_t k = 0; k < nrevs; k++) {
+        if (revs[k].end <= signed_end && (k + 1 == nrevs || revs[k + 1].end > signed_end)) {
+            return k + 1;
+        }
+    }
+    return 0;
+}
+
+/* The certification and field lock of signature s, for the modifications check's detail ("" when none). */
+static void permissions_of(const es_pdf_sig *s, char *out, size_t cap)
+{
+    static const char *const act[] = {"", "all form fields", "the form fields", "all form fields except"};
+    static const char *const what[] = {"", "no changes", "form filling and signing",
+                                       "form filling, signing and annotations"};
+    out[0] = 0;
+    size_t len = 0;
+    if (s->docmdp_p != 0) {
+        int p = s->docmdp_p >= 1 && s->docmdp_p <= 3 ? s->docmdp_p : 2;
+        int w = snprintf(out, cap, "certification DocMDP P=%d (%s allowed)", p, what[p]);
+        len = w > 0 && (size_t)w < cap ? (size_t)w : cap - 1;
+    }
+    if (s->lock_action > ES_PDF_LOCK_NONE && s->lock_action <= ES_PDF_LOCK_EXCLUDE) {
+        (void)snprintf(out + len, cap - len, "%sFieldMDP: %s%s%s", len > 0 ? "; " : "", act[s->lock_action],
+                       s->lock_fields != NULL ? " " : "", s->lock_fields != NULL ? s->lock_fields : "");
+    }
+}
+
+/* Prefixes the modifications check's detail with the signature's permissions (status kept). */
+static ES_RESULT note_permissions(eseal_report *child, const es_pdf_sig *s)
+{
+    char perm[ES_PDF_NAMES_MAX / 16];
+    permissions_of(s, perm, sizeof(perm));
+    eseal_check_status st = eseal_report_check(child, "modifications");
+    if (perm[0] == 0 || st == ESEAL_CHECK_ABSENT) {
+        return ES_OK;
+    }
+    const char *d = eseal_report_string(child, "checks.modifications.detail");
+    ES_AUTO(es_buf_freep) es_buf detail = ES_BUF_INIT(ES_PDF_REPORT_TEXT_MAX);
+    ES_GUARD(es_buf_printf(&detail, "%s%s%s", perm, d != NULL ? ": " : "", d != NULL ? d : ""));
+    return es_report_check(child, "modifications", st, NULL, "%s", es_buf_cstr(&detail));
 }
 
 ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust, int64_t at,
@@ -329,13 +642,8 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     ES_GUARD(es_pdf_signatures_of(&file, sigs, MAX_SIGS, &n));
     eseal_report *rep = NULL;
     es_result r = es_report_new(&rep);
-    char t[ES_RFC3339_LEN];
-    es_time_rfc3339(t, at);
     if (es_ok(r)) {
-        r = es_report_set(rep, "format", "PDF (PAdES)");
-    }
-    if (es_ok(r)) {
-        r = es_report_set(rep, "validation_time", "%s", t);
+        r = es_report_document(rep, "pdf", f, at);
     }
     if (es_ok(r) && n == 0) {
         r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_SIGNATURE, "the PDF has no signatures");
@@ -388,9 +696,18 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         for (size_t k = 0; k < i && !dup[i]; k++) {
             if (!dup[k] && same_signing(&sigs[k], &sigs[i])) {
                 dup[i] = true;
-                r = es_report_set(children[i], "field", "%s", sigs[i].field);
+                r = es_report_signature_init(children[i]);
                 if (es_ok(r)) {
-                    r = es_report_set(children[i], "duplicate_of", "%s", sigs[k].field);
+                    r = es_report_str(children[i], "signature.id", "%s", sigs[i].field);
+                }
+                if (es_ok(r)) {
+                    r = es_report_str(children[i], "signature.type", "%s",
+                                      is_doc_timestamp(&sigs[i]) ? "document_timestamp"
+                                      : sigs[i].seal.len > 0     ? "seal_stamp"
+                                                                 : "signature");
+                }
+                if (es_ok(r)) {
+                    r = es_report_int(children[i], "signature.duplicate_of", (int64_t)k + 1);
                 }
                 if (es_ok(r)) {
                     r = es_report_reason(children[i], ESEAL_INVALID, ESEAL_R_DUPLICATE_SIGNATURE,
@@ -410,33 +727,44 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     int64_t archive_at[MAX_SIGS] = {0};
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (is_doc_timestamp(&sigs[i]) && !dup[i]) {
-            r = verify_one(children[i], &sigs[i], f, trust, at, hook, &ends[i], &ro, ctx);
-            const char *tt = eseal_report_string(children[i], "timestamp.time");
-            int64_t g = 0;
-            if (es_ok(r) && tt != NULL && eseal_time_parse(&g, tt) == ESEAL_OK) {
-                archive_at[i] = g;
-            }
+            r = verify_one(children[i], &sigs[i], f, &file, trust, at, hook, &ends[i], &ro, ctx, &archive_at[i]);
         }
     }
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (is_doc_timestamp(&sigs[i]) || dup[i]) {
             continue;
         }
-        int64_t poe = 0;
+        int64_t poe = 0, unused = 0;
         for (size_t k = i + 1; k < n; k++) {
             poe = archive_at[k] != 0 && (poe == 0 || archive_at[k] < poe) ? archive_at[k] : poe;
         }
-        r = verify_one(children[i], &sigs[i], f, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i], &ro, ctx);
-        if (es_ok(r) && poe != 0 && poe < at && eseal_report_string(children[i], "checks.judged_at") == NULL) {
-            char tb[ES_RFC3339_LEN];
-            es_time_rfc3339(tb, poe);
-            r = es_report_set(children[i], "checks.judged_at", "%s (the archive timestamp)", tb);
+        r = verify_one(children[i], &sigs[i], f, &file, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i], &ro,
+                       ctx, &unused);
+        int64_t judged = 0;
+        if (es_ok(r) && poe != 0 && poe < at && eseal_report_time(children[i], "time.judged_at", &judged) != ESEAL_OK) {
+            r = es_report_time(children[i], "time.judged_at", poe);
+            if (es_ok(r)) {
+                r = es_report_str(children[i], "time.judged_by", "archive_timestamp");
+            }
         }
     }
-    /* One resolution: a structure that lets readers disagree invalidates every signature (pdf_xref.c). */
-    if (es_ok(r) && n > 0) {
-        r = es_pdf_report_structure(rep, children, n, f, lim);
+    /* One resolution: a structure that lets readers disagree invalidates every signature (pdf_xref.c);
+     * the same reading delimits the revisions (document.parts, coverage.revision). */
+    es_pdf_revision *revs = NULL;
+    size_t nrevs = 0;
+    if (es_ok(r)) {
+        r = es_pdf_report_structure(rep, children, n, f, lim, &revs, &nrevs);
+        if (!es_ok(r) && n == 0) {
+            /* Without signatures the structure only describes the parts: a limit leaves them unknown. */
+            eseal_error_clear();
+            r = es_report_null(rep, "document.parts");
+        }
     }
+    for (size_t i = 0; i < n && es_ok(r); i++) {
+        size_t rv = dup[i] ? 0 : revision_of(revs, nrevs, ends[i]);
+        r = rv != 0 ? es_report_int(children[i], "coverage.revision", (int64_t)rv) : ES_OK;
+    }
+    es_free(revs);
     /* The document's certification (the first signature's DocMDP, ISO 32000-1 §12.8.2.2) bounds every later change. */
     int doc_p = 0;
     for (size_t i = 0; i < n && doc_p == 0; i++) {
@@ -452,18 +780,13 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         if (dup[i]) {
             continue;
         }
-        if (sigs[i].lock_action != ES_PDF_LOCK_NONE) {
-            static const char *const act[] = {"", "all form fields", "the form fields", "all form fields except"};
-            r = es_report_set(children[i], "field_lock", "FieldMDP: %s%s%s", act[sigs[i].lock_action],
-                              sigs[i].lock_fields != NULL ? " " : "",
-                              sigs[i].lock_fields != NULL ? sigs[i].lock_fields : "");
+        if (ends[i] != 0 && ends[i] == f.len) {
+            r = es_report_check(children[i], "modifications", ESEAL_CHECK_PASSED, NULL,
+                                "no revision follows the signed one");
         }
-        if (sigs[i].docmdp_p != 0) {
+        if (es_ok(r) && sigs[i].docmdp_p != 0) {
             /* A certification signature (ISO 32000-1 §12.8.2.2): P=1 allows no later change at all. */
-            static const char *const what[] = {"", "no changes", "form filling and signing",
-                                               "form filling, signing and annotations"};
             int p = sigs[i].docmdp_p >= 1 && sigs[i].docmdp_p <= 3 ? sigs[i].docmdp_p : 2;
-            r = es_report_set(children[i], "certification", "DocMDP P=%d (%s allowed)", p, what[p]);
             /* Validation data and document timestamps may follow any signature (ISO 32000-2 §12.8.2.2.1):
              * under P=1 later signatures must all be document timestamps, and the judge below requires
              * every later revision to bring one or a /DSS. */
@@ -471,21 +794,31 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
             for (size_t k = i + 1; k < n; k++) {
                 only_ltv = only_ltv && (is_doc_timestamp(&sigs[k]) || dup[k]);
             }
-            if (es_ok(r) && p == 1 && ends[i] != 0 && ends[i] != f.len && !only_ltv) {
-                r = es_report_reason(children[i], ESEAL_INVALID, ESEAL_R_MDP_VIOLATION,
-                                     "the document was certified with no changes allowed (DocMDP P=1), yet a later "
-                                     "revision was added");
+            if (p == 1 && ends[i] != 0 && ends[i] != f.len && !only_ltv) {
+                r = es_report_check(children[i], "modifications", ESEAL_CHECK_FAILED, NULL,
+                                    "a later revision was added, and not only validation data or document "
+                                    "timestamps");
+                if (es_ok(r)) {
+                    r = es_report_reason(children[i], ESEAL_INVALID, ESEAL_R_MDP_VIOLATION,
+                                         "the document was certified with no changes allowed (DocMDP P=1), yet a "
+                                         "later revision was added");
+                }
+                if (es_ok(r)) {
+                    r = note_permissions(children[i], &sigs[i]);
+                }
                 continue;
             }
         }
-        if (!es_ok(r) || ends[i] == 0 || ends[i] == f.len) {
-            continue;
+        if (es_ok(r) && ends[i] != 0 && ends[i] != f.len) {
+            es_pdf_perms perm = {doc_p, sigs[i].lock_action, sigs[i].lock_fields};
+            r = es_pdf_judge_changes(children[i], &file, &rev, f, ends[i], &perm);
         }
-        es_pdf_perms perm = {doc_p, sigs[i].lock_action, sigs[i].lock_fields};
-        r = es_pdf_judge_changes(children[i], &file, &rev, f, ends[i], &perm);
+        if (es_ok(r)) {
+            r = note_permissions(children[i], &sigs[i]);
+        }
     }
     if (es_ok(r)) {
-        r = judge_levels(rep, children, sigs, n, has_dss);
+        r = judge_levels(rep, children, sigs, n, has_dss, dup, archive_at);
     }
     for (size_t i = 0; i < n; i++) {
         es_pdf_sig_free(&sigs[i]);

@@ -1782,7 +1782,22 @@ static ES_RESULT check(ctx *c)
     return r;
 }
 
-ES_RESULT es_pdf_check_structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity *out, size_t max, size_t *n)
+/* The revisions the chain delimits, when every one was delimited (oldest first, contiguous). */
+static bool revisions_known(const ctx *c)
+{
+    if (c->r == NULL || c->nr == 0) {
+        return false;
+    }
+    for (size_t k = 0; k < c->nr; k++) {
+        if (c->r[k].end <= c->r[k].start || (k > 0 && c->r[k].start != c->r[k - 1].end)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static ES_RESULT structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity *out, size_t max, size_t *n,
+                           es_pdf_revision **revs, size_t *nrevs)
 {
     ES_ENSURE_ARG(n != NULL && (out != NULL || max == 0));
     *n = 0;
@@ -1790,6 +1805,16 @@ ES_RESULT es_pdf_check_structure(es_span f, const eseal_limits *lim, es_pdf_ambi
     c.s = es_calloc(c.lim->max_xref_sections + 2, sizeof(*c.s));
     ES_ENSURE_ALLOC(c.s);
     es_result r = check(&c);
+    if (es_ok(r) && revs != NULL && revisions_known(&c)) {
+        *revs = es_calloc(c.nr, sizeof(**revs));
+        if (*revs == NULL) {
+            r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+        }
+        for (size_t k = 0; *revs != NULL && k < c.nr; k++) {
+            (*revs)[k] = (es_pdf_revision){c.r[k].start, c.r[k].end};
+        }
+        *nrevs = *revs != NULL ? c.nr : 0;
+    }
     es_free(c.s);
     es_free(c.e);
     es_free(c.r);
@@ -1799,26 +1824,56 @@ ES_RESULT es_pdf_check_structure(es_span f, const eseal_limits *lim, es_pdf_ambi
     return r;
 }
 
+ES_RESULT es_pdf_check_structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity *out, size_t max, size_t *n)
+{
+    return structure(f, lim, out, max, n, NULL, NULL);
+}
+
 #define REPORT_MAX 8
 
-ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
-                                  const eseal_limits *lim)
+/* document.parts: one {kind "revision", name, offset, size, sha256} per revision; null when the chain
+ * does not delimit them. */
+static ES_RESULT report_parts(eseal_report *rep, es_span f, const es_pdf_revision *revs, size_t nrevs)
 {
+    if (nrevs == 0) {
+        return es_report_null(rep, "document.parts");
+    }
+    ES_GUARD(es_value_list(es_report_root(rep), "document.parts", NULL));
+    for (size_t k = 0; k < nrevs; k++) {
+        eseal_value *part = NULL;
+        ES_GUARD(es_value_append(es_report_root(rep), "document.parts", ESEAL_VALUE_OBJECT, &part));
+        char hex[129];
+        es_span bytes = es_span_of(f.ptr + revs[k].start, revs[k].end - revs[k].start);
+        ES_GUARD(es_value_str(part, "kind", "revision"));
+        ES_GUARD(es_value_str(part, "name", "revision %zu", k + 1));
+        ES_GUARD(es_value_int(part, "offset", (int64_t)revs[k].start));
+        ES_GUARD(es_value_int(part, "size", (int64_t)bytes.len));
+        ES_GUARD(es_report_digest_hex(hex, ESEAL_HASH_SHA256, bytes));
+        ES_GUARD(es_value_str(part, "sha256", "%s", hex));
+    }
+    return ES_OK;
+}
+
+ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
+                                  const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs)
+{
+    *revs = NULL;
+    *nrevs = 0;
     es_pdf_ambiguity a[REPORT_MAX];
     size_t k = 0;
-    ES_GUARD(es_pdf_check_structure(f, lim, a, REPORT_MAX, &k));
+    ES_GUARD(structure(f, lim, a, REPORT_MAX, &k, revs, nrevs));
+    ES_GUARD(report_parts(rep, f, *revs, *nrevs));
     if (k == 0) {
         return ES_OK;
     }
     size_t shown = k < REPORT_MAX ? k : REPORT_MAX;
-    ES_AUTO(es_buf_freep) es_buf all = ES_BUF_INIT(ES_PDF_REPORT_TEXT_MAX);
+    ES_GUARD(es_value_list(es_report_root(rep), "document.ambiguities", NULL));
     for (size_t i = 0; i < shown; i++) {
-        ES_GUARD(es_buf_printf(&all, "%s%s", i > 0 ? "; " : "", a[i].what));
+        ES_GUARD(es_value_append_str(es_report_root(rep), "document.ambiguities", "%s", a[i].what));
     }
     if (k > shown) {
-        ES_GUARD(es_buf_printf(&all, "; and %zu more", k - shown));
+        ES_GUARD(es_value_append_str(es_report_root(rep), "document.ambiguities", "and %zu more", k - shown));
     }
-    ES_GUARD(es_report_set(rep, "ambiguities", "%s", es_buf_cstr(&all)));
     for (size_t j = 0; j < nsigs; j++) {
         for (size_t i = 0; i < shown; i++) {
             ES_GUARD(es_report_reason(sigs[j], ESEAL_INVALID, ESEAL_R_AMBIGUOUS_STRUCTURE, "%s", a[i].what));

@@ -471,6 +471,14 @@ ES_RESULT es_value_append_int(eseal_value *obj, const char *path, int64_t i)
     return ES_OK;
 }
 
+ES_RESULT es_value_append_num(eseal_value *obj, const char *path, double d)
+{
+    eseal_value *v = NULL;
+    ES_GUARD(es_value_append(obj, path, ESEAL_VALUE_NUMBER, &v));
+    v->u.d = d;
+    return ES_OK;
+}
+
 /* ---- reading ---- */
 
 static bool all_digits(const char *p, size_t n)

@@ -44,6 +44,7 @@ ES_RESULT es_value_append(eseal_value *obj, const char *path, eseal_value_type t
 __attribute__((format(printf, 3, 4))) ES_RESULT es_value_append_str(eseal_value *obj, const char *path,
                                                                     const char *fmt, ...);
 ES_RESULT es_value_append_int(eseal_value *obj, const char *path, int64_t v);
+ES_RESULT es_value_append_num(eseal_value *obj, const char *path, double d);
 /* A writable value at path, or NULL. */
 eseal_value *es_value_at(eseal_value *obj, const char *path);
 

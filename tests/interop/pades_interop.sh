@@ -35,8 +35,30 @@ tsverify() { # DATA TOKEN
     openssl ts -verify -data "$1" -in "$2" -token_in -CAfile "$T/tsachain.pem" >"$T/tsv" 2>&1 &&
         grep -q "Verification: OK" "$T/tsv"
 }
-field() { # REPORT-FILE NAME: the first value of "  NAME: value"
-    sed -n "s/^ *$2: //p" "$1" | head -1
+# jv REPORT.json PYTHON: runs the assertions on `eseal verify --json`'s report: d (the report), s (its
+# signatures), chk(sig, id) (the check of that id, or one with status None), codes(x) (the reason
+# codes of x, default the whole report). Exits non-zero when one fails.
+jv() {
+    python3 - "$@" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["signatures"]
+def chk(sig, cid):
+    return next((c for c in sig["checks"] if c["id"] == cid), {"status": None, "detail": "", "source": None, "objects": []})
+def codes(x=None):
+    return [r["code"] for r in (d if x is None else x)["reasons"]]
+exec(sys.argv[2])
+PY
+}
+# vj PDF [ARGS...]: eseal verify --json into $T/v.json (the exit status is the verdict's)
+vj() {
+    local f=$1
+    shift
+    "$E" verify "$f" --json "$@" >"$T/v.json" 2>"$T/err"
+}
+# what: the verdict, levels and reasons of $T/v.json, for a failure message
+what() {
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["verdict"], [(x["signature"]["level"], x["verdict"]) for x in d["signatures"]], [r["code"] for r in d["reasons"]])' "$T/v.json" 2>&1 | head -3
 }
 
 read -r CERT SEAL <<<"$(new_seal Alpha)"
@@ -46,11 +68,11 @@ if "$E" stamp "$T/in.pdf" -o "$T/bt.pdf" --seal "$SEAL" --level B-T >"$T/out" 2>
     ok "stamp --level B-T"
     grep -q "^time: .*RFC 3161 timestamp from the instance's TSA" "$T/out" &&
         ok "B-T: stamp says where the time came from" || notok "B-T time line: $(cat "$T/out")"
-    "$E" verify "$T/bt.pdf" >"$T/v" 2>&1
-    head -1 "$T/v" | grep -q "verdict: VALID" && ok "B-T: eseal verify VALID" || notok "B-T verify: $(head -5 "$T/v")"
-    [ "$(field "$T/v" level)" = "B-T" ] && ok "B-T: level B-T" || notok "B-T level: $(field "$T/v" level)"
-    field "$T/v" signing_time.source | grep -q "proven by an RFC 3161 signature timestamp" &&
-        ok "B-T: the signing time is reported as proven by the timestamp" || notok "B-T time source"
+    vj "$T/bt.pdf"
+    jv "$T/v.json" 'assert d["verdict"] == "VALID"' && ok "B-T: eseal verify VALID" || notok "B-T verify: $(what)"
+    jv "$T/v.json" 'assert s[0]["signature"]["level"] == "B-T"' && ok "B-T: level B-T" || notok "B-T level: $(what)"
+    jv "$T/v.json" 'assert s[0]["time"]["source"] == "timestamp" and chk(s[0], "timestamp")["status"] == "passed" and s[0]["time"]["token"] in chk(s[0], "timestamp")["objects"]' &&
+        ok "B-T: the signing time is reported as proven by the timestamp" || notok "B-T time source: $(what)"
     pdfsig "$T/bt.pdf" >"$T/ps" 2>&1
     grep -q "Signature is Valid" "$T/ps" && ok "B-T: pdfsig: signature valid" || notok "B-T pdfsig: $(cat "$T/ps")"
     qpdf --check "$T/bt.pdf" >/dev/null 2>&1 && ok "B-T: qpdf --check" || notok "B-T: qpdf --check"
@@ -73,9 +95,9 @@ j = i + len(tok) - 10  # inside the token's own signature value
 pdf = pdf[:j] + (b"0" if pdf[j:j + 1] != b"0" else b"1") + pdf[j + 1:]
 open(sys.argv[3], "wb").write(pdf)
 PY
-        "$E" verify "$T/bt-badts.pdf" >"$T/v" 2>&1
-        grep -q "TIMESTAMP_INVALID" "$T/v" && ! head -1 "$T/v" | grep -q "verdict: VALID$" &&
-            ok "B-T: a damaged timestamp token is TIMESTAMP_INVALID" || notok "damaged token: $(head -12 "$T/v")"
+        vj "$T/bt-badts.pdf"
+        jv "$T/v.json" 'assert "TIMESTAMP_INVALID" in codes() and d["verdict"] != "VALID" and chk(s[0], "timestamp")["status"] != "passed"' &&
+            ok "B-T: a damaged timestamp token is TIMESTAMP_INVALID" || notok "damaged token: $(what)"
     else
         notok "B-T: no signature timestamp found in the CMS"
     fi
@@ -85,9 +107,9 @@ fi
 
 # ---- B-LT --------------------------------------------------------------------------------
 if "$E" stamp "$T/in.pdf" -o "$T/lt.pdf" --seal "$SEAL" --level B-LT >/dev/null 2>"$T/err"; then
-    "$E" verify "$T/lt.pdf" >"$T/v" 2>&1
-    head -1 "$T/v" | grep -q "verdict: VALID" && [ "$(field "$T/v" level)" = "B-LT" ] &&
-        ok "B-LT: eseal verify VALID, level B-LT" || notok "B-LT verify: $(grep -E 'verdict|level|\[' "$T/v")"
+    vj "$T/lt.pdf"
+    jv "$T/v.json" 'assert d["verdict"] == "VALID" and s[0]["signature"]["level"] == "B-LT"' &&
+        ok "B-LT: eseal verify VALID, level B-LT" || notok "B-LT verify: $(what)"
     qpdf --check "$T/lt.pdf" >/dev/null 2>&1 && ok "B-LT: qpdf --check" || notok "B-LT: qpdf --check"
     qpdf --json=1 --json-key=objects "$T/lt.pdf" 2>/dev/null | python3 -c '
 import json, sys
@@ -101,22 +123,31 @@ assert len(d.get("/Certs", [])) >= 4 and len(d.get("/CRLs", [])) >= 2, d
     grep -q "Signature is Valid" "$T/ps" && ok "B-LT: pdfsig: signature valid" || notok "B-LT pdfsig: $(cat "$T/ps")"
     # Offline, without the instance's CRLs: the revocation evidence comes from the DSS itself.
     for a in sm2 p256 rsa; do "$E" ca export --alg "$a"; done >"$T/roots.pem" 2>/dev/null
-    "$E" verify "$T/lt.pdf" --no-instance --trust "$T/roots.pem" >"$T/v" 2>&1
-    field "$T/v" checks.revocation | grep -q "embedded" && [ "$(field "$T/v" timestamp.verdict)" = VALID ] &&
-        field "$T/v" timestamp_check.checks.revocation | grep -q "embedded" &&
+    vj "$T/lt.pdf" --no-instance --trust "$T/roots.pem"
+    # The signer's revocation check names DSS responses; the TSA's (and the seal maker's) are more
+    # responses of the DSS among the validation objects.
+    jv "$T/v.json" '
+r = chk(s[0], "revocation")
+dss = {o["id"] for o in d["validation_objects"] if o["type"] in ("ocsp_response", "crl") and o["origin"] == "dss"}
+assert r["status"] == "passed" and "embedded" in r["detail"] and r["objects"] and set(r["objects"]) <= dss, r
+assert chk(s[0], "timestamp")["status"] == "passed"
+assert len(dss - set(r["objects"])) >= 1, dss' &&
         ok "B-LT offline: the signer's and the TSA's revocation status come from the DSS" ||
-        notok "B-LT offline: $(grep -E 'revocation|timestamp.verdict|\[' "$T/v")"
+        notok "B-LT offline: $(what)"
 else
     notok "stamp --level B-LT: $(cat "$T/err")"
 fi
 
 # ---- B-LTA -------------------------------------------------------------------------------
 if "$E" stamp "$T/in.pdf" -o "$T/lta.pdf" --seal "$SEAL" --level B-LTA >/dev/null 2>"$T/err"; then
-    "$E" verify "$T/lta.pdf" >"$T/v" 2>&1
-    head -1 "$T/v" | grep -q "verdict: VALID" && [ "$(field "$T/v" level)" = "B-LTA" ] &&
-        ok "B-LTA: eseal verify VALID, level B-LTA" || notok "B-LTA verify: $(grep -E 'verdict|level|\[' "$T/v")"
-    grep -q "archive_timestamps: 1 valid document timestamp" "$T/v" && ok "B-LTA: one archive timestamp" ||
-        notok "B-LTA archive timestamps"
+    vj "$T/lta.pdf"
+    jv "$T/v.json" 'assert d["verdict"] == "VALID" and s[0]["signature"]["level"] == "B-LTA"' &&
+        ok "B-LTA: eseal verify VALID, level B-LTA" || notok "B-LTA verify: $(what)"
+    jv "$T/v.json" '
+assert d["document"]["archive_timestamps"] == 1
+assert s[1]["signature"]["type"] == "document_timestamp" and s[1]["time"]["source"] == "timestamp"
+assert chk(s[0], "archive_timestamp")["status"] == "passed" and s[1]["time"]["token"] in chk(s[0], "archive_timestamp")["objects"]' &&
+        ok "B-LTA: one archive timestamp" || notok "B-LTA archive timestamps: $(what)"
     qpdf --check "$T/lta.pdf" >/dev/null 2>&1 && ok "B-LTA: qpdf --check" || notok "B-LTA: qpdf --check"
     if parts "$T/lta.pdf" 2 "$T/q" && grep -q "ETSI.RFC3161" "$T/q/subfilter"; then
         tsverify "$T/q/signed.bin" "$T/q/contents.der" &&
@@ -136,10 +167,10 @@ i = pdf.find(b"BT")
 pdf[i + 3] ^= 1
 open(sys.argv[2], "wb").write(pdf)
 PY
-    "$E" verify "$T/lta-bad.pdf" >"$T/v" 2>&1
-    [ "$(grep -c ': INVALID$' "$T/v")" -ge 2 ] && head -1 "$T/v" | grep -q INVALID &&
+    vj "$T/lta-bad.pdf"
+    jv "$T/v.json" 'assert d["verdict"] == "INVALID" and sum(x["verdict"] == "INVALID" for x in s) >= 2' &&
         ok "B-LTA: a changed byte makes the stamp and the document timestamp INVALID" ||
-        notok "tampered LTA: $(grep -E 'verdict|signature' "$T/v")"
+        notok "tampered LTA: $(what)"
 else
     notok "stamp --level B-LTA: $(cat "$T/err")"
 fi
@@ -150,9 +181,9 @@ cp "$T/in.pdf" "$T/in2.pdf"
 printf '%s\n%s\n' "$T/in.pdf" "$T/in2.pdf" >"$T/list"
 mkdir -p "$T/batch"
 if "$E" stamp --batch "$T/list" -O "$T/batch" --seal "$SEAL" --level B-LTA -j 2 >/dev/null 2>"$T/err"; then
-    "$E" verify "$T/batch/in.pdf" >"$T/v" 2>&1
-    head -1 "$T/v" | grep -q "verdict: VALID" && [ "$(field "$T/v" level)" = "B-LTA" ] &&
-        ok "stamp --batch --level B-LTA: VALID, level B-LTA" || notok "batch LTA: $(grep -E 'verdict|level|\[' "$T/v")"
+    vj "$T/batch/in.pdf"
+    jv "$T/v.json" 'assert d["verdict"] == "VALID" and s[0]["signature"]["level"] == "B-LTA"' &&
+        ok "stamp --batch --level B-LTA: VALID, level B-LTA" || notok "batch LTA: $(what)"
 else
     notok "stamp --batch --level B-LTA: $(cat "$T/err")"
 fi
@@ -163,11 +194,11 @@ cp "$T/bb.pdf" "$T/ext.pdf"
 if "$E" extend "$T/ext.pdf" --level B-LTA >"$T/out" 2>"$T/err" && "$E" extend "$T/ext.pdf" >>"$T/out" 2>>"$T/err"; then
     cmp -s -n "$(stat -c %s "$T/bb.pdf")" "$T/bb.pdf" "$T/ext.pdf" &&
         ok "extend: the signed file stays an exact prefix" || notok "extend changed signed bytes"
-    "$E" verify "$T/ext.pdf" >"$T/v" 2>&1
-    head -1 "$T/v" | grep -q "verdict: VALID" && grep -q "archive_timestamps: 2 valid document timestamps" "$T/v" &&
-        ok "extend twice: VALID with two chained archive timestamps" || notok "extend: $(grep -E 'verdict|archive|\[' "$T/v")"
-    field "$T/v" checks.judged_at | grep -q "the archive timestamp" &&
-        ok "extend: the B-B signature is judged at the first archive timestamp" || notok "extend: judged_at"
+    vj "$T/ext.pdf"
+    jv "$T/v.json" 'assert d["verdict"] == "VALID" and d["document"]["archive_timestamps"] == 2 and len(chk(s[0], "archive_timestamp")["objects"]) == 2' &&
+        ok "extend twice: VALID with two chained archive timestamps" || notok "extend: $(what)"
+    jv "$T/v.json" 'assert s[0]["time"]["judged_by"] == "archive_timestamp" and s[0]["time"]["judged_at"] == s[1]["time"]["value"]' &&
+        ok "extend: the B-B signature is judged at the first archive timestamp" || notok "extend: judged_at: $(what)"
     parts "$T/ext.pdf" 3 "$T/r" && tsverify "$T/r/signed.bin" "$T/r/contents.der" &&
         ok "extend: openssl ts -verify accepts the second archive timestamp" || notok "second archive timestamp"
 else
@@ -185,7 +216,7 @@ PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$T/serve.out")
 URL="http://127.0.0.1:$PORT/tsa"
 DEAD="http://127.0.0.1:1/tsa"
 "$E" stamp "$T/in.pdf" -o "$T/http.pdf" --seal "$SEAL" --level B-T --tsa "$URL" >"$T/out" 2>"$T/err" &&
-    grep -q "timestamp from $URL" "$T/out" && "$E" verify "$T/http.pdf" | head -1 | grep -q "verdict: VALID$" &&
+    grep -q "timestamp from $URL" "$T/out" && vj "$T/http.pdf" && jv "$T/v.json" 'assert d["verdict"] == "VALID"' &&
     ok "B-T with --tsa URL: the token comes over HTTP" || notok "--tsa URL: $(cat "$T/out" "$T/err")"
 "$E" stamp "$T/in.pdf" -o "$T/fb.pdf" --seal "$SEAL" --level B-T --tsa "$DEAD" --tsa "$URL" >"$T/out" 2>"$T/err" &&
     grep -q "timestamp from $URL" "$T/out" && ok "B-T: an unreachable first TSA falls back to the second" ||
@@ -201,30 +232,30 @@ kill "$SERVER" 2>/dev/null
 wait "$SERVER" 2>/dev/null
 
 # ---- since expired: judged at the proven time --------------------------------------------
-"$E" verify "$T/bt.pdf" --at 2031-01-01 >"$T/v" 2>&1
-head -1 "$T/v" | grep -q "verdict: VALID" && ok "B-T: VALID in 2031, after the certificate expired (judged at the timestamp)" ||
-    notok "B-T in 2031: $(grep -E 'verdict|\[' "$T/v")"
-"$E" verify "$T/bb.pdf" --at 2031-01-01 >"$T/v" 2>&1
-grep -q "OUT_OF_BOUNDS_NO_POE" "$T/v" && ! head -1 "$T/v" | grep -q "verdict: VALID$" &&
+vj "$T/bt.pdf" --at 2031-01-01
+jv "$T/v.json" 'assert d["verdict"] == "VALID" and s[0]["time"]["judged_by"] == "timestamp"' &&
+    ok "B-T: VALID in 2031, after the certificate expired (judged at the timestamp)" || notok "B-T in 2031: $(what)"
+vj "$T/bb.pdf" --at 2031-01-01
+jv "$T/v.json" 'assert "OUT_OF_BOUNDS_NO_POE" in codes() and d["verdict"] != "VALID"' &&
     ok "B-B: in 2031 the expired certificate has no proof of existence (OUT_OF_BOUNDS_NO_POE)" ||
-    notok "B-B in 2031: $(grep -E 'verdict|\[' "$T/v")"
+    notok "B-B in 2031: $(what)"
 
 # ---- revoked after the timestamp: VALID; before it: INVALID ---------------------------------
 sleep 1
 "$E" cert revoke "$CERT" --reason keyCompromise >/dev/null 2>&1
-"$E" verify "$T/lta.pdf" >"$T/v" 2>&1
-head -1 "$T/v" | grep -q "verdict: VALID" && grep -q "signer.revoked_later_at" "$T/v" &&
+vj "$T/lta.pdf"
+jv "$T/v.json" 'assert d["verdict"] == "VALID" and "signer: " in chk(s[0], "revocation")["detail"] and "revoked later, at " in chk(s[0], "revocation")["detail"]' &&
     ok "B-LTA: revoked after the timestamp: VALID, with the revocation time as evidence" ||
-    notok "revoked later: $(grep -E 'verdict|revok|\[' "$T/v")"
-"$E" verify "$T/bb.pdf" >"$T/v" 2>&1
-! head -1 "$T/v" | grep -q "verdict: VALID$" && grep -q "REVOKED" "$T/v" &&
-    ok "B-B: the same revocation without a timestamp is not VALID" || notok "B-B revoked: $(head -3 "$T/v")"
+    notok "revoked later: $(what) $(jv "$T/v.json" 'print(chk(s[0], "revocation"))')"
+vj "$T/bb.pdf"
+jv "$T/v.json" 'assert d["verdict"] != "VALID" and "REVOKED" in codes() and chk(s[0], "revocation")["status"] == "failed"' &&
+    ok "B-B: the same revocation without a timestamp is not VALID" || notok "B-B revoked: $(what)"
 read -r CERT2 SEAL2 <<<"$(new_seal Beta)"
 "$E" stamp "$T/in.pdf" -o "$T/lta2.pdf" --seal "$SEAL2" --level B-LTA >/dev/null 2>&1
 "$E" cert revoke "$CERT2" --at "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)" >/dev/null 2>&1
-"$E" verify "$T/lta2.pdf" >"$T/v" 2>&1
-head -1 "$T/v" | grep -q "verdict: INVALID" && grep -q "\[REVOKED\]" "$T/v" &&
-    ok "B-LTA: revoked before the timestamp: INVALID (REVOKED)" || notok "revoked before: $(grep -E 'verdict|\[' "$T/v")"
+vj "$T/lta2.pdf"
+jv "$T/v.json" 'assert d["verdict"] == "INVALID" and "REVOKED" in codes(s[0])' &&
+    ok "B-LTA: revoked before the timestamp: INVALID (REVOKED)" || notok "revoked before: $(what)"
 
 # ---- verify --online: the OCSP responder named in the certificate (AIA) is asked -------------
 OPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -234,13 +265,16 @@ read -r CERT3 SEAL3 <<<"$(new_seal Gamma)"
 "$E" ocsp serve --listen "127.0.0.1:$OPORT" >"$T/ocsp.out" 2>&1 &
 OSERVER=$!
 for _ in $(seq 100); do grep -q "port" "$T/ocsp.out" 2>/dev/null && break; sleep 0.1; done
-"$E" verify "$T/on.pdf" --no-instance --trust "$T/roots.pem" >"$T/v" 2>&1
-! field "$T/v" checks.revocation | grep -q "^good" && ok "offline, without CRLs or a DSS, the status is unknown" ||
-    notok "offline: $(field "$T/v" checks.revocation)"
-"$E" verify "$T/on.pdf" --no-instance --trust "$T/roots.pem" --online >"$T/v" 2>&1
-field "$T/v" checks.revocation | grep -q "good (OCSP, http://127.0.0.1:$OPORT/ocsp)" &&
+vj "$T/on.pdf" --no-instance --trust "$T/roots.pem"
+jv "$T/v.json" 'assert chk(s[0], "revocation")["status"] != "passed"' &&
+    ok "offline, without CRLs or a DSS, the status is unknown" || notok "offline: $(what)"
+vj "$T/on.pdf" --no-instance --trust "$T/roots.pem" --online
+jv "$T/v.json" "
+r = chk(s[0], 'revocation')
+assert r['status'] == 'passed' and r['source'] == 'ocsp' and 'signer: OCSP, http://127.0.0.1:$OPORT/ocsp' in r['detail'], r
+assert any(o['type'] == 'ocsp_response' and o['id'] in r['objects'] for o in d['validation_objects'])" &&
     ok "verify --online asks the OCSP responder the certificate names" ||
-    notok "--online: $(grep -E 'revocation|\[' "$T/v")"
+    notok "--online: $(what) $(jv "$T/v.json" 'print(chk(s[0], "revocation"))')"
 kill "$OSERVER" 2>/dev/null
 wait "$OSERVER" 2>/dev/null
 

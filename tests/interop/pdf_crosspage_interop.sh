@@ -61,6 +61,8 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["verdict"] == "VALID", d["verdict"]
 assert len(d["signatures"]) == 1, len(d["signatures"])
+c = d["signatures"][0]["coverage"]
+assert c["whole_document"] is True and len(c["byte_ranges"]) == 2 and c["changes"] == [], c
 PY
 done
 
@@ -88,7 +90,7 @@ fi
     ok "a normal stamp after the cross-page stamp" || notok "a normal stamp after the cross-page stamp"
 pdfsig_all_valid "$T/x3b.pdf" 2 2 && ok "pdfsig: both fields valid after the second stamp" ||
     notok "pdfsig after the second stamp: $(grep -E 'Signature #|Field Name|Validation|not signed' "$T/out" | head -12)"
-"$E" verify "$T/x3b.pdf" >/dev/null && ok "eseal verify: both VALID" || notok "eseal verify after the second stamp"
+"$E" verify "$T/x3b.pdf" --json >/dev/null && ok "eseal verify: both VALID" || notok "eseal verify after the second stamp"
 
 # One changed byte inside the signed range (the page content of the original): everyone refuses.
 cp "$T/x3.pdf" "$T/bad.pdf"
@@ -97,7 +99,7 @@ printf 'X' | dd of="$T/bad.pdf" bs=1 seek=$((off + 3)) conv=notrunc 2>/dev/null
 pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/bad.pdf" >"$T/out" 2>&1
 ! grep -q "Signature is Valid" "$T/out" && grep -q "Signature Validation" "$T/out" &&
     ok "pdfsig: a changed byte makes every entry invalid" || notok "pdfsig on a changed byte: $(grep Validation "$T/out")"
-"$E" verify "$T/bad.pdf" >/dev/null 2>&1
+"$E" verify "$T/bad.pdf" --json >/dev/null 2>&1
 rc=$?
 [ $rc -eq 1 ] && ok "eseal verify: a changed byte is INVALID (exit 1)" || notok "eseal verify on a changed byte: exit $rc"
 

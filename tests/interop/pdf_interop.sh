@@ -59,6 +59,15 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["verdict"] == "VALID", d["verdict"]
 assert len(d["signatures"]) == 2 and all(s["verdict"] == "VALID" for s in d["signatures"])
+# As pdfsig says: the first covers its revision (2 of 3), the second the whole file; the second
+# stamp is the one change after the first, a signature; both show on their pages.
+first, second = d["signatures"]
+assert [p["name"] for p in d["document"]["parts"]] == ["revision 1", "revision 2", "revision 3"]
+assert first["coverage"]["whole_document"] is False and first["coverage"]["revision"] == 2, first["coverage"]
+assert second["coverage"]["whole_document"] is True and second["coverage"]["revision"] == 3, second["coverage"]
+assert [c["type"] for c in first["coverage"]["changes"]] == ["signature"], first["coverage"]["changes"]
+assert [x["signature"]["appearance"]["page"] for x in d["signatures"]] == [1, 2]
+assert all(x["signature"]["type"] == "seal_stamp" and x["signature"]["format"] == "ETSI.CAdES.detached" for x in d["signatures"])
 PY
 done
 
@@ -73,7 +82,7 @@ tail -c 400 "$T/os2.pdf" | grep -aq "/Type /XRef" && ok "xref stream input: the 
 qpdf --check "$T/os2.pdf" >/dev/null 2>&1 && ok "xref stream input: qpdf --check passes" || notok "xref stream input: qpdf --check"
 pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/os2.pdf" >"$T/out" 2>&1
 [ "$(grep -c 'Signature is Valid' "$T/out")" -eq 2 ] && ok "xref stream input: pdfsig: both valid" || notok "xref stream input: pdfsig"
-"$E" verify "$T/os2.pdf" >/dev/null && ok "xref stream input: eseal verify VALID" || notok "xref stream input: eseal verify"
+"$E" verify "$T/os2.pdf" --json >/dev/null && ok "xref stream input: eseal verify VALID" || notok "xref stream input: eseal verify"
 
 # The same document as other PDF writers lay it out: linearized (two cross-reference sections),
 # QDF, object streams, mutool's clean/garbage-collect/compress, pdfunite, podofomerge, mutool's
@@ -118,7 +127,7 @@ for f in "$V"/*.pdf; do
     b=$(basename "$f" .pdf)
     if "$E" stamp "$f" -o "$V/$b-1.out" --seal "$S" --page 1 --at 10,10 >/dev/null 2>"$T/err" &&
         "$E" stamp "$V/$b-1.out" -o "$V/$b-2.out" --seal "$S" --page 1 --at 60,10 >/dev/null 2>>"$T/err" &&
-        qpdf --check "$V/$b-2.out" >/dev/null 2>&1 && "$E" verify "$V/$b-2.out" >/dev/null; then
+        qpdf --check "$V/$b-2.out" >/dev/null 2>&1 && "$E" verify "$V/$b-2.out" --json >/dev/null; then
         pdfsig -nssdir "sql:$T/nss" -no-ocsp "$V/$b-2.out" >"$T/out" 2>&1
         [ "$(grep -c 'Signature is Valid' "$T/out")" -eq 2 ] && ok "writer variant $b: two stamps, qpdf --check, eseal and pdfsig valid" ||
             notok "writer variant $b: pdfsig: $(grep Validation "$T/out")"
@@ -137,7 +146,7 @@ while IFS= read -r f; do
     found=$((found + 1))
     b=$(basename "$f")
     if "$E" stamp "$f" -o "$T/sys.pdf" --seal "$S" >/dev/null 2>"$T/err"; then
-        if qpdf --check "$T/sys.pdf" >/dev/null 2>&1 && "$E" verify "$T/sys.pdf" >/dev/null; then
+        if qpdf --check "$T/sys.pdf" >/dev/null 2>&1 && "$E" verify "$T/sys.pdf" --json >/dev/null; then
             stamped=$((stamped + 1))
         else
             notok "corpus $b: stamped but not clean"
@@ -164,8 +173,8 @@ if command -v podofosign >/dev/null; then
     openssl pkey -in "$(ls "$ESEAL_HOME"/keys/"$PC"*.key)" -passin "pass:$ESEAL_PASSPHRASE" -out "$T/pk.pem"
     podofosign -in "$T/in.pdf" -out "$T/podofo.pdf" -cert "$T/pc.pem" -pkey "$T/pk.pem" -digest SHA256 -sigsize 4096 \
         >/dev/null 2>&1 && ok "podofosign signs our input" || notok "podofosign signs our input"
-    "$E" verify "$T/podofo.pdf" >"$T/out" && ok "eseal verifies podofosign's signature: VALID" ||
-        notok "eseal on podofosign: $(grep -E '^(verdict|  -)' "$T/out")"
+    "$E" verify "$T/podofo.pdf" --json >"$T/out" && ok "eseal verifies podofosign's signature: VALID" ||
+        notok "eseal on podofosign: $(head -c 600 "$T/out")"
     "$E" stamp "$T/podofo.pdf" -o "$T/podofo2.pdf" --seal "$S" >/dev/null && "$E" verify "$T/podofo2.pdf" --json >"$T/v.json" &&
         python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["signatures"])==2 and d["verdict"]=="VALID"' "$T/v.json" &&
         ok "a stamp after podofosign's signature: both VALID" || notok "a stamp after podofosign's signature"
@@ -183,7 +192,7 @@ grep -q "Signature is Valid" "$T/out" && ok "rsa-pss: pdfsig: signature valid" |
 python3 "$(dirname "$0")/../resources/pdf_sig_parts.py" "$T/pss.pdf" 1 "$T/pss.p7s" "$T/pss.data"
 openssl cms -cmsout -print -inform DER -in "$T/pss.p7s" 2>/dev/null | grep -q rsassaPss &&
     ok "rsa-pss: the SignerInfo says RSASSA-PSS" || notok "rsa-pss: SignerInfo algorithm"
-"$E" verify "$T/pss.pdf" >/dev/null && ok "rsa-pss: eseal verify VALID" || notok "rsa-pss: eseal verify"
+"$E" verify "$T/pss.pdf" --json >/dev/null && ok "rsa-pss: eseal verify VALID" || notok "rsa-pss: eseal verify"
 
 # SM2 stamps: no PDF reader on Debian checks SM2, so PDFBox (Debian libpdfbox2-java) reads the
 # PDF and its signature, and an independent BouncyCastle CMS verifier checks it (with the SM2 ID
@@ -225,7 +234,7 @@ grep -q -a "/SubFilter /adbe.pkcs7.detached" "$T/adbe.pdf" && grep -q -a "/Reaso
 pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/adbe.pdf" >"$T/out" 2>&1
 grep -q "Signature is Valid" "$T/out" && grep -q "adbe.pkcs7.detached" "$T/out" && ok "--adbe: pdfsig: valid, adbe.pkcs7.detached" ||
     notok "--adbe pdfsig: $(grep -E 'Validation|Type' "$T/out")"
-"$E" verify "$T/adbe.pdf" >/dev/null && ok "--adbe: eseal verify VALID" || notok "--adbe: eseal verify"
+"$E" verify "$T/adbe.pdf" --json >"$T/v.json" && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["signatures"][0]["signature"]["format"] == "adbe.pkcs7.detached"' "$T/v.json" && ok "--adbe: eseal verify VALID" || notok "--adbe: eseal verify"
 pdftoppm -r 30 -gray "$T/in.pdf" "$T/pl-a" && pdftoppm -r 30 -gray "$T/adbe.pdf" "$T/pl-b" &&
     cmp -s "$T"/pl-a-*1.pgm "$T"/pl-b-*1.pgm && ! cmp -s "$T"/pl-a-*2.pgm "$T"/pl-b-*2.pgm &&
     ok "--page last: the imprint is on page 2 of 2, page 1 unchanged" || notok "--page last placement"
@@ -249,7 +258,7 @@ python3 "$(dirname "$0")/../resources/mkform.py" "$T/form.pdf"
     ok "stamps on a rotated page and on a form (locked, certified P=3, then a second stamp)" ||
     notok "stamps on a rotated page and a form"
 for f in rot-s form-s2; do
-    qpdf --check "$T/$f.pdf" >/dev/null 2>&1 && "$E" verify "$T/$f.pdf" >/dev/null || notok "$f: qpdf --check and eseal VALID"
+    qpdf --check "$T/$f.pdf" >/dev/null 2>&1 && "$E" verify "$T/$f.pdf" --json >/dev/null || notok "$f: qpdf --check and eseal VALID"
     pdfsig -nssdir "sql:$T/nss" -no-ocsp "$T/$f.pdf" >"$T/out" 2>&1
     [ "$(grep -c 'Signature is Valid' "$T/out")" -eq "$(grep -c 'Signature #' "$T/out")" ] &&
         grep -q "Total document signed" "$T/out" && ok "$f: pdfsig: every signature valid, the last covers the document" ||

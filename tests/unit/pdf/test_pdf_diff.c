@@ -73,7 +73,7 @@ static void one_page(eseal_buf *out, int pages)
         size_t l = strlen(kids);
         (void)snprintf(kids + l, sizeof(kids) - l, "%s%d 0 R", i == 0 ? "" : " ", 4 + i);
     }
-    char pg[300];
+    char pg[320];
     (void)snprintf(pg, sizeof(pg), "<< /Type /Pages /Kids [%s] /Count %d >>", kids, pages);
     objs[n++] = pg;
     objs[n++] = stream("", "BT /F1 12 Tf 72 700 Td (signed text) Tj ET");
@@ -201,6 +201,28 @@ static void stamp(fixture *f, eseal_buf *out, const eseal_buf *in, int certify, 
                      ESEAL_OK);
 }
 
+/* Does coverage.changes of signature report c list a change of `type`? */
+static bool has_change(const eseal_report *c, const char *type)
+{
+    const eseal_value *ch = eseal_report_find(c, "coverage.changes");
+    for (size_t k = 0; k < eseal_value_count(ch); k++) {
+        const char *t = eseal_value_string(eseal_value_find(eseal_value_item(ch, k), "type"));
+        if (t != NULL && strcmp(t, type) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The typed change a phrase of the modifications check's detail stands for. */
+static const struct {
+    const char *phrase, *type;
+} change_types[] = {
+    {"revocation data added", "dss"},        {"comment annotations added", "annotation"},
+    {"form fields filled", "form_fill"},     {"document timestamps added", "document_timestamp"},
+    {"signatures added", "signature"},       {"unsigned signature fields added", "signature"},
+};
+
 /* The verdict of the first signature (the stamp), with `reason` among its reasons when not NULL. */
 static eseal_verdict first(fixture *f, const eseal_buf *pdf, const char *reason, const char *later)
 {
@@ -218,11 +240,21 @@ static eseal_verdict first(fixture *f, const eseal_buf *pdf, const char *reason,
         assert_true(eseal_report_has_reason(c, reason));
     }
     if (later != NULL) {
-        const char *lc = eseal_report_string(c, "later_changes");
+        const char *lc = eseal_report_string(c, "checks.modifications.detail");
         assert_non_null(lc);
         if (strstr(lc, later) == NULL) {
-            fail_msg("later_changes \"%s\" does not say \"%s\"", lc, later);
+            fail_msg("the modifications check \"%s\" does not say \"%s\"", lc, later);
         }
+        for (size_t k = 0; k < sizeof(change_types) / sizeof(change_types[0]); k++) {
+            if (strstr(later, change_types[k].phrase) != NULL && !has_change(c, change_types[k].type)) {
+                fail_msg("\"%s\" but no change of type %s in coverage.changes", later, change_types[k].type);
+            }
+        }
+    }
+    if (reason != NULL && strcmp(reason, "CHANGED_AFTER_SIGNING") == 0) {
+        /* What no permission explains is listed as a change of type "other", and the check fails. */
+        assert_true(has_change(c, "other"));
+        assert_int_equal(eseal_report_check(c, "modifications"), ESEAL_CHECK_FAILED);
     }
     eseal_report_free(r);
     return v;
@@ -374,7 +406,7 @@ static void class6_unsigned_field_under_p1(void **state)
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "which DocMDP P=1 does not allow"), ESEAL_INVALID);
     eseal_report *r = NULL;
     assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
-    assert_null(strstr(eseal_report_string(eseal_report_child(r, 0), "later_changes"), "signatures added"));
+    assert_null(strstr(eseal_report_string(eseal_report_child(r, 0), "checks.modifications.detail"), "signatures added"));
     eseal_report_free(r);
     eseal_buf_dispose(&pdf);
     /* Invisible, still not under P=1. */
@@ -394,7 +426,7 @@ static void invisible_unsigned_field_under_p2_is_valid(void **state)
     assert_int_equal(first(f, &pdf, NULL, "unsigned signature fields added: 1"), ESEAL_VALID);
     eseal_report *r = NULL;
     assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
-    assert_null(strstr(eseal_report_string(eseal_report_child(r, 0), "later_changes"), "signatures added: "));
+    assert_null(strstr(eseal_report_string(eseal_report_child(r, 0), "checks.modifications.detail"), "signatures added: "));
     eseal_report_free(r);
     eseal_buf_dispose(&pdf);
 }

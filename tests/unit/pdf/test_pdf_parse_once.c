@@ -131,7 +131,15 @@ static void signed_revision_parsed_once(void **state)
         eseal_report *rep = NULL;
         assert_true(es_ok(es_report_new(&rep)));
         assert_true(es_ok(es_pdf_judge_changes(rep, &file, &rev, data, ends[i], NULL)));
-        assert_string_equal(eseal_report_string(rep, "later_changes"), later[i]);
+        assert_string_equal(eseal_report_string(rep, "checks.modifications.detail"), later[i]);
+        assert_int_equal(eseal_report_check(rep, "modifications"), ESEAL_CHECK_PASSED);
+        /* One typed change per signature added after the signed revision. */
+        const eseal_value *ch = eseal_report_find(rep, "coverage.changes");
+        assert_int_equal(eseal_value_count(ch), ends[i] == end1 ? 2 : 1);
+        for (size_t k = 0; k < eseal_value_count(ch); k++) {
+            assert_string_equal(eseal_value_string(eseal_value_find(eseal_value_item(ch, k), "type")), "signature");
+            assert_non_null(eseal_value_string(eseal_value_find(eseal_value_item(ch, k), "object")));
+        }
         assert_false(eseal_report_has_reason(rep, "LATER_CHANGES_UNCHECKED"));
         assert_int_equal(es_pdf_open_count() - before, expected[i]);
         eseal_report_free(rep);
