@@ -112,8 +112,6 @@ ES_RESULT es_report_object(eseal_report *r, es_vobj_type type, const char *sha25
  * check of the same id. With prefix, src's data goes below that path of dst's data instead.
  */
 ES_RESULT es_report_merge(eseal_report *dst, const eseal_report *src, const char *prefix);
-/* TRANSITION (issue 17): the old string setter, while the verifiers move to typed values. Removed before the issue closes. */
-#define es_report_set es_report_str
 static inline void es_report_freep(eseal_report **r) { eseal_report_free(*r); }
 
 #endif
