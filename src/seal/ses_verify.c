@@ -324,6 +324,8 @@ static ES_RESULT describe(eseal_report *rep, const eseal_ses_seal *s)
     ES_GUARD(es_value_str(seal, "esid", "%s", in->esid));
     ES_GUARD(es_value_str(seal, "name", "%s", in->name));
     ES_GUARD(es_value_int(seal, "type", in->type));
+    const char *tname = eseal_seal_type_name(in->type); /* eseal's names of the GB/T 38540 type codes */
+    ES_GUARD(tname != NULL ? es_value_str(seal, "type_name", "%s", tname) : es_value_null(seal, "type_name"));
     ES_GUARD(es_value_int(seal, "version", s->header_version));
     /* SES_SealInfo has no owner field (GB/T 38540-2020 §7.1); a registry that holds the seal says it. */
     ES_GUARD(es_value_null(seal, "owner"));

@@ -407,9 +407,10 @@ static ES_RESULT signature_paragraph(es_buf *b, const eseal_report *c, size_t i)
     if (sealname != NULL) {
         const char *owner = str(c, "seal.owner");
         const char *esid = str(c, "seal.esid");
+        const char *tname = str(c, "seal.type_name");
         ES_GUARD(es_buf_printf(b, "  Seal: %s", sealname));
         if (esid != NULL) {
-            ES_GUARD(es_buf_printf(b, " (esID %s)", esid));
+            ES_GUARD(es_buf_printf(b, " (%s%sesID %s)", tname != NULL ? tname : "", tname != NULL ? " seal, " : "", esid));
         }
         if (owner != NULL) {
             ES_GUARD(es_buf_printf(b, " of %s", owner));

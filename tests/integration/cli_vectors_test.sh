@@ -26,7 +26,8 @@ has "$T/err" "expired" "expired signer is named"
 
 SEALS=$D/seals
 expect 1 "the ofdrw V4 seal: expired maker, not trusted here" -- "$E" seal verify "$SEALS/UserV4.esl" --at 2021-01-01T00:00:00Z --json
-has "$T/out" '"signature": "good"' "its maker signature verifies"
+python3 -c 'import json,sys; c=[c for c in json.load(open(sys.argv[1]))["checks"] if c["id"] == "seal_signature"][0]; assert "signature over the seal verifies" in c["detail"], c' "$T/out" &&
+    ok "its maker signature verifies" || notok "its maker signature verifies"
 expect 1 "the Hebei Gede seal does not verify" -- "$E" seal verify "$SEALS/SESealData-HebeiGede-v4.DER" --json
 [ "$(json_verdict "$T/out")" = INVALID ] && ok "Hebei Gede: INVALID" || notok "Hebei Gede: INVALID"
 expect 0 "seal show reads a V1 seal" -- "$E" seal show "$SEALS/UserV1.esl"
