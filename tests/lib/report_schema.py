@@ -12,8 +12,8 @@ With --same-sections, the signatures of PDF, OFD and CMS reports must also show 
 the same sections (signature, signer, time, coverage, each check, and seal where one is embedded):
 the key sets are collected per format over all reports and compared (exit 77, skipped, when the
 reports do not hold all three formats, as after `ctest -R` on a few tests).
-Prints one line per report that fails and a summary; exits 1 when any fails or when there is no
-report at all, 0 otherwise.
+Prints one line per report that fails and a summary; exits 1 when any fails, 77 (skipped) when
+there is no report at all, 0 otherwise.
 """
 import json
 import os
@@ -81,6 +81,8 @@ def compare_sections(per_format):
 
 def reports(paths):
     for p in paths:
+        if p.endswith(os.sep + "reports") and not os.path.exists(p):
+            continue  # the recorder's folder: no test of this run wrote a report
         if os.path.isdir(p):
             for name in sorted(os.listdir(p)):
                 if name.endswith(".json"):
@@ -135,8 +137,9 @@ def main(argv):
             print("report_schema: skipped the comparison: it needs PDF, OFD and CMS reports")
             return 77
     if n == 0:
-        print("not ok: no report to validate (is tests/lib/eseal-record.sh recording?)")
-        return 1
+        # a run of tests that verify nothing (ctest -R ...); a full run always has reports
+        print("report_schema: no report to validate (skipped)")
+        return 77
     return 1 if bad else 0
 
 
