@@ -350,6 +350,10 @@ static ES_RESULT time_sentence(es_buf *b, const eseal_report *c)
     }
     ES_GUARD(es_buf_append_str(b, "  When: "));
     ES_GUARD(scalar_text(b, tv));
+    const char *type = str(c, "signature.type");
+    if (type != NULL && strcmp(type, "document_timestamp") == 0) {
+        return es_buf_append_str(b, ", the time this document timestamp gives\n");
+    }
     if (strcmp(src, "timestamp") == 0) {
         ES_GUARD(es_buf_append_str(b, ", proven by a timestamp"));
         if (str(c, "time.tsa") != NULL) {
@@ -385,8 +389,8 @@ static ES_RESULT coverage_sentence(es_buf *b, const eseal_report *c)
             const eseal_value *ch = eseal_value_item(changes, i);
             const char *what = eseal_value_string(eseal_value_find(ch, "type"));
             const char *det = eseal_value_string(eseal_value_find(ch, "detail"));
-            ES_GUARD(es_buf_printf(b, "%s %s%s%s", i == 0 ? "" : ";", what != NULL ? what : "change",
-                                   det != NULL ? " " : "", det != NULL ? det : ""));
+            ES_GUARD(es_buf_printf(b, "%s %s", i == 0 ? "" : ";",
+                                   det != NULL ? det : what != NULL ? what : "a change"));
         }
         if (eseal_value_count(changes) > 5) {
             ES_GUARD(es_buf_printf(b, "; and %zu more", eseal_value_count(changes) - 5));
@@ -427,9 +431,7 @@ static ES_RESULT signature_paragraph(es_buf *b, const eseal_report *c, size_t i)
         }
         ES_GUARD(es_buf_append_byte(b, '\n'));
     }
-    if (type == NULL || strcmp(type, "document_timestamp") != 0 || subject == NULL) {
-        ES_GUARD(time_sentence(b, c));
-    }
+    ES_GUARD(time_sentence(b, c));
     ES_GUARD(coverage_sentence(b, c));
     if (eseal_report_verdict(c) != ESEAL_VALID) {
         ES_GUARD(es_buf_append_str(b, "  Why:\n"));
