@@ -246,20 +246,10 @@ static size_t spaces(const uint8_t *p, size_t n, size_t i)
     return k;
 }
 
-/* "stream" at i starts stream data only after a stream's dictionary (">>" and white space, §7.3.8.1):
- * the word in a comment or a string does not (it hid the last %%EOF: false after-eof findings, run 13). */
-static bool after_dict(const uint8_t *p, size_t i)
-{
-    while (i > 0 && (p[i - 1] == ' ' || p[i - 1] == '\t' || p[i - 1] == '\r' || p[i - 1] == '\n' ||
-                     p[i - 1] == '\f' || p[i - 1] == 0)) {
-        i--;
-    }
-    return i >= 2 && p[i - 1] == '>' && p[i - 2] == '>';
-}
-
 static size_t scan_headers(const uint8_t *p, size_t n, header_fn fn, eof_fn eof, void *ctx)
 {
     size_t seg = 0;
+    bool dict_end = false; /* the last token was ">>": a "stream" keyword now starts stream data */
     for (size_t i = 0; i < n; i++) {
         if (p[i] == '%' && n - i >= 5 && memcmp(p + i, "%%EOF", 5) == 0) {
             if (eof != NULL) {
@@ -269,16 +259,37 @@ static size_t scan_headers(const uint8_t *p, size_t n, header_fn fn, eof_fn eof,
             i += 4;
             continue;
         }
-        /* "stream" + EOL: the body up to "endstream" is data, whatever it holds. */
+        /* A comment runs to the end of its line (§7.2.4): what it holds is no object and no ">>"
+         * (a false after-eof finding, run 14). Strings are not followed: a '%' in one ends the scan
+         * of that line early, which can only hide a header, never invent one. */
+        if (p[i] == '%') {
+            while (i + 1 < n && p[i + 1] != '\r' && p[i + 1] != '\n') {
+                i++;
+            }
+            continue;
+        }
+        /* "stream" + EOL after a dictionary (§7.3.8.1): the body up to "endstream" is data, whatever
+         * it holds. The word elsewhere (a comment, a string, a stray token) starts nothing: stopping
+         * there hid the last %%EOF (false after-eof findings, runs 13 and 14). */
         if (p[i] == 's' && n - i >= 7 && memcmp(p + i, "stream", 6) == 0 && (p[i + 6] == '\r' || p[i + 6] == '\n') &&
-            after_dict(p, i)) {
+            dict_end) {
             const uint8_t *e = memmem(p + i + 6, n - i - 6, "endstream", 9);
             if (e == NULL) {
                 break;
             }
             i = (size_t)(e - p) + 8;
+            dict_end = false;
             continue;
         }
+        if (p[i] == '>' && i + 1 < n && p[i + 1] == '>') {
+            dict_end = true;
+            i++;
+            continue;
+        }
+        if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n' || p[i] == '\f' || p[i] == 0) {
+            continue;
+        }
+        dict_end = false;
         if (p[i] < '0' || p[i] > '9' || (i > 0 && !is_delim(p[i - 1]))) {
             continue;
         }
@@ -336,6 +347,7 @@ static void scanner_selftest(void)
         {"x1 0 obj 10 0 objx 7 0 R 1 0 obj%", 1, 10, 0},        /* tokens must be whole */
         {"<< >>\nstream\n1 0 obj", 0, 0, 0},                   /* an unterminated stream swallows the rest */
         {"% a stream\n1 0 obj", 1, 10, 0},                     /* "stream" not after a dictionary: no data */
+        {"/X % 2 0 obj >>\rstream\n1 0 obj", 1, 10, 0},         /* a comment holds nothing */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         uint64_t c[2] = {0, 0};
