@@ -113,8 +113,9 @@ static ES_RESULT time_from_token(eseal_report *rep, const eseal_report *trep, co
 }
 
 /*
- * Check "timestamp" of rep (source: where the token came from) naming the token and the TSA
- * certificate; `detail` says why it is not passed (NULL when it is).
+ * Check "timestamp" of rep (source: where the token came from) naming the token, the TSA
+ * certificate and every object the token's own checks used; `detail` says why it is not passed
+ * (NULL when it is).
  */
 static ES_RESULT timestamp_check(eseal_report *rep, const eseal_report *trep, eseal_check_status status,
                                  const char *source, const char *token_id, const char *detail)
@@ -129,7 +130,19 @@ static ES_RESULT timestamp_check(eseal_report *rep, const eseal_report *trep, es
         ES_GUARD(es_report_check_uses(rep, "timestamp", token_id));
     }
     const char *cert = eseal_report_string(trep, "signer.certificate");
-    return cert != NULL ? es_report_check_uses(rep, "timestamp", cert) : ES_OK;
+    if (cert != NULL) {
+        ES_GUARD(es_report_check_uses(rep, "timestamp", cert));
+    }
+    /* And what the token's own checks used: the TSA's path, its CRLs and OCSP responses (ids are
+     * digests, so they name the same objects copy_objects brought to rep's document). */
+    const eseal_value *checks = eseal_report_find(trep, "checks");
+    for (size_t i = 0; i < eseal_value_count(checks); i++) {
+        const eseal_value *objs = eseal_value_find(eseal_value_item(checks, i), "objects");
+        for (size_t k = 0; k < eseal_value_count(objs); k++) {
+            ES_GUARD(es_report_check_uses(rep, "timestamp", eseal_value_string(eseal_value_item(objs, k))));
+        }
+    }
+    return ES_OK;
 }
 
 /* The first reason of `trep` that is not a note, as text. */

@@ -395,26 +395,27 @@ ES_RESULT es_value_num(eseal_value *obj, const char *path, double d)
 }
 ES_RESULT es_value_null(eseal_value *obj, const char *path) { return set_scalar(obj, path, ESEAL_VALUE_NULL, 0); }
 
-ES_RESULT es_value_object(eseal_value *obj, const char *path, eseal_value **out)
+/* path = an empty object or list; *out (when not NULL) = it. */
+static ES_RESULT set_container(eseal_value *obj, const char *path, eseal_value_type type, eseal_value **out)
 {
     eseal_value *v = NULL;
-    ES_GUARD(set_scalar(obj, path, ESEAL_VALUE_OBJECT, 0));
     ES_GUARD(slot(obj, path, &v));
+    value_clear(v);
+    v->type = type;
     if (out != NULL) {
         *out = v;
     }
     return ES_OK;
 }
 
+ES_RESULT es_value_object(eseal_value *obj, const char *path, eseal_value **out)
+{
+    return set_container(obj, path, ESEAL_VALUE_OBJECT, out);
+}
+
 ES_RESULT es_value_list(eseal_value *obj, const char *path, eseal_value **out)
 {
-    eseal_value *v = NULL;
-    ES_GUARD(set_scalar(obj, path, ESEAL_VALUE_LIST, 0));
-    ES_GUARD(slot(obj, path, &v));
-    if (out != NULL) {
-        *out = v;
-    }
-    return ES_OK;
+    return set_container(obj, path, ESEAL_VALUE_LIST, out);
 }
 
 static ES_RESULT list_push(eseal_value *list, eseal_value *item)

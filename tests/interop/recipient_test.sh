@@ -83,6 +83,29 @@ for alg in sm2 p256; do
             grep -q "revocation passed (signer: OCSP, embedded" "$T/sc" &&
             ok "$alg: the seal maker's chain and revocation status come from the document's /DSS" ||
             notok "$alg seal maker: $(cat "$T/sc")"
+        # The evidence of a B-LTA report: every certificate, OCSP response, CRL and timestamp used is a
+        # validation object, and each check that used one names it.
+        python3 - "$T/j-$alg" <<'PY' && ok "$alg B-LTA: the validation objects are the certificates, OCSP responses and timestamps used, each named by its check" ||
+import json, sys
+d = json.load(open(sys.argv[1]))
+objs = {o["id"]: o for o in d["validation_objects"]}
+assert {"certificate", "ocsp_response", "timestamp", "seal"} <= {o["type"] for o in objs.values()}, objs
+sig, dts = d["signatures"]
+ck = lambda s, i: next(c for c in s["checks"] if c["id"] == i)
+assert [objs[i]["type"] for i in ck(sig, "chain")["objects"]] == ["certificate"] * 3
+rev = ck(sig, "revocation")["objects"]
+assert rev and all(objs[i]["type"] in ("ocsp_response", "crl") and objs[i]["origin"] == "dss" for i in rev), rev
+tok = sig["time"]["token"]
+assert objs[tok]["type"] == "timestamp" and objs[tok]["poe"] and tok in ck(sig, "timestamp")["objects"]
+# the signature timestamp's TSA: its certificate and the revocation data its chain was judged with
+assert any(objs[i]["type"] == "ocsp_response" for i in ck(sig, "timestamp")["objects"])
+assert dts["time"]["token"] in ck(sig, "archive_timestamp")["objects"] and dts["time"]["token"] in ck(dts, "timestamp")["objects"]
+assert sig["seal"]["object"] in objs and any(objs[i]["type"] == "ocsp_response" for i in ck(sig, "seal_signature")["objects"])
+named = {i for s in d["signatures"] for c in s["checks"] for i in c["objects"]}
+named |= {s["signer"]["certificate"] for s in d["signatures"]} | {sig["seal"]["object"]}
+assert set(objs) == named, set(objs) ^ named
+PY
+            notok "$alg B-LTA evidence: $(j "$T/j-$alg" '[(c["id"], c["objects"]) for c in s[0]["checks"]]')"
         [ "$(j "$T/j-$alg" 'd["verdict"]')" = VALID ] && ok "$alg: --json gives the same verdict (VALID)" ||
             notok "$alg --json: $(head -c 300 "$T/j-$alg")"
     else

@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """Validates verification reports against docs/verify-report.schema.json.
 
-Usage: report_schema.py [--same-sections] SCHEMA PATH...   (a PATH is a report file or a folder of *.json reports)
+Usage: report_schema.py [--same-sections] [--typed-only] SCHEMA PATH...   (a PATH is a report file or a folder of *.json reports)
 
 Besides the schema (JSON Schema 2020-12, python3-jsonschema from Debian), every report must carry
 its values typed: a string that reads as a number ("3"), a boolean ("yes", "true") or a list
 ("0 128713 133329 42416") is refused wherever it is found, except in the members that are
 identifiers or prose by definition (ids, names, subjects, serials, esIDs, messages, details).
+The validation objects must be the evidence the checks used: every id a check (or signer.certificate,
+time.token, seal.object) names is listed, and every listed object is named.
 With --same-sections, the signatures of PDF, OFD and CMS reports must also show the same keys in
 the same sections (signature, signer, time, coverage, each check, and seal where one is embedded):
 the key sets are collected per format over all reports and compared (exit 77, skipped, when the
@@ -79,6 +81,29 @@ def compare_sections(per_format):
     return problems
 
 
+def evidence(doc):
+    """The validation objects and their references must match: every id a check, a signer, a time
+    or a seal names is listed, and every listed object is named by something (ETSI TS 119 102-2:
+    the report's evidence is what the validation used)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("validation_objects"), list):
+        return []
+    listed = {o.get("id") for o in doc["validation_objects"] if isinstance(o, dict)}
+    named = set()
+    for sig in doc.get("signatures", []):
+        if not isinstance(sig, dict):
+            continue
+        for path in (("signer", "certificate"), ("time", "token"), ("seal", "object")):
+            sec = sig.get(path[0])
+            if isinstance(sec, dict) and isinstance(sec.get(path[1]), str):
+                named.add(sec[path[1]])
+        for c in sig.get("checks", []):
+            if isinstance(c, dict):
+                named.update(x for x in c.get("objects", []) if isinstance(x, str))
+    problems = [f"{i} is named but not among validation_objects" for i in sorted(named - listed)]
+    problems += [f"{i} is listed but nothing names it" for i in sorted(listed - named)]
+    return problems
+
+
 def reports(paths):
     for p in paths:
         if p.endswith(os.sep + "reports") and not os.path.exists(p):
@@ -93,7 +118,8 @@ def reports(paths):
 
 def main(argv):
     same = "--same-sections" in argv
-    argv = [a for a in argv if a != "--same-sections"]
+    typed_only = "--typed-only" in argv  # not a document report: only the typed-values rule
+    argv = [a for a in argv if a not in ("--same-sections", "--typed-only")]
     if len(argv) < 3:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
@@ -112,9 +138,10 @@ def main(argv):
             bad += 1
             print(f"not ok: {path}: not JSON: {e}")
             continue
-        problems = [f"{'/'.join(str(x) for x in e.absolute_path)}: {e.message}"
-                    for e in validator.iter_errors(doc)]
+        problems = [] if typed_only else [f"{'/'.join(str(x) for x in e.absolute_path)}: {e.message}"
+                                          for e in validator.iter_errors(doc)]
         problems += [f"a value as a string: {p}" for p in stringly(doc, "$")]
+        problems += [] if typed_only else [f"evidence: {p}" for p in evidence(doc)]
         if isinstance(doc, dict) and doc.get("format") in ("pdf", "ofd", "cms"):
             section_keys(doc, per_format.setdefault(doc["format"], {}))
         if problems:
