@@ -187,6 +187,10 @@ expect 0 "history lists every transition" -- "$E" seal history "$S1"
 has "$T/out" "key compromise" "the history keeps the reasons"
 expect 0 "list --json" -- "$E" seal list --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) >= 3' "$T/out" && ok "list --json parses" || notok "list --json parses"
+grep -q "北京示例科技有限公司合同专用章" "$T/out" && ! grep -q '\\u[0-9a-f]\{4\}' "$T/out" &&
+    ok "seal list --json keeps Chinese as UTF-8 (no \\u escapes)" || notok "seal list --json escapes: $(head -c 200 "$T/out")"
+expect 3 "a JSON error keeps Chinese as UTF-8 too" -- "$E" seal show "不存在的印章" --json
+grep -q "不存在的印章" "$T/out" && ok "the error names the seal as written" || notok "JSON error: $(cat "$T/out")"
 
 # filing receipts and renewal
 expect 0 "make an unfiled seal" -- "$E" seal make --cert "$ORG" --name "未备案章" --no-file -o "$T/u.esl"

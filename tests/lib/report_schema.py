@@ -4,7 +4,8 @@
 
 Usage: report_schema.py [--same-sections] [--typed-only] SCHEMA PATH...   (a PATH is a report file or a folder of *.json reports)
 
-Besides the schema (JSON Schema 2020-12, python3-jsonschema from Debian), every report must carry
+Besides the schema (JSON Schema 2020-12, python3-jsonschema from Debian), text must be UTF-8 as it
+is (no \\u escape of a character beyond ASCII), and every report must carry
 its values typed: a string that reads as a number ("3"), a boolean ("yes", "true") or a list
 ("0 128713 133329 42416") is refused wherever it is found, except in the members that are
 identifiers or prose by definition (ids, names, subjects, serials, esIDs, messages, details).
@@ -133,7 +134,8 @@ def main(argv):
         n += 1
         try:
             with open(path, encoding="utf-8") as f:
-                doc = json.load(f)
+                raw = f.read()
+            doc = json.loads(raw)
         except (OSError, ValueError) as e:
             bad += 1
             print(f"not ok: {path}: not JSON: {e}")
@@ -141,6 +143,9 @@ def main(argv):
         problems = [] if typed_only else [f"{'/'.join(str(x) for x in e.absolute_path)}: {e.message}"
                                           for e in validator.iter_errors(doc)]
         problems += [f"a value as a string: {p}" for p in stringly(doc, "$")]
+        # UTF-8 as it is: a \\u escape of a character beyond ASCII (Chinese names) is refused
+        problems += [f"an escaped character: \\u{m}" for m in re.findall(r"(?<!\\)\\u([0-9a-fA-F]{4})", raw)
+                     if int(m, 16) >= 0x80][:3]
         problems += [] if typed_only else [f"evidence: {p}" for p in evidence(doc)]
         if isinstance(doc, dict) and doc.get("format") in ("pdf", "ofd", "cms"):
             section_keys(doc, per_format.setdefault(doc["format"], {}))
