@@ -82,20 +82,10 @@ static ES_RESULT copy_objects(eseal_report *rep, const eseal_report *trep)
     return ES_OK;
 }
 
-/* A string, integer, time or null at `path` of the token's report, copied to `to` of rep. */
+/* The value at `path` of the token's report (null when it has none), copied to `to` of rep. */
 static ES_RESULT copy_value(eseal_report *rep, const char *to, const eseal_report *trep, const char *path)
 {
-    const eseal_value *v = eseal_report_find(trep, path);
-    switch (eseal_value_type_of(v)) {
-    case ESEAL_VALUE_STRING:
-        return es_report_str(rep, to, "%s", eseal_value_string(v));
-    case ESEAL_VALUE_INTEGER:
-        return es_report_int(rep, to, eseal_value_integer(v));
-    case ESEAL_VALUE_TIME:
-        return es_report_time(rep, to, eseal_value_integer(v));
-    default:
-        return es_report_null(rep, to);
-    }
+    return es_value_set(es_report_root(rep), to, eseal_report_find(trep, path));
 }
 
 /*
@@ -137,10 +127,7 @@ static ES_RESULT timestamp_check(eseal_report *rep, const eseal_report *trep, es
      * digests, so they name the same objects copy_objects brought to rep's document). */
     const eseal_value *checks = eseal_report_find(trep, "checks");
     for (size_t i = 0; i < eseal_value_count(checks); i++) {
-        const eseal_value *objs = eseal_value_find(eseal_value_item(checks, i), "objects");
-        for (size_t k = 0; k < eseal_value_count(objs); k++) {
-            ES_GUARD(es_report_check_uses(rep, "timestamp", eseal_value_string(eseal_value_item(objs, k))));
-        }
+        ES_GUARD(es_report_check_uses_from(rep, "timestamp", eseal_value_item(checks, i)));
     }
     return ES_OK;
 }

@@ -139,50 +139,6 @@ static eseal_check_status status_of(const char *name)
     return ESEAL_CHECK_ABSENT;
 }
 
-/* Copies value v to `key` of object dst (scalars, objects, and lists of strings, integers or objects). */
-static ES_RESULT copy_value(eseal_value *dst, const char *key, const eseal_value *v)
-{
-    switch (eseal_value_type_of(v)) {
-    case ESEAL_VALUE_STRING:
-        return es_value_str(dst, key, "%s", eseal_value_string(v));
-    case ESEAL_VALUE_INTEGER:
-        return es_value_int(dst, key, eseal_value_integer(v));
-    case ESEAL_VALUE_BOOLEAN:
-        return es_value_bool(dst, key, eseal_value_boolean(v) != 0);
-    case ESEAL_VALUE_TIME:
-        return es_value_time(dst, key, eseal_value_integer(v));
-    case ESEAL_VALUE_NUMBER:
-        return es_value_num(dst, key, eseal_value_number(v));
-    case ESEAL_VALUE_OBJECT: {
-        eseal_value *o = NULL;
-        ES_GUARD(es_value_object(dst, key, &o));
-        for (size_t i = 0; i < eseal_value_count(v); i++) {
-            ES_GUARD(copy_value(o, eseal_value_key(v, i), eseal_value_item(v, i)));
-        }
-        return ES_OK;
-    }
-    case ESEAL_VALUE_LIST:
-        ES_GUARD(es_value_list(dst, key, NULL));
-        for (size_t i = 0; i < eseal_value_count(v); i++) {
-            const eseal_value *it = eseal_value_item(v, i);
-            eseal_value *o = NULL;
-            if (eseal_value_type_of(it) == ESEAL_VALUE_STRING) {
-                ES_GUARD(es_value_append_str(dst, key, "%s", eseal_value_string(it)));
-            } else if (eseal_value_type_of(it) == ESEAL_VALUE_INTEGER) {
-                ES_GUARD(es_value_append_int(dst, key, eseal_value_integer(it)));
-            } else if (eseal_value_type_of(it) == ESEAL_VALUE_OBJECT) {
-                ES_GUARD(es_value_append(dst, key, ESEAL_VALUE_OBJECT, &o));
-                for (size_t k = 0; k < eseal_value_count(it); k++) {
-                    ES_GUARD(copy_value(o, eseal_value_key(it, k), eseal_value_item(it, k)));
-                }
-            }
-        }
-        return ES_OK;
-    default:
-        return es_value_null(dst, key);
-    }
-}
-
 /*
  * What a document timestamp's child takes from the token's report `tr`: its reasons, its checks
  * (with the objects they name) and the TSA's certificate as the signer. The token report's other
@@ -203,7 +159,7 @@ static ES_RESULT take_token_report(eseal_report *rep, const eseal_report *tr)
         (void)snprintf(path, sizeof(path), "signer.%s", signer[i]);
         const eseal_value *v = eseal_report_find(tr, path);
         if (v != NULL) {
-            ES_GUARD(copy_value(es_report_root(rep), path, v));
+            ES_GUARD(es_value_set(es_report_root(rep), path, v));
         }
     }
     const eseal_value *checks = eseal_report_find(tr, "checks");
@@ -218,13 +174,7 @@ static ES_RESULT take_token_report(eseal_report *rep, const eseal_report *tr)
         const char *source = eseal_value_string(eseal_value_find(c, "source"));
         ES_GUARD(detail != NULL ? es_report_check(rep, id, st, source, "%s", detail)
                                 : es_report_check(rep, id, st, source, NULL));
-        const eseal_value *objs = eseal_value_find(c, "objects");
-        for (size_t k = 0; k < eseal_value_count(objs); k++) {
-            const char *oid = eseal_value_string(eseal_value_item(objs, k));
-            if (oid != NULL) {
-                ES_GUARD(es_report_check_uses(rep, id, oid));
-            }
-        }
+        ES_GUARD(es_report_check_uses_from(rep, id, c));
     }
     return ES_OK;
 }

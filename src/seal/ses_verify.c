@@ -259,19 +259,6 @@ static const eseal_value *part_check(const eseal_report *part, const char *id)
     return NULL;
 }
 
-/* The objects a check of part names, as used by check `id` of dst. */
-static ES_RESULT take_uses(eseal_report *dst, const char *id, const eseal_value *check)
-{
-    const eseal_value *objs = eseal_value_find(check, "objects");
-    for (size_t i = 0; i < eseal_value_count(objs); i++) {
-        const char *o = eseal_value_string(eseal_value_item(objs, i));
-        if (o != NULL) {
-            ES_GUARD(es_report_check_uses(dst, id, o));
-        }
-    }
-    return ES_OK;
-}
-
 ES_RESULT es_ses_report_take_check(eseal_report *dst, const eseal_report *part, const char *id)
 {
     const eseal_value *c = part_check(part, id);
@@ -282,7 +269,7 @@ ES_RESULT es_ses_report_take_check(eseal_report *dst, const eseal_report *part, 
     const char *detail = eseal_value_string(eseal_value_find(c, "detail"));
     ES_GUARD(es_report_check(dst, id, st, eseal_value_string(eseal_value_find(c, "source")), detail != NULL ? "%s" : NULL,
                              detail));
-    return take_uses(dst, id, c);
+    return es_report_check_uses_from(dst, id, c);
 }
 
 ES_RESULT es_ses_notes_text(es_buf *out, const es_notes *a, const es_notes *b)
@@ -462,7 +449,7 @@ static ES_RESULT check_maker(eseal_report *rep, const eseal_ses_seal *s, const e
                              eseal_sig_alg_name(s->sig_alg), es_buf_cstr(&detail)));
     ES_GUARD(es_report_check_uses(rep, "seal_signature", maker_id));
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-        ES_GUARD(take_uses(rep, "seal_signature", part_check(mk, ids[i])));
+        ES_GUARD(es_report_check_uses_from(rep, "seal_signature", part_check(mk, ids[i])));
     }
     return ES_OK;
 }

@@ -927,3 +927,25 @@ ES_RESULT es_report_merge(eseal_report *dst, const eseal_report *src, const char
     }
     return ES_OK;
 }
+
+ES_RESULT es_value_set(eseal_value *obj, const char *path, const eseal_value *v)
+{
+    if (v == NULL) {
+        return es_value_null(obj, path);
+    }
+    eseal_value *slotv = NULL;
+    ES_GUARD(slot(obj, path, &slotv));
+    return value_assign(slotv, v);
+}
+
+ES_RESULT es_report_check_uses_from(eseal_report *r, const char *id, const eseal_value *check)
+{
+    const eseal_value *objs = eseal_value_find(check, "objects");
+    for (size_t i = 0; i < eseal_value_count(objs); i++) {
+        const char *o = eseal_value_string(eseal_value_item(objs, i));
+        if (o != NULL) {
+            ES_GUARD(es_report_check_uses(r, id, o));
+        }
+    }
+    return ES_OK;
+}

@@ -45,6 +45,8 @@ __attribute__((format(printf, 3, 4))) ES_RESULT es_value_append_str(eseal_value 
                                                                     const char *fmt, ...);
 ES_RESULT es_value_append_int(eseal_value *obj, const char *path, int64_t v);
 ES_RESULT es_value_append_num(eseal_value *obj, const char *path, double d);
+/* Sets path to a deep copy of v (null when v is NULL): a value read from another report. */
+ES_RESULT es_value_set(eseal_value *obj, const char *path, const eseal_value *v);
 /* A writable value at path, or NULL. */
 eseal_value *es_value_at(eseal_value *obj, const char *path);
 
@@ -85,6 +87,8 @@ __attribute__((format(printf, 5, 6))) ES_RESULT es_report_check(eseal_report *r,
                                                                 const char *fmt, ...);
 /* Names validation object `object_id` (from es_report_object) as used by check `id` of the node. */
 ES_RESULT es_report_check_uses(eseal_report *r, const char *id, const char *object_id);
+/* Names, as used by check `id` of r, every object that `check` (a check of another report) names. */
+ES_RESULT es_report_check_uses_from(eseal_report *r, const char *id, const eseal_value *check);
 
 /* The types of validation objects. */
 typedef enum {

@@ -145,7 +145,17 @@ static void objects_live_in_the_document(void **state)
     assert_int_equal(eseal_report_check(s1, "signature"), ESEAL_CHECK_PASSED);
     assert_int_equal(eseal_value_count(eseal_report_find(s1, "checks")), 1);
     assert_int_equal(eseal_report_verdict(s1), ESEAL_INDETERMINATE);
+    /* a value and a check's objects taken from another report: deep copies */
+    assert_true(es_ok(es_report_check(ps, "chain", ESEAL_CHECK_PASSED, "trust_set", NULL)));
+    assert_true(es_ok(es_report_check_uses(ps, "chain", id)));
+    assert_true(es_ok(es_value_set(es_report_root(s1), "signer.copy", eseal_report_find(ps, "checks"))));
+    assert_true(es_ok(es_report_check(s1, "chain", ESEAL_CHECK_PASSED, NULL, NULL)));
+    assert_true(es_ok(es_report_check_uses_from(s1, "chain", eseal_report_find(ps, "checks.chain"))));
     eseal_report_free(part);
+    assert_string_equal(eseal_report_string(s1, "signer.copy.1.id"), "chain");
+    assert_string_equal(eseal_report_string(s1, "checks.chain.objects.0"), "CERT-aaaaaaaaaaaaaaaa");
+    assert_true(es_ok(es_value_set(es_report_root(s1), "signer.copy", NULL)));
+    assert_int_equal(eseal_value_type_of(eseal_report_find(s1, "signer.copy")), ESEAL_VALUE_NULL);
     eseal_report_free(r);
 }
 
