@@ -100,24 +100,50 @@ static ES_RESULT kdf_read(const char *path, es_kek *k, uint8_t check[ES_KEK_CHEC
         return r;
     }
     memset(k, 0, sizeof(*k));
-    char salt[2 * ES_KEK_SALT + 2] = "";
-    char chk[2 * ES_KEK_CHECK + 2] = "";
+    /* Four lines, each "NAME VALUE", in this order; nothing else. */
+    char *lines[4] = {NULL, NULL, NULL, NULL};
+    char *cur = es_buf_cstr(&text);
+    size_t nl = 0;
+    while (*cur != '\0' && nl < 4) {
+        char *end = strchr(cur, '\n');
+        if (end == NULL) {
+            break;
+        }
+        *end = '\0';
+        lines[nl++] = cur;
+        cur = end + 1;
+    }
+    char *salt = nl == 4 && strncmp(lines[2], "salt ", 5) == 0 ? lines[2] + 5 : NULL;
+    char *chk = nl == 4 && strncmp(lines[3], "check ", 6) == 0 ? lines[3] + 6 : NULL;
+    char *sc = nl == 4 && strncmp(lines[1], "scrypt ", 7) == 0 ? lines[1] + 7 : NULL;
+    char *num[3] = {NULL, NULL, NULL};
+    for (size_t i = 0; sc != NULL && i < 3; i++) {
+        num[i] = sc;
+        char *sp = strchr(sc, ' ');
+        if (sp != NULL) {
+            *sp = '\0';
+        }
+        sc = sp != NULL && i < 2 ? sp + 1 : NULL;
+        if (sp != NULL && i == 2) {
+            num[2] = NULL; /* more than three numbers */
+        }
+    }
     uint64_t n = 0;
-    unsigned int rr = 0;
-    unsigned int pp = 0;
-    int end = -1;
-    int got = sscanf(es_buf_cstr(&text), "eseal-kdf 1\nscrypt %" SCNu64 " %u %u\nsalt %33s\ncheck %65s\n%n", &n, &rr,
-                     &pp, salt, chk, &end);
-    ES_ENSURE(got == 5 && end == (int)text.len && strlen(salt) == 2 * ES_KEK_SALT && strlen(chk) == 2 * ES_KEK_CHECK &&
-                  es_is_lower_hex(salt, strlen(salt)) && es_is_lower_hex(chk, strlen(chk)),
+    uint64_t rr = 0;
+    uint64_t pp = 0;
+    ES_ENSURE(*cur == '\0' && nl == 4 && strcmp(lines[0], "eseal-kdf 1") == 0 && salt != NULL && chk != NULL &&
+                  num[2] != NULL && strlen(salt) == 2 * ES_KEK_SALT && strlen(chk) == 2 * ES_KEK_CHECK &&
+                  es_is_lower_hex(salt, strlen(salt)) && es_is_lower_hex(chk, strlen(chk)) &&
+                  es_ok(es_parse_uint(num[0], UINT32_MAX, &n)) && es_ok(es_parse_uint(num[1], 32, &rr)) &&
+                  es_ok(es_parse_uint(num[2], 64, &pp)),
               ESEAL_EMALFORMED, "%s is not an eseal key-derivation file", path);
     /* Bounded as OpenSSL's PKCS#8 reader bounds them: N a power of two, 128*r*N <= 32 MiB. */
     ES_ENSURE(n >= 2 && (n & (n - 1)) == 0 && rr >= 1 && rr <= 32 && pp >= 1 && pp <= 64 &&
                   n <= (32u * 1024 * 1024) / (128u * rr),
               ESEAL_EMALFORMED, "%s: scrypt parameters out of range", path);
     k->n = n;
-    k->r = rr;
-    k->p = pp;
+    k->r = (uint32_t)rr;
+    k->p = (uint32_t)pp;
     ES_AUTO(es_buf_freep) es_buf bin = ES_BUF_INIT(ES_KEK_CHECK);
     ES_GUARD(es_hex_decode(&bin, salt));
     memcpy(k->salt, bin.ptr, ES_KEK_SALT);
