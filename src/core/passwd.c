@@ -102,7 +102,9 @@ static ES_RESULT kdf_read(const char *path, es_kek *k, uint8_t check[ES_KEK_CHEC
     memset(k, 0, sizeof(*k));
     /* Four lines, each "NAME VALUE", in this order; nothing else. */
     char *lines[4] = {NULL, NULL, NULL, NULL};
-    char *cur = es_buf_cstr(&text);
+    ES_GUARD(es_buf_reserve(&text, 1)); /* es_file_read NUL-terminates; the text is edited in place */
+    char *cur = (char *)text.ptr;
+    cur[text.len] = '\0';
     size_t nl = 0;
     while (*cur != '\0' && nl < 4) {
         char *end = strchr(cur, '\n');
