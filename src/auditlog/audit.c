@@ -321,6 +321,8 @@ ES_RESULT es_audit_document_event(es_auditlog *h, const es_acting *by, const cha
 #define FAILED_KIND "failed"
 /* The first entry index not yet looked at by a recovery (store meta, decimal). */
 #define PUBLISH_FROM "stamp.publish-from"
+/* How many entries a recovery looks at again rather than moving the mark (a write and a sync). */
+#define PUBLISH_MARK_STEP 64
 
 typedef struct {
     const eseal_stamp_record *rec;
@@ -640,11 +642,15 @@ ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, si
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     eseal_buf m = ESEAL_BUF_INIT;
     rc = eseal_store_meta(h->store, &m, PUBLISH_FROM);
+    /* The mark moves only when it saves real work: each write is a commit, a sync of the store,
+     * on every stamp; looking again at a few entries (one indexed lookup each) costs less. */
+    bool kept = false;
     if (rc == ESEAL_OK) {
         es_cur c = es_cur_of(es_span_of(m.ptr, m.size));
         if (!es_ok(es_cur_uint(&c, UINT64_MAX, &from)) || !es_cur_eof(&c) || from > size) {
             from = 0; /* not ours to trust: look at everything again */
         }
+        kept = size - from < PUBLISH_MARK_STEP;
     }
     eseal_buf_dispose(&m);
     eseal_error_clear();
@@ -665,7 +671,7 @@ ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, si
         eseal_buf_dispose(&pending);
     }
     eseal_error_clear();
-    if (es_ok(r)) {
+    if (es_ok(r) && (!kept || *recovered > 0)) {
         char num[ES_LOG_DECIMAL_MAX];
         int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
         rc = eseal_store_meta_put(h->store, PUBLISH_FROM, num, (size_t)n);
