@@ -71,7 +71,7 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
                           const eseal_cert_record *renews)
 {
     es_instance_trust_invalidate(inst); /* new CRLs or certificates: verifications rebuild their trust */
-    ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the instance passphrase is needed to issue certificates");
+    ES_ENSURE(es_instance_unlocked(inst), ESEAL_EPASS, "the instance passphrase is needed to issue certificates");
     eseal_key *key = NULL;
     ES_GUARD(es_from_code(eseal_key_generate(&key, alg)));
     eseal_key *issuer_key = NULL;
@@ -579,7 +579,7 @@ static ES_RESULT ca_renew(eseal_instance *inst, const es_acting *by, eseal_cert_
     ES_ENSURE(k < sizeof(renewable) / sizeof(renewable[0]), ESEAL_EINVAL,
               "ca renew: unknown role '%s' (issuing-ca, seal-maker or tsa)", role);
     ES_ENSURE(k == 0 || strcmp(h, "rsa") != 0, ESEAL_EINVAL, "ca renew: the rsa hierarchy has no %s", role);
-    ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the instance passphrase is needed to renew certificates");
+    ES_ENSURE(es_instance_unlocked(inst), ESEAL_EPASS, "the instance passphrase is needed to renew certificates");
     eseal_cert_record old_ca;
     memset(&old_ca, 0, sizeof(old_ca));
     int count = 0;

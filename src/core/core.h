@@ -61,6 +61,11 @@ struct eseal_instance {
      * directory, so a key written under an older passphrase is refused rather than mixed in. */
     dev_t keys_dev;
     ino_t keys_ino;
+    bool keys_exclusive; /* eseal passwd holds HOME/keys.lock exclusively: writes take no lock */
+    /* The instance key-encryption key (passwd.c; src/crypto/kek.c): derived once from the
+     * passphrase, or installed from an agent; wiped when the instance closes. */
+    es_kek kek;
+    bool kek_set;
     const eseal_context *ctx; /* the caller's (eseal_instance_set_context), NULL: the default context */
 };
 
@@ -141,6 +146,18 @@ ES_RESULT es_instance_passwd_change(eseal_instance *inst, const char *pass, size
 ES_RESULT es_home_path(es_buf *out, const eseal_instance *inst, const char *rel);
 /* Loads the private key of a record (needs the passphrase). */
 ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const eseal_cert_record *rec);
+/* A key file of the instance (an absolute path under HOME/keys) opened under the instance KEK; a
+ * file from before the KEK opens with the passphrase and is rewritten under the KEK. */
+ES_RESULT es_instance_load_key_file(eseal_instance *inst, eseal_key **key, const char *path);
+/* The instance's KEK (a copy, to wipe with es_kek_wipe): derived once per instance handle from the
+ * passphrase (ESEAL_EPASS: none set, or a wrong one), or the one installed by es_instance_set_kek. */
+ES_RESULT es_instance_kek(eseal_instance *inst, es_kek *out);
+/* Installs a KEK obtained elsewhere (an agent): ESEAL_EPASS when it is not the one of this
+ * instance's HOME/keys/kdf.params (another salt or parameters, or a check value that differs: the
+ * passphrase was changed since). No passphrase is needed afterwards to open the instance's keys. */
+ES_RESULT es_instance_set_kek(eseal_instance *inst, const es_kek *kek);
+/* True when the instance's keys can be opened: a passphrase or a KEK is set. */
+bool es_instance_unlocked(const eseal_instance *inst);
 /* ---- time-stamps: the own TSA (tsa.c) and the timestamper (timestamper.c) ---- */
 
 /*

@@ -39,6 +39,51 @@ ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, cons
                          uint64_t max_bytes);
 ES_RESULT es_random(uint8_t *out, size_t n);
 
+/* ---- key files under the instance key-encryption key (kek.c) ---- */
+
+/*
+ * Key-file passphrase derivation: scrypt N=2^14, r=8, p=2, 16 MiB of memory and about 0.1 s on
+ * this class of machine. OpenSSL 3.0's PKCS#8 decryption caps scrypt memory at 32 MiB
+ * (128*r*(N+2) bytes), so N=2^15 with r=8 would not load; p raises the cost linearly without
+ * raising memory.
+ */
+#define ES_SCRYPT_N 16384
+#define ES_SCRYPT_R 8
+#define ES_SCRYPT_P 2
+#define ES_KEK_SALT 16
+#define ES_KEK_CHECK 32
+#define ES_KEYFILE_PEM_MAX (64 * 1024) /* the largest key file read */
+/* The instance key-encryption key: scrypt(passphrase, salt, n, r, p), the AES-256 key of every
+ * key file of the instance (kek.c says why one derivation is enough). Secret: es_kek_wipe. */
+typedef struct es_kek {
+    uint8_t salt[ES_KEK_SALT];
+    uint64_t n;
+    uint32_t r, p;
+    uint8_t key[32];
+} es_kek;
+/* Test hooks: scrypt derivations and key files opened by this process (every path counts). */
+extern size_t es_kdf_derivations;
+extern size_t es_keyfile_opens;
+/* k->key from the passphrase under k's salt and parameters: one derivation. */
+ES_RESULT es_kek_derive(es_kek *k, const char *pass, size_t pass_len);
+/* A new KEK: a random salt, the default parameters, one derivation. */
+ES_RESULT es_kek_new(es_kek *k, const char *pass, size_t pass_len);
+/* HMAC-SHA256(key, label): stored beside the salt, it tells a wrong passphrase without a key file. */
+ES_RESULT es_kek_check(const es_kek *k, uint8_t out[ES_KEK_CHECK]);
+/* ESEAL_EPASS ("wrong passphrase for `what`") unless k's check value is `want` (constant time). */
+ES_RESULT es_kek_verify(const es_kek *k, const uint8_t want[ES_KEK_CHECK], const char *what);
+void es_kek_wipe(es_kek *k);
+/* A PEM private key (encrypted PKCS#8 opened with the passphrase: one derivation), as
+ * eseal_key_load_mem does, labelled after `what`. */
+ES_RESULT es_key_load_pem(eseal_key **out, es_span pem, const char *what, const char *pass, size_t pass_len);
+/* Opens a PEM key file (its text in `pem`) encrypted under k without deriving anything. *other is
+ * set, and ES_OK returned with no key, when the file is not under k (another salt or parameters,
+ * or not PBES2-scrypt): the caller opens it with the passphrase instead. ESEAL_EPASS when it is
+ * under k's salt but does not decrypt. `what` names the file in messages and the key's label. */
+ES_RESULT es_key_load_kek(eseal_key **out, bool *other, es_span pem, const es_kek *k, const char *what);
+/* The key as an encrypted PKCS#8 PEM file under k (PBES2: k's salt and parameters, a fresh IV). */
+ES_RESULT es_key_pem_kek(es_buf *out, const eseal_key *key, const es_kek *k);
+
 /* Reports (src/crypto/report_evidence.c): the document section with the data's size, SHA-256 and
  * SM3 (es_report_document_init); a validation object named by the SHA-256 of its DER
  * (es_report_object); the lower-case hex digest of data (out: 2 * digest size + 1). */

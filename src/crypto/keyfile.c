@@ -11,16 +11,7 @@
 
 #include "ossl.h"
 
-/*
- * scrypt N=2^14, r=8, p=2: 16 MiB of memory and about 0.1 s per derivation on
- * this class of machine. OpenSSL 3.0's PKCS#8 decryption caps scrypt memory at
- * 32 MiB (128*r*(N+2) bytes), so N=2^15 with r=8 would not load; p raises the
- * cost linearly without raising memory.
- */
-#define ES_SCRYPT_N 16384
-#define ES_SCRYPT_R 8
-#define ES_SCRYPT_P 2
-#define ES_KEYFILE_MAX (64 * 1024)
+#define ES_KEYFILE_MAX ES_KEYFILE_PEM_MAX
 
 static ES_RESULT encrypt_pkcs8(es_buf *out_pem, EVP_PKEY *pk, const char *pass, size_t pass_len)
 {
@@ -38,6 +29,7 @@ static ES_RESULT encrypt_pkcs8(es_buf *out_pem, EVP_PKEY *pk, const char *pass, 
     }
     X509_SIG *enc = NULL;
     if (es_ok(r)) {
+        es_kdf_derivations++; /* PKCS8_set0_pbe derives the key from the passphrase */
         enc = PKCS8_set0_pbe(pass, (int)pass_len, p8, pbe);
         if (enc == NULL) {
             X509_ALGOR_free(pbe);
@@ -107,7 +99,7 @@ static int pass_cb(char *buf, int size, int rwflag, void *u)
     return (int)d->len;
 }
 
-static ES_RESULT load_mem(eseal_key **out, es_span pem, const char *what, const char *pass, size_t pass_len)
+ES_RESULT es_key_load_pem(eseal_key **out, es_span pem, const char *what, const char *pass, size_t pass_len)
 {
     ES_ENSURE(pem.len <= ES_KEYFILE_MAX, ESEAL_ELIMIT, "%s is larger than %d bytes", what, ES_KEYFILE_MAX);
     ES_AUTO(BIO_free_allp) BIO *bio = BIO_new_mem_buf(pem.ptr, (int)pem.len);
@@ -115,6 +107,7 @@ static ES_RESULT load_mem(eseal_key **out, es_span pem, const char *what, const 
     pass_cb_data d = {pass, pass_len, false};
     ERR_clear_error();
     EVP_PKEY *pk = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, &d);
+    es_kdf_derivations += d.asked && pass != NULL ? 1 : 0; /* an encrypted file: one derivation */
     if (pk == NULL) {
         unsigned long e = ERR_peek_last_error();
         int lib = ERR_GET_LIB(e);
@@ -137,6 +130,11 @@ static ES_RESULT load_mem(eseal_key **out, es_span pem, const char *what, const 
         }
         return es_ossl_error(ESEAL_EMALFORMED, __FILE__, __LINE__, what);
     }
+    return es_key_from_pkey(out, pk, what);
+}
+
+ES_RESULT es_key_from_pkey(eseal_key **out, EVP_PKEY *pk, const char *what)
+{
     if (es_pkey_alg(pk) == ESEAL_ALG_NONE) {
         EVP_PKEY_free(pk);
         ES_BAIL(ESEAL_EUNSUPPORTED, "%s holds a key algorithm eseal does not sign with", what);
@@ -158,7 +156,7 @@ int eseal_key_load_mem(eseal_key **out, const void *pem, size_t len, const char 
     if (out == NULL || pem == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "invalid argument to eseal_key_load_mem"));
     }
-    return es_code(load_mem(out, es_span_of(pem, len), "key", pass, pass_len));
+    return es_code(es_key_load_pem(out, es_span_of(pem, len), "key", pass, pass_len));
 }
 
 int eseal_key_load(eseal_key **out, const char *path, const char *pass, size_t pass_len)
@@ -168,9 +166,10 @@ int eseal_key_load(eseal_key **out, const char *path, const char *pass, size_t p
     }
     es_buf pem = ES_BUF_INIT(ES_KEYFILE_MAX);
     pem.secret = true;
+    es_keyfile_opens++;
     es_result r = es_file_read(&pem, path, ES_KEYFILE_MAX);
     if (es_ok(r)) {
-        r = load_mem(out, es_buf_span(&pem), path, pass, pass_len);
+        r = es_key_load_pem(out, es_buf_span(&pem), path, pass, pass_len);
     }
     es_buf_free(&pem);
     return es_code(r);

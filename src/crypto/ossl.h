@@ -49,6 +49,7 @@ ES_DEFINE_FREEP(EVP_PKEY, EVP_PKEY_free)
 ES_DEFINE_FREEP(EVP_PKEY_CTX, EVP_PKEY_CTX_free)
 ES_DEFINE_FREEP(EVP_MD_CTX, EVP_MD_CTX_free)
 ES_DEFINE_FREEP(EVP_MD, EVP_MD_free)
+ES_DEFINE_FREEP(EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)
 ES_DEFINE_FREEP(BIO, BIO_free_all)
 ES_DEFINE_FREEP(X509, X509_free)
 ES_DEFINE_FREEP(X509_CRL, X509_CRL_free)
@@ -95,6 +96,8 @@ eseal_key_alg es_pkey_alg(const EVP_PKEY *pk);
 ES_RESULT es_cert_wrap(eseal_cert **out, X509 *x);
 /* Wraps a private EVP_PKEY in the file backend (takes ownership on success). */
 ES_RESULT es_key_wrap_pkey(eseal_key **out, EVP_PKEY *pk, const char *label);
+/* A private key read from `what` as an eseal_key labelled "file:what"; takes pk (freed on failure). */
+ES_RESULT es_key_from_pkey(eseal_key **out, EVP_PKEY *pk, const char *what);
 /* The private EVP_PKEY of an in-memory key, NULL for token keys. */
 EVP_PKEY *es_key_private_pkey(const eseal_key *key);
 /* An EVP_PKEY that signs with key (file or libp11 backends), NULL otherwise. */

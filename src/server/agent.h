@@ -33,20 +33,6 @@
 #include "core/core.h"
 #include "util/util.h"
 
-/* TEMP: the owner's KEK interface (crypto/crypto.h, core/core.h on main around 16:10); removed
- * when main is merged. */
-#ifndef ES_KEK_SALT
-#define ES_KEK_SALT 16
-typedef struct es_kek {
-    uint8_t salt[ES_KEK_SALT];
-    uint64_t n;
-    uint32_t r, p;
-    uint8_t key[32];
-} es_kek;
-ES_RESULT es_instance_kek(eseal_instance *inst, es_kek *out);
-ES_RESULT es_instance_set_kek(eseal_instance *inst, const es_kek *kek);
-bool es_instance_unlocked(const eseal_instance *inst);
-#endif
 
 #define ES_AGENT_PROTO "eseal-agent/1"
 #define ES_AGENT_SOCKET "agent.sock"

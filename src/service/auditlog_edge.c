@@ -16,14 +16,14 @@
 static es_result edge_key_load(void *owner, eseal_key **key, const char *path)
 {
     eseal_instance *inst = owner;
-    ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "log: signing a checkpoint needs the instance passphrase");
-    return es_from_code(eseal_key_load(key, path, inst->pass.ptr, inst->pass.len));
+    ES_ENSURE(es_instance_unlocked(inst), ESEAL_EPASS, "log: signing a checkpoint needs the instance passphrase");
+    return es_instance_load_key_file(inst, key, path);
 }
 
 static es_result edge_key_save(void *owner, eseal_key *key, const char *path)
 {
     eseal_instance *inst = owner;
-    ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "log: creating the log key needs the instance passphrase");
+    ES_ENSURE(es_instance_unlocked(inst), ESEAL_EPASS, "log: creating the log key needs the instance passphrase");
     return es_key_save(inst, key, path);
 }
 
@@ -32,7 +32,7 @@ static es_result edge_key_save(void *owner, eseal_key *key, const char *path)
 static es_result edge_tsa_open(void *owner, es_timestamper *t, bool *none)
 {
     eseal_instance *inst = owner;
-    *none = inst->pass.ptr == NULL || inst->creating;
+    *none = !es_instance_unlocked(inst) || inst->creating;
     return *none ? ES_OK : es_timestamper_open(t, inst, NULL, 0, 0, NULL);
 }
 
@@ -81,7 +81,7 @@ static ES_RESULT log_forget(eseal_instance *inst, const es_acting *by, uint64_t 
     const char *name = field == ESEAL_LOG_FIELD_IP ? "ip" : field == ESEAL_LOG_FIELD_DEVICE ? "device" : NULL;
     ES_ENSURE(name != NULL, ESEAL_EINVAL, "log forget: unknown field %d (ip or device)", (int)field);
     /* Like every change of state: the passphrase, checked before anything changes. */
-    ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "log forget: the instance passphrase is needed");
+    ES_ENSURE(es_instance_unlocked(inst), ESEAL_EPASS, "log forget: the instance passphrase is needed");
     int rc = eseal_instance_passphrase_check(inst);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     return es_audit_forget(inst->auditlog, by, index, name, entry);

@@ -87,6 +87,7 @@ void eseal_instance_close(eseal_instance *inst)
     eseal_store_close(inst->store);
     es_config_free(&inst->cfg);
     es_secret_free(&inst->pass);
+    es_kek_wipe(&inst->kek);
     es_free(inst->home);
     es_free(inst);
 }
@@ -98,6 +99,8 @@ int eseal_instance_set_passphrase(eseal_instance *inst, const char *pass, size_t
     }
     es_result r = es_secret_set(&inst->pass, pass, len);
     if (es_ok(r)) {
+        es_kek_wipe(&inst->kek); /* derived again, from this passphrase, when a key is needed */
+        inst->kek_set = false;
         es_keys_note(inst);
     }
     return es_code(r);
@@ -726,7 +729,7 @@ static ES_RESULT import_cert(eseal_instance *inst, const es_acting *by, eseal_ce
     es_buf abs = ES_BUF_INIT(ES_PATH_BUF_MAX);
     bool written = false;
     if (es_ok(r) && key != NULL) {
-        ES_ENSURE(inst->pass.ptr != NULL, ESEAL_EPASS, "the instance passphrase is needed to store the key");
+        ES_ENSURE(es_instance_unlocked(inst), ESEAL_EPASS, "the instance passphrase is needed to store the key");
         r = es_buf_printf(&rel, "keys/%.16s.key", eseal_cert_fingerprint(cert));
         if (es_ok(r)) {
             r = es_home_path(&abs, inst, es_buf_cstr(&rel));

@@ -30,7 +30,6 @@
 #include "crypto/crypto.h"
 #include "server/agent.h"
 #include "../test_instance.h"
-extern size_t es_kdf_derivations; /* TEMP until main */
 
 static char home[] = "/tmp/eseal-agent-XXXXXX";
 static char ihome[600];
