@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +34,53 @@ static const cli_opt_spec opts[] = {
     {"timeout", 0, true, false}, {"foreground", 0, false, false}, {NULL, 0, false, false}};
 
 static volatile sig_atomic_t stop_flag;
+
+/* The descriptors above stderr that the caller handed this process (a --pass-fd pipe, whatever a
+ * shell or a service manager left open), noted before anything is opened: the daemon closes them,
+ * so that nobody waits on a pipe the agent keeps open for hours. Each with its device and inode, so
+ * that a number reused since for one of our own is not closed. */
+#define INHERITED_MAX 64
+static struct {
+    int fd;
+    dev_t dev;
+    ino_t ino;
+} inherited[INHERITED_MAX];
+static size_t n_inherited;
+
+static void note_inherited(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL) {
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n_inherited < INHERITED_MAX) {
+        int fd = 0;
+        const char *p = e->d_name;
+        for (; *p >= '0' && *p <= '9' && fd < CLI_DIGITS_MAX; p++) {
+            fd = fd * 10 + (*p - '0');
+        }
+        struct stat st;
+        if (p == e->d_name || *p != '\0' || fd <= STDERR_FILENO || fd == dirfd(d) || fstat(fd, &st) != 0) {
+            continue;
+        }
+        inherited[n_inherited].fd = fd;
+        inherited[n_inherited].dev = st.st_dev;
+        inherited[n_inherited].ino = st.st_ino;
+        n_inherited++;
+    }
+    closedir(d);
+}
+
+static void close_inherited(void)
+{
+    for (size_t i = 0; i < n_inherited; i++) {
+        struct stat st;
+        if (fstat(inherited[i].fd, &st) == 0 && st.st_dev == inherited[i].dev && st.st_ino == inherited[i].ino) {
+            close(inherited[i].fd);
+        }
+    }
+}
 
 static void on_stop_signal(int sig)
 {
@@ -97,6 +146,7 @@ __attribute__((noreturn)) static void run_child(eseal_agent *ag, int ready_fd, i
     }
     (void)dup2(log_fd, STDERR_FILENO);
     close(log_fd);
+    close_inherited();
     catch_stop_signals();
     int rc = eseal_agent_prepare(ag);
     char line[READY_MAX];
@@ -175,6 +225,7 @@ static int start(cli_args *a)
     if (rc != CLI_OK) {
         return rc;
     }
+    note_inherited();
     const char *home = cli_home(a);
     eseal_agent_info info;
     if (eseal_agent_status(home, &info) == ESEAL_OK) {

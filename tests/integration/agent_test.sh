@@ -130,6 +130,12 @@ expect 3 "after stop the same stamp needs the passphrase" -- nopass stamp "$T/in
 has "$T/err" "no passphrase" "it asks for the passphrase"
 has "$H/agent.log" "stop asked by pid" "the log says who stopped it"
 
+# --- descriptors the caller handed over are not kept by the daemon ---
+# fd 5 is a pipe to cat: if the agent kept it, cat (and the pipeline) would wait for it to exit.
+expect 0 "start with a pipe on fd 5: the pipeline ends (the agent closed it)" -- timeout 30 bash -c '"$1" agent start 5>&1 >/dev/null 2>&1 | cat >/dev/null' _ "$E"
+expect 0 "that agent runs" -- "$E" agent status
+expect 0 "stop" -- "$E" agent stop
+
 # --- idle timeout ---
 expect 0 "agent start --timeout 2" -- "$E" agent start --timeout 2
 expect 0 "status: 2 s timeout" -- "$E" agent status
