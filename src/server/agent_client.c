@@ -184,10 +184,13 @@ static ES_RESULT agent_ask(const char *home, const char *what, char *answer, siz
             r = es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
                              "the eseal agent of %s speaks another protocol than %s", home, ES_AGENT_PROTO);
         } else if (strncmp(answer, ok, ol) != 0 || (answer[ol] != '\0' && answer[ol] != ' ')) {
-            r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "the eseal agent of %s answered '%.80s' to %s",
-                             home, answer, what);
+            /* Its words are shown, except for a KEK request: what came back may hold key bytes. */
+            bool show = strcmp(what, "KEK") != 0;
+            r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "the eseal agent of %s answered %s%.80s%s to %s",
+                             home, show ? "'" : "", show ? answer : "unexpectedly", show ? "'" : "", what);
         } else {
-            memmove(answer, answer + ol + (answer[ol] == ' ' ? 1 : 0), len - ol + 1);
+            size_t skip = ol + (answer[ol] == ' ' ? 1 : 0);
+            memmove(answer, answer + skip, len - skip + 1); /* the words and the NUL */
         }
     }
     if (!es_ok(r) || fd_out == NULL) {
@@ -258,14 +261,18 @@ static ES_RESULT use_agent(eseal_instance *inst)
 {
     ES_ENSURE_ARG(inst != NULL);
     char ans[ES_AGENT_LINE_MAX];
-    ES_GUARD(agent_ask(inst->home, "KEK", ans, sizeof(ans), NULL));
+    es_result res = agent_ask(inst->home, "KEK", ans, sizeof(ans), NULL);
+    if (!es_ok(res)) {
+        es_wipe(ans, sizeof(ans)); /* whatever arrived of a refused answer */
+        return res;
+    }
     es_kek k;
     memset(&k, 0, sizeof(k));
     char *s = ans;
     uint64_t n = 0;
     uint64_t r = 0;
     uint64_t p = 0;
-    es_result res = word_hex(&s, "salt", k.salt, sizeof(k.salt));
+    res = word_hex(&s, "salt", k.salt, sizeof(k.salt));
     if (es_ok(res)) {
         res = word_uint(&s, "n", UINT64_MAX, &n);
     }
