@@ -163,6 +163,44 @@ expect 0 "a new agent with the new passphrase" -- "$E" agent start
 expect 0 "it unlocks the re-encrypted keys" -- nopass sign "$T/doc.txt" --cert "$id" -o "$T/doc8.p7s"
 expect 0 "stop" -- "$E" agent stop
 
+# --- an agent that answers wrongly is passed over: the command says so and uses the passphrase ---
+# A fake agent (python, same uid) at HOME/agent.sock answering each connection with $1 (or nothing).
+fake() {
+    python3 - "$H/agent.sock" "$1" <<'PYEOF' &
+import os, socket, sys
+path, answer = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(4)
+c, _ = s.accept()
+c.recv(256)
+if answer != "silent":
+    c.sendall(answer.encode() + b"\n")
+    c.close()
+else:
+    c.recv(256)  # until the client gives up and closes
+os.unlink(path)
+PYEOF
+    for _ in $(seq 1 100); do [ -S "$H/agent.sock" ] && break; sleep 0.1; done
+}
+fake "eseal-agent/2 OK KEK salt=00 n=1 r=1 p=1 key=00"
+expect 0 "an agent of another protocol version: passed over, the passphrase used" -- "$E" sign "$T/doc.txt" --cert "$id" -o "$T/f1.p7s"
+has "$T/err" "speaks another protocol than eseal-agent/1" "it says why"
+wait
+fake "eseal-agent/1 OK KEK salt=zz"
+expect 0 "a malformed KEK answer: passed over, the passphrase used" -- "$E" sign "$T/doc.txt" --cert "$id" -o "$T/f2.p7s"
+has "$T/err" "salt is not 32 lower-case hex digits" "it says why"
+wait
+fake "eseal-agent/1 OK KEK salt=00000000000000000000000000000000 n=16384 r=8 p=1 key=$(printf '0%.0s' $(seq 1 64))"
+expect 0 "a well-formed KEK that is not the instance's: passed over" -- "$E" sign "$T/doc.txt" --cert "$id" -o "$T/f3.p7s"
+has "$T/err" "is not this instance's" "it says why"
+wait
+fake silent
+expect 0 "an agent that never answers: given up after its deadline, the passphrase used" -- "$E" sign "$T/doc.txt" --cert "$id" -o "$T/f4.p7s"
+has "$T/err" "no line within" "it says why"
+wait
+[ ! -e "$H/agent.sock" ] && ok "the fakes are gone" || notok "the fakes are gone"
+
 # --- the socket path ---
 printf 'not a socket\n' >"$H/agent.sock"
 expect 3 "a file that is not a socket at agent.sock: start refused" -- "$E" agent start
