@@ -61,6 +61,20 @@ expect 0 "the stamped PDF verifies" -- "$E" verify "$T/s1.pdf"
 expect 0 "a signature without any passphrase" -- nopass sign "$T/doc.txt" --cert "$id" -o "$T/doc.p7s"
 expect 0 "a wrong passphrase in the environment does not matter with the agent" -- env ESEAL_PASSPHRASE=wrong-pass-1 "$E" sign "$T/doc.txt" --cert "$id" -o "$T/doc2.p7s"
 
+# --- eseal serve takes its keys from the agent too: its TSA signs with no passphrase ---
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+env -u ESEAL_PASSPHRASE setsid "$E" serve --listen "127.0.0.1:$PORT" --only tsa </dev/null >"$T/serve.out" 2>"$T/serve.err" &
+spid=$!
+for _ in $(seq 1 100); do grep -q listening "$T/serve.out" "$T/serve.err" 2>/dev/null && break; sleep 0.1; done
+openssl ts -query -data "$T/doc.txt" -sha256 -cert -out "$T/q.tsq" 2>/dev/null
+code=$(curl -s -o "$T/r.tsr" -w '%{http_code}' -H 'Content-Type: application/timestamp-query' \
+    --data-binary @"$T/q.tsq" "http://127.0.0.1:$PORT/tsa")
+[ "$code" = 200 ] && openssl ts -reply -in "$T/r.tsr" -text 2>/dev/null | grep -q "Status: Granted" &&
+    ok "serve with no passphrase: its TSA grants a token (key through the agent)" ||
+    notok "serve with no passphrase: its TSA grants a token (HTTP $code; $(cat "$T/serve.err"))"
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+
 # --- another uid is refused ---
 if [ "$(id -u)" = 0 ]; then
     chmod o+x "$T" "$H"
