@@ -33,11 +33,12 @@
 #include "core/core.h"
 #include "util/util.h"
 
-
 #define ES_AGENT_PROTO "eseal-agent/1"
 #define ES_AGENT_SOCKET "agent.sock"
-/* The longest line either side sends: the KEK answer is 14 + 7 + 38 + 24 + 13 + 13 + 69 = 178
- * bytes with the largest numbers; 256 leaves room and bounds what a client can make us read. */
+/* The longest line either side sends is the KEK answer: "eseal-agent/1 OK KEK " (21 bytes),
+ * "salt=" and 32 hex digits (37), " n=" and 20 digits (23), " r=" and " p=" with 10 digits each
+ * (26), " key=" and 64 hex digits (69) and the '\n': 177 bytes with the largest numbers. 256
+ * leaves room and bounds what a client can make the agent read. */
 #define ES_AGENT_LINE_MAX 256
 /* A request or an answer takes at most this long to arrive (a slow or stuck peer is dropped). */
 #define ES_AGENT_IO_MS 2000
@@ -62,8 +63,8 @@ void es_agent_addr_close(es_agent_addr *a);
 
 /* Reads one line ending in '\n' from fd within timeout_ms (the '\n' is replaced by NUL; *len
  * excludes it). ESEAL_ELIMIT for a line of cap bytes or more, ESEAL_EIO for a timeout or an end
- * before the '\n'. Reads byte by byte are not needed: one line per connection, so whatever
- * follows it is an error anyway. */
+ * before the '\n', ESEAL_EMALFORMED when more follows the '\n' in what arrived (one line per
+ * connection: a second one is an error, not something to keep for later). */
 ES_RESULT es_agent_read_line(int fd, char *buf, size_t cap, int timeout_ms, size_t *len);
 /* Writes all of p[0..n) (MSG_NOSIGNAL: a peer gone is ESEAL_EIO, never SIGPIPE). */
 ES_RESULT es_agent_write_all(int fd, const char *p, size_t n, int timeout_ms);
