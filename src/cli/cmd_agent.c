@@ -25,7 +25,7 @@
 
 #include "cli.h"
 
-#define AGENT_DEFAULT_TIMEOUT_S 3600u
+#define AGENT_DEFAULT_TIMEOUT_S 3600u                /* an hour: a working session */
 #define AGENT_MAX_TIMEOUT_S (366u * 24u * 3600u) /* a year, as the library allows */
 #define AGENT_LOG "agent.log"
 #define READY_MAX 1024 /* the child's one line on the pipe: "ready" or its error */

@@ -44,8 +44,6 @@
 #define ES_AGENT_IO_MS 2000
 /* How often the agent looks at its stop flag and whether its socket is still in place. */
 #define ES_AGENT_TICK_MS 1000
-/* The default idle timeout of `eseal agent start` (an hour, ssh-agent -t users' usual choice). */
-#define ES_AGENT_DEFAULT_TIMEOUT_S 3600u
 /* The largest idle timeout accepted (a year); 0 means none. */
 #define ES_AGENT_MAX_TIMEOUT_S (366u * 24u * 3600u)
 
