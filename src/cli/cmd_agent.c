@@ -345,12 +345,23 @@ static int status(cli_args *a)
     const char *home = cli_home(a);
     eseal_agent_info info;
     int rc = eseal_agent_status(home, &info);
+    if (rc != ESEAL_OK && rc != ESEAL_ENOTFOUND) {
+        return cli_fail(rc);
+    }
+    if (a->json) {
+        if (rc == ESEAL_OK) {
+            printf("{\"running\": true, \"pid\": %ld, \"timeout_s\": %u, \"left_s\": %u, \"home\": ", info.pid,
+                   info.timeout_s, info.left_s);
+        } else {
+            printf("{\"running\": false, \"home\": ");
+        }
+        cli_json_str(home);
+        printf("}\n");
+        return rc == ESEAL_OK ? CLI_OK : CLI_NOT_VALID;
+    }
     if (rc == ESEAL_ENOTFOUND) {
         printf("not running (%s)\n", home);
         return CLI_NOT_VALID;
-    }
-    if (rc != ESEAL_OK) {
-        return cli_fail(rc);
     }
     if (info.timeout_s != 0) {
         printf("running, pid %ld, idle timeout %u s, %u s left (%s)\n", info.pid, info.timeout_s, info.left_s, home);
@@ -384,7 +395,8 @@ const cli_cmd cli_cmd_agent = {
     "  --foreground       serve in this process (logging to stderr) until stopped: for a\n"
     "                     service manager\n"
     "stop: the agent wipes its key, removes its socket and exits; returns once it is gone.\n"
-    "status: 'running, pid N, idle timeout S s, L s left' (exit 0) or 'not running' (exit 1).\n\n"
+    "status: 'running, pid N, idle timeout S s, L s left' (exit 0) or 'not running' (exit 1);\n"
+    "  with --json: {\"running\": true, \"pid\": N, \"timeout_s\": S, \"left_s\": L, \"home\": H}.\n\n"
     "Security: the socket is 0600 in the home, which must belong to the user and be writable by\n"
     "nobody else; the agent answers only processes of its own uid (SO_PEERCRED; any other is\n"
     "refused unanswered and logged) and a command takes a key only from an agent of its own uid.\n"

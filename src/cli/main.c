@@ -708,7 +708,7 @@ static const char *const json_commands[] = {
     "seal history", "seal file",     "seal suspend",    "seal resume",  "seal revoke",  "seal cancel",
     "seal renew",   "stamp",         "sign",            "verify",       "extend",       "tsa respond",
     "ocsp respond", "log key",       "log verify-receipt", "log audit", "witness init", "witness add-log",
-    "witness key",  "ca renew"};
+    "witness key",  "ca renew",      "agent status"};
 /* Commands whose first argument is a subcommand. */
 static const char *const sub_commands[] = {"cert", "ca", "seal", "key", "tsa", "ocsp", "log", "witness", "agent"};
 

@@ -37,6 +37,8 @@ printf 'agent test\n' >"$T/doc.txt"
 # --- no agent: the passphrase is needed ---
 expect 1 "status with no agent: exit 1" -- "$E" agent status
 has "$T/out" "^not running" "status says not running"
+expect 1 "status --json with no agent: exit 1" -- "$E" --json agent status
+has "$T/out" '^{"running": false, "home": "' "status --json says not running"
 expect 1 "stop with no agent: exit 1" -- "$E" agent stop
 expect 3 "a stamp without a passphrase and no agent fails" -- nopass stamp "$T/in.pdf" -o "$T/s0.pdf" --seal "$seal" --page 1 --at 100,100
 has "$T/err" "no passphrase" "it asks for the passphrase"
@@ -52,6 +54,9 @@ expect 0 "status: running" -- "$E" agent status
 has "$T/out" "^running, pid [0-9]*, idle timeout 3600 s, [0-9]* s left" "status: pid, default idle timeout, seconds left"
 pid=$(sed -n 's/^running, pid \([0-9]*\),.*/\1/p' "$T/out")
 [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ok "the agent process runs" || notok "the agent process runs ($pid)"
+expect 0 "status --json: running" -- "$E" --json agent status
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["running"] is True and d["pid"] == int(sys.argv[2]) and d["timeout_s"] == 3600 and 0 < d["left_s"] <= 3600 and d["home"] == sys.argv[3] else 1)' "$T/out" "$pid" "$H" &&
+    ok "status --json: running, pid, timeout_s, left_s, home" || notok "status --json: $(cat "$T/out")"
 expect 3 "a second start is refused" -- "$E" agent start
 has "$T/err" "already runs" "it says an agent already runs"
 
