@@ -718,6 +718,68 @@ ESEAL_EXTERN(int) eseal_ocsp_service_ca_cert(eseal_ocsp_service *s, eseal_buf *d
 /* Served over HTTP by eseal_instance_serve (eseal/server.h): POST /ocsp, GET /ocsp/BASE64,
  * GET /crl/ID.crl, GET /ca/ID.crt. */
 
+/* ---- eseal agent: the instance's key-encryption key held by one process (docs/agent.md) ---- */
+
+/**
+ * Unlocks `inst` with the key-encryption key (KEK) held by the agent of its home, if one runs
+ * (HOME/agent.sock, `eseal agent start`): no passphrase and no key derivation are needed then.
+ * The agent must run as the caller's own user (checked with SO_PEERCRED). Returns ESEAL_OK when
+ * the instance is unlocked by the agent's KEK; ESEAL_ENOTFOUND when no agent runs for that home
+ * (no socket, or nobody listening on it); ESEAL_EPASS when the agent's KEK no longer opens this
+ * instance's keys (the passphrase was changed since it started; the instance is left as it was);
+ * ESEAL_EDENIED when the socket's listener runs as another user; ESEAL_EIO / ESEAL_EMALFORMED /
+ * ESEAL_EUNSUPPORTED when the agent does not answer in time or answers what this version does not
+ * understand. In every case but ESEAL_OK the caller falls back to the passphrase
+ * (eseal_instance_set_passphrase).
+ */
+ESEAL_EXTERN(int) eseal_instance_use_agent(eseal_instance *inst);
+
+/** What a running agent says of itself (eseal_agent_status). */
+typedef struct {
+    long pid;                  /**< the agent's process id */
+    unsigned int timeout_s;    /**< its idle timeout in seconds; 0: none */
+    unsigned int left_s;       /**< seconds before it forgets the key unless asked for it; 0 with no timeout */
+} eseal_agent_info;
+
+/** Asks the agent of `home` about itself: ESEAL_ENOTFOUND when none runs (other codes as
+ * eseal_instance_use_agent). */
+ESEAL_EXTERN(int) eseal_agent_status(const char *home, eseal_agent_info *out);
+
+/**
+ * Asks the agent of `home` to wipe its key, remove its socket and exit, and returns once it has
+ * (its connection closes as it exits; at most a few seconds). `out` (may be NULL) receives what it
+ * said of itself just before. ESEAL_ENOTFOUND when none runs.
+ */
+ESEAL_EXTERN(int) eseal_agent_stop(const char *home, eseal_agent_info *out);
+
+/**
+ * The agent itself, for a program that runs one (the eseal CLI's `eseal agent start`):
+ *   eseal_agent_open      in the process that has the passphrase: derives the KEK (or takes the
+ *                         one `inst` already has) into locked memory and listens on HOME/agent.sock
+ *                         (ESEAL_EEXISTS when an agent already listens there; a socket nobody
+ *                         listens on is replaced; anything else at that path is refused). `inst`
+ *                         may be closed afterwards: the agent keeps only the KEK.
+ *   eseal_agent_prepare   in the process that will serve (after a fork, for a daemon): locks the
+ *                         KEK's memory again (locks are not inherited) and makes the process
+ *                         undumpable (no core file, no ptrace by other processes of the user).
+ *   eseal_agent_serve     answers requests until `*stop` becomes non-zero, a STOP request, or
+ *                         idle_timeout_s seconds without a KEK request (0: never). `log` (may be
+ *                         NULL) receives one line for each thing worth knowing: a refused
+ *                         connection, the timeout, the stop. Returns ESEAL_OK on any of those.
+ *   eseal_agent_close     wipes the KEK, closes the socket and removes HOME/agent.sock if it is
+ *                         still the one this agent made, then frees.
+ *   eseal_agent_forget    in a process that forked the serving one off: wipes this process's copy
+ *                         of the KEK and closes its descriptors, leaving the socket to the other.
+ */
+typedef struct eseal_agent eseal_agent;
+typedef void (*eseal_agent_log_fn)(void *ctx, const char *line);
+ESEAL_EXTERN(int) eseal_agent_open(eseal_agent **out, eseal_instance *inst, unsigned int idle_timeout_s);
+ESEAL_EXTERN(int) eseal_agent_prepare(eseal_agent *ag);
+ESEAL_EXTERN(int) eseal_agent_serve(eseal_agent *ag, const volatile sig_atomic_t *stop, eseal_agent_log_fn log,
+                                    void *log_ctx);
+ESEAL_EXTERN(void) eseal_agent_close(eseal_agent *ag);
+ESEAL_EXTERN(void) eseal_agent_forget(eseal_agent *ag);
+
 ESEAL_END_DECL
 
 #endif

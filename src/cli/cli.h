@@ -121,8 +121,13 @@ const char *cli_home(const cli_args *a);
 int cli_passphrase(const cli_args *a, char *out, size_t cap, size_t *len, bool confirm);
 /* A new passphrase: from the file (or "-") or descriptor given, else asked twice on the terminal. */
 int cli_new_passphrase(const char *file, const char *fd, char *out, size_t cap, size_t *len);
-/* Opens the instance; with_pass also sets the passphrase (asked up to 3 times at a terminal). */
+/* Opens the instance; with_pass also unlocks its keys: with the key of a running agent of the home
+ * (eseal agent; no passphrase asked then), else with the passphrase (asked up to 3 times at a
+ * terminal). An agent that does not answer as it should, or whose key no longer opens the keys,
+ * is said so on stderr (not with -q) and passed over for the passphrase. */
 int cli_open(const cli_args *a, eseal_instance **out, bool with_pass);
+/* Opens the instance and sets the passphrase, never taking a key from an agent (eseal agent start). */
+int cli_open_pass(const cli_args *a, eseal_instance **out);
 /* The acting principal of this command: the local operator, named by the login of the process's
  * effective user (getpwuid; "uid:N" when it has no passwd entry), from "local", with device
  * "eseal-cli". The strings live in static storage until the next call. */
@@ -168,6 +173,6 @@ bool cli_stderr_tty(void);
 
 extern const cli_cmd cli_cmd_init, cli_cmd_cert, cli_cmd_ca, cli_cmd_sign, cli_cmd_verify, cli_cmd_key,
     cli_cmd_seal, cli_cmd_stamp, cli_cmd_tsa, cli_cmd_extend, cli_cmd_ocsp, cli_cmd_log, cli_cmd_witness,
-    cli_cmd_passwd, cli_cmd_serve;
+    cli_cmd_passwd, cli_cmd_serve, cli_cmd_agent;
 
 #endif

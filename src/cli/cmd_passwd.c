@@ -19,7 +19,9 @@ static int run(cli_args *a)
         return cli_usage_error(&cli_cmd_passwd, "the current and the new passphrase cannot both come from stdin");
     }
     eseal_instance *inst = NULL;
-    int rc = cli_open(a, &inst, true);
+    /* The passphrase itself, never a running agent's key: changing it takes knowing it (as
+     * ssh-keygen -p asks for the old one), and the check below needs it. */
+    int rc = cli_open_pass(a, &inst);
     if (rc != CLI_OK) {
         return rc;
     }
@@ -54,5 +56,6 @@ const cli_cmd cli_cmd_passwd = {
     "All or nothing: the keys are re-encrypted into HOME/keys.passwd, synced, and exchanged\n"
     "with HOME/keys in one atomic rename; after a failure or a crash every key opens with the\n"
     "old passphrase or every key with the new one. Stop 'eseal serve' and other commands of\n"
-    "the instance first (a key issued during the change would be lost).\n",
+    "the instance first (a key issued during the change would be lost). A running 'eseal agent'\n"
+    "is not used for the current passphrase, and its key opens nothing afterwards: restart it.\n",
     opts, run};

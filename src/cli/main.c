@@ -18,7 +18,7 @@
 static const cli_cmd *const commands[] = {&cli_cmd_init, &cli_cmd_cert, &cli_cmd_ca,
                                           &cli_cmd_seal, &cli_cmd_stamp, &cli_cmd_sign, &cli_cmd_verify, &cli_cmd_key, &cli_cmd_tsa,
                                           &cli_cmd_extend, &cli_cmd_ocsp, &cli_cmd_log, &cli_cmd_witness, &cli_cmd_passwd,
-                                          &cli_cmd_serve};
+                                          &cli_cmd_serve, &cli_cmd_agent};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char global_usage[] =
@@ -551,13 +551,33 @@ int cli_new_passphrase(const char *file, const char *fd, char *out, size_t cap, 
 
 #define TTY_TRIES 3
 
-int cli_open(const cli_args *a, eseal_instance **out, bool with_pass)
+/*
+ * The key of a running agent of the home (eseal agent): true when it unlocked the instance. No
+ * agent (ESEAL_ENOTFOUND) is the common case and silent; any other failure is said (the agent of
+ * another user, one whose key no longer opens the keys since eseal passwd, one that does not
+ * answer) and the passphrase is asked for as if there were none.
+ */
+static bool unlock_with_agent(const cli_args *a, eseal_instance *inst)
+{
+    int rc = eseal_instance_use_agent(inst);
+    if (rc == ESEAL_OK) {
+        return true;
+    }
+    if (rc != ESEAL_ENOTFOUND) {
+        const eseal_error *e = eseal_error_last();
+        cli_note("eseal: the agent of %s is not used: %s", cli_home(a),
+                 e->code == rc && e->message[0] != '\0' ? e->message : eseal_code_text(rc));
+    }
+    return false;
+}
+
+static int open_instance(const cli_args *a, eseal_instance **out, bool with_pass, bool agent)
 {
     int rc = eseal_instance_open(out, cli_home(a));
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
     }
-    if (!with_pass) {
+    if (!with_pass || (agent && unlock_with_agent(a, *out))) {
         return CLI_OK;
     }
     /* At a terminal a mistyped passphrase is asked again (TTY_TRIES in all), as sudo and gpg do;
@@ -586,6 +606,10 @@ int cli_open(const cli_args *a, eseal_instance **out, bool with_pass)
         return CLI_OK;
     }
 }
+
+int cli_open(const cli_args *a, eseal_instance **out, bool with_pass) { return open_instance(a, out, with_pass, true); }
+
+int cli_open_pass(const cli_args *a, eseal_instance **out) { return open_instance(a, out, true, false); }
 
 int cli_write_file(const char *path, const void *data, size_t len)
 {
@@ -684,9 +708,9 @@ static const char *const json_commands[] = {
     "seal history", "seal file",     "seal suspend",    "seal resume",  "seal revoke",  "seal cancel",
     "seal renew",   "stamp",         "sign",            "verify",       "extend",       "tsa respond",
     "ocsp respond", "log key",       "log verify-receipt", "log audit", "witness init", "witness add-log",
-    "witness key",  "ca renew"};
+    "witness key",  "ca renew",      "agent status"};
 /* Commands whose first argument is a subcommand. */
-static const char *const sub_commands[] = {"cert", "ca", "seal", "key", "tsa", "ocsp", "log", "witness"};
+static const char *const sub_commands[] = {"cert", "ca", "seal", "key", "tsa", "ocsp", "log", "witness", "agent"};
 
 static bool in_list(const char *const *list, size_t n, const char *s)
 {

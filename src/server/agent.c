@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The eseal agent (agent.h has the protocol and the checks): holds the instance's KEK and hands it
+ * to processes of its own user that ask on HOME/agent.sock.
+ *
+ * The KEK lives in one page of its own, mapped anonymous and private, locked (mlock(2): never
+ * written to swap), left out of core dumps (MADV_DONTDUMP), and wiped before it is unmapped; the
+ * serving process is made undumpable (PR_SET_DUMPABLE 0: no core file, and other processes of
+ * the same user cannot ptrace it or read its memory through /proc), as ssh-agent does.
+ *
+ * The socket: the home must be a directory of the agent's user that nobody else may write to
+ * (else another user could swap the socket under it); created with umask 077 and made 0600; a
+ * socket left by a dead agent (connect: ECONNREFUSED) is replaced, a live one refused
+ * (ESEAL_EEXISTS), anything else at that path is refused and left alone. The agent removes the
+ * socket as it exits only while it is still the file it made (same device and inode), and exits
+ * by itself when that file is gone or replaced (nobody could reach it any more).
+ *
+ * Connections are served one at a time, each within ES_AGENT_IO_MS: a client of another uid is
+ * closed before anything is read from it (and logged); a slow or silent one is dropped at the
+ * deadline. Only a KEK request resets the idle timer: STATUS and STOP do not keep an agent alive.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+#define AGENT_BACKLOG 16
+
+struct eseal_agent {
+    es_kek *kek;       /* in its own locked page (kek_map) */
+    void *kek_map;
+    size_t kek_map_len;
+    es_agent_addr addr;
+    int listen_fd;
+    int stop_fd;       /* the connection that asked STOP: closed last, as the agent exits */
+    dev_t sock_dev;    /* the socket file this agent made */
+    ino_t sock_ino;
+    unsigned int timeout_s;
+    int64_t last_ms;   /* monotonic time of the last KEK request (or of the start) */
+    char home[ES_AGENT_LINE_MAX];
+    eseal_agent_log_fn log;
+    void *log_ctx;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+__attribute__((format(printf, 2, 3))) static void logf_(const eseal_agent *ag, const char *fmt, ...)
+{
+    if (ag->log == NULL) {
+        return;
+    }
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    ag->log(ag->log_ctx, line);
+}
+
+static void kek_free(eseal_agent *ag)
+{
+    if (ag->kek_map != NULL) {
+        es_wipe(ag->kek_map, ag->kek_map_len);
+        (void)munlock(ag->kek_map, ag->kek_map_len);
+        (void)munmap(ag->kek_map, ag->kek_map_len);
+        ag->kek_map = NULL;
+        ag->kek = NULL;
+    }
+}
+
+static ES_RESULT kek_lock(eseal_agent *ag)
+{
+    ES_ENSURE(mlock(ag->kek_map, ag->kek_map_len) == 0, ESEAL_EIO,
+              "eseal agent: cannot lock the key's memory (mlock: %s; see ulimit -l)", strerror(errno));
+#ifdef MADV_DONTDUMP
+    (void)madvise(ag->kek_map, ag->kek_map_len, MADV_DONTDUMP);
+#endif
+    return ES_OK;
+}
+
+static void agent_free(eseal_agent *ag, bool remove_socket)
+{
+    if (ag == NULL) {
+        return;
+    }
+    kek_free(ag);
+    if (ag->listen_fd >= 0) {
+        close(ag->listen_fd);
+    }
+    if (remove_socket && ag->addr.dirfd >= 0) {
+        struct stat st;
+        if (fstatat(ag->addr.dirfd, ES_AGENT_SOCKET, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode) &&
+            st.st_dev == ag->sock_dev && st.st_ino == ag->sock_ino) {
+            (void)unlinkat(ag->addr.dirfd, ES_AGENT_SOCKET, 0);
+        }
+    }
+    es_agent_addr_close(&ag->addr);
+    if (ag->stop_fd >= 0) {
+        close(ag->stop_fd); /* last: its client takes the end of the stream for the end of the agent */
+    }
+    es_wipe(ag, sizeof(*ag));
+    es_free(ag);
+}
+
+void eseal_agent_close(eseal_agent *ag) { agent_free(ag, true); }
+
+void eseal_agent_forget(eseal_agent *ag) { agent_free(ag, false); }
+
+/* The home: a directory of this user that nobody else can write to. */
+static ES_RESULT check_home(const eseal_agent *ag)
+{
+    struct stat st;
+    ES_ENSURE(fstat(ag->addr.dirfd, &st) == 0, ESEAL_EIO, "eseal agent: stat %s: %s", ag->home, strerror(errno));
+    ES_ENSURE(st.st_uid == geteuid(), ESEAL_EDENIED, "eseal agent: the home %s belongs to uid %u, not to this user",
+              ag->home, (unsigned)st.st_uid);
+    ES_ENSURE((st.st_mode & (S_IWGRP | S_IWOTH)) == 0, ESEAL_EDENIED,
+              "eseal agent: the home %s may be written by others (mode %03o): make it 0700", ag->home,
+              (unsigned)(st.st_mode & 0777));
+    return ES_OK;
+}
+
+/* Clears the way for the socket: nothing there, or a dead agent's socket (removed). */
+static ES_RESULT clear_socket_path(const eseal_agent *ag)
+{
+    struct stat st;
+    if (fstatat(ag->addr.dirfd, ES_AGENT_SOCKET, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        ES_ENSURE(errno == ENOENT, ESEAL_EIO, "eseal agent: stat %s/%s: %s", ag->home, ES_AGENT_SOCKET,
+                  strerror(errno));
+        return ES_OK;
+    }
+    ES_ENSURE(S_ISSOCK(st.st_mode), ESEAL_EEXISTS,
+              "eseal agent: %s/%s exists and is not a socket: not touched (remove it yourself)", ag->home,
+              ES_AGENT_SOCKET);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ES_ENSURE(fd >= 0, ESEAL_EIO, "eseal agent: socket: %s", strerror(errno));
+    int rc = connect(fd, (const struct sockaddr *)&ag->addr.sa, ag->addr.len);
+    int err = errno;
+    close(fd);
+    ES_ENSURE(rc != 0, ESEAL_EEXISTS, "an eseal agent already runs for %s (eseal agent status)", ag->home);
+    ES_ENSURE(err == ECONNREFUSED, ESEAL_EIO, "eseal agent: cannot tell whether %s/%s is in use: %s", ag->home,
+              ES_AGENT_SOCKET, strerror(err));
+    /* Nobody listens: the socket of an agent that died. */
+    ES_ENSURE(unlinkat(ag->addr.dirfd, ES_AGENT_SOCKET, 0) == 0 || errno == ENOENT, ESEAL_EIO,
+              "eseal agent: cannot remove the dead socket %s/%s: %s", ag->home, ES_AGENT_SOCKET, strerror(errno));
+    return ES_OK;
+}
+
+static ES_RESULT agent_listen(eseal_agent *ag)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ES_ENSURE(fd >= 0, ESEAL_EIO, "eseal agent: socket: %s", strerror(errno));
+    ag->listen_fd = fd;
+    mode_t old = umask(077);
+    int rc = bind(fd, (const struct sockaddr *)&ag->addr.sa, ag->addr.len);
+    int err = errno;
+    (void)umask(old);
+    ES_ENSURE(rc == 0, err == EADDRINUSE ? ESEAL_EEXISTS : ESEAL_EIO, "eseal agent: cannot bind %s/%s: %s", ag->home,
+              ES_AGENT_SOCKET, strerror(err));
+    struct stat st;
+    ES_ENSURE(fstatat(ag->addr.dirfd, ES_AGENT_SOCKET, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode),
+              ESEAL_EIO, "eseal agent: the socket %s/%s vanished as it was made", ag->home, ES_AGENT_SOCKET);
+    ag->sock_dev = st.st_dev;
+    ag->sock_ino = st.st_ino;
+    ES_ENSURE(fchmodat(ag->addr.dirfd, ES_AGENT_SOCKET, 0600, 0) == 0, ESEAL_EIO, "eseal agent: chmod %s/%s: %s",
+              ag->home, ES_AGENT_SOCKET, strerror(errno));
+    ES_ENSURE(listen(fd, AGENT_BACKLOG) == 0, ESEAL_EIO, "eseal agent: listen: %s", strerror(errno));
+    return ES_OK;
+}
+
+static ES_RESULT agent_open(eseal_agent **out, eseal_instance *inst, unsigned int timeout_s)
+{
+    ES_ENSURE_ARG(out != NULL && inst != NULL);
+    ES_ENSURE(timeout_s <= ES_AGENT_MAX_TIMEOUT_S, ESEAL_EINVAL, "eseal agent: an idle timeout of at most %u seconds",
+              ES_AGENT_MAX_TIMEOUT_S);
+    size_t hl = strlen(inst->home);
+    ES_ENSURE(hl < ES_AGENT_LINE_MAX, ESEAL_ELIMIT, "eseal agent: the home path is longer than %d bytes",
+              ES_AGENT_LINE_MAX - 1);
+    eseal_agent *ag = es_calloc(1, sizeof(*ag));
+    ES_ENSURE_ALLOC(ag);
+    ag->listen_fd = -1;
+    ag->stop_fd = -1;
+    ag->addr.dirfd = -1;
+    ag->timeout_s = timeout_s;
+    memcpy(ag->home, inst->home, hl + 1);
+    es_result r = es_agent_addr_of(&ag->addr, ag->home);
+    if (es_ok(r)) {
+        r = check_home(ag);
+    }
+    if (es_ok(r)) {
+        long pg = sysconf(_SC_PAGESIZE);
+        ag->kek_map_len = pg > 0 ? (size_t)pg : 4096;
+        void *m = mmap(NULL, ag->kek_map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) {
+            r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "eseal agent: mmap: %s", strerror(errno));
+        } else {
+            ag->kek_map = m;
+            ag->kek = m;
+            r = kek_lock(ag);
+        }
+    }
+    if (es_ok(r)) {
+        /* The one derivation of this agent's life (none when the instance already has the KEK). */
+        r = es_instance_kek(inst, ag->kek);
+    }
+    if (es_ok(r)) {
+        r = clear_socket_path(ag);
+    }
+    if (es_ok(r)) {
+        r = agent_listen(ag);
+    }
+    if (!es_ok(r)) {
+        /* A socket bound before a later failure is this agent's: removed (agent_free checks the inode). */
+        agent_free(ag, ag->sock_ino != 0);
+        return r;
+    }
+    ag->last_ms = mono_ms();
+    *out = ag;
+    return ES_OK;
+}
+
+int eseal_agent_open(eseal_agent **out, eseal_instance *inst, unsigned int idle_timeout_s)
+{
+    if (out == NULL || inst == NULL) {
+        ES_BAIL_ARG("out == NULL || inst == NULL");
+    }
+    *out = NULL;
+    return ES_PUBLIC(agent_open(out, inst, idle_timeout_s));
+}
+
+int eseal_agent_prepare(eseal_agent *ag)
+{
+    if (ag == NULL || ag->kek_map == NULL) {
+        ES_BAIL_ARG("ag == NULL");
+    }
+    /* Memory locks are not inherited by a child of fork(2): locked again in the serving process. */
+    es_result r = kek_lock(ag);
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+        ES_BAIL_INT(ESEAL_EIO, "eseal agent: prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+    }
+    struct rlimit no_core = {0, 0};
+    (void)setrlimit(RLIMIT_CORE, &no_core);
+    ag->last_ms = mono_ms();
+    return ESEAL_OK;
+}
+
+static unsigned int seconds_left(const eseal_agent *ag, int64_t now)
+{
+    if (ag->timeout_s == 0) {
+        return 0;
+    }
+    int64_t end = ag->last_ms + (int64_t)ag->timeout_s * 1000;
+    return end > now ? (unsigned int)((end - now + 999) / 1000) : 0;
+}
+
+static void hex(char *out, const uint8_t *p, size_t n) { es_hex_lower(out, p, n); }
+
+/* Answers one connection. *stop set for a STOP request (the connection is then kept in stop_fd). */
+static void serve_one(eseal_agent *ag, int cfd, bool *stop)
+{
+    uid_t uid = 0;
+    pid_t pid = 0;
+    es_result r = es_agent_peer(cfd, &uid, &pid);
+    if (!es_ok(r)) {
+        logf_(ag, "a connection without credentials: closed (%s)", eseal_error_last()->message);
+        close(cfd);
+        return;
+    }
+    if (uid != geteuid()) {
+        logf_(ag, "refused a connection from uid %u (pid %ld): not the agent's user (uid %u); closed unanswered",
+              (unsigned)uid, (long)pid, (unsigned)geteuid());
+        close(cfd);
+        return;
+    }
+    char req[ES_AGENT_LINE_MAX];
+    size_t len = 0;
+    r = es_agent_read_line(cfd, req, sizeof(req), ES_AGENT_IO_MS, &len);
+    if (!es_ok(r)) {
+        logf_(ag, "pid %ld: request dropped: %s", (long)pid, eseal_error_last()->message);
+        close(cfd);
+        return;
+    }
+    /* The KEK answer: 256 bytes hold it (agent.h); wiped below whatever happens. */
+    char ans[ES_AGENT_LINE_MAX];
+    int n = 0;
+    int64_t now = mono_ms();
+    if (!es_str_starts(req, ES_AGENT_PROTO " ")) {
+        n = snprintf(ans, sizeof(ans), "%s ERR version: this agent speaks %s\n", ES_AGENT_PROTO, ES_AGENT_PROTO);
+    } else if (strcmp(req, ES_AGENT_PROTO " KEK") == 0) {
+        char salt[2 * ES_KEK_SALT + 1];
+        char key[2 * sizeof(ag->kek->key) + 1];
+        hex(salt, ag->kek->salt, sizeof(ag->kek->salt));
+        hex(key, ag->kek->key, sizeof(ag->kek->key));
+        n = snprintf(ans, sizeof(ans), "%s OK KEK salt=%s n=%llu r=%lu p=%lu key=%s\n", ES_AGENT_PROTO, salt,
+                     (unsigned long long)ag->kek->n, (unsigned long)ag->kek->r, (unsigned long)ag->kek->p, key);
+        es_wipe(key, sizeof(key));
+        ag->last_ms = now;
+    } else if (strcmp(req, ES_AGENT_PROTO " STATUS") == 0) {
+        n = snprintf(ans, sizeof(ans), "%s OK STATUS pid=%ld timeout=%u left=%u\n", ES_AGENT_PROTO, (long)getpid(),
+                     ag->timeout_s, seconds_left(ag, now));
+    } else if (strcmp(req, ES_AGENT_PROTO " STOP") == 0) {
+        n = snprintf(ans, sizeof(ans), "%s OK STOP\n", ES_AGENT_PROTO);
+        *stop = true;
+    } else {
+        n = snprintf(ans, sizeof(ans), "%s ERR unknown request\n", ES_AGENT_PROTO);
+    }
+    if (n > 0 && (size_t)n < sizeof(ans)) {
+        r = es_agent_write_all(cfd, ans, (size_t)n, ES_AGENT_IO_MS);
+        if (!es_ok(r)) {
+            logf_(ag, "pid %ld: answer not delivered: %s", (long)pid, eseal_error_last()->message);
+        }
+    }
+    es_wipe(ans, sizeof(ans));
+    if (*stop) {
+        logf_(ag, "stop asked by pid %ld", (long)pid);
+        ag->stop_fd = cfd;
+    } else {
+        close(cfd);
+    }
+}
+
+/* Whether HOME/agent.sock is still the socket this agent made. */
+static bool socket_in_place(const eseal_agent *ag)
+{
+    struct stat st;
+    return fstatat(ag->addr.dirfd, ES_AGENT_SOCKET, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode) &&
+           st.st_dev == ag->sock_dev && st.st_ino == ag->sock_ino;
+}
+
+int eseal_agent_serve(eseal_agent *ag, const volatile sig_atomic_t *stop, eseal_agent_log_fn log, void *log_ctx)
+{
+    if (ag == NULL || ag->kek == NULL || ag->listen_fd < 0) {
+        ES_BAIL_ARG("ag == NULL");
+    }
+    ag->log = log;
+    ag->log_ctx = log_ctx;
+    logf_(ag, "pid %ld listening on %s/%s, idle timeout %u s%s", (long)getpid(), ag->home, ES_AGENT_SOCKET,
+          ag->timeout_s, ag->timeout_s == 0 ? " (none)" : "");
+    bool stopping = false;
+    while (!stopping) {
+        if (stop != NULL && *stop != 0) {
+            logf_(ag, "stopped by a signal");
+            break;
+        }
+        int64_t now = mono_ms();
+        int wait = ES_AGENT_TICK_MS;
+        if (ag->timeout_s != 0) {
+            int64_t left = ag->last_ms + (int64_t)ag->timeout_s * 1000 - now;
+            if (left <= 0) {
+                logf_(ag, "idle for %u s: the key is forgotten", ag->timeout_s);
+                break;
+            }
+            if (left < wait) {
+                wait = (int)left;
+            }
+        }
+        if (!socket_in_place(ag)) {
+            logf_(ag, "%s/%s was removed or replaced: nobody can reach this agent, exiting", ag->home,
+                  ES_AGENT_SOCKET);
+            break;
+        }
+        struct pollfd p = {.fd = ag->listen_fd, .events = POLLIN};
+        int pr = poll(&p, 1, wait);
+        if (pr < 0 && errno != EINTR) {
+            logf_(ag, "poll: %s", strerror(errno));
+            ES_BAIL_INT(ESEAL_EIO, "eseal agent: poll: %s", strerror(errno));
+        }
+        if (pr <= 0) {
+            continue;
+        }
+        int cfd = accept4(ag->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (cfd < 0) {
+            continue; /* EINTR, ECONNABORTED, EMFILE for a moment: the next tick tries again */
+        }
+        serve_one(ag, cfd, &stopping);
+    }
+    return ESEAL_OK;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * eseal agent (agent.c the agent, agent_client.c its clients): one process per instance home
+ * holds the instance's key-encryption key (KEK, one scrypt derivation of the passphrase: core.h
+ * es_instance_kek) so that later commands of the same user open their keys with no passphrase and
+ * no derivation, as ssh-agent and gpg-agent do for their keys (docs/agent.md).
+ *
+ * Where: a unix stream socket HOME/agent.sock, mode 0600 in a home that must be the user's and
+ * not writable by anyone else. Who: both ends check the other with SO_PEERCRED (unix(7)): the
+ * agent answers only its own uid (root included: another uid is refused, closed with no answer
+ * and logged), a client takes a key only from an agent of its own uid.
+ *
+ * Protocol (version 1), one request line and one answer line per connection, each at most
+ * ES_AGENT_LINE_MAX bytes with its '\n', each read within ES_AGENT_IO_MS:
+ *
+ *   request  "eseal-agent/1 KEK" | "eseal-agent/1 STATUS" | "eseal-agent/1 STOP"
+ *   answer   "eseal-agent/1 OK KEK salt=HEX32 n=N r=R p=P key=HEX64"
+ *            "eseal-agent/1 OK STATUS pid=PID timeout=SECONDS left=SECONDS"   (timeout 0: none)
+ *            "eseal-agent/1 OK STOP"   (the agent then wipes the KEK, removes the socket and
+ *                                       closes this connection last, as it exits)
+ *            "eseal-agent/1 ERR WORDS" (an unknown request or version)
+ *
+ * A client of another protocol version gets "eseal-agent/1 ERR version" and the version it can
+ * speak; a client that finds another version in an answer stops (ESEAL_EUNSUPPORTED).
+ */
+#ifndef ES_AGENT_H
+#define ES_AGENT_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "core/core.h"
+#include "util/util.h"
+
+#define ES_AGENT_PROTO "eseal-agent/1"
+#define ES_AGENT_SOCKET "agent.sock"
+/* The longest line either side sends is the KEK answer: "eseal-agent/1 OK KEK " (21 bytes),
+ * "salt=" and 32 hex digits (37), " n=" and 20 digits (23), " r=" and " p=" with 10 digits each
+ * (26), " key=" and 64 hex digits (69) and the '\n': 177 bytes with the largest numbers. 256
+ * leaves room and bounds what a client can make the agent read. */
+#define ES_AGENT_LINE_MAX 256
+/* A request or an answer takes at most this long to arrive (a slow or stuck peer is dropped). */
+#define ES_AGENT_IO_MS 2000
+/* How often the agent looks at its stop flag and whether its socket is still in place. */
+#define ES_AGENT_TICK_MS 1000
+/* The largest idle timeout accepted (a year); 0 means none. */
+#define ES_AGENT_MAX_TIMEOUT_S (366u * 24u * 3600u)
+
+/* The address of HOME/agent.sock. The absolute path when it fits sun_path (108 bytes); else the
+ * same file through the home's descriptor, "/proc/self/fd/N/agent.sock", which bind(2) and
+ * connect(2) resolve like any path. dirfd stays open (O_DIRECTORY) for fstatat/unlinkat. */
+typedef struct {
+    struct sockaddr_un sa;
+    socklen_t len;
+    int dirfd;
+} es_agent_addr;
+
+ES_RESULT es_agent_addr_of(es_agent_addr *a, const char *home);
+void es_agent_addr_close(es_agent_addr *a);
+
+/* Reads one line ending in '\n' from fd within timeout_ms (the '\n' is replaced by NUL; *len
+ * excludes it). ESEAL_ELIMIT for a line of cap bytes or more, ESEAL_EIO for a timeout or an end
+ * before the '\n', ESEAL_EMALFORMED when more follows the '\n' in what arrived (one line per
+ * connection: a second one is an error, not something to keep for later). */
+ES_RESULT es_agent_read_line(int fd, char *buf, size_t cap, int timeout_ms, size_t *len);
+/* Writes all of p[0..n) (MSG_NOSIGNAL: a peer gone is ESEAL_EIO, never SIGPIPE). */
+ES_RESULT es_agent_write_all(int fd, const char *p, size_t n, int timeout_ms);
+/* The uid and pid of the peer of a connected unix socket (SO_PEERCRED). */
+ES_RESULT es_agent_peer(int fd, uid_t *uid, pid_t *pid);
+
+#endif

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The clients of eseal agent (agent.h has the protocol): eseal_instance_use_agent (every CLI
+ * command that needs its keys tries it before asking for a passphrase), eseal_agent_status and
+ * eseal_agent_stop; and the pieces the agent shares with them (its address, bounded line I/O, the
+ * peer's credentials).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+
+/* How long eseal_agent_stop waits for the agent to be gone after it said OK. */
+#define AGENT_STOP_WAIT_MS 5000
+
+ES_RESULT es_agent_addr_of(es_agent_addr *a, const char *home)
+{
+    ES_ENSURE_ARG(a != NULL && home != NULL);
+    memset(a, 0, sizeof(*a));
+    a->dirfd = -1;
+    a->sa.sun_family = AF_UNIX;
+    int fd = open(home, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ES_ENSURE(fd >= 0, errno == ENOENT ? ESEAL_ENOTFOUND : ESEAL_EIO, "cannot open the home %s: %s", home,
+              strerror(errno));
+    a->dirfd = fd;
+    int n = snprintf(a->sa.sun_path, sizeof(a->sa.sun_path), "%s/%s", home, ES_AGENT_SOCKET);
+    if (n < 0 || (size_t)n >= sizeof(a->sa.sun_path)) {
+        /* unix(7): sun_path holds 108 bytes; a deeper home is reached through its descriptor. */
+        n = snprintf(a->sa.sun_path, sizeof(a->sa.sun_path), "/proc/self/fd/%d/%s", fd, ES_AGENT_SOCKET);
+    }
+    a->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
+    return ES_OK;
+}
+
+void es_agent_addr_close(es_agent_addr *a)
+{
+    if (a != NULL && a->dirfd >= 0) {
+        close(a->dirfd);
+        a->dirfd = -1;
+    }
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until fd is ready for `events` before `deadline` (monotonic ms). */
+static ES_RESULT wait_fd(int fd, short events, int64_t deadline, const char *what)
+{
+    for (;;) {
+        int64_t left = deadline - mono_ms();
+        ES_ENSURE(left > 0, ESEAL_EIO, "eseal agent: no %s within %d ms", what, ES_AGENT_IO_MS);
+        struct pollfd p = {.fd = fd, .events = events};
+        int r = poll(&p, 1, (int)left);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        ES_ENSURE(r >= 0, ESEAL_EIO, "eseal agent: poll: %s", strerror(errno));
+        if (r > 0) {
+            return ES_OK;
+        }
+    }
+}
+
+ES_RESULT es_agent_read_line(int fd, char *buf, size_t cap, int timeout_ms, size_t *len)
+{
+    ES_ENSURE_ARG(buf != NULL && cap > 1 && len != NULL);
+    int64_t deadline = mono_ms() + timeout_ms;
+    size_t n = 0;
+    for (;;) {
+        ES_GUARD(wait_fd(fd, POLLIN, deadline, "line"));
+        ssize_t r = recv(fd, buf + n, cap - 1 - n, MSG_DONTWAIT);
+        if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) {
+            continue;
+        }
+        ES_ENSURE(r >= 0, ESEAL_EIO, "eseal agent: reading: %s", strerror(errno));
+        ES_ENSURE(r > 0, ESEAL_EIO, "eseal agent: the other end closed before a whole line");
+        char *nl = memchr(buf + n, '\n', (size_t)r);
+        n += (size_t)r;
+        if (nl != NULL) {
+            ES_ENSURE(nl == buf + n - 1, ESEAL_EMALFORMED, "eseal agent: more than one line");
+            *nl = '\0';
+            *len = (size_t)(nl - buf);
+            return ES_OK;
+        }
+        ES_ENSURE(n < cap - 1, ESEAL_ELIMIT, "eseal agent: a line longer than %zu bytes", cap - 1);
+    }
+}
+
+ES_RESULT es_agent_write_all(int fd, const char *p, size_t n, int timeout_ms)
+{
+    int64_t deadline = mono_ms() + timeout_ms;
+    while (n > 0) {
+        ES_GUARD(wait_fd(fd, POLLOUT, deadline, "room to write"));
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) {
+            continue;
+        }
+        ES_ENSURE(w > 0, ESEAL_EIO, "eseal agent: writing: %s", strerror(errno));
+        p += w;
+        n -= (size_t)w;
+    }
+    return ES_OK;
+}
+
+ES_RESULT es_agent_peer(int fd, uid_t *uid, pid_t *pid)
+{
+    struct ucred cr;
+    socklen_t len = sizeof(cr);
+    ES_ENSURE(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && len == sizeof(cr), ESEAL_EIO,
+              "eseal agent: SO_PEERCRED: %s", strerror(errno));
+    *uid = cr.uid;
+    *pid = cr.pid;
+    return ES_OK;
+}
+
+/* Connects to the agent of `home` and checks that it runs as this process's user. */
+static ES_RESULT agent_connect(const char *home, int *out)
+{
+    es_agent_addr a;
+    ES_GUARD(es_agent_addr_of(&a, home));
+    struct stat st;
+    if (fstatat(a.dirfd, ES_AGENT_SOCKET, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(st.st_mode)) {
+        es_agent_addr_close(&a);
+        ES_BAIL(ESEAL_ENOTFOUND, "no eseal agent runs for %s", home);
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        es_agent_addr_close(&a);
+        ES_BAIL(ESEAL_EIO, "eseal agent: socket: %s", strerror(errno));
+    }
+    int rc = connect(fd, (const struct sockaddr *)&a.sa, a.len);
+    int err = errno;
+    es_agent_addr_close(&a);
+    if (rc != 0) {
+        close(fd);
+        /* ECONNREFUSED: a socket left by an agent that died; ENOENT: removed meanwhile. */
+        ES_ENSURE(err != ECONNREFUSED && err != ENOENT, ESEAL_ENOTFOUND, "no eseal agent runs for %s", home);
+        ES_BAIL(ESEAL_EIO, "eseal agent: cannot connect to %s/%s: %s", home, ES_AGENT_SOCKET, strerror(err));
+    }
+    uid_t uid = 0;
+    pid_t pid = 0;
+    es_result r = es_agent_peer(fd, &uid, &pid);
+    if (es_ok(r) && uid != geteuid()) {
+        r = es_error_set(ESEAL_EDENIED, __FILE__, __LINE__,
+                         "the eseal agent of %s runs as uid %u, not as this user (uid %u): not used", home,
+                         (unsigned)uid, (unsigned)geteuid());
+    }
+    if (!es_ok(r)) {
+        close(fd);
+        return r;
+    }
+    *out = fd;
+    return ES_OK;
+}
+
+/* One request (`what`: "KEK", "STATUS", "STOP") and its answer's words after "OK WHAT ". The
+ * connection stays open in *fd_out when fd_out is not NULL (STOP waits for its end). */
+static ES_RESULT agent_ask(const char *home, const char *what, char *answer, size_t cap, int *fd_out)
+{
+    int fd = -1;
+    ES_GUARD(agent_connect(home, &fd));
+    char req[ES_AGENT_LINE_MAX];
+    int n = snprintf(req, sizeof(req), "%s %s\n", ES_AGENT_PROTO, what);
+    size_t len = 0;
+    es_result r = es_agent_write_all(fd, req, (size_t)n, ES_AGENT_IO_MS);
+    if (es_ok(r)) {
+        r = es_agent_read_line(fd, answer, cap, ES_AGENT_IO_MS, &len);
+    }
+    if (es_ok(r)) {
+        char ok[64];
+        (void)snprintf(ok, sizeof(ok), "%s OK %s", ES_AGENT_PROTO, what);
+        size_t ol = strlen(ok);
+        if (!es_str_starts(answer, ES_AGENT_PROTO " ")) {
+            r = es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
+                             "the eseal agent of %s speaks another protocol than %s", home, ES_AGENT_PROTO);
+        } else if (strncmp(answer, ok, ol) != 0 || (answer[ol] != '\0' && answer[ol] != ' ')) {
+            /* Its words are shown, except for a KEK request: what came back may hold key bytes. */
+            bool show = strcmp(what, "KEK") != 0;
+            r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "the eseal agent of %s answered %s%.80s%s to %s",
+                             home, show ? "'" : "", show ? answer : "unexpectedly", show ? "'" : "", what);
+        } else {
+            size_t skip = ol + (answer[ol] == ' ' ? 1 : 0);
+            memmove(answer, answer + skip, len - skip + 1); /* the words and the NUL */
+        }
+    }
+    if (!es_ok(r) || fd_out == NULL) {
+        close(fd);
+    } else {
+        *fd_out = fd;
+    }
+    return r;
+}
+
+/* "name=value" words of an answer, in order: the value of the next word, which must be `name`. */
+static ES_RESULT next_word(char **cur, const char *name, char **value)
+{
+    char *s = *cur;
+    size_t nl = strlen(name);
+    ES_ENSURE(strncmp(s, name, nl) == 0 && s[nl] == '=', ESEAL_EMALFORMED, "eseal agent: no %s= in its answer",
+              name);
+    s += nl + 1;
+    *value = s;
+    char *sp = strchr(s, ' ');
+    if (sp != NULL) {
+        *sp = '\0';
+        *cur = sp + 1;
+    } else {
+        *cur = s + strlen(s);
+    }
+    return ES_OK;
+}
+
+static ES_RESULT word_uint(char **cur, const char *name, uint64_t max, uint64_t *out)
+{
+    char *v = NULL;
+    ES_GUARD(next_word(cur, name, &v));
+    ES_GUARD_CTX(es_parse_uint(v, max, out), "eseal agent: %s", name);
+    return ES_OK;
+}
+
+static ES_RESULT word_hex(char **cur, const char *name, uint8_t *out, size_t n)
+{
+    char *v = NULL;
+    ES_GUARD(next_word(cur, name, &v));
+    ES_ENSURE(strlen(v) == 2 * n && es_is_lower_hex(v, 2 * n), ESEAL_EMALFORMED,
+              "eseal agent: %s is not %zu lower-case hex digits", name, 2 * n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned hi = (unsigned)(v[2 * i] <= '9' ? v[2 * i] - '0' : v[2 * i] - 'a' + 10);
+        unsigned lo = (unsigned)(v[2 * i + 1] <= '9' ? v[2 * i + 1] - '0' : v[2 * i + 1] - 'a' + 10);
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return ES_OK;
+}
+
+static ES_RESULT parse_info(char *s, eseal_agent_info *out)
+{
+    uint64_t pid = 0;
+    uint64_t timeout = 0;
+    uint64_t left = 0;
+    ES_GUARD(word_uint(&s, "pid", INT32_MAX, &pid));
+    ES_GUARD(word_uint(&s, "timeout", ES_AGENT_MAX_TIMEOUT_S, &timeout));
+    ES_GUARD(word_uint(&s, "left", ES_AGENT_MAX_TIMEOUT_S, &left));
+    ES_ENSURE(*s == '\0', ESEAL_EMALFORMED, "eseal agent: more words than expected in its status");
+    out->pid = (long)pid;
+    out->timeout_s = (unsigned)timeout;
+    out->left_s = (unsigned)left;
+    return ES_OK;
+}
+
+static ES_RESULT use_agent(eseal_instance *inst)
+{
+    ES_ENSURE_ARG(inst != NULL);
+    char ans[ES_AGENT_LINE_MAX];
+    es_result res = agent_ask(inst->home, "KEK", ans, sizeof(ans), NULL);
+    if (!es_ok(res)) {
+        es_wipe(ans, sizeof(ans)); /* whatever arrived of a refused answer */
+        return res;
+    }
+    es_kek k;
+    memset(&k, 0, sizeof(k));
+    char *s = ans;
+    uint64_t n = 0;
+    uint64_t r = 0;
+    uint64_t p = 0;
+    res = word_hex(&s, "salt", k.salt, sizeof(k.salt));
+    if (es_ok(res)) {
+        res = word_uint(&s, "n", UINT64_MAX, &n);
+    }
+    if (es_ok(res)) {
+        res = word_uint(&s, "r", UINT32_MAX, &r);
+    }
+    if (es_ok(res)) {
+        res = word_uint(&s, "p", UINT32_MAX, &p);
+    }
+    if (es_ok(res)) {
+        res = word_hex(&s, "key", k.key, sizeof(k.key));
+    }
+    if (es_ok(res) && *s != '\0') {
+        res = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "eseal agent: more words than expected after the key");
+    }
+    if (es_ok(res)) {
+        k.n = n;
+        k.r = (uint32_t)r;
+        k.p = (uint32_t)p;
+        /* ESEAL_EPASS when the KEK does not open this instance (changed passphrase): ignored. */
+        res = es_instance_set_kek(inst, &k);
+    }
+    es_wipe(&k, sizeof(k));
+    es_wipe(ans, sizeof(ans));
+    return res;
+}
+
+int eseal_instance_use_agent(eseal_instance *inst) { return ES_PUBLIC(use_agent(inst)); }
+
+static ES_RESULT agent_status(const char *home, eseal_agent_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    char ans[ES_AGENT_LINE_MAX];
+    ES_GUARD(agent_ask(home, "STATUS", ans, sizeof(ans), NULL));
+    return parse_info(ans, out);
+}
+
+int eseal_agent_status(const char *home, eseal_agent_info *out)
+{
+    if (home == NULL || out == NULL) {
+        ES_BAIL_ARG("home == NULL || out == NULL");
+    }
+    return ES_PUBLIC(agent_status(home, out));
+}
+
+static ES_RESULT agent_stop(const char *home, eseal_agent_info *out)
+{
+    eseal_agent_info info;
+    ES_GUARD(agent_status(home, &info));
+    if (out != NULL) {
+        *out = info;
+    }
+    char ans[ES_AGENT_LINE_MAX];
+    int fd = -1;
+    ES_GUARD(agent_ask(home, "STOP", ans, sizeof(ans), &fd));
+    /* The agent closes this connection last, once the key is wiped and the socket removed, as it
+     * exits: the end of the stream is the end of the agent. */
+    int64_t deadline = mono_ms() + AGENT_STOP_WAIT_MS;
+    es_result r = ES_OK;
+    for (;;) {
+        char b[16];
+        r = wait_fd(fd, POLLIN, deadline, "end of the stopping agent");
+        if (!es_ok(r)) {
+            break;
+        }
+        ssize_t got = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+        if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            break;
+        }
+    }
+    close(fd);
+    return r;
+}
+
+int eseal_agent_stop(const char *home, eseal_agent_info *out)
+{
+    if (home == NULL) {
+        ES_BAIL_ARG("home == NULL");
+    }
+    return ES_PUBLIC(agent_stop(home, out));
+}
