@@ -80,10 +80,13 @@ static ES_RESULT log_forget(eseal_instance *inst, const es_acting *by, uint64_t 
     ES_ENSURE_ARG(inst != NULL);
     const char *name = field == ESEAL_LOG_FIELD_IP ? "ip" : field == ESEAL_LOG_FIELD_DEVICE ? "device" : NULL;
     ES_ENSURE(name != NULL, ESEAL_EINVAL, "log forget: unknown field %d (ip or device)", (int)field);
-    /* Like every change of state: the passphrase, checked before anything changes. */
+    /* Like every change of state: the passphrase (or the key-encryption key an agent holds, itself
+     * checked against the instance's), checked before anything changes. */
     ES_ENSURE(es_instance_unlocked(inst), ESEAL_EPASS, "log forget: the instance passphrase is needed");
-    int rc = eseal_instance_passphrase_check(inst);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    es_kek k;
+    es_result r = es_instance_kek(inst, &k);
+    es_kek_wipe(&k);
+    ES_GUARD(r);
     return es_audit_forget(inst->auditlog, by, index, name, entry);
 }
 

@@ -50,7 +50,9 @@ after=$(size)
 expect 3 "forgetting twice: nothing left" -- "$E" log forget "$target" --field ip
 has "$T/err" "has no ip salt" "it says there is no salt"
 [ "$(size)" = "$after" ] && ok "no entry for a refused forget" || notok "no entry for a refused forget"
-expect 0 "the device salt is still there to forget" -- "$E" log forget "$target" --field device
+expect 0 "an agent holds the instance key" -- "$E" agent start --timeout 60
+expect 0 "the device salt is still there to forget, through the agent (no passphrase)" -- env -u ESEAL_PASSPHRASE "$E" log forget "$target" --field device
+expect 0 "agent stop" -- "$E" agent stop
 expect 0 "the log audits clean" -- "$E" log audit
 expect 0 "help names the passphrase and the entry" -- "$E" help log
 has "$T/out" "log.forgotten" "help log mentions log.forgotten"
