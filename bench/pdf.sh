@@ -243,7 +243,7 @@ for i in $(seq "$NS"); do
     run e_start "$E" version
     run o_start openssl version
 done
-libs_e=$(ldd "$E" | wc -l)
+libs_e=$(ldd "$E" 2>/dev/null | wc -l)
 libs_o=$(ldd "$(command -v openssl)" | wc -l)
 libs_n=$(ldd "$(command -v pdfsig)" | wc -l)
 
