@@ -50,7 +50,7 @@ done
 T=$(mktemp -d)
 agent_home=
 cleanup() {
-    [ -n "$agent_home" ] && ESEAL_HOME=$agent_home "$E" agent stop >/dev/null 2>&1
+    [ -n "$agent_home" ] && ESEAL_HOME=$agent_home timeout 60 "$E" agent stop >/dev/null 2>&1
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -147,7 +147,7 @@ agent=0
 if "$E" help agent >/dev/null 2>&1; then
     agent_home=$T/agent
     cp -a "$H" "$agent_home"
-    if ESEAL_HOME=$agent_home "$E" agent start >/dev/null 2>"$T/err"; then
+    if ESEAL_HOME=$agent_home timeout 60 "$E" agent start >/dev/null 2>"$T/err"; then
         agent=1
         AGENT_PID=$(ESEAL_HOME=$agent_home "$E" agent status 2>/dev/null | grep -o 'pid[ =:]*[0-9]*' | grep -o '[0-9]*' | head -1)
         [ -n "$AGENT_PID" ] || AGENT_PID=$(ss -xlpn 2>/dev/null | grep "$agent_home" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
