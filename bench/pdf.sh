@@ -219,10 +219,10 @@ batch() {
     for i in $(seq "$reps"); do
         rm -rf "$T/bo" && mkdir "$T/bo" && sync
         run "$ke" "$E" stamp --batch "$list" -O "$T/bo" --seal "$S" --page 1 --at 20,20
-        ls "$T/bo" | grep -c '\.pdf$' >>"$T/r/$ke.ok"
+        find "$T/bo" -maxdepth 1 -name '*.pdf' | wc -l >>"$T/r/$ke.ok"
         rm -rf "$T/bo" && mkdir "$T/bo" && sync
         sh_run "$kp" 'while read -r f; do o=$T/bo/$(basename "$f"); podo "$f" "$o" >/dev/null 2>&1 && sync "$o"; done <'"$list"'; sync "$T/bo"'
-        ls "$T/bo" | grep -c '\.pdf$' >>"$T/r/$kp.ok"
+        find "$T/bo" -maxdepth 1 -name '*.pdf' | wc -l >>"$T/r/$kp.ok"
     done
     rm -rf "$T/bo"
 }
