@@ -37,7 +37,10 @@ test-fast: build
 test-clone: deps
 	@./scripts/clone-test.sh
 
+# bench/pdf.sh is a report of its own (no CMake, no ctest: `bench/pdf.sh ESEAL [N]` on any binary);
+# BENCH_N=N sets its repetitions (default 5, a few minutes).
 bench: build
+	./bench/pdf.sh $(BUILD)/eseal $(BENCH_N)
 	$(BUILD)/bench/bench_crypto
 	$(BUILD)/bench/bench_tsa
 	$(BUILD)/bench/bench_tlog

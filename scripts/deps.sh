@@ -13,7 +13,7 @@ libjansson-dev
 libcmocka-dev
 libcairo2-dev libfreetype-dev libpng-dev fonts-arphic-uming fonts-liberation2
 libqpdf-dev qpdf poppler-utils libnss3-tools mupdf-tools libpodofo-utils
-libqrencode-dev zbar-tools time python3-jsonschema
+libqrencode-dev zbar-tools time python3-jsonschema strace
 libzip-dev libxml2-dev libmicrohttpd-dev libcurl4-openssl-dev curl
 default-jdk-headless libbcprov-java libbcpkix-java libpdfbox2-java
 golang-go golang-golang-x-mod-dev
