@@ -4,12 +4,12 @@
 # the default embedded store (SQLite) must make at most ESEAL_FSYNC_MAX sync calls (fsync,
 # fdatasync, sync_file_range, syncfs, sync, msync) and must still make the ones durability needs:
 # the stamped document before its rename, its directory after it, and a commit of the store's WAL
-# (the audit entry). docs/performance.md lists where each of the 12 comes from and which are
+# (the audit entry). docs/performance.md lists where each of the 11 comes from and which are
 # proposed to go. Skipped (77) without strace or where it cannot trace.
 # Usage: fsync_count.sh /path/to/eseal
 set -u
 E=$1
-MAX=${ESEAL_FSYNC_MAX:-12}
+MAX=${ESEAL_FSYNC_MAX:-11}
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 R=$(dirname "$0")/../resources
