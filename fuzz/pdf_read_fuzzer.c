@@ -26,9 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
         /* The input's length picks the pages, as a stamp would: the last one, or the first ones. */
-        size_t first = size % 2 == 0 ? d.npages : 1, last = size % 2 == 0 ? d.npages : (d.npages < 8 ? d.npages : 8);
+        size_t first = size % 2 == 0 ? 0 : 1, last = size % 2 == 0 ? 0 : (d.npages < 8 ? d.npages : 8);
         if (es_ok(es_pdf_load_pages(&d, first, last))) {
-            for (size_t n = first; n <= last; n++) {
+            size_t lo = first == 0 ? d.npages : first, hi = last == 0 ? d.npages : last;
+            for (size_t n = lo; n <= hi; n++) {
                 const es_pdf_page *p = es_pdf_page_at(&d, n);
                 if (p == NULL || p->dict_wo_annots == NULL || strncmp(p->dict_wo_annots, "<<", 2) != 0) {
                     abort();

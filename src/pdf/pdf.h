@@ -25,6 +25,7 @@ typedef struct {
 #define ES_PDF_TAIL_BYTES 2048            /* the end of the file searched for startxref and %%EOF */
 #define ES_PDF_MAX_INHERIT_DEPTH 32       /* /Parent links followed for inherited page attributes */
 #define ES_PDF_MAX_TREE_DEPTH 32          /* page tree levels walked down to a page (a loop in /Kids ends there) */
+#define ES_PDF_TREE_CHECKED 64            /* kids of a page tree node all looked at (counts checked) on the way down */
 #define ES_PDF_MAX_FIELD_DEPTH 16         /* /Kids levels of the form field tree walked */
 #define ES_PDF_MAX_DSS_ITEMS 256          /* streams read from one /DSS array (/Certs, /OCSPs, /CRLs) */
 #define ES_PDF_MAX_DSS_WRITE 4096         /* validation items written into one /DSS */
@@ -123,7 +124,10 @@ unsigned long es_pdf_open_count(void);
 ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data, const eseal_limits *lim);
 /* Opens the PDF behind `fd` (`size` bytes, kept open until es_pdf_close) without reading it into memory. */
 ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size, const eseal_limits *lim);
-/* Reads pages first..last (1-based, within 1..npages; at most ES_PDF_MAX_PAGES_CROSS), once per document. */
+/*
+ * Reads pages first..last (1-based, within 1..npages; at most ES_PDF_MAX_PAGES_CROSS), once per
+ * document; first = last = 0: the last page (npages).
+ */
 ES_RESULT es_pdf_load_pages(es_pdf_doc *d, size_t first, size_t last);
 /* Page `page_no` (1-based) if es_pdf_load_pages read it, else NULL. */
 const es_pdf_page *es_pdf_page_at(const es_pdf_doc *d, size_t page_no);

@@ -418,18 +418,21 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q, const eseal_limits *lim)
 /*
  * The page tree (ISO 32000-1 §7.7.3): a node has /Kids and /Count, the number of pages (leaves)
  * under it; a leaf is a /Type /Page dictionary (qpdf's rule too: a kid with /Kids is a node).
- * Page n is found as pdf.js and MuPDF find it: from the root down, the kids before the one
- * holding it skipped by their /Count, each looked at once; the pages after it, for a cross-page
- * seal, follow in order. The last page (where a stamp goes by default) is found from the back
- * without any count: the last kid each time, back over empty nodes. So page 1 and the last page
- * cost the depth of the tree, and page n at most the kids before it on its path (in a flat tree
- * of 10,000 pages, page 5,000 looks at 5,000 kids, pages 1 and 10,000 at one). Nothing else of
- * the tree is read, so a /Count that lies about a part not walked is not seen (qpdf, which walked
- * every page before issue #18, did not read /Count at all); what is walked must agree with the
- * counts (the pages a node's kids hold reach its /Count), a leaf must be a /Page, a kid a
- * dictionary, and the tree at most ES_PDF_MAX_TREE_DEPTH deep (a loop in /Kids ends there).
+ * Page n is found as pdf.js and MuPDF find it, by the counts: from the root down, the kids before
+ * the one holding it skipped by their /Count, each looked at once; the pages after it, for a
+ * cross-page seal, follow in order. A node of at most ES_PDF_TREE_CHECKED kids (every level of a
+ * balanced tree) has all its kids looked at and their counts checked against its own; a wider
+ * node (a flat tree, as many producers write) is entered from the end nearer the page, so that
+ * page 1 and the last page (where a stamp goes by default) cost the depth of the tree, and page n
+ * at most the kids between it and the nearer end (page 5,000 of a flat tree of 10,000 looks at
+ * 5,000 kids). Nothing else of the tree is read: a /Count that lies in a wide node or a part not
+ * walked is not seen (qpdf, which walked every page before issue #18, did not read /Count at all),
+ * and there the stamp may go on another leaf than a full enumeration would number n, as viewers
+ * that trust /Count differ too; the signature and its verdict do not depend on it. What is walked
+ * must agree: counts that do not add up, a kid counting more than its node has left, a node whose
+ * kids hold fewer pages than its /Count, a leaf that is not a /Page, a kid that is not a
+ * dictionary, a tree deeper than ES_PDF_MAX_TREE_DEPTH (a loop in /Kids ends there): refused.
  */
-
 typedef struct {
     qpdf_oh kids; /* the node's /Kids */
     int n;        /* how many */
@@ -478,62 +481,60 @@ static ES_RESULT tree_kid(tree_walk *w, qpdf_oh kid, bool *leaf, long long *coun
 }
 
 /*
- * Down from the root to page `index` (0-based): the path into w->lv. At each node the kids before
- * the one holding the page are skipped by their /Count (a page counts 1), each looked at once.
+ * Down from the root (holding `total` pages by its /Count) to page `index` (0-based): the path
+ * into w->lv. A node of at most ES_PDF_TREE_CHECKED kids has all of them looked at, and their
+ * counts must add up to its /Count. In a wider node (a flat tree) the kids are looked at from the
+ * end nearer the page, the ones before it skipped by their counts: from the back, page `index`
+ * is where the node's /Count minus the pages of the kids after it says.
  */
-static ES_RESULT tree_find(tree_walk *w, qpdf_oh node, long long index)
+static ES_RESULT tree_find(tree_walk *w, qpdf_oh node, long long total, long long index)
 {
     qpdf_data q = w->q;
     for (int depth = 0;; depth++) {
         ES_GUARD(tree_node(w, depth, node));
         tree_level *l = &w->lv[depth];
-        bool found = false, leaf = false;
-        for (int i = 0; i < l->n && !found; i++) {
+        bool all = l->n <= ES_PDF_TREE_CHECKED, back = !all && index >= total / 2;
+        long long before = back ? total : 0, sum = 0, found_count = 0; /* pages before kid i */
+        bool found = false, found_leaf = false;
+        for (int k = 0; k < l->n && (all || !found); k++) {
+            int i = back ? l->n - 1 - k : k;
             qpdf_oh kid = item_of(q, l->kids, i);
+            bool leaf = false;
             long long count = 0;
             ES_GUARD(tree_kid(w, kid, &leaf, &count));
-            found = index < count;
-            if (found) {
+            sum += count;
+            bool here;
+            if (back) {
+                ES_ENSURE(count <= before, ESEAL_EMALFORMED,
+                          "pdf: the page tree's counts disagree (its kids hold more pages than its /Count)");
+                before -= count;
+                here = index >= before;
+            } else {
+                here = !found && index >= before && index < before + count;
+                if (!found && !here) {
+                    before += count;
+                }
+            }
+            if (here) {
+                found = true;
+                found_leaf = leaf;
+                found_count = count;
                 l->at = i;
                 node = kid;
             } else {
-                index -= count;
                 qpdf_oh_release(q, kid);
             }
         }
+        ES_ENSURE(!all || sum == total, ESEAL_EMALFORMED,
+                  "pdf: the page tree's counts disagree (a node's /Count is %lld, its kids hold %lld pages)", total,
+                  sum);
         ES_ENSURE(found, ESEAL_EMALFORMED,
                   "pdf: the page tree's counts disagree (its kids hold fewer pages than its /Count)");
-        if (leaf) {
+        index -= before;
+        if (found_leaf) {
             return ES_OK;
         }
-    }
-}
-
-/*
- * Down from the root to the last page: the last kid each time, back over empty nodes, so no
- * /Count is needed (the page the default stamp goes on is the last one whatever the counts say).
- */
-static ES_RESULT tree_last(tree_walk *w, qpdf_oh node)
-{
-    ES_GUARD(tree_node(w, 0, node));
-    w->lv[0].at = w->lv[0].n;
-    for (;;) {
-        tree_level *l = &w->lv[w->top];
-        if (l->at <= 0) {
-            ES_ENSURE(w->top > 0, ESEAL_EMALFORMED, "pdf: the page tree holds no page");
-            w->top--;
-            continue;
-        }
-        l->at--;
-        qpdf_oh kid = item_of(w->q, l->kids, l->at);
-        bool leaf = false;
-        long long count = 0;
-        ES_GUARD(tree_kid(w, kid, &leaf, &count));
-        if (leaf) {
-            return ES_OK;
-        }
-        ES_GUARD(tree_node(w, w->top + 1, kid));
-        w->lv[w->top].at = w->lv[w->top].n;
+        total = found_count;
     }
 }
 
@@ -574,6 +575,9 @@ static ES_RESULT read_page(es_pdf_page *p, qpdf_data q, const eseal_limits *lim,
 ES_RESULT es_pdf_load_pages(es_pdf_doc *d, size_t first, size_t last)
 {
     ES_ENSURE(d->parse.q != NULL && d->nloaded == 0, ESEAL_ERROR, "pdf: internal: pages asked of a closed document");
+    if (first == 0 && last == 0) {
+        first = last = d->npages; /* the last page */
+    }
     ES_ENSURE(first >= 1 && first <= last && last <= d->npages, ESEAL_EINVAL, "pdf: pages %zu..%zu do not exist (1..%zu)",
               first, last, d->npages);
     ES_ENSURE(last - first < ES_PDF_MAX_PAGES_CROSS, ESEAL_ELIMIT, "pdf: more than %d pages asked for at once",
@@ -587,7 +591,7 @@ ES_RESULT es_pdf_load_pages(es_pdf_doc *d, size_t first, size_t last)
     w->q = q;
     w->lim = d->parse.lim;
     qpdf_oh root = key_of(q, look(q, qpdf_get_root(q)), "/Pages");
-    es_result r = first == d->npages && last == first ? tree_last(w, root) : tree_find(w, root, (long long)(first - 1));
+    es_result r = tree_find(w, root, (long long)d->npages, (long long)(first - 1));
     for (size_t n = first; es_ok(r) && n <= last; n++) {
         if (n > first) {
             r = tree_next(w);

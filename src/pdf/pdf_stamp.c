@@ -806,8 +806,10 @@ static ES_RESULT load_pages_of(es_pdf_doc *d, const eseal_pdf_stamp_options *o, 
         if (first >= last || last > n || last - first + 1 > ES_PDF_MAX_PAGES_CROSS) {
             return ES_OK;
         }
+    } else if (!doc_ts && o->page <= 0) {
+        first = last = 0; /* the last page */
     } else if (!doc_ts) {
-        first = last = o->page <= 0 ? n : (size_t)o->page;
+        first = last = (size_t)o->page;
         if (first > n) {
             return ES_OK;
         }
