@@ -574,7 +574,7 @@ static ES_RESULT read_page(es_pdf_page *p, qpdf_data q, const eseal_limits *lim,
 
 ES_RESULT es_pdf_load_pages(es_pdf_doc *d, size_t first, size_t last)
 {
-    ES_ENSURE(d->parse.q != NULL && d->nloaded == 0, ESEAL_ERROR, "pdf: internal: pages asked of a closed document");
+    ES_ENSURE(d->parse.q != NULL && d->nloaded == 0, ESEAL_ERROR, "pdf: internal: pages asked twice, or of a closed document");
     if (first == 0 && last == 0) {
         first = last = d->npages; /* the last page */
     }
