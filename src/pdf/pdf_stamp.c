@@ -11,6 +11,10 @@
  *   the page again, with W appended to /Annots
  *   the AcroForm again (or a new one and the catalog again), with W in /Fields and /SigFlags 3
  *   a cross-reference section of the file's own kind (table or stream) with /Prev
+ *
+ * Read to write them, and nothing else (issue #18): the trailer, the catalog, the AcroForm and its
+ * /Fields, and the page tree from its root down to the stamped page(s) (es_pdf_load_pages), so a
+ * stamp's time and memory follow the update and the cross-reference sections, not the page count.
  */
 #include <errno.h>
 #include <fcntl.h>
