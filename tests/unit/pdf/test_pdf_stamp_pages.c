@@ -529,6 +529,219 @@ static void bad_trees_refused(void **state)
     assert_non_null(strstr(eseal_error_last()->message, "no usable /Count"));
 }
 
+/* ---- the walk against qpdf's enumeration, on random well-formed trees ---- */
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int next;             /* next object number */
+    char objs[128][256];  /* object bodies, by number - 1 */
+} tree_doc;
+
+static unsigned rnd(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (*seed >> 16) & 0x7fff;
+}
+
+/* A subtree under `parent`: a page, or a node of 0..4 kids (some empty); returns its object number. */
+static int rand_subtree(tree_doc *t, unsigned *seed, int parent, int depth, int *count)
+{
+    int me = t->next++;
+    assert_true(me <= 128);
+    if (depth > 0 && (rnd(seed) % 100 < 55 || depth > 4 || t->next > 110)) {
+        (void)snprintf(t->objs[me - 1], sizeof(t->objs[0]), "<< /Type /Page /Parent %d 0 R >>", parent);
+        *count = 1;
+        return me;
+    }
+    char kids[120] = "";
+    int n = (int)(rnd(seed) % 5), total = 0;
+    for (int i = 0; i < n; i++) {
+        int c = 0, k = rand_subtree(t, seed, me, depth + 1, &c);
+        size_t l = strlen(kids);
+        (void)snprintf(kids + l, sizeof(kids) - l, "%s%d 0 R", i == 0 ? "" : " ", k);
+        total += c;
+    }
+    int w = parent == 0 ? snprintf(t->objs[me - 1], sizeof(t->objs[0]),
+                                   "<< /Type /Pages /Kids [%.120s] /Count %d /MediaBox [0 0 595 842] >>", kids, total)
+                        : snprintf(t->objs[me - 1], sizeof(t->objs[0]),
+                                   "<< /Type /Pages /Parent %d 0 R /Kids [%.120s] /Count %d >>", parent, kids, total);
+    assert_true(w > 0 && (size_t)w < sizeof(t->objs[0]));
+    *count = total;
+    return me;
+}
+
+static void tree_put(tree_doc *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0 && (size_t)n < t->cap - t->len);
+    t->len += (size_t)n;
+}
+
+/*
+ * Every page of 300 random trees (nodes of 0 to 4 kids, empty nodes, pages at any depth), read one
+ * at a time and all in one range, is the object qpdf enumerates at that place; so is the last page.
+ */
+static void walk_matches_qpdf(void **state)
+{
+    (void)state;
+    unsigned seed = 18;
+    static tree_doc t;
+    static char buf[1 << 16];
+    int trees = 0;
+    for (int k = 0; k < 300; k++) {
+        memset(&t, 0, sizeof(t));
+        t.buf = buf;
+        t.cap = sizeof(buf);
+        t.next = 2;
+        (void)snprintf(t.objs[0], sizeof(t.objs[0]), "<< /Type /Catalog /Pages 2 0 R >>");
+        int npages = 0;
+        (void)rand_subtree(&t, &seed, 0, 0, &npages);
+        if (npages == 0) {
+            continue;
+        }
+        trees++;
+        int nobj = t.next - 1;
+        size_t off[128];
+        tree_put(&t, "%%PDF-1.7\n");
+        for (int o = 1; o <= nobj; o++) {
+            off[o - 1] = t.len;
+            tree_put(&t, "%d 0 obj\n%s\nendobj\n", o, t.objs[o - 1]);
+        }
+        size_t x = t.len;
+        tree_put(&t, "xref\n0 %d\n0000000000 65535 f \n", nobj + 1);
+        for (int o = 1; o <= nobj; o++) {
+            tree_put(&t, "%010zu 00000 n \n", off[o - 1]);
+        }
+        tree_put(&t, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", nobj + 1, x);
+        es_span data = es_span_of(t.buf, t.len);
+        int want[128];
+        qpdf_data q = qpdf_init();
+        qpdf_silence_errors(q);
+        assert_false(qpdf_read_memory(q, "tree.pdf", t.buf, (unsigned long long)t.len, NULL) & QPDF_ERRORS);
+        assert_int_equal(qpdf_get_num_pages(q), npages);
+        for (int i = 0; i < npages; i++) {
+            want[i] = qpdf_oh_get_object_id(q, qpdf_get_page_n(q, (size_t)i));
+        }
+        qpdf_cleanup(&q);
+        for (int p = 0; p <= npages; p++) {
+            es_pdf_doc d;
+            assert_true(es_ok(es_pdf_open(&d, data, NULL)));
+            assert_int_equal(d.npages, npages);
+            /* p = 0: the range 1..npages in one walk, then the last page alone */
+            if (p == 0) {
+                assert_true(es_ok(es_pdf_load_pages(&d, 1, (size_t)npages)));
+                for (int i = 1; i <= npages; i++) {
+                    assert_int_equal(es_pdf_page_at(&d, (size_t)i)->ref.num, want[i - 1]);
+                }
+                es_pdf_close(&d);
+                assert_true(es_ok(es_pdf_open(&d, data, NULL)));
+                assert_true(es_ok(es_pdf_load_pages(&d, 0, 0)));
+                assert_int_equal(es_pdf_page_at(&d, (size_t)npages)->ref.num, want[npages - 1]);
+            } else {
+                assert_true(es_ok(es_pdf_load_pages(&d, (size_t)p, (size_t)p)));
+                if (es_pdf_page_at(&d, (size_t)p)->ref.num != want[p - 1]) {
+                    fail_msg("tree %d, page %d of %d: object %d, qpdf says %d", k, p, npages,
+                             es_pdf_page_at(&d, (size_t)p)->ref.num, want[p - 1]);
+                }
+            }
+            es_pdf_close(&d);
+        }
+    }
+    print_message("%d random trees: every page where qpdf enumerates it\n", trees);
+    assert_true(trees > 100);
+}
+
+/* The pages of `data` in qpdf's order (object numbers) into want[]; returns how many. */
+static int qpdf_pages(es_span data, int *want, int max)
+{
+    qpdf_data q = qpdf_init();
+    qpdf_silence_errors(q);
+    assert_false(qpdf_read_memory(q, "t.pdf", (const char *)data.ptr, (unsigned long long)data.len, NULL) & QPDF_ERRORS);
+    int n = qpdf_get_num_pages(q);
+    assert_true(n > 0 && n <= max);
+    for (int i = 0; i < n; i++) {
+        want[i] = qpdf_oh_get_object_id(q, qpdf_get_page_n(q, (size_t)i));
+    }
+    qpdf_cleanup(&q);
+    return n;
+}
+
+/*
+ * A wide root (100 kids, more than ES_PDF_TREE_CHECKED: entered from the nearer end, counts not all
+ * checked) whose kids 30 and 80 are nodes of 3 pages and kid 60 an empty node: every page one at
+ * a time (those past the middle found from the back) and a range across the nodes are where qpdf
+ * enumerates them.
+ */
+static void wide_node_matches_qpdf(void **state)
+{
+    (void)state;
+    static char buf[1 << 16];
+    tree_doc *t = calloc(1, sizeof(*t));
+    assert_non_null(t);
+    t->buf = buf;
+    t->cap = sizeof(buf);
+    /* 1 catalog, 2 root, 3..102 the root's kids, 103.. the pages of the inner nodes */
+    size_t off[140];
+    int nobj = 0, inner = 103;
+    tree_put(t, "%%PDF-1.7\n");
+    off[nobj++] = t->len;
+    tree_put(t, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+    off[nobj++] = t->len;
+    tree_put(t, "2 0 obj\n<< /Type /Pages /Count 103 /MediaBox [0 0 595 842] /Kids [");
+    for (int k = 0; k < 100; k++) {
+        tree_put(t, "%s%d 0 R", k == 0 ? "" : " ", 3 + k);
+    }
+    tree_put(t, "] >>\nendobj\n");
+    for (int k = 0; k < 100; k++) {
+        off[nobj++] = t->len;
+        if (k == 30 || k == 80) {
+            tree_put(t, "%d 0 obj\n<< /Type /Pages /Parent 2 0 R /Count 3 /Kids [%d 0 R %d 0 R %d 0 R] >>\nendobj\n", 3 + k,
+                     inner, inner + 1, inner + 2);
+            inner += 3;
+        } else if (k == 60) {
+            tree_put(t, "%d 0 obj\n<< /Type /Pages /Parent 2 0 R /Count 0 /Kids [] >>\nendobj\n", 3 + k);
+        } else {
+            tree_put(t, "%d 0 obj\n<< /Type /Page /Parent 2 0 R >>\nendobj\n", 3 + k);
+        }
+    }
+    for (int i = 103; i < inner; i++) {
+        off[nobj++] = t->len;
+        tree_put(t, "%d 0 obj\n<< /Type /Page /Parent %d 0 R >>\nendobj\n", i, i < 106 ? 33 : 83);
+    }
+    size_t x = t->len;
+    tree_put(t, "xref\n0 %d\n0000000000 65535 f \n", nobj + 1);
+    for (int o = 0; o < nobj; o++) {
+        tree_put(t, "%010zu 00000 n \n", off[o]);
+    }
+    tree_put(t, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", nobj + 1, x);
+    es_span data = es_span_of(t->buf, t->len);
+    int want[128];
+    int n = qpdf_pages(data, want, 128);
+    assert_int_equal(n, 103);
+    /* 97 pages and two nodes of 3: 103. */
+    for (int p = 1; p <= n; p++) {
+        es_pdf_doc d;
+        assert_true(es_ok(es_pdf_open(&d, data, NULL)));
+        assert_true(es_ok(es_pdf_load_pages(&d, (size_t)p, (size_t)p)));
+        if (es_pdf_page_at(&d, (size_t)p)->ref.num != want[p - 1]) {
+            fail_msg("page %d of %d: object %d, qpdf says %d", p, n, es_pdf_page_at(&d, (size_t)p)->ref.num, want[p - 1]);
+        }
+        es_pdf_close(&d);
+    }
+    es_pdf_doc d;
+    assert_true(es_ok(es_pdf_open(&d, data, NULL)));
+    assert_true(es_ok(es_pdf_load_pages(&d, 25, 90)));
+    for (int p = 25; p <= 90; p++) {
+        assert_int_equal(es_pdf_page_at(&d, (size_t)p)->ref.num, want[p - 1]);
+    }
+    es_pdf_close(&d);
+    free(t);
+}
+
 static int suite_setup(void **state)
 {
     (void)snprintf(dir, sizeof(dir), "/tmp/eseal-pages-XXXXXX");
@@ -555,6 +768,8 @@ int main(void)
         cmocka_unit_test(bytes_touched_follow_the_xref),
         cmocka_unit_test(memory_bounded),
         cmocka_unit_test(bad_trees_refused),
+        cmocka_unit_test(walk_matches_qpdf),
+        cmocka_unit_test(wide_node_matches_qpdf),
     };
     return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
 }
