@@ -3,12 +3,13 @@
  * A stamp touches only what it needs (issue #18): the trailer, the catalog, the AcroForm, the page
  * tree path to the stamped page(s) and those pages. Counted, never timed: es_pdf_resolve_count()
  * (the indirect objects the reader looked into), the pages of the file the reader touched (the
- * kernel's referenced bits of an in-memory copy, /proc/self/smaps) and the peak memory of a stamp in a child process (/proc/self/status VmHWM, reset first through
- * /proc/self/clear_refs), on generated documents of 1,000 and 10,000 pages, flat (one /Pages node,
- * as tests/resources/mkpdf.py makes them) and as a tree of 10 kids per node. Before issue #18 the
- * reader wrote out every page's dictionary: it looked into every page and the counts grew with the
- * page count. qpdf enumerates the stamped documents' pages on its own (qpdf_get_page_n): the oracle
- * that the walk down the tree found the page asked for.
+ * kernel's referenced bits of an in-memory copy, /proc/self/smaps) and the peak memory of a stamp
+ * in a child process (/proc/self/status VmHWM, reset first through /proc/self/clear_refs), on
+ * generated documents of 1,000 and 10,000 pages, flat (one /Pages node, as tests/resources/mkpdf.py
+ * makes them) and as a tree of 10 kids per node. Before issue #18 the reader wrote out every page's
+ * dictionary: it looked into every page and the counts grew with the page count. qpdf's own
+ * enumeration of the pages (qpdf_get_page_n) is the oracle that the walk down the tree found the
+ * page asked for: in the stamped documents, in 239 random trees and in a wide node.
  */
 #include <setjmp.h>
 #include <stdarg.h>
