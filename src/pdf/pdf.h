@@ -24,6 +24,8 @@ typedef struct {
 #define ES_PDF_MAX_OBJNUM 8388607         /* highest object number (ISO 32000-1 Annex C.2: 2^23 - 1) */
 #define ES_PDF_TAIL_BYTES 2048            /* the end of the file searched for startxref and %%EOF */
 #define ES_PDF_MAX_INHERIT_DEPTH 32       /* /Parent links followed for inherited page attributes */
+#define ES_PDF_MAX_TREE_DEPTH 32          /* page tree levels walked down to a page (a loop in /Kids ends there) */
+#define ES_PDF_TREE_CHECKED 64            /* kids of a page tree node all looked at (counts checked) on the way down */
 #define ES_PDF_MAX_FIELD_DEPTH 16         /* /Kids levels of the form field tree walked */
 #define ES_PDF_MAX_DSS_ITEMS 256          /* streams read from one /DSS array (/Certs, /OCSPs, /CRLs) */
 #define ES_PDF_MAX_DSS_WRITE 4096         /* validation items written into one /DSS */
@@ -42,6 +44,22 @@ typedef struct {
 #define ES_PDF_DIFF_CHANGED_MAX 16384  /* the changed objects a revision diff lists, each with why */
 #define ES_PDF_DIFF_LOCKED_MAX 4096    /* the names of the locked fields a change touched */
 #define ES_PDF_DIFF_SUMMARY_MAX 32768  /* the later_changes summary: the changed and locked lists and a verdict */
+
+/*
+ * One strict qpdf parse (pdf_read.c), made by the only opener eseal has, with the same settings
+ * everywhere: qpdf's errors silenced and fetched, warnings kept, no recovery, encrypted files
+ * refused. A verification parses the file once and hands that parse to the signature listing,
+ * the /DSS reader and every revision comparison (pdf_verify.c); only a signed revision that later
+ * ones changed is parsed again, on its own bytes (es_pdf_judge_changes says why).
+ */
+struct _qpdf_data; /* qpdf-c.h's qpdf_data */
+typedef struct {
+    struct _qpdf_data *q;
+    size_t len;        /* the bytes parsed */
+    bool pages_walked; /* es_pdf_qpdf_pages has run */
+    char *repair;      /* what qpdf warned then (a page tree repaired in memory), or NULL */
+    const eseal_limits *lim; /* the limits of the parse and of what is read from it; never NULL once open */
+} es_pdf_qpdf;
 
 typedef struct {
     es_pdf_ref ref;
@@ -68,7 +86,9 @@ typedef struct {
     char *info;               /* /Info as written: "N G R" or a direct "<< ... >>", or NULL */
     uint8_t id0[64];
     size_t id0_len;
-    size_t npages;
+    size_t npages;      /* the page count: the page tree root's /Count (ISO 32000-1 §7.7.3.2) */
+    size_t first_page;  /* the number (1-based) of pages[0], 0 when no page is loaded */
+    size_t nloaded;     /* the pages loaded by es_pdf_load_pages: first_page .. first_page + nloaded - 1 */
     es_pdf_page *pages;
     size_t nsig_fields; /* signature fields already present */
     int docmdp_p;       /* the DocMDP permission of a certification signature in the document, 0: none */
@@ -76,23 +96,8 @@ typedef struct {
     bool has_dss;       /* the catalog has a /DSS dictionary */
     char *dss_certs, *dss_ocsps, *dss_crls; /* its /Certs, /OCSPs, /CRLs items, "" when none */
     char *dss_vri;      /* its /VRI value as written, or NULL */
+    es_pdf_qpdf parse;  /* the parse, open until es_pdf_close: pages are read when asked for */
 } es_pdf_doc;
-
-/*
- * One strict qpdf parse (pdf_read.c), made by the only opener eseal has, with the same settings
- * everywhere: qpdf's errors silenced and fetched, warnings kept, no recovery, encrypted files
- * refused. A verification parses the file once and hands that parse to the signature listing,
- * the /DSS reader and every revision comparison (pdf_verify.c); only a signed revision that later
- * ones changed is parsed again, on its own bytes (es_pdf_judge_changes says why).
- */
-struct _qpdf_data; /* qpdf-c.h's qpdf_data */
-typedef struct {
-    struct _qpdf_data *q;
-    size_t len;        /* the bytes parsed */
-    bool pages_walked; /* es_pdf_qpdf_pages has run */
-    char *repair;      /* what qpdf warned then (a page tree repaired in memory), or NULL */
-    const eseal_limits *lim; /* the limits of the parse and of what is read from it; never NULL once open */
-} es_pdf_qpdf;
 
 /* Parses `data` (which must outlive the parse) under `lim` (NULL: the defaults); closed on failure. */
 ES_RESULT es_pdf_qpdf_open(es_pdf_qpdf *p, es_span data, const eseal_limits *lim);
@@ -107,11 +112,32 @@ ES_RESULT es_pdf_qpdf_pages(es_pdf_qpdf *p, const char **repair);
 /* How many times this thread has parsed a PDF with qpdf (every opener above counts): for tests. */
 unsigned long es_pdf_open_count(void);
 
+/*
+ * What an incremental update needs, and nothing more (issue #18): es_pdf_open reads the trailer,
+ * the catalog, the AcroForm with its /Fields (and the signature fields, for a certification) and the
+ * /DSS, and the page count from the page tree root's /Count; no page. es_pdf_load_pages then reads
+ * the pages a stamp touches, walking the page tree down to them only (pdf_read.c says how). qpdf
+ * resolves objects lazily, so what is loaded is these objects and the cross-reference sections:
+ * memory and time follow the update and the xref, not the page count.
+ */
 /* Opens a PDF held in memory (which must outlive the document) under `lim` (NULL: the defaults). */
 ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data, const eseal_limits *lim);
-/* Opens the PDF behind `fd` (`size` bytes) without reading it into memory. */
+/* Opens the PDF behind `fd` (`size` bytes, kept open until es_pdf_close) without reading it into memory. */
 ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size, const eseal_limits *lim);
+/*
+ * Reads pages first..last (1-based, within 1..npages; at most ES_PDF_MAX_PAGES_CROSS), once per
+ * document; first = last = 0: the last page (npages).
+ */
+ES_RESULT es_pdf_load_pages(es_pdf_doc *d, size_t first, size_t last);
+/* Page `page_no` (1-based) if es_pdf_load_pages read it, else NULL. */
+const es_pdf_page *es_pdf_page_at(const es_pdf_doc *d, size_t page_no);
 void es_pdf_close(es_pdf_doc *d);
+/*
+ * How many times this thread's PDF reader looked into an indirect object (qpdf loads an object
+ * from the file the first time its content is asked for, so this bounds the objects a read made
+ * qpdf load; an object looked at twice counts twice): for the tests.
+ */
+unsigned long es_pdf_resolve_count(void);
 
 /*
  * The prepare phase of a stamp (eseal_pdf_stamp_file without its publication): the stamped

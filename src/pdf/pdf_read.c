@@ -17,6 +17,30 @@ static _Thread_local unsigned long opens;
 
 unsigned long es_pdf_open_count(void) { return opens; }
 
+/* Indirect objects this thread's reader looked into (es_pdf_resolve_count): a stamp's cost in objects. */
+static _Thread_local unsigned long resolves;
+
+unsigned long es_pdf_resolve_count(void) { return resolves; }
+
+/*
+ * Every object the reader looks into passes here first. qpdf reads an indirect object from the
+ * file the first time its type or content is asked for (a reference held or written out as
+ * "N G R" costs nothing), so counting here bounds what a read made qpdf load.
+ */
+static qpdf_oh look(qpdf_data q, qpdf_oh h)
+{
+    if (qpdf_oh_is_indirect(q, h)) {
+        resolves++;
+    }
+    return h;
+}
+
+/* The value of `key` in `dict`, looked into. */
+static qpdf_oh key_of(qpdf_data q, qpdf_oh dict, const char *key) { return look(q, qpdf_oh_get_key(q, dict, key)); }
+
+/* Item `i` of `arr`, looked into. */
+static qpdf_oh item_of(qpdf_data q, qpdf_oh arr, int i) { return look(q, qpdf_oh_get_array_item(q, arr, i)); }
+
 void es_pdf_qpdf_quiet(es_pdf_qpdf *p)
 {
     if (p->q != NULL) {
@@ -170,7 +194,7 @@ static ES_RESULT dict_without(char **out, const eseal_limits *lim, qpdf_data q, 
     es_result r = ES_OK;
     for (size_t i = 0; i < n; i++) {
         if (es_ok(r)) {
-            qpdf_oh v = qpdf_oh_get_key(q, dict, keys[i]);
+            qpdf_oh v = qpdf_oh_get_key(q, dict, keys[i]); /* unparsed: "N G R" is not resolved */
             const char *t = qpdf_oh_unparse_binary(q, v);
             r = es_buf_printf(&b, " %s %s", keys[i], t);
         }
@@ -187,7 +211,7 @@ static ES_RESULT array_items(char **out, const eseal_limits *lim, qpdf_data q, q
     if (qpdf_oh_is_array(q, arr)) {
         int n = qpdf_oh_get_array_n_items(q, arr);
         for (int i = 0; i < n; i++) {
-            qpdf_oh it = qpdf_oh_get_array_item(q, arr, i);
+            qpdf_oh it = qpdf_oh_get_array_item(q, arr, i); /* unparsed, not resolved */
             ES_GUARD(es_buf_printf(&b, "%s%s", i == 0 ? "" : " ", qpdf_oh_unparse_binary(q, it)));
         }
     }
@@ -230,12 +254,12 @@ static ES_RESULT find_startxref(es_pdf_doc *d, es_span tail, size_t total)
 /* A rectangle (ISO 32000-1 §7.9.5): four numbers, two opposite corners in any order; normalised. */
 static ES_RESULT read_rect(qpdf_data q, qpdf_oh node, const char *key, double box[4])
 {
-    qpdf_oh a = qpdf_oh_get_key(q, node, key);
+    qpdf_oh a = key_of(q, node, key);
     ES_ENSURE(qpdf_oh_is_array(q, a) && qpdf_oh_get_array_n_items(q, a) == 4, ESEAL_EMALFORMED,
               "pdf: a %s is not an array of 4 numbers", key);
     double v[4];
     for (int i = 0; i < 4; i++) {
-        qpdf_oh x = qpdf_oh_get_array_item(q, a, i);
+        qpdf_oh x = item_of(q, a, i);
         ES_ENSURE(qpdf_oh_is_number(q, x), ESEAL_EMALFORMED, "pdf: a %s holds a non-number", key);
         v[i] = qpdf_oh_get_numeric_value(q, x);
         ES_ENSURE(isfinite(v[i]) && fabs(v[i]) < 1e9, ESEAL_EMALFORMED, "pdf: a %s holds %g", key, v[i]);
@@ -268,13 +292,13 @@ static ES_RESULT inherited_box(qpdf_data q, qpdf_oh page, es_pdf_page *p)
             have_crop = true;
         }
         if (!have_rot && qpdf_oh_has_key(q, node, "/Rotate")) {
-            qpdf_oh r = qpdf_oh_get_key(q, node, "/Rotate");
+            qpdf_oh r = key_of(q, node, "/Rotate");
             double v = qpdf_oh_is_number(q, r) ? qpdf_oh_get_numeric_value(q, r) : 0.5;
             /* Not an integer: kept as an impossible value, refused when this page is stamped. */
             p->rotate = v == floor(v) && fabs(v) <= 360000 ? (int)v : ES_PDF_ROTATE_BAD;
             have_rot = true;
         }
-        node = qpdf_oh_get_key(q, node, "/Parent");
+        node = key_of(q, node, "/Parent");
     }
     ES_ENSURE(have_box, ESEAL_EMALFORMED, "pdf: a page has no /MediaBox");
     memcpy(p->crop, p->media, sizeof(p->crop));
@@ -290,7 +314,7 @@ static ES_RESULT inherited_box(qpdf_data q, qpdf_oh page, es_pdf_page *p)
 
 static bool is_sig_field(qpdf_data q, qpdf_oh f)
 {
-    return qpdf_oh_is_dictionary(q, f) && qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, f, "/FT"), "/Sig");
+    return qpdf_oh_is_dictionary(q, f) && qpdf_oh_is_name_and_equals(q, key_of(q, f, "/FT"), "/Sig");
 }
 
 static ES_RESULT signatures_of(const eseal_limits *lim, qpdf_data q, es_pdf_sig *sigs, size_t max, size_t *n);
@@ -318,10 +342,10 @@ static ES_RESULT certification_of(es_pdf_doc *d, qpdf_data q, const eseal_limits
 static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q, const eseal_limits *lim)
 {
     qpdf_oh trailer = qpdf_get_trailer(q);
-    d->size = qpdf_oh_get_int_value_as_int(q, qpdf_oh_get_key(q, trailer, "/Size"));
+    d->size = qpdf_oh_get_int_value_as_int(q, key_of(q, trailer, "/Size"));
     ES_ENSURE(d->size > 0 && d->size < ES_PDF_MAX_OBJNUM, ESEAL_EMALFORMED, "pdf: trailer /Size %d is not usable", d->size);
     if (qpdf_oh_has_key(q, trailer, "/Info")) {
-        qpdf_oh info = qpdf_oh_get_key(q, trailer, "/Info");
+        qpdf_oh info = qpdf_oh_get_key(q, trailer, "/Info"); /* looked into only when direct */
         /* Carried into the update's trailer as written: "N G R", or a direct dictionary (ISO
          * 32000-1 §7.5.5 wants it indirect, readers accept both), else the title and author of
          * the document would vanish from the stamped file and an earlier signature would see
@@ -330,72 +354,268 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q, const eseal_limits *lim)
             ES_GUARD(dup_str(&d->info, qpdf_oh_unparse(q, info)));
         }
     }
-    qpdf_oh id = qpdf_oh_get_key(q, trailer, "/ID");
+    qpdf_oh id = key_of(q, trailer, "/ID");
     if (qpdf_oh_is_array(q, id) && qpdf_oh_get_array_n_items(q, id) >= 1) {
         size_t n = 0;
-        const char *v = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, id, 0), &n);
+        const char *v = qpdf_oh_get_binary_string_value(q, item_of(q, id, 0), &n);
         if (v != NULL && n > 0 && n <= sizeof(d->id0)) {
             memcpy(d->id0, v, n);
             d->id0_len = n;
         }
     }
-    qpdf_oh root = qpdf_get_root(q);
+    qpdf_oh root = look(q, qpdf_get_root(q));
     ES_ENSURE(qpdf_oh_is_dictionary(q, root), ESEAL_EMALFORMED, "pdf: no document catalog");
     d->root = (es_pdf_ref){qpdf_oh_get_object_id(q, root), qpdf_oh_get_generation(q, root)};
     static const char *const skip_root[] = {"/AcroForm"};
     ES_GUARD(dict_without(&d->root_wo_acroform, lim, q, root, skip_root, 1));
     static const char *const skip_dss[] = {"/DSS"};
     ES_GUARD(dict_without(&d->root_wo_dss, lim, q, root, skip_dss, 1));
-    qpdf_oh dss = qpdf_oh_get_key(q, root, "/DSS");
+    qpdf_oh dss = key_of(q, root, "/DSS");
     d->has_dss = qpdf_oh_is_dictionary(q, dss);
     static const char *const dss_keys[] = {"/Certs", "/OCSPs", "/CRLs"};
     char **dss_items[] = {&d->dss_certs, &d->dss_ocsps, &d->dss_crls};
     for (size_t i = 0; i < 3; i++) {
         /* Only a dictionary is asked for its keys: qpdf warns (a damage here) about anything else. */
-        ES_GUARD(d->has_dss ? array_items(dss_items[i], lim, q, qpdf_oh_get_key(q, dss, dss_keys[i]))
+        ES_GUARD(d->has_dss ? array_items(dss_items[i], lim, q, key_of(q, dss, dss_keys[i]))
                             : dup_str(dss_items[i], ""));
     }
     if (d->has_dss && qpdf_oh_has_key(q, dss, "/VRI")) {
         ES_GUARD(dup_str(&d->dss_vri, qpdf_oh_unparse_binary(q, qpdf_oh_get_key(q, dss, "/VRI"))));
     }
 
-    qpdf_oh af = qpdf_oh_get_key(q, root, "/AcroForm");
+    qpdf_oh af = key_of(q, root, "/AcroForm");
     if (qpdf_oh_is_dictionary(q, af)) {
         d->acroform_indirect = qpdf_oh_is_indirect(q, af);
         d->acroform_ref = (es_pdf_ref){qpdf_oh_get_object_id(q, af), qpdf_oh_get_generation(q, af)};
         static const char *const skip_af[] = {"/Fields", "/SigFlags"};
         ES_GUARD(dict_without(&d->acroform_wo_fields, lim, q, af, skip_af, 2));
-        qpdf_oh fields = qpdf_oh_get_key(q, af, "/Fields");
+        qpdf_oh fields = key_of(q, af, "/Fields");
         ES_GUARD(array_items(&d->fields, lim, q, fields));
         int n = qpdf_oh_is_array(q, fields) ? qpdf_oh_get_array_n_items(q, fields) : 0;
         for (int i = 0; i < n; i++) {
-            d->nsig_fields += is_sig_field(q, qpdf_oh_get_array_item(q, fields, i));
+            d->nsig_fields += is_sig_field(q, item_of(q, fields, i));
         }
     } else {
         ES_GUARD(dup_str(&d->fields, ""));
     }
 
-    int np = qpdf_get_num_pages(q);
-    ES_ENSURE(np > 0 && (unsigned)np <= lim->max_objects, ESEAL_EMALFORMED,
+    /* The page count, from the root of the page tree (its /Count, required: ISO 32000-1 §7.7.3.2,
+     * Table 29); no page is read here (es_pdf_load_pages). */
+    qpdf_oh pages = key_of(q, root, "/Pages");
+    qpdf_oh count = qpdf_oh_is_dictionary(q, pages) ? key_of(q, pages, "/Count") : qpdf_oh_new_null(q);
+    long long np = qpdf_oh_is_integer(q, count) ? qpdf_oh_get_int_value(q, count) : 0;
+    ES_ENSURE(np > 0 && (unsigned long long)np <= lim->max_objects, ESEAL_EMALFORMED,
               "pdf: the document has no pages (or cannot count them)");
-    d->pages = es_calloc((size_t)np, sizeof(*d->pages));
-    ES_ENSURE_ALLOC(d->pages);
-    for (int i = 0; i < np; i++) {
-        qpdf_oh pg = qpdf_get_page_n(q, (size_t)i);
-        es_pdf_page *p = &d->pages[i];
-        d->npages = (size_t)i + 1;
-        p->ref = (es_pdf_ref){qpdf_oh_get_object_id(q, pg), qpdf_oh_get_generation(q, pg)};
-        ES_ENSURE(p->ref.num > 0, ESEAL_EMALFORMED, "pdf: page %d is not an indirect object", i + 1);
-        ES_GUARD(inherited_box(q, pg, p));
-        static const char *const skip_pg[] = {"/Annots"};
-        ES_GUARD(dict_without(&p->dict_wo_annots, lim, q, pg, skip_pg, 1));
-        ES_GUARD(array_items(&p->annots, lim, q, qpdf_oh_get_key(q, pg, "/Annots")));
-        qpdf_oh_release_all(q);
-    }
+    d->npages = (size_t)np;
     if (qpdf_has_error(q) || qpdf_more_warnings(q)) {
         return qp_fail(q, "is damaged");
     }
     return certification_of(d, q, lim);
+}
+
+/* ---- the pages a stamp touches: a walk down the page tree, not a list of every page ---- */
+
+/*
+ * The page tree (ISO 32000-1 §7.7.3): a node has /Kids and /Count, the number of pages (leaves)
+ * under it; a leaf is a /Type /Page dictionary (qpdf's rule too: a kid with /Kids is a node).
+ * Page n is found as pdf.js and MuPDF find it, by the counts: from the root down, the kids before
+ * the one holding it skipped by their /Count, each looked at once; the pages after it, for a
+ * cross-page seal, follow in order. A node of at most ES_PDF_TREE_CHECKED kids (every level of a
+ * balanced tree) has all its kids looked at and their counts checked against its own; a wider
+ * node (a flat tree, as many producers write) is entered from the end nearer the page, so that
+ * page 1 and the last page (where a stamp goes by default) cost the depth of the tree, and page n
+ * at most the kids between it and the nearer end (page 5,000 of a flat tree of 10,000 looks at
+ * 5,000 kids). Nothing else of the tree is read: a /Count that lies in a wide node or a part not
+ * walked is not seen (qpdf, which walked every page before issue #18, did not read /Count at all),
+ * and there the stamp may go on another leaf than a full enumeration would number n, as viewers
+ * that trust /Count differ too; the signature and its verdict do not depend on it. What is walked
+ * must agree: counts that do not add up, a kid counting more than its node has left, a node whose
+ * kids hold fewer pages than its /Count, a leaf that is not a /Page, a kid that is not a
+ * dictionary, a tree deeper than ES_PDF_MAX_TREE_DEPTH (a loop in /Kids ends there): refused.
+ */
+typedef struct {
+    qpdf_oh kids; /* the node's /Kids */
+    int n;        /* how many */
+    int at;       /* the kid on the path */
+} tree_level;
+
+typedef struct {
+    qpdf_data q;
+    const eseal_limits *lim;
+    tree_level lv[ES_PDF_MAX_TREE_DEPTH];
+    int top; /* lv[top].kids[lv[top].at] is the current page */
+} tree_walk;
+
+/* A node's /Kids into `lv` (at: before the first kid). */
+static ES_RESULT tree_node(tree_walk *w, int depth, qpdf_oh node)
+{
+    ES_ENSURE(depth < ES_PDF_MAX_TREE_DEPTH, ESEAL_EMALFORMED,
+              "pdf: the page tree is more than %d levels deep (a loop in /Kids?)", ES_PDF_MAX_TREE_DEPTH);
+    qpdf_oh kids = key_of(w->q, node, "/Kids");
+    ES_ENSURE(qpdf_oh_is_array(w->q, kids), ESEAL_EMALFORMED, "pdf: a page tree node's /Kids is not an array");
+    w->lv[depth] = (tree_level){kids, qpdf_oh_get_array_n_items(w->q, kids), -1};
+    w->top = depth;
+    return ES_OK;
+}
+
+/* What kid `kid` is: a leaf (a page, *count 1) or a node with *count pages (its /Count). */
+static ES_RESULT tree_kid(tree_walk *w, qpdf_oh kid, bool *leaf, long long *count)
+{
+    qpdf_data q = w->q;
+    ES_ENSURE(qpdf_oh_is_dictionary(q, kid), ESEAL_EMALFORMED,
+              "pdf: the page tree holds something other than a dictionary (object %d) among /Kids",
+              qpdf_oh_get_object_id(q, kid));
+    *leaf = !qpdf_oh_has_key(q, kid, "/Kids");
+    if (*leaf) {
+        ES_ENSURE(qpdf_oh_is_name_and_equals(q, key_of(q, kid, "/Type"), "/Page"), ESEAL_EMALFORMED,
+                  "pdf: object %d, a leaf of the page tree, is not a /Type /Page (ISO 32000-1 §7.7.3.3)",
+                  qpdf_oh_get_object_id(q, kid));
+        *count = 1;
+        return ES_OK;
+    }
+    qpdf_oh c = key_of(q, kid, "/Count");
+    *count = qpdf_oh_is_integer(q, c) ? qpdf_oh_get_int_value(q, c) : -1;
+    ES_ENSURE(*count >= 0 && (unsigned long long)*count <= w->lim->max_objects, ESEAL_EMALFORMED,
+              "pdf: page tree node %d has no usable /Count (ISO 32000-1 §7.7.3.2)", qpdf_oh_get_object_id(q, kid));
+    return ES_OK;
+}
+
+/*
+ * Down from the root (holding `total` pages by its /Count) to page `index` (0-based): the path
+ * into w->lv. A node of at most ES_PDF_TREE_CHECKED kids has all of them looked at, and their
+ * counts must add up to its /Count. In a wider node (a flat tree) the kids are looked at from the
+ * end nearer the page, the ones before it skipped by their counts: from the back, page `index`
+ * is where the node's /Count minus the pages of the kids after it says.
+ */
+static ES_RESULT tree_find(tree_walk *w, qpdf_oh node, long long total, long long index)
+{
+    qpdf_data q = w->q;
+    for (int depth = 0;; depth++) {
+        ES_GUARD(tree_node(w, depth, node));
+        tree_level *l = &w->lv[depth];
+        bool all = l->n <= ES_PDF_TREE_CHECKED, back = !all && index >= total / 2;
+        long long before = back ? total : 0, sum = 0, found_count = 0; /* pages before kid i */
+        bool found = false, found_leaf = false;
+        for (int k = 0; k < l->n && (all || !found); k++) {
+            int i = back ? l->n - 1 - k : k;
+            qpdf_oh kid = item_of(q, l->kids, i);
+            bool leaf = false;
+            long long count = 0;
+            ES_GUARD(tree_kid(w, kid, &leaf, &count));
+            sum += count;
+            bool here;
+            if (back) {
+                ES_ENSURE(count <= before, ESEAL_EMALFORMED,
+                          "pdf: the page tree's counts disagree (its kids hold more pages than its /Count)");
+                before -= count;
+                here = index >= before;
+            } else {
+                here = !found && index >= before && index < before + count;
+                if (!found && !here) {
+                    before += count;
+                }
+            }
+            if (here) {
+                found = true;
+                found_leaf = leaf;
+                found_count = count;
+                l->at = i;
+                node = kid;
+            } else {
+                qpdf_oh_release(q, kid);
+            }
+        }
+        ES_ENSURE(!all || sum == total, ESEAL_EMALFORMED,
+                  "pdf: the page tree's counts disagree (a node's /Count is %lld, its kids hold %lld pages)", total,
+                  sum);
+        ES_ENSURE(found, ESEAL_EMALFORMED,
+                  "pdf: the page tree's counts disagree (its kids hold fewer pages than its /Count)");
+        index -= before;
+        if (found_leaf) {
+            return ES_OK;
+        }
+        total = found_count;
+    }
+}
+
+/* The page after the current one, in order: up until a node has a kid left, then down its first kids. */
+static ES_RESULT tree_next(tree_walk *w)
+{
+    for (;;) {
+        tree_level *l = &w->lv[w->top];
+        if (l->at + 1 >= l->n) {
+            ES_ENSURE(w->top > 0, ESEAL_EMALFORMED,
+                      "pdf: the page tree's counts disagree (it holds fewer pages than its /Count)");
+            w->top--;
+            continue;
+        }
+        l->at++;
+        qpdf_oh kid = item_of(w->q, l->kids, l->at);
+        bool leaf = false;
+        long long count = 0;
+        ES_GUARD(tree_kid(w, kid, &leaf, &count));
+        if (leaf) {
+            return ES_OK;
+        }
+        ES_GUARD(tree_node(w, w->top + 1, kid));
+    }
+}
+
+/* One page: its attributes (inherited ones through /Parent), its dictionary without /Annots and those. */
+static ES_RESULT read_page(es_pdf_page *p, qpdf_data q, const eseal_limits *lim, qpdf_oh pg, size_t page_no)
+{
+    p->ref = (es_pdf_ref){qpdf_oh_get_object_id(q, pg), qpdf_oh_get_generation(q, pg)};
+    ES_ENSURE(p->ref.num > 0, ESEAL_EMALFORMED, "pdf: page %zu is not an indirect object", page_no);
+    ES_GUARD(inherited_box(q, pg, p));
+    static const char *const skip_pg[] = {"/Annots"};
+    ES_GUARD(dict_without(&p->dict_wo_annots, lim, q, pg, skip_pg, 1));
+    return array_items(&p->annots, lim, q, key_of(q, pg, "/Annots"));
+}
+
+ES_RESULT es_pdf_load_pages(es_pdf_doc *d, size_t first, size_t last)
+{
+    ES_ENSURE(d->parse.q != NULL && d->nloaded == 0, ESEAL_ERROR, "pdf: internal: pages asked twice, or of a closed document");
+    if (first == 0 && last == 0) {
+        first = last = d->npages; /* the last page */
+    }
+    ES_ENSURE(first >= 1 && first <= last && last <= d->npages, ESEAL_EINVAL, "pdf: pages %zu..%zu do not exist (1..%zu)",
+              first, last, d->npages);
+    ES_ENSURE(last - first < ES_PDF_MAX_PAGES_CROSS, ESEAL_ELIMIT, "pdf: more than %d pages asked for at once",
+              ES_PDF_MAX_PAGES_CROSS);
+    qpdf_data q = d->parse.q;
+    d->pages = es_calloc(last - first + 1, sizeof(*d->pages));
+    ES_ENSURE_ALLOC(d->pages);
+    d->first_page = first;
+    tree_walk *w = es_calloc(1, sizeof(*w));
+    ES_ENSURE_ALLOC(w);
+    w->q = q;
+    w->lim = d->parse.lim;
+    qpdf_oh root = key_of(q, look(q, qpdf_get_root(q)), "/Pages");
+    es_result r = tree_find(w, root, (long long)d->npages, (long long)(first - 1));
+    for (size_t n = first; es_ok(r) && n <= last; n++) {
+        if (n > first) {
+            r = tree_next(w);
+        }
+        if (es_ok(r)) {
+            tree_level *l = &w->lv[w->top];
+            d->nloaded++; /* what read_page took is freed by es_pdf_close even when it fails */
+            r = read_page(&d->pages[n - first], q, w->lim, qpdf_oh_get_array_item(q, l->kids, l->at), n);
+        }
+    }
+    es_free(w);
+    qpdf_oh_release_all(q);
+    ES_GUARD(r);
+    if (qpdf_has_error(q) || qpdf_more_warnings(q)) {
+        return qp_fail(q, "is damaged");
+    }
+    return ES_OK;
+}
+
+const es_pdf_page *es_pdf_page_at(const es_pdf_doc *d, size_t page_no)
+{
+    return page_no >= d->first_page && page_no - d->first_page < d->nloaded && d->first_page > 0
+               ? &d->pages[page_no - d->first_page]
+               : NULL;
 }
 
 ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data, const eseal_limits *lim)
@@ -410,9 +630,10 @@ ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data, const eseal_limits *lim)
     ES_GUARD(find_startxref(d, es_span_of(data.ptr + data.len - tail, tail), data.len));
     d->xref_stream = memcmp(data.ptr + d->startxref, "xref", 4) != 0;
     d->last_byte = data.len > 0 ? data.ptr[data.len - 1] : 0;
-    ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf p = {0};
-    ES_GUARD(qp_open_any(&p, data, NULL, lim));
-    es_result r = read_doc(d, p.q, lim);
+    es_result r = qp_open_any(&d->parse, data, NULL, lim);
+    if (es_ok(r)) {
+        r = read_doc(d, d->parse.q, lim);
+    }
     if (!es_ok(r)) {
         es_pdf_close(d); /* a half-read document owns strings and pages: free them (found by fuzzing) */
     }
@@ -452,9 +673,10 @@ ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size, const eseal_limit
     /* qpdf reads the very file we hold open, lazily (little memory), even if its path is swapped. */
     char path[64];
     (void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf p = {0};
-    ES_GUARD(qp_open_any(&p, es_span_of(head, sizeof(head)), path, lim));
-    es_result r = read_doc(d, p.q, lim);
+    es_result r = qp_open_any(&d->parse, es_span_of(head, sizeof(head)), path, lim);
+    if (es_ok(r)) {
+        r = read_doc(d, d->parse.q, lim);
+    }
     if (!es_ok(r)) {
         es_pdf_close(d); /* a half-read document owns strings and pages: free them (found by fuzzing) */
     }
@@ -466,7 +688,7 @@ void es_pdf_close(es_pdf_doc *d)
     if (d == NULL) {
         return;
     }
-    for (size_t i = 0; i < d->npages; i++) {
+    for (size_t i = 0; i < d->nloaded; i++) {
         es_free(d->pages[i].dict_wo_annots);
         es_free(d->pages[i].annots);
     }
@@ -480,6 +702,7 @@ void es_pdf_close(es_pdf_doc *d)
     es_free(d->acroform_wo_fields);
     es_free(d->fields);
     es_free(d->info);
+    es_pdf_qpdf_close(&d->parse);
     memset(d, 0, sizeof(*d));
 }
 
@@ -500,7 +723,7 @@ void es_pdf_sig_free(es_pdf_sig *s)
 /* A FieldMDP transform's /Action and /Fields (text strings: full field names). */
 static ES_RESULT read_field_lock(es_pdf_sig *s, qpdf_data q, qpdf_oh tp)
 {
-    qpdf_oh act = qpdf_oh_get_key(q, tp, "/Action");
+    qpdf_oh act = key_of(q, tp, "/Action");
     ES_ENSURE(qpdf_oh_is_name(q, act), ESEAL_EMALFORMED, "pdf: signature %s: a FieldMDP lock without /Action",
               s->field);
     const char *a = qpdf_oh_get_name(q, act);
@@ -513,14 +736,14 @@ static ES_RESULT read_field_lock(es_pdf_sig *s, qpdf_data q, qpdf_oh tp)
     if (s->lock_action == ES_PDF_LOCK_ALL) {
         return ES_OK;
     }
-    qpdf_oh fields = qpdf_oh_get_key(q, tp, "/Fields");
+    qpdf_oh fields = key_of(q, tp, "/Fields");
     ES_ENSURE(qpdf_oh_is_array(q, fields), ESEAL_EMALFORMED, "pdf: signature %s: FieldMDP %s without /Fields",
               s->field, a);
     ES_AUTO(es_buf_freep) es_buf names = ES_BUF_INIT(ES_PDF_NAMES_MAX);
     int n = qpdf_oh_get_array_n_items(q, fields);
     for (int i = 0; i < n; i++) {
         size_t len = 0;
-        const char *t = qpdf_oh_get_binary_string_value(q, qpdf_oh_get_array_item(q, fields, i), &len);
+        const char *t = qpdf_oh_get_binary_string_value(q, item_of(q, fields, i), &len);
         ES_ENSURE(t != NULL && len > 0 && memchr(t, '\n', len) == NULL && memchr(t, 0, len) == NULL,
                   ESEAL_EMALFORMED, "pdf: signature %s: a FieldMDP field name is not a usable string", s->field);
         ES_GUARD(es_buf_printf(&names, "%s%.*s", i == 0 ? "" : "\n", (int)len, t));
@@ -536,42 +759,42 @@ static ES_RESULT read_sig(es_pdf_sig *s, const eseal_limits *lim, qpdf_data q, q
     s->contents = (es_buf)ES_BUF_INIT(lim->max_der_bytes);
     s->seal = (es_buf)ES_BUF_INIT(lim->max_der_bytes);
     size_t n = 0;
-    qpdf_oh tn = qpdf_oh_get_key(q, field, "/T");
+    qpdf_oh tn = key_of(q, field, "/T");
     const char *t = qpdf_oh_is_string(q, tn) ? qpdf_oh_get_binary_string_value(q, tn, &n) : NULL;
     s->field = es_strndup(t != NULL ? t : "", t != NULL ? n : 0);
     ES_ENSURE_ALLOC(s->field);
-    qpdf_oh v = qpdf_oh_get_key(q, field, "/V");
+    qpdf_oh v = key_of(q, field, "/V");
     /* Which objects they are: one signature must not be listed as two (pdf_verify.c). */
     s->field_num = qpdf_oh_is_indirect(q, field) ? qpdf_oh_get_object_id(q, field) : 0;
     s->v_num = qpdf_oh_is_indirect(q, v) ? qpdf_oh_get_object_id(q, v) : 0;
     ES_ENSURE(qpdf_oh_is_dictionary(q, v), ESEAL_EMALFORMED, "pdf: signature field %s has no value", s->field);
-    qpdf_oh br = qpdf_oh_get_key(q, v, "/ByteRange");
+    qpdf_oh br = key_of(q, v, "/ByteRange");
     ES_ENSURE(qpdf_oh_is_array(q, br) && qpdf_oh_get_array_n_items(q, br) == 4, ESEAL_EMALFORMED,
               "pdf: signature %s: /ByteRange is not 4 numbers (several ranges are not supported)", s->field);
     for (int i = 0; i < 4; i++) {
-        qpdf_oh x = qpdf_oh_get_array_item(q, br, i);
+        qpdf_oh x = item_of(q, br, i);
         ES_ENSURE(qpdf_oh_is_integer(q, x), ESEAL_EMALFORMED, "pdf: signature %s: /ByteRange holds a non-integer",
                   s->field);
         s->br[i] = qpdf_oh_get_int_value(q, x);
     }
     /* Asked only of a string: qpdf warns on any other type, and a warning makes the whole file
      * "damaged", where the finding belongs to this signature (INVALID, not an error). */
-    qpdf_oh co = qpdf_oh_get_key(q, v, "/Contents");
+    qpdf_oh co = key_of(q, v, "/Contents");
     ES_ENSURE(qpdf_oh_is_string(q, co), ESEAL_EMALFORMED, "pdf: signature %s: /Contents is %s, not a string",
               s->field, qpdf_oh_is_null(q, co) ? "missing or null" : "of another type");
     const char *c = qpdf_oh_get_binary_string_value(q, co, &n);
     ES_ENSURE(c != NULL, ESEAL_EMALFORMED, "pdf: signature %s has no /Contents", s->field);
     ES_GUARD(es_buf_append(&s->contents, c, n));
-    qpdf_oh sf = qpdf_oh_get_key(q, v, "/SubFilter");
+    qpdf_oh sf = key_of(q, v, "/SubFilter");
     s->subfilter = es_strdup(qpdf_oh_is_name(q, sf) ? qpdf_oh_get_name(q, sf) : "");
     ES_ENSURE_ALLOC(s->subfilter);
     /* /M is optional (document timestamps have none): only a string is read, qpdf warns otherwise. */
-    qpdf_oh m = qpdf_oh_get_key(q, v, "/M");
+    qpdf_oh m = key_of(q, v, "/M");
     n = 0;
     t = qpdf_oh_is_string(q, m) ? qpdf_oh_get_binary_string_value(q, m, &n) : NULL;
     s->m = es_strndup(t != NULL ? t : "", t != NULL ? n : 0);
     ES_ENSURE_ALLOC(s->m);
-    qpdf_oh seal = qpdf_oh_get_key(q, v, "/ESeal.Seal");
+    qpdf_oh seal = key_of(q, v, "/ESeal.Seal");
     if (qpdf_oh_is_stream(q, seal)) {
         unsigned char *buf = NULL;
         size_t len = 0;
@@ -583,15 +806,15 @@ static ES_RESULT read_sig(es_pdf_sig *s, const eseal_limits *lim, qpdf_data q, q
         }
     }
     /* Signature references (ISO 32000-1 §12.8.1, table 253): DocMDP and FieldMDP transforms. */
-    qpdf_oh ref = qpdf_oh_get_key(q, v, "/Reference");
+    qpdf_oh ref = key_of(q, v, "/Reference");
     int nref = qpdf_oh_is_array(q, ref) ? qpdf_oh_get_array_n_items(q, ref) : 0;
     for (int i = 0; i < nref && i < 8; i++) {
-        qpdf_oh sr = qpdf_oh_get_array_item(q, ref, i);
-        qpdf_oh tp = qpdf_oh_get_key(q, sr, "/TransformParams");
-        if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, sr, "/TransformMethod"), "/DocMDP")) {
-            qpdf_oh p = qpdf_oh_get_key(q, tp, "/P");
+        qpdf_oh sr = item_of(q, ref, i);
+        qpdf_oh tp = key_of(q, sr, "/TransformParams");
+        if (qpdf_oh_is_name_and_equals(q, key_of(q, sr, "/TransformMethod"), "/DocMDP")) {
+            qpdf_oh p = key_of(q, tp, "/P");
             s->docmdp_p = qpdf_oh_is_integer(q, p) ? qpdf_oh_get_int_value_as_int(q, p) : 2;
-        } else if (qpdf_oh_is_name_and_equals(q, qpdf_oh_get_key(q, sr, "/TransformMethod"), "/FieldMDP")) {
+        } else if (qpdf_oh_is_name_and_equals(q, key_of(q, sr, "/TransformMethod"), "/FieldMDP")) {
             ES_GUARD(read_field_lock(s, q, tp));
         }
     }
@@ -605,8 +828,8 @@ static ES_RESULT walk_fields(const eseal_limits *lim, qpdf_data q, qpdf_oh arr, 
               ES_PDF_MAX_FIELD_DEPTH);
     int k = qpdf_oh_is_array(q, arr) ? qpdf_oh_get_array_n_items(q, arr) : 0;
     for (int i = 0; i < k; i++) {
-        qpdf_oh f = qpdf_oh_get_array_item(q, arr, i);
-        if (is_sig_field(q, f) && qpdf_oh_is_dictionary(q, qpdf_oh_get_key(q, f, "/V"))) {
+        qpdf_oh f = item_of(q, arr, i);
+        if (is_sig_field(q, f) && qpdf_oh_is_dictionary(q, key_of(q, f, "/V"))) {
             ES_ENSURE(*n < max, ESEAL_ELIMIT, "pdf: more than %zu signatures", max);
             es_result r = read_sig(&sigs[*n], lim, q, f);
             if (!es_ok(r)) {
@@ -625,7 +848,7 @@ static ES_RESULT walk_fields(const eseal_limits *lim, qpdf_data q, qpdf_oh arr, 
             }
             (*n)++;
         } else if (qpdf_oh_has_key(q, f, "/Kids")) {
-            ES_GUARD(walk_fields(lim, q, qpdf_oh_get_key(q, f, "/Kids"), sigs, max, n, depth + 1));
+            ES_GUARD(walk_fields(lim, q, key_of(q, f, "/Kids"), sigs, max, n, depth + 1));
         }
     }
     return ES_OK;
@@ -633,10 +856,10 @@ static ES_RESULT walk_fields(const eseal_limits *lim, qpdf_data q, qpdf_oh arr, 
 
 static ES_RESULT signatures_of(const eseal_limits *lim, qpdf_data q, es_pdf_sig *sigs, size_t max, size_t *n)
 {
-    qpdf_oh af = qpdf_oh_get_key(q, qpdf_get_root(q), "/AcroForm");
+    qpdf_oh af = key_of(q, look(q, qpdf_get_root(q)), "/AcroForm");
     es_result r = ES_OK;
     if (qpdf_oh_is_dictionary(q, af)) {
-        r = walk_fields(lim, q, qpdf_oh_get_key(q, af, "/Fields"), sigs, max, n, 0);
+        r = walk_fields(lim, q, key_of(q, af, "/Fields"), sigs, max, n, 0);
     }
     if (es_ok(r) && (qpdf_has_error(q) || qpdf_more_warnings(q))) {
         r = qp_fail(q, "is damaged");
@@ -673,7 +896,7 @@ static ES_RESULT dss_streams(size_t max_der, qpdf_data q, qpdf_oh arr, es_rev_ki
     ES_ENSURE(n <= ES_PDF_MAX_DSS_ITEMS, ESEAL_ELIMIT, "pdf: the /DSS lists %d items of one kind (at most %d)", n,
               ES_PDF_MAX_DSS_ITEMS);
     for (int i = 0; i < n; i++) {
-        qpdf_oh st = qpdf_oh_get_array_item(q, arr, i);
+        qpdf_oh st = item_of(q, arr, i);
         unsigned char *buf = NULL;
         size_t len = 0;
         if (!qpdf_oh_is_stream(q, st) ||
@@ -694,14 +917,14 @@ ES_RESULT es_pdf_dss_read(es_pdf_qpdf *p, es_revocation_data *out, es_der_list *
 {
     *present = false;
     qpdf_data q = p->q;
-    qpdf_oh dss = qpdf_oh_get_key(q, qpdf_get_root(q), "/DSS");
+    qpdf_oh dss = key_of(q, look(q, qpdf_get_root(q)), "/DSS");
     if (!qpdf_oh_is_dictionary(q, dss)) {
         return ES_OK;
     }
     *present = true;
-    ES_GUARD(dss_streams(p->lim->max_der_bytes, q, qpdf_oh_get_key(q, dss, "/OCSPs"), ES_REV_OCSP, out, NULL));
+    ES_GUARD(dss_streams(p->lim->max_der_bytes, q, key_of(q, dss, "/OCSPs"), ES_REV_OCSP, out, NULL));
     if (certs != NULL) {
-        ES_GUARD(dss_streams(p->lim->max_der_bytes, q, qpdf_oh_get_key(q, dss, "/Certs"), ES_REV_CRL, out, certs));
+        ES_GUARD(dss_streams(p->lim->max_der_bytes, q, key_of(q, dss, "/Certs"), ES_REV_CRL, out, certs));
     }
-    return dss_streams(p->lim->max_der_bytes, q, qpdf_oh_get_key(q, dss, "/CRLs"), ES_REV_CRL, out, NULL);
+    return dss_streams(p->lim->max_der_bytes, q, key_of(q, dss, "/CRLs"), ES_REV_CRL, out, NULL);
 }

@@ -11,6 +11,10 @@
  *   the page again, with W appended to /Annots
  *   the AcroForm again (or a new one and the catalog again), with W in /Fields and /SigFlags 3
  *   a cross-reference section of the file's own kind (table or stream) with /Prev
+ *
+ * Read to write them, and nothing else (issue #18): the trailer, the catalog, the AcroForm and its
+ * /Fields, and the page tree from its root down to the stamped page(s) (es_pdf_load_pages), so a
+ * stamp's time and memory follow the update and the cross-reference sections, not the page count.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -293,7 +297,8 @@ static ES_RESULT check_page(page_view *v, const es_pdf_doc *d, int page_no)
 {
     ES_ENSURE(page_no >= 1 && (size_t)page_no <= d->npages, ESEAL_EINVAL, "pdf: page %d does not exist (1..%zu)",
               page_no, d->npages);
-    const es_pdf_page *pg = &d->pages[page_no - 1];
+    const es_pdf_page *pg = es_pdf_page_at(d, (size_t)page_no);
+    ES_ENSURE(pg != NULL, ESEAL_ERROR, "pdf: internal: page %d was not read", page_no);
     ES_ENSURE(pg->rotate != ES_PDF_ROTATE_BAD, ESEAL_EMALFORMED,
               "pdf: page %d has a /Rotate that is not an integer multiple of 90 (ISO 32000-1 §7.7.3.3)", page_no);
     ES_ENSURE(pg->rotate % 90 == 0, ESEAL_EMALFORMED,
@@ -449,7 +454,7 @@ static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, cons
     int page_no = o->page <= 0 ? (int)d->npages : o->page;
     page_view v;
     ES_GUARD(check_page(&v, d, page_no));
-    const es_pdf_page *pg = &d->pages[page_no - 1];
+    const es_pdf_page *pg = es_pdf_page_at(d, (size_t)page_no);
     double w_mm = 0, h_mm = 0;
     eseal_imprint_outline_size(imprint, &w_mm, &h_mm);
     bool serial = o->serial != NULL && o->serial[0] != 0;
@@ -516,6 +521,7 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
     int last = o->cross_last > 0 ? o->cross_last : (int)d->npages;
     ES_ENSURE(first <= last && last <= (int)d->npages && last - first >= 1, ESEAL_EINVAL,
               "pdf: a cross-page seal needs at least two pages (pages %d..%d of %zu)", first, last, d->npages);
+    ES_ENSURE(last - first + 1 <= ES_PDF_MAX_PAGES_CROSS, ESEAL_ELIMIT, "pdf: too many pages for one cross-page seal");
     page_view v;
     for (int p = first; p <= last; p++) {
         ES_GUARD(check_page(&v, d, p));
@@ -533,12 +539,11 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
     ES_GUARD(form_xobject(w, I, img_w, img_h, NULL, "<< >>", es_buf_span(&ap)));
     int F = w->next++;
     int npages = last - first + 1;
-    ES_ENSURE(npages <= ES_PDF_MAX_PAGES_CROSS, ESEAL_ELIMIT, "pdf: too many pages for one cross-page seal");
     int *widgets = es_calloc((size_t)npages, sizeof(int));
     ES_ENSURE_ALLOC(widgets);
     es_result r = ES_OK;
     for (int i = 0; i < npages && es_ok(r); i++) {
-        const es_pdf_page *pg = &d->pages[first - 1 + i];
+        const es_pdf_page *pg = es_pdf_page_at(d, (size_t)(first + i)); /* read: check_page above */
         int group_start = i / per_group * per_group;
         int k = npages - group_start < per_group ? npages - group_start : per_group; /* pages in this group */
         int j = i - group_start;
@@ -622,7 +627,8 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
 /* The invisible widget of a document timestamp, on page 1 (PAdES: a signature field like any other). */
 static ES_RESULT invisible_widget(writer *w, int *field, const es_pdf_doc *d, int S, const char *name)
 {
-    const es_pdf_page *pg = &d->pages[0];
+    const es_pdf_page *pg = es_pdf_page_at(d, 1);
+    ES_ENSURE(pg != NULL, ESEAL_ERROR, "pdf: internal: page 1 was not read");
     int W = w->next++;
     ES_GUARD(obj(w, W, 0));
     ES_GUARD(es_buf_append_str(w->b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T "));
@@ -647,7 +653,7 @@ static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_do
               "pdf: only the first signature of a document can certify it (this one has %zu)", d->nsig_fields);
     ES_ENSURE(o->certify == 0 || strstr(d->root_wo_acroform, "/Perms") == NULL, ESEAL_ESTATE,
               "pdf: the document already carries permissions (/Perms)");
-    writer w = {b, base, NULL, 0, 16 + 3 * d->npages, d->size};
+    writer w = {b, base, NULL, 0, 16 + 3 * d->nloaded, d->size}; /* per page: the widget, its appearance, the page */
     w.e = es_calloc(w.cap, sizeof(*w.e));
     ES_ENSURE_ALLOC(w.e);
     es_result r = ES_OK;
@@ -790,6 +796,31 @@ static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_do
 
 /* ---- shared by the in-memory and the streaming stamper ---- */
 
+/*
+ * Reads the pages the update touches, and only those (issue #18; pdf.h): the stamped page, the
+ * pages of a cross-page seal, page 1 for a document timestamp. Pages the options get wrong are not
+ * read: build() refuses them, with its own message.
+ */
+static ES_RESULT load_pages_of(es_pdf_doc *d, const eseal_pdf_stamp_options *o, bool doc_ts)
+{
+    size_t n = d->npages, first = 1, last = 1;
+    if (!doc_ts && o->cross_page) {
+        first = o->cross_first > 0 ? (size_t)o->cross_first : 1;
+        last = o->cross_last > 0 ? (size_t)o->cross_last : n;
+        if (first >= last || last > n || last - first + 1 > ES_PDF_MAX_PAGES_CROSS) {
+            return ES_OK;
+        }
+    } else if (!doc_ts && o->page <= 0) {
+        first = last = 0; /* the last page */
+    } else if (!doc_ts) {
+        first = last = (size_t)o->page;
+        if (first > n) {
+            return ES_OK;
+        }
+    }
+    return es_pdf_load_pages(d, first, last);
+}
+
 /* A document certified with "no changes" (DocMDP P=1) takes no further signature. */
 static ES_RESULT refuse_locked(const es_pdf_doc *d)
 {
@@ -888,6 +919,9 @@ static ES_RESULT prepare(update *u, es_pdf_doc *d, uint64_t size, const eseal_im
     u->o = o;
     if (es_ok(r)) {
         r = cms_setup(&u->co, &u->reserve, key, cert, o);
+    }
+    if (es_ok(r)) {
+        r = load_pages_of(d, o, false);
     }
     if (es_ok(r)) {
         r = build(u->upd, (size_t)size, &ph, d, imprint, seal, o, u->reserve, o->time_ms != 0 ? o->time_ms : es_ctx_now(ES_OPT_CTX(o, 2)),
@@ -1149,7 +1183,8 @@ ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, es
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(ES_PDF_UPDATE_MAX);
     placeholders ph = {0};
     /* No clock: a /DocTimeStamp has no /M, its time is the token's genTime (ISO 32000-2 §12.8.5). */
-    es_result r = build(&upd, pdf.len, &ph, &d, NULL, es_span_of(NULL, 0), &none, reserve, 0, true);
+    es_result r = load_pages_of(&d, &none, true);
+    r = es_ok(r) ? build(&upd, pdf.len, &ph, &d, NULL, es_span_of(NULL, 0), &none, reserve, 0, true) : r;
     es_pdf_close(&d);
     ES_GUARD(r);
     size_t c0 = ph.contents_pos, c1 = ph.contents_pos + ph.contents_len + 2;
