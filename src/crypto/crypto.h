@@ -31,6 +31,9 @@ ES_RESULT es_digest_spans(uint8_t out[64], size_t *out_len, eseal_hash hash, con
 typedef struct es_hash_ctx es_hash_ctx;
 ES_RESULT es_hash_begin(es_hash_ctx **out, eseal_hash hash);
 ES_RESULT es_hash_update(es_hash_ctx *c, es_span data);
+/* A new context in src's state: the digest of what src took, continued separately (one pass over
+ * a common prefix serves several digests). */
+ES_RESULT es_hash_copy(es_hash_ctx **out, const es_hash_ctx *src);
 ES_RESULT es_hash_end(es_hash_ctx *c, uint8_t out[64], size_t *out_len);
 void es_hash_free(es_hash_ctx *c);
 static inline void es_hash_freep(es_hash_ctx **c) { es_hash_free(*c); }
@@ -108,6 +111,10 @@ ES_RESULT es_doc_hash_begin(es_doc_hasher *h, bool sm3);
 ES_RESULT es_doc_hash_input(es_doc_hasher *h, es_span data);
 ES_RESULT es_doc_hash_output(es_doc_hasher *h, es_span data);
 ES_RESULT es_doc_hash_end(es_doc_hasher *h, es_doc_digests *out);
+/* A copy of the input digest of `hash` (SHA-256, or SM3 when taken) as it stands: the stamper
+ * continues it over its update for the signature, so the input is hashed once for all three
+ * digests. ESEAL_ENOTFOUND when the hasher does not take that hash. */
+ES_RESULT es_doc_hash_fork(const es_doc_hasher *h, eseal_hash hash, es_hash_ctx **out);
 void es_doc_hash_free(es_doc_hasher *h);
 /* Both digests of an input and its whole output held in memory (the OFD stamper's case). */
 ES_RESULT es_doc_digests_of(es_doc_digests *out, es_span before, es_span after, bool sm3);

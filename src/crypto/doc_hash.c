@@ -3,6 +3,11 @@
  * A stamped document's digests before and after, taken while the stamper streams it (crypto.h):
  * the audit entry then records the bytes that were really read and written, never a path read
  * again after the output may have replaced the input (in-place stamping).
+ *
+ * The output is the input followed by the update, so the input is hashed once: the "after"
+ * digests start as copies of the "before" ones when the first output bytes come (or at the end),
+ * and the stamper's signature digest is a copy too (es_doc_hash_fork). Each input byte goes
+ * through each hash once, where it went through SHA-256 three times.
  */
 #include <string.h>
 
@@ -22,14 +27,8 @@ ES_RESULT es_doc_hash_begin(es_doc_hasher *h, bool sm3)
 {
     memset(h, 0, sizeof(*h));
     es_result r = es_hash_begin(&h->c[BEFORE_SHA], ESEAL_HASH_SHA256);
-    if (es_ok(r)) {
-        r = es_hash_begin(&h->c[AFTER_SHA], ESEAL_HASH_SHA256);
-    }
     if (es_ok(r) && sm3) {
         r = es_hash_begin(&h->c[BEFORE_SM3], ESEAL_HASH_SM3);
-    }
-    if (es_ok(r) && sm3) {
-        r = es_hash_begin(&h->c[AFTER_SM3], ESEAL_HASH_SM3);
     }
     if (!es_ok(r)) {
         es_doc_hash_free(h);
@@ -37,9 +36,21 @@ ES_RESULT es_doc_hash_begin(es_doc_hasher *h, bool sm3)
     return r;
 }
 
+/* The "after" digests from the "before" ones, once the input is complete. */
+static ES_RESULT fork_after(es_doc_hasher *h)
+{
+    for (size_t i = BEFORE_SHA; i <= BEFORE_SM3; i++) {
+        if (h->c[i] != NULL && h->c[i + AFTER_SHA] == NULL) {
+            ES_GUARD(es_hash_copy(&h->c[i + AFTER_SHA], h->c[i]));
+        }
+    }
+    return ES_OK;
+}
+
 ES_RESULT es_doc_hash_input(es_doc_hasher *h, es_span data)
 {
-    for (size_t i = 0; i < 4; i++) {
+    ES_ENSURE(h->c[AFTER_SHA] == NULL, ESEAL_ESTATE, "doc hash: input after output");
+    for (size_t i = BEFORE_SHA; i <= BEFORE_SM3; i++) {
         if (h->c[i] != NULL) {
             ES_GUARD(es_hash_update(h->c[i], data));
         }
@@ -47,8 +58,16 @@ ES_RESULT es_doc_hash_input(es_doc_hasher *h, es_span data)
     return ES_OK;
 }
 
+ES_RESULT es_doc_hash_fork(const es_doc_hasher *h, eseal_hash hash, es_hash_ctx **out)
+{
+    const es_hash_ctx *c = hash == ESEAL_HASH_SHA256 ? h->c[BEFORE_SHA] : hash == ESEAL_HASH_SM3 ? h->c[BEFORE_SM3] : NULL;
+    ES_ENSURE(c != NULL && h->c[AFTER_SHA] == NULL, ESEAL_ENOTFOUND, "doc hash: no input digest of that hash to continue");
+    return es_hash_copy(out, c);
+}
+
 ES_RESULT es_doc_hash_output(es_doc_hasher *h, es_span data)
 {
+    ES_GUARD(fork_after(h));
     for (size_t i = AFTER_SHA; i <= AFTER_SM3; i++) {
         if (h->c[i] != NULL) {
             ES_GUARD(es_hash_update(h->c[i], data));
@@ -60,6 +79,7 @@ ES_RESULT es_doc_hash_output(es_doc_hasher *h, es_span data)
 ES_RESULT es_doc_hash_end(es_doc_hasher *h, es_doc_digests *out)
 {
     memset(out, 0, sizeof(*out));
+    ES_GUARD(fork_after(h));
     uint8_t *dst[4] = {out->before_sha256, out->before_sm3, out->after_sha256, out->after_sm3};
     out->sm3 = h->c[BEFORE_SM3] != NULL;
     for (size_t i = 0; i < 4; i++) {
@@ -79,10 +99,14 @@ ES_RESULT es_doc_digests_of(es_doc_digests *out, es_span before, es_span after, 
 {
     es_doc_hasher h;
     ES_GUARD(es_doc_hash_begin(&h, sm3));
-    /* The "input" digests take `before`; the "output" ones all of `after` (not before + after). */
+    /* The "input" digests take `before`; the "output" ones all of `after` (not before + after):
+     * their own contexts, from the start. */
     es_result r = ES_OK;
     for (size_t i = BEFORE_SHA; i <= BEFORE_SM3 && es_ok(r); i++) {
         r = h.c[i] != NULL ? es_hash_update(h.c[i], before) : ES_OK;
+        if (es_ok(r) && h.c[i] != NULL) {
+            r = es_hash_begin(&h.c[i + AFTER_SHA], i == BEFORE_SHA ? ESEAL_HASH_SHA256 : ESEAL_HASH_SM3);
+        }
     }
     if (es_ok(r)) {
         r = es_doc_hash_output(&h, after);

@@ -161,6 +161,19 @@ ES_RESULT es_hash_begin(es_hash_ctx **out, eseal_hash hash)
     return ES_OK;
 }
 
+ES_RESULT es_hash_copy(es_hash_ctx **out, const es_hash_ctx *src)
+{
+    es_hash_ctx *c = es_calloc(1, sizeof(*c));
+    ES_ENSURE_ALLOC(c);
+    c->md = EVP_MD_CTX_new();
+    if (c->md == NULL || EVP_MD_CTX_copy_ex(c->md, src->md) != 1) {
+        es_hash_free(c);
+        return es_ossl_error(ESEAL_ECRYPTO, __FILE__, __LINE__, "copying a digest's state");
+    }
+    *out = c;
+    return ES_OK;
+}
+
 ES_RESULT es_hash_update(es_hash_ctx *c, es_span data)
 {
     ES_GUARD_OSSL(EVP_DigestUpdate(c->md, data.ptr, data.len), "hashing");

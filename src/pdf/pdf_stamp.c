@@ -1020,8 +1020,13 @@ ES_RESULT es_pdf_stamp_to(es_atomic_file *out, const char *in_path, const eseal_
     if (dg != NULL) {
         ES_GUARD(es_doc_hash_begin(&j.h, false));
     }
+    /* A SHA-256 signature continues the input digest of the audit entry (es_doc_hash_fork): one
+     * pass of the hash over the input for the three digests. */
+    bool fork = dg != NULL && u.co.hash == ESEAL_HASH_SHA256;
     ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
-    ES_GUARD(es_hash_begin(&hc, u.co.hash));
+    if (!fork) {
+        ES_GUARD(es_hash_begin(&hc, u.co.hash));
+    }
     static _Thread_local uint8_t chunk[1 << 18];
     for (uint64_t off = 0; off < size;) {
         size_t want = size - off < sizeof(chunk) ? (size_t)(size - off) : sizeof(chunk);
@@ -1030,12 +1035,17 @@ ES_RESULT es_pdf_stamp_to(es_atomic_file *out, const char *in_path, const eseal_
             continue;
         }
         ES_ENSURE(k > 0, ESEAL_EIO, "reading %s: %s", in_path, k < 0 ? strerror(errno) : "the file shrank");
-        ES_GUARD(es_hash_update(hc, es_span_of(chunk, (size_t)k)));
+        if (!fork) {
+            ES_GUARD(es_hash_update(hc, es_span_of(chunk, (size_t)k)));
+        }
         if (dg != NULL) {
             ES_GUARD(es_doc_hash_input(&j.h, es_span_of(chunk, (size_t)k)));
         }
         ES_GUARD(es_atomic_write(out, chunk, (size_t)k));
         off += (uint64_t)k;
+    }
+    if (fork) {
+        ES_GUARD(es_doc_hash_fork(&j.h, u.co.hash, &hc));
     }
     ES_GUARD(sign_update(&u, hc, key, cert));
     ES_GUARD(es_atomic_write(out, upd.ptr, upd.len));
