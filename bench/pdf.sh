@@ -116,6 +116,19 @@ for k in "$cheap"/keys/*.key; do
         -scrypt_r 1 -scrypt_p 1 -passout "pass:$ESEAL_PASSPHRASE" -out "$k.n" 2>/dev/null && chmod 600 "$k.n" &&
         mv "$k.n" "$k"
 done
+# ...and the instance key-encryption key under the same cheap parameters (keys/kdf.params: salt and
+# check value, docs/keys-and-ca.md), so that the one derivation a process makes costs nothing too;
+# the key files, now under salts of their own, are converted under it on first use.
+if [ -f "$cheap/keys/kdf.params" ]; then
+    python3 - "$cheap/keys/kdf.params" "$ESEAL_PASSPHRASE" <<'PY'
+import hashlib, hmac, os, sys
+salt = os.urandom(16)
+kek = hashlib.scrypt(sys.argv[2].encode(), salt=salt, n=2, r=1, p=1, dklen=32)
+check = hmac.new(kek, b"eseal instance key-encryption key check v1", hashlib.sha256).hexdigest()
+with open(sys.argv[1], "w") as f:
+    f.write("eseal-kdf 1\nscrypt 2 1 1\nsalt %s\ncheck %s\n" % (salt.hex(), check))
+PY
+fi
 
 # ---- inputs -------------------------------------------------------------------------------------
 python3 "$MKPDF" "$T/in.pdf" 63 --pad 14300
