@@ -30,6 +30,14 @@
  * 4. the final document from its catalog and trailer /Info: every added object must be
  *    claimed (2, 3), or lie inside a form fill's appearance, a signature's appearance or
  *    dictionary, or a comment, whose new parts it is.
+ *
+ * Pass 3 reads only what later revisions replaced (issue 18): the verifier hands in what each
+ * revision's cross-reference sections list and its bytes define (pdf_xref.c, es_pdf_xref_changes),
+ * and an object of the signed revision that no later revision replaced, and whose references
+ * resolve the same way in both parses, is the same bytes read the same way: it is skipped
+ * (unchanged() says which references matter and why). Nothing else changes: passes 1, 2 and 4
+ * still walk both parses whole, so a judgement still costs the document's size (issue 18's
+ * "judge each revision from its own xref section" is done for the comparison only).
  */
 #include <math.h>
 #include <stdarg.h>

@@ -733,7 +733,8 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         doc_p = sigs[i].docmdp_p >= 1 && sigs[i].docmdp_p <= 3 ? sigs[i].docmdp_p : sigs[i].docmdp_p != 0 ? 2 : 0;
     }
     /* Anything appended after a signed revision must be judged; until it is, it is not VALID. Each
-     * signed revision is parsed once, for the signatures that end there (es_pdf_judge_changes). */
+     * signed revision is parsed once, for the signatures that end there (es_pdf_judge_changes); the
+     * comparison reads only what the revisions after it replaced (ch, es_pdf_judge_changes_ex). */
     ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf rev = {0};
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (dup[i]) {
