@@ -1749,6 +1749,11 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
      * and kept what qpdf said then (es_pdf_qpdf_pages). */
     ES_GUARD(repaired(rep, rev, "the signed revision"));
     ES_GUARD(repaired(rep, file, "the document with its later revisions"));
+    if (rev->repair != NULL || file->repair != NULL) {
+        /* qpdf changed objects in memory (a copied page, an added /Type) where no revision did:
+         * the cross-reference sections no longer say what reads the same, so pass 3 compares all. */
+        d.ch = NULL;
+    }
     unsigned maxobj = es_limits_or_default(file->lim)->max_objects;
     d.max_objects = maxobj;
     d.size = qpdf_oh_get_int_value_as_int(d.a, qpdf_oh_get_key(d.a, qpdf_get_trailer(d.a), "/Size"));
