@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# bench/pdf_revisions.sh ESEAL [RUNS] [OTHER_ESEAL]
+# bench/pdf_revisions.sh ESEAL [RUNS] [OTHER_ESEAL]      (env BASE_PDF: the document stamped)
 #
 # Verifying a PDF signed 20 times (20 incremental updates, each a stamp by eseal), whole process,
 # against a floor measured in the same run on the same file: one qpdf parse of it (`qpdf
@@ -28,8 +28,14 @@ done
 C=$("$E" cert issue --org "Bench Ltd" --uscc 91110000MA01ABCDEX --alg p256)
 S=$("$E" seal make --cert "$C" --maker p256 --name "Bench seal" --text "示例贸易有限公司")
 
-# 3 pages of text, then NSIG stamps, each on the revision before (page 1, 2, 3, 1, ...).
-python3 "$(dirname "$0")/../tests/resources/mkpdf.py" "$T/s0.pdf" 3
+# 3 pages of text (or the PDF named by BASE_PDF, e.g. var/pdf-corpus/listings.pdf: 63 pages,
+# 750 KB, where every judged signature walks thousands of objects), then NSIG stamps, each on the
+# revision before (page 1, 2, 3, 1, ...).
+if [ -n "${BASE_PDF:-}" ]; then
+    cp "$BASE_PDF" "$T/s0.pdf" || exit 2
+else
+    python3 "$(dirname "$0")/../tests/resources/mkpdf.py" "$T/s0.pdf" 3
+fi
 for i in $(seq "$NSIG"); do
     "$E" stamp "$T/s$((i - 1)).pdf" -o "$T/s$i.pdf" --seal "$S" --page $(((i - 1) % 3 + 1)) --at $((10 + 25 * ((i - 1) / 3))),20 \
         >/dev/null 2>&1 || { echo "bench/pdf_revisions: stamp $i failed" >&2; exit 1; }

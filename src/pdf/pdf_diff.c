@@ -1482,7 +1482,9 @@ static void second_level(diff *d)
 {
     for (size_t i = 0; i + 1 < d->nedges; i += 2) {
         int from = d->edges[i], to = d->edges[i + 1];
-        if (!bit(d->dep2, from) && (len_newest(d, d->a, to, 0) - 1 > d->since || b_len(d, to, 0) - 1 > d->since)) {
+        /* A stream whose /Length the signed revision shows replaced references it: dep is set first. */
+        if (!bit(d->dep2, from) && ((bit(d->dep, to) && len_newest(d, d->a, to, 0) - 1 > d->since) ||
+                                    b_len(d, to, 0) - 1 > d->since)) {
             set_bit(d->dep2, from);
         }
         qpdf_oh_release_all(d->a);
