@@ -319,6 +319,7 @@ typedef struct {
     unsigned long reached;    /* objects of signed revisions walked (pass 1) */
     unsigned long compared;   /* of these, read and compared with the whole file (pass 3) */
     unsigned long skipped;    /* of these, known unchanged from the cross-reference sections */
+    unsigned long settled;    /* objects pass 4 took as seen without reading them (pdf_diff.c, settle) */
 } es_pdf_diff_counts;
 
 void es_pdf_diff_counts_get(es_pdf_diff_counts *out);

@@ -139,6 +139,10 @@ typedef struct {
     uint8_t *dep2;           /* bit per object number: it references an object whose own bit (dep) is set */
     int32_t *edges;          /* pass 1's references (from, to) to objects not replaced later */
     size_t nedges, capedges;
+    uint8_t *same;           /* bit per object number: pass 3 found it unchanged (unchanged()) */
+    uint8_t *marked;         /* bit per object number: changed, or reaches a changed object (pass 4) */
+    int32_t *fwd_off, *fwd;  /* the edges by their origin: the children of an object (pass 4) */
+    int32_t *sstack;         /* settle()'s stack */
 } diff;
 
 /* This thread's counts (es_pdf_diff_counts_get). */
@@ -175,6 +179,11 @@ static void diff_free(diff *d)
     es_free(d->dep);
     es_free(d->dep2);
     es_free(d->edges);
+    es_free(d->same);
+    es_free(d->marked);
+    es_free(d->fwd_off);
+    es_free(d->fwd);
+    es_free(d->sstack);
     es_buf_free(&d->changed);
     es_buf_free(&d->locked);
 }
@@ -1521,6 +1530,7 @@ static ES_RESULT compare(diff *d)
     for (size_t i = 0; i < d->nreached; i++) {
         oref o = d->reached[i];
         if (unchanged(d, o)) {
+            set_bit(d->same, o.num);
             counts.skipped++;
             continue;
         }
@@ -1547,6 +1557,98 @@ static ES_RESULT compare(diff *d)
 
 /* ---- pass 4: the final document, from its catalog and /Info: every added object explained ---- */
 
+/*
+ * Pass 4 without reading what did not change (issue 18). An object of the signed revision that
+ * pass 3 found unchanged, and from which pass 1's walk reaches only unchanged objects, is not
+ * marked: its part of the final file is the signed revision's, object for object, every reference
+ * of generation 0 (any other generation, or a reference to a replaced object, is a reason of its
+ * own: dep). The full walk of such an object finds nothing to report: nothing in it is added (all
+ * of it was reached in the signed revision), nothing is accepted or claimed, and no reference has
+ * a generation to doubt. What it leaves behind is which objects it saw (seen_b), their generation
+ * (gens), and its share of the budget: settle() sets exactly those, from pass 1's edges, without
+ * asking qpdf. Its order does not matter: the full walk finishes an object's part before it goes
+ * back to its stack, and pushes nothing marked from it.
+ */
+static ES_RESULT mark_changed(diff *d)
+{
+    size_t n = (size_t)d->size, ne = d->nedges / 2;
+    d->marked = es_calloc(n / 8 + 1, 1);
+    d->fwd_off = es_calloc(n + 1, sizeof(*d->fwd_off));
+    d->fwd = es_calloc(ne + 1, sizeof(*d->fwd));
+    d->sstack = es_calloc(n + 1, sizeof(*d->sstack));
+    int32_t *roff = es_calloc(n + 1, sizeof(*roff)), *radj = es_calloc(ne + 1, sizeof(*radj));
+    int32_t *fill = es_calloc(n + 1, sizeof(*fill)), *q = es_calloc(n + 1, sizeof(*q));
+    es_result r = ES_OK;
+    if (d->marked == NULL || d->fwd_off == NULL || d->fwd == NULL || d->sstack == NULL || roff == NULL ||
+        radj == NULL || fill == NULL || q == NULL) {
+        r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+    }
+    for (size_t k = 0; es_ok(r) && k < ne; k++) {
+        d->fwd_off[d->edges[2 * k] + 1]++;
+        roff[d->edges[2 * k + 1] + 1]++;
+    }
+    for (size_t i = 0; es_ok(r) && i < n; i++) {
+        d->fwd_off[i + 1] += d->fwd_off[i];
+        roff[i + 1] += roff[i];
+    }
+    for (size_t k = 0; es_ok(r) && k < ne; k++) {
+        int from = d->edges[2 * k], to = d->edges[2 * k + 1];
+        d->fwd[d->fwd_off[from] + fill[from]++] = to;
+    }
+    for (size_t i = 0; es_ok(r) && i <= n; i++) {
+        fill[i] = 0;
+    }
+    for (size_t k = 0; es_ok(r) && k < ne; k++) {
+        int from = d->edges[2 * k], to = d->edges[2 * k + 1];
+        radj[roff[to] + fill[to]++] = from;
+    }
+    /* Changed objects, then everything that reaches one, backwards along the edges. */
+    size_t qh = 0, qt = 0;
+    for (size_t i = 0; es_ok(r) && i < d->nreached; i++) {
+        int num = d->reached[i].num;
+        if (num > 0 && num < d->size && !bit(d->same, num) && !bit(d->marked, num)) {
+            set_bit(d->marked, num);
+            q[qt++] = num;
+        }
+    }
+    while (es_ok(r) && qh < qt) {
+        int y = q[qh++];
+        for (int32_t k = roff[y]; k < roff[y + 1]; k++) {
+            if (!bit(d->marked, radj[k])) {
+                set_bit(d->marked, radj[k]);
+                q[qt++] = radj[k];
+            }
+        }
+    }
+    es_free(roff);
+    es_free(radj);
+    es_free(fill);
+    es_free(q);
+    return r;
+}
+
+/* What the full walk of unmarked object `from` leaves in seen_b, gens and the budget (mark_changed). */
+static ES_RESULT settle(diff *d, int from)
+{
+    size_t top = 0;
+    d->sstack[top++] = from;
+    while (top > 0) {
+        int x = d->sstack[--top];
+        for (int32_t k = d->fwd_off[x]; k < d->fwd_off[x + 1]; k++) {
+            int c = d->fwd[k];
+            if (bit(d->seen_b, c)) {
+                continue;
+            }
+            ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
+            set_bit(d->seen_b, c);
+            d->gens[c] = 1; /* generation 0: the edges hold no other */
+            d->sstack[top++] = c;
+            counts.settled++;
+        }
+    }
+    return ES_OK;
+}
+
 static ES_RESULT reach_final(diff *d, int info_num, int info_gen)
 {
     d->nstack = 0;
@@ -1560,6 +1662,12 @@ static ES_RESULT reach_final(diff *d, int info_num, int info_gen)
     while (d->nstack > 0) {
         oref o = d->stack[--d->nstack];
         ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
+        if (d->marked != NULL && o.gen == 0 && o.num > 0 && o.num < d->size && bit(d->seen, o.num) &&
+            !bit(d->marked, o.num)) {
+            counts.settled++;
+            ES_GUARD(settle(d, o.num));
+            continue;
+        }
         qpdf_oh ob = qpdf_get_object_by_id(d->b, o.num, o.gen);
         int ctx = X_NONE;
         bool go = !qpdf_oh_is_null(d->b, ob);
@@ -1765,7 +1873,8 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
     ES_GUARD(alloc_maps(&d));
     d.dep = es_calloc((size_t)d.size / 8 + 1, 1);
     d.dep2 = es_calloc((size_t)d.size / 8 + 1, 1);
-    ES_ENSURE(d.dep != NULL && d.dep2 != NULL, ESEAL_ENOMEM, "out of memory");
+    d.same = es_calloc((size_t)d.size / 8 + 1, 1);
+    ES_ENSURE(d.dep != NULL && d.dep2 != NULL && d.same != NULL, ESEAL_ENOMEM, "out of memory");
     qpdf_oh ra = qpdf_get_root(d.a), rb = qpdf_get_root(d.b);
     d.root_num = qpdf_oh_get_object_id(d.a, ra);
     int root_gen = qpdf_oh_get_generation(d.a, ra);
@@ -1828,6 +1937,9 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
     }
     ES_GUARD(judge_new_fields(&d)); /* pass 2 */
     ES_GUARD(compare(&d));          /* pass 3 */
+    if (d.ch != NULL && d.ch->newest != NULL && d.since > 0 && d.bsize >= d.size) {
+        ES_GUARD(mark_changed(&d));
+    }
     ES_GUARD(reach_final(&d, ib, igb)); /* pass 4 */
 
     ES_AUTO(es_buf_freep) es_buf sum = ES_BUF_INIT(ES_PDF_DIFF_SUMMARY_MAX);
