@@ -35,9 +35,12 @@
  * revision's cross-reference sections list and its bytes define (pdf_xref.c, es_pdf_xref_changes),
  * and an object of the signed revision that no later revision replaced, and whose references
  * resolve the same way in both parses, is the same bytes read the same way: it is skipped
- * (unchanged() says which references matter and why). Nothing else changes: passes 1, 2 and 4
- * still walk both parses whole, so a judgement still costs the document's size (issue 18's
- * "judge each revision from its own xref section" is done for the comparison only).
+ * (unchanged() says which references matter and why). Pass 4 then takes as seen, without asking
+ * qpdf, every part of the final file that is an unchanged part of the signed revision reaching
+ * nothing changed (mark_changed, settle). Passes 1 and 2 still walk the signed revision and the
+ * new fields whole, and pass 4 still reads what reaches a change (a page reaches the changed page
+ * through /Parent), so a judgement still costs the signed revision's size: issue 18's "judge each
+ * revision from its own xref section" is done for passes 3 and 4 only.
  */
 #include <math.h>
 #include <stdarg.h>
