@@ -704,8 +704,12 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     size_t nrevs = 0;
     /* What each revision replaces (issue 18): a revision comparison reads only what later ones changed. */
     ES_AUTO(es_pdf_xref_changes_free) es_pdf_xref_changes ch = {0};
+    bool later = false; /* a revision follows a signed one: something to judge, so the map is worth making */
+    for (size_t i = 0; i < n; i++) {
+        later = later || (!dup[i] && ends[i] != 0 && ends[i] != f.len);
+    }
     if (es_ok(r)) {
-        r = es_pdf_report_structure_ex(rep, children, n, f, lim, &revs, &nrevs, &ch);
+        r = es_pdf_report_structure_ex(rep, children, n, f, lim, &revs, &nrevs, later ? &ch : NULL);
         if (!es_ok(r) && n == 0) {
             /* Without signatures the structure only describes the parts: a limit leaves them unknown. */
             eseal_error_clear();
