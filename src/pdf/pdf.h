@@ -302,4 +302,52 @@ typedef struct {
 ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, size_t n, es_span f,
                                   const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs);
 
+/* ---- issue 18, verify in one pass (branch h-verify): judging a revision by what later ones replace ---- */
+
+/*
+ * What the revisions after each one replace (pdf_xref.c): newest[num] is 1 + the newest revision
+ * (oldest first) whose cross-reference lists object num, whose bytes define it, or, for an object
+ * held in an object stream, that replaces the stream; 0: none. An object with newest[num] <= r has
+ * the same definition in revision r and in the whole file. Empty (newest NULL) when the structure
+ * check found anything or could not delimit every revision: then nothing is taken as unchanged.
+ * b1 and b2 (filled by pdf_diff.c as it goes, one per object number, 0: not yet known) cache, for
+ * an object of the whole file, 1 + the newest revision of the objects it references (b1), and of
+ * those and what they reference (b2), as qpdf shows them there (pdf_diff.c, unchanged(), says why
+ * two levels); UINT32_MAX - 1 stands for a number outside the map.
+ */
+typedef struct {
+    uint32_t *newest;
+    uint32_t n;
+    uint32_t *b1, *b2;
+} es_pdf_xref_changes;
+
+void es_pdf_xref_changes_free(es_pdf_xref_changes *ch);
+
+/* es_pdf_report_structure, and *ch (may be NULL) for es_pdf_judge_changes_ex; freed by the caller. */
+ES_RESULT es_pdf_report_structure_ex(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
+                                     const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs,
+                                     es_pdf_xref_changes *ch);
+
+/*
+ * es_pdf_judge_changes with what later revisions replace: `ch` (may be NULL or empty) and the
+ * signed revision `signed_rev` (1-based, oldest first; 0: unknown). The comparison of pass 3 then
+ * reads only the objects a later revision replaces and those that reference one (their text may
+ * show a reference the signed revision resolved to null); the others are the same bytes in both.
+ * The judgement, its reasons and its report are the same as without (pdf_diff.c says why).
+ */
+ES_RESULT es_pdf_judge_changes_ex(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, es_span data,
+                                  size_t signed_end, const es_pdf_perms *perm, es_pdf_xref_changes *ch,
+                                  size_t signed_rev);
+
+/* What this thread's revision judgements have done (es_pdf_judge_changes*): counts for tests and benches. */
+typedef struct {
+    unsigned long judgements; /* revision comparisons run */
+    unsigned long reached;    /* objects of signed revisions walked (pass 1) */
+    unsigned long compared;   /* of these, read and compared with the whole file (pass 3) */
+    unsigned long skipped;    /* of these, known unchanged from the cross-reference sections */
+    unsigned long settled;    /* objects pass 4 took as seen without reading them (pdf_diff.c, settle) */
+} es_pdf_diff_counts;
+
+void es_pdf_diff_counts_get(es_pdf_diff_counts *out);
+
 #endif

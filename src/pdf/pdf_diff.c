@@ -30,6 +30,17 @@
  * 4. the final document from its catalog and trailer /Info: every added object must be
  *    claimed (2, 3), or lie inside a form fill's appearance, a signature's appearance or
  *    dictionary, or a comment, whose new parts it is.
+ *
+ * Pass 3 reads only what later revisions replaced (issue 18): the verifier hands in what each
+ * revision's cross-reference sections list and its bytes define (pdf_xref.c, es_pdf_xref_changes),
+ * and an object of the signed revision that no later revision replaced, and whose references
+ * resolve the same way in both parses, is the same bytes read the same way: it is skipped
+ * (unchanged() says which references matter and why). Pass 4 then takes as seen, without asking
+ * qpdf, every part of the final file that is an unchanged part of the signed revision reaching
+ * nothing changed (mark_changed, settle). Passes 1 and 2 still walk the signed revision and the
+ * new fields whole, and pass 4 still reads what reaches a change (a page reaches the changed page
+ * through /Parent), so a judgement still costs the signed revision's size: issue 18's "judge each
+ * revision from its own xref section" is done for passes 3 and 4 only.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -125,7 +136,22 @@ typedef struct {
     size_t nsigs, ndts, nunsigned, ndss, nannots, nannots_ap;
     size_t budget; /* objects still to be looked at in passes 2 and 4 */
     unsigned max_objects; /* the parse's limit (es_pdf_qpdf.lim) */
+    es_pdf_xref_changes *ch; /* what later revisions replace (NULL or empty: compare every object) */
+    size_t since;            /* the signed revision (1-based) in ch's numbering, 0: unknown */
+    uint8_t *dep;            /* bit per object number: its signed text references an object replaced later */
+    uint8_t *dep2;           /* bit per object number: it references an object whose own bit (dep) is set */
+    int32_t *edges;          /* pass 1's references (from, to) to objects not replaced later */
+    size_t nedges, capedges;
+    uint8_t *same;           /* bit per object number: pass 3 found it unchanged (unchanged()) */
+    uint8_t *marked;         /* bit per object number: changed, or reaches a changed object (pass 4) */
+    int32_t *fwd_off, *fwd;  /* the edges by their origin: the children of an object (pass 4) */
+    int32_t *sstack;         /* settle()'s stack */
 } diff;
+
+/* This thread's counts (es_pdf_diff_counts_get). */
+static _Thread_local es_pdf_diff_counts counts;
+
+void es_pdf_diff_counts_get(es_pdf_diff_counts *out) { *out = counts; }
 
 static bool bit(const uint8_t *m, int n) { return (m[n / 8] & (1u << (n % 8))) != 0; }
 static void set_bit(uint8_t *m, int n) { m[n / 8] |= (uint8_t)(1u << (n % 8)); }
@@ -153,6 +179,14 @@ static void diff_free(diff *d)
     }
     es_free(d->names);
     es_free(d->filled);
+    es_free(d->dep);
+    es_free(d->dep2);
+    es_free(d->edges);
+    es_free(d->same);
+    es_free(d->marked);
+    es_free(d->fwd_off);
+    es_free(d->fwd);
+    es_free(d->sstack);
     es_buf_free(&d->changed);
     es_buf_free(&d->locked);
 }
@@ -343,7 +377,29 @@ typedef struct {
     int ctx;
     int parent;
     const char *const *skip;
+    uint8_t *dep; /* when set (pass 1's walk), the parent's bit is set for a reference to a replaced object */
 } walker;
+
+static ES_RESULT add_edge(diff *d, int from, int to)
+{
+    if (d->nedges + 2 > d->capedges) {
+        size_t cap = d->capedges == 0 ? 1024 : d->capedges * 2;
+        ES_ENSURE(cap <= (size_t)8 * d->max_objects + 1024, ESEAL_ELIMIT, "pdf: too many references");
+        int32_t *n = es_realloc(d->edges, cap * sizeof(*n));
+        ES_ENSURE_ALLOC(n);
+        d->edges = n;
+        d->capedges = cap;
+    }
+    d->edges[d->nedges++] = from;
+    d->edges[d->nedges++] = to;
+    return ES_OK;
+}
+
+/* Did a revision after the signed one list, define or re-house object `num` (true when not known)? */
+static bool replaced_later(const diff *d, int num)
+{
+    return num <= 0 || (uint32_t)num >= d->ch->n || d->ch->newest[num] > d->since;
+}
 
 static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *w, uint8_t key)
 {
@@ -351,6 +407,11 @@ static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *
     if (depth > 0 && qpdf_oh_is_indirect(q, v)) {
         int num = qpdf_oh_get_object_id(q, v);
         if (!w->follow) {
+            if (w->dep != NULL && (num >= d->size || qpdf_oh_get_generation(q, v) != 0 || replaced_later(d, num))) {
+                set_bit(w->dep, w->parent);
+            } else if (w->dep != NULL) {
+                ES_GUARD(add_edge(d, w->parent, num));
+            }
             return push(d, w->seen, w->limit, num, qpdf_oh_get_generation(q, v), w->ctx, w->parent, key);
         }
         ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
@@ -370,6 +431,9 @@ static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *
         qpdf_oh dict = qpdf_oh_is_stream(q, v) ? qpdf_oh_get_dict(q, v) : v;
         char *keys[512];
         size_t n = dict_keys(q, dict, keys);
+        if (w->dep != NULL && n >= ES_PDF_MAX_DICT_KEYS) {
+            set_bit(w->dep, w->parent); /* keys past the bound are not looked at: not known unchanged */
+        }
         es_result r = ES_OK;
         for (size_t i = 0; i < n && es_ok(r); i++) {
             if (depth > 0 || w->skip == NULL || !listed(keys[i], w->skip)) {
@@ -541,7 +605,7 @@ static ES_RESULT map_pages(diff *d)
     static const char *const page_skip[] = {"/Annots", "/Parent", "/B", NULL};
     static const char *const annot_skip[] = {"/P", "/Parent", "/Popup", "/IRT", NULL};
     static const char *const inherited[] = {"/Resources", "/MediaBox", "/CropBox", "/Rotate"};
-    walker w = {true, es_calloc((size_t)d->size / 8 + 1, 1), d->size, 0, 0, page_skip};
+    walker w = {true, es_calloc((size_t)d->size / 8 + 1, 1), d->size, 0, 0, page_skip, NULL};
     ES_ENSURE_ALLOC(w.seen);
     d->budget = d->max_objects;
     /* The page tree first (pages by number, their /Pages ancestors as -1): what a walk of drawn
@@ -1326,17 +1390,154 @@ static ES_RESULT reach_signed(diff *d)
         }
         d->reached[d->nreached++] = o;
         qpdf_oh oa = qpdf_get_object_by_id(d->a, o.num, o.gen);
-        walker w = {false, d->seen, d->size, X_NONE, o.num, NULL};
+        walker w = {false, d->seen, d->size, X_NONE, o.num, NULL,
+                    d->ch != NULL && d->ch->newest != NULL && d->since > 0 ? d->dep : NULL};
         ES_GUARD(walk_value(d, d->a, oa, 0, &w, 0));
         qpdf_oh_release_all(d->a);
     }
+    counts.reached += d->nreached;
     return ES_OK;
+}
+
+/*
+ * 1 + the newest revision (ch's numbering) of the indirect /Length of object num when `q` reads
+ * it as a stream (1 when it is no stream or its /Length is direct; UINT32_MAX when not known).
+ */
+static uint32_t len_newest(const diff *d, qpdf_data q, int num, int gen)
+{
+    if (num <= 0 || (uint32_t)num >= d->ch->n) {
+        return UINT32_MAX;
+    }
+    qpdf_oh o = qpdf_get_object_by_id(q, num, gen);
+    if (!qpdf_oh_is_stream(q, o)) {
+        return 1;
+    }
+    qpdf_oh len = qpdf_oh_get_key(q, qpdf_oh_get_dict(q, o), "/Length");
+    if (!qpdf_oh_is_indirect(q, len)) {
+        return 1;
+    }
+    int ln = qpdf_oh_get_object_id(q, len);
+    return ln > 0 && (uint32_t)ln < d->ch->n ? d->ch->newest[ln] + 1 : UINT32_MAX;
+}
+
+/* len_newest in the final file, cached in ch (generation 0). */
+static uint32_t b_len(diff *d, int num, int gen)
+{
+    if (gen != 0 || num <= 0 || (uint32_t)num >= d->ch->n) {
+        return len_newest(d, d->b, num, gen);
+    }
+    if (d->ch->b1[num] == 0) {
+        d->ch->b1[num] = len_newest(d, d->b, num, 0);
+    }
+    return d->ch->b1[num];
+}
+
+/*
+ * The newest revision (ch's numbering) of the objects that value v of the final file references,
+ * and of the indirect /Length of those that are streams; UINT32_MAX - 1: not known.
+ */
+static uint32_t refs_newest(diff *d, qpdf_oh v, int depth)
+{
+    qpdf_data q = d->b;
+    if (depth > 0 && qpdf_oh_is_indirect(q, v)) {
+        int num = qpdf_oh_get_object_id(q, v);
+        if (num <= 0 || (uint32_t)num >= d->ch->n) {
+            return UINT32_MAX - 1;
+        }
+        uint32_t m = d->ch->newest[num], l = b_len(d, num, qpdf_oh_get_generation(q, v));
+        l = l == UINT32_MAX ? UINT32_MAX - 1 : l - 1;
+        return l > m ? l : m;
+    }
+    if (depth >= MAX_DEPTH) {
+        return UINT32_MAX - 1; /* deeper than any walk goes: taken as changed */
+    }
+    uint32_t m = 0;
+    if (qpdf_oh_is_array(q, v)) {
+        int n = qpdf_oh_get_array_n_items(q, v);
+        for (int i = 0; i < n; i++) {
+            uint32_t x = refs_newest(d, qpdf_oh_get_array_item(q, v, i), depth + 1);
+            m = x > m ? x : m;
+        }
+    } else if (qpdf_oh_is_dictionary(q, v) || qpdf_oh_is_stream(q, v)) {
+        qpdf_oh dict = qpdf_oh_is_stream(q, v) ? qpdf_oh_get_dict(q, v) : v;
+        char *keys[ES_PDF_MAX_DICT_KEYS];
+        size_t n = dict_keys(q, dict, keys);
+        m = n >= ES_PDF_MAX_DICT_KEYS ? UINT32_MAX - 1 : 0; /* keys past the bound: not known unchanged */
+        for (size_t i = 0; i < n; i++) {
+            uint32_t x = refs_newest(d, qpdf_oh_get_key(q, dict, keys[i]), depth + 1);
+            m = x > m ? x : m;
+        }
+        free_keys(keys, n);
+    }
+    return m;
+}
+
+/* 1 + refs_newest of object num of the final file, cached in ch (generation 0). */
+static uint32_t b_refs(diff *d, int num, int gen)
+{
+    if (num <= 0 || (uint32_t)num >= d->ch->n) {
+        return UINT32_MAX;
+    }
+    if (gen == 0 && d->ch->b2[num] != 0) {
+        return d->ch->b2[num];
+    }
+    uint32_t m = refs_newest(d, qpdf_get_object_by_id(d->b, num, gen), 0);
+    m = m >= UINT32_MAX - 1 ? UINT32_MAX : m + 1;
+    if (gen == 0) {
+        d->ch->b2[num] = m;
+    }
+    return m;
+}
+
+/* After pass 1's walk: dep2 for every object that references a stream whose /Length was replaced. */
+static void second_level(diff *d)
+{
+    for (size_t i = 0; i + 1 < d->nedges; i += 2) {
+        int from = d->edges[i], to = d->edges[i + 1];
+        /* A stream whose /Length the signed revision shows replaced references it: dep is set first. */
+        if (!bit(d->dep2, from) && ((bit(d->dep, to) && len_newest(d, d->a, to, 0) - 1 > d->since) ||
+                                    b_len(d, to, 0) - 1 > d->since)) {
+            set_bit(d->dep2, from);
+        }
+        qpdf_oh_release_all(d->a);
+        qpdf_oh_release_all(d->b);
+    }
+}
+
+/*
+ * Is object o of the signed revision known to read the same in the final file, so that pass 3 may
+ * skip it? Both parses read an object the same way when its bytes are the same (no later revision
+ * lists or defines it, nor replaces the object stream holding it or that stream's /Length: ch)
+ * and every object it references resolves the same way: qpdf leaves out of a dictionary's text a
+ * key whose value resolves to null. A reference resolves differently only to an object that a
+ * later revision adds, frees or replaces, or to a stream whose indirect /Length a later revision
+ * replaced (it may no longer read, or read where it did not); nothing deeper, since qpdf reads an
+ * object whose value is itself "N G R" as the integer N. The object's own /Length is one of its
+ * references. The references are taken as both sides show them (a key that resolves to null is
+ * hidden from its side): the signed revision's from pass 1's walk (dep, and dep2 through the
+ * edges), the final file's read here, once per object for the whole verification (ch->b1, b2).
+ */
+static bool unchanged(diff *d, oref o)
+{
+    if (d->ch == NULL || d->ch->newest == NULL || d->since == 0 || d->bsize < d->size || o.num <= 0 ||
+        o.num >= d->size || replaced_later(d, o.num) || bit(d->dep, o.num) || bit(d->dep2, o.num)) {
+        return false;
+    }
+    bool same = b_refs(d, o.num, o.gen) - 1 <= d->since;
+    qpdf_oh_release_all(d->b);
+    return same;
 }
 
 static ES_RESULT compare(diff *d)
 {
     for (size_t i = 0; i < d->nreached; i++) {
         oref o = d->reached[i];
+        if (unchanged(d, o)) {
+            set_bit(d->same, o.num);
+            counts.skipped++;
+            continue;
+        }
+        counts.compared++;
         qpdf_oh oa = qpdf_get_object_by_id(d->a, o.num, o.gen);
         qpdf_oh ob = qpdf_get_object_by_id(d->b, o.num, o.gen);
         bool same = same_text(text_of(d->a, oa), text_of(d->b, ob));
@@ -1359,6 +1560,98 @@ static ES_RESULT compare(diff *d)
 
 /* ---- pass 4: the final document, from its catalog and /Info: every added object explained ---- */
 
+/*
+ * Pass 4 without reading what did not change (issue 18). An object of the signed revision that
+ * pass 3 found unchanged, and from which pass 1's walk reaches only unchanged objects, is not
+ * marked: its part of the final file is the signed revision's, object for object, every reference
+ * of generation 0 (any other generation, or a reference to a replaced object, is a reason of its
+ * own: dep). The full walk of such an object finds nothing to report: nothing in it is added (all
+ * of it was reached in the signed revision), nothing is accepted or claimed, and no reference has
+ * a generation to doubt. What it leaves behind is which objects it saw (seen_b), their generation
+ * (gens), and its share of the budget: settle() sets exactly those, from pass 1's edges, without
+ * asking qpdf. Its order does not matter: the full walk finishes an object's part before it goes
+ * back to its stack, and pushes nothing marked from it.
+ */
+static ES_RESULT mark_changed(diff *d)
+{
+    size_t n = (size_t)d->size, ne = d->nedges / 2;
+    d->marked = es_calloc(n / 8 + 1, 1);
+    d->fwd_off = es_calloc(n + 1, sizeof(*d->fwd_off));
+    d->fwd = es_calloc(ne + 1, sizeof(*d->fwd));
+    d->sstack = es_calloc(n + 1, sizeof(*d->sstack));
+    int32_t *roff = es_calloc(n + 1, sizeof(*roff)), *radj = es_calloc(ne + 1, sizeof(*radj));
+    int32_t *fill = es_calloc(n + 1, sizeof(*fill)), *q = es_calloc(n + 1, sizeof(*q));
+    es_result r = ES_OK;
+    if (d->marked == NULL || d->fwd_off == NULL || d->fwd == NULL || d->sstack == NULL || roff == NULL ||
+        radj == NULL || fill == NULL || q == NULL) {
+        r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+    }
+    for (size_t k = 0; es_ok(r) && k < ne; k++) {
+        d->fwd_off[d->edges[2 * k] + 1]++;
+        roff[d->edges[2 * k + 1] + 1]++;
+    }
+    for (size_t i = 0; es_ok(r) && i < n; i++) {
+        d->fwd_off[i + 1] += d->fwd_off[i];
+        roff[i + 1] += roff[i];
+    }
+    for (size_t k = 0; es_ok(r) && k < ne; k++) {
+        int from = d->edges[2 * k], to = d->edges[2 * k + 1];
+        d->fwd[d->fwd_off[from] + fill[from]++] = to;
+    }
+    for (size_t i = 0; es_ok(r) && i <= n; i++) {
+        fill[i] = 0;
+    }
+    for (size_t k = 0; es_ok(r) && k < ne; k++) {
+        int from = d->edges[2 * k], to = d->edges[2 * k + 1];
+        radj[roff[to] + fill[to]++] = from;
+    }
+    /* Changed objects, then everything that reaches one, backwards along the edges. */
+    size_t qh = 0, qt = 0;
+    for (size_t i = 0; es_ok(r) && i < d->nreached; i++) {
+        int num = d->reached[i].num;
+        if (num > 0 && num < d->size && !bit(d->same, num) && !bit(d->marked, num)) {
+            set_bit(d->marked, num);
+            q[qt++] = num;
+        }
+    }
+    while (es_ok(r) && qh < qt) {
+        int y = q[qh++];
+        for (int32_t k = roff[y]; k < roff[y + 1]; k++) {
+            if (!bit(d->marked, radj[k])) {
+                set_bit(d->marked, radj[k]);
+                q[qt++] = radj[k];
+            }
+        }
+    }
+    es_free(roff);
+    es_free(radj);
+    es_free(fill);
+    es_free(q);
+    return r;
+}
+
+/* What the full walk of unmarked object `from` leaves in seen_b, gens and the budget (mark_changed). */
+static ES_RESULT settle(diff *d, int from)
+{
+    size_t top = 0;
+    d->sstack[top++] = from;
+    while (top > 0) {
+        int x = d->sstack[--top];
+        for (int32_t k = d->fwd_off[x]; k < d->fwd_off[x + 1]; k++) {
+            int c = d->fwd[k];
+            if (bit(d->seen_b, c)) {
+                continue;
+            }
+            ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
+            set_bit(d->seen_b, c);
+            d->gens[c] = 1; /* generation 0: the edges hold no other */
+            d->sstack[top++] = c;
+            counts.settled++;
+        }
+    }
+    return ES_OK;
+}
+
 static ES_RESULT reach_final(diff *d, int info_num, int info_gen)
 {
     d->nstack = 0;
@@ -1372,6 +1665,12 @@ static ES_RESULT reach_final(diff *d, int info_num, int info_gen)
     while (d->nstack > 0) {
         oref o = d->stack[--d->nstack];
         ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
+        if (d->marked != NULL && o.gen == 0 && o.num > 0 && o.num < d->size && bit(d->seen, o.num) &&
+            !bit(d->marked, o.num)) {
+            counts.settled++;
+            ES_GUARD(settle(d, o.num));
+            continue;
+        }
         qpdf_oh ob = qpdf_get_object_by_id(d->b, o.num, o.gen);
         int ctx = X_NONE;
         bool go = !qpdf_oh_is_null(d->b, ob);
@@ -1399,7 +1698,7 @@ static ES_RESULT reach_final(diff *d, int info_num, int info_gen)
             ctx = d->accepted[o.num];
         }
         if (go) {
-            walker w = {false, d->seen_b, d->bsize, ctx, o.num, NULL};
+            walker w = {false, d->seen_b, d->bsize, ctx, o.num, NULL, NULL};
             ES_GUARD(walk_value(d, d->b, ob, 0, &w, 0));
         }
         qpdf_oh_release_all(d->b);
@@ -1503,10 +1802,17 @@ static ES_RESULT repaired(eseal_report *rep, es_pdf_qpdf *p, const char *what)
 }
 
 static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, size_t signed_end,
-                       const es_pdf_perms *perm);
+                       const es_pdf_perms *perm, es_pdf_xref_changes *ch, size_t since);
 
 ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, es_span f,
                                size_t signed_end, const es_pdf_perms *perm)
+{
+    return es_pdf_judge_changes_ex(rep, file, rev, f, signed_end, perm, NULL, 0);
+}
+
+ES_RESULT es_pdf_judge_changes_ex(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, es_span f,
+                                  size_t signed_end, const es_pdf_perms *perm, es_pdf_xref_changes *ch,
+                                  size_t signed_rev)
 {
     if (rev->q == NULL || rev->len != signed_end) {
         es_pdf_qpdf_close(rev);
@@ -1519,7 +1825,13 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf
                                     eseal_error_last()->message);
         }
     }
-    es_result r = judge(rep, file, rev, signed_end, perm);
+    if (ch != NULL && ch->newest != NULL && ch->b1 == NULL) {
+        ch->b1 = es_calloc(ch->n, sizeof(*ch->b1));
+        ch->b2 = es_calloc(ch->n, sizeof(*ch->b2));
+        ES_ENSURE(ch->b1 != NULL && ch->b2 != NULL, ESEAL_ENOMEM, "out of memory");
+    }
+    counts.judgements++;
+    es_result r = judge(rep, file, rev, signed_end, perm, ch, signed_rev);
     /* Whatever qpdf noted on the way concerns this judgement only: the next user starts clean. */
     es_pdf_qpdf_quiet(file);
     es_pdf_qpdf_quiet(rev);
@@ -1527,7 +1839,7 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf
 }
 
 static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, size_t signed_end,
-                       const es_pdf_perms *perm)
+                       const es_pdf_perms *perm, es_pdf_xref_changes *ch, size_t since)
 {
     static const es_pdf_perms none = {0, ES_PDF_LOCK_NONE, NULL};
     ES_AUTO(diff_free) diff d;
@@ -1540,6 +1852,8 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
     d.a = rev->q;
     d.b = file->q;
     d.rep = rep;
+    d.ch = ch;
+    d.since = since;
     /* qpdf repairs a broken page tree in memory the first time it is walked, with only a warning
      * (a catalog whose /Pages is a page gets a new tree), and every pass below would then judge
      * the repair, not the file. So the trees are walked first, before anything else is asked of
@@ -1548,6 +1862,11 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
      * and kept what qpdf said then (es_pdf_qpdf_pages). */
     ES_GUARD(repaired(rep, rev, "the signed revision"));
     ES_GUARD(repaired(rep, file, "the document with its later revisions"));
+    if (rev->repair != NULL || file->repair != NULL) {
+        /* qpdf changed objects in memory (a copied page, an added /Type) where no revision did:
+         * the cross-reference sections no longer say what reads the same, so pass 3 compares all. */
+        d.ch = NULL;
+    }
     unsigned maxobj = es_limits_or_default(file->lim)->max_objects;
     d.max_objects = maxobj;
     d.size = qpdf_oh_get_int_value_as_int(d.a, qpdf_oh_get_key(d.a, qpdf_get_trailer(d.a), "/Size"));
@@ -1555,6 +1874,10 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
     ES_ENSURE(d.size > 0 && (unsigned)d.size <= maxobj && d.bsize > 0 && (unsigned)d.bsize <= maxobj,
               ESEAL_EMALFORMED, "pdf: a revision's /Size is not usable");
     ES_GUARD(alloc_maps(&d));
+    d.dep = es_calloc((size_t)d.size / 8 + 1, 1);
+    d.dep2 = es_calloc((size_t)d.size / 8 + 1, 1);
+    d.same = es_calloc((size_t)d.size / 8 + 1, 1);
+    ES_ENSURE(d.dep != NULL && d.dep2 != NULL && d.same != NULL, ESEAL_ENOMEM, "out of memory");
     qpdf_oh ra = qpdf_get_root(d.a), rb = qpdf_get_root(d.b);
     d.root_num = qpdf_oh_get_object_id(d.a, ra);
     int root_gen = qpdf_oh_get_generation(d.a, ra);
@@ -1599,6 +1922,9 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
         ES_GUARD(push(&d, d.seen, d.size, ia, iga, X_NONE, -1, KEY_INFO));
     }
     ES_GUARD(reach_signed(&d));
+    if (d.ch != NULL && d.ch->newest != NULL && d.since > 0) {
+        second_level(&d);
+    }
     /* The final file's pages, for the reasons and for a widget's /P. */
     int np = qpdf_get_num_pages(d.b);
     for (int i = 0; i < np; i++) {
@@ -1614,6 +1940,9 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
     }
     ES_GUARD(judge_new_fields(&d)); /* pass 2 */
     ES_GUARD(compare(&d));          /* pass 3 */
+    if (d.ch != NULL && d.ch->newest != NULL && d.since > 0 && d.bsize >= d.size) {
+        ES_GUARD(mark_changed(&d));
+    }
     ES_GUARD(reach_final(&d, ib, igb)); /* pass 4 */
 
     ES_AUTO(es_buf_freep) es_buf sum = ES_BUF_INIT(ES_PDF_DIFF_SUMMARY_MAX);

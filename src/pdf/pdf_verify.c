@@ -702,17 +702,30 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
      * the same reading delimits the revisions (document.parts, coverage.revision). */
     es_pdf_revision *revs = NULL;
     size_t nrevs = 0;
+    /* What each revision replaces (issue 18): a revision comparison reads only what later ones changed. */
+    ES_AUTO(es_pdf_xref_changes_free) es_pdf_xref_changes ch = {0};
+    bool later = false; /* a revision follows a signed one: something to judge, so the map is worth making */
+    for (size_t i = 0; i < n; i++) {
+        later = later || (!dup[i] && ends[i] != 0 && ends[i] != f.len);
+    }
     if (es_ok(r)) {
-        r = es_pdf_report_structure(rep, children, n, f, lim, &revs, &nrevs);
+        r = es_pdf_report_structure_ex(rep, children, n, f, lim, &revs, &nrevs, later ? &ch : NULL);
         if (!es_ok(r) && n == 0) {
             /* Without signatures the structure only describes the parts: a limit leaves them unknown. */
             eseal_error_clear();
             r = es_report_null(rep, "document.parts");
         }
     }
+    size_t signed_rev[MAX_SIGS] = {0};
     for (size_t i = 0; i < n && es_ok(r); i++) {
         size_t rv = dup[i] ? 0 : revision_of(revs, nrevs, ends[i]);
         r = rv != 0 ? es_report_int(children[i], "coverage.revision", (int64_t)rv) : ES_OK;
+        /* The signed bytes are that revision, and at most the end-of-line after its %%EOF. */
+        bool exact = rv != 0 && ends[i] >= revs[rv - 1].end;
+        for (size_t k = rv != 0 ? revs[rv - 1].end : 0; exact && k < ends[i]; k++) {
+            exact = f.ptr[k] == '\r' || f.ptr[k] == '\n';
+        }
+        signed_rev[i] = exact ? rv : 0;
     }
     es_free(revs);
     /* The document's certification (the first signature's DocMDP, ISO 32000-1 §12.8.2.2) bounds every later change. */
@@ -724,7 +737,8 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         doc_p = sigs[i].docmdp_p >= 1 && sigs[i].docmdp_p <= 3 ? sigs[i].docmdp_p : sigs[i].docmdp_p != 0 ? 2 : 0;
     }
     /* Anything appended after a signed revision must be judged; until it is, it is not VALID. Each
-     * signed revision is parsed once, for the signatures that end there (es_pdf_judge_changes). */
+     * signed revision is parsed once, for the signatures that end there (es_pdf_judge_changes); the
+     * comparison reads only what the revisions after it replaced (ch, es_pdf_judge_changes_ex). */
     ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf rev = {0};
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (dup[i]) {
@@ -761,7 +775,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         }
         if (es_ok(r) && ends[i] != 0 && ends[i] != f.len) {
             es_pdf_perms perm = {doc_p, sigs[i].lock_action, sigs[i].lock_fields};
-            r = es_pdf_judge_changes(children[i], &file, &rev, f, ends[i], &perm);
+            r = es_pdf_judge_changes_ex(children[i], &file, &rev, f, ends[i], &perm, &ch, signed_rev[i]);
         }
         if (es_ok(r)) {
             r = note_permissions(children[i], &sigs[i]);

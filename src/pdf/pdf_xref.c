@@ -319,6 +319,7 @@ typedef struct {
     int64_t objstm; /* -1: defined directly; else the object stream holding it */
     uint32_t rev;
     uint32_t idx; /* its place in the object stream */
+    int64_t stm_len; /* held objects: the object stream's indirect /Length (> 0), else 0 or less */
 } def;
 
 typedef struct {
@@ -1225,7 +1226,7 @@ static pst objstm_defs(ctx *c, const obj *o, uint32_t rv)
             s = bad(c, "its header does not list %lld objects", (long long)o->d.n);
             break;
         }
-        s = push_def(c, (def){(uint32_t)a.i, 0, o->at, o->num, rv, (uint32_t)k});
+        s = push_def(c, (def){(uint32_t)a.i, 0, o->at, o->num, rv, (uint32_t)k, o->d.length_ref});
     }
     return s;
 }
@@ -1263,7 +1264,7 @@ static pst scan_rev(ctx *c, uint32_t rv, size_t **doff, size_t *ndoff, size_t *c
                 s = bad(c, "its dictionary gives /%s twice: readers disagree which counts", o.d.dup);
             }
             if (s == P_OK) {
-                s = push_def(c, (def){(uint32_t)o.num, (uint32_t)o.gen, o.at, -1, rv, 0});
+                s = push_def(c, (def){(uint32_t)o.num, (uint32_t)o.gen, o.at, -1, rv, 0, 0});
             }
             if (s == P_OK) {
                 s = grow((void **)doff, capdoff, *ndoff, sizeof(**doff), c->lim->max_objects);
@@ -1796,8 +1797,86 @@ static bool revisions_known(const ctx *c)
     return true;
 }
 
+/*
+ * Issue 18, one pass: for each object number, the newest revision that lists it (any section, free
+ * or in use), defines it in its bytes, or (for an object held in an object stream) replaces that
+ * stream. An object whose number is newest in revision r or before has the same definition in the
+ * revision r and in the whole file; es_pdf_judge_changes_ex compares only the others. Made only for
+ * a file with no finding whose revisions are all delimited: otherwise *ch stays empty and every
+ * object is compared, as before.
+ */
+static ES_RESULT changes_of(const ctx *c, es_pdf_xref_changes *ch)
+{
+    uint32_t n = 1;
+    for (size_t k = 0; k < c->ne; k++) {
+        n = c->e[k].num >= n ? c->e[k].num + 1 : n;
+    }
+    for (size_t k = 0; k < c->nd; k++) {
+        n = c->d[k].num >= n ? c->d[k].num + 1 : n;
+    }
+    if (n > c->lim->max_objects) {
+        return ES_OK; /* the diff's own bound on /Size refuses such a file: nothing to skip */
+    }
+    uint32_t *newest = es_calloc(n, sizeof(*newest));
+    int64_t *stm = es_calloc(n, sizeof(*stm));
+    uint32_t *stm_rev = es_calloc(n, sizeof(*stm_rev));
+    if (newest == NULL || stm == NULL || stm_rev == NULL) {
+        es_free(newest);
+        es_free(stm);
+        es_free(stm_rev);
+        return es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+    }
+    for (size_t k = 0; k < c->ne; k++) {
+        const xent *x = &c->e[k];
+        newest[x->num] = x->rev + 1 > newest[x->num] ? x->rev + 1 : newest[x->num];
+    }
+    for (size_t k = 0; k < c->nd; k++) {
+        const def *x = &c->d[k];
+        newest[x->num] = x->rev + 1 > newest[x->num] ? x->rev + 1 : newest[x->num];
+    }
+    /* The object stream of each object's newest effective entry (the one the whole file resolves). */
+    for (size_t k = 0; k < c->neff; k++) {
+        const xent *x = &c->eff[k];
+        if (stm_rev[x->num] <= x->rev + 1) {
+            stm_rev[x->num] = x->rev + 1;
+            stm[x->num] = x->type == 2 ? (int64_t)x->f2 : -1;
+        }
+    }
+    /* The indirect /Length of an object stream (any of its definitions): its data, so its objects. */
+    uint32_t *stm_len = es_calloc(n, sizeof(*stm_len));
+    for (size_t k = 0; stm_len != NULL && k < c->nd; k++) {
+        const def *x = &c->d[k];
+        if (x->objstm > 0 && x->objstm < (int64_t)n && x->stm_len > 0) {
+            uint32_t l = x->stm_len < (int64_t)n ? newest[x->stm_len] : UINT32_MAX;
+            stm_len[x->objstm] = l > stm_len[x->objstm] ? l : stm_len[x->objstm];
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (stm[i] > 0) {
+            uint32_t s = stm[i] < (int64_t)n ? newest[stm[i]] : UINT32_MAX;
+            uint32_t l = stm[i] < (int64_t)n && stm_len != NULL ? stm_len[stm[i]] : UINT32_MAX;
+            s = l > s ? l : s;
+            newest[i] = s > newest[i] ? s : newest[i];
+        }
+    }
+    es_free(stm_len);
+    es_free(stm);
+    es_free(stm_rev);
+    ch->newest = newest;
+    ch->n = n;
+    return ES_OK;
+}
+
+void es_pdf_xref_changes_free(es_pdf_xref_changes *ch)
+{
+    es_free(ch->newest);
+    es_free(ch->b1);
+    es_free(ch->b2);
+    *ch = (es_pdf_xref_changes){0};
+}
+
 static ES_RESULT structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity *out, size_t max, size_t *n,
-                           es_pdf_revision **revs, size_t *nrevs)
+                           es_pdf_revision **revs, size_t *nrevs, es_pdf_xref_changes *ch)
 {
     ES_ENSURE_ARG(n != NULL && (out != NULL || max == 0));
     *n = 0;
@@ -1815,6 +1894,9 @@ static ES_RESULT structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity 
         }
         *nrevs = *revs != NULL ? c.nr : 0;
     }
+    if (es_ok(r) && ch != NULL && c.count == 0 && revisions_known(&c)) {
+        r = changes_of(&c, ch);
+    }
     es_free(c.s);
     es_free(c.e);
     es_free(c.r);
@@ -1826,7 +1908,7 @@ static ES_RESULT structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity 
 
 ES_RESULT es_pdf_check_structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity *out, size_t max, size_t *n)
 {
-    return structure(f, lim, out, max, n, NULL, NULL);
+    return structure(f, lim, out, max, n, NULL, NULL, NULL);
 }
 
 #define REPORT_MAX 8
@@ -1857,11 +1939,21 @@ static ES_RESULT report_parts(eseal_report *rep, es_span f, const es_pdf_revisio
 ES_RESULT es_pdf_report_structure(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
                                   const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs)
 {
+    return es_pdf_report_structure_ex(rep, sigs, nsigs, f, lim, revs, nrevs, NULL);
+}
+
+ES_RESULT es_pdf_report_structure_ex(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
+                                     const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs,
+                                     es_pdf_xref_changes *ch)
+{
     *revs = NULL;
     *nrevs = 0;
+    if (ch != NULL) {
+        *ch = (es_pdf_xref_changes){0};
+    }
     es_pdf_ambiguity a[REPORT_MAX];
     size_t k = 0;
-    ES_GUARD(structure(f, lim, a, REPORT_MAX, &k, revs, nrevs));
+    ES_GUARD(structure(f, lim, a, REPORT_MAX, &k, revs, nrevs, ch));
     ES_GUARD(report_parts(rep, f, *revs, *nrevs));
     if (k == 0) {
         return ES_OK;
