@@ -246,6 +246,7 @@ typedef struct {
     eseal_cert **signer;          /* when not NULL: the first SignerInfo's certificate goes there */
     uint64_t max_input;   /* a file's limit (the caller's max_input_bytes); set by cms_verify */
     bool part_of_document; /* a PDF's signature: the PDF's report keeps the signature, not this document section */
+    es_prefix_hasher *prefix; /* parts: the document's running digests (one pass for all its signatures), or NULL */
 } content_src;
 
 static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, const content_src *src)
@@ -254,7 +255,7 @@ static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, cons
         return es_digest_file(out, len, h, src->path, src->max_input);
     }
     if (src->parts != NULL) {
-        return es_digest_spans(out, len, h, src->parts, src->nparts);
+        return es_prefix_digest(src->prefix, out, len, h, src->parts, src->nparts);
     }
     return es_digest(out, len, h, src->mem);
 }
@@ -687,7 +688,7 @@ int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, c
     if (data_path == NULL) {
         ES_BAIL_ARG("data_path == NULL");
     }
-    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL, NULL, 0, false};
+    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL, NULL, 0, false, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -698,7 +699,7 @@ int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const 
     if (data == NULL && len > 0) {
         ES_BAIL_ARG("data == NULL && len > 0");
     }
-    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL, NULL, 0, false};
+    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL, NULL, 0, false, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -713,19 +714,19 @@ int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, 
     for (size_t i = 0; i < nparts; i++) {
         sp[i] = es_span_of(parts[i].ptr, parts[i].len);
     }
-    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL, NULL, 0, false};
+    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL, NULL, 0, false, NULL};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
 ES_RESULT es_cms_verify_parts_rev(eseal_report **out, eseal_cert **signer, es_span p7s, const es_span *parts,
                                   size_t nparts, const eseal_trust *trust, const eseal_cms_verify_options *opts,
-                                  const es_revocation_opts *ro)
+                                  const es_revocation_opts *ro, es_prefix_hasher *prefix)
 {
     ES_ENSURE_ARG(parts != NULL && nparts > 0 && nparts <= ES_CMS_MAX_PARTS);
     if (signer != NULL) {
         *signer = NULL;
     }
-    content_src src = {NULL, {NULL, 0}, parts, nparts, ro, signer, 0, true};
+    content_src src = {NULL, {NULL, 0}, parts, nparts, ro, signer, 0, true, prefix};
     return cms_verify(out, p7s, &src, trust, opts);
 }
 

@@ -115,6 +115,27 @@ ES_RESULT es_doc_hash_end(es_doc_hasher *h, es_doc_digests *out);
  * continues it over its update for the signature, so the input is hashed once for all three
  * digests. ESEAL_ENOTFOUND when the hasher does not take that hash. */
 ES_RESULT es_doc_hash_fork(const es_doc_hasher *h, eseal_hash hash, es_hash_ctx **out);
+
+/*
+ * One pass over a document for the digests of its prefixes (doc_hash.c): a PDF's signatures each
+ * cover the file from its start up to their /Contents, then a short tail, so N signatures hashed
+ * on their own cost N times the file. es_prefix_digest keeps a running digest per hash algorithm
+ * and, for parts whose first one starts at the document's start and reaches at least as far as
+ * the previous request, continues it there and finishes a copy with the other parts: the file is
+ * hashed once, plus the tails. Any other request is hashed on its own (same result, no sharing).
+ * `bytes` counts what went through the hash functions (a test hook).
+ */
+#define ES_PREFIX_HASHES 5 /* indexed by eseal_hash: default, SHA-256, SHA-384, SHA-512, SM3 */
+typedef struct {
+    es_span doc;
+    es_hash_ctx *run[ES_PREFIX_HASHES];
+    size_t at[ES_PREFIX_HASHES];
+    uint64_t bytes;
+} es_prefix_hasher;
+void es_prefix_hasher_init(es_prefix_hasher *p, es_span doc);
+void es_prefix_hasher_free(es_prefix_hasher *p);
+ES_RESULT es_prefix_digest(es_prefix_hasher *p, uint8_t out[64], size_t *out_len, eseal_hash hash,
+                           const es_span *parts, size_t n);
 void es_doc_hash_free(es_doc_hasher *h);
 /* Both digests of an input and its whole output held in memory (the OFD stamper's case). */
 ES_RESULT es_doc_digests_of(es_doc_digests *out, es_span before, es_span after, bool sm3);
@@ -331,7 +352,7 @@ ES_RESULT es_revocation_fetch(bool *found, const eseal_cert *cert, const eseal_c
  */
 ES_RESULT es_cms_verify_parts_rev(eseal_report **out, eseal_cert **signer, es_span p7s, const es_span *parts,
                                   size_t nparts, const eseal_trust *trust, const eseal_cms_verify_options *opts,
-                                  const es_revocation_opts *ro);
+                                  const es_revocation_opts *ro, es_prefix_hasher *prefix);
 
 /*
  * Checks the time-stamp token `token` (a DER ContentInfo) over the

@@ -117,3 +117,46 @@ ES_RESULT es_doc_digests_of(es_doc_digests *out, es_span before, es_span after, 
     es_doc_hash_free(&h);
     return r;
 }
+
+/* ---- prefixes of one document, one pass ---- */
+
+void es_prefix_hasher_init(es_prefix_hasher *p, es_span doc)
+{
+    memset(p, 0, sizeof(*p));
+    p->doc = doc;
+}
+
+void es_prefix_hasher_free(es_prefix_hasher *p)
+{
+    for (size_t i = 0; i < ES_PREFIX_HASHES; i++) {
+        es_hash_free(p->run[i]);
+        p->run[i] = NULL;
+    }
+}
+
+ES_RESULT es_prefix_digest(es_prefix_hasher *p, uint8_t out[64], size_t *out_len, eseal_hash hash,
+                           const es_span *parts, size_t n)
+{
+    size_t k = (size_t)hash;
+    bool shared = p != NULL && n > 0 && k < ES_PREFIX_HASHES && parts[0].ptr == p->doc.ptr &&
+                  parts[0].len <= p->doc.len && parts[0].len >= p->at[k];
+    if (!shared) {
+        for (size_t i = 0; p != NULL && i < n; i++) {
+            p->bytes += parts[i].len;
+        }
+        return es_digest_spans(out, out_len, hash, parts, n);
+    }
+    if (p->run[k] == NULL) {
+        ES_GUARD(es_hash_begin(&p->run[k], hash));
+    }
+    ES_GUARD(es_hash_update(p->run[k], es_span_of(p->doc.ptr + p->at[k], parts[0].len - p->at[k])));
+    p->bytes += parts[0].len - p->at[k];
+    p->at[k] = parts[0].len;
+    ES_AUTO(es_hash_freep) es_hash_ctx *c = NULL;
+    ES_GUARD(es_hash_copy(&c, p->run[k]));
+    for (size_t i = 1; i < n; i++) {
+        ES_GUARD(es_hash_update(c, parts[i]));
+        p->bytes += parts[i].len;
+    }
+    return es_hash_end(c, out, out_len);
+}

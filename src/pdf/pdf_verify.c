@@ -350,7 +350,8 @@ static ES_RESULT pdf_parts(eseal_report *rep, const es_pdf_sig *s, es_span f, es
 
 static ES_RESULT verify_cms(eseal_report *rep, const es_pdf_sig *s, es_span f, const eseal_trust *trust,
                             int64_t at, const es_pdf_registry_hook *hook, size_t *signed_end,
-                            const es_revocation_opts *ro, const eseal_context *ctx, int64_t *gen_ms)
+                            const es_revocation_opts *ro, const eseal_context *ctx, int64_t *gen_ms,
+                            es_prefix_hasher *prefix)
 {
     *signed_end = 0;
     *gen_ms = 0;
@@ -383,7 +384,7 @@ static ES_RESULT verify_cms(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     es_span parts[2] = {es_span_of(ranges[0].ptr, ranges[0].len), es_span_of(ranges[1].ptr, ranges[1].len)};
     int rc = cms_len == 0 ? ESEAL_EMALFORMED
                           : es_code(es_cms_verify_parts_rev(&crep, &signer, es_span_of(s->contents.ptr, cms_len),
-                                                            parts, 2, trust, &co, ro));
+                                                            parts, 2, trust, &co, ro, prefix));
     size_t kids = rc == ESEAL_OK ? eseal_report_child_count(crep) : 0;
     if (rc != ESEAL_OK || kids == 0) {
         eseal_report_free(crep);
@@ -482,10 +483,10 @@ static ES_RESULT verify_cms(eseal_report *rep, const es_pdf_sig *s, es_span f, c
 static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, es_pdf_qpdf *file,
                             const eseal_trust *trust, int64_t at, const es_pdf_registry_hook *hook,
                             size_t *signed_end, const es_revocation_opts *ro, const eseal_context *ctx,
-                            int64_t *gen_ms)
+                            int64_t *gen_ms, es_prefix_hasher *prefix)
 {
     ES_GUARD(es_report_signature_init(rep));
-    ES_GUARD(verify_cms(rep, s, f, trust, at, hook, signed_end, ro, ctx, gen_ms));
+    ES_GUARD(verify_cms(rep, s, f, trust, at, hook, signed_end, ro, ctx, gen_ms, prefix));
     return pdf_parts(rep, s, f, file, *signed_end);
 }
 
@@ -675,9 +676,12 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
      * does not undo it; its own signature timestamp, when earlier, still wins (cms.c).
      */
     int64_t archive_at[MAX_SIGS] = {0};
+    /* The signatures' byte ranges, in file order, share one pass of each hash over the file. */
+    es_prefix_hasher prefix;
+    es_prefix_hasher_init(&prefix, f);
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (is_doc_timestamp(&sigs[i]) && !dup[i]) {
-            r = verify_one(children[i], &sigs[i], f, &file, trust, at, hook, &ends[i], &ro, ctx, &archive_at[i]);
+            r = verify_one(children[i], &sigs[i], f, &file, trust, at, hook, &ends[i], &ro, ctx, &archive_at[i], NULL);
         }
     }
     for (size_t i = 0; i < n && es_ok(r); i++) {
@@ -689,7 +693,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
             poe = archive_at[k] != 0 && (poe == 0 || archive_at[k] < poe) ? archive_at[k] : poe;
         }
         r = verify_one(children[i], &sigs[i], f, &file, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i], &ro,
-                       ctx, &unused);
+                       ctx, &unused, &prefix);
         int64_t judged = 0;
         if (es_ok(r) && poe != 0 && poe < at && eseal_report_time(children[i], "time.judged_at", &judged) != ESEAL_OK) {
             r = es_report_time(children[i], "time.judged_at", poe);
@@ -698,6 +702,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
             }
         }
     }
+    es_prefix_hasher_free(&prefix);
     /* One resolution: a structure that lets readers disagree invalidates every signature (pdf_xref.c);
      * the same reading delimits the revisions (document.parts, coverage.revision). */
     es_pdf_revision *revs = NULL;

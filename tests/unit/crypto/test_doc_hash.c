@@ -3,7 +3,8 @@
  * The stamper's one-pass digests (src/crypto/doc_hash.c, issue 18): the input is hashed once and
  * the "after" digests and the signature digest continue copies of its state. Each result is
  * compared with a digest of the whole bytes taken on its own (es_digest), for SHA-256 and SM3;
- * input after output is refused; a fork of a hash not taken is ESEAL_ENOTFOUND.
+ * input after output is refused; a fork of a hash not taken is ESEAL_ENOTFOUND. The verifier's
+ * prefix hasher gives the digests es_digest_spans gives, and hashes a document's prefixes once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -85,11 +86,60 @@ static void no_output_means_after_equals_before(void **state)
     assert_memory_equal(dg.before_sm3, want, 32);
 }
 
+/* A PDF with three signatures: each covers [0, a) and [b, e) of the file, a < b <= e, in file order. */
+static void prefixes_hashed_once(void **state)
+{
+    (void)state;
+    static uint8_t doc[100000];
+    for (size_t i = 0; i < sizeof(doc); i++) {
+        doc[i] = (uint8_t)(i * 131 + 7);
+    }
+    const size_t r[3][3] = {{20000, 20500, 21000}, {50000, 50500, 51000}, {99000, 99500, 100000}};
+    es_prefix_hasher p;
+    es_prefix_hasher_init(&p, es_span_of(doc, sizeof(doc)));
+    eseal_hash hashes[2] = {ESEAL_HASH_SHA256, ESEAL_HASH_SM3};
+    uint64_t tails = 0;
+    for (size_t h = 0; h < 2; h++) {
+        for (size_t i = 0; i < 3; i++) {
+            es_span parts[2] = {es_span_of(doc, r[i][0]), es_span_of(doc + r[i][1], r[i][2] - r[i][1])};
+            uint8_t got[64], want[64];
+            size_t gn = 0, wn = 0;
+            assert_true(es_ok(es_prefix_digest(&p, got, &gn, hashes[h], parts, 2)));
+            assert_true(es_ok(es_digest_spans(want, &wn, hashes[h], parts, 2)));
+            assert_int_equal(gn, wn);
+            assert_memory_equal(got, want, wn);
+            tails += h == 0 ? r[i][2] - r[i][1] : 0;
+        }
+    }
+    /* Each hash went over the longest prefix once, plus the tails: not 20000 + 50000 + 99000. */
+    assert_int_equal(p.bytes, 2 * (99000 + tails));
+
+    /* Out of order, or not from the start: hashed on its own, still right. */
+    uint64_t before = p.bytes;
+    es_span early[2] = {es_span_of(doc, 1000), es_span_of(doc + 2000, 10)};
+    es_span inner[1] = {es_span_of(doc + 5, 100)};
+    uint8_t got[64], want[64];
+    size_t gn = 0, wn = 0;
+    assert_true(es_ok(es_prefix_digest(&p, got, &gn, ESEAL_HASH_SHA256, early, 2)));
+    assert_true(es_ok(es_digest_spans(want, &wn, ESEAL_HASH_SHA256, early, 2)));
+    assert_memory_equal(got, want, wn);
+    assert_true(es_ok(es_prefix_digest(&p, got, &gn, ESEAL_HASH_SHA256, inner, 1)));
+    assert_true(es_ok(es_digest_spans(want, &wn, ESEAL_HASH_SHA256, inner, 1)));
+    assert_memory_equal(got, want, wn);
+    assert_int_equal(p.bytes, before + 1010 + 100);
+    es_prefix_hasher_free(&p);
+    /* Without a hasher: the plain digest. */
+    assert_true(es_ok(es_prefix_digest(NULL, got, &gn, ESEAL_HASH_SHA256, early, 2)));
+    assert_true(es_ok(es_digest_spans(want, &wn, ESEAL_HASH_SHA256, early, 2)));
+    assert_memory_equal(got, want, wn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(one_pass_equals_separate_digests),
         cmocka_unit_test(no_output_means_after_equals_before),
+        cmocka_unit_test(prefixes_hashed_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
