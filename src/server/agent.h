@@ -66,6 +66,11 @@ void es_agent_addr_close(es_agent_addr *a);
 ES_RESULT es_agent_read_line(int fd, char *buf, size_t cap, int timeout_ms, size_t *len);
 /* Writes all of p[0..n) (MSG_NOSIGNAL: a peer gone is ESEAL_EIO, never SIGPIPE). */
 ES_RESULT es_agent_write_all(int fd, const char *p, size_t n, int timeout_ms);
+/* The words of a KEK answer after "eseal-agent/1 OK KEK " ("salt=HEX32 n=N r=R p=P key=HEX64", in
+ * that order, nothing else) into out; `words` is edited in place. ESEAL_EMALFORMED otherwise. */
+ES_RESULT es_agent_parse_kek(char *words, es_kek *out);
+/* The words of a STATUS answer ("pid=PID timeout=S left=S"), the same way. */
+ES_RESULT es_agent_parse_info(char *words, eseal_agent_info *out);
 /* The uid and pid of the peer of a connected unix socket (SO_PEERCRED). */
 ES_RESULT es_agent_peer(int fd, uid_t *uid, pid_t *pid);
 

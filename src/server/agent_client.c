@@ -224,6 +224,8 @@ static ES_RESULT word_uint(char **cur, const char *name, uint64_t max, uint64_t 
 {
     char *v = NULL;
     ES_GUARD(next_word(cur, name, &v));
+    /* The agent writes plain decimal: one spelling per number (no leading zero, no sign). */
+    ES_ENSURE(v[0] != '0' || v[1] == '\0', ESEAL_EMALFORMED, "eseal agent: %s has a leading zero", name);
     ES_GUARD_CTX(es_parse_uint(v, max, out), "eseal agent: %s", name);
     return ES_OK;
 }
@@ -242,7 +244,7 @@ static ES_RESULT word_hex(char **cur, const char *name, uint8_t *out, size_t n)
     return ES_OK;
 }
 
-static ES_RESULT parse_info(char *s, eseal_agent_info *out)
+ES_RESULT es_agent_parse_info(char *s, eseal_agent_info *out)
 {
     uint64_t pid = 0;
     uint64_t timeout = 0;
@@ -257,6 +259,24 @@ static ES_RESULT parse_info(char *s, eseal_agent_info *out)
     return ES_OK;
 }
 
+ES_RESULT es_agent_parse_kek(char *s, es_kek *out)
+{
+    memset(out, 0, sizeof(*out));
+    uint64_t n = 0;
+    uint64_t r = 0;
+    uint64_t p = 0;
+    ES_GUARD(word_hex(&s, "salt", out->salt, sizeof(out->salt)));
+    ES_GUARD(word_uint(&s, "n", UINT64_MAX, &n));
+    ES_GUARD(word_uint(&s, "r", UINT32_MAX, &r));
+    ES_GUARD(word_uint(&s, "p", UINT32_MAX, &p));
+    ES_GUARD(word_hex(&s, "key", out->key, sizeof(out->key)));
+    ES_ENSURE(*s == '\0', ESEAL_EMALFORMED, "eseal agent: more words than expected after the key");
+    out->n = n;
+    out->r = (uint32_t)r;
+    out->p = (uint32_t)p;
+    return ES_OK;
+}
+
 static ES_RESULT use_agent(eseal_instance *inst)
 {
     ES_ENSURE_ARG(inst != NULL);
@@ -267,31 +287,8 @@ static ES_RESULT use_agent(eseal_instance *inst)
         return res;
     }
     es_kek k;
-    memset(&k, 0, sizeof(k));
-    char *s = ans;
-    uint64_t n = 0;
-    uint64_t r = 0;
-    uint64_t p = 0;
-    res = word_hex(&s, "salt", k.salt, sizeof(k.salt));
+    res = es_agent_parse_kek(ans, &k);
     if (es_ok(res)) {
-        res = word_uint(&s, "n", UINT64_MAX, &n);
-    }
-    if (es_ok(res)) {
-        res = word_uint(&s, "r", UINT32_MAX, &r);
-    }
-    if (es_ok(res)) {
-        res = word_uint(&s, "p", UINT32_MAX, &p);
-    }
-    if (es_ok(res)) {
-        res = word_hex(&s, "key", k.key, sizeof(k.key));
-    }
-    if (es_ok(res) && *s != '\0') {
-        res = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "eseal agent: more words than expected after the key");
-    }
-    if (es_ok(res)) {
-        k.n = n;
-        k.r = (uint32_t)r;
-        k.p = (uint32_t)p;
         /* ESEAL_EPASS when the KEK does not open this instance (changed passphrase): ignored. */
         res = es_instance_set_kek(inst, &k);
     }
@@ -307,7 +304,7 @@ static ES_RESULT agent_status(const char *home, eseal_agent_info *out)
     memset(out, 0, sizeof(*out));
     char ans[ES_AGENT_LINE_MAX];
     ES_GUARD(agent_ask(home, "STATUS", ans, sizeof(ans), NULL));
-    return parse_info(ans, out);
+    return es_agent_parse_info(ans, out);
 }
 
 int eseal_agent_status(const char *home, eseal_agent_info *out)
