@@ -211,6 +211,9 @@ static ES_RESULT next_word(char **cur, const char *name, char **value)
     s += nl + 1;
     *value = s;
     char *sp = strchr(s, ' ');
+    /* One space between words, none at the end: one spelling per answer. */
+    ES_ENSURE(sp == NULL || (sp[1] != '\0' && sp[1] != ' '), ESEAL_EMALFORMED,
+              "eseal agent: a stray space after %s= in its answer", name);
     if (sp != NULL) {
         *sp = '\0';
         *cur = sp + 1;
