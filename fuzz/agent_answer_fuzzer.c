@@ -17,16 +17,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void hex(char *out, const uint8_t *p, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char in[ES_AGENT_LINE_MAX];
@@ -40,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (es_ok(es_agent_parse_kek(words, &k))) {
         char salt[2 * ES_KEK_SALT + 1];
         char key[2 * sizeof(k.key) + 1];
-        hex(salt, k.salt, sizeof(k.salt));
-        hex(key, k.key, sizeof(k.key));
+        es_hex_lower(salt, k.salt, sizeof(k.salt));
+        es_hex_lower(key, k.key, sizeof(k.key));
         char again[ES_AGENT_LINE_MAX * 2];
         (void)snprintf(again, sizeof(again), "salt=%s n=%" PRIu64 " r=%" PRIu32 " p=%" PRIu32 " key=%s", salt, k.n, k.r,
                        k.p, key);

@@ -52,13 +52,6 @@ struct eseal_agent {
     void *log_ctx;
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 __attribute__((format(printf, 2, 3))) static void logf_(const eseal_agent *ag, const char *fmt, ...)
 {
     if (ag->log == NULL) {
@@ -228,7 +221,7 @@ static ES_RESULT agent_open(eseal_agent **out, eseal_instance *inst, unsigned in
         agent_free(ag, ag->sock_ino != 0);
         return r;
     }
-    ag->last_ms = mono_ms();
+    ag->last_ms = es_agent_mono_ms();
     *out = ag;
     return ES_OK;
 }
@@ -257,7 +250,7 @@ int eseal_agent_prepare(eseal_agent *ag)
     }
     struct rlimit no_core = {0, 0};
     (void)setrlimit(RLIMIT_CORE, &no_core);
-    ag->last_ms = mono_ms();
+    ag->last_ms = es_agent_mono_ms();
     return ESEAL_OK;
 }
 
@@ -270,7 +263,7 @@ static unsigned int seconds_left(const eseal_agent *ag, int64_t now)
     return end > now ? (unsigned int)((end - now + 999) / 1000) : 0;
 }
 
-static void hex(char *out, const uint8_t *p, size_t n) { es_hex_lower(out, p, n); }
+
 
 /* Answers one connection. *stop set for a STOP request (the connection is then kept in stop_fd). */
 static void serve_one(eseal_agent *ag, int cfd, bool *stop)
@@ -300,14 +293,14 @@ static void serve_one(eseal_agent *ag, int cfd, bool *stop)
     /* The KEK answer: 256 bytes hold it (agent.h); wiped below whatever happens. */
     char ans[ES_AGENT_LINE_MAX];
     int n = 0;
-    int64_t now = mono_ms();
+    int64_t now = es_agent_mono_ms();
     if (!es_str_starts(req, ES_AGENT_PROTO " ")) {
         n = snprintf(ans, sizeof(ans), "%s ERR version: this agent speaks %s\n", ES_AGENT_PROTO, ES_AGENT_PROTO);
     } else if (strcmp(req, ES_AGENT_PROTO " KEK") == 0) {
         char salt[2 * ES_KEK_SALT + 1];
         char key[2 * sizeof(ag->kek->key) + 1];
-        hex(salt, ag->kek->salt, sizeof(ag->kek->salt));
-        hex(key, ag->kek->key, sizeof(ag->kek->key));
+        es_hex_lower(salt, ag->kek->salt, sizeof(ag->kek->salt));
+        es_hex_lower(key, ag->kek->key, sizeof(ag->kek->key));
         n = snprintf(ans, sizeof(ans), "%s OK KEK salt=%s n=%llu r=%lu p=%lu key=%s\n", ES_AGENT_PROTO, salt,
                      (unsigned long long)ag->kek->n, (unsigned long)ag->kek->r, (unsigned long)ag->kek->p, key);
         es_wipe(key, sizeof(key));
@@ -359,7 +352,7 @@ int eseal_agent_serve(eseal_agent *ag, const volatile sig_atomic_t *stop, eseal_
             logf_(ag, "stopped by a signal");
             break;
         }
-        int64_t now = mono_ms();
+        int64_t now = es_agent_mono_ms();
         int wait = ES_AGENT_TICK_MS;
         if (ag->timeout_s != 0) {
             int64_t left = ag->last_ms + (int64_t)ag->timeout_s * 1000 - now;

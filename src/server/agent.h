@@ -71,6 +71,8 @@ ES_RESULT es_agent_write_all(int fd, const char *p, size_t n, int timeout_ms);
 ES_RESULT es_agent_parse_kek(char *words, es_kek *out);
 /* The words of a STATUS answer ("pid=PID timeout=S left=S"), the same way. */
 ES_RESULT es_agent_parse_info(char *words, eseal_agent_info *out);
+/* CLOCK_MONOTONIC in milliseconds: the deadlines of both ends. */
+int64_t es_agent_mono_ms(void);
 /* The uid and pid of the peer of a connected unix socket (SO_PEERCRED). */
 ES_RESULT es_agent_peer(int fd, uid_t *uid, pid_t *pid);
 

@@ -46,7 +46,7 @@ void es_agent_addr_close(es_agent_addr *a)
     }
 }
 
-static int64_t mono_ms(void)
+int64_t es_agent_mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -57,7 +57,7 @@ static int64_t mono_ms(void)
 static ES_RESULT wait_fd(int fd, short events, int64_t deadline, const char *what)
 {
     for (;;) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - es_agent_mono_ms();
         ES_ENSURE(left > 0, ESEAL_EIO, "eseal agent: no %s within %d ms", what, ES_AGENT_IO_MS);
         struct pollfd p = {.fd = fd, .events = events};
         int r = poll(&p, 1, (int)left);
@@ -74,7 +74,7 @@ static ES_RESULT wait_fd(int fd, short events, int64_t deadline, const char *wha
 ES_RESULT es_agent_read_line(int fd, char *buf, size_t cap, int timeout_ms, size_t *len)
 {
     ES_ENSURE_ARG(buf != NULL && cap > 1 && len != NULL);
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = es_agent_mono_ms() + timeout_ms;
     size_t n = 0;
     for (;;) {
         ES_GUARD(wait_fd(fd, POLLIN, deadline, "line"));
@@ -98,7 +98,7 @@ ES_RESULT es_agent_read_line(int fd, char *buf, size_t cap, int timeout_ms, size
 
 ES_RESULT es_agent_write_all(int fd, const char *p, size_t n, int timeout_ms)
 {
-    int64_t deadline = mono_ms() + timeout_ms;
+    int64_t deadline = es_agent_mono_ms() + timeout_ms;
     while (n > 0) {
         ES_GUARD(wait_fd(fd, POLLOUT, deadline, "room to write"));
         ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -330,7 +330,7 @@ static ES_RESULT agent_stop(const char *home, eseal_agent_info *out)
     ES_GUARD(agent_ask(home, "STOP", ans, sizeof(ans), &fd));
     /* The agent closes this connection last, once the key is wiped and the socket removed, as it
      * exits: the end of the stream is the end of the agent. */
-    int64_t deadline = mono_ms() + AGENT_STOP_WAIT_MS;
+    int64_t deadline = es_agent_mono_ms() + AGENT_STOP_WAIT_MS;
     es_result r = ES_OK;
     for (;;) {
         char b[16];
