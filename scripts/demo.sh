@@ -5,7 +5,8 @@
 # GB/T 38540 seal with its imprint, suspends and resumes it, stamps a PDF with it (PAdES +
 # GB/T 38540, QR code), verifies the stamped PDF, a tampered copy and a forged later revision
 # (tests/attacks/), signs a plain file,
-# verifies it, tampers with it and verifies again, then revokes the certificate.
+# verifies it, tampers with it and verifies again, then revokes the certificate. Step 7d starts an
+# eseal agent and stamps with no passphrase through it.
 set -euo pipefail
 E=$1
 HOME_DIR=$2
@@ -63,12 +64,18 @@ python3 "$(dirname "$0")/../tests/attacks/build.py" disguised-sig freetext "$HOM
 
 OFD=$HOME_DIR/invoice.ofd
 python3 "$(dirname "$0")/../tests/resources/mkofd.py" "$OFD" 2
+step "8''. Unlock once: an agent holds the instance's key, later commands need no passphrase" \
+    eseal agent start --timeout 60 \; env -u ESEAL_PASSPHRASE eseal stamp contract.pdf -o contract-agent.pdf --seal "$SEAL" \; eseal agent stop
+"$E" agent start --timeout 60
+env -u ESEAL_PASSPHRASE "$E" stamp "$PDF" -o "$HOME_DIR/contract-agent.pdf" --seal "$SEAL"
+"$E" agent stop
+
 step "8a. Stamp an OFD (GB/T 38540 seal stamp), then stamp it again" \
     eseal stamp invoice.ofd -o invoice-stamped.ofd --seal "$SEAL" --page 1 --at 150,240
 "$E" stamp "$OFD" -o "$HOME_DIR/invoice-stamped.ofd" --seal "$SEAL" --page 1 --at 150,240
 "$E" stamp "$HOME_DIR/invoice-stamped.ofd" -o "$HOME_DIR/invoice-stamped2.ofd" --seal "$SEAL" --page 2
 step "8b. Verify the OFD: both stamps, every referenced file, dataHash, seal, binding" eseal verify invoice-stamped2.ofd
-"$E" verify "$HOME_DIR/invoice-stamped2.ofd" | grep -E '^(verdict|signature|  (stamp_annot|references|checks|covers|seal.name))' || true
+"$E" verify "$HOME_DIR/invoice-stamped2.ofd"
 
 step "8c. A trusted time: the instance's TSA answers an RFC 3161 request; openssl checks the reply" \
     eseal tsa respond contract.tsq -o contract.tsr
