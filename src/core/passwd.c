@@ -30,6 +30,7 @@
  * under the old passphrase into the new set, or into the old set about to be removed.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +52,10 @@
 #define PASSWD_WHY_MAX 512 /* why the exchange failed, for the error and the failure entry */
 
 bool es_passwd_exchange_fail = false;
+/* Guards every instance's kek and kek_set: a server's threads may ask for the KEK at once (the
+ * first one derives it, the others wait and copy it). One lock for the process: it is held for
+ * one derivation at most, once per instance handle. */
+static pthread_mutex_t kek_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Takes HOME/keys.lock (flock, shared or exclusive); *fd is closed to release it. */
 static ES_RESULT keys_lock(const eseal_instance *inst, bool exclusive, int *fd)
@@ -219,11 +224,13 @@ static ES_RESULT kek_unlock(eseal_instance *inst)
 ES_RESULT es_instance_kek(eseal_instance *inst, es_kek *out)
 {
     ES_ENSURE_ARG(inst != NULL && out != NULL);
-    if (!inst->kek_set) {
-        ES_GUARD(kek_unlock(inst));
+    pthread_mutex_lock(&kek_lock);
+    es_result r = inst->kek_set ? ES_OK : kek_unlock(inst);
+    if (es_ok(r)) {
+        *out = inst->kek;
     }
-    *out = inst->kek;
-    return ES_OK;
+    pthread_mutex_unlock(&kek_lock);
+    return r;
 }
 
 ES_RESULT es_instance_set_kek(eseal_instance *inst, const es_kek *kek)
@@ -237,9 +244,11 @@ ES_RESULT es_instance_set_kek(eseal_instance *inst, const es_kek *kek)
     bool same = memcmp(k.salt, kek->salt, ES_KEK_SALT) == 0 && k.n == kek->n && k.r == kek->r && k.p == kek->p;
     ES_ENSURE(same, ESEAL_EPASS, "the key-encryption key given is not this instance's (was the passphrase changed?)");
     ES_GUARD(es_kek_verify(kek, check, inst->home));
+    pthread_mutex_lock(&kek_lock);
     es_kek_wipe(&inst->kek);
     inst->kek = *kek;
     inst->kek_set = true;
+    pthread_mutex_unlock(&kek_lock);
     es_keys_note(inst);
     return ES_OK;
 }
@@ -592,9 +601,11 @@ static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size
     r = sync_dir(inst->home);
     remove_dir(es_buf_cstr(&stage)); /* the old set */
     es_result s = es_secret_set(&inst->pass, pass, len);
+    pthread_mutex_lock(&kek_lock);
     es_kek_wipe(&inst->kek);
     inst->kek = nk;
     inst->kek_set = es_ok(s);
+    pthread_mutex_unlock(&kek_lock);
     es_kek_wipe(&nk);
     es_keys_note(inst); /* this process may go on writing keys, under the new passphrase */
     return es_ok(r) ? s : r;

@@ -64,9 +64,10 @@ typedef struct es_kek {
     uint32_t r, p;
     uint8_t key[32];
 } es_kek;
-/* Test hooks: scrypt derivations and key files opened by this process (every path counts). */
-extern size_t es_kdf_derivations;
-extern size_t es_keyfile_opens;
+/* Test hooks: scrypt derivations and key files opened by this process (every path counts; atomic:
+ * a server opens keys from several threads). */
+extern _Atomic size_t es_kdf_derivations;
+extern _Atomic size_t es_keyfile_opens;
 /* k->key from the passphrase under k's salt and parameters: one derivation. */
 ES_RESULT es_kek_derive(es_kek *k, const char *pass, size_t pass_len);
 /* A new KEK: a random salt, the default parameters, one derivation. */

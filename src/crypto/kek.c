@@ -31,8 +31,8 @@
 /* OpenSSL's PKCS#8 reader caps scrypt memory at 32 MiB; the derivation here allows as much. */
 #define KEK_MAXMEM (32u * 1024 * 1024)
 
-size_t es_kdf_derivations = 0;
-size_t es_keyfile_opens = 0;
+_Atomic size_t es_kdf_derivations = 0;
+_Atomic size_t es_keyfile_opens = 0;
 
 ES_RESULT es_kek_derive(es_kek *k, const char *pass, size_t pass_len)
 {
