@@ -8,7 +8,10 @@
 #ifndef ESEAL_TEST_PDF_FIXTURE_H
 #define ESEAL_TEST_PDF_FIXTURE_H
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
     eseal_key *root_key, *key, *maker_key;
@@ -17,6 +20,40 @@ typedef struct {
     eseal_buf seal;
     eseal_imprint_outline *outline;
 } fixture;
+
+/* ---- PDFs as bytes ---- */
+
+/* Appends printf-formatted text to b (realloc'ed; the tests free it with free). */
+__attribute__((format(printf, 2, 3))) static inline void pdf_put(eseal_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    b->ptr = realloc(b->ptr, b->size + (size_t)n + 1);
+    va_start(ap, fmt);
+    (void)vsnprintf((char *)b->ptr + b->size, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->size += (size_t)n;
+}
+
+/* The number after the last occurrence of `key` in the file (the last /Size, startxref). */
+static inline int pdf_last_int(const eseal_buf *pdf, const char *key)
+{
+    const char *s = (const char *)pdf->ptr, *last = NULL;
+    for (const char *p = s; (p = memmem(p, pdf->size - (size_t)(p - s), key, strlen(key))) != NULL; p++) {
+        last = p + strlen(key);
+    }
+    assert_non_null(last);
+    while (*last == ' ' || *last == '\n' || *last == '\r') {
+        last++;
+    }
+    int v = 0;
+    for (; *last >= '0' && *last <= '9'; last++) {
+        v = v * 10 + (*last - '0');
+    }
+    return v;
+}
 
 static void issue(eseal_cert **out, eseal_key **key, es_cert_profile prof, const char *cn, eseal_key *ik,
                   eseal_cert *ic)

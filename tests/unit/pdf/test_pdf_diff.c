@@ -23,35 +23,23 @@
 
 /* ---- PDFs as bytes ------------------------------------------------------------------------- */
 
-static void put(eseal_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    b->ptr = realloc(b->ptr, b->size + (size_t)n + 1);
-    va_start(ap, fmt);
-    (void)vsnprintf((char *)b->ptr + b->size, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->size += (size_t)n;
-}
 
 /* A PDF of objects 1..n (a classic cross-reference table); `trailer` is added to the trailer. */
 static void make_pdf(eseal_buf *out, const char *const *objs, int n, const char *trailer)
 {
     size_t off[32];
     *out = (eseal_buf)ESEAL_BUF_INIT;
-    put(out, "%%PDF-1.7\n");
+    pdf_put(out, "%%PDF-1.7\n");
     for (int i = 0; i < n; i++) {
         off[i] = out->size;
-        put(out, "%d 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+        pdf_put(out, "%d 0 obj\n%s\nendobj\n", i + 1, objs[i]);
     }
     size_t x = out->size;
-    put(out, "xref\n0 %d\n0000000000 65535 f \n", n + 1);
+    pdf_put(out, "xref\n0 %d\n0000000000 65535 f \n", n + 1);
     for (int i = 0; i < n; i++) {
-        put(out, "%010zu 00000 n \n", off[i]);
+        pdf_put(out, "%010zu 00000 n \n", off[i]);
     }
-    put(out, "trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%zu\n%%%%EOF\n", n + 1, trailer, x);
+    pdf_put(out, "trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%zu\n%%%%EOF\n", n + 1, trailer, x);
 }
 
 static char *stream(const char *dict, const char *data)
@@ -157,15 +145,15 @@ static void append(eseal_buf *pdf, const int *nums, const char *const *bodies, i
     size_t off[16];
     for (int i = 0; i < n; i++) {
         off[i] = pdf->size;
-        put(pdf, "%d 0 obj\n%s\nendobj\n", nums[i], bodies[i]);
+        pdf_put(pdf, "%d 0 obj\n%s\nendobj\n", nums[i], bodies[i]);
         size = nums[i] + 1 > size ? nums[i] + 1 : size;
     }
     size_t x = pdf->size;
-    put(pdf, "xref\n");
+    pdf_put(pdf, "xref\n");
     for (int i = 0; i < n; i++) {
-        put(pdf, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
+        pdf_put(pdf, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
     }
-    put(pdf, "trailer\n<< /Size %d /Root 1 0 R /Prev %d %s>>\nstartxref\n%zu\n%%%%EOF\n", size, prev,
+    pdf_put(pdf, "trailer\n<< /Size %d /Root 1 0 R /Prev %d %s>>\nstartxref\n%zu\n%%%%EOF\n", size, prev,
         trailer != NULL ? trailer : "", x);
 }
 

@@ -22,35 +22,23 @@
 #include "../test_pki.h"
 #include "pdf_fixture.h"
 
-static void put(eseal_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    b->ptr = realloc(b->ptr, b->size + (size_t)n + 1);
-    va_start(ap, fmt);
-    (void)vsnprintf((char *)b->ptr + b->size, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->size += (size_t)n;
-}
 
 /* A one-page PDF of `n` objects (a classic cross-reference table). */
 static void make_pdf(eseal_buf *out, const char *const *objs, int n)
 {
     size_t off[8];
     *out = (eseal_buf)ESEAL_BUF_INIT;
-    put(out, "%%PDF-1.7\n");
+    pdf_put(out, "%%PDF-1.7\n");
     for (int i = 0; i < n; i++) {
         off[i] = out->size;
-        put(out, "%d 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+        pdf_put(out, "%d 0 obj\n%s\nendobj\n", i + 1, objs[i]);
     }
     size_t x = out->size;
-    put(out, "xref\n0 %d\n0000000000 65535 f \n", n + 1);
+    pdf_put(out, "xref\n0 %d\n0000000000 65535 f \n", n + 1);
     for (int i = 0; i < n; i++) {
-        put(out, "%010zu 00000 n \n", off[i]);
+        pdf_put(out, "%010zu 00000 n \n", off[i]);
     }
-    put(out, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", n + 1, x);
+    pdf_put(out, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", n + 1, x);
 }
 
 static const char *const page_objs[] = {
@@ -149,23 +137,6 @@ static void signed_revision_parsed_once(void **state)
     eseal_buf_dispose(&pdf);
 }
 
-/* The number after the last occurrence of `key` in the file (the last /Size, startxref). */
-static int last_int(const eseal_buf *pdf, const char *key)
-{
-    const char *s = (const char *)pdf->ptr, *last = NULL;
-    for (const char *p = s; (p = memmem(p, pdf->size - (size_t)(p - s), key, strlen(key))) != NULL; p++) {
-        last = p + strlen(key);
-    }
-    assert_non_null(last);
-    while (*last == ' ' || *last == '\n' || *last == '\r') {
-        last++;
-    }
-    int v = 0;
-    for (; *last >= '0' && *last <= '9'; last++) {
-        v = v * 10 + (*last - '0');
-    }
-    return v;
-}
 
 /* Does `r` give `code` with a text containing `text`? */
 static bool says(const eseal_report *r, const char *code, const char *text)
@@ -188,11 +159,11 @@ static void shared_parse_remembers_its_repair(void **state)
     fixture *f = *state;
     eseal_buf pdf = ESEAL_BUF_INIT;
     stamped(f, &pdf, 2);
-    int afn = last_int(&pdf, "/AcroForm "), prev = last_int(&pdf, "startxref"), size = last_int(&pdf, "/Size ");
+    int afn = pdf_last_int(&pdf, "/AcroForm "), prev = pdf_last_int(&pdf, "startxref"), size = pdf_last_int(&pdf, "/Size ");
     size_t at = pdf.size;
-    put(&pdf, "1 0 obj\n<< /Type /Catalog /Pages 3 0 R /AcroForm %d 0 R >>\nendobj\n", afn);
+    pdf_put(&pdf, "1 0 obj\n<< /Type /Catalog /Pages 3 0 R /AcroForm %d 0 R >>\nendobj\n", afn);
     size_t x = pdf.size;
-    put(&pdf, "xref\n1 1\n%010zu 00000 n \ntrailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%zu\n%%%%EOF\n",
+    pdf_put(&pdf, "xref\n1 1\n%010zu 00000 n \ntrailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%zu\n%%%%EOF\n",
         at, size, prev, x);
     eseal_report *r = NULL;
     unsigned long before = es_pdf_open_count();

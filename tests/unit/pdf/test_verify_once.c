@@ -36,18 +36,6 @@
 #include "../test_pki.h"
 #include "pdf_fixture.h"
 
-static void put(eseal_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    b->ptr = realloc(b->ptr, b->size + (size_t)n + 1);
-    va_start(ap, fmt);
-    (void)vsnprintf((char *)b->ptr + b->size, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->size += (size_t)n;
-}
 
 #define MAX_OBJS 512
 
@@ -62,33 +50,33 @@ static void make_doc(eseal_buf *out, int pages, const char *pages_extra)
     int n = 2 + 3 * pages;
     assert_true(n < MAX_OBJS);
     *out = (eseal_buf)ESEAL_BUF_INIT;
-    put(out, "%%PDF-1.7\n");
+    pdf_put(out, "%%PDF-1.7\n");
     off[1] = out->size;
-    put(out, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+    pdf_put(out, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
     off[2] = out->size;
-    put(out, "2 0 obj\n<< /Type /Pages /Count %d /MediaBox [0 0 595 842] %s /Kids [", pages, pages_extra);
+    pdf_put(out, "2 0 obj\n<< /Type /Pages /Count %d /MediaBox [0 0 595 842] %s /Kids [", pages, pages_extra);
     for (int i = 0; i < pages; i++) {
-        put(out, "%d 0 R ", 3 + 3 * i);
+        pdf_put(out, "%d 0 R ", 3 + 3 * i);
     }
-    put(out, "] >>\nendobj\n");
+    pdf_put(out, "] >>\nendobj\n");
     for (int i = 0; i < pages; i++) {
         char text[64];
         int tl = snprintf(text, sizeof(text), "BT /F1 12 Tf 72 720 Td (page %d) Tj ET", i + 1);
         off[3 + 3 * i] = out->size;
-        put(out, "%d 0 obj\n<< /Type /Page /Parent 2 0 R /Contents %d 0 R /Resources << /Font << /F1 << /Type /Font "
+        pdf_put(out, "%d 0 obj\n<< /Type /Page /Parent 2 0 R /Contents %d 0 R /Resources << /Font << /F1 << /Type /Font "
                  "/Subtype /Type1 /BaseFont /Helvetica >> >> >> >>\nendobj\n",
             3 + 3 * i, 4 + 3 * i);
         off[4 + 3 * i] = out->size;
-        put(out, "%d 0 obj\n<< /Length %d 0 R >>\nstream\n%s\nendstream\nendobj\n", 4 + 3 * i, 5 + 3 * i, text);
+        pdf_put(out, "%d 0 obj\n<< /Length %d 0 R >>\nstream\n%s\nendstream\nendobj\n", 4 + 3 * i, 5 + 3 * i, text);
         off[5 + 3 * i] = out->size;
-        put(out, "%d 0 obj\n%d\nendobj\n", 5 + 3 * i, tl + 1);
+        pdf_put(out, "%d 0 obj\n%d\nendobj\n", 5 + 3 * i, tl + 1);
     }
     size_t x = out->size;
-    put(out, "xref\n0 %d\n0000000000 65535 f \n", n + 1);
+    pdf_put(out, "xref\n0 %d\n0000000000 65535 f \n", n + 1);
     for (int i = 1; i <= n; i++) {
-        put(out, "%010zu 00000 n \n", off[i]);
+        pdf_put(out, "%010zu 00000 n \n", off[i]);
     }
-    put(out, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", n + 1, x);
+    pdf_put(out, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", n + 1, x);
 }
 
 /* `n` stamps on page 1, each an incremental update of the one before. */
@@ -108,41 +96,24 @@ static void stamp_n(fixture *f, eseal_buf *doc, int n)
     }
 }
 
-/* The number after the last occurrence of `key` in the file (the last /Size, startxref). */
-static int last_int(const eseal_buf *pdf, const char *key)
-{
-    const char *s = (const char *)pdf->ptr, *last = NULL;
-    for (const char *p = s; (p = memmem(p, pdf->size - (size_t)(p - s), key, strlen(key))) != NULL; p++) {
-        last = p + strlen(key);
-    }
-    assert_non_null(last);
-    while (*last == ' ' || *last == '\n' || *last == '\r') {
-        last++;
-    }
-    int v = 0;
-    for (; *last >= '0' && *last <= '9'; last++) {
-        v = v * 10 + (*last - '0');
-    }
-    return v;
-}
 
 /* Appends a revision that redefines object `num` as `body` (and `num2` as `body2` when > 0). */
 static void append_rev(eseal_buf *pdf, int num, const char *body, int num2, const char *body2)
 {
-    int prev = last_int(pdf, "startxref"), size = last_int(pdf, "/Size ");
+    int prev = pdf_last_int(pdf, "startxref"), size = pdf_last_int(pdf, "/Size ");
     size_t at = pdf->size;
-    put(pdf, "%d 0 obj\n%s\nendobj\n", num, body);
+    pdf_put(pdf, "%d 0 obj\n%s\nendobj\n", num, body);
     size_t at2 = pdf->size;
     if (num2 > 0) {
-        put(pdf, "%d 0 obj\n%s\nendobj\n", num2, body2);
+        pdf_put(pdf, "%d 0 obj\n%s\nendobj\n", num2, body2);
     }
     int top = num > num2 ? num : num2;
     size_t x = pdf->size;
-    put(pdf, "xref\n%d 1\n%010zu 00000 n \n", num, at);
+    pdf_put(pdf, "xref\n%d 1\n%010zu 00000 n \n", num, at);
     if (num2 > 0) {
-        put(pdf, "%d 1\n%010zu 00000 n \n", num2, at2);
+        pdf_put(pdf, "%d 1\n%010zu 00000 n \n", num2, at2);
     }
-    put(pdf, "trailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%zu\n%%%%EOF\n", top >= size ? top + 1 : size,
+    pdf_put(pdf, "trailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%zu\n%%%%EOF\n", top >= size ? top + 1 : size,
         prev, x);
 }
 
@@ -168,7 +139,7 @@ static void objstm(eseal_buf *b, int num, int held, const char *page2)
 {
     char hdr[16];
     int hl = snprintf(hdr, sizeof(hdr), "%d 0 ", held);
-    put(b, "%d 0 obj\n<< /Type /ObjStm /N 1 /First %d /Length %zu >>\nstream\n%s%s\nendstream\nendobj\n", num, hl,
+    pdf_put(b, "%d 0 obj\n<< /Type /ObjStm /N 1 /First %d /Length %zu >>\nstream\n%s%s\nendstream\nendobj\n", num, hl,
         (size_t)hl + strlen(page2) + 1, hdr, page2);
 }
 
@@ -180,23 +151,23 @@ static void make_objstm_doc(eseal_buf *out)
 {
     size_t off[10] = {0};
     *out = (eseal_buf)ESEAL_BUF_INIT;
-    put(out, "%%PDF-1.7\n");
+    pdf_put(out, "%%PDF-1.7\n");
     off[1] = out->size;
-    put(out, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+    pdf_put(out, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
     off[2] = out->size;
-    put(out, "2 0 obj\n<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 /MediaBox [0 0 595 842] >>\nendobj\n");
+    pdf_put(out, "2 0 obj\n<< /Type /Pages /Kids [3 0 R 6 0 R] /Count 2 /MediaBox [0 0 595 842] >>\nendobj\n");
     off[3] = out->size;
-    put(out, "3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << >> >>\nendobj\n");
+    pdf_put(out, "3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << >> >>\nendobj\n");
     off[4] = out->size;
-    put(out, "4 0 obj\n<< /Length 11 >>\nstream\n0 0 m 9 9 l\nendstream\nendobj\n");
+    pdf_put(out, "4 0 obj\n<< /Length 11 >>\nstream\n0 0 m 9 9 l\nendstream\nendobj\n");
     off[5] = out->size;
     objstm(out, 5, 7, "<< /ProcSet [/PDF] >>");
     off[6] = out->size;
-    put(out, "6 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 8 0 R /Resources 7 0 R >>\nendobj\n");
+    pdf_put(out, "6 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 8 0 R /Resources 7 0 R >>\nendobj\n");
     off[8] = out->size;
-    put(out, "8 0 obj\n<< /Length 11 >>\nstream\n0 0 m 5 5 l\nendstream\nendobj\n");
+    pdf_put(out, "8 0 obj\n<< /Length 11 >>\nstream\n0 0 m 5 5 l\nendstream\nendobj\n");
     off[9] = out->size;
-    put(out, "9 0 obj\n<< /Type /XRef /Size 10 /W [1 4 2] /Root 1 0 R /Length 70 >>\nstream\n");
+    pdf_put(out, "9 0 obj\n<< /Type /XRef /Size 10 /W [1 4 2] /Root 1 0 R /Length 70 >>\nstream\n");
     for (int i = 0; i < 10; i++) {
         if (i == 0) {
             xrow(out, 0, 0, 65535);
@@ -206,21 +177,21 @@ static void make_objstm_doc(eseal_buf *out)
             xrow(out, 1, off[i], 0);
         }
     }
-    put(out, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", off[9]);
+    pdf_put(out, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", off[9]);
 }
 
 /* Appends a revision that replaces object stream 5, now holding object `held` (`body`), listing only it. */
 static void replace_objstm(eseal_buf *pdf, int held, const char *body)
 {
-    int prev = last_int(pdf, "startxref"), size = last_int(pdf, "/Size ");
+    int prev = pdf_last_int(pdf, "startxref"), size = pdf_last_int(pdf, "/Size ");
     size_t at = pdf->size;
     objstm(pdf, 5, held, body);
     size_t x = pdf->size;
-    put(pdf, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Index [5 1 %d 1] /Prev %d /Root 1 0 R /Length 14 >>\nstream\n",
+    pdf_put(pdf, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Index [5 1 %d 1] /Prev %d /Root 1 0 R /Length 14 >>\nstream\n",
         size, size + 1, size, prev);
     xrow(pdf, 1, at, 0);
     xrow(pdf, 1, x, 0);
-    put(pdf, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", x);
+    pdf_put(pdf, "\nendstream\nendobj\nstartxref\n%zu\n%%%%EOF\n", x);
 }
 
 typedef struct {
