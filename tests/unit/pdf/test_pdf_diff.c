@@ -23,7 +23,6 @@
 
 /* ---- PDFs as bytes ------------------------------------------------------------------------- */
 
-
 /* A PDF of objects 1..n (a classic cross-reference table); `trailer` is added to the trailer. */
 static void make_pdf(eseal_buf *out, const char *const *objs, int n, const char *trailer)
 {

@@ -22,7 +22,6 @@
 #include "../test_pki.h"
 #include "pdf_fixture.h"
 
-
 /* A one-page PDF of `n` objects (a classic cross-reference table). */
 static void make_pdf(eseal_buf *out, const char *const *objs, int n)
 {
@@ -136,7 +135,6 @@ static void signed_revision_parsed_once(void **state)
     es_pdf_qpdf_close(&file);
     eseal_buf_dispose(&pdf);
 }
-
 
 /* Does `r` give `code` with a text containing `text`? */
 static bool says(const eseal_report *r, const char *code, const char *text)

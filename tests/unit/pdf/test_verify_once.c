@@ -36,7 +36,6 @@
 #include "../test_pki.h"
 #include "pdf_fixture.h"
 
-
 #define MAX_OBJS 512
 
 /*
@@ -95,7 +94,6 @@ static void stamp_n(fixture *f, eseal_buf *doc, int n)
         *doc = next;
     }
 }
-
 
 /* Appends a revision that redefines object `num` as `body` (and `num2` as `body2` when > 0). */
 static void append_rev(eseal_buf *pdf, int num, const char *body, int num2, const char *body2)
