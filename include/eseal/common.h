@@ -81,6 +81,33 @@ ESEAL_EXTERN(void) eseal_time_format(char *out, size_t out_len, int64_t ms);
 ESEAL_EXTERN(int) eseal_file_read(eseal_buf *out, const char *path, size_t max);
 
 /**
+ * A regular file mapped read-only (eseal_file_map): `ptr` and `size` are its bytes, read as they are
+ * touched, without a copy. If the file shrinks while mapped, the bytes past the cut read as zeros
+ * (where a plain mapping would kill the process with SIGBUS) and eseal_mapped_file_check says so:
+ * whatever was computed from a mapping counts only if the check passes afterwards. The first
+ * mapping installs a SIGBUS handler that acts only on faults inside eseal's mappings and passes
+ * every other SIGBUS to the handler installed before it (or the default action); an application
+ * that installs its own SIGBUS handler later must pass eseal's faults on, or read files instead.
+ */
+typedef struct {
+    const uint8_t *ptr;
+    size_t size;
+    int slot_; /**< internal */
+} eseal_mapped_file;
+
+/**
+ * Maps a whole regular file (no symbolic links), refusing more than `max` bytes (ESEAL_ELIMIT).
+ * ESEAL_EUNSUPPORTED when it cannot be mapped (an empty file, no address space): read it instead.
+ */
+ESEAL_EXTERN(int) eseal_file_map(eseal_mapped_file *out, const char *path, size_t max);
+
+/** ESEAL_OK when every byte read from `m` so far was the file's; ESEAL_EIO once the file shrank under it. */
+ESEAL_EXTERN(int) eseal_mapped_file_check(const eseal_mapped_file *m);
+
+/** Unmaps (an all-zero or disposed struct is left alone). */
+ESEAL_EXTERN(void) eseal_mapped_file_dispose(eseal_mapped_file *m);
+
+/**
  * Writes a file atomically: a temporary file in the same directory, fsync,
  * rename. A crash never leaves a half-written file at `path`.
  */

@@ -66,6 +66,17 @@ static int run_batch(cli_args *a, const eseal_verify_request *q)
     return rc;
 }
 
+/* The file verified: a mapping, or a buffer read whole. */
+static void release(eseal_buf *sig, eseal_mapped_file *map)
+{
+    if (map->ptr != NULL) {
+        eseal_mapped_file_dispose(map);
+        *sig = (eseal_buf)ESEAL_BUF_INIT;
+    } else {
+        eseal_buf_dispose(sig);
+    }
+}
+
 static int run(cli_args *a)
 {
     if (cli_get(a, "batch") != NULL) {
@@ -103,10 +114,19 @@ static int run(cli_args *a)
         return cli_usage_error(&cli_cmd_verify, "the signature and --data cannot both be standard input");
     }
     eseal_buf sig = ESEAL_BUF_INIT;
+    eseal_mapped_file map = {0};
     bool pdf = false, ofd = false;
     if (data == NULL) {
-        /* No --data: the file carries its own signatures (a PDF). */
-        if (cli_read_file(a->pos[0], &sig, (size_t)eseal_limits_default()->max_input_bytes) != CLI_OK) {
+        /* No --data: the file carries its own signatures (a PDF, an OFD): mapped, not copied, when it
+         * can be (a large PDF is read once, by the verifier's hashes), and checked intact at the end. */
+        size_t max = (size_t)eseal_limits_default()->max_input_bytes;
+        int mrc = strcmp(a->pos[0], "-") != 0 ? eseal_file_map(&map, a->pos[0], max) : ESEAL_EUNSUPPORTED;
+        if (mrc == ESEAL_OK) {
+            sig.ptr = (uint8_t *)(uintptr_t)map.ptr; /* borrowed: never disposed as a buffer */
+            sig.size = map.size;
+        } else if (mrc != ESEAL_EUNSUPPORTED) {
+            return cli_fail(mrc);
+        } else if (cli_read_file(a->pos[0], &sig, max) != CLI_OK) {
             return CLI_ERROR;
         }
     } else if (cli_read_file(a->pos[0], &sig, 16u << 20) != CLI_OK) {
@@ -115,13 +135,13 @@ static int run(cli_args *a)
     eseal_file_kind kind;
     int krc = eseal_file_kind_detect(&kind, sig.ptr, sig.size, a->pos[0]);
     if (krc != ESEAL_OK) {
-        eseal_buf_dispose(&sig);
+        release(&sig, &map);
         return cli_fail(krc);
     }
     pdf = data == NULL && kind == ESEAL_FILE_PDF;
     ofd = data == NULL && kind == ESEAL_FILE_OFD;
     if (data == NULL && kind == ESEAL_FILE_CMS) {
-        eseal_buf_dispose(&sig);
+        release(&sig, &map);
         return cli_usage_error(&cli_cmd_verify, "verify FILE.p7s needs --data FILE (the signed file)");
     }
     /* Verification needs no passphrase. Without an instance, only --trust anchors count. */
@@ -130,7 +150,7 @@ static int run(cli_args *a)
     if (!cli_flag(a, "no-instance")) {
         rc = eseal_instance_open(&inst, cli_home(a));
         if (rc != ESEAL_OK && rc != ESEAL_ENOTFOUND) {
-            eseal_buf_dispose(&sig);
+            release(&sig, &map);
             return cli_fail(rc);
         }
     }
@@ -140,7 +160,7 @@ static int run(cli_args *a)
     const char *data_path = data;
     if (!pdf && !ofd && cli_spool_input(&sp, data, &data_path) != CLI_OK) {
         eseal_instance_close(inst);
-        eseal_buf_dispose(&sig);
+        release(&sig, &map);
         return CLI_ERROR;
     }
     rc = pdf   ? eseal_instance_verify_pdf(inst, &rep, sig.ptr, sig.size, &q)
@@ -148,7 +168,12 @@ static int run(cli_args *a)
                : eseal_instance_verify_cms(inst, &rep, sig.ptr, sig.size, data_path, &q);
     cli_spool_cleanup(&sp);
     eseal_instance_close(inst);
-    eseal_buf_dispose(&sig);
+    if (rc == ESEAL_OK && map.ptr != NULL && eseal_mapped_file_check(&map) != ESEAL_OK) {
+        rc = ESEAL_EIO; /* the report is of zeros where the file was cut: not given */
+        eseal_report_free(rep);
+        rep = NULL;
+    }
+    release(&sig, &map);
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
     }

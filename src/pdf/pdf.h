@@ -97,6 +97,7 @@ typedef struct {
     char *dss_certs, *dss_ocsps, *dss_crls; /* its /Certs, /OCSPs, /CRLs items, "" when none */
     char *dss_vri;      /* its /VRI value as written, or NULL */
     es_pdf_qpdf parse;  /* the parse, open until es_pdf_close: pages are read when asked for */
+    es_map map;         /* es_pdf_open_fd: the file mapped for qpdf (not mapped: read through its path) */
 } es_pdf_doc;
 
 /* Parses `data` (which must outlive the parse) under `lim` (NULL: the defaults); closed on failure. */
@@ -122,8 +123,14 @@ unsigned long es_pdf_open_count(void);
  */
 /* Opens a PDF held in memory (which must outlive the document) under `lim` (NULL: the defaults). */
 ES_RESULT es_pdf_open(es_pdf_doc *d, es_span data, const eseal_limits *lim);
-/* Opens the PDF behind `fd` (`size` bytes, kept open until es_pdf_close) without reading it into memory. */
+/*
+ * Opens the PDF behind `fd` (`size` bytes, kept open until es_pdf_close) without reading it into
+ * memory: qpdf reads it through a mapping (es_map; through the file where it cannot be mapped).
+ * What was read counts only if es_pdf_intact says so before es_pdf_close: a file that shrank
+ * meanwhile read zeros where it was cut.
+ */
 ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size, const eseal_limits *lim);
+ES_RESULT es_pdf_intact(const es_pdf_doc *d);
 /*
  * Reads pages first..last (1-based, within 1..npages; at most ES_PDF_MAX_PAGES_CROSS), once per
  * document; first = last = 0: the last page (npages).

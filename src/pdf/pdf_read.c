@@ -670,18 +670,31 @@ ES_RESULT es_pdf_open_fd(es_pdf_doc *d, int fd, uint64_t size, const eseal_limit
     ES_GUARD(pread_all(fd, at, sizeof(at), d->startxref));
     d->xref_stream = memcmp(at, "xref", 4) != 0;
     d->last_byte = tailbuf[tail - 1];
-    /* qpdf reads the very file we hold open, lazily (little memory), even if its path is swapped. */
-    char path[64];
-    (void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    es_result r = qp_open_any(&d->parse, es_span_of(head, sizeof(head)), path, lim);
+    /* qpdf reads the very file we hold open, lazily (little memory), even if its path is swapped:
+     * from a mapping (qpdf reads a classic cross-reference table line by line, about three system
+     * calls per entry through a FILE, which was most of a large stamp), else through the descriptor. */
+    es_result r = es_map_fd(&d->map, fd, (size_t)size);
+    if (es_ok(r)) {
+        r = qp_open_any(&d->parse, es_span_of(d->map.ptr, d->map.len), NULL, lim);
+    } else {
+        eseal_error_clear();
+        char path[64];
+        (void)snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        r = qp_open_any(&d->parse, es_span_of(head, sizeof(head)), path, lim);
+    }
     if (es_ok(r)) {
         r = read_doc(d, d->parse.q, lim);
+    }
+    if (!es_ok(r) && es_map_damaged(&d->map)) {
+        r = es_map_check(&d->map, "the input"); /* the cut, not what qpdf made of the zeros after it */
     }
     if (!es_ok(r)) {
         es_pdf_close(d); /* a half-read document owns strings and pages: free them (found by fuzzing) */
     }
     return r;
 }
+
+ES_RESULT es_pdf_intact(const es_pdf_doc *d) { return es_map_check(&d->map, "the input"); }
 
 void es_pdf_close(es_pdf_doc *d)
 {
@@ -703,6 +716,7 @@ void es_pdf_close(es_pdf_doc *d)
     es_free(d->fields);
     es_free(d->info);
     es_pdf_qpdf_close(&d->parse);
+    es_map_close(&d->map); /* after qpdf, which reads from it */
     memset(d, 0, sizeof(*d));
 }
 

@@ -927,6 +927,9 @@ static ES_RESULT prepare(update *u, es_pdf_doc *d, uint64_t size, const eseal_im
         r = build(u->upd, (size_t)size, &ph, d, imprint, seal, o, u->reserve, o->time_ms != 0 ? o->time_ms : es_ctx_now(ES_OPT_CTX(o, 2)),
                   false);
     }
+    if (es_ok(r)) {
+        r = es_pdf_intact(d); /* what the update was built from was the file's, not a cut's zeros */
+    }
     es_pdf_close(d);
     ES_GUARD(r);
     u->c0 = ph.contents_pos;

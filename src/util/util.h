@@ -146,6 +146,30 @@ struct stat;
 ES_RESULT es_open_regular(int *fd, struct stat *st, const char *path, bool nofollow);
 /* Reads a whole regular file, refusing more than max bytes (ESEAL_ELIMIT). */
 ES_RESULT es_file_read(es_buf *out, const char *path, size_t max);
+
+/*
+ * A read-only mapping of a file (map.c): what qpdf and the hashes read of a large input without a
+ * copy, and without the process dying if the file shrinks meanwhile. The first es_map_fd installs a
+ * SIGBUS handler that acts only on faults inside these mappings (an anonymous zero page goes over the
+ * faulting page and the mapping is marked damaged) and passes every other SIGBUS on to the handler
+ * installed before it, or to the default action. Whatever is read from a mapping counts only once
+ * es_map_check says it was intact until then. ESEAL_EUNSUPPORTED when the file cannot be mapped (the caller
+ * reads it instead).
+ */
+typedef struct {
+    const uint8_t *ptr;
+    size_t len;
+    int slot;
+} es_map; /* all zero: not mapped */
+
+ES_RESULT es_map_fd(es_map *m, int fd, size_t len);
+/* True once a page could not be read (the file shrank): its bytes read as zeros. */
+bool es_map_damaged(const es_map *m);
+/* ESEAL_EIO "<what> changed while it was read" when damaged. */
+ES_RESULT es_map_check(const es_map *m, const char *what);
+void es_map_close(es_map *m);
+/* Test hook: SIGBUS faults answered so far in this process. */
+unsigned long es_map_repaired_count(void);
 /* Creates `path` exclusively (O_EXCL|O_NOFOLLOW, given mode), writes, fsyncs. */
 ES_RESULT es_file_write_new(const char *path, const void *p, size_t n, unsigned mode);
 /* Writes to a temporary file in the same directory, fsyncs, renames over path. */
