@@ -112,6 +112,8 @@ void es_pdf_qpdf_quiet(es_pdf_qpdf *p);
 ES_RESULT es_pdf_qpdf_pages(es_pdf_qpdf *p, const char **repair);
 /* How many times this thread has parsed a PDF with qpdf (every opener above counts): for tests. */
 unsigned long es_pdf_open_count(void);
+/* Appearance streams this process deflated (pdf_stamp.c keeps the last one per thread): for tests. */
+extern _Atomic unsigned long es_pdf_deflations;
 
 /*
  * What an incremental update needs, and nothing more (issue #18): es_pdf_open reads the trailer,

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,17 +372,75 @@ static ES_RESULT page_with_widgets(writer *w, const es_pdf_page *pg, const int *
  * A large content (the imprint's outlines as text: ~57 KB for a 40 mm seal) is deflated
  * (ISO 32000-1 §7.4.4 FlateDecode; ~3x smaller), so a stamp adds little to a small document.
  */
+/*
+ * The last appearance each thread compressed, and what it compressed to: every document of a batch
+ * with one seal at one size draws the same appearance, and deflating it (level 6, ~1 ms for a 28 KB
+ * imprint) was an eighth of a batch's CPU. compress2 is a pure function of its input, so the memo
+ * changes no byte. Freed when the thread ends (pthread key destructor).
+ */
+typedef struct {
+    es_buf in, out;
+} flate_memo;
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+static bool memo_ok;
+/* Test hook: appearances actually deflated by this process. */
+_Atomic unsigned long es_pdf_deflations;
+
+static void memo_free(void *p)
+{
+    flate_memo *m = p;
+    es_buf_free(&m->in);
+    es_buf_free(&m->out);
+    es_free(m);
+}
+
+static void memo_init(void) { memo_ok = pthread_key_create(&memo_key, memo_free) == 0; }
+
+/* `content` deflated into `z`, from this thread's memo when it is the same content. */
+static ES_RESULT deflate_appearance(es_buf *z, es_span content)
+{
+    (void)pthread_once(&memo_once, memo_init);
+    flate_memo *m = memo_ok ? pthread_getspecific(memo_key) : NULL;
+    if (m != NULL && es_span_eq(es_buf_span(&m->in), content)) {
+        return es_buf_append(z, m->out.ptr, m->out.len);
+    }
+    uLongf zlen = compressBound((uLong)content.len);
+    ES_GUARD(es_buf_reserve(z, (size_t)zlen));
+    ES_ENSURE(compress2(z->ptr, &zlen, content.ptr, (uLong)content.len, 6) == Z_OK, ESEAL_ERROR,
+              "pdf: the appearance stream cannot be compressed");
+    z->len = (size_t)zlen;
+    es_pdf_deflations++;
+    if (memo_ok && m == NULL) {
+        m = es_calloc(1, sizeof(*m));
+        if (m != NULL && pthread_setspecific(memo_key, m) != 0) {
+            es_free(m);
+            m = NULL;
+        }
+        if (m != NULL) {
+            m->in = (es_buf)ES_BUF_INIT(ES_PDF_XOBJECT_MAX);
+            m->out = (es_buf)ES_BUF_INIT(ES_PDF_XOBJECT_MAX);
+        }
+    }
+    if (m != NULL) {
+        /* A memo that cannot be kept is forgotten, never half-kept. */
+        m->in.len = m->out.len = 0;
+        if (!es_ok(es_buf_append(&m->in, content.ptr, content.len)) || !es_ok(es_buf_append(&m->out, z->ptr, z->len))) {
+            eseal_error_clear();
+            m->in.len = m->out.len = 0;
+        }
+    }
+    return ES_OK;
+}
+
 static ES_RESULT form_xobject(writer *w, int num, double bw, double bh, const double *matrix, const char *resources,
                               es_span content)
 {
     ES_AUTO(es_buf_freep) es_buf z = ES_BUF_INIT(ES_PDF_XOBJECT_MAX);
     bool flate = content.len >= FLATE_MIN;
     if (flate) {
-        uLongf zlen = compressBound((uLong)content.len);
-        ES_GUARD(es_buf_reserve(&z, (size_t)zlen));
-        ES_ENSURE(compress2(z.ptr, &zlen, content.ptr, (uLong)content.len, 6) == Z_OK, ESEAL_ERROR,
-                  "pdf: the appearance stream cannot be compressed");
-        z.len = (size_t)zlen;
+        ES_GUARD(deflate_appearance(&z, content));
     }
     ES_GUARD(obj(w, num, 0));
     ES_GUARD(es_buf_printf(w->b, "<< /Type /XObject /Subtype /Form /BBox [0 0 %.3f %.3f]", bw, bh));
