@@ -198,6 +198,12 @@ for i in $(seq "$NH"); do
     sync
     run e_big "$E" stamp "$T/big.pdf" -o "$T/big-e.pdf" --seal "$S" --page 1 --at 20,20
     sync
+    if [ $agent = 1 ]; then # the same with the keys unlocked (the agent's CPU is not in a wall time)
+        rm -f "$T/big-a.pdf" && sync
+        run e_big_agent env -u ESEAL_PASSPHRASE ESEAL_HOME="$agent_home" "$E" stamp "$T/big.pdf" -o "$T/big-a.pdf" \
+            --seal "$S" --page 1 --at 20,20
+        rm -f "$T/big-a.pdf" && sync
+    fi
     run p_big podofosign -in "$T/big.pdf" -out "$T/big-p.pdf" -cert "$T/cert.pem" -pkey "$T/key.pem" -digest SHA256 \
         -sigsize 4096 -annot-position 1,20,20,40,40 -annot-print -annot-text 5,5,Sealed
     run f_sha_big openssl dgst -sha256 "$T/big.pdf"
@@ -329,6 +335,11 @@ if eb is not None:
         "podofosign %s, %s; SHA-256 %s" % (s(pb), mib(pbm), s(hb)),
         "%s podofosign, %s the hash" % (x(eb, pb), x(eb, hb)),
         "≤ %s and < 64 MiB: %s" % (s(lim), verdict(eb <= lim and ebm < 64 * 1024)))
+    eba, ebam = med("e_big_agent", 0), med("e_big_agent", 2)
+    if eba is not None:
+        row("the same with the agent (keys unlocked)", "%s, %s" % (s(eba), mib(ebam)), "podofosign %s; SHA-256 %s" % (s(pb), s(hb)),
+            "%s podofosign, %s the hash" % (x(eba, pb), x(eba, hb)),
+            "≤ %s and < 64 MiB: %s" % (s(lim), verdict(eba <= lim and ebam < 64 * 1024)))
 
 ev, nv, h1 = med("e_ver1", 0), med("n_ver1", 0), med("f_sha1", 0)
 row("verify 1 MB, 1 signature", s(ev), "pdfsig %s; SHA-256 %s" % (s(nv), s(h1)), x(ev, nv) + " pdfsig",
