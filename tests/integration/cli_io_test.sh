@@ -50,6 +50,12 @@ check "and writes nothing to stdout (no half document)" -- [ ! -s "$T/fail.pdf" 
 expect 0 "verify - reads a PDF from stdin" -- sh -c '"$1" verify - <"$2"' _ "$E" "$T/sp.pdf"
 has "$T/out" "verdict: VALID" "verify - says VALID"
 expect 0 "verify - reads an OFD from stdin" -- sh -c '"$1" verify - <"$2"' _ "$E" "$T/sp.ofd"
+# A file is mapped (util/map.c), standard input read: the same report, byte for byte, for both kinds.
+for k in pdf ofd; do
+    "$E" verify --json --at 2030-01-01 "$T/sp.$k" >"$T/mapped.json" 2>&1
+    "$E" verify --json --at 2030-01-01 - <"$T/sp.$k" >"$T/read.json" 2>&1
+    check "verify FILE.$k (mapped) and verify - (read) give the same report" -- cmp -s "$T/mapped.json" "$T/read.json"
+done
 head -c 50000 /dev/urandom >"$T/doc.bin"
 head -c 50000 /dev/urandom >"$T/other.bin"
 expect 0 "sign" -- "$E" sign "$T/doc.bin" --cert "$ORG" -o "$T/doc.p7s"
