@@ -114,6 +114,8 @@ ES_RESULT es_pdf_qpdf_pages(es_pdf_qpdf *p, const char **repair);
 unsigned long es_pdf_open_count(void);
 /* Appearance streams this process deflated (pdf_stamp.c keeps the last one per thread): for tests. */
 extern _Atomic unsigned long es_pdf_deflations;
+/* Stamps (es_pdf_stamp_to) whose input a second thread copied while qpdf read it: for tests. */
+extern _Atomic unsigned long es_pdf_copy_threads;
 
 /*
  * What an incremental update needs, and nothing more (issue #18): es_pdf_open reads the trailer,

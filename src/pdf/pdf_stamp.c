@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1046,6 +1047,68 @@ int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imp
 
 /* ---- stamping file to file, streaming: memory stays at the size of the update ---- */
 
+/* Inputs of at least this size are copied and hashed by a second thread while qpdf reads them (a
+ * 116 MB file: the copy and its SHA-256 take about as long as qpdf's reading of 133k xref entries). */
+#define COPY_THREAD_MIN (8u << 20)
+#define COPY_CHUNK (1u << 18)
+
+/* The copy of the input into the output, with the digests of what was copied. */
+typedef struct {
+    int in;
+    uint64_t size;
+    const char *in_path;
+    es_atomic_file *out;
+    es_doc_hasher *h;  /* the audit entry's digests, or NULL */
+    es_hash_ctx *hc;   /* the signature's digest when it is not a fork of h's, or NULL */
+    atomic_bool stop;  /* the stamp failed meanwhile: stop copying */
+    int code;          /* the copy's result, and its message (a thread's error is its own) */
+    char msg[512];
+} copy_job;
+
+static ES_RESULT copy_input(copy_job *c)
+{
+    ES_AUTO(es_freep) uint8_t *chunk = es_malloc(COPY_CHUNK);
+    ES_ENSURE_ALLOC(chunk);
+    for (uint64_t off = 0; off < c->size;) {
+        ES_ENSURE(!atomic_load(&c->stop), ESEAL_ECANCELED, "pdf: the copy was stopped");
+        size_t want = c->size - off < COPY_CHUNK ? (size_t)(c->size - off) : COPY_CHUNK;
+        ssize_t k = pread(c->in, chunk, want, (off_t)off);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        ES_ENSURE(k > 0, ESEAL_EIO, "reading %s: %s", c->in_path, k < 0 ? strerror(errno) : "the file shrank");
+        es_span got = es_span_of(chunk, (size_t)k);
+        if (c->hc != NULL) {
+            ES_GUARD(es_hash_update(c->hc, got));
+        }
+        if (c->h != NULL) {
+            ES_GUARD(es_doc_hash_input(c->h, got));
+        }
+        ES_GUARD(es_atomic_write(c->out, chunk, (size_t)k));
+        off += (uint64_t)k;
+    }
+    return ES_OK;
+}
+
+static void copy_run(copy_job *c)
+{
+    es_result r = copy_input(c);
+    c->code = es_code(r);
+    if (!es_ok(r)) {
+        (void)snprintf(c->msg, sizeof(c->msg), "%s", eseal_error_last()->message);
+    }
+}
+
+/* Test hook: stamps whose input was copied by a second thread. */
+_Atomic unsigned long es_pdf_copy_threads;
+
+static void *copy_thread(void *arg)
+{
+    es_pdf_copy_threads++;
+    copy_run(arg);
+    return NULL;
+}
+
 typedef struct {
     int in;
     es_doc_hasher h;
@@ -1075,37 +1138,45 @@ ES_RESULT es_pdf_stamp_to(es_atomic_file *out, const char *in_path, const eseal_
     ES_GUARD(es_pdf_open_fd(&d, j.in, size, es_ctx_limits(ES_OPT_CTX(o, 2))));
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(ES_PDF_UPDATE_MAX);
     update u = {&upd, 0, 0, cms_reserve, ESEAL_CMS_SIGN_OPTIONS_INIT, o};
-    ES_GUARD(prepare(&u, &d, size, imprint, seal, key, cert, o));
+    cms_options(&u.co, key, o); /* the signature's hash, before the input is read */
 
     /* The output: the input copied and hashed in one pass (signature, before and after digests),
-     * then the update. The digests are of these bytes: the input is never read again. */
+     * then the update. The digests are of these bytes: the input is never read again. A SHA-256
+     * signature continues the input digest of the audit entry (es_doc_hash_fork): one pass of the
+     * hash over the input for the three digests. */
     if (dg != NULL) {
-        ES_GUARD(es_doc_hash_begin(&j.h, false));
+        es_result hr = es_doc_hash_begin(&j.h, false);
+        if (!es_ok(hr)) {
+            es_pdf_close(&d);
+            return hr;
+        }
     }
-    /* A SHA-256 signature continues the input digest of the audit entry (es_doc_hash_fork): one
-     * pass of the hash over the input for the three digests. */
     bool fork = dg != NULL && u.co.hash == ESEAL_HASH_SHA256;
     ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
     if (!fork) {
-        ES_GUARD(es_hash_begin(&hc, u.co.hash));
+        es_result hr = es_hash_begin(&hc, u.co.hash);
+        if (!es_ok(hr)) {
+            es_pdf_close(&d);
+            return hr;
+        }
     }
-    static _Thread_local uint8_t chunk[1 << 18];
-    for (uint64_t off = 0; off < size;) {
-        size_t want = size - off < sizeof(chunk) ? (size_t)(size - off) : sizeof(chunk);
-        ssize_t k = pread(j.in, chunk, want, (off_t)off);
-        if (k < 0 && errno == EINTR) {
-            continue;
+    copy_job c = {.in = j.in, .size = size, .in_path = in_path, .out = out, .h = dg != NULL ? &j.h : NULL, .hc = hc};
+    atomic_init(&c.stop, false);
+    /* A large input is copied by a second thread while qpdf reads it for the update (prepare): the
+     * copy touches only the output, the hashes and its own buffer until it is joined. */
+    pthread_t t;
+    bool threaded = size >= COPY_THREAD_MIN && pthread_create(&t, NULL, copy_thread, &c) == 0;
+    es_result r = prepare(&u, &d, size, imprint, seal, key, cert, o); /* closes d */
+    if (threaded) {
+        if (!es_ok(r)) {
+            atomic_store(&c.stop, true);
         }
-        ES_ENSURE(k > 0, ESEAL_EIO, "reading %s: %s", in_path, k < 0 ? strerror(errno) : "the file shrank");
-        if (!fork) {
-            ES_GUARD(es_hash_update(hc, es_span_of(chunk, (size_t)k)));
-        }
-        if (dg != NULL) {
-            ES_GUARD(es_doc_hash_input(&j.h, es_span_of(chunk, (size_t)k)));
-        }
-        ES_GUARD(es_atomic_write(out, chunk, (size_t)k));
-        off += (uint64_t)k;
+        (void)pthread_join(t, NULL);
+    } else if (es_ok(r)) {
+        copy_run(&c);
     }
+    ES_GUARD(r);
+    ES_ENSURE(c.code == ESEAL_OK, c.code, "%s", c.msg);
     if (fork) {
         ES_GUARD(es_doc_hash_fork(&j.h, u.co.hash, &hc));
     }
