@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eseal verify FILE.p7s --data FILE [--json] [--trust DIR] [--at TIME] */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,17 @@ static const cli_opt_spec opts[] = {{"data", 0, true, false},   {"trust", 0, tru
                                     {"signer", 0, true, false}, {"no-instance", 0, false, false},
                                     {"batch", 0, true, false},  {"online", 0, false, false},
                                     {"detail", 0, false, false}, {NULL, 0, false, false}};
+
+/* The file verified: a mapping, or a buffer read whole. */
+static void release(eseal_buf *sig, eseal_mapped_file *map)
+{
+    if (map->ptr != NULL) {
+        eseal_mapped_file_dispose(map);
+        *sig = (eseal_buf)ESEAL_BUF_INIT;
+    } else {
+        eseal_buf_dispose(sig);
+    }
+}
 
 /* --batch LIST: verify every PDF listed (one per line), one line each; exit 0 only when all are VALID. */
 static int run_batch(cli_args *a, const eseal_verify_request *q)
@@ -37,12 +49,25 @@ static int run_batch(cli_args *a, const eseal_verify_request *q)
         if (*p != '\0' && *p != '#') {
             n++;
             eseal_buf pdf = ESEAL_BUF_INIT;
+            eseal_mapped_file map = {0};
             eseal_report *rep = NULL;
-            int vrc = eseal_file_read(&pdf, p, (size_t)eseal_limits_default()->max_input_bytes);
+            size_t max = (size_t)eseal_limits_default()->max_input_bytes;
+            int vrc = eseal_file_map(&map, p, max);
+            if (vrc == ESEAL_OK) {
+                pdf.ptr = (uint8_t *)(uintptr_t)map.ptr; /* borrowed from the mapping */
+                pdf.size = map.size;
+            } else if (vrc == ESEAL_EUNSUPPORTED) {
+                vrc = eseal_file_read(&pdf, p, max);
+            }
             if (vrc == ESEAL_OK) {
                 bool ofd = pdf.size >= 4 && memcmp(pdf.ptr, "PK\x03\x04", 4) == 0;
                 vrc = ofd ? eseal_instance_verify_ofd(inst, &rep, pdf.ptr, pdf.size, q)
                           : eseal_instance_verify_pdf(inst, &rep, pdf.ptr, pdf.size, q);
+            }
+            if (vrc == ESEAL_OK && map.ptr != NULL && eseal_mapped_file_check(&map) != ESEAL_OK) {
+                vrc = ESEAL_EIO; /* a report of zeros where the file was cut is not given */
+                eseal_report_free(rep);
+                rep = NULL;
             }
             if (vrc != ESEAL_OK) {
                 printf("ERROR          %s: %s\n", p, eseal_error_last()->message);
@@ -56,7 +81,7 @@ static int run_batch(cli_args *a, const eseal_verify_request *q)
                 }
                 eseal_report_free(rep);
             }
-            eseal_buf_dispose(&pdf);
+            release(&pdf, &map);
         }
         p = nl != NULL ? nl + 1 : NULL;
     }
@@ -64,17 +89,6 @@ static int run_batch(cli_args *a, const eseal_verify_request *q)
     eseal_buf_dispose(&text);
     cli_note("%zu of %zu documents VALID", valid, n);
     return rc;
-}
-
-/* The file verified: a mapping, or a buffer read whole. */
-static void release(eseal_buf *sig, eseal_mapped_file *map)
-{
-    if (map->ptr != NULL) {
-        eseal_mapped_file_dispose(map);
-        *sig = (eseal_buf)ESEAL_BUF_INIT;
-    } else {
-        eseal_buf_dispose(sig);
-    }
 }
 
 static int run(cli_args *a)
