@@ -202,7 +202,13 @@ static void test_shrunk(void **state)
 static void test_foreign_still_kills(void **state)
 {
     (void)state;
-    assert_int_equal(run_child("foreign"), -SIGBUS);
+    int rc = run_child("foreign");
+#if defined(__SANITIZE_ADDRESS__)
+    /* AddressSanitizer handles SIGBUS itself (the handler before eseal's): it reports and exits 1. */
+    assert_int_equal(rc, 1);
+#else
+    assert_int_equal(rc, -SIGBUS);
+#endif
 }
 
 static void test_chains_to_previous(void **state)
