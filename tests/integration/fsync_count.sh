@@ -75,4 +75,27 @@ home=$(grep -Ec "sync\([0-9]+<$ESEAL_HOME>\)" "$T/syncs")
 grep -Eq "sync\([0-9]+<$ESEAL_HOME/eseal.db>\)" "$T/syncs" && notok "eseal.db itself synced (a checkpoint on close?)" ||
     ok "eseal.db itself not synced (no checkpoint on close)"
 expect 0 "the stamped document verifies" -- "$E" verify "$T/d/s2.pdf"
+# A batch of N: per document its output, its entry's commit and its folder (each reported as soon as
+# it is durable), then once HOME (SQLite), the folder again (sync_output_dirs), the checkpoint (WAL,
+# file, HOME/log) and ONE commit with every receipt and erased mark: 3N + 6 at most, N + 2 WAL
+# syncs at most (a receipt commit per document, as before issue 18's second round, gives 2N + 2).
+N=10
+: >"$T/list"
+for i in $(seq 1 $N); do
+    cp "$T/d/in.pdf" "$T/d/b$i.pdf"
+    echo "$T/d/b$i.pdf" >>"$T/list"
+done
+mkdir "$T/o"
+expect 0 "a batch of $N, under strace" -- env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+    strace -f -y -o "$T/btrace" \
+    -e trace=fsync,fdatasync,sync_file_range,syncfs,sync,msync \
+    "$E" stamp --batch "$T/list" -O "$T/o" --seal "$seal" --page 1 --level B-B -j 2
+grep -E '(fsync|fdatasync|sync_file_range|syncfs|sync|msync)\(' "$T/btrace" >"$T/bsyncs"
+bcount=$(wc -l <"$T/bsyncs")
+bwal=$(grep -Ec "sync\([0-9]+<$ESEAL_HOME/eseal.db-wal>" "$T/bsyncs")
+[ "$bcount" -le $((3 * N + 6)) ] && ok "batch: $bcount sync calls, at most $((3 * N + 6))" ||
+    notok "batch: $bcount sync calls, more than $((3 * N + 6))"
+[ "$bwal" -le $((N + 2)) ] && ok "batch: $bwal WAL syncs, at most $((N + 2)) (the receipts in one commit)" ||
+    notok "batch: $bwal WAL syncs, more than $((N + 2)) (a commit per receipt?)"
+[ "$(find "$T/o" -name 'b*.pdf' | wc -l)" -eq "$N" ] && ok "batch: $N outputs" || notok "batch: outputs missing"
 tap_done "fsync_count"
