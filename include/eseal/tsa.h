@@ -56,14 +56,15 @@ ESEAL_BEGIN_DECL
 /**
  * Hands out the next serial number (positive, unique per TSA). Returns
  * ESEAL_OK or a negative code; then the response is a rejection
- * (addInfoNotAvailable) and eseal_tsa_respond() still succeeds.
+ * (addInfoNotAvailable) and eseal_tsa_respond() still succeeds. Not needed
+ * when the configuration asks for random serials (random_serial).
  */
 typedef int (*eseal_tsa_serial_fn)(void *ctx, uint64_t *serial);
 
 /** The current time in milliseconds since the epoch (tests pin it). */
 typedef int64_t (*eseal_tsa_clock_fn)(void *ctx);
 
-#define ESEAL_TSA_CONFIG_VERSION 1
+#define ESEAL_TSA_CONFIG_VERSION 2
 
 typedef struct {
     unsigned int version;           /**< ESEAL_TSA_CONFIG_VERSION */
@@ -74,10 +75,19 @@ typedef struct {
     const char *policy_oid;         /**< NULL: ESEAL_TSA_DEFAULT_POLICY */
     unsigned int accuracy_ms;       /**< 0: 1000 */
     int include_tsa_name;           /**< 1: TSTInfo.tsa = the certificate's subject */
-    eseal_tsa_serial_fn next_serial; /**< required */
+    eseal_tsa_serial_fn next_serial; /**< required unless random_serial */
     void *serial_ctx;
     eseal_tsa_clock_fn clock;       /**< NULL: the system clock */
     void *clock_ctx;
+    /**
+     * Version 2. 1: each token's serial is drawn by the responder from the system's random source,
+     * 126 random bits under a fixed leading bit (a positive INTEGER of 16 content octets, in
+     * [2^126, 2^127)), and next_serial is not used: RFC 3161 §2.4.2 asks serials to be unique (up
+     * to 160 bits), not consecutive, so no counter has to be kept (or committed) anywhere; two
+     * equal serials are as likely as a 126-bit collision, and none equals a counter's value below
+     * 2^64. 0: next_serial numbers the tokens.
+     */
+    int random_serial;
 } eseal_tsa_config;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

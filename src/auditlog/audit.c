@@ -453,25 +453,44 @@ ES_RESULT es_audit_stamp(es_auditlog *h, const es_audit_stamp_in *in, uint64_t *
     return r;
 }
 
-ES_RESULT es_audit_stamps_published(es_auditlog *h, const int64_t *indices, size_t n)
+/* The bookkeeping that follows durable publications, in one transaction on the log's writing
+ * connection (es_log_write: the stamp's other commits are there, so SQLite syncs the home directory
+ * once per process, not once per connection): where each output waited is forgotten, and each
+ * receipt made (receipts != NULL, size > 0) is kept with its stamp record. */
+typedef struct {
+    const int64_t *indices;
+    size_t n;
+    bool erase;
+    const char (*serials)[40];
+    const eseal_buf *receipts;
+} settle_tx;
+
+static es_result settle_tx_fn(eseal_store *s, void *ctx)
 {
-    int rc = eseal_store_begin(h->store);
-    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-    for (size_t i = 0; i < n && rc == ESEAL_OK; i++) {
-        if (indices[i] >= 0) {
-            rc = eseal_store_log_private_erase(h->store, (uint64_t)indices[i], PUBLISH_KIND);
+    const settle_tx *x = ctx;
+    int rc = ESEAL_OK;
+    for (size_t i = 0; i < x->n && rc == ESEAL_OK; i++) {
+        if (x->indices[i] < 0) {
+            continue;
+        }
+        if (x->erase) {
+            rc = eseal_store_log_private_erase(s, (uint64_t)x->indices[i], PUBLISH_KIND);
             rc = rc == ESEAL_ENOTFOUND ? ESEAL_OK : rc;
         }
+        if (rc == ESEAL_OK && x->receipts != NULL && x->receipts[i].size > 0 && x->serials[i][0] != '\0') {
+            rc = eseal_store_stamp_receipt_put(s, x->serials[i], (const char *)x->receipts[i].ptr);
+        }
     }
-    if (rc == ESEAL_OK) {
-        rc = eseal_store_commit(h->store);
-    }
-    if (rc != ESEAL_OK) {
-        es_result r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
-        (void)eseal_store_rollback(h->store);
-        return r;
-    }
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     return ES_OK;
+}
+
+ES_RESULT es_audit_stamps_published(es_auditlog *h, const int64_t *indices, size_t n)
+{
+    eseal_log *log = NULL;
+    ES_GUARD(es_auditlog_log(h, &log));
+    settle_tx x = {indices, n, true, NULL, NULL};
+    return es_log_write(log, settle_tx_fn, &x);
 }
 
 /* In the failure entry's transaction: the output no longer waits anywhere, and the stamp's entry
@@ -614,22 +633,46 @@ static ES_RESULT recover_one(es_auditlog *h, const eseal_principal *who, uint64_
     eseal_buf_dispose(&raw);
     ES_ENSURE(rc == ESEAL_OK, rc, "stamp: entry %llu: %s", (unsigned long long)index, eseal_error_last()->message);
     /* Renamed before the crash (the temporary name is gone and the output is what was recorded):
-     * published; only the bookkeeping was left. Otherwise it was not published, and never will be
-     * (the input may have changed since). */
+     * published; only the bookkeeping was left (the mark is erased after the publication, with the
+     * batch's receipts: es_audit_stamps_settle). Otherwise it is not counted as published, and never
+     * will be (the input may have changed since): its failure entry says which case it was. An output
+     * that does not match is never marked published, whatever the reason (not renamed before the
+     * crash, or changed or removed since). */
     struct stat st;
-    bool published = readable && lstat(tmp, &st) != 0 && has_digest(out, e.e.doc_after_sha256, es_ctx_limits(h->ctx)->max_input_bytes);
+    bool tmp_left = readable && lstat(tmp, &st) == 0;
+    bool out_there = readable && !tmp_left && stat(out, &st) == 0;
+    bool published = readable && !tmp_left && out_there &&
+                     has_digest(out, e.e.doc_after_sha256, es_ctx_limits(h->ctx)->max_input_bytes);
     eseal_audit_entry_parsed_dispose(&e);
     if (published) {
         int64_t i = (int64_t)index;
         return es_audit_stamps_published(h, &i, 1);
     }
-    if (readable) {
+    if (tmp_left) {
         (void)unlink(tmp);
     }
-    return es_audit_stamp_unpublished(h, who, index, h->ts,
-                                      readable ? "the process that recorded it stopped before it renamed the output into place"
-                                               : "the process that recorded it stopped before the publication; where "
-                                                 "the output waited is not readable");
+    char why[ES_LOG_PENDING_PATH_MAX + ES_LOG_WHY_TEXT];
+    if (!readable) {
+        (void)snprintf(why, sizeof(why), "the process that recorded it stopped before the publication; where the "
+                                         "output waited is not readable");
+    } else if (tmp_left) {
+        (void)snprintf(why, sizeof(why), "the process that recorded it stopped before it renamed the output into place");
+    } else {
+        (void)snprintf(why, sizeof(why),
+                       "the process that recorded it stopped before it renamed the output into place, or the output "
+                       "was changed or removed since: %s %s",
+                       out, out_there ? "does not have the recorded SHA-256" : "is missing");
+    }
+    return es_audit_stamp_unpublished(h, who, index, h->ts, why);
+}
+
+/* The PUBLISH_FROM mark (decimal `ctx`), on the log's writing connection (es_log_write). */
+static es_result meta_put_tx(eseal_store *s, void *ctx)
+{
+    const char *num = ctx;
+    int rc = eseal_store_meta_put(s, PUBLISH_FROM, num, strlen(num));
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    return ES_OK;
 }
 
 ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, size_t *recovered)
@@ -673,16 +716,16 @@ ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, si
     eseal_error_clear();
     if (es_ok(r) && (!kept || *recovered > 0)) {
         char num[ES_LOG_DECIMAL_MAX];
-        int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
-        rc = eseal_store_meta_put(h->store, PUBLISH_FROM, num, (size_t)n);
-        r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+        (void)snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
+        r = es_log_write(log, meta_put_tx, num);
     }
     return r;
 }
 
-/* ---- the receipts of a batch ---------------------------------------------------------- */
+/* ---- after a batch: receipts, and the publications settled ------------------------------ */
 
-ES_RESULT es_audit_receipts(es_auditlog *h, const char (*serials)[40], const int64_t *indices, size_t n)
+ES_RESULT es_audit_stamps_settle(es_auditlog *h, const char (*serials)[40], const int64_t *indices, size_t n,
+                                 bool published)
 {
     eseal_log *log = NULL;
     ES_GUARD(es_auditlog_log(h, &log));
@@ -692,21 +735,28 @@ ES_RESULT es_audit_receipts(es_auditlog *h, const char (*serials)[40], const int
     if (rc != ESEAL_OK && rc != ESEAL_ESTATE) {
         r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
     }
+    eseal_buf *receipts = es_calloc(n > 0 ? n : 1, sizeof(*receipts));
+    ES_ENSURE_ALLOC(receipts);
     for (size_t i = 0; es_ok(r) && i < n; i++) {
         if (serials[i][0] == '\0' || indices[i] < 0) {
             continue;
         }
-        eseal_buf rcpt = ESEAL_BUF_INIT;
-        rc = eseal_log_receipt(log, &rcpt, (uint64_t)indices[i]);
-        if (rc == ESEAL_OK) {
-            rc = eseal_store_stamp_receipt_put(h->store, serials[i], (const char *)rcpt.ptr);
-        }
-        eseal_buf_dispose(&rcpt);
+        rc = eseal_log_receipt(log, &receipts[i], (uint64_t)indices[i]);
         if (rc != ESEAL_OK) {
+            /* Made when asked for (es_audit_stamp_receipt); the others are still kept. */
             r = es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+            eseal_buf_dispose(&receipts[i]);
         }
     }
-    return r;
+    /* The marks go whatever became of the receipts: a mark left behind would make the next recovery
+     * look at an output that may have changed by then (recover_one). */
+    settle_tx x = {indices, n, published, serials, receipts};
+    es_result w = es_log_write(log, settle_tx_fn, &x);
+    for (size_t i = 0; i < n; i++) {
+        eseal_buf_dispose(&receipts[i]);
+    }
+    es_free(receipts);
+    return es_ok(w) ? r : w;
 }
 
 /* Whether the stamp entry `index` has a "stamp.failed" entry (*failed; its index into at[]). */

@@ -74,6 +74,11 @@ ES_RESULT es_log_append(struct eseal_log *log, uint64_t *index, es_span entry, e
 ES_RESULT es_log_append_tx(eseal_store *s, const es_span *entries, size_t n, uint64_t *first);
 /* Creates the log's Ed25519 key (keys/log-ed25519.key, encrypted) and log/log.vkey. */
 ES_RESULT es_log_key_create(es_auditlog *h);
+/* Runs fn in one transaction on the log's writing connection (the one appends and checkpoints
+ * commit on, taken in turn with them), committed durably when fn succeeds, else rolled back. A
+ * process whose other writes go here syncs one SQLite connection's WAL, so SQLite's directory sync
+ * at a connection's first WAL sync happens once (docs/performance.md, fsyncs). */
+ES_RESULT es_log_write(struct eseal_log *log, es_result (*fn)(eseal_store *s, void *ctx), void *ctx);
 /* The log's reading connection, locked until es_log_reader_end. */
 eseal_store *es_log_reader_begin(struct eseal_log *log);
 void es_log_reader_end(struct eseal_log *log);
@@ -164,8 +169,14 @@ ES_RESULT es_audit_stamp_unpublished(es_auditlog *h, const eseal_principal *who,
  * entry's after digest) or gets its failure entry ("stamp.failed", "document.extend.failed"), and its
  * temporary file goes. *recovered: how many were found. */
 ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, size_t *recovered);
-/* Publishes a checkpoint and stores the receipt of every stamp (serial "" or index -1: skipped). */
-ES_RESULT es_audit_receipts(es_auditlog *h, const char (*serials)[40], const int64_t *indices, size_t n);
+/* After a batch, in one commit on the log's writing connection: publishes a checkpoint, stores the
+ * receipt of every stamp (serial "" or index -1: skipped) and, when `published` (every output is in
+ * place and durable), forgets where each output waited, as es_audit_stamps_published does. The marks
+ * are settled even when the checkpoint or a receipt fails (the first such error is returned; a
+ * missing receipt is made when asked for). Until this commits, a crash leaves the marks, and the next
+ * recovery finds each output published by its digest (es_audit_stamps_recover). */
+ES_RESULT es_audit_stamps_settle(es_auditlog *h, const char (*serials)[40], const int64_t *indices, size_t n,
+                                 bool published);
 /* The receipt of stamp `serial` (made now and kept when it was not made at stamping time). */
 ES_RESULT es_audit_stamp_receipt(es_auditlog *h, es_buf *out, const char *serial);
 /* Forgets the salt of entry `index`'s `field` ("ip", "device") and records "log.forgotten", in one

@@ -867,6 +867,29 @@ ES_RESULT es_log_store_cosigned(eseal_log *log, uint64_t size, es_span note)
     return r;
 }
 
+/* ---- other writes on the writer connection ----------------------------------------------- */
+
+typedef struct {
+    es_result (*fn)(eseal_store *s, void *ctx);
+    void *ctx;
+} store_tx_ctx;
+
+static es_result store_tx(eseal_log *log, void *ctx)
+{
+    store_tx_ctx *c = ctx;
+    return c->fn(log->w, c->ctx);
+}
+
+ES_RESULT es_log_write(eseal_log *log, es_result (*fn)(eseal_store *s, void *ctx), void *ctx)
+{
+    ES_ENSURE_ARG(log != NULL && fn != NULL);
+    store_tx_ctx c = {fn, ctx};
+    writer_acquire(log);
+    es_result r = in_writer_tx(log, store_tx, &c);
+    writer_release(log);
+    return r;
+}
+
 /* ---- reading -------------------------------------------------------------------------- */
 
 eseal_store *es_log_reader_begin(eseal_log *log)

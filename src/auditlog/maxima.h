@@ -32,6 +32,7 @@
  * back (the directory, '/', and the name). */
 #define ES_LOG_DIR_MAX 4096
 #define ES_LOG_PENDING_PATH_MAX 4200
+#define ES_LOG_WHY_TEXT 256          /* a recovery's words around the output's path in a failure entry */
 /* A pending stamp's or extension's two paths (temporary and output, each resolved: ES_LOG_DIR_MAX) and their separators. */
 #define ES_LOG_PENDING_MAX (2 * ES_LOG_DIR_MAX + 8)
 /* A path of tlog-tiles under an export directory ("tile/entries/x001/234.p/5"). */

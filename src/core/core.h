@@ -172,9 +172,6 @@ typedef struct es_timestamper_s {
     eseal_trust *trust;
     eseal_tsa_client_options co;
 } es_timestamper;
-/* After eseal_tsa_service_respond in this thread: the store error (and its message) that made
- * the responder answer "Error during serial number generation", else ESEAL_OK. */
-int es_tsa_serial_failure(const char **msg);
 ES_RESULT es_timestamper_open(es_timestamper *t, eseal_instance *inst, const char *const *urls, size_t n_urls,
                               unsigned int timeout_ms, const char *hierarchy);
 const char *es_tsa_hierarchy_for(const eseal_cert *signer);

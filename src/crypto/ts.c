@@ -25,6 +25,7 @@
  * check the SM2 signature has SM3 anyway.
  */
 #include <limits.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -70,11 +71,28 @@ struct eseal_tsa_responder {
     pooled_ctx *idle;
 };
 
-static ASN1_INTEGER *serial_cb(TS_RESP_CTX *ctx, void *data)
+/* Content octets of a random serial (eseal_tsa_config.random_serial). */
+#define TSA_RANDOM_SERIAL_LEN 16
+
+/* The token's serial number, from the configuration's source; NULL when it fails (a rejection then). */
+static ASN1_INTEGER *new_serial(const eseal_tsa_config *cfg)
 {
-    const eseal_tsa_config *cfg = data;
-    uint64_t serial = 0;
     ASN1_INTEGER *ai = NULL;
+    if (cfg->random_serial) {
+        /* 126 random bits under the leading 01: positive, always 16 content octets, above 2^64. */
+        uint8_t b[TSA_RANDOM_SERIAL_LEN];
+        if (!es_ok(es_random(b, sizeof(b)))) {
+            eseal_error_clear();
+            return NULL;
+        }
+        b[0] = (uint8_t)((b[0] & 0x3f) | 0x40);
+        BIGNUM *bn = BN_bin2bn(b, (int)sizeof(b), NULL);
+        ai = bn != NULL ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
+        BN_free(bn);
+        es_wipe(b, sizeof(b));
+        return ai;
+    }
+    uint64_t serial = 0;
     if (cfg->next_serial(cfg->serial_ctx, &serial) == ESEAL_OK && serial > 0) {
         ai = ASN1_INTEGER_new();
         if (ai != NULL && ASN1_INTEGER_set_uint64(ai, serial) != 1) {
@@ -82,6 +100,12 @@ static ASN1_INTEGER *serial_cb(TS_RESP_CTX *ctx, void *data)
             ai = NULL;
         }
     }
+    return ai;
+}
+
+static ASN1_INTEGER *serial_cb(TS_RESP_CTX *ctx, void *data)
+{
+    ASN1_INTEGER *ai = new_serial(data);
     if (ai == NULL) {
         /* As OpenSSL's own serial callback does (RFC 3161 §2.4.2 addInfoNotAvailable). */
         TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION, "Error during serial number generation.");
@@ -113,7 +137,8 @@ static ES_RESULT check_cfg(const eseal_tsa_config *cfg)
 {
     ES_CHECK_VERSION(cfg, tsa_config);
     ES_ENSURE(cfg->key != NULL && cfg->cert != NULL, ESEAL_EINVAL, "tsa: the configuration needs a key and a certificate");
-    ES_ENSURE(cfg->next_serial != NULL, ESEAL_EINVAL, "tsa: the configuration needs a serial number source");
+    ES_ENSURE(cfg->next_serial != NULL || (cfg->version >= 2 && cfg->random_serial), ESEAL_EINVAL,
+              "tsa: the configuration needs a serial number source");
     ES_ENSURE(cfg->chain_len == 0 || cfg->chain != NULL, ESEAL_EINVAL, "tsa: chain_len without chain");
     for (size_t i = 0; i < cfg->chain_len; i++) {
         ES_ENSURE(cfg->chain[i] != NULL, ESEAL_EINVAL, "tsa: chain certificate %zu is NULL", i + 1);
@@ -184,7 +209,13 @@ void eseal_tsa_responder_free(eseal_tsa_responder *r)
 static ES_RESULT responder_init(eseal_tsa_responder *r, const eseal_tsa_config *cfg)
 {
     ES_GUARD(check_cfg(cfg));
-    r->cfg = *cfg;
+    if (cfg->version >= 2) {
+        r->cfg = *cfg;
+    } else {
+        /* A version-1 configuration ends before random_serial: copy what it has. */
+        memcpy(&r->cfg, cfg, offsetof(eseal_tsa_config, random_serial));
+        r->cfg.random_serial = 0;
+    }
     r->sm2 = cfg->key->alg == ESEAL_ALG_SM2;
     if (!r->sm2) {
         r->pk = es_key_signing_pkey(cfg->key);
@@ -386,8 +417,8 @@ static verdict sm2_check_request(const TS_REQ *req, const ASN1_OBJECT *policy)
 static ES_RESULT sm2_tst_info(TS_TST_INFO **out, verdict *v, const TS_REQ *req, const eseal_tsa_responder *r)
 {
     const eseal_tsa_config *cfg = &r->cfg;
-    uint64_t serial = 0;
-    if (cfg->next_serial(cfg->serial_ctx, &serial) != ESEAL_OK || serial == 0) {
+    ES_AUTO(ASN1_INTEGER_freep) ASN1_INTEGER *sn = new_serial(cfg);
+    if (sn == NULL) {
         *v = (verdict){TS_STATUS_REJECTION, "Error during serial number generation.", TS_INFO_ADD_INFO_NOT_AVAILABLE};
         return ES_OK;
     }
@@ -402,9 +433,6 @@ static ES_RESULT sm2_tst_info(TS_TST_INFO **out, verdict *v, const TS_REQ *req, 
     ES_GUARD_OSSL(TS_TST_INFO_set_policy_id(tst, r->policy), "tsa: TSTInfo policy");
     ES_GUARD_OSSL(TS_TST_INFO_set_msg_imprint(tst, TS_REQ_get_msg_imprint((TS_REQ *)(uintptr_t)req)),
                   "tsa: TSTInfo imprint");
-    ES_AUTO(ASN1_INTEGER_freep) ASN1_INTEGER *sn = ASN1_INTEGER_new();
-    ES_ENSURE_ALLOC(sn);
-    ES_GUARD_OSSL(ASN1_INTEGER_set_uint64(sn, serial), "tsa: TSTInfo serial");
     ES_GUARD_OSSL(TS_TST_INFO_set_serial(tst, sn), "tsa: TSTInfo serial");
     /* genTime with milliseconds, no trailing zeros in the fraction (RFC 3161 §2.4.2, X.690 §11.7). */
     char gt[ES_GENTIME_LEN];

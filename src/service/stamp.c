@@ -33,7 +33,7 @@ static void phase(const char *name, size_t doc)
 /* The bounds of a stamp, named (issue #16). */
 #define ES_STAMP_MAX_JOBS 64       /* worker threads of a batch */
 #define ES_STAMP_CERT_LIST_MAX 512 /* a seal's certificate ids, "a,b,c", as the registry keeps them */
-#define ES_STAMP_SERIAL_LEN 40     /* a serial and its NUL (eseal_stamp_result.serial, es_audit_receipts) */
+#define ES_STAMP_SERIAL_LEN 40     /* a serial and its NUL (eseal_stamp_result.serial, es_audit_stamps_settle) */
 #define ES_STAMP_SERIAL_RANDOM 5   /* random bytes of a serial: "ST<day>-" and ten hex digits */
 #define ES_STAMP_PATH_MAX 4096     /* a folder of an output, the instance's home paths */
 #define ES_STAMP_HOME_PATH_MAX (2 * ES_STAMP_PATH_MAX) /* a path in the home: the home (a path) and a name under it */
@@ -759,11 +759,24 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
         if (es_ok(r)) {
             r = stamp_lock(inst, q->who, &lock);
         }
+        size_t stamped = 0;
         if (es_ok(r)) {
             r = run_batch(&b);
-            /* Every output stamped here is published and durable (run_batch synced the directories). */
-            if (es_ok(r) && !es_ok(es_audit_stamps_published(inst->auditlog, indices, n))) {
-                eseal_error_clear(); /* left for the next stamp's recovery, which finds them published */
+            for (size_t i = 0; i < n; i++) {
+                stamped += serials[i][0] != '\0';
+            }
+            /* The receipts: one checkpoint for the batch, then each stamp's inclusion proof, kept with
+             * its record; in the same commit, when every output stamped here is published and durable
+             * (run_batch synced the directories), where each waited is forgotten. Still under the
+             * shared lock, so no recovery looks at these outputs meanwhile; a crash before this commit
+             * leaves the marks, and the next recovery finds each output published by its digest. The
+             * stamps are durable and stand even if this fails: eseal_instance_stamp_receipt makes a
+             * missing receipt when it is asked for (and reports then why it cannot). A document that
+             * failed, also one recorded and then not published (stamp.failed), has serial "" and index
+             * -1 here (stamp_doc): it gets no receipt. */
+            if (stamped > 0 && !es_ok(es_audit_stamps_settle(inst->auditlog, (const char(*)[ES_STAMP_SERIAL_LEN])serials,
+                                                             indices, n, es_ok(r)))) {
+                eseal_error_clear(); /* marks left: the next stamp's recovery finds those outputs published */
             }
         }
         if (lock >= 0) {
@@ -771,18 +784,6 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
         }
         failed = b.failed;
         cancelled = b.cancelled;
-        size_t stamped = 0;
-        for (size_t i = 0; i < n; i++) {
-            stamped += serials[i][0] != '\0';
-        }
-        /* The receipts: one checkpoint for the batch, then each stamp's inclusion proof, kept with its record.
-         * The stamps are durable and stand even if this fails: eseal_instance_stamp_receipt makes a
-         * missing receipt when it is asked for (and reports then why it cannot). A document that failed,
-         * also one recorded and then not published (stamp.failed), has serial "" and index -1 here
-         * (stamp_doc): it gets no receipt. */
-        if (stamped > 0 && !es_ok(es_audit_receipts(inst->auditlog, (const char(*)[ES_STAMP_SERIAL_LEN])serials, indices, n))) {
-            eseal_error_clear();
-        }
         if (es_ok(r) && cancelled > 0 && n > 1) {
             r = es_error_set(ESEAL_ECANCELED, __FILE__, __LINE__,
                              "stamp: cancelled: %zu of %zu documents stamped, %zu not started", stamped, n, cancelled);

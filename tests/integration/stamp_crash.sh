@@ -4,7 +4,9 @@
 #  1. A stamping process is stopped inside prepare and between each pair of phases (the test
 #     program's internal phase hook: stamp_crasher pauses there) and killed with SIGKILL; killed
 #     inside prepare it leaves no file at all (the temporary file is unnamed until its publication),
-#     also when it stamps in place.
+#     also when it stamps in place. Killed after the publication (before the commit that erases
+#     the mark) with the output then changed: the recovery reports it (stamp.failed), never marks
+#     it published (in a folder of its own: the oracle below would rightly refuse that output).
 #  2. `eseal stamp --batch` (the real program, no hook) is killed at random moments, ROUNDS times.
 # After each kill the oracle (stamp_crasher check) holds: every output in the folder is the
 # doc-after of a stamp entry (never a published stamp without its entry); every stamp entry has
@@ -115,6 +117,35 @@ left=$(ls -A "$T/inplace" | tr '\n' ' ')
     notok "in place: killed inside prepare: the folder holds: $left"
 cmp -s "$T/inplace/doc.pdf" "$T/in/base.pdf" && ok "in place: killed inside prepare: the input is untouched" ||
     notok "in place: killed inside prepare: the input changed"
+
+# 1c. Killed after the rename, before the commit that erases the mark (it rides on the receipts'
+#     commit, issue 18): the next stamp's recovery checks the output's digest. Intact, it is found
+#     published (the "published" phase above); changed since, it is never marked published: its
+#     stamp.failed entry says the output does not have the recorded SHA-256.
+mkdir -p "$T/changed"
+cp "$T/in/base.pdf" "$T/in/changed.pdf"
+"$C" stamp "$H" "$SEAL" "$T/changed" published "$T/in/changed.pdf" >"$T/paused" 2>"$T/crasher.err" &
+pid=$!
+waited=0
+until grep -q "paused published" "$T/paused" 2>/dev/null; do
+    if [ "$waited" -ge 600 ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+    waited=$((waited + 1))
+done
+grep -q "paused published" "$T/paused" && ok "changed: the stamp stopped after its publication" ||
+    notok "changed: the stamp did not stop after its publication: $(cat "$T/crasher.err")"
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+[ -f "$T/changed/changed.pdf" ] && ok "changed: killed: the output is in place" || notok "changed: killed: no output"
+printf '%% changed after the crash\n' >>"$T/changed/changed.pdf"
+before=$(stamps)
+if settle "$O"; then ok "changed: the next stamp succeeds"; else notok "changed: the next stamp: $(cat "$T/settle.out")"; fi
+last=$(($("$E" log checkpoint | sed -n 2p) - 1))
+"$E" log show "$((last - 1))" >"$T/failed" 2>&1
+has "$T/failed" "^type stamp.failed" "changed: settled: the entry before the next stamp is stamp.failed"
+has "$T/failed" "does not have the recorded SHA-256" "changed: settled: stamp.failed says the output is not the recorded one"
+[ "$(stamps)" -eq $((before + 1)) ] && ok "changed: settled: one stamp entry more (the next stamp's)" ||
+    notok "changed: settled: $(stamps) stamp entries after $before"
 
 # 2. The real program killed at random moments during a batch.
 for r in $(seq 1 "$ROUNDS"); do

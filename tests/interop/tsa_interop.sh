@@ -5,7 +5,7 @@
 # RFC 3161 time-stamps from `eseal tsa respond`, requested and checked with
 # plain OpenSSL (`openssl ts`): SHA-256 / SHA-512 / SM3 requests with and
 # without nonce and certReq verify against the exported TSA chain (-data and
-# -queryfile), serials count up, and MD5 / SHA-1 / garbage requests are
+# -queryfile), serials are random 127-bit positive integers that differ, and MD5 / SHA-1 / garbage requests are
 # answered with parseable rejections. SM2 tokens (`--alg sm2`) are checked
 # piece by piece with OpenSSL, since neither `openssl ts -verify` nor
 # `openssl cms -verify` can check SM2 with the GM/T 0009 ID (probes.md §2, §3):
@@ -71,7 +71,10 @@ fi
 
 s1=$(openssl ts -reply -in "$T/sha256.tsr" -text 2>/dev/null | sed -n 's/^Serial number: //p')
 s2=$(openssl ts -reply -in "$T/sm3.tsr" -text 2>/dev/null | sed -n 's/^Serial number: //p')
-[ -n "$s1" ] && [ -n "$s2" ] && [ $((s2)) -gt $((s1)) ] && ok "serial numbers count up ($s1 < $s2)" || notok "serials ($s1, $s2)"
+# Random serials (src/core/tsa.c): OpenSSL prints each as 0x and 32 hex digits, in [2^126, 2^127).
+serial_ok() { printf '%s\n' "$1" | grep -Eq '^0x[4-7][0-9A-Fa-f]{31}$'; }
+serial_ok "$s1" && serial_ok "$s2" && [ "$s1" != "$s2" ] && ok "serial numbers: random, 16 octets, different ($s1, $s2)" ||
+    notok "serials ($s1, $s2)"
 
 for h in md5 sha1; do
     openssl ts -query -data "$T/data.txt" "-$h" -cert -out "$T/$h.tsq" 2>/dev/null

@@ -5,7 +5,9 @@
  * input replaced); an audit failure during an in-place stamp leaves the input byte for byte; a
  * request without a principal, or with a malformed one, is refused (ESEAL_EINVAL) and one the
  * policy denies gets ESEAL_EDENIED, with nothing written or recorded; a publication that fails
- * after the record gets a "stamp.failed" entry, and no receipt when its batch's receipts are made.
+ * after the record gets a "stamp.failed" entry, and no receipt when its batch's receipts are made;
+ * a stamp left pending after its rename is recovered by its output's digest (published when it
+ * matches; a changed or removed output gets a stamp.failed entry saying so, never "published").
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -311,6 +313,69 @@ static void unsynced_publication_stays_pending(void **state)
     eseal_error_clear();
 }
 
+/* What a crash between the rename and the commit that erases the mark leaves (issue 18, D: the erase
+ * rides on the receipts' commit): the stamp's mark "where the output waits", put back under entry
+ * `index` on a connection of the test's own, naming a temporary file that is gone. */
+static void mark_pending_again(uint64_t index, const char *out)
+{
+    char dbp[700], pend[1400];
+    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+    int n = snprintf(pend, sizeof(pend), "%s.tmp-gone\n%s\n", out, out);
+    eseal_store *db = NULL;
+    assert_int_equal(eseal_store_open(&db, dbp), ESEAL_OK);
+    assert_int_equal(eseal_store_log_private_put(db, index, "publish", pend, (size_t)n), ESEAL_OK);
+    eseal_store_close(db);
+}
+
+/* Recovery by the output's digest (D): of three stamps left pending after their rename, the one
+ * whose output is intact is found published (no failure entry, its receipt stands); the one whose
+ * output was changed since and the one whose output was removed are never marked published: each
+ * gets a stamp.failed entry saying which, and no receipt. Every mark is gone after the recovery. */
+static void recovery_checks_the_output_digest(void **state)
+{
+    (void)state;
+    const char *in = path("d/rec.pdf");
+    const char *out[3] = {path("d/rec-intact.pdf"), path("d/rec-changed.pdf"), path("d/rec-removed.pdf")};
+    test_write_pdf(in);
+    eseal_stamp_request q = request();
+    q.in_place = 0;
+    eseal_stamp_result res[3];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(eseal_instance_stamp_pdf(inst, &res[i], in, out[i], &q), ESEAL_OK);
+        assert_int_equal(pending_publication((uint64_t)res[i].log_index), ESEAL_ENOTFOUND); /* settled */
+    }
+    for (int i = 0; i < 3; i++) { /* after the three: each stamp's recovery would settle the marks before it */
+        mark_pending_again((uint64_t)res[i].log_index, out[i]);
+    }
+    FILE *f = fopen(out[1], "ab");
+    assert_non_null(f);
+    assert_int_equal(fputs("\n% changed after the crash\n", f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(unlink(out[2]), 0);
+    uint64_t n0 = log_size();
+    eseal_stamp_result next;
+    assert_int_equal(eseal_instance_stamp_pdf(inst, &next, in, path("d/rec-next.pdf"), &q), ESEAL_OK);
+    /* Two failure entries (in entry order), then the new stamp. */
+    assert_int_equal(log_size(), n0 + 3);
+    const char *why[2] = {"does not have the recorded SHA-256", "is missing"};
+    for (int k = 0; k < 2; k++) {
+        eseal_audit_entry_parsed p;
+        entry_at(&p, n0 + (uint64_t)k);
+        assert_string_equal(p.e.type, "stamp.failed");
+        assert_string_equal(p.e.stamp, res[k + 1].serial);
+        assert_non_null(strstr(p.e.detail, "or the output was changed or removed since"));
+        assert_non_null(strstr(p.e.detail, why[k]));
+        eseal_audit_entry_parsed_dispose(&p);
+    }
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pending_publication((uint64_t)res[i].log_index), ESEAL_ENOTFOUND);
+        eseal_buf r = ESEAL_BUF_INIT;
+        assert_int_equal(eseal_instance_stamp_receipt(inst, &r, res[i].serial), i == 0 ? ESEAL_OK : ESEAL_ESTATE);
+        eseal_buf_dispose(&r);
+    }
+    eseal_error_clear();
+}
+
 /* The receipt kept with stamp `serial` in the store ("" until made), read on a connection of the test's own. */
 static void stored_receipt(char *out, size_t cap, const char *serial)
 {
@@ -427,6 +492,7 @@ int main(void)
         cmocka_unit_test(failed_stamp_is_not_a_later_stamp),
         cmocka_unit_test(failed_publication_gets_no_receipt),
         cmocka_unit_test(unsynced_publication_stays_pending),
+        cmocka_unit_test(recovery_checks_the_output_digest),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -405,6 +405,53 @@ static void test_serials_increase(void **state)
     free_req(&req);
 }
 
+/* The serial's INTEGER content octets (big-endian) and their count. */
+static size_t serial_octets(const eseal_buf *resp, uint8_t out[32])
+{
+    TS_RESP *r = decode(resp);
+    const ASN1_INTEGER *ai = TS_TST_INFO_get_serial(TS_RESP_get_tst_info(r));
+    assert_int_equal(ASN1_STRING_type(ai), V_ASN1_INTEGER); /* positive (a negative one is V_ASN1_NEG_INTEGER) */
+    size_t n = (size_t)ASN1_STRING_length(ai);
+    assert_true(n <= 32);
+    memcpy(out, ASN1_STRING_get0_data(ai), n);
+    TS_RESP_free(r);
+    return n;
+}
+
+/* random_serial (configuration version 2): no serial source needed, 16 content octets in
+ * [2^126, 2^127), a new one each token, on the OpenSSL (ECDSA) and the SM2 paths; version 1 and
+ * random_serial 0 still need next_serial. */
+static void test_random_serials(void **state)
+{
+    (void)state;
+    eseal_tsa_config cfgs[2] = {config(), sm2_config()};
+    for (int k = 0; k < 2; k++) {
+        eseal_tsa_config c = cfgs[k];
+        c.next_serial = NULL;
+        c.random_serial = 1;
+        eseal_buf req = ESEAL_BUF_INIT;
+        make_req(&req, k == 0 ? NID_sha256 : NID_sm3, 0, 1, 0, NULL);
+        uint8_t prev[32] = {0};
+        for (int i = 0; i < 5; i++) {
+            eseal_buf resp = ESEAL_BUF_INIT;
+            respond_status(&req, &c, ESEAL_TSA_GRANTED, 0, &resp);
+            uint8_t o[32];
+            assert_int_equal(serial_octets(&resp, o), 16);
+            assert_int_equal(o[0] & 0xc0, 0x40);
+            assert_memory_not_equal(o, prev, 16);
+            memcpy(prev, o, 16);
+            eseal_buf_dispose(&resp);
+        }
+        free_req(&req);
+        eseal_buf resp = ESEAL_BUF_INIT;
+        c.random_serial = 0;
+        assert_int_equal(eseal_tsa_respond(&resp, "x", 1, &c), ESEAL_EINVAL);
+        c.random_serial = 1;
+        c.version = 1; /* a version-1 configuration has no random_serial */
+        assert_int_equal(eseal_tsa_respond(&resp, "x", 1, &c), ESEAL_EINVAL);
+    }
+}
+
 static void test_bad_alg(void **state)
 {
     (void)state;
@@ -899,6 +946,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_granted_sha256),   cmocka_unit_test(test_granted_sm3),
         cmocka_unit_test(test_nonce_echo),       cmocka_unit_test(test_serials_increase),
+        cmocka_unit_test(test_random_serials),
         cmocka_unit_test(test_bad_alg),          cmocka_unit_test(test_wrong_imprint_length),
         cmocka_unit_test(test_garbage),          cmocka_unit_test(test_policy),
         cmocka_unit_test(test_bad_config),       cmocka_unit_test(test_not_a_tsa_cert),

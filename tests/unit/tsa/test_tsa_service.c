@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The instance TSA's serial numbers (src/core/tsa.c): blocks reserved in the store.
- * Two services on one instance, each with its own store connection as two `eseal tsa
- * serve` processes would have, answer from several threads at once and never hand out
- * the same serial; a reopened service continues above every block reserved before; the
- * one-shot path skips nothing; a pre-store counter file is a floor.
+ * The instance TSA's serial numbers (src/core/tsa.c): random, 126 bits under a leading 01
+ * (eseal_tsa_config.random_serial), so no counter is kept and a token writes nothing to the store.
+ * Two services on one instance, each with its own store connection as two `eseal tsa serve`
+ * processes would have, answer from several threads at once and never hand out the same serial;
+ * every serial is a positive INTEGER of 16 content octets in [2^126, 2^127) (above anything the
+ * old counter handed out); tokens leave the store's files untouched; the old counter file is no
+ * longer read (a garbled one is no error).
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/ts.h>
 
@@ -70,27 +74,29 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static uint64_t serial_of(const eseal_buf *resp)
+#define SERIAL_LEN 16
+
+/* The token's serial: its content octets (ASN1_STRING data of a positive INTEGER, big-endian) in
+ * out[SERIAL_LEN]; false unless there are exactly 16 of them and the INTEGER is positive. */
+static bool serial_of(const eseal_buf *resp, uint8_t out[SERIAL_LEN])
 {
     const unsigned char *p = resp->ptr;
     TS_RESP *r = d2i_TS_RESP(NULL, &p, (long)resp->size);
-    uint64_t v = 0;
-    if (r == NULL || TS_RESP_get_tst_info(r) == NULL ||
-        ASN1_INTEGER_get_uint64(&v, TS_TST_INFO_get_serial(TS_RESP_get_tst_info(r))) != 1) {
-        v = 0;
+    const ASN1_INTEGER *ai = r != NULL && TS_RESP_get_tst_info(r) != NULL ? TS_TST_INFO_get_serial(TS_RESP_get_tst_info(r)) : NULL;
+    bool ok = ai != NULL && ASN1_STRING_type(ai) == V_ASN1_INTEGER && ASN1_STRING_length(ai) == SERIAL_LEN;
+    if (ok) {
+        memcpy(out, ASN1_STRING_get0_data(ai), SERIAL_LEN);
     }
     TS_RESP_free(r);
-    return v;
+    return ok;
 }
 
-static uint64_t one_serial(eseal_tsa_service *t)
+static void one_serial(eseal_tsa_service *t, uint8_t out[SERIAL_LEN])
 {
     eseal_buf resp = ESEAL_BUF_INIT;
     assert_int_equal(eseal_tsa_service_respond(t, &resp, req, (size_t)req_len), ESEAL_OK);
-    uint64_t s = serial_of(&resp);
-    assert_true(s > 0);
+    assert_true(serial_of(&resp, out));
     eseal_buf_dispose(&resp);
-    return s;
 }
 
 #define PER_THREAD 700
@@ -98,7 +104,7 @@ static uint64_t one_serial(eseal_tsa_service *t)
 
 typedef struct {
     eseal_tsa_service *t;
-    uint64_t serials[PER_THREAD];
+    uint8_t serials[PER_THREAD][SERIAL_LEN];
     int failures;
 } worker;
 
@@ -107,8 +113,7 @@ static void *work(void *arg)
     worker *w = arg;
     for (int i = 0; i < PER_THREAD; i++) {
         eseal_buf resp = ESEAL_BUF_INIT;
-        if (eseal_tsa_service_respond(w->t, &resp, req, (size_t)req_len) != ESEAL_OK ||
-            (w->serials[i] = serial_of(&resp)) == 0) {
+        if (eseal_tsa_service_respond(w->t, &resp, req, (size_t)req_len) != ESEAL_OK || !serial_of(&resp, w->serials[i])) {
             w->failures++;
         }
         eseal_buf_dispose(&resp);
@@ -116,13 +121,7 @@ static void *work(void *arg)
     return NULL;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static uint64_t highest;
+static int cmp_serial(const void *a, const void *b) { return memcmp(a, b, SERIAL_LEN); }
 
 static void test_two_services_never_collide(void **state)
 {
@@ -138,67 +137,93 @@ static void test_two_services_never_collide(void **state)
         w[i].t = t[i % 2];
         assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
     }
-    static uint64_t all[N * PER_THREAD];
+    static uint8_t all[N * PER_THREAD][SERIAL_LEN];
     for (int i = 0; i < N; i++) {
         assert_int_equal(pthread_join(th[i], NULL), 0);
         assert_int_equal(w[i].failures, 0);
-        memcpy(all + i * PER_THREAD, w[i].serials, sizeof(w[i].serials));
+        memcpy(all[i * PER_THREAD], w[i].serials, sizeof(w[i].serials));
     }
-    qsort(all, N * PER_THREAD, sizeof(all[0]), cmp_u64);
-    for (int i = 1; i < N * PER_THREAD; i++) {
-        if (all[i] == all[i - 1]) {
-            fail_msg("serial %llu handed out twice", (unsigned long long)all[i]);
+    /* Every one in [2^126, 2^127): the leading octet is 01xxxxxx. */
+    unsigned ones[8] = {0};
+    for (int i = 0; i < N * PER_THREAD; i++) {
+        assert_int_equal(all[i][0] & 0xc0, 0x40);
+        for (int b = 0; b < 8; b++) {
+            ones[b] += (all[i][SERIAL_LEN - 1] >> b) & 1;
         }
     }
-    /* 1400 serials per service: both needed a second block, so the blocks interleaved. */
-    assert_true(all[N * PER_THREAD - 1] > 2048);
-    highest = all[N * PER_THREAD - 1];
+    /* Drawn, not counted: each bit of the last octet is set in about half of the 2800 serials
+     * (a counter would leave the high bits of a low octet almost never set; bounds at > 10 sigma). */
+    for (int b = 0; b < 8; b++) {
+        assert_in_range(ones[b], 1100, 1700);
+    }
+    qsort(all, N * PER_THREAD, SERIAL_LEN, cmp_serial);
+    for (int i = 1; i < N * PER_THREAD; i++) {
+        if (memcmp(all[i], all[i - 1], SERIAL_LEN) == 0) {
+            fail_msg("serial %d handed out twice", i);
+        }
+    }
     eseal_tsa_service_close(t[0]);
     eseal_tsa_service_close(t[1]);
 }
 
-static void test_reopen_continues_above(void **state)
+/* Size and modification time of HOME/<name> ("" when it does not exist). */
+static void file_state(const char *name, char *out, size_t cap)
+{
+    char p[800];
+    struct stat st;
+    (void)snprintf(p, sizeof(p), "%s/%s", ihome, name);
+    if (stat(p, &st) != 0) {
+        out[0] = '\0';
+        return;
+    }
+    (void)snprintf(out, cap, "%lld %lld.%09ld", (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+static void test_tokens_write_nothing(void **state)
 {
     (void)state;
+    char db0[64], wal0[64], db1[64], wal1[64];
+    file_state("eseal.db", db0, sizeof(db0));
+    file_state("eseal.db-wal", wal0, sizeof(wal0));
     eseal_tsa_service *t = NULL;
     assert_int_equal(eseal_instance_tsa_open(inst1, &t, "p256"), ESEAL_OK);
-    uint64_t a = one_serial(t);
-    assert_true(a > highest); /* above every block reserved before, even the unused rest */
-    uint64_t b = one_serial(t);
-    assert_true(b == a + 1);  /* within a block, one by one */
+    uint8_t a[SERIAL_LEN], b[SERIAL_LEN];
+    one_serial(t, a);
+    one_serial(t, b);
+    assert_memory_not_equal(a, b, SERIAL_LEN);
     eseal_tsa_service_close(t);
-    assert_int_equal(eseal_instance_tsa_open(inst2, &t, "p256"), ESEAL_OK);
-    uint64_t c = one_serial(t);
-    assert_true(c >= a + 1024); /* the rest of the previous block is skipped, never reused */
-    eseal_tsa_service_close(t);
-
-    /* The one-shot path reserves one serial at a time: nothing skipped. */
+    /* The one-shot path: its own serial, no write either. */
     eseal_buf r1 = ESEAL_BUF_INIT, r2 = ESEAL_BUF_INIT;
     assert_int_equal(eseal_instance_tsa_respond(inst1, &r1, req, (size_t)req_len, "p256"), ESEAL_OK);
     assert_int_equal(eseal_instance_tsa_respond(inst2, &r2, req, (size_t)req_len, NULL), ESEAL_OK);
-    assert_true(serial_of(&r1) > c);
-    assert_true(serial_of(&r2) == serial_of(&r1) + 1);
+    uint8_t c[SERIAL_LEN], d[SERIAL_LEN];
+    assert_true(serial_of(&r1, c));
+    assert_true(serial_of(&r2, d));
+    assert_memory_not_equal(c, d, SERIAL_LEN);
+    assert_memory_not_equal(a, c, SERIAL_LEN);
     eseal_buf_dispose(&r1);
     eseal_buf_dispose(&r2);
+    file_state("eseal.db", db1, sizeof(db1));
+    file_state("eseal.db-wal", wal1, sizeof(wal1));
+    assert_string_equal(db0, db1);
+    assert_string_equal(wal0, wal1);
 }
 
-static void test_legacy_counter_file_is_a_floor(void **state)
+static void test_old_counter_file_not_read(void **state)
 {
     (void)state;
-    /* What the pre-store responder left: HOME/tsa/serial-sm2 and its lock file. */
-    char dir[700], path[2400];
+    /* What the pre-store responder left, garbled: no longer read (the serials are above it anyway). */
+    char dir[700], cmd[2400];
     (void)snprintf(dir, sizeof(dir), "%s/tsa", ihome);
-    (void)snprintf(path, sizeof(path), "mkdir -p '%s' && printf '5000000\\n' >'%s/serial-sm2' && : >'%s/serial-sm2.lock'",
-                   dir, dir, dir);
-    assert_int_equal(system(path), 0);
+    (void)snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && printf 'x\\n' >'%s/serial-sm2' && : >'%s/serial-sm2.lock'", dir,
+                   dir, dir);
+    assert_int_equal(system(cmd), 0);
     eseal_tsa_service *t = NULL;
     assert_int_equal(eseal_instance_tsa_open(inst1, &t, "sm2"), ESEAL_OK);
-    assert_true(one_serial(t) == 5000001);
+    uint8_t a[SERIAL_LEN];
+    one_serial(t, a); /* SM2: the responder's own TSTInfo path */
+    assert_int_equal(a[0] & 0xc0, 0x40);
     eseal_tsa_service_close(t);
-    /* A garbled counter file is an error, not a reset to 1. */
-    (void)snprintf(path, sizeof(path), "printf 'x\\n' >'%s/serial-sm2'", dir);
-    assert_int_equal(system(path), 0);
-    assert_int_equal(eseal_instance_tsa_open(inst1, &t, "sm2"), ESEAL_EMALFORMED);
     /* The RSA hierarchy has no TSA. */
     assert_int_equal(eseal_instance_tsa_open(inst1, &t, "rsa"), ESEAL_EUNSUPPORTED);
 }
@@ -207,8 +232,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_services_never_collide),
-        cmocka_unit_test(test_reopen_continues_above),
-        cmocka_unit_test(test_legacy_counter_file_is_a_floor),
+        cmocka_unit_test(test_tokens_write_nothing),
+        cmocka_unit_test(test_old_counter_file_not_read),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
