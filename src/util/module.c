@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The module loader (module.h): where a module is looked for, how it is checked, loaded once. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "eseal/common.h"
+#include "module.h"
+#include "util.h"
+
+#ifndef ESEAL_MODULE_INSTALL_DIR
+#define ESEAL_MODULE_INSTALL_DIR "/usr/local/lib/eseal"
+#endif
+
+#define MODULE_NAME_MAX 16
+#define MODULE_SLOTS 4
+
+typedef struct {
+    char name[MODULE_NAME_MAX];
+    char path[PATH_MAX];
+    const es_module_info *info;
+} slot;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static slot slots[MODULE_SLOTS];
+
+static const es_module_host host = {
+    ES_MODULE_ABI, sizeof(es_module_host), es_malloc, es_calloc, es_realloc, es_free, es_wipe, es_error_set,
+};
+
+/* The directory of the file holding this code, into dir (PATH_MAX); false when it cannot be told. */
+static bool own_dir(char *dir)
+{
+    Dl_info di;
+    char path[PATH_MAX] = "";
+    if (dladdr((const void *)&host, &di) != 0 && di.dli_fname != NULL && di.dli_fname[0] == '/') {
+        if (realpath(di.dli_fname, path) == NULL) {
+            path[0] = '\0';
+        }
+    }
+    if (path[0] == '\0') {
+        /* The program itself (dladdr names the main program by argv[0], which may be relative). */
+        ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+        if (n <= 0) {
+            return false;
+        }
+        path[n] = '\0';
+    }
+    char *slash = strrchr(path, '/');
+    if (slash == NULL || slash == path) {
+        return false;
+    }
+    *slash = '\0';
+    (void)snprintf(dir, PATH_MAX, "%s", path);
+    return true;
+}
+
+/* Is `path` a file we may load: a regular file owned by root or us, not writable by others? */
+static ES_RESULT check_file(const char *path, const struct stat *st)
+{
+    ES_ENSURE(S_ISREG(st->st_mode), ESEAL_EUNSUPPORTED, "module %s: not a regular file", path);
+    ES_ENSURE(st->st_uid == 0 || st->st_uid == geteuid(), ESEAL_EUNSUPPORTED,
+              "module %s: owned by uid %u, neither root nor this user: not loaded", path, (unsigned)st->st_uid);
+    ES_ENSURE((st->st_mode & S_IWOTH) == 0, ESEAL_EUNSUPPORTED, "module %s: writable by others: not loaded", path);
+    return ES_OK;
+}
+
+/* Finds eseal-<name>.so: its path into `out` (PATH_MAX). */
+static ES_RESULT find(char *out, const char *name)
+{
+    char dirs[4][PATH_MAX];
+    size_t n = 0;
+    const char *env = secure_getenv("ESEAL_MODULE_DIR");
+    if (env != NULL && env[0] != '\0') {
+        ES_ENSURE(env[0] == '/', ESEAL_EINVAL, "ESEAL_MODULE_DIR must be an absolute path, not %.200s", env);
+        (void)snprintf(dirs[n++], PATH_MAX, "%s", env);
+    }
+    char own[PATH_MAX];
+    if (own_dir(own)) {
+        (void)snprintf(dirs[n++], PATH_MAX, "%s", own);
+        if (snprintf(dirs[n], PATH_MAX, "%s/eseal", own) < PATH_MAX) {
+            n++;
+        }
+    }
+    (void)snprintf(dirs[n++], PATH_MAX, "%s", ESEAL_MODULE_INSTALL_DIR);
+    char searched[1024] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(out, PATH_MAX, "%s/eseal-%s.so", dirs[i], name);
+        if (w < 0 || w >= PATH_MAX) {
+            continue;
+        }
+        struct stat st;
+        if (stat(out, &st) == 0) {
+            return check_file(out, &st);
+        }
+        int s = snprintf(searched + used, sizeof(searched) - used, "%s%s", used > 0 ? ", " : "", dirs[i]);
+        if (s > 0 && (size_t)s < sizeof(searched) - used) {
+            used += (size_t)s;
+        }
+    }
+    ES_BAIL(ESEAL_ENOTFOUND, "module eseal-%s.so not found (looked in %s): it is installed in %s with eseal", name,
+            searched, ESEAL_MODULE_INSTALL_DIR);
+}
+
+static ES_RESULT load(slot *s, const char *name, size_t table_size)
+{
+    char path[PATH_MAX];
+    ES_GUARD(find(path, name));
+    /* RTLD_LOCAL: the module's libraries (cairo, curl ...) do not join the program's namespace. */
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    ES_ENSURE(h != NULL, ESEAL_EUNSUPPORTED, "module %s: %s", path, dlerror());
+    es_module_entry_fn entry = NULL;
+    void *sym = dlsym(h, ES_MODULE_ENTRY);
+    memcpy(&entry, &sym, sizeof(entry)); /* a data pointer to a function pointer, as POSIX allows */
+    const es_module_info *info = entry != NULL ? entry(&host) : NULL;
+    const char *why = entry == NULL                                ? "no " ES_MODULE_ENTRY
+                      : info == NULL                               ? "it refused this program's host table"
+                      : info->magic != ES_MODULE_MAGIC             ? "not an eseal module"
+                      : info->abi != ES_MODULE_ABI                 ? "another module ABI"
+                      : strcmp(info->name, name) != 0              ? "another module's name"
+                      : strcmp(info->version, ESEAL_VERSION) != 0  ? "another eseal version"
+                      : strcmp(info->abi_hash, ESEAL_MODULE_ABI_HASH) != 0 ? "built from other interface headers"
+                      : info->table_size != table_size || info->table == NULL ? "another table size"
+                                                                               : NULL;
+    if (why != NULL) {
+        (void)dlclose(h);
+        ES_BAIL(ESEAL_EUNSUPPORTED, "module %s: %s (it must come from the same build as this eseal %s)", path, why,
+                ESEAL_VERSION);
+    }
+    (void)snprintf(s->name, sizeof(s->name), "%s", name);
+    (void)snprintf(s->path, sizeof(s->path), "%s", path);
+    s->info = info;
+    return ES_OK;
+}
+
+ES_RESULT es_module_get(const void **table, const char *name, size_t table_size)
+{
+    ES_ENSURE_ARG(table != NULL && name != NULL);
+    ES_ENSURE(strlen(name) > 0 && strlen(name) < MODULE_NAME_MAX && strchr(name, '/') == NULL, ESEAL_EINVAL,
+              "module: bad name");
+    *table = NULL;
+    (void)pthread_mutex_lock(&lock);
+    slot *s = NULL;
+    for (size_t i = 0; i < MODULE_SLOTS && s == NULL; i++) {
+        if (slots[i].info != NULL && strcmp(slots[i].name, name) == 0) {
+            s = &slots[i];
+        }
+    }
+    es_result r = ES_OK;
+    if (s == NULL) {
+        for (size_t i = 0; i < MODULE_SLOTS && s == NULL; i++) {
+            if (slots[i].info == NULL) {
+                s = &slots[i];
+            }
+        }
+        r = s == NULL ? es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "module: more than %d modules", MODULE_SLOTS)
+                      : load(s, name, table_size);
+    }
+    if (es_ok(r) && s->info->table_size != table_size) {
+        r = es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__, "module %s: another table size", s->path);
+    }
+    if (es_ok(r)) {
+        *table = s->info->table;
+    }
+    (void)pthread_mutex_unlock(&lock);
+    return r;
+}
+
+const char *es_module_loaded(const char *name)
+{
+    const char *path = NULL;
+    (void)pthread_mutex_lock(&lock);
+    for (size_t i = 0; i < MODULE_SLOTS && path == NULL; i++) {
+        if (slots[i].info != NULL && name != NULL && strcmp(slots[i].name, name) == 0) {
+            path = slots[i].path;
+        }
+    }
+    (void)pthread_mutex_unlock(&lock);
+    return path;
+}
