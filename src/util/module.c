@@ -17,6 +17,9 @@
 #ifndef ESEAL_MODULE_INSTALL_DIR
 #define ESEAL_MODULE_INSTALL_DIR "/usr/local/lib/eseal"
 #endif
+#ifndef ESEAL_MODULE_LIBDIR
+#define ESEAL_MODULE_LIBDIR "lib" /* ${libdir} relative to the prefix */
+#endif
 
 #define MODULE_NAME_MAX 16
 #define MODULE_SLOTS 4
@@ -74,7 +77,7 @@ static ES_RESULT check_file(const char *path, const struct stat *st)
 /* Finds eseal-<name>.so: its path into `out` (PATH_MAX). */
 static ES_RESULT find(char *out, const char *name)
 {
-    char dirs[4][PATH_MAX];
+    char dirs[5][PATH_MAX];
     size_t n = 0;
     const char *env = secure_getenv("ESEAL_MODULE_DIR");
     if (env != NULL && env[0] != '\0') {
@@ -85,6 +88,10 @@ static ES_RESULT find(char *out, const char *name)
     if (own_dir(own)) {
         (void)snprintf(dirs[n++], PATH_MAX, "%s", own);
         if (snprintf(dirs[n], PATH_MAX, "%s/eseal", own) < PATH_MAX) {
+            n++;
+        }
+        /* An installed program in ${bindir} of an install moved elsewhere (as $ORIGIN/../lib). */
+        if (snprintf(dirs[n], PATH_MAX, "%s/../%s/eseal", own, ESEAL_MODULE_LIBDIR) < PATH_MAX) {
             n++;
         }
     }

@@ -22,7 +22,9 @@
  *      build tree, where the modules sit beside `eseal` and libeseal.so;
  *   3. that directory's eseal/ subfolder: an installed libeseal.so in ${libdir} has them in
  *      ${libdir}/eseal/;
- *   4. the install directory compiled in (ESEAL_MODULE_INSTALL_DIR = ${libdir}/eseal): an
+ *   4. that directory's ../${libdir}/eseal (CMAKE_INSTALL_LIBDIR, e.g. lib/x86_64-linux-gnu): an
+ *      installed `eseal` in ${bindir} of an install tree moved elsewhere, as $ORIGIN/../lib;
+ *   5. the install directory compiled in (ESEAL_MODULE_INSTALL_DIR = ${libdir}/eseal): an
  *      installed `eseal` in ${bindir}, or a program linked with the static archive.
  * The first directory holding the file is used (a file that is there but refused is an error, not
  * a reason to look further). The file must be a regular file owned by root or by the effective

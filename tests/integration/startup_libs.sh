@@ -110,7 +110,7 @@ cp "$E" "$T/bin/eseal"
 ESEAL_MODULE_DIR=$T/empty "$T/bin/eseal" seal make --cert "$id" --name "Alone" >"$T/o" 2>"$T/e"
 rc=$?
 if grep -q "not found" "$T/e" || [ $rc -ne 0 ]; then
-    [ $rc -eq 3 ] && grep -q "module eseal-draw.so not found (looked in $T/empty, $T/bin, $T/bin/eseal, " "$T/e" &&
+    [ $rc -eq 3 ] && grep -q "module eseal-draw.so not found (looked in $T/empty, $T/bin, $T/bin/eseal, $T/bin/../" "$T/e" &&
         ok "a missing module: exit 3, the file and the folders named" || notok "a missing module: exit $rc: $(cat "$T/e")"
 else
     skip "the modules are installed here (the install directory compiled in has them)"
