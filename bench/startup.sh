@@ -88,9 +88,11 @@ for what in ("version", "verify 1 MB", "stamp 1 MB (agent)"):
     wa, wb = med(wall[f"A {what}"]), med(wall[f"B {what}"])
     print(f"  {what:22} B/A {wb/wa:5.2f}   A {wa/o:5.2f}x openssl version   B {wb/o:5.2f}x   "
           f"(A-B {1e3*(wa-wb):+.1f} ms)")
-heavy = ("libcairo", "libfreetype", "libqrencode", "libcurl", "libmicrohttpd", "eseal-draw", "eseal-http")
+# a module is dlopen'ed as /proc/self/fd/N (src/util/module.c)
+heavy = ("libcairo", "libfreetype", "libqrencode", "libcurl", "libmicrohttpd", "eseal-draw", "eseal-http", "/proc/self/fd/")
 for label, _ in rows:
-    h = sorted(os.path.basename(p) for p in libs[label] if any(k in p for k in heavy))
+    h = sorted(("module " + p) if p.startswith("/proc/") else os.path.basename(p)
+               for p in libs[label] if any(k in p for k in heavy))
     print(f"  {label:28} heavy: {' '.join(h) if h else 'none'}")
 PY
 echo "bench/startup: load $(cut -d' ' -f1-3 /proc/loadavg) at the end"

@@ -2,6 +2,7 @@
 /* The module loader (module.h): where a module is looked for, how it is checked, loaded once. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -64,18 +65,20 @@ static bool own_dir(char *dir)
     return true;
 }
 
-/* Is `path` a file we may load: a regular file owned by root or us, not writable by others? */
-static ES_RESULT check_file(const char *path, const struct stat *st)
+/* Is the open file a module we may load: a regular file owned by root or us, not writable by others? */
+static ES_RESULT check_file(const char *path, int fd)
 {
-    ES_ENSURE(S_ISREG(st->st_mode), ESEAL_EUNSUPPORTED, "module %s: not a regular file", path);
-    ES_ENSURE(st->st_uid == 0 || st->st_uid == geteuid(), ESEAL_EUNSUPPORTED,
-              "module %s: owned by uid %u, neither root nor this user: not loaded", path, (unsigned)st->st_uid);
-    ES_ENSURE((st->st_mode & S_IWOTH) == 0, ESEAL_EUNSUPPORTED, "module %s: writable by others: not loaded", path);
+    struct stat st;
+    ES_ENSURE(fstat(fd, &st) == 0, ESEAL_EIO, "module %s: %s", path, strerror(errno));
+    ES_ENSURE(S_ISREG(st.st_mode), ESEAL_EUNSUPPORTED, "module %s: not a regular file", path);
+    ES_ENSURE(st.st_uid == 0 || st.st_uid == geteuid(), ESEAL_EUNSUPPORTED,
+              "module %s: owned by uid %u, neither root nor this user: not loaded", path, (unsigned)st.st_uid);
+    ES_ENSURE((st.st_mode & S_IWOTH) == 0, ESEAL_EUNSUPPORTED, "module %s: writable by others: not loaded", path);
     return ES_OK;
 }
 
-/* Finds eseal-<name>.so: its path into `out` (PATH_MAX). */
-static ES_RESULT find(char *out, const char *name)
+/* Finds and opens eseal-<name>.so: its path into `path` (PATH_MAX), the open file into *fd. */
+static ES_RESULT find(char *path, int *fd, const char *name)
 {
     char dirs[5][PATH_MAX];
     size_t n = 0;
@@ -99,14 +102,22 @@ static ES_RESULT find(char *out, const char *name)
     char searched[1024] = "";
     size_t used = 0;
     for (size_t i = 0; i < n; i++) {
-        int w = snprintf(out, PATH_MAX, "%s/eseal-%s.so", dirs[i], name);
+        int w = snprintf(path, PATH_MAX, "%s/eseal-%s.so", dirs[i], name);
         if (w < 0 || w >= PATH_MAX) {
             continue;
         }
-        struct stat st;
-        if (stat(out, &st) == 0) {
-            return check_file(out, &st);
+        /* The checks and dlopen see the same file: opened once, checked through the descriptor,
+         * loaded as /proc/self/fd/N (no window in which the file at the path can be replaced). */
+        *fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (*fd >= 0) {
+            es_result r = check_file(path, *fd);
+            if (!es_ok(r)) {
+                (void)close(*fd);
+                *fd = -1;
+            }
+            return r;
         }
+        ES_ENSURE(errno == ENOENT || errno == ENOTDIR, ESEAL_EIO, "module %s: %s", path, strerror(errno));
         int s = snprintf(searched + used, sizeof(searched) - used, "%s%s", used > 0 ? ", " : "", dirs[i]);
         if (s > 0 && (size_t)s < sizeof(searched) - used) {
             used += (size_t)s;
@@ -119,9 +130,13 @@ static ES_RESULT find(char *out, const char *name)
 static ES_RESULT load(slot *s, const char *name, size_t table_size)
 {
     char path[PATH_MAX];
-    ES_GUARD(find(path, name));
+    int fd = -1;
+    ES_GUARD(find(path, &fd, name));
+    char fdpath[64];
+    (void)snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
     /* RTLD_LOCAL: the module's libraries (cairo, curl ...) do not join the program's namespace. */
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    void *h = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
+    (void)close(fd);
     ES_ENSURE(h != NULL, ESEAL_EUNSUPPORTED, "module %s: %s", path, dlerror());
     es_module_entry_fn entry = NULL;
     void *sym = dlsym(h, ES_MODULE_ENTRY);
