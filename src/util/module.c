@@ -134,9 +134,14 @@ static ES_RESULT load(slot *s, const char *name, size_t table_size)
     ES_GUARD(find(path, &fd, name));
     char fdpath[64];
     (void)snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-    /* RTLD_LOCAL: the module's libraries (cairo, curl ...) do not join the program's namespace. */
+    /* RTLD_LOCAL: the module's libraries (cairo, curl ...) do not join the program's namespace.
+     * The descriptor stays open while the module is loaded: dlopen takes an object already loaded
+     * under the same name for the one asked, so a second module must never get the same
+     * /proc/self/fd/N (one descriptor per module, at most MODULE_SLOTS). */
     void *h = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
-    (void)close(fd);
+    if (h == NULL) {
+        (void)close(fd);
+    }
     ES_ENSURE(h != NULL, ESEAL_EUNSUPPORTED, "module %s: %s", path, dlerror());
     es_module_entry_fn entry = NULL;
     void *sym = dlsym(h, ES_MODULE_ENTRY);
@@ -153,6 +158,7 @@ static ES_RESULT load(slot *s, const char *name, size_t table_size)
                                                                                : NULL;
     if (why != NULL) {
         (void)dlclose(h);
+        (void)close(fd);
         ES_BAIL(ESEAL_EUNSUPPORTED, "module %s: %s (it must come from the same build as this eseal %s)", path, why,
                 ESEAL_VERSION);
     }

@@ -28,7 +28,9 @@
  *      installed `eseal` in ${bindir}, or a program linked with the static archive.
  * The first directory holding the file is used (a file that is there but refused is an error, not
  * a reason to look further). The file must be a regular file owned by root or by the effective
- * user and not writable by others. A module once loaded stays loaded (no dlclose).
+ * user and not writable by others; it is opened once, checked through that descriptor and loaded
+ * as /proc/self/fd/N, so the file checked is the file loaded. A module once loaded stays loaded
+ * (no dlclose), with its descriptor open (close-on-exec).
  */
 #ifndef ES_MODULE_H
 #define ES_MODULE_H
