@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,14 +43,17 @@ static const es_module_host host = {
 static bool own_dir(char *dir)
 {
     Dl_info di;
+    struct link_map *lm = NULL;
     char path[PATH_MAX] = "";
-    if (dladdr((const void *)&host, &di) != 0 && di.dli_fname != NULL && di.dli_fname[0] == '/') {
-        if (realpath(di.dli_fname, path) == NULL) {
+    /* A shared object's link map names its file; the main program's is "" (dladdr would give its
+     * argv[0], which the caller of execve chooses): then /proc/self/exe. */
+    if (dladdr1((const void *)&host, &di, (void **)&lm, RTLD_DL_LINKMAP) != 0 && lm != NULL &&
+        lm->l_name != NULL && lm->l_name[0] == '/') {
+        if (realpath(lm->l_name, path) == NULL) {
             path[0] = '\0';
         }
     }
     if (path[0] == '\0') {
-        /* The program itself (dladdr names the main program by argv[0], which may be relative). */
         ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
         if (n <= 0) {
             return false;

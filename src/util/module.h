@@ -17,8 +17,8 @@
  * Where a module is looked for, in this order (never the current directory, never a path from
  * the environment other than ESEAL_MODULE_DIR, which secure_getenv ignores in setuid programs):
  *   1. $ESEAL_MODULE_DIR, when set (an absolute path; the tests set it to the build directory);
- *   2. the directory of the file that holds this code (dladdr; the program for a static link,
- *      libeseal.so for a shared one; /proc/self/exe when dladdr gives no absolute path): the
+ *   2. the directory of the file that holds this code (libeseal.so's path from its link map for
+ *      a shared link; /proc/self/exe for the program, never its argv[0]): the
  *      build tree, where the modules sit beside `eseal` and libeseal.so;
  *   3. that directory's eseal/ subfolder: an installed libeseal.so in ${libdir} has them in
  *      ${libdir}/eseal/;
