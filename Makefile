@@ -41,10 +41,10 @@ test-clone: deps
 # BENCH_N=N sets its repetitions (default 5, a few minutes).
 bench: build
 	./bench/pdf.sh $(BUILD)/eseal $(BENCH_N)
-	$(BUILD)/bench/bench_crypto
-	$(BUILD)/bench/bench_tsa
-	$(BUILD)/bench/bench_tlog
-	$(BUILD)/bench/bench_tlog_core
+	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_crypto
+	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_tsa
+	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_tlog
+	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_tlog_core
 
 install: build
 	cmake --install $(BUILD)

@@ -27,11 +27,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <qrencode.h>
 #include <zlib.h>
 
 #include "crypto/crypto.h"
 #include "pdf.h"
+#include "seal/draw.h"
 #include "seal/place.h"
 #include "util/versions.h"
 
@@ -41,20 +41,25 @@
 #define CONTENTS_MARGIN 64 /* bytes of slack over the measured CMS size */
 #define QR_MM 16.0         /* the verification QR code, right of the imprint */
 #define QR_GAP_MM 2.0
-#define QR_MAX_TEXT 512
+#define QR_MAX_TEXT ES_QR_MAX_TEXT
 
-/* A QR code (ISO/IEC 18004, level M, through libqrencode) as filled squares at (x, y) points, `size` wide. */
+/* A QR code (ISO/IEC 18004, level M; made by the drawing module, seal/draw.h) as filled squares at
+ * (x, y) points, `size` wide. */
 static ES_RESULT put_qr(es_buf *b, const char *text, double x, double y, double size)
 {
     ES_ENSURE(strlen(text) <= QR_MAX_TEXT, ESEAL_EINVAL, "pdf: the QR text is longer than %d bytes", QR_MAX_TEXT);
-    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    ES_ENSURE(qr != NULL, ESEAL_ERROR, "pdf: the QR code cannot be made");
-    int w = qr->width;
+    const es_draw_module *draw = NULL;
+    ES_GUARD(es_draw_get(&draw));
+    es_buf cells = ES_BUF_INIT(ES_QR_MAX_CELLS);
+    int w = 0;
+    es_result r = draw->qr(&cells, &w, text);
     double m = size / (w + 2); /* one module of quiet zone on each side */
-    es_result r = es_buf_append_str(b, "q 0 0 0 rg\n");
+    if (es_ok(r)) {
+        r = es_buf_append_str(b, "q 0 0 0 rg\n");
+    }
     for (int row = 0; row < w && es_ok(r); row++) {
         for (int col = 0; col < w && es_ok(r); col++) {
-            if (qr->data[row * w + col] & 1) {
+            if (cells.ptr[row * w + col] != 0) {
                 r = es_buf_printf(b, "%.3f %.3f %.3f %.3f re\n", x + (col + 1) * m, y + size - (row + 2) * m, m, m);
             }
         }
@@ -62,7 +67,7 @@ static ES_RESULT put_qr(es_buf *b, const char *text, double x, double y, double 
     if (es_ok(r)) {
         r = es_buf_append_str(b, "f Q\n");
     }
-    QRcode_free(qr);
+    es_buf_free(&cells);
     return r;
 }
 

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The HTTP client (http.h) on libcurl: one POST or GET, bounded in time and size. */
+/* The HTTP client (http.h) on libcurl, in the HTTP module (http_module.h): one POST or GET, bounded
+ * in time and size. */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "http.h"
+#include "http/http_module.h"
 
 #define DEFAULT_TIMEOUT_MS 5000u
 #define DEFAULT_MAX_RESPONSE (1u << 20)
@@ -110,16 +111,3 @@ ES_RESULT es_http_get(const char *url, const es_http_client_options *o, es_buf *
 {
     return transfer(url, NULL, es_span_of(NULL, 0), o, resp, status, resp_type, resp_type_cap);
 }
-
-ES_RESULT es_http_fetch(void *ctx, const char *url, const char *content_type, es_span body, unsigned int timeout_ms,
-                        size_t max_response, es_buf *resp, long *status)
-{
-    (void)ctx;
-    es_http_client_options o = {timeout_ms, max_response};
-    if (content_type != NULL) {
-        return es_http_post(url, content_type, body, &o, resp, status, NULL, 0);
-    }
-    return es_http_get(url, &o, resp, status, NULL, 0);
-}
-
-es_fetcher es_http_fetcher(void) { return (es_fetcher){es_http_fetch, NULL}; }

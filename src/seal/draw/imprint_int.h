@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Imprints, internal: the path being built, fonts, layout.
+ * Imprints inside the drawing module (eseal-draw.so, seal/draw.h): the path being built, fonts,
+ * layout.
  *
- * imprint.c         public API: spec checks, templates, rendering to PNG/SVG/PDF
- * imprint_layout.c  geometry: border, star, characters one by one -> es_ipath
- * imprint_font.c    FreeType faces loaded by file name (no fontconfig), cached
- * imprint_png.c     checks of scanned PNG imprints (untrusted input, libpng)
+ * ../imprint.c          public API (in the library): templates, outline accessors, calls of the module
+ * ../imprint_png.c      checks of scanned PNG imprints (in the library: untrusted input, libpng)
+ * imprint_render.c      spec checks, rendering to PNG/SVG/PDF, the outline
+ * imprint_layout.c      geometry: border, star, characters one by one -> es_ipath
+ * imprint_font.c        FreeType faces loaded by file name (no fontconfig), cached
+ * imprint_png_write.c   the indexed PNG of a rendering (libpng)
+ * qr.c                  QR codes (libqrencode)
+ * module.c              the module's entry and table
  */
 #ifndef ES_IMPRINT_INT_H
 #define ES_IMPRINT_INT_H
@@ -13,6 +18,7 @@
 #include <cairo.h>
 
 #include "eseal/imprint.h"
+#include "seal/draw.h"
 #include "util/util.h"
 
 /* ---- the path: ops and points in mm, origin top-left, y down ------------- */
@@ -28,8 +34,6 @@ typedef struct {
 #define ES_IPATH_MAX_OPS ((size_t)1 << 20)
 #define ES_IMPRINT_ARC_SWEEP_MIN 60 /* degrees of arc text: less crowds the glyphs into a clump */
 #define ES_IMPRINT_ARC_SWEEP_MAX 300 /* degrees of arc text: more closes the ring over the bottom text */
-#define ES_IMPRINT_TAXID_MIN 15 /* an invoice seal's taxpayer ID: the old 15-character number ... */
-#define ES_IMPRINT_TAXID_MAX 20 /* ... up to 20 (the 18-character USCC and the longer individual ones) */
 #define ES_IMPRINT_FONT_MAX_FACES 256 /* faces of one font file (a .ttc index); FreeType's index is 16 bits, real files have a few */
 #define ES_PNG_IHDR_END 33 /* PNG signature (8) + IHDR length, type, 13 bytes of data and CRC (PNG §5.3, §11.2.2) */
 
@@ -103,5 +107,12 @@ double es_imprint_default_arc_h(eseal_imprint_shape shape, double w, double h);
  * to the nearest; any pixel that is not the ink is ESEAL_ERROR (internal).
  */
 ES_RESULT es_imprint_png_indexed(es_buf *out, cairo_surface_t *surf, uint32_t color);
+
+/* ---- the module's table (seal/draw.h) ------------------------------------------------ */
+
+ES_RESULT es_imprint_draw_render(es_buf *out, const eseal_imprint_spec *spec, eseal_imprint_format fmt,
+                                 unsigned int dpi);
+ES_RESULT es_imprint_draw_path(eseal_imprint_outline **out, const eseal_imprint_spec *spec);
+ES_RESULT es_draw_qr(es_buf *cells, int *width, const char *text);
 
 #endif

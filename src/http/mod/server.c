@@ -9,7 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "http/http_module.h"
 
 #define DEFAULT_MAX_BODY (64u << 10)
 #define CONTENT_LENGTH_DIGITS_MAX 12 /* a Content-Length of 13 digits (a terabyte) is larger than any body cap */

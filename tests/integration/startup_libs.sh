@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# What a start loads (issue 18, docs/performance.md "Start-up"), counted, not timed: `eseal
+# version` and `eseal verify` load none of cairo, FreeType, libqrencode, libcurl, libmicrohttpd
+# nor the modules that use them (src/util/module.h); the commands that need them load them and
+# work: a seal with a drawn imprint, a stamp with its QR code, `eseal serve` and a B-T stamp
+# whose time-stamp token comes from it over HTTP. The loader's refusals: a missing module (the
+# message names the file), a relative ESEAL_MODULE_DIR, a module writable by others, a file that
+# is not a module. Libraries are read from the dynamic loader's own trace (LD_DEBUG=libs:
+# "calling init: PATH" for every library a process initialises, dlopen'ed ones included) and from
+# /proc/PID/maps of the running server.
+# Usage: startup_libs.sh /path/to/eseal   (ESEAL_MODULE_DIR: where the modules are, if not beside it)
+set -u
+E=$1
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+R=$(dirname "$0")/../resources
+export ESEAL_PASSPHRASE=startup-pass-1
+export ESEAL_HOME=$T/home
+unset ESEAL_PASS_FILE || true
+# A module is dlopen'ed as /proc/self/fd/N (the file the loader checked): the trace names it so.
+HEAVY='libcairo|libfreetype|libqrencode|libcurl|libmicrohttpd|eseal-draw\.so|eseal-http\.so|/proc/self/fd/'
+
+# libs NAME CMD...: runs CMD with the loader's trace; the initialised libraries go to $T/NAME.libs.
+libs() {
+    local name=$1
+    shift
+    rm -f "$T/$name.trace".*
+    LD_DEBUG=libs LD_DEBUG_OUTPUT="$T/$name.trace" "$@" >"$T/$name.out" 2>"$T/$name.err"
+    local rc=$?
+    cat "$T/$name.trace".* 2>/dev/null | sed -n 's/.*calling init: //p' | sort -u >"$T/$name.libs"
+    return $rc
+}
+# none NAME WHAT: the run NAME initialised none of the heavy libraries.
+none() {
+    if [ ! -s "$T/$1.libs" ]; then
+        notok "$2: no loader trace (LD_DEBUG ignored?)"
+    elif grep -Eq "$HEAVY" "$T/$1.libs"; then
+        notok "$2 loads $(grep -E "$HEAVY" "$T/$1.libs" | xargs -n1 basename | tr '\n' ' ')"
+    else
+        ok "$2 loads no module and none of cairo, FreeType, libqrencode, libcurl, libmicrohttpd ($(wc -l <"$T/$1.libs") libraries)"
+    fi
+}
+# some NAME PATTERN WHAT: the run NAME initialised a library matching PATTERN.
+some() {
+    grep -Eq "$2" "$T/$1.libs" && ok "$3" || notok "$3: not in $(xargs -n1 basename <"$T/$1.libs" | tr '\n' ' ')"
+}
+
+libs version "$E" version && ok "eseal version" || notok "eseal version: $(cat "$T/version.err")"
+none version "eseal version"
+
+expect 0 "init" -- "$E" init
+id=$("$E" cert issue --org "Startup Ltd" --uscc 91110000MA01ABCDEX --alg p256 2>"$T/err")
+[ -n "$id" ] && ok "a certificate" || notok "a certificate: $(cat "$T/err")"
+libs seal "$E" seal make --cert "$id" --name "Startup Seal" && ok "a seal with a drawn imprint" ||
+    notok "seal make: $(cat "$T/seal.err")"
+seal=$(cat "$T/seal.out")
+some seal '/proc/self/fd/' "seal make loads a module (through the descriptor the loader checked)"
+some seal 'libcairo' "... and cairo with it"
+mkdir "$T/d"
+python3 "$R/mkpdf.py" "$T/d/in.pdf" 3
+libs stamp "$E" stamp "$T/d/in.pdf" -o "$T/d/s.pdf" --seal "$seal" --page 1 --qr &&
+    ok "a stamp with the drawn imprint and a QR code" || notok "stamp: $(cat "$T/stamp.err")"
+some stamp 'libqrencode' "the stamp's QR code loads libqrencode (through the drawing module)"
+grep -Eq 'libcurl|libmicrohttpd' "$T/stamp.libs" && notok "a B-B stamp loads the HTTP module" ||
+    ok "a B-B stamp loads no HTTP library"
+libs verify "$E" verify "$T/d/s.pdf"
+rc=$?
+[ $rc -eq 0 ] && ok "the stamped file verifies (VALID)" || notok "verify: exit $rc: $(cat "$T/verify.out" "$T/verify.err")"
+none verify "eseal verify"
+libs verifyjson "$E" verify --json "$T/d/s.pdf" >/dev/null
+none verifyjson "eseal verify --json"
+
+# HTTP: the server (libmicrohttpd) and the client (libcurl) of a B-T stamp.
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$E" serve --listen "127.0.0.1:$PORT" --only tsa >"$T/serve.out" 2>"$T/serve.err" &
+SERVE=$!
+for _ in $(seq 150); do grep -q "port" "$T/serve.out" 2>/dev/null && break; sleep 0.1; done
+if grep -q "listening on 127.0.0.1:$PORT" "$T/serve.out"; then
+    ok "eseal serve listens"
+    grep -q 'eseal-http\.so' "/proc/$SERVE/maps" && grep -q 'libmicrohttpd' "/proc/$SERVE/maps" &&
+        ok "serve maps the HTTP module (eseal-http.so) and libmicrohttpd" ||
+        notok "serve maps no libmicrohttpd"
+    grep -q 'libcairo' "/proc/$SERVE/maps" && notok "serve maps cairo" || ok "serve maps no cairo"
+    libs bt "$E" stamp "$T/d/in.pdf" -o "$T/d/bt.pdf" --seal "$seal" --page 1 --level B-T \
+        --tsa "http://127.0.0.1:$PORT/tsa" && ok "a B-T stamp with a token fetched over HTTP" ||
+        notok "B-T stamp: $(cat "$T/bt.err")"
+    some bt 'libcurl' "the B-T stamp loads libcurl (through the HTTP module)"
+    expect 0 "the B-T stamp verifies" -- "$E" verify "$T/d/bt.pdf"
+else
+    notok "eseal serve does not listen: $(cat "$T/serve.err")"
+fi
+kill "$SERVE" 2>/dev/null
+wait "$SERVE" 2>/dev/null
+
+# The loader's refusals: a clear error naming the file, never a module from elsewhere.
+mkdir "$T/empty"
+ESEAL_MODULE_DIR=$T/empty "$E" seal make --cert "$id" --name "No Module" >"$T/o" 2>"$T/e"
+rc=$?
+# The program's own directory is looked at after ESEAL_MODULE_DIR: only when the modules are not
+# beside it (the tests' build tree has them there) does the empty folder make the drawing fail.
+if [ -e "$(dirname "$E")/eseal-draw.so" ]; then
+    [ $rc -eq 0 ] && ok "an empty ESEAL_MODULE_DIR falls back to the modules beside the program" ||
+        notok "fallback beside the program: exit $rc: $(cat "$T/e")"
+else
+    [ $rc -eq 3 ] && grep -q "eseal-draw.so not found" "$T/e" && ok "a missing module: exit 3, the file named" ||
+        notok "a missing module: exit $rc: $(cat "$T/e")"
+fi
+# The program alone in a folder, no module beside it: the error names the file and where it looked.
+mkdir "$T/bin"
+cp "$E" "$T/bin/eseal"
+ESEAL_MODULE_DIR=$T/empty "$T/bin/eseal" seal make --cert "$id" --name "Alone" >"$T/o" 2>"$T/e"
+rc=$?
+if grep -q "not found" "$T/e" || [ $rc -ne 0 ]; then
+    [ $rc -eq 3 ] && grep -q "module eseal-draw.so not found (looked in $T/empty, $T/bin, $T/bin/eseal, $T/bin/../" "$T/e" &&
+        ok "a missing module: exit 3, the file and the folders named" || notok "a missing module: exit $rc: $(cat "$T/e")"
+else
+    skip "the modules are installed here (the install directory compiled in has them)"
+fi
+expect 2 "a relative ESEAL_MODULE_DIR is refused (ESEAL_EINVAL)" -- env ESEAL_MODULE_DIR=relative/dir "$E" seal make --cert "$id" \
+    --name "Relative"
+has "$T/err" "must be an absolute path" "... saying it must be absolute"
+mkdir "$T/bad"
+printf 'not an ELF file\n' >"$T/bad/eseal-draw.so"
+chmod 644 "$T/bad/eseal-draw.so"
+ESEAL_MODULE_DIR=$T/bad "$E" seal make --cert "$id" --name "Bad Module" >"$T/o" 2>"$T/e"
+rc=$?
+[ $rc -eq 3 ] && grep -q "module $T/bad/eseal-draw.so" "$T/e" && ok "a file that is not a module: exit 3, the file named" ||
+    notok "not a module: exit $rc: $(cat "$T/e")"
+M=$(dirname "$E")/eseal-draw.so
+[ -n "${ESEAL_MODULE_DIR:-}" ] && [ -e "$ESEAL_MODULE_DIR/eseal-draw.so" ] && M=$ESEAL_MODULE_DIR/eseal-draw.so
+if [ -e "$M" ]; then
+    mkdir "$T/open"
+    cp "$M" "$T/open/eseal-draw.so"
+    chmod 666 "$T/open/eseal-draw.so"
+    ESEAL_MODULE_DIR=$T/open "$E" seal make --cert "$id" --name "Open Module" >"$T/o" 2>"$T/e"
+    rc=$?
+    [ $rc -eq 3 ] && grep -q "writable by others" "$T/e" && ok "a module writable by others is refused" ||
+        notok "writable module: exit $rc: $(cat "$T/e")"
+    chmod 644 "$T/open/eseal-draw.so"
+    ESEAL_MODULE_DIR=$T/open "$E" seal make --cert "$id" --name "Copied Module" >"$T/o" 2>"$T/e" &&
+        ok "the same file, not writable by others, is loaded" || notok "copied module: $(cat "$T/e")"
+else
+    skip "no eseal-draw.so found to copy (ESEAL_MODULE_DIR unset and none beside $E)"
+    skip "the copied module"
+fi
+tap_done "startup_libs"
