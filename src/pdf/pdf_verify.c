@@ -603,10 +603,28 @@ static ES_RESULT note_permissions(eseal_report *child, const es_pdf_sig *s)
     return es_report_check(child, "modifications", st, NULL, "%s", es_buf_cstr(&detail));
 }
 
+/* The document section's digests (es_report_document's, in the places es_report_document_init kept):
+ * the SHA-256 taken beside the signatures' (es_prefix_digest_all), the SM3 from its worker. */
+static ES_RESULT document_digests(eseal_report *rep, const uint8_t *sha256, size_t sha256_len, es_bg_digest **sm3)
+{
+    uint8_t md[64];
+    size_t len = 0;
+    ES_GUARD(es_bg_digest_finish(sm3, md, &len));
+    char hex[129];
+    es_hex_lower(hex, sha256, sha256_len);
+    ES_GUARD(es_report_str(rep, "document.sha256", "%s", hex));
+    es_hex_lower(hex, md, len);
+    return es_report_str(rep, "document.sm3", "%s", hex);
+}
+
 ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust, int64_t at,
                         const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_context *ctx)
 {
     const eseal_limits *lim = es_ctx_limits(ctx);
+    /* The document section's SM3 (issue 18): hashed by a worker thread while the file is parsed and
+     * judged, collected at the end (document_digests); cancelled on every early return. */
+    ES_AUTO(es_bg_digest_cancelp) es_bg_digest *sm3 = NULL;
+    ES_GUARD(es_bg_digest_start(&sm3, ESEAL_HASH_SM3, f));
     /* One strict parse of the whole file for the listing, the /DSS and every comparison (pdf.h). */
     ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf file = {0};
     ES_GUARD(es_pdf_qpdf_open(&file, f, lim));
@@ -616,7 +634,8 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     eseal_report *rep = NULL;
     es_result r = es_report_new(&rep);
     if (es_ok(r)) {
-        r = es_report_document(rep, "pdf", f, at);
+        /* Its digests are written when known (document_digests): their places are kept. */
+        r = es_report_document_init(rep, "pdf", f.len, NULL, NULL, at);
     }
     if (es_ok(r) && n == 0) {
         r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_SIGNATURE, "the PDF has no signatures");
@@ -733,6 +752,12 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
             }
         }
     }
+    /* The document's SHA-256 continues the signatures' running one to the end of the file. */
+    uint8_t dsha[64];
+    size_t dsha_len = 0;
+    if (es_ok(r)) {
+        r = es_prefix_digest_all(&prefix, dsha, &dsha_len, ESEAL_HASH_SHA256);
+    }
     es_prefix_hasher_free(&prefix);
     /* One resolution: a structure that lets readers disagree invalidates every signature (pdf_xref.c);
      * the same reading delimits the revisions (document.parts, coverage.revision). */
@@ -826,6 +851,9 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     es_free(rspans);
     es_revocation_data_free(&dss);
     es_der_list_free(&dss_certs);
+    if (es_ok(r)) {
+        r = document_digests(rep, dsha, dsha_len, &sm3);
+    }
     if (!es_ok(r)) {
         eseal_report_free(rep);
         return r;
