@@ -15,7 +15,8 @@
  *   (es_pdf_resolve_count over the whole verification) and without qpdf's whole-tree walk
  *   (es_pdf_page_walks); stamped on the last page, the walk goes through the pages before it (the
  *   counter sees them) and the report still says the right page. A second stamp (a revision
- *   compared) still makes qpdf's walk first, as the comparison needs.
+ *   compared) still makes qpdf's walk first, as the comparison needs. Every report's document.sha256
+ *   and document.sm3 are the file's (taken beside the rest: a worker thread for the 10,000 pages).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -526,20 +527,39 @@ static void gen_doc(eseal_buf *b, int npages, int fanout)
 }
 
 typedef struct {
-    unsigned long resolves, walks;
+    unsigned long resolves, walks, threads;
     int64_t page;
     eseal_verdict verdict;
 } verify_cost;
+
+/* The report's document.<key> is the hex digest `h` of the file (taken beside the rest, h-widget). */
+static void document_digest_is(const eseal_report *r, const char *key, eseal_hash h, const eseal_buf *pdf)
+{
+    uint8_t md[64];
+    size_t n = 0;
+    char hex[129], path[32];
+    assert_true(es_ok(es_digest(md, &n, h, es_span_of(pdf->ptr, pdf->size))));
+    es_hex_lower(hex, md, n);
+    (void)snprintf(path, sizeof(path), "document.%s", key);
+    const char *got = eseal_report_string(r, path);
+    assert_non_null(got);
+    assert_string_equal(got, hex);
+}
 
 /* Verifies `pdf` (a fixed time); what it cost and what the report says of the first signature's page. */
 static verify_cost verify_counted(fixture *f, const eseal_buf *pdf, size_t sig)
 {
     verify_cost c = {0};
-    unsigned long r0 = es_pdf_resolve_count(), w0 = es_pdf_page_walks();
+    unsigned long r0 = es_pdf_resolve_count(), w0 = es_pdf_page_walks(), t0 = es_bg_digest_threads();
     eseal_report *r = NULL;
     assert_int_equal(eseal_pdf_verify(&r, pdf->ptr, pdf->size, f->trust, NULL), ESEAL_OK);
     c.resolves = es_pdf_resolve_count() - r0;
     c.walks = es_pdf_page_walks() - w0;
+    c.threads = es_bg_digest_threads() - t0;
+    /* the document's digests, whoever took them: a worker from ES_BG_DIGEST_MIN bytes */
+    document_digest_is(r, "sha256", ESEAL_HASH_SHA256, pdf);
+    document_digest_is(r, "sm3", ESEAL_HASH_SM3, pdf);
+    assert_int_equal(c.threads, pdf->size >= ES_BG_DIGEST_MIN ? 1 : 0);
     c.verdict = eseal_report_verdict(r);
     assert_true(eseal_report_child_count(r) > sig);
     if (eseal_report_integer(eseal_report_child(r, sig), "signature.appearance.page", &c.page) != ESEAL_OK) {
@@ -570,6 +590,9 @@ static void verify_reads_path_only(void **state)
             gen_doc(&in, sizes[k], fanouts[fo]);
             stamp(f, &s1, &in, 1);
             stamp(f, &sl, &in, 0); /* the default: the last page */
+            if (k == 1) {
+                assert_true(s1.size >= ES_BG_DIGEST_MIN); /* so its SM3 is a worker's */
+            }
             first[fo][k] = verify_counted(f, &s1, 0);
             last[fo][k] = verify_counted(f, &sl, 0);
             assert_int_equal(first[fo][k].verdict, ESEAL_VALID);
