@@ -179,6 +179,11 @@ ES_RESULT es_prefix_digest_all(es_prefix_hasher *p, uint8_t out[64], size_t *out
 
 /* ---- a whole document's digest in a worker thread (issue 18) ---- */
 
+/*
+ * The worker only updates and finishes a hash context made and freed by the caller's thread: it
+ * calls no eseal allocator (a program's eseal_allocator_set need not be thread-safe for this; what
+ * OpenSSL allocates inside is OpenSSL's business, as everywhere).
+ */
 #define BG_CHUNK ((size_t)4 << 20) /* hashed between two looks at the cancel flag */
 
 struct es_bg_digest {
@@ -186,6 +191,7 @@ struct es_bg_digest {
     eseal_hash hash;
     bool threaded;     /* a worker thread runs (else finish hashes in the caller's thread) */
     pthread_t th;
+    es_hash_ctx *c;    /* made by start, freed by finish or cancel (the caller's thread) */
     atomic_bool stop;  /* cancel: the worker leaves at its next chunk */
     int result;        /* the worker's: ESEAL_OK, or what failed (its thread's error stays there) */
     uint8_t md[64];
@@ -199,19 +205,23 @@ unsigned long es_bg_digest_threads(void) { return bg_threads; }
 static void *bg_run(void *arg)
 {
     es_bg_digest *j = arg;
-    es_hash_ctx *c = NULL;
-    es_result r = es_hash_begin(&c, j->hash);
+    es_result r = ES_OK;
     for (size_t at = 0; es_ok(r) && at < j->data.len && !atomic_load(&j->stop); at += BG_CHUNK) {
         size_t n = j->data.len - at < BG_CHUNK ? j->data.len - at : BG_CHUNK;
-        r = es_hash_update(c, es_span_of(j->data.ptr + at, n));
+        r = es_hash_update(j->c, es_span_of(j->data.ptr + at, n));
     }
     if (es_ok(r) && !atomic_load(&j->stop)) {
-        r = es_hash_end(c, j->md, &j->md_len);
+        r = es_hash_end(j->c, j->md, &j->md_len);
     }
-    es_hash_free(c);
     j->result = es_code(r);
     eseal_error_clear(); /* the worker's thread-local error dies with it; finish reports the code */
     return NULL;
+}
+
+static void bg_free(es_bg_digest *j)
+{
+    es_hash_free(j->c);
+    es_free(j);
 }
 
 ES_RESULT es_bg_digest_start(es_bg_digest **out, eseal_hash hash, es_span data)
@@ -223,6 +233,11 @@ ES_RESULT es_bg_digest_start(es_bg_digest **out, eseal_hash hash, es_span data)
     j->hash = hash;
     atomic_init(&j->stop, false);
     if (data.len >= ES_BG_DIGEST_MIN) {
+        es_result r = es_hash_begin(&j->c, hash);
+        if (!es_ok(r)) {
+            bg_free(j);
+            return r;
+        }
         /* Hashing needs little stack; the default (8 MiB of address space) is kept. */
         j->threaded = pthread_create(&j->th, NULL, bg_run, j) == 0;
         bg_threads += j->threaded ? 1 : 0;
@@ -238,14 +253,14 @@ ES_RESULT es_bg_digest_finish(es_bg_digest **job, uint8_t out[64], size_t *out_l
     ES_ENSURE(j != NULL, ESEAL_ESTATE, "digest: no job to finish");
     if (!j->threaded) {
         es_result r = es_digest(out, out_len, j->hash, j->data);
-        es_free(j);
+        bg_free(j);
         return r;
     }
     (void)pthread_join(j->th, NULL);
     int rc = j->result;
     memcpy(out, j->md, sizeof(j->md));
     *out_len = j->md_len;
-    es_free(j);
+    bg_free(j);
     ES_ENSURE(rc == ESEAL_OK, rc, "digest: the document's digest could not be computed");
     return ES_OK;
 }
@@ -261,5 +276,5 @@ void es_bg_digest_cancel(es_bg_digest **job)
         atomic_store(&j->stop, true);
         (void)pthread_join(j->th, NULL);
     }
-    es_free(j);
+    bg_free(j);
 }
