@@ -9,6 +9,8 @@
  * and the stamper's signature digest is a copy too (es_doc_hash_fork). Each input byte goes
  * through each hash once, where it went through SHA-256 three times.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -159,4 +161,120 @@ ES_RESULT es_prefix_digest(es_prefix_hasher *p, uint8_t out[64], size_t *out_len
         p->bytes += parts[i].len;
     }
     return es_hash_end(c, out, out_len);
+}
+
+ES_RESULT es_prefix_digest_all(es_prefix_hasher *p, uint8_t out[64], size_t *out_len, eseal_hash hash)
+{
+    size_t k = (size_t)hash;
+    if (k >= ES_PREFIX_HASHES || p->run[k] == NULL) {
+        p->bytes += p->doc.len;
+        return es_digest(out, out_len, hash, p->doc);
+    }
+    ES_AUTO(es_hash_freep) es_hash_ctx *c = NULL;
+    ES_GUARD(es_hash_copy(&c, p->run[k]));
+    ES_GUARD(es_hash_update(c, es_span_of(p->doc.ptr + p->at[k], p->doc.len - p->at[k])));
+    p->bytes += p->doc.len - p->at[k];
+    return es_hash_end(c, out, out_len);
+}
+
+/* ---- a whole document's digest in a worker thread (issue 18) ---- */
+
+/*
+ * The worker only updates and finishes a hash context made and freed by the caller's thread: it
+ * calls no eseal allocator (a program's eseal_allocator_set need not be thread-safe for this; what
+ * OpenSSL allocates inside is OpenSSL's business, as everywhere).
+ */
+#define BG_CHUNK ((size_t)4 << 20) /* hashed between two looks at the cancel flag */
+
+struct es_bg_digest {
+    es_span data;
+    eseal_hash hash;
+    bool threaded;     /* a worker thread runs (else finish hashes in the caller's thread) */
+    pthread_t th;
+    es_hash_ctx *c;    /* made by start, freed by finish or cancel (the caller's thread) */
+    atomic_bool stop;  /* cancel: the worker leaves at its next chunk */
+    int result;        /* the worker's: ESEAL_OK, or what failed (its thread's error stays there) */
+    uint8_t md[64];
+    size_t md_len;
+};
+
+static _Thread_local unsigned long bg_threads;
+
+unsigned long es_bg_digest_threads(void) { return bg_threads; }
+
+static void *bg_run(void *arg)
+{
+    es_bg_digest *j = arg;
+    es_result r = ES_OK;
+    for (size_t at = 0; es_ok(r) && at < j->data.len && !atomic_load(&j->stop); at += BG_CHUNK) {
+        size_t n = j->data.len - at < BG_CHUNK ? j->data.len - at : BG_CHUNK;
+        r = es_hash_update(j->c, es_span_of(j->data.ptr + at, n));
+    }
+    if (es_ok(r) && !atomic_load(&j->stop)) {
+        r = es_hash_end(j->c, j->md, &j->md_len);
+    }
+    j->result = es_code(r);
+    eseal_error_clear(); /* the worker's thread-local error dies with it; finish reports the code */
+    return NULL;
+}
+
+static void bg_free(es_bg_digest *j)
+{
+    es_hash_free(j->c);
+    es_free(j);
+}
+
+ES_RESULT es_bg_digest_start(es_bg_digest **out, eseal_hash hash, es_span data)
+{
+    *out = NULL;
+    es_bg_digest *j = es_calloc(1, sizeof(*j));
+    ES_ENSURE_ALLOC(j);
+    j->data = data;
+    j->hash = hash;
+    atomic_init(&j->stop, false);
+    if (data.len >= ES_BG_DIGEST_MIN) {
+        es_result r = es_hash_begin(&j->c, hash);
+        if (!es_ok(r)) {
+            bg_free(j);
+            return r;
+        }
+        /* Hashing needs little stack; the default (8 MiB of address space) is kept. */
+        j->threaded = pthread_create(&j->th, NULL, bg_run, j) == 0;
+        bg_threads += j->threaded ? 1 : 0;
+    }
+    *out = j;
+    return ES_OK;
+}
+
+ES_RESULT es_bg_digest_finish(es_bg_digest **job, uint8_t out[64], size_t *out_len)
+{
+    es_bg_digest *j = *job;
+    *job = NULL;
+    ES_ENSURE(j != NULL, ESEAL_ESTATE, "digest: no job to finish");
+    if (!j->threaded) {
+        es_result r = es_digest(out, out_len, j->hash, j->data);
+        bg_free(j);
+        return r;
+    }
+    (void)pthread_join(j->th, NULL);
+    int rc = j->result;
+    memcpy(out, j->md, sizeof(j->md));
+    *out_len = j->md_len;
+    bg_free(j);
+    ES_ENSURE(rc == ESEAL_OK, rc, "digest: the document's digest could not be computed");
+    return ES_OK;
+}
+
+void es_bg_digest_cancel(es_bg_digest **job)
+{
+    es_bg_digest *j = *job;
+    *job = NULL;
+    if (j == NULL) {
+        return;
+    }
+    if (j->threaded) {
+        atomic_store(&j->stop, true);
+        (void)pthread_join(j->th, NULL);
+    }
+    bg_free(j);
 }

@@ -361,4 +361,19 @@ typedef struct {
 
 void es_pdf_diff_counts_get(es_pdf_diff_counts *out);
 
+/* ---- issue 18, the widget's page without walking every page (branch h-widget) ---- */
+
+/*
+ * The page (1-based, in qpdf's enumeration, qpdf_get_page_n + 1) of the first page that is object
+ * `pn` (pn != 0: a widget's /P), or, when pn is 0, whose /Annots lists object `wn`: *page, 0 when
+ * no page is. Walks the tree depth first in qpdf's order and stops there, so page 1 costs the path
+ * down to it, not the tree; looked-into objects count in es_pdf_resolve_count. *sure = false when
+ * the part walked is one qpdf's enumeration repairs or warns about (pdf_read.c lists what): then
+ * *page means nothing and the caller asks qpdf (es_pdf_qpdf_pages, qpdf_get_page_n). qpdf's
+ * pending warnings are dropped before and after (es_pdf_qpdf_quiet).
+ */
+ES_RESULT es_pdf_find_page(es_pdf_qpdf *p, int pn, int wn, size_t *page, bool *sure);
+/* How many times this thread made qpdf walk a whole page tree (es_pdf_qpdf_pages): for the tests. */
+unsigned long es_pdf_page_walks(void);
+
 #endif

@@ -2,6 +2,7 @@
 /* Reading PDFs through qpdf's C API, strictly (pdf.h). */
 #include <stdio.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -134,10 +135,16 @@ ES_RESULT es_pdf_qpdf_open(es_pdf_qpdf *p, es_span data, const eseal_limits *lim
     return r;
 }
 
+/* qpdf whole-tree walks made by this thread (es_pdf_page_walks): for the tests (issue 18, h-widget). */
+static _Thread_local unsigned long walks;
+
+unsigned long es_pdf_page_walks(void) { return walks; }
+
 ES_RESULT es_pdf_qpdf_pages(es_pdf_qpdf *p, const char **repair)
 {
     if (!p->pages_walked) {
         p->pages_walked = true;
+        walks++;
         (void)qpdf_get_num_pages(p->q);
         if (qpdf_more_warnings(p->q)) {
             const char *w = qpdf_get_error_full_text(p->q, qpdf_next_warning(p->q));
@@ -147,6 +154,126 @@ ES_RESULT es_pdf_qpdf_pages(es_pdf_qpdf *p, const char **repair)
         es_pdf_qpdf_quiet(p);
     }
     *repair = p->repair;
+    return ES_OK;
+}
+
+/*
+ * The widget's page without qpdf's whole-tree walk (issue 18, h-widget; pdf.h says what).
+ *
+ * qpdf (11.x, QPDF_pages.cc getAllPages) enumerates the pages depth first from the catalog's
+ * /Pages, in /Kids order: a kid with a non-null /Kids is a node walked into, any other kid is a
+ * page. It repairs as it goes, with a warning: a node or page without the right /Type gets it, a
+ * direct page is made indirect (a new object number), a page listed again becomes a copy (a new
+ * object number), a root /Pages with a /Parent is replaced by the top of its /Parent chain; a node
+ * reached twice stops the enumeration (what it found so far stays qpdf's list). None of these
+ * changes the place of a page enumerated before them. So the walk below stops at the first
+ * page that is the one sought and counts the pages before it; everything it relied on is
+ * something qpdf enumerates unrepaired, so the count is qpdf's index. Anything qpdf would repair
+ * or warn about on the way (also an object it cannot read), a depth beyond
+ * ES_PDF_MAX_TREE_DEPTH, an object number beyond ES_PDF_MAX_OBJNUM: *sure = false, and the caller
+ * asks qpdf (es_pdf_qpdf_pages, then qpdf_get_page_n). /Count is never used: a wrong one changes
+ * nothing here, as it changes nothing in qpdf's enumeration.
+ */
+typedef struct {
+    qpdf_oh node, kids;
+    int n, i;
+} walk_level;
+
+/* Is `h` a dictionary whose /Type is the name `type`, as qpdf's isDictionaryOfType asks? */
+static bool dict_of_type(qpdf_data q, qpdf_oh h, const char *type)
+{
+    return qpdf_oh_is_dictionary_of_type(q, h, type, "") != QPDF_FALSE;
+}
+
+/* qpdf said something (an unreadable object, a type warning): the part walked is not clean. */
+static bool qpdf_spoke(qpdf_data q) { return qpdf_has_error(q) || qpdf_more_warnings(q); }
+
+/* Does the page `pg`'s /Annots list object `wn` (by number, as the full walk compares)? */
+static bool annots_hold(qpdf_data q, qpdf_oh pg, int wn)
+{
+    qpdf_oh annots = key_of(q, pg, "/Annots");
+    int na = qpdf_oh_is_array(q, annots) ? qpdf_oh_get_array_n_items(q, annots) : 0;
+    bool found = false;
+    for (int k = 0; k < na && !found; k++) {
+        qpdf_oh a = qpdf_oh_get_array_item(q, annots, k); /* its number only: not looked into */
+        found = qpdf_oh_get_object_id(q, a) == wn;
+        qpdf_oh_release(q, a);
+    }
+    qpdf_oh_release(q, annots);
+    return found;
+}
+
+ES_RESULT es_pdf_find_page(es_pdf_qpdf *p, int pn, int wn, size_t *page, bool *sure)
+{
+    *page = 0;
+    *sure = false;
+    qpdf_data q = p->q;
+    ES_ENSURE(pn != 0 || wn != 0, ESEAL_EINVAL, "pdf: a page sought by neither its number nor a widget");
+    es_pdf_qpdf_quiet(p); /* what was pending is not this walk's business */
+    /* One bit per object number reached: a node reached again is a loop, a page a duplicate. */
+    uint8_t *reached = es_calloc((size_t)ES_PDF_MAX_OBJNUM / 8 + 1, 1);
+    ES_ENSURE_ALLOC(reached);
+    walk_level lv[ES_PDF_MAX_TREE_DEPTH];
+    size_t depth = 0, before = 0;
+    bool clean = false, found = false;
+    qpdf_oh root = key_of(q, look(q, qpdf_get_root(q)), "/Pages");
+    int rn = qpdf_oh_get_object_id(q, root);
+    if (qpdf_oh_is_indirect(q, root) && rn > 0 && rn <= ES_PDF_MAX_OBJNUM && dict_of_type(q, root, "/Pages") &&
+        !qpdf_oh_has_key(q, root, "/Parent") && qpdf_oh_has_key(q, root, "/Kids") && !qpdf_spoke(q)) {
+        qpdf_oh kids = key_of(q, root, "/Kids");
+        if (qpdf_oh_is_array(q, kids)) {
+            reached[rn / 8] |= (uint8_t)(1u << (rn % 8));
+            lv[depth++] = (walk_level){root, kids, qpdf_oh_get_array_n_items(q, kids), 0};
+            clean = true;
+        }
+    }
+    while (clean && !found && depth > 0) {
+        walk_level *l = &lv[depth - 1];
+        if (l->i == l->n) {
+            qpdf_oh_release(q, l->kids);
+            qpdf_oh_release(q, l->node);
+            depth--;
+            continue;
+        }
+        qpdf_oh kid = item_of(q, l->kids, l->i++);
+        int num = qpdf_oh_get_object_id(q, kid);
+        clean = qpdf_oh_is_indirect(q, kid) && num > 0 && num <= ES_PDF_MAX_OBJNUM &&
+                (reached[num / 8] & (1u << (num % 8))) == 0 && qpdf_oh_is_dictionary(q, kid) && !qpdf_spoke(q);
+        if (!clean) {
+            qpdf_oh_release(q, kid);
+            break;
+        }
+        reached[num / 8] |= (uint8_t)(1u << (num % 8));
+        if (qpdf_oh_has_key(q, kid, "/Kids")) {
+            /* A node: qpdf walks into it (and gives it /Type /Pages if it has not). */
+            qpdf_oh kids = key_of(q, kid, "/Kids");
+            clean = dict_of_type(q, kid, "/Pages") && qpdf_oh_is_array(q, kids) && depth < ES_PDF_MAX_TREE_DEPTH &&
+                    !qpdf_spoke(q);
+            if (clean) {
+                lv[depth++] = (walk_level){kid, kids, qpdf_oh_get_array_n_items(q, kids), 0};
+            } else {
+                qpdf_oh_release(q, kids);
+                qpdf_oh_release(q, kid);
+            }
+            continue;
+        }
+        /* A page. */
+        clean = dict_of_type(q, kid, "/Page") && before < (size_t)INT_MAX;
+        found = clean && (pn != 0 ? num == pn : annots_hold(q, kid, wn));
+        clean = clean && !qpdf_spoke(q);
+        before += clean && !found ? 1 : 0;
+        qpdf_oh_release(q, kid);
+    }
+    for (; depth > 0; depth--) {
+        qpdf_oh_release(q, lv[depth - 1].kids);
+        qpdf_oh_release(q, lv[depth - 1].node);
+    }
+    qpdf_oh_release(q, root);
+    es_free(reached);
+    es_pdf_qpdf_quiet(p);
+    /* Clean to the end without finding it: qpdf's enumeration has no such page either. */
+    *sure = clean;
+    *page = clean && found ? before + 1 : 0;
     return ES_OK;
 }
 

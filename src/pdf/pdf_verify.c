@@ -256,13 +256,20 @@ static ES_RESULT verify_doc_timestamp(eseal_report *rep, const es_pdf_sig *s, es
     return ES_OK;
 }
 
-/* The widget of signature `s`: its page (1-based) and /Rect; *page = 0 when it has none that shows. */
-static void widget_of(es_pdf_qpdf *file, const es_pdf_sig *s, int *page, double rect[4])
+/*
+ * The widget of signature `s`: its page (1-based, qpdf's enumeration) and /Rect; *page = 0 when it
+ * has none that shows. `walk`: a revision comparison follows (es_pdf_verify), which judges what
+ * qpdf's first whole-tree walk repaired (es_pdf_qpdf_pages, pdf_diff.c's repaired()), so that walk
+ * is made here first, as before issue 18. Otherwise nothing reads that walk's warning, and the
+ * page is found by walking down to it (es_pdf_find_page, issue 18: a 66,500-page file signed on
+ * page 1 looks into a few objects, not every page); qpdf's walk only when that walk is not sure.
+ */
+static void widget_of(es_pdf_qpdf *file, const es_pdf_sig *s, bool walk, int *page, double rect[4])
 {
     *page = 0;
     qpdf_data q = file->q;
     const char *repair = NULL;
-    if (s->field_num == 0 || !es_ok(es_pdf_qpdf_pages(file, &repair))) {
+    if (s->field_num == 0 || (walk && !es_ok(es_pdf_qpdf_pages(file, &repair)))) {
         eseal_error_clear();
         return;
     }
@@ -284,18 +291,32 @@ static void widget_of(es_pdf_qpdf *file, const es_pdf_sig *s, int *page, double 
         int wn = qpdf_oh_get_object_id(q, w);
         qpdf_oh pg = qpdf_oh_get_key(q, w, "/P");
         int pn = qpdf_oh_is_indirect(q, pg) ? qpdf_oh_get_object_id(q, pg) : 0;
-        int np = qpdf_get_num_pages(q);
-        for (int i = 0; i < np && *page == 0; i++) {
-            qpdf_oh p = qpdf_get_page_n(q, (size_t)i);
-            if (pn != 0) {
-                *page = qpdf_oh_get_object_id(q, p) == pn ? i + 1 : 0;
-                continue;
+        size_t found = 0;
+        bool sure = false;
+        /* Neither a /P nor a numbered widget: no page can be it (the full walk below finds none either). */
+        sure = pn == 0 && wn == 0;
+        if (!sure && !file->pages_walked && !es_ok(es_pdf_find_page(file, pn, wn, &found, &sure))) {
+            eseal_error_clear();
+            sure = false;
+        }
+        if (sure) {
+            *page = (int)found;
+        } else if (es_ok(es_pdf_qpdf_pages(file, &repair))) {
+            int np = qpdf_get_num_pages(q);
+            for (int i = 0; i < np && *page == 0; i++) {
+                qpdf_oh p = qpdf_get_page_n(q, (size_t)i);
+                if (pn != 0) {
+                    *page = qpdf_oh_get_object_id(q, p) == pn ? i + 1 : 0;
+                    continue;
+                }
+                qpdf_oh annots = qpdf_oh_get_key(q, p, "/Annots");
+                int na = qpdf_oh_is_array(q, annots) ? qpdf_oh_get_array_n_items(q, annots) : 0;
+                for (int k = 0; k < na && *page == 0 && wn != 0; k++) {
+                    *page = qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, annots, k)) == wn ? i + 1 : 0;
+                }
             }
-            qpdf_oh annots = qpdf_oh_get_key(q, p, "/Annots");
-            int na = qpdf_oh_is_array(q, annots) ? qpdf_oh_get_array_n_items(q, annots) : 0;
-            for (int k = 0; k < na && *page == 0 && wn != 0; k++) {
-                *page = qpdf_oh_get_object_id(q, qpdf_oh_get_array_item(q, annots, k)) == wn ? i + 1 : 0;
-            }
+        } else {
+            eseal_error_clear();
         }
     }
     qpdf_oh_release_all(q);
@@ -306,7 +327,8 @@ static void widget_of(es_pdf_qpdf *file, const es_pdf_sig *s, int *page, double 
  * The PDF's own parts of a signature's report, written after the CMS merge (which would overwrite
  * them): signature.id/type/format/appearance and the coverage of its byte ranges.
  */
-static ES_RESULT pdf_parts(eseal_report *rep, const es_pdf_sig *s, es_span f, es_pdf_qpdf *file, size_t signed_end)
+static ES_RESULT pdf_parts(eseal_report *rep, const es_pdf_sig *s, es_span f, es_pdf_qpdf *file, size_t signed_end,
+                           bool walk)
 {
     ES_GUARD(es_report_str(rep, "signature.id", "%s", s->field));
     bool dts = s->error == NULL && s->subfilter != NULL && strcmp(s->subfilter, "/ETSI.RFC3161") == 0;
@@ -321,7 +343,7 @@ static ES_RESULT pdf_parts(eseal_report *rep, const es_pdf_sig *s, es_span f, es
     int page = 0;
     double rect[4] = {0, 0, 0, 0};
     if (s->error == NULL) {
-        widget_of(file, s, &page, rect);
+        widget_of(file, s, walk, &page, rect);
     }
     if (page > 0) {
         ES_GUARD(es_report_int(rep, "signature.appearance.page", page));
@@ -483,11 +505,11 @@ static ES_RESULT verify_cms(eseal_report *rep, const es_pdf_sig *s, es_span f, c
 static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, es_pdf_qpdf *file,
                             const eseal_trust *trust, int64_t at, const es_pdf_registry_hook *hook,
                             size_t *signed_end, const es_revocation_opts *ro, const eseal_context *ctx,
-                            int64_t *gen_ms, es_prefix_hasher *prefix)
+                            int64_t *gen_ms, es_prefix_hasher *prefix, bool walk)
 {
     ES_GUARD(es_report_signature_init(rep));
     ES_GUARD(verify_cms(rep, s, f, trust, at, hook, signed_end, ro, ctx, gen_ms, prefix));
-    return pdf_parts(rep, s, f, file, *signed_end);
+    return pdf_parts(rep, s, f, file, *signed_end, walk);
 }
 
 /*
@@ -581,10 +603,28 @@ static ES_RESULT note_permissions(eseal_report *child, const es_pdf_sig *s)
     return es_report_check(child, "modifications", st, NULL, "%s", es_buf_cstr(&detail));
 }
 
+/* The document section's digests (es_report_document's, in the places es_report_document_init kept):
+ * the SHA-256 taken beside the signatures' (es_prefix_digest_all), the SM3 from its worker. */
+static ES_RESULT document_digests(eseal_report *rep, const uint8_t *sha256, size_t sha256_len, es_bg_digest **sm3)
+{
+    uint8_t md[64];
+    size_t len = 0;
+    ES_GUARD(es_bg_digest_finish(sm3, md, &len));
+    char hex[129];
+    es_hex_lower(hex, sha256, sha256_len);
+    ES_GUARD(es_report_str(rep, "document.sha256", "%s", hex));
+    es_hex_lower(hex, md, len);
+    return es_report_str(rep, "document.sm3", "%s", hex);
+}
+
 ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust, int64_t at,
                         const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_context *ctx)
 {
     const eseal_limits *lim = es_ctx_limits(ctx);
+    /* The document section's SM3 (issue 18): hashed by a worker thread while the file is parsed and
+     * judged, collected at the end (document_digests); cancelled on every early return. */
+    ES_AUTO(es_bg_digest_cancelp) es_bg_digest *sm3 = NULL;
+    ES_GUARD(es_bg_digest_start(&sm3, ESEAL_HASH_SM3, f));
     /* One strict parse of the whole file for the listing, the /DSS and every comparison (pdf.h). */
     ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf file = {0};
     ES_GUARD(es_pdf_qpdf_open(&file, f, lim));
@@ -594,7 +634,8 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     eseal_report *rep = NULL;
     es_result r = es_report_new(&rep);
     if (es_ok(r)) {
-        r = es_report_document(rep, "pdf", f, at);
+        /* Its digests are written when known (document_digests): their places are kept. */
+        r = es_report_document_init(rep, "pdf", f.len, NULL, NULL, at);
     }
     if (es_ok(r) && n == 0) {
         r = es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_SIGNATURE, "the PDF has no signatures");
@@ -676,12 +717,21 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
      * does not undo it; its own signature timestamp, when earlier, still wins (cms.c).
      */
     int64_t archive_at[MAX_SIGS] = {0};
+    /* Will a revision be compared (a signature whose byte ranges end before the file: es_pdf_judge_changes
+     * runs only for those)? Then qpdf's whole-tree walk comes first, as that comparison needs (widget_of). */
+    bool walk = false;
+    for (size_t i = 0; i < n; i++) {
+        const int64_t *b = sigs[i].br;
+        walk = walk || (sigs[i].error == NULL &&
+                        !(b[2] >= 0 && b[3] >= 0 && (uint64_t)b[2] <= f.len && (uint64_t)b[3] == f.len - (uint64_t)b[2]));
+    }
     /* The signatures' byte ranges, in file order, share one pass of each hash over the file. */
     es_prefix_hasher prefix;
     es_prefix_hasher_init(&prefix, f);
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (is_doc_timestamp(&sigs[i]) && !dup[i]) {
-            r = verify_one(children[i], &sigs[i], f, &file, trust, at, hook, &ends[i], &ro, ctx, &archive_at[i], NULL);
+            r = verify_one(children[i], &sigs[i], f, &file, trust, at, hook, &ends[i], &ro, ctx, &archive_at[i], NULL,
+                           walk);
         }
     }
     for (size_t i = 0; i < n && es_ok(r); i++) {
@@ -693,7 +743,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
             poe = archive_at[k] != 0 && (poe == 0 || archive_at[k] < poe) ? archive_at[k] : poe;
         }
         r = verify_one(children[i], &sigs[i], f, &file, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i], &ro,
-                       ctx, &unused, &prefix);
+                       ctx, &unused, &prefix, walk);
         int64_t judged = 0;
         if (es_ok(r) && poe != 0 && poe < at && eseal_report_time(children[i], "time.judged_at", &judged) != ESEAL_OK) {
             r = es_report_time(children[i], "time.judged_at", poe);
@@ -701,6 +751,12 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
                 r = es_report_str(children[i], "time.judged_by", "archive_timestamp");
             }
         }
+    }
+    /* The document's SHA-256 continues the signatures' running one to the end of the file. */
+    uint8_t dsha[64];
+    size_t dsha_len = 0;
+    if (es_ok(r)) {
+        r = es_prefix_digest_all(&prefix, dsha, &dsha_len, ESEAL_HASH_SHA256);
     }
     es_prefix_hasher_free(&prefix);
     /* One resolution: a structure that lets readers disagree invalidates every signature (pdf_xref.c);
@@ -795,6 +851,9 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     es_free(rspans);
     es_revocation_data_free(&dss);
     es_der_list_free(&dss_certs);
+    if (es_ok(r)) {
+        r = document_digests(rep, dsha, dsha_len, &sm3);
+    }
     if (!es_ok(r)) {
         eseal_report_free(rep);
         return r;
