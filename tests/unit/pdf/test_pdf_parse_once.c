@@ -82,10 +82,14 @@ static void one_parse_per_verification(void **state)
     for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
         eseal_buf pdf = ESEAL_BUF_INIT;
         stamped(f, &pdf, counts[k]);
+        es_pdf_view_counts v0, v1;
+        es_pdf_view_counts_get(&v0);
         unsigned long opens = opens_of(f, &pdf, (size_t)counts[k]);
-        if (opens != (unsigned long)counts[k]) {
-            fail_msg("%d signatures: %lu qpdf parses, expected %d (the file, and %d signed revisions)", counts[k],
-                     opens, counts[k], counts[k] - 1);
+        es_pdf_view_counts_get(&v1);
+        if (opens != 1 || v1.views - v0.views != (unsigned long)counts[k] - 1 || v1.fallbacks != v0.fallbacks) {
+            fail_msg("%d signatures: %lu qpdf parses (expected 1), %lu judgements on the view (expected %d), %lu "
+                     "fallbacks (expected 0)",
+                     counts[k], opens, v1.views - v0.views, counts[k] - 1, v1.fallbacks - v0.fallbacks);
         }
         eseal_buf_dispose(&pdf);
     }
