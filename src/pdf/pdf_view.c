@@ -225,6 +225,10 @@ static char *mark_refs(const uint8_t *p, size_t n)
         if (c == '/') {
             out[o++] = (char)p[i++];
             while (i < n && regular(p[i])) {
+                if (p[i] == '#') {
+                    es_free(out); /* "/#45SREF..." would read as a marker: such names go to the second parse */
+                    return NULL;
+                }
                 out[o++] = (char)p[i++];
             }
             ntok = 0;
@@ -560,6 +564,9 @@ static bool read_old(es_pdf_view *v, int num, swap *s)
         }
         s->kind = K_STREAM;
         s->old_text = es_strdup(qpdf_oh_unparse_resolved(v->q, d));
+        if (s->old_text == NULL || parse_str(v->q, s->old_text) == 0) {
+            return false;
+        }
         s->old_len = (size_t)ln;
         s->old_data = es_malloc(s->old_len + 1);
         if (s->old_text == NULL || s->old_data == NULL) {
@@ -574,7 +581,8 @@ static bool read_old(es_pdf_view *v, int num, swap *s)
     }
     s->kind = qpdf_oh_is_array(v->q, o) ? K_ARRAY : qpdf_oh_is_dictionary(v->q, o) ? K_DICT : 0;
     s->old_text = s->kind != 0 ? es_strdup(qpdf_oh_unparse_resolved(v->q, o)) : NULL;
-    return s->old_text != NULL;
+    /* apply() parses the text again: it must (qpdf writes a name with odd bytes with #xx, refused there). */
+    return s->old_text != NULL && parse_str(v->q, s->old_text) != 0;
 }
 
 /* The kind of the whole file's object num (0: neither dictionary, array nor stream). */
@@ -632,6 +640,9 @@ static bool set_keys(qpdf_data q, qpdf_oh dst, qpdf_oh src)
 static bool apply(es_pdf_view *v, swap *s, bool old)
 {
     qpdf_data q = v->q;
+    if (!old && !s->saved) {
+        return true; /* never replaced: entering saves every object before it replaces any */
+    }
     qpdf_oh h = qpdf_get_object_by_id(q, s->num, 0);
     qpdf_oh src = parse_str(q, old ? s->old_text : s->new_text);
     if (src == 0) {
@@ -683,7 +694,8 @@ static bool save(es_pdf_view *v, swap *s)
     } else {
         s->new_text = es_strdup(qpdf_oh_unparse_resolved(q, h));
     }
-    s->saved = !noisy(q) && s->new_text != NULL && (s->kind != K_STREAM || s->new_data != NULL);
+    s->saved = !noisy(q) && s->new_text != NULL && (s->kind != K_STREAM || s->new_data != NULL) &&
+               parse_str(q, s->new_text) != 0; /* leaving must be able to put it back */
     return s->saved;
 }
 
