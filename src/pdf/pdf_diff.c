@@ -41,6 +41,15 @@
  * new fields whole, and pass 4 still reads what reaches a change (a page reaches the changed page
  * through /Parent), so a judgement still costs the signed revision's size: issue 18's "judge each
  * revision from its own xref section" is done for passes 3 and 4 only.
+ *
+ * Side a without a second parse (issue 18, h-once): with the map, the signed revision is shown by
+ * the whole file's parse itself (es_pdf_view, pdf_view.c: what later revisions replaced is given its
+ * signed definition in place, for as long as side a is read). The shared parse shows one side at a
+ * time, so judge() runs in phases: pass 1 with side a shown; the choice of what pass 3 compares with
+ * the final file shown; pass 3's side-a reads (snap_signed) with side a shown; then passes 2, 3 and
+ * 4 with the final file shown. Nothing is reported before the last side-a phase, so a judgement
+ * that finds the view not exact (walk_value: a reference past the signed /Size to an object the file
+ * defines, or of another generation) is made again from the start on a parse of the signed revision.
  */
 #include <math.h>
 #include <stdarg.h>
