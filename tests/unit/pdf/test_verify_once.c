@@ -438,6 +438,44 @@ static void same_judgement_with_and_without_the_map(void **state)
     assert_int_equal(judged_views.fallbacks, 2); /* the view does not make object 900 null again */
     eseal_buf_dispose(&d);
 
+    /* h-once: the view reads a replaced object's old text as qpdf does. The signed /Pages holds
+     * "N G R" inside a literal string (with an escaped parenthesis), a hex string and a comment,
+     * and real references; a later revision drops /Note: only the old text parsed right explains
+     * the change (the references in strings and comments must stay text). */
+    make_doc(&d, 3, "/Note (not a reference: 1 0 R \\) still 2 0 R) /Hex <3120302052> % 5 0 R in a comment\n"
+                    "/Arr [1 0 R 2 0 R [3 0 R]] /Nested << /In 6 0 R /Num 7 >>");
+    stamp_n(f, &d, 2);
+    append_rev(&d, 2, "<< /Type /Pages /Count 3 /MediaBox [0 0 595 842] /Kids [3 0 R 6 0 R 9 0 R] >>", 0, NULL);
+    same_judgements(&d, "the /Pages with references in strings replaced", "CHANGED_AFTER_SIGNING", &skipped);
+    assert_int_equal(judged_views.views, 2);
+    eseal_buf_dispose(&d);
+    /* ... and written again unchanged, byte for byte: no change (a string or comment read as a
+     * reference would make the old text differ, and the signature INVALID). */
+    static const char *const tricky = "/Note (not a reference: 1 0 R \\) still 2 0 R) /Hex <3120302052> % 5 0 R in "
+                                      "a comment\n/Arr [1 0 R 2 0 R [3 0 R]] /Nested << /In 6 0 R /Num 7 >>";
+    make_doc(&d, 3, tricky);
+    stamp_n(f, &d, 2);
+    char body[512];
+    (void)snprintf(body, sizeof(body), "<< /Type /Pages /Count 3 /MediaBox [0 0 595 842] %s /Kids [3 0 R 6 0 R 9 0 R ] >>",
+                   tricky);
+    append_rev(&d, 2, body, 0, NULL);
+    same_judgements(&d, "the /Pages with references in strings written again", NULL, &skipped);
+    assert_int_equal(judged_views.views, 2);
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, d.ptr, d.size, f->trust, NULL), ESEAL_OK);
+    assert_int_equal(eseal_report_verdict(r), ESEAL_VALID);
+    eseal_report_free(r);
+    eseal_buf_dispose(&d);
+
+    /* A name written with #xx in the replaced object's old text: no view (it could spell the
+     * marker of a reference), the second parse. */
+    make_doc(&d, 3, "/N#41me /V#41lue");
+    stamp_n(f, &d, 2);
+    append_rev(&d, 2, "<< /Type /Pages /Count 3 /MediaBox [0 0 595 842] /Kids [3 0 R 6 0 R 9 0 R] >>", 0, NULL);
+    same_judgements(&d, "a name with #xx replaced", "CHANGED_AFTER_SIGNING", &skipped);
+    assert_int_equal(judged_views.fallbacks, 2);
+    eseal_buf_dispose(&d);
+
     /* Page 2's /Resources (object 7) is held in object stream 5; a later revision replaces the
      * stream only, listing object 5 and not object 7. */
     make_objstm_doc(&d);
