@@ -501,6 +501,19 @@ static size_t offset_of(const es_pdf_view *v, int num)
     return 0;
 }
 
+static bool keys_of(qpdf_data q, qpdf_oh d, char *keys[ES_PDF_MAX_DICT_KEYS], size_t *n);
+static void free_keys(char **keys, size_t n);
+
+/* A dictionary whose keys set_keys can all move (fewer than ES_PDF_MAX_DICT_KEYS): checked before anything is replaced. */
+static bool movable(qpdf_data q, qpdf_oh d)
+{
+    char *keys[ES_PDF_MAX_DICT_KEYS];
+    size_t n = 0;
+    bool ok = keys_of(q, d, keys, &n) && n + 1 < ES_PDF_MAX_DICT_KEYS;
+    free_keys(keys, n);
+    return ok;
+}
+
 /* Object num's signed definition, read at its offset into s (old_*). */
 static bool read_old(es_pdf_view *v, int num, swap *s)
 {
@@ -526,7 +539,7 @@ static bool read_old(es_pdf_view *v, int num, swap *s)
     if (so < eo) {
         /* A stream: "<< ... >> stream" EOL data EOL? "endstream" "endobj", data as long as /Length says. */
         qpdf_oh d = parse_text(v->q, p + i, so - i);
-        if (d == 0 || !qpdf_oh_is_dictionary(v->q, d)) {
+        if (d == 0 || !qpdf_oh_is_dictionary(v->q, d) || !movable(v->q, d)) {
             return false;
         }
         qpdf_oh len = qpdf_oh_get_key(v->q, d, "/Length");
@@ -579,7 +592,7 @@ static bool read_old(es_pdf_view *v, int num, swap *s)
     if (o == 0) {
         return false;
     }
-    s->kind = qpdf_oh_is_array(v->q, o) ? K_ARRAY : qpdf_oh_is_dictionary(v->q, o) ? K_DICT : 0;
+    s->kind = qpdf_oh_is_array(v->q, o) ? K_ARRAY : qpdf_oh_is_dictionary(v->q, o) && movable(v->q, o) ? K_DICT : 0;
     s->old_text = s->kind != 0 ? es_strdup(qpdf_oh_unparse_resolved(v->q, o)) : NULL;
     /* apply() parses the text again: it must (qpdf writes a name with odd bytes with #xx, refused there). */
     return s->old_text != NULL && parse_str(v->q, s->old_text) != 0;
@@ -690,9 +703,10 @@ static bool save(es_pdf_view *v, swap *s)
         }
         free(buf); /* !checksrc! allowed: qpdf allocates with malloc */
         s->new_len = len;
-        s->new_text = es_strdup(qpdf_oh_unparse_resolved(q, qpdf_oh_get_dict(q, h)));
+        s->new_text = movable(q, qpdf_oh_get_dict(q, h)) ? es_strdup(qpdf_oh_unparse_resolved(q, qpdf_oh_get_dict(q, h)))
+                                                          : NULL;
     } else {
-        s->new_text = es_strdup(qpdf_oh_unparse_resolved(q, h));
+        s->new_text = s->kind == K_ARRAY || movable(q, h) ? es_strdup(qpdf_oh_unparse_resolved(q, h)) : NULL;
     }
     s->saved = !noisy(q) && s->new_text != NULL && (s->kind != K_STREAM || s->new_data != NULL) &&
                parse_str(q, s->new_text) != 0; /* leaving must be able to put it back */
