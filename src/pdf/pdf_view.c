@@ -22,7 +22,7 @@
  * streams, /XRefStm); an object to replace is free, in an object stream, of another generation,
  * not a dictionary, array or stream, not of the same kind on both sides, not "N 0 obj ... endobj"
  * at its offset, a stream without an exact /Length; any text holds a NUL; qpdf warns or fails on
- * anything read; the signed page tree is one qpdf would repair (es_pdf_view_pages). What the view
+ * anything read; the signed page tree is one qpdf would repair (walk_pages, on the first entry). What the view
  * cannot change in place (an object added later is not made null) pdf_diff.c checks after its walk
  * of the signed revision: a reference of the signed revision to an object numbered past its /Size
  * that the whole file defines, or of a generation other than 0, sends it back to the second parse.
@@ -68,7 +68,9 @@ struct es_pdf_view {
     size_t since;  /* the signed revision, in ch's numbering */
     int *pages;    /* its pages, in qpdf's order */
     size_t npages;
+    unsigned max;  /* the parse's object limit */
     bool inside;
+    bool walked;   /* the page tree was walked (on the first entry) */
 };
 
 static _Thread_local es_pdf_view_counts vcounts;
@@ -739,6 +741,8 @@ ES_RESULT es_pdf_view_leave(es_pdf_view *v)
     return ES_OK;
 }
 
+static bool walk_pages(es_pdf_view *v, unsigned max);
+
 ES_RESULT es_pdf_view_enter(es_pdf_view *v, bool *ok)
 {
     *ok = true;
@@ -753,6 +757,10 @@ ES_RESULT es_pdf_view_enter(es_pdf_view *v, bool *ok)
         *ok = apply(v, &v->sw[i], true);
     }
     qpdf_oh_release_all(v->q);
+    if (*ok && !v->walked) {
+        v->walked = true;
+        *ok = walk_pages(v, v->max); /* the first entry: the signed page tree, or no view */
+    }
     if (!*ok) {
         ES_GUARD(es_pdf_view_leave(v));
     }
@@ -901,12 +909,7 @@ ES_RESULT es_pdf_view_open(es_pdf_view **out, es_pdf_qpdf *file, es_span f, size
         qpdf_oh_release_all(v->q);
     }
     ok = ok && !noisy(v->q);
-    bool entered = false;
-    if (ok) {
-        ES_GUARD(es_pdf_view_enter(v, &entered));
-    }
-    ok = ok && entered && walk_pages(v, max);
-    ES_GUARD(es_pdf_view_leave(v));
+    v->max = max;
     if (!ok) {
         es_pdf_qpdf_quiet(file);
         return ES_OK;
