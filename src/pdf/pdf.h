@@ -376,4 +376,35 @@ ES_RESULT es_pdf_find_page(es_pdf_qpdf *p, int pn, int wn, size_t *page, bool *s
 /* How many times this thread made qpdf walk a whole page tree (es_pdf_qpdf_pages): for the tests. */
 unsigned long es_pdf_page_walks(void);
 
+/* ---- issue 18, parse once (branch h-once): the signed revision read from the shared parse ---- */
+
+/*
+ * A view of a signed revision over the whole file's parse (pdf_view.c): while entered, every
+ * object a later revision replaced shows its signed definition, in place, read from the signed
+ * revision's bytes; leaving gives the parse back its own. es_pdf_view_open sets *out NULL (no error)
+ * when the view cannot be built exactly: the caller then parses the signed revision on its own
+ * bytes. pdf_diff.c uses it for es_pdf_judge_changes_ex.
+ */
+typedef struct es_pdf_view es_pdf_view;
+ES_RESULT es_pdf_view_open(es_pdf_view **out, es_pdf_qpdf *file, es_span f, size_t signed_end,
+                           const es_pdf_xref_changes *ch, size_t since);
+/* *ok false: the view could not be entered exactly (the parse is left as it was). */
+ES_RESULT es_pdf_view_enter(es_pdf_view *v, bool *ok);
+ES_RESULT es_pdf_view_leave(es_pdf_view *v);
+void es_pdf_view_free(es_pdf_view *v); /* leaves first */
+void es_pdf_view_freep(es_pdf_view **v);
+int es_pdf_view_size(const es_pdf_view *v);          /* the signed trailer's /Size */
+unsigned int es_pdf_view_trailer(const es_pdf_view *v); /* the signed trailer, a qpdf_oh of the shared parse (0: none) */
+size_t es_pdf_view_npages(const es_pdf_view *v);     /* the signed revision's pages, in qpdf's order */
+int es_pdf_view_page(const es_pdf_view *v, size_t i);
+
+/* This thread's counts: judgements that used a view, that went back to a second parse, objects rebuilt. */
+typedef struct {
+    unsigned long views;     /* judgements made on a view (no second parse) */
+    unsigned long fallbacks; /* judgements with what later revisions replace that parsed the signed revision again */
+    unsigned long rebuilt;   /* objects given their signed definition from old bytes, over all views built */
+} es_pdf_view_counts;
+void es_pdf_view_counts_get(es_pdf_view_counts *out);
+void es_pdf_view_count(bool used); /* pdf_diff.c: a judgement made on a view (true) or gone back to a second parse */
+
 #endif

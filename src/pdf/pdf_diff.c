@@ -41,6 +41,15 @@
  * new fields whole, and pass 4 still reads what reaches a change (a page reaches the changed page
  * through /Parent), so a judgement still costs the signed revision's size: issue 18's "judge each
  * revision from its own xref section" is done for passes 3 and 4 only.
+ *
+ * Side a without a second parse (issue 18, h-once): with the map, the signed revision is shown by
+ * the whole file's parse itself (es_pdf_view, pdf_view.c: what later revisions replaced is given its
+ * signed definition in place, for as long as side a is read). The shared parse shows one side at a
+ * time, so judge() runs in phases: pass 1 with side a shown; the choice of what pass 3 compares with
+ * the final file shown; pass 3's side-a reads (snap_signed) with side a shown; then passes 2, 3 and
+ * 4 with the final file shown. Nothing is reported before the last side-a phase, so a judgement
+ * that finds the view not exact (walk_value: a reference past the signed /Size to an object the file
+ * defines, or of another generation) is made again from the start on a parse of the signed revision.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -99,8 +108,46 @@ typedef struct {
     int num, gen, ctx;
 } oref;
 
+/* A list of array items as side a showed them: the object number of each, 0 for a direct one. */
 typedef struct {
-    qpdf_data a, b; /* the signed revision, the final file */
+    bool arr; /* the value was an array */
+    int n;
+    int *ids;
+} items;
+
+/* The AcroForm of the signed revision, as judge_acroform reads it. */
+typedef struct {
+    bool had;   /* a dictionary */
+    char *need; /* the text of its /NeedAppearances */
+    char *wo;   /* its text without /Fields and /SigFlags */
+    items fields;
+} acro_snap;
+
+/*
+ * What pass 3 reads of an object of the signed revision (side a), taken while side a is shown
+ * (h-once: with a view, the shared parse shows one side at a time, so the side-a reads of the
+ * comparison are made first, in the signed revision, and judged later against the final file).
+ */
+typedef struct {
+    char *text;        /* text_of */
+    bool stream, data_ok, dict;
+    uint8_t *data;     /* a stream's raw bytes (qpdf's malloc) */
+    size_t ndata;
+    char *wo;          /* its text without the keys its role may change (field, widget, catalog, page) */
+    items arr;         /* an /Annots or /Fields array: its items; a page: its /Annots */
+    char *dss;         /* the catalog: the text of its /DSS */
+    acro_snap af;      /* the catalog: its /AcroForm; the AcroForm: itself */
+} snap;
+
+typedef struct {
+    qpdf_data a, b; /* the signed revision, the final file (with a view, both the shared parse) */
+    es_pdf_view *view;  /* the signed revision shown by the shared parse (NULL: a parse of its own) */
+    bool in_signed;     /* the view is entered: side a is shown */
+    bool view_bad;      /* side a read something the view does not show as the signed revision */
+    uint8_t *alen;      /* bit per object number: its signed /Length is replaced later (second_level) */
+    size_t *cmp;        /* pass 3: indices into reached of the objects compared */
+    snap *snaps;        /* and what side a shows of each */
+    size_t ncmp;
     eseal_report *rep; /* the signature's report: coverage.changes */
     size_t nchanges;   /* typed changes listed */
     const es_pdf_perms *perm;
@@ -187,6 +234,20 @@ static void diff_free(diff *d)
     es_free(d->fwd_off);
     es_free(d->fwd);
     es_free(d->sstack);
+    es_free(d->alen);
+    for (size_t i = 0; i < d->ncmp && d->snaps != NULL; i++) {
+        snap *s = &d->snaps[i];
+        es_free(s->text);
+        free(s->data); /* !checksrc! allowed: qpdf allocates with malloc */
+        es_free(s->wo);
+        es_free(s->arr.ids);
+        es_free(s->dss);
+        es_free(s->af.need);
+        es_free(s->af.wo);
+        es_free(s->af.fields.ids);
+    }
+    es_free(d->snaps);
+    es_free(d->cmp);
     es_buf_free(&d->changed);
     es_buf_free(&d->locked);
 }
@@ -404,6 +465,15 @@ static bool replaced_later(const diff *d, int num)
 static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *w, uint8_t key)
 {
     ES_ENSURE(depth < MAX_DEPTH, ESEAL_ELIMIT, "pdf: objects nest more than %d deep", MAX_DEPTH);
+    if (d->in_signed && depth > 0 && qpdf_oh_is_indirect(q, v)) {
+        /* The view leaves what later revisions added as they are: a reference of the signed revision
+         * to one of them (past its /Size) resolved to null in a parse of its own; any generation but
+         * 0 is another resolution to doubt. Either sends the judgement to a second parse. */
+        int num = qpdf_oh_get_object_id(q, v);
+        if (qpdf_oh_get_generation(q, v) != 0 || num <= 0 || (num >= d->size && !qpdf_oh_is_null(q, v))) {
+            d->view_bad = true;
+        }
+    }
     if (depth > 0 && qpdf_oh_is_indirect(q, v)) {
         int num = qpdf_oh_get_object_id(q, v);
         if (!w->follow) {
@@ -433,6 +503,9 @@ static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *
         size_t n = dict_keys(q, dict, keys);
         if (w->dep != NULL && n >= ES_PDF_MAX_DICT_KEYS) {
             set_bit(w->dep, w->parent); /* keys past the bound are not looked at: not known unchanged */
+        }
+        if (d->in_signed && n >= ES_PDF_MAX_DICT_KEYS) {
+            d->view_bad = true; /* references past the bound are not seen by the check above */
         }
         es_result r = ES_OK;
         for (size_t i = 0; i < n && es_ok(r); i++) {
@@ -472,10 +545,6 @@ static bool same_text(char *x, char *y)
     return eq;
 }
 
-static bool same_without(diff *d, qpdf_oh oa, qpdf_oh ob, const char *const *skip)
-{
-    return same_text(text_without(d->a, oa, skip), text_without(d->b, ob, skip));
-}
 
 /* Added: an object of the final file that the signed revision did not reach (new, or planted unreferenced). */
 static bool added_num(const diff *d, int num) { return num >= d->size || !bit(d->seen, num); }
@@ -599,9 +668,18 @@ static ES_RESULT map_fields(diff *d, qpdf_oh arr, const char *parent, bool paren
  * /Resources, /MediaBox, /CropBox, /Rotate; not the other keys), and its annotations that are
  * not form fields (their appearances are drawn as they are; only a field's may be refilled).
  */
+/* The signed revision's pages: qpdf's list, or the view's (the shared parse's list is the final file's). */
+static int a_npages(diff *d) { return d->view != NULL ? (int)es_pdf_view_npages(d->view) : qpdf_get_num_pages(d->a); }
+
+static qpdf_oh a_page(diff *d, int i)
+{
+    return d->view != NULL ? qpdf_get_object_by_id(d->a, es_pdf_view_page(d->view, (size_t)i), 0)
+                           : qpdf_get_page_n(d->a, (size_t)i);
+}
+
 static ES_RESULT map_pages(diff *d)
 {
-    int np = qpdf_get_num_pages(d->a);
+    int np = a_npages(d);
     static const char *const page_skip[] = {"/Annots", "/Parent", "/B", NULL};
     static const char *const annot_skip[] = {"/P", "/Parent", "/Popup", "/IRT", NULL};
     static const char *const inherited[] = {"/Resources", "/MediaBox", "/CropBox", "/Rotate"};
@@ -611,7 +689,7 @@ static ES_RESULT map_pages(diff *d)
     /* The page tree first (pages by number, their /Pages ancestors as -1): what a walk of drawn
      * content must not enter (a link's /Dest names a page; it does not draw it). */
     for (int i = 0; i < np; i++) {
-        qpdf_oh pg = qpdf_get_page_n(d->a, (size_t)i);
+        qpdf_oh pg = a_page(d, i);
         int pn = qpdf_oh_get_object_id(d->a, pg);
         if (pn > 0 && pn < d->size) {
             d->page_a[pn] = i + 1;
@@ -629,7 +707,7 @@ static ES_RESULT map_pages(diff *d)
     }
     es_result r = ES_OK;
     for (int i = 0; i < np && es_ok(r); i++) {
-        qpdf_oh pg = qpdf_get_page_n(d->a, (size_t)i);
+        qpdf_oh pg = a_page(d, i);
         qpdf_oh annots = qpdf_oh_get_key(d->a, pg, "/Annots");
         w.skip = page_skip;
         r = walk_value(d, d->a, pg, 0, &w, 0);
@@ -1142,9 +1220,10 @@ static void why_annot(diff *d, qpdf_oh y, char *why, size_t cap)
  * a claimed signature field (in /Fields) or widget (in /Annots), or a comment under P = 3. An
  * unexplained item is reported on its own; *ok tells whether the array itself kept its items.
  */
-static ES_RESULT grew(diff *d, qpdf_oh na, qpdf_oh nb, bool annots, const char *via, bool *ok, char *why, size_t cap)
+static ES_RESULT grew(diff *d, const items *na, qpdf_oh nb, bool annots, const char *via, bool *ok, char *why,
+                      size_t cap)
 {
-    int ka = qpdf_oh_is_array(d->a, na) ? qpdf_oh_get_array_n_items(d->a, na) : 0;
+    int ka = na->arr ? na->n : 0;
     int kb = qpdf_oh_is_array(d->b, nb) ? qpdf_oh_get_array_n_items(d->b, nb) : 0;
     *ok = false;
     if (kb < ka) {
@@ -1152,9 +1231,8 @@ static ES_RESULT grew(diff *d, qpdf_oh na, qpdf_oh nb, bool annots, const char *
         return ES_OK;
     }
     for (int i = 0; i < ka; i++) {
-        qpdf_oh x = qpdf_oh_get_array_item(d->a, na, i), y = qpdf_oh_get_array_item(d->b, nb, i);
-        if (!qpdf_oh_is_indirect(d->a, x) || !qpdf_oh_is_indirect(d->b, y) ||
-            qpdf_oh_get_object_id(d->a, x) != qpdf_oh_get_object_id(d->b, y)) {
+        qpdf_oh y = qpdf_oh_get_array_item(d->b, nb, i);
+        if (na->ids[i] == 0 || !qpdf_oh_is_indirect(d->b, y) || na->ids[i] != qpdf_oh_get_object_id(d->b, y)) {
             (void)snprintf(why, cap, "its %s items were replaced or reordered", annots ? "/Annots" : "/Fields");
             return ES_OK;
         }
@@ -1218,10 +1296,11 @@ static bool form_fill(diff *d, int32_t owner)
 }
 
 /* The AcroForm: /Fields may grow by new signature fields, /SigFlags change; nothing else (/NeedAppearances). */
-static ES_RESULT judge_acroform(diff *d, qpdf_oh afa, qpdf_oh afb, bool *ok, char *why, size_t cap)
+static const char *const af_keys[] = {"/Fields", "/SigFlags", NULL};
+
+static ES_RESULT judge_acroform(diff *d, const acro_snap *afa, qpdf_oh afb, bool *ok, char *why, size_t cap)
 {
-    static const char *const af_keys[] = {"/Fields", "/SigFlags", NULL};
-    bool had = qpdf_oh_is_dictionary(d->a, afa);
+    bool had = afa->had;
     *ok = false;
     if (!qpdf_oh_is_dictionary(d->b, afb)) {
         *ok = !had;
@@ -1233,7 +1312,7 @@ static ES_RESULT judge_acroform(diff *d, qpdf_oh afa, qpdf_oh afb, bool *ok, cha
         (void)snprintf(why, cap, "the /AcroForm is object %d, which another change uses too", n);
         return ES_OK;
     }
-    char *na = had ? text_of(d->a, qpdf_oh_get_key(d->a, afa, "/NeedAppearances")) : es_strdup("null");
+    char *na = es_strdup(had ? afa->need : "null");
     char *nb = text_of(d->b, qpdf_oh_get_key(d->b, afb, "/NeedAppearances"));
     if (!same_text(na, nb)) {
         (void)snprintf(why, cap, "/AcroForm /NeedAppearances was added or changed: viewers then regenerate field "
@@ -1241,7 +1320,8 @@ static ES_RESULT judge_acroform(diff *d, qpdf_oh afa, qpdf_oh afb, bool *ok, cha
         return ES_OK;
     }
     char k[128];
-    if (had ? !same_without(d, afa, afb, af_keys) : stray_key(d->b, afb, af_keys, NULL, NULL, k, sizeof(k))) {
+    if (had ? !same_text(es_strdup(afa->wo), text_without(d->b, afb, af_keys))
+            : stray_key(d->b, afb, af_keys, NULL, NULL, k, sizeof(k))) {
         (void)snprintf(why, cap, "/AcroForm keys other than /Fields and /SigFlags changed");
         return ES_OK;
     }
@@ -1251,12 +1331,17 @@ static ES_RESULT judge_acroform(diff *d, qpdf_oh afa, qpdf_oh afb, bool *ok, cha
         (void)snprintf(why, cap, "/AcroForm /Fields is object %d, which another change uses too", fn);
         return ES_OK;
     }
-    return grew(d, had ? qpdf_oh_get_key(d->a, afa, "/Fields") : qpdf_oh_new_array(d->a), fb, false,
-                "the catalog /AcroForm /Fields", ok, why, cap);
+    static const items none = {true, 0, NULL};
+    return grew(d, had ? &afa->fields : &none, fb, false, "the catalog /AcroForm /Fields", ok, why, cap);
 }
 
 /* Is the change of object `num` of the signed revision one that the permissions allow? (*ok, else why) */
-static ES_RESULT allowed_change(diff *d, int num, qpdf_oh oa, qpdf_oh ob, bool *ok, char *why, size_t cap)
+static const char *const field_keys[] = {"/V", "/AS", "/AP", NULL};
+static const char *const widget_keys[] = {"/AS", "/AP", NULL};
+static const char *const root_keys[] = {"/AcroForm", "/DSS", NULL};
+static const char *const page_keys[] = {"/Annots", NULL};
+
+static ES_RESULT allowed_change(diff *d, int num, const snap *oa, qpdf_oh ob, bool *ok, char *why, size_t cap)
 {
     *ok = false;
     (void)snprintf(why, cap, "%s", bit(d->content, num) ? "what a page draws changed"
@@ -1277,7 +1362,7 @@ static ES_RESULT allowed_change(diff *d, int num, qpdf_oh oa, qpdf_oh ob, bool *
         char via[64];
         (void)snprintf(via, sizeof(via), "object %d", num);
         if (qpdf_oh_is_array(d->b, ob)) {
-            ES_GUARD(grew(d, oa, ob, d->role[num] == ROLE_ANNOTS, via, ok, why, cap));
+            ES_GUARD(grew(d, &oa->arr, ob, d->role[num] == ROLE_ANNOTS, via, ok, why, cap));
         }
         return ES_OK;
     }
@@ -1295,13 +1380,11 @@ static ES_RESULT allowed_change(diff *d, int num, qpdf_oh oa, qpdf_oh ob, bool *
     default:
         break;
     }
-    if (!qpdf_oh_is_dictionary(d->a, oa) || !qpdf_oh_is_dictionary(d->b, ob)) {
+    if (!oa->dict || !qpdf_oh_is_dictionary(d->b, ob)) {
         return ES_OK;
     }
     if (d->role[num] == ROLE_FIELD || d->role[num] == ROLE_WIDGET) {
-        static const char *const field_keys[] = {"/V", "/AS", "/AP", NULL};
-        static const char *const widget_keys[] = {"/AS", "/AP", NULL};
-        if (!same_without(d, oa, ob, d->role[num] == ROLE_FIELD ? field_keys : widget_keys)) {
+        if (!same_text(es_strdup(oa->wo), text_without(d->b, ob, d->role[num] == ROLE_FIELD ? field_keys : widget_keys))) {
             (void)snprintf(why, cap, "field %s changed beyond its value and appearance (/V, /AS, /AP)",
                            d->names[d->owner[num]]);
             return ES_OK;
@@ -1315,13 +1398,12 @@ static ES_RESULT allowed_change(diff *d, int num, qpdf_oh oa, qpdf_oh ob, bool *
     }
     if (num == d->root_num) {
         /* The catalog may change /AcroForm (judged below when it is not the same object) and /DSS. */
-        static const char *const root_keys[] = {"/AcroForm", "/DSS", NULL};
-        if (!same_without(d, oa, ob, root_keys)) {
+        if (!same_text(es_strdup(oa->wo), text_without(d->b, ob, root_keys))) {
             (void)snprintf(why, cap, "catalog keys other than /AcroForm and /DSS changed");
             return ES_OK;
         }
-        qpdf_oh da = qpdf_oh_get_key(d->a, oa, "/DSS"), db = qpdf_oh_get_key(d->b, ob, "/DSS");
-        if (!same_text(text_of(d->a, da), text_of(d->b, db))) {
+        qpdf_oh db = qpdf_oh_get_key(d->b, ob, "/DSS");
+        if (!same_text(es_strdup(oa->dss), text_of(d->b, db))) {
             if (qpdf_oh_is_null(d->b, db)) {
                 (void)snprintf(why, cap, "the /DSS was removed");
                 return ES_OK;
@@ -1333,19 +1415,18 @@ static ES_RESULT allowed_change(diff *d, int num, qpdf_oh oa, qpdf_oh ob, bool *
             ES_GUARD(change(d, "dss", qpdf_oh_is_indirect(d->b, db) ? qpdf_oh_get_object_id(d->b, db) : 0,
                             qpdf_oh_get_generation(d->b, db), "revocation data added (/DSS, allowed)"));
         }
-        qpdf_oh afa = qpdf_oh_get_key(d->a, oa, "/AcroForm"), afb = qpdf_oh_get_key(d->b, ob, "/AcroForm");
+        qpdf_oh afb = qpdf_oh_get_key(d->b, ob, "/AcroForm");
         if (d->af_num != 0 && id_b(d, afb) == d->af_num) {
             *ok = true; /* the same AcroForm object: compared where it is walked */
             return ES_OK;
         }
-        return judge_acroform(d, afa, afb, ok, why, cap);
+        return judge_acroform(d, &oa->af, afb, ok, why, cap);
     }
     if (num == d->af_num) {
-        return judge_acroform(d, oa, ob, ok, why, cap);
+        return judge_acroform(d, &oa->af, ob, ok, why, cap);
     }
     if (d->page_a[num] > 0) {
-        static const char *const page_keys[] = {"/Annots", NULL};
-        if (!same_without(d, oa, ob, page_keys)) {
+        if (!same_text(es_strdup(oa->wo), text_without(d->b, ob, page_keys))) {
             (void)snprintf(why, cap, "page %d changed (its content, resources, boxes or other keys)", d->page_a[num]);
             return ES_OK;
         }
@@ -1357,19 +1438,17 @@ static ES_RESULT allowed_change(diff *d, int num, qpdf_oh oa, qpdf_oh ob, bool *
         }
         char via[64];
         (void)snprintf(via, sizeof(via), "page %d /Annots", d->page_a[num]);
-        return grew(d, qpdf_oh_get_key(d->a, oa, "/Annots"), ab, true, via, ok, why, cap);
+        return grew(d, &oa->arr, ab, true, via, ok, why, cap);
     }
     return ES_OK;
 }
 
-static bool same_stream_data(diff *d, qpdf_oh oa, qpdf_oh ob)
+static bool same_stream_data(diff *d, const snap *oa, qpdf_oh ob)
 {
-    unsigned char *x = NULL, *y = NULL;
-    size_t nx = 0, ny = 0;
-    bool ok = (qpdf_oh_get_stream_data(d->a, oa, qpdf_dl_none, NULL, &x, &nx) & QPDF_ERRORS) == 0 &&
-              (qpdf_oh_get_stream_data(d->b, ob, qpdf_dl_none, NULL, &y, &ny) & QPDF_ERRORS) == 0 && nx == ny &&
-              (nx == 0 || memcmp(x, y, nx) == 0);
-    free(x); /* !checksrc! allowed: qpdf allocates with malloc */
+    unsigned char *y = NULL;
+    size_t nx = oa->ndata, ny = 0;
+    bool ok = oa->data_ok && (qpdf_oh_get_stream_data(d->b, ob, qpdf_dl_none, NULL, &y, &ny) & QPDF_ERRORS) == 0 &&
+              nx == ny && (nx == 0 || memcmp(oa->data, y, nx) == 0);
     free(y); /* !checksrc! allowed: qpdf allocates with malloc */
     return ok;
 }
@@ -1489,17 +1568,27 @@ static uint32_t b_refs(diff *d, int num, int gen)
     return m;
 }
 
+/* Pass 1's side of second_level, read while side a is shown: alen for a stream whose signed /Length is replaced later. */
+static void second_level_a(diff *d)
+{
+    for (size_t i = 0; i + 1 < d->nedges; i += 2) {
+        int to = d->edges[i + 1];
+        /* A stream whose /Length the signed revision shows replaced references it: dep is set first. */
+        if (bit(d->dep, to) && !bit(d->alen, to) && len_newest(d, d->a, to, 0) - 1 > d->since) {
+            set_bit(d->alen, to);
+        }
+        qpdf_oh_release_all(d->a);
+    }
+}
+
 /* After pass 1's walk: dep2 for every object that references a stream whose /Length was replaced. */
 static void second_level(diff *d)
 {
     for (size_t i = 0; i + 1 < d->nedges; i += 2) {
         int from = d->edges[i], to = d->edges[i + 1];
-        /* A stream whose /Length the signed revision shows replaced references it: dep is set first. */
-        if (!bit(d->dep2, from) && ((bit(d->dep, to) && len_newest(d, d->a, to, 0) - 1 > d->since) ||
-                                    b_len(d, to, 0) - 1 > d->since)) {
+        if (!bit(d->dep2, from) && (bit(d->alen, to) || b_len(d, to, 0) - 1 > d->since)) {
             set_bit(d->dep2, from);
         }
-        qpdf_oh_release_all(d->a);
         qpdf_oh_release_all(d->b);
     }
 }
@@ -1528,31 +1617,107 @@ static bool unchanged(diff *d, oref o)
     return same;
 }
 
+/* Pass 3, first part (the final file shown): which reached objects are compared (the others are unchanged()). */
+static ES_RESULT select_compared(diff *d)
+{
+    d->cmp = es_calloc(d->nreached + 1, sizeof(*d->cmp));
+    ES_ENSURE_ALLOC(d->cmp);
+    for (size_t i = 0; i < d->nreached; i++) {
+        if (unchanged(d, d->reached[i])) {
+            set_bit(d->same, d->reached[i].num);
+            counts.skipped++;
+        } else {
+            d->cmp[d->ncmp++] = i;
+        }
+    }
+    d->snaps = es_calloc(d->ncmp + 1, sizeof(*d->snaps));
+    ES_ENSURE_ALLOC(d->snaps);
+    return ES_OK;
+}
+
+static void items_of(qpdf_data q, qpdf_oh v, items *it)
+{
+    it->arr = qpdf_oh_is_array(q, v);
+    it->n = it->arr ? qpdf_oh_get_array_n_items(q, v) : 0;
+    it->ids = es_calloc((size_t)it->n + 1, sizeof(int));
+    if (it->ids == NULL) {
+        it->n = 0; /* a shorter list fails the comparison: the change is not explained */
+        return;
+    }
+    for (int i = 0; i < it->n; i++) {
+        qpdf_oh x = qpdf_oh_get_array_item(q, v, i);
+        it->ids[i] = qpdf_oh_is_indirect(q, x) ? qpdf_oh_get_object_id(q, x) : 0;
+    }
+}
+
+static void acro_of(qpdf_data q, qpdf_oh afa, acro_snap *s)
+{
+    s->had = qpdf_oh_is_dictionary(q, afa);
+    if (s->had) {
+        s->need = text_of(q, qpdf_oh_get_key(q, afa, "/NeedAppearances"));
+        s->wo = text_without(q, afa, af_keys);
+        items_of(q, qpdf_oh_get_key(q, afa, "/Fields"), &s->fields);
+    }
+}
+
+/* Pass 3, second part (side a shown): what allowed_change reads of each compared object's signed side. */
+static void snap_signed(diff *d)
+{
+    qpdf_data q = d->a;
+    for (size_t k = 0; k < d->ncmp; k++) {
+        oref o = d->reached[d->cmp[k]];
+        snap *s = &d->snaps[k];
+        qpdf_oh oa = qpdf_get_object_by_id(q, o.num, o.gen);
+        s->text = text_of(q, oa);
+        s->stream = qpdf_oh_is_stream(q, oa);
+        if (s->stream) {
+            unsigned char *x = NULL;
+            s->data_ok = (qpdf_oh_get_stream_data(q, oa, qpdf_dl_none, NULL, &x, &s->ndata) & QPDF_ERRORS) == 0;
+            s->data = x;
+        }
+        s->dict = qpdf_oh_is_dictionary(q, oa);
+        int role = o.num > 0 && o.num < d->size ? d->role[o.num] : ROLE_NONE;
+        if (role == ROLE_ANNOTS || role == ROLE_FIELDS) {
+            items_of(q, oa, &s->arr);
+        } else if (role == ROLE_APPEARANCE || role == ROLE_DSS || role == ROLE_INFO || !s->dict) {
+            /* judged without reading more of side a */
+        } else if (role == ROLE_FIELD || role == ROLE_WIDGET) {
+            s->wo = text_without(q, oa, role == ROLE_FIELD ? field_keys : widget_keys);
+        } else if (o.num == d->root_num) {
+            s->wo = text_without(q, oa, root_keys);
+            s->dss = text_of(q, qpdf_oh_get_key(q, oa, "/DSS"));
+            acro_of(q, qpdf_oh_get_key(q, oa, "/AcroForm"), &s->af);
+        } else if (o.num == d->af_num) {
+            acro_of(q, oa, &s->af);
+        } else if (o.num > 0 && o.num < d->size && d->page_a[o.num] > 0) {
+            s->wo = text_without(q, oa, page_keys);
+            items_of(q, qpdf_oh_get_key(q, oa, "/Annots"), &s->arr);
+        }
+        qpdf_oh_release_all(q);
+    }
+}
+
+/* Pass 3, last part (the final file shown): each compared object judged. */
 static ES_RESULT compare(diff *d)
 {
-    for (size_t i = 0; i < d->nreached; i++) {
-        oref o = d->reached[i];
-        if (unchanged(d, o)) {
-            set_bit(d->same, o.num);
-            counts.skipped++;
-            continue;
-        }
+    for (size_t k = 0; k < d->ncmp; k++) {
+        oref o = d->reached[d->cmp[k]];
+        snap *s = &d->snaps[k];
         counts.compared++;
-        qpdf_oh oa = qpdf_get_object_by_id(d->a, o.num, o.gen);
         qpdf_oh ob = qpdf_get_object_by_id(d->b, o.num, o.gen);
-        bool same = same_text(text_of(d->a, oa), text_of(d->b, ob));
-        if (same && qpdf_oh_is_stream(d->a, oa)) {
-            same = qpdf_oh_is_stream(d->b, ob) && same_stream_data(d, oa, ob);
+        bool same = same_text(s->text, text_of(d->b, ob));
+        s->text = NULL;
+        if (same && s->stream) {
+            same = qpdf_oh_is_stream(d->b, ob) && same_stream_data(d, s, ob);
         }
         if (!same) {
             bool ok = false;
             char why[512];
-            ES_GUARD(allowed_change(d, o.num, oa, ob, &ok, why, sizeof(why)));
+            ES_GUARD(allowed_change(d, o.num, s, ob, &ok, why, sizeof(why)));
             if (!ok) {
                 ES_GUARD(fail(d, o.num, false, NULL, "%s", why));
             }
         }
-        qpdf_oh_release_all(d->a);
         qpdf_oh_release_all(d->b);
     }
     return ES_OK;
@@ -1753,16 +1918,6 @@ static ES_RESULT summary(diff *d, es_buf *out)
     return ES_OK;
 }
 
-/* An indirect /Info of a trailer: its number and generation (0 when none or direct), and its text. */
-static char *info_of(qpdf_data q, int *num, int *gen)
-{
-    qpdf_oh info = qpdf_oh_get_key(q, qpdf_get_trailer(q), "/Info");
-    *num = qpdf_oh_is_indirect(q, info) ? qpdf_oh_get_object_id(q, info) : 0;
-    *gen = qpdf_oh_is_indirect(q, info) ? qpdf_oh_get_generation(q, info) : 0;
-    /* The reference itself ("5 0 R") when indirect: its object is compared in the walk. */
-    return es_strdup(*num > 0 ? qpdf_oh_unparse(q, info) : qpdf_oh_unparse_resolved(q, info));
-}
-
 static ES_RESULT alloc_maps(diff *d)
 {
     d->maxsize = d->size > d->bsize ? d->size : d->bsize;
@@ -1801,8 +1956,16 @@ static ES_RESULT repaired(eseal_report *rep, es_pdf_qpdf *p, const char *what)
                             what, w);
 }
 
-static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, size_t signed_end,
-                       const es_pdf_perms *perm, es_pdf_xref_changes *ch, size_t since);
+typedef struct {
+    es_pdf_qpdf *file, *rev; /* rev: the signed revision's own parse, or NULL with a view */
+    es_pdf_view *view;
+    size_t signed_end;
+    const es_pdf_perms *perm;
+    es_pdf_xref_changes *ch;
+    size_t since;
+} judgement;
+
+static ES_RESULT judge(eseal_report *rep, const judgement *j, bool *retry);
 
 ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, es_span f,
                                size_t signed_end, const es_pdf_perms *perm)
@@ -1810,10 +1973,44 @@ ES_RESULT es_pdf_judge_changes(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf
     return es_pdf_judge_changes_ex(rep, file, rev, f, signed_end, perm, NULL, 0);
 }
 
+/*
+ * With what later revisions replace (ch) and no parse of the signed revision at hand, the signed
+ * revision is first read from the shared parse (a view, pdf_view.c: issue 18, one parse per
+ * verification); where the view cannot be exact (es_pdf_view_open says no, or the judgement finds,
+ * before it has reported anything, that the signed revision reaches what the view cannot show) the
+ * signed revision is parsed on its own bytes as before, and the judgement made again from the start.
+ */
 ES_RESULT es_pdf_judge_changes_ex(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, es_span f,
                                   size_t signed_end, const es_pdf_perms *perm, es_pdf_xref_changes *ch,
                                   size_t signed_rev)
 {
+    if (ch != NULL && ch->newest != NULL && ch->b1 == NULL) {
+        ch->b1 = es_calloc(ch->n, sizeof(*ch->b1));
+        ch->b2 = es_calloc(ch->n, sizeof(*ch->b2));
+        ES_ENSURE(ch->b1 != NULL && ch->b2 != NULL, ESEAL_ENOMEM, "out of memory");
+    }
+    bool mapped = ch != NULL && ch->newest != NULL && signed_rev > 0;
+    if (mapped && (rev->q == NULL || rev->len != signed_end)) {
+        ES_AUTO(es_pdf_view_freep) es_pdf_view *view = NULL;
+        ES_GUARD(es_pdf_view_open(&view, file, f, signed_end, ch, signed_rev));
+        if (view != NULL) {
+            bool retry = false;
+            judgement j = {file, NULL, view, signed_end, perm, ch, signed_rev};
+            es_result r = judge(rep, &j, &retry);
+            es_result lr = es_pdf_view_leave(view);
+            es_pdf_qpdf_quiet(file);
+            if (!retry) {
+                counts.judgements++;
+                es_pdf_view_count(true);
+                ES_GUARD(r);
+                return lr;
+            }
+            ES_GUARD(lr);
+        }
+    }
+    if (mapped) {
+        es_pdf_view_count(false);
+    }
     if (rev->q == NULL || rev->len != signed_end) {
         es_pdf_qpdf_close(rev);
         if (!es_ok(es_pdf_qpdf_open(rev, es_span_of(f.ptr, signed_end), file->lim))) {
@@ -1825,63 +2022,174 @@ ES_RESULT es_pdf_judge_changes_ex(eseal_report *rep, es_pdf_qpdf *file, es_pdf_q
                                     eseal_error_last()->message);
         }
     }
-    if (ch != NULL && ch->newest != NULL && ch->b1 == NULL) {
-        ch->b1 = es_calloc(ch->n, sizeof(*ch->b1));
-        ch->b2 = es_calloc(ch->n, sizeof(*ch->b2));
-        ES_ENSURE(ch->b1 != NULL && ch->b2 != NULL, ESEAL_ENOMEM, "out of memory");
-    }
     counts.judgements++;
-    es_result r = judge(rep, file, rev, signed_end, perm, ch, signed_rev);
+    bool retry = false;
+    judgement j = {file, rev, NULL, signed_end, perm, ch, signed_rev};
+    es_result r = judge(rep, &j, &retry);
     /* Whatever qpdf noted on the way concerns this judgement only: the next user starts clean. */
     es_pdf_qpdf_quiet(file);
     es_pdf_qpdf_quiet(rev);
     return r;
 }
 
-static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, size_t signed_end,
-                       const es_pdf_perms *perm, es_pdf_xref_changes *ch, size_t since)
+/* The signed revision's trailer: qpdf's, or the view's (parsed in the shared parse). */
+static qpdf_oh a_trailer(diff *d)
+{
+    if (d->view == NULL) {
+        return qpdf_get_trailer(d->a);
+    }
+    qpdf_oh t = es_pdf_view_trailer(d->view);
+    if (t == 0) {
+        d->view_bad = true; /* not expected: the view parsed it when it was built */
+        return qpdf_oh_new_dictionary(d->a);
+    }
+    return t;
+}
+
+/* An indirect /Info of a trailer: its number and generation (0 when none or direct), and its text. */
+static char *info_of_trailer(qpdf_data q, qpdf_oh t, int *num, int *gen)
+{
+    qpdf_oh info = qpdf_oh_get_key(q, t, "/Info");
+    *num = qpdf_oh_is_indirect(q, info) ? qpdf_oh_get_object_id(q, info) : 0;
+    *gen = qpdf_oh_is_indirect(q, info) ? qpdf_oh_get_generation(q, info) : 0;
+    return es_strdup(*num > 0 ? qpdf_oh_unparse(q, info) : qpdf_oh_unparse_resolved(q, info));
+}
+
+/*
+ * Pass 1, side a shown: the roles of the signed revision's objects and its walk. *replaced: the
+ * catalog was replaced (nothing else done). Reports nothing: with a view, what it finds decides
+ * whether the view was exact, before anything is said.
+ */
+static ES_RESULT pass1(diff *d, bool *replaced, int *ia, int *iga, char **ta)
+{
+    unsigned maxobj = d->max_objects;
+    qpdf_oh ta_h = a_trailer(d);
+    d->size = qpdf_oh_get_int_value_as_int(d->a, qpdf_oh_get_key(d->a, ta_h, "/Size"));
+    d->bsize = qpdf_oh_get_int_value_as_int(d->b, qpdf_oh_get_key(d->b, qpdf_get_trailer(d->b), "/Size"));
+    ES_ENSURE(d->size > 0 && (unsigned)d->size <= maxobj && d->bsize > 0 && (unsigned)d->bsize <= maxobj,
+              ESEAL_EMALFORMED, "pdf: a revision's /Size is not usable");
+    ES_GUARD(alloc_maps(d));
+    d->dep = es_calloc((size_t)d->size / 8 + 1, 1);
+    d->dep2 = es_calloc((size_t)d->size / 8 + 1, 1);
+    d->same = es_calloc((size_t)d->size / 8 + 1, 1);
+    d->alen = es_calloc((size_t)d->size / 8 + 1, 1);
+    ES_ENSURE(d->dep != NULL && d->dep2 != NULL && d->same != NULL && d->alen != NULL, ESEAL_ENOMEM, "out of memory");
+    qpdf_oh ra = d->view != NULL ? qpdf_oh_get_key(d->a, ta_h, "/Root") : qpdf_get_root(d->a), rb = qpdf_get_root(d->b);
+    d->root_num = qpdf_oh_get_object_id(d->a, ra);
+    int root_gen = qpdf_oh_get_generation(d->a, ra);
+    if (d->root_num != qpdf_oh_get_object_id(d->b, rb)) {
+        *replaced = true;
+        return ES_OK;
+    }
+    /* Pass 1: the roles of the signed revision's objects, then what its pages draw (which wins). */
+    qpdf_oh afa = qpdf_oh_get_key(d->a, ra, "/AcroForm");
+    d->af_num = qpdf_oh_is_indirect(d->a, afa) ? qpdf_oh_get_object_id(d->a, afa) : 0;
+    qpdf_oh fields = qpdf_oh_get_key(d->a, afa, "/Fields");
+    if (qpdf_oh_is_indirect(d->a, fields) && qpdf_oh_is_array(d->a, fields)) {
+        set_role(d, fields, ROLE_FIELDS, 0);
+    }
+    ES_GUARD(map_fields(d, fields, "", false, 0));
+    qpdf_oh dssa = qpdf_oh_get_key(d->a, ra, "/DSS");
+    d->dss_num = qpdf_oh_is_indirect(d->a, dssa) ? qpdf_oh_get_object_id(d->a, dssa) : 0;
+    if (qpdf_oh_is_dictionary(d->a, dssa)) {
+        /* The store and its arrays and /VRI: validation data, judged as such where the catalog uses them. */
+        set_role(d, dssa, ROLE_DSS, 0);
+        static const char *const parts[] = {"/Certs", "/CRLs", "/OCSPs", "/VRI"};
+        for (size_t i = 0; i < 4; i++) {
+            set_role(d, qpdf_oh_get_key(d->a, dssa, parts[i]), ROLE_DSS, 0);
+        }
+    }
+    ta_h = a_trailer(d);
+    *ta = info_of_trailer(d->a, ta_h, ia, iga);
+    if (d->view != NULL && qpdf_oh_has_key(d->a, ta_h, "/Info") && (*ia <= 0 || *iga != 0)) {
+        d->view_bad = true; /* a direct /Info, or another generation: read on a parse of its own */
+    }
+    if (*ia > 0 && *ia < d->size && d->role[*ia] == ROLE_NONE) {
+        d->role[*ia] = ROLE_INFO;
+    }
+    qpdf_oh_release_all(d->a);
+    ES_GUARD(map_pages(d));
+    d->filled = es_calloc(d->nnames + 1, 1);
+    ES_ENSURE_ALLOC(d->filled);
+    ES_GUARD(push(d, d->seen, d->size, d->root_num, root_gen, X_NONE, -1, KEY_ROOT));
+    if (*ia > 0) {
+        ES_GUARD(push(d, d->seen, d->size, *ia, *iga, X_NONE, -1, KEY_INFO));
+    }
+    ES_GUARD(reach_signed(d));
+    if (d->ch != NULL && d->ch->newest != NULL && d->since > 0) {
+        second_level_a(d);
+    }
+    return ES_OK;
+}
+
+/* Side a shown (the view entered; nothing to do without one): false when it cannot be. */
+static ES_RESULT show_signed(diff *d, bool *ok)
+{
+    *ok = true;
+    if (d->view != NULL) {
+        ES_GUARD(es_pdf_view_enter(d->view, ok));
+        d->in_signed = *ok;
+    }
+    return ES_OK;
+}
+
+static ES_RESULT show_final(diff *d)
+{
+    d->in_signed = false;
+    return d->view != NULL ? es_pdf_view_leave(d->view) : ES_OK;
+}
+
+static ES_RESULT judge(eseal_report *rep, const judgement *j, bool *retry)
 {
     static const es_pdf_perms none = {0, ES_PDF_LOCK_NONE, NULL};
     ES_AUTO(diff_free) diff d;
     memset(&d, 0, sizeof(d));
-    d.perm = perm != NULL ? perm : &none;
+    d.perm = j->perm != NULL ? j->perm : &none;
     d.p = d.perm->docmdp_p >= 1 && d.perm->docmdp_p <= 3 ? d.perm->docmdp_p : 2;
-    d.signed_end = signed_end;
+    d.signed_end = j->signed_end;
     d.changed = (es_buf)ES_BUF_INIT(ES_PDF_DIFF_CHANGED_MAX);
     d.locked = (es_buf)ES_BUF_INIT(ES_PDF_DIFF_LOCKED_MAX);
-    d.a = rev->q;
-    d.b = file->q;
+    d.view = j->view;
+    d.a = j->view != NULL ? j->file->q : j->rev->q;
+    d.b = j->file->q;
     d.rep = rep;
-    d.ch = ch;
-    d.since = since;
+    d.ch = j->ch;
+    d.since = j->since;
     /* qpdf repairs a broken page tree in memory the first time it is walked, with only a warning
      * (a catalog whose /Pages is a page gets a new tree), and every pass below would then judge
      * the repair, not the file. So the trees are walked first, before anything else is asked of
      * either side (later warnings are this code's own type checks): a document that needs repair
      * is one readers may show differently. A shared parse walked its tree for an earlier signature
-     * and kept what qpdf said then (es_pdf_qpdf_pages). */
-    ES_GUARD(repaired(rep, rev, "the signed revision"));
-    ES_GUARD(repaired(rep, file, "the document with its later revisions"));
-    if (rev->repair != NULL || file->repair != NULL) {
+     * and kept what qpdf said then (es_pdf_qpdf_pages). A view is built only over a whole file qpdf
+     * did not repair, for a signed page tree qpdf would read as it is (pdf_view.c). */
+    if (j->rev != NULL) {
+        ES_GUARD(repaired(rep, j->rev, "the signed revision"));
+    }
+    ES_GUARD(repaired(rep, j->file, "the document with its later revisions"));
+    if ((j->rev != NULL && j->rev->repair != NULL) || j->file->repair != NULL) {
         /* qpdf changed objects in memory (a copied page, an added /Type) where no revision did:
          * the cross-reference sections no longer say what reads the same, so pass 3 compares all. */
         d.ch = NULL;
     }
-    unsigned maxobj = es_limits_or_default(file->lim)->max_objects;
-    d.max_objects = maxobj;
-    d.size = qpdf_oh_get_int_value_as_int(d.a, qpdf_oh_get_key(d.a, qpdf_get_trailer(d.a), "/Size"));
-    d.bsize = qpdf_oh_get_int_value_as_int(d.b, qpdf_oh_get_key(d.b, qpdf_get_trailer(d.b), "/Size"));
-    ES_ENSURE(d.size > 0 && (unsigned)d.size <= maxobj && d.bsize > 0 && (unsigned)d.bsize <= maxobj,
-              ESEAL_EMALFORMED, "pdf: a revision's /Size is not usable");
-    ES_GUARD(alloc_maps(&d));
-    d.dep = es_calloc((size_t)d.size / 8 + 1, 1);
-    d.dep2 = es_calloc((size_t)d.size / 8 + 1, 1);
-    d.same = es_calloc((size_t)d.size / 8 + 1, 1);
-    ES_ENSURE(d.dep != NULL && d.dep2 != NULL && d.same != NULL, ESEAL_ENOMEM, "out of memory");
-    qpdf_oh ra = qpdf_get_root(d.a), rb = qpdf_get_root(d.b);
-    d.root_num = qpdf_oh_get_object_id(d.a, ra);
-    int root_gen = qpdf_oh_get_generation(d.a, ra);
-    if (d.root_num != qpdf_oh_get_object_id(d.b, rb)) {
+    d.max_objects = es_limits_or_default(j->file->lim)->max_objects;
+    bool shown = true, replaced = false;
+    int ia = 0, iga = 0, ib = 0, igb = 0;
+    char *ta = NULL;
+    ES_GUARD(show_signed(&d, &shown));
+    es_result r = shown ? pass1(&d, &replaced, &ia, &iga, &ta) : ES_OK;
+    ES_GUARD(show_final(&d));
+    if (d.view != NULL && (!shown || !es_ok(r) || d.view_bad)) {
+        es_free(ta);
+        *retry = true; /* nothing reported yet: the caller judges again on a parse of the signed revision */
+        return ES_OK;
+    }
+    if (!es_ok(r)) {
+        es_free(ta);
+        return r;
+    }
+    if (replaced) {
+        es_free(ta);
+        qpdf_oh rb = qpdf_get_root(d.b);
         ES_GUARD(es_report_check(rep, "modifications", ESEAL_CHECK_FAILED, NULL, "the document catalog was replaced"));
         ES_GUARD(change(&d, "other", qpdf_oh_get_object_id(d.b, rb), qpdf_oh_get_generation(d.b, rb),
                         "the document catalog was replaced"));
@@ -1889,41 +2197,21 @@ static ES_RESULT judge(eseal_report *rep, es_pdf_qpdf *file, es_pdf_qpdf *rev, s
                                 "a later revision replaced the document catalog: what is shown is not what was "
                                 "signed");
     }
-    /* Pass 1: the roles of the signed revision's objects, then what its pages draw (which wins). */
-    qpdf_oh afa = qpdf_oh_get_key(d.a, ra, "/AcroForm");
-    d.af_num = qpdf_oh_is_indirect(d.a, afa) ? qpdf_oh_get_object_id(d.a, afa) : 0;
-    qpdf_oh fields = qpdf_oh_get_key(d.a, afa, "/Fields");
-    if (qpdf_oh_is_indirect(d.a, fields) && qpdf_oh_is_array(d.a, fields)) {
-        set_role(&d, fields, ROLE_FIELDS, 0);
-    }
-    ES_GUARD(map_fields(&d, fields, "", false, 0));
-    qpdf_oh dssa = qpdf_oh_get_key(d.a, ra, "/DSS");
-    d.dss_num = qpdf_oh_is_indirect(d.a, dssa) ? qpdf_oh_get_object_id(d.a, dssa) : 0;
-    if (qpdf_oh_is_dictionary(d.a, dssa)) {
-        /* The store and its arrays and /VRI: validation data, judged as such where the catalog uses them. */
-        set_role(&d, dssa, ROLE_DSS, 0);
-        static const char *const parts[] = {"/Certs", "/CRLs", "/OCSPs", "/VRI"};
-        for (size_t i = 0; i < 4; i++) {
-            set_role(&d, qpdf_oh_get_key(d.a, dssa, parts[i]), ROLE_DSS, 0);
-        }
-    }
-    int ia = 0, iga = 0, ib = 0, igb = 0;
-    char *ta = info_of(d.a, &ia, &iga), *tb = info_of(d.b, &ib, &igb);
+    char *tb = info_of_trailer(d.b, qpdf_get_trailer(d.b), &ib, &igb);
     bool same_info = same_text(ta, tb);
-    if (ia > 0 && ia < d.size && d.role[ia] == ROLE_NONE) {
-        d.role[ia] = ROLE_INFO;
-    }
-    qpdf_oh_release_all(d.a);
-    ES_GUARD(map_pages(&d));
-    d.filled = es_calloc(d.nnames + 1, 1);
-    ES_ENSURE_ALLOC(d.filled);
-    ES_GUARD(push(&d, d.seen, d.size, d.root_num, root_gen, X_NONE, -1, KEY_ROOT));
-    if (ia > 0) {
-        ES_GUARD(push(&d, d.seen, d.size, ia, iga, X_NONE, -1, KEY_INFO));
-    }
-    ES_GUARD(reach_signed(&d));
+    qpdf_oh_release_all(d.b);
     if (d.ch != NULL && d.ch->newest != NULL && d.since > 0) {
         second_level(&d);
+    }
+    ES_GUARD(select_compared(&d)); /* pass 3, what is compared */
+    ES_GUARD(show_signed(&d, &shown));
+    if (shown) {
+        snap_signed(&d);
+    }
+    ES_GUARD(show_final(&d));
+    if (d.view != NULL && (!shown || d.view_bad)) {
+        *retry = true;
+        return ES_OK;
     }
     /* The final file's pages, for the reasons and for a widget's /P. */
     int np = qpdf_get_num_pages(d.b);

@@ -195,6 +195,7 @@ static void replace_objstm(eseal_buf *pdf, int held, const char *body)
 typedef struct {
     unsigned long opens;
     es_pdf_diff_counts c;
+    es_pdf_view_counts v; /* judgements on the shared parse, second parses, objects rebuilt (h-once) */
     eseal_verdict verdict;
 } run;
 
@@ -203,11 +204,17 @@ static run verify(fixture *f, const eseal_buf *pdf, size_t nsigs)
 {
     run r;
     es_pdf_diff_counts a, b;
+    es_pdf_view_counts va, vb;
     eseal_report *rep = NULL;
     unsigned long before = es_pdf_open_count();
     es_pdf_diff_counts_get(&a);
+    es_pdf_view_counts_get(&va);
     assert_int_equal(eseal_pdf_verify(&rep, pdf->ptr, pdf->size, f->trust, NULL), ESEAL_OK);
     es_pdf_diff_counts_get(&b);
+    es_pdf_view_counts_get(&vb);
+    r.v.views = vb.views - va.views;
+    r.v.fallbacks = vb.fallbacks - va.fallbacks;
+    r.v.rebuilt = vb.rebuilt - va.rebuilt;
     r.opens = es_pdf_open_count() - before;
     r.c.judgements = b.judgements - a.judgements;
     r.c.reached = b.reached - a.reached;
@@ -222,9 +229,11 @@ static run verify(fixture *f, const eseal_buf *pdf, size_t nsigs)
 
 static void show(const char *what, const run *r)
 {
-    print_message("# %s: %lu qpdf parses, %lu comparisons, %lu objects walked, %lu compared, %lu skipped, %lu "
-                  "settled in pass 4\n",
-                  what, r->opens, r->c.judgements, r->c.reached, r->c.compared, r->c.skipped, r->c.settled);
+    print_message("# %s: %lu qpdf parses, %lu comparisons (%lu on the shared parse, %lu on a second parse, %lu "
+                  "objects rebuilt from old bytes), %lu objects walked, %lu compared, %lu skipped, %lu settled in "
+                  "pass 4\n",
+                  what, r->opens, r->c.judgements, r->v.views, r->v.fallbacks, r->v.rebuilt, r->c.reached,
+                  r->c.compared, r->c.skipped, r->c.settled);
 }
 
 /* 5 stamps on a 3-page and a 40-page document: the same objects compared, more walked and skipped. */
@@ -243,9 +252,15 @@ static void compared_objects_do_not_grow_with_the_document(void **state)
     assert_int_equal(b.verdict, ESEAL_VALID);
     assert_int_equal(s.c.judgements, 4);
     assert_int_equal(b.c.judgements, 4);
-    /* Not yet one parse: the file, and each of the 4 signed revisions that later ones follow. */
-    assert_int_equal(s.opens, 5);
-    assert_int_equal(b.opens, 5);
+    /* One parse (issue 18, h-once): every signed revision is read from the shared parse (a view). */
+    assert_int_equal(s.opens, 1);
+    assert_int_equal(b.opens, 1);
+    assert_int_equal(s.v.views, 4);
+    assert_int_equal(b.v.views, 4);
+    assert_int_equal(s.v.fallbacks + b.v.fallbacks, 0);
+    /* The view rebuilds what the later revisions replaced, the same in both documents. */
+    assert_true(s.v.rebuilt > 0);
+    assert_int_equal(b.v.rebuilt, s.v.rebuilt);
     assert_true(s.c.compared > 0);
     assert_int_equal(b.c.compared, s.c.compared);
     /* 37 more pages, 3 objects each, walked in each of the 4 signed revisions and skipped there. */
@@ -329,8 +344,12 @@ static char *judged(es_pdf_qpdf *file, const eseal_buf *pdf, size_t end, es_pdf_
 }
 
 /* Every signature of `pdf` judged with and without the map: the same report; *skipped: objects skipped. */
+static es_pdf_view_counts judged_views; /* what same_judgements' comparisons with the map did (h-once) */
+
 static void same_judgements(const eseal_buf *pdf, const char *what, const char *reason, unsigned long *skipped)
 {
+    es_pdf_view_counts v0, v1;
+    es_pdf_view_counts_get(&v0);
     es_span data = es_span_of(pdf->ptr, pdf->size);
     es_pdf_sig sigs[32];
     size_t n = 0;
@@ -365,6 +384,12 @@ static void same_judgements(const eseal_buf *pdf, const char *what, const char *
     }
     es_pdf_diff_counts_get(&b);
     *skipped = b.skipped - a.skipped;
+    es_pdf_view_counts_get(&v1);
+    judged_views.views = v1.views - v0.views;
+    judged_views.fallbacks = v1.fallbacks - v0.fallbacks;
+    judged_views.rebuilt = v1.rebuilt - v0.rebuilt;
+    print_message("# %s: %lu judgement(s) with the map on the shared parse, %lu on a second parse\n", what,
+                  judged_views.views, judged_views.fallbacks);
     es_pdf_qpdf_close(&file);
     es_pdf_xref_changes_free(&ch);
     es_free(revs);
@@ -384,6 +409,8 @@ static void same_judgement_with_and_without_the_map(void **state)
     stamp_n(f, &d, 20);
     same_judgements(&d, "20 stamps", NULL, &skipped);
     assert_true(skipped > 0);
+    assert_int_equal(judged_views.views, 19); /* all on the shared parse (h-once) */
+    assert_int_equal(judged_views.fallbacks, 0);
     eseal_buf_dispose(&d);
 
     /* Page 2's content stream (object 7) replaced after 2 stamps. */
@@ -391,6 +418,7 @@ static void same_judgement_with_and_without_the_map(void **state)
     stamp_n(f, &d, 2);
     append_rev(&d, 7, "<< /Length 8 0 R >>\nstream\nBT /F1 12 Tf 72 720 Td (paid!!) Tj ET\nendstream", 0, NULL);
     same_judgements(&d, "page 2's content replaced", "CHANGED_AFTER_SIGNING", &skipped);
+    assert_int_equal(judged_views.views, 2); /* the old stream rebuilt from its bytes */
     eseal_buf_dispose(&d);
 
     /* Only the indirect /Length of page 2's content (object 8) changed: the stream reads shorter. */
@@ -398,6 +426,7 @@ static void same_judgement_with_and_without_the_map(void **state)
     stamp_n(f, &d, 2);
     append_rev(&d, 8, "10", 0, NULL);
     same_judgements(&d, "a /Length changed", "CHANGED_AFTER_SIGNING", &skipped);
+    assert_int_equal(judged_views.fallbacks, 2); /* an integer object replaced: not changed in place */
     eseal_buf_dispose(&d);
 
     /* The untouched /Pages dictionary referenced object 900, missing when signed; a later revision
@@ -406,6 +435,45 @@ static void same_judgement_with_and_without_the_map(void **state)
     stamp_n(f, &d, 2);
     append_rev(&d, 900, "<< /Type /Annot /Subtype /Text /Rect [0 0 10 10] /Contents (later) >>", 0, NULL);
     same_judgements(&d, "a dangling reference filled", "CHANGED_AFTER_SIGNING", &skipped);
+    assert_int_equal(judged_views.fallbacks, 2); /* the view does not make object 900 null again */
+    eseal_buf_dispose(&d);
+
+    /* h-once: the view reads a replaced object's old text as qpdf does. The signed /Pages holds
+     * "N G R" inside a literal string (with an escaped parenthesis), a hex string and a comment,
+     * and real references; a later revision drops /Note: only the old text parsed right explains
+     * the change (the references in strings and comments must stay text). */
+    make_doc(&d, 3, "/Note (not a reference: 1 0 R \\) still 2 0 R) /Hex <3120302052> % 5 0 R in a comment\n"
+                    "/Arr [1 0 R 2 0 R [3 0 R]] /Nested << /In 6 0 R /Num 7 >>");
+    stamp_n(f, &d, 2);
+    append_rev(&d, 2, "<< /Type /Pages /Count 3 /MediaBox [0 0 595 842] /Kids [3 0 R 6 0 R 9 0 R] >>", 0, NULL);
+    same_judgements(&d, "the /Pages with references in strings replaced", "CHANGED_AFTER_SIGNING", &skipped);
+    assert_int_equal(judged_views.views, 2);
+    eseal_buf_dispose(&d);
+    /* ... and written again unchanged, byte for byte: no change (a string or comment read as a
+     * reference would make the old text differ, and the signature INVALID). */
+    static const char *const tricky = "/Note (not a reference: 1 0 R \\) still 2 0 R) /Hex <3120302052> % 5 0 R in "
+                                      "a comment\n/Arr [1 0 R 2 0 R [3 0 R]] /Nested << /In 6 0 R /Num 7 >>";
+    make_doc(&d, 3, tricky);
+    stamp_n(f, &d, 2);
+    char body[512];
+    (void)snprintf(body, sizeof(body), "<< /Type /Pages /Count 3 /MediaBox [0 0 595 842] %s /Kids [3 0 R 6 0 R 9 0 R ] >>",
+                   tricky);
+    append_rev(&d, 2, body, 0, NULL);
+    same_judgements(&d, "the /Pages with references in strings written again", NULL, &skipped);
+    assert_int_equal(judged_views.views, 2);
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, d.ptr, d.size, f->trust, NULL), ESEAL_OK);
+    assert_int_equal(eseal_report_verdict(r), ESEAL_VALID);
+    eseal_report_free(r);
+    eseal_buf_dispose(&d);
+
+    /* A name written with #xx in the replaced object's old text: no view (it could spell the
+     * marker of a reference), the second parse. */
+    make_doc(&d, 3, "/N#41me /V#41lue");
+    stamp_n(f, &d, 2);
+    append_rev(&d, 2, "<< /Type /Pages /Count 3 /MediaBox [0 0 595 842] /Kids [3 0 R 6 0 R 9 0 R] >>", 0, NULL);
+    same_judgements(&d, "a name with #xx replaced", "CHANGED_AFTER_SIGNING", &skipped);
+    assert_int_equal(judged_views.fallbacks, 2);
     eseal_buf_dispose(&d);
 
     /* Page 2's /Resources (object 7) is held in object stream 5; a later revision replaces the
@@ -414,6 +482,7 @@ static void same_judgement_with_and_without_the_map(void **state)
     stamp_n(f, &d, 2);
     replace_objstm(&d, 7, "<< /ProcSet [/PDF /Text] >>");
     same_judgements(&d, "an object stream replaced", "CHANGED_AFTER_SIGNING", &skipped);
+    assert_int_equal(judged_views.fallbacks, 2); /* not classic cross-reference tables */
     eseal_buf_dispose(&d);
 
     /* The same, but the new stream's header names object 10, not 7: no revision defines object 7
@@ -425,12 +494,87 @@ static void same_judgement_with_and_without_the_map(void **state)
     eseal_buf_dispose(&d);
 }
 
+/*
+ * h-once: the view's cost is what the later revisions replaced, not the document. 20 stamps on a
+ * 3-page and a 40-page document, verified with one parse each: the objects rebuilt from old bytes
+ * for the signed revisions are the same number, and so for the 19th signature alone (the signed
+ * revision the 20th revision follows), judged on its own.
+ */
+static unsigned long rebuilt_for_last(const eseal_buf *pdf)
+{
+    es_span data = es_span_of(pdf->ptr, pdf->size);
+    es_pdf_sig sigs[32];
+    size_t n = 0;
+    assert_true(es_ok(es_pdf_signatures(data, sigs, 32, &n)));
+    eseal_report *holder = NULL;
+    assert_true(es_ok(es_report_new(&holder)));
+    es_pdf_revision *revs = NULL;
+    size_t nrevs = 0;
+    es_pdf_xref_changes ch = {0};
+    assert_true(es_ok(es_pdf_report_structure_ex(holder, NULL, 0, data, NULL, &revs, &nrevs, &ch)));
+    es_pdf_qpdf file = {0};
+    assert_true(es_ok(es_pdf_qpdf_open(&file, data, NULL)));
+    size_t last = 0, end = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t e = (size_t)(sigs[i].br[2] + sigs[i].br[3]);
+        if (e < pdf->size && e > end) {
+            end = e;
+            last = i;
+        }
+    }
+    (void)last;
+    es_pdf_view_counts a, b;
+    es_pdf_view_counts_get(&a);
+    unsigned long opens = es_pdf_open_count();
+    char *json = judged(&file, pdf, end, &ch, signed_rev_of(revs, nrevs, pdf, end), NULL);
+    assert_int_equal(es_pdf_open_count(), opens);
+    es_pdf_view_counts_get(&b);
+    assert_int_equal(b.views - a.views, 1);
+    free(json);
+    es_pdf_qpdf_close(&file);
+    es_pdf_xref_changes_free(&ch);
+    es_free(revs);
+    eseal_report_free(holder);
+    for (size_t i = 0; i < n; i++) {
+        es_pdf_sig_free(&sigs[i]);
+    }
+    return b.rebuilt - a.rebuilt;
+}
+
+static void view_cost_does_not_grow_with_the_document(void **state)
+{
+    fixture *f = *state;
+    eseal_buf small, big;
+    make_doc(&small, 3, "");
+    make_doc(&big, 40, "");
+    stamp_n(f, &small, 20);
+    stamp_n(f, &big, 20);
+    run s = verify(f, &small, 20), b = verify(f, &big, 20);
+    show("3 pages, 20 stamps", &s);
+    show("40 pages, 20 stamps", &b);
+    assert_int_equal(s.verdict, ESEAL_VALID);
+    assert_int_equal(b.verdict, ESEAL_VALID);
+    assert_int_equal(s.opens, 1);
+    assert_int_equal(b.opens, 1);
+    assert_int_equal(s.v.views, 19);
+    assert_int_equal(b.v.views, 19);
+    assert_true(s.v.rebuilt > 0);
+    assert_int_equal(b.v.rebuilt, s.v.rebuilt);
+    unsigned long ls = rebuilt_for_last(&small), lb = rebuilt_for_last(&big);
+    print_message("# the 19th signature alone: %lu object(s) rebuilt (3 pages), %lu (40 pages)\n", ls, lb);
+    assert_true(ls > 0);
+    assert_int_equal(lb, ls);
+    eseal_buf_dispose(&small);
+    eseal_buf_dispose(&big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(compared_objects_do_not_grow_with_the_document),
         cmocka_unit_test(compared_objects_follow_the_later_revisions),
         cmocka_unit_test(same_judgement_with_and_without_the_map),
+        cmocka_unit_test(view_cost_does_not_grow_with_the_document),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
