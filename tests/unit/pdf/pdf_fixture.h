@@ -37,6 +37,84 @@ __attribute__((format(printf, 2, 3))) static inline void pdf_put(eseal_buf *b, c
     b->size += (size_t)n;
 }
 
+/*
+ * A blank A4 document of `npages` pages appended to `b`: catalog 1, page tree root 2, pages 3..,
+ * then the inner nodes of a tree of `fanout` kids per node (0: flat, every page a kid of the root).
+ * A classic cross-reference table, whose offset is returned.
+ */
+static inline size_t pdf_blank_doc(eseal_buf *b, int npages, int fanout)
+{
+    int maxobj = 3 + 2 * npages;
+    int *parent = calloc((size_t)maxobj + 1, sizeof(int)), *count = calloc((size_t)maxobj + 1, sizeof(int));
+    int *first = calloc((size_t)maxobj + 1, sizeof(int)), *nk = calloc((size_t)maxobj + 1, sizeof(int));
+    int *kids = calloc((size_t)maxobj + 1, sizeof(int)), *cur = calloc((size_t)npages, sizeof(int));
+    long *off = calloc((size_t)maxobj + 1, sizeof(long));
+    assert_true(parent && count && first && nk && kids && cur && off);
+    int ncur = npages, next = 3 + npages, used = 0;
+    for (int i = 0; i < npages; i++) {
+        cur[i] = 3 + i;
+        count[3 + i] = 1;
+    }
+    while (fanout > 0 && ncur > fanout) {
+        int nn = 0;
+        for (int j = 0; j < ncur; j += fanout) {
+            int node = next++;
+            first[node] = used;
+            for (int k = j; k < ncur && k < j + fanout; k++) {
+                kids[used++] = cur[k];
+                parent[cur[k]] = node;
+                count[node] += count[cur[k]];
+                nk[node]++;
+            }
+            cur[nn++] = node;
+        }
+        ncur = nn;
+    }
+    first[2] = used;
+    for (int k = 0; k < ncur; k++) {
+        kids[used++] = cur[k];
+        parent[cur[k]] = 2;
+        nk[2]++;
+    }
+    count[2] = npages;
+    int nobj = next - 1;
+    pdf_put(b, "%%PDF-1.7\n");
+    for (int o = 1; o <= nobj; o++) {
+        off[o] = (long)b->size;
+        pdf_put(b, "%d 0 obj\n", o);
+        if (o == 1) {
+            pdf_put(b, "<< /Type /Catalog /Pages 2 0 R >>");
+        } else if (o >= 3 && o < 3 + npages) {
+            pdf_put(b, "<< /Type /Page /Parent %d 0 R >>", parent[o]);
+        } else {
+            pdf_put(b, "<< /Type /Pages%s", o == 2 ? " /MediaBox [0 0 595 842]" : "");
+            if (o != 2) {
+                pdf_put(b, " /Parent %d 0 R", parent[o]);
+            }
+            pdf_put(b, " /Count %d /Kids [", count[o]);
+            for (int k = 0; k < nk[o]; k++) {
+                pdf_put(b, "%s%d 0 R", k == 0 ? "" : " ", kids[first[o] + k]);
+            }
+            pdf_put(b, "] >>");
+        }
+        pdf_put(b, "\nendobj\n");
+    }
+    long x = (long)b->size;
+    pdf_put(b, "xref\n0 %d\n0000000000 65535 f \n", nobj + 1);
+    for (int o = 1; o <= nobj; o++) {
+        pdf_put(b, "%010ld 00000 n \n", off[o]);
+    }
+    pdf_put(b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n", nobj + 1, x);
+    free(parent);
+    free(count);
+    free(first);
+    free(nk);
+    free(kids);
+    free(cur);
+    free(off);
+    return (size_t)x;
+}
+
 /* The number after the last occurrence of `key` in the file (the last /Size, startxref). */
 static inline int pdf_last_int(const eseal_buf *pdf, const char *key)
 {

@@ -53,17 +53,28 @@ static int write_pdf(const char *path)
 }
 
 /* Open, cut the file before its last page's object, read that page: refused as changed. */
-static int cut_child(void)
+/* The PDF written to a new file `path` (a mkstemp template), opened read-only: its descriptor, or -1. */
+static int new_pdf(char *path, struct stat *st)
 {
-    char path[] = "/tmp/eseal-cut-XXXXXX";
     int w = mkstemp(path);
     if (w < 0 || write_pdf(path) != 0) {
-        return 10;
+        return -1;
     }
     (void)close(w);
     int fd = open(path, O_RDONLY);
+    if (fd >= 0 && fstat(fd, st) != 0) {
+        (void)close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+static int cut_child(void)
+{
+    char path[] = "/tmp/eseal-cut-XXXXXX";
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
+    int fd = new_pdf(path, &st);
+    if (fd < 0) {
         return 11;
     }
     es_pdf_doc d;
@@ -91,14 +102,9 @@ static int cut_child(void)
 static int intact_child(void)
 {
     char path[] = "/tmp/eseal-cut-XXXXXX";
-    int w = mkstemp(path);
-    if (w < 0 || write_pdf(path) != 0) {
-        return 10;
-    }
-    (void)close(w);
-    int fd = open(path, O_RDONLY);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
+    int fd = new_pdf(path, &st);
+    if (fd < 0) {
         return 11;
     }
     es_pdf_doc d;

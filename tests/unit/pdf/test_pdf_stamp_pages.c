@@ -41,91 +41,17 @@
 
 static char dir[64];
 
-/*
- * A blank A4 document of `npages` pages: catalog 1, page tree root 2, pages 3.., then the inner
- * nodes of a tree of `fanout` kids per node (0: flat, every page a kid of the root). A classic
- * cross-reference table; *xref_bytes gets its size.
- */
+/* The blank document of pdf_blank_doc written to `path`; *xref_bytes gets its cross-reference table's size. */
 static void gen_pdf(const char *path, int npages, int fanout, size_t *xref_bytes)
 {
-    int maxobj = 3 + 2 * npages;
-    int *parent = calloc((size_t)maxobj + 1, sizeof(int));
-    int *count = calloc((size_t)maxobj + 1, sizeof(int));
-    int *first_kid = calloc((size_t)maxobj + 1, sizeof(int)); /* into kids[] */
-    int *nkids = calloc((size_t)maxobj + 1, sizeof(int));
-    int *kids = calloc((size_t)maxobj + 1, sizeof(int));
-    int *cur = calloc((size_t)npages, sizeof(int));
-    assert_true(parent != NULL && count != NULL && first_kid != NULL && nkids != NULL && kids != NULL && cur != NULL);
-    int ncur = npages, next = 3 + npages, nk = 0;
-    for (int i = 0; i < npages; i++) {
-        cur[i] = 3 + i;
-        count[3 + i] = 1;
-    }
-    while (fanout > 0 && ncur > fanout) {
-        int nn = 0;
-        for (int j = 0; j < ncur; j += fanout) {
-            int node = next++;
-            first_kid[node] = nk;
-            for (int k = j; k < ncur && k < j + fanout; k++) {
-                kids[nk++] = cur[k];
-                parent[cur[k]] = node;
-                count[node] += count[cur[k]];
-                nkids[node]++;
-            }
-            cur[nn++] = node;
-        }
-        ncur = nn;
-    }
-    first_kid[2] = nk;
-    for (int k = 0; k < ncur; k++) {
-        kids[nk++] = cur[k];
-        parent[cur[k]] = 2;
-        nkids[2]++;
-    }
-    count[2] = npages;
-    int nobj = next - 1;
-    long *off = calloc((size_t)nobj + 1, sizeof(long));
-    assert_non_null(off);
+    eseal_buf b = ESEAL_BUF_INIT;
+    size_t x = pdf_blank_doc(&b, npages, fanout);
+    *xref_bytes = b.size - x;
     FILE *fp = fopen(path, "wb");
     assert_non_null(fp);
-    (void)fprintf(fp, "%%PDF-1.7\n");
-    for (int o = 1; o <= nobj; o++) {
-        off[o] = ftell(fp);
-        (void)fprintf(fp, "%d 0 obj\n", o);
-        if (o == 1) {
-            (void)fprintf(fp, "<< /Type /Catalog /Pages 2 0 R >>");
-        } else if (o >= 3 && o < 3 + npages) {
-            (void)fprintf(fp, "<< /Type /Page /Parent %d 0 R >>", parent[o]);
-        } else {
-            (void)fprintf(fp, "<< /Type /Pages");
-            if (o != 2) {
-                (void)fprintf(fp, " /Parent %d 0 R", parent[o]);
-            } else {
-                (void)fprintf(fp, " /MediaBox [0 0 595 842]");
-            }
-            (void)fprintf(fp, " /Count %d /Kids [", count[o]);
-            for (int k = 0; k < nkids[o]; k++) {
-                (void)fprintf(fp, "%s%d 0 R", k == 0 ? "" : " ", kids[first_kid[o] + k]);
-            }
-            (void)fprintf(fp, "] >>");
-        }
-        (void)fprintf(fp, "\nendobj\n");
-    }
-    long x = ftell(fp);
-    (void)fprintf(fp, "xref\n0 %d\n0000000000 65535 f \n", nobj + 1);
-    for (int o = 1; o <= nobj; o++) {
-        (void)fprintf(fp, "%010ld 00000 n \n", off[o]);
-    }
-    (void)fprintf(fp, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n", nobj + 1, x);
-    *xref_bytes = (size_t)(ftell(fp) - x);
+    assert_int_equal(fwrite(b.ptr, 1, b.size, fp), b.size);
     assert_int_equal(fclose(fp), 0);
-    free(off);
-    free(parent);
-    free(count);
-    free(first_kid);
-    free(nkids);
-    free(kids);
-    free(cur);
+    free(b.ptr);
 }
 
 static void path_of(char *out, size_t n, const char *what, int npages, int fanout)
