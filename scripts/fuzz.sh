@@ -69,10 +69,13 @@ libs=$(pkg-config --libs openssl sqlite3 jansson cairo cairo-ft cairo-png cairo-
     libqrencode libzip libxml-2.0 libmicrohttpd libcurl)
 cflags=$(pkg-config --cflags libxml-2.0 cairo)
 exe=$bdir/${harness}_fuzzer
+# -rdynamic: the modules (eseal-draw.so, eseal-http.so, loaded with dlopen) are instrumented too and
+# refer to libFuzzer's coverage symbols (__sancov_lowest_stack), which only the harness defines.
+# Without ASan nothing else exports them: FUZZ_SANITIZE=0 campaigns died at their first input.
 # shellcheck disable=SC2086
 "$CC" -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer-no-link $san $cflags -I"$root/include" -I"$root/src" \
     -c "$root/fuzz/${harness}_fuzzer.c" -o "$exe.o" &&
-    "$CXX" -fsanitize=fuzzer $san "$exe.o" "$bdir/libeseal.a" $libs -lpthread -lm -o "$exe" || exit 3
+    "$CXX" -fsanitize=fuzzer $san -rdynamic "$exe.o" "$bdir/libeseal.a" $libs -lpthread -lm -o "$exe" || exit 3
 
 run=$bdir/run/$target
 rm -rf "$run"
