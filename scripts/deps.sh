@@ -5,6 +5,10 @@
 # Safe to run again; quiet when nothing is missing.
 set -eu
 
+# Any failure says where it stopped (set -e alone exits without a word, e.g. when another apt or
+# dpkg held its lock and the wait below ran out).
+trap 'rc=$?; [ $rc -eq 0 ] || echo "deps: stopped with exit status $rc (see the messages above; if another apt or dpkg was running, run it again once that one is done)" >&2' EXIT
+
 PKGS="
 build-essential cmake pkg-config clang
 libssl-dev openssl
@@ -35,9 +39,11 @@ export DEBIAN_FRONTEND=noninteractive
 if [ -n "$missing" ]; then
     echo "deps: installing:$missing"
     # A fresh machine's package lists may be empty.
-    $SUDO apt-get update -qq
+    # Another apt or dpkg (unattended-upgrades, a second clone's deps.sh) may hold the locks: wait
+    # for them up to 10 minutes instead of failing at once.
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
     # shellcheck disable=SC2086
-    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
 # A corpus of PDFs that nobody on this project wrote, for tests/interop/pdf_interop.sh:

@@ -69,7 +69,12 @@ static bool own_dir(char *dir)
     return true;
 }
 
-/* Is the open file a module we may load: a regular file owned by root or us, not writable by others? */
+/*
+ * Is the open file a module we may load: a regular file owned by root or us, writable by nobody
+ * else — neither others nor its group (as OpenSSH's StrictModes: a group may hold other users,
+ * and whoever can write the module runs code as every user of eseal). The build and the install
+ * make modules 0755 whatever the umask (CMakeLists.txt).
+ */
 static ES_RESULT check_file(const char *path, int fd)
 {
     struct stat st;
@@ -77,7 +82,9 @@ static ES_RESULT check_file(const char *path, int fd)
     ES_ENSURE(S_ISREG(st.st_mode), ESEAL_EUNSUPPORTED, "module %s: not a regular file", path);
     ES_ENSURE(st.st_uid == 0 || st.st_uid == geteuid(), ESEAL_EUNSUPPORTED,
               "module %s: owned by uid %u, neither root nor this user: not loaded", path, (unsigned)st.st_uid);
-    ES_ENSURE((st.st_mode & S_IWOTH) == 0, ESEAL_EUNSUPPORTED, "module %s: writable by others: not loaded", path);
+    ES_ENSURE((st.st_mode & (S_IWGRP | S_IWOTH)) == 0, ESEAL_EUNSUPPORTED,
+              "module %s: writable by %s: not loaded (chmod go-w)", path,
+              (st.st_mode & S_IWOTH) != 0 ? "others" : "its group");
     return ES_OK;
 }
 

@@ -137,11 +137,17 @@ if [ -e "$M" ]; then
     rc=$?
     [ $rc -eq 3 ] && grep -q "writable by others" "$T/e" && ok "a module writable by others is refused" ||
         notok "writable module: exit $rc: $(cat "$T/e")"
+    chmod 664 "$T/open/eseal-draw.so"
+    ESEAL_MODULE_DIR=$T/open "$E" seal make --cert "$id" --name "Group Module" >"$T/o" 2>"$T/e"
+    rc=$?
+    [ $rc -eq 3 ] && grep -q "writable by its group" "$T/e" && ok "a module writable by its group is refused" ||
+        notok "group-writable module: exit $rc: $(cat "$T/e")"
     chmod 644 "$T/open/eseal-draw.so"
     ESEAL_MODULE_DIR=$T/open "$E" seal make --cert "$id" --name "Copied Module" >"$T/o" 2>"$T/e" &&
         ok "the same file, not writable by others, is loaded" || notok "copied module: $(cat "$T/e")"
 else
     skip "no eseal-draw.so found to copy (ESEAL_MODULE_DIR unset and none beside $E)"
     skip "the copied module"
+    skip "the group-writable module"
 fi
 tap_done "startup_libs"
