@@ -68,13 +68,14 @@ ESEAL_EXTERN(int) eseal_cms_sign(eseal_buf *out, eseal_key *key, const eseal_cer
 ESEAL_EXTERN(int) eseal_cms_sign_file(eseal_buf *out, eseal_key *key, const eseal_cert *cert,
                                       const char *path, const eseal_cms_sign_options *opts);
 
-#define ESEAL_CMS_VERIFY_OPTIONS_VERSION 2 /* 2: ctx */
+#define ESEAL_CMS_VERIFY_OPTIONS_VERSION 3 /* 2: ctx; 3: document_digests */
 
 typedef struct {
     unsigned int version;             /**< ESEAL_CMS_VERIFY_OPTIONS_VERSION */
     int64_t at_ms;                    /**< validation time; 0: now */
     const eseal_cert *expected_signer; /**< when set, any other signer is INVALID */
     const eseal_context *ctx;         /**< version 2. Limits and clock; NULL: eseal_context_default() */
+    unsigned int document_digests;    /**< version 3. ESEAL_DOCUMENT_* bits (report.h); 0: both */
 } eseal_cms_verify_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

@@ -300,7 +300,7 @@ ESEAL_EXTERN(int) eseal_instance_trust(eseal_instance *inst, eseal_trust **out);
 ESEAL_EXTERN(int) eseal_instance_sign_file(eseal_instance *inst, const eseal_principal *who, eseal_buf *p7s,
                                            const char *path, const char *cert_ref, const eseal_cms_sign_options *opts);
 
-#define ESEAL_VERIFY_REQUEST_VERSION 1
+#define ESEAL_VERIFY_REQUEST_VERSION 2 /* 2: document_digests */
 
 typedef struct {
     unsigned int version;       /**< ESEAL_VERIFY_REQUEST_VERSION */
@@ -311,6 +311,8 @@ typedef struct {
     const char *expected_signer; /**< certificate ref or file; may be NULL */
     int online;                 /**< PDF: 1 to fetch OCSP (else the CRL) for certificates nothing else covers,
                                      cached under HOME/cache/revocation until their nextUpdate */
+    unsigned int document_digests; /**< version 2. Which digests of the whole file the report carries:
+                                        ESEAL_DOCUMENT_* bits (report.h); 0: both (SHA-256 and SM3) */
 } eseal_verify_request;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

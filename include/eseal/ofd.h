@@ -21,13 +21,14 @@
 
 ESEAL_BEGIN_DECL
 
-#define ESEAL_OFD_VERIFY_OPTIONS_VERSION 2 /* 2: ctx */
+#define ESEAL_OFD_VERIFY_OPTIONS_VERSION 3 /* 2: ctx; 3: document_digests */
 
 typedef struct {
     unsigned int version;     /**< ESEAL_OFD_VERIFY_OPTIONS_VERSION */
     int64_t at_ms;            /**< validation time; 0: now */
     const eseal_cert *signer; /**< the certificate of plain (Type="Sign") signatures, which do not carry one */
     const eseal_context *ctx; /**< version 2. Limits and clock; NULL: eseal_context_default() */
+    unsigned int document_digests; /**< version 3. ESEAL_DOCUMENT_* bits (report.h); 0: both */
 } eseal_ofd_verify_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

@@ -110,12 +110,13 @@ ESEAL_EXTERN(int) eseal_pdf_stamp_file(const char *in_path, const char *out_path
                                        const eseal_imprint_outline *imprint, const void *seal_der, size_t seal_len,
                                        eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *opts);
 
-#define ESEAL_PDF_VERIFY_OPTIONS_VERSION 2 /* 2: ctx */
+#define ESEAL_PDF_VERIFY_OPTIONS_VERSION 3 /* 2: ctx; 3: document_digests */
 
 typedef struct {
     unsigned int version; /**< ESEAL_PDF_VERIFY_OPTIONS_VERSION */
     int64_t at_ms;        /**< validation time; 0: now, by the context's clock */
     const eseal_context *ctx; /**< version 2. Limits and clock; NULL: eseal_context_default() */
+    unsigned int document_digests; /**< version 3. ESEAL_DOCUMENT_* bits (report.h); 0: both */
 } eseal_pdf_verify_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

@@ -32,7 +32,19 @@ typedef enum {
  * change of docs/verify-report.schema.json that a consumer could notice; docs/verify-report.md
  * keeps the history.
  */
-#define ESEAL_REPORT_VERSION 2
+#define ESEAL_REPORT_VERSION 3
+
+/*
+ * Which digests of the whole file a report's document part carries (document.sha256 and
+ * document.sm3, "to tie the report to the file"): a bit set for the verify options'
+ * `document_digests` (eseal_verify_request, eseal_pdf_verify_options, eseal_ofd_verify_options,
+ * eseal_cms_verify_options). 0 means both, the default. A digest left out is null in the report
+ * and is not computed: on a large file the SM3 pass over it is most of a verification
+ * (docs/performance.md). Any other bit is refused (ESEAL_EINVAL).
+ */
+#define ESEAL_DOCUMENT_SHA256 1u
+#define ESEAL_DOCUMENT_SM3 2u
+#define ESEAL_DOCUMENT_DIGESTS_ALL (ESEAL_DOCUMENT_SHA256 | ESEAL_DOCUMENT_SM3)
 /* The rules a verdict follows ("policy" in the document's data): docs/verify-report.md, "Validation policy". */
 #define ESEAL_VALIDATION_POLICY_NAME "eseal-validation"
 #define ESEAL_VALIDATION_POLICY_VERSION "1"

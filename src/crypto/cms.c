@@ -247,6 +247,7 @@ typedef struct {
     uint64_t max_input;   /* a file's limit (the caller's max_input_bytes); set by cms_verify */
     bool part_of_document; /* a PDF's signature: the PDF's report keeps the signature, not this document section */
     es_prefix_hasher *prefix; /* parts: the document's running digests (one pass for all its signatures), or NULL */
+    unsigned int digests; /* the document section's ESEAL_DOCUMENT_* digests (set by cms_verify) */
 } content_src;
 
 static ES_RESULT content_digest(uint8_t out[64], size_t *len, eseal_hash h, const content_src *src)
@@ -467,9 +468,11 @@ static ES_RESULT report_content(eseal_report *rep, const content_src *src, int64
     char sha256[129] = "", sm3[129] = "";
     /* First the digests: a file that cannot be read fails here with the reader's message. A PDF's
      * byte ranges are not hashed twice more: its verifier reports the document itself. */
-    if (!src->part_of_document) {
+    if (!src->part_of_document && (src->digests & ESEAL_DOCUMENT_SHA256) != 0) {
         ES_GUARD(content_digest(dg, &dlen, ESEAL_HASH_SHA256, src));
         es_hex_lower(sha256, dg, dlen);
+    }
+    if (!src->part_of_document && (src->digests & ESEAL_DOCUMENT_SM3) != 0) {
         ES_GUARD(content_digest(dg, &dlen, ESEAL_HASH_SM3, src));
         es_hex_lower(sm3, dg, dlen);
     }
@@ -613,6 +616,7 @@ static ES_RESULT cms_verify(eseal_report **out, es_span p7s, const content_src *
     const eseal_limits *lim = es_ctx_limits(ctx);
     content_src bounded = *src_in;
     bounded.max_input = lim->max_input_bytes;
+    ES_GUARD(es_document_digests(&bounded.digests, ES_OPT_DIGESTS(o, 3)));
     const content_src *src = &bounded;
     size_t max = lim->max_der_bytes;
     ES_ENSURE(p7s.len <= max, ESEAL_ELIMIT, "signature is %zu bytes, more than the limit of %zu (max_der_bytes)",
@@ -688,7 +692,7 @@ int eseal_cms_verify_file(eseal_report **out, const void *p7s, size_t p7s_len, c
     if (data_path == NULL) {
         ES_BAIL_ARG("data_path == NULL");
     }
-    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL, NULL, 0, false, NULL};
+    content_src src = {data_path, {NULL, 0}, NULL, 0, NULL, NULL, 0, false, NULL, 0};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -699,7 +703,7 @@ int eseal_cms_verify(eseal_report **out, const void *p7s, size_t p7s_len, const 
     if (data == NULL && len > 0) {
         ES_BAIL_ARG("data == NULL && len > 0");
     }
-    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL, NULL, 0, false, NULL};
+    content_src src = {NULL, es_span_of(data, len), NULL, 0, NULL, NULL, 0, false, NULL, 0};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -714,7 +718,7 @@ int eseal_cms_verify_parts(eseal_report **out, const void *p7s, size_t p7s_len, 
     for (size_t i = 0; i < nparts; i++) {
         sp[i] = es_span_of(parts[i].ptr, parts[i].len);
     }
-    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL, NULL, 0, false, NULL};
+    content_src src = {NULL, {NULL, 0}, sp, nparts, NULL, NULL, 0, false, NULL, 0};
     return es_code(cms_verify(out, es_span_of(p7s, p7s_len), &src, trust, opts));
 }
 
@@ -726,7 +730,7 @@ ES_RESULT es_cms_verify_parts_rev(eseal_report **out, eseal_cert **signer, es_sp
     if (signer != NULL) {
         *signer = NULL;
     }
-    content_src src = {NULL, {NULL, 0}, parts, nparts, ro, signer, 0, true, prefix};
+    content_src src = {NULL, {NULL, 0}, parts, nparts, ro, signer, 0, true, prefix, 0};
     return cms_verify(out, p7s, &src, trust, opts);
 }
 

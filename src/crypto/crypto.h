@@ -89,9 +89,11 @@ ES_RESULT es_key_load_kek(eseal_key **out, bool *other, es_span pem, const es_ke
 ES_RESULT es_key_pem_kek(es_buf *out, const eseal_key *key, const es_kek *k);
 
 /* Reports (src/crypto/report_evidence.c): the document section with the data's size, SHA-256 and
- * SM3 (es_report_document_init); a validation object named by the SHA-256 of its DER
- * (es_report_object); the lower-case hex digest of data (out: 2 * digest size + 1). */
-ES_RESULT es_report_document(eseal_report *r, const char *format, es_span data, int64_t validation_time_ms);
+ * SM3 (es_report_document_init; `digests`: the ESEAL_DOCUMENT_* bits to compute, the others null);
+ * a validation object named by the SHA-256 of its DER (es_report_object); the lower-case hex
+ * digest of data (out: 2 * digest size + 1). */
+ES_RESULT es_report_document(eseal_report *r, const char *format, es_span data, int64_t validation_time_ms,
+                             unsigned int digests);
 ES_RESULT es_report_evidence(eseal_report *r, es_vobj_type type, es_span der, const char *name, const char *origin,
                              int64_t poe_ms, char id[ES_VOBJ_ID_LEN]);
 ES_RESULT es_report_digest_hex(char out[129], eseal_hash h, es_span data);

@@ -17,12 +17,18 @@ static ES_RESULT hex_digest(char out[129], eseal_hash h, es_span data)
     return ES_OK;
 }
 
-ES_RESULT es_report_document(eseal_report *r, const char *format, es_span data, int64_t validation_time_ms)
+ES_RESULT es_report_document(eseal_report *r, const char *format, es_span data, int64_t validation_time_ms,
+                             unsigned int digests)
 {
     char sha256[129], sm3[129];
-    ES_GUARD(hex_digest(sha256, ESEAL_HASH_SHA256, data));
-    ES_GUARD(hex_digest(sm3, ESEAL_HASH_SM3, data));
-    return es_report_document_init(r, format, data.len, sha256, sm3, validation_time_ms);
+    if ((digests & ESEAL_DOCUMENT_SHA256) != 0) {
+        ES_GUARD(hex_digest(sha256, ESEAL_HASH_SHA256, data));
+    }
+    if ((digests & ESEAL_DOCUMENT_SM3) != 0) {
+        ES_GUARD(hex_digest(sm3, ESEAL_HASH_SM3, data));
+    }
+    return es_report_document_init(r, format, data.len, (digests & ESEAL_DOCUMENT_SHA256) != 0 ? sha256 : NULL,
+                                   (digests & ESEAL_DOCUMENT_SM3) != 0 ? sm3 : NULL, validation_time_ms);
 }
 
 ES_RESULT es_report_evidence(eseal_report *r, es_vobj_type type, es_span der, const char *name, const char *origin,

@@ -184,6 +184,7 @@ typedef struct {
     ES_RESULT (*registry)(void *ctx, eseal_report *seal_report, const eseal_ses_seal *seal, int64_t at_ms);
     void *registry_ctx;
     const eseal_limits *lim; /* NULL: the defaults */
+    unsigned int digests;    /* the document section's ESEAL_DOCUMENT_* digests; 0: all */
 } es_ofd_verify_options;
 
 /* One report child per signature of the document's Signatures.xml; see docs/verify-report.md. */

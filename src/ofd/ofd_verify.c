@@ -1135,7 +1135,11 @@ ES_RESULT es_ofd_verify(eseal_report **out, es_span data, const eseal_trust *tru
     eseal_report *rep = NULL;
     es_result r = es_report_new(&rep);
     if (es_ok(r)) {
-        r = es_report_document(rep, "ofd", data, at_ms);
+        unsigned int digests = 0;
+        r = es_document_digests(&digests, opts != NULL ? opts->digests : 0);
+        if (es_ok(r)) {
+            r = es_report_document(rep, "ofd", data, at_ms, digests);
+        }
     }
     if (es_ok(r)) {
         r = report_parts(rep, pkg);
@@ -1173,7 +1177,7 @@ int eseal_ofd_verify(eseal_report **out, const void *ofd, size_t len, const esea
         ES_BAIL_ARG("out == NULL || ofd == NULL");
     }
     const eseal_context *cx = ES_OPT_CTX(opts, 2);
-    es_ofd_verify_options o = {NULL, 0, NULL, NULL, es_ctx_limits(cx)};
+    es_ofd_verify_options o = {NULL, 0, NULL, NULL, es_ctx_limits(cx), ES_OPT_DIGESTS(opts, 3)};
     eseal_buf der = ESEAL_BUF_INIT;
     if (opts != NULL && opts->signer != NULL && eseal_cert_der(&der, opts->signer) == ESEAL_OK) {
         o.signer_der = der.ptr;

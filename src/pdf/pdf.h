@@ -246,9 +246,11 @@ typedef struct {
 } es_pdf_registry_hook;
 
 /* `net` (may be NULL): whether (and where to cache what) revocation data may be fetched online;
- * `ctx` (NULL: the default context) bounds every parse of the verification with its limits. */
+ * `ctx` (NULL: the default context) bounds every parse of the verification with its limits;
+ * `digests`: the ESEAL_DOCUMENT_* digests of the document section (0: all; the others null). */
 ES_RESULT es_pdf_verify(eseal_report **out, es_span data, const eseal_trust *trust, int64_t at_ms,
-                        const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_context *ctx);
+                        const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_context *ctx,
+                        unsigned int digests);
 
 /*
  * Judges what the revisions after `signed_end` changed (pdf_diff.c) under

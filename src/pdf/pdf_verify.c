@@ -604,27 +604,38 @@ static ES_RESULT note_permissions(eseal_report *child, const es_pdf_sig *s)
 }
 
 /* The document section's digests (es_report_document's, in the places es_report_document_init kept):
- * the SHA-256 taken beside the signatures' (es_prefix_digest_all), the SM3 from its worker. */
+ * the SHA-256 taken beside the signatures' (es_prefix_digest_all), the SM3 from its worker; one not
+ * asked for (sha256_len 0, no worker) stays null. */
 static ES_RESULT document_digests(eseal_report *rep, const uint8_t *sha256, size_t sha256_len, es_bg_digest **sm3)
 {
+    char hex[129];
+    if (sha256_len > 0) {
+        es_hex_lower(hex, sha256, sha256_len);
+        ES_GUARD(es_report_str(rep, "document.sha256", "%s", hex));
+    }
+    if (*sm3 == NULL) {
+        return ES_OK;
+    }
     uint8_t md[64];
     size_t len = 0;
     ES_GUARD(es_bg_digest_finish(sm3, md, &len));
-    char hex[129];
-    es_hex_lower(hex, sha256, sha256_len);
-    ES_GUARD(es_report_str(rep, "document.sha256", "%s", hex));
     es_hex_lower(hex, md, len);
     return es_report_str(rep, "document.sm3", "%s", hex);
 }
 
 ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust, int64_t at,
-                        const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_context *ctx)
+                        const es_pdf_registry_hook *hook, const es_revocation_opts *net, const eseal_context *ctx,
+                        unsigned int digests)
 {
     const eseal_limits *lim = es_ctx_limits(ctx);
+    ES_GUARD(es_document_digests(&digests, digests));
     /* The document section's SM3 (issue 18): hashed by a worker thread while the file is parsed and
-     * judged, collected at the end (document_digests); cancelled on every early return. */
+     * judged, collected at the end (document_digests); cancelled on every early return. Not asked
+     * for, no worker: on a large file it is most of the verification (docs/performance.md). */
     ES_AUTO(es_bg_digest_cancelp) es_bg_digest *sm3 = NULL;
-    ES_GUARD(es_bg_digest_start(&sm3, ESEAL_HASH_SM3, f));
+    if ((digests & ESEAL_DOCUMENT_SM3) != 0) {
+        ES_GUARD(es_bg_digest_start(&sm3, ESEAL_HASH_SM3, f));
+    }
     /* One strict parse of the whole file for the listing, the /DSS and every comparison (pdf.h). */
     ES_AUTO(es_pdf_qpdf_close) es_pdf_qpdf file = {0};
     ES_GUARD(es_pdf_qpdf_open(&file, f, lim));
@@ -755,7 +766,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     /* The document's SHA-256 continues the signatures' running one to the end of the file. */
     uint8_t dsha[64];
     size_t dsha_len = 0;
-    if (es_ok(r)) {
+    if (es_ok(r) && (digests & ESEAL_DOCUMENT_SHA256) != 0) {
         r = es_prefix_digest_all(&prefix, dsha, &dsha_len, ESEAL_HASH_SHA256);
     }
     es_prefix_hasher_free(&prefix);
@@ -871,5 +882,5 @@ int eseal_pdf_verify(eseal_report **out, const void *pdf, size_t len, const esea
     }
     const eseal_context *ctx = ES_OPT_CTX(opts, 2);
     int64_t at = opts != NULL && opts->at_ms != 0 ? opts->at_ms : es_ctx_now(ctx);
-    return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL, NULL, ctx));
+    return es_code(es_pdf_verify(out, es_span_of(pdf, len), trust, at, NULL, NULL, ctx, ES_OPT_DIGESTS(opts, 3)));
 }

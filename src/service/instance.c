@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "service.h"
+#include "util/report.h"
 #include "util/versions.h"
 
 #define DAY_MS (86400LL * 1000)
@@ -682,6 +683,7 @@ static ES_RESULT verify_cms(eseal_instance *inst, eseal_report **out, es_span p7
         eseal_cms_verify_options o = ESEAL_CMS_VERIFY_OPTIONS_INIT;
         o.at_ms = q->at_ms;
         o.expected_signer = expected;
+        o.document_digests = ES_OPT_DIGESTS(q, 2);
         r = es_from_code(eseal_cms_verify_file(out, p7s.ptr, p7s.len, data_path, t, &o));
     }
     eseal_cert_free(expected);

@@ -852,7 +852,8 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
                 net.cache_dir = es_buf_cstr(&cache);
             }
         }
-        r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL, &net, inst != NULL ? inst->ctx : NULL);
+        r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL, &net, inst != NULL ? inst->ctx : NULL,
+                          ES_OPT_DIGESTS(req, 2));
         es_buf_free(&cache);
     }
     if (owned) {
@@ -984,7 +985,8 @@ int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const vo
         }
     }
     if (es_ok(r)) {
-        es_ofd_verify_options o = {der.ptr, der.size, inst != NULL ? registry_hook : NULL, inst, es_inst_limits(inst)};
+        es_ofd_verify_options o = {der.ptr,         der.size, inst != NULL ? registry_hook : NULL, inst,
+                                   es_inst_limits(inst), ES_OPT_DIGESTS(req, 2)};
         int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_inst_now(inst);
         r = es_ofd_verify(out, es_span_of(ofd, len), t, at, &o);
         if (es_ok(r) && inst != NULL) {

@@ -727,6 +727,15 @@ ES_RESULT es_report_document_init(eseal_report *r, const char *format, uint64_t 
     return ES_OK;
 }
 
+ES_RESULT es_document_digests(unsigned int *out, unsigned int asked)
+{
+    ES_ENSURE((asked & ~ESEAL_DOCUMENT_DIGESTS_ALL) == 0, ESEAL_EINVAL,
+              "document_digests: unknown bits 0x%x (ESEAL_DOCUMENT_SHA256, ESEAL_DOCUMENT_SM3)",
+              asked & ~ESEAL_DOCUMENT_DIGESTS_ALL);
+    *out = asked == 0 ? ESEAL_DOCUMENT_DIGESTS_ALL : asked;
+    return ES_OK;
+}
+
 ES_RESULT es_report_signature_init(eseal_report *sig)
 {
     static const char *const paths[] = {

@@ -80,6 +80,11 @@ ES_RESULT es_report_document_init(eseal_report *r, const char *format, uint64_t 
                                   const char *sm3_hex, int64_t validation_time_ms);
 ES_RESULT es_report_signature_init(eseal_report *sig);
 
+/* The ESEAL_DOCUMENT_* bits a caller asked for (report.h): 0 means all of them; an unknown bit is
+ * ESEAL_EINVAL. ES_OPT_DIGESTS reads the field of options `o` whose version `since` added it. */
+ES_RESULT es_document_digests(unsigned int *out, unsigned int asked);
+#define ES_OPT_DIGESTS(o, since) ((o) != NULL && (o)->version >= (since) ? (o)->document_digests : 0u)
+
 /* Sets check `id` of the node (replacing an earlier check of that id, keeping its place):
  * status, detail (the prose; may be NULL), source (crl, ocsp, embedded, trust_set, ...; NULL for none). */
 __attribute__((format(printf, 5, 6))) ES_RESULT es_report_check(eseal_report *r, const char *id,

@@ -44,6 +44,35 @@ grep -q '^ST20' "$T/err" && ok "with -o - the serial goes to stderr" || notok "s
 "$E" stamp - -o - --seal "$S" <"$T/in.ofd" >"$T/sp.ofd" 2>"$T/err"
 check "stamp - -o - sniffs an OFD from its content" -- [ $? -eq 0 ]
 [ "$(verdict "$T/sp.ofd")" = VALID ] && ok "the OFD written to stdout verifies VALID" || notok "stdout OFD: $(verdict "$T/sp.ofd")"
+
+# ---- --digests: which digests of the whole file the report carries ---------------------
+# digests FILE ARGS...: "<verdict> <sha256 or null> <sm3 or null>" of `eseal verify --json ARGS FILE`
+digests() {
+    local f=$1
+    shift
+    "$E" verify --json "$@" "$f" 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["verdict"], d["document"]["sha256"] or "null", d["document"]["sm3"] or "null")'
+}
+for f in sp.pdf sp.ofd; do
+    sha=$(sha256sum "$T/$f" | cut -d" " -f1)
+    sm3=$(openssl dgst -sm3 -r "$T/$f" | cut -d" " -f1)
+    [ "$(digests "$T/$f")" = "VALID $sha $sm3" ] && ok "$f: the report carries the file's SHA-256 and SM3 by default" ||
+        notok "$f default digests: $(digests "$T/$f")"
+    [ "$(digests "$T/$f" --digests sha256)" = "VALID $sha null" ] && ok "$f: --digests sha256 leaves document.sm3 null" ||
+        notok "$f --digests sha256: $(digests "$T/$f" --digests sha256)"
+    [ "$(digests "$T/$f" --digests sm3)" = "VALID null $sm3" ] && ok "$f: --digests sm3 leaves document.sha256 null" ||
+        notok "$f --digests sm3: $(digests "$T/$f" --digests sm3)"
+    [ "$(digests "$T/$f" --digests sm3,sha256)" = "VALID $sha $sm3" ] && ok "$f: --digests sm3,sha256 gives both" ||
+        notok "$f --digests sm3,sha256: $(digests "$T/$f" --digests sm3,sha256)"
+done
+for arg in md5 sha256, ,sm3 "" sha256,,sm3; do
+    "$E" verify --digests "$arg" "$T/sp.pdf" >/dev/null 2>"$T/err"
+    rc=$?
+    [ $rc -eq 2 ] && grep -q -- "--digests takes sha256, sm3 or sha256,sm3" "$T/err" &&
+        ok "--digests '$arg' is a usage error naming what it takes" || notok "--digests '$arg': exit $rc: $(cat "$T/err")"
+done
 "$E" stamp - -o - --seal "$S" --page 9 <"$T/in.pdf" >"$T/fail.pdf" 2>"$T/err"
 check "a failed stamp to stdout fails" -- [ $? -ne 0 ]
 check "and writes nothing to stdout (no half document)" -- [ ! -s "$T/fail.pdf" ]
