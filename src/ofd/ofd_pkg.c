@@ -27,6 +27,7 @@
 #include <zip.h>
 
 #include "ofd/ofd.h"
+#include "ofd/ofd_libs.h" /* last: libzip and libxml2 calls through its table */
 
 typedef struct {
     char *name;      /* as libzip reports it (UTF-8) */
@@ -628,6 +629,7 @@ ES_RESULT es_ofd_open_limits(es_ofd_pkg **out, es_span data, const eseal_limits 
               "ofd: the OFD package is %zu bytes, more than the limit of %llu", data.len,
               (unsigned long long)lim->max_input_bytes);
     ES_ENSURE(data.len > 0, ESEAL_EMALFORMED, "ofd: the OFD package is empty");
+    ES_GUARD(es_ofd_libs_load()); /* libzip comes with the first OFD (ofd_libs.h) */
     ES_AUTO(pkg_freep) es_ofd_pkg *p = es_calloc(1, sizeof(*p));
     ES_ENSURE_ALLOC(p);
     p->lim = *lim;
@@ -877,6 +879,7 @@ ES_RESULT es_ofd_writer_new(es_ofd_writer **out, const es_ofd_pkg *src)
 {
     ES_ENSURE_ARG(out != NULL && src != NULL);
     *out = NULL;
+    ES_GUARD(es_ofd_libs_load()); /* loaded with src already; kept for a writer made otherwise */
     ES_AUTO(writer_freep) es_ofd_writer *w = es_calloc(1, sizeof(*w));
     ES_ENSURE_ALLOC(w);
     w->src = src;

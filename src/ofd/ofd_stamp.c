@@ -21,6 +21,7 @@
 #include "eseal/tsa.h"
 #include "eseal/tsa_client.h"
 #include "ofd.h"
+#include "ofd_libs.h" /* last of ofd's: libzip and libxml2 calls through its table */
 #include "seal/place.h"
 #include "seal/ses.h"
 #include "util/report.h"

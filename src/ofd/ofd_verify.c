@@ -18,6 +18,7 @@
 #include "eseal/ofd.h"
 #include "eseal/tsa.h"
 #include "ofd.h"
+#include "ofd_libs.h" /* last of ofd's: libzip and libxml2 calls through its table */
 #include "seal/ses.h"
 #include "util/report.h"
 #include "util/versions.h"

@@ -33,6 +33,7 @@
 #include <libxml/xmlerror.h>
 
 #include "ofd/ofd.h"
+#include "ofd/ofd_libs.h" /* last: libzip and libxml2 calls through its table */
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 
@@ -332,6 +333,7 @@ ES_RESULT es_ofd_xml_parse_named(xmlDocPtr *out, es_span bytes, const char *name
 {
     ES_ENSURE_ARG(out != NULL);
     *out = NULL;
+    ES_GUARD(es_ofd_libs_load()); /* libxml2 comes with the first OFD (ofd_libs.h) */
     if (lim == NULL) {
         lim = es_limits_or_default(NULL);
     }

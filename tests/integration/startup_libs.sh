@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # What a start loads (issue 18, docs/performance.md "Start-up"), counted, not timed: `eseal
-# version` and `eseal verify` load none of cairo, FreeType, libqrencode, libcurl, libmicrohttpd
-# nor the modules that use them (src/util/module.h); the commands that need them load them and
-# work: a seal with a drawn imprint, a stamp with its QR code, `eseal serve` and a B-T stamp
+# version` and `eseal verify` of a PDF load none of cairo, FreeType, libqrencode, libcurl,
+# libmicrohttpd nor the modules that use them (src/util/module.h), nor libzip and libxml2 (loaded
+# with the first OFD, src/ofd/ofd_libs.h); the commands that need them load them and work: an OFD
+# stamp and its verification, a seal with a drawn imprint, a stamp with its QR code, `eseal serve` and a B-T stamp
 # whose time-stamp token comes from it over HTTP. The loader's refusals: a missing module (the
 # message names the file), a relative ESEAL_MODULE_DIR, a module writable by others, a file that
 # is not a module. Libraries are read from the dynamic loader's own trace (LD_DEBUG=libs:
@@ -20,6 +21,8 @@ export ESEAL_HOME=$T/home
 unset ESEAL_PASS_FILE || true
 # A module is dlopen'ed as /proc/self/fd/N (the file the loader checked): the trace names it so.
 HEAVY='libcairo|libfreetype|libqrencode|libcurl|libmicrohttpd|eseal-draw\.so|eseal-http\.so|/proc/self/fd/'
+# libzip and libxml2 (and ICU with it) come with the first OFD (src/ofd/ofd_libs.h).
+HEAVY="$HEAVY|libzip|libxml2|libicu"
 
 # libs NAME CMD...: runs CMD with the loader's trace; the initialised libraries go to $T/NAME.libs.
 libs() {
@@ -38,7 +41,7 @@ none() {
     elif grep -Eq "$HEAVY" "$T/$1.libs"; then
         notok "$2 loads $(grep -E "$HEAVY" "$T/$1.libs" | xargs -n1 basename | tr '\n' ' ')"
     else
-        ok "$2 loads no module and none of cairo, FreeType, libqrencode, libcurl, libmicrohttpd ($(wc -l <"$T/$1.libs") libraries)"
+        ok "$2 loads no module and none of cairo, FreeType, libqrencode, libcurl, libmicrohttpd, libzip, libxml2 ($(wc -l <"$T/$1.libs") libraries)"
     fi
 }
 # some NAME PATTERN WHAT: the run NAME initialised a library matching PATTERN.
@@ -70,6 +73,15 @@ rc=$?
 none verify "eseal verify"
 libs verifyjson "$E" verify --json "$T/d/s.pdf" >/dev/null
 none verifyjson "eseal verify --json"
+# An OFD: stamping and verifying it load libzip and libxml2, and both work.
+python3 "$R/mkofd.py" "$T/d/in.ofd" 1
+libs ofdstamp "$E" stamp "$T/d/in.ofd" -o "$T/d/s.ofd" --seal "$seal" && ok "an OFD stamp" ||
+    notok "OFD stamp: $(cat "$T/ofdstamp.err")"
+some ofdstamp 'libzip' "the OFD stamp loads libzip"
+libs ofdverify "$E" verify "$T/d/s.ofd" && ok "the stamped OFD verifies (VALID)" ||
+    notok "OFD verify: $(cat "$T/ofdverify.out" "$T/ofdverify.err")"
+some ofdverify 'libzip' "the OFD verification loads libzip"
+some ofdverify 'libxml2' "... and libxml2"
 
 # HTTP: the server (libmicrohttpd) and the client (libcurl) of a B-T stamp.
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
