@@ -226,6 +226,13 @@ static void trust_reads_only_ca_rows(void **state)
     assert_true(n[1] >= 4); /* at least a root and two issuing CAs of sm2 */
     print_message("store: %ld certificate rows, %ld of them CA rows\n", n[0], n[1]);
 
+    /* The bump to version 2: a PKI backend written for version 1 is refused (and freed). */
+    counting_pki *v1 = calloc(1, sizeof(*v1));
+    assert_non_null(v1);
+    v1->be.version = 1;
+    v1->be.free = cp_free;
+    assert_int_equal(eseal_store_add_pki_backend(s, &v1->be, 1), ESEAL_EINVAL);
+    eseal_error_clear();
     counting_pki *c = counting_add(s);
     /* The new load: only the CA rows, one backend call, no full listing. */
     eseal_trust *t = NULL;
