@@ -53,7 +53,11 @@ int eseal_instance_trust(eseal_instance *inst, eseal_trust **out)
         return rc;
     }
     trust_collect c = {inst, t, ES_OK};
-    rc = eseal_store_cert_list(inst->store, add_ca, &c);
+    /* Only the CA rows (issue 18): the store answers from its role index, so the load does not grow
+     * with the end-entity certificates ever issued. Same rows in the same order as filtering
+     * eseal_store_cert_list (unit_trust_rows). */
+    static const char *const ca_roles[] = {"root-ca", "issuing-ca"};
+    rc = eseal_store_cert_list_roles(inst->store, ca_roles, sizeof(ca_roles) / sizeof(ca_roles[0]), add_ca, &c);
     if (rc != ESEAL_OK) {
         eseal_trust_free(t);
         return rc;

@@ -129,11 +129,22 @@ ES_RESULT es_doc_hash_fork(const es_doc_hasher *h, eseal_hash hash, es_hash_ctx 
  * `bytes` counts what went through the hash functions (a test hook).
  */
 #define ES_PREFIX_HASHES 5 /* indexed by eseal_hash: default, SHA-256, SHA-384, SHA-512, SM3 */
+/* Issue 18 (branch h-trust): a prefix whose digest is kept when a running digest passes it (a
+ * PDF's first revision, for document.parts: es_prefix_hasher_mark, es_prefix_span_digest). */
+#define ES_PREFIX_MARKS 8
+typedef struct {
+    eseal_hash hash;
+    size_t at;      /* the prefix's length */
+    size_t md_len;  /* 0 until the running digest of `hash` passed `at` */
+    uint8_t md[64];
+} es_prefix_mark;
 typedef struct {
     es_span doc;
     es_hash_ctx *run[ES_PREFIX_HASHES];
     size_t at[ES_PREFIX_HASHES];
     uint64_t bytes;
+    es_prefix_mark mark[ES_PREFIX_MARKS];
+    size_t nmarks;
 } es_prefix_hasher;
 void es_prefix_hasher_init(es_prefix_hasher *p, es_span doc);
 void es_prefix_hasher_free(es_prefix_hasher *p);
@@ -149,6 +160,29 @@ void es_doc_hash_free(es_doc_hasher *h);
  * Without a running digest of that hash, the document is hashed on its own. Counts in `bytes`.
  */
 ES_RESULT es_prefix_digest_all(es_prefix_hasher *p, uint8_t out[64], size_t *out_len, eseal_hash hash);
+
+/* ---- issue 18: a revision's digest from the running one (branch h-trust) ---- */
+/*
+ * Asks that the `hash` digest of the prefix of `at` bytes be kept when a running digest of `hash`
+ * passes it (es_prefix_digest, es_prefix_digest_all): the prefix then costs no pass of its own.
+ * Ignored (false) when the running digest is already past it, `at` is 0 or beyond the document, or
+ * ES_PREFIX_MARKS are taken; a mark already asked for is kept once. With a mark pending,
+ * es_prefix_digest_all runs the digest of `hash` through the marks even with no running digest yet.
+ */
+bool es_prefix_hasher_mark(es_prefix_hasher *p, eseal_hash hash, size_t at);
+/*
+ * The `hash` digest of `part`, a span of the document: a kept mark's when `part` is a marked
+ * prefix the running digest passed, the running digest's continued when `part` is a prefix at
+ * least as long as where it stands (es_prefix_digest), else hashed on its own. Counts in `bytes`.
+ */
+ES_RESULT es_prefix_span_digest(es_prefix_hasher *p, uint8_t out[64], size_t *out_len, eseal_hash hash, es_span part);
+/*
+ * Bytes of documents that went through `hash` in the prefix hashers and the es_bg_digest jobs of
+ * this process, all threads (a test hook: "each byte once per algorithm"); es_prefix_marks_used:
+ * span digests answered from a kept mark.
+ */
+uint64_t es_doc_hash_bytes(eseal_hash hash);
+uint64_t es_prefix_marks_used(void);
 /*
  * A digest of a whole document taken by a worker thread while the caller does the rest (the SM3 of
  * a 116 MB PDF's document section is 0.3 s on one core, the longest single piece of its

@@ -122,6 +122,27 @@ ES_RESULT es_doc_digests_of(es_doc_digests *out, es_span before, es_span after, 
 
 /* ---- prefixes of one document, one pass ---- */
 
+/* What went through each hash here (prefix hashers and es_bg_digest jobs), all threads: a test hook. */
+static _Atomic uint64_t hashed[ES_PREFIX_HASHES];
+static _Atomic uint64_t marks_used;
+
+uint64_t es_doc_hash_bytes(eseal_hash hash)
+{
+    return (size_t)hash < ES_PREFIX_HASHES ? atomic_load(&hashed[hash]) : 0;
+}
+
+uint64_t es_prefix_marks_used(void) { return atomic_load(&marks_used); }
+
+static void counted(es_prefix_hasher *p, eseal_hash hash, uint64_t n)
+{
+    if (p != NULL) {
+        p->bytes += n;
+    }
+    if ((size_t)hash < ES_PREFIX_HASHES) {
+        atomic_fetch_add(&hashed[hash], n);
+    }
+}
+
 void es_prefix_hasher_init(es_prefix_hasher *p, es_span doc)
 {
     memset(p, 0, sizeof(*p));
@@ -136,6 +157,60 @@ void es_prefix_hasher_free(es_prefix_hasher *p)
     }
 }
 
+bool es_prefix_hasher_mark(es_prefix_hasher *p, eseal_hash hash, size_t at)
+{
+    size_t k = (size_t)hash;
+    if (k >= ES_PREFIX_HASHES || at == 0 || at > p->doc.len || at <= p->at[k]) {
+        return false;
+    }
+    for (size_t i = 0; i < p->nmarks; i++) {
+        if (p->mark[i].hash == hash && p->mark[i].at == at) {
+            return true;
+        }
+    }
+    if (p->nmarks == ES_PREFIX_MARKS) {
+        return false;
+    }
+    p->mark[p->nmarks++] = (es_prefix_mark){.hash = hash, .at = at};
+    return true;
+}
+
+/* The nearest pending mark of `hash` in (from, to]: its index, or ES_PREFIX_MARKS. */
+static size_t next_mark(const es_prefix_hasher *p, eseal_hash hash, size_t from, size_t to)
+{
+    size_t best = ES_PREFIX_MARKS;
+    for (size_t i = 0; i < p->nmarks; i++) {
+        const es_prefix_mark *m = &p->mark[i];
+        if (m->hash == hash && m->md_len == 0 && m->at > from && m->at <= to &&
+            (best == ES_PREFIX_MARKS || m->at < p->mark[best].at)) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* Runs the running digest of `hash` (begun if need be) on to `to`, keeping each mark it passes. */
+static ES_RESULT advance(es_prefix_hasher *p, eseal_hash hash, size_t to)
+{
+    size_t k = (size_t)hash;
+    if (p->run[k] == NULL) {
+        ES_GUARD(es_hash_begin(&p->run[k], hash));
+    }
+    while (p->at[k] < to) {
+        size_t m = next_mark(p, hash, p->at[k], to);
+        size_t stop = m < ES_PREFIX_MARKS ? p->mark[m].at : to;
+        ES_GUARD(es_hash_update(p->run[k], es_span_of(p->doc.ptr + p->at[k], stop - p->at[k])));
+        counted(p, hash, stop - p->at[k]);
+        p->at[k] = stop;
+        if (m < ES_PREFIX_MARKS) {
+            ES_AUTO(es_hash_freep) es_hash_ctx *c = NULL;
+            ES_GUARD(es_hash_copy(&c, p->run[k]));
+            ES_GUARD(es_hash_end(c, p->mark[m].md, &p->mark[m].md_len));
+        }
+    }
+    return ES_OK;
+}
+
 ES_RESULT es_prefix_digest(es_prefix_hasher *p, uint8_t out[64], size_t *out_len, eseal_hash hash,
                            const es_span *parts, size_t n)
 {
@@ -143,22 +218,17 @@ ES_RESULT es_prefix_digest(es_prefix_hasher *p, uint8_t out[64], size_t *out_len
     bool shared = p != NULL && n > 0 && k < ES_PREFIX_HASHES && parts[0].ptr == p->doc.ptr &&
                   parts[0].len <= p->doc.len && parts[0].len >= p->at[k];
     if (!shared) {
-        for (size_t i = 0; p != NULL && i < n; i++) {
-            p->bytes += parts[i].len;
+        for (size_t i = 0; i < n; i++) {
+            counted(p, hash, parts[i].len);
         }
         return es_digest_spans(out, out_len, hash, parts, n);
     }
-    if (p->run[k] == NULL) {
-        ES_GUARD(es_hash_begin(&p->run[k], hash));
-    }
-    ES_GUARD(es_hash_update(p->run[k], es_span_of(p->doc.ptr + p->at[k], parts[0].len - p->at[k])));
-    p->bytes += parts[0].len - p->at[k];
-    p->at[k] = parts[0].len;
+    ES_GUARD(advance(p, hash, parts[0].len));
     ES_AUTO(es_hash_freep) es_hash_ctx *c = NULL;
     ES_GUARD(es_hash_copy(&c, p->run[k]));
     for (size_t i = 1; i < n; i++) {
         ES_GUARD(es_hash_update(c, parts[i]));
-        p->bytes += parts[i].len;
+        counted(p, hash, parts[i].len);
     }
     return es_hash_end(c, out, out_len);
 }
@@ -166,15 +236,43 @@ ES_RESULT es_prefix_digest(es_prefix_hasher *p, uint8_t out[64], size_t *out_len
 ES_RESULT es_prefix_digest_all(es_prefix_hasher *p, uint8_t out[64], size_t *out_len, eseal_hash hash)
 {
     size_t k = (size_t)hash;
+    if (k < ES_PREFIX_HASHES) {
+        /* The running digest goes as far as the last pending mark (kept on the way), then a copy
+         * goes on to the end: the running digest stays where a later request may continue it. */
+        size_t last = 0;
+        for (size_t i = 0; i < p->nmarks; i++) {
+            const es_prefix_mark *m = &p->mark[i];
+            last = m->hash == hash && m->md_len == 0 && m->at > p->at[k] && m->at > last ? m->at : last;
+        }
+        if (last != 0) {
+            ES_GUARD(advance(p, hash, last));
+        }
+    }
     if (k >= ES_PREFIX_HASHES || p->run[k] == NULL) {
-        p->bytes += p->doc.len;
+        counted(p, hash, p->doc.len);
         return es_digest(out, out_len, hash, p->doc);
     }
     ES_AUTO(es_hash_freep) es_hash_ctx *c = NULL;
     ES_GUARD(es_hash_copy(&c, p->run[k]));
     ES_GUARD(es_hash_update(c, es_span_of(p->doc.ptr + p->at[k], p->doc.len - p->at[k])));
-    p->bytes += p->doc.len - p->at[k];
+    counted(p, hash, p->doc.len - p->at[k]);
     return es_hash_end(c, out, out_len);
+}
+
+ES_RESULT es_prefix_span_digest(es_prefix_hasher *p, uint8_t out[64], size_t *out_len, eseal_hash hash, es_span part)
+{
+    size_t k = (size_t)hash;
+    bool prefix = p != NULL && k < ES_PREFIX_HASHES && part.ptr == p->doc.ptr && part.len <= p->doc.len;
+    for (size_t i = 0; prefix && i < p->nmarks; i++) {
+        const es_prefix_mark *m = &p->mark[i];
+        if (m->hash == hash && m->at == part.len && m->md_len != 0) {
+            memcpy(out, m->md, m->md_len);
+            *out_len = m->md_len;
+            atomic_fetch_add(&marks_used, 1);
+            return ES_OK;
+        }
+    }
+    return es_prefix_digest(p, out, out_len, hash, &part, 1);
 }
 
 /* ---- a whole document's digest in a worker thread (issue 18) ---- */
@@ -209,6 +307,7 @@ static void *bg_run(void *arg)
     for (size_t at = 0; es_ok(r) && at < j->data.len && !atomic_load(&j->stop); at += BG_CHUNK) {
         size_t n = j->data.len - at < BG_CHUNK ? j->data.len - at : BG_CHUNK;
         r = es_hash_update(j->c, es_span_of(j->data.ptr + at, n));
+        counted(NULL, j->hash, es_ok(r) ? n : 0);
     }
     if (es_ok(r) && !atomic_load(&j->stop)) {
         r = es_hash_end(j->c, j->md, &j->md_len);
@@ -252,6 +351,7 @@ ES_RESULT es_bg_digest_finish(es_bg_digest **job, uint8_t out[64], size_t *out_l
     *job = NULL;
     ES_ENSURE(j != NULL, ESEAL_ESTATE, "digest: no job to finish");
     if (!j->threaded) {
+        counted(NULL, j->hash, j->data.len);
         es_result r = es_digest(out, out_len, j->hash, j->data);
         bg_free(j);
         return r;

@@ -342,6 +342,16 @@ ES_RESULT es_pdf_report_structure_ex(eseal_report *rep, eseal_report *const *sig
                                      es_pdf_xref_changes *ch);
 
 /*
+ * Issue 18 (branch h-trust): es_pdf_report_structure_ex whose document.parts take their SHA-256
+ * from `prefix` (may be NULL: hashed on their own), the verifier's running digests over the same
+ * file (es_prefix_span_digest): the first revision, a prefix the signatures' digest already
+ * passed (es_prefix_hasher_mark), is not hashed again.
+ */
+ES_RESULT es_pdf_report_structure_hashed(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
+                                         const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs,
+                                         es_pdf_xref_changes *ch, es_prefix_hasher *prefix);
+
+/*
  * es_pdf_judge_changes with what later revisions replace: `ch` (may be NULL or empty) and the
  * signed revision `signed_rev` (1-based, oldest first; 0: unknown). The comparison of pass 3 then
  * reads only the objects a later revision replaces and those that reference one (their text may

@@ -501,6 +501,38 @@ static ES_RESULT verify_cms(eseal_report *rep, const es_pdf_sig *s, es_span f, c
     return r;
 }
 
+/*
+ * Issue 18 (branch h-trust): where the revision before each signature's own ends, kept by the
+ * running SHA-256 as it passes (es_prefix_hasher_mark) so that document.parts does not hash the
+ * first revision again (es_pdf_report_structure_hashed). A revision ends just after a "%%EOF" and
+ * its end of line (pdf_xref.c, section_tail): the last such end before the signature's /Contents,
+ * looked for backwards over at most MARK_LOOK_BACK bytes (the signature's own update lies between;
+ * beyond that, or when the guess is not where pdf_xref.c puts the end, the part is hashed on its
+ * own: a guess only chooses what is shared, never a digest).
+ */
+#define MARK_LOOK_BACK ((size_t)4 << 20)
+static void mark_revision_ends(es_prefix_hasher *p, es_span f, const es_pdf_sig *sigs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int64_t c = sigs[i].br[1];
+        if (sigs[i].error != NULL || sigs[i].br[0] != 0 || c < 5 || (uint64_t)c > f.len) {
+            continue;
+        }
+        size_t lo = (size_t)c > MARK_LOOK_BACK ? (size_t)c - MARK_LOOK_BACK : 0;
+        for (size_t q = (size_t)c - 5 + 1; q-- > lo;) {
+            if (f.ptr[q] == '%' && memcmp(f.ptr + q, "%%EOF", 5) == 0) {
+                size_t e = q + 5;
+                e += e < f.len && f.ptr[e] == '\r';
+                e += e < f.len && f.ptr[e] == '\n';
+                if (e <= (size_t)c) {
+                    (void)es_prefix_hasher_mark(p, ESEAL_HASH_SHA256, e);
+                }
+                break;
+            }
+        }
+    }
+}
+
 /* One signature: its sections, the CMS (or token) checks, then the PDF's own parts. */
 static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, es_pdf_qpdf *file,
                             const eseal_trust *trust, int64_t at, const es_pdf_registry_hook *hook,
@@ -739,6 +771,7 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     /* The signatures' byte ranges, in file order, share one pass of each hash over the file. */
     es_prefix_hasher prefix;
     es_prefix_hasher_init(&prefix, f);
+    mark_revision_ends(&prefix, f, sigs, n);
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (is_doc_timestamp(&sigs[i]) && !dup[i]) {
             r = verify_one(children[i], &sigs[i], f, &file, trust, at, hook, &ends[i], &ro, ctx, &archive_at[i], NULL,
@@ -769,7 +802,6 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     if (es_ok(r) && (digests & ESEAL_DOCUMENT_SHA256) != 0) {
         r = es_prefix_digest_all(&prefix, dsha, &dsha_len, ESEAL_HASH_SHA256);
     }
-    es_prefix_hasher_free(&prefix);
     /* One resolution: a structure that lets readers disagree invalidates every signature (pdf_xref.c);
      * the same reading delimits the revisions (document.parts, coverage.revision). */
     es_pdf_revision *revs = NULL;
@@ -781,13 +813,14 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         later = later || (!dup[i] && ends[i] != 0 && ends[i] != f.len);
     }
     if (es_ok(r)) {
-        r = es_pdf_report_structure_ex(rep, children, n, f, lim, &revs, &nrevs, later ? &ch : NULL);
+        r = es_pdf_report_structure_hashed(rep, children, n, f, lim, &revs, &nrevs, later ? &ch : NULL, &prefix);
         if (!es_ok(r) && n == 0) {
             /* Without signatures the structure only describes the parts: a limit leaves them unknown. */
             eseal_error_clear();
             r = es_report_null(rep, "document.parts");
         }
     }
+    es_prefix_hasher_free(&prefix);
     size_t signed_rev[MAX_SIGS] = {0};
     for (size_t i = 0; i < n && es_ok(r); i++) {
         size_t rv = dup[i] ? 0 : revision_of(revs, nrevs, ends[i]);

@@ -1914,8 +1914,10 @@ ES_RESULT es_pdf_check_structure(es_span f, const eseal_limits *lim, es_pdf_ambi
 #define REPORT_MAX 8
 
 /* document.parts: one {kind "revision", name, offset, size, sha256} per revision; null when the chain
- * does not delimit them. */
-static ES_RESULT report_parts(eseal_report *rep, es_span f, const es_pdf_revision *revs, size_t nrevs)
+ * does not delimit them. With `prefix` (issue 18, h-trust: the verifier's running digests), a
+ * revision that is a prefix the signatures' running SHA-256 already passed is not hashed again. */
+static ES_RESULT report_parts(eseal_report *rep, es_span f, const es_pdf_revision *revs, size_t nrevs,
+                              es_prefix_hasher *prefix)
 {
     if (nrevs == 0) {
         return es_report_null(rep, "document.parts");
@@ -1930,7 +1932,14 @@ static ES_RESULT report_parts(eseal_report *rep, es_span f, const es_pdf_revisio
         ES_GUARD(es_value_str(part, "name", "revision %zu", k + 1));
         ES_GUARD(es_value_int(part, "offset", (int64_t)revs[k].start));
         ES_GUARD(es_value_int(part, "size", (int64_t)bytes.len));
-        ES_GUARD(es_report_digest_hex(hex, ESEAL_HASH_SHA256, bytes));
+        if (prefix != NULL) {
+            uint8_t md[64];
+            size_t md_len = 0;
+            ES_GUARD(es_prefix_span_digest(prefix, md, &md_len, ESEAL_HASH_SHA256, bytes));
+            es_hex_lower(hex, md, md_len);
+        } else {
+            ES_GUARD(es_report_digest_hex(hex, ESEAL_HASH_SHA256, bytes));
+        }
         ES_GUARD(es_value_str(part, "sha256", "%s", hex));
     }
     return ES_OK;
@@ -1946,6 +1955,13 @@ ES_RESULT es_pdf_report_structure_ex(eseal_report *rep, eseal_report *const *sig
                                      const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs,
                                      es_pdf_xref_changes *ch)
 {
+    return es_pdf_report_structure_hashed(rep, sigs, nsigs, f, lim, revs, nrevs, ch, NULL);
+}
+
+ES_RESULT es_pdf_report_structure_hashed(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
+                                         const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs,
+                                         es_pdf_xref_changes *ch, es_prefix_hasher *prefix)
+{
     *revs = NULL;
     *nrevs = 0;
     if (ch != NULL) {
@@ -1954,7 +1970,7 @@ ES_RESULT es_pdf_report_structure_ex(eseal_report *rep, eseal_report *const *sig
     es_pdf_ambiguity a[REPORT_MAX];
     size_t k = 0;
     ES_GUARD(structure(f, lim, a, REPORT_MAX, &k, revs, nrevs, ch));
-    ES_GUARD(report_parts(rep, f, *revs, *nrevs));
+    ES_GUARD(report_parts(rep, f, *revs, *nrevs, prefix));
     if (k == 0) {
         return ES_OK;
     }

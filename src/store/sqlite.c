@@ -384,6 +384,47 @@ static int sq_cert_list(eseal_store_pki_backend *be, int (*cb)(const eseal_cert_
     return rc;
 }
 
+/*
+ * Issue 18 (branch h-trust): the records of some roles only, in sq_cert_list's order. The IN list
+ * is bound (?1..?n); SQLite answers it from the index certs_role(role, hierarchy) of migration 1
+ * and sorts the rows it found (EXPLAIN QUERY PLAN: "SEARCH certs USING INDEX certs_role (role=?)",
+ * then "USE TEMP B-TREE FOR ORDER BY"), so rows of other roles are never read. No schema change.
+ */
+static int sq_cert_list_roles(eseal_store_pki_backend *be, const char *const *roles, size_t n,
+                              int (*cb)(const eseal_cert_record *, void *), void *payload)
+{
+    sq *s = pki_sq(be);
+    char sql[sizeof("SELECT " CERT_COLS " FROM certs WHERE role IN () ORDER BY created, rowid") +
+             4 * ESEAL_STORE_MAX_ROLES];
+    int at = snprintf(sql, sizeof(sql), "SELECT " CERT_COLS " FROM certs WHERE role IN (");
+    for (size_t i = 0; i < n && i < ESEAL_STORE_MAX_ROLES; i++) {
+        at += snprintf(sql + at, sizeof(sql) - (size_t)at, i == 0 ? "?" : ",?");
+    }
+    (void)snprintf(sql + at, sizeof(sql) - (size_t)at, ") ORDER BY created, rowid");
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, sql);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    for (size_t i = 0; i < n && i < ESEAL_STORE_MAX_ROLES; i++) {
+        sqlite3_bind_text(st, (int)i + 1, roles[i], -1, SQLITE_STATIC);
+    }
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        eseal_cert_record r;
+        rc = row_to_record(st, &r);
+        if (rc == ESEAL_OK) {
+            rc = cb(&r, payload);
+            eseal_cert_record_dispose(&r);
+        }
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "listing certificates by role");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int sq_cert_revoke(eseal_store_pki_backend *be, const char *id, int64_t at_ms, int reason)
 {
     sq *s = pki_sq(be);
@@ -1106,6 +1147,7 @@ static const eseal_store_pki_backend sqlite_pki = {
     .cert_get = sq_cert_get,
     .cert_newest = sq_cert_newest,
     .cert_list = sq_cert_list,
+    .cert_list_roles = sq_cert_list_roles,
     .cert_revoke = sq_cert_revoke,
     .counter_add = sq_counter_add,
     .crl_put = sq_crl_put,

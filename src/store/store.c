@@ -449,6 +449,21 @@ int eseal_store_cert_list(eseal_store *s, int (*cb)(const eseal_cert_record *, v
     return cb == NULL ? store_einval("callback") : PKI(s, cert_list, cb, payload);
 }
 
+/* Issue 18 (branch h-trust): a role-filtered listing, so the trust load reads only the CA rows. */
+int eseal_store_cert_list_roles(eseal_store *s, const char *const *roles, size_t n,
+                                int (*cb)(const eseal_cert_record *, void *), void *payload)
+{
+    if (s == NULL || cb == NULL || roles == NULL || n == 0 || n > ESEAL_STORE_MAX_ROLES) {
+        return store_einval("role listing");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (roles[i] == NULL) {
+            return store_einval("role");
+        }
+    }
+    return PKI(s, cert_list_roles, roles, n, cb, payload);
+}
+
 int eseal_store_cert_revoke(eseal_store *s, const char *id, int64_t at_ms, int reason)
 {
     if (id == NULL) {

@@ -54,6 +54,15 @@ ESEAL_EXTERN(int) eseal_store_cert_find_role(eseal_store *s, eseal_cert_record *
 /** Calls cb for every record, oldest first; a non-zero return from cb stops and is returned. */
 ESEAL_EXTERN(int) eseal_store_cert_list(eseal_store *s, int (*cb)(const eseal_cert_record *rec, void *payload),
                                         void *payload);
+/** At most this many roles in one eseal_store_cert_list_roles call. */
+#define ESEAL_STORE_MAX_ROLES 8
+/**
+ * Calls cb for every record whose role is one of roles[0..n) (1 to ESEAL_STORE_MAX_ROLES of them),
+ * oldest first, as eseal_store_cert_list would among them; the backend reads no other row. A
+ * non-zero return from cb stops and is returned.
+ */
+ESEAL_EXTERN(int) eseal_store_cert_list_roles(eseal_store *s, const char *const *roles, size_t n,
+                                              int (*cb)(const eseal_cert_record *rec, void *payload), void *payload);
 /** Marks a record revoked. ESEAL_ESTATE when it already is. */
 ESEAL_EXTERN(int) eseal_store_cert_revoke(eseal_store *s, const char *id, int64_t at_ms, int reason);
 /** Next value of a named monotonic counter (starts at 1). */

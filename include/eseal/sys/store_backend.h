@@ -132,7 +132,9 @@ struct eseal_store_registry_backend {
 
 /* ---- PKI: certificate records, CRLs, counters ---------------------------------------------- */
 
-#define ESEAL_STORE_PKI_BACKEND_VERSION 1
+/* Version 2 (issue 18): cert_list_roles, so that a verification's trust set reads only the CA rows
+ * (a store with every certificate ever issued would otherwise be read whole at each load). */
+#define ESEAL_STORE_PKI_BACKEND_VERSION 2
 
 typedef struct eseal_store_pki_backend eseal_store_pki_backend;
 
@@ -149,6 +151,15 @@ struct eseal_store_pki_backend {
     int (*cert_newest)(eseal_store_pki_backend *be, eseal_cert_record *out, const char *role, const char *hierarchy);
     /** Every record, oldest first (created, then insertion order). */
     int (*cert_list)(eseal_store_pki_backend *be, int (*cb)(const eseal_cert_record *, void *), void *payload);
+    /**
+     * The records whose role is one of roles[0..n) (1 <= n <= ESEAL_STORE_MAX_ROLES, exact
+     * comparison), in cert_list's order (created, then insertion order), rows of other roles never
+     * read: a plain filtered query on the role (SQLite: the index certs_role(role, hierarchy); SQL:
+     * "WHERE role IN (...) ORDER BY created, <insertion order>"). A non-zero return of cb stops
+     * and is returned.
+     */
+    int (*cert_list_roles)(eseal_store_pki_backend *be, const char *const *roles, size_t n,
+                           int (*cb)(const eseal_cert_record *, void *), void *payload);
     /** Marks the record revoked; ESEAL_ESTATE when there is no unrevoked record with that id. */
     int (*cert_revoke)(eseal_store_pki_backend *be, const char *id, int64_t at_ms, int reason);
     /**

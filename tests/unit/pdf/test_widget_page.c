@@ -10,6 +10,9 @@
  *   that hold it (a widget on two pages, on none): whenever the walk is sure, its page is the one
  *   the full walk over qpdf's enumeration gives (the code of pdf_verify.c before issue 18, copied
  *   below as the oracle); on clean trees it is always sure.
+ * - count_shortcut_would_differ (issue 18, h-trust): why /Count is not used to skip subtrees: the
+ *   shortcut agrees with qpdf on every clean tree and disagrees on pages after one wrong /Count,
+ *   which nothing it reads can detect (and on a flat tree it reads every kid anyway).
  * - verify_reads_path_only: a document of 1,000 and of 10,000 pages (flat, and 10 kids per node)
  *   stamped on page 1 verifies looking into the same few objects whatever the page count
  *   (es_pdf_resolve_count over the whole verification) and without qpdf's whole-tree walk
@@ -451,6 +454,80 @@ static void pages_equal_qpdf(void **state)
     assert_int_equal(per_kind[M_TWO_PAGES][0], 0);
 }
 
+/*
+ * Issue 18 (branch h-trust): why the walk does not skip subtrees by their /Count. The shortcut a
+ * reader could take: from the page up its /Parent chain, add for every kid before the path the
+ * kid's /Count (a node) or 1 (a page). It still reads every kid before the path at each level
+ * (to tell a node from a page: a flat tree, like bench/pdf.sh's 66,500-page file, saves nothing),
+ * and it trusts /Count, which qpdf's enumeration never reads. Here, on the generator's trees: on
+ * clean trees it always gives qpdf's page; with one /Count wrong (M_COUNT, the /Count changed and
+ * kept) it gives another page for the pages after the damaged node, and nothing the shortcut reads
+ * can tell (the damaged /Count is all it sees of that subtree), while the walk stays right.
+ */
+static int count_shortcut(const tree *t, int pn, int *read)
+{
+    int idx = 0, cur = pn;
+    *read = 0;
+    for (int up = 0; t->o[cur].parent != 0 && up < 40; up++) {
+        const tnode *par = &t->o[t->o[cur].parent];
+        int k = 0;
+        for (; k < par->nkids && par->kids[k] != cur; k++) {
+            const tnode *kid = &t->o[par->kids[k]];
+            idx += kid->node ? kid->count : 1;
+            (*read)++;
+        }
+        if (k == par->nkids) {
+            return -1;
+        }
+        cur = t->o[cur].parent;
+    }
+    return cur == 2 ? idx + 1 : -1;
+}
+
+static void count_shortcut_would_differ(void **state)
+{
+    (void)state;
+    static tree t;
+    int cases[2] = {0, 0}, differ[2] = {0, 0}; /* [0] clean, [1] one /Count wrong */
+    long read_shortcut = 0, read_walk = 0;
+    for (unsigned seed = 1; seed <= 1500; seed++) {
+        int m = seed % 2 == 0 ? -1 : M_COUNT;
+        if (!make_tree(&t, seed, m)) {
+            continue;
+        }
+        bool removed = false;
+        for (int i = 0; i < t.nnodes; i++) {
+            removed = removed || t.o[t.nodes[i]].no_count;
+        }
+        if (removed) {
+            continue; /* no /Count to trust: the shortcut would have to walk */
+        }
+        eseal_buf b = ESEAL_BUF_INIT;
+        write_tree(&b, &t);
+        es_span data = es_span_of(b.ptr, b.size);
+        int c = m < 0 ? 0 : 1;
+        for (int i = 0; i < t.npages; i++) {
+            int want = oracle_page(data, t.pages[i], 0);
+            bool sure = false;
+            int got = walk_page(data, t.pages[i], 0, &sure);
+            assert_true(sure && got == want); /* the walk: always sure and right here */
+            int nread = 0;
+            int cut = count_shortcut(&t, t.pages[i], &nread);
+            cases[c]++;
+            differ[c] += cut != want ? 1 : 0;
+            read_shortcut += nread;
+            read_walk += want - 1;
+        }
+        free(b.ptr);
+    }
+    print_message("/Count shortcut: clean trees %d pages, %d differ from qpdf; one /Count wrong %d pages, %d "
+                  "differ (the walk: all right); kids before the path read %ld, pages before walked %ld\n",
+                  cases[0], differ[0], cases[1], differ[1], read_shortcut, read_walk);
+    assert_true(cases[0] > 1000 && cases[1] > 1000);
+    assert_int_equal(differ[0], 0);
+    assert_true(differ[1] > 0);
+}
+
 /* ---- a whole verification: objects looked into, qpdf walks ---- */
 
 typedef struct {
@@ -566,6 +643,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pages_equal_qpdf),
+        cmocka_unit_test(count_shortcut_would_differ),
         cmocka_unit_test(verify_reads_path_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
