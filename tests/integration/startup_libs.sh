@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # What a start loads (issue 18, docs/performance.md "Start-up"), counted, not timed: `eseal
-# version` and `eseal verify` load none of cairo, FreeType, libqrencode, libcurl, libmicrohttpd
+# version`, `eseal verify` and a stamp without a QR code (PDF or OFD, of a seal that keeps its
+# outline in the registry) load none of cairo, FreeType, libqrencode, libcurl, libmicrohttpd
 # nor the modules that use them (src/util/module.h); the commands that need them load them and
-# work: a seal with a drawn imprint, a stamp with its QR code, `eseal serve` and a B-T stamp
+# work: a seal with a drawn imprint, a stamp of a seal made before outlines were kept, a stamp
+# with its QR code, `eseal serve` and a B-T stamp
 # whose time-stamp token comes from it over HTTP. The loader's refusals: a missing module (the
 # message names the file), a relative ESEAL_MODULE_DIR, a module writable by others, a file that
 # is not a module. Libraries are read from the dynamic loader's own trace (LD_DEBUG=libs:
@@ -59,6 +61,45 @@ some seal '/proc/self/fd/' "seal make loads a module (through the descriptor the
 some seal 'libcairo' "... and cairo with it"
 mkdir "$T/d"
 python3 "$R/mkpdf.py" "$T/d/in.pdf" 3
+# A stamp without a QR code draws nothing: the seal's outline is read from the registry, where
+# seal make kept it (src/service/seal.c, seal/outline.h), so no drawing module, no cairo/FreeType.
+libs plain "$E" stamp "$T/d/in.pdf" -o "$T/d/plain.pdf" --seal "$seal" --page 1 &&
+    ok "a stamp of a new seal (no QR code)" || notok "stamp: $(cat "$T/plain.err")"
+none plain "a PDF stamp of a new seal"
+expect 0 "... it verifies (VALID)" -- "$E" verify "$T/d/plain.pdf"
+python3 "$R/mkofd.py" "$T/d/in.ofd"
+libs ofd "$E" stamp "$T/d/in.ofd" -o "$T/d/s.ofd" --seal "$seal" --page 1 &&
+    ok "an OFD stamp of a new seal" || notok "OFD stamp: $(cat "$T/ofd.err")"
+none ofd "an OFD stamp of a new seal"
+expect 0 "... it verifies (VALID)" -- "$E" verify "$T/d/s.ofd"
+# A seal made before outlines were kept (its description without one): drawn as then, through the
+# module. The row is changed on a connection of the test's own, then put back.
+row() { # row get|strip|put FILE: the seal's description
+    python3 - "$ESEAL_HOME/eseal.db" "$seal" "$1" "$2" <<'PY'
+import json, sqlite3, sys
+db, esid, how, f = sys.argv[1:5]
+c = sqlite3.connect(db, timeout=10)
+if how == "get":
+    open(f, "w").write(c.execute("SELECT imprint FROM seals WHERE esid = ?", (esid,)).fetchone()[0])
+else:
+    js = open(f).read()
+    if how == "strip":
+        d = json.loads(js)
+        del d["outline"]
+        js = json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert c.execute("UPDATE seals SET imprint = ? WHERE esid = ?", (js, esid)).rowcount == 1
+    c.commit()
+PY
+}
+row get "$T/imprint.json"
+grep -q '"outline":"' "$T/imprint.json" && ok "the seal's row keeps its outline" || notok "no outline in the row"
+row strip "$T/imprint.json"
+libs old "$E" stamp "$T/d/in.pdf" -o "$T/d/old.pdf" --seal "$seal" --page 1 &&
+    ok "a stamp of a seal without a stored outline" || notok "old-seal stamp: $(cat "$T/old.err")"
+some old '/proc/self/fd/' "... draws it through the drawing module"
+some old 'libcairo' "... and cairo with it"
+expect 0 "... it verifies (VALID)" -- "$E" verify "$T/d/old.pdf"
+row put "$T/imprint.json"
 libs stamp "$E" stamp "$T/d/in.pdf" -o "$T/d/s.pdf" --seal "$seal" --page 1 --qr &&
     ok "a stamp with the drawn imprint and a QR code" || notok "stamp: $(cat "$T/stamp.err")"
 some stamp 'libqrencode' "the stamp's QR code loads libqrencode (through the drawing module)"
