@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Stored imprint outlines (seal/outline.h): es_outline_decode() over untrusted bytes (the registry
- * is trusted less than memory), and es_outline_decode_text() over the same bytes as text. What is
+ * is trusted less than memory), again with the input's SHA-256 trailer made right (so that mutations
+ * reach the checks after the digest), and es_outline_decode_text() over the same bytes as text. What is
  * accepted must hold the format's bounds and encode back to exactly the input (the format has one
  * encoding per outline).
  */
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "seal/outline.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,6 +54,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         eseal_imprint_outline_free(o);
     } else if (o != NULL) {
         __builtin_trap();
+    }
+    /* The same bytes with their SHA-256 made right: mutations reach the checks after the digest. */
+    if (size > ES_OUTLINE_DIGEST_LEN) {
+        uint8_t *fixed = malloc(size);
+        if (fixed == NULL) {
+            return 0;
+        }
+        memcpy(fixed, data, size);
+        uint8_t dg[64];
+        size_t n = 0;
+        if (es_ok(es_digest(dg, &n, ESEAL_HASH_SHA256, es_span_of(fixed, size - ES_OUTLINE_DIGEST_LEN)))) {
+            memcpy(fixed + size - ES_OUTLINE_DIGEST_LEN, dg, ES_OUTLINE_DIGEST_LEN);
+            o = NULL;
+            if (es_ok(es_outline_decode(&o, es_span_of(fixed, size)))) {
+                check(o);
+                es_buf b = ES_BUF_INIT(ES_OUTLINE_MAX_BYTES);
+                if (!es_ok(es_outline_encode(&b, o)) || b.len != size || memcmp(b.ptr, fixed, size) != 0) {
+                    __builtin_trap();
+                }
+                es_buf_free(&b);
+                eseal_imprint_outline_free(o);
+            } else if (o != NULL) {
+                __builtin_trap();
+            }
+        }
+        free(fixed);
     }
     char *text = malloc(size + 1);
     if (text == NULL) {
