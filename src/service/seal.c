@@ -147,12 +147,13 @@ static ES_RESULT stored_outline(eseal_imprint_outline **out, const char *b64, co
     }
     double w = 0, h = 0;
     eseal_imprint_outline_size(o, &w, &h);
-    if (w != p->width_mm || h != p->height_mm || eseal_imprint_outline_color(o) != p->color) {
+    uint32_t color = eseal_imprint_outline_color(o);
+    if (w != p->width_mm || h != p->height_mm || color != p->color) {
         eseal_imprint_outline_free(o);
         ES_BAIL(ESEAL_ESTORE,
                 "registry: the stored imprint outline of seal %s (%g x %g mm, #%06x) is not the one its description "
                 "draws (%g x %g mm, #%06x)",
-                esid, w, h, (unsigned)eseal_imprint_outline_color(o), p->width_mm, p->height_mm, (unsigned)p->color);
+                esid, w, h, (unsigned)color, p->width_mm, p->height_mm, (unsigned)p->color);
     }
     *out = o;
     return ES_OK;
