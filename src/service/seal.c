@@ -145,15 +145,26 @@ static ES_RESULT stored_outline(eseal_imprint_outline **out, const char *b64, co
         return es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "registry: the stored imprint outline of seal %s is damaged: %s",
                             esid, eseal_error_last()->message);
     }
+    /* The size and colour the description draws, resolved as make_picture records them (a size or
+     * colour of 0 is the template's). */
+    eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
+    r = imprint_spec(&sp, p);
+    if (!es_ok(r)) {
+        eseal_imprint_outline_free(o);
+        return es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "registry: the stored imprint description of seal %s: %s",
+                            esid, eseal_error_last()->message);
+    }
+    double ew = sp.width_mm, eh = sp.height_mm > 0 ? sp.height_mm : sp.width_mm;
+    uint32_t ec = sp.color != 0 ? sp.color : ESEAL_IMPRINT_RED;
     double w = 0, h = 0;
     eseal_imprint_outline_size(o, &w, &h);
     uint32_t color = eseal_imprint_outline_color(o);
-    if (w != p->width_mm || h != p->height_mm || color != p->color) {
+    if (w != ew || h != eh || color != ec) {
         eseal_imprint_outline_free(o);
         ES_BAIL(ESEAL_ESTORE,
                 "registry: the stored imprint outline of seal %s (%g x %g mm, #%06x) is not the one its description "
                 "draws (%g x %g mm, #%06x)",
-                esid, w, h, (unsigned)color, p->width_mm, p->height_mm, (unsigned)p->color);
+                esid, w, h, (unsigned)color, ew, eh, (unsigned)ec);
     }
     *out = o;
     return ES_OK;

@@ -165,6 +165,8 @@ static void every_template_reads_back_as_drawn(void **state)
         "{\"color\":15073298,\"height_mm\":10.0,\"text\":\"张三丰\",\"type\":\"signature\",\"width_mm\":22.5}",
         "{\"code\":\"Shanghai\",\"color\":15073298,\"height_mm\":45.0,\"text\":\"Startup Seal Ltd\",\"type\":\"other\","
         "\"width_mm\":45.0}",
+        /* Sizes and colour 0: the template's (40 mm, red), as the outline drawn from it has. */
+        "{\"color\":0,\"height_mm\":0.0,\"text\":\"某某市某某科技有限公司\",\"type\":\"contract\",\"width_mm\":0.0}",
     };
     for (size_t i = 0; i < sizeof(descs) / sizeof(descs[0]); i++) {
         eseal_imprint_outline *drawn = NULL, *stored = NULL;
