@@ -2,8 +2,9 @@
 /*
  * The drawing module (eseal-draw.so, src/seal/draw/): what needs cairo, FreeType or libqrencode,
  * loaded when a command first draws (util/module.h). `eseal verify` and `eseal version` never
- * load it; making a seal, exporting its picture, a stamp (its imprint is drawn again from the
- * seal's stored description) and a QR code do.
+ * load it; making a seal, exporting its picture, a QR code and a stamp of a seal made before
+ * issue 18's stored outlines (its imprint is drawn again from the seal's stored description) do.
+ * A stamp of a newer seal reads the outline kept in the registry (seal/outline.h) and draws nothing.
  *
  * The public imprint API (include/eseal/imprint.h, src/seal/imprint.c) stays in the library:
  * templates and the outline accessors are ours, eseal_imprint_render and eseal_imprint_path call

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "eseal/imprint.h"
+#include "seal/outline.h"
 #include "service.h"
 #include "util/report.h"
 #include "util/versions.h"
@@ -88,7 +89,14 @@ typedef struct {
     const char *type, *text, *code, *font;
     double width_mm, height_mm;
     uint32_t color;
+    const char *outline; /* base64 of its outline (seal/outline.h); NULL: none stored */
 } imprint_params;
+
+/* The outline kept beside the description, in binary (seal/outline.h): seals whose outline would
+ * take more are stored without one and drawn again at each stamp, as before issue 18. An official
+ * seal's takes ~42 KB, an invoice seal's ~69 KB. */
+#define SEAL_OUTLINE_STORED_MAX ((size_t)1 << 20)
+#define SEAL_OUTLINE_TEXT_MAX ((SEAL_OUTLINE_STORED_MAX + 2) / 3 * 4)
 
 static ES_RESULT imprint_spec(eseal_imprint_spec *sp, const imprint_params *p)
 {
@@ -113,9 +121,9 @@ static ES_RESULT imprint_spec(eseal_imprint_spec *sp, const imprint_params *p)
 
 static ES_RESULT imprint_json(es_buf *out, const imprint_params *p)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s*, s:s*, s:f, s:f, s:I}", "type", p->type, "text", p->text, "code", p->code,
-                          "font", p->font, "width_mm", p->width_mm, "height_mm", p->height_mm, "color",
-                          (json_int_t)p->color);
+    json_t *o = json_pack("{s:s, s:s, s:s*, s:s*, s:f, s:f, s:I, s:s*}", "type", p->type, "text", p->text, "code",
+                          p->code, "font", p->font, "width_mm", p->width_mm, "height_mm", p->height_mm, "color",
+                          (json_int_t)p->color, "outline", p->outline);
     ES_ENSURE_ALLOC(o);
     char *txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(o);
@@ -125,21 +133,75 @@ static ES_RESULT imprint_json(es_buf *out, const imprint_params *p)
     return r;
 }
 
-/* Draws a stored imprint description: as a file (fmt, dpi), or as an outline when `outline` is not NULL. */
+/* The stored outline (base64 text of the description's "outline"), checked: its own format
+ * (seal/outline.h: version, sizes, SHA-256, every value) and that it is the outline of this
+ * description (size and colour). Anything wrong is ESEAL_ESTORE naming the seal. */
+static ES_RESULT stored_outline(eseal_imprint_outline **out, const char *b64, const imprint_params *p,
+                                const char *esid)
+{
+    eseal_imprint_outline *o = NULL;
+    es_result r = es_outline_decode_text(&o, b64);
+    if (!es_ok(r)) {
+        return es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "registry: the stored imprint outline of seal %s is damaged: %s",
+                            esid, eseal_error_last()->message);
+    }
+    /* The size and colour the description draws, resolved as make_picture records them (a size or
+     * colour of 0 is the template's). */
+    eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
+    r = imprint_spec(&sp, p);
+    if (!es_ok(r)) {
+        eseal_imprint_outline_free(o);
+        return es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "registry: the stored imprint description of seal %s: %s",
+                            esid, eseal_error_last()->message);
+    }
+    double ew = sp.width_mm, eh = sp.height_mm > 0 ? sp.height_mm : sp.width_mm;
+    uint32_t ec = sp.color != 0 ? sp.color : ESEAL_IMPRINT_RED;
+    double w = 0, h = 0;
+    eseal_imprint_outline_size(o, &w, &h);
+    uint32_t color = eseal_imprint_outline_color(o);
+    if (w != ew || h != eh || color != ec) {
+        eseal_imprint_outline_free(o);
+        ES_BAIL(ESEAL_ESTORE,
+                "registry: the stored imprint outline of seal %s (%g x %g mm, #%06x) is not the one its description "
+                "draws (%g x %g mm, #%06x)",
+                esid, w, h, (unsigned)color, ew, eh, (unsigned)ec);
+    }
+    *out = o;
+    return ES_OK;
+}
+
+/*
+ * Draws a stored imprint description: as a file (fmt, dpi), or as an outline when `outline` is not
+ * NULL. An outline stored beside the description is read instead of drawn (no drawing module); a
+ * description without one (seals made before issue 18, or with an outline too large to keep) is
+ * drawn. `esid` names the seal in errors.
+ */
 static ES_RESULT imprint_from_json(eseal_buf *out, eseal_imprint_outline **outline, const char *js,
-                                   eseal_imprint_format fmt, unsigned dpi)
+                                   eseal_imprint_format fmt, unsigned int dpi, const char *esid)
 {
     json_error_t err;
     json_t *o = json_loads(js, JSON_REJECT_DUPLICATES, &err);
-    ES_ENSURE(o != NULL, ESEAL_ESTORE, "registry: the stored imprint description is damaged: %s", err.text);
+    ES_ENSURE(o != NULL, ESEAL_ESTORE, "registry: the stored imprint description of seal %s is damaged: %s", esid,
+              err.text);
     imprint_params p = {0};
     json_int_t color = 0;
     es_result r = ES_OK;
-    if (json_unpack(o, "{s:s, s:s, s?s, s?s, s:F, s:F, s:I}", "type", &p.type, "text", &p.text, "code", &p.code,
-                    "font", &p.font, "width_mm", &p.width_mm, "height_mm", &p.height_mm, "color", &color) != 0) {
-        r = es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "registry: the stored imprint description is incomplete");
+    if (json_unpack(o, "{s:s, s:s, s?s, s?s, s:F, s:F, s:I, s?s}", "type", &p.type, "text", &p.text, "code", &p.code,
+                    "font", &p.font, "width_mm", &p.width_mm, "height_mm", &p.height_mm, "color", &color, "outline",
+                    &p.outline) != 0) {
+        r = es_error_set(ESEAL_ESTORE, __FILE__, __LINE__,
+                         "registry: the stored imprint description of seal %s is incomplete", esid);
+    }
+    if (es_ok(r) && (color < 0 || color > 0xFFFFFF)) {
+        r = es_error_set(ESEAL_ESTORE, __FILE__, __LINE__,
+                         "registry: the stored imprint description of seal %s has colour %lld", esid, (long long)color);
     }
     p.color = (uint32_t)color;
+    if (es_ok(r) && outline != NULL && p.outline != NULL) {
+        r = stored_outline(outline, p.outline, &p, esid);
+        json_decref(o);
+        return r;
+    }
     eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
     if (es_ok(r)) {
         r = imprint_spec(&sp, &p);
@@ -154,11 +216,54 @@ static ES_RESULT imprint_from_json(eseal_buf *out, eseal_imprint_outline **outli
     return r;
 }
 
+/*
+ * The description `js` with its outline beside it, into `out`: the outline is drawn from the
+ * description exactly as a stamp without it draws (imprint_from_json), so a stamp reading it
+ * writes the same appearance bytes. A description that already has one (a renewal) is copied
+ * once its outline has been read and checked; one whose outline would exceed
+ * SEAL_OUTLINE_STORED_MAX is copied without.
+ */
+static ES_RESULT with_outline(es_buf *out, const char *js, const char *esid)
+{
+    json_t *o = json_loads(js, JSON_REJECT_DUPLICATES, NULL);
+    ES_ENSURE(o != NULL, ESEAL_ESTORE, "registry: the imprint description of seal %s is damaged", esid);
+    bool has = json_object_get(o, "outline") != NULL;
+    json_decref(o);
+    eseal_imprint_outline *ol = NULL;
+    ES_GUARD(imprint_from_json(NULL, &ol, js, ESEAL_IMPRINT_SVG, 0, esid));
+    if (has) {
+        /* Read and checked (a renewal must not copy a damaged outline), then copied as it is. */
+        eseal_imprint_outline_free(ol);
+        return es_buf_append_str(out, js);
+    }
+    ES_AUTO(es_buf_freep) es_buf b64 = ES_BUF_INIT(SEAL_OUTLINE_TEXT_MAX);
+    es_result r = es_outline_encode_text(&b64, ol);
+    eseal_imprint_outline_free(ol);
+    if (es_code(r) == ESEAL_ELIMIT) {
+        eseal_error_clear(); /* too large to keep: drawn at each stamp, as before */
+        return es_buf_append_str(out, js);
+    }
+    ES_GUARD(r);
+    o = json_loads(js, JSON_REJECT_DUPLICATES, NULL);
+    ES_ENSURE_ALLOC(o);
+    json_t *v = json_string(es_buf_cstr(&b64));
+    if (v == NULL || json_object_set_new(o, "outline", v) != 0) {
+        json_decref(o);
+        ES_BAIL(ESEAL_ENOMEM, "out of memory");
+    }
+    char *txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    ES_ENSURE_ALLOC(txt);
+    r = es_buf_append_str(out, txt);
+    free(txt); /* !checksrc! allowed: jansson's allocation */
+    return r;
+}
+
 ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **out)
 {
     ES_ENSURE(rec->imprint[0] != 0, ESEAL_EUNSUPPORTED,
               "seal %s was made from a scanned picture: stamping needs a drawn (vector) imprint", rec->esid);
-    return imprint_from_json(NULL, out, rec->imprint, ESEAL_IMPRINT_SVG, 0);
+    return imprint_from_json(NULL, out, rec->imprint, ESEAL_IMPRINT_SVG, 0, rec->esid);
 }
 
 static ES_RESULT make_picture(es_buf *png, es_buf *spec_json, double *w_mm, double *h_mm,
@@ -174,7 +279,7 @@ static ES_RESULT make_picture(es_buf *png, es_buf *spec_json, double *w_mm, doub
         return ES_OK;
     }
     imprint_params p = {eseal_seal_type_name(q->type), q->text != NULL ? q->text : owner, q->code, q->font_path,
-                        q->width_mm, q->height_mm, q->color};
+                        q->width_mm, q->height_mm, q->color, NULL};
     eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
     ES_GUARD(imprint_spec(&sp, &p));
     eseal_buf out = ESEAL_BUF_INIT;
@@ -204,7 +309,7 @@ int eseal_instance_seal_imprint(eseal_instance *inst, eseal_buf *out, const char
         return rc;
     }
     if (rec.imprint[0] != 0) {
-        rc = es_code(imprint_from_json(out, NULL, rec.imprint, fmt, dpi));
+        rc = es_code(imprint_from_json(out, NULL, rec.imprint, fmt, dpi, rec.esid));
     } else if (fmt != ESEAL_IMPRINT_PNG) {
         rc = es_code(es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
                                   "seal %s was made from a scanned picture: it exists as PNG only", rec.esid));
@@ -421,6 +526,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     memset(&m, 0, sizeof(m));
     ES_AUTO(es_buf_freep) es_buf png = ES_BUF_INIT(ESEAL_IMPRINT_PNG_MAX_BYTES);
     ES_AUTO(es_buf_freep) es_buf spec_json = ES_BUF_INIT(ES_SEAL_SPEC_JSON_MAX);
+    ES_AUTO(es_buf_freep) es_buf imprint_js = ES_BUF_INIT(ES_SEAL_SPEC_JSON_MAX);
     eseal_buf der = ESEAL_BUF_INIT;
     double w_mm = 0, h_mm = 0;
     char esid[40], sha[65];
@@ -469,6 +575,12 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     if (es_ok(r)) {
         r = sha256_hex(sha, es_span_of(der.ptr, der.size));
     }
+    /* The description kept in the registry, with the imprint's outline beside it (a renewal of a
+     * seal made before there were stored outlines gets one), so that stamps draw nothing. */
+    const char *desc = c->from != NULL ? (c->imprint != NULL ? c->imprint : "") : es_buf_cstr(&spec_json);
+    if (es_ok(r) && desc[0] != 0) {
+        r = with_outline(&imprint_js, desc, esid);
+    }
     eseal_seal_record rec = {0};
     char made[] = "applied", empty[] = "";
     rec.esid = esid;
@@ -480,7 +592,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     rec.prev_esid = (char *)(uintptr_t)(c->prev_esid != NULL ? c->prev_esid : "");
     rec.next_esid = empty;
     rec.sha256 = sha;
-    rec.imprint = c->from != NULL ? (char *)(uintptr_t)c->imprint : (char *)(uintptr_t)es_buf_cstr(&spec_json);
+    rec.imprint = (char *)(uintptr_t)es_buf_cstr(&imprint_js);
     rec.type = in.type;
     rec.generation = c->generation;
     rec.created_ms = now;

@@ -12,8 +12,9 @@
 /* A verification report as JSON or text: up to ES_REPORT_MAX_ITEMS items of up to 64 KiB each would
  * be 256 MiB; real reports are kilobytes, so 64 MiB says "report too large" long before memory goes. */
 #define ES_REPORT_TEXT_MAX (64 << 20)
-/* A seal picture's specification as JSON: a few names, sizes and colours. */
-#define ES_SEAL_SPEC_JSON_MAX (64 << 10)
+/* A seal picture's specification as JSON: a few names, sizes and colours, and the base64 of its
+ * outline (seal.c SEAL_OUTLINE_STORED_MAX, 1 MiB: 1.4 MiB of text; real ones 56-93 KB). */
+#define ES_SEAL_SPEC_JSON_MAX (2 << 20)
 /* An organisation identifier: a USCC is 18 characters, other registries' ids are short too. */
 #define ES_ORGID_MAX 256
 /* The instance's chain as PEM: three certificates (TSA or seal CA, issuing CA, root), a few KiB each. */
@@ -49,7 +50,9 @@ ES_RESULT es_stamp_lock(eseal_instance *inst, const eseal_principal *who, int *f
 ES_RESULT es_publish_recorded(es_atomic_file *f, uint64_t index, const char *what,
                               es_result (*failure_entry)(void *ctx, uint64_t index, const char *why), void *ctx);
 
-/* The vector outline of a seal of the registry (drawn seals only). */
+/* The vector outline of a seal of the registry (drawn seals only): read from the registry when it
+ * was stored at seal make (no drawing module), else drawn from the seal's description (loads
+ * eseal-draw.so). A damaged stored outline is ESEAL_ESTORE naming the seal. */
 ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **out);
 /* Adds the registry's view of a seal at `at` to a seal report (when the seal is in this registry). */
 ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at);

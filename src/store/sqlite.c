@@ -175,20 +175,35 @@ static int sq_begin(eseal_store_db *p) { return exec(((sq *)(void *)p)->db, "BEG
 static int sq_commit(eseal_store_db *p) { return exec(((sq *)(void *)p)->db, "COMMIT"); }
 static int sq_rollback(eseal_store_db *p) { return exec(((sq *)(void *)p)->db, "ROLLBACK"); }
 
+/* The schema version (PRAGMA user_version); 0 for a new or unreadable database. */
+static int user_version(sq *s)
+{
+    sqlite3_stmt *st = NULL;
+    int v = 0;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        v = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
 static int sq_migrate(eseal_store_db *p, int *version)
 {
     sq *s = (sq *)(void *)p;
+    int target = (int)(sizeof(migrations) / sizeof(migrations[0]));
+    /* A store at the current version (every open but the first after an upgrade): read in its own
+     * read transaction, no write lock taken, nothing to run (issue 18: each command opens the store
+     * up to three times). A migration and its user_version are committed together, so this version
+     * means the whole schema is there; below it, the version is read again under the write lock. */
+    if (user_version(s) == target) {
+        *version = target;
+        return ESEAL_OK;
+    }
     int rc = sq_begin(p);
     if (rc != ESEAL_OK) {
         return rc;
     }
-    sqlite3_stmt *st = NULL;
-    int current = 0;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-        current = sqlite3_column_int(st, 0);
-    }
-    sqlite3_finalize(st);
-    int target = (int)(sizeof(migrations) / sizeof(migrations[0]));
+    int current = user_version(s);
     if (current > target) {
         (void)sq_rollback(p);
         return es_code(es_error_set(ESEAL_ESTORE, __FILE__, __LINE__,

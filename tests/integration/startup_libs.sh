@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # What a start loads (issue 18, docs/performance.md "Start-up"), counted, not timed: `eseal
-# version` and `eseal verify` of a PDF load none of cairo, FreeType, libqrencode, libcurl,
-# libmicrohttpd nor the modules that use them (src/util/module.h), nor libzip and libxml2 (loaded
-# with the first OFD, src/ofd/ofd_libs.h); the commands that need them load them and work: an OFD
-# stamp and its verification, a seal with a drawn imprint, a stamp with its QR code, `eseal serve` and a B-T stamp
+# version`, `eseal verify` of a PDF and a stamp without a QR code (PDF or OFD, of a seal that keeps
+# its outline in the registry) load none of cairo, FreeType, libqrencode, libcurl, libmicrohttpd
+# nor the modules that use them (src/util/module.h); `eseal version` and `eseal verify` of a PDF
+# load neither libzip nor libxml2 (loaded with the first OFD, src/ofd/ofd_libs.h); the commands
+# that need them load them and work: an OFD stamp and its verification, a seal with a drawn
+# imprint, a stamp of a seal made before outlines were kept, a stamp with its QR code, `eseal
+# serve` and a B-T stamp
 # whose time-stamp token comes from it over HTTP. The loader's refusals: a missing module (the
 # message names the file), a relative ESEAL_MODULE_DIR, a module writable by others, a file that
 # is not a module. Libraries are read from the dynamic loader's own trace (LD_DEBUG=libs:
@@ -22,7 +25,7 @@ unset ESEAL_PASS_FILE || true
 # A module is dlopen'ed as /proc/self/fd/N (the file the loader checked): the trace names it so.
 HEAVY='libcairo|libfreetype|libqrencode|libcurl|libmicrohttpd|eseal-draw\.so|eseal-http\.so|/proc/self/fd/'
 # libzip and libxml2 (and ICU with it) come with the first OFD (src/ofd/ofd_libs.h).
-HEAVY="$HEAVY|libzip|libxml2|libicu"
+OFDLIBS='libzip|libxml2|libicu'
 
 # libs NAME CMD...: runs CMD with the loader's trace; the initialised libraries go to $T/NAME.libs.
 libs() {
@@ -41,7 +44,15 @@ none() {
     elif grep -Eq "$HEAVY" "$T/$1.libs"; then
         notok "$2 loads $(grep -E "$HEAVY" "$T/$1.libs" | xargs -n1 basename | tr '\n' ' ')"
     else
-        ok "$2 loads no module and none of cairo, FreeType, libqrencode, libcurl, libmicrohttpd, libzip, libxml2 ($(wc -l <"$T/$1.libs") libraries)"
+        ok "$2 loads no module and none of cairo, FreeType, libqrencode, libcurl, libmicrohttpd ($(wc -l <"$T/$1.libs") libraries)"
+    fi
+}
+# no_ofd NAME WHAT: the run NAME initialised neither libzip nor libxml2 (nor ICU).
+no_ofd() {
+    if [ -s "$T/$1.libs" ] && ! grep -Eq "$OFDLIBS" "$T/$1.libs"; then
+        ok "$2 loads neither libzip nor libxml2"
+    else
+        notok "$2 loads $(grep -E "$OFDLIBS" "$T/$1.libs" | xargs -n1 basename | tr '\n' ' ')"
     fi
 }
 # some NAME PATTERN WHAT: the run NAME initialised a library matching PATTERN.
@@ -51,6 +62,7 @@ some() {
 
 libs version "$E" version && ok "eseal version" || notok "eseal version: $(cat "$T/version.err")"
 none version "eseal version"
+no_ofd version "eseal version"
 
 expect 0 "init" -- "$E" init
 id=$("$E" cert issue --org "Startup Ltd" --uscc 91110000MA01ABCDEX --alg p256 2>"$T/err")
@@ -62,6 +74,47 @@ some seal '/proc/self/fd/' "seal make loads a module (through the descriptor the
 some seal 'libcairo' "... and cairo with it"
 mkdir "$T/d"
 python3 "$R/mkpdf.py" "$T/d/in.pdf" 3
+# A stamp without a QR code draws nothing: the seal's outline is read from the registry, where
+# seal make kept it (src/service/seal.c, seal/outline.h), so no drawing module, no cairo/FreeType.
+libs plain "$E" stamp "$T/d/in.pdf" -o "$T/d/plain.pdf" --seal "$seal" --page 1 &&
+    ok "a stamp of a new seal (no QR code)" || notok "stamp: $(cat "$T/plain.err")"
+none plain "a PDF stamp of a new seal"
+no_ofd plain "a PDF stamp"
+expect 0 "... it verifies (VALID)" -- "$E" verify "$T/d/plain.pdf"
+python3 "$R/mkofd.py" "$T/d/in.ofd"
+libs ofd "$E" stamp "$T/d/in.ofd" -o "$T/d/s.ofd" --seal "$seal" --page 1 &&
+    ok "an OFD stamp of a new seal" || notok "OFD stamp: $(cat "$T/ofd.err")"
+none ofd "an OFD stamp of a new seal"
+some ofd 'libzip' "the OFD stamp loads libzip"
+expect 0 "... it verifies (VALID)" -- "$E" verify "$T/d/s.ofd"
+# A seal made before outlines were kept (its description without one): drawn as then, through the
+# module. The row is changed on a connection of the test's own, then put back.
+row() { # row get|strip|put FILE: the seal's description
+    python3 - "$ESEAL_HOME/eseal.db" "$seal" "$1" "$2" <<'PY'
+import json, sqlite3, sys
+db, esid, how, f = sys.argv[1:5]
+c = sqlite3.connect(db, timeout=10)
+if how == "get":
+    open(f, "w").write(c.execute("SELECT imprint FROM seals WHERE esid = ?", (esid,)).fetchone()[0])
+else:
+    js = open(f).read()
+    if how == "strip":
+        d = json.loads(js)
+        del d["outline"]
+        js = json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert c.execute("UPDATE seals SET imprint = ? WHERE esid = ?", (js, esid)).rowcount == 1
+    c.commit()
+PY
+}
+row get "$T/imprint.json"
+grep -q '"outline":"' "$T/imprint.json" && ok "the seal's row keeps its outline" || notok "no outline in the row"
+row strip "$T/imprint.json"
+libs old "$E" stamp "$T/d/in.pdf" -o "$T/d/old.pdf" --seal "$seal" --page 1 &&
+    ok "a stamp of a seal without a stored outline" || notok "old-seal stamp: $(cat "$T/old.err")"
+some old '/proc/self/fd/' "... draws it through the drawing module"
+some old 'libcairo' "... and cairo with it"
+expect 0 "... it verifies (VALID)" -- "$E" verify "$T/d/old.pdf"
+row put "$T/imprint.json"
 libs stamp "$E" stamp "$T/d/in.pdf" -o "$T/d/s.pdf" --seal "$seal" --page 1 --qr &&
     ok "a stamp with the drawn imprint and a QR code" || notok "stamp: $(cat "$T/stamp.err")"
 some stamp 'libqrencode' "the stamp's QR code loads libqrencode (through the drawing module)"
@@ -71,13 +124,11 @@ libs verify "$E" verify "$T/d/s.pdf"
 rc=$?
 [ $rc -eq 0 ] && ok "the stamped file verifies (VALID)" || notok "verify: exit $rc: $(cat "$T/verify.out" "$T/verify.err")"
 none verify "eseal verify"
+no_ofd verify "eseal verify of a PDF"
 libs verifyjson "$E" verify --json "$T/d/s.pdf" >/dev/null
 none verifyjson "eseal verify --json"
-# An OFD: stamping and verifying it load libzip and libxml2, and both work.
-python3 "$R/mkofd.py" "$T/d/in.ofd" 1
-libs ofdstamp "$E" stamp "$T/d/in.ofd" -o "$T/d/s.ofd" --seal "$seal" && ok "an OFD stamp" ||
-    notok "OFD stamp: $(cat "$T/ofdstamp.err")"
-some ofdstamp 'libzip' "the OFD stamp loads libzip"
+no_ofd verifyjson "eseal verify --json of a PDF"
+# The OFD stamped above: its verification loads libzip and libxml2, and works.
 libs ofdverify "$E" verify "$T/d/s.ofd" && ok "the stamped OFD verifies (VALID)" ||
     notok "OFD verify: $(cat "$T/ofdverify.out" "$T/ofdverify.err")"
 some ofdverify 'libzip' "the OFD verification loads libzip"
