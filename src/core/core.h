@@ -171,10 +171,18 @@ typedef struct es_timestamper_s {
     eseal_tsa_source *sources;
     eseal_trust *trust;
     eseal_tsa_client_options co;
+    struct es_own_pin_s *pin; /* the own TSA: its pinned check, once a token passed the checklist */
 } es_timestamper;
 ES_RESULT es_timestamper_open(es_timestamper *t, eseal_instance *inst, const char *const *urls, size_t n_urls,
                               unsigned int timeout_ms, const char *hierarchy);
 const char *es_tsa_hierarchy_for(const eseal_cert *signer);
+/* The own TSA's certificate (tsa.c): the one whose key answers. */
+const eseal_cert *es_tsa_service_cert(const eseal_tsa_service *t);
+/* Test hook: when set, every response of the own TSA passes through it before it is checked (a
+ * test changes a signature or an imprint there: the token must still be refused). */
+extern void (*es_own_tsa_tamper)(eseal_buf *resp);
+/* The own TSA's pin (timestamper.c), NULL before its first token passed the checklist. */
+const es_ts_pin *es_timestamper_pin(const es_timestamper *t);
 void es_timestamper_close(es_timestamper *t);
 /* One document's time-stamp (an eseal_timestamp_fn context): the token obtained and where it came from. */
 typedef struct {
