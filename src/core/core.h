@@ -176,8 +176,9 @@ typedef struct es_timestamper_s {
 ES_RESULT es_timestamper_open(es_timestamper *t, eseal_instance *inst, const char *const *urls, size_t n_urls,
                               unsigned int timeout_ms, const char *hierarchy);
 const char *es_tsa_hierarchy_for(const eseal_cert *signer);
-/* The own TSA's certificate (tsa.c): the one whose key answers. */
+/* The own TSA's certificate (tsa.c): the one whose key answers; and its issuer's. */
 const eseal_cert *es_tsa_service_cert(const eseal_tsa_service *t);
+const eseal_cert *es_tsa_service_issuer(const eseal_tsa_service *t);
 /* Test hook: when set, every response of the own TSA passes through it before it is checked (a
  * test changes a signature or an imprint there: the token must still be refused). */
 extern void (*es_own_tsa_tamper)(eseal_buf *resp);

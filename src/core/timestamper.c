@@ -47,7 +47,7 @@ typedef struct es_own_pin_s {
     pthread_mutex_t lock;  /* guards pin */
     pthread_mutex_t first; /* held while the first token goes through the checklist */
     es_ts_pin *pin;
-    const eseal_cert *cert;
+    const eseal_cert *cert, *issuer;
     const char *name;
 } es_own_pin;
 
@@ -65,7 +65,7 @@ static void pin_set(es_own_pin *o, const eseal_buf *token, const eseal_trust *tr
     (void)pthread_mutex_lock(&o->lock);
     if (o->pin == NULL) {
         es_ts_pin *p = NULL;
-        if (es_ok(es_ts_pin_new(&p, es_span_of(token->ptr, token->size), o->cert, trust))) {
+        if (es_ok(es_ts_pin_new(&p, es_span_of(token->ptr, token->size), o->cert, o->issuer, trust))) {
             o->pin = p;
         } else {
             eseal_error_clear();
@@ -161,6 +161,7 @@ ES_RESULT es_timestamper_open(es_timestamper *t, eseal_instance *inst, const cha
             ES_BAIL(ESEAL_ENOMEM, "stamp: cannot make a lock");
         }
         t->pin->cert = es_tsa_service_cert(t->own);
+        t->pin->issuer = es_tsa_service_issuer(t->own);
         t->pin->name = t->sources[0].name;
     }
     t->co.sources = t->sources;

@@ -315,7 +315,8 @@ void es_ts_pin_free(es_ts_pin *p)
     }
 }
 
-static ES_RESULT pin_fill(es_ts_pin *p, const token_parts *t, es_span policy, const eseal_trust *trust)
+static ES_RESULT pin_fill(es_ts_pin *p, const token_parts *t, es_span policy, const eseal_cert *const *known,
+                          size_t n_known, const eseal_trust *trust)
 {
     size_t total = 0;
     es_span parts[P_N];
@@ -335,7 +336,8 @@ static ES_RESULT pin_fill(es_ts_pin *p, const token_parts *t, es_span policy, co
         at += parts[i].len;
     }
     ES_GUARD(hash_of_alg(&p->hash, t->part[P_DIGEST_ALG]));
-    /* The token's certificates, decoded this once, for the window. */
+    /* The token's certificates must be ones this process parsed already (the TSA's and its issuer,
+     * compared as DER): they are then the candidates of the window, and nothing is decoded again. */
     ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *certs = sk_X509_new_null();
     ES_ENSURE_ALLOC(certs);
     if (t->part[P_CERTS].len > 0) {
@@ -345,11 +347,17 @@ static ES_RESULT pin_fill(es_ts_pin *p, const token_parts *t, es_span policy, co
         es_cur in = es_der_inner(&c, &all);
         while (!es_cur_eof(&in)) {
             ES_GUARD(es_der_next(&in, &one));
-            const unsigned char *q = one.tlv.ptr;
-            X509 *x = d2i_X509(NULL, &q, (long)one.tlv.len);
-            ERR_clear_error();
-            ES_ENSURE(x != NULL, ESEAL_EMALFORMED, "tsa pin: a certificate of the token does not parse");
-            es_x509_decodes++;
+            X509 *x = NULL;
+            for (size_t i = 0; x == NULL && i < n_known; i++) {
+                unsigned char *der = NULL;
+                int len = i2d_X509(known[i]->x509, &der);
+                if (len > 0 && es_span_eq(one.tlv, es_span_of(der, (size_t)len))) {
+                    x = known[i]->x509;
+                }
+                OPENSSL_free(der);
+            }
+            ES_ENSURE(x != NULL, ESEAL_ESTATE, "tsa pin: the token carries a certificate other than the TSA's and its issuer's");
+            ES_GUARD_OSSL(X509_up_ref(x), "referencing a certificate");
             if (sk_X509_push(certs, x) <= 0) {
                 X509_free(x);
                 ES_BAIL(ESEAL_ENOMEM, "out of memory");
@@ -359,7 +367,8 @@ static ES_RESULT pin_fill(es_ts_pin *p, const token_parts *t, es_span policy, co
     return window(p, trust, certs);
 }
 
-ES_RESULT es_ts_pin_new(es_ts_pin **out, es_span token, const eseal_cert *tsa, const eseal_trust *trust)
+ES_RESULT es_ts_pin_new(es_ts_pin **out, es_span token, const eseal_cert *tsa, const eseal_cert *issuer,
+                        const eseal_trust *trust)
 {
     *out = NULL;
     ES_ENSURE(tsa != NULL && trust != NULL && token.len > 0, ESEAL_EINVAL, "tsa pin: invalid argument");
@@ -374,7 +383,8 @@ ES_RESULT es_ts_pin_new(es_ts_pin **out, es_span token, const eseal_cert *tsa, c
     ES_ENSURE_ALLOC(p);
     p->cert = tsa->x509;
     X509_up_ref(p->cert);
-    es_result r = pin_fill(p, &t, policy, trust);
+    const eseal_cert *known[2] = {tsa, issuer};
+    es_result r = pin_fill(p, &t, policy, known, issuer != NULL ? 2 : 1, trust);
     bool ok = false;
     if (es_ok(r)) {
         /* The pinned certificate's key made this token's signature (the full check found its signer by
