@@ -7,7 +7,8 @@
  *   after the first two tokens, and every token passes the full eseal_tsa_verify_token afterwards;
  * - a response whose signature or imprint was changed (es_own_tsa_tamper) is refused by the pinned
  *   check; changed every time, the stamp fails (the full checklist refuses it too); changed once, the
- *   fresh token asked through the full checklist is taken;
+ *   fresh token asked through the full checklist is taken; a well-signed response to another request
+ *   (a replay) is refused by the pin for its imprint and nonce;
  * - a genTime past the pin's window (the instance's clock moved past a CRL's nextUpdate) is refused
  *   by the pin and by the full checklist; just before the end of the window the pin takes it;
  * - the SM2 TSA likewise (SM3 imprints, SM2 signatures with the GM/T 0009 ID);
@@ -185,6 +186,27 @@ static void bad_imprint(eseal_buf *resp)
     at[5] ^= 0x80;
 }
 
+/* A response kept from an earlier request and given again: signed by the TSA, for another imprint
+ * and nonce (a replay). The first call of a test keeps one, the next ones replay it. */
+static eseal_buf kept;
+static void replayed(eseal_buf *resp)
+{
+    if (kept.size == 0) {
+        kept.ptr = malloc(resp->size);
+        assert_non_null(kept.ptr);
+        memcpy(kept.ptr, resp->ptr, resp->size);
+        kept.size = resp->size;
+        return;
+    }
+    if (tamper_now()) {
+        es_buf b = ES_BUF_INIT(kept.size + 1);
+        assert_true(es_ok(es_buf_append(&b, kept.ptr, kept.size)));
+        eseal_buf_dispose(resp);
+        es_buf_move_out(resp, &b);
+        es_buf_free(&b);
+    }
+}
+
 static void tampered(void (*hook)(eseal_buf *), bool always)
 {
     es_timestamper ts;
@@ -232,6 +254,34 @@ static void wrong_imprint_refused(void **state)
     (void)state;
     tampered(bad_imprint, true);
     tampered(bad_imprint, false);
+}
+
+/* A well-signed token of this TSA for another request: refused for its imprint and nonce. */
+static void replayed_token_refused(void **state)
+{
+    (void)state;
+    es_timestamper ts;
+    assert_true(es_ok(es_timestamper_open(&ts, inst, NULL, 0, 0, NULL)));
+    es_doc_time dt = {&ts, {ESEAL_BUF_INIT, 0, "", "", NULL}};
+    eseal_buf tok = ESEAL_BUF_INIT;
+    kept = (eseal_buf)ESEAL_BUF_INIT;
+    tamper_left = 0;
+    es_own_tsa_tamper = replayed;
+    assert_int_equal(one_token(&ts, &dt, &tok, 1), ESEAL_OK); /* pins; the response is kept */
+    eseal_buf_dispose(&tok);
+    eseal_tsa_client_result_free(&dt.got);
+    size_t ref = es_ts_pin_refused, acc = es_ts_pin_accepted;
+    tamper_left = 1;
+    assert_int_equal(one_token(&ts, &dt, &tok, 2), ESEAL_OK); /* the fresh one, through the checklist */
+    es_own_tsa_tamper = NULL;
+    assert_int_equal(es_ts_pin_refused - ref, 1);
+    assert_int_equal(es_ts_pin_accepted - acc, 0);
+    full_check(&tok, 2);
+    eseal_buf_dispose(&tok);
+    eseal_tsa_client_result_free(&dt.got);
+    free(kept.ptr);
+    kept = (eseal_buf)ESEAL_BUF_INIT;
+    es_timestamper_close(&ts);
 }
 
 /* The instance's clock, moved by the test (0: the system's). */
@@ -327,6 +377,7 @@ int main(void)
         cmocka_unit_test(sm2_tsa_pinned),
         cmocka_unit_test(wrong_signature_refused),
         cmocka_unit_test(wrong_imprint_refused),
+        cmocka_unit_test(replayed_token_refused),
         cmocka_unit_test(outside_the_window_refused),
         cmocka_unit_test(batch_validates_once),
     };
