@@ -91,6 +91,17 @@ static void full_check(const eseal_buf *token, uint8_t i)
     assert_int_equal(eseal_tsa_verify_token(&rep, &gen, token->ptr, token->size, trust, &vo), ESEAL_OK);
     assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
     assert_true(gen > 0);
+    /* The pin hands out the token's bytes as found in the response; the checklist re-encoded it
+     * (es_ts_response_token): for the own TSA's tokens both are the same bytes. */
+    const unsigned char *tp = token->ptr;
+    PKCS7 *p7 = d2i_PKCS7(NULL, &tp, (long)token->size);
+    assert_non_null(p7);
+    unsigned char *re = NULL;
+    int re_len = i2d_PKCS7(p7, &re);
+    assert_int_equal(re_len, (int)token->size);
+    assert_memory_equal(re, token->ptr, token->size);
+    OPENSSL_free(re);
+    PKCS7_free(p7);
     eseal_report_free(rep);
     OPENSSL_free(req);
     TS_MSG_IMPRINT_free(mi);
