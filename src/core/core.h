@@ -164,7 +164,9 @@ bool es_instance_unlocked(const eseal_instance *inst);
  * Where a batch's time-stamps come from (ltv.c): the TSAs at `urls` in order,
  * or (n_urls 0) the instance's own TSA of `hierarchy` ("sm2" or "p256"; NULL:
  * p256) in-process; tokens pass the client checklist against the instance's
- * trust. es_tsa_hierarchy_for says which own TSA suits a signer.
+ * trust, except the own TSA's after its first, which are checked against the pin
+ * that first token made (timestamper.c, src/crypto/ts_pin.c). es_tsa_hierarchy_for
+ * says which own TSA suits a signer.
  */
 typedef struct es_timestamper_s {
     eseal_tsa_service *own;

@@ -12,8 +12,9 @@
 
 /*
  * Where a batch's time-stamps come from: the request's TSAs in order, or the
- * instance's own TSA answering in-process. Every token passes the client
- * checklist against the instance's trust (eseal_tsa_client_stamp).
+ * instance's own TSA answering in-process. Every token of a request's TSA passes the
+ * client checklist against the instance's trust (eseal_tsa_client_stamp); the own TSA's
+ * first token does, and pins it for the others (below).
  */
 
 void (*es_own_tsa_tamper)(eseal_buf *resp) = NULL;
