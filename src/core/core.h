@@ -164,17 +164,28 @@ bool es_instance_unlocked(const eseal_instance *inst);
  * Where a batch's time-stamps come from (ltv.c): the TSAs at `urls` in order,
  * or (n_urls 0) the instance's own TSA of `hierarchy` ("sm2" or "p256"; NULL:
  * p256) in-process; tokens pass the client checklist against the instance's
- * trust. es_tsa_hierarchy_for says which own TSA suits a signer.
+ * trust, except the own TSA's after its first, which are checked against the pin
+ * that first token made (timestamper.c, src/crypto/ts_pin.c). es_tsa_hierarchy_for
+ * says which own TSA suits a signer.
  */
 typedef struct es_timestamper_s {
     eseal_tsa_service *own;
     eseal_tsa_source *sources;
     eseal_trust *trust;
     eseal_tsa_client_options co;
+    struct es_own_pin_s *pin; /* the own TSA: its pinned check, once a token passed the checklist */
 } es_timestamper;
 ES_RESULT es_timestamper_open(es_timestamper *t, eseal_instance *inst, const char *const *urls, size_t n_urls,
                               unsigned int timeout_ms, const char *hierarchy);
 const char *es_tsa_hierarchy_for(const eseal_cert *signer);
+/* The own TSA's certificate (tsa.c): the one whose key answers; and its issuer's. */
+const eseal_cert *es_tsa_service_cert(const eseal_tsa_service *t);
+const eseal_cert *es_tsa_service_issuer(const eseal_tsa_service *t);
+/* Test hook: when set, every response of the own TSA passes through it before it is checked (a
+ * test changes a signature or an imprint there: the token must still be refused). */
+extern void (*es_own_tsa_tamper)(eseal_buf *resp);
+/* The own TSA's pin (timestamper.c), NULL before its first token passed the checklist. */
+const es_ts_pin *es_timestamper_pin(const es_timestamper *t);
 void es_timestamper_close(es_timestamper *t);
 /* One document's time-stamp (an eseal_timestamp_fn context): the token obtained and where it came from. */
 typedef struct {

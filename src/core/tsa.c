@@ -103,6 +103,9 @@ int eseal_instance_tsa_open(eseal_instance *inst, eseal_tsa_service **out, const
     return ESEAL_OK;
 }
 
+const eseal_cert *es_tsa_service_cert(const eseal_tsa_service *t) { return t != NULL ? t->cert : NULL; }
+const eseal_cert *es_tsa_service_issuer(const eseal_tsa_service *t) { return t != NULL ? t->ca : NULL; }
+
 static ES_RESULT tsa_service_respond(eseal_tsa_service *t, es_buf *out, es_span req)
 {
     eseal_buf resp = ESEAL_BUF_INIT;

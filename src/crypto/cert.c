@@ -94,6 +94,25 @@ ES_RESULT es_x509_set_sm2_id(X509 *x)
     return ES_OK;
 }
 
+_Atomic size_t es_x509_decodes = 0;
+
+void es_x509_count_p7(const PKCS7 *p7)
+{
+    if (p7 != NULL && PKCS7_type_is_signed(p7) && p7->d.sign != NULL && p7->d.sign->cert != NULL) {
+        es_x509_decodes += (size_t)sk_X509_num(p7->d.sign->cert);
+    }
+}
+
+void es_x509_count_cms(CMS_ContentInfo *cms)
+{
+    STACK_OF(X509) *certs = cms != NULL ? CMS_get1_certs(cms) : NULL;
+    if (certs != NULL) {
+        es_x509_decodes += (size_t)sk_X509_num(certs);
+    }
+    sk_X509_pop_free(certs, X509_free);
+    ERR_clear_error();
+}
+
 static bool looks_pem(es_span s) { return memmem(s.ptr, s.len, "-----BEGIN", 10) != NULL; }
 
 ES_RESULT es_cert_parse_all(eseal_cert ***out, size_t *n, es_span data, size_t max_certs)
@@ -110,6 +129,7 @@ ES_RESULT es_cert_parse_all(eseal_cert ***out, size_t *n, es_span data, size_t m
         ES_ENSURE_ALLOC(bio);
         for (;;) {
             X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+            es_x509_decodes += x != NULL;
             if (x == NULL) {
                 unsigned long e = ERR_peek_last_error();
                 if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE && count > 0) {
@@ -142,6 +162,7 @@ ES_RESULT es_cert_parse_all(eseal_cert ***out, size_t *n, es_span data, size_t m
     } else {
         const unsigned char *p = data.ptr;
         X509 *x = d2i_X509(NULL, &p, (long)data.len);
+        es_x509_decodes += x != NULL;
         if (x == NULL) {
             r = es_ossl_error(ESEAL_EMALFORMED, __FILE__, __LINE__, "not a PEM or DER certificate");
         } else if (p != data.ptr + data.len) {

@@ -389,6 +389,7 @@ static ES_RESULT decode_signed_data(CMS_ContentInfo **out, es_span der)
     ES_ENSURE(der.len > 0 && der.len <= LONG_MAX, ESEAL_EMALFORMED, "not a CMS signature");
     const unsigned char *p = der.ptr;
     ES_AUTO(CMS_ContentInfo_freep) CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der.len);
+    es_x509_count_cms(cms);
     ES_ENSURE_OSSL(cms != NULL, ESEAL_EMALFORMED, "not a CMS signature");
     ES_ENSURE(p == der.ptr + der.len, ESEAL_EMALFORMED, "CMS signature has %zu trailing bytes",
               (size_t)(der.ptr + der.len - p));

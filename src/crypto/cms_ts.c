@@ -22,6 +22,7 @@ ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal
     ES_ENSURE_ARG(cms_der != NULL && fn != NULL);
     const unsigned char *p = cms_der->ptr;
     ES_AUTO(CMS_ContentInfo_freep) CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)cms_der->len);
+    es_x509_count_cms(cms);
     ES_ENSURE_OSSL(cms != NULL && p == cms_der->ptr + cms_der->len, ESEAL_EMALFORMED, "cms: not a DER ContentInfo");
     STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
     ES_ENSURE(sis != NULL && sk_CMS_SignerInfo_num(sis) == 1, ESEAL_EINVAL, "cms: a signature timestamp needs one signer");
@@ -40,6 +41,7 @@ ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal
     /* The token must be one: a ContentInfo, nothing after it. */
     const unsigned char *tp = token.ptr;
     PKCS7 *p7 = token.size > 0 && token.size <= LONG_MAX ? d2i_PKCS7(NULL, &tp, (long)token.size) : NULL;
+    es_x509_count_p7(p7);
     bool whole = p7 != NULL && tp == token.ptr + token.size;
     PKCS7_free(p7);
     ERR_clear_error();
@@ -251,6 +253,7 @@ ES_RESULT es_tsa_check_token_parts(eseal_report *rep, int64_t *gen_ms, es_span t
     *gen_ms = 0;
     const unsigned char *p = token.ptr;
     PKCS7 *p7 = token.len > 0 && token.len <= LONG_MAX ? d2i_PKCS7(NULL, &p, (long)token.len) : NULL;
+    es_x509_count_p7(p7);
     TS_TST_INFO *tst = p7 != NULL ? PKCS7_to_TS_TST_INFO(p7) : NULL;
     PKCS7_free(p7);
     ERR_clear_error();

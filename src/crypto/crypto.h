@@ -68,6 +68,30 @@ typedef struct es_kek {
  * a server opens keys from several threads). */
 extern _Atomic size_t es_kdf_derivations;
 extern _Atomic size_t es_keyfile_opens;
+/* Test hooks (issue 18, counted, never timed): certificates decoded by eseal (es_cert_parse_all,
+ * the certificates of a time-stamp token, a document's certificates in a chain check, a pin's
+ * token: es_x509_decodes) and certificate chains validated (es_chain_check_ex: es_chain_validations). */
+extern _Atomic size_t es_x509_decodes;
+extern _Atomic size_t es_chain_validations;
+
+/*
+ * The pinned check of one TSA's tokens (ts_pin.c says what is compared and why it is as safe as the
+ * full checklist for the instance's own TSA). es_ts_pin_new pins the TSA of `token` (a
+ * TimeStampToken that passed the whole client checklist against `trust`) whose certificate is
+ * `tsa`, issued by `issuer` (may be NULL; the token may carry only these two, compared as DER); es_ts_pin_check then takes a TimeStampResp answering the DER request `req`: *ok true with
+ * the token (its bytes in the response), its genTime and its serial in hex, or *ok false when any
+ * point differs (an error only for a lack of memory). es_ts_pin_accepted/_refused count them.
+ */
+typedef struct es_ts_pin es_ts_pin;
+extern _Atomic size_t es_ts_pin_accepted;
+extern _Atomic size_t es_ts_pin_refused;
+ES_RESULT es_ts_pin_new(es_ts_pin **out, es_span token, const eseal_cert *tsa, const eseal_cert *issuer,
+                        const eseal_trust *trust);
+ES_RESULT es_ts_pin_check(const es_ts_pin *p, bool *ok, es_span resp, es_span req, eseal_buf *token, int64_t *gen_ms,
+                          char *serial, size_t serial_cap);
+/* The genTimes [lo, hi] (inclusive) in which the pinned chain check holds. */
+void es_ts_pin_window(const es_ts_pin *p, int64_t *lo, int64_t *hi);
+void es_ts_pin_free(es_ts_pin *p);
 /* k->key from the passphrase under k's salt and parameters: one derivation. */
 ES_RESULT es_kek_derive(es_kek *k, const char *pass, size_t pass_len);
 /* A new KEK: a random salt, the default parameters, one derivation. */

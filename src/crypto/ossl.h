@@ -4,6 +4,7 @@
 #define ES_OSSL_H
 
 #include <openssl/cms.h>
+#include <openssl/pkcs7.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -110,6 +111,9 @@ ES_RESULT es_key_sign_span(es_buf *out, eseal_key *key, eseal_hash hash, eseal_s
 /* Verifies sig over data with pub. *valid = 1/0. For SM2 `id` selects the distinguishing ID. */
 ES_RESULT es_verify_pkey(int *valid, EVP_PKEY *pub, eseal_hash hash, eseal_sig_scheme scheme,
                          const char *sm2_id, es_span data, es_span sig);
+/* es_x509_decodes (crypto.h) for the certificates a decoded PKCS7 or CMS SignedData carries. */
+void es_x509_count_p7(const PKCS7 *p7);
+void es_x509_count_cms(CMS_ContentInfo *cms);
 /* Marks an SM2-signed certificate so that chain checks use the GM/T 0009 ID. */
 ES_RESULT es_x509_set_sm2_id(X509 *x);
 bool es_x509_is_sm2_signed(const X509 *x);

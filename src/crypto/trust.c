@@ -419,10 +419,13 @@ ES_RESULT es_chain_check(eseal_report *rep, const eseal_trust *t, X509 *signer, 
     return es_chain_check_ex(rep, t, signer, extra, at_ms, claimed_ms, NULL);
 }
 
+_Atomic size_t es_chain_validations = 0;
+
 ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signer, STACK_OF(X509) *extra,
                             int64_t at_ms, int64_t claimed_ms, const es_revocation_opts *ro)
 {
     char lbl[300];
+    es_chain_validations++;
     if (t == NULL || sk_X509_num(t->anchors) == 0) {
         ES_GUARD(es_report_check(rep, "chain", ESEAL_CHECK_INDETERMINATE, NULL, "no trust anchors"));
         return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_CERTIFICATE_CHAIN_FOUND,
@@ -445,6 +448,7 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
     for (size_t i = 0; ro != NULL && i < ro->cert_count && i < ES_REV_MAX_EMBEDDED; i++) {
         const unsigned char *p = ro->certs[i].ptr;
         X509 *x = d2i_X509(NULL, &p, (long)ro->certs[i].len);
+        es_x509_decodes += x != NULL;
         if (x == NULL) {
             ERR_clear_error(); /* not a certificate: it simply does not help */
             continue;

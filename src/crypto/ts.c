@@ -512,6 +512,7 @@ static ES_RESULT respond_sm2(es_buf *out, es_span reqder, eseal_tsa_responder *r
     ES_GUARD(res);
     const unsigned char *p = cms.ptr;
     PKCS7 *token = d2i_PKCS7(NULL, &p, (long)cms.len);
+    es_x509_count_p7(token);
     ES_ENSURE_OSSL(token != NULL && p == cms.ptr + cms.len, ESEAL_ECRYPTO, "tsa: reading back the token");
     TS_RESP_set_tst_info(resp, token, tst); /* takes both */
     tst = NULL;
@@ -876,6 +877,7 @@ static ES_RESULT check_signature_cms(eseal_report *rep, PKCS7 *token, X509 *sign
     ES_ENSURE_OSSL(n > 0, ESEAL_EMALFORMED, "tsa: re-encoding the token");
     const unsigned char *p = der;
     CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, n);
+    es_x509_count_cms(cms);
     OPENSSL_free(der);
     ERR_clear_error();
     if (cms == NULL) {
@@ -1016,6 +1018,7 @@ static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, c
     PKCS7 *token = NULL;
     const unsigned char *p = der.ptr;
     resp = d2i_TS_RESP(NULL, &p, (long)der.len);
+    es_x509_count_p7(resp != NULL ? TS_RESP_get_token(resp) : NULL);
     if (resp != NULL && p == der.ptr + der.len) {
         bool granted = false;
         ES_GUARD(report_status(rep, TS_RESP_get_status_info(resp), &granted));
@@ -1031,6 +1034,7 @@ static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, c
         resp = NULL;
         p = der.ptr;
         own = d2i_PKCS7(NULL, &p, (long)der.len);
+        es_x509_count_p7(own);
         ERR_clear_error();
         ES_ENSURE(own != NULL && p == der.ptr + der.len, ESEAL_EMALFORMED,
                   "tsa: neither a DER TimeStampResp nor a time-stamp token");

@@ -65,6 +65,7 @@ ES_RESULT es_ts_response_token(eseal_buf *token, char *serial, size_t serial_cap
 {
     const unsigned char *p = resp.ptr;
     ES_AUTO(TS_RESP_freep) TS_RESP *r = d2i_TS_RESP(NULL, &p, (long)resp.len);
+    es_x509_count_p7(r != NULL ? TS_RESP_get_token(r) : NULL);
     ES_ENSURE_OSSL(r != NULL && TS_RESP_get_token(r) != NULL, ESEAL_EMALFORMED, "tsa client: no token in the answer");
     unsigned char *der = NULL;
     int n = i2d_PKCS7(TS_RESP_get_token(r), &der);
