@@ -151,8 +151,8 @@ static ES_RESULT put_num(es_buf *b, double v)
 }
 
 /* The imprint as appearance-stream operators, in points with the origin at the bottom-left of the box. */
-static ES_RESULT appearance(es_buf *b, const eseal_imprint_outline *o, double box_h_pt, const char *serial,
-                            double w_pt)
+static ES_RESULT appearance(es_buf *b, size_t *fixed, const eseal_imprint_outline *o, double box_h_pt,
+                            const char *serial, double w_pt)
 {
     uint32_t c = eseal_imprint_outline_color(o);
     ES_GUARD(es_buf_printf(b, "q %.4f %.4f %.4f rg\n", ((c >> 16) & 0xff) / 255.0, ((c >> 8) & 0xff) / 255.0,
@@ -171,6 +171,7 @@ static ES_RESULT appearance(es_buf *b, const eseal_imprint_outline *o, double bo
         ES_GUARD(es_buf_append_byte(b, '\n'));
     }
     ES_GUARD(es_buf_append_str(b, "f Q\n"));
+    *fixed = b->len; /* the imprint: the same for every stamp of this seal at this size */
     if (serial != NULL && serial[0] != 0) {
         /* The stamp serial, small and centred under the imprint (Helvetica, a standard font). */
         double size = 5.5;
@@ -380,12 +381,23 @@ static ES_RESULT page_with_widgets(writer *w, const es_pdf_page *pg, const int *
  */
 /*
  * The last appearance each thread compressed, and what it compressed to: every document of a batch
- * with one seal at one size draws the same appearance, and deflating it (level 6, ~1 ms for a 28 KB
+ * with one seal at one size draws the same imprint, and deflating it (level 6, ~1 ms for a 28 KB
  * imprint) was an eighth of a batch's CPU. compress2 is a pure function of its input, so the memo
  * changes no byte. Freed when the thread ends (pthread key destructor).
+ *
+ * What follows the imprint in the stream (the stamp's serial, a QR code) differs from stamp to
+ * stamp, so the memo keeps the imprint part alone (`fixed` bytes) compressed as the start of a
+ * zlib stream ended by a full flush (RFC 1950 header, deflate blocks none of which is the last,
+ * byte-aligned, and no reference across the flush: Z_FULL_FLUSH resets the history); each stamp
+ * then deflates only its own tail as raw deflate blocks (the last one final) and ends the stream
+ * with the Adler-32 of the whole content (adler32_combine of the two parts). RFC 1951 §3.2.3: a
+ * deflate stream is a sequence of blocks, so the two parts together are one valid stream, which
+ * inflates to the whole content.
  */
 typedef struct {
     es_buf in, out;
+    bool flushed; /* out: the start of a zlib stream ended by a full flush (a tail follows), else whole */
+    uLong adler;  /* flushed: Adler-32 of `in` */
 } flate_memo;
 
 static pthread_key_t memo_key;
@@ -404,20 +416,66 @@ static void memo_free(void *p)
 
 static void memo_init(void) { memo_ok = pthread_key_create(&memo_key, memo_free) == 0; }
 
-/* `content` deflated into `z`, from this thread's memo when it is the same content. */
-static ES_RESULT deflate_appearance(es_buf *z, es_span content)
+/* Deflates `in` onto the end of z: zlib (RFC 1950) or raw (windowBits -15) format, `flush` Z_FINISH or
+ * Z_FULL_FLUSH (then nothing final is written: more blocks may follow). */
+static ES_RESULT deflate_into(es_buf *z, es_span in, int window_bits, int flush)
+{
+    z_stream s = {0};
+    ES_ENSURE(deflateInit2(&s, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) == Z_OK, ESEAL_ENOMEM,
+              "pdf: the appearance stream cannot be compressed");
+    size_t bound = (size_t)deflateBound(&s, (uLong)in.len) + 16; /* + the full flush's empty stored block */
+    es_result r = es_buf_reserve(z, z->len + bound);
+    if (es_ok(r)) {
+        s.next_in = (Bytef *)(uintptr_t)in.ptr;
+        s.avail_in = (uInt)in.len;
+        s.next_out = z->ptr + z->len;
+        s.avail_out = (uInt)bound;
+        int rc = deflate(&s, flush);
+        if ((flush == Z_FINISH && rc != Z_STREAM_END) || (flush != Z_FINISH && (rc != Z_OK || s.avail_in != 0))) {
+            r = es_error_set(ESEAL_ERROR, __FILE__, __LINE__, "pdf: the appearance stream cannot be compressed");
+        } else {
+            z->len += bound - s.avail_out;
+        }
+    }
+    (void)deflateEnd(&s);
+    return r;
+}
+
+/* The content's tail after the memo's flushed start (deflate_appearance): raw blocks and the Adler-32 trailer. */
+static ES_RESULT deflate_tail(es_buf *z, es_span content, size_t fixed, uLong fixed_adler)
+{
+    es_span tail = es_span_of(content.ptr + fixed, content.len - fixed);
+    ES_GUARD(deflate_into(z, tail, -15, Z_FINISH));
+    uLong a = adler32_combine(fixed_adler, adler32(1L, tail.ptr, (uInt)tail.len), (z_off_t)tail.len);
+    uint8_t be[4] = {(uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a};
+    return es_buf_append(z, be, sizeof(be));
+}
+
+/* `content` deflated into `z`, from this thread's memo when it is the same content, or (`fixed` >
+ * 0) when its first `fixed` bytes are the memo's; see flate_memo. */
+static ES_RESULT deflate_appearance(es_buf *z, es_span content, size_t fixed)
 {
     (void)pthread_once(&memo_once, memo_init);
     flate_memo *m = memo_ok ? pthread_getspecific(memo_key) : NULL;
-    if (m != NULL && es_span_eq(es_buf_span(&m->in), content)) {
-        return es_buf_append(z, m->out.ptr, m->out.len);
+    bool split = fixed > 0 && fixed < content.len;
+    es_span key = split ? es_span_of(content.ptr, fixed) : content;
+    if (m != NULL && m->flushed == split && es_span_eq(es_buf_span(&m->in), key)) {
+        ES_GUARD(es_buf_append(z, m->out.ptr, m->out.len));
+        return split ? deflate_tail(z, content, fixed, m->adler) : ES_OK;
     }
-    uLongf zlen = compressBound((uLong)content.len);
-    ES_GUARD(es_buf_reserve(z, (size_t)zlen));
-    ES_ENSURE(compress2(z->ptr, &zlen, content.ptr, (uLong)content.len, 6) == Z_OK, ESEAL_ERROR,
-              "pdf: the appearance stream cannot be compressed");
-    z->len = (size_t)zlen;
+    uLong adler = 0;
+    if (split) {
+        ES_GUARD(deflate_into(z, key, 15, Z_FULL_FLUSH));
+        adler = adler32(1L, key.ptr, (uInt)key.len);
+    } else {
+        uLongf zlen = compressBound((uLong)content.len);
+        ES_GUARD(es_buf_reserve(z, (size_t)zlen));
+        ES_ENSURE(compress2(z->ptr, &zlen, content.ptr, (uLong)content.len, 6) == Z_OK, ESEAL_ERROR,
+                  "pdf: the appearance stream cannot be compressed");
+        z->len = (size_t)zlen;
+    }
     es_pdf_deflations++;
+    size_t head = z->len; /* what the memo keeps: the whole stream, or its flushed start */
     if (memo_ok && m == NULL) {
         m = es_calloc(1, sizeof(*m));
         if (m != NULL && pthread_setspecific(memo_key, m) != 0) {
@@ -432,21 +490,24 @@ static ES_RESULT deflate_appearance(es_buf *z, es_span content)
     if (m != NULL) {
         /* A memo that cannot be kept is forgotten, never half-kept. */
         m->in.len = m->out.len = 0;
-        if (!es_ok(es_buf_append(&m->in, content.ptr, content.len)) || !es_ok(es_buf_append(&m->out, z->ptr, z->len))) {
+        m->flushed = split;
+        m->adler = adler;
+        if (!es_ok(es_buf_append(&m->in, key.ptr, key.len)) || !es_ok(es_buf_append(&m->out, z->ptr, head))) {
             eseal_error_clear();
             m->in.len = m->out.len = 0;
         }
     }
-    return ES_OK;
+    return split ? deflate_tail(z, content, fixed, adler) : ES_OK;
 }
 
+/* `fixed`: the length of the content's start that every stamp with this imprint draws alike (0: none). */
 static ES_RESULT form_xobject(writer *w, int num, double bw, double bh, const double *matrix, const char *resources,
-                              es_span content)
+                              es_span content, size_t fixed)
 {
     ES_AUTO(es_buf_freep) es_buf z = ES_BUF_INIT(ES_PDF_XOBJECT_MAX);
     bool flate = content.len >= FLATE_MIN;
     if (flate) {
-        ES_GUARD(deflate_appearance(&z, content));
+        ES_GUARD(deflate_appearance(&z, content, fixed));
     }
     ES_GUARD(obj(w, num, 0));
     ES_GUARD(es_buf_printf(w->b, "<< /Type /XObject /Subtype /Form /BBox [0 0 %.3f %.3f]", bw, bh));
@@ -553,11 +614,12 @@ static ES_RESULT visible_single(writer *w, int *field, const es_pdf_doc *d, cons
 
     int A = w->next++, W = w->next++;
     ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(ES_PDF_XOBJECT_MAX);
-    ES_GUARD(appearance(&ap, imprint, box_h - (art_h - img_h), o->serial, img_w));
+    size_t fixed = 0;
+    ES_GUARD(appearance(&ap, &fixed, imprint, box_h - (art_h - img_h), o->serial, img_w));
     if (qr) {
         ES_GUARD(put_qr(&ap, o->qr_text, img_w + QR_GAP_MM * PT_PER_MM, box_h - QR_MM * PT_PER_MM, QR_MM * PT_PER_MM));
     }
-    ES_GUARD(form_xobject(w, A, box_w, box_h, v.quarter != 0 ? m : NULL, HELV_RES, es_buf_span(&ap)));
+    ES_GUARD(form_xobject(w, A, box_w, box_h, v.quarter != 0 ? m : NULL, HELV_RES, es_buf_span(&ap), fixed));
     ES_GUARD(obj(w, W, 0));
     ES_GUARD(es_buf_append_str(w->b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T "));
     ES_GUARD(put_text(w->b, name));
@@ -600,8 +662,9 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
     /* The whole imprint once, drawn by every slice through its own clip (the slice's BBox). */
     int I = w->next++;
     ES_AUTO(es_buf_freep) es_buf ap = ES_BUF_INIT(ES_PDF_XOBJECT_MAX);
-    ES_GUARD(appearance(&ap, imprint, img_h, NULL, img_w));
-    ES_GUARD(form_xobject(w, I, img_w, img_h, NULL, "<< >>", es_buf_span(&ap)));
+    size_t fixed = 0;
+    ES_GUARD(appearance(&ap, &fixed, imprint, img_h, NULL, img_w));
+    ES_GUARD(form_xobject(w, I, img_w, img_h, NULL, "<< >>", es_buf_span(&ap), 0));
     int F = w->next++;
     int npages = last - first + 1;
     int *widgets = es_calloc((size_t)npages, sizeof(int));
@@ -639,7 +702,7 @@ static ES_RESULT visible_cross(writer *w, int *field, const es_pdf_doc *d, const
         double rect[4], m[6];
         view_rect(&v, v.w - sw, ytop, sw, img_h, rect);
         view_matrix(&v, sw, img_h, m);
-        r = form_xobject(w, A, sw, img_h, v.quarter != 0 ? m : NULL, res, es_span_of(content, (size_t)n));
+        r = form_xobject(w, A, sw, img_h, v.quarter != 0 ? m : NULL, res, es_span_of(content, (size_t)n), 0);
         if (es_ok(r)) {
             r = obj(w, W, 0);
         }

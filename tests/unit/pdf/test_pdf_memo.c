@@ -2,8 +2,10 @@
 /*
  * The appearance of a stamp is deflated once per thread for as long as it is the same (pdf_stamp.c,
  * deflate_appearance): a batch stamps every document with one imprint. The memo changes no byte:
- * the compressed appearance of a later stamp is byte-equal to the first one's, another drawing is
- * compressed again, and another thread compresses its own.
+ * the compressed appearance of a later stamp is byte-equal to the first one's, and another thread
+ * compresses its own. With a serial under the imprint (each stamp its own), the imprint part is
+ * deflated once and each stamp deflates only its serial: every stream inflates (zlib checks its
+ * Adler-32) to exactly the imprint followed by that stamp's serial.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
@@ -36,6 +39,17 @@ static void make_pdf(eseal_buf *out)
            o3 = (size_t)(strstr(p, "3 0 obj") - p);
     pdf_put(out, "xref\n0 4\n0000000000 65535 f \n%010zu 00000 n \n%010zu 00000 n \n%010zu 00000 n \n", o1, o2, o3);
     pdf_put(out, "trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", x);
+}
+
+/* The stream z inflated (zlib format, its Adler-32 checked) into out; fails the test if it is not one. */
+static void inflated(es_span z, eseal_buf *out)
+{
+    uLongf n = 1u << 20;
+    *out = (eseal_buf)ESEAL_BUF_INIT;
+    out->ptr = malloc(n);
+    assert_non_null(out->ptr);
+    assert_int_equal(uncompress(out->ptr, &n, z.ptr, (uLong)z.len), Z_OK);
+    out->size = n;
 }
 
 /* The bytes of the first /FlateDecode stream of the update (after `base` bytes), or an empty span. */
@@ -93,10 +107,34 @@ static void test_deflated_once(void **state)
     assert_int_equal(es_pdf_deflations - d0, first); /* the second stamp: from the memo */
     es_span zb = flate_of(&b, in.size);
     assert_true(es_span_eq(za, zb));
-    /* A serial printed under the imprint draws another appearance: deflated again, other bytes. */
+    /* A serial printed under the imprint: the imprint part is deflated once more (as the start of a
+     * stream), then each serial alone; each stream inflates to the imprint and its own serial. */
     stamp(f, &in, &c, "2026-0001");
-    assert_true(es_pdf_deflations - d0 > first);
+    unsigned long with_serial = es_pdf_deflations - d0;
+    assert_int_equal(with_serial, first + 1);
     assert_false(es_span_eq(flate_of(&c, in.size), za));
+    eseal_buf d;
+    stamp(f, &in, &d, "2026-0002");
+    assert_int_equal(es_pdf_deflations - d0, with_serial); /* the imprint from the memo */
+    eseal_buf ia, ic, id;
+    inflated(za, &ia);
+    inflated(flate_of(&c, in.size), &ic);
+    inflated(flate_of(&d, in.size), &id);
+    static const char tail_c[] = "(2026-0001) Tj ET\n", tail_d[] = "(2026-0002) Tj ET\n";
+    /* Both: the same imprint (placed above the serial line, so not the bytes of `a`) and then
+     * their own serial. */
+    assert_true(id.size == ic.size && ic.size > ia.size);
+    const uint8_t *bt = memmem(ic.ptr, ic.size, "BT /Helv", 8);
+    assert_non_null(bt);
+    size_t imprint = (size_t)(bt - ic.ptr);
+    assert_true(imprint > ia.size / 2);
+    assert_memory_equal(ic.ptr, id.ptr, imprint);
+    assert_memory_equal(ic.ptr + ic.size - (sizeof(tail_c) - 1), tail_c, sizeof(tail_c) - 1);
+    assert_memory_equal(id.ptr + id.size - (sizeof(tail_d) - 1), tail_d, sizeof(tail_d) - 1);
+    assert_memory_equal(ic.ptr + imprint, id.ptr + imprint, ic.size - imprint - (sizeof(tail_c) - 1));
+    free(ia.ptr);
+    free(ic.ptr);
+    free(id.ptr);
     /* Another thread keeps its own memo: it deflates, and gets the same bytes. */
     job j = {f, &in, ESEAL_BUF_INIT, 0};
     pthread_t t;
@@ -105,8 +143,8 @@ static void test_deflated_once(void **state)
     assert_true(j.deflated >= 1);
     assert_true(es_span_eq(flate_of(&j.out, in.size), za));
     /* Each output verifies. */
-    const eseal_buf *outs[] = {&a, &b, &c, &j.out};
-    for (size_t i = 0; i < 4; i++) {
+    const eseal_buf *outs[] = {&a, &b, &c, &d, &j.out};
+    for (size_t i = 0; i < 5; i++) {
         eseal_report *rep = NULL;
         assert_int_equal(eseal_pdf_verify(&rep, outs[i]->ptr, outs[i]->size, f->trust, NULL), ESEAL_OK);
         assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
@@ -116,6 +154,7 @@ static void test_deflated_once(void **state)
     eseal_buf_dispose(&a);
     eseal_buf_dispose(&b);
     eseal_buf_dispose(&c);
+    eseal_buf_dispose(&d);
     eseal_buf_dispose(&j.out);
 }
 
