@@ -144,6 +144,8 @@ typedef struct {
     es_pdf_view *view;  /* the signed revision shown by the shared parse (NULL: a parse of its own) */
     bool in_signed;     /* the view is entered: side a is shown */
     bool view_bad;      /* side a read something the view does not show as the signed revision */
+    bool in_pass1;      /* pass 1 runs (counts.read1) */
+    struct es_pdf_walks *walks; /* pass 1's records (ch->walks; NULL: walk without them) */
     uint8_t *alen;      /* bit per object number: its signed /Length is replaced later (second_level) */
     size_t *cmp;        /* pass 3: indices into reached of the objects compared */
     snap *snaps;        /* and what side a shows of each */
@@ -462,35 +464,288 @@ static bool replaced_later(const diff *d, int num)
     return num <= 0 || (uint32_t)num >= d->ch->n || d->ch->newest[num] > d->since;
 }
 
-static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *w, uint8_t key)
+/*
+ * Pass 1's records (issue 18, h-pass1). The signatures of one file judge nested revisions, and a
+ * judgement on a view (pdf_view.c) shows every object that no later revision replaced as the whole
+ * file's parse has it: most objects read the same in every judgement. What pass 1's walks take from
+ * an object's value is only its references, in the order walk_value meets them: the number and
+ * generation of each, the depth it lies at inside the value, the top-level key it lies under (the
+ * via_keys id a push records, and whether page_skip or annot_skip names that key). So the first
+ * judgement that walks an object records that list (record_of, one reading of the value through
+ * qpdf), and every later judgement walks the object from it (replay) with the very same steps
+ * walk_value takes for each reference (visit_ref): the same pushes, edges, dep bits, budget, depth
+ * bound, seen and content bits, in the same order, so every result of pass 1 is the same.
+ *
+ * Why a record stays exact: the shared parse changes an object's definition only when a view gives
+ * it its signed definition and when leaving puts the file's back (pdf_view.c swaps; nothing else in
+ * verification writes to it). A record is made and used only for an object the current view does
+ * not swap, and judge() drops the records of every object its view swaps before entering it, so a
+ * record always describes the definition the object has when it is used. qpdf hides a dictionary key
+ * whose value resolves to null, so a value's keys also depend on what other objects resolve to: a
+ * view swaps only dictionaries, arrays and streams for signed definitions of the same kind (never
+ * null, pdf_view.c), so whether an object resolves to null is the same in every view. A value
+ * with a dictionary at the key bound, a reference of another generation, or whose references lie
+ * deeper than the walk may go from where it is met, is walked as before (walk_value's own code),
+ * and so is every object outside a view (a parse of the signed revision) and every object a view
+ * swaps: a judgement reads through qpdf what its revision's successors replaced, plus what no
+ * earlier judgement recorded. es_pdf_diff_full_walk(true) (tests) turns the records off.
+ */
+typedef struct {
+    int32_t num;
+    uint8_t key;  /* via_keys id of the top-level key it lies under (0: other or none) */
+    uint8_t skip; /* 1: that key is in page_skip; 2: in annot_skip */
+    uint8_t rel;  /* the depth of its walk_value call below the value's own */
+} wref;
+
+struct es_pdf_walks {
+    qpdf_data q;     /* the parse the records describe */
+    uint32_t n;      /* object numbers 0..n-1 */
+    uint32_t *start; /* per object: index into refs + 1 (0: no record) */
+    uint32_t *count;
+    uint8_t *maxd;   /* the deepest walk_value call inside the value, relative to its own */
+    wref *refs;
+    size_t nrefs, caprefs;
+};
+
+static const char *const page_skip[] = {"/Annots", "/Parent", "/B", NULL};
+static const char *const annot_skip[] = {"/P", "/Parent", "/Popup", "/IRT", NULL};
+
+static _Thread_local bool full_walk;
+
+void es_pdf_diff_full_walk(bool on) { full_walk = on; }
+
+void es_pdf_walks_free(struct es_pdf_walks *w)
 {
-    ES_ENSURE(depth < MAX_DEPTH, ESEAL_ELIMIT, "pdf: objects nest more than %d deep", MAX_DEPTH);
-    if (d->in_signed && depth > 0 && qpdf_oh_is_indirect(q, v)) {
+    if (w == NULL) {
+        return;
+    }
+    es_free(w->start);
+    es_free(w->count);
+    es_free(w->maxd);
+    es_free(w->refs);
+    es_free(w);
+}
+
+/*
+ * What a view swaps has another definition while it is entered, and the file's again after leaving
+ * (put back from text): no record of it holds, before pass 1 (made under another view, or before a
+ * swap) nor after it (made of the signed definition). Called before the view is entered and after
+ * pass 1 has left it, whether or not the judgement uses the records.
+ */
+static void walks_drop(const es_pdf_view *v, struct es_pdf_walks *w)
+{
+    for (size_t i = 0; v != NULL && w != NULL && i < es_pdf_view_nswapped(v); i++) {
+        int num = es_pdf_view_swapped(v, i);
+        if (num > 0 && (uint32_t)num < w->n) {
+            w->start[num] = 0;
+        }
+    }
+}
+
+/* The records for pass 1 of this judgement: NULL when it walks without them (no view, the test hook). */
+static struct es_pdf_walks *walks_for(diff *d, es_pdf_xref_changes *ch)
+{
+    if (d->view == NULL || ch == NULL) {
+        return NULL;
+    }
+    struct es_pdf_walks *w = ch->walks;
+    walks_drop(d->view, w);
+    if (full_walk || d->ch != ch || ch->newest == NULL || d->since == 0) {
+        return NULL;
+    }
+    if (w != NULL && w->q != d->a) {
+        es_pdf_walks_free(w); /* another parse: nothing recorded holds */
+        d->ch->walks = w = NULL;
+    }
+    if (w == NULL) {
+        w = es_calloc(1, sizeof(*w));
+        if (w == NULL) {
+            return NULL;
+        }
+        w->q = d->a;
+        w->n = d->ch->n;
+        w->start = es_calloc((size_t)w->n + 1, sizeof(*w->start));
+        w->count = es_calloc((size_t)w->n + 1, sizeof(*w->count));
+        w->maxd = es_calloc((size_t)w->n + 1, 1);
+        if (w->start == NULL || w->count == NULL || w->maxd == NULL) {
+            es_pdf_walks_free(w);
+            return NULL;
+        }
+        d->ch->walks = w;
+    }
+    return w;
+}
+
+/* record_of's walk of a value: walk_value's order, its depths and keys, stopping at references. */
+typedef struct {
+    struct es_pdf_walks *w;
+    int maxd;
+    bool ok; /* false: the value is walked by walk_value's own code */
+} recorder;
+
+static void record_value(recorder *r, qpdf_data q, qpdf_oh v, int rel, uint8_t key, uint8_t skip)
+{
+    if (!r->ok) {
+        return;
+    }
+    if (rel > r->maxd) {
+        r->maxd = rel;
+    }
+    if (rel >= MAX_DEPTH) {
+        r->ok = false;
+        return;
+    }
+    if (rel > 0 && qpdf_oh_is_indirect(q, v)) {
+        int num = qpdf_oh_get_object_id(q, v);
+        if (num <= 0 || qpdf_oh_get_generation(q, v) != 0) {
+            r->ok = false;
+            return;
+        }
+        struct es_pdf_walks *w = r->w;
+        if (w->nrefs == w->caprefs) {
+            size_t cap = w->caprefs == 0 ? 1024 : w->caprefs * 2;
+            wref *n = cap < UINT32_MAX - 1 ? es_realloc(w->refs, cap * sizeof(*n)) : NULL;
+            if (n == NULL) {
+                r->ok = false;
+                return;
+            }
+            w->refs = n;
+            w->caprefs = cap;
+        }
+        w->refs[w->nrefs++] = (wref){num, key, skip, (uint8_t)rel};
+        return;
+    }
+    if (qpdf_oh_is_array(q, v)) {
+        int n = qpdf_oh_get_array_n_items(q, v);
+        for (int i = 0; i < n && r->ok; i++) {
+            record_value(r, q, qpdf_oh_get_array_item(q, v, i), rel + 1, key, skip);
+        }
+    } else if (qpdf_oh_is_dictionary(q, v) || qpdf_oh_is_stream(q, v)) {
+        qpdf_oh dict = qpdf_oh_is_stream(q, v) ? qpdf_oh_get_dict(q, v) : v;
+        char *keys[512];
+        size_t n = dict_keys(q, dict, keys);
+        if (n >= ES_PDF_MAX_DICT_KEYS) {
+            r->ok = false; /* walk_value sets dep and view_bad for it: its own code does */
+        }
+        for (size_t i = 0; i < n && r->ok; i++) {
+            uint8_t k = key, sk = skip;
+            if (rel == 0) {
+                k = key_id(keys[i]);
+                sk = (uint8_t)((listed(keys[i], page_skip) ? 1 : 0) | (listed(keys[i], annot_skip) ? 2 : 0));
+            }
+            record_value(r, q, qpdf_oh_get_key(q, dict, keys[i]), rel + 1, k, sk);
+        }
+        free_keys(keys, n);
+    }
+}
+
+/* The record of object num (generation 0), made on first use; false when it has none. */
+static bool record_of(diff *d, qpdf_data q, int num)
+{
+    struct es_pdf_walks *w = d->walks;
+    if ((uint32_t)num >= w->n) {
+        return false;
+    }
+    if (w->start[num] != 0) {
+        return w->maxd[num] < MAX_DEPTH;
+    }
+    size_t first = w->nrefs;
+    recorder r = {w, 0, true};
+    record_value(&r, q, qpdf_get_object_by_id(q, num, 0), 0, 0, 0);
+    if (!r.ok) {
+        w->nrefs = first;
+        w->start[num] = (uint32_t)first + 1;
+        w->count[num] = 0;
+        w->maxd[num] = UINT8_MAX; /* walked by walk_value's own code, every time */
+        return false;
+    }
+    w->start[num] = (uint32_t)first + 1;
+    w->count[num] = (uint32_t)(w->nrefs - first);
+    w->maxd[num] = (uint8_t)r.maxd;
+    return true;
+}
+
+static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *w, uint8_t key);
+static ES_RESULT walk_body(diff *d, qpdf_data q, qpdf_oh v, int num, int depth, walker *w, uint8_t key);
+
+/*
+ * A reference met at `depth` > 0 (h: its handle, or 0 when met in a record): the view's check, then
+ * push it (no `follow`), or mark it as drawn content (*enter: its value is to be walked next).
+ */
+static ES_RESULT visit_ref(diff *d, qpdf_data q, qpdf_oh h, int num, int gen, walker *w, uint8_t key, bool *enter)
+{
+    *enter = false;
+    if (d->in_signed) {
         /* The view leaves what later revisions added as they are: a reference of the signed revision
          * to one of them (past its /Size) resolved to null in a parse of its own; any generation but
          * 0 is another resolution to doubt. Either sends the judgement to a second parse. */
-        int num = qpdf_oh_get_object_id(q, v);
-        if (qpdf_oh_get_generation(q, v) != 0 || num <= 0 || (num >= d->size && !qpdf_oh_is_null(q, v))) {
+        if (gen != 0 || num <= 0 ||
+            (num >= d->size && !qpdf_oh_is_null(q, h != 0 ? h : qpdf_get_object_by_id(q, num, gen)))) {
             d->view_bad = true;
         }
     }
-    if (depth > 0 && qpdf_oh_is_indirect(q, v)) {
-        int num = qpdf_oh_get_object_id(q, v);
-        if (!w->follow) {
-            if (w->dep != NULL && (num >= d->size || qpdf_oh_get_generation(q, v) != 0 || replaced_later(d, num))) {
-                set_bit(w->dep, w->parent);
-            } else if (w->dep != NULL) {
-                ES_GUARD(add_edge(d, w->parent, num));
-            }
-            return push(d, w->seen, w->limit, num, qpdf_oh_get_generation(q, v), w->ctx, w->parent, key);
+    if (!w->follow) {
+        if (w->dep != NULL && (num >= d->size || gen != 0 || replaced_later(d, num))) {
+            set_bit(w->dep, w->parent);
+        } else if (w->dep != NULL) {
+            ES_GUARD(add_edge(d, w->parent, num));
         }
-        ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
-        if (num <= 0 || num >= d->size || bit(w->seen, num) || d->page_a[num] != 0) {
-            return ES_OK; /* a page or /Pages node (a link's destination): the page tree, not drawn content */
+        return push(d, w->seen, w->limit, num, gen, w->ctx, w->parent, key);
+    }
+    ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
+    if (num <= 0 || num >= d->size || bit(w->seen, num) || d->page_a[num] != 0) {
+        return ES_OK; /* a page or /Pages node (a link's destination): the page tree, not drawn content */
+    }
+    set_bit(w->seen, num);
+    set_bit(d->content, num);
+    d->role[num] = ROLE_NONE; /* drawn by a page: judged as page content, never as form data */
+    *enter = true;
+    return ES_OK;
+}
+
+/* Object num's value walked from its record, at `depth` (records: above). */
+static ES_RESULT replay(diff *d, qpdf_data q, int num, int depth, walker *w, uint8_t key)
+{
+    const struct es_pdf_walks *ws = d->walks;
+    uint8_t skip = depth > 0 || w->skip == NULL ? 0 : w->skip == page_skip ? 1 : 2;
+    uint32_t first = ws->start[num] - 1, n = ws->count[num];
+    for (uint32_t i = 0; i < n; i++) {
+        wref r = ws->refs[first + i]; /* a copy: a nested record_of may move refs */
+        if ((r.skip & skip) != 0) {
+            continue;
         }
-        set_bit(w->seen, num);
-        set_bit(d->content, num);
-        d->role[num] = ROLE_NONE; /* drawn by a page: judged as page content, never as form data */
+        uint8_t k = depth == 0 ? r.key : key;
+        bool enter = false;
+        ES_GUARD(visit_ref(d, q, 0, r.num, 0, w, k, &enter));
+        if (enter) {
+            ES_GUARD(walk_body(d, q, 0, r.num, depth + r.rel, w, k));
+        }
+    }
+    return ES_OK;
+}
+
+/*
+ * The value of v (or, v 0, of object num generation 0) walked at `depth`: its children at depth + 1.
+ * Pass 1 on a view walks an object from its record when it has one (replay).
+ */
+static ES_RESULT walk_body(diff *d, qpdf_data q, qpdf_oh v, int num, int depth, walker *w, uint8_t key)
+{
+    if (v == 0) {
+        v = qpdf_get_object_by_id(q, num, 0);
+    } else if (num == 0 && qpdf_oh_is_indirect(q, v)) {
+        num = qpdf_oh_get_generation(q, v) == 0 ? qpdf_oh_get_object_id(q, v) : -1;
+    }
+    if (num > 0 && d->walks != NULL && q == d->a && d->in_signed &&
+        (w->skip == NULL || w->skip == page_skip || w->skip == annot_skip)) {
+        bool had = (uint32_t)num < d->walks->n && d->walks->start[num] != 0;
+        if (record_of(d, q, num) && depth + d->walks->maxd[num] < MAX_DEPTH) {
+            counts.read1 += had ? 0 : 1;
+            counts.replayed += had ? 1 : 0;
+            return replay(d, q, num, depth, w, key);
+        }
+    }
+    if (num != 0 && d->in_pass1) {
+        counts.read1++;
     }
     if (qpdf_oh_is_array(q, v)) {
         int n = qpdf_oh_get_array_n_items(q, v);
@@ -517,6 +772,18 @@ static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *
         ES_GUARD(r);
     }
     return ES_OK;
+}
+
+static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *w, uint8_t key)
+{
+    ES_ENSURE(depth < MAX_DEPTH, ESEAL_ELIMIT, "pdf: objects nest more than %d deep", MAX_DEPTH);
+    if (depth > 0 && qpdf_oh_is_indirect(q, v)) {
+        int num = qpdf_oh_get_object_id(q, v), gen = qpdf_oh_get_generation(q, v);
+        bool enter = false;
+        ES_GUARD(visit_ref(d, q, v, num, gen, w, key, &enter));
+        return enter ? walk_body(d, q, v, gen == 0 ? num : -1, depth, w, key) : ES_OK;
+    }
+    return walk_body(d, q, v, 0, depth, w, key);
 }
 
 /* The object itself, not "N G R": both revisions are unparsed by qpdf the same way, so equal objects give equal text. */
@@ -680,8 +947,6 @@ static qpdf_oh a_page(diff *d, int i)
 static ES_RESULT map_pages(diff *d)
 {
     int np = a_npages(d);
-    static const char *const page_skip[] = {"/Annots", "/Parent", "/B", NULL};
-    static const char *const annot_skip[] = {"/P", "/Parent", "/Popup", "/IRT", NULL};
     static const char *const inherited[] = {"/Resources", "/MediaBox", "/CropBox", "/Rotate"};
     walker w = {true, es_calloc((size_t)d->size / 8 + 1, 1), d->size, 0, 0, page_skip, NULL};
     ES_ENSURE_ALLOC(w.seen);
@@ -2175,9 +2440,15 @@ static ES_RESULT judge(eseal_report *rep, const judgement *j, bool *retry)
     bool shown = true, replaced = false;
     int ia = 0, iga = 0, ib = 0, igb = 0;
     char *ta = NULL;
+    d.walks = walks_for(&d, j->ch); /* before the view is entered: it drops the records of what the view swaps */
     ES_GUARD(show_signed(&d, &shown));
+    d.in_pass1 = true;
     es_result r = shown ? pass1(&d, &replaced, &ia, &iga, &ta) : ES_OK;
-    ES_GUARD(show_final(&d));
+    d.in_pass1 = false;
+    d.walks = NULL;
+    es_result fr = show_final(&d);
+    walks_drop(d.view, j->ch != NULL ? j->ch->walks : NULL);
+    ES_GUARD(fr);
     if (d.view != NULL && (!shown || !es_ok(r) || d.view_bad)) {
         es_free(ta);
         *retry = true; /* nothing reported yet: the caller judges again on a parse of the signed revision */
