@@ -651,6 +651,7 @@ static bool record_of(diff *d, qpdf_data q, int num)
     }
     size_t first = w->nrefs;
     recorder r = {w, 0, true};
+    counts.read1++; /* the value read through qpdf, once for its record */
     record_value(&r, q, qpdf_get_object_by_id(q, num, 0), 0, 0, 0);
     if (!r.ok) {
         w->nrefs = first;
@@ -730,22 +731,25 @@ static ES_RESULT replay(diff *d, qpdf_data q, int num, int depth, walker *w, uin
  */
 static ES_RESULT walk_body(diff *d, qpdf_data q, qpdf_oh v, int num, int depth, walker *w, uint8_t key)
 {
-    if (v == 0) {
-        v = qpdf_get_object_by_id(q, num, 0);
-    } else if (num == 0 && qpdf_oh_is_indirect(q, v)) {
+    if (v != 0 && num == 0 && qpdf_oh_is_indirect(q, v)) {
         num = qpdf_oh_get_generation(q, v) == 0 ? qpdf_oh_get_object_id(q, v) : -1;
     }
+    bool read = false; /* record_of read the value for its record just now */
     if (num > 0 && d->walks != NULL && q == d->a && d->in_signed &&
         (w->skip == NULL || w->skip == page_skip || w->skip == annot_skip)) {
         bool had = (uint32_t)num < d->walks->n && d->walks->start[num] != 0;
-        if (record_of(d, q, num) && depth + d->walks->maxd[num] < MAX_DEPTH) {
-            counts.read1 += had ? 0 : 1;
+        bool ok = record_of(d, q, num);
+        read = !had && (uint32_t)num < d->walks->n;
+        if (ok && depth + d->walks->maxd[num] < MAX_DEPTH) {
             counts.replayed += had ? 1 : 0;
             return replay(d, q, num, depth, w, key);
         }
     }
-    if (num != 0 && d->in_pass1) {
+    if (num != 0 && d->in_pass1 && !read) {
         counts.read1++;
+    }
+    if (v == 0) {
+        v = qpdf_get_object_by_id(q, num, 0); /* met in a record: generation 0 */
     }
     if (qpdf_oh_is_array(q, v)) {
         int n = qpdf_oh_get_array_n_items(q, v);
@@ -944,6 +948,29 @@ static qpdf_oh a_page(diff *d, int i)
                            : qpdf_get_page_n(d->a, (size_t)i);
 }
 
+/*
+ * A page whose record (h-pass1) holds no reference under /Annots: whatever its /Annots is (none,
+ * null, a reference hidden because it resolves to null, direct items without references), the
+ * loop over its annotations below walks nothing and gives no role, so it is not read.
+ */
+static bool no_annots(diff *d, qpdf_oh pg)
+{
+    if (d->walks == NULL || !d->in_signed || !qpdf_oh_is_indirect(d->a, pg) || qpdf_oh_get_generation(d->a, pg) != 0) {
+        return false;
+    }
+    int num = qpdf_oh_get_object_id(d->a, pg);
+    if (num <= 0 || !record_of(d, d->a, num)) {
+        return false;
+    }
+    const struct es_pdf_walks *w = d->walks;
+    for (uint32_t i = 0; i < w->count[num]; i++) {
+        if (w->refs[w->start[num] - 1 + i].key == 1) {
+            return false; /* via_keys[1]: /Annots */
+        }
+    }
+    return true;
+}
+
 static ES_RESULT map_pages(diff *d)
 {
     int np = a_npages(d);
@@ -973,7 +1000,7 @@ static ES_RESULT map_pages(diff *d)
     es_result r = ES_OK;
     for (int i = 0; i < np && es_ok(r); i++) {
         qpdf_oh pg = a_page(d, i);
-        qpdf_oh annots = qpdf_oh_get_key(d->a, pg, "/Annots");
+        qpdf_oh annots = no_annots(d, pg) ? qpdf_oh_new_null(d->a) : qpdf_oh_get_key(d->a, pg, "/Annots");
         w.skip = page_skip;
         r = walk_value(d, d->a, pg, 0, &w, 0);
         /* The /Pages ancestors: only what a page inherits from them is drawn. */
