@@ -363,6 +363,7 @@ typedef struct {
     unsigned long settled;    /* objects pass 4 took as seen without reading them (pdf_diff.c, settle) */
     unsigned long read1;      /* objects whose value pass 1 read through qpdf (h-pass1) */
     unsigned long replayed;   /* objects whose value pass 1 took from an earlier judgement's record (h-pass1) */
+    unsigned long replayed4;  /* the same in pass 4 */
 } es_pdf_diff_counts;
 
 /*

@@ -651,7 +651,7 @@ static bool record_of(diff *d, qpdf_data q, int num)
     }
     size_t first = w->nrefs;
     recorder r = {w, 0, true};
-    counts.read1++; /* the value read through qpdf, once for its record */
+    counts.read1 += d->in_pass1 ? 1 : 0; /* the value read through qpdf, once for its record */
     record_value(&r, q, qpdf_get_object_by_id(q, num, 0), 0, 0, 0);
     if (!r.ok) {
         w->nrefs = first;
@@ -735,13 +735,17 @@ static ES_RESULT walk_body(diff *d, qpdf_data q, qpdf_oh v, int num, int depth, 
         num = qpdf_oh_get_generation(q, v) == 0 ? qpdf_oh_get_object_id(q, v) : -1;
     }
     bool read = false; /* record_of read the value for its record just now */
-    if (num > 0 && d->walks != NULL && q == d->a && d->in_signed &&
+    if (num > 0 && d->walks != NULL && q == d->walks->q &&
         (w->skip == NULL || w->skip == page_skip || w->skip == annot_skip)) {
         bool had = (uint32_t)num < d->walks->n && d->walks->start[num] != 0;
         bool ok = record_of(d, q, num);
         read = !had && (uint32_t)num < d->walks->n;
         if (ok && depth + d->walks->maxd[num] < MAX_DEPTH) {
-            counts.replayed += had ? 1 : 0;
+            if (d->in_pass1) {
+                counts.replayed += had ? 1 : 0;
+            } else {
+                counts.replayed4 += had ? 1 : 0;
+            }
             return replay(d, q, num, depth, w, key);
         }
     }
@@ -2111,6 +2115,10 @@ static ES_RESULT settle(diff *d, int from)
 
 static ES_RESULT reach_final(diff *d, int info_num, int info_gen)
 {
+    /* The records (h-pass1) describe the objects as they are now, outside any view: pass 4 walks
+     * an object from its record too, and records what it reads first (records: above). */
+    struct es_pdf_walks *ws = d->ch != NULL && !full_walk ? d->ch->walks : NULL;
+    d->walks = ws != NULL && ws->q == d->b && !d->in_signed ? ws : NULL;
     d->nstack = 0;
     d->budget = d->max_objects;
     qpdf_oh rb = qpdf_get_root(d->b);
