@@ -37,10 +37,12 @@
  * resolve the same way in both parses, is the same bytes read the same way: it is skipped
  * (unchanged() says which references matter and why). Pass 4 then takes as seen, without asking
  * qpdf, every part of the final file that is an unchanged part of the signed revision reaching
- * nothing changed (mark_changed, settle). Passes 1 and 2 still walk the signed revision and the
- * new fields whole, and pass 4 still reads what reaches a change (a page reaches the changed page
- * through /Parent), so a judgement still costs the signed revision's size: issue 18's "judge each
- * revision from its own xref section" is done for passes 3 and 4 only.
+ * nothing changed (mark_changed, settle). Passes 1 and 4 walk an object from the record an earlier
+ * walk made of its references (h-pass1: "Pass 1's records" below says why that is exact), so over
+ * a verification qpdf reads each object's value for them once, plus what each judgement's view
+ * swaps; what is left per judgement and page is integer work on the records and a few qpdf reads
+ * of each page (its /Parent chain, inherited attributes) in map_pages. Pass 2 still walks the new
+ * fields whole (what the later revisions added).
  *
  * Side a without a second parse (issue 18, h-once): with the map, the signed revision is shown by
  * the whole file's parse itself (es_pdf_view, pdf_view.c: what later revisions replaced is given its
@@ -474,21 +476,26 @@ static bool replaced_later(const diff *d, int num)
  * judgement that walks an object records that list (record_of, one reading of the value through
  * qpdf), and every later judgement walks the object from it (replay) with the very same steps
  * walk_value takes for each reference (visit_ref): the same pushes, edges, dep bits, budget, depth
- * bound, seen and content bits, in the same order, so every result of pass 1 is the same.
+ * bound, seen and content bits, in the same order, so every result of pass 1 is the same. Pass 4's
+ * walk (the final file, outside the view) takes the same references from the same records.
  *
  * Why a record stays exact: the shared parse changes an object's definition only when a view gives
- * it its signed definition and when leaving puts the file's back (pdf_view.c swaps; nothing else in
- * verification writes to it). A record is made and used only for an object the current view does
- * not swap, and judge() drops the records of every object its view swaps before entering it, so a
- * record always describes the definition the object has when it is used. qpdf hides a dictionary key
- * whose value resolves to null, so a value's keys also depend on what other objects resolve to: a
- * view swaps only dictionaries, arrays and streams for signed definitions of the same kind (never
- * null, pdf_view.c), so whether an object resolves to null is the same in every view. A value
- * with a dictionary at the key bound, a reference of another generation, or whose references lie
- * deeper than the walk may go from where it is met, is walked as before (walk_value's own code),
- * and so is every object outside a view (a parse of the signed revision) and every object a view
- * swaps: a judgement reads through qpdf what its revision's successors replaced, plus what no
- * earlier judgement recorded. es_pdf_diff_full_walk(true) (tests) turns the records off.
+ * it its signed definition (entering) and when leaving puts the file's back (pdf_view.c swaps;
+ * nothing else in verification writes to it). judge() drops the records of every object its view
+ * swaps before entering it and again once pass 1 has left it (walks_drop), and nothing walks
+ * between then and the end of the side-a snapshot (whose leaving puts back the same text again),
+ * so a record always describes the definition its object has when it is used: in pass 1 (the view
+ * entered; a swapped object is recorded from its signed definition and dropped on leaving) and in
+ * pass 4 (no view entered: every object shows the file's definition, and what pass 4 records stays
+ * true until a later view swaps it). qpdf hides a dictionary key whose value resolves to null, so a
+ * value's keys also depend on what other objects resolve to: a view swaps only dictionaries,
+ * arrays and streams for signed definitions of the same kind (never null, pdf_view.c), so whether
+ * an object resolves to null never changes. A value with a dictionary at the key bound, a
+ * reference of another generation, or whose references lie deeper than the walk may go from where
+ * it is met, is walked as before (walk_value's own code), and so is every object outside the
+ * shared parse (a parse of the signed revision): a judgement reads through qpdf what its view
+ * swaps, plus what no earlier walk recorded. es_pdf_diff_full_walk(true) (tests) turns the
+ * records off, in both passes.
  */
 typedef struct {
     int32_t num;
