@@ -502,7 +502,22 @@ typedef struct {
     uint8_t key;  /* via_keys id of the top-level key it lies under (0: other or none) */
     uint8_t skip; /* 1: that key is in page_skip; 2: in annot_skip */
     uint8_t rel;  /* the depth of its walk_value call below the value's own */
+    uint8_t top;  /* 1 + the index in pk_names of that key (0: another, or none) */
 } wref;
+
+/*
+ * What qpdf_oh_get_key gives for the keys map_pages asks a page and its /Pages ancestors for, kept
+ * with a dictionary's record: a key whose value is a reference to an object that resolves to null
+ * is left out of the keys a walk sees, yet qpdf_oh_get_key returns that reference, so these are
+ * asked of qpdf, once, when the record is made.
+ */
+enum { PK_PARENT, PK_ANNOTS, PK_RESOURCES, PK_MEDIABOX, PK_CROPBOX, PK_ROTATE, PK_N };
+static const char *const pk_names[PK_N] = {"/Parent", "/Annots", "/Resources", "/MediaBox", "/CropBox", "/Rotate"};
+
+typedef struct {
+    uint8_t kind; /* 0: null or none, 1: a reference (num, gen), 2: a direct value, not null */
+    int32_t num, gen;
+} pkey;
 
 struct es_pdf_walks {
     qpdf_data q;     /* the parse the records describe */
@@ -510,8 +525,11 @@ struct es_pdf_walks {
     uint32_t *start; /* per object: index into refs + 1 (0: no record) */
     uint32_t *count;
     uint8_t *maxd;   /* the deepest walk_value call inside the value, relative to its own */
+    uint32_t *pk;    /* per object: index into pks + 1 of a dictionary's PK_N keys (0: not a dictionary) */
     wref *refs;
     size_t nrefs, caprefs;
+    pkey *pks;
+    size_t npks, cappks;
 };
 
 static const char *const page_skip[] = {"/Annots", "/Parent", "/B", NULL};
@@ -529,7 +547,9 @@ void es_pdf_walks_free(struct es_pdf_walks *w)
     es_free(w->start);
     es_free(w->count);
     es_free(w->maxd);
+    es_free(w->pk);
     es_free(w->refs);
+    es_free(w->pks);
     es_free(w);
 }
 
@@ -574,7 +594,8 @@ static struct es_pdf_walks *walks_for(diff *d, es_pdf_xref_changes *ch)
         w->start = es_calloc((size_t)w->n + 1, sizeof(*w->start));
         w->count = es_calloc((size_t)w->n + 1, sizeof(*w->count));
         w->maxd = es_calloc((size_t)w->n + 1, 1);
-        if (w->start == NULL || w->count == NULL || w->maxd == NULL) {
+        w->pk = es_calloc((size_t)w->n + 1, sizeof(*w->pk));
+        if (w->start == NULL || w->count == NULL || w->maxd == NULL || w->pk == NULL) {
             es_pdf_walks_free(w);
             return NULL;
         }
@@ -590,7 +611,7 @@ typedef struct {
     bool ok; /* false: the value is walked by walk_value's own code */
 } recorder;
 
-static void record_value(recorder *r, qpdf_data q, qpdf_oh v, int rel, uint8_t key, uint8_t skip)
+static void record_value(recorder *r, qpdf_data q, qpdf_oh v, int rel, uint8_t key, uint8_t skip, uint8_t top)
 {
     if (!r->ok) {
         return;
@@ -619,13 +640,13 @@ static void record_value(recorder *r, qpdf_data q, qpdf_oh v, int rel, uint8_t k
             w->refs = n;
             w->caprefs = cap;
         }
-        w->refs[w->nrefs++] = (wref){num, key, skip, (uint8_t)rel};
+        w->refs[w->nrefs++] = (wref){num, key, skip, (uint8_t)rel, top};
         return;
     }
     if (qpdf_oh_is_array(q, v)) {
         int n = qpdf_oh_get_array_n_items(q, v);
         for (int i = 0; i < n && r->ok; i++) {
-            record_value(r, q, qpdf_oh_get_array_item(q, v, i), rel + 1, key, skip);
+            record_value(r, q, qpdf_oh_get_array_item(q, v, i), rel + 1, key, skip, top);
         }
     } else if (qpdf_oh_is_dictionary(q, v) || qpdf_oh_is_stream(q, v)) {
         qpdf_oh dict = qpdf_oh_is_stream(q, v) ? qpdf_oh_get_dict(q, v) : v;
@@ -635,12 +656,16 @@ static void record_value(recorder *r, qpdf_data q, qpdf_oh v, int rel, uint8_t k
             r->ok = false; /* walk_value sets dep and view_bad for it: its own code does */
         }
         for (size_t i = 0; i < n && r->ok; i++) {
-            uint8_t k = key, sk = skip;
+            uint8_t k = key, sk = skip, tp = top;
             if (rel == 0) {
                 k = key_id(keys[i]);
                 sk = (uint8_t)((listed(keys[i], page_skip) ? 1 : 0) | (listed(keys[i], annot_skip) ? 2 : 0));
+                tp = 0;
+                for (int j = 0; j < PK_N; j++) {
+                    tp = strcmp(keys[i], pk_names[j]) == 0 ? (uint8_t)(j + 1) : tp;
+                }
             }
-            record_value(r, q, qpdf_oh_get_key(q, dict, keys[i]), rel + 1, k, sk);
+            record_value(r, q, qpdf_oh_get_key(q, dict, keys[i]), rel + 1, k, sk, tp);
         }
         free_keys(keys, n);
     }
@@ -659,7 +684,29 @@ static bool record_of(diff *d, qpdf_data q, int num)
     size_t first = w->nrefs;
     recorder r = {w, 0, true};
     counts.read1 += d->in_pass1 ? 1 : 0; /* the value read through qpdf, once for its record */
-    record_value(&r, q, qpdf_get_object_by_id(q, num, 0), 0, 0, 0);
+    qpdf_oh o = qpdf_get_object_by_id(q, num, 0);
+    record_value(&r, q, o, 0, 0, 0, 0);
+    w->pk[num] = 0;
+    if (r.ok && qpdf_oh_is_dictionary(q, o)) {
+        if (w->npks + PK_N > w->cappks) {
+            size_t cap = w->cappks == 0 ? 64 * PK_N : w->cappks * 2;
+            pkey *n = cap < UINT32_MAX - 1 ? es_realloc(w->pks, cap * sizeof(*n)) : NULL;
+            r.ok = n != NULL;
+            w->pks = n != NULL ? n : w->pks;
+            w->cappks = n != NULL ? cap : w->cappks;
+        }
+        for (int j = 0; r.ok && j < PK_N; j++) {
+            qpdf_oh v = qpdf_oh_get_key(q, o, pk_names[j]);
+            pkey *k = &w->pks[w->npks + (size_t)j];
+            k->kind = qpdf_oh_is_indirect(q, v) ? 1 : qpdf_oh_is_null(q, v) ? 0 : 2;
+            k->num = k->kind == 1 ? qpdf_oh_get_object_id(q, v) : 0;
+            k->gen = k->kind == 1 ? qpdf_oh_get_generation(q, v) : 0;
+        }
+        if (r.ok) {
+            w->pk[num] = (uint32_t)w->npks + 1;
+            w->npks += PK_N;
+        }
+    }
     if (!r.ok) {
         w->nrefs = first;
         w->start[num] = (uint32_t)first + 1;
@@ -982,6 +1029,124 @@ static bool no_annots(diff *d, qpdf_oh pg)
     return true;
 }
 
+/* Pass 1's records are on for side a (a view entered, records kept for the shared parse). */
+static bool walks_on(const diff *d) { return d->walks != NULL && d->in_signed && d->walks->q == d->a; }
+
+/*
+ * The PK_N keys of object num's record (a copy): false when it has no record, or *dict false when
+ * it is no dictionary (then it has no keys: qpdf_oh_is_dictionary is false for it).
+ */
+static bool keys_of_record(diff *d, int num, pkey out[PK_N], bool *dict)
+{
+    if (num <= 0 || !record_of(d, d->a, num)) {
+        return false;
+    }
+    uint32_t at = d->walks->pk[num];
+    *dict = at != 0;
+    for (int j = 0; j < PK_N; j++) {
+        out[j] = at != 0 ? d->walks->pks[at - 1 + (size_t)j] : (pkey){0, 0, 0};
+    }
+    return true;
+}
+
+/*
+ * map_pages' first loop for page pn from the records: its /Pages ancestors marked -1, as the loop
+ * does through qpdf. False (nothing changed) where a record does not say what qpdf would: then the
+ * loop asks qpdf.
+ */
+static bool ancestors_from_records(diff *d, int pn)
+{
+    pkey k[PK_N];
+    bool dict = false;
+    if (!walks_on(d) || !keys_of_record(d, pn, k, &dict) || !dict) {
+        return false;
+    }
+    int undo[ES_PDF_MAX_INHERIT_DEPTH];
+    int nu = 0;
+    pkey node = k[PK_PARENT];
+    for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH && node.kind == 1; depth++) {
+        int nn = node.num;
+        if (nn <= 0 || nn >= d->size || d->page_a[nn] != 0) {
+            break;
+        }
+        d->page_a[nn] = -1;
+        undo[nu++] = nn;
+        /* qpdf_oh_get_key on it next: a dictionary of generation 0 recorded, or qpdf is asked */
+        if (node.gen != 0 || !keys_of_record(d, nn, k, &dict) || !dict) {
+            for (int u = 0; u < nu; u++) {
+                d->page_a[undo[u]] = 0;
+            }
+            return false;
+        }
+        node = k[PK_PARENT];
+    }
+    return true;
+}
+
+/*
+ * map_pages' walk of what page pn inherits, from the records: its ancestors while they are
+ * dictionaries, and for each /Resources, /MediaBox, /CropBox, /Rotate a reference walked as the
+ * holder array walks it (at depth 1), a direct value as walk_value walks it (its references at
+ * their depth inside it). *done false (nothing walked) where a record does not say what qpdf would.
+ */
+static ES_RESULT inherited_from_records(diff *d, int pn, walker *w, bool *done)
+{
+    *done = false;
+    pkey k[PK_N];
+    bool dict = false;
+    if (!walks_on(d) || !keys_of_record(d, pn, k, &dict) || !dict) {
+        return ES_OK;
+    }
+    int nodes[ES_PDF_MAX_INHERIT_DEPTH];
+    int nn = 0;
+    pkey node = k[PK_PARENT];
+    for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH; depth++) {
+        if (node.kind == 0) {
+            break; /* null: not a dictionary */
+        }
+        if (node.kind == 2 || node.gen != 0 || !keys_of_record(d, node.num, k, &dict)) {
+            return ES_OK; /* a direct /Parent, another generation, or no record: asked of qpdf */
+        }
+        if (!dict) {
+            break;
+        }
+        for (int j = PK_RESOURCES; j <= PK_ROTATE; j++) {
+            if (k[j].kind == 1 && k[j].gen != 0) {
+                return ES_OK;
+            }
+        }
+        nodes[nn++] = node.num;
+        node = k[PK_PARENT];
+    }
+    *done = true;
+    w->skip = NULL;
+    for (int i = 0; i < nn; i++) {
+        ES_GUARD(keys_of_record(d, nodes[i], k, &dict) ? ES_OK : es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "pdf: a record went missing"));
+        for (int j = PK_RESOURCES; j <= PK_ROTATE; j++) {
+            bool enter = false;
+            if (k[j].kind == 1) {
+                ES_GUARD(visit_ref(d, d->a, 0, k[j].num, 0, w, 0, &enter));
+                if (enter) {
+                    ES_GUARD(walk_body(d, d->a, 0, k[j].num, 1, w, 0));
+                }
+            } else if (k[j].kind == 2) {
+                uint32_t first = d->walks->start[nodes[i]] - 1, n = d->walks->count[nodes[i]];
+                for (uint32_t x = 0; x < n; x++) {
+                    wref r = d->walks->refs[first + x]; /* a copy: walking may add records */
+                    if (r.top != j + 1) {
+                        continue;
+                    }
+                    ES_GUARD(visit_ref(d, d->a, 0, r.num, 0, w, 0, &enter));
+                    if (enter) {
+                        ES_GUARD(walk_body(d, d->a, 0, r.num, r.rel - 1, w, 0));
+                    }
+                }
+            }
+        }
+    }
+    return ES_OK;
+}
+
 static ES_RESULT map_pages(diff *d)
 {
     int np = a_npages(d);
@@ -996,6 +1161,10 @@ static ES_RESULT map_pages(diff *d)
         int pn = qpdf_oh_get_object_id(d->a, pg);
         if (pn > 0 && pn < d->size) {
             d->page_a[pn] = i + 1;
+        }
+        if (qpdf_oh_get_generation(d->a, pg) == 0 && ancestors_from_records(d, pn)) {
+            qpdf_oh_release_all(d->a);
+            continue;
         }
         qpdf_oh node = qpdf_oh_get_key(d->a, pg, "/Parent");
         for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH && qpdf_oh_is_indirect(d->a, node); depth++) {
@@ -1015,7 +1184,11 @@ static ES_RESULT map_pages(diff *d)
         w.skip = page_skip;
         r = walk_value(d, d->a, pg, 0, &w, 0);
         /* The /Pages ancestors: only what a page inherits from them is drawn. */
-        qpdf_oh node = qpdf_oh_get_key(d->a, pg, "/Parent");
+        bool done = false;
+        if (es_ok(r) && qpdf_oh_get_generation(d->a, pg) == 0) {
+            r = inherited_from_records(d, qpdf_oh_get_object_id(d->a, pg), &w, &done);
+        }
+        qpdf_oh node = done ? qpdf_oh_new_null(d->a) : qpdf_oh_get_key(d->a, pg, "/Parent");
         for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH && es_ok(r) && qpdf_oh_is_dictionary(d->a, node); depth++) {
             for (size_t k = 0; k < sizeof(inherited) / sizeof(inherited[0]) && es_ok(r); k++) {
                 qpdf_oh v = qpdf_oh_get_key(d->a, node, inherited[k]);

@@ -505,6 +505,32 @@ static void same_judgement_with_and_without_the_map(void **state)
     eseal_report_free(r);
     eseal_buf_dispose(&d);
 
+    /* h-pass1: what pages inherit, walked from the records of their /Pages node. Inherited values
+     * that are a reference to nothing (qpdf hides such a key from a walk, not from
+     * qpdf_oh_get_key), a direct dictionary holding references, a reference to a page (the page
+     * tree, not drawn; /Dur is not inherited), a direct array: 4 stamps, every judgement the same from the records, the
+     * full walk and a second parse. */
+    static const char *const inherits[] = {"/Resources 900 0 R /Rotate 90 /CropBox [0 0 500 800]",
+                                           "/Resources << /Font << /F9 1 0 R >> /XObject << /P 3 0 R >> >> "
+                                           "/Dur 6 0 R /CropBox [0 0 500 800]"};
+    for (size_t i = 0; i < 2; i++) {
+        make_doc(&d, 3, inherits[i]);
+        stamp_n(f, &d, 4);
+        same_judgements(&d, inherits[i], NULL, &skipped);
+        assert_int_equal(judged_views.views, 3);
+        eseal_buf_dispose(&d);
+    }
+    /* Object 12 (added before the stamps) is drawn only through the /Resources the pages inherit
+     * from /Pages, as a direct dictionary: changed after 2 stamps, the reason says a page draws it,
+     * which only the walk of the inherited dictionary tells. */
+    make_doc(&d, 3, "/Resources << /Font << /F9 12 0 R >> >>");
+    append_rev(&d, 12, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", 0, NULL);
+    stamp_n(f, &d, 2);
+    append_rev(&d, 12, "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>", 0, NULL);
+    same_judgements(&d, "a font drawn through inherited /Resources changed", "CHANGED_AFTER_SIGNING", &skipped);
+    assert_int_equal(judged_views.views, 2);
+    eseal_buf_dispose(&d);
+
     /* A name written with #xx in the replaced object's old text: no view (it could spell the
      * marker of a reference), the second parse. */
     make_doc(&d, 3, "/N#41me /V#41lue");
