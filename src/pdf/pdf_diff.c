@@ -1121,7 +1121,8 @@ static ES_RESULT inherited_from_records(diff *d, int pn, walker *w, bool *done)
     *done = true;
     w->skip = NULL;
     for (int i = 0; i < nn; i++) {
-        ES_GUARD(keys_of_record(d, nodes[i], k, &dict) ? ES_OK : es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "pdf: a record went missing"));
+        /* recorded in the plan above; a walk in between adds records, it drops none */
+        ES_ENSURE(keys_of_record(d, nodes[i], k, &dict), ESEAL_ESTATE, "pdf: a record went missing");
         for (int j = PK_RESOURCES; j <= PK_ROTATE; j++) {
             bool enter = false;
             if (k[j].kind == 1) {
