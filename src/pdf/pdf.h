@@ -364,6 +364,7 @@ typedef struct {
     unsigned long read1;      /* objects whose value pass 1 read through qpdf (h-pass1) */
     unsigned long replayed;   /* objects whose value pass 1 took from an earlier judgement's record (h-pass1) */
     unsigned long replayed4;  /* the same in pass 4 */
+    unsigned long early;      /* judgements whose side-a snapshot was taken in pass 1 (one view entry, h-pass1) */
 } es_pdf_diff_counts;
 
 /*

@@ -152,6 +152,9 @@ typedef struct {
     size_t *cmp;        /* pass 3: indices into reached of the objects compared */
     snap *snaps;        /* and what side a shows of each */
     size_t ncmp;
+    snap *pre;          /* snapshots taken at the end of pass 1 (snap_early) */
+    int32_t *pre_of;    /* per index into reached: 1 + its index in pre (0: none) */
+    size_t npre;
     eseal_report *rep; /* the signature's report: coverage.changes */
     size_t nchanges;   /* typed changes listed */
     const es_pdf_perms *perm;
@@ -207,6 +210,18 @@ void es_pdf_diff_counts_get(es_pdf_diff_counts *out) { *out = counts; }
 static bool bit(const uint8_t *m, int n) { return (m[n / 8] & (1u << (n % 8))) != 0; }
 static void set_bit(uint8_t *m, int n) { m[n / 8] |= (uint8_t)(1u << (n % 8)); }
 
+static void snap_free(snap *s)
+{
+    es_free(s->text);
+    free(s->data); /* !checksrc! allowed: qpdf allocates with malloc */
+    es_free(s->wo);
+    es_free(s->arr.ids);
+    es_free(s->dss);
+    es_free(s->af.need);
+    es_free(s->af.wo);
+    es_free(s->af.fields.ids);
+}
+
 static void diff_free(diff *d)
 {
     es_free(d->stack);
@@ -240,17 +255,14 @@ static void diff_free(diff *d)
     es_free(d->sstack);
     es_free(d->alen);
     for (size_t i = 0; i < d->ncmp && d->snaps != NULL; i++) {
-        snap *s = &d->snaps[i];
-        es_free(s->text);
-        free(s->data); /* !checksrc! allowed: qpdf allocates with malloc */
-        es_free(s->wo);
-        es_free(s->arr.ids);
-        es_free(s->dss);
-        es_free(s->af.need);
-        es_free(s->af.wo);
-        es_free(s->af.fields.ids);
+        snap_free(&d->snaps[i]);
     }
     es_free(d->snaps);
+    for (size_t i = 0; i < d->npre && d->pre != NULL; i++) {
+        snap_free(&d->pre[i]);
+    }
+    es_free(d->pre);
+    es_free(d->pre_of);
     es_free(d->cmp);
     es_buf_free(&d->changed);
     es_buf_free(&d->locked);
@@ -2138,40 +2150,93 @@ static void acro_of(qpdf_data q, qpdf_oh afa, acro_snap *s)
 }
 
 /* Pass 3, second part (side a shown): what allowed_change reads of each compared object's signed side. */
+static void snap_one(diff *d, qpdf_data q, oref o, snap *s)
+{
+    qpdf_oh oa = qpdf_get_object_by_id(q, o.num, o.gen);
+    s->text = text_of(q, oa);
+    s->stream = qpdf_oh_is_stream(q, oa);
+    if (s->stream) {
+        unsigned char *x = NULL;
+        s->data_ok = (qpdf_oh_get_stream_data(q, oa, qpdf_dl_none, NULL, &x, &s->ndata) & QPDF_ERRORS) == 0;
+        s->data = x;
+    }
+    s->dict = qpdf_oh_is_dictionary(q, oa);
+    int role = o.num > 0 && o.num < d->size ? d->role[o.num] : ROLE_NONE;
+    if (role == ROLE_ANNOTS || role == ROLE_FIELDS) {
+        items_of(q, oa, &s->arr);
+    } else if (role == ROLE_APPEARANCE || role == ROLE_DSS || role == ROLE_INFO || !s->dict) {
+        /* judged without reading more of side a */
+    } else if (role == ROLE_FIELD || role == ROLE_WIDGET) {
+        s->wo = text_without(q, oa, role == ROLE_FIELD ? field_keys : widget_keys);
+    } else if (o.num == d->root_num) {
+        s->wo = text_without(q, oa, root_keys);
+        s->dss = text_of(q, qpdf_oh_get_key(q, oa, "/DSS"));
+        acro_of(q, qpdf_oh_get_key(q, oa, "/AcroForm"), &s->af);
+    } else if (o.num == d->af_num) {
+        acro_of(q, oa, &s->af);
+    } else if (o.num > 0 && o.num < d->size && d->page_a[o.num] > 0) {
+        s->wo = text_without(q, oa, page_keys);
+        items_of(q, qpdf_oh_get_key(q, oa, "/Annots"), &s->arr);
+    }
+    qpdf_oh_release_all(q);
+}
+
 static void snap_signed(diff *d)
 {
-    qpdf_data q = d->a;
     for (size_t k = 0; k < d->ncmp; k++) {
-        oref o = d->reached[d->cmp[k]];
-        snap *s = &d->snaps[k];
-        qpdf_oh oa = qpdf_get_object_by_id(q, o.num, o.gen);
-        s->text = text_of(q, oa);
-        s->stream = qpdf_oh_is_stream(q, oa);
-        if (s->stream) {
-            unsigned char *x = NULL;
-            s->data_ok = (qpdf_oh_get_stream_data(q, oa, qpdf_dl_none, NULL, &x, &s->ndata) & QPDF_ERRORS) == 0;
-            s->data = x;
-        }
-        s->dict = qpdf_oh_is_dictionary(q, oa);
-        int role = o.num > 0 && o.num < d->size ? d->role[o.num] : ROLE_NONE;
-        if (role == ROLE_ANNOTS || role == ROLE_FIELDS) {
-            items_of(q, oa, &s->arr);
-        } else if (role == ROLE_APPEARANCE || role == ROLE_DSS || role == ROLE_INFO || !s->dict) {
-            /* judged without reading more of side a */
-        } else if (role == ROLE_FIELD || role == ROLE_WIDGET) {
-            s->wo = text_without(q, oa, role == ROLE_FIELD ? field_keys : widget_keys);
-        } else if (o.num == d->root_num) {
-            s->wo = text_without(q, oa, root_keys);
-            s->dss = text_of(q, qpdf_oh_get_key(q, oa, "/DSS"));
-            acro_of(q, qpdf_oh_get_key(q, oa, "/AcroForm"), &s->af);
-        } else if (o.num == d->af_num) {
-            acro_of(q, oa, &s->af);
-        } else if (o.num > 0 && o.num < d->size && d->page_a[o.num] > 0) {
-            s->wo = text_without(q, oa, page_keys);
-            items_of(q, qpdf_oh_get_key(q, oa, "/Annots"), &s->arr);
-        }
-        qpdf_oh_release_all(q);
+        snap_one(d, d->a, d->reached[d->cmp[k]], &d->snaps[k]);
     }
+}
+
+/*
+ * h-pass1: at the end of pass 1, side a still shown, the snapshots of the reached objects that pass
+ * 3 compares whatever the final file says (a later revision replaced them, or they reference one:
+ * unchanged() is false for them before it reads side b). What they read is what snap_signed would
+ * read on entering the view again (the same swaps, the same roles from pass 1). When every object
+ * select_compared chooses has one, judge() does not enter the view a second time (take_early).
+ */
+static ES_RESULT snap_early(diff *d)
+{
+    if (d->view == NULL || d->ch == NULL || d->ch->newest == NULL || d->since == 0 || d->bsize < d->size) {
+        return ES_OK;
+    }
+    d->pre_of = es_calloc(d->nreached + 1, sizeof(*d->pre_of));
+    ES_ENSURE_ALLOC(d->pre_of);
+    size_t n = 0;
+    for (size_t i = 0; i < d->nreached; i++) {
+        int num = d->reached[i].num;
+        n += num <= 0 || num >= d->size || replaced_later(d, num) || bit(d->dep, num);
+    }
+    d->pre = es_calloc(n + 1, sizeof(*d->pre));
+    ES_ENSURE_ALLOC(d->pre);
+    for (size_t i = 0; i < d->nreached; i++) {
+        int num = d->reached[i].num;
+        if (num <= 0 || num >= d->size || replaced_later(d, num) || bit(d->dep, num)) {
+            snap_one(d, d->a, d->reached[i], &d->pre[d->npre]);
+            d->pre_of[i] = (int32_t)++d->npre;
+        }
+    }
+    return ES_OK;
+}
+
+/* The snapshots snap_early took, moved to d->snaps, when they cover every compared object. */
+static bool take_early(diff *d)
+{
+    if (d->pre_of == NULL) {
+        return false;
+    }
+    for (size_t k = 0; k < d->ncmp; k++) {
+        if (d->pre_of[d->cmp[k]] == 0) {
+            return false;
+        }
+    }
+    for (size_t k = 0; k < d->ncmp; k++) {
+        snap *p = &d->pre[d->pre_of[d->cmp[k]] - 1];
+        d->snaps[k] = *p;
+        memset(p, 0, sizeof(*p)); /* moved */
+    }
+    counts.early++;
+    return true;
 }
 
 /* Pass 3, last part (the final file shown): each compared object judged. */
@@ -2600,7 +2665,7 @@ static ES_RESULT pass1(diff *d, bool *replaced, int *ia, int *iga, char **ta)
     if (d->ch != NULL && d->ch->newest != NULL && d->since > 0) {
         second_level_a(d);
     }
-    return ES_OK;
+    return snap_early(d);
 }
 
 /* Side a shown (the view entered; nothing to do without one): false when it cannot be. */
@@ -2691,11 +2756,13 @@ static ES_RESULT judge(eseal_report *rep, const judgement *j, bool *retry)
         second_level(&d);
     }
     ES_GUARD(select_compared(&d)); /* pass 3, what is compared */
-    ES_GUARD(show_signed(&d, &shown));
-    if (shown) {
-        snap_signed(&d);
+    if (!take_early(&d)) {
+        ES_GUARD(show_signed(&d, &shown));
+        if (shown) {
+            snap_signed(&d);
+        }
+        ES_GUARD(show_final(&d));
     }
-    ES_GUARD(show_final(&d));
     if (d.view != NULL && (!shown || d.view_bad)) {
         *retry = true;
         return ES_OK;

@@ -224,6 +224,7 @@ static run verify(fixture *f, const eseal_buf *pdf, size_t nsigs)
     r.c.read1 = b.read1 - a.read1;
     r.c.replayed = b.replayed - a.replayed;
     r.c.replayed4 = b.replayed4 - a.replayed4;
+    r.c.early = b.early - a.early;
     r.verdict = eseal_report_verdict(rep);
     assert_int_equal(eseal_report_child_count(rep), nsigs);
     eseal_report_free(rep);
@@ -681,6 +682,9 @@ static void pass1_reads_follow_the_changes(void **state)
             assert_int_equal(y.c.replayed, 0);
             assert_int_equal(y.c.replayed4, 0);
             assert_true(x.c.replayed4 > 0); /* pass 4 walks what it reads from the records too */
+            /* Stamps only: what pass 3 compares is what later revisions replaced and what references it,
+             * snapshotted at the end of pass 1: one view entry per judgement (h-pass1, snap_early). */
+            assert_int_equal(x.c.early, x.c.judgements);
             if (strcmp(a, b) != 0) {
                 dump_pair(b, a);
                 fail_msg("%d pages, %d stamps: the report from pass 1's records differs from the full walk's:\n%s\n----\n%s",
