@@ -49,7 +49,10 @@
  * signed definition in place, for as long as side a is read). The shared parse shows one side at a
  * time, so judge() runs in phases: pass 1 with side a shown; the choice of what pass 3 compares with
  * the final file shown; pass 3's side-a reads (snap_signed) with side a shown; then passes 2, 3 and
- * 4 with the final file shown. Nothing is reported before the last side-a phase, so a judgement
+ * 4 with the final file shown. The side-a reads of what pass 3 compares whatever the final file
+ * says (what later revisions replaced, what references it) are taken at the end of pass 1 already
+ * (snap_early, h-pass1); when they cover every object compared, the second side-a phase is not
+ * needed and the view is entered once. Nothing is reported before the last side-a phase, so a judgement
  * that finds the view not exact (walk_value: a reference past the signed /Size to an object the file
  * defines, or of another generation) is made again from the start on a parse of the signed revision.
  */
