@@ -532,6 +532,7 @@ static const char *const pk_names[PK_N] = {"/Parent", "/Annots", "/Resources", "
 typedef struct {
     uint8_t kind; /* 0: null or none, 1: a reference (num, gen), 2: a direct value, not null */
     int32_t num, gen;
+    uint32_t r0, rn; /* the references under the key in the record: rn from index r0 (they follow each other) */
 } pkey;
 
 struct es_pdf_walks {
@@ -716,6 +717,18 @@ static bool record_of(diff *d, qpdf_data q, int num)
             k->kind = qpdf_oh_is_indirect(q, v) ? 1 : qpdf_oh_is_null(q, v) ? 0 : 2;
             k->num = k->kind == 1 ? qpdf_oh_get_object_id(q, v) : 0;
             k->gen = k->kind == 1 ? qpdf_oh_get_generation(q, v) : 0;
+            k->r0 = 0;
+            k->rn = 0;
+        }
+        /* A key's references were recorded one after the other (record_value ends a key before the next). */
+        for (size_t x = first; r.ok && x < w->nrefs; x++) {
+            uint8_t t = w->refs[x].top;
+            if (t != 0) {
+                pkey *k = &w->pks[w->npks + (size_t)t - 1];
+                k->r0 = k->rn == 0 ? (uint32_t)(x - first) : k->r0;
+                r.ok = k->r0 + k->rn == (uint32_t)(x - first);
+                k->rn++;
+            }
         }
         if (r.ok) {
             w->pk[num] = (uint32_t)w->npks + 1;
@@ -1059,7 +1072,7 @@ static bool keys_of_record(diff *d, int num, pkey out[PK_N], bool *dict)
     uint32_t at = d->walks->pk[num];
     *dict = at != 0;
     for (int j = 0; j < PK_N; j++) {
-        out[j] = at != 0 ? d->walks->pks[at - 1 + (size_t)j] : (pkey){0, 0, 0};
+        out[j] = at != 0 ? d->walks->pks[at - 1 + (size_t)j] : (pkey){0, 0, 0, 0, 0};
     }
     return true;
 }
@@ -1146,12 +1159,9 @@ static ES_RESULT inherited_from_records(diff *d, int pn, walker *w, bool *done)
                     ES_GUARD(walk_body(d, d->a, 0, k[j].num, 1, w, 0));
                 }
             } else if (k[j].kind == 2) {
-                uint32_t first = d->walks->start[nodes[i]] - 1, n = d->walks->count[nodes[i]];
-                for (uint32_t x = 0; x < n; x++) {
+                uint32_t first = d->walks->start[nodes[i]] - 1 + k[j].r0;
+                for (uint32_t x = 0; x < k[j].rn; x++) {
                     wref r = d->walks->refs[first + x]; /* a copy: walking may add records */
-                    if (r.top != j + 1) {
-                        continue;
-                    }
                     ES_GUARD(visit_ref(d, d->a, 0, r.num, 0, w, 0, &enter));
                     if (enter) {
                         ES_GUARD(walk_body(d, d->a, 0, r.num, r.rel - 1, w, 0));
