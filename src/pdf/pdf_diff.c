@@ -52,9 +52,10 @@
  * 4 with the final file shown. The side-a reads of what pass 3 compares whatever the final file
  * says (what later revisions replaced, what references it) are taken at the end of pass 1 already
  * (snap_early, h-pass1); when they cover every object compared, the second side-a phase is not
- * needed and the view is entered once. Nothing is reported before the last side-a phase, so a judgement
- * that finds the view not exact (walk_value: a reference past the signed /Size to an object the file
- * defines, or of another generation) is made again from the start on a parse of the signed revision.
+ * needed and the view is entered once. Nothing is reported before the last side-a phase, so a
+ * judgement that finds the view not exact (walk_value: a reference past the signed /Size to an
+ * object the file defines, or of another generation) is made again from the start on a parse of
+ * the signed revision.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -150,7 +151,7 @@ typedef struct {
     bool in_signed;     /* the view is entered: side a is shown */
     bool view_bad;      /* side a read something the view does not show as the signed revision */
     bool in_pass1;      /* pass 1 runs (counts.read1) */
-    struct es_pdf_walks *walks; /* pass 1's records (ch->walks; NULL: walk without them) */
+    struct es_pdf_walks *walks; /* the records for passes 1 and 4 (ch->walks; NULL: walk without them) */
     uint8_t *alen;      /* bit per object number: its signed /Length is replaced later (second_level) */
     size_t *cmp;        /* pass 3: indices into reached of the objects compared */
     snap *snaps;        /* and what side a shows of each */
