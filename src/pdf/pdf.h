@@ -332,7 +332,11 @@ typedef struct {
     uint32_t *newest;
     uint32_t n;
     uint32_t *b1, *b2;
+    struct es_pdf_walks *walks; /* pdf_diff.c's record of pass 1's walk, kept across judgements (h-pass1) */
 } es_pdf_xref_changes;
+
+/* Frees ch->walks (pdf_diff.c; es_pdf_xref_changes_free calls it). */
+void es_pdf_walks_free(struct es_pdf_walks *w);
 
 void es_pdf_xref_changes_free(es_pdf_xref_changes *ch);
 
@@ -369,7 +373,17 @@ typedef struct {
     unsigned long compared;   /* of these, read and compared with the whole file (pass 3) */
     unsigned long skipped;    /* of these, known unchanged from the cross-reference sections */
     unsigned long settled;    /* objects pass 4 took as seen without reading them (pdf_diff.c, settle) */
+    unsigned long read1;      /* objects whose value pass 1 read through qpdf (h-pass1) */
+    unsigned long replayed;   /* objects whose value pass 1 took from an earlier judgement's record (h-pass1) */
+    unsigned long replayed4;  /* the same in pass 4 */
+    unsigned long early;      /* judgements whose side-a snapshot was taken in pass 1 (one view entry, h-pass1) */
 } es_pdf_diff_counts;
+
+/*
+ * Test hook (h-pass1): true makes pass 1 read every object through qpdf, as before its records of
+ * earlier judgements existed (the reference walk); false (the default) lets it use them.
+ */
+void es_pdf_diff_full_walk(bool on);
 
 void es_pdf_diff_counts_get(es_pdf_diff_counts *out);
 
@@ -409,6 +423,9 @@ int es_pdf_view_size(const es_pdf_view *v);          /* the signed trailer's /Si
 unsigned int es_pdf_view_trailer(const es_pdf_view *v); /* the signed trailer, a qpdf_oh of the shared parse (0: none) */
 size_t es_pdf_view_npages(const es_pdf_view *v);     /* the signed revision's pages, in qpdf's order */
 int es_pdf_view_page(const es_pdf_view *v, size_t i);
+/* The objects the view gives their signed definition (h-pass1): their number, i < es_pdf_view_nswapped. */
+size_t es_pdf_view_nswapped(const es_pdf_view *v);
+int es_pdf_view_swapped(const es_pdf_view *v, size_t i);
 
 /* This thread's counts: judgements that used a view, that went back to a second parse, objects rebuilt. */
 typedef struct {

@@ -37,19 +37,25 @@
  * resolve the same way in both parses, is the same bytes read the same way: it is skipped
  * (unchanged() says which references matter and why). Pass 4 then takes as seen, without asking
  * qpdf, every part of the final file that is an unchanged part of the signed revision reaching
- * nothing changed (mark_changed, settle). Passes 1 and 2 still walk the signed revision and the
- * new fields whole, and pass 4 still reads what reaches a change (a page reaches the changed page
- * through /Parent), so a judgement still costs the signed revision's size: issue 18's "judge each
- * revision from its own xref section" is done for passes 3 and 4 only.
+ * nothing changed (mark_changed, settle). Passes 1 and 4 walk an object from the record an earlier
+ * walk made of its references (h-pass1: "Pass 1's records" below says why that is exact), so over
+ * a verification qpdf reads each object's value for them once, plus what each judgement's view
+ * swaps; what is left per judgement and page is integer work on the records and a few qpdf reads
+ * of each page (its /Parent chain, inherited attributes) in map_pages. Pass 2 still walks the new
+ * fields whole (what the later revisions added).
  *
  * Side a without a second parse (issue 18, h-once): with the map, the signed revision is shown by
  * the whole file's parse itself (es_pdf_view, pdf_view.c: what later revisions replaced is given its
  * signed definition in place, for as long as side a is read). The shared parse shows one side at a
  * time, so judge() runs in phases: pass 1 with side a shown; the choice of what pass 3 compares with
  * the final file shown; pass 3's side-a reads (snap_signed) with side a shown; then passes 2, 3 and
- * 4 with the final file shown. Nothing is reported before the last side-a phase, so a judgement
- * that finds the view not exact (walk_value: a reference past the signed /Size to an object the file
- * defines, or of another generation) is made again from the start on a parse of the signed revision.
+ * 4 with the final file shown. The side-a reads of what pass 3 compares whatever the final file
+ * says (what later revisions replaced, what references it) are taken at the end of pass 1 already
+ * (snap_early, h-pass1); when they cover every object compared, the second side-a phase is not
+ * needed and the view is entered once. Nothing is reported before the last side-a phase, so a
+ * judgement that finds the view not exact (walk_value: a reference past the signed /Size to an
+ * object the file defines, or of another generation) is made again from the start on a parse of
+ * the signed revision.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -144,10 +150,15 @@ typedef struct {
     es_pdf_view *view;  /* the signed revision shown by the shared parse (NULL: a parse of its own) */
     bool in_signed;     /* the view is entered: side a is shown */
     bool view_bad;      /* side a read something the view does not show as the signed revision */
+    bool in_pass1;      /* pass 1 runs (counts.read1) */
+    struct es_pdf_walks *walks; /* the records for passes 1 and 4 (ch->walks; NULL: walk without them) */
     uint8_t *alen;      /* bit per object number: its signed /Length is replaced later (second_level) */
     size_t *cmp;        /* pass 3: indices into reached of the objects compared */
     snap *snaps;        /* and what side a shows of each */
     size_t ncmp;
+    snap *pre;          /* snapshots taken at the end of pass 1 (snap_early) */
+    int32_t *pre_of;    /* per index into reached: 1 + its index in pre (0: none) */
+    size_t npre;
     eseal_report *rep; /* the signature's report: coverage.changes */
     size_t nchanges;   /* typed changes listed */
     const es_pdf_perms *perm;
@@ -203,6 +214,18 @@ void es_pdf_diff_counts_get(es_pdf_diff_counts *out) { *out = counts; }
 static bool bit(const uint8_t *m, int n) { return (m[n / 8] & (1u << (n % 8))) != 0; }
 static void set_bit(uint8_t *m, int n) { m[n / 8] |= (uint8_t)(1u << (n % 8)); }
 
+static void snap_free(snap *s)
+{
+    es_free(s->text);
+    free(s->data); /* !checksrc! allowed: qpdf allocates with malloc */
+    es_free(s->wo);
+    es_free(s->arr.ids);
+    es_free(s->dss);
+    es_free(s->af.need);
+    es_free(s->af.wo);
+    es_free(s->af.fields.ids);
+}
+
 static void diff_free(diff *d)
 {
     es_free(d->stack);
@@ -236,17 +259,14 @@ static void diff_free(diff *d)
     es_free(d->sstack);
     es_free(d->alen);
     for (size_t i = 0; i < d->ncmp && d->snaps != NULL; i++) {
-        snap *s = &d->snaps[i];
-        es_free(s->text);
-        free(s->data); /* !checksrc! allowed: qpdf allocates with malloc */
-        es_free(s->wo);
-        es_free(s->arr.ids);
-        es_free(s->dss);
-        es_free(s->af.need);
-        es_free(s->af.wo);
-        es_free(s->af.fields.ids);
+        snap_free(&d->snaps[i]);
     }
     es_free(d->snaps);
+    for (size_t i = 0; i < d->npre && d->pre != NULL; i++) {
+        snap_free(&d->pre[i]);
+    }
+    es_free(d->pre);
+    es_free(d->pre_of);
     es_free(d->cmp);
     es_buf_free(&d->changed);
     es_buf_free(&d->locked);
@@ -462,35 +482,361 @@ static bool replaced_later(const diff *d, int num)
     return num <= 0 || (uint32_t)num >= d->ch->n || d->ch->newest[num] > d->since;
 }
 
-static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *w, uint8_t key)
+/*
+ * Pass 1's records (issue 18, h-pass1). The signatures of one file judge nested revisions, and a
+ * judgement on a view (pdf_view.c) shows every object that no later revision replaced as the whole
+ * file's parse has it: most objects read the same in every judgement. What pass 1's walks take from
+ * an object's value is only its references, in the order walk_value meets them: the number and
+ * generation of each, the depth it lies at inside the value, the top-level key it lies under (the
+ * via_keys id a push records, and whether page_skip or annot_skip names that key). So the first
+ * judgement that walks an object records that list (record_of, one reading of the value through
+ * qpdf), and every later judgement walks the object from it (replay) with the very same steps
+ * walk_value takes for each reference (visit_ref): the same pushes, edges, dep bits, budget, depth
+ * bound, seen and content bits, in the same order, so every result of pass 1 is the same. Pass 4's
+ * walk (the final file, outside the view) takes the same references from the same records.
+ *
+ * Why a record stays exact: the shared parse changes an object's definition only when a view gives
+ * it its signed definition (entering) and when leaving puts the file's back (pdf_view.c swaps;
+ * nothing else in verification writes to it). judge() drops the records of every object its view
+ * swaps before entering it and again once pass 1 has left it (walks_drop), and nothing walks
+ * between then and the end of the side-a snapshot (whose leaving puts back the same text again),
+ * so a record always describes the definition its object has when it is used: in pass 1 (the view
+ * entered; a swapped object is recorded from its signed definition and dropped on leaving) and in
+ * pass 4 (no view entered: every object shows the file's definition, and what pass 4 records stays
+ * true until a later view swaps it). qpdf hides a dictionary key whose value resolves to null, so a
+ * value's keys also depend on what other objects resolve to: a view swaps only dictionaries,
+ * arrays and streams for signed definitions of the same kind (never null, pdf_view.c), so whether
+ * an object resolves to null never changes. A value with a dictionary at the key bound, a
+ * reference of another generation, or whose references lie deeper than the walk may go from where
+ * it is met, is walked as before (walk_value's own code), and so is every object outside the
+ * shared parse (a parse of the signed revision): a judgement reads through qpdf what its view
+ * swaps, plus what no earlier walk recorded. es_pdf_diff_full_walk(true) (tests) turns the
+ * records off, in both passes.
+ */
+typedef struct {
+    int32_t num;
+    uint8_t key;  /* via_keys id of the top-level key it lies under (0: other or none) */
+    uint8_t skip; /* 1: that key is in page_skip; 2: in annot_skip */
+    uint8_t rel;  /* the depth of its walk_value call below the value's own */
+    uint8_t top;  /* 1 + the index in pk_names of that key (0: another, or none) */
+} wref;
+
+/*
+ * What qpdf_oh_get_key gives for the keys map_pages asks a page and its /Pages ancestors for, kept
+ * with a dictionary's record: a key whose value is a reference to an object that resolves to null
+ * is left out of the keys a walk sees, yet qpdf_oh_get_key returns that reference, so these are
+ * asked of qpdf, once, when the record is made.
+ */
+enum { PK_PARENT, PK_ANNOTS, PK_RESOURCES, PK_MEDIABOX, PK_CROPBOX, PK_ROTATE, PK_N };
+static const char *const pk_names[PK_N] = {"/Parent", "/Annots", "/Resources", "/MediaBox", "/CropBox", "/Rotate"};
+
+typedef struct {
+    uint8_t kind; /* 0: null or none, 1: a reference (num, gen), 2: a direct value, not null */
+    int32_t num, gen;
+    uint32_t r0, rn; /* the references under the key in the record: rn from index r0 (they follow each other) */
+} pkey;
+
+struct es_pdf_walks {
+    qpdf_data q;     /* the parse the records describe */
+    uint32_t n;      /* object numbers 0..n-1 */
+    uint32_t *start; /* per object: index into refs + 1 (0: no record) */
+    uint32_t *count;
+    uint8_t *maxd;   /* the deepest walk_value call inside the value, relative to its own */
+    uint32_t *pk;    /* per object: index into pks + 1 of a dictionary's PK_N keys (0: not a dictionary) */
+    wref *refs;
+    size_t nrefs, caprefs;
+    pkey *pks;
+    size_t npks, cappks;
+};
+
+static const char *const page_skip[] = {"/Annots", "/Parent", "/B", NULL};
+static const char *const annot_skip[] = {"/P", "/Parent", "/Popup", "/IRT", NULL};
+
+static _Thread_local bool full_walk;
+
+void es_pdf_diff_full_walk(bool on) { full_walk = on; }
+
+void es_pdf_walks_free(struct es_pdf_walks *w)
 {
-    ES_ENSURE(depth < MAX_DEPTH, ESEAL_ELIMIT, "pdf: objects nest more than %d deep", MAX_DEPTH);
-    if (d->in_signed && depth > 0 && qpdf_oh_is_indirect(q, v)) {
+    if (w == NULL) {
+        return;
+    }
+    es_free(w->start);
+    es_free(w->count);
+    es_free(w->maxd);
+    es_free(w->pk);
+    es_free(w->refs);
+    es_free(w->pks);
+    es_free(w);
+}
+
+/*
+ * What a view swaps has another definition while it is entered, and the file's again after leaving
+ * (put back from text): no record of it holds, before pass 1 (made under another view, or before a
+ * swap) nor after it (made of the signed definition). Called before the view is entered and after
+ * pass 1 has left it, whether or not the judgement uses the records.
+ */
+static void walks_drop(const es_pdf_view *v, struct es_pdf_walks *w)
+{
+    for (size_t i = 0; v != NULL && w != NULL && i < es_pdf_view_nswapped(v); i++) {
+        int num = es_pdf_view_swapped(v, i);
+        if (num > 0 && (uint32_t)num < w->n) {
+            w->start[num] = 0;
+        }
+    }
+}
+
+/* The records for pass 1 of this judgement: NULL when it walks without them (no view, the test hook). */
+static struct es_pdf_walks *walks_for(diff *d, es_pdf_xref_changes *ch)
+{
+    if (d->view == NULL || ch == NULL) {
+        return NULL;
+    }
+    struct es_pdf_walks *w = ch->walks;
+    walks_drop(d->view, w);
+    if (full_walk || d->ch != ch || ch->newest == NULL || d->since == 0) {
+        return NULL;
+    }
+    if (w != NULL && w->q != d->a) {
+        es_pdf_walks_free(w); /* another parse: nothing recorded holds */
+        d->ch->walks = w = NULL;
+    }
+    if (w == NULL) {
+        w = es_calloc(1, sizeof(*w));
+        if (w == NULL) {
+            return NULL;
+        }
+        w->q = d->a;
+        w->n = d->ch->n;
+        w->start = es_calloc((size_t)w->n + 1, sizeof(*w->start));
+        w->count = es_calloc((size_t)w->n + 1, sizeof(*w->count));
+        w->maxd = es_calloc((size_t)w->n + 1, 1);
+        w->pk = es_calloc((size_t)w->n + 1, sizeof(*w->pk));
+        if (w->start == NULL || w->count == NULL || w->maxd == NULL || w->pk == NULL) {
+            es_pdf_walks_free(w);
+            return NULL;
+        }
+        d->ch->walks = w;
+    }
+    return w;
+}
+
+/* record_of's walk of a value: walk_value's order, its depths and keys, stopping at references. */
+typedef struct {
+    struct es_pdf_walks *w;
+    int maxd;
+    bool ok; /* false: the value is walked by walk_value's own code */
+} recorder;
+
+static void record_value(recorder *r, qpdf_data q, qpdf_oh v, int rel, uint8_t key, uint8_t skip, uint8_t top)
+{
+    if (!r->ok) {
+        return;
+    }
+    if (rel > r->maxd) {
+        r->maxd = rel;
+    }
+    if (rel >= MAX_DEPTH) {
+        r->ok = false;
+        return;
+    }
+    if (rel > 0 && qpdf_oh_is_indirect(q, v)) {
+        int num = qpdf_oh_get_object_id(q, v);
+        if (num <= 0 || qpdf_oh_get_generation(q, v) != 0) {
+            r->ok = false;
+            return;
+        }
+        struct es_pdf_walks *w = r->w;
+        if (w->nrefs == w->caprefs) {
+            size_t cap = w->caprefs == 0 ? 1024 : w->caprefs * 2;
+            wref *n = cap < UINT32_MAX - 1 ? es_realloc(w->refs, cap * sizeof(*n)) : NULL;
+            if (n == NULL) {
+                r->ok = false;
+                return;
+            }
+            w->refs = n;
+            w->caprefs = cap;
+        }
+        w->refs[w->nrefs++] = (wref){num, key, skip, (uint8_t)rel, top};
+        return;
+    }
+    if (qpdf_oh_is_array(q, v)) {
+        int n = qpdf_oh_get_array_n_items(q, v);
+        for (int i = 0; i < n && r->ok; i++) {
+            record_value(r, q, qpdf_oh_get_array_item(q, v, i), rel + 1, key, skip, top);
+        }
+    } else if (qpdf_oh_is_dictionary(q, v) || qpdf_oh_is_stream(q, v)) {
+        qpdf_oh dict = qpdf_oh_is_stream(q, v) ? qpdf_oh_get_dict(q, v) : v;
+        char *keys[512];
+        size_t n = dict_keys(q, dict, keys);
+        if (n >= ES_PDF_MAX_DICT_KEYS) {
+            r->ok = false; /* walk_value sets dep and view_bad for it: its own code does */
+        }
+        for (size_t i = 0; i < n && r->ok; i++) {
+            uint8_t k = key, sk = skip, tp = top;
+            if (rel == 0) {
+                k = key_id(keys[i]);
+                sk = (uint8_t)((listed(keys[i], page_skip) ? 1 : 0) | (listed(keys[i], annot_skip) ? 2 : 0));
+                tp = 0;
+                for (int j = 0; j < PK_N; j++) {
+                    tp = strcmp(keys[i], pk_names[j]) == 0 ? (uint8_t)(j + 1) : tp;
+                }
+            }
+            record_value(r, q, qpdf_oh_get_key(q, dict, keys[i]), rel + 1, k, sk, tp);
+        }
+        free_keys(keys, n);
+    }
+}
+
+/* The record of object num (generation 0), made on first use; false when it has none. */
+static bool record_of(diff *d, qpdf_data q, int num)
+{
+    struct es_pdf_walks *w = d->walks;
+    if ((uint32_t)num >= w->n) {
+        return false;
+    }
+    if (w->start[num] != 0) {
+        return w->maxd[num] < MAX_DEPTH;
+    }
+    size_t first = w->nrefs;
+    recorder r = {w, 0, true};
+    counts.read1 += d->in_pass1 ? 1 : 0; /* the value read through qpdf, once for its record */
+    qpdf_oh o = qpdf_get_object_by_id(q, num, 0);
+    record_value(&r, q, o, 0, 0, 0, 0);
+    w->pk[num] = 0;
+    if (r.ok && qpdf_oh_is_dictionary(q, o)) {
+        if (w->npks + PK_N > w->cappks) {
+            size_t cap = w->cappks == 0 ? 64 * PK_N : w->cappks * 2;
+            pkey *n = cap < UINT32_MAX - 1 ? es_realloc(w->pks, cap * sizeof(*n)) : NULL;
+            r.ok = n != NULL;
+            w->pks = n != NULL ? n : w->pks;
+            w->cappks = n != NULL ? cap : w->cappks;
+        }
+        for (int j = 0; r.ok && j < PK_N; j++) {
+            qpdf_oh v = qpdf_oh_get_key(q, o, pk_names[j]);
+            pkey *k = &w->pks[w->npks + (size_t)j];
+            k->kind = qpdf_oh_is_indirect(q, v) ? 1 : qpdf_oh_is_null(q, v) ? 0 : 2;
+            k->num = k->kind == 1 ? qpdf_oh_get_object_id(q, v) : 0;
+            k->gen = k->kind == 1 ? qpdf_oh_get_generation(q, v) : 0;
+            k->r0 = 0;
+            k->rn = 0;
+        }
+        /* A key's references were recorded one after the other (record_value ends a key before the next). */
+        for (size_t x = first; r.ok && x < w->nrefs; x++) {
+            uint8_t t = w->refs[x].top;
+            if (t != 0) {
+                pkey *k = &w->pks[w->npks + (size_t)t - 1];
+                k->r0 = k->rn == 0 ? (uint32_t)(x - first) : k->r0;
+                r.ok = k->r0 + k->rn == (uint32_t)(x - first);
+                k->rn++;
+            }
+        }
+        if (r.ok) {
+            w->pk[num] = (uint32_t)w->npks + 1;
+            w->npks += PK_N;
+        }
+    }
+    if (!r.ok) {
+        w->nrefs = first;
+        w->start[num] = (uint32_t)first + 1;
+        w->count[num] = 0;
+        w->maxd[num] = UINT8_MAX; /* walked by walk_value's own code, every time */
+        return false;
+    }
+    w->start[num] = (uint32_t)first + 1;
+    w->count[num] = (uint32_t)(w->nrefs - first);
+    w->maxd[num] = (uint8_t)r.maxd;
+    return true;
+}
+
+static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *w, uint8_t key);
+static ES_RESULT walk_body(diff *d, qpdf_data q, qpdf_oh v, int num, int depth, walker *w, uint8_t key);
+
+/*
+ * A reference met at `depth` > 0 (h: its handle, or 0 when met in a record): the view's check, then
+ * push it (no `follow`), or mark it as drawn content (*enter: its value is to be walked next).
+ */
+static ES_RESULT visit_ref(diff *d, qpdf_data q, qpdf_oh h, int num, int gen, walker *w, uint8_t key, bool *enter)
+{
+    *enter = false;
+    if (d->in_signed) {
         /* The view leaves what later revisions added as they are: a reference of the signed revision
          * to one of them (past its /Size) resolved to null in a parse of its own; any generation but
          * 0 is another resolution to doubt. Either sends the judgement to a second parse. */
-        int num = qpdf_oh_get_object_id(q, v);
-        if (qpdf_oh_get_generation(q, v) != 0 || num <= 0 || (num >= d->size && !qpdf_oh_is_null(q, v))) {
+        if (gen != 0 || num <= 0 ||
+            (num >= d->size && !qpdf_oh_is_null(q, h != 0 ? h : qpdf_get_object_by_id(q, num, gen)))) {
             d->view_bad = true;
         }
     }
-    if (depth > 0 && qpdf_oh_is_indirect(q, v)) {
-        int num = qpdf_oh_get_object_id(q, v);
-        if (!w->follow) {
-            if (w->dep != NULL && (num >= d->size || qpdf_oh_get_generation(q, v) != 0 || replaced_later(d, num))) {
-                set_bit(w->dep, w->parent);
-            } else if (w->dep != NULL) {
-                ES_GUARD(add_edge(d, w->parent, num));
+    if (!w->follow) {
+        if (w->dep != NULL && (num >= d->size || gen != 0 || replaced_later(d, num))) {
+            set_bit(w->dep, w->parent);
+        } else if (w->dep != NULL) {
+            ES_GUARD(add_edge(d, w->parent, num));
+        }
+        return push(d, w->seen, w->limit, num, gen, w->ctx, w->parent, key);
+    }
+    ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
+    if (num <= 0 || num >= d->size || bit(w->seen, num) || d->page_a[num] != 0) {
+        return ES_OK; /* a page or /Pages node (a link's destination): the page tree, not drawn content */
+    }
+    set_bit(w->seen, num);
+    set_bit(d->content, num);
+    d->role[num] = ROLE_NONE; /* drawn by a page: judged as page content, never as form data */
+    *enter = true;
+    return ES_OK;
+}
+
+/* Object num's value walked from its record, at `depth` (records: above). */
+static ES_RESULT replay(diff *d, qpdf_data q, int num, int depth, walker *w, uint8_t key)
+{
+    const struct es_pdf_walks *ws = d->walks;
+    uint8_t skip = depth > 0 || w->skip == NULL ? 0 : w->skip == page_skip ? 1 : 2;
+    uint32_t first = ws->start[num] - 1, n = ws->count[num];
+    for (uint32_t i = 0; i < n; i++) {
+        wref r = ws->refs[first + i]; /* a copy: a nested record_of may move refs */
+        if ((r.skip & skip) != 0) {
+            continue;
+        }
+        uint8_t k = depth == 0 ? r.key : key;
+        bool enter = false;
+        ES_GUARD(visit_ref(d, q, 0, r.num, 0, w, k, &enter));
+        if (enter) {
+            ES_GUARD(walk_body(d, q, 0, r.num, depth + r.rel, w, k));
+        }
+    }
+    return ES_OK;
+}
+
+/*
+ * The value of v (or, v 0, of object num generation 0) walked at `depth`: its children at depth + 1.
+ * Pass 1 on a view walks an object from its record when it has one (replay).
+ */
+static ES_RESULT walk_body(diff *d, qpdf_data q, qpdf_oh v, int num, int depth, walker *w, uint8_t key)
+{
+    if (v != 0 && num == 0 && qpdf_oh_is_indirect(q, v)) {
+        num = qpdf_oh_get_generation(q, v) == 0 ? qpdf_oh_get_object_id(q, v) : -1;
+    }
+    bool read = false; /* record_of read the value for its record just now */
+    if (num > 0 && d->walks != NULL && q == d->walks->q &&
+        (w->skip == NULL || w->skip == page_skip || w->skip == annot_skip)) {
+        bool had = (uint32_t)num < d->walks->n && d->walks->start[num] != 0;
+        bool ok = record_of(d, q, num);
+        read = !had && (uint32_t)num < d->walks->n;
+        if (ok && depth + d->walks->maxd[num] < MAX_DEPTH) {
+            if (d->in_pass1) {
+                counts.replayed += had ? 1 : 0;
+            } else {
+                counts.replayed4 += had ? 1 : 0;
             }
-            return push(d, w->seen, w->limit, num, qpdf_oh_get_generation(q, v), w->ctx, w->parent, key);
+            return replay(d, q, num, depth, w, key);
         }
-        ES_ENSURE(d->budget-- > 0, ESEAL_ELIMIT, "pdf: too many objects");
-        if (num <= 0 || num >= d->size || bit(w->seen, num) || d->page_a[num] != 0) {
-            return ES_OK; /* a page or /Pages node (a link's destination): the page tree, not drawn content */
-        }
-        set_bit(w->seen, num);
-        set_bit(d->content, num);
-        d->role[num] = ROLE_NONE; /* drawn by a page: judged as page content, never as form data */
+    }
+    if (num != 0 && d->in_pass1 && !read) {
+        counts.read1++;
+    }
+    if (v == 0) {
+        v = qpdf_get_object_by_id(q, num, 0); /* met in a record: generation 0 */
     }
     if (qpdf_oh_is_array(q, v)) {
         int n = qpdf_oh_get_array_n_items(q, v);
@@ -517,6 +863,18 @@ static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *
         ES_GUARD(r);
     }
     return ES_OK;
+}
+
+static ES_RESULT walk_value(diff *d, qpdf_data q, qpdf_oh v, int depth, walker *w, uint8_t key)
+{
+    ES_ENSURE(depth < MAX_DEPTH, ESEAL_ELIMIT, "pdf: objects nest more than %d deep", MAX_DEPTH);
+    if (depth > 0 && qpdf_oh_is_indirect(q, v)) {
+        int num = qpdf_oh_get_object_id(q, v), gen = qpdf_oh_get_generation(q, v);
+        bool enter = false;
+        ES_GUARD(visit_ref(d, q, v, num, gen, w, key, &enter));
+        return enter ? walk_body(d, q, v, gen == 0 ? num : -1, depth, w, key) : ES_OK;
+    }
+    return walk_body(d, q, v, 0, depth, w, key);
 }
 
 /* The object itself, not "N G R": both revisions are unparsed by qpdf the same way, so equal objects give equal text. */
@@ -677,11 +1035,148 @@ static qpdf_oh a_page(diff *d, int i)
                            : qpdf_get_page_n(d->a, (size_t)i);
 }
 
+/*
+ * A page whose record (h-pass1) holds no reference under /Annots: whatever its /Annots is (none,
+ * null, a reference hidden because it resolves to null, direct items without references), the
+ * loop over its annotations below walks nothing and gives no role, so it is not read.
+ */
+static bool no_annots(diff *d, qpdf_oh pg)
+{
+    if (d->walks == NULL || !d->in_signed || !qpdf_oh_is_indirect(d->a, pg) || qpdf_oh_get_generation(d->a, pg) != 0) {
+        return false;
+    }
+    int num = qpdf_oh_get_object_id(d->a, pg);
+    if (num <= 0 || !record_of(d, d->a, num)) {
+        return false;
+    }
+    const struct es_pdf_walks *w = d->walks;
+    for (uint32_t i = 0; i < w->count[num]; i++) {
+        if (w->refs[w->start[num] - 1 + i].key == 1) {
+            return false; /* via_keys[1]: /Annots */
+        }
+    }
+    return true;
+}
+
+/* Pass 1's records are on for side a (a view entered, records kept for the shared parse). */
+static bool walks_on(const diff *d) { return d->walks != NULL && d->in_signed && d->walks->q == d->a; }
+
+/*
+ * The PK_N keys of object num's record (a copy): false when it has no record, or *dict false when
+ * it is no dictionary (then it has no keys: qpdf_oh_is_dictionary is false for it).
+ */
+static bool keys_of_record(diff *d, int num, pkey out[PK_N], bool *dict)
+{
+    if (num <= 0 || !record_of(d, d->a, num)) {
+        return false;
+    }
+    uint32_t at = d->walks->pk[num];
+    *dict = at != 0;
+    for (int j = 0; j < PK_N; j++) {
+        out[j] = at != 0 ? d->walks->pks[at - 1 + (size_t)j] : (pkey){0, 0, 0, 0, 0};
+    }
+    return true;
+}
+
+/*
+ * map_pages' first loop for page pn from the records: its /Pages ancestors marked -1, as the loop
+ * does through qpdf. False (nothing changed) where a record does not say what qpdf would: then the
+ * loop asks qpdf.
+ */
+static bool ancestors_from_records(diff *d, int pn)
+{
+    pkey k[PK_N];
+    bool dict = false;
+    if (!walks_on(d) || !keys_of_record(d, pn, k, &dict) || !dict) {
+        return false;
+    }
+    int undo[ES_PDF_MAX_INHERIT_DEPTH];
+    int nu = 0;
+    pkey node = k[PK_PARENT];
+    for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH && node.kind == 1; depth++) {
+        int nn = node.num;
+        if (nn <= 0 || nn >= d->size || d->page_a[nn] != 0) {
+            break;
+        }
+        d->page_a[nn] = -1;
+        undo[nu++] = nn;
+        /* qpdf_oh_get_key on it next: a dictionary of generation 0 recorded, or qpdf is asked */
+        if (node.gen != 0 || !keys_of_record(d, nn, k, &dict) || !dict) {
+            for (int u = 0; u < nu; u++) {
+                d->page_a[undo[u]] = 0;
+            }
+            return false;
+        }
+        node = k[PK_PARENT];
+    }
+    return true;
+}
+
+/*
+ * map_pages' walk of what page pn inherits, from the records: its ancestors while they are
+ * dictionaries, and for each /Resources, /MediaBox, /CropBox, /Rotate a reference walked as the
+ * holder array walks it (at depth 1), a direct value as walk_value walks it (its references at
+ * their depth inside it). *done false (nothing walked) where a record does not say what qpdf would.
+ */
+static ES_RESULT inherited_from_records(diff *d, int pn, walker *w, bool *done)
+{
+    *done = false;
+    pkey k[PK_N];
+    bool dict = false;
+    if (!walks_on(d) || !keys_of_record(d, pn, k, &dict) || !dict) {
+        return ES_OK;
+    }
+    int nodes[ES_PDF_MAX_INHERIT_DEPTH];
+    int nn = 0;
+    pkey node = k[PK_PARENT];
+    for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH; depth++) {
+        if (node.kind == 0) {
+            break; /* null: not a dictionary */
+        }
+        if (node.kind == 2 || node.gen != 0 || !keys_of_record(d, node.num, k, &dict)) {
+            return ES_OK; /* a direct /Parent, another generation, or no record: asked of qpdf */
+        }
+        if (!dict) {
+            break;
+        }
+        for (int j = PK_RESOURCES; j <= PK_ROTATE; j++) {
+            if (k[j].kind == 1 && k[j].gen != 0) {
+                return ES_OK;
+            }
+        }
+        nodes[nn++] = node.num;
+        node = k[PK_PARENT];
+    }
+    *done = true;
+    w->skip = NULL;
+    for (int i = 0; i < nn; i++) {
+        /* recorded in the plan above; a walk in between adds records, it drops none */
+        ES_ENSURE(keys_of_record(d, nodes[i], k, &dict), ESEAL_ESTATE, "pdf: a record went missing");
+        for (int j = PK_RESOURCES; j <= PK_ROTATE; j++) {
+            bool enter = false;
+            if (k[j].kind == 1) {
+                ES_GUARD(visit_ref(d, d->a, 0, k[j].num, 0, w, 0, &enter));
+                if (enter) {
+                    ES_GUARD(walk_body(d, d->a, 0, k[j].num, 1, w, 0));
+                }
+            } else if (k[j].kind == 2) {
+                uint32_t first = d->walks->start[nodes[i]] - 1 + k[j].r0;
+                for (uint32_t x = 0; x < k[j].rn; x++) {
+                    wref r = d->walks->refs[first + x]; /* a copy: walking may add records */
+                    ES_GUARD(visit_ref(d, d->a, 0, r.num, 0, w, 0, &enter));
+                    if (enter) {
+                        ES_GUARD(walk_body(d, d->a, 0, r.num, r.rel - 1, w, 0));
+                    }
+                }
+            }
+        }
+    }
+    return ES_OK;
+}
+
 static ES_RESULT map_pages(diff *d)
 {
     int np = a_npages(d);
-    static const char *const page_skip[] = {"/Annots", "/Parent", "/B", NULL};
-    static const char *const annot_skip[] = {"/P", "/Parent", "/Popup", "/IRT", NULL};
     static const char *const inherited[] = {"/Resources", "/MediaBox", "/CropBox", "/Rotate"};
     walker w = {true, es_calloc((size_t)d->size / 8 + 1, 1), d->size, 0, 0, page_skip, NULL};
     ES_ENSURE_ALLOC(w.seen);
@@ -693,6 +1188,10 @@ static ES_RESULT map_pages(diff *d)
         int pn = qpdf_oh_get_object_id(d->a, pg);
         if (pn > 0 && pn < d->size) {
             d->page_a[pn] = i + 1;
+        }
+        if (qpdf_oh_get_generation(d->a, pg) == 0 && ancestors_from_records(d, pn)) {
+            qpdf_oh_release_all(d->a);
+            continue;
         }
         qpdf_oh node = qpdf_oh_get_key(d->a, pg, "/Parent");
         for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH && qpdf_oh_is_indirect(d->a, node); depth++) {
@@ -708,11 +1207,15 @@ static ES_RESULT map_pages(diff *d)
     es_result r = ES_OK;
     for (int i = 0; i < np && es_ok(r); i++) {
         qpdf_oh pg = a_page(d, i);
-        qpdf_oh annots = qpdf_oh_get_key(d->a, pg, "/Annots");
+        qpdf_oh annots = no_annots(d, pg) ? qpdf_oh_new_null(d->a) : qpdf_oh_get_key(d->a, pg, "/Annots");
         w.skip = page_skip;
         r = walk_value(d, d->a, pg, 0, &w, 0);
         /* The /Pages ancestors: only what a page inherits from them is drawn. */
-        qpdf_oh node = qpdf_oh_get_key(d->a, pg, "/Parent");
+        bool done = false;
+        if (es_ok(r) && qpdf_oh_get_generation(d->a, pg) == 0) {
+            r = inherited_from_records(d, qpdf_oh_get_object_id(d->a, pg), &w, &done);
+        }
+        qpdf_oh node = done ? qpdf_oh_new_null(d->a) : qpdf_oh_get_key(d->a, pg, "/Parent");
         for (int depth = 0; depth < ES_PDF_MAX_INHERIT_DEPTH && es_ok(r) && qpdf_oh_is_dictionary(d->a, node); depth++) {
             for (size_t k = 0; k < sizeof(inherited) / sizeof(inherited[0]) && es_ok(r); k++) {
                 qpdf_oh v = qpdf_oh_get_key(d->a, node, inherited[k]);
@@ -1661,40 +2164,93 @@ static void acro_of(qpdf_data q, qpdf_oh afa, acro_snap *s)
 }
 
 /* Pass 3, second part (side a shown): what allowed_change reads of each compared object's signed side. */
+static void snap_one(diff *d, qpdf_data q, oref o, snap *s)
+{
+    qpdf_oh oa = qpdf_get_object_by_id(q, o.num, o.gen);
+    s->text = text_of(q, oa);
+    s->stream = qpdf_oh_is_stream(q, oa);
+    if (s->stream) {
+        unsigned char *x = NULL;
+        s->data_ok = (qpdf_oh_get_stream_data(q, oa, qpdf_dl_none, NULL, &x, &s->ndata) & QPDF_ERRORS) == 0;
+        s->data = x;
+    }
+    s->dict = qpdf_oh_is_dictionary(q, oa);
+    int role = o.num > 0 && o.num < d->size ? d->role[o.num] : ROLE_NONE;
+    if (role == ROLE_ANNOTS || role == ROLE_FIELDS) {
+        items_of(q, oa, &s->arr);
+    } else if (role == ROLE_APPEARANCE || role == ROLE_DSS || role == ROLE_INFO || !s->dict) {
+        /* judged without reading more of side a */
+    } else if (role == ROLE_FIELD || role == ROLE_WIDGET) {
+        s->wo = text_without(q, oa, role == ROLE_FIELD ? field_keys : widget_keys);
+    } else if (o.num == d->root_num) {
+        s->wo = text_without(q, oa, root_keys);
+        s->dss = text_of(q, qpdf_oh_get_key(q, oa, "/DSS"));
+        acro_of(q, qpdf_oh_get_key(q, oa, "/AcroForm"), &s->af);
+    } else if (o.num == d->af_num) {
+        acro_of(q, oa, &s->af);
+    } else if (o.num > 0 && o.num < d->size && d->page_a[o.num] > 0) {
+        s->wo = text_without(q, oa, page_keys);
+        items_of(q, qpdf_oh_get_key(q, oa, "/Annots"), &s->arr);
+    }
+    qpdf_oh_release_all(q);
+}
+
 static void snap_signed(diff *d)
 {
-    qpdf_data q = d->a;
     for (size_t k = 0; k < d->ncmp; k++) {
-        oref o = d->reached[d->cmp[k]];
-        snap *s = &d->snaps[k];
-        qpdf_oh oa = qpdf_get_object_by_id(q, o.num, o.gen);
-        s->text = text_of(q, oa);
-        s->stream = qpdf_oh_is_stream(q, oa);
-        if (s->stream) {
-            unsigned char *x = NULL;
-            s->data_ok = (qpdf_oh_get_stream_data(q, oa, qpdf_dl_none, NULL, &x, &s->ndata) & QPDF_ERRORS) == 0;
-            s->data = x;
-        }
-        s->dict = qpdf_oh_is_dictionary(q, oa);
-        int role = o.num > 0 && o.num < d->size ? d->role[o.num] : ROLE_NONE;
-        if (role == ROLE_ANNOTS || role == ROLE_FIELDS) {
-            items_of(q, oa, &s->arr);
-        } else if (role == ROLE_APPEARANCE || role == ROLE_DSS || role == ROLE_INFO || !s->dict) {
-            /* judged without reading more of side a */
-        } else if (role == ROLE_FIELD || role == ROLE_WIDGET) {
-            s->wo = text_without(q, oa, role == ROLE_FIELD ? field_keys : widget_keys);
-        } else if (o.num == d->root_num) {
-            s->wo = text_without(q, oa, root_keys);
-            s->dss = text_of(q, qpdf_oh_get_key(q, oa, "/DSS"));
-            acro_of(q, qpdf_oh_get_key(q, oa, "/AcroForm"), &s->af);
-        } else if (o.num == d->af_num) {
-            acro_of(q, oa, &s->af);
-        } else if (o.num > 0 && o.num < d->size && d->page_a[o.num] > 0) {
-            s->wo = text_without(q, oa, page_keys);
-            items_of(q, qpdf_oh_get_key(q, oa, "/Annots"), &s->arr);
-        }
-        qpdf_oh_release_all(q);
+        snap_one(d, d->a, d->reached[d->cmp[k]], &d->snaps[k]);
     }
+}
+
+/*
+ * h-pass1: at the end of pass 1, side a still shown, the snapshots of the reached objects that pass
+ * 3 compares whatever the final file says (a later revision replaced them, or they reference one:
+ * unchanged() is false for them before it reads side b). What they read is what snap_signed would
+ * read on entering the view again (the same swaps, the same roles from pass 1). When every object
+ * select_compared chooses has one, judge() does not enter the view a second time (take_early).
+ */
+static ES_RESULT snap_early(diff *d)
+{
+    if (d->view == NULL || d->ch == NULL || d->ch->newest == NULL || d->since == 0 || d->bsize < d->size) {
+        return ES_OK;
+    }
+    d->pre_of = es_calloc(d->nreached + 1, sizeof(*d->pre_of));
+    ES_ENSURE_ALLOC(d->pre_of);
+    size_t n = 0;
+    for (size_t i = 0; i < d->nreached; i++) {
+        int num = d->reached[i].num;
+        n += num <= 0 || num >= d->size || replaced_later(d, num) || bit(d->dep, num);
+    }
+    d->pre = es_calloc(n + 1, sizeof(*d->pre));
+    ES_ENSURE_ALLOC(d->pre);
+    for (size_t i = 0; i < d->nreached; i++) {
+        int num = d->reached[i].num;
+        if (num <= 0 || num >= d->size || replaced_later(d, num) || bit(d->dep, num)) {
+            snap_one(d, d->a, d->reached[i], &d->pre[d->npre]);
+            d->pre_of[i] = (int32_t)++d->npre;
+        }
+    }
+    return ES_OK;
+}
+
+/* The snapshots snap_early took, moved to d->snaps, when they cover every compared object. */
+static bool take_early(diff *d)
+{
+    if (d->pre_of == NULL) {
+        return false;
+    }
+    for (size_t k = 0; k < d->ncmp; k++) {
+        if (d->pre_of[d->cmp[k]] == 0) {
+            return false;
+        }
+    }
+    for (size_t k = 0; k < d->ncmp; k++) {
+        snap *p = &d->pre[d->pre_of[d->cmp[k]] - 1];
+        d->snaps[k] = *p;
+        memset(p, 0, sizeof(*p)); /* moved */
+    }
+    counts.early++;
+    return true;
 }
 
 /* Pass 3, last part (the final file shown): each compared object judged. */
@@ -1819,6 +2375,10 @@ static ES_RESULT settle(diff *d, int from)
 
 static ES_RESULT reach_final(diff *d, int info_num, int info_gen)
 {
+    /* The records (h-pass1) describe the objects as they are now, outside any view: pass 4 walks
+     * an object from its record too, and records what it reads first (records: above). */
+    struct es_pdf_walks *ws = d->ch != NULL && !full_walk ? d->ch->walks : NULL;
+    d->walks = ws != NULL && ws->q == d->b && !d->in_signed ? ws : NULL;
     d->nstack = 0;
     d->budget = d->max_objects;
     qpdf_oh rb = qpdf_get_root(d->b);
@@ -2119,7 +2679,7 @@ static ES_RESULT pass1(diff *d, bool *replaced, int *ia, int *iga, char **ta)
     if (d->ch != NULL && d->ch->newest != NULL && d->since > 0) {
         second_level_a(d);
     }
-    return ES_OK;
+    return snap_early(d);
 }
 
 /* Side a shown (the view entered; nothing to do without one): false when it cannot be. */
@@ -2175,9 +2735,15 @@ static ES_RESULT judge(eseal_report *rep, const judgement *j, bool *retry)
     bool shown = true, replaced = false;
     int ia = 0, iga = 0, ib = 0, igb = 0;
     char *ta = NULL;
+    d.walks = walks_for(&d, j->ch); /* before the view is entered: it drops the records of what the view swaps */
     ES_GUARD(show_signed(&d, &shown));
+    d.in_pass1 = true;
     es_result r = shown ? pass1(&d, &replaced, &ia, &iga, &ta) : ES_OK;
-    ES_GUARD(show_final(&d));
+    d.in_pass1 = false;
+    d.walks = NULL;
+    es_result fr = show_final(&d);
+    walks_drop(d.view, j->ch != NULL ? j->ch->walks : NULL);
+    ES_GUARD(fr);
     if (d.view != NULL && (!shown || !es_ok(r) || d.view_bad)) {
         es_free(ta);
         *retry = true; /* nothing reported yet: the caller judges again on a parse of the signed revision */
@@ -2204,11 +2770,13 @@ static ES_RESULT judge(eseal_report *rep, const judgement *j, bool *retry)
         second_level(&d);
     }
     ES_GUARD(select_compared(&d)); /* pass 3, what is compared */
-    ES_GUARD(show_signed(&d, &shown));
-    if (shown) {
-        snap_signed(&d);
+    if (!take_early(&d)) {
+        ES_GUARD(show_signed(&d, &shown));
+        if (shown) {
+            snap_signed(&d);
+        }
+        ES_GUARD(show_final(&d));
     }
-    ES_GUARD(show_final(&d));
     if (d.view != NULL && (!shown || d.view_bad)) {
         *retry = true;
         return ES_OK;

@@ -927,3 +927,7 @@ size_t es_pdf_view_npages(const es_pdf_view *v) { return v->npages; }
 int es_pdf_view_page(const es_pdf_view *v, size_t i) { return i < v->npages ? v->pages[i] : 0; }
 
 unsigned int es_pdf_view_trailer(const es_pdf_view *v) { return parse_str(v->q, v->trailer); }
+
+size_t es_pdf_view_nswapped(const es_pdf_view *v) { return v->nsw; }
+
+int es_pdf_view_swapped(const es_pdf_view *v, size_t i) { return i < v->nsw ? v->sw[i].num : 0; }

@@ -1872,6 +1872,7 @@ void es_pdf_xref_changes_free(es_pdf_xref_changes *ch)
     es_free(ch->newest);
     es_free(ch->b1);
     es_free(ch->b2);
+    es_pdf_walks_free(ch->walks);
     *ch = (es_pdf_xref_changes){0};
 }
 

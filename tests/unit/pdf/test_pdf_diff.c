@@ -210,10 +210,51 @@ static const struct {
     {"signatures added", "signature"},       {"unsigned signature fields added", "signature"},
 };
 
+/*
+ * h-pass1: the report of `pdf` the same, byte for byte, whether pass 1 walks objects from the records
+ * of earlier judgements (the default) or reads every object through qpdf (es_pdf_diff_full_walk, the
+ * reference), at one validation time.
+ */
+static void same_walk(fixture *f, const void *pdf, size_t len)
+{
+    char *json[2] = {NULL, NULL};
+    int rc[2];
+    es_pdf_diff_counts c0, c1;
+    es_pdf_diff_counts_get(&c0);
+    for (int full = 0; full < 2; full++) {
+        eseal_report *r = NULL;
+        eseal_pdf_verify_options o = ESEAL_PDF_VERIFY_OPTIONS_INIT;
+        o.at_ms = 1796083200000; /* 2026-12-01T00:00:00Z */
+        es_pdf_diff_full_walk(full == 1);
+        rc[full] = eseal_pdf_verify(&r, pdf, len, f->trust, &o);
+        es_pdf_diff_full_walk(false);
+        if (r != NULL) {
+            eseal_buf t = ESEAL_BUF_INIT;
+            assert_int_equal(eseal_report_to_json(&t, r), ESEAL_OK);
+            json[full] = strdup((const char *)t.ptr);
+            eseal_buf_dispose(&t);
+            eseal_report_free(r);
+        }
+    }
+    es_pdf_diff_counts_get(&c1);
+    if (c1.replayed > c0.replayed) {
+        print_message("# same report with pass 1 from records (%lu objects walked from them) and the full walk\n",
+                      c1.replayed - c0.replayed);
+    }
+    assert_int_equal(rc[0], rc[1]);
+    if ((json[0] == NULL) != (json[1] == NULL) || (json[0] != NULL && strcmp(json[0], json[1]) != 0)) {
+        fail_msg("pass 1 from its records and the full walk give different reports:\n%s\n----\n%s",
+                 json[0] != NULL ? json[0] : "(none)", json[1] != NULL ? json[1] : "(none)");
+    }
+    free(json[0]);
+    free(json[1]);
+}
+
 /* The verdict of the first signature (the stamp), with `reason` among its reasons when not NULL. */
 static eseal_verdict first(fixture *f, const eseal_buf *pdf, const char *reason, const char *later)
 {
     eseal_report *r = NULL;
+    same_walk(f, pdf->ptr, pdf->size);
     assert_int_equal(eseal_pdf_verify(&r, pdf->ptr, pdf->size, f->trust, NULL), ESEAL_OK);
     const eseal_report *c = eseal_report_child(r, 0);
     eseal_verdict v = eseal_report_verdict(c);
@@ -250,6 +291,7 @@ static eseal_verdict first(fixture *f, const eseal_buf *pdf, const char *reason,
 static eseal_verdict whole(fixture *f, const eseal_buf *pdf)
 {
     eseal_report *r = NULL;
+    same_walk(f, pdf->ptr, pdf->size);
     assert_int_equal(eseal_pdf_verify(&r, pdf->ptr, pdf->size, f->trust, NULL), ESEAL_OK);
     eseal_verdict v = eseal_report_verdict(r);
     eseal_report_free(r);
@@ -338,6 +380,7 @@ static void class1_second_field_shows_existing_signature(void **state)
     append(&pdf, nums, bodies, 4, NULL);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "showing the signature of another field"), ESEAL_INVALID);
     eseal_report *r = NULL;
+    same_walk(f, pdf.ptr, pdf.size);
     assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
     assert_int_equal(eseal_report_child_count(r), 2);
     assert_true(eseal_report_has_reason(eseal_report_child(r, 1), "DUPLICATE_SIGNATURE"));
@@ -392,6 +435,7 @@ static void class6_unsigned_field_under_p1(void **state)
     unsigned_field(f, &pdf, &l, "0 0 595 842", true);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "which DocMDP P=1 does not allow"), ESEAL_INVALID);
     eseal_report *r = NULL;
+    same_walk(f, pdf.ptr, pdf.size);
     assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
     assert_null(strstr(eseal_report_string(eseal_report_child(r, 0), "checks.modifications.detail"), "signatures added"));
     eseal_report_free(r);
@@ -412,6 +456,7 @@ static void invisible_unsigned_field_under_p2_is_valid(void **state)
     unsigned_field(f, &pdf, &l, "0 0 0 0", false);
     assert_int_equal(first(f, &pdf, NULL, "unsigned signature fields added: 1"), ESEAL_VALID);
     eseal_report *r = NULL;
+    same_walk(f, pdf.ptr, pdf.size);
     assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
     assert_null(strstr(eseal_report_string(eseal_report_child(r, 0), "checks.modifications.detail"), "signatures added: "));
     eseal_report_free(r);
@@ -746,6 +791,7 @@ static void class5_field_listed_twice(void **state)
     const char *bodies[] = {af2};
     append(&pdf, nums, bodies, 1, NULL);
     eseal_report *r = NULL;
+    same_walk(f, pdf.ptr, pdf.size);
     assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
     assert_int_equal(eseal_report_verdict(r), ESEAL_INVALID);
     assert_int_equal(eseal_report_child_count(r), 2);
@@ -820,6 +866,7 @@ static void class5_signature_dictionary_copied(void **state)
     append(&pdf, nums, bodies, 4, NULL);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "a copy of an earlier signature"), ESEAL_INVALID);
     eseal_report *r = NULL;
+    same_walk(f, pdf.ptr, pdf.size);
     assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
     assert_true(eseal_report_has_reason(eseal_report_child(r, 1), "DUPLICATE_SIGNATURE"));
     assert_int_not_equal(eseal_report_verdict(r), ESEAL_VALID);
@@ -851,6 +898,7 @@ static void class5_two_new_fields_one_dictionary(void **state)
     append(&pdf, nums, bodies, 5, NULL);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "is the signature dictionary of object"), ESEAL_INVALID);
     eseal_report *r = NULL;
+    same_walk(f, pdf.ptr, pdf.size);
     assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
     assert_int_equal(eseal_report_child_count(r), 3);
     assert_true(eseal_report_has_reason(eseal_report_child(r, 2), "DUPLICATE_SIGNATURE"));

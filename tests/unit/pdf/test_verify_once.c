@@ -221,6 +221,10 @@ static run verify(fixture *f, const eseal_buf *pdf, size_t nsigs)
     r.c.compared = b.compared - a.compared;
     r.c.skipped = b.skipped - a.skipped;
     r.c.settled = b.settled - a.settled;
+    r.c.read1 = b.read1 - a.read1;
+    r.c.replayed = b.replayed - a.replayed;
+    r.c.replayed4 = b.replayed4 - a.replayed4;
+    r.c.early = b.early - a.early;
     r.verdict = eseal_report_verdict(rep);
     assert_int_equal(eseal_report_child_count(rep), nsigs);
     eseal_report_free(rep);
@@ -306,6 +310,25 @@ static void compared_objects_follow_the_later_revisions(void **state)
     eseal_buf_dispose(&d20);
 }
 
+/* On a difference, with ESEAL_TEST_DUMP set to a directory: both texts written there (a.txt, b.txt). */
+static void dump_pair(const char *a, const char *b)
+{
+    const char *dir = getenv("ESEAL_TEST_DUMP");
+    if (dir == NULL) {
+        return;
+    }
+    const char *texts[2] = {a, b}, *names[2] = {"a.txt", "b.txt"};
+    for (int i = 0; i < 2; i++) {
+        char path[512];
+        (void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        FILE *fp = fopen(path, "w");
+        if (fp != NULL) {
+            (void)fputs(texts[i], fp);
+            (void)fclose(fp);
+        }
+    }
+}
+
 /* The signed revision (1-based) of a signature ending at `end`, as es_pdf_verify finds it; 0: none. */
 static size_t signed_rev_of(const es_pdf_revision *revs, size_t nrevs, const eseal_buf *pdf, size_t end)
 {
@@ -379,8 +402,24 @@ static void same_judgements(const eseal_buf *pdf, const char *what, const char *
         if (strcmp(plain, fast) != 0) {
             fail_msg("%s, signature %zu: the comparison with the map differs:\n%s\n----\n%s", what, i + 1, plain, fast);
         }
+        /* h-pass1: the same with pass 1 reading every object through qpdf (its records turned off). */
+        es_pdf_view_counts u0, u1; /* not counted in judged_views: the callers count the plain and fast ones */
+        es_pdf_view_counts_get(&u0);
+        es_pdf_diff_full_walk(true);
+        char *full = judged(&file, pdf, end, &ch, since, want);
+        es_pdf_diff_full_walk(false);
+        es_pdf_view_counts_get(&u1);
+        v0.views += u1.views - u0.views;
+        v0.fallbacks += u1.fallbacks - u0.fallbacks;
+        v0.rebuilt += u1.rebuilt - u0.rebuilt;
+        if (strcmp(full, fast) != 0) {
+            dump_pair(full, fast);
+            fail_msg("%s, signature %zu: pass 1 from its records differs from the full walk:\n%s\n----\n%s", what,
+                     i + 1, full, fast);
+        }
         free(plain);
         free(fast);
+        free(full);
     }
     es_pdf_diff_counts_get(&b);
     *skipped = b.skipped - a.skipped;
@@ -465,6 +504,32 @@ static void same_judgement_with_and_without_the_map(void **state)
     assert_int_equal(eseal_pdf_verify(&r, d.ptr, d.size, f->trust, NULL), ESEAL_OK);
     assert_int_equal(eseal_report_verdict(r), ESEAL_VALID);
     eseal_report_free(r);
+    eseal_buf_dispose(&d);
+
+    /* h-pass1: what pages inherit, walked from the records of their /Pages node. Inherited values
+     * that are a reference to nothing (qpdf hides such a key from a walk, not from
+     * qpdf_oh_get_key), a direct dictionary holding references, a reference to a page (the page
+     * tree, not drawn; /Dur is not inherited), a direct array: 4 stamps, every judgement the same from the records, the
+     * full walk and a second parse. */
+    static const char *const inherits[] = {"/Resources 900 0 R /Rotate 90 /CropBox [0 0 500 800]",
+                                           "/Resources << /Font << /F9 1 0 R >> /XObject << /P 3 0 R >> >> "
+                                           "/Dur 6 0 R /CropBox [0 0 500 800]"};
+    for (size_t i = 0; i < 2; i++) {
+        make_doc(&d, 3, inherits[i]);
+        stamp_n(f, &d, 4);
+        same_judgements(&d, inherits[i], NULL, &skipped);
+        assert_int_equal(judged_views.views, 3);
+        eseal_buf_dispose(&d);
+    }
+    /* Object 12 (added before the stamps) is drawn only through the /Resources the pages inherit
+     * from /Pages, as a direct dictionary: changed after 2 stamps, the reason says a page draws it,
+     * which only the walk of the inherited dictionary tells. */
+    make_doc(&d, 3, "/Resources << /Font << /F9 12 0 R >> >>");
+    append_rev(&d, 12, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", 0, NULL);
+    stamp_n(f, &d, 2);
+    append_rev(&d, 12, "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>", 0, NULL);
+    same_judgements(&d, "a font drawn through inherited /Resources changed", "CHANGED_AFTER_SIGNING", &skipped);
+    assert_int_equal(judged_views.views, 2);
     eseal_buf_dispose(&d);
 
     /* A name written with #xx in the replaced object's old text: no view (it could spell the
@@ -568,6 +633,90 @@ static void view_cost_does_not_grow_with_the_document(void **state)
     eseal_buf_dispose(&big);
 }
 
+/*
+ * Pass 1 from its records (h-pass1): the signatures of a file judge nested revisions, and pass 1
+ * reads through qpdf only what the view of each swaps (what later revisions replaced) and what no
+ * earlier judgement recorded. So over a verification the objects it reads grow as the document once
+ * plus a bounded number per revision (O(P + R k)), not the document per signature (O(P R)), which
+ * is what the full walk (es_pdf_diff_full_walk, the reference) reads; both give the same report.
+ */
+static run verify_walk(fixture *f, const eseal_buf *pdf, size_t nsigs, bool full, char **json)
+{
+    es_pdf_diff_full_walk(full);
+    run r = verify(f, pdf, nsigs);
+    es_pdf_diff_full_walk(false);
+    if (json != NULL) {
+        eseal_report *rep = NULL;
+        eseal_pdf_verify_options o = ESEAL_PDF_VERIFY_OPTIONS_INIT;
+        o.at_ms = 1796083200000; /* 2026-12-01T00:00:00Z: both reports at the same validation time */
+        es_pdf_diff_full_walk(full);
+        assert_int_equal(eseal_pdf_verify(&rep, pdf->ptr, pdf->size, f->trust, &o), ESEAL_OK);
+        es_pdf_diff_full_walk(false);
+        eseal_buf t = ESEAL_BUF_INIT;
+        assert_int_equal(eseal_report_to_json(&t, rep), ESEAL_OK);
+        eseal_report_free(rep);
+        *json = strdup((const char *)t.ptr);
+        assert_non_null(*json);
+        eseal_buf_dispose(&t);
+    }
+    return r;
+}
+
+static void pass1_reads_follow_the_changes(void **state)
+{
+    fixture *f = *state;
+    static const int pages[2] = {3, 40}, stamps[2] = {3, 21};
+    unsigned long rec[2][2], full[2][2];
+    for (int p = 0; p < 2; p++) {
+        for (int k = 0; k < 2; k++) {
+            eseal_buf d;
+            make_doc(&d, pages[p], "");
+            stamp_n(f, &d, stamps[k]);
+            char *a = NULL, *b = NULL;
+            run x = verify_walk(f, &d, (size_t)stamps[k], false, &a), y = verify_walk(f, &d, (size_t)stamps[k], true, &b);
+            assert_int_equal(x.verdict, ESEAL_VALID);
+            assert_int_equal(y.verdict, ESEAL_VALID);
+            assert_int_equal(x.c.judgements, (unsigned long)stamps[k] - 1);
+            assert_int_equal(x.v.views, (unsigned long)stamps[k] - 1);
+            assert_int_equal(x.c.reached, y.c.reached);
+            assert_int_equal(y.c.replayed, 0);
+            assert_int_equal(y.c.replayed4, 0);
+            assert_true(x.c.replayed4 > 0); /* pass 4 walks what it reads from the records too */
+            /* Stamps only: what pass 3 compares is what later revisions replaced and what references it,
+             * snapshotted at the end of pass 1: one view entry per judgement (h-pass1, snap_early). */
+            assert_int_equal(x.c.early, x.c.judgements);
+            if (strcmp(a, b) != 0) {
+                dump_pair(b, a);
+                fail_msg("%d pages, %d stamps: the report from pass 1's records differs from the full walk's:\n%s\n----\n%s",
+                         pages[p], stamps[k], a, b);
+            }
+            free(a);
+            free(b);
+            rec[p][k] = x.c.read1;
+            full[p][k] = y.c.read1;
+            print_message("# %d pages, %d judgements: pass 1 read %lu objects through qpdf and %lu from records "
+                          "(full walk: %lu read), %lu walked; pass 4 walked %lu from records\n",
+                          pages[p], stamps[k] - 1, x.c.read1, x.c.replayed, y.c.read1, x.c.reached, x.c.replayed4);
+            eseal_buf_dispose(&d);
+        }
+    }
+    /* The full walk reads each signed revision whole: 37 more pages (3 objects each) per judgement. */
+    assert_true(full[1][1] - full[0][1] >= 20 * 37 * 3);
+    assert_true(full[1][0] - full[0][0] >= 2 * 37 * 3);
+    /* From the records: the 37 more pages are read once, whatever the number of revisions ... */
+    unsigned long more2 = rec[1][0] - rec[0][0], more20 = rec[1][1] - rec[0][1];
+    assert_true(more2 >= 37 * 3);
+    assert_true(more20 <= more2 + 3);
+    /* ... and each revision more costs the same bounded reads on 3 and on 40 pages (what it swaps). */
+    unsigned long per3 = (rec[0][1] - rec[0][0]) / 18, per40 = (rec[1][1] - rec[1][0]) / 18;
+    print_message("# pages read once: %lu more objects read for 37 more pages (2 judgements), %lu (20 judgements); "
+                  "per judgement more: %lu (3 pages), %lu (40 pages)\n",
+                  more2, more20, per3, per40);
+    assert_true(per40 <= per3 + 1);
+    assert_true(per3 <= 40);
+    assert_true(rec[1][1] * 5 < full[1][1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -575,6 +724,7 @@ int main(void)
         cmocka_unit_test(compared_objects_follow_the_later_revisions),
         cmocka_unit_test(same_judgement_with_and_without_the_map),
         cmocka_unit_test(view_cost_does_not_grow_with_the_document),
+        cmocka_unit_test(pass1_reads_follow_the_changes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
