@@ -19,6 +19,7 @@
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
 #include "seal/outline.h"
+#include "../test_outline.h"
 
 static eseal_imprint_outline *draw(const char *type, const char *name, const char *extra)
 {
@@ -39,23 +40,6 @@ static size_t points_of(const eseal_imprint_outline *o)
         n += op == ESEAL_IMPRINT_CURVE ? 3 : op == ESEAL_IMPRINT_CLOSE ? 0 : 1;
     }
     return n;
-}
-
-/* Same operations, same doubles bit for bit, same size and colour. */
-static void assert_same(const eseal_imprint_outline *a, const eseal_imprint_outline *b)
-{
-    assert_int_equal(eseal_imprint_outline_count(a), eseal_imprint_outline_count(b));
-    double wa, ha, wb, hb;
-    eseal_imprint_outline_size(a, &wa, &ha);
-    eseal_imprint_outline_size(b, &wb, &hb);
-    assert_memory_equal(&wa, &wb, sizeof(double));
-    assert_memory_equal(&ha, &hb, sizeof(double));
-    assert_int_equal(eseal_imprint_outline_color(a), eseal_imprint_outline_color(b));
-    for (size_t i = 0; i < eseal_imprint_outline_count(a); i++) {
-        double pa[6], pb[6];
-        assert_int_equal(eseal_imprint_outline_op(a, i, pa), eseal_imprint_outline_op(b, i, pb));
-        assert_memory_equal(pa, pb, sizeof(pa));
-    }
 }
 
 static const char *const templates[][3] = {

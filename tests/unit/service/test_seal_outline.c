@@ -25,6 +25,7 @@
 #include "seal/outline.h"
 #include "service/service.h"
 #include "../test_instance.h"
+#include "../test_outline.h"
 
 static char home[] = "/tmp/eseal-outline-XXXXXX";
 static const char pass[] = "outline-pass-1";
@@ -101,22 +102,6 @@ static char *with_outline_value(const char *js, const char *value)
     strcpy(out + head, value);           /* !checksrc! allowed: sized above */
     strcat(out, end + 1);                /* !checksrc! allowed: sized above */
     return out;
-}
-
-static void assert_same(const eseal_imprint_outline *a, const eseal_imprint_outline *b)
-{
-    assert_int_equal(eseal_imprint_outline_count(a), eseal_imprint_outline_count(b));
-    double wa, ha, wb, hb;
-    eseal_imprint_outline_size(a, &wa, &ha);
-    eseal_imprint_outline_size(b, &wb, &hb);
-    assert_memory_equal(&wa, &wb, sizeof(double));
-    assert_memory_equal(&ha, &hb, sizeof(double));
-    assert_int_equal(eseal_imprint_outline_color(a), eseal_imprint_outline_color(b));
-    for (size_t i = 0; i < eseal_imprint_outline_count(a); i++) {
-        double pa[6], pb[6];
-        assert_int_equal(eseal_imprint_outline_op(a, i, pa), eseal_imprint_outline_op(b, i, pb));
-        assert_memory_equal(pa, pb, sizeof(pa));
-    }
 }
 
 /* The outline of a record whose description is `js`. */
