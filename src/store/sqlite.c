@@ -378,15 +378,13 @@ static int sq_cert_newest(eseal_store_pki_backend *be, eseal_cert_record *out, c
     return one_row(s, st, out);
 }
 
-static int sq_cert_list(eseal_store_pki_backend *be, int (*cb)(const eseal_cert_record *, void *), void *payload)
+/* Hands every row of the prepared listing `st` to cb as a record, then finalizes it; a step that
+ * fails (I/O, a damaged page) is an error naming `what`, not the end of the list. */
+static int each_record(sq *s, sqlite3_stmt *st, int (*cb)(const eseal_cert_record *, void *), void *payload,
+                       const char *what)
 {
-    sq *s = pki_sq(be);
-    sqlite3_stmt *st = NULL;
-    int rc = prepare(s, &st, "SELECT " CERT_COLS " FROM certs ORDER BY created, rowid");
-    if (rc != ESEAL_OK) {
-        return rc;
-    }
-    int step;
+    int rc = ESEAL_OK;
+    int step = SQLITE_DONE;
     while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         eseal_cert_record r;
         rc = row_to_record(st, &r);
@@ -395,8 +393,22 @@ static int sq_cert_list(eseal_store_pki_backend *be, int (*cb)(const eseal_cert_
             eseal_cert_record_dispose(&r);
         }
     }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, what);
+    }
     sqlite3_finalize(st);
     return rc;
+}
+
+static int sq_cert_list(eseal_store_pki_backend *be, int (*cb)(const eseal_cert_record *, void *), void *payload)
+{
+    sq *s = pki_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " CERT_COLS " FROM certs ORDER BY created, rowid");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    return each_record(s, st, cb, payload, "listing certificates");
 }
 
 /*
@@ -424,20 +436,7 @@ static int sq_cert_list_roles(eseal_store_pki_backend *be, const char *const *ro
     for (size_t i = 0; i < n && i < ESEAL_STORE_MAX_ROLES; i++) {
         sqlite3_bind_text(st, (int)i + 1, roles[i], -1, SQLITE_STATIC);
     }
-    int step = SQLITE_DONE;
-    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        eseal_cert_record r;
-        rc = row_to_record(st, &r);
-        if (rc == ESEAL_OK) {
-            rc = cb(&r, payload);
-            eseal_cert_record_dispose(&r);
-        }
-    }
-    if (rc == ESEAL_OK && step != SQLITE_DONE) {
-        rc = fail(s->db, "listing certificates by role");
-    }
-    sqlite3_finalize(st);
-    return rc;
+    return each_record(s, st, cb, payload, "listing certificates by role");
 }
 
 static int sq_cert_revoke(eseal_store_pki_backend *be, const char *id, int64_t at_ms, int reason)
