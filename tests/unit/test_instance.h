@@ -84,12 +84,36 @@ static inline void test_instance_seal(eseal_instance *inst, eseal_key_alg alg, c
     eseal_cert_record_dispose(&crec);
 }
 
+/* The usual fixture: a scratch instance at `tmpl` (see test_instance_init; its home into `ihome`
+ * when not NULL, `n` bytes) opened with `pass`, and one seal of key algorithm `alg` (its esID into
+ * esid, `esid_n` bytes). */
+static inline eseal_instance *test_instance_with_seal(char *tmpl, char *ihome, size_t n, const char *pass,
+                                                      eseal_key_alg alg, char *esid, size_t esid_n)
+{
+    char own[600];
+    if (ihome == NULL) {
+        ihome = own;
+        n = sizeof(own);
+    }
+    test_instance_init(tmpl, ihome, n, pass);
+    eseal_instance *inst = test_instance_open(ihome, pass);
+    test_instance_seal(inst, alg, esid, esid_n);
+    return inst;
+}
+
 /* Removes the scratch folder: 0, or -1 for a cmocka teardown that failed. */
 static inline int test_scratch_remove(const char *dir)
 {
     char cmd[700];
     (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The usual teardown: closes `inst` and removes the scratch folder (test_scratch_remove). */
+static inline int test_instance_done(eseal_instance *inst, const char *dir)
+{
+    eseal_instance_close(inst);
+    return test_scratch_remove(dir);
 }
 
 /* The size of the instance's audit log. */

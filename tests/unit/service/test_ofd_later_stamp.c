@@ -38,18 +38,14 @@ static char *path(const char *name)
 static int setup(void **state)
 {
     (void)state;
-    char ihome[600];
-    test_instance_init(home, ihome, sizeof(ihome), pass);
-    inst = test_instance_open(ihome, pass);
-    test_instance_seal(inst, ESEAL_ALG_SM2, esid, sizeof(esid));
+    inst = test_instance_with_seal(home, NULL, 0, pass, ESEAL_ALG_SM2, esid, sizeof(esid));
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    eseal_instance_close(inst);
-    return test_scratch_remove(home);
+    return test_instance_done(inst, home);
 }
 
 static void stamp(const char *in, const char *out, eseal_stamp_result *res)

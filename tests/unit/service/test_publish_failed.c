@@ -43,17 +43,14 @@ static const char *cur_pass = pass; /* the instance's passphrase now */
 static int setup(void **state)
 {
     (void)state;
-    test_instance_init(home, ihome, sizeof(ihome), pass);
-    inst = test_instance_open(ihome, pass);
-    test_instance_seal(inst, ESEAL_ALG_SM2, esid, sizeof(esid));
+    inst = test_instance_with_seal(home, ihome, sizeof(ihome), pass, ESEAL_ALG_SM2, esid, sizeof(esid));
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    eseal_instance_close(inst);
-    return test_scratch_remove(home);
+    return test_instance_done(inst, home);
 }
 
 static uint64_t log_size(void) { return test_log_size(inst); }

@@ -34,17 +34,14 @@ static char esid[64];
 static int setup(void **state)
 {
     (void)state;
-    test_instance_init(home, ihome, sizeof(ihome), pass);
-    inst = test_instance_open(ihome, pass);
-    test_instance_seal(inst, ESEAL_ALG_SM2, esid, sizeof(esid));
+    inst = test_instance_with_seal(home, ihome, sizeof(ihome), pass, ESEAL_ALG_SM2, esid, sizeof(esid));
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    eseal_instance_close(inst);
-    return test_scratch_remove(home);
+    return test_instance_done(inst, home);
 }
 
 /* Stamps a fresh one-page OFD (210 x 297 mm) with `q` and reads its StampAnnot's Boundary. */

@@ -41,18 +41,14 @@ static char esid[64];
 static int setup(void **state)
 {
     (void)state;
-    char ihome[600];
-    test_instance_init(home, ihome, sizeof(ihome), pass);
-    inst = test_instance_open(ihome, pass);
-    test_instance_seal(inst, ESEAL_ALG_P256, esid, sizeof(esid));
+    inst = test_instance_with_seal(home, NULL, 0, pass, ESEAL_ALG_P256, esid, sizeof(esid));
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    eseal_instance_close(inst);
-    return test_scratch_remove(home);
+    return test_instance_done(inst, home);
 }
 
 /* One token over digest {i, ...} through the timestamper; its result in *got (caller frees). */
