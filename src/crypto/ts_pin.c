@@ -271,11 +271,11 @@ static ES_RESULT window(es_ts_pin *p, const eseal_trust *trust, STACK_OF(X509) *
     narrow(p, p->cert, trust);
     const STACK_OF(X509) *lists[] = {trust->anchors, trust->intermediates, token_certs};
     /* names to climb from (a bounded walk: 8 levels, 16 names) */
-    X509_NAME *todo[16];
+    X509_NAME *issuers[16];
     size_t n = 0, at = 0;
     int depth[16];
     if (X509_NAME_cmp(X509_get_issuer_name(p->cert), X509_get_subject_name(p->cert)) != 0) {
-        todo[n] = X509_get_issuer_name(p->cert);
+        issuers[n] = X509_get_issuer_name(p->cert);
         depth[n++] = 0;
     }
     for (; at < n; at++) {
@@ -283,7 +283,7 @@ static ES_RESULT window(es_ts_pin *p, const eseal_trust *trust, STACK_OF(X509) *
         for (size_t l = 0; l < 3; l++) {
             for (int i = 0; lists[l] != NULL && i < sk_X509_num(lists[l]); i++) {
                 X509 *x = sk_X509_value(lists[l], i);
-                if (X509_NAME_cmp(X509_get_subject_name(x), todo[at]) != 0) {
+                if (X509_NAME_cmp(X509_get_subject_name(x), issuers[at]) != 0) {
                     continue;
                 }
                 narrow(p, x, trust);
@@ -293,11 +293,11 @@ static ES_RESULT window(es_ts_pin *p, const eseal_trust *trust, STACK_OF(X509) *
                 }
                 bool seen = false;
                 for (size_t k = 0; k < n; k++) {
-                    seen = seen || X509_NAME_cmp(todo[k], X509_get_issuer_name(x)) == 0;
+                    seen = seen || X509_NAME_cmp(issuers[k], X509_get_issuer_name(x)) == 0;
                 }
                 if (!seen) {
                     ES_ENSURE(n < 16, ESEAL_ELIMIT, "tsa pin: too many issuer names");
-                    todo[n] = X509_get_issuer_name(x);
+                    issuers[n] = X509_get_issuer_name(x);
                     depth[n++] = depth[at] + 1;
                 }
             }
