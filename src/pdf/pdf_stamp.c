@@ -424,7 +424,7 @@ static ES_RESULT deflate_into(es_buf *z, es_span in, int window_bits, int flush)
     ES_ENSURE(deflateInit2(&s, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) == Z_OK, ESEAL_ENOMEM,
               "pdf: the appearance stream cannot be compressed");
     size_t bound = (size_t)deflateBound(&s, (uLong)in.len) + 16; /* + the full flush's empty stored block */
-    es_result r = es_buf_reserve(z, z->len + bound);
+    es_result r = es_buf_reserve(z, bound);
     if (es_ok(r)) {
         s.next_in = (Bytef *)(uintptr_t)in.ptr;
         s.avail_in = (uInt)in.len;
@@ -435,6 +435,7 @@ static ES_RESULT deflate_into(es_buf *z, es_span in, int window_bits, int flush)
             r = es_error_set(ESEAL_ERROR, __FILE__, __LINE__, "pdf: the appearance stream cannot be compressed");
         } else {
             z->len += bound - s.avail_out;
+            z->ptr[z->len] = '\0'; /* es_buf's terminator (reserve keeps room for it) */
         }
     }
     (void)deflateEnd(&s);
