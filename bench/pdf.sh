@@ -72,24 +72,7 @@ echo "bench/pdf: $E, N=$N (heavy rows $NH, process start $NS), $(nproc) CPUs"
 run() {
     local key=$1
     shift
-    python3 - "$@" >>"$T/r/$key" <<'PY'
-import os, subprocess, sys, time
-def ticks(pid):
-    try:
-        with open("/proc/%s/stat" % pid) as f:
-            v = f.read().rsplit(")", 1)[1].split()
-        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return 0.0
-extra = os.environ.get("EXTRA_PID")
-x0 = ticks(extra) if extra else 0.0
-t0 = time.perf_counter()
-p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-_, st, ru = os.wait4(p.pid, 0)
-wall = time.perf_counter() - t0
-x1 = ticks(extra) if extra else 0.0
-print("%.6f %.6f %d %d" % (wall, ru.ru_utime + ru.ru_stime + (x1 - x0), ru.ru_maxrss, os.waitstatus_to_exitcode(st)))
-PY
+    python3 "$here/measure.py" "$@" >>"$T/r/$key"
 }
 # sh_run KEY SCRIPT: the same for a shell script (loops).
 sh_run() { run "$1" bash -c "$2"; }

@@ -59,27 +59,10 @@ c.execute("UPDATE seals SET imprint = ? WHERE esid = ?", (json.dumps(d, sort_key
 c.commit()
 PY
 mkdir "$T/r"
-run() { # run KEY AGENT_PID CMD...: appends "wall cpu exit" to $T/r/KEY
+run() { # run KEY AGENT_PID CMD...: appends "wall cpu maxrss exit" to $T/r/KEY (bench/measure.py)
     local key=$1 pid=$2
     shift 2
-    EXTRA_PID=$pid python3 - "$@" >>"$T/r/$key" <<'PY'
-import os, subprocess, sys, time
-def ticks(pid):
-    try:
-        with open("/proc/%s/stat" % pid) as f:
-            v = f.read().rsplit(")", 1)[1].split()
-        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return 0.0
-extra = os.environ.get("EXTRA_PID") or None
-x0 = ticks(extra) if extra else 0.0
-t0 = time.perf_counter()
-p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-_, st, ru = os.wait4(p.pid, 0)
-wall = time.perf_counter() - t0
-x1 = ticks(extra) if extra else 0.0
-print("%.6f %.6f %d" % (wall, ru.ru_utime + ru.ru_stime + (x1 - x0), os.waitstatus_to_exitcode(st)))
-PY
+    EXTRA_PID=$pid python3 "$here/measure.py" "$@" >>"$T/r/$key"
 }
 st() { # st X E SEAL OUT
     env -u ESEAL_PASSPHRASE ESEAL_HOME="$T/$1" "$2" stamp "$T/in.pdf" -o "$4" --seal "$3" --page 1 --at 20,20
@@ -115,7 +98,7 @@ import statistics, sys
 t = sys.argv[1]
 def col(k, i):
     rows = [l.split() for l in open("%s/r/%s" % (t, k))]
-    bad = [r for r in rows if r[2] != "0"]
+    bad = [r for r in rows if r[3] != "0"]
     if bad:
         print("  %s: %d runs failed" % (k, len(bad)))
     return statistics.median(float(r[i]) for r in rows)

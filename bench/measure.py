@@ -1,0 +1,30 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""One whole-process run for the bench scripts: `measure.py CMD...` prints "wall_s cpu_s maxrss_kib exit".
+
+CPU is user+sys of the process and of every child it waited for (wait4), plus, when EXTRA_PID is
+set, what that process (an agent) spent meanwhile (/proc/PID/stat). Output of CMD is discarded.
+"""
+import os
+import subprocess
+import sys
+import time
+
+
+def ticks(pid):
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            v = f.read().rsplit(")", 1)[1].split()
+        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+extra = os.environ.get("EXTRA_PID") or None
+x0 = ticks(extra) if extra else 0.0
+t0 = time.perf_counter()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+_, st, ru = os.wait4(p.pid, 0)
+wall = time.perf_counter() - t0
+x1 = ticks(extra) if extra else 0.0
+print("%.6f %.6f %d %d" % (wall, ru.ru_utime + ru.ru_stime + (x1 - x0), ru.ru_maxrss, os.waitstatus_to_exitcode(st)))
