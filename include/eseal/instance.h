@@ -755,6 +755,29 @@ ESEAL_EXTERN(int) eseal_agent_status(const char *home, eseal_agent_info *out);
 ESEAL_EXTERN(int) eseal_agent_stop(const char *home, eseal_agent_info *out);
 
 /**
+ * Asks the agent of `home` to make one stamp, as eseal_instance_stamp_pdf(inst, res, in_path,
+ * out_path, req) would, in the agent's own instance, whose keys it holds unlocked and whose store,
+ * certificates and time-stamping authority it keeps open: this process opens no key, no store and
+ * derives nothing (docs/agent.md, "Stamps by the agent"). Paths (and a seal or certificate given as
+ * a file) are resolved from this process's working directory; files are created under its umask.
+ * The acting principal is the agent's user, which is this process's user (both ends check it):
+ * req->who's id is not sent, its address and device are. req->cancel and req->progress are not
+ * used (a stamp under way is finished).
+ *
+ * `*made` (required) says who answered: 1 when the agent attempted the stamp, so the return value
+ * and `res` are the stamp's own and final (do not stamp again, even on an error: ESEAL_EIO when
+ * the agent ended before it answered, and the stamp may have been made); 0 when it did not (no
+ * agent: ESEAL_ENOTFOUND; ESEAL_EUNSUPPORTED: an agent that is busy with another stamp, runs
+ * under another root or mount namespace, whose key no longer opens the instance, or an older
+ * agent) and the caller stamps by itself. `receipt` (may be NULL) receives the stamp's receipt
+ * (eseal_instance_stamp_receipt), made by the agent; `*receipt_rc` (may be NULL) its code, whose
+ * message is then the last error.
+ */
+ESEAL_EXTERN(int) eseal_agent_stamp(const char *home, eseal_stamp_result *res, const char *in_path,
+                                    const char *out_path, const eseal_stamp_request *req, eseal_buf *receipt,
+                                    int *receipt_rc, int *made);
+
+/**
  * The agent itself, for a program that runs one (the eseal CLI's `eseal agent start`):
  *   eseal_agent_open      in the process that has the passphrase: derives the KEK (or takes the
  *                         one `inst` already has) into locked memory and listens on HOME/agent.sock

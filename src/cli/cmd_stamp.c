@@ -290,8 +290,11 @@ static int run(cli_args *a)
     if (to_stdout && receipt != NULL && strcmp(receipt, "-") == 0) {
         return cli_usage_error(&cli_cmd_stamp, "-o - and --receipt - cannot both use standard output");
     }
+    /* A passphrase on standard input comes before a document there: read first, as it always was. */
+    bool pass_first = (a->pass_file != NULL && strcmp(a->pass_file, "-") == 0) ||
+                      (a->pass_fd != NULL && strcmp(a->pass_fd, "0") == 0);
     eseal_instance *inst = NULL;
-    int rc = cli_open(a, &inst, true);
+    int rc = pass_first ? cli_open(a, &inst, true) : CLI_OK;
     if (rc != CLI_OK) {
         return rc;
     }
@@ -308,13 +311,28 @@ static int run(cli_args *a)
         return rc;
     }
     eseal_stamp_result res;
-    rc = eseal_instance_stamp_pdf(inst, &res, in_path, out_path, &q);
     eseal_buf rcpt = ESEAL_BUF_INIT;
     int rrc = ESEAL_OK;
-    if (rc == ESEAL_OK && receipt != NULL && !res.skipped) {
-        rrc = eseal_instance_stamp_receipt(inst, &rcpt, res.serial);
+    /* A running agent of this home makes the stamp in its warm instance (docs/agent.md); when it
+     * does not take it (none, busy, an older one), this process stamps. */
+    int made = 0;
+    if (inst == NULL) {
+        rc = eseal_agent_stamp(cli_home(a), &res, in_path, out_path, &q, receipt != NULL ? &rcpt : NULL, &rrc,
+                               &made);
     }
-    eseal_instance_close(inst);
+    if (!made) {
+        int orc = inst == NULL ? cli_open(a, &inst, true) : CLI_OK;
+        if (orc != CLI_OK) {
+            cli_spool_cleanup(&sp);
+            return orc;
+        }
+        rc = eseal_instance_stamp_pdf(inst, &res, in_path, out_path, &q);
+        rrc = ESEAL_OK;
+        if (rc == ESEAL_OK && receipt != NULL && !res.skipped) {
+            rrc = eseal_instance_stamp_receipt(inst, &rcpt, res.serial);
+        }
+        eseal_instance_close(inst);
+    }
     int src = rc == ESEAL_OK ? cli_spool_finish(&sp) : CLI_OK;
     cli_spool_cleanup(&sp);
     if (rc != ESEAL_OK || src != CLI_OK || res.skipped) {

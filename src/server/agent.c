@@ -21,7 +21,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,8 +52,16 @@ struct eseal_agent {
     unsigned int timeout_s;
     int64_t last_ms;   /* monotonic time of the last KEK request (or of the start) */
     char home[ES_AGENT_LINE_MAX];
+    char home_abs[PATH_MAX]; /* the stamps' instance is opened here (the daemon's cwd is "/") */
     eseal_agent_log_fn log;
     void *log_ctx;
+    /* Stamps (agent.h, STAMP): one at a time in `stamper`, in the agent's own instance `inst`, which
+     * only that thread touches; reopened when eseal.conf or keys/kdf.params changed (`seen`). */
+    atomic_bool busy;
+    bool stamper_started;
+    pthread_t stamper;
+    eseal_instance *inst;
+    struct stat seen[2];
 };
 
 __attribute__((format(printf, 2, 3))) static void logf_(const eseal_agent *ag, const char *fmt, ...)
@@ -91,6 +103,10 @@ static void agent_free(eseal_agent *ag, bool remove_socket)
     if (ag == NULL) {
         return;
     }
+    if (ag->stamper_started) {
+        (void)pthread_join(ag->stamper, NULL); /* a stamp under way is finished and answered */
+    }
+    eseal_instance_close(ag->inst);
     kek_free(ag);
     if (ag->listen_fd >= 0) {
         close(ag->listen_fd);
@@ -190,6 +206,10 @@ static ES_RESULT agent_open(eseal_agent **out, eseal_instance *inst, unsigned in
     ag->addr.dirfd = -1;
     ag->timeout_s = timeout_s;
     memcpy(ag->home, inst->home, hl + 1);
+    atomic_init(&ag->busy, false);
+    if (realpath(inst->home, ag->home_abs) == NULL) {
+        (void)snprintf(ag->home_abs, sizeof(ag->home_abs), "%s", inst->home);
+    }
     es_result r = es_agent_addr_of(&ag->addr, ag->home);
     if (es_ok(r)) {
         r = check_home(ag);
@@ -265,6 +285,221 @@ static unsigned int seconds_left(const eseal_agent *ag, int64_t now)
 
 
 
+/* ---- STAMP: a stamp in the agent's warm instance ---------------------------------------------- */
+
+typedef struct {
+    eseal_agent *ag;
+    int cfd;    /* the client's connection: answered and closed by the stamper */
+    int cwd;    /* the client's working directory */
+    pid_t pid;
+    es_agent_stamp_req req;
+} stamp_job;
+
+static void stamp_job_free(stamp_job *j)
+{
+    if (j == NULL) {
+        return;
+    }
+    if (j->cfd >= 0) {
+        close(j->cfd);
+    }
+    if (j->cwd >= 0) {
+        close(j->cwd);
+    }
+    es_agent_stamp_req_free(&j->req);
+    es_free(j);
+}
+
+/* Whether `a` and `b` are the same file. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* The instance the stamps use: opened once and kept warm; opened again when eseal.conf or
+ * keys/kdf.params changed since (an edited configuration, `eseal passwd`). ESEAL_EPASS when the
+ * KEK no longer opens the keys. */
+static ES_RESULT stamp_instance(eseal_agent *ag)
+{
+    static const char *const watched[2] = {"eseal.conf", "keys/kdf.params"};
+    struct stat now[2];
+    memset(now, 0, sizeof(now));
+    for (size_t i = 0; i < 2; i++) {
+        (void)fstatat(ag->addr.dirfd, watched[i], &now[i], 0); /* missing: all zero, compared as such */
+    }
+    if (ag->inst != NULL && same_file(&now[0], &ag->seen[0]) && same_file(&now[1], &ag->seen[1])) {
+        return ES_OK;
+    }
+    eseal_instance_close(ag->inst);
+    ag->inst = NULL;
+    eseal_instance *inst = NULL;
+    ES_GUARD(es_from_code(eseal_instance_open(&inst, ag->home_abs)));
+    es_result r = es_instance_set_kek(inst, ag->kek);
+    if (!es_ok(r)) {
+        eseal_instance_close(inst);
+        return r;
+    }
+    ag->inst = inst;
+    memcpy(ag->seen, now, sizeof(now));
+    return ES_OK;
+}
+
+static void stamp_answer(stamp_job *j, const char *line, size_t n)
+{
+    es_result r = es_agent_write_all(j->cfd, line, n, ES_AGENT_IO_MS);
+    if (!es_ok(r)) {
+        logf_(j->ag, "pid %ld: the stamp's answer was not delivered: %s", (long)j->pid, eseal_error_last()->message);
+    }
+}
+
+static void stamp_refuse(stamp_job *j, const char *why)
+{
+    char line[ES_AGENT_LINE_MAX];
+    int n = snprintf(line, sizeof(line), "%s ERR %s\n", ES_AGENT_PROTO, why);
+    if (n > 0 && (size_t)n < sizeof(line)) {
+        stamp_answer(j, line, (size_t)n);
+    }
+}
+
+/* The stamp itself, in the client's working directory and under its umask. */
+static void stamp_run(stamp_job *j)
+{
+    eseal_agent *ag = j->ag;
+    es_result r = stamp_instance(ag);
+    if (!es_ok(r)) {
+        logf_(ag, "pid %ld: no stamp: %s", (long)j->pid, eseal_error_last()->message);
+        stamp_refuse(j, es_code(r) == ESEAL_EPASS ? "keys: the agent's key no longer opens this instance"
+                                                  : "instance: the agent cannot open its instance");
+        return;
+    }
+    int back = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (back < 0 || fchdir(j->cwd) != 0) {
+        logf_(ag, "pid %ld: no stamp: cannot enter its working directory: %s", (long)j->pid, strerror(errno));
+        stamp_refuse(j, "cwd: cannot enter the client's working directory");
+        if (back >= 0) {
+            close(back);
+        }
+        return;
+    }
+    mode_t old_umask = umask((mode_t)j->req.umask_bits);
+    es_agent_stamp_principal(&j->req);
+    eseal_stamp_result res;
+    memset(&res, 0, sizeof(res));
+    res.log_index = -1;
+    int code = eseal_instance_stamp_pdf(ag->inst, &res, j->req.in_path, j->req.out_path, &j->req.q);
+    char msg[1024];
+    (void)snprintf(msg, sizeof(msg), "%s", code == ESEAL_OK ? "" : eseal_error_last()->message);
+    eseal_buf rcpt = ESEAL_BUF_INIT;
+    int rcode = ESEAL_OK;
+    char rmsg[1024] = "";
+    if (code == ESEAL_OK && j->req.receipt && !res.skipped) {
+        rcode = eseal_instance_stamp_receipt(ag->inst, &rcpt, res.serial);
+        if (rcode != ESEAL_OK) {
+            (void)snprintf(rmsg, sizeof(rmsg), "%s", eseal_error_last()->message);
+        }
+    }
+    (void)umask(old_umask);
+    if (fchdir(back) != 0) {
+        logf_(ag, "cannot return to its own directory: %s", strerror(errno));
+    }
+    close(back);
+    if (code == ESEAL_OK) {
+        logf_(ag, "pid %ld: %s %s (audit entry %lld)", (long)j->pid, res.skipped ? "skipped" : "stamped",
+              res.skipped ? j->req.out_path : res.serial, (long long)res.log_index);
+    } else {
+        logf_(ag, "pid %ld: stamp failed: %s", (long)j->pid, msg);
+    }
+    es_buf line = ES_BUF_INIT(ES_AGENT_REQUEST_MAX);
+    r = es_buf_append_str(&line, ES_AGENT_PROTO " OK STAMP ");
+    if (es_ok(r)) {
+        r = es_agent_stamp_answer_json(&line, code, msg, &res, rcode, rmsg,
+                                       es_span_of(rcpt.ptr, rcode == ESEAL_OK ? rcpt.size : 0));
+    }
+    if (es_ok(r)) {
+        r = es_buf_append_byte(&line, '\n');
+    }
+    if (es_ok(r)) {
+        stamp_answer(j, (const char *)line.ptr, line.len);
+    } else {
+        /* Attempted but not describable (a receipt too large for a line, no memory): the client
+         * says so and does not stamp again. */
+        logf_(ag, "pid %ld: the stamp's answer could not be made: %s", (long)j->pid, eseal_error_last()->message);
+    }
+    es_buf_free(&line);
+    eseal_buf_dispose(&rcpt);
+}
+
+static void *stamp_thread(void *arg)
+{
+    stamp_job *j = arg;
+    eseal_agent *ag = j->ag;
+    stamp_run(j);
+    stamp_job_free(j);
+    atomic_store(&ag->busy, false);
+    return NULL;
+}
+
+/* Whether descriptor fd is the same file as path (the client's root, its mount namespace). */
+static bool same_as(int fd, const char *path)
+{
+    struct stat a;
+    struct stat b;
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* A STAMP request (json: after "STAMP "), with the descriptors it brought (closed here). Returns
+ * true when a stamper took the connection (it answers and closes it); false when `ans` holds the
+ * refusal to send. */
+static bool stamp_start(eseal_agent *ag, int cfd, pid_t pid, const char *json, size_t len, int *fds, size_t nfds,
+                        char *ans, size_t cap)
+{
+    bool taken = false;
+    if (nfds != ES_AGENT_STAMP_FDS) {
+        (void)snprintf(ans, cap, "%s ERR descriptors: a stamp needs its working directory, root and namespace\n",
+                       ES_AGENT_PROTO);
+    } else if (!same_as(fds[1], "/") || !same_as(fds[2], "/proc/self/ns/mnt")) {
+        (void)snprintf(ans, cap, "%s ERR elsewhere: another root or mount namespace than the agent's\n",
+                       ES_AGENT_PROTO);
+    } else if (atomic_exchange(&ag->busy, true)) {
+        (void)snprintf(ans, cap, "%s ERR busy: another stamp is being made\n", ES_AGENT_PROTO);
+    } else {
+        stamp_job *j = es_calloc(1, sizeof(*j));
+        es_result r = j != NULL ? es_agent_stamp_request_parse(&j->req, json, len)
+                                : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "eseal agent: no memory");
+        if (!es_ok(r)) {
+            (void)snprintf(ans, cap, "%s ERR request: %.160s\n", ES_AGENT_PROTO, eseal_error_last()->message);
+            es_free(j);
+            atomic_store(&ag->busy, false);
+        } else {
+            j->ag = ag;
+            j->cfd = cfd;
+            j->cwd = fds[0];
+            fds[0] = -1;
+            j->pid = pid;
+            if (ag->stamper_started) {
+                (void)pthread_join(ag->stamper, NULL); /* the last one, done (busy was false) */
+                ag->stamper_started = false;
+            }
+            if (pthread_create(&ag->stamper, NULL, stamp_thread, j) == 0) {
+                ag->stamper_started = true;
+                taken = true;
+            } else {
+                j->cfd = -1;
+                stamp_job_free(j);
+                atomic_store(&ag->busy, false);
+                (void)snprintf(ans, cap, "%s ERR busy: no thread for the stamp\n", ES_AGENT_PROTO);
+            }
+        }
+    }
+    for (size_t i = 0; i < nfds; i++) {
+        if (fds[i] >= 0) {
+            close(fds[i]);
+        }
+    }
+    return taken;
+}
+
 /* Answers one connection. *stop set for a STOP request (the connection is then kept in stop_fd). */
 static void serve_one(eseal_agent *ag, int cfd, bool *stop)
 {
@@ -282,19 +517,40 @@ static void serve_one(eseal_agent *ag, int cfd, bool *stop)
         close(cfd);
         return;
     }
-    char req[ES_AGENT_LINE_MAX];
-    size_t len = 0;
-    r = es_agent_read_line(cfd, req, sizeof(req), ES_AGENT_IO_MS, &len);
-    if (!es_ok(r)) {
-        logf_(ag, "pid %ld: request dropped: %s", (long)pid, eseal_error_last()->message);
+    char *req = es_malloc(ES_AGENT_REQUEST_MAX);
+    if (req == NULL) {
+        logf_(ag, "pid %ld: request dropped: no memory", (long)pid);
         close(cfd);
         return;
     }
+    size_t len = 0;
+    int fds[ES_AGENT_STAMP_FDS];
+    size_t nfds = 0;
+    r = es_agent_read_request(cfd, req, ES_AGENT_REQUEST_MAX, ES_AGENT_IO_MS, &len, fds, ES_AGENT_STAMP_FDS, &nfds);
+    if (!es_ok(r)) {
+        logf_(ag, "pid %ld: request dropped: %s", (long)pid, eseal_error_last()->message);
+        for (size_t i = 0; i < nfds; i++) {
+            close(fds[i]);
+        }
+        es_free(req);
+        close(cfd);
+        return;
+    }
+    static const char stamp_req[] = ES_AGENT_PROTO " STAMP ";
     /* The KEK answer: 256 bytes hold it (agent.h); wiped below whatever happens. */
     char ans[ES_AGENT_LINE_MAX];
     int n = 0;
     int64_t now = es_agent_mono_ms();
-    if (!es_str_starts(req, ES_AGENT_PROTO " ")) {
+    if (es_str_starts(req, stamp_req)) {
+        ag->last_ms = now; /* a stamp is a use of the keys */
+        if (stamp_start(ag, cfd, pid, req + sizeof(stamp_req) - 1, len - (sizeof(stamp_req) - 1), fds, nfds, ans,
+                        sizeof(ans))) {
+            es_free(req);
+            return;
+        }
+        n = (int)strlen(ans);
+        nfds = 0;
+    } else if (!es_str_starts(req, ES_AGENT_PROTO " ")) {
         n = snprintf(ans, sizeof(ans), "%s ERR version: this agent speaks %s\n", ES_AGENT_PROTO, ES_AGENT_PROTO);
     } else if (strcmp(req, ES_AGENT_PROTO " KEK") == 0) {
         char salt[2 * ES_KEK_SALT + 1];
@@ -321,6 +577,10 @@ static void serve_one(eseal_agent *ag, int cfd, bool *stop)
         }
     }
     es_wipe(ans, sizeof(ans));
+    for (size_t i = 0; i < nfds; i++) {
+        close(fds[i]); /* only a STAMP brings descriptors */
+    }
+    es_free(req);
     if (*stop) {
         logf_(ag, "stop asked by pid %ld", (long)pid);
         ag->stop_fd = cfd;
@@ -356,6 +616,10 @@ int eseal_agent_serve(eseal_agent *ag, const volatile sig_atomic_t *stop, eseal_
         int wait = ES_AGENT_TICK_MS;
         if (ag->timeout_s != 0) {
             int64_t left = ag->last_ms + (int64_t)ag->timeout_s * 1000 - now;
+            if (atomic_load(&ag->busy)) {
+                left = ag->timeout_s * 1000LL; /* a stamp under way is a use: counted from its end */
+                ag->last_ms = now;
+            }
             if (left <= 0) {
                 logf_(ag, "idle for %u s: the key is forgotten", ag->timeout_s);
                 break;

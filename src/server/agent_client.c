@@ -71,18 +71,49 @@ static ES_RESULT wait_fd(int fd, short events, int64_t deadline, const char *wha
     }
 }
 
-ES_RESULT es_agent_read_line(int fd, char *buf, size_t cap, int timeout_ms, size_t *len)
+/* The descriptors of one recvmsg: kept in fds[] up to max_fds, the others closed. */
+static void take_fds(struct msghdr *m, int *fds, size_t max_fds, size_t *nfds)
 {
-    ES_ENSURE_ARG(buf != NULL && cap > 1 && len != NULL);
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
+            continue;
+        }
+        size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < k; i++) {
+            int got;
+            memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (fds != NULL && *nfds < max_fds) {
+                fds[(*nfds)++] = got;
+            } else {
+                close(got);
+            }
+        }
+    }
+}
+
+ES_RESULT es_agent_read_request(int fd, char *buf, size_t cap, int timeout_ms, size_t *len, int *fds, size_t max_fds,
+                                size_t *nfds)
+{
+    ES_ENSURE_ARG(buf != NULL && cap > 1 && len != NULL && nfds != NULL && max_fds <= ES_AGENT_STAMP_FDS);
+    *nfds = 0;
     int64_t deadline = es_agent_mono_ms() + timeout_ms;
     size_t n = 0;
     for (;;) {
         ES_GUARD(wait_fd(fd, POLLIN, deadline, "line"));
-        ssize_t r = recv(fd, buf + n, cap - 1 - n, MSG_DONTWAIT);
+        union {
+            struct cmsghdr h;
+            char space[CMSG_SPACE(ES_AGENT_STAMP_FDS * sizeof(int))];
+        } ctl;
+        struct iovec iov = {buf + n, cap - 1 - n};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+                           .msg_controllen = sizeof(ctl.space)};
+        ssize_t r = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) {
             continue;
         }
         ES_ENSURE(r >= 0, ESEAL_EIO, "eseal agent: reading: %s", strerror(errno));
+        take_fds(&m, fds, max_fds, nfds);
+        ES_ENSURE((m.msg_flags & MSG_CTRUNC) == 0, ESEAL_EMALFORMED, "eseal agent: too many descriptors");
         ES_ENSURE(r > 0, ESEAL_EIO, "eseal agent: the other end closed before a whole line");
         char *nl = memchr(buf + n, '\n', (size_t)r);
         n += (size_t)r;
@@ -94,6 +125,12 @@ ES_RESULT es_agent_read_line(int fd, char *buf, size_t cap, int timeout_ms, size
         }
         ES_ENSURE(n < cap - 1, ESEAL_ELIMIT, "eseal agent: a line longer than %zu bytes", cap - 1);
     }
+}
+
+ES_RESULT es_agent_read_line(int fd, char *buf, size_t cap, int timeout_ms, size_t *len)
+{
+    size_t nfds = 0;
+    return es_agent_read_request(fd, buf, cap, timeout_ms, len, NULL, 0, &nfds);
 }
 
 ES_RESULT es_agent_write_all(int fd, const char *p, size_t n, int timeout_ms)
@@ -353,4 +390,157 @@ int eseal_agent_stop(const char *home, eseal_agent_info *out)
         ES_BAIL_ARG("home == NULL");
     }
     return ES_PUBLIC(agent_stop(home, out));
+}
+
+/* ---- STAMP: the agent makes the stamp ------------------------------------------------------------ */
+
+/* This process's umask without changing it (umask(2) would, for a moment, in every thread):
+ * proc(5) "Umask:" (Linux 4.7). 022 when it cannot be read. */
+static unsigned int current_umask(void)
+{
+    unsigned int m = 022;
+    FILE *f = fopen("/proc/self/status", "re");
+    if (f == NULL) {
+        return m;
+    }
+    char line[256];
+    while (fgets(line, sizeof(line), f) != NULL) {
+        unsigned int v = 0;
+        if (sscanf(line, "Umask: %o", &v) == 1) { /* !checksrc! allowed: a kernel-written line */
+            m = v & 0777;
+            break;
+        }
+    }
+    fclose(f);
+    return m;
+}
+
+static void close_all(int *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (fds[i] >= 0) {
+            close(fds[i]);
+            fds[i] = -1;
+        }
+    }
+}
+
+/* Sends the line with the three descriptors on its first byte. */
+static ES_RESULT send_with_fds(int fd, char *p, size_t n, const int *fds)
+{
+    union {
+        struct cmsghdr h;
+        char space[CMSG_SPACE(ES_AGENT_STAMP_FDS * sizeof(int))];
+    } ctl;
+    memset(&ctl, 0, sizeof(ctl));
+    struct iovec iov = {p, n};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space, .msg_controllen = sizeof(ctl.space)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(ES_AGENT_STAMP_FDS * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, ES_AGENT_STAMP_FDS * sizeof(int));
+    ssize_t w;
+    do {
+        w = sendmsg(fd, &m, MSG_NOSIGNAL);
+    } while (w < 0 && errno == EINTR);
+    ES_ENSURE(w > 0, ESEAL_EIO, "eseal agent: sending the stamp request: %s", strerror(errno));
+    return es_agent_write_all(fd, p + w, n - (size_t)w, ES_AGENT_IO_MS);
+}
+
+typedef struct {
+    int sock;
+    int fds[ES_AGENT_STAMP_FDS];
+    es_buf line;
+    char *ans;
+    es_agent_stamp_answer a;
+} stamp_call;
+
+static void stamp_call_free(stamp_call *c)
+{
+    if (c->sock >= 0) {
+        close(c->sock);
+    }
+    close_all(c->fds, ES_AGENT_STAMP_FDS);
+    es_buf_free(&c->line);
+    es_free(c->ans);
+    es_buf_free(&c->a.receipt);
+}
+
+static ES_RESULT agent_stamp(const char *home, eseal_stamp_result *res, const char *in_path, const char *out_path,
+                             const eseal_stamp_request *req, eseal_buf *receipt, int *receipt_rc, int *made)
+{
+    ES_AUTO(stamp_call_free) stamp_call c = {.sock = -1, .fds = {-1, -1, -1},
+                                             .line = ES_BUF_INIT(ES_AGENT_REQUEST_MAX),
+                                             .a = {.receipt = ES_BUF_INIT(ES_AGENT_REQUEST_MAX)}};
+    ES_GUARD(es_buf_append_str(&c.line, ES_AGENT_PROTO " STAMP "));
+    ES_GUARD(es_agent_stamp_request_json(&c.line, in_path, out_path, req, receipt != NULL, current_umask()));
+    ES_GUARD(es_buf_append_byte(&c.line, '\n'));
+    ES_ENSURE(c.line.len <= ES_AGENT_REQUEST_MAX, ESEAL_ELIMIT, "eseal agent: the stamp request is too long");
+    c.fds[0] = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    c.fds[1] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    c.fds[2] = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    ES_ENSURE(c.fds[0] >= 0 && c.fds[1] >= 0 && c.fds[2] >= 0, ESEAL_EUNSUPPORTED,
+              "eseal agent: cannot name this process's directory, root or namespace: %s", strerror(errno));
+    ES_GUARD(agent_connect(home, &c.sock));
+    ES_GUARD(send_with_fds(c.sock, (char *)c.line.ptr, c.line.len, c.fds));
+    close_all(c.fds, ES_AGENT_STAMP_FDS);
+    /* From here on the agent may have stamped: whatever happens, the caller must not stamp again. */
+    *made = 1;
+    c.ans = es_malloc(ES_AGENT_REQUEST_MAX);
+    ES_ENSURE_ALLOC(c.ans);
+    size_t len = 0;
+    es_result r = es_agent_read_line(c.sock, c.ans, ES_AGENT_REQUEST_MAX, ES_AGENT_STAMP_MS, &len);
+    ES_ENSURE(es_ok(r), ESEAL_EIO,
+              "the eseal agent of %s did not answer the stamp of %s (%s): it may have been made; see 'eseal log'",
+              home, in_path, eseal_error_last()->message);
+    static const char ok[] = ES_AGENT_PROTO " OK STAMP ";
+    static const char err[] = ES_AGENT_PROTO " ERR ";
+    if (es_str_starts(c.ans, err)) {
+        *made = 0; /* refused before anything was done: the caller stamps */
+        ES_BAIL(ESEAL_EUNSUPPORTED, "the eseal agent did not stamp: %.200s", c.ans + sizeof(err) - 1);
+    }
+    if (!es_str_starts(c.ans, ES_AGENT_PROTO " ")) {
+        *made = 0; /* another protocol: it did not take the request for a stamp */
+        ES_BAIL(ESEAL_EUNSUPPORTED, "the eseal agent of %s speaks another protocol than %s", home, ES_AGENT_PROTO);
+    }
+    ES_ENSURE(es_str_starts(c.ans, ok), ESEAL_EMALFORMED,
+              "the eseal agent of %s answered the stamp unexpectedly: it may have been made; see 'eseal log'", home);
+    ES_GUARD_CTX(es_agent_stamp_answer_parse(&c.a, c.ans + sizeof(ok) - 1, len - (sizeof(ok) - 1)),
+                 "the stamp may have been made; see 'eseal log'");
+    *res = c.a.res;
+    if (receipt_rc != NULL) {
+        *receipt_rc = c.a.receipt_code;
+    }
+    if (c.a.code != ESEAL_OK) {
+        ES_BAIL(c.a.code, "%s", c.a.message);
+    }
+    if (receipt != NULL && c.a.receipt_code == ESEAL_OK && c.a.receipt.len > 0) {
+        es_buf_move_out(receipt, &c.a.receipt);
+    }
+    if (c.a.receipt_code != ESEAL_OK) {
+        /* The stamp is made; the receipt's error is the last one, for the caller to say. */
+        (void)es_error_set(c.a.receipt_code, __FILE__, __LINE__, "%s", c.a.receipt_message);
+    }
+    return ES_OK;
+}
+
+int eseal_agent_stamp(const char *home, eseal_stamp_result *res, const char *in_path, const char *out_path,
+                      const eseal_stamp_request *req, eseal_buf *receipt, int *receipt_rc, int *made)
+{
+    if (made == NULL || home == NULL || res == NULL || in_path == NULL || out_path == NULL || req == NULL) {
+        ES_BAIL_ARG("made, home, res, in_path, out_path and req are required");
+    }
+    *made = 0;
+    memset(res, 0, sizeof(*res));
+    res->log_index = -1;
+    if (receipt_rc != NULL) {
+        *receipt_rc = ESEAL_OK;
+    }
+    int code = ES_PUBLIC(agent_stamp(home, res, in_path, out_path, req, receipt, receipt_rc, made));
+    if (code != ESEAL_OK && *made && res->code == ESEAL_OK) {
+        res->code = code;
+        (void)snprintf(res->message, sizeof(res->message), "%s", eseal_error_last()->message);
+    }
+    return code;
 }
