@@ -67,6 +67,11 @@ struct eseal_instance {
     es_kek kek;
     bool kek_set;
     const eseal_context *ctx; /* the caller's (eseal_instance_set_context), NULL: the default context */
+    /* What stamps keep between calls (service/stamp.c: the own TSA's timestampers, decoded signer
+     * keys), so that a long-lived instance (the agent, a server) prepares them once; freed by its
+     * owner's function when the instance closes. */
+    void *stamp_cache;
+    void (*stamp_cache_free)(void *);
 };
 
 /* The instance's limits and "now" (its context's; inst or its context NULL: the defaults). */

@@ -342,6 +342,7 @@ static ES_RESULT stamp_instance(eseal_agent *ag)
     }
     ag->inst = inst;
     memcpy(ag->seen, now, sizeof(now));
+    logf_(ag, "opened its instance %s for stamps", ag->home_abs);
     return ES_OK;
 }
 

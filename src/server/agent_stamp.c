@@ -299,7 +299,7 @@ ES_RESULT es_agent_stamp_answer_json(es_buf *out, int code, const char *message,
     ES_GUARD(set(o, "receipt_code", json_integer(receipt_code)));
     ES_GUARD(set(o, "receipt_message", json_string(receipt_message != NULL ? receipt_message : "")));
     if (receipt.len > 0) {
-        ES_AUTO(es_buf_freep) es_buf hex = ES_BUF_INIT(2 * receipt.len + 1);
+        ES_AUTO(es_buf_freep) es_buf hex = ES_BUF_INIT(ES_AGENT_REQUEST_MAX); /* the answer line bounds it */
         ES_GUARD(es_buf_append_hex(&hex, receipt.ptr, receipt.len, false));
         ES_GUARD(set(o, "receipt", json_string(es_buf_cstr(&hex))));
     }

@@ -83,6 +83,9 @@ void eseal_instance_close(eseal_instance *inst)
     if (inst == NULL) {
         return;
     }
+    if (inst->stamp_cache_free != NULL) {
+        inst->stamp_cache_free(inst->stamp_cache);
+    }
     es_auditlog_close(inst->auditlog);
     eseal_trust_free(inst->trust_cache);
     eseal_store_close(inst->store);

@@ -38,6 +38,12 @@ ES_RESULT es_instance_extend_buf(eseal_instance *inst, es_buf *out, es_span in, 
 ES_RESULT es_instance_extend_file(eseal_instance *inst, const es_acting *by, const char *in_path, const char *out_path,
                                   int level, const es_timestamper *ts, es_doc_time *dt, bool defer_dir_sync);
 
+/* Test hooks (counted, never timed; stamp.c): timestampers and signer keys the stamps of a process
+ * prepared. A long-lived instance prepares each once (its own TSA's timestamper per hierarchy, each
+ * signer's key); a timestamper of the caller's TSA URLs is made for each call. */
+extern _Atomic unsigned long es_stamp_ts_opens;
+extern _Atomic unsigned long es_stamp_key_loads;
+
 /* Takes HOME/stamp.lock shared (*fd: close it to release) for a publication after its record (a
  * stamp, an extend); the first holder that finds no other first settles the publications a crashed
  * process recorded and did not make (es_audit_stamps_recover, as `who`). */

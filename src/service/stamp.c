@@ -658,6 +658,142 @@ static ES_RESULT stamp_lock(eseal_instance *inst, const eseal_principal *who, in
     return ES_OK;
 }
 
+/* ---- what stamps keep between calls of one instance ------------------------------------------ */
+
+/* A long-lived instance (the agent's, a server's) stamps one document per call: what every call
+ * would prepare again is kept here until the instance closes. The own TSA's timestamper of each
+ * hierarchy (its key unlocked, its trust loaded, its pin made by the first token: later tokens are
+ * checked against the pin, timestamper.c) and the decoded key of each signer (keys/ID.key: a key
+ * file never changes under its certificate's id). Nothing that can change is kept: the seal, its
+ * state, the signer's certificate and its status are read from the store by every stamp, and a
+ * timestamper with TSA URLs (the caller's) is made for each call. */
+#define STAMP_CACHE_KEYS 16
+#define STAMP_CACHE_TS 3 /* the audit's (no hierarchy), p256, sm2 */
+#define STAMP_CACHE_ID 64
+
+typedef struct {
+    pthread_mutex_t lock;
+    struct {
+        char cert_id[STAMP_CACHE_ID];
+        eseal_key *key;
+    } keys[STAMP_CACHE_KEYS];
+    size_t n_keys;
+    struct {
+        char hierarchy[16]; /* "" for none */
+        es_timestamper *ts;
+    } ts[STAMP_CACHE_TS];
+    size_t n_ts;
+} stamp_cache;
+
+/* Test hooks (counted, never timed): timestampers and signer keys a stamp prepared itself. */
+_Atomic unsigned long es_stamp_ts_opens;
+_Atomic unsigned long es_stamp_key_loads;
+
+static void stamp_cache_free(void *p)
+{
+    stamp_cache *c = p;
+    if (c == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < c->n_keys; i++) {
+        eseal_key_free(c->keys[i].key);
+    }
+    for (size_t i = 0; i < c->n_ts; i++) {
+        es_timestamper_close(c->ts[i].ts);
+        es_free(c->ts[i].ts);
+    }
+    (void)pthread_mutex_destroy(&c->lock);
+    es_wipe(c, sizeof(*c));
+    es_free(c);
+}
+
+/* The instance's cache, made on first use (under the process's lock: instances are opened and
+ * their first stamps made by any thread). NULL when there is no memory: stamps then prepare all. */
+static stamp_cache *cache_of(eseal_instance *inst)
+{
+    static pthread_mutex_t make = PTHREAD_MUTEX_INITIALIZER;
+    (void)pthread_mutex_lock(&make);
+    if (inst->stamp_cache == NULL) {
+        stamp_cache *c = es_calloc(1, sizeof(*c));
+        if (c != NULL && pthread_mutex_init(&c->lock, NULL) == 0) {
+            inst->stamp_cache = c;
+            inst->stamp_cache_free = stamp_cache_free;
+        } else {
+            es_free(c);
+        }
+    }
+    stamp_cache *c = inst->stamp_cache;
+    (void)pthread_mutex_unlock(&make);
+    return c;
+}
+
+/* The signer's key: the cached one (*owned false), else loaded and kept (or, with the cache full,
+ * the caller's to free: *owned true). */
+static ES_RESULT cached_key(eseal_instance *inst, eseal_key **key, bool *owned, const eseal_cert_record *crec)
+{
+    stamp_cache *c = cache_of(inst);
+    *owned = true;
+    if (c == NULL || strlen(crec->id) >= STAMP_CACHE_ID) {
+        es_stamp_key_loads++;
+        return es_instance_load_key(inst, key, crec);
+    }
+    (void)pthread_mutex_lock(&c->lock);
+    es_result r = ES_OK;
+    for (size_t i = 0; i < c->n_keys; i++) {
+        if (strcmp(c->keys[i].cert_id, crec->id) == 0) {
+            *key = c->keys[i].key;
+            *owned = false;
+            (void)pthread_mutex_unlock(&c->lock);
+            return ES_OK;
+        }
+    }
+    es_stamp_key_loads++;
+    r = es_instance_load_key(inst, key, crec);
+    if (es_ok(r) && c->n_keys < STAMP_CACHE_KEYS) {
+        memcpy(c->keys[c->n_keys].cert_id, crec->id, strlen(crec->id) + 1);
+        c->keys[c->n_keys++].key = *key;
+        *owned = false;
+    }
+    (void)pthread_mutex_unlock(&c->lock);
+    return r;
+}
+
+/* The own TSA's timestamper of `hierarchy` (NULL: the audit entries'), kept by the instance. */
+static ES_RESULT cached_ts(eseal_instance *inst, const es_timestamper **out, const char *hierarchy)
+{
+    stamp_cache *c = cache_of(inst);
+    ES_ENSURE(c != NULL, ESEAL_ENOMEM, "stamp: out of memory");
+    const char *h = hierarchy != NULL ? hierarchy : "";
+    ES_ENSURE(strlen(h) < sizeof(c->ts[0].hierarchy), ESEAL_EINVAL, "stamp: unknown TSA hierarchy %s", h);
+    (void)pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->n_ts; i++) {
+        if (strcmp(c->ts[i].hierarchy, h) == 0) {
+            *out = c->ts[i].ts;
+            (void)pthread_mutex_unlock(&c->lock);
+            return ES_OK;
+        }
+    }
+    es_result r = c->n_ts < STAMP_CACHE_TS ? ES_OK
+                                           : es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "stamp: TSA hierarchy %s", h);
+    es_timestamper *t = es_ok(r) ? es_calloc(1, sizeof(*t)) : NULL;
+    if (es_ok(r) && t == NULL) {
+        r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "stamp: out of memory");
+    }
+    if (es_ok(r)) {
+        es_stamp_ts_opens++;
+        r = es_timestamper_open(t, inst, NULL, 0, 0, hierarchy);
+    }
+    if (es_ok(r)) {
+        memcpy(c->ts[c->n_ts].hierarchy, h, strlen(h) + 1);
+        c->ts[c->n_ts++].ts = t;
+        *out = t;
+    } else {
+        es_free(t);
+    }
+    (void)pthread_mutex_unlock(&c->lock);
+    return r;
+}
+
 static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const char *const *in_paths,
                            const char *const *out_paths, size_t n, const eseal_stamp_request *q)
 {
@@ -706,8 +842,9 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     if (es_ok(r)) {
         r = pick_signer(inst, s, rec.cert_ids, q->cert_ref, &cert, &crec);
     }
+    bool key_owned = true;
     if (es_ok(r)) {
-        r = es_instance_load_key(inst, &key, &crec);
+        r = cached_key(inst, &key, &key_owned, &crec);
     }
     if (es_ok(r) && crec.issuer_id[0] != 0) {
         eseal_cert_record irec;
@@ -721,17 +858,24 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     }
     /* Everything above is done once; each document below costs one signature. */
     size_t failed = 0, cancelled = 0;
-    es_timestamper ts = {0};
+    es_timestamper ts = {0}; /* a timestamper of the caller's TSAs, for this call */
+    const es_timestamper *use_ts = NULL;
     if (es_ok(r) && eseal_level_name(q->level) == NULL) {
         r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "stamp: unknown level %d", q->level);
     }
     if (es_ok(r)) {
         /* B-T and up: the TSAs asked for the signature timestamps; B-B: the own TSA, for the audit entries. */
         /* The signature timestamps and the document timestamp come from the TSA of the signer's
-         * algorithm (docs/formats.md), so that one root certificate verifies the whole stamp. */
-        r = q->level >= ESEAL_LEVEL_B_T ? es_timestamper_open(&ts, inst, q->tsa_urls, q->n_tsa_urls, q->tsa_timeout_ms,
-                                                              es_tsa_hierarchy_for(cert))
-                                        : es_timestamper_open(&ts, inst, NULL, 0, 0, NULL);
+         * algorithm (docs/formats.md), so that one root certificate verifies the whole stamp. The
+         * own TSA's are the instance's (cached_ts); one of the caller's TSAs is made for the call. */
+        if (q->level >= ESEAL_LEVEL_B_T && q->n_tsa_urls > 0) {
+            es_stamp_ts_opens++;
+            r = es_timestamper_open(&ts, inst, q->tsa_urls, q->n_tsa_urls, q->tsa_timeout_ms,
+                                    es_tsa_hierarchy_for(cert));
+            use_ts = &ts;
+        } else {
+            r = cached_ts(inst, &use_ts, q->level >= ESEAL_LEVEL_B_T ? es_tsa_hierarchy_for(cert) : NULL);
+        }
     }
     char(*serials)[ES_STAMP_SERIAL_LEN] = es_calloc(n, sizeof(*serials));
     int64_t *indices = es_calloc(n, sizeof(*indices));
@@ -741,8 +885,8 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     if (es_ok(r)) {
         batch b = {inst,    q,    &rec, &der,    &crec,   issuer, cert, key, outline, 0, NULL, NULL,
                    serials, indices, in_paths, out_paths, n, res, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
-        b.ts = q->level >= ESEAL_LEVEL_B_T ? &ts : NULL;
-        b.audit_ts = q->level >= ESEAL_LEVEL_B_T ? NULL : &ts;
+        b.ts = q->level >= ESEAL_LEVEL_B_T ? use_ts : NULL;
+        b.audit_ts = q->level >= ESEAL_LEVEL_B_T ? NULL : use_ts;
         if (n > 1) {
             eseal_pdf_stamp_options o;
             const eseal_cert *chain[1];
@@ -797,7 +941,9 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     }
     es_timestamper_close(&ts);
     eseal_imprint_outline_free(outline);
-    eseal_key_free(key);
+    if (key_owned) {
+        eseal_key_free(key);
+    }
     eseal_cert_free(issuer);
     eseal_cert_free(cert);
     eseal_cert_record_dispose(&crec);
