@@ -39,6 +39,7 @@
 #include "agent.h"
 
 #define AGENT_BACKLOG 16
+#define STAMP_WATCHED 4 /* the files and folders whose change reopens the stamps' instance */
 
 struct eseal_agent {
     es_kek *kek;       /* in its own locked page (kek_map) */
@@ -61,7 +62,7 @@ struct eseal_agent {
     bool stamper_started;
     pthread_t stamper;
     eseal_instance *inst;
-    struct stat seen[2];
+    struct stat seen[STAMP_WATCHED];
 };
 
 __attribute__((format(printf, 2, 3))) static void logf_(const eseal_agent *ag, const char *fmt, ...)
@@ -318,17 +319,21 @@ static bool same_file(const struct stat *a, const struct stat *b)
 }
 
 /* The instance the stamps use: opened once and kept warm; opened again when eseal.conf or
- * keys/kdf.params changed since (an edited configuration, `eseal passwd`). ESEAL_EPASS when the
- * KEK no longer opens the keys. */
+ * keys/kdf.params changed since (an edited configuration, `eseal passwd`), or the folders keys/
+ * (a certificate issued or renewed: its key file) and crl/ (a revocation publishes a CRL there), so
+ * that its own TSA's timestamper and trust are made again from what is now in the home. ESEAL_EPASS
+ * when the KEK no longer opens the keys. */
 static ES_RESULT stamp_instance(eseal_agent *ag)
 {
-    static const char *const watched[2] = {"eseal.conf", "keys/kdf.params"};
-    struct stat now[2];
+    static const char *const watched[STAMP_WATCHED] = {"eseal.conf", "keys/kdf.params", "keys", "crl"};
+    struct stat now[STAMP_WATCHED];
     memset(now, 0, sizeof(now));
-    for (size_t i = 0; i < 2; i++) {
+    bool same = ag->inst != NULL;
+    for (size_t i = 0; i < STAMP_WATCHED; i++) {
         (void)fstatat(ag->addr.dirfd, watched[i], &now[i], 0); /* missing: all zero, compared as such */
+        same = same && same_file(&now[i], &ag->seen[i]);
     }
-    if (ag->inst != NULL && same_file(&now[0], &ag->seen[0]) && same_file(&now[1], &ag->seen[1])) {
+    if (same) {
         return ES_OK;
     }
     eseal_instance_close(ag->inst);

@@ -121,6 +121,11 @@ touch "$H/eseal.conf"
 expect 0 "a stamp after eseal.conf changed" -- nopass stamp "$T/work/sub/in.pdf" -o "$T/n5.pdf" --seal "$seal"
 [ "$(grep -c "opened its instance" "$H/agent.log")" = $((opened + 1)) ] && ok "the agent reopened its instance" ||
     notok "the agent reopened its instance: $(grep "opened its instance" "$H/agent.log")"
+opened=$(grep -c "opened its instance" "$H/agent.log")
+expect 0 "a certificate revoked (a CRL published)" -- "$E" cert revoke "$("$E" cert issue --org "Other Ltd" --uscc 91110000MA01ABCDEX --alg p256)" --reason superseded
+expect 0 "a stamp after the revocation" -- nopass stamp "$T/work/sub/in.pdf" -o "$T/n6.pdf" --seal "$seal"
+[ "$(grep -c "opened its instance" "$H/agent.log")" = $((opened + 1)) ] && ok "the agent reopened its instance (new CRL)" ||
+    notok "the agent reopened its instance after a revocation"
 
 # --- busy: a stamp waiting on a slow TSA holds the agent; another one is made by the command ---
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
