@@ -68,6 +68,11 @@ typedef struct es_kek {
  * a server opens keys from several threads). */
 extern _Atomic size_t es_kdf_derivations;
 extern _Atomic size_t es_keyfile_opens;
+/* OpenSSL's secure heap for private key numbers (ossl.c): `bytes` locked and undumped, made once
+ * per process; *locked false when mlock(2) was refused (the heap is still used, not locked). */
+ES_RESULT es_secure_heap_init(size_t bytes, bool *locked);
+/* Bytes of the secure heap in use (0 without one): decoded private keys live there. */
+size_t es_secure_heap_used(void);
 /* Test hooks (issue 18, counted, never timed): certificates decoded by eseal (es_cert_parse_all,
  * the certificates of a time-stamp token, a document's certificates in a chain check, a pin's
  * token: es_x509_decodes) and certificate chains validated (es_chain_check_ex: es_chain_validations). */

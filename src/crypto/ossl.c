@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "ossl.h"
@@ -315,3 +316,22 @@ ES_RESULT es_asn1_time_from_ms(ASN1_TIME **out, int64_t ms)
     *out = t;
     return ES_OK;
 }
+
+/* The secure heap (OpenSSL's CRYPTO_secure_malloc: one mapping, locked in memory, left out of core
+ * dumps, guard pages around it), where OpenSSL 3 puts private key numbers (BN_secure_new: EC, SM2,
+ * RSA, Ed25519 seeds). A long-lived process that keeps decoded keys (the agent) sets it up once
+ * before it decodes any; elsewhere keys live in the ordinary heap for the life of a command. */
+ES_RESULT es_secure_heap_init(size_t bytes, bool *locked)
+{
+    *locked = false;
+    if (CRYPTO_secure_malloc_initialized()) {
+        *locked = true;
+        return ES_OK;
+    }
+    int rc = CRYPTO_secure_malloc_init(bytes, 32);
+    ES_ENSURE_OSSL(rc != 0, ESEAL_ENOMEM, "setting up the secure heap");
+    *locked = rc == 1; /* 2: made, but mlock(2) refused (RLIMIT_MEMLOCK) */
+    return ES_OK;
+}
+
+size_t es_secure_heap_used(void) { return CRYPTO_secure_malloc_initialized() ? CRYPTO_secure_used() : 0; }

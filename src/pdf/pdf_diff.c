@@ -65,6 +65,8 @@
 
 #include <qpdf/qpdf-c.h>
 
+#include "pdf/pdf_qpdf.h" /* after qpdf-c.h: qpdf calls through the table */
+
 #include "pdf.h"
 #include "util/report.h"
 

@@ -10,6 +10,8 @@
 
 #include <qpdf/qpdf-c.h>
 
+#include "pdf/pdf_qpdf.h" /* after qpdf-c.h: qpdf calls through the table */
+
 #include "crypto/crypto.h"
 #include "pdf.h"
 
@@ -95,6 +97,7 @@ static ES_RESULT qp_open_any(es_pdf_qpdf *p, es_span data, const char *path, con
 {
     memset(p, 0, sizeof(*p));
     p->lim = es_limits_or_default(lim);
+    ES_GUARD(es_pdf_qpdf_load()); /* libqpdf, on the first PDF of the process */
     p->q = qpdf_init();
     ES_ENSURE_ALLOC(p->q);
     qpdf_silence_errors(p->q);

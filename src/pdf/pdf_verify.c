@@ -11,6 +11,8 @@
 
 #include <qpdf/qpdf-c.h>
 
+#include "pdf/pdf_qpdf.h" /* after qpdf-c.h: qpdf calls through the table */
+
 #include "crypto/crypto.h"
 #include "pdf.h"
 #include "seal/ses.h"

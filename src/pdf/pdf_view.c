@@ -33,6 +33,8 @@
 
 #include <qpdf/qpdf-c.h>
 
+#include "pdf/pdf_qpdf.h" /* after qpdf-c.h: qpdf calls through the table */
+
 #include "pdf.h"
 
 #define MAX_SECTIONS 4096   /* cross-reference sections followed through /Prev */

@@ -39,6 +39,9 @@
 #include "agent.h"
 
 #define AGENT_BACKLOG 16
+/* OpenSSL's secure heap of the serving process: the decoded keys of its stamps (a P-256 or SM2
+ * key takes well under 1 KiB, an RSA-3072 one a few, with room for a signature's temporaries). */
+#define AGENT_SECURE_HEAP (512u * 1024u)
 #define STAMP_WATCHED 4 /* the files and folders whose change reopens the stamps' instance */
 
 struct eseal_agent {
@@ -59,6 +62,7 @@ struct eseal_agent {
     /* Stamps (agent.h, STAMP): one at a time in `stamper`, in the agent's own instance `inst`, which
      * only that thread touches; reopened when eseal.conf or keys/kdf.params changed (`seen`). */
     atomic_bool busy;
+    bool heap_locked; /* the secure heap is locked in memory (else mlock was refused) */
     bool stamper_started;
     pthread_t stamper;
     eseal_instance *inst;
@@ -271,6 +275,11 @@ int eseal_agent_prepare(eseal_agent *ag)
     }
     struct rlimit no_core = {0, 0};
     (void)setrlimit(RLIMIT_CORE, &no_core);
+    /* The private keys its stamps decode go to OpenSSL's secure heap: locked, undumped. */
+    r = es_secure_heap_init(AGENT_SECURE_HEAP, &ag->heap_locked);
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
     ag->last_ms = es_agent_mono_ms();
     return ESEAL_OK;
 }
@@ -368,11 +377,33 @@ static void stamp_refuse(stamp_job *j, const char *why)
     }
 }
 
+/* READY, then the request's JSON line (within ES_AGENT_IO_MS, at most ES_AGENT_REQUEST_MAX). */
+static ES_RESULT stamp_read(stamp_job *j)
+{
+    static const char ready[] = ES_AGENT_PROTO " OK READY\n";
+    static const char prefix[] = ES_AGENT_PROTO " STAMP ";
+    ES_GUARD(es_agent_write_all(j->cfd, ready, sizeof(ready) - 1, ES_AGENT_IO_MS));
+    ES_AUTO(es_freep) char *line = es_malloc(ES_AGENT_REQUEST_MAX);
+    ES_ENSURE_ALLOC(line);
+    size_t len = 0;
+    ES_GUARD(es_agent_read_line(j->cfd, line, ES_AGENT_REQUEST_MAX, ES_AGENT_IO_MS, &len));
+    ES_ENSURE(es_str_starts(line, prefix), ESEAL_EMALFORMED, "eseal agent: not a STAMP request line");
+    return es_agent_stamp_request_parse(&j->req, line + sizeof(prefix) - 1, len - (sizeof(prefix) - 1));
+}
+
 /* The stamp itself, in the client's working directory and under its umask. */
 static void stamp_run(stamp_job *j)
 {
     eseal_agent *ag = j->ag;
-    es_result r = stamp_instance(ag);
+    es_result r = stamp_read(j);
+    if (!es_ok(r)) {
+        char why[ES_AGENT_LINE_MAX - 40];
+        (void)snprintf(why, sizeof(why), "request: %s", eseal_error_last()->message);
+        logf_(ag, "pid %ld: no stamp: %s", (long)j->pid, why);
+        stamp_refuse(j, why);
+        return;
+    }
+    r = stamp_instance(ag);
     if (!es_ok(r)) {
         logf_(ag, "pid %ld: no stamp: %s", (long)j->pid, eseal_error_last()->message);
         stamp_refuse(j, es_code(r) == ESEAL_EPASS ? "keys: the agent's key no longer opens this instance"
@@ -454,11 +485,11 @@ static bool same_as(int fd, const char *path)
     return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* A STAMP request (json: after "STAMP "), with the descriptors it brought (closed here). Returns
- * true when a stamper took the connection (it answers and closes it); false when `ans` holds the
- * refusal to send. */
-static bool stamp_start(eseal_agent *ag, int cfd, pid_t pid, const char *json, size_t len, int *fds, size_t nfds,
-                        char *ans, size_t cap)
+/* A STAMP request, with the descriptors it brought (closed here). Returns true when a stamper took
+ * the connection (it says READY, reads the request, stamps, answers and closes); false when `ans`
+ * holds the refusal to send. The stamper is reserved here (busy) so that a second client is told
+ * at once, before it sends its request. */
+static bool stamp_start(eseal_agent *ag, int cfd, pid_t pid, int *fds, size_t nfds, char *ans, size_t cap)
 {
     bool taken = false;
     if (nfds != ES_AGENT_STAMP_FDS) {
@@ -471,11 +502,8 @@ static bool stamp_start(eseal_agent *ag, int cfd, pid_t pid, const char *json, s
         (void)snprintf(ans, cap, "%s ERR busy: another stamp is being made\n", ES_AGENT_PROTO);
     } else {
         stamp_job *j = es_calloc(1, sizeof(*j));
-        es_result r = j != NULL ? es_agent_stamp_request_parse(&j->req, json, len)
-                                : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "eseal agent: no memory");
-        if (!es_ok(r)) {
-            (void)snprintf(ans, cap, "%s ERR request: %.160s\n", ES_AGENT_PROTO, eseal_error_last()->message);
-            es_free(j);
+        if (j == NULL) {
+            (void)snprintf(ans, cap, "%s ERR busy: no memory for the stamp\n", ES_AGENT_PROTO);
             atomic_store(&ag->busy, false);
         } else {
             j->ag = ag;
@@ -523,35 +551,26 @@ static void serve_one(eseal_agent *ag, int cfd, bool *stop)
         close(cfd);
         return;
     }
-    char *req = es_malloc(ES_AGENT_REQUEST_MAX);
-    if (req == NULL) {
-        logf_(ag, "pid %ld: request dropped: no memory", (long)pid);
-        close(cfd);
-        return;
-    }
+    char req[ES_AGENT_LINE_MAX];
     size_t len = 0;
     int fds[ES_AGENT_STAMP_FDS];
     size_t nfds = 0;
-    r = es_agent_read_request(cfd, req, ES_AGENT_REQUEST_MAX, ES_AGENT_IO_MS, &len, fds, ES_AGENT_STAMP_FDS, &nfds);
+    r = es_agent_read_request(cfd, req, sizeof(req), ES_AGENT_IO_MS, &len, fds, ES_AGENT_STAMP_FDS, &nfds);
     if (!es_ok(r)) {
         logf_(ag, "pid %ld: request dropped: %s", (long)pid, eseal_error_last()->message);
         for (size_t i = 0; i < nfds; i++) {
             close(fds[i]);
         }
-        es_free(req);
         close(cfd);
         return;
     }
-    static const char stamp_req[] = ES_AGENT_PROTO " STAMP ";
     /* The KEK answer: 256 bytes hold it (agent.h); wiped below whatever happens. */
     char ans[ES_AGENT_LINE_MAX];
     int n = 0;
     int64_t now = es_agent_mono_ms();
-    if (es_str_starts(req, stamp_req)) {
+    if (strcmp(req, ES_AGENT_PROTO " STAMP") == 0) {
         ag->last_ms = now; /* a stamp is a use of the keys */
-        if (stamp_start(ag, cfd, pid, req + sizeof(stamp_req) - 1, len - (sizeof(stamp_req) - 1), fds, nfds, ans,
-                        sizeof(ans))) {
-            es_free(req);
+        if (stamp_start(ag, cfd, pid, fds, nfds, ans, sizeof(ans))) {
             return;
         }
         n = (int)strlen(ans);
@@ -586,7 +605,6 @@ static void serve_one(eseal_agent *ag, int cfd, bool *stop)
     for (size_t i = 0; i < nfds; i++) {
         close(fds[i]); /* only a STAMP brings descriptors */
     }
-    es_free(req);
     if (*stop) {
         logf_(ag, "stop asked by pid %ld", (long)pid);
         ag->stop_fd = cfd;
@@ -610,8 +628,9 @@ int eseal_agent_serve(eseal_agent *ag, const volatile sig_atomic_t *stop, eseal_
     }
     ag->log = log;
     ag->log_ctx = log_ctx;
-    logf_(ag, "pid %ld listening on %s/%s, idle timeout %u s%s", (long)getpid(), ag->home, ES_AGENT_SOCKET,
-          ag->timeout_s, ag->timeout_s == 0 ? " (none)" : "");
+    logf_(ag, "pid %ld listening on %s/%s, idle timeout %u s%s; keys decoded for stamps in a secure heap of %u KiB%s",
+          (long)getpid(), ag->home, ES_AGENT_SOCKET, ag->timeout_s, ag->timeout_s == 0 ? " (none)" : "",
+          AGENT_SECURE_HEAP / 1024, ag->heap_locked ? "" : " (not locked: mlock refused, see ulimit -l)");
     bool stopping = false;
     while (!stopping) {
         if (stop != NULL && *stop != 0) {

@@ -14,8 +14,9 @@
  * ES_AGENT_LINE_MAX bytes with its '\n', each read within ES_AGENT_IO_MS:
  *
  *   request  "eseal-agent/1 KEK" | "eseal-agent/1 STATUS" | "eseal-agent/1 STOP"
- *            | "eseal-agent/1 STAMP JSON" with three descriptors (SCM_RIGHTS, unix(7)): the client's
- *              working directory, its root and its mount namespace (/proc/self/ns/mnt)
+ *            | "eseal-agent/1 STAMP" with three descriptors (SCM_RIGHTS, unix(7)): the client's
+ *              working directory, its root and its mount namespace (/proc/self/ns/mnt); after
+ *              the answer "eseal-agent/1 OK READY", the client sends "eseal-agent/1 STAMP JSON"
  *   answer   "eseal-agent/1 OK KEK salt=HEX32 n=N r=R p=P key=HEX64"
  *            "eseal-agent/1 OK STATUS pid=PID timeout=SECONDS left=SECONDS"   (timeout 0: none)
  *            "eseal-agent/1 OK STOP"   (the agent then wipes the KEK, removes the socket and
@@ -32,7 +33,10 @@
  * request's paths from the client's working directory (fchdir to the descriptor it was given) and
  * creates files under the client's umask; it refuses a client whose root or mount namespace is not
  * its own (the paths would name other files). A request line is at most ES_AGENT_REQUEST_MAX bytes
- * and arrives within ES_AGENT_IO_MS; the answer comes when the stamp is done.
+ * and arrives within ES_AGENT_IO_MS (read by the stamper thread; the first line, like every other
+ * request, is at most ES_AGENT_LINE_MAX); the answer comes when the stamp is done. The two steps let
+ * an agent that cannot stamp (an older one, a busy one) refuse before the request is sent, so a
+ * client never mistakes a request dropped unread for a stamp that may have been made.
  *
  * A client of another protocol version gets "eseal-agent/1 ERR version" and the version it can
  * speak; a client that finds another version in an answer stops (ESEAL_EUNSUPPORTED).

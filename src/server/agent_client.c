@@ -473,6 +473,7 @@ static ES_RESULT agent_stamp(const char *home, eseal_stamp_result *res, const ch
     ES_AUTO(stamp_call_free) stamp_call c = {.sock = -1, .fds = {-1, -1, -1},
                                              .line = ES_BUF_INIT(ES_AGENT_REQUEST_MAX),
                                              .a = {.receipt = ES_BUF_INIT(ES_AGENT_REQUEST_MAX)}};
+    static const char first[] = ES_AGENT_PROTO " STAMP\n";
     ES_GUARD(es_buf_append_str(&c.line, ES_AGENT_PROTO " STAMP "));
     ES_GUARD(es_agent_stamp_request_json(&c.line, in_path, out_path, req, receipt != NULL, current_umask()));
     ES_GUARD(es_buf_append_byte(&c.line, '\n'));
@@ -483,26 +484,33 @@ static ES_RESULT agent_stamp(const char *home, eseal_stamp_result *res, const ch
     ES_ENSURE(c.fds[0] >= 0 && c.fds[1] >= 0 && c.fds[2] >= 0, ESEAL_EUNSUPPORTED,
               "eseal agent: cannot name this process's directory, root or namespace: %s", strerror(errno));
     ES_GUARD(agent_connect(home, &c.sock));
-    ES_GUARD(send_with_fds(c.sock, (char *)c.line.ptr, c.line.len, c.fds));
+    /* Two steps, so that an agent that cannot stamp (an older one: "ERR unknown request"; a busy
+     * one) says so before it is sent what it would not read: the short line with the descriptors,
+     * READY, then the request. */
+    char copy[sizeof(first)];
+    memcpy(copy, first, sizeof(first));
+    ES_GUARD(send_with_fds(c.sock, copy, sizeof(first) - 1, c.fds));
     close_all(c.fds, ES_AGENT_STAMP_FDS);
-    /* From here on the agent may have stamped: whatever happens, the caller must not stamp again. */
-    *made = 1;
     c.ans = es_malloc(ES_AGENT_REQUEST_MAX);
     ES_ENSURE_ALLOC(c.ans);
     size_t len = 0;
+    ES_GUARD(es_agent_read_line(c.sock, c.ans, ES_AGENT_LINE_MAX, ES_AGENT_IO_MS, &len));
+    static const char err[] = ES_AGENT_PROTO " ERR ";
+    ES_ENSURE(!es_str_starts(c.ans, err), ESEAL_EUNSUPPORTED, "the eseal agent did not stamp: %.200s",
+              c.ans + sizeof(err) - 1);
+    ES_ENSURE(strcmp(c.ans, ES_AGENT_PROTO " OK READY") == 0, ESEAL_EUNSUPPORTED,
+              "the eseal agent of %s does not take stamps (it answered %.60s)", home, c.ans);
+    ES_GUARD(es_agent_write_all(c.sock, (const char *)c.line.ptr, c.line.len, ES_AGENT_IO_MS));
+    /* From here on the agent may have stamped: whatever happens, the caller must not stamp again. */
+    *made = 1;
     es_result r = es_agent_read_line(c.sock, c.ans, ES_AGENT_REQUEST_MAX, ES_AGENT_STAMP_MS, &len);
     ES_ENSURE(es_ok(r), ESEAL_EIO,
               "the eseal agent of %s did not answer the stamp of %s (%s): it may have been made; see 'eseal log'",
               home, in_path, eseal_error_last()->message);
     static const char ok[] = ES_AGENT_PROTO " OK STAMP ";
-    static const char err[] = ES_AGENT_PROTO " ERR ";
     if (es_str_starts(c.ans, err)) {
-        *made = 0; /* refused before anything was done: the caller stamps */
+        *made = 0; /* the request refused before anything was done: the caller stamps */
         ES_BAIL(ESEAL_EUNSUPPORTED, "the eseal agent did not stamp: %.200s", c.ans + sizeof(err) - 1);
-    }
-    if (!es_str_starts(c.ans, ES_AGENT_PROTO " ")) {
-        *made = 0; /* another protocol: it did not take the request for a stamp */
-        ES_BAIL(ESEAL_EUNSUPPORTED, "the eseal agent of %s speaks another protocol than %s", home, ES_AGENT_PROTO);
     }
     ES_ENSURE(es_str_starts(c.ans, ok), ESEAL_EMALFORMED,
               "the eseal agent of %s answered the stamp unexpectedly: it may have been made; see 'eseal log'", home);

@@ -44,6 +44,7 @@ expect 3 "a missing input, without the agent" -- "$E" stamp "$T/work/nothere.pdf
 cp "$T/err" "$T/err.local"
 
 expect 0 "agent start" -- "$E" agent start
+has "$H/agent.log" "keys decoded for stamps in a secure heap of 512 KiB" "the agent set up its secure heap"
 
 # --- a stamp through the agent: relative paths from the command's directory ---
 (cd "$T/work" && nopass stamp sub/in.pdf -o sub/a1.pdf --seal "$seal" --page 1 >"$T/out" 2>"$T/err")

@@ -60,9 +60,21 @@ some() {
     grep -Eq "$2" "$T/$1.libs" && ok "$3" || notok "$3: not in $(xargs -n1 basename <"$T/$1.libs" | tr '\n' ' ')"
 }
 
+# without LIB NAME DESC: the libraries of run NAME do not include LIB (an extended regex).
+without() {
+    if [ -s "$T/$2.libs" ] && ! grep -Eq "$1" "$T/$2.libs"; then
+        ok "$3 ($(wc -l <"$T/$2.libs") libraries)"
+    else
+        notok "$3: loads $(grep -E "$1" "$T/$2.libs" 2>/dev/null | xargs -n1 basename | tr '\n' ' ')"
+    fi
+}
+# libqpdf, and the libraries it brings (libstdc++, GnuTLS, ...), come with the first PDF (src/pdf/pdf_qpdf.h).
+QPDFLIBS='libqpdf|libstdc\+\+|libgnutls'
+
 libs version "$E" version && ok "eseal version" || notok "eseal version: $(cat "$T/version.err")"
 none version "eseal version"
 no_ofd version "eseal version"
+without "$QPDFLIBS" version "eseal version loads neither libqpdf, libstdc++ nor GnuTLS"
 
 expect 0 "init" -- "$E" init
 id=$("$E" cert issue --org "Startup Ltd" --uscc 91110000MA01ABCDEX --alg p256 2>"$T/err")
@@ -80,12 +92,14 @@ libs plain "$E" stamp "$T/d/in.pdf" -o "$T/d/plain.pdf" --seal "$seal" --page 1 
     ok "a stamp of a new seal (no QR code)" || notok "stamp: $(cat "$T/plain.err")"
 none plain "a PDF stamp of a new seal"
 no_ofd plain "a PDF stamp"
+some plain 'libqpdf' "a PDF stamp loads libqpdf"
 expect 0 "... it verifies (VALID)" -- "$E" verify "$T/d/plain.pdf"
 python3 "$R/mkofd.py" "$T/d/in.ofd"
 libs ofd "$E" stamp "$T/d/in.ofd" -o "$T/d/s.ofd" --seal "$seal" --page 1 &&
     ok "an OFD stamp of a new seal" || notok "OFD stamp: $(cat "$T/ofd.err")"
 none ofd "an OFD stamp of a new seal"
 some ofd 'libzip' "the OFD stamp loads libzip"
+without 'libqpdf' ofd "the OFD stamp does not load libqpdf"
 expect 0 "... it verifies (VALID)" -- "$E" verify "$T/d/s.ofd"
 # A seal made before outlines were kept (its description without one): drawn as then, through the
 # module. The row is changed on a connection of the test's own, then put back.
@@ -128,6 +142,16 @@ no_ofd verify "eseal verify of a PDF"
 libs verifyjson "$E" verify --json "$T/d/s.pdf" >/dev/null
 none verifyjson "eseal verify --json"
 no_ofd verifyjson "eseal verify --json of a PDF"
+some verify 'libqpdf' "a PDF verification loads libqpdf"
+# A stamp made by the agent: the command only asks, and loads no PDF library.
+expect 0 "agent start" -- "$E" agent start
+libs agentstamp env -u ESEAL_PASSPHRASE "$E" stamp "$T/d/in.pdf" -o "$T/d/agent.pdf" --seal "$seal" --page 1 &&
+    ok "a stamp made by the agent" || notok "a stamp made by the agent: $(cat "$T/agentstamp.err")"
+grep -q "stamped $(head -1 "$T/agentstamp.out") " "$ESEAL_HOME/agent.log" && ok "... by the agent (its log)" ||
+    notok "... by the agent: $(tail -2 "$ESEAL_HOME/agent.log")"
+without "$QPDFLIBS" agentstamp "its command loads neither libqpdf, libstdc++ nor GnuTLS"
+expect 0 "agent stop" -- "$E" agent stop
+expect 0 "... it verifies (VALID)" -- "$E" verify "$T/d/agent.pdf"
 # The OFD stamped above: its verification loads libzip and libxml2, and works.
 libs ofdverify "$E" verify "$T/d/s.ofd" && ok "the stamped OFD verifies (VALID)" ||
     notok "OFD verify: $(cat "$T/ofdverify.out" "$T/ofdverify.err")"

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/crypto.h"
 #include "eseal/eseal.h"
 #include "service/service.h"
 #include "../test_instance.h"
@@ -147,11 +148,29 @@ static void test_changes_seen(void **state)
     assert_false(exists(f, "revoked.pdf"));
 }
 
+/* With OpenSSL's secure heap set up (as the agent does), the signer's key a warm instance keeps is
+ * in it, and leaves it when the instance closes. */
+static void test_keys_in_secure_heap(void **state)
+{
+    fixture *f = *state;
+    bool locked = false;
+    assert_int_equal(es_code(es_secure_heap_init(512u * 1024u, &locked)), ESEAL_OK);
+    eseal_instance *warm = test_instance_open(f->home, PASS);
+    size_t before = es_secure_heap_used();
+    eseal_stamp_result res;
+    assert_int_equal(stamp(warm, f, "secure.pdf", ESEAL_LEVEL_B_B, &res), ESEAL_OK);
+    size_t during = es_secure_heap_used();
+    assert_true(during > before); /* the signer's and the TSA's private numbers */
+    eseal_instance_close(warm);
+    assert_int_equal(es_secure_heap_used(), before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_prepared_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes_seen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_in_secure_heap, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
