@@ -3,7 +3,10 @@
 """One whole-process run for the bench scripts: `measure.py CMD...` prints "wall_s cpu_s maxrss_kib exit".
 
 CPU is user+sys of the process and of every child it waited for (wait4), plus, when EXTRA_PID is
-set, what that process (an agent) spent meanwhile (/proc/PID/stat). Output of CMD is discarded.
+set, what that process (an agent) spent meanwhile (/proc/PID/stat). maxrss is the process's peak,
+or, when EXTRA_PID is set and larger, that process's peak during the run (its VmHWM, reset before
+through /proc/PID/clear_refs where allowed; else its peak since it started: an upper bound). Output
+of CMD is discarded.
 """
 import os
 import subprocess
@@ -20,11 +23,29 @@ def ticks(pid):
         return 0.0
 
 
+def hwm(pid):
+    try:
+        with open("/proc/%s/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 extra = os.environ.get("EXTRA_PID") or None
+if extra:
+    try:
+        with open("/proc/%s/clear_refs" % extra, "w") as f:
+            f.write("5")  # proc(5): resets the peak resident set size
+    except OSError:
+        pass
 x0 = ticks(extra) if extra else 0.0
 t0 = time.perf_counter()
 p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 _, st, ru = os.wait4(p.pid, 0)
 wall = time.perf_counter() - t0
 x1 = ticks(extra) if extra else 0.0
-print("%.6f %.6f %d %d" % (wall, ru.ru_utime + ru.ru_stime + (x1 - x0), ru.ru_maxrss, os.waitstatus_to_exitcode(st)))
+rss = max(ru.ru_maxrss, hwm(extra)) if extra else ru.ru_maxrss
+print("%.6f %.6f %d %d" % (wall, ru.ru_utime + ru.ru_stime + (x1 - x0), rss, os.waitstatus_to_exitcode(st)))

@@ -185,9 +185,9 @@ for i in $(seq "$NH"); do
     sync
     run e_big "$E" stamp "$T/big.pdf" -o "$T/big-e.pdf" --seal "$S" --page 1 --at 20,20
     sync
-    if [ $agent = 1 ]; then # the same with the keys unlocked (the agent's CPU is not in a wall time)
+    if [ $agent = 1 ]; then # the same with the keys unlocked (its peak RSS is the agent's, which stamps: EXTRA_PID)
         rm -f "$T/big-a.pdf" && sync
-        run e_big_agent env -u ESEAL_PASSPHRASE ESEAL_HOME="$agent_home" "$E" stamp "$T/big.pdf" -o "$T/big-a.pdf" \
+        EXTRA_PID=${AGENT_PID:-} run e_big_agent env -u ESEAL_PASSPHRASE ESEAL_HOME="$agent_home" "$E" stamp "$T/big.pdf" -o "$T/big-a.pdf" \
             --seal "$S" --page 1 --at 20,20
         rm -f "$T/big-a.pdf" && sync
     fi

@@ -8,7 +8,7 @@
 #     eseal.db): the work is the agent's;
 #   - paths are the command's: relative to its working directory (the agent's is "/"), a seal
 #     given as a relative .esl file, standard input and output, --in-place, --receipt (checked
-#     offline), --level B-T;
+#     offline), --level B-T, an OFD package;
 #   - errors are the command's own words (a missing input, a suspended seal: same message and exit
 #     status as without the agent), and nothing is written;
 #   - what changes is seen: a seal made after the agent started stamps, a suspended one does not,
@@ -101,6 +101,11 @@ if [ -s "$T/work/seal.esl" ]; then
 else
     notok "cannot export the seal to a file"
 fi
+python3 "$R/mkofd.py" "$T/work/in.ofd"
+(cd "$T/work" && nopass stamp in.ofd -o s.ofd --seal "$seal" --page 1 >"$T/out" 2>"$T/err")
+[ $? = 0 ] && [ "$(stamped_by_agent "$(head -1 "$T/out")")" = 1 ] && ok "an OFD stamp through the agent" ||
+    notok "an OFD stamp through the agent: $(cat "$T/err")"
+expect 0 "the stamped OFD verifies" -- "$E" verify "$T/work/s.ofd"
 
 # --- errors are the command's words; nothing is written ---
 expect 3 "a missing input through the agent" -- nopass stamp "$T/work/nothere.pdf" -o "$T/x.pdf" --seal "$seal"
