@@ -345,7 +345,14 @@ static void batch_validates_once(void **state)
     (void)state;
     size_t chains[3], decodes[3];
     const size_t sizes[3] = {1, 2, 6};
+    char ihome[700];
+    (void)snprintf(ihome, sizeof(ihome), "%s/i", home);
+    eseal_instance *bi = NULL;
     for (int b = 0; b < 3; b++) {
+        /* Each batch in an instance of its own: what one process pays (an instance keeps its own
+         * TSA's timestamper between calls, service/stamp.c; tested below). */
+        eseal_instance_close(bi);
+        bi = test_instance_open(ihome, pass);
         const char *ins[6], *outs[6];
         static char names[2][6][700]; /* inputs, outputs */
         for (size_t i = 0; i < sizes[b]; i++) {
@@ -360,7 +367,7 @@ static void batch_validates_once(void **state)
         q.seal_ref = esid;
         q.jobs = 2;
         size_t c0 = es_chain_validations, d0 = es_x509_decodes, a0 = es_ts_pin_accepted;
-        assert_int_equal(eseal_instance_stamp_pdfs(inst, NULL, ins, outs, sizes[b], &q), ESEAL_OK);
+        assert_int_equal(eseal_instance_stamp_pdfs(bi, NULL, ins, outs, sizes[b], &q), ESEAL_OK);
         chains[b] = es_chain_validations - c0;
         decodes[b] = es_x509_decodes - d0;
         assert_int_equal(es_ts_pin_accepted - a0, sizes[b] - 1); /* the audit entries' tokens but the first */
@@ -375,6 +382,27 @@ static void batch_validates_once(void **state)
     assert_int_equal(chains[2], 1);
     assert_int_equal(decodes[1], decodes[0]);
     assert_int_equal(decodes[2], decodes[0]);
+    /* A later batch of the same instance: its TSA pinned already, no chain validated, every token
+     * checked against the pin, no certificate of the trust decoded again. */
+    const char *ins[2], *outs[2];
+    static char again[2][2][700];
+    for (size_t i = 0; i < 2; i++) {
+        (void)snprintf(again[0][i], sizeof(again[0][i]), "%s/in-again-%zu.pdf", home, i);
+        (void)snprintf(again[1][i], sizeof(again[1][i]), "%s/out-again-%zu.pdf", home, i);
+        test_write_pdf(again[0][i]);
+        ins[i] = again[0][i];
+        outs[i] = again[1][i];
+    }
+    eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
+    q.who = test_who();
+    q.seal_ref = esid;
+    size_t c0 = es_chain_validations, d0 = es_x509_decodes, a0 = es_ts_pin_accepted;
+    assert_int_equal(eseal_instance_stamp_pdfs(bi, NULL, ins, outs, 2, &q), ESEAL_OK);
+    assert_int_equal(es_chain_validations - c0, 0);
+    assert_int_equal(es_ts_pin_accepted - a0, 2);
+    print_message("a later batch of the same instance: %zu certificate decodes\n", es_x509_decodes - d0);
+    assert_true(es_x509_decodes - d0 < decodes[0]);
+    eseal_instance_close(bi);
 }
 
 int main(void)
