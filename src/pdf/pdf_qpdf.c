@@ -20,7 +20,9 @@ static char load_error[512];
 
 static void load(void)
 {
-    void *h = dlopen(ESEAL_QPDF_SONAME, RTLD_NOW | RTLD_LOCAL);
+    /* RTLD_LAZY, as the loader binds a linked library: qpdf's own calls are bound when made (its
+     * thousands of C++ relocations), while every function eseal calls is looked up below. */
+    void *h = dlopen(ESEAL_QPDF_SONAME, RTLD_LAZY | RTLD_LOCAL);
     if (h == NULL) {
         const char *e = dlerror();
         load_code = ESEAL_EUNSUPPORTED;
