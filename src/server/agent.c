@@ -59,12 +59,18 @@ struct eseal_agent {
     char home_abs[PATH_MAX]; /* the stamps' instance is opened here (the daemon's cwd is "/") */
     eseal_agent_log_fn log;
     void *log_ctx;
-    /* Stamps (agent.h, STAMP): one at a time in `stamper`, in the agent's own instance `inst`, which
-     * only that thread touches; reopened when eseal.conf or keys/kdf.params changed (`seen`). */
+    /* Stamps (agent.h, STAMP): one at a time in `stamper`, one thread for the agent's life (what a
+     * thread keeps, such as the imprint's compressed memo of pdf_stamp.c, serves the next stamp),
+     * in the agent's own instance `inst`, which only that thread touches; reopened when the home
+     * changed (`seen`). `job` is handed over under `mu`; `quit` ends the thread once it is idle. */
     atomic_bool busy;
     bool heap_locked; /* the secure heap is locked in memory (else mlock was refused) */
     bool stamper_started;
     pthread_t stamper;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct stamp_job *job;
+    bool quit;
     eseal_instance *inst;
     struct stat seen[STAMP_WATCHED];
 };
@@ -109,8 +115,14 @@ static void agent_free(eseal_agent *ag, bool remove_socket)
         return;
     }
     if (ag->stamper_started) {
+        (void)pthread_mutex_lock(&ag->mu);
+        ag->quit = true;
+        (void)pthread_cond_signal(&ag->cv);
+        (void)pthread_mutex_unlock(&ag->mu);
         (void)pthread_join(ag->stamper, NULL); /* a stamp under way is finished and answered */
     }
+    (void)pthread_cond_destroy(&ag->cv);
+    (void)pthread_mutex_destroy(&ag->mu);
     eseal_instance_close(ag->inst);
     kek_free(ag);
     if (ag->listen_fd >= 0) {
@@ -212,6 +224,10 @@ static ES_RESULT agent_open(eseal_agent **out, eseal_instance *inst, unsigned in
     ag->timeout_s = timeout_s;
     memcpy(ag->home, inst->home, hl + 1);
     atomic_init(&ag->busy, false);
+    if (pthread_mutex_init(&ag->mu, NULL) != 0 || pthread_cond_init(&ag->cv, NULL) != 0) {
+        es_free(ag); /* nothing else is held yet */
+        ES_BAIL(ESEAL_ENOMEM, "eseal agent: cannot make its stamper's lock");
+    }
     if (realpath(inst->home, ag->home_abs) == NULL) {
         (void)snprintf(ag->home_abs, sizeof(ag->home_abs), "%s", inst->home);
     }
@@ -297,7 +313,7 @@ static unsigned int seconds_left(const eseal_agent *ag, int64_t now)
 
 /* ---- STAMP: a stamp in the agent's warm instance ---------------------------------------------- */
 
-typedef struct {
+typedef struct stamp_job {
     eseal_agent *ag;
     int cfd;    /* the client's connection: answered and closed by the stamper */
     int cwd;    /* the client's working directory */
@@ -467,14 +483,25 @@ static void stamp_run(stamp_job *j)
     eseal_buf_dispose(&rcpt);
 }
 
+/* The stamper: takes each job as it is handed over, until `quit` with none waiting. */
 static void *stamp_thread(void *arg)
 {
-    stamp_job *j = arg;
-    eseal_agent *ag = j->ag;
-    stamp_run(j);
-    stamp_job_free(j);
-    atomic_store(&ag->busy, false);
-    return NULL;
+    eseal_agent *ag = arg;
+    for (;;) {
+        (void)pthread_mutex_lock(&ag->mu);
+        while (!ag->quit && ag->job == NULL) {
+            (void)pthread_cond_wait(&ag->cv, &ag->mu);
+        }
+        stamp_job *j = ag->job;
+        ag->job = NULL;
+        (void)pthread_mutex_unlock(&ag->mu);
+        if (j == NULL) {
+            return NULL; /* quit */
+        }
+        stamp_run(j);
+        stamp_job_free(j);
+        atomic_store(&ag->busy, false);
+    }
 }
 
 /* Whether descriptor fd is the same file as path (the client's root, its mount namespace). */
@@ -511,12 +538,14 @@ static bool stamp_start(eseal_agent *ag, int cfd, pid_t pid, int *fds, size_t nf
             j->cwd = fds[0];
             fds[0] = -1;
             j->pid = pid;
-            if (ag->stamper_started) {
-                (void)pthread_join(ag->stamper, NULL); /* the last one, done (busy was false) */
-                ag->stamper_started = false;
-            }
-            if (pthread_create(&ag->stamper, NULL, stamp_thread, j) == 0) {
+            if (!ag->stamper_started && pthread_create(&ag->stamper, NULL, stamp_thread, ag) == 0) {
                 ag->stamper_started = true;
+            }
+            if (ag->stamper_started) {
+                (void)pthread_mutex_lock(&ag->mu);
+                ag->job = j; /* busy was false: the stamper is idle and the slot empty */
+                (void)pthread_cond_signal(&ag->cv);
+                (void)pthread_mutex_unlock(&ag->mu);
                 taken = true;
             } else {
                 j->cfd = -1;
