@@ -48,6 +48,8 @@ _Static_assert(ES_STAMP_SERIAL_LEN == sizeof(((eseal_stamp_result *)0)->serial),
 _Static_assert(ES_STAMP_SERIAL_RANDOM == 5, "the serial's format prints five random bytes");
 
 /* The first certificate listed in `ids` ("a,b,c") that has a key here, is current, and the seal allows. */
+static ES_RESULT cached_cert(eseal_instance *inst, eseal_cert **out, const char *pem);
+
 static ES_RESULT pick_signer(eseal_instance *inst, const eseal_ses_seal *s, const char *ids, const char *ref,
                              eseal_cert **cert, eseal_cert_record *rec)
 {
@@ -60,10 +62,20 @@ static ES_RESULT pick_signer(eseal_instance *inst, const eseal_ses_seal *s, cons
         eseal_cert *c = NULL;
         eseal_cert_record r;
         memset(&r, 0, sizeof(r));
-        if (!es_ok(es_instance_cert_get(inst, &c, &r, id))) {
-            if (ref != NULL) {
-                return es_from_code(eseal_error_last()->code);
+        /* The record (its status) from the store every time; its parse from the instance's cache. */
+        es_result got = es_instance_cert_get(inst, NULL, &r, id);
+        if (es_ok(got)) {
+            got = r.pem != NULL && r.pem[0] != '\0' ? cached_cert(inst, &c, r.pem)
+                                                   : (eseal_cert_record_dispose(&r), es_instance_cert_get(inst, &c, &r, id));
+            if (!es_ok(got)) {
+                eseal_cert_record_dispose(&r);
             }
+        }
+        if (!es_ok(got)) {
+            if (ref != NULL) {
+                return got;
+            }
+            eseal_error_clear();
             continue;
         }
         eseal_buf der = ESEAL_BUF_INIT;
@@ -670,6 +682,7 @@ static ES_RESULT stamp_lock(eseal_instance *inst, const eseal_principal *who, in
 #define STAMP_CACHE_KEYS 16
 #define STAMP_CACHE_TS 3 /* the audit's (no hierarchy), p256, sm2 */
 #define STAMP_CACHE_ID 64
+#define STAMP_CACHE_CERTS 32 /* signers and their issuers */
 
 typedef struct {
     pthread_mutex_t lock;
@@ -683,6 +696,11 @@ typedef struct {
         es_timestamper *ts;
     } ts[STAMP_CACHE_TS];
     size_t n_ts;
+    struct {
+        char *pem; /* the store's PEM it was parsed from: a certificate is reused only for the same bytes */
+        eseal_cert *cert;
+    } certs[STAMP_CACHE_CERTS];
+    size_t n_certs;
 } stamp_cache;
 
 /* Test hooks (counted, never timed): timestampers and signer keys a stamp prepared itself. */
@@ -701,6 +719,10 @@ static void stamp_cache_free(void *p)
     for (size_t i = 0; i < c->n_ts; i++) {
         es_timestamper_close(c->ts[i].ts);
         es_free(c->ts[i].ts);
+    }
+    for (size_t i = 0; i < c->n_certs; i++) {
+        es_free(c->certs[i].pem);
+        eseal_cert_free(c->certs[i].cert);
     }
     (void)pthread_mutex_destroy(&c->lock);
     es_wipe(c, sizeof(*c));
@@ -753,6 +775,39 @@ static ES_RESULT cached_key(eseal_instance *inst, eseal_key **key, bool *owned, 
         memcpy(c->keys[c->n_keys].cert_id, crec->id, strlen(crec->id) + 1);
         c->keys[c->n_keys++].key = *key;
         *owned = false;
+    }
+    (void)pthread_mutex_unlock(&c->lock);
+    return r;
+}
+
+/* A certificate of the store parsed from `pem`: the instance's parse of the same bytes when it has
+ * one (a reference to it, eseal_cert_free as any), else parsed and kept. The record (its status)
+ * is read by every stamp; only the parse of bytes already parsed is saved. */
+static ES_RESULT cached_cert(eseal_instance *inst, eseal_cert **out, const char *pem)
+{
+    stamp_cache *c = cache_of(inst);
+    if (c == NULL) {
+        return es_cert_parse(out, es_span_of(pem, strlen(pem)));
+    }
+    (void)pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->n_certs; i++) {
+        if (strcmp(c->certs[i].pem, pem) == 0) {
+            es_result r = es_cert_dup(out, c->certs[i].cert);
+            (void)pthread_mutex_unlock(&c->lock);
+            return r;
+        }
+    }
+    es_result r = es_cert_parse(out, es_span_of(pem, strlen(pem)));
+    if (es_ok(r) && c->n_certs < STAMP_CACHE_CERTS) {
+        eseal_cert *keep = NULL;
+        char *copy = es_strdup(pem);
+        if (copy != NULL && es_ok(es_cert_dup(&keep, *out))) {
+            c->certs[c->n_certs].pem = copy;
+            c->certs[c->n_certs++].cert = keep;
+        } else {
+            es_free(copy);
+            eseal_error_clear(); /* not kept: the next stamp parses it again */
+        }
     }
     (void)pthread_mutex_unlock(&c->lock);
     return r;
@@ -849,7 +904,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     if (es_ok(r) && crec.issuer_id[0] != 0) {
         eseal_cert_record irec;
         if (eseal_store_cert_find(inst->store, &irec, crec.issuer_id) == ESEAL_OK) {
-            r = es_cert_parse(&issuer, es_span_of(irec.pem, strlen(irec.pem)));
+            r = cached_cert(inst, &issuer, irec.pem);
             eseal_cert_record_dispose(&irec);
         }
     }

@@ -77,11 +77,18 @@ static void test_prepared_once(void **state)
     fixture *f = *state;
     unsigned long ts0 = es_stamp_ts_opens, k0 = es_stamp_key_loads;
     eseal_stamp_result res[5];
+    size_t dec[3];
     for (int i = 0; i < 3; i++) {
         char name[16];
         (void)snprintf(name, sizeof(name), "bb%d.pdf", i);
+        size_t d0 = es_x509_decodes;
         assert_int_equal(stamp(f->inst, f, name, ESEAL_LEVEL_B_B, &res[i]), ESEAL_OK);
+        dec[i] = es_x509_decodes - d0;
     }
+    print_message("certificates decoded by three stamps of one instance: %zu, %zu, %zu\n", dec[0], dec[1], dec[2]);
+    assert_true(dec[0] > 0);
+    assert_int_equal(dec[1], 0); /* signer, issuer, TSA and trust: parsed once; later tokens pinned */
+    assert_int_equal(dec[2], 0);
     assert_string_not_equal(res[0].serial, res[1].serial);
     assert_int_equal(es_stamp_ts_opens - ts0, 1);
     assert_int_equal(es_stamp_key_loads - k0, 1);
