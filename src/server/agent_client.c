@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "util/versions.h"
 
 /* How long eseal_agent_stop waits for the agent to be gone after it said OK. */
 #define AGENT_STOP_WAIT_MS 5000
@@ -470,6 +471,9 @@ static void stamp_call_free(stamp_call *c)
 static ES_RESULT agent_stamp(const char *home, eseal_stamp_result *res, const char *in_path, const char *out_path,
                              const eseal_stamp_request *req, eseal_buf *receipt, int *receipt_rc, int *made)
 {
+    ES_CHECK_VERSION(req, stamp_request);
+    int prc = eseal_principal_check(req->who);
+    ES_ENSURE(prc == ESEAL_OK, prc, "stamp: %s", eseal_error_last()->message);
     ES_AUTO(stamp_call_free) stamp_call c = {.sock = -1, .fds = {-1, -1, -1},
                                              .line = ES_BUF_INIT(ES_AGENT_REQUEST_MAX),
                                              .a = {.receipt = ES_BUF_INIT(ES_AGENT_REQUEST_MAX)}};
@@ -536,8 +540,8 @@ static ES_RESULT agent_stamp(const char *home, eseal_stamp_result *res, const ch
 int eseal_agent_stamp(const char *home, eseal_stamp_result *res, const char *in_path, const char *out_path,
                       const eseal_stamp_request *req, eseal_buf *receipt, int *receipt_rc, int *made)
 {
-    if (made == NULL || home == NULL || res == NULL || in_path == NULL || out_path == NULL || req == NULL) {
-        ES_BAIL_ARG("made, home, res, in_path, out_path and req are required");
+    if (made == NULL || home == NULL || res == NULL || in_path == NULL || out_path == NULL) {
+        ES_BAIL_ARG("made, home, res, in_path and out_path are required");
     }
     *made = 0;
     memset(res, 0, sizeof(*res));

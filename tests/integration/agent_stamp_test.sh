@@ -44,7 +44,6 @@ expect 3 "a missing input, without the agent" -- "$E" stamp "$T/work/nothere.pdf
 cp "$T/err" "$T/err.local"
 
 expect 0 "agent start" -- "$E" agent start
-has "$H/agent.log" "keys decoded for stamps in a secure heap of 512 KiB" "the agent set up its secure heap"
 
 # --- a stamp through the agent: relative paths from the command's directory ---
 (cd "$T/work" && nopass stamp sub/in.pdf -o sub/a1.pdf --seal "$seal" --page 1 >"$T/out" 2>"$T/err")
@@ -55,6 +54,8 @@ serial=$(head -1 "$T/out")
 [ "$(stamped_by_agent "$serial")" = 1 ] && ok "the agent made it (its log: stamped $serial)" ||
     notok "the agent made it: $(tail -3 "$H/agent.log")"
 expect 0 "it verifies" -- "$E" verify "$T/work/sub/a1.pdf"
+# (its first log line is written once it serves, after start returned: read after an answer)
+has "$H/agent.log" "keys decoded for stamps in a secure heap of 512 KiB" "the agent set up its secure heap"
 [ "$(stat -c %a "$T/work/sub/a1.pdf")" = "$(stat -c %a "$T/local.pdf")" ] && ok "the same file mode as a local stamp" ||
     notok "file mode $(stat -c %a "$T/work/sub/a1.pdf") vs $(stat -c %a "$T/local.pdf")"
 

@@ -132,8 +132,12 @@ static int c_stamp(int which, const eseal_stamp_request *q)
         return eseal_instance_stamp_pdf(NULL, &r, in, out, q);
     case 1:
         return eseal_instance_stamp_ofd(NULL, &r, in, out, q);
-    default:
+    case 2:
         return eseal_instance_stamp_pdfs(NULL, NULL, &in, &out, 1, q);
+    default: {
+        int made = 0; /* no agent at that home: the version and the principal are checked first */
+        return eseal_agent_stamp("/nonexistent/eseal-versions", &r, in, out, q, NULL, NULL, &made);
+    }
     }
 }
 static int stamp_who(int which, const void *s)
@@ -149,6 +153,8 @@ static int c_stamp_pdfs_req(const void *s) { return c_stamp(2, s); }
 static int c_stamp_pdf_who(const void *s) { return stamp_who(0, s); }
 static int c_stamp_ofd_who(const void *s) { return stamp_who(1, s); }
 static int c_stamp_pdfs_who(const void *s) { return stamp_who(2, s); }
+static int c_agent_stamp_req(const void *s) { return c_stamp(3, s); }
+static int c_agent_stamp_who(const void *s) { return stamp_who(3, s); }
 static int c_verify_cms(const void *s) { return eseal_instance_verify_cms(NULL, NULL, NULL, 0, NULL, s); }
 static int c_verify_ofd(const void *s) { return eseal_instance_verify_ofd(NULL, NULL, NULL, 0, s); }
 static int c_verify_pdf(const void *s) { return eseal_instance_verify_pdf(NULL, NULL, NULL, 0, s); }
@@ -197,6 +203,8 @@ typedef struct {
 #define P ES_VID_principal
 static const char no_principal[] = "no principal";
 static const erow erows[] = {
+    {"eseal_agent_stamp", "eseal_stamp_request", ES_VID_stamp_request, 0, c_agent_stamp_req, NULL},
+    {"eseal_agent_stamp", "eseal_stamp_request.who", P, 0, c_agent_stamp_who, no_principal},
     {"eseal_audit_entry_encode", "eseal_audit_entry", ES_VID_audit_entry, 0, c_audit_entry_encode, NULL},
     {"eseal_cms_sign", "eseal_cms_sign_options", ES_VID_cms_sign_options, 1, c_cms_sign, NULL},
     {"eseal_cms_sign_digest", "eseal_cms_sign_options", ES_VID_cms_sign_options, 1, c_cms_sign_digest, NULL},
