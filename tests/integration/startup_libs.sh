@@ -68,13 +68,14 @@ without() {
         notok "$3: loads $(grep -E "$1" "$T/$2.libs" 2>/dev/null | xargs -n1 basename | tr '\n' ' ')"
     fi
 }
-# libqpdf, and the libraries it brings (libstdc++, GnuTLS, ...), come with the first PDF (src/pdf/pdf_qpdf.h).
-QPDFLIBS='libqpdf|libstdc\+\+|libgnutls'
+# libqpdf, and the libraries it brings (GnuTLS and its 8, libstdc++, ...), come with the first PDF
+# (src/pdf/pdf_qpdf.h). libstdc++ is not looked for: the sanitizer build's runtime brings it.
+QPDFLIBS='libqpdf|libgnutls'
 
 libs version "$E" version && ok "eseal version" || notok "eseal version: $(cat "$T/version.err")"
 none version "eseal version"
 no_ofd version "eseal version"
-without "$QPDFLIBS" version "eseal version loads neither libqpdf, libstdc++ nor GnuTLS"
+without "$QPDFLIBS" version "eseal version loads neither libqpdf nor GnuTLS"
 
 expect 0 "init" -- "$E" init
 id=$("$E" cert issue --org "Startup Ltd" --uscc 91110000MA01ABCDEX --alg p256 2>"$T/err")
@@ -149,7 +150,7 @@ libs agentstamp env -u ESEAL_PASSPHRASE "$E" stamp "$T/d/in.pdf" -o "$T/d/agent.
     ok "a stamp made by the agent" || notok "a stamp made by the agent: $(cat "$T/agentstamp.err")"
 grep -q "stamped $(head -1 "$T/agentstamp.out") " "$ESEAL_HOME/agent.log" && ok "... by the agent (its log)" ||
     notok "... by the agent: $(tail -2 "$ESEAL_HOME/agent.log")"
-without "$QPDFLIBS" agentstamp "its command loads neither libqpdf, libstdc++ nor GnuTLS"
+without "$QPDFLIBS" agentstamp "its command loads neither libqpdf nor GnuTLS"
 expect 0 "agent stop" -- "$E" agent stop
 expect 0 "... it verifies (VALID)" -- "$E" verify "$T/d/agent.pdf"
 # The OFD stamped above: its verification loads libzip and libxml2, and works.
