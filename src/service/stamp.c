@@ -47,9 +47,9 @@ static void phase(const char *name, size_t doc)
 _Static_assert(ES_STAMP_SERIAL_LEN == sizeof(((eseal_stamp_result *)0)->serial), "a serial fits the result's");
 _Static_assert(ES_STAMP_SERIAL_RANDOM == 5, "the serial's format prints five random bytes");
 
-/* The first certificate listed in `ids` ("a,b,c") that has a key here, is current, and the seal allows. */
 static ES_RESULT cached_cert(eseal_instance *inst, eseal_cert **out, const char *pem);
 
+/* The first certificate listed in `ids` ("a,b,c") that has a key here, is current, and the seal allows. */
 static ES_RESULT pick_signer(eseal_instance *inst, const eseal_ses_seal *s, const char *ids, const char *ref,
                              eseal_cert **cert, eseal_cert_record *rec)
 {
@@ -675,10 +675,11 @@ static ES_RESULT stamp_lock(eseal_instance *inst, const eseal_principal *who, in
 /* A long-lived instance (the agent's, a server's) stamps one document per call: what every call
  * would prepare again is kept here until the instance closes. The own TSA's timestamper of each
  * hierarchy (its key unlocked, its trust loaded, its pin made by the first token: later tokens are
- * checked against the pin, timestamper.c) and the decoded key of each signer (keys/ID.key: a key
- * file never changes under its certificate's id). Nothing that can change is kept: the seal, its
- * state, the signer's certificate and its status are read from the store by every stamp, and a
- * timestamper with TSA URLs (the caller's) is made for each call. */
+ * checked against the pin, timestamper.c), the decoded key of each signer (keys/ID.key: a key
+ * file never changes under its certificate's id), and the parse of each signer's and issuer's
+ * certificate, reused only for the same PEM bytes. Nothing that can change is kept: the seal, its
+ * state, the certificates' records and their status are read from the store by every stamp, and
+ * a timestamper with TSA URLs (the caller's) is made for each call. */
 #define STAMP_CACHE_KEYS 16
 #define STAMP_CACHE_TS 3 /* the audit's (no hierarchy), p256, sm2 */
 #define STAMP_CACHE_ID 64
