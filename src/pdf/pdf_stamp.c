@@ -1153,8 +1153,9 @@ static ES_RESULT hash_copied(copy_job *c, es_span got)
     return ES_OK;
 }
 
-/* Test hook: stamps whose input was copied wholly in the kernel (copy_ranges). */
+/* Test hooks (pdf.h). */
 _Atomic unsigned long es_pdf_copy_ranges;
+void (*es_pdf_copy_hook)(uint64_t done);
 
 /*
  * The copy in the kernel (es_atomic_copy_range: no copy of the bytes through this process), with
@@ -1191,6 +1192,9 @@ static ES_RESULT copy_ranges(copy_job *c)
         ES_GUARD(es_map_check(&m, "the output")); /* not cut under us (a named temporary file) */
         es_map_release(&m, (size_t)c->done, k);
         c->done += k;
+        if (es_pdf_copy_hook != NULL) {
+            es_pdf_copy_hook(c->done);
+        }
         if (c->done - synced >= WRITEBACK_EVERY) {
             es_atomic_writeback(c->out, synced, c->done - synced);
             synced = c->done;
@@ -1225,6 +1229,9 @@ static ES_RESULT copy_input(copy_job *c)
         ES_GUARD(hash_copied(c, got));
         ES_GUARD(es_atomic_write(c->out, chunk, (size_t)k));
         c->done += (uint64_t)k;
+        if (es_pdf_copy_hook != NULL) {
+            es_pdf_copy_hook(c->done);
+        }
     }
     return ES_OK;
 }
