@@ -116,6 +116,12 @@ unsigned long es_pdf_open_count(void);
 extern _Atomic unsigned long es_pdf_deflations;
 /* Stamps (es_pdf_stamp_to) whose input a second thread copied while qpdf read it: for tests. */
 extern _Atomic unsigned long es_pdf_copy_threads;
+/* Issue 18 (branch h-bigstamp), for tests: stamps whose input was copied wholly in the kernel
+ * (copy_file_range, pdf_stamp.c copy_ranges); and a function the copy calls after each range or
+ * chunk it copied and hashed, with the bytes done so far (NULL: none), where a test changes or
+ * cuts the input in the middle of a copy. */
+extern _Atomic unsigned long es_pdf_copy_ranges;
+extern void (*es_pdf_copy_hook)(uint64_t done);
 
 /*
  * What an incremental update needs, and nothing more (issue #18): es_pdf_open reads the trailer,

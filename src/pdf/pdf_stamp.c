@@ -1116,15 +1116,23 @@ int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imp
 
 /* ---- stamping file to file, streaming: memory stays at the size of the update ---- */
 
-/* Inputs of at least this size are copied and hashed by a second thread while qpdf reads them (a
- * 116 MB file: the copy and its SHA-256 take about as long as qpdf's reading of 133k xref entries). */
+/* Inputs of at least this size are copied and hashed by a second thread, started before qpdf
+ * opens them (a 116 MB file: qpdf's reading of its 133k xref entries, ~75 ms, then the update,
+ * run beside the copy and its SHA-256). */
 #define COPY_THREAD_MIN (8u << 20)
 #define COPY_CHUNK (1u << 18)
+/* The kernel copies this much at a time (es_atomic_copy_range), and the digests follow it over the
+ * output's pages while they are still in the processor's cache. */
+#define RANGE_CHUNK (1u << 20)
+/* The write-back of what was copied is started every this many bytes (es_atomic_writeback): the
+ * disk writes the output during the copy, and the final fsync waits for its end only. */
+#define WRITEBACK_EVERY (16u << 20)
 
 /* The copy of the input into the output, with the digests of what was copied. */
 typedef struct {
     int in;
     uint64_t size;
+    uint64_t done;     /* bytes copied (and hashed) so far */
     const char *in_path;
     es_atomic_file *out;
     es_doc_hasher *h;  /* the audit entry's digests, or NULL */
@@ -1134,27 +1142,96 @@ typedef struct {
     char msg[512];
 } copy_job;
 
+static ES_RESULT hash_copied(copy_job *c, es_span got)
+{
+    if (c->hc != NULL) {
+        ES_GUARD(es_hash_update(c->hc, got));
+    }
+    if (c->h != NULL) {
+        ES_GUARD(es_doc_hash_input(c->h, got));
+    }
+    return ES_OK;
+}
+
+/* Test hooks (pdf.h). */
+_Atomic unsigned long es_pdf_copy_ranges;
+void (*es_pdf_copy_hook)(uint64_t done);
+
+/*
+ * The copy in the kernel (es_atomic_copy_range: no copy of the bytes through this process), with
+ * the digests taken from the output's own pages as each range lands there (a read-only mapping of
+ * the output): what is hashed is what was written, as with read and write, even if the input
+ * changes meanwhile. Each range's pages are dropped from the process once hashed (es_map_release),
+ * so memory does not grow with the file. A refusal by the kernel (or an output that cannot be
+ * mapped, or does not start empty) leaves c->done where it stood and ES_OK: the rest is copied by
+ * read and write (copy_input).
+ */
+static ES_RESULT copy_ranges(copy_job *c)
+{
+    if (lseek(c->out->fd, 0, SEEK_CUR) != 0) {
+        return ES_OK;
+    }
+    ES_AUTO(es_map_close) es_map m;
+    if (!es_ok(es_map_fd(&m, c->out->fd, (size_t)c->size))) {
+        eseal_error_clear();
+        return ES_OK;
+    }
+    uint64_t synced = 0;
+    while (c->done < c->size) {
+        ES_ENSURE(!atomic_load(&c->stop), ESEAL_ECANCELED, "pdf: the copy was stopped");
+        size_t want = c->size - c->done < RANGE_CHUNK ? (size_t)(c->size - c->done) : RANGE_CHUNK;
+        size_t k = 0;
+        es_result r = es_atomic_copy_range(c->out, c->in, c->done, want, &k);
+        if (es_code(r) == ESEAL_EUNSUPPORTED) {
+            eseal_error_clear();
+            break;
+        }
+        ES_GUARD(r);
+        ES_ENSURE(k > 0, ESEAL_EIO, "reading %s: the file shrank", c->in_path);
+        ES_GUARD(hash_copied(c, es_span_of(m.ptr + c->done, k)));
+        ES_GUARD(es_map_check(&m, "the output")); /* not cut under us (a named temporary file) */
+        es_map_release(&m, (size_t)c->done, k);
+        c->done += k;
+        if (es_pdf_copy_hook != NULL) {
+            es_pdf_copy_hook(c->done);
+        }
+        if (c->done - synced >= WRITEBACK_EVERY) {
+            es_atomic_writeback(c->out, synced, c->done - synced);
+            synced = c->done;
+        }
+    }
+    if (c->done == c->size) {
+        es_pdf_copy_ranges++;
+    }
+    return ES_OK;
+}
+
+/* The copy by read and write from c->done on (where the kernel's copy stopped, if it did). */
 static ES_RESULT copy_input(copy_job *c)
 {
+    if (c->size >= COPY_THREAD_MIN) {
+        ES_GUARD(copy_ranges(c));
+    }
+    if (c->done == c->size) {
+        return ES_OK;
+    }
     ES_AUTO(es_freep) uint8_t *chunk = es_malloc(COPY_CHUNK);
     ES_ENSURE_ALLOC(chunk);
-    for (uint64_t off = 0; off < c->size;) {
+    while (c->done < c->size) {
         ES_ENSURE(!atomic_load(&c->stop), ESEAL_ECANCELED, "pdf: the copy was stopped");
-        size_t want = c->size - off < COPY_CHUNK ? (size_t)(c->size - off) : COPY_CHUNK;
-        ssize_t k = pread(c->in, chunk, want, (off_t)off);
+        size_t want = c->size - c->done < COPY_CHUNK ? (size_t)(c->size - c->done) : COPY_CHUNK;
+        ssize_t k = pread(c->in, chunk, want, (off_t)c->done);
         if (k < 0 && errno == EINTR) {
             continue;
         }
         ES_ENSURE(k > 0, ESEAL_EIO, "reading %s: %s", c->in_path, k < 0 ? strerror(errno) : "the file shrank");
         es_span got = es_span_of(chunk, (size_t)k);
-        if (c->hc != NULL) {
-            ES_GUARD(es_hash_update(c->hc, got));
-        }
-        if (c->h != NULL) {
-            ES_GUARD(es_doc_hash_input(c->h, got));
-        }
+        ES_GUARD(hash_copied(c, got));
         ES_GUARD(es_atomic_write(c->out, chunk, (size_t)k));
-        off += (uint64_t)k;
+        c->done += (uint64_t)k;
+        if (es_pdf_copy_hook != NULL) {
+            es_pdf_copy_hook(c->done);
+        }
     }
     return ES_OK;
 }
@@ -1181,6 +1258,7 @@ static void *copy_thread(void *arg)
 typedef struct {
     int in;
     es_doc_hasher h;
+    es_hash_ctx *hc;
 } file_job;
 
 static void file_job_free(file_job *j)
@@ -1188,6 +1266,7 @@ static void file_job_free(file_job *j)
     if (j->in >= 0) {
         (void)close(j->in);
     }
+    es_hash_free(j->hc);
     es_doc_hash_free(&j->h);
 }
 
@@ -1203,8 +1282,6 @@ ES_RESULT es_pdf_stamp_to(es_atomic_file *out, const char *in_path, const eseal_
     ES_GUARD(es_open_regular(&j.in, &st, in_path, true));
     uint64_t size = (uint64_t)st.st_size;
 
-    es_pdf_doc d;
-    ES_GUARD(es_pdf_open_fd(&d, j.in, size, es_ctx_limits(ES_OPT_CTX(o, 2))));
     ES_AUTO(es_buf_freep) es_buf upd = ES_BUF_INIT(ES_PDF_UPDATE_MAX);
     update u = {&upd, 0, 0, cms_reserve, ESEAL_CMS_SIGN_OPTIONS_INIT, o};
     cms_options(&u.co, key, o); /* the signature's hash, before the input is read */
@@ -1214,28 +1291,24 @@ ES_RESULT es_pdf_stamp_to(es_atomic_file *out, const char *in_path, const eseal_
      * signature continues the input digest of the audit entry (es_doc_hash_fork): one pass of the
      * hash over the input for the three digests. */
     if (dg != NULL) {
-        es_result hr = es_doc_hash_begin(&j.h, false);
-        if (!es_ok(hr)) {
-            es_pdf_close(&d);
-            return hr;
-        }
+        ES_GUARD(es_doc_hash_begin(&j.h, false));
     }
     bool fork = dg != NULL && u.co.hash == ESEAL_HASH_SHA256;
-    ES_AUTO(es_hash_freep) es_hash_ctx *hc = NULL;
     if (!fork) {
-        es_result hr = es_hash_begin(&hc, u.co.hash);
-        if (!es_ok(hr)) {
-            es_pdf_close(&d);
-            return hr;
-        }
+        ES_GUARD(es_hash_begin(&j.hc, u.co.hash));
     }
-    copy_job c = {.in = j.in, .size = size, .in_path = in_path, .out = out, .h = dg != NULL ? &j.h : NULL, .hc = hc};
+    copy_job c = {.in = j.in, .size = size, .in_path = in_path, .out = out, .h = dg != NULL ? &j.h : NULL, .hc = j.hc};
     atomic_init(&c.stop, false);
-    /* A large input is copied by a second thread while qpdf reads it for the update (prepare): the
-     * copy touches only the output, the hashes and its own buffer until it is joined. */
+    /* A large input is copied by a second thread from before qpdf opens it until the update is
+     * built (es_pdf_open_fd, prepare): the copy touches only the output, the hashes and its own
+     * buffer until it is joined, and reads the input through its own offsets. */
     pthread_t t;
     bool threaded = size >= COPY_THREAD_MIN && pthread_create(&t, NULL, copy_thread, &c) == 0;
-    es_result r = prepare(&u, &d, size, imprint, seal, key, cert, o); /* closes d */
+    es_pdf_doc d;
+    es_result r = es_pdf_open_fd(&d, j.in, size, es_ctx_limits(ES_OPT_CTX(o, 2)));
+    if (es_ok(r)) {
+        r = prepare(&u, &d, size, imprint, seal, key, cert, o); /* closes d */
+    }
     if (threaded) {
         if (!es_ok(r)) {
             atomic_store(&c.stop, true);
@@ -1246,8 +1319,11 @@ ES_RESULT es_pdf_stamp_to(es_atomic_file *out, const char *in_path, const eseal_
     }
     ES_GUARD(r);
     ES_ENSURE(c.code == ESEAL_OK, c.code, "%s", c.msg);
+    es_hash_ctx *hc = j.hc;
+    ES_AUTO(es_hash_freep) es_hash_ctx *forked = NULL;
     if (fork) {
-        ES_GUARD(es_doc_hash_fork(&j.h, u.co.hash, &hc));
+        ES_GUARD(es_doc_hash_fork(&j.h, u.co.hash, &forked));
+        hc = forked;
     }
     ES_GUARD(sign_update(&u, hc, key, cert));
     ES_GUARD(es_atomic_write(out, upd.ptr, upd.len));

@@ -246,6 +246,48 @@ ES_RESULT es_atomic_write(es_atomic_file *f, const void *p, size_t n)
     return write_all(f->fd, f->path, p, n);
 }
 
+int es_copy_range_refuse = 0;
+unsigned long es_copy_range_refuse_after = 0;
+_Atomic unsigned long es_copy_range_calls;
+
+ES_RESULT es_atomic_copy_range(es_atomic_file *f, int in, uint64_t in_off, size_t n, size_t *done)
+{
+    *done = 0;
+    ES_ENSURE(f->fd >= 0 && !f->synced, ESEAL_ESTATE, "writing %s: the file is not open",
+              f->path != NULL ? f->path : "?");
+    for (;;) {
+        int e = 0;
+        ssize_t k = -1;
+        if (es_copy_range_refuse != 0 && es_copy_range_calls >= es_copy_range_refuse_after) {
+            e = es_copy_range_refuse;
+        } else {
+            /* The input's offset given (its descriptor's own position untouched), the output's
+             * not: the bytes go where the file's position is and it moves past them, as a write. */
+            loff_t o = (loff_t)in_off;
+            k = copy_file_range(in, &o, f->fd, NULL, n, 0);
+            e = k < 0 ? errno : 0;
+        }
+        if (k < 0 && e == EINTR) {
+            continue;
+        }
+        if (k < 0) {
+            ES_ENSURE(e != EXDEV && e != ENOSYS && e != EINVAL && e != EOPNOTSUPP && e != EBADF, ESEAL_EUNSUPPORTED,
+                      "copying into %s in the kernel: %s", f->path != NULL ? f->path : "?", strerror(e));
+            ES_BAIL(ESEAL_EIO, "copying into %s: %s", f->path != NULL ? f->path : "?", strerror(e));
+        }
+        es_copy_range_calls++;
+        *done = (size_t)k;
+        return ES_OK;
+    }
+}
+
+void es_atomic_writeback(es_atomic_file *f, uint64_t off, uint64_t n)
+{
+    if (f->fd >= 0 && n > 0) {
+        (void)sync_file_range(f->fd, (off64_t)off, (off64_t)n, SYNC_FILE_RANGE_WRITE);
+    }
+}
+
 ES_RESULT es_atomic_sync(es_atomic_file *f)
 {
     ES_ENSURE(f->fd >= 0, ESEAL_ESTATE, "syncing %s: the file is not open", f->path != NULL ? f->path : "?");

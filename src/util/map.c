@@ -135,6 +135,20 @@ ES_RESULT es_map_check(const es_map *m, const char *what)
     return ES_OK;
 }
 
+void es_map_release(const es_map *m, size_t off, size_t len)
+{
+    if (m->ptr == NULL || off >= m->len || page_size == 0) {
+        return;
+    }
+    len = len < m->len - off ? len : m->len - off;
+    uintptr_t a = (uintptr_t)m->ptr + off, z = a + len;
+    a = (a + page_size - 1) & ~(page_size - 1);
+    z &= ~(page_size - 1);
+    if (z > a) {
+        (void)madvise((void *)a, z - a, MADV_DONTNEED);
+    }
+}
+
 void es_map_close(es_map *m)
 {
     if (m->ptr != NULL) {

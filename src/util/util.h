@@ -168,6 +168,13 @@ bool es_map_damaged(const es_map *m);
 /* ESEAL_EIO "<what> changed while it was read" when damaged. */
 ES_RESULT es_map_check(const es_map *m, const char *what);
 void es_map_close(es_map *m);
+/*
+ * Issue 18 (branch h-bigstamp): the pages of [off, off + len) of the mapping, rounded inward to
+ * whole pages, dropped from this process (madvise MADV_DONTNEED; the file's cache keeps them, and
+ * a later read faults them in again): a large file read once through its mapping does not stay in
+ * the process's resident memory.
+ */
+void es_map_release(const es_map *m, size_t off, size_t len);
 /* Test hook: SIGBUS faults answered so far in this process. */
 unsigned long es_map_repaired_count(void);
 /* Creates `path` exclusively (O_EXCL|O_NOFOLLOW, given mode), writes, fsyncs. */
@@ -214,6 +221,26 @@ ES_RESULT es_atomic_name(es_atomic_file *f);
 ES_RESULT es_atomic_read(es_atomic_file *f, es_buf *out);
 ES_RESULT es_atomic_commit(es_atomic_file *f);
 void es_atomic_abort(es_atomic_file *f);
+/*
+ * Issue 18 (branch h-bigstamp): up to n bytes of `in` from in_off appended to f in the kernel
+ * (copy_file_range(2): the bytes do not pass through user space; a shared extent where the
+ * filesystem can). *done is what was copied, 0 when `in` ends at in_off. ESEAL_EUNSUPPORTED
+ * when the kernel or the filesystems refuse (EXDEV, ENOSYS, EINVAL, EOPNOTSUPP, EBADF): the
+ * caller copies by read and write, from where it stood. Test hooks: es_copy_range_calls counts
+ * the calls that copied (this process); es_copy_range_refuse, an errno (0: off), makes every call
+ * refuse with it once es_copy_range_calls has reached es_copy_range_refuse_after.
+ */
+ES_RESULT es_atomic_copy_range(es_atomic_file *f, int in, uint64_t in_off, size_t n, size_t *done);
+extern int es_copy_range_refuse;
+extern unsigned long es_copy_range_refuse_after;
+extern _Atomic unsigned long es_copy_range_calls;
+/*
+ * Issue 18 (branch h-bigstamp): starts the write-back of n bytes of f from off without waiting
+ * for it (sync_file_range(2) SYNC_FILE_RANGE_WRITE), so that the disk writes a large file while
+ * the rest of it is made and es_atomic_sync waits only for the end of it. A hint: it makes nothing
+ * durable and its failure is ignored (es_atomic_sync still syncs everything).
+ */
+void es_atomic_writeback(es_atomic_file *f, uint64_t off, uint64_t n);
 ES_RESULT es_mkdir_p(const char *path, unsigned mode);
 bool es_path_exists(const char *path);
 
