@@ -156,6 +156,18 @@ static void memo_keep(es_span der, X509 *x)
     (void)pthread_mutex_unlock(&memo_lock);
 }
 
+void es_x509_memo_clear(void)
+{
+    (void)pthread_mutex_lock(&memo_lock);
+    for (size_t i = 0; i < memo_n; i++) {
+        X509_free(memo[i].x);
+        es_free(memo[i].der);
+    }
+    memset(memo, 0, sizeof(memo));
+    memo_n = 0;
+    (void)pthread_mutex_unlock(&memo_lock);
+}
+
 /* strict: nothing may follow the certificate; else (the PEM path, as PEM_read_bio_X509) what follows is ignored. */
 static ES_RESULT x509_from_der(X509 **out, es_span der, bool strict)
 {

@@ -74,6 +74,8 @@ extern _Atomic size_t es_keyfile_opens;
 extern _Atomic size_t es_x509_decodes;
 /* Certificates es_x509_from_der found already decoded in this process (its memo, cert.c). */
 extern _Atomic size_t es_x509_memo_hits;
+/* Empties that memo (references handed out stay valid): a test starts from a fresh process's state. */
+void es_x509_memo_clear(void);
 /* Certificates of trust sets decoded because a path could need them (trust.c; lazily, issue 18). */
 extern _Atomic size_t es_trust_decoded;
 extern _Atomic size_t es_chain_validations;
