@@ -221,10 +221,47 @@ static X509 *pem_next_x509(BIO *bio)
     return x;
 }
 
-void es_x509_count_p7(const PKCS7 *p7)
+/*
+ * A CA certificate a signature or token brought, offered to the memo (just decoded, not yet seen by
+ * anyone else: its SM2 ID is set here, as the verifiers set it on every SM2-signed certificate they
+ * are given). The trust set's copy of the same CA (the issuer of the signer or of the TSA, the root)
+ * then costs no decode of its own. Only CA certificates, and a few per object: a document's
+ * end-entity certificates would only fill the memo.
+ */
+static bool memo_full(void)
+{
+    (void)pthread_mutex_lock(&memo_lock);
+    bool full = memo_n >= ES_X509_MEMO_MAX;
+    (void)pthread_mutex_unlock(&memo_lock);
+    return full;
+}
+
+static void memo_offer(X509 *x)
+{
+    if (memo_full() || X509_check_ca(x) <= 0 ||
+        (es_x509_is_sm2_signed(x) && !es_ok(es_x509_set_sm2_id(x)))) {
+        ERR_clear_error();
+        eseal_error_clear();
+        return;
+    }
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    if (n > 0) {
+        memo_keep(es_span_of(der, (size_t)n), x);
+    }
+    OPENSSL_free(der);
+    ERR_clear_error();
+}
+
+#define ES_X509_MEMO_OFFER_MAX 8 /* certificates of one signature or token looked at for the memo */
+
+void es_x509_count_p7(PKCS7 *p7)
 {
     if (p7 != NULL && PKCS7_type_is_signed(p7) && p7->d.sign != NULL && p7->d.sign->cert != NULL) {
         es_x509_decodes += (size_t)sk_X509_num(p7->d.sign->cert);
+        for (int i = 0; i < sk_X509_num(p7->d.sign->cert) && i < ES_X509_MEMO_OFFER_MAX; i++) {
+            memo_offer(sk_X509_value(p7->d.sign->cert, i));
+        }
     }
 }
 
@@ -233,6 +270,9 @@ void es_x509_count_cms(CMS_ContentInfo *cms)
     STACK_OF(X509) *certs = cms != NULL ? CMS_get1_certs(cms) : NULL;
     if (certs != NULL) {
         es_x509_decodes += (size_t)sk_X509_num(certs);
+        for (int i = 0; i < sk_X509_num(certs) && i < ES_X509_MEMO_OFFER_MAX; i++) {
+            memo_offer(sk_X509_value(certs, i));
+        }
     }
     sk_X509_pop_free(certs, X509_free);
     ERR_clear_error();

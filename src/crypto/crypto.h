@@ -76,7 +76,8 @@ extern _Atomic size_t es_x509_decodes;
 extern _Atomic size_t es_x509_memo_hits;
 /* Empties that memo (references handed out stay valid): a test starts from a fresh process's state. */
 void es_x509_memo_clear(void);
-/* Certificates of trust sets decoded because a path could need them (trust.c; lazily, issue 18). */
+/* Certificates of trust sets taken because a path could need them (trust.c; lazily, issue 18):
+ * decoded then, or found in the memo (es_x509_memo_hits) when this process had decoded them before. */
 extern _Atomic size_t es_trust_decoded;
 extern _Atomic size_t es_chain_validations;
 

@@ -149,8 +149,9 @@ ES_RESULT es_key_sign_span(es_buf *out, eseal_key *key, eseal_hash hash, eseal_s
 /* Verifies sig over data with pub. *valid = 1/0. For SM2 `id` selects the distinguishing ID. */
 ES_RESULT es_verify_pkey(int *valid, EVP_PKEY *pub, eseal_hash hash, eseal_sig_scheme scheme,
                          const char *sm2_id, es_span data, es_span sig);
-/* es_x509_decodes (crypto.h) for the certificates a decoded PKCS7 or CMS SignedData carries. */
-void es_x509_count_p7(const PKCS7 *p7);
+/* es_x509_decodes (crypto.h) for the certificates a decoded PKCS7 or CMS SignedData carries; call it
+ * right after decoding: their CA certificates are offered to the memo (es_x509_from_der). */
+void es_x509_count_p7(PKCS7 *p7);
 void es_x509_count_cms(CMS_ContentInfo *cms);
 /*
  * The certificate of DER `der` (exactly one, nothing after it), decoded at most once per process: a
