@@ -412,14 +412,19 @@ static X509 *find_signer(CMS_SignerInfo *si, STACK_OF(X509) *certs, const eseal_
     }
     /* The trust set's intermediates (decoded now if they were not: a signature that brings no
      * certificate is rare, and the SignerIdentifier may be a key identifier, not a name). */
+    bool undecodable = false;
     for (size_t i = 0; t != NULL && i < t->n; i++) {
         X509 *x = t->certs[i].anchor ? NULL : es_trust_cert_at(t, i);
+        undecodable = undecodable || (!t->certs[i].anchor && x == NULL);
         if (x != NULL && CMS_SignerInfo_cert_cmp(si, x) == 0) {
             return x;
         }
     }
-    ERR_clear_error();
-    eseal_error_clear();
+    if (undecodable) {
+        /* A certificate of the set that does not decode cannot be the signer: as not found. */
+        ERR_clear_error();
+        eseal_error_clear();
+    }
     return NULL;
 }
 
