@@ -79,8 +79,9 @@ ES_RESULT es_log_key_create(es_auditlog *h);
  * process whose other writes go here syncs one SQLite connection's WAL, so SQLite's directory sync
  * at a connection's first WAL sync happens once (docs/performance.md, fsyncs). */
 ES_RESULT es_log_write(struct eseal_log *log, es_result (*fn)(eseal_store *s, void *ctx), void *ctx);
-/* The log's reading connection, locked until es_log_reader_end. */
-eseal_store *es_log_reader_begin(struct eseal_log *log);
+/* The log's reading connection (opened at the first read), locked until es_log_reader_end, which is
+ * called whatever this returns. */
+ES_RESULT es_log_reader_begin(struct eseal_log *log, eseal_store **out);
 void es_log_reader_end(struct eseal_log *log);
 /* The stored right edge (empty before the first append), and MTH of the first `size` leaves, on `s`. */
 ES_RESULT es_log_state_read(eseal_store *s, es_tlog_edge *e);

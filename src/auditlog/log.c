@@ -49,8 +49,9 @@ struct eseal_log {
     es_note_signer signer;
     bool have_signer;
     eseal_store *w; /* appends and checkpoints */
-    eseal_store *r; /* proofs and reads */
-    eseal_store *m; /* witness bookkeeping */
+    eseal_store *r; /* proofs and reads: opened at the first read (reader_store), under rmu */
+    eseal_store *m; /* witness bookkeeping: opened at the first use (es_log_meta_store) */
+    bool w_lent;    /* a short read holds w (reader_short), under rmu */
     pthread_mutex_t rmu;
     es_tlog_tile_reader *tiles;
     /* group commit */
@@ -194,12 +195,67 @@ static es_result store_tile(void *ctx, unsigned level, uint64_t n, es_buf *out)
     return r;
 }
 
+/*
+ * The reader connection, opened when the log is first read through it (the caller holds rmu). Issue
+ * 18: every connection to eseal.db costs SQLite's parse of the schema on its first statement, and a
+ * stamp opened three (the instance's, w and r) where its reads are a few short ones after its
+ * commits (the log's size, a receipt's checkpoint, tiles and entry).
+ */
+static ES_RESULT reader_open(eseal_log *log, eseal_store **out)
+{
+    if (log->r == NULL) {
+        ES_AUTO(es_buf_freep) es_buf db = ES_BUF_INIT(ES_LOG_PATH_MAX);
+        ES_GUARD(es_auditlog_path(&db, log->h, "eseal.db"));
+        ES_GUARD(es_from_code(eseal_store_open(&log->r, es_buf_cstr(&db))));
+    }
+    *out = log->r;
+    return ES_OK;
+}
+
+/*
+ * A connection for a short read (reader_short .. reader_short_end, under rmu): the reader when it is
+ * open; else the writer when no commit or signature runs on it, taken as a commit takes it (appenders
+ * wait for it, as for a commit); else the reader, opened now. A read on the writer outside a
+ * transaction sees what the reader would: the last commit. So a process that only stamps keeps to
+ * the writer, and one where reads meet commits (a server) opens the reader once and keeps it.
+ */
+static ES_RESULT reader_short(eseal_log *log, eseal_store **out)
+{
+    pthread_mutex_lock(&log->rmu);
+    if (log->r == NULL) {
+        pthread_mutex_lock(&log->mu);
+        bool idle = !log->busy;
+        log->busy = true; /* taken if it was idle; else the commit running holds it already */
+        pthread_mutex_unlock(&log->mu);
+        if (idle) {
+            log->w_lent = true;
+            *out = log->w;
+            return ES_OK;
+        }
+    }
+    return reader_open(log, out);
+}
+
+static void writer_release(eseal_log *log);
+
+static void reader_short_end(eseal_log *log)
+{
+    if (log->w_lent) {
+        log->w_lent = false;
+        writer_release(log);
+    }
+    pthread_mutex_unlock(&log->rmu);
+}
+
 static es_result reader_tile(void *ctx, unsigned level, uint64_t n, es_buf *out)
 {
     eseal_log *log = ctx;
-    pthread_mutex_lock(&log->rmu);
-    es_result r = store_tile(log->r, level, n, out);
-    pthread_mutex_unlock(&log->rmu);
+    eseal_store *s = NULL;
+    es_result r = reader_short(log, &s);
+    if (es_ok(r)) {
+        r = store_tile(s, level, n, out);
+    }
+    reader_short_end(log);
     return r;
 }
 
@@ -387,9 +443,6 @@ ES_RESULT es_log_open(eseal_log **out, es_auditlog *h)
     if (es_ok(r)) {
         r = es_from_code(eseal_store_open(&log->w, es_buf_cstr(&db)));
     }
-    if (es_ok(r)) {
-        r = es_from_code(eseal_store_open(&log->r, es_buf_cstr(&db)));
-    }
     es_buf_free(&db);
     if (es_ok(r)) {
         r = es_tlog_tile_reader_new(&log->tiles, reader_tile, log, LOG_TILE_CACHE);
@@ -400,13 +453,12 @@ ES_RESULT es_log_open(eseal_log **out, es_auditlog *h)
         r = outside_checkpoint(log, &cp, &present);
     }
     if (es_ok(r) && present) {
+        /* On the writer: nobody else has this log yet, and no transaction is open on it. */
         es_tlog_edge e;
-        pthread_mutex_lock(&log->rmu);
-        r = es_log_state_read(log->r, &e);
+        r = es_log_state_read(log->w, &e);
         if (es_ok(r)) {
-            r = check_not_behind(log->r, &e, &cp);
+            r = check_not_behind(log->w, &e, &cp);
         }
-        pthread_mutex_unlock(&log->rmu);
     }
     if (!es_ok(r)) {
         es_log_free(log);
@@ -892,10 +944,10 @@ ES_RESULT es_log_write(eseal_log *log, es_result (*fn)(eseal_store *s, void *ctx
 
 /* ---- reading -------------------------------------------------------------------------- */
 
-eseal_store *es_log_reader_begin(eseal_log *log)
+ES_RESULT es_log_reader_begin(eseal_log *log, eseal_store **out)
 {
     pthread_mutex_lock(&log->rmu);
-    return log->r;
+    return reader_open(log, out);
 }
 
 void es_log_reader_end(eseal_log *log) { pthread_mutex_unlock(&log->rmu); }
@@ -916,12 +968,15 @@ int eseal_log_size(eseal_log *log, uint64_t *size, uint64_t *checkpoint_size)
         ES_BAIL_ARG("log == NULL");
     }
     es_tlog_edge e;
-    pthread_mutex_lock(&log->rmu);
-    es_result r = es_log_state_read(log->r, &e);
+    eseal_store *s = NULL;
+    es_result r = reader_short(log, &s);
+    if (es_ok(r)) {
+        r = es_log_state_read(s, &e);
+    }
     uint64_t cs = 0;
     if (es_ok(r) && checkpoint_size != NULL) {
         eseal_buf note = {0};
-        int rc = eseal_store_log_checkpoint(log->r, &note, UINT64_MAX, &cs);
+        int rc = eseal_store_log_checkpoint(s, &note, UINT64_MAX, &cs);
         eseal_buf_dispose(&note);
         if (rc == ESEAL_ENOTFOUND) {
             eseal_error_clear();
@@ -930,7 +985,7 @@ int eseal_log_size(eseal_log *log, uint64_t *size, uint64_t *checkpoint_size)
             r = es_from_code(rc);
         }
     }
-    pthread_mutex_unlock(&log->rmu);
+    reader_short_end(log);
     if (es_ok(r)) {
         if (size != NULL) {
             *size = e.size;
@@ -967,9 +1022,10 @@ int eseal_log_checkpoint(eseal_log *log, eseal_buf *note, uint64_t size)
     if (log == NULL || note == NULL) {
         ES_BAIL_ARG("log == NULL || note == NULL");
     }
-    pthread_mutex_lock(&log->rmu);
-    int rc = eseal_store_log_checkpoint(log->r, note, size, NULL);
-    pthread_mutex_unlock(&log->rmu);
+    eseal_store *s = NULL;
+    es_result r = reader_short(log, &s);
+    int rc = es_ok(r) ? eseal_store_log_checkpoint(s, note, size, NULL) : es_code(r);
+    reader_short_end(log);
     return rc;
 }
 
@@ -978,9 +1034,10 @@ int eseal_log_entry(eseal_log *log, eseal_buf *out, uint64_t index)
     if (log == NULL || out == NULL) {
         ES_BAIL_ARG("log == NULL || out == NULL");
     }
-    pthread_mutex_lock(&log->rmu);
-    int rc = eseal_store_log_entry(log->r, out, index);
-    pthread_mutex_unlock(&log->rmu);
+    eseal_store *s = NULL;
+    es_result r = reader_short(log, &s);
+    int rc = es_ok(r) ? eseal_store_log_entry(s, out, index) : es_code(r);
+    reader_short_end(log);
     return rc;
 }
 
@@ -997,10 +1054,13 @@ static ES_RESULT proof_lines(es_buf *out, const es_hash32 *proof, size_t count)
 
 static ES_RESULT tree_size(eseal_log *log, uint64_t *size)
 {
-    es_tlog_edge e;
-    pthread_mutex_lock(&log->rmu);
-    es_result r = es_log_state_read(log->r, &e);
-    pthread_mutex_unlock(&log->rmu);
+    es_tlog_edge e = {0};
+    eseal_store *s = NULL;
+    es_result r = reader_short(log, &s);
+    if (es_ok(r)) {
+        r = es_log_state_read(s, &e);
+    }
+    reader_short_end(log);
     *size = e.size;
     return r;
 }
@@ -1061,9 +1121,10 @@ static ES_RESULT receipt(eseal_log *log, es_buf *out, uint64_t index)
 {
     eseal_buf note = {0};
     uint64_t size = 0;
-    pthread_mutex_lock(&log->rmu);
-    int rc = eseal_store_log_checkpoint(log->r, &note, UINT64_MAX, &size);
-    pthread_mutex_unlock(&log->rmu);
+    eseal_store *s = NULL;
+    es_result rs = reader_short(log, &s);
+    int rc = es_ok(rs) ? eseal_store_log_checkpoint(s, &note, UINT64_MAX, &size) : es_code(rs);
+    reader_short_end(log);
     if (rc == ESEAL_ENOTFOUND) {
         size = 0;
     } else if (rc != ESEAL_OK) {
@@ -1083,9 +1144,9 @@ static ES_RESULT receipt(eseal_log *log, es_buf *out, uint64_t index)
     }
     eseal_buf entry = {0};
     if (es_ok(r)) {
-        pthread_mutex_lock(&log->rmu);
-        rc = eseal_store_log_entry(log->r, &entry, index);
-        pthread_mutex_unlock(&log->rmu);
+        rs = reader_short(log, &s);
+        rc = es_ok(rs) ? eseal_store_log_entry(s, &entry, index) : es_code(rs);
+        reader_short_end(log);
         r = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
     }
     if (es_ok(r)) {

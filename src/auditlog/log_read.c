@@ -106,7 +106,9 @@ static ES_RESULT read_resource(eseal_log *log, es_buf *out, const char *path, in
     ES_ENSURE(resource_end(level, n, width, &end) && end <= size, ESEAL_ENOTFOUND,
               "log: %s lies beyond the newest checkpoint (size %llu)", path, (unsigned long long)size);
     *immutable = 1;
-    es_result rr = resource_bytes(es_log_reader_begin(log), out, level, n, width);
+    eseal_store *s = NULL;
+    es_result rr = es_log_reader_begin(log, &s);
+    rr = es_ok(rr) ? resource_bytes(s, out, level, n, width) : rr;
     es_log_reader_end(log);
     return rr;
 }
@@ -162,7 +164,9 @@ static ES_RESULT export_resource(exporter *x, int level, uint64_t n, unsigned wi
     ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(ES_LOG_TILE_PATH_MAX);
     ES_GUARD(es_tlog_tile_path(&path, level, n, width));
     ES_AUTO(es_buf_freep) es_buf data = ES_BUF_INIT(ES_TLOG_TILE_WIDTH * (ES_TLOG_MAX_ENTRY + 2));
-    es_result r = resource_bytes(es_log_reader_begin(x->log), &data, level, n, width);
+    eseal_store *s = NULL;
+    es_result r = es_log_reader_begin(x->log, &s);
+    r = es_ok(r) ? resource_bytes(s, &data, level, n, width) : r;
     es_log_reader_end(x->log);
     ES_GUARD(r);
     return export_file(x, es_buf_cstr(&path), es_buf_span(&data), true);
@@ -211,7 +215,9 @@ static int collect_size(uint64_t size, const char *note, int64_t at_ms, void *pa
 ES_RESULT es_log_checkpoint_sizes(eseal_log *log, uint64_t **sizes, size_t *count)
 {
     size_list l = {NULL, 0, 0};
-    int rc = eseal_store_log_checkpoints(es_log_reader_begin(log), collect_size, &l);
+    eseal_store *s = NULL;
+    es_result rs = es_log_reader_begin(log, &s);
+    int rc = es_ok(rs) ? eseal_store_log_checkpoints(s, collect_size, &l) : es_code(rs);
     es_log_reader_end(log);
     if (rc != ESEAL_OK) {
         es_free(l.sizes);
@@ -487,7 +493,8 @@ static ES_RESULT audit_log(eseal_log *log, eseal_log_audit_report *rep)
     }
     es_tlog_edge_init(&a->e);
     es_result r = es_log_checkpoint_sizes(log, &a->sizes, &a->nsizes);
-    a->s = es_log_reader_begin(log);
+    es_result rs = es_log_reader_begin(log, &a->s);
+    r = es_ok(r) ? rs : r;
     es_tlog_edge stored;
     if (es_ok(r)) {
         r = es_log_state_read(a->s, &stored);

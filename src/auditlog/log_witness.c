@@ -50,8 +50,9 @@ typedef struct {
 static es_result prove(void *ctx, uint64_t m, uint64_t n, es_hash32 proof[ES_TLOG_MAX_PROOF], size_t *count)
 {
     prover *p = ctx;
-    eseal_store *s = es_log_reader_begin(p->log);
-    es_result r = es_log_consistency_in(s, m, n, proof, count);
+    eseal_store *s = NULL;
+    es_result r = es_log_reader_begin(p->log, &s);
+    r = es_ok(r) ? es_log_consistency_in(s, m, n, proof, count) : r;
     es_log_reader_end(p->log);
     return r;
 }
@@ -128,7 +129,9 @@ ES_RESULT es_log_witness_recosign(struct eseal_log *log, uint64_t size)
         vs[i] = w.v;
     }
     eseal_buf note = ESEAL_BUF_INIT;
-    int rc = eseal_store_log_checkpoint(es_log_reader_begin(log), &note, size, NULL);
+    eseal_store *s = NULL;
+    es_result rs = es_log_reader_begin(log, &s);
+    int rc = es_ok(rs) ? eseal_store_log_checkpoint(s, &note, size, NULL) : es_code(rs);
     es_log_reader_end(log);
     ES_GUARD(es_from_code(rc));
     es_note *n = es_calloc(1, sizeof(*n));

@@ -20,12 +20,9 @@ static int add_ca(const eseal_cert_record *rec, void *payload)
     if (!root && strcmp(rec->role, "issuing-ca") != 0) {
         return 0;
     }
-    eseal_cert *cert = NULL;
-    int rc = eseal_cert_parse(&cert, rec->pem, strlen(rec->pem));
-    if (rc == ESEAL_OK) {
-        rc = root ? eseal_trust_add_anchor(c->t, cert) : eseal_trust_add_intermediate(c->t, cert);
-        eseal_cert_free(cert);
-    }
+    /* Kept as DER with its names, decoded only if a chain needs it (issue 18: a stamp or a verify uses
+     * one hierarchy's two or three CAs of the instance's six or more). */
+    int rc = es_code(es_trust_add_lazy(c->t, es_span_of(rec->pem, strlen(rec->pem)), root));
     if (rc == ESEAL_OK) {
         eseal_buf der = ESEAL_BUF_INIT;
         rc = eseal_store_crl_latest(c->inst->store, &der, rec->id);

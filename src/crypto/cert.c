@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Certificates: parsing (strict, one object), getters, SM2 ID marking. */
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/pem.h>
@@ -83,7 +84,14 @@ bool es_x509_is_sm2_signed(const X509 *x)
 
 ES_RESULT es_x509_set_sm2_id(X509 *x)
 {
-    /* probes.md §1: chain checks use an empty ID unless each SM2-signed cert carries one. */
+    /* probes.md §1: chain checks use an empty ID unless each SM2-signed cert carries one. A
+     * certificate that already carries it is left alone: a decoded certificate may be shared
+     * (es_x509_from_der), and another thread may be reading its ID. */
+    ASN1_OCTET_STRING *had = X509_get0_distinguishing_id(x);
+    if (had != NULL && ASN1_STRING_length(had) == (int)ES_SM2_ID_LEN &&
+        memcmp(ASN1_STRING_get0_data(had), ES_SM2_ID, ES_SM2_ID_LEN) == 0) {
+        return ES_OK;
+    }
     ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
     ES_ENSURE_ALLOC(id);
     if (ASN1_OCTET_STRING_set(id, (const unsigned char *)ES_SM2_ID, ES_SM2_ID_LEN) != 1) {
@@ -95,11 +103,165 @@ ES_RESULT es_x509_set_sm2_id(X509 *x)
 }
 
 _Atomic size_t es_x509_decodes = 0;
+_Atomic size_t es_x509_memo_hits = 0;
 
-void es_x509_count_p7(const PKCS7 *p7)
+/*
+ * Certificates decoded once per process (issue 18). A d2i_X509 is dear in OpenSSL 3 (its public key
+ * goes through an OSSL_DECODER), and one stamp met the same CA certificates several times: the
+ * signer's issuer, the TSA's certificate and issuer, and the same ones again in the instance's
+ * trust. The memo keeps the first ES_X509_MEMO_MAX certificates decoded from DER, keyed by their
+ * exact bytes (so a hit is the same certificate, never a look-alike), and hands out references.
+ * The shared X509 is never modified after it is published: the SM2 ID is set before, and
+ * es_x509_set_sm2_id leaves a certificate that has it alone. Full, the memo decodes without keeping.
+ */
+#define ES_X509_MEMO_MAX 64
+static struct {
+    unsigned char *der;
+    size_t len;
+    X509 *x;
+} memo[ES_X509_MEMO_MAX];
+static size_t memo_n;
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static X509 *memo_find(es_span der)
+{
+    X509 *x = NULL;
+    (void)pthread_mutex_lock(&memo_lock);
+    for (size_t i = 0; i < memo_n && x == NULL; i++) {
+        if (memo[i].len == der.len && memcmp(memo[i].der, der.ptr, der.len) == 0 && X509_up_ref(memo[i].x) == 1) {
+            x = memo[i].x;
+        }
+    }
+    (void)pthread_mutex_unlock(&memo_lock);
+    return x;
+}
+
+static void memo_keep(es_span der, X509 *x)
+{
+    (void)pthread_mutex_lock(&memo_lock);
+    bool seen = false;
+    for (size_t i = 0; i < memo_n && !seen; i++) {
+        seen = memo[i].len == der.len && memcmp(memo[i].der, der.ptr, der.len) == 0;
+    }
+    unsigned char *copy = !seen && memo_n < ES_X509_MEMO_MAX ? es_malloc(der.len) : NULL;
+    if (copy != NULL && X509_up_ref(x) == 1) {
+        memcpy(copy, der.ptr, der.len);
+        memo[memo_n].der = copy;
+        memo[memo_n].len = der.len;
+        memo[memo_n].x = x;
+        memo_n++;
+    } else {
+        es_free(copy);
+    }
+    (void)pthread_mutex_unlock(&memo_lock);
+}
+
+void es_x509_memo_clear(void)
+{
+    (void)pthread_mutex_lock(&memo_lock);
+    for (size_t i = 0; i < memo_n; i++) {
+        X509_free(memo[i].x);
+        es_free(memo[i].der);
+    }
+    memset(memo, 0, sizeof(memo));
+    memo_n = 0;
+    (void)pthread_mutex_unlock(&memo_lock);
+}
+
+/* strict: nothing may follow the certificate; else (the PEM path, as PEM_read_bio_X509) what follows is ignored. */
+static ES_RESULT x509_from_der(X509 **out, es_span der, bool strict)
+{
+    *out = NULL;
+    ES_ENSURE(der.len > 0 && der.len <= LONG_MAX, ESEAL_EMALFORMED, "not a PEM or DER certificate (%zu bytes)", der.len);
+    X509 *x = memo_find(der);
+    if (x != NULL) {
+        es_x509_memo_hits++;
+        *out = x;
+        return ES_OK;
+    }
+    const unsigned char *p = der.ptr;
+    x = d2i_X509(NULL, &p, (long)der.len);
+    es_x509_decodes += x != NULL;
+    if (x == NULL) {
+        return es_ossl_error(ESEAL_EMALFORMED, __FILE__, __LINE__, "not a PEM or DER certificate");
+    }
+    if (strict && p != der.ptr + der.len) {
+        X509_free(x);
+        ES_BAIL(ESEAL_EMALFORMED, "certificate DER has %zu trailing bytes", (size_t)(der.ptr + der.len - p));
+    }
+    es_result r = es_x509_is_sm2_signed(x) ? es_x509_set_sm2_id(x) : ES_OK;
+    if (!es_ok(r)) {
+        X509_free(x);
+        return r;
+    }
+    memo_keep(es_span_of(der.ptr, (size_t)(p - der.ptr)), x);
+    *out = x;
+    return ES_OK;
+}
+
+ES_RESULT es_x509_from_der(X509 **out, es_span der) { return x509_from_der(out, der, true); }
+
+/* The next PEM certificate of `bio` (blocks of other types are skipped, as PEM_read_bio_X509 does), decoded
+ * through the memo; NULL with OpenSSL's error queue set at the end or on a defect. */
+static X509 *pem_next_x509(BIO *bio)
+{
+    unsigned char *der = NULL;
+    long len = 0;
+    if (PEM_bytes_read_bio(&der, &len, NULL, PEM_STRING_X509, bio, NULL, NULL) != 1) {
+        return NULL;
+    }
+    X509 *x = NULL;
+    es_result r = x509_from_der(&x, es_span_of(der, (size_t)len), false);
+    OPENSSL_free(der);
+    if (!es_ok(r)) {
+        ERR_raise_data(ERR_LIB_PEM, ERR_R_ASN1_LIB, "%s", eseal_error_last()->message);
+        eseal_error_clear();
+        return NULL;
+    }
+    return x;
+}
+
+/*
+ * A CA certificate a signature or token brought, offered to the memo (just decoded, not yet seen by
+ * anyone else: its SM2 ID is set here, as the verifiers set it on every SM2-signed certificate they
+ * are given). The trust set's copy of the same CA (the issuer of the signer or of the TSA, the root)
+ * then costs no decode of its own. Only CA certificates, and a few per object: a document's
+ * end-entity certificates would only fill the memo.
+ */
+static bool memo_full(void)
+{
+    (void)pthread_mutex_lock(&memo_lock);
+    bool full = memo_n >= ES_X509_MEMO_MAX;
+    (void)pthread_mutex_unlock(&memo_lock);
+    return full;
+}
+
+static void memo_offer(X509 *x)
+{
+    if (memo_full() || X509_check_ca(x) <= 0 ||
+        (es_x509_is_sm2_signed(x) && !es_ok(es_x509_set_sm2_id(x)))) {
+        ERR_clear_error();
+        eseal_error_clear();
+        return;
+    }
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    if (n > 0) {
+        memo_keep(es_span_of(der, (size_t)n), x);
+    }
+    OPENSSL_free(der);
+    ERR_clear_error();
+}
+
+#define ES_X509_MEMO_OFFER_MAX 8 /* certificates of one signature or token looked at for the memo */
+
+void es_x509_count_p7(PKCS7 *p7)
 {
     if (p7 != NULL && PKCS7_type_is_signed(p7) && p7->d.sign != NULL && p7->d.sign->cert != NULL) {
         es_x509_decodes += (size_t)sk_X509_num(p7->d.sign->cert);
+        for (int i = 0; i < sk_X509_num(p7->d.sign->cert) && i < ES_X509_MEMO_OFFER_MAX; i++) {
+            memo_offer(sk_X509_value(p7->d.sign->cert, i));
+        }
     }
 }
 
@@ -108,6 +270,9 @@ void es_x509_count_cms(CMS_ContentInfo *cms)
     STACK_OF(X509) *certs = cms != NULL ? CMS_get1_certs(cms) : NULL;
     if (certs != NULL) {
         es_x509_decodes += (size_t)sk_X509_num(certs);
+        for (int i = 0; i < sk_X509_num(certs) && i < ES_X509_MEMO_OFFER_MAX; i++) {
+            memo_offer(sk_X509_value(certs, i));
+        }
     }
     sk_X509_pop_free(certs, X509_free);
     ERR_clear_error();
@@ -128,8 +293,7 @@ ES_RESULT es_cert_parse_all(eseal_cert ***out, size_t *n, es_span data, size_t m
         BIO *bio = BIO_new_mem_buf(data.ptr, (int)data.len);
         ES_ENSURE_ALLOC(bio);
         for (;;) {
-            X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-            es_x509_decodes += x != NULL;
+            X509 *x = pem_next_x509(bio);
             if (x == NULL) {
                 unsigned long e = ERR_peek_last_error();
                 if (ERR_GET_REASON(e) == PEM_R_NO_START_LINE && count > 0) {
@@ -160,16 +324,9 @@ ES_RESULT es_cert_parse_all(eseal_cert ***out, size_t *n, es_span data, size_t m
         }
         BIO_free(bio);
     } else {
-        const unsigned char *p = data.ptr;
-        X509 *x = d2i_X509(NULL, &p, (long)data.len);
-        es_x509_decodes += x != NULL;
-        if (x == NULL) {
-            r = es_ossl_error(ESEAL_EMALFORMED, __FILE__, __LINE__, "not a PEM or DER certificate");
-        } else if (p != data.ptr + data.len) {
-            X509_free(x);
-            r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "certificate DER has %zu trailing bytes",
-                             (size_t)(data.ptr + data.len - p));
-        } else {
+        X509 *x = NULL;
+        r = x509_from_der(&x, data, true);
+        if (es_ok(r)) {
             list = es_calloc(1, sizeof(*list));
             if (list == NULL) {
                 X509_free(x);

@@ -410,10 +410,20 @@ static X509 *find_signer(CMS_SignerInfo *si, STACK_OF(X509) *certs, const eseal_
             return sk_X509_value(certs, i);
         }
     }
-    for (int i = 0; t != NULL && i < sk_X509_num(t->intermediates); i++) {
-        if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(t->intermediates, i)) == 0) {
-            return sk_X509_value(t->intermediates, i);
+    /* The trust set's intermediates (decoded now if they were not: a signature that brings no
+     * certificate is rare, and the SignerIdentifier may be a key identifier, not a name). */
+    bool undecodable = false;
+    for (size_t i = 0; t != NULL && i < t->n; i++) {
+        X509 *x = t->certs[i].anchor ? NULL : es_trust_cert_at(t, i);
+        undecodable = undecodable || (!t->certs[i].anchor && x == NULL);
+        if (x != NULL && CMS_SignerInfo_cert_cmp(si, x) == 0) {
+            return x;
         }
+    }
+    if (undecodable) {
+        /* A certificate of the set that does not decode cannot be the signer: as not found. */
+        ERR_clear_error();
+        eseal_error_clear();
     }
     return NULL;
 }
@@ -426,10 +436,8 @@ static const char *signer_origin(X509 *x, STACK_OF(X509) *certs, const eseal_tru
             return "signature";
         }
     }
-    for (int i = 0; t != NULL && i < sk_X509_num(t->intermediates); i++) {
-        if (X509_cmp(x, sk_X509_value(t->intermediates, i)) == 0) {
-            return "trust_set";
-        }
+    if (es_trust_has_intermediate(t, x)) {
+        return "trust_set";
     }
     return NULL; /* the expected signer the caller gave */
 }

@@ -77,6 +77,13 @@ size_t es_secure_heap_used(void);
  * the certificates of a time-stamp token, a document's certificates in a chain check, a pin's
  * token: es_x509_decodes) and certificate chains validated (es_chain_check_ex: es_chain_validations). */
 extern _Atomic size_t es_x509_decodes;
+/* Certificates es_x509_from_der found already decoded in this process (its memo, cert.c). */
+extern _Atomic size_t es_x509_memo_hits;
+/* Empties that memo (references handed out stay valid): a test starts from a fresh process's state. */
+void es_x509_memo_clear(void);
+/* Certificates of trust sets taken because a path could need them (trust.c; lazily, issue 18):
+ * decoded then, or found in the memo (es_x509_memo_hits) when this process had decoded them before. */
+extern _Atomic size_t es_trust_decoded;
 extern _Atomic size_t es_chain_validations;
 
 /*
@@ -419,6 +426,10 @@ typedef struct {
 #define ES_KEY_LABEL_MAX 4096        /* a key's label, "file:<path>": a path the system takes (PATH_MAX) */
 
 #define ES_REVOCATION_OPTS_INIT {NULL, 0, NULL, 0, false, 0, NULL, NULL, NULL, 0, {NULL, NULL}, NULL}
+
+/* Adds one PEM or DER certificate to t, not decoded until a path may need it (its names are read
+ * now: a malformed certificate is refused here, one whose key does not decode when it is needed). */
+ES_RESULT es_trust_add_lazy(eseal_trust *t, es_span data, bool anchor);
 
 /* es_cert_chain_check with revocation data and helper certificates beyond the trust set (`ro`, may be NULL). */
 ES_RESULT es_cert_chain_check_ex(eseal_report *rep, const eseal_trust *t, const eseal_cert *cert,

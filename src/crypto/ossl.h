@@ -3,6 +3,8 @@
 #ifndef ES_OSSL_H
 #define ES_OSSL_H
 
+#include <pthread.h>
+
 #include <openssl/cms.h>
 #include <openssl/pkcs7.h>
 #include <openssl/err.h>
@@ -81,11 +83,47 @@ struct eseal_key {
     EVP_PKEY *pub;
 };
 
+/*
+ * A certificate of a trust set (issue 18): kept as DER with its subject and issuer names, and
+ * decoded (es_x509_from_der) only when a path may need it. `x` is written once, under the trust's
+ * lock.
+ */
+typedef struct {
+    unsigned char *der;
+    size_t len;
+    X509_NAME *subject;
+    X509_NAME *issuer;
+    X509 *x; /* NULL until decoded */
+    bool anchor;
+} es_trust_cert;
+
 struct eseal_trust {
-    STACK_OF(X509) *anchors;
-    STACK_OF(X509) *intermediates;
+    es_trust_cert *certs; /* anchors and intermediates, in the order they were added */
+    size_t n, cap, n_anchors;
+    pthread_mutex_t *lock; /* guards the decoding of certs[i].x (a batch's threads share a trust) */
     STACK_OF(X509_CRL) *crls;
 };
+
+/* Certificate i of t (decoded now if it was not), borrowed from t; NULL (error set) if it does not decode. */
+X509 *es_trust_cert_at(const eseal_trust *t, size_t i);
+
+/*
+ * The certificates of t that can be on a path from any of `from` (the certificate to validate and the
+ * untrusted ones that may complete its path; NULLs are skipped): every certificate of t whose subject
+ * is the subject or issuer name of one of them or of a certificate taken, repeated to the closure.
+ * A chain builder looks its candidates up by these names only (RFC 5280 §6.1, OpenSSL's
+ * X509_check_issued and X509_STORE lookups by subject), so the rest of t cannot change its answer.
+ * Appends references, in t's order, to `anchors` and `intermediates` (either may be NULL).
+ */
+ES_RESULT es_trust_path_certs(const eseal_trust *t, X509 *const *from, size_t n_from, const STACK_OF(X509) *more,
+                              STACK_OF(X509) *anchors, STACK_OF(X509) *intermediates);
+
+/* The certificates of t whose issuer name is `issuer` (e.g. a SignerInfo's issuerAndSerialNumber), as references. */
+ES_RESULT es_trust_issued_by(const eseal_trust *t, const X509_NAME *issuer, STACK_OF(X509) *intermediates,
+                             STACK_OF(X509) *anchors);
+
+/* x is an intermediate (a non-anchor) of t, compared by DER without decoding t's certificates. */
+bool es_trust_has_intermediate(const eseal_trust *t, X509 *x);
 
 /* The EVP_MD for a hash (never DEFAULT); NULL when unsupported. */
 const EVP_MD *es_md(eseal_hash hash);
@@ -111,9 +149,17 @@ ES_RESULT es_key_sign_span(es_buf *out, eseal_key *key, eseal_hash hash, eseal_s
 /* Verifies sig over data with pub. *valid = 1/0. For SM2 `id` selects the distinguishing ID. */
 ES_RESULT es_verify_pkey(int *valid, EVP_PKEY *pub, eseal_hash hash, eseal_sig_scheme scheme,
                          const char *sm2_id, es_span data, es_span sig);
-/* es_x509_decodes (crypto.h) for the certificates a decoded PKCS7 or CMS SignedData carries. */
-void es_x509_count_p7(const PKCS7 *p7);
+/* es_x509_decodes (crypto.h) for the certificates a decoded PKCS7 or CMS SignedData carries; call it
+ * right after decoding: their CA certificates are offered to the memo (es_x509_from_der). */
+void es_x509_count_p7(PKCS7 *p7);
 void es_x509_count_cms(CMS_ContentInfo *cms);
+/*
+ * The certificate of DER `der` (exactly one, nothing after it), decoded at most once per process: a
+ * reference to the memo's copy when these bytes were decoded before (es_x509_memo_hits), else decoded
+ * (es_x509_decodes) and kept. SM2-signed ones carry the GM/T 0009 ID. The X509 may be shared: do not
+ * modify it. The caller frees its reference with X509_free.
+ */
+ES_RESULT es_x509_from_der(X509 **out, es_span der);
 /* Marks an SM2-signed certificate so that chain checks use the GM/T 0009 ID. */
 ES_RESULT es_x509_set_sm2_id(X509 *x);
 bool es_x509_is_sm2_signed(const X509 *x);

@@ -6,12 +6,14 @@
  * REVOKED_NO_POE).
  */
 #include <dirent.h>
+#include <limits.h>
 #include <string.h>
 
 #include <openssl/pem.h>
 
 #include "chain.h"
 #include "ossl.h"
+#include "util/der.h"
 #include "util/report.h"
 
 int eseal_trust_new(eseal_trust **out)
@@ -20,10 +22,15 @@ int eseal_trust_new(eseal_trust **out)
         ES_BAIL_ARG("out == NULL");
     }
     eseal_trust *t = es_calloc(1, sizeof(*t));
-    if (t == NULL || (t->anchors = sk_X509_new_null()) == NULL || (t->intermediates = sk_X509_new_null()) == NULL ||
-        (t->crls = sk_X509_CRL_new_null()) == NULL) {
+    if (t == NULL || (t->lock = es_calloc(1, sizeof(*t->lock))) == NULL || (t->crls = sk_X509_CRL_new_null()) == NULL) {
         eseal_trust_free(t);
         return es_code(es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory"));
+    }
+    if (pthread_mutex_init(t->lock, NULL) != 0) {
+        es_free(t->lock);
+        t->lock = NULL;
+        eseal_trust_free(t);
+        return es_code(es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "trust: cannot make a lock"));
     }
     *out = t;
     return ESEAL_OK;
@@ -34,16 +41,198 @@ void eseal_trust_free(eseal_trust *t)
     if (t == NULL) {
         return;
     }
-    sk_X509_pop_free(t->anchors, X509_free);
-    sk_X509_pop_free(t->intermediates, X509_free);
+    for (size_t i = 0; i < t->n; i++) {
+        es_free(t->certs[i].der);
+        X509_NAME_free(t->certs[i].subject);
+        X509_NAME_free(t->certs[i].issuer);
+        X509_free(t->certs[i].x);
+    }
+    es_free(t->certs);
+    if (t->lock != NULL) {
+        (void)pthread_mutex_destroy(t->lock);
+        es_free(t->lock);
+    }
     sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
     es_free(t);
 }
 
-static ES_RESULT push_cert(STACK_OF(X509) *sk, X509 *x)
+_Atomic size_t es_trust_decoded = 0;
+
+static X509_NAME *name_of(es_span der)
 {
-    ES_ENSURE(sk_X509_num(sk) < ES_TRUST_MAX_CERTS, ESEAL_ELIMIT, "more than %d certificates in the trust set",
-              ES_TRUST_MAX_CERTS);
+    const unsigned char *p = der.ptr;
+    X509_NAME *nm = d2i_X509_NAME(NULL, &p, (long)der.len);
+    if (nm != NULL && p != der.ptr + der.len) {
+        X509_NAME_free(nm);
+        nm = NULL;
+    }
+    return nm;
+}
+
+/*
+ * The issuer and subject names of a DER certificate, read without decoding the certificate (its
+ * public key is what costs: an OSSL_DECODER in OpenSSL 3). RFC 5280 §4.1: Certificate ::= SEQUENCE {
+ * tbsCertificate SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer, validity,
+ * subject, ... }, ... }.
+ */
+static ES_RESULT cert_names(es_span der, es_span *issuer, es_span *subject)
+{
+    es_cur c = es_cur_of(der);
+    es_der cert, tbs, e;
+    ES_GUARD(es_der_expect(&c, ES_DER_SEQUENCE, &cert, "Certificate"));
+    ES_GUARD(es_der_end(&c, "certificate"));
+    es_cur ci = es_der_inner(&c, &cert);
+    ES_GUARD(es_der_expect(&ci, ES_DER_SEQUENCE, &tbs, "tbsCertificate"));
+    es_cur ti = es_der_inner(&ci, &tbs);
+    if (es_der_peek(&ti, ES_DER_CTX0_CONS)) {
+        ES_GUARD(es_der_next(&ti, &e));
+    }
+    ES_GUARD(es_der_expect(&ti, ES_DER_INTEGER, &e, "serialNumber"));
+    ES_GUARD(es_der_expect(&ti, ES_DER_SEQUENCE, &e, "signature"));
+    ES_GUARD(es_der_expect(&ti, ES_DER_SEQUENCE, &e, "issuer"));
+    *issuer = e.tlv;
+    ES_GUARD(es_der_expect(&ti, ES_DER_SEQUENCE, &e, "validity"));
+    ES_GUARD(es_der_expect(&ti, ES_DER_SEQUENCE, &e, "subject"));
+    *subject = e.tlv;
+    return ES_OK;
+}
+
+/* Appends a certificate (DER copied; x, when given, referenced: then it is not decoded again). */
+static ES_RESULT add_entry(eseal_trust *t, es_span der, X509 *x, bool anchor)
+{
+    size_t kind = anchor ? t->n_anchors : t->n - t->n_anchors;
+    ES_ENSURE(kind < ES_TRUST_MAX_CERTS, ESEAL_ELIMIT, "more than %d certificates in the trust set", ES_TRUST_MAX_CERTS);
+    es_span is, su;
+    ES_GUARD(cert_names(der, &is, &su));
+    if (t->n == t->cap) {
+        size_t cap = t->cap == 0 ? 8 : 2 * t->cap;
+        es_trust_cert *grown = es_realloc(t->certs, cap * sizeof(*grown));
+        ES_ENSURE_ALLOC(grown);
+        t->certs = grown;
+        t->cap = cap;
+    }
+    es_trust_cert e = {0};
+    e.anchor = anchor;
+    e.len = der.len;
+    e.der = es_malloc(der.len);
+    e.issuer = name_of(is);
+    e.subject = name_of(su);
+    es_result r = ES_OK;
+    if (e.der == NULL) {
+        r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+    } else if (e.issuer == NULL || e.subject == NULL) {
+        r = es_ossl_error(ESEAL_EMALFORMED, __FILE__, __LINE__, "a certificate's names cannot be read");
+    } else if (x != NULL && X509_up_ref(x) != 1) {
+        r = es_ossl_error(ESEAL_ECRYPTO, __FILE__, __LINE__, "referencing a certificate");
+    }
+    if (!es_ok(r)) {
+        es_free(e.der);
+        X509_NAME_free(e.issuer);
+        X509_NAME_free(e.subject);
+        return r;
+    }
+    memcpy(e.der, der.ptr, der.len);
+    e.x = x;
+    t->certs[t->n++] = e;
+    t->n_anchors += anchor;
+    return ES_OK;
+}
+
+static ES_RESULT add_x509(eseal_trust *t, X509 *x, bool anchor)
+{
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    ES_ENSURE_OSSL(n > 0, ESEAL_ECRYPTO, "encoding a certificate");
+    es_result r = add_entry(t, es_span_of(der, (size_t)n), x, anchor);
+    OPENSSL_free(der);
+    return r;
+}
+
+int eseal_trust_add_anchor(eseal_trust *t, const eseal_cert *c)
+{
+    if (t == NULL || c == NULL) {
+        ES_BAIL_ARG("t == NULL || c == NULL");
+    }
+    return es_code(add_x509(t, c->x509, true));
+}
+
+int eseal_trust_add_intermediate(eseal_trust *t, const eseal_cert *c)
+{
+    if (t == NULL || c == NULL) {
+        ES_BAIL_ARG("t == NULL || c == NULL");
+    }
+    return es_code(add_x509(t, c->x509, false));
+}
+
+ES_RESULT es_trust_add_lazy(eseal_trust *t, es_span data, bool anchor)
+{
+    ES_ENSURE(t != NULL, ESEAL_EINVAL, "trust: no trust set");
+    if (memmem(data.ptr, data.len, "-----BEGIN", 10) == NULL) {
+        return add_entry(t, data, NULL, anchor);
+    }
+    ES_ENSURE(data.len <= INT_MAX, ESEAL_ELIMIT, "trust: a PEM certificate of %zu bytes", data.len);
+    ES_AUTO(BIO_free_allp) BIO *bio = BIO_new_mem_buf(data.ptr, (int)data.len);
+    ES_ENSURE_ALLOC(bio);
+    unsigned char *der = NULL;
+    long len = 0;
+    ES_ENSURE_OSSL(PEM_bytes_read_bio(&der, &len, NULL, PEM_STRING_X509, bio, NULL, NULL) == 1, ESEAL_EMALFORMED,
+                   "reading a PEM certificate");
+    es_result r = add_entry(t, es_span_of(der, (size_t)len), NULL, anchor);
+    OPENSSL_free(der);
+    return r;
+}
+
+/* Certificate i decoded (under t's lock: a batch's threads share the timestamper's trust). */
+static X509 *cert_at_locked(const eseal_trust *t, size_t i)
+{
+    es_trust_cert *e = &t->certs[i];
+    if (e->x == NULL) {
+        X509 *x = NULL;
+        if (es_ok(es_x509_from_der(&x, es_span_of(e->der, e->len)))) {
+            e->x = x;
+            es_trust_decoded++;
+        }
+    }
+    return e->x;
+}
+
+X509 *es_trust_cert_at(const eseal_trust *t, size_t i)
+{
+    if (t == NULL || i >= t->n) {
+        return NULL;
+    }
+    (void)pthread_mutex_lock(t->lock);
+    X509 *x = cert_at_locked(t, i);
+    (void)pthread_mutex_unlock(t->lock);
+    return x;
+}
+
+static bool names_hold(const X509_NAME *const *names, size_t n, const X509_NAME *nm)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (X509_NAME_cmp(names[i], nm) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Appends name to the set (no duplicates); ESEAL_ELIMIT past `cap`. */
+static ES_RESULT names_add(const X509_NAME **names, size_t *n, size_t cap, const X509_NAME *nm)
+{
+    if (nm == NULL || names_hold(names, *n, nm)) {
+        return ES_OK;
+    }
+    ES_ENSURE(*n < cap, ESEAL_ELIMIT, "trust: more than %zu names on the paths of one certificate", cap);
+    names[(*n)++] = nm;
+    return ES_OK;
+}
+
+static ES_RESULT push_ref(STACK_OF(X509) *sk, X509 *x)
+{
+    if (sk == NULL) {
+        return ES_OK;
+    }
     ES_GUARD_OSSL(X509_up_ref(x), "referencing a certificate");
     if (sk_X509_push(sk, x) <= 0) {
         X509_free(x);
@@ -52,23 +241,104 @@ static ES_RESULT push_cert(STACK_OF(X509) *sk, X509 *x)
     return ES_OK;
 }
 
-int eseal_trust_add_anchor(eseal_trust *t, const eseal_cert *c)
+/* Takes (decodes) the marked certificates, in t's order, into the stacks. Under t's lock. */
+static ES_RESULT take_marked(const eseal_trust *t, const bool *mark, STACK_OF(X509) *anchors,
+                             STACK_OF(X509) *intermediates)
 {
-    if (t == NULL || c == NULL) {
-        ES_BAIL_ARG("t == NULL || c == NULL");
+    for (size_t i = 0; i < t->n; i++) {
+        if (!mark[i]) {
+            continue;
+        }
+        X509 *x = cert_at_locked(t, i);
+        if (x == NULL) {
+            return es_from_code(eseal_error_last()->code != ESEAL_OK ? eseal_error_last()->code : ESEAL_EMALFORMED);
+        }
+        ES_GUARD(push_ref(t->certs[i].anchor ? anchors : intermediates, x));
     }
-    return es_code(push_cert(t->anchors, c->x509));
+    return ES_OK;
 }
 
-int eseal_trust_add_intermediate(eseal_trust *t, const eseal_cert *c)
+ES_RESULT es_trust_path_certs(const eseal_trust *t, X509 *const *from, size_t n_from, const STACK_OF(X509) *more,
+                              STACK_OF(X509) *anchors, STACK_OF(X509) *intermediates)
 {
-    if (t == NULL || c == NULL) {
-        ES_BAIL_ARG("t == NULL || c == NULL");
+    if (t == NULL || t->n == 0) {
+        return ES_OK;
     }
-    return es_code(push_cert(t->intermediates, c->x509));
+    /* The names to look for: every subject or issuer name a path through `from` can ask for. */
+    size_t cap = 2 * (n_from + (size_t)(more != NULL ? sk_X509_num(more) : 0) + t->n) + 2;
+    ES_AUTO(es_freep) const X509_NAME **names = es_calloc(cap, sizeof(*names));
+    ES_AUTO(es_freep) bool *mark = es_calloc(t->n, sizeof(*mark));
+    ES_ENSURE_ALLOC(names);
+    ES_ENSURE_ALLOC(mark);
+    size_t n = 0;
+    for (size_t i = 0; i < n_from; i++) {
+        if (from[i] != NULL) {
+            ES_GUARD(names_add(names, &n, cap, X509_get_subject_name(from[i])));
+            ES_GUARD(names_add(names, &n, cap, X509_get_issuer_name(from[i])));
+        }
+    }
+    for (int i = 0; more != NULL && i < sk_X509_num(more); i++) {
+        ES_GUARD(names_add(names, &n, cap, X509_get_subject_name(sk_X509_value(more, i))));
+        ES_GUARD(names_add(names, &n, cap, X509_get_issuer_name(sk_X509_value(more, i))));
+    }
+    /* The closure: a certificate taken brings its issuer's name (anchors too: a partial chain may go on). */
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (size_t i = 0; i < t->n; i++) {
+            if (!mark[i] && names_hold(names, n, t->certs[i].subject)) {
+                mark[i] = true;
+                grew = true;
+                ES_GUARD(names_add(names, &n, cap, t->certs[i].issuer));
+            }
+        }
+    }
+    (void)pthread_mutex_lock(t->lock);
+    es_result r = take_marked(t, mark, anchors, intermediates);
+    (void)pthread_mutex_unlock(t->lock);
+    return r;
 }
 
-size_t eseal_trust_anchor_count(const eseal_trust *t) { return t == NULL ? 0 : (size_t)sk_X509_num(t->anchors); }
+ES_RESULT es_trust_issued_by(const eseal_trust *t, const X509_NAME *issuer, STACK_OF(X509) *intermediates,
+                             STACK_OF(X509) *anchors)
+{
+    if (t == NULL || t->n == 0 || issuer == NULL) {
+        return ES_OK;
+    }
+    ES_AUTO(es_freep) bool *mark = es_calloc(t->n, sizeof(*mark));
+    ES_ENSURE_ALLOC(mark);
+    for (size_t i = 0; i < t->n; i++) {
+        mark[i] = X509_NAME_cmp(t->certs[i].issuer, issuer) == 0;
+    }
+    (void)pthread_mutex_lock(t->lock);
+    es_result r = take_marked(t, mark, anchors, intermediates);
+    (void)pthread_mutex_unlock(t->lock);
+    return r;
+}
+
+bool es_trust_has_intermediate(const eseal_trust *t, X509 *x)
+{
+    if (t == NULL || x == NULL) {
+        return false;
+    }
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    bool found = false;
+    for (size_t i = 0; n > 0 && i < t->n && !found; i++) {
+        found = !t->certs[i].anchor && t->certs[i].len == (size_t)n && memcmp(t->certs[i].der, der, (size_t)n) == 0;
+    }
+    OPENSSL_free(der);
+    ERR_clear_error();
+    return found;
+}
+
+static ES_RESULT push_cert(STACK_OF(X509) *sk, X509 *x)
+{
+    ES_ENSURE(sk_X509_num(sk) < ES_TRUST_MAX_CERTS, ESEAL_ELIMIT, "more than %d certificates in the trust set",
+              ES_TRUST_MAX_CERTS);
+    return push_ref(sk, x);
+}
+
+size_t eseal_trust_anchor_count(const eseal_trust *t) { return t == NULL ? 0 : t->n_anchors; }
 
 /*
  * The CRLs of a PEM bundle (`eseal ca export --bundle` writes the anchors and the CAs' CRLs in
@@ -142,7 +412,7 @@ static ES_RESULT add_file(eseal_trust *t, const char *path, int as_anchor)
      */
     for (size_t i = 0; i < n && es_ok(r); i++) {
         bool anchor = as_anchor && (ncrl == 0 || !issued_within(list[i]->x509, list, n));
-        r = push_cert(anchor ? t->anchors : t->intermediates, list[i]->x509);
+        r = add_x509(t, list[i]->x509, anchor);
     }
     es_cert_list_free(list, n);
     return r;
@@ -394,13 +664,8 @@ static ES_RESULT check_validity(eseal_report *rep, STACK_OF(X509) *chain, int64_
 /* Where certificate `x` of a path came from, as a validation object's origin. */
 static const char *cert_origin(X509 *x, const eseal_trust *t, const es_revocation_opts *ro, bool anchor)
 {
-    if (anchor) {
+    if (anchor || es_trust_has_intermediate(t, x)) {
         return "trust_set";
-    }
-    for (int i = 0; i < sk_X509_num(t->intermediates); i++) {
-        if (X509_cmp(x, sk_X509_value(t->intermediates, i)) == 0) {
-            return "trust_set";
-        }
     }
     unsigned char *der = NULL;
     int n = ro != NULL && ro->cert_count > 0 ? i2d_X509(x, &der) : 0;
@@ -426,25 +691,18 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
 {
     char lbl[300];
     es_chain_validations++;
-    if (t == NULL || sk_X509_num(t->anchors) == 0) {
+    if (t == NULL || t->n_anchors == 0) {
         ES_GUARD(es_report_check(rep, "chain", ESEAL_CHECK_INDETERMINATE, NULL, "no trust anchors"));
         return es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_NO_CERTIFICATE_CHAIN_FOUND,
                                 "no trust anchors are configured, so the signer cannot be trusted");
     }
-    ES_AUTO(X509_STORE_freep) X509_STORE *store = X509_STORE_new();
-    ES_ENSURE_ALLOC(store);
-    for (int i = 0; i < sk_X509_num(t->anchors); i++) {
-        ES_GUARD_OSSL(X509_STORE_add_cert(store, sk_X509_value(t->anchors, i)), "adding a trust anchor");
-    }
-    ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *untrusted = sk_X509_new_null();
-    ES_ENSURE_ALLOC(untrusted);
-    for (int i = 0; i < sk_X509_num(t->intermediates); i++) {
-        ES_GUARD(push_cert(untrusted, sk_X509_value(t->intermediates, i)));
-    }
+    /* The untrusted helpers: the signature's certificates, then the document's own (a PDF's /DSS
+     * /Certs) which may complete the path but are never anchors. */
+    ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *helpers = sk_X509_new_null();
+    ES_ENSURE_ALLOC(helpers);
     for (int i = 0; extra != NULL && i < sk_X509_num(extra); i++) {
-        ES_GUARD(push_cert(untrusted, sk_X509_value(extra, i)));
+        ES_GUARD(push_cert(helpers, sk_X509_value(extra, i)));
     }
-    /* The document's own certificates (a PDF's /DSS /Certs) may complete the path; they are never anchors. */
     for (size_t i = 0; ro != NULL && i < ro->cert_count && i < ES_REV_MAX_EMBEDDED; i++) {
         const unsigned char *p = ro->certs[i].ptr;
         X509 *x = d2i_X509(NULL, &p, (long)ro->certs[i].len);
@@ -455,10 +713,26 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
         }
         es_result pr = es_x509_is_sm2_signed(x) ? es_x509_set_sm2_id(x) : ES_OK;
         if (es_ok(pr)) {
-            pr = push_cert(untrusted, x);
+            pr = push_cert(helpers, x);
         }
         X509_free(x);
         ES_GUARD(pr);
+    }
+    /* Of the trust set, only what a path from the signer through the helpers can ask for is decoded
+     * (es_trust_path_certs: by name, as the chain builder looks; the rest cannot change its answer). */
+    ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *anchors = sk_X509_new_null();
+    ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *untrusted = sk_X509_new_null();
+    ES_ENSURE_ALLOC(anchors);
+    ES_ENSURE_ALLOC(untrusted);
+    ES_GUARD(es_trust_path_certs(t, &signer, 1, helpers, anchors, untrusted));
+    ES_AUTO(X509_STORE_freep) X509_STORE *store = X509_STORE_new();
+    ES_ENSURE_ALLOC(store);
+    for (int i = 0; i < sk_X509_num(anchors); i++) {
+        ES_GUARD_OSSL(X509_STORE_add_cert(store, sk_X509_value(anchors, i)), "adding a trust anchor");
+    }
+    /* In the order as before: the trust set's intermediates, then the signature's, then the document's. */
+    for (int i = 0; i < sk_X509_num(helpers); i++) {
+        ES_GUARD(push_cert(untrusted, sk_X509_value(helpers, i)));
     }
     ES_AUTO(X509_STORE_CTX_freep) X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     ES_ENSURE_ALLOC(ctx);

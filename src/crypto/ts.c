@@ -966,10 +966,17 @@ static ES_RESULT find_signer(X509 **out, PKCS7 *token, const eseal_trust *t)
 {
     ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *pool = sk_X509_new_null();
     ES_ENSURE_ALLOC(pool);
-    const STACK_OF(X509) *lists[] = {t != NULL ? t->intermediates : NULL, t != NULL ? t->anchors : NULL};
-    for (size_t l = 0; l < 2; l++) {
-        for (int i = 0; lists[l] != NULL && i < sk_X509_num(lists[l]); i++) {
-            X509 *x = sk_X509_value(lists[l], i);
+    /* The trust set's certificates that can match the SignerInfo's issuerAndSerialNumber: those of its
+     * issuer name (PKCS7_get0_signers looks in the pool first, by that name and serial), intermediates
+     * before anchors as before; the others are not decoded. */
+    STACK_OF(PKCS7_SIGNER_INFO) *sis = PKCS7_get_signer_info(token);
+    PKCS7_SIGNER_INFO *si = sis != NULL && sk_PKCS7_SIGNER_INFO_num(sis) == 1 ? sk_PKCS7_SIGNER_INFO_value(sis, 0) : NULL;
+    if (si != NULL && si->issuer_and_serial != NULL) {
+        ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *anchors = sk_X509_new_null();
+        ES_ENSURE_ALLOC(anchors);
+        ES_GUARD(es_trust_issued_by(t, si->issuer_and_serial->issuer, pool, anchors));
+        for (int i = 0; i < sk_X509_num(anchors); i++) {
+            X509 *x = sk_X509_value(anchors, i);
             ES_GUARD_OSSL(X509_up_ref(x), "referencing a certificate");
             if (sk_X509_push(pool, x) <= 0) {
                 X509_free(x);

@@ -269,7 +269,13 @@ static ES_RESULT window(es_ts_pin *p, const eseal_trust *trust, STACK_OF(X509) *
     p->lo = INT64_MIN;
     p->hi = INT64_MAX;
     narrow(p, p->cert, trust);
-    const STACK_OF(X509) *lists[] = {trust->anchors, trust->intermediates, token_certs};
+    /* The trust set's certificates that a path up from the TSA's can meet (decoded only those). */
+    ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *anchors = sk_X509_new_null();
+    ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *intermediates = sk_X509_new_null();
+    ES_ENSURE_ALLOC(anchors);
+    ES_ENSURE_ALLOC(intermediates);
+    ES_GUARD(es_trust_path_certs(trust, &p->cert, 1, token_certs, anchors, intermediates));
+    const STACK_OF(X509) *lists[] = {anchors, intermediates, token_certs};
     /* names to climb from (a bounded walk: 8 levels, 16 names) */
     X509_NAME *issuers[16];
     size_t n = 0, at = 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "eseal/sys/store_backend.h"
+#include "store_hooks.h"
 #include "util/util.h"
 
 /* Backends a concern may hold: the scheme's and a few added ones (wrappers, tests). */
@@ -229,6 +230,8 @@ void eseal_store_close(eseal_store *s)
     es_free(s);
 }
 
+_Atomic size_t es_store_opens = 0;
+
 int eseal_store_open(eseal_store **out, const char *location)
 {
     if (out == NULL || location == NULL) {
@@ -269,6 +272,7 @@ int eseal_store_open(eseal_store **out, const char *location)
         eseal_store_close(s);
         return rc;
     }
+    es_store_opens++;
     *out = s;
     return ESEAL_OK;
 }
