@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""One whole-process run for the bench scripts: `measure.py CMD...` prints "wall_s cpu_s maxrss_kib exit".
+"""One whole-process run for the bench scripts: `measure.py CMD...` prints "wall_s cpu_s maxrss_kib exit extra_s".
 
 CPU is user+sys of the process and of every child it waited for (wait4), plus, when EXTRA_PID is
 set, what that process (an agent) spent meanwhile (/proc/PID/stat). maxrss is the process's peak,
@@ -48,4 +48,9 @@ _, st, ru = os.wait4(p.pid, 0)
 wall = time.perf_counter() - t0
 x1 = ticks(extra) if extra else 0.0
 rss = max(ru.ru_maxrss, hwm(extra)) if extra else ru.ru_maxrss
-print("%.6f %.6f %d %d" % (wall, ru.ru_utime + ru.ru_stime + (x1 - x0), rss, os.waitstatus_to_exitcode(st)))
+# extra_s (the fifth column) is the EXTRA_PID process's part of cpu_s alone. The kernel counts it in
+# clock ticks (10 ms here), coarser than one agent stamp: a row's median of cpu_s is then quantised,
+# so the scripts add the mean of extra_s over the row's runs (exact over many) to the median of the
+# command's own CPU (cpu_s - extra_s): cpu_of() in bench/pdf.sh and bench/stamp-agent.sh.
+print("%.6f %.6f %d %d %.6f" % (wall, ru.ru_utime + ru.ru_stime + (x1 - x0), rss, os.waitstatus_to_exitcode(st),
+                                x1 - x0))

@@ -48,7 +48,7 @@ home ba "$B" 1
 home an "$A" 0
 home bn "$B" 0
 mkdir "$T/r"
-run() { # run KEY AGENT_PID CMD...: appends "wall cpu maxrss exit" to $T/r/KEY (bench/measure.py)
+run() { # run KEY AGENT_PID CMD...: appends "wall cpu maxrss exit agent_cpu" to $T/r/KEY (bench/measure.py)
     local key=$1 pid=$2
     shift 2
     EXTRA_PID=$pid python3 "$here/measure.py" "$@" >>"$T/r/$key"
