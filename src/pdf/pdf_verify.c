@@ -674,6 +674,29 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     es_pdf_sig sigs[MAX_SIGS];
     size_t n = 0;
     ES_GUARD(es_pdf_signatures_of(&file, sigs, MAX_SIGS, &n));
+    /* The signatures' byte ranges, in file order, share one pass of each hash over the file. On a
+     * large file (issue 18, h-bigverify) a worker runs the SHA-256 pass ahead, keeping its state
+     * where each signature's first range and each revision before one ends, while this thread
+     * checks the structure below; the signatures then continue those states (es_prefix_hasher_ahead). */
+    ES_AUTO(es_prefix_hasher_freep) es_prefix_hasher prefix;
+    es_prefix_hasher_init(&prefix, f);
+    mark_revision_ends(&prefix, f, sigs, n);
+    if (f.len >= ES_PREFIX_AHEAD_MIN) {
+        for (size_t i = 0; i < n; i++) {
+            const int64_t *b = sigs[i].br;
+            if (sigs[i].error == NULL && !is_doc_timestamp(&sigs[i]) && b[0] == 0 && b[1] > 0 &&
+                (uint64_t)b[1] <= f.len) {
+                (void)es_prefix_hasher_mark(&prefix, ESEAL_HASH_SHA256, (size_t)b[1]);
+            }
+        }
+        (void)es_prefix_hasher_ahead(&prefix, ESEAL_HASH_SHA256, ES_PREFIX_AHEAD_MIN);
+    }
+    /* The structure check (pdf_xref.c), the longest part of a large file's verification after the
+     * digests, runs now, beside the worker; its findings are reported in their place below. */
+    ES_AUTO(es_pdf_structure_freep) es_pdf_structure *structure = NULL;
+    if (f.len >= ES_PREFIX_AHEAD_MIN) {
+        es_pdf_structure_scan(&structure, f, lim);
+    }
     eseal_report *rep = NULL;
     es_result r = es_report_new(&rep);
     if (es_ok(r)) {
@@ -768,10 +791,6 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         walk = walk || (sigs[i].error == NULL &&
                         !(b[2] >= 0 && b[3] >= 0 && (uint64_t)b[2] <= f.len && (uint64_t)b[3] == f.len - (uint64_t)b[2]));
     }
-    /* The signatures' byte ranges, in file order, share one pass of each hash over the file. */
-    es_prefix_hasher prefix;
-    es_prefix_hasher_init(&prefix, f);
-    mark_revision_ends(&prefix, f, sigs, n);
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (is_doc_timestamp(&sigs[i]) && !dup[i]) {
             r = verify_one(children[i], &sigs[i], f, &file, trust, at, hook, &ends[i], &ro, ctx, &archive_at[i], NULL,
@@ -813,14 +832,16 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         later = later || (!dup[i] && ends[i] != 0 && ends[i] != f.len);
     }
     if (es_ok(r)) {
-        r = es_pdf_report_structure_hashed(rep, children, n, f, lim, &revs, &nrevs, later ? &ch : NULL, &prefix);
+        r = structure != NULL ? es_pdf_report_structure_scanned(structure, rep, children, n, &revs, &nrevs,
+                                                                later ? &ch : NULL, &prefix)
+                              : es_pdf_report_structure_hashed(rep, children, n, f, lim, &revs, &nrevs,
+                                                               later ? &ch : NULL, &prefix);
         if (!es_ok(r) && n == 0) {
             /* Without signatures the structure only describes the parts: a limit leaves them unknown. */
             eseal_error_clear();
             r = es_report_null(rep, "document.parts");
         }
     }
-    es_prefix_hasher_free(&prefix);
     size_t signed_rev[MAX_SIGS] = {0};
     for (size_t i = 0; i < n && es_ok(r); i++) {
         size_t rv = dup[i] ? 0 : revision_of(revs, nrevs, ends[i]);

@@ -1876,6 +1876,39 @@ void es_pdf_xref_changes_free(es_pdf_xref_changes *ch)
     *ch = (es_pdf_xref_changes){0};
 }
 
+static void ctx_free(ctx *c)
+{
+    es_free(c->s);
+    es_free(c->e);
+    es_free(c->r);
+    es_free(c->d);
+    es_free(c->eff);
+    c->s = NULL;
+    c->e = c->eff = NULL;
+    c->r = NULL;
+    c->d = NULL;
+}
+
+/* What a checked ctx gives: the revisions (when asked for and known) and the changes map. */
+static ES_RESULT finish(ctx *c, es_pdf_revision **revs, size_t *nrevs, es_pdf_xref_changes *ch)
+{
+    es_result r = ES_OK;
+    if (revs != NULL && revisions_known(c)) {
+        *revs = es_calloc(c->nr, sizeof(**revs));
+        if (*revs == NULL) {
+            r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+        }
+        for (size_t k = 0; *revs != NULL && k < c->nr; k++) {
+            (*revs)[k] = (es_pdf_revision){c->r[k].start, c->r[k].end};
+        }
+        *nrevs = *revs != NULL ? c->nr : 0;
+    }
+    if (es_ok(r) && ch != NULL && c->count == 0 && revisions_known(c)) {
+        r = changes_of(c, ch);
+    }
+    return r;
+}
+
 static ES_RESULT structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity *out, size_t max, size_t *n,
                            es_pdf_revision **revs, size_t *nrevs, es_pdf_xref_changes *ch)
 {
@@ -1885,24 +1918,10 @@ static ES_RESULT structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity 
     c.s = es_calloc(c.lim->max_xref_sections + 2, sizeof(*c.s));
     ES_ENSURE_ALLOC(c.s);
     es_result r = check(&c);
-    if (es_ok(r) && revs != NULL && revisions_known(&c)) {
-        *revs = es_calloc(c.nr, sizeof(**revs));
-        if (*revs == NULL) {
-            r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
-        }
-        for (size_t k = 0; *revs != NULL && k < c.nr; k++) {
-            (*revs)[k] = (es_pdf_revision){c.r[k].start, c.r[k].end};
-        }
-        *nrevs = *revs != NULL ? c.nr : 0;
+    if (es_ok(r)) {
+        r = finish(&c, revs, nrevs, ch);
     }
-    if (es_ok(r) && ch != NULL && c.count == 0 && revisions_known(&c)) {
-        r = changes_of(&c, ch);
-    }
-    es_free(c.s);
-    es_free(c.e);
-    es_free(c.r);
-    es_free(c.d);
-    es_free(c.eff);
+    ctx_free(&c);
     *n = c.count;
     return r;
 }
@@ -1959,19 +1978,12 @@ ES_RESULT es_pdf_report_structure_ex(eseal_report *rep, eseal_report *const *sig
     return es_pdf_report_structure_hashed(rep, sigs, nsigs, f, lim, revs, nrevs, ch, NULL);
 }
 
-ES_RESULT es_pdf_report_structure_hashed(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
-                                         const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs,
-                                         es_pdf_xref_changes *ch, es_prefix_hasher *prefix)
+/* The findings and document.parts of a checked structure (its `k` ambiguities in `a`). */
+static ES_RESULT report_findings(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
+                                 const es_pdf_ambiguity *a, size_t k, const es_pdf_revision *revs, size_t nrevs,
+                                 es_prefix_hasher *prefix)
 {
-    *revs = NULL;
-    *nrevs = 0;
-    if (ch != NULL) {
-        *ch = (es_pdf_xref_changes){0};
-    }
-    es_pdf_ambiguity a[REPORT_MAX];
-    size_t k = 0;
-    ES_GUARD(structure(f, lim, a, REPORT_MAX, &k, revs, nrevs, ch));
-    ES_GUARD(report_parts(rep, f, *revs, *nrevs, prefix));
+    ES_GUARD(report_parts(rep, f, revs, nrevs, prefix));
     if (k == 0) {
         return ES_OK;
     }
@@ -1989,4 +2001,74 @@ ES_RESULT es_pdf_report_structure_hashed(eseal_report *rep, eseal_report *const 
         }
     }
     return ES_OK;
+}
+
+ES_RESULT es_pdf_report_structure_hashed(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
+                                         const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs,
+                                         es_pdf_xref_changes *ch, es_prefix_hasher *prefix)
+{
+    *revs = NULL;
+    *nrevs = 0;
+    if (ch != NULL) {
+        *ch = (es_pdf_xref_changes){0};
+    }
+    es_pdf_ambiguity a[REPORT_MAX];
+    size_t k = 0;
+    ES_GUARD(structure(f, lim, a, REPORT_MAX, &k, revs, nrevs, ch));
+    return report_findings(rep, sigs, nsigs, f, a, k, *revs, *nrevs, prefix);
+}
+
+/* ---- issue 18 (h-bigverify): the check first, its report later ---- */
+
+struct es_pdf_structure {
+    ctx c;
+    es_pdf_ambiguity a[REPORT_MAX];
+    es_span f;
+    const eseal_limits *lim;
+    bool checked; /* check() succeeded; else the report runs the whole thing again for its error */
+};
+
+void es_pdf_structure_free(es_pdf_structure *s)
+{
+    if (s != NULL) {
+        ctx_free(&s->c);
+        es_free(s);
+    }
+}
+
+void es_pdf_structure_scan(es_pdf_structure **out, es_span f, const eseal_limits *lim)
+{
+    *out = NULL;
+    es_pdf_structure *s = es_calloc(1, sizeof(*s));
+    if (s == NULL) {
+        eseal_error_clear();
+        return;
+    }
+    s->f = f;
+    s->lim = lim;
+    s->c = (ctx){.f = f, .lim = es_limits_or_default(lim), .out = s->a, .max = REPORT_MAX};
+    s->c.s = es_calloc(s->c.lim->max_xref_sections + 2, sizeof(*s->c.s));
+    s->checked = s->c.s != NULL && es_ok(check(&s->c));
+    if (!s->checked) {
+        /* Its error is made again, in its place, by es_pdf_report_structure_scanned. */
+        ctx_free(&s->c);
+    }
+    eseal_error_clear();
+    *out = s;
+}
+
+ES_RESULT es_pdf_report_structure_scanned(es_pdf_structure *s, eseal_report *rep, eseal_report *const *sigs,
+                                          size_t nsigs, es_pdf_revision **revs, size_t *nrevs,
+                                          es_pdf_xref_changes *ch, es_prefix_hasher *prefix)
+{
+    if (!s->checked) {
+        return es_pdf_report_structure_hashed(rep, sigs, nsigs, s->f, s->lim, revs, nrevs, ch, prefix);
+    }
+    *revs = NULL;
+    *nrevs = 0;
+    if (ch != NULL) {
+        *ch = (es_pdf_xref_changes){0};
+    }
+    ES_GUARD(finish(&s->c, revs, nrevs, ch));
+    return report_findings(rep, sigs, nsigs, s->f, s->a, s->c.count, *revs, *nrevs, prefix);
 }
