@@ -59,12 +59,29 @@ typedef struct {
     int64_t i; /* T_INT */
 } tok;
 
-static bool is_ws(uint8_t c) { return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32; }
-static bool is_delim(uint8_t c) { return c != 0 && strchr("()<>[]{}/%", c) != NULL; }
-/* A control byte that is not PDF white-space (§7.2.3): VT (0x0B) and the others are regular
- * characters to the standard but white-space to readers built on isspace(), so a token holding
- * one reads differently from reader to reader (/Root<VT> is /Root to some, another key to others). */
-static bool is_ctl(uint8_t c) { return (c < 0x20 && !is_ws(c)) || c == 0x7f; }
+/* The byte classes of §7.2.2-3, one table (issue 18, h-bigverify: the lexer's hottest tests):
+ * white-space; a delimiter; a control byte that is not PDF white-space (VT (0x0B) and the others
+ * are regular characters to the standard but white-space to readers built on isspace(), so a token
+ * holding one reads differently from reader to reader: /Root<VT> is /Root to some, another key to
+ * others). */
+enum { C_WS = 1, C_DELIM = 2, C_CTL = 4 };
+#define CC_WS(c) [c] = C_WS
+#define CC_DL(c) [c] = C_DELIM
+static const uint8_t CLASS[256] = {
+    CC_WS(0), CC_WS(9), CC_WS(10), CC_WS(12), CC_WS(13), CC_WS(32),
+    [1] = C_CTL, [2] = C_CTL, [3] = C_CTL, [4] = C_CTL, [5] = C_CTL, [6] = C_CTL, [7] = C_CTL, [8] = C_CTL,
+    [11] = C_CTL, [14] = C_CTL, [15] = C_CTL, [16] = C_CTL, [17] = C_CTL, [18] = C_CTL, [19] = C_CTL,
+    [20] = C_CTL, [21] = C_CTL, [22] = C_CTL, [23] = C_CTL, [24] = C_CTL, [25] = C_CTL, [26] = C_CTL,
+    [27] = C_CTL, [28] = C_CTL, [29] = C_CTL, [30] = C_CTL, [31] = C_CTL, [127] = C_CTL,
+    CC_DL('('), CC_DL(')'), CC_DL('<'), CC_DL('>'), CC_DL('['), CC_DL(']'), CC_DL('{'), CC_DL('}'), CC_DL('/'),
+    CC_DL('%'),
+};
+#undef CC_WS
+#undef CC_DL
+static bool is_ws(uint8_t c) { return (CLASS[c] & C_WS) != 0; }
+static bool is_ctl(uint8_t c) { return (CLASS[c] & C_CTL) != 0; }
+/* Neither white-space nor a delimiter: the byte continues a name, number or keyword. */
+static bool is_regular(uint8_t c) { return (CLASS[c] & (C_WS | C_DELIM)) == 0; }
 static bool is_hexd(uint8_t c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
 static int hexv(uint8_t c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
 
@@ -215,7 +232,7 @@ static void next(lx *l, tok *t)
         break;
     case '/': {
         bool ctl = false;
-        while (l->pos < l->len && !is_ws(l->p[l->pos]) && !is_delim(l->p[l->pos])) {
+        while (l->pos < l->len && is_regular(l->p[l->pos])) {
             ctl = ctl || is_ctl(l->p[l->pos]);
             l->pos++;
         }
@@ -224,7 +241,7 @@ static void next(lx *l, tok *t)
     }
     default: {
         bool ctl = false;
-        while (l->pos < l->len && !is_ws(l->p[l->pos]) && !is_delim(l->p[l->pos])) {
+        while (l->pos < l->len && is_regular(l->p[l->pos])) {
             ctl = ctl || is_ctl(l->p[l->pos]);
             l->pos++;
         }
@@ -528,17 +545,48 @@ enum {
     K_PRED = 1u << 11, K_COLS = 1u << 12, K_COLORS = 1u << 13, K_BPC = 1u << 14,
 };
 
+#define KEY_(s) s, sizeof(s) - 1
 static const struct {
     const char *name;
+    size_t len;
     unsigned bit;
     bool parms;
 } KEYS[] = {
-    {"Type", K_TYPE, false},   {"Length", K_LENGTH, false}, {"Filter", K_FILTER, false},
-    {"DecodeParms", K_PARMS, false}, {"W", K_W, false},     {"Index", K_INDEX, false},
-    {"Size", K_SIZE, false},   {"Prev", K_PREV, false},     {"XRefStm", K_XREFSTM, false},
-    {"N", K_N, false},         {"First", K_FIRST, false},   {"Predictor", K_PRED, true},
-    {"Columns", K_COLS, true}, {"Colors", K_COLORS, true},  {"BitsPerComponent", K_BPC, true},
+    {KEY_("Type"), K_TYPE, false},   {KEY_("Length"), K_LENGTH, false}, {KEY_("Filter"), K_FILTER, false},
+    {KEY_("DecodeParms"), K_PARMS, false}, {KEY_("W"), K_W, false},     {KEY_("Index"), K_INDEX, false},
+    {KEY_("Size"), K_SIZE, false},   {KEY_("Prev"), K_PREV, false},     {KEY_("XRefStm"), K_XREFSTM, false},
+    {KEY_("N"), K_N, false},         {KEY_("First"), K_FIRST, false},   {KEY_("Predictor"), K_PRED, true},
+    {KEY_("Columns"), K_COLS, true}, {KEY_("Colors"), K_COLORS, true},  {KEY_("BitsPerComponent"), K_BPC, true},
 };
+#undef KEY_
+#define KEY_MAX 16 /* the longest name above, "BitsPerComponent" */
+
+/*
+ * A name token's bytes after the slash, #xx escapes decoded exactly as name_is reads them, into
+ * `buf` (`cap` bytes); its length, or `cap` when longer than cap - 1 (then it equals no key above:
+ * name_is(l, t, w) is kn == strlen(w) && memcmp(buf, w, kn) == 0 for any w shorter than cap).
+ */
+static size_t name_decode(const lx *l, const tok *t, uint8_t *buf, size_t cap)
+{
+    size_t n = 0;
+    if (t->t != T_NAME) {
+        return cap;
+    }
+    for (size_t i = t->at + 1; i < t->end;) {
+        int c = l->p[i];
+        if (c == '#' && i + 2 < t->end && is_hexd(l->p[i + 1]) && is_hexd(l->p[i + 2])) {
+            c = hexv(l->p[i + 1]) << 4 | hexv(l->p[i + 2]);
+            i += 3;
+        } else {
+            i++;
+        }
+        if (n == cap - 1) {
+            return cap;
+        }
+        buf[n++] = (uint8_t)c;
+    }
+    return n;
+}
 
 static int64_t *int_slot(dinfo *d, unsigned bit)
 {
@@ -625,8 +673,11 @@ static pst dict(ctx *c, lx *l, unsigned depth, dinfo *d, bool parms)
             return ks;
         }
         unsigned bit = 0;
+        /* The key decoded once (name_is's reading), then compared with each key this check reads. */
+        uint8_t key[KEY_MAX + 1];
+        size_t kn = d != NULL ? name_decode(l, &k, key, sizeof(key)) : 0;
         for (size_t i = 0; d != NULL && i < sizeof(KEYS) / sizeof(KEYS[0]) && bit == 0; i++) {
-            if (KEYS[i].parms == parms && name_is(l, &k, KEYS[i].name)) {
+            if (KEYS[i].parms == parms && kn == KEYS[i].len && memcmp(key, KEYS[i].name, kn) == 0) {
                 bit = KEYS[i].bit;
                 if (d->seen & bit) {
                     d->dup = KEYS[i].name;
@@ -634,7 +685,7 @@ static pst dict(ctx *c, lx *l, unsigned depth, dinfo *d, bool parms)
                 d->seen |= bit;
             }
         }
-        if (d != NULL && !parms && name_is(l, &k, "Linearized")) {
+        if (d != NULL && !parms && kn == 10 && memcmp(key, "Linearized", 10) == 0) {
             d->linearized = true;
         }
         pst s;
@@ -1137,6 +1188,67 @@ static int cmp_def(const void *a, const void *b)
     return r != 0 ? r : cmp_u64(x->off, y->off);
 }
 
+/*
+ * A stable sort of `n` elements of `sz` bytes (issue 18, h-bigverify): the arrays sorted here come
+ * in a few ordered runs (a section's entries, a revision's definitions in file order, one run of
+ * effective entries per revision), so runs are found and merged pairwise, O(n log runs), instead of
+ * glibc's qsort, a merge sort through a comparison function and, for elements over 32 bytes, an
+ * indirect one. The result is the one every stable sort gives, glibc's merge sort too (the order
+ * of equal elements matters: a section that lists one object twice). Out of memory: qsort.
+ */
+static void sort_stable(void *base, size_t n, size_t sz, int (*cmp)(const void *, const void *))
+{
+    uint8_t *a = base;
+    size_t first_break = 0;
+    for (size_t i = 1; i < n && first_break == 0; i++) {
+        first_break = cmp(a + (i - 1) * sz, a + i * sz) > 0 ? i : 0;
+    }
+    if (first_break == 0) {
+        return; /* in order already */
+    }
+    uint8_t *tmp = es_malloc(n * sz);
+    if (tmp == NULL) {
+        qsort(base, n, sz, cmp);
+        return;
+    }
+    uint8_t *src = a, *dst = tmp;
+    for (;;) {
+        /* One pass: each two neighbouring runs of src merged into dst. */
+        size_t runs = 0;
+        for (size_t lo = 0; lo < n;) {
+            size_t mid = lo + 1;
+            while (mid < n && cmp(src + (mid - 1) * sz, src + mid * sz) <= 0) {
+                mid++;
+            }
+            size_t hi = mid < n ? mid + 1 : n;
+            while (hi < n && cmp(src + (hi - 1) * sz, src + hi * sz) <= 0) {
+                hi++;
+            }
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                /* the left run first on ties: stable */
+                const uint8_t *from = cmp(src + j * sz, src + i * sz) < 0 ? src + j++ * sz : src + i++ * sz;
+                memcpy(dst + k++ * sz, from, sz);
+            }
+            memcpy(dst + k * sz, src + i * sz, (mid - i) * sz);
+            k += mid - i;
+            memcpy(dst + k * sz, src + j * sz, (hi - j) * sz);
+            runs++;
+            lo = hi;
+        }
+        uint8_t *t = src;
+        src = dst;
+        dst = t;
+        if (runs == 1) {
+            break;
+        }
+    }
+    if (src != a) {
+        memcpy(a, src, n * sz);
+    }
+    es_free(tmp);
+}
+
 /* The effective entry of `num` in revision rv, or NULL. */
 static const xent *eff_find(const ctx *c, uint32_t rv, uint32_t num)
 {
@@ -1513,7 +1625,7 @@ static ES_RESULT walk_chain(ctx *c, bool *ok)
 static ES_RESULT effective_entries(ctx *c)
 {
     if (c->ne > 1) {
-        qsort(c->e, c->ne, sizeof(*c->e), cmp_xent_rev);
+        sort_stable(c->e, c->ne, sizeof(*c->e), cmp_xent_rev);
     }
     c->eff = es_calloc(c->ne + 1, sizeof(*c->eff));
     ES_ENSURE_ALLOC(c->eff);
@@ -1605,7 +1717,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
 {
     /* 1: one definition per object and revision, directly or in an object stream. */
     if (c->nd > 1) {
-        qsort(c->d, c->nd, sizeof(*c->d), cmp_def);
+        sort_stable(c->d, c->nd, sizeof(*c->d), cmp_def);
     }
     for (size_t i = 0; i + 1 < c->nd; i++) {
         const def *a = &c->d[i], *b = &c->d[i + 1];
@@ -1684,7 +1796,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
     ES_ENSURE_ALLOC(byn);
     memcpy(byn, c->eff, c->neff * sizeof(*byn));
     if (c->neff > 1) {
-        qsort(byn, c->neff, sizeof(*byn), cmp_xent_num);
+        sort_stable(byn, c->neff, sizeof(*byn), cmp_xent_num);
     }
     int64_t gen = -1;
     uint32_t grev = 0;
@@ -1711,10 +1823,10 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
      * the same generation that its xref does not point at. */
     for (size_t i = 0; i < c->nd; i++) {
         const def *d = &c->d[i];
-        const xent *own = eff_find(c, d->rev, d->num);
         if (d->objstm >= 0 || d->rev == 0) {
             continue;
         }
+        const xent *own = eff_find(c, d->rev, d->num);
         if (own != NULL && own->type == 1 && own->f3 == d->gen) {
             if (own->f2 != d->off) {
                 finding(c, ES_PDF_AMB_XREF_OFFSET, d->off, d->num, d->gen, "revision %u defines object %u %u at "
