@@ -362,6 +362,9 @@ ES_RESULT es_pdf_report_structure_hashed(eseal_report *rep, eseal_report *const 
  * what es_pdf_report_structure_hashed gives, a check that failed being run again there for its
  * error. The document must stay as it was until the structure is freed.
  */
+/* The stable sort of pdf_xref.c (natural runs merged in place; qsort when out of memory): visible
+ * for its test against a reference stable sort. */
+void es_pdf_sort_stable(void *base, size_t n, size_t sz, int (*cmp)(const void *, const void *));
 typedef struct es_pdf_structure es_pdf_structure;
 void es_pdf_structure_scan(es_pdf_structure **out, es_span f, const eseal_limits *lim);
 ES_RESULT es_pdf_report_structure_scanned(es_pdf_structure *s, eseal_report *rep, eseal_report *const *sigs,

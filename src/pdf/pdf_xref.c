@@ -1188,65 +1188,143 @@ static int cmp_def(const void *a, const void *b)
     return r != 0 ? r : cmp_u64(x->off, y->off);
 }
 
+/* In a sorted stretch [lo, hi) of `a`: the first element after `key` (after: cmp > 0), or not
+ * before it (cmp >= 0); hi when none. Exponential steps from lo, then halving: O(log distance). */
+static size_t gallop(const uint8_t *a, size_t sz, size_t lo, size_t hi, const void *key, bool after,
+                     int (*cmp)(const void *, const void *))
+{
+    size_t known = lo, probe = lo, step = 1; /* [lo, known): not yet there */
+    while (probe < hi) {
+        int r = cmp(a + probe * sz, key);
+        if (after ? r > 0 : r >= 0) {
+            break;
+        }
+        known = probe + 1;
+        probe = lo + step;
+        step *= 2;
+    }
+    size_t l = known, h = probe < hi ? probe : hi;
+    while (l < h) {
+        size_t m = l + (h - l) / 2;
+        int r = cmp(a + m * sz, key);
+        if (after ? r > 0 : r >= 0) {
+            h = m;
+        } else {
+            l = m + 1;
+        }
+    }
+    return l;
+}
+
+/*
+ * Merges the sorted neighbours [lo, mid) and [mid, hi) of `a` in place, stably (equal elements: the
+ * left one first). What is already in place (a left prefix not after a[mid], a right suffix not
+ * before a[mid - 1]) is not moved; of the rest, the shorter side goes through a buffer. false: out
+ * of memory (nothing changed).
+ */
+static bool merge_runs(uint8_t *a, size_t sz, size_t lo, size_t mid, size_t hi, int (*cmp)(const void *, const void *))
+{
+    lo = gallop(a, sz, lo, mid, a + mid * sz, true, cmp);
+    if (lo == mid) {
+        return true;
+    }
+    hi = gallop(a, sz, mid, hi, a + (mid - 1) * sz, false, cmp);
+    size_t nl = mid - lo, nr = hi - mid;
+    uint8_t *t = es_malloc((nl < nr ? nl : nr) * sz);
+    if (t == NULL) {
+        return false;
+    }
+    if (nl <= nr) {
+        /* the left side out; forward */
+        memcpy(t, a + lo * sz, nl * sz);
+        size_t i = 0, j = mid, k = lo;
+        while (i < nl && j < hi) {
+            size_t g = gallop(t, sz, i, nl, a + j * sz, true, cmp);
+            memmove(a + k * sz, t + i * sz, (g - i) * sz);
+            k += g - i;
+            i = g;
+            if (i == nl) {
+                break;
+            }
+            size_t h = gallop(a, sz, j, hi, t + i * sz, false, cmp);
+            memmove(a + k * sz, a + j * sz, (h - j) * sz);
+            k += h - j;
+            j = h;
+        }
+        memcpy(a + k * sz, t + i * sz, (nl - i) * sz);
+    } else {
+        /* the right side out; backward: from the ends, the right one first on ties */
+        memcpy(t, a + mid * sz, nr * sz);
+        size_t i = mid, j = nr, k = hi; /* [lo, i) and t[0, j) remain; a[k, hi) is done */
+        while (i > lo && j > 0) {
+            /* right elements not before the last left one go last */
+            size_t g = gallop(t, sz, 0, j, a + (i - 1) * sz, false, cmp);
+            /* g: the first of t[0, j) not before a[i - 1]; t[g, j) go to the end */
+            k -= j - g;
+            memmove(a + k * sz, t + g * sz, (j - g) * sz);
+            j = g;
+            if (j == 0) {
+                break;
+            }
+            /* left elements after the last remaining right one go next */
+            size_t h = gallop(a, sz, lo, i, t + (j - 1) * sz, true, cmp);
+            k -= i - h;
+            memmove(a + k * sz, a + h * sz, (i - h) * sz);
+            i = h;
+        }
+        memcpy(a + lo * sz, t, j * sz);
+    }
+    es_free(t);
+    return true;
+}
+
 /*
  * A stable sort of `n` elements of `sz` bytes (issue 18, h-bigverify): the arrays sorted here come
  * in a few ordered runs (a section's entries, a revision's definitions in file order, one run of
- * effective entries per revision), so runs are found and merged pairwise, O(n log runs), instead of
- * glibc's qsort, a merge sort through a comparison function and, for elements over 32 bytes, an
- * indirect one. The result is the one every stable sort gives, glibc's merge sort too (the order
- * of equal elements matters: a section that lists one object twice). Out of memory: qsort.
+ * effective entries per revision), so the runs are found and merged pairwise in place, what is in
+ * place already not moved, instead of glibc's qsort (a merge sort through a comparison function and
+ * a copy of the whole array, indirect for elements over 32 bytes). The result is the one every
+ * stable sort gives, glibc's merge sort's too (the order of equal elements matters: a section that
+ * lists one object twice). Out of memory: qsort, on an array whose merges so far were stable.
  */
-static void sort_stable(void *base, size_t n, size_t sz, int (*cmp)(const void *, const void *))
+void es_pdf_sort_stable(void *base, size_t n, size_t sz, int (*cmp)(const void *, const void *))
 {
     uint8_t *a = base;
-    size_t first_break = 0;
-    for (size_t i = 1; i < n && first_break == 0; i++) {
-        first_break = cmp(a + (i - 1) * sz, a + i * sz) > 0 ? i : 0;
+    size_t runs = 1;
+    for (size_t i = 1; i < n; i++) {
+        runs += cmp(a + (i - 1) * sz, a + i * sz) > 0;
     }
-    if (first_break == 0) {
+    if (runs == 1) {
         return; /* in order already */
     }
-    uint8_t *tmp = es_malloc(n * sz);
-    if (tmp == NULL) {
+    size_t *start = es_malloc((runs + 1) * sizeof(*start));
+    if (start == NULL) {
         qsort(base, n, sz, cmp);
         return;
     }
-    uint8_t *src = a, *dst = tmp;
-    for (;;) {
-        /* One pass: each two neighbouring runs of src merged into dst. */
-        size_t runs = 0;
-        for (size_t lo = 0; lo < n;) {
-            size_t mid = lo + 1;
-            while (mid < n && cmp(src + (mid - 1) * sz, src + mid * sz) <= 0) {
-                mid++;
-            }
-            size_t hi = mid < n ? mid + 1 : n;
-            while (hi < n && cmp(src + (hi - 1) * sz, src + hi * sz) <= 0) {
-                hi++;
-            }
-            size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) {
-                /* the left run first on ties: stable */
-                const uint8_t *from = cmp(src + j * sz, src + i * sz) < 0 ? src + j++ * sz : src + i++ * sz;
-                memcpy(dst + k++ * sz, from, sz);
-            }
-            memcpy(dst + k * sz, src + i * sz, (mid - i) * sz);
-            k += mid - i;
-            memcpy(dst + k * sz, src + j * sz, (hi - j) * sz);
-            runs++;
-            lo = hi;
-        }
-        uint8_t *t = src;
-        src = dst;
-        dst = t;
-        if (runs == 1) {
-            break;
+    size_t r = 0;
+    start[r++] = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (cmp(a + (i - 1) * sz, a + i * sz) > 0) {
+            start[r++] = i;
         }
     }
-    if (src != a) {
-        memcpy(a, src, n * sz);
+    start[r] = n;
+    while (runs > 1) {
+        /* one pass: runs 0 and 1, 2 and 3, ... become one each */
+        size_t w = 0;
+        for (size_t k = 0; k < runs; k += 2) {
+            if (k + 1 < runs && !merge_runs(a, sz, start[k], start[k + 1], start[k + 2], cmp)) {
+                es_free(start);
+                qsort(base, n, sz, cmp);
+                return;
+            }
+            start[w++] = start[k];
+        }
+        start[w] = n;
+        runs = w;
     }
-    es_free(tmp);
+    es_free(start);
 }
 
 /* The effective entry of `num` in revision rv, or NULL. */
@@ -1625,7 +1703,7 @@ static ES_RESULT walk_chain(ctx *c, bool *ok)
 static ES_RESULT effective_entries(ctx *c)
 {
     if (c->ne > 1) {
-        sort_stable(c->e, c->ne, sizeof(*c->e), cmp_xent_rev);
+        es_pdf_sort_stable(c->e, c->ne, sizeof(*c->e), cmp_xent_rev);
     }
     c->eff = es_calloc(c->ne + 1, sizeof(*c->eff));
     ES_ENSURE_ALLOC(c->eff);
@@ -1698,9 +1776,23 @@ static size_t rev_of(const ctx *c, size_t off)
     return lo;
 }
 
-static bool in_sorted(const size_t *a, size_t n, size_t v)
+/* Is v in the ascending a[n]? Searched from *hint (where the last search ended), exponentially:
+ * entries met in offset order cost O(1) each (issue 18, h-bigverify). */
+static bool in_sorted(const size_t *a, size_t n, size_t v, size_t *hint)
 {
     size_t lo = 0, hi = n;
+    if (*hint < n && a[*hint] < v) {
+        /* forward from the hint */
+        size_t step = 1;
+        lo = *hint + 1;
+        while (lo + step - 1 < n && a[lo + step - 1] < v) {
+            lo += step;
+            step *= 2;
+        }
+        hi = lo + step - 1 < n ? lo + step - 1 + 1 : n;
+    } else if (*hint < n) {
+        hi = *hint + 1;
+    }
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (a[mid] < v) {
@@ -1709,6 +1801,7 @@ static bool in_sorted(const size_t *a, size_t n, size_t v)
             hi = mid;
         }
     }
+    *hint = lo;
     return lo < n && a[lo] == v;
 }
 
@@ -1717,7 +1810,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
 {
     /* 1: one definition per object and revision, directly or in an object stream. */
     if (c->nd > 1) {
-        sort_stable(c->d, c->nd, sizeof(*c->d), cmp_def);
+        es_pdf_sort_stable(c->d, c->nd, sizeof(*c->d), cmp_def);
     }
     for (size_t i = 0; i + 1 < c->nd; i++) {
         const def *a = &c->d[i], *b = &c->d[i + 1];
@@ -1736,6 +1829,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
     }
     /* 5: every entry in use points at "N G obj" of its own number and generation, a top-level object;
      * a compressed one at an object stream (of its revision) that holds it at the place it says. */
+    size_t hint = 0;
     for (size_t i = 0; i < c->neff; i++) {
         const xent *e = &c->eff[i];
         if (e->type == 2) {
@@ -1786,7 +1880,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
             finding(c, ES_PDF_AMB_XREF_OFFSET, (size_t)e->f2, e->num, e->f3, "the cross-reference entry of object "
                     "%u %u in revision %u points to offset %llu, which holds %s", e->num, e->f3, e->rev + 1,
                     (unsigned long long)e->f2, held);
-        } else if (c->r[rev_of(c, at)].scanned && !in_sorted(doff, ndoff, at)) {
+        } else if (c->r[rev_of(c, at)].scanned && !in_sorted(doff, ndoff, at, &hint)) {
             finding(c, ES_PDF_AMB_XREF_OFFSET, at, e->num, e->f3, "the cross-reference entry of object %u in "
                     "revision %u points inside another object's data (offset %zu)", e->num, e->rev + 1, at);
         }
@@ -1796,7 +1890,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
     ES_ENSURE_ALLOC(byn);
     memcpy(byn, c->eff, c->neff * sizeof(*byn));
     if (c->neff > 1) {
-        sort_stable(byn, c->neff, sizeof(*byn), cmp_xent_num);
+        es_pdf_sort_stable(byn, c->neff, sizeof(*byn), cmp_xent_num);
     }
     int64_t gen = -1;
     uint32_t grev = 0;
