@@ -853,6 +853,8 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
                                                                 later ? &ch : NULL, &prefix)
                               : es_pdf_report_structure_hashed(rep, children, n, f, lim, &revs, &nrevs,
                                                                later ? &ch : NULL, &prefix);
+        es_pdf_structure_free(structure); /* its memory before the revision comparisons take theirs */
+        structure = NULL;
         if (!es_ok(r) && n == 0) {
             /* Without signatures the structure only describes the parts: a limit leaves them unknown. */
             eseal_error_clear();
