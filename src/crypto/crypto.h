@@ -34,6 +34,9 @@ ES_RESULT es_hash_update(es_hash_ctx *c, es_span data);
 /* A new context in src's state: the digest of what src took, continued separately (one pass over
  * a common prefix serves several digests). */
 ES_RESULT es_hash_copy(es_hash_ctx **out, const es_hash_ctx *src);
+/* `dst` (made by es_hash_begin or es_hash_copy) put in src's state, allocating nothing of eseal's:
+ * a worker thread's snapshot into a context its caller made (doc_hash.c). */
+ES_RESULT es_hash_copy_into(es_hash_ctx *dst, const es_hash_ctx *src);
 ES_RESULT es_hash_end(es_hash_ctx *c, uint8_t out[64], size_t *out_len);
 void es_hash_free(es_hash_ctx *c);
 static inline void es_hash_freep(es_hash_ctx **c) { es_hash_free(*c); }
@@ -167,20 +170,23 @@ ES_RESULT es_doc_hash_fork(const es_doc_hasher *h, eseal_hash hash, es_hash_ctx 
 #define ES_PREFIX_HASHES 5 /* indexed by eseal_hash: default, SHA-256, SHA-384, SHA-512, SM3 */
 /* Issue 18 (branch h-trust): a prefix whose digest is kept when a running digest passes it (a
  * PDF's first revision, for document.parts: es_prefix_hasher_mark, es_prefix_span_digest). */
-#define ES_PREFIX_MARKS 8
+#define ES_PREFIX_MARKS 160 /* at most (a verifier asks for 2 per signature: h-bigverify) */
 typedef struct {
     eseal_hash hash;
     size_t at;      /* the prefix's length */
     size_t md_len;  /* 0 until the running digest of `hash` passed `at` */
     uint8_t md[64];
+    es_hash_ctx *snap; /* the running digest's state at `at` (a worker's, es_prefix_hasher_ahead), or NULL */
 } es_prefix_mark;
+typedef struct es_prefix_ahead es_prefix_ahead;
 typedef struct {
     es_span doc;
     es_hash_ctx *run[ES_PREFIX_HASHES];
     size_t at[ES_PREFIX_HASHES];
     uint64_t bytes;
-    es_prefix_mark mark[ES_PREFIX_MARKS];
-    size_t nmarks;
+    es_prefix_mark *mark; /* allocated as asked for (es_prefix_hasher_mark), at most ES_PREFIX_MARKS */
+    size_t nmarks, cap;
+    es_prefix_ahead *ahead; /* a worker running a digest ahead (es_prefix_hasher_ahead), or NULL */
 } es_prefix_hasher;
 void es_prefix_hasher_init(es_prefix_hasher *p, es_span doc);
 void es_prefix_hasher_free(es_prefix_hasher *p);
@@ -212,6 +218,25 @@ bool es_prefix_hasher_mark(es_prefix_hasher *p, eseal_hash hash, size_t at);
  * least as long as where it stands (es_prefix_digest), else hashed on its own. Counts in `bytes`.
  */
 ES_RESULT es_prefix_span_digest(es_prefix_hasher *p, uint8_t out[64], size_t *out_len, eseal_hash hash, es_span part);
+
+/* ---- issue 18: the running digest hashed ahead by a worker (branch h-bigverify) ---- */
+/*
+ * Starts a worker thread that runs the `hash` digest of the whole document (at least `min` bytes,
+ * else nothing is started) while the caller does something else, keeping a snapshot of its state
+ * at each pending mark of `hash` it passes (es_prefix_hasher_mark, asked for before this call).
+ * Every later call on the hasher (digest, span digest, digest of all, mark, free) first waits for
+ * the worker; a request whose first part is a marked prefix then continues that mark's snapshot
+ * (es_prefix_digest): the document is hashed once, plus each request's other parts, as without the
+ * worker; a prefix that was not marked is hashed on its own (same digest). A worker that failed
+ * leaves its error code for the next request of `hash` (ESEAL_ECRYPTO and the like), as a digest
+ * taken in the caller's thread would have. One thread; none when it cannot be made (then nothing
+ * changes). false when nothing was started.
+ */
+#define ES_PREFIX_AHEAD_MIN ((size_t)4 << 20) /* the verifier's: below this the thread buys nothing */
+bool es_prefix_hasher_ahead(es_prefix_hasher *p, eseal_hash hash, size_t min);
+static inline void es_prefix_hasher_freep(es_prefix_hasher *p) { es_prefix_hasher_free(p); }
+/* Workers es_prefix_hasher_ahead started in this process (a test hook). */
+uint64_t es_prefix_ahead_threads(void);
 /*
  * Bytes of documents that went through `hash` in the prefix hashers and the es_bg_digest jobs of
  * this process, all threads (a test hook: "each byte once per algorithm"); es_prefix_marks_used:

@@ -143,6 +143,145 @@ static void counted(es_prefix_hasher *p, eseal_hash hash, uint64_t n)
     }
 }
 
+/* ---- the running digest taken ahead by a worker (issue 18, h-bigverify) ---- */
+
+/*
+ * While a worker runs, it alone touches the hasher's running digest of its hash, that hash's `at`,
+ * the marks' snapshots and `bytes`; the caller's thread touches nothing of the hasher until it has
+ * joined the worker (ahead_join, first thing in every entry point below). The marks array is not
+ * changed while the worker runs (es_prefix_hasher_mark joins first). Like es_bg_digest, the worker
+ * calls no eseal allocator: the snapshots' contexts are made by the caller before it starts.
+ */
+#define AHEAD_CHUNK ((size_t)4 << 20) /* hashed between two looks at the cancel flag */
+
+struct es_prefix_ahead {
+    es_prefix_hasher *p;
+    eseal_hash hash;
+    pthread_t th;
+    atomic_bool stop; /* the hasher is being freed: leave at the next chunk */
+    int result;       /* the worker's: ESEAL_OK, or what failed */
+};
+
+static _Atomic uint64_t ahead_threads;
+
+uint64_t es_prefix_ahead_threads(void) { return atomic_load(&ahead_threads); }
+
+static size_t next_mark(const es_prefix_hasher *p, eseal_hash hash, size_t from, size_t to);
+
+static void *ahead_run(void *arg)
+{
+    es_prefix_ahead *a = arg;
+    es_prefix_hasher *p = a->p;
+    size_t k = (size_t)a->hash;
+    es_result r = ES_OK;
+    while (es_ok(r) && p->at[k] < p->doc.len && !atomic_load(&a->stop)) {
+        size_t m = next_mark(p, a->hash, p->at[k], p->doc.len);
+        size_t stop = m < ES_PREFIX_MARKS ? p->mark[m].at : p->doc.len;
+        size_t n = stop - p->at[k] < AHEAD_CHUNK ? stop - p->at[k] : AHEAD_CHUNK;
+        r = es_hash_update(p->run[k], es_span_of(p->doc.ptr + p->at[k], n));
+        if (es_ok(r)) {
+            counted(p, a->hash, n);
+            p->at[k] += n;
+        }
+        if (es_ok(r) && m < ES_PREFIX_MARKS && p->at[k] == stop) {
+            r = es_hash_copy_into(p->mark[m].snap, p->run[k]);
+            p->mark[m].md_len = es_ok(r) ? 1 : 0; /* passed: its digest is made from the snapshot (ahead_join) */
+        }
+    }
+    a->result = es_code(r);
+    eseal_error_clear(); /* the worker's thread-local error dies with it; the next request reports the code */
+    return NULL;
+}
+
+/* Waits for the worker and frees it: each mark it passed gets its digest from its snapshot. A
+ * worker that failed leaves its hash's running digest unusable: it is dropped, so later requests
+ * hash on their own, and the failure is returned (once). `discard` (the hasher is being freed):
+ * the worker is stopped and nothing else is done, no error set. */
+static ES_RESULT ahead_join(es_prefix_hasher *p, bool discard)
+{
+    es_prefix_ahead *a = p->ahead;
+    if (a == NULL) {
+        return ES_OK;
+    }
+    p->ahead = NULL;
+    if (discard) {
+        atomic_store(&a->stop, true);
+    }
+    (void)pthread_join(a->th, NULL);
+    int rc = a->result;
+    size_t k = (size_t)a->hash;
+    es_free(a);
+    if (discard) {
+        return ES_OK;
+    }
+    es_result r = ES_OK;
+    for (size_t i = 0; i < p->nmarks; i++) {
+        es_prefix_mark *m = &p->mark[i];
+        if (m->snap == NULL) {
+            continue;
+        }
+        if (m->md_len != 0 && es_ok(r)) {
+            ES_AUTO(es_hash_freep) es_hash_ctx *c = NULL;
+            r = es_hash_copy(&c, m->snap);
+            r = es_ok(r) ? es_hash_end(c, m->md, &m->md_len) : r;
+        }
+        if (!es_ok(r)) {
+            m->md_len = 0;
+        }
+    }
+    if (rc != ESEAL_OK || !es_ok(r)) {
+        es_hash_free(p->run[k]);
+        p->run[k] = NULL;
+        p->at[k] = 0;
+        for (size_t i = 0; i < p->nmarks; i++) {
+            if (p->mark[i].snap != NULL) {
+                es_hash_free(p->mark[i].snap);
+                p->mark[i].snap = NULL;
+                p->mark[i].md_len = 0;
+            }
+        }
+        ES_GUARD(r);
+        ES_ENSURE(rc == ESEAL_OK, rc, "digest: the document's running digest could not be computed");
+    }
+    return ES_OK;
+}
+
+bool es_prefix_hasher_ahead(es_prefix_hasher *p, eseal_hash hash, size_t min)
+{
+    size_t k = (size_t)hash;
+    if (k >= ES_PREFIX_HASHES || p->ahead != NULL || p->doc.len < min || p->doc.len == 0 || p->run[k] != NULL) {
+        return false;
+    }
+    es_prefix_ahead *a = es_calloc(1, sizeof(*a));
+    bool ok = a != NULL && es_ok(es_hash_begin(&p->run[k], hash));
+    for (size_t i = 0; ok && i < p->nmarks; i++) {
+        es_prefix_mark *m = &p->mark[i];
+        ok = m->hash != hash || m->md_len != 0 || es_ok(es_hash_begin(&m->snap, hash));
+    }
+    if (ok) {
+        a->p = p;
+        a->hash = hash;
+        atomic_init(&a->stop, false);
+        p->ahead = a;
+        ok = pthread_create(&a->th, NULL, ahead_run, a) == 0;
+        p->ahead = ok ? a : NULL;
+    }
+    if (!ok) {
+        /* Nothing started: the hasher is as it was (no running digest, no snapshots). */
+        eseal_error_clear();
+        es_free(a);
+        es_hash_free(p->run[k]);
+        p->run[k] = NULL;
+        for (size_t i = 0; i < p->nmarks; i++) {
+            es_hash_free(p->mark[i].snap);
+            p->mark[i].snap = NULL;
+        }
+        return false;
+    }
+    atomic_fetch_add(&ahead_threads, 1);
+    return true;
+}
+
 void es_prefix_hasher_init(es_prefix_hasher *p, es_span doc)
 {
     memset(p, 0, sizeof(*p));
@@ -151,14 +290,25 @@ void es_prefix_hasher_init(es_prefix_hasher *p, es_span doc)
 
 void es_prefix_hasher_free(es_prefix_hasher *p)
 {
+    es_result stopped = ahead_join(p, true); /* sets no error */
+    (void)stopped;
     for (size_t i = 0; i < ES_PREFIX_HASHES; i++) {
         es_hash_free(p->run[i]);
         p->run[i] = NULL;
     }
+    for (size_t i = 0; i < p->nmarks; i++) {
+        es_hash_free(p->mark[i].snap);
+    }
+    es_free(p->mark);
+    p->mark = NULL;
+    p->nmarks = p->cap = 0;
 }
 
 bool es_prefix_hasher_mark(es_prefix_hasher *p, eseal_hash hash, size_t at)
 {
+    if (!es_ok(ahead_join(p, false))) {
+        eseal_error_clear(); /* the failure is the running digest's: its requests hash on their own */
+    }
     size_t k = (size_t)hash;
     if (k >= ES_PREFIX_HASHES || at == 0 || at > p->doc.len || at <= p->at[k]) {
         return false;
@@ -170,6 +320,16 @@ bool es_prefix_hasher_mark(es_prefix_hasher *p, eseal_hash hash, size_t at)
     }
     if (p->nmarks == ES_PREFIX_MARKS) {
         return false;
+    }
+    if (p->nmarks == p->cap) {
+        size_t cap = p->cap == 0 ? 8 : p->cap * 2;
+        cap = cap > ES_PREFIX_MARKS ? ES_PREFIX_MARKS : cap;
+        es_prefix_mark *m = es_realloc(p->mark, cap * sizeof(*m));
+        if (m == NULL) {
+            return false;
+        }
+        p->mark = m;
+        p->cap = cap;
     }
     p->mark[p->nmarks++] = (es_prefix_mark){.hash = hash, .at = at};
     return true;
@@ -211,21 +371,44 @@ static ES_RESULT advance(es_prefix_hasher *p, eseal_hash hash, size_t to)
     return ES_OK;
 }
 
+/* A mark of `hash` at `at` with a snapshot (the worker passed it), or NULL. */
+static const es_prefix_mark *snapshot_at(const es_prefix_hasher *p, eseal_hash hash, size_t at)
+{
+    for (size_t i = 0; i < p->nmarks; i++) {
+        const es_prefix_mark *m = &p->mark[i];
+        if (m->hash == hash && m->at == at && m->snap != NULL && m->md_len != 0) {
+            return &p->mark[i];
+        }
+    }
+    return NULL;
+}
+
 ES_RESULT es_prefix_digest(es_prefix_hasher *p, uint8_t out[64], size_t *out_len, eseal_hash hash,
                            const es_span *parts, size_t n)
 {
+    if (p != NULL) {
+        ES_GUARD(ahead_join(p, false));
+    }
     size_t k = (size_t)hash;
+    const es_prefix_mark *snap = p != NULL && n > 0 && parts[0].ptr == p->doc.ptr
+                                     ? snapshot_at(p, hash, parts[0].len)
+                                     : NULL;
     bool shared = p != NULL && n > 0 && k < ES_PREFIX_HASHES && parts[0].ptr == p->doc.ptr &&
                   parts[0].len <= p->doc.len && parts[0].len >= p->at[k];
-    if (!shared) {
+    if (!shared && snap == NULL) {
         for (size_t i = 0; i < n; i++) {
             counted(p, hash, parts[i].len);
         }
         return es_digest_spans(out, out_len, hash, parts, n);
     }
-    ES_GUARD(advance(p, hash, parts[0].len));
     ES_AUTO(es_hash_freep) es_hash_ctx *c = NULL;
-    ES_GUARD(es_hash_copy(&c, p->run[k]));
+    if (snap != NULL) {
+        ES_GUARD(es_hash_copy(&c, snap->snap));
+        atomic_fetch_add(&marks_used, 1);
+    } else {
+        ES_GUARD(advance(p, hash, parts[0].len));
+        ES_GUARD(es_hash_copy(&c, p->run[k]));
+    }
     for (size_t i = 1; i < n; i++) {
         ES_GUARD(es_hash_update(c, parts[i]));
         counted(p, hash, parts[i].len);
@@ -235,6 +418,7 @@ ES_RESULT es_prefix_digest(es_prefix_hasher *p, uint8_t out[64], size_t *out_len
 
 ES_RESULT es_prefix_digest_all(es_prefix_hasher *p, uint8_t out[64], size_t *out_len, eseal_hash hash)
 {
+    ES_GUARD(ahead_join(p, false));
     size_t k = (size_t)hash;
     if (k < ES_PREFIX_HASHES) {
         /* The running digest goes as far as the last pending mark (kept on the way), then a copy
@@ -261,6 +445,9 @@ ES_RESULT es_prefix_digest_all(es_prefix_hasher *p, uint8_t out[64], size_t *out
 
 ES_RESULT es_prefix_span_digest(es_prefix_hasher *p, uint8_t out[64], size_t *out_len, eseal_hash hash, es_span part)
 {
+    if (p != NULL) {
+        ES_GUARD(ahead_join(p, false));
+    }
     size_t k = (size_t)hash;
     bool prefix = p != NULL && k < ES_PREFIX_HASHES && part.ptr == p->doc.ptr && part.len <= p->doc.len;
     for (size_t i = 0; prefix && i < p->nmarks; i++) {

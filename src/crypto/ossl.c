@@ -175,6 +175,12 @@ ES_RESULT es_hash_copy(es_hash_ctx **out, const es_hash_ctx *src)
     return ES_OK;
 }
 
+ES_RESULT es_hash_copy_into(es_hash_ctx *dst, const es_hash_ctx *src)
+{
+    ES_GUARD_OSSL(EVP_MD_CTX_copy_ex(dst->md, src->md), "copying a digest's state");
+    return ES_OK;
+}
+
 ES_RESULT es_hash_update(es_hash_ctx *c, es_span data)
 {
     ES_GUARD_OSSL(EVP_DigestUpdate(c->md, data.ptr, data.len), "hashing");

@@ -360,6 +360,24 @@ ES_RESULT es_pdf_report_structure_ex(eseal_report *rep, eseal_report *const *sig
 ES_RESULT es_pdf_report_structure_hashed(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
                                          const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs,
                                          es_pdf_xref_changes *ch, es_prefix_hasher *prefix);
+/*
+ * Issue 18 (branch h-bigverify): the same in two steps, so that the check (the expensive part: it
+ * reads every object of every revision) can run while a worker hashes the file and before the
+ * signatures that its findings are reported into. es_pdf_structure_scan checks (no error: *out is
+ * NULL only when out of memory, then use es_pdf_report_structure_hashed); the report gives exactly
+ * what es_pdf_report_structure_hashed gives, a check that failed being run again there for its
+ * error. The document must stay as it was until the structure is freed.
+ */
+/* The stable sort of pdf_xref.c (natural runs merged in place; qsort when out of memory): visible
+ * for its test against a reference stable sort. */
+void es_pdf_sort_stable(void *base, size_t n, size_t sz, int (*cmp)(const void *, const void *));
+typedef struct es_pdf_structure es_pdf_structure;
+void es_pdf_structure_scan(es_pdf_structure **out, es_span f, const eseal_limits *lim);
+ES_RESULT es_pdf_report_structure_scanned(es_pdf_structure *s, eseal_report *rep, eseal_report *const *sigs,
+                                          size_t nsigs, es_pdf_revision **revs, size_t *nrevs,
+                                          es_pdf_xref_changes *ch, es_prefix_hasher *prefix);
+void es_pdf_structure_free(es_pdf_structure *s);
+static inline void es_pdf_structure_freep(es_pdf_structure **s) { es_pdf_structure_free(*s); }
 
 /*
  * es_pdf_judge_changes with what later revisions replace: `ch` (may be NULL or empty) and the

@@ -329,8 +329,14 @@ static void widget_of(es_pdf_qpdf *file, const es_pdf_sig *s, bool walk, int *pa
  * The PDF's own parts of a signature's report, written after the CMS merge (which would overwrite
  * them): signature.id/type/format/appearance and the coverage of its byte ranges.
  */
-static ES_RESULT pdf_parts(eseal_report *rep, const es_pdf_sig *s, es_span f, es_pdf_qpdf *file, size_t signed_end,
-                           bool walk)
+/* A signature's widget as widget_of found it (issue 18, h-bigverify: looked for before the CMS
+ * checks, so that the digests' worker hashes meanwhile; reported in pdf_parts, in its place). */
+typedef struct {
+    int page;
+    double rect[4];
+} widget;
+
+static ES_RESULT pdf_parts(eseal_report *rep, const es_pdf_sig *s, es_span f, const widget *wd, size_t signed_end)
 {
     ES_GUARD(es_report_str(rep, "signature.id", "%s", s->field));
     bool dts = s->error == NULL && s->subfilter != NULL && strcmp(s->subfilter, "/ETSI.RFC3161") == 0;
@@ -342,11 +348,8 @@ static ES_RESULT pdf_parts(eseal_report *rep, const es_pdf_sig *s, es_span f, es
     } else {
         ES_GUARD(es_report_null(rep, "signature.format"));
     }
-    int page = 0;
-    double rect[4] = {0, 0, 0, 0};
-    if (s->error == NULL) {
-        widget_of(file, s, walk, &page, rect);
-    }
+    int page = wd->page;
+    const double *rect = wd->rect;
     if (page > 0) {
         ES_GUARD(es_report_int(rep, "signature.appearance.page", page));
         ES_GUARD(es_value_list(es_report_root(rep), "signature.appearance.rect", NULL));
@@ -536,14 +539,14 @@ static void mark_revision_ends(es_prefix_hasher *p, es_span f, const es_pdf_sig 
 }
 
 /* One signature: its sections, the CMS (or token) checks, then the PDF's own parts. */
-static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, es_pdf_qpdf *file,
+static ES_RESULT verify_one(eseal_report *rep, const es_pdf_sig *s, es_span f, const widget *wd,
                             const eseal_trust *trust, int64_t at, const es_pdf_registry_hook *hook,
                             size_t *signed_end, const es_revocation_opts *ro, const eseal_context *ctx,
-                            int64_t *gen_ms, es_prefix_hasher *prefix, bool walk)
+                            int64_t *gen_ms, es_prefix_hasher *prefix)
 {
     ES_GUARD(es_report_signature_init(rep));
     ES_GUARD(verify_cms(rep, s, f, trust, at, hook, signed_end, ro, ctx, gen_ms, prefix));
-    return pdf_parts(rep, s, f, file, *signed_end, walk);
+    return pdf_parts(rep, s, f, wd, *signed_end);
 }
 
 /*
@@ -676,6 +679,24 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     es_pdf_sig sigs[MAX_SIGS];
     size_t n = 0;
     ES_GUARD(es_pdf_signatures_of(&file, sigs, MAX_SIGS, &n));
+    /* The signatures' byte ranges, in file order, share one pass of each hash over the file. On a
+     * large file (issue 18, h-bigverify) a worker runs the SHA-256 pass ahead, keeping its state
+     * where each signature's first range and each revision before one ends, while this thread
+     * checks the structure below; the signatures then continue those states (es_prefix_hasher_ahead). */
+    ES_AUTO(es_prefix_hasher_freep) es_prefix_hasher prefix;
+    es_prefix_hasher_init(&prefix, f);
+    mark_revision_ends(&prefix, f, sigs, n);
+    if (f.len >= ES_PREFIX_AHEAD_MIN) {
+        for (size_t i = 0; i < n; i++) {
+            const int64_t *b = sigs[i].br;
+            if (sigs[i].error == NULL && !is_doc_timestamp(&sigs[i]) && b[0] == 0 && b[1] > 0 &&
+                (uint64_t)b[1] <= f.len) {
+                (void)es_prefix_hasher_mark(&prefix, ESEAL_HASH_SHA256, (size_t)b[1]);
+            }
+        }
+        (void)es_prefix_hasher_ahead(&prefix, ESEAL_HASH_SHA256, ES_PREFIX_AHEAD_MIN);
+    }
+    ES_AUTO(es_pdf_structure_freep) es_pdf_structure *structure = NULL;
     eseal_report *rep = NULL;
     es_result r = es_report_new(&rep);
     if (es_ok(r)) {
@@ -770,14 +791,29 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         walk = walk || (sigs[i].error == NULL &&
                         !(b[2] >= 0 && b[3] >= 0 && (uint64_t)b[2] <= f.len && (uint64_t)b[3] == f.len - (uint64_t)b[2]));
     }
-    /* The signatures' byte ranges, in file order, share one pass of each hash over the file. */
-    es_prefix_hasher prefix;
-    es_prefix_hasher_init(&prefix, f);
-    mark_revision_ends(&prefix, f, sigs, n);
+    /*
+     * Issue 18 (h-bigverify): what needs neither the digests nor the CMS runs first, while the
+     * worker hashes (es_prefix_hasher_ahead): each signature's widget, looked for in the order the
+     * signatures are judged below (document timestamps first: qpdf sees the same sequence of
+     * reads as when each was looked for after its CMS checks, which do not touch qpdf), then the
+     * structure check (pdf_xref.c), whose findings are reported in their place below.
+     */
+    widget wd[MAX_SIGS];
+    memset(wd, 0, sizeof(wd));
+    for (int pass = 0; pass < 2 && es_ok(r); pass++) {
+        for (size_t i = 0; i < n; i++) {
+            if (!dup[i] && is_doc_timestamp(&sigs[i]) == (pass == 0) && sigs[i].error == NULL) {
+                widget_of(&file, &sigs[i], walk, &wd[i].page, wd[i].rect);
+            }
+        }
+    }
+    if (es_ok(r)) {
+        es_pdf_structure_scan(&structure, f, lim);
+    }
     for (size_t i = 0; i < n && es_ok(r); i++) {
         if (is_doc_timestamp(&sigs[i]) && !dup[i]) {
-            r = verify_one(children[i], &sigs[i], f, &file, trust, at, hook, &ends[i], &ro, ctx, &archive_at[i], NULL,
-                           walk);
+            r = verify_one(children[i], &sigs[i], f, &wd[i], trust, at, hook, &ends[i], &ro, ctx, &archive_at[i],
+                           NULL);
         }
     }
     for (size_t i = 0; i < n && es_ok(r); i++) {
@@ -788,8 +824,8 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         for (size_t k = i + 1; k < n; k++) {
             poe = archive_at[k] != 0 && (poe == 0 || archive_at[k] < poe) ? archive_at[k] : poe;
         }
-        r = verify_one(children[i], &sigs[i], f, &file, trust, poe != 0 && poe < at ? poe : at, hook, &ends[i], &ro,
-                       ctx, &unused, &prefix, walk);
+        r = verify_one(children[i], &sigs[i], f, &wd[i], trust, poe != 0 && poe < at ? poe : at, hook, &ends[i], &ro,
+                       ctx, &unused, &prefix);
         int64_t judged = 0;
         if (es_ok(r) && poe != 0 && poe < at && eseal_report_time(children[i], "time.judged_at", &judged) != ESEAL_OK) {
             r = es_report_time(children[i], "time.judged_at", poe);
@@ -815,14 +851,18 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         later = later || (!dup[i] && ends[i] != 0 && ends[i] != f.len);
     }
     if (es_ok(r)) {
-        r = es_pdf_report_structure_hashed(rep, children, n, f, lim, &revs, &nrevs, later ? &ch : NULL, &prefix);
+        r = structure != NULL ? es_pdf_report_structure_scanned(structure, rep, children, n, &revs, &nrevs,
+                                                                later ? &ch : NULL, &prefix)
+                              : es_pdf_report_structure_hashed(rep, children, n, f, lim, &revs, &nrevs,
+                                                               later ? &ch : NULL, &prefix);
+        es_pdf_structure_free(structure); /* its memory before the revision comparisons take theirs */
+        structure = NULL;
         if (!es_ok(r) && n == 0) {
             /* Without signatures the structure only describes the parts: a limit leaves them unknown. */
             eseal_error_clear();
             r = es_report_null(rep, "document.parts");
         }
     }
-    es_prefix_hasher_free(&prefix);
     size_t signed_rev[MAX_SIGS] = {0};
     for (size_t i = 0; i < n && es_ok(r); i++) {
         size_t rv = dup[i] ? 0 : revision_of(revs, nrevs, ends[i]);

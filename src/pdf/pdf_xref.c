@@ -59,12 +59,29 @@ typedef struct {
     int64_t i; /* T_INT */
 } tok;
 
-static bool is_ws(uint8_t c) { return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32; }
-static bool is_delim(uint8_t c) { return c != 0 && strchr("()<>[]{}/%", c) != NULL; }
-/* A control byte that is not PDF white-space (§7.2.3): VT (0x0B) and the others are regular
- * characters to the standard but white-space to readers built on isspace(), so a token holding
- * one reads differently from reader to reader (/Root<VT> is /Root to some, another key to others). */
-static bool is_ctl(uint8_t c) { return (c < 0x20 && !is_ws(c)) || c == 0x7f; }
+/* The byte classes of §7.2.2-3, one table (issue 18, h-bigverify: the lexer's hottest tests):
+ * white-space; a delimiter; a control byte that is not PDF white-space (VT (0x0B) and the others
+ * are regular characters to the standard but white-space to readers built on isspace(), so a token
+ * holding one reads differently from reader to reader: /Root<VT> is /Root to some, another key to
+ * others). */
+enum { C_WS = 1, C_DELIM = 2, C_CTL = 4 };
+#define CC_WS(c) [c] = C_WS
+#define CC_DL(c) [c] = C_DELIM
+static const uint8_t CLASS[256] = {
+    CC_WS(0), CC_WS(9), CC_WS(10), CC_WS(12), CC_WS(13), CC_WS(32),
+    [1] = C_CTL, [2] = C_CTL, [3] = C_CTL, [4] = C_CTL, [5] = C_CTL, [6] = C_CTL, [7] = C_CTL, [8] = C_CTL,
+    [11] = C_CTL, [14] = C_CTL, [15] = C_CTL, [16] = C_CTL, [17] = C_CTL, [18] = C_CTL, [19] = C_CTL,
+    [20] = C_CTL, [21] = C_CTL, [22] = C_CTL, [23] = C_CTL, [24] = C_CTL, [25] = C_CTL, [26] = C_CTL,
+    [27] = C_CTL, [28] = C_CTL, [29] = C_CTL, [30] = C_CTL, [31] = C_CTL, [127] = C_CTL,
+    CC_DL('('), CC_DL(')'), CC_DL('<'), CC_DL('>'), CC_DL('['), CC_DL(']'), CC_DL('{'), CC_DL('}'), CC_DL('/'),
+    CC_DL('%'),
+};
+#undef CC_WS
+#undef CC_DL
+static bool is_ws(uint8_t c) { return (CLASS[c] & C_WS) != 0; }
+static bool is_ctl(uint8_t c) { return (CLASS[c] & C_CTL) != 0; }
+/* Neither white-space nor a delimiter: the byte continues a name, number or keyword. */
+static bool is_regular(uint8_t c) { return (CLASS[c] & (C_WS | C_DELIM)) == 0; }
 static bool is_hexd(uint8_t c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
 static int hexv(uint8_t c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
 
@@ -215,7 +232,7 @@ static void next(lx *l, tok *t)
         break;
     case '/': {
         bool ctl = false;
-        while (l->pos < l->len && !is_ws(l->p[l->pos]) && !is_delim(l->p[l->pos])) {
+        while (l->pos < l->len && is_regular(l->p[l->pos])) {
             ctl = ctl || is_ctl(l->p[l->pos]);
             l->pos++;
         }
@@ -224,7 +241,7 @@ static void next(lx *l, tok *t)
     }
     default: {
         bool ctl = false;
-        while (l->pos < l->len && !is_ws(l->p[l->pos]) && !is_delim(l->p[l->pos])) {
+        while (l->pos < l->len && is_regular(l->p[l->pos])) {
             ctl = ctl || is_ctl(l->p[l->pos]);
             l->pos++;
         }
@@ -528,17 +545,48 @@ enum {
     K_PRED = 1u << 11, K_COLS = 1u << 12, K_COLORS = 1u << 13, K_BPC = 1u << 14,
 };
 
+#define KEY_(s) s, sizeof(s) - 1
 static const struct {
     const char *name;
+    size_t len;
     unsigned bit;
     bool parms;
 } KEYS[] = {
-    {"Type", K_TYPE, false},   {"Length", K_LENGTH, false}, {"Filter", K_FILTER, false},
-    {"DecodeParms", K_PARMS, false}, {"W", K_W, false},     {"Index", K_INDEX, false},
-    {"Size", K_SIZE, false},   {"Prev", K_PREV, false},     {"XRefStm", K_XREFSTM, false},
-    {"N", K_N, false},         {"First", K_FIRST, false},   {"Predictor", K_PRED, true},
-    {"Columns", K_COLS, true}, {"Colors", K_COLORS, true},  {"BitsPerComponent", K_BPC, true},
+    {KEY_("Type"), K_TYPE, false},   {KEY_("Length"), K_LENGTH, false}, {KEY_("Filter"), K_FILTER, false},
+    {KEY_("DecodeParms"), K_PARMS, false}, {KEY_("W"), K_W, false},     {KEY_("Index"), K_INDEX, false},
+    {KEY_("Size"), K_SIZE, false},   {KEY_("Prev"), K_PREV, false},     {KEY_("XRefStm"), K_XREFSTM, false},
+    {KEY_("N"), K_N, false},         {KEY_("First"), K_FIRST, false},   {KEY_("Predictor"), K_PRED, true},
+    {KEY_("Columns"), K_COLS, true}, {KEY_("Colors"), K_COLORS, true},  {KEY_("BitsPerComponent"), K_BPC, true},
 };
+#undef KEY_
+#define KEY_MAX 16 /* the longest name above, "BitsPerComponent" */
+
+/*
+ * A name token's bytes after the slash, #xx escapes decoded exactly as name_is reads them, into
+ * `buf` (`cap` bytes); its length, or `cap` when longer than cap - 1 (then it equals no key above:
+ * name_is(l, t, w) is kn == strlen(w) && memcmp(buf, w, kn) == 0 for any w shorter than cap).
+ */
+static size_t name_decode(const lx *l, const tok *t, uint8_t *buf, size_t cap)
+{
+    size_t n = 0;
+    if (t->t != T_NAME) {
+        return cap;
+    }
+    for (size_t i = t->at + 1; i < t->end;) {
+        int c = l->p[i];
+        if (c == '#' && i + 2 < t->end && is_hexd(l->p[i + 1]) && is_hexd(l->p[i + 2])) {
+            c = hexv(l->p[i + 1]) << 4 | hexv(l->p[i + 2]);
+            i += 3;
+        } else {
+            i++;
+        }
+        if (n == cap - 1) {
+            return cap;
+        }
+        buf[n++] = (uint8_t)c;
+    }
+    return n;
+}
 
 static int64_t *int_slot(dinfo *d, unsigned bit)
 {
@@ -625,8 +673,11 @@ static pst dict(ctx *c, lx *l, unsigned depth, dinfo *d, bool parms)
             return ks;
         }
         unsigned bit = 0;
+        /* The key decoded once (name_is's reading), then compared with each key this check reads. */
+        uint8_t key[KEY_MAX + 1];
+        size_t kn = d != NULL ? name_decode(l, &k, key, sizeof(key)) : 0;
         for (size_t i = 0; d != NULL && i < sizeof(KEYS) / sizeof(KEYS[0]) && bit == 0; i++) {
-            if (KEYS[i].parms == parms && name_is(l, &k, KEYS[i].name)) {
+            if (KEYS[i].parms == parms && kn == KEYS[i].len && memcmp(key, KEYS[i].name, kn) == 0) {
                 bit = KEYS[i].bit;
                 if (d->seen & bit) {
                     d->dup = KEYS[i].name;
@@ -634,7 +685,7 @@ static pst dict(ctx *c, lx *l, unsigned depth, dinfo *d, bool parms)
                 d->seen |= bit;
             }
         }
-        if (d != NULL && !parms && name_is(l, &k, "Linearized")) {
+        if (d != NULL && !parms && kn == 10 && memcmp(key, "Linearized", 10) == 0) {
             d->linearized = true;
         }
         pst s;
@@ -1137,6 +1188,145 @@ static int cmp_def(const void *a, const void *b)
     return r != 0 ? r : cmp_u64(x->off, y->off);
 }
 
+/* In a sorted stretch [lo, hi) of `a`: the first element after `key` (after: cmp > 0), or not
+ * before it (cmp >= 0); hi when none. Exponential steps from lo, then halving: O(log distance). */
+static size_t gallop(const uint8_t *a, size_t sz, size_t lo, size_t hi, const void *key, bool after,
+                     int (*cmp)(const void *, const void *))
+{
+    size_t known = lo, probe = lo, step = 1; /* [lo, known): not yet there */
+    while (probe < hi) {
+        int r = cmp(a + probe * sz, key);
+        if (after ? r > 0 : r >= 0) {
+            break;
+        }
+        known = probe + 1;
+        probe = lo + step;
+        step *= 2;
+    }
+    size_t l = known, h = probe < hi ? probe : hi;
+    while (l < h) {
+        size_t m = l + (h - l) / 2;
+        int r = cmp(a + m * sz, key);
+        if (after ? r > 0 : r >= 0) {
+            h = m;
+        } else {
+            l = m + 1;
+        }
+    }
+    return l;
+}
+
+/*
+ * Merges the sorted neighbours [lo, mid) and [mid, hi) of `a` in place, stably (equal elements: the
+ * left one first). What is already in place (a left prefix not after a[mid], a right suffix not
+ * before a[mid - 1]) is not moved; of the rest, the shorter side goes through a buffer. false: out
+ * of memory (nothing changed).
+ */
+static bool merge_runs(uint8_t *a, size_t sz, size_t lo, size_t mid, size_t hi, int (*cmp)(const void *, const void *))
+{
+    lo = gallop(a, sz, lo, mid, a + mid * sz, true, cmp);
+    if (lo == mid) {
+        return true;
+    }
+    hi = gallop(a, sz, mid, hi, a + (mid - 1) * sz, false, cmp);
+    size_t nl = mid - lo, nr = hi - mid;
+    uint8_t *t = es_malloc((nl < nr ? nl : nr) * sz);
+    if (t == NULL) {
+        return false;
+    }
+    if (nl <= nr) {
+        /* the left side out; forward */
+        memcpy(t, a + lo * sz, nl * sz);
+        size_t i = 0, j = mid, k = lo;
+        while (i < nl && j < hi) {
+            size_t g = gallop(t, sz, i, nl, a + j * sz, true, cmp);
+            memmove(a + k * sz, t + i * sz, (g - i) * sz);
+            k += g - i;
+            i = g;
+            if (i == nl) {
+                break;
+            }
+            size_t h = gallop(a, sz, j, hi, t + i * sz, false, cmp);
+            memmove(a + k * sz, a + j * sz, (h - j) * sz);
+            k += h - j;
+            j = h;
+        }
+        memcpy(a + k * sz, t + i * sz, (nl - i) * sz);
+    } else {
+        /* the right side out; backward: from the ends, the right one first on ties */
+        memcpy(t, a + mid * sz, nr * sz);
+        size_t i = mid, j = nr, k = hi; /* [lo, i) and t[0, j) remain; a[k, hi) is done */
+        while (i > lo && j > 0) {
+            /* right elements not before the last left one go last */
+            size_t g = gallop(t, sz, 0, j, a + (i - 1) * sz, false, cmp);
+            /* g: the first of t[0, j) not before a[i - 1]; t[g, j) go to the end */
+            k -= j - g;
+            memmove(a + k * sz, t + g * sz, (j - g) * sz);
+            j = g;
+            if (j == 0) {
+                break;
+            }
+            /* left elements after the last remaining right one go next */
+            size_t h = gallop(a, sz, lo, i, t + (j - 1) * sz, true, cmp);
+            k -= i - h;
+            memmove(a + k * sz, a + h * sz, (i - h) * sz);
+            i = h;
+        }
+        memcpy(a + lo * sz, t, j * sz);
+    }
+    es_free(t);
+    return true;
+}
+
+/*
+ * A stable sort of `n` elements of `sz` bytes (issue 18, h-bigverify): the arrays sorted here come
+ * in a few ordered runs (a section's entries, a revision's definitions in file order, one run of
+ * effective entries per revision), so the runs are found and merged pairwise in place, what is in
+ * place already not moved, instead of glibc's qsort (a merge sort through a comparison function and
+ * a copy of the whole array, indirect for elements over 32 bytes). The result is the one every
+ * stable sort gives, glibc's merge sort's too (the order of equal elements matters: a section that
+ * lists one object twice). Out of memory: qsort, on an array whose merges so far were stable.
+ */
+void es_pdf_sort_stable(void *base, size_t n, size_t sz, int (*cmp)(const void *, const void *))
+{
+    uint8_t *a = base;
+    size_t runs = 1;
+    for (size_t i = 1; i < n; i++) {
+        runs += cmp(a + (i - 1) * sz, a + i * sz) > 0;
+    }
+    if (runs == 1) {
+        return; /* in order already */
+    }
+    size_t *start = es_malloc((runs + 1) * sizeof(*start));
+    if (start == NULL) {
+        qsort(base, n, sz, cmp);
+        return;
+    }
+    size_t r = 0;
+    start[r++] = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (cmp(a + (i - 1) * sz, a + i * sz) > 0) {
+            start[r++] = i;
+        }
+    }
+    start[r] = n;
+    while (runs > 1) {
+        /* one pass: runs 0 and 1, 2 and 3, ... become one each */
+        size_t w = 0;
+        for (size_t k = 0; k < runs; k += 2) {
+            if (k + 1 < runs && !merge_runs(a, sz, start[k], start[k + 1], start[k + 2], cmp)) {
+                es_free(start);
+                qsort(base, n, sz, cmp);
+                return;
+            }
+            start[w++] = start[k];
+        }
+        start[w] = n;
+        runs = w;
+    }
+    es_free(start);
+}
+
 /* The effective entry of `num` in revision rv, or NULL. */
 static const xent *eff_find(const ctx *c, uint32_t rv, uint32_t num)
 {
@@ -1513,7 +1703,7 @@ static ES_RESULT walk_chain(ctx *c, bool *ok)
 static ES_RESULT effective_entries(ctx *c)
 {
     if (c->ne > 1) {
-        qsort(c->e, c->ne, sizeof(*c->e), cmp_xent_rev);
+        es_pdf_sort_stable(c->e, c->ne, sizeof(*c->e), cmp_xent_rev);
     }
     c->eff = es_calloc(c->ne + 1, sizeof(*c->eff));
     ES_ENSURE_ALLOC(c->eff);
@@ -1586,9 +1776,23 @@ static size_t rev_of(const ctx *c, size_t off)
     return lo;
 }
 
-static bool in_sorted(const size_t *a, size_t n, size_t v)
+/* Is v in the ascending a[n]? Searched from *hint (where the last search ended), exponentially:
+ * entries met in offset order cost O(1) each (issue 18, h-bigverify). */
+static bool in_sorted(const size_t *a, size_t n, size_t v, size_t *hint)
 {
     size_t lo = 0, hi = n;
+    if (*hint < n && a[*hint] < v) {
+        /* forward from the hint */
+        size_t step = 1;
+        lo = *hint + 1;
+        while (lo + step - 1 < n && a[lo + step - 1] < v) {
+            lo += step;
+            step *= 2;
+        }
+        hi = lo + step - 1 < n ? lo + step - 1 + 1 : n;
+    } else if (*hint < n) {
+        hi = *hint + 1;
+    }
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (a[mid] < v) {
@@ -1597,6 +1801,7 @@ static bool in_sorted(const size_t *a, size_t n, size_t v)
             hi = mid;
         }
     }
+    *hint = lo;
     return lo < n && a[lo] == v;
 }
 
@@ -1605,7 +1810,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
 {
     /* 1: one definition per object and revision, directly or in an object stream. */
     if (c->nd > 1) {
-        qsort(c->d, c->nd, sizeof(*c->d), cmp_def);
+        es_pdf_sort_stable(c->d, c->nd, sizeof(*c->d), cmp_def);
     }
     for (size_t i = 0; i + 1 < c->nd; i++) {
         const def *a = &c->d[i], *b = &c->d[i + 1];
@@ -1624,6 +1829,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
     }
     /* 5: every entry in use points at "N G obj" of its own number and generation, a top-level object;
      * a compressed one at an object stream (of its revision) that holds it at the place it says. */
+    size_t hint = 0;
     for (size_t i = 0; i < c->neff; i++) {
         const xent *e = &c->eff[i];
         if (e->type == 2) {
@@ -1674,7 +1880,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
             finding(c, ES_PDF_AMB_XREF_OFFSET, (size_t)e->f2, e->num, e->f3, "the cross-reference entry of object "
                     "%u %u in revision %u points to offset %llu, which holds %s", e->num, e->f3, e->rev + 1,
                     (unsigned long long)e->f2, held);
-        } else if (c->r[rev_of(c, at)].scanned && !in_sorted(doff, ndoff, at)) {
+        } else if (c->r[rev_of(c, at)].scanned && !in_sorted(doff, ndoff, at, &hint)) {
             finding(c, ES_PDF_AMB_XREF_OFFSET, at, e->num, e->f3, "the cross-reference entry of object %u in "
                     "revision %u points inside another object's data (offset %zu)", e->num, e->rev + 1, at);
         }
@@ -1684,7 +1890,7 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
     ES_ENSURE_ALLOC(byn);
     memcpy(byn, c->eff, c->neff * sizeof(*byn));
     if (c->neff > 1) {
-        qsort(byn, c->neff, sizeof(*byn), cmp_xent_num);
+        es_pdf_sort_stable(byn, c->neff, sizeof(*byn), cmp_xent_num);
     }
     int64_t gen = -1;
     uint32_t grev = 0;
@@ -1711,10 +1917,10 @@ static ES_RESULT judge(ctx *c, const size_t *doff, size_t ndoff)
      * the same generation that its xref does not point at. */
     for (size_t i = 0; i < c->nd; i++) {
         const def *d = &c->d[i];
-        const xent *own = eff_find(c, d->rev, d->num);
         if (d->objstm >= 0 || d->rev == 0) {
             continue;
         }
+        const xent *own = eff_find(c, d->rev, d->num);
         if (own != NULL && own->type == 1 && own->f3 == d->gen) {
             if (own->f2 != d->off) {
                 finding(c, ES_PDF_AMB_XREF_OFFSET, d->off, d->num, d->gen, "revision %u defines object %u %u at "
@@ -1876,6 +2082,39 @@ void es_pdf_xref_changes_free(es_pdf_xref_changes *ch)
     *ch = (es_pdf_xref_changes){0};
 }
 
+static void ctx_free(ctx *c)
+{
+    es_free(c->s);
+    es_free(c->e);
+    es_free(c->r);
+    es_free(c->d);
+    es_free(c->eff);
+    c->s = NULL;
+    c->e = c->eff = NULL;
+    c->r = NULL;
+    c->d = NULL;
+}
+
+/* What a checked ctx gives: the revisions (when asked for and known) and the changes map. */
+static ES_RESULT finish(ctx *c, es_pdf_revision **revs, size_t *nrevs, es_pdf_xref_changes *ch)
+{
+    es_result r = ES_OK;
+    if (revs != NULL && revisions_known(c)) {
+        *revs = es_calloc(c->nr, sizeof(**revs));
+        if (*revs == NULL) {
+            r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+        }
+        for (size_t k = 0; *revs != NULL && k < c->nr; k++) {
+            (*revs)[k] = (es_pdf_revision){c->r[k].start, c->r[k].end};
+        }
+        *nrevs = *revs != NULL ? c->nr : 0;
+    }
+    if (es_ok(r) && ch != NULL && c->count == 0 && revisions_known(c)) {
+        r = changes_of(c, ch);
+    }
+    return r;
+}
+
 static ES_RESULT structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity *out, size_t max, size_t *n,
                            es_pdf_revision **revs, size_t *nrevs, es_pdf_xref_changes *ch)
 {
@@ -1885,24 +2124,10 @@ static ES_RESULT structure(es_span f, const eseal_limits *lim, es_pdf_ambiguity 
     c.s = es_calloc(c.lim->max_xref_sections + 2, sizeof(*c.s));
     ES_ENSURE_ALLOC(c.s);
     es_result r = check(&c);
-    if (es_ok(r) && revs != NULL && revisions_known(&c)) {
-        *revs = es_calloc(c.nr, sizeof(**revs));
-        if (*revs == NULL) {
-            r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
-        }
-        for (size_t k = 0; *revs != NULL && k < c.nr; k++) {
-            (*revs)[k] = (es_pdf_revision){c.r[k].start, c.r[k].end};
-        }
-        *nrevs = *revs != NULL ? c.nr : 0;
+    if (es_ok(r)) {
+        r = finish(&c, revs, nrevs, ch);
     }
-    if (es_ok(r) && ch != NULL && c.count == 0 && revisions_known(&c)) {
-        r = changes_of(&c, ch);
-    }
-    es_free(c.s);
-    es_free(c.e);
-    es_free(c.r);
-    es_free(c.d);
-    es_free(c.eff);
+    ctx_free(&c);
     *n = c.count;
     return r;
 }
@@ -1959,19 +2184,12 @@ ES_RESULT es_pdf_report_structure_ex(eseal_report *rep, eseal_report *const *sig
     return es_pdf_report_structure_hashed(rep, sigs, nsigs, f, lim, revs, nrevs, ch, NULL);
 }
 
-ES_RESULT es_pdf_report_structure_hashed(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
-                                         const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs,
-                                         es_pdf_xref_changes *ch, es_prefix_hasher *prefix)
+/* The findings and document.parts of a checked structure (its `k` ambiguities in `a`). */
+static ES_RESULT report_findings(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
+                                 const es_pdf_ambiguity *a, size_t k, const es_pdf_revision *revs, size_t nrevs,
+                                 es_prefix_hasher *prefix)
 {
-    *revs = NULL;
-    *nrevs = 0;
-    if (ch != NULL) {
-        *ch = (es_pdf_xref_changes){0};
-    }
-    es_pdf_ambiguity a[REPORT_MAX];
-    size_t k = 0;
-    ES_GUARD(structure(f, lim, a, REPORT_MAX, &k, revs, nrevs, ch));
-    ES_GUARD(report_parts(rep, f, *revs, *nrevs, prefix));
+    ES_GUARD(report_parts(rep, f, revs, nrevs, prefix));
     if (k == 0) {
         return ES_OK;
     }
@@ -1989,4 +2207,74 @@ ES_RESULT es_pdf_report_structure_hashed(eseal_report *rep, eseal_report *const 
         }
     }
     return ES_OK;
+}
+
+ES_RESULT es_pdf_report_structure_hashed(eseal_report *rep, eseal_report *const *sigs, size_t nsigs, es_span f,
+                                         const eseal_limits *lim, es_pdf_revision **revs, size_t *nrevs,
+                                         es_pdf_xref_changes *ch, es_prefix_hasher *prefix)
+{
+    *revs = NULL;
+    *nrevs = 0;
+    if (ch != NULL) {
+        *ch = (es_pdf_xref_changes){0};
+    }
+    es_pdf_ambiguity a[REPORT_MAX];
+    size_t k = 0;
+    ES_GUARD(structure(f, lim, a, REPORT_MAX, &k, revs, nrevs, ch));
+    return report_findings(rep, sigs, nsigs, f, a, k, *revs, *nrevs, prefix);
+}
+
+/* ---- issue 18 (h-bigverify): the check first, its report later ---- */
+
+struct es_pdf_structure {
+    ctx c;
+    es_pdf_ambiguity a[REPORT_MAX];
+    es_span f;
+    const eseal_limits *lim;
+    bool checked; /* check() succeeded; else the report runs the whole thing again for its error */
+};
+
+void es_pdf_structure_free(es_pdf_structure *s)
+{
+    if (s != NULL) {
+        ctx_free(&s->c);
+        es_free(s);
+    }
+}
+
+void es_pdf_structure_scan(es_pdf_structure **out, es_span f, const eseal_limits *lim)
+{
+    *out = NULL;
+    es_pdf_structure *s = es_calloc(1, sizeof(*s));
+    if (s == NULL) {
+        eseal_error_clear();
+        return;
+    }
+    s->f = f;
+    s->lim = lim;
+    s->c = (ctx){.f = f, .lim = es_limits_or_default(lim), .out = s->a, .max = REPORT_MAX};
+    s->c.s = es_calloc(s->c.lim->max_xref_sections + 2, sizeof(*s->c.s));
+    s->checked = s->c.s != NULL && es_ok(check(&s->c));
+    if (!s->checked) {
+        /* Its error is made again, in its place, by es_pdf_report_structure_scanned. */
+        ctx_free(&s->c);
+    }
+    eseal_error_clear();
+    *out = s;
+}
+
+ES_RESULT es_pdf_report_structure_scanned(es_pdf_structure *s, eseal_report *rep, eseal_report *const *sigs,
+                                          size_t nsigs, es_pdf_revision **revs, size_t *nrevs,
+                                          es_pdf_xref_changes *ch, es_prefix_hasher *prefix)
+{
+    if (!s->checked) {
+        return es_pdf_report_structure_hashed(rep, sigs, nsigs, s->f, s->lim, revs, nrevs, ch, prefix);
+    }
+    *revs = NULL;
+    *nrevs = 0;
+    if (ch != NULL) {
+        *ch = (es_pdf_xref_changes){0};
+    }
+    ES_GUARD(finish(&s->c, revs, nrevs, ch));
+    return report_findings(rep, sigs, nsigs, s->f, s->a, s->c.count, *revs, *nrevs, prefix);
 }

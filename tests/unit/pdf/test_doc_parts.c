@@ -15,6 +15,13 @@
  *   1's digest came from the mark (es_prefix_marks_used);
  * - stamped twice (3 revisions): the same with both tails and revisions 2 and 3;
  * - every part's sha256 and the document's digests equal es_digest of their bytes, VALID.
+ *
+ * Issue 18 (branch h-bigverify): on a document of ES_PREFIX_AHEAD_MIN bytes or more the running
+ * SHA-256 is taken ahead by a worker thread (es_prefix_hasher_ahead) that keeps its state where
+ * each signature's first byte range ends; the counts above must hold there too (each byte once per
+ * algorithm, plus the tails and the later revisions), with one worker per verification, and the
+ * signatures' digests come from those snapshots. The worker on its own: snapshots at marks, a
+ * prefix not marked (hashed on its own), a hasher freed while its worker runs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -78,7 +85,7 @@ static size_t tails(const eseal_buf *pdf, long long out[4])
 }
 
 typedef struct {
-    uint64_t sha, sm3, marks;
+    uint64_t sha, sm3, marks, ahead;
     int64_t later; /* the sizes of revisions 2.. */
     int64_t parts;
     eseal_verdict verdict;
@@ -88,9 +95,10 @@ static doc_cost verify_counted(fixture *f, const eseal_buf *pdf)
 {
     doc_cost c = {0};
     uint64_t s0 = es_doc_hash_bytes(ESEAL_HASH_SHA256), m0 = es_doc_hash_bytes(ESEAL_HASH_SM3);
-    uint64_t k0 = es_prefix_marks_used();
+    uint64_t k0 = es_prefix_marks_used(), a0 = es_prefix_ahead_threads();
     eseal_report *r = NULL;
     assert_int_equal(eseal_pdf_verify(&r, pdf->ptr, pdf->size, f->trust, NULL), ESEAL_OK);
+    c.ahead = es_prefix_ahead_threads() - a0;
     c.sha = es_doc_hash_bytes(ESEAL_HASH_SHA256) - s0;
     c.sm3 = es_doc_hash_bytes(ESEAL_HASH_SM3) - m0;
     c.marks = es_prefix_marks_used() - k0;
@@ -136,6 +144,7 @@ static void first_revision_hashed_once(void **state)
     assert_int_equal(c.verdict, ESEAL_VALID);
     assert_int_equal(c.parts, 2);
     assert_int_equal(c.marks, 1);
+    assert_int_equal(c.ahead, 0); /* under ES_PREFIX_AHEAD_MIN: no worker */
     assert_int_equal(c.sm3, s1.size);
     assert_int_equal(c.sha, s1.size + (uint64_t)c.later + (uint64_t)t[0]);
     print_message("stamped once: SHA-256 %llu bytes = file %zu + revision 2 %lld + tail %lld; SM3 %llu\n",
@@ -218,11 +227,169 @@ static void marks_give_the_prefix_digest(void **state)
     free(d);
 }
 
+/* Two pages sharing one content stream of `pad` bytes, written in one buffer (pdf_blank_doc's
+ * appends are a realloc each: quadratic under ASan, whose realloc always copies). */
+static void big_doc(eseal_buf *b, size_t pad)
+{
+    b->ptr = malloc(pad + 4096);
+    assert_non_null(b->ptr);
+    char *p = (char *)b->ptr;
+    long off[6] = {0};
+    size_t n = (size_t)sprintf(p, "%%PDF-1.7\n");
+    off[1] = (long)n;
+    n += (size_t)sprintf(p + n, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+    off[2] = (long)n;
+    n += (size_t)sprintf(p + n, "2 0 obj\n<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>\nendobj\n");
+    off[3] = (long)n;
+    n += (size_t)sprintf(p + n, "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>\n"
+                                "endobj\n");
+    off[4] = (long)n;
+    n += (size_t)sprintf(p + n, "4 0 obj\n<< /Length %zu >>\nstream\n", pad);
+    for (size_t i = 0; i < pad; i++) {
+        p[n + i] = i % 4 == 3 ? '\n' : "q Q"[i % 4];
+    }
+    n += pad;
+    n += (size_t)sprintf(p + n, "\nendstream\nendobj\n");
+    off[5] = (long)n;
+    n += (size_t)sprintf(p + n, "5 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>\n"
+                                "endobj\n");
+    long x = (long)n;
+    n += (size_t)sprintf(p + n, "xref\n0 6\n0000000000 65535 f \n");
+    for (int i = 1; i <= 5; i++) {
+        n += (size_t)sprintf(p + n, "%010ld 00000 n \n", off[i]);
+    }
+    n += (size_t)sprintf(p + n, "trailer\n<< /Size 6 /Root 1 0 R >>\nstartxref\n%ld\n%%%%EOF\n", x);
+    b->size = n;
+}
+
+/* A document of more than ES_PREFIX_AHEAD_MIN bytes: the SHA-256 worker runs, the counts hold. */
+static void large_document_hashed_ahead_once(void **state)
+{
+    fixture *f = *state;
+    eseal_buf in = ESEAL_BUF_INIT, s1 = ESEAL_BUF_INIT, s2 = ESEAL_BUF_INIT;
+    big_doc(&in, ES_PREFIX_AHEAD_MIN + 300000);
+    assert_true(in.size > ES_PREFIX_AHEAD_MIN);
+    stamp(f, &s1, &in, 1);
+    stamp(f, &s2, &s1, 2);
+    long long t[4];
+
+    assert_int_equal(tails(&s1, t), 1);
+    doc_cost c = verify_counted(f, &s1);
+    assert_int_equal(c.verdict, ESEAL_VALID);
+    assert_int_equal(c.ahead, 1);
+    assert_int_equal(c.parts, 2);
+    /* Revision 1 from its mark, the signature from the snapshot at its /Contents. */
+    assert_int_equal(c.marks, 2);
+    assert_int_equal(c.sm3, s1.size);
+    assert_int_equal(c.sha, s1.size + (uint64_t)c.later + (uint64_t)t[0]);
+    print_message("%zu bytes stamped once, worker: SHA-256 %llu bytes = file + revision 2 %lld + tail %lld\n",
+                  s1.size, (unsigned long long)c.sha, (long long)c.later, t[0]);
+
+    assert_int_equal(tails(&s2, t), 2);
+    c = verify_counted(f, &s2);
+    assert_int_equal(c.verdict, ESEAL_VALID);
+    assert_int_equal(c.ahead, 1);
+    assert_int_equal(c.parts, 3);
+    assert_int_equal(c.marks, 3);
+    assert_int_equal(c.sm3, s2.size);
+    assert_int_equal(c.sha, s2.size + (uint64_t)c.later + (uint64_t)t[0] + (uint64_t)t[1]);
+    free(in.ptr);
+    free(s1.ptr);
+    free(s2.ptr);
+}
+
+static void digest_equal(const uint8_t *md, size_t ml, eseal_hash h, const es_span *parts, size_t n)
+{
+    uint8_t want[64];
+    size_t wl = 0;
+    assert_true(es_ok(es_digest_spans(want, &wl, h, parts, n)));
+    assert_int_equal(ml, wl);
+    assert_memory_equal(md, want, wl);
+}
+
+/* The worker on its own (doc_hash.c, es_prefix_hasher_ahead). */
+static void worker_snapshots_at_marks(void **state)
+{
+    (void)state;
+    size_t n = 9000000;
+    uint8_t *d = malloc(n);
+    assert_non_null(d);
+    for (size_t i = 0; i < n; i++) {
+        d[i] = (uint8_t)(i * 2654435761u >> 13);
+    }
+    es_span doc = es_span_of(d, n);
+    for (int h = 0; h < 2; h++) {
+        eseal_hash hash = h == 0 ? ESEAL_HASH_SHA256 : ESEAL_HASH_SM3;
+        es_prefix_hasher p;
+        es_prefix_hasher_init(&p, doc);
+        /* Under its minimum, nothing starts. */
+        assert_false(es_prefix_hasher_ahead(&p, hash, n + 1));
+        static const size_t at[3] = {7000000, 1000, 4194304 + 17}; /* out of order, one on a chunk's edge */
+        for (int i = 0; i < 3; i++) {
+            assert_true(es_prefix_hasher_mark(&p, hash, at[i]));
+        }
+        uint64_t a0 = es_prefix_ahead_threads(), used = es_prefix_marks_used();
+        assert_true(es_prefix_hasher_ahead(&p, hash, 0));
+        assert_false(es_prefix_hasher_ahead(&p, hash, 0)); /* one worker */
+        assert_int_equal(es_prefix_ahead_threads() - a0, 1);
+        uint8_t md[64];
+        size_t ml = 0;
+        /* Signatures: a marked prefix and a tail, in any order. */
+        for (int i = 0; i < 3; i++) {
+            es_span sig[2] = {es_span_of(d, at[i]), es_span_of(d + at[i] + 100, n - at[i] - 100)};
+            assert_true(es_ok(es_prefix_digest(&p, md, &ml, hash, sig, 2)));
+            digest_equal(md, ml, hash, sig, 2);
+        }
+        assert_int_equal(es_prefix_marks_used() - used, 3);
+        /* The file once plus the three tails. */
+        assert_int_equal(p.bytes, n + (n - at[0] - 100) + (n - at[1] - 100) + (n - at[2] - 100));
+        uint64_t before = p.bytes;
+        /* Marked prefixes and the whole document cost nothing more. */
+        for (int i = 0; i < 3; i++) {
+            es_span part = es_span_of(d, at[i]);
+            assert_true(es_ok(es_prefix_span_digest(&p, md, &ml, hash, part)));
+            digest_equal(md, ml, hash, &part, 1);
+        }
+        assert_true(es_ok(es_prefix_digest_all(&p, md, &ml, hash)));
+        digest_equal(md, ml, hash, &doc, 1);
+        assert_int_equal(p.bytes, before);
+        /* A prefix that was not marked: hashed on its own, the same digest. */
+        es_span other = es_span_of(d, 5000);
+        assert_true(es_ok(es_prefix_span_digest(&p, md, &ml, hash, other)));
+        digest_equal(md, ml, hash, &other, 1);
+        assert_int_equal(p.bytes - before, 5000);
+        /* A mark asked for after the worker passed it is refused. */
+        assert_false(es_prefix_hasher_mark(&p, hash, 3000));
+        es_prefix_hasher_free(&p);
+    }
+    /* Freed while the worker runs: it stops (ASan and the thread sanitizer see no leak or race). */
+    es_prefix_hasher p;
+    es_prefix_hasher_init(&p, doc);
+    assert_true(es_prefix_hasher_mark(&p, ESEAL_HASH_SHA256, 8000000));
+    assert_true(es_prefix_hasher_ahead(&p, ESEAL_HASH_SHA256, 0));
+    es_prefix_hasher_free(&p);
+    /* The other hash of a hasher with a worker is not the worker's: hashed in the caller's thread. */
+    es_prefix_hasher_init(&p, doc);
+    assert_true(es_prefix_hasher_ahead(&p, ESEAL_HASH_SHA256, 0));
+    es_span sig[2] = {es_span_of(d, 6000000), es_span_of(d + 6000100, 50)};
+    uint8_t md[64];
+    size_t ml = 0;
+    assert_true(es_ok(es_prefix_digest(&p, md, &ml, ESEAL_HASH_SM3, sig, 2)));
+    digest_equal(md, ml, ESEAL_HASH_SM3, sig, 2);
+    /* An unmarked signature prefix of the worker's hash: on its own (the worker is past it). */
+    assert_true(es_ok(es_prefix_digest(&p, md, &ml, ESEAL_HASH_SHA256, sig, 2)));
+    digest_equal(md, ml, ESEAL_HASH_SHA256, sig, 2);
+    es_prefix_hasher_free(&p);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(marks_give_the_prefix_digest),
         cmocka_unit_test_setup_teardown(first_revision_hashed_once, setup, teardown),
+        cmocka_unit_test(worker_snapshots_at_marks),
+        cmocka_unit_test_setup_teardown(large_document_hashed_ahead_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -903,6 +903,80 @@ static void corpus_is_clean(void **state)
     assert_int_equal(flagged, 0);
 }
 
+/* ---- issue 18 (h-bigverify): the check's stable sort ---------------------------------------- */
+
+/* Elements of 8 and of 40 bytes (a definition's size: glibc sorts those indirectly). */
+typedef struct {
+    uint32_t key, id;
+    uint8_t pad[32];
+} sel;
+
+static int cmp_key8(const void *a, const void *b)
+{
+    uint32_t x, y;
+    memcpy(&x, a, 4);
+    memcpy(&y, b, 4);
+    return x < y ? -1 : x > y;
+}
+
+/* The reference: the key, then the place it had (a stable sort by key, by definition). */
+static int cmp_key_id(const void *a, const void *b)
+{
+    uint32_t x[2], y[2];
+    memcpy(x, a, 8);
+    memcpy(y, b, 8);
+    return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+static void sort_case(const uint32_t *keys, size_t n, size_t sz)
+{
+    uint8_t *a = calloc(n + 1, sz), *want = calloc(n + 1, sz);
+    assert_true(a != NULL && want != NULL);
+    for (size_t i = 0; i < n; i++) {
+        sel e = {.key = keys[i], .id = (uint32_t)i};
+        memset(e.pad, (int)(i * 7), sizeof(e.pad));
+        memcpy(a + i * sz, &e, sz);
+    }
+    memcpy(want, a, n * sz);
+    qsort(want, n, sz, cmp_key_id);
+    es_pdf_sort_stable(a, n, sz, cmp_key8);
+    assert_memory_equal(a, want, n * sz + (n == 0));
+    free(a);
+    free(want);
+}
+
+static void xref_sort_is_stable(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 1, 2, 3, 7, 64, 1000, 20000};
+    uint32_t *k = malloc(20000 * sizeof(*k));
+    assert_non_null(k);
+    uint32_t x = 12345;
+    for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+        size_t n = sizes[si];
+        for (int pattern = 0; pattern < 9; pattern++) {
+            for (size_t i = 0; i < n; i++) {
+                x = x * 1103515245u + 12345u;
+                uint32_t r = x >> 8;
+                switch (pattern) {
+                case 0: k[i] = r % 7; break;                              /* random, many ties */
+                case 1: k[i] = r; break;                                  /* random */
+                case 2: k[i] = (uint32_t)i; break;                        /* sorted */
+                case 3: k[i] = (uint32_t)(n - i); break;                  /* reversed */
+                case 4: k[i] = (uint32_t)(i < n / 2 ? i + n : i); break;  /* two runs, the later first */
+                case 5: k[i] = (uint32_t)(i % 3 == 0 ? 5 : i); break;     /* short runs around ties */
+                case 6: k[i] = (uint32_t)(i + 3 < n ? i : i - n / 2); break; /* a short run at the end */
+                case 7: k[i] = (uint32_t)(i < 3 ? n - i : i); break;      /* a short run at the start */
+                default: k[i] = (uint32_t)((i % 5) * 100 + i / 5); break; /* five interleaved runs */
+                }
+            }
+            sort_case(k, n, 8);
+            sort_case(k, n, sizeof(sel));
+        }
+    }
+    free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -925,6 +999,7 @@ int main(void)
         cmocka_unit_test(tokens_limited),
         cmocka_unit_test(verifier_refuses_generation_trick),
         cmocka_unit_test(corpus_is_clean),
+        cmocka_unit_test(xref_sort_is_stable),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
