@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -500,6 +501,8 @@ static void *stamp_thread(void *arg)
         }
         stamp_run(j);
         stamp_job_free(j);
+        /* An idle agent gives back what a large stamp's parse took (glibc keeps freed memory). */
+        (void)malloc_trim(0);
         atomic_store(&ag->busy, false);
     }
 }
