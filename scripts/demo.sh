@@ -6,7 +6,7 @@
 # GB/T 38540, QR code), verifies the stamped PDF, a tampered copy and a forged later revision
 # (tests/attacks/), signs a plain file,
 # verifies it, tampers with it and verifies again, then revokes the certificate. Step 7d starts an
-# eseal agent and stamps with no passphrase through it.
+# eseal agent and stamps with no passphrase through it (the agent makes the stamp).
 set -euo pipefail
 E=$1
 HOME_DIR=$2
@@ -64,10 +64,11 @@ python3 "$(dirname "$0")/../tests/attacks/build.py" disguised-sig freetext "$HOM
 
 OFD=$HOME_DIR/invoice.ofd
 python3 "$(dirname "$0")/../tests/resources/mkofd.py" "$OFD" 2
-step "8''. Unlock once: an agent holds the instance's key, later commands need no passphrase" \
+step "8''. Unlock once: an agent holds the instance's key and makes the stamps; later commands need no passphrase" \
     eseal agent start --timeout 60 \; env -u ESEAL_PASSPHRASE eseal stamp contract.pdf -o contract-agent.pdf --seal "$SEAL" \; eseal agent stop
 "$E" agent start --timeout 60
 env -u ESEAL_PASSPHRASE "$E" stamp "$PDF" -o "$HOME_DIR/contract-agent.pdf" --seal "$SEAL"
+{ grep 'stamped ' "$HOME_DIR/agent.log" || true; } | tail -n 1 | sed 's/^/agent.log: /'
 "$E" agent stop
 
 step "8a. Stamp an OFD (GB/T 38540 seal stamp), then stamp it again" \
