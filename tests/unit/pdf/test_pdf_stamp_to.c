@@ -421,9 +421,20 @@ static void test_input_cut_meanwhile(void **state)
         es_copy_range_refuse = 0;
         es_pdf_copy_hook = NULL;
         assert_true(hook_done);
+        if (es_code(r) != ESEAL_EIO) {
+            print_message("cut meanwhile (%s): code %d: %s\n", refuse ? "read/write" : "kernel", es_code(r),
+                          eseal_error_last()->message);
+        }
         assert_int_equal(es_code(r), ESEAL_EIO);
+        /* Whichever reader meets the cut first says so: the copy ("shrank"), the mapping's check
+         * ("changed while it was read"), or qpdf's read of the input, which since the copy starts
+         * first may run into it under load ("unexpected end"). */
         const char *m = eseal_error_last()->message;
-        assert_true(strstr(m, "shrank") != NULL || strstr(m, "changed while it was read") != NULL);
+        if (strstr(m, "shrank") == NULL && strstr(m, "changed while it was read") == NULL &&
+            strstr(m, "reading the input: unexpected end") == NULL) {
+            print_message("cut meanwhile (%s): %s\n", refuse ? "read/write" : "kernel", m);
+            fail();
+        }
         assert_int_equal(access(outp, F_OK), -1);
         (void)unlink(in);
     }
