@@ -22,24 +22,9 @@ fi
 B=$(readlink -f "$1")
 E=$(readlink -f "$2")
 N=${3:-9}
-root=$(cd "$(dirname "$0")/.." && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export ESEAL_PASSPHRASE=bench-pass-1
-H=$T/home
-export ESEAL_HOME=$H
-echo "verify-ab: load at start: $(cat /proc/loadavg); base $B; new $E; N=$N"
-"$E" init >/dev/null 2>&1 || { echo "verify-ab: eseal init failed" >&2; exit 1; }
-C=$("$E" cert issue --org "Bench Ltd" --uscc 91110000MA01ABCDEX --alg p256)
-S=$("$E" seal make --cert "$C" --maker p256 --name "Bench seal" --text "示例贸易有限公司")
-"$E" cert show "$C" -o "$T/cert.pem" >/dev/null
-mkdir "$T/nss"
-certutil -N -d "sql:$T/nss" --empty-password
-"$E" ca export --alg p256 -o "$T/chain.pem" >/dev/null 2>&1
-csplit -s -z -f "$T/ca" "$T/chain.pem" '/-----BEGIN CERTIFICATE-----/' '{*}'
-for f in "$T"/ca0*; do certutil -A -d "sql:$T/nss" -n "$(basename "$f")" -t "CT,C,C" -i "$f"; done
-python3 "$root/tests/resources/mkpdf.py" "$T/in.pdf" 63 --pad 14300
-"$E" stamp "$T/in.pdf" -o "$T/e1.pdf" --seal "$S" --page 1 --at 20,20 >/dev/null
+# shellcheck source=verify-home.sh
+. "$(dirname "$0")/verify-home.sh"
+bench_verify_home verify-ab
 "$E" stamp "$T/in.pdf" -o "$T/elast.pdf" --seal "$S" --page 63 --at 20,20 >/dev/null
 if [ "${BIG:-0}" = 1 ]; then
     python3 "$root/tests/resources/mkpdf.py" "$T/big.pdf" 66500 --blank --pad 1525
