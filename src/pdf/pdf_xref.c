@@ -262,13 +262,17 @@ static bool kw(const lx *l, const tok *t, const char *w)
     return t->t == T_KW && t->end - t->at == n && memcmp(l->p + t->at, w, n) == 0;
 }
 
-/* A name token equals /want, #xx escapes decoded (§7.3.5): /Pr#65v is /Prev to every reader. */
-static bool name_is(const lx *l, const tok *t, const char *want)
+/*
+ * A name token's bytes after the slash, #xx escapes decoded (§7.3.5: /Pr#65v is /Prev to every
+ * reader), into `buf` (`cap` bytes); its length, or `cap` when longer than cap - 1 (then it equals
+ * no name shorter than cap).
+ */
+static size_t name_decode(const lx *l, const tok *t, uint8_t *buf, size_t cap)
 {
+    size_t n = 0;
     if (t->t != T_NAME) {
-        return false;
+        return cap;
     }
-    const char *w = want;
     for (size_t i = t->at + 1; i < t->end;) {
         int c = l->p[i];
         if (c == '#' && i + 2 < t->end && is_hexd(l->p[i + 1]) && is_hexd(l->p[i + 2])) {
@@ -277,12 +281,21 @@ static bool name_is(const lx *l, const tok *t, const char *want)
         } else {
             i++;
         }
-        if (*w == 0 || (uint8_t)*w != c) {
-            return false;
+        if (n == cap - 1) {
+            return cap;
         }
-        w++;
+        buf[n++] = (uint8_t)c;
     }
-    return *w == 0;
+    return n;
+}
+
+/* A name token equals /want (a literal of the checks below, shorter than 32 bytes). */
+static bool name_is(const lx *l, const tok *t, const char *want)
+{
+    uint8_t buf[32];
+    size_t wl = strlen(want);
+    size_t n = name_decode(l, t, buf, sizeof(buf));
+    return wl < sizeof(buf) && n == wl && memcmp(buf, want, wl) == 0;
 }
 
 /* ---- the structure being collected ------------------------------------------------------- */
@@ -561,32 +574,6 @@ static const struct {
 #undef KEY_
 #define KEY_MAX 16 /* the longest name above, "BitsPerComponent" */
 
-/*
- * A name token's bytes after the slash, #xx escapes decoded exactly as name_is reads them, into
- * `buf` (`cap` bytes); its length, or `cap` when longer than cap - 1 (then it equals no key above:
- * name_is(l, t, w) is kn == strlen(w) && memcmp(buf, w, kn) == 0 for any w shorter than cap).
- */
-static size_t name_decode(const lx *l, const tok *t, uint8_t *buf, size_t cap)
-{
-    size_t n = 0;
-    if (t->t != T_NAME) {
-        return cap;
-    }
-    for (size_t i = t->at + 1; i < t->end;) {
-        int c = l->p[i];
-        if (c == '#' && i + 2 < t->end && is_hexd(l->p[i + 1]) && is_hexd(l->p[i + 2])) {
-            c = hexv(l->p[i + 1]) << 4 | hexv(l->p[i + 2]);
-            i += 3;
-        } else {
-            i++;
-        }
-        if (n == cap - 1) {
-            return cap;
-        }
-        buf[n++] = (uint8_t)c;
-    }
-    return n;
-}
 
 static int64_t *int_slot(dinfo *d, unsigned bit)
 {
