@@ -36,7 +36,9 @@ ESEAL_BEGIN_DECL
     X(ESEAL_EAMBIGUOUS, -14, "ambiguous identifier")                           \
     X(ESEAL_EVERIFY, -15, "verification failed")                               \
     X(ESEAL_ECANCELED, -16, "cancelled")                                       \
-    X(ESEAL_EDENIED, -17, "not authorised")
+    X(ESEAL_EDENIED, -17, "not authorised")                                    \
+    X(ESEAL_EAUTH, -18, "not authenticated")                                   \
+    X(ESEAL_ERATE, -19, "too many attempts")
 
 typedef enum {
 #define ESEAL_X_ENUM(name, value, text) name = value,

@@ -3,6 +3,7 @@
 #ifndef ESEAL_H
 #define ESEAL_H
 
+#include "accounts.h"
 #include "audit.h"
 #include "cert.h"
 #include "cms.h"

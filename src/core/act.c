@@ -11,12 +11,17 @@
 ES_RESULT es_act(es_acting *a, const eseal_principal *who, es_action action, const char *obj_kind,
                  const char *obj_id)
 {
+    es_object obj = {obj_kind, obj_id, NULL, NULL};
+    return es_act_on(a, who, action, obj_kind != NULL || obj_id != NULL ? &obj : NULL);
+}
+
+ES_RESULT es_act_on(es_acting *a, const eseal_principal *who, es_action action, const es_object *obj)
+{
     *a = (es_acting){0};
     int rc = eseal_principal_check(who);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-    es_object obj = {obj_kind, obj_id};
     es_decision d;
-    ES_GUARD(es_policy_require(who, action, obj_kind != NULL || obj_id != NULL ? &obj : NULL, &d));
+    ES_GUARD(es_policy_require(who, action, obj, &d));
     a->who = who;
     a->rule = d.rule;
     (void)snprintf(a->actor, sizeof(a->actor), "%s:%s", eseal_principal_kind_name(who->kind), who->id);

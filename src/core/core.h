@@ -109,6 +109,8 @@ ES_RESULT es_act(es_acting *a, const eseal_principal *who, es_action action, con
             return es_act_rc_;                                                                     \
         }                                                                                          \
     } while (0)
+/* es_act with the whole object (its organisation and owner: the accounts' rules need them). */
+ES_RESULT es_act_on(es_acting *a, const eseal_principal *who, es_action action, const es_object *obj);
 /* The actor of `a` ("platform" when NULL). */
 const char *es_actor(const es_acting *a);
 

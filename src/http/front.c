@@ -4,6 +4,8 @@
  * calls its implementation, so that only the commands that fetch or serve load libcurl and
  * libmicrohttpd.
  */
+#include <string.h>
+
 #include "http_module.h"
 
 static ES_RESULT module(const es_http_module **out)
@@ -64,3 +66,28 @@ ES_RESULT es_http_fetch(void *ctx, const char *url, const char *content_type, es
 }
 
 es_fetcher es_http_fetcher(void) { return (es_fetcher){es_http_fetch, NULL}; }
+
+const char *es_http_arg(const es_http_request *rq, const char *name)
+{
+    return rq != NULL && rq->arg_fn != NULL && name != NULL ? rq->arg_fn(rq->conn, name) : NULL;
+}
+
+ES_RESULT es_http_header_add(es_http_response *rs, const char *name, const char *value)
+{
+    ES_ENSURE_ARG(rs != NULL && name != NULL && value != NULL);
+    ES_ENSURE(rs->n_headers < ES_HTTP_EXTRA_HEADERS, ESEAL_ELIMIT, "server: more than %d extra headers",
+              ES_HTTP_EXTRA_HEADERS);
+    size_t n = strlen(name), v = strlen(value);
+    ES_ENSURE(n > 0 && n < ES_HTTP_HEADER_NAME_MAX && v < ES_HTTP_HEADER_VALUE_MAX, ESEAL_EINVAL,
+              "server: a header name or value too long");
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        ES_ENSURE((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-', ESEAL_EINVAL,
+                  "server: header name '%s'", name);
+    }
+    ES_ENSURE(strpbrk(value, "\r\n") == NULL, ESEAL_EINVAL, "server: a header value with a line break");
+    memcpy(rs->header_name[rs->n_headers], name, n + 1);
+    memcpy(rs->header_value[rs->n_headers], value, v + 1);
+    rs->n_headers++;
+    return ES_OK;
+}

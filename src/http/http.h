@@ -15,11 +15,26 @@
  * and a document's report, with room; a handler going past it answers an error, never a cut body. */
 #define ES_HTTP_RESPONSE_MAX (64u << 20)
 
+/* The extra headers a response may carry (Set-Cookie, Retry-After, WWW-Authenticate...). */
+#define ES_HTTP_EXTRA_HEADERS 4
+#define ES_HTTP_HEADER_NAME_MAX 32
+#define ES_HTTP_HEADER_VALUE_MAX 320
+#define ES_HTTP_REMOTE_MAX 64
+
 typedef struct {
     const char *method;       /* "GET", "POST", ... */
     const char *path;         /* the URL path, without the query */
     const char *content_type; /* "" when none */
     es_span body;
+    /* The credentials of the API (src/server/api*.c): the headers as they came, "" when absent
+     * (NULL from a caller that does not set them reads as absent too). */
+    const char *authorization; /* Authorization */
+    const char *cookie;        /* Cookie */
+    const char *csrf_token;    /* X-CSRF-Token */
+    char remote[ES_HTTP_REMOTE_MAX]; /* the peer's address, "" when not known */
+    /* The query's arguments, through es_http_arg (NULL: the request has none). */
+    const char *(*arg_fn)(const void *conn, const char *name);
+    const void *conn;
 } es_http_request;
 
 typedef struct {
@@ -27,7 +42,16 @@ typedef struct {
     char content_type[96];  /* "" for none */
     es_buf body;            /* what to send; the handler fills it */
     char allow[64];         /* the Allow header of a 405 ("GET, HEAD"); "" for none */
+    char header_name[ES_HTTP_EXTRA_HEADERS][ES_HTTP_HEADER_NAME_MAX];
+    char header_value[ES_HTTP_EXTRA_HEADERS][ES_HTTP_HEADER_VALUE_MAX];
+    size_t n_headers;
 } es_http_response;
+
+/* A query argument of the request (decoded), or NULL when it has none of that name. */
+const char *es_http_arg(const es_http_request *rq, const char *name);
+/* Adds a header to the response: a name of [A-Za-z0-9-] and a value without CR, LF or NUL, each
+ * within its bound; ESEAL_ELIMIT past ES_HTTP_EXTRA_HEADERS, ESEAL_EINVAL for a bad one. */
+ES_RESULT es_http_header_add(es_http_response *rs, const char *name, const char *value);
 
 /* Answers one request; an error becomes a 500 with no body (and is never shown to the client). */
 typedef ES_RESULT (*es_http_handler)(void *ctx, const es_http_request *req, es_http_response *resp);

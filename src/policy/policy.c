@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The policy (policy.h): today the local operator may do everything, nobody else anything. */
+/* The policy (policy.h): the local operator, platform administrators, organisation
+ * administrators and every user for itself (docs/accounts.md, "Who may do what"). */
 #include <stdio.h>
 #include <string.h>
 
@@ -54,9 +55,44 @@ static ES_RESULT principal_check(const eseal_principal *who)
 
 int eseal_principal_check(const eseal_principal *who) { ES_RETURN_PUBLIC(principal_check(who)); }
 
+static bool has_role(const eseal_principal *who, const char *role)
+{
+    for (size_t i = 0; i < who->role_count; i++) {
+        if (who->roles[i] != NULL && strcmp(who->roles[i], role) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool same(const char *a, const char *b) { return a != NULL && b != NULL && strcmp(a, b) == 0; }
+
+/* The rule of an organisation's own users, or NULL: none allows. */
+static const char *user_rule(const eseal_principal *who, es_action action, const es_object *obj)
+{
+    if (obj == NULL || !same(obj->org, who->organization)) {
+        return NULL; /* nothing of another organisation, nor of the platform as a whole */
+    }
+    bool self = same(obj->owner, who->id);
+    switch (action) {
+    case ES_ACT_ORG_READ:
+        return "member";
+    case ES_ACT_USER_ADD:
+    case ES_ACT_USER_CHANGE:
+        return has_role(who, "org-admin") ? "org-admin" : NULL;
+    case ES_ACT_USER_READ:
+    case ES_ACT_USER_PASSWD:
+    case ES_ACT_TOKEN_CREATE:
+    case ES_ACT_TOKEN_READ:
+    case ES_ACT_TOKEN_REVOKE:
+        return has_role(who, "org-admin") ? "org-admin" : self ? "self" : NULL;
+    default:
+        return NULL;
+    }
+}
+
 es_decision es_policy_may(const eseal_principal *who, es_action action, const es_object *obj)
 {
-    (void)obj;
     es_decision d = {ES_DENY, "principal-invalid", ""};
     if (!es_ok(principal_check(who))) {
         (void)snprintf(d.reason, sizeof(d.reason), "%s", eseal_error_last()->message);
@@ -69,9 +105,26 @@ es_decision es_policy_may(const eseal_principal *who, es_action action, const es
         (void)snprintf(d.reason, sizeof(d.reason), "the local operator may %s", es_action_name(action));
         return d;
     }
+    if (who->kind == ESEAL_PRINCIPAL_USER && has_role(who, "platform-admin")) {
+        d.kind = ES_ALLOW;
+        d.rule = "platform-admin";
+        (void)snprintf(d.reason, sizeof(d.reason), "a platform administrator may %s", es_action_name(action));
+        return d;
+    }
+    const char *rule = who->kind == ESEAL_PRINCIPAL_USER ? user_rule(who, action, obj) : NULL;
+    if (rule != NULL) {
+        d.kind = ES_ALLOW;
+        d.rule = rule;
+        (void)snprintf(d.reason, sizeof(d.reason), "allowed by the rule %s", rule);
+        return d;
+    }
     d.rule = "no-grants";
-    (void)snprintf(d.reason, sizeof(d.reason), "this platform has no grants for a %s yet",
-                   eseal_principal_kind_name(who->kind));
+    if (who->kind == ESEAL_PRINCIPAL_USER && obj != NULL && obj->org != NULL && !same(obj->org, who->organization)) {
+        (void)snprintf(d.reason, sizeof(d.reason), "it belongs to another organisation");
+    } else {
+        (void)snprintf(d.reason, sizeof(d.reason), "no role or grant of this %s allows it",
+                       eseal_principal_kind_name(who->kind));
+    }
     return d;
 }
 

@@ -2,8 +2,15 @@
 /*
  * Who may do what: may(principal, action, object) -> a decision with the rule that made it and a
  * reason a person can read. The service asks before every change of state and records the
- * decision's rule in the audit entry. Today one rule: the local operator may do everything, and
- * nobody else anything; the governance issue adds organisations, roles, grants and approvals here.
+ * decision's rule in the audit entry. The rules (docs/accounts.md, "Who may do what"):
+ *   local-operator  the local operator (the CLI on the instance's machine) may do everything;
+ *   platform-admin  a user with that role may do everything;
+ *   org-admin       manages the users and tokens of its own organisation, reads it;
+ *   self            every user reads itself, changes its own password, makes, reads and revokes
+ *                   its own tokens;
+ *   member          every user reads its own organisation;
+ *   no-grants       anything else is denied (grants and approvals come with the governance issue).
+ * An action on an object of another organisation is denied by every rule but the first two.
  */
 #ifndef ES_POLICY_H
 #define ES_POLICY_H
@@ -27,7 +34,17 @@
     X(ES_ACT_PASSWD, "passwd")                                                                     \
     X(ES_ACT_INIT, "init")                                                                         \
     X(ES_ACT_LOG_FORGET, "log.forget")                                                             \
-    X(ES_ACT_LOG_PUBLISH, "log.publish")
+    X(ES_ACT_LOG_PUBLISH, "log.publish")                                                           \
+    X(ES_ACT_ORG_ADD, "org.add")                                                                   \
+    X(ES_ACT_ORG_READ, "org.read")                                                                 \
+    X(ES_ACT_USER_ADD, "user.add")                                                                 \
+    X(ES_ACT_USER_READ, "user.read")                                                               \
+    X(ES_ACT_USER_CHANGE, "user.change")                                                           \
+    X(ES_ACT_USER_PASSWD, "user.passwd")                                                           \
+    X(ES_ACT_USER_GRANT_ADMIN, "user.grant-platform-admin")                                        \
+    X(ES_ACT_TOKEN_CREATE, "token.create")                                                         \
+    X(ES_ACT_TOKEN_READ, "token.read")                                                             \
+    X(ES_ACT_TOKEN_REVOKE, "token.revoke")
 
 typedef enum {
 #define ES_X_ACTION(e, name) e,
@@ -36,10 +53,13 @@ typedef enum {
         ES_ACT_COUNT_
 } es_action;
 
-/* What the action is about: a seal's esID, a certificate's id, a document's SHA-256 (may be NULL). */
+/* What the action is about: a seal's esID, a certificate's id, a document's SHA-256 (may be NULL);
+ * for the accounts' objects also the organisation it belongs to and the user it is of. */
 typedef struct {
-    const char *kind; /* "seal", "cert", "document", "log"; NULL: the platform */
+    const char *kind;  /* "seal", "cert", "document", "log", "org", "user", "token"; NULL: the platform */
     const char *id;
+    const char *org;   /* the organisation's id (NULL: none, or not known) */
+    const char *owner; /* the login of the user the object is, or belongs to (NULL: none) */
 } es_object;
 
 typedef enum {

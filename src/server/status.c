@@ -27,6 +27,8 @@ static const struct {
     {ESEAL_EVERIFY, 422},      /* well-formed, but does not verify */
     {ESEAL_EPASS, 401},
     {ESEAL_EDENIED, 403},
+    {ESEAL_EAUTH, 401},        /* no credential, or one that is not taken */
+    {ESEAL_ERATE, 429},        /* too many failed attempts: wait (Retry-After) */
     {ESEAL_ECANCELED, 503},    /* shutting down */
     {ESEAL_EIO, 500},
     {ESEAL_ESTORE, 500},
@@ -43,6 +45,7 @@ static const struct {
     {400, "Bad Request"},
     {401, "Unauthorized"},
     {403, "Forbidden"},
+    {429, "Too Many Requests"},
     {404, "Not Found"},
     {405, "Method Not Allowed"},
     {409, "Conflict"},

@@ -523,7 +523,7 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
     if (es_ok(d)) {
         phase("prepared", i);
         /* 2. Authorise: the acting principal, by the platform's policy, for this seal. */
-        es_object obj = {"seal", b->rec->esid};
+        es_object obj = {"seal", b->rec->esid, NULL, NULL};
         d = es_policy_require(q->who, ES_ACT_STAMP, &obj, &decision);
     }
     int64_t stamped_ms = dt.got.gen_time_ms != 0 ? dt.got.gen_time_ms : clock_ms;
@@ -873,7 +873,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     eseal_ses_seal_free(fs);
     ES_GUARD(r);
     /* Refused before anything is prepared (each document is authorised again once it is). */
-    es_object obj = {"seal", rec.esid};
+    es_object obj = {"seal", rec.esid, NULL, NULL};
     r = es_policy_require(q->who, ES_ACT_STAMP, &obj, NULL);
     eseal_ses_seal *s = NULL;
     eseal_cert *cert = NULL, *issuer = NULL;

@@ -46,7 +46,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 }
 
 static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned int status, const char *type, const char *allow,
-                                  const void *p, size_t n)
+                                  const void *p, size_t n, const es_http_response *extra)
 {
     /* MHD_RESPMEM_MUST_COPY: libmicrohttpd copies the bytes and never writes through the pointer. */
     union {
@@ -64,9 +64,44 @@ static enum MHD_Result send_bytes(struct MHD_Connection *c, unsigned int status,
         (void)MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     }
     (void)MHD_add_response_header(r, "Cache-Control", "no-store");
+    for (size_t i = 0; extra != NULL && i < extra->n_headers && i < ES_HTTP_EXTRA_HEADERS; i++) {
+        (void)MHD_add_response_header(r, extra->header_name[i], extra->header_value[i]);
+    }
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* A request header, "" when absent. */
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+    return v != NULL ? v : "";
+}
+
+static const char *query_arg(const void *conn, const char *name)
+{
+    union {
+        const void *c;
+        struct MHD_Connection *m;
+    } u = {conn};
+    return MHD_lookup_connection_value(u.m, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* The peer's address as text ("" when unknown). */
+static void remote_of(struct MHD_Connection *c, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (i == NULL || i->client_addr == NULL) {
+        return;
+    }
+    const struct sockaddr *sa = i->client_addr;
+    if (sa->sa_family == AF_INET) {
+        (void)inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)cap);
+    } else if (sa->sa_family == AF_INET6) {
+        (void)inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)cap);
+    }
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -107,17 +142,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (p->too_large) {
         static const char msg[] = "request body too large\n";
-        return send_bytes(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8", NULL, msg, sizeof(msg) - 1);
+        return send_bytes(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8", NULL, msg, sizeof(msg) - 1,
+                          NULL);
     }
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    es_http_request rq = {method, url, ct != NULL ? ct : "", es_buf_span(&p->body)};
-    es_http_response rs = {200, "", ES_BUF_INIT(ES_HTTP_RESPONSE_MAX), ""};
+    es_http_request rq = {method, url, ct != NULL ? ct : "", es_buf_span(&p->body), header(c, "Authorization"),
+                          header(c, "Cookie"), header(c, "X-CSRF-Token"), "", query_arg, c};
+    remote_of(c, rq.remote, sizeof(rq.remote));
+    es_http_response rs = {200, "", ES_BUF_INIT(ES_HTTP_RESPONSE_MAX), "", {{0}}, {{0}}, 0};
     es_result r = s->o.handler(s->o.ctx, &rq, &rs);
     enum MHD_Result ret;
     if (!es_ok(r)) {
-        ret = send_bytes(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", NULL, "internal error\n", 15);
+        ret = send_bytes(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", NULL, "internal error\n", 15,
+                         NULL);
     } else {
-        ret = send_bytes(c, (unsigned int)rs.status, rs.content_type, rs.allow, rs.body.ptr, rs.body.len);
+        ret = send_bytes(c, (unsigned int)rs.status, rs.content_type, rs.allow, rs.body.ptr, rs.body.len, &rs);
     }
     es_buf_free(&rs.body);
     return ret;

@@ -24,7 +24,7 @@ static eseal_log *lg;
 static char cert_id[32];
 static char esid[64];
 
-/* A user of an organisation: the policy has no grants for users yet, so every change is refused. */
+/* A user of an organisation: no role of the accounts rules nor any grant (the governance issue) lets it change seals. */
 static const char *const clerk_roles[] = {"clerk"};
 static const eseal_principal clerk = {ESEAL_PRINCIPAL_VERSION, ESEAL_PRINCIPAL_USER, "u-1001", "Example Ltd",
                                       clerk_roles, 1, "192.0.2.10", "browser"};
@@ -145,7 +145,7 @@ static void denied_changes_nothing(void **state)
     sq.name = "refused";
     assert_int_equal(eseal_instance_seal_make(inst, &clerk, NULL, NULL, &sq), ESEAL_EDENIED);
     assert_non_null(strstr(eseal_error_last()->message, "user u-1001 may not seal.make"));
-    assert_non_null(strstr(eseal_error_last()->message, "no grants"));
+    assert_non_null(strstr(eseal_error_last()->message, "no role or grant"));
     assert_int_equal(eseal_instance_seal_transition(inst, &clerk, NULL, esid, ESEAL_SEAL_REVOKE, "x"), ESEAL_EDENIED);
     assert_int_equal(eseal_instance_seal_renew(inst, &clerk, NULL, esid, "x"), ESEAL_EDENIED);
     eseal_cert_request q = ESEAL_CERT_REQUEST_INIT;
