@@ -85,7 +85,7 @@ static void test_malformed_without_work(void **state)
                      eseal_error_last()->message, bad[i].why);
         }
         assert_false(ok);
-        assert_true(now_ms() - t0 < 50.0);
+        assert_true(now_ms() - t0 < 100.0); /* microseconds of parsing; no 1 GiB allocation */
         assert_true(es_pw_needs_rehash(buf, &(es_pw_params){1, 8192, 1}));
     }
     /* Salt and tag lengths: 8..64 bytes (a 7-byte salt is 10 characters, a 65-byte tag 87). */
