@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,6 +422,47 @@ static void test_cred_digest(void **state)
     assert_false(es_cred_matches(big, want));
 }
 
+/* The server checks passwords on several threads: each thread's verdicts and messages are its own
+ * (the last error is per thread; pwquality_check runs one at a time inside the module). */
+#define THREADS 4
+#define ROUNDS 20
+
+static void *worker(void *arg)
+{
+    int *bad = arg;
+    char h[ES_PW_HASH_MAX];
+    for (int i = 0; i < ROUNDS; i++) {
+        bool ok = false;
+        if (es_code(es_pw_quality("password", NULL)) != ESEAL_EINVAL ||
+            strncmp(eseal_error_last()->message, "password too weak: ", 19) != 0) {
+            (*bad)++;
+        }
+        if (es_code(es_pw_quality("vivid-otter-quantum-basalt-47", "alice")) != ESEAL_OK) {
+            (*bad)++;
+        }
+        if (es_code(es_pw_hash(h, "vivid-otter-quantum-basalt-47", NULL)) != ESEAL_OK ||
+            es_code(es_pw_verify(h, "vivid-otter-quantum-basalt-47", &ok)) != ESEAL_OK || !ok ||
+            es_code(es_pw_verify(h, "vivid-otter-quantum-basalt-48", &ok)) != ESEAL_OK || ok) {
+            (*bad)++;
+        }
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    (void)state;
+    pthread_t t[THREADS];
+    int bad[THREADS] = {0};
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(pthread_create(&t[i], NULL, worker, &bad[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+        assert_int_equal(bad[i], 0);
+    }
+}
+
 int main(void)
 {
     if (setenv("ESEAL_PW_PARAMS", FAST, 1) != 0) {
@@ -435,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_params_env),
         cmocka_unit_test(test_default_params),
         cmocka_unit_test(test_quality),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_cred_new),
         cmocka_unit_test(test_cred_digest),
     };
