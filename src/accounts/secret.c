@@ -235,6 +235,7 @@ void es_pw_burn(const char *password)
     uint8_t salt[ES_PW_SALT_LEN] = {0};
     char out[ES_PW_HASH_MAX];
     (void)es_ok(m->hash(out, sizeof(out), password, n, salt, sizeof(salt), &d));
+    es_wipe(out, sizeof(out)); /* a hash of the password with a known salt: not to be left behind */
 }
 
 bool es_pw_needs_rehash(const char *encoded, const es_pw_params *p)
