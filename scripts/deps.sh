@@ -19,6 +19,7 @@ libcairo2-dev libfreetype-dev libpng-dev fonts-arphic-uming fonts-liberation2
 libqpdf-dev qpdf poppler-utils libnss3-tools mupdf-tools libpodofo-utils
 libqrencode-dev zbar-tools time python3-jsonschema strace
 libzip-dev libxml2-dev libmicrohttpd-dev libcurl4-openssl-dev curl
+libargon2-dev libpwquality-dev cracklib-runtime
 default-jdk-headless libbcprov-java libbcpkix-java libpdfbox2-java
 golang-go golang-golang-x-mod-dev
 "
@@ -44,6 +45,13 @@ if [ -n "$missing" ]; then
     $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
     # shellcheck disable=SC2086
     $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# Password quality (src/accounts/mod/pw.c) checks against cracklib's dictionary, which
+# cracklib-runtime builds at install time: without it every password check fails.
+if [ ! -f /var/cache/cracklib/cracklib_dict.pwd ]; then
+    echo "deps: /var/cache/cracklib/cracklib_dict.pwd is missing (run: $SUDO update-cracklib)" >&2
+    exit 1
 fi
 
 # A corpus of PDFs that nobody on this project wrote, for tests/interop/pdf_interop.sh:

@@ -44,6 +44,10 @@ static inline void es_hash_freep(es_hash_ctx **c) { es_hash_free(*c); }
 ES_RESULT es_digest_file(uint8_t out[64], size_t *out_len, eseal_hash hash, const char *path,
                          uint64_t max_bytes);
 ES_RESULT es_random(uint8_t *out, size_t n);
+/* True when a[0..n) and b[0..n) are equal, in a time that depends on n only, never on where they
+ * differ (OpenSSL's CRYPTO_memcmp; ct.c): for secrets compared with what an attacker sends
+ * (credential digests). n == 0 is equal. */
+bool es_ct_equal(const void *a, const void *b, size_t n);
 
 /* ---- key files under the instance key-encryption key (kek.c) ---- */
 
