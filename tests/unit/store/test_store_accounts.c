@@ -264,13 +264,16 @@ static void users(void **state)
     assert_int_equal(eseal_store_user_insert(s, &bad, long_hash), ESEAL_OK);
     assert_int_equal(eseal_store_user_get(s, &out, hash, "erin"), ESEAL_OK);
     assert_string_equal(hash, long_hash);
+    /* created in the same millisecond as bob, added after: listed after bob, not in login order */
+    eseal_user aaron = user("aaron", ORG_A, "", 20);
+    assert_int_equal(eseal_store_user_insert(s, &aaron, ""), ESEAL_OK);
     /* lists: all, of an organisation, of none; oldest first */
     walk w = {0};
     assert_int_equal(eseal_store_user_list(s, NULL, user_cb, &w), ESEAL_OK);
-    assert_string_equal(w.seen, "root,carol,bob,alice,erin");
+    assert_string_equal(w.seen, "root,carol,bob,aaron,alice,erin");
     walk wa = {0};
     assert_int_equal(eseal_store_user_list(s, ORG_A, user_cb, &wa), ESEAL_OK);
-    assert_string_equal(wa.seen, "bob,alice,erin");
+    assert_string_equal(wa.seen, "bob,aaron,alice,erin");
     walk wn = {0};
     assert_int_equal(eseal_store_user_list(s, "", user_cb, &wn), ESEAL_OK);
     assert_string_equal(wn.seen, "root");
@@ -331,6 +334,9 @@ static void tokens(void **state)
     assert_int_equal(eseal_store_token_insert(s, &t2, digest('b')), ESEAL_OK);
     assert_int_equal(eseal_store_token_insert(s, &t3, digest('C')), ESEAL_OK); /* kept lower-case */
     assert_int_equal(eseal_store_token_insert(s, &t4, digest('4')), ESEAL_OK);
+    /* created in the same millisecond as t3, added after: listed after it, not in id order */
+    eseal_token_info t0 = token("tok_0000000000000000", "bob", ORG_A, 200);
+    assert_int_equal(eseal_store_token_insert(s, &t0, digest('0')), ESEAL_OK);
     eseal_token_info out;
     assert_int_equal(eseal_store_token_by_digest(s, &out, digest('A')), ESEAL_OK);
     assert_string_equal(out.id, "tok_0000000000000001");
@@ -357,11 +363,12 @@ static void tokens(void **state)
     assert_string_equal(wlo.seen, "tok_0000000000000004");
     walk wo = {0};
     assert_int_equal(eseal_store_token_list(s, NULL, ORG_A, token_cb, &wo), ESEAL_OK);
-    assert_string_equal(wo.seen, "tok_0000000000000002,tok_0000000000000003,tok_0000000000000001");
+    assert_string_equal(wo.seen, "tok_0000000000000002,tok_0000000000000003,tok_0000000000000000,"
+                                 "tok_0000000000000001");
     walk wall = {0};
     assert_int_equal(eseal_store_token_list(s, NULL, NULL, token_cb, &wall), ESEAL_OK);
     assert_string_equal(wall.seen, "tok_0000000000000004,tok_0000000000000002,tok_0000000000000003,"
-                                   "tok_0000000000000001");
+                                   "tok_0000000000000000,tok_0000000000000001");
     walk wstop = {.stop_after = 1};
     assert_int_equal(eseal_store_token_list(s, NULL, NULL, token_cb, &wstop), 7);
     assert_int_equal(wstop.n, 1);
