@@ -525,6 +525,26 @@ static void plan(sqlite3 *db, const char *sql, char *out, size_t cap)
     sqlite3_finalize(st);
 }
 
+/* The schema of the store at `path`: every object's type, name and SQL, in name order. */
+static void schema_of(const char *path, char *out, size_t cap)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY name", -1,
+                                        &st, NULL),
+                     SQLITE_OK);
+    out[0] = '\0';
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        size_t at = strlen(out);
+        int n = snprintf(out + at, cap - at, "%s %s: %s\n", (const char *)sqlite3_column_text(st, 0),
+                         (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2));
+        assert_true(n > 0 && (size_t)n < cap - at); /* the buffer holds it all */
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 /*
  * A store made by the previous eseal (schema 3, with rows) opens, migrates to 4 and keeps its rows.
  * The version-3 store is this eseal's own with migration 4's objects dropped and user_version set
@@ -588,6 +608,14 @@ static void store_of_schema_3_migrated(void **state)
     assert_int_equal(eseal_store_org_find(s, &o, USCC_A), ESEAL_OK);
     assert_string_equal(o.id, ORG_A);
     eseal_store_close(s);
+    /* migrated, it has the schema of a store made at version 4 */
+    static char migrated[16384], fresh[16384];
+    char fresh_path[300];
+    eseal_store_close(open_fresh(fresh_path));
+    schema_of(path, migrated, sizeof(migrated));
+    schema_of(fresh_path, fresh, sizeof(fresh));
+    assert_non_null(strstr(fresh, "table tokens: CREATE TABLE tokens"));
+    assert_string_equal(migrated, fresh);
 
     /* The lists read their index (no scan, no sort of the table): users by organisation, tokens
      * by login and by organisation, in the order the backend asks for. */
