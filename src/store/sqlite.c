@@ -1320,8 +1320,9 @@ static int sq_user_insert(eseal_store_accounts_backend *be, const eseal_user *u,
 {
     sq *s = accounts_sq(be);
     sqlite3_stmt *st = NULL;
-    int rc = prepare(s, &st, "INSERT INTO users (login, display_name, org_id, roles, status, pw_hash, created, updated) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    int rc = prepare(s, &st,
+                     "INSERT INTO users (login, display_name, org_id, roles, status, pw_hash, created, updated) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (rc != ESEAL_OK) {
         return rc;
     }
@@ -1489,9 +1490,10 @@ static int sq_token_list(eseal_store_accounts_backend *be, const char *login, co
     sq *s = accounts_sq(be);
     sqlite3_stmt *st = NULL;
     const char *key = login != NULL ? login : org_id;
-    int rc = login != NULL    ? prepare(s, &st, "SELECT " TOKEN_COLS " FROM tokens WHERE login = ?1 ORDER BY created, rowid")
-             : org_id != NULL ? prepare(s, &st, "SELECT " TOKEN_COLS " FROM tokens WHERE org_id = ?1 ORDER BY created, rowid")
-                              : prepare(s, &st, "SELECT " TOKEN_COLS " FROM tokens ORDER BY created, rowid");
+    const char *sql = login != NULL    ? "SELECT " TOKEN_COLS " FROM tokens WHERE login = ?1 ORDER BY created, rowid"
+                      : org_id != NULL ? "SELECT " TOKEN_COLS " FROM tokens WHERE org_id = ?1 ORDER BY created, rowid"
+                                       : "SELECT " TOKEN_COLS " FROM tokens ORDER BY created, rowid";
+    int rc = prepare(s, &st, sql);
     if (rc == ESEAL_OK && key != NULL) {
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     }

@@ -394,7 +394,8 @@ static void tokens(void **state)
     eseal_token_info dup = token("tok_0000000000000005", "bob", ORG_A, 700);
     expect_error(eseal_store_token_insert(s, &dup, digest('B')), ESEAL_EEXISTS, "a token with the same digest exists");
     dup = token("tok_0000000000000002", "bob", ORG_A, 700);
-    expect_error(eseal_store_token_insert(s, &dup, digest('e')), ESEAL_EEXISTS, "a token 'tok_0000000000000002' exists");
+    expect_error(eseal_store_token_insert(s, &dup, digest('e')), ESEAL_EEXISTS,
+                 "a token 'tok_0000000000000002' exists");
     dup = token("tok_0000000000000005", "Nobody", ORG_A, 700);
     expect_error(eseal_store_token_insert(s, &dup, digest('e')), ESEAL_ENOTFOUND, "no user 'nobody'");
     expect_error(eseal_store_token_get(s, &out, "tok_0000000000000005"), ESEAL_ENOTFOUND,
@@ -691,7 +692,8 @@ static void accounts_backend_registration(void **state)
     assert_int_equal(eseal_store_org_find(s, &o, ORG_A), ESEAL_OK); /* found by id: one ask */
     assert_int_equal(w->gets, 4);
     walk wo = {0};
-    expect_error(eseal_store_org_list(s, org_cb, &wo), ESEAL_EUNSUPPORTED, "store: the accounts backend has no org_list");
+    expect_error(eseal_store_org_list(s, org_cb, &wo), ESEAL_EUNSUPPORTED,
+                 "store: the accounts backend has no org_list");
     uint32_t f;
     int64_t u;
     expect_error(eseal_store_throttle_get(s, "login:x", &f, &u), ESEAL_EUNSUPPORTED,
