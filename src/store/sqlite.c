@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The SQLite scheme: one database (WAL, foreign keys, versioned migrations, prepared statements
- * only) and the registry, PKI and log backends on its connection, so that one transaction spans
+ * only) and the registry, PKI, log and accounts backends on its connection, so that one transaction spans
  * them (eseal/sys/store_backend.h). Backends answer plain questions; the store above them keeps
  * the lookup rules and words "not found", "ambiguous" and "already recorded".
  */
@@ -50,9 +50,15 @@ typedef struct {
     sq *s;
 } sq_log;
 
+typedef struct {
+    eseal_store_accounts_backend be;
+    sq *s;
+} sq_accounts;
+
 static sq *registry_sq(eseal_store_registry_backend *be) { return ((sq_registry *)(void *)be)->s; }
 static sq *pki_sq(eseal_store_pki_backend *be) { return ((sq_pki *)(void *)be)->s; }
 static sq *log_sq(eseal_store_log_backend *be) { return ((sq_log *)(void *)be)->s; }
+static sq *accounts_sq(eseal_store_accounts_backend *be) { return ((sq_accounts *)(void *)be)->s; }
 
 static int fail(sqlite3 *db, const char *what)
 {
@@ -149,6 +155,41 @@ static const char *const migrations[] = {
     "  log_index INTEGER NOT NULL DEFAULT -1,"
     "  receipt TEXT NOT NULL DEFAULT ''"
     ");",
+    /* 4: the accounts (issue 19): organisations, users, API tokens, the login throttle. A missing
+     * code (uscc) or organisation (users.org_id) is NULL, so that UNIQUE and the foreign key let
+     * several rows have none. Lists read oldest first (created, then rowid: insertion order) from
+     * the indexes below, which carry the rowid. */
+    "CREATE TABLE orgs ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  uscc TEXT UNIQUE,"
+    "  created INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE users ("
+    "  login TEXT PRIMARY KEY,"
+    "  display_name TEXT NOT NULL DEFAULT '',"
+    "  org_id TEXT REFERENCES orgs(id),"
+    "  roles TEXT NOT NULL DEFAULT '',"
+    "  status INTEGER NOT NULL,"
+    "  pw_hash TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX users_org ON users(org_id, created);"
+    "CREATE TABLE tokens ("
+    "  id TEXT PRIMARY KEY,"
+    "  digest TEXT NOT NULL UNIQUE,"
+    "  login TEXT NOT NULL REFERENCES users(login),"
+    "  org_id TEXT NOT NULL DEFAULT '',"
+    "  scopes TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL DEFAULT 0,"
+    "  last_used INTEGER NOT NULL DEFAULT 0,"
+    "  revoked INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX tokens_login ON tokens(login, created);"
+    "CREATE INDEX tokens_org ON tokens(org_id, created);"
+    "CREATE TABLE throttle (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, until INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -1129,6 +1170,403 @@ static int sq_stamp_receipt_put(eseal_store_registry_backend *be, const char *se
     return rc;
 }
 
+/* ---- the accounts: organisations, users, API tokens, the login throttle ---------------------- */
+
+/* Copies text column `col` into an array of `cap` bytes (its NUL included); false when it does not
+ * fit (a row written by something else than this store: the caller says ESEAL_ESTORE). */
+static bool col_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, col); /* before _bytes, as SQLite asks */
+    size_t len = (size_t)sqlite3_column_bytes(st, col);
+    if (len >= cap) {
+        return false;
+    }
+    if (t != NULL && len > 0) {
+        memcpy(dst, t, len);
+    }
+    dst[len] = '\0';
+    return true;
+}
+
+static int too_long(const char *what)
+{
+    return es_code(es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "store: %s: a stored value is longer than its field",
+                                what));
+}
+
+/* Binds `text`, or NULL when it is "" (no code, no organisation: NULL is what UNIQUE and the foreign
+ * key let several rows have). */
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *text)
+{
+    if (text[0] == '\0') {
+        sqlite3_bind_null(st, i);
+    } else {
+        sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
+    }
+}
+
+/* Runs an INSERT: a taken key is ESEAL_EEXISTS, a foreign key naming no row ESEAL_ENOTFOUND
+ * (answers: the store words them); any other failure names `what`. */
+static int insert_done(sq *s, sqlite3_stmt *st, const char *what)
+{
+    int step = sqlite3_step(st);
+    int rc = ESEAL_OK;
+    if (step == SQLITE_CONSTRAINT) {
+        int ext = sqlite3_extended_errcode(s->db);
+        if (ext == SQLITE_CONSTRAINT_FOREIGNKEY) {
+            rc = ESEAL_ENOTFOUND;
+        } else if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE) {
+            rc = ESEAL_EEXISTS;
+        } else {
+            rc = fail(s->db, what);
+        }
+    } else if (step != SQLITE_DONE) {
+        rc = fail(s->db, what);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+#define ORG_COLS "id, name, coalesce(uscc, ''), created"
+
+static int row_to_org(sqlite3_stmt *st, eseal_org *o)
+{
+    memset(o, 0, sizeof(*o));
+    if (!col_text(st, 0, o->id, sizeof(o->id)) || !col_text(st, 1, o->name, sizeof(o->name)) ||
+        !col_text(st, 2, o->uscc, sizeof(o->uscc))) {
+        return too_long("reading an organisation");
+    }
+    o->created_ms = sqlite3_column_int64(st, 3);
+    return ESEAL_OK;
+}
+
+static int sq_org_insert(eseal_store_accounts_backend *be, const eseal_org *o)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO orgs (id, name, uscc, created) VALUES (?1, ?2, ?3, ?4)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, o->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, o->name, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 3, o->uscc);
+    sqlite3_bind_int64(st, 4, o->created_ms);
+    return insert_done(s, st, "recording an organisation");
+}
+
+static int sq_org_get(eseal_store_accounts_backend *be, eseal_org *out, eseal_store_match how, const char *key)
+{
+    sq *s = accounts_sq(be);
+    const char *sql = how == ESEAL_STORE_MATCH_ID     ? "SELECT " ORG_COLS " FROM orgs WHERE id = ?1"
+                      : how == ESEAL_STORE_MATCH_CODE ? "SELECT " ORG_COLS " FROM orgs WHERE uscc = ?1"
+                      : how == ESEAL_STORE_MATCH_NAME ? "SELECT " ORG_COLS " FROM orgs WHERE name = ?1"
+                                                      : NULL;
+    if (sql == NULL) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: no organisation lookup of kind %d", how));
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, sql);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        rc = row_to_org(st, out);
+    } else {
+        rc = step == SQLITE_DONE ? ESEAL_ENOTFOUND : fail(s->db, "looking up an organisation");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_org_list(eseal_store_accounts_backend *be, int (*cb)(const eseal_org *, void *), void *payload)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " ORG_COLS " FROM orgs ORDER BY created, rowid");
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        eseal_org o;
+        rc = row_to_org(st, &o);
+        rc = rc == ESEAL_OK ? cb(&o, payload) : rc;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "listing organisations");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+#define USER_COLS "login, display_name, coalesce(org_id, ''), roles, status, created, updated, pw_hash"
+
+/* A user row; its password hash into pw_hash (ESEAL_STORE_PW_HASH_MAX + 1 bytes) when not NULL. */
+static int row_to_user(sqlite3_stmt *st, eseal_user *u, char *pw_hash)
+{
+    memset(u, 0, sizeof(*u));
+    if (!col_text(st, 0, u->login, sizeof(u->login)) || !col_text(st, 1, u->display_name, sizeof(u->display_name)) ||
+        !col_text(st, 2, u->org_id, sizeof(u->org_id)) || !col_text(st, 3, u->roles, sizeof(u->roles)) ||
+        (pw_hash != NULL && !col_text(st, 7, pw_hash, ESEAL_STORE_PW_HASH_MAX + 1))) {
+        return too_long("reading a user");
+    }
+    u->status = (eseal_user_status)sqlite3_column_int(st, 4);
+    u->created_ms = sqlite3_column_int64(st, 5);
+    u->updated_ms = sqlite3_column_int64(st, 6);
+    return ESEAL_OK;
+}
+
+static int sq_user_insert(eseal_store_accounts_backend *be, const eseal_user *u, const char *pw_hash)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "INSERT INTO users (login, display_name, org_id, roles, status, pw_hash, created, updated) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, u->login, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, u->display_name, -1, SQLITE_STATIC);
+    bind_text_or_null(st, 3, u->org_id);
+    sqlite3_bind_text(st, 4, u->roles, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, (int)u->status);
+    sqlite3_bind_text(st, 6, pw_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, u->created_ms);
+    sqlite3_bind_int64(st, 8, u->updated_ms);
+    return insert_done(s, st, "recording a user");
+}
+
+static int sq_user_get(eseal_store_accounts_backend *be, eseal_user *out, char *pw_hash, const char *login)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " USER_COLS " FROM users WHERE login = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        rc = row_to_user(st, out, pw_hash);
+    } else {
+        rc = step == SQLITE_DONE ? ESEAL_ENOTFOUND : fail(s->db, "looking up a user");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* org_id NULL: every user; "": the users of no organisation (org_id IS NULL); else that one's. */
+static int sq_user_list(eseal_store_accounts_backend *be, const char *org_id, int (*cb)(const eseal_user *, void *),
+                        void *payload)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = org_id == NULL ? prepare(s, &st, "SELECT " USER_COLS " FROM users ORDER BY created, rowid")
+             : org_id[0] == '\0'
+                 ? prepare(s, &st, "SELECT " USER_COLS " FROM users WHERE org_id IS NULL ORDER BY created, rowid")
+                 : prepare(s, &st, "SELECT " USER_COLS " FROM users WHERE org_id = ?1 ORDER BY created, rowid");
+    if (rc == ESEAL_OK && org_id != NULL && org_id[0] != '\0') {
+        sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);
+    }
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        eseal_user u;
+        rc = row_to_user(st, &u, NULL);
+        rc = rc == ESEAL_OK ? cb(&u, payload) : rc;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "listing users");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_user_update(eseal_store_accounts_backend *be, const char *login, const char *roles, int status,
+                          const char *pw_hash, int64_t at_ms)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "UPDATE users SET roles = coalesce(?2, roles), "
+                             "status = CASE WHEN ?3 = 0 THEN status ELSE ?3 END, "
+                             "pw_hash = coalesce(?4, pw_hash), updated = ?5 WHERE login = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+    if (roles != NULL) {
+        sqlite3_bind_text(st, 2, roles, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 2);
+    }
+    sqlite3_bind_int(st, 3, status);
+    if (pw_hash != NULL) {
+        sqlite3_bind_text(st, 4, pw_hash, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 4);
+    }
+    sqlite3_bind_int64(st, 5, at_ms);
+    return exec_changes(s, st, "updating a user");
+}
+
+#define TOKEN_COLS "id, login, org_id, scopes, created, expires, last_used, revoked"
+
+static int row_to_token(sqlite3_stmt *st, eseal_token_info *t)
+{
+    memset(t, 0, sizeof(*t));
+    if (!col_text(st, 0, t->id, sizeof(t->id)) || !col_text(st, 1, t->login, sizeof(t->login)) ||
+        !col_text(st, 2, t->org_id, sizeof(t->org_id)) || !col_text(st, 3, t->scopes, sizeof(t->scopes))) {
+        return too_long("reading a token");
+    }
+    t->created_ms = sqlite3_column_int64(st, 4);
+    t->expires_ms = sqlite3_column_int64(st, 5);
+    t->last_used_ms = sqlite3_column_int64(st, 6);
+    t->revoked_ms = sqlite3_column_int64(st, 7);
+    return ESEAL_OK;
+}
+
+static int sq_token_insert(eseal_store_accounts_backend *be, const eseal_token_info *t, const char *digest_hex)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO tokens (id, digest, login, org_id, scopes, created, expires, last_used, "
+                             "revoked) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    const char *txt[] = {t->id, digest_hex, t->login, t->org_id, t->scopes};
+    for (int i = 0; i < ES_SQ_LEN(txt); i++) {
+        sqlite3_bind_text(st, i + 1, txt[i], -1, SQLITE_STATIC);
+    }
+    int64_t nums[] = {t->created_ms, t->expires_ms, t->last_used_ms, t->revoked_ms};
+    for (int i = 0; i < ES_SQ_LEN(nums); i++) {
+        sqlite3_bind_int64(st, 6 + i, nums[i]);
+    }
+    return insert_done(s, st, "recording a token");
+}
+
+/* Runs a query for one token (?1 bound by the caller): ESEAL_ENOTFOUND (an answer) when none. */
+static int one_token(sq *s, sqlite3_stmt *st, eseal_token_info *out)
+{
+    int rc;
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        rc = row_to_token(st, out);
+    } else {
+        rc = step == SQLITE_DONE ? ESEAL_ENOTFOUND : fail(s->db, "looking up a token");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_token_by_digest(eseal_store_accounts_backend *be, eseal_token_info *out, const char *digest_hex)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " TOKEN_COLS " FROM tokens WHERE digest = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, digest_hex, -1, SQLITE_STATIC);
+    return one_token(s, st, out);
+}
+
+static int sq_token_get(eseal_store_accounts_backend *be, eseal_token_info *out, const char *id)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " TOKEN_COLS " FROM tokens WHERE id = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    return one_token(s, st, out);
+}
+
+/* By login (the index tokens_login), else by organisation (tokens_org), else every token. */
+static int sq_token_list(eseal_store_accounts_backend *be, const char *login, const char *org_id,
+                         int (*cb)(const eseal_token_info *, void *), void *payload)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    const char *key = login != NULL ? login : org_id;
+    const char *sql = login != NULL    ? "SELECT " TOKEN_COLS " FROM tokens WHERE login = ?1 ORDER BY created, rowid"
+                      : org_id != NULL ? "SELECT " TOKEN_COLS " FROM tokens WHERE org_id = ?1 ORDER BY created, rowid"
+                                       : "SELECT " TOKEN_COLS " FROM tokens ORDER BY created, rowid";
+    int rc = prepare(s, &st, sql);
+    if (rc == ESEAL_OK && key != NULL) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    }
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        eseal_token_info t;
+        rc = row_to_token(st, &t);
+        rc = rc == ESEAL_OK ? cb(&t, payload) : rc;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "listing tokens");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_token_update(eseal_store_accounts_backend *be, const char *id, int64_t last_used_ms, int64_t revoked_ms)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "UPDATE tokens SET last_used = CASE WHEN ?2 = 0 THEN last_used ELSE ?2 END, "
+                             "revoked = CASE WHEN ?3 = 0 THEN revoked ELSE ?3 END WHERE id = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, last_used_ms);
+    sqlite3_bind_int64(st, 3, revoked_ms);
+    return exec_changes(s, st, "updating a token");
+}
+
+static int sq_throttle_get(eseal_store_accounts_backend *be, const char *key, uint32_t *failures, int64_t *until_ms)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT failures, until FROM throttle WHERE key = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    *failures = 0;
+    *until_ms = 0;
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        sqlite3_int64 f = sqlite3_column_int64(st, 0);
+        *failures = f < 0 ? 0 : f > UINT32_MAX ? UINT32_MAX : (uint32_t)f;
+        *until_ms = sqlite3_column_int64(st, 1);
+    } else if (step != SQLITE_DONE) {
+        rc = fail(s->db, "reading a throttle");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_throttle_put(eseal_store_accounts_backend *be, const char *key, uint32_t failures, int64_t until_ms)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = failures == 0 ? prepare(s, &st, "DELETE FROM throttle WHERE key = ?1")
+                           : prepare(s, &st, "INSERT INTO throttle (key, failures, until) VALUES (?1, ?2, ?3) "
+                                             "ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, "
+                                             "until = excluded.until");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (failures != 0) {
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)failures);
+        sqlite3_bind_int64(st, 3, until_ms);
+    }
+    return step_done(s, st, "writing a throttle", false);
+}
+
 static const eseal_store_db sqlite_db = {
     ESEAL_STORE_DB_VERSION, sq_migrate, sq_begin, sq_commit, sq_rollback, sq_free,
 };
@@ -1136,6 +1574,7 @@ static const eseal_store_db sqlite_db = {
 static void sq_registry_free(eseal_store_registry_backend *be) { es_free(be); }
 static void sq_pki_free(eseal_store_pki_backend *be) { es_free(be); }
 static void sq_log_free(eseal_store_log_backend *be) { es_free(be); }
+static void sq_accounts_free(eseal_store_accounts_backend *be) { es_free(be); }
 
 static const eseal_store_registry_backend sqlite_registry = {
     .version = ESEAL_STORE_REGISTRY_BACKEND_VERSION,
@@ -1189,8 +1628,27 @@ static const eseal_store_log_backend sqlite_log = {
     .free = sq_log_free,
 };
 
+static const eseal_store_accounts_backend sqlite_accounts = {
+    .version = ESEAL_STORE_ACCOUNTS_BACKEND_VERSION,
+    .org_insert = sq_org_insert,
+    .org_get = sq_org_get,
+    .org_list = sq_org_list,
+    .user_insert = sq_user_insert,
+    .user_get = sq_user_get,
+    .user_list = sq_user_list,
+    .user_update = sq_user_update,
+    .token_insert = sq_token_insert,
+    .token_by_digest = sq_token_by_digest,
+    .token_get = sq_token_get,
+    .token_list = sq_token_list,
+    .token_update = sq_token_update,
+    .throttle_get = sq_throttle_get,
+    .throttle_put = sq_throttle_put,
+    .free = sq_accounts_free,
+};
+
 static int sq_open(eseal_store_db **db_out, eseal_store_registry_backend **reg_out, eseal_store_pki_backend **pki_out,
-                   eseal_store_log_backend **log_out, const char *location)
+                   eseal_store_log_backend **log_out, eseal_store_accounts_backend **acc_out, const char *location)
 {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(location, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
@@ -1222,11 +1680,13 @@ static int sq_open(eseal_store_db **db_out, eseal_store_registry_backend **reg_o
     sq_registry *reg = es_calloc(1, sizeof(*reg));
     sq_pki *pki = es_calloc(1, sizeof(*pki));
     sq_log *log = es_calloc(1, sizeof(*log));
-    if (s == NULL || reg == NULL || pki == NULL || log == NULL) {
+    sq_accounts *acc = es_calloc(1, sizeof(*acc));
+    if (s == NULL || reg == NULL || pki == NULL || log == NULL || acc == NULL) {
         es_free(s);
         es_free(reg);
         es_free(pki);
         es_free(log);
+        es_free(acc);
         sqlite3_close(db);
         ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
@@ -1238,10 +1698,13 @@ static int sq_open(eseal_store_db **db_out, eseal_store_registry_backend **reg_o
     pki->s = s;
     log->be = sqlite_log;
     log->s = s;
+    acc->be = sqlite_accounts;
+    acc->s = s;
     *db_out = &s->be;
     *reg_out = &reg->be;
     *pki_out = &pki->be;
     *log_out = &log->be;
+    *acc_out = &acc->be;
     return ESEAL_OK;
 }
 

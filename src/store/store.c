@@ -48,10 +48,11 @@ typedef struct {
 
 struct eseal_store {
     eseal_store_db *db;
-    store_concern reg, pki, log;
+    store_concern reg, pki, log, acc;
     eseal_store_registry_backend *r; /* the backend of highest priority of each concern */
     eseal_store_pki_backend *p;
     eseal_store_log_backend *l;
+    eseal_store_accounts_backend *a;
     int schema_version;
 };
 
@@ -77,6 +78,7 @@ static int unsupported(const char *concern, const char *fn)
 #define REG(s, fn, ...) ((s)->r->fn != NULL ? (s)->r->fn((s)->r, __VA_ARGS__) : unsupported("registry", #fn))
 #define PKI(s, fn, ...) ((s)->p->fn != NULL ? (s)->p->fn((s)->p, __VA_ARGS__) : unsupported("PKI", #fn))
 #define LOG(s, fn, ...) ((s)->l->fn != NULL ? (s)->l->fn((s)->l, __VA_ARGS__) : unsupported("log", #fn))
+#define ACC(s, fn, ...) ((s)->a->fn != NULL ? (s)->a->fn((s)->a, __VA_ARGS__) : unsupported("accounts", #fn))
 
 static int store_einval(const char *what)
 {
@@ -124,6 +126,14 @@ static void free_pki(void *be)
 static void free_log(void *be)
 {
     eseal_store_log_backend *b = be;
+    if (b->free != NULL) {
+        b->free(b);
+    }
+}
+
+static void free_accounts(void *be)
+{
+    eseal_store_accounts_backend *b = be;
     if (b->free != NULL) {
         b->free(b);
     }
@@ -196,9 +206,21 @@ int eseal_store_add_log_backend(eseal_store *s, eseal_store_log_backend *be, int
     return rc;
 }
 
+int eseal_store_add_accounts_backend(eseal_store *s, eseal_store_accounts_backend *be, int priority)
+{
+    void *cur = s != NULL ? s->a : NULL;
+    int rc = add_backend(s, s != NULL ? &s->acc : NULL, be, be != NULL ? be->version : 0,
+                         ESEAL_STORE_ACCOUNTS_BACKEND_VERSION, "accounts", free_accounts, priority, &cur);
+    if (rc == ESEAL_OK) {
+        s->a = cur;
+    }
+    return rc;
+}
+
 eseal_store_registry_backend *eseal_store_registry_backend_current(eseal_store *s) { return s != NULL ? s->r : NULL; }
 eseal_store_pki_backend *eseal_store_pki_backend_current(eseal_store *s) { return s != NULL ? s->p : NULL; }
 eseal_store_log_backend *eseal_store_log_backend_current(eseal_store *s) { return s != NULL ? s->l : NULL; }
+eseal_store_accounts_backend *eseal_store_accounts_backend_current(eseal_store *s) { return s != NULL ? s->a : NULL; }
 
 /* ---- opening, closing, transactions -------------------------------------------------------- */
 
@@ -224,6 +246,7 @@ void eseal_store_close(eseal_store *s)
     concern_free(&s->reg, free_registry);
     concern_free(&s->pki, free_pki);
     concern_free(&s->log, free_log);
+    concern_free(&s->acc, free_accounts);
     if (s->db != NULL && s->db->free != NULL) {
         s->db->free(s->db);
     }
@@ -257,7 +280,8 @@ int eseal_store_open(eseal_store **out, const char *location)
     eseal_store_registry_backend *reg = NULL;
     eseal_store_pki_backend *pki = NULL;
     eseal_store_log_backend *log = NULL;
-    int rc = scheme->open(&s->db, &reg, &pki, &log, rest);
+    eseal_store_accounts_backend *acc = NULL;
+    int rc = scheme->open(&s->db, &reg, &pki, &log, &acc, rest);
     if (rc != ESEAL_OK) {
         es_free(s);
         return rc;
@@ -265,6 +289,7 @@ int eseal_store_open(eseal_store **out, const char *location)
     rc = eseal_store_add_registry_backend(s, reg, 0);
     rc = rc == ESEAL_OK ? eseal_store_add_pki_backend(s, pki, 0) : (free_pki(pki), rc);
     rc = rc == ESEAL_OK ? eseal_store_add_log_backend(s, log, 0) : (free_log(log), rc);
+    rc = rc == ESEAL_OK ? eseal_store_add_accounts_backend(s, acc, 0) : (free_accounts(acc), rc);
     if (rc == ESEAL_OK) {
         rc = s->db->migrate(s->db, &s->schema_version);
     }
@@ -813,4 +838,284 @@ int eseal_store_meta(eseal_store *s, eseal_buf *out, const char *name)
 int eseal_store_meta_put(eseal_store *s, const char *name, const void *data, size_t len)
 {
     return name == NULL || (data == NULL && len != 0) ? store_einval("named value") : LOG(s, meta_put, name, data, len);
+}
+
+/* ---- the accounts: organisations, users, API tokens, the login throttle --------------------- */
+
+/* A unified social credit code (GB 32100-2015) has 18 characters: eseal_org.uscc holds one. */
+#define ES_STORE_USCC_LEN 18
+_Static_assert(sizeof(((eseal_org *)0)->uscc) == ES_STORE_USCC_LEN + 1, "eseal_org.uscc holds one code");
+/* A token's digest: SHA-256 in hex. */
+#define ES_STORE_DIGEST_HEX_LEN 64
+
+/* `str` has min..max bytes before its NUL (read at most max + 1 bytes: the arrays of the records of
+ * eseal/accounts.h have max + 1, and one without a NUL is refused, not read past). */
+static bool bounded(const char *str, size_t min, size_t max)
+{
+    if (str == NULL) {
+        return false;
+    }
+    size_t n = strnlen(str, max + 1);
+    return n >= min && n <= max;
+}
+
+/* Logins are kept lower-case: "Alice" and "alice" are one user. False for an empty or long one. */
+static bool login_fold(char out[ESEAL_LOGIN_MAX + 1], const char *login)
+{
+    if (!bounded(login, 1, ESEAL_LOGIN_MAX)) {
+        return false;
+    }
+    fold(out, login, strlen(login), false);
+    return true;
+}
+
+/* A token digest: 64 hex digits, kept lower-case. */
+static bool digest_fold(char out[ES_STORE_DIGEST_HEX_LEN + 1], const char *hex)
+{
+    if (!bounded(hex, ES_STORE_DIGEST_HEX_LEN, ES_STORE_DIGEST_HEX_LEN)) {
+        return false;
+    }
+    for (size_t i = 0; i < ES_STORE_DIGEST_HEX_LEN; i++) {
+        char c = hex[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+            return false;
+        }
+    }
+    fold(out, hex, ES_STORE_DIGEST_HEX_LEN, false);
+    return true;
+}
+
+static bool user_status_ok(int status) { return status == ESEAL_USER_ACTIVE || status == ESEAL_USER_DISABLED; }
+
+int eseal_store_org_insert(eseal_store *s, const eseal_org *org)
+{
+    if (s == NULL || org == NULL) {
+        return store_einval("organisation");
+    }
+    if (!bounded(org->id, 1, ESEAL_ORG_ID_LEN)) {
+        return store_einval("organisation id");
+    }
+    if (!bounded(org->name, 1, ESEAL_ORG_NAME_MAX)) {
+        return store_einval("organisation name");
+    }
+    if (!bounded(org->uscc, 0, ES_STORE_USCC_LEN)) {
+        return store_einval("organisation code");
+    }
+    eseal_org o = *org;
+    fold(o.uscc, org->uscc, strlen(org->uscc), true);
+    int rc = ACC(s, org_insert, &o);
+    if (rc != ESEAL_EEXISTS) {
+        return rc;
+    }
+    /* The backend says a key is taken, not which: the store asks, name first (the likeliest). */
+    eseal_org other;
+    if (ACC(s, org_get, &other, ESEAL_STORE_MATCH_NAME, o.name) == ESEAL_OK) {
+        return ES_STORE_WORD(rc, ESEAL_EEXISTS, "an organisation named '%s' exists", o.name);
+    }
+    if (o.uscc[0] != '\0' && ACC(s, org_get, &other, ESEAL_STORE_MATCH_CODE, o.uscc) == ESEAL_OK) {
+        return ES_STORE_WORD(rc, ESEAL_EEXISTS, "an organisation with code '%s' exists", o.uscc);
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "an organisation with id '%s' exists", o.id);
+}
+
+/* An organisation reference: its id, else its code (either case), else its name; each exactly. */
+int eseal_store_org_find(eseal_store *s, eseal_org *out, const char *ref)
+{
+    if (s == NULL || out == NULL || !bounded(ref, 1, ESEAL_ORG_NAME_MAX)) {
+        return store_einval("organisation reference");
+    }
+    size_t n = strlen(ref);
+    int rc = ESEAL_ENOTFOUND;
+    if (n <= ESEAL_ORG_ID_LEN) {
+        rc = ACC(s, org_get, out, ESEAL_STORE_MATCH_ID, ref);
+    }
+    if (rc == ESEAL_ENOTFOUND && n <= ES_STORE_USCC_LEN) {
+        char code[ES_STORE_USCC_LEN + 1];
+        fold(code, ref, n, true);
+        rc = ACC(s, org_get, out, ESEAL_STORE_MATCH_CODE, code);
+    }
+    if (rc == ESEAL_ENOTFOUND) {
+        rc = ACC(s, org_get, out, ESEAL_STORE_MATCH_NAME, ref);
+    }
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no organisation '%s'", ref);
+}
+
+int eseal_store_org_list(eseal_store *s, int (*cb)(const eseal_org *, void *), void *payload)
+{
+    return s == NULL || cb == NULL ? store_einval("callback") : ACC(s, org_list, cb, payload);
+}
+
+int eseal_store_user_insert(eseal_store *s, const eseal_user *u, const char *pw_hash)
+{
+    char login[ESEAL_LOGIN_MAX + 1];
+    if (s == NULL || u == NULL) {
+        return store_einval("user");
+    }
+    if (!login_fold(login, u->login)) {
+        return store_einval("login");
+    }
+    if (!bounded(u->display_name, 0, ESEAL_DISPLAY_NAME_MAX)) {
+        return store_einval("display name");
+    }
+    if (!bounded(u->org_id, 0, ESEAL_ORG_ID_LEN)) {
+        return store_einval("organisation id");
+    }
+    if (!bounded(u->roles, 0, ESEAL_ROLES_MAX)) {
+        return store_einval("roles");
+    }
+    if (!user_status_ok((int)u->status)) {
+        return store_einval("user status");
+    }
+    if (pw_hash != NULL && !bounded(pw_hash, 0, ESEAL_STORE_PW_HASH_MAX)) {
+        return store_einval("password hash");
+    }
+    eseal_user r = *u;
+    memcpy(r.login, login, sizeof(login));
+    int rc = ACC(s, user_insert, &r, pw_hash != NULL ? pw_hash : "");
+    if (rc == ESEAL_ENOTFOUND) {
+        return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no organisation '%s'", r.org_id);
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "a user '%s' exists", login);
+}
+
+int eseal_store_user_get(eseal_store *s, eseal_user *out, char *pw_hash, const char *login)
+{
+    char key[ESEAL_LOGIN_MAX + 1];
+    if (s == NULL || out == NULL) {
+        return store_einval("user query");
+    }
+    if (!login_fold(key, login)) {
+        return store_einval("login");
+    }
+    int rc = ACC(s, user_get, out, pw_hash, key);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no user '%s'", key);
+}
+
+int eseal_store_user_list(eseal_store *s, const char *org_id, int (*cb)(const eseal_user *, void *), void *payload)
+{
+    if (s == NULL || cb == NULL) {
+        return store_einval("callback");
+    }
+    if (org_id != NULL && !bounded(org_id, 0, ESEAL_ORG_ID_LEN)) {
+        return store_einval("organisation id");
+    }
+    return ACC(s, user_list, org_id, cb, payload);
+}
+
+int eseal_store_user_update(eseal_store *s, const char *login, const char *roles, int status, const char *pw_hash,
+                            int64_t at_ms)
+{
+    char key[ESEAL_LOGIN_MAX + 1];
+    if (s == NULL || !login_fold(key, login)) {
+        return store_einval("login");
+    }
+    if (roles != NULL && !bounded(roles, 0, ESEAL_ROLES_MAX)) {
+        return store_einval("roles");
+    }
+    if (status != 0 && !user_status_ok(status)) {
+        return store_einval("user status");
+    }
+    if (pw_hash != NULL && !bounded(pw_hash, 0, ESEAL_STORE_PW_HASH_MAX)) {
+        return store_einval("password hash");
+    }
+    int rc = ACC(s, user_update, key, roles, status, pw_hash, at_ms);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no user '%s'", key);
+}
+
+int eseal_store_token_insert(eseal_store *s, const eseal_token_info *t, const char *digest_hex)
+{
+    char login[ESEAL_LOGIN_MAX + 1], digest[ES_STORE_DIGEST_HEX_LEN + 1];
+    if (s == NULL || t == NULL) {
+        return store_einval("token");
+    }
+    if (!bounded(t->id, 1, ESEAL_TOKEN_ID_LEN)) {
+        return store_einval("token id");
+    }
+    if (!login_fold(login, t->login)) {
+        return store_einval("login");
+    }
+    if (!bounded(t->org_id, 0, ESEAL_ORG_ID_LEN)) {
+        return store_einval("organisation id");
+    }
+    if (!bounded(t->scopes, 0, ESEAL_SCOPES_MAX)) {
+        return store_einval("scopes");
+    }
+    if (!digest_fold(digest, digest_hex)) {
+        return store_einval("token digest");
+    }
+    eseal_token_info r = *t;
+    memcpy(r.login, login, sizeof(login));
+    int rc = ACC(s, token_insert, &r, digest);
+    if (rc == ESEAL_ENOTFOUND) {
+        return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no user '%s'", login);
+    }
+    if (rc != ESEAL_EEXISTS) {
+        return rc;
+    }
+    /* Which key is taken: the id, else the digest (never printed: it stands for a secret). */
+    eseal_token_info other;
+    if (ACC(s, token_get, &other, r.id) == ESEAL_OK) {
+        return ES_STORE_WORD(rc, ESEAL_EEXISTS, "a token '%s' exists", r.id);
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "a token with the same digest exists");
+}
+
+int eseal_store_token_by_digest(eseal_store *s, eseal_token_info *out, const char *digest_hex)
+{
+    char digest[ES_STORE_DIGEST_HEX_LEN + 1];
+    if (s == NULL || out == NULL || !digest_fold(digest, digest_hex)) {
+        return store_einval("token digest");
+    }
+    int rc = ACC(s, token_by_digest, out, digest);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no token with that digest");
+}
+
+int eseal_store_token_get(eseal_store *s, eseal_token_info *out, const char *id)
+{
+    if (s == NULL || out == NULL || !bounded(id, 1, ESEAL_TOKEN_ID_LEN)) {
+        return store_einval("token id");
+    }
+    int rc = ACC(s, token_get, out, id);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no token '%s'", id);
+}
+
+int eseal_store_token_list(eseal_store *s, const char *login, const char *org_id,
+                           int (*cb)(const eseal_token_info *, void *), void *payload)
+{
+    char key[ESEAL_LOGIN_MAX + 1];
+    if (s == NULL || cb == NULL) {
+        return store_einval("callback");
+    }
+    if (login != NULL && !login_fold(key, login)) {
+        return store_einval("login");
+    }
+    if (org_id != NULL && !bounded(org_id, 0, ESEAL_ORG_ID_LEN)) {
+        return store_einval("organisation id");
+    }
+    return ACC(s, token_list, login != NULL ? key : NULL, org_id, cb, payload);
+}
+
+int eseal_store_token_update(eseal_store *s, const char *id, int64_t last_used_ms, int64_t revoked_ms)
+{
+    if (s == NULL || !bounded(id, 1, ESEAL_TOKEN_ID_LEN)) {
+        return store_einval("token id");
+    }
+    int rc = ACC(s, token_update, id, last_used_ms, revoked_ms);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no token '%s'", id);
+}
+
+int eseal_store_throttle_get(eseal_store *s, const char *key, uint32_t *failures, int64_t *until_ms)
+{
+    if (s == NULL || failures == NULL || until_ms == NULL || !bounded(key, 1, ESEAL_STORE_THROTTLE_KEY_MAX)) {
+        return store_einval("throttle key");
+    }
+    return ACC(s, throttle_get, key, failures, until_ms);
+}
+
+int eseal_store_throttle_put(eseal_store *s, const char *key, uint32_t failures, int64_t until_ms)
+{
+    if (s == NULL || !bounded(key, 1, ESEAL_STORE_THROTTLE_KEY_MAX)) {
+        return store_einval("throttle key");
+    }
+    return ACC(s, throttle_put, key, failures, until_ms);
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eseal — the store (advanced API, under sys/): certificate records, serial counters, CRLs, the
- * seal registry, the audit log's tables, stamps.
+ * seal registry, the audit log's tables, stamps, and the accounts (organisations, users, API
+ * tokens, login throttling).
  *
  * One interface over SQLite (the embedded default, WAL mode, versioned migrations) and, later,
  * PostgreSQL: the store keeps the rules (reference forms, ambiguity, limits, messages) and hands
- * plain questions to one small backend per concern, registry, PKI and log, all on one database
- * (sys/store_backend.h). Every change is a transaction; eseal_store_begin .. commit spans all three.
+ * plain questions to one small backend per concern, registry, PKI, log and accounts, all on one
+ * database (sys/store_backend.h). Every change is a transaction; eseal_store_begin .. commit spans
+ * all four.
  *
  * Not part of the front door: nothing here asks who is acting, checks the policy or writes an
  * audit entry. Programs change the platform's state through eseal/instance.h and eseal/log.h
@@ -16,6 +18,7 @@
 #ifndef ESEAL_SYS_STORE_H
 #define ESEAL_SYS_STORE_H
 
+#include "../accounts.h"
 #include "../common.h"
 #include "../records.h"
 
@@ -166,6 +169,81 @@ ESEAL_EXTERN(int) eseal_store_stamp_insert(eseal_store *s, const eseal_stamp_rec
 /** Finds a stamp by serial (case-insensitive: serials are kept upper-case); ESEAL_ENOTFOUND. */
 ESEAL_EXTERN(int) eseal_store_stamp_find(eseal_store *s, eseal_stamp_record *out, const char *serial);
 ESEAL_EXTERN(int) eseal_store_stamp_receipt_put(eseal_store *s, const char *serial, const char *receipt);
+
+/* ---- the accounts (issue 19 §1; the front door, eseal/accounts.h, owns the meaning) ---------- */
+
+/*
+ * The rules every accounts backend shares (src/store/store.c): every string is checked against
+ * its bound in eseal/accounts.h (an empty or longer one is ESEAL_EINVAL "store: invalid ...", as
+ * is a string of a record that fills its array without a NUL); logins are folded to lower case
+ * before they are stored and before they are looked up; unified social credit codes are kept and
+ * looked up upper-case; a token digest is 64 hex digits, kept lower-case. Nothing here checks who
+ * acts, the policy, a password's quality or a role's name: that is the front door's.
+ */
+
+/**
+ * Adds an organisation (its uscc upper-cased; "" for none). ESEAL_EEXISTS "an organisation named
+ * '%s' exists" / "an organisation with code '%s' exists" / "an organisation with id '%s' exists".
+ */
+ESEAL_EXTERN(int) eseal_store_org_insert(eseal_store *s, const eseal_org *org);
+/**
+ * The organisation whose id, uscc or name equals `ref` exactly (ids first, then codes, upper-cased,
+ * then names); `ref` has 1 to ESEAL_ORG_NAME_MAX bytes (else ESEAL_EINVAL). ESEAL_ENOTFOUND
+ * "no organisation '%s'".
+ */
+ESEAL_EXTERN(int) eseal_store_org_find(eseal_store *s, eseal_org *out, const char *ref);
+/** Every organisation, oldest first (created, then insertion order); a non-zero return of cb stops and is returned. */
+ESEAL_EXTERN(int) eseal_store_org_list(eseal_store *s, int (*cb)(const eseal_org *org, void *payload), void *payload);
+
+/**
+ * Adds a user with its password hash (the PHC string; "" or NULL for none). Its org_id is an
+ * organisation's id (ESEAL_ENOTFOUND "no organisation '%s'" otherwise) or "" for a user of no
+ * organisation; its status ESEAL_USER_ACTIVE or ESEAL_USER_DISABLED. ESEAL_EEXISTS "a user '%s'
+ * exists".
+ */
+ESEAL_EXTERN(int) eseal_store_user_insert(eseal_store *s, const eseal_user *u, const char *pw_hash);
+/** The longest password hash the store keeps (a PHC string of argon2id is about 100). */
+#define ESEAL_STORE_PW_HASH_MAX 191
+/**
+ * The user `login` (exact; logins are stored lower-case and looked up lower-cased); pw_hash (may
+ * be NULL, else ESEAL_STORE_PW_HASH_MAX + 1 bytes) receives its hash. ESEAL_ENOTFOUND "no user '%s'".
+ */
+ESEAL_EXTERN(int) eseal_store_user_get(eseal_store *s, eseal_user *out, char *pw_hash, const char *login);
+/** The users of org_id (NULL: all), oldest first (created, then insertion order). */
+ESEAL_EXTERN(int) eseal_store_user_list(eseal_store *s, const char *org_id,
+                                        int (*cb)(const eseal_user *u, void *payload), void *payload);
+/**
+ * Changes a user: roles (NULL: kept), status (0: kept), pw_hash (NULL: kept); updated_ms = at_ms.
+ * ESEAL_ENOTFOUND "no user '%s'".
+ */
+ESEAL_EXTERN(int) eseal_store_user_update(eseal_store *s, const char *login, const char *roles, int status,
+                                          const char *pw_hash, int64_t at_ms);
+
+/**
+ * Adds a token record with the SHA-256 hex of the token (64 hex digits, kept lower-case). Its
+ * login is folded to lower case and must name a user (ESEAL_ENOTFOUND "no user '%s'"). ESEAL_EEXISTS
+ * "a token '%s' exists" when the id is taken, "a token with the same digest exists" when the digest is.
+ */
+ESEAL_EXTERN(int) eseal_store_token_insert(eseal_store *s, const eseal_token_info *t, const char *digest_hex);
+/** The token whose digest is `digest_hex` (64 hex digits); ESEAL_ENOTFOUND "no token with that digest". */
+ESEAL_EXTERN(int) eseal_store_token_by_digest(eseal_store *s, eseal_token_info *out, const char *digest_hex);
+/** The token with id `id`; ESEAL_ENOTFOUND "no token '%s'". */
+ESEAL_EXTERN(int) eseal_store_token_get(eseal_store *s, eseal_token_info *out, const char *id);
+/** The tokens of `login` (NULL: of every user of org_id; both NULL: all), oldest first; revoked ones too. */
+ESEAL_EXTERN(int) eseal_store_token_list(eseal_store *s, const char *login, const char *org_id,
+                                         int (*cb)(const eseal_token_info *t, void *payload), void *payload);
+/** Notes a use (last_used_ms, 0: kept) and/or a revocation (revoked_ms, 0: kept). ESEAL_ENOTFOUND "no token '%s'". */
+ESEAL_EXTERN(int) eseal_store_token_update(eseal_store *s, const char *id, int64_t last_used_ms, int64_t revoked_ms);
+
+/** The longest throttle key: "login:" or "addr:" and a login or an address, with room. */
+#define ESEAL_STORE_THROTTLE_KEY_MAX 128
+/**
+ * The failure count and the time before which no attempt is taken for a throttle key ("login:alice",
+ * "addr:10.0.0.1"; 1 to ESEAL_STORE_THROTTLE_KEY_MAX bytes); both 0 when there is no row.
+ */
+ESEAL_EXTERN(int) eseal_store_throttle_get(eseal_store *s, const char *key, uint32_t *failures, int64_t *until_ms);
+/** Sets them (failures 0: the row is removed). */
+ESEAL_EXTERN(int) eseal_store_throttle_put(eseal_store *s, const char *key, uint32_t failures, int64_t until_ms);
 
 ESEAL_END_DECL
 

@@ -2,7 +2,7 @@
 /*
  * eseal — store backends (advanced API).
  *
- * A store is one database and three concerns, each served by a small backend (the shape of
+ * A store is one database and four concerns, each served by a small backend (the shape of
  * libgit2's object database: backends as versioned tables added with a priority,
  * git_odb_add_backend):
  *
@@ -20,6 +20,9 @@
  *    private values kept beside entries (salts, tokens) and small named values (the publisher's
  *    and witnesses' state). Append-mostly and read by the tile server; the concern most likely to
  *    be tuned on its own (partitions, another tablespace).
+ *  - the accounts (eseal_store_accounts_backend, issue 19): organisations, users with their
+ *    password hashes, API tokens (kept as their SHA-256 only) and the login throttle's counters.
+ *    What authentication and the front door's account calls read and write.
  *
  * The split follows who reads and writes the rows, not the tables: each concern is a few tables
  * that a PostgreSQL backend writes as plain SQL.
@@ -40,7 +43,7 @@
  * so a small backend (a test's) implements only what it needs.
  *
  * Registration: eseal_store_open() picks the scheme from the location ("sqlite:PATH" or a plain
- * path; "postgresql:" when that backend exists), which opens the database and makes its three
+ * path; "postgresql:" when that backend exists), which opens the database and makes its four
  * concern backends, added at priority 0. eseal_store_add_*_backend() adds another backend for one
  * concern: every call of that concern then goes to the backend of highest priority (the one added
  * last among equals). Unlike libgit2's odb, reads do not fall through to lower backends: registry
@@ -74,6 +77,8 @@ typedef enum {
     ESEAL_STORE_MATCH_PREFIX,      /**< the id starts with the key */
     ESEAL_STORE_MATCH_SERIAL,      /**< certificates: the serial (upper-case hex) equals the key */
     ESEAL_STORE_MATCH_FINGERPRINT, /**< certificates: the fingerprint (lower-case hex) equals the key */
+    ESEAL_STORE_MATCH_CODE,        /**< organisations: the unified social credit code (upper-case) equals the key */
+    ESEAL_STORE_MATCH_NAME,        /**< organisations: the name equals the key (exact, case-sensitive) */
 } eseal_store_match;
 
 /* ---- the database ------------------------------------------------------------------------- */
@@ -216,21 +221,70 @@ struct eseal_store_log_backend {
     void (*free)(eseal_store_log_backend *be);
 };
 
+/* ---- the accounts: organisations, users, API tokens, the login throttle -------------------- */
+
+#define ESEAL_STORE_ACCOUNTS_BACKEND_VERSION 1
+
+typedef struct eseal_store_accounts_backend eseal_store_accounts_backend;
+
+/*
+ * Strings arrive checked against the bounds of eseal/accounts.h and in the case stored (logins
+ * lower-case, codes upper-case, digests lower-case hex); a record read back whose string does not
+ * fit its array is ESEAL_ESTORE. "" for an organisation's uscc or a user's org_id means none (two
+ * organisations without a code do not collide). Lists are oldest first: created, then insertion
+ * order; a non-zero return of cb stops and is returned.
+ */
+struct eseal_store_accounts_backend {
+    unsigned int version; /**< ESEAL_STORE_ACCOUNTS_BACKEND_VERSION */
+    /** ESEAL_EEXISTS when the id, the name or the uscc is taken (no message: the store asks which). */
+    int (*org_insert)(eseal_store_accounts_backend *be, const eseal_org *org);
+    /** how: ESEAL_STORE_MATCH_ID (the id), ESEAL_STORE_MATCH_CODE (uscc), ESEAL_STORE_MATCH_NAME; ESEAL_ENOTFOUND. */
+    int (*org_get)(eseal_store_accounts_backend *be, eseal_org *out, eseal_store_match how, const char *key);
+    int (*org_list)(eseal_store_accounts_backend *be, int (*cb)(const eseal_org *, void *), void *payload);
+    /** ESEAL_EEXISTS when the login is taken; ESEAL_ENOTFOUND when org_id (not "") names no organisation. */
+    int (*user_insert)(eseal_store_accounts_backend *be, const eseal_user *u, const char *pw_hash);
+    /** pw_hash may be NULL, else ESEAL_STORE_PW_HASH_MAX + 1 bytes. ESEAL_ENOTFOUND. */
+    int (*user_get)(eseal_store_accounts_backend *be, eseal_user *out, char *pw_hash, const char *login);
+    /** The users of org_id (NULL: all). */
+    int (*user_list)(eseal_store_accounts_backend *be, const char *org_id, int (*cb)(const eseal_user *, void *),
+                     void *payload);
+    /** roles NULL, status 0 and pw_hash NULL keep the stored value; updated = at_ms. ESEAL_ENOTFOUND. */
+    int (*user_update)(eseal_store_accounts_backend *be, const char *login, const char *roles, int status,
+                       const char *pw_hash, int64_t at_ms);
+    /** ESEAL_EEXISTS when the id or the digest is taken; ESEAL_ENOTFOUND when the login names no user. */
+    int (*token_insert)(eseal_store_accounts_backend *be, const eseal_token_info *t, const char *digest_hex);
+    /** ESEAL_ENOTFOUND. */
+    int (*token_by_digest)(eseal_store_accounts_backend *be, eseal_token_info *out, const char *digest_hex);
+    /** ESEAL_ENOTFOUND. */
+    int (*token_get)(eseal_store_accounts_backend *be, eseal_token_info *out, const char *id);
+    /** The tokens of login (NULL: those whose org_id is org_id; both NULL: all). */
+    int (*token_list)(eseal_store_accounts_backend *be, const char *login, const char *org_id,
+                      int (*cb)(const eseal_token_info *, void *), void *payload);
+    /** A 0 keeps the stored value. ESEAL_ENOTFOUND. */
+    int (*token_update)(eseal_store_accounts_backend *be, const char *id, int64_t last_used_ms, int64_t revoked_ms);
+    /** Both 0 when the key has no row. */
+    int (*throttle_get)(eseal_store_accounts_backend *be, const char *key, uint32_t *failures, int64_t *until_ms);
+    /** failures 0 removes the row. */
+    int (*throttle_put)(eseal_store_accounts_backend *be, const char *key, uint32_t failures, int64_t until_ms);
+    void (*free)(eseal_store_accounts_backend *be);
+};
+
 /* ---- schemes and registration -------------------------------------------------------------- */
 
-#define ESEAL_STORE_SCHEME_VERSION 1
+/* Version 2 (issue 19): open makes a fourth backend, the accounts'. */
+#define ESEAL_STORE_SCHEME_VERSION 2
 
 /** A kind of database: what eseal_store_open() finds by the location's scheme. */
 typedef struct {
     unsigned int version; /**< ESEAL_STORE_SCHEME_VERSION */
     const char *scheme;   /**< "sqlite"; later "postgresql" */
     /**
-     * Opens the database at `location` (the part after "scheme:") and makes the three concern
-     * backends on it. On success the caller owns all four (the store frees them at close); on
+     * Opens the database at `location` (the part after "scheme:") and makes the four concern
+     * backends on it. On success the caller owns all five (the store frees them at close); on
      * failure nothing is left.
      */
     int (*open)(eseal_store_db **db, eseal_store_registry_backend **registry, eseal_store_pki_backend **pki,
-                eseal_store_log_backend **log, const char *location);
+                eseal_store_log_backend **log, eseal_store_accounts_backend **accounts, const char *location);
 } eseal_store_scheme;
 
 /** The built-in SQLite scheme (WAL, versioned migrations). */
@@ -245,11 +299,13 @@ ESEAL_EXTERN(const eseal_store_scheme *) eseal_store_scheme_sqlite(void);
 ESEAL_EXTERN(int) eseal_store_add_registry_backend(eseal_store *s, eseal_store_registry_backend *be, int priority);
 ESEAL_EXTERN(int) eseal_store_add_pki_backend(eseal_store *s, eseal_store_pki_backend *be, int priority);
 ESEAL_EXTERN(int) eseal_store_add_log_backend(eseal_store *s, eseal_store_log_backend *be, int priority);
+ESEAL_EXTERN(int) eseal_store_add_accounts_backend(eseal_store *s, eseal_store_accounts_backend *be, int priority);
 
 /** The backend a concern's calls go to now (borrowed: the store still owns it); what a wrapper wraps. */
 ESEAL_EXTERN(eseal_store_registry_backend *) eseal_store_registry_backend_current(eseal_store *s);
 ESEAL_EXTERN(eseal_store_pki_backend *) eseal_store_pki_backend_current(eseal_store *s);
 ESEAL_EXTERN(eseal_store_log_backend *) eseal_store_log_backend_current(eseal_store *s);
+ESEAL_EXTERN(eseal_store_accounts_backend *) eseal_store_accounts_backend_current(eseal_store *s);
 
 ESEAL_END_DECL
 
