@@ -24,9 +24,10 @@
  * Every user may read itself, change its own password, and make, list and revoke its own
  * tokens; a token never gives more than its user's roles allow, and only what its scopes name.
  *
- * Authentication turns a credential into a principal (eseal_auth_password, eseal_auth_token):
- * failures are audited, and repeated failures of one login or one address are throttled with
- * an exponential back-off (ESEAL_ERATE with the time to wait).
+ * Authentication turns a credential into a principal (eseal_auth_password, eseal_auth_token,
+ * eseal_session_check): failures are audited, and repeated failures of one login or one address
+ * are throttled with an exponential back-off (ESEAL_ERATE with the time to wait). A change of a
+ * user's password, roles or status ends its sessions (they are opened anew at the next login).
  */
 #ifndef ESEAL_ACCOUNTS_H
 #define ESEAL_ACCOUNTS_H
@@ -179,6 +180,32 @@ ESEAL_EXTERN(int) eseal_auth_password(eseal_instance *inst, eseal_identity *out,
  */
 ESEAL_EXTERN(int) eseal_auth_token(eseal_instance *inst, eseal_identity *out, const char *token,
                                    const char *address);
+/* ---- browser sessions --------------------------------------------------------------------- */
+
+#define ESEAL_SESSION_MAX 64 /**< a session id or CSRF token as handed out: 43 base64url characters */
+/** How long a session lives: idle (since its last use) and absolute (since the login). */
+#define ESEAL_SESSION_IDLE_MS (30LL * 60 * 1000)
+#define ESEAL_SESSION_ABSOLUTE_MS (12LL * 60 * 60 * 1000)
+
+/**
+ * Opens a session for an identity that logged in with its password (eseal_auth_password):
+ * `session` receives the session id (the cookie's value) and `csrf` the token every unsafe
+ * request of the session must carry (X-CSRF-Token). Both are 256-bit random values, shown once
+ * and kept only as their SHA-256.
+ */
+ESEAL_EXTERN(int) eseal_session_open(eseal_instance *inst, const eseal_identity *id,
+                                     char session[ESEAL_SESSION_MAX + 1], char csrf[ESEAL_SESSION_MAX + 1]);
+/**
+ * The identity of a session: ESEAL_EAUTH "no session" for an unknown, closed or expired one (idle
+ * or absolute) or a user since disabled; `csrf` (NULL for a safe request: GET, HEAD) must be the
+ * session's CSRF token, else ESEAL_EDENIED "CSRF token missing or wrong". Its last use is noted.
+ * The user's roles are read anew: a change of roles counts at the next request.
+ */
+ESEAL_EXTERN(int) eseal_session_check(eseal_instance *inst, eseal_identity *out, const char *session,
+                                      const char *csrf, const char *address);
+/** Closes a session (logout); closing an unknown one is not an error. */
+ESEAL_EXTERN(int) eseal_session_close(eseal_instance *inst, const char *session);
+
 /** True (1) when the identity's token has `scope`, or when it came from a password. */
 ESEAL_EXTERN(int) eseal_identity_has_scope(const eseal_identity *id, const char *scope);
 

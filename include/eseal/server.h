@@ -31,7 +31,8 @@ typedef struct eseal_server eseal_server;
 #define ESEAL_SERVE_CRL 0x04u  /**< GET /crl/<id>.crl */
 #define ESEAL_SERVE_CA 0x08u   /**< GET /ca/<id>.crt */
 #define ESEAL_SERVE_LOG 0x10u  /**< GET /checkpoint, /tile/... and a checkpoint publisher */
-#define ESEAL_SERVE_ALL 0x1fu
+#define ESEAL_SERVE_API 0x20u  /**< the JSON API under /api/v1 (docs/openapi.yaml) */
+#define ESEAL_SERVE_ALL 0x3fu
 
 #define ESEAL_SERVE_OPTIONS_VERSION 1
 

@@ -14,7 +14,7 @@ static const struct {
     const char *name;
     unsigned int bit;
 } resources[] = {{"tsa", ESEAL_SERVE_TSA}, {"ocsp", ESEAL_SERVE_OCSP}, {"crl", ESEAL_SERVE_CRL},
-                 {"ca", ESEAL_SERVE_CA},   {"log", ESEAL_SERVE_LOG}};
+                 {"ca", ESEAL_SERVE_CA},   {"log", ESEAL_SERVE_LOG},   {"api", ESEAL_SERVE_API}};
 
 /* "tsa,ocsp": the resource bits. */
 static int parse_only(const char *list, unsigned int *out)
@@ -29,7 +29,7 @@ static int parse_only(const char *list, unsigned int *out)
             i++;
         }
         if (i == sizeof(resources) / sizeof(resources[0])) {
-            return cli_usage_error(&cli_cmd_serve, "--only takes tsa, ocsp, crl, ca and log, comma-separated, not '%.*s'",
+            return cli_usage_error(&cli_cmd_serve, "--only takes tsa, ocsp, crl, ca, log and api, comma-separated, not '%.*s'",
                                    (int)n, p);
         }
         *out |= resources[i].bit;
@@ -72,8 +72,8 @@ static int run(cli_args *a)
 }
 
 const cli_cmd cli_cmd_serve = {
-    "serve", "serve the instance over HTTP: TSA, OCSP, CRLs, CA certificates, the log",
-    "Usage: eseal serve --listen ADDR:PORT [--only tsa,ocsp,crl,ca,log] [--tsa-alg p256|sm2]\n"
+    "serve", "serve the instance over HTTP: the JSON API, TSA, OCSP, CRLs, CA certificates, the log",
+    "Usage: eseal serve --listen ADDR:PORT [--only tsa,ocsp,crl,ca,log,api] [--tsa-alg p256|sm2]\n"
     "                   [--ca-alg sm2|p256|rsa] [--interval MS]\n\n"
     "Serves every protocol resource of the instance on one port until SIGINT/SIGTERM (needs the\n"
     "passphrase: the keys are unlocked once, at start). ADDR is a numeric IPv4 or [IPv6] address;\n"
@@ -86,6 +86,10 @@ const cli_cmd cli_cmd_serve = {
     "  GET  /ca/ID.crt                the certificate of CA ID, application/pkix-cert\n"
     "  GET  /checkpoint, /tile/...    the audit log (C2SP tlog-tiles), read-only; a publisher signs a\n"
     "                                 checkpoint within --interval ms (default 250) of appends\n"
+    "  /api/v1/...                    the JSON API of the platform's users (docs/openapi.yaml,\n"
+    "                                 docs/api.md): login and sessions (cookie eseal_session with\n"
+    "                                 X-CSRF-Token), API tokens (Authorization: Bearer esk_...),\n"
+    "                                 organisations, users, tokens; errors are application/problem+json\n"
     "These are the URLs issued certificates name (AIA, CRL distribution point) when the instance's\n"
     "base URL points at this server. Other paths are 404, other methods 405 (with Allow), POST\n"
     "bodies of another media type 415, bodies over the resource's cap 413 (64 KiB for TSA and\n"

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api.h"
 #include "server.h"
 
 struct es_router {
@@ -141,23 +142,39 @@ static int not_allowed(es_http_response *rs, unsigned int allowed)
     return es_server_reply(rs, 405, ES_CT_TEXT, msg, sizeof(msg) - 1);
 }
 
+/* The router's own refusals: under /api/ as problem+json (api.h), elsewhere as text. */
+static int refuse(const es_http_request *rq, es_http_response *rs, int code)
+{
+    if (strncmp(rq->path, ES_API_PREFIX "/", sizeof(ES_API_PREFIX)) == 0) {
+        return es_code(es_api_fail(rs, code));
+    }
+    return es_server_error(rs, code);
+}
+
 static int dispatch(const es_router *r, const es_http_request *rq, es_http_response *rs)
 {
     es_route_match m = {NULL, 0};
     unsigned int allowed = 0;
     const es_route *rt = find(r, rq->method, rq->path, &m, &allowed);
     if (rt == NULL && allowed == 0) {
-        return es_server_error(rs, es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "not found")));
+        return refuse(rq, rs, es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "not found")));
     }
     if (rt == NULL) {
-        return not_allowed(rs, allowed);
+        int rc = not_allowed(rs, allowed);
+        if (rc == ESEAL_OK && strncmp(rq->path, ES_API_PREFIX "/", sizeof(ES_API_PREFIX)) == 0) {
+            char allow[sizeof(rs->allow)];
+            memcpy(allow, rs->allow, sizeof(allow));
+            rc = es_code(es_api_problem(rs, 405, "METHOD_NOT_ALLOWED", "method not allowed"));
+            memcpy(rs->allow, allow, sizeof(allow));
+        }
+        return rc;
     }
     if (rt->accept != NULL && strcmp(rq->method, "POST") == 0 && !media_type_is(rq->content_type, rt->accept)) {
-        return es_server_error(rs, es_code(es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
-                                                        "the body must be an %s", rt->accept)));
+        return refuse(rq, rs, es_code(es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
+                                                   "the body must be %s", rt->accept)));
     }
     int rc = rt->fn(rt->ctx, rq, &m, rs);
-    return rc == ESEAL_OK ? ESEAL_OK : es_server_error(rs, rc);
+    return rc == ESEAL_OK ? ESEAL_OK : refuse(rq, rs, rc);
 }
 
 ES_RESULT es_router_handle(void *router, const es_http_request *rq, es_http_response *rs)

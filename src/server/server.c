@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api.h"
 #include "server.h"
 #include "util/versions.h"
 
@@ -17,6 +18,7 @@ struct eseal_server {
     es_router *router;
     eseal_tsa_service *tsa[MAX_TSAS];
     eseal_ocsp_service *ocsp;
+    es_api *api;
     es_buf routes;
 };
 
@@ -30,6 +32,7 @@ static void server_free(eseal_server *s)
         eseal_tsa_service_close(s->tsa[i]);
     }
     eseal_ocsp_service_close(s->ocsp);
+    es_api_free(s->api);
     es_router_free(s->router);
     es_buf_free(&s->routes);
     es_free(s);
@@ -114,6 +117,9 @@ static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_
         /* Appends by any process are signed within the interval; the publisher stops with the instance. */
         GUARD_RC(eseal_log_publisher_start(log, o->log_interval_ms));
         ES_GUARD(es_server_mount_log(s->router, log));
+    }
+    if ((want & ESEAL_SERVE_API) != 0) {
+        ES_GUARD(es_server_mount_api(s->router, inst, &s->api));
     }
     return server_start(s, o->listen, o->threads);
 }

@@ -27,8 +27,8 @@
 
 /* The body cap of a route with max_body 0, and of requests no route takes (read, then 404/405). */
 #define ES_ROUTER_DEFAULT_BODY (64u * 1024u)
-/* Routes of one router (the platform has a dozen). */
-#define ES_ROUTER_MAX_ROUTES 32u
+/* Routes of one router (the platform's resources have a dozen, the API some dozens more). */
+#define ES_ROUTER_MAX_ROUTES 96u
 /* A `*` of a pattern matches one path segment of 1 to this many bytes. */
 #define ES_ROUTER_MAX_SEGMENT 255u
 /* The longest log interval serve accepts (ms): entries wait for it, so a second is already slow. */

@@ -155,7 +155,7 @@ static const char *const migrations[] = {
     "  log_index INTEGER NOT NULL DEFAULT -1,"
     "  receipt TEXT NOT NULL DEFAULT ''"
     ");",
-    /* 4: the accounts (issue 19): organisations, users, API tokens, the login throttle. A missing
+    /* 4: the accounts (issue 19): organisations, users, API tokens, the login throttle, sessions. A missing
      * code (uscc) or organisation (users.org_id) is NULL, so that UNIQUE and the foreign key let
      * several rows have none. Lists read oldest first (created, then rowid: insertion order) from
      * the indexes below, which carry the rowid. */
@@ -189,7 +189,16 @@ static const char *const migrations[] = {
     ");"
     "CREATE INDEX tokens_login ON tokens(login, created);"
     "CREATE INDEX tokens_org ON tokens(org_id, created);"
-    "CREATE TABLE throttle (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, until INTEGER NOT NULL) WITHOUT ROWID;",
+    "CREATE TABLE throttle (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, until INTEGER NOT NULL) WITHOUT ROWID;"
+    /* Browser sessions, kept as the SHA-256 of their id and of their CSRF token. */
+    "CREATE TABLE sessions ("
+    "  digest TEXT PRIMARY KEY,"
+    "  login TEXT NOT NULL REFERENCES users(login),"
+    "  csrf_digest TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX sessions_login ON sessions(login);",
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -1567,6 +1576,82 @@ static int sq_throttle_put(eseal_store_accounts_backend *be, const char *key, ui
     return step_done(s, st, "writing a throttle", false);
 }
 
+static int sq_session_insert(eseal_store_accounts_backend *be, const char *digest, const char *login,
+                             const char *csrf_digest, int64_t created_ms)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO sessions (digest, login, csrf_digest, created, last_seen) "
+                             "VALUES (?1, ?2, ?3, ?4, ?4)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, login, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, csrf_digest, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, created_ms);
+    return step_done(s, st, "opening a session", true);
+}
+
+static int sq_session_get(eseal_store_accounts_backend *be, const char *digest, char login[ESEAL_LOGIN_MAX + 1],
+                          char csrf_digest[65], int64_t *created_ms, int64_t *last_ms)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT login, csrf_digest, created, last_seen FROM sessions WHERE digest = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        const char *l = (const char *)sqlite3_column_text(st, 0);
+        const char *c = (const char *)sqlite3_column_text(st, 1);
+        if (l == NULL || c == NULL || strlen(l) > ESEAL_LOGIN_MAX || strlen(c) != 64) {
+            rc = es_code(es_error_set(ESEAL_ESTORE, __FILE__, __LINE__, "store: a session row out of shape"));
+        } else {
+            memcpy(login, l, strlen(l) + 1);
+            memcpy(csrf_digest, c, 65);
+            *created_ms = sqlite3_column_int64(st, 2);
+            *last_ms = sqlite3_column_int64(st, 3);
+        }
+    } else {
+        rc = step == SQLITE_DONE ? ESEAL_ENOTFOUND : fail(s->db, "looking up a session");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_session_touch(eseal_store_accounts_backend *be, const char *digest, int64_t at_ms)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "UPDATE sessions SET last_seen = ?2 WHERE digest = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, at_ms);
+    return exec_changes(s, st, "noting a session's use");
+}
+
+/* One session (digest not NULL) or every session of a login. */
+static int sq_session_end(eseal_store_accounts_backend *be, const char *digest, const char *login)
+{
+    sq *s = accounts_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = digest != NULL ? prepare(s, &st, "DELETE FROM sessions WHERE digest = ?1")
+                            : prepare(s, &st, "DELETE FROM sessions WHERE login = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, digest != NULL ? digest : login, -1, SQLITE_STATIC);
+    if (digest != NULL) {
+        return exec_changes(s, st, "ending a session");
+    }
+    return step_done(s, st, "ending a user's sessions", false);
+}
+
 static const eseal_store_db sqlite_db = {
     ESEAL_STORE_DB_VERSION, sq_migrate, sq_begin, sq_commit, sq_rollback, sq_free,
 };
@@ -1644,6 +1729,10 @@ static const eseal_store_accounts_backend sqlite_accounts = {
     .token_update = sq_token_update,
     .throttle_get = sq_throttle_get,
     .throttle_put = sq_throttle_put,
+    .session_insert = sq_session_insert,
+    .session_get = sq_session_get,
+    .session_touch = sq_session_touch,
+    .session_end = sq_session_end,
     .free = sq_accounts_free,
 };
 

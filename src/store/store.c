@@ -1119,3 +1119,72 @@ int eseal_store_throttle_put(eseal_store *s, const char *key, uint32_t failures,
     }
     return ACC(s, throttle_put, key, failures, until_ms);
 }
+
+/* A SHA-256 in lower-case hex. */
+static bool digest_hex(const char *d)
+{
+    if (d == NULL || strlen(d) != 64) {
+        return false;
+    }
+    for (size_t i = 0; i < 64; i++) {
+        if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'f'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int eseal_store_session_insert(eseal_store *s, const char *digest, const char *login, const char *csrf_digest,
+                               int64_t created_ms)
+{
+    if (s == NULL || !digest_hex(digest) || !digest_hex(csrf_digest) || !bounded(login, 1, ESEAL_LOGIN_MAX)) {
+        return store_einval("session");
+    }
+    int rc = ACC(s, session_insert, digest, login, csrf_digest, created_ms);
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "store: a session with that id exists");
+}
+
+int eseal_store_session_get(eseal_store *s, const char *digest, char login[ESEAL_LOGIN_MAX + 1],
+                            char csrf_digest[65], int64_t *created_ms, int64_t *last_ms)
+{
+    if (s == NULL || !digest_hex(digest) || login == NULL || csrf_digest == NULL || created_ms == NULL ||
+        last_ms == NULL) {
+        return store_einval("session");
+    }
+    int rc = ACC(s, session_get, digest, login, csrf_digest, created_ms, last_ms);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no session");
+}
+
+int eseal_store_session_touch(eseal_store *s, const char *digest, int64_t at_ms)
+{
+    if (s == NULL || !digest_hex(digest)) {
+        return store_einval("session");
+    }
+    int rc = ACC(s, session_touch, digest, at_ms);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no session");
+}
+
+int eseal_store_session_end(eseal_store *s, const char *digest)
+{
+    if (s == NULL || !digest_hex(digest)) {
+        return store_einval("session");
+    }
+    int rc = ACC(s, session_end, digest, NULL);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no session");
+}
+
+int eseal_store_session_end_user(eseal_store *s, const char *login)
+{
+    if (s == NULL || !bounded(login, 1, ESEAL_LOGIN_MAX)) {
+        return store_einval("login");
+    }
+    char l[ESEAL_LOGIN_MAX + 1];
+    for (size_t i = 0;; i++) {
+        char c = login[i];
+        l[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        if (c == '\0') {
+            break;
+        }
+    }
+    return ACC(s, session_end, NULL, l);
+}

@@ -242,6 +242,18 @@ ESEAL_EXTERN(int) eseal_store_token_update(eseal_store *s, const char *id, int64
  * "addr:10.0.0.1"; 1 to ESEAL_STORE_THROTTLE_KEY_MAX bytes); both 0 when there is no row.
  */
 ESEAL_EXTERN(int) eseal_store_throttle_get(eseal_store *s, const char *key, uint32_t *failures, int64_t *until_ms);
+/** A browser session, by the SHA-256 hex of its id (eseal/accounts.h keeps nothing else of it). */
+ESEAL_EXTERN(int) eseal_store_session_insert(eseal_store *s, const char *digest_hex, const char *login,
+                                             const char *csrf_digest_hex, int64_t created_ms);
+/** The session's user, CSRF digest, creation and last use; ESEAL_ENOTFOUND "no session". */
+ESEAL_EXTERN(int) eseal_store_session_get(eseal_store *s, const char *digest_hex, char login[ESEAL_LOGIN_MAX + 1],
+                                          char csrf_digest_hex[65], int64_t *created_ms, int64_t *last_ms);
+/** Notes a use of the session; ESEAL_ENOTFOUND. */
+ESEAL_EXTERN(int) eseal_store_session_touch(eseal_store *s, const char *digest_hex, int64_t at_ms);
+/** Ends one session; ESEAL_ENOTFOUND when there is none. */
+ESEAL_EXTERN(int) eseal_store_session_end(eseal_store *s, const char *digest_hex);
+/** Ends every session of a user (none is not an error). */
+ESEAL_EXTERN(int) eseal_store_session_end_user(eseal_store *s, const char *login);
 /** Sets them (failures 0: the row is removed). */
 ESEAL_EXTERN(int) eseal_store_throttle_put(eseal_store *s, const char *key, uint32_t failures, int64_t until_ms);
 

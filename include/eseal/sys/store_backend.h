@@ -266,6 +266,16 @@ struct eseal_store_accounts_backend {
     int (*throttle_get)(eseal_store_accounts_backend *be, const char *key, uint32_t *failures, int64_t *until_ms);
     /** failures 0 removes the row. */
     int (*throttle_put)(eseal_store_accounts_backend *be, const char *key, uint32_t failures, int64_t until_ms);
+    /** Sessions, by the SHA-256 hex of their id: ESEAL_EEXISTS when the digest is taken. */
+    int (*session_insert)(eseal_store_accounts_backend *be, const char *digest_hex, const char *login,
+                          const char *csrf_digest_hex, int64_t created_ms);
+    /** ESEAL_ENOTFOUND. */
+    int (*session_get)(eseal_store_accounts_backend *be, const char *digest_hex, char login[ESEAL_LOGIN_MAX + 1],
+                       char csrf_digest_hex[65], int64_t *created_ms, int64_t *last_ms);
+    /** ESEAL_ENOTFOUND. */
+    int (*session_touch)(eseal_store_accounts_backend *be, const char *digest_hex, int64_t at_ms);
+    /** The session digest_hex (ESEAL_ENOTFOUND when none), or with digest_hex NULL every session of login. */
+    int (*session_end)(eseal_store_accounts_backend *be, const char *digest_hex, const char *login);
     void (*free)(eseal_store_accounts_backend *be);
 };
 

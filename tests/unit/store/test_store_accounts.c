@@ -577,15 +577,16 @@ static void store_of_schema_3_migrated(void **state)
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     /* exactly these objects are migration 4's */
     assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('orgs', 'users', 'tokens', "
-                                    "'throttle', 'users_org', 'tokens_login', 'tokens_org')"),
-                     7);
+                                    "'throttle', 'users_org', 'tokens_login', 'tokens_org', 'sessions', "
+                                    "'sessions_login')"),
+                     9);
     assert_int_equal(sqlite3_exec(db,
-                                  "BEGIN; DROP TABLE tokens; DROP TABLE users; DROP TABLE orgs; DROP TABLE throttle; "
-                                  "PRAGMA user_version = 3; COMMIT;",
+                                  "BEGIN; DROP TABLE sessions; DROP TABLE tokens; DROP TABLE users; DROP TABLE orgs; "
+                                  "DROP TABLE throttle; PRAGMA user_version = 3; COMMIT;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'user%' OR name LIKE "
-                                    "'token%' OR name IN ('orgs', 'throttle')"),
+                                    "'token%' OR name LIKE 'session%' OR name IN ('orgs', 'throttle')"),
                      0);
     sqlite3_close(db);
 

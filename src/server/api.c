@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The API's frame (api.h): credentials, access, CSRF, the lock, problem+json. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+
+/* One route of the API on the router: the route and the API it belongs to. */
+typedef struct {
+    es_api *api;
+    const es_api_route *route;
+    char pattern[128];
+} api_binding;
+
+#define API_ROUTES_MAX 64
+
+struct es_api {
+    eseal_instance *inst;
+    pthread_mutex_t lock;
+    api_binding bind[API_ROUTES_MAX];
+    size_t n;
+};
+
+/* ---- answers ---------------------------------------------------------------------------------- */
+
+/* The stable code of a status (RFC 9457 `code` member; docs/api.md lists them). */
+static const char *code_of(int status, int code)
+{
+    switch (code) {
+    case ESEAL_EAUTH:
+        return "UNAUTHENTICATED";
+    case ESEAL_EDENIED:
+        return "FORBIDDEN";
+    case ESEAL_ENOTFOUND:
+        return "NOT_FOUND";
+    case ESEAL_ERATE:
+        return "RATE_LIMITED";
+    case ESEAL_ELIMIT:
+        return "TOO_LARGE";
+    case ESEAL_EINVAL:
+    case ESEAL_EMALFORMED:
+        return "BAD_INPUT";
+    case ESEAL_EEXISTS:
+    case ESEAL_EAMBIGUOUS:
+        return "CONFLICT";
+    case ESEAL_ESTATE:
+        return "WRONG_STATE";
+    case ESEAL_EUNSUPPORTED:
+        return "UNSUPPORTED";
+    case ESEAL_EVERIFY:
+        return "NOT_VERIFIED";
+    case ESEAL_EPASS:
+        return "LOCKED";
+    default:
+        return status == 503 ? "UNAVAILABLE" : "INTERNAL";
+    }
+}
+
+ES_RESULT es_api_problem(es_http_response *rs, int status, const char *code, const char *detail)
+{
+    json_t *o = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title", es_server_reason(status), "status",
+                          status, "code", code);
+    ES_ENSURE_ALLOC(o);
+    if (detail != NULL && json_object_set_new(o, "detail", json_string(detail)) != 0) {
+        json_decref(o);
+        ES_BAIL(ESEAL_ENOMEM, "api: building a problem");
+    }
+    es_result r = es_api_json(rs, status, o);
+    json_decref(o);
+    ES_GUARD(r);
+    (void)snprintf(rs->content_type, sizeof(rs->content_type), ES_CT_PROBLEM);
+    return ES_OK;
+}
+
+ES_RESULT es_api_fail(es_http_response *rs, int code)
+{
+    int status = es_server_status(code);
+    const eseal_error *e = eseal_error_last();
+    /* A 5xx says nothing of our insides; a 4xx says what was wrong with the request. */
+    const char *detail = status < 500 && e->code == code && e->message[0] != '\0' ? e->message : NULL;
+    return es_api_problem(rs, status, code_of(status, code), detail);
+}
+
+ES_RESULT es_api_json(es_http_response *rs, int status, json_t *v)
+{
+    char *txt = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+    ES_ENSURE_ALLOC(txt);
+    rs->status = status;
+    (void)snprintf(rs->content_type, sizeof(rs->content_type), ES_CT_JSON);
+    es_buf_clear(&rs->body);
+    es_result r = es_buf_append_str(&rs->body, txt);
+    free(txt); /* !checksrc! allowed: jansson's allocation */
+    return r;
+}
+
+/* ---- requests ----------------------------------------------------------------------------------- */
+
+ES_RESULT es_api_body(const es_api_call *c, const char *const *known, json_t **out)
+{
+    *out = NULL;
+    json_error_t err;
+    json_t *o = json_loadb((const char *)c->rq->body.ptr, c->rq->body.len, JSON_REJECT_DUPLICATES, &err);
+    ES_ENSURE(o != NULL, ESEAL_EMALFORMED, "the body is not JSON: %s", err.text);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        ES_BAIL(ESEAL_EMALFORMED, "the body is not a JSON object");
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        bool ok = false;
+        for (size_t i = 0; known[i] != NULL && !ok; i++) {
+            ok = strcmp(known[i], k) == 0;
+        }
+        if (!ok) {
+            es_result r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "unknown field \"%.40s\"", k);
+            json_decref(o);
+            return r;
+        }
+    }
+    *out = o;
+    return ES_OK;
+}
+
+ES_RESULT es_api_str(json_t *o, const char *key, bool required, const char **out)
+{
+    json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (v == NULL || json_is_null(v)) {
+        ES_ENSURE(!required, ESEAL_EMALFORMED, "the field \"%s\" is missing", key);
+        return ES_OK;
+    }
+    ES_ENSURE(json_is_string(v), ESEAL_EMALFORMED, "the field \"%s\" is not a string", key);
+    ES_ENSURE(strlen(json_string_value(v)) == json_string_length(v), ESEAL_EMALFORMED, "the field \"%s\" holds a NUL",
+              key);
+    *out = json_string_value(v);
+    return ES_OK;
+}
+
+ES_RESULT es_api_segment(const es_api_call *c, char *out, size_t cap)
+{
+    ES_ENSURE(c->m->arg != NULL && c->m->arg_len > 0 && c->m->arg_len < cap, ESEAL_EINVAL, "a path segment too long");
+    memcpy(out, c->m->arg, c->m->arg_len);
+    out[c->m->arg_len] = '\0';
+    /* A segment is an id or a login: printable ASCII; percent-encoding is not taken. */
+    for (size_t i = 0; i < c->m->arg_len; i++) {
+        ES_ENSURE(out[i] > 0x20 && out[i] < 0x7f && out[i] != '%', ESEAL_EINVAL, "a path segment with odd characters");
+    }
+    return ES_OK;
+}
+
+/* The value of cookie `name` in a Cookie header (RFC 6265 §4.2: "a=b; c=d"), copied; false when absent. */
+static bool cookie_value(const char *header, const char *name, char *out, size_t cap)
+{
+    size_t n = strlen(name);
+    for (const char *p = header; p != NULL && *p != '\0';) {
+        while (*p == ' ' || *p == ';') {
+            p++;
+        }
+        size_t len = strcspn(p, ";");
+        if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+            size_t v = len - n - 1;
+            if (v == 0 || v >= cap) {
+                return false;
+            }
+            memcpy(out, p + n + 1, v);
+            out[v] = '\0';
+            return true;
+        }
+        p += len;
+    }
+    return false;
+}
+
+static bool bearer(const char *authz, const char **token)
+{
+    static const char scheme[] = "bearer ";
+    if (authz == NULL || strlen(authz) < sizeof(scheme)) {
+        return false;
+    }
+    for (size_t i = 0; i + 1 < sizeof(scheme); i++) {
+        char c = authz[i];
+        if ((char)(c >= 'A' && c <= 'Z' ? c + 32 : c) != scheme[i]) {
+            return false;
+        }
+    }
+    *token = authz + sizeof(scheme) - 1;
+    return true;
+}
+
+/* Steps 1-3 of api.h for one call: ESEAL_OK with c->authed set, or the failure to answer. */
+static ES_RESULT admit(es_api_call *c, const es_api_route *rt)
+{
+    const es_http_request *rq = c->rq;
+    const char *address = rq->remote[0] != '\0' ? rq->remote : NULL;
+    const char *token = NULL;
+    if (rq->authorization != NULL && rq->authorization[0] != '\0') {
+        ES_ENSURE(bearer(rq->authorization, &token), ESEAL_EAUTH, "the Authorization header takes a Bearer token");
+        ES_GUARD(es_from_code(eseal_auth_token(c->inst, &c->id, token, address)));
+        c->authed = true;
+    } else if (rq->cookie != NULL && cookie_value(rq->cookie, "eseal_session", c->session, sizeof(c->session))) {
+        bool safe = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
+        const char *csrf = safe ? NULL : rq->csrf_token != NULL ? rq->csrf_token : "";
+        int rc = eseal_session_check(c->inst, &c->id, c->session, csrf, address);
+        if (rc == ESEAL_EAUTH && rt->access == ES_API_PUBLIC) {
+            eseal_error_clear(); /* a stale cookie on a public page: the page is still public */
+            c->session[0] = '\0';
+            return ES_OK;
+        }
+        ES_GUARD(es_from_code(rc));
+        c->authed = true;
+        c->by_session = true;
+    }
+    if (rt->access == ES_API_PUBLIC) {
+        return ES_OK;
+    }
+    ES_ENSURE(c->authed, ESEAL_EAUTH, "this needs a login or an API token");
+    ES_ENSURE(rt->scope == NULL || eseal_identity_has_scope(&c->id, rt->scope) == 1, ESEAL_EDENIED,
+              "the token has no scope %s", rt->scope);
+    return ES_OK;
+}
+
+static int dispatch(void *ctx, const es_http_request *rq, const es_route_match *m, es_http_response *rs)
+{
+    api_binding *b = ctx;
+    es_api *a = b->api;
+    es_api_call c;
+    memset(&c, 0, sizeof(c));
+    c.api = a;
+    c.inst = a->inst;
+    c.rq = rq;
+    c.rs = rs;
+    c.m = m;
+    (void)pthread_mutex_lock(&a->lock);
+    es_result r = admit(&c, b->route);
+    if (es_ok(r)) {
+        r = b->route->fn(&c);
+    }
+    (void)pthread_mutex_unlock(&a->lock);
+    es_result answer = ES_OK;
+    if (!es_ok(r)) {
+        int code = es_code(r);
+        if (code == ESEAL_EDENIED && strstr(eseal_error_last()->message, "CSRF") != NULL) {
+            answer = es_api_problem(rs, 403, "CSRF", eseal_error_last()->message);
+        } else {
+            answer = es_api_fail(rs, code);
+        }
+        if (code == ESEAL_EAUTH && es_ok(answer)) {
+            answer = es_http_header_add(rs, "WWW-Authenticate", "Bearer realm=\"eseal\"");
+        }
+    }
+    es_wipe(&c.id, sizeof(c.id));
+    es_wipe(c.session, sizeof(c.session));
+    return es_code(answer);
+}
+
+const es_api_route *es_api_routes(size_t *n)
+{
+    *n = es_api_accounts_route_count;
+    return es_api_accounts_routes;
+}
+
+ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out)
+{
+    ES_ENSURE_ARG(r != NULL && inst != NULL && out != NULL);
+    es_api *a = es_calloc(1, sizeof(*a));
+    ES_ENSURE_ALLOC(a);
+    a->inst = inst;
+    if (pthread_mutex_init(&a->lock, NULL) != 0) {
+        es_free(a);
+        ES_BAIL(ESEAL_ENOMEM, "api: cannot make its lock");
+    }
+    size_t n = 0;
+    const es_api_route *routes = es_api_routes(&n);
+    es_result res = ES_OK;
+    for (size_t i = 0; i < n && es_ok(res); i++) {
+        if (a->n == API_ROUTES_MAX) {
+            res = es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "api: more than %d routes", API_ROUTES_MAX);
+            break;
+        }
+        api_binding *b = &a->bind[a->n++];
+        b->api = a;
+        b->route = &routes[i];
+        (void)snprintf(b->pattern, sizeof(b->pattern), "%s%s", ES_API_PREFIX, routes[i].pattern);
+        es_route rt = {routes[i].method, b->pattern, routes[i].accept,
+                       routes[i].max_body != 0 ? routes[i].max_body : ES_API_JSON_MAX, dispatch, b, routes[i].doc};
+        res = es_router_add(r, &rt);
+    }
+    if (!es_ok(res)) {
+        es_api_free(a);
+        return res;
+    }
+    *out = a;
+    return ES_OK;
+}
+
+void es_api_free(es_api *a)
+{
+    if (a != NULL) {
+        (void)pthread_mutex_destroy(&a->lock);
+        es_free(a);
+    }
+}

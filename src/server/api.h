@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The JSON API under /api/v1 (issue 19 §2; docs/openapi.yaml describes every route, docs/api.md
+ * how to use it). Like every handler of src/server, the API only translates HTTP to calls of the
+ * public library and back: who may do what is decided in the library (the front door and its
+ * policy), never here.
+ *
+ * What the API adds around a handler (api.c), in this order:
+ *  1. credentials: `Authorization: Bearer <token>` (eseal_auth_token) or the cookie
+ *     `eseal_session` (eseal_session_check); none is an anonymous caller. A credential that is
+ *     presented but not taken is 401, even on a public route (a client should know its token is dead).
+ *  2. the route's access: a public route takes anyone; any other needs an identity (401
+ *     UNAUTHENTICATED otherwise), and a token must carry the route's scope (403 FORBIDDEN).
+ *  3. CSRF: a request authenticated by its session cookie that is not GET/HEAD must carry the
+ *     session's X-CSRF-Token (403 CSRF).
+ *  4. the handler, under the API's lock (one store connection: calls are serialised; the
+ *     libraries' own locks allow no more today).
+ *  5. errors as RFC 9457 application/problem+json with a stable `code`; a 5xx says nothing of
+ *     the insides.
+ */
+#ifndef ES_SERVER_API_H
+#define ES_SERVER_API_H
+
+#include <jansson.h>
+
+#include "eseal/accounts.h"
+#include "server.h"
+
+#define ES_API_PREFIX "/api/v1"
+#define ES_CT_JSON "application/json"
+#define ES_CT_PROBLEM "application/problem+json"
+/* The JSON bodies of the API's own routes (login, users, tokens): small. */
+#define ES_API_JSON_MAX (64u * 1024u)
+
+typedef struct es_api es_api;
+
+/* What a handler is given: the caller (anonymous when !authed) and the request. */
+typedef struct {
+    es_api *api;
+    eseal_instance *inst;
+    const es_http_request *rq;
+    es_http_response *rs;
+    const es_route_match *m;
+    bool authed;
+    bool by_session;
+    char session[ESEAL_SESSION_MAX + 1]; /* the cookie's value when by_session */
+    eseal_identity id;
+} es_api_call;
+
+typedef ES_RESULT (*es_api_fn)(es_api_call *c);
+
+/* Who may call a route. */
+typedef enum {
+    ES_API_PUBLIC = 1, /* anyone, credentials or not */
+    ES_API_USER = 2,   /* an authenticated user (a token needs the route's scope, when it names one) */
+} es_api_access;
+
+typedef struct {
+    unsigned int method;     /* ES_ROUTE_GET or ES_ROUTE_POST */
+    const char *pattern;     /* below ES_API_PREFIX: "/users", "/users/" "*" "/roles" */
+    es_api_access access;
+    const char *scope;       /* the token scope it needs (NULL: none) */
+    const char *accept;      /* the POST body's media type (NULL: any) */
+    size_t max_body;         /* 0: ES_API_JSON_MAX */
+    es_api_fn fn;
+    const char *doc;         /* "GET /api/v1/users" */
+} es_api_route;
+
+/* Mounts the API's routes (es_api_routes) on `r`, for `inst`; *out is freed by es_api_free after
+ * the server stops. */
+ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out);
+void es_api_free(es_api *a);
+/* Every route of the API, for the tests that compare them with docs/openapi.yaml and the matrix. */
+const es_api_route *es_api_routes(size_t *n);
+
+/* ---- for handlers ---- */
+
+/* Answers RFC 9457 problem+json: status, the stable `code` and `detail` (NULL: the reason phrase). */
+ES_RESULT es_api_problem(es_http_response *rs, int status, const char *code, const char *detail);
+/* Answers a failure `code` of the library (its status and stable code; the message for a 4xx). */
+ES_RESULT es_api_fail(es_http_response *rs, int code);
+/* Answers `status` with the JSON of `v` (a reference is taken: the caller keeps its own). */
+ES_RESULT es_api_json(es_http_response *rs, int status, json_t *v);
+/* The request's body as a JSON object whose keys are all in `known` (NULL-terminated): an unknown
+ * key, a duplicate or anything but an object is ESEAL_EMALFORMED (400 BAD_INPUT). json_decref it. */
+ES_RESULT es_api_body(const es_api_call *c, const char *const *known, json_t **out);
+/* A string member (NULL when absent; ESEAL_EMALFORMED when not a string or when it holds a NUL). */
+ES_RESULT es_api_str(json_t *o, const char *key, bool required, const char **out);
+/* The `*` segment of the route as a C string (at most cap - 1 bytes; ESEAL_EINVAL otherwise). */
+ES_RESULT es_api_segment(const es_api_call *c, char *out, size_t cap);
+/* The caller's principal (for the library's calls). */
+static inline const eseal_principal *es_api_who(const es_api_call *c) { return &c->id.who; }
+
+/* api_accounts.c, api_public.c: the route tables. */
+extern const es_api_route es_api_accounts_routes[];
+extern const size_t es_api_accounts_route_count;
+
+#endif

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The policy's rules (src/policy/policy.h) on their own, cell by cell: every principal kind and
+ * role against every accounts action, on an object of the principal's own organisation, of
+ * another one, and of the platform; the rule named for each allowed cell.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "policy/policy.h"
+
+static eseal_principal user(const char *id, const char *org, const char *const *roles, size_t n)
+{
+    eseal_principal p = ESEAL_PRINCIPAL_INIT;
+    p.kind = ESEAL_PRINCIPAL_USER;
+    p.id = id;
+    p.organization = org;
+    p.roles = roles;
+    p.role_count = n;
+    return p;
+}
+
+/* The rule that allows, or "-" when denied. */
+static const char *rule(const eseal_principal *who, es_action a, const es_object *o)
+{
+    es_decision d = es_policy_may(who, a, o);
+    return d.kind == ES_ALLOW ? d.rule : "-";
+}
+
+static void test_accounts_rules(void **state)
+{
+    (void)state;
+    const char *admin[] = {"org-admin"}, *stamper[] = {"stamper"}, *padmin[] = {"platform-admin"},
+               *auditor[] = {"auditor"};
+    eseal_principal ada = user("ada", "orgA", admin, 1), sam = user("sam", "orgA", stamper, 1),
+                    root = user("root", "orgB", padmin, 1), zed = user("zed", "orgA", auditor, 1);
+    eseal_principal op = ESEAL_PRINCIPAL_INIT;
+    op.kind = ESEAL_PRINCIPAL_OPERATOR;
+    op.id = "alice";
+    es_object kim = {"user", "kim", "orgA", "kim"}, self = {"user", "sam", "orgA", "sam"},
+              other = {"user", "bob", "orgB", "bob"}, platform = {NULL, NULL, NULL, NULL},
+              orgA = {"org", "orgA", "orgA", NULL};
+    static const struct {
+        es_action a;
+        const char *op, *root, *ada_kim, *ada_other, *sam_kim, *sam_self, *zed_kim;
+    } cells[] = {
+        {ES_ACT_USER_ADD, "local-operator", "platform-admin", "org-admin", "-", "-", "-", "-"},
+        {ES_ACT_USER_CHANGE, "local-operator", "platform-admin", "org-admin", "-", "-", "-", "-"},
+        {ES_ACT_USER_READ, "local-operator", "platform-admin", "org-admin", "-", "-", "self", "-"},
+        {ES_ACT_USER_PASSWD, "local-operator", "platform-admin", "org-admin", "-", "-", "self", "-"},
+        {ES_ACT_TOKEN_CREATE, "local-operator", "platform-admin", "org-admin", "-", "-", "self", "-"},
+        {ES_ACT_TOKEN_READ, "local-operator", "platform-admin", "org-admin", "-", "-", "self", "-"},
+        {ES_ACT_TOKEN_REVOKE, "local-operator", "platform-admin", "org-admin", "-", "-", "self", "-"},
+        {ES_ACT_USER_GRANT_ADMIN, "local-operator", "platform-admin", "-", "-", "-", "-", "-"},
+        {ES_ACT_SEAL_MAKE, "local-operator", "platform-admin", "-", "-", "-", "-", "-"},
+    };
+    for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+        es_action a = cells[i].a;
+        assert_string_equal(rule(&op, a, &kim), cells[i].op);
+        assert_string_equal(rule(&root, a, &kim), cells[i].root);
+        assert_string_equal(rule(&ada, a, &kim), cells[i].ada_kim);
+        assert_string_equal(rule(&ada, a, &other), cells[i].ada_other);
+        assert_string_equal(rule(&sam, a, &kim), cells[i].sam_kim);
+        assert_string_equal(rule(&sam, a, &self), cells[i].sam_self);
+        assert_string_equal(rule(&zed, a, &kim), cells[i].zed_kim);
+        /* nothing of the platform as a whole for an organisation's users */
+        assert_string_equal(rule(&ada, a, &platform), "-");
+        assert_string_equal(rule(&ada, a, NULL), "-");
+    }
+    /* organisations: added by the platform's side only; read by their members */
+    assert_string_equal(rule(&op, ES_ACT_ORG_ADD, &platform), "local-operator");
+    assert_string_equal(rule(&root, ES_ACT_ORG_ADD, &platform), "platform-admin");
+    assert_string_equal(rule(&ada, ES_ACT_ORG_ADD, &platform), "-");
+    assert_string_equal(rule(&sam, ES_ACT_ORG_READ, &orgA), "member");
+    es_object orgB = {"org", "orgB", "orgB", NULL};
+    assert_string_equal(rule(&sam, ES_ACT_ORG_READ, &orgB), "-");
+    /* a user without an organisation is nobody's member */
+    eseal_principal lost = user("lost", NULL, admin, 1);
+    assert_string_equal(rule(&lost, ES_ACT_USER_ADD, &kim), "-");
+    /* the reason names another organisation */
+    es_decision d = es_policy_may(&ada, ES_ACT_USER_CHANGE, &other);
+    assert_non_null(strstr(d.reason, "another organisation"));
+    /* a device has no rule yet */
+    eseal_principal dev = ESEAL_PRINCIPAL_INIT;
+    dev.kind = ESEAL_PRINCIPAL_DEVICE;
+    dev.id = "scanner-1";
+    assert_string_equal(rule(&dev, ES_ACT_USER_READ, &kim), "-");
+    /* a principal that is not one */
+    eseal_principal bad = user("has space", "orgA", admin, 1);
+    assert_string_equal(es_policy_may(&bad, ES_ACT_USER_READ, &kim).rule, "principal-invalid");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_accounts_rules)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
