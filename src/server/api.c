@@ -256,10 +256,32 @@ static int dispatch(void *ctx, const es_http_request *rq, const es_route_match *
     return es_code(answer);
 }
 
-const es_api_route *es_api_routes(size_t *n)
+/* The route tables of the API's files, in the order the banner lists them. */
+static const struct {
+    const es_api_route *routes;
+    const size_t *n;
+} tables[] = {
+    {es_api_accounts_routes, &es_api_accounts_route_count},
+};
+
+size_t es_api_route_count(void)
 {
-    *n = es_api_accounts_route_count;
-    return es_api_accounts_routes;
+    size_t n = 0;
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+        n += *tables[t].n;
+    }
+    return n;
+}
+
+const es_api_route *es_api_route_at(size_t i)
+{
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+        if (i < *tables[t].n) {
+            return &tables[t].routes[i];
+        }
+        i -= *tables[t].n;
+    }
+    return NULL;
 }
 
 ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out)
@@ -272,20 +294,20 @@ ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out)
         es_free(a);
         ES_BAIL(ESEAL_ENOMEM, "api: cannot make its lock");
     }
-    size_t n = 0;
-    const es_api_route *routes = es_api_routes(&n);
+    size_t n = es_api_route_count();
     es_result res = ES_OK;
     for (size_t i = 0; i < n && es_ok(res); i++) {
+        const es_api_route *route = es_api_route_at(i);
         if (a->n == API_ROUTES_MAX) {
             res = es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "api: more than %d routes", API_ROUTES_MAX);
             break;
         }
         api_binding *b = &a->bind[a->n++];
         b->api = a;
-        b->route = &routes[i];
-        (void)snprintf(b->pattern, sizeof(b->pattern), "%s%s", ES_API_PREFIX, routes[i].pattern);
-        es_route rt = {routes[i].method, b->pattern, routes[i].accept,
-                       routes[i].max_body != 0 ? routes[i].max_body : ES_API_JSON_MAX, dispatch, b, routes[i].doc};
+        b->route = route;
+        (void)snprintf(b->pattern, sizeof(b->pattern), "%s%s", ES_API_PREFIX, route->pattern);
+        es_route rt = {route->method, b->pattern, route->accept,
+                       route->max_body != 0 ? route->max_body : ES_API_JSON_MAX, dispatch, b, route->doc};
         res = es_router_add(r, &rt);
     }
     if (!es_ok(res)) {

@@ -70,8 +70,10 @@ typedef struct {
  * the server stops. */
 ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out);
 void es_api_free(es_api *a);
-/* Every route of the API, for the tests that compare them with docs/openapi.yaml and the matrix. */
-const es_api_route *es_api_routes(size_t *n);
+/* Every route of the API (the tables of api_*.c in turn), for the tests that compare them with
+ * docs/openapi.yaml and the matrix. */
+size_t es_api_route_count(void);
+const es_api_route *es_api_route_at(size_t i);
 
 /* ---- for handlers ---- */
 
@@ -91,8 +93,8 @@ ES_RESULT es_api_segment(const es_api_call *c, char *out, size_t cap);
 /* The caller's principal (for the library's calls). */
 static inline const eseal_principal *es_api_who(const es_api_call *c) { return &c->id.who; }
 
-/* api_accounts.c, api_public.c: the route tables. */
-extern const es_api_route es_api_accounts_routes[];
+/* The route tables, one per file (listed in api.c's `tables`). */
+extern const es_api_route es_api_accounts_routes[]; /* api_accounts.c */
 extern const size_t es_api_accounts_route_count;
 
 #endif

@@ -141,7 +141,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (p->too_large) {
+        /* Refused before the router saw it: the API's answers are problem+json (server/api.h). */
         static const char msg[] = "request body too large\n";
+        static const char problem[] = "{\"type\":\"about:blank\",\"title\":\"Content Too Large\",\"status\":413,"
+                                      "\"code\":\"TOO_LARGE\",\"detail\":\"request body too large\"}";
+        if (strncmp(url, "/api/", 5) == 0) {
+            return send_bytes(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/problem+json", NULL, problem,
+                              sizeof(problem) - 1, NULL);
+        }
         return send_bytes(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8", NULL, msg, sizeof(msg) - 1,
                           NULL);
     }
