@@ -59,6 +59,35 @@ static int do_add(cli_args *a)
     return CLI_OK;
 }
 
+/* Columns a code point takes on a terminal: 2 for the East Asian wide and fullwidth ranges
+ * (Unicode UAX #11: Hangul Jamo, CJK, Hangul syllables, compatibility ideographs, fullwidth
+ * forms), 1 otherwise. Chinese names are the common case: their columns must line up. */
+static int cp_width(unsigned cp)
+{
+    return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+                   (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                   (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD)
+               ? 2
+               : 1;
+}
+
+/* Prints the UTF-8 string s padded with spaces to `cols` terminal columns (not bytes). */
+static void print_padded(const char *s, int cols)
+{
+    int used = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0';) {
+        unsigned cp = *p;
+        int extra = cp >= 0xF0 ? 3 : cp >= 0xE0 ? 2 : cp >= 0xC0 ? 1 : 0;
+        cp &= extra == 3 ? 0x07u : extra == 2 ? 0x0Fu : extra == 1 ? 0x1Fu : 0xFFu;
+        p++;
+        for (int k = 0; k < extra && (*p & 0xC0) == 0x80; k++, p++) {
+            cp = (cp << 6) | (*p & 0x3Fu);
+        }
+        used += cp_width(cp);
+    }
+    printf("%s%*s", s, used < cols ? cols - used : 0, "");
+}
+
 typedef struct {
     bool json;
     size_t n;
@@ -73,7 +102,9 @@ static int list_cb(const eseal_org *o, void *payload)
     } else {
         char created[40];
         cli_print_time_s(created, sizeof(created), o->created_ms);
-        printf("%-20s  %-18s  %-32s  %s\n", o->id, o->uscc[0] != '\0' ? o->uscc : "-", o->name, created);
+        printf("%-20s  %-18s  ", o->id, o->uscc[0] != '\0' ? o->uscc : "-");
+        print_padded(o->name, 32);
+        printf("  %s\n", created);
     }
     st->n++;
     return 0;
