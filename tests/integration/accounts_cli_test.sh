@@ -30,7 +30,7 @@ eq() {
     if [ "$1" = "$2" ]; then ok "$3"; else notok "$3 (got '$1', wanted '$2')"; fi
 }
 # jq_py EXPR FILE: evaluates the Python expression EXPR over the JSON in FILE (as `j`).
-jq_py() { python3 -c 'import json,sys; j=json.load(open(sys.argv[2])); print(eval(sys.argv[1]))' "$2" "$1" 2>&1; }
+jq_py() { python3 -c 'import json,sys; j=json.load(open(sys.argv[2])); print(eval(sys.argv[1]))' "$1" "$2" 2>&1; }
 # The error code of a --json run (its stdout in $T/out).
 jcode() { jq_py 'j["error"]["code"]' "$T/out"; }
 lines() { wc -l <"$1" | tr -d ' '; }
