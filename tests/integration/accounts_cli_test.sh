@@ -182,6 +182,64 @@ has "$T/err" "readable by others" "refused as for add"
 expect 3 "user passwd of no such user" -- "$E" user passwd nosuch --password-file "$T/pw1"
 has "$T/err" "^eseal: no user 'nosuch'$" "the message names the login"
 
+# At a terminal (a pty): the password asked twice without echo; two different answers refused.
+cat >"$T/ptyrun.py" <<'EOF'
+import os, pty, select, sys
+# ptyrun.py ANSWER... -- COMMAND...: answers each prompt (ending in ": ") in turn.
+sep = sys.argv.index("--")
+answers, cmd = sys.argv[1:sep], sys.argv[sep + 1:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(cmd[0], cmd)
+seen = b""
+def read_until(token, timeout=60):
+    global seen
+    buf = b""
+    while token not in buf:
+        r, _, _ = select.select([fd], [], [], timeout)
+        if not r:
+            return False
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            return False
+        if not chunk:
+            return False
+        buf += chunk
+        seen += chunk
+    return True
+for a in answers:
+    if not read_until(b": "):
+        break
+    os.write(fd, a.encode() + b"\n")
+while True:
+    r, _, _ = select.select([fd], [], [], 60)
+    if not r:
+        break
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    seen += chunk
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(seen.decode("utf-8", "replace"))
+sys.exit(os.waitstatus_to_exitcode(st))
+EOF
+expect 0 "user add at a terminal: the password asked twice" -- \
+    python3 "$T/ptyrun.py" "$PW1" "$PW1" -- "$E" user add gina --org "Gamma SA" --role auditor
+has "$T/out" "new password of gina: " "the first prompt names the login"
+has "$T/out" "new password of gina (again): " "the second asks again"
+grep -qF "$PW1" "$T/out" && notok "the password is not echoed" || ok "the password is not echoed"
+expect 3 "two different answers are refused" -- \
+    python3 "$T/ptyrun.py" "$PW1" "$PW2" -- "$E" user add hugo --org "Gamma SA" --role auditor
+has "$T/out" "eseal: the passwords do not match" "it says they differ"
+expect 0 "user passwd at a terminal" -- python3 "$T/ptyrun.py" "$PW2" "$PW2" -- "$E" user passwd gina
+has "$T/out" "the password of gina is changed" "a note says so"
+expect 0 "the users of Gamma SA" -- "$E" --json user list --org "Gamma SA"
+eq "$(jq_py '[u["login"] for u in j]' "$T/out")" "['gina']" "gina, not hugo"
+
 # ---- API tokens -------------------------------------------------------------------------------
 expect 0 "token create" -- "$E" token create alice
 tok1=$(tail -1 "$T/out")
