@@ -585,6 +585,12 @@ int cli_new_passphrase(const char *file, const char *fd, char *out, size_t cap, 
 
 int cli_ask_new_secret(const char *prompt, const char *noun, char *out, size_t cap, size_t *len)
 {
+    /* read_tty_line's own words for a missing terminal are about the instance passphrase */
+    int probe = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+    if (probe < 0) {
+        return cli_errorf(CLI_ERROR, "cannot ask for the %s: no terminal (/dev/tty: %s)", noun, strerror(errno));
+    }
+    close(probe);
     char first[256], second[256];
     (void)snprintf(first, sizeof(first), "%s: ", prompt);
     (void)snprintf(second, sizeof(second), "%s (again): ", prompt);
