@@ -57,21 +57,19 @@ static int parse_expires(const char *s, int64_t now_ms, int64_t *out)
 {
     size_t n = strlen(s);
     char unit = n > 1 ? s[n - 1] : '\0';
-    if (unit == 'd' || unit == 'h') {
+    if ((unit == 'd' || unit == 'h') && strspn(s, "0123456789") == n - 1) {
+        int64_t max = unit == 'd' ? CLI_MAX_DAYS : (int64_t)CLI_MAX_DAYS * 24;
         int64_t v = 0;
-        size_t i = 0;
-        for (; i + 1 < n && s[i] >= '0' && s[i] <= '9' && v <= CLI_DIGITS_MAX; i++) {
+        /* digit by digit, stopping once past max: no overflow however many digits */
+        for (size_t i = 0; i + 1 < n && v <= max; i++) {
             v = v * 10 + (s[i] - '0');
         }
-        int64_t max = unit == 'd' ? CLI_MAX_DAYS : (int64_t)CLI_MAX_DAYS * 24;
-        if (i + 1 == n && v >= 1 && v <= max) {
-            *out = now_ms + v * (unit == 'd' ? MS_PER_DAY : MS_PER_HOUR);
-            return CLI_OK;
-        }
-        if (i + 1 == n) {
+        if (v < 1 || v > max) {
             return cli_usage_error(&cli_cmd_token, "--expires %s: from 1 to %lld %s", s, (long long)max,
                                    unit == 'd' ? "days" : "hours");
         }
+        *out = now_ms + v * (unit == 'd' ? MS_PER_DAY : MS_PER_HOUR);
+        return CLI_OK;
     }
     if (eseal_time_parse(out, s) != ESEAL_OK) {
         return cli_usage_error(&cli_cmd_token,

@@ -307,6 +307,10 @@ expect 2 "an unknown scope is refused" -- "$E" token create alice --scope stamp,
 has "$T/err" "fly" "the message names the scope"
 expect 2 "--expires 0d is refused" -- "$E" token create alice --expires 0d
 has "$T/err" "^eseal: --expires 0d: from 1 to 36500 days$" "it gives the range"
+expect 2 "--expires of too many hours is refused" -- "$E" token create alice --expires 876001h
+has "$T/err" "^eseal: --expires 876001h: from 1 to 876000 hours$" "it gives the range in hours"
+expect 2 "--expires of twenty digits is refused, not wrapped" -- "$E" token create alice --expires 99999999999999999999d
+has "$T/err" "^eseal: --expires 99999999999999999999d: from 1 to 36500 days$" "it gives the range"
 expect 2 "--expires in the past is refused" -- "$E" token create alice --expires 2001-01-01T00:00:00Z
 has "$T/err" "^eseal: --expires 2001-01-01T00:00:00Z is in the past$" "it says so"
 expect 2 "--expires of another form is refused" -- "$E" token create alice --expires tomorrow
