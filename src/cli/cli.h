@@ -69,6 +69,9 @@ const char *cli_get(const cli_args *a, const char *name);
 size_t cli_count(const cli_args *a, const char *name);
 const char *cli_get_n(const cli_args *a, const char *name, size_t i);
 bool cli_flag(const cli_args *a, const char *name);
+/* A usage error "SUB takes no --NAME" for the first option given that is not in `allowed` (NULL-
+ * terminated; NULL: none): subcommands sharing one option table refuse each other's options. */
+int cli_options_only(const cli_cmd *cmd, const cli_args *a, const char *sub, const char *const allowed[]);
 
 /*
  * Errors. Without --json: "eseal: <message>" on stderr. With --json: one object
@@ -121,6 +124,14 @@ const char *cli_home(const cli_args *a);
 int cli_passphrase(const cli_args *a, char *out, size_t cap, size_t *len, bool confirm);
 /* A new passphrase: from the file (or "-") or descriptor given, else asked twice on the terminal. */
 int cli_new_passphrase(const char *file, const char *fd, char *out, size_t cap, size_t *len);
+/* The first line of a file holding a secret of an account (`noun`: "password"), "-" for standard
+ * input. Unlike --pass-file it is refused, not only warned about, when it is a regular file readable
+ * by its group or others ("the password file F is readable by others (mode 644): make it 0600 or
+ * 0400", CLI_ERROR). A symbolic link is followed, as for --pass-file (secret mounts). */
+int cli_read_secret(const char *path, const char *noun, char *out, size_t cap, size_t *len);
+/* Asks for a new secret on the terminal twice ("PROMPT: ", "PROMPT (again): "), without echo;
+ * "the NOUNs do not match" (CLI_ERROR) when the two differ. `out` is wiped on failure. */
+int cli_ask_new_secret(const char *prompt, const char *noun, char *out, size_t cap, size_t *len);
 /* Opens the instance; with_pass also unlocks its keys: with the key of a running agent of the home
  * (eseal agent; no passphrase asked then), else with the passphrase (asked up to 3 times at a
  * terminal). An agent that does not answer as it should, or whose key no longer opens the keys,
@@ -139,10 +150,14 @@ int cli_read_file(const char *path, eseal_buf *out, size_t max);
 /* Parses an RFC 3339 time. */
 int cli_parse_time(const char *s, int64_t *ms);
 void cli_print_time(char *out, size_t n, int64_t ms);
+/* The same to the second ("2026-12-05T02:40:03Z"): for the columns of lists. */
+void cli_print_time_s(char *out, size_t n, int64_t ms);
 /* Prints a report (JSON with --json, else text), frees it, and returns 0 for VALID, 1 otherwise. */
 int cli_print_report(const cli_args *a, eseal_report *rep);
 /* Prints a JSON-escaped string. */
 void cli_json_str(const char *s);
+/* Prints a comma-separated list ("approver,stamper") as a JSON array of strings; "" is []. */
+void cli_json_csv(const char *csv);
 
 /* ---- file I/O (io.c): "-" for standard input/output, progress, interruption ---- */
 
@@ -173,6 +188,6 @@ bool cli_stderr_tty(void);
 
 extern const cli_cmd cli_cmd_init, cli_cmd_cert, cli_cmd_ca, cli_cmd_sign, cli_cmd_verify, cli_cmd_key,
     cli_cmd_seal, cli_cmd_stamp, cli_cmd_tsa, cli_cmd_extend, cli_cmd_ocsp, cli_cmd_log, cli_cmd_witness,
-    cli_cmd_passwd, cli_cmd_serve, cli_cmd_agent;
+    cli_cmd_passwd, cli_cmd_serve, cli_cmd_agent, cli_cmd_org, cli_cmd_user, cli_cmd_token;
 
 #endif

@@ -18,7 +18,7 @@
 static const cli_cmd *const commands[] = {&cli_cmd_init, &cli_cmd_cert, &cli_cmd_ca,
                                           &cli_cmd_seal, &cli_cmd_stamp, &cli_cmd_sign, &cli_cmd_verify, &cli_cmd_key, &cli_cmd_tsa,
                                           &cli_cmd_extend, &cli_cmd_ocsp, &cli_cmd_log, &cli_cmd_witness, &cli_cmd_passwd,
-                                          &cli_cmd_serve, &cli_cmd_agent};
+                                          &cli_cmd_serve, &cli_cmd_agent, &cli_cmd_org, &cli_cmd_user, &cli_cmd_token};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char global_usage[] =
@@ -307,6 +307,23 @@ const char *cli_get_n(const cli_args *a, const char *name, size_t n)
 
 bool cli_flag(const cli_args *a, const char *name) { return cli_count(a, name) > 0; }
 
+int cli_options_only(const cli_cmd *cmd, const cli_args *a, const char *sub, const char *const allowed[])
+{
+    for (size_t i = 0; a->specs != NULL && a->specs[i].name != NULL; i++) {
+        if (a->counts[i] == 0) {
+            continue;
+        }
+        bool ok = false;
+        for (size_t k = 0; allowed != NULL && allowed[k] != NULL && !ok; k++) {
+            ok = strcmp(allowed[k], a->specs[i].name) == 0;
+        }
+        if (!ok) {
+            return cli_usage_error(cmd, "%s takes no --%s", sub, a->specs[i].name);
+        }
+    }
+    return CLI_OK;
+}
+
 const char *cli_home(const cli_args *a)
 {
     if (a->home != NULL) {
@@ -387,9 +404,10 @@ static int read_tty_line(const char *prompt, char *out, size_t cap, size_t *len)
 
 /*
  * The first line of the open descriptor `fd` (at most PASS_MAX bytes read; a trailing CR/LF is
- * not part of it). `what` names the source in messages.
+ * not part of it). `what` names the source in messages, `noun` the secret ("passphrase",
+ * "password").
  */
-static int read_pass_fd(int fd, const char *what, char *out, size_t cap, size_t *len)
+static int read_secret_fd(int fd, const char *what, const char *noun, char *out, size_t cap, size_t *len)
 {
     char buf[PASS_MAX];
     size_t n = 0;
@@ -402,7 +420,7 @@ static int read_pass_fd(int fd, const char *what, char *out, size_t cap, size_t 
         }
         if (r < 0) {
             explicit_bzero(buf, sizeof(buf));
-            return cli_errorf(CLI_ERROR, "cannot read the passphrase from %s: %s", what, strerror(errno));
+            return cli_errorf(CLI_ERROR, "cannot read the %s from %s: %s", noun, what, strerror(errno));
         }
         if (r == 0 || buf[n] == '\n') {
             break;
@@ -414,7 +432,7 @@ static int read_pass_fd(int fd, const char *what, char *out, size_t cap, size_t 
     }
     if (n + 1 > cap || n == sizeof(buf)) {
         explicit_bzero(buf, sizeof(buf));
-        return cli_errorf(CLI_ERROR, "the passphrase in %s is too long", what);
+        return cli_errorf(CLI_ERROR, "the %s in %s is too long", noun, what);
     }
     memcpy(out, buf, n);
     out[n] = '\0';
@@ -429,15 +447,18 @@ static int read_pass_fd(int fd, const char *what, char *out, size_t cap, size_t 
  * secrets, Docker/Podman secrets, systemd credentials) present files as links into a hidden
  * directory. What matters is the target: a regular file, and not readable by group or others
  * (warned about, not refused, as ssh does for a config file but gpg does for a home).
+ * `noun` names the secret and `file_noun` the file in messages; `refuse_readable` turns the
+ * warning into a refusal (cli_read_secret: a password file made for one user, issue 19).
  */
-static int read_pass_file(const char *path, char *out, size_t cap, size_t *len)
+static int read_secret_file(const char *path, const char *noun, const char *file_noun, bool refuse_readable,
+                            char *out, size_t cap, size_t *len)
 {
     if (strcmp(path, "-") == 0) {
-        return read_pass_fd(STDIN_FILENO, "standard input", out, cap, len);
+        return read_secret_fd(STDIN_FILENO, "standard input", noun, out, cap, len);
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        return cli_errorf(CLI_ERROR, "cannot open the pass file %s: %s", path, strerror(errno));
+        return cli_errorf(CLI_ERROR, "cannot open the %s %s: %s", file_noun, path, strerror(errno));
     }
     struct stat st;
     /* A regular file, or a pipe (--pass-file <(pass show eseal), /dev/stdin): only the first
@@ -445,20 +466,33 @@ static int read_pass_file(const char *path, char *out, size_t cap, size_t *len)
      * opening a FIFO with no writer cannot hang) is cleared for the read itself. */
     if (fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
         close(fd);
-        return cli_errorf(CLI_ERROR, "the pass file %s is not a file or a pipe", path);
+        return cli_errorf(CLI_ERROR, "the %s %s is not a file or a pipe", file_noun, path);
     }
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
         close(fd);
-        return cli_errorf(CLI_ERROR, "cannot read the pass file %s: %s", path, strerror(errno));
+        return cli_errorf(CLI_ERROR, "cannot read the %s %s: %s", file_noun, path, strerror(errno));
     }
     if (S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH)) != 0) {
-        fprintf(stderr, "eseal: warning: the pass file %s is readable by %s (mode %03o); make it 0600 or 0400\n",
-                path, (st.st_mode & S_IROTH) != 0 ? "others" : "its group", (unsigned)(st.st_mode & 0777));
+        const char *by = (st.st_mode & S_IROTH) != 0 ? "others" : "its group";
+        if (refuse_readable) {
+            close(fd);
+            return cli_errorf(CLI_ERROR, "the %s %s is readable by %s (mode %03o): make it 0600 or 0400", file_noun,
+                              path, by, (unsigned)(st.st_mode & 0777));
+        }
+        fprintf(stderr, "eseal: warning: the %s %s is readable by %s (mode %03o); make it 0600 or 0400\n", file_noun,
+                path, by, (unsigned)(st.st_mode & 0777));
     }
-    int rc = read_pass_fd(fd, path, out, cap, len);
+    int rc = read_secret_fd(fd, path, noun, out, cap, len);
     close(fd);
     return rc;
+}
+
+int cli_read_secret(const char *path, const char *noun, char *out, size_t cap, size_t *len)
+{
+    char file_noun[64];
+    (void)snprintf(file_noun, sizeof(file_noun), "%s file", noun);
+    return read_secret_file(path, noun, file_noun, true, out, cap, len);
 }
 
 static int pass_from_option(const cli_args *a, char *out, size_t cap, size_t *len)
@@ -477,9 +511,9 @@ static int pass_from_option(const cli_args *a, char *out, size_t cap, size_t *le
         }
         char what[64];
         (void)snprintf(what, sizeof(what), "file descriptor %ld", fd);
-        return read_pass_fd((int)fd, what, out, cap, len);
+        return read_secret_fd((int)fd, what, "passphrase", out, cap, len);
     }
-    return read_pass_file(a->pass_file, out, cap, len);
+    return read_secret_file(a->pass_file, "passphrase", "pass file", false, out, cap, len);
 }
 
 /* 1 when the passphrase will come from the terminal prompt. */
@@ -545,6 +579,37 @@ int cli_new_passphrase(const char *file, const char *fd, char *out, size_t cap, 
     explicit_bzero(again, sizeof(again));
     if (rc == CLI_OK && !same) {
         return cli_errorf(CLI_ERROR, "the passphrases do not match");
+    }
+    return rc;
+}
+
+int cli_ask_new_secret(const char *prompt, const char *noun, char *out, size_t cap, size_t *len)
+{
+    /* read_tty_line's own words for a missing terminal are about the instance passphrase */
+    int probe = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+    if (probe < 0) {
+        return cli_errorf(CLI_ERROR, "cannot ask for the %s: no terminal (/dev/tty: %s)", noun, strerror(errno));
+    }
+    close(probe);
+    char first[256], second[256];
+    (void)snprintf(first, sizeof(first), "%s: ", prompt);
+    (void)snprintf(second, sizeof(second), "%s (again): ", prompt);
+    int rc = read_tty_line(first, out, cap, len);
+    if (rc != CLI_OK) {
+        explicit_bzero(out, cap);
+        return rc;
+    }
+    char again[PASS_MAX];
+    size_t alen = 0;
+    rc = read_tty_line(second, again, sizeof(again), &alen);
+    bool same = rc == CLI_OK && alen == *len && memcmp(again, out, alen) == 0;
+    explicit_bzero(again, sizeof(again));
+    if (rc == CLI_OK && !same) {
+        rc = cli_errorf(CLI_ERROR, "the %ss do not match", noun);
+    }
+    if (rc != CLI_OK) {
+        explicit_bzero(out, cap);
+        *len = 0;
     }
     return rc;
 }
@@ -640,6 +705,19 @@ int cli_parse_time(const char *s, int64_t *ms)
 
 void cli_print_time(char *out, size_t n, int64_t ms) { eseal_time_format(out, n, ms); }
 
+void cli_print_time_s(char *out, size_t n, int64_t ms)
+{
+    char full[40];
+    eseal_time_format(full, sizeof(full), ms);
+    /* "2026-12-05T02:40:03.123Z" -> "2026-12-05T02:40:03Z" */
+    char *dot = strchr(full, '.');
+    if (dot != NULL) {
+        dot[0] = 'Z';
+        dot[1] = '\0';
+    }
+    (void)snprintf(out, n, "%s", full);
+}
+
 void cli_json_str(const char *s)
 {
     putchar('"');
@@ -653,6 +731,28 @@ void cli_json_str(const char *s)
         }
     }
     putchar('"');
+}
+
+void cli_json_csv(const char *csv)
+{
+    putchar('[');
+    const char *p = csv;
+    for (bool first = true; *p != '\0'; first = false) {
+        size_t n = strcspn(p, ",");
+        char item[256];
+        if (n >= sizeof(item)) {
+            n = sizeof(item) - 1; /* longer than any role or scope name: cut, never overrun */
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        if (!first) {
+            printf(", ");
+        }
+        cli_json_str(item);
+        p += strcspn(p, ",");
+        p += *p == ',' ? 1 : 0;
+    }
+    putchar(']');
 }
 
 static void print_overview(FILE *f)
@@ -708,9 +808,12 @@ static const char *const json_commands[] = {
     "seal history", "seal file",     "seal suspend",    "seal resume",  "seal revoke",  "seal cancel",
     "seal renew",   "stamp",         "sign",            "verify",       "extend",       "tsa respond",
     "ocsp respond", "log key",       "log verify-receipt", "log audit", "witness init", "witness add-log",
-    "witness key",  "ca renew",      "agent status"};
+    "witness key",  "ca renew",      "agent status",    "org add",      "org list",     "user add",
+    "user list",    "user disable",  "user enable",     "user roles",   "user passwd",  "token create",
+    "token list",   "token revoke"};
 /* Commands whose first argument is a subcommand. */
-static const char *const sub_commands[] = {"cert", "ca", "seal", "key", "tsa", "ocsp", "log", "witness", "agent"};
+static const char *const sub_commands[] = {"cert", "ca",      "seal", "key", "tsa",  "ocsp",
+                                           "log",  "witness", "agent", "org", "user", "token"};
 
 static bool in_list(const char *const *list, size_t n, const char *s)
 {
