@@ -156,6 +156,10 @@ expect 0 "user list --json" -- "$E" --json user list --org "$org1"
 eq "$(jq_py '[u["status"] for u in j]' "$T/out")" "['disabled', 'active']" "alice is disabled, frank is not"
 expect 0 "user enable" -- "$E" user enable alice
 eq "$(cat "$T/out")" "alice: active" "it prints the new status"
+expect 3 "user enable of an active user is a state error" -- "$E" user enable alice
+has "$T/err" "^eseal: user alice is already active$" "the message says so"
+expect 0 "user disable --json" -- "$E" --json user disable alice
+eq "$(jq_py '(j["login"], j["status"])' "$T/out")" "('alice', 'disabled')" "the user object"
 expect 0 "user enable --json" -- "$E" --json user enable alice
 eq "$(jq_py '(j["login"], j["status"])' "$T/out")" "('alice', 'active')" "the user object"
 expect 3 "user disable of no such user" -- "$E" user disable nosuch
