@@ -26,6 +26,7 @@ static ES_RESULT insert_org(eseal_instance *inst, void *ctx)
 static ES_RESULT org_add(eseal_instance *inst, const eseal_principal *who, eseal_org *out, const char *name,
                          const char *uscc)
 {
+    ES_GUARD(es_from_code(eseal_principal_check(who)));
     ES_ENSURE_ARG(inst != NULL && out != NULL);
     memset(out, 0, sizeof(*out));
     es_acting by;
@@ -66,8 +67,8 @@ int eseal_org_add(eseal_instance *inst, const eseal_principal *who, eseal_org *o
 
 static ES_RESULT org_find(eseal_instance *inst, const eseal_principal *who, eseal_org *out, const char *ref)
 {
-    ES_ENSURE_ARG(inst != NULL && out != NULL);
     ES_GUARD(es_from_code(eseal_principal_check(who)));
+    ES_ENSURE_ARG(inst != NULL && out != NULL);
     ES_GUARD(es_acc_org_visible(inst, who, out, ref));
     es_acting by;
     es_object obj = {"org", out->id, out->id, NULL};
@@ -94,8 +95,8 @@ static int each_org(const eseal_org *org, void *payload)
 static ES_RESULT org_list(eseal_instance *inst, const eseal_principal *who, int (*cb)(const eseal_org *, void *),
                           void *ctx)
 {
-    ES_ENSURE_ARG(inst != NULL && cb != NULL);
     ES_GUARD(es_from_code(eseal_principal_check(who)));
+    ES_ENSURE_ARG(inst != NULL && cb != NULL);
     org_walk w = {who, cb, ctx};
     return es_from_code(eseal_store_org_list(inst->store, each_org, &w));
 }

@@ -21,9 +21,9 @@ static ES_RESULT token_create(eseal_instance *inst, const eseal_principal *who, 
                               const char *scopes, int64_t expires_ms, char token[ESEAL_TOKEN_MAX + 1],
                               eseal_token_info *out)
 {
+    ES_GUARD(es_from_code(eseal_principal_check(who)));
     ES_ENSURE_ARG(inst != NULL && token != NULL);
     token[0] = '\0';
-    ES_GUARD(es_from_code(eseal_principal_check(who)));
     eseal_user u;
     ES_GUARD(es_acc_user_visible(inst, who, &u, NULL, login));
     es_acting by;
@@ -86,8 +86,8 @@ static int each_token(const eseal_token_info *t, void *payload)
 static ES_RESULT token_list(eseal_instance *inst, const eseal_principal *who, const char *login,
                             int (*cb)(const eseal_token_info *, void *), void *ctx)
 {
-    ES_ENSURE_ARG(inst != NULL && cb != NULL);
     ES_GUARD(es_from_code(eseal_principal_check(who)));
+    ES_ENSURE_ARG(inst != NULL && cb != NULL);
     const char *org_id = NULL;
     eseal_user u;
     if (login != NULL) {
@@ -119,8 +119,8 @@ static ES_RESULT revoke_token(eseal_instance *inst, void *ctx)
 
 static ES_RESULT token_revoke(eseal_instance *inst, const eseal_principal *who, const char *token_id)
 {
-    ES_ENSURE_ARG(inst != NULL);
     ES_GUARD(es_from_code(eseal_principal_check(who)));
+    ES_ENSURE_ARG(inst != NULL);
     ES_ENSURE(token_id != NULL && token_id[0] != '\0', ESEAL_EINVAL, "which token?");
     eseal_token_info t;
     int rc = strlen(token_id) <= ESEAL_TOKEN_ID_LEN ? eseal_store_token_get(inst->store, &t, token_id) : ESEAL_ENOTFOUND;

@@ -31,9 +31,9 @@ static ES_RESULT insert_user(eseal_instance *inst, void *ctx)
 static ES_RESULT user_add(eseal_instance *inst, const eseal_principal *who, eseal_user *out, const char *login,
                           const char *display_name, const char *org_ref, const char *roles, const char *password)
 {
+    ES_GUARD(es_from_code(eseal_principal_check(who)));
     ES_ENSURE_ARG(inst != NULL && out != NULL);
     memset(out, 0, sizeof(*out));
-    ES_GUARD(es_from_code(eseal_principal_check(who)));
     eseal_org org;
     ES_GUARD(es_acc_org_visible(inst, who, &org, org_ref));
     ES_GUARD(es_acc_login(out->login, login));
@@ -77,8 +77,8 @@ int eseal_user_add(eseal_instance *inst, const eseal_principal *who, eseal_user 
 
 static ES_RESULT user_find(eseal_instance *inst, const eseal_principal *who, eseal_user *out, const char *login)
 {
-    ES_ENSURE_ARG(inst != NULL && out != NULL);
     ES_GUARD(es_from_code(eseal_principal_check(who)));
+    ES_ENSURE_ARG(inst != NULL && out != NULL);
     ES_GUARD(es_acc_user_visible(inst, who, out, NULL, login));
     es_acting by;
     es_object obj = {"user", out->login, out->org_id, out->login};
@@ -109,8 +109,8 @@ static int each_user(const eseal_user *u, void *payload)
 static ES_RESULT user_list(eseal_instance *inst, const eseal_principal *who, const char *org_ref,
                            int (*cb)(const eseal_user *, void *), void *ctx)
 {
-    ES_ENSURE_ARG(inst != NULL && cb != NULL);
     ES_GUARD(es_from_code(eseal_principal_check(who)));
+    ES_ENSURE_ARG(inst != NULL && cb != NULL);
     eseal_org org;
     const char *org_id = NULL;
     if (org_ref != NULL) {
@@ -150,10 +150,10 @@ static ES_RESULT update_user(eseal_instance *inst, void *ctx)
 static ES_RESULT user_set_status(eseal_instance *inst, const eseal_principal *who, const char *login,
                                  eseal_user_status status)
 {
+    ES_GUARD(es_from_code(eseal_principal_check(who)));
     ES_ENSURE_ARG(inst != NULL);
     ES_ENSURE(status == ESEAL_USER_ACTIVE || status == ESEAL_USER_DISABLED, ESEAL_EINVAL, "unknown user status %d",
               (int)status);
-    ES_GUARD(es_from_code(eseal_principal_check(who)));
     eseal_user u;
     ES_GUARD(es_acc_user_visible(inst, who, &u, NULL, login));
     es_acting by;
@@ -177,8 +177,8 @@ int eseal_user_set_status(eseal_instance *inst, const eseal_principal *who, cons
 static ES_RESULT user_set_roles(eseal_instance *inst, const eseal_principal *who, const char *login,
                                 const char *roles)
 {
-    ES_ENSURE_ARG(inst != NULL);
     ES_GUARD(es_from_code(eseal_principal_check(who)));
+    ES_ENSURE_ARG(inst != NULL);
     eseal_user u;
     ES_GUARD(es_acc_user_visible(inst, who, &u, NULL, login));
     es_acting by;
@@ -202,8 +202,8 @@ int eseal_user_set_roles(eseal_instance *inst, const eseal_principal *who, const
 static ES_RESULT user_passwd(eseal_instance *inst, const eseal_principal *who, const char *login,
                              const char *password)
 {
-    ES_ENSURE_ARG(inst != NULL);
     ES_GUARD(es_from_code(eseal_principal_check(who)));
+    ES_ENSURE_ARG(inst != NULL);
     eseal_user u;
     ES_GUARD(es_acc_user_visible(inst, who, &u, NULL, login));
     es_acting by;

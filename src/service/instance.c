@@ -198,34 +198,6 @@ int eseal_instance_init(const char *home, const eseal_instance_init_options *opt
     return es_code(init_instance(home, opts));
 }
 
-int eseal_uscc_valid(const char *code)
-{
-    /* GB 32100-2015 §4: 18 characters from a 31-symbol alphabet, check character per §5 (ISO 7064 MOD 31-3). */
-    static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    static const int weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
-    if (code == NULL || strlen(code) != 18) {
-        return 0;
-    }
-    int sum = 0;
-    for (int i = 0; i < 18; i++) {
-        const char *pos = strchr(alphabet, code[i]);
-        if (pos == NULL || code[i] == '\0') {
-            return 0;
-        }
-        int v = (int)(pos - alphabet);
-        if (i < 17) {
-            sum += v * weights[i];
-        } else {
-            int check = 31 - sum % 31;
-            if (check == 31) {
-                check = 0;
-            }
-            return v == check;
-        }
-    }
-    return 0;
-}
-
 /*
  * The organisation's country and its organizationIdentifier (ETSI EN 319 412-1 §5.1.4). In China
  * the identifier is the unified social credit code (NTRCN-<USCC>), required; elsewhere the

@@ -90,6 +90,57 @@ static int c_cert_issue_who(const void *s)
     return eseal_instance_cert_issue(NULL, s, NULL, &q);
 }
 static int c_cert_revoke(const void *s) { return eseal_instance_cert_revoke(NULL, s, "x", 0, 0); }
+/* The accounts (eseal/accounts.h): the principal is checked before anything else. */
+static int c_org_add(const void *s)
+{
+    eseal_org o;
+    return eseal_org_add(NULL, s, &o, "n", NULL);
+}
+static int c_org_find(const void *s)
+{
+    eseal_org o;
+    return eseal_org_find(NULL, s, &o, "n");
+}
+static int no_org(const eseal_org *o, void *ctx)
+{
+    (void)o;
+    (void)ctx;
+    return 0;
+}
+static int c_org_list(const void *s) { return eseal_org_list(NULL, s, no_org, NULL); }
+static int c_user_add(const void *s)
+{
+    eseal_user u;
+    return eseal_user_add(NULL, s, &u, "l", NULL, "o", "stamper", "p");
+}
+static int c_user_find(const void *s)
+{
+    eseal_user u;
+    return eseal_user_find(NULL, s, &u, "l");
+}
+static int no_user(const eseal_user *u, void *ctx)
+{
+    (void)u;
+    (void)ctx;
+    return 0;
+}
+static int c_user_list(const void *s) { return eseal_user_list(NULL, s, NULL, no_user, NULL); }
+static int c_user_passwd(const void *s) { return eseal_user_passwd(NULL, s, "l", "p"); }
+static int c_user_set_roles(const void *s) { return eseal_user_set_roles(NULL, s, "l", "stamper"); }
+static int c_user_set_status(const void *s) { return eseal_user_set_status(NULL, s, "l", ESEAL_USER_DISABLED); }
+static int c_token_create(const void *s)
+{
+    char t[ESEAL_TOKEN_MAX + 1];
+    return eseal_token_create(NULL, s, "l", NULL, 0, t, NULL);
+}
+static int no_token(const eseal_token_info *t, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+    return 0;
+}
+static int c_token_list(const void *s) { return eseal_token_list(NULL, s, NULL, no_token, NULL); }
+static int c_token_revoke(const void *s) { return eseal_token_revoke(NULL, s, "tok_0"); }
 static int c_crl_issue(const void *s) { return eseal_instance_crl_issue(NULL, s, NULL, "sm2"); }
 static int c_extend_req(const void *s) { return eseal_instance_extend_pdf(NULL, &op, NULL, "in", "out", s); }
 static int c_extend_who(const void *s)
@@ -251,14 +302,26 @@ static const erow erows[] = {
     {"eseal_pdf_stamp", "eseal_pdf_stamp_options", ES_VID_pdf_stamp_options, 1, c_pdf_stamp, NULL},
     {"eseal_pdf_stamp_file", "eseal_pdf_stamp_options", ES_VID_pdf_stamp_options, 1, c_pdf_stamp_file, NULL},
     {"eseal_pdf_verify", "eseal_pdf_verify_options", ES_VID_pdf_verify_options, 1, c_pdf_verify, NULL},
+    {"eseal_org_add", "eseal_principal", P, 0, c_org_add, no_principal},
+    {"eseal_org_find", "eseal_principal", P, 0, c_org_find, no_principal},
+    {"eseal_org_list", "eseal_principal", P, 0, c_org_list, no_principal},
     {"eseal_principal_check", "eseal_principal", P, 0, c_principal_check, no_principal},
     {"eseal_receipt_verify", "eseal_receipt_check", ES_VID_receipt_check, 0, c_receipt_verify, NULL},
     {"eseal_ses_seal_make", "eseal_seal_info", ES_VID_seal_info, 0, c_ses_seal_make, NULL},
     {"eseal_ses_signature_make", "eseal_ses_sign_request", ES_VID_ses_sign_request, 0, c_ses_signature_make, NULL},
+    {"eseal_token_create", "eseal_principal", P, 0, c_token_create, no_principal},
+    {"eseal_token_list", "eseal_principal", P, 0, c_token_list, no_principal},
+    {"eseal_token_revoke", "eseal_principal", P, 0, c_token_revoke, no_principal},
     {"eseal_tsa_client_stamp", "eseal_tsa_client_options", ES_VID_tsa_client_options, 1, c_tsa_client_stamp, NULL},
     {"eseal_tsa_respond", "eseal_tsa_config", ES_VID_tsa_config, 0, c_tsa_respond, NULL},
     {"eseal_tsa_responder_new", "eseal_tsa_config", ES_VID_tsa_config, 0, c_tsa_responder_new, NULL},
     {"eseal_tsa_verify_token", "eseal_tsa_verify_options", ES_VID_tsa_verify_options, 1, c_tsa_verify_token, NULL},
+    {"eseal_user_add", "eseal_principal", P, 0, c_user_add, no_principal},
+    {"eseal_user_find", "eseal_principal", P, 0, c_user_find, no_principal},
+    {"eseal_user_list", "eseal_principal", P, 0, c_user_list, no_principal},
+    {"eseal_user_passwd", "eseal_principal", P, 0, c_user_passwd, no_principal},
+    {"eseal_user_set_roles", "eseal_principal", P, 0, c_user_set_roles, no_principal},
+    {"eseal_user_set_status", "eseal_principal", P, 0, c_user_set_status, no_principal},
 };
 #undef P
 
