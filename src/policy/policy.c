@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The policy (policy.h): the local operator, platform administrators, organisation
- * administrators and every user for itself (docs/accounts.md, "Who may do what"). */
+ * administrators, seal keepers, stampers, auditors and every user for itself (docs/accounts.md,
+ * "Who may do what"). */
 #include <stdio.h>
 #include <string.h>
 
@@ -76,7 +77,19 @@ static const char *user_rule(const eseal_principal *who, es_action action, const
     bool self = same(obj->owner, who->id);
     switch (action) {
     case ES_ACT_ORG_READ:
+    case ES_ACT_SEAL_READ:
+    case ES_ACT_CERT_READ:
         return "member";
+    case ES_ACT_SEAL_MAKE:
+    case ES_ACT_SEAL_TRANSITION:
+    case ES_ACT_SEAL_RENEW:
+        return has_role(who, "seal-keeper") ? "seal-keeper" : NULL;
+    case ES_ACT_STAMP:
+        /* Until the governance issue adds grants, a stamper may stamp with any seal of its
+         * organisation; the grant will then name the seals (and this rule narrows to it). */
+        return has_role(who, "stamper") ? "stamper" : NULL;
+    case ES_ACT_AUDIT_READ:
+        return has_role(who, "auditor") ? "auditor" : has_role(who, "org-admin") ? "org-admin" : NULL;
     case ES_ACT_USER_ADD:
     case ES_ACT_USER_CHANGE:
         return has_role(who, "org-admin") ? "org-admin" : NULL;

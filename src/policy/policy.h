@@ -8,7 +8,13 @@
  *   org-admin       manages the users and tokens of its own organisation, reads it;
  *   self            every user reads itself, changes its own password, makes, reads and revokes
  *                   its own tokens;
- *   member          every user reads its own organisation;
+ *   member          every user reads its own organisation, and its organisation's seals and
+ *                   certificates;
+ *   seal-keeper     the lifecycle of its organisation's seals (seal.transition: suspend, resume,
+ *                   revoke; seal.renew) and seal.make with its organisation's certificates;
+ *   stamper         stamps with its organisation's seals (until the governance issue adds grants:
+ *                   then a stamper stamps under a grant, and this rule narrows to it);
+ *   auditor         reads its organisation's audit entries (org-admin as well);
  *   no-grants       anything else is denied (grants and approvals come with the governance issue).
  * An action on an object of another organisation is denied by every rule but the first two.
  */
@@ -44,7 +50,10 @@
     X(ES_ACT_USER_GRANT_ADMIN, "user.grant-platform-admin")                                        \
     X(ES_ACT_TOKEN_CREATE, "token.create")                                                         \
     X(ES_ACT_TOKEN_READ, "token.read")                                                             \
-    X(ES_ACT_TOKEN_REVOKE, "token.revoke")
+    X(ES_ACT_TOKEN_REVOKE, "token.revoke")                                                         \
+    X(ES_ACT_SEAL_READ, "seal.read")                                                               \
+    X(ES_ACT_CERT_READ, "cert.read")                                                               \
+    X(ES_ACT_AUDIT_READ, "audit.read")
 
 typedef enum {
 #define ES_X_ACTION(e, name) e,
@@ -54,7 +63,9 @@ typedef enum {
 } es_action;
 
 /* What the action is about: a seal's esID, a certificate's id, a document's SHA-256 (may be NULL);
- * for the accounts' objects also the organisation it belongs to and the user it is of. */
+ * for the accounts' objects also the organisation it belongs to and the user it is of; for a seal
+ * or a certificate the organisation whose identifier (USCC) its certificate carries (NULL when it
+ * names none of the platform's organisations: then only the first two rules allow). */
 typedef struct {
     const char *kind;  /* "seal", "cert", "document", "log", "org", "user", "token"; NULL: the platform */
     const char *id;

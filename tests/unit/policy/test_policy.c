@@ -2,7 +2,9 @@
 /*
  * The policy's rules (src/policy/policy.h) on their own, cell by cell: every principal kind and
  * role against every accounts action, on an object of the principal's own organisation, of
- * another one, and of the platform; the rule named for each allowed cell.
+ * another one, and of the platform; the rule named for each allowed cell. Then the seals',
+ * certificates' and audit trail's rules: every role against every such action, on a seal or
+ * certificate of its own organisation, of another one, and of none.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,8 +96,64 @@ static void test_accounts_rules(void **state)
     assert_string_equal(es_policy_may(&bad, ES_ACT_USER_READ, &kim).rule, "principal-invalid");
 }
 
+static void test_seal_rules(void **state)
+{
+    (void)state;
+    const char *keeper[] = {"seal-keeper"}, *stamper[] = {"stamper"}, *admin[] = {"org-admin"},
+               *auditor[] = {"auditor"}, *approver[] = {"approver"}, *padmin[] = {"platform-admin"};
+    eseal_principal kay = user("kay", "orgA", keeper, 1), sam = user("sam", "orgA", stamper, 1),
+                    ada = user("ada", "orgA", admin, 1), zed = user("zed", "orgA", auditor, 1),
+                    abe = user("abe", "orgA", approver, 1), root = user("root", "orgB", padmin, 1);
+    eseal_principal op = ESEAL_PRINCIPAL_INIT;
+    op.kind = ESEAL_PRINCIPAL_OPERATOR;
+    op.id = "alice";
+    es_object own = {"seal", "ESA", "orgA", NULL}, cert = {"cert", "c1", "orgA", NULL},
+              other = {"seal", "ESB", "orgB", NULL}, none = {"seal", "ESN", NULL, NULL};
+    static const struct {
+        es_action a;
+        const char *kay, *sam, *ada, *zed, *abe;
+    } cells[] = {
+        {ES_ACT_SEAL_READ, "member", "member", "member", "member", "member"},
+        {ES_ACT_CERT_READ, "member", "member", "member", "member", "member"},
+        {ES_ACT_SEAL_MAKE, "seal-keeper", "-", "-", "-", "-"},
+        {ES_ACT_SEAL_TRANSITION, "seal-keeper", "-", "-", "-", "-"},
+        {ES_ACT_SEAL_RENEW, "seal-keeper", "-", "-", "-", "-"},
+        {ES_ACT_STAMP, "-", "stamper", "-", "-", "-"},
+        {ES_ACT_AUDIT_READ, "-", "-", "org-admin", "auditor", "-"},
+        {ES_ACT_CERT_ISSUE, "-", "-", "-", "-", "-"},
+        {ES_ACT_CERT_REVOKE, "-", "-", "-", "-", "-"},
+        {ES_ACT_SIGN, "-", "-", "-", "-", "-"},
+    };
+    for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
+        es_action a = cells[i].a;
+        const es_object *o = a == ES_ACT_CERT_READ || a == ES_ACT_CERT_ISSUE || a == ES_ACT_CERT_REVOKE ? &cert : &own;
+        assert_string_equal(rule(&kay, a, o), cells[i].kay);
+        assert_string_equal(rule(&sam, a, o), cells[i].sam);
+        assert_string_equal(rule(&ada, a, o), cells[i].ada);
+        assert_string_equal(rule(&zed, a, o), cells[i].zed);
+        assert_string_equal(rule(&abe, a, o), cells[i].abe);
+        /* nothing of another organisation, nor of no organisation, whatever the role */
+        const eseal_principal *all[] = {&kay, &sam, &ada, &zed, &abe};
+        for (size_t k = 0; k < 5; k++) {
+            assert_string_equal(rule(all[k], a, &other), "-");
+            assert_string_equal(rule(all[k], a, &none), "-");
+            assert_string_equal(rule(all[k], a, NULL), "-");
+        }
+        /* the platform's side may everything */
+        assert_string_equal(rule(&op, a, &other), "local-operator");
+        assert_string_equal(rule(&root, a, &own), "platform-admin");
+    }
+    /* every role at once: the first that allows names the rule */
+    const char *both[] = {"stamper", "seal-keeper"};
+    eseal_principal two = user("two", "orgA", both, 2);
+    assert_string_equal(rule(&two, ES_ACT_STAMP, &own), "stamper");
+    assert_string_equal(rule(&two, ES_ACT_SEAL_TRANSITION, &own), "seal-keeper");
+    es_decision d = es_policy_may(&kay, ES_ACT_SEAL_TRANSITION, &other);
+    assert_non_null(strstr(d.reason, "another organisation"));
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_accounts_rules)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_accounts_rules), cmocka_unit_test(test_seal_rules)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
