@@ -20,6 +20,7 @@
 
 #include <signal.h>
 
+#include "audit.h"
 #include "cert.h"
 #include "cms.h"
 #include "common.h"
@@ -804,6 +805,70 @@ ESEAL_EXTERN(int) eseal_agent_serve(eseal_agent *ag, const volatile sig_atomic_t
                                     void *log_ctx);
 ESEAL_EXTERN(void) eseal_agent_close(eseal_agent *ag);
 ESEAL_EXTERN(void) eseal_agent_forget(eseal_agent *ag);
+
+/* ---- ownership: whose certificates, seals and audit entries (issue 19 §2) ---------------- */
+
+/** An organisation's id (eseal/accounts.h: "org_" and 16 hex digits), with room. */
+#define ESEAL_OWNER_ORG_MAX 32
+
+/**
+ * The organisation a certificate record belongs to: the platform's organisation (eseal/accounts.h)
+ * whose USCC the subject's organizationIdentifier "NTRCN-<USCC>" names. `org` receives its id, or
+ * "" when it names none (a person's certificate, the platform's own, an identifier other than a
+ * USCC, a USCC no organisation has): then only the platform's side (the local operator, a
+ * platform administrator) may act on it.
+ */
+ESEAL_EXTERN(int) eseal_instance_cert_org(eseal_instance *inst, char org[ESEAL_OWNER_ORG_MAX + 1],
+                                          const eseal_cert_record *rec);
+/**
+ * The organisation a seal belongs to: that of the certificates it allows to stamp (all of them
+ * that name one must name the same one; "" otherwise, and when none does).
+ */
+ESEAL_EXTERN(int) eseal_instance_seal_org(eseal_instance *inst, char org[ESEAL_OWNER_ORG_MAX + 1],
+                                          const eseal_seal_record *rec);
+
+/**
+ * eseal_instance_seal_get for `who` (policy "seal.read": the platform's side, the members of the
+ * seal's organisation): a seal `who` may not read is ESEAL_ENOTFOUND, as a missing one. `der` and
+ * `org` (its organisation's id, "" for none) may be NULL.
+ */
+ESEAL_EXTERN(int) eseal_instance_seal_read(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec,
+                                           eseal_buf *der, const char *ref, char org[ESEAL_OWNER_ORG_MAX + 1]);
+/** The seals `who` may read, oldest first, each with its organisation's id ("" for none). */
+ESEAL_EXTERN(int) eseal_instance_seal_list_for(eseal_instance *inst, const eseal_principal *who,
+                                               int (*cb)(const eseal_seal_record *rec, const char *org,
+                                                         void *payload),
+                                               void *payload);
+/**
+ * The certificate record `ref` (an id, id prefix, serial or fingerprint of the store; never a
+ * file) for `who` (policy "cert.read"; ESEAL_ENOTFOUND when it may not read it). `org` may be NULL.
+ */
+ESEAL_EXTERN(int) eseal_instance_cert_read(eseal_instance *inst, const eseal_principal *who, eseal_cert_record *rec,
+                                           const char *ref, char org[ESEAL_OWNER_ORG_MAX + 1]);
+/** The certificate records `who` may read, oldest first, each with its organisation's id. */
+ESEAL_EXTERN(int) eseal_instance_cert_list_for(eseal_instance *inst, const eseal_principal *who,
+                                               int (*cb)(const eseal_cert_record *rec, const char *org,
+                                                         void *payload),
+                                               void *payload);
+
+/** One audit entry for eseal_instance_audit_read: its index, the entry, its organisation ("" for none). */
+typedef int (*eseal_audit_read_cb)(uint64_t index, const eseal_audit_entry *e, const char *org, void *payload);
+/**
+ * The audit entries `who` may read (policy "audit.read": the platform's side all of them; an
+ * auditor or organisation administrator those of its organisation: an entry is of the
+ * organisation of its seal, else of its certificate, else of its acting user), from index `from`
+ * on, at most `limit` of them. ESEAL_EDENIED when `who` may read none. `*next` (may be NULL)
+ * receives the index to ask from next time (the log's size when it was all read).
+ */
+ESEAL_EXTERN(int) eseal_instance_audit_read(eseal_instance *inst, const eseal_principal *who, uint64_t from,
+                                            size_t limit, eseal_audit_read_cb cb, void *payload, uint64_t *next);
+/**
+ * eseal_instance_stamp_receipt for `who`: a stamp with a seal of its organisation, for an auditor,
+ * an organisation administrator or a stamper of it (and the platform's side); ESEAL_ENOTFOUND
+ * for any other stamp, as for a missing one.
+ */
+ESEAL_EXTERN(int) eseal_instance_stamp_receipt_for(eseal_instance *inst, const eseal_principal *who, eseal_buf *out,
+                                                   const char *serial);
 
 ESEAL_END_DECL
 

@@ -631,12 +631,61 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     return r;
 }
 
+/* The organisation a seal made of req's certificates will belong to (owner.c), and whether `who`
+ * may see them all (a certificate it may not read is "not found", as a missing one). */
+static ES_RESULT make_org(eseal_instance *inst, const eseal_principal *who, const eseal_seal_request *q,
+                          char org[ESEAL_OWNER_ORG_MAX + 1])
+{
+    org[0] = '\0';
+    if (inst == NULL || q == NULL || q->cert_ref == NULL) {
+        return ES_OK; /* refused with its reason by seal_make */
+    }
+    ES_AUTO(es_buf_freep) es_buf ids = ES_BUF_INIT(ES_SEAL_CERT_IDS_MAX);
+    for (size_t i = 0; i <= q->more_cert_count && (i == 0 || q->more_certs != NULL); i++) {
+        const char *ref = i == 0 ? q->cert_ref : q->more_certs[i - 1];
+        eseal_cert_record rec;
+        memset(&rec, 0, sizeof(rec));
+        if (ref == NULL || !es_ok(es_instance_cert_get(inst, NULL, &rec, ref))) {
+            eseal_error_clear();
+            continue; /* refused with its reason by seal_make */
+        }
+        es_result r = ES_OK;
+        if (rec.id != NULL) {
+            char o[ESEAL_OWNER_ORG_MAX + 1];
+            r = es_cert_org(inst, &rec, o);
+            es_object c = {"cert", rec.id, o[0] != '\0' ? o : NULL, NULL};
+            if (es_ok(r) && es_policy_may(who, ES_ACT_CERT_READ, &c).kind != ES_ALLOW) {
+                r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no certificate '%.100s'", ref);
+            }
+            if (es_ok(r)) {
+                r = es_buf_printf(&ids, "%s%s", ids.len > 0 ? "," : "", rec.id);
+            }
+        }
+        eseal_cert_record_dispose(&rec);
+        ES_GUARD(r);
+    }
+    return es_seal_org(inst, es_buf_cstr(&ids), org);
+}
+
 int eseal_instance_seal_make(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec, eseal_buf *der,
                              const eseal_seal_request *req)
 {
     ES_CHECK_VERSION_INT(req, seal_request);
+    int prc = eseal_principal_check(who);
+    if (prc != ESEAL_OK) {
+        return prc;
+    }
+    char org[ESEAL_OWNER_ORG_MAX + 1];
+    int orc = es_code(make_org(inst, who, req, org));
+    if (orc != ESEAL_OK) {
+        return orc;
+    }
     es_acting by;
-    ES_ACT_PUBLIC(&by, who, ES_ACT_SEAL_MAKE, "seal", req != NULL ? req->name : NULL);
+    es_object obj = {"seal", req != NULL ? req->name : NULL, org[0] != '\0' ? org : NULL, NULL};
+    int arc = es_code(es_act_on(&by, who, ES_ACT_SEAL_MAKE, &obj));
+    if (arc != ESEAL_OK) {
+        return arc;
+    }
     make_ctx c = {&by, req, NULL, 1, NULL, NULL, NULL};
     return es_code(seal_make(inst, rec, der, &c));
 }
@@ -656,6 +705,23 @@ int eseal_instance_seal_get(eseal_instance *inst, eseal_seal_record *rec, eseal_
         ES_BAIL_ARG("inst == NULL || rec == NULL || ref == NULL");
     }
     return eseal_store_seal_find(inst->store, rec, der, ref);
+}
+
+/* es_act_on for an action on the seal `ref`, with its organisation (owner.c): a seal `who` may not
+ * read is "not found"; one it reads but may not act on is refused by the policy. The principal is
+ * checked first (before anything is looked up). */
+static ES_RESULT act_on_seal(eseal_instance *inst, es_acting *by, const eseal_principal *who, es_action action,
+                             const char *ref)
+{
+    ES_GUARD(es_from_code(eseal_principal_check(who)));
+    ES_ENSURE_ARG(inst != NULL && ref != NULL);
+    eseal_seal_record rec;
+    char org[ESEAL_OWNER_ORG_MAX + 1];
+    ES_GUARD(es_seal_visible(inst, who, &rec, NULL, ref, org));
+    es_object obj = {"seal", rec.esid, org[0] != '\0' ? org : NULL, NULL};
+    es_result r = es_act_on(by, who, action, &obj);
+    eseal_seal_record_dispose(&rec);
+    return r;
 }
 
 static bool final_state(const char *s) { return strcmp(s, "revoked") == 0 || strcmp(s, "cancelled") == 0; }
@@ -727,7 +793,10 @@ int eseal_instance_seal_transition(eseal_instance *inst, const eseal_principal *
                                    const char *ref, eseal_seal_action action, const char *reason)
 {
     es_acting by;
-    ES_ACT_PUBLIC(&by, who, ES_ACT_SEAL_TRANSITION, "seal", ref);
+    int arc = es_code(act_on_seal(inst, &by, who, ES_ACT_SEAL_TRANSITION, ref));
+    if (arc != ESEAL_OK) {
+        return arc;
+    }
     return es_code(seal_transition(inst, &by, rec, ref, action, reason));
 }
 
@@ -811,7 +880,10 @@ int eseal_instance_seal_renew(eseal_instance *inst, const eseal_principal *who, 
                               const char *ref, const char *reason)
 {
     es_acting by;
-    ES_ACT_PUBLIC(&by, who, ES_ACT_SEAL_RENEW, "seal", ref);
+    int arc = es_code(act_on_seal(inst, &by, who, ES_ACT_SEAL_RENEW, ref));
+    if (arc != ESEAL_OK) {
+        return arc;
+    }
     return es_code(seal_renew(inst, &by, rec, ref, reason));
 }
 

@@ -63,4 +63,14 @@ ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **
 /* Adds the registry's view of a seal at `at` to a seal report (when the seal is in this registry). */
 ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at);
 
+/* The ids of the certificates a seal allows, comma-separated: at most 16 ids (a certificate and 15
+ * more) of a few dozen bytes each; room. */
+#define ES_SEAL_CERT_IDS_MAX 4096
+/* Ownership (owner.c): the organisation of a certificate record, of a seal (by the ids of the
+ * certificates it allows), "" for none; a seal `who` may read (ESEAL_ENOTFOUND otherwise). */
+ES_RESULT es_cert_org(eseal_instance *inst, const eseal_cert_record *rec, char org[ESEAL_OWNER_ORG_MAX + 1]);
+ES_RESULT es_seal_org(eseal_instance *inst, const char *cert_ids, char org[ESEAL_OWNER_ORG_MAX + 1]);
+ES_RESULT es_seal_visible(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec, eseal_buf *der,
+                          const char *ref, char org[ESEAL_OWNER_ORG_MAX + 1]);
+
 #endif

@@ -129,6 +129,7 @@ typedef struct {
     eseal_instance *inst;
     const eseal_stamp_request *q;
     const eseal_seal_record *rec;
+    const char *org; /* the seal's organisation (owner.c), NULL for none */
     const eseal_buf *der;
     const eseal_cert_record *crec;
     const eseal_cert *issuer, *cert;
@@ -523,7 +524,7 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
     if (es_ok(d)) {
         phase("prepared", i);
         /* 2. Authorise: the acting principal, by the platform's policy, for this seal. */
-        es_object obj = {"seal", b->rec->esid, NULL, NULL};
+        es_object obj = {"seal", b->rec->esid, b->org, NULL};
         d = es_policy_require(q->who, ES_ACT_STAMP, &obj, &decision);
     }
     int64_t stamped_ms = dt.got.gen_time_ms != 0 ? dt.got.gen_time_ms : clock_ms;
@@ -872,9 +873,17 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     es_result r = es_from_code(eseal_store_seal_find(inst->store, &rec, &der, ref));
     eseal_ses_seal_free(fs);
     ES_GUARD(r);
-    /* Refused before anything is prepared (each document is authorised again once it is). */
-    es_object obj = {"seal", rec.esid, NULL, NULL};
-    r = es_policy_require(q->who, ES_ACT_STAMP, &obj, NULL);
+    /* Refused before anything is prepared (each document is authorised again once it is), for the
+     * seal's organisation (owner.c): a seal the principal may not even read is "not found". */
+    char org[ESEAL_OWNER_ORG_MAX + 1];
+    r = es_seal_org(inst, rec.cert_ids, org);
+    es_object obj = {"seal", rec.esid, org[0] != '\0' ? org : NULL, NULL};
+    if (es_ok(r) && es_policy_may(q->who, ES_ACT_SEAL_READ, &obj).kind != ES_ALLOW) {
+        r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "stamp: no seal '%.100s'", q->seal_ref);
+    }
+    if (es_ok(r)) {
+        r = es_policy_require(q->who, ES_ACT_STAMP, &obj, NULL);
+    }
     eseal_ses_seal *s = NULL;
     eseal_cert *cert = NULL, *issuer = NULL;
     eseal_cert_record crec;
@@ -939,8 +948,8 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
         r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
     }
     if (es_ok(r)) {
-        batch b = {inst,    q,    &rec, &der,    &crec,   issuer, cert, key, outline, 0, NULL, NULL,
-                   serials, indices, in_paths, out_paths, n, res, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+        batch b = {inst,    q,       &rec,      obj.org,   &der, &crec, issuer, cert, key, outline, 0, NULL, NULL,
+                   serials, indices, in_paths, out_paths, n,    res,   0,      0,    0,   PTHREAD_MUTEX_INITIALIZER};
         b.ts = q->level >= ESEAL_LEVEL_B_T ? use_ts : NULL;
         b.audit_ts = q->level >= ESEAL_LEVEL_B_T ? NULL : use_ts;
         if (n > 1) {
