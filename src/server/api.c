@@ -262,6 +262,7 @@ static const struct {
     const size_t *n;
 } tables[] = {
     {es_api_accounts_routes, &es_api_accounts_route_count},
+    {es_api_seals_routes, &es_api_seals_route_count},
 };
 
 size_t es_api_route_count(void)

@@ -96,5 +96,7 @@ static inline const eseal_principal *es_api_who(const es_api_call *c) { return &
 /* The route tables, one per file (listed in api.c's `tables`). */
 extern const es_api_route es_api_accounts_routes[]; /* api_accounts.c */
 extern const size_t es_api_accounts_route_count;
+extern const es_api_route es_api_seals_routes[]; /* api_seals.c */
+extern const size_t es_api_seals_route_count;
 
 #endif

@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The seals' routes of the API (api.h; docs/openapi-seals.yaml, docs/api-seals.md): seals and
+ * their lifecycle and imprints, certificates, stamping, the registry's status at a time, the
+ * audit trail and a stamp's receipt. Each handler reads the request, calls eseal/instance.h with
+ * the caller's principal and writes the answer; the library decides who may (the policy, with
+ * the organisation a seal or certificate belongs to: src/service/owner.c), and what the caller may
+ * not read is "not found", like what does not exist.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+
+/* A document to stamp is taken in memory (the HTTP layer buffers request bodies): at most this
+ * many bytes, so that the stamped document (the input, a signature and an imprint) still fits in
+ * a response (ES_HTTP_RESPONSE_MAX, 64 MiB). */
+#define ES_API_STAMP_MAX (48u << 20)
+/* GET /audit: at most this many entries per page (limit's default: 100). */
+#define ES_API_AUDIT_PAGE_MAX 1000
+/* An imprint's PNG resolution. */
+#define ES_API_IMPRINT_DPI 300
+
+/* ---- JSON of the records ---------------------------------------------------------------------- */
+
+static json_t *time_or_null(int64_t ms)
+{
+    if (ms == 0) {
+        return json_null();
+    }
+    char t[ES_RFC3339_LEN];
+    es_time_rfc3339(t, ms);
+    return json_string(t);
+}
+
+static json_t *str_or_null(const char *s) { return s != NULL && s[0] != '\0' ? json_string(s) : json_null(); }
+
+/* A comma-separated list as a JSON array. */
+static json_t *list_of(const char *csv)
+{
+    json_t *a = json_array();
+    for (const char *p = csv; a != NULL && p != NULL && *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        (void)json_array_append_new(a, json_stringn(p, n));
+        p += n + (p[n] == ',' ? 1 : 0);
+    }
+    return a;
+}
+
+static json_t *seal_json(const eseal_seal_record *s, const char *org)
+{
+    return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "esid", s->esid,
+                     "name", s->name != NULL ? s->name : "", "owner", str_or_null(s->owner), "organisation",
+                     str_or_null(org), "state", s->state, "type", eseal_seal_type_name(s->type), "certificates",
+                     list_of(s->cert_ids), "generation", (json_int_t)s->generation, "previous",
+                     str_or_null(s->prev_esid), "next", str_or_null(s->next_esid), "created",
+                     time_or_null(s->created_ms), "valid_from", time_or_null(s->valid_from_ms), "valid_to",
+                     time_or_null(s->valid_to_ms), "updated", time_or_null(s->updated_ms), "sha256",
+                     s->sha256 != NULL ? s->sha256 : "");
+}
+
+static json_t *cert_json(const eseal_cert_record *r, const char *org)
+{
+    return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "id", r->id, "role",
+                     r->role, "hierarchy", str_or_null(r->hierarchy), "alg", r->alg, "subject", r->subject, "serial",
+                     r->serial, "issuer", str_or_null(r->issuer_id), "fingerprint", r->fingerprint, "organisation",
+                     str_or_null(org), "not_before", time_or_null(r->not_before_ms), "not_after",
+                     time_or_null(r->not_after_ms), "created", time_or_null(r->created_ms), "revoked",
+                     time_or_null(r->revoked_ms), "pem", r->pem);
+}
+
+static json_t *entry_json(uint64_t index, const eseal_audit_entry *e, const char *org)
+{
+    json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "index", (json_int_t)index,
+                          "type", e->type, "time", time_or_null(e->time_ms), "actor", str_or_null(e->actor),
+                          "actor_kind", str_or_null(e->actor_kind), "policy_rule", str_or_null(e->policy_rule),
+                          "seal", str_or_null(e->seal), "cert", str_or_null(e->cert), "stamp", str_or_null(e->stamp),
+                          "detail", str_or_null(e->detail), "organisation", str_or_null(org));
+    if (o != NULL && e->doc_after_sha256 != NULL) {
+        (void)json_object_set_new(o, "doc_after_sha256", json_string(e->doc_after_sha256));
+    }
+    return o;
+}
+
+/* Answers `status` with v, which is consumed. */
+static ES_RESULT reply(es_api_call *c, int status, json_t *v)
+{
+    ES_ENSURE_ALLOC(v);
+    es_result r = es_api_json(c->rs, status, v);
+    json_decref(v);
+    return r;
+}
+
+/* Answers 200 with bytes of `type`. */
+static ES_RESULT reply_bytes(es_api_call *c, const char *type, const void *p, size_t n)
+{
+    c->rs->status = 200;
+    (void)snprintf(c->rs->content_type, sizeof(c->rs->content_type), "%s", type);
+    es_buf_clear(&c->rs->body);
+    return es_buf_append(&c->rs->body, p, n);
+}
+
+/* ---- seals ---------------------------------------------------------------------------------- */
+
+static int add_seal(const eseal_seal_record *s, const char *org, void *ctx)
+{
+    return json_array_append_new(ctx, seal_json(s, org)) == 0 ? 0 : ESEAL_ENOMEM;
+}
+
+static ES_RESULT seals_list(es_api_call *c)
+{
+    json_t *a = json_array();
+    ES_ENSURE_ALLOC(a);
+    es_result r = es_from_code(eseal_instance_seal_list_for(c->inst, es_api_who(c), add_seal, a));
+    if (!es_ok(r)) {
+        json_decref(a);
+        return r;
+    }
+    return reply(c, 200, a);
+}
+
+/* The seal of the route's `*`, for the caller (not found when it may not read it). */
+static ES_RESULT seal_of(es_api_call *c, char *esid, size_t cap, eseal_seal_record *rec, char *org)
+{
+    ES_GUARD(es_api_segment(c, esid, cap));
+    return es_from_code(eseal_instance_seal_read(c->inst, es_api_who(c), rec, NULL, esid, org));
+}
+
+static ES_RESULT seals_get(es_api_call *c)
+{
+    char esid[128], org[ESEAL_OWNER_ORG_MAX + 1];
+    eseal_seal_record rec;
+    ES_GUARD(seal_of(c, esid, sizeof(esid), &rec, org));
+    es_result r = reply(c, 200, seal_json(&rec, org));
+    eseal_seal_record_dispose(&rec);
+    return r;
+}
+
+static ES_RESULT seals_transition(es_api_call *c, eseal_seal_action action)
+{
+    static const char *const known[] = {"reason", NULL};
+    char esid[128];
+    ES_GUARD(es_api_segment(c, esid, sizeof(esid)));
+    json_t *b = NULL;
+    ES_GUARD(es_api_body(c, known, &b));
+    const char *reason = NULL;
+    es_result r = es_api_str(b, "reason", true, &reason);
+    eseal_seal_record rec;
+    memset(&rec, 0, sizeof(rec));
+    if (es_ok(r)) {
+        r = es_from_code(eseal_instance_seal_transition(c->inst, es_api_who(c), &rec, esid, action, reason));
+    }
+    json_decref(b);
+    ES_GUARD(r);
+    char org[ESEAL_OWNER_ORG_MAX + 1];
+    r = es_from_code(eseal_instance_seal_org(c->inst, org, &rec));
+    if (es_ok(r)) {
+        r = reply(c, 200, seal_json(&rec, org));
+    }
+    eseal_seal_record_dispose(&rec);
+    return r;
+}
+
+static ES_RESULT seals_suspend(es_api_call *c) { return seals_transition(c, ESEAL_SEAL_SUSPEND); }
+static ES_RESULT seals_resume(es_api_call *c) { return seals_transition(c, ESEAL_SEAL_RESUME); }
+static ES_RESULT seals_revoke(es_api_call *c) { return seals_transition(c, ESEAL_SEAL_REVOKE); }
+
+static ES_RESULT seals_imprint(es_api_call *c, eseal_imprint_format fmt, const char *type)
+{
+    char esid[128], org[ESEAL_OWNER_ORG_MAX + 1];
+    eseal_seal_record rec;
+    ES_GUARD(seal_of(c, esid, sizeof(esid), &rec, org));
+    eseal_buf img = ESEAL_BUF_INIT;
+    es_result r = es_from_code(eseal_instance_seal_imprint(c->inst, &img, rec.esid, fmt, ES_API_IMPRINT_DPI));
+    if (es_ok(r)) {
+        r = reply_bytes(c, type, img.ptr, img.size);
+    }
+    eseal_buf_dispose(&img);
+    eseal_seal_record_dispose(&rec);
+    return r;
+}
+
+static ES_RESULT seals_png(es_api_call *c) { return seals_imprint(c, ESEAL_IMPRINT_PNG, "image/png"); }
+static ES_RESULT seals_svg(es_api_call *c) { return seals_imprint(c, ESEAL_IMPRINT_SVG, "image/svg+xml"); }
+
+/* ---- certificates ----------------------------------------------------------------------------- */
+
+static int add_cert(const eseal_cert_record *r, const char *org, void *ctx)
+{
+    return json_array_append_new(ctx, cert_json(r, org)) == 0 ? 0 : ESEAL_ENOMEM;
+}
+
+static ES_RESULT certs_list(es_api_call *c)
+{
+    json_t *a = json_array();
+    ES_ENSURE_ALLOC(a);
+    es_result r = es_from_code(eseal_instance_cert_list_for(c->inst, es_api_who(c), add_cert, a));
+    if (!es_ok(r)) {
+        json_decref(a);
+        return r;
+    }
+    return reply(c, 200, a);
+}
+
+static ES_RESULT certs_get(es_api_call *c)
+{
+    char ref[130], org[ESEAL_OWNER_ORG_MAX + 1];
+    ES_GUARD(es_api_segment(c, ref, sizeof(ref)));
+    eseal_cert_record rec;
+    ES_GUARD(es_from_code(eseal_instance_cert_read(c->inst, es_api_who(c), &rec, ref, org)));
+    es_result r = reply(c, 200, cert_json(&rec, org));
+    eseal_cert_record_dispose(&rec);
+    return r;
+}
+
+/* ---- stamping --------------------------------------------------------------------------------- */
+
+/* A query argument as a number (absent: `def`). */
+static ES_RESULT arg_num(const es_api_call *c, const char *name, double lo, double hi, double def, double *out)
+{
+    const char *v = es_http_arg(c->rq, name);
+    *out = def;
+    if (v == NULL) {
+        return ES_OK;
+    }
+    char *end = NULL;
+    double d = strtod(v, &end);
+    ES_ENSURE(v[0] != '\0' && end != NULL && *end == '\0' && d >= lo && d <= hi, ESEAL_EINVAL,
+              "the query argument %s is not a number in [%g, %g]", name, lo, hi);
+    *out = d;
+    return ES_OK;
+}
+
+/* A private directory for one stamp's input and output (removed by stamp_dir_remove). */
+static ES_RESULT stamp_dir(char *dir, size_t cap)
+{
+    const char *tmp = getenv("TMPDIR");
+    int n = snprintf(dir, cap, "%s/eseal-api-XXXXXX", tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
+    ES_ENSURE(n > 0 && (size_t)n < cap, ESEAL_ELIMIT, "stamp: TMPDIR too long");
+    ES_ENSURE(mkdtemp(dir) != NULL, ESEAL_EIO, "stamp: cannot make a temporary directory");
+    return ES_OK;
+}
+
+static void stamp_dir_remove(const char *dir, const char *in, const char *out)
+{
+    (void)unlink(in);
+    (void)unlink(out);
+    (void)rmdir(dir);
+}
+
+static ES_RESULT stamp(es_api_call *c)
+{
+    const char *seal = es_http_arg(c->rq, "seal");
+    ES_ENSURE(seal != NULL && seal[0] != '\0', ESEAL_EINVAL, "which seal? (?seal=ESID)");
+    /* The seal as the caller sees it (not found when it may not), by its esID from the registry:
+     * the library is never handed a path from the request. */
+    char org[ESEAL_OWNER_ORG_MAX + 1];
+    eseal_seal_record rec;
+    ES_GUARD(es_from_code(eseal_instance_seal_read(c->inst, es_api_who(c), &rec, NULL, seal, org)));
+    char esid[128];
+    (void)snprintf(esid, sizeof(esid), "%s", rec.esid);
+    eseal_seal_record_dispose(&rec);
+    double page = 0, x = 0, y = 0;
+    ES_GUARD(arg_num(c, "page", 1, 100000, 0, &page));
+    ES_ENSURE(page == (double)(int)page, ESEAL_EINVAL, "the query argument page is not a whole number");
+    ES_GUARD(arg_num(c, "x", 0, 10000, 0, &x));
+    ES_GUARD(arg_num(c, "y", 0, 10000, 0, &y));
+    const char *lv = es_http_arg(c->rq, "level"), *qr = es_http_arg(c->rq, "qr");
+    int level = ESEAL_LEVEL_B_B;
+    if (lv != NULL) {
+        ES_GUARD(es_from_code(eseal_level_from_name(&level, lv)));
+        ES_ENSURE(level == ESEAL_LEVEL_B_B || level == ESEAL_LEVEL_B_T, ESEAL_EINVAL,
+                  "level %s: the API stamps B-B or B-T (extend to B-LT/B-LTA afterwards)", lv);
+    }
+    ES_ENSURE(qr == NULL || strcmp(qr, "0") == 0 || strcmp(qr, "1") == 0, ESEAL_EINVAL, "qr is 0 or 1");
+    eseal_file_kind kind;
+    ES_GUARD(es_from_code(eseal_file_kind_detect(&kind, c->rq->body.ptr, c->rq->body.len, "the body")));
+    ES_ENSURE(kind == ESEAL_FILE_PDF || kind == ESEAL_FILE_OFD, ESEAL_EINVAL, "the body is not a PDF or OFD document");
+
+    char dir[256], in[300], out[300];
+    ES_GUARD(stamp_dir(dir, sizeof(dir)));
+    bool ofd = kind == ESEAL_FILE_OFD;
+    (void)snprintf(in, sizeof(in), "%s/in.%s", dir, ofd ? "ofd" : "pdf");
+    (void)snprintf(out, sizeof(out), "%s/out.%s", dir, ofd ? "ofd" : "pdf");
+    es_result r = es_file_write_new(in, c->rq->body.ptr, c->rq->body.len, 0600);
+    eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
+    q.who = es_api_who(c);
+    q.seal_ref = esid;
+    q.page = (int)page;
+    q.x_mm = x;
+    q.y_mm = y;
+    q.level = level;
+    q.qr = qr != NULL && strcmp(qr, "1") == 0;
+    eseal_stamp_result res;
+    memset(&res, 0, sizeof(res));
+    if (es_ok(r)) {
+        r = es_from_code(ofd ? eseal_instance_stamp_ofd(c->inst, &res, in, out, &q)
+                             : eseal_instance_stamp_pdf(c->inst, &res, in, out, &q));
+    }
+    es_buf doc = ES_BUF_INIT(ES_HTTP_RESPONSE_MAX);
+    if (es_ok(r)) {
+        r = es_file_read(&doc, out, doc.max);
+    }
+    stamp_dir_remove(dir, in, out);
+    if (es_ok(r)) {
+        r = reply_bytes(c, ofd ? "application/ofd" : "application/pdf", doc.ptr, doc.len);
+    }
+    es_buf_free(&doc);
+    ES_GUARD(r);
+    return es_http_header_add(c->rs, "Eseal-Stamp-Serial", res.serial);
+}
+
+/* ---- the registry ----------------------------------------------------------------------------- */
+
+static ES_RESULT registry(es_api_call *c)
+{
+    char esid[128];
+    ES_GUARD(es_api_segment(c, esid, sizeof(esid)));
+    const char *at = es_http_arg(c->rq, "at");
+    int64_t at_ms = 0;
+    if (at != NULL) {
+        ES_GUARD(es_time_parse_rfc3339(at, &at_ms));
+        ES_ENSURE(at_ms > 0, ESEAL_EINVAL, "at: a time after 1970");
+    }
+    /* Public, like the registry (GET /v/...): the status of a seal at a time, by its exact esID. */
+    eseal_seal_record rec;
+    ES_GUARD(es_from_code(eseal_instance_seal_get(c->inst, &rec, NULL, esid)));
+    bool exact = strcmp(rec.esid, esid) == 0;
+    eseal_seal_record_dispose(&rec);
+    ES_ENSURE(exact, ESEAL_ENOTFOUND, "no seal '%.100s' (the registry answers for a whole esID)", esid);
+    eseal_seal_status st;
+    ES_GUARD(es_from_code(eseal_instance_seal_status(c->inst, &st, esid, at_ms)));
+    return reply(c, 200,
+                 json_pack("{s:s, s:o, s:s, s:o, s:I, s:o}", "esid", esid, "at", time_or_null(at_ms), "state",
+                           st.state, "since",
+                           time_or_null(st.since_ms), "seq", (json_int_t)st.seq, "reason", str_or_null(st.reason)));
+}
+
+/* ---- the audit trail -------------------------------------------------------------------------- */
+
+static int add_entry(uint64_t index, const eseal_audit_entry *e, const char *org, void *ctx)
+{
+    return json_array_append_new(ctx, entry_json(index, e, org)) == 0 ? 0 : ESEAL_ENOMEM;
+}
+
+static ES_RESULT audit(es_api_call *c)
+{
+    uint64_t from = 0, limit = 100;
+    const char *f = es_http_arg(c->rq, "from"), *l = es_http_arg(c->rq, "limit");
+    if (f != NULL) {
+        ES_GUARD(es_parse_uint(f, UINT64_MAX / 2, &from));
+    }
+    if (l != NULL) {
+        ES_GUARD(es_parse_uint(l, ES_API_AUDIT_PAGE_MAX, &limit));
+        ES_ENSURE(limit > 0, ESEAL_EINVAL, "limit is 1..%d", ES_API_AUDIT_PAGE_MAX);
+    }
+    json_t *a = json_array();
+    ES_ENSURE_ALLOC(a);
+    uint64_t next = from;
+    es_result r = es_from_code(eseal_instance_audit_read(c->inst, es_api_who(c), from, (size_t)limit, add_entry, a,
+                                                         &next));
+    if (!es_ok(r)) {
+        json_decref(a);
+        return r;
+    }
+    return reply(c, 200, json_pack("{s:o, s:I}", "entries", a, "next", (json_int_t)next));
+}
+
+static ES_RESULT receipt(es_api_call *c)
+{
+    char serial[72];
+    ES_GUARD(es_api_segment(c, serial, sizeof(serial)));
+    eseal_buf b = ESEAL_BUF_INIT;
+    es_result r = es_from_code(eseal_instance_stamp_receipt_for(c->inst, es_api_who(c), &b, serial));
+    if (es_ok(r)) {
+        r = reply_bytes(c, "text/plain; charset=utf-8", b.ptr, b.size);
+    }
+    eseal_buf_dispose(&b);
+    return r;
+}
+
+#define GET ES_ROUTE_GET
+#define POST ES_ROUTE_POST
+#define J ES_CT_JSON
+
+const es_api_route es_api_seals_routes[] = {
+    {GET, "/seals", ES_API_USER, "seals:read", NULL, 0, seals_list, "GET /api/v1/seals"},
+    {GET, "/seals/*", ES_API_USER, "seals:read", NULL, 0, seals_get, "GET /api/v1/seals/{esid}"},
+    {POST, "/seals/*/suspend", ES_API_USER, "seals:write", J, 0, seals_suspend, "POST /api/v1/seals/{esid}/suspend"},
+    {POST, "/seals/*/resume", ES_API_USER, "seals:write", J, 0, seals_resume, "POST /api/v1/seals/{esid}/resume"},
+    {POST, "/seals/*/revoke", ES_API_USER, "seals:write", J, 0, seals_revoke, "POST /api/v1/seals/{esid}/revoke"},
+    {GET, "/seals/*/imprint.png", ES_API_USER, "seals:read", NULL, 0, seals_png,
+     "GET /api/v1/seals/{esid}/imprint.png"},
+    {GET, "/seals/*/imprint.svg", ES_API_USER, "seals:read", NULL, 0, seals_svg,
+     "GET /api/v1/seals/{esid}/imprint.svg"},
+    {GET, "/certs", ES_API_USER, "seals:read", NULL, 0, certs_list, "GET /api/v1/certs"},
+    {GET, "/certs/*", ES_API_USER, "seals:read", NULL, 0, certs_get, "GET /api/v1/certs/{id}"},
+    {POST, "/stamp", ES_API_USER, "stamp", NULL, ES_API_STAMP_MAX, stamp, "POST /api/v1/stamp"},
+    {GET, "/registry/*", ES_API_PUBLIC, NULL, NULL, 0, registry, "GET /api/v1/registry/{esid}"},
+    {GET, "/audit", ES_API_USER, "audit:read", NULL, 0, audit, "GET /api/v1/audit"},
+    {GET, "/audit/receipts/*", ES_API_USER, "audit:read", NULL, 0, receipt, "GET /api/v1/audit/receipts/{serial}"},
+};
+const size_t es_api_seals_route_count = sizeof(es_api_seals_routes) / sizeof(es_api_seals_routes[0]);
