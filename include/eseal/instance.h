@@ -864,8 +864,8 @@ ESEAL_EXTERN(int) eseal_instance_audit_read(eseal_instance *inst, const eseal_pr
                                             size_t limit, eseal_audit_read_cb cb, void *payload, uint64_t *next);
 /**
  * eseal_instance_stamp_receipt for `who`: a stamp with a seal of its organisation, for an auditor,
- * an organisation administrator or a stamper of it (and the platform's side); ESEAL_ENOTFOUND
- * for any other stamp, as for a missing one.
+ * an organisation administrator or a stamper of it (and the platform's side); ESEAL_EDENIED for
+ * another member of it; ESEAL_ENOTFOUND for anyone else, as for a missing stamp.
  */
 ESEAL_EXTERN(int) eseal_instance_stamp_receipt_for(eseal_instance *inst, const eseal_principal *who, eseal_buf *out,
                                                    const char *serial);

@@ -393,9 +393,13 @@ static ES_RESULT receipt_for(eseal_instance *inst, const eseal_principal *who, e
     /* a stamp's receipt: for whoever reads its organisation's audit trail, or stamps with its seals */
     es_object obj = {"audit", serial, org[0] != '\0' ? org : NULL, NULL};
     es_object seal = {"seal", serial, org[0] != '\0' ? org : NULL, NULL};
-    ES_ENSURE(es_policy_may(who, ES_ACT_AUDIT_READ, &obj).kind == ES_ALLOW ||
-                  es_policy_may(who, ES_ACT_STAMP, &seal).kind == ES_ALLOW,
-              ESEAL_ENOTFOUND, "no stamp '%.64s'", serial);
+    if (es_policy_may(who, ES_ACT_AUDIT_READ, &obj).kind != ES_ALLOW &&
+        es_policy_may(who, ES_ACT_STAMP, &seal).kind != ES_ALLOW) {
+        /* a member of the seal's organisation is told no; anyone else, that there is no such stamp */
+        ES_ENSURE(es_policy_may(who, ES_ACT_SEAL_READ, &seal).kind == ES_ALLOW, ESEAL_ENOTFOUND, "no stamp '%.64s'",
+                  serial);
+        ES_GUARD(es_policy_require(who, ES_ACT_AUDIT_READ, &obj, NULL));
+    }
     return es_from_code(eseal_instance_stamp_receipt(inst, out, serial));
 }
 

@@ -316,7 +316,9 @@ MATRIX = {
     # Last: it ends the sessions of the callers it is asked by.
     "POST /api/v1/logout": (lambda: "/api/v1/logout", None, [401, 204, 204, 204, 204, 204, 401, 403]),
 }
-routes = re.findall(r"(?:GET|POST) /api/v1/[^,;\s]*", banner)
+# The seals' routes (seals, certs, stamp, registry, audit) have their matrix in api_seals_test.py.
+SEALS_OWN = ("/api/v1/seals", "/api/v1/certs", "/api/v1/stamp", "/api/v1/registry", "/api/v1/audit")
+routes = [r for r in re.findall(r"(?:GET|POST) /api/v1/[^,;\s]*", banner) if not r.split()[1].startswith(SEALS_OWN)]
 ok(len(routes) > 0, "the banner lists the API's routes", banner)
 for r in routes:
     ok(r in MATRIX, f"the matrix has a row for {r}")

@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""api_seals_test.py ESEAL: the seals' routes of `eseal serve`'s JSON API over real HTTP (issue 19 §2).
+
+A throw-away instance with two organisations (each with its USCC), a certificate carrying each
+USCC (`eseal cert issue --org NAME --uscc CODE`) and a seal of each, made by the CLI (the local
+operator), users per role; then `eseal serve --only api` and, with Python's http.client:
+  - ownership: each organisation's users see their own seals and certificates only; another
+    organisation's seal or certificate is 404 everywhere (read, imprint, lifecycle, stamp);
+  - stamping: a stamper stamps a PDF with its organisation's seal (the answer is a PDF that
+    `eseal verify` finds VALID, its serial in Eseal-Stamp-Serial), an OFD as well, and is refused
+    404 with the other organisation's seal;
+  - the lifecycle: a seal keeper suspends and resumes its seal, an organisation administrator
+    may not (403);
+  - imprints: the PNG is a PNG (magic bytes), the SVG an SVG;
+  - the registry (public): a seal's state at a time before a suspension, during it and after;
+  - the audit trail: an auditor of A sees A's stamp entry and not B's; the stamp's receipt;
+  - the authorisation matrix of these routes: every route x anonymous, a platform admin, each
+    role of the owning organisation, a user of the other one, a token without the route's scope;
+    each cell's expected status in MATRIX below; a route of these without a row fails the test.
+TAP output.
+"""
+import base64
+import datetime
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+E = os.path.abspath(sys.argv[1])
+R = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources")
+T = tempfile.mkdtemp(prefix="eseal-api-seals-")
+HOME = os.path.join(T, "home")
+ENV = dict(os.environ, ESEAL_HOME=HOME, ESEAL_PASSPHRASE="api-seals-pass", ESEAL_PW_PARAMS="1,8192,1")
+PW = "Correct-Horse-Battery-9071"
+USCC_A = "91110000MA01ABCDEX"
+USCC_B = "91110108MA01ABCD2H"
+# The routes this test owns (api_test.py leaves them to it).
+OWN = ("/api/v1/seals", "/api/v1/certs", "/api/v1/stamp", "/api/v1/registry", "/api/v1/audit")
+
+n = 0
+failed = 0
+
+
+def ok(cond, what, extra=""):
+    global n, failed
+    n += 1
+    if cond:
+        print(f"ok {n} - {what}")
+    else:
+        failed += 1
+        print(f"not ok {n} - {what}" + (f"\n# {extra}" if extra else ""))
+    return cond
+
+
+def run(*args):
+    p = subprocess.run([E, *args], env=ENV, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def last_line(s):
+    lines = [l for l in s.splitlines() if l.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def must(args, what):
+    rc, out, err = run(*args)
+    if not ok(rc == 0, what, err):
+        print("Bail out! " + what)
+        sys.exit(1)
+    return last_line(out)
+
+
+# ---- the instance: two organisations, a certificate and a seal each, users (the CLI) ----
+must(["init"], "init")
+ORG_A = must(["org", "add", "--name", "Alpha Trading Ltd", "--uscc", USCC_A], "org add Alpha (USCC A)")
+ORG_B = must(["org", "add", "--name", "Beta Works Ltd", "--uscc", USCC_B], "org add Beta (USCC B)")
+CERT_A = must(["cert", "issue", "--org", "Alpha Trading Ltd", "--uscc", USCC_A, "--alg", "p256"], "cert of A")
+CERT_B = must(["cert", "issue", "--org", "Beta Works Ltd", "--uscc", USCC_B, "--alg", "p256"], "cert of B")
+SEAL_A = must(["seal", "make", "--cert", CERT_A, "--type", "contract", "--name", "Alpha Contract Seal"], "seal of A")
+SEAL_B = must(["seal", "make", "--cert", CERT_B, "--type", "contract", "--name", "Beta Contract Seal"], "seal of B")
+pwf = os.path.join(T, "pw")
+with open(pwf, "w") as f:
+    f.write(PW + "\n")
+os.chmod(pwf, 0o600)
+USERS = {
+    "root": (ORG_A, "platform-admin"),
+    "ada": (ORG_A, "org-admin"),
+    "kim": (ORG_A, "seal-keeper"),
+    "sam": (ORG_A, "stamper"),
+    "zed": (ORG_A, "auditor"),
+    "mo": (ORG_A, "approver"),  # a member with no role of these routes
+    "bob": (ORG_B, "org-admin"),
+    "bea": (ORG_B, "stamper"),
+    "bzed": (ORG_B, "auditor"),
+}
+for login_, (org, roles) in USERS.items():
+    must(["user", "add", login_, "--org", org, "--role", roles, "--password-file", pwf], f"user {login_} ({roles})")
+
+mkpdf = os.path.join(R, "mkpdf.py")
+mkofd = os.path.join(R, "mkofd.py")
+subprocess.run([sys.executable, mkpdf, os.path.join(T, "in.pdf"), "2"], check=True)
+subprocess.run([sys.executable, mkofd, os.path.join(T, "in.ofd"), "1"], check=True)
+PDF = open(os.path.join(T, "in.pdf"), "rb").read()
+OFD = open(os.path.join(T, "in.ofd"), "rb").read()
+
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+PORT = sock.getsockname()[1]
+sock.close()
+srv = subprocess.Popen([E, "serve", "--listen", f"127.0.0.1:{PORT}", "--only", "api"], env=ENV,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+banner = srv.stdout.readline()
+ok("listening on" in banner, "serve --only api listens", banner)
+
+
+def call(method, path, body=None, headers=None, ctype="application/json"):
+    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+    h = dict(headers or {})
+    data = None
+    if body is not None:
+        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        if ctype is not None:
+            h["Content-Type"] = ctype
+    c.request(method, path, body=data, headers=h)
+    r = c.getresponse()
+    raw = r.read()
+    hdrs = {k.lower(): v for k, v in r.getheaders()}
+    c.close()
+    doc = raw
+    if hdrs.get("content-type", "").startswith(("application/json", "application/problem+json")) and raw:
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            pass
+    return r.status, hdrs, doc
+
+
+def login(user):
+    st, h, doc = call("POST", "/api/v1/login", {"login": user, "password": PW})
+    m = re.match(r"eseal_session=([^;]+)", h.get("set-cookie", ""))
+    if not ok(st == 200 and m is not None, f"login {user}", f"{st} {doc}"):
+        print("Bail out! login")
+        sys.exit(1)
+    return {"Cookie": f"eseal_session={m.group(1)}", "X-CSRF-Token": doc["csrf"]}
+
+
+def problem(st, h, doc, status, code):
+    return (st == status and h.get("content-type", "").startswith("application/problem+json")
+            and isinstance(doc, dict) and doc.get("code") == code)
+
+
+S = {u: login(u) for u in USERS}
+st, h, doc = call("POST", "/api/v1/tokens", {"scopes": ["verify"]}, headers=S["sam"])
+ok(st == 201, "a token of sam with the scope verify only", f"{st} {doc}")
+NOSCOPE = {"Authorization": f"Bearer {doc['token']}"}
+
+
+def stamp(who, seal, body=PDF, query=""):
+    return call("POST", f"/api/v1/stamp?seal={seal}{query}", body, headers=S[who] if isinstance(who, str) else who,
+                ctype="application/pdf" if body[:4] == b"%PDF" else "application/ofd")
+
+
+# ---- ownership: lists and reads ----
+st, h, doc = call("GET", "/api/v1/seals", headers=S["mo"])
+ok(st == 200 and [s["esid"] for s in doc] == [SEAL_A], "a member of A lists A's seal only", f"{st} {doc}")
+ok(st == 200 and doc[0]["organisation"] == ORG_A and doc[0]["state"] == "active" and doc[0]["certificates"] == [CERT_A],
+   "the seal carries its organisation, state and certificate", str(doc))
+st, h, doc = call("GET", "/api/v1/seals", headers=S["bob"])
+ok(st == 200 and [s["esid"] for s in doc] == [SEAL_B], "B's org admin lists B's seal only", f"{st} {doc}")
+st, h, doc = call("GET", "/api/v1/seals", headers=S["root"])
+ok(st == 200 and {SEAL_A, SEAL_B} <= {s["esid"] for s in doc}, "the platform admin lists every seal", f"{st} {doc}")
+st, h, doc = call("GET", "/api/v1/certs", headers=S["ada"])
+ok(st == 200 and [c["id"] for c in doc] == [CERT_A] and doc[0]["organisation"] == ORG_A,
+   "A's org admin lists A's certificate only (not the platform's, not B's)", f"{st} {doc}")
+st, h, doc = call("GET", "/api/v1/certs", headers=S["root"])
+ok(st == 200 and {CERT_A, CERT_B} <= {c["id"] for c in doc} and len(doc) > 2,
+   "the platform admin lists every certificate (the CAs' as well)", f"{st} {len(doc) if isinstance(doc, list) else doc}")
+st, h, doc = call("GET", f"/api/v1/certs/{CERT_A}", headers=S["kim"])
+ok(st == 200 and doc["id"] == CERT_A and f"NTRCN-{USCC_A}" in doc["subject"] and doc["pem"].startswith("-----BEGIN"),
+   "GET /certs/{id} of its organisation", f"{st} {doc}")
+for path in (f"/api/v1/seals/{SEAL_B}", f"/api/v1/seals/{SEAL_B}/imprint.png", f"/api/v1/seals/{SEAL_B}/imprint.svg",
+             f"/api/v1/certs/{CERT_B}"):
+    st, h, doc = call("GET", path, headers=S["ada"])
+    ok(problem(st, h, doc, 404, "NOT_FOUND"), f"another organisation's object is 404: GET {path}", f"{st} {doc}")
+st, h, doc = call("GET", "/api/v1/seals/ESNOSUCHSEAL000", headers=S["ada"])
+ok(problem(st, h, doc, 404, "NOT_FOUND"), "a missing seal is 404 too", f"{st} {doc}")
+for act in ("suspend", "resume", "revoke"):
+    st, h, doc = call("POST", f"/api/v1/seals/{SEAL_B}/{act}", {"reason": "not mine"}, headers=S["kim"])
+    ok(problem(st, h, doc, 404, "NOT_FOUND"), f"A's seal keeper cannot {act} B's seal: 404", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/seals/{SEAL_B}", headers=S["root"])
+ok(st == 200 and doc["state"] == "active", "B's seal is still active", f"{st} {doc}")
+
+# ---- imprints ----
+st, h, doc = call("GET", f"/api/v1/seals/{SEAL_A}/imprint.png", headers=S["sam"])
+ok(st == 200 and h.get("content-type") == "image/png" and doc[:8] == b"\x89PNG\r\n\x1a\n", "the imprint PNG is a PNG",
+   f"{st} {h.get('content-type')} {doc[:16]!r}")
+st, h, doc = call("GET", f"/api/v1/seals/{SEAL_A}/imprint.svg", headers=S["sam"])
+ok(st == 200 and h.get("content-type") == "image/svg+xml" and b"<svg" in doc[:400] and doc.rstrip().endswith(b"</svg>"),
+   "the imprint SVG is an SVG", f"{st} {h.get('content-type')} {doc[:80]!r}")
+
+# ---- stamping ----
+st, h, doc = stamp("sam", SEAL_A, query="&page=1&x=20&y=30&qr=1")
+serial_a = h.get("eseal-stamp-serial", "")
+ok(st == 200 and h.get("content-type") == "application/pdf" and doc[:5] == b"%PDF-" and len(doc) > len(PDF),
+   "a stamper stamps a PDF with its organisation's seal: the stamped PDF", f"{st} {h} {doc[:200]!r}")
+ok(re.fullmatch(r"[A-Z0-9-]{8,40}", serial_a) is not None, "the stamp serial in Eseal-Stamp-Serial", str(h))
+out_pdf = os.path.join(T, "stamped.pdf")
+with open(out_pdf, "wb") as f:
+    f.write(doc if isinstance(doc, bytes) else b"")
+rc, out, err = run("verify", out_pdf)
+ok(rc == 0 and "VALID" in out, "the stamped PDF verifies VALID (eseal verify)", f"rc {rc}: {out} {err}")
+st, h, doc = stamp("sam", SEAL_B)
+ok(problem(st, h, doc, 404, "NOT_FOUND"), "the stamper is refused (404) with the other organisation's seal",
+   f"{st} {doc}")
+st, h, doc = stamp("ada", SEAL_A)
+ok(problem(st, h, doc, 403, "FORBIDDEN"), "an org admin may not stamp (403)", f"{st} {doc}")
+st, h, doc = stamp("sam", SEAL_A, body=OFD)
+serial_ofd = h.get("eseal-stamp-serial", "")
+ok(st == 200 and h.get("content-type") == "application/ofd" and doc[:4] == b"PK\x03\x04" and serial_ofd != "",
+   "an OFD stamp: the stamped package and its serial", f"{st} {h} {doc[:100]!r}")
+out_ofd = os.path.join(T, "stamped.ofd")
+with open(out_ofd, "wb") as f:
+    f.write(doc if isinstance(doc, bytes) else b"")
+rc, out, err = run("verify", out_ofd)
+ok(rc == 0, "the stamped OFD verifies", f"rc {rc}: {out} {err}")
+st, h, doc = stamp("bea", SEAL_B)
+serial_b = h.get("eseal-stamp-serial", "")
+ok(st == 200 and serial_b != "", "B's stamper stamps with B's seal", f"{st} {doc if st != 200 else ''}")
+st, h, doc = stamp("sam", SEAL_A, body=b"not a document at all")
+ok(problem(st, h, doc, 400, "BAD_INPUT"), "a body that is no PDF or OFD: 400", f"{st} {doc}")
+st, h, doc = stamp("sam", SEAL_A, query="&level=B-LTA")
+ok(problem(st, h, doc, 400, "BAD_INPUT"), "a level other than B-B or B-T: 400", f"{st} {doc}")
+st, h, doc = stamp("sam", SEAL_A, query="&page=x")
+ok(problem(st, h, doc, 400, "BAD_INPUT"), "a page that is not a number: 400", f"{st} {doc}")
+st, h, doc = call("POST", "/api/v1/stamp", PDF, headers=S["sam"], ctype="application/pdf")
+ok(problem(st, h, doc, 400, "BAD_INPUT"), "no seal named: 400", f"{st} {doc}")
+
+
+# ---- the lifecycle and the registry at a time ----
+def rfc3339_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+time.sleep(1.1)
+before = rfc3339_now()
+time.sleep(1.1)
+st, h, doc = call("POST", f"/api/v1/seals/{SEAL_A}/suspend", {"reason": "key holder on leave"}, headers=S["ada"])
+ok(problem(st, h, doc, 403, "FORBIDDEN"), "an org admin cannot suspend its seal (403)", f"{st} {doc}")
+st, h, doc = call("POST", f"/api/v1/seals/{SEAL_A}/suspend", {"reason": "key holder on leave"}, headers=S["kim"])
+ok(st == 200 and doc["state"] == "suspended", "the seal keeper suspends its seal", f"{st} {doc}")
+st, h, doc = call("POST", f"/api/v1/seals/{SEAL_A}/suspend", {"reason": "again"}, headers=S["kim"])
+ok(problem(st, h, doc, 409, "WRONG_STATE"), "suspending a suspended seal: 409 WRONG_STATE", f"{st} {doc}")
+st, h, doc = call("POST", f"/api/v1/seals/{SEAL_A}/suspend", {}, headers=S["kim"])
+ok(problem(st, h, doc, 400, "BAD_INPUT"), "a transition without a reason: 400", f"{st} {doc}")
+st, h, doc = stamp("sam", SEAL_A)
+ok(problem(st, h, doc, 409, "WRONG_STATE"), "no stamp with a suspended seal (409)", f"{st} {doc}")
+time.sleep(1.1)
+during = rfc3339_now()
+time.sleep(1.1)
+st, h, doc = call("POST", f"/api/v1/seals/{SEAL_A}/resume", {"reason": "back"}, headers=S["ada"])
+ok(problem(st, h, doc, 403, "FORBIDDEN"), "an org admin cannot resume its seal (403)", f"{st} {doc}")
+st, h, doc = call("POST", f"/api/v1/seals/{SEAL_A}/resume", {"reason": "back"}, headers=S["kim"])
+ok(st == 200 and doc["state"] == "active", "the seal keeper resumes its seal", f"{st} {doc}")
+for at, want in ((before, "active"), (during, "suspended"), (None, "active")):
+    q = f"?at={at}" if at else ""
+    st, h, doc = call("GET", f"/api/v1/registry/{SEAL_A}{q}")
+    ok(st == 200 and doc["state"] == want and doc["esid"] == SEAL_A,
+       f"the registry (anonymous) at {at or 'now'}: {want}", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/registry/{SEAL_A}?at=1999-01-01T00:00:00Z")
+ok(st == 200 and doc["state"] == "none", "the registry before the seal existed: none", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/registry/{SEAL_A}?at=yesterday")
+ok(problem(st, h, doc, 400, "BAD_INPUT"), "the registry with a time that is none: 400", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/registry/{SEAL_A[:-2]}")
+ok(problem(st, h, doc, 404, "NOT_FOUND"), "the registry answers for a whole esID only", f"{st} {doc}")
+
+# ---- the audit trail ----
+st, h, doc = call("GET", "/api/v1/audit?from=0&limit=1000", headers=S["zed"])
+ent = doc.get("entries", []) if isinstance(doc, dict) else []
+stamps = {e.get("stamp") for e in ent if e.get("type") == "stamp"}
+ok(st == 200 and serial_a in stamps and serial_ofd in stamps, "A's auditor sees A's stamp entries", f"{st} {stamps}")
+ok(serial_b not in stamps and serial_b != "", "A's auditor does not see B's stamp entry", str(stamps))
+ok(len(ent) > 0 and all(e.get("organisation") == ORG_A for e in ent), "every entry A's auditor sees is A's",
+   str([e for e in ent if e.get("organisation") != ORG_A][:3]))
+ok(any(e.get("type") == "seal.suspended" and e.get("seal") == SEAL_A for e in ent) or
+   any(e.get("seal") == SEAL_A and "suspended" in (e.get("detail") or "") for e in ent),
+   "the suspension is on A's trail", str([e["type"] for e in ent]))
+st, h, doc = call("GET", "/api/v1/audit?from=0&limit=1000", headers=S["bzed"])
+bst = {e.get("stamp") for e in doc.get("entries", []) if e.get("type") == "stamp"} if st == 200 else set()
+ok(st == 200 and serial_b in bst and serial_a not in bst, "B's auditor sees B's stamp, not A's", f"{st} {bst}")
+st, h, doc = call("GET", "/api/v1/audit?from=0&limit=1000", headers=S["root"])
+allst = {e.get("stamp") for e in doc.get("entries", []) if e.get("type") == "stamp"} if st == 200 else set()
+ok(st == 200 and {serial_a, serial_b} <= allst, "the platform admin sees every entry", f"{st} {allst}")
+st, h, doc = call("GET", "/api/v1/audit?from=0&limit=2", headers=S["root"])
+ok(st == 200 and len(doc["entries"]) == 2 and doc["next"] == doc["entries"][1]["index"] + 1,
+   "limit pages the trail; next says where to go on", f"{st} {doc}")
+st, h, doc = call("GET", "/api/v1/audit?limit=0", headers=S["root"])
+ok(problem(st, h, doc, 400, "BAD_INPUT"), "limit 0: 400", f"{st} {doc}")
+st, h, doc = call("GET", "/api/v1/audit", headers=S["kim"])
+ok(problem(st, h, doc, 403, "FORBIDDEN"), "a seal keeper may not read the trail (403)", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/audit/receipts/{serial_a}", headers=S["zed"])
+extra = re.search(rb"^extra ([A-Za-z0-9+/=]+)$", doc if isinstance(doc, bytes) else b"", re.M)
+entry = base64.b64decode(extra.group(1)) if extra else b""
+ok(st == 200 and doc.startswith(b"c2sp.org/tlog-proof@v1\n") and b"\ntype stamp\n" in entry and
+   f"\nstamp {serial_a}\n".encode() in entry and f"\nseal {SEAL_A}\n".encode() in entry,
+   "the receipt of A's stamp (a tlog-proof whose entry is that stamp's)", f"{st} {doc[:300]!r} {entry!r}")
+st, h, doc = call("GET", f"/api/v1/audit/receipts/{serial_a}", headers=S["bzed"])
+ok(problem(st, h, doc, 404, "NOT_FOUND"), "B's auditor: A's receipt is 404", f"{st} {doc}")
+st, h, doc = call("GET", "/api/v1/audit/receipts/ST20000101-0000000000", headers=S["zed"])
+ok(problem(st, h, doc, 404, "NOT_FOUND"), "an unknown serial: 404", f"{st} {doc}")
+
+# ---- the authorisation matrix ----
+COLS = ["anon", "padmin", "admin", "keeper", "stamper", "auditor", "member", "other", "noscope"]
+CALLERS = {"anon": {}, "padmin": S["root"], "admin": S["ada"], "keeper": S["kim"], "stamper": S["sam"],
+           "auditor": S["zed"], "member": S["mo"], "other": S["bob"], "noscope": NOSCOPE}
+
+
+def seal_state(want):
+    """Puts A's seal in state `want` (the CLI, as the operator) before a cell."""
+    st, h, doc = call("GET", f"/api/v1/seals/{SEAL_A}", headers=S["root"])
+    if doc["state"] != want:
+        run("seal", "resume" if want == "active" else "suspend", SEAL_A, "--reason", "matrix")
+
+
+fresh_n = [0]
+
+
+def fresh_seal():
+    fresh_n[0] += 1
+    return must(["seal", "make", "--cert", CERT_A, "--name", f"Matrix Seal {fresh_n[0]}"], "a fresh seal of A")
+
+
+R_BODY = {"reason": "the matrix"}
+# route -> (path maker, body maker, content type, expected status per caller)
+#                     anon padmin admin keeper stamper auditor member other noscope
+MATRIX = {
+    "GET /api/v1/seals": (lambda: "/api/v1/seals", None, None, [401, 200, 200, 200, 200, 200, 200, 200, 403]),
+    "GET /api/v1/seals/{esid}": (lambda: f"/api/v1/seals/{SEAL_A}", None, None,
+                                 [401, 200, 200, 200, 200, 200, 200, 404, 403]),
+    "POST /api/v1/seals/{esid}/suspend": (lambda: (seal_state("active"), f"/api/v1/seals/{SEAL_A}/suspend")[1],
+                                          lambda: R_BODY, "application/json",
+                                          [401, 200, 403, 200, 403, 403, 403, 404, 403]),
+    "POST /api/v1/seals/{esid}/resume": (lambda: (seal_state("suspended"), f"/api/v1/seals/{SEAL_A}/resume")[1],
+                                         lambda: R_BODY, "application/json",
+                                         [401, 200, 403, 200, 403, 403, 403, 404, 403]),
+    "POST /api/v1/seals/{esid}/revoke": (lambda: f"/api/v1/seals/{fresh_seal()}/revoke", lambda: R_BODY,
+                                         "application/json", [401, 200, 403, 200, 403, 403, 403, 404, 403]),
+    "GET /api/v1/seals/{esid}/imprint.png": (lambda: f"/api/v1/seals/{SEAL_A}/imprint.png", None, None,
+                                             [401, 200, 200, 200, 200, 200, 200, 404, 403]),
+    "GET /api/v1/seals/{esid}/imprint.svg": (lambda: f"/api/v1/seals/{SEAL_A}/imprint.svg", None, None,
+                                             [401, 200, 200, 200, 200, 200, 200, 404, 403]),
+    "GET /api/v1/certs": (lambda: "/api/v1/certs", None, None, [401, 200, 200, 200, 200, 200, 200, 200, 403]),
+    "GET /api/v1/certs/{id}": (lambda: f"/api/v1/certs/{CERT_A}", None, None,
+                               [401, 200, 200, 200, 200, 200, 200, 404, 403]),
+    "POST /api/v1/stamp": (lambda: (seal_state("active"), f"/api/v1/stamp?seal={SEAL_A}")[1], lambda: PDF,
+                           "application/pdf", [401, 200, 403, 403, 200, 403, 403, 404, 403]),
+    "GET /api/v1/registry/{esid}": (lambda: f"/api/v1/registry/{SEAL_A}", None, None,
+                                    [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    "GET /api/v1/audit": (lambda: "/api/v1/audit?limit=5", None, None, [401, 200, 200, 403, 403, 200, 403, 200, 403]),
+    "GET /api/v1/audit/receipts/{serial}": (lambda: f"/api/v1/audit/receipts/{serial_a}", None, None,
+                                            [401, 200, 200, 403, 200, 200, 403, 404, 403]),
+}
+routes = [r for r in re.findall(r"(?:GET|POST) /api/v1/[^,;\s]*", banner) if r.split()[1].startswith(OWN)]
+ok(len(routes) == 13, "the banner lists the 13 seals routes", str(routes))
+for r in routes:
+    ok(r in MATRIX, f"the matrix has a row for {r}")
+for r in MATRIX:
+    ok(r in routes, f"the server has the route {r} of the matrix")
+for r, (path, body, ctype, want) in MATRIX.items():
+    method = r.split()[0]
+    for col, status in zip(COLS, want):
+        p = path()
+        b = body() if body is not None else (b"" if method == "POST" else None)
+        st, h, doc = call(method, p, b, headers=CALLERS[col], ctype=ctype)
+        good = st == status
+        if st >= 400:
+            good = good and h.get("content-type", "").startswith("application/problem+json")
+        ok(good, f"{r} as {col}: {status}", f"got {st} {doc if st >= 400 else ''}")
+
+srv.send_signal(signal.SIGTERM)
+try:
+    srv.wait(timeout=30)
+    ok(srv.returncode == 0, "serve stops cleanly on SIGTERM", str(srv.returncode))
+except subprocess.TimeoutExpired:
+    srv.kill()
+    ok(False, "serve stops on SIGTERM")
+shutil.rmtree(T, ignore_errors=True)
+print(f"1..{n}")
+sys.exit(1 if failed else 0)
