@@ -144,9 +144,11 @@ ES_RESULT es_api_segment(const es_api_call *c, char *out, size_t cap)
     ES_ENSURE(c->m->arg != NULL && c->m->arg_len > 0 && c->m->arg_len < cap, ESEAL_EINVAL, "a path segment too long");
     memcpy(out, c->m->arg, c->m->arg_len);
     out[c->m->arg_len] = '\0';
-    /* A segment is an id or a login: printable ASCII; percent-encoding is not taken. */
+    /* An id, a login, a code or a name (libmicrohttpd has decoded %XX): no control character. The
+     * library checks it further as what it names. */
     for (size_t i = 0; i < c->m->arg_len; i++) {
-        ES_ENSURE(out[i] > 0x20 && out[i] < 0x7f && out[i] != '%', ESEAL_EINVAL, "a path segment with odd characters");
+        unsigned char ch = (unsigned char)out[i];
+        ES_ENSURE(ch >= 0x20 && ch != 0x7f, ESEAL_EINVAL, "a path segment with a control character");
     }
     return ES_OK;
 }
