@@ -129,4 +129,48 @@ sed -i 's/2026-007/2026-001/' "$DOC"
 "$E" cert revoke "$ID" --reason keyCompromise
 "$E" verify "$DOC.p7s" --data "$DOC" | grep -E '^(verdict|signature|  -)' || true
 
+step "13. The platform as a service: an organisation, its users, and eseal serve (JSON API)" \
+    eseal org add --name 北京示例科技有限公司 --uscc 91110000MA01ABCDEX
+ORG=$("$E" org add --name 北京示例科技有限公司 --uscc 91110000MA01ABCDEX | tail -n 1)
+echo "$ORG"
+# Demo only: random passwords, printed once here; a real deployment asks each user for theirs.
+PWDIR=$HOME_DIR/demo-passwords
+mkdir -p -m 700 "$PWDIR"
+printf '\n%-8s %-16s %s\n' login role password
+for u in admin:org-admin keeper:seal-keeper clerk:stamper; do
+    login=${u%%:*}
+    role=${u#*:}
+    (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(15))' >"$PWDIR/$login")
+    "$E" user add "$login" --org "$ORG" --role "$role" --password-file "$PWDIR/$login" >/dev/null 2>&1
+    printf '%-8s %-16s %s\n' "$login" "$role" "$(cat "$PWDIR/$login")"
+done
+PORT=${ESEAL_DEMO_PORT:-8080}
 printf '\nThe instance is in %s; try: eseal --home %s seal list\n' "$HOME_DIR" "$HOME_DIR"
+if [ -t 0 ] && [ -t 1 ]; then
+    printf 'Starting eseal serve on 127.0.0.1:%s (the API is under /api/v1: docs/api.md). Log in with:\n' "$PORT"
+    printf "  curl -si -H 'Content-Type: application/json' -d '{\"login\":\"admin\",\"password\":\"%s\"}' http://127.0.0.1:%s/api/v1/login\n" \
+        "$(cat "$PWDIR/admin")" "$PORT"
+    printf 'Stop it with Ctrl-C.\n'
+    exec "$E" serve --listen "127.0.0.1:$PORT"
+fi
+# Not at a terminal (CI, a script): start it, log in once through it, and stop it.
+"$E" serve --listen 127.0.0.1:0 >"$HOME_DIR/serve.out" 2>"$HOME_DIR/serve.err" &
+SERVE=$!
+for _ in $(seq 100); do grep -q 'port' "$HOME_DIR/serve.out" 2>/dev/null && break; sleep 0.1; done
+PORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$HOME_DIR/serve.out")
+python3 - "$PORT" "$(cat "$PWDIR/admin")" <<'PY'
+import http.client, json, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=20)
+c.request("POST", "/api/v1/login", json.dumps({"login": "admin", "password": sys.argv[2]}), {"Content-Type": "application/json"})
+r = c.getresponse()
+body = json.loads(r.read())
+cookie = r.getheader("Set-Cookie").split(";")[0]
+print("POST /api/v1/login as admin:", r.status, "roles", body["roles"])
+c.request("GET", "/api/v1/users", headers={"Cookie": cookie})
+r = c.getresponse()
+print("GET /api/v1/users:", r.status, [u["login"] for u in json.loads(r.read())])
+PY
+kill -TERM "$SERVE"
+wait "$SERVE"
+printf '(not at a terminal, so eseal serve was started and stopped; at a terminal, make run leaves it running on 127.0.0.1:%s)\n' \
+    "${ESEAL_DEMO_PORT:-8080}"

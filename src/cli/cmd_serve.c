@@ -8,7 +8,8 @@
 
 static const cli_opt_spec opts[] = {{"listen", 0, true, false},  {"only", 0, true, false},
                                     {"tsa-alg", 0, true, false}, {"ca-alg", 0, true, false},
-                                    {"interval", 0, true, false}, {NULL, 0, false, false}};
+                                    {"interval", 0, true, false}, {"threads", 0, true, false},
+                                    {NULL, 0, false, false}};
 
 static const struct {
     const char *name;
@@ -68,13 +69,22 @@ static int run(cli_args *a)
         }
         o.log_interval_ms = (unsigned int)ms;
     }
+    const char *th = cli_get(a, "threads");
+    if (th != NULL) {
+        char *end = NULL;
+        unsigned long n = strtoul(th, &end, 10); /* !checksrc! allowed: checked below */
+        if (th[0] < '1' || th[0] > '9' || end == NULL || *end != '\0' || n > 64) {
+            return cli_usage_error(&cli_cmd_serve, "--threads takes 1 to 64, not '%s'", th);
+        }
+        o.threads = (unsigned int)n;
+    }
     return cli_serve(a, "serve", &o);
 }
 
 const cli_cmd cli_cmd_serve = {
     "serve", "serve the instance over HTTP: the JSON API, TSA, OCSP, CRLs, CA certificates, the log",
     "Usage: eseal serve --listen ADDR:PORT [--only tsa,ocsp,crl,ca,log,api] [--tsa-alg p256|sm2]\n"
-    "                   [--ca-alg sm2|p256|rsa] [--interval MS]\n\n"
+    "                   [--ca-alg sm2|p256|rsa] [--interval MS] [--threads N]\n\n"
     "Serves every protocol resource of the instance on one port until SIGINT/SIGTERM (needs the\n"
     "passphrase: the keys are unlocked once, at start). ADDR is a numeric IPv4 or [IPv6] address;\n"
     "port 0 picks a free one (the banner says which):\n"
@@ -94,7 +104,8 @@ const cli_cmd cli_cmd_serve = {
     "base URL points at this server. Other paths are 404, other methods 405 (with Allow), POST\n"
     "bodies of another media type 415, bodies over the resource's cap 413 (64 KiB for TSA and\n"
     "OCSP requests); TSA and OCSP requests that do not parse are answered inside the protocol\n"
-    "(rejection, malformedRequest). --only serves some resources; --tsa-alg serves that TSA only.\n"
+    "(rejection, malformedRequest). --only serves some resources; --tsa-alg serves that TSA only;\n"
+    "--threads sets the worker threads (1 to 64; default two per CPU).\n"
     "'eseal tsa serve', 'ocsp serve' and 'log serve' are this command restricted to theirs. The\n"
     "witness is a separate product: 'eseal witness serve'. Endpoints: docs/server.md.\n",
     opts, run};

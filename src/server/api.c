@@ -14,13 +14,45 @@ typedef struct {
 } api_binding;
 
 #define API_ROUTES_MAX 64
+/* Instances of the pooled routes: at most one per server thread is in use at a time. */
+#define API_POOL_MAX 64
 
 struct es_api {
     eseal_instance *inst;
     pthread_mutex_t lock;
     api_binding bind[API_ROUTES_MAX];
     size_t n;
+    /* The pool: idle instances (opened on inst's home when none is idle), under pool_lock. */
+    pthread_mutex_t pool_lock;
+    eseal_instance *idle[API_POOL_MAX];
+    size_t n_idle;
 };
+
+/* An instance of the pool, or NULL with eseal_error_last() set. */
+static eseal_instance *pool_take(es_api *a)
+{
+    eseal_instance *i = NULL;
+    (void)pthread_mutex_lock(&a->pool_lock);
+    if (a->n_idle > 0) {
+        i = a->idle[--a->n_idle];
+    }
+    (void)pthread_mutex_unlock(&a->pool_lock);
+    if (i == NULL && eseal_instance_open(&i, eseal_instance_home(a->inst)) != ESEAL_OK) {
+        i = NULL;
+    }
+    return i;
+}
+
+static void pool_give(es_api *a, eseal_instance *i)
+{
+    (void)pthread_mutex_lock(&a->pool_lock);
+    if (a->n_idle < API_POOL_MAX) {
+        a->idle[a->n_idle++] = i;
+        i = NULL;
+    }
+    (void)pthread_mutex_unlock(&a->pool_lock);
+    eseal_instance_close(i); /* more at once than the pool keeps: not kept */
+}
 
 /* ---- answers ---------------------------------------------------------------------------------- */
 
@@ -144,9 +176,11 @@ ES_RESULT es_api_segment(const es_api_call *c, char *out, size_t cap)
     ES_ENSURE(c->m->arg != NULL && c->m->arg_len > 0 && c->m->arg_len < cap, ESEAL_EINVAL, "a path segment too long");
     memcpy(out, c->m->arg, c->m->arg_len);
     out[c->m->arg_len] = '\0';
-    /* A segment is an id or a login: printable ASCII; percent-encoding is not taken. */
+    /* An id, a login, a code or a name (libmicrohttpd has decoded %XX): no control character. The
+     * library checks it further as what it names. */
     for (size_t i = 0; i < c->m->arg_len; i++) {
-        ES_ENSURE(out[i] > 0x20 && out[i] < 0x7f && out[i] != '%', ESEAL_EINVAL, "a path segment with odd characters");
+        unsigned char ch = (unsigned char)out[i];
+        ES_ENSURE(ch >= 0x20 && ch != 0x7f, ESEAL_EINVAL, "a path segment with a control character");
     }
     return ES_OK;
 }
@@ -204,7 +238,7 @@ static ES_RESULT admit(es_api_call *c, const es_api_route *rt)
         bool safe = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
         const char *csrf = safe ? NULL : rq->csrf_token != NULL ? rq->csrf_token : "";
         int rc = eseal_session_check(c->inst, &c->id, c->session, csrf, address);
-        if (rc == ESEAL_EAUTH && rt->access == ES_API_PUBLIC) {
+        if (rc == ESEAL_EAUTH && rt->access != ES_API_USER) {
             eseal_error_clear(); /* a stale cookie on a public page: the page is still public */
             c->session[0] = '\0';
             return ES_OK;
@@ -213,7 +247,7 @@ static ES_RESULT admit(es_api_call *c, const es_api_route *rt)
         c->authed = true;
         c->by_session = true;
     }
-    if (rt->access == ES_API_PUBLIC) {
+    if (rt->access == ES_API_PUBLIC || rt->access == ES_API_PUBLIC_POOLED) {
         return ES_OK;
     }
     ES_ENSURE(c->authed, ESEAL_EAUTH, "this needs a login or an API token");
@@ -235,10 +269,18 @@ static int dispatch(void *ctx, const es_http_request *rq, const es_route_match *
     c.m = m;
     (void)pthread_mutex_lock(&a->lock);
     es_result r = admit(&c, b->route);
-    if (es_ok(r)) {
+    if (es_ok(r) && b->route->access != ES_API_PUBLIC_POOLED) {
         r = b->route->fn(&c);
     }
     (void)pthread_mutex_unlock(&a->lock);
+    if (es_ok(r) && b->route->access == ES_API_PUBLIC_POOLED) {
+        c.inst = pool_take(a);
+        r = c.inst != NULL ? b->route->fn(&c) : es_error_set(eseal_error_last()->code, __FILE__, __LINE__, "%s",
+                                                               eseal_error_last()->message);
+        if (c.inst != NULL) {
+            pool_give(a, c.inst);
+        }
+    }
     es_result answer = ES_OK;
     if (!es_ok(r)) {
         int code = es_code(r);
@@ -295,6 +337,11 @@ ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out)
         es_free(a);
         ES_BAIL(ESEAL_ENOMEM, "api: cannot make its lock");
     }
+    if (pthread_mutex_init(&a->pool_lock, NULL) != 0) {
+        (void)pthread_mutex_destroy(&a->lock);
+        es_free(a);
+        ES_BAIL(ESEAL_ENOMEM, "api: cannot make its lock");
+    }
     size_t n = es_api_route_count();
     es_result res = ES_OK;
     for (size_t i = 0; i < n && es_ok(res); i++) {
@@ -322,6 +369,10 @@ ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out)
 void es_api_free(es_api *a)
 {
     if (a != NULL) {
+        for (size_t i = 0; i < a->n_idle; i++) {
+            eseal_instance_close(a->idle[i]);
+        }
+        (void)pthread_mutex_destroy(&a->pool_lock);
         (void)pthread_mutex_destroy(&a->lock);
         es_free(a);
     }

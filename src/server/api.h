@@ -13,8 +13,8 @@
  *     UNAUTHENTICATED otherwise), and a token must carry the route's scope (403 FORBIDDEN).
  *  3. CSRF: a request authenticated by its session cookie that is not GET/HEAD must carry the
  *     session's X-CSRF-Token (403 CSRF).
- *  4. the handler, under the API's lock (one store connection: calls are serialised; the
- *     libraries' own locks allow no more today).
+ *  4. the handler, under the API's lock (one instance, one store connection: its calls are
+ *     serialised), or, for an ES_API_PUBLIC_POOLED route, on a pooled instance of its own.
  *  5. errors as RFC 9457 application/problem+json with a stable `code`; a 5xx says nothing of
  *     the insides.
  */
@@ -53,6 +53,10 @@ typedef ES_RESULT (*es_api_fn)(es_api_call *c);
 typedef enum {
     ES_API_PUBLIC = 1, /* anyone, credentials or not */
     ES_API_USER = 2,   /* an authenticated user (a token needs the route's scope, when it names one) */
+    /* Anyone, and the handler runs outside the API's lock on an instance of its own from a pool
+     * (opened on the same home, no passphrase): for public reads that take long and change
+     * nothing (a verification), so that the server's threads verify side by side. */
+    ES_API_PUBLIC_POOLED = 3,
 } es_api_access;
 
 typedef struct {

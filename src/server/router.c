@@ -142,10 +142,11 @@ static int not_allowed(es_http_response *rs, unsigned int allowed)
     return es_server_reply(rs, 405, ES_CT_TEXT, msg, sizeof(msg) - 1);
 }
 
-/* The router's own refusals: under /api/ as problem+json (api.h), elsewhere as text. */
+/* The router's own refusals: under /api/ (the API's namespace, whatever the version) as
+ * problem+json (api.h), elsewhere as text. */
 static int refuse(const es_http_request *rq, es_http_response *rs, int code)
 {
-    if (strncmp(rq->path, ES_API_PREFIX "/", sizeof(ES_API_PREFIX)) == 0) {
+    if (strncmp(rq->path, "/api/", 5) == 0) { /* the API's whole namespace, /api/v1 or not */
         return es_code(es_api_fail(rs, code));
     }
     return es_server_error(rs, code);
@@ -161,7 +162,7 @@ static int dispatch(const es_router *r, const es_http_request *rq, es_http_respo
     }
     if (rt == NULL) {
         int rc = not_allowed(rs, allowed);
-        if (rc == ESEAL_OK && strncmp(rq->path, ES_API_PREFIX "/", sizeof(ES_API_PREFIX)) == 0) {
+        if (rc == ESEAL_OK && strncmp(rq->path, "/api/", 5) == 0) {
             char allow[sizeof(rs->allow)];
             memcpy(allow, rs->allow, sizeof(allow));
             rc = es_code(es_api_problem(rs, 405, "METHOD_NOT_ALLOWED", "method not allowed"));

@@ -101,6 +101,17 @@ PORT = sock.getsockname()[1]
 sock.close()
 srv = subprocess.Popen([E, "serve", "--listen", f"127.0.0.1:{PORT}", "--only", "api"], env=ENV,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+import atexit
+
+
+def _stop_server():
+    if srv.poll() is None:
+        srv.kill()
+        srv.wait()
+    shutil.rmtree(T, ignore_errors=True)
+
+
+atexit.register(_stop_server)  # whatever happens below, no server is left running
 banner = srv.stdout.readline()
 ok("listening on" in banner, "serve --only api listens", banner)
 
