@@ -140,6 +140,47 @@ static int no_token(const eseal_token_info *t, void *ctx)
     return 0;
 }
 static int c_token_list(const void *s) { return eseal_token_list(NULL, s, NULL, no_token, NULL); }
+/* The reads of seals, certificates and the audit trail for a principal (issue 19 §2, owner.c). */
+static int no_seal(const eseal_seal_record *r, const char *org, void *ctx)
+{
+    (void)r;
+    (void)org;
+    (void)ctx;
+    return 0;
+}
+static int no_cert(const eseal_cert_record *r, const char *org, void *ctx)
+{
+    (void)r;
+    (void)org;
+    (void)ctx;
+    return 0;
+}
+static int no_entry(uint64_t i, const eseal_audit_entry *e, const char *org, void *ctx)
+{
+    (void)i;
+    (void)e;
+    (void)org;
+    (void)ctx;
+    return 0;
+}
+static int c_seal_read(const void *s)
+{
+    eseal_seal_record r;
+    return eseal_instance_seal_read(NULL, s, &r, NULL, "x", NULL);
+}
+static int c_seal_list_for(const void *s) { return eseal_instance_seal_list_for(NULL, s, no_seal, NULL); }
+static int c_cert_read(const void *s)
+{
+    eseal_cert_record r;
+    return eseal_instance_cert_read(NULL, s, &r, "x", NULL);
+}
+static int c_cert_list_for(const void *s) { return eseal_instance_cert_list_for(NULL, s, no_cert, NULL); }
+static int c_audit_read(const void *s) { return eseal_instance_audit_read(NULL, s, 0, 1, no_entry, NULL, NULL); }
+static int c_receipt_for(const void *s)
+{
+    eseal_buf b = ESEAL_BUF_INIT;
+    return eseal_instance_stamp_receipt_for(NULL, s, &b, "x");
+}
 static int c_token_revoke(const void *s) { return eseal_token_revoke(NULL, s, "tok_0"); }
 static int c_crl_issue(const void *s) { return eseal_instance_crl_issue(NULL, s, NULL, "sm2"); }
 static int c_extend_req(const void *s) { return eseal_instance_extend_pdf(NULL, &op, NULL, "in", "out", s); }
@@ -283,6 +324,12 @@ static const erow erows[] = {
     {"eseal_instance_seal_make", "eseal_principal", P, 0, c_seal_make_who, no_principal},
     {"eseal_instance_seal_renew", "eseal_principal", P, 0, c_seal_renew, no_principal},
     {"eseal_instance_seal_transition", "eseal_principal", P, 0, c_seal_transition, no_principal},
+    {"eseal_instance_seal_read", "eseal_principal", P, 0, c_seal_read, no_principal},
+    {"eseal_instance_seal_list_for", "eseal_principal", P, 0, c_seal_list_for, no_principal},
+    {"eseal_instance_cert_read", "eseal_principal", P, 0, c_cert_read, no_principal},
+    {"eseal_instance_cert_list_for", "eseal_principal", P, 0, c_cert_list_for, no_principal},
+    {"eseal_instance_audit_read", "eseal_principal", P, 0, c_audit_read, no_principal},
+    {"eseal_instance_stamp_receipt_for", "eseal_principal", P, 0, c_receipt_for, no_principal},
     {"eseal_instance_seal_verify", "eseal_verify_request", ES_VID_verify_request, 1, c_seal_verify, NULL},
     {"eseal_instance_serve", "eseal_serve_options", ES_VID_serve_options, 0, c_serve, NULL},
     {"eseal_instance_sign_file", "eseal_cms_sign_options", ES_VID_cms_sign_options, 1, c_sign_file_opts, NULL},
