@@ -22,6 +22,8 @@
 #include "service.h"
 
 #define OWNER_ATTR "organizationIdentifier="
+/* eseal_instance_audit_read: the most entries one call looks at (whatever it returns). */
+#define AUDIT_READ_SCAN_MAX 10000
 #define OWNER_ATTR_OID "2.5.4.97="
 
 /* The value of the organizationIdentifier of an RFC 2253 subject (attributes split at unescaped
@@ -326,10 +328,12 @@ static ES_RESULT audit_read(eseal_instance *inst, const eseal_principal *who, ui
     ES_GUARD(es_from_code(eseal_instance_log(inst, &log)));
     uint64_t size = 0, cp = 0;
     ES_GUARD(es_from_code(eseal_log_size(log, &size, &cp)));
-    size_t given = 0;
+    size_t given = 0, looked = 0;
     uint64_t i = from;
     es_result r = ES_OK;
-    for (; i < size && given < limit && es_ok(r); i++) {
+    /* Each entry looked at costs a few store reads (its seal's certificates, their organisation):
+     * one call looks at no more than AUDIT_READ_SCAN_MAX, and *next says where to go on. */
+    for (; i < size && given < limit && looked < AUDIT_READ_SCAN_MAX && es_ok(r); i++, looked++) {
         eseal_buf b = ESEAL_BUF_INIT;
         eseal_audit_entry_parsed p;
         memset(&p, 0, sizeof(p));
