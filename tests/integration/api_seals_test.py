@@ -242,6 +242,8 @@ st, h, doc = stamp("sam", SEAL_A, query="&page=x")
 ok(problem(st, h, doc, 400, "BAD_INPUT"), "a page that is not a number: 400", f"{st} {doc}")
 st, h, doc = call("POST", "/api/v1/stamp", PDF, headers=S["sam"], ctype="application/pdf")
 ok(problem(st, h, doc, 400, "BAD_INPUT"), "no seal named: 400", f"{st} {doc}")
+st, h, doc = stamp("sam", SEAL_A, body=b"%PDF-1.7\n" + b"0" * (48 << 20))
+ok(problem(st, h, doc, 413, "TOO_LARGE"), "a document over 48 MiB: 413 TOO_LARGE", f"{st} {doc}")
 
 
 # ---- the lifecycle and the registry at a time ----
