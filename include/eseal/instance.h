@@ -829,7 +829,8 @@ ESEAL_EXTERN(int) eseal_instance_seal_org(eseal_instance *inst, char org[ESEAL_O
 
 /**
  * eseal_instance_seal_get for `who` (policy "seal.read": the platform's side, the members of the
- * seal's organisation): a seal `who` may not read is ESEAL_ENOTFOUND, as a missing one. `der` and
+ * seal's organisation): a seal of another organisation is ESEAL_ENOTFOUND, as a missing one; one of
+ * no organisation (the platform's only) ESEAL_EDENIED for an organisation's user. `der` and
  * `org` (its organisation's id, "" for none) may be NULL.
  */
 ESEAL_EXTERN(int) eseal_instance_seal_read(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec,
@@ -841,7 +842,8 @@ ESEAL_EXTERN(int) eseal_instance_seal_list_for(eseal_instance *inst, const eseal
                                                void *payload);
 /**
  * The certificate record `ref` (an id, id prefix, serial or fingerprint of the store; never a
- * file) for `who` (policy "cert.read"; ESEAL_ENOTFOUND when it may not read it). `org` may be NULL.
+ * file) for `who` (policy "cert.read"; ESEAL_ENOTFOUND for another organisation's, ESEAL_EDENIED
+ * for one of no organisation). `org` may be NULL.
  */
 ESEAL_EXTERN(int) eseal_instance_cert_read(eseal_instance *inst, const eseal_principal *who, eseal_cert_record *rec,
                                            const char *ref, char org[ESEAL_OWNER_ORG_MAX + 1]);

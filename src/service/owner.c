@@ -12,8 +12,9 @@
  * whose certificates disagree belong to none). What belongs to none is seen and acted on only by
  * the platform's side (the local operator, a platform administrator).
  *
- * The reads here decide visibility by the policy's "seal.read" / "cert.read": what the caller may
- * not read is "not found", like a missing one (nothing of another organisation leaks).
+ * The reads here decide visibility by the policy's "seal.read" / "cert.read": what belongs to
+ * another organisation and the caller may not read is "not found", like a missing one (nothing
+ * of another organisation leaks); what belongs to none is refused by the policy (EDENIED).
  */
 #include <stdio.h>
 #include <string.h>
@@ -139,6 +140,14 @@ int eseal_instance_seal_org(eseal_instance *inst, char org[ESEAL_OWNER_ORG_MAX +
 
 /* ---- seals ---------------------------------------------------------------------------------- */
 
+bool es_owner_hidden(const eseal_principal *who, es_action read, const es_object *obj)
+{
+    if (obj == NULL || obj->org == NULL || es_policy_may(who, read, obj).kind == ES_ALLOW) {
+        return false;
+    }
+    return who == NULL || who->organization == NULL || strcmp(who->organization, obj->org) != 0;
+}
+
 ES_RESULT es_seal_visible(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec, eseal_buf *der,
                           const char *ref, char org[ESEAL_OWNER_ORG_MAX + 1])
 {
@@ -146,7 +155,7 @@ ES_RESULT es_seal_visible(eseal_instance *inst, const eseal_principal *who, esea
     ES_GUARD(es_from_code(eseal_store_seal_find(inst->store, rec, der, ref)));
     es_result r = es_seal_org(inst, rec->cert_ids, org);
     es_object obj = {"seal", rec->esid, org[0] != '\0' ? org : NULL, NULL};
-    if (es_ok(r) && es_policy_may(who, ES_ACT_SEAL_READ, &obj).kind != ES_ALLOW) {
+    if (es_ok(r) && es_owner_hidden(who, ES_ACT_SEAL_READ, &obj)) {
         r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no seal '%.100s'", ref);
     }
     if (!es_ok(r)) {
@@ -169,7 +178,20 @@ int eseal_instance_seal_read(eseal_instance *inst, const eseal_principal *who, e
         ES_BAIL_ARG("inst == NULL || rec == NULL || ref == NULL");
     }
     char own[ESEAL_OWNER_ORG_MAX + 1];
-    ES_RETURN_PUBLIC(es_seal_visible(inst, who, rec, der, ref, org != NULL ? org : own));
+    char *o = org != NULL ? org : own;
+    es_result r = es_seal_visible(inst, who, rec, der, ref, o);
+    if (!es_ok(r)) {
+        return es_code(r);
+    }
+    es_object obj = {"seal", rec->esid, o[0] != '\0' ? o : NULL, NULL};
+    r = es_policy_require(who, ES_ACT_SEAL_READ, &obj, NULL);
+    if (!es_ok(r)) {
+        eseal_seal_record_dispose(rec);
+        if (der != NULL) {
+            eseal_buf_dispose(der);
+        }
+    }
+    ES_RETURN_PUBLIC(r);
 }
 
 typedef struct {
@@ -233,8 +255,10 @@ int eseal_instance_cert_read(eseal_instance *inst, const eseal_principal *who, e
     char *o = org != NULL ? org : own;
     es_result r = es_cert_org(inst, rec, o);
     es_object obj = {"cert", rec->id, o[0] != '\0' ? o : NULL, NULL};
-    if (es_ok(r) && es_policy_may(who, ES_ACT_CERT_READ, &obj).kind != ES_ALLOW) {
+    if (es_ok(r) && es_owner_hidden(who, ES_ACT_CERT_READ, &obj)) {
         r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no certificate '%.100s'", ref);
+    } else if (es_ok(r)) {
+        r = es_policy_require(who, ES_ACT_CERT_READ, &obj, NULL);
     }
     if (!es_ok(r)) {
         eseal_cert_record_dispose(rec);
@@ -399,9 +423,8 @@ static ES_RESULT receipt_for(eseal_instance *inst, const eseal_principal *who, e
     es_object seal = {"seal", serial, org[0] != '\0' ? org : NULL, NULL};
     if (es_policy_may(who, ES_ACT_AUDIT_READ, &obj).kind != ES_ALLOW &&
         es_policy_may(who, ES_ACT_STAMP, &seal).kind != ES_ALLOW) {
-        /* a member of the seal's organisation is told no; anyone else, that there is no such stamp */
-        ES_ENSURE(es_policy_may(who, ES_ACT_SEAL_READ, &seal).kind == ES_ALLOW, ESEAL_ENOTFOUND, "no stamp '%.64s'",
-                  serial);
+        /* another organisation's stamp does not exist for who; anyone else is told no */
+        ES_ENSURE(!es_owner_hidden(who, ES_ACT_SEAL_READ, &seal), ESEAL_ENOTFOUND, "no stamp '%.64s'", serial);
         ES_GUARD(es_policy_require(who, ES_ACT_AUDIT_READ, &obj, NULL));
     }
     return es_from_code(eseal_instance_stamp_receipt(inst, out, serial));

@@ -632,7 +632,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
 }
 
 /* The organisation a seal made of req's certificates will belong to (owner.c), and whether `who`
- * may see them all (a certificate it may not read is "not found", as a missing one). */
+ * may see them all (a certificate of another organisation is "not found", as a missing one). */
 static ES_RESULT make_org(eseal_instance *inst, const eseal_principal *who, const eseal_seal_request *q,
                           char org[ESEAL_OWNER_ORG_MAX + 1])
 {
@@ -654,7 +654,7 @@ static ES_RESULT make_org(eseal_instance *inst, const eseal_principal *who, cons
             char o[ESEAL_OWNER_ORG_MAX + 1];
             r = es_cert_org(inst, &rec, o);
             es_object c = {"cert", rec.id, o[0] != '\0' ? o : NULL, NULL};
-            if (es_ok(r) && es_policy_may(who, ES_ACT_CERT_READ, &c).kind != ES_ALLOW) {
+            if (es_ok(r) && es_owner_hidden(who, ES_ACT_CERT_READ, &c)) {
                 r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no certificate '%.100s'", ref);
             }
             if (es_ok(r)) {

@@ -67,9 +67,13 @@ ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const 
  * more) of a few dozen bytes each; room. */
 #define ES_SEAL_CERT_IDS_MAX 4096
 /* Ownership (owner.c): the organisation of a certificate record, of a seal (by the ids of the
- * certificates it allows), "" for none; a seal `who` may read (ESEAL_ENOTFOUND otherwise). */
+ * certificates it allows), "" for none; a seal not hidden from `who` (es_owner_hidden: ESEAL_ENOTFOUND). */
 ES_RESULT es_cert_org(eseal_instance *inst, const eseal_cert_record *rec, char org[ESEAL_OWNER_ORG_MAX + 1]);
 ES_RESULT es_seal_org(eseal_instance *inst, const char *cert_ids, char org[ESEAL_OWNER_ORG_MAX + 1]);
+/* True when obj belongs to an organisation other than who's and who may not `read` it: then it is
+ * "not found" for who, as a missing one (nothing of another organisation leaks). An object of no
+ * organisation is not hidden: the policy refuses what who may not do with it (ESEAL_EDENIED). */
+bool es_owner_hidden(const eseal_principal *who, es_action read, const es_object *obj);
 ES_RESULT es_seal_visible(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec, eseal_buf *der,
                           const char *ref, char org[ESEAL_OWNER_ORG_MAX + 1]);
 

@@ -874,11 +874,11 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     eseal_ses_seal_free(fs);
     ES_GUARD(r);
     /* Refused before anything is prepared (each document is authorised again once it is), for the
-     * seal's organisation (owner.c): a seal the principal may not even read is "not found". */
+     * seal's organisation (owner.c): another organisation's seal is "not found". */
     char org[ESEAL_OWNER_ORG_MAX + 1];
     r = es_seal_org(inst, rec.cert_ids, org);
     es_object obj = {"seal", rec.esid, org[0] != '\0' ? org : NULL, NULL};
-    if (es_ok(r) && es_policy_may(q->who, ES_ACT_SEAL_READ, &obj).kind != ES_ALLOW) {
+    if (es_ok(r) && es_owner_hidden(q->who, ES_ACT_SEAL_READ, &obj)) {
         r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "stamp: no seal '%.100s'", q->seal_ref);
     }
     if (es_ok(r)) {

@@ -239,7 +239,10 @@ static void front_door(void **state)
     assert_string_equal(org, "");
     assert_int_equal(eseal_instance_seal_read(inst, &kay, NULL, NULL, rec.esid, NULL), ESEAL_EINVAL);
     eseal_seal_record nobody;
-    assert_int_equal(eseal_instance_seal_read(inst, &kay, &nobody, NULL, rec.esid, NULL), ESEAL_ENOTFOUND);
+    /* a seal of no organisation: refused by the policy (the platform's only), not hidden */
+    assert_int_equal(eseal_instance_seal_read(inst, &kay, &nobody, NULL, rec.esid, NULL), ESEAL_EDENIED);
+    assert_int_equal(eseal_instance_seal_transition(inst, &kay, NULL, rec.esid, ESEAL_SEAL_SUSPEND, "x"), ESEAL_EDENIED);
+    assert_int_equal(eseal_instance_cert_read(inst, &kay, &crec, cert_p.id, NULL), ESEAL_EDENIED);
     eseal_seal_record_dispose(&rec);
 }
 

@@ -233,13 +233,12 @@ static void principal_required_well_formed_and_allowed(void **state)
     bad = *test_who();
     bad.id = NULL;
     refused(&bad, ESEAL_EINVAL, "no id");
-    /* Well formed, but a user of an organisation the seal does not belong to (its certificate
-     * names none): the seal is not found for it, as another organisation's (issue 19 §2). */
+    /* Well formed, but the policy has no grants for users yet. */
     eseal_principal user = *test_who();
     user.kind = ESEAL_PRINCIPAL_USER;
     user.id = "alice";
     user.organization = "ACME";
-    refused(&user, ESEAL_ENOTFOUND, "stamp: no seal");
+    refused(&user, ESEAL_EDENIED, "user alice may not stamp");
 }
 
 /* The rename fails (the output is a folder): the entry stands, and a "stamp.failed" entry right after
