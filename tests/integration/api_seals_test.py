@@ -183,6 +183,10 @@ ok(st == 200 and [c["id"] for c in doc] == [CERT_A] and doc[0]["organisation"] =
 st, h, doc = call("GET", "/api/v1/certs", headers=S["root"])
 ok(st == 200 and {CERT_A, CERT_B} <= {c["id"] for c in doc} and len(doc) > 2,
    "the platform admin lists every certificate (the CAs' as well)", f"{st} {len(doc) if isinstance(doc, list) else doc}")
+PLATFORM_CERT = next((c["id"] for c in doc if c["role"] == "issuing-ca" and c["organisation"] is None), "none")
+st, h, doc = call("GET", f"/api/v1/certs/{PLATFORM_CERT}", headers=S["ada"])
+ok(problem(st, h, doc, 403, "FORBIDDEN"), "a certificate of no organisation (the platform's CA) is refused (403)",
+   f"{PLATFORM_CERT} {st} {doc}")
 st, h, doc = call("GET", f"/api/v1/certs/{CERT_A}", headers=S["kim"])
 ok(st == 200 and doc["id"] == CERT_A and f"NTRCN-{USCC_A}" in doc["subject"] and doc["pem"].startswith("-----BEGIN"),
    "GET /certs/{id} of its organisation", f"{st} {doc}")
