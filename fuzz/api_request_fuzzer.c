@@ -172,8 +172,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t k = 0; k < sizeof(secrets) / sizeof(secrets[0]); k++) {
         const char *x = secrets[k];
         es_buf body = {(uint8_t *)(uintptr_t)p, (size_t)(end - p), 0, 0, false};
-        bool asked = strstr(method, x) != NULL || strstr(path, x) != NULL || strstr(authz, x) != NULL ||
-                     strstr(cookie, x) != NULL || strstr(xcsrf, x) != NULL || strstr(ctype, x) != NULL ||
+        /* Carried as data (not as the credential it is: the credential lines never count, since
+         * an answer must never echo a credential). */
+        bool asked = strstr(method, x) != NULL || strstr(path, x) != NULL || strstr(ctype, x) != NULL ||
                      holds(&body, x);
         told[k] = told[k] || asked;
         if (told[k]) {
