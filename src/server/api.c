@@ -17,6 +17,7 @@ typedef struct {
 
 struct es_api {
     eseal_instance *inst;
+    size_t max_upload; /* the cap of a spooled route with max_body 0 */
     pthread_mutex_t lock;
     api_binding bind[API_ROUTES_MAX];
     size_t n;
@@ -235,6 +236,10 @@ static int dispatch(void *ctx, const es_http_request *rq, const es_route_match *
     c.m = m;
     (void)pthread_mutex_lock(&a->lock);
     es_result r = admit(&c, b->route);
+    if (c.authed) {
+        /* The access log's principal: the login, never a credential. */
+        (void)snprintf(rs->principal, sizeof(rs->principal), "%s", c.id.login);
+    }
     if (es_ok(r)) {
         r = b->route->fn(&c);
     }
@@ -262,6 +267,7 @@ static const struct {
     const size_t *n;
 } tables[] = {
     {es_api_accounts_routes, &es_api_accounts_route_count},
+    {es_api_public_routes, &es_api_public_route_count},
 };
 
 size_t es_api_route_count(void)
@@ -284,12 +290,13 @@ const es_api_route *es_api_route_at(size_t i)
     return NULL;
 }
 
-ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out)
+ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, size_t max_upload, es_api **out)
 {
     ES_ENSURE_ARG(r != NULL && inst != NULL && out != NULL);
     es_api *a = es_calloc(1, sizeof(*a));
     ES_ENSURE_ALLOC(a);
     a->inst = inst;
+    a->max_upload = max_upload != 0 ? max_upload : ES_API_UPLOAD_DEFAULT;
     if (pthread_mutex_init(&a->lock, NULL) != 0) {
         es_free(a);
         ES_BAIL(ESEAL_ENOMEM, "api: cannot make its lock");
@@ -306,8 +313,9 @@ ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out)
         b->api = a;
         b->route = route;
         (void)snprintf(b->pattern, sizeof(b->pattern), "%s%s", ES_API_PREFIX, route->pattern);
-        es_route rt = {route->method, b->pattern, route->accept,
-                       route->max_body != 0 ? route->max_body : ES_API_JSON_MAX, dispatch, b, route->doc};
+        bool spool = (route->method & ES_ROUTE_SPOOL) != 0;
+        size_t cap = route->max_body != 0 ? route->max_body : spool ? a->max_upload : ES_API_JSON_MAX;
+        es_route rt = {route->method, b->pattern, route->accept, cap, dispatch, b, route->doc};
         res = es_router_add(r, &rt);
     }
     if (!es_ok(res)) {
