@@ -310,6 +310,36 @@ ok(anon_peak - anon0 < 10_000, f"verifying it raises the server's private memory
    f"{anon0} -> {anon_peak}")
 ok(tmp_empty(), "HOME/tmp is empty after the 20 MB uploads")
 
+# ---- stamps/{serial} ----
+st, h, doc, raw = call("GET", f"/api/v1/stamps/{PDF_SERIAL}")
+ok(st == 200 and isinstance(doc, dict) and doc.get("serial") == PDF_SERIAL, f"GET /stamps/{PDF_SERIAL}: 200",
+   f"{st} {raw[:300]}")
+if isinstance(doc, dict) and st == 200:
+    with open(os.path.join(T, "s.pdf"), "rb") as f:
+        import hashlib
+        digest = hashlib.sha256(f.read()).hexdigest()
+    ok(doc["seal"] == {"esid": SEAL, "name": "Public Route Seal"}, "its seal: the esID and name", str(doc["seal"]))
+    ok(doc["organisation"] == "Public Route Ltd", "its organisation: the seal's owner", doc["organisation"])
+    ok(doc["document_sha256"] == digest, "its document_sha256 is the stamped file's", doc["document_sha256"])
+    ok(doc["format"] == "pdf" and doc["time_source"] in ("entry", "clock", "signature")
+       and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", doc["time"]) is not None,
+       "format, an RFC 3339 time and its source", str(doc))
+    ok(doc["status"] == {"seal_state": "active", "seal_valid_at_time": True}, "the seal is active, valid then",
+       str(doc["status"]))
+    ok(isinstance(doc["log"]["index"], int) and doc["log"]["index"] >= 0, "its log entry's index", str(doc["log"]))
+rc, out, err = run("seal", "suspend", SEAL, "--reason", "keeper on leave")
+if rc == 0:
+    st, h, doc, raw = call("GET", f"/api/v1/stamps/{PDF_SERIAL}")
+    ok(st == 200 and doc["status"] == {"seal_state": "suspended", "seal_valid_at_time": True},
+       "after the seal is suspended: suspended now, valid at the stamp's time", str(doc.get("status")))
+    run("seal", "resume", SEAL, "--reason", "back")
+else:
+    ok(False, "seal suspend", err)
+st, h, doc, raw = call("GET", "/api/v1/stamps/ST20990101-00000000AA")
+ok(problem(st, h, doc, 404, "NOT_FOUND"), "an unknown serial: 404 NOT_FOUND", f"{st} {raw[:200]}")
+st, h, doc, raw = call("GET", "/api/v1/stamps/st2026'x")
+ok(problem(st, h, doc, 400, "BAD_INPUT"), "a serial of odd characters: 400 BAD_INPUT", f"{st} {raw[:200]}")
+
 # ---- openapi.json ----
 st, h, doc, raw = call("GET", "/api/v1/openapi.json")
 ok(st == 200 and doc == openapi_check.OA, "GET /api/v1/openapi.json is docs/openapi.yaml as JSON", f"{st}")

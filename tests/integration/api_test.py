@@ -329,6 +329,8 @@ MATRIX = {
     # cookie without CSRF on a POST 403. A JSON body is no PDF: 400 once the caller is let in.
     "POST /api/v1/verify": (lambda: "/api/v1/verify", lambda: {"not": "a document"},
                             [400, 400, 400, 400, 400, 400, 401, 403]),
+    "GET /api/v1/stamps/{serial}": (lambda: "/api/v1/stamps/ST20990101-00000000AA", None,
+                                    [404, 404, 404, 404, 404, 404, 401, 404]),
     "GET /api/v1/openapi.json": (lambda: "/api/v1/openapi.json", None, [200, 200, 200, 200, 200, 200, 401, 200]),
     # Last: it ends the sessions of the callers it is asked by.
     "POST /api/v1/logout": (lambda: "/api/v1/logout", None, [401, 204, 204, 204, 204, 204, 401, 403]),
