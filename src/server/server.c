@@ -169,6 +169,13 @@ static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_
         ES_GUARD(es_server_mount_api(s->router, inst, o->max_upload, &s->api));
         ES_GUARD(make_spool_dir(s, inst));
     }
+    /* The operations (healthz, readyz, metrics, request ids, the access log) come with the API: a
+     * server restricted to the protocol resources (eseal tsa serve, --only tsa,...) stays as it was. */
+    ES_ENSURE(o->access_log == NULL || (want & ESEAL_SERVE_API) != 0, ESEAL_EINVAL,
+              "serve: an access log is kept when the API is served");
+    if ((want & ESEAL_SERVE_API) == 0) {
+        return server_start(s, o->listen, o->threads);
+    }
     if (o->access_log != NULL) {
         int fd = open(o->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         ES_ENSURE(fd >= 0, ESEAL_EIO, "serve: cannot open the access log %s: %s", o->access_log, strerror(errno));
