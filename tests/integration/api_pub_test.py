@@ -211,45 +211,6 @@ ok(metric(M0, "eseal_verifications_total") == 0, "no verification yet", M0)
 log_size0 = metric(M0, "eseal_log_size")
 ok(log_size0 is not None and log_size0 >= 2, "eseal_log_size counts the stamps' entries", str(log_size0))
 
-# ---- POST /verify ----
-for kind, name, ctype in (("PDF", "s.pdf", "application/pdf"), ("OFD", "s.ofd", "application/ofd")):
-    path = os.path.join(T, name)
-    with open(path, "rb") as f:
-        data = f.read()
-    st, h, doc, raw = call("POST", "/api/v1/verify", data, ctype=ctype)
-    ok(st == 200 and h.get("content-type") == "application/json", f"verify the stamped {kind}: 200 JSON",
-       f"{st} {raw[:300]}")
-    rc, out, err = run("verify", path, "--json")
-    ok(rc == 0, f"eseal verify --json of the {kind}: VALID", err)
-    try:
-        cli = json.loads(out)
-    except ValueError:
-        cli = None
-    ok(isinstance(doc, dict) and doc.get("verdict") == "VALID", f"the API's verdict of the {kind} is VALID",
-       str(doc)[:300])
-    ok(isinstance(doc, dict) and cli is not None and strip_time(doc) == strip_time(cli),
-       f"the API's report of the {kind} is the CLI's (but validation_time)",
-       json.dumps(doc)[:300] + " vs " + json.dumps(cli)[:300])
-    ok(tmp_empty(), f"HOME/tmp is empty after the {kind}")
-
-st, h, doc, raw = call("POST", "/api/v1/verify", b"%PDF-1.7\nthis is no PDF at all\n", ctype="application/pdf")
-ok(problem(st, h, doc, 400, "BAD_INPUT") and "not a valid PDF" in doc.get("detail", ""),
-   "a damaged PDF: 400 BAD_INPUT saying so (the CLI cannot verify it either)", f"{st} {raw[:300]}")
-st, h, doc, raw = call("POST", "/api/v1/verify", b"just some text\n", ctype="text/plain")
-ok(problem(st, h, doc, 400, "BAD_INPUT"), "a text file: 400 BAD_INPUT", f"{st} {raw[:300]}")
-st, h, doc, raw = call("POST", "/api/v1/verify", b"", ctype="application/pdf")
-ok(problem(st, h, doc, 400, "BAD_INPUT"), "an empty body: 400 BAD_INPUT", f"{st} {raw[:300]}")
-big = b"%PDF-1.7\n" + b"0" * (MAX_UPLOAD + 1)
-st, h, doc, raw = call("POST", "/api/v1/verify", big, ctype="application/pdf")
-ok(problem(st, h, doc, 413, "TOO_LARGE"), "a body over --max-upload: 413 TOO_LARGE", f"{st} {raw[:300]}")
-st, h, doc, raw = call("POST", "/api/v1/verify", iter([big[i:i + (1 << 20)] for i in range(0, len(big), 1 << 20)]),
-                       ctype="application/pdf", chunked=True)
-ok(problem(st, h, doc, 413, "TOO_LARGE"), "the same in chunks, without a length: 413 TOO_LARGE", f"{st} {raw[:300]}")
-ok(tmp_empty(), "HOME/tmp is empty after the refusals")
-mode = stat.S_IMODE(os.stat(os.path.join(HOME, "tmp")).st_mode)
-ok(mode == 0o700, "HOME/tmp is 0700", oct(mode))
-
-
 # ---- memory: a 20 MB upload is spooled, not held ----
 def hwm_kb(pid):
     with open(f"/proc/{pid}/status") as f:
@@ -309,6 +270,45 @@ ok(anon_peak - anon0 < 10_000, f"verifying it raises the server's private memory
    f"{anon_peak - anon0} KiB (< 10 MB; VmHWM, with the mapping's file pages, by {after - before} KiB)",
    f"{anon0} -> {anon_peak}")
 ok(tmp_empty(), "HOME/tmp is empty after the 20 MB uploads")
+
+# ---- POST /verify ----
+for kind, name, ctype in (("PDF", "s.pdf", "application/pdf"), ("OFD", "s.ofd", "application/ofd")):
+    path = os.path.join(T, name)
+    with open(path, "rb") as f:
+        data = f.read()
+    st, h, doc, raw = call("POST", "/api/v1/verify", data, ctype=ctype)
+    ok(st == 200 and h.get("content-type") == "application/json", f"verify the stamped {kind}: 200 JSON",
+       f"{st} {raw[:300]}")
+    rc, out, err = run("verify", path, "--json")
+    ok(rc == 0, f"eseal verify --json of the {kind}: VALID", err)
+    try:
+        cli = json.loads(out)
+    except ValueError:
+        cli = None
+    ok(isinstance(doc, dict) and doc.get("verdict") == "VALID", f"the API's verdict of the {kind} is VALID",
+       str(doc)[:300])
+    ok(isinstance(doc, dict) and cli is not None and strip_time(doc) == strip_time(cli),
+       f"the API's report of the {kind} is the CLI's (but validation_time)",
+       json.dumps(doc)[:300] + " vs " + json.dumps(cli)[:300])
+    ok(tmp_empty(), f"HOME/tmp is empty after the {kind}")
+
+st, h, doc, raw = call("POST", "/api/v1/verify", b"%PDF-1.7\nthis is no PDF at all\n", ctype="application/pdf")
+ok(problem(st, h, doc, 400, "BAD_INPUT") and "not a valid PDF" in doc.get("detail", ""),
+   "a damaged PDF: 400 BAD_INPUT saying so (the CLI cannot verify it either)", f"{st} {raw[:300]}")
+st, h, doc, raw = call("POST", "/api/v1/verify", b"just some text\n", ctype="text/plain")
+ok(problem(st, h, doc, 400, "BAD_INPUT"), "a text file: 400 BAD_INPUT", f"{st} {raw[:300]}")
+st, h, doc, raw = call("POST", "/api/v1/verify", b"", ctype="application/pdf")
+ok(problem(st, h, doc, 400, "BAD_INPUT"), "an empty body: 400 BAD_INPUT", f"{st} {raw[:300]}")
+big = b"%PDF-1.7\n" + b"0" * (MAX_UPLOAD + 1)
+st, h, doc, raw = call("POST", "/api/v1/verify", big, ctype="application/pdf")
+ok(problem(st, h, doc, 413, "TOO_LARGE"), "a body over --max-upload: 413 TOO_LARGE", f"{st} {raw[:300]}")
+st, h, doc, raw = call("POST", "/api/v1/verify", iter([big[i:i + (1 << 20)] for i in range(0, len(big), 1 << 20)]),
+                       ctype="application/pdf", chunked=True)
+ok(problem(st, h, doc, 413, "TOO_LARGE"), "the same in chunks, without a length: 413 TOO_LARGE", f"{st} {raw[:300]}")
+ok(tmp_empty(), "HOME/tmp is empty after the refusals")
+mode = stat.S_IMODE(os.stat(os.path.join(HOME, "tmp")).st_mode)
+ok(mode == 0o700, "HOME/tmp is 0700", oct(mode))
+
 
 # ---- stamps/{serial} ----
 st, h, doc, raw = call("GET", f"/api/v1/stamps/{PDF_SERIAL}")
