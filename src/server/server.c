@@ -138,6 +138,9 @@ static ES_RESULT make_spool_dir(eseal_server *s, eseal_instance *inst)
 
 static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_options *o)
 {
+    /* Version 1 callers' structs end before these (zero: the defaults). */
+    size_t max_upload = o->version >= 2 ? o->max_upload : 0;
+    const char *access_log = o->version >= 2 ? o->access_log : NULL;
     unsigned int want = o->resources != 0 ? o->resources : ESEAL_SERVE_ALL;
     ES_ENSURE((want & ~ESEAL_SERVE_ALL) == 0, ESEAL_EINVAL, "serve: unknown resources 0x%x",
               want & ~ESEAL_SERVE_ALL);
@@ -166,23 +169,23 @@ static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_
         ES_GUARD(es_server_mount_log(s->router, log));
     }
     if ((want & ESEAL_SERVE_API) != 0) {
-        ES_GUARD(es_server_mount_api(s->router, inst, o->max_upload, &s->api));
+        ES_GUARD(es_server_mount_api(s->router, inst, max_upload, &s->api));
         ES_GUARD(make_spool_dir(s, inst));
     }
     /* The operations (healthz, readyz, metrics, request ids, the access log) come with the API: a
      * server restricted to the protocol resources (eseal tsa serve, --only tsa,...) stays as it was. */
-    ES_ENSURE(o->access_log == NULL || (want & ESEAL_SERVE_API) != 0, ESEAL_EINVAL,
+    ES_ENSURE(access_log == NULL || (want & ESEAL_SERVE_API) != 0, ESEAL_EINVAL,
               "serve: an access log is kept when the API is served");
     if ((want & ESEAL_SERVE_API) == 0) {
         return server_start(s, o->listen, o->threads);
     }
-    if (o->access_log != NULL) {
-        int fd = open(o->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        ES_ENSURE(fd >= 0, ESEAL_EIO, "serve: cannot open the access log %s: %s", o->access_log, strerror(errno));
+    if (access_log != NULL) {
+        int fd = open(access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        ES_ENSURE(fd >= 0, ESEAL_EIO, "serve: cannot open the access log %s: %s", access_log, strerror(errno));
         s->access_log = fdopen(fd, "a");
         if (s->access_log == NULL) {
             (void)close(fd);
-            ES_BAIL(ESEAL_ENOMEM, "serve: cannot open the access log %s", o->access_log);
+            ES_BAIL(ESEAL_ENOMEM, "serve: cannot open the access log %s", access_log);
         }
     }
     ES_GUARD(es_server_mount_ops(s->router, inst, s->access_log, &s->ops));
