@@ -326,6 +326,14 @@ ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, size_t max_upl
     return ES_OK;
 }
 
+int es_api_locked(es_api *a, int (*fn)(void *ctx), void *ctx)
+{
+    (void)pthread_mutex_lock(&a->lock);
+    int rc = fn(ctx);
+    (void)pthread_mutex_unlock(&a->lock);
+    return rc;
+}
+
 void es_api_free(es_api *a)
 {
     if (a != NULL) {

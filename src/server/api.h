@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The JSON API under /api/v1 (issue 19 §2; docs/openapi.yaml describes every route, docs/api.md
+ * The JSON API under /api/v1 (issue 19 §2; docs/openapi.yaml describes every route, docs/http-api.md
  * how to use it). Like every handler of src/server, the API only translates HTTP to calls of the
  * public library and back: who may do what is decided in the library (the front door and its
  * policy), never here.
@@ -72,6 +72,9 @@ typedef struct {
  * (0: ES_API_UPLOAD_DEFAULT); *out is freed by es_api_free after the server stops. */
 ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, size_t max_upload, es_api **out);
 void es_api_free(es_api *a);
+/* Runs fn(ctx) under the API's lock and returns its code: the operations routes (ops.h) read the
+ * instance too, and its calls are serialised with the API's. */
+int es_api_locked(es_api *a, int (*fn)(void *ctx), void *ctx);
 /* Every route of the API (the tables of api_*.c in turn), for the tests that compare them with
  * docs/openapi.yaml and the matrix. */
 size_t es_api_route_count(void);

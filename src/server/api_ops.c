@@ -34,6 +34,7 @@ typedef struct {
 
 struct es_ops {
     eseal_instance *inst;
+    es_api *api; /* its lock serialises the instance's calls */
     const es_router *router;
     FILE *log;
     pthread_mutex_t lock; /* the tables and the log's lines */
@@ -58,23 +59,39 @@ static int healthz(void *ctx, const es_http_request *rq, const es_route_match *m
     return es_server_reply(rs, 200, ES_CT_TEXT, "ok\n", 3);
 }
 
+/* What readyz and metrics ask of the instance, under the API's lock. */
+typedef struct {
+    eseal_instance *inst;
+    uint64_t size;     /* the log's size */
+    bool keys;         /* also check the passphrase */
+    const char *why;   /* the failure's cause */
+} probe;
+
+static int probe_run(void *ctx)
+{
+    probe *p = ctx;
+    eseal_log *log = NULL;
+    /* The store answers a read (the log's size is in it); the keys open with the passphrase. */
+    int rc = eseal_instance_log(p->inst, &log);
+    if (rc == ESEAL_OK) {
+        rc = eseal_log_size(log, &p->size, NULL);
+    }
+    p->why = "the store does not answer";
+    if (rc == ESEAL_OK && p->keys) {
+        rc = eseal_instance_passphrase_check(p->inst);
+        p->why = "the keys are locked (no passphrase, or a wrong one)";
+    }
+    return rc;
+}
+
 static int readyz(void *ctx, const es_http_request *rq, const es_route_match *m, es_http_response *rs)
 {
     (void)rq;
     (void)m;
     es_ops *o = ctx;
-    eseal_log *log = NULL;
-    uint64_t size = 0;
-    /* The store answers a read (the log's size is in it); the keys open with the passphrase. */
-    int rc = eseal_instance_log(o->inst, &log);
-    if (rc == ESEAL_OK) {
-        rc = eseal_log_size(log, &size, NULL);
-    }
-    const char *why = "the store does not answer";
-    if (rc == ESEAL_OK) {
-        rc = eseal_instance_passphrase_check(o->inst);
-        why = "the keys are locked (no passphrase, or a wrong one)";
-    }
+    probe p = {o->inst, 0, true, NULL};
+    int rc = es_api_locked(o->api, probe_run, &p);
+    const char *why = p.why;
     if (rc != ESEAL_OK) {
         eseal_error_clear();
         return es_code(es_api_problem(rs, 503, "UNAVAILABLE", why));
@@ -125,13 +142,12 @@ static int metrics(void *ctx, const es_http_request *rq, const es_route_match *m
     (void)pthread_mutex_lock(&o->lock);
     es_result r = metrics_text(o, &b);
     (void)pthread_mutex_unlock(&o->lock);
-    eseal_log *log = NULL;
-    uint64_t size = 0;
+    probe p = {o->inst, 0, false, NULL};
     /* The log's size is read outside the tables' lock: a slow store does not stall the requests. */
-    if (es_ok(r) && eseal_instance_log(o->inst, &log) == ESEAL_OK && eseal_log_size(log, &size, NULL) == ESEAL_OK) {
+    if (es_ok(r) && es_api_locked(o->api, probe_run, &p) == ESEAL_OK) {
         r = es_buf_printf(&b, "# HELP eseal_log_size Entries in the audit log.\n# TYPE eseal_log_size gauge\n"
                               "eseal_log_size %llu\n",
-                          (unsigned long long)size);
+                          (unsigned long long)p.size);
     } else {
         eseal_error_clear(); /* no log: the gauge is left out rather than a false 0 */
     }
@@ -260,12 +276,13 @@ void es_ops_done(void *ops, const es_http_request *rq, const es_http_response *r
     free(txt); /* !checksrc! allowed: jansson's allocation */
 }
 
-ES_RESULT es_server_mount_ops(es_router *r, eseal_instance *inst, FILE *log, es_ops **out)
+ES_RESULT es_server_mount_ops(es_router *r, eseal_instance *inst, es_api *api, FILE *log, es_ops **out)
 {
-    ES_ENSURE_ARG(r != NULL && inst != NULL && out != NULL);
+    ES_ENSURE_ARG(r != NULL && inst != NULL && api != NULL && out != NULL);
     es_ops *o = es_calloc(1, sizeof(*o));
     ES_ENSURE_ALLOC(o);
     o->inst = inst;
+    o->api = api;
     o->router = r;
     o->log = log != NULL ? log : stderr;
     if (pthread_mutex_init(&o->lock, NULL) != 0) {

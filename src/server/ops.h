@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Operations (api_ops.c; docs/openapi.yaml "# operations", docs/api.md): the routes a load
+ * Operations (api_ops.c; docs/openapi.yaml "# operations", docs/http-api.md): the routes a load
  * balancer and a monitoring system ask, outside /api/v1, and what sits around every request.
  *
  *   GET /healthz   200 "ok" while the process runs
@@ -21,13 +21,15 @@
 
 #include <stdio.h>
 
+#include "api.h"
 #include "server.h"
 
 typedef struct es_ops es_ops;
 
-/* Mounts /healthz, /readyz and /metrics on `r` for `inst`; the access log goes to `log` (stderr
- * when NULL; kept open by the caller until es_ops_free). */
-ES_RESULT es_server_mount_ops(es_router *r, eseal_instance *inst, FILE *log, es_ops **out);
+/* Mounts /healthz, /readyz and /metrics on `r` for `inst`, whose calls they make under the lock of
+ * `api` (es_api_locked); the access log goes to `log` (stderr when NULL; kept open by the caller
+ * until es_ops_free). */
+ES_RESULT es_server_mount_ops(es_router *r, eseal_instance *inst, es_api *api, FILE *log, es_ops **out);
 void es_ops_free(es_ops *o);
 /* The es_http_handler wrapping the router (ctx: the es_ops): the request id, then the router. */
 ES_RESULT es_ops_handle(void *ops, const es_http_request *rq, es_http_response *rs);

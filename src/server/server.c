@@ -188,7 +188,7 @@ static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_
             ES_BAIL(ESEAL_ENOMEM, "serve: cannot open the access log %s", access_log);
         }
     }
-    ES_GUARD(es_server_mount_ops(s->router, inst, s->access_log, &s->ops));
+    ES_GUARD(es_server_mount_ops(s->router, inst, s->api, s->access_log, &s->ops));
     return server_start(s, o->listen, o->threads);
 }
 
