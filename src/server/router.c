@@ -204,7 +204,9 @@ static int dispatch_spooled(const es_router *r, const es_http_request *rq, es_ht
     if (rq->body_fd_len > 0) {
         es_result m = es_map_fd(&map, rq->body_fd, rq->body_fd_len);
         if (!es_ok(m)) {
-            return es_code(m);
+            /* No mapping slot left (many uploads at once) or no memory: try again later (503). */
+            return refuse(rq, rs, es_code(es_error_set(ESEAL_ECANCELED, __FILE__, __LINE__,
+                                                       "server: the upload cannot be read now")));
         }
         mapped.body = (es_span){map.ptr, map.len};
     }
