@@ -102,7 +102,9 @@ sock = socket.socket()
 sock.bind(("127.0.0.1", 0))
 PORT = sock.getsockname()[1]
 sock.close()
-srv = subprocess.Popen([E, "serve", "--listen", f"127.0.0.1:{PORT}", "--only", "api"], env=ENV,
+# The access log to a file: on standard error (a pipe nobody reads here) it would fill the pipe.
+srv = subprocess.Popen([E, "serve", "--listen", f"127.0.0.1:{PORT}", "--only", "api", "--access-log",
+                        os.path.join(T, "access.log")], env=ENV,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 banner = srv.stdout.readline()
 ok("listening on" in banner, "serve --only api listens", banner)
