@@ -147,7 +147,7 @@ done
 PORT=${ESEAL_DEMO_PORT:-8080}
 printf '\nThe instance is in %s; try: eseal --home %s seal list\n' "$HOME_DIR" "$HOME_DIR"
 if [ -t 0 ] && [ -t 1 ]; then
-    printf 'Starting eseal serve on 127.0.0.1:%s (the API is under /api/v1: docs/api.md). Log in with:\n' "$PORT"
+    printf 'Starting eseal serve on 127.0.0.1:%s (the API is under /api/v1: docs/http-api.md). Log in with:\n' "$PORT"
     printf "  curl -si -H 'Content-Type: application/json' -d '{\"login\":\"admin\",\"password\":\"%s\"}' http://127.0.0.1:%s/api/v1/login\n" \
         "$(cat "$PWDIR/admin")" "$PORT"
     printf 'Stop it with Ctrl-C.\n'

@@ -584,6 +584,37 @@ typedef struct eseal_stamp_result {
  */
 ESEAL_EXTERN(int) eseal_instance_stamp_receipt(eseal_instance *inst, eseal_buf *out, const char *serial);
 
+/** What a stamp's serial (printed under its imprint, in its QR code) tells anyone: eseal_instance_stamp_find. */
+typedef struct {
+    char serial[40];
+    char esid[64];           /**< the seal */
+    char seal_name[512];     /**< the seal's name */
+    char organisation[512];  /**< the seal's owner as recorded in the registry */
+    char kind[8];            /**< "pdf", "ofd" */
+    char document_sha256[65];/**< of the stamped document, lower-case hex */
+    int64_t time_ms;         /**< when it was stamped */
+    /** What proves time_ms (the audit entry's time proof): "signature" (the stamp's own RFC 3161
+     *  timestamp, in the document), "entry" (a token over the audit entry), or "clock" (the
+     *  platform's clock alone: no entry, or an entry without a proof). */
+    char time_source[16];
+    char seal_state[16];     /**< the seal's state now ("active", "suspended", "revoked", ...) */
+    /** 1 when the seal was valid at time_ms: the platform stamps only with an active seal, so a
+     *  stamp on record was made while its seal was active; this says time_ms is also within the
+     *  seal's validity period. 0 otherwise. */
+    int seal_valid_at_time;
+    int64_t log_index;       /**< the stamp's audit log entry; -1 when none */
+    int receipt_present;     /**< 1 when a receipt (C2SP tlog-proof) was made for it */
+} eseal_stamp_info;
+
+/**
+ * The public record of a stamp by its serial ("ST20261121-0A1B2C3D4E": what the QR code of a
+ * stamp points to). No principal: a stamp's serial, seal, owner, time, document digest and state
+ * are public by design (anyone holding the document can check them), so this is a read anyone may
+ * make. ESEAL_EINVAL for a serial of other characters than [A-Z0-9-] or over 39 bytes,
+ * ESEAL_ENOTFOUND for an unknown serial.
+ */
+ESEAL_EXTERN(int) eseal_instance_stamp_find(eseal_instance *inst, eseal_stamp_info *out, const char *serial);
+
 /**
  * Stamps the PDF at `in_path` with a seal of this registry and writes
  * `out_path`, in four phases (docs/audit-log.md): prepare (the stamped

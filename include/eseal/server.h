@@ -8,6 +8,8 @@
  *   GET  /crl/ID.crl                 the latest CRL of CA ID (application/pkix-crl)
  *   GET  /ca/ID.crt                  the certificate of CA ID (application/pkix-cert)
  *   GET  /checkpoint, /tile/...      the audit log as C2SP tlog-tiles (read-only)
+ *   /api/v1/...                      the JSON API (docs/openapi.yaml, docs/api.md)
+ *   GET  /healthz, /readyz, /metrics operations (liveness, readiness, Prometheus text)
  *
  * 404 for other paths, 405 (with Allow) for other methods, 415 for POST bodies of another
  * media type, 413 for bodies over the resource's cap; every answer has a Content-Type. The
@@ -34,7 +36,7 @@ typedef struct eseal_server eseal_server;
 #define ESEAL_SERVE_API 0x20u  /**< the JSON API under /api/v1 (docs/openapi.yaml) */
 #define ESEAL_SERVE_ALL 0x3fu
 
-#define ESEAL_SERVE_OPTIONS_VERSION 1
+#define ESEAL_SERVE_OPTIONS_VERSION 2 /* 2: max_upload, access_log */
 
 /** Zero means default in every field. */
 typedef struct {
@@ -48,6 +50,12 @@ typedef struct {
     const char *ca_hierarchy;
     unsigned int log_interval_ms;  /**< the publisher signs within this of an append (1..1000; 0: 250) */
     unsigned int threads;          /**< worker threads; 0: two per CPU */
+    /** Version 2. The largest document POST /api/v1/verify takes, in bytes (413 above); 0: 100 MB.
+     *  Such bodies are written to a temporary file under HOME/tmp (0700), never held in memory. */
+    size_t max_upload;
+    /** Version 2. Where the access log of the API's server goes (one JSON line per request,
+     *  appended; the file is created 0600): NULL for standard error. ESEAL_EINVAL without the API. */
+    const char *access_log;
 } eseal_serve_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

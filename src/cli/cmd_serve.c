@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* eseal serve --listen ADDR:PORT [--only LIST] [--tsa-alg p256|sm2] [--ca-alg sm2|p256|rsa] [--interval MS] */
+/* eseal serve --listen ADDR:PORT [--only LIST] [--tsa-alg p256|sm2] [--ca-alg sm2|p256|rsa] [--interval MS]
+ *             [--max-upload BYTES] [--access-log FILE] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
+/* The largest --max-upload: 4 GiB (a document is verified from one mapping). */
+#define CLI_MAX_UPLOAD (4ull << 30)
+
 static const cli_opt_spec opts[] = {{"listen", 0, true, false},  {"only", 0, true, false},
                                     {"tsa-alg", 0, true, false}, {"ca-alg", 0, true, false},
                                     {"interval", 0, true, false}, {"threads", 0, true, false},
+                                    {"max-upload", 0, true, false}, {"access-log", 0, true, false},
                                     {NULL, 0, false, false}};
 
 static const struct {
@@ -78,13 +83,25 @@ static int run(cli_args *a)
         }
         o.threads = (unsigned int)n;
     }
+    const char *mu = cli_get(a, "max-upload");
+    if (mu != NULL) {
+        char *end = NULL;
+        unsigned long long n = strtoull(mu, &end, 10); /* !checksrc! allowed: checked below */
+        if (mu[0] < '1' || mu[0] > '9' || end == NULL || *end != '\0' || n > CLI_MAX_UPLOAD) {
+            return cli_usage_error(&cli_cmd_serve, "--max-upload takes bytes (1 to %llu), not '%s'",
+                                   (unsigned long long)CLI_MAX_UPLOAD, mu);
+        }
+        o.max_upload = (size_t)n;
+    }
+    o.access_log = cli_get(a, "access-log");
     return cli_serve(a, "serve", &o);
 }
 
 const cli_cmd cli_cmd_serve = {
     "serve", "serve the instance over HTTP: the JSON API, TSA, OCSP, CRLs, CA certificates, the log",
     "Usage: eseal serve --listen ADDR:PORT [--only tsa,ocsp,crl,ca,log,api] [--tsa-alg p256|sm2]\n"
-    "                   [--ca-alg sm2|p256|rsa] [--interval MS] [--threads N]\n\n"
+    "                   [--ca-alg sm2|p256|rsa] [--interval MS] [--threads N] [--max-upload BYTES]\n"
+    "                   [--access-log FILE]\n\n"
     "Serves every protocol resource of the instance on one port until SIGINT/SIGTERM (needs the\n"
     "passphrase: the keys are unlocked once, at start). ADDR is a numeric IPv4 or [IPv6] address;\n"
     "port 0 picks a free one (the banner says which):\n"
@@ -97,9 +114,15 @@ const cli_cmd cli_cmd_serve = {
     "  GET  /checkpoint, /tile/...    the audit log (C2SP tlog-tiles), read-only; a publisher signs a\n"
     "                                 checkpoint within --interval ms (default 250) of appends\n"
     "  /api/v1/...                    the JSON API of the platform's users (docs/openapi.yaml,\n"
-    "                                 docs/api.md): login and sessions (cookie eseal_session with\n"
+    "                                 docs/http-api.md): login and sessions (cookie eseal_session with\n"
     "                                 X-CSRF-Token), API tokens (Authorization: Bearer esk_...),\n"
-    "                                 organisations, users, tokens; errors are application/problem+json\n"
+    "                                 organisations, users, tokens; errors are application/problem+json;\n"
+    "                                 POST /api/v1/verify takes a PDF or OFD of at most --max-upload\n"
+    "                                 bytes (default 100000000), spooled to HOME/tmp, not memory\n"
+    "  GET  /healthz, /readyz         liveness; readiness (the store reads, the keys are unlocked)\n"
+    "  GET  /metrics                  Prometheus text format 0.0.4 (requests, durations, verifications)\n"
+    "Every request is logged as one JSON line (time, request id, principal, route, status,\n"
+    "duration) on standard error, or appended to --access-log FILE; X-Request-Id is echoed.\n"
     "These are the URLs issued certificates name (AIA, CRL distribution point) when the instance's\n"
     "base URL points at this server. Other paths are 404, other methods 405 (with Allow), POST\n"
     "bodies of another media type 415, bodies over the resource's cap 413 (64 KiB for TSA and\n"

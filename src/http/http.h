@@ -35,6 +35,13 @@ typedef struct {
     /* The query's arguments, through es_http_arg (NULL: the request has none). */
     const char *(*arg_fn)(const void *conn, const char *name);
     const void *conn;
+    /* X-Request-Id as it came ("" when absent): the access log's id when it is a sane token. */
+    const char *request_id;
+    /* When the body was spooled to a temporary file (es_http_options.spool): its descriptor and
+     * length, `body` empty. The file has no name and is closed when the request ends; the handler
+     * maps it (es_map: the router does, src/server/router.c). -1 otherwise. */
+    int body_fd;
+    size_t body_fd_len;
 } es_http_request;
 
 typedef struct {
@@ -45,6 +52,9 @@ typedef struct {
     char header_name[ES_HTTP_EXTRA_HEADERS][ES_HTTP_HEADER_NAME_MAX];
     char header_value[ES_HTTP_EXTRA_HEADERS][ES_HTTP_HEADER_VALUE_MAX];
     size_t n_headers;
+    /* For the access log (set by whoever knows, "" otherwise): who called (a login, never a secret). */
+    char principal[128];
+    char request_id[65];    /* the request's id, echoed as X-Request-Id ("" when none was given one) */
 } es_http_response;
 
 /* A query argument of the request (decoded), or NULL when it has none of that name. */
@@ -66,6 +76,16 @@ typedef struct {
     /* Optional: the body cap of one request, asked when its headers arrive (a router knows the
      * cap of the route a method and path reach); NULL: max_body for every request. */
     size_t (*body_cap)(void *ctx, const char *method, const char *path);
+    /* Optional: whether the body of one request goes to a temporary file in spool_dir instead of
+     * memory (asked with body_cap). The file is created 0600 (O_TMPFILE, else mkstemp + unlink:
+     * it has no name while it is written), handed to the handler as es_http_request.body_fd and
+     * closed when the request ends. NULL, or no spool_dir: every body in memory. */
+    bool (*spool)(void *ctx, const char *method, const char *path);
+    const char *spool_dir;  /* an existing directory (the instance's HOME/tmp, 0700) */
+    /* Optional: told of every answered request (the access log, the metrics), after it is queued:
+     * its status and the time the handler took, in nanoseconds. */
+    void (*done)(void *ctx, const es_http_request *rq, const es_http_response *rs, uint64_t ns);
+    void *done_ctx;
 } es_http_options;
 
 typedef struct es_http_server es_http_server;

@@ -19,6 +19,7 @@ typedef struct {
 
 struct es_api {
     eseal_instance *inst;
+    size_t max_upload; /* the cap of a spooled route with max_body 0 */
     pthread_mutex_t lock;
     api_binding bind[API_ROUTES_MAX];
     size_t n;
@@ -56,7 +57,7 @@ static void pool_give(es_api *a, eseal_instance *i)
 
 /* ---- answers ---------------------------------------------------------------------------------- */
 
-/* The stable code of a status (RFC 9457 `code` member; docs/api.md lists them). */
+/* The stable code of a status (RFC 9457 `code` member; docs/http-api.md lists them). */
 static const char *code_of(int status, int code)
 {
     switch (code) {
@@ -269,6 +270,10 @@ static int dispatch(void *ctx, const es_http_request *rq, const es_route_match *
     c.m = m;
     (void)pthread_mutex_lock(&a->lock);
     es_result r = admit(&c, b->route);
+    if (c.authed) {
+        /* The access log's principal: the login, never a credential. */
+        (void)snprintf(rs->principal, sizeof(rs->principal), "%s", c.id.login);
+    }
     if (es_ok(r) && b->route->access != ES_API_PUBLIC_POOLED) {
         r = b->route->fn(&c);
     }
@@ -305,6 +310,7 @@ static const struct {
 } tables[] = {
     {es_api_accounts_routes, &es_api_accounts_route_count},
     {es_api_seals_routes, &es_api_seals_route_count},
+    {es_api_public_routes, &es_api_public_route_count},
 };
 
 size_t es_api_route_count(void)
@@ -327,12 +333,13 @@ const es_api_route *es_api_route_at(size_t i)
     return NULL;
 }
 
-ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out)
+ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, size_t max_upload, es_api **out)
 {
     ES_ENSURE_ARG(r != NULL && inst != NULL && out != NULL);
     es_api *a = es_calloc(1, sizeof(*a));
     ES_ENSURE_ALLOC(a);
     a->inst = inst;
+    a->max_upload = max_upload != 0 ? max_upload : ES_API_UPLOAD_DEFAULT;
     if (pthread_mutex_init(&a->lock, NULL) != 0) {
         es_free(a);
         ES_BAIL(ESEAL_ENOMEM, "api: cannot make its lock");
@@ -354,8 +361,9 @@ ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out)
         b->api = a;
         b->route = route;
         (void)snprintf(b->pattern, sizeof(b->pattern), "%s%s", ES_API_PREFIX, route->pattern);
-        es_route rt = {route->method, b->pattern, route->accept,
-                       route->max_body != 0 ? route->max_body : ES_API_JSON_MAX, dispatch, b, route->doc};
+        bool spool = (route->method & ES_ROUTE_SPOOL) != 0;
+        size_t cap = route->max_body != 0 ? route->max_body : spool ? a->max_upload : ES_API_JSON_MAX;
+        es_route rt = {route->method, b->pattern, route->accept, cap, dispatch, b, route->doc};
         res = es_router_add(r, &rt);
     }
     if (!es_ok(res)) {
@@ -364,6 +372,14 @@ ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out)
     }
     *out = a;
     return ES_OK;
+}
+
+int es_api_locked(es_api *a, int (*fn)(void *ctx), void *ctx)
+{
+    (void)pthread_mutex_lock(&a->lock);
+    int rc = fn(ctx);
+    (void)pthread_mutex_unlock(&a->lock);
+    return rc;
 }
 
 void es_api_free(es_api *a)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The JSON API under /api/v1 (issue 19 §2; docs/openapi.yaml describes every route, docs/api.md
+ * The JSON API under /api/v1 (issue 19 §2; docs/openapi.yaml describes every route, docs/http-api.md
  * how to use it). Like every handler of src/server, the API only translates HTTP to calls of the
  * public library and back: who may do what is decided in the library (the front door and its
  * policy), never here.
@@ -31,6 +31,8 @@
 #define ES_CT_PROBLEM "application/problem+json"
 /* The JSON bodies of the API's own routes (login, users, tokens): small. */
 #define ES_API_JSON_MAX (64u * 1024u)
+/* The documents of spooled routes (POST /verify): eseal_serve_options.max_upload, by default 100 MB. */
+#define ES_API_UPLOAD_DEFAULT ((size_t)100u * 1000u * 1000u)
 
 typedef struct es_api es_api;
 
@@ -60,20 +62,23 @@ typedef enum {
 } es_api_access;
 
 typedef struct {
-    unsigned int method;     /* ES_ROUTE_GET or ES_ROUTE_POST */
+    unsigned int method;     /* ES_ROUTE_GET or ES_ROUTE_POST; | ES_ROUTE_SPOOL for a document body */
     const char *pattern;     /* below ES_API_PREFIX: "/users", "/users/" "*" "/roles" */
     es_api_access access;
     const char *scope;       /* the token scope it needs (NULL: none) */
     const char *accept;      /* the POST body's media type (NULL: any) */
-    size_t max_body;         /* 0: ES_API_JSON_MAX */
+    size_t max_body;         /* 0: ES_API_JSON_MAX, or the API's max_upload for a spooled route */
     es_api_fn fn;
     const char *doc;         /* "GET /api/v1/users" */
 } es_api_route;
 
-/* Mounts the API's routes (es_api_routes) on `r`, for `inst`; *out is freed by es_api_free after
- * the server stops. */
-ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, es_api **out);
+/* Mounts the API's routes (es_api_routes) on `r`, for `inst`, spooled bodies capped at max_upload
+ * (0: ES_API_UPLOAD_DEFAULT); *out is freed by es_api_free after the server stops. */
+ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, size_t max_upload, es_api **out);
 void es_api_free(es_api *a);
+/* Runs fn(ctx) under the API's lock and returns its code: the operations routes (ops.h) read the
+ * instance too, and its calls are serialised with the API's. */
+int es_api_locked(es_api *a, int (*fn)(void *ctx), void *ctx);
 /* Every route of the API (the tables of api_*.c in turn), for the tests that compare them with
  * docs/openapi.yaml and the matrix. */
 size_t es_api_route_count(void);
@@ -102,5 +107,7 @@ extern const es_api_route es_api_accounts_routes[]; /* api_accounts.c */
 extern const size_t es_api_accounts_route_count;
 extern const es_api_route es_api_seals_routes[]; /* api_seals.c */
 extern const size_t es_api_seals_route_count;
+extern const es_api_route es_api_public_routes[]; /* api_public.c */
+extern const size_t es_api_public_route_count;
 
 #endif

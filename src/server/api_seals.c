@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The seals' routes of the API (api.h; docs/openapi-seals.yaml, docs/api-seals.md): seals and
+ * The seals' routes of the API (api.h; docs/openapi.yaml, docs/http-api.md): seals and
  * their lifecycle and imprints, certificates, stamping, the registry's status at a time, the
  * audit trail and a stamp's receipt. Each handler reads the request, calls eseal/instance.h with
  * the caller's principal and writes the answer; the library decides who may (the policy, with

@@ -97,7 +97,7 @@ static const es_route *find(const es_router *r, const char *method, const char *
         if (rank == RANK_NONE) {
             continue;
         }
-        *allowed |= r->routes[i].methods;
+        *allowed |= r->routes[i].methods & (ES_ROUTE_GET | ES_ROUTE_POST);
         if ((r->routes[i].methods & want) != 0 && rank > best_rank) {
             best = &r->routes[i];
             best_rank = rank;
@@ -114,6 +114,22 @@ size_t es_router_body_cap(void *router, const char *method, const char *path)
     unsigned int allowed = 0;
     const es_route *rt = find(r, method, path, &m, &allowed);
     return rt != NULL ? route_cap(rt) : r->max_cap;
+}
+
+bool es_router_spool(void *router, const char *method, const char *path)
+{
+    es_route_match m;
+    unsigned int allowed = 0;
+    const es_route *rt = find(router, method, path, &m, &allowed);
+    return rt != NULL && (rt->methods & ES_ROUTE_SPOOL) != 0;
+}
+
+const char *es_router_label(const es_router *r, const char *method, const char *path)
+{
+    es_route_match m;
+    unsigned int allowed = 0;
+    const es_route *rt = find(r, method, path, &m, &allowed);
+    return rt != NULL ? rt->doc : NULL;
 }
 
 /* The media type of a Content-Type value, without parameters, compared case-insensitively (RFC 9110 §8.3.1). */
@@ -178,9 +194,34 @@ static int dispatch(const es_router *r, const es_http_request *rq, es_http_respo
     return rc == ESEAL_OK ? ESEAL_OK : refuse(rq, rs, rc);
 }
 
+/* A spooled body (es_http_request.body_fd) as a read-only mapping for the handler: no copy in
+ * memory; what the handler read counts only when the mapping stayed intact (es_map). */
+static int dispatch_spooled(const es_router *r, const es_http_request *rq, es_http_response *rs)
+{
+    es_map map = {0};
+    es_http_request mapped = *rq;
+    mapped.body_fd = -1;
+    mapped.body_fd_len = 0;
+    if (rq->body_fd_len > 0) {
+        es_result m = es_map_fd(&map, rq->body_fd, rq->body_fd_len);
+        if (!es_ok(m)) {
+            /* No mapping slot left (many uploads at once) or no memory: try again later (503). */
+            return refuse(rq, rs, es_code(es_error_set(ESEAL_ECANCELED, __FILE__, __LINE__,
+                                                       "server: the upload cannot be read now")));
+        }
+        mapped.body = (es_span){map.ptr, map.len};
+    }
+    int rc = dispatch(r, &mapped, rs);
+    if (rc == ESEAL_OK && map.ptr != NULL && es_map_damaged(&map)) {
+        rc = es_code(es_error_set(ESEAL_EIO, __FILE__, __LINE__, "server: the uploaded body changed while it was read"));
+    }
+    es_map_close(&map);
+    return rc;
+}
+
 ES_RESULT es_router_handle(void *router, const es_http_request *rq, es_http_response *rs)
 {
-    int rc = dispatch(router, rq, rs);
+    int rc = rq->body_fd >= 0 && rq->body_fd_len > 0 ? dispatch_spooled(router, rq, rs) : dispatch(router, rq, rs);
     if (rc == ESEAL_OK && rs->content_type[0] == '\0') {
         (void)snprintf(rs->content_type, sizeof(rs->content_type), ES_CT_TEXT); /* every answer has a type */
     }

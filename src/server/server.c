@@ -4,10 +4,15 @@
  * one router and one port; eseal_witness_listen mounts the witness alone on the same router
  * code. A server owns what it opened (the TSAs, the OCSP responder) and closes it when stopped.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "api.h"
+#include "ops.h"
 #include "server.h"
 #include "util/versions.h"
 
@@ -19,6 +24,9 @@ struct eseal_server {
     eseal_tsa_service *tsa[MAX_TSAS];
     eseal_ocsp_service *ocsp;
     es_api *api;
+    es_ops *ops;
+    FILE *access_log; /* --access-log FILE; NULL: stderr */
+    char spool_dir[4096]; /* HOME/tmp: the spooled bodies (""  when the API is not served) */
     es_buf routes;
 };
 
@@ -33,6 +41,10 @@ static void server_free(eseal_server *s)
     }
     eseal_ocsp_service_close(s->ocsp);
     es_api_free(s->api);
+    es_ops_free(s->ops);
+    if (s->access_log != NULL) {
+        (void)fclose(s->access_log);
+    }
     es_router_free(s->router);
     es_buf_free(&s->routes);
     es_free(s);
@@ -56,7 +68,22 @@ static ES_RESULT server_new(eseal_server **out)
 static ES_RESULT server_start(eseal_server *s, const char *listen, unsigned int threads)
 {
     ES_GUARD(es_router_describe(s->router, &s->routes));
-    es_http_options o = {listen, 0, threads, 10, es_router_handle, s->router, es_router_body_cap};
+    es_http_options o = {listen, 0, threads, 10, es_router_handle, s->router, es_router_body_cap, NULL, NULL, NULL,
+                         NULL};
+    if (s->spool_dir[0] != '\0') {
+        o.spool = es_router_spool;
+        o.spool_dir = s->spool_dir;
+    }
+    if (s->ops != NULL) {
+        /* The request id around the router; the metrics and the access log when each is answered
+         * (the ops pass the body's cap and spooling on to the router). */
+        o.handler = es_ops_handle;
+        o.ctx = s->ops;
+        o.body_cap = es_ops_body_cap;
+        o.spool = s->spool_dir[0] != '\0' ? es_ops_spool : NULL;
+        o.done = es_ops_done;
+        o.done_ctx = s->ops;
+    }
     return es_http_start(&s->http, &o);
 }
 
@@ -89,8 +116,31 @@ static ES_RESULT mount_tsas(eseal_server *s, eseal_instance *inst, const char *o
     return ES_OK;
 }
 
+/* HOME/tmp, 0700: where uploaded documents are spooled (files without a name, gone with the request). */
+static ES_RESULT make_spool_dir(eseal_server *s, eseal_instance *inst)
+{
+    const char *home = eseal_instance_home(inst);
+    ES_ENSURE(home != NULL, ESEAL_EINVAL, "serve: the instance has no home");
+    int n = snprintf(s->spool_dir, sizeof(s->spool_dir), "%s/tmp", home);
+    ES_ENSURE(n > 0 && (size_t)n < sizeof(s->spool_dir), ESEAL_ELIMIT, "serve: the home's path is too long");
+    if (mkdir(s->spool_dir, 0700) != 0 && errno != EEXIST) {
+        ES_BAIL(ESEAL_EIO, "serve: cannot make %s: %s", s->spool_dir, strerror(errno));
+    }
+    struct stat st;
+    ES_ENSURE(lstat(s->spool_dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid(), ESEAL_EIO,
+              "serve: %s is not a directory of this user", s->spool_dir);
+    if ((st.st_mode & 077) != 0) {
+        ES_ENSURE(chmod(s->spool_dir, 0700) == 0, ESEAL_EIO, "serve: cannot make %s private: %s", s->spool_dir,
+                  strerror(errno));
+    }
+    return ES_OK;
+}
+
 static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_options *o)
 {
+    /* Version 1 callers' structs end before these (zero: the defaults). */
+    size_t max_upload = o->version >= 2 ? o->max_upload : 0;
+    const char *access_log = o->version >= 2 ? o->access_log : NULL;
     unsigned int want = o->resources != 0 ? o->resources : ESEAL_SERVE_ALL;
     ES_ENSURE((want & ~ESEAL_SERVE_ALL) == 0, ESEAL_EINVAL, "serve: unknown resources 0x%x",
               want & ~ESEAL_SERVE_ALL);
@@ -119,8 +169,26 @@ static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_
         ES_GUARD(es_server_mount_log(s->router, log));
     }
     if ((want & ESEAL_SERVE_API) != 0) {
-        ES_GUARD(es_server_mount_api(s->router, inst, &s->api));
+        ES_GUARD(es_server_mount_api(s->router, inst, max_upload, &s->api));
+        ES_GUARD(make_spool_dir(s, inst));
     }
+    /* The operations (healthz, readyz, metrics, request ids, the access log) come with the API: a
+     * server restricted to the protocol resources (eseal tsa serve, --only tsa,...) stays as it was. */
+    ES_ENSURE(access_log == NULL || (want & ESEAL_SERVE_API) != 0, ESEAL_EINVAL,
+              "serve: an access log is kept when the API is served");
+    if ((want & ESEAL_SERVE_API) == 0) {
+        return server_start(s, o->listen, o->threads);
+    }
+    if (access_log != NULL) {
+        int fd = open(access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        ES_ENSURE(fd >= 0, ESEAL_EIO, "serve: cannot open the access log %s: %s", access_log, strerror(errno));
+        s->access_log = fdopen(fd, "a");
+        if (s->access_log == NULL) {
+            (void)close(fd);
+            ES_BAIL(ESEAL_ENOMEM, "serve: cannot open the access log %s", access_log);
+        }
+    }
+    ES_GUARD(es_server_mount_ops(s->router, inst, s->api, s->access_log, &s->ops));
     return server_start(s, o->listen, o->threads);
 }
 

@@ -24,6 +24,10 @@
 /* Methods a route takes (GET takes HEAD too: libmicrohttpd sends a HEAD answer without its body). */
 #define ES_ROUTE_GET 1u
 #define ES_ROUTE_POST 2u
+/* A flag beside the methods: the body goes to a temporary file under the instance (HOME/tmp)
+ * instead of memory, and the handler reads it as a read-only mapping (src/http:
+ * es_http_options.spool): for documents. */
+#define ES_ROUTE_SPOOL 4u
 
 /* The body cap of a route with max_body 0, and of requests no route takes (read, then 404/405). */
 #define ES_ROUTER_DEFAULT_BODY (64u * 1024u)
@@ -47,7 +51,7 @@ typedef struct {
 typedef int (*es_route_fn)(void *ctx, const es_http_request *rq, const es_route_match *m, es_http_response *rs);
 
 typedef struct {
-    unsigned int methods; /* ES_ROUTE_GET | ES_ROUTE_POST */
+    unsigned int methods; /* ES_ROUTE_GET | ES_ROUTE_POST, and ES_ROUTE_SPOOL */
     /* "/tsa": exactly that path. A `*` in place of a whole segment matches one segment of 1 to
      * ES_ROUTER_MAX_SEGMENT bytes (no '/'), as in the CRL route "/crl/" "*". "/tile/": a prefix
      * (the pattern ends in '/'; the rest may be anything, '/' included). An exact pattern beats
@@ -70,6 +74,11 @@ ES_RESULT es_router_add(es_router *r, const es_route *route);
 ES_RESULT es_router_handle(void *router, const es_http_request *rq, es_http_response *rs);
 /* The body cap for `method` `path` (the es_http_options body_cap). */
 size_t es_router_body_cap(void *router, const char *method, const char *path);
+/* Whether the route `method` `path` reaches spools its body (es_http_options.spool). */
+bool es_router_spool(void *router, const char *method, const char *path);
+/* The doc of the route `method` `path` reaches ("POST /tsa"), NULL when none: the access log's and
+ * the metrics' label. */
+const char *es_router_label(const es_router *r, const char *method, const char *path);
 /* "POST /tsa, GET /checkpoint, ...": the docs of the routes in order. */
 ES_RESULT es_router_describe(const es_router *r, es_buf *out);
 

@@ -32,6 +32,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openapi_check  # noqa: E402  (docs/openapi.yaml: every answer is checked against it)
+
 E = os.path.abspath(sys.argv[1])
 T = tempfile.mkdtemp(prefix="eseal-api-")
 HOME = os.path.join(T, "home")
@@ -99,7 +102,9 @@ sock = socket.socket()
 sock.bind(("127.0.0.1", 0))
 PORT = sock.getsockname()[1]
 sock.close()
-srv = subprocess.Popen([E, "serve", "--listen", f"127.0.0.1:{PORT}", "--only", "api"], env=ENV,
+# The access log to a file: on standard error (a pipe nobody reads here) it would fill the pipe.
+srv = subprocess.Popen([E, "serve", "--listen", f"127.0.0.1:{PORT}", "--only", "api", "--access-log",
+                        os.path.join(T, "access.log")], env=ENV,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 import atexit
 
@@ -114,6 +119,9 @@ def _stop_server():
 atexit.register(_stop_server)  # whatever happens below, no server is left running
 banner = srv.stdout.readline()
 ok("listening on" in banner, "serve --only api listens", banner)
+
+
+checked = [0]
 
 
 def call(method, path, body=None, headers=None, ctype="application/json"):
@@ -133,6 +141,12 @@ def call(method, path, body=None, headers=None, ctype="application/json"):
         doc = json.loads(raw) if raw else None
     except ValueError:
         doc = raw
+    # Every answer fits its description in docs/openapi.yaml (a path no route has is the router's 404).
+    body = doc.decode("utf-8", "replace") if isinstance(doc, bytes) else doc
+    why = openapi_check.check(method, path, r.status, hdrs.get("content-type"), body)
+    if why is not None and not (r.status == 404 and "no such path" in why):
+        ok(False, f"the answer to {method} {path} fits docs/openapi.yaml", why)
+    checked[0] += 1
     return r.status, hdrs, doc
 
 
@@ -324,6 +338,13 @@ MATRIX = {
                             [401, 201, 201, 201, 404, 403, 401, 403]),
     "POST /api/v1/tokens/{id}/revoke": (lambda: f"/api/v1/tokens/{fresh_token()}/revoke", None,
                                         [401, 204, 204, 204, 404, 403, 401, 403]),
+    # The public routes (api_pub_test.py tests what they answer): anyone; a dead credential is 401, a
+    # cookie without CSRF on a POST 403. A JSON body is no PDF: 400 once the caller is let in.
+    "POST /api/v1/verify": (lambda: "/api/v1/verify", lambda: {"not": "a document"},
+                            [400, 400, 400, 400, 400, 400, 401, 403]),
+    "GET /api/v1/stamps/{serial}": (lambda: "/api/v1/stamps/ST20990101-00000000AA", None,
+                                    [404, 404, 404, 404, 404, 404, 401, 404]),
+    "GET /api/v1/openapi.json": (lambda: "/api/v1/openapi.json", None, [200, 200, 200, 200, 200, 200, 401, 200]),
     # Last: it ends the sessions of the callers it is asked by.
     "POST /api/v1/logout": (lambda: "/api/v1/logout", None, [401, 204, 204, 204, 204, 204, 401, 403]),
 }
@@ -347,6 +368,8 @@ for r, (path, body, want) in MATRIX.items():
             good = good and h.get("content-type", "").startswith("application/problem+json")
         ok(good, f"{r} as {col}: {status}", f"got {st} {doc}")
         # A login as anon/padmin...: the cookie of that new session is not used further.
+
+ok(checked[0] > 100, f"{checked[0]} answers checked against docs/openapi.yaml")
 
 srv.send_signal(signal.SIGTERM)
 try:

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The HTTP server (http.h) on libmicrohttpd. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
+#include <stdlib.h>
+#include <time.h>
 #include <stdint.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -22,16 +26,70 @@ struct es_http_server {
     es_http_options o;
 };
 
-/* One request being received: its body so far, or the refusal already decided. */
+/* One request being received: its body so far (in memory, or in a temporary file when spooled),
+ * or the refusal already decided. */
 typedef struct {
     es_buf body;
     bool too_large;
+    int fd;          /* the spool file, -1 when the body is in memory */
+    size_t spooled;  /* bytes written to it */
+    size_t cap;
+    bool failed;     /* the spool file could not be written: 500 */
+    uint64_t t0;     /* when the headers arrived (CLOCK_MONOTONIC ns) */
 } pending;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void pending_free(pending *p)
 {
     es_buf_free(&p->body);
+    if (p->fd >= 0) {
+        (void)close(p->fd); /* the file has no name: closing it is removing it */
+    }
     es_free(p);
+}
+
+/* A temporary file in `dir` that has no name (O_TMPFILE; else mkstemp then unlink), 0600; -1 on failure. */
+static int spool_open(const char *dir)
+{
+    int fd = -1;
+#ifdef O_TMPFILE
+    fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        return fd;
+    }
+#endif
+    char path[4096];
+    int n = snprintf(path, sizeof(path), "%s/upload-XXXXXX", dir);
+    if (n < 0 || (size_t)n >= sizeof(path)) {
+        return -1;
+    }
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0) {
+        (void)unlink(path);
+    }
+    return fd;
+}
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            return false;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -104,6 +162,9 @@ static void remote_of(struct MHD_Connection *c, char *out, size_t cap)
     }
 }
 
+static enum MHD_Result answer(es_http_server *s, struct MHD_Connection *c, pending *p, es_http_request *rq,
+                              es_http_response *rs);
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -117,6 +178,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         size_t cap = s->o.body_cap != NULL ? s->o.body_cap(s->o.ctx, method, url) : s->o.max_body;
         p->body = (es_buf)ES_BUF_INIT(cap);
+        p->fd = -1;
+        p->cap = cap;
+        p->t0 = now_ns();
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != NULL && strlen(cl) > CONTENT_LENGTH_DIGITS_MAX) {
             p->too_large = true;
@@ -127,20 +191,59 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             }
             p->too_large = v > cap;
         }
+        if (!p->too_large && s->o.spool != NULL && s->o.spool_dir != NULL && s->o.spool(s->o.ctx, method, url)) {
+            p->fd = spool_open(s->o.spool_dir);
+            p->failed = p->fd < 0;
+        }
         *con_cls = p;
         return MHD_YES;
     }
     pending *p = *con_cls;
     if (*upload_size > 0) {
         /* Body bytes arrive in pieces; past the cap they are read and dropped, then refused. */
-        if (!p->too_large && !es_ok(es_buf_append(&p->body, upload, *upload_size))) {
+        if (p->too_large || p->failed) {
+            /* dropped */
+        } else if (p->fd >= 0) {
+            if (*upload_size > p->cap - p->spooled) {
+                p->too_large = true;
+            } else if (!write_all(p->fd, upload, *upload_size)) {
+                p->failed = true;
+            } else {
+                p->spooled += *upload_size;
+            }
+        } else if (!es_ok(es_buf_append(&p->body, upload, *upload_size))) {
             p->too_large = true;
             p->body.len = 0;
         }
         *upload_size = 0;
         return MHD_YES;
     }
+    es_http_response rs = {200, "", ES_BUF_INIT(ES_HTTP_RESPONSE_MAX), "", {{0}}, {{0}}, 0, "", ""};
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    es_http_request rq = {method, url, ct != NULL ? ct : "", {NULL, 0}, header(c, "Authorization"),
+                          header(c, "Cookie"), header(c, "X-CSRF-Token"), "", query_arg, c,
+                          header(c, "X-Request-Id"), -1, 0};
+    remote_of(c, rq.remote, sizeof(rq.remote));
+    enum MHD_Result ret = answer(s, c, p, &rq, &rs);
+    if (s->o.done != NULL) {
+        s->o.done(s->o.done_ctx, &rq, &rs, now_ns() - p->t0);
+    }
+    es_buf_free(&rs.body);
+    return ret;
+}
+
+/* The answer to a whole request (the body received): the refusals of this layer, or the handler's. */
+static enum MHD_Result answer(es_http_server *s, struct MHD_Connection *c, pending *p, es_http_request *rq,
+                              es_http_response *rs)
+{
+    const char *url = rq->path;
+    if (p->failed) {
+        rs->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        return send_bytes(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", NULL, "internal error\n", 15,
+                          NULL);
+    }
     if (p->too_large) {
+        rs->status = MHD_HTTP_CONTENT_TOO_LARGE;
         /* Refused before the router saw it: the API's answers are problem+json (server/api.h). */
         static const char msg[] = "request body too large\n";
         static const char problem[] = "{\"type\":\"about:blank\",\"title\":\"Content Too Large\",\"status\":413,"
@@ -152,21 +255,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return send_bytes(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8", NULL, msg, sizeof(msg) - 1,
                           NULL);
     }
-    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    es_http_request rq = {method, url, ct != NULL ? ct : "", es_buf_span(&p->body), header(c, "Authorization"),
-                          header(c, "Cookie"), header(c, "X-CSRF-Token"), "", query_arg, c};
-    remote_of(c, rq.remote, sizeof(rq.remote));
-    es_http_response rs = {200, "", ES_BUF_INIT(ES_HTTP_RESPONSE_MAX), "", {{0}}, {{0}}, 0};
-    es_result r = s->o.handler(s->o.ctx, &rq, &rs);
-    enum MHD_Result ret;
-    if (!es_ok(r)) {
-        ret = send_bytes(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", NULL, "internal error\n", 15,
-                         NULL);
+    if (p->fd >= 0) {
+        /* The spooled body: its descriptor (the handler maps it), never a copy in memory. */
+        rq->body_fd = p->fd;
+        rq->body_fd_len = p->spooled;
     } else {
-        ret = send_bytes(c, (unsigned int)rs.status, rs.content_type, rs.allow, rs.body.ptr, rs.body.len, &rs);
+        rq->body = es_buf_span(&p->body);
     }
-    es_buf_free(&rs.body);
-    return ret;
+    es_result r = s->o.handler(s->o.ctx, rq, rs);
+    if (!es_ok(r)) {
+        rs->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+        return send_bytes(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8", NULL, "internal error\n", 15,
+                          NULL);
+    }
+    return send_bytes(c, (unsigned int)rs->status, rs->content_type, rs->allow, rs->body.ptr, rs->body.len, rs);
 }
 
 /* "ADDR:PORT" or "[ADDR6]:PORT" into a socket address. */

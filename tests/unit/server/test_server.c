@@ -41,7 +41,7 @@ static void status_table(void **state)
     assert_string_equal(es_server_reason(299), "Error");
 
     /* A 4xx says why (the message set where the problem was found); a 5xx says nothing of it. */
-    es_http_response rs = {0, "", ES_BUF_INIT(4096), "", {{0}}, {{0}}, 0};
+    es_http_response rs = {0, "", ES_BUF_INIT(4096), "", {{0}}, {{0}}, 0, "", ""};
     es_result r = es_error_set(ESEAL_EVERIFY, __FILE__, __LINE__, "the proof does not verify");
     assert_int_equal(es_server_error(&rs, es_code(r)), ESEAL_OK);
     assert_int_equal(rs.status, 422);
@@ -109,8 +109,8 @@ static void ask(es_router *r, const char *method, const char *path, const char *
                 es_http_response *rs)
 {
     es_buf_free(&rs->body);
-    *rs = (es_http_response){200, "", ES_BUF_INIT(1 << 16), "", {{0}}, {{0}}, 0};
-    es_http_request rq = {method, path, ctype, es_span_of(body, strlen(body)), "", "", "", "", NULL, NULL};
+    *rs = (es_http_response){200, "", ES_BUF_INIT(1 << 16), "", {{0}}, {{0}}, 0, "", ""};
+    es_http_request rq = {method, path, ctype, es_span_of(body, strlen(body)), "", "", "", "", NULL, NULL, "", -1, 0};
     assert_true(es_ok(es_router_handle(r, &rq, rs)));
     assert_true(rs->content_type[0] != '\0'); /* every answer has a type */
 }
@@ -119,7 +119,7 @@ static void router_dispatch(void **state)
 {
     (void)state;
     es_router *r = make_router();
-    es_http_response rs = {0, "", ES_BUF_INIT(16), "", {{0}}, {{0}}, 0};
+    es_http_response rs = {0, "", ES_BUF_INIT(16), "", {{0}}, {{0}}, 0, "", ""};
 
     /* The most specific pattern: exact, then `*`, then the longest prefix. */
     ask(r, "GET", "/a/exact", "", "", &rs);
@@ -268,7 +268,7 @@ static void router_over_http(void **state)
 {
     (void)state;
     es_router *r = make_router();
-    es_http_options o = {"127.0.0.1:0", 0, 2, 5, es_router_handle, r, es_router_body_cap};
+    es_http_options o = {"127.0.0.1:0", 0, 2, 5, es_router_handle, r, es_router_body_cap, NULL, NULL, NULL, NULL};
     es_http_server *s = NULL;
     assert_true(es_ok(es_http_start(&s, &o)));
     unsigned int port = es_http_port(s);

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The public routes of the API (api.h; docs/openapi.yaml, docs/http-api.md): anyone may call them,
+ * with or without credentials.
+ *
+ *   POST /api/v1/verify        the document itself (PDF or OFD, spooled to HOME/tmp and mapped):
+ *                              the report `eseal verify --json` prints for it, 200 whatever the
+ *                              verdict; 400 BAD_INPUT for a body that is neither
+ *   GET  /api/v1/stamps/{serial}  what a stamp's QR code points to: its seal, owner, time and how it
+ *                              is proven, the document's digest, the seal's state, its log entry
+ *                              (eseal_instance_stamp_find: public by design); 404 for an unknown
+ *                              serial, 400 for one of odd characters
+ *   GET  /api/v1/openapi.json  the description of the API (docs/openapi.yaml, converted at build time)
+ */
+#include <string.h>
+
+#include "api.h"
+#include "ops.h"
+
+/* ---- POST /verify ------------------------------------------------------------------------------ */
+
+static ES_RESULT verify(es_api_call *c)
+{
+    es_span doc = c->rq->body;
+    eseal_file_kind kind;
+    /* What the body is, from its first bytes; a CMS signature needs its signed data too: not here. */
+    ES_GUARD(es_from_code(eseal_file_kind_detect(&kind, doc.ptr, doc.len, "the body")));
+    ES_ENSURE(kind == ESEAL_FILE_PDF || kind == ESEAL_FILE_OFD, ESEAL_EMALFORMED, "the body is not a PDF or OFD file");
+    eseal_verify_request q = ESEAL_VERIFY_REQUEST_INIT;
+    eseal_report *rep = NULL;
+    int rc = kind == ESEAL_FILE_PDF ? eseal_instance_verify_pdf(c->inst, &rep, doc.ptr, doc.len, &q)
+                                    : eseal_instance_verify_ofd(c->inst, &rep, doc.ptr, doc.len, &q);
+    ES_GUARD(es_from_code(rc));
+    eseal_buf out = ESEAL_BUF_INIT;
+    rc = eseal_report_to_json(&out, rep);
+    eseal_report_free(rep);
+    ES_GUARD(es_from_code(rc));
+    es_ops_count_verification();
+    /* The library's JSON as it is: byte for byte what `eseal verify --json FILE` prints. */
+    int sr = es_server_reply(c->rs, 200, ES_CT_JSON, out.ptr, out.size);
+    eseal_buf_dispose(&out);
+    ES_ENSURE(sr == ESEAL_OK, sr, "api: cannot answer the report");
+    return ES_OK;
+}
+
+/* ---- GET /stamps/{serial} ---------------------------------------------------------------------- */
+
+static json_t *time_json(int64_t ms)
+{
+    char t[ES_RFC3339_LEN];
+    es_time_rfc3339(t, ms);
+    return json_string(t);
+}
+
+static ES_RESULT stamp(es_api_call *c)
+{
+    char serial[64];
+    ES_GUARD(es_api_segment(c, serial, sizeof(serial)));
+    eseal_stamp_info st;
+    ES_GUARD(es_from_code(eseal_instance_stamp_find(c->inst, &st, serial)));
+    json_t *v = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:o, s:s, s:s, s:{s:s, s:b}, s:{s:o, s:b}}", "serial",
+                          st.serial, "seal", "esid", st.esid, "name", st.seal_name, "organisation", st.organisation,
+                          "format", st.kind, "time", time_json(st.time_ms), "time_source", st.time_source,
+                          "document_sha256", st.document_sha256, "status", "seal_state", st.seal_state,
+                          "seal_valid_at_time", st.seal_valid_at_time != 0, "log", "index",
+                          st.log_index >= 0 ? json_integer(st.log_index) : json_null(), "receipt_present",
+                          st.receipt_present != 0);
+    ES_ENSURE_ALLOC(v);
+    es_result r = es_api_json(c->rs, 200, v);
+    json_decref(v);
+    return r;
+}
+
+/* ---- GET /openapi.json ------------------------------------------------------------------------- */
+
+static ES_RESULT openapi(es_api_call *c)
+{
+    int r = es_server_reply(c->rs, 200, ES_CT_JSON, es_openapi_json, es_openapi_json_len);
+    ES_ENSURE(r == ESEAL_OK, r, "api: cannot answer the description");
+    return ES_OK;
+}
+
+#define GET ES_ROUTE_GET
+#define POST ES_ROUTE_POST
+
+const es_api_route es_api_public_routes[] = {
+    {POST | ES_ROUTE_SPOOL, "/verify", ES_API_PUBLIC_POOLED, NULL, NULL, 0, verify, "POST /api/v1/verify"},
+    {GET, "/stamps/*", ES_API_PUBLIC, NULL, NULL, 0, stamp, "GET /api/v1/stamps/{serial}"},
+    {GET, "/openapi.json", ES_API_PUBLIC, NULL, NULL, 0, openapi, "GET /api/v1/openapi.json"},
+};
+const size_t es_api_public_route_count = sizeof(es_api_public_routes) / sizeof(es_api_public_routes[0]);

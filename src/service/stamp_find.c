@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * eseal_instance_stamp_find (instance.h): the public record of a stamp, what its QR code points
+ * to (GET /api/v1/stamps/{serial}). It reads the stamp's record, its seal's record and the time
+ * proof of its audit entry; it changes nothing, so it takes no principal and leaves no entry.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "eseal/audit.h"
+#include "eseal/log.h"
+#include "eseal/sys/store.h"
+#include "service.h"
+
+#define SERIAL_MAX 39
+
+static bool serial_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > SERIAL_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The audit entry's time proof kind ("signature", "entry"), "clock" when there is none. */
+static void time_source(eseal_instance *inst, int64_t index, char *out, size_t cap)
+{
+    (void)snprintf(out, cap, "clock");
+    eseal_log *log = NULL;
+    eseal_buf entry = ESEAL_BUF_INIT;
+    if (index < 0 || eseal_instance_log(inst, &log) != ESEAL_OK || eseal_log_entry(log, &entry, (uint64_t)index) != ESEAL_OK) {
+        eseal_error_clear();
+        eseal_buf_dispose(&entry);
+        return;
+    }
+    eseal_audit_entry_parsed p;
+    if (eseal_audit_entry_parse(&p, entry.ptr, entry.size) == ESEAL_OK) {
+        if (p.e.time_proof_kind != NULL && p.e.time_proof_kind[0] != '\0') {
+            (void)snprintf(out, cap, "%s", p.e.time_proof_kind);
+        }
+        eseal_audit_entry_parsed_dispose(&p);
+    } else {
+        eseal_error_clear();
+    }
+    eseal_buf_dispose(&entry);
+}
+
+static ES_RESULT find(eseal_instance *inst, eseal_stamp_info *out, const char *serial)
+{
+    ES_ENSURE(serial_ok(serial), ESEAL_EINVAL, "a stamp serial is 1 to %d of [A-Z0-9-]", SERIAL_MAX);
+    eseal_stamp_record st;
+    ES_GUARD(es_from_code(eseal_store_stamp_find(inst->store, &st, serial)));
+    eseal_seal_record seal;
+    memset(&seal, 0, sizeof(seal));
+    int rc = eseal_instance_seal_get(inst, &seal, NULL, st.esid);
+    if (rc != ESEAL_OK) {
+        eseal_stamp_record_dispose(&st);
+        ES_BAIL(rc == ESEAL_ENOTFOUND ? ESEAL_ERROR : rc, "stamp %s: its seal %s is not in the registry", serial,
+                st.esid);
+    }
+    memset(out, 0, sizeof(*out));
+    (void)snprintf(out->serial, sizeof(out->serial), "%s", st.serial);
+    (void)snprintf(out->esid, sizeof(out->esid), "%s", st.esid);
+    (void)snprintf(out->seal_name, sizeof(out->seal_name), "%s", seal.name != NULL ? seal.name : "");
+    (void)snprintf(out->organisation, sizeof(out->organisation), "%s", seal.owner != NULL ? seal.owner : "");
+    (void)snprintf(out->kind, sizeof(out->kind), "%s", st.kind != NULL ? st.kind : "");
+    (void)snprintf(out->document_sha256, sizeof(out->document_sha256), "%s", st.doc_sha256 != NULL ? st.doc_sha256 : "");
+    (void)snprintf(out->seal_state, sizeof(out->seal_state), "%s", seal.state != NULL ? seal.state : "");
+    out->time_ms = st.at_ms;
+    out->log_index = st.log_index;
+    out->receipt_present = st.receipt != NULL && st.receipt[0] != '\0';
+    bool within = (seal.valid_from_ms == 0 || st.at_ms >= seal.valid_from_ms) &&
+                  (seal.valid_to_ms == 0 || st.at_ms <= seal.valid_to_ms);
+    /* The platform stamps only with an active seal (stamp.c refuses any other state), so a stamp on
+     * record was made while its seal was active; what is left to check is its validity period. */
+    out->seal_valid_at_time = within;
+    time_source(inst, st.log_index, out->time_source, sizeof(out->time_source));
+    eseal_seal_record_dispose(&seal);
+    eseal_stamp_record_dispose(&st);
+    return ES_OK;
+}
+
+int eseal_instance_stamp_find(eseal_instance *inst, eseal_stamp_info *out, const char *serial)
+{
+    if (inst == NULL || out == NULL || serial == NULL) {
+        ES_BAIL_INT(ESEAL_EINVAL, "inst == NULL || out == NULL || serial == NULL");
+    }
+    return es_code(find(inst, out, serial));
+}
