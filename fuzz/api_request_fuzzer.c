@@ -73,7 +73,7 @@ static void init(void)
         eseal_session_open(inst, &id, session, csrf) != ESEAL_OK) {
         die("set-up");
     }
-    if (!es_ok(es_router_new(&router)) || !es_ok(es_server_mount_api(router, inst, &api))) {
+    if (!es_ok(es_router_new(&router)) || !es_ok(es_server_mount_api(router, inst, 0, &api))) {
         die("router");
     }
 }
@@ -134,9 +134,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (path[0] != '/') {
         return 0; /* libmicrohttpd hands the router absolute paths only */
     }
-    es_http_request rq = {method, path, ctype, es_span_of(p, (size_t)(end - p)), authz, cookie, xcsrf, "192.0.2.9",
-                          NULL, NULL};
-    es_http_response rs = {200, "", ES_BUF_INIT(ES_HTTP_RESPONSE_MAX), "", {{0}}, {{0}}, 0};
+    es_http_request rq = {.method = method,
+                          .path = path,
+                          .content_type = ctype,
+                          .body = es_span_of(p, (size_t)(end - p)),
+                          .authorization = authz,
+                          .cookie = cookie,
+                          .csrf_token = xcsrf,
+                          .remote = "192.0.2.9",
+                          .body_fd = -1};
+    es_http_response rs = {.status = 200, .body = ES_BUF_INIT(ES_HTTP_RESPONSE_MAX)};
     /* The body cap the HTTP module would have applied before the router saw the request. */
     if (rq.body.len > es_router_body_cap(router, method, path)) {
         es_buf_free(&rs.body);

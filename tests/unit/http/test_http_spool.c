@@ -183,7 +183,7 @@ static void spooled_bodies(void **state)
                 break;
             }
         }
-        (void)write(fd, "0\r\n\r\n", 5);
+        assert_int_equal(write(fd, "0\r\n\r\n", 5), 5);
         size_t n = 0;
         ssize_t k;
         while (n + 1 < sizeof(resp) && (k = read(fd, resp + n, sizeof(resp) - 1 - n)) > 0) {

@@ -38,7 +38,7 @@ static int post_verify(unsigned int port, size_t len)
                      len);
     assert_true(h > 0 && (size_t)h + len < sizeof(req));
     memset(req + h, 't', len);
-    (void)write(fd, req, (size_t)h + len);
+    assert_int_equal(write(fd, req, (size_t)h + len), (ssize_t)((size_t)h + len));
     char resp[4096];
     size_t n = 0;
     ssize_t k;
