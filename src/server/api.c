@@ -27,7 +27,11 @@ struct es_api {
     pthread_mutex_t pool_lock;
     eseal_instance *idle[API_POOL_MAX];
     size_t n_idle;
+    bool tls;
 };
+
+void es_api_set_tls(es_api *a, bool tls) { a->tls = tls; }
+bool es_api_tls(const es_api *a) { return a != NULL && a->tls; }
 
 /* An instance of the pool, or NULL with eseal_error_last() set. */
 static eseal_instance *pool_take(es_api *a)

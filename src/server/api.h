@@ -76,6 +76,9 @@ typedef struct {
  * (0: ES_API_UPLOAD_DEFAULT); *out is freed by es_api_free after the server stops. */
 ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, size_t max_upload, es_api **out);
 void es_api_free(es_api *a);
+/* Whether the server speaks HTTPS (the session cookie is then marked Secure). */
+void es_api_set_tls(es_api *a, bool tls);
+bool es_api_tls(const es_api *a);
 /* Runs fn(ctx) under the API's lock and returns its code: the operations routes (ops.h) read the
  * instance too, and its calls are serialised with the API's. */
 int es_api_locked(es_api *a, int (*fn)(void *ctx), void *ctx);

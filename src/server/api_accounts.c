@@ -104,8 +104,8 @@ static ES_RESULT login(es_api_call *c)
     r = es_from_code(eseal_session_open(c->inst, &id, session, csrf));
     if (es_ok(r)) {
         char cookie[ES_HTTP_HEADER_VALUE_MAX];
-        (void)snprintf(cookie, sizeof(cookie), "eseal_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld",
-                       session, (long long)(ESEAL_SESSION_ABSOLUTE_MS / 1000));
+        (void)snprintf(cookie, sizeof(cookie), "eseal_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+                       session, (long long)(ESEAL_SESSION_ABSOLUTE_MS / 1000), es_api_tls(c->api) ? "; Secure" : "");
         r = reply(c, 200,
                   json_pack("{s:s, s:s, s:s, s:o}", "csrf", csrf, "login", id.login, "organisation", id.org_id, "roles",
                             list_of(id.roles_text[0] != '\0' ? id.roles_text : "")));
@@ -127,7 +127,9 @@ static ES_RESULT logout(es_api_call *c)
     c->rs->status = 204;
     es_buf_clear(&c->rs->body);
     (void)snprintf(c->rs->content_type, sizeof(c->rs->content_type), ES_CT_JSON);
-    return es_http_header_add(c->rs, "Set-Cookie", "eseal_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return es_http_header_add(c->rs, "Set-Cookie",
+                              es_api_tls(c->api) ? "eseal_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
+                                                 : "eseal_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
 static ES_RESULT me(es_api_call *c)
