@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "ops.h"
 
 /* A document to stamp is taken in memory (the HTTP layer buffers request bodies): at most this
  * many bytes, so that the stamped document (the input, a signature and an imprint) still fits in
@@ -301,6 +302,7 @@ static ES_RESULT stamp(es_api_call *c)
     }
     es_buf doc = ES_BUF_INIT(ES_HTTP_RESPONSE_MAX);
     if (es_ok(r)) {
+        es_ops_count_stamp();
         r = es_file_read(&doc, out, doc.max);
     }
     stamp_dir_remove(dir, in, out);
