@@ -15,6 +15,10 @@
  * and a document's report, with room; a handler going past it answers an error, never a cut body. */
 #define ES_HTTP_RESPONSE_MAX (64u << 20)
 
+/* Bodies up to this many bytes stay in memory on a spooled route (a small document is verified
+ * faster from memory than through a file); larger ones, and unannounced ones past it, are spooled. */
+#define ES_HTTP_SPOOL_MIN (4u << 20)
+
 /* The extra headers a response may carry (Set-Cookie, Retry-After, WWW-Authenticate...). */
 #define ES_HTTP_EXTRA_HEADERS 4
 #define ES_HTTP_HEADER_NAME_MAX 32
@@ -81,6 +85,7 @@ typedef struct {
      * it has no name while it is written), handed to the handler as es_http_request.body_fd and
      * closed when the request ends. NULL, or no spool_dir: every body in memory. */
     bool (*spool)(void *ctx, const char *method, const char *path);
+    /* (A body of at most ES_HTTP_SPOOL_MIN bytes stays in memory even on a spooled route.) */
     const char *spool_dir;  /* an existing directory (the instance's HOME/tmp, 0700) */
     /* Optional: told of every answered request (the access log, the metrics), after it is queued:
      * its status and the time the handler took, in nanoseconds. */

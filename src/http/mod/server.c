@@ -32,6 +32,8 @@ typedef struct {
     es_buf body;
     bool too_large;
     int fd;          /* the spool file, -1 when the body is in memory */
+    size_t announced;  /* its Content-Length (0: none) */
+    bool spool_later;  /* spooled route, no Content-Length: to a file once past ES_HTTP_SPOOL_MIN */
     size_t spooled;  /* bytes written to it */
     size_t cap;
     bool failed;     /* the spool file could not be written: 500 */
@@ -190,10 +192,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 v = v * 10 + (unsigned long long)(*q - '0');
             }
             p->too_large = v > cap;
+            p->announced = (size_t)v;
         }
         if (!p->too_large && s->o.spool != NULL && s->o.spool_dir != NULL && s->o.spool(s->o.ctx, method, url)) {
-            p->fd = spool_open(s->o.spool_dir);
-            p->failed = p->fd < 0;
+            /* A body announced as small stays in memory (a file costs a write and a mapping for a
+             * 1 MB verification); a larger or unannounced one goes to the file, an unannounced one
+             * once it passes ES_HTTP_SPOOL_MIN (below). */
+            p->spool_later = cl == NULL;
+            if (cl != NULL && p->announced > ES_HTTP_SPOOL_MIN) {
+                p->fd = spool_open(s->o.spool_dir);
+                p->failed = p->fd < 0;
+            }
         }
         *con_cls = p;
         return MHD_YES;
@@ -214,6 +223,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         } else if (!es_ok(es_buf_append(&p->body, upload, *upload_size))) {
             p->too_large = true;
             p->body.len = 0;
+        } else if (p->spool_later && p->body.len > ES_HTTP_SPOOL_MIN) {
+            /* An unannounced body that grew past the threshold: to the file from here on. */
+            p->spool_later = false;
+            p->fd = spool_open(s->o.spool_dir);
+            p->failed = p->fd < 0 || !write_all(p->fd, (const char *)p->body.ptr, p->body.len);
+            p->spooled = p->body.len;
+            es_buf_free(&p->body);
         }
         *upload_size = 0;
         return MHD_YES;

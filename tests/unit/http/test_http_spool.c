@@ -130,13 +130,45 @@ static size_t exchange(unsigned int port, const char *head, size_t body_len, cha
     return n;
 }
 
+/* A chunked POST of `n` 8 KiB chunks of 'y' to /doc; the answer in resp. */
+static void chunked(unsigned int port, int n, char *resp, size_t cap)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    static const char head[] = "POST /doc HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+    char chunk[8200];
+    int h = snprintf(chunk, sizeof(chunk), "2000\r\n");
+    memset(chunk + h, 'y', 0x2000);
+    memcpy(chunk + h + 0x2000, "\r\n", 2);
+    for (int i = 0; i < n; i++) {
+        if (write(fd, chunk, (size_t)h + 0x2000 + 2) <= 0) {
+            break; /* the server may close early on a refused body */
+        }
+    }
+    assert_int_equal(write(fd, "0\r\n\r\n", 5), 5);
+    size_t got = 0;
+    ssize_t k;
+    while (got + 1 < cap && (k = read(fd, resp + got, cap - 1 - got)) > 0) {
+        got += (size_t)k;
+    }
+    resp[got] = 0;
+    close(fd);
+}
+
 static void spooled_bodies(void **state)
 {
     (void)state;
     char dir[] = "/tmp/eseal-spool-XXXXXX";
     assert_non_null(mkdtemp(dir));
     seen s = {dir, 0, -1, 0, 0, -1, "", false};
-    es_http_options o = {"127.0.0.1:0", 1u << 20, 2, 5, handler, &s, NULL, spool_it, dir, NULL, NULL, NULL, NULL};
+    /* A body cap of 8 MiB: above ES_HTTP_SPOOL_MIN (4 MiB), below which bodies stay in memory. */
+    es_http_options o = {"127.0.0.1:0", 8u << 20, 2, 5, handler, &s, NULL, spool_it, dir, NULL, NULL, NULL, NULL};
     es_http_server *srv = NULL;
     es_result started = es_http_start(&srv, &o);
     if (!es_ok(started)) {
@@ -146,14 +178,14 @@ static void spooled_bodies(void **state)
     unsigned int port = es_http_port(srv);
     char resp[4096], head[256];
 
-    /* 300 KB to a spooled route: a descriptor of its bytes, nothing in memory, no name in the directory. */
+    /* 5 MB announced to a spooled route: a descriptor of its bytes, nothing in memory, no name in the directory. */
     (void)snprintf(head, sizeof(head), "POST /doc HTTP/1.1\r\nHost: x\r\nContent-Length: %u\r\nConnection: close\r\n\r\n",
-                   300000u);
-    exchange(port, head, 300000, 'x', resp, sizeof(resp));
+                   5000000u);
+    exchange(port, head, 5000000, 'x', resp, sizeof(resp));
     assert_non_null(strstr(resp, "HTTP/1.1 200"));
     assert_int_equal(s.calls, 1);
     assert_true(s.fd_seen >= 0);
-    assert_int_equal(s.fd_len, 300000);
+    assert_int_equal(s.fd_len, 5000000);
     assert_int_equal(s.mem_len, 0);
     assert_int_equal(s.names_in_dir, 0);
     assert_true(s.fd_readonly_ok);
@@ -163,44 +195,46 @@ static void spooled_bodies(void **state)
     assert_int_equal(open_in(dir), 0);
     assert_int_equal(entries(dir), 0);
 
-    /* Over the cap, without a length (chunked): 413, the handler never called. */
-    (void)snprintf(head, sizeof(head), "POST /doc HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
-    {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a;
-        memset(&a, 0, sizeof(a));
-        a.sin_family = AF_INET;
-        a.sin_port = htons((uint16_t)port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-        assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
-        char chunk[8200];
-        int h = snprintf(chunk, sizeof(chunk), "2000\r\n");
-        memset(chunk + h, 'y', 0x2000);
-        memcpy(chunk + h + 0x2000, "\r\n", 2);
-        for (int i = 0; i < 200; i++) { /* 1.6 MB in 8 KiB chunks */
-            if (write(fd, chunk, (size_t)h + 0x2000 + 2) <= 0) {
-                break;
-            }
-        }
-        assert_int_equal(write(fd, "0\r\n\r\n", 5), 5);
-        size_t n = 0;
-        ssize_t k;
-        while (n + 1 < sizeof(resp) && (k = read(fd, resp + n, sizeof(resp) - 1 - n)) > 0) {
-            n += (size_t)k;
-        }
-        resp[n] = 0;
-        close(fd);
-    }
+    /* 300 KB announced to the same route: small enough to stay in memory (no file, no mapping). */
+    s.fd_seen = -1;
+    (void)snprintf(head, sizeof(head), "POST /doc HTTP/1.1\r\nHost: x\r\nContent-Length: %u\r\nConnection: close\r\n\r\n",
+                   300000u);
+    exchange(port, head, 300000, 'x', resp, sizeof(resp));
+    assert_non_null(strstr(resp, "HTTP/1.1 200"));
+    assert_int_equal(s.calls, 2);
+    assert_int_equal(s.fd_seen, -1);
+    assert_int_equal(s.mem_len, 300000);
+
+    /* Unannounced (chunked), 1.6 MB: in memory; 6.5 MB: to a file once past the threshold, whole. */
+    s.fd_seen = -1;
+    chunked(port, 200, resp, sizeof(resp));
+    assert_non_null(strstr(resp, "HTTP/1.1 200"));
+    assert_int_equal(s.calls, 3);
+    assert_int_equal(s.fd_seen, -1);
+    assert_int_equal(s.mem_len, 200 * 0x2000);
+    chunked(port, 800, resp, sizeof(resp));
+    assert_non_null(strstr(resp, "HTTP/1.1 200"));
+    assert_int_equal(s.calls, 4);
+    assert_true(s.fd_seen >= 0);
+    assert_int_equal(s.fd_len, 800 * 0x2000);
+    assert_int_equal(s.mem_len, 0);
+    assert_int_equal(s.names_in_dir, 0);
+    assert_memory_equal(s.head, "yyyyy", 5); /* the bytes held in memory before the switch came first */
+    usleep(100 * 1000);
+    assert_int_equal(entries(dir), 0);
+
+    /* Over the cap, without a length (chunked, 9.8 MB): 413, the handler never called. */
+    chunked(port, 1200, resp, sizeof(resp));
     assert_non_null(strstr(resp, "HTTP/1.1 413"));
-    assert_int_equal(s.calls, 1);
+    assert_int_equal(s.calls, 4);
     assert_int_equal(entries(dir), 0);
 
     /* A route that does not spool: the body in memory, no descriptor. */
+    s.fd_seen = -1;
     (void)snprintf(head, sizeof(head), "POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n");
     exchange(port, head, 1000, 'x', resp, sizeof(resp));
     assert_non_null(strstr(resp, "HTTP/1.1 200"));
-    assert_int_equal(s.calls, 2);
+    assert_int_equal(s.calls, 5);
     assert_int_equal(s.fd_seen, -1);
     assert_int_equal(s.mem_len, 1000);
 
