@@ -172,8 +172,15 @@ sm2_roles = {c["role"] for c in hier.get("sm2", []) if c["status"] == "current"}
 ok(sm2_roles >= {"root-ca", "issuing-ca", "seal-maker"}, "sm2: a current root, issuing CA and seal maker",
    str(sm2_roles))
 ok(CERT_A not in {c["id"] for v in hier.values() for c in v}, "an organisation's certificate is not the instance's")
-ok(set(inst.get("tsa", [])) >= {"p256"} and set(inst.get("tsa", [])) <= set(hier), "the TSA hierarchies",
+ok(sorted(inst.get("tsa", [])) == ["p256", "sm2"], "the TSA hierarchies: sm2 and p256 (rsa has none)",
    str(inst.get("tsa")))
+rc, out, err = run("cert", "list")
+cli_ids = {l.split()[0]: (l.split()[1], l.split()[2], l.split()[5]) for l in out.splitlines()[1:]
+           if len(l.split()) > 5 and l.split()[1] in ("root-ca", "issuing-ca", "seal-maker", "tsa", "ocsp")}
+api_ids = {c["id"]: (c["role"], h_, c["status"]) for h_, v in hier.items() for c in v}
+ok(rc == 0 and len(cli_ids) > 10 and api_ids == cli_ids,
+   "the instance's certificates are the platform's of `eseal cert list` (id, role, hierarchy, status)",
+   f"{sorted(set(api_ids) ^ set(cli_ids))} {err}")
 lg = inst.get("log", {}) if isinstance(inst, dict) else {}
 rc, out, err = run("log", "checkpoint")
 ok(rc == 0 and out.splitlines()[0] == lg.get("origin"), "the log's origin is the checkpoint's first line",
