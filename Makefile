@@ -41,6 +41,7 @@ test-clone: deps
 # BENCH_N=N sets its repetitions (default 5, a few minutes).
 bench: build
 	./bench/pdf.sh $(BUILD)/eseal $(BENCH_N)
+	./bench/server.sh $(BUILD)/eseal 10 3
 	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_crypto
 	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_tsa
 	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_tlog

@@ -36,7 +36,7 @@ typedef struct eseal_server eseal_server;
 #define ESEAL_SERVE_API 0x20u  /**< the JSON API under /api/v1 (docs/openapi.yaml) */
 #define ESEAL_SERVE_ALL 0x3fu
 
-#define ESEAL_SERVE_OPTIONS_VERSION 2 /* 2: max_upload, access_log */
+#define ESEAL_SERVE_OPTIONS_VERSION 2 /* 2: max_upload, access_log, tls_cert, tls_key */
 
 /** Zero means default in every field. */
 typedef struct {
@@ -56,6 +56,11 @@ typedef struct {
     /** Version 2. Where the access log of the API's server goes (one JSON line per request,
      *  appended; the file is created 0600): NULL for standard error. ESEAL_EINVAL without the API. */
     const char *access_log;
+    /** Version 2. HTTPS: the server's certificate chain (PEM file) and its private key (PEM file,
+     *  unencrypted, readable by the owner only: refused otherwise). Both or neither; NULL: plain
+     *  HTTP (put a TLS proxy in front). With TLS the session cookie is marked Secure. */
+    const char *tls_cert;
+    const char *tls_key;
 } eseal_serve_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

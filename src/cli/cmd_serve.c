@@ -14,6 +14,7 @@ static const cli_opt_spec opts[] = {{"listen", 0, true, false},  {"only", 0, tru
                                     {"tsa-alg", 0, true, false}, {"ca-alg", 0, true, false},
                                     {"interval", 0, true, false}, {"threads", 0, true, false},
                                     {"max-upload", 0, true, false}, {"access-log", 0, true, false},
+                                    {"tls-cert", 0, true, false},   {"tls-key", 0, true, false},
                                     {NULL, 0, false, false}};
 
 static const struct {
@@ -94,6 +95,11 @@ static int run(cli_args *a)
         o.max_upload = (size_t)n;
     }
     o.access_log = cli_get(a, "access-log");
+    o.tls_cert = cli_get(a, "tls-cert");
+    o.tls_key = cli_get(a, "tls-key");
+    if ((o.tls_cert == NULL) != (o.tls_key == NULL)) {
+        return cli_usage_error(&cli_cmd_serve, "--tls-cert and --tls-key go together");
+    }
     return cli_serve(a, "serve", &o);
 }
 
@@ -101,7 +107,7 @@ const cli_cmd cli_cmd_serve = {
     "serve", "serve the instance over HTTP: the JSON API, TSA, OCSP, CRLs, CA certificates, the log",
     "Usage: eseal serve --listen ADDR:PORT [--only tsa,ocsp,crl,ca,log,api] [--tsa-alg p256|sm2]\n"
     "                   [--ca-alg sm2|p256|rsa] [--interval MS] [--threads N] [--max-upload BYTES]\n"
-    "                   [--access-log FILE]\n\n"
+    "                   [--access-log FILE] [--tls-cert CERT.pem --tls-key KEY.pem]\n\n"
     "Serves every protocol resource of the instance on one port until SIGINT/SIGTERM (needs the\n"
     "passphrase: the keys are unlocked once, at start). ADDR is a numeric IPv4 or [IPv6] address;\n"
     "port 0 picks a free one (the banner says which):\n"
@@ -128,7 +134,9 @@ const cli_cmd cli_cmd_serve = {
     "bodies of another media type 415, bodies over the resource's cap 413 (64 KiB for TSA and\n"
     "OCSP requests); TSA and OCSP requests that do not parse are answered inside the protocol\n"
     "(rejection, malformedRequest). --only serves some resources; --tsa-alg serves that TSA only;\n"
-    "--threads sets the worker threads (1 to 64; default two per CPU).\n"
+    "--threads sets the worker threads (1 to 64; default two per CPU). --tls-cert and --tls-key serve\n"
+    "HTTPS (PEM; the key unencrypted and mode 0600); the session cookie is then Secure. Without\n"
+    "them the server speaks plain HTTP: put a TLS proxy in front of it on any network.\n"
     "'eseal tsa serve', 'ocsp serve' and 'log serve' are this command restricted to theirs. The\n"
     "witness is a separate product: 'eseal witness serve'. Endpoints: docs/server.md.\n",
     opts, run};

@@ -86,6 +86,11 @@ typedef struct {
      * its status and the time the handler took, in nanoseconds. */
     void (*done)(void *ctx, const es_http_request *rq, const es_http_response *rs, uint64_t ns);
     void *done_ctx;
+    /* Optional: HTTPS (libmicrohttpd's GnuTLS) with this certificate chain and private key, both
+     * PEM text (the key unencrypted); NULL: plain HTTP. ESEAL_EUNSUPPORTED when the library was
+     * built without TLS, ESEAL_EINVAL when they do not load. */
+    const char *tls_cert_pem;
+    const char *tls_key_pem;
 } es_http_options;
 
 typedef struct es_http_server es_http_server;

@@ -27,7 +27,11 @@ struct es_api {
     pthread_mutex_t pool_lock;
     eseal_instance *idle[API_POOL_MAX];
     size_t n_idle;
+    bool tls;
 };
+
+void es_api_set_tls(es_api *a, bool tls) { a->tls = tls; }
+bool es_api_tls(const es_api *a) { return a != NULL && a->tls; }
 
 /* An instance of the pool, or NULL with eseal_error_last() set. */
 static eseal_instance *pool_take(es_api *a)
@@ -125,6 +129,62 @@ ES_RESULT es_api_json(es_http_response *rs, int status, json_t *v)
     es_result r = es_buf_append_str(&rs->body, txt);
     free(txt); /* !checksrc! allowed: jansson's allocation */
     return r;
+}
+
+json_t *es_api_time(int64_t ms)
+{
+    if (ms == 0) {
+        return json_null();
+    }
+    char t[ES_RFC3339_LEN];
+    es_time_rfc3339(t, ms);
+    return json_string(t);
+}
+
+json_t *es_api_str_or_null(const char *s) { return s != NULL && s[0] != '\0' ? json_string(s) : json_null(); }
+
+json_t *es_api_list(const char *csv)
+{
+    json_t *a = json_array();
+    for (const char *p = csv; a != NULL && p != NULL && *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        (void)json_array_append_new(a, json_stringn(p, n));
+        p += n + (p[n] == ',' ? 1 : 0);
+    }
+    return a;
+}
+
+ES_RESULT es_api_reply(es_api_call *c, int status, json_t *v)
+{
+    ES_ENSURE_ALLOC(v);
+    es_result r = es_api_json(c->rs, status, v);
+    json_decref(v);
+    return r;
+}
+
+ES_RESULT es_api_reply_list(es_api_call *c, int rc, json_t *a)
+{
+    if (rc != ESEAL_OK) {
+        json_decref(a);
+        return es_from_code(rc);
+    }
+    return es_api_reply(c, 200, a);
+}
+
+ES_RESULT es_api_reply_bytes(es_api_call *c, const char *type, const void *p, size_t n)
+{
+    c->rs->status = 200;
+    (void)snprintf(c->rs->content_type, sizeof(c->rs->content_type), "%s", type);
+    es_buf_clear(&c->rs->body);
+    return es_buf_append(&c->rs->body, p, n);
+}
+
+ES_RESULT es_api_no_content(es_api_call *c)
+{
+    c->rs->status = 204;
+    es_buf_clear(&c->rs->body);
+    (void)snprintf(c->rs->content_type, sizeof(c->rs->content_type), ES_CT_JSON);
+    return ES_OK;
 }
 
 /* ---- requests ----------------------------------------------------------------------------------- */

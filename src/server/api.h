@@ -76,6 +76,9 @@ typedef struct {
  * (0: ES_API_UPLOAD_DEFAULT); *out is freed by es_api_free after the server stops. */
 ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, size_t max_upload, es_api **out);
 void es_api_free(es_api *a);
+/* Whether the server speaks HTTPS (the session cookie is then marked Secure). */
+void es_api_set_tls(es_api *a, bool tls);
+bool es_api_tls(const es_api *a);
 /* Runs fn(ctx) under the API's lock and returns its code: the operations routes (ops.h) read the
  * instance too, and its calls are serialised with the API's. */
 int es_api_locked(es_api *a, int (*fn)(void *ctx), void *ctx);
@@ -99,6 +102,20 @@ ES_RESULT es_api_body(const es_api_call *c, const char *const *known, json_t **o
 ES_RESULT es_api_str(json_t *o, const char *key, bool required, const char **out);
 /* The `*` segment of the route as a C string (at most cap - 1 bytes; ESEAL_EINVAL otherwise). */
 ES_RESULT es_api_segment(const es_api_call *c, char *out, size_t cap);
+/* JSON values of the records: a time as RFC 3339 (ms 0: null), a string (NULL or "": null), a
+ * comma-separated list as an array of strings. NULL only when out of memory (json_pack then fails). */
+json_t *es_api_time(int64_t ms);
+json_t *es_api_str_or_null(const char *s);
+json_t *es_api_list(const char *csv);
+/* Answers `status` with the JSON of v, which is consumed (NULL: out of memory). */
+ES_RESULT es_api_reply(es_api_call *c, int status, json_t *v);
+/* Answers 200 with the array `a` a library listing call (its result `rc`) has filled, which is
+ * consumed either way: the failure `rc` when the call failed. */
+ES_RESULT es_api_reply_list(es_api_call *c, int rc, json_t *a);
+/* Answers 200 with the bytes [p, p+n) of media type `type`. */
+ES_RESULT es_api_reply_bytes(es_api_call *c, const char *type, const void *p, size_t n);
+/* Answers 204 No Content. */
+ES_RESULT es_api_no_content(es_api_call *c);
 /* The caller's principal (for the library's calls). */
 static inline const eseal_principal *es_api_who(const es_api_call *c) { return &c->id.who; }
 

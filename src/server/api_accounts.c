@@ -11,61 +11,33 @@
 
 /* ---- JSON of the records ---------------------------------------------------------------------- */
 
-static json_t *time_or_null(int64_t ms)
-{
-    if (ms == 0) {
-        return json_null();
-    }
-    char t[ES_RFC3339_LEN];
-    es_time_rfc3339(t, ms);
-    return json_string(t);
-}
-
-/* A comma-separated list as a JSON array. */
-static json_t *list_of(const char *csv)
-{
-    json_t *a = json_array();
-    for (const char *p = csv; a != NULL && p != NULL && *p != '\0';) {
-        size_t n = strcspn(p, ",");
-        (void)json_array_append_new(a, json_stringn(p, n));
-        p += n + (p[n] == ',' ? 1 : 0);
-    }
-    return a;
-}
-
 static json_t *org_json(const eseal_org *o)
 {
     return json_pack("{s:s, s:s, s:o, s:o}", "id", o->id, "name", o->name, "uscc",
-                     o->uscc[0] != '\0' ? json_string(o->uscc) : json_null(), "created", time_or_null(o->created_ms));
+                     o->uscc[0] != '\0' ? json_string(o->uscc) : json_null(), "created", es_api_time(o->created_ms));
 }
 
 static json_t *user_json(const eseal_user *u)
 {
     return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o}", "login", u->login, "display_name", u->display_name,
-                     "organisation", u->org_id, "roles", list_of(u->roles), "status",
-                     u->status == ESEAL_USER_ACTIVE ? "active" : "disabled", "created", time_or_null(u->created_ms),
-                     "updated", time_or_null(u->updated_ms));
+                     "organisation", u->org_id, "roles", es_api_list(u->roles), "status",
+                     u->status == ESEAL_USER_ACTIVE ? "active" : "disabled", "created", es_api_time(u->created_ms),
+                     "updated", es_api_time(u->updated_ms));
 }
 
 static json_t *token_json(const eseal_token_info *t)
 {
     return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id", t->id, "login", t->login, "organisation",
-                     t->org_id, "scopes", list_of(t->scopes), "created", time_or_null(t->created_ms), "expires",
-                     time_or_null(t->expires_ms), "last_used", time_or_null(t->last_used_ms), "revoked",
-                     time_or_null(t->revoked_ms));
-}
-
-/* Answers `status` with v, which is consumed. */
-static ES_RESULT reply(es_api_call *c, int status, json_t *v)
-{
-    ES_ENSURE_ALLOC(v);
-    es_result r = es_api_json(c->rs, status, v);
-    json_decref(v);
-    return r;
+                     t->org_id, "scopes", es_api_list(t->scopes), "created", es_api_time(t->created_ms), "expires",
+                     es_api_time(t->expires_ms), "last_used", es_api_time(t->last_used_ms), "revoked",
+                     es_api_time(t->revoked_ms));
 }
 
 /* A list being built by a library callback. */
-static int add_org(const eseal_org *o, void *ctx) { return json_array_append_new(ctx, org_json(o)) == 0 ? 0 : ESEAL_ENOMEM; }
+static int add_org(const eseal_org *o, void *ctx)
+{
+    return json_array_append_new(ctx, org_json(o)) == 0 ? 0 : ESEAL_ENOMEM;
+}
 static int add_user(const eseal_user *u, void *ctx)
 {
     return json_array_append_new(ctx, user_json(u)) == 0 ? 0 : ESEAL_ENOMEM;
@@ -90,7 +62,8 @@ static ES_RESULT login(es_api_call *c)
     eseal_identity id;
     int64_t wait = 0;
     if (es_ok(r)) {
-        r = es_from_code(eseal_auth_password(c->inst, &id, l, pw, c->rq->remote[0] != '\0' ? c->rq->remote : NULL, &wait));
+        r = es_from_code(
+            eseal_auth_password(c->inst, &id, l, pw, c->rq->remote[0] != '\0' ? c->rq->remote : NULL, &wait));
     }
     json_decref(b); /* the password is jansson's copy: freed here */
     if (es_code(r) == ESEAL_ERATE) {
@@ -104,11 +77,11 @@ static ES_RESULT login(es_api_call *c)
     r = es_from_code(eseal_session_open(c->inst, &id, session, csrf));
     if (es_ok(r)) {
         char cookie[ES_HTTP_HEADER_VALUE_MAX];
-        (void)snprintf(cookie, sizeof(cookie), "eseal_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld",
-                       session, (long long)(ESEAL_SESSION_ABSOLUTE_MS / 1000));
-        r = reply(c, 200,
+        (void)snprintf(cookie, sizeof(cookie), "eseal_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+                       session, (long long)(ESEAL_SESSION_ABSOLUTE_MS / 1000), es_api_tls(c->api) ? "; Secure" : "");
+        r = es_api_reply(c, 200,
                   json_pack("{s:s, s:s, s:s, s:o}", "csrf", csrf, "login", id.login, "organisation", id.org_id, "roles",
-                            list_of(id.roles_text[0] != '\0' ? id.roles_text : "")));
+                            es_api_list(id.roles_text[0] != '\0' ? id.roles_text : "")));
         if (es_ok(r)) {
             r = es_http_header_add(c->rs, "Set-Cookie", cookie);
         }
@@ -127,7 +100,10 @@ static ES_RESULT logout(es_api_call *c)
     c->rs->status = 204;
     es_buf_clear(&c->rs->body);
     (void)snprintf(c->rs->content_type, sizeof(c->rs->content_type), ES_CT_JSON);
-    return es_http_header_add(c->rs, "Set-Cookie", "eseal_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return es_http_header_add(c->rs, "Set-Cookie",
+                              es_api_tls(c->api)
+                                  ? "eseal_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure"
+                                  : "eseal_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
 static ES_RESULT me(es_api_call *c)
@@ -137,8 +113,8 @@ static ES_RESULT me(es_api_call *c)
     json_t *v = user_json(&u);
     ES_ENSURE_ALLOC(v);
     (void)json_object_set_new(v, "via", json_string(c->by_session ? "session" : "token"));
-    (void)json_object_set_new(v, "scopes", c->id.token_id[0] != '\0' ? list_of(c->id.scopes) : json_null());
-    return reply(c, 200, v);
+    (void)json_object_set_new(v, "scopes", c->id.token_id[0] != '\0' ? es_api_list(c->id.scopes) : json_null());
+    return es_api_reply(c, 200, v);
 }
 
 /* ---- organisations ------------------------------------------------------------------------------ */
@@ -147,12 +123,7 @@ static ES_RESULT orgs_list(es_api_call *c)
 {
     json_t *a = json_array();
     ES_ENSURE_ALLOC(a);
-    es_result r = es_from_code(eseal_org_list(c->inst, es_api_who(c), add_org, a));
-    if (!es_ok(r)) {
-        json_decref(a);
-        return r;
-    }
-    return reply(c, 200, a);
+    return es_api_reply_list(c, eseal_org_list(c->inst, es_api_who(c), add_org, a), a);
 }
 
 static ES_RESULT orgs_add(es_api_call *c)
@@ -171,7 +142,7 @@ static ES_RESULT orgs_add(es_api_call *c)
     }
     json_decref(b);
     ES_GUARD(r);
-    return reply(c, 201, org_json(&o));
+    return es_api_reply(c, 201, org_json(&o));
 }
 
 static ES_RESULT orgs_get(es_api_call *c)
@@ -180,7 +151,7 @@ static ES_RESULT orgs_get(es_api_call *c)
     ES_GUARD(es_api_segment(c, ref, sizeof(ref)));
     eseal_org o;
     ES_GUARD(es_from_code(eseal_org_find(c->inst, es_api_who(c), &o, ref)));
-    return reply(c, 200, org_json(&o));
+    return es_api_reply(c, 200, org_json(&o));
 }
 
 /* ---- users -------------------------------------------------------------------------------------- */
@@ -189,12 +160,7 @@ static ES_RESULT users_list(es_api_call *c)
 {
     json_t *a = json_array();
     ES_ENSURE_ALLOC(a);
-    es_result r = es_from_code(eseal_user_list(c->inst, es_api_who(c), es_http_arg(c->rq, "org"), add_user, a));
-    if (!es_ok(r)) {
-        json_decref(a);
-        return r;
-    }
-    return reply(c, 200, a);
+    return es_api_reply_list(c, eseal_user_list(c->inst, es_api_who(c), es_http_arg(c->rq, "org"), add_user, a), a);
 }
 
 /* "roles" as a JSON array of names, written as the library's comma-separated list. */
@@ -234,7 +200,7 @@ static ES_RESULT users_add(es_api_call *c)
     }
     json_decref(b);
     ES_GUARD(r);
-    return reply(c, 201, user_json(&u));
+    return es_api_reply(c, 201, user_json(&u));
 }
 
 static ES_RESULT users_get(es_api_call *c)
@@ -243,7 +209,7 @@ static ES_RESULT users_get(es_api_call *c)
     ES_GUARD(es_api_segment(c, l, sizeof(l)));
     eseal_user u;
     ES_GUARD(es_from_code(eseal_user_find(c->inst, es_api_who(c), &u, l)));
-    return reply(c, 200, user_json(&u));
+    return es_api_reply(c, 200, user_json(&u));
 }
 
 /* After a change: the user as it is now. */
@@ -251,7 +217,7 @@ static ES_RESULT user_now(es_api_call *c, const char *l)
 {
     eseal_user u;
     ES_GUARD(es_from_code(eseal_user_find(c->inst, es_api_who(c), &u, l)));
-    return reply(c, 200, user_json(&u));
+    return es_api_reply(c, 200, user_json(&u));
 }
 
 static ES_RESULT users_status(es_api_call *c, eseal_user_status s)
@@ -293,10 +259,7 @@ static ES_RESULT users_password(es_api_call *c)
     }
     json_decref(b);
     ES_GUARD(r);
-    c->rs->status = 204;
-    es_buf_clear(&c->rs->body);
-    (void)snprintf(c->rs->content_type, sizeof(c->rs->content_type), ES_CT_JSON);
-    return ES_OK;
+    return es_api_no_content(c);
 }
 
 /* ---- tokens ------------------------------------------------------------------------------------- */
@@ -305,12 +268,7 @@ static ES_RESULT tokens_list(es_api_call *c)
 {
     json_t *a = json_array();
     ES_ENSURE_ALLOC(a);
-    es_result r = es_from_code(eseal_token_list(c->inst, es_api_who(c), es_http_arg(c->rq, "login"), add_token, a));
-    if (!es_ok(r)) {
-        json_decref(a);
-        return r;
-    }
-    return reply(c, 200, a);
+    return es_api_reply_list(c, eseal_token_list(c->inst, es_api_who(c), es_http_arg(c->rq, "login"), add_token, a), a);
 }
 
 static ES_RESULT tokens_add(es_api_call *c)
@@ -341,7 +299,7 @@ static ES_RESULT tokens_add(es_api_call *c)
     if (v != NULL) {
         (void)json_object_set_new(v, "token", json_string(token));
     }
-    r = reply(c, 201, v);
+    r = es_api_reply(c, 201, v);
     es_wipe(token, sizeof(token));
     return r;
 }
@@ -351,10 +309,7 @@ static ES_RESULT tokens_revoke(es_api_call *c)
     char id[ESEAL_TOKEN_ID_LEN + 1];
     ES_GUARD(es_api_segment(c, id, sizeof(id)));
     ES_GUARD(es_from_code(eseal_token_revoke(c->inst, es_api_who(c), id)));
-    c->rs->status = 204;
-    es_buf_clear(&c->rs->body);
-    (void)snprintf(c->rs->content_type, sizeof(c->rs->content_type), ES_CT_JSON);
-    return ES_OK;
+    return es_api_no_content(c);
 }
 
 #define GET ES_ROUTE_GET
@@ -371,7 +326,8 @@ const es_api_route es_api_accounts_routes[] = {
     {GET, "/users", ES_API_USER, "users:read", NULL, 0, users_list, "GET /api/v1/users"},
     {POST, "/users", ES_API_USER, "users:write", J, 0, users_add, "POST /api/v1/users"},
     {GET, "/users/*", ES_API_USER, "users:read", NULL, 0, users_get, "GET /api/v1/users/{login}"},
-    {POST, "/users/*/disable", ES_API_USER, "users:write", NULL, 0, users_disable, "POST /api/v1/users/{login}/disable"},
+    {POST, "/users/*/disable", ES_API_USER, "users:write", NULL, 0, users_disable,
+     "POST /api/v1/users/{login}/disable"},
     {POST, "/users/*/enable", ES_API_USER, "users:write", NULL, 0, users_enable, "POST /api/v1/users/{login}/enable"},
     {POST, "/users/*/roles", ES_API_USER, "users:write", J, 0, users_roles, "POST /api/v1/users/{login}/roles"},
     {POST, "/users/*/password", ES_API_USER, "users:write", J, 0, users_password,

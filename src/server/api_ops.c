@@ -48,6 +48,8 @@ struct es_ops {
 static atomic_ullong verifications;
 
 void es_ops_count_verification(void) { atomic_fetch_add(&verifications, 1); }
+static atomic_ullong stamps;
+void es_ops_count_stamp(void) { atomic_fetch_add(&stamps, 1); }
 
 /* ---- the routes --------------------------------------------------------------------------------- */
 
@@ -130,6 +132,10 @@ static ES_RESULT metrics_text(es_ops *o, es_buf *b)
                               "# TYPE eseal_verifications_total counter\n"
                               "eseal_verifications_total %llu\n",
                            (unsigned long long)atomic_load(&verifications)));
+    ES_GUARD(es_buf_printf(b, "# HELP eseal_stamps_total Documents stamped through POST /api/v1/stamp.\n"
+                              "# TYPE eseal_stamps_total counter\n"
+                              "eseal_stamps_total %llu\n",
+                           (unsigned long long)atomic_load(&stamps)));
     return ES_OK;
 }
 

@@ -45,13 +45,6 @@ static ES_RESULT verify(es_api_call *c)
 
 /* ---- GET /stamps/{serial} ---------------------------------------------------------------------- */
 
-static json_t *time_json(int64_t ms)
-{
-    char t[ES_RFC3339_LEN];
-    es_time_rfc3339(t, ms);
-    return json_string(t);
-}
-
 static ES_RESULT stamp(es_api_call *c)
 {
     char serial[64];
@@ -60,7 +53,7 @@ static ES_RESULT stamp(es_api_call *c)
     ES_GUARD(es_from_code(eseal_instance_stamp_find(c->inst, &st, serial)));
     json_t *v = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:o, s:s, s:s, s:{s:s, s:b}, s:{s:o, s:b}}", "serial",
                           st.serial, "seal", "esid", st.esid, "name", st.seal_name, "organisation", st.organisation,
-                          "format", st.kind, "time", time_json(st.time_ms), "time_source", st.time_source,
+                          "format", st.kind, "time", es_api_time(st.time_ms), "time_source", st.time_source,
                           "document_sha256", st.document_sha256, "status", "seal_state", st.seal_state,
                           "seal_valid_at_time", st.seal_valid_at_time != 0, "log", "index",
                           st.log_index >= 0 ? json_integer(st.log_index) : json_null(), "receipt_present",

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "ops.h"
 
 /* A document to stamp is taken in memory (the HTTP layer buffers request bodies): at most this
  * many bytes, so that the stamped document (the input, a signature and an imprint) still fits in
@@ -25,81 +26,40 @@
 
 /* ---- JSON of the records ---------------------------------------------------------------------- */
 
-static json_t *time_or_null(int64_t ms)
-{
-    if (ms == 0) {
-        return json_null();
-    }
-    char t[ES_RFC3339_LEN];
-    es_time_rfc3339(t, ms);
-    return json_string(t);
-}
-
-static json_t *str_or_null(const char *s) { return s != NULL && s[0] != '\0' ? json_string(s) : json_null(); }
-
-/* A comma-separated list as a JSON array. */
-static json_t *list_of(const char *csv)
-{
-    json_t *a = json_array();
-    for (const char *p = csv; a != NULL && p != NULL && *p != '\0';) {
-        size_t n = strcspn(p, ",");
-        (void)json_array_append_new(a, json_stringn(p, n));
-        p += n + (p[n] == ',' ? 1 : 0);
-    }
-    return a;
-}
-
 static json_t *seal_json(const eseal_seal_record *s, const char *org)
 {
     return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "esid", s->esid,
-                     "name", s->name != NULL ? s->name : "", "owner", str_or_null(s->owner), "organisation",
-                     str_or_null(org), "state", s->state, "type", eseal_seal_type_name(s->type), "certificates",
-                     list_of(s->cert_ids), "generation", (json_int_t)s->generation, "previous",
-                     str_or_null(s->prev_esid), "next", str_or_null(s->next_esid), "created",
-                     time_or_null(s->created_ms), "valid_from", time_or_null(s->valid_from_ms), "valid_to",
-                     time_or_null(s->valid_to_ms), "updated", time_or_null(s->updated_ms), "sha256",
+                     "name", s->name != NULL ? s->name : "", "owner", es_api_str_or_null(s->owner), "organisation",
+                     es_api_str_or_null(org), "state", s->state, "type", eseal_seal_type_name(s->type), "certificates",
+                     es_api_list(s->cert_ids), "generation", (json_int_t)s->generation, "previous",
+                     es_api_str_or_null(s->prev_esid), "next", es_api_str_or_null(s->next_esid), "created",
+                     es_api_time(s->created_ms), "valid_from", es_api_time(s->valid_from_ms), "valid_to",
+                     es_api_time(s->valid_to_ms), "updated", es_api_time(s->updated_ms), "sha256",
                      s->sha256 != NULL ? s->sha256 : "");
 }
 
 static json_t *cert_json(const eseal_cert_record *r, const char *org)
 {
     return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "id", r->id, "role",
-                     r->role, "hierarchy", str_or_null(r->hierarchy), "alg", r->alg, "subject", r->subject, "serial",
-                     r->serial, "issuer", str_or_null(r->issuer_id), "fingerprint", r->fingerprint, "organisation",
-                     str_or_null(org), "not_before", time_or_null(r->not_before_ms), "not_after",
-                     time_or_null(r->not_after_ms), "created", time_or_null(r->created_ms), "revoked",
-                     time_or_null(r->revoked_ms), "pem", r->pem);
+                     r->role, "hierarchy", es_api_str_or_null(r->hierarchy), "alg", r->alg, "subject", r->subject,
+                     "serial", r->serial, "issuer", es_api_str_or_null(r->issuer_id), "fingerprint", r->fingerprint,
+                     "organisation", es_api_str_or_null(org), "not_before", es_api_time(r->not_before_ms), "not_after",
+                     es_api_time(r->not_after_ms), "created", es_api_time(r->created_ms), "revoked",
+                     es_api_time(r->revoked_ms), "pem", r->pem);
 }
 
 static json_t *entry_json(uint64_t index, const eseal_audit_entry *e, const char *org)
 {
-    json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "index", (json_int_t)index,
-                          "type", e->type, "time", time_or_null(e->time_ms), "actor", str_or_null(e->actor),
-                          "actor_kind", str_or_null(e->actor_kind), "policy_rule", str_or_null(e->policy_rule),
-                          "seal", str_or_null(e->seal), "cert", str_or_null(e->cert), "stamp", str_or_null(e->stamp),
-                          "detail", str_or_null(e->detail), "organisation", str_or_null(org));
+    json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "index", (json_int_t)index, "type",
+                          e->type, "time", es_api_time(e->time_ms), "actor", es_api_str_or_null(e->actor), "actor_kind",
+                          es_api_str_or_null(e->actor_kind), "policy_rule", es_api_str_or_null(e->policy_rule), "seal",
+                          es_api_str_or_null(e->seal), "cert", es_api_str_or_null(e->cert), "stamp",
+                          es_api_str_or_null(e->stamp), "detail", es_api_str_or_null(e->detail), "organisation",
+                          es_api_str_or_null(org));
     if (o != NULL && e->doc_after_sha256 != NULL) {
         (void)json_object_set_new(o, "doc_after_sha256", json_string(e->doc_after_sha256));
     }
     return o;
-}
-
-/* Answers `status` with v, which is consumed. */
-static ES_RESULT reply(es_api_call *c, int status, json_t *v)
-{
-    ES_ENSURE_ALLOC(v);
-    es_result r = es_api_json(c->rs, status, v);
-    json_decref(v);
-    return r;
-}
-
-/* Answers 200 with bytes of `type`. */
-static ES_RESULT reply_bytes(es_api_call *c, const char *type, const void *p, size_t n)
-{
-    c->rs->status = 200;
-    (void)snprintf(c->rs->content_type, sizeof(c->rs->content_type), "%s", type);
-    es_buf_clear(&c->rs->body);
-    return es_buf_append(&c->rs->body, p, n);
 }
 
 /* ---- seals ---------------------------------------------------------------------------------- */
@@ -113,12 +73,7 @@ static ES_RESULT seals_list(es_api_call *c)
 {
     json_t *a = json_array();
     ES_ENSURE_ALLOC(a);
-    es_result r = es_from_code(eseal_instance_seal_list_for(c->inst, es_api_who(c), add_seal, a));
-    if (!es_ok(r)) {
-        json_decref(a);
-        return r;
-    }
-    return reply(c, 200, a);
+    return es_api_reply_list(c, eseal_instance_seal_list_for(c->inst, es_api_who(c), add_seal, a), a);
 }
 
 /* The seal of the route's `*`, for the caller (not found when it may not read it). */
@@ -133,7 +88,7 @@ static ES_RESULT seals_get(es_api_call *c)
     char esid[128], org[ESEAL_OWNER_ORG_MAX + 1];
     eseal_seal_record rec;
     ES_GUARD(seal_of(c, esid, sizeof(esid), &rec, org));
-    es_result r = reply(c, 200, seal_json(&rec, org));
+    es_result r = es_api_reply(c, 200, seal_json(&rec, org));
     eseal_seal_record_dispose(&rec);
     return r;
 }
@@ -157,7 +112,7 @@ static ES_RESULT seals_transition(es_api_call *c, eseal_seal_action action)
     char org[ESEAL_OWNER_ORG_MAX + 1];
     r = es_from_code(eseal_instance_seal_org(c->inst, org, &rec));
     if (es_ok(r)) {
-        r = reply(c, 200, seal_json(&rec, org));
+        r = es_api_reply(c, 200, seal_json(&rec, org));
     }
     eseal_seal_record_dispose(&rec);
     return r;
@@ -175,7 +130,7 @@ static ES_RESULT seals_imprint(es_api_call *c, eseal_imprint_format fmt, const c
     eseal_buf img = ESEAL_BUF_INIT;
     es_result r = es_from_code(eseal_instance_seal_imprint(c->inst, &img, rec.esid, fmt, ES_API_IMPRINT_DPI));
     if (es_ok(r)) {
-        r = reply_bytes(c, type, img.ptr, img.size);
+        r = es_api_reply_bytes(c, type, img.ptr, img.size);
     }
     eseal_buf_dispose(&img);
     eseal_seal_record_dispose(&rec);
@@ -196,12 +151,7 @@ static ES_RESULT certs_list(es_api_call *c)
 {
     json_t *a = json_array();
     ES_ENSURE_ALLOC(a);
-    es_result r = es_from_code(eseal_instance_cert_list_for(c->inst, es_api_who(c), add_cert, a));
-    if (!es_ok(r)) {
-        json_decref(a);
-        return r;
-    }
-    return reply(c, 200, a);
+    return es_api_reply_list(c, eseal_instance_cert_list_for(c->inst, es_api_who(c), add_cert, a), a);
 }
 
 static ES_RESULT certs_get(es_api_call *c)
@@ -210,7 +160,7 @@ static ES_RESULT certs_get(es_api_call *c)
     ES_GUARD(es_api_segment(c, ref, sizeof(ref)));
     eseal_cert_record rec;
     ES_GUARD(es_from_code(eseal_instance_cert_read(c->inst, es_api_who(c), &rec, ref, org)));
-    es_result r = reply(c, 200, cert_json(&rec, org));
+    es_result r = es_api_reply(c, 200, cert_json(&rec, org));
     eseal_cert_record_dispose(&rec);
     return r;
 }
@@ -301,11 +251,12 @@ static ES_RESULT stamp(es_api_call *c)
     }
     es_buf doc = ES_BUF_INIT(ES_HTTP_RESPONSE_MAX);
     if (es_ok(r)) {
+        es_ops_count_stamp();
         r = es_file_read(&doc, out, doc.max);
     }
     stamp_dir_remove(dir, in, out);
     if (es_ok(r)) {
-        r = reply_bytes(c, ofd ? "application/ofd" : "application/pdf", doc.ptr, doc.len);
+        r = es_api_reply_bytes(c, ofd ? "application/ofd" : "application/pdf", doc.ptr, doc.len);
     }
     es_buf_free(&doc);
     ES_GUARD(r);
@@ -332,10 +283,10 @@ static ES_RESULT registry(es_api_call *c)
     ES_ENSURE(exact, ESEAL_ENOTFOUND, "no seal '%.100s' (the registry answers for a whole esID)", esid);
     eseal_seal_status st;
     ES_GUARD(es_from_code(eseal_instance_seal_status(c->inst, &st, esid, at_ms)));
-    return reply(c, 200,
-                 json_pack("{s:s, s:o, s:s, s:o, s:I, s:o}", "esid", esid, "at", time_or_null(at_ms), "state",
-                           st.state, "since",
-                           time_or_null(st.since_ms), "seq", (json_int_t)st.seq, "reason", str_or_null(st.reason)));
+    return es_api_reply(c, 200,
+                        json_pack("{s:s, s:o, s:s, s:o, s:I, s:o}", "esid", esid, "at", es_api_time(at_ms), "state",
+                                  st.state, "since", es_api_time(st.since_ms), "seq", (json_int_t)st.seq, "reason",
+                                  es_api_str_or_null(st.reason)));
 }
 
 /* ---- the audit trail -------------------------------------------------------------------------- */
@@ -365,7 +316,7 @@ static ES_RESULT audit(es_api_call *c)
         json_decref(a);
         return r;
     }
-    return reply(c, 200, json_pack("{s:o, s:I}", "entries", a, "next", (json_int_t)next));
+    return es_api_reply(c, 200, json_pack("{s:o, s:I}", "entries", a, "next", (json_int_t)next));
 }
 
 static ES_RESULT receipt(es_api_call *c)
@@ -375,7 +326,7 @@ static ES_RESULT receipt(es_api_call *c)
     eseal_buf b = ESEAL_BUF_INIT;
     es_result r = es_from_code(eseal_instance_stamp_receipt_for(c->inst, es_api_who(c), &b, serial));
     if (es_ok(r)) {
-        r = reply_bytes(c, "text/plain; charset=utf-8", b.ptr, b.size);
+        r = es_api_reply_bytes(c, "text/plain; charset=utf-8", b.ptr, b.size);
     }
     eseal_buf_dispose(&b);
     return r;

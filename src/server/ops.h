@@ -7,7 +7,7 @@
  *   GET /readyz    200 "ready" when the store answers a read (the log's size) and the keys are
  *                  unlocked (the passphrase opens a key); 503 problem+json UNAVAILABLE otherwise
  *   GET /metrics   the Prometheus text format 0.0.4: eseal_http_requests_total{route,status},
- *                  eseal_http_request_duration_seconds{route} (a histogram), eseal_verifications_total,
+ *                  eseal_http_request_duration_seconds{route} (a histogram), eseal_verifications_total, eseal_stamps_total,
  *                  eseal_log_size
  *
  * Around every request (es_ops_handle, es_ops_done): a request id (X-Request-Id of the request when
@@ -40,6 +40,8 @@ bool es_ops_spool(void *ops, const char *method, const char *path);
 void es_ops_done(void *ops, const es_http_request *rq, const es_http_response *rs, uint64_t ns);
 /* One verification answered (POST /api/v1/verify). */
 void es_ops_count_verification(void);
+/* A document stamped through POST /api/v1/stamp (eseal_stamps_total). */
+void es_ops_count_stamp(void);
 
 /* docs/openapi.yaml as JSON, generated at build time (scripts/openapi_embed.py). */
 extern const char es_openapi_json[];

@@ -28,6 +28,7 @@ struct eseal_server {
     FILE *access_log; /* --access-log FILE; NULL: stderr */
     char spool_dir[4096]; /* HOME/tmp: the spooled bodies (""  when the API is not served) */
     es_buf routes;
+    es_buf tls_cert, tls_key; /* PEM text (the key's wiped when freed); empty: plain HTTP */
 };
 
 static void server_free(eseal_server *s)
@@ -36,6 +37,8 @@ static void server_free(eseal_server *s)
         return;
     }
     es_http_stop(s->http); /* first: no request runs once it returns */
+    es_buf_free(&s->tls_cert);
+    es_buf_free(&s->tls_key);
     for (size_t i = 0; i < MAX_TSAS; i++) {
         eseal_tsa_service_close(s->tsa[i]);
     }
@@ -68,8 +71,16 @@ static ES_RESULT server_new(eseal_server **out)
 static ES_RESULT server_start(eseal_server *s, const char *listen, unsigned int threads)
 {
     ES_GUARD(es_router_describe(s->router, &s->routes));
-    es_http_options o = {listen, 0, threads, 10, es_router_handle, s->router, es_router_body_cap, NULL, NULL, NULL,
-                         NULL};
+    es_http_options o = {.listen = listen,
+                         .threads = threads,
+                         .timeout_s = 10,
+                         .handler = es_router_handle,
+                         .ctx = s->router,
+                         .body_cap = es_router_body_cap};
+    if (s->tls_cert.len > 0) {
+        o.tls_cert_pem = es_buf_cstr(&s->tls_cert);
+        o.tls_key_pem = es_buf_cstr(&s->tls_key);
+    }
     if (s->spool_dir[0] != '\0') {
         o.spool = es_router_spool;
         o.spool_dir = s->spool_dir;
@@ -136,11 +147,53 @@ static ES_RESULT make_spool_dir(eseal_server *s, eseal_instance *inst)
     return ES_OK;
 }
 
+/* The PEM text of a TLS file (at most ES_SERVE_TLS_FILE_MAX bytes); a key only when no one but
+ * its owner may read it. */
+#define ES_SERVE_TLS_FILE_MAX (1u << 20)
+static ES_RESULT read_tls_file(es_buf *out, const char *path, bool key)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    ES_ENSURE(fd >= 0, ESEAL_EIO, "serve: cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    es_result r = ES_OK;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "serve: %s is not a regular file", path);
+    } else if (key && (st.st_mode & 077) != 0) {
+        r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__,
+                         "serve: the TLS key %s may be read by others (mode %03o): chmod 600 it", path,
+                         (unsigned)(st.st_mode & 0777));
+    }
+    *out = (es_buf)ES_BUF_INIT(ES_SERVE_TLS_FILE_MAX);
+    out->secret = key;
+    char chunk[4096];
+    ssize_t n;
+    while (es_ok(r) && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+        r = n < 0 ? es_error_set(ESEAL_EIO, __FILE__, __LINE__, "serve: reading %s: %s", path, strerror(errno))
+                  : es_buf_append(out, chunk, (size_t)n);
+    }
+    es_wipe(chunk, sizeof(chunk));
+    (void)close(fd);
+    if (es_ok(r)) {
+        r = es_buf_append_byte(out, '\0');
+        out->len -= es_ok(r) ? 1 : 0;
+    }
+    ES_GUARD(r);
+    ES_ENSURE(out->len > 0 && strstr(es_buf_cstr(out), "-----BEGIN ") != NULL, ESEAL_EINVAL,
+              "serve: %s is not PEM", path);
+    return ES_OK;
+}
+
 static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_options *o)
 {
     /* Version 1 callers' structs end before these (zero: the defaults). */
     size_t max_upload = o->version >= 2 ? o->max_upload : 0;
     const char *access_log = o->version >= 2 ? o->access_log : NULL;
+    const char *tls_cert = o->version >= 2 ? o->tls_cert : NULL, *tls_key = o->version >= 2 ? o->tls_key : NULL;
+    ES_ENSURE((tls_cert == NULL) == (tls_key == NULL), ESEAL_EINVAL, "serve: TLS needs a certificate and its key");
+    if (tls_cert != NULL) {
+        ES_GUARD(read_tls_file(&s->tls_cert, tls_cert, false));
+        ES_GUARD(read_tls_file(&s->tls_key, tls_key, true));
+    }
     unsigned int want = o->resources != 0 ? o->resources : ESEAL_SERVE_ALL;
     ES_ENSURE((want & ~ESEAL_SERVE_ALL) == 0, ESEAL_EINVAL, "serve: unknown resources 0x%x",
               want & ~ESEAL_SERVE_ALL);
@@ -170,6 +223,7 @@ static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_
     }
     if ((want & ESEAL_SERVE_API) != 0) {
         ES_GUARD(es_server_mount_api(s->router, inst, max_upload, &s->api));
+        es_api_set_tls(s->api, tls_cert != NULL); /* the session cookie is then Secure */
         ES_GUARD(make_spool_dir(s, inst));
     }
     /* The operations (healthz, readyz, metrics, request ids, the access log) come with the API: a

@@ -393,6 +393,12 @@ for r, (path, body, ctype, want) in MATRIX.items():
             good = good and h.get("content-type", "").startswith("application/problem+json")
         ok(good, f"{r} as {col}: {status}", f"got {st} {doc if st >= 400 else ''}")
 
+# Every stamp the API made is counted in /metrics (api_ops.c).
+st, h, doc = call("GET", "/metrics")
+m = re.search(r"^eseal_stamps_total (\d+)$", doc.decode() if isinstance(doc, bytes) else str(doc), re.M)
+ok(st == 200 and m is not None and int(m.group(1)) >= 2, "GET /metrics counts the API's stamps (eseal_stamps_total)",
+   f"{st} {m.group(0) if m else doc}")
+
 srv.send_signal(signal.SIGTERM)
 try:
     srv.wait(timeout=30)

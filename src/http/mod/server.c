@@ -322,13 +322,37 @@ ES_RESULT es_http_start(es_http_server **out, const es_http_options *o)
     if (sa.ss_family == AF_INET6) {
         flags |= MHD_USE_IPv6;
     }
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
-                            o->timeout_s != 0 ? o->timeout_s : DEFAULT_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, 1024u,
-                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10), MHD_OPTION_NOTIFY_COMPLETED,
-                            completed, NULL, MHD_OPTION_END);
+    bool tls = o->tls_cert_pem != NULL || o->tls_key_pem != NULL;
+    if (tls) {
+        if (o->tls_cert_pem == NULL || o->tls_key_pem == NULL) {
+            es_free(s);
+            ES_BAIL(ESEAL_EINVAL, "http: TLS needs both a certificate and its key");
+        }
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            es_free(s);
+            ES_BAIL(ESEAL_EUNSUPPORTED, "http: this libmicrohttpd has no TLS");
+        }
+        flags |= MHD_USE_TLS;
+    }
+    /* The TLS options go last, before the end: without TLS they are not passed at all. */
+    s->d = tls ? MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                  MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                                  o->timeout_s != 0 ? o->timeout_s : DEFAULT_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+                                  1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10),
+                                  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_HTTPS_MEM_CERT,
+                                  o->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY, o->tls_key_pem, MHD_OPTION_END)
+               : MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                  MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_TIMEOUT,
+                                  o->timeout_s != 0 ? o->timeout_s : DEFAULT_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+                                  1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64u << 10),
+                                  MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
     if (s->d == NULL) {
         es_free(s);
+        if (tls) {
+            ES_BAIL(ESEAL_EINVAL, "http: cannot listen on %s with TLS (the address is in use or the certificate and "
+                                  "key do not load: PEM, the key unencrypted and matching the certificate)",
+                    o->listen);
+        }
         ES_BAIL(ESEAL_EIO, "http: cannot listen on %s (address in use or not available)", o->listen);
     }
     *out = s;

@@ -52,7 +52,7 @@ static void serves_whole_requests_and_caps_bodies(void **state)
 {
     (void)state;
     int calls = 0;
-    es_http_options o = {"127.0.0.1:0", 1000, 2, 5, echo, &calls, NULL, NULL, NULL, NULL, NULL};
+    es_http_options o = {"127.0.0.1:0", 1000, 2, 5, echo, &calls, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     es_http_server *s = NULL;
     assert_true(es_ok(es_http_start(&s, &o)));
     unsigned int port = es_http_port(s);
@@ -96,16 +96,16 @@ static void refuses_bad_listen_addresses(void **state)
     es_http_server *s = NULL;
     const char *bad[] = {"localhost:80", "127.0.0.1", "127.0.0.1:99999", "1.2.3.4:x", ""};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        es_http_options o = {bad[i], 0, 1, 1, echo, &calls, NULL, NULL, NULL, NULL, NULL};
+        es_http_options o = {bad[i], 0, 1, 1, echo, &calls, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
         assert_int_equal(es_code(es_http_start(&s, &o)), ESEAL_EINVAL);
     }
     /* The same port twice: the second cannot listen. */
-    es_http_options o = {"127.0.0.1:0", 0, 1, 1, echo, &calls, NULL, NULL, NULL, NULL, NULL};
+    es_http_options o = {"127.0.0.1:0", 0, 1, 1, echo, &calls, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     assert_true(es_ok(es_http_start(&s, &o)));
     char again[64];
     (void)snprintf(again, sizeof(again), "127.0.0.1:%u", es_http_port(s));
     es_http_server *s2 = NULL;
-    es_http_options o2 = {again, 0, 1, 1, echo, &calls, NULL, NULL, NULL, NULL, NULL};
+    es_http_options o2 = {again, 0, 1, 1, echo, &calls, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     assert_int_equal(es_code(es_http_start(&s2, &o2)), ESEAL_EIO);
     es_http_stop(s);
 }
@@ -129,7 +129,7 @@ static void client_posts_with_bounds(void **state)
 {
     (void)state;
     int calls = 0;
-    es_http_options o = {"127.0.0.1:0", 0, 4, 5, shaped, &calls, NULL, NULL, NULL, NULL, NULL};
+    es_http_options o = {"127.0.0.1:0", 0, 4, 5, shaped, &calls, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     es_http_server *s = NULL;
     assert_true(es_ok(es_http_start(&s, &o)));
     char url[128], type[96];

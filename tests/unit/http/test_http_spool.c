@@ -136,7 +136,7 @@ static void spooled_bodies(void **state)
     char dir[] = "/tmp/eseal-spool-XXXXXX";
     assert_non_null(mkdtemp(dir));
     seen s = {dir, 0, -1, 0, 0, -1, "", false};
-    es_http_options o = {"127.0.0.1:0", 1u << 20, 2, 5, handler, &s, NULL, spool_it, dir, NULL, NULL};
+    es_http_options o = {"127.0.0.1:0", 1u << 20, 2, 5, handler, &s, NULL, spool_it, dir, NULL, NULL, NULL, NULL};
     es_http_server *srv = NULL;
     es_result started = es_http_start(&srv, &o);
     if (!es_ok(started)) {

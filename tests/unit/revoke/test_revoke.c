@@ -465,7 +465,7 @@ static void online_cache_and_collector(void **st)
     (void)st;
     reset();
     es_http_server *srv = NULL;
-    es_http_options o = {"127.0.0.1:0", 65536, 2, 5, serve, NULL, NULL, NULL, NULL, NULL, NULL};
+    es_http_options o = {"127.0.0.1:0", 65536, 2, 5, serve, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     assert_true(es_ok(es_http_start(&srv, &o)));
     char ocsp_url[128], crl_url[128], cache[64];
     (void)snprintf(ocsp_url, sizeof(ocsp_url), "http://127.0.0.1:%u/ocsp", es_http_port(srv));

@@ -268,7 +268,7 @@ static void router_over_http(void **state)
 {
     (void)state;
     es_router *r = make_router();
-    es_http_options o = {"127.0.0.1:0", 0, 2, 5, es_router_handle, r, es_router_body_cap, NULL, NULL, NULL, NULL};
+    es_http_options o = {"127.0.0.1:0", 0, 2, 5, es_router_handle, r, es_router_body_cap, NULL, NULL, NULL, NULL, NULL, NULL};
     es_http_server *s = NULL;
     assert_true(es_ok(es_http_start(&s, &o)));
     unsigned int port = es_http_port(s);

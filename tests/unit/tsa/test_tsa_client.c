@@ -661,7 +661,7 @@ static void http_answers(void **state)
 {
     (void)state;
     web_tsa w = {200, "application/timestamp-reply", 0, "", ""};
-    es_http_options ho = {"127.0.0.1:0", 65536, 2, 5, web_handler, &w, NULL, NULL, NULL, NULL, NULL};
+    es_http_options ho = {"127.0.0.1:0", 65536, 2, 5, web_handler, &w, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     es_http_server *srv = NULL;
     assert_true(es_ok(es_http_start(&srv, &ho)));
     char u[64];

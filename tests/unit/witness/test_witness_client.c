@@ -84,7 +84,7 @@ static void serve(served *s, const char *name, int mode, testlog *log)
     eseal_buf_dispose(&wv);
     s->mode = mode;
     assert_int_equal(pthread_mutex_init(&s->m, NULL), 0);
-    es_http_options o = {"127.0.0.1:0", 0, 2, 5, handler, s, NULL, NULL, NULL, NULL, NULL};
+    es_http_options o = {"127.0.0.1:0", 0, 2, 5, handler, s, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     assert_true(es_ok(es_http_start(&s->http, &o)));
     (void)snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%u/", es_http_port(s->http));
 }
