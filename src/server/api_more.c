@@ -24,68 +24,28 @@
 /* A seal's validity asked for in days. */
 #define ES_API_SEAL_DAYS_MAX 3650
 
-/* ---- JSON of the records (as api_seals.c writes them) ------------------------------------------ */
-
-static json_t *time_or_null(int64_t ms)
-{
-    if (ms == 0) {
-        return json_null();
-    }
-    char t[ES_RFC3339_LEN];
-    es_time_rfc3339(t, ms);
-    return json_string(t);
-}
-
-static json_t *str_or_null(const char *s) { return s != NULL && s[0] != '\0' ? json_string(s) : json_null(); }
-
-static json_t *list_of(const char *csv)
-{
-    json_t *a = json_array();
-    for (const char *p = csv; a != NULL && p != NULL && *p != '\0';) {
-        size_t n = strcspn(p, ",");
-        (void)json_array_append_new(a, json_stringn(p, n));
-        p += n + (p[n] == ',' ? 1 : 0);
-    }
-    return a;
-}
+/* ---- JSON of the records: as api_seals.c writes them (its seal_json and cert_json are its own) -- */
 
 static json_t *seal_json(const eseal_seal_record *s, const char *org)
 {
     return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "esid", s->esid,
-                     "name", s->name != NULL ? s->name : "", "owner", str_or_null(s->owner), "organisation",
-                     str_or_null(org), "state", s->state, "type", eseal_seal_type_name(s->type), "certificates",
-                     list_of(s->cert_ids), "generation", (json_int_t)s->generation, "previous",
-                     str_or_null(s->prev_esid), "next", str_or_null(s->next_esid), "created",
-                     time_or_null(s->created_ms), "valid_from", time_or_null(s->valid_from_ms), "valid_to",
-                     time_or_null(s->valid_to_ms), "updated", time_or_null(s->updated_ms), "sha256",
+                     "name", s->name != NULL ? s->name : "", "owner", es_api_str_or_null(s->owner), "organisation",
+                     es_api_str_or_null(org), "state", s->state, "type", eseal_seal_type_name(s->type), "certificates",
+                     es_api_list(s->cert_ids), "generation", (json_int_t)s->generation, "previous",
+                     es_api_str_or_null(s->prev_esid), "next", es_api_str_or_null(s->next_esid), "created",
+                     es_api_time(s->created_ms), "valid_from", es_api_time(s->valid_from_ms), "valid_to",
+                     es_api_time(s->valid_to_ms), "updated", es_api_time(s->updated_ms), "sha256",
                      s->sha256 != NULL ? s->sha256 : "");
 }
 
 static json_t *cert_json(const eseal_cert_record *r, const char *org)
 {
     return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "id", r->id, "role",
-                     r->role, "hierarchy", str_or_null(r->hierarchy), "alg", r->alg, "subject", r->subject, "serial",
-                     r->serial, "issuer", str_or_null(r->issuer_id), "fingerprint", r->fingerprint, "organisation",
-                     str_or_null(org), "not_before", time_or_null(r->not_before_ms), "not_after",
-                     time_or_null(r->not_after_ms), "created", time_or_null(r->created_ms), "revoked",
-                     time_or_null(r->revoked_ms), "pem", r->pem);
-}
-
-/* Answers `status` with v, which is consumed. */
-static ES_RESULT reply(es_api_call *c, int status, json_t *v)
-{
-    ES_ENSURE_ALLOC(v);
-    es_result r = es_api_json(c->rs, status, v);
-    json_decref(v);
-    return r;
-}
-
-static ES_RESULT reply_bytes(es_api_call *c, const char *type, const void *p, size_t n)
-{
-    c->rs->status = 200;
-    (void)snprintf(c->rs->content_type, sizeof(c->rs->content_type), "%s", type);
-    es_buf_clear(&c->rs->body);
-    return es_buf_append(&c->rs->body, p, n);
+                     r->role, "hierarchy", es_api_str_or_null(r->hierarchy), "alg", r->alg, "subject", r->subject, "serial",
+                     r->serial, "issuer", es_api_str_or_null(r->issuer_id), "fingerprint", r->fingerprint, "organisation",
+                     es_api_str_or_null(org), "not_before", es_api_time(r->not_before_ms), "not_after",
+                     es_api_time(r->not_after_ms), "created", es_api_time(r->created_ms), "revoked",
+                     es_api_time(r->revoked_ms), "pem", r->pem);
 }
 
 /* ---- the instance ----------------------------------------------------------------------------- */
@@ -122,7 +82,7 @@ static int add_platform_cert(const eseal_cert_record *rec, void *payload)
     }
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", rec->id, "role", rec->role, "status",
                           eseal_cert_status_name(st), "subject", rec->subject, "alg", rec->alg, "not_before",
-                          time_or_null(rec->not_before_ms), "not_after", time_or_null(rec->not_after_ms));
+                          es_api_time(rec->not_before_ms), "not_after", es_api_time(rec->not_after_ms));
     if (o == NULL || json_array_append_new(h, o) != 0) {
         ES_BAIL_INT(ESEAL_ENOMEM, "instance: out of memory");
     }
@@ -157,7 +117,7 @@ static ES_RESULT instance(es_api_call *c)
         json_decref(o);
         return r;
     }
-    return reply(c, 200, o);
+    return es_api_reply(c, 200, o);
 }
 
 typedef struct {
@@ -193,7 +153,7 @@ static ES_RESULT ca_pem(es_api_call *c)
         r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no CA certificate '%.60s'", seg);
     }
     if (es_ok(r)) {
-        r = reply_bytes(c, "application/x-pem-file", x.pem.ptr, x.pem.len);
+        r = es_api_reply_bytes(c, "application/x-pem-file", x.pem.ptr, x.pem.len);
     }
     es_buf_free(&x.pem);
     return r;
@@ -221,7 +181,7 @@ static ES_RESULT reply_cert(es_api_call *c, int status, const char *id)
     char org[ESEAL_OWNER_ORG_MAX + 1];
     eseal_cert_record rec;
     ES_GUARD(es_from_code(eseal_instance_cert_read(c->inst, es_api_who(c), &rec, id, org)));
-    es_result r = reply(c, status, cert_json(&rec, org));
+    es_result r = es_api_reply(c, status, cert_json(&rec, org));
     eseal_cert_record_dispose(&rec);
     return r;
 }
@@ -268,7 +228,7 @@ static ES_RESULT certs_issue(es_api_call *c)
     }
     json_decref(b);
     ES_GUARD(r);
-    r = reply(c, 201, cert_json(&rec, org.id));
+    r = es_api_reply(c, 201, cert_json(&rec, org.id));
     eseal_cert_record_dispose(&rec);
     return r;
 }
@@ -316,7 +276,7 @@ static ES_RESULT reply_seal(es_api_call *c, int status, eseal_seal_record *rec)
     char org[ESEAL_OWNER_ORG_MAX + 1];
     es_result r = es_from_code(eseal_instance_seal_org(c->inst, org, rec));
     if (es_ok(r)) {
-        r = reply(c, status, seal_json(rec, org));
+        r = es_api_reply(c, status, seal_json(rec, org));
     }
     eseal_seal_record_dispose(rec);
     return r;
@@ -421,7 +381,7 @@ static ES_RESULT sign(es_api_call *c)
     (void)unlink(in);
     (void)rmdir(dir);
     if (es_ok(r)) {
-        r = reply_bytes(c, "application/pkcs7-signature", p7s.ptr, p7s.size);
+        r = es_api_reply_bytes(c, "application/pkcs7-signature", p7s.ptr, p7s.size);
     }
     eseal_buf_dispose(&p7s);
     return r;
