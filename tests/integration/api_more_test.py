@@ -288,6 +288,8 @@ ok(problem(st, h, doc, 403, "FORBIDDEN"), "a stamper renewing: 403", f"{st} {doc
 st, h, doc = call("POST", f"/api/v1/seals/{SEAL_B}/renew", {}, headers=S["kim"])
 ok(problem(st, h, doc, 404, "NOT_FOUND"), "renewing B's seal from A: 404", f"{st} {doc}")
 
+J_ = "application/json"
+
 # ---- POST /sign ----
 DATA = b"An invoice of Alpha Trading Ltd\n" + bytes(range(256)) * 64
 st, h, sig = call("POST", f"/api/v1/sign?cert={CERT_A}", DATA, headers=S["sam"], ctype="application/octet-stream")
@@ -315,6 +317,20 @@ st, h, doc = call("POST", "/api/v1/sign", DATA, headers=S["sam"], ctype="applica
 ok(problem(st, h, doc, 400, "BAD_INPUT"), "no ?cert: 400", f"{st} {doc}")
 st, h, doc = call("POST", f"/api/v1/sign?cert={dataf}", DATA, headers=S["root"], ctype="application/octet-stream")
 ok(problem(st, h, doc, 404, "NOT_FOUND"), "a file path is no certificate reference: 404", f"{st} {doc}")
+
+# ---- timings (TAP comments, no check: the machine is shared) ----
+import time  # noqa: E402
+for what, method, path, body, hdrs, ct in (
+        ("POST /certs sm2", "POST", "/api/v1/certs", {"alg": "sm2"}, S["ada"], J_),
+        ("POST /certs p256", "POST", "/api/v1/certs", {"alg": "p256"}, S["ada"], J_),
+        ("POST /certs rsa", "POST", "/api/v1/certs", {"alg": "rsa"}, S["ada"], J_),
+        ("POST /seals", "POST", "/api/v1/seals", {"cert": CERT_A, "name": "Timed", "type": "contract"}, S["kim"], J_),
+        ("POST /sign 1 MiB", "POST", f"/api/v1/sign?cert={CERT_A}", os.urandom(1 << 20), S["sam"], None),
+        ("POST /sign 16 MiB", "POST", f"/api/v1/sign?cert={CERT_A}", os.urandom(16 << 20), S["sam"], None),
+        ("GET /instance", "GET", "/api/v1/instance", None, S["mo"], None)):
+    t0 = time.monotonic()
+    st, h, doc = call(method, path, body, headers=hdrs, ctype=ct or "application/octet-stream")
+    print(f"# {what}: {st} in {(time.monotonic() - t0) * 1000:.0f} ms")
 
 # ---- the authorisation matrix ----
 COLS = ["anon", "padmin", "admin", "keeper", "stamper", "auditor", "member", "other", "noscope"]
