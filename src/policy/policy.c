@@ -84,6 +84,13 @@ static const char *user_rule(const eseal_principal *who, es_action action, const
     case ES_ACT_SEAL_TRANSITION:
     case ES_ACT_SEAL_RENEW:
         return has_role(who, "seal-keeper") ? "seal-keeper" : NULL;
+    case ES_ACT_CERT_ISSUE:
+    case ES_ACT_CERT_REVOKE:
+        /* the certificates of its own organisation (its USCC), issue 19 §2 */
+        return has_role(who, "org-admin") ? "org-admin" : NULL;
+    case ES_ACT_SIGN:
+        /* a detached signature with a certificate of its organisation, as a stamp with its seal */
+        return has_role(who, "stamper") ? "stamper" : NULL;
     case ES_ACT_STAMP:
         /* Until the governance issue adds grants, a stamper may stamp with any seal of its
          * organisation; the grant will then name the seals (and this rule narrows to it). */

@@ -126,5 +126,7 @@ extern const es_api_route es_api_seals_routes[]; /* api_seals.c */
 extern const size_t es_api_seals_route_count;
 extern const es_api_route es_api_public_routes[]; /* api_public.c */
 extern const size_t es_api_public_route_count;
+extern const es_api_route es_api_more_routes[]; /* api_more.c */
+extern const size_t es_api_more_route_count;
 
 #endif

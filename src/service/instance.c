@@ -295,12 +295,40 @@ static ES_RESULT issue_cert(eseal_instance *inst, const es_acting *by, eseal_cer
     return r;
 }
 
+/* The organisation (owner.c) whose USCC an organisation certificate request names ("" for none):
+ * the object of cert.issue, so that an organisation administrator may issue for its own (issue 19 §2). */
+static void request_org(eseal_instance *inst, const eseal_cert_request *q, char org[ESEAL_OWNER_ORG_MAX + 1])
+{
+    static const char ntrcn[] = "NTRCN-";
+    org[0] = '\0';
+    const char *uscc = NULL;
+    if (q != NULL && !q->person && q->uscc != NULL && q->uscc[0] != '\0') {
+        uscc = q->uscc;
+    } else if (q != NULL && !q->person && q->org_id != NULL && strncmp(q->org_id, ntrcn, sizeof(ntrcn) - 1) == 0) {
+        uscc = q->org_id + sizeof(ntrcn) - 1;
+    }
+    if (inst == NULL || uscc == NULL || strlen(uscc) != 18 || eseal_uscc_valid(uscc) != 1) {
+        return;
+    }
+    eseal_org o;
+    if (eseal_store_org_find(inst->store, &o, uscc) == ESEAL_OK && strcmp(o.uscc, uscc) == 0) {
+        (void)snprintf(org, ESEAL_OWNER_ORG_MAX + 1, "%s", o.id);
+    }
+    eseal_error_clear();
+}
+
 int eseal_instance_cert_issue(eseal_instance *inst, const eseal_principal *who, eseal_cert_record *out,
                               const eseal_cert_request *req)
 {
     ES_CHECK_VERSION_INT(req, cert_request);
     es_acting by;
-    ES_ACT_PUBLIC(&by, who, ES_ACT_CERT_ISSUE, "cert", req != NULL ? req->name : NULL);
+    char org[ESEAL_OWNER_ORG_MAX + 1];
+    request_org(inst, req, org);
+    es_object obj = {"cert", req != NULL ? req->name : NULL, org[0] != '\0' ? org : NULL, NULL};
+    int arc = es_code(es_act_on(&by, who, ES_ACT_CERT_ISSUE, &obj));
+    if (arc != ESEAL_OK) {
+        return arc;
+    }
     return es_code(issue_cert(inst, &by, out, req));
 }
 
@@ -429,11 +457,31 @@ static ES_RESULT revoke_cert(eseal_instance *inst, const es_acting *by, const ch
     return r;
 }
 
+/* The front door for an action on the certificate `ref`, with the organisation it belongs to
+ * (owner.c; none when it is not found: the operation then refuses it with its reason). */
+static int act_on_cert(eseal_instance *inst, es_acting *by, const eseal_principal *who, es_action action,
+                       const char *ref)
+{
+    char org[ESEAL_OWNER_ORG_MAX + 1] = "";
+    eseal_cert_record rec;
+    memset(&rec, 0, sizeof(rec));
+    if (inst != NULL && ref != NULL && es_ok(cert_get(inst, NULL, &rec, ref)) && !es_ok(es_cert_org(inst, &rec, org))) {
+        org[0] = '\0';
+    }
+    eseal_cert_record_dispose(&rec);
+    eseal_error_clear();
+    es_object obj = {"cert", ref, org[0] != '\0' ? org : NULL, NULL};
+    return es_code(es_act_on(by, who, action, &obj));
+}
+
 int eseal_instance_cert_revoke(eseal_instance *inst, const eseal_principal *who, const char *ref, int reason,
                                int64_t at_ms)
 {
     es_acting by;
-    ES_ACT_PUBLIC(&by, who, ES_ACT_CERT_REVOKE, "cert", ref);
+    int arc = act_on_cert(inst, &by, who, ES_ACT_CERT_REVOKE, ref);
+    if (arc != ESEAL_OK) {
+        return arc;
+    }
     return es_code(revoke_cert(inst, &by, ref, reason, at_ms));
 }
 
@@ -629,7 +677,10 @@ int eseal_instance_sign_file(eseal_instance *inst, const eseal_principal *who, e
 {
     ES_CHECK_VERSION_OPT_INT(opts, cms_sign_options);
     es_acting by;
-    ES_ACT_PUBLIC(&by, who, ES_ACT_SIGN, "cert", cert_ref);
+    int arc = act_on_cert(inst, &by, who, ES_ACT_SIGN, cert_ref);
+    if (arc != ESEAL_OK) {
+        return arc;
+    }
     return es_code(sign_file(inst, &by, p7s, path, cert_ref, opts));
 }
 

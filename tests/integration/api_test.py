@@ -354,7 +354,13 @@ def seals_own(path):  # api_seals_test.py's routes: these paths and what is belo
     return any(path == p or path.startswith(p + "/") for p in SEALS_OWN)
 
 
-routes = [r for r in re.findall(r"(?:GET|POST) /api/v1/[^,;\s]*", banner) if not seals_own(r.split()[1])]
+# The instance, certificates' issue and revocation, seal making and renewal, signing: api_more_test.py.
+MORE_OWN = ("GET /api/v1/instance", "GET /api/v1/ca/{id}.pem", "POST /api/v1/certs", "POST /api/v1/certs/{id}/revoke",
+            "POST /api/v1/seals", "POST /api/v1/seals/{esid}/renew", "POST /api/v1/sign")
+
+
+routes = [r for r in re.findall(r"(?:GET|POST) /api/v1/[^,;\s]*", banner)
+          if not seals_own(r.split()[1]) and r not in MORE_OWN]
 ok(len(routes) > 0, "the banner lists the API's routes", banner)
 for r in routes:
     ok(r in MATRIX, f"the matrix has a row for {r}")

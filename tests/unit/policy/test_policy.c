@@ -120,13 +120,14 @@ static void test_seal_rules(void **state)
         {ES_ACT_SEAL_RENEW, "seal-keeper", "-", "-", "-", "-"},
         {ES_ACT_STAMP, "-", "stamper", "-", "-", "-"},
         {ES_ACT_AUDIT_READ, "-", "-", "org-admin", "auditor", "-"},
-        {ES_ACT_CERT_ISSUE, "-", "-", "-", "-", "-"},
-        {ES_ACT_CERT_REVOKE, "-", "-", "-", "-", "-"},
-        {ES_ACT_SIGN, "-", "-", "-", "-", "-"},
+        {ES_ACT_CERT_ISSUE, "-", "-", "org-admin", "-", "-"},
+        {ES_ACT_CERT_REVOKE, "-", "-", "org-admin", "-", "-"},
+        {ES_ACT_SIGN, "-", "stamper", "-", "-", "-"},
     };
     for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
         es_action a = cells[i].a;
-        const es_object *o = a == ES_ACT_CERT_READ || a == ES_ACT_CERT_ISSUE || a == ES_ACT_CERT_REVOKE ? &cert : &own;
+        const es_object *o = a == ES_ACT_CERT_READ || a == ES_ACT_CERT_ISSUE || a == ES_ACT_CERT_REVOKE || a == ES_ACT_SIGN
+                                ? &cert : &own;
         assert_string_equal(rule(&kay, a, o), cells[i].kay);
         assert_string_equal(rule(&sam, a, o), cells[i].sam);
         assert_string_equal(rule(&ada, a, o), cells[i].ada);
