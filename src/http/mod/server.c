@@ -204,6 +204,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 p->failed = p->fd < 0;
             }
         }
+        /* A body held in memory is given its announced size at once: growing it piece by piece
+         * copied a 1 MB document some twenty times over (perf: a quarter of a verification). */
+        if (!p->too_large && p->fd < 0 && p->announced > 0 && !es_ok(es_buf_reserve(&p->body, p->announced))) {
+            p->too_large = true; /* beyond what memory allows: refused like an oversized body */
+        }
         *con_cls = p;
         return MHD_YES;
     }
