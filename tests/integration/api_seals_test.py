@@ -34,6 +34,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openapi_check  # noqa: E402  (docs/openapi.yaml: every answer is checked against it)
+
 E = os.path.abspath(sys.argv[1])
 R = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources")
 T = tempfile.mkdtemp(prefix="eseal-api-seals-")
@@ -123,6 +126,9 @@ banner = srv.stdout.readline()
 ok("listening on" in banner, "serve --only api listens", banner)
 
 
+checked = [0]
+
+
 def call(method, path, body=None, headers=None, ctype="application/json"):
     c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
     h = dict(headers or {})
@@ -142,6 +148,14 @@ def call(method, path, body=None, headers=None, ctype="application/json"):
             doc = json.loads(raw)
         except ValueError:
             pass
+    # Every answer fits its description in docs/openapi.yaml (binary bodies: their media type).
+    body = doc
+    if isinstance(doc, bytes):  # a text body as text; a binary one (PNG, PDF) as its bytes' text
+        body = doc.decode("utf-8", "replace") if hdrs.get("content-type", "").startswith("text/") else doc.decode("latin-1")
+    why = openapi_check.check(method, path, r.status, hdrs.get("content-type"), body)
+    if why is not None and not (r.status == 404 and "no such path" in why):
+        ok(False, f"the answer to {method} {path} fits docs/openapi.yaml", why)
+    checked[0] += 1
     return r.status, hdrs, doc
 
 
@@ -392,6 +406,8 @@ for r, (path, body, ctype, want) in MATRIX.items():
         if st >= 400:
             good = good and h.get("content-type", "").startswith("application/problem+json")
         ok(good, f"{r} as {col}: {status}", f"got {st} {doc if st >= 400 else ''}")
+
+ok(checked[0] > 100, f"{checked[0]} answers checked against docs/openapi.yaml")
 
 # Every stamp the API made is counted in /metrics (api_ops.c).
 st, h, doc = call("GET", "/metrics")
