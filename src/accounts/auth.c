@@ -7,7 +7,7 @@
  * address ("login:NAME", "addr:ADDRESS"). From the ES_THROTTLE_FREE_LOGIN-th failure of a login
  * (ES_THROTTLE_FREE_ADDR-th of an address: many people may share one) on, the next attempt is taken
  * only after a wait that doubles with each failure, from one second up to ES_THROTTLE_MAX_MS. A
- * success clears the login's count. The counts live in the store, so every server instance on one
+ * success clears the login's count; a day without a failure clears either. The counts live in the store, so every server instance on one
  * database sees them.
  */
 #include <stdio.h>
@@ -19,6 +19,7 @@
 #define ES_THROTTLE_FREE_LOGIN 3u
 #define ES_THROTTLE_FREE_ADDR 10u
 #define ES_THROTTLE_MAX_MS (15 * 60 * 1000)
+#define ES_THROTTLE_FORGET_MS (24LL * 60 * 60 * 1000) /* a day without a failure: the count starts again */
 #define ES_THROTTLE_KEY_MAX 96
 
 static int64_t backoff_ms(uint32_t failures, uint32_t free)
@@ -74,9 +75,14 @@ static ES_RESULT record(eseal_instance *inst, void *ctx)
         uint32_t f = 0;
         int64_t until = 0;
         ES_GUARD(es_from_code(eseal_store_throttle_get(inst->store, keys[i], &f, &until)));
+        /* Failures long past are forgotten: a shared address is not held back for ever by a few
+         * typos spread over months (`until` is the last failure's time, or later by its wait). */
+        if (a->now - until > ES_THROTTLE_FORGET_MS) {
+            f = 0;
+        }
         f = a->failed ? (f < UINT32_MAX ? f + 1 : f) : 0;
         int64_t wait = backoff_ms(f, free[i]);
-        ES_GUARD(es_from_code(eseal_store_throttle_put(inst->store, keys[i], f, wait > 0 ? a->now + wait : 0)));
+        ES_GUARD(es_from_code(eseal_store_throttle_put(inst->store, keys[i], f, a->now + wait)));
     }
     return ES_OK;
 }

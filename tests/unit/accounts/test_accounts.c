@@ -383,6 +383,34 @@ static void test_sessions(void **state)
     eseal_context_free(ctx);
 }
 
+/* A day without a failure forgets the count: the next failure is a first one again. */
+static void test_throttle_forgets(void **state)
+{
+    (void)state;
+    eseal_identity id;
+    int64_t wait = 0;
+    eseal_context *ctx = NULL;
+    assert_int_equal(eseal_context_new(&ctx), ESEAL_OK);
+    clock_ms = eseal_context_now(NULL);
+    assert_int_equal(eseal_context_set_clock(ctx, test_clock, NULL), ESEAL_OK);
+    assert_int_equal(eseal_instance_set_context(inst, ctx), ESEAL_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(eseal_auth_password(inst, &id, "kim", "not-it", "198.51.100.77", &wait), ESEAL_EAUTH);
+    }
+    assert_int_equal(eseal_auth_password(inst, &id, "kim", GOOD_PW, "198.51.100.77", &wait), ESEAL_ERATE);
+    /* an hour later the wait is over, but the count is not: one more failure waits again */
+    clock_ms += 60LL * 60 * 1000;
+    assert_int_equal(eseal_auth_password(inst, &id, "kim", "not-it", "198.51.100.77", &wait), ESEAL_EAUTH);
+    assert_int_equal(eseal_auth_password(inst, &id, "kim", GOOD_PW, "198.51.100.77", &wait), ESEAL_ERATE);
+    assert_true(wait > 1000); /* the 4th failure: two seconds */
+    /* a day and more later: forgotten, one failure is a first one (no wait after it) */
+    clock_ms += 25LL * 60 * 60 * 1000;
+    assert_int_equal(eseal_auth_password(inst, &id, "kim", "not-it", "198.51.100.77", &wait), ESEAL_EAUTH);
+    assert_int_equal(eseal_auth_password(inst, &id, "kim", GOOD_PW, "198.51.100.77", &wait), ESEAL_OK);
+    assert_int_equal(eseal_instance_set_context(inst, NULL), ESEAL_OK);
+    eseal_context_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_password_login),
         cmocka_unit_test(test_sessions),
+        cmocka_unit_test(test_throttle_forgets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
