@@ -2,7 +2,9 @@
 /* The API's frame (api.h): credentials, access, CSRF, the lock, problem+json. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "api.h"
 
@@ -184,6 +186,24 @@ ES_RESULT es_api_no_content(es_api_call *c)
     c->rs->status = 204;
     es_buf_clear(&c->rs->body);
     (void)snprintf(c->rs->content_type, sizeof(c->rs->content_type), ES_CT_JSON);
+    return ES_OK;
+}
+
+/* (api.h) A private directory (0700) for a request's files, under the instance's HOME/tmp (the
+ * server makes it 0700 for uploads), else TMPDIR. */
+ES_RESULT es_api_temp_dir(const es_api_call *c, char *dir, size_t cap)
+{
+    const char *home = eseal_instance_home(c->inst);
+    struct stat st;
+    char base[4096];
+    int b = home != NULL ? snprintf(base, sizeof(base), "%s/tmp", home) : -1;
+    if (b <= 0 || (size_t)b >= sizeof(base) || stat(base, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        const char *tmp = getenv("TMPDIR");
+        (void)snprintf(base, sizeof(base), "%s", tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
+    }
+    int n = snprintf(dir, cap, "%s/eseal-api-XXXXXX", base);
+    ES_ENSURE(n > 0 && (size_t)n < cap, ESEAL_ELIMIT, "api: the temporary folder's path is too long");
+    ES_ENSURE(mkdtemp(dir) != NULL, ESEAL_EIO, "api: cannot make a temporary directory");
     return ES_OK;
 }
 

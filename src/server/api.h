@@ -114,6 +114,9 @@ ES_RESULT es_api_reply(es_api_call *c, int status, json_t *v);
 ES_RESULT es_api_reply_list(es_api_call *c, int rc, json_t *a);
 /* Answers 200 with the bytes [p, p+n) of media type `type`. */
 ES_RESULT es_api_reply_bytes(es_api_call *c, const char *type, const void *p, size_t n);
+/* A private directory (0700, mkdtemp) for a request's files, under the instance's HOME/tmp (else
+ * TMPDIR); the caller removes it and what it wrote there. */
+ES_RESULT es_api_temp_dir(const es_api_call *c, char *dir, size_t cap);
 /* Answers 204 No Content. */
 ES_RESULT es_api_no_content(es_api_call *c);
 /* The caller's principal (for the library's calls). */

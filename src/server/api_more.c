@@ -367,11 +367,8 @@ static ES_RESULT sign(es_api_call *c)
     ES_ENSURE(strlen(ref) < 130, ESEAL_EINVAL, "cert: too long");
     char id[72];
     ES_GUARD(cert_of(c, ref, id, sizeof(id), NULL, 0));
-    const char *tmp = getenv("TMPDIR");
-    char dir[256], in[300];
-    int n = snprintf(dir, sizeof(dir), "%s/eseal-api-XXXXXX", tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
-    ES_ENSURE(n > 0 && (size_t)n < sizeof(dir), ESEAL_ELIMIT, "sign: TMPDIR too long");
-    ES_ENSURE(mkdtemp(dir) != NULL, ESEAL_EIO, "sign: cannot make a temporary directory");
+    char dir[4200], in[4300];
+    ES_GUARD(es_api_temp_dir(c, dir, sizeof(dir)));
     (void)snprintf(in, sizeof(in), "%s/data", dir);
     es_result r = es_file_write_new(in, c->rq->body.ptr, c->rq->body.len, 0600);
     eseal_buf p7s = ESEAL_BUF_INIT;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -183,16 +184,6 @@ static ES_RESULT arg_num(const es_api_call *c, const char *name, double lo, doub
     return ES_OK;
 }
 
-/* A private directory for one stamp's input and output (removed by stamp_dir_remove). */
-static ES_RESULT stamp_dir(char *dir, size_t cap)
-{
-    const char *tmp = getenv("TMPDIR");
-    int n = snprintf(dir, cap, "%s/eseal-api-XXXXXX", tmp != NULL && tmp[0] == '/' ? tmp : "/tmp");
-    ES_ENSURE(n > 0 && (size_t)n < cap, ESEAL_ELIMIT, "stamp: TMPDIR too long");
-    ES_ENSURE(mkdtemp(dir) != NULL, ESEAL_EIO, "stamp: cannot make a temporary directory");
-    return ES_OK;
-}
-
 static void stamp_dir_remove(const char *dir, const char *in, const char *out)
 {
     (void)unlink(in);
@@ -229,8 +220,8 @@ static ES_RESULT stamp(es_api_call *c)
     ES_GUARD(es_from_code(eseal_file_kind_detect(&kind, c->rq->body.ptr, c->rq->body.len, "the body")));
     ES_ENSURE(kind == ESEAL_FILE_PDF || kind == ESEAL_FILE_OFD, ESEAL_EINVAL, "the body is not a PDF or OFD document");
 
-    char dir[256], in[300], out[300];
-    ES_GUARD(stamp_dir(dir, sizeof(dir)));
+    char dir[4200], in[4300], out[4300];
+    ES_GUARD(es_api_temp_dir(c, dir, sizeof(dir)));
     bool ofd = kind == ESEAL_FILE_OFD;
     (void)snprintf(in, sizeof(in), "%s/in.%s", dir, ofd ? "ofd" : "pdf");
     (void)snprintf(out, sizeof(out), "%s/out.%s", dir, ofd ? "ofd" : "pdf");
