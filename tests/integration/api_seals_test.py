@@ -22,8 +22,6 @@ TAP output.
 """
 import base64
 import datetime
-import http.client
-import json
 import os
 import re
 import shutil
@@ -35,7 +33,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import openapi_check  # noqa: E402  (docs/openapi.yaml: every answer is checked against it)
+import api_lib  # noqa: E402  (TAP, the CLI, one exchange checked against docs/openapi.yaml)
+from api_lib import bearer, last_line, ok, problem, sess  # noqa: E402,F401
 
 E = os.path.abspath(sys.argv[1])
 R = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources")
@@ -50,37 +49,12 @@ OWN = ("/api/v1/seals", "/api/v1/certs", "/api/v1/stamp", "/api/v1/registry", "/
 # Routes below those paths that api_more_test.py owns (its matrix covers them).
 MORE_OWN = ("POST /api/v1/certs", "POST /api/v1/certs/{id}/revoke", "POST /api/v1/seals", "POST /api/v1/seals/{esid}/renew")
 
-n = 0
-failed = 0
-
-
-def ok(cond, what, extra=""):
-    global n, failed
-    n += 1
-    if cond:
-        print(f"ok {n} - {what}")
-    else:
-        failed += 1
-        print(f"not ok {n} - {what}" + (f"\n# {extra}" if extra else ""))
-    return cond
-
-
 def run(*args):
-    p = subprocess.run([E, *args], env=ENV, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
-
-
-def last_line(s):
-    lines = [l for l in s.splitlines() if l.strip()]
-    return lines[-1].strip() if lines else ""
+    return api_lib.run(E, ENV, *args)
 
 
 def must(args, what):
-    rc, out, err = run(*args)
-    if not ok(rc == 0, what, err):
-        print("Bail out! " + what)
-        sys.exit(1)
-    return last_line(out)
+    return api_lib.must(E, ENV, args, what)
 
 
 # ---- the instance: two organisations, a certificate and a seal each, users (the CLI) ----
@@ -126,37 +100,8 @@ banner = srv.stdout.readline()
 ok("listening on" in banner, "serve --only api listens", banner)
 
 
-checked = [0]
-
-
 def call(method, path, body=None, headers=None, ctype="application/json"):
-    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-    h = dict(headers or {})
-    data = None
-    if body is not None:
-        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-        if ctype is not None:
-            h["Content-Type"] = ctype
-    c.request(method, path, body=data, headers=h)
-    r = c.getresponse()
-    raw = r.read()
-    hdrs = {k.lower(): v for k, v in r.getheaders()}
-    c.close()
-    doc = raw
-    if hdrs.get("content-type", "").startswith(("application/json", "application/problem+json")) and raw:
-        try:
-            doc = json.loads(raw)
-        except ValueError:
-            pass
-    # Every answer fits its description in docs/openapi.yaml (binary bodies: their media type).
-    body = doc
-    if isinstance(doc, bytes):  # a text body as text; a binary one (PNG, PDF) as its bytes' text
-        body = doc.decode("utf-8", "replace") if hdrs.get("content-type", "").startswith("text/") else doc.decode("latin-1")
-    why = openapi_check.check(method, path, r.status, hdrs.get("content-type"), body)
-    if why is not None and not (r.status == 404 and "no such path" in why):
-        ok(False, f"the answer to {method} {path} fits docs/openapi.yaml", why)
-    checked[0] += 1
-    return r.status, hdrs, doc
+    return api_lib.call(PORT, method, path, body, headers, ctype)
 
 
 def login(user):
@@ -166,11 +111,6 @@ def login(user):
         print("Bail out! login")
         sys.exit(1)
     return {"Cookie": f"eseal_session={m.group(1)}", "X-CSRF-Token": doc["csrf"]}
-
-
-def problem(st, h, doc, status, code):
-    return (st == status and h.get("content-type", "").startswith("application/problem+json")
-            and isinstance(doc, dict) and doc.get("code") == code)
 
 
 S = {u: login(u) for u in USERS}
@@ -407,7 +347,7 @@ for r, (path, body, ctype, want) in MATRIX.items():
             good = good and h.get("content-type", "").startswith("application/problem+json")
         ok(good, f"{r} as {col}: {status}", f"got {st} {doc if st >= 400 else ''}")
 
-ok(checked[0] > 100, f"{checked[0]} answers checked against docs/openapi.yaml")
+ok(api_lib.checked() > 100, f"{api_lib.checked()} answers checked against docs/openapi.yaml")
 
 # Every stamp the API made is counted in /metrics (api_ops.c).
 st, h, doc = call("GET", "/metrics")
@@ -423,5 +363,4 @@ except subprocess.TimeoutExpired:
     srv.kill()
     ok(False, "serve stops on SIGTERM")
 shutil.rmtree(T, ignore_errors=True)
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+api_lib.finish()

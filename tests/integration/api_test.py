@@ -20,7 +20,6 @@ then `eseal serve --only api` and, with Python's http.client:
     each cell's expected status in MATRIX below; a route without a row fails the test.
 TAP output.
 """
-import http.client
 import json
 import os
 import re
@@ -33,7 +32,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import openapi_check  # noqa: E402  (docs/openapi.yaml: every answer is checked against it)
+import api_lib  # noqa: E402  (TAP, the CLI, one exchange checked against docs/openapi.yaml)
+from api_lib import bearer, last_line, ok, problem, sess  # noqa: E402,F401
 
 E = os.path.abspath(sys.argv[1])
 T = tempfile.mkdtemp(prefix="eseal-api-")
@@ -41,29 +41,8 @@ HOME = os.path.join(T, "home")
 ENV = dict(os.environ, ESEAL_HOME=HOME, ESEAL_PASSPHRASE="api-test-pass", ESEAL_PW_PARAMS="1,8192,1")
 PW = "Correct-Horse-Battery-9071"
 
-n = 0
-failed = 0
-
-
-def ok(cond, what, extra=""):
-    global n, failed
-    n += 1
-    if cond:
-        print(f"ok {n} - {what}")
-    else:
-        failed += 1
-        print(f"not ok {n} - {what}" + (f"\n# {extra}" if extra else ""))
-    return cond
-
-
 def run(*args, stdin=None):
-    p = subprocess.run([E, *args], env=ENV, input=stdin, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
-
-
-def last_line(s):
-    lines = [l for l in s.splitlines() if l.strip()]
-    return lines[-1].strip() if lines else ""
+    return api_lib.run(E, ENV, *args, stdin=stdin)
 
 
 def pwfile(name, text):
@@ -121,33 +100,8 @@ banner = srv.stdout.readline()
 ok("listening on" in banner, "serve --only api listens", banner)
 
 
-checked = [0]
-
-
 def call(method, path, body=None, headers=None, ctype="application/json"):
-    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=20)
-    h = dict(headers or {})
-    data = None
-    if body is not None:
-        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-        if ctype is not None:
-            h["Content-Type"] = ctype
-    c.request(method, path, body=data, headers=h)
-    r = c.getresponse()
-    raw = r.read()
-    hdrs = {k.lower(): v for k, v in r.getheaders()}
-    c.close()
-    try:
-        doc = json.loads(raw) if raw else None
-    except ValueError:
-        doc = raw
-    # Every answer fits its description in docs/openapi.yaml (a path no route has is the router's 404).
-    body = doc.decode("utf-8", "replace") if isinstance(doc, bytes) else doc
-    why = openapi_check.check(method, path, r.status, hdrs.get("content-type"), body)
-    if why is not None and not (r.status == 404 and "no such path" in why):
-        ok(False, f"the answer to {method} {path} fits docs/openapi.yaml", why)
-    checked[0] += 1
-    return r.status, hdrs, doc
+    return api_lib.call(PORT, method, path, body, headers, ctype)
 
 
 def login(user, password=PW, addr=None):
@@ -157,22 +111,6 @@ def login(user, password=PW, addr=None):
     if m:
         cookie = m.group(1)
     return st, h, doc, cookie
-
-
-def sess(cookie, csrf=None):
-    h = {"Cookie": f"eseal_session={cookie}"}
-    if csrf is not None:
-        h["X-CSRF-Token"] = csrf
-    return h
-
-
-def bearer(tok):
-    return {"Authorization": f"Bearer {tok}"}
-
-
-def problem(st, h, doc, status, code):
-    return (st == status and h.get("content-type", "").startswith("application/problem+json")
-            and isinstance(doc, dict) and doc.get("code") == code and doc.get("status") == status)
 
 
 # ---- login and sessions ----
@@ -379,7 +317,7 @@ for r, (path, body, want) in MATRIX.items():
         ok(good, f"{r} as {col}: {status}", f"got {st} {doc}")
         # A login as anon/padmin...: the cookie of that new session is not used further.
 
-ok(checked[0] > 100, f"{checked[0]} answers checked against docs/openapi.yaml")
+ok(api_lib.checked() > 100, f"{api_lib.checked()} answers checked against docs/openapi.yaml")
 
 srv.send_signal(signal.SIGTERM)
 try:
@@ -389,5 +327,4 @@ except subprocess.TimeoutExpired:
     srv.kill()
     ok(False, "serve stops on SIGTERM")
 shutil.rmtree(T, ignore_errors=True)
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+api_lib.finish()

@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What the real-HTTP tests of the API share (api_test.py, api_seals_test.py, api_more_test.py):
+TAP output, running the CLI, a free port, one HTTP exchange whose answer is checked against
+docs/openapi.yaml (openapi_check.py), and the shapes of problem+json and credentials.
+"""
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openapi_check  # noqa: E402
+
+_tap = {"n": 0, "failed": 0, "checked": 0}
+
+
+def ok(cond, what, extra=""):
+    """One TAP line; the condition is returned."""
+    _tap["n"] += 1
+    if cond:
+        print(f"ok {_tap['n']} - {what}")
+    else:
+        _tap["failed"] += 1
+        print(f"not ok {_tap['n']} - {what}" + (f"\n# {extra}" if extra else ""))
+    return cond
+
+
+def checked():
+    """How many answers were checked against docs/openapi.yaml."""
+    return _tap["checked"]
+
+
+def finish():
+    """The plan line, and the exit status: 1 when anything failed."""
+    print(f"1..{_tap['n']}")
+    sys.exit(1 if _tap["failed"] else 0)
+
+
+def run(e, env, *args, stdin=None):
+    p = subprocess.run([e, *args], env=env, input=stdin, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def last_line(s):
+    lines = [l for l in s.splitlines() if l.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def must(e, env, args, what):
+    """Runs the CLI; its last line, or a bail-out when it fails."""
+    rc, out, err = run(e, env, *args)
+    if not ok(rc == 0, what, err):
+        print("Bail out! " + what)
+        sys.exit(1)
+    return last_line(out)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def call(port, method, path, body=None, headers=None, ctype="application/json", timeout=60):
+    """One request; (status, headers in lower case, body: JSON when it is JSON, else bytes, None when
+    empty). The answer is checked against docs/openapi.yaml (a not-ok line when it does not fit; a
+    path no route has is the router's 404)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    h = dict(headers or {})
+    data = None
+    if body is not None:
+        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        if ctype is not None:
+            h["Content-Type"] = ctype
+    c.request(method, path, body=data, headers=h)
+    r = c.getresponse()
+    raw = r.read()
+    hdrs = {k.lower(): v for k, v in r.getheaders()}
+    c.close()
+    doc = raw if raw else None
+    if raw and hdrs.get("content-type", "").startswith(("application/json", "application/problem+json")):
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            pass
+    text = doc
+    if isinstance(doc, bytes):  # text as text; a binary body (PNG, PDF) as its bytes' text
+        text = doc.decode("utf-8", "replace") if hdrs.get("content-type", "").startswith("text/") else doc.decode("latin-1")
+    why = openapi_check.check(method, path, r.status, hdrs.get("content-type"), text)
+    if why is not None and not (r.status == 404 and "no such path" in why):
+        ok(False, f"the answer to {method} {path} fits docs/openapi.yaml", why)
+    _tap["checked"] += 1
+    return r.status, hdrs, doc
+
+
+def problem(st, h, doc, status, code):
+    """An RFC 9457 answer of that status and stable code."""
+    return (st == status and h.get("content-type", "").startswith("application/problem+json")
+            and isinstance(doc, dict) and doc.get("code") == code and doc.get("status") == status)
+
+
+def sess(cookie, csrf=None):
+    h = {"Cookie": f"eseal_session={cookie}"}
+    if csrf is not None:
+        h["X-CSRF-Token"] = csrf
+    return h
+
+
+def bearer(tok):
+    return {"Authorization": f"Bearer {tok}"}
