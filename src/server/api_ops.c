@@ -38,6 +38,9 @@ struct es_ops {
     const es_router *router;
     FILE *log;
     pthread_mutex_t lock; /* the tables and the log's lines */
+    /* Until when a passed key check holds for /readyz (a check opens a key file: a public route
+     * must not make every request pay for that). Under `lock`. */
+    int64_t keys_ok_until_ms;
     counter counters[MAX_COUNTERS];
     size_t ncounters;
     uint64_t dropped; /* requests past MAX_COUNTERS pairs: counted nowhere but here */
@@ -60,6 +63,9 @@ static int healthz(void *ctx, const es_http_request *rq, const es_route_match *m
     (void)m;
     return es_server_reply(rs, 200, ES_CT_TEXT, "ok\n", 3);
 }
+
+/* How long a passed key check answers for /readyz. */
+#define ES_OPS_KEYS_RECHECK_MS 30000
 
 /* What readyz and metrics ask of the instance, under the API's lock. */
 typedef struct {
@@ -91,9 +97,19 @@ static int readyz(void *ctx, const es_http_request *rq, const es_route_match *m,
     (void)rq;
     (void)m;
     es_ops *o = ctx;
-    probe p = {o->inst, 0, true, NULL};
+    int64_t now = eseal_context_now(NULL);
+    (void)pthread_mutex_lock(&o->lock);
+    bool keys = now >= o->keys_ok_until_ms;
+    (void)pthread_mutex_unlock(&o->lock);
+    /* The store is asked every time; the keys at most every ES_OPS_KEYS_RECHECK_MS. */
+    probe p = {o->inst, 0, keys, NULL};
     int rc = es_api_locked(o->api, probe_run, &p);
     const char *why = p.why;
+    if (rc == ESEAL_OK && keys) {
+        (void)pthread_mutex_lock(&o->lock);
+        o->keys_ok_until_ms = now + ES_OPS_KEYS_RECHECK_MS;
+        (void)pthread_mutex_unlock(&o->lock);
+    }
     if (rc != ESEAL_OK) {
         eseal_error_clear();
         return es_code(es_api_problem(rs, 503, "UNAVAILABLE", why));
