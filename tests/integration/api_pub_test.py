@@ -18,6 +18,7 @@ then `eseal serve --only api --max-upload 24000000 --access-log FILE` and, with 
     as Bearer and the session cookie never in it.
 Every answer is checked against docs/openapi.yaml (openapi_check.py). TAP output.
 """
+import atexit
 import http.client
 import json
 import os
@@ -109,10 +110,24 @@ def free_port():
     return p
 
 
+STARTED = []
+
+
+def _kill_left():  # whatever happens, no server of this test is left running
+    for p in STARTED:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+atexit.register(_kill_left)
+
+
 def start(extra, env=None):
     port = free_port()
     p = subprocess.Popen([E, "serve", "--listen", f"127.0.0.1:{port}", "--only", "api", *extra], env=env or ENV,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    STARTED.append(p)
     banner = p.stdout.readline()
     return p, port, banner
 
