@@ -122,6 +122,11 @@ ES_RESULT es_api_no_content(es_api_call *c);
 /* The caller's principal (for the library's calls). */
 static inline const eseal_principal *es_api_who(const es_api_call *c) { return &c->id.who; }
 
+/* The JSON of a seal and of a certificate record with its organisation's id (api_seals.c; the
+ * answers of every route that returns one). NULL when out of memory. */
+json_t *es_api_seal_json(const eseal_seal_record *s, const char *org);
+json_t *es_api_cert_json(const eseal_cert_record *r, const char *org);
+
 /* The route tables, one per file (listed in api.c's `tables`). */
 extern const es_api_route es_api_accounts_routes[]; /* api_accounts.c */
 extern const size_t es_api_accounts_route_count;

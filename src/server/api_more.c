@@ -24,30 +24,6 @@
 /* A seal's validity asked for in days. */
 #define ES_API_SEAL_DAYS_MAX 3650
 
-/* ---- JSON of the records: as api_seals.c writes them (its seal_json and cert_json are its own) -- */
-
-static json_t *seal_json(const eseal_seal_record *s, const char *org)
-{
-    return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "esid", s->esid,
-                     "name", s->name != NULL ? s->name : "", "owner", es_api_str_or_null(s->owner), "organisation",
-                     es_api_str_or_null(org), "state", s->state, "type", eseal_seal_type_name(s->type), "certificates",
-                     es_api_list(s->cert_ids), "generation", (json_int_t)s->generation, "previous",
-                     es_api_str_or_null(s->prev_esid), "next", es_api_str_or_null(s->next_esid), "created",
-                     es_api_time(s->created_ms), "valid_from", es_api_time(s->valid_from_ms), "valid_to",
-                     es_api_time(s->valid_to_ms), "updated", es_api_time(s->updated_ms), "sha256",
-                     s->sha256 != NULL ? s->sha256 : "");
-}
-
-static json_t *cert_json(const eseal_cert_record *r, const char *org)
-{
-    return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "id", r->id, "role",
-                     r->role, "hierarchy", es_api_str_or_null(r->hierarchy), "alg", r->alg, "subject", r->subject, "serial",
-                     r->serial, "issuer", es_api_str_or_null(r->issuer_id), "fingerprint", r->fingerprint, "organisation",
-                     es_api_str_or_null(org), "not_before", es_api_time(r->not_before_ms), "not_after",
-                     es_api_time(r->not_after_ms), "created", es_api_time(r->created_ms), "revoked",
-                     es_api_time(r->revoked_ms), "pem", r->pem);
-}
-
 /* ---- the instance ----------------------------------------------------------------------------- */
 
 static bool platform_role(const char *role)
@@ -181,7 +157,7 @@ static ES_RESULT reply_cert(es_api_call *c, int status, const char *id)
     char org[ESEAL_OWNER_ORG_MAX + 1];
     eseal_cert_record rec;
     ES_GUARD(es_from_code(eseal_instance_cert_read(c->inst, es_api_who(c), &rec, id, org)));
-    es_result r = es_api_reply(c, status, cert_json(&rec, org));
+    es_result r = es_api_reply(c, status, es_api_cert_json(&rec, org));
     eseal_cert_record_dispose(&rec);
     return r;
 }
@@ -228,7 +204,7 @@ static ES_RESULT certs_issue(es_api_call *c)
     }
     json_decref(b);
     ES_GUARD(r);
-    r = es_api_reply(c, 201, cert_json(&rec, org.id));
+    r = es_api_reply(c, 201, es_api_cert_json(&rec, org.id));
     eseal_cert_record_dispose(&rec);
     return r;
 }
@@ -276,7 +252,7 @@ static ES_RESULT reply_seal(es_api_call *c, int status, eseal_seal_record *rec)
     char org[ESEAL_OWNER_ORG_MAX + 1];
     es_result r = es_from_code(eseal_instance_seal_org(c->inst, org, rec));
     if (es_ok(r)) {
-        r = es_api_reply(c, status, seal_json(rec, org));
+        r = es_api_reply(c, status, es_api_seal_json(rec, org));
     }
     eseal_seal_record_dispose(rec);
     return r;

@@ -27,7 +27,7 @@
 
 /* ---- JSON of the records ---------------------------------------------------------------------- */
 
-static json_t *seal_json(const eseal_seal_record *s, const char *org)
+json_t *es_api_seal_json(const eseal_seal_record *s, const char *org)
 {
     return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "esid", s->esid,
                      "name", s->name != NULL ? s->name : "", "owner", es_api_str_or_null(s->owner), "organisation",
@@ -39,7 +39,7 @@ static json_t *seal_json(const eseal_seal_record *s, const char *org)
                      s->sha256 != NULL ? s->sha256 : "");
 }
 
-static json_t *cert_json(const eseal_cert_record *r, const char *org)
+json_t *es_api_cert_json(const eseal_cert_record *r, const char *org)
 {
     return json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "id", r->id, "role",
                      r->role, "hierarchy", es_api_str_or_null(r->hierarchy), "alg", r->alg, "subject", r->subject,
@@ -67,7 +67,7 @@ static json_t *entry_json(uint64_t index, const eseal_audit_entry *e, const char
 
 static int add_seal(const eseal_seal_record *s, const char *org, void *ctx)
 {
-    return json_array_append_new(ctx, seal_json(s, org)) == 0 ? 0 : ESEAL_ENOMEM;
+    return json_array_append_new(ctx, es_api_seal_json(s, org)) == 0 ? 0 : ESEAL_ENOMEM;
 }
 
 static ES_RESULT seals_list(es_api_call *c)
@@ -89,7 +89,7 @@ static ES_RESULT seals_get(es_api_call *c)
     char esid[128], org[ESEAL_OWNER_ORG_MAX + 1];
     eseal_seal_record rec;
     ES_GUARD(seal_of(c, esid, sizeof(esid), &rec, org));
-    es_result r = es_api_reply(c, 200, seal_json(&rec, org));
+    es_result r = es_api_reply(c, 200, es_api_seal_json(&rec, org));
     eseal_seal_record_dispose(&rec);
     return r;
 }
@@ -113,7 +113,7 @@ static ES_RESULT seals_transition(es_api_call *c, eseal_seal_action action)
     char org[ESEAL_OWNER_ORG_MAX + 1];
     r = es_from_code(eseal_instance_seal_org(c->inst, org, &rec));
     if (es_ok(r)) {
-        r = es_api_reply(c, 200, seal_json(&rec, org));
+        r = es_api_reply(c, 200, es_api_seal_json(&rec, org));
     }
     eseal_seal_record_dispose(&rec);
     return r;
@@ -145,7 +145,7 @@ static ES_RESULT seals_svg(es_api_call *c) { return seals_imprint(c, ESEAL_IMPRI
 
 static int add_cert(const eseal_cert_record *r, const char *org, void *ctx)
 {
-    return json_array_append_new(ctx, cert_json(r, org)) == 0 ? 0 : ESEAL_ENOMEM;
+    return json_array_append_new(ctx, es_api_cert_json(r, org)) == 0 ? 0 : ESEAL_ENOMEM;
 }
 
 static ES_RESULT certs_list(es_api_call *c)
@@ -161,7 +161,7 @@ static ES_RESULT certs_get(es_api_call *c)
     ES_GUARD(es_api_segment(c, ref, sizeof(ref)));
     eseal_cert_record rec;
     ES_GUARD(es_from_code(eseal_instance_cert_read(c->inst, es_api_who(c), &rec, ref, org)));
-    es_result r = es_api_reply(c, 200, cert_json(&rec, org));
+    es_result r = es_api_reply(c, 200, es_api_cert_json(&rec, org));
     eseal_cert_record_dispose(&rec);
     return r;
 }
