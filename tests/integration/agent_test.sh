@@ -119,7 +119,9 @@ PYEOF
     chmod o-x "$T" "$H"
     expect 0 "the agent still serves its own user after the refusal" -- nopass sign "$T/doc.txt" --cert "$id" -o "$T/doc3.p7s"
     # The other way round: an agent of uid 65534 on its own instance is not taken by root's command
-    # (the client checks the agent's uid), which falls back to the passphrase.
+    # (the client checks the agent's uid), which falls back to the passphrase. Only when uid 65534
+    # may run this build (a tree under a 0700 folder, such as `mktemp -d`'s, is closed to it).
+    if setpriv --reuid=65534 --regid=65534 --clear-groups env "$E" version >/dev/null 2>&1; then
     O=$T/other
     mkdir -m 0700 "$O" && chown 65534:65534 "$O"
     chmod o+x "$T"
@@ -134,6 +136,10 @@ PYEOF
     has "$O/i/agent.log" "refused a connection from uid 0" "and that agent refused root"
     expect 0 "its own user stops it" -- as_nobody agent stop
     chmod o-x "$T"
+    else
+        chmod o-x "$T"
+        skip "an agent of another uid: uid 65534 cannot run $E (a folder above it is closed to others)"
+    fi
 else
     skip "the refusal of another uid: not root, cannot become uid 65534"
 fi
