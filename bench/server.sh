@@ -4,6 +4,8 @@
 # HTTP/1.1 keep-alive connections, beside the CLI run in a loop on the same documents, in one run,
 # interleaved, N repetitions, medians:
 #   verify  POST /api/v1/verify of a stamped 1 MB PDF   vs `eseal verify FILE` in a loop
+#   verify_sha256  the same with ?digests=sha256         vs `eseal verify --digests sha256 FILE`
+#           (the report without the document's SM3: issue 19's note, docs/performance.md)
 #   stamp   POST /api/v1/stamp of the 1 MB PDF (a token) vs `eseal stamp` in a loop (passphrase in
 #           the environment: each command derives the key-encryption key; no agent)
 # Prints requests/s, p50 and p99 latency (wrk --latency), the CLI's documents/s, and the ratio
@@ -88,6 +90,8 @@ n, start = 0, time.monotonic()
 while time.monotonic() - start < secs:
     if kind == "verify":
         cmd = [e, "verify", t + "/stamped.pdf"]
+    elif kind == "verify_sha256":
+        cmd = [e, "verify", t + "/stamped.pdf", "--digests", "sha256"]
     else:
         cmd = [e, "stamp", t + "/in.pdf", "-o", t + "/cli-out.pdf", "--seal", seal]
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
@@ -100,6 +104,8 @@ PY
 for i in $(seq "$N"); do
     echo "verify_api $(api /api/v1/verify "$T/stamped.pdf" '')" >>"$T/rows"
     echo "verify_cli $(cli verify)" >>"$T/rows"
+    echo "verify_sha256_api $(api '/api/v1/verify?digests=sha256' "$T/stamped.pdf" '')" >>"$T/rows"
+    echo "verify_sha256_cli $(cli verify_sha256)" >>"$T/rows"
     if [ $STAMP_ROUTE = 1 ]; then
         echo "stamp_api $(api "/api/v1/stamp?seal=$SEAL&page=1" "$T/in.pdf" "Bearer $TOKEN")" >>"$T/rows"
         echo "stamp_cli $(cli stamp)" >>"$T/rows"
@@ -117,7 +123,7 @@ def med(k, i):
     return statistics.median(v) if v else float("nan")
 print("| route | API req/s | p50 | p99 | API errors | CLI docs/s | API / CLI |")
 print("|---|---|---|---|---|---|---|")
-for k in ("verify", "stamp"):
+for k in ("verify", "verify_sha256", "stamp"):
     if k + "_api" not in rows:
         continue
     a, c = med(k + "_api", 0), med(k + "_cli", 0)

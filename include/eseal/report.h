@@ -45,6 +45,12 @@ typedef enum {
 #define ESEAL_DOCUMENT_SHA256 1u
 #define ESEAL_DOCUMENT_SM3 2u
 #define ESEAL_DOCUMENT_DIGESTS_ALL (ESEAL_DOCUMENT_SHA256 | ESEAL_DOCUMENT_SM3)
+/*
+ * The bits of a list as people write it: "sha256", "sm3", or both comma-separated (in either
+ * order, each at most once; `eseal verify --digests LIST`, `POST /api/v1/verify?digests=LIST`).
+ * ESEAL_EINVAL for anything else, an empty item included.
+ */
+ESEAL_EXTERN(int) eseal_document_digests_parse(unsigned int *out, const char *list);
 /* The rules a verdict follows ("policy" in the document's data): docs/verify-report.md, "Validation policy". */
 #define ESEAL_VALIDATION_POLICY_NAME "eseal-validation"
 #define ESEAL_VALIDATION_POLICY_VERSION "1"

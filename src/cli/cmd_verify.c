@@ -21,21 +21,10 @@ static int parse_digests(cli_args *a, unsigned int *out, unsigned int dflt)
     if (v == NULL) {
         return CLI_OK;
     }
-    *out = 0;
-    for (const char *p = v;; p++) { /* every item named: no empty one before, between or after commas */
-        size_t n = strcspn(p, ",");
-        if (n == 6 && strncmp(p, "sha256", 6) == 0) {
-            *out |= ESEAL_DOCUMENT_SHA256;
-        } else if (n == 3 && strncmp(p, "sm3", 3) == 0) {
-            *out |= ESEAL_DOCUMENT_SM3;
-        } else {
-            return cli_usage_error(&cli_cmd_verify, "--digests takes sha256, sm3 or sha256,sm3, not '%s'", v);
-        }
-        p += n;
-        if (*p == '\0') {
-            return CLI_OK;
-        }
+    if (eseal_document_digests_parse(out, v) != ESEAL_OK) {
+        return cli_usage_error(&cli_cmd_verify, "--digests takes sha256, sm3 or sha256,sm3, not '%s'", v);
     }
+    return CLI_OK;
 }
 
 /* The file verified: a mapping, or a buffer read whole. */

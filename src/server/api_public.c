@@ -5,7 +5,8 @@
  *
  *   POST /api/v1/verify        the document itself (PDF or OFD, spooled to HOME/tmp and mapped):
  *                              the report `eseal verify --json` prints for it, 200 whatever the
- *                              verdict; 400 BAD_INPUT for a body that is neither
+ *                              verdict; 400 BAD_INPUT for a body that is neither. ?digests=LIST
+ *                              as `--digests LIST` (sha256, sm3 or both: the document's digests)
  *   GET  /api/v1/stamps/{serial}  what a stamp's QR code points to: its seal, owner, time and how it
  *                              is proven, the document's digest, the seal's state, its log entry
  *                              (eseal_instance_stamp_find: public by design); 404 for an unknown
@@ -27,6 +28,11 @@ static ES_RESULT verify(es_api_call *c)
     ES_GUARD(es_from_code(eseal_file_kind_detect(&kind, doc.ptr, doc.len, "the body")));
     ES_ENSURE(kind == ESEAL_FILE_PDF || kind == ESEAL_FILE_OFD, ESEAL_EMALFORMED, "the body is not a PDF or OFD file");
     eseal_verify_request q = ESEAL_VERIFY_REQUEST_INIT;
+    /* ?digests=sha256 | sm3 | sha256,sm3: the document digests the report carries (--digests) */
+    const char *digests = es_http_arg(c->rq, "digests");
+    if (digests != NULL) {
+        ES_GUARD(es_from_code(eseal_document_digests_parse(&q.document_digests, digests)));
+    }
     eseal_report *rep = NULL;
     int rc = kind == ESEAL_FILE_PDF ? eseal_instance_verify_pdf(c->inst, &rep, doc.ptr, doc.len, &q)
                                     : eseal_instance_verify_ofd(c->inst, &rep, doc.ptr, doc.len, &q);

@@ -736,6 +736,29 @@ ES_RESULT es_document_digests(unsigned int *out, unsigned int asked)
     return ES_OK;
 }
 
+int eseal_document_digests_parse(unsigned int *out, const char *list)
+{
+    if (out == NULL || list == NULL) {
+        ES_BAIL_ARG("out == NULL || list == NULL");
+    }
+    *out = 0;
+    for (const char *p = list;; p++) { /* every item named: no empty one before, between or after commas */
+        size_t n = strcspn(p, ",");
+        unsigned int bit = n == 6 && strncmp(p, "sha256", 6) == 0 ? ESEAL_DOCUMENT_SHA256
+                           : n == 3 && strncmp(p, "sm3", 3) == 0  ? ESEAL_DOCUMENT_SM3
+                                                                  : 0;
+        if (bit == 0 || (*out & bit) != 0) {
+            *out = 0;
+            ES_BAIL_INT(ESEAL_EINVAL, "digests: sha256, sm3 or sha256,sm3, not '%.40s'", list);
+        }
+        *out |= bit;
+        p += n;
+        if (*p == '\0') {
+            return ESEAL_OK;
+        }
+    }
+}
+
 ES_RESULT es_report_signature_init(eseal_report *sig)
 {
     static const char *const paths[] = {

@@ -19,6 +19,7 @@ then `eseal serve --only api --max-upload 24000000 --access-log FILE` and, with 
 Every answer is checked against docs/openapi.yaml (openapi_check.py). TAP output.
 """
 import atexit
+import hashlib
 import http.client
 import json
 import os
@@ -331,7 +332,6 @@ ok(st == 200 and isinstance(doc, dict) and doc.get("serial") == PDF_SERIAL, f"GE
    f"{st} {raw[:300]}")
 if isinstance(doc, dict) and st == 200:
     with open(os.path.join(T, "s.pdf"), "rb") as f:
-        import hashlib
         digest = hashlib.sha256(f.read()).hexdigest()
     ok(doc["seal"] == {"esid": SEAL, "name": "Public Route Seal"}, "its seal: the esID and name", str(doc["seal"]))
     ok(doc["organisation"] == "Public Route Ltd", "its organisation: the seal's owner", doc["organisation"])
@@ -382,6 +382,28 @@ st, h, doc, raw = call("GET", "/nothing-here")
 st, h, doc, raw = call("GET", "/metrics")
 ok(metric(raw.decode(), "eseal_http_requests_total", {"route": "-", "status": "404"}) == 1,
    "a path no route has is counted under route \"-\"", raw.decode())
+
+# ---- POST /verify?digests= (after the counts above): `eseal verify --digests` ----
+with open(os.path.join(T, "s.pdf"), "rb") as f:
+    sdata = f.read()
+want_sha = hashlib.sha256(sdata).hexdigest()
+for q, sha, sm3_null in (("sha256", want_sha, True), ("sm3", None, False), ("sm3,sha256", want_sha, False)):
+    st, h, doc, raw = call("POST", f"/api/v1/verify?digests={q}", sdata, ctype="application/pdf")
+    d = doc.get("document", {}) if isinstance(doc, dict) else {}
+    ok(st == 200 and doc.get("verdict") == "VALID" and d.get("sha256") == sha and (d.get("sm3") is None) == sm3_null,
+       f"verify?digests={q}: VALID, document.sha256 {'the file' if sha else 'null'}, "
+       f"document.sm3 {'null' if sm3_null else 'present'}", f"{st} {json.dumps(d)[:300]}")
+    rc, out, err = run("verify", os.path.join(T, "s.pdf"), "--json", "--digests", q)
+    try:
+        cli = json.loads(out)
+    except ValueError:
+        cli = None
+    ok(cli is not None and strip_time(doc) == strip_time(cli), f"verify?digests={q} is `eseal verify --digests {q}`",
+       json.dumps(doc)[:200] + " vs " + out[:200])
+for q in ("md5", "sha256,sha256", "", "sha256,"):
+    st, h, doc, raw = call("POST", f"/api/v1/verify?digests={q}", sdata, ctype="application/pdf")
+    ok(problem(st, h, doc, 400, "BAD_INPUT") and "digests" in doc.get("detail", ""),
+       f"verify?digests={q!r}: 400 BAD_INPUT naming the parameter", f"{st} {raw[:300]}")
 
 # ---- request ids and the access log ----
 st, h, doc, raw = call("GET", "/healthz", headers={"X-Request-Id": "trace-42.a_b"})

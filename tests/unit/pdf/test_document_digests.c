@@ -151,12 +151,41 @@ static void ofd_digests(void **state)
     eseal_buf_dispose(&ofd);
 }
 
+/* eseal_document_digests_parse: the lists people write (--digests, ?digests=) and what is refused. */
+static void parse_lists(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *list;
+        unsigned int bits;
+    } good[] = {{"sha256", ESEAL_DOCUMENT_SHA256},
+                {"sm3", ESEAL_DOCUMENT_SM3},
+                {"sha256,sm3", ESEAL_DOCUMENT_DIGESTS_ALL},
+                {"sm3,sha256", ESEAL_DOCUMENT_DIGESTS_ALL}};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        unsigned int bits = 99;
+        assert_int_equal(eseal_document_digests_parse(&bits, good[i].list), ESEAL_OK);
+        assert_int_equal(bits, good[i].bits);
+    }
+    static const char *const bad[] = {"", ",", "sha256,", ",sm3", "sha256,,sm3", "sha256,sha256", "SHA256",
+                                      "sha", "sm3 ", "sha256;sm3", "md5", "sm3,sha256,sm3"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        unsigned int bits = 99;
+        assert_int_equal(eseal_document_digests_parse(&bits, bad[i]), ESEAL_EINVAL);
+        assert_int_equal(bits, 0);
+    }
+    unsigned int bits = 0;
+    assert_int_equal(eseal_document_digests_parse(&bits, NULL), ESEAL_EINVAL);
+    assert_int_equal(eseal_document_digests_parse(NULL, "sm3"), ESEAL_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(pdf_digests, setup, teardown),
         cmocka_unit_test_setup_teardown(cms_digests, setup, teardown),
         cmocka_unit_test_setup_teardown(ofd_digests, setup, teardown),
+        cmocka_unit_test(parse_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
