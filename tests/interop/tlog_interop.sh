@@ -167,10 +167,20 @@ ESEAL_PASSPHRASE=witness-pass-1 "$E" witness init --home "$W" --name witness.tes
 wkey=$("$E" witness key --home "$W")
 check "the witness trusts the platform's log" "$E" witness add-log --home "$W" --origin "$(echo "$vkey" | cut -d+ -f1)" \
     --vkey "$vkey"
+# wait_listening: until the witness server says it listens (its start unlocks its key: seconds on a
+# loaded machine), at most 60 s; a server that died or never listens is a failure, said once.
+wait_listening() {
+    for _ in $(seq 200); do
+        grep -q listening "$T/wserve.out" 2>/dev/null && return 0
+        kill -0 "$WSRV" 2>/dev/null || break
+        sleep 0.3
+    done
+    notok "the witness server did not start listening: $(head -c 300 "$T/wserve.out")"
+}
 wport=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")
 ESEAL_PASSPHRASE=witness-pass-1 "$E" witness serve --home "$W" --listen "127.0.0.1:$wport" >"$T/wserve.out" 2>&1 &
 WSRV=$!
-for i in 1 2 3 4 5 6 7 8 9 10; do grep -q listening "$T/wserve.out" 2>/dev/null && break; sleep 0.3; done
+wait_listening
 cp "$ESEAL_HOME/eseal.conf" "$T/conf.orig"
 printf 'log_witness = witness.test %s http://127.0.0.1:%s\nlog_witness_quorum = 1\n' "$wkey" "$wport" \
     >>"$ESEAL_HOME/eseal.conf"
@@ -191,7 +201,7 @@ check "  ... and is valid without a quorum" "$E" log verify-receipt "$T/s6.recei
 refuse "log publish reports the missing quorum" "$E" log publish
 ESEAL_PASSPHRASE=witness-pass-1 "$E" witness serve --home "$W" --listen "127.0.0.1:$wport" >"$T/wserve.out" 2>&1 &
 WSRV=$!
-for i in 1 2 3 4 5 6 7 8 9 10; do grep -q listening "$T/wserve.out" 2>/dev/null && break; sleep 0.3; done
+wait_listening
 check "with the witness back, log publish gets the newest checkpoint cosigned" "$E" log publish
 idx6=$(sed -n 's/^index //p' "$T/s6.receipt")
 "$E" log receipt --index "$idx6" >"$T/s6b.receipt"
