@@ -126,7 +126,7 @@ idx1=$(sed -n 's/^index //p' "$T/s1.receipt")
 port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")
 "$E" log serve --listen "127.0.0.1:$port" >"$T/serve.out" 2>&1 &
 SRV=$!
-for i in 1 2 3 4 5 6 7 8 9 10; do curl -s "http://127.0.0.1:$port/checkpoint" >/dev/null 2>&1 && break; sleep 0.3; done
+for _ in $(seq 200); do curl -s "http://127.0.0.1:$port/checkpoint" >/dev/null 2>&1 && break; kill -0 "$SRV" 2>/dev/null || break; sleep 0.3; done
 curl -s "http://127.0.0.1:$port/checkpoint" >"$T/h.ckpt"
 cmp -s "$T/h.ckpt" "$T/new" && ok "GET /checkpoint" || notok "GET /checkpoint"
 curl -s "http://127.0.0.1:$port/tile/0/000.p/$w" >"$T/h.tile"
