@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../test_principal.h"
 #include "policy/grant.h"
 
 #define SEAL "ES-91110000MA01ABCDEX-0001"
@@ -20,17 +21,6 @@
 #define T0 1796000000000LL /* 2026-12-01 */
 #define H1 "1111111111111111111111111111111111111111111111111111111111111111"
 #define H2 "2222222222222222222222222222222222222222222222222222222222222222"
-
-static eseal_principal user(const char *id, const char *org, const char *const *roles, size_t n)
-{
-    eseal_principal p = ESEAL_PRINCIPAL_INIT;
-    p.kind = ESEAL_PRINCIPAL_USER;
-    p.id = id;
-    p.organization = org;
-    p.roles = roles;
-    p.role_count = n;
-    return p;
-}
 
 static eseal_grant grant(const char *id, eseal_grant_holder kind, const char *holder)
 {
@@ -239,9 +229,9 @@ static void test_decide_basics(void **state)
 {
     (void)state;
     const char *stamper[] = {"stamper"}, *auditor[] = {"auditor"};
-    eseal_principal lena = user("lena", ORG, stamper, 1);
-    eseal_principal ann = user("ann", ORG, auditor, 1);
-    eseal_principal other = user("lena", "org_ffffffffffffffff", stamper, 1);
+    eseal_principal lena = test_user("lena", ORG, stamper, 1);
+    eseal_principal ann = test_user("ann", ORG, auditor, 1);
+    eseal_principal other = test_user("lena", "org_ffffffffffffffff", stamper, 1);
     eseal_principal op = ESEAL_PRINCIPAL_INIT;
     op.kind = ESEAL_PRINCIPAL_OPERATOR;
     op.id = "root";
@@ -269,7 +259,7 @@ static void test_decide_window_quota_limits(void **state)
 {
     (void)state;
     const char *stamper[] = {"stamper"};
-    eseal_principal lena = user("lena", ORG, stamper, 1);
+    eseal_principal lena = test_user("lena", ORG, stamper, 1);
     const int64_t T = T0 + 3600000; /* the window ends at T */
     eseal_grant g = grant("grt_0000000000window", ESEAL_GRANT_TO_USER, "lena");
     g.not_before_ms = T0;
@@ -319,7 +309,7 @@ static void test_decide_several(void **state)
 {
     (void)state;
     const char *stamper[] = {"stamper"};
-    eseal_principal lena = user("lena", ORG, stamper, 1);
+    eseal_principal lena = test_user("lena", ORG, stamper, 1);
     es_grant_use u = use_at(T0);
     eseal_grant g[3] = {grant("grt_00000000expired1", ESEAL_GRANT_TO_USER, "lena"),
                         grant("grt_0000000approval1", ESEAL_GRANT_TO_ROLE, "stamper"),
@@ -352,7 +342,7 @@ static void test_decide_delegation(void **state)
 {
     (void)state;
     const char *stamper[] = {"stamper"};
-    eseal_principal li = user("li", ORG, stamper, 1);
+    eseal_principal li = test_user("li", ORG, stamper, 1);
     eseal_grant g[3] = {grant("grt_00000000parent01", ESEAL_GRANT_TO_USER, "lena"),
                         grant("grt_00000000child001", ESEAL_GRANT_TO_USER, "li"),
                         grant("grt_00000000grandch1", ESEAL_GRANT_TO_USER, "wu")};
@@ -367,7 +357,7 @@ static void test_decide_delegation(void **state)
     es_grant_use u = use_at(T0);
     assert_string_equal(decide(&li, &u, g, 3), "ALLOWED:grt_00000000child001");
     /* the delegate does not get the parent's own grant, nor the grandchild's */
-    eseal_principal lena = user("lena", ORG, stamper, 1), wu = user("wu", ORG, stamper, 1);
+    eseal_principal lena = test_user("lena", ORG, stamper, 1), wu = test_user("wu", ORG, stamper, 1);
     assert_string_equal(decide(&lena, &u, g, 3), "ALLOWED:grt_00000000parent01");
     assert_string_equal(decide(&wu, &u, g, 3), "ALLOWED:grt_00000000grandch1");
 

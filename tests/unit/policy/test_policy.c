@@ -13,18 +13,8 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "../test_principal.h"
 #include "policy/policy.h"
-
-static eseal_principal user(const char *id, const char *org, const char *const *roles, size_t n)
-{
-    eseal_principal p = ESEAL_PRINCIPAL_INIT;
-    p.kind = ESEAL_PRINCIPAL_USER;
-    p.id = id;
-    p.organization = org;
-    p.roles = roles;
-    p.role_count = n;
-    return p;
-}
 
 /* The rule that allows, or "-" when denied. */
 static const char *rule(const eseal_principal *who, es_action a, const es_object *o)
@@ -38,8 +28,8 @@ static void test_accounts_rules(void **state)
     (void)state;
     const char *admin[] = {"org-admin"}, *stamper[] = {"stamper"}, *padmin[] = {"platform-admin"},
                *auditor[] = {"auditor"};
-    eseal_principal ada = user("ada", "orgA", admin, 1), sam = user("sam", "orgA", stamper, 1),
-                    root = user("root", "orgB", padmin, 1), zed = user("zed", "orgA", auditor, 1);
+    eseal_principal ada = test_user("ada", "orgA", admin, 1), sam = test_user("sam", "orgA", stamper, 1),
+                    root = test_user("root", "orgB", padmin, 1), zed = test_user("zed", "orgA", auditor, 1);
     eseal_principal op = ESEAL_PRINCIPAL_INIT;
     op.kind = ESEAL_PRINCIPAL_OPERATOR;
     op.id = "alice";
@@ -81,7 +71,7 @@ static void test_accounts_rules(void **state)
     es_object orgB = {"org", "orgB", "orgB", NULL};
     assert_string_equal(rule(&sam, ES_ACT_ORG_READ, &orgB), "-");
     /* a user without an organisation is nobody's member */
-    eseal_principal lost = user("lost", NULL, admin, 1);
+    eseal_principal lost = test_user("lost", NULL, admin, 1);
     assert_string_equal(rule(&lost, ES_ACT_USER_ADD, &kim), "-");
     /* the reason names another organisation */
     es_decision d = es_policy_may(&ada, ES_ACT_USER_CHANGE, &other);
@@ -92,7 +82,7 @@ static void test_accounts_rules(void **state)
     dev.id = "scanner-1";
     assert_string_equal(rule(&dev, ES_ACT_USER_READ, &kim), "-");
     /* a principal that is not one */
-    eseal_principal bad = user("has space", "orgA", admin, 1);
+    eseal_principal bad = test_user("has space", "orgA", admin, 1);
     assert_string_equal(es_policy_may(&bad, ES_ACT_USER_READ, &kim).rule, "principal-invalid");
 }
 
@@ -101,9 +91,9 @@ static void test_seal_rules(void **state)
     (void)state;
     const char *keeper[] = {"seal-keeper"}, *stamper[] = {"stamper"}, *admin[] = {"org-admin"},
                *auditor[] = {"auditor"}, *approver[] = {"approver"}, *padmin[] = {"platform-admin"};
-    eseal_principal kay = user("kay", "orgA", keeper, 1), sam = user("sam", "orgA", stamper, 1),
-                    ada = user("ada", "orgA", admin, 1), zed = user("zed", "orgA", auditor, 1),
-                    abe = user("abe", "orgA", approver, 1), root = user("root", "orgB", padmin, 1);
+    eseal_principal kay = test_user("kay", "orgA", keeper, 1), sam = test_user("sam", "orgA", stamper, 1),
+                    ada = test_user("ada", "orgA", admin, 1), zed = test_user("zed", "orgA", auditor, 1),
+                    abe = test_user("abe", "orgA", approver, 1), root = test_user("root", "orgB", padmin, 1);
     eseal_principal op = ESEAL_PRINCIPAL_INIT;
     op.kind = ESEAL_PRINCIPAL_OPERATOR;
     op.id = "alice";
@@ -146,7 +136,7 @@ static void test_seal_rules(void **state)
     }
     /* every role at once: the first that allows names the rule */
     const char *both[] = {"stamper", "seal-keeper"};
-    eseal_principal two = user("two", "orgA", both, 2);
+    eseal_principal two = test_user("two", "orgA", both, 2);
     assert_string_equal(rule(&two, ES_ACT_STAMP, &own), "stamper");
     assert_string_equal(rule(&two, ES_ACT_SEAL_TRANSITION, &own), "seal-keeper");
     es_decision d = es_policy_may(&kay, ES_ACT_SEAL_TRANSITION, &other);
