@@ -78,6 +78,20 @@ typedef struct {
     int64_t revoked_ms; /**< 0: not revoked */
 } eseal_grant;
 
+#define ESEAL_TEMPLATE_NAME_MAX 200      /**< bytes of UTF-8 */
+#define ESEAL_TEMPLATE_MAX_BYTES (64u << 20) /**< the largest template kept (64 MiB) */
+
+/** A registered template of an organisation: a PDF or OFD kept by its SHA-256. */
+typedef struct {
+    char org_id[ESEAL_ORG_ID_LEN + 1];
+    char sha256[65]; /**< lower-case hex */
+    char name[ESEAL_TEMPLATE_NAME_MAX + 1];
+    char format[4];  /**< "pdf" or "ofd" */
+    int64_t size;
+    char created_by[ESEAL_LOGIN_MAX + 16];
+    int64_t created_ms;
+} eseal_template;
+
 /** One step of an approval policy: `k` distinct approvals from its members. */
 typedef struct {
     unsigned int k;

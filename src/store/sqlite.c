@@ -60,6 +60,13 @@ static sq *pki_sq(eseal_store_pki_backend *be) { return ((sq_pki *)(void *)be)->
 static sq *log_sq(eseal_store_log_backend *be) { return ((sq_log *)(void *)be)->s; }
 static sq *accounts_sq(eseal_store_accounts_backend *be) { return ((sq_accounts *)(void *)be)->s; }
 
+typedef struct {
+    eseal_store_governance_backend be;
+    sq *s;
+} sq_governance;
+
+static sq *governance_sq(eseal_store_governance_backend *be) { return ((sq_governance *)(void *)be)->s; }
+
 static int fail(sqlite3 *db, const char *what)
 {
     if (db != NULL && (sqlite3_errcode(db) & 0xff) == SQLITE_READONLY) {
@@ -199,6 +206,41 @@ static const char *const migrations[] = {
     "  last_seen INTEGER NOT NULL"
     ") WITHOUT ROWID;"
     "CREATE INDEX sessions_login ON sessions(login);",
+    /* 5: governance (issue 20): grants and templates. A grant's parent is NULL when it has none. A use
+     * is one conditional UPDATE (sq_grant_use). Lists read oldest first from the indexes below. */
+    "CREATE TABLE grants ("
+    "  id TEXT PRIMARY KEY,"
+    "  org_id TEXT NOT NULL REFERENCES orgs(id),"
+    "  seal TEXT NOT NULL REFERENCES seals(esid),"
+    "  holder_kind INTEGER NOT NULL,"
+    "  holder TEXT NOT NULL,"
+    "  types TEXT NOT NULL DEFAULT '',"
+    "  templates TEXT NOT NULL DEFAULT '',"
+    "  not_before INTEGER NOT NULL DEFAULT 0,"
+    "  not_after INTEGER NOT NULL DEFAULT 0,"
+    "  max_uses INTEGER NOT NULL DEFAULT 0,"
+    "  uses INTEGER NOT NULL DEFAULT 0,"
+    "  approval TEXT NOT NULL DEFAULT '',"
+    "  delegable INTEGER NOT NULL DEFAULT 0,"
+    "  parent TEXT REFERENCES grants(id),"
+    "  created_by TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  revoked INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX grants_seal ON grants(seal, created);"
+    "CREATE INDEX grants_org ON grants(org_id, created);"
+    "CREATE TABLE templates ("
+    "  org_id TEXT NOT NULL REFERENCES orgs(id),"
+    "  sha256 TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  format TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  bytes BLOB NOT NULL,"
+    "  created_by TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  PRIMARY KEY (org_id, sha256)"
+    ");"
+    "CREATE INDEX templates_org ON templates(org_id, created);",
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -1652,6 +1694,254 @@ static int sq_session_end(eseal_store_accounts_backend *be, const char *digest, 
     return step_done(s, st, "ending a user's sessions", false);
 }
 
+
+/* ---- governance: grants and templates --------------------------------------------------------- */
+
+#define GRANT_COLS                                                                                                 \
+    "id, org_id, seal, holder_kind, holder, types, templates, not_before, not_after, max_uses, uses, approval, "   \
+    "delegable, coalesce(parent, ''), created_by, created, revoked"
+
+static int row_to_grant(sqlite3_stmt *st, eseal_grant *g)
+{
+    memset(g, 0, sizeof(*g));
+    if (!col_text(st, 0, g->id, sizeof(g->id)) || !col_text(st, 1, g->org_id, sizeof(g->org_id)) ||
+        !col_text(st, 2, g->seal, sizeof(g->seal)) || !col_text(st, 4, g->holder, sizeof(g->holder)) ||
+        !col_text(st, 5, g->types, sizeof(g->types)) || !col_text(st, 6, g->templates, sizeof(g->templates)) ||
+        !col_text(st, 11, g->approval, sizeof(g->approval)) || !col_text(st, 13, g->parent, sizeof(g->parent)) ||
+        !col_text(st, 14, g->created_by, sizeof(g->created_by))) {
+        return too_long("reading a grant");
+    }
+    g->holder_kind = (eseal_grant_holder)sqlite3_column_int(st, 3);
+    g->not_before_ms = sqlite3_column_int64(st, 7);
+    g->not_after_ms = sqlite3_column_int64(st, 8);
+    g->max_uses = sqlite3_column_int64(st, 9);
+    g->uses = sqlite3_column_int64(st, 10);
+    g->delegable = sqlite3_column_int(st, 12);
+    g->created_ms = sqlite3_column_int64(st, 15);
+    g->revoked_ms = sqlite3_column_int64(st, 16);
+    return ESEAL_OK;
+}
+
+static int sq_grant_insert(eseal_store_governance_backend *be, const eseal_grant *g)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "INSERT INTO grants (id, org_id, seal, holder_kind, holder, types, templates, not_before, "
+                     "not_after, max_uses, uses, approval, delegable, parent, created_by, created, revoked) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    const char *txt[] = {g->id, g->org_id, g->seal};
+    for (int i = 0; i < ES_SQ_LEN(txt); i++) {
+        sqlite3_bind_text(st, i + 1, txt[i], -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int(st, 4, (int)g->holder_kind);
+    sqlite3_bind_text(st, 5, g->holder, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, g->types, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, g->templates, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, g->not_before_ms);
+    sqlite3_bind_int64(st, 9, g->not_after_ms);
+    sqlite3_bind_int64(st, 10, g->max_uses);
+    sqlite3_bind_int64(st, 11, g->uses);
+    sqlite3_bind_text(st, 12, g->approval, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 13, g->delegable != 0);
+    bind_text_or_null(st, 14, g->parent);
+    sqlite3_bind_text(st, 15, g->created_by, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 16, g->created_ms);
+    sqlite3_bind_int64(st, 17, g->revoked_ms);
+    return insert_done(s, st, "recording a grant");
+}
+
+static int sq_grant_get(eseal_store_governance_backend *be, eseal_grant *out, const char *id)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " GRANT_COLS " FROM grants WHERE id = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    rc = step == SQLITE_ROW ? row_to_grant(st, out) : step == SQLITE_DONE ? ESEAL_ENOTFOUND : fail(s->db, "reading a grant");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_grant_list(eseal_store_governance_backend *be, const char *org_id, const char *seal,
+                         int (*cb)(const eseal_grant *, void *), void *payload)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = seal != NULL     ? prepare(s, &st, "SELECT " GRANT_COLS " FROM grants WHERE seal = ?1 ORDER BY created, rowid")
+             : org_id != NULL ? prepare(s, &st, "SELECT " GRANT_COLS " FROM grants WHERE org_id = ?1 ORDER BY created, rowid")
+                              : prepare(s, &st, "SELECT " GRANT_COLS " FROM grants ORDER BY created, rowid");
+    if (rc == ESEAL_OK && (seal != NULL || org_id != NULL)) {
+        sqlite3_bind_text(st, 1, seal != NULL ? seal : org_id, -1, SQLITE_STATIC);
+    }
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        eseal_grant g;
+        rc = row_to_grant(st, &g);
+        rc = rc == ESEAL_OK ? cb(&g, payload) : rc;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "listing grants");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_grant_revoke(eseal_store_governance_backend *be, const char *id, int64_t at_ms)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "UPDATE grants SET revoked = ?2 WHERE id = ?1 AND revoked = 0");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, at_ms);
+    return exec_changes(s, st, "revoking a grant");
+}
+
+/* One statement: two writers (threads, processes) cannot both see the last use free (SQLite runs
+ * writes one at a time, and the condition is read by the write itself). */
+static int sq_grant_use(eseal_store_governance_backend *be, const char *id)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "UPDATE grants SET uses = uses + 1 WHERE id = ?1 AND revoked = 0 AND (max_uses = 0 OR uses < max_uses)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = exec_changes(s, st, "counting a grant's use");
+    return rc == ESEAL_ENOTFOUND ? ESEAL_ESTATE : rc;
+}
+
+#define TEMPLATE_COLS "org_id, sha256, name, format, size, created_by, created"
+
+static int row_to_template(sqlite3_stmt *st, eseal_template *t)
+{
+    memset(t, 0, sizeof(*t));
+    if (!col_text(st, 0, t->org_id, sizeof(t->org_id)) || !col_text(st, 1, t->sha256, sizeof(t->sha256)) ||
+        !col_text(st, 2, t->name, sizeof(t->name)) || !col_text(st, 3, t->format, sizeof(t->format)) ||
+        !col_text(st, 5, t->created_by, sizeof(t->created_by))) {
+        return too_long("reading a template");
+    }
+    t->size = sqlite3_column_int64(st, 4);
+    t->created_ms = sqlite3_column_int64(st, 6);
+    return ESEAL_OK;
+}
+
+static int sq_template_insert(eseal_store_governance_backend *be, const eseal_template *t, const void *bytes,
+                              size_t len)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "INSERT INTO templates (org_id, sha256, name, format, size, bytes, created_by, created) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    const char *txt[] = {t->org_id, t->sha256, t->name, t->format};
+    for (int i = 0; i < ES_SQ_LEN(txt); i++) {
+        sqlite3_bind_text(st, i + 1, txt[i], -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int64(st, 5, t->size);
+    sqlite3_bind_blob64(st, 6, len > 0 ? bytes : "", (sqlite3_uint64)len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, t->created_by, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, t->created_ms);
+    return insert_done(s, st, "recording a template");
+}
+
+static int sq_template_get(eseal_store_governance_backend *be, eseal_template *out, eseal_buf *bytes,
+                           const char *org_id, const char *sha256)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " TEMPLATE_COLS ", bytes FROM templates WHERE org_id = ?1 AND sha256 = ?2");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sha256, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        rc = row_to_template(st, out);
+        if (rc == ESEAL_OK && bytes != NULL) {
+            es_buf b = ES_BUF_INIT(ESEAL_TEMPLATE_MAX_BYTES);
+            es_result r = es_buf_append(&b, sqlite3_column_blob(st, 7), (size_t)sqlite3_column_bytes(st, 7));
+            if (es_ok(r)) {
+                es_buf_move_out(bytes, &b);
+            } else {
+                es_buf_free(&b);
+                rc = es_code(r);
+            }
+        }
+    } else {
+        rc = step == SQLITE_DONE ? ESEAL_ENOTFOUND : fail(s->db, "reading a template");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_template_list(eseal_store_governance_backend *be, const char *org_id,
+                            int (*cb)(const eseal_template *, void *), void *payload)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = org_id != NULL
+                 ? prepare(s, &st, "SELECT " TEMPLATE_COLS " FROM templates WHERE org_id = ?1 ORDER BY created, rowid")
+                 : prepare(s, &st, "SELECT " TEMPLATE_COLS " FROM templates ORDER BY created, rowid");
+    if (rc == ESEAL_OK && org_id != NULL) {
+        sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);
+    }
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        eseal_template t;
+        rc = row_to_template(st, &t);
+        rc = rc == ESEAL_OK ? cb(&t, payload) : rc;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "listing templates");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void sq_governance_free(eseal_store_governance_backend *be) { es_free(be); }
+
+static const eseal_store_governance_backend sqlite_governance = {
+    .version = ESEAL_STORE_GOVERNANCE_BACKEND_VERSION,
+    .grant_insert = sq_grant_insert,
+    .grant_get = sq_grant_get,
+    .grant_list = sq_grant_list,
+    .grant_revoke = sq_grant_revoke,
+    .grant_use = sq_grant_use,
+    .template_insert = sq_template_insert,
+    .template_get = sq_template_get,
+    .template_list = sq_template_list,
+    .free = sq_governance_free,
+};
+
+/* The governance backend on the database sq_open made (eseal_store_scheme version 3). */
+static int sq_governance_open(eseal_store_db *db, eseal_store_governance_backend **out)
+{
+    sq_governance *g = es_calloc(1, sizeof(*g));
+    if (g == NULL) {
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
+    }
+    g->be = sqlite_governance;
+    g->s = (sq *)(void *)db;
+    *out = &g->be;
+    return ESEAL_OK;
+}
+
 static const eseal_store_db sqlite_db = {
     ESEAL_STORE_DB_VERSION, sq_migrate, sq_begin, sq_commit, sq_rollback, sq_free,
 };
@@ -1797,6 +2087,11 @@ static int sq_open(eseal_store_db **db_out, eseal_store_registry_backend **reg_o
     return ESEAL_OK;
 }
 
-static const eseal_store_scheme sqlite_scheme = {ESEAL_STORE_SCHEME_VERSION, "sqlite", sq_open};
+static const eseal_store_scheme sqlite_scheme = {
+    .version = ESEAL_STORE_SCHEME_VERSION,
+    .scheme = "sqlite",
+    .open = sq_open,
+    .governance = sq_governance_open,
+};
 
 const eseal_store_scheme *eseal_store_scheme_sqlite(void) { return &sqlite_scheme; }

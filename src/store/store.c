@@ -48,11 +48,12 @@ typedef struct {
 
 struct eseal_store {
     eseal_store_db *db;
-    store_concern reg, pki, log, acc;
+    store_concern reg, pki, log, acc, gov;
     eseal_store_registry_backend *r; /* the backend of highest priority of each concern */
     eseal_store_pki_backend *p;
     eseal_store_log_backend *l;
     eseal_store_accounts_backend *a;
+    eseal_store_governance_backend *g; /* NULL: the scheme has none */
     int schema_version;
 };
 
@@ -79,6 +80,8 @@ static int unsupported(const char *concern, const char *fn)
 #define PKI(s, fn, ...) ((s)->p->fn != NULL ? (s)->p->fn((s)->p, __VA_ARGS__) : unsupported("PKI", #fn))
 #define LOG(s, fn, ...) ((s)->l->fn != NULL ? (s)->l->fn((s)->l, __VA_ARGS__) : unsupported("log", #fn))
 #define ACC(s, fn, ...) ((s)->a->fn != NULL ? (s)->a->fn((s)->a, __VA_ARGS__) : unsupported("accounts", #fn))
+#define GOV(s, fn, ...)                                                                                            \
+    ((s)->g != NULL && (s)->g->fn != NULL ? (s)->g->fn((s)->g, __VA_ARGS__) : unsupported("governance", #fn))
 
 static int store_einval(const char *what)
 {
@@ -134,6 +137,14 @@ static void free_log(void *be)
 static void free_accounts(void *be)
 {
     eseal_store_accounts_backend *b = be;
+    if (b->free != NULL) {
+        b->free(b);
+    }
+}
+
+static void free_governance(void *be)
+{
+    eseal_store_governance_backend *b = be;
     if (b->free != NULL) {
         b->free(b);
     }
@@ -217,10 +228,25 @@ int eseal_store_add_accounts_backend(eseal_store *s, eseal_store_accounts_backen
     return rc;
 }
 
+int eseal_store_add_governance_backend(eseal_store *s, eseal_store_governance_backend *be, int priority)
+{
+    void *cur = s != NULL ? s->g : NULL;
+    int rc = add_backend(s, s != NULL ? &s->gov : NULL, be, be != NULL ? be->version : 0,
+                         ESEAL_STORE_GOVERNANCE_BACKEND_VERSION, "governance", free_governance, priority, &cur);
+    if (rc == ESEAL_OK) {
+        s->g = cur;
+    }
+    return rc;
+}
+
 eseal_store_registry_backend *eseal_store_registry_backend_current(eseal_store *s) { return s != NULL ? s->r : NULL; }
 eseal_store_pki_backend *eseal_store_pki_backend_current(eseal_store *s) { return s != NULL ? s->p : NULL; }
 eseal_store_log_backend *eseal_store_log_backend_current(eseal_store *s) { return s != NULL ? s->l : NULL; }
 eseal_store_accounts_backend *eseal_store_accounts_backend_current(eseal_store *s) { return s != NULL ? s->a : NULL; }
+eseal_store_governance_backend *eseal_store_governance_backend_current(eseal_store *s)
+{
+    return s != NULL ? s->g : NULL;
+}
 
 /* ---- opening, closing, transactions -------------------------------------------------------- */
 
@@ -247,6 +273,7 @@ void eseal_store_close(eseal_store *s)
     concern_free(&s->pki, free_pki);
     concern_free(&s->log, free_log);
     concern_free(&s->acc, free_accounts);
+    concern_free(&s->gov, free_governance);
     if (s->db != NULL && s->db->free != NULL) {
         s->db->free(s->db);
     }
@@ -290,6 +317,11 @@ int eseal_store_open(eseal_store **out, const char *location)
     rc = rc == ESEAL_OK ? eseal_store_add_pki_backend(s, pki, 0) : (free_pki(pki), rc);
     rc = rc == ESEAL_OK ? eseal_store_add_log_backend(s, log, 0) : (free_log(log), rc);
     rc = rc == ESEAL_OK ? eseal_store_add_accounts_backend(s, acc, 0) : (free_accounts(acc), rc);
+    if (rc == ESEAL_OK && scheme->version >= 3 && scheme->governance != NULL) {
+        eseal_store_governance_backend *gov = NULL;
+        rc = scheme->governance(s->db, &gov);
+        rc = rc == ESEAL_OK ? eseal_store_add_governance_backend(s, gov, 0) : rc;
+    }
     if (rc == ESEAL_OK) {
         rc = s->db->migrate(s->db, &s->schema_version);
     }
@@ -1187,4 +1219,126 @@ int eseal_store_session_end_user(eseal_store *s, const char *login)
         }
     }
     return ACC(s, session_end, NULL, l);
+}
+
+/* ---- governance: grants and templates ------------------------------------------------------ */
+
+/* The strings of a grant within their arrays, its id whole, its kind known. */
+static bool grant_bounded(const eseal_grant *g)
+{
+    return bounded(g->id, ESEAL_GRANT_ID_LEN, ESEAL_GRANT_ID_LEN) && bounded(g->org_id, 1, ESEAL_ORG_ID_LEN) &&
+           bounded(g->seal, 1, sizeof(g->seal) - 1) && bounded(g->holder, 1, sizeof(g->holder) - 1) &&
+           bounded(g->types, 0, sizeof(g->types) - 1) && bounded(g->templates, 0, sizeof(g->templates) - 1) &&
+           bounded(g->approval, 0, sizeof(g->approval) - 1) &&
+           (g->parent[0] == '\0' || bounded(g->parent, ESEAL_GRANT_ID_LEN, ESEAL_GRANT_ID_LEN)) &&
+           bounded(g->created_by, 0, sizeof(g->created_by) - 1) &&
+           (g->holder_kind == ESEAL_GRANT_TO_USER || g->holder_kind == ESEAL_GRANT_TO_ROLE);
+}
+
+int eseal_store_grant_insert(eseal_store *s, const eseal_grant *g)
+{
+    if (s == NULL || g == NULL || !grant_bounded(g)) {
+        return store_einval("grant");
+    }
+    int rc = GOV(s, grant_insert, g);
+    if (rc == ESEAL_ENOTFOUND) {
+        return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no organisation '%s'%s%s%s", g->org_id,
+                             g->parent[0] != '\0' ? " or no grant '" : "", g->parent, g->parent[0] != '\0' ? "'" : "");
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "a grant '%s' exists", g->id);
+}
+
+int eseal_store_grant_get(eseal_store *s, eseal_grant *out, const char *id)
+{
+    if (s == NULL || out == NULL || !bounded(id, 1, ESEAL_GRANT_ID_LEN)) {
+        return store_einval("grant id");
+    }
+    return ES_STORE_WORD(GOV(s, grant_get, out, id), ESEAL_ENOTFOUND, "no grant '%s'", id);
+}
+
+int eseal_store_grant_list(eseal_store *s, const char *org_id, const char *seal,
+                           int (*cb)(const eseal_grant *g, void *payload), void *payload)
+{
+    if (s == NULL || cb == NULL || (org_id != NULL && !bounded(org_id, 1, ESEAL_ORG_ID_LEN)) ||
+        (seal != NULL && !bounded(seal, 1, sizeof(((eseal_grant *)NULL)->seal) - 1))) {
+        return store_einval("grant list");
+    }
+    return GOV(s, grant_list, org_id, seal, cb, payload);
+}
+
+int eseal_store_grant_revoke(eseal_store *s, const char *id, int64_t at_ms)
+{
+    if (s == NULL || !bounded(id, 1, ESEAL_GRANT_ID_LEN) || at_ms <= 0) {
+        return store_einval("grant revocation");
+    }
+    int rc = GOV(s, grant_revoke, id, at_ms);
+    if (rc != ESEAL_ENOTFOUND) {
+        return rc;
+    }
+    eseal_grant g; /* which: none, or revoked already */
+    if (GOV(s, grant_get, &g, id) == ESEAL_OK) {
+        return ES_STORE_WORD(ESEAL_ESTATE, ESEAL_ESTATE, "grant '%s' is revoked already", id);
+    }
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no grant '%s'", id);
+}
+
+int eseal_store_grant_use(eseal_store *s, const char *id)
+{
+    if (s == NULL || !bounded(id, 1, ESEAL_GRANT_ID_LEN)) {
+        return store_einval("grant id");
+    }
+    int rc = GOV(s, grant_use, id);
+    if (rc == ESEAL_ESTATE) {
+        eseal_grant g;
+        if (GOV(s, grant_get, &g, id) != ESEAL_OK) {
+            return ES_STORE_WORD(ESEAL_ENOTFOUND, ESEAL_ENOTFOUND, "no grant '%s'", id);
+        }
+        return ES_STORE_WORD(rc, ESEAL_ESTATE, "grant '%s' %s", id, g.revoked_ms != 0 ? "is revoked" : "has no use left");
+    }
+    return rc;
+}
+
+/* A template's fields within bounds: its digest as 64 hex digits (folded to lower case into sha). */
+static bool template_bounded(const eseal_template *t, char sha[ES_STORE_DIGEST_HEX_LEN + 1])
+{
+    return bounded(t->org_id, 1, ESEAL_ORG_ID_LEN) && digest_fold(sha, t->sha256) &&
+           bounded(t->name, 1, ESEAL_TEMPLATE_NAME_MAX) && (strcmp(t->format, "pdf") == 0 || strcmp(t->format, "ofd") == 0) &&
+           bounded(t->created_by, 0, sizeof(t->created_by) - 1) && t->size >= 0;
+}
+
+int eseal_store_template_insert(eseal_store *s, const eseal_template *t, const void *bytes, size_t len)
+{
+    char sha[ES_STORE_DIGEST_HEX_LEN + 1];
+    if (s == NULL || t == NULL || !template_bounded(t, sha) || (bytes == NULL && len > 0) || (uint64_t)t->size != len) {
+        return store_einval("template");
+    }
+    if (len > ESEAL_TEMPLATE_MAX_BYTES) {
+        ES_BAIL_INT(ESEAL_ELIMIT, "store: a template of %zu bytes (at most %u)", len, ESEAL_TEMPLATE_MAX_BYTES);
+    }
+    eseal_template r = *t;
+    memcpy(r.sha256, sha, sizeof(sha));
+    int rc = GOV(s, template_insert, &r, bytes, len);
+    if (rc == ESEAL_ENOTFOUND) {
+        return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no organisation '%s'", r.org_id);
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "the organisation has that template already");
+}
+
+int eseal_store_template_get(eseal_store *s, eseal_template *out, eseal_buf *bytes, const char *org_id,
+                             const char *sha256)
+{
+    char sha[ES_STORE_DIGEST_HEX_LEN + 1];
+    if (s == NULL || out == NULL || !bounded(org_id, 1, ESEAL_ORG_ID_LEN) || !digest_fold(sha, sha256)) {
+        return store_einval("template reference");
+    }
+    return ES_STORE_WORD(GOV(s, template_get, out, bytes, org_id, sha), ESEAL_ENOTFOUND, "no template %s", sha);
+}
+
+int eseal_store_template_list(eseal_store *s, const char *org_id, int (*cb)(const eseal_template *t, void *payload),
+                              void *payload)
+{
+    if (s == NULL || cb == NULL || (org_id != NULL && !bounded(org_id, 1, ESEAL_ORG_ID_LEN))) {
+        return store_einval("template list");
+    }
+    return GOV(s, template_list, org_id, cb, payload);
 }

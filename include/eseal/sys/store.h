@@ -19,6 +19,7 @@
 #define ESEAL_SYS_STORE_H
 
 #include "../accounts.h"
+#include "../governance.h"
 #include "../common.h"
 #include "../records.h"
 
@@ -256,6 +257,49 @@ ESEAL_EXTERN(int) eseal_store_session_end(eseal_store *s, const char *digest_hex
 ESEAL_EXTERN(int) eseal_store_session_end_user(eseal_store *s, const char *login);
 /** Sets them (failures 0: the row is removed). */
 ESEAL_EXTERN(int) eseal_store_throttle_put(eseal_store *s, const char *key, uint32_t failures, int64_t until_ms);
+
+/* ---- governance (issue 20): grants and templates ------------------------------------------- */
+
+/**
+ * Adds a grant. The store checks its bounds (every string within its array, the id of
+ * ESEAL_GRANT_ID_LEN); the rules of a grant (eseal_grant_check, eseal_grant_narrows) are the
+ * caller's. Its org_id must name an organisation and its parent, when named, a grant:
+ * ESEAL_ENOTFOUND. ESEAL_EEXISTS "a grant '%s' exists" when the id is taken.
+ */
+ESEAL_EXTERN(int) eseal_store_grant_insert(eseal_store *s, const eseal_grant *g);
+/** The grant `id` (the whole id); ESEAL_ENOTFOUND "no grant '%s'". */
+ESEAL_EXTERN(int) eseal_store_grant_get(eseal_store *s, eseal_grant *out, const char *id);
+/**
+ * The grants of seal `seal` (not NULL), or of organisation `org_id` (seal NULL; both NULL: all),
+ * revoked ones too, oldest first (created, then insertion order); a non-zero return of cb stops
+ * and is returned.
+ */
+ESEAL_EXTERN(int) eseal_store_grant_list(eseal_store *s, const char *org_id, const char *seal,
+                                         int (*cb)(const eseal_grant *g, void *payload), void *payload);
+/** Revokes a grant at at_ms: ESEAL_ENOTFOUND "no grant '%s'", ESEAL_ESTATE "grant '%s' is revoked already". */
+ESEAL_EXTERN(int) eseal_store_grant_revoke(eseal_store *s, const char *id, int64_t at_ms);
+/**
+ * Counts one use of grant `id`: its uses grow by one when it is not revoked and has uses left (or no
+ * limit); else ESEAL_ESTATE "grant '%s' has no use left" and nothing changes. One conditional
+ * update, so that concurrent uses (threads, processes on one database) never overspend: call it
+ * inside the transaction of the stamp it counts, for the grant and each of its ancestors.
+ */
+ESEAL_EXTERN(int) eseal_store_grant_use(eseal_store *s, const char *id);
+
+/**
+ * Adds a template of an organisation: `t` (sha256 as 64 hex digits, kept lower-case; name; format
+ * "pdf" or "ofd"; size; created_*) and its bytes, `len` of them, which must be t's size
+ * (ESEAL_EINVAL), at most ESEAL_TEMPLATE_MAX_BYTES (ESEAL_ELIMIT). That the bytes have that SHA-256
+ * is the caller's to know (the store does no cryptography). ESEAL_EEXISTS "the organisation has
+ * that template already"; ESEAL_ENOTFOUND for an unknown organisation.
+ */
+ESEAL_EXTERN(int) eseal_store_template_insert(eseal_store *s, const eseal_template *t, const void *bytes, size_t len);
+/** The template `sha256` of organisation `org_id`, and its bytes into `bytes` (may be NULL). ESEAL_ENOTFOUND. */
+ESEAL_EXTERN(int) eseal_store_template_get(eseal_store *s, eseal_template *out, eseal_buf *bytes, const char *org_id,
+                                           const char *sha256);
+/** The templates of `org_id` (NULL: all), oldest first, without their bytes. */
+ESEAL_EXTERN(int) eseal_store_template_list(eseal_store *s, const char *org_id,
+                                            int (*cb)(const eseal_template *t, void *payload), void *payload);
 
 ESEAL_END_DECL
 

@@ -2,7 +2,7 @@
 /*
  * eseal — store backends (advanced API).
  *
- * A store is one database and four concerns, each served by a small backend (the shape of
+ * A store is one database and five concerns, each served by a small backend (the shape of
  * libgit2's object database: backends as versioned tables added with a priority,
  * git_odb_add_backend):
  *
@@ -23,6 +23,8 @@
  *  - the accounts (eseal_store_accounts_backend, issue 19): organisations, users with their
  *    password hashes, API tokens (kept as their SHA-256 only) and the login throttle's counters.
  *    What authentication and the front door's account calls read and write.
+ *  - governance (eseal_store_governance_backend, issue 20): grants (with their use counts) and
+ *    the organisations' templates. What every stamp of a user reads, and counts a use in.
  *
  * The split follows who reads and writes the rows, not the tables: each concern is a few tables
  * that a PostgreSQL backend writes as plain SQL.
@@ -43,7 +45,7 @@
  * so a small backend (a test's) implements only what it needs.
  *
  * Registration: eseal_store_open() picks the scheme from the location ("sqlite:PATH" or a plain
- * path; "postgresql:" when that backend exists), which opens the database and makes its four
+ * path; "postgresql:" when that backend exists), which opens the database and makes its five
  * concern backends, added at priority 0. eseal_store_add_*_backend() adds another backend for one
  * concern: every call of that concern then goes to the backend of highest priority (the one added
  * last among equals). Unlike libgit2's odb, reads do not fall through to lower backends: registry
@@ -279,10 +281,46 @@ struct eseal_store_accounts_backend {
     void (*free)(eseal_store_accounts_backend *be);
 };
 
+/* ---- governance (issue 20): grants and templates ------------------------------------------- */
+
+#define ESEAL_STORE_GOVERNANCE_BACKEND_VERSION 1
+
+typedef struct eseal_store_governance_backend eseal_store_governance_backend;
+
+/*
+ * Records arrive checked (eseal_grant_check, the bounds of eseal/governance.h); ids and digests
+ * in the case stored (lower-case). Lists are oldest first: created, then insertion order; a
+ * non-zero return of cb stops and is returned.
+ */
+struct eseal_store_governance_backend {
+    unsigned int version; /**< ESEAL_STORE_GOVERNANCE_BACKEND_VERSION */
+    /** ESEAL_EEXISTS when the id is taken; ESEAL_ENOTFOUND when the organisation or parent is unknown. */
+    int (*grant_insert)(eseal_store_governance_backend *be, const eseal_grant *g);
+    /** ESEAL_ENOTFOUND. */
+    int (*grant_get)(eseal_store_governance_backend *be, eseal_grant *out, const char *id);
+    /** Those of `seal` (not NULL), else of `org_id` (not NULL), else all. */
+    int (*grant_list)(eseal_store_governance_backend *be, const char *org_id, const char *seal,
+                      int (*cb)(const eseal_grant *, void *), void *payload);
+    /** ESEAL_ENOTFOUND (no unrevoked grant `id`: the store asks which). */
+    int (*grant_revoke)(eseal_store_governance_backend *be, const char *id, int64_t at_ms);
+    /** uses + 1 if unrevoked and below max_uses (0: no limit), in one statement; ESEAL_ESTATE otherwise. */
+    int (*grant_use)(eseal_store_governance_backend *be, const char *id);
+    /** ESEAL_EEXISTS (org_id, sha256) taken; ESEAL_ENOTFOUND unknown organisation. */
+    int (*template_insert)(eseal_store_governance_backend *be, const eseal_template *t, const void *bytes, size_t len);
+    /** ESEAL_ENOTFOUND; `bytes` may be NULL. */
+    int (*template_get)(eseal_store_governance_backend *be, eseal_template *out, eseal_buf *bytes,
+                        const char *org_id, const char *sha256);
+    /** Those of `org_id` (NULL: all). */
+    int (*template_list)(eseal_store_governance_backend *be, const char *org_id,
+                         int (*cb)(const eseal_template *, void *), void *payload);
+    void (*free)(eseal_store_governance_backend *be);
+};
+
 /* ---- schemes and registration -------------------------------------------------------------- */
 
-/* Version 2 (issue 19): open makes a fourth backend, the accounts'. */
-#define ESEAL_STORE_SCHEME_VERSION 2
+/* Version 2 (issue 19): open makes a fourth backend, the accounts'. Version 3 (issue 20): and
+ * `governance` a fifth on the same database. */
+#define ESEAL_STORE_SCHEME_VERSION 3
 
 /** A kind of database: what eseal_store_open() finds by the location's scheme. */
 typedef struct {
@@ -295,6 +333,11 @@ typedef struct {
      */
     int (*open)(eseal_store_db **db, eseal_store_registry_backend **registry, eseal_store_pki_backend **pki,
                 eseal_store_log_backend **log, eseal_store_accounts_backend **accounts, const char *location);
+    /**
+     * Version 3: makes the governance backend on the database `open` made (the store owns it from
+     * then). NULL: the scheme has none, and governance calls fail with ESEAL_EUNSUPPORTED.
+     */
+    int (*governance)(eseal_store_db *db, eseal_store_governance_backend **out);
 } eseal_store_scheme;
 
 /** The built-in SQLite scheme (WAL, versioned migrations). */
@@ -310,12 +353,14 @@ ESEAL_EXTERN(int) eseal_store_add_registry_backend(eseal_store *s, eseal_store_r
 ESEAL_EXTERN(int) eseal_store_add_pki_backend(eseal_store *s, eseal_store_pki_backend *be, int priority);
 ESEAL_EXTERN(int) eseal_store_add_log_backend(eseal_store *s, eseal_store_log_backend *be, int priority);
 ESEAL_EXTERN(int) eseal_store_add_accounts_backend(eseal_store *s, eseal_store_accounts_backend *be, int priority);
+ESEAL_EXTERN(int) eseal_store_add_governance_backend(eseal_store *s, eseal_store_governance_backend *be, int priority);
 
 /** The backend a concern's calls go to now (borrowed: the store still owns it); what a wrapper wraps. */
 ESEAL_EXTERN(eseal_store_registry_backend *) eseal_store_registry_backend_current(eseal_store *s);
 ESEAL_EXTERN(eseal_store_pki_backend *) eseal_store_pki_backend_current(eseal_store *s);
 ESEAL_EXTERN(eseal_store_log_backend *) eseal_store_log_backend_current(eseal_store *s);
 ESEAL_EXTERN(eseal_store_accounts_backend *) eseal_store_accounts_backend_current(eseal_store *s);
+ESEAL_EXTERN(eseal_store_governance_backend *) eseal_store_governance_backend_current(eseal_store *s);
 
 ESEAL_END_DECL
 
