@@ -3,7 +3,7 @@
  * eseal — organisations, users, roles and API tokens (issue 19 §1; docs/accounts.md).
  *
  * The people the platform serves: an organisation (a name and, in China, its unified social
- * credit code), its users (a login, a display name, roles, active or disabled, a password kept
+ * credit code, elsewhere its ETSI EN 319 412-1 organisation identifier), its users (a login, a display name, roles, active or disabled, a password kept
  * only as its argon2id hash), and the API tokens of programs acting for a user (shown once,
  * kept only as their SHA-256, limited by scopes and an expiry, revocable, their last use noted).
  *
@@ -61,6 +61,11 @@ typedef struct {
     char id[ESEAL_ORG_ID_LEN + 1];
     char name[ESEAL_ORG_NAME_MAX + 1];
     char uscc[19]; /**< the unified social credit code (GB 32100-2015), or "" */
+    /** The organisation identifier of an organisation outside China (ETSI EN 319 412-1 §5.1.4:
+     * "VATDE-123456789", "LEIXG-...", "PSDBE-NBB-...", "NTRGB-..."), or "". Never "NTRCN-...": an
+     * organisation in China has its USCC, which stands for "NTRCN-<USCC>"; an organisation has a
+     * USCC, an identifier or neither, never both. Its certificates carry it as organizationIdentifier. */
+    char identifier[ESEAL_ORGID_MAX + 1];
     int64_t created_ms;
 } eseal_org;
 
@@ -95,11 +100,24 @@ typedef struct {
 /**
  * A new organisation: `name` (1..ESEAL_ORG_NAME_MAX bytes of UTF-8, no control character) and
  * `uscc` (NULL or a valid code: eseal_uscc_valid). ESEAL_EEXISTS when the name or the code is
- * taken. Only the local operator and a platform administrator may.
+ * taken. Only the local operator and a platform administrator may. The same as eseal_org_add_ext
+ * with no identifier.
  */
 ESEAL_EXTERN(int) eseal_org_add(eseal_instance *inst, const eseal_principal *who, eseal_org *out, const char *name,
                                 const char *uscc);
-/** The organisation whose id, code or name is `ref` (exactly); ESEAL_ENOTFOUND, also when `who` may not see it. */
+/**
+ * eseal_org_add with an organisation `identifier` (NULL or "": none), checked by eseal_org_id_parse
+ * (ESEAL_EINVAL with its message). ESEAL_EINVAL for "NTRCN-..." (an organisation in China gives its
+ * `uscc`, which stands for that identifier) and for a `uscc` and an `identifier` together;
+ * ESEAL_EEXISTS when another organisation has the identifier (compared exactly, as certificates
+ * carry it).
+ */
+ESEAL_EXTERN(int) eseal_org_add_ext(eseal_instance *inst, const eseal_principal *who, eseal_org *out,
+                                    const char *name, const char *uscc, const char *identifier);
+/**
+ * The organisation whose id, code, identifier or name is `ref` (exactly, tried in that order);
+ * ESEAL_ENOTFOUND, also when `who` may not see it.
+ */
 ESEAL_EXTERN(int) eseal_org_find(eseal_instance *inst, const eseal_principal *who, eseal_org *out, const char *ref);
 /** The organisations `who` may see, oldest first; a non-zero return of cb stops and is returned. */
 ESEAL_EXTERN(int) eseal_org_list(eseal_instance *inst, const eseal_principal *who,

@@ -164,7 +164,7 @@ typedef struct {
 
 /**
  * Parses and strictly checks an organisation identifier such as "VATDE-123456789" (the rules,
- * register by register, are in src/service/orgid.c). ESEAL_OK, or ESEAL_EINVAL with
+ * register by register, are in src/core/orgid.c). ESEAL_OK, or ESEAL_EINVAL with
  * out->problem set and eseal_error_last() naming the fault.
  */
 ESEAL_EXTERN(int) eseal_org_id_parse(eseal_org_id *out, const char *text);

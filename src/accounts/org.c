@@ -23,8 +23,28 @@ static ES_RESULT insert_org(eseal_instance *inst, void *ctx)
     return es_from_code(eseal_store_org_insert(inst->store, ctx));
 }
 
+/* The organisation identifier of an organisation outside China (eseal/accounts.h eseal_org). One way to
+ * say each thing: "NTRCN-<USCC>" is the USCC, given as such; and one identifier an organisation, so that
+ * a certificate's organizationIdentifier names at most one owner (src/service/owner.c). */
+static ES_RESULT org_identifier(eseal_org *out, const char *identifier)
+{
+    ES_ENSURE(out->uscc[0] == '\0', ESEAL_EINVAL,
+              "an organisation has a unified social credit code or an organisation identifier, not both "
+              "(its certificates carry one organizationIdentifier)");
+    static const char ntrcn[] = "NTRCN-";
+    ES_ENSURE(strncmp(identifier, ntrcn, sizeof(ntrcn) - 1) != 0, ESEAL_EINVAL,
+              "'%.80s': an organisation in China is identified by its unified social credit code: give it as "
+              "the USCC (--uscc %.40s, \"uscc\" in the API), not as an identifier",
+              identifier, identifier + sizeof(ntrcn) - 1);
+    eseal_org_id parsed;
+    ES_GUARD(es_from_code(eseal_org_id_parse(&parsed, identifier)));
+    size_t n = strlen(identifier); /* eseal_org_id_parse: at most ESEAL_ORGID_MAX */
+    memcpy(out->identifier, identifier, n + 1);
+    return ES_OK;
+}
+
 static ES_RESULT org_add(eseal_instance *inst, const eseal_principal *who, eseal_org *out, const char *name,
-                         const char *uscc)
+                         const char *uscc, const char *identifier)
 {
     ES_GUARD(es_from_code(eseal_principal_check(who)));
     ES_ENSURE_ARG(inst != NULL && out != NULL);
@@ -47,12 +67,20 @@ static ES_RESULT org_add(eseal_instance *inst, const eseal_principal *who, eseal
                   uscc);
         memcpy(out->uscc, uscc, 19);
     }
+    if (identifier != NULL && identifier[0] != '\0') {
+        es_result r = org_identifier(out, identifier);
+        if (!es_ok(r)) {
+            memset(out, 0, sizeof(*out));
+            return r;
+        }
+    }
     memcpy(out->name, name, n + 1);
     ES_GUARD(random_id(out->id, sizeof(out->id), "org_"));
     out->created_ms = es_inst_now(inst);
-    char detail[ESEAL_ORG_NAME_MAX + 96];
-    (void)snprintf(detail, sizeof(detail), "%s \"%s\"%s%s", out->id, out->name, out->uscc[0] != '\0' ? " USCC " : "",
-                   out->uscc);
+    char detail[ESEAL_ORG_NAME_MAX + ESEAL_ORGID_MAX + 96];
+    (void)snprintf(detail, sizeof(detail), "%s \"%s\"%s%s%s%s", out->id, out->name,
+                   out->uscc[0] != '\0' ? " USCC " : "", out->uscc, out->identifier[0] != '\0' ? " identifier " : "",
+                   out->identifier);
     es_result r = es_acc_change(inst, &by, "org.added", detail, insert_org, out);
     if (!es_ok(r)) {
         memset(out, 0, sizeof(*out));
@@ -62,7 +90,13 @@ static ES_RESULT org_add(eseal_instance *inst, const eseal_principal *who, eseal
 
 int eseal_org_add(eseal_instance *inst, const eseal_principal *who, eseal_org *out, const char *name, const char *uscc)
 {
-    ES_RETURN_PUBLIC(org_add(inst, who, out, name, uscc));
+    ES_RETURN_PUBLIC(org_add(inst, who, out, name, uscc, NULL));
+}
+
+int eseal_org_add_ext(eseal_instance *inst, const eseal_principal *who, eseal_org *out, const char *name,
+                      const char *uscc, const char *identifier)
+{
+    ES_RETURN_PUBLIC(org_add(inst, who, out, name, uscc, identifier));
 }
 
 static ES_RESULT org_find(eseal_instance *inst, const eseal_principal *who, eseal_org *out, const char *ref)

@@ -6,9 +6,20 @@
 #include "cli.h"
 #include "eseal/accounts.h"
 
-static const cli_opt_spec opts[] = {{"name", 0, true, false}, {"uscc", 0, true, false}, {NULL, 0, false, false}};
+static const cli_opt_spec opts[] = {
+    {"name", 0, true, false}, {"uscc", 0, true, false}, {"id", 0, true, false}, {NULL, 0, false, false}};
 
-/* {"id": ..., "name": ..., "uscc": ... or null, "created": ...} */
+/* A JSON string, or null for "". */
+static void json_str_or_null(const char *s)
+{
+    if (s[0] != '\0') {
+        cli_json_str(s);
+    } else {
+        printf("null");
+    }
+}
+
+/* {"id": ..., "name": ..., "uscc": ... or null, "identifier": ... or null, "created": ...} */
 static void print_org_json(const eseal_org *o)
 {
     char created[40];
@@ -18,11 +29,9 @@ static void print_org_json(const eseal_org *o)
     printf(", \"name\": ");
     cli_json_str(o->name);
     printf(", \"uscc\": ");
-    if (o->uscc[0] != '\0') {
-        cli_json_str(o->uscc);
-    } else {
-        printf("null");
-    }
+    json_str_or_null(o->uscc);
+    printf(", \"identifier\": ");
+    json_str_or_null(o->identifier);
     printf(", \"created\": ");
     cli_json_str(created);
     printf("}");
@@ -43,7 +52,7 @@ static int do_add(cli_args *a)
         return rc;
     }
     eseal_org org;
-    rc = eseal_org_add(inst, cli_principal(), &org, name, cli_get(a, "uscc"));
+    rc = eseal_org_add_ext(inst, cli_principal(), &org, name, cli_get(a, "uscc"), cli_get(a, "id"));
     eseal_instance_close(inst);
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
@@ -52,7 +61,8 @@ static int do_add(cli_args *a)
         print_org_json(&org);
         printf("\n");
     } else {
-        cli_note("organisation '%s'%s%s added", org.name, org.uscc[0] != '\0' ? " with code " : "", org.uscc);
+        cli_note("organisation '%s'%s%s%s%s added", org.name, org.uscc[0] != '\0' ? " with code " : "", org.uscc,
+                 org.identifier[0] != '\0' ? " with identifier " : "", org.identifier);
         /* the id alone on the last line: scripts take it with tail -1 */
         printf("%s\n", org.id);
     }
@@ -102,7 +112,8 @@ static int list_cb(const eseal_org *o, void *payload)
     } else {
         char created[40];
         cli_print_time_s(created, sizeof(created), o->created_ms);
-        printf("%-20s  %-18s  ", o->id, o->uscc[0] != '\0' ? o->uscc : "-");
+        /* an organisation has a code or an identifier, never both: one column (a long identifier pushes the row) */
+        printf("%-20s  %-18s  ", o->id, o->uscc[0] != '\0' ? o->uscc : o->identifier[0] != '\0' ? o->identifier : "-");
         print_padded(o->name, 32);
         printf("  %s\n", created);
     }
@@ -147,15 +158,21 @@ static int run(cli_args *a)
 const cli_cmd cli_cmd_org = {
     "org", "add and list the organisations of the platform",
     "Usage:\n"
-    "  eseal org add --name NAME [--uscc CODE]\n"
+    "  eseal org add --name NAME [--uscc CODE | --id IDENTIFIER]\n"
     "  eseal org list\n\n"
     "add: a new organisation named NAME (1 to 200 bytes of UTF-8, no control character), with\n"
     "its unified social credit code when it is a Chinese one (18 characters, the check\n"
-    "character checked: GB 32100-2015). A name or a code already taken is refused. Prints the\n"
-    "new organisation's id (org_ and 16 hex digits) on its last line; other commands also\n"
-    "take the code or the exact name in its place.\n"
-    "list: the organisations, oldest first: id, code ('-' for none), name, creation time;\n"
-    "with --json an array of {\"id\", \"name\", \"uscc\", \"created\"}.\n"
+    "character checked: GB 32100-2015), or its organisation identifier when it is not (ETSI\n"
+    "EN 319 412-1 §5.1.4, as `cert issue --org-id` takes it: VATDE-123456789, NTRGB-01234567,\n"
+    "LEIXG-<LEI>, PSDBE-NBB-0123456789, a national XX:CC-...). Not both; NTRCN-<USCC> is given\n"
+    "as --uscc. A name, code or identifier already taken is refused. The certificates whose\n"
+    "organizationIdentifier is NTRCN-<its code>, or exactly its identifier, are the\n"
+    "organisation's, and so are the seals made with them. Prints the new organisation's id\n"
+    "(org_ and 16 hex digits) on its last line; other commands also take the code, the\n"
+    "identifier or the exact name in its place.\n"
+    "list: the organisations, oldest first: id, code (the USCC or the identifier, '-' for\n"
+    "none), name, creation time; with --json an array of {\"id\", \"name\", \"uscc\",\n"
+    "\"identifier\", \"created\"} (null for none).\n"
     "The command acts as the local operator (the platform administrator of the instance);\n"
     "every change is an audit entry.\n",
     opts, run};

@@ -13,8 +13,10 @@
 
 static json_t *org_json(const eseal_org *o)
 {
-    return json_pack("{s:s, s:s, s:o, s:o}", "id", o->id, "name", o->name, "uscc",
-                     o->uscc[0] != '\0' ? json_string(o->uscc) : json_null(), "created", es_api_time(o->created_ms));
+    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "id", o->id, "name", o->name, "uscc",
+                     o->uscc[0] != '\0' ? json_string(o->uscc) : json_null(), "identifier",
+                     o->identifier[0] != '\0' ? json_string(o->identifier) : json_null(), "created",
+                     es_api_time(o->created_ms));
 }
 
 static json_t *user_json(const eseal_user *u)
@@ -128,17 +130,16 @@ static ES_RESULT orgs_list(es_api_call *c)
 
 static ES_RESULT orgs_add(es_api_call *c)
 {
-    static const char *const known[] = {"name", "uscc", NULL};
+    static const char *const known[] = {"name", "uscc", "identifier", NULL};
     json_t *b = NULL;
     ES_GUARD(es_api_body(c, known, &b));
-    const char *name = NULL, *uscc = NULL;
+    const char *name = NULL, *uscc = NULL, *identifier = NULL;
     es_result r = es_api_str(b, "name", true, &name);
-    if (es_ok(r)) {
-        r = es_api_str(b, "uscc", false, &uscc);
-    }
+    r = es_ok(r) ? es_api_str(b, "uscc", false, &uscc) : r;
+    r = es_ok(r) ? es_api_str(b, "identifier", false, &identifier) : r;
     eseal_org o;
     if (es_ok(r)) {
-        r = es_from_code(eseal_org_add(c->inst, es_api_who(c), &o, name, uscc));
+        r = es_from_code(eseal_org_add_ext(c->inst, es_api_who(c), &o, name, uscc, identifier));
     }
     json_decref(b);
     ES_GUARD(r);

@@ -4,10 +4,13 @@
  * organisation whose USCC (or other identifier) the certificate carries". A certificate of this
  * instance carries its organisation's identifier as the subject's organizationIdentifier
  * (2.5.4.97, ETSI EN 319 412-1 §5.1.4; instance.c org_identity): "NTRCN-<USCC>" for an
- * organisation in China. The platform's organisations (eseal/accounts.h) are identified by their
- * USCC, so a certificate belongs to the organisation whose USCC its NTRCN identifier names; any
- * other identifier (VAT, LEI... of an organisation elsewhere), a person's certificate and the
- * platform's own certificates belong to no organisation. A seal belongs to the organisation of
+ * organisation in China, "VATDE-123456789", "LEIXG-...", "PSDBE-NBB-..." elsewhere. The platform's
+ * organisations (eseal/accounts.h) have a USCC or an organisation identifier (never both), so a
+ * certificate belongs to the organisation whose USCC its NTRCN identifier names, or whose
+ * identifier is exactly its organizationIdentifier (byte for byte: another case, a prefix or
+ * another number is another organisation, and "NTRCN-..." is never an organisation's identifier).
+ * A certificate whose identifier no organisation has, a person's certificate and the platform's
+ * own certificates belong to no organisation. A seal belongs to the organisation of
  * the certificates it allows to stamp (all those that name one must name the same one; seals
  * whose certificates disagree belong to none). What belongs to none is seen and acted on only by
  * the platform's side (the local operator, a platform administrator).
@@ -68,22 +71,25 @@ ES_RESULT es_cert_org(eseal_instance *inst, const eseal_cert_record *rec, char o
         return ES_OK; /* no organisation identifier: a person, the platform's own, an import */
     }
     static const char ntrcn[] = "NTRCN-";
-    if (strncmp(id, ntrcn, sizeof(ntrcn) - 1) != 0) {
-        return ES_OK; /* an organisation outside China: the platform's organisations carry a USCC only */
-    }
-    const char *uscc = id + sizeof(ntrcn) - 1;
-    if (strlen(uscc) != 18 || eseal_uscc_valid(uscc) != 1) {
+    bool china = strncmp(id, ntrcn, sizeof(ntrcn) - 1) == 0;
+    /* in China the USCC (an organisation's identifier is never NTRCN: eseal_org_add_ext refuses it) */
+    const char *key = china ? id + sizeof(ntrcn) - 1 : id;
+    if (china && (strlen(key) != 18 || eseal_uscc_valid(key) != 1)) {
         return ES_OK;
     }
+    if (!china && strlen(key) > ESEAL_ORGID_MAX) {
+        return ES_OK; /* longer than any organisation's identifier */
+    }
     eseal_org o;
-    int rc = eseal_store_org_find(inst->store, &o, uscc);
+    int rc = eseal_store_org_find(inst->store, &o, key);
     if (rc == ESEAL_ENOTFOUND) {
         eseal_error_clear();
-        return ES_OK; /* a USCC of no organisation of the platform */
+        return ES_OK; /* a USCC or an identifier of no organisation of the platform */
     }
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-    /* the lookup also takes an id or a name: only the organisation of that very code counts */
-    if (strcmp(o.uscc, uscc) == 0) {
+    /* the lookup also takes an id, a code or a name: only the organisation of that very USCC or
+     * identifier counts (compared byte for byte) */
+    if (strcmp(china ? o.uscc : o.identifier, key) == 0) {
         (void)snprintf(org, ESEAL_OWNER_ORG_MAX + 1, "%s", o.id);
     }
     return ES_OK;

@@ -206,7 +206,12 @@ static const char *const migrations[] = {
     "  last_seen INTEGER NOT NULL"
     ") WITHOUT ROWID;"
     "CREATE INDEX sessions_login ON sessions(login);",
-    /* 5: governance (issue 20): grants and templates. A grant's parent is NULL when it has none. A use
+    /* 5: an organisation's identifier (ETSI EN 319 412-1 §5.1.4, "VATDE-..."), NULL when it has none;
+     * unique like the USCC. ALTER TABLE cannot add a UNIQUE column, a unique index does the same. The
+     * organisations of a version 4 database keep their rows and have no identifier. */
+    "ALTER TABLE orgs ADD COLUMN identifier TEXT;"
+    "CREATE UNIQUE INDEX orgs_identifier ON orgs(identifier);",
+    /* 6: governance (issue 20): grants and templates. A grant's parent is NULL when it has none. A use
      * is one conditional UPDATE (sq_grant_use). Lists read oldest first from the indexes below. */
     "CREATE TABLE grants ("
     "  id TEXT PRIMARY KEY,"
@@ -1278,13 +1283,13 @@ static int insert_done(sq *s, sqlite3_stmt *st, const char *what)
     return rc;
 }
 
-#define ORG_COLS "id, name, coalesce(uscc, ''), created"
+#define ORG_COLS "id, name, coalesce(uscc, ''), created, coalesce(identifier, '')"
 
 static int row_to_org(sqlite3_stmt *st, eseal_org *o)
 {
     memset(o, 0, sizeof(*o));
     if (!col_text(st, 0, o->id, sizeof(o->id)) || !col_text(st, 1, o->name, sizeof(o->name)) ||
-        !col_text(st, 2, o->uscc, sizeof(o->uscc))) {
+        !col_text(st, 2, o->uscc, sizeof(o->uscc)) || !col_text(st, 4, o->identifier, sizeof(o->identifier))) {
         return too_long("reading an organisation");
     }
     o->created_ms = sqlite3_column_int64(st, 3);
@@ -1295,7 +1300,7 @@ static int sq_org_insert(eseal_store_accounts_backend *be, const eseal_org *o)
 {
     sq *s = accounts_sq(be);
     sqlite3_stmt *st = NULL;
-    int rc = prepare(s, &st, "INSERT INTO orgs (id, name, uscc, created) VALUES (?1, ?2, ?3, ?4)");
+    int rc = prepare(s, &st, "INSERT INTO orgs (id, name, uscc, created, identifier) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (rc != ESEAL_OK) {
         return rc;
     }
@@ -1303,6 +1308,7 @@ static int sq_org_insert(eseal_store_accounts_backend *be, const eseal_org *o)
     sqlite3_bind_text(st, 2, o->name, -1, SQLITE_STATIC);
     bind_text_or_null(st, 3, o->uscc);
     sqlite3_bind_int64(st, 4, o->created_ms);
+    bind_text_or_null(st, 5, o->identifier);
     return insert_done(s, st, "recording an organisation");
 }
 
@@ -1312,7 +1318,9 @@ static int sq_org_get(eseal_store_accounts_backend *be, eseal_org *out, eseal_st
     const char *sql = how == ESEAL_STORE_MATCH_ID     ? "SELECT " ORG_COLS " FROM orgs WHERE id = ?1"
                       : how == ESEAL_STORE_MATCH_CODE ? "SELECT " ORG_COLS " FROM orgs WHERE uscc = ?1"
                       : how == ESEAL_STORE_MATCH_NAME ? "SELECT " ORG_COLS " FROM orgs WHERE name = ?1"
-                                                      : NULL;
+                      /* '=' on TEXT compares bytes (BINARY collation): exactly, never another case */
+                      : how == ESEAL_STORE_MATCH_IDENTIFIER ? "SELECT " ORG_COLS " FROM orgs WHERE identifier = ?1"
+                                                            : NULL;
     if (sql == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: no organisation lookup of kind %d", how));
     }

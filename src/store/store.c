@@ -933,6 +933,9 @@ int eseal_store_org_insert(eseal_store *s, const eseal_org *org)
     if (!bounded(org->uscc, 0, ES_STORE_USCC_LEN)) {
         return store_einval("organisation code");
     }
+    if (!bounded(org->identifier, 0, ESEAL_ORGID_MAX)) {
+        return store_einval("organisation identifier");
+    }
     eseal_org o = *org;
     fold(o.uscc, org->uscc, strlen(org->uscc), true);
     int rc = ACC(s, org_insert, &o);
@@ -947,10 +950,15 @@ int eseal_store_org_insert(eseal_store *s, const eseal_org *org)
     if (o.uscc[0] != '\0' && ACC(s, org_get, &other, ESEAL_STORE_MATCH_CODE, o.uscc) == ESEAL_OK) {
         return ES_STORE_WORD(rc, ESEAL_EEXISTS, "an organisation with code '%s' exists", o.uscc);
     }
+    if (o.identifier[0] != '\0' && ACC(s, org_get, &other, ESEAL_STORE_MATCH_IDENTIFIER, o.identifier) == ESEAL_OK) {
+        return ES_STORE_WORD(rc, ESEAL_EEXISTS, "an organisation with identifier '%s' exists", o.identifier);
+    }
     return ES_STORE_WORD(rc, ESEAL_EEXISTS, "an organisation with id '%s' exists", o.id);
 }
 
-/* An organisation reference: its id, else its code (either case), else its name; each exactly. */
+/* An organisation reference: its id, else its code (either case), else its organisation identifier
+ * (exactly: a certificate's organizationIdentifier names its owner, src/service/owner.c), else its
+ * name; each exactly. */
 int eseal_store_org_find(eseal_store *s, eseal_org *out, const char *ref)
 {
     if (s == NULL || out == NULL || !bounded(ref, 1, ESEAL_ORG_NAME_MAX)) {
@@ -965,6 +973,9 @@ int eseal_store_org_find(eseal_store *s, eseal_org *out, const char *ref)
         char code[ES_STORE_USCC_LEN + 1];
         fold(code, ref, n, true);
         rc = ACC(s, org_get, out, ESEAL_STORE_MATCH_CODE, code);
+    }
+    if (rc == ESEAL_ENOTFOUND && n <= ESEAL_ORGID_MAX) {
+        rc = ACC(s, org_get, out, ESEAL_STORE_MATCH_IDENTIFIER, ref);
     }
     if (rc == ESEAL_ENOTFOUND) {
         rc = ACC(s, org_get, out, ESEAL_STORE_MATCH_NAME, ref);

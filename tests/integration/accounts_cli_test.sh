@@ -3,7 +3,9 @@
 # Organisations, users and API tokens through the CLI (issue 19 §1; include/eseal/accounts.h):
 #   - org add prints the id alone on its last line; a taken name or code and a bad unified
 #     social credit code are refused (exit status, message, JSON code) and add nothing;
-#     org list (text columns, --json) in creation order;
+#     org list (text columns, --json) in creation order; org add --id with an ETSI EN 319 412-1
+#     identifier (VATDE-...): listed, found by it (user add --org), a taken, NTRCN, bad or
+#     both-with-a-code identifier refused;
 #   - user add with a 0600 password file, from standard input, never from a file others or the
 #     group may read; a weak password ("too weak"), an unknown role, a taken login, an unknown
 #     organisation and no password source at all are refused and add nothing; user list --org;
@@ -74,7 +76,36 @@ expect 0 "org list --json" -- "$E" --json org list
 eq "$(jq_py '[o["id"] for o in j]' "$T/out")" "['$org1', '$org2', '$org3']" "an array of the three, oldest first"
 eq "$(jq_py '(j[0]["name"], j[0]["uscc"], j[1]["uscc"])' "$T/out")" "('Acme Trading Ltd', '91110000MA01ABCDEX', None)" \
     "name and code; null for none"
-eq "$(jq_py 'sorted(j[0].keys())' "$T/out")" "['created', 'id', 'name', 'uscc']" "the members of an organisation"
+eq "$(jq_py 'sorted(j[0].keys())' "$T/out")" "['created', 'id', 'identifier', 'name', 'uscc']" "the members of an organisation"
+eq "$(jq_py '[o["identifier"] for o in j]' "$T/out")" "[None, None, None]" "identifier null for none"
+
+# ---- an organisation outside China: its ETSI EN 319 412-1 identifier (--id) ---------------------
+expect 0 "org add --id VATDE-..." -- "$E" org add --name "Deutsche Siegel GmbH" --id VATDE-811569869
+org4=$(tail -1 "$T/out")
+echo "$org4" | grep -Eq '^org_[0-9a-f]{16}$' && ok "its id on the last line" || notok "the last line is not an id: '$org4'"
+has "$T/err" "^organisation 'Deutsche Siegel GmbH' with identifier VATDE-811569869 added$" "the note names the identifier"
+expect 0 "org list shows it" -- "$E" org list
+eq "$(lines "$T/out")" 5 "a header and four organisations"
+sed -n 5p "$T/out" | grep -Eq "^$org4 +VATDE-811569869 +Deutsche Siegel GmbH +[0-9T:Z-]+$" &&
+    ok "its identifier in the code column" || notok "row 4: $(sed -n 5p "$T/out")"
+expect 0 "org list --json shows it" -- "$E" --json org list
+eq "$(jq_py '(j[3]["id"], j[3]["identifier"], j[3]["uscc"])' "$T/out")" "('$org4', 'VATDE-811569869', None)" \
+    "identifier set, uscc null"
+expect 0 "--json org add --id" -- "$E" --json org add --name "Lei Holdings" --id LEIXG-5493001KJTIIGC8Y1R12
+eq "$(jq_py '(j["identifier"], j["uscc"], j["name"])' "$T/out")" "('LEIXG-5493001KJTIIGC8Y1R12', None, 'Lei Holdings')" \
+    "the new organisation with its identifier"
+expect 3 "a taken identifier is refused (exit 3)" -- "$E" org add --name "Andere GmbH" --id VATDE-811569869
+has "$T/err" "^eseal: an organisation with identifier 'VATDE-811569869' exists$" "the message names the identifier"
+expect 2 "NTRCN-<USCC> as an identifier is refused (exit 2)" -- "$E" org add --name "China Ltd" --id NTRCN-91350100M000100Y43
+has "$T/err" "give it as the USCC (--uscc 91350100M000100Y43" "it points at --uscc"
+expect 2 "a bad LEI check is refused (exit 2)" -- "$E" --json org add --name "Lei Bad" --id LEIXG-5493001KJTIIGC8Y1R13
+eq "$(jcode)" ESEAL_EINVAL "its JSON code is ESEAL_EINVAL"
+expect 2 "a code and an identifier together are refused" -- \
+    "$E" org add --name "Both Ltd" --uscc 91350100M000100Y43 --id VATFR-12345678901
+has "$T/err" "not both" "the message says not both"
+expect 2 "another case is refused (identifiers are upper-case)" -- "$E" org add --name "Klein GmbH" --id vatde-811569870
+expect 0 "still five organisations" -- "$E" --json org list
+eq "$(jq_py 'len(j)' "$T/out")" 5 "the refused ones are not there"
 
 # ---- users ------------------------------------------------------------------------------------
 PW1='Vq7!rT2#mB9zKp4w-Lantern'
@@ -321,6 +352,17 @@ expect 2 "--expires of another form is refused" -- "$E" token create alice --exp
 has "$T/err" "^eseal: --expires takes a duration (30d, 12h) or an RFC 3339 time" "it gives the forms"
 expect 0 "the refusals made no token" -- "$E" --json token list
 eq "$(jq_py 'len(j)' "$T/out")" 4 "still four tokens"
+
+# ---- a user of the organisation found by its identifier ------------------------------------------
+expect 0 "user add --org VATDE-... (the organisation by its identifier)" -- \
+    "$E" --json user add dora --org VATDE-811569869 --role seal-keeper --password-file "$T/pw1"
+eq "$(jq_py 'j["org"]' "$T/out")" "$org4" "dora is of the German organisation"
+expect 3 "--org by another case of the identifier is no organisation" -- \
+    "$E" user add dirk --org vatde-811569869 --role seal-keeper --password-file "$T/pw1"
+has "$T/err" "^eseal: no organisation 'vatde-811569869'$" "exactly: not another case"
+expect 3 "--org by a prefix of the identifier is no organisation" -- \
+    "$E" user add dirk --org VATDE-81156986 --role seal-keeper --password-file "$T/pw1"
+has "$T/err" "^eseal: no organisation 'VATDE-81156986'$" "exactly: not a prefix"
 
 # ---- help and secrets at rest -----------------------------------------------------------------
 expect 0 "eseal help" -- "$E" help

@@ -3,10 +3,17 @@
 """api_seals_test.py ESEAL: the seals' routes of `eseal serve`'s JSON API over real HTTP (issue 19 §2).
 
 A throw-away instance with two organisations (each with its USCC), a certificate carrying each
-USCC (`eseal cert issue --org NAME --uscc CODE`) and a seal of each, made by the CLI (the local
-operator), users per role; then `eseal serve --only api` and, with Python's http.client:
+USCC (`eseal cert issue --org NAME --uscc CODE`) and a seal of each, a third, German organisation
+identified by its VAT number (`org add --id VATDE-...`) with a certificate issued with that
+identifier (`cert issue --org-id VATDE-... --country DE`) and a seal of it, a certificate of
+another VAT number, made by the CLI (the local operator), users per role; then
+`eseal serve --only api` and, with Python's http.client:
   - ownership: each organisation's users see their own seals and certificates only; another
     organisation's seal or certificate is 404 everywhere (read, imprint, lifecycle, stamp);
+  - ownership by an organisation identifier: the German organisation's user lists the seal and
+    certificate of its VAT identifier; another organisation's user gets 404 for them; the
+    certificate of another VAT number is nobody's; organisations carry `identifier` (POST
+    /api/v1/orgs takes it; NTRCN, both, a bad LEI are 400, a taken one 409);
   - stamping: a stamper stamps a PDF with its organisation's seal (the answer is a PDF that
     `eseal verify` finds VALID, its serial in Eseal-Stamp-Serial), an OFD as well, and is refused
     404 with the other organisation's seal;
@@ -44,6 +51,7 @@ ENV = dict(os.environ, ESEAL_HOME=HOME, ESEAL_PASSPHRASE="api-seals-pass", ESEAL
 PW = "Correct-Horse-Battery-9071"
 USCC_A = "91110000MA01ABCDEX"
 USCC_B = "91110108MA01ABCD2H"
+VAT_D = "VATDE-811569869"
 # The routes this test owns (api_test.py leaves them to it).
 OWN = ("/api/v1/seals", "/api/v1/certs", "/api/v1/stamp", "/api/v1/registry", "/api/v1/audit")
 # Routes below those paths that api_more_test.py owns (its matrix covers them).
@@ -65,6 +73,12 @@ CERT_A = must(["cert", "issue", "--org", "Alpha Trading Ltd", "--uscc", USCC_A, 
 CERT_B = must(["cert", "issue", "--org", "Beta Works Ltd", "--uscc", USCC_B, "--alg", "p256"], "cert of B")
 SEAL_A = must(["seal", "make", "--cert", CERT_A, "--type", "contract", "--name", "Alpha Contract Seal"], "seal of A")
 SEAL_B = must(["seal", "make", "--cert", CERT_B, "--type", "contract", "--name", "Beta Contract Seal"], "seal of B")
+ORG_D = must(["org", "add", "--name", "Deutsche Siegel GmbH", "--id", VAT_D], "org add Deutsche Siegel (VAT id)")
+CERT_D = must(["cert", "issue", "--org", "Deutsche Siegel GmbH", "--org-id", VAT_D, "--country", "DE", "--alg", "p256"],
+              "cert of D (--org-id VATDE-...)")
+CERT_X = must(["cert", "issue", "--org", "Andere GmbH", "--org-id", "VATDE-811569868", "--country", "DE", "--alg",
+               "p256"], "cert of another VAT number (no organisation has it)")
+SEAL_D = must(["seal", "make", "--cert", CERT_D, "--type", "contract", "--name", "Siegel Vertrag"], "seal of D")
 pwf = os.path.join(T, "pw")
 with open(pwf, "w") as f:
     f.write(PW + "\n")
@@ -79,6 +93,7 @@ USERS = {
     "bob": (ORG_B, "org-admin"),
     "bea": (ORG_B, "stamper"),
     "bzed": (ORG_B, "auditor"),
+    "dora": (ORG_D, "seal-keeper"),
 }
 for login_, (org, roles) in USERS.items():
     must(["user", "add", login_, "--org", org, "--role", roles, "--password-file", pwf], f"user {login_} ({roles})")
@@ -157,6 +172,49 @@ for act in ("suspend", "resume", "revoke"):
     ok(problem(st, h, doc, 404, "NOT_FOUND"), f"A's seal keeper cannot {act} B's seal: 404", f"{st} {doc}")
 st, h, doc = call("GET", f"/api/v1/seals/{SEAL_B}", headers=S["root"])
 ok(st == 200 and doc["state"] == "active", "B's seal is still active", f"{st} {doc}")
+
+# ---- ownership by an organisation identifier (ETSI EN 319 412-1): the German organisation ----
+st, h, doc = call("GET", "/api/v1/seals", headers=S["dora"])
+ok(st == 200 and [s["esid"] for s in doc] == [SEAL_D] and doc[0]["organisation"] == ORG_D,
+   "a user of the German organisation lists the seal of its VAT certificate, and only it", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/seals/{SEAL_D}", headers=S["dora"])
+ok(st == 200 and doc["esid"] == SEAL_D and doc["organisation"] == ORG_D, "and reads it", f"{st} {doc}")
+st, h, doc = call("GET", "/api/v1/certs", headers=S["dora"])
+ok(st == 200 and [c["id"] for c in doc] == [CERT_D] and doc[0]["organisation"] == ORG_D and VAT_D in doc[0]["subject"],
+   "its certificates: the one issued with its identifier", f"{st} {doc}")
+for who in ("ada", "bob"):
+    for path in (f"/api/v1/seals/{SEAL_D}", f"/api/v1/seals/{SEAL_D}/imprint.png", f"/api/v1/certs/{CERT_D}"):
+        st, h, doc = call("GET", path, headers=S[who])
+        ok(problem(st, h, doc, 404, "NOT_FOUND"), f"a user of another organisation ({who}) gets 404: GET {path}",
+           f"{st} {doc}")
+    st, h, doc = call("GET", "/api/v1/seals", headers=S[who])
+    ok(st == 200 and SEAL_D not in [s["esid"] for s in doc], f"{who} does not list the German seal", f"{st} {doc}")
+st, h, doc = call("POST", f"/api/v1/seals/{SEAL_D}/suspend", {"reason": "not mine"}, headers=S["kim"])
+ok(problem(st, h, doc, 404, "NOT_FOUND"), "A's seal keeper cannot suspend the German seal: 404", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/certs/{CERT_X}", headers=S["root"])
+ok(st == 200 and doc["organisation"] is None and "VATDE-811569868" in doc["subject"],
+   "a certificate of another VAT number belongs to no organisation", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/certs/{CERT_X}", headers=S["dora"])
+ok(problem(st, h, doc, 403, "FORBIDDEN"), "so the German user may not read it (403, the platform's)", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/orgs/{VAT_D}", headers=S["root"])
+ok(st == 200 and doc["id"] == ORG_D and doc["identifier"] == VAT_D and doc["uscc"] is None,
+   "GET /orgs/{identifier}: the organisation, its identifier, no USCC", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/orgs/{ORG_A}", headers=S["root"])
+ok(st == 200 and doc["identifier"] is None and doc["uscc"] == USCC_A, "an organisation of a USCC: identifier null",
+   f"{st} {doc}")
+st, h, doc = call("GET", "/api/v1/orgs/vatde-811569869", headers=S["root"])
+ok(problem(st, h, doc, 404, "NOT_FOUND"), "another case of the identifier is no organisation", f"{st} {doc}")
+st, h, doc = call("POST", "/api/v1/orgs", {"name": "Lei Holdings", "identifier": "LEIXG-5493001KJTIIGC8Y1R12"},
+                  headers=S["root"])
+ok(st == 201 and doc["identifier"] == "LEIXG-5493001KJTIIGC8Y1R12" and doc["uscc"] is None,
+   "POST /orgs with an identifier", f"{st} {doc}")
+for body, why in (({"name": "China Ltd", "identifier": "NTRCN-" + USCC_A}, "NTRCN as an identifier"),
+                  ({"name": "Lei Bad", "identifier": "LEIXG-5493001KJTIIGC8Y1R13"}, "a bad LEI check"),
+                  ({"name": "Both Ltd", "uscc": "91350100M000100Y43", "identifier": "VATFR-12345678901"}, "both")):
+    st, h, doc = call("POST", "/api/v1/orgs", body, headers=S["root"])
+    ok(problem(st, h, doc, 400, "BAD_INPUT"), f"POST /orgs refuses {why}: 400", f"{st} {doc}")
+st, h, doc = call("POST", "/api/v1/orgs", {"name": "Andere GmbH", "identifier": VAT_D}, headers=S["root"])
+ok(problem(st, h, doc, 409, "CONFLICT"), "POST /orgs with a taken identifier: 409", f"{st} {doc}")
 
 # ---- imprints ----
 st, h, doc = call("GET", f"/api/v1/seals/{SEAL_A}/imprint.png", headers=S["sam"])

@@ -96,6 +96,11 @@ static int c_org_add(const void *s)
     eseal_org o;
     return eseal_org_add(NULL, s, &o, "n", NULL);
 }
+static int c_org_add_ext(const void *s)
+{
+    eseal_org o;
+    return eseal_org_add_ext(NULL, s, &o, "n", NULL, NULL);
+}
 static int c_org_find(const void *s)
 {
     eseal_org o;
@@ -350,6 +355,7 @@ static const erow erows[] = {
     {"eseal_pdf_stamp_file", "eseal_pdf_stamp_options", ES_VID_pdf_stamp_options, 1, c_pdf_stamp_file, NULL},
     {"eseal_pdf_verify", "eseal_pdf_verify_options", ES_VID_pdf_verify_options, 1, c_pdf_verify, NULL},
     {"eseal_org_add", "eseal_principal", P, 0, c_org_add, no_principal},
+    {"eseal_org_add_ext", "eseal_principal", P, 0, c_org_add_ext, no_principal},
     {"eseal_org_find", "eseal_principal", P, 0, c_org_find, no_principal},
     {"eseal_org_list", "eseal_principal", P, 0, c_org_list, no_principal},
     {"eseal_principal_check", "eseal_principal", P, 0, c_principal_check, no_principal},

@@ -81,6 +81,7 @@ typedef enum {
     ESEAL_STORE_MATCH_FINGERPRINT, /**< certificates: the fingerprint (lower-case hex) equals the key */
     ESEAL_STORE_MATCH_CODE,        /**< organisations: the unified social credit code (upper-case) equals the key */
     ESEAL_STORE_MATCH_NAME,        /**< organisations: the name equals the key (exact, case-sensitive) */
+    ESEAL_STORE_MATCH_IDENTIFIER,  /**< organisations: the organisation identifier equals the key (exact) */
 } eseal_store_match;
 
 /* ---- the database ------------------------------------------------------------------------- */
@@ -225,22 +226,24 @@ struct eseal_store_log_backend {
 
 /* ---- the accounts: organisations, users, API tokens, the login throttle -------------------- */
 
-#define ESEAL_STORE_ACCOUNTS_BACKEND_VERSION 1
+/* 2: eseal_org has its organisation identifier (org_insert keeps it, ESEAL_STORE_MATCH_IDENTIFIER). */
+#define ESEAL_STORE_ACCOUNTS_BACKEND_VERSION 2
 
 typedef struct eseal_store_accounts_backend eseal_store_accounts_backend;
 
 /*
  * Strings arrive checked against the bounds of eseal/accounts.h and in the case stored (logins
  * lower-case, codes upper-case, digests lower-case hex); a record read back whose string does not
- * fit its array is ESEAL_ESTORE. "" for an organisation's uscc or a user's org_id means none (two
- * organisations without a code do not collide). Lists are oldest first: created, then insertion
+ * fit its array is ESEAL_ESTORE. "" for an organisation's uscc or identifier or a user's org_id means
+ * none (two organisations without a code or an identifier do not collide). Lists are oldest first: created, then insertion
  * order; a non-zero return of cb stops and is returned.
  */
 struct eseal_store_accounts_backend {
     unsigned int version; /**< ESEAL_STORE_ACCOUNTS_BACKEND_VERSION */
-    /** ESEAL_EEXISTS when the id, the name or the uscc is taken (no message: the store asks which). */
+    /** ESEAL_EEXISTS when the id, the name, the uscc or the identifier is taken (no message: the store asks which). */
     int (*org_insert)(eseal_store_accounts_backend *be, const eseal_org *org);
-    /** how: ESEAL_STORE_MATCH_ID (the id), ESEAL_STORE_MATCH_CODE (uscc), ESEAL_STORE_MATCH_NAME; ESEAL_ENOTFOUND. */
+    /** how: ESEAL_STORE_MATCH_ID (the id), ESEAL_STORE_MATCH_CODE (uscc), ESEAL_STORE_MATCH_NAME,
+     * ESEAL_STORE_MATCH_IDENTIFIER (exactly: never a prefix, nor another case); ESEAL_ENOTFOUND. */
     int (*org_get)(eseal_store_accounts_backend *be, eseal_org *out, eseal_store_match how, const char *key);
     int (*org_list)(eseal_store_accounts_backend *be, int (*cb)(const eseal_org *, void *), void *payload);
     /** ESEAL_EEXISTS when the login is taken; ESEAL_ENOTFOUND when org_id (not "") names no organisation. */

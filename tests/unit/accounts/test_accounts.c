@@ -98,6 +98,46 @@ static void test_orgs(void **state)
     eseal_audit_entry_parsed_dispose(&p);
 }
 
+/* An organisation identified by an ETSI EN 319 412-1 identifier: added by the platform's side only
+ * (the policy before the identifier is looked at), its audit entry names it, found by it exactly,
+ * invisible to another organisation's user like any other organisation. */
+static void test_org_identifier(void **state)
+{
+    (void)state;
+    const char *admin_roles[] = {"org-admin"};
+    eseal_principal ada = user_who("ada", org_a.id, admin_roles, 1);
+    eseal_org o;
+    assert_int_equal(eseal_org_add_ext(inst, &ada, &o, "Deutsche Siegel GmbH", NULL, "VATDE-811569869"), ESEAL_EDENIED);
+    assert_int_equal(eseal_org_add_ext(inst, &ada, &o, "Deutsche Siegel GmbH", NULL, "LEIXG-5493001KJTIIGC8Y1R13"),
+                     ESEAL_EDENIED); /* refused by the policy first: a bad identifier does not matter */
+    assert_int_equal(eseal_org_find(inst, test_who(), &o, "Deutsche Siegel GmbH"), ESEAL_ENOTFOUND);
+    eseal_org de;
+    assert_int_equal(eseal_org_add_ext(inst, test_who(), &de, "Deutsche Siegel GmbH", "", "VATDE-811569869"), ESEAL_OK);
+    eseal_audit_entry_parsed p;
+    last_entry(&p);
+    assert_string_equal(p.e.type, "org.added");
+    char want[200];
+    (void)snprintf(want, sizeof(want), "%s \"Deutsche Siegel GmbH\" identifier VATDE-811569869", de.id);
+    assert_string_equal(p.e.detail, want);
+    eseal_audit_entry_parsed_dispose(&p);
+    /* a refusal writes no entry */
+    uint64_t before = test_log_size(inst);
+    assert_int_equal(eseal_org_add_ext(inst, test_who(), &o, "Zweite GmbH", NULL, "VATDE-811569869"), ESEAL_EEXISTS);
+    assert_int_equal(eseal_org_add_ext(inst, test_who(), &o, "Dritte GmbH", NULL, "NTRDE-"), ESEAL_EINVAL);
+    assert_int_equal(test_log_size(inst), before);
+    /* found by it, exactly; another organisation's user does not see it, by any reference */
+    assert_int_equal(eseal_org_find(inst, test_who(), &o, "VATDE-811569869"), ESEAL_OK);
+    assert_string_equal(o.id, de.id);
+    assert_int_equal(eseal_org_find(inst, test_who(), &o, "VATDE-811569869 "), ESEAL_ENOTFOUND);
+    assert_int_equal(eseal_org_find(inst, &ada, &o, "VATDE-811569869"), ESEAL_ENOTFOUND);
+    assert_string_equal(eseal_error_last()->message, "no organisation 'VATDE-811569869'");
+    /* and a user is added to it by its identifier */
+    eseal_user u;
+    assert_int_equal(eseal_user_add(inst, test_who(), &u, "dora", NULL, "VATDE-811569869", "seal-keeper", GOOD_PW),
+                     ESEAL_OK);
+    assert_string_equal(u.org_id, de.id);
+}
+
 static int count_org(const eseal_org *o, void *ctx)
 {
     (void)o;
@@ -421,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_password_login),
         cmocka_unit_test(test_sessions),
         cmocka_unit_test(test_throttle_forgets),
+        cmocka_unit_test(test_org_identifier),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

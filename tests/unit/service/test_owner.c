@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Ownership (src/service/owner.c, issue 19 §2): the organisation of a certificate by the USCC of
- * its subject's organizationIdentifier, of a seal by its certificates; then the front door with
+ * Ownership (src/service/owner.c, issue 19 §2): the organisation of a certificate by the USCC or
+ * the organisation identifier (ETSI EN 319 412-1, exactly) of its subject's organizationIdentifier,
+ * of a seal by its certificates; organisations' identifiers refused as eseal_org_add_ext says; then the front door with
  * it: a seal of another organisation is "not found" for every action, one of its own is allowed
  * or refused by the role (seal-keeper, stamper, org-admin), and the reads for a principal.
  */
@@ -169,6 +170,13 @@ static int count_seal(const eseal_seal_record *r, const char *org, void *ctx)
     return 0;
 }
 
+static int count_org(const eseal_org *o, void *ctx)
+{
+    (void)o;
+    (*(int *)ctx)++;
+    return 0;
+}
+
 static int count_cert(const eseal_cert_record *r, const char *org, void *ctx)
 {
     (void)r;
@@ -246,12 +254,111 @@ static void front_door(void **state)
     eseal_seal_record_dispose(&rec);
 }
 
+/* An organisation outside China, identified by its VAT number, owns the certificates issued with
+ * that identifier and the seals made with them; its members see them, others find nothing. */
+#define VAT_DE "VATDE-811569869"
+
+static void identifier_ownership(void **state)
+{
+    (void)state;
+    eseal_org de, none;
+    assert_int_equal(eseal_org_add_ext(inst, test_who(), &de, "Deutsche Siegel GmbH", NULL, VAT_DE), ESEAL_OK);
+    assert_string_equal(de.identifier, VAT_DE);
+    assert_string_equal(de.uscc, "");
+    eseal_org found;
+    assert_int_equal(eseal_org_find(inst, test_who(), &found, VAT_DE), ESEAL_OK); /* found by it */
+    assert_string_equal(found.id, de.id);
+    assert_string_equal(found.identifier, VAT_DE);
+    /* refusals, each with its code and words; nothing is added */
+    assert_int_equal(eseal_org_add_ext(inst, test_who(), &none, "Andere GmbH", NULL, VAT_DE), ESEAL_EEXISTS);
+    assert_string_equal(eseal_error_last()->message, "an organisation with identifier '" VAT_DE "' exists");
+    assert_string_equal(none.id, "");
+    assert_int_equal(eseal_org_add_ext(inst, test_who(), &none, "Gamma Ltd", NULL, "NTRCN-" USCC_A), ESEAL_EINVAL);
+    assert_string_equal(eseal_error_last()->message,
+                        "'NTRCN-" USCC_A "': an organisation in China is identified by its unified social credit "
+                        "code: give it as the USCC (--uscc " USCC_A ", \"uscc\" in the API), not as an identifier");
+    assert_int_equal(eseal_org_add_ext(inst, test_who(), &none, "Lei Bad", NULL, "LEIXG-5493001KJTIIGC8Y1R13"),
+                     ESEAL_EINVAL);
+    assert_string_equal(eseal_error_last()->message, "organisation identifier 'LEIXG-5493001KJTIIGC8Y1R13': the "
+                                                     "LEI's check digits are wrong (ISO 17442, MOD 97-10)");
+    assert_int_equal(eseal_org_add_ext(inst, test_who(), &none, "Lower", NULL, "vatde-811569869"), ESEAL_EINVAL);
+    assert_int_equal(eseal_org_add_ext(inst, test_who(), &none, "Both Ltd", "91350100M000100Y43", "VATFR-12345678901"),
+                     ESEAL_EINVAL);
+    assert_string_equal(eseal_error_last()->message,
+                        "an organisation has a unified social credit code or an organisation identifier, not both "
+                        "(its certificates carry one organizationIdentifier)");
+    int n = 0;
+    assert_int_equal(eseal_org_list(inst, test_who(), count_org, &n), ESEAL_OK);
+    assert_int_equal(n, 3); /* A, B and the German one */
+    /* a good LEI is taken */
+    eseal_org lei;
+    assert_int_equal(eseal_org_add_ext(inst, test_who(), &lei, "Lei Good", "", "LEIXG-5493001KJTIIGC8Y1R12"),
+                     ESEAL_OK);
+
+    /* a certificate issued with --org-id VATDE-... is the German organisation's */
+    eseal_cert_request q = ESEAL_CERT_REQUEST_INIT;
+    q.name = "Deutsche Siegel GmbH";
+    q.org_id = VAT_DE;
+    q.alg = ESEAL_ALG_P256;
+    eseal_cert_record cert_de;
+    assert_int_equal(eseal_instance_cert_issue(inst, test_who(), &cert_de, &q), ESEAL_OK);
+    assert_non_null(strstr(cert_de.subject, VAT_DE));
+    char org[ESEAL_OWNER_ORG_MAX + 1];
+    assert_int_equal(eseal_instance_cert_org(inst, org, &cert_de), ESEAL_OK);
+    assert_string_equal(org, de.id);
+    /* exactly that identifier: another VAT number, another case, a prefix, its name: nobody's */
+    assert_string_equal(org_of_subject("organizationIdentifier=" VAT_DE ",C=DE"), de.id);
+    assert_string_equal(org_of_subject("organizationIdentifier=VATDE-811569868,C=DE"), "");
+    assert_string_equal(org_of_subject("organizationIdentifier=vatde-811569869,C=DE"), "");
+    assert_string_equal(org_of_subject("organizationIdentifier=VATde-811569869,C=DE"), "");
+    assert_string_equal(org_of_subject("organizationIdentifier=VATDE-81156986,C=DE"), "");
+    assert_string_equal(org_of_subject("organizationIdentifier=VATDE-8115698690,C=DE"), "");
+    assert_string_equal(org_of_subject("organizationIdentifier=Deutsche Siegel GmbH,C=DE"), "");
+    assert_string_equal(org_of_subject("organizationIdentifier=NTRCN-" VAT_DE), "");
+    char by_id[64];
+    (void)snprintf(by_id, sizeof(by_id), "organizationIdentifier=%s", de.id);
+    assert_string_equal(org_of_subject(by_id), ""); /* an organisation's id is not its identifier */
+    assert_string_equal(org_of_subject("organizationIdentifier=LEIXG-5493001KJTIIGC8Y1R12"), lei.id);
+    /* the USCC's path is unchanged */
+    assert_string_equal(org_of_subject("organizationIdentifier=NTRCN-" USCC_A), org_a.id);
+
+    /* the seal made with it is the German organisation's: its keeper sees it, A's does not */
+    eseal_seal_request sq = ESEAL_SEAL_REQUEST_INIT;
+    sq.cert_ref = cert_de.id;
+    sq.name = "Siegel DE";
+    eseal_seal_record rec;
+    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, NULL, &sq), ESEAL_OK);
+    assert_int_equal(eseal_instance_seal_org(inst, org, &rec), ESEAL_OK);
+    assert_string_equal(org, de.id);
+    char esid[64];
+    (void)snprintf(esid, sizeof(esid), "%s", rec.esid);
+    eseal_seal_record_dispose(&rec);
+    const char *keeper[] = {"seal-keeper"};
+    eseal_principal dora = user_who("dora", de.id, keeper, 1), kay = user_who("kay", org_a.id, keeper, 1);
+    assert_int_equal(eseal_instance_seal_read(inst, &dora, &rec, NULL, esid, org), ESEAL_OK);
+    assert_string_equal(org, de.id);
+    eseal_seal_record_dispose(&rec);
+    assert_int_equal(eseal_instance_seal_read(inst, &kay, &rec, NULL, esid, NULL), ESEAL_ENOTFOUND);
+    eseal_cert_record crec;
+    assert_int_equal(eseal_instance_cert_read(inst, &dora, &crec, cert_de.id, NULL), ESEAL_OK);
+    eseal_cert_record_dispose(&crec);
+    assert_int_equal(eseal_instance_cert_read(inst, &kay, &crec, cert_de.id, NULL), ESEAL_ENOTFOUND);
+    n = 0;
+    assert_int_equal(eseal_instance_seal_list_for(inst, &dora, count_seal, &n), ESEAL_OK);
+    assert_int_equal(n, 1);
+    n = 0;
+    assert_int_equal(eseal_instance_cert_list_for(inst, &dora, count_cert, &n), ESEAL_OK);
+    assert_int_equal(n, 1);
+    eseal_cert_record_dispose(&cert_de);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cert_ownership),
         cmocka_unit_test(seal_ownership),
         cmocka_unit_test(front_door),
+        cmocka_unit_test(identifier_ownership),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The store's accounts concern (issue 19 §1; eseal/sys/store.h, src/store/store.c, sqlite.c):
- * organisations by id, code and name; users with logins folded to lower case, listed by
+ * organisations by id, code, identifier and name; users with logins folded to lower case, listed by
  * organisation, updated field by field; API tokens by digest, by id, by login and organisation;
- * the login throttle; a rollback that leaves nothing; schema version 4, and a store made at
- * version 3 migrated with its rows kept. Every refusal is checked with its code and its words.
+ * the login throttle; a rollback that leaves nothing; schema version 6, and stores made at
+ * versions 3 and 4 migrated with their rows kept. Every refusal is checked with its code and its words.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -129,14 +129,14 @@ static void schema_version_raised_by_one(void **state)
     eseal_store *s = open_fresh(path);
     int v = 0;
     assert_int_equal(eseal_store_schema_version(s, &v), ESEAL_OK);
-    assert_int_equal(v, 4); /* 3 before the accounts */
+    assert_int_equal(v, 6); /* 3 before the accounts, 4 before the organisations' identifiers, 5 before grants */
     eseal_store_close(s);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 4);
+    assert_int_equal(sqlite3_column_int(st, 0), 6);
     sqlite3_finalize(st);
     sqlite3_close(db);
 }
@@ -202,6 +202,59 @@ static void organisations(void **state)
     walk w2 = {.stop_after = 2};
     assert_int_equal(eseal_store_org_list(s, org_cb, &w2), 7);
     assert_int_equal(w2.n, 2);
+    eseal_store_close(s);
+}
+
+/* Organisations identified by an ETSI EN 319 412-1 identifier: found by it exactly (never another
+ * case, never a prefix), unique like the code, "" for none (two organisations without one do not
+ * collide), kept at its longest. */
+static void organisation_identifiers(void **state)
+{
+    (void)state;
+    char path[300];
+    eseal_store *s = open_fresh(path);
+    three_orgs(s); /* B and C have no identifier: "" does not collide */
+    eseal_org de = org("org_00000000000000de", "Deutsche Siegel GmbH", "", 700);
+    (void)snprintf(de.identifier, sizeof(de.identifier), "VATDE-123456789");
+    assert_int_equal(eseal_store_org_insert(s, &de), ESEAL_OK);
+    eseal_org out;
+    assert_int_equal(eseal_store_org_find(s, &out, "VATDE-123456789"), ESEAL_OK);
+    assert_string_equal(out.id, "org_00000000000000de");
+    assert_string_equal(out.identifier, "VATDE-123456789");
+    assert_string_equal(out.uscc, "");
+    assert_int_equal(eseal_store_org_find(s, &out, ORG_B), ESEAL_OK);
+    assert_string_equal(out.identifier, ""); /* none */
+    /* exactly: another case, a prefix, a longer one are no organisation */
+    expect_error(eseal_store_org_find(s, &out, "vatde-123456789"), ESEAL_ENOTFOUND, "no organisation 'vatde-123456789'");
+    expect_error(eseal_store_org_find(s, &out, "VATDE-12345678"), ESEAL_ENOTFOUND, "no organisation 'VATDE-12345678'");
+    expect_error(eseal_store_org_find(s, &out, "VATDE-1234567890"), ESEAL_ENOTFOUND,
+                 "no organisation 'VATDE-1234567890'");
+    /* the backend's lookup by identifier alone */
+    eseal_store_accounts_backend *be = eseal_store_accounts_backend_current(s);
+    assert_int_equal(be->org_get(be, &out, ESEAL_STORE_MATCH_IDENTIFIER, "VATDE-123456789"), ESEAL_OK);
+    assert_string_equal(out.name, "Deutsche Siegel GmbH");
+    assert_int_equal(be->org_get(be, &out, ESEAL_STORE_MATCH_IDENTIFIER, "VATDE-%"), ESEAL_ENOTFOUND);
+    assert_int_equal(be->org_get(be, &out, ESEAL_STORE_MATCH_IDENTIFIER, "Deutsche Siegel GmbH"), ESEAL_ENOTFOUND);
+    /* two organisations cannot share one */
+    eseal_org dup = org("org_00000000000000df", "Andere GmbH", "", 800);
+    (void)snprintf(dup.identifier, sizeof(dup.identifier), "VATDE-123456789");
+    expect_error(eseal_store_org_insert(s, &dup), ESEAL_EEXISTS,
+                 "an organisation with identifier 'VATDE-123456789' exists");
+    /* another case is another identifier to the store (the accounts refuse lower case before) */
+    (void)snprintf(dup.identifier, sizeof(dup.identifier), "VATDE-987654321");
+    assert_int_equal(eseal_store_org_insert(s, &dup), ESEAL_OK);
+    /* bounds: ESEAL_ORGID_MAX bytes kept whole, one more has no NUL in its array */
+    eseal_org longest = org("org_00000000000000e0", "Longest", "", 900);
+    memset(longest.identifier, 'A', ESEAL_ORGID_MAX);
+    memcpy(longest.identifier, "NTRGB-", 6);
+    longest.identifier[ESEAL_ORGID_MAX] = '\0';
+    assert_int_equal(eseal_store_org_insert(s, &longest), ESEAL_OK);
+    assert_int_equal(eseal_store_org_find(s, &out, longest.identifier), ESEAL_OK);
+    assert_string_equal(out.id, "org_00000000000000e0");
+    assert_int_equal(strlen(out.identifier), ESEAL_ORGID_MAX);
+    eseal_org bad = org("org_00000000000000e1", "Bad", "", 900);
+    memset(bad.identifier, 'A', sizeof(bad.identifier));
+    expect_error(eseal_store_org_insert(s, &bad), ESEAL_EINVAL, "store: invalid organisation identifier");
     eseal_store_close(s);
 }
 
@@ -581,7 +634,7 @@ static void store_of_schema_3_migrated(void **state)
                                     "'sessions_login')"),
                      9);
     assert_int_equal(sqlite3_exec(db,
-                                  "BEGIN; DROP TABLE sessions; DROP TABLE tokens; DROP TABLE users; DROP TABLE orgs; "
+                                  "BEGIN; DROP TABLE templates; DROP TABLE grants; DROP TABLE sessions; DROP TABLE tokens; DROP TABLE users; DROP TABLE orgs; "
                                   "DROP TABLE throttle; PRAGMA user_version = 3; COMMIT;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -594,7 +647,7 @@ static void store_of_schema_3_migrated(void **state)
     assert_int_equal(eseal_store_open(&s, path), ESEAL_OK);
     int v = 0;
     assert_int_equal(eseal_store_schema_version(s, &v), ESEAL_OK);
-    assert_int_equal(v, 4);
+    assert_int_equal(v, 6);
     eseal_cert_record out;
     assert_int_equal(eseal_store_cert_find(s, &out, "abcd0000"), ESEAL_OK); /* the old rows are there */
     assert_string_equal(out.serial, "0A");
@@ -610,7 +663,7 @@ static void store_of_schema_3_migrated(void **state)
     assert_int_equal(eseal_store_org_find(s, &o, USCC_A), ESEAL_OK);
     assert_string_equal(o.id, ORG_A);
     eseal_store_close(s);
-    /* migrated, it has the schema of a store made at version 4 */
+    /* migrated, it has the schema of a store made now */
     static char migrated[16384], fresh[16384];
     char fresh_path[300];
     eseal_store_close(open_fresh(fresh_path));
@@ -622,7 +675,7 @@ static void store_of_schema_3_migrated(void **state)
     /* The lists read their index (no scan, no sort of the table): users by organisation, tokens
      * by login and by organisation, in the order the backend asks for. */
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(count_rows(db, "PRAGMA user_version"), 4);
+    assert_int_equal(count_rows(db, "PRAGMA user_version"), 6);
     char p[600];
     plan(db, "SELECT login FROM users WHERE org_id = 'x' ORDER BY created, rowid", p, sizeof(p));
     assert_non_null(strstr(p, "USING INDEX users_org"));
@@ -634,6 +687,81 @@ static void store_of_schema_3_migrated(void **state)
     assert_non_null(strstr(p, "USING INDEX tokens_org"));
     assert_null(strstr(p, "TEMP B-TREE"));
     sqlite3_close(db);
+}
+
+/*
+ * A store made by the previous eseal (schema 4: organisations without an identifier, with rows)
+ * opens, migrates to 5 and keeps its organisations and users. The version-4 store is this eseal's
+ * own with migration 5 undone (its index dropped, its column dropped) and user_version set back;
+ * the orgs table is then checked to be exactly migration 4's.
+ */
+static void store_of_schema_4_migrated(void **state)
+{
+    (void)state;
+    char path[300];
+    eseal_store *s = open_fresh(path);
+    three_orgs(s);
+    eseal_user alice = user("alice", ORG_A, "org-admin", 10);
+    assert_int_equal(eseal_store_user_insert(s, &alice, ""), ESEAL_OK);
+    eseal_store_close(s);
+
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "BEGIN; DROP TABLE templates; DROP TABLE grants; DROP INDEX orgs_identifier; ALTER TABLE orgs DROP COLUMN identifier; "
+                                  "PRAGMA user_version = 4; COMMIT;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE name = 'orgs'", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "CREATE TABLE orgs (  id TEXT PRIMARY KEY,  name "
+                                                                   "TEXT NOT NULL UNIQUE,  uscc TEXT UNIQUE,  created "
+                                                                   "INTEGER NOT NULL)");
+    sqlite3_finalize(st);
+    assert_int_equal(count_rows(db, "SELECT count(*) FROM orgs"), 3);
+    sqlite3_close(db);
+
+    s = NULL;
+    assert_int_equal(eseal_store_open(&s, path), ESEAL_OK);
+    int v = 0;
+    assert_int_equal(eseal_store_schema_version(s, &v), ESEAL_OK);
+    assert_int_equal(v, 6);
+    /* the organisations are kept, with no identifier, and found as before */
+    walk w = {0};
+    assert_int_equal(eseal_store_org_list(s, org_cb, &w), ESEAL_OK);
+    assert_string_equal(w.seen, ORG_B "," ORG_C "," ORG_A);
+    eseal_org o;
+    assert_int_equal(eseal_store_org_find(s, &o, USCC_A), ESEAL_OK);
+    assert_string_equal(o.id, ORG_A);
+    assert_string_equal(o.name, "Acme Seal Works");
+    assert_string_equal(o.identifier, "");
+    assert_int_equal(o.created_ms, 300);
+    assert_int_equal(eseal_store_org_find(s, &o, "Gamma"), ESEAL_OK);
+    assert_string_equal(o.id, ORG_C);
+    eseal_user u;
+    assert_int_equal(eseal_store_user_get(s, &u, NULL, "alice"), ESEAL_OK);
+    assert_string_equal(u.org_id, ORG_A);
+    /* the new column works, and is unique */
+    eseal_org de = org("org_00000000000000de", "Deutsche Siegel GmbH", "", 700);
+    (void)snprintf(de.identifier, sizeof(de.identifier), "VATDE-123456789");
+    assert_int_equal(eseal_store_org_insert(s, &de), ESEAL_OK);
+    assert_int_equal(eseal_store_org_find(s, &o, "VATDE-123456789"), ESEAL_OK);
+    assert_string_equal(o.id, "org_00000000000000de");
+    de = org("org_00000000000000df", "Other", "", 800);
+    (void)snprintf(de.identifier, sizeof(de.identifier), "VATDE-123456789");
+    expect_error(eseal_store_org_insert(s, &de), ESEAL_EEXISTS,
+                 "an organisation with identifier 'VATDE-123456789' exists");
+    eseal_store_close(s);
+    /* migrated, it has the schema of a store made now */
+    static char migrated[16384], fresh[16384];
+    char fresh_path[300];
+    eseal_store_close(open_fresh(fresh_path));
+    schema_of(path, migrated, sizeof(migrated));
+    schema_of(fresh_path, fresh, sizeof(fresh));
+    assert_non_null(strstr(fresh, "index orgs_identifier: CREATE UNIQUE INDEX orgs_identifier"));
+    assert_string_equal(migrated, fresh);
 }
 
 /* ---- the concern's registration: version, routing, a function left NULL ---------------------- */
@@ -674,7 +802,7 @@ static void accounts_backend_registration(void **state)
     bad->be.free = c_free;
     frees = 0;
     expect_error(eseal_store_add_accounts_backend(s, &bad->be, 1), ESEAL_EINVAL,
-                 "store: the accounts backend has version 2; this eseal speaks version 1");
+                 "store: the accounts backend has version 3; this eseal speaks version 2");
     assert_int_equal(frees, 1);
     assert_ptr_equal(eseal_store_accounts_backend_current(s), builtin);
     /* a wrapper of higher priority takes the calls; what it leaves NULL is unsupported */
@@ -687,11 +815,11 @@ static void accounts_backend_registration(void **state)
     assert_int_equal(eseal_store_add_accounts_backend(s, &w->be, 1), ESEAL_OK);
     assert_ptr_equal(eseal_store_accounts_backend_current(s), &w->be);
     eseal_org o;
-    assert_int_equal(eseal_store_org_find(s, &o, "Gamma"), ESEAL_OK); /* id, code, then name: three asks */
+    assert_int_equal(eseal_store_org_find(s, &o, "Gamma"), ESEAL_OK); /* id, code, identifier, name: four asks */
     assert_string_equal(o.id, ORG_C);
-    assert_int_equal(w->gets, 3);
-    assert_int_equal(eseal_store_org_find(s, &o, ORG_A), ESEAL_OK); /* found by id: one ask */
     assert_int_equal(w->gets, 4);
+    assert_int_equal(eseal_store_org_find(s, &o, ORG_A), ESEAL_OK); /* found by id: one ask */
+    assert_int_equal(w->gets, 5);
     walk wo = {0};
     expect_error(eseal_store_org_list(s, org_cb, &wo), ESEAL_EUNSUPPORTED,
                  "store: the accounts backend has no org_list");
@@ -723,11 +851,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(schema_version_raised_by_one),
         cmocka_unit_test(organisations),
+        cmocka_unit_test(organisation_identifiers),
         cmocka_unit_test(users),
         cmocka_unit_test(tokens),
         cmocka_unit_test(throttle),
         cmocka_unit_test(rollback_leaves_nothing),
         cmocka_unit_test(store_of_schema_3_migrated),
+        cmocka_unit_test(store_of_schema_4_migrated),
         cmocka_unit_test(accounts_backend_registration),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

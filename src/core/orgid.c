@@ -21,11 +21,14 @@
  *   - the whole value at most ESEAL_ORGID_MAX (64) bytes, the RFC 5280 bound of its neighbours.
  * The country is two upper-case letters (ISO 3166-1 alpha-2); "XG" only with LEI and LEI only
  * with "XG" (§5.1.4 item 4).
+ *
+ * In src/core, below the rooms that take one: the CA's certificate requests (src/service) and the
+ * accounts' organisations (src/accounts, eseal_org_add_ext), like eseal_uscc_valid.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "service.h"
+#include "core.h"
 
 static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
