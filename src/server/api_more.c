@@ -191,15 +191,18 @@ static ES_RESULT certs_issue(es_api_call *c)
     if (es_ok(r)) {
         r = es_from_code(eseal_org_find(c->inst, es_api_who(c), &org, org_ref));
     }
-    if (es_ok(r) && org.uscc[0] == '\0') {
+    if (es_ok(r) && org.uscc[0] == '\0' && org.identifier[0] == '\0') {
         r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__,
-                         "the organisation %s has no USCC: its certificate would name no organisation", org.id);
+                         "the organisation %s has neither a USCC nor an identifier: its certificate would name no "
+                         "organisation",
+                         org.id);
     }
     eseal_cert_record rec;
     memset(&rec, 0, sizeof(rec));
     if (es_ok(r)) {
         q.name = name != NULL && name[0] != '\0' ? name : org.name;
-        q.uscc = org.uscc;
+        q.uscc = org.uscc[0] != '\0' ? org.uscc : NULL;
+        q.org_id = org.uscc[0] == '\0' ? org.identifier : NULL; /* its country is the identifier's */
         r = es_from_code(eseal_instance_cert_issue(c->inst, es_api_who(c), &rec, &q));
     }
     json_decref(b);

@@ -299,20 +299,20 @@ static ES_RESULT issue_cert(eseal_instance *inst, const es_acting *by, eseal_cer
  * the object of cert.issue, so that an organisation administrator may issue for its own (issue 19 §2). */
 static void request_org(eseal_instance *inst, const eseal_cert_request *q, char org[ESEAL_OWNER_ORG_MAX + 1])
 {
-    static const char ntrcn[] = "NTRCN-";
     org[0] = '\0';
-    const char *uscc = NULL;
-    if (q != NULL && !q->person && q->uscc != NULL && q->uscc[0] != '\0') {
-        uscc = q->uscc;
-    } else if (q != NULL && !q->person && q->org_id != NULL && strncmp(q->org_id, ntrcn, sizeof(ntrcn) - 1) == 0) {
-        uscc = q->org_id + sizeof(ntrcn) - 1;
-    }
-    if (inst == NULL || uscc == NULL || strlen(uscc) != 18 || eseal_uscc_valid(uscc) != 1) {
+    char id[ES_ORGID_MAX];
+    if (inst == NULL || q == NULL || q->person) {
         return;
     }
-    eseal_org o;
-    if (eseal_store_org_find(inst->store, &o, uscc) == ESEAL_OK && strcmp(o.uscc, uscc) == 0) {
-        (void)snprintf(org, ESEAL_OWNER_ORG_MAX + 1, "%s", o.id);
+    /* the identifier the certificate will carry (org_identity): the USCC's, else the one given */
+    int n = q->uscc != NULL && q->uscc[0] != '\0' ? snprintf(id, sizeof(id), "NTRCN-%s", q->uscc)
+            : q->org_id != NULL                   ? snprintf(id, sizeof(id), "%s", q->org_id)
+                                                  : -1;
+    if (n > 0 && (size_t)n < sizeof(id)) {
+        es_result r = es_identifier_org(inst, id, org);
+        if (!es_ok(r)) {
+            org[0] = '\0'; /* not looked up: no organisation (the policy then decides) */
+        }
     }
     eseal_error_clear();
 }

@@ -70,6 +70,12 @@ ES_RESULT es_cert_org(eseal_instance *inst, const eseal_cert_record *rec, char o
     if (rec->subject == NULL || !subject_org_identifier(rec->subject, id, sizeof(id))) {
         return ES_OK; /* no organisation identifier: a person, the platform's own, an import */
     }
+    return es_identifier_org(inst, id, org);
+}
+
+ES_RESULT es_identifier_org(eseal_instance *inst, const char *id, char org[ESEAL_OWNER_ORG_MAX + 1])
+{
+    org[0] = '\0';
     static const char ntrcn[] = "NTRCN-";
     bool china = strncmp(id, ntrcn, sizeof(ntrcn) - 1) == 0;
     /* in China the USCC (an organisation's identifier is never NTRCN: eseal_org_add_ext refuses it) */

@@ -69,6 +69,9 @@ ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const 
 /* Ownership (owner.c): the organisation of a certificate record, of a seal (by the ids of the
  * certificates it allows), "" for none; a seal not hidden from `who` (es_owner_hidden: ESEAL_ENOTFOUND). */
 ES_RESULT es_cert_org(eseal_instance *inst, const eseal_cert_record *rec, char org[ESEAL_OWNER_ORG_MAX + 1]);
+/* The organisation (its id into org, "" when none) whose USCC ("NTRCN-<USCC>") or identifier is
+ * exactly the organisation identifier `id` a certificate carries (es_cert_org without the subject). */
+ES_RESULT es_identifier_org(eseal_instance *inst, const char *id, char org[ESEAL_OWNER_ORG_MAX + 1]);
 ES_RESULT es_seal_org(eseal_instance *inst, const char *cert_ids, char org[ESEAL_OWNER_ORG_MAX + 1]);
 /* True when obj belongs to an organisation other than who's and who may not `read` it: then it is
  * "not found" for who, as a missing one (nothing of another organisation leaks). An object of no

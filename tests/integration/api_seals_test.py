@@ -94,6 +94,7 @@ USERS = {
     "bea": (ORG_B, "stamper"),
     "bzed": (ORG_B, "auditor"),
     "dora": (ORG_D, "seal-keeper"),
+    "dirk": (ORG_D, "org-admin"),
 }
 for login_, (org, roles) in USERS.items():
     must(["user", "add", login_, "--org", org, "--role", roles, "--password-file", pwf], f"user {login_} ({roles})")
@@ -196,6 +197,12 @@ ok(st == 200 and doc["organisation"] is None and "VATDE-811569868" in doc["subje
    "a certificate of another VAT number belongs to no organisation", f"{st} {doc}")
 st, h, doc = call("GET", f"/api/v1/certs/{CERT_X}", headers=S["dora"])
 ok(problem(st, h, doc, 403, "FORBIDDEN"), "so the German user may not read it (403, the platform's)", f"{st} {doc}")
+# its administrator issues the organisation's own certificate over the API: it carries the identifier
+st, h, doc = call("POST", "/api/v1/certs", {"alg": "p256"}, headers=S["dirk"])
+ok(st == 201 and doc.get("organisation") == ORG_D and f"organizationIdentifier={VAT_D}" in doc.get("subject", "")
+   and "C=DE" in doc.get("subject", ""),
+   "the German organisation's administrator issues its certificate (POST /certs): its identifier, country DE, owned",
+   f"{st} {doc}")
 st, h, doc = call("GET", f"/api/v1/orgs/{VAT_D}", headers=S["root"])
 ok(st == 200 and doc["id"] == ORG_D and doc["identifier"] == VAT_D and doc["uscc"] is None,
    "GET /orgs/{identifier}: the organisation, its identifier, no USCC", f"{st} {doc}")
