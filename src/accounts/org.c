@@ -53,7 +53,7 @@ static ES_RESULT org_add(eseal_instance *inst, const eseal_principal *who, eseal
     char detail[ESEAL_ORG_NAME_MAX + 96];
     (void)snprintf(detail, sizeof(detail), "%s \"%s\"%s%s", out->id, out->name, out->uscc[0] != '\0' ? " USCC " : "",
                    out->uscc);
-    es_result r = es_acc_change(inst, &by, "org.added", detail, insert_org, out);
+    es_result r = es_acc_change(inst, &by, "org.added", out->id, detail, insert_org, out);
     if (!es_ok(r)) {
         memset(out, 0, sizeof(*out));
     }
