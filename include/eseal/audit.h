@@ -22,6 +22,8 @@ ESEAL_BEGIN_DECL
 /** Entries are at most 65,535 bytes (C2SP tlog-tiles); one text field at most 1,024. */
 #define ESEAL_AUDIT_MAX_ENTRY 65535
 #define ESEAL_AUDIT_MAX_FIELD 1024
+/** An `org` line's value (one identifier of [A-Za-z0-9_.:-]) is at most 64 bytes. */
+#define ESEAL_AUDIT_MAX_ORG 64
 
 /**
  * One audit event. Every string is optional (NULL: the line is absent)
@@ -54,6 +56,14 @@ typedef struct {
     const char *time_proof_sha256; /**< SHA-256 of that TimeStampToken (DER) */
     const char *actor_kind;        /**< the acting principal's kind: "operator", "user", "device" (platform.h) */
     const char *policy_rule;       /**< the policy rule that allowed the action, e.g. "local-operator" */
+    /**
+     * The platform's organisation the event concerns (its id, "org_..."), as it was when the
+     * entry was written: set by the accounts' events (the organisation of the user or token
+     * concerned, of the organisation added); NULL when the entry concerns none or was written
+     * before the field existed (docs/audit-log.md). One identifier of [A-Za-z0-9_.:-], at most
+     * ESEAL_AUDIT_MAX_ORG bytes.
+     */
+    const char *org;
 } eseal_audit_entry;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

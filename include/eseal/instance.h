@@ -889,7 +889,8 @@ typedef int (*eseal_audit_read_cb)(uint64_t index, const eseal_audit_entry *e, c
 /**
  * The audit entries `who` may read (policy "audit.read": the platform's side all of them; an
  * auditor or organisation administrator those of its organisation: an entry is of the
- * organisation of its seal, else of its certificate, else of its acting user), from index `from`
+ * organisation it records (eseal_audit_entry.org), else of its seal's, else of its certificate's,
+ * else of its acting user's when that user existed when it was written), from index `from`
  * on, at most `limit` of them, looking at no more than 10,000 entries in one call. ESEAL_EDENIED
  * when `who` may read none. `*next` (may be NULL) receives the index to ask from next time (the
  * log's size when it was all read): fewer than `limit` entries and `*next` below the log's size

@@ -49,8 +49,9 @@ ES_RESULT es_acc_user_visible(eseal_instance *inst, const eseal_principal *who, 
 void es_acc_identity(eseal_identity *out, const eseal_user *u, const char *address);
 
 /* The store's change and its audit entry in one transaction: fn runs inside it, then the entry
- * (type, detail) is appended; commit, or roll back on any failure. */
-ES_RESULT es_acc_change(eseal_instance *inst, const es_acting *by, const char *type, const char *detail,
-                        ES_RESULT (*fn)(eseal_instance *inst, void *ctx), void *ctx);
+ * (type, the organisation it concerns, detail: es_audit_account_event) is appended; commit, or roll
+ * back on any failure. */
+ES_RESULT es_acc_change(eseal_instance *inst, const es_acting *by, const char *type, const char *org,
+                        const char *detail, ES_RESULT (*fn)(eseal_instance *inst, void *ctx), void *ctx);
 
 #endif

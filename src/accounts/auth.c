@@ -87,9 +87,10 @@ static ES_RESULT record(eseal_instance *inst, void *ctx)
     return ES_OK;
 }
 
-/* The audit entry of an attempt, by the login it named (or "invalid-login"), with its address. */
-static ES_RESULT audit_attempt(eseal_instance *inst, const char *login, const char *address, const char *type,
-                               const char *detail, attempt *a)
+/* The audit entry of an attempt, by the login it named (or "invalid-login"), with its address; `org`:
+ * the organisation of the user that login names (NULL when it names none). */
+static ES_RESULT audit_attempt(eseal_instance *inst, const char *login, const char *address, const char *org,
+                               const char *type, const char *detail, attempt *a)
 {
     eseal_principal claimed = ESEAL_PRINCIPAL_INIT;
     claimed.kind = ESEAL_PRINCIPAL_USER;
@@ -99,7 +100,7 @@ static ES_RESULT audit_attempt(eseal_instance *inst, const char *login, const ch
     by.who = &claimed;
     by.rule = "authentication";
     (void)snprintf(by.actor, sizeof(by.actor), "user:%s", claimed.id);
-    return es_acc_change(inst, &by, type, detail, record, a);
+    return es_acc_change(inst, &by, type, org, detail, record, a);
 }
 
 static ES_RESULT auth_password(eseal_instance *inst, eseal_identity *out, const char *login, const char *password,
@@ -138,7 +139,12 @@ static ES_RESULT auth_password(eseal_instance *inst, eseal_identity *out, const 
         char detail[160];
         (void)snprintf(detail, sizeof(detail), "login refused without a check: too many failures, %lld ms to wait",
                        (long long)wait);
-        /* Counted neither way: waiting is what is asked. */
+        /* Counted neither way: waiting is what is asked. The entry names the organisation of the
+         * user the login names, if any (a read of the store, no password work). */
+        eseal_user tu;
+        int trc = l[0] != '\0' ? eseal_store_user_get(inst->store, &tu, NULL, l) : ESEAL_ENOTFOUND;
+        ES_ENSURE(trc == ESEAL_OK || trc == ESEAL_ENOTFOUND, trc, "%s", eseal_error_last()->message);
+        eseal_error_clear();
         eseal_principal claimed = ESEAL_PRINCIPAL_INIT;
         claimed.kind = ESEAL_PRINCIPAL_USER;
         claimed.id = l[0] != '\0' ? l : "invalid-login";
@@ -146,7 +152,8 @@ static ES_RESULT auth_password(eseal_instance *inst, eseal_identity *out, const 
         es_acting by = {0};
         by.who = &claimed;
         by.rule = "authentication";
-        ES_GUARD(es_audit_account_event(inst->auditlog, &by, "auth.throttled", detail, true));
+        ES_GUARD(es_audit_account_event(inst->auditlog, &by, "auth.throttled", trc == ESEAL_OK ? tu.org_id : NULL,
+                                        detail, true));
         return es_error_set(ESEAL_ERATE, __FILE__, __LINE__, "too many failed logins: try again in %lld s",
                             (long long)((wait + 999) / 1000));
     }
@@ -184,7 +191,8 @@ static ES_RESULT auth_password(eseal_instance *inst, eseal_identity *out, const 
     a.failed = !ok;
     char detail[128];
     (void)snprintf(detail, sizeof(detail), ok ? "login with a password" : "login refused: %s", why);
-    ES_GUARD(audit_attempt(inst, l, address, ok ? "auth.login" : "auth.failed", detail, &a));
+    ES_GUARD(audit_attempt(inst, l, address, rc == ESEAL_OK ? u.org_id : NULL, ok ? "auth.login" : "auth.failed",
+                           detail, &a));
     ES_ENSURE(ok, ESEAL_EAUTH, "wrong login or password");
     es_acc_identity(out, &u, address);
     return ES_OK;
@@ -235,7 +243,9 @@ static ES_RESULT auth_token(eseal_instance *inst, eseal_identity *out, const cha
         by.rule = "authentication";
         char detail[96];
         (void)snprintf(detail, sizeof(detail), "token refused: %s", why);
-        ES_GUARD(es_audit_account_event(inst->auditlog, &by, "auth.failed", detail, true));
+        /* a token of this platform (revoked, expired, its user disabled or gone): its organisation */
+        ES_GUARD(es_audit_account_event(inst->auditlog, &by, "auth.failed", t.id[0] != '\0' ? t.org_id : NULL,
+                                        detail, true));
         return es_error_set(ESEAL_EAUTH, __FILE__, __LINE__, "invalid token");
     }
     ES_GUARD(es_from_code(eseal_store_token_update(inst->store, t.id, now, 0)));

@@ -136,14 +136,14 @@ ES_RESULT es_acc_user_visible(eseal_instance *inst, const eseal_principal *who, 
     return ES_OK;
 }
 
-ES_RESULT es_acc_change(eseal_instance *inst, const es_acting *by, const char *type, const char *detail,
-                        ES_RESULT (*fn)(eseal_instance *inst, void *ctx), void *ctx)
+ES_RESULT es_acc_change(eseal_instance *inst, const es_acting *by, const char *type, const char *org,
+                        const char *detail, ES_RESULT (*fn)(eseal_instance *inst, void *ctx), void *ctx)
 {
     ES_GUARD(es_audit_prepare(inst->auditlog));
     ES_GUARD(es_from_code(eseal_store_begin(inst->store)));
     es_result r = fn(inst, ctx);
     if (es_ok(r)) {
-        r = es_audit_account_event(inst->auditlog, by, type, detail, false);
+        r = es_audit_account_event(inst->auditlog, by, type, org, detail, false);
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_commit(inst->store));

@@ -81,7 +81,7 @@ static ES_RESULT org_add(eseal_instance *inst, const eseal_principal *who, eseal
     (void)snprintf(detail, sizeof(detail), "%s \"%s\"%s%s%s%s", out->id, out->name,
                    out->uscc[0] != '\0' ? " USCC " : "", out->uscc, out->identifier[0] != '\0' ? " identifier " : "",
                    out->identifier);
-    es_result r = es_acc_change(inst, &by, "org.added", detail, insert_org, out);
+    es_result r = es_acc_change(inst, &by, "org.added", out->id, detail, insert_org, out);
     if (!es_ok(r)) {
         memset(out, 0, sizeof(*out));
     }

@@ -48,7 +48,7 @@ static ES_RESULT token_create(eseal_instance *inst, const eseal_principal *who, 
                    expires_ms != 0 ? ", expires" : "");
     if (es_ok(r)) {
         token_insert_ctx c = {&t, digest};
-        r = es_acc_change(inst, &by, "token.created", detail, insert_token, &c);
+        r = es_acc_change(inst, &by, "token.created", t.org_id, detail, insert_token, &c);
     }
     if (es_ok(r)) {
         ES_ENSURE(strlen(cred) <= ESEAL_TOKEN_MAX, ESEAL_ELIMIT, "a token longer than %d characters", ESEAL_TOKEN_MAX);
@@ -138,7 +138,7 @@ static ES_RESULT token_revoke(eseal_instance *inst, const eseal_principal *who, 
     char detail[ESEAL_TOKEN_ID_LEN + ESEAL_LOGIN_MAX + 16];
     (void)snprintf(detail, sizeof(detail), "%s of %s", t.id, t.login);
     token_revoke_ctx c = {t.id, es_inst_now(inst)};
-    return es_acc_change(inst, &by, "token.revoked", detail, revoke_token, &c);
+    return es_acc_change(inst, &by, "token.revoked", t.org_id, detail, revoke_token, &c);
 }
 
 int eseal_token_revoke(eseal_instance *inst, const eseal_principal *who, const char *token_id)

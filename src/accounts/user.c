@@ -61,7 +61,7 @@ static ES_RESULT user_add(eseal_instance *inst, const eseal_principal *who, esea
     char detail[ESEAL_LOGIN_MAX + ESEAL_ORG_ID_LEN + ESEAL_ROLES_MAX + 32];
     (void)snprintf(detail, sizeof(detail), "%s of %s, roles %s", out->login, out->org_id, out->roles);
     user_insert_ctx c = {out, hash};
-    es_result r = es_acc_change(inst, &by, "user.added", detail, insert_user, &c);
+    es_result r = es_acc_change(inst, &by, "user.added", out->org_id, detail, insert_user, &c);
     es_wipe(hash, sizeof(hash));
     if (!es_ok(r)) {
         memset(out, 0, sizeof(*out));
@@ -164,8 +164,8 @@ static ES_RESULT user_set_status(eseal_instance *inst, const eseal_principal *wh
     /* A platform administrator is changed only by whoever may make one. */
     ES_GUARD(may_give(who, u.roles, &u));
     user_update_ctx c = {u.login, NULL, (int)status, NULL};
-    return es_acc_change(inst, &by, status == ESEAL_USER_ACTIVE ? "user.enabled" : "user.disabled", u.login,
-                         update_user, &c);
+    return es_acc_change(inst, &by, status == ESEAL_USER_ACTIVE ? "user.enabled" : "user.disabled", u.org_id,
+                         u.login, update_user, &c);
 }
 
 int eseal_user_set_status(eseal_instance *inst, const eseal_principal *who, const char *login,
@@ -191,7 +191,7 @@ static ES_RESULT user_set_roles(eseal_instance *inst, const eseal_principal *who
     char detail[ESEAL_LOGIN_MAX + 2 * ESEAL_ROLES_MAX + 16];
     (void)snprintf(detail, sizeof(detail), "%s: %s -> %s", u.login, u.roles, canon);
     user_update_ctx c = {u.login, canon, 0, NULL};
-    return es_acc_change(inst, &by, "user.roles", detail, update_user, &c);
+    return es_acc_change(inst, &by, "user.roles", u.org_id, detail, update_user, &c);
 }
 
 int eseal_user_set_roles(eseal_instance *inst, const eseal_principal *who, const char *login, const char *roles)
@@ -215,7 +215,7 @@ static ES_RESULT user_passwd(eseal_instance *inst, const eseal_principal *who, c
     es_pw_params p = es_pw_params_default();
     ES_GUARD(es_pw_hash(hash, password, &p));
     user_update_ctx c = {u.login, NULL, 0, hash};
-    es_result r = es_acc_change(inst, &by, "user.password", u.login, update_user, &c);
+    es_result r = es_acc_change(inst, &by, "user.password", u.org_id, u.login, update_user, &c);
     es_wipe(hash, sizeof(hash));
     return r;
 }

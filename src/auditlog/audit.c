@@ -249,12 +249,13 @@ static ES_RESULT event_own_tx(es_auditlog *h, const es_acting *by, eseal_audit_e
     return r;
 }
 
-ES_RESULT es_audit_account_event(es_auditlog *h, const es_acting *by, const char *type, const char *detail,
-                                 bool own_tx)
+ES_RESULT es_audit_account_event(es_auditlog *h, const es_acting *by, const char *type, const char *org,
+                                 const char *detail, bool own_tx)
 {
     eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
     e.type = type;
     e.time_ms = es_ctx_now(h->ctx);
+    e.org = org != NULL && org[0] != '\0' ? org : NULL;
     e.detail = detail;
     return own_tx ? event_own_tx(h, by, &e, NULL, es_span_of(NULL, 0)) : event_in_tx(h, by, &e, NULL);
 }

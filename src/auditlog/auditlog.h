@@ -117,10 +117,13 @@ ES_RESULT es_audit_seal_event(es_auditlog *h, const es_acting *by, const char *e
 ES_RESULT es_audit_cert_event(es_auditlog *h, const es_acting *by, const char *type,
                               const eseal_cert_record *rec, const char *detail);
 /* An event of the accounts (src/accounts): "org.added", "user.added", "user.roles", "token.created",
- * "auth.failed"...; `detail` one line (never a secret). In the caller's transaction on the handle's
- * store, or, with own_tx, in a transaction of its own (durable when this returns). */
-ES_RESULT es_audit_account_event(es_auditlog *h, const es_acting *by, const char *type, const char *detail,
-                                 bool own_tx);
+ * "auth.failed"...; `org` the id of the organisation it concerns (of the user or token concerned,
+ * or the organisation added), recorded in the entry's `org` line so that organisation's auditor
+ * sees it; NULL or "" when it concerns none (a login that names no user). `detail` one line (never
+ * a secret). In the caller's transaction on the handle's store, or, with own_tx, in a transaction
+ * of its own (durable when this returns). */
+ES_RESULT es_audit_account_event(es_auditlog *h, const es_acting *by, const char *type, const char *org,
+                                 const char *detail, bool own_tx);
 /* A forgotten salt (eseal_instance_log_forget): "log.forgotten", naming the entry and the field. */
 ES_RESULT es_audit_forget_event(es_auditlog *h, const es_acting *by, uint64_t index, const char *field,
                                 uint64_t *entry);

@@ -8,7 +8,7 @@
 #include "util/util.h"
 #include "util/versions.h"
 
-typedef enum { F_TEXT, F_HEX, F_TYPE, F_IDS, F_TIME_PROOF } field_kind;
+typedef enum { F_TEXT, F_HEX, F_TYPE, F_IDS, F_ID, F_TIME_PROOF } field_kind;
 
 typedef struct {
     const char *key;
@@ -18,11 +18,14 @@ typedef struct {
 
 #define FIELD(k, m, kind) {k, offsetof(eseal_audit_entry, m), kind}
 
-/* The canonical order. "time" (a number) comes right after "type" and is handled apart. */
+/* The canonical order. "time" (a number) comes right after "type" and is handled apart. A line
+ * added later ("actor-kind", "policy-rule", "org") is optional: entries written before it do not
+ * have it and keep their bytes. */
 static const field fields[] = {
     FIELD("actor", actor, F_TEXT),
     FIELD("actor-kind", actor_kind, F_TYPE),
     FIELD("actor-cert", actor_cert, F_HEX),
+    FIELD("org", org, F_ID),
     FIELD("seal", seal, F_TEXT),
     FIELD("cert", cert, F_TEXT),
     FIELD("stamp", stamp, F_TEXT),
@@ -100,6 +103,12 @@ static bool type_ok(const char *s, size_t n)
     return true;
 }
 
+static bool id_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == ':' || c == '-';
+}
+
 /* Identifiers [A-Za-z0-9_.:-] separated by single commas. */
 static bool ids_ok(const char *s, size_t n)
 {
@@ -108,9 +117,21 @@ static bool ids_ok(const char *s, size_t n)
     }
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        bool id = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                  c == '.' || c == ':' || c == '-';
-        if (!id && !(c == ',' && s[i - 1] != ',')) {
+        if (!id_char(c) && !(c == ',' && s[i - 1] != ',')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* One identifier [A-Za-z0-9_.:-] of at most ESEAL_AUDIT_MAX_ORG bytes (an organisation's id). */
+static bool id_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > ESEAL_AUDIT_MAX_ORG) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!id_char(s[i])) {
             return false;
         }
     }
@@ -128,6 +149,8 @@ static bool value_ok(field_kind kind, const char *s, size_t n)
         return type_ok(s, n);
     case F_IDS:
         return ids_ok(s, n);
+    case F_ID:
+        return id_ok(s, n);
     case F_TIME_PROOF:
         break;
     }
@@ -148,6 +171,7 @@ static ES_RESULT encode(es_buf *b, const eseal_audit_entry *e)
         ES_ENSURE(value_ok(fields[i].kind, v, strlen(v)), ESEAL_EINVAL, "audit: field %s: %s", fields[i].key,
                   fields[i].kind == F_HEX    ? "not 64 lower-case hex digits"
                   : fields[i].kind == F_IDS  ? "not identifiers separated by commas"
+                  : fields[i].kind == F_ID   ? "not one identifier of at most 64 bytes"
                   : fields[i].kind == F_TYPE ? "not a lower-case word"
                                              : "empty, too long, surrounding spaces, control characters or bad UTF-8");
         ES_GUARD(es_buf_printf(b, "%s %s\n", fields[i].key, v));

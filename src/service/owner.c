@@ -311,11 +311,21 @@ int eseal_instance_cert_list_for(eseal_instance *inst, const eseal_principal *wh
 
 /* ---- the audit trail ------------------------------------------------------------------------ */
 
-/* The organisation an entry is of: its seal's, else its certificate's, else its acting user's
- * ("" for none: the platform's side only). */
+/* The organisation an entry is of: the one it records (its `org` line, written with it: account
+ * events); else, for an entry without one (written before the line existed, or of no organisation's
+ * account), its seal's, else its certificate's, else its acting user's when that user existed when
+ * the entry was written (a login that named nobody then is nobody's, whoever has that login now).
+ * "" for none: the platform's side only. */
 static ES_RESULT entry_org(eseal_instance *inst, const eseal_audit_entry *e, char org[ESEAL_OWNER_ORG_MAX + 1])
 {
     org[0] = '\0';
+    if (e->org != NULL && e->org[0] != '\0') {
+        /* an id longer than ours is no organisation of this platform: nobody's but the platform's */
+        if (strlen(e->org) <= ESEAL_OWNER_ORG_MAX) {
+            memcpy(org, e->org, strlen(e->org) + 1);
+        }
+        return ES_OK;
+    }
     if (e->seal != NULL && e->seal[0] != '\0') {
         eseal_seal_record rec;
         int rc = eseal_store_seal_find(inst->store, &rec, NULL, e->seal);
@@ -348,7 +358,9 @@ static ES_RESULT entry_org(eseal_instance *inst, const eseal_audit_entry *e, cha
             return ES_OK;
         }
         ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-        (void)snprintf(org, ESEAL_OWNER_ORG_MAX + 1, "%s", u.org_id);
+        if (u.created_ms <= e->time_ms) {
+            (void)snprintf(org, ESEAL_OWNER_ORG_MAX + 1, "%s", u.org_id);
+        }
     }
     return ES_OK;
 }

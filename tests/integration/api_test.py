@@ -202,6 +202,46 @@ ok(st == 200 and doc["roles"] == ["seal-keeper", "stamper"], "an org admin chang
 st, h, doc = call("GET", "/api/v1/me", headers=sess(ck_kim))
 ok(problem(st, h, doc, 401, "UNAUTHENTICATED"), "the user's session ended with the change", f"{st} {doc}")
 
+# ---- the audit trail of A's accounts, for A's auditor (the entries' org line) ----
+st, h, doc, ck_root0 = login("root")  # a platform administrator, member of A, adds a user to B
+st, h, doc = call("POST", "/api/v1/users", {"login": "bert", "organisation": ORG_B, "roles": ["stamper"], "password": PW},
+                  headers=sess(ck_root0, doc["csrf"]))
+ok(st == 201 and doc["organisation"] == ORG_B, "a platform admin of A adds bert to B", f"{st} {doc}")
+st, h, doc, ck_zed = login("zed")
+ok(st == 200, "A's auditor logs in", f"{st} {doc}")
+st, h, doc = call("GET", "/api/v1/audit?from=0&limit=1000", headers=sess(ck_zed))
+ent = doc.get("entries", []) if st == 200 and isinstance(doc, dict) else []
+
+
+def entries(es, type_, detail_prefix=None, actor=None):
+    return [e for e in es if e.get("type") == type_ and (detail_prefix is None or (e.get("detail") or "").startswith(detail_prefix))
+            and (actor is None or e.get("actor") == actor)]
+
+
+ok(st == 200 and len(entries(ent, "user.added", f"sam of {ORG_A}")) == 1,
+   "A's auditor sees the user.added of A's user sam (by the local operator)", f"{st} {[e['type'] for e in ent]}")
+ok(len(entries(ent, "org.added", ORG_A)) == 1, "... and the org.added of A", str([e["type"] for e in ent]))
+ok(len(entries(ent, "user.roles", "kim: seal-keeper -> seal-keeper,stamper")) == 1, "... kim's change of roles",
+   str([e.get("detail") for e in ent if e.get("type") == "user.roles"]))
+ok(len(entries(ent, "auth.failed", "login refused: wrong password", "sam")) >= 3 and
+   len(entries(ent, "auth.throttled", None, "sam")) >= 1, "... sam's failed and throttled logins",
+   str([(e["type"], e.get("actor")) for e in ent if e["type"].startswith("auth.")]))
+ok(len(ent) > 0 and all(e.get("organisation") == ORG_A for e in ent), "every entry A's auditor sees is A's",
+   str([e for e in ent if e.get("organisation") != ORG_A][:3]))
+ok(not entries(ent, "user.added", "bob of") and not entries(ent, "user.added", "bert of") and
+   not entries(ent, "org.added", ORG_B) and not entries(ent, "auth.failed", None, "nobody"),
+   "A's auditor sees nothing of B's accounts (bob, bert added by A's member) nor the unknown login's failure",
+   str([(e["type"], e.get("actor"), e.get("detail")) for e in ent if ORG_B in (e.get("detail") or "")
+        or e.get("actor") == "nobody"]))
+st, h, doc = call("GET", "/api/v1/audit?from=0&limit=1000", headers=sess(ck_root0))
+allent = doc.get("entries", []) if st == 200 and isinstance(doc, dict) else []
+nob = entries(allent, "auth.failed", "login refused: no such login", "nobody")
+bert = entries(allent, "user.added", f"bert of {ORG_B}", "root")
+ok(len(nob) >= 1 and all(e.get("organisation") is None for e in nob),
+   "the platform admin sees the unknown login's failure, of no organisation", f"{st} {nob}")
+ok(len(bert) == 1 and bert[0].get("organisation") == ORG_B, "bert's user.added is B's, not its actor's (A)",
+   f"{st} {bert}")
+
 # ---- the authorisation matrix ----
 # Callers: each gives the headers of a request (None: no credentials).
 st, h, doc, ck_root = login("root")

@@ -116,6 +116,132 @@ static void non_canonical(void **state)
                 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n");
 }
 
+/* Entries written before the `org` line existed (eseal at main 67f5106, `eseal log show`): they
+ * parse, carry no organisation, and re-encode to the very same bytes (so their leaf hashes stay). */
+static const char OLD_USER_ADDED[] =
+    "eseal-audit/v1\n"
+    "type user.added\n"
+    "time 1796449424909\n"
+    "actor root\n"
+    "actor-kind operator\n"
+    "policy-rule local-operator\n"
+    "ip-commitment ea175674e17dca827ac07c80c1854f5ddb851ac47e479da54a89b5bfba27d197\n"
+    "device-commitment 4c7616a1c8d0660ca3063a31137cc4de7a056e7aaedc8da316dad590d9d6f0c2\n"
+    "detail alice of org_536e50e3d6f86023, roles stamper\n";
+static const char OLD_CRL_ISSUED[] =
+    "eseal-audit/v1\n"
+    "type crl.issued\n"
+    "time 1796449424883\n"
+    "actor root\n"
+    "actor-kind operator\n"
+    "cert 2712224ea7a393cb\n"
+    "doc-format crl\n"
+    "doc-after-sha256 08017a53813c3f0df5b02176c29707bf76a92b4ed290d5f76263c1b9c054f6b9\n"
+    "policy-rule local-operator\n"
+    "ip-commitment c3543ea220b9f1d1b7a541156427fd4ce992d3a9639a8155021f8c76e746b7c6\n"
+    "device-commitment dfad86903887826c0d67ade78c1bb51e74bb1a72faee4bd943e489e732d74b39\n"
+    "detail rsa issuing-ca CRL number 1, thisUpdate 2026-12-05T05:43:44.883Z, nextUpdate 2026-12-12T05:43:44.883Z\n";
+
+static void old_entries_keep_their_bytes(void **state)
+{
+    (void)state;
+    const char *const vectors[] = {OLD_USER_ADDED, OLD_CRL_ISSUED};
+    for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+        eseal_audit_entry_parsed p;
+        assert_int_equal(eseal_audit_entry_parse(&p, vectors[i], strlen(vectors[i])), ESEAL_OK);
+        assert_null(p.e.org);
+        eseal_buf b = ESEAL_BUF_INIT;
+        assert_int_equal(eseal_audit_entry_encode(&b, &p.e), ESEAL_OK);
+        assert_int_equal(b.size, strlen(vectors[i]));
+        assert_memory_equal(b.ptr, vectors[i], b.size);
+        eseal_buf_dispose(&b);
+        eseal_audit_entry_parsed_dispose(&p);
+    }
+}
+
+/* The `org` line: written only when set, right after actor-cert (before seal), parsed back. */
+static void org_round_trip(void **state)
+{
+    (void)state;
+    /* full() with an organisation: every line in place, org between actor-cert and seal */
+    eseal_audit_entry e = full();
+    e.org = "org_536e50e3d6f86023";
+    eseal_buf b = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_audit_entry_encode(&b, &e), ESEAL_OK);
+    assert_non_null(strstr((const char *)b.ptr, "\nactor-cert " "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+                                                "\norg org_536e50e3d6f86023\nseal ES-110108-0001\n"));
+    eseal_audit_entry_parsed p;
+    assert_int_equal(eseal_audit_entry_parse(&p, b.ptr, b.size), ESEAL_OK);
+    assert_string_equal(p.e.org, "org_536e50e3d6f86023");
+    assert_string_equal(p.e.seal, "ES-110108-0001");
+    assert_string_equal(p.e.detail, e.detail);
+    assert_string_equal(p.e.time_proof_sha256, H2);
+    eseal_buf b2 = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_audit_entry_encode(&b2, &p.e), ESEAL_OK);
+    assert_int_equal(b2.size, b.size);
+    assert_memory_equal(b2.ptr, b.ptr, b.size);
+    eseal_audit_entry_parsed_dispose(&p);
+    eseal_buf_dispose(&b);
+    eseal_buf_dispose(&b2);
+
+    /* the old user.added with its organisation: exactly one more line, after actor-kind */
+    assert_int_equal(eseal_audit_entry_parse(&p, OLD_USER_ADDED, strlen(OLD_USER_ADDED)), ESEAL_OK);
+    e = p.e;
+    e.org = "org_536e50e3d6f86023";
+    assert_int_equal(eseal_audit_entry_encode(&b, &e), ESEAL_OK);
+    static const char with_org[] =
+        "eseal-audit/v1\n"
+        "type user.added\n"
+        "time 1796449424909\n"
+        "actor root\n"
+        "actor-kind operator\n"
+        "org org_536e50e3d6f86023\n"
+        "policy-rule local-operator\n"
+        "ip-commitment ea175674e17dca827ac07c80c1854f5ddb851ac47e479da54a89b5bfba27d197\n"
+        "device-commitment 4c7616a1c8d0660ca3063a31137cc4de7a056e7aaedc8da316dad590d9d6f0c2\n"
+        "detail alice of org_536e50e3d6f86023, roles stamper\n";
+    assert_int_equal(b.size, strlen(with_org));
+    assert_memory_equal(b.ptr, with_org, b.size);
+    eseal_audit_entry_parsed_dispose(&p);
+    eseal_audit_entry_parsed q;
+    assert_int_equal(eseal_audit_entry_parse(&q, b.ptr, b.size), ESEAL_OK);
+    assert_string_equal(q.e.org, "org_536e50e3d6f86023");
+    assert_string_equal(q.e.type, "user.added");
+    assert_string_equal(q.e.actor_kind, "operator");
+    assert_string_equal(q.e.policy_rule, "local-operator");
+    eseal_audit_entry_parsed_dispose(&q);
+    eseal_buf_dispose(&b);
+
+    /* what the org line refuses: two ids, a space, too long, empty, out of order, twice */
+    e = full();
+    e.org = "org_a,org_b";
+    assert_int_equal(eseal_audit_entry_encode(&b, &e), ESEAL_EINVAL);
+    e.org = "org a";
+    assert_int_equal(eseal_audit_entry_encode(&b, &e), ESEAL_EINVAL);
+    e.org = "";
+    assert_int_equal(eseal_audit_entry_encode(&b, &e), ESEAL_EINVAL);
+    char long_id[ESEAL_AUDIT_MAX_ORG + 2];
+    memset(long_id, 'o', sizeof(long_id) - 1);
+    long_id[sizeof(long_id) - 1] = '\0';
+    e.org = long_id;
+    assert_int_equal(eseal_audit_entry_encode(&b, &e), ESEAL_EINVAL);
+    long_id[ESEAL_AUDIT_MAX_ORG] = '\0'; /* 64 bytes: the most */
+    assert_int_equal(eseal_audit_entry_encode(&b, &e), ESEAL_OK);
+    eseal_buf_dispose(&b);
+    static const char minimal[] = "eseal-audit/v1\ntype user.added\ntime 5\norg org_1\n";
+    assert_int_equal(eseal_audit_entry_parse(&p, minimal, strlen(minimal)), ESEAL_OK);
+    assert_string_equal(p.e.org, "org_1");
+    eseal_audit_entry_parsed_dispose(&p);
+    parse_fails("eseal-audit/v1\ntype user.added\ntime 5\norg org_1,org_2\n");
+    parse_fails("eseal-audit/v1\ntype user.added\ntime 5\norg org 1\n");
+    parse_fails("eseal-audit/v1\ntype user.added\ntime 5\norg \n");
+    parse_fails("eseal-audit/v1\ntype user.added\ntime 5\norg org_1\norg org_1\n");       /* repeated */
+    parse_fails("eseal-audit/v1\ntype user.added\ntime 5\nseal ES-1\norg org_1\n");       /* after seal */
+    parse_fails("eseal-audit/v1\ntype user.added\ntime 5\norg org_1\nactor-kind user\n"); /* before actor-kind */
+    parse_fails("eseal-audit/v1\ntype user.added\ntime 5\norg "
+                "ooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooo\n"); /* 65 bytes */
+}
+
 static void encode_refuses(void **state)
 {
     (void)state;
@@ -160,7 +286,9 @@ static void commitments(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(round_trip), cmocka_unit_test(non_canonical),
-                                       cmocka_unit_test(encode_refuses), cmocka_unit_test(commitments)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(round_trip),       cmocka_unit_test(non_canonical),
+                                       cmocka_unit_test(old_entries_keep_their_bytes),
+                                       cmocka_unit_test(org_round_trip),   cmocka_unit_test(encode_refuses),
+                                       cmocka_unit_test(commitments)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
