@@ -10,6 +10,7 @@
 #include "common.h"
 #include "context.h"
 #include "errors.h"
+#include "governance.h"
 #include "imprint.h"
 #include "instance.h"
 #include "platform.h"

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "eseal/accounts.h"
+#include "eseal/instance.h"
 
 ESEAL_BEGIN_DECL
 
@@ -136,6 +137,69 @@ ESEAL_EXTERN(int) eseal_grant_check(const eseal_grant *g);
  * the first thing that would widen the parent.
  */
 ESEAL_EXTERN(int) eseal_grant_narrows(const eseal_grant *child, const eseal_grant *parent);
+
+/* ---- grants and templates on an instance (src/governance; docs/grants.md) ---- */
+
+#define ESEAL_GRANT_REQUEST_VERSION 1
+
+/** What eseal_grant_add is asked for. Strings may be NULL (not limited / not given). */
+typedef struct {
+    unsigned int version;     /**< ESEAL_GRANT_REQUEST_VERSION */
+    const char *seal;         /**< the seal's esID (required) */
+    const char *user;         /**< the holder: a login of the seal's organisation, or */
+    const char *role;         /**< every user with this role there (exactly one of user and role) */
+    const char *types;        /**< document types, comma-separated */
+    const char *templates;    /**< SHA-256s of the organisation's registered templates, comma-separated */
+    int64_t not_before_ms;    /**< 0: from now */
+    int64_t not_after_ms;     /**< 0: no end; else the last millisecond it allows */
+    int64_t max_uses;         /**< 0: no limit */
+    const char *approval;     /**< an approval policy (eseal_approval_policy_parse), NULL or "": none */
+    int delegable;            /**< 1: the holder may delegate it */
+    const char *parent;       /**< a grant id: delegate it (narrowed: eseal_grant_narrows) */
+    const char *note;         /**< why, for the audit entry (at most 200 bytes; may be NULL) */
+} eseal_grant_request;
+
+#define ESEAL_GRANT_REQUEST_INIT {.version = ESEAL_GRANT_REQUEST_VERSION}
+
+/** Zeroes `o` and sets its version (the same as ESEAL_GRANT_REQUEST_INIT); ESEAL_EINVAL for another version. */
+ESEAL_EXTERN(int) eseal_grant_request_init(eseal_grant_request *o, unsigned int version);
+
+/**
+ * Adds a grant through the front door: an org-admin or seal-keeper of the seal's organisation (a
+ * platform administrator, the local operator) grants; the holder of a delegable grant delegates
+ * it. The seal must belong to an organisation of the platform; a user holder must be a user of it;
+ * the templates must be registered by it. The grant and its audit entry ("grant.added", with the
+ * whole grant) are one transaction. *out receives it. ESEAL_EINVAL (a malformed request, saying
+ * what), ESEAL_ENOTFOUND (a seal, user, template or parent the principal cannot see), ESEAL_EDENIED.
+ */
+ESEAL_EXTERN(int) eseal_grant_add(eseal_instance *inst, const eseal_principal *who, const eseal_grant_request *req,
+                                  eseal_grant *out);
+/** The grant `id` if `who` may see it (a member of its organisation); ESEAL_ENOTFOUND otherwise. */
+ESEAL_EXTERN(int) eseal_grant_find(eseal_instance *inst, const eseal_principal *who, eseal_grant *out, const char *id);
+/**
+ * The grants `who` may see, oldest first: of seal `seal` (may be NULL: of every seal), revoked
+ * ones too. A user sees its organisation's; the platform side all.
+ */
+ESEAL_EXTERN(int) eseal_grant_list(eseal_instance *inst, const eseal_principal *who, const char *seal,
+                                   int (*cb)(const eseal_grant *g, void *payload), void *payload);
+/**
+ * Revokes a grant (and so every grant delegated from it: they end with it), with a reason for the
+ * audit entry ("grant.revoked", with the grant as it was). ESEAL_ESTATE when revoked already.
+ */
+ESEAL_EXTERN(int) eseal_grant_revoke(eseal_instance *inst, const eseal_principal *who, const char *id,
+                                     const char *reason);
+
+/**
+ * Registers a template of organisation `org` (an id, code, identifier or name; NULL: the
+ * principal's own): the bytes of a PDF or OFD (ESEAL_EMALFORMED for anything else), kept by their
+ * SHA-256, with a name. An org-admin or seal-keeper does it; audit entry "template.added". A
+ * template registered already is ESEAL_EEXISTS (*out still receives it).
+ */
+ESEAL_EXTERN(int) eseal_template_add(eseal_instance *inst, const eseal_principal *who, const char *org,
+                                     const char *name, const void *bytes, size_t len, eseal_template *out);
+/** The templates of `who`'s organisation (the platform side: of `org`, NULL: all), oldest first. */
+ESEAL_EXTERN(int) eseal_template_list(eseal_instance *inst, const eseal_principal *who, const char *org,
+                                      int (*cb)(const eseal_template *t, void *payload), void *payload);
 
 ESEAL_END_DECL
 

@@ -79,7 +79,15 @@ static const char *user_rule(const eseal_principal *who, es_action action, const
     case ES_ACT_ORG_READ:
     case ES_ACT_SEAL_READ:
     case ES_ACT_CERT_READ:
+    case ES_ACT_GRANT_READ:
+    case ES_ACT_TEMPLATE_READ:
         return "member";
+    case ES_ACT_GRANT_ADD:
+    case ES_ACT_GRANT_REVOKE:
+    case ES_ACT_TEMPLATE_ADD:
+        return has_role(who, "org-admin") || has_role(who, "seal-keeper") ? "grant-admin" : NULL;
+    case ES_ACT_GRANT_DELEGATE:
+        return self ? "holder" : has_role(who, "org-admin") || has_role(who, "seal-keeper") ? "grant-admin" : NULL;
     case ES_ACT_SEAL_MAKE:
     case ES_ACT_SEAL_TRANSITION:
     case ES_ACT_SEAL_RENEW:

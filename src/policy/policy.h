@@ -8,13 +8,17 @@
  *   org-admin       manages the users and tokens of its own organisation, reads it;
  *   self            every user reads itself, changes its own password, makes, reads and revokes
  *                   its own tokens;
- *   member          every user reads its own organisation, and its organisation's seals and
- *                   certificates;
+ *   member          every user reads its own organisation, and its organisation's seals,
+ *                   certificates, grants and templates;
  *   seal-keeper     the lifecycle of its organisation's seals (seal.transition: suspend, resume,
  *                   revoke; seal.renew) and seal.make with its organisation's certificates;
  *   stamper         stamps with its organisation's seals (until the governance issue adds grants:
  *                   then a stamper stamps under a grant, and this rule narrows to it);
  *   auditor         reads its organisation's audit entries (org-admin as well);
+ *   grant-admin     an org-admin or seal-keeper grants the use of its organisation's seals, revokes
+ *                   grants, and registers templates (docs/grants.md);
+ *   holder          the holder of a delegable grant delegates it (grant.delegate: the governance
+ *                   room names the principal as the object's owner only when it holds the grant);
  *   no-grants       anything else is denied (grants and approvals come with the governance issue).
  * An action on an object of another organisation is denied by every rule but the first two.
  */
@@ -53,7 +57,13 @@
     X(ES_ACT_TOKEN_REVOKE, "token.revoke")                                                         \
     X(ES_ACT_SEAL_READ, "seal.read")                                                               \
     X(ES_ACT_CERT_READ, "cert.read")                                                               \
-    X(ES_ACT_AUDIT_READ, "audit.read")
+    X(ES_ACT_AUDIT_READ, "audit.read")                                                             \
+    X(ES_ACT_GRANT_ADD, "grant.add")                                                               \
+    X(ES_ACT_GRANT_DELEGATE, "grant.delegate")                                                     \
+    X(ES_ACT_GRANT_READ, "grant.read")                                                             \
+    X(ES_ACT_GRANT_REVOKE, "grant.revoke")                                                         \
+    X(ES_ACT_TEMPLATE_ADD, "template.add")                                                         \
+    X(ES_ACT_TEMPLATE_READ, "template.read")
 
 typedef enum {
 #define ES_X_ACTION(e, name) e,
@@ -67,7 +77,8 @@ typedef enum {
  * or a certificate the organisation whose identifier (USCC) its certificate carries (NULL when it
  * names none of the platform's organisations: then only the first two rules allow). */
 typedef struct {
-    const char *kind;  /* "seal", "cert", "document", "log", "org", "user", "token"; NULL: the platform */
+    const char *kind;  /* "seal", "cert", "document", "log", "org", "user", "token", "grant", "template";
+                        * NULL: the platform */
     const char *id;
     const char *org;   /* the organisation's id (NULL: none, or not known) */
     const char *owner; /* the login of the user the object is, or belongs to (NULL: none) */

@@ -113,6 +113,43 @@ static int no_org(const eseal_org *o, void *ctx)
     return 0;
 }
 static int c_org_list(const void *s) { return eseal_org_list(NULL, s, no_org, NULL); }
+/* Governance (eseal/governance.h): the principal first, then the request's version. */
+static int c_grant_add_req(const void *s)
+{
+    eseal_grant g;
+    return eseal_grant_add(NULL, &op, s, &g);
+}
+static int c_grant_add_who(const void *s)
+{
+    eseal_grant g;
+    eseal_grant_request q = ESEAL_GRANT_REQUEST_INIT;
+    return eseal_grant_add(NULL, s, &q, &g);
+}
+static int c_grant_find(const void *s)
+{
+    eseal_grant g;
+    return eseal_grant_find(NULL, s, &g, "grt_x");
+}
+static int no_grant(const eseal_grant *g, void *ctx)
+{
+    (void)g;
+    (void)ctx;
+    return 0;
+}
+static int c_grant_list(const void *s) { return eseal_grant_list(NULL, s, NULL, no_grant, NULL); }
+static int c_grant_revoke(const void *s) { return eseal_grant_revoke(NULL, s, "grt_x", NULL); }
+static int c_template_add(const void *s)
+{
+    eseal_template t;
+    return eseal_template_add(NULL, s, NULL, "n", "%PDF-", 5, &t);
+}
+static int no_template(const eseal_template *t, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+    return 0;
+}
+static int c_template_list(const void *s) { return eseal_template_list(NULL, s, NULL, no_template, NULL); }
 static int c_user_add(const void *s)
 {
     eseal_user u;
@@ -348,6 +385,13 @@ static const erow erows[] = {
     {"eseal_instance_verify_cms", "eseal_verify_request", ES_VID_verify_request, 1, c_verify_cms, NULL},
     {"eseal_instance_verify_ofd", "eseal_verify_request", ES_VID_verify_request, 1, c_verify_ofd, NULL},
     {"eseal_instance_verify_pdf", "eseal_verify_request", ES_VID_verify_request, 1, c_verify_pdf, NULL},
+    {"eseal_grant_add", "eseal_grant_request", ES_VID_grant_request, 0, c_grant_add_req, NULL},
+    {"eseal_grant_add", "eseal_principal", P, 0, c_grant_add_who, no_principal},
+    {"eseal_grant_find", "eseal_principal", P, 0, c_grant_find, no_principal},
+    {"eseal_grant_list", "eseal_principal", P, 0, c_grant_list, no_principal},
+    {"eseal_grant_revoke", "eseal_principal", P, 0, c_grant_revoke, no_principal},
+    {"eseal_template_add", "eseal_principal", P, 0, c_template_add, no_principal},
+    {"eseal_template_list", "eseal_principal", P, 0, c_template_list, no_principal},
     {"eseal_key_from_backend", "eseal_key_backend", ES_VID_key_backend, 0, c_key_from_backend, NULL},
     {"eseal_ocsp_respond", "eseal_ocsp_config", ES_VID_ocsp_config, 1, c_ocsp_respond, NULL},
     {"eseal_ofd_verify", "eseal_ofd_verify_options", ES_VID_ofd_verify_options, 1, c_ofd_verify, NULL},

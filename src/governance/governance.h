@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The governance room (issue 20; include/eseal/governance.h, docs/grants.md): grants (grant.c)
+ * and templates (template.c) kept by an organisation, and later stamp requests and their
+ * approvals. Every change asks the policy through the front door (es_act_on) and is stored with
+ * its audit entry in one transaction. The grant decision itself is the policy's (policy/grant.h):
+ * the service's stamp asks it, so that the CLI, the API and the pages obey the same code.
+ */
+#ifndef ES_GOVERNANCE_H
+#define ES_GOVERNANCE_H
+
+#include "accounts/accounts.h"
+#include "eseal/governance.h"
+#include "policy/grant.h"
+#include "service/service.h"
+#include "util/versions.h"
+
+/* An audit entry's detail about a grant: its id, seal, holder and every limit (at most this long). */
+#define ES_GRANT_DETAIL_MAX 2048
+
+/* The detail text of `g` ("grt_… seal S to role stamper; types …; ..."), for its audit entries. */
+void es_grant_describe(char *out, size_t cap, const eseal_grant *g);
+
+#endif
