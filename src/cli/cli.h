@@ -149,6 +149,8 @@ int cli_write_file(const char *path, const void *data, size_t len);
 int cli_read_file(const char *path, eseal_buf *out, size_t max);
 /* Parses an RFC 3339 time. */
 int cli_parse_time(const char *s, int64_t *ms);
+/* A decimal number of `what` from 1 to max (a usage error of `cmd` otherwise). */
+int cli_number(const cli_cmd *cmd, const char *s, const char *what, uint64_t max, uint64_t *out);
 void cli_print_time(char *out, size_t n, int64_t ms);
 /* The same to the second ("2026-12-05T02:40:03Z"): for the columns of lists. */
 void cli_print_time_s(char *out, size_t n, int64_t ms);
@@ -188,6 +190,7 @@ bool cli_stderr_tty(void);
 
 extern const cli_cmd cli_cmd_init, cli_cmd_cert, cli_cmd_ca, cli_cmd_sign, cli_cmd_verify, cli_cmd_key,
     cli_cmd_seal, cli_cmd_stamp, cli_cmd_tsa, cli_cmd_extend, cli_cmd_ocsp, cli_cmd_log, cli_cmd_witness,
-    cli_cmd_passwd, cli_cmd_serve, cli_cmd_agent, cli_cmd_org, cli_cmd_user, cli_cmd_token;
+    cli_cmd_passwd, cli_cmd_serve, cli_cmd_agent, cli_cmd_org, cli_cmd_user, cli_cmd_token, cli_cmd_grant,
+    cli_cmd_template;
 
 #endif

@@ -177,3 +177,17 @@ const eseal_principal *cli_principal(void)
                             .device = "eseal-cli"};
     return &who;
 }
+
+int cli_number(const cli_cmd *cmd, const char *s, const char *what, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    if (s == NULL || s[0] < '0' || s[0] > '9') {
+        return cli_usage_error(cmd, "%s must be a number, not '%s'", what, s != NULL ? s : "");
+    }
+    unsigned long long v = strtoull(s, &end, 10); /* !checksrc! allowed: checked below */
+    if (end == NULL || *end != '\0' || v < 1 || v > max) {
+        return cli_usage_error(cmd, "%s must be a number from 1 to %llu, not '%s'", what, (unsigned long long)max, s);
+    }
+    *out = v;
+    return CLI_OK;
+}

@@ -112,6 +112,23 @@ static ES_RESULT build(eseal_instance *inst, const eseal_grant_request *q, eseal
     eseal_approval_policy ap;
     ES_GUARD(es_from_code(eseal_approval_policy_parse(&ap, q->approval != NULL ? q->approval : "")));
     ES_GUARD(es_from_code(eseal_approval_policy_format(g->approval, sizeof(g->approval), &ap)));
+    /* the approvers it names are users of the organisation (a role may have none yet) */
+    for (size_t i = 0; i < ap.steps; i++) {
+        for (size_t m = 0; m < ap.step[i].n; m++) {
+            const char *login = ap.step[i].member[m];
+            if (login[0] == '@') {
+                continue;
+            }
+            eseal_user u;
+            int rc = eseal_store_user_get(inst->store, &u, NULL, login);
+            if (rc == ESEAL_OK && strcmp(u.org_id, g->org_id) != 0) {
+                rc = ESEAL_ENOTFOUND;
+            }
+            ES_ENSURE(rc != ESEAL_ENOTFOUND, ESEAL_ENOTFOUND, "approver '%s' is no user of the seal's organisation",
+                      login);
+            ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        }
+    }
     g->not_before_ms = q->not_before_ms;
     g->not_after_ms = q->not_after_ms;
     g->max_uses = q->max_uses;
