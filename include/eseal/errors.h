@@ -51,6 +51,11 @@ typedef struct {
     int code;            /**< an eseal_code */
     const char *message; /**< one line, no trailing newline; never NULL */
     const char *where;   /**< "crypto/cms.c:214": for developers, never shown to remote users */
+    /**
+     * A stable name of why an action was refused, finer than `code` ("NO_GRANT", "GRANT_EXPIRED":
+     * eseal/governance.h ESEAL_REFUSAL_*; the API's problem+json `code`), or "" when none.
+     */
+    const char *reason;
 } eseal_error;
 
 /** Returns the calling thread's last error (code ESEAL_OK and "" when none). Never NULL. */

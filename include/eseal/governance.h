@@ -39,6 +39,7 @@ ESEAL_BEGIN_DECL
 #define ESEAL_APPROVAL_STEPS_MAX 8
 #define ESEAL_APPROVAL_MEMBERS_MAX 16 /**< members of one step */
 #define ESEAL_APPROVAL_TEXT_MAX 1024  /**< an approval policy as text */
+#define ESEAL_GRANT_CHAIN_MAX 8       /**< a grant and its ancestors: delegation goes at most 7 deep */
 
 /** The stable codes of a refusal to stamp (the API's problem+json `code`). */
 #define ESEAL_REFUSAL_NO_GRANT "NO_GRANT"

@@ -328,11 +328,12 @@ typedef struct {
     int stage;               /* the stage that refused (STAGE_ALLOWED: none) */
     why_t why;
     const eseal_grant *by;   /* the grant of the chain whose limit refused */
+    const eseal_grant *chain[ESEAL_GRANT_CHAIN_MAX]; /* when allowed: the grant, then its ancestors */
+    size_t len;
 } judged;
 
 /* One grant with its chain of ancestors (at most ESEAL_GRANT_CHAIN_MAX); stage 0: not usable at
  * all (revoked, an ancestor missing or revoked or for another seal, a loop). */
-#define ESEAL_GRANT_CHAIN_MAX 8
 static judged judge(const eseal_grant *g, const eseal_grant *grants, size_t n, const es_grant_use *u)
 {
     const eseal_grant *chain[ESEAL_GRANT_CHAIN_MAX];
@@ -340,46 +341,48 @@ static judged judge(const eseal_grant *g, const eseal_grant *grants, size_t n, c
     for (const eseal_grant *c = g; c != NULL;) {
         if (len == ESEAL_GRANT_CHAIN_MAX || c->revoked_ms != 0 || strcmp(c->seal, u->seal) != 0 ||
             strcmp(c->org_id, u->seal_org) != 0) {
-            return (judged){0, WHY_NONE, c};
+            return (judged){.stage = 0, .why = WHY_NONE, .by = c};
         }
         chain[len++] = c;
         c = c->parent[0] != '\0' ? by_id(grants, n, c->parent) : NULL;
         if (c == NULL && chain[len - 1]->parent[0] != '\0') {
-            return (judged){0, WHY_NONE, chain[len - 1]};
+            return (judged){.stage = 0, .why = WHY_NONE, .by = chain[len - 1]};
         }
     }
     for (size_t i = 0; i < len; i++) {
         const eseal_grant *c = chain[i];
         if (c->not_before_ms != 0 && u->now_ms < c->not_before_ms) {
-            return (judged){STAGE_WINDOW, WHY_NOT_YET, c};
+            return (judged){.stage = STAGE_WINDOW, .why = WHY_NOT_YET, .by = c};
         }
         if (c->not_after_ms != 0 && u->now_ms > c->not_after_ms) {
-            return (judged){STAGE_WINDOW, WHY_EXPIRED, c};
+            return (judged){.stage = STAGE_WINDOW, .why = WHY_EXPIRED, .by = c};
         }
     }
     for (size_t i = 0; i < len; i++) {
         if (chain[i]->max_uses != 0 && chain[i]->uses >= chain[i]->max_uses) {
-            return (judged){STAGE_QUOTA, WHY_QUOTA, chain[i]};
+            return (judged){.stage = STAGE_QUOTA, .why = WHY_QUOTA, .by = chain[i]};
         }
     }
     for (size_t i = 0; i < len; i++) {
         const char *t = u->doc_type != NULL ? u->doc_type : "";
         if (chain[i]->types[0] != '\0' && (t[0] == '\0' || !list_has(chain[i]->types, t, strlen(t)))) {
-            return (judged){STAGE_TYPE, WHY_TYPE, chain[i]};
+            return (judged){.stage = STAGE_TYPE, .why = WHY_TYPE, .by = chain[i]};
         }
     }
     for (size_t i = 0; i < len; i++) {
         const char *h = u->template_sha256 != NULL ? u->template_sha256 : "";
         if (chain[i]->templates[0] != '\0' && (h[0] == '\0' || !list_has(chain[i]->templates, h, strlen(h)))) {
-            return (judged){STAGE_TEMPLATE, WHY_TEMPLATE, chain[i]};
+            return (judged){.stage = STAGE_TEMPLATE, .why = WHY_TEMPLATE, .by = chain[i]};
         }
     }
     for (size_t i = 0; i < len; i++) {
         if (chain[i]->approval[0] != '\0' && !u->approved) {
-            return (judged){STAGE_APPROVAL, WHY_APPROVAL, chain[i]};
+            return (judged){.stage = STAGE_APPROVAL, .why = WHY_APPROVAL, .by = chain[i]};
         }
     }
-    return (judged){STAGE_ALLOWED, WHY_OK, g};
+    judged ok = {.stage = STAGE_ALLOWED, .why = WHY_OK, .by = g, .len = len};
+    memcpy(ok.chain, chain, len * sizeof(chain[0]));
+    return ok;
 }
 
 static void explain(es_grant_decision *d, const judged *j, const es_grant_use *u)
@@ -425,14 +428,14 @@ static void explain(es_grant_decision *d, const judged *j, const es_grant_use *u
 es_grant_decision es_grant_decide(const eseal_principal *who, const es_grant_use *use, const eseal_grant *grants,
                                   size_t n)
 {
-    es_grant_decision d = {ESEAL_REFUSAL_NO_GRANT, NULL, ""};
+    es_grant_decision d = {.refusal = ESEAL_REFUSAL_NO_GRANT, .grant = NULL, .reason = "", .chain = {NULL}, .chain_len = 0};
     if (who == NULL || use == NULL || use->seal == NULL || use->seal_org == NULL || who->id == NULL ||
         who->kind != ESEAL_PRINCIPAL_USER || who->organization == NULL || strcmp(who->organization, use->seal_org) != 0) {
         (void)snprintf(d.reason, sizeof(d.reason), "no grant of seal %.64s is held by %.128s",
                        use != NULL && use->seal != NULL ? use->seal : "?", who != NULL && who->id != NULL ? who->id : "?");
         return d;
     }
-    judged best = {0, WHY_NONE, NULL};
+    judged best = {.stage = 0, .why = WHY_NONE, .by = NULL};
     for (size_t i = 0; i < n && best.stage != STAGE_ALLOWED; i++) {
         if (!holds(who, &grants[i])) {
             continue;
@@ -449,6 +452,10 @@ es_grant_decision es_grant_decide(const eseal_principal *who, const es_grant_use
         return d;
     }
     d.refusal = why_code[best.why];
+    if (best.stage == STAGE_ALLOWED) {
+        memcpy(d.chain, best.chain, best.len * sizeof(best.chain[0]));
+        d.chain_len = best.len;
+    }
     explain(&d, &best, use);
     return d;
 }

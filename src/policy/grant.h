@@ -38,6 +38,9 @@ typedef struct {
     const char *refusal;      /* NULL: allowed; else an ESEAL_REFUSAL_* code */
     const eseal_grant *grant; /* the grant that allows, or that came closest (NULL: none held) */
     char reason[320];         /* one sentence for the person and the audit entry */
+    /* when allowed: the grant, then its ancestors (each counts the use) */
+    const eseal_grant *chain[ESEAL_GRANT_CHAIN_MAX];
+    size_t chain_len;
 } es_grant_decision;
 
 /* The decision for `who` (a user) using the seal as `use` says, under `grants` (every grant of

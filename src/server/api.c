@@ -118,7 +118,11 @@ ES_RESULT es_api_fail(es_http_response *rs, int code)
     const eseal_error *e = eseal_error_last();
     /* A 5xx says nothing of our insides; a 4xx says what was wrong with the request. */
     const char *detail = status < 500 && e->code == code && e->message[0] != '\0' ? e->message : NULL;
-    return es_api_problem(rs, status, code_of(status, code), detail);
+    /* a refusal that names its reason (a grant's: NO_GRANT, GRANT_EXPIRED...) is its stable code */
+    const char *stable = status < 500 && e->code == code && e->reason != NULL && e->reason[0] != '\0'
+                             ? e->reason
+                             : code_of(status, code);
+    return es_api_problem(rs, status, stable, detail);
 }
 
 ES_RESULT es_api_json(es_http_response *rs, int status, json_t *v)

@@ -16,7 +16,8 @@ static _Thread_local struct {
     eseal_error err;
     char message[ES_MSG_MAX];
     char where[128];
-} tls_error = {{ESEAL_OK, "", ""}, "", ""};
+    char reason[48];
+} tls_error = {{ESEAL_OK, "", "", ""}, "", "", ""};
 
 static const char *strip_src(const char *file)
 {
@@ -43,7 +44,18 @@ es_result es_error_set(int code, const char *file, int line, const char *fmt, ..
     tls_error.err.code = code;
     tls_error.err.message = tls_error.message;
     tls_error.err.where = tls_error.where;
+    tls_error.reason[0] = '\0';
+    tls_error.err.reason = tls_error.reason;
     return (es_result){code};
+}
+
+es_result es_error_reason(es_result r, const char *reason)
+{
+    if (tls_error.err.code == r.code_) {
+        (void)snprintf(tls_error.reason, sizeof(tls_error.reason), "%s", reason != NULL ? reason : "");
+        tls_error.err.reason = tls_error.reason;
+    }
+    return r;
 }
 
 es_result es_error_prefix(es_result r, const char *fmt, ...)
@@ -96,8 +108,10 @@ void eseal_error_clear(void)
     tls_error.err.code = ESEAL_OK;
     tls_error.message[0] = '\0';
     tls_error.where[0] = '\0';
+    tls_error.reason[0] = '\0';
     tls_error.err.message = tls_error.message;
     tls_error.err.where = tls_error.where;
+    tls_error.err.reason = tls_error.reason;
 }
 
 const char *eseal_code_name(int code)

@@ -58,6 +58,10 @@ __attribute__((format(printf, 4, 5))) es_result es_error_set(int code, const cha
  */
 __attribute__((format(printf, 2, 3))) es_result es_error_prefix(es_result r, const char *fmt, ...);
 
+/* Names why `r` (the thread's last error) refused an action: a stable reason ("NO_GRANT") kept in
+ * eseal_error.reason until the next error is set. Returns `r`. */
+es_result es_error_reason(es_result r, const char *reason);
+
 /*
  * A public int code turned back into a result, for the rare internal caller of a public eseal_*
  * function that has no internal es_* form: the code and the callee's message are kept. A failing

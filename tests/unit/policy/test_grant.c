@@ -356,6 +356,10 @@ static void test_decide_delegation(void **state)
     (void)snprintf(g[2].parent, sizeof(g[2].parent), "%s", g[1].id);
     es_grant_use u = use_at(T0);
     assert_string_equal(decide(&li, &u, g, 3), "ALLOWED:grt_00000000child001");
+    es_grant_decision dc = es_grant_decide(&li, &u, g, 3); /* the chain that counts the use: child, parent */
+    assert_int_equal(dc.chain_len, 2);
+    assert_ptr_equal(dc.chain[0], &g[1]);
+    assert_ptr_equal(dc.chain[1], &g[0]);
     /* the delegate does not get the parent's own grant, nor the grandchild's */
     eseal_principal lena = test_user("lena", ORG, stamper, 1), wu = test_user("wu", ORG, stamper, 1);
     assert_string_equal(decide(&lena, &u, g, 3), "ALLOWED:grt_00000000parent01");
