@@ -215,6 +215,19 @@ static void added_annotation_is_refused(void **state)
     free(cat);
     free(cat2);
     eseal_buf_dispose(&d);
+    /* A plain comment: what DocMDP P=3 would allow, not P=2 (only form filling and signing). */
+    filled(&d, &t, "ACME Trading Ltd");
+    page = pdf_latest(&d, 3);
+    page2 = pdf_with(page, "/Annots [", ref);
+    int cnums[] = {3, next};
+    const char *cbodies[] = {page2, "<< /Type /Annot /Subtype /Text /Rect [400 780 420 800] /Contents (void) >>"};
+    pdf_append(&d, cnums, cbodies, 2, NULL);
+    char want[128];
+    (void)snprintf(want, sizeof(want), "object %d (added, reached from page 1 /Annots): a Text comment annotation", next);
+    refused(&t, &d, want);
+    free(page);
+    free(page2);
+    eseal_buf_dispose(&d);
     eseal_buf_dispose(&t);
 }
 
