@@ -426,6 +426,18 @@ static ES_RESULT judge(const es_ofd_pkg *t, const es_ofd_pkg *d, findings *f)
             continue;
         }
         d_lists = true;
+        if (!t_lists && es_ofd_find(t, db[i].list) >= 0) {
+            /* A list named anew must be a new file: a file of the template stays the template's. */
+            ES_GUARD(found(f, "names %s, a file of the template, as its signature list", db[i].list));
+            continue;
+        }
+        bool templates = !t_lists;
+        for (size_t k = 0; k < ntb && !templates; k++) {
+            templates = strcmp(tb[k].list, db[i].list) == 0;
+        }
+        if (!templates) {
+            continue; /* a list the template does not name: OFD.xml changed, and that is said above */
+        }
         ES_GUARD(names_add(&lists, db[i].list, "signature lists"));
         if (es_ofd_find(d, db[i].list) < 0) {
             ES_GUARD(found(f, "names the signature list %s in OFD.xml but lacks it", db[i].list));

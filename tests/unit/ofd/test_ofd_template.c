@@ -455,6 +455,27 @@ static void changed_ofd_xml_is_refused(void **state)
     es_buf_free(&t);
 }
 
+/* OFD.xml naming a file of the template as the new signature list: that file stays the template's. */
+static void template_file_as_list_is_refused(void **state)
+{
+    (void)state;
+    es_buf t, d;
+    make_template(&t);
+    char x[1024], page[1024];
+    (void)snprintf(x, sizeof(x), "%s", ofd_xml);
+    char *at = strstr(x, "</ofd:DocBody>");
+    assert_non_null(at);
+    (void)snprintf(at, sizeof(x) - (size_t)(at - x), "<ofd:Signatures>/" PAGE "</ofd:Signatures></ofd:DocBody></ofd:OFD>");
+    (void)snprintf(page, sizeof(page), "%s", page_xml);
+    at = strstr(page, "1,000");
+    assert_non_null(at);
+    at[0] = '9';
+    edit(&d, &t, "OFD.xml", x, PAGE, page, NULL);
+    refused(&t, &d, "it names " PAGE ", a file of the template, as its signature list; changes " PAGE);
+    es_buf_free(&d);
+    es_buf_free(&t);
+}
+
 /* Every refusal named at once (up to ES_OFD_SHOWN_MAX), the count of the rest. */
 static void many_changes_are_counted(void **state)
 {
@@ -518,6 +539,7 @@ int main(void)
         cmocka_unit_test(drawable_form_data_is_refused),
         cmocka_unit_test(unnamed_signature_files_are_refused),
         cmocka_unit_test(changed_ofd_xml_is_refused),
+        cmocka_unit_test(template_file_as_list_is_refused),
         cmocka_unit_test(many_changes_are_counted),
         cmocka_unit_test(limits_apply),
     };
