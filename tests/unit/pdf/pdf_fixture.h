@@ -261,6 +261,59 @@ static inline void pdf_append(eseal_buf *pdf, const int *nums, const char *const
 static const char *const pdf_full_page_ap = "<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Length 17 >>\n"
                                             "stream\n0 0 595 842 re f\nendstream";
 
+/* ---- attacks of the verifier's tests, shared (test_pdf_diff.c; test_pdf_template.c) ---- */
+
+/* Class 1: annotations that pose as signature fields, and what the verifier says of each. `annot`
+ * is a format: %d is the object after it (its appearance, pdf_full_page_ap). */
+typedef struct {
+    const char *annot;
+    const char *why;
+} pdf_disguise;
+#define PDF_DISGUISED_N 4
+static const pdf_disguise pdf_disguised[PDF_DISGUISED_N] = {
+    {"<< /Type /Annot /Subtype /FreeText /FT /Sig /T (s2) /Rect [0 0 595 842] /DA (/Helv 40 Tf 0 g) "
+     "/Contents (PAY 1,000,000 TO MALLORY) /A << /S /JavaScript /JS (app.alert(1)) >> >>",
+     "a FreeText annotation posing as a signature field"},
+    {"<< /Type /Annot /Subtype /Stamp /FT /Sig /T (s2) /Rect [0 0 595 842] /AP << /N %d 0 R >> >>",
+     "a Stamp annotation posing as a signature field"},
+    {"<< /Type /Annot /Subtype /Link /FT /Sig /T (s2) /Rect [0 0 595 842] /A << /S /URI /URI (http://evil) >> >>",
+     "a Link annotation posing as a signature field"},
+    /* A true widget, but with an action: a signature never needs one. */
+    {"<< /Type /Annot /Subtype /Widget /FT /Sig /T (s2) /Rect [0 0 0 0] /A << /S /URI /URI (http://evil) >> >>",
+     "a signature field with /A"},
+};
+
+/*
+ * Class 3, content planted before signing: the page inherits its /Resources (object 6) from its
+ * /Pages node, and object 6 is also a text field's appearance dictionary (field 5, page 3).
+ */
+static inline void pdf_planted_resources(eseal_buf *out)
+{
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 /Resources 6 0 R /MediaBox [0 0 595 842] >>",
+        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots [5 0 R] >>",
+        pdf_stream("", "q /X1 Do Q"),
+        "<< /FT /Tx /T (name) /V (x) /Type /Annot /Subtype /Widget /Rect [100 700 300 720] /P 3 0 R "
+        "/AP << /N 6 0 R >> >>",
+        "<< /XObject << /X1 7 0 R >> >>",
+        pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", "0 g"),
+    };
+    pdf_make(out, objs, 7, "");
+}
+
+/* The attack on it: an update that switches /X1 of object 6 to a new full-page XObject (what the
+ * page draws changes, passed off as the field's new appearance). */
+static inline void pdf_switch_planted(eseal_buf *pdf)
+{
+    int next = pdf_last_int(pdf, "/Size ");
+    char res[64];
+    (void)snprintf(res, sizeof(res), "<< /XObject << /X1 %d 0 R >> >>", next);
+    int nums[] = {6, next};
+    const char *bodies[] = {res, pdf_full_page_ap};
+    pdf_append(pdf, nums, bodies, 2, NULL);
+}
+
 static void issue(eseal_cert **out, eseal_key **key, es_cert_profile prof, const char *cn, eseal_key *ik,
                   eseal_cert *ic)
 {

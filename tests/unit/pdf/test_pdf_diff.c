@@ -192,35 +192,20 @@ static void add_to_page_and_form(const eseal_buf *pdf, const layout *l, const ch
 static void class1_disguised_annotations(void **state)
 {
     fixture *f = *state;
-    static const struct {
-        const char *annot; /* %d: the new object after it (its appearance) */
-        const char *why;
-    } cases[] = {
-        {"<< /Type /Annot /Subtype /FreeText /FT /Sig /T (s2) /Rect [0 0 595 842] /DA (/Helv 40 Tf 0 g) "
-         "/Contents (PAY 1,000,000 TO MALLORY) /A << /S /JavaScript /JS (app.alert(1)) >> >>",
-         "a FreeText annotation posing as a signature field"},
-        {"<< /Type /Annot /Subtype /Stamp /FT /Sig /T (s2) /Rect [0 0 595 842] /AP << /N %d 0 R >> >>",
-         "a Stamp annotation posing as a signature field"},
-        {"<< /Type /Annot /Subtype /Link /FT /Sig /T (s2) /Rect [0 0 595 842] /A << /S /URI /URI (http://evil) >> >>",
-         "a Link annotation posing as a signature field"},
-        /* A true widget, but with an action: a signature never needs one. */
-        {"<< /Type /Annot /Subtype /Widget /FT /Sig /T (s2) /Rect [0 0 0 0] /A << /S /URI /URI (http://evil) >> >>",
-         "a signature field with /A"},
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < PDF_DISGUISED_N; i++) {
         eseal_buf pdf;
         layout l = stamped(f, &pdf, 0);
         char ref[32], annot[512], *page, *af;
         (void)snprintf(ref, sizeof(ref), "%d 0 R", l.next);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-        (void)snprintf(annot, sizeof(annot), cases[i].annot, l.next + 1); /* the table's own formats */
+        (void)snprintf(annot, sizeof(annot), pdf_disguised[i].annot, l.next + 1); /* the table's own formats */
 #pragma GCC diagnostic pop
         add_to_page_and_form(&pdf, &l, ref, ref, &page, &af);
         int nums[] = {l.page, l.af, l.next, l.next + 1};
         const char *bodies[] = {page, af, annot, pdf_full_page_ap};
         pdf_append(&pdf, nums, bodies, 4, NULL);
-        assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", cases[i].why), ESEAL_INVALID);
+        assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", pdf_disguised[i].why), ESEAL_INVALID);
         free(page);
         free(af);
         eseal_buf_dispose(&pdf);
@@ -337,26 +322,11 @@ static void invisible_unsigned_field_under_p2_is_valid(void **state)
 static void class3_inherited_resources(void **state)
 {
     fixture *f = *state;
-    const char *objs[] = {
-        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 /Resources 6 0 R /MediaBox [0 0 595 842] >>",
-        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots [5 0 R] >>",
-        pdf_stream("", "q /X1 Do Q"),
-        "<< /FT /Tx /T (name) /V (x) /Type /Annot /Subtype /Widget /Rect [100 700 300 720] /P 3 0 R "
-        "/AP << /N 6 0 R >> >>",
-        "<< /XObject << /X1 7 0 R >> >>",
-        pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", "0 g"),
-    };
     eseal_buf in, pdf;
-    pdf_make(&in, objs, 7, "");
+    pdf_planted_resources(&in);
     stamp(f, &pdf, &in, 0, 0);
     assert_int_equal(first(f, &pdf, NULL, NULL), ESEAL_VALID);
-    int next = pdf_last_int(&pdf, "/Size ");
-    char res[64];
-    (void)snprintf(res, sizeof(res), "<< /XObject << /X1 %d 0 R >> >>", next);
-    int nums[] = {6, next};
-    const char *bodies[] = {res, pdf_full_page_ap};
-    pdf_append(&pdf, nums, bodies, 2, NULL);
+    pdf_switch_planted(&pdf);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "object 6 (changed, reached from"), ESEAL_INVALID);
     eseal_buf_dispose(&in);
     eseal_buf_dispose(&pdf);

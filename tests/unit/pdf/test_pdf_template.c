@@ -192,29 +192,37 @@ static void changed_annotation_is_refused(void **state)
     eseal_buf_dispose(&t);
 }
 
-/* The verifier's class 1: an annotation that poses as a signature field, drawing over the page. */
+/* The verifier's class 1: annotations that pose as signature fields (every case of its table). */
 static void added_annotation_is_refused(void **state)
 {
     (void)state;
     eseal_buf t, d;
     make_template(&t);
-    filled(&d, &t, "ACME Trading Ltd");
-    int next = pdf_last_int(&d, "/Size ");
-    char ref[32], annot[256];
-    (void)snprintf(ref, sizeof(ref), "%d 0 R", next);
-    (void)snprintf(annot, sizeof(annot), "<< /Type /Annot /Subtype /FreeText /FT /Sig /T (s2) /Rect [0 0 595 842] "
-                                         "/DA (/Helv 40 Tf 0 g) /Contents (PAY 1,000,000 TO MALLORY) >>");
-    char *page = pdf_latest(&d, 3), *page2 = pdf_with(page, "/Annots [", ref);
-    char *cat = pdf_latest(&d, 1), *cat2 = pdf_with(cat, "/Fields [", ref);
-    int nums[] = {3, 1, next};
-    const char *bodies[] = {page2, cat2, annot};
-    pdf_append(&d, nums, bodies, 3, NULL);
-    refused(&t, &d, "a FreeText annotation posing as a signature field");
-    free(page);
-    free(page2);
-    free(cat);
-    free(cat2);
-    eseal_buf_dispose(&d);
+    char ref[32], *page, *page2, *cat, *cat2;
+    int next = 0;
+    for (size_t i = 0; i < PDF_DISGUISED_N; i++) {
+        filled(&d, &t, "ACME Trading Ltd");
+        next = pdf_last_int(&d, "/Size ");
+        char annot[512];
+        (void)snprintf(ref, sizeof(ref), "%d 0 R", next);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        (void)snprintf(annot, sizeof(annot), pdf_disguised[i].annot, next + 1); /* the table's own formats */
+#pragma GCC diagnostic pop
+        page = pdf_latest(&d, 3);
+        page2 = pdf_with(page, "/Annots [", ref);
+        cat = pdf_latest(&d, 1);
+        cat2 = pdf_with(cat, "/Fields [", ref);
+        int nums[] = {3, 1, next, next + 1};
+        const char *bodies[] = {page2, cat2, annot, pdf_full_page_ap};
+        pdf_append(&d, nums, bodies, 4, NULL);
+        refused(&t, &d, pdf_disguised[i].why);
+        free(page);
+        free(page2);
+        free(cat);
+        free(cat2);
+        eseal_buf_dispose(&d);
+    }
     /* A plain comment: what DocMDP P=3 would allow, not P=2 (only form filling and signing). */
     filled(&d, &t, "ACME Trading Ltd");
     page = pdf_latest(&d, 3);
@@ -261,25 +269,10 @@ static void update_adding_content_is_refused(void **state)
 static void planted_resources_are_refused(void **state)
 {
     (void)state;
-    const char *objs[] = {
-        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 /Resources 6 0 R /MediaBox [0 0 595 842] >>",
-        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots [5 0 R] >>",
-        pdf_stream("", "q /X1 Do Q"),
-        "<< /FT /Tx /T (name) /V (x) /Type /Annot /Subtype /Widget /Rect [100 700 300 720] /P 3 0 R "
-        "/AP << /N 6 0 R >> >>",
-        "<< /XObject << /X1 7 0 R >> >>",
-        pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", "0 g"),
-    };
     eseal_buf t, d;
-    pdf_make(&t, objs, 7, "");
+    pdf_planted_resources(&t);
     d = copy_of(&t);
-    int next = pdf_last_int(&d, "/Size ");
-    char res[64];
-    (void)snprintf(res, sizeof(res), "<< /XObject << /X1 %d 0 R >> >>", next);
-    int nums[] = {6, next};
-    const char *bodies[] = {res, pdf_full_page_ap};
-    pdf_append(&d, nums, bodies, 2, NULL);
+    pdf_switch_planted(&d);
     refused(&t, &d, "object 6 (changed, reached from");
     eseal_buf_dispose(&d);
     eseal_buf_dispose(&t);
