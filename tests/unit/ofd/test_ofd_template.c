@@ -420,6 +420,36 @@ static void unnamed_signature_files_are_refused(void **state)
     es_buf_free(&t);
 }
 
+/* A list entry whose Signature.xml is not in a directory of its own under Signs/: not a signature's file. */
+static void signature_outside_signs_is_refused(void **state)
+{
+    (void)state;
+    es_buf t, one, d;
+    make_template(&t);
+    stamp(&one, &t);
+    es_buf cur = ES_BUF_INIT(1 << 20);
+    es_ofd_pkg *p = NULL;
+    assert_true(es_ok(es_ofd_open(&p, es_buf_span(&one))));
+    assert_true(es_ok(es_ofd_read(p, "Doc_0/Signs/Signatures.xml", &cur)));
+    es_ofd_close(p);
+    assert_true(es_ok(es_buf_printf(&cur, "%s", "")));
+    char list[4096];
+    (void)snprintf(list, sizeof(list), "%s", es_buf_cstr(&cur));
+    char *at = strstr(list, "</ofd:Signatures>");
+    assert_non_null(at);
+    (void)snprintf(at, sizeof(list) - (size_t)(at - list),
+                   "<ofd:Signature ID=\"s002\" Type=\"Seal\" BaseLoc=\"/Doc_0/Res/Signature.xml\"/></ofd:Signatures>");
+    edit(&d, &one, "Doc_0/Signs/Signatures.xml", list, "Doc_0/Res/Signature.xml",
+         HEAD "<ofd:Signature " NS "><ofd:SignedValue>/Doc_0/Res/SignedValue.dat</ofd:SignedValue></ofd:Signature>",
+         "Doc_0/Res/SignedValue.dat", "0", NULL);
+    refused(&t, &d, "adds Doc_0/Res/Signature.xml, which is neither a signature's file nor form data; adds "
+                    "Doc_0/Res/SignedValue.dat");
+    es_buf_free(&cur);
+    es_buf_free(&d);
+    es_buf_free(&one);
+    es_buf_free(&t);
+}
+
 static void changed_ofd_xml_is_refused(void **state)
 {
     (void)state;
@@ -538,6 +568,7 @@ int main(void)
         cmocka_unit_test(changed_tag_list_is_refused),
         cmocka_unit_test(drawable_form_data_is_refused),
         cmocka_unit_test(unnamed_signature_files_are_refused),
+        cmocka_unit_test(signature_outside_signs_is_refused),
         cmocka_unit_test(changed_ofd_xml_is_refused),
         cmocka_unit_test(template_file_as_list_is_refused),
         cmocka_unit_test(many_changes_are_counted),

@@ -138,6 +138,17 @@ static void form_filled_and_stamped_is_accepted(void **state)
     assert_int_equal(eseal_pdf_stamp(&s2, s.ptr, s.size, f->outline, f->seal.ptr, f->seal.size, f->key, f->cert, &o),
                      ESEAL_OK);
     assert_true(derives(&t, &s2, why));
+    /* Revocation data (/DSS) after the stamps, as `eseal extend` adds it: still accepted. */
+    eseal_buf cert = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cert_der(&cert, f->root), ESEAL_OK);
+    es_span c = es_span_of(cert.ptr, cert.size);
+    es_pdf_dss_data dd = {&c, 1, NULL, 0, NULL, 0};
+    es_buf lt = ES_BUF_INIT(1 << 24);
+    assert_true(es_ok(es_pdf_add_dss(&lt, es_span_of(s2.ptr, s2.size), &dd)));
+    eseal_buf ltb = {lt.ptr, lt.len};
+    assert_true(derives(&t, &ltb, why));
+    es_buf_free(&lt);
+    eseal_buf_dispose(&cert);
     eseal_buf_dispose(&s2);
     eseal_buf_dispose(&s);
     eseal_buf_dispose(&d);
@@ -236,6 +247,48 @@ static void added_annotation_is_refused(void **state)
     free(page);
     free(page2);
     eseal_buf_dispose(&d);
+    eseal_buf_dispose(&t);
+}
+
+/*
+ * An unsigned signature field (the verifier's classes 1 and 6): allowed under P=2 when invisible,
+ * refused when its widget draws on the page.
+ */
+static void unsigned_signature_field(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rect;
+        bool ok;
+    } cases[] = {{"0 0 0 0", true}, {"0 0 595 842", false}};
+    eseal_buf t;
+    make_template(&t);
+    for (size_t i = 0; i < 2; i++) {
+        eseal_buf d;
+        filled(&d, &t, "ACME Trading Ltd");
+        int next = pdf_last_int(&d, "/Size ");
+        char ref[32], w[256];
+        (void)snprintf(ref, sizeof(ref), "%d 0 R", next);
+        (void)snprintf(w, sizeof(w), "<< /Type /Annot /Subtype /Widget /FT /Sig /T (empty) /P 3 0 R /Rect [%s] "
+                                     "/AP << /N %d 0 R >> >>",
+                       cases[i].rect, next + 1);
+        char *page = pdf_latest(&d, 3), *page2 = pdf_with(page, "/Annots [", ref);
+        char *cat = pdf_latest(&d, 1), *cat2 = pdf_with(cat, "/Fields [", ref);
+        int nums[] = {3, 1, next, next + 1};
+        const char *bodies[] = {page2, cat2, w, pdf_full_page_ap};
+        pdf_append(&d, nums, bodies, 4, NULL);
+        if (cases[i].ok) {
+            char why[ES_PDF_TEMPLATE_WHY_MAX];
+            assert_true(derives(&t, &d, why));
+        } else {
+            refused(&t, &d, "an unsigned signature field that draws on the page");
+        }
+        free(page);
+        free(page2);
+        free(cat);
+        free(cat2);
+        eseal_buf_dispose(&d);
+    }
     eseal_buf_dispose(&t);
 }
 
@@ -394,6 +447,7 @@ int main(void)
         cmocka_unit_test(added_page_is_refused),
         cmocka_unit_test(changed_annotation_is_refused),
         cmocka_unit_test(added_annotation_is_refused),
+        cmocka_unit_test(unsigned_signature_field),
         cmocka_unit_test(update_adding_content_is_refused),
         cmocka_unit_test(planted_resources_are_refused),
         cmocka_unit_test(changed_template_bytes_are_refused),
