@@ -196,7 +196,7 @@ ES_RESULT es_ofd_verify(eseal_report **out, es_span data, const eseal_trust *tru
 #define ES_OFD_TEMPLATE_WHY_MAX 2048    /* a sentence that names what a document changed of a template (callers' buffer) */
 #define ES_OFD_TEMPLATE_TEXT_MAX 16384  /* the members named in it, before it is cut to the caller's buffer */
 #define ES_OFD_TEMPLATE_DOCS_MAX 8      /* documents (DocBody) of one OFD.xml compared */
-#define ES_OFD_TEMPLATE_SLOTS_MAX 4096  /* form data files (custom tags' FileLoc) of one template */
+#define ES_OFD_TEMPLATE_SLOTS_MAX 4096  /* custom tags (form data files, their FileLoc) of one template tag list, and in all */
 #define ES_OFD_TEMPLATE_SIGS_MAX 64     /* signatures of one list (the verifier's bound) */
 
 /*

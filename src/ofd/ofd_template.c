@@ -51,6 +51,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ofd.h"
@@ -58,11 +59,23 @@
 
 #define SVG_NS "http://www.w3.org/2000/svg"
 
-/* A set of entry names, bounded. */
+/* A set of entry names, bounded; looked up by binary search once sorted (names_sort). */
 typedef struct {
     char **name;
     size_t n, max;
+    bool sorted;
 } names;
+
+static int cmp_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Sorts the set: lookups by the members of a package of up to max_zip_entries cost a log each. */
+static void names_sort(names *s)
+{
+    if (s->n > 1) {
+        qsort(s->name, s->n, sizeof(*s->name), cmp_name);
+    }
+    s->sorted = true;
+}
 
 static void names_free(names *s)
 {
@@ -75,6 +88,9 @@ static void names_free(names *s)
 
 static bool names_has(const names *s, const char *name)
 {
+    if (s->sorted) {
+        return s->n > 0 && bsearch(&name, s->name, s->n, sizeof(*s->name), cmp_name) != NULL;
+    }
     for (size_t i = 0; i < s->n; i++) {
         if (strcmp(s->name[i], name) == 0) {
             return true;
@@ -96,6 +112,7 @@ static ES_RESULT names_add(names *s, const char *name, const char *what)
     s->name[s->n] = es_strdup(name);
     ES_ENSURE_ALLOC(s->name[s->n]);
     s->n++;
+    s->sorted = false;
     return ES_OK;
 }
 
@@ -201,8 +218,11 @@ static ES_RESULT template_slots(const es_ofd_pkg *t, const docbody *bodies, size
         ES_AUTO(es_ofd_xml_freep) xmlDocPtr tags = NULL;
         ES_GUARD(es_ofd_read_xml(t, list, &tags));
         xmlNodePtr root = xmlDocGetRootElement(tags);
+        size_t count = 0; /* entries, duplicates included: each costs a look through the set */
         for (xmlNodePtr c = root != NULL ? es_ofd_xml_child(root, "CustomTag") : NULL; c != NULL;
              c = es_ofd_xml_next(c, "CustomTag")) {
+            ES_ENSURE(++count <= ES_OFD_TEMPLATE_SLOTS_MAX, ESEAL_ELIMIT, "ofd: %s has more than %d custom tags", list,
+                      ES_OFD_TEMPLATE_SLOTS_MAX);
             char file[ES_OFD_NAME_MAX + 1];
             ES_GUARD(child_path(file, c, "FileLoc", list));
             if (file[0] != '\0') {
@@ -457,6 +477,9 @@ static ES_RESULT judge(const es_ofd_pkg *t, const es_ofd_pkg *d, findings *f)
         ES_GUARD(found(f, "changes OFD.xml (a <Signatures> element outside every DocBody)"));
     }
 
+    names_sort(&slots);
+    names_sort(&sig);
+    names_sort(&lists);
     /* Every member of the template: kept, except the lists (extended) and form data (changed). */
     for (size_t i = 0; i < es_ofd_count(t); i++) {
         const char *name = es_ofd_name(t, i);

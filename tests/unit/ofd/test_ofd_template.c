@@ -550,6 +550,22 @@ static void limits_apply(void **state)
     assert_int_equal(es_code(r), ESEAL_ELIMIT);
     assert_false(yes);
     eseal_context_free(cx);
+    /* A template whose tag list names more places than ES_OFD_TEMPLATE_SLOTS_MAX (duplicates count). */
+    es_buf many = ES_BUF_INIT((size_t)1 << 24), big, bigd;
+    assert_true(es_ok(es_buf_printf(&many, HEAD "<ofd:CustomTags " NS ">")));
+    for (int i = 0; i <= ES_OFD_TEMPLATE_SLOTS_MAX; i++) {
+        assert_true(es_ok(es_buf_printf(&many, "<ofd:CustomTag><ofd:FileLoc>Contract.xml</ofd:FileLoc></ofd:CustomTag>")));
+    }
+    assert_true(es_ok(es_buf_printf(&many, "</ofd:CustomTags>")));
+    edit(&big, &t, TAGS, es_buf_cstr(&many), NULL);
+    edit(&bigd, &big, DATA, data_filled, NULL);
+    r = es_ofd_template_derives(&yes, why, sizeof(why), es_buf_span(&big), es_buf_span(&bigd), NULL);
+    assert_int_equal(es_code(r), ESEAL_ELIMIT);
+    assert_non_null(strstr(eseal_error_last()->message, "custom tags"));
+    assert_false(yes);
+    es_buf_free(&bigd);
+    es_buf_free(&big);
+    es_buf_free(&many);
     es_buf_free(&d);
     es_buf_free(&t);
 }
