@@ -191,4 +191,24 @@ typedef struct {
 ES_RESULT es_ofd_verify(eseal_report **out, es_span data, const eseal_trust *trust, int64_t at_ms,
                         const es_ofd_verify_options *opts);
 
+/* ---- issue 20, templates (branch h-template): is this document a template, filled and signed? ---- */
+
+#define ES_OFD_TEMPLATE_WHY_MAX 2048    /* a sentence that names what a document changed of a template (callers' buffer) */
+#define ES_OFD_TEMPLATE_TEXT_MAX 16384  /* the members named in it, before it is cut to the caller's buffer */
+#define ES_OFD_TEMPLATE_DOCS_MAX 8      /* documents (DocBody) of one OFD.xml compared */
+#define ES_OFD_TEMPLATE_SLOTS_MAX 4096  /* custom tags (form data files, their FileLoc) of one template tag list, and in all */
+#define ES_OFD_TEMPLATE_SIGS_MAX 64     /* signatures of one list (the verifier's bound) */
+
+/*
+ * *derives: the package `doc` is the template `tmpl` byte for byte, or keeps every file of it
+ * byte for byte except its signature list and its form data (GB/T 33190-2016 §16 custom tags, as
+ * the template's tag list names them), adding only signatures' files and form data
+ * (ofd_template.c says exactly what, and why). Otherwise `why` (cap bytes, may be 0) gets one
+ * sentence naming the members. An error only when the packages could not be compared: over the
+ * context's limits (ctx NULL: the defaults), memory, a package or a template the strict reader
+ * refuses. docs/grants.md, "Templates".
+ */
+ES_RESULT es_ofd_template_derives(bool *derives, char *why, size_t cap, es_span tmpl, es_span doc,
+                                  const eseal_context *ctx);
+
 #endif

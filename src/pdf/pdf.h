@@ -460,4 +460,19 @@ typedef struct {
 void es_pdf_view_counts_get(es_pdf_view_counts *out);
 void es_pdf_view_count(bool used); /* pdf_diff.c: a judgement made on a view (true) or gone back to a second parse */
 
+/* ---- issue 20, templates (branch h-template): is this document a template with its form filled? ---- */
+
+#define ES_PDF_TEMPLATE_WHY_MAX 1024 /* the sentence that names what a document changed of a template */
+
+/*
+ * *derives: `doc` is the template `tmpl` byte for byte, or an incremental update of it that only
+ * fills its form fields (and signs: pdf_template.c says why), as the verifier's modification
+ * analysis judges it with the template as the signed revision and DocMDP P = 2. Otherwise `why`
+ * (cap bytes, may be 0) gets one sentence naming what changed. An error only when the inputs
+ * could not be judged: over the context's limits (ctx NULL: the defaults), memory, a document
+ * the strict parser cannot read. docs/grants.md, "Templates".
+ */
+ES_RESULT es_pdf_template_derives(bool *derives, char *why, size_t cap, es_span tmpl, es_span doc,
+                                  const eseal_context *ctx);
+
 #endif

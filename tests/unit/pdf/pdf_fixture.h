@@ -133,6 +133,187 @@ static inline int pdf_last_int(const eseal_buf *pdf, const char *key)
     return v;
 }
 
+/* ---- incremental updates as bytes (the attacks of test_pdf_diff.c; test_pdf_template.c) ---- */
+
+/* A PDF of objects 1..n (a classic cross-reference table); `trailer` is added to the trailer. */
+static inline void pdf_make(eseal_buf *out, const char *const *objs, int n, const char *trailer)
+{
+    size_t off[32];
+    *out = (eseal_buf)ESEAL_BUF_INIT;
+    pdf_put(out, "%%PDF-1.7\n");
+    for (int i = 0; i < n; i++) {
+        off[i] = out->size;
+        pdf_put(out, "%d 0 obj\n%s\nendobj\n", i + 1, objs[i]);
+    }
+    size_t x = out->size;
+    pdf_put(out, "xref\n0 %d\n0000000000 65535 f \n", n + 1);
+    for (int i = 0; i < n; i++) {
+        pdf_put(out, "%010zu 00000 n \n", off[i]);
+    }
+    pdf_put(out, "trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%zu\n%%%%EOF\n", n + 1, trailer, x);
+}
+
+static inline char *pdf_stream(const char *dict, const char *data)
+{
+    static char s[8][1024];
+    static int k;
+    char *o = s[k++ % 8];
+    (void)snprintf(o, sizeof(s[0]), "<< %s /Length %zu >>\nstream\n%s\nendstream", dict, strlen(data), data);
+    return o;
+}
+
+static inline void pdf_one_page(eseal_buf *out, int pages)
+{
+    char kids[256] = "", p[4][160];
+    const char *objs[8];
+    int n = 0;
+    objs[n++] = "<< /Type /Catalog /Pages 2 0 R >>";
+    for (int i = 0; i < pages; i++) {
+        size_t l = strlen(kids);
+        (void)snprintf(kids + l, sizeof(kids) - l, "%s%d 0 R", i == 0 ? "" : " ", 4 + i);
+    }
+    char pg[320];
+    (void)snprintf(pg, sizeof(pg), "<< /Type /Pages /Kids [%s] /Count %d >>", kids, pages);
+    objs[n++] = pg;
+    objs[n++] = pdf_stream("", "BT /F1 12 Tf 72 700 Td (signed text) Tj ET");
+    for (int i = 0; i < pages; i++) {
+        (void)snprintf(p[i], sizeof(p[i]), "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>");
+        objs[n++] = p[i];
+    }
+    pdf_make(out, objs, n, "");
+}
+
+/* The body "<< ... >>" of the last definition of object `num` (a dictionary). */
+static inline char *pdf_latest(const eseal_buf *pdf, int num)
+{
+    char pat[32];
+    (void)snprintf(pat, sizeof(pat), "\n%d 0 obj\n", num);
+    const char *s = (const char *)pdf->ptr, *last = NULL;
+    for (const char *p = s; (p = memmem(p, pdf->size - (size_t)(p - s), pat, strlen(pat))) != NULL; p++) {
+        last = p;
+    }
+    assert_non_null(last);
+    last += strlen(pat);
+    const char *e = memmem(last, pdf->size - (size_t)(last - s), "\nendobj", 7);
+    assert_non_null(e);
+    return strndup(last, (size_t)(e - last));
+}
+
+static inline int pdf_digits_after(const char *s)
+{
+    int v = 0;
+    while (*s == ' ' || *s == '\n' || *s == '\r') {
+        s++;
+    }
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (*s - '0');
+    }
+    return v;
+}
+
+/* The number of the object `key` refers to in `body` ("/V 12 0 R" -> 12). */
+static inline int pdf_ref_of(const char *body, const char *key)
+{
+    const char *p = strstr(body, key);
+    assert_non_null(p);
+    return pdf_digits_after(p + strlen(key));
+}
+
+/* `body` with `text` inserted before the "]" that closes `key`'s array (or before the final ">>"). */
+static inline char *pdf_with(const char *body, const char *key, const char *text)
+{
+    const char *at;
+    if (key != NULL) {
+        const char *k = strstr(body, key);
+        assert_non_null(k);
+        at = strchr(k, ']');
+    } else {
+        at = body + strlen(body) - 2;
+        assert_memory_equal(at, ">>", 2);
+    }
+    assert_non_null(at);
+    size_t n = strlen(body) + strlen(text) + 2;
+    char *o = malloc(n);
+    (void)snprintf(o, n, "%.*s %s%s", (int)(at - body), body, text, at);
+    return o;
+}
+
+/* Appends an incremental update: objects nums[i] = bodies[i], then a table, a trailer and %%EOF. */
+static inline void pdf_append(eseal_buf *pdf, const int *nums, const char *const *bodies, int n, const char *trailer)
+{
+    int prev = pdf_last_int(pdf, "startxref"), size = pdf_last_int(pdf, "/Size ");
+    size_t off[16];
+    for (int i = 0; i < n; i++) {
+        off[i] = pdf->size;
+        pdf_put(pdf, "%d 0 obj\n%s\nendobj\n", nums[i], bodies[i]);
+        size = nums[i] + 1 > size ? nums[i] + 1 : size;
+    }
+    size_t x = pdf->size;
+    pdf_put(pdf, "xref\n");
+    for (int i = 0; i < n; i++) {
+        pdf_put(pdf, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
+    }
+    pdf_put(pdf, "trailer\n<< /Size %d /Root 1 0 R /Prev %d %s>>\nstartxref\n%zu\n%%%%EOF\n", size, prev,
+        trailer != NULL ? trailer : "", x);
+}
+
+/* A form XObject that paints the whole A4 page: what an overlay draws. */
+static const char *const pdf_full_page_ap = "<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Length 17 >>\n"
+                                            "stream\n0 0 595 842 re f\nendstream";
+
+/* ---- attacks of the verifier's tests, shared (test_pdf_diff.c; test_pdf_template.c) ---- */
+
+/* Class 1: annotations that pose as signature fields, and what the verifier says of each. `annot`
+ * is a format: %d is the object after it (its appearance, pdf_full_page_ap). */
+typedef struct {
+    const char *annot;
+    const char *why;
+} pdf_disguise;
+#define PDF_DISGUISED_N 4
+static const pdf_disguise pdf_disguised[PDF_DISGUISED_N] = {
+    {"<< /Type /Annot /Subtype /FreeText /FT /Sig /T (s2) /Rect [0 0 595 842] /DA (/Helv 40 Tf 0 g) "
+     "/Contents (PAY 1,000,000 TO MALLORY) /A << /S /JavaScript /JS (app.alert(1)) >> >>",
+     "a FreeText annotation posing as a signature field"},
+    {"<< /Type /Annot /Subtype /Stamp /FT /Sig /T (s2) /Rect [0 0 595 842] /AP << /N %d 0 R >> >>",
+     "a Stamp annotation posing as a signature field"},
+    {"<< /Type /Annot /Subtype /Link /FT /Sig /T (s2) /Rect [0 0 595 842] /A << /S /URI /URI (http://evil) >> >>",
+     "a Link annotation posing as a signature field"},
+    /* A true widget, but with an action: a signature never needs one. */
+    {"<< /Type /Annot /Subtype /Widget /FT /Sig /T (s2) /Rect [0 0 0 0] /A << /S /URI /URI (http://evil) >> >>",
+     "a signature field with /A"},
+};
+
+/*
+ * Class 3, content planted before signing: the page inherits its /Resources (object 6) from its
+ * /Pages node, and object 6 is also a text field's appearance dictionary (field 5, page 3).
+ */
+static inline void pdf_planted_resources(eseal_buf *out)
+{
+    const char *objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 /Resources 6 0 R /MediaBox [0 0 595 842] >>",
+        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots [5 0 R] >>",
+        pdf_stream("", "q /X1 Do Q"),
+        "<< /FT /Tx /T (name) /V (x) /Type /Annot /Subtype /Widget /Rect [100 700 300 720] /P 3 0 R "
+        "/AP << /N 6 0 R >> >>",
+        "<< /XObject << /X1 7 0 R >> >>",
+        pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", "0 g"),
+    };
+    pdf_make(out, objs, 7, "");
+}
+
+/* The attack on it: an update that switches /X1 of object 6 to a new full-page XObject (what the
+ * page draws changes, passed off as the field's new appearance). */
+static inline void pdf_switch_planted(eseal_buf *pdf)
+{
+    int next = pdf_last_int(pdf, "/Size ");
+    char res[64];
+    (void)snprintf(res, sizeof(res), "<< /XObject << /X1 %d 0 R >> >>", next);
+    int nums[] = {6, next};
+    const char *bodies[] = {res, pdf_full_page_ap};
+    pdf_append(pdf, nums, bodies, 2, NULL);
+}
+
 static void issue(eseal_cert **out, eseal_key **key, es_cert_profile prof, const char *cn, eseal_key *ik,
                   eseal_cert *ic)
 {

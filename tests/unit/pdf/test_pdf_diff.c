@@ -21,140 +21,7 @@
 #include "../test_pki.h"
 #include "pdf_fixture.h"
 
-/* ---- PDFs as bytes ------------------------------------------------------------------------- */
-
-/* A PDF of objects 1..n (a classic cross-reference table); `trailer` is added to the trailer. */
-static void make_pdf(eseal_buf *out, const char *const *objs, int n, const char *trailer)
-{
-    size_t off[32];
-    *out = (eseal_buf)ESEAL_BUF_INIT;
-    pdf_put(out, "%%PDF-1.7\n");
-    for (int i = 0; i < n; i++) {
-        off[i] = out->size;
-        pdf_put(out, "%d 0 obj\n%s\nendobj\n", i + 1, objs[i]);
-    }
-    size_t x = out->size;
-    pdf_put(out, "xref\n0 %d\n0000000000 65535 f \n", n + 1);
-    for (int i = 0; i < n; i++) {
-        pdf_put(out, "%010zu 00000 n \n", off[i]);
-    }
-    pdf_put(out, "trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%zu\n%%%%EOF\n", n + 1, trailer, x);
-}
-
-static char *stream(const char *dict, const char *data)
-{
-    static char s[8][1024];
-    static int k;
-    char *o = s[k++ % 8];
-    (void)snprintf(o, sizeof(s[0]), "<< %s /Length %zu >>\nstream\n%s\nendstream", dict, strlen(data), data);
-    return o;
-}
-
-static void one_page(eseal_buf *out, int pages)
-{
-    char kids[256] = "", p[4][160];
-    const char *objs[8];
-    int n = 0;
-    objs[n++] = "<< /Type /Catalog /Pages 2 0 R >>";
-    for (int i = 0; i < pages; i++) {
-        size_t l = strlen(kids);
-        (void)snprintf(kids + l, sizeof(kids) - l, "%s%d 0 R", i == 0 ? "" : " ", 4 + i);
-    }
-    char pg[320];
-    (void)snprintf(pg, sizeof(pg), "<< /Type /Pages /Kids [%s] /Count %d >>", kids, pages);
-    objs[n++] = pg;
-    objs[n++] = stream("", "BT /F1 12 Tf 72 700 Td (signed text) Tj ET");
-    for (int i = 0; i < pages; i++) {
-        (void)snprintf(p[i], sizeof(p[i]), "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>");
-        objs[n++] = p[i];
-    }
-    make_pdf(out, objs, n, "");
-}
-
-/* The body "<< ... >>" of the last definition of object `num` (a dictionary). */
-static char *latest(const eseal_buf *pdf, int num)
-{
-    char pat[32];
-    (void)snprintf(pat, sizeof(pat), "\n%d 0 obj\n", num);
-    const char *s = (const char *)pdf->ptr, *last = NULL;
-    for (const char *p = s; (p = memmem(p, pdf->size - (size_t)(p - s), pat, strlen(pat))) != NULL; p++) {
-        last = p;
-    }
-    assert_non_null(last);
-    last += strlen(pat);
-    const char *e = memmem(last, pdf->size - (size_t)(last - s), "\nendobj", 7);
-    assert_non_null(e);
-    return strndup(last, (size_t)(e - last));
-}
-
-static int digits_after(const char *s)
-{
-    int v = 0;
-    while (*s == ' ' || *s == '\n' || *s == '\r') {
-        s++;
-    }
-    for (; *s >= '0' && *s <= '9'; s++) {
-        v = v * 10 + (*s - '0');
-    }
-    return v;
-}
-
-/* The number of the object `key` refers to in `body` ("/V 12 0 R" -> 12). */
-static int ref_of(const char *body, const char *key)
-{
-    const char *p = strstr(body, key);
-    assert_non_null(p);
-    return digits_after(p + strlen(key));
-}
-
-/* The value after the last occurrence of `key` in the file (the last /Size, startxref). */
-static int last_int(const eseal_buf *pdf, const char *key)
-{
-    const char *s = (const char *)pdf->ptr, *last = NULL;
-    for (const char *p = s; (p = memmem(p, pdf->size - (size_t)(p - s), key, strlen(key))) != NULL; p++) {
-        last = p;
-    }
-    assert_non_null(last);
-    return digits_after(last + strlen(key));
-}
-
-/* `body` with `text` inserted before the "]" that closes `key`'s array (or before the final ">>"). */
-static char *with(const char *body, const char *key, const char *text)
-{
-    const char *at;
-    if (key != NULL) {
-        const char *k = strstr(body, key);
-        assert_non_null(k);
-        at = strchr(k, ']');
-    } else {
-        at = body + strlen(body) - 2;
-        assert_memory_equal(at, ">>", 2);
-    }
-    assert_non_null(at);
-    size_t n = strlen(body) + strlen(text) + 2;
-    char *o = malloc(n);
-    (void)snprintf(o, n, "%.*s %s%s", (int)(at - body), body, text, at);
-    return o;
-}
-
-/* Appends an incremental update: objects nums[i] = bodies[i], then a table, a trailer and %%EOF. */
-static void append(eseal_buf *pdf, const int *nums, const char *const *bodies, int n, const char *trailer)
-{
-    int prev = last_int(pdf, "startxref"), size = last_int(pdf, "/Size ");
-    size_t off[16];
-    for (int i = 0; i < n; i++) {
-        off[i] = pdf->size;
-        pdf_put(pdf, "%d 0 obj\n%s\nendobj\n", nums[i], bodies[i]);
-        size = nums[i] + 1 > size ? nums[i] + 1 : size;
-    }
-    size_t x = pdf->size;
-    pdf_put(pdf, "xref\n");
-    for (int i = 0; i < n; i++) {
-        pdf_put(pdf, "%d 1\n%010zu 00000 n \n", nums[i], off[i]);
-    }
-    pdf_put(pdf, "trailer\n<< /Size %d /Root 1 0 R /Prev %d %s>>\nstartxref\n%zu\n%%%%EOF\n", size, prev,
-        trailer != NULL ? trailer : "", x);
-}
+/* ---- PDFs as bytes: pdf_make, pdf_append and the other builders are shared (pdf_fixture.h) ---- */
 
 /* The stamped document's numbers: its page 1, AcroForm, first signature field and dictionary, next free. */
 typedef struct {
@@ -164,14 +31,14 @@ typedef struct {
 static layout layout_of(const eseal_buf *pdf)
 {
     layout l;
-    char *cat = latest(pdf, 1);
-    l.af = ref_of(cat, "/AcroForm");
-    char *af = latest(pdf, l.af);
-    l.field = ref_of(af, "/Fields [");
-    char *w = latest(pdf, l.field);
-    l.sig = ref_of(w, "/V");
-    l.page = ref_of(w, "/P");
-    l.next = last_int(pdf, "/Size ");
+    char *cat = pdf_latest(pdf, 1);
+    l.af = pdf_ref_of(cat, "/AcroForm");
+    char *af = pdf_latest(pdf, l.af);
+    l.field = pdf_ref_of(af, "/Fields [");
+    char *w = pdf_latest(pdf, l.field);
+    l.sig = pdf_ref_of(w, "/V");
+    l.page = pdf_ref_of(w, "/P");
+    l.next = pdf_last_int(pdf, "/Size ");
     free(cat);
     free(af);
     free(w);
@@ -302,7 +169,7 @@ static eseal_verdict whole(fixture *f, const eseal_buf *pdf)
 static layout stamped(fixture *f, eseal_buf *out, int certify)
 {
     eseal_buf in = ESEAL_BUF_INIT;
-    one_page(&in, 1);
+    pdf_one_page(&in, 1);
     stamp(f, out, &in, certify, 0);
     eseal_buf_dispose(&in);
     assert_int_equal(first(f, out, NULL, NULL), ESEAL_VALID);
@@ -313,50 +180,32 @@ static layout stamped(fixture *f, eseal_buf *out, int certify)
 static void add_to_page_and_form(const eseal_buf *pdf, const layout *l, const char *item, const char *field,
                                  char **page, char **af)
 {
-    char *p = latest(pdf, l->page), *a = latest(pdf, l->af);
-    *page = item != NULL ? with(p, "/Annots [", item) : strdup(p);
-    *af = field != NULL ? with(a, "/Fields [", field) : strdup(a);
+    char *p = pdf_latest(pdf, l->page), *a = pdf_latest(pdf, l->af);
+    *page = item != NULL ? pdf_with(p, "/Annots [", item) : strdup(p);
+    *af = field != NULL ? pdf_with(a, "/Fields [", field) : strdup(a);
     free(p);
     free(a);
 }
-
-static const char *const full_page_ap = "<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Length 17 >>\n"
-                                        "stream\n0 0 595 842 re f\nendstream";
 
 /* ---- class 1: annotations disguised as signature fields ---------------------------------- */
 
 static void class1_disguised_annotations(void **state)
 {
     fixture *f = *state;
-    static const struct {
-        const char *annot; /* %d: the new object after it (its appearance) */
-        const char *why;
-    } cases[] = {
-        {"<< /Type /Annot /Subtype /FreeText /FT /Sig /T (s2) /Rect [0 0 595 842] /DA (/Helv 40 Tf 0 g) "
-         "/Contents (PAY 1,000,000 TO MALLORY) /A << /S /JavaScript /JS (app.alert(1)) >> >>",
-         "a FreeText annotation posing as a signature field"},
-        {"<< /Type /Annot /Subtype /Stamp /FT /Sig /T (s2) /Rect [0 0 595 842] /AP << /N %d 0 R >> >>",
-         "a Stamp annotation posing as a signature field"},
-        {"<< /Type /Annot /Subtype /Link /FT /Sig /T (s2) /Rect [0 0 595 842] /A << /S /URI /URI (http://evil) >> >>",
-         "a Link annotation posing as a signature field"},
-        /* A true widget, but with an action: a signature never needs one. */
-        {"<< /Type /Annot /Subtype /Widget /FT /Sig /T (s2) /Rect [0 0 0 0] /A << /S /URI /URI (http://evil) >> >>",
-         "a signature field with /A"},
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < PDF_DISGUISED_N; i++) {
         eseal_buf pdf;
         layout l = stamped(f, &pdf, 0);
         char ref[32], annot[512], *page, *af;
         (void)snprintf(ref, sizeof(ref), "%d 0 R", l.next);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-        (void)snprintf(annot, sizeof(annot), cases[i].annot, l.next + 1); /* the table's own formats */
+        (void)snprintf(annot, sizeof(annot), pdf_disguised[i].annot, l.next + 1); /* the table's own formats */
 #pragma GCC diagnostic pop
         add_to_page_and_form(&pdf, &l, ref, ref, &page, &af);
         int nums[] = {l.page, l.af, l.next, l.next + 1};
-        const char *bodies[] = {page, af, annot, full_page_ap};
-        append(&pdf, nums, bodies, 4, NULL);
-        assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", cases[i].why), ESEAL_INVALID);
+        const char *bodies[] = {page, af, annot, pdf_full_page_ap};
+        pdf_append(&pdf, nums, bodies, 4, NULL);
+        assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", pdf_disguised[i].why), ESEAL_INVALID);
         free(page);
         free(af);
         eseal_buf_dispose(&pdf);
@@ -376,8 +225,8 @@ static void class1_second_field_shows_existing_signature(void **state)
                    l.sig, l.page, l.next + 1);
     add_to_page_and_form(&pdf, &l, ref, ref, &page, &af);
     int nums[] = {l.page, l.af, l.next, l.next + 1};
-    const char *bodies[] = {page, af, w, full_page_ap};
-    append(&pdf, nums, bodies, 4, NULL);
+    const char *bodies[] = {page, af, w, pdf_full_page_ap};
+    pdf_append(&pdf, nums, bodies, 4, NULL);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "showing the signature of another field"), ESEAL_INVALID);
     eseal_report *r = NULL;
     same_walk(f, pdf.ptr, pdf.size);
@@ -400,14 +249,14 @@ static void unsigned_field(fixture *f, eseal_buf *pdf, const layout *l, const ch
                                  "/AP << /N %d 0 R >> >>",
                    l->page, rect, l->next + 1);
     add_to_page_and_form(pdf, l, ref, ref, &page, &af);
-    char *cat = latest(pdf, 1), dssref[32];
+    char *cat = pdf_latest(pdf, 1), dssref[32];
     (void)snprintf(dssref, sizeof(dssref), "/DSS %d 0 R", l->next + 2);
-    char *cat2 = with(cat, NULL, dssref);
+    char *cat2 = pdf_with(cat, NULL, dssref);
     char dss[64];
     (void)snprintf(dss, sizeof(dss), "<< /Type /DSS /Certs [%d 0 R] >>", l->next + 3);
     int nums[] = {l->page, l->af, l->next, l->next + 1, 1, l->next + 2, l->next + 3};
-    const char *bodies[] = {page, af, w, full_page_ap, cat2, dss, "<< /Length 4 >>\nstream\nx509\nendstream"};
-    append(pdf, nums, bodies, with_dss ? 7 : 4, NULL);
+    const char *bodies[] = {page, af, w, pdf_full_page_ap, cat2, dss, "<< /Length 4 >>\nstream\nx509\nendstream"};
+    pdf_append(pdf, nums, bodies, with_dss ? 7 : 4, NULL);
     (void)f;
     free(cat);
     free(cat2);
@@ -473,26 +322,11 @@ static void invisible_unsigned_field_under_p2_is_valid(void **state)
 static void class3_inherited_resources(void **state)
 {
     fixture *f = *state;
-    const char *objs[] = {
-        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 /Resources 6 0 R /MediaBox [0 0 595 842] >>",
-        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots [5 0 R] >>",
-        stream("", "q /X1 Do Q"),
-        "<< /FT /Tx /T (name) /V (x) /Type /Annot /Subtype /Widget /Rect [100 700 300 720] /P 3 0 R "
-        "/AP << /N 6 0 R >> >>",
-        "<< /XObject << /X1 7 0 R >> >>",
-        stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", "0 g"),
-    };
     eseal_buf in, pdf;
-    make_pdf(&in, objs, 7, "");
+    pdf_planted_resources(&in);
     stamp(f, &pdf, &in, 0, 0);
     assert_int_equal(first(f, &pdf, NULL, NULL), ESEAL_VALID);
-    int next = last_int(&pdf, "/Size ");
-    char res[64];
-    (void)snprintf(res, sizeof(res), "<< /XObject << /X1 %d 0 R >> >>", next);
-    int nums[] = {6, next};
-    const char *bodies[] = {res, full_page_ap};
-    append(&pdf, nums, bodies, 2, NULL);
+    pdf_switch_planted(&pdf);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "object 6 (changed, reached from"), ESEAL_INVALID);
     eseal_buf_dispose(&in);
     eseal_buf_dispose(&pdf);
@@ -509,23 +343,23 @@ static void form_fill_next_to_a_link_is_valid(void **state)
         "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>",
         "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Annots [5 0 R 6 0 R] >>",
-        stream("", "0 g"),
+        pdf_stream("", "0 g"),
         "<< /FT /Tx /T (name) /V (Alice) /Type /Annot /Subtype /Widget /Rect [100 700 300 720] /P 3 0 R "
         "/AP << /N 7 0 R >> >>",
         "<< /Type /Annot /Subtype /Link /Rect [10 10 50 50] /A << /S /GoTo /D [3 0 R /Fit] >> >>",
-        stream("/Type /XObject /Subtype /Form /BBox [0 0 200 20]", "0 g"),
+        pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 200 20]", "0 g"),
     };
     eseal_buf in, pdf;
-    make_pdf(&in, objs, 7, "");
+    pdf_make(&in, objs, 7, "");
     stamp(f, &pdf, &in, 0, 0);
-    int next = last_int(&pdf, "/Size ");
+    int next = pdf_last_int(&pdf, "/Size ");
     char field[256];
     (void)snprintf(field, sizeof(field), "<< /FT /Tx /T (name) /V (Mallory) /Type /Annot /Subtype /Widget "
                                          "/Rect [100 700 300 720] /P 3 0 R /AP << /N %d 0 R >> >>",
                    next);
     int nums[] = {5, next};
-    const char *bodies[] = {field, stream("/Type /XObject /Subtype /Form /BBox [0 0 200 20]", "1 g")};
-    append(&pdf, nums, bodies, 2, NULL);
+    const char *bodies[] = {field, pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 200 20]", "1 g")};
+    pdf_append(&pdf, nums, bodies, 2, NULL);
     assert_int_equal(first(f, &pdf, "FORM_FILLED", "form fields filled"), ESEAL_VALID);
     eseal_buf_dispose(&in);
     eseal_buf_dispose(&pdf);
@@ -539,19 +373,19 @@ static void class3_resources_labelled_dss(void **state)
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources 5 0 R >>",
-        stream("", "q /X1 Do Q"),
+        pdf_stream("", "q /X1 Do Q"),
         "<< /Type /DSS /XObject << /X1 6 0 R >> >>",
-        stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", "0 g"),
+        pdf_stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", "0 g"),
     };
     eseal_buf in, pdf;
-    make_pdf(&in, objs, 6, "");
+    pdf_make(&in, objs, 6, "");
     stamp(f, &pdf, &in, 0, 0);
-    int next = last_int(&pdf, "/Size ");
+    int next = pdf_last_int(&pdf, "/Size ");
     char res[80];
     (void)snprintf(res, sizeof(res), "<< /Type /DSS /XObject << /X1 %d 0 R >> >>", next);
     int nums[] = {5, next};
-    const char *bodies[] = {res, full_page_ap};
-    append(&pdf, nums, bodies, 2, NULL);
+    const char *bodies[] = {res, pdf_full_page_ap};
+    pdf_append(&pdf, nums, bodies, 2, NULL);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "what a page draws changed"), ESEAL_INVALID);
     eseal_buf_dispose(&in);
     eseal_buf_dispose(&pdf);
@@ -564,14 +398,14 @@ static void class4_dss_with_other_keys(void **state)
     fixture *f = *state;
     eseal_buf pdf;
     layout l = stamped(f, &pdf, 0);
-    char *cat = latest(&pdf, 1), ref[32], dss[160];
+    char *cat = pdf_latest(&pdf, 1), ref[32], dss[160];
     (void)snprintf(ref, sizeof(ref), "/DSS %d 0 R", l.next);
-    char *cat2 = with(cat, NULL, ref);
+    char *cat2 = pdf_with(cat, NULL, ref);
     (void)snprintf(dss, sizeof(dss), "<< /Type /DSS /Certs [%d 0 R] /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
                    l.next + 1);
     int nums[] = {1, l.next, l.next + 1};
     const char *bodies[] = {cat2, dss, "<< /Length 4 >>\nstream\nx509\nendstream"};
-    append(&pdf, nums, bodies, 3, NULL);
+    pdf_append(&pdf, nums, bodies, 3, NULL);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "the /DSS holds /OpenAction"), ESEAL_INVALID);
     free(cat);
     free(cat2);
@@ -609,18 +443,18 @@ static void dss_updated_in_place(void **state)
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
         "<< /Type /DSS /Certs 5 0 R >>",
         "[6 0 R]",
-        stream("", "cert"),
+        pdf_stream("", "cert"),
     };
     for (int bad = 0; bad <= 1; bad++) {
         eseal_buf in, pdf;
-        make_pdf(&in, objs, 6, "");
+        pdf_make(&in, objs, 6, "");
         stamp(f, &pdf, &in, 0, 0);
-        int next = last_int(&pdf, "/Size ");
+        int next = pdf_last_int(&pdf, "/Size ");
         char arr[32];
         (void)snprintf(arr, sizeof(arr), "[6 0 R %d 0 R]", next);
         int nums[] = {5, next, 4};
-        const char *bodies[] = {arr, stream("", "cert2"), "<< /Type /DSS /Certs 5 0 R /AA << /O 7 0 R >> >>"};
-        append(&pdf, nums, bodies, bad ? 3 : 2, NULL);
+        const char *bodies[] = {arr, pdf_stream("", "cert2"), "<< /Type /DSS /Certs 5 0 R /AA << /O 7 0 R >> >>"};
+        pdf_append(&pdf, nums, bodies, bad ? 3 : 2, NULL);
         if (bad) {
             assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "the /DSS holds /AA"), ESEAL_INVALID);
         } else {
@@ -708,10 +542,10 @@ static void class4_need_appearances(void **state)
     fixture *f = *state;
     eseal_buf pdf;
     layout l = stamped(f, &pdf, 0);
-    char *af = latest(&pdf, l.af), *af2 = with(af, NULL, "/NeedAppearances true");
+    char *af = pdf_latest(&pdf, l.af), *af2 = pdf_with(af, NULL, "/NeedAppearances true");
     int nums[] = {l.af};
     const char *bodies[] = {af2};
-    append(&pdf, nums, bodies, 1, NULL);
+    pdf_append(&pdf, nums, bodies, 1, NULL);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "/NeedAppearances"), ESEAL_INVALID);
     free(af);
     free(af2);
@@ -732,15 +566,15 @@ static void catalog_pages_pointed_at_a_page(void **state)
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
     };
     eseal_buf in, pdf;
-    make_pdf(&in, objs, 3, "");
+    pdf_make(&in, objs, 3, "");
     stamp(f, &pdf, &in, 0, 0);
     assert_int_equal(first(f, &pdf, NULL, NULL), ESEAL_VALID);
     char cat[160];
-    int af = last_int(&pdf, "/AcroForm ");
+    int af = pdf_last_int(&pdf, "/AcroForm ");
     (void)snprintf(cat, sizeof(cat), "<< /Type /Catalog /Pages 3 0 R /AcroForm %d 0 R >>", af);
     int nums[] = {1};
     const char *bodies[] = {cat};
-    append(&pdf, nums, bodies, 1, NULL);
+    pdf_append(&pdf, nums, bodies, 1, NULL);
     assert_int_equal(first(f, &pdf, "AMBIGUOUS_STRUCTURE", NULL), ESEAL_INVALID);
     eseal_buf_dispose(&in);
     eseal_buf_dispose(&pdf);
@@ -756,21 +590,21 @@ static void class4_info_changed(void **state)
         "<< /Title (Contract 2026-1) /Author (Alice) >>",
     };
     eseal_buf in, pdf;
-    make_pdf(&in, objs, 4, "/Info 4 0 R ");
+    pdf_make(&in, objs, 4, "/Info 4 0 R ");
     stamp(f, &pdf, &in, 0, 0);
     assert_int_equal(first(f, &pdf, NULL, NULL), ESEAL_VALID);
-    int next = last_int(&pdf, "/Size ");
+    int next = pdf_last_int(&pdf, "/Size ");
     /* Changed in place, and replaced by another object. */
     eseal_buf two = {malloc(pdf.size), pdf.size};
     memcpy(two.ptr, pdf.ptr, pdf.size);
     int n1[] = {4};
     const char *b1[] = {"<< /Title (Contract 2026-1: void) /Author (Mallory) >>"};
-    append(&pdf, n1, b1, 1, "/Info 4 0 R ");
+    pdf_append(&pdf, n1, b1, 1, "/Info 4 0 R ");
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "document information"), ESEAL_INVALID);
     int n2[] = {next};
     char tr[32];
     (void)snprintf(tr, sizeof(tr), "/Info %d 0 R ", next);
-    append(&two, n2, b1, 1, tr);
+    pdf_append(&two, n2, b1, 1, tr);
     assert_int_equal(first(f, &two, "CHANGED_AFTER_SIGNING", "document information"), ESEAL_INVALID);
     eseal_buf_dispose(&in);
     eseal_buf_dispose(&pdf);
@@ -784,12 +618,12 @@ static void class5_field_listed_twice(void **state)
     fixture *f = *state;
     eseal_buf pdf;
     layout l = stamped(f, &pdf, 0);
-    char ref[32], *af = latest(&pdf, l.af);
+    char ref[32], *af = pdf_latest(&pdf, l.af);
     (void)snprintf(ref, sizeof(ref), "%d 0 R", l.field);
-    char *af2 = with(af, "/Fields [", ref);
+    char *af2 = pdf_with(af, "/Fields [", ref);
     int nums[] = {l.af};
     const char *bodies[] = {af2};
-    append(&pdf, nums, bodies, 1, NULL);
+    pdf_append(&pdf, nums, bodies, 1, NULL);
     eseal_report *r = NULL;
     same_walk(f, pdf.ptr, pdf.size);
     assert_int_equal(eseal_pdf_verify(&r, pdf.ptr, pdf.size, f->trust, NULL), ESEAL_OK);
@@ -834,7 +668,7 @@ static void reference_under_another_generation(void **state)
         }
         int nums[] = {l.page, l.af, l.next};
         const char *bodies[] = {page, af, w};
-        append(&pdf, nums, bodies, 3, NULL);
+        pdf_append(&pdf, nums, bodies, 3, NULL);
         if (where == 1) {
             /* a field that is no object: the signature list itself cannot be read */
             eseal_report *r = NULL;
@@ -855,7 +689,7 @@ static void class5_signature_dictionary_copied(void **state)
     fixture *f = *state;
     eseal_buf pdf;
     layout l = stamped(f, &pdf, 0);
-    char *sig = latest(&pdf, l.sig), ref[32], w[256], *page, *af;
+    char *sig = pdf_latest(&pdf, l.sig), ref[32], w[256], *page, *af;
     (void)snprintf(ref, sizeof(ref), "%d 0 R", l.next);
     (void)snprintf(w, sizeof(w), "<< /Type /Annot /Subtype /Widget /FT /Sig /T (copy) /V %d 0 R /P %d 0 R "
                                  "/Rect [0 0 0 0] >>",
@@ -863,7 +697,7 @@ static void class5_signature_dictionary_copied(void **state)
     add_to_page_and_form(&pdf, &l, ref, ref, &page, &af);
     int nums[] = {l.page, l.af, l.next, l.next + 1};
     const char *bodies[] = {page, af, w, sig};
-    append(&pdf, nums, bodies, 4, NULL);
+    pdf_append(&pdf, nums, bodies, 4, NULL);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "a copy of an earlier signature"), ESEAL_INVALID);
     eseal_report *r = NULL;
     same_walk(f, pdf.ptr, pdf.size);
@@ -895,7 +729,7 @@ static void class5_two_new_fields_one_dictionary(void **state)
     add_to_page_and_form(&pdf, &l, refs, refs, &page, &af);
     int nums[] = {l.page, l.af, l.next, l.next + 1, l.next + 2};
     const char *bodies[] = {page, af, w1, w2, sig};
-    append(&pdf, nums, bodies, 5, NULL);
+    pdf_append(&pdf, nums, bodies, 5, NULL);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "is the signature dictionary of object"), ESEAL_INVALID);
     eseal_report *r = NULL;
     same_walk(f, pdf.ptr, pdf.size);
@@ -914,7 +748,7 @@ static void more_stamps_and_cross_page_stay_valid(void **state)
 {
     fixture *f = *state;
     eseal_buf in, a, b, c;
-    one_page(&in, 3);
+    pdf_one_page(&in, 3);
     stamp(f, &a, &in, 2, 0);
     stamp(f, &b, &a, 0, 1); /* a cross-page stamp: a widget on every page */
     stamp(f, &c, &b, 0, 0);
@@ -941,7 +775,7 @@ static void comments_under_p3(void **state)
         add_to_page_and_form(&pdf, &l, ref, NULL, &page, &af);
         int nums[] = {l.page, l.next};
         const char *bodies[] = {page, annots[i]};
-        append(&pdf, nums, bodies, 2, NULL);
+        pdf_append(&pdf, nums, bodies, 2, NULL);
         if (i == 0) {
             assert_int_equal(first(f, &pdf, "ANNOTATIONS_ADDED", "comment annotations added: 1"), ESEAL_VALID);
         } else {
@@ -962,16 +796,16 @@ static void dangling_reference_defined_later(void **state)
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources 5 0 R >>",
-        stream("", "q /X1 Do Q"),
+        pdf_stream("", "q /X1 Do Q"),
         "<< /XObject << /X1 60 0 R >> >>", /* qpdf reads a dangling reference as null */
     };
     eseal_buf in, pdf;
-    make_pdf(&in, objs, 5, "");
+    pdf_make(&in, objs, 5, "");
     stamp(f, &pdf, &in, 0, 0);
     assert_int_equal(first(f, &pdf, NULL, NULL), ESEAL_VALID);
     int nums[] = {60};
-    const char *bodies[] = {full_page_ap};
-    append(&pdf, nums, bodies, 1, NULL);
+    const char *bodies[] = {pdf_full_page_ap};
+    pdf_append(&pdf, nums, bodies, 1, NULL);
     assert_int_equal(first(f, &pdf, "CHANGED_AFTER_SIGNING", "object 5 (changed, reached from page 1 /Resources)"),
                      ESEAL_INVALID);
     eseal_buf_dispose(&in);
