@@ -42,6 +42,7 @@ ORG=$("$E" org add --name "Bench Ltd" --uscc 91110000MA01ABCDEX 2>/dev/null | ta
 (umask 077 && printf 'Bench-Stamper-Passphrase-5521\n' >"$T/pw")
 "$E" user add clerk --org "$ORG" --role stamper --password-file "$T/pw" >/dev/null 2>&1 ||
     { echo "bench/server: user add failed" >&2; exit 1; }
+"$E" grant add --seal "$SEAL" --user clerk >/dev/null 2>&1 || { echo "bench/server: grant add failed" >&2; exit 1; }
 TOKEN=$("$E" token create clerk --scope stamp,verify 2>/dev/null | tail -n 1)
 python3 "$root/tests/resources/mkpdf.py" "$T/in.pdf" 63 --pad 14300
 "$E" stamp "$T/in.pdf" -o "$T/stamped.pdf" --seal "$SEAL" >/dev/null 2>&1 || { echo "bench/server: stamp failed" >&2; exit 1; }

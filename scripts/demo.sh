@@ -144,6 +144,10 @@ for u in admin:org-admin keeper:seal-keeper clerk:stamper; do
     "$E" user add "$login" --org "$ORG" --role "$role" --password-file "$PWDIR/$login" >/dev/null 2>&1
     printf '%-8s %-16s %s\n' "$login" "$role" "$(cat "$PWDIR/$login")"
 done
+# A user stamps only under a grant (docs/grants.md): the organisation's stampers, contracts only.
+printf '\n'
+"$E" grant add --seal "$SEAL" --role stamper --type contract --note "the demo's stampers" >/dev/null
+"$E" grant list
 PORT=${ESEAL_DEMO_PORT:-8080}
 printf '\nThe instance is in %s; try: eseal --home %s seal list\n' "$HOME_DIR" "$HOME_DIR"
 if [ -t 0 ] && [ -t 1 ]; then

@@ -487,8 +487,8 @@ ESEAL_EXTERN(int) eseal_instance_receipt_verify(eseal_instance *inst, eseal_repo
 /* ---- stamping ------------------------------------------------------------ */
 
 /* Version 3 added xy_exact: in a version-3 request 0 in x_mm or y_mm is the default place on that axis (as
- * -1 was); version-2 requests (0: the page's edge) are still accepted. */
-#define ESEAL_STAMP_REQUEST_VERSION 3
+ * -1 was); version-2 requests (0: the page's edge) are still accepted. Version 4 added doc_type. */
+#define ESEAL_STAMP_REQUEST_VERSION 4
 
 struct eseal_stamp_result; /* below: what happened to one document */
 
@@ -539,6 +539,9 @@ typedef struct {
     void (*progress)(void *ctx, size_t index, const struct eseal_stamp_result *res);
     void *progress_ctx;
     int xy_exact;          /**< version 3. 1: a 0 in x_mm or y_mm is the page's left or top edge, not the default */
+    /** version 4. The document type the requester declares ("contract", eseal/governance.h): a user
+     *  stamps under a grant (docs/grants.md), whose types, when it names some, must include it. */
+    const char *doc_type;
 } eseal_stamp_request;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

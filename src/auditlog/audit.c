@@ -341,6 +341,8 @@ typedef struct {
     bool has_ip, has_device;
     const eseal_buf *token;
     es_span pending; /* the "publish" private data */
+    const char (*grants)[ESEAL_GRANT_ID_LEN + 1];
+    size_t ngrants;
 } stamp_tx;
 
 /* In the append's transaction: the stamp record (with its log index), the salts, the token, where
@@ -362,6 +364,16 @@ static es_result stamp_tx_fn(eseal_store *s, uint64_t index, void *ctx)
     }
     if (rc == ESEAL_OK && x->pending.len > 0) {
         rc = eseal_store_log_private_put(s, index, PUBLISH_KIND, x->pending.ptr, x->pending.len);
+    }
+    /* the grant's use, and its ancestors': in this transaction, so that no stamp overspends a quota */
+    for (size_t i = 0; rc == ESEAL_OK && i < x->ngrants; i++) {
+        rc = eseal_store_grant_use(s, x->grants[i]);
+        if (rc == ESEAL_ESTATE) {
+            char msg[256];
+            (void)snprintf(msg, sizeof(msg), "%s", eseal_error_last()->message);
+            return es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__, "stamp: %s", msg),
+                                   ESEAL_REFUSAL_QUOTA_EXHAUSTED);
+        }
     }
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     return ES_OK;
@@ -418,6 +430,11 @@ ES_RESULT es_audit_stamp(es_auditlog *h, const es_audit_stamp_in *in, uint64_t *
     e.doc_after_sha256 = after;
     e.doc_after_sm3 = in->ofd ? after_sm3 : NULL;
     e.approvals = q->approvals;
+    char under[ESEAL_GRANT_ID_LEN + 32];
+    if (in->ngrants > 0) {
+        (void)snprintf(under, sizeof(under), "under grant %s", in->grants[0]);
+        e.detail = under;
+    }
     /* From where, only as salted commitments (the log is public and cannot be erased). */
     if (who->address != NULL && who->address[0] != '\0') {
         ES_GUARD(es_random(x.salt_ip, 32));
@@ -456,6 +473,8 @@ ES_RESULT es_audit_stamp(es_auditlog *h, const es_audit_stamp_in *in, uint64_t *
     rec.receipt = (char *)(uintptr_t)"";
     x.rec = &rec;
     x.token = &token;
+    x.grants = in->grants;
+    x.ngrants = in->ngrants;
     if (es_ok(r)) {
         r = es_log_append(log, index, es_buf_span(&entry), stamp_tx_fn, &x);
     }

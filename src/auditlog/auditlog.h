@@ -163,6 +163,11 @@ typedef struct {
     int64_t time_ms;
     const eseal_buf *sig_token; /* the signature timestamp (B-T and up), else NULL */
     const es_timestamper *ts;   /* for an entry token when there is no signature timestamp (may be NULL) */
+    /* A user's stamp: the grant that allows it, then its ancestors; the append's transaction counts a
+     * use of each (eseal_store_grant_use) and fails with the reason QUOTA_EXHAUSTED when one has none
+     * left. ngrants 0: no grant (the local operator). */
+    const char (*grants)[ESEAL_GRANT_ID_LEN + 1];
+    size_t ngrants;
 } es_audit_stamp_in;
 /* Appends the stamp's entry (durably), with its stamp record and, kept privately under the entry
  * until es_audit_stamps_published, where its output waits to be published; *index: its position. */

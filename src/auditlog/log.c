@@ -36,6 +36,7 @@ typedef struct log_req {
     void *ctx;
     uint64_t index;
     int rc;
+    char reason[48]; /* a refusal's reason (eseal_error.reason), from whichever thread committed it */
     bool done;
     struct log_req *next;
 } log_req;
@@ -575,7 +576,7 @@ ES_RESULT es_log_append(eseal_log *log, uint64_t *index, es_span entry, es_log_t
     ES_ENSURE_ARG(log != NULL && index != NULL);
     ES_ENSURE(entry.len <= ES_TLOG_MAX_ENTRY, ESEAL_ELIMIT, "log: an entry of %zu bytes (at most %d)", entry.len,
               ES_TLOG_MAX_ENTRY);
-    log_req me = {entry, fn, ctx, 0, 0, false, NULL};
+    log_req me = {.entry = entry, .fn = fn, .ctx = ctx};
     pthread_mutex_lock(&log->mu);
     if (log->tail != NULL) {
         log->tail->next = &me;
@@ -611,11 +612,13 @@ ES_RESULT es_log_append(eseal_log *log, uint64_t *index, es_span entry, es_log_t
                 q->next = NULL;
                 es_result r1 = commit_batch(log, q, 1);
                 q->rc = es_code(r1);
+                (void)snprintf(q->reason, sizeof(q->reason), "%s", es_ok(r1) ? "" : eseal_error_last()->reason);
                 q->next = nx;
             }
         } else {
             for (log_req *q = batch; q != NULL; q = q->next) {
                 q->rc = es_code(r);
+                (void)snprintf(q->reason, sizeof(q->reason), "%s", es_ok(r) ? "" : eseal_error_last()->reason);
             }
         }
         char msg[ES_LOG_ERROR_MAX] = "";
@@ -637,8 +640,10 @@ ES_RESULT es_log_append(eseal_log *log, uint64_t *index, es_span entry, es_log_t
     }
     pthread_mutex_unlock(&log->mu);
     if (me.rc != ESEAL_OK) {
-        ES_BAIL(me.rc, "log: the entry was not appended: %s",
-                eseal_error_last()->code == me.rc ? eseal_error_last()->message : log->last_error);
+        return es_error_reason(es_error_set(me.rc, __FILE__, __LINE__, "log: the entry was not appended: %s",
+                                            eseal_error_last()->code == me.rc ? eseal_error_last()->message
+                                                                              : log->last_error),
+                               me.reason);
     }
     *index = me.index;
     pthread_mutex_lock(&log->pmu);

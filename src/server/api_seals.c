@@ -234,6 +234,7 @@ static ES_RESULT stamp(es_api_call *c)
     q.y_mm = y;
     q.level = level;
     q.qr = qr != NULL && strcmp(qr, "1") == 0;
+    q.doc_type = es_http_arg(c->rq, "type"); /* declared; a grant may allow only some (docs/grants.md) */
     eseal_stamp_result res;
     memset(&res, 0, sizeof(res));
     if (es_ok(r)) {

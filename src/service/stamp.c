@@ -18,6 +18,7 @@
 #include "policy/policy.h"
 #include "service.h"
 #include "stamp_phase.h"
+#include "grant_gate.h"
 #include "util/report.h"
 #include "util/versions.h"
 
@@ -148,6 +149,8 @@ typedef struct {
     size_t failed; /* (atomic) */
     size_t cancelled; /* documents left alone after a cancel (atomic) */
     pthread_mutex_t lock; /* serialises the progress calls */
+    const es_seal_grants *grants; /* a user's stamp: the seal's grants (grant_gate.c); NULL: the policy decides */
+    const char *doc_type;         /* declared (eseal_stamp_request version 4), or NULL */
 } batch;
 
 /* The stamp options every document of the batch shares (`chain` holds the issuer). */
@@ -521,11 +524,21 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
         }
     }
     f.defer_dir_sync = defer_dir_sync;
+    es_grant_pass pass = {.n = 0};
     if (es_ok(d)) {
         phase("prepared", i);
-        /* 2. Authorise: the acting principal, by the platform's policy, for this seal. */
-        es_object obj = {"seal", b->rec->esid, b->org, NULL};
-        d = es_policy_require(q->who, ES_ACT_STAMP, &obj, &decision);
+        /* 2. Authorise: the acting principal for this seal: a user under a grant (grant_gate.c), for this
+         * very document now that it is read; anyone else by the platform's policy. */
+        if (b->grants != NULL) {
+            char sha[65];
+            es_hex_lower(sha, dg.before_sha256, 32);
+            d = es_grant_gate(b->grants, q->who, b->rec->esid, b->org, b->doc_type, b->in_paths[i], sha,
+                              b->inst->ctx, es_inst_now(b->inst), &pass);
+            decision.rule = "grant";
+        } else {
+            es_object obj = {"seal", b->rec->esid, b->org, NULL};
+            d = es_policy_require(q->who, ES_ACT_STAMP, &obj, &decision);
+        }
     }
     int64_t stamped_ms = dt.got.gen_time_ms != 0 ? dt.got.gen_time_ms : clock_ms;
     uint64_t index = 0;
@@ -537,8 +550,20 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
     }
     if (es_ok(d)) {
         /* 3. Record: the audit entry is durable before the output is published; without it there is no stamp. */
-        es_audit_stamp_in ai = {q, decision.rule, serial, b->rec->esid, b->crec, &dg, f.tmp_path, b->out_paths[i],
-                                ofd, stamped_ms, dt.got.gen_time_ms != 0 ? &dt.got.token : NULL, b->audit_ts};
+        es_audit_stamp_in ai = {.q = q,
+                                .policy_rule = decision.rule,
+                                .serial = serial,
+                                .esid = b->rec->esid,
+                                .crec = b->crec,
+                                .dg = &dg,
+                                .tmp_path = f.tmp_path,
+                                .out_path = b->out_paths[i],
+                                .ofd = ofd,
+                                .time_ms = stamped_ms,
+                                .sig_token = dt.got.gen_time_ms != 0 ? &dt.got.token : NULL,
+                                .ts = b->audit_ts,
+                                .grants = (const char(*)[ESEAL_GRANT_ID_LEN + 1])pass.chain,
+                                .ngrants = pass.n};
         d = es_audit_stamp(b->inst->auditlog, &ai, &index);
     }
     if (es_ok(d)) {
@@ -881,7 +906,19 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     if (es_ok(r) && es_owner_hidden(q->who, ES_ACT_SEAL_READ, &obj)) {
         r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "stamp: no seal '%.100s'", q->seal_ref);
     }
-    if (es_ok(r)) {
+    /* A user stamps under a grant of the seal (docs/grants.md): refused here, before anything is
+     * prepared, unless one may allow it (its template limit is judged per document, once read). */
+    es_seal_grants grants = {0};
+    bool by_grant = q->who != NULL && q->who->kind == ESEAL_PRINCIPAL_USER;
+    const char *doc_type = q->version >= 4 ? q->doc_type : NULL;
+    if (es_ok(r) && by_grant) {
+        r = es_seal_grants_load(inst, q->who, rec.esid, &grants);
+        es_grant_pass pre;
+        if (es_ok(r)) {
+            r = es_grant_gate(&grants, q->who, rec.esid, obj.org, doc_type, NULL, NULL, inst->ctx, es_inst_now(inst),
+                              &pre);
+        }
+    } else if (es_ok(r)) {
         r = es_policy_require(q->who, ES_ACT_STAMP, &obj, NULL);
     }
     eseal_ses_seal *s = NULL;
@@ -899,7 +936,9 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
         r = es_from_code(eseal_instance_seal_status(inst, &st, rec.esid, 0));
     }
     if (es_ok(r) && strcmp(st.state, "active") != 0) {
-        r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "stamp: seal %s is %s, not active", rec.esid, st.state);
+        r = es_error_reason(es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "stamp: seal %s is %s, not active", rec.esid,
+                                         st.state),
+                            ESEAL_REFUSAL_SEAL_NOT_ACTIVE);
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_ses_seal_decode(&s, der.ptr, der.size));
@@ -948,8 +987,25 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
         r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
     }
     if (es_ok(r)) {
-        batch b = {inst,    q,       &rec,      obj.org,   &der, &crec, issuer, cert, key, outline, 0, NULL, NULL,
-                   serials, indices, in_paths, out_paths, n,    res,   0,      0,    0,   PTHREAD_MUTEX_INITIALIZER};
+        batch b = {.inst = inst,
+                   .q = q,
+                   .rec = &rec,
+                   .org = obj.org,
+                   .der = &der,
+                   .crec = &crec,
+                   .issuer = issuer,
+                   .cert = cert,
+                   .key = key,
+                   .outline = outline,
+                   .serials = serials,
+                   .indices = indices,
+                   .in_paths = in_paths,
+                   .out_paths = out_paths,
+                   .n = n,
+                   .res = res,
+                   .lock = PTHREAD_MUTEX_INITIALIZER,
+                   .grants = by_grant ? &grants : NULL,
+                   .doc_type = doc_type};
         b.ts = q->level >= ESEAL_LEVEL_B_T ? use_ts : NULL;
         b.audit_ts = q->level >= ESEAL_LEVEL_B_T ? NULL : use_ts;
         if (n > 1) {
@@ -1015,6 +1071,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     eseal_ses_seal_free(s);
     eseal_buf_dispose(&der);
     eseal_seal_record_dispose(&rec);
+    es_seal_grants_free(&grants);
     return r;
 }
 

@@ -90,6 +90,9 @@ with open(os.path.join(SRC, "src", "server", "router.c"), encoding="utf-8") as f
 codes = set(re.findall(r'return "([A-Z_]+)";', api_c)) | set(re.findall(r'"(CSRF|METHOD_NOT_ALLOWED|UNAVAILABLE)"',
                                                                           api_c))
 codes |= {"UNAVAILABLE", "INTERNAL", "TOO_LARGE"}
+# and the refusals' own reasons (eseal_error.reason): the ESEAL_REFUSAL_* of eseal/governance.h
+with open(os.path.join(SRC, "include", "eseal", "governance.h"), encoding="utf-8") as f:
+    codes |= set(re.findall(r'#define ESEAL_REFUSAL_[A-Z_]+ "([A-Z_]+)"', f.read()))
 enum = set(OA["components"]["schemas"]["Problem"]["properties"]["code"]["enum"])
 ok(codes == enum, "the Problem code enum is exactly the codes src/server answers",
    f"missing {sorted(codes - enum)}, extra {sorted(enum - codes)}")

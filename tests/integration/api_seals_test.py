@@ -79,6 +79,10 @@ CERT_D = must(["cert", "issue", "--org", "Deutsche Siegel GmbH", "--org-id", VAT
 CERT_X = must(["cert", "issue", "--org", "Andere GmbH", "--org-id", "VATDE-811569868", "--country", "DE", "--alg",
                "p256"], "cert of another VAT number (no organisation has it)")
 SEAL_D = must(["seal", "make", "--cert", CERT_D, "--type", "contract", "--name", "Siegel Vertrag"], "seal of D")
+# Users stamp under grants (docs/grants.md): A's stampers with A's seal, B's with B's, contracts only.
+GRANT_A = must(["grant", "add", "--seal", SEAL_A, "--role", "stamper"], "grant A's seal to A's stampers")
+GRANT_B = must(["grant", "add", "--seal", SEAL_B, "--role", "stamper", "--type", "contract"],
+               "grant B's seal to B's stampers, for contracts")
 pwf = os.path.join(T, "pw")
 with open(pwf, "w") as f:
     f.write(PW + "\n")
@@ -246,7 +250,8 @@ st, h, doc = stamp("sam", SEAL_B)
 ok(problem(st, h, doc, 404, "NOT_FOUND"), "the stamper is refused (404) with the other organisation's seal",
    f"{st} {doc}")
 st, h, doc = stamp("ada", SEAL_A)
-ok(problem(st, h, doc, 403, "FORBIDDEN"), "an org admin may not stamp (403)", f"{st} {doc}")
+ok(problem(st, h, doc, 403, "NO_GRANT") and "no grant" in doc.get("detail", ""),
+   "an org admin, who holds no grant of the seal, may not stamp (403 NO_GRANT)", f"{st} {doc}")
 st, h, doc = stamp("sam", SEAL_A, body=OFD)
 serial_ofd = h.get("eseal-stamp-serial", "")
 ok(st == 200 and h.get("content-type") == "application/ofd" and doc[:4] == b"PK\x03\x04" and serial_ofd != "",
@@ -256,9 +261,13 @@ with open(out_ofd, "wb") as f:
     f.write(doc if isinstance(doc, bytes) else b"")
 rc, out, err = run("verify", out_ofd)
 ok(rc == 0, "the stamped OFD verifies", f"rc {rc}: {out} {err}")
-st, h, doc = stamp("bea", SEAL_B)
+for q, what in (("", "no type declared"), ("&type=invoice", "an invoice")):
+    st, h, doc = stamp("bea", SEAL_B, query=q)
+    ok(problem(st, h, doc, 403, "DOCUMENT_TYPE_NOT_ALLOWED") and "allows documents of type contract" in doc.get("detail", ""),
+       f"B's grant is for contracts: {what} is refused (403 DOCUMENT_TYPE_NOT_ALLOWED)", f"{st} {doc}")
+st, h, doc = stamp("bea", SEAL_B, query="&type=contract")
 serial_b = h.get("eseal-stamp-serial", "")
-ok(st == 200 and serial_b != "", "B's stamper stamps with B's seal", f"{st} {doc if st != 200 else ''}")
+ok(st == 200 and serial_b != "", "B's stamper stamps a contract with B's seal", f"{st} {doc if st != 200 else ''}")
 st, h, doc = stamp("sam", SEAL_A, body=b"not a document at all")
 ok(problem(st, h, doc, 400, "BAD_INPUT"), "a body that is no PDF or OFD: 400", f"{st} {doc}")
 st, h, doc = stamp("sam", SEAL_A, query="&level=B-LTA")
@@ -288,7 +297,7 @@ ok(problem(st, h, doc, 409, "WRONG_STATE"), "suspending a suspended seal: 409 WR
 st, h, doc = call("POST", f"/api/v1/seals/{SEAL_A}/suspend", {}, headers=S["kim"])
 ok(problem(st, h, doc, 400, "BAD_INPUT"), "a transition without a reason: 400", f"{st} {doc}")
 st, h, doc = stamp("sam", SEAL_A)
-ok(problem(st, h, doc, 409, "WRONG_STATE"), "no stamp with a suspended seal (409)", f"{st} {doc}")
+ok(problem(st, h, doc, 409, "SEAL_NOT_ACTIVE"), "no stamp with a suspended seal (409 SEAL_NOT_ACTIVE)", f"{st} {doc}")
 time.sleep(1.1)
 during = rfc3339_now()
 time.sleep(1.1)
@@ -314,6 +323,9 @@ ent = doc.get("entries", []) if isinstance(doc, dict) else []
 stamps = {e.get("stamp") for e in ent if e.get("type") == "stamp"}
 ok(st == 200 and serial_a in stamps and serial_ofd in stamps, "A's auditor sees A's stamp entries", f"{st} {stamps}")
 ok(serial_b not in stamps and serial_b != "", "A's auditor does not see B's stamp entry", str(stamps))
+sa = [e for e in ent if e.get("type") == "stamp" and e.get("stamp") == serial_a]
+ok(len(sa) == 1 and sa[0].get("policy_rule") == "grant" and sa[0].get("detail") == f"under grant {GRANT_A}",
+   "the stamp's entry says it was made under A's grant", str(sa))
 ok(len(ent) > 0 and all(e.get("organisation") == ORG_A for e in ent), "every entry A's auditor sees is A's",
    str([e for e in ent if e.get("organisation") != ORG_A][:3]))
 ok(any(e.get("type") == "seal.suspended" and e.get("seal") == SEAL_A for e in ent) or
@@ -387,7 +399,7 @@ MATRIX = {
     "GET /api/v1/certs/{id}": (lambda: f"/api/v1/certs/{CERT_A}", None, None,
                                [401, 200, 200, 200, 200, 200, 200, 404, 403]),
     "POST /api/v1/stamp": (lambda: (seal_state("active"), f"/api/v1/stamp?seal={SEAL_A}")[1], lambda: PDF,
-                           "application/pdf", [401, 200, 403, 403, 200, 403, 403, 404, 403]),
+                           "application/pdf", [401, 403, 403, 403, 200, 403, 403, 404, 403]),
     "GET /api/v1/registry/{esid}": (lambda: f"/api/v1/registry/{SEAL_A}", None, None,
                                     [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     "GET /api/v1/audit": (lambda: "/api/v1/audit?limit=5", None, None, [401, 200, 200, 403, 403, 200, 403, 200, 403]),

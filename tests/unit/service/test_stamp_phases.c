@@ -233,12 +233,13 @@ static void principal_required_well_formed_and_allowed(void **state)
     bad = *test_who();
     bad.id = NULL;
     refused(&bad, ESEAL_EINVAL, "no id");
-    /* Well formed, but the policy has no grants for users yet. */
+    /* Well formed, but a user stamps only under a grant of the seal, and alice holds none. */
     eseal_principal user = *test_who();
     user.kind = ESEAL_PRINCIPAL_USER;
     user.id = "alice";
     user.organization = "ACME";
-    refused(&user, ESEAL_EDENIED, "user alice may not stamp");
+    refused(&user, ESEAL_EDENIED, "alice may not stamp with seal");
+    assert_string_equal(eseal_error_last()->reason, ESEAL_REFUSAL_NO_GRANT);
 }
 
 /* The rename fails (the output is a folder): the entry stands, and a "stamp.failed" entry right after
