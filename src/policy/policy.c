@@ -100,8 +100,8 @@ static const char *user_rule(const eseal_principal *who, es_action action, const
         /* a detached signature with a certificate of its organisation, as a stamp with its seal */
         return has_role(who, "stamper") ? "stamper" : NULL;
     case ES_ACT_STAMP:
-        /* Until the governance issue adds grants, a stamper may stamp with any seal of its
-         * organisation; the grant will then name the seals (and this rule narrows to it). */
+        /* A user's stamp is decided by the grants (service/grant_gate.c), not here; this cell says
+         * only who may read its organisation's stamp receipts as a stamper (owner.c receipt_for). */
         return has_role(who, "stamper") ? "stamper" : NULL;
     case ES_ACT_AUDIT_READ:
         return has_role(who, "auditor") ? "auditor" : has_role(who, "org-admin") ? "org-admin" : NULL;

@@ -12,8 +12,9 @@
  *                   certificates, grants and templates;
  *   seal-keeper     the lifecycle of its organisation's seals (seal.transition: suspend, resume,
  *                   revoke; seal.renew) and seal.make with its organisation's certificates;
- *   stamper         stamps with its organisation's seals (until the governance issue adds grants:
- *                   then a stamper stamps under a grant, and this rule narrows to it);
+ *   stamper         reads the receipts of its organisation's stamps and signs with its certificates;
+ *                   a user's stamp itself is decided by the grants (service/grant_gate.c,
+ *                   docs/grants.md), not by this rule;
  *   auditor         reads its organisation's audit entries (org-admin as well);
  *   grant-admin     an org-admin or seal-keeper grants the use of its organisation's seals, revokes
  *                   grants, and registers templates (docs/grants.md);
