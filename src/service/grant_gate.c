@@ -17,6 +17,7 @@
 
 typedef struct {
     es_seal_grants *gs;
+    size_t cap;
     es_result r;
 } load_ctx;
 
@@ -27,6 +28,16 @@ static int keep(const eseal_grant *g, void *p)
         l->r = es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "stamp: the seal has more than %d grants",
                             ES_GRANTS_PER_SEAL_MAX);
         return es_code(l->r);
+    }
+    if (l->gs->n == l->cap) { /* grown as needed: most seals have a few grants */
+        size_t cap = l->cap == 0 ? 8 : l->cap * 2;
+        eseal_grant *more = es_realloc(l->gs->g, cap * sizeof(*more));
+        if (more == NULL) {
+            l->r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+            return es_code(l->r);
+        }
+        l->gs->g = more;
+        l->cap = cap;
     }
     l->gs->g[l->gs->n++] = *g;
     return 0;
@@ -73,6 +84,10 @@ static ES_RESULT load_templates(eseal_instance *inst, const eseal_principal *who
             if (!have_template(gs, p, n)) {
                 ES_ENSURE(gs->nt < ES_GATE_TEMPLATES_MAX, ESEAL_ELIMIT, "stamp: more than %d templates",
                           ES_GATE_TEMPLATES_MAX);
+                if (gs->t == NULL) {
+                    gs->t = es_calloc(ES_GATE_TEMPLATES_MAX, sizeof(*gs->t));
+                    ES_ENSURE_ALLOC(gs->t);
+                }
                 es_gate_template *t = &gs->t[gs->nt];
                 (void)snprintf(t->sha256, sizeof(t->sha256), "%.*s", (int)n, p);
                 eseal_template rec;
@@ -93,10 +108,8 @@ static ES_RESULT load_templates(eseal_instance *inst, const eseal_principal *who
 ES_RESULT es_seal_grants_load(eseal_instance *inst, const eseal_principal *who, const char *esid, es_seal_grants *out)
 {
     memset(out, 0, sizeof(*out));
-    out->g = es_calloc(ES_GRANTS_PER_SEAL_MAX, sizeof(*out->g));
-    out->t = es_calloc(ES_GATE_TEMPLATES_MAX, sizeof(*out->t));
-    es_result r = out->g != NULL && out->t != NULL ? ES_OK : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
-    load_ctx l = {out, ES_OK};
+    load_ctx l = {out, 0, ES_OK};
+    es_result r = ES_OK;
     if (es_ok(r)) {
         int rc = eseal_store_grant_list(inst->store, NULL, esid, keep, &l);
         r = rc == ESEAL_OK ? ES_OK : !es_ok(l.r) ? l.r : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
