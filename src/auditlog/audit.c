@@ -369,10 +369,13 @@ static es_result stamp_tx_fn(eseal_store *s, uint64_t index, void *ctx)
     for (size_t i = 0; rc == ESEAL_OK && i < x->ngrants; i++) {
         rc = eseal_store_grant_use(s, x->grants[i]);
         if (rc == ESEAL_ESTATE) {
+            /* spent, or revoked, since the stamp was authorised: which, from the grant as it is now */
             char msg[256];
             (void)snprintf(msg, sizeof(msg), "%s", eseal_error_last()->message);
+            eseal_grant g;
+            bool revoked = eseal_store_grant_get(s, &g, x->grants[i]) == ESEAL_OK && g.revoked_ms != 0;
             return es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__, "stamp: %s", msg),
-                                   ESEAL_REFUSAL_QUOTA_EXHAUSTED);
+                                   revoked ? ESEAL_REFUSAL_NO_GRANT : ESEAL_REFUSAL_QUOTA_EXHAUSTED);
         }
     }
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);

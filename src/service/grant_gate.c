@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crypto/crypto.h"
 #include "grant_gate.h"
 #include "ofd/ofd.h"
 #include "pdf/pdf.h"
@@ -168,8 +169,19 @@ static ES_RESULT template_of(const es_seal_grants *gs, const char *path, const c
         return ES_OK;
     }
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    /* The bytes compared must be the bytes stamped (their digest was taken as the stamp read them):
+     * a file replaced in between is refused, not judged by its new content. */
+    uint8_t md[64];
+    size_t mdlen = 0;
+    char hex[65];
+    es_result r = es_digest(md, &mdlen, ESEAL_HASH_SHA256, doc);
+    if (es_ok(r)) {
+        es_hex_lower(hex, md, 32);
+        if (sha == NULL || strcmp(hex, sha) != 0) {
+            r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "stamp: %s changed while it was being stamped", path);
+        }
+    }
     bool is_ofd = doc.len >= 4 && memcmp(doc.ptr, "PK\3\4", 4) == 0;
-    es_result r = ES_OK;
     for (size_t i = 0; es_ok(r) && *out == NULL && i < gs->nt; i++) {
         const es_gate_template *t = &gs->t[i];
         if (t->ofd != is_ofd) {

@@ -27,6 +27,7 @@
 #include "eseal/eseal.h"
 #include "../test_instance.h"
 #include "../test_principal.h"
+#include "service/stamp_phase.h"
 
 #define PASS "stamp-grants-pass-1"
 #define USCC_A "91110000MA01ABCDEX"
@@ -257,6 +258,19 @@ static void write_bytes(const char *file, const void *p, size_t n)
     assert_int_equal(fclose(f), 0);
 }
 
+/* The stamp phase hook: on "prepared", the input at swap_to becomes the template's bytes. */
+static const char *swap_to;
+static void swap_on_prepared(const char *phase, size_t doc)
+{
+    (void)doc;
+    if (strcmp(phase, "prepared") == 0 && swap_to != NULL) {
+        char body[1024];
+        size_t n = test_pdf_bytes(body);
+        write_bytes(swap_to, body, n);
+        swap_to = NULL;
+    }
+}
+
 static void template_grant(void **state)
 {
     (void)state;
@@ -285,6 +299,17 @@ static void template_grant(void **state)
     assert_int_equal(stamp_as("lena", path("t1.pdf"), path("t2.pdf"), NULL, NULL), ESEAL_OK);
     refused("lena", path("other.pdf"), NULL, ESEAL_REFUSAL_DOCUMENT_NOT_ALLOWED);
     assert_non_null(strstr(eseal_error_last()->message, "against template"));
+    /* The input replaced by the template once the other document is prepared (read and signed):
+     * the template is not what was stamped, and the stamp is refused, not judged by the new bytes. */
+    write_bytes(path("swap.pdf"), body, n);
+    swap_to = path("swap.pdf");
+    es_stamp_phase_hook = swap_on_prepared;
+    uint64_t n0 = log_size();
+    assert_int_equal(stamp_as("lena", path("swap.pdf"), path("swapped.pdf"), NULL, NULL), ESEAL_EIO);
+    es_stamp_phase_hook = NULL;
+    assert_non_null(strstr(eseal_error_last()->message, "changed while it was being stamped"));
+    assert_int_equal(access(path("swapped.pdf"), F_OK), -1);
+    assert_int_equal(log_size(), n0);
     assert_int_equal(eseal_grant_revoke(inst, test_who(), g.id, "done"), ESEAL_OK);
 }
 
