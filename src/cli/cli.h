@@ -160,6 +160,8 @@ int cli_print_report(const cli_args *a, eseal_report *rep);
 void cli_json_str(const char *s);
 /* Prints a comma-separated list ("approver,stamper") as a JSON array of strings; "" is []. */
 void cli_json_csv(const char *csv);
+/* `, "NAME": ` and the RFC 3339 time of ms, or null for 0 (never, not yet, not revoked). */
+void cli_json_time(const char *name, int64_t ms);
 
 /* ---- file I/O (io.c): "-" for standard input/output, progress, interruption ---- */
 

@@ -34,18 +34,6 @@ static int join(const cli_cmd *cmd, const cli_args *a, const char *name, char *o
     return CLI_OK;
 }
 
-static void json_time(const char *name, int64_t ms)
-{
-    printf(", \"%s\": ", name);
-    if (ms == 0) {
-        printf("null");
-        return;
-    }
-    char t[40];
-    cli_print_time(t, sizeof(t), ms);
-    cli_json_str(t);
-}
-
 static void print_grant_json(const eseal_grant *g)
 {
     printf("{\"id\": ");
@@ -60,8 +48,8 @@ static void print_grant_json(const eseal_grant *g)
     cli_json_csv(g->types);
     printf(", \"templates\": ");
     cli_json_csv(g->templates);
-    json_time("not_before", g->not_before_ms);
-    json_time("not_after", g->not_after_ms);
+    cli_json_time("not_before", g->not_before_ms);
+    cli_json_time("not_after", g->not_after_ms);
     printf(", \"max_uses\": %lld, \"uses\": %lld, \"approval\": ", (long long)g->max_uses, (long long)g->uses);
     cli_json_str(g->approval);
     printf(", \"delegable\": %s, \"parent\": ", g->delegable ? "true" : "false");
@@ -72,8 +60,8 @@ static void print_grant_json(const eseal_grant *g)
     }
     printf(", \"created_by\": ");
     cli_json_str(g->created_by);
-    json_time("created", g->created_ms);
-    json_time("revoked", g->revoked_ms);
+    cli_json_time("created", g->created_ms);
+    cli_json_time("revoked", g->revoked_ms);
     printf("}");
 }
 
@@ -367,7 +355,7 @@ static void print_template(const eseal_template *t, bool json)
     cli_json_str(t->format);
     printf(", \"size\": %lld, \"created_by\": ", (long long)t->size);
     cli_json_str(t->created_by);
-    json_time("created", t->created_ms);
+    cli_json_time("created", t->created_ms);
     printf("}");
 }
 

@@ -13,19 +13,6 @@
 
 static const cli_opt_spec opts[] = {{"scope", 0, true, true}, {"expires", 0, true, false}, {NULL, 0, false, false}};
 
-/* A time member of a JSON object: the RFC 3339 time, or null for 0 (never, not yet, not revoked). */
-static void json_time(const char *name, int64_t ms)
-{
-    printf(", \"%s\": ", name);
-    if (ms == 0) {
-        printf("null");
-        return;
-    }
-    char t[40];
-    cli_print_time(t, sizeof(t), ms);
-    cli_json_str(t);
-}
-
 /* {"id", "login", "org", "scopes": [...], "created", "expires", "last_used", "revoked"}, and "token"
  * only when `token` is not NULL (token create, the one time it exists). */
 static void print_info_json(const eseal_token_info *t, const char *token)
@@ -38,10 +25,10 @@ static void print_info_json(const eseal_token_info *t, const char *token)
     cli_json_str(t->org_id);
     printf(", \"scopes\": ");
     cli_json_csv(t->scopes);
-    json_time("created", t->created_ms);
-    json_time("expires", t->expires_ms);
-    json_time("last_used", t->last_used_ms);
-    json_time("revoked", t->revoked_ms);
+    cli_json_time("created", t->created_ms);
+    cli_json_time("expires", t->expires_ms);
+    cli_json_time("last_used", t->last_used_ms);
+    cli_json_time("revoked", t->revoked_ms);
     if (token != NULL) {
         printf(", \"token\": ");
         cli_json_str(token);

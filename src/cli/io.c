@@ -191,3 +191,15 @@ int cli_number(const cli_cmd *cmd, const char *s, const char *what, uint64_t max
     *out = v;
     return CLI_OK;
 }
+
+void cli_json_time(const char *name, int64_t ms)
+{
+    printf(", \"%s\": ", name);
+    if (ms == 0) {
+        printf("null");
+        return;
+    }
+    char t[40];
+    cli_print_time(t, sizeof(t), ms);
+    cli_json_str(t);
+}

@@ -71,23 +71,6 @@ static ES_RESULT visible(eseal_instance *inst, const eseal_principal *who, eseal
     return ES_OK;
 }
 
-/* Whether `who` (a user) holds `g` itself: by login, or by a role it has. */
-static bool holds(const eseal_principal *who, const eseal_grant *g)
-{
-    if (who->kind != ESEAL_PRINCIPAL_USER || who->organization == NULL || strcmp(who->organization, g->org_id) != 0) {
-        return false;
-    }
-    if (g->holder_kind == ESEAL_GRANT_TO_USER) {
-        return strcmp(g->holder, who->id) == 0;
-    }
-    for (size_t i = 0; i < who->role_count; i++) {
-        if (who->roles[i] != NULL && strcmp(who->roles[i], g->holder) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* The grant asked for, checked on its own (holder, lists, window, approval in canonical form). */
 static ES_RESULT build(eseal_instance *inst, const eseal_grant_request *q, eseal_grant *g)
 {
@@ -178,7 +161,7 @@ static ES_RESULT grant_add(eseal_instance *inst, const eseal_principal *who, con
         ES_ENSURE(strcmp(parent.seal, g.seal) == 0, ESEAL_EINVAL, "grant %s is for seal %s, not %s", parent.id,
                   parent.seal, g.seal);
         /* the holder delegates; the organisation's grant administrators may as well */
-        es_object obj = {"grant", parent.id, org, holds(who, &parent) ? who->id : NULL};
+        es_object obj = {"grant", parent.id, org, es_grant_holds(who, &parent) ? who->id : NULL};
         ES_GUARD(es_act_on(&by, who, ES_ACT_GRANT_DELEGATE, &obj));
         memcpy(g.parent, parent.id, sizeof(g.parent));
     } else {

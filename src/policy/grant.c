@@ -301,8 +301,12 @@ static const char *const why_code[] = {
     [WHY_OK] = NULL,
 };
 
-static bool holds(const eseal_principal *who, const eseal_grant *g)
+bool es_grant_holds(const eseal_principal *who, const eseal_grant *g)
 {
+    if (who == NULL || who->kind != ESEAL_PRINCIPAL_USER || who->id == NULL || who->organization == NULL ||
+        strcmp(who->organization, g->org_id) != 0) {
+        return false;
+    }
     if (g->holder_kind == ESEAL_GRANT_TO_USER) {
         return strcmp(g->holder, who->id) == 0;
     }
@@ -437,7 +441,7 @@ es_grant_decision es_grant_decide(const eseal_principal *who, const es_grant_use
     }
     judged best = {.stage = 0, .why = WHY_NONE, .by = NULL};
     for (size_t i = 0; i < n && best.stage != STAGE_ALLOWED; i++) {
-        if (!holds(who, &grants[i])) {
+        if (!es_grant_holds(who, &grants[i])) {
             continue;
         }
         judged j = judge(&grants[i], grants, n, use);

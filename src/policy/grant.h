@@ -43,6 +43,9 @@ typedef struct {
     size_t chain_len;
 } es_grant_decision;
 
+/* Whether `who` holds `g` itself: a user of its organisation, by login or by a role it has. */
+bool es_grant_holds(const eseal_principal *who, const eseal_grant *g);
+
 /* The decision for `who` (a user) using the seal as `use` says, under `grants` (every grant of
  * that seal: the ancestors of a delegated grant are looked up among them). */
 es_grant_decision es_grant_decide(const eseal_principal *who, const es_grant_use *use, const eseal_grant *grants,

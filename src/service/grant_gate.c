@@ -44,23 +44,6 @@ static int keep(const eseal_grant *g, void *p)
     return 0;
 }
 
-/* Whether `who` holds `g` itself: a user of its organisation, by login or by a role it has. */
-static bool holds(const eseal_principal *who, const eseal_grant *g)
-{
-    if (who->kind != ESEAL_PRINCIPAL_USER || who->organization == NULL || strcmp(who->organization, g->org_id) != 0) {
-        return false;
-    }
-    if (g->holder_kind == ESEAL_GRANT_TO_USER) {
-        return strcmp(g->holder, who->id) == 0;
-    }
-    for (size_t i = 0; i < who->role_count; i++) {
-        if (who->roles[i] != NULL && strcmp(who->roles[i], g->holder) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static bool have_template(const es_seal_grants *gs, const char *sha, size_t n)
 {
     for (size_t i = 0; i < gs->nt; i++) {
@@ -77,7 +60,7 @@ static ES_RESULT load_templates(eseal_instance *inst, const eseal_principal *who
     size_t total = 0;
     for (size_t i = 0; i < gs->n; i++) {
         const eseal_grant *g = &gs->g[i];
-        if (g->revoked_ms != 0 || !holds(who, g)) {
+        if (g->revoked_ms != 0 || !es_grant_holds(who, g)) {
             continue;
         }
         for (const char *p = g->templates; *p != '\0';) {
