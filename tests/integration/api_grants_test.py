@@ -9,8 +9,9 @@ Python's http.client (every answer checked against docs/openapi.yaml):
     window, delegable (201, the Grant's every field); a stamper then stamps with ?type= (200) and
     without (403 DOCUMENT_TYPE_NOT_ALLOWED); members read the grant (list, ?seal=, by id);
   - templates: registered through the API (201, its SHA-256), again (409 CONFLICT naming it), a
-    body that is no PDF (400), another media type (415), no name (400); listed by members of A, not
-    by B; then a template grant to one user: the template stamps (200), another document is 403
+    body that is no PDF (400), another media type (415), no name (400), over 64 MiB (413); an OFD;
+    listed by members of A, not by B; then a template grant to one user: the template stamps (200),
+    so does the stamped template (a new signature only), another document is 403
     DOCUMENT_NOT_ALLOWED;
   - approvers with k become the canonical policy ("2:mo,zed"); a stamp under it is 403
     APPROVAL_REQUIRED;
@@ -92,6 +93,9 @@ subprocess.run([sys.executable, os.path.join(R, "mkform.py"), os.path.join(T, "f
 PDF = open(os.path.join(T, "in.pdf"), "rb").read()
 FORM = open(os.path.join(T, "form.pdf"), "rb").read()
 FORM_SHA = hashlib.sha256(FORM).hexdigest()
+subprocess.run([sys.executable, os.path.join(R, "mkofd.py"), os.path.join(T, "in.ofd"), "1"], check=True)
+OFD = open(os.path.join(T, "in.ofd"), "rb").read()
+OFD_SHA = hashlib.sha256(OFD).hexdigest()
 
 sock = socket.socket()
 sock.bind(("127.0.0.1", 0))
@@ -204,8 +208,12 @@ st, h, doc = call("POST", TPL, b"%PDF-1.7\n" + b"0" * (64 << 20), headers=S["kim
 ok(problem(st, h, doc, 413, "TOO_LARGE"), "a template over 64 MiB: 413 TOO_LARGE", f"{st} {doc}")
 st, h, doc = call("POST", TPL, FORM, headers=S["sam"], ctype="application/pdf")
 ok(problem(st, h, doc, 403, "FORBIDDEN"), "a stamper may not register a template (403)", f"{st} {doc}")
+st, h, t = call("POST", "/api/v1/templates?name=OFD%20form", OFD, headers=S["kim"], ctype="application/ofd")
+ok(st == 201 and t.get("sha256") == OFD_SHA and t.get("format") == "ofd" and t.get("size") == len(OFD),
+   "an OFD template (application/ofd): 201, format ofd", f"{st} {t}")
 st, h, doc = call("GET", "/api/v1/templates", headers=S["mo"])
-ok(st == 200 and [x["sha256"] for x in doc] == [FORM_SHA], "a member of A lists A's template", f"{st} {doc}")
+ok(st == 200 and [x["sha256"] for x in doc] == [FORM_SHA, OFD_SHA], "a member of A lists A's templates, oldest first",
+   f"{st} {doc}")
 st, h, doc = call("GET", "/api/v1/templates", headers=S["bob"])
 ok(st == 200 and doc == [], "B lists no template of A", f"{st} {doc}")
 st, h, doc = call("GET", f"/api/v1/templates?org={ORG_A}", headers=S["bob"])
@@ -218,6 +226,11 @@ ok(st == 201 and doc.get("user") == "mo" and doc.get("role") is None and doc.get
 G_TPL = doc.get("id", "none") if isinstance(doc, dict) else "none"
 st, h, doc = stamp("mo", SEAL_A, body=FORM)
 ok(st == 200 and doc[:5] == b"%PDF-", "mo stamps the template (200)", f"{st} {doc if st != 200 else ''}")
+STAMPED_FORM = doc if st == 200 else b""
+st, h, doc = stamp("mo", SEAL_A, body=STAMPED_FORM)
+ok(st == 200 and doc[:5] == b"%PDF-" and len(doc) > len(STAMPED_FORM),
+   "and stamps it again: the stamped form derives from the template (a new signature only)",
+   f"{st} {doc if st != 200 else ''}")
 st, h, doc = stamp("mo", SEAL_A, body=PDF)
 ok(problem(st, h, doc, 403, "DOCUMENT_NOT_ALLOWED"), "mo stamps another document: 403 DOCUMENT_NOT_ALLOWED",
    f"{st} {doc}")
