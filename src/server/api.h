@@ -136,5 +136,7 @@ extern const es_api_route es_api_public_routes[]; /* api_public.c */
 extern const size_t es_api_public_route_count;
 extern const es_api_route es_api_more_routes[]; /* api_more.c */
 extern const size_t es_api_more_route_count;
+extern const es_api_route es_api_grants_routes[]; /* api_grants.c */
+extern const size_t es_api_grants_route_count;
 
 #endif

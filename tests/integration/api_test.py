@@ -328,8 +328,10 @@ MATRIX = {
 }
 # The seals' routes (seals, certs, stamp, registry, audit) have their matrix in api_seals_test.py.
 SEALS_OWN = ("/api/v1/seals", "/api/v1/certs", "/api/v1/stamp", "/api/v1/registry", "/api/v1/audit")
-def seals_own(path):  # api_seals_test.py's routes: these paths and what is below them
-    return any(path == p or path.startswith(p + "/") for p in SEALS_OWN)
+# The grants' and templates' routes have theirs in api_grants_test.py.
+GRANTS_OWN = ("/api/v1/grants", "/api/v1/templates")
+def seals_own(path):  # api_seals_test.py's and api_grants_test.py's routes: these paths and what is below them
+    return any(path == p or path.startswith(p + "/") for p in SEALS_OWN + GRANTS_OWN)
 
 
 # The instance, certificates' issue and revocation, seal making and renewal, signing: api_more_test.py.
