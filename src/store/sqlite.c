@@ -2034,7 +2034,7 @@ static int sq_webhook_remove(eseal_store_governance_backend *be, const char *id)
 {
     sq *s = governance_sq(be);
     sqlite3_stmt *st = NULL;
-    int rc = prepare(s, &st, "DELETE FROM webhooks WHERE id = ?1");
+    int rc = prepare(s, &st, "DELETE FROM webhooks WHERE id = ?1"); /* its deliveries: ON DELETE CASCADE */
     if (rc != ESEAL_OK) {
         return rc;
     }

@@ -1399,7 +1399,8 @@ int eseal_store_webhook_remove(eseal_store *s, const char *id)
     if (s == NULL || !bounded(id, 1, ESEAL_WEBHOOK_ID_LEN)) {
         return store_einval("webhook id");
     }
-    return ES_STORE_WORD(GOV(s, webhook_remove, id), ESEAL_ENOTFOUND, "no webhook '%s'", id);
+    int rc = GOV(s, webhook_remove, id); /* once: ES_STORE_WORD reads its argument twice */
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no webhook '%s'", id);
 }
 
 /* A delivery's strings within their arrays, its ids whole, its status known. */
@@ -1457,5 +1458,6 @@ int eseal_store_delivery_update(eseal_store *s, const eseal_delivery *d)
     if (s == NULL || d == NULL || !delivery_bounded(d)) {
         return store_einval("delivery");
     }
-    return ES_STORE_WORD(GOV(s, delivery_update, d), ESEAL_ENOTFOUND, "no delivery '%s'", d->id);
+    int rc = GOV(s, delivery_update, d);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no delivery '%s'", d->id);
 }
