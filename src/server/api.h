@@ -136,5 +136,6 @@ extern const es_api_route es_api_public_routes[]; /* api_public.c */
 extern const size_t es_api_public_route_count;
 extern const es_api_route es_api_more_routes[]; /* api_more.c */
 extern const size_t es_api_more_route_count;
+extern const es_api_route es_api_webhooks_routes[]; extern const size_t es_api_webhooks_route_count; /* api_webhooks.c */
 
 #endif
