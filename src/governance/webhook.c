@@ -17,6 +17,7 @@
  * derived from the key passphrase, which the delivery thread of a server whose keys are held by
  * the agent does not have (NOTES: left undone).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -542,4 +543,119 @@ static ES_RESULT deliver_due(eseal_instance *inst, int64_t now, size_t max, size
 int eseal_webhook_deliver_due(eseal_instance *inst, int64_t now_ms, size_t max, size_t *sent)
 {
     ES_RETURN_PUBLIC(deliver_due(inst, now_ms, max, sent));
+}
+
+/* ---- alerts of the public verification ---- */
+
+/* The serials alerted lately, in this process: at most one alert per serial per interval. */
+#define ALERT_SEEN_MAX 256
+static struct {
+    char serial[40];
+    int64_t at;
+} alert_seen[ALERT_SEEN_MAX];
+static pthread_mutex_t alert_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Whether `serial` may be alerted at `now` (and, if so, notes it). */
+static bool alert_due(const char *serial, int64_t now)
+{
+    bool due = true;
+    size_t slot = 0;
+    (void)pthread_mutex_lock(&alert_lock);
+    for (size_t i = 0; i < ALERT_SEEN_MAX; i++) {
+        if (strcmp(alert_seen[i].serial, serial) == 0) {
+            due = now - alert_seen[i].at >= ESEAL_WEBHOOK_ALERT_INTERVAL_MS;
+            slot = i;
+            break;
+        }
+        if (alert_seen[i].at < alert_seen[slot].at) {
+            slot = i; /* the oldest (or an empty one) is reused */
+        }
+    }
+    if (due) {
+        (void)snprintf(alert_seen[slot].serial, sizeof(alert_seen[slot].serial), "%s", serial);
+        alert_seen[slot].at = now;
+    }
+    (void)pthread_mutex_unlock(&alert_lock);
+    return due;
+}
+
+static json_t *reason_codes(const eseal_report *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < eseal_report_reason_count(r); i++) {
+        if (eseal_report_reason_verdict(r, i) != ESEAL_VALID) {
+            (void)json_array_append_new(a, json_string(eseal_report_reason_code(r, i)));
+        }
+    }
+    return a;
+}
+
+/* The alert of one signature of `rep`, if it is a stamp of this platform and not VALID. */
+static ES_RESULT alert_one(eseal_instance *inst, const eseal_report *rep, const eseal_report *sig, int64_t now,
+                           size_t *queued)
+{
+    const char *id = eseal_report_string(sig, "signature.id");
+    eseal_verdict doc_v = eseal_report_verdict(rep), sig_v = eseal_report_verdict(sig);
+    if (id == NULL || strncmp(id, "eseal-ST", 8) != 0 || (doc_v == ESEAL_VALID && sig_v == ESEAL_VALID)) {
+        return ES_OK;
+    }
+    const char *serial = id + 6;
+    eseal_stamp_info st;
+    int rc = eseal_instance_stamp_find(inst, &st, serial);
+    if (rc == ESEAL_ENOTFOUND || rc == ESEAL_EINVAL) {
+        eseal_error_clear();
+        return ES_OK; /* another platform's stamp, or a made-up id */
+    }
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    eseal_seal_record rec;
+    rc = eseal_store_seal_find(inst->store, &rec, NULL, st.esid);
+    if (rc == ESEAL_ENOTFOUND) {
+        eseal_error_clear();
+        return ES_OK;
+    }
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    char org[ESEAL_OWNER_ORG_MAX + 1] = "";
+    es_result r = es_seal_org(inst, rec.cert_ids, org);
+    eseal_seal_record_dispose(&rec);
+    ES_GUARD(r);
+    if (org[0] == '\0' || !alert_due(st.serial, now)) {
+        return ES_OK; /* a seal of no organisation, or alerted lately */
+    }
+    const char *sha = eseal_report_string(rep, "document.sha256");
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "alert", "verification.failed", "serial",
+                             st.serial, "seal", st.esid, "verdict", eseal_verdict_name(doc_v), "signature_verdict",
+                             eseal_verdict_name(sig_v), "reasons", reason_codes(sig), "document_reasons",
+                             reason_codes(rep), "document_sha256", sha != NULL ? json_string(sha) : json_null());
+    ES_ENSURE_ALLOC(data);
+    r = es_from_code(eseal_store_begin(inst->store));
+    if (es_ok(r)) {
+        r = es_webhook_emit(inst, org, "alert", data);
+        r = es_ok(r) ? es_from_code(eseal_store_commit(inst->store)) : r;
+        if (!es_ok(r)) {
+            (void)eseal_store_rollback(inst->store);
+        }
+    }
+    json_decref(data);
+    if (es_ok(r) && queued != NULL) {
+        (*queued)++;
+    }
+    return r;
+}
+
+static ES_RESULT verify_alert(eseal_instance *inst, const eseal_report *rep, int64_t now, size_t *queued)
+{
+    ES_ENSURE_ARG(inst != NULL && rep != NULL);
+    if (queued != NULL) {
+        *queued = 0;
+    }
+    now = now != 0 ? now : es_inst_now(inst);
+    for (size_t i = 0; i < eseal_report_child_count(rep); i++) {
+        ES_GUARD(alert_one(inst, rep, eseal_report_child(rep, i), now, queued));
+    }
+    return ES_OK;
+}
+
+int eseal_webhook_verify_alert(eseal_instance *inst, const eseal_report *report, int64_t now_ms, size_t *queued)
+{
+    ES_RETURN_PUBLIC(verify_alert(inst, report, now_ms, queued));
 }
