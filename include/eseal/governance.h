@@ -280,6 +280,14 @@ ESEAL_EXTERN(int) eseal_webhook_event_known(const char *type);
 ESEAL_EXTERN(int64_t) eseal_webhook_backoff_ms(int64_t attempts, int64_t first_ms);
 
 /**
+ * The first wait of the retries eseal_webhook_deliver_due uses: ESEAL_WEBHOOK_BACKOFF_FIRST_MS, or
+ * the environment's ESEAL_WEBHOOK_BACKOFF_MS (1 to 3600000 milliseconds; for tests, which shorten
+ * it). `eseal serve`'s delivery thread looks for due deliveries every second, or this often when
+ * it is shorter.
+ */
+ESEAL_EXTERN(int64_t) eseal_webhook_backoff_first_ms(void);
+
+/**
  * The header `eseal-signature` for `body` sent at `t` (unix seconds) with `secret`:
  * "t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>" (as Stripe's). ESEAL_ELIMIT if `cap` is short
  * (100 bytes are enough).

@@ -33,7 +33,7 @@ void cli_stop_signals_wait(void)
 }
 
 /* `eseal serve`'s webhook deliveries (docs/webhooks.md): a thread that sends the deliveries due,
- * every second, on an instance of its own (its own store connection: the API's calls are not
+ * every second (eseal_webhook_backoff_first_ms when shorter), on an instance of its own (its own store connection: the API's calls are not
  * held up by a slow receiver), until the server stops. */
 typedef struct {
     eseal_instance *inst;
@@ -48,6 +48,8 @@ static void *deliver_loop(void *p)
 {
     deliverer *d = p;
     char last[256] = "";
+    /* every second, or as often as the first retry waits when it is shorter (tests shorten it) */
+    int64_t every = eseal_webhook_backoff_first_ms() < 1000 ? eseal_webhook_backoff_first_ms() : 1000;
     pthread_mutex_lock(&d->mu);
     while (!d->stop) {
         pthread_mutex_unlock(&d->mu);
@@ -64,7 +66,9 @@ static void *deliver_loop(void *p)
         if (!d->stop && sent == 0) {
             struct timespec until;
             (void)clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += 1;
+            until.tv_nsec += (long)(every % 1000) * 1000000L;
+            until.tv_sec += (time_t)(every / 1000) + until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
             (void)pthread_cond_timedwait(&d->cv, &d->mu, &until);
         }
     }

@@ -454,6 +454,10 @@ static int due_one(const eseal_delivery *d, void *p)
 }
 
 /* The first wait of the retries: ESEAL_WEBHOOK_BACKOFF_MS from the environment (tests), else 1 s. */
+static int64_t first_backoff(void);
+
+int64_t eseal_webhook_backoff_first_ms(void) { return first_backoff(); }
+
 static int64_t first_backoff(void)
 {
     const char *env = getenv("ESEAL_WEBHOOK_BACKOFF_MS");
