@@ -328,7 +328,9 @@ ESEAL_EXTERN(int) eseal_webhook_replay(eseal_instance *inst, const eseal_princip
  * timeout 5 s, response read to 64 KiB at most): a 2xx is delivered; anything else is retried
  * after eseal_webhook_backoff_ms (the first wait is ESEAL_WEBHOOK_BACKOFF_FIRST_MS, or the
  * environment's ESEAL_WEBHOOK_BACKOFF_MS for tests), until ESEAL_WEBHOOK_GIVE_UP_MS after its
- * creation: then failed. Each attempt updates its row (attempts, last status and error). What runs
+ * creation: then failed. Each delivery is taken first (eseal_store_delivery_claim: two servers on
+ * one home never both send it; a sender that dies leaves it due again a minute later), and each
+ * attempt updates its row (attempts, last status and error). What runs
  * it: `eseal serve`'s delivery thread, every second. *sent (may be NULL) receives how many were
  * attempted.
  */

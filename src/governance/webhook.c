@@ -34,6 +34,8 @@
 /* The deliveries one call of deliver_due attempts at most (by default). */
 #define WEBHOOK_DUE_DEFAULT 32u
 #define WEBHOOK_LIST_DEFAULT 100u
+/* A delivery taken for an attempt is not due for anyone else for this long (far more than an attempt's 5 s). */
+#define WEBHOOK_LEASE_MS (60 * 1000LL)
 
 const char *eseal_delivery_status_name(eseal_delivery_status s)
 {
@@ -534,6 +536,17 @@ static ES_RESULT deliver_due(eseal_instance *inst, int64_t now, size_t max, size
     es_result r = es_from_code(eseal_store_delivery_due(inst->store, now, l.cap, due_one, &l));
     int64_t first = first_backoff();
     for (size_t i = 0; es_ok(r) && i < l.n; i++) {
+        /* taken first (another `eseal serve` on the same home may have read it too); due again
+         * after the lease if this process dies before it records the outcome */
+        int rc = eseal_store_delivery_claim(inst->store, l.d[i].id, l.d[i].next_attempt_ms, now + WEBHOOK_LEASE_MS);
+        if (rc == ESEAL_ESTATE) {
+            eseal_error_clear();
+            continue;
+        }
+        r = es_from_code(rc);
+        if (!es_ok(r)) {
+            break;
+        }
         attempt(inst, &l.d[i], now, first);
         r = es_from_code(eseal_store_delivery_update(inst->store, &l.d[i]));
         if (es_ok(r) && sent != NULL) {

@@ -2180,6 +2180,24 @@ static int sq_delivery_update(eseal_store_governance_backend *be, const eseal_de
     return exec_changes(s, st, "recording a delivery attempt");
 }
 
+/* One statement: of two senders (threads, processes) that read the same due row, one moves it. */
+static int sq_delivery_claim(eseal_store_governance_backend *be, const char *id, int64_t expect_ms, int64_t until_ms)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "UPDATE deliveries SET next_attempt = ?3 WHERE id = ?1 AND status = ?4 AND next_attempt = ?2");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, expect_ms);
+    sqlite3_bind_int64(st, 3, until_ms);
+    sqlite3_bind_int(st, 4, (int)ESEAL_DELIVERY_PENDING);
+    rc = exec_changes(s, st, "taking a delivery");
+    return rc == ESEAL_ENOTFOUND ? ESEAL_ESTATE : rc;
+}
+
 static void sq_governance_free(eseal_store_governance_backend *be) { es_free(be); }
 
 static const eseal_store_governance_backend sqlite_governance = {
@@ -2202,6 +2220,7 @@ static const eseal_store_governance_backend sqlite_governance = {
     .delivery_list = sq_delivery_list,
     .delivery_due = sq_delivery_due,
     .delivery_update = sq_delivery_update,
+    .delivery_claim = sq_delivery_claim,
 };
 
 /* The governance backend on the database sq_open made (eseal_store_scheme version 3). */

@@ -1461,3 +1461,12 @@ int eseal_store_delivery_update(eseal_store *s, const eseal_delivery *d)
     int rc = GOV(s, delivery_update, d);
     return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no delivery '%s'", d->id);
 }
+
+int eseal_store_delivery_claim(eseal_store *s, const char *id, int64_t expect_ms, int64_t until_ms)
+{
+    if (s == NULL || !bounded(id, ESEAL_DELIVERY_ID_LEN, ESEAL_DELIVERY_ID_LEN) || until_ms <= expect_ms) {
+        return store_einval("delivery claim");
+    }
+    int rc = GOV(s, delivery_claim, id, expect_ms, until_ms);
+    return ES_STORE_WORD(rc, ESEAL_ESTATE, "delivery '%s' is taken", id);
+}

@@ -332,6 +332,13 @@ ESEAL_EXTERN(int) eseal_store_delivery_due(eseal_store *s, int64_t now_ms, size_
                                            int (*cb)(const eseal_delivery *d, void *payload), void *payload);
 /** Records an attempt's outcome: d's status, attempts, next_attempt_ms, last_status, last_error, updated_ms. */
 ESEAL_EXTERN(int) eseal_store_delivery_update(eseal_store *s, const eseal_delivery *d);
+/**
+ * Takes delivery `id` for one attempt: if it is pending and its next attempt is still `expect_ms`
+ * (as the due list read it), its next attempt becomes `until_ms` (a lease: due again then if the
+ * sender never records the outcome), in one conditional statement; ESEAL_ESTATE "delivery '%s' is
+ * taken" otherwise (another sender, another process on the same database, took it first).
+ */
+ESEAL_EXTERN(int) eseal_store_delivery_claim(eseal_store *s, const char *id, int64_t expect_ms, int64_t until_ms);
 
 ESEAL_END_DECL
 

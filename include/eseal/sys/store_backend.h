@@ -340,6 +340,9 @@ struct eseal_store_governance_backend {
                         int (*cb)(const eseal_delivery *, void *), void *payload);
     /** Writes status, attempts, next_attempt, last_status, last_error, updated of d->id; ESEAL_ENOTFOUND. */
     int (*delivery_update)(eseal_store_governance_backend *be, const eseal_delivery *d);
+    /** Moves a pending delivery's next_attempt from `expect_ms` to `until_ms` in one conditional
+     *  statement; ESEAL_ESTATE when it is not pending at expect_ms any more (another sender took it). */
+    int (*delivery_claim)(eseal_store_governance_backend *be, const char *id, int64_t expect_ms, int64_t until_ms);
 };
 
 /* ---- schemes and registration -------------------------------------------------------------- */

@@ -6,7 +6,7 @@
  * nothing); which URLs and events; grant.changed queued with each grant change, in its
  * transaction, to the subscribed webhooks only; delivery to a receiver that refuses the
  * connection, with the clock given: retries 1 s, 2 s, 4 s later, nothing before its time, failed
- * past the 24 h; a replay queues the same event again.
+ * past the 24 h; a replay queues the same event again; a delivery another sender took is not sent.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -339,8 +339,23 @@ static void grant_changes_queued_retried_failed_replayed(void **state)
     assert_int_equal(c->n, 3);
     assert_string_equal(c->d[0].id, again->id);
     free(c);
+    /* taken by another sender (another server on this home): not sent here */
+    eseal_store *peer = NULL;
+    char db[700];
+    (void)snprintf(db, sizeof(db), "%s/eseal.db", ihome);
+    assert_int_equal(eseal_store_open(&peer, db), ESEAL_OK);
+    assert_int_equal(eseal_store_delivery_claim(peer, again->id, again->next_attempt_ms, again->created_ms + 60000),
+                     ESEAL_OK);
+    eseal_store_close(peer);
     assert_int_equal(eseal_webhook_deliver_due(inst, again->created_ms, 0, &sent), ESEAL_OK);
+    assert_int_equal(sent, 0);
+    /* the lease over, it is due again */
+    assert_int_equal(eseal_webhook_deliver_due(inst, again->created_ms + 60000, 0, &sent), ESEAL_OK);
     assert_int_equal(sent, 1);
+    c = deliveries_of(&ada, w.id);
+    assert_int_equal(c->d[0].attempts, 1);
+    assert_int_equal(c->d[0].next_attempt_ms, again->created_ms + 60000 + 1000);
+    free(c);
     free(again);
 }
 

@@ -4,7 +4,8 @@
  * sqlite.c migration 7): a webhook round-trips every field and belongs to an organisation that
  * exists; a delivery round-trips (its body byte for byte, its webhook's organisation read back),
  * belongs to a webhook that exists, is listed newest first and, when pending, as due from its
- * next attempt on, soonest first; an attempt's outcome is written back; removing a webhook takes
+ * next attempt on, soonest first; taken for an attempt by one sender only; an attempt's outcome is
+ * written back; removing a webhook takes
  * its deliveries; a store of schema 6 is migrated to 7 with its rows kept. Refusals with their
  * codes and words.
  */
@@ -178,6 +179,21 @@ static void deliveries_due_update_and_removal(void **state)
     seen_ctx due_all = {""};
     assert_int_equal(eseal_store_delivery_due(s, 1000, 2, delivery_cb, &due_all), ESEAL_OK);
     assert_string_equal(due_all.seen, "0002,0003"); /* at most 2 */
+
+    /* taking a due delivery: one conditional update; the second sender finds it taken */
+    assert_int_equal(eseal_store_delivery_claim(s, "dlv_0000000000000001", 500, 60500), ESEAL_OK);
+    expect_error(eseal_store_delivery_claim(s, "dlv_0000000000000001", 500, 60500), ESEAL_ESTATE,
+                 "delivery 'dlv_0000000000000001' is taken");
+    expect_error(eseal_store_delivery_claim(s, "dlv_00000000000000ff", 1, 2), ESEAL_ESTATE,
+                 "delivery 'dlv_00000000000000ff' is taken");
+    expect_error(eseal_store_delivery_claim(s, "dlv_0000000000000001", 500, 500), ESEAL_EINVAL,
+                 "store: invalid delivery claim");
+    seen_ctx leased = {""};
+    assert_int_equal(eseal_store_delivery_due(s, 60499, 10, delivery_cb, &leased), ESEAL_OK);
+    assert_string_equal(leased.seen, "0002,0003"); /* not due while taken */
+    assert_int_equal(eseal_store_delivery_claim(s, "dlv_0000000000000001", 60500, 500), ESEAL_EINVAL);
+    d1->next_attempt_ms = 500;
+    assert_int_equal(eseal_store_delivery_update(s, d1), ESEAL_OK); /* its outcome: back at 500 */
 
     /* an attempt's outcome written back: delivered ones are no longer due */
     d2->status = ESEAL_DELIVERY_DELIVERED;
