@@ -202,6 +202,156 @@ ESEAL_EXTERN(int) eseal_template_add(eseal_instance *inst, const eseal_principal
 ESEAL_EXTERN(int) eseal_template_list(eseal_instance *inst, const eseal_principal *who, const char *org,
                                       int (*cb)(const eseal_template *t, void *payload), void *payload);
 
+/* ---- webhooks (issue 20 §3; docs/webhooks.md) ---- */
+
+#define ESEAL_WEBHOOK_ID_LEN 20          /**< "whk_" and 16 hex digits */
+#define ESEAL_DELIVERY_ID_LEN 20         /**< "dlv_" and 16 hex digits */
+#define ESEAL_EVENT_ID_LEN 20            /**< "evt_" and 16 hex digits */
+#define ESEAL_WEBHOOK_URL_MAX 512
+#define ESEAL_WEBHOOK_EVENTS_MAX 256     /**< the subscribed event types, comma-separated */
+#define ESEAL_WEBHOOK_SECRET_LEN 70      /**< "whsec_" and 64 hex digits (32 random bytes) */
+#define ESEAL_WEBHOOK_EVENT_TYPE_MAX 40
+#define ESEAL_WEBHOOK_BODY_MAX (16u * 1024u) /**< the JSON body of one event */
+#define ESEAL_WEBHOOK_ERROR_MAX 255
+#define ESEAL_WEBHOOKS_PER_ORG_MAX 16
+/** How long a delivery is retried after it was queued: then it is failed. */
+#define ESEAL_WEBHOOK_GIVE_UP_MS (24 * 3600 * 1000LL)
+/** The first retry waits this long, each next one twice as long, never more than the cap. */
+#define ESEAL_WEBHOOK_BACKOFF_FIRST_MS 1000LL
+#define ESEAL_WEBHOOK_BACKOFF_CAP_MS (3600 * 1000LL)
+
+/** The events a webhook subscribes to: ESEAL_WEBHOOK_EVENT_TABLE(X): X(name). */
+#define ESEAL_WEBHOOK_EVENT_TABLE(X)                                                                                   \
+    X("stamp.request.submitted")                                                                                       \
+    X("stamp.request.approved")                                                                                        \
+    X("stamp.request.rejected")                                                                                        \
+    X("stamp.request.executed")                                                                                        \
+    X("grant.changed")                                                                                                 \
+    X("seal.status")                                                                                                   \
+    X("log.checkpoint")                                                                                                \
+    X("alert")
+
+/** An endpoint of an organisation, as stored. */
+typedef struct {
+    char id[ESEAL_WEBHOOK_ID_LEN + 1];
+    char org_id[ESEAL_ORG_ID_LEN + 1];
+    char url[ESEAL_WEBHOOK_URL_MAX + 1];
+    char events[ESEAL_WEBHOOK_EVENTS_MAX + 1]; /**< event types, comma-separated */
+    char secret[ESEAL_WEBHOOK_SECRET_LEN + 1]; /**< the signing secret ("whsec_..."); kept in the store as is */
+    int active;                                /**< 1: deliveries are queued for it */
+    char created_by[ESEAL_LOGIN_MAX + 16];
+    int64_t created_ms;
+} eseal_webhook;
+
+typedef enum {
+    ESEAL_DELIVERY_PENDING = 1,   /**< waits for its next attempt (next_attempt_ms) */
+    ESEAL_DELIVERY_DELIVERED = 2, /**< the endpoint answered 2xx */
+    ESEAL_DELIVERY_FAILED = 3,    /**< no 2xx within ESEAL_WEBHOOK_GIVE_UP_MS of its creation */
+} eseal_delivery_status;
+
+/** One event for one webhook, as stored: what was sent, and what came of every attempt so far. */
+typedef struct {
+    char id[ESEAL_DELIVERY_ID_LEN + 1];
+    char webhook_id[ESEAL_WEBHOOK_ID_LEN + 1];
+    char org_id[ESEAL_ORG_ID_LEN + 1]; /**< the webhook's organisation */
+    char event_id[ESEAL_EVENT_ID_LEN + 1];
+    char event_type[ESEAL_WEBHOOK_EVENT_TYPE_MAX + 1];
+    char body[ESEAL_WEBHOOK_BODY_MAX + 1]; /**< the JSON sent, byte for byte */
+    eseal_delivery_status status;
+    int64_t attempts;
+    int64_t next_attempt_ms;
+    int64_t last_status;                       /**< the last HTTP status (0: none, a transport failure) */
+    char last_error[ESEAL_WEBHOOK_ERROR_MAX + 1]; /**< "" none */
+    int64_t created_ms;                        /**< when it was queued (the 24 h run from then) */
+    int64_t updated_ms;                        /**< its last attempt, or its creation */
+} eseal_delivery;
+
+/** "pending", "delivered", "failed" ("?" otherwise). */
+ESEAL_EXTERN(const char *) eseal_delivery_status_name(eseal_delivery_status s);
+
+/** Whether `type` is one of ESEAL_WEBHOOK_EVENT_TABLE. */
+ESEAL_EXTERN(int) eseal_webhook_event_known(const char *type);
+
+/**
+ * The wait before the retry that follows attempt number `attempts` (1: the first attempt failed):
+ * ESEAL_WEBHOOK_BACKOFF_FIRST_MS (or `first_ms` when not 0) doubled for each attempt after the
+ * first, at most ESEAL_WEBHOOK_BACKOFF_CAP_MS.
+ */
+ESEAL_EXTERN(int64_t) eseal_webhook_backoff_ms(int64_t attempts, int64_t first_ms);
+
+/**
+ * The first wait of the retries eseal_webhook_deliver_due uses: ESEAL_WEBHOOK_BACKOFF_FIRST_MS, or
+ * the environment's ESEAL_WEBHOOK_BACKOFF_MS (1 to 3600000 milliseconds; for tests, which shorten
+ * it). `eseal serve`'s delivery thread looks for due deliveries every second, or this often when
+ * it is shorter.
+ */
+ESEAL_EXTERN(int64_t) eseal_webhook_backoff_first_ms(void);
+
+/**
+ * The header `eseal-signature` for `body` sent at `t` (unix seconds) with `secret`:
+ * "t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>" (as Stripe's). ESEAL_ELIMIT if `cap` is short
+ * (100 bytes are enough).
+ */
+ESEAL_EXTERN(int) eseal_webhook_signature(char *out, size_t cap, const char *secret, int64_t t, const void *body,
+                                          size_t len);
+
+/**
+ * Adds a webhook of organisation `org` (NULL: the principal's own; the platform side must name one)
+ * for an org-admin of it (the policy's webhook.add): `url` https://, or http:// on 127.0.0.1 or
+ * localhost (a test receiver), `events` a comma-separated list of known event types. *out receives
+ * it with its new secret (shown once by the API). Audit entry "webhook.added" (without the secret).
+ * ESEAL_EINVAL, ESEAL_ENOTFOUND (an organisation it cannot see), ESEAL_EDENIED, ESEAL_ELIMIT (past
+ * ESEAL_WEBHOOKS_PER_ORG_MAX).
+ */
+ESEAL_EXTERN(int) eseal_webhook_add(eseal_instance *inst, const eseal_principal *who, const char *org, const char *url,
+                                    const char *events, eseal_webhook *out);
+/** The webhooks `who` may see (an org-admin: its organisation's; the platform side: all), oldest first. */
+ESEAL_EXTERN(int) eseal_webhook_list(eseal_instance *inst, const eseal_principal *who,
+                                     int (*cb)(const eseal_webhook *w, void *payload), void *payload);
+/** Removes a webhook and its deliveries (audit entry "webhook.removed"). ESEAL_ENOTFOUND when `who` cannot see it. */
+ESEAL_EXTERN(int) eseal_webhook_remove(eseal_instance *inst, const eseal_principal *who, const char *id);
+/** The deliveries of webhook `id`, newest first, at most `max` (0: 100). ESEAL_ENOTFOUND as above. */
+ESEAL_EXTERN(int) eseal_webhook_deliveries(eseal_instance *inst, const eseal_principal *who, const char *id,
+                                           size_t max, int (*cb)(const eseal_delivery *d, void *payload),
+                                           void *payload);
+/**
+ * Queues delivery `id` again as a new delivery (same event id, type and body; attempts from 0, due
+ * now), whatever became of it; *out (may be NULL) receives the new one. Audit entry
+ * "webhook.replayed". ESEAL_ENOTFOUND when `who` cannot see it.
+ */
+ESEAL_EXTERN(int) eseal_webhook_replay(eseal_instance *inst, const eseal_principal *who, const char *id,
+                                       eseal_delivery *out);
+
+/**
+ * Sends the deliveries that are due at `now_ms` (at most `max`, 0: 32), one POST each
+ * (Content-Type: application/json, eseal-signature, eseal-event, eseal-delivery, eseal-event-id;
+ * timeout 5 s, response read to 64 KiB at most): a 2xx is delivered; anything else is retried
+ * after eseal_webhook_backoff_ms (the first wait is ESEAL_WEBHOOK_BACKOFF_FIRST_MS, or the
+ * environment's ESEAL_WEBHOOK_BACKOFF_MS for tests), until ESEAL_WEBHOOK_GIVE_UP_MS after its
+ * creation: then failed. Each delivery is taken first (eseal_store_delivery_claim: two servers on
+ * one home never both send it; a sender that dies leaves it due again a minute later), and each
+ * attempt updates its row (attempts, last status and error). What runs
+ * it: `eseal serve`'s delivery thread, every second. *sent (may be NULL) receives how many were
+ * attempted.
+ */
+ESEAL_EXTERN(int) eseal_webhook_deliver_due(eseal_instance *inst, int64_t now_ms, size_t max, size_t *sent);
+
+/** Alerts of one stamp serial are queued at most once in this long (per process). */
+#define ESEAL_WEBHOOK_ALERT_INTERVAL_MS (3600 * 1000LL)
+
+/**
+ * The alert of a public verification (issue 20 §3, "any modification triggers an alert"): for each
+ * signature of `report` that names a stamp serial of this platform (its id "eseal-ST..." found by
+ * eseal_instance_stamp_find) when the signature's verdict or the document's is not VALID, an
+ * "alert" event is queued to the organisation that owns the stamp's seal, with the serial, the
+ * seal, the verdicts and the reasons (docs/webhooks.md). At most one per serial per
+ * ESEAL_WEBHOOK_ALERT_INTERVAL_MS (a table in the process: a verification repeated by anyone
+ * does not flood the receiver). `now_ms` is the clock (0: the instance's). *queued (may be NULL) receives how many
+ * alerts were queued. No principal: what it reads is public, what it writes is the platform's own.
+ */
+ESEAL_EXTERN(int) eseal_webhook_verify_alert(eseal_instance *inst, const eseal_report *report, int64_t now_ms,
+                                             size_t *queued);
+
 ESEAL_END_DECL
 
 #endif

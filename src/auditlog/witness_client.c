@@ -165,7 +165,7 @@ static void run(job *j)
     }
     es_buf body = ES_BUF_INIT(ES_NOTE_MAX_LEN + ES_LOG_PROOF_TEXT_MAX);
     es_buf resp = ES_BUF_INIT(RESP_MAX);
-    es_http_client_options o = {j->timeout_ms, RESP_MAX};
+    es_http_client_options o = {.timeout_ms = j->timeout_ms, .max_response = RESP_MAX};
     uint64_t old = j->old;
     for (int attempt = 0; attempt < 2; attempt++) {
         if (!es_ok(request_body(j, &body, old))) {

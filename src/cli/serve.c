@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -30,6 +32,81 @@ void cli_stop_signals_wait(void)
     (void)sigwait(&set, &sig);
 }
 
+/* `eseal serve`'s webhook deliveries (docs/webhooks.md): a thread that sends the deliveries due,
+ * every second (eseal_webhook_backoff_first_ms when shorter), on an instance of its own (its own store connection: the API's calls are not
+ * held up by a slow receiver), until the server stops. */
+typedef struct {
+    eseal_instance *inst;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+    pthread_t thread;
+    bool running;
+} deliverer;
+
+static void *deliver_loop(void *p)
+{
+    deliverer *d = p;
+    char last[256] = "";
+    /* every second, or as often as the first retry waits when it is shorter (tests shorten it) */
+    int64_t every = eseal_webhook_backoff_first_ms() < 1000 ? eseal_webhook_backoff_first_ms() : 1000;
+    pthread_mutex_lock(&d->mu);
+    while (!d->stop) {
+        pthread_mutex_unlock(&d->mu);
+        size_t sent = 0;
+        int rc = eseal_webhook_deliver_due(d->inst, eseal_context_now(NULL), 0, &sent);
+        if (rc != ESEAL_OK && strcmp(last, eseal_error_last()->message) != 0) {
+            /* said once, not every second */
+            (void)snprintf(last, sizeof(last), "%s", eseal_error_last()->message);
+            (void)fprintf(stderr, "eseal serve: webhook deliveries: %s\n", last);
+        } else if (rc == ESEAL_OK) {
+            last[0] = '\0';
+        }
+        pthread_mutex_lock(&d->mu);
+        if (!d->stop && sent == 0) {
+            struct timespec until;
+            (void)clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += (long)(every % 1000) * 1000000L;
+            until.tv_sec += (time_t)(every / 1000) + until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            (void)pthread_cond_timedwait(&d->cv, &d->mu, &until);
+        }
+    }
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+static void deliverer_start(deliverer *d, const cli_args *a)
+{
+    memset(d, 0, sizeof(*d));
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    if (cli_open(a, &d->inst, false) != CLI_OK) {
+        (void)fprintf(stderr, "eseal serve: webhook deliveries not started\n");
+        return;
+    }
+    d->running = pthread_create(&d->thread, NULL, deliver_loop, d) == 0;
+    if (!d->running) {
+        (void)fprintf(stderr, "eseal serve: webhook deliveries not started (no thread)\n");
+    }
+}
+
+static void deliverer_stop(deliverer *d)
+{
+    pthread_mutex_lock(&d->mu);
+    d->stop = true;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    if (d->running) {
+        (void)pthread_join(d->thread, NULL); /* an attempt in flight ends within its 5 s timeout */
+    }
+    if (d->inst != NULL) {
+        eseal_instance_close(d->inst);
+    }
+    pthread_cond_destroy(&d->cv);
+    pthread_mutex_destroy(&d->mu);
+}
+
 int cli_serve(const cli_args *a, const char *name, const eseal_serve_options *o)
 {
     cli_stop_signals_block();
@@ -47,7 +124,15 @@ int cli_serve(const cli_args *a, const char *name, const eseal_serve_options *o)
     printf("eseal %s: listening on %s (port %u), %s; stop with Ctrl-C\n", name, o->listen, eseal_server_port(srv),
            eseal_server_routes(srv));
     (void)fflush(stdout);
+    deliverer d;
+    bool deliver = strcmp(name, "serve") == 0; /* the aliases (tsa, ocsp, log) serve one protocol */
+    if (deliver) {
+        deliverer_start(&d, a);
+    }
     cli_stop_signals_wait();
+    if (deliver) {
+        deliverer_stop(&d);
+    }
     eseal_server_stop(srv);
     eseal_instance_close(inst);
     return CLI_OK;

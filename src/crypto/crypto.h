@@ -280,6 +280,9 @@ ES_RESULT es_cms_add_signature_timestamp(es_buf *cms_der, eseal_hash hash, eseal
 /* SHA-256 of the concatenation of `n` parts, with the digest fetched once and a context kept
  * per thread: a Merkle node (65 bytes) costs about a third of es_digest's per-call overhead. */
 ES_RESULT es_sha256(uint8_t out[32], const es_span *parts, size_t n);
+
+/* HMAC-SHA256 (RFC 2104) of the concatenation of `n` parts under `key` (hmac.c; webhook signatures). */
+ES_RESULT es_hmac_sha256(uint8_t out[32], es_span key, const es_span *parts, size_t n);
 /* An in-memory Ed25519 key from its RFC 8032 32-byte seed (the private key). */
 ES_RESULT es_ed25519_key_from_seed(eseal_key **out, const uint8_t seed[32]);
 /* The raw 32-byte Ed25519 public key of `key` (ESEAL_EINVAL for other algorithms). */

@@ -9,6 +9,8 @@
 #ifndef ES_GOVERNANCE_H
 #define ES_GOVERNANCE_H
 
+#include <jansson.h>
+
 #include "accounts/accounts.h"
 #include "eseal/governance.h"
 #include "policy/grant.h"
@@ -20,5 +22,15 @@
 
 /* The detail text of `g` ("grt_… seal S to role stamper; types …; ..."), for its audit entries. */
 void es_grant_describe(char *out, size_t cap, const eseal_grant *g);
+
+/*
+ * Queues event `type` (one of ESEAL_WEBHOOK_EVENT_TABLE) of organisation `org_id` (NULL or "":
+ * nothing to do) for each of its active webhooks subscribed to it: one delivery row each, due now,
+ * whose body is {"id": "evt_...", "type", "created" (RFC 3339), "org", "data": data} (data is not
+ * consumed). Call it inside the transaction of the change it reports (es_acc_change's callback):
+ * it never touches the network (webhook.c, docs/webhooks.md). ESEAL_ELIMIT for a body over
+ * ESEAL_WEBHOOK_BODY_MAX.
+ */
+ES_RESULT es_webhook_emit(eseal_instance *inst, const char *org_id, const char *type, json_t *data);
 
 #endif

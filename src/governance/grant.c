@@ -132,13 +132,29 @@ static ES_RESULT build(eseal_instance *inst, const eseal_grant_request *q, eseal
     return ES_OK;
 }
 
+/* The webhook event "grant.changed" of `g` (`change`: grant.added, grant.delegated, grant.revoked),
+ * queued in the change's transaction (webhook.c). */
+static ES_RESULT grant_event(eseal_instance *inst, const eseal_grant *g, const char *change, const char *detail)
+{
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "change", change, "grant", g->id, "seal", g->seal,
+                             "holder_kind", g->holder_kind == ESEAL_GRANT_TO_USER ? "user" : "role", "holder",
+                             g->holder, "detail", detail);
+    ES_ENSURE_ALLOC(data);
+    es_result r = es_webhook_emit(inst, g->org_id, "grant.changed", data);
+    json_decref(data);
+    return r;
+}
+
 typedef struct {
     const eseal_grant *g;
+    const char *detail;
 } insert_ctx;
 
 static ES_RESULT insert_grant(eseal_instance *inst, void *ctx)
 {
-    return es_from_code(eseal_store_grant_insert(inst->store, ((insert_ctx *)ctx)->g));
+    insert_ctx *c = ctx;
+    ES_GUARD(es_from_code(eseal_store_grant_insert(inst->store, c->g)));
+    return grant_event(inst, c->g, c->g->parent[0] != '\0' ? "grant.delegated" : "grant.added", c->detail);
 }
 
 static ES_RESULT grant_add(eseal_instance *inst, const eseal_principal *who, const eseal_grant_request *q,
@@ -188,7 +204,7 @@ static ES_RESULT grant_add(eseal_instance *inst, const eseal_principal *who, con
     es_grant_describe(what, sizeof(what), &g);
     (void)snprintf(detail, sizeof(detail), "%s%s%s", what, q->note != NULL && q->note[0] != '\0' ? "; note: " : "",
                    q->note != NULL ? q->note : "");
-    insert_ctx c = {&g};
+    insert_ctx c = {&g, detail};
     ES_GUARD(es_acc_change(inst, &by, g.parent[0] != '\0' ? "grant.delegated" : "grant.added", g.org_id, detail,
                            insert_grant, &c));
     *out = g;
@@ -260,14 +276,16 @@ int eseal_grant_list(eseal_instance *inst, const eseal_principal *who, const cha
 }
 
 typedef struct {
-    const char *id;
+    const eseal_grant *g;
     int64_t at;
+    const char *detail;
 } revoke_ctx;
 
 static ES_RESULT revoke_grant(eseal_instance *inst, void *ctx)
 {
     revoke_ctx *c = ctx;
-    return es_from_code(eseal_store_grant_revoke(inst->store, c->id, c->at));
+    ES_GUARD(es_from_code(eseal_store_grant_revoke(inst->store, c->g->id, c->at)));
+    return grant_event(inst, c->g, "grant.revoked", c->detail);
 }
 
 static ES_RESULT grant_revoke(eseal_instance *inst, const eseal_principal *who, const char *id, const char *reason)
@@ -286,7 +304,7 @@ static ES_RESULT grant_revoke(eseal_instance *inst, const eseal_principal *who, 
     char detail[ES_GRANT_DETAIL_MAX + 256];
     (void)snprintf(detail, sizeof(detail), "%s revoked: %s; it was: %s", g.id,
                    reason != NULL && reason[0] != '\0' ? reason : "no reason given", what);
-    revoke_ctx c = {g.id, es_inst_now(inst)};
+    revoke_ctx c = {&g, es_inst_now(inst), detail};
     return es_acc_change(inst, &by, "grant.revoked", g.org_id, detail, revoke_grant, &c);
 }
 

@@ -58,7 +58,7 @@ ES_RESULT es_http_fetch(void *ctx, const char *url, const char *content_type, es
                         size_t max_response, es_buf *resp, long *status)
 {
     (void)ctx;
-    es_http_client_options o = {timeout_ms, max_response};
+    es_http_client_options o = {.timeout_ms = timeout_ms, .max_response = max_response};
     if (content_type != NULL) {
         return es_http_post(url, content_type, body, &o, resp, status, NULL, 0);
     }

@@ -111,6 +111,7 @@ void es_http_stop(es_http_server *s);
 typedef struct {
     unsigned int timeout_ms; /* the whole exchange, connection included (default 5000) */
     size_t max_response;     /* larger responses are an ESEAL_ELIMIT error (default 1 MiB) */
+    const char *const *headers; /* more request headers, "Name: value" each, NULL-terminated (may be NULL) */
 } es_http_client_options;
 
 /*

@@ -103,6 +103,11 @@ static const char *user_rule(const eseal_principal *who, es_action action, const
         /* A user's stamp is decided by the grants (service/grant_gate.c), not here; this cell says
          * only who may read its organisation's stamp receipts as a stamper (owner.c receipt_for). */
         return has_role(who, "stamper") ? "stamper" : NULL;
+    case ES_ACT_WEBHOOK_ADD:
+    case ES_ACT_WEBHOOK_READ:
+    case ES_ACT_WEBHOOK_REMOVE:
+    case ES_ACT_WEBHOOK_REPLAY:
+        return has_role(who, "org-admin") ? "org-admin" : NULL;
     case ES_ACT_AUDIT_READ:
         return has_role(who, "auditor") ? "auditor" : has_role(who, "org-admin") ? "org-admin" : NULL;
     case ES_ACT_USER_ADD:

@@ -16,6 +16,8 @@
  *                   a user's stamp itself is decided by the grants (service/grant_gate.c,
  *                   docs/grants.md), not by this rule;
  *   auditor         reads its organisation's audit entries (org-admin as well);
+ *   org-admin       also adds, reads, removes its organisation's webhooks and replays their
+ *                   deliveries (webhook.*, docs/webhooks.md);
  *   grant-admin     an org-admin or seal-keeper grants the use of its organisation's seals, revokes
  *                   grants, and registers templates (docs/grants.md);
  *   holder          the holder of a delegable grant delegates it (grant.delegate: the governance
@@ -64,7 +66,11 @@
     X(ES_ACT_GRANT_READ, "grant.read")                                                             \
     X(ES_ACT_GRANT_REVOKE, "grant.revoke")                                                         \
     X(ES_ACT_TEMPLATE_ADD, "template.add")                                                         \
-    X(ES_ACT_TEMPLATE_READ, "template.read")
+    X(ES_ACT_TEMPLATE_READ, "template.read")                                                       \
+    X(ES_ACT_WEBHOOK_ADD, "webhook.add")                                                           \
+    X(ES_ACT_WEBHOOK_READ, "webhook.read")                                                         \
+    X(ES_ACT_WEBHOOK_REMOVE, "webhook.remove")                                                     \
+    X(ES_ACT_WEBHOOK_REPLAY, "webhook.replay")
 
 typedef enum {
 #define ES_X_ACTION(e, name) e,
@@ -78,7 +84,7 @@ typedef enum {
  * or a certificate the organisation whose identifier (USCC) its certificate carries (NULL when it
  * names none of the platform's organisations: then only the first two rules allow). */
 typedef struct {
-    const char *kind;  /* "seal", "cert", "document", "log", "org", "user", "token", "grant", "template";
+    const char *kind;  /* "seal", "cert", "document", "log", "org", "user", "token", "grant", "template", "webhook";
                         * NULL: the platform */
     const char *id;
     const char *org;   /* the organisation's id (NULL: none, or not known) */

@@ -138,5 +138,7 @@ extern const es_api_route es_api_more_routes[]; /* api_more.c */
 extern const size_t es_api_more_route_count;
 extern const es_api_route es_api_grants_routes[]; /* api_grants.c */
 extern const size_t es_api_grants_route_count;
+extern const es_api_route es_api_webhooks_routes[]; /* api_webhooks.c */
+extern const size_t es_api_webhooks_route_count;
 
 #endif

@@ -6,7 +6,9 @@
  *   POST /api/v1/verify        the document itself (PDF or OFD, spooled to HOME/tmp and mapped):
  *                              the report `eseal verify --json` prints for it, 200 whatever the
  *                              verdict; 400 BAD_INPUT for a body that is neither. ?digests=LIST
- *                              as `--digests LIST` (sha256, sm3 or both: the document's digests)
+ *                              as `--digests LIST` (sha256, sm3 or both: the document's digests);
+ *                              a stamp of this platform that is not VALID queues an "alert" webhook
+ *                              event to the seal's organisation (eseal_webhook_verify_alert)
  *   GET  /api/v1/stamps/{serial}  what a stamp's QR code points to: its seal, owner, time and how it
  *                              is proven, the document's digest, the seal's state, its log entry
  *                              (eseal_instance_stamp_find: public by design); 404 for an unknown
@@ -37,6 +39,11 @@ static ES_RESULT verify(es_api_call *c)
     int rc = kind == ESEAL_FILE_PDF ? eseal_instance_verify_pdf(c->inst, &rep, doc.ptr, doc.len, &q)
                                     : eseal_instance_verify_ofd(c->inst, &rep, doc.ptr, doc.len, &q);
     ES_GUARD(es_from_code(rc));
+    /* A stamp of this platform found changed or forged: an "alert" to its organisation's webhooks
+     * (docs/webhooks.md). Queued only; the answer never waits on it nor fails with it. */
+    if (eseal_webhook_verify_alert(c->inst, rep, 0, NULL) != ESEAL_OK) {
+        eseal_error_clear();
+    }
     eseal_buf out = ESEAL_BUF_INIT;
     rc = eseal_report_to_json(&out, rep);
     eseal_report_free(rep);

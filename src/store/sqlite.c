@@ -246,6 +246,36 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (org_id, sha256)"
     ");"
     "CREATE INDEX templates_org ON templates(org_id, created);",
+    /* 7: webhooks (issue 20 §3; docs/webhooks.md): an organisation's endpoints and the deliveries of
+     * its events, one row per event and webhook, updated by each attempt. A webhook's removal takes
+     * its deliveries with it (ON DELETE CASCADE). The secret is kept as is: it signs. */
+    "CREATE TABLE webhooks ("
+    "  id TEXT PRIMARY KEY,"
+    "  org_id TEXT NOT NULL REFERENCES orgs(id),"
+    "  url TEXT NOT NULL,"
+    "  events TEXT NOT NULL,"
+    "  secret TEXT NOT NULL,"
+    "  active INTEGER NOT NULL DEFAULT 1,"
+    "  created_by TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX webhooks_org ON webhooks(org_id, created);"
+    "CREATE TABLE deliveries ("
+    "  id TEXT PRIMARY KEY,"
+    "  webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,"
+    "  event_id TEXT NOT NULL,"
+    "  event_type TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt INTEGER NOT NULL,"
+    "  last_status INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX deliveries_webhook ON deliveries(webhook_id, created);"
+    "CREATE INDEX deliveries_due ON deliveries(status, next_attempt);",
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -1922,6 +1952,252 @@ static int sq_template_list(eseal_store_governance_backend *be, const char *org_
     return rc;
 }
 
+/* ---- governance: webhooks and deliveries ------------------------------------------------------ */
+
+#define WEBHOOK_COLS "id, org_id, url, events, secret, active, created_by, created"
+
+static int row_to_webhook(sqlite3_stmt *st, eseal_webhook *w)
+{
+    memset(w, 0, sizeof(*w));
+    if (!col_text(st, 0, w->id, sizeof(w->id)) || !col_text(st, 1, w->org_id, sizeof(w->org_id)) ||
+        !col_text(st, 2, w->url, sizeof(w->url)) || !col_text(st, 3, w->events, sizeof(w->events)) ||
+        !col_text(st, 4, w->secret, sizeof(w->secret)) || !col_text(st, 6, w->created_by, sizeof(w->created_by))) {
+        return too_long("reading a webhook");
+    }
+    w->active = sqlite3_column_int(st, 5);
+    w->created_ms = sqlite3_column_int64(st, 7);
+    return ESEAL_OK;
+}
+
+static int sq_webhook_insert(eseal_store_governance_backend *be, const eseal_webhook *w)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "INSERT INTO webhooks (id, org_id, url, events, secret, active, created_by, created) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    const char *txt[] = {w->id, w->org_id, w->url, w->events, w->secret};
+    for (int i = 0; i < ES_SQ_LEN(txt); i++) {
+        sqlite3_bind_text(st, i + 1, txt[i], -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int(st, 6, w->active != 0);
+    sqlite3_bind_text(st, 7, w->created_by, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, w->created_ms);
+    return insert_done(s, st, "recording a webhook");
+}
+
+static int sq_webhook_get(eseal_store_governance_backend *be, eseal_webhook *out, const char *id)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " WEBHOOK_COLS " FROM webhooks WHERE id = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    rc = step == SQLITE_ROW    ? row_to_webhook(st, out)
+         : step == SQLITE_DONE ? ESEAL_ENOTFOUND
+                               : fail(s->db, "reading a webhook");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_webhook_list(eseal_store_governance_backend *be, const char *org_id,
+                           int (*cb)(const eseal_webhook *, void *), void *payload)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = org_id != NULL
+                 ? prepare(s, &st, "SELECT " WEBHOOK_COLS " FROM webhooks WHERE org_id = ?1 ORDER BY created, rowid")
+                 : prepare(s, &st, "SELECT " WEBHOOK_COLS " FROM webhooks ORDER BY created, rowid");
+    if (rc == ESEAL_OK && org_id != NULL) {
+        sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);
+    }
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        eseal_webhook w;
+        rc = row_to_webhook(st, &w);
+        rc = rc == ESEAL_OK ? cb(&w, payload) : rc;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "listing webhooks");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_webhook_remove(eseal_store_governance_backend *be, const char *id)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "DELETE FROM webhooks WHERE id = ?1"); /* its deliveries: ON DELETE CASCADE */
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    return exec_changes(s, st, "removing a webhook");
+}
+
+#define DELIVERY_COLS                                                                                              \
+    "d.id, d.webhook_id, w.org_id, d.event_id, d.event_type, d.body, d.status, d.attempts, d.next_attempt, "        \
+    "d.last_status, d.last_error, d.created, d.updated"
+
+/* A delivery is large (its body): read into the caller's record. */
+static int row_to_delivery(sqlite3_stmt *st, eseal_delivery *d)
+{
+    memset(d, 0, sizeof(*d));
+    if (!col_text(st, 0, d->id, sizeof(d->id)) || !col_text(st, 1, d->webhook_id, sizeof(d->webhook_id)) ||
+        !col_text(st, 2, d->org_id, sizeof(d->org_id)) || !col_text(st, 3, d->event_id, sizeof(d->event_id)) ||
+        !col_text(st, 4, d->event_type, sizeof(d->event_type)) || !col_text(st, 5, d->body, sizeof(d->body)) ||
+        !col_text(st, 10, d->last_error, sizeof(d->last_error))) {
+        return too_long("reading a delivery");
+    }
+    d->status = (eseal_delivery_status)sqlite3_column_int(st, 6);
+    d->attempts = sqlite3_column_int64(st, 7);
+    d->next_attempt_ms = sqlite3_column_int64(st, 8);
+    d->last_status = sqlite3_column_int64(st, 9);
+    d->created_ms = sqlite3_column_int64(st, 11);
+    d->updated_ms = sqlite3_column_int64(st, 12);
+    return ESEAL_OK;
+}
+
+static int sq_delivery_insert(eseal_store_governance_backend *be, const eseal_delivery *d)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "INSERT INTO deliveries (id, webhook_id, event_id, event_type, body, status, attempts, "
+                     "next_attempt, last_status, last_error, created, updated) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    const char *txt[] = {d->id, d->webhook_id, d->event_id, d->event_type, d->body};
+    for (int i = 0; i < ES_SQ_LEN(txt); i++) {
+        sqlite3_bind_text(st, i + 1, txt[i], -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int(st, 6, (int)d->status);
+    sqlite3_bind_int64(st, 7, d->attempts);
+    sqlite3_bind_int64(st, 8, d->next_attempt_ms);
+    sqlite3_bind_int64(st, 9, d->last_status);
+    sqlite3_bind_text(st, 10, d->last_error, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, d->created_ms);
+    sqlite3_bind_int64(st, 12, d->updated_ms);
+    return insert_done(s, st, "queuing a delivery");
+}
+
+static int sq_delivery_get(eseal_store_governance_backend *be, eseal_delivery *out, const char *id)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "SELECT " DELIVERY_COLS " FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    rc = step == SQLITE_ROW    ? row_to_delivery(st, out)
+         : step == SQLITE_DONE ? ESEAL_ENOTFOUND
+                               : fail(s->db, "reading a delivery");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Runs a SELECT of deliveries whose parameters are bound, one record (on the heap: a body is 16 KiB) per row. */
+static int delivery_rows(sq *s, sqlite3_stmt *st, int (*cb)(const eseal_delivery *, void *), void *payload,
+                         const char *what)
+{
+    eseal_delivery *d = es_calloc(1, sizeof(*d));
+    int rc = d != NULL ? ESEAL_OK : es_code(es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory"));
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = row_to_delivery(st, d);
+        rc = rc == ESEAL_OK ? cb(d, payload) : rc;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, what);
+    }
+    sqlite3_finalize(st);
+    es_free(d);
+    return rc;
+}
+
+static int sq_delivery_list(eseal_store_governance_backend *be, const char *webhook_id, size_t max,
+                            int (*cb)(const eseal_delivery *, void *), void *payload)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "SELECT " DELIVERY_COLS " FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id "
+                     "WHERE d.webhook_id = ?1 ORDER BY d.created DESC, d.rowid DESC LIMIT ?2");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, webhook_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+    return delivery_rows(s, st, cb, payload, "listing deliveries");
+}
+
+static int sq_delivery_due(eseal_store_governance_backend *be, int64_t now_ms, size_t max,
+                           int (*cb)(const eseal_delivery *, void *), void *payload)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "SELECT " DELIVERY_COLS " FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id "
+                     "WHERE d.status = ?1 AND d.next_attempt <= ?2 ORDER BY d.next_attempt, d.rowid LIMIT ?3");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_int(st, 1, (int)ESEAL_DELIVERY_PENDING);
+    sqlite3_bind_int64(st, 2, now_ms);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+    return delivery_rows(s, st, cb, payload, "reading the deliveries due");
+}
+
+static int sq_delivery_update(eseal_store_governance_backend *be, const eseal_delivery *d)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "UPDATE deliveries SET status = ?2, attempts = ?3, next_attempt = ?4, last_status = ?5, "
+                     "last_error = ?6, updated = ?7 WHERE id = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, (int)d->status);
+    sqlite3_bind_int64(st, 3, d->attempts);
+    sqlite3_bind_int64(st, 4, d->next_attempt_ms);
+    sqlite3_bind_int64(st, 5, d->last_status);
+    sqlite3_bind_text(st, 6, d->last_error, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, d->updated_ms);
+    return exec_changes(s, st, "recording a delivery attempt");
+}
+
+/* One statement: of two senders (threads, processes) that read the same due row, one moves it. */
+static int sq_delivery_claim(eseal_store_governance_backend *be, const char *id, int64_t expect_ms, int64_t until_ms)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "UPDATE deliveries SET next_attempt = ?3 WHERE id = ?1 AND status = ?4 AND next_attempt = ?2");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, expect_ms);
+    sqlite3_bind_int64(st, 3, until_ms);
+    sqlite3_bind_int(st, 4, (int)ESEAL_DELIVERY_PENDING);
+    rc = exec_changes(s, st, "taking a delivery");
+    return rc == ESEAL_ENOTFOUND ? ESEAL_ESTATE : rc;
+}
+
 static void sq_governance_free(eseal_store_governance_backend *be) { es_free(be); }
 
 static const eseal_store_governance_backend sqlite_governance = {
@@ -1935,6 +2211,16 @@ static const eseal_store_governance_backend sqlite_governance = {
     .template_get = sq_template_get,
     .template_list = sq_template_list,
     .free = sq_governance_free,
+    .webhook_insert = sq_webhook_insert,
+    .webhook_get = sq_webhook_get,
+    .webhook_list = sq_webhook_list,
+    .webhook_remove = sq_webhook_remove,
+    .delivery_insert = sq_delivery_insert,
+    .delivery_get = sq_delivery_get,
+    .delivery_list = sq_delivery_list,
+    .delivery_due = sq_delivery_due,
+    .delivery_update = sq_delivery_update,
+    .delivery_claim = sq_delivery_claim,
 };
 
 /* The governance backend on the database sq_open made (eseal_store_scheme version 3). */

@@ -1353,3 +1353,120 @@ int eseal_store_template_list(eseal_store *s, const char *org_id, int (*cb)(cons
     }
     return GOV(s, template_list, org_id, cb, payload);
 }
+
+/* ---- governance: webhooks and deliveries ---------------------------------------------------- */
+
+/* A webhook's strings within their arrays, its id and secret whole. */
+static bool webhook_bounded(const eseal_webhook *w)
+{
+    return bounded(w->id, ESEAL_WEBHOOK_ID_LEN, ESEAL_WEBHOOK_ID_LEN) && bounded(w->org_id, 1, ESEAL_ORG_ID_LEN) &&
+           bounded(w->url, 8, ESEAL_WEBHOOK_URL_MAX) && bounded(w->events, 1, ESEAL_WEBHOOK_EVENTS_MAX) &&
+           bounded(w->secret, ESEAL_WEBHOOK_SECRET_LEN, ESEAL_WEBHOOK_SECRET_LEN) &&
+           bounded(w->created_by, 0, sizeof(w->created_by) - 1);
+}
+
+int eseal_store_webhook_insert(eseal_store *s, const eseal_webhook *w)
+{
+    if (s == NULL || w == NULL || !webhook_bounded(w)) {
+        return store_einval("webhook");
+    }
+    int rc = GOV(s, webhook_insert, w);
+    if (rc == ESEAL_ENOTFOUND) {
+        return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no organisation '%s'", w->org_id);
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "a webhook '%s' exists", w->id);
+}
+
+int eseal_store_webhook_get(eseal_store *s, eseal_webhook *out, const char *id)
+{
+    if (s == NULL || out == NULL || !bounded(id, 1, ESEAL_WEBHOOK_ID_LEN)) {
+        return store_einval("webhook id");
+    }
+    return ES_STORE_WORD(GOV(s, webhook_get, out, id), ESEAL_ENOTFOUND, "no webhook '%s'", id);
+}
+
+int eseal_store_webhook_list(eseal_store *s, const char *org_id, int (*cb)(const eseal_webhook *w, void *payload),
+                             void *payload)
+{
+    if (s == NULL || cb == NULL || (org_id != NULL && !bounded(org_id, 1, ESEAL_ORG_ID_LEN))) {
+        return store_einval("webhook list");
+    }
+    return GOV(s, webhook_list, org_id, cb, payload);
+}
+
+int eseal_store_webhook_remove(eseal_store *s, const char *id)
+{
+    if (s == NULL || !bounded(id, 1, ESEAL_WEBHOOK_ID_LEN)) {
+        return store_einval("webhook id");
+    }
+    int rc = GOV(s, webhook_remove, id); /* once: ES_STORE_WORD reads its argument twice */
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no webhook '%s'", id);
+}
+
+/* A delivery's strings within their arrays, its ids whole, its status known. */
+static bool delivery_bounded(const eseal_delivery *d)
+{
+    return bounded(d->id, ESEAL_DELIVERY_ID_LEN, ESEAL_DELIVERY_ID_LEN) &&
+           bounded(d->webhook_id, ESEAL_WEBHOOK_ID_LEN, ESEAL_WEBHOOK_ID_LEN) &&
+           bounded(d->event_id, ESEAL_EVENT_ID_LEN, ESEAL_EVENT_ID_LEN) &&
+           bounded(d->event_type, 1, ESEAL_WEBHOOK_EVENT_TYPE_MAX) && bounded(d->body, 2, ESEAL_WEBHOOK_BODY_MAX) &&
+           bounded(d->last_error, 0, ESEAL_WEBHOOK_ERROR_MAX) && d->attempts >= 0 &&
+           (d->status == ESEAL_DELIVERY_PENDING || d->status == ESEAL_DELIVERY_DELIVERED ||
+            d->status == ESEAL_DELIVERY_FAILED);
+}
+
+int eseal_store_delivery_insert(eseal_store *s, const eseal_delivery *d)
+{
+    if (s == NULL || d == NULL || !delivery_bounded(d)) {
+        return store_einval("delivery");
+    }
+    int rc = GOV(s, delivery_insert, d);
+    if (rc == ESEAL_ENOTFOUND) {
+        return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no webhook '%s'", d->webhook_id);
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "a delivery '%s' exists", d->id);
+}
+
+int eseal_store_delivery_get(eseal_store *s, eseal_delivery *out, const char *id)
+{
+    if (s == NULL || out == NULL || !bounded(id, 1, ESEAL_DELIVERY_ID_LEN)) {
+        return store_einval("delivery id");
+    }
+    return ES_STORE_WORD(GOV(s, delivery_get, out, id), ESEAL_ENOTFOUND, "no delivery '%s'", id);
+}
+
+int eseal_store_delivery_list(eseal_store *s, const char *webhook_id, size_t max,
+                              int (*cb)(const eseal_delivery *d, void *payload), void *payload)
+{
+    if (s == NULL || cb == NULL || !bounded(webhook_id, 1, ESEAL_WEBHOOK_ID_LEN) || max < 1 || max > 1000) {
+        return store_einval("delivery list");
+    }
+    return GOV(s, delivery_list, webhook_id, max, cb, payload);
+}
+
+int eseal_store_delivery_due(eseal_store *s, int64_t now_ms, size_t max,
+                             int (*cb)(const eseal_delivery *d, void *payload), void *payload)
+{
+    if (s == NULL || cb == NULL || max < 1 || max > 1000) {
+        return store_einval("deliveries due");
+    }
+    return GOV(s, delivery_due, now_ms, max, cb, payload);
+}
+
+int eseal_store_delivery_update(eseal_store *s, const eseal_delivery *d)
+{
+    if (s == NULL || d == NULL || !delivery_bounded(d)) {
+        return store_einval("delivery");
+    }
+    int rc = GOV(s, delivery_update, d);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no delivery '%s'", d->id);
+}
+
+int eseal_store_delivery_claim(eseal_store *s, const char *id, int64_t expect_ms, int64_t until_ms)
+{
+    if (s == NULL || !bounded(id, ESEAL_DELIVERY_ID_LEN, ESEAL_DELIVERY_ID_LEN) || until_ms <= expect_ms) {
+        return store_einval("delivery claim");
+    }
+    int rc = GOV(s, delivery_claim, id, expect_ms, until_ms);
+    return ES_STORE_WORD(rc, ESEAL_ESTATE, "delivery '%s' is taken", id);
+}

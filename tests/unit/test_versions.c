@@ -150,6 +150,31 @@ static int no_template(const eseal_template *t, void *ctx)
     return 0;
 }
 static int c_template_list(const void *s) { return eseal_template_list(NULL, s, NULL, no_template, NULL); }
+static int c_webhook_add(const void *s)
+{
+    eseal_webhook w;
+    return eseal_webhook_add(NULL, s, NULL, "https://example.org/hook", "alert", &w);
+}
+static int no_webhook(const eseal_webhook *w, void *ctx)
+{
+    (void)w;
+    (void)ctx;
+    return 0;
+}
+static int c_webhook_list(const void *s) { return eseal_webhook_list(NULL, s, no_webhook, NULL); }
+static int c_webhook_remove(const void *s) { return eseal_webhook_remove(NULL, s, "whk_x"); }
+static int no_delivery(const eseal_delivery *d, void *ctx)
+{
+    (void)d;
+    (void)ctx;
+    return 0;
+}
+static int c_webhook_deliveries(const void *s) { return eseal_webhook_deliveries(NULL, s, "whk_x", 0, no_delivery, NULL); }
+static int c_webhook_replay(const void *s)
+{
+    eseal_delivery d;
+    return eseal_webhook_replay(NULL, s, "dlv_x", &d);
+}
 static int c_user_add(const void *s)
 {
     eseal_user u;
@@ -392,6 +417,11 @@ static const erow erows[] = {
     {"eseal_grant_revoke", "eseal_principal", P, 0, c_grant_revoke, no_principal},
     {"eseal_template_add", "eseal_principal", P, 0, c_template_add, no_principal},
     {"eseal_template_list", "eseal_principal", P, 0, c_template_list, no_principal},
+    {"eseal_webhook_add", "eseal_principal", P, 0, c_webhook_add, no_principal},
+    {"eseal_webhook_deliveries", "eseal_principal", P, 0, c_webhook_deliveries, no_principal},
+    {"eseal_webhook_list", "eseal_principal", P, 0, c_webhook_list, no_principal},
+    {"eseal_webhook_remove", "eseal_principal", P, 0, c_webhook_remove, no_principal},
+    {"eseal_webhook_replay", "eseal_principal", P, 0, c_webhook_replay, no_principal},
     {"eseal_key_from_backend", "eseal_key_backend", ES_VID_key_backend, 0, c_key_from_backend, NULL},
     {"eseal_ocsp_respond", "eseal_ocsp_config", ES_VID_ocsp_config, 1, c_ocsp_respond, NULL},
     {"eseal_ofd_verify", "eseal_ofd_verify_options", ES_VID_ofd_verify_options, 1, c_ofd_verify, NULL},

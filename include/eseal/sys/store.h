@@ -301,6 +301,45 @@ ESEAL_EXTERN(int) eseal_store_template_get(eseal_store *s, eseal_template *out, 
 ESEAL_EXTERN(int) eseal_store_template_list(eseal_store *s, const char *org_id,
                                             int (*cb)(const eseal_template *t, void *payload), void *payload);
 
+/* ---- governance (issue 20 §3): webhooks and their deliveries ------------------------------- */
+
+/**
+ * Adds a webhook: its strings within their arrays (the id of ESEAL_WEBHOOK_ID_LEN, a url and a
+ * secret), ESEAL_EINVAL otherwise; the rules (which URLs, which events) are the caller's.
+ * ESEAL_ENOTFOUND "no organisation '%s'"; ESEAL_EEXISTS "a webhook '%s' exists".
+ */
+ESEAL_EXTERN(int) eseal_store_webhook_insert(eseal_store *s, const eseal_webhook *w);
+/** The webhook `id`; ESEAL_ENOTFOUND "no webhook '%s'". */
+ESEAL_EXTERN(int) eseal_store_webhook_get(eseal_store *s, eseal_webhook *out, const char *id);
+/** The webhooks of `org_id` (NULL: all), oldest first; a non-zero return of cb stops and is returned. */
+ESEAL_EXTERN(int) eseal_store_webhook_list(eseal_store *s, const char *org_id,
+                                           int (*cb)(const eseal_webhook *w, void *payload), void *payload);
+/** Removes webhook `id` and its deliveries; ESEAL_ENOTFOUND "no webhook '%s'". */
+ESEAL_EXTERN(int) eseal_store_webhook_remove(eseal_store *s, const char *id);
+/**
+ * Queues a delivery (call it in the transaction of what it reports). Its strings within bounds and
+ * its status one of eseal_delivery_status (ESEAL_EINVAL); ESEAL_ENOTFOUND "no webhook '%s'";
+ * ESEAL_EEXISTS "a delivery '%s' exists". Its org_id is read back from its webhook.
+ */
+ESEAL_EXTERN(int) eseal_store_delivery_insert(eseal_store *s, const eseal_delivery *d);
+/** The delivery `id` (with its webhook's org_id); ESEAL_ENOTFOUND "no delivery '%s'". */
+ESEAL_EXTERN(int) eseal_store_delivery_get(eseal_store *s, eseal_delivery *out, const char *id);
+/** The deliveries of webhook `webhook_id`, newest first, at most `max` (1 to 1000). */
+ESEAL_EXTERN(int) eseal_store_delivery_list(eseal_store *s, const char *webhook_id, size_t max,
+                                            int (*cb)(const eseal_delivery *d, void *payload), void *payload);
+/** The pending deliveries due at now_ms (next_attempt_ms <= now_ms), soonest first, at most `max` (1 to 1000). */
+ESEAL_EXTERN(int) eseal_store_delivery_due(eseal_store *s, int64_t now_ms, size_t max,
+                                           int (*cb)(const eseal_delivery *d, void *payload), void *payload);
+/** Records an attempt's outcome: d's status, attempts, next_attempt_ms, last_status, last_error, updated_ms. */
+ESEAL_EXTERN(int) eseal_store_delivery_update(eseal_store *s, const eseal_delivery *d);
+/**
+ * Takes delivery `id` for one attempt: if it is pending and its next attempt is still `expect_ms`
+ * (as the due list read it), its next attempt becomes `until_ms` (a lease: due again then if the
+ * sender never records the outcome), in one conditional statement; ESEAL_ESTATE "delivery '%s' is
+ * taken" otherwise (another sender, another process on the same database, took it first).
+ */
+ESEAL_EXTERN(int) eseal_store_delivery_claim(eseal_store *s, const char *id, int64_t expect_ms, int64_t until_ms);
+
 ESEAL_END_DECL
 
 #endif

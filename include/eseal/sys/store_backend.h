@@ -286,7 +286,8 @@ struct eseal_store_accounts_backend {
 
 /* ---- governance (issue 20): grants and templates ------------------------------------------- */
 
-#define ESEAL_STORE_GOVERNANCE_BACKEND_VERSION 1
+/* Version 2 (issue 20 §3): webhooks and deliveries appended; a backend of version 1 is refused. */
+#define ESEAL_STORE_GOVERNANCE_BACKEND_VERSION 2
 
 typedef struct eseal_store_governance_backend eseal_store_governance_backend;
 
@@ -317,6 +318,31 @@ struct eseal_store_governance_backend {
     int (*template_list)(eseal_store_governance_backend *be, const char *org_id,
                          int (*cb)(const eseal_template *, void *), void *payload);
     void (*free)(eseal_store_governance_backend *be);
+    /* ---- version 2 (issue 20 §3): webhooks and their deliveries (docs/webhooks.md) ---- */
+    /** ESEAL_EEXISTS id taken; ESEAL_ENOTFOUND unknown organisation. */
+    int (*webhook_insert)(eseal_store_governance_backend *be, const eseal_webhook *w);
+    /** ESEAL_ENOTFOUND. */
+    int (*webhook_get)(eseal_store_governance_backend *be, eseal_webhook *out, const char *id);
+    /** Those of `org_id` (NULL: all), oldest first. */
+    int (*webhook_list)(eseal_store_governance_backend *be, const char *org_id,
+                        int (*cb)(const eseal_webhook *, void *), void *payload);
+    /** Removes the webhook and its deliveries; ESEAL_ENOTFOUND. */
+    int (*webhook_remove)(eseal_store_governance_backend *be, const char *id);
+    /** ESEAL_EEXISTS id taken; ESEAL_ENOTFOUND unknown webhook. */
+    int (*delivery_insert)(eseal_store_governance_backend *be, const eseal_delivery *d);
+    /** ESEAL_ENOTFOUND. */
+    int (*delivery_get)(eseal_store_governance_backend *be, eseal_delivery *out, const char *id);
+    /** Those of `webhook_id`, newest first (created, then insertion order), at most `max`. */
+    int (*delivery_list)(eseal_store_governance_backend *be, const char *webhook_id, size_t max,
+                         int (*cb)(const eseal_delivery *, void *), void *payload);
+    /** The pending ones with next_attempt <= now_ms, soonest first, at most `max`. */
+    int (*delivery_due)(eseal_store_governance_backend *be, int64_t now_ms, size_t max,
+                        int (*cb)(const eseal_delivery *, void *), void *payload);
+    /** Writes status, attempts, next_attempt, last_status, last_error, updated of d->id; ESEAL_ENOTFOUND. */
+    int (*delivery_update)(eseal_store_governance_backend *be, const eseal_delivery *d);
+    /** Moves a pending delivery's next_attempt from `expect_ms` to `until_ms` in one conditional
+     *  statement; ESEAL_ESTATE when it is not pending at expect_ms any more (another sender took it). */
+    int (*delivery_claim)(eseal_store_governance_backend *be, const char *id, int64_t expect_ms, int64_t until_ms);
 };
 
 /* ---- schemes and registration -------------------------------------------------------------- */

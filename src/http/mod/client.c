@@ -54,6 +54,11 @@ static ES_RESULT transfer(const char *url, const char *content_type, es_span bod
         (void)snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
         hdr = curl_slist_append(NULL, ct);
         rc = hdr == NULL ? CURLE_OUT_OF_MEMORY : CURLE_OK;
+        for (size_t i = 0; rc == CURLE_OK && o != NULL && o->headers != NULL && o->headers[i] != NULL; i++) {
+            struct curl_slist *more = curl_slist_append(hdr, o->headers[i]);
+            rc = more == NULL ? CURLE_OUT_OF_MEMORY : CURLE_OK;
+            hdr = more != NULL ? more : hdr;
+        }
     }
     char err[CURL_ERROR_SIZE] = "";
     sink s = {resp, false};

@@ -135,7 +135,7 @@ static void client_posts_with_bounds(void **state)
     char url[128], type[96];
     long status = 0;
     es_buf resp = ES_BUF_INIT(0);
-    es_http_client_options co = {200, 1000};
+    es_http_client_options co = {.timeout_ms = 200, .max_response = 1000};
 
     (void)snprintf(url, sizeof(url), "http://127.0.0.1:%u/tsa", es_http_port(s));
     assert_true(es_ok(es_http_post(url, "application/timestamp-query", es_span_of("abc", 3), &co, &resp, &status, type,

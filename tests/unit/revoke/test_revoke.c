@@ -540,7 +540,7 @@ static void online_cache_and_collector(void **st)
     /* es_http_get: an unreachable server is an error, not a hang. */
     es_buf body = ES_BUF_INIT(0);
     long code = 0;
-    es_http_client_options ho = {2000, 0};
+    es_http_client_options ho = {.timeout_ms = 2000};
     assert_false(es_ok(es_http_get(crl_url, &ho, &body, &code, NULL, 0)));
     assert_int_equal(es_code(es_http_get("file:///etc/passwd", &ho, &body, &code, NULL, 0)), ESEAL_EINVAL);
     es_buf_free(&body);
