@@ -375,7 +375,8 @@ static judged judge(const eseal_grant *g, const eseal_grant *grants, size_t n, c
     }
     for (size_t i = 0; i < len; i++) {
         const char *h = u->template_sha256 != NULL ? u->template_sha256 : "";
-        if (chain[i]->templates[0] != '\0' && (h[0] == '\0' || !list_has(chain[i]->templates, h, strlen(h)))) {
+        if (!u->template_unknown && chain[i]->templates[0] != '\0' &&
+            (h[0] == '\0' || !list_has(chain[i]->templates, h, strlen(h)))) {
             return (judged){.stage = STAGE_TEMPLATE, .why = WHY_TEMPLATE, .by = chain[i]};
         }
     }

@@ -30,6 +30,7 @@ typedef struct {
     const char *seal_org;        /* its organisation's id */
     const char *doc_type;        /* the declared type, or NULL */
     const char *template_sha256; /* the template the document was found to derive from, or NULL */
+    bool template_unknown;       /* the document is not read yet: the template limit is not judged */
     int64_t now_ms;              /* the context's clock */
     bool approved;               /* an approved request of this principal covers the use */
 } es_grant_use;

@@ -201,12 +201,12 @@ ES_RESULT es_grant_gate(const es_seal_grants *gs, const eseal_principal *who, co
                       .seal_org = org != NULL ? org : "",
                       .doc_type = doc_type,
                       .template_sha256 = tpl,
+                      .template_unknown = doc_sha256 == NULL, /* before the document is read */
                       .now_ms = now_ms,
                       .approved = false};
     es_grant_decision d = es_grant_decide(who, &u, gs->g, gs->n);
     bool tpl_refusal = d.refusal != NULL && strcmp(d.refusal, ESEAL_REFUSAL_DOCUMENT_NOT_ALLOWED) == 0;
-    /* Before the document is read, its template is not known: only a template refusal may wait. */
-    if (d.refusal != NULL && !(doc_sha256 == NULL && tpl_refusal)) {
+    if (d.refusal != NULL) {
         return es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__, "%s may not stamp with seal %s: %s%s%s",
                                             who->id, esid, d.reason, tpl_refusal && why[0] != '\0' ? "; " : "",
                                             tpl_refusal ? why : ""),

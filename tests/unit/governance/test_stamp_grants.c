@@ -293,10 +293,21 @@ static void template_grant(void **state)
     q.templates = t.sha256;
     eseal_grant g;
     assert_int_equal(eseal_grant_add(inst, test_who(), &q, &g), ESEAL_OK);
-    /* lena's own grant has ended (window_ends_by_itself): this one, her role's, is the one that may allow */
+    /* and one that needs an approval: before the document is read it looks closer to allowing than
+     * the template grant does, which must not refuse the stamp before the template is judged */
+    eseal_grant_request aq = ESEAL_GRANT_REQUEST_INIT;
+    aq.seal = seal_a;
+    aq.role = "stamper";
+    aq.approval = "1:ivy";
+    eseal_grant ag;
+    assert_int_equal(eseal_grant_add(inst, test_who(), &aq, &ag), ESEAL_OK);
+    /* lena's own grant has ended (window_ends_by_itself): the template grant, her role's, allows */
     assert_int_equal(stamp_as("lena", path("template.pdf"), path("t1.pdf"), NULL, NULL), ESEAL_OK);
     /* the template stamped once (an incremental update that adds a signature) derives from it */
     assert_int_equal(stamp_as("lena", path("t1.pdf"), path("t2.pdf"), NULL, NULL), ESEAL_OK);
+    /* another document: the approval grant is now the closest, and says so */
+    refused("lena", path("other.pdf"), NULL, ESEAL_REFUSAL_APPROVAL_REQUIRED);
+    assert_int_equal(eseal_grant_revoke(inst, test_who(), ag.id, "no longer"), ESEAL_OK);
     refused("lena", path("other.pdf"), NULL, ESEAL_REFUSAL_DOCUMENT_NOT_ALLOWED);
     assert_non_null(strstr(eseal_error_last()->message, "against template"));
     /* The input replaced by the template once the other document is prepared (read and signed):

@@ -298,6 +298,11 @@ static void test_decide_window_quota_limits(void **state)
     assert_string_equal(decide(&lena, &u, &g, 1), ESEAL_REFUSAL_DOCUMENT_NOT_ALLOWED);
     u.template_sha256 = H1;
     assert_string_equal(decide(&lena, &u, &g, 1), "ALLOWED:grt_0000000000window");
+    u.template_sha256 = NULL; /* not read yet: the template limit waits */
+    u.template_unknown = true;
+    assert_string_equal(decide(&lena, &u, &g, 1), "ALLOWED:grt_0000000000window");
+    u.template_unknown = false;
+    u.template_sha256 = H1;
 
     (void)snprintf(g.approval, sizeof(g.approval), "1:@approver");
     assert_string_equal(decide(&lena, &u, &g, 1), ESEAL_REFUSAL_APPROVAL_REQUIRED);
