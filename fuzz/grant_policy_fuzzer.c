@@ -37,8 +37,9 @@ static const uint8_t *field(const uint8_t *p, const uint8_t *end, char *out, siz
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *p = data, *end = data + size;
-    char approval[ESEAL_APPROVAL_TEXT_MAX + 2], types[ESEAL_GRANT_TYPES_MAX * (ESEAL_DOC_TYPE_MAX + 1) + 1],
-        templates[ESEAL_GRANT_TEMPLATES_MAX * 65 + 1], parent[ESEAL_GRANT_ID_LEN + 2], doc_type[64], flags[4];
+    /* each as large as the grant's field it fills (a longer input field is cut: fed whole elsewhere) */
+    char approval[ESEAL_APPROVAL_TEXT_MAX + 1], types[ESEAL_GRANT_TYPES_MAX * (ESEAL_DOC_TYPE_MAX + 1)],
+        templates[ESEAL_GRANT_TEMPLATES_MAX * 65], parent[ESEAL_GRANT_ID_LEN + 1], doc_type[64], flags[4];
     p = field(p, end, approval, sizeof(approval));
     p = field(p, end, types, sizeof(types));
     p = field(p, end, templates, sizeof(templates));
