@@ -65,7 +65,8 @@ static const struct {
     {"sqlite:", eseal_store_scheme_sqlite},
 };
 
-/* A backend's answer (ENOTFOUND, EEXISTS, ESTATE) worded by the store; any other code passes. */
+/* A backend's answer (ENOTFOUND, EEXISTS, ESTATE) worded by the store; any other code passes. `rc`
+ * is read twice: give it a variable, never a call (a backend call would run twice). */
 #define ES_STORE_WORD(rc, code, ...)                                                                               \
     ((rc) == (code) ? es_code(es_error_set((code), __FILE__, __LINE__, __VA_ARGS__)) : (rc))
 
@@ -1264,7 +1265,8 @@ int eseal_store_grant_get(eseal_store *s, eseal_grant *out, const char *id)
     if (s == NULL || out == NULL || !bounded(id, 1, ESEAL_GRANT_ID_LEN)) {
         return store_einval("grant id");
     }
-    return ES_STORE_WORD(GOV(s, grant_get, out, id), ESEAL_ENOTFOUND, "no grant '%s'", id);
+    int rc = GOV(s, grant_get, out, id);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no grant '%s'", id);
 }
 
 int eseal_store_grant_list(eseal_store *s, const char *org_id, const char *seal,
@@ -1342,7 +1344,8 @@ int eseal_store_template_get(eseal_store *s, eseal_template *out, eseal_buf *byt
     if (s == NULL || out == NULL || !bounded(org_id, 1, ESEAL_ORG_ID_LEN) || !digest_fold(sha, sha256)) {
         return store_einval("template reference");
     }
-    return ES_STORE_WORD(GOV(s, template_get, out, bytes, org_id, sha), ESEAL_ENOTFOUND, "no template %s", sha);
+    int rc = GOV(s, template_get, out, bytes, org_id, sha);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no template %s", sha);
 }
 
 int eseal_store_template_list(eseal_store *s, const char *org_id, int (*cb)(const eseal_template *t, void *payload),
@@ -1382,7 +1385,8 @@ int eseal_store_webhook_get(eseal_store *s, eseal_webhook *out, const char *id)
     if (s == NULL || out == NULL || !bounded(id, 1, ESEAL_WEBHOOK_ID_LEN)) {
         return store_einval("webhook id");
     }
-    return ES_STORE_WORD(GOV(s, webhook_get, out, id), ESEAL_ENOTFOUND, "no webhook '%s'", id);
+    int rc = GOV(s, webhook_get, out, id);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no webhook '%s'", id);
 }
 
 int eseal_store_webhook_list(eseal_store *s, const char *org_id, int (*cb)(const eseal_webhook *w, void *payload),
@@ -1432,7 +1436,8 @@ int eseal_store_delivery_get(eseal_store *s, eseal_delivery *out, const char *id
     if (s == NULL || out == NULL || !bounded(id, 1, ESEAL_DELIVERY_ID_LEN)) {
         return store_einval("delivery id");
     }
-    return ES_STORE_WORD(GOV(s, delivery_get, out, id), ESEAL_ENOTFOUND, "no delivery '%s'", id);
+    int rc = GOV(s, delivery_get, out, id);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no delivery '%s'", id);
 }
 
 int eseal_store_delivery_list(eseal_store *s, const char *webhook_id, size_t max,
