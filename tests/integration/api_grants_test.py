@@ -50,8 +50,7 @@ T = tempfile.mkdtemp(prefix="eseal-api-grants-")
 HOME = os.path.join(T, "home")
 ENV = dict(os.environ, ESEAL_HOME=HOME, ESEAL_PASSPHRASE="api-grants-pass", ESEAL_PW_PARAMS="1,8192,1")
 PW = "Correct-Horse-Battery-9071"
-USCC_A = "91110000MA01ABCDEX"
-USCC_B = "91110108MA01ABCD2H"
+USCC_A, USCC_B = api_lib.USCC_A, api_lib.USCC_B
 # The routes this test owns (api_test.py leaves them to it: its GRANTS_OWN).
 OWN = ("/api/v1/grants", "/api/v1/templates")
 
@@ -64,17 +63,9 @@ def must(args, what):
     return api_lib.must(E, ENV, args, what)
 
 
-must(["init"], "init")
-ORG_A = must(["org", "add", "--name", "Alpha Trading Ltd", "--uscc", USCC_A], "org add Alpha")
-ORG_B = must(["org", "add", "--name", "Beta Works Ltd", "--uscc", USCC_B], "org add Beta")
-CERT_A = must(["cert", "issue", "--org", "Alpha Trading Ltd", "--uscc", USCC_A, "--alg", "p256"], "cert of A")
-CERT_B = must(["cert", "issue", "--org", "Beta Works Ltd", "--uscc", USCC_B, "--alg", "p256"], "cert of B")
+ORG_A, ORG_B, CERT_A, CERT_B = api_lib.two_orgs(E, ENV)
 SEAL_A = must(["seal", "make", "--cert", CERT_A, "--type", "contract", "--name", "Alpha Seal"], "seal of A")
 SEAL_B = must(["seal", "make", "--cert", CERT_B, "--type", "contract", "--name", "Beta Seal"], "seal of B")
-pwf = os.path.join(T, "pw")
-with open(pwf, "w") as f:
-    f.write(PW + "\n")
-os.chmod(pwf, 0o600)
 USERS = {
     "root": (ORG_A, "platform-admin"),
     "ada": (ORG_A, "org-admin"),
@@ -85,8 +76,7 @@ USERS = {
     "bob": (ORG_B, "org-admin"),
     "bea": (ORG_B, "stamper"),
 }
-for login_, (org, roles) in USERS.items():
-    must(["user", "add", login_, "--org", org, "--role", roles, "--password-file", pwf], f"user {login_} ({roles})")
+api_lib.add_users(E, ENV, T, PW, USERS)
 
 subprocess.run([sys.executable, os.path.join(R, "mkpdf.py"), os.path.join(T, "in.pdf"), "1"], check=True)
 subprocess.run([sys.executable, os.path.join(R, "mkform.py"), os.path.join(T, "form.pdf")], check=True)

@@ -57,6 +57,34 @@ def must(e, env, args, what):
     return last_line(out)
 
 
+# The two organisations the API tests share: A and B, by their unified social credit codes.
+USCC_A = "91110000MA01ABCDEX"
+USCC_B = "91110108MA01ABCD2H"
+
+
+def two_orgs(e, env):
+    """A new instance with organisations A and B and a P-256 certificate of each (the CLI):
+    (org_a, org_b, cert_a, cert_b)."""
+    must(e, env, ["init"], "init")
+    org_a = must(e, env, ["org", "add", "--name", "Alpha Trading Ltd", "--uscc", USCC_A], "org add Alpha (USCC A)")
+    org_b = must(e, env, ["org", "add", "--name", "Beta Works Ltd", "--uscc", USCC_B], "org add Beta (USCC B)")
+    cert_a = must(e, env, ["cert", "issue", "--org", "Alpha Trading Ltd", "--uscc", USCC_A, "--alg", "p256"],
+                  "cert of A")
+    cert_b = must(e, env, ["cert", "issue", "--org", "Beta Works Ltd", "--uscc", USCC_B, "--alg", "p256"], "cert of B")
+    return org_a, org_b, cert_a, cert_b
+
+
+def add_users(e, env, tmp, pw, users):
+    """The users {login: (org, roles)}, each with password `pw` (read from a 0600 file under tmp)."""
+    pwf = os.path.join(tmp, "pw")
+    with open(pwf, "w") as f:
+        f.write(pw + "\n")
+    os.chmod(pwf, 0o600)
+    for login_, (org, roles) in users.items():
+        must(e, env, ["user", "add", login_, "--org", org, "--role", roles, "--password-file", pwf],
+             f"user {login_} ({roles})")
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

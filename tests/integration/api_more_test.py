@@ -38,8 +38,7 @@ T = tempfile.mkdtemp(prefix="eseal-api-more-")
 HOME = os.path.join(T, "home")
 ENV = dict(os.environ, ESEAL_HOME=HOME, ESEAL_PASSPHRASE="api-more-pass", ESEAL_PW_PARAMS="1,8192,1")
 PW = "Correct-Horse-Battery-9071"
-USCC_A = "91110000MA01ABCDEX"
-USCC_B = "91110108MA01ABCD2H"
+USCC_A, USCC_B = api_lib.USCC_A, api_lib.USCC_B
 # The routes this test owns (api_test.py and api_seals_test.py leave them to it: their MORE_OWN).
 MORE_OWN = ("GET /api/v1/instance", "GET /api/v1/ca/{id}.pem", "POST /api/v1/certs", "POST /api/v1/certs/{id}/revoke",
             "POST /api/v1/seals", "POST /api/v1/seals/{esid}/renew", "POST /api/v1/sign")
@@ -53,16 +52,8 @@ def must(args, what):
 
 
 # ---- the instance: two organisations, a certificate each, users (the CLI) ----
-must(["init"], "init")
-ORG_A = must(["org", "add", "--name", "Alpha Trading Ltd", "--uscc", USCC_A], "org add Alpha (USCC A)")
-ORG_B = must(["org", "add", "--name", "Beta Works Ltd", "--uscc", USCC_B], "org add Beta (USCC B)")
-CERT_A = must(["cert", "issue", "--org", "Alpha Trading Ltd", "--uscc", USCC_A, "--alg", "p256"], "cert of A")
-CERT_B = must(["cert", "issue", "--org", "Beta Works Ltd", "--uscc", USCC_B, "--alg", "p256"], "cert of B")
+ORG_A, ORG_B, CERT_A, CERT_B = api_lib.two_orgs(E, ENV)
 SEAL_B = must(["seal", "make", "--cert", CERT_B, "--type", "contract", "--name", "Beta Contract Seal"], "seal of B")
-pwf = os.path.join(T, "pw")
-with open(pwf, "w") as f:
-    f.write(PW + "\n")
-os.chmod(pwf, 0o600)
 USERS = {
     "root": (ORG_A, "platform-admin"),
     "ada": (ORG_A, "org-admin"),
@@ -72,8 +63,7 @@ USERS = {
     "mo": (ORG_A, "approver"),  # a member with no role of these routes
     "bob": (ORG_B, "org-admin"),
 }
-for login_, (org, roles) in USERS.items():
-    must(["user", "add", login_, "--org", org, "--role", roles, "--password-file", pwf], f"user {login_} ({roles})")
+api_lib.add_users(E, ENV, T, PW, USERS)
 
 sock = socket.socket()
 sock.bind(("127.0.0.1", 0))

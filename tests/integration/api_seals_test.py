@@ -49,8 +49,7 @@ T = tempfile.mkdtemp(prefix="eseal-api-seals-")
 HOME = os.path.join(T, "home")
 ENV = dict(os.environ, ESEAL_HOME=HOME, ESEAL_PASSPHRASE="api-seals-pass", ESEAL_PW_PARAMS="1,8192,1")
 PW = "Correct-Horse-Battery-9071"
-USCC_A = "91110000MA01ABCDEX"
-USCC_B = "91110108MA01ABCD2H"
+USCC_A, USCC_B = api_lib.USCC_A, api_lib.USCC_B
 VAT_D = "VATDE-811569869"
 # The routes this test owns (api_test.py leaves them to it).
 OWN = ("/api/v1/seals", "/api/v1/certs", "/api/v1/stamp", "/api/v1/registry", "/api/v1/audit")
@@ -66,11 +65,7 @@ def must(args, what):
 
 
 # ---- the instance: two organisations, a certificate and a seal each, users (the CLI) ----
-must(["init"], "init")
-ORG_A = must(["org", "add", "--name", "Alpha Trading Ltd", "--uscc", USCC_A], "org add Alpha (USCC A)")
-ORG_B = must(["org", "add", "--name", "Beta Works Ltd", "--uscc", USCC_B], "org add Beta (USCC B)")
-CERT_A = must(["cert", "issue", "--org", "Alpha Trading Ltd", "--uscc", USCC_A, "--alg", "p256"], "cert of A")
-CERT_B = must(["cert", "issue", "--org", "Beta Works Ltd", "--uscc", USCC_B, "--alg", "p256"], "cert of B")
+ORG_A, ORG_B, CERT_A, CERT_B = api_lib.two_orgs(E, ENV)
 SEAL_A = must(["seal", "make", "--cert", CERT_A, "--type", "contract", "--name", "Alpha Contract Seal"], "seal of A")
 SEAL_B = must(["seal", "make", "--cert", CERT_B, "--type", "contract", "--name", "Beta Contract Seal"], "seal of B")
 ORG_D = must(["org", "add", "--name", "Deutsche Siegel GmbH", "--id", VAT_D], "org add Deutsche Siegel (VAT id)")
@@ -83,10 +78,6 @@ SEAL_D = must(["seal", "make", "--cert", CERT_D, "--type", "contract", "--name",
 GRANT_A = must(["grant", "add", "--seal", SEAL_A, "--role", "stamper"], "grant A's seal to A's stampers")
 GRANT_B = must(["grant", "add", "--seal", SEAL_B, "--role", "stamper", "--type", "contract"],
                "grant B's seal to B's stampers, for contracts")
-pwf = os.path.join(T, "pw")
-with open(pwf, "w") as f:
-    f.write(PW + "\n")
-os.chmod(pwf, 0o600)
 USERS = {
     "root": (ORG_A, "platform-admin"),
     "ada": (ORG_A, "org-admin"),
@@ -100,8 +91,7 @@ USERS = {
     "dora": (ORG_D, "seal-keeper"),
     "dirk": (ORG_D, "org-admin"),
 }
-for login_, (org, roles) in USERS.items():
-    must(["user", "add", login_, "--org", org, "--role", roles, "--password-file", pwf], f"user {login_} ({roles})")
+api_lib.add_users(E, ENV, T, PW, USERS)
 
 mkpdf = os.path.join(R, "mkpdf.py")
 mkofd = os.path.join(R, "mkofd.py")

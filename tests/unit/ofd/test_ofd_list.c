@@ -26,6 +26,7 @@
 #include "ofd/ofd.h"
 #include "../test_pki.h"
 #include "ofd_fixture.h"
+#include "ofd_edit.h"
 
 #define DAY_MS (86400LL * 1000)
 #define LIST "Doc_0/Signs/Signatures.xml"
@@ -42,44 +43,6 @@ static es_buf two;            /* the test OFD stamped twice */
 static eseal_trust *trust;
 
 /* ---- the document and its edits ------------------------------------------------------------ */
-
-static void read_back(es_buf *out, const char *path)
-{
-    *out = (es_buf)ES_BUF_INIT((size_t)16 << 20);
-    assert_true(es_ok(es_file_read(out, path, out->max)));
-    unlink(path);
-}
-
-/*
- * `in` with entries changed: pairs of (name, text) with text NULL to delete the entry, ending
- * with NULL. The other entries keep their bytes.
- */
-static void edit(es_buf *out, const es_buf *in, ...)
-{
-    char path[] = "/tmp/eseal-ofd-list-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, in->ptr, in->len), (ssize_t)in->len);
-    close(fd);
-    int err = 0;
-    zip_t *z = zip_open(path, 0, &err);
-    assert_non_null(z);
-    va_list ap;
-    va_start(ap, in);
-    for (const char *name = va_arg(ap, const char *); name != NULL; name = va_arg(ap, const char *)) {
-        const char *text = va_arg(ap, const char *);
-        if (text == NULL) {
-            zip_int64_t i = zip_name_locate(z, name, 0);
-            assert_true(i >= 0);
-            assert_int_equal(zip_delete(z, (zip_uint64_t)i), 0);
-        } else {
-            add_text(z, name, text);
-        }
-    }
-    va_end(ap);
-    assert_int_equal(zip_close(z), 0);
-    read_back(out, path);
-}
 
 /* What tests/resources/mkofd.py writes, one page. */
 static void make_ofd(es_buf *out)

@@ -27,6 +27,7 @@
 #include "ofd/ofd.h"
 #include "../test_pki.h"
 #include "ofd_fixture.h"
+#include "ofd_edit.h"
 
 #define DAY_MS (86400LL * 1000)
 #define HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -65,13 +66,6 @@ static const char *const data_empty = HEAD "<c:Contract xmlns:c=\"urn:example:co
 static const char *const data_filled =
     HEAD "<c:Contract xmlns:c=\"urn:example:contract\"><c:Buyer>ACME Trading Ltd</c:Buyer></c:Contract>";
 
-static void read_back(es_buf *out, const char *path)
-{
-    *out = (es_buf)ES_BUF_INIT((size_t)16 << 20);
-    assert_true(es_ok(es_file_read(out, path, out->max)));
-    unlink(path);
-}
-
 /* A package of (name, text) pairs, ending with NULL, in that order. */
 static void package(es_buf *out, const char *const *pairs)
 {
@@ -95,34 +89,6 @@ static void make_template(es_buf *out)
     const char *const pairs[] = {"OFD.xml", ofd_xml, "Doc_0/Document.xml", document_xml, PAGE, page_xml,
                                  LOGO, "\x89PNG-logo", TAGS, tags_xml, DATA, data_empty, NULL};
     package(out, pairs);
-}
-
-/* `in` with entries changed: pairs of (name, text), text NULL to delete, ending with NULL. */
-static void edit(es_buf *out, const es_buf *in, ...)
-{
-    char path[] = "/tmp/eseal-ofd-template-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, in->ptr, in->len), (ssize_t)in->len);
-    close(fd);
-    int err = 0;
-    zip_t *z = zip_open(path, 0, &err);
-    assert_non_null(z);
-    va_list ap;
-    va_start(ap, in);
-    for (const char *name = va_arg(ap, const char *); name != NULL; name = va_arg(ap, const char *)) {
-        const char *text = va_arg(ap, const char *);
-        if (text == NULL) {
-            zip_int64_t i = zip_name_locate(z, name, 0);
-            assert_true(i >= 0);
-            assert_int_equal(zip_delete(z, (zip_uint64_t)i), 0);
-        } else {
-            add_text(z, name, text);
-        }
-    }
-    va_end(ap);
-    assert_int_equal(zip_close(z), 0);
-    read_back(out, path);
 }
 
 static void stamp(es_buf *out, const es_buf *in)
