@@ -352,6 +352,178 @@ ESEAL_EXTERN(int) eseal_webhook_deliver_due(eseal_instance *inst, int64_t now_ms
 ESEAL_EXTERN(int) eseal_webhook_verify_alert(eseal_instance *inst, const eseal_report *report, int64_t now_ms,
                                              size_t *queued);
 
+
+/* ---- stamp requests and their approvals (issue 20 §2; docs/requests.md) ---- */
+
+#define ESEAL_REQUEST_ID_LEN 20          /**< "req_" and 16 hex digits */
+#define ESEAL_DECISION_ID_LEN 20         /**< "dec_" and 16 hex digits */
+#define ESEAL_REQUEST_DOCS_MAX 1000      /**< documents of one request (a batch) */
+#define ESEAL_REQUEST_PURPOSE_MAX 500    /**< bytes of UTF-8 */
+#define ESEAL_REQUEST_COMMENT_MAX 1000   /**< an approver's comment, bytes of UTF-8 */
+#define ESEAL_REQUEST_DOC_NAME_MAX 200   /**< a document's name as submitted (its file name) */
+#define ESEAL_REQUEST_BATCH_MAX 100      /**< requests one batch approval decides */
+
+typedef enum {
+    ESEAL_REQUEST_PENDING = 1,  /**< waits for the approvals of its current step */
+    ESEAL_REQUEST_APPROVED = 2, /**< every step approved (or none needed): it may be executed */
+    ESEAL_REQUEST_REJECTED = 3, /**< an approver rejected it: it ends there */
+    ESEAL_REQUEST_EXECUTED = 4, /**< every document stamped */
+} eseal_request_status;
+
+/** "pending", "approved", "rejected", "executed" ("?" otherwise). */
+ESEAL_EXTERN(const char *) eseal_request_status_name(eseal_request_status s);
+
+/** A stamp request, as stored. */
+typedef struct {
+    char id[ESEAL_REQUEST_ID_LEN + 1];
+    char org_id[ESEAL_ORG_ID_LEN + 1]; /**< the seal's organisation */
+    char seal[64];                     /**< the seal's esID */
+    char requester[ESEAL_LOGIN_MAX + 1];
+    char grant[ESEAL_GRANT_ID_LEN + 1];         /**< the grant it was submitted under */
+    char approval[ESEAL_APPROVAL_TEXT_MAX + 1]; /**< that grant's approval policy at submission ("" none) */
+    char doc_type[ESEAL_DOC_TYPE_MAX + 1];      /**< declared ("" none) */
+    char purpose[ESEAL_REQUEST_PURPOSE_MAX + 1];
+    /* placement: as eseal_stamp_request's fields of the same names */
+    int page;
+    double x_mm, y_mm;
+    int xy_exact;
+    int cross_page;
+    int level; /**< ESEAL_LEVEL_* */
+    int qr;
+    eseal_request_status status;
+    unsigned int step;  /**< the step waiting for approvals, 0-based (== the policy's steps once approved) */
+    int64_t docs;       /**< how many documents */
+    int64_t done;       /**< how many are stamped */
+    int64_t created_ms;
+    int64_t updated_ms; /**< its last change (a decision, a stamp) */
+} eseal_request;
+
+/** One document of a request, as stored (its bytes are kept in the home, docs/requests.md). */
+typedef struct {
+    char request_id[ESEAL_REQUEST_ID_LEN + 1];
+    int64_t index; /**< 0-based, in the order submitted */
+    char name[ESEAL_REQUEST_DOC_NAME_MAX + 1];
+    char format[4];  /**< "pdf" or "ofd" */
+    char sha256[65]; /**< of the bytes submitted (and approved) */
+    int64_t size;
+    char serial[40]; /**< its stamp's serial; "" not stamped */
+    int64_t log_index; /**< its stamp's audit entry; -1 not stamped */
+} eseal_request_doc;
+
+/** One approver's decision on one step of a request, as stored. */
+typedef struct {
+    char id[ESEAL_DECISION_ID_LEN + 1];
+    char request_id[ESEAL_REQUEST_ID_LEN + 1];
+    unsigned int step; /**< 0-based */
+    char approver[ESEAL_LOGIN_MAX + 1];
+    int approve;       /**< 1 approved, 0 rejected */
+    char comment[ESEAL_REQUEST_COMMENT_MAX + 1];
+    char comment_sha256[65]; /**< of the comment's bytes (the audit entry and the stamp carry this) */
+    char docs_sha256[65];    /**< SHA-256 over the request's document SHA-256s (binary, in order): what it covers */
+    int64_t at_ms;
+} eseal_decision;
+
+#define ESEAL_REQUEST_SUBMIT_VERSION 1
+
+/** What eseal_request_submit is asked for. */
+typedef struct {
+    unsigned int version;  /**< ESEAL_REQUEST_SUBMIT_VERSION */
+    const char *seal;      /**< the seal's esID (or a prefix of it) */
+    const char *doc_type;  /**< the declared type (NULL: none) */
+    const char *purpose;   /**< why (NULL: none), shown to the approvers */
+    int page;
+    double x_mm, y_mm;
+    int xy_exact;
+    int cross_page;
+    int level;
+    int qr;
+    /** the documents: n_docs of them (1 to ESEAL_REQUEST_DOCS_MAX), each a PDF or OFD file */
+    const char *const *paths;
+    const char *const *names; /**< their names as shown (NULL: the paths' last components) */
+    size_t n_docs;
+} eseal_request_submit_options;
+
+#define ESEAL_REQUEST_SUBMIT_INIT {.version = ESEAL_REQUEST_SUBMIT_VERSION}
+
+/** Zeroes `o` and sets its version; ESEAL_EINVAL for another version. */
+ESEAL_EXTERN(int) eseal_request_submit_init(eseal_request_submit_options *o, unsigned int version);
+
+/**
+ * Submits a stamp request as user `who`: the documents are copied into the home (each one's SHA-256
+ * recorded), and the grant decision is taken for each as for a stamp (eseal/governance.h: window,
+ * quota, type, template), except that approvals are what the request waits for. The request is
+ * approved at once when a grant allows the stamp without approval; else it waits for the approval
+ * policy of the grant that allows it once approved (its first step). Audit entry
+ * "request.submitted"; event "stamp.request.submitted" (and "stamp.request.approved" when approved at
+ * once). A refusal is ESEAL_EDENIED with its reason (eseal_error.reason, ESEAL_REFUSAL_*) and an
+ * audit entry "request.refused". *out receives the request.
+ */
+ESEAL_EXTERN(int) eseal_request_submit(eseal_instance *inst, const eseal_principal *who,
+                                       const eseal_request_submit_options *o, eseal_request *out);
+
+/** The request `id` if `who` may see it (its organisation's members); ESEAL_ENOTFOUND otherwise. */
+ESEAL_EXTERN(int) eseal_request_find(eseal_instance *inst, const eseal_principal *who, eseal_request *out,
+                                     const char *id);
+/** The documents of request `id`, in order. */
+ESEAL_EXTERN(int) eseal_request_docs(eseal_instance *inst, const eseal_principal *who, const char *id,
+                                     int (*cb)(const eseal_request_doc *d, void *payload), void *payload);
+/** The decisions on request `id`, in the order made. */
+ESEAL_EXTERN(int) eseal_request_decisions(eseal_instance *inst, const eseal_principal *who, const char *id,
+                                          int (*cb)(const eseal_decision *d, void *payload), void *payload);
+/**
+ * The requests `who` may see, newest first: `status` 0 any, else only those; `mine` 1: only those
+ * `who` submitted.
+ */
+ESEAL_EXTERN(int) eseal_request_list(eseal_instance *inst, const eseal_principal *who, eseal_request_status status,
+                                     int mine, int (*cb)(const eseal_request *r, void *payload), void *payload);
+/**
+ * The inbox of `who`: the pending requests of its organisation whose current step names it (by
+ * login or by a role it holds), that it did not submit and has not decided, oldest first.
+ */
+ESEAL_EXTERN(int) eseal_request_inbox(eseal_instance *inst, const eseal_principal *who,
+                                      int (*cb)(const eseal_request *r, void *payload), void *payload);
+
+/**
+ * Decides the current step of each of requests `ids` (1 to ESEAL_REQUEST_BATCH_MAX: a batch
+ * approval; all or none) as user `who`: `approve` 1 approves, 0 rejects, with a comment (may be
+ * NULL). `who` must be an active user of the request's organisation named by the step (by login or
+ * role), not its requester (SELF_APPROVAL), not having decided on that request before. A step
+ * approved by its k-th approver moves the request on (to its next step, or approved); one
+ * rejection rejects it. Each decision covers the request's documents as submitted (docs_sha256),
+ * and is one audit entry ("request.approved", "request.rejected") in the transaction that stores it
+ * and any change of status (events "stamp.request.approved" / "stamp.request.rejected" when the
+ * request is decided). ESEAL_EDENIED with a reason (SELF_APPROVAL, APPROVAL_REJECTED...) or
+ * ESEAL_ESTATE (the request is not pending, or already decided by `who`), recorded as
+ * "request.refused". decided[i] (may be NULL) receives each decision.
+ */
+ESEAL_EXTERN(int) eseal_request_decide(eseal_instance *inst, const eseal_principal *who, const char *const *ids,
+                                       size_t n, int approve, const char *comment, eseal_decision *decided);
+
+/** Progress of an execution: called after each document, with how many are done of how many. */
+typedef void (*eseal_request_progress)(void *ctx, const eseal_request_doc *d, int64_t done, int64_t total);
+
+/**
+ * Executes an approved request as its requester: stamps each document not stamped yet, from the
+ * bytes kept at submission, under the request's grant (window, quota and the other limits judged
+ * again now); a document whose bytes differ from its approved SHA-256 is refused
+ * (DOCUMENT_CHANGED_AFTER_APPROVAL). Each stamp's audit entry carries the request and its approval
+ * chain (`approvals`: "req_…,STEP:LOGIN:TIME:COMMENTHASH,…", docs/requests.md), and its
+ * transaction marks the document stamped: executions running at once, or one resumed after a
+ * crash, never stamp a document twice. A request with every document stamped is executed (event
+ * "stamp.request.executed"); executing it again changes nothing. ESEAL_EDENIED with the reason
+ * (APPROVAL_REQUIRED when pending, APPROVAL_REJECTED, a grant's refusal), recorded as
+ * "request.refused". `progress` may be NULL.
+ */
+ESEAL_EXTERN(int) eseal_request_execute(eseal_instance *inst, const eseal_principal *who, const char *id,
+                                        eseal_request_progress progress, void *progress_ctx, eseal_request *out);
+
+/**
+ * The path in the home of document `index` of request `id`: as submitted (stamped 0) or stamped
+ * (stamped 1; it exists once the document is stamped). For a reader that checked `who` may see it.
+ */
+ESEAL_EXTERN(int) eseal_request_doc_path(eseal_instance *inst, const eseal_principal *who, const char *id,
+                                         int64_t index, int stamped, char *out, size_t cap);
+
 ESEAL_END_DECL
 
 #endif

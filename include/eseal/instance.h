@@ -487,8 +487,9 @@ ESEAL_EXTERN(int) eseal_instance_receipt_verify(eseal_instance *inst, eseal_repo
 /* ---- stamping ------------------------------------------------------------ */
 
 /* Version 3 added xy_exact: in a version-3 request 0 in x_mm or y_mm is the default place on that axis (as
- * -1 was); version-2 requests (0: the page's edge) are still accepted. Version 4 added doc_type. */
-#define ESEAL_STAMP_REQUEST_VERSION 4
+ * -1 was); version-2 requests (0: the page's edge) are still accepted. Version 4 added doc_type,
+ * version 5 request_id. */
+#define ESEAL_STAMP_REQUEST_VERSION 5
 
 struct eseal_stamp_result; /* below: what happened to one document */
 
@@ -542,6 +543,11 @@ typedef struct {
     /** version 4. The document type the requester declares ("contract", eseal/governance.h): a user
      *  stamps under a grant (docs/grants.md), whose types, when it names some, must include it. */
     const char *doc_type;
+    /** version 5. A stamp request's id (eseal/governance.h; eseal_request_execute sets it): each document
+     *  must be one of the request's approved documents not stamped yet (by its SHA-256; else
+     *  DOCUMENT_CHANGED_AFTER_APPROVAL), the requester `who`, the request approved; the stamp's
+     *  audit entry carries the request and its approval chain (`approvals` is then ignored). */
+    const char *request_id;
 } eseal_stamp_request;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

@@ -340,6 +340,59 @@ ESEAL_EXTERN(int) eseal_store_delivery_update(eseal_store *s, const eseal_delive
  */
 ESEAL_EXTERN(int) eseal_store_delivery_claim(eseal_store *s, const char *id, int64_t expect_ms, int64_t until_ms);
 
+
+/* ---- governance (issue 20 §2): stamp requests, their documents and decisions --------------- */
+
+/**
+ * Adds a request with its `n` documents (1 to ESEAL_REQUEST_DOCS_MAX; their request_id is the
+ * request's, their index 0..n-1 in order, serial "" and log_index -1), in one transaction of its own
+ * unless the caller's is open. Bounds as for grants (ESEAL_EINVAL); ESEAL_ENOTFOUND "no organisation
+ * '%s'"; ESEAL_EEXISTS "a request '%s' exists".
+ */
+ESEAL_EXTERN(int) eseal_store_request_insert(eseal_store *s, const eseal_request *r, const eseal_request_doc *docs,
+                                             size_t n);
+/** The request `id`; ESEAL_ENOTFOUND "no request '%s'". */
+ESEAL_EXTERN(int) eseal_store_request_get(eseal_store *s, eseal_request *out, const char *id);
+/**
+ * The requests of `org_id` (NULL: all), newest first (created, then insertion order, both
+ * descending): `status` 0 any, else that one; `requester` NULL any, else that login's. A non-zero
+ * return of cb stops and is returned.
+ */
+ESEAL_EXTERN(int) eseal_store_request_list(eseal_store *s, const char *org_id, eseal_request_status status,
+                                           const char *requester, int (*cb)(const eseal_request *r, void *payload),
+                                           void *payload);
+/**
+ * Moves request `id` from (`from_status`, `from_step`) to (`to_status`, `to_step`), updated_ms =
+ * at_ms, in one conditional statement: ESEAL_ESTATE "request '%s' has moved on" when it is not at
+ * (from_status, from_step) any more (another decision moved it first); ESEAL_ENOTFOUND.
+ */
+ESEAL_EXTERN(int) eseal_store_request_advance(eseal_store *s, const char *id, eseal_request_status from_status,
+                                              unsigned int from_step, eseal_request_status to_status,
+                                              unsigned int to_step, int64_t at_ms);
+/** The documents of request `id`, by index. */
+ESEAL_EXTERN(int) eseal_store_request_docs(eseal_store *s, const char *id,
+                                           int (*cb)(const eseal_request_doc *d, void *payload), void *payload);
+/**
+ * Marks the first document of request `id` (by index) with SHA-256 `sha256` that is not stamped yet
+ * as stamped by `serial` (log entry `log_index`), counts it in the request's done, and makes the
+ * request executed (updated_ms = at_ms) when that was its last one; in conditional statements, so
+ * that two executions never both stamp one document: call it in the transaction of the stamp's
+ * audit entry. *index (may be NULL) receives the document's index. ESEAL_ESTATE "request '%s' has no
+ * unstamped document with that SHA-256" (or it is not approved); ESEAL_ENOTFOUND.
+ */
+ESEAL_EXTERN(int) eseal_store_request_doc_stamped(eseal_store *s, const char *id, const char *sha256,
+                                                  const char *serial, int64_t log_index, int64_t at_ms,
+                                                  int64_t *index);
+/**
+ * Adds a decision. ESEAL_EEXISTS "%s has decided on request '%s' already" when its approver has a
+ * decision on that request (one per approver and request); ESEAL_ENOTFOUND "no request '%s'";
+ * ESEAL_EINVAL for bounds.
+ */
+ESEAL_EXTERN(int) eseal_store_decision_insert(eseal_store *s, const eseal_decision *d);
+/** The decisions on request `id`, in the order made (at_ms, then insertion order). */
+ESEAL_EXTERN(int) eseal_store_decision_list(eseal_store *s, const char *id,
+                                            int (*cb)(const eseal_decision *d, void *payload), void *payload);
+
 ESEAL_END_DECL
 
 #endif

@@ -286,8 +286,9 @@ struct eseal_store_accounts_backend {
 
 /* ---- governance (issue 20): grants and templates ------------------------------------------- */
 
-/* Version 2 (issue 20 §3): webhooks and deliveries appended; a backend of version 1 is refused. */
-#define ESEAL_STORE_GOVERNANCE_BACKEND_VERSION 2
+/* Version 2 (issue 20 §3): webhooks and deliveries appended; version 3 (issue 20 §2): stamp requests,
+ * their documents and decisions. A backend of an older version is refused. */
+#define ESEAL_STORE_GOVERNANCE_BACKEND_VERSION 3
 
 typedef struct eseal_store_governance_backend eseal_store_governance_backend;
 
@@ -343,6 +344,29 @@ struct eseal_store_governance_backend {
     /** Moves a pending delivery's next_attempt from `expect_ms` to `until_ms` in one conditional
      *  statement; ESEAL_ESTATE when it is not pending at expect_ms any more (another sender took it). */
     int (*delivery_claim)(eseal_store_governance_backend *be, const char *id, int64_t expect_ms, int64_t until_ms);
+    /* ---- version 3 (issue 20 §2): stamp requests (docs/requests.md); as eseal/sys/store.h says ---- */
+    /** The request and its documents in one transaction (or the caller's). ESEAL_EEXISTS, ESEAL_ENOTFOUND (organisation). */
+    int (*request_insert)(eseal_store_governance_backend *be, const eseal_request *r, const eseal_request_doc *docs,
+                          size_t n);
+    /** ESEAL_ENOTFOUND. */
+    int (*request_get)(eseal_store_governance_backend *be, eseal_request *out, const char *id);
+    /** Newest first; filters as eseal_store_request_list. */
+    int (*request_list)(eseal_store_governance_backend *be, const char *org_id, eseal_request_status status,
+                        const char *requester, int (*cb)(const eseal_request *, void *), void *payload);
+    /** One conditional statement; ESEAL_ESTATE when not at (from_status, from_step); ESEAL_ENOTFOUND. */
+    int (*request_advance)(eseal_store_governance_backend *be, const char *id, eseal_request_status from_status,
+                           unsigned int from_step, eseal_request_status to_status, unsigned int to_step, int64_t at_ms);
+    /** By index. */
+    int (*request_docs)(eseal_store_governance_backend *be, const char *id,
+                        int (*cb)(const eseal_request_doc *, void *), void *payload);
+    /** Conditional statements; ESEAL_ESTATE when no unstamped document has that SHA-256 or the request is not approved. */
+    int (*request_doc_stamped)(eseal_store_governance_backend *be, const char *id, const char *sha256,
+                               const char *serial, int64_t log_index, int64_t at_ms, int64_t *index);
+    /** ESEAL_EEXISTS (request_id, approver) taken; ESEAL_ENOTFOUND unknown request. */
+    int (*decision_insert)(eseal_store_governance_backend *be, const eseal_decision *d);
+    /** In the order made. */
+    int (*decision_list)(eseal_store_governance_backend *be, const char *id,
+                         int (*cb)(const eseal_decision *, void *), void *payload);
 };
 
 /* ---- schemes and registration -------------------------------------------------------------- */
