@@ -25,6 +25,36 @@
 #define ES_HTTP_HEADER_VALUE_MAX 320
 #define ES_HTTP_REMOTE_MAX 64
 
+/* A multipart/form-data body (RFC 7578) on a spooled route is parsed as it arrives (libmicrohttpd's
+ * post processor) into parts: at most this many (a batch of ESEAL_REQUEST_DOCS_MAX documents and
+ * the form's fields), each field's value at most ES_HTTP_FIELD_MAX bytes (a file has no limit of
+ * its own but the route's body cap), names and file names within their bounds. Past any of them
+ * the request is refused (400) before the handler runs: never a truncated form. */
+#define ES_HTTP_PARTS_MAX 1100u
+#define ES_HTTP_FIELD_MAX 4096u
+#define ES_HTTP_PART_NAME_MAX 64
+#define ES_HTTP_PART_FILENAME_MAX 256
+#define ES_HTTP_PART_TYPE_MAX 96
+
+/* One part of a multipart/form-data body. */
+typedef struct {
+    char name[ES_HTTP_PART_NAME_MAX];         /* the form field's name */
+    char filename[ES_HTTP_PART_FILENAME_MAX]; /* a file's name as sent ("" for a field, or none given) */
+    char content_type[ES_HTTP_PART_TYPE_MAX]; /* the part's Content-Type, "" when none */
+    bool is_file;                             /* it came as a file (a filename parameter) */
+    es_span value;                            /* a field's bytes (empty for a file) */
+    uint64_t off, len;                        /* a file's bytes: [off, off + len) of es_http_form.fd */
+} es_http_part;
+
+/* The parts of a multipart/form-data body, in the order sent. */
+typedef struct {
+    const es_http_part *parts;
+    size_t n;
+    /* Every file's bytes, one after another, in a temporary file without a name in the spool
+     * directory (read it with pread); -1 when the form has no file. Closed when the request ends. */
+    int fd;
+} es_http_form;
+
 typedef struct {
     const char *method;       /* "GET", "POST", ... */
     const char *path;         /* the URL path, without the query */
@@ -46,6 +76,9 @@ typedef struct {
      * maps it (es_map: the router does, src/server/router.c). -1 otherwise. */
     int body_fd;
     size_t body_fd_len;
+    /* A multipart/form-data body on a spooled route: its parts (body empty, body_fd -1); NULL for
+     * any other body. */
+    const es_http_form *form;
 } es_http_request;
 
 typedef struct {
@@ -85,7 +118,9 @@ typedef struct {
      * it has no name while it is written), handed to the handler as es_http_request.body_fd and
      * closed when the request ends. NULL, or no spool_dir: every body in memory. */
     bool (*spool)(void *ctx, const char *method, const char *path);
-    /* (A body of at most ES_HTTP_SPOOL_MIN bytes stays in memory even on a spooled route.) */
+    /* (A body of at most ES_HTTP_SPOOL_MIN bytes stays in memory even on a spooled route.) A
+     * multipart/form-data body on a spooled route is not kept as it came: it is parsed into parts
+     * as it arrives, the files spooled, the fields in memory (es_http_request.form). */
     const char *spool_dir;  /* an existing directory (the instance's HOME/tmp, 0700) */
     /* Optional: told of every answered request (the access log, the metrics), after it is queued:
      * its status and the time the handler took, in nanoseconds. */

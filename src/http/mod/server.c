@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,6 +21,10 @@
 #define LISTEN_MAX 128 /* "ADDR:PORT" text: an IPv6 address in brackets with a port is at most 47 */
 #define DEFAULT_TIMEOUT_S 10u
 #define MAX_THREADS 64u
+/* The post processor's buffer: a part's headers must fit in it (libmicrohttpd needs at least 256). */
+#define FORM_BUFFER 16384u
+/* The bytes of every field of one form together (each at most ES_HTTP_FIELD_MAX). */
+#define FORM_FIELDS_MAX (64u << 10)
 
 struct es_http_server {
     struct MHD_Daemon *d;
@@ -38,6 +43,17 @@ typedef struct {
     size_t cap;
     bool failed;     /* the spool file could not be written: 500 */
     uint64_t t0;     /* when the headers arrived (CLOCK_MONOTONIC ns) */
+    /* A multipart/form-data body on a spooled route (http.h): parsed as it arrives by `pp`, its
+     * files appended to `fd` (opened at the first file), its fields' bytes in `fields`. A part's
+     * value is kept as (off, len) until the answer (`fields` may move while it grows). */
+    bool form;
+    struct MHD_PostProcessor *pp;
+    es_http_part *parts;
+    size_t n_parts;
+    es_buf fields;
+    size_t received;         /* the body's bytes so far (the cap is on them) */
+    const char *form_error;  /* why the form is refused (400), NULL while it is sound */
+    const char *spool_dir;
 } pending;
 
 static uint64_t now_ns(void)
@@ -49,6 +65,11 @@ static uint64_t now_ns(void)
 
 static void pending_free(pending *p)
 {
+    if (p->pp != NULL) {
+        (void)MHD_destroy_post_processor(p->pp); /* the request ended before its body did */
+    }
+    es_free(p->parts);
+    es_buf_free(&p->fields);
     es_buf_free(&p->body);
     if (p->fd >= 0) {
         (void)close(p->fd); /* the file has no name: closing it is removing it */
@@ -92,6 +113,106 @@ static bool write_all(int fd, const char *p, size_t n)
         n -= (size_t)w;
     }
     return true;
+}
+
+/* Copies the text `v` (NULL: "") into out[cap]; false when it does not fit. */
+static bool copy_text(char *out, size_t cap, const char *v)
+{
+    size_t n = v != NULL ? strlen(v) : 0;
+    if (n >= cap) {
+        return false;
+    }
+    memcpy(out, v != NULL ? v : "", n);
+    out[n] = '\0';
+    return true;
+}
+
+/* A part's header: whether `a` (as kept) and `b` (as libmicrohttpd gives it, NULL: none) are one. */
+static bool same_text(const char *a, const char *b) { return strcmp(a, b != NULL ? b : "") == 0; }
+
+/* A new part of the form named by the arguments of the post processor's call. */
+static const char *part_begin(pending *p, const char *key, const char *filename, const char *type)
+{
+    if (p->n_parts == ES_HTTP_PARTS_MAX) {
+        return "the form has too many parts";
+    }
+    es_http_part *grown = es_realloc(p->parts, (p->n_parts + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        return "the form is too large for memory";
+    }
+    p->parts = grown;
+    es_http_part *part = memset(&p->parts[p->n_parts], 0, sizeof(*part));
+    if (!copy_text(part->name, sizeof(part->name), key) ||
+        !copy_text(part->filename, sizeof(part->filename), filename) ||
+        !copy_text(part->content_type, sizeof(part->content_type), type)) {
+        return "a part's name, file name or type is too long";
+    }
+    part->is_file = filename != NULL;
+    if (part->is_file && p->fd < 0) {
+        p->fd = spool_open(p->spool_dir);
+        if (p->fd < 0) {
+            p->failed = true;
+            return "the upload cannot be stored";
+        }
+    }
+    part->off = part->is_file ? p->spooled : p->fields.len;
+    p->n_parts++;
+    return NULL;
+}
+
+/* libmicrohttpd's post processor calls this with each piece of each part's value, in order: a
+ * part's first piece has offset 0 (an empty part is one call of no bytes, and a part may start
+ * with such a call before its bytes arrive). */
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                               const char *content_type, const char *transfer_encoding, const char *data,
+                               uint64_t off, size_t size)
+{
+    (void)kind;
+    pending *p = cls;
+    es_http_part *cur = p->n_parts > 0 ? &p->parts[p->n_parts - 1] : NULL;
+    bool continues = cur != NULL && same_text(cur->name, key) && cur->is_file == (filename != NULL) &&
+                     same_text(cur->filename, filename) && cur->len == off;
+    if (off > 0 && !continues) {
+        p->form_error = "the form's parts came out of order";
+        return MHD_NO;
+    }
+    /* RFC 7578 §4.7: Content-Transfer-Encoding is deprecated; the bytes are taken as they are. */
+    if (transfer_encoding != NULL && strcasecmp(transfer_encoding, "binary") != 0 &&
+        strcasecmp(transfer_encoding, "7bit") != 0 && strcasecmp(transfer_encoding, "8bit") != 0) {
+        p->form_error = "a part's Content-Transfer-Encoding is not binary";
+        return MHD_NO;
+    }
+    if (off == 0 && !(continues && cur->len == 0)) {
+        p->form_error = part_begin(p, key, filename, content_type);
+        if (p->form_error != NULL) {
+            return MHD_NO;
+        }
+        cur = &p->parts[p->n_parts - 1];
+    }
+    if (size == 0) {
+        return MHD_YES;
+    }
+    if (cur->is_file) {
+        if (!write_all(p->fd, data, size)) {
+            p->failed = true;
+            p->form_error = "the upload cannot be stored";
+            return MHD_NO;
+        }
+        p->spooled += size;
+    } else if (cur->len + size > ES_HTTP_FIELD_MAX || !es_ok(es_buf_append(&p->fields, data, size))) {
+        p->form_error = "a field of the form is too long";
+        return MHD_NO;
+    }
+    cur->len += size;
+    return MHD_YES;
+}
+
+/* Whether the media type of the Content-Type value `ct` is multipart/form-data (RFC 9110 §8.3.1). */
+static bool is_form(const char *ct)
+{
+    static const char mt[] = "multipart/form-data";
+    size_t n = sizeof(mt) - 1;
+    return ct != NULL && strncasecmp(ct, mt, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -166,6 +287,8 @@ static void remote_of(struct MHD_Connection *c, char *out, size_t cap)
 
 static enum MHD_Result answer(es_http_server *s, struct MHD_Connection *c, pending *p, es_http_request *rq,
                               es_http_response *rs);
+static enum MHD_Result dispatch(es_http_server *s, struct MHD_Connection *c, es_http_request *rq,
+                                es_http_response *rs);
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
@@ -194,7 +317,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             p->too_large = v > cap;
             p->announced = (size_t)v;
         }
-        if (!p->too_large && s->o.spool != NULL && s->o.spool_dir != NULL && s->o.spool(s->o.ctx, method, url)) {
+        bool spooled = !p->too_large && s->o.spool != NULL && s->o.spool_dir != NULL && s->o.spool(s->o.ctx, method, url);
+        if (spooled && is_form(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+            /* A form: parsed into parts as it arrives (http.h), never buffered whole. */
+            p->form = true;
+            p->spool_dir = s->o.spool_dir;
+            p->fields = (es_buf)ES_BUF_INIT(FORM_FIELDS_MAX);
+            p->pp = MHD_create_post_processor(c, FORM_BUFFER, on_part, p);
+            p->form_error = p->pp == NULL ? "the multipart/form-data body has no boundary" : NULL;
+            *con_cls = p;
+            return MHD_YES;
+        }
+        if (spooled) {
             /* A body announced as small stays in memory (a file costs a write and a mapping for a
              * 1 MB verification); a larger or unannounced one goes to the file, an unannounced one
              * once it passes ES_HTTP_SPOOL_MIN (below). */
@@ -213,6 +347,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     pending *p = *con_cls;
+    if (p->form && *upload_size > 0) {
+        /* Past the cap, or once refused, the rest is read and dropped. */
+        p->too_large = p->too_large || *upload_size > p->cap - p->received;
+        p->received += p->too_large ? 0 : *upload_size;
+        if (!p->too_large && p->form_error == NULL && MHD_post_process(p->pp, upload, *upload_size) != MHD_YES &&
+            p->form_error == NULL) {
+            p->form_error = "the multipart/form-data body is malformed";
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (p->form && p->pp != NULL) {
+        /* The whole body has come: a form that has not reached its closing boundary is cut. */
+        if (MHD_destroy_post_processor(p->pp) != MHD_YES && p->form_error == NULL && !p->too_large) {
+            p->form_error = "the multipart/form-data body ends before its closing boundary";
+        }
+        p->pp = NULL;
+    }
     if (*upload_size > 0) {
         /* Body bytes arrive in pieces; past the cap they are read and dropped, then refused. */
         if (p->too_large || p->failed) {
@@ -243,7 +395,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     es_http_request rq = {method, url, ct != NULL ? ct : "", {NULL, 0}, header(c, "Authorization"),
                           header(c, "Cookie"), header(c, "X-CSRF-Token"), "", query_arg, c,
-                          header(c, "X-Request-Id"), -1, 0};
+                          header(c, "X-Request-Id"), -1, 0, NULL};
     remote_of(c, rq.remote, sizeof(rq.remote));
     enum MHD_Result ret = answer(s, c, p, &rq, &rs);
     if (s->o.done != NULL) {
@@ -276,6 +428,30 @@ static enum MHD_Result answer(es_http_server *s, struct MHD_Connection *c, pendi
         return send_bytes(c, MHD_HTTP_CONTENT_TOO_LARGE, "text/plain; charset=utf-8", NULL, msg, sizeof(msg) - 1,
                           NULL);
     }
+    if (p->form_error != NULL) {
+        rs->status = MHD_HTTP_BAD_REQUEST;
+        char problem[320];
+        int n = strncmp(url, "/api/", 5) == 0
+                    ? snprintf(problem, sizeof(problem), "{\"type\":\"about:blank\",\"title\":\"Bad Request\","
+                                                         "\"status\":400,\"code\":\"BAD_INPUT\",\"detail\":\"%s\"}",
+                               p->form_error)
+                    : snprintf(problem, sizeof(problem), "%s\n", p->form_error);
+        return send_bytes(c, MHD_HTTP_BAD_REQUEST,
+                          strncmp(url, "/api/", 5) == 0 ? "application/problem+json" : "text/plain; charset=utf-8",
+                          NULL, problem, n > 0 && (size_t)n < sizeof(problem) ? (size_t)n : 0, NULL);
+    }
+    es_http_form form = {p->parts, p->n_parts, p->fd};
+    if (p->form) {
+        /* The fields' values as spans now that their buffer no longer moves. */
+        for (size_t i = 0; i < p->n_parts; i++) {
+            if (!p->parts[i].is_file) {
+                p->parts[i].value = es_span_of(p->fields.ptr != NULL ? p->fields.ptr + p->parts[i].off : NULL,
+                                               (size_t)p->parts[i].len);
+            }
+        }
+        rq->form = &form;
+        return dispatch(s, c, rq, rs);
+    }
     if (p->fd >= 0) {
         /* The spooled body: its descriptor (the handler maps it), never a copy in memory. */
         rq->body_fd = p->fd;
@@ -283,6 +459,13 @@ static enum MHD_Result answer(es_http_server *s, struct MHD_Connection *c, pendi
     } else {
         rq->body = es_buf_span(&p->body);
     }
+    return dispatch(s, c, rq, rs);
+}
+
+/* The handler's answer to the request as the layer hands it over. */
+static enum MHD_Result dispatch(es_http_server *s, struct MHD_Connection *c, es_http_request *rq,
+                                es_http_response *rs)
+{
     es_result r = s->o.handler(s->o.ctx, rq, rs);
     if (!es_ok(r)) {
         rs->status = MHD_HTTP_INTERNAL_SERVER_ERROR;

@@ -271,7 +271,8 @@ static void router_maps_spooled(void **state)
     assert_non_null(f);
     assert_int_equal(fwrite("%PDF-1.7 and more", 1, 17, f), 17);
     assert_int_equal(fflush(f), 0);
-    es_http_request rq = {"POST", "/doc", "application/pdf", {NULL, 0}, "", "", "", "", NULL, NULL, "", fileno(f), 17};
+    es_http_request rq = {"POST", "/doc", "application/pdf", {NULL, 0}, "", "", "", "", NULL, NULL, "", fileno(f), 17,
+                          NULL};
     es_http_response rs = {200, "", ES_BUF_INIT(4096), "", {{0}}, {{0}}, 0, "", ""};
     assert_true(es_ok(es_router_handle(r, &rq, &rs)));
     assert_int_equal(rs.status, 200);

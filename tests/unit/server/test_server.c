@@ -110,7 +110,8 @@ static void ask(es_router *r, const char *method, const char *path, const char *
 {
     es_buf_free(&rs->body);
     *rs = (es_http_response){200, "", ES_BUF_INIT(1 << 16), "", {{0}}, {{0}}, 0, "", ""};
-    es_http_request rq = {method, path, ctype, es_span_of(body, strlen(body)), "", "", "", "", NULL, NULL, "", -1, 0};
+    es_http_request rq = {method, path, ctype, es_span_of(body, strlen(body)), "", "", "", "", NULL, NULL, "", -1, 0,
+                          NULL};
     assert_true(es_ok(es_router_handle(r, &rq, rs)));
     assert_true(rs->content_type[0] != '\0'); /* every answer has a type */
 }
