@@ -398,6 +398,7 @@ static const struct {
     {es_api_more_routes, &es_api_more_route_count},
     {es_api_grants_routes, &es_api_grants_route_count},
     {es_api_webhooks_routes, &es_api_webhooks_route_count},
+    {es_api_requests_routes, &es_api_requests_route_count},
 };
 
 size_t es_api_route_count(void)

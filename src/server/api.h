@@ -140,5 +140,7 @@ extern const es_api_route es_api_grants_routes[]; /* api_grants.c */
 extern const size_t es_api_grants_route_count;
 extern const es_api_route es_api_webhooks_routes[]; /* api_webhooks.c */
 extern const size_t es_api_webhooks_route_count;
+extern const es_api_route es_api_requests_routes[]; /* api_requests.c */
+extern const size_t es_api_requests_route_count;
 
 #endif
