@@ -22,6 +22,10 @@
 #define ES_REQUEST_DOC_BYTES_MAX ((size_t)256 << 20)
 /* An audit entry's detail about a request (ESEAL_AUDIT_MAX_FIELD). */
 #define DETAIL_MAX 1000
+/* A path in the home: the home's own (at most PATH_MAX) and "requests/<id>/<index>.stamped.<format>". */
+#define ES_REQUEST_PATH_MAX 4200
+/* What a decision's digest covers: the documents' SHA-256s, 32 bytes each. */
+#define ES_REQUEST_DIGEST_INPUT_MAX (32 * ESEAL_REQUEST_DOCS_MAX)
 
 const char *eseal_request_status_name(eseal_request_status s)
 {
@@ -49,7 +53,7 @@ static ES_RESULT doc_file(char *out, size_t cap, eseal_instance *inst, const cha
         (void)snprintf(rel, sizeof(rel), "requests/%s/%04lld%s.%s", id, (long long)index, stamped ? ".stamped" : "",
                        format);
     }
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(4096);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(ES_REQUEST_PATH_MAX);
     ES_GUARD(es_home_path(&b, inst, rel));
     ES_ENSURE(b.len < cap, ESEAL_ELIMIT, "request: the home's path is too long");
     memcpy(out, b.ptr, b.len);
@@ -227,7 +231,7 @@ static ES_RESULT submit_doc(eseal_instance *inst, const eseal_principal *who, co
 /* SHA-256 over the documents' SHA-256s (binary, in order): what a decision covers. */
 static ES_RESULT docs_digest(char out[65], const eseal_request_doc *docs, size_t n)
 {
-    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(32 * ESEAL_REQUEST_DOCS_MAX);
+    ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT(ES_REQUEST_DIGEST_INPUT_MAX);
     for (size_t i = 0; i < n; i++) {
         ES_GUARD(es_hex_decode(&b, docs[i].sha256));
     }
@@ -540,7 +544,7 @@ static int gather(const eseal_request *r, void *p)
         size_t cap = g->cap == 0 ? 16 : g->cap * 2;
         eseal_request *more = es_realloc(g->r, cap * sizeof(*more));
         if (more == NULL) {
-            return ESEAL_ENOMEM;
+            return es_code(es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory"));
         }
         g->r = more;
         g->cap = cap;

@@ -247,6 +247,10 @@ static int keep_doc(const eseal_request_doc *d, void *p)
     return 0;
 }
 
+/* The chain as it is built, before its length is judged: an approved request has at most one
+ * approval per member of each step (k <= members), each "S:LOGIN:TIME:HASH16" within 120 bytes. */
+#define ES_APPROVALS_BUILD_MAX (ESEAL_APPROVAL_STEPS_MAX * ESEAL_APPROVAL_MEMBERS_MAX * 128 + 64)
+
 typedef struct {
     es_buf *full, *brief;
     es_result r;
@@ -293,8 +297,8 @@ static ES_RESULT request_load(eseal_instance *inst, const eseal_principal *who, 
     rc = eseal_store_request_docs(inst->store, id, keep_doc, &dc);
     ES_GUARD(dc.r);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-    ES_AUTO(es_buf_freep) es_buf full = ES_BUF_INIT(64 * 1024);
-    ES_AUTO(es_buf_freep) es_buf brief = ES_BUF_INIT(64 * 1024);
+    ES_AUTO(es_buf_freep) es_buf full = ES_BUF_INIT(ES_APPROVALS_BUILD_MAX);
+    ES_AUTO(es_buf_freep) es_buf brief = ES_BUF_INIT(ES_APPROVALS_BUILD_MAX);
     ES_GUARD(es_buf_printf(&full, "%s", r->id));
     ES_GUARD(es_buf_printf(&brief, "%s", r->id));
     chain_ctx cc = {&full, &brief, ES_OK};
