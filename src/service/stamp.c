@@ -1124,6 +1124,34 @@ int eseal_instance_stamp_pdfs(eseal_instance *inst, eseal_stamp_result *res, con
     return es_code(stamp_pdf(inst, res, in_paths, out_paths, n, req));
 }
 
+/*
+ * For each signature that is a stamp of this platform made under a stamp request (its field name
+ * "eseal-ST…" is a serial of the stamp records, whose audit entry names the request): the request
+ * and how many approvals it had (signature.approvals, docs/verify-report.md). Who approved is the
+ * organisation's to know (eseal_instance_stamp_approvals); a report anyone may ask for says only
+ * that approvals happened, and how many.
+ */
+static ES_RESULT stamp_approvals(eseal_instance *inst, eseal_report *rep)
+{
+    for (size_t i = 0; i < eseal_report_child_count(rep); i++) {
+        eseal_report *sig = (eseal_report *)(uintptr_t)eseal_report_child(rep, i);
+        const char *id = eseal_report_string(sig, "signature.id");
+        eseal_stamp_info st;
+        if (id == NULL || strncmp(id, "eseal-ST", 8) != 0) {
+            continue;
+        }
+        if (eseal_instance_stamp_find(inst, &st, id + 6) != ESEAL_OK) {
+            eseal_error_clear(); /* another platform's stamp, or a made-up name */
+            continue;
+        }
+        if (st.request[0] != '\0') {
+            ES_GUARD(es_report_str(sig, "signature.approvals.request", "%s", st.request));
+            ES_GUARD(es_report_int(sig, "signature.approvals.count", st.approvals));
+        }
+    }
+    return ES_OK;
+}
+
 static ES_RESULT registry_hook(void *ctx, eseal_report *rep, const eseal_ses_seal *seal, int64_t at)
 {
     return es_seal_registry_check(ctx, rep, seal, at);
@@ -1153,6 +1181,13 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
         }
         r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL, &net, inst != NULL ? inst->ctx : NULL,
                           ES_OPT_DIGESTS(req, 2));
+        if (es_ok(r) && inst != NULL) {
+            r = stamp_approvals(inst, *out);
+            if (!es_ok(r)) {
+                eseal_report_free(*out);
+                *out = NULL;
+            }
+        }
         es_buf_free(&cache);
     }
     if (owned) {

@@ -224,6 +224,11 @@ static int c_request_doc_path(const void *s)
     char p[64];
     return eseal_request_doc_path(NULL, s, "req_x", 0, 0, p, sizeof(p));
 }
+static int c_stamp_approvals(const void *s)
+{
+    char chain[64];
+    return eseal_instance_stamp_approvals(NULL, s, "ST1", chain, sizeof(chain));
+}
 static int c_user_add(const void *s)
 {
     eseal_user u;
@@ -481,6 +486,7 @@ static const erow erows[] = {
     {"eseal_request_decide", "eseal_principal", P, 0, c_request_decide, no_principal},
     {"eseal_request_execute", "eseal_principal", P, 0, c_request_execute, no_principal},
     {"eseal_request_doc_path", "eseal_principal", P, 0, c_request_doc_path, no_principal},
+    {"eseal_instance_stamp_approvals", "eseal_principal", P, 0, c_stamp_approvals, no_principal},
     {"eseal_key_from_backend", "eseal_key_backend", ES_VID_key_backend, 0, c_key_from_backend, NULL},
     {"eseal_ocsp_respond", "eseal_ocsp_config", ES_VID_ocsp_config, 1, c_ocsp_respond, NULL},
     {"eseal_ofd_verify", "eseal_ofd_verify_options", ES_VID_ofd_verify_options, 1, c_ofd_verify, NULL},

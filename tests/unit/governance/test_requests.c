@@ -358,7 +358,38 @@ static void steps_in_order(void **state)
     assert_non_null(strstr(text, ",2:bob:"));
     free(text);
     eseal_buf_dispose(&rc);
-    /* the decisions: approver, step, comment */
+    /* the QR record: the public sees that approvals happened and how many */
+    eseal_stamp_info info;
+    assert_int_equal(eseal_instance_stamp_find(inst, &info, st->stamp), ESEAL_OK);
+    assert_string_equal(info.request, r.id);
+    assert_int_equal(info.approvals, 2);
+    /* the organisation sees who approved; another organisation does not see the stamp */
+    char chain[1100];
+    assert_int_equal(eseal_instance_stamp_approvals(inst, &alice, st->stamp, chain, sizeof(chain)), ESEAL_OK);
+    assert_string_equal(chain, st->approvals);
+    assert_int_equal(eseal_instance_stamp_approvals(inst, &olaf, st->stamp, chain, sizeof(chain)), ESEAL_ENOTFOUND);
+    /* the verification report of a stamped document says so too */
+    char stamped[700];
+    assert_int_equal(eseal_request_doc_path(inst, &lena, r.id, 1, 1, stamped, sizeof(stamped)), ESEAL_OK);
+    eseal_buf doc = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_file_read(&doc, stamped, 1 << 24), ESEAL_OK);
+    eseal_report *rep = NULL;
+    assert_int_equal(eseal_instance_verify_pdf(inst, &rep, doc.ptr, doc.size, NULL), ESEAL_OK);
+    assert_int_equal(eseal_report_verdict(rep), ESEAL_VALID);
+    assert_int_equal(eseal_report_child_count(rep), 1);
+    int64_t napp = 0;
+    assert_int_equal(eseal_report_integer(eseal_report_child(rep, 0), "signature.approvals.count", &napp), ESEAL_OK);
+    assert_int_equal(napp, 2);
+    eseal_buf txt = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_report_to_text(&txt, rep, 0), ESEAL_OK);
+    char *t = strndup((const char *)txt.ptr, txt.size);
+    assert_non_null(strstr(t, "Approved: 2 approvals before it was stamped"));
+    assert_null(strstr(t, "alice")); /* names are the organisation's */
+    free(t);
+    eseal_buf_dispose(&txt);
+    eseal_report_free(rep);
+    eseal_buf_dispose(&doc);
+    /* the decisions, as stored: approver, step, comment and what it covers */
 }
 
 static void rejected_and_disabled(void **state)
