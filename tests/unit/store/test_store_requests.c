@@ -24,6 +24,7 @@
 
 #include "eseal/eseal.h"
 #include "eseal/sys/store.h"
+#include "eseal/sys/store_backend.h"
 
 static char dir[] = "/tmp/eseal-store-req-XXXXXX";
 static int db_n;
@@ -823,6 +824,29 @@ static void schema_8(void **state)
     eseal_store_close(s);
 }
 
+/* Version 3 of the governance backend has the request functions: an older one is refused when
+ * added, and one that leaves them out answers ESEAL_EUNSUPPORTED with the function's name. */
+static void backend_versions(void **state)
+{
+    (void)state;
+    char path[300];
+    eseal_store *s = open_fresh(path);
+    static eseal_store_governance_backend old = {.version = 2}; /* no free: nothing to free */
+    expect_error(eseal_store_add_governance_backend(s, &old, 10), ESEAL_EINVAL,
+                 "store: the governance backend has version 2; this eseal speaks version 3");
+    eseal_request r = request(REQ_1, ORG_A, "alice", 10, 1);
+    eseal_request_doc d = doc("a.pdf", "pdf", SHA_A, 1);
+    assert_int_equal(eseal_store_request_insert(s, &r, &d, 1), ESEAL_OK); /* still the built-in one */
+    static eseal_store_governance_backend bare = {.version = ESEAL_STORE_GOVERNANCE_BACKEND_VERSION};
+    assert_int_equal(eseal_store_add_governance_backend(s, &bare, 10), ESEAL_OK);
+    eseal_request out;
+    expect_error(eseal_store_request_get(s, &out, REQ_1), ESEAL_EUNSUPPORTED,
+                 "store: the governance backend has no request_get");
+    expect_error(eseal_store_request_doc_stamped(s, REQ_1, SHA_A, "ST-1", 1, 1, NULL), ESEAL_EUNSUPPORTED,
+                 "store: the governance backend has no request_doc_stamped");
+    eseal_store_close(s);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -850,6 +874,7 @@ int main(void)
         cmocka_unit_test(processes_race_to_advance),
         cmocka_unit_test(processes_race_to_stamp),
         cmocka_unit_test(schema_8),
+        cmocka_unit_test(backend_versions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
