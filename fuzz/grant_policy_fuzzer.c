@@ -111,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                           .doc_type = doc_type[0] != '\0' ? doc_type : NULL,
                           .template_sha256 = templates[0] != '\0' ? templates : NULL,
                           .now_ms = (f & 128) ? 1500 : 3000,
-                          .approved = (f & 2) != 0};
+                          .approved_policy = (f & 2) != 0 ? g[(f >> 2) % 3].approval : NULL};
         es_grant_decision d = es_grant_decide(&who, &u, g, 3);
         if (d.reason[0] == '\0' || (d.refusal == NULL && (d.grant == NULL || d.chain_len == 0 ||
                                                           d.chain_len > ESEAL_GRANT_CHAIN_MAX ||

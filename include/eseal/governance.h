@@ -53,6 +53,8 @@ ESEAL_BEGIN_DECL
 #define ESEAL_REFUSAL_SELF_APPROVAL "SELF_APPROVAL"
 #define ESEAL_REFUSAL_DOCUMENT_CHANGED_AFTER_APPROVAL "DOCUMENT_CHANGED_AFTER_APPROVAL"
 #define ESEAL_REFUSAL_SEAL_NOT_ACTIVE "SEAL_NOT_ACTIVE"
+/** An approval or rejection by someone the request's current step does not name (or disabled). */
+#define ESEAL_REFUSAL_NOT_AN_APPROVER "NOT_AN_APPROVER"
 
 typedef enum {
     ESEAL_GRANT_TO_USER = 1, /**< `holder` is a login */

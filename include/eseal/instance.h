@@ -613,6 +613,11 @@ typedef struct {
     int seal_valid_at_time;
     int64_t log_index;       /**< the stamp's audit log entry; -1 when none */
     int receipt_present;     /**< 1 when a receipt (C2SP tlog-proof) was made for it */
+    /** The stamp request it was made under ("req_…", eseal/governance.h), "" none; and how many
+     *  approvals that request had (its audit entry's `approvals` line). The public sees that approvals
+     *  happened and how many; who approved, the organisation: eseal_instance_stamp_approvals. */
+    char request[24];
+    int approvals;
 } eseal_stamp_info;
 
 /**
@@ -623,6 +628,15 @@ typedef struct {
  * ESEAL_ENOTFOUND for an unknown serial.
  */
 ESEAL_EXTERN(int) eseal_instance_stamp_find(eseal_instance *inst, eseal_stamp_info *out, const char *serial);
+
+/**
+ * The approval chain of stamp `serial` as its audit entry carries it ("req_…,STEP:LOGIN:TIME:HASH,…",
+ * docs/requests.md; "" for a stamp made under no request), for `who`, a member of the organisation
+ * whose seal made it (the platform's side: any). ESEAL_ENOTFOUND for a stamp `who` may not see;
+ * ESEAL_ELIMIT when `cap` is short (1025 bytes are enough).
+ */
+ESEAL_EXTERN(int) eseal_instance_stamp_approvals(eseal_instance *inst, const eseal_principal *who, const char *serial,
+                                                 char *out, size_t cap);
 
 /**
  * Stamps the PDF at `in_path` with a seal of this registry and writes

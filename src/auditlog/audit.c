@@ -343,6 +343,8 @@ typedef struct {
     es_span pending; /* the "publish" private data */
     const char (*grants)[ESEAL_GRANT_ID_LEN + 1];
     size_t ngrants;
+    const char *request_id; /* with the stamped document's SHA-256 (before) */
+    const char *before;
 } stamp_tx;
 
 /* In the append's transaction: the stamp record (with its log index), the salts, the token, where
@@ -379,6 +381,12 @@ static es_result stamp_tx_fn(eseal_store *s, uint64_t index, void *ctx)
         }
     }
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    /* a request's document: stamped once, whatever executions run at once or after a crash */
+    if (x->request_id != NULL) {
+        rc = eseal_store_request_doc_stamped(s, x->request_id, x->before, x->rec->serial, (int64_t)index,
+                                             x->rec->at_ms, NULL);
+        ES_ENSURE(rc == ESEAL_OK, rc, "stamp: %s", eseal_error_last()->message);
+    }
     return ES_OK;
 }
 
@@ -432,7 +440,7 @@ ES_RESULT es_audit_stamp(es_auditlog *h, const es_audit_stamp_in *in, uint64_t *
     e.doc_before_sm3 = in->ofd ? before_sm3 : NULL;
     e.doc_after_sha256 = after;
     e.doc_after_sm3 = in->ofd ? after_sm3 : NULL;
-    e.approvals = q->approvals;
+    e.approvals = in->request_id != NULL ? in->approvals : q->approvals;
     char under[ESEAL_GRANT_ID_LEN + 32];
     if (in->ngrants > 0) {
         (void)snprintf(under, sizeof(under), "under grant %s", in->grants[0]);
@@ -478,6 +486,8 @@ ES_RESULT es_audit_stamp(es_auditlog *h, const es_audit_stamp_in *in, uint64_t *
     x.token = &token;
     x.grants = in->grants;
     x.ngrants = in->ngrants;
+    x.request_id = in->request_id;
+    x.before = before;
     if (es_ok(r)) {
         r = es_log_append(log, index, es_buf_span(&entry), stamp_tx_fn, &x);
     }

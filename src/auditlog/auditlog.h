@@ -168,6 +168,12 @@ typedef struct {
      * left. ngrants 0: no grant (the local operator). */
     const char (*grants)[ESEAL_GRANT_ID_LEN + 1];
     size_t ngrants;
+    /* A stamp request's document (NULL: none): the transaction marks the request's first unstamped
+     * document with the stamped bytes' SHA-256 (before) as stamped (eseal_store_request_doc_stamped),
+     * and fails with ESEAL_ESTATE when there is none (another execution stamped it); `approvals`,
+     * the request's approval chain, is the entry's approvals line instead of q->approvals. */
+    const char *request_id;
+    const char *approvals;
 } es_audit_stamp_in;
 /* Appends the stamp's entry (durably), with its stamp record and, kept privately under the entry
  * until es_audit_stamps_published, where its output waits to be published; *index: its position. */

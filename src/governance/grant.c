@@ -33,9 +33,7 @@ static ES_RESULT put(char *dst, size_t cap, const char *src, const char *what)
     return ES_OK;
 }
 
-/* The seal `esid` and its organisation (ESEAL_ENOTFOUND when `who` may not see it; EINVAL when it
- * belongs to no organisation: grants are an organisation's). */
-static ES_RESULT seal_of(eseal_instance *inst, const eseal_principal *who, const char *esid, char esid_out[64],
+ES_RESULT es_gov_seal_of(eseal_instance *inst, const eseal_principal *who, const char *esid, char esid_out[64],
                          char org[ESEAL_OWNER_ORG_MAX + 1])
 {
     ES_ENSURE(esid != NULL && esid[0] != '\0', ESEAL_EINVAL, "grant: which seal?");
@@ -167,7 +165,7 @@ static ES_RESULT grant_add(eseal_instance *inst, const eseal_principal *who, con
     eseal_grant g;
     memset(&g, 0, sizeof(g));
     char org[ESEAL_OWNER_ORG_MAX + 1];
-    ES_GUARD(seal_of(inst, who, q->seal, g.seal, org));
+    ES_GUARD(es_gov_seal_of(inst, who, q->seal, g.seal, org));
     ES_GUARD(put(g.org_id, sizeof(g.org_id), org, "the organisation id"));
     eseal_grant parent;
     memset(&parent, 0, sizeof(parent));
@@ -259,7 +257,7 @@ static ES_RESULT grant_list(eseal_instance *inst, const eseal_principal *who, co
     char esid[64] = "";
     if (seal != NULL && seal[0] != '\0') {
         char org[ESEAL_OWNER_ORG_MAX + 1];
-        ES_GUARD(seal_of(inst, who, seal, esid, org));
+        ES_GUARD(es_gov_seal_of(inst, who, seal, esid, org));
     }
     list_ctx l = {who, cb, payload};
     const char *org = es_acc_sees_all(who) ? NULL : who->organization;

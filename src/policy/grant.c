@@ -381,7 +381,8 @@ static judged judge(const eseal_grant *g, const eseal_grant *grants, size_t n, c
         }
     }
     for (size_t i = 0; i < len; i++) {
-        if (chain[i]->approval[0] != '\0' && !u->approved) {
+        if (chain[i]->approval[0] != '\0' &&
+            (u->approved_policy == NULL || strcmp(chain[i]->approval, u->approved_policy) != 0)) {
             return (judged){.stage = STAGE_APPROVAL, .why = WHY_APPROVAL, .by = chain[i]};
         }
     }

@@ -13,7 +13,7 @@
  *   4. the template: DOCUMENT_NOT_ALLOWED when it names templates and the document derives from
  *                    none of them;
  *   5. approvals:    APPROVAL_REQUIRED when it has an approval policy and the use is not covered
- *                    by an approved request.
+ *                    by a request approved under that very policy (its canonical text).
  * A grant that passes all five allows; when several do, the first in the order given (the store
  * lists them oldest first). When none does, the refusal is the one of the grant that got furthest
  * (the first of those, again): the person is told what stands between them and the stamp, not
@@ -32,7 +32,8 @@ typedef struct {
     const char *template_sha256; /* the template the document was found to derive from, or NULL */
     bool template_unknown;       /* the document is not read yet: the template limit is not judged */
     int64_t now_ms;              /* the context's clock */
-    bool approved;               /* an approved request of this principal covers the use */
+    const char *approved_policy; /* the approval policy an approved request of this principal satisfied
+                                    (canonical text), or NULL: none */
 } es_grant_use;
 
 typedef struct {

@@ -81,7 +81,12 @@ static const char *user_rule(const eseal_principal *who, es_action action, const
     case ES_ACT_CERT_READ:
     case ES_ACT_GRANT_READ:
     case ES_ACT_TEMPLATE_READ:
+    case ES_ACT_REQUEST_SUBMIT: /* the grants decide (governance/request.c) */
+    case ES_ACT_REQUEST_READ:
+    case ES_ACT_REQUEST_DECIDE: /* the request's approval policy decides */
         return "member";
+    case ES_ACT_REQUEST_EXECUTE:
+        return self ? "requester" : NULL;
     case ES_ACT_GRANT_ADD:
     case ES_ACT_GRANT_REVOKE:
     case ES_ACT_TEMPLATE_ADD:

@@ -22,6 +22,11 @@
  *                   grants, and registers templates (docs/grants.md);
  *   holder          the holder of a delegable grant delegates it (grant.delegate: the governance
  *                   room names the principal as the object's owner only when it holds the grant);
+ *   member          also submits stamp requests, reads its organisation's, and decides them: whether
+ *                   a grant allows the request and whether the user is an approver of its step are
+ *                   the grants' and the request's approval policy's (governance/request.c,
+ *                   docs/requests.md), not this rule's;
+ *   requester       the user who submitted a request executes it (request.execute);
  *   no-grants       anything else is denied (grants and approvals come with the governance issue).
  * An action on an object of another organisation is denied by every rule but the first two.
  */
@@ -70,7 +75,11 @@
     X(ES_ACT_WEBHOOK_ADD, "webhook.add")                                                           \
     X(ES_ACT_WEBHOOK_READ, "webhook.read")                                                         \
     X(ES_ACT_WEBHOOK_REMOVE, "webhook.remove")                                                     \
-    X(ES_ACT_WEBHOOK_REPLAY, "webhook.replay")
+    X(ES_ACT_WEBHOOK_REPLAY, "webhook.replay")                                                     \
+    X(ES_ACT_REQUEST_SUBMIT, "request.submit")                                                     \
+    X(ES_ACT_REQUEST_READ, "request.read")                                                         \
+    X(ES_ACT_REQUEST_DECIDE, "request.decide")                                                     \
+    X(ES_ACT_REQUEST_EXECUTE, "request.execute")
 
 typedef enum {
 #define ES_X_ACTION(e, name) e,
@@ -84,7 +93,8 @@ typedef enum {
  * or a certificate the organisation whose identifier (USCC) its certificate carries (NULL when it
  * names none of the platform's organisations: then only the first two rules allow). */
 typedef struct {
-    const char *kind;  /* "seal", "cert", "document", "log", "org", "user", "token", "grant", "template", "webhook";
+    const char *kind;  /* "seal", "cert", "document", "log", "org", "user", "token", "grant", "template", "webhook",
+                        * "request";
                         * NULL: the platform */
     const char *id;
     const char *org;   /* the organisation's id (NULL: none, or not known) */

@@ -191,7 +191,7 @@ static ES_RESULT template_of(const es_seal_grants *gs, const char *path, const c
 
 ES_RESULT es_grant_gate(const es_seal_grants *gs, const eseal_principal *who, const char *esid, const char *org,
                         const char *doc_type, const char *doc_path, const char *doc_sha256,
-                        const eseal_context *ctx, int64_t now_ms, es_grant_pass *pass)
+                        const char *approved_policy, const eseal_context *ctx, int64_t now_ms, es_grant_pass *pass)
 {
     memset(pass, 0, sizeof(*pass));
     const char *tpl = NULL;
@@ -203,10 +203,13 @@ ES_RESULT es_grant_gate(const es_seal_grants *gs, const eseal_principal *who, co
                       .template_sha256 = tpl,
                       .template_unknown = doc_sha256 == NULL, /* before the document is read */
                       .now_ms = now_ms,
-                      .approved = false};
+                      .approved_policy = approved_policy};
     es_grant_decision d = es_grant_decide(who, &u, gs->g, gs->n);
     bool tpl_refusal = d.refusal != NULL && strcmp(d.refusal, ESEAL_REFUSAL_DOCUMENT_NOT_ALLOWED) == 0;
     if (d.refusal != NULL) {
+        if (strcmp(d.refusal, ESEAL_REFUSAL_APPROVAL_REQUIRED) == 0 && d.grant != NULL) {
+            (void)snprintf(pass->approval, sizeof(pass->approval), "%s", d.grant->approval);
+        }
         return es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__, "%s may not stamp with seal %s: %s%s%s",
                                             who->id, esid, d.reason, tpl_refusal && why[0] != '\0' ? "; " : "",
                                             tpl_refusal ? why : ""),
@@ -217,4 +220,144 @@ ES_RESULT es_grant_gate(const es_seal_grants *gs, const eseal_principal *who, co
     }
     pass->n = d.chain_len;
     return ES_OK;
+}
+
+/* ---- a stamp request being executed ----------------------------------------------------------- */
+
+typedef struct {
+    es_gate_request *q;
+    size_t cap;
+    es_result r;
+} docs_ctx;
+
+static int keep_doc(const eseal_request_doc *d, void *p)
+{
+    docs_ctx *c = p;
+    if (c->q->n == c->cap) {
+        size_t cap = c->cap == 0 ? 8 : c->cap * 2;
+        eseal_request_doc *more = es_realloc(c->q->docs, cap * sizeof(*more));
+        if (more == NULL) {
+            c->r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+            return es_code(c->r);
+        }
+        c->q->docs = more;
+        c->cap = cap;
+    }
+    c->q->docs[c->q->n++] = *d;
+    return 0;
+}
+
+/* The chain as it is built, before its length is judged: an approved request has at most one
+ * approval per member of each step (k <= members), each "S:LOGIN:TIME:HASH16" within 120 bytes. */
+#define ES_APPROVALS_BUILD_MAX (ESEAL_APPROVAL_STEPS_MAX * ESEAL_APPROVAL_MEMBERS_MAX * 128 + 64)
+
+typedef struct {
+    es_buf *full, *brief;
+    es_result r;
+} chain_ctx;
+
+static int chain_add(const eseal_decision *d, void *p)
+{
+    chain_ctx *c = p;
+    if (d->approve != 1) {
+        return 0;
+    }
+    c->r = es_buf_printf(c->full, ",%u:%s:%lld:%.16s", d->step + 1, d->approver, (long long)d->at_ms, d->comment_sha256);
+    if (es_ok(c->r)) {
+        c->r = es_buf_printf(c->brief, ",%u:%s", d->step + 1, d->approver);
+    }
+    return es_ok(c->r) ? 0 : es_code(c->r);
+}
+
+static ES_RESULT request_load(eseal_instance *inst, const eseal_principal *who, const char *id, const char *esid,
+                              es_gate_request *out)
+{
+    int rc = eseal_store_request_get(inst->store, &out->r, id);
+    if (rc == ESEAL_OK && (who->organization == NULL || strcmp(out->r.org_id, who->organization) != 0)) {
+        rc = ESEAL_ENOTFOUND;
+    }
+    ES_ENSURE(rc != ESEAL_ENOTFOUND, ESEAL_ENOTFOUND, "no request '%.40s'", id);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    const eseal_request *r = &out->r;
+    ES_ENSURE(strcmp(r->requester, who->id) == 0, ESEAL_EDENIED, "request %s was submitted by %s: only they execute it",
+              r->id, r->requester);
+    ES_ENSURE(strcmp(r->seal, esid) == 0, ESEAL_EINVAL, "request %s is for seal %s, not %s", r->id, r->seal, esid);
+    if (r->status == ESEAL_REQUEST_PENDING) {
+        return es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__,
+                                            "request %s waits for the approvals of step %u (%s)", r->id, r->step + 1,
+                                            r->approval),
+                               ESEAL_REFUSAL_APPROVAL_REQUIRED);
+    }
+    if (r->status == ESEAL_REQUEST_REJECTED) {
+        return es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__, "request %s was rejected", r->id),
+                               ESEAL_REFUSAL_APPROVAL_REJECTED);
+    }
+    ES_ENSURE(r->status == ESEAL_REQUEST_APPROVED, ESEAL_ESTATE, "request %s is executed already", r->id);
+    docs_ctx dc = {out, 0, ES_OK};
+    rc = eseal_store_request_docs(inst->store, id, keep_doc, &dc);
+    ES_GUARD(dc.r);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    ES_AUTO(es_buf_freep) es_buf full = ES_BUF_INIT(ES_APPROVALS_BUILD_MAX);
+    ES_AUTO(es_buf_freep) es_buf brief = ES_BUF_INIT(ES_APPROVALS_BUILD_MAX);
+    ES_GUARD(es_buf_printf(&full, "%s", r->id));
+    ES_GUARD(es_buf_printf(&brief, "%s", r->id));
+    chain_ctx cc = {&full, &brief, ES_OK};
+    rc = eseal_store_decision_list(inst->store, id, chain_add, &cc);
+    ES_GUARD(cc.r);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    const es_buf *line = full.len <= ES_APPROVALS_MAX ? &full : &brief;
+    ES_ENSURE(line->len <= ES_APPROVALS_MAX, ESEAL_ELIMIT, "request %s: its approval chain is longer than %d bytes",
+              r->id, ES_APPROVALS_MAX);
+    memcpy(out->approvals, line->ptr, line->len);
+    out->approvals[line->len] = '\0';
+    return ES_OK;
+}
+
+ES_RESULT es_gate_request_load(eseal_instance *inst, const eseal_principal *who, const char *id, const char *esid,
+                               es_gate_request *out)
+{
+    memset(out, 0, sizeof(*out));
+    es_result r = request_load(inst, who, id, esid, out);
+    if (!es_ok(r)) {
+        es_gate_request_free(out);
+    }
+    return r;
+}
+
+void es_gate_request_free(es_gate_request *q)
+{
+    es_free(q->docs);
+    memset(q, 0, sizeof(*q));
+}
+
+ES_RESULT es_gate_request_doc(const es_gate_request *q, const char *path, const char *sha256)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        if (q->docs[i].serial[0] == '\0' && strcmp(q->docs[i].sha256, sha256) == 0) {
+            return ES_OK;
+        }
+    }
+    return es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__,
+                                        "%s (SHA-256 %.16s…) is not a document of request %s as approved, or it is "
+                                        "stamped already: its bytes changed after the approval",
+                                        path, sha256, q->r.id),
+                           ESEAL_REFUSAL_DOCUMENT_CHANGED_AFTER_APPROVAL);
+}
+
+es_result es_refusal_record(eseal_instance *inst, const eseal_principal *who, const char *type, const char *org,
+                            es_result r)
+{
+    const eseal_error *e = eseal_error_last();
+    char reason[48], message[1024], detail[1000]; /* as eseal_error keeps them (util/errors.c) */
+    (void)snprintf(reason, sizeof(reason), "%s", e->reason);
+    (void)snprintf(message, sizeof(message), "%s", e->message);
+    (void)snprintf(detail, sizeof(detail), "%s: %.900s", reason[0] != '\0' ? reason : "DENIED", message);
+    es_acting by = {.who = who, .rule = "grant"};
+    (void)snprintf(by.actor, sizeof(by.actor), "%s:%s", eseal_principal_kind_name(who->kind), who->id);
+    es_result w = es_audit_account_event(inst->auditlog, &by, type, org, detail, true);
+    if (!es_ok(w)) {
+        return es_error_set(es_code(w), __FILE__, __LINE__, "%s (and the refusal could not be recorded: %s)", message,
+                            eseal_error_last()->message);
+    }
+    return es_error_reason(es_error_set(es_code(r), __FILE__, __LINE__, "%s", message), reason[0] != '\0' ? reason : NULL);
 }

@@ -432,6 +432,13 @@ static ES_RESULT signature_paragraph(es_buf *b, const eseal_report *c, size_t i)
         ES_GUARD(es_buf_append_byte(b, '\n'));
     }
     ES_GUARD(time_sentence(b, c));
+    int64_t approvals = 0;
+    if (str(c, "signature.approvals.request") != NULL &&
+        eseal_report_integer(c, "signature.approvals.count", &approvals) == ESEAL_OK) {
+        /* who approved is the organisation's to know (docs/requests.md) */
+        ES_GUARD(es_buf_printf(b, "  Approved: %lld approval%s before it was stamped (request %s)\n", (long long)approvals,
+                               approvals == 1 ? "" : "s", str(c, "signature.approvals.request")));
+    }
     ES_GUARD(coverage_sentence(b, c));
     if (eseal_report_verdict(c) != ESEAL_VALID) {
         ES_GUARD(es_buf_append_str(b, "  Why:\n"));

@@ -151,6 +151,7 @@ typedef struct {
     pthread_mutex_t lock; /* serialises the progress calls */
     const es_seal_grants *grants; /* a user's stamp: the seal's grants (grant_gate.c); NULL: the policy decides */
     const char *doc_type;         /* declared (eseal_stamp_request version 4), or NULL */
+    const es_gate_request *req;   /* the stamp request being executed (version 5), or NULL */
 } batch;
 
 /* The stamp options every document of the batch shares (`chain` holds the issuer). */
@@ -532,8 +533,15 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
         if (b->grants != NULL) {
             char sha[65];
             es_hex_lower(sha, dg.before_sha256, 32);
-            d = es_grant_gate(b->grants, q->who, b->rec->esid, b->org, b->doc_type, b->in_paths[i], sha,
-                              b->inst->ctx, es_inst_now(b->inst), &pass);
+            d = b->req != NULL ? es_gate_request_doc(b->req, b->in_paths[i], sha) : ES_OK;
+            if (es_ok(d)) {
+                d = es_grant_gate(b->grants, q->who, b->rec->esid, b->org, b->doc_type, b->in_paths[i], sha,
+                                  b->req != NULL ? b->req->r.approval : NULL, b->inst->ctx, es_inst_now(b->inst),
+                                  &pass);
+            }
+            if (es_code(d) == ESEAL_EDENIED) {
+                d = es_refusal_record(b->inst, q->who, "stamp.refused", b->org, d);
+            }
             decision.rule = "grant";
         } else {
             es_object obj = {"seal", b->rec->esid, b->org, NULL};
@@ -563,8 +571,14 @@ static es_result stamp_doc(batch *b, size_t i, bool defer_dir_sync, eseal_stamp_
                                 .sig_token = dt.got.gen_time_ms != 0 ? &dt.got.token : NULL,
                                 .ts = b->audit_ts,
                                 .grants = (const char(*)[ESEAL_GRANT_ID_LEN + 1])pass.chain,
-                                .ngrants = pass.n};
+                                .ngrants = pass.n,
+                                .request_id = b->req != NULL ? b->req->r.id : NULL,
+                                .approvals = b->req != NULL ? b->req->approvals : NULL};
         d = es_audit_stamp(b->inst->auditlog, &ai, &index);
+        if (es_code(d) == ESEAL_EDENIED && b->grants != NULL) {
+            /* the last use taken meanwhile by another stamp (QUOTA_EXHAUSTED), the grant revoked */
+            d = es_refusal_record(b->inst, q->who, "stamp.refused", b->org, d);
+        }
     }
     if (es_ok(d)) {
         phase("recorded", i);
@@ -911,15 +925,30 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     es_seal_grants grants = {0};
     bool by_grant = q->who != NULL && q->who->kind == ESEAL_PRINCIPAL_USER;
     const char *doc_type = q->version >= 4 ? q->doc_type : NULL;
+    const char *request_id = q->version >= 5 ? q->request_id : NULL;
+    es_gate_request req;
+    memset(&req, 0, sizeof(req));
+    bool by_request = request_id != NULL && request_id[0] != '\0';
+    if (es_ok(r) && by_request && !by_grant) {
+        r = es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "stamp: a request is executed by the user who submitted it");
+    }
+    if (es_ok(r) && by_request) {
+        /* the request's declared type, under the approval policy it satisfied (docs/requests.md) */
+        r = es_gate_request_load(inst, q->who, request_id, rec.esid, &req);
+        doc_type = req.r.doc_type[0] != '\0' ? req.r.doc_type : NULL;
+    }
     if (es_ok(r) && by_grant) {
         r = es_seal_grants_load(inst, q->who, rec.esid, &grants);
         es_grant_pass pre;
         if (es_ok(r)) {
-            r = es_grant_gate(&grants, q->who, rec.esid, obj.org, doc_type, NULL, NULL, inst->ctx, es_inst_now(inst),
-                              &pre);
+            r = es_grant_gate(&grants, q->who, rec.esid, obj.org, doc_type, NULL, NULL,
+                              by_request ? req.r.approval : NULL, inst->ctx, es_inst_now(inst), &pre);
         }
     } else if (es_ok(r)) {
         r = es_policy_require(q->who, ES_ACT_STAMP, &obj, NULL);
+    }
+    if (by_grant && es_code(r) == ESEAL_EDENIED) {
+        r = es_refusal_record(inst, q->who, "stamp.refused", obj.org, r); /* every refusal is evidence */
     }
     eseal_ses_seal *s = NULL;
     eseal_cert *cert = NULL, *issuer = NULL;
@@ -1005,7 +1034,8 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
                    .res = res,
                    .lock = PTHREAD_MUTEX_INITIALIZER,
                    .grants = by_grant ? &grants : NULL,
-                   .doc_type = doc_type};
+                   .doc_type = doc_type,
+                   .req = by_request ? &req : NULL};
         b.ts = q->level >= ESEAL_LEVEL_B_T ? use_ts : NULL;
         b.audit_ts = q->level >= ESEAL_LEVEL_B_T ? NULL : use_ts;
         if (n > 1) {
@@ -1072,6 +1102,7 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     eseal_buf_dispose(&der);
     eseal_seal_record_dispose(&rec);
     es_seal_grants_free(&grants);
+    es_gate_request_free(&req);
     return r;
 }
 
@@ -1091,6 +1122,34 @@ int eseal_instance_stamp_pdfs(eseal_instance *inst, eseal_stamp_result *res, con
                               const char *const *out_paths, size_t n, const eseal_stamp_request *req)
 {
     return es_code(stamp_pdf(inst, res, in_paths, out_paths, n, req));
+}
+
+/*
+ * For each signature that is a stamp of this platform made under a stamp request (its field name
+ * "eseal-ST…" is a serial of the stamp records, whose audit entry names the request): the request
+ * and how many approvals it had (signature.approvals, docs/verify-report.md). Who approved is the
+ * organisation's to know (eseal_instance_stamp_approvals); a report anyone may ask for says only
+ * that approvals happened, and how many.
+ */
+static ES_RESULT stamp_approvals(eseal_instance *inst, eseal_report *rep)
+{
+    for (size_t i = 0; i < eseal_report_child_count(rep); i++) {
+        eseal_report *sig = (eseal_report *)(uintptr_t)eseal_report_child(rep, i);
+        const char *id = eseal_report_string(sig, "signature.id");
+        eseal_stamp_info st;
+        if (id == NULL || strncmp(id, "eseal-ST", 8) != 0) {
+            continue;
+        }
+        if (eseal_instance_stamp_find(inst, &st, id + 6) != ESEAL_OK) {
+            eseal_error_clear(); /* another platform's stamp, or a made-up name */
+            continue;
+        }
+        if (st.request[0] != '\0') {
+            ES_GUARD(es_report_str(sig, "signature.approvals.request", "%s", st.request));
+            ES_GUARD(es_report_int(sig, "signature.approvals.count", st.approvals));
+        }
+    }
+    return ES_OK;
 }
 
 static ES_RESULT registry_hook(void *ctx, eseal_report *rep, const eseal_ses_seal *seal, int64_t at)
@@ -1122,6 +1181,13 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
         }
         r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL, &net, inst != NULL ? inst->ctx : NULL,
                           ES_OPT_DIGESTS(req, 2));
+        if (es_ok(r) && inst != NULL) {
+            r = stamp_approvals(inst, *out);
+            if (!es_ok(r)) {
+                eseal_report_free(*out);
+                *out = NULL;
+            }
+        }
         es_buf_free(&cache);
     }
     if (owned) {

@@ -29,10 +29,14 @@ static bool serial_ok(const char *s)
     return true;
 }
 
-/* The audit entry's time proof kind ("signature", "entry"), "clock" when there is none. */
-static void time_source(eseal_instance *inst, int64_t index, char *out, size_t cap)
+/* The audit entry's time proof kind ("signature", "entry"), "clock" when there is none; its approvals
+ * line into `approvals` (may be NULL; "" none). */
+static void entry_facts(eseal_instance *inst, int64_t index, char *out, size_t cap, char *approvals, size_t acap)
 {
     (void)snprintf(out, cap, "clock");
+    if (approvals != NULL) {
+        approvals[0] = '\0';
+    }
     eseal_log *log = NULL;
     eseal_buf entry = ESEAL_BUF_INIT;
     if (index < 0 || eseal_instance_log(inst, &log) != ESEAL_OK || eseal_log_entry(log, &entry, (uint64_t)index) != ESEAL_OK) {
@@ -44,6 +48,9 @@ static void time_source(eseal_instance *inst, int64_t index, char *out, size_t c
     if (eseal_audit_entry_parse(&p, entry.ptr, entry.size) == ESEAL_OK) {
         if (p.e.time_proof_kind != NULL && p.e.time_proof_kind[0] != '\0') {
             (void)snprintf(out, cap, "%s", p.e.time_proof_kind);
+        }
+        if (approvals != NULL && p.e.approvals != NULL) {
+            (void)snprintf(approvals, acap, "%s", p.e.approvals);
         }
         eseal_audit_entry_parsed_dispose(&p);
     } else {
@@ -81,7 +88,20 @@ static ES_RESULT find(eseal_instance *inst, eseal_stamp_info *out, const char *s
     /* The platform stamps only with an active seal (stamp.c refuses any other state), so a stamp on
      * record was made while its seal was active; what is left to check is its validity period. */
     out->seal_valid_at_time = within;
-    time_source(inst, st.log_index, out->time_source, sizeof(out->time_source));
+    char chain[ESEAL_AUDIT_MAX_FIELD + 1];
+    entry_facts(inst, st.log_index, out->time_source, sizeof(out->time_source), chain, sizeof(chain));
+    /* A request's stamp: "req_…" then one item per approval (docs/requests.md). */
+    if (strncmp(chain, "req_", 4) == 0) {
+        size_t n = strcspn(chain, ",");
+        (void)snprintf(out->request, sizeof(out->request), "%.*s", (int)n, chain);
+        for (const char *p = chain + n; *p == ',';) {
+            out->approvals++;
+            p = strchr(p + 1, ',');
+            if (p == NULL) {
+                break;
+            }
+        }
+    }
     eseal_seal_record_dispose(&seal);
     eseal_stamp_record_dispose(&st);
     return ES_OK;
@@ -93,4 +113,40 @@ int eseal_instance_stamp_find(eseal_instance *inst, eseal_stamp_info *out, const
         ES_BAIL_INT(ESEAL_EINVAL, "inst == NULL || out == NULL || serial == NULL");
     }
     return es_code(find(inst, out, serial));
+}
+
+static ES_RESULT approvals_of(eseal_instance *inst, const eseal_principal *who, const char *serial, char *out,
+                             size_t cap)
+{
+    ES_GUARD(es_from_code(eseal_principal_check(who)));
+    ES_ENSURE_ARG(inst != NULL && serial != NULL && out != NULL && cap > 0);
+    ES_ENSURE(serial_ok(serial), ESEAL_EINVAL, "a stamp serial is 1 to %d of [A-Z0-9-]", SERIAL_MAX);
+    eseal_stamp_record st;
+    ES_GUARD(es_from_code(eseal_store_stamp_find(inst->store, &st, serial)));
+    int64_t index = st.log_index;
+    eseal_seal_record seal;
+    int rc = eseal_store_seal_find(inst->store, &seal, NULL, st.esid);
+    eseal_stamp_record_dispose(&st);
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    char org[ESEAL_OWNER_ORG_MAX + 1];
+    es_result r = es_seal_org(inst, seal.cert_ids, org);
+    eseal_seal_record_dispose(&seal);
+    ES_GUARD(r);
+    /* who approved is the organisation's to know: the public has the count (eseal_instance_stamp_find) */
+    es_object obj = {"request", serial, org[0] != '\0' ? org : NULL, NULL};
+    ES_ENSURE(!es_owner_hidden(who, ES_ACT_REQUEST_READ, &obj), ESEAL_ENOTFOUND, "no stamp '%s'", serial);
+    es_acting by;
+    ES_GUARD(es_act_on(&by, who, ES_ACT_REQUEST_READ, &obj));
+    char tsrc[16], chain[ESEAL_AUDIT_MAX_FIELD + 1];
+    entry_facts(inst, index, tsrc, sizeof(tsrc), chain, sizeof(chain));
+    size_t n = strlen(chain);
+    ES_ENSURE(n < cap, ESEAL_ELIMIT, "stamp %s: its approval chain has %zu bytes, room for %zu", serial, n, cap - 1);
+    memcpy(out, chain, n + 1);
+    return ES_OK;
+}
+
+int eseal_instance_stamp_approvals(eseal_instance *inst, const eseal_principal *who, const char *serial, char *out,
+                                   size_t cap)
+{
+    ES_RETURN_PUBLIC(approvals_of(inst, who, serial, out, cap));
 }

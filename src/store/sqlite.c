@@ -276,6 +276,62 @@ static const char *const migrations[] = {
     ");"
     "CREATE INDEX deliveries_webhook ON deliveries(webhook_id, created);"
     "CREATE INDEX deliveries_due ON deliveries(status, next_attempt);",
+    /* 8: stamp requests (issue 20 §2; docs/requests.md): a request, its documents (their bytes are
+     * in the home) and its approvers' decisions. A request moves on by conditional UPDATEs only
+     * (sq_request_advance, sq_request_doc_stamped): status and step, and done counted against docs,
+     * are checked here too so that no writer can leave them out of range. One decision per approver
+     * and request (UNIQUE); decisions keep their insertion order (rowid). A request's documents go
+     * with it (ON DELETE CASCADE); its decisions do not: a decided request is kept. Lists read
+     * newest first from requests_org (any status) and requests_org_status (one status). */
+    "CREATE TABLE requests ("
+    "  id TEXT PRIMARY KEY,"
+    "  org_id TEXT NOT NULL REFERENCES orgs(id),"
+    "  seal TEXT NOT NULL,"
+    "  requester TEXT NOT NULL,"
+    "  grant_id TEXT NOT NULL,"
+    "  approval TEXT NOT NULL DEFAULT '',"
+    "  doc_type TEXT NOT NULL DEFAULT '',"
+    "  purpose TEXT NOT NULL DEFAULT '',"
+    "  page INTEGER NOT NULL,"
+    "  x_mm REAL NOT NULL,"
+    "  y_mm REAL NOT NULL,"
+    "  xy_exact INTEGER NOT NULL DEFAULT 0,"
+    "  cross_page INTEGER NOT NULL DEFAULT 0,"
+    "  level INTEGER NOT NULL,"
+    "  qr INTEGER NOT NULL DEFAULT 0,"
+    "  status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 4),"
+    "  step INTEGER NOT NULL CHECK (step >= 0),"
+    "  docs INTEGER NOT NULL CHECK (docs >= 1),"
+    "  done INTEGER NOT NULL DEFAULT 0 CHECK (done >= 0 AND done <= docs),"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX requests_org ON requests(org_id, created);"
+    "CREATE INDEX requests_org_status ON requests(org_id, status, created);"
+    "CREATE TABLE request_docs ("
+    "  request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,"
+    "  idx INTEGER NOT NULL CHECK (idx >= 0),"
+    "  name TEXT NOT NULL,"
+    "  format TEXT NOT NULL CHECK (format IN ('pdf', 'ofd')),"
+    "  sha256 TEXT NOT NULL,"
+    "  size INTEGER NOT NULL CHECK (size >= 0),"
+    "  serial TEXT NOT NULL DEFAULT '',"
+    "  log_index INTEGER NOT NULL DEFAULT -1 CHECK (log_index >= -1),"
+    "  PRIMARY KEY (request_id, idx)"
+    ");"
+    "CREATE TABLE decisions ("
+    "  id TEXT PRIMARY KEY,"
+    "  request_id TEXT NOT NULL REFERENCES requests(id),"
+    "  step INTEGER NOT NULL CHECK (step >= 0),"
+    "  approver TEXT NOT NULL,"
+    "  approve INTEGER NOT NULL CHECK (approve IN (0, 1)),"
+    "  comment TEXT NOT NULL DEFAULT '',"
+    "  comment_sha256 TEXT NOT NULL,"
+    "  docs_sha256 TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  UNIQUE (request_id, approver)"
+    ");"
+    "CREATE INDEX decisions_request ON decisions(request_id, at);",
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -2198,6 +2254,400 @@ static int sq_delivery_claim(eseal_store_governance_backend *be, const char *id,
     return rc == ESEAL_ENOTFOUND ? ESEAL_ESTATE : rc;
 }
 
+/* ---- governance: stamp requests, their documents and decisions -------------------------------- */
+
+/* Opens a transaction for a change of several statements: the caller's when one is open (a savepoint
+ * in it, so that a failure undoes this change only and leaves the caller's to it), else one of its
+ * own, taken for writing at once (BEGIN IMMEDIATE, as sq_begin). *own says which. */
+static int change_begin(sq *s, bool *own)
+{
+    *own = sqlite3_get_autocommit(s->db) != 0;
+    return exec(s->db, *own ? "BEGIN IMMEDIATE" : "SAVEPOINT es_change");
+}
+
+/* Ends what change_begin opened: kept when rc is ESEAL_OK (and rc is what the commit says), else
+ * undone; rc is returned. */
+static int change_end(sq *s, bool own, int rc)
+{
+    if (rc == ESEAL_OK) {
+        return exec(s->db, own ? "COMMIT" : "RELEASE es_change");
+    }
+    (void)exec(s->db, own ? "ROLLBACK" : "ROLLBACK TO es_change; RELEASE es_change");
+    return rc;
+}
+
+#define REQUEST_COLS                                                                                               \
+    "id, org_id, seal, requester, grant_id, approval, doc_type, purpose, page, x_mm, y_mm, xy_exact, cross_page, " \
+    "level, qr, status, step, docs, done, created, updated"
+
+static int row_to_request(sqlite3_stmt *st, eseal_request *r)
+{
+    memset(r, 0, sizeof(*r));
+    if (!col_text(st, 0, r->id, sizeof(r->id)) || !col_text(st, 1, r->org_id, sizeof(r->org_id)) ||
+        !col_text(st, 2, r->seal, sizeof(r->seal)) || !col_text(st, 3, r->requester, sizeof(r->requester)) ||
+        !col_text(st, 4, r->grant, sizeof(r->grant)) || !col_text(st, 5, r->approval, sizeof(r->approval)) ||
+        !col_text(st, 6, r->doc_type, sizeof(r->doc_type)) || !col_text(st, 7, r->purpose, sizeof(r->purpose))) {
+        return too_long("reading a request");
+    }
+    r->page = sqlite3_column_int(st, 8);
+    r->x_mm = sqlite3_column_double(st, 9);
+    r->y_mm = sqlite3_column_double(st, 10);
+    r->xy_exact = sqlite3_column_int(st, 11);
+    r->cross_page = sqlite3_column_int(st, 12);
+    r->level = sqlite3_column_int(st, 13);
+    r->qr = sqlite3_column_int(st, 14);
+    r->status = (eseal_request_status)sqlite3_column_int(st, 15);
+    r->step = (unsigned int)sqlite3_column_int64(st, 16);
+    r->docs = sqlite3_column_int64(st, 17);
+    r->done = sqlite3_column_int64(st, 18);
+    r->created_ms = sqlite3_column_int64(st, 19);
+    r->updated_ms = sqlite3_column_int64(st, 20);
+    return ESEAL_OK;
+}
+
+/* The request row of sq_request_insert. */
+static int request_row_insert(sq *s, const eseal_request *r)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "INSERT INTO requests (" REQUEST_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                     "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    const char *txt[] = {r->id, r->org_id, r->seal, r->requester, r->grant, r->approval, r->doc_type, r->purpose};
+    for (int i = 0; i < ES_SQ_LEN(txt); i++) {
+        sqlite3_bind_text(st, i + 1, txt[i], -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int(st, 9, r->page);
+    sqlite3_bind_double(st, 10, r->x_mm);
+    sqlite3_bind_double(st, 11, r->y_mm);
+    sqlite3_bind_int(st, 12, r->xy_exact);
+    sqlite3_bind_int(st, 13, r->cross_page);
+    sqlite3_bind_int(st, 14, r->level);
+    sqlite3_bind_int(st, 15, r->qr);
+    sqlite3_bind_int(st, 16, (int)r->status);
+    sqlite3_bind_int64(st, 17, (sqlite3_int64)r->step);
+    sqlite3_bind_int64(st, 18, r->docs);
+    sqlite3_bind_int64(st, 19, r->done);
+    sqlite3_bind_int64(st, 20, r->created_ms);
+    sqlite3_bind_int64(st, 21, r->updated_ms);
+    return insert_done(s, st, "recording a request");
+}
+
+/* The documents of sq_request_insert: one statement, bound again for each. Their request, index and
+ * stamp are the request's, their position and none (eseal/sys/store.h), whatever the records say. */
+static int request_docs_insert(sq *s, const char *request_id, const eseal_request_doc *docs, size_t n)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "INSERT INTO request_docs (request_id, idx, name, format, sha256, size, serial, log_index) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', -1)");
+    for (size_t i = 0; rc == ESEAL_OK && i < n; i++) {
+        sqlite3_bind_text(st, 1, request_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+        sqlite3_bind_text(st, 3, docs[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, docs[i].format, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, docs[i].sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, docs[i].size);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            rc = fail(s->db, "recording a request's document");
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sq_request_insert(eseal_store_governance_backend *be, const eseal_request *r, const eseal_request_doc *docs,
+                             size_t n)
+{
+    sq *s = governance_sq(be);
+    bool own = false;
+    int rc = change_begin(s, &own);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    rc = request_row_insert(s, r);
+    rc = rc == ESEAL_OK ? request_docs_insert(s, r->id, docs, n) : rc;
+    return change_end(s, own, rc);
+}
+
+static int sq_request_get(eseal_store_governance_backend *be, eseal_request *out, const char *id)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " REQUEST_COLS " FROM requests WHERE id = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    rc = step == SQLITE_ROW    ? row_to_request(st, out)
+         : step == SQLITE_DONE ? ESEAL_ENOTFOUND
+                               : fail(s->db, "reading a request");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Newest first. The filters are written into the statement only when given, so that an
+ * organisation's list reads requests_org, or requests_org_status for one status, in its order
+ * (walked backwards: no sort). */
+static int sq_request_list(eseal_store_governance_backend *be, const char *org_id, eseal_request_status status,
+                           const char *requester, int (*cb)(const eseal_request *, void *), void *payload)
+{
+    sq *s = governance_sq(be);
+    char sql[sizeof("SELECT " REQUEST_COLS " FROM requests WHERE 1 AND org_id = ?1 AND status = ?2 AND "
+                    "requester = ?3 ORDER BY created DESC, rowid DESC")];
+    (void)snprintf(sql, sizeof(sql),
+                   "SELECT " REQUEST_COLS " FROM requests WHERE 1%s%s%s ORDER BY created DESC, rowid DESC",
+                   org_id != NULL ? " AND org_id = ?1" : "", status != 0 ? " AND status = ?2" : "",
+                   requester != NULL ? " AND requester = ?3" : "");
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, sql);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    if (org_id != NULL) {
+        sqlite3_bind_text(st, 1, org_id, -1, SQLITE_STATIC);
+    }
+    if (status != 0) {
+        sqlite3_bind_int(st, 2, (int)status);
+    }
+    if (requester != NULL) {
+        sqlite3_bind_text(st, 3, requester, -1, SQLITE_STATIC);
+    }
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        eseal_request r;
+        rc = row_to_request(st, &r);
+        rc = rc == ESEAL_OK ? cb(&r, payload) : rc;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "listing requests");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* After a conditional statement changed no row: ESEAL_ESTATE when request `id` exists (it is not in
+ * the state asked for), else ESEAL_ENOTFOUND. */
+static int request_which(sq *s, const char *id)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT 1 FROM requests WHERE id = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    rc = step == SQLITE_ROW ? ESEAL_ESTATE : step == SQLITE_DONE ? ESEAL_ENOTFOUND : fail(s->db, "reading a request");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* One statement: of two deciders (threads, processes) that read the request at the same step, one
+ * moves it; the other changes nothing and is told (the condition is read by the write itself). */
+static int sq_request_advance(eseal_store_governance_backend *be, const char *id, eseal_request_status from_status,
+                              unsigned int from_step, eseal_request_status to_status, unsigned int to_step,
+                              int64_t at_ms)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "UPDATE requests SET status = ?4, step = ?5, updated = ?6 "
+                     "WHERE id = ?1 AND status = ?2 AND step = ?3");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, (int)from_status);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)from_step);
+    sqlite3_bind_int(st, 4, (int)to_status);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)to_step);
+    sqlite3_bind_int64(st, 6, at_ms);
+    rc = exec_changes(s, st, "moving a request on");
+    return rc == ESEAL_ENOTFOUND ? request_which(s, id) : rc;
+}
+
+#define REQUEST_DOC_COLS "request_id, idx, name, format, sha256, size, serial, log_index"
+
+static int row_to_request_doc(sqlite3_stmt *st, eseal_request_doc *d)
+{
+    memset(d, 0, sizeof(*d));
+    if (!col_text(st, 0, d->request_id, sizeof(d->request_id)) || !col_text(st, 2, d->name, sizeof(d->name)) ||
+        !col_text(st, 3, d->format, sizeof(d->format)) || !col_text(st, 4, d->sha256, sizeof(d->sha256)) ||
+        !col_text(st, 6, d->serial, sizeof(d->serial))) {
+        return too_long("reading a request's document");
+    }
+    d->index = sqlite3_column_int64(st, 1);
+    d->size = sqlite3_column_int64(st, 5);
+    d->log_index = sqlite3_column_int64(st, 7);
+    return ESEAL_OK;
+}
+
+static int sq_request_docs(eseal_store_governance_backend *be, const char *id,
+                           int (*cb)(const eseal_request_doc *, void *), void *payload)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " REQUEST_DOC_COLS " FROM request_docs WHERE request_id = ?1 ORDER BY idx");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        eseal_request_doc d;
+        rc = row_to_request_doc(st, &d);
+        rc = rc == ESEAL_OK ? cb(&d, payload) : rc;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "listing a request's documents");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The document half of sq_request_doc_stamped: the first unstamped document of an approved request
+ * with that SHA-256 gets the stamp, in one statement (two executions cannot both take it: the
+ * second finds serial set). *index: its index. */
+static int request_doc_mark(sq *s, const char *id, const char *sha256, const char *serial, int64_t log_index,
+                            int64_t *index)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "UPDATE request_docs SET serial = ?3, log_index = ?4 WHERE request_id = ?1 AND idx = "
+                     "(SELECT min(idx) FROM request_docs WHERE request_id = ?1 AND sha256 = ?2 AND serial = '') "
+                     "AND serial = '' AND EXISTS (SELECT 1 FROM requests WHERE id = ?1 AND status = ?5) RETURNING idx");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, serial, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, log_index);
+    sqlite3_bind_int(st, 5, (int)ESEAL_REQUEST_APPROVED);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *index = sqlite3_column_int64(st, 0);
+        step = sqlite3_step(st); /* one row: (request_id, idx) is the key */
+    } else if (step == SQLITE_DONE) {
+        rc = ESEAL_ESTATE;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "marking a request's document stamped");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The request half: one more done, executed with the last one. */
+static int request_count_done(sq *s, const char *id, int64_t at_ms)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "UPDATE requests SET done = done + 1, updated = ?2, status = CASE WHEN done + 1 = docs THEN ?4 "
+                     "ELSE status END WHERE id = ?1 AND status = ?3 AND done < docs");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, at_ms);
+    sqlite3_bind_int(st, 3, (int)ESEAL_REQUEST_APPROVED);
+    sqlite3_bind_int(st, 4, (int)ESEAL_REQUEST_EXECUTED);
+    rc = exec_changes(s, st, "counting a request's stamp");
+    return rc == ESEAL_ENOTFOUND ? ESEAL_ESTATE : rc;
+}
+
+/*
+ * Two conditional statements, kept together: the caller's transaction holds them (the stamp's
+ * audit entry: eseal/sys/store.h), and a savepoint in it undoes the first when the second fails,
+ * which the caller's rollback would too; called outside one, they get one of their own rather than
+ * commit a document stamped and not counted.
+ */
+static int sq_request_doc_stamped(eseal_store_governance_backend *be, const char *id, const char *sha256,
+                                  const char *serial, int64_t log_index, int64_t at_ms, int64_t *index)
+{
+    sq *s = governance_sq(be);
+    bool own = false;
+    int rc = change_begin(s, &own);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    int64_t idx = -1;
+    rc = request_doc_mark(s, id, sha256, serial, log_index, &idx);
+    rc = rc == ESEAL_OK ? request_count_done(s, id, at_ms) : rc;
+    rc = rc == ESEAL_ESTATE ? request_which(s, id) : rc;
+    rc = change_end(s, own, rc);
+    if (rc == ESEAL_OK && index != NULL) {
+        *index = idx;
+    }
+    return rc;
+}
+
+static int sq_decision_insert(eseal_store_governance_backend *be, const eseal_decision *d)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "INSERT INTO decisions (id, request_id, step, approver, approve, comment, comment_sha256, "
+                     "docs_sha256, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, d->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, d->request_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)d->step);
+    sqlite3_bind_text(st, 4, d->approver, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, d->approve != 0);
+    sqlite3_bind_text(st, 6, d->comment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, d->comment_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, d->docs_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, d->at_ms);
+    return insert_done(s, st, "recording a decision");
+}
+
+#define DECISION_COLS "id, request_id, step, approver, approve, comment, comment_sha256, docs_sha256, at"
+
+static int row_to_decision(sqlite3_stmt *st, eseal_decision *d)
+{
+    memset(d, 0, sizeof(*d));
+    if (!col_text(st, 0, d->id, sizeof(d->id)) || !col_text(st, 1, d->request_id, sizeof(d->request_id)) ||
+        !col_text(st, 3, d->approver, sizeof(d->approver)) || !col_text(st, 5, d->comment, sizeof(d->comment)) ||
+        !col_text(st, 6, d->comment_sha256, sizeof(d->comment_sha256)) ||
+        !col_text(st, 7, d->docs_sha256, sizeof(d->docs_sha256))) {
+        return too_long("reading a decision");
+    }
+    d->step = (unsigned int)sqlite3_column_int64(st, 2);
+    d->approve = sqlite3_column_int(st, 4);
+    d->at_ms = sqlite3_column_int64(st, 8);
+    return ESEAL_OK;
+}
+
+static int sq_decision_list(eseal_store_governance_backend *be, const char *id,
+                            int (*cb)(const eseal_decision *, void *), void *payload)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " DECISION_COLS " FROM decisions WHERE request_id = ?1 ORDER BY at, rowid");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int step = SQLITE_DONE;
+    while (rc == ESEAL_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        eseal_decision d;
+        rc = row_to_decision(st, &d);
+        rc = rc == ESEAL_OK ? cb(&d, payload) : rc;
+    }
+    if (rc == ESEAL_OK && step != SQLITE_DONE) {
+        rc = fail(s->db, "listing decisions");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static void sq_governance_free(eseal_store_governance_backend *be) { es_free(be); }
 
 static const eseal_store_governance_backend sqlite_governance = {
@@ -2221,6 +2671,14 @@ static const eseal_store_governance_backend sqlite_governance = {
     .delivery_due = sq_delivery_due,
     .delivery_update = sq_delivery_update,
     .delivery_claim = sq_delivery_claim,
+    .request_insert = sq_request_insert,
+    .request_get = sq_request_get,
+    .request_list = sq_request_list,
+    .request_advance = sq_request_advance,
+    .request_docs = sq_request_docs,
+    .request_doc_stamped = sq_request_doc_stamped,
+    .decision_insert = sq_decision_insert,
+    .decision_list = sq_decision_list,
 };
 
 /* The governance backend on the database sq_open made (eseal_store_scheme version 3). */

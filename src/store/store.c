@@ -1475,3 +1475,158 @@ int eseal_store_delivery_claim(eseal_store *s, const char *id, int64_t expect_ms
     int rc = GOV(s, delivery_claim, id, expect_ms, until_ms);
     return ES_STORE_WORD(rc, ESEAL_ESTATE, "delivery '%s' is taken", id);
 }
+
+/* ---- governance: stamp requests, their documents and decisions ------------------------------ */
+
+static bool request_status_ok(eseal_request_status st)
+{
+    return st == ESEAL_REQUEST_PENDING || st == ESEAL_REQUEST_APPROVED || st == ESEAL_REQUEST_REJECTED ||
+           st == ESEAL_REQUEST_EXECUTED;
+}
+
+/* A request's strings within their arrays, its ids whole, its step within a policy's steps (the
+ * policy's count once approved), and new: pending or approved at once, nothing stamped. Its
+ * requester is folded into `requester` (logins are kept lower-case). */
+static bool request_bounded(const eseal_request *r, char requester[ESEAL_LOGIN_MAX + 1], size_t n)
+{
+    return bounded(r->id, ESEAL_REQUEST_ID_LEN, ESEAL_REQUEST_ID_LEN) && bounded(r->org_id, 1, ESEAL_ORG_ID_LEN) &&
+           bounded(r->seal, 1, sizeof(r->seal) - 1) && login_fold(requester, r->requester) &&
+           bounded(r->grant, ESEAL_GRANT_ID_LEN, ESEAL_GRANT_ID_LEN) &&
+           bounded(r->approval, 0, ESEAL_APPROVAL_TEXT_MAX) && bounded(r->doc_type, 0, ESEAL_DOC_TYPE_MAX) &&
+           bounded(r->purpose, 0, ESEAL_REQUEST_PURPOSE_MAX) &&
+           (r->status == ESEAL_REQUEST_PENDING || r->status == ESEAL_REQUEST_APPROVED) &&
+           r->step <= ESEAL_APPROVAL_STEPS_MAX && r->docs == (int64_t)n && r->done == 0;
+}
+
+/* A document's name and format, its size, its digest as 64 hex digits (folded to lower case into sha). */
+static bool request_doc_bounded(const eseal_request_doc *d, char sha[ES_STORE_DIGEST_HEX_LEN + 1])
+{
+    return bounded(d->name, 1, ESEAL_REQUEST_DOC_NAME_MAX) &&
+           (strcmp(d->format, "pdf") == 0 || strcmp(d->format, "ofd") == 0) && digest_fold(sha, d->sha256) &&
+           d->size >= 0;
+}
+
+int eseal_store_request_insert(eseal_store *s, const eseal_request *r, const eseal_request_doc *docs, size_t n)
+{
+    char requester[ESEAL_LOGIN_MAX + 1];
+    if (s == NULL || r == NULL || docs == NULL || n < 1 || n > ESEAL_REQUEST_DOCS_MAX ||
+        !request_bounded(r, requester, n)) {
+        return store_einval("request");
+    }
+    /* The documents as stored: checked, digests folded, each the request's at its position, not stamped. */
+    eseal_request_doc *kept = es_calloc(n, sizeof(*kept));
+    if (kept == NULL) {
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        char sha[ES_STORE_DIGEST_HEX_LEN + 1];
+        if (!request_doc_bounded(&docs[i], sha)) {
+            es_free(kept);
+            return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "store: invalid request document %zu", i));
+        }
+        kept[i] = docs[i];
+        memcpy(kept[i].request_id, r->id, sizeof(kept[i].request_id));
+        kept[i].index = (int64_t)i;
+        memcpy(kept[i].sha256, sha, sizeof(sha));
+        memset(kept[i].serial, 0, sizeof(kept[i].serial));
+        kept[i].log_index = -1;
+    }
+    eseal_request row = *r;
+    memcpy(row.requester, requester, sizeof(requester));
+    int rc = GOV(s, request_insert, &row, kept, n);
+    es_free(kept);
+    if (rc == ESEAL_ENOTFOUND) {
+        return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no organisation '%s'", r->org_id);
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "a request '%s' exists", r->id);
+}
+
+int eseal_store_request_get(eseal_store *s, eseal_request *out, const char *id)
+{
+    if (s == NULL || out == NULL || !bounded(id, 1, ESEAL_REQUEST_ID_LEN)) {
+        return store_einval("request id");
+    }
+    int rc = GOV(s, request_get, out, id); /* once: ES_STORE_WORD reads its argument twice */
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no request '%s'", id);
+}
+
+int eseal_store_request_list(eseal_store *s, const char *org_id, eseal_request_status status, const char *requester,
+                             int (*cb)(const eseal_request *r, void *payload), void *payload)
+{
+    char login[ESEAL_LOGIN_MAX + 1];
+    if (s == NULL || cb == NULL || (org_id != NULL && !bounded(org_id, 1, ESEAL_ORG_ID_LEN)) ||
+        (status != 0 && !request_status_ok(status)) || (requester != NULL && !login_fold(login, requester))) {
+        return store_einval("request list");
+    }
+    return GOV(s, request_list, org_id, status, requester != NULL ? login : NULL, cb, payload);
+}
+
+int eseal_store_request_advance(eseal_store *s, const char *id, eseal_request_status from_status,
+                                unsigned int from_step, eseal_request_status to_status, unsigned int to_step,
+                                int64_t at_ms)
+{
+    if (s == NULL || !bounded(id, 1, ESEAL_REQUEST_ID_LEN) || !request_status_ok(from_status) ||
+        !request_status_ok(to_status) || from_step > ESEAL_APPROVAL_STEPS_MAX || to_step > ESEAL_APPROVAL_STEPS_MAX ||
+        at_ms <= 0) {
+        return store_einval("request move");
+    }
+    int rc = GOV(s, request_advance, id, from_status, from_step, to_status, to_step, at_ms);
+    if (rc == ESEAL_ENOTFOUND) {
+        return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no request '%s'", id);
+    }
+    return ES_STORE_WORD(rc, ESEAL_ESTATE, "request '%s' has moved on", id);
+}
+
+int eseal_store_request_docs(eseal_store *s, const char *id, int (*cb)(const eseal_request_doc *d, void *payload),
+                             void *payload)
+{
+    if (s == NULL || cb == NULL || !bounded(id, 1, ESEAL_REQUEST_ID_LEN)) {
+        return store_einval("request id");
+    }
+    return GOV(s, request_docs, id, cb, payload);
+}
+
+int eseal_store_request_doc_stamped(eseal_store *s, const char *id, const char *sha256, const char *serial,
+                                    int64_t log_index, int64_t at_ms, int64_t *index)
+{
+    char sha[ES_STORE_DIGEST_HEX_LEN + 1];
+    if (s == NULL || !bounded(id, 1, ESEAL_REQUEST_ID_LEN) || !digest_fold(sha, sha256) ||
+        !bounded(serial, 1, sizeof(((eseal_request_doc *)NULL)->serial) - 1) || log_index < -1 || at_ms <= 0) {
+        return store_einval("request document stamp");
+    }
+    int rc = GOV(s, request_doc_stamped, id, sha, serial, log_index, at_ms, index);
+    if (rc == ESEAL_ENOTFOUND) {
+        return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no request '%s'", id);
+    }
+    return ES_STORE_WORD(rc, ESEAL_ESTATE, "request '%s' has no unstamped document with that SHA-256", id);
+}
+
+int eseal_store_decision_insert(eseal_store *s, const eseal_decision *d)
+{
+    char approver[ESEAL_LOGIN_MAX + 1], comment_sha[ES_STORE_DIGEST_HEX_LEN + 1], docs_sha[ES_STORE_DIGEST_HEX_LEN + 1];
+    if (s == NULL || d == NULL || !bounded(d->id, ESEAL_DECISION_ID_LEN, ESEAL_DECISION_ID_LEN) ||
+        !bounded(d->request_id, ESEAL_REQUEST_ID_LEN, ESEAL_REQUEST_ID_LEN) || d->step >= ESEAL_APPROVAL_STEPS_MAX ||
+        !login_fold(approver, d->approver) || (d->approve != 0 && d->approve != 1) ||
+        !bounded(d->comment, 0, ESEAL_REQUEST_COMMENT_MAX) || !digest_fold(comment_sha, d->comment_sha256) ||
+        !digest_fold(docs_sha, d->docs_sha256)) {
+        return store_einval("decision");
+    }
+    eseal_decision row = *d;
+    memcpy(row.approver, approver, sizeof(approver));
+    memcpy(row.comment_sha256, comment_sha, sizeof(comment_sha));
+    memcpy(row.docs_sha256, docs_sha, sizeof(docs_sha));
+    int rc = GOV(s, decision_insert, &row);
+    if (rc == ESEAL_ENOTFOUND) {
+        return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no request '%s'", d->request_id);
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "%s has decided on request '%s' already", approver, d->request_id);
+}
+
+int eseal_store_decision_list(eseal_store *s, const char *id, int (*cb)(const eseal_decision *d, void *payload),
+                              void *payload)
+{
+    if (s == NULL || cb == NULL || !bounded(id, 1, ESEAL_REQUEST_ID_LEN)) {
+        return store_einval("request id");
+    }
+    return GOV(s, decision_list, id, cb, payload);
+}

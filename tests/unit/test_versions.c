@@ -175,6 +175,60 @@ static int c_webhook_replay(const void *s)
     eseal_delivery d;
     return eseal_webhook_replay(NULL, s, "dlv_x", &d);
 }
+static int c_request_submit_req(const void *s)
+{
+    eseal_request r;
+    return eseal_request_submit(NULL, &op, s, &r);
+}
+static int c_request_submit_who(const void *s)
+{
+    eseal_request r;
+    eseal_request_submit_options o = ESEAL_REQUEST_SUBMIT_INIT;
+    return eseal_request_submit(NULL, s, &o, &r);
+}
+static int c_request_find(const void *s)
+{
+    eseal_request r;
+    return eseal_request_find(NULL, s, &r, "req_x");
+}
+static int no_request(const eseal_request *r, void *ctx)
+{
+    (void)r;
+    (void)ctx;
+    return 0;
+}
+static int no_request_doc(const eseal_request_doc *d, void *ctx)
+{
+    (void)d;
+    (void)ctx;
+    return 0;
+}
+static int no_decision(const eseal_decision *d, void *ctx)
+{
+    (void)d;
+    (void)ctx;
+    return 0;
+}
+static int c_request_docs(const void *s) { return eseal_request_docs(NULL, s, "req_x", no_request_doc, NULL); }
+static int c_request_decisions(const void *s) { return eseal_request_decisions(NULL, s, "req_x", no_decision, NULL); }
+static int c_request_list(const void *s) { return eseal_request_list(NULL, s, 0, 0, no_request, NULL); }
+static int c_request_inbox(const void *s) { return eseal_request_inbox(NULL, s, no_request, NULL); }
+static int c_request_decide(const void *s)
+{
+    const char *ids[1] = {"req_x"};
+    return eseal_request_decide(NULL, s, ids, 1, 1, NULL, NULL);
+}
+static int c_request_execute(const void *s) { return eseal_request_execute(NULL, s, "req_x", NULL, NULL, NULL); }
+static int c_request_doc_path(const void *s)
+{
+    char p[64];
+    return eseal_request_doc_path(NULL, s, "req_x", 0, 0, p, sizeof(p));
+}
+static int c_stamp_approvals(const void *s)
+{
+    char chain[64];
+    return eseal_instance_stamp_approvals(NULL, s, "ST1", chain, sizeof(chain));
+}
 static int c_user_add(const void *s)
 {
     eseal_user u;
@@ -422,6 +476,17 @@ static const erow erows[] = {
     {"eseal_webhook_list", "eseal_principal", P, 0, c_webhook_list, no_principal},
     {"eseal_webhook_remove", "eseal_principal", P, 0, c_webhook_remove, no_principal},
     {"eseal_webhook_replay", "eseal_principal", P, 0, c_webhook_replay, no_principal},
+    {"eseal_request_submit", "eseal_request_submit_options", ES_VID_request_submit, 0, c_request_submit_req, NULL},
+    {"eseal_request_submit", "eseal_principal", P, 0, c_request_submit_who, no_principal},
+    {"eseal_request_find", "eseal_principal", P, 0, c_request_find, no_principal},
+    {"eseal_request_docs", "eseal_principal", P, 0, c_request_docs, no_principal},
+    {"eseal_request_decisions", "eseal_principal", P, 0, c_request_decisions, no_principal},
+    {"eseal_request_list", "eseal_principal", P, 0, c_request_list, no_principal},
+    {"eseal_request_inbox", "eseal_principal", P, 0, c_request_inbox, no_principal},
+    {"eseal_request_decide", "eseal_principal", P, 0, c_request_decide, no_principal},
+    {"eseal_request_execute", "eseal_principal", P, 0, c_request_execute, no_principal},
+    {"eseal_request_doc_path", "eseal_principal", P, 0, c_request_doc_path, no_principal},
+    {"eseal_instance_stamp_approvals", "eseal_principal", P, 0, c_stamp_approvals, no_principal},
     {"eseal_key_from_backend", "eseal_key_backend", ES_VID_key_backend, 0, c_key_from_backend, NULL},
     {"eseal_ocsp_respond", "eseal_ocsp_config", ES_VID_ocsp_config, 1, c_ocsp_respond, NULL},
     {"eseal_ofd_verify", "eseal_ofd_verify_options", ES_VID_ofd_verify_options, 1, c_ofd_verify, NULL},

@@ -10,7 +10,8 @@
  *     someone else (an incremental update of it), are allowed; another document is refused with
  *     DOCUMENT_NOT_ALLOWED saying what differs;
  *   - a delegated grant ends when its parent is revoked;
- *   - every refusal leaves nothing: no output, no audit entry; an allowed stamp's entry names the
+ *   - every refusal leaves no output and is itself evidence: one "stamp.refused" entry whose detail
+ *     starts with the refusal's code; an allowed stamp's entry names the
  *     rule "grant" and the grant.
  */
 #include <setjmp.h>
@@ -28,6 +29,7 @@
 #include "../test_instance.h"
 #include "../test_principal.h"
 #include "service/stamp_phase.h"
+#include "util/util.h"
 
 #define PASS "stamp-grants-pass-1"
 #define USCC_A "91110000MA01ABCDEX"
@@ -138,17 +140,27 @@ static int stamp_as(const char *login, const char *in, const char *out, const ch
     return rc;
 }
 
-/* Refused with `reason`: no output, no audit entry. */
+typedef struct last last;
+static last newest(void);
+
+/* Refused with `reason`: no output, one audit entry "stamp.refused" saying why, by whom. */
 static void refused(const char *login, const char *in, const char *type, const char *reason)
 {
     uint64_t n0 = log_size();
-    char got[48];
+    char got[48], msg[512];
     int rc = stamp_as(login, in, path("refused.pdf"), type, got);
+    (void)snprintf(msg, sizeof(msg), "%s", eseal_error_last()->message);
     if (rc != ESEAL_EDENIED || strcmp(got, reason) != 0) {
-        fail_msg("%s: code %d reason '%s' (%s); wanted EDENIED %s", login, rc, got, eseal_error_last()->message, reason);
+        fail_msg("%s: code %d reason '%s' (%s); wanted EDENIED %s", login, rc, got, msg, reason);
     }
     assert_int_equal(access(path("refused.pdf"), F_OK), -1);
-    assert_int_equal(log_size(), n0);
+    assert_int_equal(log_size(), n0 + 1);
+    last l = newest();
+    assert_string_equal(l.type, "stamp.refused");
+    assert_string_equal(l.actor, login);
+    assert_true(strncmp(l.detail, reason, strlen(reason)) == 0 && l.detail[strlen(reason)] == ':');
+    /* the caller reads the refusal's message after this */
+    (void)es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__, "%s", msg), got);
 }
 
 static void window_ends_by_itself(void **state)
@@ -170,9 +182,9 @@ static void window_ends_by_itself(void **state)
 }
 
 /* The newest audit entry's rule and detail. */
-typedef struct {
-    char rule[32], detail[128], type[32];
-} last;
+struct last {
+    char rule[32], detail[128], type[32], actor[64];
+};
 
 static int keep(uint64_t i, const eseal_audit_entry *e, const char *org, void *p)
 {
@@ -182,6 +194,7 @@ static int keep(uint64_t i, const eseal_audit_entry *e, const char *org, void *p
     (void)snprintf(l->type, sizeof(l->type), "%s", e->type);
     (void)snprintf(l->rule, sizeof(l->rule), "%s", e->policy_rule != NULL ? e->policy_rule : "");
     (void)snprintf(l->detail, sizeof(l->detail), "%s", e->detail != NULL ? e->detail : "");
+    (void)snprintf(l->actor, sizeof(l->actor), "%s", e->actor != NULL ? e->actor : "");
     return 0;
 }
 

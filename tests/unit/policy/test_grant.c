@@ -38,7 +38,7 @@ static eseal_grant grant(const char *id, eseal_grant_holder kind, const char *ho
 static es_grant_use use_at(int64_t now)
 {
     return (es_grant_use){.seal = SEAL, .seal_org = ORG, .doc_type = NULL, .template_sha256 = NULL, .now_ms = now,
-                          .approved = false};
+                          .approved_policy = NULL};
 }
 
 /* The refusal code, or "ALLOWED:<grant id>". */
@@ -306,7 +306,9 @@ static void test_decide_window_quota_limits(void **state)
 
     (void)snprintf(g.approval, sizeof(g.approval), "1:@approver");
     assert_string_equal(decide(&lena, &u, &g, 1), ESEAL_REFUSAL_APPROVAL_REQUIRED);
-    u.approved = true;
+    u.approved_policy = "1:@legal"; /* approved under another policy: not this grant's approval */
+    assert_string_equal(decide(&lena, &u, &g, 1), ESEAL_REFUSAL_APPROVAL_REQUIRED);
+    u.approved_policy = "1:@approver";
     assert_string_equal(decide(&lena, &u, &g, 1), "ALLOWED:grt_0000000000window");
 }
 

@@ -49,6 +49,11 @@ static void test_accounts_rules(void **state)
         {ES_ACT_TOKEN_REVOKE, "local-operator", "platform-admin", "org-admin", "-", "-", "self", "-"},
         {ES_ACT_USER_GRANT_ADMIN, "local-operator", "platform-admin", "-", "-", "-", "-", "-"},
         {ES_ACT_SEAL_MAKE, "local-operator", "platform-admin", "-", "-", "-", "-", "-"},
+        /* stamp requests: the grants and the approval policy decide the rest (governance/request.c) */
+        {ES_ACT_REQUEST_SUBMIT, "local-operator", "platform-admin", "member", "-", "member", "member", "member"},
+        {ES_ACT_REQUEST_READ, "local-operator", "platform-admin", "member", "-", "member", "member", "member"},
+        {ES_ACT_REQUEST_DECIDE, "local-operator", "platform-admin", "member", "-", "member", "member", "member"},
+        {ES_ACT_REQUEST_EXECUTE, "local-operator", "platform-admin", "-", "-", "-", "requester", "-"},
     };
     for (size_t i = 0; i < sizeof(cells) / sizeof(cells[0]); i++) {
         es_action a = cells[i].a;
