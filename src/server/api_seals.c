@@ -60,6 +60,10 @@ static json_t *entry_json(uint64_t index, const eseal_audit_entry *e, const char
     if (o != NULL && e->doc_after_sha256 != NULL) {
         (void)json_object_set_new(o, "doc_after_sha256", json_string(e->doc_after_sha256));
     }
+    if (o != NULL && e->approvals != NULL && e->approvals[0] != '\0') {
+        /* a stamp of a request: the request and its approval chain (docs/requests.md) */
+        (void)json_object_set_new(o, "approvals", json_string(e->approvals));
+    }
     return o;
 }
 
