@@ -222,8 +222,10 @@ st, h, ex = call("POST", f"/api/v1/requests/{RID}/execute", None, headers=S["sam
 ok(st == 200 and ex.get("done") == 2 and ex.get("total") == 2 and ex.get("status") == "executed"
    and len(ex.get("stamps", [])) == 2, "sam executes: two stamps, executed", f"{st} {ex}")
 stamps = ex.get("stamps", []) if isinstance(ex, dict) else []
+STAMPED = {}
 for s in stamps:
     st, h, body = call("GET", s["document"], headers=S["alice"])
+    STAMPED[s["index"]] = body
     want = "application/pdf" if s["index"] == 0 else "application/ofd"
     ok(st == 200 and h.get("content-type") == want and isinstance(body, bytes) and len(body) > 0,
        f"stamped document {s['index']} downloads ({want})", f"{st}")
@@ -249,6 +251,27 @@ ok(len(stamp_entries) == 2 and all(e.get("approvals", "").startswith(RID) and ":
 st, h, doc = call("POST", f"/api/v1/requests/{RID}/execute", None, headers=S["sam"])
 ok(st == 200 and doc.get("done") == 2 and [x["serial"] for x in doc.get("stamps", [])] == [s["serial"] for s in stamps],
    "executing again changes nothing", f"{st} {doc}")
+
+# ---- the CLI reads them (the local operator submits and approves nothing) ----
+rc, out, err = api_lib.run(E, ENV, "request", "list", "--json")
+listed = json.loads(out) if rc == 0 else []
+ok(rc == 0 and [(x["id"], x["status"], x["done"]) for x in listed if x["id"] == RID] == [(RID, "executed", 2)],
+   "eseal request list --json: the request, executed, 2 stamped", out + err)
+rc, out, err = api_lib.run(E, ENV, "request", "show", RID)
+shown = json.loads(out) if rc == 0 else {}
+ok(rc == 0 and [d["stamped"] for d in shown.get("documents", [])] == [s["serial"] for s in stamps]
+   and [(d["approver"], d["step"]) for d in shown.get("decisions", [])] == [("alice", 0), ("bob", 1)],
+   "eseal request show: the documents' serials and the decisions", out + err)
+OUTDIR = os.path.join(T, "saved")
+os.mkdir(OUTDIR)
+rc, out, err = api_lib.run(E, ENV, "request", "save", RID, "--out", OUTDIR)
+saved = {f: open(os.path.join(OUTDIR, f), "rb").read() for f in os.listdir(OUTDIR)}
+ok(rc == 0 and out.strip() == "2" and saved == {"0-contract.pdf": STAMPED.get(0), "1-annex.ofd": STAMPED.get(1)},
+   "eseal request save: the two stamped documents, as the API serves them", f"{rc} {out} {err} {sorted(saved)}")
+rc, out, err = api_lib.run(E, ENV, "request", "list", "--status", "nope")
+ok(rc == 2, "eseal request list --status nope: usage error (2)", f"{rc} {err}")
+rc, out, err = api_lib.run(E, ENV, "request", "show", "req_0000000000000000")
+ok(rc == 3 and "req_0000000000000000" in err, "eseal request show of no request: error (3)", f"{rc} {err}")
 
 # ---- a disabled approver ----
 st, h, r = submit("sam", SEAL_A, [("b.pdf", PDF, "application/pdf")], type="contract")
