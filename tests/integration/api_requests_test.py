@@ -282,8 +282,8 @@ RID_DAN = r.get("id", "none") if isinstance(r, dict) else "none"
 ok(st == 201 and r.get("status") == "pending" and r.get("grant") == G_D, "rita submits under dan's approval", f"{st} {r}")
 must(["user", "disable", "dan"], "the CLI disables dan")
 st, h, doc = decide("dan", RID_DAN, "approve")
-ok(st in (401, 403) and h.get("content-type", "").startswith("application/problem+json"),
-   f"the disabled approver is refused ({st})", f"{st} {doc}")
+ok(problem(st, h, doc, 401, "UNAUTHENTICATED"),
+   "the disabled approver is refused: its session ends with the account (401)", f"{st} {doc}")
 st, h, doc = call("GET", f"/api/v1/requests/{RID_DAN}", headers=S["rita"])
 ok(st == 200 and doc.get("status") == "pending" and doc.get("decisions") == [], "and decided nothing", f"{st} {doc}")
 
