@@ -14,6 +14,7 @@ http.client (every answer checked against docs/openapi.yaml):
     documents downloadable, each VALID through POST /api/v1/verify with its approvals counted; the
     stamps' audit entries carry the request and both approvals; executing again changes nothing;
   - a disabled approver is refused and decides nothing;
+  - a document changed in the home after its approval: execute 403 DOCUMENT_CHANGED_AFTER_APPROVAL;
   - reject → rejected, execute 403 APPROVAL_REJECTED;
   - a grant without approval: "approved" at once;
   - a batch approval of two requests in one POST /api/v1/approvals; a batch with one request not
@@ -295,6 +296,21 @@ st, h, doc = call("POST", f"/api/v1/requests/{RID_D}/execute", None, headers=S["
 ok(problem(st, h, doc, 403, "APPROVAL_REJECTED"), "execute a rejected request: 403 APPROVAL_REJECTED", f"{st} {doc}")
 st, h, doc = decide("bob", RID_D, "approve")
 ok(problem(st, h, doc, 409, "WRONG_STATE"), "deciding on a rejected request: 409 WRONG_STATE", f"{st} {doc}")
+
+# ---- a document swapped after its approval ----
+st, h, r = submit("sam", SEAL_A, [("swap.pdf", PDF, "application/pdf")], type="contract")
+RID_S = r.get("id", "none") if isinstance(r, dict) else "none"
+decide("alice", RID_S, "approve")
+st, h, doc = decide("bob", RID_S, "approve")
+ok(st == 200 and doc.get("status") == "approved", "a one-document request approved by both steps", f"{st} {doc}")
+kept = os.path.join(HOME, "requests", RID_S, "0000.pdf")
+ok(os.path.isfile(kept), "the document is kept in the home as submitted", kept)
+if os.path.isfile(kept):
+    with open(kept, "ab") as f:
+        f.write(b"\n% swapped after approval\n")
+st, h, doc = call("POST", f"/api/v1/requests/{RID_S}/execute", None, headers=S["sam"])
+ok(problem(st, h, doc, 403, "DOCUMENT_CHANGED_AFTER_APPROVAL"),
+   "executing it after its bytes changed: 403 DOCUMENT_CHANGED_AFTER_APPROVAL", f"{st} {doc}")
 
 # ---- no approval: approved at once ----
 G_FREE = grant({"seal": SEAL_R1, "user": "sam"})
