@@ -6,6 +6,11 @@
  * real API token, session id and CSRF token of a platform administrator made at start, so that
  * the handlers behind authentication are reached too (the corpus's seeds use them).
  *
+ * A body sent as multipart/form-data is handed to the route as the HTTP module hands a parsed form
+ * (es_http_request.form: libmicrohttpd's parser is not ours to fuzz, what the routes do with the
+ * parts is): parts separated by lines "--", each "NAME" (a field) or "NAME;FILENAME" (a file) on
+ * its first line and its bytes after; the files' bytes in one temporary file, as the module keeps them.
+ *
  * Properties: no crash or sanitizer report; every answer has a status of 200..599 and a media
  * type; under /api/ every 4xx and 5xx is application/problem+json whose JSON has that status and a
  * code; a 5xx says nothing but its reason phrase; no answer carries the administrator's token,
@@ -105,6 +110,47 @@ static const uint8_t *line(const uint8_t *p, const uint8_t *end, char *out)
     return p < end ? p + 1 : p;
 }
 
+#define FORM_PARTS_MAX 64
+
+/* The form of a multipart body (see above) into parts[] and the file `fd`; how many parts. */
+static size_t form_of(const uint8_t *p, const uint8_t *end, es_http_part *parts, int fd)
+{
+    size_t n = 0;
+    uint64_t off = 0;
+    while (p < end && n < FORM_PARTS_MAX) {
+        const uint8_t *stop = end;
+        for (const uint8_t *q = p; q + 4 <= end; q++) {
+            if (memcmp(q, "\n--\n", 4) == 0) {
+                stop = q;
+                break;
+            }
+        }
+        const uint8_t *nl = memchr(p, '\n', (size_t)(stop - p));
+        const uint8_t *value = nl != NULL ? nl + 1 : stop;
+        size_t hl = (size_t)((nl != NULL ? nl : stop) - p);
+        es_http_part *part = memset(&parts[n++], 0, sizeof(*part));
+        char head[ES_HTTP_PART_NAME_MAX + ES_HTTP_PART_FILENAME_MAX];
+        (void)snprintf(head, sizeof(head), "%.*s", (int)(hl < sizeof(head) ? hl : sizeof(head) - 1), (const char *)p);
+        char *semi = strchr(head, ';');
+        part->is_file = semi != NULL;
+        if (semi != NULL) {
+            *semi = '\0';
+            (void)snprintf(part->filename, sizeof(part->filename), "%.*s", (int)sizeof(part->filename) - 1, semi + 1);
+        }
+        (void)snprintf(part->name, sizeof(part->name), "%.*s", (int)sizeof(part->name) - 1, head);
+        size_t vl = (size_t)(stop - value);
+        if (part->is_file) {
+            part->off = off;
+            part->len = pwrite(fd, value, vl, (off_t)off) == (ssize_t)vl ? vl : 0;
+            off += part->len;
+        } else {
+            part->value = es_span_of(value, vl < ES_HTTP_FIELD_MAX ? vl : ES_HTTP_FIELD_MAX);
+        }
+        p = stop + (stop < end ? 4 : 0);
+    }
+    return n;
+}
+
 static bool holds(const es_buf *b, const char *secret)
 {
     size_t n = strlen(secret);
@@ -149,7 +195,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         es_buf_free(&rs.body);
         return 0;
     }
-    if (!es_ok(es_router_handle(router, &rq, &rs))) {
+    static es_http_part parts[FORM_PARTS_MAX];
+    es_http_form form = {parts, 0, -1};
+    FILE *files = NULL;
+    if (strncmp(ctype, "multipart/form-data", 19) == 0 && es_router_spool(router, method, path)) {
+        files = tmpfile();
+        if (files == NULL) {
+            abort();
+        }
+        form.fd = fileno(files);
+        form.n = form_of(rq.body.ptr, rq.body.ptr + rq.body.len, parts, form.fd);
+        rq.form = &form;
+        rq.body = es_span_of(NULL, 0); /* the module hands a form's route no body */
+    }
+    es_result handled = es_router_handle(router, &rq, &rs);
+    if (files != NULL) {
+        (void)fclose(files);
+    }
+    if (!es_ok(handled)) {
         die("the router could not answer"); /* only memory may fail here */
     }
     if (getenv("ESEAL_FUZZ_VERBOSE") != NULL) { /* what each seed reaches: the corpus's review */
