@@ -28,6 +28,7 @@ http.client (every answer checked against docs/openapi.yaml):
 TAP output.
 """
 import atexit
+import base64
 import concurrent.futures
 import hashlib
 import json
@@ -249,6 +250,15 @@ stamp_entries = [e for e in entries if e.get("stamp") in serials and e["type"] =
 ok(len(stamp_entries) == 2 and all(e.get("approvals", "").startswith(RID) and ":alice:" in e["approvals"]
                                    and ":bob:" in e["approvals"] for e in stamp_entries),
    "each stamp's audit entry carries the request and both approvals", json.dumps(stamp_entries)[:800])
+for s in stamps:
+    st, h, rec = call("GET", f"/api/v1/audit/receipts/{s['serial']}", headers=S["zed"])
+    text = rec.decode() if isinstance(rec, bytes) else str(rec)
+    # a C2SP tlog-proof whose `extra` line is the audit entry itself (base64)
+    entry = "".join(base64.b64decode(l[6:]).decode("utf-8", "replace") for l in text.splitlines()
+                    if l.startswith("extra "))
+    chain = [l for l in entry.splitlines() if l.startswith("approvals ")]
+    ok(st == 200 and len(chain) == 1 and chain[0].startswith(f"approvals {RID},1:alice:") and ",2:bob:" in chain[0],
+       f"the receipt of stamp {s['serial']} holds its entry with the approval chain", f"{st} {entry[:800]}")
 st, h, doc = call("POST", f"/api/v1/requests/{RID}/execute", None, headers=S["sam"])
 ok(st == 200 and doc.get("done") == 2 and [x["serial"] for x in doc.get("stamps", [])] == [s["serial"] for s in stamps],
    "executing again changes nothing", f"{st} {doc}")
