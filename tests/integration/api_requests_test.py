@@ -35,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -485,5 +486,13 @@ ok(len(decided) == 2 and len(became) == 1,
    "the audit log holds two approvals of it and exactly one transition to approved",
    json.dumps(decided)[:1200])
 
+# The servers stop cleanly (under the sanitizer build: nothing leaked by what they answered).
+for i, p in enumerate(SERVERS):
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=60)
+        ok(p.returncode == 0, f"server {i + 1} stops cleanly on SIGTERM", str(p.returncode))
+    except subprocess.TimeoutExpired:
+        ok(False, f"server {i + 1} stops on SIGTERM")
 print(f"# {api_lib.checked()} answers checked against docs/openapi.yaml")
 api_lib.finish()
