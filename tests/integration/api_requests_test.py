@@ -16,7 +16,8 @@ http.client (every answer checked against docs/openapi.yaml):
   - a disabled approver is refused and decides nothing;
   - a document changed in the home after its approval: execute 403 DOCUMENT_CHANGED_AFTER_APPROVAL;
   - reject → rejected, execute 403 APPROVAL_REJECTED;
-  - a grant without approval: "approved" at once;
+  - a grant without approval: "approved" at once; a batch of 25 documents executed whole; 1,001
+    documents refused (413);
   - a batch approval of two requests in one POST /api/v1/approvals; a batch with one request not
     decidable decides none;
   - bad forms: not multipart (415), no document, an unknown field, a bad `at`, a non-PDF part (400);
@@ -328,6 +329,22 @@ G_FREE = grant({"seal": SEAL_R1, "user": "sam"})
 st, h, r = submit("sam", SEAL_R1, [("free.pdf", PDF, "application/pdf")])
 ok(st == 201 and r.get("status") == "approved" and r.get("approval") is None,
    "under a grant without approval: approved at once", f"{st} {r}")
+
+# ---- a batch of 25 documents: approved at once, executed whole; 1,001 documents: refused ----
+batch = [(f"doc{i:02}.pdf", PDF, "application/pdf") for i in range(25)]
+st, h, r = submit("sam", SEAL_R1, batch)
+ok(st == 201 and r.get("status") == "approved" and r.get("total") == 25
+   and [d["name"] for d in r.get("documents", [])] == [b[0] for b in batch],
+   "a batch of 25 documents: approved at once, the documents in order", f"{st} {str(r)[:300]}")
+RID_BATCH = r.get("id", "none") if isinstance(r, dict) else "none"
+st, h, doc = call("POST", f"/api/v1/requests/{RID_BATCH}/execute", None, headers=S["sam"])
+ok(st == 200 and doc.get("done") == 25 and doc.get("total") == 25 and doc.get("status") == "executed"
+   and sorted(x["index"] for x in doc.get("stamps", [])) == list(range(25))
+   and len({x["serial"] for x in doc.get("stamps", [])}) == 25,
+   "executed: 25 stamps, one serial each", f"{st} {str(doc)[:300]}")
+st, h, doc = submit("sam", SEAL_R1, [(f"d{i}.pdf", b"%PDF-1.7\n", "application/pdf") for i in range(1001)])
+ok(problem(st, h, doc, 413, "TOO_LARGE") and "1000" in doc.get("detail", ""),
+   "1,001 documents in one request: 413 (at most 1,000)", f"{st} {doc}")
 
 # ---- lists ----
 st, h, doc = call("GET", "/api/v1/requests?status=rejected", headers=S["zed"])
