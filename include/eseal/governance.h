@@ -425,11 +425,11 @@ typedef struct {
     int64_t at_ms;
 } eseal_decision;
 
-#define ESEAL_REQUEST_SUBMIT_VERSION 1
+#define ESEAL_REQUEST_SUBMIT_OPTIONS_VERSION 1
 
 /** What eseal_request_submit is asked for. */
 typedef struct {
-    unsigned int version;  /**< ESEAL_REQUEST_SUBMIT_VERSION */
+    unsigned int version;  /**< ESEAL_REQUEST_SUBMIT_OPTIONS_VERSION */
     const char *seal;      /**< the seal's esID (or a prefix of it) */
     const char *doc_type;  /**< the declared type (NULL: none) */
     const char *purpose;   /**< why (NULL: none), shown to the approvers */
@@ -445,10 +445,10 @@ typedef struct {
     size_t n_docs;
 } eseal_request_submit_options;
 
-#define ESEAL_REQUEST_SUBMIT_INIT {.version = ESEAL_REQUEST_SUBMIT_VERSION}
+#define ESEAL_REQUEST_SUBMIT_OPTIONS_INIT {.version = ESEAL_REQUEST_SUBMIT_OPTIONS_VERSION}
 
 /** Zeroes `o` and sets its version; ESEAL_EINVAL for another version. */
-ESEAL_EXTERN(int) eseal_request_submit_init(eseal_request_submit_options *o, unsigned int version);
+ESEAL_EXTERN(int) eseal_request_submit_options_init(eseal_request_submit_options *o, unsigned int version);
 
 /**
  * Submits a stamp request as user `who`: the documents are copied into the home (each one's SHA-256

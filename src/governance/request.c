@@ -267,7 +267,7 @@ static ES_RESULT submit(eseal_instance *inst, const eseal_principal *who, const 
                         eseal_request *out)
 {
     ES_GUARD(es_from_code(eseal_principal_check(who)));
-    ES_CHECK_VERSION(o, request_submit);
+    ES_CHECK_VERSION(o, request_submit_options);
     ES_ENSURE_ARG(inst != NULL && out != NULL);
     memset(out, 0, sizeof(*out));
     ES_ENSURE(who->kind == ESEAL_PRINCIPAL_USER, ESEAL_EINVAL,

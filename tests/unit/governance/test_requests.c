@@ -141,7 +141,7 @@ static eseal_principal approver(const char *login) { return test_user(login, org
 static eseal_request submit(const char *login, const char *const *docs, size_t n, const char *type)
 {
     eseal_principal who = stamper(login);
-    eseal_request_submit_options o = ESEAL_REQUEST_SUBMIT_INIT;
+    eseal_request_submit_options o = ESEAL_REQUEST_SUBMIT_OPTIONS_INIT;
     o.seal = seal_a;
     o.doc_type = type;
     o.purpose = "the supply contract with Gamma";
