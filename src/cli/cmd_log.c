@@ -337,6 +337,15 @@ static int cmd_audit(cli_args *a)
     }
     eseal_log_audit_report rep;
     rc = eseal_log_audit(log, &rep);
+    if (rc == ESEAL_OK && !rep.ok) {
+        /* the organisations are told (issue 20 §3): an alert to each one subscribed (docs/webhooks.md) */
+        size_t told = 0;
+        if (eseal_events_log_audit_failed(inst, rep.problem, &told) != ESEAL_OK) {
+            (void)fprintf(stderr, "eseal: log audit: the alert was not queued: %s\n", eseal_error_last()->message);
+        } else if (told > 0) {
+            cli_note("alert queued to %zu organisation%s", told, told == 1 ? "" : "s");
+        }
+    }
     eseal_instance_close(inst);
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
