@@ -9,7 +9,8 @@
  *     pumping again queues nothing;
  *   - two processes (fork, each its own instance on the home) pumping at once queue each event once;
  *   - a new checkpoint gives one log.checkpoint to every subscribed organisation, once;
- *   - grant.quota.low once, at the stamp that leaves at most 10% (or 1) of the uses, not before nor after;
+ *   - grant.quota.low once, at the stamp that leaves at most 10% (or 1) of the uses, not before nor after,
+ *     also for the parent of a delegated grant whose stamp spends the parent's uses;
  *   - grant.expiring once per grant ending within the window (24 h, or ESEAL_WEBHOOK_EXPIRING_MS),
  *     not for a grant ending later (until the window reaches it) nor a revoked one;
  *   - a failed audit of the log alerts every organisation subscribed to alerts.
@@ -95,6 +96,8 @@ static int setup(void **state)
     assert_int_equal(eseal_user_add(inst, test_who(), &u, "ada", "ada", org_a.id, "org-admin", USER_PW), ESEAL_OK);
     assert_int_equal(eseal_user_add(inst, test_who(), &u, "lena", "lena", org_a.id, "stamper", USER_PW), ESEAL_OK);
     assert_int_equal(eseal_user_add(inst, test_who(), &u, "bob", "bob", org_b.id, "org-admin", USER_PW), ESEAL_OK);
+    assert_int_equal(eseal_user_add(inst, test_who(), &u, "li", "li", org_a.id, "stamper", USER_PW), ESEAL_OK);
+    assert_int_equal(eseal_user_add(inst, test_who(), &u, "max", "max", org_a.id, "stamper", USER_PW), ESEAL_OK);
     eseal_principal ada = test_user("ada", org_a.id, admin_r, 1), bob = test_user("bob", org_b.id, admin_r, 1);
     const char *all = "seal.status,log.checkpoint,alert";
     assert_int_equal(eseal_webhook_add(inst, &ada, NULL, REFUSED_URL, all, &w_a), ESEAL_OK);
@@ -308,9 +311,9 @@ static eseal_grant grant(const char *login, int64_t until, int64_t max_uses)
     return g;
 }
 
-static void stamp_as_lena(void)
+static void stamp_as(const char *login)
 {
-    eseal_principal who = test_user("lena", org_a.id, stamper_r, 1);
+    eseal_principal who = test_user(login, org_a.id, stamper_r, 1);
     eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
     q.who = &who;
     q.seal_ref = seal_a;
@@ -369,11 +372,11 @@ static void quota_low_once_at_its_threshold(void **state)
     (void)state;
     eseal_grant g = grant("lena", 0, 5);
     for (int i = 1; i <= 3; i++) {
-        stamp_as_lena();
+        stamp_as("lena");
         (void)pump(now_ms);
         assert_int_equal(alerts(&w_a, "grant.quota.low", g.id, NULL, 0), 0); /* 5 - i > 1 left */
     }
-    stamp_as_lena(); /* the 4th: 1 left */
+    stamp_as("lena"); /* the 4th: 1 left */
     (void)pump(now_ms);
     char body[ESEAL_WEBHOOK_BODY_MAX + 1];
     assert_int_equal(alerts(&w_a, "grant.quota.low", g.id, body, sizeof(body)), 1);
@@ -381,7 +384,7 @@ static void quota_low_once_at_its_threshold(void **state)
     assert_non_null(strstr(body, "\"max_uses\":5"));
     assert_non_null(strstr(body, "\"uses\":4"));
     assert_non_null(strstr(body, "\"alert\":\"grant.quota.low\""));
-    stamp_as_lena(); /* the 5th: 0 left, alerted already */
+    stamp_as("lena"); /* the 5th: 0 left, alerted already */
     (void)pump(now_ms);
     assert_int_equal(alerts(&w_a, "grant.quota.low", g.id, NULL, 0), 1);
     assert_int_equal(alerts(&w_b, "grant.quota.low", NULL, NULL, 0), 0); /* not B's grant */
@@ -390,12 +393,52 @@ static void quota_low_once_at_its_threshold(void **state)
     eseal_grant one = grant("lena", 0, 1);
     (void)pump(now_ms);
     assert_int_equal(alerts(&w_a, "grant.quota.low", one.id, NULL, 0), 0);
-    stamp_as_lena();
+    stamp_as("lena");
     (void)pump(now_ms);
     assert_int_equal(alerts(&w_a, "grant.quota.low", one.id, body, sizeof(body)), 1);
     assert_non_null(strstr(body, "\"left\":0"));
     (void)pump(now_ms);
     assert_int_equal(alerts(&w_a, "grant.quota.low", one.id, NULL, 0), 1);
+    assert_int_equal(eseal_grant_revoke(inst, test_who(), one.id, "used up"), ESEAL_OK);
+}
+
+/* max_uses 20: 10% is 2 left; the use that reaches it is a delegate's stamp (its entry names the child
+ * grant), which counts against the parent too: the parent is alerted, the child (4 of 5 left) is not. */
+static void quota_low_of_an_ancestor_at_ten_percent(void **state)
+{
+    (void)state;
+    eseal_grant_request pq = ESEAL_GRANT_REQUEST_INIT;
+    pq.seal = seal_a;
+    pq.user = "li";
+    pq.max_uses = 20;
+    pq.delegable = 1;
+    eseal_grant p;
+    assert_int_equal(eseal_grant_add(inst, test_who(), &pq, &p), ESEAL_OK);
+    for (int i = 1; i <= 17; i++) {
+        stamp_as("li");
+    }
+    (void)pump(now_ms);
+    assert_int_equal(alerts(&w_a, "grant.quota.low", p.id, NULL, 0), 0); /* 3 left: more than 10% */
+    eseal_grant_request dq = ESEAL_GRANT_REQUEST_INIT;
+    dq.seal = seal_a;
+    dq.user = "max";
+    dq.parent = p.id;
+    dq.max_uses = 3;
+    eseal_grant c;
+    assert_int_equal(eseal_grant_add(inst, test_who(), &dq, &c), ESEAL_OK);
+    stamp_as("max");
+    (void)pump(now_ms);
+    char body[ESEAL_WEBHOOK_BODY_MAX + 1];
+    assert_int_equal(alerts(&w_a, "grant.quota.low", p.id, body, sizeof(body)), 1);
+    assert_non_null(strstr(body, "\"left\":2"));
+    assert_non_null(strstr(body, "\"uses\":18"));
+    assert_non_null(strstr(body, "\"holder\":\"li\""));
+    assert_int_equal(alerts(&w_a, "grant.quota.low", c.id, NULL, 0), 0); /* 2 of 3 left */
+    stamp_as("max"); /* the child: 1 of 3 left now; the parent: alerted already */
+    (void)pump(now_ms);
+    assert_int_equal(alerts(&w_a, "grant.quota.low", p.id, NULL, 0), 1);
+    assert_int_equal(alerts(&w_a, "grant.quota.low", c.id, body, sizeof(body)), 1);
+    assert_non_null(strstr(body, "\"left\":1"));
 }
 
 /* A grant ending within 24 h is alerted once; one ending in 3 days when the window reaches it; a revoked
@@ -484,6 +527,7 @@ int main(void)
         cmocka_unit_test(two_processes_queue_each_event_once),
         cmocka_unit_test(checkpoint_to_every_subscribed_organisation),
         cmocka_unit_test(quota_low_once_at_its_threshold),
+        cmocka_unit_test(quota_low_of_an_ancestor_at_ten_percent),
         cmocka_unit_test(expiring_once_per_grant),
         cmocka_unit_test(failed_audit_alerts_every_subscribed_organisation),
     };
