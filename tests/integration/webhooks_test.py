@@ -32,6 +32,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -342,8 +343,6 @@ st, h, doc = call("GET", f"/api/v1/webhooks/{BAD_ID}/deliveries", headers=S["ada
 ok(problem(st, h, doc, 404, "NOT_FOUND"), "its deliveries are gone with it", f"{st} {doc}")
 
 # ---- a failed audit of the log (a damaged right edge, as tests/unit/log damages it) alerts ----
-import sqlite3  # noqa: E402
-
 db = sqlite3.connect(os.path.join(HOME, "eseal.db"), timeout=30)
 state = bytearray(db.execute("SELECT state FROM log_state WHERE id = 1").fetchone()[0])
 state[8 + 5] ^= 0x20
@@ -359,6 +358,36 @@ hits = [g for g in good.got if of("alert")(g) and json.loads(g[2])["data"].get("
 ok(len({g[1].get("eseal-event-id") for g in hits}) == 1 and len(hits) == 2  # A's two webhooks subscribed to alerts
    and json.loads(hits[0][2])["data"]["problem"] != "", "the receiver gets one log.audit.failed alert per webhook",
    str([g[1] for g in hits]))
+
+# ---- a store restored from a backup (behind the checkpoint kept outside it) fails the audit too ----
+H2 = os.path.join(T, "home2")
+ENV2 = dict(ENV, ESEAL_HOME=H2)
+api_lib.must(E, ENV2, ["init"], "a second home")
+api_lib.must(E, ENV2, ["org", "add", "--name", "Alpha Trading Ltd", "--uscc", USCC_A], "its organisation")
+api_lib.must(E, ENV2, ["log", "publish"], "its first checkpoint")
+src_db = sqlite3.connect(os.path.join(H2, "eseal.db"))
+backup = sqlite3.connect(os.path.join(T, "backup.db"))
+src_db.backup(backup)
+src_db.close()
+backup.execute("INSERT INTO webhooks (id, org_id, url, events, secret, created) VALUES "
+               "('whk_00000000000000b1', (SELECT id FROM orgs LIMIT 1), ?, 'alert', 'whsec_b', 0)", (good.url,))
+backup.commit()
+backup.close()
+api_lib.must(E, ENV2, ["org", "add", "--name", "Beta Works Ltd", "--uscc", USCC_B], "a change after the backup")
+api_lib.must(E, ENV2, ["log", "publish"], "and its checkpoint")
+for ext in ("-wal", "-shm"):
+    if os.path.exists(os.path.join(H2, "eseal.db" + ext)):
+        os.remove(os.path.join(H2, "eseal.db" + ext))
+shutil.copy(os.path.join(T, "backup.db"), os.path.join(H2, "eseal.db"))
+r = subprocess.run([E, "log", "audit"], env=ENV2, capture_output=True, text=True)
+ok(r.returncode == 3 and "restored from a backup" in r.stderr and "alert queued to 1 organisation" in r.stderr,
+   "eseal log audit refuses the restored store and queues the alert", f"{r.returncode} {r.stdout} {r.stderr}")
+db = sqlite3.connect(os.path.join(H2, "eseal.db"))
+rows = db.execute("SELECT event_type, body FROM deliveries").fetchall()
+db.close()
+ok(len(rows) == 1 and rows[0][0] == "alert" and json.loads(rows[0][1])["data"]["kind"] == "log.audit.failed"
+   and "restored from a backup" in json.loads(rows[0][1])["data"]["problem"],
+   "one log.audit.failed delivery, saying why", str(rows))
 
 srv.send_signal(signal.SIGTERM)
 try:
