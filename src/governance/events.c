@@ -34,6 +34,8 @@
 #define EVENTS_CHECKPOINT "events.checkpoint"
 #define EVENTS_ALERTED "events.alerted."
 #define EVENTS_NAME_MAX 80
+/* A checkpoint's note is in its event up to this size (half an event's body at most). */
+#define EVENTS_NOTE_MAX (ESEAL_WEBHOOK_BODY_MAX / 2)
 
 /* A named value holding a decimal number; *found false (and no error) when there is none. */
 static ES_RESULT meta_uint(eseal_store *s, const char *name, uint64_t *out, bool *found)
@@ -323,8 +325,9 @@ static ES_RESULT pump_checkpoint(eseal_instance *inst, size_t *queued)
     if (rc == ESEAL_ENOTFOUND) {
         eseal_error_clear();
         size = 0; /* none signed yet: the first one will be news */
-    } else {
-        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    } else if (rc != ESEAL_OK) {
+        eseal_buf_dispose(&note);
+        return es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
     }
     uint64_t last = 0;
     bool found = false;
@@ -339,8 +342,14 @@ static ES_RESULT pump_checkpoint(eseal_instance *inst, size_t *queued)
             /* C2SP tlog-checkpoint: origin, size, base64 root hash, then a blank line and the signatures */
             note_line(origin, sizeof(origin), text, 0);
             note_line(hash, sizeof(hash), text, 2);
-            data = json_pack("{s:s, s:I, s:s, s:s}", "origin", origin, "size", (json_int_t)size, "root_hash", hash,
-                             "checkpoint", text);
+            data = json_pack("{s:s, s:I, s:s}", "origin", origin, "size", (json_int_t)size, "root_hash", hash);
+            /* the note itself when it leaves room in the body: one cosigned by many witnesses would
+             * make an event over ESEAL_WEBHOOK_BODY_MAX, which no pump could ever queue */
+            if (data != NULL && note.size <= EVENTS_NOTE_MAX &&
+                json_object_set_new(data, "checkpoint", json_string(text)) != 0) {
+                json_decref(data);
+                data = NULL;
+            }
             r = data == NULL ? es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "events: out of memory") : ES_OK;
         }
         if (es_ok(r)) {
