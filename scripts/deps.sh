@@ -18,7 +18,7 @@ libcmocka-dev
 libcairo2-dev libfreetype-dev libpng-dev fonts-arphic-uming fonts-liberation2
 libqpdf-dev qpdf poppler-utils libnss3-tools mupdf-tools libpodofo-utils
 libqrencode-dev zbar-tools time python3-jsonschema python3-yaml strace
-libzip-dev libxml2-dev libmicrohttpd-dev libcurl4-openssl-dev curl
+libzip-dev libxml2-dev libmicrohttpd-dev libcurl4-openssl-dev curl jq
 libargon2-dev libpwquality-dev cracklib-runtime wrk
 default-jdk-headless libbcprov-java libbcpkix-java libpdfbox2-java
 golang-go golang-golang-x-mod-dev

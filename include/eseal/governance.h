@@ -425,11 +425,11 @@ typedef struct {
     int64_t at_ms;
 } eseal_decision;
 
-#define ESEAL_REQUEST_SUBMIT_VERSION 1
+#define ESEAL_REQUEST_SUBMIT_OPTIONS_VERSION 1
 
 /** What eseal_request_submit is asked for. */
 typedef struct {
-    unsigned int version;  /**< ESEAL_REQUEST_SUBMIT_VERSION */
+    unsigned int version;  /**< ESEAL_REQUEST_SUBMIT_OPTIONS_VERSION */
     const char *seal;      /**< the seal's esID (or a prefix of it) */
     const char *doc_type;  /**< the declared type (NULL: none) */
     const char *purpose;   /**< why (NULL: none), shown to the approvers */
@@ -445,10 +445,10 @@ typedef struct {
     size_t n_docs;
 } eseal_request_submit_options;
 
-#define ESEAL_REQUEST_SUBMIT_INIT {.version = ESEAL_REQUEST_SUBMIT_VERSION}
+#define ESEAL_REQUEST_SUBMIT_OPTIONS_INIT {.version = ESEAL_REQUEST_SUBMIT_OPTIONS_VERSION}
 
 /** Zeroes `o` and sets its version; ESEAL_EINVAL for another version. */
-ESEAL_EXTERN(int) eseal_request_submit_init(eseal_request_submit_options *o, unsigned int version);
+ESEAL_EXTERN(int) eseal_request_submit_options_init(eseal_request_submit_options *o, unsigned int version);
 
 /**
  * Submits a stamp request as user `who`: the documents are copied into the home (each one's SHA-256
@@ -525,6 +525,46 @@ ESEAL_EXTERN(int) eseal_request_execute(eseal_instance *inst, const eseal_princi
  */
 ESEAL_EXTERN(int) eseal_request_doc_path(eseal_instance *inst, const eseal_principal *who, const char *id,
                                          int64_t index, int stamped, char *out, size_t cap);
+
+/* ---- events read from the audit log, and alerts (issue 20 §3; src/governance/events.c, docs/webhooks.md) ---- */
+
+/** How long before a grant's end its "grant.expiring" alert is queued (24 h). */
+#define ESEAL_GRANT_EXPIRING_MS (24 * 3600 * 1000LL)
+
+/**
+ * The window of the "grant.expiring" alert eseal_events_pump uses: ESEAL_GRANT_EXPIRING_MS, or the
+ * environment's ESEAL_WEBHOOK_EXPIRING_MS (1 ms to 30 days; for tests).
+ */
+ESEAL_EXTERN(int64_t) eseal_events_expiring_ms(void);
+
+/**
+ * Queues the events and alerts the audit log and the grants tell of, to the organisations they
+ * concern (each gets one delivery per active webhook subscribed; docs/webhooks.md):
+ *   - "seal.status" for each seal status change recorded in the log (an entry "seal.<to>"), to the
+ *     seal's organisation;
+ *   - "log.checkpoint" when the log's newest signed checkpoint is larger than at the last pump, to
+ *     every organisation with a webhook subscribed to it;
+ *   - "alert" of kind "grant.quota.low" when a stamp under a grant leaves it (or an ancestor it
+ *     counts against) with at most 10% of its max_uses, or at most 1, left; of kind
+ *     "grant.expiring" when a grant not revoked ends within eseal_events_expiring_ms() of `now_ms`.
+ *     Each at most once per grant (remembered in the store).
+ * The log is read after a cursor kept in the store; the events and the moved cursor commit in one
+ * transaction that holds the store's write lock, so that pumps running at once (two `eseal serve`
+ * on one home) queue each event once. The first pump of a home starts at the end of the log and at
+ * its newest checkpoint. At most 4096 entries a call (the rest at the next). `now_ms` is the clock
+ * (0: the instance's). *queued (may be NULL) receives how many events were queued (to an
+ * organisation, whether or not one of its webhooks subscribes). `eseal serve`'s delivery thread
+ * calls it before each eseal_webhook_deliver_due. No principal: it runs as the platform.
+ */
+ESEAL_EXTERN(int) eseal_events_pump(eseal_instance *inst, int64_t now_ms, size_t *queued);
+
+/**
+ * An audit of the log failed (eseal_log_audit gave ok = 0, with `problem`): queues an "alert" of kind
+ * "log.audit.failed" with the problem to every organisation with a webhook subscribed to alerts, in
+ * one transaction. `eseal log audit` calls it. *queued (may be NULL) receives how many organisations
+ * were told. No principal: it runs as the platform.
+ */
+ESEAL_EXTERN(int) eseal_events_log_audit_failed(eseal_instance *inst, const char *problem, size_t *queued);
 
 ESEAL_END_DECL
 

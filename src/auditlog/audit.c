@@ -547,6 +547,13 @@ static es_result unpublished_tx_fn(eseal_store *s, uint64_t index, void *ctx)
     int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)index);
     rc = eseal_store_log_private_put(s, *stamp_index, FAILED_KIND, num, (size_t)n);
     ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+    /* a stamp request's document it stamped is not stamped: resuming the execution stamps it */
+    rc = eseal_store_request_doc_unstamp(s, (int64_t)*stamp_index);
+    if (rc == ESEAL_EUNSUPPORTED) {
+        eseal_error_clear(); /* a store without governance has no requests */
+        rc = ESEAL_OK;
+    }
+    ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
     return ES_OK;
 }
 

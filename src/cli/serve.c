@@ -32,9 +32,10 @@ void cli_stop_signals_wait(void)
     (void)sigwait(&set, &sig);
 }
 
-/* `eseal serve`'s webhook deliveries (docs/webhooks.md): a thread that sends the deliveries due,
- * every second (eseal_webhook_backoff_first_ms when shorter), on an instance of its own (its own store connection: the API's calls are not
- * held up by a slow receiver), until the server stops. */
+/* `eseal serve`'s webhook deliveries (docs/webhooks.md): a thread that queues the events the audit log
+ * tells of (eseal_events_pump) and sends the deliveries due, every second (eseal_webhook_backoff_first_ms
+ * when shorter), on an instance of its own (its own store connection: the API's calls are not held up
+ * by a slow receiver), until the server stops. */
 typedef struct {
     eseal_instance *inst;
     pthread_mutex_t mu;
@@ -53,15 +54,21 @@ static void *deliver_loop(void *p)
     pthread_mutex_lock(&d->mu);
     while (!d->stop) {
         pthread_mutex_unlock(&d->mu);
-        size_t sent = 0;
-        int rc = eseal_webhook_deliver_due(d->inst, eseal_context_now(NULL), 0, &sent);
-        if (rc != ESEAL_OK && strcmp(last, eseal_error_last()->message) != 0) {
-            /* said once, not every second */
-            (void)snprintf(last, sizeof(last), "%s", eseal_error_last()->message);
-            (void)fprintf(stderr, "eseal serve: webhook deliveries: %s\n", last);
-        } else if (rc == ESEAL_OK) {
-            last[0] = '\0';
+        size_t sent = 0, queued = 0;
+        int64_t now = eseal_context_now(NULL);
+        char said[sizeof(last)] = "";
+        /* the events first, so that those of the last second go out in this round; the deliveries
+         * already queued go out even when the pump fails */
+        if (eseal_events_pump(d->inst, now, &queued) != ESEAL_OK) {
+            (void)snprintf(said, sizeof(said), "webhook events: %s", eseal_error_last()->message);
         }
+        if (eseal_webhook_deliver_due(d->inst, now, 0, &sent) != ESEAL_OK && said[0] == '\0') {
+            (void)snprintf(said, sizeof(said), "webhook deliveries: %s", eseal_error_last()->message);
+        }
+        if (said[0] != '\0' && strcmp(last, said) != 0) {
+            (void)fprintf(stderr, "eseal serve: %s\n", said); /* said once, not every second */
+        }
+        memcpy(last, said, sizeof(last));
         pthread_mutex_lock(&d->mu);
         if (!d->stop && sent == 0) {
             struct timespec until;

@@ -267,7 +267,7 @@ static ES_RESULT submit(eseal_instance *inst, const eseal_principal *who, const 
                         eseal_request *out)
 {
     ES_GUARD(es_from_code(eseal_principal_check(who)));
-    ES_CHECK_VERSION(o, request_submit);
+    ES_CHECK_VERSION(o, request_submit_options);
     ES_ENSURE_ARG(inst != NULL && out != NULL);
     memset(out, 0, sizeof(*out));
     ES_ENSURE(who->kind == ESEAL_PRINCIPAL_USER, ESEAL_EINVAL,
@@ -750,40 +750,16 @@ static ES_RESULT executed_entry(eseal_instance *inst, void *ctx)
     return request_event(inst, ctx, "stamp.request.executed");
 }
 
-static ES_RESULT execute(eseal_instance *inst, const eseal_principal *who, const char *id,
-                         eseal_request_progress progress, void *progress_ctx, eseal_request *out)
+/* One pass over the documents of approved request `r` not stamped yet; *stamped: how many this pass stamped. */
+static ES_RESULT execute_pass(eseal_instance *inst, const eseal_principal *who, const eseal_request *rq,
+                              eseal_request_progress progress, void *progress_ctx, size_t *stamped)
 {
-    ES_GUARD(es_from_code(eseal_principal_check(who)));
-    ES_ENSURE_ARG(inst != NULL);
-    eseal_request r;
-    ES_GUARD(visible(inst, who, &r, id));
-    es_acting by;
-    es_object obj = {"request", r.id, r.org_id, r.requester};
-    es_result res = es_act_on(&by, who, ES_ACT_REQUEST_EXECUTE, &obj);
-    if (es_ok(res) && r.status == ESEAL_REQUEST_PENDING) {
-        res = es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__,
-                                           "request %s waits for the approvals of step %u (%s)", r.id, r.step + 1,
-                                           r.approval),
-                              ESEAL_REFUSAL_APPROVAL_REQUIRED);
-    } else if (es_ok(res) && r.status == ESEAL_REQUEST_REJECTED) {
-        res = es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__, "request %s was rejected", r.id),
-                              ESEAL_REFUSAL_APPROVAL_REJECTED);
-    }
-    if (es_code(res) == ESEAL_EDENIED) {
-        return es_refusal_record(inst, who, "request.refused", r.org_id, res);
-    }
-    ES_GUARD(res);
-    if (r.status == ESEAL_REQUEST_EXECUTED) {
-        if (out != NULL) {
-            *out = r;
-        }
-        return ES_OK; /* executed already: nothing changes */
-    }
+    eseal_request r = *rq;
+    es_result res = ES_OK;
     eseal_request_doc *all = es_calloc((size_t)r.docs, sizeof(*all));
     ES_ENSURE_ALLOC(all);
     int rc = eseal_store_request_docs(inst->store, r.id, doc_digest_add, &all);
     res = rc == ESEAL_OK ? ES_OK : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
-    size_t stamped = 0;
     int64_t done = r.done;
     for (int64_t i = 0; es_ok(res) && i < r.docs; i++) {
         eseal_request_doc *d = &all[i];
@@ -819,7 +795,7 @@ static ES_RESULT execute(eseal_instance *inst, const eseal_principal *who, const
             continue;
         }
         if (es_ok(res)) {
-            stamped++;
+            (*stamped)++;
             done++;
             (void)snprintf(d->serial, sizeof(d->serial), "%s", sr.serial);
             d->log_index = sr.log_index;
@@ -829,8 +805,50 @@ static ES_RESULT execute(eseal_instance *inst, const eseal_principal *who, const
         }
     }
     es_free(all);
+    return res;
+}
+
+static ES_RESULT execute(eseal_instance *inst, const eseal_principal *who, const char *id,
+                         eseal_request_progress progress, void *progress_ctx, eseal_request *out)
+{
+    ES_GUARD(es_from_code(eseal_principal_check(who)));
+    ES_ENSURE_ARG(inst != NULL);
+    eseal_request r;
+    ES_GUARD(visible(inst, who, &r, id));
+    es_acting by;
+    es_object obj = {"request", r.id, r.org_id, r.requester};
+    es_result res = es_act_on(&by, who, ES_ACT_REQUEST_EXECUTE, &obj);
+    if (es_ok(res) && r.status == ESEAL_REQUEST_PENDING) {
+        res = es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__,
+                                           "request %s waits for the approvals of step %u (%s)", r.id, r.step + 1,
+                                           r.approval),
+                              ESEAL_REFUSAL_APPROVAL_REQUIRED);
+    } else if (es_ok(res) && r.status == ESEAL_REQUEST_REJECTED) {
+        res = es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__, "request %s was rejected", r.id),
+                              ESEAL_REFUSAL_APPROVAL_REJECTED);
+    }
+    if (es_code(res) == ESEAL_EDENIED) {
+        return es_refusal_record(inst, who, "request.refused", r.org_id, res);
+    }
     ES_GUARD(res);
-    ES_GUARD(es_from_code(eseal_store_request_get(inst->store, &r, id)));
+    if (r.status == ESEAL_REQUEST_EXECUTED) {
+        if (out != NULL) {
+            *out = r;
+        }
+        return ES_OK; /* executed already: nothing changes */
+    }
+    size_t stamped = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t now = 0;
+        ES_GUARD(execute_pass(inst, who, &r, progress, progress_ctx, &now));
+        stamped += now;
+        ES_GUARD(es_from_code(eseal_store_request_get(inst->store, &r, id)));
+        /* A stamp a crashed execution recorded and never published is settled by the first stamp of
+         * this one (its failure entry clears the document's mark): one more pass stamps it. */
+        if (now == 0 || r.status != ESEAL_REQUEST_APPROVED) {
+            break;
+        }
+    }
     if (stamped > 0 && r.status == ESEAL_REQUEST_EXECUTED) {
         char detail[DETAIL_MAX];
         (void)snprintf(detail, sizeof(detail), "%s executed: %lld of %lld documents stamped", r.id, (long long)r.done,

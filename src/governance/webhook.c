@@ -639,10 +639,12 @@ static ES_RESULT alert_one(eseal_instance *inst, const eseal_report *rep, const 
         return ES_OK; /* a seal of no organisation, or alerted lately */
     }
     const char *sha = eseal_report_string(rep, "document.sha256");
-    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "alert", "verification.failed", "serial",
-                             st.serial, "seal", st.esid, "verdict", eseal_verdict_name(doc_v), "signature_verdict",
-                             eseal_verdict_name(sig_v), "reasons", reason_codes(sig), "document_reasons",
-                             reason_codes(rep), "document_sha256", sha != NULL ? json_string(sha) : json_null());
+    /* "kind" as every alert has it (events.c); "alert" as this one had it first */
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "kind", "verification.failed", "alert",
+                             "verification.failed", "serial", st.serial, "seal", st.esid, "verdict",
+                             eseal_verdict_name(doc_v), "signature_verdict", eseal_verdict_name(sig_v), "reasons",
+                             reason_codes(sig), "document_reasons", reason_codes(rep), "document_sha256",
+                             sha != NULL ? json_string(sha) : json_null());
     ES_ENSURE_ALLOC(data);
     r = es_from_code(eseal_store_begin(inst->store));
     if (es_ok(r)) {

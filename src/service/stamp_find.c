@@ -29,34 +29,44 @@ static bool serial_ok(const char *s)
     return true;
 }
 
+typedef struct {
+    char *out, *approvals;
+    size_t cap, acap;
+} facts_ctx;
+
+static int entry_fact(uint64_t index, const void *data, size_t len, void *payload)
+{
+    (void)index;
+    facts_ctx *f = payload;
+    eseal_audit_entry_parsed p;
+    if (eseal_audit_entry_parse(&p, data, len) != ESEAL_OK) {
+        eseal_error_clear(); /* not one to read here; the log audit reports it */
+        return ESEAL_OK;
+    }
+    if (p.e.time_proof_kind != NULL && p.e.time_proof_kind[0] != '\0') {
+        (void)snprintf(f->out, f->cap, "%s", p.e.time_proof_kind);
+    }
+    if (f->approvals != NULL && p.e.approvals != NULL) {
+        (void)snprintf(f->approvals, f->acap, "%s", p.e.approvals);
+    }
+    eseal_audit_entry_parsed_dispose(&p);
+    return ESEAL_OK;
+}
+
 /* The audit entry's time proof kind ("signature", "entry"), "clock" when there is none; its approvals
- * line into `approvals` (may be NULL; "" none). */
+ * line into `approvals` (may be NULL; "" none). Read from the store as it is (no log handle opened:
+ * a verification asks this of every stamp of ours it sees). */
 static void entry_facts(eseal_instance *inst, int64_t index, char *out, size_t cap, char *approvals, size_t acap)
 {
     (void)snprintf(out, cap, "clock");
     if (approvals != NULL) {
         approvals[0] = '\0';
     }
-    eseal_log *log = NULL;
-    eseal_buf entry = ESEAL_BUF_INIT;
-    if (index < 0 || eseal_instance_log(inst, &log) != ESEAL_OK || eseal_log_entry(log, &entry, (uint64_t)index) != ESEAL_OK) {
-        eseal_error_clear();
-        eseal_buf_dispose(&entry);
-        return;
-    }
-    eseal_audit_entry_parsed p;
-    if (eseal_audit_entry_parse(&p, entry.ptr, entry.size) == ESEAL_OK) {
-        if (p.e.time_proof_kind != NULL && p.e.time_proof_kind[0] != '\0') {
-            (void)snprintf(out, cap, "%s", p.e.time_proof_kind);
-        }
-        if (approvals != NULL && p.e.approvals != NULL) {
-            (void)snprintf(approvals, acap, "%s", p.e.approvals);
-        }
-        eseal_audit_entry_parsed_dispose(&p);
-    } else {
+    facts_ctx f = {out, approvals, cap, acap};
+    if (index >= 0 && eseal_store_log_entries(inst->store, (uint64_t)index, (uint64_t)index + 1, entry_fact, &f) !=
+                          ESEAL_OK) {
         eseal_error_clear();
     }
-    eseal_buf_dispose(&entry);
 }
 
 static ES_RESULT find(eseal_instance *inst, eseal_stamp_info *out, const char *serial)

@@ -2586,6 +2586,48 @@ static int sq_request_doc_stamped(eseal_store_governance_backend *be, const char
     return rc;
 }
 
+/* The document stamped by entry `log_index`, if any, is not stamped after all (its stamp was recorded
+ * and never published): cleared, and its request's count one less (approved again if executed). A
+ * rare path (a failure entry): the documents are looked up by a scan. */
+static int sq_request_doc_unstamp(eseal_store_governance_backend *be, int64_t log_index)
+{
+    sq *s = governance_sq(be);
+    bool own = false;
+    int rc = change_begin(s, &own);
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_stmt *st = NULL;
+    rc = prepare(s, &st, "UPDATE request_docs SET serial = '', log_index = -1 WHERE log_index = ?1 AND serial != '' "
+                         "RETURNING request_id");
+    char id[ESEAL_REQUEST_ID_LEN + 1] = "";
+    if (rc == ESEAL_OK) {
+        sqlite3_bind_int64(st, 1, log_index);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW && !col_text(st, 0, id, sizeof(id))) {
+            rc = too_long("clearing a request's document");
+        } else if (step == SQLITE_ROW) {
+            step = sqlite3_step(st); /* an entry stamps one document */
+        }
+        if (rc == ESEAL_OK && step != SQLITE_DONE) {
+            rc = fail(s->db, "clearing a request's document");
+        }
+        sqlite3_finalize(st);
+    }
+    if (rc == ESEAL_OK && id[0] != '\0') {
+        rc = prepare(s, &st, "UPDATE requests SET done = done - 1, status = CASE WHEN status = ?2 THEN ?3 ELSE status "
+                             "END WHERE id = ?1 AND done > 0");
+        if (rc == ESEAL_OK) {
+            sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+            sqlite3_bind_int(st, 2, (int)ESEAL_REQUEST_EXECUTED);
+            sqlite3_bind_int(st, 3, (int)ESEAL_REQUEST_APPROVED);
+            rc = sqlite3_step(st) == SQLITE_DONE ? ESEAL_OK : fail(s->db, "uncounting a request's document");
+            sqlite3_finalize(st);
+        }
+    }
+    return change_end(s, own, rc);
+}
+
 static int sq_decision_insert(eseal_store_governance_backend *be, const eseal_decision *d)
 {
     sq *s = governance_sq(be);
@@ -2679,6 +2721,7 @@ static const eseal_store_governance_backend sqlite_governance = {
     .request_doc_stamped = sq_request_doc_stamped,
     .decision_insert = sq_decision_insert,
     .decision_list = sq_decision_list,
+    .request_doc_unstamp = sq_request_doc_unstamp,
 };
 
 /* The governance backend on the database sq_open made (eseal_store_scheme version 3). */

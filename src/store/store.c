@@ -1622,6 +1622,15 @@ int eseal_store_decision_insert(eseal_store *s, const eseal_decision *d)
     return ES_STORE_WORD(rc, ESEAL_EEXISTS, "%s has decided on request '%s' already", approver, d->request_id);
 }
 
+int eseal_store_request_doc_unstamp(eseal_store *s, int64_t log_index)
+{
+    if (s == NULL || log_index < 0) {
+        return store_einval("request document's entry");
+    }
+    int rc = GOV(s, request_doc_unstamp, log_index);
+    return rc;
+}
+
 int eseal_store_decision_list(eseal_store *s, const char *id, int (*cb)(const eseal_decision *d, void *payload),
                               void *payload)
 {

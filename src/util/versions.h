@@ -41,7 +41,8 @@
     X(stamp_request, eseal_stamp_request, "stamp request", 2, ESEAL_STAMP_REQUEST_VERSION)              \
     X(extend_request, eseal_extend_request, "extend request", 1, ESEAL_EXTEND_REQUEST_VERSION)          \
     X(grant_request, eseal_grant_request, "grant request", 1, ESEAL_GRANT_REQUEST_VERSION)              \
-    X(request_submit, eseal_request_submit_options, "request", 1, ESEAL_REQUEST_SUBMIT_VERSION)          \
+    X(request_submit_options, eseal_request_submit_options, "request submission", 1,                  \
+      ESEAL_REQUEST_SUBMIT_OPTIONS_VERSION)                                                             \
     X(receipt_check, eseal_receipt_check, "receipt check", 1, ESEAL_RECEIPT_CHECK_VERSION)              \
     X(ocsp_config, eseal_ocsp_config, "OCSP configuration", 1, ESEAL_OCSP_CONFIG_VERSION)               \
     X(ofd_verify_options, eseal_ofd_verify_options, "OFD verify options", 1,                            \

@@ -32,6 +32,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -262,6 +263,37 @@ st, h, doc = call("POST", "/api/v1/verify", tampered, ctype="application/pdf")
 time.sleep(1.5)
 ok(alerts() == 1, "a second verification within the hour raises no second alert", str(alerts()))
 
+# ---- events read from the audit log (eseal_events_pump, before each round of deliveries) ----
+st, h, doc = call("POST", "/api/v1/webhooks", {"url": good.url, "events": ["seal.status", "log.checkpoint", "alert"]},
+                  headers=S["ada"])
+ok(st == 201, "A's org-admin adds a webhook for seal.status, log.checkpoint and alert", f"{st} {doc}")
+EVENTS_ID, EVENTS_SECRET = doc.get("id"), doc.get("secret", "")
+
+
+def of(hook_type):
+    return lambda g: g[1].get("eseal-event") == hook_type and g[1].get("eseal-delivery", "") != "" and \
+        json.loads(g[2]).get("type") == hook_type
+
+
+must(["seal", "suspend", SEAL_A, "--reason", "key holder on leave"], "the CLI suspends A's seal")
+hits = good.wait(lambda g: of("seal.status")(g) and json.loads(g[2])["data"]["to"] == "suspended")
+ok(len(hits) == 1, "the suspension reaches the receiver as seal.status", str([g[1] for g in good.got][-3:]))
+if hits:
+    ev = json.loads(hits[0][2])
+    ok(signed_ok(hits[0][1], hits[0][2], EVENTS_SECRET) and ev["org"] == ORG_A and ev["data"]["seal"] == SEAL_A
+       and ev["data"]["from"] == "active" and ev["data"]["reason"] == "key holder on leave",
+       "signed, to A, with the seal, the states and the reason", str(ev))
+must(["seal", "resume", SEAL_A, "--reason", "back"], "the CLI resumes it")
+hits = good.wait(lambda g: of("seal.status")(g) and json.loads(g[2])["data"]["to"] == "active")
+ok(len(hits) == 1, "the resumption too, once", str([g[1] for g in good.got][-3:]))
+must(["log", "publish"], "a checkpoint of the log")
+hits = good.wait(of("log.checkpoint"))
+ok(len(hits) >= 1 and all(json.loads(g[2])["data"]["size"] > 0 for g in hits),
+   "a new checkpoint reaches the receiver as log.checkpoint", str([g[1] for g in good.got][-3:]))
+time.sleep(1.5)
+ok(good.count(of("seal.status")) == 2, "each status change once, however many rounds ran",
+   str(good.count(of("seal.status"))))
+
 # ---- the authorisation matrix of the webhook routes ----
 COLS = ["anon", "padmin", "admin", "stamper", "other", "noscope"]
 CALLERS = {"anon": {}, "padmin": S["root"], "admin": S["ada"], "stamper": S["sam"], "other": S["bob"],
@@ -309,6 +341,53 @@ time.sleep(2.0)
 ok(len(bad.got) == n, "and it gets nothing more", f"{n} then {len(bad.got)}")
 st, h, doc = call("GET", f"/api/v1/webhooks/{BAD_ID}/deliveries", headers=S["ada"])
 ok(problem(st, h, doc, 404, "NOT_FOUND"), "its deliveries are gone with it", f"{st} {doc}")
+
+# ---- a failed audit of the log (a damaged right edge, as tests/unit/log damages it) alerts ----
+db = sqlite3.connect(os.path.join(HOME, "eseal.db"), timeout=30)
+state = bytearray(db.execute("SELECT state FROM log_state WHERE id = 1").fetchone()[0])
+state[8 + 5] ^= 0x20
+db.execute("UPDATE log_state SET state = ? WHERE id = 1", (bytes(state),))
+db.commit()
+db.close()
+r = subprocess.run([E, "log", "audit"], env=ENV, capture_output=True, text=True)
+ok(r.returncode == 1 and "FAILED" in r.stdout and "alert queued to 1 organisation" in r.stderr,
+   "eseal log audit fails on the damaged log and queues the alert", f"{r.returncode} {r.stdout} {r.stderr}")
+hits = good.wait(lambda g: of("alert")(g) and json.loads(g[2])["data"].get("kind") == "log.audit.failed")
+time.sleep(1.0)
+hits = [g for g in good.got if of("alert")(g) and json.loads(g[2])["data"].get("kind") == "log.audit.failed"]
+ok(len({g[1].get("eseal-event-id") for g in hits}) == 1 and len(hits) == 2  # A's two webhooks subscribed to alerts
+   and json.loads(hits[0][2])["data"]["problem"] != "", "the receiver gets one log.audit.failed alert per webhook",
+   str([g[1] for g in hits]))
+
+# ---- a store restored from a backup (behind the checkpoint kept outside it) fails the audit too ----
+H2 = os.path.join(T, "home2")
+ENV2 = dict(ENV, ESEAL_HOME=H2)
+api_lib.must(E, ENV2, ["init"], "a second home")
+api_lib.must(E, ENV2, ["org", "add", "--name", "Alpha Trading Ltd", "--uscc", USCC_A], "its organisation")
+api_lib.must(E, ENV2, ["log", "publish"], "its first checkpoint")
+src_db = sqlite3.connect(os.path.join(H2, "eseal.db"))
+backup = sqlite3.connect(os.path.join(T, "backup.db"))
+src_db.backup(backup)
+src_db.close()
+backup.execute("INSERT INTO webhooks (id, org_id, url, events, secret, created) VALUES "
+               "('whk_00000000000000b1', (SELECT id FROM orgs LIMIT 1), ?, 'alert', 'whsec_b', 0)", (good.url,))
+backup.commit()
+backup.close()
+api_lib.must(E, ENV2, ["org", "add", "--name", "Beta Works Ltd", "--uscc", USCC_B], "a change after the backup")
+api_lib.must(E, ENV2, ["log", "publish"], "and its checkpoint")
+for ext in ("-wal", "-shm"):
+    if os.path.exists(os.path.join(H2, "eseal.db" + ext)):
+        os.remove(os.path.join(H2, "eseal.db" + ext))
+shutil.copy(os.path.join(T, "backup.db"), os.path.join(H2, "eseal.db"))
+r = subprocess.run([E, "log", "audit"], env=ENV2, capture_output=True, text=True)
+ok(r.returncode == 3 and "restored from a backup" in r.stderr and "alert queued to 1 organisation" in r.stderr,
+   "eseal log audit refuses the restored store and queues the alert", f"{r.returncode} {r.stdout} {r.stderr}")
+db = sqlite3.connect(os.path.join(H2, "eseal.db"))
+rows = db.execute("SELECT event_type, body FROM deliveries").fetchall()
+db.close()
+ok(len(rows) == 1 and rows[0][0] == "alert" and json.loads(rows[0][1])["data"]["kind"] == "log.audit.failed"
+   and "restored from a backup" in json.loads(rows[0][1])["data"]["problem"],
+   "one log.audit.failed delivery, saying why", str(rows))
 
 srv.send_signal(signal.SIGTERM)
 try:

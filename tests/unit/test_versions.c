@@ -183,7 +183,7 @@ static int c_request_submit_req(const void *s)
 static int c_request_submit_who(const void *s)
 {
     eseal_request r;
-    eseal_request_submit_options o = ESEAL_REQUEST_SUBMIT_INIT;
+    eseal_request_submit_options o = ESEAL_REQUEST_SUBMIT_OPTIONS_INIT;
     return eseal_request_submit(NULL, s, &o, &r);
 }
 static int c_request_find(const void *s)
@@ -476,7 +476,7 @@ static const erow erows[] = {
     {"eseal_webhook_list", "eseal_principal", P, 0, c_webhook_list, no_principal},
     {"eseal_webhook_remove", "eseal_principal", P, 0, c_webhook_remove, no_principal},
     {"eseal_webhook_replay", "eseal_principal", P, 0, c_webhook_replay, no_principal},
-    {"eseal_request_submit", "eseal_request_submit_options", ES_VID_request_submit, 0, c_request_submit_req, NULL},
+    {"eseal_request_submit", "eseal_request_submit_options", ES_VID_request_submit_options, 0, c_request_submit_req, NULL},
     {"eseal_request_submit", "eseal_principal", P, 0, c_request_submit_who, no_principal},
     {"eseal_request_find", "eseal_principal", P, 0, c_request_find, no_principal},
     {"eseal_request_docs", "eseal_principal", P, 0, c_request_docs, no_principal},

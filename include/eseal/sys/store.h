@@ -389,6 +389,14 @@ ESEAL_EXTERN(int) eseal_store_request_doc_stamped(eseal_store *s, const char *id
  * ESEAL_EINVAL for bounds.
  */
 ESEAL_EXTERN(int) eseal_store_decision_insert(eseal_store *s, const eseal_decision *d);
+/**
+ * The document of a request stamped by audit entry `log_index`, if any, is not stamped after all:
+ * that stamp was recorded and then never published (its "stamp.failed" entry; call it in that
+ * entry's transaction). Its serial and entry are cleared and its request's done is one less (an
+ * executed request is approved again), so that resuming the execution stamps it. No document
+ * stamped by that entry: ESEAL_OK, nothing changes.
+ */
+ESEAL_EXTERN(int) eseal_store_request_doc_unstamp(eseal_store *s, int64_t log_index);
 /** The decisions on request `id`, in the order made (at_ms, then insertion order). */
 ESEAL_EXTERN(int) eseal_store_decision_list(eseal_store *s, const char *id,
                                             int (*cb)(const eseal_decision *d, void *payload), void *payload);

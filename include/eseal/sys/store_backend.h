@@ -367,6 +367,8 @@ struct eseal_store_governance_backend {
     /** In the order made. */
     int (*decision_list)(eseal_store_governance_backend *be, const char *id,
                          int (*cb)(const eseal_decision *, void *), void *payload);
+    /** As eseal_store_request_doc_unstamp (none stamped by that entry: ESEAL_OK, nothing changes). */
+    int (*request_doc_unstamp)(eseal_store_governance_backend *be, int64_t log_index);
 };
 
 /* ---- schemes and registration -------------------------------------------------------------- */

@@ -140,7 +140,10 @@ static int stamp_as(const char *login, const char *in, const char *out, const ch
     return rc;
 }
 
-typedef struct last last;
+/* The newest audit entry's type, actor, rule and detail. */
+typedef struct {
+    char rule[32], detail[128], type[32], actor[64];
+} last;
 static last newest(void);
 
 /* Refused with `reason`: no output, one audit entry "stamp.refused" saying why, by whom. */
@@ -181,10 +184,6 @@ static void window_ends_by_itself(void **state)
     assert_int_equal(stamp_as("wu", path("doc.pdf"), path("wu.pdf"), NULL, NULL), ESEAL_OK);
 }
 
-/* The newest audit entry's rule and detail. */
-struct last {
-    char rule[32], detail[128], type[32], actor[64];
-};
 
 static int keep(uint64_t i, const eseal_audit_entry *e, const char *org, void *p)
 {
