@@ -79,9 +79,10 @@ static int status_of(const char *s, eseal_request_status *out)
             return CLI_OK;
         }
     }
-    return s == NULL ? CLI_OK
-                     : cli_usage_error(&cli_cmd_request, "--status is pending, approved, rejected or executed, not '%s'",
-                                       s);
+    if (s == NULL) {
+        return CLI_OK;
+    }
+    return cli_usage_error(&cli_cmd_request, "--status is pending, approved, rejected or executed, not '%s'", s);
 }
 
 static int do_list(cli_args *a)

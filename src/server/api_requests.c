@@ -337,7 +337,7 @@ static ES_RESULT requests_submit(es_api_call *c)
     ES_ENSURE(files <= ESEAL_REQUEST_DOCS_MAX, ESEAL_ELIMIT, "%zu documents: a request holds at most %d", files,
               ESEAL_REQUEST_DOCS_MAX);
     eseal_request_submit_options o;
-    ES_GUARD(es_from_code(eseal_request_submit_init(&o, ESEAL_REQUEST_SUBMIT_VERSION)));
+    ES_GUARD(es_from_code(eseal_request_submit_options_init(&o, ESEAL_REQUEST_SUBMIT_OPTIONS_VERSION)));
     ES_GUARD(placement_of(&fields, &o));
     o.seal = fields.seal;
     o.doc_type = fields.type[0] != '\0' ? fields.type : NULL;

@@ -292,7 +292,8 @@ RID_D = r.get("id", "none") if isinstance(r, dict) else "none"
 G_D = grant({"seal": SEAL_A, "user": "rita", "approval": "1:dan"})
 st, h, r = submit("rita", SEAL_A, [("d.pdf", PDF, "application/pdf")])
 RID_DAN = r.get("id", "none") if isinstance(r, dict) else "none"
-ok(st == 201 and r.get("status") == "pending" and r.get("grant") == G_D, "rita submits under dan's approval", f"{st} {r}")
+ok(st == 201 and r.get("status") == "pending" and r.get("grant") == G_D, "rita submits under dan's approval",
+   f"{st} {r}")
 must(["user", "disable", "dan"], "the CLI disables dan")
 st, h, doc = decide("dan", RID_DAN, "approve")
 ok(problem(st, h, doc, 401, "UNAUTHENTICATED"),

@@ -317,7 +317,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             p->too_large = v > cap;
             p->announced = (size_t)v;
         }
-        bool spooled = !p->too_large && s->o.spool != NULL && s->o.spool_dir != NULL && s->o.spool(s->o.ctx, method, url);
+        bool spooled =
+            !p->too_large && s->o.spool != NULL && s->o.spool_dir != NULL && s->o.spool(s->o.ctx, method, url);
         if (spooled && is_form(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
             /* A form: parsed into parts as it arrives (http.h), never buffered whole. */
             p->form = true;

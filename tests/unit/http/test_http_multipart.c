@@ -114,7 +114,8 @@ static void post(unsigned int port, const char *ctype, const char *body, size_t 
 {
     char head[512];
     (void)snprintf(head, sizeof(head),
-                   "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                   "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                   "Connection: close\r\n\r\n",
                    ctype, len);
     exchange(port, head, body, len, piece, resp, cap);
 }
@@ -138,12 +139,13 @@ static int entries(const char *dir)
 static size_t build_form(es_buf *b)
 {
     es_buf_clear(b);
-    assert_true(es_ok(es_buf_append_str(b, "--XyZzy\r\nContent-Disposition: form-data; name=\"seal\"\r\n\r\nES2026A\r\n"
-                                           "--XyZzy\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n\r\n"
-                                           "--XyZzy\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n"
-                                           "Content-Type: application/pdf\r\n\r\n%PDF-1.7 one\r\n"
-                                           "--XyZzy\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.ofd\"\r\n"
-                                           "Content-Type: application/ofd\r\n\r\n")));
+    static const char head[] = "--XyZzy\r\nContent-Disposition: form-data; name=\"seal\"\r\n\r\nES2026A\r\n"
+                               "--XyZzy\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n\r\n"
+                               "--XyZzy\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n"
+                               "Content-Type: application/pdf\r\n\r\n%PDF-1.7 one\r\n"
+                               "--XyZzy\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.ofd\"\r\n"
+                               "Content-Type: application/ofd\r\n\r\n";
+    assert_true(es_ok(es_buf_append_str(b, head)));
     for (size_t i = 0; i < 60000; i++) {
         assert_true(es_ok(es_buf_append_byte(b, i % 1000 == 7 ? '-' : (uint8_t)('a' + i % 26))));
     }
