@@ -347,6 +347,24 @@ st, h, doc = submit("sam", SEAL_R1, [(f"d{i}.pdf", b"%PDF-1.7\n", "application/p
 ok(problem(st, h, doc, 413, "TOO_LARGE") and "1000" in doc.get("detail", ""),
    "1,001 documents in one request: 413 (at most 1,000)", f"{st} {doc}")
 
+# ---- curl -F, the form as a common client sends it (Expect: 100-continue, its own boundary) ----
+if shutil.which("curl"):
+    tok_st, h, tok = call("POST", "/api/v1/tokens", {"scopes": ["stamp", "seals:read"]}, headers=S["sam"])
+    big = os.path.join(T, "big.pdf")
+    with open(big, "wb") as f:  # past curl's 1 MiB Expect threshold, still a PDF by its first bytes
+        f.write(PDF + b"\n%" + b"x" * (2 << 20) + b"\n")
+    p = subprocess.run(["curl", "-s", "-H", f"Authorization: Bearer {tok.get('token', '')}", "-F", f"seal={SEAL_R1}",
+                        "-F", "purpose=sent by curl", "-F", f"file=@{os.path.join(T, 'in.pdf')}", "-F", f"file=@{big}",
+                        f"http://127.0.0.1:{PORT}/api/v1/requests"], capture_output=True, text=True)
+    try:
+        r = json.loads(p.stdout)
+    except ValueError:
+        r = {}
+    ok(tok_st == 201 and r.get("status") == "approved" and r.get("purpose") == "sent by curl"
+       and [(d["name"], d["size"]) for d in r.get("documents", [])] == [("in.pdf", len(PDF)),
+                                                                       ("big.pdf", os.path.getsize(big))],
+       "curl -F submits two files (one of 2 MiB): their names and sizes as sent", p.stdout[:400] + p.stderr)
+
 # ---- lists ----
 st, h, doc = call("GET", "/api/v1/requests?status=rejected", headers=S["zed"])
 ok(st == 200 and [x["id"] for x in doc] == [RID_D], "?status=rejected", f"{st} {doc}")
