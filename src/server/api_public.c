@@ -72,6 +72,13 @@ static ES_RESULT stamp(es_api_call *c)
                           st.log_index >= 0 ? json_integer(st.log_index) : json_null(), "receipt_present",
                           st.receipt_present != 0);
     ES_ENSURE_ALLOC(v);
+    /* made under a stamp request: that approvals happened and how many (who: the organisation's) */
+    json_t *ap = st.request[0] != '\0' ? json_pack("{s:s, s:i}", "request", st.request, "count", st.approvals)
+                                        : json_null();
+    if (ap == NULL || json_object_set_new(v, "approvals", ap) != 0) {
+        json_decref(v);
+        ES_BAIL(ESEAL_ENOMEM, "out of memory");
+    }
     es_result r = es_api_json(c->rs, 200, v);
     json_decref(v);
     return r;

@@ -968,6 +968,9 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
         r = es_error_reason(es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "stamp: seal %s is %s, not active", rec.esid,
                                          st.state),
                             ESEAL_REFUSAL_SEAL_NOT_ACTIVE);
+        if (by_grant) {
+            r = es_refusal_record(inst, q->who, "stamp.refused", obj.org, r); /* a user's refusal is evidence */
+        }
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_ses_seal_decode(&s, der.ptr, der.size));

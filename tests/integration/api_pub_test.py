@@ -342,6 +342,7 @@ if isinstance(doc, dict) and st == 200:
     ok(doc["status"] == {"seal_state": "active", "seal_valid_at_time": True}, "the seal is active, valid then",
        str(doc["status"]))
     ok(isinstance(doc["log"]["index"], int) and doc["log"]["index"] >= 0, "its log entry's index", str(doc["log"]))
+    ok(doc.get("approvals", 0) is None, "made under no stamp request: approvals null", str(doc.get("approvals", "absent")))
 rc, out, err = run("seal", "suspend", SEAL, "--reason", "keeper on leave")
 if rc == 0:
     st, h, doc, raw = call("GET", f"/api/v1/stamps/{PDF_SERIAL}")

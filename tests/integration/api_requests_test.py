@@ -261,6 +261,10 @@ for s in stamps:
     chain = [l for l in entry.splitlines() if l.startswith("approvals ")]
     ok(st == 200 and len(chain) == 1 and chain[0].startswith(f"approvals {RID},1:alice:") and ",2:bob:" in chain[0],
        f"the receipt of stamp {s['serial']} holds its entry with the approval chain", f"{st} {entry[:800]}")
+    # the QR record, public: that approvals happened and how many, never who
+    st, h, pub = call("GET", f"/api/v1/stamps/{s['serial']}")
+    ok(st == 200 and pub.get("approvals") == {"request": RID, "count": 2} and "alice" not in json.dumps(pub),
+       f"the public record of stamp {s['serial']} counts its two approvals, names nobody", f"{st} {pub}")
 st, h, doc = call("POST", f"/api/v1/requests/{RID}/execute", None, headers=S["sam"])
 ok(st == 200 and doc.get("done") == 2 and [x["serial"] for x in doc.get("stamps", [])] == [s["serial"] for s in stamps],
    "executing again changes nothing", f"{st} {doc}")

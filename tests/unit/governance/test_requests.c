@@ -447,6 +447,24 @@ static void swapped_after_approval(void **state)
     assert_int_equal(count(&l, "stamp"), 0);
     assert_int_equal(count(&l, "stamp.refused"), 1);
     assert_int_equal(find(r.id).done, 0);
+    /* a suspended seal refuses an approved request too (SEAL_NOT_ACTIVE), and says so in the log */
+    const char *docs2[] = {path("doc2.pdf")};
+    eseal_request r2 = submit("sam", docs2, 1, NULL);
+    assert_int_equal(decide_as(&carol, r2.id, 1, NULL), ESEAL_OK);
+    eseal_seal_record rec;
+    assert_int_equal(eseal_instance_seal_transition(inst, test_who(), &rec, seal_a, ESEAL_SEAL_SUSPEND, "audit"),
+                     ESEAL_OK);
+    eseal_seal_record_dispose(&rec);
+    n0 = test_log_size(inst);
+    assert_int_equal(eseal_request_execute(inst, &sam, r2.id, NULL, NULL, NULL), ESEAL_ESTATE);
+    assert_string_equal(eseal_error_last()->reason, ESEAL_REFUSAL_SEAL_NOT_ACTIVE);
+    l = since(n0);
+    assert_int_equal(count(&l, "stamp.refused"), 1);
+    assert_true(strncmp(last_of(&l, "stamp.refused")->detail, "SEAL_NOT_ACTIVE: ", 17) == 0);
+    assert_int_equal(eseal_instance_seal_transition(inst, test_who(), &rec, seal_a, ESEAL_SEAL_RESUME, "done"),
+                     ESEAL_OK);
+    eseal_seal_record_dispose(&rec);
+    assert_int_equal(eseal_request_execute(inst, &sam, r2.id, NULL, NULL, NULL), ESEAL_OK);
 }
 
 /* A crash in the middle of a batch: the child dies at `die_phase` of its second document. */
