@@ -28,6 +28,7 @@
 
 #include "eseal/eseal.h"
 #include "../test_instance.h"
+#include "gov_fixture.h"
 #include "../test_principal.h"
 
 #define PASS "events-test-pass-1"
@@ -67,31 +68,13 @@ static char *path(const char *name)
 static int setup(void **state)
 {
     (void)state;
-    setenv("ESEAL_PW_PARAMS", "1,8192,1", 1);
     unsetenv("ESEAL_WEBHOOK_EXPIRING_MS");
-    (void)snprintf(tmpl, sizeof(tmpl), "/tmp/eseal-events-XXXXXX");
-    test_instance_init(tmpl, ihome, sizeof(ihome), PASS);
-    inst = test_instance_open(ihome, PASS);
     now_ms = eseal_time_now();
-    assert_int_equal(eseal_context_new(&ctx), ESEAL_OK);
-    assert_int_equal(eseal_context_set_clock(ctx, clock_fn, NULL), ESEAL_OK);
-    assert_int_equal(eseal_instance_set_context(inst, ctx), ESEAL_OK);
-    assert_int_equal(eseal_org_add(inst, test_who(), &org_a, "Alpha Trading Ltd", USCC_A), ESEAL_OK);
-    assert_int_equal(eseal_org_add(inst, test_who(), &org_b, "Beta Works Ltd", USCC_B), ESEAL_OK);
-    eseal_cert_request q = ESEAL_CERT_REQUEST_INIT;
-    q.name = "Alpha Trading Ltd";
-    q.uscc = USCC_A;
-    q.alg = ESEAL_ALG_P256;
-    eseal_cert_record c;
-    assert_int_equal(eseal_instance_cert_issue(inst, test_who(), &c, &q), ESEAL_OK);
-    eseal_seal_request sq = ESEAL_SEAL_REQUEST_INIT;
-    sq.cert_ref = c.id;
-    sq.name = "Alpha Contract Seal";
-    eseal_seal_record rec;
-    assert_int_equal(eseal_instance_seal_make(inst, test_who(), &rec, NULL, &sq), ESEAL_OK);
-    (void)snprintf(seal_a, sizeof(seal_a), "%s", rec.esid);
-    eseal_seal_record_dispose(&rec);
-    eseal_cert_record_dispose(&c);
+    gov_setup(&(gov_setup_args){.tag = "events", .pass = PASS, .tmpl = tmpl, .ihome = ihome,
+                                .ihome_cap = sizeof(ihome), .inst = &inst, .ctx = &ctx, .clock = clock_fn,
+                                .org_a = &org_a, .name_a = "Alpha Trading Ltd", .uscc_a = USCC_A, .org_b = &org_b,
+                                .name_b = "Beta Works Ltd", .uscc_b = USCC_B, .seal_a = seal_a,
+                                .seal_name = "Alpha Contract Seal"});
     eseal_user u;
     assert_int_equal(eseal_user_add(inst, test_who(), &u, "ada", "ada", org_a.id, "org-admin", USER_PW), ESEAL_OK);
     assert_int_equal(eseal_user_add(inst, test_who(), &u, "lena", "lena", org_a.id, "stamper", USER_PW), ESEAL_OK);
