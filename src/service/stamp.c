@@ -1127,6 +1127,19 @@ int eseal_instance_stamp_pdfs(eseal_instance *inst, eseal_stamp_result *res, con
     return es_code(stamp_pdf(inst, res, in_paths, out_paths, n, req));
 }
 
+/* signature.approvals of `sig` from a stamp entry's approvals line ("req_…,ITEM,…"): the request and
+ * how many approvals (docs/verify-report.md). */
+static ES_RESULT approvals_note(eseal_report *sig, const char *line)
+{
+    size_t n = strcspn(line, ",");
+    int64_t count = 0;
+    for (const char *p = line + n; *p == ','; p = p + 1 + strcspn(p + 1, ",")) {
+        count++;
+    }
+    ES_GUARD(es_report_str(sig, "signature.approvals.request", "%.*s", (int)n, line));
+    return es_report_int(sig, "signature.approvals.count", count);
+}
+
 /*
  * For each signature that is a stamp of this platform made under a stamp request (its field name
  * "eseal-ST…" is a serial of the stamp records, whose audit entry names the request): the request
@@ -1213,6 +1226,12 @@ typedef struct {
     } later[ES_STAMP_LATER_MAX]; /* the stamps of this document, at most ES_STAMP_LATER_MAX */
     char failed[ES_STAMP_LATER_MAX][ES_STAMP_SERIAL_LEN]; /* serials with a "stamp.failed" entry among them:
                                                             never published */
+    /* The stamp whose output is this very package (its doc-after-sha256), when it was a stamp
+     * request's: its seal and its entry's approvals line ("" none). */
+    char made_needle[sizeof(LATER_NEEDLE) + 2 * ES_STAMP_SHA256_LEN];
+    size_t made_needle_len;
+    char made_seal[64];
+    char made_approvals[ESEAL_AUDIT_MAX_FIELD + 1];
 } later_ctx;
 
 /* One audit entry: a substring test first, the strict parse only for a candidate. */
@@ -1221,13 +1240,19 @@ static int later_entry(uint64_t index, const void *data, size_t len, void *paylo
     later_ctx *x = payload;
     static const char failed[] = "\ntype stamp.failed\n";
     bool is_failed = memmem(data, len, failed, sizeof(failed) - 1) != NULL;
-    if (!is_failed && memmem(data, len, x->needle, x->needle_len) == NULL) {
+    bool made = memmem(data, len, x->made_needle, x->made_needle_len) != NULL;
+    if (!is_failed && !made && memmem(data, len, x->needle, x->needle_len) == NULL) {
         return ESEAL_OK;
     }
     eseal_audit_entry_parsed p = {0};
     if (eseal_audit_entry_parse(&p, data, len) != ESEAL_OK) {
         eseal_error_clear(); /* not an entry of ours to judge here; the log audit reports it */
         return ESEAL_OK;
+    }
+    if (made && p.e.type != NULL && strcmp(p.e.type, "stamp") == 0 && p.e.doc_after_sha256 != NULL &&
+        strcmp(p.e.doc_after_sha256, x->hex) == 0 && p.e.approvals != NULL && strncmp(p.e.approvals, "req_", 4) == 0) {
+        (void)snprintf(x->made_seal, sizeof(x->made_seal), "%s", p.e.seal != NULL ? p.e.seal : "");
+        (void)snprintf(x->made_approvals, sizeof(x->made_approvals), "%s", p.e.approvals);
     }
     if (p.e.type != NULL && strcmp(p.e.type, "stamp") == 0 && p.e.doc_before_sha256 != NULL &&
         strcmp(p.e.doc_before_sha256, x->hex) == 0 && x->found < ES_STAMP_LATER_MAX) {
@@ -1266,6 +1291,7 @@ static ES_RESULT later_stamps(eseal_instance *inst, eseal_report *rep, es_span d
     ES_GUARD(es_digest(h, &hl, ESEAL_HASH_SHA256, doc));
     es_hex_lower(x->hex, h, ES_STAMP_SHA256_LEN);
     x->needle_len = (size_t)snprintf(x->needle, sizeof(x->needle), LATER_NEEDLE, x->hex);
+    x->made_needle_len = (size_t)snprintf(x->made_needle, sizeof(x->made_needle), "\ndoc-after-sha256 %s\n", x->hex);
     eseal_log *log = NULL;
     uint64_t size = 0;
     int rc = eseal_instance_log(inst, &log);
@@ -1297,7 +1323,17 @@ static ES_RESULT later_stamps(eseal_instance *inst, eseal_report *rep, es_span d
                                   "the copy verified here does not carry that stamp",
                                   t, x->later[i].serial, (unsigned long long)x->later[i].index));
     }
-    return es_report_int(rep, "document.later_stamps", (int64_t)published);
+    ES_GUARD(es_report_int(rep, "document.later_stamps", (int64_t)published));
+    /* This package is the output of a stamp request's stamp: its newest signature with that seal is
+     * that stamp (an OFD signature does not name its serial as a PDF field does). */
+    for (size_t i = eseal_report_child_count(rep); x->made_approvals[0] != '\0' && i > 0; i--) {
+        eseal_report *sig = (eseal_report *)(uintptr_t)eseal_report_child(rep, i - 1);
+        const char *esid = eseal_report_string(sig, "seal.esid");
+        if (esid != NULL && strcmp(esid, x->made_seal) == 0) {
+            return approvals_note(sig, x->made_approvals);
+        }
+    }
+    return ES_OK;
 }
 
 int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const void *ofd, size_t len,

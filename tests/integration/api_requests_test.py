@@ -238,10 +238,9 @@ for s in stamps:
     st, h, rep = call("POST", "/api/v1/verify", body, ctype=want)
     ok(st == 200 and isinstance(rep, dict) and rep.get("verdict") == "VALID", f"stamped document {s['index']}: VALID",
        f"{st} {str(rep)[:300]}")
-    if want == "application/pdf":
-        # (the OFD verification's report does not carry signature.approvals yet: docs/requests.md)
-        ok(RID in json.dumps(rep) and '"approvals"' in json.dumps(rep),
-           f"its verification report says it was approved (request {RID})", json.dumps(rep)[:600])
+    sigs = rep.get("signatures", []) if isinstance(rep, dict) else []
+    ok(len(sigs) == 1 and sigs[0].get("signature", {}).get("approvals") == {"request": RID, "count": 2},
+       f"its verification report says it was approved twice (request {RID})", json.dumps(rep)[:600])
 st, h, doc = call("GET", f"/api/v1/requests/{RID}", headers=S["sam"])
 ok(st == 200 and [d["stamped"] for d in doc.get("documents", [])] == [s["serial"] for s in stamps]
    and all(d["document"] is not None for d in doc["documents"]),

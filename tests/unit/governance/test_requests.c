@@ -30,6 +30,9 @@
 #include "eseal/eseal.h"
 #include "../test_instance.h"
 #include "gov_fixture.h"
+#include <zip.h>
+
+#include "../ofd/ofd_fixture.h"
 #include "../test_principal.h"
 #include "service/stamp_phase.h"
 
@@ -621,6 +624,32 @@ static void executions_race_for_one_use(void **state)
     assert_int_equal(count(&l, "stamp.refused"), EXECUTORS - 1); /* each refusal is evidence */
 }
 
+/* An OFD names no serial in its signatures: its report finds the stamp whose output it is. */
+static void ofd_report_counts_approvals(void **state)
+{
+    (void)state;
+    write_ofd(path("doc.ofd"), "request");
+    const char *docs[] = {path("doc.ofd")};
+    eseal_request r = submit("sam", docs, 1, NULL); /* sam's grant: "1:carol" */
+    assert_int_equal(r.status, ESEAL_REQUEST_PENDING);
+    eseal_principal carol = approver("carol"), sam = stamper("sam");
+    assert_int_equal(decide_as(&carol, r.id, 1, NULL), ESEAL_OK);
+    assert_int_equal(eseal_request_execute(inst, &sam, r.id, NULL, NULL, NULL), ESEAL_OK);
+    char stamped[700];
+    assert_int_equal(eseal_request_doc_path(inst, &sam, r.id, 0, 1, stamped, sizeof(stamped)), ESEAL_OK);
+    eseal_buf doc = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_file_read(&doc, stamped, 1 << 24), ESEAL_OK);
+    eseal_report *rep = NULL;
+    assert_int_equal(eseal_instance_verify_ofd(inst, &rep, doc.ptr, doc.size, NULL), ESEAL_OK);
+    assert_int_equal(eseal_report_child_count(rep), 1);
+    int64_t n = 0;
+    assert_int_equal(eseal_report_integer(eseal_report_child(rep, 0), "signature.approvals.count", &n), ESEAL_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(eseal_report_string(eseal_report_child(rep, 0), "signature.approvals.request"), r.id);
+    eseal_report_free(rep);
+    eseal_buf_dispose(&doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +660,7 @@ int main(void)
         cmocka_unit_test(resumed_after_a_crash),
         cmocka_unit_test(approvals_race),
         cmocka_unit_test(executions_race_for_one_use),
+        cmocka_unit_test(ofd_report_counts_approvals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
