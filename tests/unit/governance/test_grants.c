@@ -363,6 +363,31 @@ static void change_a_grant(void **state)
     assert_non_null(strstr(after, "uses 0 of 5; approval 2:ada,kim"));
     assert_true(strstr(l.detail, "uses 0 of 10; approval none") < after);
 
+    /* a change too long to describe twice in 1,000 bytes: only the fields that differ, cut */
+#define STEP4 "@approver,@org-admin,@seal-keeper,@auditor"
+#define STEPS8(k) k STEP4 ";" k STEP4 ";" k STEP4 ";" k STEP4 ";" k STEP4 ";" k STEP4 ";" k STEP4 ";" k STEP4
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.approval = STEPS8("1:");
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, "eight steps", &out), ESEAL_OK);
+    assert_true(strlen(out.approval) > 300);
+    c.approval = STEPS8("2:");
+    c.max_uses = 6;
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, "two each", &out), ESEAL_OK);
+    l = newest(test_who());
+    assert_string_equal(l.type, "grant.changed");
+    assert_true(strlen(l.detail) <= 1000);
+    (void)snprintf(want, sizeof(want), "%s changed: two each; max uses 5 -> 6; approval 1:@approver,", g.id);
+    assert_true(strncmp(l.detail, want, strlen(want)) == 0);
+    assert_non_null(strstr(l.detail, "... -> 2:@approver,")); /* the long policies cut */
+    assert_null(strstr(l.detail, "before: "));                /* not the whole grant twice */
+    assert_null(strstr(l.detail, "types "));                  /* what did not change is not there */
+#undef STEPS8
+#undef STEP4
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.approval = "2:ada,kim";
+    c.max_uses = 5;
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, "back", &out), ESEAL_OK);
+
     /* clearing: "" a list or the approval, -1 a limit or delegation */
     c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
     c.types = "";
