@@ -157,12 +157,14 @@ typedef struct {
     int64_t not_after_ms;     /**< 0: no end; else the last millisecond it allows */
     int64_t max_uses;         /**< 0: no limit */
     const char *approval;     /**< an approval policy (eseal_approval_policy_parse), NULL or "": none */
-    int delegable;            /**< 1: the holder may delegate it */
+    int delegable;            /**< 1: the holder may delegate it (0 or -1: not; a change: 0 keeps, -1 clears) */
     const char *parent;       /**< a grant id: delegate it (narrowed: eseal_grant_narrows) */
     const char *note;         /**< why, for the audit entry (at most 200 bytes; may be NULL) */
 } eseal_grant_request;
 
 #define ESEAL_GRANT_REQUEST_INIT {.version = ESEAL_GRANT_REQUEST_VERSION}
+
+/* eseal_grant_change reads the same request: a field left unset (NULL, 0) keeps what the grant has. */
 
 /** Zeroes `o` and sets its version (the same as ESEAL_GRANT_REQUEST_INIT); ESEAL_EINVAL for another version. */
 ESEAL_EXTERN(int) eseal_grant_request_init(eseal_grant_request *o, unsigned int version);
@@ -191,6 +193,24 @@ ESEAL_EXTERN(int) eseal_grant_list(eseal_instance *inst, const eseal_principal *
  */
 ESEAL_EXTERN(int) eseal_grant_revoke(eseal_instance *inst, const eseal_principal *who, const char *id,
                                      const char *reason);
+
+/**
+ * Changes grant `id` (issue 20 §1): the fields of `req` that are set replace the grant's, the others
+ * keep it. A string (types, templates, approval) NULL keeps, "" clears (any type, any document, no
+ * approval); not_before_ms, not_after_ms, max_uses 0 keep, a negative value clears (no start, no
+ * end, no limit); delegable 0 keeps, 1 allows delegating, -1 forbids it. seal, user, role, parent
+ * and note must be NULL: a grant's seal and holder do not change (ESEAL_EINVAL; revoke it and add
+ * another); the reason goes in `reason` (at most 200 bytes, may be NULL). The rule of
+ * grant.revoke: an org-admin or seal-keeper of the grant's organisation (ESEAL_EDENIED). The
+ * changed grant must be well formed (eseal_grant_check), allow at least the uses made already, and,
+ * delegated, still narrow its parent (eseal_grant_narrows: what it has left within what the parent
+ * has left; ESEAL_EDENIED); its delegates stay as they are (every limit of every ancestor applies
+ * to each use). A change that changes nothing is ESEAL_EINVAL; a revoked grant ESEAL_ESTATE. The
+ * change and its audit entry ("grant.changed": who, the reason, the grant before and after) are
+ * one transaction, with the webhook event "grant.changed". *out receives the grant as changed.
+ */
+ESEAL_EXTERN(int) eseal_grant_change(eseal_instance *inst, const eseal_principal *who, const char *id,
+                                     const eseal_grant_request *req, const char *reason, eseal_grant *out);
 
 /**
  * Registers a template of organisation `org` (an id, code, identifier or name; NULL: the

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* eseal grant add|list|show|revoke and eseal template add|list: who may stamp with which seal, and the
+/* eseal grant add|list|show|change|revoke and eseal template add|list: who may stamp with which seal, and the
  * organisations' templates (issue 20; include/eseal/governance.h, docs/grants.md). */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +16,9 @@ static const cli_opt_spec opts[] = {
     {"until", 0, true, false},     {"max-uses", 0, true, false},  {"approvers", 0, true, false},
     {"k", 0, true, false},         {"steps", 0, true, false},     {"delegable", 0, false, false},
     {"parent", 0, true, false},    {"note", 0, true, false},      {"reason", 0, true, false},
-    {"org", 0, true, false},       {"name", 0, true, false},      {NULL, 0, false, false}};
+    {"org", 0, true, false},       {"name", 0, true, false},      {"any-type", 0, false, false},
+    {"any-template", 0, false, false}, {"no-end", 0, false, false}, {"no-limit", 0, false, false},
+    {"no-approval", 0, false, false},  {"not-delegable", 0, false, false}, {NULL, 0, false, false}};
 
 /* Joins the values of a repeatable list option (each V[,V]) with commas into out[cap]. */
 static int join(const cli_cmd *cmd, const cli_args *a, const char *name, char *out, size_t cap)
@@ -92,6 +94,33 @@ static int templates_of(cli_args *a, eseal_instance *inst, const char *org, char
     return CLI_OK;
 }
 
+/* --approvers LIST [--k N] is one step of N of them (N: 1); --steps is the whole policy. *out: the
+ * policy's text (in buf, or --steps), NULL when neither is given. */
+static int approval_of(const cli_args *a, char buf[ESEAL_APPROVAL_TEXT_MAX + 1], const char **out)
+{
+    const char *approvers = cli_get(a, "approvers"), *k = cli_get(a, "k"), *steps = cli_get(a, "steps");
+    if ((approvers != NULL || k != NULL) && steps != NULL) {
+        return cli_usage_error(&cli_cmd_grant, "--approvers/--k or --steps, not both");
+    }
+    if (k != NULL && approvers == NULL) {
+        return cli_usage_error(&cli_cmd_grant, "--k needs --approvers");
+    }
+    uint64_t kn = 1;
+    int rc;
+    if (k != NULL && (rc = cli_number(&cli_cmd_grant, k, "--k", CLI_MAX_K, &kn)) != CLI_OK) {
+        return rc;
+    }
+    *out = steps;
+    if (approvers != NULL) {
+        int w = snprintf(buf, ESEAL_APPROVAL_TEXT_MAX + 1, "%llu:%s", (unsigned long long)kn, approvers);
+        if (w < 0 || w > ESEAL_APPROVAL_TEXT_MAX) {
+            return cli_usage_error(&cli_cmd_grant, "--approvers is longer than %d characters", ESEAL_APPROVAL_TEXT_MAX);
+        }
+        *out = buf;
+    }
+    return CLI_OK;
+}
+
 static int do_add(cli_args *a)
 {
     static const char *const allowed[] = {"seal",      "user",  "role",  "type",      "template", "from",  "until",
@@ -129,27 +158,9 @@ static int do_add(cli_args *a)
         }
         q.max_uses = (int64_t)n;
     }
-    /* --approvers LIST [--k N] is one step of N of them (N: 1); --steps is the whole policy */
     char approval[ESEAL_APPROVAL_TEXT_MAX + 1] = "";
-    const char *approvers = cli_get(a, "approvers"), *k = cli_get(a, "k"), *steps = cli_get(a, "steps");
-    if ((approvers != NULL || k != NULL) && steps != NULL) {
-        return cli_usage_error(&cli_cmd_grant, "--approvers/--k or --steps, not both");
-    }
-    if (k != NULL && approvers == NULL) {
-        return cli_usage_error(&cli_cmd_grant, "--k needs --approvers");
-    }
-    uint64_t kn = 1;
-    if (k != NULL && (rc = cli_number(&cli_cmd_grant, k, "--k", CLI_MAX_K, &kn)) != CLI_OK) {
+    if ((rc = approval_of(a, approval, &q.approval)) != CLI_OK) {
         return rc;
-    }
-    if (approvers != NULL) {
-        int w = snprintf(approval, sizeof(approval), "%llu:%s", (unsigned long long)kn, approvers);
-        if (w < 0 || (size_t)w >= sizeof(approval)) {
-            return cli_usage_error(&cli_cmd_grant, "--approvers is longer than %d characters", ESEAL_APPROVAL_TEXT_MAX);
-        }
-        q.approval = approval;
-    } else {
-        q.approval = steps;
     }
     eseal_instance *inst = NULL;
     if ((rc = cli_open(a, &inst, false)) != CLI_OK) {
@@ -302,9 +313,117 @@ static int do_revoke(cli_args *a)
     return CLI_OK;
 }
 
+/* Two options that say opposite things: a usage error naming both. */
+static int either(const cli_args *a, const char *set, const char *clear, bool *cleared)
+{
+    bool s = cli_count(a, set) > 0, c = cli_flag(a, clear);
+    if (s && c) {
+        return cli_usage_error(&cli_cmd_grant, "--%s or --%s, not both", set, clear);
+    }
+    *cleared = c;
+    return CLI_OK;
+}
+
+/* eseal grant change ID: the options given replace the grant's limits, the others keep them; the
+ * --any-/--no- options clear one (eseal_grant_change: "" a list, -1 a limit). */
+static int do_change(cli_args *a)
+{
+    static const char *const allowed[] = {"type",     "any-type",   "template", "any-template", "from",
+                                          "until",    "no-end",     "max-uses", "no-limit",     "approvers",
+                                          "k",        "steps",      "no-approval", "delegable", "not-delegable",
+                                          "reason",   NULL};
+    int rc = cli_options_only(&cli_cmd_grant, a, "grant change", allowed);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (a->npos != 2) {
+        return cli_usage_error(&cli_cmd_grant, "grant change needs one grant ID (grt_...)");
+    }
+    bool any_type = false, any_template = false, no_end = false, no_limit = false, not_delegable = false;
+    if ((rc = either(a, "type", "any-type", &any_type)) != CLI_OK ||
+        (rc = either(a, "template", "any-template", &any_template)) != CLI_OK ||
+        (rc = either(a, "until", "no-end", &no_end)) != CLI_OK ||
+        (rc = either(a, "max-uses", "no-limit", &no_limit)) != CLI_OK ||
+        (rc = either(a, "delegable", "not-delegable", &not_delegable)) != CLI_OK) {
+        return rc;
+    }
+    eseal_grant_request q = ESEAL_GRANT_REQUEST_INIT;
+    char types[ESEAL_GRANT_TYPES_MAX * (ESEAL_DOC_TYPE_MAX + 1)];
+    if ((rc = join(&cli_cmd_grant, a, "type", types, sizeof(types))) != CLI_OK) {
+        return rc;
+    }
+    q.types = any_type ? "" : cli_count(a, "type") > 0 ? types : NULL;
+    if (cli_get(a, "from") != NULL && (rc = cli_parse_time(cli_get(a, "from"), &q.not_before_ms)) != CLI_OK) {
+        return rc;
+    }
+    if (cli_get(a, "until") != NULL && (rc = cli_parse_time(cli_get(a, "until"), &q.not_after_ms)) != CLI_OK) {
+        return rc;
+    }
+    if (no_end) {
+        q.not_after_ms = -1;
+    }
+    uint64_t n = 0;
+    if (cli_get(a, "max-uses") != NULL) {
+        if ((rc = cli_number(&cli_cmd_grant, cli_get(a, "max-uses"), "--max-uses", CLI_MAX_USES, &n)) != CLI_OK) {
+            return rc;
+        }
+        if (n == 0) {
+            return cli_usage_error(&cli_cmd_grant, "--max-uses 0: give --no-limit for no limit");
+        }
+        q.max_uses = (int64_t)n;
+    }
+    if (no_limit) {
+        q.max_uses = -1;
+    }
+    char approval[ESEAL_APPROVAL_TEXT_MAX + 1] = "";
+    if ((rc = approval_of(a, approval, &q.approval)) != CLI_OK) {
+        return rc;
+    }
+    bool no_approval = cli_flag(a, "no-approval");
+    if (no_approval && q.approval != NULL) {
+        return cli_usage_error(&cli_cmd_grant, "--approvers/--steps or --no-approval, not both");
+    }
+    if (no_approval) {
+        q.approval = "";
+    }
+    q.delegable = cli_flag(a, "delegable") ? 1 : not_delegable ? -1 : 0;
+    eseal_instance *inst = NULL;
+    if ((rc = cli_open(a, &inst, false)) != CLI_OK) {
+        return rc;
+    }
+    char tpl[ESEAL_GRANT_TEMPLATES_MAX * 65 + 1] = "";
+    if (any_template) {
+        q.templates = "";
+    } else if (cli_count(a, "template") > 0) {
+        eseal_grant g; /* the templates are registered by the grant's organisation */
+        int lrc = eseal_grant_find(inst, cli_principal(), &g, a->pos[1]);
+        rc = lrc != ESEAL_OK ? cli_fail(lrc) : templates_of(a, inst, g.org_id, tpl, sizeof(tpl));
+        if (rc != CLI_OK) {
+            eseal_instance_close(inst);
+            return rc;
+        }
+        q.templates = tpl;
+    }
+    eseal_grant g;
+    int lrc = eseal_grant_change(inst, cli_principal(), a->pos[1], &q, cli_get(a, "reason"), &g);
+    eseal_instance_close(inst);
+    if (lrc != ESEAL_OK) {
+        return cli_fail(lrc);
+    }
+    if (a->json) {
+        print_grant_json(&g);
+        printf("\n");
+        return CLI_OK;
+    }
+    cli_note("changed %s (the next stamp under it obeys the change)", g.id);
+    printf("%s\n", g.id);
+    return CLI_OK;
+}
+
 static int run(cli_args *a)
 {
-    static const cli_sub subs[] = {{"add", do_add}, {"list", do_list}, {"show", do_show}, {"revoke", do_revoke}};
+    static const cli_sub subs[] = {{"add", do_add}, {"list", do_list}, {"show", do_show},
+                                   {"change", do_change}, {"revoke", do_revoke}};
     return cli_dispatch(&cli_cmd_grant, a, subs, sizeof(subs) / sizeof(subs[0]));
 }
 
@@ -316,6 +435,10 @@ const cli_cmd cli_cmd_grant = {
     "                  [--delegable] [--parent GRANT] [--note TEXT]\n"
     "  eseal grant list [--seal ID]\n"
     "  eseal grant show ID\n"
+    "  eseal grant change ID [--type T[,T] | --any-type] [--template FILE | --any-template] [--from TIME]\n"
+    "                  [--until TIME | --no-end] [--max-uses N | --no-limit]\n"
+    "                  [--approvers LOGIN,... [--k N] | --steps P | --no-approval]\n"
+    "                  [--delegable | --not-delegable] [--reason TEXT]\n"
     "  eseal grant revoke ID [--reason TEXT]\n\n"
     "add: the user LOGIN, or every user with ROLE, of the seal's organisation may stamp with the\n"
     "seal, within the limits given (docs/grants.md), all checked when the seal is used: --type, the\n"
@@ -330,6 +453,10 @@ const cli_cmd cli_cmd_grant = {
     "is printed on the last line.\n"
     "list: the grants (of one seal with --seal), oldest first, revoked ones too.\n"
     "show: one grant, whole, as JSON.\n"
+    "change: the limits given replace the grant's, the others stay; --any-type, --any-template,\n"
+    "--no-end, --no-limit, --no-approval, --not-delegable clear one. Its seal and holder never change\n"
+    "(revoke it and add another); a delegated grant stays within its parent; --max-uses is at least\n"
+    "the uses made. The next stamp obeys the change. The grant id is printed on the last line.\n"
     "revoke: the grant, and every grant delegated from it, end now.\n"
     "The command acts as the local operator; every change is an audit entry.\n",
     opts, run};

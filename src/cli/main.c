@@ -812,6 +812,7 @@ static const char *const json_commands[] = {
     "witness key",  "ca renew",      "agent status",    "org add",      "org list",     "user add",
     "user list",    "user disable",  "user enable",     "user roles",   "user passwd",  "token create",
     "token list",   "token revoke",  "grant add",       "grant list",   "grant show",   "grant revoke",
+    "grant change",
     "template add", "template list", "request list", "request show"};
 /* Commands whose first argument is a subcommand. */
 static const char *const sub_commands[] = {"cert", "ca",      "seal", "key", "tsa",  "ocsp",

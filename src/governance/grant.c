@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Grants on an instance (eseal/governance.h): added, delegated, read and revoked through the front door. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,49 @@ static ES_RESULT visible(eseal_instance *inst, const eseal_principal *who, eseal
     return ES_OK;
 }
 
+/* g->approval from `text` (NULL: none) in canonical form; the approvers it names are users of the
+ * organisation (a role may have none yet). */
+static ES_RESULT set_approval(eseal_instance *inst, eseal_grant *g, const char *text)
+{
+    eseal_approval_policy ap;
+    ES_GUARD(es_from_code(eseal_approval_policy_parse(&ap, text != NULL ? text : "")));
+    ES_GUARD(es_from_code(eseal_approval_policy_format(g->approval, sizeof(g->approval), &ap)));
+    for (size_t i = 0; i < ap.steps; i++) {
+        for (size_t m = 0; m < ap.step[i].n; m++) {
+            const char *login = ap.step[i].member[m];
+            if (login[0] == '@') {
+                continue;
+            }
+            eseal_user u;
+            int rc = eseal_store_user_get(inst->store, &u, NULL, login);
+            if (rc == ESEAL_OK && strcmp(u.org_id, g->org_id) != 0) {
+                rc = ESEAL_ENOTFOUND;
+            }
+            ES_ENSURE(rc != ESEAL_ENOTFOUND, ESEAL_ENOTFOUND, "approver '%s' is no user of the seal's organisation",
+                      login);
+            ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        }
+    }
+    return ES_OK;
+}
+
+/* Every template of `g` is one its organisation registered. */
+static ES_RESULT templates_registered(eseal_instance *inst, const eseal_grant *g)
+{
+    for (const char *p = g->templates; *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        char sha[65];
+        (void)snprintf(sha, sizeof(sha), "%.*s", (int)n, p);
+        eseal_template t;
+        int rc = eseal_store_template_get(inst->store, &t, NULL, g->org_id, sha);
+        ES_ENSURE(rc != ESEAL_ENOTFOUND, ESEAL_ENOTFOUND, "template %s is not registered by the organisation (eseal "
+                  "template add)", sha);
+        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        p += n + (p[n] == ',' ? 1 : 0);
+    }
+    return ES_OK;
+}
+
 /* The grant asked for, checked on its own (holder, lists, window, approval in canonical form). */
 static ES_RESULT build(eseal_instance *inst, const eseal_grant_request *q, eseal_grant *g)
 {
@@ -90,47 +134,17 @@ static ES_RESULT build(eseal_instance *inst, const eseal_grant_request *q, eseal
     }
     ES_GUARD(put(g->types, sizeof(g->types), q->types, "the document types"));
     ES_GUARD(put(g->templates, sizeof(g->templates), q->templates, "the templates"));
-    eseal_approval_policy ap;
-    ES_GUARD(es_from_code(eseal_approval_policy_parse(&ap, q->approval != NULL ? q->approval : "")));
-    ES_GUARD(es_from_code(eseal_approval_policy_format(g->approval, sizeof(g->approval), &ap)));
-    /* the approvers it names are users of the organisation (a role may have none yet) */
-    for (size_t i = 0; i < ap.steps; i++) {
-        for (size_t m = 0; m < ap.step[i].n; m++) {
-            const char *login = ap.step[i].member[m];
-            if (login[0] == '@') {
-                continue;
-            }
-            eseal_user u;
-            int rc = eseal_store_user_get(inst->store, &u, NULL, login);
-            if (rc == ESEAL_OK && strcmp(u.org_id, g->org_id) != 0) {
-                rc = ESEAL_ENOTFOUND;
-            }
-            ES_ENSURE(rc != ESEAL_ENOTFOUND, ESEAL_ENOTFOUND, "approver '%s' is no user of the seal's organisation",
-                      login);
-            ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-        }
-    }
+    ES_GUARD(set_approval(inst, g, q->approval));
     g->not_before_ms = q->not_before_ms;
     g->not_after_ms = q->not_after_ms;
     g->max_uses = q->max_uses;
-    g->delegable = q->delegable != 0;
+    g->delegable = q->delegable > 0;
     ES_GUARD(es_from_code(eseal_grant_check(g)));
-    /* every template is one the organisation registered */
-    for (const char *p = g->templates; *p != '\0';) {
-        size_t n = strcspn(p, ",");
-        char sha[65];
-        (void)snprintf(sha, sizeof(sha), "%.*s", (int)n, p);
-        eseal_template t;
-        int rc = eseal_store_template_get(inst->store, &t, NULL, g->org_id, sha);
-        ES_ENSURE(rc != ESEAL_ENOTFOUND, ESEAL_ENOTFOUND, "template %s is not registered by the organisation (eseal "
-                  "template add)", sha);
-        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
-        p += n + (p[n] == ',' ? 1 : 0);
-    }
-    return ES_OK;
+    return templates_registered(inst, g);
 }
 
-/* The webhook event "grant.changed" of `g` (`change`: grant.added, grant.delegated, grant.revoked),
+/* The webhook event "grant.changed" of `g` (`change`: grant.added, grant.delegated, grant.changed,
+ * grant.revoked),
  * queued in the change's transaction (webhook.c). */
 static ES_RESULT grant_event(eseal_instance *inst, const eseal_grant *g, const char *change, const char *detail)
 {
@@ -309,4 +323,155 @@ static ES_RESULT grant_revoke(eseal_instance *inst, const eseal_principal *who, 
 int eseal_grant_revoke(eseal_instance *inst, const eseal_principal *who, const char *id, const char *reason)
 {
     ES_RETURN_PUBLIC(grant_revoke(inst, who, id, reason));
+}
+
+/* ---- a change (issue 20 §1: "every change is an audit entry (who, what before, what after)") ---- */
+
+/* The audit entry's detail: both descriptions when they fit ES_GRANT_CHANGE_DETAIL_MAX bytes, else only
+ * the fields that differ, each value cut to 60 bytes (a list of 16 templates is 1,040 bytes alone). */
+#define ES_GRANT_CHANGE_DETAIL_MAX 1000
+
+static void when(char out[ES_RFC3339_LEN], int64_t ms)
+{
+    if (ms == 0) {
+        (void)snprintf(out, ES_RFC3339_LEN, "-");
+    } else {
+        es_time_rfc3339(out, ms);
+    }
+}
+
+static size_t differs(char *out, size_t cap, size_t at, const char *field, const char *was, const char *is)
+{
+    if (strcmp(was, is) == 0 || at >= cap) {
+        return at;
+    }
+    int n = snprintf(out + at, cap - at, "%s%s %.60s%s -> %.60s%s", at > 0 ? "; " : "", field, was,
+                     strlen(was) > 60 ? "..." : "", is, strlen(is) > 60 ? "..." : "");
+    return n < 0 ? at : at + (size_t)n;
+}
+
+static void change_detail(char *out, size_t cap, const eseal_grant *was, const eseal_grant *is, const char *reason)
+{
+    const char *why = reason != NULL && reason[0] != '\0' ? reason : "no reason given";
+    char before[ES_GRANT_DETAIL_MAX], after[ES_GRANT_DETAIL_MAX];
+    es_grant_describe(before, sizeof(before), was);
+    es_grant_describe(after, sizeof(after), is);
+    int n = snprintf(out, cap, "%s changed: %s; before: %s; after: %s", was->id, why, before, after);
+    if (n >= 0 && (size_t)n < cap) {
+        return;
+    }
+    char d[ES_GRANT_DETAIL_MAX] = "";
+    size_t at = 0;
+    at = differs(d, sizeof(d), at, "types", was->types[0] != '\0' ? was->types : "any",
+                 is->types[0] != '\0' ? is->types : "any");
+    at = differs(d, sizeof(d), at, "templates", was->templates[0] != '\0' ? was->templates : "any",
+                 is->templates[0] != '\0' ? is->templates : "any");
+    char a[ES_RFC3339_LEN], b[ES_RFC3339_LEN];
+    when(a, was->not_before_ms);
+    when(b, is->not_before_ms);
+    at = differs(d, sizeof(d), at, "from", a, b);
+    when(a, was->not_after_ms);
+    when(b, is->not_after_ms);
+    at = differs(d, sizeof(d), at, "until", a, b);
+    (void)snprintf(a, sizeof(a), "%lld", (long long)was->max_uses);
+    (void)snprintf(b, sizeof(b), "%lld", (long long)is->max_uses);
+    at = differs(d, sizeof(d), at, "max uses", a, b);
+    at = differs(d, sizeof(d), at, "approval", was->approval[0] != '\0' ? was->approval : "none",
+                 is->approval[0] != '\0' ? is->approval : "none");
+    (void)differs(d, sizeof(d), at, "delegable", was->delegable ? "yes" : "no", is->delegable ? "yes" : "no");
+    (void)snprintf(out, cap, "%s changed: %s; %s", was->id, why, d);
+}
+
+/* A limit of the change: 0 keeps `*field`, a negative value clears it (0: no limit), else it replaces it. */
+static void limit(int64_t *field, int64_t asked)
+{
+    if (asked != 0) {
+        *field = asked < 0 ? 0 : asked;
+    }
+}
+
+/* Whether a and b have the same fields a change may change (no change, no audit entry). */
+static bool same_limits(const eseal_grant *a, const eseal_grant *b)
+{
+    return strcmp(a->types, b->types) == 0 && strcmp(a->templates, b->templates) == 0 &&
+           a->not_before_ms == b->not_before_ms && a->not_after_ms == b->not_after_ms && a->max_uses == b->max_uses &&
+           strcmp(a->approval, b->approval) == 0 && (a->delegable != 0) == (b->delegable != 0);
+}
+
+typedef struct {
+    const eseal_grant *g;
+    const char *detail;
+} change_ctx;
+
+static ES_RESULT change_grant(eseal_instance *inst, void *ctx)
+{
+    change_ctx *c = ctx;
+    ES_GUARD(es_from_code(eseal_store_grant_update(inst->store, c->g)));
+    return grant_event(inst, c->g, "grant.changed", c->detail);
+}
+
+static ES_RESULT grant_change(eseal_instance *inst, const eseal_principal *who, const char *id,
+                              const eseal_grant_request *q, const char *reason, eseal_grant *out)
+{
+    ES_GUARD(es_from_code(eseal_principal_check(who)));
+    ES_CHECK_VERSION(q, grant_request);
+    ES_ENSURE_ARG(inst != NULL && out != NULL);
+    memset(out, 0, sizeof(*out));
+    eseal_grant was;
+    ES_GUARD(visible(inst, who, &was, id));
+    es_acting by;
+    es_object obj = {"grant", was.id, was.org_id, NULL};
+    ES_GUARD(es_act_on(&by, who, ES_ACT_GRANT_CHANGE, &obj));
+    ES_ENSURE(q->seal == NULL && q->user == NULL && q->role == NULL, ESEAL_EINVAL,
+              "grant: a grant's seal and holder do not change (revoke it and add another)");
+    ES_ENSURE(q->parent == NULL, ESEAL_EINVAL, "grant: a delegated grant's parent does not change");
+    ES_ENSURE(q->note == NULL, ESEAL_EINVAL, "grant: a change gives its reason as the reason, not a note");
+    ES_ENSURE(reason == NULL || strlen(reason) <= 200, ESEAL_EINVAL, "grant: a reason of at most 200 bytes");
+    ES_ENSURE(was.revoked_ms == 0, ESEAL_ESTATE, "grant %s is revoked", was.id);
+
+    eseal_grant g = was;
+    if (q->types != NULL) {
+        ES_GUARD(put(g.types, sizeof(g.types), q->types, "the document types"));
+    }
+    if (q->templates != NULL) {
+        ES_GUARD(put(g.templates, sizeof(g.templates), q->templates, "the templates"));
+    }
+    if (q->approval != NULL) {
+        ES_GUARD(set_approval(inst, &g, q->approval));
+    }
+    limit(&g.not_before_ms, q->not_before_ms);
+    limit(&g.not_after_ms, q->not_after_ms);
+    limit(&g.max_uses, q->max_uses);
+    if (q->delegable != 0) {
+        g.delegable = q->delegable > 0;
+    }
+    ES_GUARD(es_from_code(eseal_grant_check(&g)));
+    ES_ENSURE(g.max_uses == 0 || g.max_uses >= g.uses, ESEAL_EINVAL,
+              "grant %s was used %lld times: it cannot allow only %lld", g.id, (long long)g.uses,
+              (long long)g.max_uses);
+    if (q->templates != NULL) {
+        ES_GUARD(templates_registered(inst, &g));
+    }
+    if (g.parent[0] != '\0') {
+        eseal_grant parent;
+        int rc = eseal_store_grant_get(inst->store, &parent, g.parent);
+        ES_ENSURE(rc == ESEAL_OK, rc, "%s", eseal_error_last()->message);
+        /* the uses made under g count against the parent already: what g has left must fit what the
+         * parent has left, so the parent is judged as if g's uses were not yet made */
+        parent.uses = parent.uses > g.uses ? parent.uses - g.uses : 0;
+        ES_GUARD(es_from_code(eseal_grant_narrows(&g, &parent)));
+    }
+    ES_ENSURE(!same_limits(&g, &was), ESEAL_EINVAL, "grant %s: the change changes nothing", g.id);
+    char detail[ES_GRANT_CHANGE_DETAIL_MAX + 1];
+    change_detail(detail, sizeof(detail), &was, &g, reason);
+    change_ctx c = {&g, detail};
+    ES_GUARD(es_acc_change(inst, &by, "grant.changed", g.org_id, detail, change_grant, &c));
+    *out = g;
+    return ES_OK;
+}
+
+int eseal_grant_change(eseal_instance *inst, const eseal_principal *who, const char *id,
+                       const eseal_grant_request *req, const char *reason, eseal_grant *out)
+{
+    ES_RETURN_PUBLIC(grant_change(inst, who, id, req, reason, out));
 }

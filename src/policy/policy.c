@@ -89,6 +89,7 @@ static const char *user_rule(const eseal_principal *who, es_action action, const
         return self ? "requester" : NULL;
     case ES_ACT_GRANT_ADD:
     case ES_ACT_GRANT_REVOKE:
+    case ES_ACT_GRANT_CHANGE:
     case ES_ACT_TEMPLATE_ADD:
         return has_role(who, "org-admin") || has_role(who, "seal-keeper") ? "grant-admin" : NULL;
     case ES_ACT_GRANT_DELEGATE:

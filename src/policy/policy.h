@@ -70,6 +70,7 @@
     X(ES_ACT_GRANT_DELEGATE, "grant.delegate")                                                     \
     X(ES_ACT_GRANT_READ, "grant.read")                                                             \
     X(ES_ACT_GRANT_REVOKE, "grant.revoke")                                                         \
+    X(ES_ACT_GRANT_CHANGE, "grant.change")                                                         \
     X(ES_ACT_TEMPLATE_ADD, "template.add")                                                         \
     X(ES_ACT_TEMPLATE_READ, "template.read")                                                       \
     X(ES_ACT_WEBHOOK_ADD, "webhook.add")                                                           \

@@ -6,6 +6,8 @@
  *   GET  /api/v1/grants[?seal=ESID]      the grants the caller may see (of one seal), oldest first
  *   GET  /api/v1/grants/{id}             one grant
  *   POST /api/v1/grants                  add one (or delegate one: `parent`), JSON → 201 Grant
+ *   POST /api/v1/grants/{id}/change      the keys of POST /grants and reason: absent keeps, null
+ *                                        clears, a value replaces → 200 the grant, changed
  *   POST /api/v1/grants/{id}/revoke      {reason} → 200 the grant, revoked
  *   GET  /api/v1/templates[?org=ORG]     the templates the caller may see
  *   POST /api/v1/templates?name=NAME[&org=ORG]  the PDF or OFD itself (spooled) → 201 Template;
@@ -217,6 +219,100 @@ static ES_RESULT grants_revoke(es_api_call *c)
     return es_api_reply(c, 200, grant_json(&g));
 }
 
+/*
+ * The request of a POST /grants/{id}/change body: a key absent keeps the grant's, null clears it
+ * (types, templates: any; not_before, not_after, max_uses: none; approval: none; delegable: not),
+ * a value replaces it (eseal_grant_change: NULL and 0 keep, "" and -1 clear). seal, user, role,
+ * parent and note are passed on for the library to refuse (a grant's seal and holder do not change).
+ */
+static ES_RESULT change_request_of(json_t *b, grant_texts *t, eseal_grant_request *q)
+{
+    ES_GUARD(es_from_code(eseal_grant_request_init(q, ESEAL_GRANT_REQUEST_VERSION)));
+    ES_GUARD(es_api_str(b, "seal", false, &q->seal));
+    ES_GUARD(es_api_str(b, "user", false, &q->user));
+    ES_GUARD(es_api_str(b, "role", false, &q->role));
+    ES_GUARD(es_api_str(b, "parent", false, &q->parent));
+    ES_GUARD(es_api_str(b, "note", false, &q->note));
+    if (json_object_get(b, "types") != NULL) {
+        ES_GUARD(join_array(b, "types", ",", t->types, sizeof(t->types)));
+        q->types = t->types;
+    }
+    if (json_object_get(b, "templates") != NULL) {
+        ES_GUARD(join_array(b, "templates", ",", t->templates, sizeof(t->templates)));
+        q->templates = t->templates;
+    }
+    static const char *const times[] = {"not_before", "not_after"};
+    int64_t *ms[] = {&q->not_before_ms, &q->not_after_ms};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *v = json_object_get(b, times[i]);
+        if (v != NULL && json_is_null(v)) {
+            *ms[i] = -1;
+        } else {
+            ES_GUARD(time_member(b, times[i], ms[i]));
+        }
+    }
+    json_t *mu = json_object_get(b, "max_uses");
+    if (mu != NULL && json_is_null(mu)) {
+        q->max_uses = -1;
+    } else {
+        ES_GUARD(int_member(b, "max_uses", 1, API_GRANT_MAX_USES, &q->max_uses));
+    }
+    /* approval | approvers with k, as for POST /grants; "approval": null is none */
+    json_t *av = json_object_get(b, "approval");
+    const char *approval = NULL;
+    ES_GUARD(es_api_str(b, "approval", false, &approval));
+    ES_GUARD(join_array(b, "approvers", ",;:", t->approvers, sizeof(t->approvers)));
+    json_t *kv = json_object_get(b, "k");
+    bool has_k = kv != NULL && !json_is_null(kv);
+    ES_ENSURE(av == NULL || (t->approvers[0] == '\0' && !has_k), ESEAL_EINVAL,
+              "\"approval\" or \"approvers\" with \"k\", not both");
+    ES_ENSURE(!has_k || t->approvers[0] != '\0', ESEAL_EINVAL, "\"k\" needs \"approvers\"");
+    int64_t k = 1;
+    ES_GUARD(int_member(b, "k", 1, ESEAL_APPROVAL_MEMBERS_MAX, &k));
+    if (t->approvers[0] != '\0') {
+        int w = snprintf(t->approval, sizeof(t->approval), "%lld:%s", (long long)k, t->approvers);
+        ES_ENSURE(w > 0 && (size_t)w < sizeof(t->approval), ESEAL_EINVAL, "\"approvers\" is too long");
+        q->approval = t->approval;
+    } else if (av != NULL) {
+        q->approval = approval != NULL ? approval : "";
+    }
+    json_t *d = json_object_get(b, "delegable");
+    ES_ENSURE(d == NULL || json_is_null(d) || json_is_boolean(d), ESEAL_EMALFORMED, "\"delegable\" is true or false");
+    q->delegable = d == NULL ? 0 : json_is_true(d) ? 1 : -1;
+    return ES_OK;
+}
+
+static ES_RESULT grants_change(es_api_call *c)
+{
+    static const char *const known[] = {"seal",      "user",     "role",     "types",     "templates",
+                                        "not_before", "not_after", "max_uses", "approval", "approvers",
+                                        "k",         "delegable", "parent",   "note",      "reason",
+                                        NULL};
+    char id[ESEAL_GRANT_ID_LEN + 8];
+    ES_GUARD(es_api_segment(c, id, sizeof(id)));
+    json_t *b = NULL;
+    ES_GUARD(es_api_body(c, known, &b));
+    grant_texts *t = es_calloc(1, sizeof(*t));
+    if (t == NULL) {
+        json_decref(b);
+        ES_BAIL(ESEAL_ENOMEM, "api: a grant's change");
+    }
+    eseal_grant_request q;
+    eseal_grant g;
+    const char *reason = NULL;
+    es_result r = change_request_of(b, t, &q);
+    if (es_ok(r)) {
+        r = es_api_str(b, "reason", false, &reason);
+    }
+    if (es_ok(r)) {
+        r = es_from_code(eseal_grant_change(c->inst, es_api_who(c), id, &q, reason, &g));
+    }
+    es_free(t);
+    json_decref(b);
+    ES_GUARD(r);
+    return es_api_reply(c, 200, grant_json(&g));
+}
+
 /* ---- templates -------------------------------------------------------------------------------- */
 
 static int add_template(const eseal_template *t, void *ctx)
@@ -266,6 +362,7 @@ const es_api_route es_api_grants_routes[] = {
     {GET, "/grants", ES_API_USER, "seals:read", NULL, 0, grants_list, "GET /api/v1/grants"},
     {GET, "/grants/*", ES_API_USER, "seals:read", NULL, 0, grants_get, "GET /api/v1/grants/{id}"},
     {POST, "/grants", ES_API_USER, "seals:write", J, 0, grants_add, "POST /api/v1/grants"},
+    {POST, "/grants/*/change", ES_API_USER, "seals:write", J, 0, grants_change, "POST /api/v1/grants/{id}/change"},
     {POST, "/grants/*/revoke", ES_API_USER, "seals:write", J, 0, grants_revoke, "POST /api/v1/grants/{id}/revoke"},
     {GET, "/templates", ES_API_USER, "seals:read", NULL, 0, templates_list, "GET /api/v1/templates"},
     {POST | ES_ROUTE_SPOOL, "/templates", ES_API_USER, "seals:write", NULL, ESEAL_TEMPLATE_MAX_BYTES, templates_add,

@@ -1900,6 +1900,29 @@ static int sq_grant_revoke(eseal_store_governance_backend *be, const char *id, i
     return exec_changes(s, st, "revoking a grant");
 }
 
+/* One statement: the condition is read by the write itself, so a revocation cannot slip between a
+ * check and the change. */
+static int sq_grant_update(eseal_store_governance_backend *be, const eseal_grant *g)
+{
+    sq *s = governance_sq(be);
+    sqlite3_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "UPDATE grants SET types = ?2, templates = ?3, not_before = ?4, not_after = ?5, max_uses = ?6, "
+                     "approval = ?7, delegable = ?8 WHERE id = ?1 AND revoked = 0");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    sqlite3_bind_text(st, 1, g->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, g->types, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, g->templates, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, g->not_before_ms);
+    sqlite3_bind_int64(st, 5, g->not_after_ms);
+    sqlite3_bind_int64(st, 6, g->max_uses);
+    sqlite3_bind_text(st, 7, g->approval, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 8, g->delegable != 0);
+    return exec_changes(s, st, "changing a grant");
+}
+
 /* One statement: two writers (threads, processes) cannot both see the last use free (SQLite runs
  * writes one at a time, and the condition is read by the write itself). */
 static int sq_grant_use(eseal_store_governance_backend *be, const char *id)
@@ -2722,6 +2745,7 @@ static const eseal_store_governance_backend sqlite_governance = {
     .decision_insert = sq_decision_insert,
     .decision_list = sq_decision_list,
     .request_doc_unstamp = sq_request_doc_unstamp,
+    .grant_update = sq_grant_update,
 };
 
 /* The governance backend on the database sq_open made (eseal_store_scheme version 3). */

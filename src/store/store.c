@@ -1295,6 +1295,23 @@ int eseal_store_grant_revoke(eseal_store *s, const char *id, int64_t at_ms)
     return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no grant '%s'", id);
 }
 
+int eseal_store_grant_update(eseal_store *s, const eseal_grant *g)
+{
+    if (s == NULL || g == NULL || !grant_bounded(g) || g->not_before_ms < 0 || g->not_after_ms < 0 ||
+        g->max_uses < 0) {
+        return store_einval("grant");
+    }
+    int rc = GOV(s, grant_update, g);
+    if (rc != ESEAL_ENOTFOUND) {
+        return rc;
+    }
+    eseal_grant now; /* which: none, or revoked */
+    if (GOV(s, grant_get, &now, g->id) == ESEAL_OK) {
+        rc = ESEAL_ESTATE;
+        return ES_STORE_WORD(rc, ESEAL_ESTATE, "grant '%s' is revoked", g->id);
+    }
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no grant '%s'", g->id);
+}
 int eseal_store_grant_use(eseal_store *s, const char *id)
 {
     if (s == NULL || !bounded(id, 1, ESEAL_GRANT_ID_LEN)) {

@@ -21,6 +21,11 @@ Python's http.client (every answer checked against docs/openapi.yaml):
     role, neither, types not an array, max_uses 0, approval and approvers, k alone, a missing seal;
   - another organisation: its grant is 404 (read, revoke), its seal too (grant, list by seal), its
     templates' organisation too;
+  - a change (POST /grants/{id}/change): absent keeps, null clears, a value replaces; a window
+    ended by a change refuses mo's next stamp at once, reopened it allows it; a delegated grant is
+    not widened (403), max_uses not below the uses (400), the holder, the seal, the parent, an
+    unknown key, nothing to change are 400; the holder may not (403), another organisation 404, a
+    revoked grant 409 WRONG_STATE;
   - revocation: 200 with `revoked` set, the next stamp 403 NO_GRANT, again 409 WRONG_STATE, no
     reason 400;
   - the authorisation matrix of these routes: every route x anonymous, a platform admin, each role
@@ -325,6 +330,48 @@ st, h, doc = call("GET", "/api/v1/grants", headers=S["root"])
 ok(st == 200 and {G1, G_B} <= {g["id"] for g in doc}, "the platform admin lists both organisations' grants",
    f"{st} {doc}")
 
+# ---- a change: absent keeps, null clears, a value replaces; the next stamp obeys it ----
+st, h, doc = call("POST", f"/api/v1/grants/{G_DEL}/change", {"max_uses": 3, "reason": "fewer"}, headers=S["kim"])
+ok(st == 200 and doc.get("id") == G_DEL and doc.get("max_uses") == 3 and doc.get("types") == ["contract"]
+   and doc.get("user") == "mo" and doc.get("parent") == G1 and doc.get("uses") == 1,
+   "a seal keeper changes the delegated grant's uses: 200, the rest kept", f"{st} {doc}")
+st, h, doc = call("POST", f"/api/v1/grants/{G_DEL}/change",
+                  {"not_before": FROM, "not_after": iso(NOW - datetime.timedelta(minutes=1)), "reason": "over"},
+                  headers=S["ada"])
+ok(st == 200 and doc.get("not_after") == iso(NOW - datetime.timedelta(minutes=1)),
+   "an org admin ends its window a minute ago: 200", f"{st} {doc}")
+st, h, doc = stamp("mo", SEAL_A, query="&type=contract")
+ok(st == 403, "mo's next stamp is refused at once (403)", f"{st} {doc}")
+st, h, doc = call("POST", f"/api/v1/grants/{G_DEL}/change",
+                  {"not_after": iso(NOW + datetime.timedelta(days=1)), "reason": "back"}, headers=S["kim"])
+ok(st == 200, "its window reopened: 200", f"{st} {doc}")
+st, h, doc = stamp("mo", SEAL_A, query="&type=contract")
+ok(st == 200, "mo stamps again (200)", f"{st} {doc if st != 200 else ''}")
+st, h, doc = call("POST", f"/api/v1/grants/{G1}/change", {"types": None, "reason": "any type"}, headers=S["kim"])
+ok(st == 200 and doc.get("types") == [] and doc.get("not_after") == UNTIL and doc.get("delegable") is True,
+   "\"types\": null clears the types, the rest kept", f"{st} {doc}")
+for change, why in (({"not_after": None}, "no end where the parent has one"),
+                    ({"approval": "1:@approver"}, "another approval policy than its parent's"),
+                    ({"not_after": iso(NOW + datetime.timedelta(days=60))}, "an end after the parent's")):
+    st, h, doc = call("POST", f"/api/v1/grants/{G_DEL}/change", change, headers=S["kim"])
+    ok(problem(st, h, doc, 403, "FORBIDDEN"), f"a change widening a delegated grant ({why}): 403", f"{st} {doc}")
+st, h, doc = call("POST", f"/api/v1/grants/{G_DEL}/change", {"max_uses": 1}, headers=S["kim"])
+ok(problem(st, h, doc, 400, "BAD_INPUT") and "used 2 times" in doc.get("detail", ""),
+   "max_uses below the uses made: 400, saying so", f"{st} {doc}")
+for body, why in (({"user": "zed"}, "a new holder"), ({"seal": SEAL_B}, "a new seal"), ({"parent": G_TPL}, "a parent"),
+                  ({"colour": "red"}, "an unknown key"), ({"max_uses": 0}, "max_uses 0"),
+                  ({"not_after": "soon"}, "a time that is none"), ({}, "nothing to change"),
+                  ({"approval": "1:mo", "approvers": ["mo"]}, "approval and approvers")):
+    st, h, doc = call("POST", f"/api/v1/grants/{G_DEL}/change", body, headers=S["kim"])
+    ok(problem(st, h, doc, 400, "BAD_INPUT"), f"a change of {why}: 400", f"{st} {doc}")
+st, h, doc = call("POST", f"/api/v1/grants/{G1}/change", {"max_uses": 9}, headers=S["sam"])
+ok(problem(st, h, doc, 403, "FORBIDDEN"), "the holder (a stamper) may not change it (403)", f"{st} {doc}")
+st, h, doc = call("POST", f"/api/v1/grants/{G1}/change", {"max_uses": 9}, headers=S["bob"])
+ok(problem(st, h, doc, 404, "NOT_FOUND"), "B's org admin cannot change A's grant: 404", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/grants/{G_DEL}", headers=S["mo"])
+ok(st == 200 and doc.get("max_uses") == 3 and doc.get("approval") is None and doc.get("uses") == 2,
+   "the refused changes changed nothing", f"{st} {doc}")
+
 # ---- revocation ----
 st, h, doc = call("POST", f"/api/v1/grants/{G1}/revoke", {}, headers=S["kim"])
 ok(problem(st, h, doc, 400, "BAD_INPUT"), "a revocation without a reason: 400", f"{st} {doc}")
@@ -337,6 +384,8 @@ st, h, doc = stamp("sam", SEAL_A, query="&type=contract")
 ok(problem(st, h, doc, 403, "NO_GRANT"), "the next stamp under it: 403 NO_GRANT", f"{st} {doc}")
 st, h, doc = call("POST", f"/api/v1/grants/{G1}/revoke", {"reason": "again"}, headers=S["kim"])
 ok(problem(st, h, doc, 409, "WRONG_STATE"), "revoked again: 409 WRONG_STATE", f"{st} {doc}")
+st, h, doc = call("POST", f"/api/v1/grants/{G1}/change", {"max_uses": 9}, headers=S["kim"])
+ok(problem(st, h, doc, 409, "WRONG_STATE"), "a revoked grant does not change: 409 WRONG_STATE", f"{st} {doc}")
 st, h, doc = call("GET", f"/api/v1/grants/{G1}", headers=S["mo"])
 ok(st == 200 and doc.get("revoked") is not None, "a revoked grant is still read, with its revocation", f"{st} {doc}")
 st, h, doc = call("POST", "/api/v1/grants", dict(narrow, user="zed"), headers=S["sam"])
@@ -368,6 +417,9 @@ MATRIX = {
                                 [401, 200, 200, 200, 200, 200, 200, 404, 403]),
     "POST /api/v1/grants": (lambda: "/api/v1/grants", lambda: {"seal": SEAL_A, "role": "stamper"}, "application/json",
                             [401, 201, 201, 201, 403, 403, 403, 404, 403]),
+    "POST /api/v1/grants/{id}/change": (lambda: f"/api/v1/grants/{fresh_grant()}/change",
+                                        lambda: {"max_uses": 7, "reason": "the matrix"}, "application/json",
+                                        [401, 200, 200, 200, 403, 403, 403, 404, 403]),
     "POST /api/v1/grants/{id}/revoke": (lambda: f"/api/v1/grants/{fresh_grant()}/revoke",
                                         lambda: {"reason": "the matrix"}, "application/json",
                                         [401, 200, 200, 200, 403, 403, 403, 404, 403]),
@@ -377,7 +429,7 @@ MATRIX = {
 }
 routes = [r for r in re.findall(r"(?:GET|POST) /api/v1/[^,;\s]*", banner)
           if any(r.split()[1] == p or r.split()[1].startswith(p + "/") for p in OWN)]
-ok(len(routes) == 6, "the banner lists the 6 routes of grants and templates", str(routes))
+ok(len(routes) == 7, "the banner lists the 7 routes of grants and templates", str(routes))
 for r in routes:
     ok(r in MATRIX, f"the matrix has a row for {r}")
 for r in MATRIX:

@@ -12,7 +12,9 @@
 #     --k without --approvers, --approvers with --steps, a bad approval policy, a window that ends
 #     before it starts, a template that is not a PDF or OFD, a seal of no organisation;
 #   - delegation narrowed only (--parent), refused when wider;
-#   - revoke once; the audit log holds grant.added, grant.delegated, grant.revoked and
+#   - grant change: the limits given replace, the others stay, --any-/--no- clear; the holder never
+#     changes, a delegated grant is not widened, a revoked one not changed;
+#   - revoke once; the audit log holds grant.added, grant.delegated, grant.changed, grant.revoked and
 #     template.added, each with the organisation and the whole grant.
 # Usage: grants_cli_test.sh /path/to/eseal
 set -u
@@ -114,6 +116,33 @@ expect 3 "delegating without the parent's approvals is refused" -- "$E" grant ad
 expect 3 "delegating a grant that is not delegable is refused" -- "$E" grant add --seal "$SEAL" --user lena \
     --parent "$G2" --template "$T/contract.pdf" --approvers legal1,legal2,head --k 2
 
+# ---- change: set limits replace, unset ones stay, --any-/--no- clear ----
+expect 0 "grant change: window, uses, types, approval" -- "$E" grant change "$G2" --type contract \
+    --until 2031-01-01T00:00:00Z --max-uses 7 --no-approval --reason "one approver left"
+eq "$(tail -n 1 "$T/out")" "$G2" "grant change prints the grant id on the last line"
+"$E" grant show "$G2" >"$T/show2.json"
+eq "$(jq_py '(j["user"], j["types"], j["templates"], j["max_uses"], j["not_after"], j["approval"], j["delegable"])' "$T/show2.json")" \
+    "('lena', ['contract'], ['$TSHA'], 7, '2031-01-01T00:00:00.000Z', '', False)" \
+    "grant change: the limits given replaced, the others kept"
+expect 0 "grant change --json, clearing" -- "$E" grant change "$G2" --json --any-type --any-template --no-end \
+    --no-limit --approvers head
+eq "$(jq_py '(j["id"], j["types"], j["templates"], j["max_uses"], j["not_after"], j["approval"], j["user"])' "$T/out")" \
+    "('$G2', [], [], 0, None, '1:head', 'lena')" "grant change --json: the grant as changed, cleared"
+expect 2 "grant change --until with --no-end" -- "$E" grant change "$G2" --until 2031-01-01T00:00:00Z --no-end
+expect 2 "grant change --max-uses 0 (--no-limit says that)" -- "$E" grant change "$G2" --max-uses 0
+expect 2 "grant change --approvers with --no-approval" -- "$E" grant change "$G2" --approvers head --no-approval
+expect 2 "grant change of the holder" -- "$E" grant change "$G2" --user li
+expect 2 "grant change of nothing" -- "$E" grant change "$G2" --approvers head
+has "$T/err" "changes nothing" "  ... says so"
+expect 2 "grant change without an ID" -- "$E" grant change --max-uses 3
+expect 3 "grant change widening a delegated grant (no end) is refused" -- "$E" grant change "$G3" --no-end
+has "$T/err" "cannot end after its parent" "  ... says why"
+expect 3 "grant change of a delegated grant's approvals is refused" -- "$E" grant change "$G3" --no-approval
+expect 3 "grant change of nothing there" -- "$E" grant change grt_0000000000000000 --max-uses 3
+"$E" grant show "$G3" >"$T/show3.json"
+eq "$(jq_py '(j["max_uses"], j["not_after"], j["approval"])' "$T/show3.json")" \
+    "(2, '2030-06-30T00:00:00.000Z', '1:head;2:legal1,legal2')" "the refused changes changed nothing"
+
 # ---- list, revoke ----
 "$E" grant list >"$T/list.txt"
 eq "$(head -n 1 "$T/list.txt" | tr -s ' ')" "ID SEAL HOLDER FROM UNTIL USES STATE APPROVAL" "grant list: its header"
@@ -123,6 +152,8 @@ expect 0 "grant revoke" -- "$E" grant revoke "$G1" --reason "contracts moved to 
 expect 3 "grant revoke again" -- "$E" grant revoke "$G1"
 has "$T/err" "is revoked already" "  ... says so"
 expect 3 "grant revoke of nothing" -- "$E" grant revoke grt_0000000000000000
+expect 3 "grant change of a revoked grant" -- "$E" grant change "$G1" --max-uses 3
+has "$T/err" "is revoked" "  ... says so"
 "$E" grant list --json >"$T/gl.json"
 eq "$(jq_py '[(g["id"] == "'"$G1"'", g["revoked"] is not None) for g in j][0]' "$T/gl.json")" "(True, True)" \
     "grant list shows it revoked"
@@ -142,7 +173,7 @@ while "$E" log show "$i" >"$T/entry" 2>/dev/null; do
 done
 types=${types# }
 L=local-operator
-eq "$types" "template.added:$ORG:$L grant.added:$ORG:$L grant.added:$ORG:$L grant.added:$ORG:$L grant.delegated:$ORG:$L grant.revoked:$ORG:$L" \
-    "the audit log: template.added, three grant.added, grant.delegated, grant.revoked, each of the organisation"
+eq "$types" "template.added:$ORG:$L grant.added:$ORG:$L grant.added:$ORG:$L grant.added:$ORG:$L grant.delegated:$ORG:$L grant.changed:$ORG:$L grant.changed:$ORG:$L grant.revoked:$ORG:$L" \
+    "the audit log: template.added, three grant.added, grant.delegated, two grant.changed, grant.revoked, each of the organisation"
 
 tap_done grants_cli

@@ -137,6 +137,17 @@ static int no_grant(const eseal_grant *g, void *ctx)
     return 0;
 }
 static int c_grant_list(const void *s) { return eseal_grant_list(NULL, s, NULL, no_grant, NULL); }
+static int c_grant_change_req(const void *s)
+{
+    eseal_grant g;
+    return eseal_grant_change(NULL, &op, "grt_x", s, NULL, &g);
+}
+static int c_grant_change_who(const void *s)
+{
+    eseal_grant g;
+    eseal_grant_request q = ESEAL_GRANT_REQUEST_INIT;
+    return eseal_grant_change(NULL, s, "grt_x", &q, NULL, &g);
+}
 static int c_grant_revoke(const void *s) { return eseal_grant_revoke(NULL, s, "grt_x", NULL); }
 static int c_template_add(const void *s)
 {
@@ -466,6 +477,8 @@ static const erow erows[] = {
     {"eseal_instance_verify_pdf", "eseal_verify_request", ES_VID_verify_request, 1, c_verify_pdf, NULL},
     {"eseal_grant_add", "eseal_grant_request", ES_VID_grant_request, 0, c_grant_add_req, NULL},
     {"eseal_grant_add", "eseal_principal", P, 0, c_grant_add_who, no_principal},
+    {"eseal_grant_change", "eseal_grant_request", ES_VID_grant_request, 0, c_grant_change_req, NULL},
+    {"eseal_grant_change", "eseal_principal", P, 0, c_grant_change_who, no_principal},
     {"eseal_grant_find", "eseal_principal", P, 0, c_grant_find, no_principal},
     {"eseal_grant_list", "eseal_principal", P, 0, c_grant_list, no_principal},
     {"eseal_grant_revoke", "eseal_principal", P, 0, c_grant_revoke, no_principal},

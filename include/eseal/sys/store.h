@@ -279,6 +279,14 @@ ESEAL_EXTERN(int) eseal_store_grant_list(eseal_store *s, const char *org_id, con
 /** Revokes a grant at at_ms: ESEAL_ENOTFOUND "no grant '%s'", ESEAL_ESTATE "grant '%s' is revoked already". */
 ESEAL_EXTERN(int) eseal_store_grant_revoke(eseal_store *s, const char *id, int64_t at_ms);
 /**
+ * Writes the fields of grant g->id that may change (issue 20 §1): types, templates, not_before,
+ * not_after, max_uses, approval, delegable; the others of `g` are ignored (its seal, holder, parent,
+ * uses and dates stay). One conditional UPDATE that refuses a revoked grant (ESEAL_ESTATE "grant
+ * '%s' is revoked", nothing changes) and an unknown one (ESEAL_ENOTFOUND "no grant '%s'"). Bounds
+ * as for eseal_store_grant_insert (ESEAL_EINVAL); the rules of a grant are the caller's.
+ */
+ESEAL_EXTERN(int) eseal_store_grant_update(eseal_store *s, const eseal_grant *g);
+/**
  * Counts one use of grant `id`: its uses grow by one when it is not revoked and has uses left (or no
  * limit); else ESEAL_ESTATE "grant '%s' has no use left" and nothing changes. One conditional
  * update, so that concurrent uses (threads, processes on one database) never overspend: call it

@@ -369,6 +369,9 @@ struct eseal_store_governance_backend {
                          int (*cb)(const eseal_decision *, void *), void *payload);
     /** As eseal_store_request_doc_unstamp (none stamped by that entry: ESEAL_OK, nothing changes). */
     int (*request_doc_unstamp)(eseal_store_governance_backend *be, int64_t log_index);
+    /** The mutable fields of g->id (types, templates, window, max_uses, approval, delegable) in one conditional
+     * statement; ESEAL_ENOTFOUND (no unrevoked grant g->id: the store asks which). */
+    int (*grant_update)(eseal_store_governance_backend *be, const eseal_grant *g);
 };
 
 /* ---- schemes and registration -------------------------------------------------------------- */

@@ -19,6 +19,7 @@
 #include "eseal/eseal.h"
 #include "../test_instance.h"
 #include "../test_principal.h"
+#include "core/core.h" /* inst->store: uses counted as a stamp counts them */
 
 #define PASS "grants-test-pass-1"
 #define USCC_A "91110000MA01ABCDEX"
@@ -305,12 +306,190 @@ static void delegation_lists_revocation(void **state)
     assert_int_equal(eseal_grant_add(inst, &lena, &q, &g), ESEAL_EDENIED);
 }
 
+/* A change (issue 20 §1): what may change, who may, what is refused, and the audit entry with the
+ * grant before and after. */
+static void change_a_grant(void **state)
+{
+    (void)state;
+    eseal_principal ada = test_user("ada", org_a.id, admin_r, 1), kim = test_user("kim", org_a.id, keeper_r, 1),
+                    lena = test_user("lena", org_a.id, stamper_r, 1), bob = test_user("bob", org_b.id, admin_r, 1);
+    eseal_grant g, out;
+    eseal_grant_request q = req(seal_a, "lena", NULL);
+    q.types = "contract";
+    q.max_uses = 10;
+    q.not_before_ms = 1900000000000;
+    q.not_after_ms = 4000000000000;
+    q.delegable = 1;
+    assert_int_equal(eseal_grant_add(inst, &kim, &q, &g), ESEAL_OK);
+
+    /* window, uses, types, approval: set ones replace, unset ones keep */
+    eseal_grant_request c = ESEAL_GRANT_REQUEST_INIT;
+    c.types = "contract,invoice";
+    c.not_after_ms = 3000000000000;
+    c.max_uses = 5;
+    c.approval = "approver-less:ada"; /* malformed first: nothing changes */
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, "narrower", &out), ESEAL_EINVAL);
+    c.approval = "2:ada,kim";
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, "narrower", &out), ESEAL_OK);
+    assert_string_equal(out.id, g.id);
+    assert_string_equal(out.types, "contract,invoice");
+    assert_int_equal(out.not_before_ms, 1900000000000); /* kept */
+    assert_int_equal(out.not_after_ms, 3000000000000);
+    assert_int_equal(out.max_uses, 5);
+    assert_string_equal(out.approval, "2:ada,kim");
+    assert_int_equal(out.delegable, 1); /* kept */
+    assert_string_equal(out.holder, "lena");
+    eseal_grant got;
+    assert_int_equal(eseal_grant_find(inst, &lena, &got, g.id), ESEAL_OK);
+    assert_string_equal(got.types, "contract,invoice");
+    assert_int_equal(got.not_after_ms, 3000000000000);
+    assert_int_equal(got.max_uses, 5);
+    assert_string_equal(got.approval, "2:ada,kim");
+    assert_int_equal(got.created_ms, g.created_ms);
+    /* the entry: who, why, before and after */
+    last_entry l = newest(test_who());
+    assert_string_equal(l.type, "grant.changed");
+    assert_string_equal(l.rule, "grant-admin");
+    assert_string_equal(l.org, org_a.id);
+    assert_true(strlen(l.detail) <= 1000);
+    char want[128];
+    (void)snprintf(want, sizeof(want), "%s changed: narrower; before: %s seal", g.id, g.id);
+    assert_true(strncmp(l.detail, want, strlen(want)) == 0);
+    const char *after = strstr(l.detail, "; after: ");
+    assert_non_null(after);
+    const char *types_was = strstr(l.detail, "types contract; ");
+    assert_true(types_was != NULL && types_was < after);
+    assert_non_null(strstr(after, "types contract,invoice; "));
+    assert_non_null(strstr(after, "uses 0 of 5; approval 2:ada,kim"));
+    assert_true(strstr(l.detail, "uses 0 of 10; approval none") < after);
+
+    /* a change too long to describe twice in 1,000 bytes: only the fields that differ, cut */
+#define STEP4 "@approver,@org-admin,@seal-keeper,@auditor"
+#define STEPS8(k) k STEP4 ";" k STEP4 ";" k STEP4 ";" k STEP4 ";" k STEP4 ";" k STEP4 ";" k STEP4 ";" k STEP4
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.approval = STEPS8("1:");
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, "eight steps", &out), ESEAL_OK);
+    assert_true(strlen(out.approval) > 300);
+    c.approval = STEPS8("2:");
+    c.max_uses = 6;
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, "two each", &out), ESEAL_OK);
+    l = newest(test_who());
+    assert_string_equal(l.type, "grant.changed");
+    assert_true(strlen(l.detail) <= 1000);
+    (void)snprintf(want, sizeof(want), "%s changed: two each; max uses 5 -> 6; approval 1:@approver,", g.id);
+    assert_true(strncmp(l.detail, want, strlen(want)) == 0);
+    assert_non_null(strstr(l.detail, "... -> 2:@approver,")); /* the long policies cut */
+    assert_null(strstr(l.detail, "before: "));                /* not the whole grant twice */
+    assert_null(strstr(l.detail, "types "));                  /* what did not change is not there */
+#undef STEPS8
+#undef STEP4
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.approval = "2:ada,kim";
+    c.max_uses = 5;
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, "back", &out), ESEAL_OK);
+
+    /* clearing: "" a list or the approval, -1 a limit or delegation */
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.types = "";
+    c.approval = "";
+    c.not_after_ms = -1;
+    c.max_uses = -1;
+    c.delegable = -1;
+    assert_int_equal(eseal_grant_change(inst, &kim, g.id, &c, NULL, &out), ESEAL_OK);
+    assert_string_equal(out.types, "");
+    assert_string_equal(out.approval, "");
+    assert_int_equal(out.not_after_ms, 0);
+    assert_int_equal(out.max_uses, 0);
+    assert_int_equal(out.delegable, 0);
+    assert_int_equal(out.not_before_ms, 1900000000000);
+    assert_non_null(strstr(newest(test_who()).detail, " changed: no reason given; before: "));
+    /* a change that changes nothing is refused, and writes nothing */
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.max_uses = -1;
+    assert_int_equal(eseal_grant_change(inst, &kim, g.id, &c, NULL, &out), ESEAL_EINVAL);
+    assert_non_null(strstr(eseal_error_last()->message, "changes nothing"));
+
+    /* refusals */
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.max_uses = 3;
+    assert_int_equal(eseal_grant_change(inst, &bob, g.id, &c, NULL, &out), ESEAL_ENOTFOUND); /* not seen */
+    assert_int_equal(eseal_grant_change(inst, &lena, g.id, &c, NULL, &out), ESEAL_EDENIED); /* its holder, a stamper */
+    assert_int_equal(eseal_grant_change(inst, &ada, "grt_0000000000000000", &c, NULL, &out), ESEAL_ENOTFOUND);
+    c.user = "li"; /* the holder does not change */
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, NULL, &out), ESEAL_EINVAL);
+    assert_non_null(strstr(eseal_error_last()->message, "seal and holder do not change"));
+    c.user = NULL;
+    c.seal = seal_a;
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, NULL, &out), ESEAL_EINVAL);
+    c.seal = NULL;
+    c.not_before_ms = 4100000000000; /* after its end: malformed */
+    c.not_after_ms = 4000000000000;
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, NULL, &out), ESEAL_EINVAL);
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.templates = "1111111111111111111111111111111111111111111111111111111111111111";
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, NULL, &out), ESEAL_ENOTFOUND); /* not registered */
+    assert_int_equal(eseal_grant_find(inst, &ada, &got, g.id), ESEAL_OK);
+    assert_int_equal(got.max_uses, 0); /* nothing of the refused changes */
+    assert_string_equal(got.templates, "");
+
+    /* a delegated grant: narrowed still; the uses made count against both */
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.delegable = 1;
+    c.max_uses = 10;
+    c.not_after_ms = 4000000000000;
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, "delegable again", &out), ESEAL_OK);
+    eseal_grant child;
+    q = req(seal_a, "li", NULL);
+    q.parent = g.id;
+    q.max_uses = 4;
+    q.not_after_ms = 3500000000000;
+    assert_int_equal(eseal_grant_add(inst, &lena, &q, &child), ESEAL_OK);
+    eseal_store *st = inst->store;
+    for (int i = 0; i < 3; i++) { /* three uses of the child: each counts for the parent too */
+        assert_int_equal(eseal_store_grant_use(st, child.id), ESEAL_OK);
+        assert_int_equal(eseal_store_grant_use(st, g.id), ESEAL_OK);
+    }
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.not_after_ms = -1; /* no end: wider than the parent's */
+    assert_int_equal(eseal_grant_change(inst, &ada, child.id, &c, NULL, &out), ESEAL_EDENIED);
+    assert_non_null(strstr(eseal_error_last()->message, "cannot end after its parent"));
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.types = "invoice"; /* the parent allows any type: a narrower list is fine */
+    c.max_uses = 10;     /* 7 left for the parent, 7 more for the child: fits */
+    assert_int_equal(eseal_grant_change(inst, &ada, child.id, &c, NULL, &out), ESEAL_OK);
+    c.max_uses = 11; /* 8 more than the parent has left */
+    assert_int_equal(eseal_grant_change(inst, &ada, child.id, &c, NULL, &out), ESEAL_EDENIED);
+    c.max_uses = -1; /* no limit under a parent that has one */
+    assert_int_equal(eseal_grant_change(inst, &ada, child.id, &c, NULL, &out), ESEAL_EDENIED);
+    c.max_uses = 2; /* below the 3 uses made */
+    assert_int_equal(eseal_grant_change(inst, &ada, child.id, &c, NULL, &out), ESEAL_EINVAL);
+    assert_non_null(strstr(eseal_error_last()->message, "was used 3 times"));
+    c.max_uses = 0;
+    c.approval = "1:@approver"; /* a delegated grant keeps its parent's approval policy */
+    assert_int_equal(eseal_grant_change(inst, &ada, child.id, &c, NULL, &out), ESEAL_EDENIED);
+    /* the parent too: not below its uses */
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.max_uses = 2;
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, NULL, &out), ESEAL_EINVAL);
+    c.max_uses = 3;
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, "used up", &out), ESEAL_OK);
+
+    /* a revoked grant does not change */
+    assert_int_equal(eseal_grant_revoke(inst, &kim, child.id, "done"), ESEAL_OK);
+    c = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    c.types = "contract";
+    assert_int_equal(eseal_grant_change(inst, &ada, child.id, &c, NULL, &out), ESEAL_ESTATE);
+    assert_non_null(strstr(eseal_error_last()->message, "is revoked"));
+    assert_string_equal(newest(test_who()).type, "grant.revoked");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(who_may_grant),
         cmocka_unit_test(templates_and_template_grants),
         cmocka_unit_test(delegation_lists_revocation),
+        cmocka_unit_test(change_a_grant),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

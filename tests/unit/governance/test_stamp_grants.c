@@ -69,7 +69,7 @@ static int setup(void **state)
                                 .ihome_cap = sizeof(ihome), .inst = &inst, .ctx = &ctx, .clock = clock_fn,
                                 .org_a = &org_a, .name_a = "Alpha Trading Ltd", .uscc_a = USCC_A,
                                 .seal_a = seal_a, .seal_name = "Alpha Contract Seal"});
-    const char *users[] = {"lena", "li", "wu", "zoe", "max", "ivy", "rae"};
+    const char *users[] = {"lena", "li", "wu", "zoe", "max", "ivy", "rae", "uma"};
     for (size_t i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
         eseal_user u;
         assert_int_equal(eseal_user_add(inst, test_who(), &u, users[i], users[i], org_a.id, "stamper", USER_PW),
@@ -167,6 +167,47 @@ static void window_ends_by_itself(void **state)
     assert_int_equal(stamp_as("wu", path("doc.pdf"), path("wu.pdf"), NULL, NULL), ESEAL_OK);
 }
 
+
+/* A change applies from the next stamp on (issue 20 §1): the decision reads the grant as it is now. */
+static void the_decision_follows_a_change(void **state)
+{
+    (void)state;
+    int64_t base = now_ms;
+    eseal_grant g = grant("uma", base - HOUR_MS, base + 10 * HOUR_MS, 0, NULL, NULL, 0);
+    assert_int_equal(stamp_as("uma", path("doc.pdf"), path("uma1.pdf"), "contract", NULL), ESEAL_OK);
+    /* the window shortened to end a second ago refuses at once */
+    eseal_grant_request q = ESEAL_GRANT_REQUEST_INIT;
+    q.not_after_ms = base - 1000;
+    eseal_grant out;
+    assert_int_equal(eseal_grant_change(inst, test_who(), g.id, &q, "ends early", &out), ESEAL_OK);
+    assert_int_equal(out.not_after_ms, base - 1000);
+    refused("uma", path("doc.pdf"), "contract", ESEAL_REFUSAL_GRANT_EXPIRED);
+    /* no end again, invoices only */
+    q = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    q.not_after_ms = -1;
+    q.types = "invoice";
+    assert_int_equal(eseal_grant_change(inst, test_who(), g.id, &q, "invoices only", &out), ESEAL_OK);
+    refused("uma", path("doc.pdf"), "contract", ESEAL_REFUSAL_DOCUMENT_TYPE_NOT_ALLOWED);
+    assert_int_equal(stamp_as("uma", path("doc.pdf"), path("uma2.pdf"), "invoice", NULL), ESEAL_OK);
+    /* a quota of the uses made: none left */
+    q = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    q.max_uses = 2;
+    assert_int_equal(eseal_grant_change(inst, test_who(), g.id, &q, "enough", &out), ESEAL_OK);
+    refused("uma", path("doc.pdf"), "invoice", ESEAL_REFUSAL_QUOTA_EXHAUSTED);
+    /* no limit, but an approval now */
+    q = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    q.max_uses = -1;
+    q.approval = "@approver";
+    assert_int_equal(eseal_grant_change(inst, test_who(), g.id, &q, "four eyes", &out), ESEAL_OK);
+    refused("uma", path("doc.pdf"), "invoice", ESEAL_REFUSAL_APPROVAL_REQUIRED);
+    /* and none again: allowed */
+    q = (eseal_grant_request)ESEAL_GRANT_REQUEST_INIT;
+    q.approval = "";
+    assert_int_equal(eseal_grant_change(inst, test_who(), g.id, &q, NULL, &out), ESEAL_OK);
+    assert_int_equal(stamp_as("uma", path("doc.pdf"), path("uma3.pdf"), "invoice", NULL), ESEAL_OK);
+    assert_int_equal(eseal_grant_find(inst, test_who(), &out, g.id), ESEAL_OK);
+    assert_int_equal(out.uses, 3);
+}
 
 static int keep(uint64_t i, const eseal_audit_entry *e, const char *org, void *p)
 {
@@ -377,6 +418,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(window_ends_by_itself),
+        cmocka_unit_test(the_decision_follows_a_change),
         cmocka_unit_test(quota_types_and_the_chain),
         cmocka_unit_test(delegated_grant_ends_with_its_parent),
         cmocka_unit_test(template_grant),

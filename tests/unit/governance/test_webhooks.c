@@ -359,6 +359,36 @@ static void grant_changes_queued_retried_failed_replayed(void **state)
     free(again);
 }
 
+/* A change of a grant (eseal_grant_change) is the event grant.changed with "change": "grant.changed",
+ * queued in the change's transaction: a refused change queues nothing. */
+static void a_grant_change_is_an_event(void **state)
+{
+    (void)state;
+    eseal_principal ada = test_user("ada", org_a.id, admin_r, 1), lena = test_user("lena", org_a.id, stamper_r, 1);
+    eseal_webhook w;
+    assert_int_equal(eseal_webhook_add(inst, &ada, NULL, REFUSED_URL, "grant.changed", &w), ESEAL_OK);
+    eseal_grant_request q = ESEAL_GRANT_REQUEST_INIT;
+    q.seal = seal_a;
+    q.role = "stamper";
+    eseal_grant g, out;
+    assert_int_equal(eseal_grant_add(inst, &ada, &q, &g), ESEAL_OK);
+    eseal_grant_request c = ESEAL_GRANT_REQUEST_INIT;
+    c.max_uses = 4;
+    assert_int_equal(eseal_grant_change(inst, &lena, g.id, &c, "mine", &out), ESEAL_EDENIED);
+    assert_int_equal(eseal_grant_change(inst, &ada, g.id, &c, "a quota", &out), ESEAL_OK);
+    deliveries_ctx *d = deliveries_of(&ada, w.id);
+    assert_int_equal(d->n, 2); /* added, changed: the refused change queued nothing */
+    assert_string_equal(d->d[0].event_type, "grant.changed");
+    assert_non_null(strstr(d->d[0].body, "\"change\":\"grant.changed\""));
+    char want[120];
+    (void)snprintf(want, sizeof(want), "\"grant\":\"%s\"", g.id);
+    assert_non_null(strstr(d->d[0].body, want));
+    (void)snprintf(want, sizeof(want), "%s changed: a quota; before: ", g.id);
+    assert_non_null(strstr(d->d[0].body, want));
+    assert_non_null(strstr(d->d[1].body, "\"change\":\"grant.added\""));
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +396,7 @@ int main(void)
         cmocka_unit_test(backoff_doubles_from_one_second_to_one_hour),
         cmocka_unit_test(who_may_add_and_what),
         cmocka_unit_test(grant_changes_queued_retried_failed_replayed),
+        cmocka_unit_test(a_grant_change_is_an_event),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -49,6 +49,9 @@ static void test_accounts_rules(void **state)
         {ES_ACT_TOKEN_REVOKE, "local-operator", "platform-admin", "org-admin", "-", "-", "self", "-"},
         {ES_ACT_USER_GRANT_ADMIN, "local-operator", "platform-admin", "-", "-", "-", "-", "-"},
         {ES_ACT_SEAL_MAKE, "local-operator", "platform-admin", "-", "-", "-", "-", "-"},
+        /* grants: an org-admin or seal-keeper of the organisation changes and revokes them (issue 20 §1) */
+        {ES_ACT_GRANT_REVOKE, "local-operator", "platform-admin", "grant-admin", "-", "-", "-", "-"},
+        {ES_ACT_GRANT_CHANGE, "local-operator", "platform-admin", "grant-admin", "-", "-", "-", "-"},
         /* stamp requests: the grants and the approval policy decide the rest (governance/request.c) */
         {ES_ACT_REQUEST_SUBMIT, "local-operator", "platform-admin", "member", "-", "member", "member", "member"},
         {ES_ACT_REQUEST_READ, "local-operator", "platform-admin", "member", "-", "member", "member", "member"},

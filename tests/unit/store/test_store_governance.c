@@ -223,6 +223,83 @@ static void revocation_and_uses(void **state)
     eseal_store_close(s);
 }
 
+/* A change writes the mutable fields only, in one statement that refuses a revoked or unknown grant. */
+static void grant_update_changes_the_mutable_fields(void **state)
+{
+    (void)state;
+    char path[300];
+    eseal_store *s = open_fresh(path);
+    eseal_grant g = grant("grt_00000000000chg01", ORG_A, SEAL_A, 1);
+    g.max_uses = 5;
+    assert_int_equal(eseal_store_grant_insert(s, &g), ESEAL_OK);
+    assert_int_equal(eseal_store_grant_use(s, g.id), ESEAL_OK);
+
+    eseal_grant c = g;
+    (void)snprintf(c.types, sizeof(c.types), "contract,invoice");
+    (void)snprintf(c.templates, sizeof(c.templates), "%064d", 7);
+    c.not_before_ms = 100;
+    c.not_after_ms = 900;
+    c.max_uses = 3;
+    (void)snprintf(c.approval, sizeof(c.approval), "1:@approver");
+    c.delegable = 1;
+    /* what may not change is ignored, whatever the caller sends */
+    (void)snprintf(c.holder, sizeof(c.holder), "auditor");
+    (void)snprintf(c.seal, sizeof(c.seal), "SOMEOTHERSEAL");
+    c.uses = 40;
+    c.created_ms = 77;
+    assert_int_equal(eseal_store_grant_update(s, &c), ESEAL_OK);
+    eseal_grant out;
+    assert_int_equal(eseal_store_grant_get(s, &out, g.id), ESEAL_OK);
+    assert_string_equal(out.types, "contract,invoice");
+    assert_string_equal(out.templates, c.templates);
+    assert_int_equal(out.not_before_ms, 100);
+    assert_int_equal(out.not_after_ms, 900);
+    assert_int_equal(out.max_uses, 3);
+    assert_string_equal(out.approval, "1:@approver");
+    assert_int_equal(out.delegable, 1);
+    assert_string_equal(out.holder, "stamper");
+    assert_string_equal(out.seal, SEAL_A);
+    assert_int_equal(out.uses, 1);
+    assert_int_equal(out.created_ms, 1);
+    assert_int_equal(out.revoked_ms, 0);
+
+    /* cleared back to no limit */
+    c = out;
+    c.types[0] = '\0';
+    c.not_after_ms = 0;
+    c.max_uses = 0;
+    c.delegable = 0;
+    assert_int_equal(eseal_store_grant_update(s, &c), ESEAL_OK);
+    assert_int_equal(eseal_store_grant_get(s, &out, g.id), ESEAL_OK);
+    assert_string_equal(out.types, "");
+    assert_int_equal(out.not_after_ms, 0);
+    assert_int_equal(out.max_uses, 0);
+    assert_int_equal(out.delegable, 0);
+
+    /* a change rolled back is not kept */
+    assert_int_equal(eseal_store_begin(s), ESEAL_OK);
+    c.max_uses = 9;
+    assert_int_equal(eseal_store_grant_update(s, &c), ESEAL_OK);
+    assert_int_equal(eseal_store_rollback(s), ESEAL_OK);
+    assert_int_equal(eseal_store_grant_get(s, &out, g.id), ESEAL_OK);
+    assert_int_equal(out.max_uses, 0);
+
+    /* refusals: bounds, unknown, revoked (nothing changes) */
+    c.max_uses = -1;
+    expect_error(eseal_store_grant_update(s, &c), ESEAL_EINVAL, "store: invalid grant");
+    c.max_uses = 4;
+    expect_error(eseal_store_grant_update(s, NULL), ESEAL_EINVAL, "store: invalid grant");
+    eseal_grant absent = c;
+    (void)snprintf(absent.id, sizeof(absent.id), "grt_0000000000absent");
+    expect_error(eseal_store_grant_update(s, &absent), ESEAL_ENOTFOUND, "no grant 'grt_0000000000absent'");
+    assert_int_equal(eseal_store_grant_revoke(s, g.id, 500), ESEAL_OK);
+    expect_error(eseal_store_grant_update(s, &c), ESEAL_ESTATE, "grant 'grt_00000000000chg01' is revoked");
+    assert_int_equal(eseal_store_grant_get(s, &out, g.id), ESEAL_OK);
+    assert_int_equal(out.max_uses, 0);
+    assert_int_equal(out.revoked_ms, 500);
+    eseal_store_close(s);
+}
+
 /*
  * Processes race for the last use: each opens the store on its own (another connection, as another
  * `eseal serve` would) and tries once, in a transaction, all released at the same moment. Exactly
@@ -424,6 +501,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(grants_round_trip_and_lists),
         cmocka_unit_test(revocation_and_uses),
+        cmocka_unit_test(grant_update_changes_the_mutable_fields),
         cmocka_unit_test(processes_race_for_the_last_use),
         cmocka_unit_test(templates),
         cmocka_unit_test(store_of_schema_5_migrated),
