@@ -149,14 +149,16 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(503); self.end_headers()
     def log_message(self, *a): pass
 s = http.server.HTTPServer(("127.0.0.1", port), H)
-s.timeout = 20
+s.timeout = 120  # a loaded machine (two suites at once) may take long to start the stamp
 s.handle_request()
 PYEOF
 tsapid=$!
 sleep 0.5
 nopass stamp "$T/work/sub/in.pdf" -o "$T/slow.pdf" --seal "$seal" --level B-T --tsa "http://127.0.0.1:$PORT/tsa" --tsa-timeout 10000 >"$T/slow.out" 2>"$T/slow.err" &
 slowpid=$!
-for _ in $(seq 1 100); do [ -e "$T/tsa.hit" ] && break; sleep 0.1; done
+# Up to 60 s (it returns as soon as the TSA is hit): on a loaded machine the stamp's start alone
+# took more than 10 s (two test suites side by side on two cores).
+for _ in $(seq 1 600); do [ -e "$T/tsa.hit" ] && break; sleep 0.1; done
 [ -e "$T/tsa.hit" ] && ok "the slow stamp is waiting on its TSA" || notok "the slow stamp reached its TSA"
 expect 0 "meanwhile another stamp is made" -- nopass stamp "$T/work/sub/in.pdf" -o "$T/busy.pdf" --seal "$seal"
 busy_serial=$(head -1 "$T/out")
