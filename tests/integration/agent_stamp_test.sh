@@ -138,9 +138,9 @@ expect 0 "a stamp after the revocation" -- nopass stamp "$T/work/sub/in.pdf" -o 
 
 # --- busy: a stamp waiting on a slow TSA holds the agent; another one is made by the command ---
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 - "$PORT" "$T/tsa.hit" <<'PYEOF' &
+python3 - "$PORT" "$T/tsa.hit" "$T/tsa.ready" <<'PYEOF' &
 import http.server, sys, time
-port, hit = int(sys.argv[1]), sys.argv[2]
+port, hit, ready = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -149,15 +149,17 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(503); self.end_headers()
     def log_message(self, *a): pass
 s = http.server.HTTPServer(("127.0.0.1", port), H)
+open(ready, "w").close()  # listening: the stamp may start
 s.timeout = 120  # a loaded machine (two suites at once) may take long to start the stamp
 s.handle_request()
 PYEOF
 tsapid=$!
-sleep 0.5
+# The stamp starts once the TSA listens (a fixed half second was not enough for python's start on
+# a loaded machine: the stamp found nothing listening and failed at once).
+for _ in $(seq 1 600); do [ -e "$T/tsa.ready" ] && break; sleep 0.1; done
 nopass stamp "$T/work/sub/in.pdf" -o "$T/slow.pdf" --seal "$seal" --level B-T --tsa "http://127.0.0.1:$PORT/tsa" --tsa-timeout 10000 >"$T/slow.out" 2>"$T/slow.err" &
 slowpid=$!
-# Up to 60 s (it returns as soon as the TSA is hit): on a loaded machine the stamp's start alone
-# took more than 10 s (two test suites side by side on two cores).
+# Up to 60 s (it returns as soon as the TSA is hit): a loaded machine starts the stamp slowly.
 for _ in $(seq 1 600); do [ -e "$T/tsa.hit" ] && break; sleep 0.1; done
 [ -e "$T/tsa.hit" ] && ok "the slow stamp is waiting on its TSA" || notok "the slow stamp reached its TSA"
 expect 0 "meanwhile another stamp is made" -- nopass stamp "$T/work/sub/in.pdf" -o "$T/busy.pdf" --seal "$seal"
