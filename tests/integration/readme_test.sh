@@ -45,7 +45,8 @@ fail() {
     n=$((n + 1)); echo "not ok $n - $1"; sed 's/^/# /' "$OUT"; exit 1
 }
 block=
-trap 'rc=$?; if [ -n "$block" ]; then n=$((n + 1)); echo "not ok $n - README.md:$block: a command of this sh block exited $rc"; sed "s/^/# /" "$OUT"; fi' EXIT
+# A server the walkthrough started in the background (`eseal serve ... &`) does not outlive a failure.
+trap 'rc=$?; kill $(jobs -p) 2>/dev/null; if [ -n "$block" ]; then n=$((n + 1)); echo "not ok $n - README.md:$block: a command of this sh block exited $rc"; sed "s/^/# /" "$OUT"; fi' EXIT
 # check LINE EXPECTED-EXIT VERDICT-OR-EMPTY TEXT
 check() {
     if [ -n "${README_TEST_LOG:-}" ]; then
