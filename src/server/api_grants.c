@@ -135,6 +135,37 @@ typedef struct {
     char approval[ESEAL_APPROVAL_TEXT_MAX + 1];
 } grant_texts;
 
+/*
+ * The approval policy of a grant's body, for POST /grants and POST /grants/{id}/change alike:
+ * "approval" (the policy's text, or null for none) or "approvers" [..] with "k" (one step: k of
+ * them, 1 by default), never both. *given says whether the body names a policy at all; *out is the
+ * policy's text (pointing into b or t), NULL for "approval": null or none given.
+ */
+static ES_RESULT approval_of(json_t *b, grant_texts *t, const char **out, bool *given)
+{
+    *out = NULL;
+    json_t *av = json_object_get(b, "approval");
+    const char *approval = NULL;
+    ES_GUARD(es_api_str(b, "approval", false, &approval));
+    ES_GUARD(join_array(b, "approvers", ",;:", t->approvers, sizeof(t->approvers)));
+    json_t *kv = json_object_get(b, "k");
+    bool has_k = kv != NULL && !json_is_null(kv);
+    ES_ENSURE(av == NULL || (t->approvers[0] == '\0' && !has_k), ESEAL_EINVAL,
+              "\"approval\" or \"approvers\" with \"k\", not both");
+    ES_ENSURE(!has_k || t->approvers[0] != '\0', ESEAL_EINVAL, "\"k\" needs \"approvers\"");
+    int64_t k = 1;
+    ES_GUARD(int_member(b, "k", 1, ESEAL_APPROVAL_MEMBERS_MAX, &k));
+    if (t->approvers[0] != '\0') {
+        int w = snprintf(t->approval, sizeof(t->approval), "%lld:%s", (long long)k, t->approvers);
+        ES_ENSURE(w > 0 && (size_t)w < sizeof(t->approval), ESEAL_EINVAL, "\"approvers\" is too long");
+        *out = t->approval;
+    } else {
+        *out = approval;
+    }
+    *given = av != NULL || t->approvers[0] != '\0';
+    return ES_OK;
+}
+
 /* The request of a POST /grants body (its strings point into b and t). */
 static ES_RESULT grant_request_of(json_t *b, grant_texts *t, eseal_grant_request *q)
 {
@@ -150,24 +181,8 @@ static ES_RESULT grant_request_of(json_t *b, grant_texts *t, eseal_grant_request
     ES_GUARD(time_member(b, "not_before", &q->not_before_ms));
     ES_GUARD(time_member(b, "not_after", &q->not_after_ms));
     ES_GUARD(int_member(b, "max_uses", 1, API_GRANT_MAX_USES, &q->max_uses));
-    /* approval (the policy's text) | approvers [..] with k (one step: k of them, k 1 by default) */
-    const char *approval = NULL;
-    ES_GUARD(es_api_str(b, "approval", false, &approval));
-    ES_GUARD(join_array(b, "approvers", ",;:", t->approvers, sizeof(t->approvers)));
-    json_t *kv = json_object_get(b, "k");
-    bool has_k = kv != NULL && !json_is_null(kv);
-    ES_ENSURE(approval == NULL || (t->approvers[0] == '\0' && !has_k), ESEAL_EINVAL,
-              "\"approval\" or \"approvers\" with \"k\", not both");
-    ES_ENSURE(!has_k || t->approvers[0] != '\0', ESEAL_EINVAL, "\"k\" needs \"approvers\"");
-    int64_t k = 1;
-    ES_GUARD(int_member(b, "k", 1, ESEAL_APPROVAL_MEMBERS_MAX, &k));
-    if (t->approvers[0] != '\0') {
-        int w = snprintf(t->approval, sizeof(t->approval), "%lld:%s", (long long)k, t->approvers);
-        ES_ENSURE(w > 0 && (size_t)w < sizeof(t->approval), ESEAL_EINVAL, "\"approvers\" is too long");
-        q->approval = t->approval;
-    } else {
-        q->approval = approval;
-    }
+    bool given = false;
+    ES_GUARD(approval_of(b, t, &q->approval, &given));
     json_t *d = json_object_get(b, "delegable");
     ES_ENSURE(d == NULL || json_is_null(d) || json_is_boolean(d), ESEAL_EMALFORMED, "\"delegable\" is true or false");
     q->delegable = d != NULL && json_is_true(d) ? 1 : 0;
@@ -257,23 +272,11 @@ static ES_RESULT change_request_of(json_t *b, grant_texts *t, eseal_grant_reques
     } else {
         ES_GUARD(int_member(b, "max_uses", 1, API_GRANT_MAX_USES, &q->max_uses));
     }
-    /* approval | approvers with k, as for POST /grants; "approval": null is none */
-    json_t *av = json_object_get(b, "approval");
+    /* "approval": null clears the grant's policy (eseal_grant_change: "" clears, NULL keeps) */
     const char *approval = NULL;
-    ES_GUARD(es_api_str(b, "approval", false, &approval));
-    ES_GUARD(join_array(b, "approvers", ",;:", t->approvers, sizeof(t->approvers)));
-    json_t *kv = json_object_get(b, "k");
-    bool has_k = kv != NULL && !json_is_null(kv);
-    ES_ENSURE(av == NULL || (t->approvers[0] == '\0' && !has_k), ESEAL_EINVAL,
-              "\"approval\" or \"approvers\" with \"k\", not both");
-    ES_ENSURE(!has_k || t->approvers[0] != '\0', ESEAL_EINVAL, "\"k\" needs \"approvers\"");
-    int64_t k = 1;
-    ES_GUARD(int_member(b, "k", 1, ESEAL_APPROVAL_MEMBERS_MAX, &k));
-    if (t->approvers[0] != '\0') {
-        int w = snprintf(t->approval, sizeof(t->approval), "%lld:%s", (long long)k, t->approvers);
-        ES_ENSURE(w > 0 && (size_t)w < sizeof(t->approval), ESEAL_EINVAL, "\"approvers\" is too long");
-        q->approval = t->approval;
-    } else if (av != NULL) {
+    bool given = false;
+    ES_GUARD(approval_of(b, t, &approval, &given));
+    if (given) {
         q->approval = approval != NULL ? approval : "";
     }
     json_t *d = json_object_get(b, "delegable");

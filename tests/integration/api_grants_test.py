@@ -284,6 +284,7 @@ BAD = [
     ({"seal": SEAL_A, "role": "stamper", "max_uses": 0}, "max_uses 0"),
     ({"seal": SEAL_A, "role": "stamper", "max_uses": "3"}, "max_uses a string"),
     ({"seal": SEAL_A, "role": "stamper", "approval": "1:mo", "approvers": ["mo"]}, "approval and approvers"),
+    ({"seal": SEAL_A, "role": "stamper", "approval": None, "approvers": ["mo"]}, "approval null beside approvers"),
     ({"seal": SEAL_A, "role": "stamper", "k": 2}, "k without approvers"),
     ({"seal": SEAL_A, "role": "stamper", "approvers": ["mo"], "k": 2}, "k above the approvers"),
     ({"seal": SEAL_A, "role": "stamper", "approvers": ["mo;1:kim"]}, "an approver with a separator"),
@@ -361,7 +362,8 @@ ok(problem(st, h, doc, 400, "BAD_INPUT") and "used 2 times" in doc.get("detail",
 for body, why in (({"user": "zed"}, "a new holder"), ({"seal": SEAL_B}, "a new seal"), ({"parent": G_TPL}, "a parent"),
                   ({"colour": "red"}, "an unknown key"), ({"max_uses": 0}, "max_uses 0"),
                   ({"not_after": "soon"}, "a time that is none"), ({}, "nothing to change"),
-                  ({"approval": "1:mo", "approvers": ["mo"]}, "approval and approvers")):
+                  ({"approval": "1:mo", "approvers": ["mo"]}, "approval and approvers"),
+                  ({"approval": None, "approvers": ["mo"]}, "approval null beside approvers")):
     st, h, doc = call("POST", f"/api/v1/grants/{G_DEL}/change", body, headers=S["kim"])
     ok(problem(st, h, doc, 400, "BAD_INPUT"), f"a change of {why}: 400", f"{st} {doc}")
 st, h, doc = call("POST", f"/api/v1/grants/{G1}/change", {"max_uses": 9}, headers=S["sam"])
