@@ -20,23 +20,8 @@
 #include "eseal/sys/store.h"
 #include "eseal/sys/store_backend.h"
 
-static char dir[] = "/tmp/eseal-store-acc-XXXXXX";
-static int db_n;
-
-/* A new store of its own for each test (path receives its file). */
-static eseal_store *open_fresh(char path[300])
-{
-    (void)snprintf(path, 300, "%s/%d.db", dir, ++db_n);
-    eseal_store *s = NULL;
-    assert_int_equal(eseal_store_open(&s, path), ESEAL_OK);
-    return s;
-}
-
-static void expect_error(int rc, int code, const char *message)
-{
-    assert_int_equal(rc, code);
-    assert_string_equal(eseal_error_last()->message, message);
-}
+#define STORE_TEST_DIR "/tmp/eseal-store-acc-XXXXXX"
+#include "store_fixture.h"
 
 static eseal_org org(const char *id, const char *name, const char *uscc, int64_t created)
 {
@@ -126,7 +111,7 @@ static void schema_version_raised_by_one(void **state)
 {
     (void)state;
     char path[300];
-    eseal_store *s = open_fresh(path);
+    eseal_store *s = open_numbered(path);
     int v = 0;
     assert_int_equal(eseal_store_schema_version(s, &v), ESEAL_OK);
     /* 3 before the accounts, 4 before the organisations' identifiers, 5 before grants, 6 before webhooks, 7 before
@@ -147,7 +132,7 @@ static void organisations(void **state)
 {
     (void)state;
     char path[300];
-    eseal_store *s = open_fresh(path);
+    eseal_store *s = open_numbered(path);
     three_orgs(s);
     eseal_org out;
     /* by id, by code (either case: kept upper-case), by name */
@@ -214,7 +199,7 @@ static void organisation_identifiers(void **state)
 {
     (void)state;
     char path[300];
-    eseal_store *s = open_fresh(path);
+    eseal_store *s = open_numbered(path);
     three_orgs(s); /* B and C have no identifier: "" does not collide */
     eseal_org de = org("org_00000000000000de", "Deutsche Siegel GmbH", "", 700);
     (void)snprintf(de.identifier, sizeof(de.identifier), "VATDE-123456789");
@@ -264,7 +249,7 @@ static void users(void **state)
 {
     (void)state;
     char path[300];
-    eseal_store *s = open_fresh(path);
+    eseal_store *s = open_numbered(path);
     three_orgs(s);
     eseal_user alice = user("Alice", ORG_A, "org-admin", 50);
     eseal_user bob = user("bob", ORG_A, "stamper", 20);
@@ -373,7 +358,7 @@ static void tokens(void **state)
 {
     (void)state;
     char path[300];
-    eseal_store *s = open_fresh(path);
+    eseal_store *s = open_numbered(path);
     three_orgs(s);
     eseal_user alice = user("alice", ORG_A, "org-admin", 10);
     eseal_user bob = user("bob", ORG_A, "stamper", 10);
@@ -471,7 +456,7 @@ static void throttle(void **state)
 {
     (void)state;
     char path[300];
-    eseal_store *s = open_fresh(path);
+    eseal_store *s = open_numbered(path);
     uint32_t failures = 99;
     int64_t until = 99;
     assert_int_equal(eseal_store_throttle_get(s, "login:alice", &failures, &until), ESEAL_OK);
@@ -516,7 +501,7 @@ static void rollback_leaves_nothing(void **state)
 {
     (void)state;
     char path[300];
-    eseal_store *s = open_fresh(path);
+    eseal_store *s = open_numbered(path);
     assert_int_equal(eseal_store_begin(s), ESEAL_OK);
     three_orgs(s);
     eseal_user alice = user("alice", ORG_A, "org-admin", 10);
@@ -554,16 +539,6 @@ static void rollback_leaves_nothing(void **state)
     assert_int_equal(eseal_store_org_list(s, org_cb, &wc), ESEAL_OK);
     assert_int_equal(wc.n, 3);
     eseal_store_close(s);
-}
-
-static int count_rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return n;
 }
 
 /* The plan SQLite makes for `sql`, its details joined by " | ". */
@@ -610,7 +585,7 @@ static void store_of_schema_3_migrated(void **state)
 {
     (void)state;
     char path[300];
-    eseal_store *s = open_fresh(path);
+    eseal_store *s = open_numbered(path);
     eseal_cert_record c;
     memset(&c, 0, sizeof(c));
     c.id = (char *)(uintptr_t) "abcd000011112222";
@@ -669,7 +644,7 @@ static void store_of_schema_3_migrated(void **state)
     /* migrated, it has the schema of a store made now */
     static char migrated[16384], fresh[16384];
     char fresh_path[300];
-    eseal_store_close(open_fresh(fresh_path));
+    eseal_store_close(open_numbered(fresh_path));
     schema_of(path, migrated, sizeof(migrated));
     schema_of(fresh_path, fresh, sizeof(fresh));
     assert_non_null(strstr(fresh, "table tokens: CREATE TABLE tokens"));
@@ -702,7 +677,7 @@ static void store_of_schema_4_migrated(void **state)
 {
     (void)state;
     char path[300];
-    eseal_store *s = open_fresh(path);
+    eseal_store *s = open_numbered(path);
     three_orgs(s);
     eseal_user alice = user("alice", ORG_A, "org-admin", 10);
     assert_int_equal(eseal_store_user_insert(s, &alice, ""), ESEAL_OK);
@@ -761,7 +736,7 @@ static void store_of_schema_4_migrated(void **state)
     /* migrated, it has the schema of a store made now */
     static char migrated[16384], fresh[16384];
     char fresh_path[300];
-    eseal_store_close(open_fresh(fresh_path));
+    eseal_store_close(open_numbered(fresh_path));
     schema_of(path, migrated, sizeof(migrated));
     schema_of(fresh_path, fresh, sizeof(fresh));
     assert_non_null(strstr(fresh, "index orgs_identifier: CREATE UNIQUE INDEX orgs_identifier"));
@@ -795,7 +770,7 @@ static void accounts_backend_registration(void **state)
 {
     (void)state;
     char path[300];
-    eseal_store *s = open_fresh(path);
+    eseal_store *s = open_numbered(path);
     eseal_store_accounts_backend *builtin = eseal_store_accounts_backend_current(s);
     assert_non_null(builtin);
     three_orgs(s);
@@ -834,20 +809,6 @@ static void accounts_backend_registration(void **state)
     frees = 0;
     eseal_store_close(s); /* the wrapper freed by the store */
     assert_int_equal(frees, 1);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
 }
 
 int main(void)

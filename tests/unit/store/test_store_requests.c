@@ -26,8 +26,8 @@
 #include "eseal/sys/store.h"
 #include "eseal/sys/store_backend.h"
 
-static char dir[] = "/tmp/eseal-store-req-XXXXXX";
-static int db_n;
+#define STORE_TEST_DIR "/tmp/eseal-store-req-XXXXXX"
+#include "store_fixture.h"
 
 #define ORG_A "org_00000000000000aa"
 #define ORG_B "org_00000000000000bb"
@@ -42,28 +42,10 @@ static int db_n;
 #define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define SHA_C "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
 
-static void expect_error(int rc, int code, const char *message)
-{
-    assert_int_equal(rc, code);
-    assert_string_equal(eseal_error_last()->message, message);
-}
-
-static void add_org(eseal_store *s, const char *id, const char *name)
-{
-    eseal_org o;
-    memset(&o, 0, sizeof(o));
-    (void)snprintf(o.id, sizeof(o.id), "%s", id);
-    (void)snprintf(o.name, sizeof(o.name), "%s", name);
-    o.created_ms = 1;
-    assert_int_equal(eseal_store_org_insert(s, &o), ESEAL_OK);
-}
-
 /* A new store with organisations A and B. */
 static eseal_store *open_fresh(char path[300])
 {
-    (void)snprintf(path, 300, "%s/%d.db", dir, ++db_n);
-    eseal_store *s = NULL;
-    assert_int_equal(eseal_store_open(&s, path), ESEAL_OK);
+    eseal_store *s = open_numbered(path);
     add_org(s, ORG_A, "Alpha");
     add_org(s, ORG_B, "Beta");
     return s;
@@ -742,16 +724,6 @@ static void processes_race_to_stamp(void **state)
     eseal_store_close(s);
 }
 
-static int count_rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 /* The query plan of `sql`, its lines joined. */
 static void plan(sqlite3 *db, const char *sql, char *out, size_t cap)
 {
@@ -845,20 +817,6 @@ static void backend_versions(void **state)
     expect_error(eseal_store_request_doc_stamped(s, REQ_1, SHA_A, "ST-1", 1, 1, NULL), ESEAL_EUNSUPPORTED,
                  "store: the governance backend has no request_doc_stamped");
     eseal_store_close(s);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
 }
 
 int main(void)

@@ -22,8 +22,8 @@
 #include "eseal/eseal.h"
 #include "eseal/sys/store.h"
 
-static char dir[] = "/tmp/eseal-store-whk-XXXXXX";
-static int db_n;
+#define STORE_TEST_DIR "/tmp/eseal-store-whk-XXXXXX"
+#include "store_fixture.h"
 
 #define ORG_A "org_00000000000000aa"
 #define ORG_B "org_00000000000000bb"
@@ -31,27 +31,9 @@ static int db_n;
 #define WHK_2 "whk_0000000000000002"
 #define SECRET "whsec_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-static void expect_error(int rc, int code, const char *message)
-{
-    assert_int_equal(rc, code);
-    assert_string_equal(eseal_error_last()->message, message);
-}
-
-static void add_org(eseal_store *s, const char *id, const char *name)
-{
-    eseal_org o;
-    memset(&o, 0, sizeof(o));
-    (void)snprintf(o.id, sizeof(o.id), "%s", id);
-    (void)snprintf(o.name, sizeof(o.name), "%s", name);
-    o.created_ms = 1;
-    assert_int_equal(eseal_store_org_insert(s, &o), ESEAL_OK);
-}
-
 static eseal_store *open_fresh(char path[300])
 {
-    (void)snprintf(path, 300, "%s/%d.db", dir, ++db_n);
-    eseal_store *s = NULL;
-    assert_int_equal(eseal_store_open(&s, path), ESEAL_OK);
+    eseal_store *s = open_numbered(path);
     add_org(s, ORG_A, "Alpha");
     add_org(s, ORG_B, "Beta");
     return s;
@@ -231,16 +213,6 @@ static void deliveries_due_update_and_removal(void **state)
     eseal_store_close(s);
 }
 
-static int count_rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 /* A store of schema 6 (before webhooks, with rows) opens, migrates to 7 (and 8) and keeps its rows. */
 static void store_of_schema_6_migrated(void **state)
 {
@@ -277,20 +249,6 @@ static void store_of_schema_6_migrated(void **state)
     eseal_webhook w = webhook(WHK_1, ORG_B, 1);
     assert_int_equal(eseal_store_webhook_insert(s, &w), ESEAL_OK);
     eseal_store_close(s);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[300];
-    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
 }
 
 int main(void)
