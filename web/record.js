@@ -348,6 +348,11 @@
     if (others.length > 0) {
       st.steps.push(['record.step-witnesses', {n: others.length}]);
     }
+    // A root matched against a checkpoint whose signature was not checked proves nothing yet.
+    if (st.sig[0] !== 'record.step-sig-ok') {
+      st.why = [st.sig[0] === 'record.step-sig-nokey' ? 'record.why-nokey' : 'record.why-unsupported', null];
+      return st;
+    }
     st.result = 'ok';
     return st;
   }
