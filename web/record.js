@@ -8,7 +8,7 @@
 
 (function () {
   const LANGS = ['en', 'zh'];
-  const LANG_KEY = 'eseal.lang';
+  const LANG_KEY = 'eseal-lang'; // the verify page's too: one choice for both pages
   const SERIAL_RE = /^[A-Z0-9-]{1,39}$/;
   let strings = {};
   let lang = 'en';
@@ -374,7 +374,7 @@
     // the reader's time, and UTC to the millisecond when the reader is not on UTC
     const zone = fmt.resolvedOptions().timeZone;
     if (zone === 'UTC' || zone === 'Etc/UTC') {
-      return local + ' (' + iso.replace('T', ' ').replace('Z', '') + ' UTC)';
+      return local;
     }
     return t('record.time-utc', {local, utc: iso.replace('T', ' ').replace('Z', '')});
   }
@@ -432,6 +432,10 @@
       return;
     }
     box.dataset.result = logState.result;
+    const badge = $('.log-badge');
+    badge.dataset.result = logState.result;
+    setText(badge, t('record.log-badge-' + logState.result));
+    badge.hidden = false;
     if (logState.result === 'ok') {
       setText(box, t('record.log-ok'));
     } else if (logState.result === 'failed') {
