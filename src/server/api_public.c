@@ -82,13 +82,19 @@ static ES_RESULT stamp_log(es_api_call *c, json_t *log, const eseal_stamp_info *
             proof = NULL;
         }
     }
+    /* Sentences of our own for the public: the library's message may name the instance's files. The
+     * two states a stamp's receipt can be missing for are told apart by es_audit_stamp_receipt's and
+     * the log's own messages (auditlog/audit.c, auditlog/log.c). */
     const char *why = NULL;
+    const char *msg = rc != ESEAL_OK ? eseal_error_last()->message : "";
     if (rc == ESEAL_ENOTFOUND) {
         why = "the stamp has no audit log entry";
-    } else if (rc == ESEAL_ESTATE) {
-        why = eseal_error_last()->message; /* never published, or no checkpoint covers it yet */
+    } else if (rc == ESEAL_ESTATE && strstr(msg, "never published") != NULL) {
+        why = "the stamp was never published (a stamp.failed entry follows its entry), so it has no receipt";
+    } else if (rc == ESEAL_ESTATE && strstr(msg, "not in a signed checkpoint yet") != NULL) {
+        why = "its entry is not in a signed checkpoint yet; try again in a moment";
     } else if (rc != ESEAL_OK) {
-        why = "the audit log cannot be read now";
+        why = "the audit log cannot give the proof now";
     }
     bool ok = rc == ESEAL_OK;
     json_t *v = proof == NULL ? NULL
