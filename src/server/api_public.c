@@ -12,7 +12,7 @@
  *                              `document` (its data): `eseal verify X.p7s --data Y`;
  *                              a stamp of this platform that is not VALID queues an "alert" webhook
  *                              event to the seal's organisation (eseal_webhook_verify_alert)
- *   GET  /api/v1/stamps/{serial}  what a stamp's QR code points to: its seal, owner, time and how it
+ *   GET  /api/v1/stamps/{serial}  the record the QR code's page /v/{serial} shows: its seal, owner, time and how it
  *                              is proven, the document's digest, the seal's state, its log entry
  *                              (eseal_instance_stamp_find: public by design); 404 for an unknown
  *                              serial, 400 for one of odd characters; and what a browser needs to
