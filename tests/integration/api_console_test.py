@@ -8,6 +8,8 @@ A throw-away instance with two organisations and users per role, `eseal serve --
     field changed (text, code, width, type) changes the drawing in the way it should;
   - the preview is the imprint the seal gets: POST /seals with the same fields (now also `code`,
     `width_mm`) makes a seal whose GET /seals/{esid}/imprint.svg is the preview, path for path;
+  - GET /seals/{esid}/receipt: the filing receipt, VALID for the seal's SHA-256; another
+    organisation's seal 404, a seal never filed 404, no session 401;
   - a bad spec is 400 BAD_INPUT (unknown type, no text, a text too long for the arc, a character
     the font lacks, a size out of 10..100 mm or not a number, a code on a personal seal, an
     unknown field, not JSON); no session is 401, a session without its CSRF token 403 CSRF, a
@@ -133,6 +135,25 @@ st, h, made = call("GET", f"/api/v1/seals/{esid}/imprint.svg", headers=S["kim"])
 ok(st == 200 and isinstance(made, bytes) and same(made.decode(), preview),
    "the made seal's imprint.svg is its preview, path for path", f"{st} {len(made or b'')} vs {len(preview or '')}")
 ok(size_mm(made.decode() if isinstance(made, bytes) else "") == (42.0, 42.0), "the seal was drawn 42 mm wide")
+# ---- the seal's filing receipt (the console shows it under the seal) ----
+st, h, rc = call("GET", f"/api/v1/seals/{esid}/receipt", headers=S["sam"])
+ok(st == 200 and isinstance(rc, dict) and rc.get("esid") == esid and rc.get("verdict") == "VALID" and
+   rc.get("seal_sha256") == seal.get("sha256") and rc.get("serial", 0) >= 1 and rc.get("filed") is not None,
+   "GET /seals/{esid}/receipt: the filing receipt of that seal, VALID, for its SHA-256", f"{st} {rc} {seal}")
+SEAL_B = api_lib.must(E, ENV, ["seal", "make", "--cert", CERT_B, "--type", "official", "--name", "Beta"], "seal of B")
+st, h, doc = call("GET", f"/api/v1/seals/{SEAL_B}/receipt", headers=S["kim"])
+ok(problem(st, h, doc, 404, "NOT_FOUND"), "another organisation's seal's receipt: 404", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/seals/{SEAL_B}/receipt", headers=S["bob"])
+ok(st == 200 and doc.get("esid") == SEAL_B and doc.get("verdict") == "VALID", "its own organisation reads it",
+   f"{st} {doc}")
+UNFILED = api_lib.must(E, ENV, ["seal", "make", "--cert", CERT_A, "--type", "official", "--name", "Unfiled",
+                                "--no-file"], "a seal made but not filed")
+st, h, doc = call("GET", f"/api/v1/seals/{UNFILED}/receipt", headers=S["kim"])
+ok(problem(st, h, doc, 404, "NOT_FOUND") and "not filed" in doc.get("detail", ""),
+   "a seal never filed has no receipt: 404", f"{st} {doc}")
+st, h, doc = call("GET", f"/api/v1/seals/{esid}/receipt")
+ok(problem(st, h, doc, 401, "UNAUTHENTICATED"), "the receipt without a session: 401", f"{st} {doc}")
+
 st, h, doc = call("POST", "/api/v1/seals", {"cert": CERT_A, "name": "Zhang", "type": "personal", "text": "张三",
                                              "code": "123"}, headers=S["kim"])
 ok(problem(st, h, doc, 400, "BAD_INPUT"), "POST /seals: a code on a personal seal is 400", f"{st} {doc}")
