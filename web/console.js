@@ -12,7 +12,7 @@
 (function () {
   const API = '/api/v1';
   const CSRF_KEY = 'eseal.console.csrf';
-  const LANG_KEY = 'eseal.lang';
+  const LANG_KEY = 'eseal-lang'; /* the public pages' key (web/verify.js): one choice for every page */
   const PREVIEW_DELAY_MS = 250;
 
   const $ = (id) => document.getElementById(id);
@@ -99,6 +99,7 @@
       throw new ApiError(rs.status, code, detail);
     }
     if (rs.status === 204) {
+      await rs.arrayBuffer(); /* read to its end: the request is then finished, not left open */
       return null;
     }
     return blob ? rs.blob() : rs.json();
@@ -165,7 +166,7 @@
   /* Logged in: who, then the section of the path. */
   async function enter() {
     me = await api('GET', '/me');
-    $('whoami').textContent = t('console.whoami', {login: me.login, roles: (me.roles || []).join(', ') || '-'});
+    $('whoami').textContent = t('console.whoami', {login: me.login, roles: (me.roles || []).map(roleName).join(', ') || '-'});
     $('login').hidden = true;
     $('nav').hidden = false;
     $('logout').hidden = false;
@@ -692,7 +693,7 @@
       localStorage.setItem(LANG_KEY, $('lang').value);
       await loadLang($('lang').value);
       if (me) {
-        $('whoami').textContent = t('console.whoami', {login: me.login, roles: (me.roles || []).join(', ') || '-'});
+        $('whoami').textContent = t('console.whoami', {login: me.login, roles: (me.roles || []).map(roleName).join(', ') || '-'});
         if (!$('seals').hidden) {
           renderSeals();
           describeShape();

@@ -14,9 +14,14 @@ A throw-away instance with two organisations and users per role, `eseal serve --
     the font lacks, a size out of 10..100 mm or not a number, a code on a personal seal, an
     unknown field, not JSON); no session is 401, a session without its CSRF token 403 CSRF, a
     token without seals:write 403; a token with it, and every logged-in user, 200;
-  - every answer is checked against docs/openapi.yaml (openapi_check.py).
+  - every answer is checked against docs/openapi.yaml (openapi_check.py);
+  - the console's pages: /console/ and /console/grants with the pages' CSP, a 404 below them, the
+    DOM contract's ids, no inline script or style, no innerHTML, the CSRF token sent, the same
+    console.* keys (and placeholders) in en.json and zh.json, every key the page names present.
 TAP output.
 """
+import http.client
+import json
 import os
 import re
 import shutil
@@ -46,10 +51,10 @@ sock = socket.socket()
 sock.bind(("127.0.0.1", 0))
 PORT = sock.getsockname()[1]
 sock.close()
-srv = subprocess.Popen([E, "serve", "--listen", f"127.0.0.1:{PORT}", "--only", "api"], env=ENV,
+srv = subprocess.Popen([E, "serve", "--listen", f"127.0.0.1:{PORT}", "--only", "api,pages"], env=ENV,
                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 banner = srv.stdout.readline()
-ok("listening on" in banner, "serve --only api listens", banner)
+ok("listening on" in banner, "serve --only api,pages listens", banner)
 ok("POST /api/v1/imprints/preview" in banner, "the banner lists POST /api/v1/imprints/preview")
 
 
@@ -197,6 +202,54 @@ ok(problem(st, h, doc, 401, "UNAUTHENTICATED"), "a dead session: 401", f"{st} {d
 st, h, doc = call("POST", PREVIEW, b"type=contract", headers=S["kim"], ctype="application/x-www-form-urlencoded")
 ok(st == 415, "a form body (not JSON): 415", f"{st} {doc}")
 ok(api_lib.checked() > 40, f"{api_lib.checked()} answers checked against docs/openapi.yaml")
+
+# ---- the console's pages (docs/web.md "Console"): served with the pages' headers, the DOM contract ----
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
+       "worker-src 'self' blob:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def page(path):
+    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    c.request("GET", path)
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+
+
+html = b""
+for path in ("/console/", "/console/grants"):
+    st, h, body = page(path)
+    ok(st == 200 and h.get("content-type", "").startswith("text/html") and h.get("content-security-policy") == CSP and
+       h.get("x-frame-options") == "DENY" and b'id="login-form"' in body, f"GET {path}: the console, with the CSP",
+       f"{st} {h}")
+    html = body if st == 200 else html
+st, h, body = page("/console/settings")
+ok(st == 404 and h.get("content-security-policy") == CSP, "GET /console/settings: 404, with the CSP", f"{st} {h}")
+text = html.decode("utf-8", "replace")
+for id_ in ("login-form", "login-user", "login-password", "logout", "seal-list", "seal-form", "seal-type", "seal-text",
+            "seal-code", "seal-width", "imprint-preview", "grant-form", "grant-list", "grant-sentence", "lang"):
+    ok(f'id="{id_}"' in text, f"console.html has #{id_} (the DOM contract)")
+ok(re.search(r'id="imprint-preview"[^>]*data-version="0"', text) is not None, "#imprint-preview starts at data-version 0")
+ok(re.search(r"<script(?![^>]*\bsrc=)", text) is None and "<style" not in text and " style=" not in text and
+   re.search(r"\son[a-z]+=", text) is None, "no inline script, style or event handler (the CSP forbids them)")
+js = page("/assets/console.js")[2].decode()
+ok("innerHTML" not in js and "insertAdjacentHTML" not in js and "document.write" not in js,
+   "console.js builds the DOM with textContent, never HTML")
+ok("X-CSRF-Token" in js, "console.js sends the CSRF token")
+strings = {}
+for lang in ("en", "zh"):
+    st, h, body = page(f"/assets/i18n/{lang}.json")
+    strings[lang] = {k: v for k, v in json.loads(body).items() if k.startswith("console.")} if st == 200 else {}
+ok(len(strings["en"]) > 80 and set(strings["en"]) == set(strings["zh"]), "en.json and zh.json have the same console.* keys",
+   str(set(strings["en"]) ^ set(strings["zh"])))
+used = set(re.findall(r"'(console\.[a-z0-9.-]+)'", js)) | set(re.findall(r'data-i18n="(console\.[a-z0-9.-]+)"', text))
+ok(used and used <= set(strings["en"]), f"every console.* key the page names is in the strings ({len(used)})",
+   str(used - set(strings["en"])))
+for k, v in strings["en"].items():
+    zh = strings["zh"].get(k, "")
+    ok(set(re.findall(r"\{[a-z_]+\}", v)) == set(re.findall(r"\{[a-z_]+\}", zh)), f"{k}: the same placeholders in en and zh",
+       f"{v!r} / {zh!r}") if "{" in v + zh else None
 
 srv.send_signal(signal.SIGTERM)
 try:
