@@ -128,7 +128,7 @@
   function showLogin(why) {
     me = null;
     sessionStorage.removeItem(CSRF_KEY);
-    for (const id of ['seals', 'grants', 'nav', 'logout']) {
+    for (const id of ['seals', 'grants', 'approvals', 'nav', 'logout']) {
       $(id).hidden = true;
     }
     $('whoami').textContent = '';
@@ -171,11 +171,16 @@
     $('nav').hidden = false;
     $('logout').hidden = false;
     notice('');
-    const onGrants = location.pathname.replace(/\/+$/, '').endsWith('/grants');
-    $('nav-seals').classList.toggle('current', !onGrants);
-    $('nav-grants').classList.toggle('current', onGrants);
-    if (onGrants) {
+    const path = location.pathname.replace(/\/+$/, '');
+    const section = path.endsWith('/grants') ? 'grants' : path.endsWith('/approvals') ? 'approvals' : 'seals';
+    for (const x of ['seals', 'grants', 'approvals']) {
+      $(`nav-${x}`).classList.toggle('current', x === section);
+      $(x).hidden = x !== section;
+    }
+    if (section === 'grants') {
       await showGrants();
+    } else if (section === 'approvals') {
+      await showInbox();
     } else {
       await showSeals();
     }
@@ -198,8 +203,6 @@
   };
 
   async function showSeals() {
-    $('grants').hidden = true;
-    $('seals').hidden = false;
     const [list, certs] = await Promise.all([api('GET', '/seals'), api('GET', '/certs')]);
     seals = list;
     renderSeals();
@@ -463,8 +466,6 @@
   /* ---- grants ---- */
 
   async function showGrants() {
-    $('seals').hidden = true;
-    $('grants').hidden = false;
     const [g, s, tp] = await Promise.all([api('GET', '/grants'), api('GET', '/seals'), api('GET', '/templates')]);
     grants = g;
     seals = s;
@@ -666,6 +667,145 @@
     document.body.dataset.state = 'ready';
   }
 
+  /* ---- the approvals inbox ---- */
+
+  let inbox = [];
+  let pdfjs = null; /* Debian's pdf.js (served by eseal: /vendor/pdfjs), loaded when a preview is first drawn */
+
+  function loadPdfjs() {
+    if (!pdfjs) {
+      pdfjs = new Promise((resolve, reject) => {
+        const sc = document.createElement('script');
+        sc.src = '/vendor/pdfjs/pdf.js';
+        sc.onload = () => {
+          window.pdfjsLib.GlobalWorkerOptions.workerSrc = '/vendor/pdfjs/pdf.worker.js';
+          resolve(window.pdfjsLib);
+        };
+        sc.onerror = () => reject(new Error('pdf.js'));
+        document.head.append(sc);
+      });
+    }
+    return pdfjs;
+  }
+
+  /* The first page of a submitted PDF, drawn into `canvas` (a document that cannot be drawn: its link stays). */
+  async function thumbnail(url, canvas) {
+    try {
+      const [lib, bytes] = await Promise.all([loadPdfjs(), fetch(url, {credentials: 'same-origin'})
+        .then((rs) => (rs.ok ? rs.arrayBuffer() : Promise.reject(new Error(String(rs.status)))))]);
+      /* the bytes read whole by the page (pdf.js's own loader cancels what it does not need), no eval under the CSP */
+      const doc = await lib.getDocument({data: new Uint8Array(bytes), isEvalSupported: false}).promise;
+      const pg = await doc.getPage(1);
+      const v1 = pg.getViewport({scale: 1});
+      const vp = pg.getViewport({scale: 180 / v1.width});
+      canvas.width = Math.round(vp.width);
+      canvas.height = Math.round(vp.height);
+      await pg.render({canvasContext: canvas.getContext('2d'), viewport: vp}).promise;
+      canvas.dataset.pages = String(doc.numPages);
+      doc.destroy();
+    } catch (e) {
+      canvas.hidden = true;
+    }
+  }
+
+  async function showInbox() {
+    const [list, s] = await Promise.all([api('GET', '/approvals'), api('GET', '/seals')]);
+    seals = s;
+    inbox = await Promise.all(list.map((r) => api('GET', `/requests/${encodeURIComponent(r.id)}`)));
+    renderInbox();
+  }
+
+  function renderInbox() {
+    const ul = $('approval-list');
+    ul.replaceChildren();
+    $('approval-empty').hidden = inbox.length > 0;
+    $('approval-batch').hidden = inbox.length < 2;
+    for (const r of inbox) {
+      const li = el('li', 'approval');
+      li.dataset.id = r.id;
+      const head = el('div', 'approval-head');
+      const pick = el('input', 'pick');
+      pick.type = 'checkbox';
+      pick.setAttribute('aria-label', t('console.inbox.pick', {id: r.id}));
+      head.append(pick);
+      const seal = seals.find((x) => x.esid === r.seal);
+      const steps = r.approval ? r.approval.split(';').filter((x) => x.trim()).length : 1;
+      head.append(el('p', 'approval-what', t('console.inbox.what', {
+        requester: r.requester, n: r.total, seal: seal ? seal.name : r.seal,
+        step: Math.min(r.step + 1, steps), steps})));
+      li.append(head);
+      if (r.purpose || r.type) {
+        li.append(el('p', 'approval-purpose muted', [r.type, r.purpose].filter(Boolean).join(' · ')));
+      }
+      const docs = el('div', 'approval-docs');
+      for (const d of r.documents || []) {
+        const fig = el('figure', 'doc');
+        const url = d.original;
+        if (d.format === 'pdf') {
+          const c = el('canvas', 'page-thumb');
+          c.setAttribute('aria-label', d.name);
+          fig.append(c);
+          thumbnail(url, c);
+        }
+        const a = el('a', 'doc-link', d.name);
+        a.href = url;
+        a.download = d.name;
+        const cap = el('figcaption');
+        cap.append(a);
+        fig.append(cap);
+        docs.append(fig);
+      }
+      li.append(docs);
+      const act = el('form', 'decide');
+      const comment = el('input', 'comment');
+      comment.maxLength = 1000;
+      comment.placeholder = t('console.inbox.comment');
+      comment.setAttribute('aria-label', t('console.inbox.comment'));
+      act.append(comment);
+      for (const d of ['approve', 'reject']) {
+        const b = el('button', `decide-${d}`, t(`console.inbox.${d}`));
+        b.type = 'button';
+        b.dataset.decision = d;
+        b.addEventListener('click', () => decide([r.id], d, comment.value.trim()));
+        act.append(b);
+      }
+      act.addEventListener('submit', (ev) => ev.preventDefault());
+      li.append(act);
+      ul.append(li);
+    }
+  }
+
+  /* One decision on one request (POST /requests/{id}/approve|reject) or several at once (POST /approvals). */
+  async function decide(ids, decision, comment) {
+    showError(null);
+    if (ids.length === 0) {
+      showError(new Error(t('console.inbox.pick.none')));
+      return;
+    }
+    if (decision === 'reject' && !confirm(t('console.inbox.reject.confirm', {n: ids.length}))) {
+      return;
+    }
+    document.body.dataset.state = 'busy';
+    try {
+      const body = comment ? {comment} : {};
+      if (ids.length === 1) {
+        await api('POST', `/requests/${encodeURIComponent(ids[0])}/${decision}`, body);
+      } else {
+        await api('POST', '/approvals', Object.assign({requests: ids, decision}, body));
+      }
+      notice(t(`console.inbox.done.${decision}`, {n: ids.length}));
+      await showInbox();
+    } catch (e) {
+      showError(e);
+    }
+    document.body.dataset.state = 'ready';
+  }
+
+  function picked() {
+    return Array.from(document.querySelectorAll('#approval-list .approval')).filter((li) => li.querySelector('.pick').checked)
+      .map((li) => li.dataset.id);
+  }
+
   /* ---- start ---- */
 
   async function start() {
@@ -686,6 +826,9 @@
         schedulePreview();
       }
     });
+    $('approve-selected').addEventListener('click', () => decide(picked(), 'approve', $('approval-comment').value.trim()));
+    $('reject-selected').addEventListener('click', () => decide(picked(), 'reject', $('approval-comment').value.trim()));
+    $('approval-batch').addEventListener('submit', (ev) => ev.preventDefault());
     $('grant-form').addEventListener('submit', onGrant);
     $('grant-form').addEventListener('input', updateSentence);
     $('grant-form').addEventListener('change', updateSentence);
@@ -697,9 +840,11 @@
         if (!$('seals').hidden) {
           renderSeals();
           describeShape();
-        } else {
+        } else if (!$('grants').hidden) {
           renderGrants();
           updateSentence();
+        } else {
+          renderInbox();
         }
       }
     });

@@ -5,7 +5,7 @@
  *
  *   GET /                       the verify page (web/verify.html)
  *   GET /v/{serial}             the stamp record page (web/record.html), the QR code's target
- *   GET /console/, /console/grants
+ *   GET /console/, /console/grants, /console/approvals
  *                               the console (web/console.html, issue 21 §2): one page, its section
  *                               chosen by the path; it logs in and works through the JSON API only
  *   GET /assets/{name}          an embedded file by its exact name under web/ ("i18n/en.json")
@@ -78,11 +78,12 @@ static int web_record(void *ctx, const es_http_request *rq, const es_route_match
     return a != NULL ? asset_reply(rs, a) : not_found(rs, "this build has no stamp record page (web/record.html)");
 }
 
-/* GET /console/ and /console/grants: the console page; another path below /console/ names nothing. */
+/* GET /console/, /console/grants and /console/approvals: the console page (its section chosen by the path);
+ * another path below /console/ names nothing. */
 static int web_console(void *ctx, const es_http_request *rq, const es_route_match *m, es_http_response *rs)
 {
     (void)ctx, (void)rq;
-    if (m->arg_len != 0 && strcmp(m->arg, "grants") != 0) {
+    if (m->arg_len != 0 && strcmp(m->arg, "grants") != 0 && strcmp(m->arg, "approvals") != 0) {
         return not_found(rs, "no such console page");
     }
     const es_web_asset *a = es_web_asset_find("console.html");

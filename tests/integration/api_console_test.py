@@ -15,7 +15,7 @@ A throw-away instance with two organisations and users per role, `eseal serve --
     unknown field, not JSON); no session is 401, a session without its CSRF token 403 CSRF, a
     token without seals:write 403; a token with it, and every logged-in user, 200;
   - every answer is checked against docs/openapi.yaml (openapi_check.py);
-  - the console's pages: /console/ and /console/grants with the pages' CSP, a 404 below them, the
+  - the console's pages: /console/, /console/grants and /console/approvals with the pages' CSP, a 404 below them, the
     DOM contract's ids, no inline script or style, no innerHTML, the CSRF token sent, the same
     console.* keys (and placeholders) in en.json and zh.json, every key the page names present.
 TAP output.
@@ -218,7 +218,7 @@ def page(path):
 
 
 html = b""
-for path in ("/console/", "/console/grants"):
+for path in ("/console/", "/console/grants", "/console/approvals"):
     st, h, body = page(path)
     ok(st == 200 and h.get("content-type", "").startswith("text/html") and h.get("content-security-policy") == CSP and
        h.get("x-frame-options") == "DENY" and b'id="login-form"' in body, f"GET {path}: the console, with the CSP",
@@ -228,7 +228,8 @@ st, h, body = page("/console/settings")
 ok(st == 404 and h.get("content-security-policy") == CSP, "GET /console/settings: 404, with the CSP", f"{st} {h}")
 text = html.decode("utf-8", "replace")
 for id_ in ("login-form", "login-user", "login-password", "logout", "seal-list", "seal-form", "seal-type", "seal-text",
-            "seal-code", "seal-width", "imprint-preview", "grant-form", "grant-list", "grant-sentence", "lang"):
+            "seal-code", "seal-width", "imprint-preview", "grant-form", "grant-list", "grant-sentence", "lang",
+            "approval-list", "approval-comment", "approve-selected", "reject-selected", "nav-approvals"):
     ok(f'id="{id_}"' in text, f"console.html has #{id_} (the DOM contract)")
 ok(re.search(r'id="imprint-preview"[^>]*data-version="0"', text) is not None, "#imprint-preview starts at data-version 0")
 ok(re.search(r"<script(?![^>]*\bsrc=)", text) is None and "<style" not in text and " style=" not in text and
