@@ -509,8 +509,97 @@
         meta.textContent += ` · ${t('console.grant.parent', {parent: g.parent})}`;
       }
       li.append(meta);
+      if (!g.revoked) {
+        li.append(grantEditor(g));
+      }
       ul.append(li);
     }
+  }
+
+  /* The date part (local) of an RFC 3339 time, for a date input. */
+  function dateValue(iso) {
+    if (!iso) {
+      return '';
+    }
+    const d = new Date(iso);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  }
+
+  /* Change a grant's end, quota or approval, or revoke it, with a reason (POST /grants/{id}/change|revoke). */
+  function grantEditor(g) {
+    const box = el('details', 'grant-edit');
+    box.append(el('summary', '', t('console.grant.edit')));
+    const form = el('form', 'fields');
+    const field = (key, input) => {
+      const id = `${g.id}-${key}`;
+      input.id = id;
+      const l = el('label', '', t(`console.grant.${key}`));
+      l.htmlFor = id;
+      form.append(l, input);
+      return input;
+    };
+    const until = field('until', el('input'));
+    until.type = 'date';
+    until.value = dateValue(g.not_after);
+    const max = field('max', el('input'));
+    max.type = 'number';
+    max.min = '1';
+    max.value = g.max_uses || '';
+    const approval = field('approval', el('input'));
+    approval.value = g.approval || '';
+    const reason = field('reason', el('input'));
+    reason.maxLength = 200;
+    const row = el('div', 'actions');
+    const save = el('button', 'grant-save', t('console.grant.save'));
+    save.type = 'submit';
+    const revoke = el('button', 'grant-revoke reject', t('console.grant.revoke'));
+    revoke.type = 'button';
+    row.append(save, revoke);
+    form.append(row);
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      /* what changed only: an absent key keeps the grant's, null clears it (docs/http-api.md) */
+      const ch = {};
+      if (until.value !== dateValue(g.not_after)) {
+        ch.not_after = until.value ? dayEnd(until.value) : null;
+      }
+      if (max.value !== String(g.max_uses || '')) {
+        ch.max_uses = max.value ? Number(max.value) : null;
+      }
+      if (approval.value.trim() !== (g.approval || '')) {
+        ch.approval = approval.value.trim() || null;
+      }
+      if (reason.value.trim()) {
+        ch.reason = reason.value.trim();
+      }
+      await grantCall(g, 'change', ch);
+    });
+    revoke.addEventListener('click', async () => {
+      if (!reason.value.trim()) {
+        reason.focus();
+        showError(new Error(t('console.seal.reason.needed')));
+        return;
+      }
+      if (confirm(t('console.grant.revoke.confirm'))) {
+        await grantCall(g, 'revoke', {reason: reason.value.trim()});
+      }
+    });
+    box.append(form);
+    return box;
+  }
+
+  async function grantCall(g, action, body) {
+    showError(null);
+    document.body.dataset.state = 'busy';
+    try {
+      const r = await api('POST', `/grants/${encodeURIComponent(g.id)}/${action}`, body);
+      grants = await api('GET', '/grants');
+      renderGrants();
+      notice(t(`console.grant.done.${action}`, {sentence: sentence(r)}));
+    } catch (e) {
+      showError(e);
+    }
+    document.body.dataset.state = 'ready';
   }
 
   function joinList(items, word) {
