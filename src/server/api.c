@@ -15,7 +15,7 @@ typedef struct {
     char pattern[128];
 } api_binding;
 
-#define API_ROUTES_MAX 64
+#define API_ROUTES_MAX 96
 /* Instances of the pooled routes: at most one per server thread is in use at a time. */
 #define API_POOL_MAX 64
 

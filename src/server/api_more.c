@@ -2,8 +2,9 @@
 /*
  * The rest of "the API covers the CLI" (issue 19 §2; api.h, docs/openapi.yaml, docs/http-api.md):
  * the instance (what `eseal ca export` and `eseal log checkpoint` tell) and its CA certificates,
- * issuing and revoking organisation certificates, making and renewing seals, and detached CMS
- * signatures of any file. Each handler calls eseal/instance.h with the caller's principal; the
+ * issuing and revoking organisation certificates, making and renewing seals, the preview of a seal's
+ * imprint before it is made (issue 21 §2: the console's seal maker), and detached CMS signatures of
+ * any file. Each handler calls eseal/instance.h with the caller's principal; the
  * library decides who may (src/policy/policy.c), and what the caller may not read is "not found".
  * A reference from the request is first resolved with eseal_instance_cert_read or
  * eseal_instance_seal_read for the caller (never a file path) and the library is handed its id.
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "eseal/imprint.h"
 #include "eseal/log.h"
 #include "eseal/seal.h"
 
@@ -23,6 +25,12 @@
 #define ES_API_CA_PEM_MAX (64u << 10)
 /* A seal's validity asked for in days. */
 #define ES_API_SEAL_DAYS_MAX 3650
+/* An imprint's texts in bytes, before the drawing counts their characters (at most 40 on an arc:
+ * 160 bytes of UTF-8; the drawing refuses more than its own limits, this only keeps the parse small). */
+#define ES_API_IMPRINT_TEXT_MAX 256
+/* An imprint's width and height in millimetres: the drawing's own bounds (eseal_imprint_spec). */
+#define ES_API_IMPRINT_MM_MIN 10
+#define ES_API_IMPRINT_MM_MAX 100
 
 /* ---- the instance ----------------------------------------------------------------------------- */
 
@@ -261,23 +269,77 @@ static ES_RESULT reply_seal(es_api_call *c, int status, eseal_seal_record *rec)
     return r;
 }
 
+/*
+ * The imprint fields of POST /seals and POST /imprints/preview, read alike so that the preview draws
+ * what the seal will carry: the type (its template gives the shape, the star and the centre line,
+ * docs/imprints.md), the text (the upper arc, or the person's name), the code (the lower arc, the
+ * invoice's tax ID) and the size. The registry keeps exactly these (src/service/seal.c), so no other
+ * field of the drawing is offered.
+ */
+typedef struct {
+    const char *type;
+    const char *text; /* NULL: the certificate's organisation (POST /seals only) */
+    const char *code; /* NULL: none */
+    double width_mm;  /* 0: the type's */
+    double height_mm;
+} imprint_fields;
+
+static ES_RESULT text_field(json_t *b, const char *key, bool required, const char **out)
+{
+    ES_GUARD(es_api_str(b, key, required, out));
+    ES_ENSURE(*out == NULL || strlen(*out) <= ES_API_IMPRINT_TEXT_MAX, ESEAL_EMALFORMED,
+              "the field \"%s\" is longer than %d bytes", key, ES_API_IMPRINT_TEXT_MAX);
+    if (*out != NULL && (*out)[0] == '\0') {
+        *out = NULL; /* "" is "no such text", as in eseal_imprint_spec */
+    }
+    return ES_OK;
+}
+
+static ES_RESULT mm_field(json_t *b, const char *key, double *out)
+{
+    json_t *v = json_object_get(b, key);
+    *out = 0;
+    if (v == NULL || json_is_null(v)) {
+        return ES_OK;
+    }
+    double d = json_is_number(v) ? json_number_value(v) : 0;
+    ES_ENSURE(d >= ES_API_IMPRINT_MM_MIN && d <= ES_API_IMPRINT_MM_MAX, ESEAL_EMALFORMED,
+              "the field \"%s\" is a number of millimetres %d..%d", key, ES_API_IMPRINT_MM_MIN, ES_API_IMPRINT_MM_MAX);
+    *out = d;
+    return ES_OK;
+}
+
+static ES_RESULT imprint_fields_read(json_t *b, bool text_required, imprint_fields *f, eseal_seal_type *type)
+{
+    memset(f, 0, sizeof(*f));
+    ES_GUARD(es_api_str(b, "type", true, &f->type));
+    ES_GUARD(es_from_code(eseal_seal_type_from_name(type, f->type)));
+    ES_GUARD(text_field(b, "text", text_required, &f->text));
+    ES_ENSURE(!text_required || f->text != NULL, ESEAL_EMALFORMED, "the field \"text\" is empty");
+    ES_GUARD(text_field(b, "code", false, &f->code));
+    /* A person's seal has no code line: refused rather than dropped, so the preview never differs. */
+    bool person = *type == ESEAL_SEAL_PERSONAL || *type == ESEAL_SEAL_LEGAL_REP || *type == ESEAL_SEAL_SIGNATURE;
+    ES_ENSURE(!person || f->code == NULL, ESEAL_EMALFORMED, "a %s seal has no code", f->type);
+    ES_GUARD(mm_field(b, "width_mm", &f->width_mm));
+    return mm_field(b, "height_mm", &f->height_mm);
+}
+
 static ES_RESULT seals_make(es_api_call *c)
 {
-    static const char *const known[] = {"cert", "name", "type", "text", "valid_days", NULL};
+    static const char *const known[] = {"cert", "name", "type", "text", "code", "width_mm", "height_mm", "valid_days",
+                                        NULL};
     json_t *b = NULL;
     ES_GUARD(es_api_body(c, known, &b));
-    const char *cert = NULL, *name = NULL, *type = NULL, *text = NULL;
+    const char *cert = NULL, *name = NULL;
     es_result r = es_api_str(b, "cert", true, &cert);
     if (es_ok(r)) {
         r = es_api_str(b, "name", true, &name);
     }
-    if (es_ok(r)) {
-        r = es_api_str(b, "type", true, &type);
-    }
-    if (es_ok(r)) {
-        r = es_api_str(b, "text", false, &text);
-    }
+    imprint_fields f;
     eseal_seal_request q = ESEAL_SEAL_REQUEST_INIT;
+    if (es_ok(r)) {
+        r = imprint_fields_read(b, false, &f, &q.type);
+    }
     json_t *days = json_object_get(b, "valid_days");
     if (es_ok(r) && days != NULL && !json_is_null(days)) {
         json_int_t d = json_is_integer(days) ? json_integer_value(days) : 0;
@@ -286,9 +348,6 @@ static ES_RESULT seals_make(es_api_call *c)
                              ES_API_SEAL_DAYS_MAX);
         }
         q.days = (unsigned int)d;
-    }
-    if (es_ok(r)) {
-        r = es_from_code(eseal_seal_type_from_name(&q.type, type));
     }
     if (es_ok(r) && name[0] == '\0') {
         r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "the field \"name\" is empty");
@@ -302,7 +361,10 @@ static ES_RESULT seals_make(es_api_call *c)
     if (es_ok(r)) {
         q.cert_ref = id;
         q.name = name;
-        q.text = text != NULL && text[0] != '\0' ? text : NULL;
+        q.text = f.text;
+        q.code = f.code;
+        q.width_mm = f.width_mm;
+        q.height_mm = f.height_mm;
         r = es_from_code(eseal_instance_seal_make(c->inst, es_api_who(c), &rec, NULL, &q));
     }
     json_decref(b);
@@ -335,6 +397,47 @@ static ES_RESULT seals_renew(es_api_call *c)
     json_decref(b);
     ES_GUARD(r);
     return reply_seal(c, 201, &rec);
+}
+
+/*
+ * POST /imprints/preview: the imprint the same fields would give a seal (POST /seals), drawn as SVG
+ * and kept nowhere: the console redraws it as its fields change. It reads nothing of the registry,
+ * so it asks no policy; it is for logged-in users and tokens with seals:write, as drawing costs CPU
+ * (a few milliseconds; the texts and sizes are bounded as the seal's are).
+ */
+static ES_RESULT imprints_preview(es_api_call *c)
+{
+    static const char *const known[] = {"type", "text", "code", "width_mm", "height_mm", NULL};
+    json_t *b = NULL;
+    ES_GUARD(es_api_body(c, known, &b));
+    imprint_fields f;
+    eseal_seal_type type = ESEAL_SEAL_OTHER;
+    es_result r = imprint_fields_read(b, true, &f, &type);
+    eseal_imprint_spec sp = ESEAL_IMPRINT_SPEC_INIT;
+    if (es_ok(r)) {
+        /* the canonical name: the template knows "legal-rep", not its long alias */
+        r = es_from_code(eseal_imprint_template(&sp, eseal_seal_type_name(type), f.text, f.code));
+    }
+    /* The size as the seal's drawing takes it (src/service/seal.c imprint_spec): 0 keeps the type's. */
+    if (f.width_mm > 0) {
+        sp.width_mm = f.width_mm;
+    }
+    if (f.height_mm > 0) {
+        sp.height_mm = f.height_mm;
+    }
+    eseal_buf svg = ESEAL_BUF_INIT;
+    if (es_ok(r)) {
+        int rc = eseal_imprint_render(&svg, &sp, ESEAL_IMPRINT_SVG, 0);
+        /* a character the font lacks is a fault of the text asked for, like a text too long */
+        r = rc == ESEAL_EUNSUPPORTED ? es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "%s", eseal_error_last()->message)
+                                     : es_from_code(rc);
+    }
+    json_decref(b);
+    if (es_ok(r)) {
+        r = es_api_reply_bytes(c, "image/svg+xml", svg.ptr, svg.size);
+    }
+    eseal_buf_dispose(&svg);
+    return r;
 }
 
 /* ---- detached signatures ---------------------------------------------------------------------- */
@@ -375,5 +478,6 @@ const es_api_route es_api_more_routes[] = {
     {POST, "/seals", ES_API_USER, "seals:write", J, 0, seals_make, "POST /api/v1/seals"},
     {POST, "/seals/*/renew", ES_API_USER, "seals:write", J, 0, seals_renew, "POST /api/v1/seals/{esid}/renew"},
     {POST, "/sign", ES_API_USER, "stamp", NULL, ES_API_SIGN_MAX, sign, "POST /api/v1/sign"},
+    {POST, "/imprints/preview", ES_API_USER, "seals:write", J, 0, imprints_preview, "POST /api/v1/imprints/preview"},
 };
 const size_t es_api_more_route_count = sizeof(es_api_more_routes) / sizeof(es_api_more_routes[0]);

@@ -145,6 +145,52 @@ static ES_RESULT seals_imprint(es_api_call *c, eseal_imprint_format fmt, const c
 static ES_RESULT seals_png(es_api_call *c) { return seals_imprint(c, ESEAL_IMPRINT_PNG, "image/png"); }
 static ES_RESULT seals_svg(es_api_call *c) { return seals_imprint(c, ESEAL_IMPRINT_SVG, "image/svg+xml"); }
 
+/*
+ * GET /seals/{esid}/receipt: the registry's signed filing receipt of the seal (eseal/seal.h
+ * EsealFilingReceipt), decoded and checked against the seal's bytes and the instance's trust, for
+ * the console (issue 21 §2: "the filing receipt"). A seal never filed has none: 404.
+ */
+static ES_RESULT seals_receipt(es_api_call *c)
+{
+    char esid[128], org[ESEAL_OWNER_ORG_MAX + 1];
+    ES_GUARD(es_api_segment(c, esid, sizeof(esid)));
+    eseal_seal_record rec;
+    eseal_buf seal = ESEAL_BUF_INIT, der = ESEAL_BUF_INIT;
+    ES_GUARD(es_from_code(eseal_instance_seal_read(c->inst, es_api_who(c), &rec, &seal, esid, org)));
+    es_result r = es_from_code(eseal_instance_seal_receipt(c->inst, &der, rec.esid));
+    if (es_code(r) == ESEAL_ENOTFOUND) {
+        r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "seal %s has no filing receipt (it was not filed)",
+                         rec.esid);
+    }
+    eseal_filing_receipt *fr = NULL;
+    if (es_ok(r)) {
+        r = es_from_code(eseal_filing_receipt_decode(&fr, der.ptr, der.size));
+    }
+    eseal_report *rep = NULL;
+    eseal_verify_request vq = ESEAL_VERIFY_REQUEST_INIT;
+    if (es_ok(r)) {
+        r = es_from_code(eseal_instance_receipt_verify(c->inst, &rep, der.ptr, der.size, seal.ptr, seal.size, &vq));
+    }
+    if (es_ok(r)) {
+        const eseal_filing_info *fi = eseal_filing_receipt_info(fr);
+        char hex[2 * 32 + 1] = "";
+        for (size_t i = 0; i < fi->seal_sha256.len && i < 32; i++) {
+            (void)snprintf(hex + 2 * i, 3, "%02x", fi->seal_sha256.ptr[i]);
+        }
+        r = es_api_reply(c, 200,
+                         json_pack("{s:s, s:s, s:s, s:o, s:s, s:I, s:I, s:s}", "esid", fi->esid, "seal_sha256", hex,
+                                   "owner", fi->owner, "filed", es_api_time(fi->filed_ms), "registry", fi->registry,
+                                   "serial", (json_int_t)fi->serial, "size", (json_int_t)der.size, "verdict",
+                                   eseal_verdict_name(eseal_report_verdict(rep))));
+    }
+    eseal_report_free(rep);
+    eseal_filing_receipt_free(fr);
+    eseal_buf_dispose(&der);
+    eseal_buf_dispose(&seal);
+    eseal_seal_record_dispose(&rec);
+    return r;
+}
+
 /* ---- certificates ----------------------------------------------------------------------------- */
 
 static int add_cert(const eseal_cert_record *r, const char *org, void *ctx)
@@ -342,6 +388,7 @@ const es_api_route es_api_seals_routes[] = {
      "GET /api/v1/seals/{esid}/imprint.png"},
     {GET, "/seals/*/imprint.svg", ES_API_USER, "seals:read", NULL, 0, seals_svg,
      "GET /api/v1/seals/{esid}/imprint.svg"},
+    {GET, "/seals/*/receipt", ES_API_USER, "seals:read", NULL, 0, seals_receipt, "GET /api/v1/seals/{esid}/receipt"},
     {GET, "/certs", ES_API_USER, "seals:read", NULL, 0, certs_list, "GET /api/v1/certs"},
     {GET, "/certs/*", ES_API_USER, "seals:read", NULL, 0, certs_get, "GET /api/v1/certs/{id}"},
     {POST, "/stamp", ES_API_USER, "stamp", NULL, ES_API_STAMP_MAX, stamp, "POST /api/v1/stamp"},

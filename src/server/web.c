@@ -5,6 +5,9 @@
  *
  *   GET /                       the verify page (web/verify.html)
  *   GET /v/{serial}             the stamp record page (web/record.html), the QR code's target
+ *   GET /console/, /console/grants, /console/approvals
+ *                               the console (web/console.html, issue 21 §2): one page, its section
+ *                               chosen by the path; it logs in and works through the JSON API only
  *   GET /assets/{name}          an embedded file by its exact name under web/ ("i18n/en.json")
  *   GET /vendor/pdfjs/pdf.js, /vendor/pdfjs/pdf.worker.js
  *                               libjs-pdf's two files, from /usr/share/javascript/pdf/build or
@@ -75,6 +78,18 @@ static int web_record(void *ctx, const es_http_request *rq, const es_route_match
     return a != NULL ? asset_reply(rs, a) : not_found(rs, "this build has no stamp record page (web/record.html)");
 }
 
+/* GET /console/, /console/grants and /console/approvals: the console page (its section chosen by the path);
+ * another path below /console/ names nothing. */
+static int web_console(void *ctx, const es_http_request *rq, const es_route_match *m, es_http_response *rs)
+{
+    (void)ctx, (void)rq;
+    if (m->arg_len != 0 && strcmp(m->arg, "grants") != 0 && strcmp(m->arg, "approvals") != 0) {
+        return not_found(rs, "no such console page");
+    }
+    const es_web_asset *a = es_web_asset_find("console.html");
+    return a != NULL ? asset_reply(rs, a) : not_found(rs, "this build has no console (web/console.html)");
+}
+
 /* GET /assets/{name}: exactly a name of the table (the prefix route leaves the rest of the path). */
 static int web_asset(void *ctx, const es_http_request *rq, const es_route_match *m, es_http_response *rs)
 {
@@ -141,6 +156,7 @@ ES_RESULT es_server_mount_web(es_router *r, const char *pdfjs_dir, es_web_pages 
     const es_route routes[] = {
         {ES_ROUTE_GET, "/", NULL, 0, web_index, NULL, "GET /"},
         {ES_ROUTE_GET, "/v/*", NULL, 0, web_record, NULL, "GET /v/{serial}"},
+        {ES_ROUTE_GET, "/console/", NULL, 0, web_console, NULL, "GET /console/"},
         {ES_ROUTE_GET, "/assets/", NULL, 0, web_asset, NULL, "GET /assets/..."},
         {ES_ROUTE_GET, "/vendor/pdfjs/pdf.js", NULL, 0, web_pdfjs, &w->files[0], "GET /vendor/pdfjs/pdf.js"},
         {ES_ROUTE_GET, "/vendor/pdfjs/pdf.worker.js", NULL, 0, web_pdfjs, &w->files[1],

@@ -385,6 +385,8 @@ MATRIX = {
                                              [401, 200, 200, 200, 200, 200, 200, 404, 403]),
     "GET /api/v1/seals/{esid}/imprint.svg": (lambda: f"/api/v1/seals/{SEAL_A}/imprint.svg", None, None,
                                              [401, 200, 200, 200, 200, 200, 200, 404, 403]),
+    "GET /api/v1/seals/{esid}/receipt": (lambda: f"/api/v1/seals/{SEAL_A}/receipt", None, None,
+                                         [401, 200, 200, 200, 200, 200, 200, 404, 403]),
     "GET /api/v1/certs": (lambda: "/api/v1/certs", None, None, [401, 200, 200, 200, 200, 200, 200, 200, 403]),
     "GET /api/v1/certs/{id}": (lambda: f"/api/v1/certs/{CERT_A}", None, None,
                                [401, 200, 200, 200, 200, 200, 200, 404, 403]),
@@ -398,7 +400,7 @@ MATRIX = {
 }
 routes = [r for r in re.findall(r"(?:GET|POST) /api/v1/[^,;\s]*", banner)
           if any(r.split()[1] == p or r.split()[1].startswith(p + "/") for p in OWN) and r not in MORE_OWN]
-ok(len(routes) == 13, "the banner lists the 13 seals routes", str(routes))
+ok(len(routes) == 14, "the banner lists the 14 seals routes", str(routes))
 for r in routes:
     ok(r in MATRIX, f"the matrix has a row for {r}")
 for r in MATRIX:
