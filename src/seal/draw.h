@@ -53,6 +53,7 @@ typedef enum {
     ES_DRAW_TEXT,      /* a paragraph, wrapped */
     ES_DRAW_PICTURE,   /* a PNG (`png`) `width_mm` wide, `text` (may be NULL) beside it */
     ES_DRAW_SMALL,     /* a paragraph in small type (the header's lines) */
+    ES_DRAW_SUBHEADING, /* a group's heading inside a section: bold, in `color` */
 } es_draw_kind;
 
 typedef struct {

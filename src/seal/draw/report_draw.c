@@ -318,6 +318,13 @@ static void line(lay *L, const es_draw_line *ln)
         cairo_set_source_rgb(L->cr, 0, 0, 0);
         L->y += 5;
         break;
+    case ES_DRAW_SUBHEADING:
+        need(L, BODY_PT * LEADING * 3);
+        L->y += 3;
+        set_color(L->cr, ln->color);
+        paragraph(L, MARGIN, width, ln->text, BODY_PT + 0.5, true);
+        cairo_set_source_rgb(L->cr, 0, 0, 0);
+        break;
     case ES_DRAW_FIELD: {
         double top = L->y;
         int page = L->page;
