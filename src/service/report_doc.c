@@ -118,14 +118,78 @@ static const char *label_of(json_t *item, bool zh)
     return s != NULL ? s : json_string_value(json_object_get(item, "id"));
 }
 
+/* ---- the PDF ---- */
+
+/* The lines of the document and the strings they point to (kept until the module has drawn them). */
+typedef struct {
+    es_draw_line *lines;
+    size_t n, cap;
+    char **strs;
+    size_t nstrs, capstrs;
+    es_buf *pics;
+    size_t npics, cappics;
+    bool zh;
+    json_t *strings; /* web/i18n/<lang>.json: the page's words, used first (verdicts, checks, reasons) */
+} doc_lines;
+
+/* The page's word for `key` (web/i18n), else ours. */
+static const char *tr(const doc_lines *d, const char *key)
+{
+    const char *s = json_string_value(json_object_get(d->strings, key));
+    return s != NULL ? s : say(key, d->zh);
+}
+
+/* The page's word for prefix+key ("check-chain", "status-passed"), else `fallback`. */
+static const char *tr2(const doc_lines *d, const char *prefix, const char *key, const char *fallback)
+{
+    char k[128];
+    int w = key != NULL ? snprintf(k, sizeof(k), "%s%s", prefix, key) : -1;
+    const char *s = w > 0 && (size_t)w < sizeof(k) ? json_string_value(json_object_get(d->strings, k)) : NULL;
+    return s != NULL ? s : fallback;
+}
+
+/* A verdict as people read it: the page's word, the code beside it when the word is another. */
+static ES_RESULT verdict_text(es_buf *b, const doc_lines *d, const char *v)
+{
+    const char *word = tr2(d, "verdict-", v, v != NULL ? v : "-");
+    ES_GUARD(es_buf_append_str(b, word));
+    return v != NULL && strcmp(word, v) != 0 ? es_buf_printf(b, " %s", v) : ES_OK;
+}
+
+/* One item of a `list` field, as report-view.js's itemText: a string as it is, an object by its
+ * detail, else its type, name and object. */
+static ES_RESULT item_text(es_buf *b, json_t *x)
+{
+    if (json_is_string(x)) {
+        return es_buf_append_str(b, json_string_value(x));
+    }
+    if (json_is_integer(x)) {
+        return es_buf_printf(b, "%lld", (long long)json_integer_value(x));
+    }
+    const char *det = json_string_value(json_object_get(x, "detail"));
+    if (det != NULL && det[0] != '\0') {
+        return es_buf_append_str(b, det);
+    }
+    const char *keys[] = {"type", "name", "object"};
+    bool first = true;
+    for (size_t i = 0; i < 3; i++) {
+        const char *p = json_string_value(json_object_get(x, keys[i]));
+        if (p != NULL && p[0] != '\0') {
+            ES_GUARD(es_buf_printf(b, "%s%s", first ? "" : " ", p));
+            first = false;
+        }
+    }
+    return ES_OK;
+}
+
 /* The value as text for `kind`; "" for null (the field is then left out). */
-static ES_RESULT value_text(es_buf *b, json_t *v, const char *kind, bool zh)
+static ES_RESULT value_text(es_buf *b, json_t *v, const char *kind, const doc_lines *d)
 {
     if (v == NULL || json_is_null(v)) {
         return ES_OK;
     }
     if (json_is_boolean(v)) {
-        return es_buf_append_str(b, say(json_is_true(v) ? "yes" : "no", zh));
+        return es_buf_append_str(b, tr(d, json_is_true(v) ? "yes" : "no"));
     }
     if (json_is_integer(v)) {
         return es_buf_printf(b, "%lld", (long long)json_integer_value(v));
@@ -136,7 +200,7 @@ static ES_RESULT value_text(es_buf *b, json_t *v, const char *kind, bool zh)
     if (json_is_string(v)) {
         const char *s = json_string_value(v);
         if (kind != NULL && strcmp(kind, "verdict") == 0) {
-            return es_buf_append_str(b, say(s, zh));
+            return verdict_text(b, d, s);
         }
         if (kind != NULL && strcmp(kind, "time") == 0 && strlen(s) >= 19 && s[10] == 'T') {
             /* RFC 3339 in UTC as people read it: "2026-12-05 11:39:22 UTC" */
@@ -156,25 +220,13 @@ static ES_RESULT value_text(es_buf *b, json_t *v, const char *kind, bool zh)
         json_array_foreach(v, i, it)
         {
             ES_GUARD(es_buf_append_str(b, i == 0 ? "" : ", "));
-            json_t *name = json_is_object(it) ? json_object_get(it, "id") : it;
-            ES_GUARD(value_text(b, name, "text", zh));
+            ES_GUARD(item_text(b, it));
         }
         return ES_OK;
     }
     return es_buf_append_str(b, "-");
 }
 
-/* ---- the PDF ---- */
-
-/* The lines of the document and the strings they point to (kept until the module has drawn them). */
-typedef struct {
-    es_draw_line *lines;
-    size_t n, cap;
-    char **strs;
-    size_t nstrs, capstrs;
-    es_buf *pics;
-    size_t npics, cappics;
-} doc_lines;
 
 static void doc_lines_free(doc_lines *d)
 {
@@ -257,7 +309,7 @@ static ES_RESULT add_picture(doc_lines *d, json_t *sig, bool zh)
 }
 
 /* The fields of `scope` ("document" or "signature") of every section, from `node`. */
-static ES_RESULT add_sections(doc_lines *d, json_t *fields, const char *scope, json_t *node, bool zh, bool headings)
+static ES_RESULT add_sections(doc_lines *d, json_t *fields, const char *scope, json_t *node, bool headings)
 {
     size_t i;
     json_t *sec;
@@ -278,7 +330,7 @@ static ES_RESULT add_sections(doc_lines *d, json_t *fields, const char *scope, j
                 continue;
             }
             if (!titled) {
-                ES_GUARD(add(d, headings ? ES_DRAW_HEADING : ES_DRAW_SUBHEADING, NULL, label_of(sec, zh), SECTION_INK));
+                ES_GUARD(add(d, headings ? ES_DRAW_HEADING : ES_DRAW_SUBHEADING, NULL, label_of(sec, d->zh), SECTION_INK));
                 titled = true;
             }
             if (kind != NULL && strcmp(kind, "checks") == 0 && json_is_array(v)) {
@@ -289,42 +341,58 @@ static ES_RESULT add_sections(doc_lines *d, json_t *fields, const char *scope, j
                     ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_REPORT_TEXT_MAX);
                     const char *st = json_string_value(json_object_get(c, "status"));
                     const char *det = json_string_value(json_object_get(c, "detail"));
-                    ES_GUARD(es_buf_printf(&t, "%s%s%s", st != NULL ? st : "-", det != NULL ? ": " : "",
-                                           det != NULL ? det : ""));
+                    ES_GUARD(es_buf_printf(&t, "%s%s%s", tr2(d, "status-", st, st != NULL ? st : "-"),
+                                           det != NULL ? ": " : "", det != NULL ? det : ""));
                     uint32_t ink = st != NULL && strcmp(st, "failed") == 0          ? INVALID_INK
                                    : st != NULL && strcmp(st, "indeterminate") == 0 ? INDETERMINATE_INK
                                                                                     : 0;
-                    ES_GUARD(add(d, ES_DRAW_FIELD, json_string_value(json_object_get(c, "id")), es_buf_cstr(&t), ink));
+                    const char *id = json_string_value(json_object_get(c, "id"));
+                    ES_GUARD(add(d, ES_DRAW_FIELD, tr2(d, "check-", id, id), es_buf_cstr(&t), ink));
                 }
                 continue;
             }
             ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_REPORT_TEXT_MAX);
-            ES_GUARD(value_text(&t, v, kind, zh));
+            ES_GUARD(value_text(&t, v, kind, d));
             uint32_t ink = kind != NULL && strcmp(kind, "verdict") == 0 ? verdict_ink(json_string_value(v)) : 0;
-            ES_GUARD(add(d, ES_DRAW_FIELD, label_of(f, zh), es_buf_cstr(&t), ink));
+            ES_GUARD(add(d, ES_DRAW_FIELD, label_of(f, d->zh), es_buf_cstr(&t), ink));
         }
     }
     return ES_OK;
 }
 
-/* The first reason that is not a note, as one sentence: what the verify page shows under the verdict. */
-static const char *reason_sentence(json_t *rep, bool zh)
+/* The reason in one sentence, as the verify page says it (report-view.js reasonSentence): for a VALID
+ * document that all is well; otherwise the first reason that imposes the document's verdict, in the
+ * page's words when it has them for its code. */
+static ES_RESULT reason_sentence(es_buf *b, const doc_lines *d, json_t *rep)
 {
+    const char *verdict = json_string_value(json_object_get(rep, "verdict"));
+    size_t n = json_array_size(json_object_get(rep, "signatures"));
+    if (verdict != NULL && strcmp(verdict, "VALID") == 0) {
+        const char *s = tr2(d, "reason-valid", n == 1 ? "-one" : "", say("all-valid", d->zh));
+        const char *at = strstr(s, "{n}");
+        return at == NULL ? es_buf_append_str(b, s) : es_buf_printf(b, "%.*s%zu%s", (int)(at - s), s, n, at + 3);
+    }
+    json_t *reasons = json_object_get(rep, "reasons"), *r = NULL, *it;
     size_t i;
-    json_t *r;
-    json_array_foreach(json_object_get(rep, "reasons"), i, r)
+    json_array_foreach(reasons, i, it)
     {
-        const char *v = json_string_value(json_object_get(r, "verdict"));
-        if (v != NULL && strcmp(v, "VALID") != 0) {
-            return json_string_value(json_object_get(r, "message"));
+        const char *v = json_string_value(json_object_get(it, "verdict"));
+        if (r == NULL && v != NULL && verdict != NULL && strcmp(v, verdict) == 0) {
+            r = it;
         }
     }
-    return json_array_size(json_object_get(rep, "signatures")) == 0 ? say("no-signature", zh) : say("all-valid", zh);
+    r = r != NULL ? r : json_array_get(reasons, 0);
+    if (r == NULL) {
+        return es_buf_append_str(b, n == 0 ? say("no-signature", d->zh) : "");
+    }
+    const char *code = json_string_value(json_object_get(r, "code"));
+    const char *msg = json_string_value(json_object_get(r, "message"));
+    return es_buf_append_str(b, tr2(d, "reason-", code, msg != NULL ? msg : code != NULL ? code : ""));
 }
 
-static ES_RESULT doc_lines_make(doc_lines *d, json_t *rep, json_t *fields, const char *file_name, const char *platform,
-                                bool zh)
+static ES_RESULT doc_lines_make(doc_lines *d, json_t *rep, json_t *fields, const char *file_name, const char *platform)
 {
+    bool zh = d->zh;
     ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_REPORT_TEXT_MAX);
     ES_GUARD(add(d, ES_DRAW_TITLE, NULL, say("title", zh), 0));
     const char *sha = json_string_value(es_json_pointer(rep, "/document/sha256"));
@@ -335,25 +403,30 @@ static ES_RESULT doc_lines_make(doc_lines *d, json_t *rep, json_t *fields, const
     ES_GUARD(add(d, ES_DRAW_SMALL, NULL, es_buf_cstr(&t), 0));
     es_buf_clear(&t);
     ES_GUARD(es_buf_printf(&t, "%s: ", say("verified-at", zh)));
-    ES_GUARD(value_text(&t, json_object_get(rep, "validation_time"), "time", zh));
+    ES_GUARD(value_text(&t, json_object_get(rep, "validation_time"), "time", d));
     ES_GUARD(add(d, ES_DRAW_SMALL, NULL, es_buf_cstr(&t), 0));
     es_buf_clear(&t);
     ES_GUARD(es_buf_printf(&t, "%s: %s", say("platform", zh), platform != NULL ? platform : "-"));
     ES_GUARD(add(d, ES_DRAW_SMALL, NULL, es_buf_cstr(&t), 0));
     const char *verdict = json_string_value(json_object_get(rep, "verdict"));
-    ES_GUARD(add(d, ES_DRAW_VERDICT, NULL, say(verdict != NULL ? verdict : "INDETERMINATE", zh), verdict_ink(verdict)));
-    ES_GUARD(add(d, ES_DRAW_TEXT, NULL, reason_sentence(rep, zh), 0));
-    ES_GUARD(add_sections(d, fields, "document", rep, zh, true));
+    es_buf_clear(&t);
+    ES_GUARD(verdict_text(&t, d, verdict != NULL ? verdict : "INDETERMINATE"));
+    ES_GUARD(add(d, ES_DRAW_VERDICT, NULL, es_buf_cstr(&t), verdict_ink(verdict)));
+    es_buf_clear(&t);
+    ES_GUARD(reason_sentence(&t, d, rep));
+    ES_GUARD(add(d, ES_DRAW_TEXT, NULL, es_buf_cstr(&t), 0));
+    ES_GUARD(add_sections(d, fields, "document", rep, true));
     size_t i;
     json_t *sig;
     json_array_foreach(json_object_get(rep, "signatures"), i, sig)
     {
         const char *v = json_string_value(json_object_get(sig, "verdict"));
         es_buf_clear(&t);
-        ES_GUARD(es_buf_printf(&t, "%s %zu: %s", say("signature", zh), i + 1, say(v != NULL ? v : "-", zh)));
+        ES_GUARD(es_buf_printf(&t, "%s %zu: ", say("signature", zh), i + 1));
+        ES_GUARD(verdict_text(&t, d, v));
         ES_GUARD(add(d, ES_DRAW_HEADING, NULL, es_buf_cstr(&t), verdict_ink(v)));
         ES_GUARD(add_picture(d, sig, zh));
-        ES_GUARD(add_sections(d, fields, "signature", sig, zh, false));
+        ES_GUARD(add_sections(d, fields, "signature", sig, false));
         size_t k;
         json_t *r;
         json_array_foreach(json_object_get(sig, "reasons"), k, r)
@@ -369,32 +442,43 @@ static ES_RESULT doc_lines_make(doc_lines *d, json_t *rep, json_t *fields, const
     return ES_OK;
 }
 
-/* The report and web/report-fields.json, parsed. */
-static ES_RESULT parse_both(json_t **rep, json_t **fields, const eseal_report *r, es_span fields_json)
+/* An embedded file of web/ parsed as JSON (report-fields.json, i18n/<lang>.json). */
+static ES_RESULT web_json(json_t **out, const char *name)
 {
-    eseal_buf js = ESEAL_BUF_INIT;
-    ES_GUARD(es_from_code(eseal_report_to_json(&js, r)));
+    const es_web_asset *a = es_web_asset_find(name);
+    ES_ENSURE(a != NULL, ESEAL_ENOTFOUND, "report: web/%s is not embedded in this build", name);
     json_error_t err;
-    *rep = json_loadb((const char *)js.ptr, js.size, 0, &err);
-    eseal_buf_dispose(&js);
-    ES_ENSURE(*rep != NULL, ESEAL_ERROR, "report: internal: the report's own JSON does not parse: %s", err.text);
-    *fields = json_loadb((const char *)fields_json.ptr, fields_json.len, 0, &err);
-    if (*fields == NULL || !json_is_array(json_object_get(*fields, "sections"))) {
-        json_decref(*rep);
-        json_decref(*fields);
-        ES_BAIL(ESEAL_EMALFORMED, "report: report-fields.json: %s", *fields == NULL ? err.text : "no \"sections\" list");
-    }
+    *out = json_loadb((const char *)a->bytes, a->len, 0, &err);
+    ES_ENSURE(*out != NULL, ESEAL_EMALFORMED, "report: web/%s: %s (line %d)", name, err.text, err.line);
     return ES_OK;
 }
 
-ES_RESULT es_report_pdf_draw(es_buf *out, const eseal_report *r, es_span fields_json, const char *lang,
-                             const char *file_name, const char *platform)
+ES_RESULT es_report_pdf_draw(es_buf *out, const eseal_report *r, const char *lang, const char *file_name,
+                             const char *platform)
 {
     bool zh = lang != NULL && strcmp(lang, "zh") == 0;
+    doc_lines d = {.zh = zh};
     json_t *rep = NULL, *fields = NULL;
-    ES_GUARD(parse_both(&rep, &fields, r, fields_json));
-    doc_lines d = {0};
-    es_result res = doc_lines_make(&d, rep, fields, file_name, platform, zh);
+    eseal_buf js = ESEAL_BUF_INIT;
+    es_result res = es_from_code(eseal_report_to_json(&js, r));
+    if (es_ok(res)) {
+        json_error_t err;
+        rep = json_loadb((const char *)js.ptr, js.size, 0, &err);
+        res = rep != NULL ? ES_OK : es_error_set(ESEAL_ERROR, __FILE__, __LINE__, "report: internal: %s", err.text);
+    }
+    eseal_buf_dispose(&js);
+    if (es_ok(res)) {
+        res = web_json(&fields, "report-fields.json");
+    }
+    if (es_ok(res) && !json_is_array(json_object_get(fields, "sections"))) {
+        res = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "report: web/report-fields.json has no \"sections\"");
+    }
+    if (es_ok(res)) {
+        res = web_json(&d.strings, zh ? "i18n/zh.json" : "i18n/en.json");
+    }
+    if (es_ok(res)) {
+        res = doc_lines_make(&d, rep, fields, file_name, platform);
+    }
     const es_draw_module *draw = NULL;
     if (es_ok(res)) {
         res = es_draw_get(&draw);
@@ -404,6 +488,7 @@ ES_RESULT es_report_pdf_draw(es_buf *out, const eseal_report *r, es_span fields_
         res = draw->doc_pdf(out, &doc);
     }
     doc_lines_free(&d);
+    json_decref(d.strings);
     json_decref(rep);
     json_decref(fields);
     return res;
@@ -451,14 +536,14 @@ static ES_RESULT sign_report(eseal_instance *inst, es_buf *out, es_span pdf, con
     return r;
 }
 
-ES_RESULT es_instance_report_pdf(eseal_instance *inst, es_buf *out, const eseal_report *r, es_span fields_json,
-                                 const char *lang, const char *file_name, const char *hierarchy)
+ES_RESULT es_instance_report_pdf(eseal_instance *inst, es_buf *out, const eseal_report *r, const char *lang,
+                                 const char *file_name, const char *hierarchy)
 {
     char platform[1024];
     (void)snprintf(platform, sizeof(platform), "%s, %s", inst->cfg.organization != NULL ? inst->cfg.organization : "-",
                    inst->cfg.base_url != NULL ? inst->cfg.base_url : "-");
     ES_AUTO(es_buf_freep) es_buf plain = ES_BUF_INIT(ES_DRAW_DOC_MAX_BYTES);
-    ES_GUARD(es_report_pdf_draw(&plain, r, fields_json, lang, file_name, platform));
+    ES_GUARD(es_report_pdf_draw(&plain, r, lang, file_name, platform));
     return sign_report(inst, out, es_buf_span(&plain), hierarchy);
 }
 
@@ -501,14 +586,10 @@ int eseal_instance_report_pdf(eseal_instance *inst, eseal_buf *out, const eseal_
     }
     const char *lang = NULL;
     es_result res = doc_options(opts, &lang);
-    const es_web_asset *fields = es_web_asset_find("report-fields.json");
-    if (es_ok(res) && fields == NULL) {
-        res = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "report: web/report-fields.json is not embedded");
-    }
     es_buf b = ES_BUF_INIT(ES_DRAW_DOC_MAX_BYTES);
     if (es_ok(res)) {
-        res = es_instance_report_pdf(inst, &b, r, es_span_of(fields->bytes, fields->len), lang,
-                                     opts != NULL ? opts->file_name : NULL, opts != NULL ? opts->hierarchy : NULL);
+        res = es_instance_report_pdf(inst, &b, r, lang, opts != NULL ? opts->file_name : NULL,
+                                     opts != NULL ? opts->hierarchy : NULL);
     }
     if (!es_ok(res)) {
         es_buf_free(&b);
