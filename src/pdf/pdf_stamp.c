@@ -1114,14 +1114,14 @@ int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imp
                     const void *seal_der, size_t seal_len, eseal_key *key, const eseal_cert *cert,
                     const eseal_pdf_stamp_options *opts)
 {
-    if (imprint == NULL || seal_der == NULL || seal_len == 0) { /* a stamp is visible and holds its seal */
-        return es_code(
-            es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "pdf: an imprint, a seal, a key and its certificate are required"));
-    }
     static const eseal_pdf_stamp_options defaults = ESEAL_PDF_STAMP_OPTIONS_INIT;
     ES_CHECK_VERSION_OPT_INT(opts, pdf_stamp_options);
     if (out == NULL || pdf == NULL) {
         ES_BAIL_ARG("out == NULL || pdf == NULL");
+    }
+    if (imprint == NULL || seal_der == NULL || seal_len == 0) { /* a stamp is visible and holds its seal */
+        return es_code(
+            es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "pdf: an imprint, a seal, a key and its certificate are required"));
     }
     const eseal_pdf_stamp_options *o = opts != NULL ? opts : &defaults;
     ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT((size_t)es_ctx_limits(ES_OPT_CTX(o, 2))->max_input_bytes);
