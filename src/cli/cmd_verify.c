@@ -13,7 +13,8 @@ static const cli_opt_spec opts[] = {{"data", 0, true, false},   {"trust", 0, tru
                                     {"batch", 0, true, false},  {"online", 0, false, false},
                                     {"detail", 0, false, false}, {"digests", 0, true, false},
                                     {"report", 0, true, false},  {"lang", 0, true, false},
-                                    {"report-alg", 0, true, false}, {NULL, 0, false, false}};
+                                    {"report-alg", 0, true, false}, {"pictures", 0, false, false},
+                                    {NULL, 0, false, false}};
 
 /* --report OUT.html|OUT.pdf: which document, by the name's extension (case-insensitive). */
 typedef enum { REPORT_NONE, REPORT_HTML, REPORT_PDF } report_kind;
@@ -220,6 +221,10 @@ static int run(cli_args *a)
     if (parse_digests(a, &q.document_digests, 0) != CLI_OK) {
         return CLI_USAGE;
     }
+    q.pictures = cli_flag(a, "pictures"); /* seal.picture.data in the report (--json, report version 4) */
+    if (rk != REPORT_NONE) {
+        q.pictures = 1; /* the HTML and PDF reports show the imprints */
+    }
     if (data != NULL && strcmp(data, "-") == 0 && strcmp(a->pos[0], "-") == 0) {
         return cli_usage_error(&cli_cmd_verify, "the signature and --data cannot both be standard input");
     }
@@ -313,7 +318,7 @@ const cli_cmd cli_cmd_verify = {
     "       eseal verify FILE.ofd [--detail|--json] [--trust PATH] [--at TIME] [--signer CERT.pem]\n"
     "       eseal verify FILE --report OUT.html|OUT.pdf [--lang en|zh] [--report-alg p256|sm2] [...]\n"
     "       eseal verify --batch LIST [--trust PATH] [--at TIME]   (PDFs and OFDs, one path per line)\n"
-    "                    [--signer ID|CERT.pem] [--no-instance] [--digests LIST]\n\n"
+    "                    [--signer ID|CERT.pem] [--no-instance] [--digests LIST] [--pictures]\n\n"
     "Checks a detached CMS signature over FILE: the message digest, the signature value, the\n"
     "signing-certificate-v2 attribute, the signer's chain to the trust anchors (the instance's\n"
     "roots plus --trust, a PEM bundle or a directory), every certificate's validity at the\n"
@@ -345,7 +350,9 @@ const cli_cmd cli_cmd_verify = {
     "                  seal maker (a PAdES signature: needs the passphrase, and the instance)\n"
     "  --lang en|zh    the report's language; default from LANG (zh* -> zh, else en)\n"
     "  --report-alg A  which seal maker signs the PDF report: p256 (default: what PDF readers\n"
-    "                  check) or sm2\n\n"
+    "                  check) or sm2\n"
+    "  --pictures      PDF and OFD: each embedded seal's picture in the report, base64, as\n"
+    "                  seal.picture.data (--json; null without it): what a page shows of a stamp\n\n"
     "FILE '-' reads standard input (a PDF, an OFD, or with --data a CMS signature); --data - reads the\n"
     "signed content from standard input; --batch - reads the list from standard input. Only regular\n"
     "files are read: a FIFO, a device or a directory is refused (\"X is not a regular file\").\n\n"
