@@ -6,9 +6,9 @@
 # OUT.html|OUT.pdf` and POST /api/v1/verify/report.
 #   - HTML: opened in chromium (headless, --dump-dom prints the DOM after the scripts ran), a valid
 #     and a tampered stamped PDF show their verdict (#verdict data-verdict), the seal's name
-#     (.seal-name) and the signer (.signer); --lang zh; no element of the file loads anything (its
+#     (.seal-name), the signer (.signer) and the imprint (a data: URL); --lang zh; no element of the file loads anything (its
 #     CSP is default-src 'none', the inline script allowed by its hash, which must match).
-#   - PDF: pdftotext finds the verdict, the seal's name and the signer; pdfsig finds a valid
+#   - PDF: pdftotext finds the verdict, the seal's name and the signer, pdfimages the imprint; pdfsig finds a valid
 #     signature by the platform's seal maker (the P-256 one: poppler checks no SM2); `eseal verify`
 #     of the report itself is VALID, signed by the seal maker; without the passphrase no report.
 #   - usage: an extension other than .html/.pdf, --lang other than en/zh, a PDF with --no-instance.
@@ -19,7 +19,7 @@ E=$1
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=report-pass-1
-for tool in chromium pdftotext pdfsig certutil crlutil curl python3; do
+for tool in chromium pdftotext pdfimages pdfsig certutil crlutil curl python3; do
     command -v $tool >/dev/null || { echo "not ok 1 - $tool is missing (scripts/deps.sh installs it)"; exit 1; }
 done
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -70,6 +70,7 @@ has "$T/dom" "<body data-state=\"done\"" "chromium: the report's script ran (bod
 has "$T/dom" 'id="verdict" data-verdict="VALID"' "chromium: #verdict is VALID"
 has "$T/dom" "class=\"seal-name\">$SEAL<" "chromium: .seal-name shows the seal's name"
 has "$T/dom" 'class="signer">[^<]*Report Test Ltd' "chromium: .signer shows the signer"
+has "$T/dom" '<img class="imprint" src="data:image/png;base64,' "chromium: the imprint, inlined as a data: URL"
 grep -q 'class="signature" data-verdict="VALID"' "$T/dom" && ok "chromium: one .signature, VALID" ||
     notok "chromium: .signature $(grep -o 'class="signature"[^>]*' "$T/dom")"
 grep -qi "Refused to\|Content Security Policy" "$T/chrome.err" && notok "chromium reported a CSP refusal" ||
@@ -97,6 +98,9 @@ has "$T/report.txt" "VALID" "pdftotext: the verdict"
 has "$T/report.txt" "$SEAL" "pdftotext: the seal's name"
 has "$T/report.txt" "Report Test Ltd" "pdftotext: the signer"
 has "$T/report.txt" "$(sha256sum "$T/valid.pdf" | cut -c1-64)" "pdftotext: the file's SHA-256 in the header"
+pdfimages -list "$T/report.pdf" >"$T/images" 2>&1
+[ "$(grep -c ' image ' "$T/images")" -ge 1 ] && ok "pdfimages: the imprint is embedded in the PDF report" ||
+    notok "pdfimages: $(cat "$T/images")"
 mkdir "$T/nss"
 certutil -N -d "sql:$T/nss" --empty-password >/dev/null
 "$E" ca export --alg p256 -o "$T/p256.pem" >/dev/null 2>&1
