@@ -352,7 +352,12 @@ static ES_RESULT add_sections(doc_lines *d, json_t *fields, const char *scope, j
                 continue;
             }
             ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_REPORT_TEXT_MAX);
-            ES_GUARD(value_text(&t, v, kind, d));
+            if (json_is_true(json_object_get(f, "enum")) && json_is_string(v)) {
+                /* an enumeration's value in the page's words ("value-active"), as report-view.js shows it */
+                ES_GUARD(es_buf_append_str(&t, tr2(d, "value-", json_string_value(v), json_string_value(v))));
+            } else {
+                ES_GUARD(value_text(&t, v, kind, d));
+            }
             uint32_t ink = kind != NULL && strcmp(kind, "verdict") == 0 ? verdict_ink(json_string_value(v)) : 0;
             ES_GUARD(add(d, ES_DRAW_FIELD, label_of(f, d->zh), es_buf_cstr(&t), ink));
         }
