@@ -739,6 +739,48 @@ ESEAL_EXTERN(int) eseal_report_to_json(eseal_buf *out, const eseal_report *r);
  */
 ESEAL_EXTERN(int) eseal_report_to_text(eseal_buf *out, const eseal_report *r, unsigned flags);
 
+/* ---- the report as a document for people: HTML and signed PDF (docs/verify-report.md, "The HTML and
+ * PDF reports") ---- */
+
+#define ESEAL_REPORT_DOC_OPTIONS_VERSION 1
+
+typedef struct {
+    unsigned int version;  /**< ESEAL_REPORT_DOC_OPTIONS_VERSION */
+    const char *lang;      /**< "en" or "zh" (anything else is ESEAL_EINVAL); NULL: "en" */
+    const char *file_name; /**< the verified file as people know it, in the header; NULL: none */
+    const char *hierarchy; /**< PDF: the seal maker that signs it, "p256" (NULL: the default: what PDF readers
+                                check) or "sm2" (GB/T 38540 readers) */
+} eseal_report_doc_options;
+
+/** Only the version is set; a zero field means its documented default. */
+#define ESEAL_REPORT_DOC_OPTIONS_INIT { .version = ESEAL_REPORT_DOC_OPTIONS_VERSION }
+
+/**
+ * Zeroes `o` and sets its version: the same as ESEAL_REPORT_DOC_OPTIONS_INIT. ESEAL_EINVAL for a NULL
+ * pointer or a version other than ESEAL_REPORT_DOC_OPTIONS_VERSION.
+ */
+ESEAL_EXTERN(int) eseal_report_doc_options_init(eseal_report_doc_options *o, unsigned int version);
+
+/**
+ * The report as one self-contained HTML file: its JSON, the verify page's template (web/report-view.js),
+ * strings, fields and style inlined, under a Content-Security-Policy that allows no request at all
+ * (the inline script and style by their SHA-256). It shows what the verify page shows for the same
+ * report; the seal pictures appear when the report carries them (eseal_verify_request.pictures).
+ * `opts` may be NULL. No instance and no passphrase are needed.
+ */
+ESEAL_EXTERN(int) eseal_report_to_html(eseal_buf *out, const eseal_report *r, const eseal_report_doc_options *opts);
+
+/**
+ * The report as an A4 PDF drawn with cairo (the sections and fields of web/report-fields.json in
+ * their order, the verdict large in its colour, the imprints, a header with the file name, its
+ * SHA-256, the validation time and the platform), signed by the instance's seal maker of
+ * opts->hierarchy: an invisible PAdES signature (ETSI.CAdES.detached) over the whole file, the issuing
+ * CA in the CMS. Needs the passphrase: without it ESEAL_EPASS, and no PDF is given (a report is never
+ * left unsigned). `opts` may be NULL.
+ */
+ESEAL_EXTERN(int) eseal_instance_report_pdf(eseal_instance *inst, eseal_buf *out, const eseal_report *r,
+                                            const eseal_report_doc_options *opts);
+
 /* ---- OCSP responder (RFC 6960) --------------------------------------------- */
 
 /**

@@ -166,6 +166,16 @@ ES_RESULT es_pdf_stamp_to(es_atomic_file *out, const char *in_path, const eseal_
                           es_span seal, eseal_key *key, const eseal_cert *cert, const eseal_pdf_stamp_options *o,
                           size_t cms_reserve, es_doc_digests *dg);
 /*
+ * Appends to `out` the document `pdf` followed by an incremental update with a plain PAdES
+ * signature (ETSI EN 319 142-1 B-B: /SubFilter /ETSI.CAdES.detached, or adbe with o->adbe) by
+ * key/cert: no seal, no imprint, an invisible widget on page 1 (ISO 32000-1 §12.7.4.5: /Rect
+ * [0 0 0 0], hidden and printed flags), /Name, /Reason and /Location from `o`. The signed PDF
+ * verification report (service/report_pdf.c) is signed so by the platform's seal maker.
+ */
+ES_RESULT es_pdf_sign_invisible(es_buf *out, es_span pdf, eseal_key *key, const eseal_cert *cert,
+                                const eseal_pdf_stamp_options *o);
+
+/*
  * The /Contents space a stamp by key/cert with options o needs: the size of a
  * real CMS (a trial signature) plus slack. A batch measures it once and passes
  * it to es_pdf_stamp_to (0 there: measured per document).

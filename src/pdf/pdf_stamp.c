@@ -786,7 +786,10 @@ static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_do
     w.e = es_calloc(w.cap, sizeof(*w.e));
     ES_ENSURE_ALLOC(w.e);
     es_result r = ES_OK;
-    int E = doc_ts ? 0 : w.next++;
+    /* A plain signature (es_pdf_sign_invisible): no seal, no imprint, an invisible widget as a document
+     * timestamp has, but a /Sig dictionary. */
+    bool plain = !doc_ts && imprint == NULL && seal.len == 0;
+    int E = doc_ts || plain ? 0 : w.next++;
     int S = w.next++;
     uint8_t last = b->len > 0 ? b->ptr[b->len - 1] : d->last_byte;
     if (last != '\n' && last != '\r') {
@@ -794,7 +797,7 @@ static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_do
     }
 
     /* E: the seal (a document timestamp keeps the number unused: a free entry is not needed) */
-    if (es_ok(r) && !doc_ts) {
+    if (es_ok(r) && !doc_ts && !plain) {
         r = obj(&w, E, 0);
         if (es_ok(r)) {
             r = es_buf_printf(b, "<< /Type /ESeal.Seal /Length %zu >>\nstream\n", seal.len);
@@ -829,8 +832,10 @@ static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_do
             }
         }
     }
-    if (es_ok(r) && !doc_ts) {
+    if (es_ok(r) && !doc_ts && !plain) {
         r = es_buf_printf(b, " /ESeal.Seal %d 0 R /Prop_Build << /App << /Name /eseal >> >>", E);
+    } else if (es_ok(r) && plain) {
+        r = es_buf_append_str(b, " /Prop_Build << /App << /Name /eseal >> >>");
     }
     if (es_ok(r) && (o->certify != 0 || o->lock != ESEAL_PDF_LOCK_NONE)) {
         r = es_buf_append_str(b, " /Reference [");
@@ -887,7 +892,7 @@ static ES_RESULT build(es_buf *b, size_t base, placeholders *ph, const es_pdf_do
     }
     int field = 0;
     if (es_ok(r)) {
-        r = doc_ts         ? invisible_widget(&w, &field, d, S, name)
+        r = doc_ts || plain ? invisible_widget(&w, &field, d, S, name)
             : o->cross_page ? visible_cross(&w, &field, d, imprint, o, S, name)
                             : visible_single(&w, &field, d, imprint, o, S, name);
     }
@@ -1050,7 +1055,7 @@ static ES_RESULT prepare(update *u, es_pdf_doc *d, uint64_t size, const eseal_im
         r = cms_setup(&u->co, &u->reserve, key, cert, o);
     }
     if (es_ok(r)) {
-        r = load_pages_of(d, o, false);
+        r = load_pages_of(d, o, imprint == NULL); /* a plain signature's widget is on page 1, as a timestamp's */
     }
     if (es_ok(r)) {
         r = build(u->upd, (size_t)size, &ph, d, imprint, seal, o, u->reserve, o->time_ms != 0 ? o->time_ms : es_ctx_now(ES_OPT_CTX(o, 2)),
@@ -1080,7 +1085,7 @@ static ES_RESULT sign_update(update *u, es_hash_ctx *hc, eseal_key *key, const e
 static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *imprint, es_span seal, eseal_key *key,
                        const eseal_cert *cert, const eseal_pdf_stamp_options *o)
 {
-    ES_ENSURE(imprint != NULL && key != NULL && cert != NULL && seal.len > 0, ESEAL_EINVAL,
+    ES_ENSURE(key != NULL && cert != NULL && (imprint != NULL) == (seal.len > 0), ESEAL_EINVAL,
               "pdf: an imprint, a seal, a key and its certificate are required");
     ES_ENSURE(eseal_cert_matches_key(cert, key) == 1, ESEAL_EINVAL, "pdf: the key does not match the certificate");
     es_pdf_doc d;
@@ -1096,6 +1101,15 @@ static ES_RESULT stamp(es_buf *out, es_span pdf, const eseal_imprint_outline *im
     return es_buf_append(out, upd.ptr, upd.len);
 }
 
+ES_RESULT es_pdf_sign_invisible(es_buf *out, es_span pdf, eseal_key *key, const eseal_cert *cert,
+                                const eseal_pdf_stamp_options *o)
+{
+    ES_ENSURE(out != NULL && pdf.ptr != NULL && o != NULL, ESEAL_EINVAL, "invalid argument: out, pdf or o");
+    ES_ENSURE(o->certify == 0 && o->cross_page == 0 && o->lock == ESEAL_PDF_LOCK_NONE, ESEAL_EINVAL,
+              "pdf: an invisible signature neither certifies, crosses pages nor locks fields");
+    return stamp(out, pdf, NULL, es_span_of(NULL, 0), key, cert, o);
+}
+
 int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imprint_outline *imprint,
                     const void *seal_der, size_t seal_len, eseal_key *key, const eseal_cert *cert,
                     const eseal_pdf_stamp_options *opts)
@@ -1104,6 +1118,10 @@ int eseal_pdf_stamp(eseal_buf *out, const void *pdf, size_t len, const eseal_imp
     ES_CHECK_VERSION_OPT_INT(opts, pdf_stamp_options);
     if (out == NULL || pdf == NULL) {
         ES_BAIL_ARG("out == NULL || pdf == NULL");
+    }
+    if (imprint == NULL || seal_der == NULL || seal_len == 0) { /* a stamp is visible and holds its seal */
+        return es_code(
+            es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "pdf: an imprint, a seal, a key and its certificate are required"));
     }
     const eseal_pdf_stamp_options *o = opts != NULL ? opts : &defaults;
     ES_AUTO(es_buf_freep) es_buf b = ES_BUF_INIT((size_t)es_ctx_limits(ES_OPT_CTX(o, 2))->max_input_bytes);

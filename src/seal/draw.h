@@ -40,6 +40,42 @@ struct eseal_imprint_outline {
 /* The cells of the largest QR code (version 40: 177 modules a side). */
 #define ES_QR_MAX_CELLS ((size_t)177 * 177)
 
+/*
+ * A page-flowed document the module lays out on A4 (the PDF verification report, service/report_pdf.c):
+ * a list of lines drawn top to bottom, wrapped at the margins, a new page when one is full. The
+ * library decides what is said; the module only where it goes on paper (cairo lives here).
+ */
+typedef enum {
+    ES_DRAW_TITLE = 1, /* the document's title: large and bold */
+    ES_DRAW_VERDICT,   /* the verdict: very large and bold, in `color` */
+    ES_DRAW_HEADING,   /* a section's heading: bold, a rule under it */
+    ES_DRAW_FIELD,     /* `label` in a column of its own, `text` beside it, wrapped */
+    ES_DRAW_TEXT,      /* a paragraph, wrapped */
+    ES_DRAW_PICTURE,   /* a PNG (`png`) `width_mm` wide, `text` (may be NULL) beside it */
+    ES_DRAW_SMALL,     /* a paragraph in small type (the header's lines) */
+    ES_DRAW_SUBHEADING, /* a group's heading inside a section: bold, in `color` */
+} es_draw_kind;
+
+typedef struct {
+    es_draw_kind kind;
+    const char *label;
+    const char *text;
+    uint32_t color; /* 0xRRGGBB; 0: black */
+    es_span png;
+    double width_mm;
+} es_draw_line;
+
+/* The caps of a report document: its lines and its size. */
+#define ES_DRAW_DOC_MAX_LINES 4096
+#define ES_DRAW_DOC_MAX_BYTES ((size_t)64 << 20)
+
+typedef struct {
+    const char *title;  /* PDF metadata /Title */
+    const char *footer; /* at the foot of every page, with "N" (the page) after it */
+    const es_draw_line *lines;
+    size_t count;
+} es_draw_doc;
+
 typedef struct {
     /* eseal_imprint_render without the argument checks: appends the file to `out`. */
     ES_RESULT (*render)(es_buf *out, const eseal_imprint_spec *spec, eseal_imprint_format fmt, unsigned int dpi);
@@ -48,6 +84,9 @@ typedef struct {
     /* A QR code (ISO/IEC 18004, level M, 8-bit mode) of `text`: *width modules a side, `cells` gets
      * width*width bytes, row by row, 1 dark and 0 light. */
     ES_RESULT (*qr)(es_buf *cells, int *width, const char *text);
+    /* `doc` as an A4 PDF appended to `out` (text in Liberation Sans, CJK in AR PL UMing: the imprint's
+     * fonts, ESEAL_IMPRINT_DEFAULT_*FONT). A PNG cairo cannot read is drawn as an empty frame. */
+    ES_RESULT (*doc_pdf)(es_buf *out, const es_draw_doc *doc);
 } es_draw_module;
 
 /* The drawing module's table, loaded on first use. */

@@ -462,6 +462,8 @@ ES_RESULT es_server_mount_api(es_router *r, eseal_instance *inst, size_t max_upl
     return ES_OK;
 }
 
+eseal_instance *es_api_instance(es_api *a) { return a->inst; }
+
 int es_api_locked(es_api *a, int (*fn)(void *ctx), void *ctx)
 {
     (void)pthread_mutex_lock(&a->lock);

@@ -82,6 +82,9 @@ bool es_api_tls(const es_api *a);
 /* Runs fn(ctx) under the API's lock and returns its code: the operations routes (ops.h) read the
  * instance too, and its calls are serialised with the API's. */
 int es_api_locked(es_api *a, int (*fn)(void *ctx), void *ctx);
+/* The server's own instance (unlocked with the passphrase at start): only under es_api_locked when the
+ * caller runs on a pooled instance (POST /verify/report signs a PDF with it). */
+eseal_instance *es_api_instance(es_api *a);
 /* Every route of the API (the tables of api_*.c in turn), for the tests that compare them with
  * docs/openapi.yaml and the matrix. */
 size_t es_api_route_count(void);

@@ -12,6 +12,11 @@
  *                              `document` (its data): `eseal verify X.p7s --data Y`;
  *                              a stamp of this platform that is not VALID queues an "alert" webhook
  *                              event to the seal's organisation (eseal_webhook_verify_alert)
+ *   POST /api/v1/verify/report  the same verification as a document for people: ?format=html (the
+ *                              default; public: a self-contained page that shows what the verify
+ *                              page shows) or ?format=pdf (a login or an API token: the PDF is signed
+ *                              by the platform's seal maker, and a public route that signed whatever
+ *                              anyone uploads would make the platform a signing oracle); ?lang=en|zh
  *   GET  /api/v1/stamps/{serial}  the record the QR code's page /v/{serial} shows: its seal, owner, time and how it
  *                              is proven, the document's digest, the seal's state, its log entry
  *                              (eseal_instance_stamp_find: public by design); 404 for an unknown
@@ -136,6 +141,66 @@ static ES_RESULT verify(es_api_call *c)
     es_result r = answer_report(c, rep);
     eseal_report_free(rep);
     return r;
+}
+
+/* ---- POST /verify/report ----------------------------------------------------------------------- */
+
+typedef struct {
+    eseal_instance *inst;
+    eseal_buf *out;
+    const eseal_report *rep;
+    const eseal_report_doc_options *o;
+} pdf_job;
+
+static int sign_pdf(void *ctx)
+{
+    pdf_job *j = ctx;
+    return eseal_instance_report_pdf(j->inst, j->out, j->rep, j->o);
+}
+
+static ES_RESULT verify_report(es_api_call *c)
+{
+    const char *format = es_http_arg(c->rq, "format");
+    bool pdf = format != NULL && strcmp(format, "pdf") == 0;
+    ES_ENSURE(format == NULL || pdf || strcmp(format, "html") == 0, ESEAL_EINVAL,
+              "format is html or pdf, not '%s'", format);
+    /* The platform signs a PDF report: only for someone it knows (admit() has run; this route is
+     * public for the HTML), so that it is no signing oracle for anyone on the network. */
+    ES_ENSURE(!pdf || c->authed, ESEAL_EAUTH, "a signed PDF report needs a login or an API token");
+    eseal_report_doc_options o = ESEAL_REPORT_DOC_OPTIONS_INIT;
+    o.lang = es_http_arg(c->rq, "lang");
+    es_span doc = c->rq->body;
+    eseal_file_kind kind;
+    ES_GUARD(es_from_code(eseal_file_kind_detect(&kind, doc.ptr, doc.len, "the body")));
+    ES_ENSURE(kind == ESEAL_FILE_PDF || kind == ESEAL_FILE_OFD, ESEAL_EMALFORMED, "the body is not a PDF or OFD file");
+    eseal_verify_request q = ESEAL_VERIFY_REQUEST_INIT;
+    q.pictures = 1; /* the reports show the imprints */
+    eseal_report *rep = NULL;
+    int rc = kind == ESEAL_FILE_PDF ? eseal_instance_verify_pdf(c->inst, &rep, doc.ptr, doc.len, &q)
+                                    : eseal_instance_verify_ofd(c->inst, &rep, doc.ptr, doc.len, &q);
+    ES_GUARD(es_from_code(rc));
+    es_ops_count_verification();
+    eseal_buf out = ESEAL_BUF_INIT;
+    if (pdf) {
+        /* This handler runs on a pooled instance without the passphrase; the platform's own instance
+         * (the server's, unlocked at start) signs, under the API's lock like every call that uses it. */
+        pdf_job j = {es_api_instance(c->api), &out, rep, &o};
+        rc = es_api_locked(c->api, sign_pdf, &j);
+    } else {
+        rc = eseal_report_to_html(&out, rep, &o);
+    }
+    eseal_report_free(rep);
+    ES_GUARD(es_from_code(rc));
+    /* A download, not a page of this origin: the HTML carries its own CSP and runs nothing of ours. */
+    es_result hr = es_http_header_add(c->rs, "Content-Disposition",
+                                      pdf ? "attachment; filename=\"verification-report.pdf\""
+                                          : "attachment; filename=\"verification-report.html\"");
+    int sr = es_ok(hr) ? es_server_reply(c->rs, 200, pdf ? "application/pdf" : "text/html; charset=utf-8", out.ptr,
+                                         out.size)
+                       : es_code(hr);
+    eseal_buf_dispose(&out);
+    ES_ENSURE(sr == ESEAL_OK, sr, "api: cannot answer the report");
+    return ES_OK;
 }
 
 /* ---- GET /stamps/{serial} ---------------------------------------------------------------------- */
@@ -264,6 +329,8 @@ const es_api_route es_api_public_routes[] = {
     {GET, "/stamps/*", ES_API_PUBLIC, NULL, NULL, 0, stamp, "GET /api/v1/stamps/{serial}"},
     {GET, "/stamps/*/imprint.svg", ES_API_PUBLIC, NULL, NULL, 0, stamp_svg, "GET /api/v1/stamps/{serial}/imprint.svg"},
     {GET, "/stamps/*/imprint.png", ES_API_PUBLIC, NULL, NULL, 0, stamp_png, "GET /api/v1/stamps/{serial}/imprint.png"},
+    {POST | ES_ROUTE_SPOOL, "/verify/report", ES_API_PUBLIC_POOLED, NULL, NULL, 0, verify_report,
+     "POST /api/v1/verify/report"},
     {GET, "/openapi.json", ES_API_PUBLIC, NULL, NULL, 0, openapi, "GET /api/v1/openapi.json"},
 };
 const size_t es_api_public_route_count = sizeof(es_api_public_routes) / sizeof(es_api_public_routes[0]);

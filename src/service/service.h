@@ -80,4 +80,20 @@ bool es_owner_hidden(const eseal_principal *who, es_action read, const es_object
 ES_RESULT es_seal_visible(eseal_instance *inst, const eseal_principal *who, eseal_seal_record *rec, eseal_buf *der,
                           const char *ref, char org[ESEAL_OWNER_ORG_MAX + 1]);
 
+/* ---- the verification report as a document (report_doc.c, report_html.c; issue 21 §3) ---- */
+
+/* RFC 6901: the value at `ptr` below `root` ("" is root), or NULL. Borrowed from root. */
+struct json_t;
+struct json_t *es_json_pointer(struct json_t *root, const char *ptr);
+/* The report as an unsigned A4 PDF: the sections and fields of the embedded web/report-fields.json and
+ * the words of web/i18n/<lang>.json ("en" or "zh"), with `file_name` and `platform` in its header. */
+ES_RESULT es_report_pdf_draw(es_buf *out, const eseal_report *r, const char *lang, const char *file_name,
+                             const char *platform);
+/* The report as one self-contained HTML file (report_html.c): the embedded web/ files inlined. */
+ES_RESULT es_report_html(es_buf *out, const eseal_report *r, const char *lang, const char *file_name);
+/* The same, signed by the instance's seal maker of `hierarchy` ("p256", NULL for it, or "sm2"): an
+ * invisible PAdES signature (pdf/pdf.h es_pdf_sign_invisible). Needs the passphrase (ESEAL_EPASS). */
+ES_RESULT es_instance_report_pdf(eseal_instance *inst, es_buf *out, const eseal_report *r, const char *lang,
+                                 const char *file_name, const char *hierarchy);
+
 #endif

@@ -40,6 +40,8 @@
     X(seal_request, eseal_seal_request, "seal request", 2, ESEAL_SEAL_REQUEST_VERSION)                  \
     X(stamp_request, eseal_stamp_request, "stamp request", 2, ESEAL_STAMP_REQUEST_VERSION)              \
     X(extend_request, eseal_extend_request, "extend request", 1, ESEAL_EXTEND_REQUEST_VERSION)          \
+    X(report_doc_options, eseal_report_doc_options, "report document options", 1,                     \
+      ESEAL_REPORT_DOC_OPTIONS_VERSION)                                                                 \
     X(grant_request, eseal_grant_request, "grant request", 1, ESEAL_GRANT_REQUEST_VERSION)              \
     X(request_submit_options, eseal_request_submit_options, "request submission", 1,                  \
       ESEAL_REQUEST_SUBMIT_OPTIONS_VERSION)                                                             \

@@ -382,6 +382,8 @@ static int c_agent_stamp_who(const void *s) { return stamp_who(3, s); }
 static int c_verify_cms(const void *s) { return eseal_instance_verify_cms(NULL, NULL, NULL, 0, NULL, s); }
 static int c_verify_ofd(const void *s) { return eseal_instance_verify_ofd(NULL, NULL, NULL, 0, s); }
 static int c_verify_pdf(const void *s) { return eseal_instance_verify_pdf(NULL, NULL, NULL, 0, s); }
+static int c_report_to_html(const void *s) { return eseal_report_to_html(NULL, NULL, s); }
+static int c_report_pdf(const void *s) { return eseal_instance_report_pdf(NULL, NULL, NULL, s); }
 static int c_key_from_backend(const void *s) { return eseal_key_from_backend(NULL, s, NULL, NULL); }
 static int c_ocsp_respond(const void *s) { return eseal_ocsp_respond(NULL, NULL, 0, s); }
 static int c_ofd_verify(const void *s) { return eseal_ofd_verify(NULL, NULL, 0, NULL, s); }
@@ -475,6 +477,8 @@ static const erow erows[] = {
     {"eseal_instance_verify_cms", "eseal_verify_request", ES_VID_verify_request, 1, c_verify_cms, NULL},
     {"eseal_instance_verify_ofd", "eseal_verify_request", ES_VID_verify_request, 1, c_verify_ofd, NULL},
     {"eseal_instance_verify_pdf", "eseal_verify_request", ES_VID_verify_request, 1, c_verify_pdf, NULL},
+    {"eseal_report_to_html", "eseal_report_doc_options", ES_VID_report_doc_options, 1, c_report_to_html, NULL},
+    {"eseal_instance_report_pdf", "eseal_report_doc_options", ES_VID_report_doc_options, 1, c_report_pdf, NULL},
     {"eseal_grant_add", "eseal_grant_request", ES_VID_grant_request, 0, c_grant_add_req, NULL},
     {"eseal_grant_add", "eseal_principal", P, 0, c_grant_add_who, no_principal},
     {"eseal_grant_change", "eseal_grant_request", ES_VID_grant_request, 0, c_grant_change_req, NULL},
@@ -703,6 +707,7 @@ static void init_macros(void **state)
     SAME_AS_INIT(eseal_seal_request, ESEAL_SEAL_REQUEST_INIT, eseal_seal_request_init);
     SAME_AS_INIT(eseal_cert_request, ESEAL_CERT_REQUEST_INIT, eseal_cert_request_init);
     SAME_AS_INIT(eseal_extend_request, ESEAL_EXTEND_REQUEST_INIT, eseal_extend_request_init);
+    SAME_AS_INIT(eseal_report_doc_options, ESEAL_REPORT_DOC_OPTIONS_INIT, eseal_report_doc_options_init);
     SAME_AS_INIT(eseal_pdf_stamp_options, ESEAL_PDF_STAMP_OPTIONS_INIT, eseal_pdf_stamp_options_init);
     SAME_AS_INIT(eseal_imprint_spec, ESEAL_IMPRINT_SPEC_INIT, eseal_imprint_spec_init);
     SAME_AS_INIT(eseal_seal_info, ESEAL_SEAL_INFO_INIT, eseal_seal_info_init);

@@ -10,6 +10,7 @@
  * imprint_font.c        FreeType faces loaded by file name (no fontconfig), cached
  * imprint_png_write.c   the indexed PNG of a rendering (libpng)
  * qr.c                  QR codes (libqrencode)
+ * report_draw.c         page-flowed A4 documents (the PDF verification report)
  * module.c              the module's entry and table
  */
 #ifndef ES_IMPRINT_INT_H
@@ -114,5 +115,6 @@ ES_RESULT es_imprint_draw_render(es_buf *out, const eseal_imprint_spec *spec, es
                                  unsigned int dpi);
 ES_RESULT es_imprint_draw_path(eseal_imprint_outline **out, const eseal_imprint_spec *spec);
 ES_RESULT es_draw_qr(es_buf *cells, int *width, const char *text);
+ES_RESULT es_draw_doc_pdf(es_buf *out, const es_draw_doc *doc);
 
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "pdf/pdf.h"
 #include "eseal/eseal.h"
 #include "../test_pki.h"
 #include "pdf_fixture.h"
@@ -243,6 +244,52 @@ static void stamp_file_to_file(void **state)
     eseal_buf_dispose(&in);
 }
 
+/* es_pdf_sign_invisible (the signed PDF report): a plain PAdES signature, no seal and no imprint, that
+ * eseal verifies as such and that a changed byte breaks; a stamp still needs its imprint and seal. */
+static void sign_invisible(void **state)
+{
+    fixture *f = *state;
+    eseal_buf in = ESEAL_BUF_INIT;
+    tiny_pdf(&in);
+    es_buf out = ES_BUF_INIT((size_t)1 << 24);
+    eseal_pdf_stamp_options o = ESEAL_PDF_STAMP_OPTIONS_INIT;
+    o.name = "Unit Platform";
+    o.reason = "eseal verification report";
+    assert_true(es_ok(es_pdf_sign_invisible(&out, es_span_of(in.ptr, in.size), f->key, f->cert, &o)));
+    assert_true(out.len > in.size);
+    assert_memory_equal(out.ptr, in.ptr, in.size);
+    assert_null(memmem(out.ptr + in.size, out.len - in.size, "/ESeal.Seal", 11));
+    assert_non_null(memmem(out.ptr + in.size, out.len - in.size, "/Rect [0 0 0 0]", 15));
+    assert_non_null(memmem(out.ptr + in.size, out.len - in.size, "/SubFilter /ETSI.CAdES.detached", 31));
+    eseal_report *r = NULL;
+    assert_int_equal(eseal_pdf_verify(&r, out.ptr, out.len, f->trust, NULL), ESEAL_OK);
+    assert_int_equal(eseal_report_child_count(r), 1);
+    const eseal_report *c = eseal_report_child(r, 0);
+    assert_string_equal(eseal_report_string(c, "signature.type"), "signature");
+    assert_null(eseal_report_string(c, "seal.name"));
+    assert_true(eseal_report_has_reason(c, "NO_SEAL"));
+    int whole = 0;
+    assert_int_equal(eseal_report_boolean(c, "coverage.whole_document", &whole), ESEAL_OK);
+    assert_true(whole);
+    assert_int_equal(eseal_report_verdict(r), ESEAL_VALID);
+    eseal_report_free(r);
+    eseal_buf flipped = {out.ptr, out.len};
+    flipped.ptr[in.size / 2] ^= 1;
+    assert_int_not_equal(verdict(f, &flipped, NULL), ESEAL_VALID);
+    es_buf_free(&out);
+    /* Refusals: an invisible signature does not certify, and a stamp needs its imprint and seal. */
+    es_buf none = ES_BUF_INIT((size_t)1 << 24);
+    o.certify = 1;
+    assert_int_equal(es_code(es_pdf_sign_invisible(&none, es_span_of(in.ptr, in.size), f->key, f->cert, &o)),
+                     ESEAL_EINVAL);
+    assert_int_equal(none.len, 0);
+    eseal_buf nothing = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_pdf_stamp(&nothing, in.ptr, in.size, NULL, NULL, 0, f->key, f->cert, NULL), ESEAL_EINVAL);
+    assert_non_null(strstr(eseal_error_last()->message, "an imprint, a seal"));
+    es_buf_free(&none);
+    eseal_buf_dispose(&in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +297,7 @@ int main(void)
         cmocka_unit_test(stamp_file_to_file),
         cmocka_unit_test(seal_binding_by_value_and_by_digest),
         cmocka_unit_test(report_is_typed),
+        cmocka_unit_test(sign_invisible),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
