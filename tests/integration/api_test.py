@@ -322,6 +322,12 @@ MATRIX = {
                             [400, 400, 400, 400, 400, 400, 401, 403]),
     "GET /api/v1/stamps/{serial}": (lambda: "/api/v1/stamps/ST20990101-00000000AA", None,
                                     [404, 404, 404, 404, 404, 404, 401, 404]),
+    "POST /api/v1/verify/report": (lambda: "/api/v1/verify/report", lambda: {"not": "a document"},
+                                   [400, 400, 400, 400, 400, 400, 401, 403]),
+    "GET /api/v1/stamps/{serial}/imprint.svg": (lambda: "/api/v1/stamps/ST20990101-00000000AA/imprint.svg", None,
+                                                [404, 404, 404, 404, 404, 404, 401, 404]),
+    "GET /api/v1/stamps/{serial}/imprint.png": (lambda: "/api/v1/stamps/ST20990101-00000000AA/imprint.png", None,
+                                                [404, 404, 404, 404, 404, 404, 401, 404]),
     "GET /api/v1/openapi.json": (lambda: "/api/v1/openapi.json", None, [200, 200, 200, 200, 200, 200, 401, 200]),
     # Last: it ends the sessions of the callers it is asked by.
     "POST /api/v1/logout": (lambda: "/api/v1/logout", None, [401, 204, 204, 204, 204, 204, 401, 403]),
