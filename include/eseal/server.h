@@ -10,6 +10,7 @@
  *   GET  /checkpoint, /tile/...      the audit log as C2SP tlog-tiles (read-only)
  *   /api/v1/...                      the JSON API (docs/openapi.yaml, docs/api.md)
  *   GET  /healthz, /readyz, /metrics operations (liveness, readiness, Prometheus text)
+ *   GET  /, /v/{serial}, /assets/... the web pages (docs/web.md), /vendor/pdfjs/... Debian's pdf.js
  *
  * 404 for other paths, 405 (with Allow) for other methods, 415 for POST bodies of another
  * media type, 413 for bodies over the resource's cap; every answer has a Content-Type. The
@@ -34,9 +35,10 @@ typedef struct eseal_server eseal_server;
 #define ESEAL_SERVE_CA 0x08u   /**< GET /ca/<id>.crt */
 #define ESEAL_SERVE_LOG 0x10u  /**< GET /checkpoint, /tile/... and a checkpoint publisher */
 #define ESEAL_SERVE_API 0x20u  /**< the JSON API under /api/v1 (docs/openapi.yaml) */
-#define ESEAL_SERVE_ALL 0x3fu
+#define ESEAL_SERVE_PAGES 0x40u /**< the web pages: GET /, /v/{serial}, /assets/..., /vendor/pdfjs/... (docs/web.md) */
+#define ESEAL_SERVE_ALL 0x7fu
 
-#define ESEAL_SERVE_OPTIONS_VERSION 2 /* 2: max_upload, access_log, tls_cert, tls_key */
+#define ESEAL_SERVE_OPTIONS_VERSION 3 /* 2: max_upload, access_log, tls_cert, tls_key; 3: pdfjs_dir */
 
 /** Zero means default in every field. */
 typedef struct {
@@ -61,6 +63,10 @@ typedef struct {
      *  HTTP (put a TLS proxy in front). With TLS the session cookie is marked Secure. */
     const char *tls_cert;
     const char *tls_key;
+    /** Version 3. The directory of pdf.js's pdf.js and pdf.worker.js, which the pages (ESEAL_SERVE_PAGES)
+     *  serve at /vendor/pdfjs/ (read at each request: 404 with the reason when missing); NULL:
+     *  Debian's libjs-pdf, /usr/share/javascript/pdf/build. */
+    const char *pdfjs_dir;
 } eseal_serve_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

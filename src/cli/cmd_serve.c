@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* eseal serve --listen ADDR:PORT [--only LIST] [--tsa-alg p256|sm2] [--ca-alg sm2|p256|rsa] [--interval MS]
- *             [--max-upload BYTES] [--access-log FILE] */
+ *             [--max-upload BYTES] [--access-log FILE] [--no-pages] [--pdfjs-dir DIR] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +15,15 @@ static const cli_opt_spec opts[] = {{"listen", 0, true, false},  {"only", 0, tru
                                     {"interval", 0, true, false}, {"threads", 0, true, false},
                                     {"max-upload", 0, true, false}, {"access-log", 0, true, false},
                                     {"tls-cert", 0, true, false},   {"tls-key", 0, true, false},
+                                    {"no-pages", 0, false, false},  {"pdfjs-dir", 0, true, false},
                                     {NULL, 0, false, false}};
 
 static const struct {
     const char *name;
     unsigned int bit;
 } resources[] = {{"tsa", ESEAL_SERVE_TSA}, {"ocsp", ESEAL_SERVE_OCSP}, {"crl", ESEAL_SERVE_CRL},
-                 {"ca", ESEAL_SERVE_CA},   {"log", ESEAL_SERVE_LOG},   {"api", ESEAL_SERVE_API}};
+                 {"ca", ESEAL_SERVE_CA},   {"log", ESEAL_SERVE_LOG},   {"api", ESEAL_SERVE_API},
+                 {"pages", ESEAL_SERVE_PAGES}};
 
 /* "tsa,ocsp": the resource bits. */
 static int parse_only(const char *list, unsigned int *out)
@@ -36,7 +38,7 @@ static int parse_only(const char *list, unsigned int *out)
             i++;
         }
         if (i == sizeof(resources) / sizeof(resources[0])) {
-            return cli_usage_error(&cli_cmd_serve, "--only takes tsa, ocsp, crl, ca, log and api, comma-separated, not '%.*s'",
+            return cli_usage_error(&cli_cmd_serve, "--only takes tsa, ocsp, crl, ca, log, api and pages, comma-separated, not '%.*s'",
                                    (int)n, p);
         }
         *out |= resources[i].bit;
@@ -56,6 +58,14 @@ static int run(cli_args *a)
     if (cli_get(a, "only") != NULL && parse_only(cli_get(a, "only"), &o.resources) != CLI_OK) {
         return CLI_USAGE;
     }
+    /* --no-pages: the web pages left out of what is served (all, or --only's list) */
+    if (cli_flag(a, "no-pages")) {
+        o.resources = (o.resources != 0 ? o.resources : ESEAL_SERVE_ALL) & ~ESEAL_SERVE_PAGES;
+        if (o.resources == 0) {
+            return cli_usage_error(&cli_cmd_serve, "--only pages with --no-pages serves nothing");
+        }
+    }
+    o.pdfjs_dir = cli_get(a, "pdfjs-dir");
     o.tsa_hierarchy = cli_get(a, "tsa-alg");
     if (o.tsa_hierarchy != NULL && strcmp(o.tsa_hierarchy, "p256") != 0 && strcmp(o.tsa_hierarchy, "sm2") != 0) {
         return cli_usage_error(&cli_cmd_serve, "--tsa-alg must be p256 or sm2");
@@ -105,9 +115,10 @@ static int run(cli_args *a)
 
 const cli_cmd cli_cmd_serve = {
     "serve", "serve the instance over HTTP: the JSON API, TSA, OCSP, CRLs, CA certificates, the log",
-    "Usage: eseal serve --listen ADDR:PORT [--only tsa,ocsp,crl,ca,log,api] [--tsa-alg p256|sm2]\n"
+    "Usage: eseal serve --listen ADDR:PORT [--only tsa,ocsp,crl,ca,log,api,pages] [--tsa-alg p256|sm2]\n"
     "                   [--ca-alg sm2|p256|rsa] [--interval MS] [--threads N] [--max-upload BYTES]\n"
-    "                   [--access-log FILE] [--tls-cert CERT.pem --tls-key KEY.pem]\n\n"
+    "                   [--access-log FILE] [--tls-cert CERT.pem --tls-key KEY.pem]\n"
+    "                   [--no-pages] [--pdfjs-dir DIR]\n\n"
     "Serves every protocol resource of the instance on one port until SIGINT/SIGTERM (needs the\n"
     "passphrase: the keys are unlocked once, at start). ADDR is a numeric IPv4 or [IPv6] address;\n"
     "port 0 picks a free one (the banner says which):\n"
@@ -127,6 +138,11 @@ const cli_cmd cli_cmd_serve = {
     "                                 bytes (default 100000000), spooled to HOME/tmp, not memory\n"
     "  GET  /healthz, /readyz         liveness; readiness (the store reads, the keys are unlocked)\n"
     "  GET  /metrics                  Prometheus text format 0.0.4 (requests, durations, verifications)\n"
+    "  GET  /, /v/SERIAL, /assets/... the web pages (docs/web.md): the verify page, a stamp's record\n"
+    "                                 page (its QR code's target), their files (built into eseal);\n"
+    "                                 GET /vendor/pdfjs/pdf.js and pdf.worker.js from Debian's libjs-pdf\n"
+    "                                 (/usr/share/javascript/pdf/build, or --pdfjs-dir DIR); --no-pages\n"
+    "                                 leaves them out\n"
     "Every request is logged as one JSON line (time, request id, principal, route, status,\n"
     "duration) on standard error, or appended to --access-log FILE; X-Request-Id is echoed.\n"
     "These are the URLs issued certificates name (AIA, CRL distribution point) when the instance's\n"

@@ -19,8 +19,9 @@
  * faster from memory than through a file); larger ones, and unannounced ones past it, are spooled. */
 #define ES_HTTP_SPOOL_MIN (4u << 20)
 
-/* The extra headers a response may carry (Set-Cookie, Retry-After, WWW-Authenticate...). */
-#define ES_HTTP_EXTRA_HEADERS 4
+/* The extra headers a response may carry (Set-Cookie, Retry-After, WWW-Authenticate..., the web pages'
+ * four security headers and X-Request-Id: src/server/web.c). */
+#define ES_HTTP_EXTRA_HEADERS 8
 #define ES_HTTP_HEADER_NAME_MAX 32
 #define ES_HTTP_HEADER_VALUE_MAX 320
 #define ES_HTTP_REMOTE_MAX 64

@@ -25,6 +25,7 @@ struct eseal_server {
     eseal_ocsp_service *ocsp;
     es_api *api;
     es_ops *ops;
+    es_web_pages *pages; /* the web pages' routes' contexts (NULL when not served) */
     FILE *access_log; /* --access-log FILE; NULL: stderr */
     char spool_dir[4096]; /* HOME/tmp: the spooled bodies (""  when the API is not served) */
     es_buf routes;
@@ -45,6 +46,7 @@ static void server_free(eseal_server *s)
     eseal_ocsp_service_close(s->ocsp);
     es_api_free(s->api);
     es_ops_free(s->ops);
+    es_web_pages_free(s->pages);
     if (s->access_log != NULL) {
         (void)fclose(s->access_log);
     }
@@ -189,6 +191,7 @@ static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_
     size_t max_upload = o->version >= 2 ? o->max_upload : 0;
     const char *access_log = o->version >= 2 ? o->access_log : NULL;
     const char *tls_cert = o->version >= 2 ? o->tls_cert : NULL, *tls_key = o->version >= 2 ? o->tls_key : NULL;
+    const char *pdfjs_dir = o->version >= 3 ? o->pdfjs_dir : NULL;
     ES_ENSURE((tls_cert == NULL) == (tls_key == NULL), ESEAL_EINVAL, "serve: TLS needs a certificate and its key");
     if (tls_cert != NULL) {
         ES_GUARD(read_tls_file(&s->tls_cert, tls_cert, false));
@@ -225,6 +228,12 @@ static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_
         ES_GUARD(es_server_mount_api(s->router, inst, max_upload, &s->api));
         es_api_set_tls(s->api, tls_cert != NULL); /* the session cookie is then Secure */
         ES_GUARD(make_spool_dir(s, inst));
+    }
+    /* The web pages (docs/web.md): files of the binary, and pdf.js read from its directory. They
+     * call the API, yet are mounted without it too (a server of pages for another's API is not
+     * forbidden; --no-pages leaves them out). */
+    if ((want & ESEAL_SERVE_PAGES) != 0) {
+        ES_GUARD(es_server_mount_web(s->router, pdfjs_dir, &s->pages));
     }
     /* The operations (healthz, readyz, metrics, request ids, the access log) come with the API: a
      * server restricted to the protocol resources (eseal tsa serve, --only tsa,...) stays as it was. */

@@ -109,4 +109,18 @@ ES_RESULT es_server_mount_log(es_router *r, eseal_log *log);
 /* witness.c: POST /add-checkpoint, GET /<hex SHA-256 of the origin>/checkpoint (C2SP tlog-witness). */
 ES_RESULT es_server_mount_witness(es_router *r, eseal_witness *w);
 
+/* web.c: the web pages (docs/web.md): GET /, /v/{serial}, /assets/{name} (the files of web/ embedded
+ * at build time, src/web/web.h), /vendor/pdfjs/pdf.js and pdf.worker.js (read from `pdfjs_dir`,
+ * NULL: ES_WEB_PDFJS_DIR), each answer with the pages' security headers. *out (freed by
+ * es_web_pages_free after the router) holds the routes' contexts; set also on a failure. */
+#define ES_WEB_PDFJS_DIR "/usr/share/javascript/pdf/build"
+/* pdf.worker.js of libjs-pdf 2.14 is 1.9 MB: room for a later one, a cap before it is read. */
+#define ES_WEB_PDFJS_MAX (16u << 20)
+#define ES_WEB_CSP                                                                                      \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " \
+    "worker-src 'self' blob:; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+typedef struct es_web_pages es_web_pages;
+ES_RESULT es_server_mount_web(es_router *r, const char *pdfjs_dir, es_web_pages **out);
+void es_web_pages_free(es_web_pages *w);
+
 #endif
