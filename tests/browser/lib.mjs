@@ -233,10 +233,12 @@ export class Watch {
 
 /**
  * A new browser context of that size with the watch installed, and a page in it:
- * {context, page, watch, size}. opts.locale sets navigator.languages and Accept-Language.
+ * {context, page, watch, size}. opts.locale sets navigator.languages and Accept-Language; opts.bypassCSP
+ * (the harness's own test only) lets a page's request reach the route that aborts foreign requests.
  */
 export async function openPage(browser, server, size, opts = {}) {
-    const context = await browser.newContext({ ...SIZES[size], locale: opts.locale ?? 'en-US' });
+    const context = await browser.newContext({ ...SIZES[size], locale: opts.locale ?? 'en-US',
+        bypassCSP: opts.bypassCSP ?? false });
     context.setDefaultTimeout(60000);
     const watch = new Watch(server.base);
     await context.route('**/*', (route) => {

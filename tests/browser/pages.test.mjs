@@ -312,7 +312,7 @@ test('the watch catches a console error, a page error, an unexpected 404 and a f
             throw new Error('a page error of the test');
         }, 0);
         await fetch(`/assets/no-such-file-${Date.now()}.js`).catch(() => null);
-        // .invalid never resolves (RFC 2606); the route aborts it before anything leaves the browser.
+        // .invalid never resolves (RFC 2606); the page's CSP refuses it before anything leaves the browser.
         await fetch('http://foreign.invalid/x.js').catch(() => null);
     });
     await p.page.waitForTimeout(500);
@@ -320,8 +320,16 @@ test('the watch catches a console error, a page error, an unexpected 404 and a f
     assert.match(seen, /console error: a console error of the test/, 'the console error');
     assert.match(seen, /page error: .*a page error of the test/, 'the page error');
     assert.match(seen, /unexpected answer 404 to GET .*no-such-file/, 'the unexpected 404');
-    assert.match(seen, /request to another host: GET http:\/\/foreign\.invalid\/x\.js/, 'the foreign request');
+    assert.match(seen, /console error: .*foreign\.invalid.*Content Security Policy/, 'the CSP refusal of the foreign request');
     await p.context.close();
+
+    // Without the CSP (a page that lacked it), the route itself aborts the request and names it.
+    const q = await openPage(browser, server, 'desktop', { bypassCSP: true });
+    await q.page.goto(`${server.base}/`);
+    await q.page.evaluate(() => fetch('http://foreign.invalid/x.js').catch(() => null));
+    const seen2 = q.watch.problems().join('\n');
+    assert.match(seen2, /request to another host: GET http:\/\/foreign\.invalid\/x\.js/, 'the foreign request');
+    await q.context.close();
 });
 
 test('the screenshots are there, at both sizes', () => {
