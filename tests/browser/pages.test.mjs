@@ -146,6 +146,28 @@ for (const size of ['desktop', 'phone']) {
     });
 }
 
+test('verify page: the seal\'s imprint picture is shown (report version 4, pictures asked for)', async () => {
+    const p = await openVerify('desktop');
+    const v = await verifyFile(p, f.pdf);
+    assert.equal(v.verdict, 'VALID', '#verdict[data-verdict=VALID]');
+    const img = await p.page.evaluate(async () => {
+        const i = document.querySelector('.signature .imprint');
+        if (!i) {
+            return null;
+        }
+        if (i.tagName === 'IMG' && !i.complete) {
+            await new Promise((resolve) => i.addEventListener('load', resolve, { once: true }));
+        }
+        return { tag: i.tagName, src: i.getAttribute('src') ?? '', width: i.naturalWidth ?? 0 };
+    });
+    assert.ok(img, 'the .signature has an .imprint');
+    assert.equal(img.tag, 'IMG', '.imprint is an <img>');
+    assert.match(img.src, /^(data:image\/|blob:|\/)/, '.imprint\'s picture is embedded or from the server');
+    assert.ok(img.width > 0, 'the picture was decoded and drawn');
+    assertClean(p.watch, 'verify page, imprint');
+    await p.context.close();
+});
+
 test('verify page: a PDF of a foreign signer says what eseal verify --json says (INDETERMINATE)', async () => {
     const cli = A.verifyJson(f.foreign);
     const p = await openVerify('desktop');
