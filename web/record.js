@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The stamp record page, /v/{serial} (docs/web.md, "The stamp record"): the public record of one stamp
 // (GET /api/v1/stamps/{serial}), the document compared by its SHA-256 computed here, and the stamp's
-// audit entry checked to be in the log: the root recomputed from the entry and its inclusion proof
-// (RFC 9162 §2.1.3.2) and the checkpoint's Ed25519 signature verified, with WebCrypto. No request
-// goes anywhere but this server; the DOM is built with textContent only.
+// audit entry checked to be in the log: the entry read from the public log (GET /tile/entries/...)
+// and tied to this stamp, the root recomputed from its leaf and the inclusion proof (RFC 9162
+// §2.1.3.2) and the checkpoint's Ed25519 signature verified, with WebCrypto. No request goes anywhere
+// but this server; the DOM is built with textContent only.
 'use strict';
 
 (function () {
   const LANGS = ['en', 'zh'];
-  const LANG_KEY = 'eseal.lang';
+  const LANG_KEY = 'eseal-lang'; // the verify page's too: one choice for both pages
   const SERIAL_RE = /^[A-Z0-9-]{1,39}$/;
   let strings = {};
   let lang = 'en';
@@ -257,10 +258,62 @@
     return f;
   }
 
+  // tlog-tiles (C2SP): N as 3-digit groups, all but the last prefixed with "x" (1234067 -> x001/x234/067).
+  function tileIndex(n) {
+    let out = String(n % 1000n).padStart(3, '0');
+    for (let rest = n / 1000n; rest > 0n; rest /= 1000n) {
+      out = 'x' + String(rest % 1000n).padStart(3, '0') + '/' + out;
+    }
+    return out;
+  }
+
+  // Entry `index` as the public log serves it (GET /checkpoint for the newest size, then the entry
+  // bundle tile/entries/N, or its partial .p/W: records of a big-endian uint16 length and the entry);
+  // null when this server does not serve the log's entries.
+  async function bundleEntry(index) {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const c = await fetch('/checkpoint', {cache: 'no-store'});
+      if (!c.ok) {
+        return null;
+      }
+      const note = parseNote(await c.text());
+      if (!note || index >= note.size) {
+        return null;
+      }
+      const n = index / 256n;
+      let path = '/tile/entries/' + tileIndex(n);
+      if ((n + 1n) * 256n > note.size) {
+        path += '.p/' + String(note.size - n * 256n);
+      }
+      const t = await fetch(path);
+      if (t.status === 404 && attempt === 0) {
+        continue; // a newer checkpoint came between the two requests: its partial tile is wider
+      }
+      if (!t.ok) {
+        return null;
+      }
+      const b = new Uint8Array(await t.arrayBuffer());
+      let pos = 0;
+      for (let k = 0n; k < index % 256n; k++) {
+        if (pos + 2 > b.length) {
+          return null;
+        }
+        pos += 2 + ((b[pos] << 8) | b[pos + 1]);
+      }
+      if (pos + 2 > b.length) {
+        return null;
+      }
+      const len = (b[pos] << 8) | b[pos + 1];
+      return pos + 2 + len <= b.length ? b.slice(pos + 2, pos + 2 + len) : null;
+    }
+    return null;
+  }
+
   async function checkLog(rec) {
     const log = rec.log || {};
     const st = {result: 'unavailable', steps: [], why: null, sig: null};
-    if (!log.entry || !log.checkpoint || !Array.isArray(log.proof) || log.index === null || log.index === undefined) {
+    if (!log.leaf_hash || !log.checkpoint || !Array.isArray(log.proof) || log.index === null ||
+        log.index === undefined) {
       st.why = log.unavailable ? ['', {text: log.unavailable}] : ['record.log-none', null];
       return st;
     }
@@ -273,33 +326,46 @@
       st.why = [key, vars || null];
       return st;
     };
-    let entry;
     let proof;
+    let given;
     try {
-      entry = b64decode(log.entry);
       proof = log.proof.map(b64decode);
+      given = b64decode(log.leaf_hash);
     } catch (e) {
-      return fail('record.why-entry-parse');
+      return fail('record.why-root');
     }
-    // 1. the entry is this stamp's: its serial, its seal, the document's SHA-256
-    const f = parseEntry(entry);
-    if (!f) {
-      return fail('record.why-entry-parse');
+    const index = BigInt(log.index);
+    // 1. the entry, from the public log (the record does not carry it: it names who stamped and
+    // approved), is this stamp's: its serial, its seal, the document's SHA-256 ...
+    let entry = null;
+    try {
+      entry = await bundleEntry(index);
+    } catch (e) {
+      entry = null;
     }
-    const want = [['type', 'stamp'], ['stamp', rec.serial], ['seal', rec.seal.esid],
-      ['doc-after-sha256', rec.document_sha256]];
-    for (const [k, v] of want) {
-      if (f[k] !== v) {
-        return fail('record.why-entry', {field: k});
+    let leaf = given;
+    if (entry) {
+      const f = parseEntry(entry);
+      if (!f) {
+        return fail('record.why-entry-parse');
       }
+      const want = [['type', 'stamp'], ['stamp', rec.serial], ['seal', rec.seal.esid],
+        ['doc-after-sha256', rec.document_sha256]];
+      for (const [k, v] of want) {
+        if (f[k] !== v) {
+          return fail('record.why-entry', {field: k});
+        }
+      }
+      st.steps.push(['record.step-entry', {serial: rec.serial, index: String(index)}]);
+      // 2. ... and its leaf hash, computed here, is the one proven
+      leaf = await leafHash(entry);
+      if (!equal(leaf, given)) {
+        return fail('record.why-leaf');
+      }
+      st.steps.push(['record.step-leaf', {leaf: b64encode(leaf)}]);
+    } else {
+      st.steps.push(['record.step-noentry', {index: String(index)}]);
     }
-    st.steps.push(['record.step-entry', {serial: rec.serial}]);
-    // 2. its leaf hash, computed here
-    const leaf = await leafHash(entry);
-    if (log.leaf_hash && log.leaf_hash !== b64encode(leaf)) {
-      return fail('record.why-leaf');
-    }
-    st.steps.push(['record.step-leaf', {leaf: b64encode(leaf)}]);
     // 3. the proof leads to the checkpoint's root
     const note = parseNote(log.checkpoint);
     if (!note || note.root.length !== 32) {
@@ -308,7 +374,6 @@
     if (proof.some((p) => p.length !== 32)) {
       return fail('record.why-root');
     }
-    const index = BigInt(log.index);
     const root = await rootFromProof(index, note.size, leaf, proof);
     if (!root || !equal(root, note.root)) {
       return fail('record.why-root');
@@ -348,9 +413,14 @@
     if (others.length > 0) {
       st.steps.push(['record.step-witnesses', {n: others.length}]);
     }
-    // A root matched against a checkpoint whose signature was not checked proves nothing yet.
+    // A root matched against a checkpoint whose signature was not checked proves nothing yet; a leaf
+    // proven without its entry is not tied to this stamp.
     if (st.sig[0] !== 'record.step-sig-ok') {
       st.why = [st.sig[0] === 'record.step-sig-nokey' ? 'record.why-nokey' : 'record.why-unsupported', null];
+      return st;
+    }
+    if (!entry) {
+      st.why = ['record.why-noentry', null];
       return st;
     }
     st.result = 'ok';
@@ -374,7 +444,7 @@
     // the reader's time, and UTC to the millisecond when the reader is not on UTC
     const zone = fmt.resolvedOptions().timeZone;
     if (zone === 'UTC' || zone === 'Etc/UTC') {
-      return local + ' (' + iso.replace('T', ' ').replace('Z', '') + ' UTC)';
+      return local;
     }
     return t('record.time-utc', {local, utc: iso.replace('T', ' ').replace('Z', '')});
   }
@@ -432,6 +502,10 @@
       return;
     }
     box.dataset.result = logState.result;
+    const badge = $('.log-badge');
+    badge.dataset.result = logState.result;
+    setText(badge, t('record.log-badge-' + logState.result));
+    badge.hidden = false;
     if (logState.result === 'ok') {
       setText(box, t('record.log-ok'));
     } else if (logState.result === 'failed') {
@@ -443,7 +517,7 @@
       const li = document.createElement('li');
       li.textContent = line(s);
       if (s[0] === 'record.step-sig-unsupported' || s[0] === 'record.step-sig-nokey' ||
-          s[0] === 'record.step-witnesses') {
+          s[0] === 'record.step-witnesses' || s[0] === 'record.step-noentry') {
         li.className = 'not-checked';
       }
       steps.appendChild(li);

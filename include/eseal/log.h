@@ -208,9 +208,10 @@ ESEAL_EXTERN(int) eseal_receipt_split(eseal_receipt_parts *out, const void *rece
 /**
  * What a client needs to check by itself that stamp `serial`'s audit entry is in the log: the
  * stamp's receipt (eseal_instance_stamp_receipt: kept from the stamp, or made now) split into its
- * parts, and the log's verifier key in out->key ("" when the log has none yet). No principal: it
- * is the public record's `log` (GET /api/v1/stamps/{serial}); the entry, its proof and the
- * checkpoint are the public log's own (GET /tile/entries/..., /checkpoint, docs/web.md). Fails as
+ * parts, and the log's verifier key in out->key ("" when the log has none yet). No principal, as
+ * for eseal_instance_stamp_receipt: the entry, its proof and the checkpoint are the public log's own
+ * (GET /tile/entries/..., /checkpoint). The public record (GET /api/v1/stamps/{serial}) gives all but
+ * the entry, which names who stamped and approved (docs/web.md, "The stamp record"). Fails as
  * eseal_instance_stamp_receipt does: ESEAL_ENOTFOUND (an unknown serial, a stamp without entry),
  * ESEAL_ESTATE (a stamp never published, or no checkpoint covers its entry yet).
  */

@@ -13,7 +13,7 @@
  *                              is proven, the document's digest, the seal's state, its log entry
  *                              (eseal_instance_stamp_find: public by design); 404 for an unknown
  *                              serial, 400 for one of odd characters; and what a browser needs to
- *                              check the entry's inclusion itself (the entry, proof, checkpoint, key)
+ *                              check the entry's inclusion itself (leaf hash, proof, checkpoint, key)
  *   GET  /api/v1/stamps/{serial}/imprint.svg, .png  the picture of the stamp's seal
  *   GET  /api/v1/openapi.json  the description of the API (docs/openapi.yaml, converted at build time)
  */
@@ -64,10 +64,12 @@ static ES_RESULT verify(es_api_call *c)
 #define STAMP_IMPRINT_DPI 300
 
 /* The log part of the record, for a client that checks the entry's inclusion itself (docs/web.md,
- * "The stamp record"): the entry's bytes, its leaf hash, the proof, the checkpoint and the log's
- * key; all of it is the public log's (GET /tile/entries/..., /checkpoint). When there is no proof to
- * give (no entry, never published, no checkpoint yet, the log unreadable now) the fields are null
- * and `unavailable` says why: the rest of the record stands without them. */
+ * "The stamp record"): the entry's leaf hash, the proof, the checkpoint and the log's key. Not the
+ * entry: it names who stamped and who approved, which the record does not say (the organisation's
+ * to read); a client ties the leaf to this stamp with the entry the public log serves
+ * (GET /tile/entries/...), where the operator serves it. When there is no proof to give (no entry,
+ * never published, no checkpoint yet, the log unreadable now) the fields are null and `unavailable`
+ * says why: the rest of the record stands without them. */
 static ES_RESULT stamp_log(es_api_call *c, json_t *log, const eseal_stamp_info *st)
 {
     eseal_receipt_parts parts;
@@ -90,10 +92,9 @@ static ES_RESULT stamp_log(es_api_call *c, json_t *log, const eseal_stamp_info *
     }
     bool ok = rc == ESEAL_OK;
     json_t *v = proof == NULL ? NULL
-                              : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "origin",
+                              : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "origin",
                                           ok ? json_string(parts.origin) : json_null(), "key",
-                                          ok && parts.key[0] != '\0' ? json_string(parts.key) : json_null(), "entry",
-                                          ok ? json_string((const char *)parts.entry_base64.ptr) : json_null(),
+                                          ok && parts.key[0] != '\0' ? json_string(parts.key) : json_null(),
                                           "leaf_hash", ok ? json_string(parts.leaf_hash) : json_null(), "tree_size",
                                           ok ? json_integer((json_int_t)parts.tree_size) : json_null(), "root",
                                           ok ? json_string(parts.root) : json_null(), "proof", proof, "checkpoint",

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The stamp record's log part (GET /api/v1/stamps/{serial}, docs/web.md "The stamp record"): the
- * record carries the stamp's audit entry, its inclusion proof, the checkpoint and the log's key, so
- * that a browser can check the inclusion itself. Here the C side checks the same: put back together
- * as a C2SP tlog-proof, the parts verify with eseal_receipt_verify under the key the record names,
- * the entry is the one of this serial and this document, its leaf hash is the one given; one changed
- * proof hash, a changed entry, a wrong tree size or a foreign key fail. The seal's picture is public
- * by serial; an unknown serial is 404 there too. eseal_receipt_split on hostile receipts.
+ * record carries the stamp's entry's leaf hash, its inclusion proof, the checkpoint and the log's
+ * key, not the entry (it names who stamped); the entry comes from the public log's entry bundle
+ * (GET /tile/entries/...), as the browser reads it. Here the C side checks what the page checks:
+ * the bundle's entry is this serial's and this document's, its leaf hash is the one given, and put
+ * back together as a C2SP tlog-proof the parts verify with eseal_receipt_verify under the key the
+ * record names; one changed proof hash, another index, an entry of another serial or another key
+ * of the same log name fail. The seal's picture is public by serial; an unknown serial is 404 there
+ * too. eseal_receipt_split on hostile receipts.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -111,7 +113,7 @@ static int setup(void **state)
     (void)snprintf(doc_sha256, sizeof(doc_sha256), "%s", st.document_sha256);
     eseal_serve_options o = ESEAL_SERVE_OPTIONS_INIT;
     o.listen = "127.0.0.1:0";
-    o.resources = ESEAL_SERVE_API;
+    o.resources = ESEAL_SERVE_API | ESEAL_SERVE_LOG;
     assert_int_equal(eseal_instance_serve(inst, &srv, &o), ESEAL_OK);
     return 0;
 }
@@ -188,6 +190,46 @@ static void other_key(char *out, size_t cap, const char *name)
     assert_true(n > 0 && (size_t)n < cap);
 }
 
+/* Entry `index` as a browser reads it from the public log: the entry bundle tile/entries/N (or its
+ * partial .p/W at the newest checkpoint), records of a big-endian uint16 length and the entry. */
+static int bundle_entry(unsigned char *out, size_t cap, uint64_t index)
+{
+    answer c = http_get("/checkpoint");
+    assert_int_equal(c.status, 200);
+    unsigned long long size = 0;
+    const char *nl = strchr(c.body, '\n');
+    assert_non_null(nl);
+    assert_int_equal(sscanf(nl + 1, "%llu", &size), 1);
+    free(c.body);
+    uint64_t n = index / 256;
+    char path[256], digits[64], tmp[64];
+    int dl = snprintf(digits, sizeof(digits), "%03llu", (unsigned long long)(n % 1000));
+    for (uint64_t rest = n / 1000; rest > 0; rest /= 1000) {
+        /* 3-digit groups, all but the last prefixed with "x" (C2SP tlog-tiles): x001/x234/067 */
+        memcpy(tmp, digits, sizeof(tmp));
+        dl = snprintf(digits, sizeof(digits), "x%03llu/%.50s", (unsigned long long)(rest % 1000), tmp);
+    }
+    assert_true(dl > 0);
+    if ((n + 1) * 256 <= size) {
+        (void)snprintf(path, sizeof(path), "/tile/entries/%s", digits);
+    } else {
+        (void)snprintf(path, sizeof(path), "/tile/entries/%s.p/%llu", digits, size - n * 256);
+    }
+    answer t = http_get(path);
+    assert_int_equal(t.status, 200);
+    size_t pos = 0;
+    for (uint64_t k = 0; k < index % 256; k++) {
+        assert_true(pos + 2 <= t.len);
+        pos += 2 + (((size_t)(unsigned char)t.body[pos] << 8) | (unsigned char)t.body[pos + 1]);
+    }
+    assert_true(pos + 2 <= t.len);
+    size_t len = ((size_t)(unsigned char)t.body[pos] << 8) | (unsigned char)t.body[pos + 1];
+    assert_true(pos + 2 + len <= t.len && len <= cap);
+    memcpy(out, t.body + pos + 2, len);
+    free(t.body);
+    return (int)len;
+}
+
 static void record_log_proof_checks(void **state)
 {
     (void)state;
@@ -202,14 +244,12 @@ static void record_log_proof_checks(void **state)
     assert_string_equal(json_string_value(json_object_get(rec, "document_sha256")), doc_sha256);
     json_t *log = json_object_get(rec, "log");
     assert_true(json_is_null(json_object_get(log, "unavailable")));
-    const char *entry = json_string_value(json_object_get(log, "entry"));
     const char *key = json_string_value(json_object_get(log, "key"));
     const char *cp = json_string_value(json_object_get(log, "checkpoint"));
     const char *leaf = json_string_value(json_object_get(log, "leaf_hash"));
     json_t *proof = json_object_get(log, "proof");
     uint64_t index = (uint64_t)json_integer_value(json_object_get(log, "index"));
     uint64_t size = (uint64_t)json_integer_value(json_object_get(log, "tree_size"));
-    assert_non_null(entry);
     assert_non_null(key);
     assert_non_null(cp);
     assert_non_null(leaf);
@@ -227,13 +267,13 @@ static void record_log_proof_checks(void **state)
     (void)snprintf(line, sizeof(line), "\n%llu\n", (unsigned long long)size);
     assert_non_null(strstr(cp, line));
 
-    /* The entry: its leaf hash is the one given, and it names this stamp and this document. */
+    /* The record names nobody: no entry, no login of who stamped. */
+    assert_null(json_object_get(log, "entry"));
+    assert_null(strstr(a.body, test_who()->id));
+
+    /* The entry as the browser gets it: from the public log's entry bundle (C2SP tlog-tiles). */
     unsigned char raw[8192];
-    size_t el = strlen(entry);
-    assert_true(el > 0 && el % 4 == 0 && el / 4 * 3 <= sizeof(raw));
-    int rl = EVP_DecodeBlock(raw, (const unsigned char *)entry, (int)el);
-    rl -= (entry[el - 1] == '=') + (entry[el - 2] == '='); /* EVP_DecodeBlock counts the padding */
-    assert_true(rl > 0);
+    int rl = bundle_entry(raw, sizeof(raw), index);
     char want[128];
     leaf_b64(want, raw, (size_t)rl);
     assert_string_equal(leaf, want);
@@ -247,6 +287,8 @@ static void record_log_proof_checks(void **state)
 
     /* Put back together, it verifies under the key; the root reached is the checkpoint's. */
     static char rcpt[64 * 1024];
+    char entry[12000];
+    assert_true(EVP_EncodeBlock((unsigned char *)entry, raw, rl) > 0);
     receipt_of(rcpt, sizeof(rcpt), entry, index, proof, cp);
     assert_int_equal(check(rcpt, key), ESEAL_OK);
 
