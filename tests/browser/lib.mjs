@@ -291,6 +291,13 @@ export async function assertHeaders(response, what) {
     assert.equal(h['x-frame-options'], 'DENY', `${what}: X-Frame-Options`);
 }
 
+/** The page fits its width (a phone scrolls down, never sideways): no element wider than the viewport. */
+export async function assertFitsWidth(p, what) {
+    const w = await p.page.evaluate(() => ({ scroll: document.documentElement.scrollWidth,
+        view: document.documentElement.clientWidth }));
+    assert.ok(w.scroll <= w.view + 1, `${what}: the page is ${w.scroll} px wide in a ${w.view} px viewport`);
+}
+
 /** A full-page screenshot: OUT/NAME-SIZE.png. */
 export async function shot(p, name) {
     fs.mkdirSync(OUT, { recursive: true });

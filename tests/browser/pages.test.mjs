@@ -13,15 +13,15 @@
 //   - CSRF from the page: a login by fetch, then POST /api/v1/tokens without the token (403 CSRF),
 //     with a wrong one (403 CSRF), without the cookie (401), with the token (201);
 //   - on every page: no console error, no failed request, no request to another host, the contract's
-//     security headers; screenshots at 1280x800 and 390x844 in $ESEAL_BROWSER_OUT;
-//   - the watch itself: it catches a console error, a page error, an unexpected 404 and a foreign
-//     request (so a page that has them fails).
+//     security headers, no sideways scrolling; screenshots at 1280x800 and 390x844 in $ESEAL_BROWSER_OUT;
+//   - the watch itself: it catches a console error, a page error, an unexpected 404, a foreign
+//     request and a page wider than its viewport (so a page that has them fails).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { Instance, OUT, ROOT, assertClean, assertHeaders, cleanup, launch, makeDocument, openPage, runProgram,
+import { Instance, OUT, ROOT, assertClean, assertFitsWidth, assertHeaders, cleanup, launch, makeDocument, openPage, runProgram,
     serve, shot, waitState } from './lib.mjs';
 
 const ESEAL = path.resolve(process.argv[2] ?? process.env.ESEAL ?? path.join(ROOT, 'build', 'eseal'));
@@ -127,6 +127,7 @@ for (const size of ['desktop', 'phone']) {
         // pdf.js draws the pages (canvases); wait for the first before the screenshot.
         await p.page.waitForSelector('.page-thumb', { timeout: 60000 });
         await shot(p, 'verify-valid');
+        await assertFitsWidth(p, `verify page (${size}), valid PDF`);
         assertClean(p.watch, `verify page (${size}), valid PDF`);
         await p.context.close();
     });
@@ -141,6 +142,7 @@ for (const size of ['desktop', 'phone']) {
         assert.equal(v.signatures[0].verdict, 'INVALID', 'the .signature is INVALID');
         assert.equal(v.signatures[0].seal, SEAL_NAME, '.seal-name is still the seal\'s name');
         await shot(p, 'verify-tampered');
+        await assertFitsWidth(p, `verify page (${size}), tampered PDF`);
         assertClean(p.watch, `verify page (${size}), tampered PDF`);
         await p.context.close();
     });
@@ -255,6 +257,7 @@ test('QR path: the stamped PDF\'s QR code opens /v/{serial}: serial, log check o
         assert.equal(await p.page.getAttribute('#log-check', 'data-result'), 'ok',
             'the browser checked the inclusion proof against the checkpoint');
         await shot(p, 'record');
+        await assertFitsWidth(p, `record page (${size})`);
 
         await p.page.setInputFiles('#compare-file', f.pdf);
         await p.page.waitForSelector('#compare-result[data-result]', { timeout: 60000 });
@@ -326,7 +329,7 @@ test('CSRF from the page: a state-changing call with the session cookie needs X-
     await p.context.close();
 });
 
-test('the watch catches a console error, a page error, an unexpected 404 and a foreign request', async () => {
+test('the watch catches a console error, a page error, an unexpected 404, a foreign request, a page too wide', async () => {
     const p = await openVerify('desktop');
     await p.page.evaluate(async () => {
         console.error('a console error of the test');
@@ -351,6 +354,15 @@ test('the watch catches a console error, a page error, an unexpected 404 and a f
     await q.page.evaluate(() => fetch('http://foreign.invalid/x.js').catch(() => null));
     const seen2 = q.watch.problems().join('\n');
     assert.match(seen2, /request to another host: GET http:\/\/foreign\.invalid\/x\.js/, 'the foreign request');
+    // And a page wider than its viewport fails the width check.
+    await q.page.evaluate(() => {
+        const d = document.createElement('div');
+        d.style.width = '3000px';
+        d.style.height = '1px';
+        document.body.appendChild(d);
+    });
+    await assert.rejects(assertFitsWidth(q, 'a page with a 3000 px element'), /px wide in a 1280 px viewport/,
+        'the width check');
     await q.context.close();
 });
 
