@@ -107,15 +107,17 @@ export class Instance {
 }
 
 /**
- * `eseal serve --listen 127.0.0.1:0` of an instance: {port, base, stop()}. The port is read from the
- * banner ("listening on ... (port N)"); the server's standard error goes to OUT/server-NAME.log.
+ * `eseal serve --listen 127.0.0.1:0` of an instance: {port, base, log, stop()}. The port is read from the
+ * banner ("listening on ... (port N)"); the server's standard error goes to OUT/server-NAME.log (`log`).
+ * stop() resolves to its exit status.
  */
 export async function serve(inst, name, extra = []) {
     fs.mkdirSync(OUT, { recursive: true });
-    const log = fs.openSync(path.join(OUT, `server-${name}.log`), 'w');
+    const logFile = path.join(OUT, `server-${name}.log`);
+    const log = fs.openSync(logFile, 'w');
     const proc = spawn(inst.eseal, ['serve', '--listen', '127.0.0.1:0', ...extra], { env: inst.env,
         stdio: ['ignore', 'pipe', log] });
-    const srv = { proc, port: 0, base: '', banner: '' };
+    const srv = { proc, port: 0, base: '', banner: '', log: logFile };
     servers.push(srv);
     srv.port = await new Promise((resolve, reject) => {
         let text = '';
@@ -140,15 +142,16 @@ export async function serve(inst, name, extra = []) {
     return srv;
 }
 
+/** SIGTERM (SIGKILL after 20 s); the exit status, or the signal's name when it was killed. */
 function stopServer(srv) {
     if (srv.proc.exitCode !== null || srv.proc.signalCode !== null) {
-        return Promise.resolve();
+        return Promise.resolve(srv.proc.exitCode ?? srv.proc.signalCode);
     }
     return new Promise((resolve) => {
         const timer = setTimeout(() => srv.proc.kill('SIGKILL'), 20000);
-        srv.proc.on('exit', () => {
+        srv.proc.on('exit', (code, signal) => {
             clearTimeout(timer);
-            resolve();
+            resolve(code ?? signal);
         });
         srv.proc.kill('SIGTERM');
     });

@@ -378,3 +378,11 @@ test('the screenshots are there, at both sizes', () => {
         }
     }
 });
+
+test('the server stops cleanly on SIGTERM, with no sanitizer report in its log', async () => {
+    const status = await server.stop();
+    assert.equal(status, 0, 'eseal serve exits 0 on SIGTERM');
+    const log = fs.readFileSync(server.log, 'utf8');
+    assert.doesNotMatch(log, /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:/,
+        'no sanitizer report (the suite runs again in the ASan+UBSan build)');
+});
