@@ -301,7 +301,7 @@ ESEAL_EXTERN(int) eseal_instance_trust(eseal_instance *inst, eseal_trust **out);
 ESEAL_EXTERN(int) eseal_instance_sign_file(eseal_instance *inst, const eseal_principal *who, eseal_buf *p7s,
                                            const char *path, const char *cert_ref, const eseal_cms_sign_options *opts);
 
-#define ESEAL_VERIFY_REQUEST_VERSION 2 /* 2: document_digests */
+#define ESEAL_VERIFY_REQUEST_VERSION 3 /* 2: document_digests; 3: pictures */
 
 typedef struct {
     unsigned int version;       /**< ESEAL_VERIFY_REQUEST_VERSION */
@@ -314,6 +314,8 @@ typedef struct {
                                      cached under HOME/cache/revocation until their nextUpdate */
     unsigned int document_digests; /**< version 2. Which digests of the whole file the report carries:
                                         ESEAL_DOCUMENT_* bits (report.h); 0: both (SHA-256 and SM3) */
+    int pictures;               /**< version 3. PDF and OFD: 1 to have each embedded seal's picture in the report
+                                     (seal.picture.data, base64: what a page or a report shows); 0: null */
 } eseal_verify_request;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

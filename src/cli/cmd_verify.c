@@ -11,7 +11,7 @@ static const cli_opt_spec opts[] = {{"data", 0, true, false},   {"trust", 0, tru
                                     {"signer", 0, true, false}, {"no-instance", 0, false, false},
                                     {"batch", 0, true, false},  {"online", 0, false, false},
                                     {"detail", 0, false, false}, {"digests", 0, true, false},
-                                    {NULL, 0, false, false}};
+                                    {"pictures", 0, false, false}, {NULL, 0, false, false}};
 
 /* --digests LIST: "sha256", "sm3" or both, comma-separated (the report's document.sha256 / .sm3). */
 static int parse_digests(cli_args *a, unsigned int *out, unsigned int dflt)
@@ -146,6 +146,7 @@ static int run(cli_args *a)
     if (parse_digests(a, &q.document_digests, 0) != CLI_OK) {
         return CLI_USAGE;
     }
+    q.pictures = cli_flag(a, "pictures"); /* seal.picture.data in the report (--json, report version 4) */
     if (data != NULL && strcmp(data, "-") == 0 && strcmp(a->pos[0], "-") == 0) {
         return cli_usage_error(&cli_cmd_verify, "the signature and --data cannot both be standard input");
     }
@@ -222,7 +223,7 @@ const cli_cmd cli_cmd_verify = {
     "       eseal verify FILE.pdf [--detail|--json] [--trust PATH] [--crl FILE]... [--at TIME]\n"
     "       eseal verify FILE.ofd [--detail|--json] [--trust PATH] [--at TIME] [--signer CERT.pem]\n"
     "       eseal verify --batch LIST [--trust PATH] [--at TIME]   (PDFs and OFDs, one path per line)\n"
-    "                    [--signer ID|CERT.pem] [--no-instance] [--digests LIST]\n\n"
+    "                    [--signer ID|CERT.pem] [--no-instance] [--digests LIST] [--pictures]\n\n"
     "Checks a detached CMS signature over FILE: the message digest, the signature value, the\n"
     "signing-certificate-v2 attribute, the signer's chain to the trust anchors (the instance's\n"
     "roots plus --trust, a PEM bundle or a directory), every certificate's validity at the\n"
@@ -247,7 +248,9 @@ const cli_cmd cli_cmd_verify = {
     "                  answers are cached under HOME/cache/revocation until their nextUpdate\n"
     "  --digests LIST  which digests of the whole file the report carries: sha256, sm3 or\n"
     "                  sha256,sm3 (the default; --batch: sha256); one left out is null and not\n"
-    "                  computed (the SM3 pass is most of the time of a large file's verification)\n\n"
+    "                  computed (the SM3 pass is most of the time of a large file's verification)\n"
+    "  --pictures      PDF and OFD: each embedded seal's picture in the report, base64, as\n"
+    "                  seal.picture.data (--json; null without it): what a page shows of a stamp\n\n"
     "FILE '-' reads standard input (a PDF, an OFD, or with --data a CMS signature); --data - reads the\n"
     "signed content from standard input; --batch - reads the list from standard input. Only regular\n"
     "files are read: a FIFO, a device or a directory is refused (\"X is not a regular file\").\n\n"

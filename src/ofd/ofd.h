@@ -180,7 +180,8 @@ ES_RESULT es_ofd_stamp(es_buf *out, es_span in, es_span seal_der, eseal_key *key
 typedef struct {
     const void *signer_der; /* the certificate of Type="Sign" signatures, which do not carry it */
     size_t signer_len;
-    /* Adds the registry's view of a seal (at the claimed signing time) to its report; optional. */
+    /* Adds the registry's view of a seal (at the claimed signing time) to its report, and what the
+     * caller asked to see of it (its picture); optional. */
     ES_RESULT (*registry)(void *ctx, eseal_report *seal_report, const eseal_ses_seal *seal, int64_t at_ms);
     void *registry_ctx;
     const eseal_limits *lim; /* NULL: the defaults */

@@ -245,7 +245,8 @@ ES_RESULT es_pdf_signatures(es_span data, es_pdf_sig *sigs, size_t max, size_t *
 ES_RESULT es_pdf_signatures_of(es_pdf_qpdf *p, es_pdf_sig *sigs, size_t max, size_t *n);
 void es_pdf_sig_free(es_pdf_sig *s);
 
-/* Lets the instance add its registry's view of an embedded seal (at the claimed signing time). */
+/* Lets the instance add its registry's view of an embedded seal (at the claimed signing time), and
+ * the service what the caller asked to see of it (its picture, report version 4). */
 typedef struct {
     ES_RESULT (*fn)(void *ctx, eseal_report *seal_report, const eseal_ses_seal *seal, int64_t at_ms);
     void *ctx;

@@ -324,6 +324,9 @@ static ES_RESULT describe(eseal_report *rep, const eseal_ses_seal *s)
     ES_GUARD(in->picture_height_mm > 0 ? es_value_int(seal, "picture.height_mm", in->picture_height_mm)
                                        : es_value_null(seal, "picture.height_mm"));
     ES_GUARD(es_value_int(seal, "picture.bytes", (int64_t)in->picture.len));
+    /* Report version 4: the picture's bytes only when the verification asked for them (the verify
+     * request's `pictures`, filled in by the service's seal hook): a report stays small by default. */
+    ES_GUARD(es_value_null(seal, "picture.data"));
     ES_GUARD(es_value_null(seal, "maker"));
     ES_GUARD(es_value_list(seal, "bindings", NULL));
     ES_GUARD(es_value_null(seal, "registry"));

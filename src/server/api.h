@@ -117,6 +117,8 @@ ES_RESULT es_api_reply_bytes(es_api_call *c, const char *type, const void *p, si
 /* A private directory (0700, mkdtemp) for a request's files, under the instance's HOME/tmp (else
  * TMPDIR); the caller removes it and what it wrote there. */
 ES_RESULT es_api_temp_dir(const es_api_call *c, char *dir, size_t cap);
+/* Copies [off, off + len) of `fd` (a form's spool file) into a new file `path` (0600, O_EXCL). */
+ES_RESULT es_api_copy_part(int fd, uint64_t off, uint64_t len, const char *path);
 /* Answers 204 No Content. */
 ES_RESULT es_api_no_content(es_api_call *c);
 /* The caller's principal (for the library's calls). */

@@ -7,9 +7,12 @@
  *                              the report `eseal verify --json` prints for it, 200 whatever the
  *                              verdict; 400 BAD_INPUT for a body that is neither. ?digests=LIST
  *                              as `--digests LIST` (sha256, sm3 or both: the document's digests);
+ *                              ?pictures=1 as `--pictures` (each seal's picture, base64). Or
+ *                              multipart/form-data with the parts `signature` (a .p7s) and
+ *                              `document` (its data): `eseal verify X.p7s --data Y`;
  *                              a stamp of this platform that is not VALID queues an "alert" webhook
  *                              event to the seal's organisation (eseal_webhook_verify_alert)
- *   GET  /api/v1/stamps/{serial}  what a stamp's QR code points to: its seal, owner, time and how it
+ *   GET  /api/v1/stamps/{serial}  the record the QR code's page /v/{serial} shows: its seal, owner, time and how it
  *                              is proven, the document's digest, the seal's state, its log entry
  *                              (eseal_instance_stamp_find: public by design); 404 for an unknown
  *                              serial, 400 for one of odd characters; and what a browser needs to
@@ -18,44 +21,121 @@
  *   GET  /api/v1/openapi.json  the description of the API (docs/openapi.yaml, converted at build time)
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "ops.h"
 
 /* ---- POST /verify ------------------------------------------------------------------------------ */
 
-static ES_RESULT verify(es_api_call *c)
+/* The largest .p7s a multipart verification takes (the CLI's cap for a signature file: a CMS
+ * SignedData with its certificates, CRLs and tokens is kilobytes, never megabytes). */
+#define API_P7S_MAX (16u << 20)
+
+/* ?pictures=1|0|true|false: seal.picture.data in the report (report version 4). */
+static ES_RESULT pictures_arg(const es_api_call *c, int *out)
 {
-    es_span doc = c->rq->body;
-    eseal_file_kind kind;
-    /* What the body is, from its first bytes; a CMS signature needs its signed data too: not here. */
-    ES_GUARD(es_from_code(eseal_file_kind_detect(&kind, doc.ptr, doc.len, "the body")));
-    ES_ENSURE(kind == ESEAL_FILE_PDF || kind == ESEAL_FILE_OFD, ESEAL_EMALFORMED, "the body is not a PDF or OFD file");
-    eseal_verify_request q = ESEAL_VERIFY_REQUEST_INIT;
-    /* ?digests=sha256 | sm3 | sha256,sm3: the document digests the report carries (--digests) */
-    const char *digests = es_http_arg(c->rq, "digests");
-    if (digests != NULL) {
-        ES_GUARD(es_from_code(eseal_document_digests_parse(&q.document_digests, digests)));
+    const char *v = es_http_arg(c->rq, "pictures");
+    *out = 0;
+    if (v == NULL) {
+        return ES_OK;
     }
-    eseal_report *rep = NULL;
-    int rc = kind == ESEAL_FILE_PDF ? eseal_instance_verify_pdf(c->inst, &rep, doc.ptr, doc.len, &q)
-                                    : eseal_instance_verify_ofd(c->inst, &rep, doc.ptr, doc.len, &q);
-    ES_GUARD(es_from_code(rc));
+    ES_ENSURE(strcmp(v, "1") == 0 || strcmp(v, "0") == 0 || strcmp(v, "true") == 0 || strcmp(v, "false") == 0,
+              ESEAL_EINVAL, "pictures is 1 or 0, not '%.40s'", v);
+    *out = strcmp(v, "1") == 0 || strcmp(v, "true") == 0;
+    return ES_OK;
+}
+
+/* The report as the answer: byte for byte what `eseal verify --json` prints for the same input. */
+static ES_RESULT answer_report(es_api_call *c, eseal_report *rep)
+{
     /* A stamp of this platform found changed or forged: an "alert" to its organisation's webhooks
      * (docs/webhooks.md). Queued only; the answer never waits on it nor fails with it. */
     if (eseal_webhook_verify_alert(c->inst, rep, 0, NULL) != ESEAL_OK) {
         eseal_error_clear();
     }
     eseal_buf out = ESEAL_BUF_INIT;
-    rc = eseal_report_to_json(&out, rep);
-    eseal_report_free(rep);
+    int rc = eseal_report_to_json(&out, rep);
     ES_GUARD(es_from_code(rc));
     es_ops_count_verification();
-    /* The library's JSON as it is: byte for byte what `eseal verify --json FILE` prints. */
     int sr = es_server_reply(c->rs, 200, ES_CT_JSON, out.ptr, out.size);
     eseal_buf_dispose(&out);
     ES_ENSURE(sr == ESEAL_OK, sr, "api: cannot answer the report");
     return ES_OK;
+}
+
+/* multipart/form-data with the parts `signature` (a detached CMS, .p7s) and `document` (the data it
+ * signs): `eseal verify X.p7s --data Y`. The document is copied out of the form's spool file into a
+ * private directory under HOME/tmp for the verifier, and removed with it before the answer. */
+static ES_RESULT verify_detached(es_api_call *c, const es_http_form *f, const eseal_verify_request *q)
+{
+    const es_http_part *sig = NULL, *doc = NULL;
+    for (size_t i = 0; i < f->n; i++) {
+        const es_http_part *p = &f->parts[i];
+        const es_http_part **slot = strcmp(p->name, "signature") == 0 ? &sig
+                                    : strcmp(p->name, "document") == 0 ? &doc
+                                                                        : NULL;
+        ES_ENSURE(slot != NULL, ESEAL_EMALFORMED,
+                  "a detached verification has the parts \"signature\" and \"document\", not \"%.40s\"", p->name);
+        ES_ENSURE(*slot == NULL, ESEAL_EMALFORMED, "the part \"%s\" is sent twice", p->name);
+        ES_ENSURE(p->is_file, ESEAL_EMALFORMED, "the part \"%s\" is a file (a filename parameter)", p->name);
+        *slot = p;
+    }
+    ES_ENSURE(sig != NULL && doc != NULL, ESEAL_EMALFORMED,
+              "a detached verification needs the parts \"signature\" (the .p7s) and \"document\" (its data)");
+    ES_ENSURE(sig->len > 0, ESEAL_EMALFORMED, "the signature is empty");
+    ES_ENSURE(sig->len <= API_P7S_MAX, ESEAL_ELIMIT, "the signature is larger than %u bytes", API_P7S_MAX);
+    ES_AUTO(es_buf_freep) es_buf p7s = ES_BUF_INIT(API_P7S_MAX);
+    ES_GUARD(es_buf_reserve(&p7s, (size_t)sig->len));
+    ES_ENSURE(pread(f->fd, p7s.ptr, (size_t)sig->len, (off_t)sig->off) == (ssize_t)sig->len, ESEAL_EIO,
+              "api: the upload cannot be read");
+    p7s.len = (size_t)sig->len;
+    eseal_file_kind kind;
+    ES_GUARD(es_from_code(eseal_file_kind_detect(&kind, p7s.ptr, p7s.len, "the signature")));
+    ES_ENSURE(kind == ESEAL_FILE_CMS, ESEAL_EMALFORMED, "the signature is not a CMS signature (.p7s)");
+
+    char dir[4200], path[4300];
+    ES_GUARD(es_api_temp_dir(c, dir, sizeof(dir)));
+    (void)snprintf(path, sizeof(path), "%s/data", dir);
+    es_result r = es_api_copy_part(f->fd, doc->off, doc->len, path);
+    eseal_report *rep = NULL;
+    if (es_ok(r)) {
+        r = es_from_code(eseal_instance_verify_cms(c->inst, &rep, p7s.ptr, p7s.len, path, q));
+    }
+    (void)unlink(path);
+    (void)rmdir(dir);
+    if (es_ok(r)) {
+        r = answer_report(c, rep);
+    }
+    eseal_report_free(rep);
+    return r;
+}
+
+static ES_RESULT verify(es_api_call *c)
+{
+    eseal_verify_request q = ESEAL_VERIFY_REQUEST_INIT;
+    /* ?digests=sha256 | sm3 | sha256,sm3: the document digests the report carries (--digests) */
+    const char *digests = es_http_arg(c->rq, "digests");
+    if (digests != NULL) {
+        ES_GUARD(es_from_code(eseal_document_digests_parse(&q.document_digests, digests)));
+    }
+    ES_GUARD(pictures_arg(c, &q.pictures));
+    if (c->rq->form != NULL) {
+        return verify_detached(c, c->rq->form, &q);
+    }
+    es_span doc = c->rq->body;
+    eseal_file_kind kind;
+    /* What the body is, from its first bytes; a CMS signature needs its signed data: multipart. */
+    ES_GUARD(es_from_code(eseal_file_kind_detect(&kind, doc.ptr, doc.len, "the body")));
+    ES_ENSURE(kind == ESEAL_FILE_PDF || kind == ESEAL_FILE_OFD, ESEAL_EMALFORMED,
+              "the body is not a PDF or OFD file (a .p7s goes with its data as multipart/form-data)");
+    eseal_report *rep = NULL;
+    int rc = kind == ESEAL_FILE_PDF ? eseal_instance_verify_pdf(c->inst, &rep, doc.ptr, doc.len, &q)
+                                    : eseal_instance_verify_ofd(c->inst, &rep, doc.ptr, doc.len, &q);
+    ES_GUARD(es_from_code(rc));
+    es_result r = answer_report(c, rep);
+    eseal_report_free(rep);
+    return r;
 }
 
 /* ---- GET /stamps/{serial} ---------------------------------------------------------------------- */
@@ -82,13 +162,19 @@ static ES_RESULT stamp_log(es_api_call *c, json_t *log, const eseal_stamp_info *
             proof = NULL;
         }
     }
+    /* Sentences of our own for the public: the library's message may name the instance's files. The
+     * two states a stamp's receipt can be missing for are told apart by es_audit_stamp_receipt's and
+     * the log's own messages (auditlog/audit.c, auditlog/log.c). */
     const char *why = NULL;
+    const char *msg = rc != ESEAL_OK ? eseal_error_last()->message : "";
     if (rc == ESEAL_ENOTFOUND) {
         why = "the stamp has no audit log entry";
-    } else if (rc == ESEAL_ESTATE) {
-        why = eseal_error_last()->message; /* never published, or no checkpoint covers it yet */
+    } else if (rc == ESEAL_ESTATE && strstr(msg, "never published") != NULL) {
+        why = "the stamp was never published (a stamp.failed entry follows its entry), so it has no receipt";
+    } else if (rc == ESEAL_ESTATE && strstr(msg, "not in a signed checkpoint yet") != NULL) {
+        why = "its entry is not in a signed checkpoint yet; try again in a moment";
     } else if (rc != ESEAL_OK) {
-        why = "the audit log cannot be read now";
+        why = "the audit log cannot give the proof now";
     }
     bool ok = rc == ESEAL_OK;
     json_t *v = proof == NULL ? NULL

@@ -212,8 +212,7 @@ static ES_RESULT placement_of(const form_fields *f, eseal_request_submit_options
     return ES_OK;
 }
 
-/* Copies [off, off + len) of `fd` into a new file `path` (0600, O_EXCL). */
-static ES_RESULT copy_part(int fd, uint64_t off, uint64_t len, const char *path)
+ES_RESULT es_api_copy_part(int fd, uint64_t off, uint64_t len, const char *path)
 {
     int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     ES_ENSURE(out >= 0, ESEAL_EIO, "api: cannot create a document's file: %s", strerror(errno));
@@ -310,7 +309,7 @@ static ES_RESULT documents_of(const es_api_call *c, const es_http_form *f, size_
         (void)snprintf(path, s->stride, "%s/%04zu.%s", s->dir, k, kind == ESEAL_FILE_OFD ? "ofd" : "pdf");
         s->paths[k] = path;
         s->n++; /* removed by submission_free from here on, written or not */
-        ES_GUARD(copy_part(f->fd, p->off, p->len, path));
+        ES_GUARD(es_api_copy_part(f->fd, p->off, p->len, path));
     }
     return ES_OK;
 }

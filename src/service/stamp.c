@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto/crypto.h"
 #include "eseal/audit.h"
 #include "eseal/log.h"
 #include "eseal/tsa_client.h"
@@ -1168,9 +1169,26 @@ static ES_RESULT stamp_approvals(eseal_instance *inst, eseal_report *rep)
     return ES_OK;
 }
 
-static ES_RESULT registry_hook(void *ctx, eseal_report *rep, const eseal_ses_seal *seal, int64_t at)
+/* What the verifiers' seal hook knows: the instance whose registry is asked (NULL: none), and
+ * whether the report carries each seal's picture. */
+typedef struct {
+    eseal_instance *inst;
+    bool pictures;
+} seal_hook_ctx;
+
+static ES_RESULT seal_hook(void *ctx, eseal_report *rep, const eseal_ses_seal *seal, int64_t at)
 {
-    return es_seal_registry_check(ctx, rep, seal, at);
+    const seal_hook_ctx *h = ctx;
+    const eseal_seal_info *in = eseal_ses_seal_info(seal);
+    if (h->pictures && in != NULL && in->picture.len > 0) {
+        /* seal.picture.data (report version 4): the imprint as the seal holds it, for a page or a
+         * report to show; its format is seal.picture.format. */
+        /* its base64 exactly (the picture is bounded by the seal, which the parse limits bounded) */
+        ES_AUTO(es_buf_freep) es_buf b64 = ES_BUF_INIT((in->picture.len + 2) / 3 * 4 + 1);
+        ES_GUARD(es_base64_encode(&b64, es_span_of(in->picture.ptr, in->picture.len)));
+        ES_GUARD(es_report_str(rep, "seal.picture.data", "%s", es_buf_cstr(&b64)));
+    }
+    return h->inst != NULL ? es_seal_registry_check(h->inst, rep, seal, at) : ES_OK;
 }
 
 int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const void *pdf, size_t len,
@@ -1184,7 +1202,8 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
     bool owned = true;
     es_result r = es_instance_trust_shared(inst, req, &t, &owned);
     if (es_ok(r)) {
-        es_pdf_registry_hook hook = {registry_hook, inst};
+        seal_hook_ctx hc = {inst, req != NULL && req->version >= 3 && req->pictures != 0};
+        es_pdf_registry_hook hook = {seal_hook, &hc};
         int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_inst_now(inst);
         es_revocation_opts net = ES_REVOCATION_OPTS_INIT;
         es_buf cache = ES_BUF_INIT(ES_STAMP_HOME_PATH_MAX);
@@ -1195,7 +1214,8 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
                 net.cache_dir = es_buf_cstr(&cache);
             }
         }
-        r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL ? &hook : NULL, &net, inst != NULL ? inst->ctx : NULL,
+        r = es_pdf_verify(out, es_span_of(pdf, len), t, at, inst != NULL || hc.pictures ? &hook : NULL, &net,
+                          inst != NULL ? inst->ctx : NULL,
                           ES_OPT_DIGESTS(req, 2));
         if (es_ok(r) && inst != NULL) {
             r = stamp_approvals(inst, *out);
@@ -1358,7 +1378,8 @@ int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const vo
         }
     }
     if (es_ok(r)) {
-        es_ofd_verify_options o = {der.ptr,         der.size, inst != NULL ? registry_hook : NULL, inst,
+        seal_hook_ctx hc = {inst, req != NULL && req->version >= 3 && req->pictures != 0};
+        es_ofd_verify_options o = {der.ptr, der.size, inst != NULL || hc.pictures ? seal_hook : NULL, &hc,
                                    es_inst_limits(inst), ES_OPT_DIGESTS(req, 2)};
         int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_inst_now(inst);
         r = es_ofd_verify(out, es_span_of(ofd, len), t, at, &o);

@@ -6,7 +6,9 @@
 A throw-away instance, a certificate, a seal, a stamped PDF and a stamped OFD made by the CLI;
 then `eseal serve --only api --max-upload 24000000 --access-log FILE` and, with http.client:
   - POST /api/v1/verify of the PDF and of the OFD: 200 and the JSON of `eseal verify --json` of
-    the same file (equal but for validation_time); a text file: 400 BAD_INPUT; a body over
+    the same file (equal but for validation_time); ?pictures=1 carries the seal's picture (report
+    version 4: seal.picture.data, base64, null without); multipart/form-data with a .p7s and its data
+    is `eseal verify X.p7s --data Y`; a text file: 400 BAD_INPUT; a body over
     --max-upload: 413 TOO_LARGE (announced, and sent in chunks without a length);
   - a 20 MB upload does not raise the server's peak RSS (VmHWM) by 20 MB, and HOME/tmp (0700) is
     empty after every request;
@@ -19,6 +21,7 @@ then `eseal serve --only api --max-upload 24000000 --access-log FILE` and, with 
 Every answer is checked against docs/openapi.yaml (openapi_check.py). TAP output.
 """
 import atexit
+import base64
 import hashlib
 import http.client
 import json
@@ -405,6 +408,97 @@ for q in ("md5", "sha256,sha256", "", "sha256,"):
     st, h, doc, raw = call("POST", f"/api/v1/verify?digests={q}", sdata, ctype="application/pdf")
     ok(problem(st, h, doc, 400, "BAD_INPUT") and "digests" in doc.get("detail", ""),
        f"verify?digests={q!r}: 400 BAD_INPUT naming the parameter", f"{st} {raw[:300]}")
+
+# ---- POST /verify?pictures=1 (report version 4): each seal's picture, base64; null without ----
+rc, out, err = run("seal", "show", SEAL, "--imprint", os.path.join(T, "imprint.png"))
+with open(os.path.join(T, "imprint.png"), "rb") as f:
+    IMPRINT = f.read()
+ok(rc == 0 and IMPRINT[:8] == b"\x89PNG\r\n\x1a\n", "seal show --imprint: the seal's picture", err)
+for kind, path, ctype in (("PDF", "s.pdf", "application/pdf"), ("OFD", "s.ofd", "application/ofd")):
+    with open(os.path.join(T, path), "rb") as f:
+        data = f.read()
+    st, h, doc, raw = call("POST", "/api/v1/verify?pictures=1", data, ctype=ctype)
+    pic = (doc.get("signatures") or [{}])[0].get("seal", {}).get("picture", {}) if isinstance(doc, dict) else {}
+    got = base64.b64decode(pic.get("data") or "")
+    ok(st == 200 and doc.get("report_version") == 4 and doc.get("verdict") == "VALID" and got == IMPRINT
+       and pic.get("bytes") == len(IMPRINT), f"verify?pictures=1 of the {kind}: seal.picture.data is the seal's picture",
+       f"{st} {len(got)} vs {len(IMPRINT)} {raw[:200]}")
+    rc, out, err = run("verify", os.path.join(T, path), "--json", "--pictures")
+    try:
+        cli = json.loads(out)
+    except ValueError:
+        cli = None
+    ok(cli is not None and strip_time(doc) == strip_time(cli), f"verify?pictures=1 of the {kind} is `eseal verify "
+       f"--json --pictures`", out[:200])
+    for q in ("", "?pictures=0"):
+        st, h, doc, raw = call("POST", "/api/v1/verify" + q, data, ctype=ctype)
+        pic = (doc.get("signatures") or [{}])[0].get("seal", {}).get("picture", {}) if isinstance(doc, dict) else {}
+        ok(st == 200 and "data" in pic and pic["data"] is None and pic.get("bytes") == len(IMPRINT),
+           f"verify{q} of the {kind}: seal.picture.data is null", f"{st} {json.dumps(pic)[:200]}")
+rc, out, err = run("verify", os.path.join(T, "s.pdf"), "--json")
+ok(rc == 0 and json.loads(out)["signatures"][0]["seal"]["picture"]["data"] is None,
+   "eseal verify --json without --pictures: seal.picture.data is null", out[:200])
+st, h, doc, raw = call("POST", "/api/v1/verify?pictures=yes", sdata, ctype="application/pdf")
+ok(problem(st, h, doc, 400, "BAD_INPUT") and "pictures" in doc.get("detail", ""),
+   "verify?pictures=yes: 400 BAD_INPUT naming the parameter", f"{st} {raw[:300]}")
+
+# ---- POST /verify as multipart/form-data: a detached .p7s and its data (`eseal verify X.p7s --data Y`) ----
+DATA = os.path.join(T, "contract.txt")
+with open(DATA, "wb") as f:
+    f.write("采购合同 purchase contract, 12 pages\n".encode() * 200)
+rc, out, err = run("sign", DATA, "--cert", cert.strip(), "-o", os.path.join(T, "contract.p7s"))
+ok(rc == 0, "eseal sign a data file: a detached .p7s", err)
+with open(os.path.join(T, "contract.p7s"), "rb") as f:
+    P7S = f.read()
+with open(DATA, "rb") as f:
+    DDATA = f.read()
+
+
+def multipart(parts):
+    """parts: (name, filename or None, bytes) -> (body, content type)"""
+    b = "eseal-test-boundary-7d41"
+    out = b""
+    for name, filename, data in parts:
+        disp = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        out += (f"--{b}\r\nContent-Disposition: {disp}\r\nContent-Type: application/octet-stream\r\n\r\n").encode()
+        out += data + b"\r\n"
+    out += f"--{b}--\r\n".encode()
+    return out, f"multipart/form-data; boundary={b}"
+
+
+body, ct = multipart([("signature", "contract.p7s", P7S), ("document", "contract.txt", DDATA)])
+st, h, doc, raw = call("POST", "/api/v1/verify", body, ctype=ct)
+rc, out, err = run("verify", os.path.join(T, "contract.p7s"), "--data", DATA, "--json")
+try:
+    cli = json.loads(out)
+except ValueError:
+    cli = None
+ok(st == 200 and isinstance(doc, dict) and doc.get("format") == "cms" and doc.get("verdict") == "VALID",
+   "multipart signature + document: 200, a cms report, VALID", f"{st} {raw[:300]}")
+ok(cli is not None and strip_time(doc) == strip_time(cli), "multipart verify is `eseal verify X.p7s --data Y --json`",
+   json.dumps(doc)[:200] + " vs " + out[:200])
+ok(tmp_empty(), "HOME/tmp is empty after a multipart verification")
+body, ct = multipart([("document", "contract.txt", DDATA[:-1] + b"!"), ("signature", "contract.p7s", P7S)])
+st, h, doc, raw = call("POST", "/api/v1/verify", body, ctype=ct)
+ok(st == 200 and isinstance(doc, dict) and doc.get("verdict") == "INVALID"
+   and any(r.get("code") == "HASH_FAILURE" for r in doc.get("reasons", [])),
+   "multipart with a changed document (parts in either order): INVALID, HASH_FAILURE", f"{st} {raw[:300]}")
+for what, parts, word in (
+        ("no document", [("signature", "contract.p7s", P7S)], "document"),
+        ("no signature", [("document", "contract.txt", DDATA)], "signature"),
+        ("an unknown part", [("signature", "a.p7s", P7S), ("document", "d", DDATA), ("extra", "x", b"x")], "extra"),
+        ("the signature twice", [("signature", "a.p7s", P7S), ("signature", "b.p7s", P7S), ("document", "d", DDATA)],
+         "twice"),
+        ("a signature that is a PDF", [("signature", "s.pdf", sdata), ("document", "d", DDATA)], "CMS"),
+        ("the signature as a field", [("signature", None, b"MIIB"), ("document", "d", DDATA)], "signature")):
+    body, ct = multipart(parts)
+    st, h, doc, raw = call("POST", "/api/v1/verify", body, ctype=ct)
+    ok(problem(st, h, doc, 400, "BAD_INPUT") and word in doc.get("detail", ""),
+       f"multipart with {what}: 400 BAD_INPUT saying so", f"{st} {raw[:300]}")
+st, h, doc, raw = call("POST", "/api/v1/verify", P7S, ctype="application/pkcs7-signature")
+ok(problem(st, h, doc, 400, "BAD_INPUT") and "multipart" in doc.get("detail", ""),
+   "a .p7s alone as the body: 400 BAD_INPUT pointing to multipart", f"{st} {raw[:300]}")
+ok(tmp_empty(), "HOME/tmp is empty after the refused multipart verifications")
 
 # ---- request ids and the access log ----
 st, h, doc, raw = call("GET", "/healthz", headers={"X-Request-Id": "trace-42.a_b"})

@@ -8,7 +8,8 @@
  * back together as a C2SP tlog-proof the parts verify with eseal_receipt_verify under the key the
  * record names; one changed proof hash, another index, an entry of another serial or another key
  * of the same log name fail. The seal's picture is public by serial; an unknown serial is 404 there
- * too. eseal_receipt_split on hostile receipts.
+ * too. A stamp never published has a record without proof, and says why. eseal_receipt_split on
+ * hostile receipts.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "eseal/eseal.h"
@@ -354,6 +356,46 @@ static void record_imprint_public(void **state)
     free(a.body);
 }
 
+/* A stamp recorded but never published (its rename failed: a stamp.failed entry follows): its record
+ * is answered, with no proof and the reason in our own words (no path of the instance). */
+static void record_of_unpublished_stamp(void **state)
+{
+    (void)state;
+    char in[700], out[700], sub[720];
+    (void)snprintf(in, sizeof(in), "%s/doc2.pdf", tmpl);
+    (void)snprintf(out, sizeof(out), "%s/out-is-a-folder.pdf", tmpl);
+    (void)snprintf(sub, sizeof(sub), "%s/x", out);
+    test_write_pdf(in);
+    assert_int_equal(mkdir(out, 0755), 0);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    uint64_t n0 = test_log_size(inst);
+    eseal_stamp_request q = ESEAL_STAMP_REQUEST_INIT;
+    q.who = test_who();
+    q.seal_ref = esid;
+    eseal_stamp_result res;
+    assert_int_equal(eseal_instance_stamp_pdf(inst, &res, in, out, &q), ESEAL_EIO);
+    eseal_error_clear();
+    eseal_audit_entry_parsed p;
+    test_log_entry(inst, &p, n0);
+    assert_string_equal(p.e.type, "stamp");
+    char path[256];
+    (void)snprintf(path, sizeof(path), "/api/v1/stamps/%s", p.e.stamp);
+    eseal_audit_entry_parsed_dispose(&p);
+    answer a = http_get(path);
+    assert_int_equal(a.status, 200);
+    json_t *rec = json_loads(a.body, 0, NULL);
+    assert_non_null(rec);
+    json_t *log = json_object_get(rec, "log");
+    assert_true(json_is_null(json_object_get(log, "leaf_hash")));
+    assert_true(json_is_null(json_object_get(log, "proof")));
+    assert_true(json_is_null(json_object_get(log, "checkpoint")));
+    assert_string_equal(json_string_value(json_object_get(log, "unavailable")),
+                        "the stamp was never published (a stamp.failed entry follows its entry), so it has no receipt");
+    assert_null(strstr(a.body, tmpl));
+    json_decref(rec);
+    free(a.body);
+}
+
 /* eseal_receipt_split: the parts of a good receipt; a receipt without entry, or cut, refused. */
 static void receipt_split_refuses(void **state)
 {
@@ -392,6 +434,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(record_log_proof_checks),
         cmocka_unit_test(record_imprint_public),
+        cmocka_unit_test(record_of_unpublished_stamp),
         cmocka_unit_test(receipt_split_refuses),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
