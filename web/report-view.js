@@ -90,8 +90,9 @@
     return [x.type, x.name, x.object].filter((s) => typeof s === 'string' && s !== '').join(' ');
   }
 
-  // The text of a field of kind `kind` (null: nothing to show).
-  function fieldText(kind, v, strings) {
+  // The text of a field of kind `kind` (null: nothing to show); `enumerated`: its text values are
+  // codes of the report (seal_stamp, claimed, active...) shown in words (strings' value-CODE).
+  function fieldText(kind, v, strings, enumerated) {
     if (v === null || v === undefined) {
       return null;
     }
@@ -107,7 +108,10 @@
       case 'list':
         return Array.isArray(v) ? (v.length > 0 ? v.map(itemText).join(', ') : null) : String(v);
       default:
-        return typeof v === 'object' ? JSON.stringify(v) : String(v);
+        if (typeof v === 'object') {
+          return JSON.stringify(v);
+        }
+        return enumerated && strings && typeof strings['value-' + v] === 'string' ? strings['value-' + v] : String(v);
     }
   }
 
@@ -161,7 +165,7 @@
           }
           continue;
         }
-        const text = fieldText(f.kind, v, strings);
+        const text = fieldText(f.kind, v, strings, f.enum === true);
         if (text === null) {
           continue;
         }
@@ -201,6 +205,28 @@
     return tr(strings, 'reason-other', {message: r.message || r.code});
   }
 
+  // One attribute of an RFC 2253 name ("CN=A\\, B,O=C" -> attr O: "C"); "" when absent.
+  function dnAttr(dn, attr) {
+    const parts = String(dn || '').split(/,(?=[A-Za-z0-9.]+=)/);
+    for (const p of parts) {
+      const i = p.indexOf('=');
+      if (i > 0 && p.slice(0, i).trim().toLowerCase() === attr.toLowerCase()) {
+        return p.slice(i + 1).replace(/\\(.)/g, '$1').trim();
+      }
+    }
+    return '';
+  }
+
+  // The organisation a stamp speaks for: the seal's owner, else the signer's O; and its unified
+  // social credit code, from the signer's organizationIdentifier (ETSI EN 319 412-1: NTRCN-<USCC>).
+  function organisation(sig) {
+    const subject = sig.signer && sig.signer.subject;
+    const org = (sig.seal && sig.seal.owner) || dnAttr(subject, 'O');
+    const id = dnAttr(subject, 'organizationIdentifier') || dnAttr(subject, '2.5.4.97');
+    const m = /^NTRCN-([0-9A-Z]{18})$/.exec(id);
+    return {org, uscc: m ? m[1] : ''};
+  }
+
   function imprint(sig, strings) {
     const box = el('div', 'imprint-box');
     const pic = sig.seal && sig.seal.picture;
@@ -230,12 +256,19 @@
     title.appendChild(h);
     const seal = sig.seal || null;
     title.appendChild(el('p', 'seal-name', seal && seal.name ? seal.name : ''));
+    const who = organisation(sig);
+    const orgLine = [who.org, who.uscc ? tr(strings, 'uscc', {code: who.uscc}) : ''].filter((x) => x).join(' · ');
+    title.appendChild(el('p', 'organisation', orgLine));
     const signer = (sig.signer && sig.signer.subject) || '';
     title.appendChild(el('p', 'signer', signer));
     const time = sig.time || {};
     const when = el('p', 'time', time.value ? timeText(time.value) : tr(strings, 'none'));
     when.dataset.source = String(time.source || 'none');
     title.appendChild(when);
+    // where the time comes from, in words: a time-stamp authority proves it, a signer only claims it
+    const src = ['timestamp', 'claimed'].includes(time.source) ? time.source : 'none';
+    title.appendChild(el('p', 'time-source', tr(strings, 'time-source-' + src,
+      {tsa: dnAttr(time.tsa, 'CN') || time.tsa || ''})));
     const level = (sig.signature && sig.signature.level) || '';
     title.appendChild(el('p', 'level', level));
     head.appendChild(title);
@@ -289,5 +322,5 @@
     return container;
   }
 
-  root.EsealReportView = {render, pointer, reasonSentence, fieldText, timeText, fields: null};
+  root.EsealReportView = {render, pointer, reasonSentence, fieldText, timeText, organisation, fields: null};
 })(typeof window !== 'undefined' ? window : globalThis);
