@@ -172,6 +172,51 @@ ESEAL_EXTERN(void) eseal_receipt_info_dispose(eseal_receipt_info *info);
 ESEAL_EXTERN(int) eseal_receipt_verify(eseal_receipt_info *info, const void *receipt, size_t len,
                                        const eseal_receipt_check *chk);
 
+/* ---- receipts, split for a client that checks them itself ----------------- */
+
+#define ESEAL_HASH_B64_MAX 45 /**< base64 of a SHA-256 hash (44 characters) and its NUL */
+
+/**
+ * A receipt (C2SP tlog-proof whose extra line is the audit entry) in its parts, for a client that
+ * recomputes the root itself (the stamp record page, docs/web.md): nothing here is checked but the
+ * syntax and that the checkpoint's body parses; eseal_receipt_verify checks.
+ */
+typedef struct {
+    uint64_t index;                                 /**< the entry's index in the log */
+    uint64_t tree_size;                             /**< the size of the checkpoint's tree */
+    char origin[256];                               /**< the checkpoint's origin: the log's name */
+    eseal_buf entry;                                /**< the entry's bytes (the receipt's "extra", decoded) */
+    eseal_buf entry_base64;                         /**< the same in base64 (NUL-terminated) */
+    char leaf_hash[ESEAL_HASH_B64_MAX];             /**< base64 of SHA-256(0x00 || entry), RFC 9162 §2.1.1 */
+    char root[ESEAL_HASH_B64_MAX];                  /**< base64 of the checkpoint's root */
+    size_t proof_count;                             /**< hashes in proof */
+    char proof[64][ESEAL_HASH_B64_MAX];             /**< the inclusion proof in base64, leaf side first */
+    eseal_buf checkpoint;                           /**< the signed note, verbatim (NUL-terminated) */
+    char key[512];                                  /**< the log's verifier key when the caller knows it, else "" */
+} eseal_receipt_parts;
+
+/** Frees what `p` holds and zeroes it. */
+ESEAL_EXTERN(void) eseal_receipt_parts_dispose(eseal_receipt_parts *p);
+
+/**
+ * Splits a receipt into `out` (zeroed first; eseal_receipt_parts_dispose it, also after a failure).
+ * ESEAL_EMALFORMED for a receipt or checkpoint body that does not parse, or a receipt without an
+ * entry. The checkpoint's signatures and the proof are not checked (eseal_receipt_verify does).
+ */
+ESEAL_EXTERN(int) eseal_receipt_split(eseal_receipt_parts *out, const void *receipt, size_t len);
+
+/**
+ * What a client needs to check by itself that stamp `serial`'s audit entry is in the log: the
+ * stamp's receipt (eseal_instance_stamp_receipt: kept from the stamp, or made now) split into its
+ * parts, and the log's verifier key in out->key ("" when the log has none yet). No principal, as
+ * for eseal_instance_stamp_receipt: the entry, its proof and the checkpoint are the public log's own
+ * (GET /tile/entries/..., /checkpoint). The public record (GET /api/v1/stamps/{serial}) gives all but
+ * the entry, which names who stamped and approved (docs/web.md, "The stamp record"). Fails as
+ * eseal_instance_stamp_receipt does: ESEAL_ENOTFOUND (an unknown serial, a stamp without entry),
+ * ESEAL_ESTATE (a stamp never published, or no checkpoint covers its entry yet).
+ */
+ESEAL_EXTERN(int) eseal_instance_stamp_inclusion(eseal_instance *inst, eseal_receipt_parts *out, const char *serial);
+
 ESEAL_END_DECL
 
 #endif

@@ -147,3 +147,95 @@ int eseal_receipt_verify(eseal_receipt_info *info, const void *receipt, size_t l
     }
     return es_code(r);
 }
+
+/* ---- a receipt in its parts ------------------------------------------------------------------ */
+
+void eseal_receipt_parts_dispose(eseal_receipt_parts *p)
+{
+    if (p != NULL) {
+        eseal_buf_dispose(&p->entry);
+        eseal_buf_dispose(&p->entry_base64);
+        eseal_buf_dispose(&p->checkpoint);
+        memset(p, 0, sizeof(*p));
+    }
+}
+
+/* base64 of one hash into a fixed field (44 characters and the NUL). */
+static ES_RESULT hash_b64(char out[ESEAL_HASH_B64_MAX], const es_hash32 h)
+{
+    es_buf b = ES_BUF_INIT(ESEAL_HASH_B64_MAX);
+    es_result r = es_base64_encode(&b, es_span_of(h, sizeof(es_hash32)));
+    if (es_ok(r)) {
+        (void)snprintf(out, ESEAL_HASH_B64_MAX, "%s", es_buf_cstr(&b));
+    }
+    es_buf_free(&b);
+    return r;
+}
+
+static ES_RESULT split(eseal_receipt_parts *out, es_span in)
+{
+    es_tlog_proof p;
+    memset(&p, 0, sizeof(p));
+    ES_GUARD(es_tlog_proof_parse(&p, in));
+    es_result r = ES_OK;
+    ES_AUTO(es_freep) es_note *n = es_calloc(1, sizeof(*n));
+    es_checkpoint cp;
+    if (n == NULL) {
+        r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+    } else if (!p.has_extra || p.extra.len == 0) {
+        r = es_error_set(ESEAL_EMALFORMED, __FILE__, __LINE__, "receipt: it carries no audit entry (no extra line)");
+    }
+    /* The body is read so that the page gets the tree size and root the proof must reach; the
+     * signatures are the client's to check (or eseal_receipt_verify's). */
+    if (es_ok(r)) {
+        r = es_note_parse(n, p.checkpoint);
+    }
+    if (es_ok(r)) {
+        r = es_checkpoint_parse(&cp, n->text);
+    }
+    if (es_ok(r)) {
+        out->index = p.index;
+        out->tree_size = cp.size;
+        (void)snprintf(out->origin, sizeof(out->origin), "%s", cp.origin);
+        out->proof_count = p.count;
+        es_hash32 leaf;
+        r = es_tlog_leaf_hash(leaf, es_buf_span(&p.extra));
+        if (es_ok(r)) {
+            r = hash_b64(out->leaf_hash, leaf);
+        }
+        if (es_ok(r)) {
+            r = hash_b64(out->root, cp.root);
+        }
+        for (size_t i = 0; es_ok(r) && i < p.count; i++) {
+            r = hash_b64(out->proof[i], p.proof[i]);
+        }
+    }
+    if (es_ok(r)) {
+        es_buf cpt = ES_BUF_INIT(ES_NOTE_MAX_LEN);
+        r = es_buf_append(&cpt, p.checkpoint.ptr, p.checkpoint.len);
+        if (es_ok(r)) {
+            es_buf_move_out(&out->checkpoint, &cpt);
+        }
+        es_buf_free(&cpt);
+    }
+    if (es_ok(r)) {
+        es_buf b64 = ES_BUF_INIT(ES_LOG_RECEIPT_MAX);
+        r = es_base64_encode(&b64, es_buf_span(&p.extra));
+        if (es_ok(r)) {
+            es_buf_move_out(&out->entry_base64, &b64);
+            es_buf_move_out(&out->entry, &p.extra);
+        }
+        es_buf_free(&b64);
+    }
+    es_tlog_proof_free(&p);
+    return r;
+}
+
+int eseal_receipt_split(eseal_receipt_parts *out, const void *receipt, size_t len)
+{
+    if (out == NULL || (receipt == NULL && len != 0)) {
+        ES_BAIL_ARG("out == NULL || (receipt == NULL && len != 0)");
+    }
+    memset(out, 0, sizeof(*out));
+    return es_code(split(out, es_span_of(receipt, len)));
+}

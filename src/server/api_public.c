@@ -12,10 +12,12 @@
  *                              `document` (its data): `eseal verify X.p7s --data Y`;
  *                              a stamp of this platform that is not VALID queues an "alert" webhook
  *                              event to the seal's organisation (eseal_webhook_verify_alert)
- *   GET  /api/v1/stamps/{serial}  what a stamp's QR code points to: its seal, owner, time and how it
+ *   GET  /api/v1/stamps/{serial}  the record the QR code's page /v/{serial} shows: its seal, owner, time and how it
  *                              is proven, the document's digest, the seal's state, its log entry
  *                              (eseal_instance_stamp_find: public by design); 404 for an unknown
- *                              serial, 400 for one of odd characters
+ *                              serial, 400 for one of odd characters; and what a browser needs to
+ *                              check the entry's inclusion itself (leaf hash, proof, checkpoint, key)
+ *   GET  /api/v1/stamps/{serial}/imprint.svg, .png  the picture of the stamp's seal
  *   GET  /api/v1/openapi.json  the description of the API (docs/openapi.yaml, converted at build time)
  */
 #include <string.h>
@@ -138,6 +140,63 @@ static ES_RESULT verify(es_api_call *c)
 
 /* ---- GET /stamps/{serial} ---------------------------------------------------------------------- */
 
+/* An imprint's PNG resolution (as GET /seals/{esid}/imprint.png). */
+#define STAMP_IMPRINT_DPI 300
+
+/* The log part of the record, for a client that checks the entry's inclusion itself (docs/web.md,
+ * "The stamp record"): the entry's leaf hash, the proof, the checkpoint and the log's key. Not the
+ * entry: it names who stamped and who approved, which the record does not say (the organisation's
+ * to read); a client ties the leaf to this stamp with the entry the public log serves
+ * (GET /tile/entries/...), where the operator serves it. When there is no proof to give (no entry,
+ * never published, no checkpoint yet, the log unreadable now) the fields are null and `unavailable`
+ * says why: the rest of the record stands without them. */
+static ES_RESULT stamp_log(es_api_call *c, json_t *log, const eseal_stamp_info *st)
+{
+    eseal_receipt_parts parts;
+    memset(&parts, 0, sizeof(parts));
+    int rc = st->log_index >= 0 ? eseal_instance_stamp_inclusion(c->inst, &parts, st->serial) : ESEAL_ENOTFOUND;
+    json_t *proof = rc == ESEAL_OK ? json_array() : json_null();
+    for (size_t i = 0; proof != NULL && rc == ESEAL_OK && i < parts.proof_count; i++) {
+        if (json_array_append_new(proof, json_string(parts.proof[i])) != 0) {
+            json_decref(proof);
+            proof = NULL;
+        }
+    }
+    /* Sentences of our own for the public: the library's message may name the instance's files. The
+     * two states a stamp's receipt can be missing for are told apart by es_audit_stamp_receipt's and
+     * the log's own messages (auditlog/audit.c, auditlog/log.c). */
+    const char *why = NULL;
+    const char *msg = rc != ESEAL_OK ? eseal_error_last()->message : "";
+    if (rc == ESEAL_ENOTFOUND) {
+        why = "the stamp has no audit log entry";
+    } else if (rc == ESEAL_ESTATE && strstr(msg, "never published") != NULL) {
+        why = "the stamp was never published (a stamp.failed entry follows its entry), so it has no receipt";
+    } else if (rc == ESEAL_ESTATE && strstr(msg, "not in a signed checkpoint yet") != NULL) {
+        why = "its entry is not in a signed checkpoint yet; try again in a moment";
+    } else if (rc != ESEAL_OK) {
+        why = "the audit log cannot give the proof now";
+    }
+    bool ok = rc == ESEAL_OK;
+    json_t *v = proof == NULL ? NULL
+                              : json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "origin",
+                                          ok ? json_string(parts.origin) : json_null(), "key",
+                                          ok && parts.key[0] != '\0' ? json_string(parts.key) : json_null(),
+                                          "leaf_hash", ok ? json_string(parts.leaf_hash) : json_null(), "tree_size",
+                                          ok ? json_integer((json_int_t)parts.tree_size) : json_null(), "root",
+                                          ok ? json_string(parts.root) : json_null(), "proof", proof, "checkpoint",
+                                          ok ? json_string((const char *)parts.checkpoint.ptr) : json_null(),
+                                          "unavailable", why != NULL ? json_string(why) : json_null());
+    eseal_receipt_parts_dispose(&parts);
+    if (rc != ESEAL_OK) {
+        eseal_error_clear(); /* told in `unavailable`; the record is answered */
+    }
+    ES_ENSURE_ALLOC(v);
+    int u = json_object_update(log, v);
+    json_decref(v);
+    ES_ENSURE(u == 0, ESEAL_ENOMEM, "out of memory");
+    return ES_OK;
+}
+
 static ES_RESULT stamp(es_api_call *c)
 {
     char serial[64];
@@ -159,10 +218,34 @@ static ES_RESULT stamp(es_api_call *c)
         json_decref(v);
         ES_BAIL(ESEAL_ENOMEM, "out of memory");
     }
-    es_result r = es_api_json(c->rs, 200, v);
+    es_result r = stamp_log(c, json_object_get(v, "log"), &st);
+    if (es_ok(r)) {
+        r = es_api_json(c->rs, 200, v);
+    }
     json_decref(v);
     return r;
 }
+
+/* GET /stamps/{serial}/imprint.svg, .png: the picture of the stamp's seal, public as the record is
+ * (it is printed on the document the serial comes from); by serial only, so that the registry's
+ * other seals stay behind GET /seals/{esid}/imprint.* and its login. */
+static ES_RESULT stamp_imprint(es_api_call *c, eseal_imprint_format fmt, const char *type)
+{
+    char serial[64];
+    ES_GUARD(es_api_segment(c, serial, sizeof(serial)));
+    eseal_stamp_info st;
+    ES_GUARD(es_from_code(eseal_instance_stamp_find(c->inst, &st, serial)));
+    eseal_buf img = ESEAL_BUF_INIT;
+    es_result r = es_from_code(eseal_instance_seal_imprint(c->inst, &img, st.esid, fmt, STAMP_IMPRINT_DPI));
+    if (es_ok(r)) {
+        r = es_api_reply_bytes(c, type, img.ptr, img.size);
+    }
+    eseal_buf_dispose(&img);
+    return r;
+}
+
+static ES_RESULT stamp_svg(es_api_call *c) { return stamp_imprint(c, ESEAL_IMPRINT_SVG, "image/svg+xml"); }
+static ES_RESULT stamp_png(es_api_call *c) { return stamp_imprint(c, ESEAL_IMPRINT_PNG, "image/png"); }
 
 /* ---- GET /openapi.json ------------------------------------------------------------------------- */
 
@@ -179,6 +262,8 @@ static ES_RESULT openapi(es_api_call *c)
 const es_api_route es_api_public_routes[] = {
     {POST | ES_ROUTE_SPOOL, "/verify", ES_API_PUBLIC_POOLED, NULL, NULL, 0, verify, "POST /api/v1/verify"},
     {GET, "/stamps/*", ES_API_PUBLIC, NULL, NULL, 0, stamp, "GET /api/v1/stamps/{serial}"},
+    {GET, "/stamps/*/imprint.svg", ES_API_PUBLIC, NULL, NULL, 0, stamp_svg, "GET /api/v1/stamps/{serial}/imprint.svg"},
+    {GET, "/stamps/*/imprint.png", ES_API_PUBLIC, NULL, NULL, 0, stamp_png, "GET /api/v1/stamps/{serial}/imprint.png"},
     {GET, "/openapi.json", ES_API_PUBLIC, NULL, NULL, 0, openapi, "GET /api/v1/openapi.json"},
 };
 const size_t es_api_public_route_count = sizeof(es_api_public_routes) / sizeof(es_api_public_routes[0]);

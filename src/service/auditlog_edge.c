@@ -6,6 +6,7 @@
  * operations of include/eseal/log.h that take the instance. The room itself never reads the
  * instance.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "eseal/log.h"
@@ -110,6 +111,30 @@ int eseal_instance_stamp_receipt(eseal_instance *inst, eseal_buf *out, const cha
     }
     es_buf_free(&b);
     return es_code(r);
+}
+
+int eseal_instance_stamp_inclusion(eseal_instance *inst, eseal_receipt_parts *out, const char *serial)
+{
+    if (inst == NULL || out == NULL || serial == NULL) {
+        ES_BAIL_ARG("inst == NULL || out == NULL || serial == NULL");
+    }
+    memset(out, 0, sizeof(*out));
+    eseal_buf rcpt = ESEAL_BUF_INIT;
+    int rc = eseal_instance_stamp_receipt(inst, &rcpt, serial);
+    if (rc == ESEAL_OK) {
+        rc = eseal_receipt_split(out, rcpt.ptr, rcpt.size);
+    }
+    eseal_buf_dispose(&rcpt);
+    eseal_log *log = NULL;
+    eseal_buf key = ESEAL_BUF_INIT;
+    /* The key the checkpoint must verify under; a log without one yet signed nothing either. */
+    if (rc == ESEAL_OK && eseal_instance_log(inst, &log) == ESEAL_OK && eseal_log_vkey(log, &key) == ESEAL_OK) {
+        (void)snprintf(out->key, sizeof(out->key), "%.*s", (int)key.size, (const char *)key.ptr);
+    } else if (rc == ESEAL_OK) {
+        eseal_error_clear();
+    }
+    eseal_buf_dispose(&key);
+    return rc;
 }
 
 /* ---- eseal passwd: the passphrase change on the record (never the passphrase) ---- */
