@@ -22,7 +22,13 @@ libzip-dev libxml2-dev libmicrohttpd-dev libcurl4-openssl-dev curl jq
 libargon2-dev libpwquality-dev cracklib-runtime wrk
 default-jdk-headless libbcprov-java libbcpkix-java libpdfbox2-java
 golang-go golang-golang-x-mod-dev
-"
+chromium libjs-pdf
+"""
+# The browser tests (tests/browser) run on node with npm. Debian's nodejs and npm only when there is
+# no node at all: a machine may have a newer node from another source, which apt must not replace.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    PKGS="$PKGS nodejs npm"
+fi
 
 missing=""
 for p in $PKGS; do
@@ -73,3 +79,8 @@ if [ ! -f "$CORPUS/SOURCE" ]; then
     fi
     rm -rf "$tmp"
 fi
+
+# The browser tests' node packages (playwright-core, pinned in tests/browser/package-lock.json) into
+# tests/browser/node_modules (git-ignored), by `npm ci`, when they are missing or the lock changed.
+# No browser is downloaded: the tests drive Debian's /usr/bin/chromium.
+"$(dirname "$0")/browser-deps.sh" || echo "deps: the browser tests' node packages are missing (tests/browser: npm ci failed); browser_pages will fail" >&2

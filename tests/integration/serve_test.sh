@@ -20,7 +20,7 @@ BASE=http://127.0.0.1:$PORT
 
 expect 2 "serve without --listen is a usage error" -- "$E" serve
 expect 2 "--only with an unknown resource is a usage error" -- "$E" serve --listen 127.0.0.1:0 --only tsa,nope
-has "$T/err" "tsa, ocsp, crl, ca, log and api" "the usage error names the resources"
+has "$T/err" "tsa, ocsp, crl, ca, log, api and pages" "the usage error names the resources"
 expect 2 "--interval 0 is a usage error" -- "$E" serve --listen 127.0.0.1:0 --interval 0
 expect 2 "--tsa-alg rsa is a usage error" -- "$E" serve --listen 127.0.0.1:0 --tsa-alg rsa
 expect 2 "an address that is not numeric is a usage error" -- "$E" serve --listen localhost:0

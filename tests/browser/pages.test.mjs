@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: Apache-2.0
+// pages.test.mjs ESEAL: the public pages in Debian's chromium (issue 21, "Must show"; ctest
+// browser_pages). One instance made by the CLI: a P-256 certificate, a seal, a stamped PDF (with its
+// QR code of <base_url>/v/<serial>, base_url set to the server's address), a stamped OFD, a copy of
+// the PDF changed inside its signed range, and a PDF stamped by a second instance this one does not
+// trust; `eseal serve --listen 127.0.0.1:0`; then, read from the DOM of the pages' contract:
+//   - the verify page: VALID / INVALID / what `eseal verify --json` says of the foreign file / VALID
+//     for the OFD, the seal's name and the signer, at desktop and phone size;
+//   - the QR path: pdftoppm renders the stamped page, zbarimg decodes the QR code, the browser opens
+//     that URL (the server's /v/{serial}): the serial, the log check ok, the compare box's match and
+//     mismatch; an unknown serial is notfound;
+//   - the language switch (and Accept-Language): <html lang> and the verdict's label;
+//   - CSRF from the page: a login by fetch, then POST /api/v1/tokens without the token (403 CSRF),
+//     with a wrong one (403 CSRF), without the cookie (401), with the token (201);
+//   - on every page: no console error, no failed request, no request to another host, the contract's
+//     security headers, no sideways scrolling; screenshots at 1280x800 and 390x844 in $ESEAL_BROWSER_OUT;
+//   - the watch itself: it catches a console error, a page error, an unexpected 404, a foreign
+//     request and a page wider than its viewport (so a page that has them fails).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { Instance, OUT, ROOT, assertClean, assertFitsWidth, assertHeaders, cleanup, launch, makeDocument, openPage, runProgram,
+    serve, shot, waitState } from './lib.mjs';
+
+const ESEAL = path.resolve(process.argv[2] ?? process.env.ESEAL ?? path.join(ROOT, 'build', 'eseal'));
+const SEAL_NAME = 'Browser Test Seal';
+const ORG_NAME = 'Browser Test Ltd';
+const PASSWORD = 'Correct-Horse-Battery-9071';
+
+const f = {}; // the documents
+let A; // the instance
+let server;
+let browser;
+let pdfSerial = '';
+let sealId = '';
+
+before(async () => {
+    fs.mkdirSync(OUT, { recursive: true });
+    A = new Instance(ESEAL, 'a');
+    const cert = A.must(['cert', 'issue', '--org', ORG_NAME, '--uscc', '91110000MA01ABCDEX', '--alg', 'p256']);
+    sealId = A.must(['seal', 'make', '--cert', cert, '--type', 'contract', '--name', SEAL_NAME]);
+    const org = A.must(['org', 'add', '--name', 'Browser Console Ltd', '--uscc', '91110108MA01ABCD2H']);
+    A.addUser('ada', org, 'org-admin', PASSWORD);
+
+    server = await serve(A, 'a');
+    // The QR code holds <base_url>/v/<serial>: the server's address, known only now (port 0).
+    A.setBaseUrl(server.base);
+
+    f.plain = makeDocument('mkpdf.py', path.join(A.dir, 'contract.pdf'), '1');
+    f.pdf = path.join(A.dir, 'stamped.pdf');
+    pdfSerial = A.must(['stamp', f.plain, '-o', f.pdf, '--seal', sealId, '--page', '1', '--qr']).split(/\s+/)[0];
+    makeDocument('mkofd.py', path.join(A.dir, 'in.ofd'));
+    f.ofd = path.join(A.dir, 'stamped.ofd');
+    A.must(['stamp', path.join(A.dir, 'in.ofd'), '-o', f.ofd, '--seal', sealId, '--page', '1']);
+    A.must(['log', 'publish']);
+
+    // The tampered copy: one character of the page's text, inside the first signed byte range.
+    const bytes = fs.readFileSync(f.pdf);
+    const br = /\/ByteRange\s*\[\s*0\s+(\d+)/.exec(bytes.toString('latin1'));
+    const at = bytes.indexOf('2026-001');
+    assert.ok(br && at > 0 && at < Number(br[1]), 'the text to change is inside the signed range');
+    const changed = Buffer.from(bytes);
+    changed.write('2026-009', at, 'latin1');
+    f.tampered = path.join(A.dir, 'tampered.pdf');
+    fs.writeFileSync(f.tampered, changed);
+
+    // A foreign signer: a second instance, with its own CA, that A does not trust.
+    const B = new Instance(ESEAL, 'b');
+    const certB = B.must(['cert', 'issue', '--org', 'Foreign Signer Ltd', '--uscc', '91110108MA01ABCD2H', '--alg',
+        'p256']);
+    const sealB = B.must(['seal', 'make', '--cert', certB, '--type', 'contract', '--name', 'Foreign Seal']);
+    f.foreign = path.join(B.dir, 'foreign.pdf');
+    B.must(['stamp', f.plain, '-o', f.foreign, '--seal', sealB, '--page', '1']);
+
+    browser = await launch();
+});
+
+after(async () => {
+    if (browser) {
+        await browser.close();
+    }
+    await cleanup();
+});
+
+/** Opens the verify page, checks its headers and its idle state. */
+async function openVerify(size, opts = {}) {
+    const p = await openPage(browser, server, size, opts);
+    const resp = await p.page.goto(`${server.base}/`);
+    assert.equal(resp.status(), 200, 'GET / is 200');
+    await assertHeaders(resp, 'GET /');
+    assert.equal(await waitState(p.page, ['idle']), 'idle', 'the verify page starts idle');
+    return p;
+}
+
+/** Chooses a file on the verify page and waits for the verdict: {state, verdict, reason, signatures}. */
+async function verifyFile(p, file) {
+    await p.page.setInputFiles('#file', file);
+    const state = await waitState(p.page, ['done', 'error']);
+    const error = state === 'error' ? await p.page.textContent('#error') : '';
+    assert.equal(state, 'done', `verifying ${path.basename(file)} ends in state done (#error: ${error})`);
+    return p.page.evaluate(() => ({
+        verdict: document.querySelector('#verdict')?.dataset.verdict ?? null,
+        word: document.querySelector('#verdict')?.textContent.trim() ?? '',
+        reason: document.querySelector('#reason')?.textContent.trim() ?? '',
+        signatures: [...document.querySelectorAll('.signature')].map((s) => ({
+            verdict: s.dataset.verdict ?? null,
+            seal: s.querySelector('.seal-name')?.textContent.trim() ?? null,
+            signer: s.querySelector('.signer')?.textContent.trim() ?? null,
+        })),
+        thumbs: document.querySelectorAll('canvas.page-thumb, .page-thumb canvas').length,
+    }));
+}
+
+for (const size of ['desktop', 'phone']) {
+    test(`verify page (${size}): a valid stamped PDF is VALID, with the seal's name and the signer`, async () => {
+        const p = await openVerify(size);
+        await shot(p, 'verify-idle');
+        const v = await verifyFile(p, f.pdf);
+        assert.equal(v.verdict, 'VALID', '#verdict[data-verdict=VALID]');
+        assert.ok(v.word.length > 0, 'the verdict word is shown');
+        assert.equal(v.signatures.length, 1, 'one .signature');
+        assert.equal(v.signatures[0].verdict, 'VALID', 'the .signature is VALID');
+        assert.equal(v.signatures[0].seal, SEAL_NAME, '.seal-name is the seal\'s name');
+        assert.ok(v.signatures[0].signer, '.signer is not empty');
+        // pdf.js draws the pages (canvases); wait for the first before the screenshot.
+        await p.page.waitForSelector('.page-thumb', { timeout: 60000 });
+        await shot(p, 'verify-valid');
+        await assertFitsWidth(p, `verify page (${size}), valid PDF`);
+        assertClean(p.watch, `verify page (${size}), valid PDF`);
+        await p.context.close();
+    });
+
+    test(`verify page (${size}): a PDF changed inside its signed range is INVALID`, async () => {
+        const p = await openVerify(size);
+        const v = await verifyFile(p, f.tampered);
+        assert.equal(v.verdict, 'INVALID', '#verdict[data-verdict=INVALID]');
+        assert.equal(v.verdict, A.verifyJson(f.tampered).verdict, 'the page says what eseal verify --json says');
+        assert.ok(v.reason.length > 0, '#reason says why');
+        assert.equal(v.signatures.length, 1, 'one .signature');
+        assert.equal(v.signatures[0].verdict, 'INVALID', 'the .signature is INVALID');
+        assert.equal(v.signatures[0].seal, SEAL_NAME, '.seal-name is still the seal\'s name');
+        await shot(p, 'verify-tampered');
+        await assertFitsWidth(p, `verify page (${size}), tampered PDF`);
+        assertClean(p.watch, `verify page (${size}), tampered PDF`);
+        await p.context.close();
+    });
+}
+
+test('verify page: the seal\'s imprint picture is shown (report version 4, pictures asked for)', async () => {
+    const p = await openVerify('desktop');
+    const v = await verifyFile(p, f.pdf);
+    assert.equal(v.verdict, 'VALID', '#verdict[data-verdict=VALID]');
+    const img = await p.page.evaluate(async () => {
+        const i = document.querySelector('.signature .imprint');
+        if (!i) {
+            return null;
+        }
+        if (i.tagName === 'IMG' && !i.complete) {
+            await new Promise((resolve) => i.addEventListener('load', resolve, { once: true }));
+        }
+        return { tag: i.tagName, src: i.getAttribute('src') ?? '', width: i.naturalWidth ?? 0 };
+    });
+    assert.ok(img, 'the .signature has an .imprint');
+    assert.equal(img.tag, 'IMG', '.imprint is an <img>');
+    assert.match(img.src, /^(data:image\/|blob:|\/)/, '.imprint\'s picture is embedded or from the server');
+    assert.ok(img.width > 0, 'the picture was decoded and drawn');
+    assertClean(p.watch, 'verify page, imprint');
+    await p.context.close();
+});
+
+test('verify page: a PDF of a foreign signer says what eseal verify --json says (INDETERMINATE)', async () => {
+    const cli = A.verifyJson(f.foreign);
+    const p = await openVerify('desktop');
+    const v = await verifyFile(p, f.foreign);
+    assert.equal(v.verdict, cli.verdict, 'the page\'s verdict is the CLI\'s');
+    assert.equal(v.verdict, 'INDETERMINATE', 'a signer this instance does not trust is INDETERMINATE');
+    assert.deepEqual(v.signatures.map((s) => s.verdict), cli.signatures.map((s) => s.verdict),
+        'each .signature\'s verdict is the CLI\'s');
+    assert.equal(v.signatures[0].seal, 'Foreign Seal', '.seal-name is the foreign seal\'s name');
+    await shot(p, 'verify-foreign');
+    assertClean(p.watch, 'verify page, foreign PDF');
+    await p.context.close();
+});
+
+test('verify page: an OFD stamped by the instance is VALID', async () => {
+    const p = await openVerify('desktop');
+    const v = await verifyFile(p, f.ofd);
+    assert.equal(v.verdict, 'VALID', '#verdict[data-verdict=VALID]');
+    assert.equal(v.verdict, A.verifyJson(f.ofd).verdict, 'the page says what eseal verify --json says');
+    assert.equal(v.signatures.length, 1, 'one .signature');
+    assert.equal(v.signatures[0].seal, SEAL_NAME, '.seal-name is the seal\'s name');
+    assert.ok(v.signatures[0].signer, '.signer is not empty');
+    await shot(p, 'verify-ofd');
+    assertClean(p.watch, 'verify page, OFD');
+    await p.context.close();
+});
+
+/** The strings of web/i18n/LANG.json (flat key -> string). */
+function strings(lang) {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, 'web', 'i18n', `${lang}.json`), 'utf8'));
+}
+
+test('language: the #lang switch to zh changes <html lang> and the verdict\'s label, and is kept', async () => {
+    const p = await openVerify('desktop');
+    assert.equal(await p.page.getAttribute('html', 'lang'), 'en', 'an English browser gets <html lang=en>');
+    const en = await verifyFile(p, f.pdf);
+    assert.ok(Object.values(strings('en')).includes(en.word), `the verdict's label "${en.word}" is from en.json`);
+    await p.page.selectOption('#lang', 'zh');
+    await p.page.waitForFunction(() => document.documentElement.lang.startsWith('zh'));
+    const zhWord = (await p.page.textContent('#verdict')).trim();
+    assert.notEqual(zhWord, en.word, 'the verdict\'s label changed');
+    assert.match(zhWord, /[\u4e00-\u9fff]/, 'the verdict\'s label is in Chinese');
+    assert.ok(Object.values(strings('zh')).includes(zhWord), `the label "${zhWord}" is from zh.json`);
+    await shot(p, 'verify-valid-zh');
+    // The choice is stored: the page comes back in Chinese.
+    await p.page.reload();
+    await waitState(p.page, ['idle']);
+    assert.match(await p.page.getAttribute('html', 'lang'), /^zh/, 'after a reload <html lang> is still zh');
+    assertClean(p.watch, 'verify page, language switch');
+    await p.context.close();
+
+    // A Chinese browser (navigator.languages, Accept-Language) gets Chinese at once.
+    const q = await openVerify('phone', { locale: 'zh-CN' });
+    assert.match(await q.page.getAttribute('html', 'lang'), /^zh/, 'a zh-CN browser gets <html lang=zh>');
+    assert.equal(await q.page.inputValue('#lang'), 'zh', 'and the switch shows zh');
+    await shot(q, 'verify-idle-zh');
+    assertClean(q.watch, 'verify page in a zh-CN browser');
+    await q.context.close();
+});
+
+/** The QR code of the stamped PDF's page 1: rendered by pdftoppm at 200 dpi, decoded by zbarimg. */
+function qrOf(pdf) {
+    const prefix = path.join(path.dirname(pdf), 'qr-page');
+    const r = runProgram('pdftoppm', ['-r', '200', '-png', '-f', '1', '-l', '1', pdf, prefix]);
+    assert.equal(r.rc, 0, `pdftoppm: ${r.err}`);
+    const png = fs.readdirSync(path.dirname(pdf)).find((n) => n.startsWith('qr-page') && n.endsWith('.png'));
+    assert.ok(png, 'pdftoppm wrote the page');
+    const z = runProgram('zbarimg', ['--raw', '-q', '-Sdisable', '-Sqrcode.enable', path.join(path.dirname(pdf), png)]);
+    assert.equal(z.rc, 0, `zbarimg found a QR code: ${z.err}`);
+    return z.out.trim();
+}
+
+test('QR path: the stamped PDF\'s QR code opens /v/{serial}: serial, log check ok, compare match/mismatch', async () => {
+    const url = qrOf(f.pdf);
+    assert.equal(url, `${server.base}/v/${pdfSerial}`, 'the QR code holds the server\'s /v/{serial}');
+    for (const size of ['desktop', 'phone']) {
+        const p = await openPage(browser, server, size);
+        const resp = await p.page.goto(url);
+        assert.equal(resp.status(), 200, `GET /v/${pdfSerial} is 200`);
+        await assertHeaders(resp, 'GET /v/{serial}');
+        assert.equal(await waitState(p.page, ['done', 'notfound', 'error']), 'done', 'the record page is done');
+        assert.equal((await p.page.textContent('#record .serial')).trim(), pdfSerial, '#record .serial is the serial');
+        assert.equal((await p.page.textContent('#record .seal-name')).trim(), SEAL_NAME, '#record .seal-name');
+        await p.page.waitForSelector('#log-check[data-result]', { timeout: 60000 });
+        assert.equal(await p.page.getAttribute('#log-check', 'data-result'), 'ok',
+            'the browser checked the inclusion proof against the checkpoint');
+        await shot(p, 'record');
+        await assertFitsWidth(p, `record page (${size})`);
+
+        await p.page.setInputFiles('#compare-file', f.pdf);
+        await p.page.waitForSelector('#compare-result[data-result]', { timeout: 60000 });
+        assert.equal(await p.page.getAttribute('#compare-result', 'data-result'), 'match', 'the same PDF matches');
+        await shot(p, 'record-match');
+        await p.page.setInputFiles('#compare-file', f.tampered);
+        // The answer changes from match: wait for it (a page that stays at match fails below).
+        await p.page.waitForSelector('#compare-result[data-result=mismatch]', { timeout: 30000 }).catch(() => null);
+        assert.equal(await p.page.getAttribute('#compare-result', 'data-result'), 'mismatch',
+            'another file does not match');
+        await shot(p, 'record-mismatch');
+        assertClean(p.watch, `record page (${size})`);
+        await p.context.close();
+    }
+});
+
+test('record page: an unknown serial is notfound', async () => {
+    const p = await openPage(browser, server, 'desktop');
+    // The page asks the API for the stamp: that answer is the announced 404.
+    p.watch.allow(404, 'ST20000101-000000000000');
+    const resp = await p.page.goto(`${server.base}/v/ST20000101-000000000000`);
+    assert.ok(resp.status() === 200 || resp.status() === 404, `GET /v/{unknown}: ${resp.status()}`);
+    assert.equal(await waitState(p.page, ['done', 'notfound', 'error']), 'notfound', 'the record page says notfound');
+    await shot(p, 'record-notfound');
+    assertClean(p.watch, 'record page, unknown serial');
+    await p.context.close();
+});
+
+test('CSRF from the page: a state-changing call with the session cookie needs X-CSRF-Token', async () => {
+    const p = await openVerify('desktop');
+    p.watch.allow(403, '/api/v1/tokens');
+    p.watch.allow(401, '/api/v1/tokens');
+    const r = await p.page.evaluate(async (pw) => {
+        const call = async (pathname, body, headers, credentials = 'same-origin') => {
+            const res = await fetch(pathname, { method: 'POST', credentials,
+                headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+            const text = await res.text();
+            let doc = null;
+            try {
+                doc = JSON.parse(text);
+            } catch {
+                doc = text;
+            }
+            return { status: res.status, type: res.headers.get('content-type'), doc };
+        };
+        const login = await call('/api/v1/login', { login: 'ada', password: pw }, {});
+        const csrf = login.doc?.csrf ?? '';
+        return {
+            login,
+            noToken: await call('/api/v1/tokens', { scopes: ['verify'] }, {}),
+            wrongToken: await call('/api/v1/tokens', { scopes: ['verify'] }, { 'X-CSRF-Token': 'A'.repeat(43) }),
+            noCookie: await call('/api/v1/tokens', { scopes: ['verify'] }, { 'X-CSRF-Token': csrf }, 'omit'),
+            withToken: await call('/api/v1/tokens', { scopes: ['verify'] }, { 'X-CSRF-Token': csrf }),
+        };
+    }, PASSWORD);
+    assert.equal(r.login.status, 200, 'POST /api/v1/login from the page: 200');
+    assert.equal(r.login.doc.csrf.length, 43, 'the login returns a CSRF token');
+    // src/server/api.c admit(): with the cookie, any method but GET/HEAD needs the token: 403 CSRF.
+    for (const [what, got] of [['without X-CSRF-Token', r.noToken], ['with a wrong X-CSRF-Token', r.wrongToken]]) {
+        assert.equal(got.status, 403, `POST /api/v1/tokens ${what}: 403`);
+        assert.match(got.type ?? '', /^application\/problem\+json/, `${what}: problem+json`);
+        assert.equal(got.doc.code, 'CSRF', `${what}: code CSRF`);
+    }
+    assert.equal(r.noCookie.status, 401, 'the token without the session cookie: 401');
+    assert.equal(r.noCookie.doc.code, 'UNAUTHENTICATED', 'code UNAUTHENTICATED');
+    assert.equal(r.withToken.status, 201, 'with the cookie and the token: 201');
+    assert.match(r.withToken.doc.token ?? '', /^esk_/, 'the new API token');
+    assertClean(p.watch, 'verify page, CSRF calls');
+    await p.context.close();
+});
+
+test('the watch catches a console error, a page error, an unexpected 404, a foreign request, a page too wide', async () => {
+    const p = await openVerify('desktop');
+    await p.page.evaluate(async () => {
+        console.error('a console error of the test');
+        setTimeout(() => {
+            throw new Error('a page error of the test');
+        }, 0);
+        await fetch(`/assets/no-such-file-${Date.now()}.js`).catch(() => null);
+        // .invalid never resolves (RFC 2606); the page's CSP refuses it before anything leaves the browser.
+        await fetch('http://foreign.invalid/x.js').catch(() => null);
+    });
+    await p.page.waitForTimeout(500);
+    const seen = p.watch.problems().join('\n');
+    assert.match(seen, /console error: a console error of the test/, 'the console error');
+    assert.match(seen, /page error: .*a page error of the test/, 'the page error');
+    assert.match(seen, /unexpected answer 404 to GET .*no-such-file/, 'the unexpected 404');
+    assert.match(seen, /console error: .*foreign\.invalid.*Content Security Policy/, 'the CSP refusal of the foreign request');
+    await p.context.close();
+
+    // Without the CSP (a page that lacked it), the route itself aborts the request and names it.
+    const q = await openPage(browser, server, 'desktop', { bypassCSP: true });
+    await q.page.goto(`${server.base}/`);
+    await q.page.evaluate(() => fetch('http://foreign.invalid/x.js').catch(() => null));
+    const seen2 = q.watch.problems().join('\n');
+    assert.match(seen2, /request to another host: GET http:\/\/foreign\.invalid\/x\.js/, 'the foreign request');
+    // And a page wider than its viewport fails the width check.
+    await q.page.evaluate(() => {
+        const d = document.createElement('div');
+        d.style.width = '3000px';
+        d.style.height = '1px';
+        document.body.appendChild(d);
+    });
+    await assert.rejects(assertFitsWidth(q, 'a page with a 3000 px element'), /px wide in a 1280 px viewport/,
+        'the width check');
+    await q.context.close();
+});
+
+test('the screenshots are there, at both sizes', () => {
+    for (const name of ['verify-idle', 'verify-valid', 'verify-tampered', 'record']) {
+        for (const size of ['desktop', 'phone']) {
+            const file = path.join(OUT, `${name}-${size}.png`);
+            assert.ok(fs.existsSync(file), `${file} exists`);
+            const png = fs.readFileSync(file);
+            assert.equal(png.subarray(1, 4).toString(), 'PNG', `${name}-${size} is a PNG`);
+            const width = png.readUInt32BE(16);
+            assert.equal(width, size === 'desktop' ? 1280 : 780, `${name}-${size} is ${width} pixels wide`);
+        }
+    }
+});
+
+test('the server stops cleanly on SIGTERM, with no sanitizer report in its log', async () => {
+    const status = await server.stop();
+    assert.equal(status, 0, 'eseal serve exits 0 on SIGTERM');
+    const log = fs.readFileSync(server.log, 'utf8');
+    assert.doesNotMatch(log, /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:/,
+        'no sanitizer report (the suite runs again in the ASan+UBSan build)');
+});
