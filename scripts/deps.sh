@@ -23,7 +23,7 @@ libargon2-dev libpwquality-dev cracklib-runtime wrk
 default-jdk-headless libbcprov-java libbcpkix-java libpdfbox2-java
 golang-go golang-golang-x-mod-dev
 chromium libjs-pdf
-"""
+"
 # The browser tests (tests/browser) run on node with npm. Debian's nodejs and npm only when there is
 # no node at all: a machine may have a newer node from another source, which apt must not replace.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
