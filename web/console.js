@@ -1078,11 +1078,12 @@
     }
     days.forEach((d, i) => {
       let y = H - B;
-      const x = L + i * slot + slot * 0.15;
+      const bw = Math.min(slot * 0.7, 48); /* one day alone is a bar, not a wall */
+      const x = L + i * slot + (slot - bw) / 2;
       for (const [seal, n] of byDay.get(d)) {
         const h = (n / max) * plotH;
         y -= h;
-        const r = svg('rect', {x: x.toFixed(1), y: y.toFixed(1), width: (slot * 0.7).toFixed(1), height: h.toFixed(1),
+        const r = svg('rect', {x: x.toFixed(1), y: y.toFixed(1), width: bw.toFixed(1), height: h.toFixed(1),
                                fill: CHART_COLOURS[sealIds.indexOf(seal) % CHART_COLOURS.length]});
         r.dataset.day = d;
         r.dataset.seal = seal;
@@ -1091,7 +1092,7 @@
         chart.append(r);
       }
       if (days.length <= 14 || i % Math.ceil(days.length / 14) === 0) {
-        chart.append(svg('text', {x: (x + slot * 0.35).toFixed(1), y: H - B + 16, 'text-anchor': 'middle', class: 'tick'},
+        chart.append(svg('text', {x: (x + bw / 2).toFixed(1), y: H - B + 16, 'text-anchor': 'middle', class: 'tick'},
                          d.slice(5)));
       }
     });
