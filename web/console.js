@@ -953,8 +953,17 @@
   }
 
   async function showAudit() {
-    const [list] = await Promise.all([api('GET', '/seals'), loadAudit()]);
-    seals = list;
+    seals = await api('GET', '/seals');
+    try {
+      await loadAudit();
+    } catch (e) {
+      /* a user that is neither auditor nor org-admin: the API's 403 says so on the error line, the section stays */
+      if (e.status !== 403) {
+        throw e;
+      }
+      auditEntries = [];
+      showError(e);
+    }
     const sel = $('audit-filter-seal');
     const keep = sel.value;
     sel.replaceChildren(el('option', '', t('console.audit.any')));

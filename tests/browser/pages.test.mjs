@@ -493,7 +493,7 @@ for (const size of ['desktop', 'phone']) {
         });
 }
 
-test('console users: a stamper is told that it lacks the right (the API answers it 403); its own tokens are shown', async () => {
+test('console users: a stamper is told that it lacks the right (the API answers it 403); its own tokens are shown; the audit section shows its 403', async () => {
     auditOrg();
     const p = await consoleLogin('desktop', 'users', 'stu');
     assert.equal(await p.page.isVisible('#users-denied'), true, 'the sentence is shown');
@@ -504,6 +504,12 @@ test('console users: a stamper is told that it lacks the right (the API answers 
     assert.equal((await api('POST', '/users/oda/disable')).status, 403, 'and a change of another user: 403');
     assert.equal(await p.page.isVisible('#user-form'), false, 'no form to add a user');
     assert.equal(await p.page.isVisible('#token-form'), true, 'its own tokens can be made');
+    // the audit section: a stamper may not read it; the API's 403 is the error line, the page stays usable
+    p.watch.allow(403, '/api/v1/audit');
+    await p.page.goto(`${server.base}/console/audit`);
+    assert.equal(await waitState(p.page, ['ready', 'error']), 'ready', 'the audit section opens');
+    assert.match(await p.page.textContent('#error'), /^FORBIDDEN: /, 'with the API\'s 403 on the error line');
+    assert.equal(await p.page.locator('#audit-list .entry').count(), 0, 'and no entry');
     assertClean(p.watch, 'console users as a stamper');
     await p.context.close();
 });
