@@ -128,7 +128,7 @@
   function showLogin(why) {
     me = null;
     sessionStorage.removeItem(CSRF_KEY);
-    for (const id of ['seals', 'grants', 'approvals', 'nav', 'logout']) {
+    for (const id of ['seals', 'grants', 'approvals', 'audit', 'users', 'nav', 'logout']) {
       $(id).hidden = true;
     }
     $('whoami').textContent = '';
@@ -172,8 +172,8 @@
     $('logout').hidden = false;
     notice('');
     const path = location.pathname.replace(/\/+$/, '');
-    const section = path.endsWith('/grants') ? 'grants' : path.endsWith('/approvals') ? 'approvals' : 'seals';
-    for (const x of ['seals', 'grants', 'approvals']) {
+    const section = ['grants', 'approvals', 'audit', 'users'].find((x) => path.endsWith(`/${x}`)) || 'seals';
+    for (const x of ['seals', 'grants', 'approvals', 'audit', 'users']) {
       $(`nav-${x}`).classList.toggle('current', x === section);
       $(x).hidden = x !== section;
     }
@@ -181,6 +181,10 @@
       await showGrants();
     } else if (section === 'approvals') {
       await showInbox();
+    } else if (section === 'audit') {
+      await showAudit();
+    } else if (section === 'users') {
+      await showUsers();
     } else {
       await showSeals();
     }
@@ -897,6 +901,463 @@
 
   /* ---- start ---- */
 
+  /* ---- the audit trail (GET /audit) with its filters, receipts and a chart of stamps ---- */
+
+  const AUDIT_PAGE = 1000; /* the API's largest page */
+  const AUDIT_PAGES_MAX = 50; /* at most this many calls per look: 50,000 entries */
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const CHART_COLOURS = ['#b3261e', '#1f5fa8', '#2e7d32', '#8e44ad', '#c77700', '#00796b', '#5d4037', '#455a64'];
+  let auditEntries = [];
+
+  /* Every entry the caller may read, page after page: the API pages by log index and answers `next`; it has
+   * no filter by seal, user or time, so the page reads them all once and filters them itself. */
+  async function loadAudit() {
+    const all = [];
+    let from = 0;
+    for (let i = 0; i < AUDIT_PAGES_MAX; i++) {
+      const r = await api('GET', `/audit?from=${from}&limit=${AUDIT_PAGE}`);
+      all.push(...r.entries);
+      if (!(r.next > from)) {
+        break;
+      }
+      from = r.next;
+    }
+    auditEntries = all;
+  }
+
+  /* A local day's bounds of an <input type=date> value, in ms; NaN when empty. */
+  function dayStart(v) {
+    return v ? new Date(`${v}T00:00:00`).getTime() : NaN;
+  }
+
+  function localDay(iso) {
+    const d = new Date(iso);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  }
+
+  function auditFiltered() {
+    const seal = $('audit-filter-seal').value;
+    const user = $('audit-filter-user').value.trim().toLowerCase();
+    const from = dayStart($('audit-filter-from').value);
+    const to = dayStart($('audit-filter-to').value);
+    return auditEntries.filter((e) => {
+      const ms = new Date(e.time).getTime();
+      return (!seal || e.seal === seal) && (!user || (e.actor || '').toLowerCase() === user) &&
+             (Number.isNaN(from) || ms >= from) && (Number.isNaN(to) || ms < to + 86400000);
+    });
+  }
+
+  function sealName(esid) {
+    const s = seals.find((x) => x.esid === esid);
+    return s ? s.name : esid;
+  }
+
+  async function showAudit() {
+    seals = await api('GET', '/seals');
+    try {
+      await loadAudit();
+    } catch (e) {
+      /* a user that is neither auditor nor org-admin: the API's 403 says so on the error line, the section stays */
+      if (e.status !== 403) {
+        throw e;
+      }
+      auditEntries = [];
+      showError(e);
+    }
+    const sel = $('audit-filter-seal');
+    const keep = sel.value;
+    sel.replaceChildren(el('option', '', t('console.audit.any')));
+    sel.firstChild.value = '';
+    for (const s of seals) {
+      const o = el('option', '', `${s.name} · ${s.esid}`);
+      o.value = s.esid;
+      sel.append(o);
+    }
+    sel.value = keep;
+    renderAudit();
+  }
+
+  function renderAudit() {
+    const shown = auditFiltered();
+    $('audit-count').textContent = t('console.audit.count', {shown: shown.length, all: auditEntries.length});
+    $('audit-empty').hidden = shown.length > 0;
+    const ul = $('audit-list');
+    ul.replaceChildren();
+    for (const e of shown.slice().reverse()) {
+      const li = el('li', 'entry');
+      li.dataset.index = e.index;
+      li.dataset.type = e.type;
+      if (e.stamp) {
+        li.dataset.stamp = e.stamp;
+      }
+      const head = el('p', 'entry-head');
+      head.append(el('span', 'entry-time', when(e.time)), ' ', el('strong', 'entry-type', e.type));
+      li.append(head);
+      const who = el('p', 'entry-who muted', t('console.audit.who', {actor: e.actor || '-', rule: e.policy_rule || '-'}));
+      li.append(who);
+      const what = [];
+      if (e.seal) {
+        what.push(t('console.audit.ofseal', {name: sealName(e.seal)}));
+      }
+      if (e.stamp) {
+        what.push(e.stamp);
+      }
+      if (e.detail) {
+        what.push(e.detail);
+      }
+      if (what.length) {
+        li.append(el('p', 'entry-what', what.join(' · ')));
+      }
+      if (e.type === 'stamp' && e.stamp) {
+        li.append(receiptBox(e.stamp));
+      }
+      ul.append(li);
+    }
+    drawChart(shown.filter((e) => e.type === 'stamp'));
+  }
+
+  function when(iso) {
+    return iso ? new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', {dateStyle: 'medium', timeStyle: 'medium'})
+      .format(new Date(iso)) : '';
+  }
+
+  /* The stamp's receipt (GET /audit/receipts/{serial}, a C2SP tlog-proof), fetched when opened. */
+  function receiptBox(serial) {
+    const d = el('details', 'receipt');
+    d.append(el('summary', '', t('console.audit.receipt')));
+    const pre = el('pre', 'receipt-text');
+    d.append(pre);
+    d.addEventListener('toggle', async () => {
+      if (!d.open || d.dataset.loaded) {
+        return;
+      }
+      d.dataset.loaded = '1';
+      try {
+        const rs = await fetch(`${API}/audit/receipts/${encodeURIComponent(serial)}`, {credentials: 'same-origin'});
+        pre.textContent = rs.ok ? await rs.text() : t('console.audit.noreceipt', {status: rs.status});
+        d.dataset.result = rs.ok ? 'ok' : 'failed';
+      } catch (e) {
+        pre.textContent = String(e.message || e);
+        d.dataset.result = 'failed';
+      }
+    });
+    return d;
+  }
+
+  function svg(tag, attrs, text) {
+    const e = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      e.setAttribute(k, String(v));
+    }
+    if (text !== undefined) {
+      e.textContent = text;
+    }
+    return e;
+  }
+
+  /* Stamps per day per seal: one stacked bar per day, a colour per seal; the table says the same in words. */
+  function drawChart(stamps) {
+    const byDay = new Map();
+    const sealIds = [];
+    for (const e of stamps) {
+      const d = localDay(e.time);
+      const seal = e.seal || '-';
+      if (!sealIds.includes(seal)) {
+        sealIds.push(seal);
+      }
+      const m = byDay.get(d) || new Map();
+      m.set(seal, (m.get(seal) || 0) + 1);
+      byDay.set(d, m);
+    }
+    const days = [...byDay.keys()].sort();
+    const chart = $('audit-chart');
+    const title = chart.querySelector('title');
+    title.textContent = t('console.audit.chart');
+    chart.replaceChildren(title);
+    const W = 600, H = 220, L = 36, B = 40, T = 10, R = 10;
+    const max = Math.max(1, ...days.map((d) => [...byDay.get(d).values()].reduce((a, b) => a + b, 0)));
+    const plotH = H - T - B;
+    const slot = days.length ? (W - L - R) / days.length : 0;
+    chart.append(svg('line', {x1: L, y1: H - B, x2: W - R, y2: H - B, class: 'axis'}));
+    chart.append(svg('line', {x1: L, y1: T, x2: L, y2: H - B, class: 'axis'}));
+    chart.append(svg('text', {x: L - 4, y: T + 10, 'text-anchor': 'end', class: 'tick'}, max));
+    chart.append(svg('text', {x: L - 4, y: H - B, 'text-anchor': 'end', class: 'tick'}, 0));
+    if (!days.length) {
+      chart.append(svg('text', {x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'tick'}, t('console.audit.nostamps')));
+    }
+    days.forEach((d, i) => {
+      let y = H - B;
+      const bw = Math.min(slot * 0.7, 48); /* one day alone is a bar, not a wall */
+      const x = L + i * slot + (slot - bw) / 2;
+      for (const [seal, n] of byDay.get(d)) {
+        const h = (n / max) * plotH;
+        y -= h;
+        const r = svg('rect', {x: x.toFixed(1), y: y.toFixed(1), width: bw.toFixed(1), height: h.toFixed(1),
+                               fill: CHART_COLOURS[sealIds.indexOf(seal) % CHART_COLOURS.length]});
+        r.dataset.day = d;
+        r.dataset.seal = seal;
+        r.dataset.count = n;
+        r.append(svg('title', {}, `${d} · ${sealName(seal)}: ${n}`));
+        chart.append(r);
+      }
+      if (days.length <= 14 || i % Math.ceil(days.length / 14) === 0) {
+        chart.append(svg('text', {x: (x + bw / 2).toFixed(1), y: H - B + 16, 'text-anchor': 'middle', class: 'tick'},
+                         d.slice(5)));
+      }
+    });
+    const legend = $('audit-legend');
+    legend.replaceChildren();
+    sealIds.forEach((seal, i) => {
+      const k = el('span', 'key');
+      const sw = el('span', 'swatch');
+      sw.dataset.colour = String(i % CHART_COLOURS.length);
+      k.append(sw, sealName(seal));
+      legend.append(k);
+    });
+    const tbody = $('audit-table').tBodies[0];
+    tbody.replaceChildren();
+    for (const d of days) {
+      for (const [seal, n] of byDay.get(d)) {
+        const tr = document.createElement('tr');
+        tr.append(el('td', '', d), el('td', '', sealName(seal)), el('td', 'num', String(n)));
+        tbody.append(tr);
+      }
+    }
+  }
+
+  async function onAuditFilter(ev) {
+    ev.preventDefault();
+    showError(null);
+    document.body.dataset.state = 'busy';
+    try {
+      await loadAudit();
+      renderAudit();
+    } catch (e) {
+      showError(e);
+    }
+    document.body.dataset.state = 'ready';
+  }
+
+  /* ---- users, roles and API tokens (GET/POST /users..., /tokens...) ---- */
+
+  const ROLES = ['org-admin', 'seal-keeper', 'stamper', 'approver', 'auditor'];
+  const SCOPES = ['stamp', 'verify', 'seals:read', 'seals:write', 'audit:read', 'users:read', 'users:write'];
+  let users = [];
+  let tokens = [];
+
+  function checks(box, names, label, cls) {
+    if (box.childElementCount) {
+      for (const lab of box.querySelectorAll('label')) {
+        lab.lastChild.textContent = label(lab.firstChild.value);
+      }
+      return;
+    }
+    for (const n of names) {
+      const lab = el('label', cls);
+      const c = el('input');
+      c.type = 'checkbox';
+      c.value = n;
+      lab.append(c, el('span', '', label(n)));
+      box.append(lab);
+    }
+  }
+
+  function checked(box) {
+    return [...box.querySelectorAll('input:checked')].map((c) => c.value);
+  }
+
+  /* The users (an org admin's) and the tokens. GET /users answers every user 200 with what it may read (itself,
+   * for a user that is no administrator), so the page asks for the list only with an administrator's role; the
+   * others, and anyone the API answers 403 (a token without users:read), see why, and their own tokens. */
+  function deny(why) {
+    users = [];
+    $('users-admin').hidden = true;
+    $('users-denied').hidden = false;
+    $('users-denied').title = why || '';
+  }
+
+  async function showUsers() {
+    checks($('user-roles'), ROLES, roleName, 'role');
+    checks($('token-scopes'), SCOPES, (s) => s, 'scope');
+    const admin = (me.roles || []).some((r) => r === 'org-admin' || r === 'platform-admin');
+    if (!admin) {
+      deny('');
+    } else {
+      try {
+        users = await api('GET', '/users');
+        $('users-admin').hidden = false;
+        $('users-denied').hidden = true;
+      } catch (e) {
+        if (e.status !== 403) {
+          throw e;
+        }
+        deny(e.message);
+      }
+    }
+    tokens = await api('GET', '/tokens');
+    renderUsers();
+  }
+
+  function renderUsers() {
+    const ul = $('user-list');
+    ul.replaceChildren();
+    for (const u of users) {
+      const li = el('li', 'user');
+      li.dataset.login = u.login;
+      li.dataset.status = u.status;
+      const head = el('p', 'user-head');
+      head.append(el('strong', 'user-login', u.login), ' ', el('span', 'user-name', u.display_name || ''), ' ',
+                  el('span', `user-status status-${u.status}`, t(`console.user.status.${u.status}`)));
+      li.append(head);
+      const form = el('form', 'user-edit');
+      const box = el('div', 'checks user-roles');
+      for (const r of ROLES) {
+        const lab = el('label', 'role');
+        const c = el('input');
+        c.type = 'checkbox';
+        c.value = r;
+        c.checked = (u.roles || []).includes(r);
+        lab.append(c, el('span', '', roleName(r)));
+        box.append(lab);
+      }
+      form.append(box);
+      const save = el('button', 'user-save', t('console.user.roles.save'));
+      save.type = 'submit';
+      form.append(save);
+      const flip = el('button', 'user-toggle', t(u.status === 'active' ? 'console.user.disable' : 'console.user.enable'));
+      flip.type = 'button';
+      flip.dataset.action = u.status === 'active' ? 'disable' : 'enable';
+      flip.disabled = me && u.login === me.login;
+      flip.addEventListener('click', () => userAction(u, flip.dataset.action));
+      form.append(flip);
+      form.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        userAction(u, 'roles', checked(box));
+      });
+      li.append(form);
+      ul.append(li);
+    }
+    const tl = $('token-list');
+    tl.replaceChildren();
+    for (const k of tokens) {
+      const li = el('li', 'token');
+      li.dataset.id = k.id;
+      li.dataset.state = k.revoked ? 'revoked' : 'active';
+      const scopes = k.scopes && k.scopes.length ? k.scopes.join(', ') : t('console.token.allscopes');
+      li.append(el('p', 'token-head', `${k.id} · ${k.login} · ${scopes}`));
+      const meta = [t('console.token.made', {date: day(k.created)})];
+      if (k.expires) {
+        meta.push(t('console.token.until', {date: day(k.expires)}));
+      }
+      if (k.last_used) {
+        meta.push(t('console.token.used', {date: when(k.last_used)}));
+      }
+      if (k.revoked) {
+        meta.push(t('console.token.revoked', {date: day(k.revoked)}));
+      }
+      li.append(el('p', 'token-meta muted', meta.join(' · ')));
+      if (!k.revoked) {
+        const b = el('button', 'token-revoke', t('console.token.revoke'));
+        b.type = 'button';
+        b.addEventListener('click', () => revokeToken(k));
+        li.append(b);
+      }
+      tl.append(li);
+    }
+  }
+
+  async function userAction(u, action, roles) {
+    showError(null);
+    if (action === 'roles' && !roles.length) {
+      showError(new Error(t('console.user.roles.needed')));
+      return;
+    }
+    document.body.dataset.state = 'busy';
+    try {
+      const path = `/users/${encodeURIComponent(u.login)}/${action}`;
+      const r = action === 'roles' ? await api('POST', path, {roles}) : await api('POST', path);
+      notice(t('console.user.changed', {login: r.login, status: t(`console.user.status.${r.status}`),
+                                        roles: (r.roles || []).map(roleName).join(', ')}));
+      await showUsers();
+    } catch (e) {
+      showError(e);
+    }
+    document.body.dataset.state = 'ready';
+  }
+
+  async function onAddUser(ev) {
+    ev.preventDefault();
+    showError(null);
+    const roles = checked($('user-roles'));
+    if (!roles.length) {
+      showError(new Error(t('console.user.roles.needed')));
+      return;
+    }
+    document.body.dataset.state = 'busy';
+    try {
+      const body = {login: $('user-login').value.trim(), organisation: me.organisation, roles,
+                    password: $('user-password').value};
+      const dn = $('user-name').value.trim();
+      if (dn) {
+        body.display_name = dn;
+      }
+      const u = await api('POST', '/users', body);
+      $('user-form').reset();
+      notice(t('console.user.added', {login: u.login}));
+      await showUsers();
+    } catch (e) {
+      showError(e);
+    }
+    document.body.dataset.state = 'ready';
+  }
+
+  async function onMakeToken(ev) {
+    ev.preventDefault();
+    showError(null);
+    document.body.dataset.state = 'busy';
+    try {
+      const body = {};
+      const login = $('token-login').value.trim();
+      if (login) {
+        body.login = login;
+      }
+      const scopes = checked($('token-scopes'));
+      if (scopes.length) {
+        body.scopes = scopes;
+      }
+      const exp = $('token-expires').value;
+      if (exp) {
+        body.expires = new Date(`${exp}T23:59:59`).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      }
+      const k = await api('POST', '/tokens', body);
+      $('token-form').reset();
+      /* the secret is shown this once: the server keeps only its hash */
+      $('token-secret').textContent = k.token;
+      $('token-secret-box').hidden = false;
+      notice(t('console.token.added', {id: k.id, login: k.login}));
+      await showUsers();
+    } catch (e) {
+      showError(e);
+    }
+    document.body.dataset.state = 'ready';
+  }
+
+  async function revokeToken(k) {
+    showError(null);
+    if (!confirm(t('console.token.revoke.confirm', {id: k.id}))) {
+      return;
+    }
+    document.body.dataset.state = 'busy';
+    try {
+      await api('POST', `/tokens/${encodeURIComponent(k.id)}/revoke`);
+      notice(t('console.token.revoked.done', {id: k.id}));
+      await showUsers();
+    } catch (e) {
+      showError(e);
+    }
+    document.body.dataset.state = 'ready';
+  }
+
   async function start() {
     $('login-form').addEventListener('submit', onLogin);
     $('logout').addEventListener('click', onLogout);
@@ -919,6 +1380,13 @@
     $('reject-selected').addEventListener('click', () => decide(picked(), 'reject', $('approval-comment').value.trim()));
     $('approval-batch').addEventListener('submit', (ev) => ev.preventDefault());
     $('grant-form').addEventListener('submit', onGrant);
+    $('audit-filter').addEventListener('submit', onAuditFilter);
+    for (const id of ['audit-filter-seal', 'audit-filter-from', 'audit-filter-to']) {
+      $(id).addEventListener('change', renderAudit);
+    }
+    $('audit-filter-user').addEventListener('input', renderAudit);
+    $('user-form').addEventListener('submit', onAddUser);
+    $('token-form').addEventListener('submit', onMakeToken);
     $('grant-form').addEventListener('input', updateSentence);
     $('grant-form').addEventListener('change', updateSentence);
     $('lang').addEventListener('change', async () => {
@@ -932,6 +1400,11 @@
         } else if (!$('grants').hidden) {
           renderGrants();
           updateSentence();
+        } else if (!$('audit').hidden) {
+          renderAudit();
+        } else if (!$('users').hidden) {
+          checks($('user-roles'), ROLES, roleName, 'role');
+          renderUsers();
         } else {
           renderInbox();
         }

@@ -329,6 +329,191 @@ test('CSRF from the page: a state-changing call with the session cookie needs X-
     await p.context.close();
 });
 
+// ---- the console's audit section and its users and tokens (issue 21 §2; docs/web.md "Console") ----
+
+const AUDIT_ORG = 'Browser Audit Ltd';
+const AUDIT_USCC = '91310115MA1K4AUD14';
+const AUDIT_SEAL = 'Browser Audit Seal';
+let auditSerial = '';
+
+/** An organisation whose seal stamps (its certificate's USCC is the organisation's) and its admin `oda`, once. */
+function auditOrg() {
+    if (auditSerial) {
+        return auditSerial;
+    }
+    const org = A.must(['org', 'add', '--name', AUDIT_ORG, '--uscc', AUDIT_USCC]);
+    const cert = A.must(['cert', 'issue', '--org', AUDIT_ORG, '--uscc', AUDIT_USCC, '--alg', 'p256']);
+    const seal = A.must(['seal', 'make', '--cert', cert, '--type', 'contract', '--name', AUDIT_SEAL]);
+    A.addUser('oda', org, 'org-admin', PASSWORD);
+    A.addUser('stu', org, 'stamper', PASSWORD);
+    const out = path.join(A.dir, 'audit-stamped.pdf');
+    auditSerial = A.must(['stamp', f.plain, '-o', out, '--seal', seal, '--page', '1']).split(/\s+/)[0];
+    assert.match(auditSerial, /^ST\d{8}-/, 'the CLI answers the stamp\'s serial');
+    return auditSerial;
+}
+
+/** Opens a console section and logs in through its form as `login`; waits for `ready`. */
+async function consoleLogin(size, section, login) {
+    const p = await openPage(browser, server, size);
+    const resp = await p.page.goto(`${server.base}/console/${section}`);
+    assert.equal(resp.status(), 200, `GET /console/${section} is 200`);
+    await assertHeaders(resp, `GET /console/${section}`);
+    assert.equal(await waitState(p.page, ['login']), 'login', 'the console asks to log in');
+    await p.page.fill('#login-user', login);
+    await p.page.fill('#login-password', PASSWORD);
+    await p.page.click('#login-form button[type=submit]');
+    const state = await waitState(p.page, ['ready', 'error']);
+    assert.equal(state, 'ready', `logged in as ${login} (#error: ${await p.page.textContent('#error')})`);
+    return p;
+}
+
+for (const size of ['desktop', 'phone']) {
+    test(`console audit (${size}): the stamp made by the test is listed, with its receipt, and the chart has a bar`,
+        async () => {
+            const serial = auditOrg();
+            const p = await consoleLogin(size, 'audit', 'oda');
+            const entry = p.page.locator(`#audit-list .entry[data-stamp="${serial}"]`);
+            assert.equal(await entry.count(), 1, `the stamp ${serial} is one entry of #audit-list`);
+            assert.equal(await entry.getAttribute('data-type'), 'stamp', 'its type is stamp');
+            assert.match(await entry.textContent(), new RegExp(AUDIT_SEAL), 'the entry names the seal');
+            assert.ok(await p.page.locator('#audit-chart rect').count() >= 1, '#audit-chart has a bar');
+            const bar = await p.page.evaluate(() => [...document.querySelectorAll('#audit-chart rect')]
+                .reduce((a, r) => a + Number(r.dataset.count), 0));
+            assert.equal(bar, await p.page.locator('#audit-list .entry[data-type=stamp]').count(),
+                'the bars count the stamps listed');
+            assert.ok(await p.page.locator('#audit-table tbody tr').count() >= 1, 'the table beside the chart has a row');
+            await entry.locator('details.receipt summary').click();
+            await p.page.waitForFunction((s) => document.querySelector(`.entry[data-stamp="${s}"] details.receipt`)
+                ?.dataset.result, serial);
+            assert.equal(await entry.locator('details.receipt').getAttribute('data-result'), 'ok', 'the receipt is fetched');
+            const proof = await entry.locator('pre.receipt-text').textContent();
+            assert.match(proof, /^c2sp\.org\/tlog-proof@v1\n/, 'the receipt (a C2SP tlog-proof) is shown');
+            const extra = /^extra (\S+)$/m.exec(proof);
+            assert.ok(extra && Buffer.from(extra[1], 'base64').toString().includes(`stamp ${serial}\n`),
+                'its extra line is the stamp\'s audit entry');
+            // The filters (applied in the page): the seal keeps the entry, another user hides it.
+            const sealValue = await p.page.locator('#audit-filter-seal option', { hasText: AUDIT_SEAL }).getAttribute('value');
+            await p.page.selectOption('#audit-filter-seal', sealValue);
+            assert.equal(await entry.count(), 1, 'filtered by its seal: still listed');
+            await p.page.fill('#audit-filter-user', 'nobody-here');
+            assert.equal(await entry.count(), 0, 'filtered by another user: gone');
+            assert.equal(await p.page.locator('#audit-chart rect').count(), 0, 'and no bar');
+            await p.page.fill('#audit-filter-user', '');
+            await p.page.fill('#audit-filter-from', '2000-01-01');
+            await p.page.fill('#audit-filter-to', '2000-01-02');
+            await p.page.dispatchEvent('#audit-filter-to', 'change');
+            assert.equal(await entry.count(), 0, 'filtered to a day in 2000: gone');
+            await p.page.fill('#audit-filter-from', '');
+            await p.page.fill('#audit-filter-to', '');
+            await p.page.dispatchEvent('#audit-filter-to', 'change');
+            assert.equal(await entry.count(), 1, 'filters cleared: back');
+            await shot(p, 'console-audit');
+            await assertFitsWidth(p, `console audit (${size})`);
+            assertClean(p.watch, `console audit (${size})`);
+            await p.context.close();
+        });
+}
+
+/** The API as `login` from Node (a session, its CSRF token): (method, path, body) => {status, doc}. */
+async function apiAs(login) {
+    const r = await fetch(`${server.base}/api/v1/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ login, password: PASSWORD }) });
+    assert.equal(r.status, 200, `POST /api/v1/login as ${login}`);
+    const csrf = (await r.json()).csrf;
+    const cookie = r.headers.get('set-cookie').split(';')[0];
+    return async (method, pathname, body) => {
+        const res = await fetch(`${server.base}/api/v1${pathname}`, { method,
+            headers: { Cookie: cookie, 'X-CSRF-Token': csrf, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+            body: body ? JSON.stringify(body) : undefined });
+        const text = await res.text();
+        return { status: res.status, doc: text ? JSON.parse(text) : null };
+    };
+}
+
+for (const size of ['desktop', 'phone']) {
+    test(`console users (${size}): add a user with roles, change them, disable; make a token (secret once), revoke`,
+        async () => {
+            auditOrg();
+            const p = await consoleLogin(size, 'users', 'oda');
+            assert.equal(await p.page.isVisible('#users-denied'), false, 'an org admin is not told it lacks the right');
+            assert.ok(await p.page.locator('#user-list .user[data-login="oda"]').count() === 1, 'oda is listed');
+            const login = `new-${size}`;
+            await p.page.fill('#user-login', login);
+            await p.page.fill('#user-name', `New ${size}`);
+            await p.page.fill('#user-password', PASSWORD);
+            await p.page.check('#user-roles input[value=stamper]');
+            await p.page.check('#user-roles input[value=auditor]');
+            await p.page.click('#user-form button[type=submit]');
+            const row = p.page.locator(`#user-list .user[data-login="${login}"]`);
+            await row.waitFor();
+            assert.equal(await waitState(p.page, ['ready']), 'ready', 'the user is added');
+            const api = await apiAs('oda');
+            let u = await api('GET', `/users/${login}`);
+            assert.equal(u.status, 200, `GET /users/${login}: the user exists`);
+            assert.deepEqual([...u.doc.roles].sort(), ['auditor', 'stamper'], 'with the roles ticked');
+            assert.equal(u.doc.status, 'active', 'active');
+            // change its roles and disable it, from its row
+            await row.locator('input[value=auditor]').uncheck();
+            await row.locator('input[value=approver]').check();
+            await row.locator('button.user-save').click();
+            await p.page.waitForFunction(() => document.body.dataset.state === 'ready' &&
+                document.querySelector('#notice')?.textContent.length > 0);
+            u = await api('GET', `/users/${login}`);
+            assert.deepEqual([...u.doc.roles].sort(), ['approver', 'stamper'], 'roles changed from the page');
+            // a token for the new user, limited to verify: its secret shown once
+            await p.page.fill('#token-login', login);
+            await p.page.check('#token-scopes input[value=verify]');
+            await p.page.click('#token-form button[type=submit]');
+            await p.page.locator('#token-secret-box:not([hidden])').waitFor();
+            const secret = (await p.page.textContent('#token-secret')).trim();
+            assert.match(secret, /^esk_[A-Za-z0-9_-]{43}$/, 'the token\'s secret is shown');
+            const toks = await api('GET', `/tokens?login=${login}`);
+            assert.equal(toks.status, 200, 'GET /tokens');
+            const tok = toks.doc.find((k) => k.login === login && !k.revoked);
+            assert.ok(tok, 'the token is listed by the API');
+            assert.deepEqual(tok.scopes, ['verify'], 'with its scope');
+            await p.page.locator(`#token-list .token[data-id="${tok.id}"]`).waitFor(); // the list is drawn after the secret
+            await waitState(p.page, ['ready']);
+            const list = await p.page.textContent('#token-list');
+            assert.ok(!list.includes(secret), 'the list never shows a secret');
+            await shot(p, 'console-users');
+            p.page.once('dialog', (d) => d.accept());
+            await p.page.locator(`#token-list .token[data-id="${tok.id}"] button.token-revoke`).click();
+            await p.page.locator(`#token-list .token[data-id="${tok.id}"][data-state=revoked]`).waitFor();
+            const after = (await api('GET', `/tokens?login=${login}`)).doc.find((k) => k.id === tok.id);
+            assert.ok(after.revoked, 'revoked from the page');
+            // and disable the user, from its row
+            await p.page.locator(`#user-list .user[data-login="${login}"] button.user-toggle`).click();
+            await p.page.locator(`#user-list .user[data-login="${login}"][data-status=disabled]`).waitFor();
+            u = await api('GET', `/users/${login}`);
+            assert.equal(u.doc.status, 'disabled', 'disabled from the page');
+            await assertFitsWidth(p, `console users (${size})`);
+            assertClean(p.watch, `console users (${size})`);
+            await p.context.close();
+        });
+}
+
+test('console users: a stamper is told that it lacks the right (the API answers it 403); its own tokens are shown; the audit section shows its 403', async () => {
+    auditOrg();
+    const p = await consoleLogin('desktop', 'users', 'stu');
+    assert.equal(await p.page.isVisible('#users-denied'), true, 'the sentence is shown');
+    const api = await apiAs('stu');
+    const org = (await api('GET', '/me')).doc.organisation;
+    const add = await api('POST', '/users', { login: 'not-made', organisation: org, roles: ['stamper'], password: PASSWORD });
+    assert.equal(add.status, 403, 'the API refuses it a new user: 403');
+    assert.equal((await api('POST', '/users/oda/disable')).status, 403, 'and a change of another user: 403');
+    assert.equal(await p.page.isVisible('#user-form'), false, 'no form to add a user');
+    assert.equal(await p.page.isVisible('#token-form'), true, 'its own tokens can be made');
+    // the audit section: a stamper may not read it; the API's 403 is the error line, the page stays usable
+    p.watch.allow(403, '/api/v1/audit');
+    await p.page.goto(`${server.base}/console/audit`);
+    assert.equal(await waitState(p.page, ['ready', 'error']), 'ready', 'the audit section opens');
+    assert.match(await p.page.textContent('#error'), /^FORBIDDEN: /, 'with the API\'s 403 on the error line');
+    assert.equal(await p.page.locator('#audit-list .entry').count(), 0, 'and no entry');
+    assertClean(p.watch, 'console users as a stamper');
+    await p.context.close();
+});
+
 test('the watch catches a console error, a page error, an unexpected 404, a foreign request, a page too wide', async () => {
     const p = await openVerify('desktop');
     await p.page.evaluate(async () => {
@@ -367,7 +552,7 @@ test('the watch catches a console error, a page error, an unexpected 404, a fore
 });
 
 test('the screenshots are there, at both sizes', () => {
-    for (const name of ['verify-idle', 'verify-valid', 'verify-tampered', 'record']) {
+    for (const name of ['verify-idle', 'verify-valid', 'verify-tampered', 'record', 'console-audit', 'console-users']) {
         for (const size of ['desktop', 'phone']) {
             const file = path.join(OUT, `${name}-${size}.png`);
             assert.ok(fs.existsSync(file), `${file} exists`);

@@ -15,7 +15,8 @@ A throw-away instance with two organisations and users per role, `eseal serve --
     unknown field, not JSON); no session is 401, a session without its CSRF token 403 CSRF, a
     token without seals:write 403; a token with it, and every logged-in user, 200;
   - every answer is checked against docs/openapi.yaml (openapi_check.py);
-  - the console's pages: /console/, /console/grants and /console/approvals with the pages' CSP, a 404 below them, the
+  - the console's pages: /console/, /console/grants, /console/approvals, /console/audit and /console/users with
+    the pages' CSP, a 404 below them, the
     DOM contract's ids, no inline script or style, no innerHTML, the CSRF token sent, the same
     console.* keys (and placeholders) in en.json and zh.json, every key the page names present.
 TAP output.
@@ -218,7 +219,7 @@ def page(path):
 
 
 html = b""
-for path in ("/console/", "/console/grants", "/console/approvals"):
+for path in ("/console/", "/console/grants", "/console/approvals", "/console/audit", "/console/users"):
     st, h, body = page(path)
     ok(st == 200 and h.get("content-type", "").startswith("text/html") and h.get("content-security-policy") == CSP and
        h.get("x-frame-options") == "DENY" and b'id="login-form"' in body, f"GET {path}: the console, with the CSP",
@@ -229,7 +230,11 @@ ok(st == 404 and h.get("content-security-policy") == CSP, "GET /console/settings
 text = html.decode("utf-8", "replace")
 for id_ in ("login-form", "login-user", "login-password", "logout", "seal-list", "seal-form", "seal-type", "seal-text",
             "seal-code", "seal-width", "imprint-preview", "grant-form", "grant-list", "grant-sentence", "lang",
-            "approval-list", "approval-comment", "approve-selected", "reject-selected", "nav-approvals"):
+            "approval-list", "approval-comment", "approve-selected", "reject-selected", "nav-approvals",
+            # the audit section and users, roles and tokens (docs/web.md "Console")
+            "nav-audit", "nav-users", "audit-filter-seal", "audit-filter-user", "audit-filter-from", "audit-filter-to",
+            "audit-list", "audit-chart", "audit-table", "user-form", "user-list", "user-roles", "users-denied",
+            "token-form", "token-list", "token-secret", "token-scopes"):
     ok(f'id="{id_}"' in text, f"console.html has #{id_} (the DOM contract)")
 ok(re.search(r'id="imprint-preview"[^>]*data-version="0"', text) is not None, "#imprint-preview starts at data-version 0")
 ok(re.search(r"<script(?![^>]*\bsrc=)", text) is None and "<style" not in text and " style=" not in text and
@@ -238,6 +243,12 @@ js = page("/assets/console.js")[2].decode()
 ok("innerHTML" not in js and "insertAdjacentHTML" not in js and "document.write" not in js,
    "console.js builds the DOM with textContent, never HTML")
 ok("X-CSRF-Token" in js, "console.js sends the CSRF token")
+ok(re.search(r'<svg id="audit-chart"[^>]*role="img"', text) is not None and '<table id="audit-table"' in text,
+   "#audit-chart is an SVG image with a table beside it (for screen readers)")
+ok("createElementNS(SVG_NS" in js and "'http://www.w3.org/2000/svg'" in js, "console.js draws the chart with createElementNS")
+for path in ("/console/audit/x", "/console/user", "/console/usersx"):
+    st, h, body = page(path)
+    ok(st == 404, f"GET {path}: 404 (only the sections are pages)", str(st))
 strings = {}
 for lang in ("en", "zh"):
     st, h, body = page(f"/assets/i18n/{lang}.json")
