@@ -6,6 +6,7 @@ docs/openapi.yaml (openapi_check.py), and the shapes of problem+json and credent
 import http.client
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -124,6 +125,17 @@ def call(port, method, path, body=None, headers=None, ctype="application/json", 
     _tap["checked"] += 1
     return r.status, hdrs, doc
 
+
+
+def login(port, user, pw):
+    """A session of `user` (POST /api/v1/login): the headers that carry it, cookie and CSRF token;
+    bails out of the test when the login fails."""
+    st, h, doc = call(port, "POST", "/api/v1/login", {"login": user, "password": pw})
+    m = re.match(r"eseal_session=([^;]+)", h.get("set-cookie", ""))
+    if not ok(st == 200 and m is not None, f"login {user}", f"{st} {doc}"):
+        print("Bail out! login")
+        sys.exit(1)
+    return {"Cookie": f"eseal_session={m.group(1)}", "X-CSRF-Token": doc["csrf"]}
 
 def problem(st, h, doc, status, code):
     """An RFC 9457 answer of that status and stable code."""

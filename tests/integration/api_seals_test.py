@@ -115,12 +115,7 @@ def call(method, path, body=None, headers=None, ctype="application/json"):
 
 
 def login(user):
-    st, h, doc = call("POST", "/api/v1/login", {"login": user, "password": PW})
-    m = re.match(r"eseal_session=([^;]+)", h.get("set-cookie", ""))
-    if not ok(st == 200 and m is not None, f"login {user}", f"{st} {doc}"):
-        print("Bail out! login")
-        sys.exit(1)
-    return {"Cookie": f"eseal_session={m.group(1)}", "X-CSRF-Token": doc["csrf"]}
+    return api_lib.login(PORT, user, PW)
 
 
 S = {u: login(u) for u in USERS}
