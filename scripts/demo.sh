@@ -154,6 +154,9 @@ if [ -t 0 ] && [ -t 1 ]; then
     printf 'Starting eseal serve on 127.0.0.1:%s (the API is under /api/v1: docs/http-api.md). Log in with:\n' "$PORT"
     printf "  curl -si -H 'Content-Type: application/json' -d '{\"login\":\"admin\",\"password\":\"%s\"}' http://127.0.0.1:%s/api/v1/login\n" \
         "$(cat "$PWDIR/admin")" "$PORT"
+    printf 'The web pages (docs/web.md): http://127.0.0.1:%s/ verifies a document you drop on it (try %s),\n' \
+        "$PORT" "$HOME_DIR/contract-stamped.pdf"
+    printf 'and http://127.0.0.1:%s/console/ is the console (log in as keeper or admin with the passwords above).\n' "$PORT"
     printf 'Stop it with Ctrl-C.\n'
     exec "$E" serve --listen "127.0.0.1:$PORT"
 fi
@@ -173,6 +176,11 @@ print("POST /api/v1/login as admin:", r.status, "roles", body["roles"])
 c.request("GET", "/api/v1/users", headers={"Cookie": cookie})
 r = c.getresponse()
 print("GET /api/v1/users:", r.status, [u["login"] for u in json.loads(r.read())])
+c.request("GET", "/")
+r = c.getresponse()
+page = r.read().decode()
+title = page[page.find("<title>") + 7:page.find("</title>")] if "<title>" in page else "?"
+print("GET / (the verify page):", r.status, r.getheader("Content-Type"), "title:", title)
 PY
 kill -TERM "$SERVE"
 wait "$SERVE"
