@@ -117,4 +117,12 @@ ES_RESULT es_imprint_draw_path(eseal_imprint_outline **out, const eseal_imprint_
 ES_RESULT es_draw_qr(es_buf *cells, int *width, const char *text);
 ES_RESULT es_draw_doc_pdf(es_buf *out, const es_draw_doc *doc);
 
+/* Where cairo writes a vector surface (cairo_svg/pdf_surface_create_for_stream with es_draw_sink_write):
+ * appended to buf; failed is set when it could not grow (cairo then fails the surface). */
+typedef struct {
+    es_buf *buf;
+    bool failed;
+} es_draw_sink;
+cairo_status_t es_draw_sink_write(void *closure, const unsigned char *data, unsigned int len);
+
 #endif

@@ -233,14 +233,9 @@ static void set_ink(cairo_t *cr, uint32_t color)
     cairo_set_source_rgb(cr, ((color >> 16) & 0xFF) / 255.0, ((color >> 8) & 0xFF) / 255.0, (color & 0xFF) / 255.0);
 }
 
-typedef struct {
-    es_buf *buf;
-    bool failed;
-} sink;
-
-static cairo_status_t sink_write(void *closure, const unsigned char *data, unsigned int len)
+cairo_status_t es_draw_sink_write(void *closure, const unsigned char *data, unsigned int len)
 {
-    sink *s = closure;
+    es_draw_sink *s = closure;
     if (!es_ok(es_buf_append(s->buf, data, len))) {
         s->failed = true;
         return CAIRO_STATUS_WRITE_ERROR;
@@ -248,7 +243,7 @@ static cairo_status_t sink_write(void *closure, const unsigned char *data, unsig
     return CAIRO_STATUS_SUCCESS;
 }
 
-static ES_RESULT cairo_check(cairo_status_t st, const sink *k, const char *what)
+static ES_RESULT cairo_check(cairo_status_t st, const es_draw_sink *k, const char *what)
 {
     if (k != NULL && k->failed) {
         ES_BAIL(ESEAL_ELIMIT, "imprint: %s output exceeds %zu bytes", what, OUTPUT_MAX_BYTES);
@@ -322,7 +317,7 @@ static ES_RESULT render_png(es_buf *out, const es_ispec *s, const es_ipath *p, u
     return png_add_phys(out, dpi);
 }
 
-static ES_RESULT finish_vector(cairo_surface_t *surf, const es_ispec *s, const es_ipath *p, double scale, sink *k,
+static ES_RESULT finish_vector(cairo_surface_t *surf, const es_ispec *s, const es_ipath *p, double scale, es_draw_sink *k,
                                const char *what)
 {
     cairo_t *cr = cairo_create(surf);
@@ -340,17 +335,17 @@ static ES_RESULT finish_vector(cairo_surface_t *surf, const es_ispec *s, const e
 
 static ES_RESULT render_svg(es_buf *out, const es_ispec *s, const es_ipath *p)
 {
-    sink k = {out, false};
+    es_draw_sink k = {out, false};
     /* probes.md §7: cairo 1.16 writes these numbers with the unit as they are: pass mm. */
-    cairo_surface_t *surf = cairo_svg_surface_create_for_stream(sink_write, &k, s->w, s->h);
+    cairo_surface_t *surf = cairo_svg_surface_create_for_stream(es_draw_sink_write, &k, s->w, s->h);
     cairo_svg_surface_set_document_unit(surf, CAIRO_SVG_UNIT_MM);
     return finish_vector(surf, s, p, 1.0, &k, "SVG");
 }
 
 static ES_RESULT render_pdf(es_buf *out, const es_ispec *s, const es_ipath *p)
 {
-    sink k = {out, false};
-    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(sink_write, &k, s->w * PT_PER_MM, s->h * PT_PER_MM);
+    es_draw_sink k = {out, false};
+    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(es_draw_sink_write, &k, s->w * PT_PER_MM, s->h * PT_PER_MM);
     cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "eseal imprint");
     return finish_vector(surf, s, p, PT_PER_MM, &k, "PDF");
 }

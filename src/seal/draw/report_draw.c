@@ -38,21 +38,6 @@ typedef struct {
     const es_draw_doc *doc;
 } lay;
 
-typedef struct {
-    es_buf *buf;
-    bool failed;
-} sink;
-
-static cairo_status_t sink_write(void *closure, const unsigned char *data, unsigned int len)
-{
-    sink *s = closure;
-    if (!es_ok(es_buf_append(s->buf, data, len))) {
-        s->failed = true;
-        return CAIRO_STATUS_WRITE_ERROR;
-    }
-    return CAIRO_STATUS_SUCCESS;
-}
-
 /* The length of the UTF-8 sequence at s (jansson hands us valid UTF-8; a stray byte counts as one)
  * and its code point. */
 static size_t utf8_step(const char *s, uint32_t *cp)
@@ -370,8 +355,8 @@ ES_RESULT es_draw_doc_pdf(es_buf *out, const es_draw_doc *doc)
     ES_GUARD(es_font_get(&L.cjk, ESEAL_IMPRINT_DEFAULT_FONT, 0, false));
     ES_GUARD(es_font_get(&L.cjk_bold, ESEAL_IMPRINT_DEFAULT_FONT, 0, true));
     es_buf b = ES_BUF_INIT(ES_DRAW_DOC_MAX_BYTES);
-    sink k = {&b, false};
-    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(sink_write, &k, PAGE_W, PAGE_H);
+    es_draw_sink k = {&b, false};
+    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(es_draw_sink_write, &k, PAGE_W, PAGE_H);
     cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "eseal");
     if (doc->title != NULL) {
         cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, doc->title);
