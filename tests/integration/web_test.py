@@ -39,19 +39,8 @@ TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=u
          ".css": "text/css; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml",
          ".png": "image/png", ".woff2": "font/woff2", ".txt": "text/plain; charset=utf-8"}
 
-n = 0
-failed = 0
-
-
-def ok(cond, what, extra=""):
-    global n, failed
-    n += 1
-    if cond:
-        print(f"ok {n} - {what}")
-    else:
-        failed += 1
-        print(f"not ok {n} - {what}" + (f"\n# {extra}" if extra else ""))
-    return cond
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from api_lib import finish, ok  # noqa: E402  (TAP)
 
 
 STARTED = []
@@ -251,5 +240,4 @@ p = subprocess.run([E, "serve", "--listen", "127.0.0.1:0", "--only", "pages", "-
                    capture_output=True, text=True, timeout=30)
 ok(p.returncode == 2, "--only pages --no-pages is a usage error", f"{p.returncode} {p.stderr}")
 
-print(f"1..{n}")
-sys.exit(1 if failed else 0)
+finish()
