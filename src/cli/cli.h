@@ -139,6 +139,11 @@ int cli_ask_new_secret(const char *prompt, const char *noun, char *out, size_t c
 int cli_open(const cli_args *a, eseal_instance **out, bool with_pass);
 /* Opens the instance and sets the passphrase, never taking a key from an agent (eseal agent start). */
 int cli_open_pass(const cli_args *a, eseal_instance **out);
+/* How a reading or account subcommand starts: only the options `allowed` (cli_options_only), exactly
+ * `npos` positional words (the subcommand's name is the first; else the usage error `usage`), then
+ * cli_open without the keys. CLI_OK with *out open (the caller closes it), or the code to return. */
+int cli_begin(const cli_cmd *cmd, cli_args *a, const char *sub, const char *const allowed[], size_t npos,
+              const char *usage, eseal_instance **out);
 /* The acting principal of this command: the local operator, named by the login of the process's
  * effective user (getpwuid; "uid:N" when it has no passwd entry), from "local", with device
  * "eseal-cli". The strings live in static storage until the next call. */

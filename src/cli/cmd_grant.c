@@ -234,15 +234,9 @@ static int list_cb(const eseal_grant *g, void *payload)
 static int do_list(cli_args *a)
 {
     static const char *const allowed[] = {"seal", NULL};
-    int rc = cli_options_only(&cli_cmd_grant, a, "grant list", allowed);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    if (a->npos != 1) {
-        return cli_usage_error(&cli_cmd_grant, "grant list takes no argument (--seal ID for one seal's)");
-    }
     eseal_instance *inst = NULL;
-    if ((rc = cli_open(a, &inst, false)) != CLI_OK) {
+    int rc = cli_begin(&cli_cmd_grant, a, "grant list", allowed, 1, "grant list takes no argument (--seal ID for one seal's)", &inst);
+    if (rc != CLI_OK) {
         return rc;
     }
     list_state st = {a->json, 0};
@@ -262,15 +256,9 @@ static int do_list(cli_args *a)
 
 static int do_show(cli_args *a)
 {
-    int rc = cli_options_only(&cli_cmd_grant, a, "grant show", NULL);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    if (a->npos != 2) {
-        return cli_usage_error(&cli_cmd_grant, "grant show needs one grant ID (grt_...)");
-    }
     eseal_instance *inst = NULL;
-    if ((rc = cli_open(a, &inst, false)) != CLI_OK) {
+    int rc = cli_begin(&cli_cmd_grant, a, "grant show", NULL, 2, "grant show needs one grant ID (grt_...)", &inst);
+    if (rc != CLI_OK) {
         return rc;
     }
     eseal_grant g;
@@ -287,15 +275,9 @@ static int do_show(cli_args *a)
 static int do_revoke(cli_args *a)
 {
     static const char *const allowed[] = {"reason", NULL};
-    int rc = cli_options_only(&cli_cmd_grant, a, "grant revoke", allowed);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    if (a->npos != 2) {
-        return cli_usage_error(&cli_cmd_grant, "grant revoke needs one grant ID (grt_...)");
-    }
     eseal_instance *inst = NULL;
-    if ((rc = cli_open(a, &inst, false)) != CLI_OK) {
+    int rc = cli_begin(&cli_cmd_grant, a, "grant revoke", allowed, 2, "grant revoke needs one grant ID (grt_...)", &inst);
+    if (rc != CLI_OK) {
         return rc;
     }
     int lrc = eseal_grant_revoke(inst, cli_principal(), a->pos[1], cli_get(a, "reason"));
@@ -543,15 +525,9 @@ static int t_cb(const eseal_template *t, void *payload)
 static int t_list(cli_args *a)
 {
     static const char *const allowed[] = {"org", NULL};
-    int rc = cli_options_only(&cli_cmd_template, a, "template list", allowed);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    if (a->npos != 1) {
-        return cli_usage_error(&cli_cmd_template, "template list takes no argument (--org ORG for one's)");
-    }
     eseal_instance *inst = NULL;
-    if ((rc = cli_open(a, &inst, false)) != CLI_OK) {
+    int rc = cli_begin(&cli_cmd_template, a, "template list", allowed, 1, "template list takes no argument (--org ORG for one's)", &inst);
+    if (rc != CLI_OK) {
         return rc;
     }
     t_state st = {a->json, 0};

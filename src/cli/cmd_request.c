@@ -149,15 +149,9 @@ static int decision_cb(const eseal_decision *d, void *payload)
 
 static int do_show(cli_args *a)
 {
-    int rc = cli_options_only(&cli_cmd_request, a, "request show", NULL);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    if (a->npos != 2) {
-        return cli_usage_error(&cli_cmd_request, "request show needs one request ID (req_...)");
-    }
     eseal_instance *inst = NULL;
-    if ((rc = cli_open(a, &inst, false)) != CLI_OK) {
+    int rc = cli_begin(&cli_cmd_request, a, "request show", NULL, 2, "request show needs one request ID (req_...)", &inst);
+    if (rc != CLI_OK) {
         return rc;
     }
     eseal_request r;

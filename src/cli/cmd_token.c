@@ -202,15 +202,8 @@ static int do_list(cli_args *a)
 
 static int do_revoke(cli_args *a)
 {
-    int rc = cli_options_only(&cli_cmd_token, a, "token revoke", NULL);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    if (a->npos != 2) {
-        return cli_usage_error(&cli_cmd_token, "token revoke needs one token ID (tok_...)");
-    }
     eseal_instance *inst = NULL;
-    rc = cli_open(a, &inst, false);
+    int rc = cli_begin(&cli_cmd_token, a, "token revoke", NULL, 2, "token revoke needs one token ID (tok_...)", &inst);
     if (rc != CLI_OK) {
         return rc;
     }

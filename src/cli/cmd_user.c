@@ -234,15 +234,8 @@ static int do_status(cli_args *a)
 
 static int do_roles(cli_args *a)
 {
-    int rc = cli_options_only(&cli_cmd_user, a, "user roles", NULL);
-    if (rc != CLI_OK) {
-        return rc;
-    }
-    if (a->npos != 3) {
-        return cli_usage_error(&cli_cmd_user, "user roles needs LOGIN and ROLE[,ROLE]");
-    }
     eseal_instance *inst = NULL;
-    rc = cli_open(a, &inst, false);
+    int rc = cli_begin(&cli_cmd_user, a, "user roles", NULL, 3, "user roles needs LOGIN and ROLE[,ROLE]", &inst);
     if (rc != CLI_OK) {
         return rc;
     }

@@ -677,6 +677,19 @@ int cli_open(const cli_args *a, eseal_instance **out, bool with_pass) { return o
 
 int cli_open_pass(const cli_args *a, eseal_instance **out) { return open_instance(a, out, true, false); }
 
+int cli_begin(const cli_cmd *cmd, cli_args *a, const char *sub, const char *const allowed[], size_t npos,
+              const char *usage, eseal_instance **out)
+{
+    int rc = cli_options_only(cmd, a, sub, allowed);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (a->npos != npos) {
+        return cli_usage_error(cmd, "%s", usage);
+    }
+    return cli_open(a, out, false);
+}
+
 int cli_write_file(const char *path, const void *data, size_t len)
 {
     if (strcmp(path, "-") == 0) {
