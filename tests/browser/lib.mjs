@@ -237,7 +237,8 @@ export class Watch {
 /**
  * A new browser context of that size with the watch installed, and a page in it:
  * {context, page, watch, size}. opts.locale sets navigator.languages and Accept-Language; opts.bypassCSP
- * (the harness's own test only) lets a page's request reach the route that aborts foreign requests.
+ * (the harness's own test only, and a11y.test.mjs, which injects axe-core) lets a page's request reach the
+ * route that aborts foreign requests, and an injected script run.
  */
 export async function openPage(browser, server, size, opts = {}) {
     const context = await browser.newContext({ ...SIZES[size], locale: opts.locale ?? 'en-US',
