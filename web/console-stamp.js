@@ -47,9 +47,13 @@
       return;
     }
     const blob = await api('GET', `/seals/${encodeURIComponent(esid)}/imprint.svg`, undefined, true);
-    /* Its real size: the SVG's width and height, in millimetres (GET /seals/{esid}/imprint.svg). */
-    const svg = new DOMParser().parseFromString(await blob.text(), 'image/svg+xml').documentElement;
-    const mm = (v) => parseFloat(String(v || '').replace(/mm$/, '')) || 40;
+    /* Its real size: the root element's width and height, in millimetres (GET /seals/{esid}/imprint.svg). Read
+     * from the text: a DOMParser document would apply the drawing's styles, which the CSP refuses. */
+    const root = /<svg\b[^>]*>/.exec(await blob.text());
+    const mm = (name) => {
+      const m = root ? new RegExp(`\\s${name}="([0-9.]+)mm"`).exec(root[0]) : null;
+      return m ? parseFloat(m[1]) : 40;
+    };
     const url = URL.createObjectURL(blob);
     const img = new Image();
     await new Promise((resolve, reject) => {
@@ -57,7 +61,7 @@
       img.onerror = () => reject(new Error(t('console.stamp.noimprint')));
       img.src = url;
     });
-    imprint = {url, w: mm(svg.getAttribute('width')), h: mm(svg.getAttribute('height')), img};
+    imprint = {url, w: mm('width'), h: mm('height'), img};
     $('stamp-imprint').src = url;
     showImprint();
   }
