@@ -121,14 +121,13 @@ static ES_RESULT open_like(eseal_instance **out, eseal_instance *from)
     if (es_ok(r) && from->pass.ptr != NULL) {
         r = es_from_code(eseal_instance_set_passphrase(inst, from->pass.ptr, from->pass.len));
     }
-    if (es_ok(r) && es_instance_unlocked(from)) {
-        /* The KEK of `from` (derived now if it was not yet: once for every handle of the pool, the
-         * derivation being slow on purpose), installed after the same checks as an agent's. */
-        es_kek k;
-        r = es_instance_kek(from, &k);
-        if (es_ok(r)) {
-            r = es_instance_set_kek(inst, &k);
-        }
+    es_kek k;
+    if (es_ok(r) && es_instance_kek_held(from, &k)) {
+        /* The KEK `from` holds already (derived, or an agent's), installed after the same checks as an
+         * agent's: the new handle does not derive it again (slow and memory-hungry on purpose). One
+         * that `from` has not derived yet is not derived here: a handle that never opens a key (a
+         * verification) never pays for it; the new handle derives it from the passphrase if needed. */
+        r = es_instance_set_kek(inst, &k);
         es_kek_wipe(&k);
     }
     if (!es_ok(r)) {
