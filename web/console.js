@@ -22,6 +22,8 @@
   let seals = [];
   let templates = [];
   let grants = [];
+  /* Sections of other files (console-stamp.js): name → {show, render}, registered through window.EsealConsole. */
+  const extra = {};
 
   /* ---- languages ---- */
 
@@ -128,7 +130,7 @@
   function showLogin(why) {
     me = null;
     sessionStorage.removeItem(CSRF_KEY);
-    for (const id of ['seals', 'grants', 'approvals', 'audit', 'users', 'nav', 'logout']) {
+    for (const id of ['seals', 'grants', 'approvals', 'audit', 'users', 'nav', 'logout', ...Object.keys(extra)]) {
       $(id).hidden = true;
     }
     $('whoami').textContent = '';
@@ -172,12 +174,14 @@
     $('logout').hidden = false;
     notice('');
     const path = location.pathname.replace(/\/+$/, '');
-    const section = ['grants', 'approvals', 'audit', 'users'].find((x) => path.endsWith(`/${x}`)) || 'seals';
-    for (const x of ['seals', 'grants', 'approvals', 'audit', 'users']) {
+    const section = ['grants', 'approvals', 'audit', 'users', ...Object.keys(extra)].find((x) => path.endsWith(`/${x}`)) || 'seals';
+    for (const x of ['seals', 'grants', 'approvals', 'audit', 'users', ...Object.keys(extra)]) {
       $(`nav-${x}`).classList.toggle('current', x === section);
       $(x).hidden = x !== section;
     }
-    if (section === 'grants') {
+    if (extra[section]) {
+      await extra[section].show();
+    } else if (section === 'grants') {
       await showGrants();
     } else if (section === 'approvals') {
       await showInbox();
@@ -1394,7 +1398,10 @@
       await loadLang($('lang').value);
       if (me) {
         $('whoami').textContent = t('console.whoami', {login: me.login, roles: (me.roles || []).map(roleName).join(', ') || '-'});
-        if (!$('seals').hidden) {
+        const x = Object.keys(extra).find((name) => !$(name).hidden);
+        if (x) {
+          extra[x].render();
+        } else if (!$('seals').hidden) {
           renderSeals();
           describeShape();
         } else if (!$('grants').hidden) {
@@ -1428,6 +1435,17 @@
       }
     }
   }
+
+  /* What another file's section uses (console-stamp.js, loaded after this one): it registers before start runs. */
+  window.EsealConsole = {
+    $, api, t, el, showError, notice, loadPdfjs, ApiError,
+    csrf: () => sessionStorage.getItem(CSRF_KEY) || '',
+    me: () => me,
+    expired: () => showLogin(t('console.login.expired')),
+    register(name, section) {
+      extra[name] = section;
+    },
+  };
 
   document.addEventListener('DOMContentLoaded', start);
 })();

@@ -104,6 +104,15 @@ ESEAL_EXTERN(int) eseal_instance_passwd(eseal_instance *inst, const eseal_princi
 
 ESEAL_EXTERN(const char *) eseal_instance_home(const eseal_instance *inst);
 
+/**
+ * Opens another handle on the home of `from`, for another thread of the same process (a server's
+ * pool): it runs under the same context (eseal_instance_set_context) and opens keys as `from`
+ * does (its passphrase, and the key-encryption key `from` holds, derived or installed from an
+ * agent, so that the new handle does not derive it again; none is derived here). Not to be called
+ * while another thread changes `from` (its passphrase, eseal_instance_passwd).
+ */
+ESEAL_EXTERN(int) eseal_instance_open_like(eseal_instance **out, eseal_instance *from);
+
 /* Version 2 added org_id; version 1 requests are still accepted. */
 #define ESEAL_CERT_REQUEST_VERSION 2
 

@@ -204,6 +204,9 @@ int eseal_auth_password(eseal_instance *inst, eseal_identity *out, const char *l
     ES_RETURN_PUBLIC(auth_password(inst, out, login, password, address, retry_after_ms));
 }
 
+/* How stale a token's last use may be before an authentication writes it again. */
+#define ES_TOKEN_TOUCH_MS (60LL * 1000)
+
 static ES_RESULT auth_token(eseal_instance *inst, eseal_identity *out, const char *token, const char *address)
 {
     ES_ENSURE_ARG(inst != NULL && out != NULL);
@@ -248,7 +251,10 @@ static ES_RESULT auth_token(eseal_instance *inst, eseal_identity *out, const cha
                                         detail, true));
         return es_error_set(ESEAL_EAUTH, __FILE__, __LINE__, "invalid token");
     }
-    ES_GUARD(es_from_code(eseal_store_token_update(inst->store, t.id, now, 0)));
+    /* Its last use noted at most once a minute, as a session's (session.c): a polling client only reads. */
+    if (now - t.last_used_ms >= ES_TOKEN_TOUCH_MS || now < t.last_used_ms) {
+        ES_GUARD(es_from_code(eseal_store_token_update(inst->store, t.id, now, 0)));
+    }
     es_acc_identity(out, &u, address);
     memcpy(out->token_id, t.id, sizeof(out->token_id));
     memcpy(out->scopes, t.scopes, sizeof(out->scopes));

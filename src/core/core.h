@@ -159,6 +159,8 @@ ES_RESULT es_instance_load_key_file(eseal_instance *inst, eseal_key **key, const
 /* The instance's KEK (a copy, to wipe with es_kek_wipe): derived once per instance handle from the
  * passphrase (ESEAL_EPASS: none set, or a wrong one), or the one installed by es_instance_set_kek. */
 ES_RESULT es_instance_kek(eseal_instance *inst, es_kek *out);
+/* The instance's KEK when it has one already (derived or installed), never deriving it: false otherwise. */
+bool es_instance_kek_held(eseal_instance *inst, es_kek *out);
 /* Installs a KEK obtained elsewhere (an agent): ESEAL_EPASS when it is not the one of this
  * instance's HOME/keys/kdf.params (another salt or parameters, or a check value that differs: the
  * passphrase was changed since). No passphrase is needed afterwards to open the instance's keys. */

@@ -233,6 +233,17 @@ ES_RESULT es_instance_kek(eseal_instance *inst, es_kek *out)
     return r;
 }
 
+bool es_instance_kek_held(eseal_instance *inst, es_kek *out)
+{
+    pthread_mutex_lock(&kek_lock);
+    bool held = inst != NULL && inst->kek_set;
+    if (held) {
+        *out = inst->kek;
+    }
+    pthread_mutex_unlock(&kek_lock);
+    return held;
+}
+
 ES_RESULT es_instance_set_kek(eseal_instance *inst, const es_kek *kek)
 {
     ES_ENSURE_ARG(inst != NULL && kek != NULL);

@@ -44,7 +44,11 @@ static eseal_instance *pool_take(es_api *a)
         i = a->idle[--a->n_idle];
     }
     (void)pthread_mutex_unlock(&a->pool_lock);
-    if (i == NULL && eseal_instance_open(&i, eseal_instance_home(a->inst)) != ESEAL_OK) {
+    /* Opened like the server's own (its context, its passphrase and KEK: a pooled execution stamps).
+     * Without the API's lock: what is read of the server's instance is set before it serves and never
+     * changed after (no route changes the instance passphrase), and its KEK is read under passwd.c's
+     * own lock, which is made for a server's threads asking at once. */
+    if (i == NULL && eseal_instance_open_like(&i, a->inst) != ESEAL_OK) {
         i = NULL;
     }
     return i;
@@ -309,6 +313,8 @@ static bool bearer(const char *authz, const char **token)
     return true;
 }
 
+static bool is_public(es_api_access access) { return access == ES_API_PUBLIC || access == ES_API_PUBLIC_POOLED; }
+
 /* Steps 1-3 of api.h for one call: ESEAL_OK with c->authed set, or the failure to answer. */
 static ES_RESULT admit(es_api_call *c, const es_api_route *rt)
 {
@@ -323,7 +329,7 @@ static ES_RESULT admit(es_api_call *c, const es_api_route *rt)
         bool safe = strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
         const char *csrf = safe ? NULL : rq->csrf_token != NULL ? rq->csrf_token : "";
         int rc = eseal_session_check(c->inst, &c->id, c->session, csrf, address);
-        if (rc == ESEAL_EAUTH && rt->access != ES_API_USER) {
+        if (rc == ESEAL_EAUTH && is_public(rt->access)) {
             eseal_error_clear(); /* a stale cookie on a public page: the page is still public */
             c->session[0] = '\0';
             return ES_OK;
@@ -332,7 +338,7 @@ static ES_RESULT admit(es_api_call *c, const es_api_route *rt)
         c->authed = true;
         c->by_session = true;
     }
-    if (rt->access == ES_API_PUBLIC || rt->access == ES_API_PUBLIC_POOLED) {
+    if (is_public(rt->access)) {
         return ES_OK;
     }
     ES_ENSURE(c->authed, ESEAL_EAUTH, "this needs a login or an API token");
@@ -352,16 +358,37 @@ static int dispatch(void *ctx, const es_http_request *rq, const es_route_match *
     c.rq = rq;
     c.rs = rs;
     c.m = m;
-    (void)pthread_mutex_lock(&a->lock);
-    es_result r = admit(&c, b->route);
-    if (c.authed) {
-        /* The access log's principal: the login, never a credential. */
-        (void)snprintf(rs->principal, sizeof(rs->principal), "%s", c.id.login);
+    es_result r = ES_OK;
+    if (b->route->access == ES_API_USER_POOLED) {
+        /* Admission and handler on a handle of their own, the lock never taken: a long execution
+         * or upload does not hold up the others, and its progress can be polled meanwhile. What
+         * two such calls could race on (two executions of one request, a document stamped twice)
+         * is decided in the store, as between two processes of one home (issue 20). */
+        c.inst = pool_take(a);
+        if (c.inst == NULL) {
+            r = es_error_set(eseal_error_last()->code, __FILE__, __LINE__, "%s", eseal_error_last()->message);
+        } else {
+            r = admit(&c, b->route);
+            if (c.authed) {
+                (void)snprintf(rs->principal, sizeof(rs->principal), "%s", c.id.login);
+            }
+            if (es_ok(r)) {
+                r = b->route->fn(&c);
+            }
+            pool_give(a, c.inst);
+        }
+    } else {
+        (void)pthread_mutex_lock(&a->lock);
+        r = admit(&c, b->route);
+        if (c.authed) {
+            /* The access log's principal: the login, never a credential. */
+            (void)snprintf(rs->principal, sizeof(rs->principal), "%s", c.id.login);
+        }
+        if (es_ok(r) && b->route->access != ES_API_PUBLIC_POOLED) {
+            r = b->route->fn(&c);
+        }
+        (void)pthread_mutex_unlock(&a->lock);
     }
-    if (es_ok(r) && b->route->access != ES_API_PUBLIC_POOLED) {
-        r = b->route->fn(&c);
-    }
-    (void)pthread_mutex_unlock(&a->lock);
     if (es_ok(r) && b->route->access == ES_API_PUBLIC_POOLED) {
         c.inst = pool_take(a);
         r = c.inst != NULL ? b->route->fn(&c) : es_error_set(eseal_error_last()->code, __FILE__, __LINE__, "%s",

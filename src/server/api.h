@@ -14,7 +14,8 @@
  *  3. CSRF: a request authenticated by its session cookie that is not GET/HEAD must carry the
  *     session's X-CSRF-Token (403 CSRF).
  *  4. the handler, under the API's lock (one instance, one store connection: its calls are
- *     serialised), or, for an ES_API_PUBLIC_POOLED route, on a pooled instance of its own.
+ *     serialised), or, for an ES_API_PUBLIC_POOLED route, on a pooled instance of its own; an
+ *     ES_API_USER_POOLED route runs steps 1-4 on a pooled instance and never takes the lock.
  *  5. errors as RFC 9457 application/problem+json with a stable `code`; a 5xx says nothing of
  *     the insides.
  */
@@ -59,6 +60,12 @@ typedef enum {
      * (opened on the same home, no passphrase): for public reads that take long and change
      * nothing (a verification), so that the server's threads verify side by side. */
     ES_API_PUBLIC_POOLED = 3,
+    /* An authenticated user as ES_API_USER, admitted and handled outside the API's lock on a pooled
+     * instance: for the calls that take long (a batch uploaded, a request executed) and the polls
+     * that follow their progress meanwhile (GET /requests/{id}). Admission is sound on any handle of
+     * the home: sessions, tokens and the login throttle are in the store, and the route changes
+     * nothing that another process could not change at the same time (races are the store's). */
+    ES_API_USER_POOLED = 4,
 } es_api_access;
 
 typedef struct {

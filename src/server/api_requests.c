@@ -595,16 +595,16 @@ static ES_RESULT requests_execute(es_api_call *c)
  * (src/http), capped at the API's max_upload (`eseal serve --max-upload`, 100 MB by default) for
  * the whole batch; each document is then judged by the library as a stamp's input is. */
 const es_api_route es_api_requests_routes[] = {
-    {POST | ES_ROUTE_SPOOL, "/requests", ES_API_USER, "stamp", "multipart/form-data", 0, requests_submit,
+    {POST | ES_ROUTE_SPOOL, "/requests", ES_API_USER_POOLED, "stamp", "multipart/form-data", 0, requests_submit,
      "POST /api/v1/requests"},
-    {GET, "/requests", ES_API_USER, "seals:read", NULL, 0, requests_list, "GET /api/v1/requests"},
-    {GET, "/requests/*", ES_API_USER, "seals:read", NULL, 0, requests_get, "GET /api/v1/requests/{id}"},
+    {GET, "/requests", ES_API_USER_POOLED, "seals:read", NULL, 0, requests_list, "GET /api/v1/requests"},
+    {GET, "/requests/*", ES_API_USER_POOLED, "seals:read", NULL, 0, requests_get, "GET /api/v1/requests/{id}"},
     {GET, "/requests/", ES_API_USER, "seals:read", NULL, 0, requests_document,
      "GET /api/v1/requests/{id}/documents/{n}"},
     {POST, "/requests/*/approve", ES_API_USER, "stamp", NULL, 0, requests_approve,
      "POST /api/v1/requests/{id}/approve"},
     {POST, "/requests/*/reject", ES_API_USER, "stamp", NULL, 0, requests_reject, "POST /api/v1/requests/{id}/reject"},
-    {POST, "/requests/*/execute", ES_API_USER, "stamp", NULL, 0, requests_execute,
+    {POST, "/requests/*/execute", ES_API_USER_POOLED, "stamp", NULL, 0, requests_execute,
      "POST /api/v1/requests/{id}/execute"},
     {GET, "/approvals", ES_API_USER, "seals:read", NULL, 0, approvals_inbox, "GET /api/v1/approvals"},
     {POST, "/approvals", ES_API_USER, "stamp", J, 0, approvals_batch, "POST /api/v1/approvals"},

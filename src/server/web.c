@@ -5,7 +5,7 @@
  *
  *   GET /                       the verify page (web/verify.html)
  *   GET /v/{serial}             the stamp record page (web/record.html), the QR code's target
- *   GET /console/, /console/grants, /console/approvals, /console/audit, /console/users
+ *   GET /console/, /console/grants, /console/approvals, /console/audit, /console/users, /console/stamp
  *                               the console (web/console.html, issue 21 §2): one page, its section
  *                               chosen by the path; it logs in and works through the JSON API only
  *   GET /assets/{name}          an embedded file by its exact name under web/ ("i18n/en.json")
@@ -79,12 +79,12 @@ static int web_record(void *ctx, const es_http_request *rq, const es_route_match
     return a != NULL ? asset_reply(rs, a) : not_found(rs, "this build has no stamp record page (web/record.html)");
 }
 
-/* GET /console/ and /console/{grants,approvals,audit,users}: the console page (its section chosen by the path);
+/* GET /console/ and /console/{grants,approvals,audit,users,stamp}: the console page (its section chosen by the path);
  * another path below /console/ names nothing. */
 static int web_console(void *ctx, const es_http_request *rq, const es_route_match *m, es_http_response *rs)
 {
     (void)ctx, (void)rq;
-    static const char *const sections[] = {"grants", "approvals", "audit", "users"};
+    static const char *const sections[] = {"grants", "approvals", "audit", "users", "stamp"};
     bool known = m->arg_len == 0;
     for (size_t i = 0; !known && i < sizeof(sections) / sizeof(sections[0]); i++) {
         known = strcmp(m->arg, sections[i]) == 0;

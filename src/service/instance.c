@@ -112,6 +112,34 @@ int eseal_instance_set_passphrase(eseal_instance *inst, const char *pass, size_t
 
 const char *eseal_instance_home(const eseal_instance *inst) { return inst == NULL ? "" : inst->home; }
 
+static ES_RESULT open_like(eseal_instance **out, eseal_instance *from)
+{
+    ES_ENSURE_ARG(out != NULL && from != NULL);
+    eseal_instance *inst = NULL;
+    ES_GUARD(open_instance(&inst, from->home));
+    es_result r = es_from_code(eseal_instance_set_context(inst, from->ctx));
+    if (es_ok(r) && from->pass.ptr != NULL) {
+        r = es_from_code(eseal_instance_set_passphrase(inst, from->pass.ptr, from->pass.len));
+    }
+    es_kek k;
+    if (es_ok(r) && es_instance_kek_held(from, &k)) {
+        /* The KEK `from` holds already (derived, or an agent's), installed after the same checks as an
+         * agent's: the new handle does not derive it again (slow and memory-hungry on purpose). One
+         * that `from` has not derived yet is not derived here: a handle that never opens a key (a
+         * verification) never pays for it; the new handle derives it from the passphrase if needed. */
+        r = es_instance_set_kek(inst, &k);
+        es_kek_wipe(&k);
+    }
+    if (!es_ok(r)) {
+        eseal_instance_close(inst);
+        return r;
+    }
+    *out = inst;
+    return ES_OK;
+}
+
+int eseal_instance_open_like(eseal_instance **out, eseal_instance *from) { return es_code(open_like(out, from)); }
+
 static ES_RESULT init_instance(const char *home, const eseal_instance_init_options *o)
 {
     ES_CHECK_VERSION(o, instance_init_options);
