@@ -32,7 +32,7 @@ const ORG = 'Accessible Seal Ltd';
 const USCC = '91110000MA01ABCDEX';
 const SEAL_NAME = 'Accessible Seal';
 const LOCALES = { en: 'en-US', zh: 'zh-CN' };
-const SECTIONS = ['', 'grants', 'approvals', 'audit', 'users'];
+const SECTIONS = ['', 'stamp', 'grants', 'approvals', 'audit', 'users'];
 
 const f = {}; // the documents
 let A;
@@ -222,6 +222,7 @@ for (const lang of ['en', 'zh']) {
                     // request waiting, the stamp's audit entry, the users.
                     const filled = {
                         seals: `#seal-list .seal[data-esid="${esid}"]`,
+                        stamp: `#stamp-seal option[value="${esid}"]`,
                         grants: '#grant-list .grant',
                         approvals: '#approval-list .approval canvas.page-thumb[data-pages]',
                         audit: '#audit-list .entry',
