@@ -338,27 +338,81 @@ static int add_entry(uint64_t index, const eseal_audit_entry *e, const char *org
     return json_array_append_new(ctx, entry_json(index, e, org)) == 0 ? 0 : ESEAL_ENOMEM;
 }
 
+/* A filter's text: at most `max` bytes of [A-Za-z0-9] and `extra` (an esID, a login, a type). */
+static ES_RESULT audit_word(const char *name, const char *v, size_t max, const char *extra)
+{
+    size_t n = strlen(v);
+    ES_ENSURE(n > 0 && n <= max, ESEAL_EINVAL, "%s: 1 to %zu characters", name, max);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                  strchr(extra, ch) != NULL;
+        ES_ENSURE(ok, ESEAL_EINVAL, "%s: character %zu is not one of [A-Za-z0-9%s]", name, i + 1, extra);
+    }
+    return ES_OK;
+}
+
+static ES_RESULT audit_time(const char *name, const char *v, int64_t *out)
+{
+    if (v == NULL) {
+        return ES_OK;
+    }
+    es_result r = es_time_parse_rfc3339(v, out);
+    ES_ENSURE(es_ok(r) && *out > 0, ESEAL_EINVAL, "%s: an ISO 8601 time after 1970 (2026-12-05T10:00:00Z)", name);
+    return ES_OK;
+}
+
+/* GET /api/v1/audit: the entries the caller may read (eseal_instance_audit_query), filtered by seal,
+ * user, since/until, type, in either order; `from` is today's name of the cursor (oldest first). */
 static ES_RESULT audit(es_api_call *c)
 {
-    uint64_t from = 0, limit = 100;
+    eseal_audit_query q = ESEAL_AUDIT_QUERY_INIT;
+    uint64_t limit = 100, cursor = 0;
     const char *f = es_http_arg(c->rq, "from"), *l = es_http_arg(c->rq, "limit");
-    if (f != NULL) {
-        ES_GUARD(es_parse_uint(f, UINT64_MAX / 2, &from));
+    const char *cur = es_http_arg(c->rq, "cursor"), *order = es_http_arg(c->rq, "order");
+    ES_ENSURE(f == NULL || cur == NULL, ESEAL_EINVAL, "from and cursor: one of them (from is the older name)");
+    if (f != NULL || cur != NULL) {
+        ES_GUARD(es_parse_uint(f != NULL ? f : cur, UINT64_MAX / 2, &cursor));
     }
     if (l != NULL) {
         ES_GUARD(es_parse_uint(l, ES_API_AUDIT_PAGE_MAX, &limit));
         ES_ENSURE(limit > 0, ESEAL_EINVAL, "limit is 1..%d", ES_API_AUDIT_PAGE_MAX);
     }
+    if (order != NULL) {
+        ES_ENSURE(strcmp(order, "newest") == 0 || strcmp(order, "oldest") == 0, ESEAL_EINVAL,
+                  "order: newest or oldest");
+        ES_ENSURE(f == NULL || strcmp(order, "oldest") == 0, ESEAL_EINVAL, "from pages oldest first: use cursor");
+        q.newest_first = strcmp(order, "newest") == 0;
+    }
+    q.seal = es_http_arg(c->rq, "seal");
+    q.user = es_http_arg(c->rq, "user");
+    q.type = es_http_arg(c->rq, "type");
+    if (q.seal != NULL) {
+        ES_GUARD(audit_word("seal", q.seal, 64, "-_."));
+    }
+    if (q.user != NULL) {
+        ES_GUARD(audit_word("user", q.user, 128, "-_.@"));
+    }
+    if (q.type != NULL) {
+        ES_GUARD(audit_word("type", q.type, 64, "-."));
+    }
+    ES_GUARD(audit_time("since", es_http_arg(c->rq, "since"), &q.since_ms));
+    ES_GUARD(audit_time("until", es_http_arg(c->rq, "until"), &q.until_ms));
+    ES_ENSURE(q.since_ms == 0 || q.until_ms == 0 || q.since_ms < q.until_ms, ESEAL_EINVAL, "since is not before until");
+    q.limit = (size_t)limit;
+    q.cursor = cursor;
     json_t *a = json_array();
     ES_ENSURE_ALLOC(a);
-    uint64_t next = from;
-    es_result r = es_from_code(eseal_instance_audit_read(c->inst, es_api_who(c), from, (size_t)limit, add_entry, a,
-                                                         &next));
+    uint64_t next = cursor;
+    int more = 0;
+    es_result r = es_from_code(eseal_instance_audit_query(c->inst, es_api_who(c), &q, add_entry, a, &next, &more));
     if (!es_ok(r)) {
         json_decref(a);
         return r;
     }
-    return es_api_reply(c, 200, json_pack("{s:o, s:I}", "entries", a, "next", (json_int_t)next));
+    return es_api_reply(c, 200,
+                        json_pack("{s:o, s:I, s:b, s:s}", "entries", a, "next", (json_int_t)next, "more", more,
+                                  "order", q.newest_first ? "newest" : "oldest"));
 }
 
 static ES_RESULT receipt(es_api_call *c)
