@@ -428,6 +428,96 @@ static ES_RESULT receipt(es_api_call *c)
     return r;
 }
 
+/* ---- the log audit's status (issue 21 §2) ---------------------------------------------------- */
+
+/* A second run within this long of the recorded one is refused (429 with it): the audit re-hashes
+ * the whole log under the API's lock, and anyone with audit:read may ask. */
+#define AUDIT_RUN_INTERVAL_MS 60000
+
+static json_t *audit_record_json(const eseal_log_audit_record *rec)
+{
+    return json_pack("{s:b, s:o, s:I, s:I, s:I, s:I, s:o, s:o}", "ok", rec->ok, "time", es_api_time(rec->time_ms),
+                     "entries", (json_int_t)rec->entries, "tile_hashes", (json_int_t)rec->tile_hashes, "checkpoints",
+                     (json_int_t)rec->checkpoints, "time_tokens", (json_int_t)rec->time_tokens, "by",
+                     es_api_str_or_null(rec->by), "problem", es_api_str_or_null(rec->problem));
+}
+
+/* The last recorded audit as JSON (null when none yet); *found says which. */
+static ES_RESULT audit_last_json(es_api_call *c, json_t **out, eseal_log_audit_record *rec, bool *found)
+{
+    *found = false;
+    int rc = eseal_log_audit_last(c->inst, es_api_who(c), rec);
+    if (rc == ESEAL_ENOTFOUND) {
+        eseal_error_clear();
+        *out = json_null();
+        return ES_OK;
+    }
+    ES_GUARD(es_from_code(rc));
+    *found = true;
+    *out = audit_record_json(rec);
+    ES_ENSURE_ALLOC(*out);
+    return ES_OK;
+}
+
+static ES_RESULT audit_status(es_api_call *c)
+{
+    eseal_log_audit_record rec;
+    bool found = false;
+    json_t *last = NULL;
+    ES_GUARD(audit_last_json(c, &last, &rec, &found));
+    eseal_log *log = NULL;
+    uint64_t size = 0, cp = 0;
+    es_result r = es_from_code(eseal_instance_log(c->inst, &log));
+    if (es_ok(r)) {
+        r = es_from_code(eseal_log_size(log, &size, &cp));
+    }
+    if (!es_ok(r)) {
+        json_decref(last);
+        return r;
+    }
+    return es_api_reply(c, 200, json_pack("{s:o, s:I, s:I}", "last", last, "size", (json_int_t)size, "checkpoint",
+                                          (json_int_t)cp));
+}
+
+static ES_RESULT audit_run(es_api_call *c)
+{
+    eseal_log_audit_record rec;
+    bool found = false;
+    json_t *last = NULL;
+    ES_GUARD(audit_last_json(c, &last, &rec, &found));
+    int64_t now = eseal_context_now(NULL);
+    if (found && now - rec.time_ms < AUDIT_RUN_INTERVAL_MS && now >= rec.time_ms) {
+        /* too soon: the recorded one, in a problem (Retry-After: the seconds left) */
+        json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "type", "about:blank", "title", "Too Many Requests",
+                              "status", 429, "code", "RATE_LIMITED", "detail",
+                              "the log was audited less than 60 s ago: the recorded audit is in `last`", "last", last);
+        ES_ENSURE_ALLOC(p);
+        es_result r = es_api_json(c->rs, 429, p);
+        json_decref(p);
+        ES_GUARD(r);
+        (void)snprintf(c->rs->content_type, sizeof(c->rs->content_type), ES_CT_PROBLEM);
+        char secs[24];
+        (void)snprintf(secs, sizeof(secs), "%lld", (long long)((AUDIT_RUN_INTERVAL_MS - (now - rec.time_ms)) / 1000 + 1));
+        return es_http_header_add(c->rs, "Retry-After", secs);
+    }
+    json_decref(last);
+    size_t told = 0;
+    int rc = eseal_log_audit_run(c->inst, es_api_who(c), &rec, &told);
+    if (rc == ESEAL_ESTATE) {
+        /* recorded as failed (the store disagrees with the checkpoint kept outside it): say so */
+        ES_GUARD(es_from_code(eseal_log_audit_last(c->inst, es_api_who(c), &rec)));
+    } else {
+        ES_GUARD(es_from_code(rc));
+    }
+    json_t *o = audit_record_json(&rec);
+    ES_ENSURE_ALLOC(o);
+    if (json_object_set_new(o, "alerted", json_integer((json_int_t)told)) != 0) {
+        json_decref(o);
+        ES_BAIL(ESEAL_ENOMEM, "api: building the audit's answer");
+    }
+    return es_api_reply(c, 200, o);
+}
+
 #define GET ES_ROUTE_GET
 #define POST ES_ROUTE_POST
 #define J ES_CT_JSON
@@ -449,5 +539,7 @@ const es_api_route es_api_seals_routes[] = {
     {GET, "/registry/*", ES_API_PUBLIC, NULL, NULL, 0, registry, "GET /api/v1/registry/{esid}"},
     {GET, "/audit", ES_API_USER, "audit:read", NULL, 0, audit, "GET /api/v1/audit"},
     {GET, "/audit/receipts/*", ES_API_USER, "audit:read", NULL, 0, receipt, "GET /api/v1/audit/receipts/{serial}"},
+    {GET, "/audit/status", ES_API_USER, "audit:read", NULL, 0, audit_status, "GET /api/v1/audit/status"},
+    {POST, "/audit/run", ES_API_USER, "audit:read", NULL, 0, audit_run, "POST /api/v1/audit/run"},
 };
 const size_t es_api_seals_route_count = sizeof(es_api_seals_routes) / sizeof(es_api_seals_routes[0]);

@@ -400,6 +400,26 @@ for q, why in (("since=yesterday", "a since that is no time"), ("until=2026-13-0
     st, h, doc = call("GET", f"/api/v1/audit?{q}", headers=S["root"])
     ok(problem(st, h, doc, 400, "BAD_INPUT"), f"{why}: 400", f"{q}: {st} {doc}")
 
+# ---- the log audit's status and a run (issue 21 §2) ----
+st, h, doc = call("GET", "/api/v1/audit/status", headers=S["zed"])
+ok(st == 200 and doc["last"] is None and doc["size"] > 0 and doc["checkpoint"] <= doc["size"],
+   "before any audit: no recorded one, the log's size and checkpoint", f"{st} {doc}")
+st, h, run1 = call("POST", "/api/v1/audit/run", b"", headers=S["zed"])
+ok(st == 200 and run1["ok"] is True and run1["entries"] == doc["size"] and run1["problem"] is None
+   and run1["by"] == "zed", "A's auditor runs the audit: OK, every entry", f"{st} {run1}")
+st, h, doc = call("GET", "/api/v1/audit/status", headers=S["bzed"])
+ok(st == 200 and doc["last"] == {k: v for k, v in run1.items() if k != "alerted"},
+   "after it: the recorded one, for B's auditor too", f"{st} {doc}")
+st, h, doc = call("POST", "/api/v1/audit/run", b"", headers=S["root"])
+ok(problem(st, h, doc, 429, "RATE_LIMITED") and doc.get("last", {}).get("time") == run1["time"]
+   and int(h.get("retry-after", "0")) > 0, "a second run within 60 s: 429 with the recorded one", f"{st} {h} {doc}")
+st, h, doc = call("POST", "/api/v1/audit/run", b"", headers=S["kim"])
+ok(problem(st, h, doc, 403, "FORBIDDEN"), "a seal keeper may not run it (403)", f"{st} {doc}")
+r = run("log", "audit")
+st, h, doc = call("GET", "/api/v1/audit/status", headers=S["zed"])
+ok(r[0] == 0 and st == 200 and doc["last"]["ok"] is True and doc["last"]["by"] != "zed",
+   "eseal log audit (the CLI) is recorded too", f"{r} {st} {doc}")
+
 # ---- the authorisation matrix ----
 COLS = ["anon", "padmin", "admin", "keeper", "stamper", "auditor", "member", "other", "noscope"]
 CALLERS = {"anon": {}, "padmin": S["root"], "admin": S["ada"], "keeper": S["kim"], "stamper": S["sam"],
@@ -452,10 +472,15 @@ MATRIX = {
     "GET /api/v1/audit": (lambda: "/api/v1/audit?limit=5", None, None, [401, 200, 200, 403, 403, 200, 403, 200, 403]),
     "GET /api/v1/audit/receipts/{serial}": (lambda: f"/api/v1/audit/receipts/{serial_a}", None, None,
                                             [401, 200, 200, 403, 200, 200, 403, 404, 403]),
+    "GET /api/v1/audit/status": (lambda: "/api/v1/audit/status", None, None,
+                                 [401, 200, 200, 403, 403, 200, 403, 200, 403]),
+    # the CLI audits just before each cell: whoever may run it is told 429 (too soon), the others 401/403
+    "POST /api/v1/audit/run": (lambda: (run("log", "audit"), "/api/v1/audit/run")[1], None, None,
+                               [401, 429, 429, 403, 403, 429, 403, 429, 403]),
 }
 routes = [r for r in re.findall(r"(?:GET|POST) /api/v1/[^,;\s]*", banner)
           if any(r.split()[1] == p or r.split()[1].startswith(p + "/") for p in OWN) and r not in MORE_OWN]
-ok(len(routes) == 14, "the banner lists the 14 seals routes", str(routes))
+ok(len(routes) == 16, "the banner lists the 16 seals routes", str(routes))
 for r in routes:
     ok(r in MATRIX, f"the matrix has a row for {r}")
 for r in MATRIX:

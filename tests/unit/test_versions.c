@@ -308,6 +308,12 @@ static int c_cert_read(const void *s)
 }
 static int c_cert_list_for(const void *s) { return eseal_instance_cert_list_for(NULL, s, no_cert, NULL); }
 static int c_audit_read(const void *s) { return eseal_instance_audit_read(NULL, s, 0, 1, no_entry, NULL, NULL); }
+static int c_log_audit_run(const void *s) { return eseal_log_audit_run(NULL, s, NULL, NULL); }
+static int c_log_audit_last(const void *s)
+{
+    eseal_log_audit_record rec;
+    return eseal_log_audit_last(NULL, s, &rec);
+}
 static int c_audit_query_q(const void *s)
 {
     return eseal_instance_audit_query(NULL, &op, s, no_entry, NULL, NULL, NULL);
@@ -474,6 +480,8 @@ static const erow erows[] = {
     {"eseal_instance_audit_read", "eseal_principal", P, 0, c_audit_read, no_principal},
     {"eseal_instance_audit_query", "eseal_audit_query", ES_VID_audit_query, 0, c_audit_query_q, NULL},
     {"eseal_instance_audit_query", "eseal_principal", P, 0, c_audit_query_who, no_principal},
+    {"eseal_log_audit_run", "eseal_principal", P, 0, c_log_audit_run, no_principal},
+    {"eseal_log_audit_last", "eseal_principal", P, 0, c_log_audit_last, no_principal},
     {"eseal_instance_stamp_receipt_for", "eseal_principal", P, 0, c_receipt_for, no_principal},
     {"eseal_instance_seal_verify", "eseal_verify_request", ES_VID_verify_request, 1, c_seal_verify, NULL},
     {"eseal_instance_serve", "eseal_serve_options", ES_VID_serve_options, 0, c_serve, NULL},
