@@ -998,12 +998,19 @@
     showError(null);
     const b = $('audit-run');
     b.disabled = true;
+    let soon = false;
     try {
       await api('POST', '/audit/run');
     } catch (e) {
-      showError(e); /* 429: run less than a minute ago; the status below is that run */
+      soon = e.status === 429; /* run less than a minute ago: the status line is that run, and says so */
+      if (!soon) {
+        showError(e);
+      }
     }
     await loadAuditStatus();
+    if (soon) {
+      $('audit-status').append(' ', t('console.audit.status.soon'));
+    }
     b.disabled = false;
   }
 

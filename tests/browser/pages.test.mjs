@@ -444,6 +444,7 @@ for (const size of ['desktop', 'phone']) {
                 !document.querySelector('#audit-run').disabled);
             assert.match(await p.page.textContent('#audit-status'), /Log audit OK, .*: \d+ entries re-hashed/,
                 'the status line says OK, when, and how many entries');
+            assert.equal(await p.page.textContent('#error'), '', 'no error line (a run within 60 s is said on the status line)');
             const status = (await api('GET', '/audit/status')).doc;
             assert.ok(status.last && status.last.ok === true, 'the API has the run recorded as OK');
             await shot(p, 'console-audit');
