@@ -5,6 +5,7 @@
  * "seal."), in both orders, all of them at once; an organisation's auditor gets the same entries as
  * eseal_instance_audit_read gives it (the same decision: nothing of another organisation, whatever
  * the filter names); and the work of one call is bounded (scan_max), with a cursor to go on from.
+ * And the log audit run and recorded (eseal_log_audit_run, eseal_log_audit_last; src/governance/log_audit.c).
  * Password hashing runs with cheap parameters (ESEAL_PW_PARAMS).
  */
 #include <setjmp.h>
@@ -417,6 +418,40 @@ static void work_is_bounded(void **state)
     assert_int_equal(more, 0);
 }
 
+/* eseal_log_audit_run records every run (the named value log.audit.last); who may run and read it. */
+static void audit_run_recorded(void **state)
+{
+    (void)state;
+    eseal_principal zed = user_who("zed", org_a.id, auditor_roles, 1);
+    eseal_principal bzed = user_who("bzed", org_b.id, auditor_roles, 1);
+    const char *const stamper[] = {"stamper"};
+    eseal_principal alice = user_who("alice", org_a.id, stamper, 1);
+    eseal_log_audit_record rec, last;
+    assert_int_equal(eseal_log_audit_last(inst, &zed, &last), ESEAL_ENOTFOUND);
+    assert_int_equal(eseal_log_audit_run(inst, &alice, &rec, NULL), ESEAL_EDENIED);
+    assert_int_equal(eseal_log_audit_last(inst, &alice, &last), ESEAL_EDENIED);
+    assert_int_equal(eseal_log_audit_last(inst, test_who(), &last), ESEAL_ENOTFOUND);
+    uint64_t size = test_log_size(inst);
+    size_t alerted = 99;
+    clock_ms += 1000;
+    assert_int_equal(eseal_log_audit_run(inst, &zed, &rec, &alerted), ESEAL_OK);
+    assert_int_equal(rec.ok, 1);
+    assert_int_equal(rec.entries, size);
+    assert_int_equal(rec.time_ms, clock_ms);
+    assert_string_equal(rec.by, "zed");
+    assert_string_equal(rec.problem, "");
+    assert_int_equal(alerted, 0);
+    /* the same record for another organisation's auditor and the platform's side */
+    assert_int_equal(eseal_log_audit_last(inst, &bzed, &last), ESEAL_OK);
+    assert_memory_equal(&last, &rec, sizeof(rec));
+    /* a later run by the platform's side replaces it */
+    clock_ms += 1000;
+    assert_int_equal(eseal_log_audit_run(inst, test_who(), &rec, NULL), ESEAL_OK);
+    assert_int_equal(eseal_log_audit_last(inst, &zed, &last), ESEAL_OK);
+    assert_int_equal(last.time_ms, clock_ms);
+    assert_string_equal(last.by, test_who()->id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -424,6 +459,7 @@ int main(void)
         cmocka_unit_test(filters_combined),
         cmocka_unit_test(access_across_organisations),
         cmocka_unit_test(work_is_bounded),
+        cmocka_unit_test(audit_run_recorded),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
