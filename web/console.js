@@ -907,27 +907,14 @@
 
   /* ---- the audit trail (GET /audit) with its filters, receipts and a chart of stamps ---- */
 
-  const AUDIT_PAGE = 1000; /* the API's largest page */
-  const AUDIT_PAGES_MAX = 50; /* at most this many calls per look: 50,000 entries */
+  const AUDIT_PAGE = 500; /* entries shown per "More" */
+  const AUDIT_CALLS_MAX = 20; /* the server looks at 10,000 entries a call: at most this many calls per page */
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const CHART_COLOURS = ['#b3261e', '#1f5fa8', '#2e7d32', '#8e44ad', '#c77700', '#00796b', '#5d4037', '#455a64'];
   let auditEntries = [];
-
-  /* Every entry the caller may read, page after page: the API pages by log index and answers `next`; it has
-   * no filter by seal, user or time, so the page reads them all once and filters them itself. */
-  async function loadAudit() {
-    const all = [];
-    let from = 0;
-    for (let i = 0; i < AUDIT_PAGES_MAX; i++) {
-      const r = await api('GET', `/audit?from=${from}&limit=${AUDIT_PAGE}`);
-      all.push(...r.entries);
-      if (!(r.next > from)) {
-        break;
-      }
-      from = r.next;
-    }
-    auditEntries = all;
-  }
+  let auditCursor = 0;
+  let auditMore = false;
+  let auditAsked = 0; /* the filters' latest reload: an older answer arriving later is dropped */
 
   /* A local day's bounds of an <input type=date> value, in ms; NaN when empty. */
   function dayStart(v) {
@@ -939,16 +926,106 @@
     return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
   }
 
-  function auditFiltered() {
+  /* The filters as the API takes them (GET /audit?seal=&user=&since=&until=): the server filters, newest first. */
+  function auditQuery() {
+    const q = new URLSearchParams({order: 'newest'});
     const seal = $('audit-filter-seal').value;
-    const user = $('audit-filter-user').value.trim().toLowerCase();
+    const user = $('audit-filter-user').value.trim();
     const from = dayStart($('audit-filter-from').value);
     const to = dayStart($('audit-filter-to').value);
-    return auditEntries.filter((e) => {
-      const ms = new Date(e.time).getTime();
-      return (!seal || e.seal === seal) && (!user || (e.actor || '').toLowerCase() === user) &&
-             (Number.isNaN(from) || ms >= from) && (Number.isNaN(to) || ms < to + 86400000);
-    });
+    if (seal) {
+      q.set('seal', seal);
+    }
+    if (user) {
+      q.set('user', user);
+    }
+    if (!Number.isNaN(from)) {
+      q.set('since', new Date(from).toISOString());
+    }
+    if (!Number.isNaN(to)) {
+      q.set('until', new Date(to + 86400000).toISOString()); /* the whole "to" day, local time */
+    }
+    return q;
+  }
+
+  /* One page of the entries the filters match (again from the newest when `fresh`), following the server's
+   * cursor while it says more may exist and the page is not full. Kept only when no newer reload began. */
+  async function loadAudit(fresh) {
+    const mine = auditAsked;
+    const list = fresh ? [] : auditEntries.slice();
+    let cursor = fresh ? 0 : auditCursor;
+    let more = false;
+    const q = auditQuery();
+    let got = 0;
+    for (let i = 0; i < AUDIT_CALLS_MAX && got < AUDIT_PAGE; i++) {
+      q.set('limit', String(AUDIT_PAGE - got));
+      if (cursor) {
+        q.set('cursor', String(cursor));
+      }
+      const r = await api('GET', `/audit?${q}`);
+      list.push(...r.entries);
+      got += r.entries.length;
+      cursor = r.next;
+      more = r.more;
+      if (!more) {
+        break;
+      }
+    }
+    if (mine === auditAsked) {
+      auditEntries = list;
+      auditCursor = cursor;
+      auditMore = more;
+    }
+  }
+
+  function auditFiltered() {
+    return auditEntries;
+  }
+
+  /* The last recorded log audit (GET /audit/status): ok or failed, when, entries, the problem. */
+  async function loadAuditStatus() {
+    const p = $('audit-status');
+    try {
+      const st = await api('GET', '/audit/status');
+      const l = st.last;
+      p.dataset.result = l ? (l.ok ? 'ok' : 'failed') : 'none';
+      p.textContent = !l ? t('console.audit.status.none', {size: st.size})
+        : l.ok ? t('console.audit.status.ok', {when: when(l.time), entries: l.entries})
+          : t('console.audit.status.failed', {when: when(l.time), problem: l.problem || ''});
+    } catch (e) {
+      p.dataset.result = 'none';
+      p.textContent = '';
+    }
+  }
+
+  async function onAuditRun() {
+    showError(null);
+    const b = $('audit-run');
+    b.disabled = true;
+    let soon = false;
+    try {
+      await api('POST', '/audit/run');
+    } catch (e) {
+      soon = e.status === 429; /* run less than a minute ago: the status line is that run, and says so */
+      if (!soon) {
+        showError(e);
+      }
+    }
+    await loadAuditStatus();
+    if (soon) {
+      $('audit-status').append(' ', t('console.audit.status.soon'));
+    }
+    b.disabled = false;
+  }
+
+  async function onAuditMore() {
+    showError(null);
+    try {
+      await loadAudit(false);
+      renderAudit();
+    } catch (e) {
+      showError(e);
+    }
   }
 
   function sealName(esid) {
@@ -959,13 +1036,15 @@
   async function showAudit() {
     seals = await api('GET', '/seals');
     try {
-      await loadAudit();
+      await loadAuditStatus();
+      await loadAudit(true);
     } catch (e) {
       /* a user that is neither auditor nor org-admin: the API's 403 says so on the error line, the section stays */
       if (e.status !== 403) {
         throw e;
       }
       auditEntries = [];
+      auditMore = false;
       showError(e);
     }
     const sel = $('audit-filter-seal');
@@ -983,11 +1062,13 @@
 
   function renderAudit() {
     const shown = auditFiltered();
-    $('audit-count').textContent = t('console.audit.count', {shown: shown.length, all: auditEntries.length});
+    $('audit-count').textContent = t(auditMore ? 'console.audit.loaded.more' : 'console.audit.loaded',
+                                     {shown: shown.length});
     $('audit-empty').hidden = shown.length > 0;
+    $('audit-more').hidden = !auditMore;
     const ul = $('audit-list');
     ul.replaceChildren();
-    for (const e of shown.slice().reverse()) {
+    for (const e of shown) { /* newest first, as the server gave them */
       const li = el('li', 'entry');
       li.dataset.index = e.index;
       li.dataset.type = e.type;
@@ -1129,17 +1210,27 @@
     }
   }
 
-  async function onAuditFilter(ev) {
-    ev.preventDefault();
+  /* The filters changed: the first page again, from the server. */
+  async function reloadAudit() {
+    const mine = ++auditAsked;
     showError(null);
     document.body.dataset.state = 'busy';
     try {
-      await loadAudit();
-      renderAudit();
+      await loadAudit(true);
+      if (mine === auditAsked) {
+        renderAudit();
+      }
     } catch (e) {
       showError(e);
     }
-    document.body.dataset.state = 'ready';
+    if (mine === auditAsked) {
+      document.body.dataset.state = 'ready';
+    }
+  }
+
+  async function onAuditFilter(ev) {
+    ev.preventDefault();
+    await reloadAudit();
   }
 
   /* ---- users, roles and API tokens (GET/POST /users..., /tokens...) ---- */
@@ -1385,10 +1476,16 @@
     $('approval-batch').addEventListener('submit', (ev) => ev.preventDefault());
     $('grant-form').addEventListener('submit', onGrant);
     $('audit-filter').addEventListener('submit', onAuditFilter);
+    $('audit-run').addEventListener('click', onAuditRun);
+    $('audit-more').addEventListener('click', onAuditMore);
     for (const id of ['audit-filter-seal', 'audit-filter-from', 'audit-filter-to']) {
-      $(id).addEventListener('change', renderAudit);
+      $(id).addEventListener('change', reloadAudit);
     }
-    $('audit-filter-user').addEventListener('input', renderAudit);
+    let auditTyping = 0;
+    $('audit-filter-user').addEventListener('input', () => {
+      clearTimeout(auditTyping);
+      auditTyping = setTimeout(reloadAudit, 300); /* the server filters: ask once the typing pauses */
+    });
     $('user-form').addEventListener('submit', onAddUser);
     $('token-form').addEventListener('submit', onMakeToken);
     $('grant-form').addEventListener('input', updateSentence);

@@ -586,6 +586,42 @@ ESEAL_EXTERN(int) eseal_events_pump(eseal_instance *inst, int64_t now_ms, size_t
  */
 ESEAL_EXTERN(int) eseal_events_log_audit_failed(eseal_instance *inst, const char *problem, size_t *queued);
 
+/* ---- the log audit, run and recorded (issue 21 §2) ---- */
+
+/** One run of the log audit, as recorded in the store. */
+typedef struct {
+    int64_t time_ms;         /**< when it ran (the instance's clock) */
+    int ok;                  /**< 1: everything matched (eseal_log_audit_report.ok) */
+    uint64_t entries;        /**< entries re-hashed */
+    uint64_t tile_hashes;    /**< stored tile hashes compared */
+    uint64_t checkpoints;    /**< stored checkpoints compared */
+    uint64_t time_tokens;    /**< entry time tokens compared */
+    char by[128];            /**< who ran it (the principal's id; "" when unknown) */
+    char problem[512];       /**< the first mismatch, or why the log could not be opened; "" when ok */
+} eseal_log_audit_record;
+
+/**
+ * Runs the audit of the log (eseal_log_audit: every entry re-hashed against every stored tile hash,
+ * checkpoint and the checkpoint kept outside the store) for `who` and RECORDS the result in the store
+ * (the named value "log.audit.last", whatever the outcome); a failed audit raises the alert of
+ * eseal_events_log_audit_failed (`*alerted`, may be NULL: how many organisations were told). A log
+ * that cannot be opened because the store is behind the checkpoint kept outside it (ESEAL_ESTATE) is a
+ * failed audit too: recorded and alerted, and the error is returned. An alert that could not be queued
+ * is an error (the result is recorded before). Who may: the platform's side,
+ * and whoever may read an organisation's audit trail (an auditor, an organisation administrator:
+ * policy "audit.read" on its own organisation). The audit reads every entry but tells only counts
+ * and the first mismatch (an index and a hash, never an entry's content), and it is the check
+ * those who answer for an organisation's trail are there to make; ESEAL_EDENIED for anyone else.
+ * `out` (may be NULL) receives what was recorded.
+ */
+ESEAL_EXTERN(int) eseal_log_audit_run(eseal_instance *inst, const eseal_principal *who, eseal_log_audit_record *out,
+                                      size_t *alerted);
+/**
+ * The last recorded audit (eseal_log_audit_run), for the same callers; ESEAL_ENOTFOUND when none was
+ * recorded yet.
+ */
+ESEAL_EXTERN(int) eseal_log_audit_last(eseal_instance *inst, const eseal_principal *who, eseal_log_audit_record *out);
+
 ESEAL_END_DECL
 
 #endif

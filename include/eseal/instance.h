@@ -974,6 +974,53 @@ typedef int (*eseal_audit_read_cb)(uint64_t index, const eseal_audit_entry *e, c
  */
 ESEAL_EXTERN(int) eseal_instance_audit_read(eseal_instance *inst, const eseal_principal *who, uint64_t from,
                                             size_t limit, eseal_audit_read_cb cb, void *payload, uint64_t *next);
+
+/* ---- the audit trail, filtered (issue 21 §2) ---------------------------------------------------- */
+
+#define ESEAL_AUDIT_QUERY_VERSION 1
+
+/**
+ * What eseal_instance_audit_query looks for. Every filter is optional (NULL or 0: any) and they all
+ * must hold. Entries are not indexed by seal, user or time in the store (they are the log's leaves,
+ * kept as bytes): a query scans the log from `cursor`, in the order asked, looking at no more than
+ * `scan_max` entries in one call, so a filter that matches nothing in a huge log still answers soon,
+ * with the place to go on from.
+ */
+typedef struct {
+    unsigned int version; /**< ESEAL_AUDIT_QUERY_VERSION */
+    const char *seal;     /**< the seal's esID, exactly (the entry's `seal` line) */
+    const char *user;     /**< the acting user's login, exactly (an entry whose actor is that login and whose
+                               actor kind is "user", or absent in entries written before the kind was) */
+    int64_t since_ms;     /**< entries at or after this time (inclusive; 0: no lower bound) */
+    int64_t until_ms;     /**< entries before this time (exclusive; 0: no upper bound) */
+    const char *type;     /**< the entry's type exactly ("stamp"), or a family ending in '.' ("seal.") */
+    int newest_first;     /**< 1: from the newest entry back; 0: oldest first (the log's order) */
+    size_t limit;         /**< at most this many entries given (0: 100) */
+    /**
+     * Where to start: oldest first, the first index to look at (0: the log's start); newest first,
+     * one past the first index to look at (0: the log's end). The answer's `next` is the value to
+     * give to go on.
+     */
+    uint64_t cursor;
+    size_t scan_max; /**< at most this many entries looked at (0, or above 10,000: 10,000) */
+} eseal_audit_query;
+
+/** Only the version is set; a zero field means its documented default. */
+#define ESEAL_AUDIT_QUERY_INIT {.version = ESEAL_AUDIT_QUERY_VERSION}
+/** Zeroes `o` and sets its version (ESEAL_EINVAL for NULL or a version other than the current one). */
+ESEAL_EXTERN(int) eseal_audit_query_init(eseal_audit_query *o, unsigned int version);
+
+/**
+ * The audit entries `who` may read (the rule of eseal_instance_audit_read, the same decision) that
+ * `q` asks for, given to `cb` in the order asked. `*next` (may be NULL) receives the cursor to go on
+ * from; `*more` (may be NULL) 1 when entries may remain beyond it (the scan stopped at `limit` or
+ * `scan_max`), 0 when the log was read to its end (oldest first: to the size it had) or its start.
+ * ESEAL_EDENIED when `who` may read none; ESEAL_EINVAL for since >= until (both set). A cursor at or
+ * beyond the log's size is its end.
+ */
+ESEAL_EXTERN(int) eseal_instance_audit_query(eseal_instance *inst, const eseal_principal *who,
+                                             const eseal_audit_query *q, eseal_audit_read_cb cb, void *payload,
+                                             uint64_t *next, int *more);
 /**
  * eseal_instance_stamp_receipt for `who`: a stamp with a seal of its organisation, for an auditor,
  * an organisation administrator or a stamper of it (and the platform's side); ESEAL_EDENIED for

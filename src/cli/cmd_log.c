@@ -327,58 +327,37 @@ static int cmd_verify_receipt(cli_args *a)
     return rc == ESEAL_OK ? CLI_OK : CLI_NOT_VALID;
 }
 
-/* A failed audit is told to the organisations (issue 20 §3): an alert to each one subscribed
- * (docs/webhooks.md). What went wrong in queuing it is said, and changes no exit code. */
-static void audit_alert(eseal_instance *inst, const char *problem)
-{
-    size_t told = 0;
-    if (eseal_events_log_audit_failed(inst, problem, &told) != ESEAL_OK) {
-        (void)fprintf(stderr, "eseal: log audit: the alert was not queued: %s\n", eseal_error_last()->message);
-    } else if (told > 0) {
-        cli_note("alert queued to %zu organisation%s", told, told == 1 ? "" : "s");
-    }
-}
-
+/* log audit: eseal_log_audit_run, which records the result in the store (GET /api/v1/audit/status) and
+ * tells a failure to the organisations (issue 20 §3): an alert to each one subscribed (docs/webhooks.md). */
 static int cmd_audit(cli_args *a)
 {
     eseal_instance *inst = NULL;
-    eseal_log *log = NULL;
     int rc = cli_open(a, &inst, false);
     if (rc != CLI_OK) {
         return rc;
     }
-    rc = eseal_instance_log(inst, &log);
-    if (rc != ESEAL_OK) {
-        char problem[512];
-        (void)snprintf(problem, sizeof(problem), "%s", eseal_error_last()->message);
-        int out = cli_fail(rc); /* said first: the alert's calls change the last error */
-        if (rc == ESEAL_ESTATE) {
-            /* the store is behind (or disagrees with) the checkpoint kept outside it: a failed audit too */
-            audit_alert(inst, problem);
-        }
-        eseal_instance_close(inst);
-        return out;
-    }
-    eseal_log_audit_report rep;
-    rc = eseal_log_audit(log, &rep);
-    if (rc == ESEAL_OK && !rep.ok) {
-        audit_alert(inst, rep.problem);
-    }
+    eseal_log_audit_record rep;
+    size_t told = 0;
+    rc = eseal_log_audit_run(inst, cli_principal(), &rep, &told);
     eseal_instance_close(inst);
+    int out = rc != ESEAL_OK ? cli_fail(rc) : CLI_OK; /* said first: the note below is about the alert */
+    if (told > 0) {
+        cli_note("alert queued to %zu organisation%s", told, told == 1 ? "" : "s");
+    }
     if (rc != ESEAL_OK) {
-        return cli_fail(rc);
+        return out;
     }
     if (a->json) {
         printf("{\"ok\": %s, \"entries\": %llu, \"tile_hashes\": %llu, \"checkpoints\": %llu, \"time_tokens\": %llu, "
                "\"problem\": ",
-               rep.ok ? "true" : "false", (unsigned long long)rep.entries, (unsigned long long)rep.tiles,
+               rep.ok ? "true" : "false", (unsigned long long)rep.entries, (unsigned long long)rep.tile_hashes,
                (unsigned long long)rep.checkpoints, (unsigned long long)rep.time_tokens);
         cli_json_str(rep.problem);
         printf("}\n");
     } else if (rep.ok) {
         printf("OK: %llu entries re-hashed; %llu tile hashes, %llu checkpoints and %llu time tokens match\n",
-               (unsigned long long)rep.entries, (unsigned long long)rep.tiles, (unsigned long long)rep.checkpoints,
-               (unsigned long long)rep.time_tokens);
+               (unsigned long long)rep.entries, (unsigned long long)rep.tile_hashes,
+               (unsigned long long)rep.checkpoints, (unsigned long long)rep.time_tokens);
     } else {
         printf("FAILED: %s\n", rep.problem);
     }

@@ -338,27 +338,81 @@ static int add_entry(uint64_t index, const eseal_audit_entry *e, const char *org
     return json_array_append_new(ctx, entry_json(index, e, org)) == 0 ? 0 : ESEAL_ENOMEM;
 }
 
+/* A filter's text: at most `max` bytes of [A-Za-z0-9] and `extra` (an esID, a login, a type). */
+static ES_RESULT audit_word(const char *name, const char *v, size_t max, const char *extra)
+{
+    size_t n = strlen(v);
+    ES_ENSURE(n > 0 && n <= max, ESEAL_EINVAL, "%s: 1 to %zu characters", name, max);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                  strchr(extra, ch) != NULL;
+        ES_ENSURE(ok, ESEAL_EINVAL, "%s: character %zu is not one of [A-Za-z0-9%s]", name, i + 1, extra);
+    }
+    return ES_OK;
+}
+
+static ES_RESULT audit_time(const char *name, const char *v, int64_t *out)
+{
+    if (v == NULL) {
+        return ES_OK;
+    }
+    es_result r = es_time_parse_rfc3339(v, out);
+    ES_ENSURE(es_ok(r) && *out > 0, ESEAL_EINVAL, "%s: an ISO 8601 time after 1970 (2026-12-05T10:00:00Z)", name);
+    return ES_OK;
+}
+
+/* GET /api/v1/audit: the entries the caller may read (eseal_instance_audit_query), filtered by seal,
+ * user, since/until, type, in either order; `from` is today's name of the cursor (oldest first). */
 static ES_RESULT audit(es_api_call *c)
 {
-    uint64_t from = 0, limit = 100;
+    eseal_audit_query q = ESEAL_AUDIT_QUERY_INIT;
+    uint64_t limit = 100, cursor = 0;
     const char *f = es_http_arg(c->rq, "from"), *l = es_http_arg(c->rq, "limit");
-    if (f != NULL) {
-        ES_GUARD(es_parse_uint(f, UINT64_MAX / 2, &from));
+    const char *cur = es_http_arg(c->rq, "cursor"), *order = es_http_arg(c->rq, "order");
+    ES_ENSURE(f == NULL || cur == NULL, ESEAL_EINVAL, "from and cursor: one of them (from is the older name)");
+    if (f != NULL || cur != NULL) {
+        ES_GUARD(es_parse_uint(f != NULL ? f : cur, UINT64_MAX / 2, &cursor));
     }
     if (l != NULL) {
         ES_GUARD(es_parse_uint(l, ES_API_AUDIT_PAGE_MAX, &limit));
         ES_ENSURE(limit > 0, ESEAL_EINVAL, "limit is 1..%d", ES_API_AUDIT_PAGE_MAX);
     }
+    if (order != NULL) {
+        ES_ENSURE(strcmp(order, "newest") == 0 || strcmp(order, "oldest") == 0, ESEAL_EINVAL,
+                  "order: newest or oldest");
+        ES_ENSURE(f == NULL || strcmp(order, "oldest") == 0, ESEAL_EINVAL, "from pages oldest first: use cursor");
+        q.newest_first = strcmp(order, "newest") == 0;
+    }
+    q.seal = es_http_arg(c->rq, "seal");
+    q.user = es_http_arg(c->rq, "user");
+    q.type = es_http_arg(c->rq, "type");
+    if (q.seal != NULL) {
+        ES_GUARD(audit_word("seal", q.seal, 64, "-_."));
+    }
+    if (q.user != NULL) {
+        ES_GUARD(audit_word("user", q.user, 128, "-_.@"));
+    }
+    if (q.type != NULL) {
+        ES_GUARD(audit_word("type", q.type, 64, "-."));
+    }
+    ES_GUARD(audit_time("since", es_http_arg(c->rq, "since"), &q.since_ms));
+    ES_GUARD(audit_time("until", es_http_arg(c->rq, "until"), &q.until_ms));
+    ES_ENSURE(q.since_ms == 0 || q.until_ms == 0 || q.since_ms < q.until_ms, ESEAL_EINVAL, "since is not before until");
+    q.limit = (size_t)limit;
+    q.cursor = cursor;
     json_t *a = json_array();
     ES_ENSURE_ALLOC(a);
-    uint64_t next = from;
-    es_result r = es_from_code(eseal_instance_audit_read(c->inst, es_api_who(c), from, (size_t)limit, add_entry, a,
-                                                         &next));
+    uint64_t next = cursor;
+    int more = 0;
+    es_result r = es_from_code(eseal_instance_audit_query(c->inst, es_api_who(c), &q, add_entry, a, &next, &more));
     if (!es_ok(r)) {
         json_decref(a);
         return r;
     }
-    return es_api_reply(c, 200, json_pack("{s:o, s:I}", "entries", a, "next", (json_int_t)next));
+    return es_api_reply(c, 200,
+                        json_pack("{s:o, s:I, s:b, s:s}", "entries", a, "next", (json_int_t)next, "more", more,
+                                  "order", q.newest_first ? "newest" : "oldest"));
 }
 
 static ES_RESULT receipt(es_api_call *c)
@@ -372,6 +426,96 @@ static ES_RESULT receipt(es_api_call *c)
     }
     eseal_buf_dispose(&b);
     return r;
+}
+
+/* ---- the log audit's status (issue 21 §2) ---------------------------------------------------- */
+
+/* A second run within this long of the recorded one is refused (429 with it): the audit re-hashes
+ * the whole log under the API's lock, and anyone with audit:read may ask. */
+#define AUDIT_RUN_INTERVAL_MS 60000
+
+static json_t *audit_record_json(const eseal_log_audit_record *rec)
+{
+    return json_pack("{s:b, s:o, s:I, s:I, s:I, s:I, s:o, s:o}", "ok", rec->ok, "time", es_api_time(rec->time_ms),
+                     "entries", (json_int_t)rec->entries, "tile_hashes", (json_int_t)rec->tile_hashes, "checkpoints",
+                     (json_int_t)rec->checkpoints, "time_tokens", (json_int_t)rec->time_tokens, "by",
+                     es_api_str_or_null(rec->by), "problem", es_api_str_or_null(rec->problem));
+}
+
+/* The last recorded audit as JSON (null when none yet); *found says which. */
+static ES_RESULT audit_last_json(es_api_call *c, json_t **out, eseal_log_audit_record *rec, bool *found)
+{
+    *found = false;
+    int rc = eseal_log_audit_last(c->inst, es_api_who(c), rec);
+    if (rc == ESEAL_ENOTFOUND) {
+        eseal_error_clear();
+        *out = json_null();
+        return ES_OK;
+    }
+    ES_GUARD(es_from_code(rc));
+    *found = true;
+    *out = audit_record_json(rec);
+    ES_ENSURE_ALLOC(*out);
+    return ES_OK;
+}
+
+static ES_RESULT audit_status(es_api_call *c)
+{
+    eseal_log_audit_record rec;
+    bool found = false;
+    json_t *last = NULL;
+    ES_GUARD(audit_last_json(c, &last, &rec, &found));
+    eseal_log *log = NULL;
+    uint64_t size = 0, cp = 0;
+    es_result r = es_from_code(eseal_instance_log(c->inst, &log));
+    if (es_ok(r)) {
+        r = es_from_code(eseal_log_size(log, &size, &cp));
+    }
+    if (!es_ok(r)) {
+        json_decref(last);
+        return r;
+    }
+    return es_api_reply(c, 200, json_pack("{s:o, s:I, s:I}", "last", last, "size", (json_int_t)size, "checkpoint",
+                                          (json_int_t)cp));
+}
+
+static ES_RESULT audit_run(es_api_call *c)
+{
+    eseal_log_audit_record rec;
+    bool found = false;
+    json_t *last = NULL;
+    ES_GUARD(audit_last_json(c, &last, &rec, &found));
+    int64_t now = eseal_context_now(NULL);
+    if (found && now - rec.time_ms < AUDIT_RUN_INTERVAL_MS && now >= rec.time_ms) {
+        /* too soon: the recorded one, in a problem (Retry-After: the seconds left) */
+        json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "type", "about:blank", "title", "Too Many Requests",
+                              "status", 429, "code", "RATE_LIMITED", "detail",
+                              "the log was audited less than 60 s ago: the recorded audit is in `last`", "last", last);
+        ES_ENSURE_ALLOC(p);
+        es_result r = es_api_json(c->rs, 429, p);
+        json_decref(p);
+        ES_GUARD(r);
+        (void)snprintf(c->rs->content_type, sizeof(c->rs->content_type), ES_CT_PROBLEM);
+        char secs[24];
+        (void)snprintf(secs, sizeof(secs), "%lld", (long long)((AUDIT_RUN_INTERVAL_MS - (now - rec.time_ms)) / 1000 + 1));
+        return es_http_header_add(c->rs, "Retry-After", secs);
+    }
+    json_decref(last);
+    size_t told = 0;
+    int rc = eseal_log_audit_run(c->inst, es_api_who(c), &rec, &told);
+    if (rc == ESEAL_ESTATE) {
+        /* recorded as failed (the store disagrees with the checkpoint kept outside it): say so */
+        ES_GUARD(es_from_code(eseal_log_audit_last(c->inst, es_api_who(c), &rec)));
+    } else {
+        ES_GUARD(es_from_code(rc));
+    }
+    json_t *o = audit_record_json(&rec);
+    ES_ENSURE_ALLOC(o);
+    if (json_object_set_new(o, "alerted", json_integer((json_int_t)told)) != 0) {
+        json_decref(o);
+        ES_BAIL(ESEAL_ENOMEM, "api: building the audit's answer");
+    }
+    return es_api_reply(c, 200, o);
 }
 
 #define GET ES_ROUTE_GET
@@ -395,5 +539,7 @@ const es_api_route es_api_seals_routes[] = {
     {GET, "/registry/*", ES_API_PUBLIC, NULL, NULL, 0, registry, "GET /api/v1/registry/{esid}"},
     {GET, "/audit", ES_API_USER, "audit:read", NULL, 0, audit, "GET /api/v1/audit"},
     {GET, "/audit/receipts/*", ES_API_USER, "audit:read", NULL, 0, receipt, "GET /api/v1/audit/receipts/{serial}"},
+    {GET, "/audit/status", ES_API_USER, "audit:read", NULL, 0, audit_status, "GET /api/v1/audit/status"},
+    {POST, "/audit/run", ES_API_USER, "audit:read", NULL, 0, audit_run, "POST /api/v1/audit/run"},
 };
 const size_t es_api_seals_route_count = sizeof(es_api_seals_routes) / sizeof(es_api_seals_routes[0]);

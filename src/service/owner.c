@@ -24,6 +24,7 @@
 
 #include "eseal/accounts.h"
 #include "service.h"
+#include "util/versions.h"
 
 #define OWNER_ATTR "organizationIdentifier="
 /* eseal_instance_audit_read: the most entries one call looks at (whatever it returns). */
@@ -365,10 +366,71 @@ static ES_RESULT entry_org(eseal_instance *inst, const eseal_audit_entry *e, cha
     return ES_OK;
 }
 
-static ES_RESULT audit_read(eseal_instance *inst, const eseal_principal *who, uint64_t from, size_t limit,
-                            eseal_audit_read_cb cb, void *payload, uint64_t *next)
+/* Whether entry `e` is one `q` asks for: the cheap tests on the entry's own lines, before its
+ * organisation (store reads) is looked for. */
+static bool query_matches(const eseal_audit_query *q, const eseal_audit_entry *e)
 {
-    ES_ENSURE_ARG(inst != NULL && cb != NULL && limit > 0);
+    if (q->seal != NULL && (e->seal == NULL || strcmp(e->seal, q->seal) != 0)) {
+        return false;
+    }
+    if (q->user != NULL && (e->actor == NULL || strcmp(e->actor, q->user) != 0 ||
+                            (e->actor_kind != NULL && strcmp(e->actor_kind, "user") != 0))) {
+        return false;
+    }
+    if ((q->since_ms != 0 && e->time_ms < q->since_ms) || (q->until_ms != 0 && e->time_ms >= q->until_ms)) {
+        return false;
+    }
+    if (q->type != NULL && q->type[0] != '\0') {
+        size_t n = strlen(q->type);
+        /* "seal." is the family seal.made, seal.suspended...; anything else the exact type */
+        bool family = q->type[n - 1] == '.';
+        if (e->type == NULL || (family ? strncmp(e->type, q->type, n) != 0 : strcmp(e->type, q->type) != 0)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* One entry looked at: read, parsed, filtered, its organisation decided and, when `who` may read
+ * it, given to `cb` (*given counts it). */
+static ES_RESULT query_one(eseal_instance *inst, eseal_log *log, const eseal_principal *who, const eseal_audit_query *q,
+                           uint64_t i, eseal_audit_read_cb cb, void *payload, size_t *given)
+{
+    eseal_buf b = ESEAL_BUF_INIT;
+    eseal_audit_entry_parsed p;
+    memset(&p, 0, sizeof(p));
+    es_result r = es_from_code(eseal_log_entry(log, &b, i));
+    if (es_ok(r)) {
+        r = es_from_code(eseal_audit_entry_parse(&p, b.ptr, b.size));
+    }
+    char org[ESEAL_OWNER_ORG_MAX + 1] = "";
+    bool wanted = es_ok(r) && query_matches(q, &p.e);
+    if (wanted) {
+        r = entry_org(inst, &p.e, org);
+    }
+    if (wanted && es_ok(r)) {
+        es_object obj = {"audit", NULL, org[0] != '\0' ? org : NULL, NULL};
+        if (es_policy_may(who, ES_ACT_AUDIT_READ, &obj).kind == ES_ALLOW) {
+            int rc = cb(i, &p.e, org, payload);
+            (*given)++;
+            if (rc != 0) {
+                r = es_error_set(rc, __FILE__, __LINE__, "audit read: stopped by its caller");
+            }
+        }
+    }
+    eseal_audit_entry_parsed_dispose(&p);
+    eseal_buf_dispose(&b);
+    return r;
+}
+
+/* The one scan of the audit trail behind eseal_instance_audit_read and eseal_instance_audit_query: the
+ * access rule is decided here, for both. */
+static ES_RESULT audit_scan(eseal_instance *inst, const eseal_principal *who, const eseal_audit_query *q,
+                            eseal_audit_read_cb cb, void *payload, uint64_t *next, int *more)
+{
+    ES_ENSURE_ARG(inst != NULL && cb != NULL);
+    ES_ENSURE(q->since_ms == 0 || q->until_ms == 0 || q->since_ms < q->until_ms, ESEAL_EINVAL,
+              "audit query: since (%lld) is not before until (%lld)", (long long)q->since_ms, (long long)q->until_ms);
     /* who may read audit entries at all: of its own organisation (nothing of another one) */
     es_object mine = {"audit", NULL, who->organization, NULL};
     ES_GUARD(es_policy_require(who, ES_ACT_AUDIT_READ, &mine, NULL));
@@ -376,40 +438,30 @@ static ES_RESULT audit_read(eseal_instance *inst, const eseal_principal *who, ui
     ES_GUARD(es_from_code(eseal_instance_log(inst, &log)));
     uint64_t size = 0, cp = 0;
     ES_GUARD(es_from_code(eseal_log_size(log, &size, &cp)));
+    size_t limit = q->limit != 0 ? q->limit : 100;
+    size_t scan_max = q->scan_max != 0 && q->scan_max < AUDIT_READ_SCAN_MAX ? q->scan_max : AUDIT_READ_SCAN_MAX;
     size_t given = 0, looked = 0;
-    uint64_t i = from;
     es_result r = ES_OK;
     /* Each entry looked at costs a few store reads (its seal's certificates, their organisation):
-     * one call looks at no more than AUDIT_READ_SCAN_MAX, and *next says where to go on. */
-    for (; i < size && given < limit && looked < AUDIT_READ_SCAN_MAX && es_ok(r); i++, looked++) {
-        eseal_buf b = ESEAL_BUF_INIT;
-        eseal_audit_entry_parsed p;
-        memset(&p, 0, sizeof(p));
-        r = es_from_code(eseal_log_entry(log, &b, i));
-        if (es_ok(r)) {
-            r = es_from_code(eseal_audit_entry_parse(&p, b.ptr, b.size));
+     * one call looks at no more than scan_max, and *next says where to go on. Newest first walks
+     * `at` down: it is one past the index looked at. */
+    uint64_t at = q->newest_first ? (q->cursor != 0 && q->cursor < size ? q->cursor : size) : q->cursor;
+    for (; given < limit && looked < scan_max && es_ok(r); looked++) {
+        if (q->newest_first ? at == 0 : at >= size) {
+            break;
         }
-        char org[ESEAL_OWNER_ORG_MAX + 1] = "";
-        if (es_ok(r)) {
-            r = entry_org(inst, &p.e, org);
-        }
-        if (es_ok(r)) {
-            es_object obj = {"audit", NULL, org[0] != '\0' ? org : NULL, NULL};
-            if (es_policy_may(who, ES_ACT_AUDIT_READ, &obj).kind == ES_ALLOW) {
-                int rc = cb(i, &p.e, org, payload);
-                given++;
-                if (rc != 0) {
-                    r = es_error_set(rc, __FILE__, __LINE__, "audit read: stopped by its caller");
-                }
-            }
-        }
-        eseal_audit_entry_parsed_dispose(&p);
-        eseal_buf_dispose(&b);
+        uint64_t i = q->newest_first ? at - 1 : at;
+        r = query_one(inst, log, who, q, i, cb, payload, &given);
+        at = q->newest_first ? at - 1 : at + 1;
     }
-    if (es_ok(r) && next != NULL) {
-        *next = i;
+    ES_GUARD(r);
+    if (next != NULL) {
+        *next = at;
     }
-    return r;
+    if (more != NULL) {
+        *more = q->newest_first ? at > 0 : at < size;
+    }
+    return ES_OK;
 }
 
 int eseal_instance_audit_read(eseal_instance *inst, const eseal_principal *who, uint64_t from, size_t limit,
@@ -419,7 +471,30 @@ int eseal_instance_audit_read(eseal_instance *inst, const eseal_principal *who, 
     if (prc != ESEAL_OK) {
         return prc;
     }
-    ES_RETURN_PUBLIC(audit_read(inst, who, from, limit, cb, payload, next));
+    if (limit == 0) {
+        ES_RETURN_PUBLIC(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "audit read: limit 0"));
+    }
+    eseal_audit_query q = ESEAL_AUDIT_QUERY_INIT;
+    q.cursor = from;
+    q.limit = limit;
+    ES_RETURN_PUBLIC(audit_scan(inst, who, &q, cb, payload, next, NULL));
+}
+
+static ES_RESULT audit_query(eseal_instance *inst, const eseal_principal *who, const eseal_audit_query *q,
+                             eseal_audit_read_cb cb, void *payload, uint64_t *next, int *more)
+{
+    ES_CHECK_VERSION(q, audit_query);
+    return audit_scan(inst, who, q, cb, payload, next, more);
+}
+
+int eseal_instance_audit_query(eseal_instance *inst, const eseal_principal *who, const eseal_audit_query *q,
+                               eseal_audit_read_cb cb, void *payload, uint64_t *next, int *more)
+{
+    int prc = eseal_principal_check(who);
+    if (prc != ESEAL_OK) {
+        return prc;
+    }
+    ES_RETURN_PUBLIC(audit_query(inst, who, q, cb, payload, next, more));
 }
 
 static ES_RESULT receipt_for(eseal_instance *inst, const eseal_principal *who, eseal_buf *out, const char *serial)

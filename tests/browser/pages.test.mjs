@@ -391,22 +391,62 @@ for (const size of ['desktop', 'phone']) {
             const extra = /^extra (\S+)$/m.exec(proof);
             assert.ok(extra && Buffer.from(extra[1], 'base64').toString().includes(`stamp ${serial}\n`),
                 'its extra line is the stamp\'s audit entry');
-            // The filters (applied in the page): the seal keeps the entry, another user hides it.
+            // The filters go to the server (GET /api/v1/audit?seal=&user=&since=&until=, newest first): what the
+            // page lists is what the API gives for the same filters.
+            const api = await apiAs('oda');
+            const listed = () => p.page.evaluate(() => [...document.querySelectorAll('#audit-list .entry')]
+                .map((li) => Number(li.dataset.index)));
             const sealValue = await p.page.locator('#audit-filter-seal option', { hasText: AUDIT_SEAL }).getAttribute('value');
             await p.page.selectOption('#audit-filter-seal', sealValue);
+            await waitState(p.page, ['ready']);
             assert.equal(await entry.count(), 1, 'filtered by its seal: still listed');
+            const bySeal = (await api('GET', `/audit?order=newest&limit=500&seal=${encodeURIComponent(sealValue)}`)).doc;
+            assert.deepEqual(await listed(), bySeal.entries.map((e) => e.index), 'the seal filter lists what the API gives');
+            assert.ok(bySeal.entries.length >= 2 && bySeal.entries.every((e) => e.seal === sealValue),
+                'the seal\'s entries only (made, stamped...)');
+            await p.page.selectOption('#audit-filter-seal', '');
+            await waitState(p.page, ['ready']);
+            await p.page.fill('#audit-filter-user', 'oda');
+            await p.page.press('#audit-filter-user', 'Enter');
+            await waitState(p.page, ['ready']);
+            await p.page.waitForTimeout(500); /* the typing's own reload (300 ms later) has come and gone */
+            await waitState(p.page, ['ready']);
+            const byUser = (await api('GET', '/audit?order=newest&limit=500&user=oda')).doc;
+            assert.ok(byUser.entries.length >= 1 && byUser.entries.every((e) => e.actor === 'oda'),
+                'the API gives oda\'s own entries (its login)');
+            assert.deepEqual(await listed(), byUser.entries.map((e) => e.index), 'the user filter lists what the API gives');
             await p.page.fill('#audit-filter-user', 'nobody-here');
+            await p.page.press('#audit-filter-user', 'Enter');
+            await waitState(p.page, ['ready']);
+            await p.page.waitForTimeout(500);
+            await waitState(p.page, ['ready']);
             assert.equal(await entry.count(), 0, 'filtered by another user: gone');
             assert.equal(await p.page.locator('#audit-chart rect').count(), 0, 'and no bar');
             await p.page.fill('#audit-filter-user', '');
+            await p.page.press('#audit-filter-user', 'Enter');
+            await waitState(p.page, ['ready']);
+            await p.page.waitForTimeout(500);
             await p.page.fill('#audit-filter-from', '2000-01-01');
             await p.page.fill('#audit-filter-to', '2000-01-02');
             await p.page.dispatchEvent('#audit-filter-to', 'change');
+            await waitState(p.page, ['ready']);
             assert.equal(await entry.count(), 0, 'filtered to a day in 2000: gone');
             await p.page.fill('#audit-filter-from', '');
             await p.page.fill('#audit-filter-to', '');
             await p.page.dispatchEvent('#audit-filter-to', 'change');
+            await waitState(p.page, ['ready']);
             assert.equal(await entry.count(), 1, 'filters cleared: back');
+            // The log audit's status line and "Run the audit now" (POST /api/v1/audit/run; the second size runs it
+            // within 60 s of the first: 429, and the line shows the recorded run)
+            p.watch.allow(429, '/api/v1/audit/run');
+            await p.page.click('#audit-run');
+            await p.page.waitForFunction(() => document.querySelector('#audit-status').dataset.result === 'ok' &&
+                !document.querySelector('#audit-run').disabled);
+            assert.match(await p.page.textContent('#audit-status'), /Log audit OK, .*: \d+ entries re-hashed/,
+                'the status line says OK, when, and how many entries');
+            assert.equal(await p.page.textContent('#error'), '', 'no error line (a run within 60 s is said on the status line)');
+            const status = (await api('GET', '/audit/status')).doc;
+            assert.ok(status.last && status.last.ok === true, 'the API has the run recorded as OK');
             await shot(p, 'console-audit');
             await assertFitsWidth(p, `console audit (${size})`);
             assertClean(p.watch, `console audit (${size})`);

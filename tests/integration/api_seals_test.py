@@ -340,6 +340,86 @@ ok(problem(st, h, doc, 404, "NOT_FOUND"), "B's auditor: A's receipt is 404", f"{
 st, h, doc = call("GET", "/api/v1/audit/receipts/ST20000101-0000000000", headers=S["zed"])
 ok(problem(st, h, doc, 404, "NOT_FOUND"), "an unknown serial: 404", f"{st} {doc}")
 
+# ---- the audit trail filtered in the server (issue 21 §2) ----
+def audit_all(who, query):
+    """Every entry of `query` for `who`, following `next` while `more` (pages of 3)."""
+    got, cursor, pages = [], None, 0
+    while pages < 1000:
+        st, h, doc = call("GET", f"/api/v1/audit?limit=3&{query}" + (f"&cursor={cursor}" if cursor is not None else ""),
+                          headers=S[who])
+        if st != 200:
+            return st, got
+        got += doc["entries"]
+        pages += 1
+        if not doc["more"]:
+            return st, got
+        cursor = doc["next"]
+    return 0, got
+
+
+st, every = audit_all("root", "")
+st_s, by_seal = audit_all("root", f"seal={SEAL_A}")
+ok(st_s == 200 and len(by_seal) > 0 and [e["index"] for e in by_seal] == [e["index"] for e in every
+                                                                      if e.get("seal") == SEAL_A],
+   "seal=: exactly the entries of that seal", f"{st_s} {len(by_seal)}")
+st_u, by_user = audit_all("root", "user=sam")
+ok(st_u == 200 and len(by_user) > 0 and all(e.get("actor") == "sam" for e in by_user) and
+   [e["index"] for e in by_user] == [e["index"] for e in every if e.get("actor") == "sam"],
+   "user=: exactly the entries sam acted in", f"{st_u} {[e['type'] for e in by_user]}")
+st_t, by_type = audit_all("root", "type=stamp")
+ok(st_t == 200 and {e["stamp"] for e in by_type} >= {serial_a, serial_b} and all(e["type"] == "stamp" for e in by_type),
+   "type=stamp: the stamps", f"{st_t} {len(by_type)}")
+st_f, fam = audit_all("root", "type=seal.")
+ok(st_f == 200 and len(fam) > 0 and all(e["type"].startswith("seal.") for e in fam), "type=seal.: the seal family",
+   f"{st_f} {len(fam)}")
+st_n, newest = audit_all("root", f"seal={SEAL_A}&order=newest")
+ok(st_n == 200 and [e["index"] for e in newest] == [e["index"] for e in reversed(by_seal)],
+   "order=newest: the same entries, newest first", f"{st_n}")
+mid = by_type[len(by_type) // 2]["time"] if by_type else "2000-01-01T00:00:00Z"
+st_a, after = audit_all("root", f"type=stamp&since={mid}")
+st_b, before = audit_all("root", f"type=stamp&until={mid}")
+ok(st_a == 200 and st_b == 200 and len(after) + len(before) == len(by_type) and all(e["time"] >= mid for e in after)
+   and all(e["time"] < mid for e in before), "since (inclusive) and until (exclusive) split the stamps",
+   f"{mid} {len(after)} {len(before)} {len(by_type)}")
+st_z, zs = audit_all("zed", f"seal={SEAL_B}")
+ok(st_z == 200 and zs == [], "A's auditor asking for B's seal gets nothing", f"{st_z} {zs[:2]}")
+st_z, zs = audit_all("zed", f"seal={SEAL_A}&type=stamp&user=sam")
+ok(st_z == 200 and serial_a in {e.get("stamp") for e in zs} and all(e["organisation"] == ORG_A for e in zs),
+   "A's auditor: A's seal, stamps, by sam (the filters combined)", f"{st_z} {len(zs)}")
+st_z, zs = audit_all("bzed", "user=sam")
+ok(st_z == 200 and zs == [], "B's auditor asking for A's user gets nothing", f"{st_z} {zs[:2]}")
+st, h, doc = call("GET", "/api/v1/audit?from=0&limit=2", headers=S["root"])
+ok(st == 200 and len(doc["entries"]) == 2 and doc["more"] is True and doc["next"] == doc["entries"][1]["index"] + 1,
+   "from and limit still work, with more", f"{st} {doc}")
+for q, why in (("since=yesterday", "a since that is no time"), ("until=2026-13-01T00:00:00Z", "a month 13"),
+               ("since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z", "since after until"),
+               ("order=sideways", "an unknown order"), ("cursor=x", "a cursor that is no number"),
+               ("from=1&cursor=2", "from and cursor both"), ("seal=" + "A" * 65, "a seal too long"),
+               ("user=a%20b", "a user with a space"), ("type=STAMP!", "a type with a bad character"),
+               ("from=0&order=newest", "from with newest first")):
+    st, h, doc = call("GET", f"/api/v1/audit?{q}", headers=S["root"])
+    ok(problem(st, h, doc, 400, "BAD_INPUT"), f"{why}: 400", f"{q}: {st} {doc}")
+
+# ---- the log audit's status and a run (issue 21 §2) ----
+st, h, doc = call("GET", "/api/v1/audit/status", headers=S["zed"])
+ok(st == 200 and doc["last"] is None and doc["size"] > 0 and doc["checkpoint"] <= doc["size"],
+   "before any audit: no recorded one, the log's size and checkpoint", f"{st} {doc}")
+st, h, run1 = call("POST", "/api/v1/audit/run", b"", headers=S["zed"])
+ok(st == 200 and run1["ok"] is True and run1["entries"] == doc["size"] and run1["problem"] is None
+   and run1["by"] == "zed", "A's auditor runs the audit: OK, every entry", f"{st} {run1}")
+st, h, doc = call("GET", "/api/v1/audit/status", headers=S["bzed"])
+ok(st == 200 and doc["last"] == {k: v for k, v in run1.items() if k != "alerted"},
+   "after it: the recorded one, for B's auditor too", f"{st} {doc}")
+st, h, doc = call("POST", "/api/v1/audit/run", b"", headers=S["root"])
+ok(problem(st, h, doc, 429, "RATE_LIMITED") and doc.get("last", {}).get("time") == run1["time"]
+   and int(h.get("retry-after", "0")) > 0, "a second run within 60 s: 429 with the recorded one", f"{st} {h} {doc}")
+st, h, doc = call("POST", "/api/v1/audit/run", b"", headers=S["kim"])
+ok(problem(st, h, doc, 403, "FORBIDDEN"), "a seal keeper may not run it (403)", f"{st} {doc}")
+r = run("log", "audit")
+st, h, doc = call("GET", "/api/v1/audit/status", headers=S["zed"])
+ok(r[0] == 0 and st == 200 and doc["last"]["ok"] is True and doc["last"]["by"] != "zed",
+   "eseal log audit (the CLI) is recorded too", f"{r} {st} {doc}")
+
 # ---- the authorisation matrix ----
 COLS = ["anon", "padmin", "admin", "keeper", "stamper", "auditor", "member", "other", "noscope"]
 CALLERS = {"anon": {}, "padmin": S["root"], "admin": S["ada"], "keeper": S["kim"], "stamper": S["sam"],
@@ -392,10 +472,15 @@ MATRIX = {
     "GET /api/v1/audit": (lambda: "/api/v1/audit?limit=5", None, None, [401, 200, 200, 403, 403, 200, 403, 200, 403]),
     "GET /api/v1/audit/receipts/{serial}": (lambda: f"/api/v1/audit/receipts/{serial_a}", None, None,
                                             [401, 200, 200, 403, 200, 200, 403, 404, 403]),
+    "GET /api/v1/audit/status": (lambda: "/api/v1/audit/status", None, None,
+                                 [401, 200, 200, 403, 403, 200, 403, 200, 403]),
+    # the CLI audits just before each cell: whoever may run it is told 429 (too soon), the others 401/403
+    "POST /api/v1/audit/run": (lambda: (run("log", "audit"), "/api/v1/audit/run")[1], None, None,
+                               [401, 429, 429, 403, 403, 429, 403, 429, 403]),
 }
 routes = [r for r in re.findall(r"(?:GET|POST) /api/v1/[^,;\s]*", banner)
           if any(r.split()[1] == p or r.split()[1].startswith(p + "/") for p in OWN) and r not in MORE_OWN]
-ok(len(routes) == 14, "the banner lists the 14 seals routes", str(routes))
+ok(len(routes) == 16, "the banner lists the 16 seals routes", str(routes))
 for r in routes:
     ok(r in MATRIX, f"the matrix has a row for {r}")
 for r in MATRIX:

@@ -353,6 +353,11 @@ hits = [g for g in good.got if of("alert")(g) and json.loads(g[2])["data"].get("
 ok(len({g[1].get("eseal-event-id") for g in hits}) == 1 and len(hits) == 2  # A's two webhooks subscribed to alerts
    and json.loads(hits[0][2])["data"]["problem"] != "", "the receiver gets one log.audit.failed alert per webhook",
    str([g[1] for g in hits]))
+# the failed run is recorded: GET /api/v1/audit/status says so (issue 21 §2)
+st, h, doc = call("GET", "/api/v1/audit/status", headers=S["ada"])
+ok(st == 200 and doc["last"] is not None and doc["last"]["ok"] is False and doc["last"]["problem"] != "",
+   "the failed audit is recorded as failed (GET /api/v1/audit/status)", f"{st} {doc}")
+ok(st == 200 and doc["last"] is not None and doc["last"]["problem"] in r.stdout, "with the problem the CLI said", f"{doc} {r.stdout}")
 
 # ---- a store restored from a backup (behind the checkpoint kept outside it) fails the audit too ----
 H2 = os.path.join(T, "home2")

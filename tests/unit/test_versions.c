@@ -308,6 +308,21 @@ static int c_cert_read(const void *s)
 }
 static int c_cert_list_for(const void *s) { return eseal_instance_cert_list_for(NULL, s, no_cert, NULL); }
 static int c_audit_read(const void *s) { return eseal_instance_audit_read(NULL, s, 0, 1, no_entry, NULL, NULL); }
+static int c_log_audit_run(const void *s) { return eseal_log_audit_run(NULL, s, NULL, NULL); }
+static int c_log_audit_last(const void *s)
+{
+    eseal_log_audit_record rec;
+    return eseal_log_audit_last(NULL, s, &rec);
+}
+static int c_audit_query_q(const void *s)
+{
+    return eseal_instance_audit_query(NULL, &op, s, no_entry, NULL, NULL, NULL);
+}
+static int c_audit_query_who(const void *s)
+{
+    eseal_audit_query q = ESEAL_AUDIT_QUERY_INIT;
+    return eseal_instance_audit_query(NULL, s, &q, no_entry, NULL, NULL, NULL);
+}
 static int c_receipt_for(const void *s)
 {
     eseal_buf b = ESEAL_BUF_INIT;
@@ -463,6 +478,10 @@ static const erow erows[] = {
     {"eseal_instance_cert_read", "eseal_principal", P, 0, c_cert_read, no_principal},
     {"eseal_instance_cert_list_for", "eseal_principal", P, 0, c_cert_list_for, no_principal},
     {"eseal_instance_audit_read", "eseal_principal", P, 0, c_audit_read, no_principal},
+    {"eseal_instance_audit_query", "eseal_audit_query", ES_VID_audit_query, 0, c_audit_query_q, NULL},
+    {"eseal_instance_audit_query", "eseal_principal", P, 0, c_audit_query_who, no_principal},
+    {"eseal_log_audit_run", "eseal_principal", P, 0, c_log_audit_run, no_principal},
+    {"eseal_log_audit_last", "eseal_principal", P, 0, c_log_audit_last, no_principal},
     {"eseal_instance_stamp_receipt_for", "eseal_principal", P, 0, c_receipt_for, no_principal},
     {"eseal_instance_seal_verify", "eseal_verify_request", ES_VID_verify_request, 1, c_seal_verify, NULL},
     {"eseal_instance_serve", "eseal_serve_options", ES_VID_serve_options, 0, c_serve, NULL},
@@ -714,6 +733,7 @@ static void init_macros(void **state)
     SAME_AS_INIT(eseal_principal, ESEAL_PRINCIPAL_INIT, eseal_principal_init);
     SAME_AS_INIT(eseal_serve_options, ESEAL_SERVE_OPTIONS_INIT, eseal_serve_options_init);
     SAME_AS_INIT(eseal_key_backend, ESEAL_KEY_BACKEND_INIT, eseal_key_backend_init);
+    SAME_AS_INIT(eseal_audit_query, ESEAL_AUDIT_QUERY_INIT, eseal_audit_query_init);
 }
 
 /* ---- what zero means ------------------------------------------------------------------------ */
