@@ -90,6 +90,11 @@ static ES_RESULT signer_uscc(eseal_value *root, X509 *x)
     return ok ? es_value_str(root, "signer.uscc", "%.18s", (const char *)d + 6) : es_value_null(root, "signer.uscc");
 }
 
+ES_RESULT es_report_signer_uscc(eseal_report *r, const eseal_cert *cert)
+{
+    return signer_uscc(es_report_root(r), cert->x509);
+}
+
 ES_RESULT es_report_signer(eseal_report *rep, X509 *x, const char *origin)
 {
     char id[ES_VOBJ_ID_LEN];
