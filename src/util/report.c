@@ -786,7 +786,7 @@ ES_RESULT es_report_signature_init(eseal_report *sig)
     static const char *const paths[] = {
         "signature.id", "signature.type", "signature.algorithm", "signature.digest_algorithm", "signature.level",
         "signature.identifier", "signature.signed_digest", "signature.format", "signature.appearance",
-        "signature.duplicate_of",
+        "signature.duplicate_of", "signature.log",
         "signer.subject", "signer.issuer", "signer.serial", "signer.fingerprint_sha256", "signer.key_algorithm",
         "signer.not_before", "signer.not_after", "signer.certificate", "signer.uscc",
         "seal",
