@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The report view (docs/web.md): draws one verification report, the JSON of `eseal verify --json`
-// (report_version 4, docs/verify-report.md), into a container, with the DOM the browser tests read
+// (report_version 5, docs/verify-report.md), into a container, with the DOM the browser tests read
 // (#verdict, #reason, .signature with .seal-name, .signer, .time, .imprint, .level). Shared by the
 // verify page (web/verify.js) and the HTML report (`eseal verify --report OUT.html` inlines this
 // file): nothing here fetches, reads the page around it or knows which of them it serves.
@@ -222,6 +222,10 @@
   function organisation(sig) {
     const subject = sig.signer && sig.signer.subject;
     const org = (sig.seal && sig.seal.owner) || dnAttr(subject, 'O');
+    // report version 5 reads it from the certificate (signer.uscc); older reports: from the DN string
+    if (sig.signer && typeof sig.signer.uscc === 'string' && /^[0-9A-Z]{18}$/.test(sig.signer.uscc)) {
+      return {org, uscc: sig.signer.uscc};
+    }
     const id = dnAttr(subject, 'organizationIdentifier') || dnAttr(subject, '2.5.4.97');
     const m = /^NTRCN-([0-9A-Z]{18})$/.exec(id);
     return {org, uscc: m ? m[1] : ''};
@@ -240,6 +244,76 @@
       box.appendChild(el('span', 'none', tr(strings, sig.seal ? 'no-imprint' : 'plain-signature')));
     }
     return box;
+  }
+
+  // "Filed on <date> with <registry>, receipt verified" and a link that saves the receipt's DER
+  // (<esid>-filing.der, from a blob: URL); null without seal.filing (report version 5).
+  function filingLine(sig, strings) {
+    const f = sig.seal && sig.seal.filing;
+    if (!f || typeof f !== 'object') {
+      return null;
+    }
+    const p = el('p', 'filing', tr(strings, 'filing-line', {date: timeText(f.filed_at), registry: f.registry || ''}) +
+      ' · ' + tr(strings, f.verified === true ? 'filing-verified' : 'filing-unverified') + ' ');
+    p.dataset.verified = f.verified === true ? 'true' : 'false';
+    if (typeof f.receipt === 'string' && /^[A-Za-z0-9+/=]+$/.test(f.receipt) && typeof Blob !== 'undefined' &&
+        typeof URL !== 'undefined' && typeof URL.createObjectURL === 'function') {
+      const bin = atob(f.receipt);
+      const bytes = new Uint8Array(bin.length);
+      for (let k = 0; k < bin.length; k++) {
+        bytes[k] = bin.charCodeAt(k);
+      }
+      const a = el('a', 'filing-download', tr(strings, 'filing-download'));
+      a.href = URL.createObjectURL(new Blob([bytes], {type: 'application/octet-stream'}));
+      a.download = String(sig.seal.esid || 'seal').replace(/[^A-Za-z0-9._-]/g, '_') + '-filing.der';
+      p.appendChild(a);
+    }
+    return p;
+  }
+
+  // The audit log line of a stamp of the verifying platform (signature.log, check log_inclusion):
+  // .log-inclusion[data-result=ok|failed|unavailable]. The server's check first; then, where this
+  // page has web/tlog.js (the verify page; the HTML report shows the server's result only), the
+  // proof and the checkpoint's signature are checked again here, and a failure here wins.
+  function logLine(sig, strings) {
+    const log = sig.signature && sig.signature.log;
+    if (!log || typeof log !== 'object') {
+      return null;
+    }
+    const checks = Array.isArray(sig.checks) ? sig.checks : [];
+    const c = checks.find((x) => x && x.id === 'log_inclusion') || {};
+    const server = c.status === 'passed' ? 'ok' : c.status === 'failed' ? 'failed' : 'unavailable';
+    const p = el('p', 'log-inclusion');
+    p.dataset.result = server;
+    p.dataset.index = String(log.index);
+    const main = el('span', 'log-main', tr(strings, 'log-line',
+      {index: String(log.index), origin: log.origin || '', size: String(log.tree_size)}));
+    p.appendChild(main);
+    const state = el('span', 'log-state', ' · ' + tr(strings, 'log-server-' + server));
+    p.appendChild(state);
+    if (server === 'failed' && typeof c.detail === 'string') {
+      p.appendChild(el('span', 'log-detail', ' (' + c.detail + ')'));
+    }
+    const tl = root.EsealTlog;
+    if (server === 'ok' && tl && typeof tl.checkInclusion === 'function') {
+      const here = el('span', 'log-browser', ' · ' + tr(strings, 'log-browser-pending'));
+      p.appendChild(here);
+      tl.checkInclusion(log).then((r) => {
+        p.dataset.browser = r.result;
+        if (r.result === 'ok') {
+          here.textContent = ' · ' + tr(strings, 'log-browser-ok');
+        } else if (r.result === 'failed') {
+          p.dataset.result = 'failed';
+          here.textContent = ' · ' + tr(strings, 'log-browser-failed', {why: r.why || ''});
+        } else {
+          here.textContent = ' · ' + tr(strings, 'log-browser-unavailable');
+        }
+      }, () => {
+        p.dataset.browser = 'unavailable';
+        here.textContent = ' · ' + tr(strings, 'log-browser-unavailable');
+      });
+    }
+    return p;
   }
 
   function signatureView(sig, i, lang, strings, fields) {
@@ -271,6 +345,14 @@
       {tsa: dnAttr(time.tsa, 'CN') || time.tsa || ''})));
     const level = (sig.signature && sig.signature.level) || '';
     title.appendChild(el('p', 'level', level));
+    const filing = filingLine(sig, strings);
+    if (filing) {
+      title.appendChild(filing);
+    }
+    const logp = logLine(sig, strings);
+    if (logp) {
+      title.appendChild(logp);
+    }
     head.appendChild(title);
     art.appendChild(head);
     const reasons = Array.isArray(sig.reasons) ? sig.reasons : [];

@@ -32,7 +32,7 @@ typedef enum {
  * change of docs/verify-report.schema.json that a consumer could notice; docs/verify-report.md
  * keeps the history.
  */
-#define ESEAL_REPORT_VERSION 4
+#define ESEAL_REPORT_VERSION 5
 
 /*
  * Which digests of the whole file a report's document part carries (document.sha256 and
@@ -153,7 +153,10 @@ ESEAL_EXTERN(const char *) eseal_verdict_name(eseal_verdict v);
     X(POLICY_MISMATCH, ESEAL_RV_INVALID, "the time-stamp token's policy is not the one required")                      \
     X(SIGNING_CERTIFICATE_MISSING, ESEAL_RV_INVALID,                                                                   \
       "the time-stamp token has no signing-certificate-v2 attribute (RFC 5816)")                                       \
-    X(REQUEST_MISMATCH, ESEAL_RV_INVALID, "the time-stamp token's version, imprint, nonce or policy is not the request's")
+    X(REQUEST_MISMATCH, ESEAL_RV_INVALID,                                                                              \
+      "the time-stamp token's version, imprint, nonce or policy is not the request's")                                 \
+    X(LOG_INCLUSION_FAILURE, ESEAL_RV_INVALID | ESEAL_RV_INDETERMINATE,                                                \
+      "this platform's audit log does not back the stamp the signature claims to be")
 
 /** A reason code: ESEAL_R_HASH_FAILURE, ... (ESEAL_REASON_TABLE's order). */
 typedef enum {

@@ -140,6 +140,9 @@ ES_RESULT es_report_document(eseal_report *r, const char *format, es_span data, 
 ES_RESULT es_report_evidence(eseal_report *r, es_vobj_type type, es_span der, const char *name, const char *origin,
                              int64_t poe_ms, char id[ES_VOBJ_ID_LEN]);
 ES_RESULT es_report_digest_hex(char out[129], eseal_hash h, es_span data);
+/* signer.uscc of a report from the certificate's organizationIdentifier (report version 5; null when
+ * it carries no NTRCN-<USCC>): report_evidence.c, for every writer of a signer section. */
+ES_RESULT es_report_signer_uscc(eseal_report *r, const eseal_cert *cert);
 /*
  * The digests of a document before and after a stamp, taken from the bytes the stamper streams
  * (doc_hash.c): es_doc_hash_input for the bytes it reads (they are copied into the output, so

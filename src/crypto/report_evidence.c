@@ -4,6 +4,8 @@
  * objects (certificates, CRLs, OCSP responses, timestamps, seals) named by the SHA-256 of their DER
  * (ETSI TS 119 102-2 §4.4, "validation objects"). src/util/report.c keeps the tree; this file hashes.
  */
+#include <string.h>
+
 #include "chain.h"
 #include "crypto.h"
 #include "util/report.h"
@@ -62,6 +64,37 @@ ES_RESULT es_x509_evidence(eseal_report *rep, X509 *x, const char *origin, char 
     return r;
 }
 
+/*
+ * signer.uscc (report version 5): the unified social credit code the subject's organizationIdentifier
+ * (2.5.4.97) carries as ETSI EN 319 412-1 §5.1.4 writes it for China, "NTRCN-<USCC>", read from the
+ * attribute itself (a DN string could hide a second one in an escaped value). Null when the subject
+ * has no such attribute, more than one, another scheme (LEIXG-, VATDE-, ...), or a value that is not
+ * 18 characters of the code's alphabet (GB 32100-2015 §4); the check character is the registry's to
+ * judge (eseal_uscc_valid, a layer above), the report says what the certificate carries.
+ */
+static ES_RESULT signer_uscc(eseal_value *root, X509 *x)
+{
+    static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    X509_NAME *nm = X509_get_subject_name(x);
+    int i = nm != NULL ? X509_NAME_get_index_by_NID(nm, NID_organizationIdentifier, -1) : -1;
+    if (i < 0 || X509_NAME_get_index_by_NID(nm, NID_organizationIdentifier, i) >= 0) {
+        return es_value_null(root, "signer.uscc");
+    }
+    const ASN1_STRING *v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(nm, i));
+    const unsigned char *d = v != NULL ? ASN1_STRING_get0_data(v) : NULL;
+    int n = v != NULL ? ASN1_STRING_length(v) : 0;
+    bool ok = d != NULL && n == 6 + 18 && memcmp(d, "NTRCN-", 6) == 0;
+    for (int k = 6; ok && k < n; k++) {
+        ok = d[k] != '\0' && strchr(alphabet, d[k]) != NULL;
+    }
+    return ok ? es_value_str(root, "signer.uscc", "%.18s", (const char *)d + 6) : es_value_null(root, "signer.uscc");
+}
+
+ES_RESULT es_report_signer_uscc(eseal_report *r, const eseal_cert *cert)
+{
+    return signer_uscc(es_report_root(r), cert->x509);
+}
+
 ES_RESULT es_report_signer(eseal_report *rep, X509 *x, const char *origin)
 {
     char id[ES_VOBJ_ID_LEN];
@@ -95,6 +128,9 @@ ES_RESULT es_report_signer(eseal_report *rep, X509 *x, const char *origin)
     }
     if (es_ok(r)) {
         r = es_value_str(root, "signer.certificate", "%s", id);
+    }
+    if (es_ok(r)) {
+        r = signer_uscc(root, x);
     }
     eseal_cert_free(c);
     return r;

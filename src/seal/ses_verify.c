@@ -297,7 +297,8 @@ ES_RESULT es_ses_report_signer(eseal_report *rep, const eseal_cert *cert, es_spa
     ES_GUARD(es_value_time(root, "signer.not_before", eseal_cert_not_before(cert)));
     ES_GUARD(es_value_time(root, "signer.not_after", eseal_cert_not_after(cert)));
     ES_GUARD(es_report_evidence(rep, ES_VOBJ_CERTIFICATE, der, eseal_cert_subject(cert), origin, 0, id));
-    return es_value_str(root, "signer.certificate", "%s", id);
+    ES_GUARD(es_value_str(root, "signer.certificate", "%s", id));
+    return es_report_signer_uscc(rep, cert);
 }
 
 /* ---- the seal section -------------------------------------------------------------------------- */

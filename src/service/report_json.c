@@ -421,6 +421,16 @@ static ES_RESULT signature_paragraph(es_buf *b, const eseal_report *c, size_t i)
         }
         ES_GUARD(es_buf_append_byte(b, '\n'));
     }
+    int64_t filed = 0;
+    if (eseal_report_time(c, "seal.filing.filed_at", &filed) == ESEAL_OK) {
+        char t[ES_RFC3339_LEN];
+        int verified = 0;
+        (void)eseal_report_boolean(c, "seal.filing.verified", &verified);
+        es_time_rfc3339(t, filed);
+        ES_GUARD(es_buf_printf(b, "  Filed: %s with %s, filing receipt %s\n", t,
+                               str(c, "seal.filing.registry") != NULL ? str(c, "seal.filing.registry") : "this registry",
+                               verified ? "verified" : "NOT verified"));
+    }
     const char *subject = str(c, "signer.subject");
     if (subject != NULL) {
         ES_GUARD(es_buf_append_str(b, "  Signed by: "));
@@ -438,6 +448,15 @@ static ES_RESULT signature_paragraph(es_buf *b, const eseal_report *c, size_t i)
         /* who approved is the organisation's to know (docs/requests.md) */
         ES_GUARD(es_buf_printf(b, "  Approved: %lld approval%s before it was stamped (request %s)\n", (long long)approvals,
                                approvals == 1 ? "" : "s", str(c, "signature.approvals.request")));
+    }
+    int64_t index = 0, tree_size = 0;
+    if (eseal_report_integer(c, "signature.log.index", &index) == ESEAL_OK &&
+        eseal_report_integer(c, "signature.log.tree_size", &tree_size) == ESEAL_OK) {
+        eseal_check_status ls = eseal_report_check(c, "log_inclusion");
+        ES_GUARD(es_buf_printf(b, "  Logged: entry %lld of %s, included in checkpoint of size %lld%s\n", (long long)index,
+                               str(c, "signature.log.origin") != NULL ? str(c, "signature.log.origin") : "the audit log",
+                               (long long)tree_size,
+                               ls == ESEAL_CHECK_PASSED ? "" : "; the entry does NOT bind this signature or its proof fails"));
     }
     ES_GUARD(coverage_sentence(b, c));
     if (eseal_report_verdict(c) != ESEAL_VALID) {

@@ -1141,14 +1141,185 @@ static ES_RESULT approvals_note(eseal_report *sig, const char *line)
     return es_report_int(sig, "signature.approvals.count", count);
 }
 
+/* At most this many revision ends of a PDF are hashed to find the stamp's output (the parse limits bound
+ * the revisions; a stamp's output is its signed revision and, at B-LT and B-LTA, two more). */
+#define LOG_ENDS_MAX 16
+
+/* signature.log: the parts of the receipt GET /api/v1/stamps/{serial} gives in `log` (docs/verify-report.md). */
+static ES_RESULT log_parts(eseal_report *sig, const eseal_receipt_parts *p, const char *serial)
+{
+    eseal_value *root = es_report_root(sig);
+    eseal_value *list = NULL;
+    ES_GUARD(es_value_str(root, "signature.log.serial", "%s", serial));
+    ES_GUARD(es_value_int(root, "signature.log.index", (int64_t)p->index));
+    ES_GUARD(es_value_str(root, "signature.log.origin", "%s", p->origin));
+    ES_GUARD(es_value_int(root, "signature.log.tree_size", (int64_t)p->tree_size));
+    ES_GUARD(es_value_str(root, "signature.log.root", "%s", p->root));
+    ES_GUARD(es_value_str(root, "signature.log.leaf_hash", "%s", p->leaf_hash));
+    ES_GUARD(es_value_list(root, "signature.log.proof", &list));
+    for (size_t i = 0; i < p->proof_count && i < sizeof(p->proof) / sizeof(p->proof[0]); i++) {
+        ES_GUARD(es_value_append_str(root, "signature.log.proof", "%s", p->proof[i]));
+    }
+    ES_GUARD(es_value_text(root, "signature.log.checkpoint", (const char *)p->checkpoint.ptr));
+    return p->key[0] != '\0' ? es_value_str(root, "signature.log.key", "%s", p->key)
+                             : es_value_null(root, "signature.log.key");
+}
+
+/* The check cannot be decided now (no receipt yet, the log unreadable): said, and the signature
+ * INDETERMINATE, since it claims a record this platform cannot show at the moment. */
+static ES_RESULT log_unavailable(eseal_report *sig, const char *serial, const char *why)
+{
+    ES_GUARD(es_report_check(sig, "log_inclusion", ESEAL_CHECK_INDETERMINATE, "audit_log", "stamp %s: %s", serial, why));
+    return es_report_reason(sig, ESEAL_INDETERMINATE, ESEAL_R_LOG_INCLUSION_FAILURE,
+                            "this platform cannot show the audit log entry of stamp %s now: %s", serial, why);
+}
+
+/*
+ * Check log_inclusion and signature.log of `sig`, a signature that names stamp `serial` of this
+ * platform. The stamp's receipt (eseal_instance_stamp_receipt: the entry and its inclusion proof in a
+ * checkpoint) must verify under the log's key (eseal_receipt_verify), and its entry must bind this
+ * signature: what an entry records of the document is doc-after-sha256, the SHA-256 of the file the
+ * stamp wrote (src/auditlog/audit.c es_audit_stamp). That file is the signed revision (B-B, B-T) or
+ * it followed by the validation data and the document timestamp (B-LT, B-LTA); a copy verified later
+ * may carry more revisions still (another stamp). So the entry binds the signature when the SHA-256
+ * of the verified bytes up to one of `ends` (the signed revision's end and every later revision's;
+ * an OFD: the package) is its doc-after-sha256. Another document's entry under this serial (a field
+ * renamed to another real serial) is a claim proven false: INVALID, as a seal whose registry holds
+ * other bytes (SEAL_NOT_REGISTERED). A proof that does not verify proves nothing about the signature,
+ * only that the log cannot back it: INDETERMINATE.
+ */
+static ES_RESULT log_inclusion(eseal_instance *inst, eseal_report *sig, const char *serial, es_span doc,
+                               const uint64_t *ends, size_t n_ends)
+{
+    eseal_buf rcpt = ESEAL_BUF_INIT, key = ESEAL_BUF_INIT;
+    eseal_log *log = NULL;
+    int rc = eseal_instance_stamp_receipt(inst, &rcpt, serial);
+    if (rc == ESEAL_OK) {
+        rc = eseal_instance_log(inst, &log);
+    }
+    if (rc == ESEAL_OK) {
+        rc = eseal_log_vkey(log, &key);
+    }
+    if (rc != ESEAL_OK) {
+        /* Our own sentences: the library's may name the instance's files, and the report is public. */
+        const char *msg = eseal_error_last()->message;
+        const char *why = rc == ESEAL_ENOTFOUND ? "the stamp has no audit log entry"
+                          : rc == ESEAL_ESTATE && strstr(msg, "never published") != NULL
+                              ? "the stamp was never published (a stamp.failed entry follows its entry)"
+                          : rc == ESEAL_ESTATE ? "its entry is not in a signed checkpoint yet"
+                                               : "the audit log cannot give the proof now";
+        eseal_error_clear();
+        eseal_buf_dispose(&rcpt);
+        eseal_buf_dispose(&key);
+        return log_unavailable(sig, serial, why);
+    }
+    ES_AUTO(es_freep) char *vkey = es_calloc(1, key.size + 1);
+    eseal_receipt_parts parts;
+    memset(&parts, 0, sizeof(parts));
+    eseal_receipt_info info;
+    memset(&info, 0, sizeof(info));
+    es_result r = vkey != NULL ? ES_OK : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+    if (es_ok(r)) {
+        memcpy(vkey, key.ptr, key.size);
+        r = es_from_code(eseal_receipt_split(&parts, rcpt.ptr, rcpt.size));
+    }
+    if (es_ok(r)) {
+        (void)snprintf(parts.key, sizeof(parts.key), "%s", vkey);
+        r = log_parts(sig, &parts, serial);
+    }
+    int vrc = ESEAL_OK;
+    if (es_ok(r)) {
+        eseal_receipt_check chk = ESEAL_RECEIPT_CHECK_INIT;
+        chk.log_vkey = vkey;
+        vrc = eseal_receipt_verify(&info, rcpt.ptr, rcpt.size, &chk);
+        if (vrc != ESEAL_OK && vrc != ESEAL_EVERIFY) {
+            r = es_from_code(vrc);
+        }
+    }
+    const eseal_audit_entry *e = &info.entry.e;
+    if (!es_ok(r)) {
+    } else if (vrc == ESEAL_EVERIFY) {
+        eseal_error_clear();
+        r = es_report_check(sig, "log_inclusion", ESEAL_CHECK_FAILED, "audit_log",
+                            "entry %llu of %s: the receipt does not verify: %s", (unsigned long long)parts.index,
+                            parts.origin, info.problem);
+        if (es_ok(r)) {
+            r = es_report_reason(sig, ESEAL_INDETERMINATE, ESEAL_R_LOG_INCLUSION_FAILURE,
+                                 "the inclusion proof of stamp %s's audit entry %llu does not verify: %s", serial,
+                                 (unsigned long long)parts.index, info.problem);
+        }
+    } else {
+        bool bound = false;
+        char hex[2 * ES_STAMP_SHA256_LEN + 1];
+        bool stamp_entry = e->type != NULL && strcmp(e->type, "stamp") == 0 && e->stamp != NULL &&
+                           strcmp(e->stamp, serial) == 0 && e->doc_after_sha256 != NULL;
+        for (size_t i = 0; es_ok(r) && stamp_entry && !bound && i < n_ends; i++) {
+            uint8_t h[ES_STAMP_DIGEST_MAX];
+            size_t hl = 0;
+            if (ends[i] > doc.len) {
+                continue;
+            }
+            r = es_digest(h, &hl, ESEAL_HASH_SHA256, es_span_of(doc.ptr, (size_t)ends[i]));
+            es_hex_lower(hex, h, ES_STAMP_SHA256_LEN);
+            bound = es_ok(r) && strcmp(hex, e->doc_after_sha256) == 0;
+        }
+        if (es_ok(r) && bound) {
+            r = es_report_check(sig, "log_inclusion", ESEAL_CHECK_PASSED, "audit_log",
+                                "entry %llu of %s, included in the checkpoint of size %llu, records this signed "
+                                "document (SHA-256 %.16s…)",
+                                (unsigned long long)parts.index, parts.origin, (unsigned long long)parts.tree_size,
+                                e->doc_after_sha256);
+        } else if (es_ok(r)) {
+            r = es_report_check(sig, "log_inclusion", ESEAL_CHECK_FAILED, "audit_log",
+                                "entry %llu of %s records stamp %s of another document (SHA-256 %.16s…)",
+                                (unsigned long long)parts.index, parts.origin, serial,
+                                e->doc_after_sha256 != NULL ? e->doc_after_sha256 : "none");
+            if (es_ok(r)) {
+                r = es_report_reason(sig, ESEAL_INVALID, ESEAL_R_LOG_INCLUSION_FAILURE,
+                                     "the signature claims to be stamp %s of this platform, whose audit entry %llu "
+                                     "records another document: this signature is not that stamp",
+                                     serial, (unsigned long long)parts.index);
+            }
+        }
+    }
+    eseal_receipt_info_dispose(&info);
+    eseal_receipt_parts_dispose(&parts);
+    eseal_buf_dispose(&rcpt);
+    eseal_buf_dispose(&key);
+    return r;
+}
+
+/* The ends of the PDF revisions from the one `sig` signed (coverage.revision, from 1) to the last, from
+ * the document's parts: where the stamp's output may end (log_inclusion). */
+static size_t revision_ends(const eseal_report *doc, const eseal_report *sig, uint64_t ends[LOG_ENDS_MAX])
+{
+    int64_t rev = 0;
+    if (eseal_report_integer(sig, "coverage.revision", &rev) != ESEAL_OK || rev < 1) {
+        eseal_error_clear();
+        return 0;
+    }
+    const eseal_value *parts = eseal_report_find(doc, "document.parts");
+    size_t n = 0;
+    for (size_t i = (size_t)rev - 1; i < eseal_value_count(parts) && n < LOG_ENDS_MAX; i++) {
+        const eseal_value *p = eseal_value_item(parts, i);
+        int64_t off = eseal_value_integer(eseal_value_find(p, "offset"));
+        int64_t size = eseal_value_integer(eseal_value_find(p, "size"));
+        if (off >= 0 && size > 0) {
+            ends[n++] = (uint64_t)off + (uint64_t)size;
+        }
+    }
+    return n;
+}
+
 /*
  * For each signature that is a stamp of this platform made under a stamp request (its field name
  * "eseal-ST…" is a serial of the stamp records, whose audit entry names the request): the request
  * and how many approvals it had (signature.approvals, docs/verify-report.md). Who approved is the
  * organisation's to know (eseal_instance_stamp_approvals); a report anyone may ask for says only
- * that approvals happened, and how many.
+ * that approvals happened, and how many. And for every stamp of this platform, with or without a
+ * request: its audit log entry and inclusion proof (signature.log, check log_inclusion).
  */
-static ES_RESULT stamp_approvals(eseal_instance *inst, eseal_report *rep)
+static ES_RESULT stamp_approvals(eseal_instance *inst, eseal_report *rep, es_span pdf)
 {
     for (size_t i = 0; i < eseal_report_child_count(rep); i++) {
         eseal_report *sig = (eseal_report *)(uintptr_t)eseal_report_child(rep, i);
@@ -1165,6 +1336,12 @@ static ES_RESULT stamp_approvals(eseal_instance *inst, eseal_report *rep)
             ES_GUARD(es_report_str(sig, "signature.approvals.request", "%s", st.request));
             ES_GUARD(es_report_int(sig, "signature.approvals.count", st.approvals));
         }
+        uint64_t ends[LOG_ENDS_MAX];
+        size_t n = revision_ends(rep, sig, ends);
+        if (n == 0) {
+            ends[n++] = pdf.len; /* no revision known: the file as a whole */
+        }
+        ES_GUARD(log_inclusion(inst, sig, st.serial, pdf, ends, n));
     }
     return ES_OK;
 }
@@ -1175,6 +1352,71 @@ typedef struct {
     eseal_instance *inst;
     bool pictures;
 } seal_hook_ctx;
+
+/*
+ * seal.filing (report version 5): this registry's signed filing receipt of the seal
+ * (eseal_instance_seal_receipt), its date, registry and number, and whether it verifies with the
+ * instance's trust against these very seal bytes (eseal_instance_receipt_verify, as GET
+ * /api/v1/seals/{esid}/receipt). Only for a seal this registry holds these bytes of (its registry
+ * check found it); absent for a seal never filed. A receipt that does not verify is said
+ * (verified: false) and weighs nothing on the verdict: the registry's state (check registry) is
+ * what says whether the seal may stamp, the receipt is the registry's evidence to hand on.
+ */
+static ES_RESULT seal_filing(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *seal)
+{
+    const char *reg = eseal_report_string(rep, "seal.registry.at_signing");
+    const eseal_seal_info *in = eseal_ses_seal_info(seal);
+    if (in == NULL || reg == NULL || strcmp(reg, "unknown") == 0 || strcmp(reg, "not_registered") == 0) {
+        return ES_OK;
+    }
+    eseal_buf der = ESEAL_BUF_INIT;
+    int rc = eseal_instance_seal_receipt(inst, &der, in->esid);
+    if (rc == ESEAL_ENOTFOUND) {
+        eseal_error_clear(); /* never filed */
+        eseal_buf_dispose(&der);
+        return ES_OK;
+    }
+    eseal_filing_receipt *fr = NULL;
+    eseal_report *vr = NULL;
+    es_result r = es_from_code(rc);
+    if (es_ok(r)) {
+        r = es_from_code(eseal_filing_receipt_decode(&fr, der.ptr, der.size));
+    }
+    bool verified = false;
+    if (es_ok(r)) {
+        eseal_verify_request vq = ESEAL_VERIFY_REQUEST_INIT;
+        eseal_bytes sd = eseal_ses_seal_der(seal);
+        if (eseal_instance_receipt_verify(inst, &vr, der.ptr, der.size, sd.ptr, sd.len, &vq) == ESEAL_OK) {
+            verified = eseal_report_verdict(vr) == ESEAL_VALID;
+        } else {
+            eseal_error_clear(); /* could not check it: said as not verified */
+        }
+    }
+    ES_AUTO(es_buf_freep) es_buf b64 = ES_BUF_INIT((der.size + 2) / 3 * 4 + 1);
+    if (es_ok(r)) {
+        r = es_base64_encode(&b64, es_span_of(der.ptr, der.size));
+    }
+    const eseal_filing_info *fi = es_ok(r) ? eseal_filing_receipt_info(fr) : NULL;
+    if (es_ok(r)) {
+        r = es_report_time(rep, "seal.filing.filed_at", fi->filed_ms);
+    }
+    if (es_ok(r)) {
+        r = es_report_str(rep, "seal.filing.registry", "%s", fi->registry != NULL ? fi->registry : "");
+    }
+    if (es_ok(r)) {
+        r = es_report_int(rep, "seal.filing.serial", fi->serial);
+    }
+    if (es_ok(r)) {
+        r = es_report_str(rep, "seal.filing.receipt", "%s", es_buf_cstr(&b64));
+    }
+    if (es_ok(r)) {
+        r = es_report_bool(rep, "seal.filing.verified", verified);
+    }
+    eseal_report_free(vr);
+    eseal_filing_receipt_free(fr);
+    eseal_buf_dispose(&der);
+    return r;
+}
 
 static ES_RESULT seal_hook(void *ctx, eseal_report *rep, const eseal_ses_seal *seal, int64_t at)
 {
@@ -1188,7 +1430,11 @@ static ES_RESULT seal_hook(void *ctx, eseal_report *rep, const eseal_ses_seal *s
         ES_GUARD(es_base64_encode(&b64, es_span_of(in->picture.ptr, in->picture.len)));
         ES_GUARD(es_report_str(rep, "seal.picture.data", "%s", es_buf_cstr(&b64)));
     }
-    return h->inst != NULL ? es_seal_registry_check(h->inst, rep, seal, at) : ES_OK;
+    if (h->inst == NULL) {
+        return ES_OK;
+    }
+    ES_GUARD(es_seal_registry_check(h->inst, rep, seal, at));
+    return seal_filing(h->inst, rep, seal);
 }
 
 int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const void *pdf, size_t len,
@@ -1218,7 +1464,7 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
                           inst != NULL ? inst->ctx : NULL,
                           ES_OPT_DIGESTS(req, 2));
         if (es_ok(r) && inst != NULL) {
-            r = stamp_approvals(inst, *out);
+            r = stamp_approvals(inst, *out, es_span_of(pdf, len));
             if (!es_ok(r)) {
                 eseal_report_free(*out);
                 *out = NULL;
@@ -1252,6 +1498,7 @@ typedef struct {
     size_t made_needle_len;
     char made_seal[64];
     char made_approvals[ESEAL_AUDIT_MAX_FIELD + 1];
+    char made_serial[ES_STAMP_SERIAL_LEN]; /* that stamp's serial, request or not ("" none): its log entry */
 } later_ctx;
 
 /* One audit entry: a substring test first, the strict parse only for a candidate. */
@@ -1270,9 +1517,11 @@ static int later_entry(uint64_t index, const void *data, size_t len, void *paylo
         return ESEAL_OK;
     }
     if (made && p.e.type != NULL && strcmp(p.e.type, "stamp") == 0 && p.e.doc_after_sha256 != NULL &&
-        strcmp(p.e.doc_after_sha256, x->hex) == 0 && p.e.approvals != NULL && strncmp(p.e.approvals, "req_", 4) == 0) {
+        strcmp(p.e.doc_after_sha256, x->hex) == 0 && p.e.stamp != NULL) {
+        bool req = p.e.approvals != NULL && strncmp(p.e.approvals, "req_", 4) == 0;
         (void)snprintf(x->made_seal, sizeof(x->made_seal), "%s", p.e.seal != NULL ? p.e.seal : "");
-        (void)snprintf(x->made_approvals, sizeof(x->made_approvals), "%s", p.e.approvals);
+        (void)snprintf(x->made_approvals, sizeof(x->made_approvals), "%s", req ? p.e.approvals : "");
+        (void)snprintf(x->made_serial, sizeof(x->made_serial), "%s", p.e.stamp);
     }
     if (p.e.type != NULL && strcmp(p.e.type, "stamp") == 0 && p.e.doc_before_sha256 != NULL &&
         strcmp(p.e.doc_before_sha256, x->hex) == 0 && x->found < ES_STAMP_LATER_MAX) {
@@ -1344,13 +1593,19 @@ static ES_RESULT later_stamps(eseal_instance *inst, eseal_report *rep, es_span d
                                   t, x->later[i].serial, (unsigned long long)x->later[i].index));
     }
     ES_GUARD(es_report_int(rep, "document.later_stamps", (int64_t)published));
-    /* This package is the output of a stamp request's stamp: its newest signature with that seal is
-     * that stamp (an OFD signature does not name its serial as a PDF field does). */
-    for (size_t i = eseal_report_child_count(rep); x->made_approvals[0] != '\0' && i > 0; i--) {
+    /* This package is the output of a stamp of this platform: its newest signature with that seal is
+     * that stamp (an OFD signature does not name its serial as a PDF field does); its approvals when
+     * it was a stamp request's, and its log entry, which binds the package by construction (its
+     * doc-after-sha256 is what found it) and still has its proof checked. */
+    for (size_t i = eseal_report_child_count(rep); x->made_serial[0] != '\0' && i > 0; i--) {
         eseal_report *sig = (eseal_report *)(uintptr_t)eseal_report_child(rep, i - 1);
         const char *esid = eseal_report_string(sig, "seal.esid");
         if (esid != NULL && strcmp(esid, x->made_seal) == 0) {
-            return approvals_note(sig, x->made_approvals);
+            if (x->made_approvals[0] != '\0') {
+                ES_GUARD(approvals_note(sig, x->made_approvals));
+            }
+            uint64_t end = doc.len;
+            return log_inclusion(inst, sig, x->made_serial, doc, &end, 1);
         }
     }
     return ES_OK;

@@ -349,6 +349,28 @@ ES_RESULT es_value_str(eseal_value *obj, const char *path, const char *fmt, ...)
     return r;
 }
 
+ES_RESULT es_value_text(eseal_value *obj, const char *path, const char *text)
+{
+    /* Line feeds kept (a signed note is lines, and its signature covers them); no carriage return,
+     * no other control character, so that a report line stays one line where it is printed whole. */
+    size_t n = strlen(text);
+    char *s = es_malloc(n + 1);
+    ES_ENSURE_ALLOC(s);
+    for (size_t i = 0; i <= n; i++) {
+        s[i] = text[i] == '\r' || (text[i] != '\n' && text[i] != '\0' && (unsigned char)text[i] < 0x20) ? ' ' : text[i];
+    }
+    eseal_value *v = NULL;
+    es_result r = slot(obj, path, &v);
+    if (!es_ok(r)) {
+        es_free(s);
+        return r;
+    }
+    value_clear(v);
+    v->type = ESEAL_VALUE_STRING;
+    v->u.s = s;
+    return ES_OK;
+}
+
 ES_RESULT es_report_str(eseal_report *rep, const char *path, const char *fmt, ...)
 {
     va_list ap;
@@ -764,9 +786,9 @@ ES_RESULT es_report_signature_init(eseal_report *sig)
     static const char *const paths[] = {
         "signature.id", "signature.type", "signature.algorithm", "signature.digest_algorithm", "signature.level",
         "signature.identifier", "signature.signed_digest", "signature.format", "signature.appearance",
-        "signature.duplicate_of",
+        "signature.duplicate_of", "signature.log",
         "signer.subject", "signer.issuer", "signer.serial", "signer.fingerprint_sha256", "signer.key_algorithm",
-        "signer.not_before", "signer.not_after", "signer.certificate",
+        "signer.not_before", "signer.not_after", "signer.certificate", "signer.uscc",
         "seal",
         "time.value", "time.source", "time.tsa", "time.serial", "time.accuracy_ms", "time.token", "time.judged_at", "time.judged_by",
         "coverage.byte_ranges", "coverage.whole_document", "coverage.revision", "coverage.changes",

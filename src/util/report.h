@@ -28,6 +28,9 @@ eseal_value *es_report_root(eseal_report *r);
 /* Setters below an object value (the node's data, or an item es_value_append returned). */
 __attribute__((format(printf, 3, 4))) ES_RESULT es_value_str(eseal_value *obj, const char *path, const char *fmt, ...);
 ES_RESULT es_value_vstr(eseal_value *obj, const char *path, const char *fmt, va_list ap);
+/* A string kept as it is, line feeds included (every other setter turns them into spaces): a signed
+ * note (signature.log.checkpoint), whose signature covers its lines. */
+ES_RESULT es_value_text(eseal_value *obj, const char *path, const char *text);
 ES_RESULT es_value_int(eseal_value *obj, const char *path, int64_t v);
 ES_RESULT es_value_bool(eseal_value *obj, const char *path, bool v);
 ES_RESULT es_value_time(eseal_value *obj, const char *path, int64_t ms);

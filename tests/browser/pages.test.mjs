@@ -591,8 +591,60 @@ test('the watch catches a console error, a page error, an unexpected 404, a fore
     await q.context.close();
 });
 
+// Report version 5 on the verify page: each stamp's audit log line, checked in the browser too, and its
+// seal's filing; a field renamed to another real serial of the platform is not VALID and its line failed.
+let copiedPdf = '';
+for (const size of ['desktop', 'phone']) {
+    test(`verify page (${size}): the stamp's audit log inclusion and its seal's filing; a copied serial fails`, async () => {
+        const rec = await (await fetch(`${server.base}/api/v1/stamps/${pdfSerial}`)).json();
+        const p = await openVerify(size);
+        const v = await verifyFile(p, f.pdf);
+        assert.equal(v.verdict, 'VALID', 'the stamped PDF is VALID');
+        await p.page.waitForSelector('.log-inclusion[data-browser]', { timeout: 30000 });
+        const got = await p.page.evaluate(() => {
+            const l = document.querySelector('.signature .log-inclusion');
+            const fl = document.querySelector('.signature .filing');
+            const a = fl?.querySelector('a.filing-download');
+            return { result: l?.dataset.result, browser: l?.dataset.browser, index: l?.dataset.index,
+                text: l?.textContent ?? '', filing: fl?.textContent ?? '', verified: fl?.dataset.verified,
+                href: a?.href ?? '', download: a?.download ?? '' };
+        });
+        assert.equal(got.result, 'ok', '.log-inclusion[data-result=ok]');
+        assert.equal(got.browser, 'ok', 'checked in the browser too (Ed25519 in WebCrypto)');
+        assert.equal(got.index, String(rec.log.index), 'the index is GET /api/v1/stamps/{serial}\'s');
+        assert.ok(got.text.includes(String(rec.log.index)) && got.text.includes(String(rec.log.tree_size)),
+            `the line shows the index and the checkpoint's size: ${got.text}`);
+        assert.match(got.filing, /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/, `.filing shows the date: ${got.filing}`);
+        assert.equal(got.verified, 'true', 'the filing receipt verified');
+        assert.ok(got.href.startsWith('blob:') && got.download === `${sealId}-filing.der`,
+            `the receipt's download: ${got.href} ${got.download}`);
+        await shot(p, 'verify-log');
+        assertClean(p.watch, `verify page (${size}), log inclusion`);
+        // The same field name on another stamp of this platform: that entry records another document.
+        if (!copiedPdf) {
+            const second = path.join(A.dir, 'stamped2.pdf');
+            const serial2 = A.must(['stamp', f.plain, '-o', second, '--seal', sealId, '--page', '1']).split(/\s+/)[0];
+            assert.equal(serial2.length, pdfSerial.length, 'serials of one length');
+            const bytes = fs.readFileSync(second).toString('latin1').split(serial2).join(pdfSerial);
+            copiedPdf = path.join(A.dir, 'copied-serial.pdf');
+            fs.writeFileSync(copiedPdf, Buffer.from(bytes, 'latin1'));
+        }
+        const q = await openVerify(size);
+        const w = await verifyFile(q, copiedPdf);
+        assert.notEqual(w.signatures[0].verdict, 'VALID', 'the copied serial\'s signature is not VALID');
+        assert.notEqual(w.verdict, 'VALID', 'nor the document');
+        const bad = await q.page.evaluate(() => document.querySelector('.signature .log-inclusion')?.dataset.result);
+        assert.equal(bad, 'failed', '.log-inclusion[data-result=failed]');
+        await shot(q, 'verify-log-copied');
+        assertClean(q.watch, `verify page (${size}), copied serial`);
+        await p.context.close();
+        await q.context.close();
+    });
+}
+
 test('the screenshots are there, at both sizes', () => {
-    for (const name of ['verify-idle', 'verify-valid', 'verify-tampered', 'record', 'console-audit', 'console-users']) {
+    for (const name of ['verify-idle', 'verify-valid', 'verify-tampered', 'record', 'console-audit', 'console-users',
+        'verify-log', 'verify-log-copied']) {
         for (const size of ['desktop', 'phone']) {
             const file = path.join(OUT, `${name}-${size}.png`);
             assert.ok(fs.existsSync(file), `${file} exists`);

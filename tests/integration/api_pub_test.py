@@ -420,7 +420,7 @@ for kind, path, ctype in (("PDF", "s.pdf", "application/pdf"), ("OFD", "s.ofd", 
     st, h, doc, raw = call("POST", "/api/v1/verify?pictures=1", data, ctype=ctype)
     pic = (doc.get("signatures") or [{}])[0].get("seal", {}).get("picture", {}) if isinstance(doc, dict) else {}
     got = base64.b64decode(pic.get("data") or "")
-    ok(st == 200 and doc.get("report_version") == 4 and doc.get("verdict") == "VALID" and got == IMPRINT
+    ok(st == 200 and doc.get("report_version") == 5 and doc.get("verdict") == "VALID" and got == IMPRINT
        and pic.get("bytes") == len(IMPRINT), f"verify?pictures=1 of the {kind}: seal.picture.data is the seal's picture",
        f"{st} {len(got)} vs {len(IMPRINT)} {raw[:200]}")
     rc, out, err = run("verify", os.path.join(T, path), "--json", "--pictures")
@@ -441,6 +441,43 @@ ok(rc == 0 and json.loads(out)["signatures"][0]["seal"]["picture"]["data"] is No
 st, h, doc, raw = call("POST", "/api/v1/verify?pictures=yes", sdata, ctype="application/pdf")
 ok(problem(st, h, doc, 400, "BAD_INPUT") and "pictures" in doc.get("detail", ""),
    "verify?pictures=yes: 400 BAD_INPUT naming the parameter", f"{st} {raw[:300]}")
+
+# ---- POST /verify (report version 5): the stamp's audit log inclusion and its seal's filing receipt ----
+st, h, rec, raw = call("GET", f"/api/v1/stamps/{PDF_SERIAL}")
+for kind, name, ctype in (("PDF", "s.pdf", "application/pdf"), ("OFD", "s.ofd", "application/ofd")):
+    with open(os.path.join(T, name), "rb") as f:
+        st, h, doc, raw = call("POST", "/api/v1/verify", f.read(), ctype=ctype)
+    sig = doc["signatures"][0] if st == 200 and doc.get("signatures") else {}
+    lg = sig.get("signature", {}).get("log") or {}
+    chk = {c["id"]: c for c in sig.get("checks", [])}
+    ok(chk.get("log_inclusion", {}).get("status") == "passed" and sig.get("verdict") == "VALID",
+       f"verify the {kind}: log_inclusion passed, VALID", json.dumps(chk.get("log_inclusion")))
+    ok(isinstance(lg.get("proof"), list) and lg.get("checkpoint", "").count("\n") >= 3 and lg.get("key"),
+       f"the {kind}'s signature.log: proof, the checkpoint as lines, the key", json.dumps(lg)[:300])
+    if kind == "PDF":
+        rl = rec.get("log", {}) if isinstance(rec, dict) else {}
+        ok(lg.get("serial") == PDF_SERIAL and lg.get("index") == rl.get("index")
+           and lg.get("tree_size") == rl.get("tree_size") and lg.get("root") == rl.get("root")
+           and lg.get("leaf_hash") == rl.get("leaf_hash") and lg.get("key") == rl.get("key"),
+           "its index, tree_size, root, leaf hash and key are GET /stamps/{serial}'s", json.dumps([lg, rl])[:400])
+    fl = (sig.get("seal") or {}).get("filing") or {}
+    ok(fl.get("verified") is True and re.fullmatch(r"\d{4}-\d\d-\d\dT.*Z", fl.get("filed_at", "")) is not None
+       and len(base64.b64decode(fl.get("receipt", ""))) > 100,
+       f"the {kind}'s seal.filing: filed_at, the receipt, verified", json.dumps(fl)[:300])
+    ok((sig.get("signer") or {}).get("uscc") == "91110000MA01ABCDEX", f"the {kind}'s signer.uscc",
+       json.dumps(sig.get("signer"))[:300])
+# The field of a second stamp renamed to the first's serial: that entry records another document.
+rc, out, err = run("stamp", os.path.join(T, "in.pdf"), "-o", os.path.join(T, "s2.pdf"), "--seal", SEAL, "--page", "1")
+SERIAL2 = out.split()[0] if out.split() else ""
+ok(rc == 0 and len(SERIAL2) == len(PDF_SERIAL) and SERIAL2 != PDF_SERIAL, "stamp a second PDF", err)
+with open(os.path.join(T, "s2.pdf"), "rb") as f:
+    copied = f.read().replace(SERIAL2.encode(), PDF_SERIAL.encode())
+st, h, doc, raw = call("POST", "/api/v1/verify", copied, ctype="application/pdf")
+sig = doc["signatures"][0] if st == 200 and doc.get("signatures") else {}
+chk = {c["id"]: c for c in sig.get("checks", [])}
+ok(chk.get("log_inclusion", {}).get("status") == "failed" and sig.get("verdict") != "VALID"
+   and any(r["code"] == "LOG_INCLUSION_FAILURE" for r in sig.get("reasons", [])),
+   "a field renamed to another real serial: log_inclusion failed, not VALID", json.dumps(sig)[:400])
 
 # ---- POST /verify as multipart/form-data: a detached .p7s and its data (`eseal verify X.p7s --data Y`) ----
 DATA = os.path.join(T, "contract.txt")

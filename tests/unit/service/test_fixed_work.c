@@ -7,7 +7,9 @@
  * - a stamp of one PDF decodes at most STAMP_DECODES certificates (14 at 9015ab8: the trust set's 6
  *   CA certificates twice, ...; see NOTES-README-h-lazy.md) and opens eseal.db at most STAMP_OPENS
  *   times (3 at 9015ab8: the instance's, the log's writer and reader);
- * - a verification decodes at most VERIFY_DECODES and opens eseal.db once (no log reader);
+ * - a verification decodes at most VERIFY_DECODES and opens eseal.db at most twice: the instance's,
+ *   and (report version 5) the log's reader, for the receipt of a stamp of this platform (its
+ *   signature.log and check log_inclusion);
  * - the lazy trust set gives the same report, byte for byte (JSON, at a fixed time), as the same
  *   trust with every certificate decoded beforehand: for the stamped file (VALID), with the issuing
  *   CA revoked (not VALID), and with a trust of the other hierarchies' CAs only (the issuer unknown:
@@ -34,7 +36,7 @@
 #define STAMP_DECODES 8
 #define STAMP_OPENS 2
 #define VERIFY_DECODES 7
-#define VERIFY_OPENS 1
+#define VERIFY_OPENS 2
 
 static char home[] = "/tmp/eseal-fixed-work-XXXXXX";
 static char ihome[600];
