@@ -7,11 +7,11 @@
 //     is listed with its imprint;
 //   - kim grants sam the seal after one approval by mo, in the grants form: the draft's sentence and
 //     the listed grant's sentence name sam, the seal and mo;
-//   - sam submits a stamp request through the JSON API (the console has no stamping page yet);
+//   - sam submits a stamp request on the console's stamping page (the imprint placed by a click);
 //   - mo logs in on /console/approvals, sees the request with its first page drawn by pdf.js and
 //     approves it with a comment: the request is approved (read back through the API);
-//   - sam executes it, downloads the stamped document, and the verify page says VALID with the
-//     seal's name;
+//   - sam executes it from the stamping page's My requests, downloads the stamped document there, and
+//     the verify page says VALID with the seal's name;
 //   - a console action replayed with kim's session cookie but without the CSRF token is refused
 //     (403 CSRF) and with it is accepted;
 //   - on every page: no console error, failed request or request to another host, the contract's
@@ -171,21 +171,32 @@ test('kim grants sam the seal after one approval by mo; the grant reads as a sen
     await p.context().close();
 });
 
-test('sam submits a request; mo approves it in the inbox; sam executes, downloads, and the verify page says VALID',
-    async () => {
+test('sam submits a request on the stamping page; mo approves it in the inbox; sam executes it from My requests, '
+    + 'downloads it, and the verify page says VALID', async () => {
         assert.ok(esid, 'the seal of the first test');
         const plain = makeDocument('mkpdf.py', path.join(A.dir, 'contract.pdf'), '1');
+        const st = await open('desktop', '/console/stamp');
+        const sp = st.page;
+        await consoleLogin(sp, 'sam');
+        await sp.waitForFunction((id) => [...document.querySelectorAll('#stamp-seal option')].some((x) => x.value === id),
+            esid, { timeout: 60000 });
+        await sp.locator('#stamp-seal').selectOption(esid);
+        await sp.locator('#stamp-type').fill('contract');
+        await sp.locator('#stamp-purpose').fill('the console flow contract');
+        await sp.locator('#stamp-files').setInputFiles(plain);
+        await sp.waitForFunction(() => document.querySelector('#stamp-canvas').dataset.page === '1', null, { timeout: 60000 });
+        // the imprint placed by a click on the page drawn by pdf.js
+        await sp.locator('#stamp-canvas').click({ position: { x: 120, y: 160 } });
+        await sp.waitForFunction(() => !document.querySelector('#stamp-imprint').hidden, null, { timeout: 30000 });
+        await sp.locator('#stamp-submit').click();
+        await sp.waitForFunction(() => ['pending', 'approved', 'error'].includes(document.body.dataset.stampState), null,
+            { timeout: 120000 });
+        assert.equal(await sp.evaluate(() => document.body.dataset.stampState), 'pending', 'the request waits for mo');
+        await sp.waitForSelector('#stamp-mine .stamp-request[data-status=pending]', { timeout: 60000 });
+        requestId = await sp.evaluate(() => document.querySelector('#stamp-mine .stamp-request[data-status=pending]')
+            ?.dataset.id);
+        assert.match(requestId ?? '', /^req_/, 'My requests lists it, pending');
         const sam = await session('sam');
-        const form = new FormData();
-        form.append('seal', esid);
-        form.append('type', 'contract');
-        form.append('purpose', 'the console flow contract');
-        form.append('page', '1');
-        form.append('file', new Blob([fs.readFileSync(plain)], { type: 'application/pdf' }), 'contract.pdf');
-        const sub = await api('POST', '/api/v1/requests', { ...sam, form });
-        assert.equal(sub.status, 201, `submit: ${JSON.stringify(sub.body)}`);
-        assert.equal(sub.body.status, 'pending', 'the request waits for mo');
-        requestId = sub.body.id;
 
         const ap = await open('desktop', '/console/approvals');
         const { page: p, watch } = ap;
@@ -206,13 +217,25 @@ test('sam submits a request; mo approves it in the inbox; sam executes, download
         const dec = after.body.decisions ?? [];
         assert.ok(dec.some((d) => d.approver === 'mo' && d.decision === 'approve'), `mo's decision: ${JSON.stringify(dec)}`);
 
-        const ex = await api('POST', `/api/v1/requests/${requestId}/execute`, sam);
-        assert.equal(ex.status, 200, `execute: ${JSON.stringify(ex.body)}`);
-        const doc = await api('GET', `/api/v1/requests/${requestId}/documents/0`, sam);
-        assert.equal(doc.status, 200, 'the stamped document downloads');
-        assert.equal(doc.body.subarray(0, 5).toString('latin1'), '%PDF-');
+        // sam executes it from My requests (the page reloaded: the approval came from elsewhere) and downloads it
+        await sp.reload();
+        const row = `#stamp-mine .stamp-request[data-id="${requestId}"][data-status=approved] button.mine-execute`;
+        await sp.waitForSelector(row, { timeout: 60000 });
+        await sp.locator(row).click();
+        await sp.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.stampState), null,
+            { timeout: 120000 });
+        assert.equal(await sp.evaluate(() => document.body.dataset.stampState), 'done', 'executed from My requests');
+        const link = sp.locator('#stamp-downloads a.stamp-download').first();
+        await sp.waitForFunction(() => document.querySelector('#stamp-downloads a.stamp-download')?.href, null,
+            { timeout: 60000 });
+        const [dl] = await Promise.all([sp.waitForEvent('download'), link.click()]);
+        const bytes = fs.readFileSync(await dl.path());
+        assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-', 'the stamped document downloads');
+        await shot(st, 'console-flow-stamped');
+        assertClean(st.watch, '/console/stamp (sam)');
+        await sp.context().close();
         stamped = path.join(A.dir, 'stamped-by-request.pdf');
-        fs.writeFileSync(stamped, doc.body);
+        fs.writeFileSync(stamped, bytes);
         assert.equal(A.verifyJson(stamped).verdict, 'VALID', 'the CLI says VALID');
 
         const v = await open('desktop', '/');
