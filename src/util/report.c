@@ -324,10 +324,9 @@ static ES_RESULT slot(eseal_value *obj, const char *path, eseal_value **out)
     }
 }
 
-ES_RESULT es_value_vstr(eseal_value *obj, const char *path, const char *fmt, va_list ap)
+/* The string `s` (taken: freed on failure) at `path`. */
+static ES_RESULT put_string(eseal_value *obj, const char *path, char *s)
 {
-    char *s = NULL;
-    ES_GUARD(vformat(&s, fmt, ap));
     eseal_value *v = NULL;
     es_result r = slot(obj, path, &v);
     if (!es_ok(r)) {
@@ -338,6 +337,13 @@ ES_RESULT es_value_vstr(eseal_value *obj, const char *path, const char *fmt, va_
     v->type = ESEAL_VALUE_STRING;
     v->u.s = s;
     return ES_OK;
+}
+
+ES_RESULT es_value_vstr(eseal_value *obj, const char *path, const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    ES_GUARD(vformat(&s, fmt, ap));
+    return put_string(obj, path, s);
 }
 
 ES_RESULT es_value_str(eseal_value *obj, const char *path, const char *fmt, ...)
@@ -359,16 +365,7 @@ ES_RESULT es_value_text(eseal_value *obj, const char *path, const char *text)
     for (size_t i = 0; i <= n; i++) {
         s[i] = text[i] == '\r' || (text[i] != '\n' && text[i] != '\0' && (unsigned char)text[i] < 0x20) ? ' ' : text[i];
     }
-    eseal_value *v = NULL;
-    es_result r = slot(obj, path, &v);
-    if (!es_ok(r)) {
-        es_free(s);
-        return r;
-    }
-    value_clear(v);
-    v->type = ESEAL_VALUE_STRING;
-    v->u.s = s;
-    return ES_OK;
+    return put_string(obj, path, s);
 }
 
 ES_RESULT es_report_str(eseal_report *rep, const char *path, const char *fmt, ...)

@@ -11,6 +11,8 @@
 //     with its widget on the chosen page at the chosen place (within 2 mm);
 //   - under a grant needing mo's approval the page says the request waits; mo approves through the API;
 //     sam's "My requests" executes it and shows its download;
+//   - an OFD: no page drawn (pdf.js reads PDF only), the page and place typed, stamped, downloaded (a
+//     package) and VALID through POST /api/v1/verify;
 //   - no console error, failed or foreign request; screenshots (desktop and phone) of the placed imprint
 //     and of the finished batch in $ESEAL_BROWSER_OUT.
 import assert from 'node:assert/strict';
@@ -289,5 +291,41 @@ test('a request needing approval waits; approved by mo through the API, My reque
     assert.equal(got.bytes.subarray(0, 4).toString('latin1'), '%PDF');
     await p.waitForSelector(`#stamp-mine .stamp-request[data-id="${id}"][data-status=executed]`, { timeout: 60000 });
     assertClean(watch, '/console/stamp (sam, approval)');
+    await p.context().close();
+});
+
+test('an OFD: no preview, the page and the place typed; stamped, downloaded and VALID', async () => {
+    const ofd = makeDocument('mkofd.py', path.join(A.dir, 'letter.ofd'));
+    const o = await openPage(browser, server, 'desktop');
+    o.response = await o.page.goto(`${server.base}/console/stamp`);
+    const p = o.page;
+    await consoleLogin(p, 'sam');
+    await p.waitForFunction((id) => [...document.querySelectorAll('#stamp-seal option')].some((x) => x.value === id),
+        esid, { timeout: 60000 });
+    await p.locator('#stamp-seal').selectOption(esid);
+    await p.locator('#stamp-files').setInputFiles(ofd);
+    // pdf.js cannot draw an OFD: the page says so and nothing is drawn
+    await p.waitForFunction(() => /OFD/.test(document.querySelector('#stamp-hint')?.textContent ?? ''), null,
+        { timeout: 60000 });
+    assert.equal(await p.evaluate(() => document.querySelector('#stamp-canvas').dataset.page ?? ''), '',
+        'no page drawn for an OFD');
+    await p.locator('#stamp-page').fill('1');
+    await p.locator('#stamp-x').fill('30');
+    await p.locator('#stamp-x').press('Tab');
+    await p.locator('#stamp-y').fill('40');
+    await p.locator('#stamp-y').press('Tab');
+    await p.locator('#stamp-submit').click();
+    assert.equal(await stampState(p, ['approved', 'pending', 'error']), 'approved', 'approved at once');
+    await p.locator('#stamp-execute').click();
+    assert.equal(await stampState(p, ['done', 'error']), 'done', 'executed');
+    await p.waitForFunction(() => [...document.querySelectorAll('#stamp-downloads a.stamp-download')].filter((a) => a.href)
+        .length === 1, null, { timeout: 60000 });
+    const got = await linkBytes(p, 0);
+    assert.equal(got.bytes.subarray(0, 2).toString('latin1'), 'PK', 'the stamped OFD is a package');
+    assert.ok(!got.bytes.equals(fs.readFileSync(ofd)), 'not the original');
+    const v = await api('POST', '/api/v1/verify', { body: got.bytes, type: 'application/ofd' });
+    assert.equal(v.status, 200);
+    assert.equal(v.body.verdict, 'VALID', `VALID: ${JSON.stringify(v.body).slice(0, 400)}`);
+    assertClean(o.watch, '/console/stamp (sam, OFD)');
     await p.context().close();
 });
