@@ -222,7 +222,7 @@ for (const lang of ['en', 'zh']) {
                     // request waiting, the stamp's audit entry, the users.
                     const filled = {
                         seals: `#seal-list .seal[data-esid="${esid}"]`,
-                        stamp: `#stamp-seal option[value="${esid}"]`,
+                        stamp: `#stamp-seal:has(option[value="${esid}"])`,
                         grants: '#grant-list .grant',
                         approvals: '#approval-list .approval canvas.page-thumb[data-pages]',
                         audit: '#audit-list .entry',
