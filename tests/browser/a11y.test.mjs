@@ -22,7 +22,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { Instance, OUT, ROOT, assertClean, cleanup, launch, makeDocument, openPage, serve, shot,
-    waitState } from './lib.mjs';
+    tamperedCopy, waitState } from './lib.mjs';
 
 const ESEAL = path.resolve(process.argv[2] ?? process.env.ESEAL ?? path.join(ROOT, 'build', 'eseal'));
 const AXE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'node_modules', 'axe-core', 'axe.min.js');
@@ -80,14 +80,7 @@ before(async () => {
     serial = A.must(['stamp', f.plain, '-o', f.pdf, '--seal', esid, '--page', '1']).split(/\s+/)[0];
     A.must(['log', 'publish']);
     // The tampered copy: one character of the page's text, inside the first signed byte range.
-    const bytes = fs.readFileSync(f.pdf);
-    const br = /\/ByteRange\s*\[\s*0\s+(\d+)/.exec(bytes.toString('latin1'));
-    const at = bytes.indexOf('2026-001');
-    assert.ok(br && at > 0 && at < Number(br[1]), 'the text to change is inside the signed range');
-    const changed = Buffer.from(bytes);
-    changed.write('2026-009', at, 'latin1');
-    f.tampered = path.join(A.dir, 'tampered.pdf');
-    fs.writeFileSync(f.tampered, changed);
+    f.tampered = tamperedCopy(f.pdf, path.join(A.dir, 'tampered.pdf'));
 
     server = await serve(A, 'a11y');
     // sam's request waits for ada: the approvals section has an item (checkbox, comment, buttons) to check.

@@ -57,6 +57,21 @@ export function makeDocument(script, out, ...args) {
 }
 
 /**
+ * A tampered copy of the stamped PDF `stamped` at `out`: one character of the page's text ("2026-001"
+ * made "2026-009", as mkpdf.py writes it), inside the first signed byte range. Returns `out`.
+ */
+export function tamperedCopy(stamped, out) {
+    const bytes = fs.readFileSync(stamped);
+    const br = /\/ByteRange\s*\[\s*0\s+(\d+)/.exec(bytes.toString('latin1'));
+    const at = bytes.indexOf('2026-001');
+    assert.ok(br && at > 0 && at < Number(br[1]), 'the text to change is inside the signed range');
+    const changed = Buffer.from(bytes);
+    changed.write('2026-009', at, 'latin1');
+    fs.writeFileSync(out, changed);
+    return out;
+}
+
+/**
  * A new eseal instance in a scratch folder: `eseal init`, run with its own ESEAL_HOME and passphrase
  * (and cheap password hashing, as the other integration tests use).
  */

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { Instance, OUT, ROOT, assertClean, assertFitsWidth, assertHeaders, cleanup, launch, makeDocument, openPage, runProgram,
-    serve, shot, waitState } from './lib.mjs';
+    serve, shot, tamperedCopy, waitState } from './lib.mjs';
 
 const ESEAL = path.resolve(process.argv[2] ?? process.env.ESEAL ?? path.join(ROOT, 'build', 'eseal'));
 const SEAL_NAME = 'Browser Test Seal';
@@ -57,14 +57,7 @@ before(async () => {
     A.must(['log', 'publish']);
 
     // The tampered copy: one character of the page's text, inside the first signed byte range.
-    const bytes = fs.readFileSync(f.pdf);
-    const br = /\/ByteRange\s*\[\s*0\s+(\d+)/.exec(bytes.toString('latin1'));
-    const at = bytes.indexOf('2026-001');
-    assert.ok(br && at > 0 && at < Number(br[1]), 'the text to change is inside the signed range');
-    const changed = Buffer.from(bytes);
-    changed.write('2026-009', at, 'latin1');
-    f.tampered = path.join(A.dir, 'tampered.pdf');
-    fs.writeFileSync(f.tampered, changed);
+    f.tampered = tamperedCopy(f.pdf, path.join(A.dir, 'tampered.pdf'));
 
     // A foreign signer: a second instance, with its own CA, that A does not trust.
     const B = new Instance(ESEAL, 'b');
