@@ -596,7 +596,7 @@ typedef struct {
     uint64_t tile_hashes;    /**< stored tile hashes compared */
     uint64_t checkpoints;    /**< stored checkpoints compared */
     uint64_t time_tokens;    /**< entry time tokens compared */
-    char by[128];            /**< who ran it (the principal's id; "" when unknown) */
+    char by[128];            /**< who ran it (the principal's id; "" when unknown or of another organisation) */
     char problem[512];       /**< the first mismatch, or why the log could not be opened; "" when ok */
 } eseal_log_audit_record;
 
@@ -618,7 +618,8 @@ ESEAL_EXTERN(int) eseal_log_audit_run(eseal_instance *inst, const eseal_principa
                                       size_t *alerted);
 /**
  * The last recorded audit (eseal_log_audit_run), for the same callers; ESEAL_ENOTFOUND when none was
- * recorded yet.
+ * recorded yet. `by` is "" for a caller of another organisation than the runner's (the platform's side
+ * sees it always, and a run by the platform's side is seen by all): an organisation's logins are its own.
  */
 ESEAL_EXTERN(int) eseal_log_audit_last(eseal_instance *inst, const eseal_principal *who, eseal_log_audit_record *out);
 

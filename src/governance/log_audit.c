@@ -7,6 +7,7 @@
  * the alert of a failed audit (events.c) as `eseal log audit` always did. The CLI and the API
  * (POST /api/v1/audit/run) both call it: every run is recorded, wherever it was asked.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,12 +25,13 @@ static ES_RESULT may_audit(const eseal_principal *who)
     return es_policy_require(who, ES_ACT_AUDIT_READ, &mine, NULL);
 }
 
-static ES_RESULT record_put(eseal_instance *inst, const eseal_log_audit_record *rec)
+/* `org`: the runner's organisation (NULL: the platform's side), kept so that `by` is told only to its own. */
+static ES_RESULT record_put(eseal_instance *inst, const eseal_log_audit_record *rec, const char *org)
 {
-    json_t *o = json_pack("{s:I, s:b, s:I, s:I, s:I, s:I, s:s, s:s}", "time_ms", (json_int_t)rec->time_ms, "ok",
+    json_t *o = json_pack("{s:I, s:b, s:I, s:I, s:I, s:I, s:s, s:s, s:s}", "time_ms", (json_int_t)rec->time_ms, "ok",
                           rec->ok, "entries", (json_int_t)rec->entries, "tile_hashes", (json_int_t)rec->tile_hashes,
                           "checkpoints", (json_int_t)rec->checkpoints, "time_tokens", (json_int_t)rec->time_tokens,
-                          "by", rec->by, "problem", rec->problem);
+                          "by", rec->by, "org", org != NULL ? org : "", "problem", rec->problem);
     ES_ENSURE_ALLOC(o);
     char *txt = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -48,7 +50,10 @@ static ES_RESULT uint_of(json_t *o, const char *key, uint64_t *out)
     return ES_OK;
 }
 
-static ES_RESULT record_get(eseal_instance *inst, eseal_log_audit_record *out)
+/* The recorded run; `by` is kept only for `who` of the runner's organisation or of the platform's side
+ * or when the runner was the platform's side (an organisation's logins are its own to know: another
+ * organisation's auditor sees when and how, not who). */
+static ES_RESULT record_get(eseal_instance *inst, const eseal_principal *who, eseal_log_audit_record *out)
 {
     memset(out, 0, sizeof(*out));
     eseal_buf b = ESEAL_BUF_INIT;
@@ -72,6 +77,11 @@ static ES_RESULT record_get(eseal_instance *inst, eseal_log_audit_record *out)
         out->time_ms = (int64_t)t;
         out->ok = json_is_true(json_object_get(o, "ok"));
         const char *by = json_string_value(json_object_get(o, "by"));
+        const char *org = json_string_value(json_object_get(o, "org"));
+        /* the platform's side sees every runner; an organisation its own and the platform's side */
+        bool theirs = who->organization == NULL || who->organization[0] == '\0' || org == NULL || org[0] == '\0' ||
+                      strcmp(org, who->organization) == 0;
+        by = theirs ? by : NULL;
         const char *problem = json_string_value(json_object_get(o, "problem"));
         (void)snprintf(out->by, sizeof(out->by), "%s", by != NULL ? by : "");
         (void)snprintf(out->problem, sizeof(out->problem), "%s", problem != NULL ? problem : "");
@@ -110,7 +120,7 @@ static ES_RESULT audit_run(eseal_instance *inst, const eseal_principal *who, ese
     }
     char said[sizeof(rec.problem)];
     memcpy(said, rec.problem, sizeof(said));
-    ES_GUARD(record_put(inst, &rec));
+    ES_GUARD(record_put(inst, &rec, who->organization));
     if (!rec.ok) {
         ES_GUARD(es_from_code(eseal_events_log_audit_failed(inst, rec.problem, alerted)));
     }
@@ -139,7 +149,7 @@ static ES_RESULT audit_last(eseal_instance *inst, const eseal_principal *who, es
 {
     ES_ENSURE_ARG(inst != NULL && out != NULL);
     ES_GUARD(may_audit(who));
-    return record_get(inst, out);
+    return record_get(inst, who, out);
 }
 
 int eseal_log_audit_last(eseal_instance *inst, const eseal_principal *who, eseal_log_audit_record *out)

@@ -441,9 +441,17 @@ static void audit_run_recorded(void **state)
     assert_string_equal(rec.by, "zed");
     assert_string_equal(rec.problem, "");
     assert_int_equal(alerted, 0);
-    /* the same record for another organisation's auditor and the platform's side */
-    assert_int_equal(eseal_log_audit_last(inst, &bzed, &last), ESEAL_OK);
+    /* the same record for zed's organisation and the platform's side; another organisation's auditor
+     * sees when and how, not who */
+    assert_int_equal(eseal_log_audit_last(inst, &zed, &last), ESEAL_OK);
     assert_memory_equal(&last, &rec, sizeof(rec));
+    assert_int_equal(eseal_log_audit_last(inst, test_who(), &last), ESEAL_OK);
+    assert_string_equal(last.by, "zed");
+    assert_int_equal(eseal_log_audit_last(inst, &bzed, &last), ESEAL_OK);
+    assert_int_equal(last.time_ms, rec.time_ms);
+    assert_int_equal(last.entries, rec.entries);
+    assert_int_equal(last.ok, 1);
+    assert_string_equal(last.by, "");
     /* a later run by the platform's side replaces it */
     clock_ms += 1000;
     assert_int_equal(eseal_log_audit_run(inst, test_who(), &rec, NULL), ESEAL_OK);
