@@ -35,19 +35,6 @@ static int64_t test_clock(void *payload)
     return clock_ms;
 }
 
-/* A user principal as the server makes it from a credential. */
-static eseal_principal user_who(const char *login, const char *org_id, const char *const *roles, size_t n)
-{
-    eseal_principal p = ESEAL_PRINCIPAL_INIT;
-    p.kind = ESEAL_PRINCIPAL_USER;
-    p.id = login;
-    p.organization = org_id;
-    p.roles = roles;
-    p.role_count = n;
-    p.address = "192.0.2.7";
-    return p;
-}
-
 static const char *const auditor_roles[] = {"auditor"};
 static const char *const padmin_roles[] = {"platform-admin"};
 
@@ -166,7 +153,7 @@ static void auditors_see_their_organisations_accounts(void **state)
     clock_ms += 1000;
     assert_int_equal(eseal_user_add(inst, test_who(), &u, "latecomer", NULL, org_a.id, "stamper", GOOD_PW), ESEAL_OK);
     /* a platform administrator, member of A, adds a user to B */
-    eseal_principal root = user_who("root", org_a.id, padmin_roles, 1);
+    eseal_principal root = test_user_who("root", org_a.id, padmin_roles, 1);
     assert_int_equal(eseal_user_add(inst, &root, &u, "bill", NULL, org_b.id, "stamper", GOOD_PW), ESEAL_OK);
 
     /* the entry as written: its org line is A's id */
@@ -177,8 +164,8 @@ static void auditors_see_their_organisations_accounts(void **state)
     eseal_audit_entry_parsed_dispose(&p);
 
     static seen a, b, all;
-    eseal_principal zed = user_who("zed", org_a.id, auditor_roles, 1);
-    eseal_principal bzed = user_who("bzed", org_b.id, auditor_roles, 1);
+    eseal_principal zed = test_user_who("zed", org_a.id, auditor_roles, 1);
+    eseal_principal bzed = test_user_who("bzed", org_b.id, auditor_roles, 1);
     read_all(&zed, &a);
     read_all(&bzed, &b);
     read_all(test_who(), &all);

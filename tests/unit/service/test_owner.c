@@ -29,17 +29,6 @@ static eseal_org org_a, org_b;
 static eseal_cert_record cert_a, cert_b, cert_p;
 static char seal_a[64];
 
-static eseal_principal user_who(const char *login, const char *org_id, const char *const *roles, size_t n)
-{
-    eseal_principal p = ESEAL_PRINCIPAL_INIT;
-    p.kind = ESEAL_PRINCIPAL_USER;
-    p.id = login;
-    p.organization = org_id;
-    p.roles = roles;
-    p.role_count = n;
-    return p;
-}
-
 static void issue(eseal_cert_record *out, const char *name, const char *uscc, int person)
 {
     eseal_cert_request q = ESEAL_CERT_REQUEST_INIT;
@@ -189,8 +178,8 @@ static void front_door(void **state)
 {
     (void)state;
     const char *keeper[] = {"seal-keeper"}, *admin[] = {"org-admin"}, *stamper[] = {"stamper"};
-    eseal_principal kay = user_who("kay", org_a.id, keeper, 1), ada = user_who("ada", org_a.id, admin, 1),
-                    bek = user_who("bek", org_b.id, keeper, 1), sam = user_who("sam", org_a.id, stamper, 1);
+    eseal_principal kay = test_user_who("kay", org_a.id, keeper, 1), ada = test_user_who("ada", org_a.id, admin, 1),
+                    bek = test_user_who("bek", org_b.id, keeper, 1), sam = test_user_who("sam", org_a.id, stamper, 1);
     eseal_seal_record rec;
     /* reads: A's seal for A's members, not found for B's */
     assert_int_equal(eseal_instance_seal_read(inst, &ada, &rec, NULL, seal_a, NULL), ESEAL_OK);
@@ -334,7 +323,7 @@ static void identifier_ownership(void **state)
     (void)snprintf(esid, sizeof(esid), "%s", rec.esid);
     eseal_seal_record_dispose(&rec);
     const char *keeper[] = {"seal-keeper"};
-    eseal_principal dora = user_who("dora", de.id, keeper, 1), kay = user_who("kay", org_a.id, keeper, 1);
+    eseal_principal dora = test_user_who("dora", de.id, keeper, 1), kay = test_user_who("kay", org_a.id, keeper, 1);
     assert_int_equal(eseal_instance_seal_read(inst, &dora, &rec, NULL, esid, org), ESEAL_OK);
     assert_string_equal(org, de.id);
     eseal_seal_record_dispose(&rec);
