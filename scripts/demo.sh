@@ -156,7 +156,8 @@ if [ -t 0 ] && [ -t 1 ]; then
         "$(cat "$PWDIR/admin")" "$PORT"
     printf 'The web pages (docs/web.md): http://127.0.0.1:%s/ verifies a document you drop on it (try %s),\n' \
         "$PORT" "$HOME_DIR/contract-stamped.pdf"
-    printf 'and http://127.0.0.1:%s/console/ is the console (log in as keeper or admin with the passwords above).\n' "$PORT"
+    printf 'and http://127.0.0.1:%s/console/ is the console (log in as keeper or admin with the passwords above);\n' "$PORT"
+    printf 'as clerk, http://127.0.0.1:%s/console/stamp stamps a PDF: document type contract, place the imprint, submit.\n' "$PORT"
     printf 'Stop it with Ctrl-C.\n'
     exec "$E" serve --listen "127.0.0.1:$PORT"
 fi
