@@ -477,6 +477,7 @@ const cli_cmd cli_cmd_log = {
     "                  with --doc that FILE is the document the entry records. Exit 0 valid, 1 not.\n"
     "  audit           re-hash every entry and compare with every stored tile hash, the tree state,\n"
     "                  every checkpoint and HOME/log/checkpoint. Exit 0 when all match, 1 when not.\n"
+    "                  Every run is recorded (GET /api/v1/audit/status, the console's audit section).\n"
     "  export DIR      write DIR/checkpoint and DIR/tile/... as C2SP tlog-tiles lays them out (any\n"
     "                  static web server or object store can serve DIR)\n"
     "  serve           serve the same paths over HTTP, read-only, and sign a checkpoint within\n"
