@@ -21,20 +21,6 @@ static inline const eseal_principal *test_who(void)
     return &who;
 }
 
-/* A user principal as the server makes it from a credential: `login` of organisation `org_id` with
- * `n` roles, from a documentation address (RFC 5737). */
-static inline eseal_principal test_user_who(const char *login, const char *org_id, const char *const *roles, size_t n)
-{
-    eseal_principal p = ESEAL_PRINCIPAL_INIT;
-    p.kind = ESEAL_PRINCIPAL_USER;
-    p.id = login;
-    p.organization = org_id;
-    p.roles = roles;
-    p.role_count = n;
-    p.address = "192.0.2.7";
-    return p;
-}
-
 /* Makes the scratch folder from `tmpl` ("/tmp/NAME-XXXXXX", changed in place) and initialises an
  * instance in TMPL/i, written to `ihome` (n bytes). */
 static inline void test_instance_init(char *tmpl, char *ihome, size_t n, const char *pass)

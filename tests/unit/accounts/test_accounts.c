@@ -13,6 +13,7 @@
 
 #include "eseal/eseal.h"
 #include "../test_instance.h"
+#include "../test_principal.h"
 
 #define PASS "accounts-test-pass"
 #define GOOD_PW "Correct-Horse-Battery-9071"
@@ -93,7 +94,7 @@ static void test_org_identifier(void **state)
 {
     (void)state;
     const char *admin_roles[] = {"org-admin"};
-    eseal_principal ada = test_user_who("ada", org_a.id, admin_roles, 1);
+    eseal_principal ada = test_user("ada", org_a.id, admin_roles, 1);
     eseal_org o;
     assert_int_equal(eseal_org_add_ext(inst, &ada, &o, "Deutsche Siegel GmbH", NULL, "VATDE-811569869"), ESEAL_EDENIED);
     assert_int_equal(eseal_org_add_ext(inst, &ada, &o, "Deutsche Siegel GmbH", NULL, "LEIXG-5493001KJTIIGC8Y1R13"),
@@ -145,8 +146,8 @@ static void test_what_each_sees(void **state)
     (void)state;
     const char *admin_roles[] = {"org-admin"};
     const char *stamper_roles[] = {"stamper"};
-    eseal_principal ada = test_user_who("ada", org_a.id, admin_roles, 1);
-    eseal_principal sam = test_user_who("sam", org_a.id, stamper_roles, 1);
+    eseal_principal ada = test_user("ada", org_a.id, admin_roles, 1);
+    eseal_principal sam = test_user("sam", org_a.id, stamper_roles, 1);
     eseal_org o;
     /* another organisation does not exist for a user */
     assert_int_equal(eseal_org_find(inst, &ada, &o, org_a.id), ESEAL_OK);
@@ -181,9 +182,9 @@ static void test_who_may_change(void **state)
     const char *admin_roles[] = {"org-admin"};
     const char *stamper_roles[] = {"stamper"};
     const char *padmin_roles[] = {"platform-admin"};
-    eseal_principal ada = test_user_who("ada", org_a.id, admin_roles, 1);
-    eseal_principal sam = test_user_who("sam", org_a.id, stamper_roles, 1);
-    eseal_principal root = test_user_who("pat", org_b.id, padmin_roles, 1);
+    eseal_principal ada = test_user("ada", org_a.id, admin_roles, 1);
+    eseal_principal sam = test_user("sam", org_a.id, stamper_roles, 1);
+    eseal_principal root = test_user("pat", org_b.id, padmin_roles, 1);
     eseal_user u;
     /* an organisation admin adds users to its own organisation only */
     assert_int_equal(eseal_user_add(inst, &ada, &u, "kim", NULL, org_a.id, "seal-keeper", GOOD_PW), ESEAL_OK);
@@ -239,8 +240,8 @@ static void test_tokens(void **state)
     (void)state;
     const char *stamper_roles[] = {"stamper"};
     const char *bob_roles[] = {"org-admin", "auditor"};
-    eseal_principal sam = test_user_who("sam", org_a.id, stamper_roles, 1);
-    eseal_principal bob = test_user_who("bob", org_b.id, bob_roles, 2);
+    eseal_principal sam = test_user("sam", org_a.id, stamper_roles, 1);
+    eseal_principal bob = test_user("bob", org_b.id, bob_roles, 2);
     char tok[ESEAL_TOKEN_MAX + 1];
     eseal_token_info t;
     assert_int_equal(eseal_token_create(inst, &sam, "sam", "stamp,verify", 0, tok, &t), ESEAL_OK);

@@ -17,6 +17,7 @@
 
 #include "eseal/eseal.h"
 #include "../test_instance.h"
+#include "../test_principal.h"
 
 #define PASS "audit-org-test-pass"
 #define GOOD_PW "Correct-Horse-Battery-9071"
@@ -153,7 +154,7 @@ static void auditors_see_their_organisations_accounts(void **state)
     clock_ms += 1000;
     assert_int_equal(eseal_user_add(inst, test_who(), &u, "latecomer", NULL, org_a.id, "stamper", GOOD_PW), ESEAL_OK);
     /* a platform administrator, member of A, adds a user to B */
-    eseal_principal root = test_user_who("root", org_a.id, padmin_roles, 1);
+    eseal_principal root = test_user("root", org_a.id, padmin_roles, 1);
     assert_int_equal(eseal_user_add(inst, &root, &u, "bill", NULL, org_b.id, "stamper", GOOD_PW), ESEAL_OK);
 
     /* the entry as written: its org line is A's id */
@@ -164,8 +165,8 @@ static void auditors_see_their_organisations_accounts(void **state)
     eseal_audit_entry_parsed_dispose(&p);
 
     static seen a, b, all;
-    eseal_principal zed = test_user_who("zed", org_a.id, auditor_roles, 1);
-    eseal_principal bzed = test_user_who("bzed", org_b.id, auditor_roles, 1);
+    eseal_principal zed = test_user("zed", org_a.id, auditor_roles, 1);
+    eseal_principal bzed = test_user("bzed", org_b.id, auditor_roles, 1);
     read_all(&zed, &a);
     read_all(&bzed, &b);
     read_all(test_who(), &all);

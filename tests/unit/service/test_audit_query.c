@@ -18,6 +18,7 @@
 
 #include "eseal/eseal.h"
 #include "../test_instance.h"
+#include "../test_principal.h"
 
 #define PASS "audit-query-test-pass"
 #define GOOD_PW "Correct-Horse-Battery-9071"
@@ -323,8 +324,8 @@ static void access_across_organisations(void **state)
 {
     (void)state;
     static seen got, want;
-    eseal_principal zed = test_user_who("zed", org_a.id, auditor_roles, 1);
-    eseal_principal bzed = test_user_who("bzed", org_b.id, auditor_roles, 1);
+    eseal_principal zed = test_user("zed", org_a.id, auditor_roles, 1);
+    eseal_principal bzed = test_user("bzed", org_b.id, auditor_roles, 1);
     eseal_audit_query q = ESEAL_AUDIT_QUERY_INIT;
     q.limit = 7;
 
@@ -361,7 +362,7 @@ static void access_across_organisations(void **state)
 
     /* a stamper may read no audit entries at all */
     const char *const stamper[] = {"stamper"};
-    eseal_principal alice = test_user_who("alice", org_a.id, stamper, 1);
+    eseal_principal alice = test_user("alice", org_a.id, stamper, 1);
     uint64_t next = 0;
     int more = 0;
     assert_int_equal(eseal_instance_audit_query(inst, &alice, &q, collect, &got, &next, &more), ESEAL_EDENIED);
@@ -410,10 +411,10 @@ static void work_is_bounded(void **state)
 static void audit_run_recorded(void **state)
 {
     (void)state;
-    eseal_principal zed = test_user_who("zed", org_a.id, auditor_roles, 1);
-    eseal_principal bzed = test_user_who("bzed", org_b.id, auditor_roles, 1);
+    eseal_principal zed = test_user("zed", org_a.id, auditor_roles, 1);
+    eseal_principal bzed = test_user("bzed", org_b.id, auditor_roles, 1);
     const char *const stamper[] = {"stamper"};
-    eseal_principal alice = test_user_who("alice", org_a.id, stamper, 1);
+    eseal_principal alice = test_user("alice", org_a.id, stamper, 1);
     eseal_log_audit_record rec, last;
     assert_int_equal(eseal_log_audit_last(inst, &zed, &last), ESEAL_ENOTFOUND);
     assert_int_equal(eseal_log_audit_run(inst, &alice, &rec, NULL), ESEAL_EDENIED);

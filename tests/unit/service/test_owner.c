@@ -17,6 +17,7 @@
 
 #include "eseal/eseal.h"
 #include "../test_instance.h"
+#include "../test_principal.h"
 
 #define PASS "owner-test-pass-1"
 #define USCC_A "91110000MA01ABCDEX"
@@ -178,8 +179,8 @@ static void front_door(void **state)
 {
     (void)state;
     const char *keeper[] = {"seal-keeper"}, *admin[] = {"org-admin"}, *stamper[] = {"stamper"};
-    eseal_principal kay = test_user_who("kay", org_a.id, keeper, 1), ada = test_user_who("ada", org_a.id, admin, 1),
-                    bek = test_user_who("bek", org_b.id, keeper, 1), sam = test_user_who("sam", org_a.id, stamper, 1);
+    eseal_principal kay = test_user("kay", org_a.id, keeper, 1), ada = test_user("ada", org_a.id, admin, 1),
+                    bek = test_user("bek", org_b.id, keeper, 1), sam = test_user("sam", org_a.id, stamper, 1);
     eseal_seal_record rec;
     /* reads: A's seal for A's members, not found for B's */
     assert_int_equal(eseal_instance_seal_read(inst, &ada, &rec, NULL, seal_a, NULL), ESEAL_OK);
@@ -323,7 +324,7 @@ static void identifier_ownership(void **state)
     (void)snprintf(esid, sizeof(esid), "%s", rec.esid);
     eseal_seal_record_dispose(&rec);
     const char *keeper[] = {"seal-keeper"};
-    eseal_principal dora = test_user_who("dora", de.id, keeper, 1), kay = test_user_who("kay", org_a.id, keeper, 1);
+    eseal_principal dora = test_user("dora", de.id, keeper, 1), kay = test_user("kay", org_a.id, keeper, 1);
     assert_int_equal(eseal_instance_seal_read(inst, &dora, &rec, NULL, esid, org), ESEAL_OK);
     assert_string_equal(org, de.id);
     eseal_seal_record_dispose(&rec);
