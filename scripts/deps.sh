@@ -12,7 +12,7 @@ trap 'rc=$?; [ $rc -eq 0 ] || echo "deps: stopped with exit status $rc (see the 
 PKGS="
 build-essential cmake pkg-config clang
 libssl-dev openssl
-libsqlite3-dev sqlite3
+libsqlite3-dev sqlite3 libpq-dev postgresql
 libjansson-dev
 libcmocka-dev
 libcairo2-dev libfreetype-dev libpng-dev fonts-arphic-uming fonts-liberation2

@@ -37,7 +37,7 @@ ESEAL_BEGIN_DECL
 
 typedef struct eseal_instance eseal_instance;
 
-#define ESEAL_INSTANCE_INIT_OPTIONS_VERSION 3 /* 2: ctx; 3: who */
+#define ESEAL_INSTANCE_INIT_OPTIONS_VERSION 4 /* 2: ctx; 3: who; 4: store */
 
 typedef struct {
     unsigned int version;     /**< ESEAL_INSTANCE_INIT_OPTIONS_VERSION */
@@ -55,6 +55,12 @@ typedef struct {
     /** version 3. Who creates the instance (policy action "init"): the actor of its set-up audit
      * entries (every certificate and CRL it makes). NULL, and versions 1 and 2: "platform". */
     const eseal_principal *who;
+    /** version 4. Where its store is made, written to eseal.conf as `store`: a location of
+     * eseal/sys/store.h ("postgresql://USER@HOST:PORT/DB[?PARAMS]", "sqlite:/PATH"), never with a
+     * password in it (ESEAL_EINVAL: use libpq's password file). "schema=auto" among PostgreSQL's PARAMS
+     * makes a new schema for it (eseal_ and 16 hex digits). The store must hold no instance
+     * (ESEAL_EEXISTS). NULL, and versions 1 to 3: $ESEAL_STORE when set, else HOME/eseal.db. */
+    const char *store;
 } eseal_instance_init_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

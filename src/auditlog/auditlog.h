@@ -32,12 +32,13 @@ typedef struct {
     size_t witness_count;
     unsigned int witness_quorum;
     unsigned int witness_timeout_ms;
+    char *store; /* the store's location (es_store_location): where the log opens its own connections */
 } es_auditlog_settings;
 
 /* What es_auditlog_open is given. Strings and the config are copied; `store` and `owner` are
  * borrowed for the handle's life. */
 typedef struct {
-    const char *home;     /* HOME: HOME/eseal.db, HOME/log/, HOME/keys/log-ed25519.key */
+    const char *home;     /* HOME: HOME/log/, HOME/keys/log-ed25519.key (and HOME/eseal.db unless cfg's store says) */
     eseal_store *store;   /* the owner's store: events go inside its caller's transactions */
     const es_config *cfg; /* log_origin, base_url, log_witness* */
     const eseal_context *ctx; /* limits and clock (NULL: the defaults); es_auditlog_set_context */

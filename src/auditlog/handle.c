@@ -12,6 +12,7 @@ static void settings_free(es_auditlog_settings *s)
 {
     es_free(s->origin);
     es_free(s->base_url);
+    es_free(s->store);
     for (size_t i = 0; i < s->witness_count; i++) {
         es_free(s->witnesses[i]);
     }
@@ -29,8 +30,11 @@ static ES_RESULT dup_opt(char **out, const char *s)
     return ES_OK;
 }
 
-static ES_RESULT settings_copy(es_auditlog_settings *d, const es_config *c)
+static ES_RESULT settings_copy(es_auditlog_settings *d, const es_config *c, const char *home)
 {
+    ES_AUTO(es_buf_freep) es_buf store = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_GUARD(es_store_location(&store, c, home));
+    ES_GUARD(dup_opt(&d->store, es_buf_cstr(&store)));
     ES_GUARD(dup_opt(&d->origin, c->log_origin));
     ES_GUARD(dup_opt(&d->base_url, c->base_url != NULL ? c->base_url : ""));
     if (c->log_witness_count > 0) {
@@ -60,7 +64,7 @@ ES_RESULT es_auditlog_open(es_auditlog **out, const es_auditlog_params *p)
     h->tsa_open = p->tsa_open;
     es_result r = dup_opt(&h->home, p->home);
     if (es_ok(r)) {
-        r = settings_copy(&h->set, p->cfg);
+        r = settings_copy(&h->set, p->cfg, p->home);
     }
     if (!es_ok(r)) {
         es_auditlog_close(h);

@@ -206,7 +206,7 @@ static ES_RESULT reader_open(eseal_log *log, eseal_store **out)
 {
     if (log->r == NULL) {
         ES_AUTO(es_buf_freep) es_buf db = ES_BUF_INIT(ES_LOG_PATH_MAX);
-        ES_GUARD(es_auditlog_path(&db, log->h, "eseal.db"));
+        ES_GUARD(es_buf_append_str(&db, log->h->set.store));
         ES_GUARD(es_from_code(eseal_store_open(&log->r, es_buf_cstr(&db))));
     }
     *out = log->r;
@@ -439,7 +439,7 @@ ES_RESULT es_log_open(eseal_log **out, es_auditlog *h)
         r = load_vkey(log);
     }
     if (es_ok(r)) {
-        r = es_auditlog_path(&db, h, "eseal.db");
+        r = es_buf_append_str(&db, h->set.store);
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_open(&log->w, es_buf_cstr(&db)));
@@ -844,7 +844,7 @@ ES_RESULT es_log_meta_store(eseal_log *log, eseal_store **out)
 {
     if (log->m == NULL) {
         ES_AUTO(es_buf_freep) es_buf db = ES_BUF_INIT(ES_LOG_PATH_MAX);
-        ES_GUARD(es_auditlog_path(&db, log->h, "eseal.db"));
+        ES_GUARD(es_buf_append_str(&db, log->h->set.store));
         int rc = eseal_store_open(&log->m, es_buf_cstr(&db));
         ES_GUARD(es_from_code(rc));
     }

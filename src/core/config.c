@@ -16,6 +16,7 @@ void es_config_free(es_config *c)
     es_free(c->base_url);
     es_free(c->tsa_policy);
     es_free(c->log_origin);
+    es_free(c->store);
     for (size_t i = 0; i < c->log_witness_count; i++) {
         es_free(c->log_witnesses[i]);
     }
@@ -112,6 +113,20 @@ static ES_RESULT apply(es_config *c, const char *path, size_t line, const char *
         }
         return ES_OK;
     }
+    if (strcmp(key, "store") == 0) {
+        /* A location eseal_store_open reads; a plain path is a SQLite file, relative to nothing: refused,
+         * since every process and every working directory must find the same store. */
+        ES_ENSURE(es_str_starts(val, "postgresql://") || es_str_starts(val, "postgres://") ||
+                      es_str_starts(val, "sqlite:/") || val[0] == '/',
+                  ESEAL_EMALFORMED,
+                  "%s:%zu: store must be postgresql://USER@HOST:PORT/DB, sqlite:/PATH or an absolute path", path,
+                  line);
+        ES_ENSURE(!es_store_has_password(val), ESEAL_EMALFORMED,
+                  "%s:%zu: store must not hold a password (eseal.conf is readable by others): give it in a "
+                  "password file (libpq's ~/.pgpass, or passfile=PATH in the location)",
+                  path, line);
+        return set_str(&c->store, val);
+    }
     ES_BAIL(ESEAL_EMALFORMED, "%s:%zu: unknown setting '%s'", path, line, key);
 }
 
@@ -149,7 +164,27 @@ ES_RESULT es_config_load(es_config *c, const char *path)
     return ES_OK;
 }
 
-ES_RESULT es_config_write_default(const char *path, const eseal_instance_init_options *o)
+bool es_store_has_password(const char *location)
+{
+    const char *s = strstr(location, "://");
+    if (s == NULL) {
+        return false;
+    }
+    s += 3;
+    size_t auth = strcspn(s, "/?"); /* USER[:PASSWORD]@HOST:PORT */
+    const char *at = memchr(s, '@', auth);
+    const char *q = strchr(s, '?');
+    return (at != NULL && memchr(s, ':', (size_t)(at - s)) != NULL) ||
+           (q != NULL && (strstr(q, "?password=") != NULL || strstr(q, "&password=") != NULL));
+}
+
+ES_RESULT es_store_location(es_buf *out, const es_config *cfg, const char *home)
+{
+    es_buf_clear(out);
+    return cfg->store != NULL ? es_buf_append_str(out, cfg->store) : es_buf_printf(out, "%s/eseal.db", home);
+}
+
+ES_RESULT es_config_write_default(const char *path, const eseal_instance_init_options *o, const char *store)
 {
     ES_AUTO(es_buf_freep) es_buf t = ES_BUF_INIT(ES_CONFIG_MAX);
     ES_GUARD(es_buf_printf(&t,
@@ -173,5 +208,11 @@ ES_RESULT es_config_write_default(const char *path, const eseal_instance_init_op
                            o->organization != NULL ? o->organization : "eseal Platform",
                            o->country != NULL ? o->country : "CN",
                            o->base_url != NULL ? o->base_url : "http://127.0.0.1:8080"));
+    if (store != NULL) {
+        ES_GUARD(es_buf_printf(&t,
+                               "# Where the store is (eseal(1), CONFIGURATION; docs/deploy.md): PostgreSQL here.\n"
+                               "store = %s\n",
+                               store));
+    }
     return es_file_write_new(path, t.ptr, t.len, 0644);
 }

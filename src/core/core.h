@@ -25,6 +25,9 @@
 
 /* ---- configuration (config.c) ---- */
 
+/* A store location's text (eseal.conf's `store`, $ESEAL_STORE): libpq's URIs are far shorter. */
+#define ES_STORE_LOCATION_MAX 2048
+
 typedef struct {
     char *organization;
     char *country;
@@ -37,10 +40,16 @@ typedef struct {
     size_t log_witness_count;
     unsigned int log_witness_quorum;
     unsigned int log_witness_timeout_ms;
+    char *store; /* the store's location (eseal/sys/store.h); NULL: HOME/eseal.db */
 } es_config;
 
 ES_RESULT es_config_load(es_config *cfg, const char *path);
-ES_RESULT es_config_write_default(const char *path, const eseal_instance_init_options *o);
+/* `store` (may be NULL: HOME/eseal.db) is written as the `store` setting. */
+ES_RESULT es_config_write_default(const char *path, const eseal_instance_init_options *o, const char *store);
+/* A store location that carries a password (postgresql://USER:PASSWORD@..., or password=). */
+bool es_store_has_password(const char *location);
+/* Where the instance in `home` with `cfg` keeps its store: cfg's `store`, else HOME/eseal.db. */
+ES_RESULT es_store_location(es_buf *out, const es_config *cfg, const char *home);
 void es_config_free(es_config *cfg);
 
 /* ---- the instance ---- */

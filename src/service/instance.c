@@ -2,6 +2,7 @@
 /* The instance: init/open, certificates, CRLs, trust, signing and verifying files. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,7 +50,7 @@ static ES_RESULT open_instance(eseal_instance **out, const char *home)
         r = es_config_load(&inst->cfg, es_buf_cstr(&p));
     }
     if (es_ok(r)) {
-        r = es_home_path(&p, inst, "eseal.db");
+        r = es_store_location(&p, &inst->cfg, inst->home);
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_open(&inst->store, es_buf_cstr(&p)));
@@ -140,6 +141,51 @@ static ES_RESULT open_like(eseal_instance **out, eseal_instance *from)
 
 int eseal_instance_open_like(eseal_instance **out, eseal_instance *from) { return es_code(open_like(out, from)); }
 
+/*
+ * The store a new instance is made on (version 4 `store`, else $ESEAL_STORE; none: HOME/eseal.db,
+ * and `out` stays empty). "schema=auto" in a PostgreSQL location becomes a new schema's name,
+ * eseal_ and 16 random hex digits: many instances in one database (the test suite's PostgreSQL run).
+ */
+static ES_RESULT init_store(es_buf *out, const eseal_instance_init_options *o)
+{
+    const char *want = o->version >= 4 && o->store != NULL ? o->store : getenv("ESEAL_STORE");
+    if (want == NULL || want[0] == '\0') {
+        return ES_OK;
+    }
+    ES_ENSURE(strlen(want) < ES_STORE_LOCATION_MAX, ESEAL_EINVAL, "a store location of at most %d bytes",
+              ES_STORE_LOCATION_MAX - 1);
+    ES_ENSURE(!es_store_has_password(want), ESEAL_EINVAL,
+              "the store location must not hold a password (it is written to eseal.conf): give it in a password "
+              "file (libpq's ~/.pgpass, or passfile=PATH in the location)");
+    const char *aut = strstr(want, "schema=auto");
+    bool whole = aut != NULL && (aut[11] == '\0' || aut[11] == '&') && (aut[-1] == '?' || aut[-1] == '&');
+    if (!whole) {
+        return es_buf_append_str(out, want);
+    }
+    uint8_t rnd[8];
+    ES_GUARD(es_random(rnd, sizeof(rnd)));
+    char hex[2 * sizeof(rnd) + 1];
+    es_hex_lower(hex, rnd, sizeof(rnd));
+    ES_GUARD(es_buf_append(out, want, (size_t)(aut - want)));
+    ES_GUARD(es_buf_printf(out, "schema=eseal_%s", hex));
+    return es_buf_append_str(out, aut + 11);
+}
+
+/* A store given to init (a database others may use) must hold no instance yet: no certificate. */
+static int any_cert(const eseal_cert_record *rec, void *payload)
+{
+    (void)rec;
+    (void)payload;
+    return 1;
+}
+
+static ES_RESULT store_empty(eseal_store *s, const char *location)
+{
+    int rc = eseal_store_cert_list(s, any_cert, NULL);
+    ES_ENSURE(rc != 1, ESEAL_EEXISTS, "the store %s already holds an eseal instance", location);
+    return es_from_code(rc);
+}
+
 static ES_RESULT init_instance(const char *home, const eseal_instance_init_options *o)
 {
     ES_CHECK_VERSION(o, instance_init_options);
@@ -171,7 +217,9 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     es_buf_clear(&p);
     ES_GUARD(es_buf_printf(&p, "%s/eseal.conf.new", home));
     (void)unlink(es_buf_cstr(&p)); /* left over by an interrupted init */
-    ES_GUARD(es_config_write_default(es_buf_cstr(&p), o));
+    ES_AUTO(es_buf_freep) es_buf store = ES_BUF_INIT(ES_STORE_LOCATION_MAX);
+    ES_GUARD(init_store(&store, o));
+    ES_GUARD(es_config_write_default(es_buf_cstr(&p), o, store.len > 0 ? es_buf_cstr(&store) : NULL));
     /* The conf file is renamed into place last: an instance exists only once it is complete. */
     eseal_instance *inst = es_calloc(1, sizeof(*inst));
     ES_ENSURE_ALLOC(inst);
@@ -183,14 +231,17 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     }
     es_buf db = ES_BUF_INIT(ES_PATH_BUF_MAX);
     if (es_ok(r)) {
-        r = es_buf_printf(&db, "%s/eseal.db", home);
+        r = es_store_location(&db, &inst->cfg, home);
     }
-    if (es_ok(r) && es_path_exists(es_buf_cstr(&db))) {
+    if (es_ok(r) && store.len == 0 && es_path_exists(es_buf_cstr(&db))) {
         r = es_error_set(ESEAL_EEXISTS, __FILE__, __LINE__,
                          "%s holds a store from an interrupted init; remove the directory and run init again", home);
     }
     if (es_ok(r)) {
         r = es_from_code(eseal_store_open(&inst->store, es_buf_cstr(&db)));
+    }
+    if (es_ok(r) && store.len > 0) {
+        r = store_empty(inst->store, es_buf_cstr(&store));
     }
     if (es_ok(r)) {
         r = es_instance_auditlog_open(inst);

@@ -11,6 +11,7 @@
 
 #include "store/schema.h"
 #include "store/sql.h"
+#include "store/store_hooks.h"
 #include "util/util.h"
 
 /* The named bounds of the SQLite backend (issue #16). */
@@ -203,6 +204,7 @@ static int sq_migrate(eseal_store_db *p, int *version)
         return rc;
     }
     int current = user_version(s);
+    es_store_upgraded_from = current;
     if (current > target) {
         (void)d_rollback(&s->conn.c);
         return es_code(es_error_set(ESEAL_ESTORE, __FILE__, __LINE__,

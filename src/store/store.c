@@ -63,6 +63,8 @@ static const struct {
     const eseal_store_scheme *(*scheme)(void);
 } schemes[] = {
     {"sqlite:", eseal_store_scheme_sqlite},
+    {"postgresql:", eseal_store_scheme_postgresql},
+    {"postgres:", eseal_store_scheme_postgresql},
 };
 
 /* A backend's answer (ENOTFOUND, EEXISTS, ESTATE) worded by the store; any other code passes. `rc`
@@ -282,22 +284,21 @@ void eseal_store_close(eseal_store *s)
 }
 
 _Atomic size_t es_store_opens = 0;
+_Thread_local bool es_store_upgrade = false;
+_Thread_local int es_store_upgraded_from = -1;
 
 int eseal_store_open(eseal_store **out, const char *location)
 {
     if (out == NULL || location == NULL) {
         ES_BAIL_ARG("out == NULL || location == NULL");
     }
-    if (es_str_starts(location, "postgresql:") || es_str_starts(location, "postgres:")) {
-        return es_code(es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
-                                    "store: the PostgreSQL backend is not built yet (use sqlite:PATH)"));
-    }
     const eseal_store_scheme *scheme = eseal_store_scheme_sqlite(); /* a plain path is a SQLite file */
     const char *rest = location;
     for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
         if (es_str_starts(location, schemes[i].prefix)) {
             scheme = schemes[i].scheme();
-            rest = location + strlen(schemes[i].prefix);
+            /* libpq reads the whole URI (postgresql://...); SQLite the path after "sqlite:". */
+            rest = scheme == eseal_store_scheme_sqlite() ? location + strlen(schemes[i].prefix) : location;
             break;
         }
     }
@@ -332,6 +333,25 @@ int eseal_store_open(eseal_store **out, const char *location)
     }
     es_store_opens++;
     *out = s;
+    return ESEAL_OK;
+}
+
+int eseal_store_migrate(const char *location, int *from, int *to)
+{
+    if (location == NULL || from == NULL || to == NULL) {
+        ES_BAIL_ARG("location == NULL || from == NULL || to == NULL");
+    }
+    es_store_upgrade = true;
+    es_store_upgraded_from = -1;
+    eseal_store *s = NULL;
+    int rc = eseal_store_open(&s, location);
+    es_store_upgrade = false;
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    *to = s->schema_version;
+    *from = es_store_upgraded_from >= 0 ? es_store_upgraded_from : s->schema_version;
+    eseal_store_close(s);
     return ESEAL_OK;
 }
 

@@ -28,10 +28,20 @@ ESEAL_BEGIN_DECL
 typedef struct eseal_store eseal_store;
 
 /**
- * Opens a store. `location` is "sqlite:PATH" or a plain path (SQLite); the
- * schema is created or migrated to the current version.
+ * Opens a store. `location` is "sqlite:PATH" or a plain path (SQLite), or
+ * "postgresql://USER@HOST:PORT/DB[?PARAMS]" (PostgreSQL, libpq's URI; PARAMS may add eseal's
+ * `schema=NAME`). The schema is created when the database has none; an older one is migrated to
+ * the current version on SQLite (one file, one machine) and refused on PostgreSQL until
+ * eseal_store_migrate() (many processes share it: the upgrade is the operator's step). A schema
+ * newer than this eseal is refused.
  */
 ESEAL_EXTERN(int) eseal_store_open(eseal_store **out, const char *location);
+/**
+ * Applies the migrations a store's schema lacks (`eseal migrate`), on any scheme; *from gets the
+ * version found, *to the version reached (equal when there was nothing to do). A newer schema is
+ * refused (ESEAL_ESTORE).
+ */
+ESEAL_EXTERN(int) eseal_store_migrate(const char *location, int *from, int *to);
 ESEAL_EXTERN(void) eseal_store_close(eseal_store *s);
 
 /** The schema version after migration. */

@@ -45,7 +45,7 @@
  * so a small backend (a test's) implements only what it needs.
  *
  * Registration: eseal_store_open() picks the scheme from the location ("sqlite:PATH" or a plain
- * path; "postgresql:" when that backend exists), which opens the database and makes its five
+ * path; "postgresql://..." or "postgres://..."), which opens the database and makes its five
  * concern backends, added at priority 0. eseal_store_add_*_backend() adds another backend for one
  * concern: every call of that concern then goes to the backend of highest priority (the one added
  * last among equals). Unlike libgit2's odb, reads do not fall through to lower backends: registry
@@ -400,6 +400,12 @@ typedef struct {
 
 /** The built-in SQLite scheme (WAL, versioned migrations). */
 ESEAL_EXTERN(const eseal_store_scheme *) eseal_store_scheme_sqlite(void);
+/**
+ * The built-in PostgreSQL scheme (issue 22): "postgresql://USER@HOST:PORT/DB?PARAMS" (or postgres://)
+ * as libpq reads it, plus `schema=NAME` for the schema the instance's tables are in. libpq is loaded
+ * with the first PostgreSQL store (ESEAL_EUNSUPPORTED when it cannot be). See docs/store.md.
+ */
+ESEAL_EXTERN(const eseal_store_scheme *) eseal_store_scheme_postgresql(void);
 
 /**
  * Adds a backend for one concern (git_odb_add_backend): calls of that concern go to the backend
