@@ -257,6 +257,21 @@ static int convert(const char *sql, char **out, int *nparams)
     return ESEAL_OK;
 }
 
+/* A decimal integer's value (an optional '-', digits; what follows them ignored): 0 for none. */
+static int64_t dec(const char *s)
+{
+    if (s == NULL) {
+        return 0;
+    }
+    bool neg = *s == '-';
+    uint64_t v = 0;
+    for (s += neg; *s >= '0' && *s <= '9' && v <= (uint64_t)INT64_MAX / 10; s++) {
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    v = v > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : v;
+    return neg ? -(int64_t)v : (int64_t)v;
+}
+
 static bool starts_word(const char *sql, const char *w)
 {
     while (*sql == ' ') {
@@ -388,7 +403,7 @@ static int execute(pg_stmt *st)
     ExecStatusType s = PQresultStatus(st->res);
     if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
         const char *n = PQcmdTuples(st->res);
-        c->changes = n != NULL && n[0] != '\0' ? strtoll(n, NULL, 10) : 0;
+        c->changes = dec(n);
         st->rows = PQntuples(st->res);
         st->row = -1;
         return sp && run(c, "RELEASE SAVEPOINT es_w", NULL) != ESEAL_OK ? ES_SQL_ERROR : ES_SQL_ROW;
@@ -471,7 +486,7 @@ static int64_t d_column_int64(es_sql_stmt *s, int i)
         return len == 8 ? (int64_t)d : 0;
     }
     default:
-        return strtoll((const char *)v, NULL, 10); /* text: as SQLite reads a number from text */
+        return dec((const char *)v); /* text: as SQLite reads a number from text */
     }
 }
 
@@ -691,7 +706,7 @@ static int schema_version(pg_conn *c, int *version)
     int rc = ESEAL_OK;
     *version = 0;
     if (s == PGRES_TUPLES_OK) {
-        *version = PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+        *version = PQntuples(res) == 1 ? (int)dec(PQgetvalue(res, 0, 0)) : 0; /* text result: an integer's digits */
     } else {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         if (state == NULL || strcmp(state, "42P01") != 0) { /* undefined_table: no schema yet */
