@@ -75,6 +75,16 @@ ESEAL_EXTERN(int) eseal_instance_init_options_init(eseal_instance_init_options *
 /** Creates a new instance in `home` (which must not hold one yet: ESEAL_EEXISTS). */
 ESEAL_EXTERN(int) eseal_instance_init(const char *home, const eseal_instance_init_options *opts);
 
+/**
+ * Applies the store migrations the instance in `home` lacks (`eseal migrate`, issue 22): its
+ * eseal.conf names the store (`store`, else HOME/eseal.db). *from gets the schema version found, *to
+ * the version reached. A PostgreSQL store is never upgraded by another call (eseal_instance_open
+ * refuses an older schema until this ran: many processes share it); SQLite's is upgraded by any open.
+ * A schema newer than this eseal is refused. Changes no record, so it writes no audit entry (and cannot:
+ * the log's store is what it upgrades).
+ */
+ESEAL_EXTERN(int) eseal_instance_migrate(const char *home, int *from, int *to);
+
 /** Opens an existing instance (ESEAL_ENOTFOUND when `home` holds none). */
 ESEAL_EXTERN(int) eseal_instance_open(eseal_instance **out, const char *home);
 

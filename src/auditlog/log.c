@@ -13,11 +13,15 @@
  * and of HOME/log/checkpoint, which is written after every signature and
  * outlives a restored database) verifies against the new root.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "eseal/log.h"
 #include "handle.h"
@@ -692,14 +696,45 @@ static ES_RESULT previous_checkpoint(eseal_log *log, eseal_store *s, es_checkpoi
     return ES_OK;
 }
 
+/*
+ * Replaces HOME/log/checkpoint with `note` unless it holds a larger checkpoint already (issue 22):
+ * several processes of one instance sign in the order of their transactions but write this file
+ * after them, in any order, so a slower process would put an older checkpoint back, and the
+ * refusal of a restored older store (check_not_behind) would only cover that older one. Under
+ * HOME/log/checkpoint.lock (flock, exclusive) between the read and the rename. A note of the same
+ * size replaces it: the same tree with more cosignatures.
+ */
+static ES_RESULT replace_outside(eseal_log *log, es_span note, const char *path)
+{
+    es_checkpoint now, mine;
+    bool present = false;
+    ES_GUARD(outside_checkpoint(log, &now, &present));
+    ES_GUARD(open_checkpoint(log, note, &mine));
+    if (present && now.size > mine.size) {
+        return ES_OK; /* a later checkpoint is there: it covers this one */
+    }
+    return es_file_write_atomic(path, note.ptr, note.len, 0644);
+}
+
 static ES_RESULT write_outside(eseal_log *log, es_span note)
 {
     ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_LOG_PATH_MAX);
     ES_GUARD(es_auditlog_path(&p, log->h, "log"));
     ES_GUARD(es_mkdir_p(es_buf_cstr(&p), 0755));
     es_buf_clear(&p);
-    ES_GUARD(es_auditlog_path(&p, log->h, LOG_CHECKPOINT_FILE));
-    return es_file_write_atomic(es_buf_cstr(&p), note.ptr, note.len, 0644);
+    ES_GUARD(es_auditlog_path(&p, log->h, LOG_CHECKPOINT_FILE ".lock"));
+    int fd = open(es_buf_cstr(&p), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    ES_ENSURE(fd >= 0, ESEAL_EIO, "log: cannot open %s: %s", es_buf_cstr(&p), strerror(errno));
+    if (flock(fd, LOCK_EX) != 0) {
+        int err = errno;
+        (void)close(fd);
+        ES_BAIL(ESEAL_EIO, "log: cannot lock %s: %s", es_buf_cstr(&p), strerror(err));
+    }
+    es_buf_clear(&p);
+    es_result r = es_auditlog_path(&p, log->h, LOG_CHECKPOINT_FILE);
+    r = es_ok(r) ? replace_outside(log, note, es_buf_cstr(&p)) : r;
+    (void)close(fd); /* releases the lock */
+    return r;
 }
 
 /* Signs a checkpoint of the current tree in one transaction; *note gets it (len 0: nothing new). */

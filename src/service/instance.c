@@ -272,6 +272,22 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     return r;
 }
 
+static ES_RESULT migrate(const char *home, int *from, int *to)
+{
+    ES_ENSURE_ARG(home != NULL && from != NULL && to != NULL);
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_GUARD(es_buf_printf(&p, "%s/eseal.conf", home));
+    ES_ENSURE(es_path_exists(es_buf_cstr(&p)), ESEAL_ENOTFOUND, "no eseal instance in %s", home);
+    es_config cfg;
+    es_result r = es_config_load(&cfg, es_buf_cstr(&p));
+    r = es_ok(r) ? es_store_location(&p, &cfg, home) : r;
+    es_config_free(&cfg);
+    ES_GUARD(r);
+    return es_from_code(eseal_store_migrate(es_buf_cstr(&p), from, to));
+}
+
+int eseal_instance_migrate(const char *home, int *from, int *to) { return es_code(migrate(home, from, to)); }
+
 int eseal_instance_init(const char *home, const eseal_instance_init_options *opts)
 {
     return es_code(init_instance(home, opts));

@@ -58,7 +58,7 @@
 #endif
 #define ES_PQ_FNS(X)                                                                                        \
     X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) X(PQerrorMessage) X(PQexec) \
-    X(PQexecParams) X(PQfinish) X(PQftype) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) \
+    X(PQexecParams) X(PQfinish) X(PQfname) X(PQftype) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) \
     X(PQntuples) X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQstatus) \
     X(PQtransactionStatus)
 
@@ -111,6 +111,7 @@ static int pq_load(void)
 #define PQexec (pq.PQexec)
 #define PQexecParams (pq.PQexecParams)
 #define PQfinish (pq.PQfinish)
+#define PQfname (pq.PQfname)
 #define PQftype (pq.PQftype)
 #define PQgetisnull (pq.PQgetisnull)
 #define PQgetlength (pq.PQgetlength)
@@ -293,6 +294,11 @@ static int d_prepare(es_sql *c, es_sql_stmt **out, const char *sql)
     }
     st->st.drv = &pg_driver;
     st->conn = C(c);
+    /* A parameter the SQL numbers but the caller leaves unbound (a list's filter left out: ?1 and ?2 of
+     * "... AND requester = ?3") is a NULL text: PostgreSQL needs a type for every $N it is sent. */
+    for (int i = 0; i < ES_PG_MAX_PARAMS; i++) {
+        st->types[i] = ES_PG_TEXT;
+    }
     st->writes = starts_word(sql, "INSERT") || starts_word(sql, "UPDATE") || starts_word(sql, "DELETE");
     st->row = -1;
     *out = &st->st;
@@ -547,6 +553,40 @@ static size_t d_column_bytes(es_sql_stmt *s, int i)
                : (size_t)PQgetlength(st->res, st->row, i);
 }
 
+static int d_column_count(es_sql_stmt *s)
+{
+    pg_stmt *st = T(s);
+    if (st->res == NULL && execute(st) != ES_SQL_ROW) { /* SQLite knows a statement's columns before its step */
+        return 0;
+    }
+    return PQnfields(st->res);
+}
+static const char *d_column_name(es_sql_stmt *s, int i)
+{
+    pg_stmt *st = T(s);
+    return st->res != NULL ? PQfname(st->res, i) : NULL;
+}
+static es_sql_type d_column_type(es_sql_stmt *s, int i)
+{
+    pg_stmt *st = T(s);
+    if (null_at(st, i)) {
+        return ES_SQL_NULL;
+    }
+    switch (PQftype(st->res, i)) {
+    case ES_PG_INT8:
+    case ES_PG_INT4:
+    case ES_PG_INT2:
+    case ES_PG_BOOL:
+        return ES_SQL_INT;
+    case ES_PG_FLOAT8:
+    case ES_PG_FLOAT4:
+        return ES_SQL_FLOAT;
+    case ES_PG_BYTEA:
+        return ES_SQL_BLOB;
+    default:
+        return ES_SQL_TEXT;
+    }
+}
 static int64_t d_changes(es_sql *c) { return C(c)->changes; }
 static es_sql_constraint_kind d_constraint(es_sql *c) { return C(c)->constraint; }
 static bool d_in_transaction(es_sql *c) { return in_transaction(C(c)); }
@@ -563,6 +603,8 @@ static int d_rollback(es_sql *c) { return run(C(c), "ROLLBACK", NULL); }
 
 static const es_sql_driver pg_driver = {
     .name = "postgresql",
+    .tables_sql = "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() "
+                  "AND table_type = 'BASE TABLE' AND table_name <> 'eseal_schema'",
     .prepare = d_prepare,
     .bind_text = d_bind_text,
     .bind_int64 = d_bind_int64,
@@ -577,6 +619,9 @@ static const es_sql_driver pg_driver = {
     .column_double = d_column_double,
     .column_blob = d_column_blob,
     .column_bytes = d_column_bytes,
+    .column_count = d_column_count,
+    .column_name = d_column_name,
+    .column_type = d_column_type,
     .changes = d_changes,
     .constraint = d_constraint,
     .in_transaction = d_in_transaction,

@@ -28,6 +28,15 @@ enum {
     ES_SQL_ERROR,      /* any other failure (es_sql_fail words it) */
 };
 
+/* A column's value type (es_sql_column_type). */
+typedef enum {
+    ES_SQL_NULL = 1,
+    ES_SQL_INT,
+    ES_SQL_FLOAT,
+    ES_SQL_TEXT,
+    ES_SQL_BLOB,
+} es_sql_type;
+
 /* The kind of constraint that refused the last statement. */
 typedef enum {
     ES_SQL_KEY = 1,  /* a primary key or UNIQUE */
@@ -42,6 +51,8 @@ typedef struct es_sql_stmt es_sql_stmt;
  * stepped (text and blobs must outlive the step, as SQLite's SQLITE_STATIC asks). */
 typedef struct {
     const char *name;
+    /* A query whose rows are the names of the store's tables (eseal_store_copy checks it knows them all). */
+    const char *tables_sql;
     int (*prepare)(es_sql *c, es_sql_stmt **st, const char *sql);
     void (*bind_text)(es_sql_stmt *st, int i, const char *text);
     void (*bind_int64)(es_sql_stmt *st, int i, int64_t v);
@@ -58,6 +69,9 @@ typedef struct {
     double (*column_double)(es_sql_stmt *st, int i);
     const void *(*column_blob)(es_sql_stmt *st, int i);
     size_t (*column_bytes)(es_sql_stmt *st, int i);
+    int (*column_count)(es_sql_stmt *st);
+    const char *(*column_name)(es_sql_stmt *st, int i);
+    es_sql_type (*column_type)(es_sql_stmt *st, int i);
     /* Rows the last INSERT, UPDATE or DELETE changed. */
     int64_t (*changes)(es_sql *c);
     es_sql_constraint_kind (*constraint)(es_sql *c);
@@ -100,6 +114,9 @@ static inline int64_t es_sql_column_int64(es_sql_stmt *st, int i) { return st->d
 static inline double es_sql_column_double(es_sql_stmt *st, int i) { return st->drv->column_double(st, i); }
 static inline const void *es_sql_column_blob(es_sql_stmt *st, int i) { return st->drv->column_blob(st, i); }
 static inline size_t es_sql_column_bytes(es_sql_stmt *st, int i) { return st->drv->column_bytes(st, i); }
+static inline int es_sql_column_count(es_sql_stmt *st) { return st->drv->column_count(st); }
+static inline const char *es_sql_column_name(es_sql_stmt *st, int i) { return st->drv->column_name(st, i); }
+static inline es_sql_type es_sql_column_type(es_sql_stmt *st, int i) { return st->drv->column_type(st, i); }
 static inline int64_t es_sql_changes(es_sql *c) { return c->drv->changes(c); }
 static inline es_sql_constraint_kind es_sql_constraint(es_sql *c) { return c->drv->constraint(c); }
 static inline bool es_sql_in_transaction(es_sql *c) { return c->drv->in_transaction(c); }
@@ -124,5 +141,11 @@ int es_sql_backends_make(es_sql_db *db, eseal_store_registry_backend **reg, esea
                          eseal_store_log_backend **log, eseal_store_accounts_backend **acc);
 /* The governance backend (eseal_store_scheme.governance) on the database `db` a driver made. */
 int es_sql_governance_make(eseal_store_db *db, eseal_store_governance_backend **out);
+/* The es_sql_db of a store's database when a driver of sql.h made it (its begin is ours), else NULL. */
+es_sql_db *es_sql_db_of(eseal_store_db *db);
+
+/* Copies every row of every table of `from` into the empty store `to` (sql_copy.c; eseal_store_copy). */
+int es_sql_copy(es_sql_db *from, es_sql_db *to, int (*cb)(const char *table, uint64_t rows, void *payload),
+                void *payload);
 
 #endif

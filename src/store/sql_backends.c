@@ -2513,6 +2513,11 @@ static const eseal_store_accounts_backend sql_accounts = {
     .free = sq_accounts_free,
 };
 
+es_sql_db *es_sql_db_of(eseal_store_db *db)
+{
+    return db != NULL && db->begin == sql_begin ? (es_sql_db *)(void *)db : NULL;
+}
+
 void es_sql_db_init(es_sql_db *db)
 {
     db->be.version = ESEAL_STORE_DB_VERSION;

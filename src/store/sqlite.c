@@ -118,6 +118,23 @@ static int64_t d_column_int64(es_sql_stmt *st, int i) { return sqlite3_column_in
 static double d_column_double(es_sql_stmt *st, int i) { return sqlite3_column_double(S(st), i); }
 static const void *d_column_blob(es_sql_stmt *st, int i) { return sqlite3_column_blob(S(st), i); }
 static size_t d_column_bytes(es_sql_stmt *st, int i) { return (size_t)sqlite3_column_bytes(S(st), i); }
+static int d_column_count(es_sql_stmt *st) { return sqlite3_column_count(S(st)); }
+static const char *d_column_name(es_sql_stmt *st, int i) { return sqlite3_column_name(S(st), i); }
+static es_sql_type d_column_type(es_sql_stmt *st, int i)
+{
+    switch (sqlite3_column_type(S(st), i)) {
+    case SQLITE_INTEGER:
+        return ES_SQL_INT;
+    case SQLITE_FLOAT:
+        return ES_SQL_FLOAT;
+    case SQLITE_TEXT:
+        return ES_SQL_TEXT;
+    case SQLITE_BLOB:
+        return ES_SQL_BLOB;
+    default:
+        return ES_SQL_NULL;
+    }
+}
 static int64_t d_changes(es_sql *c) { return sqlite3_changes(D(c)); }
 static es_sql_constraint_kind d_constraint(es_sql *c)
 {
@@ -136,6 +153,7 @@ static int d_fail(es_sql *c, const char *what) { return fail(D(c), what); }
 
 static const es_sql_driver sqlite_driver = {
     .name = "sqlite",
+    .tables_sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
     .prepare = d_prepare,
     .bind_text = d_bind_text,
     .bind_int64 = d_bind_int64,
@@ -150,6 +168,9 @@ static const es_sql_driver sqlite_driver = {
     .column_double = d_column_double,
     .column_blob = d_column_blob,
     .column_bytes = d_column_bytes,
+    .column_count = d_column_count,
+    .column_name = d_column_name,
+    .column_type = d_column_type,
     .changes = d_changes,
     .constraint = d_constraint,
     .in_transaction = d_in_transaction,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "eseal/sys/store_backend.h"
+#include "store/sql.h"
 #include "store_hooks.h"
 #include "util/util.h"
 
@@ -353,6 +354,32 @@ int eseal_store_migrate(const char *location, int *from, int *to)
     *from = es_store_upgraded_from >= 0 ? es_store_upgraded_from : s->schema_version;
     eseal_store_close(s);
     return ESEAL_OK;
+}
+
+int eseal_store_copy(const char *from, const char *to, int (*cb)(const char *table, uint64_t rows, void *payload),
+                     void *payload)
+{
+    if (from == NULL || to == NULL) {
+        ES_BAIL_ARG("from == NULL || to == NULL");
+    }
+    eseal_store *a = NULL, *b = NULL;
+    int rc = eseal_store_open(&a, from);
+    rc = rc == ESEAL_OK ? eseal_store_open(&b, to) : rc;
+    es_sql_db *sa = rc == ESEAL_OK ? es_sql_db_of(a->db) : NULL;
+    es_sql_db *sb = rc == ESEAL_OK ? es_sql_db_of(b->db) : NULL;
+    if (rc == ESEAL_OK && (sa == NULL || sb == NULL)) {
+        rc = es_code(es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
+                                  "store copy: both stores must be SQLite or PostgreSQL"));
+    } else if (rc == ESEAL_OK && a->schema_version != b->schema_version) {
+        rc = es_code(es_error_set(ESEAL_ESTORE, __FILE__, __LINE__,
+                                  "store copy: the source's schema is version %d, the target's %d: run 'eseal migrate' "
+                                  "first",
+                                  a->schema_version, b->schema_version));
+    }
+    rc = rc == ESEAL_OK ? es_sql_copy(sa, sb, cb, payload) : rc;
+    eseal_store_close(b);
+    eseal_store_close(a);
+    return rc;
 }
 
 int eseal_store_schema_version(eseal_store *s, int *out)

@@ -42,6 +42,16 @@ ESEAL_EXTERN(int) eseal_store_open(eseal_store **out, const char *location);
  * refused (ESEAL_ESTORE).
  */
 ESEAL_EXTERN(int) eseal_store_migrate(const char *location, int *from, int *to);
+/**
+ * Copies every row of the store at `from` into the store at `to` (`eseal store copy`; created when it
+ * has no schema, and it must be empty: ESEAL_EEXISTS), e.g. an instance's SQLite file into PostgreSQL.
+ * All or nothing on the target; the source is held under its write lock while it is read (stop the
+ * instance's processes first). ESEAL_EUNSUPPORTED when either store is not SQL of eseal's drivers, or
+ * the source has a table this eseal does not know. cb (may be NULL) hears each table with its row
+ * count; a non-zero return stops the copy (ESEAL_ECANCELED, the target left empty).
+ */
+ESEAL_EXTERN(int) eseal_store_copy(const char *from, const char *to,
+                                   int (*cb)(const char *table, uint64_t rows, void *payload), void *payload);
 ESEAL_EXTERN(void) eseal_store_close(eseal_store *s);
 
 /** The schema version after migration. */
