@@ -6,7 +6,8 @@
 #                             role and database "eseal" (trust: loopback only), print the location
 #                             postgresql://eseal@127.0.0.1:PORT/eseal
 #   pg-cluster.sh stop DIR    stop it (the caller removes DIR)
-# initdb refuses to run as root: as root the cluster is the postgres user's (DIR is handed to it).
+# initdb refuses to run as root: as root the cluster is the postgres user's, in a folder of its own
+# under /tmp (DIR may be in a folder it cannot enter), named in DIR/cluster and removed by stop.
 # Durability is off (fsync, synchronous_commit): a test cluster that dies with the run; what the
 # tests kill is eseal's processes, never the database's.
 set -eu
@@ -26,27 +27,35 @@ case $cmd in
 start)
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
-    [ "$(id -u)" != 0 ] || chown postgres "$dir"
-    as_pg "$bin/initdb" -D "$dir/data" -U eseal -A trust -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1 ||
+    if [ "$(id -u)" = 0 ]; then
+        pg=$(mktemp -d /tmp/eseal-pg.XXXXXX)
+        chown postgres "$pg"
+    else
+        pg=$dir
+    fi
+    echo "$pg" >"$dir/cluster"
+    as_pg "$bin/initdb" -D "$pg/data" -U eseal -A trust -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; exit 1; }
     for try in 1 2 3 4 5; do
         port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-        if as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 -o \
-            "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$dir -c max_connections=500 \
+        if as_pg "$bin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 60 -o \
+            "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$pg -c max_connections=500 \
              -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=128MB" \
             start >"$dir/pg_ctl.log" 2>&1; then
             break
         fi
         port=""
     done
-    [ -n "$port" ] || { cat "$dir/pg_ctl.log" "$dir/server.log" >&2; exit 1; }
+    [ -n "$port" ] || { cat "$dir/pg_ctl.log" "$pg/server.log" >&2; exit 1; }
     echo "$port" >"$dir/port"
     "$bin/psql" -q -h 127.0.0.1 -p "$port" -U eseal -d postgres -c "CREATE DATABASE eseal" >/dev/null
     echo "postgresql://eseal@127.0.0.1:$port/eseal"
     ;;
 stop)
-    [ -d "$dir/data" ] || exit 0
-    as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    [ -f "$dir/cluster" ] || exit 0
+    pg=$(cat "$dir/cluster")
+    as_pg "$bin/pg_ctl" -D "$pg/data" -m immediate -w stop >/dev/null 2>&1 || true
+    [ "$pg" = "$dir" ] || rm -rf "$pg"
     ;;
 *)
     echo "usage: $0 start|stop DIR" >&2
