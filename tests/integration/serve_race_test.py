@@ -150,10 +150,36 @@ def one(i):
         results[i] = (port, st, h.get("eseal-stamp-serial"), doc)
 
 
+# Meanwhile HOME/log/checkpoint (the newest checkpoint, kept outside the store against a restored older
+# store) is read over and over: written by four processes' publishers and stamps, it must never go back.
+seen_sizes = []
+watching = threading.Event()
+
+
+def watch():
+    path = os.path.join(HOME, "log", "checkpoint")
+    while not watching.is_set():
+        try:
+            with open(path) as f:
+                lines = f.read().splitlines()
+            if len(lines) > 1 and lines[1].isdigit():
+                seen_sizes.append(int(lines[1]))
+        except OSError:
+            pass
+        time.sleep(0.002)
+
+
+watcher = threading.Thread(target=watch)
+watcher.start()
 t0 = time.monotonic()
 with concurrent.futures.ThreadPoolExecutor(N_THREADS) as ex:
     list(ex.map(one, range(N_STAMPS)))
 secs = time.monotonic() - t0
+watching.set()
+watcher.join()
+back = [(a, b) for a, b in zip(seen_sizes, seen_sizes[1:]) if b < a]
+ok(len(seen_sizes) > 10 and not back, f"HOME/log/checkpoint never went back while the four wrote it ({len(seen_sizes)} "
+   f"reads, {len(set(seen_sizes))} sizes)", str(back[:5]))
 good = {i: r for i, r in results.items() if r[1] == 200 and r[2] and isinstance(r[3], bytes)}
 bad = [(i, r[1], r[3] if not isinstance(r[3], bytes) else r[3][:200]) for i, r in results.items() if i not in good]
 ok(len(good) == N_STAMPS, f"{N_STAMPS} stamps over {N_SERVERS} servers, {N_THREADS} at a time: all 200 with a serial "
