@@ -22,7 +22,10 @@ against docs/openapi.yaml):
     different;
   - a single-use grant (max_uses 1) used by all four processes at once (12 stamps, three per server, sent
     together): exactly one 200, the other eleven 403 QUOTA_EXHAUSTED; the grant says uses 1; the log has
-    exactly one stamp of that seal.
+    exactly one stamp of that seal;
+  - one of the stamped documents, changed after stamping, verified on each of the four servers: one alert
+    queued (one per serial per hour, whichever process verifies), not four;
+  - HOME/log/checkpoint, read over and over during the 200 stamps, never goes back to a smaller checkpoint.
 TAP output.
 """
 import atexit
@@ -208,6 +211,25 @@ ok(len(won) == 1 and len(lost) == N_QUOTA - 1, f"a max-uses-1 grant used {N_QUOT
 ROOT = api_lib.login(PORTS[0], "root", PW)
 st, h, g = call(PORTS[1], "GET", f"/api/v1/grants/{G_Q}", headers=ROOT)
 ok(st == 200 and g.get("uses") == 1 and g.get("max_uses") == 1, "the grant says uses 1 of 1", f"{st} {g}")
+
+# ---- a tampered copy verified on all four: one alert (one per serial per hour, whichever process) ----
+st, h, doc = call(PORTS[0], "POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/eseal-race", "events": ["alert"]},
+                  ROOT)
+ok(st == 201 and isinstance(doc, dict), "a webhook for alerts (its receiver never answers: the deliveries stay queued)",
+   f"{st} {doc}")
+HOOK = doc.get("id", "none") if isinstance(doc, dict) else "none"
+one_serial, one_doc = next(iter((r[2], r[3]) for r in good.values()))
+marker = b"Contract no. 2026-001"
+tampered = one_doc.replace(marker, b"Contract no. 2026-009", 1)
+verdicts = [call(p, "POST", "/api/v1/verify", tampered, ctype="application/pdf") for p in PORTS]
+ok(marker in one_doc and all(v[0] == 200 and v[2].get("verdict") == "INVALID" for v in verdicts),
+   "a stamped document changed after stamping verifies INVALID on each of the four servers",
+   str([(v[0], v[2].get("verdict") if isinstance(v[2], dict) else v[2]) for v in verdicts]))
+st, h, dl = call(PORTS[3], "GET", f"/api/v1/webhooks/{HOOK}/deliveries", headers=ROOT)
+alerts = [d for d in dl if d.get("event") == "alert" and '"verification.failed"' in d.get("body", "")] \
+    if st == 200 and isinstance(dl, list) else []
+ok(len(alerts) == 1 and one_serial in alerts[0].get("body", ""), "one alert queued for it, not one per server",
+   f"{st} {[(d.get('event'), d.get('body', '')[:120]) for d in alerts]}")
 
 # ---- the log: every entry once, gap-free ----
 entries, cursor = [], 0
