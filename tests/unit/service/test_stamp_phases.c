@@ -343,6 +343,12 @@ static void hold_on_published(const char *phase, size_t doc)
 static void unsettled_publication_is_not_acknowledged(void **state)
 {
     (void)state;
+    char dbp[700];
+    struct stat sb;
+    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+    if (stat(dbp, &sb) != 0) {
+        skip(); /* the lock is taken on the SQLite file: a store elsewhere is not held this way */
+    }
     const char *in = path("d/busy.pdf"), *out = path("d/busy-out.pdf");
     test_write_pdf(in);
     uint64_t n0 = log_size();
