@@ -42,6 +42,7 @@ test-clone: deps
 bench: build
 	./bench/pdf.sh $(BUILD)/eseal $(BENCH_N)
 	./bench/server.sh $(BUILD)/eseal 10 3
+	./bench/scale.sh $(BUILD)/eseal 10 3
 	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_crypto
 	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_tsa
 	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_tlog

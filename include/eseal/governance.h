@@ -358,7 +358,7 @@ ESEAL_EXTERN(int) eseal_webhook_replay(eseal_instance *inst, const eseal_princip
  */
 ESEAL_EXTERN(int) eseal_webhook_deliver_due(eseal_instance *inst, int64_t now_ms, size_t max, size_t *sent);
 
-/** Alerts of one stamp serial are queued at most once in this long (per process). */
+/** Alerts of one stamp serial are queued at most once in this long (by all processes on the store). */
 #define ESEAL_WEBHOOK_ALERT_INTERVAL_MS (3600 * 1000LL)
 
 /**
@@ -367,8 +367,9 @@ ESEAL_EXTERN(int) eseal_webhook_deliver_due(eseal_instance *inst, int64_t now_ms
  * eseal_instance_stamp_find) when the signature's verdict or the document's is not VALID, an
  * "alert" event is queued to the organisation that owns the stamp's seal, with the serial, the
  * seal, the verdicts and the reasons (docs/webhooks.md). At most one per serial per
- * ESEAL_WEBHOOK_ALERT_INTERVAL_MS (a table in the process: a verification repeated by anyone
- * does not flood the receiver). `now_ms` is the clock (0: the instance's). *queued (may be NULL) receives how many
+ * ESEAL_WEBHOOK_ALERT_INTERVAL_MS, by every process on the store (the store's named value
+ * "alerts.verification.failed.SERIAL", behind a table in the process: a verification repeated by
+ * anyone does not flood the receiver). `now_ms` is the clock (0: the instance's). *queued (may be NULL) receives how many
  * alerts were queued. No principal: what it reads is public, what it writes is the platform's own.
  */
 ESEAL_EXTERN(int) eseal_webhook_verify_alert(eseal_instance *inst, const eseal_report *report, int64_t now_ms,

@@ -193,9 +193,10 @@ ES_RESULT es_audit_stamps_recover(es_auditlog *h, const eseal_principal *who, si
 /* After a batch, in one commit on the log's writing connection: publishes a checkpoint, stores the
  * receipt of every stamp (serial "" or index -1: skipped) and, when `published` (every output is in
  * place and durable), forgets where each output waited, as es_audit_stamps_published does. The marks
- * are settled even when the checkpoint or a receipt fails (the first such error is returned; a
- * missing receipt is made when asked for). Until this commits, a crash leaves the marks, and the next
- * recovery finds each output published by its digest (es_audit_stamps_recover). */
+ * are settled even when the checkpoint or a receipt fails (a missing receipt is made when asked for):
+ * the error returned is that commit's alone, so that the caller knows the marks are still there. Until
+ * this commits, a crash leaves the marks, and the next recovery finds each output published by its
+ * digest (es_audit_stamps_recover). */
 ES_RESULT es_audit_stamps_settle(es_auditlog *h, const char (*serials)[40], const int64_t *indices, size_t n,
                                  bool published);
 /* The receipt of stamp `serial` (made now and kept when it was not made at stamping time). */

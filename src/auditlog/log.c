@@ -11,15 +11,17 @@
  * Checkpoints: signed under a lock that also excludes appends, only after a
  * consistency proof from the previous checkpoint (the newest of the store's
  * and of HOME/log/checkpoint, which is written after every signature and
- * outlives a restored database) verifies against the new root.
+ * outlives a restored database) verifies against the new root. Every process
+ * on the home writes that file after its own commit: it is replaced only by a
+ * checkpoint at least as large, under HOME/log/checkpoint.lock.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@
 #define LOG_KEY_FILE "keys/log-ed25519.key"
 #define LOG_VKEY_FILE "log/log.vkey"
 #define LOG_CHECKPOINT_FILE "log/checkpoint"
+#define LOG_CHECKPOINT_LOCK "log/checkpoint.lock"
 #define LOG_MAX_BATCH 4096
 #define LOG_TILE_CACHE 4096 /* full tiles kept in memory for proofs: 32 MiB at most */
 
@@ -696,43 +699,38 @@ static ES_RESULT previous_checkpoint(eseal_log *log, eseal_store *s, es_checkpoi
     return ES_OK;
 }
 
-/*
- * Replaces HOME/log/checkpoint with `note` unless it holds a larger checkpoint already (issue 22):
- * several processes of one instance sign in the order of their transactions but write this file
- * after them, in any order, so a slower process would put an older checkpoint back, and the
- * refusal of a restored older store (check_not_behind) would only cover that older one. Under
- * HOME/log/checkpoint.lock (flock, exclusive) between the read and the rename. A note of the same
- * size replaces it: the same tree with more cosignatures.
- */
-static ES_RESULT replace_outside(eseal_log *log, es_span note, const char *path)
-{
-    es_checkpoint now, mine;
-    bool present = false;
-    ES_GUARD(outside_checkpoint(log, &now, &present));
-    ES_GUARD(open_checkpoint(log, note, &mine));
-    if (present && now.size > mine.size) {
-        return ES_OK; /* a later checkpoint is there: it covers this one */
-    }
-    return es_file_write_atomic(path, note.ptr, note.len, 0644);
-}
-
-static ES_RESULT write_outside(eseal_log *log, es_span note)
+/* Replaces HOME/log/checkpoint with `note` (a checkpoint of `size` entries) unless it holds a larger one.
+ * Each signer writes it after its own commit, so two processes (or a server's publisher and a stamp)
+ * that sign one after the other can write in the other order: the older checkpoint written last would
+ * take the file back, and the file guards against a restored older store only as far as it is new.
+ * Under an exclusive lock of HOME/log/checkpoint.lock (a file: flock of a directory is not reliable on
+ * network filesystems), the file's size is read again and the write is skipped when it is larger. */
+static ES_RESULT write_outside(eseal_log *log, es_span note, uint64_t size)
 {
     ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_LOG_PATH_MAX);
     ES_GUARD(es_auditlog_path(&p, log->h, "log"));
     ES_GUARD(es_mkdir_p(es_buf_cstr(&p), 0755));
     es_buf_clear(&p);
-    ES_GUARD(es_auditlog_path(&p, log->h, LOG_CHECKPOINT_FILE ".lock"));
-    int fd = open(es_buf_cstr(&p), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    ES_GUARD(es_auditlog_path(&p, log->h, LOG_CHECKPOINT_LOCK));
+    int fd = open(es_buf_cstr(&p), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     ES_ENSURE(fd >= 0, ESEAL_EIO, "log: cannot open %s: %s", es_buf_cstr(&p), strerror(errno));
-    if (flock(fd, LOCK_EX) != 0) {
-        int err = errno;
-        (void)close(fd);
-        ES_BAIL(ESEAL_EIO, "log: cannot lock %s: %s", es_buf_cstr(&p), strerror(err));
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            int e = errno;
+            (void)close(fd);
+            ES_BAIL(ESEAL_EIO, "log: cannot lock %s: %s", es_buf_cstr(&p), strerror(e));
+        }
     }
-    es_buf_clear(&p);
-    es_result r = es_auditlog_path(&p, log->h, LOG_CHECKPOINT_FILE);
-    r = es_ok(r) ? replace_outside(log, note, es_buf_cstr(&p)) : r;
+    es_checkpoint there;
+    bool present = false;
+    es_result r = outside_checkpoint(log, &there, &present);
+    if (es_ok(r) && (!present || there.size <= size)) {
+        es_buf_clear(&p);
+        r = es_auditlog_path(&p, log->h, LOG_CHECKPOINT_FILE);
+        if (es_ok(r)) {
+            r = es_file_write_atomic(es_buf_cstr(&p), note.ptr, note.len, 0644);
+        }
+    }
     (void)close(fd); /* releases the lock */
     return r;
 }
@@ -799,7 +797,7 @@ static ES_RESULT publish(eseal_log *log, uint64_t *size)
     ES_GUARD(r);
     if (note.len > 0) {
         /* After the commit: a crash between the two leaves the file behind the store, never ahead. */
-        ES_GUARD(write_outside(log, es_buf_span(&note)));
+        ES_GUARD(write_outside(log, es_buf_span(&note), cp.size));
         ES_GUARD(es_log_witness_cosign(log, &note, &cp, prev_size));
     } else if (cp.size > 0) {
         /* Nothing new to sign: the newest checkpoint may still lack its witness quorum. */
@@ -950,7 +948,7 @@ ES_RESULT es_log_store_cosigned(eseal_log *log, uint64_t size, es_span note)
     eseal_buf merged = ESEAL_BUF_INIT;
     if (es_ok(r) && present && out.size == size) {
         rc = eseal_store_log_checkpoint(log->w, &merged, size, NULL);
-        r = rc == ESEAL_OK ? write_outside(log, es_span_of(merged.ptr, merged.size))
+        r = rc == ESEAL_OK ? write_outside(log, es_span_of(merged.ptr, merged.size), size)
                            : es_error_set(rc, __FILE__, __LINE__, "%s", eseal_error_last()->message);
     }
     eseal_buf_dispose(&merged);

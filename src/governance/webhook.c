@@ -564,7 +564,9 @@ int eseal_webhook_deliver_due(eseal_instance *inst, int64_t now_ms, size_t max, 
 
 /* ---- alerts of the public verification ---- */
 
-/* The serials alerted lately, in this process: at most one alert per serial per interval. */
+/* The serials alerted lately, in this process: a first filter, so that a tampered copy verified
+ * again and again costs no store transaction. The store decides (alert_due_stored): several server
+ * processes on one store each have a table of their own. */
 #define ALERT_SEEN_MAX 256
 static struct {
     char serial[40];
@@ -594,6 +596,42 @@ static bool alert_due(const char *serial, int64_t now)
     }
     (void)pthread_mutex_unlock(&alert_lock);
     return due;
+}
+
+/* The named value that keeps when the alert of a serial was last queued, by any process. */
+#define ALERT_SEEN_VALUE "alerts.verification.failed."
+
+/* Inside the alert's transaction (which holds the store's write lock, as the events' pump does): whether
+ * `serial` may be alerted at `now` by any process on the store, and if so its time noted. */
+static ES_RESULT alert_due_stored(eseal_instance *inst, const char *serial, int64_t now, bool *due)
+{
+    char name[sizeof(ALERT_SEEN_VALUE) + 40];
+    (void)snprintf(name, sizeof(name), "%s%s", ALERT_SEEN_VALUE, serial);
+    eseal_buf b = ESEAL_BUF_INIT;
+    int rc = eseal_store_meta(inst->store, &b, name);
+    *due = true;
+    if (rc == ESEAL_OK) {
+        char text[24];
+        uint64_t at = 0;
+        if (b.size > 0 && b.size < sizeof(text)) {
+            memcpy(text, b.ptr, b.size);
+            text[b.size] = '\0';
+            /* a value that is no time is not trusted to hold an alert back */
+            if (es_ok(es_parse_uint(text, INT64_MAX, &at))) {
+                *due = now - (int64_t)at >= ESEAL_WEBHOOK_ALERT_INTERVAL_MS;
+            }
+        }
+        eseal_error_clear();
+    }
+    eseal_buf_dispose(&b);
+    ES_ENSURE(rc == ESEAL_OK || rc == ESEAL_ENOTFOUND, rc, "%s", eseal_error_last()->message);
+    eseal_error_clear();
+    if (*due) {
+        char text[24];
+        int n = snprintf(text, sizeof(text), "%lld", (long long)now);
+        ES_GUARD(es_from_code(eseal_store_meta_put(inst->store, name, text, (size_t)n)));
+    }
+    return ES_OK;
 }
 
 static json_t *reason_codes(const eseal_report *r)
@@ -647,15 +685,17 @@ static ES_RESULT alert_one(eseal_instance *inst, const eseal_report *rep, const 
                              sha != NULL ? json_string(sha) : json_null());
     ES_ENSURE_ALLOC(data);
     r = es_from_code(eseal_store_begin(inst->store));
+    bool due = false;
     if (es_ok(r)) {
-        r = es_webhook_emit(inst, org, "alert", data);
+        r = alert_due_stored(inst, st.serial, now, &due);
+        r = es_ok(r) && due ? es_webhook_emit(inst, org, "alert", data) : r;
         r = es_ok(r) ? es_from_code(eseal_store_commit(inst->store)) : r;
         if (!es_ok(r)) {
             (void)eseal_store_rollback(inst->store);
         }
     }
     json_decref(data);
-    if (es_ok(r) && queued != NULL) {
+    if (es_ok(r) && due && queued != NULL) {
         (*queued)++;
     }
     return r;

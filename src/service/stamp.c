@@ -1073,8 +1073,22 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
              * missing receipt when it is asked for (and reports then why it cannot). A document that
              * failed, also one recorded and then not published (stamp.failed), has serial "" and index
              * -1 here (stamp_doc): it gets no receipt. */
-            if (stamped > 0 && !es_ok(es_audit_stamps_settle(inst->auditlog, (const char(*)[ES_STAMP_SERIAL_LEN])serials,
-                                                             indices, n, es_ok(r)))) {
+            es_result settled = ES_OK;
+            if (stamped > 0) {
+                settled = es_audit_stamps_settle(inst->auditlog, (const char(*)[ES_STAMP_SERIAL_LEN])serials, indices,
+                                                 n, es_ok(r));
+            }
+            if (!es_ok(settled) && es_ok(r)) {
+                /* The outputs are in place and recorded, but still marked as waiting (another process
+                 * held the store past its wait, say): not acknowledged, as a rename whose folder is not
+                 * durable. Acknowledged, the output could go (a server removes it once it has answered,
+                 * a user moves it) and the next recovery would record a stamp that succeeded as failed;
+                 * not acknowledged, that recovery decides by the output's digest what the caller knows. */
+                r = es_error_set(es_code(settled), __FILE__, __LINE__,
+                                 "stamp: published and recorded, but the publication could not be committed, so "
+                                 "it is not acknowledged (the next stamp's recovery settles it): %s",
+                                 eseal_error_last()->message);
+            } else if (!es_ok(settled)) {
                 eseal_error_clear(); /* marks left: the next stamp's recovery finds those outputs published */
             }
         }

@@ -7,7 +7,10 @@
  * policy denies gets ESEAL_EDENIED, with nothing written or recorded; a publication that fails
  * after the record gets a "stamp.failed" entry, and no receipt when its batch's receipts are made;
  * a stamp left pending after its rename is recovered by its output's digest (published when it
- * matches; a changed or removed output gets a stamp.failed entry saying so, never "published").
+ * matches; a changed or removed output gets a stamp.failed entry saying so, never "published"); a stamp
+ * whose publication cannot be committed (another process holds the store's write lock past its wait, as
+ * several `eseal serve` processes on one store can) is not acknowledged: the caller may remove the output
+ * it was given (a server does once it has answered), and the recovery would then find it missing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +29,7 @@
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
 #include "eseal/sys/store.h"
+#include "service/stamp_phase.h"
 #include "util/util.h"
 #include "../test_instance.h"
 #include "../ofd/ofd_fixture.h"
@@ -315,6 +319,73 @@ static void unsynced_publication_stays_pending(void **state)
     eseal_error_clear();
 }
 
+/* The store's write lock, taken on a connection of the test's own once the output is renamed into place
+ * (the phase hook, "published") and held until the stamp returns: the commit that forgets where the
+ * output waited (with the batch's checkpoint and receipts) waits for it and fails, as it does when other
+ * processes on the store hold it longer than the store's wait. */
+static eseal_store *holder;
+
+static void hold_on_published(const char *phase, size_t doc)
+{
+    (void)doc;
+    if (strcmp(phase, "published") == 0 && holder == NULL) {
+        char dbp[700];
+        (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+        assert_int_equal(eseal_store_open(&holder, dbp), ESEAL_OK);
+        assert_int_equal(eseal_store_begin(holder), ESEAL_OK);
+    }
+}
+
+/* An acknowledged stamp is never recorded as failed: one whose publication could not be committed
+ * fails (not acknowledged), its mark stays; once its output is gone (a server removes it after
+ * answering) the next stamp's recovery gives it its stamp.failed entry, which then matches what the
+ * caller was told. */
+static void unsettled_publication_is_not_acknowledged(void **state)
+{
+    (void)state;
+    char dbp[700];
+    struct stat sb;
+    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+    if (stat(dbp, &sb) != 0) {
+        skip(); /* the lock is taken on the SQLite file: a store elsewhere is not held this way */
+    }
+    const char *in = path("d/busy.pdf"), *out = path("d/busy-out.pdf");
+    test_write_pdf(in);
+    uint64_t n0 = log_size();
+    eseal_stamp_request q = request();
+    eseal_stamp_result res;
+    es_stamp_phase_hook = hold_on_published;
+    int rc = eseal_instance_stamp_pdf(inst, &res, in, out, &q);
+    es_stamp_phase_hook = NULL;
+    char msg[512];
+    (void)snprintf(msg, sizeof(msg), "%s", eseal_error_last()->message);
+    assert_non_null(holder);
+    assert_int_equal(eseal_store_rollback(holder), ESEAL_OK);
+    eseal_store_close(holder);
+    holder = NULL;
+    assert_int_not_equal(rc, ESEAL_OK);
+    assert_non_null(strstr(msg, "not acknowledged"));
+    eseal_audit_entry_parsed st;
+    entry_at(&st, n0);
+    assert_string_equal(st.e.type, "stamp");
+    char serial[64];
+    (void)snprintf(serial, sizeof(serial), "%s", st.e.stamp);
+    eseal_audit_entry_parsed_dispose(&st);
+    assert_int_equal(pending_publication(n0), ESEAL_OK);
+    assert_int_equal(unlink(out), 0);
+    assert_int_equal(eseal_instance_stamp_pdf(inst, &res, in, path("d/busy-next.pdf"), &q), ESEAL_OK);
+    size_t failed = 0;
+    for (uint64_t k = n0 + 1; k < log_size(); k++) {
+        eseal_audit_entry_parsed p;
+        entry_at(&p, k);
+        failed += strcmp(p.e.type, "stamp.failed") == 0 && strcmp(p.e.stamp, serial) == 0;
+        eseal_audit_entry_parsed_dispose(&p);
+    }
+    assert_int_equal(failed, 1);
+    assert_int_equal(pending_publication(n0), ESEAL_ENOTFOUND);
+    eseal_error_clear();
+}
+
 /* What a crash between the rename and the commit that erases the mark leaves (issue 18, D: the erase
  * rides on the receipts' commit): the stamp's mark "where the output waits", put back under entry
  * `index` on a connection of the test's own, naming a temporary file that is gone. */
@@ -495,6 +566,7 @@ int main(void)
         cmocka_unit_test(failed_publication_gets_no_receipt),
         cmocka_unit_test(unsynced_publication_stays_pending),
         cmocka_unit_test(recovery_checks_the_output_digest),
+        cmocka_unit_test(unsettled_publication_is_not_acknowledged),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
