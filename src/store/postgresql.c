@@ -59,8 +59,8 @@
 #define ES_PQ_FNS(X)                                                                                        \
     X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) X(PQerrorMessage) X(PQexec) \
     X(PQexecParams) X(PQfinish) X(PQfname) X(PQftype) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) \
-    X(PQntuples) X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQstatus) \
-    X(PQtransactionStatus)
+    X(PQntuples) X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQsetNoticeProcessor) \
+    X(PQstatus) X(PQtransactionStatus)
 
 #define ES_PQ_MEMBER(name) __typeof__(name) *name;
 static struct {
@@ -121,6 +121,7 @@ static int pq_load(void)
 #define PQresultErrorField (pq.PQresultErrorField)
 #define PQresultErrorMessage (pq.PQresultErrorMessage)
 #define PQresultStatus (pq.PQresultStatus)
+#define PQsetNoticeProcessor (pq.PQsetNoticeProcessor)
 #define PQstatus (pq.PQstatus)
 #define PQtransactionStatus (pq.PQtransactionStatus)
 
@@ -715,7 +716,7 @@ static int parse_location(const char *location, char *conninfo, size_t cap, char
     for (const char *p = q != NULL ? q + 1 : NULL; p != NULL && *p != '\0';) {
         const char *amp = strchr(p, '&');
         size_t len = amp != NULL ? (size_t)(amp - p) : strlen(p);
-        if (len > 7 && strncmp(p, "schema=", 7) == 0) {
+        if (len >= 7 && strncmp(p, "schema=", 7) == 0) { /* "schema=" alone is a bad name, not libpq's */
             if (!schema_name_ok(p + 7, len - 7)) {
                 ES_BAIL_INT(ESEAL_EINVAL,
                             "store: schema '%.*s': a PostgreSQL schema name is 1 to %d of a-z, 0-9 and _, "
@@ -826,13 +827,25 @@ static void pg_free(eseal_store_db *p)
     }
 }
 
+/* The server's notices ("relation ... already exists, skipping" of the migrations' IF NOT EXISTS): libpq
+ * prints them on stderr by default, and the library never prints. */
+static void notice_ignore(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static PGconn *connect_to(const char *conninfo, const char *schema)
 {
     char options[sizeof("-csearch_path=") + ES_PG_SCHEMA_MAX];
     (void)snprintf(options, sizeof(options), "-csearch_path=%s", schema);
     const char *keys[] = {"dbname", "application_name", "connect_timeout", schema[0] != '\0' ? "options" : NULL, NULL};
     const char *vals[] = {conninfo, "eseal", ES_PG_CONNECT_TIMEOUT, options, NULL};
-    return PQconnectdbParams(keys, vals, 1);
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    if (pg != NULL) {
+        (void)PQsetNoticeProcessor(pg, notice_ignore, NULL);
+    }
+    return pg;
 }
 
 /* The schema named in the location, created when it is not there (an instance's first open). */
