@@ -75,8 +75,10 @@ static int setup(void **state)
     if (mkdtemp(dir) == NULL) {
         return -1;
     }
+    /* the folder itself: as root the script hands it to the postgres user, who could not enter a
+     * folder below it (mkdtemp makes it 0700) */
     char cmd[512];
-    (void)snprintf(cmd, sizeof(cmd), "sh '%s' start '%s/pg'", ESEAL_PG_CLUSTER, dir);
+    (void)snprintf(cmd, sizeof(cmd), "sh '%s' start '%s'", ESEAL_PG_CLUSTER, dir);
     FILE *p = popen(cmd, "r");
     if (p == NULL) {
         return -1;
@@ -85,6 +87,9 @@ static int setup(void **state)
     char *got = fgets(line, sizeof(line), p);
     int status = pclose(p);
     if (got == NULL || status != 0 || strncmp(line, "postgresql://", 13) != 0) {
+        (void)snprintf(cmd, sizeof(cmd), "sh '%s' stop '%s'; rm -rf '%s'", ESEAL_PG_CLUSTER, dir, dir);
+        int cleaned = system(cmd); /* the setup failed either way */
+        (void)cleaned;
         return -1;
     }
     line[strcspn(line, "\n")] = '\0';
@@ -100,7 +105,7 @@ static int teardown(void **state)
         return 0;
     }
     char cmd[512];
-    (void)snprintf(cmd, sizeof(cmd), "sh '%s' stop '%s/pg'; rm -rf '%s'", ESEAL_PG_CLUSTER, dir, dir);
+    (void)snprintf(cmd, sizeof(cmd), "sh '%s' stop '%s' && rm -rf '%s'", ESEAL_PG_CLUSTER, dir, dir);
     return system(cmd) == 0 ? 0 : -1;
 }
 
