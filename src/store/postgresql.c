@@ -597,6 +597,10 @@ static int d_exec(es_sql *c, const char *sql) { return run(C(c), sql, NULL); }
  * One round trip: BEGIN and the lock in one simple query. */
 static int d_begin(es_sql *c)
 {
+    if (in_transaction(C(c))) { /* PostgreSQL only warns; SQLite refuses, and a commit would end the outer one */
+        keep_message(C(c), "a transaction is open already");
+        return d_fail(c, "beginning a transaction");
+    }
     return run(C(c), "BEGIN; SELECT pg_advisory_xact_lock(" ES_PG_LOCK_KEY ", hashtext(current_schema()))", NULL);
 }
 static int d_commit(es_sql *c) { return run(C(c), "COMMIT", "COMMIT"); }
