@@ -1318,6 +1318,269 @@ static void second_begin_waits(void **state)
     eseal_store_close(s);
 }
 
+
+/* ---- several connections at once, without a transaction of the caller's --------------------- */
+
+#define RACERS 4
+
+typedef struct {
+    int kind; /* 0 counter_next, 1 seal_event_add, 2 log_entries_put, 3 request_advance, 4 delivery_claim */
+    int n;    /* calls */
+    int ok;   /* calls that succeeded */
+    int rc;   /* the first other answer (0: none) */
+    char message[256]; /* its message (the error is the thread's) */
+    uint64_t values[32];
+    pthread_barrier_t *start;
+} racer;
+
+static void *race_thread(void *p)
+{
+    racer *r = p;
+    eseal_store *s = NULL;
+    int rc = eseal_store_open(&s, loc);
+    (void)pthread_barrier_wait(r->start);
+    for (int i = 0; rc == ESEAL_OK && i < r->n; i++) {
+        int got = ESEAL_OK;
+        if (r->kind == 0) {
+            got = eseal_store_counter_next(s, "race", &r->values[i]);
+        } else if (r->kind == 1) {
+            eseal_seal_event ev = {.esid = (char *)(uintptr_t) "ES-1", .at_ms = 1, .from_state = (char *)(uintptr_t) "",
+                                   .to_state = (char *)(uintptr_t) "made", .actor = (char *)(uintptr_t) "a",
+                                   .reason = (char *)(uintptr_t) "r"};
+            int64_t seq = 0;
+            got = eseal_store_seal_event_add(s, &ev, &seq);
+            r->values[i] = (uint64_t)seq;
+        } else if (r->kind == 2) {
+            eseal_store_bytes e = {"mine", 4};
+            got = eseal_store_log_entries_put(s, 7, &e, 1);
+        } else if (r->kind == 3) {
+            got = eseal_store_request_advance(s, "req_0000000000000001", ESEAL_REQUEST_PENDING, 0,
+                                              ESEAL_REQUEST_APPROVED, 1, 9);
+        } else {
+            got = eseal_store_delivery_claim(s, "dlv_0000000000000001", 40, 9000);
+        }
+        if (got == ESEAL_OK) {
+            r->ok++;
+        } else if (r->rc == 0) {
+            r->rc = got;
+            (void)snprintf(r->message, sizeof(r->message), "%s", eseal_error_last()->message);
+        }
+    }
+    if (rc != ESEAL_OK) {
+        r->rc = rc;
+    }
+    eseal_store_close(s);
+    return NULL;
+}
+
+/* RACERS connections run `n` calls each of `kind` at once. */
+static void race(racer rs[RACERS], int kind, int n)
+{
+    pthread_barrier_t start;
+    assert_int_equal(pthread_barrier_init(&start, NULL, RACERS), 0);
+    pthread_t th[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        memset(&rs[i], 0, sizeof(rs[i]));
+        rs[i].kind = kind;
+        rs[i].n = n;
+        rs[i].start = &start;
+        assert_int_equal(pthread_create(&th[i], NULL, race_thread, &rs[i]), 0);
+    }
+    for (int i = 0; i < RACERS; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    }
+    (void)pthread_barrier_destroy(&start);
+}
+
+/* Every value 1 .. RACERS * n once among the racers'. */
+static void each_once(racer rs[RACERS], int n)
+{
+    int seen_values[RACERS * 32 + 1] = {0};
+    for (int i = 0; i < RACERS; i++) {
+        if (rs[i].ok != n) {
+            fail_msg("racer %d: %d of %d, then %d %s", i, rs[i].ok, n, rs[i].rc, rs[i].message);
+        }
+        for (int j = 0; j < n; j++) {
+            uint64_t v = rs[i].values[j];
+            assert_true(v >= 1 && v <= (uint64_t)(RACERS * n));
+            assert_int_equal(seen_values[v]++, 0);
+        }
+    }
+}
+
+static void connections_racing(void **state)
+{
+    (void)state;
+    eseal_store *s = open_governed();
+    eseal_seal_record r = seal("ES-1", 1);
+    OK(eseal_store_seal_insert(s, &r, "x", 1));
+    eseal_request q = request("req_0000000000000001", ORG_A, "alice", 1);
+    eseal_request_doc d = doc("a.pdf", SHA_A, 1);
+    q.docs = 1;
+    OK(eseal_store_request_insert(s, &q, &d, 1));
+    eseal_webhook w = webhook(WHK_1, ORG_A, 1);
+    OK(eseal_store_webhook_insert(s, &w));
+    eseal_delivery *dl = delivery("dlv_0000000000000001", 4, 40);
+    OK(eseal_store_delivery_insert(s, dl));
+    free(dl);
+
+    racer rs[RACERS];
+    race(rs, 0, 25); /* counters */
+    each_once(rs, 25);
+    race(rs, 1, 10); /* a seal's events: each its own seq */
+    each_once(rs, 10);
+    seen events = {0};
+    OK(eseal_store_seal_events(s, "ES-1", event_cb, &events));
+    assert_non_null(strstr(text(&events), "event ES-1 40 1 >made a r;"));
+    assert_null(strstr(text(&events), "event ES-1 41 "));
+
+    static const int one_winner[] = {2, 3, 4};
+    static const int loser_rc[] = {ESEAL_EEXISTS, ESEAL_ESTATE, ESEAL_ESTATE};
+    for (size_t k = 0; k < 3; k++) {
+        race(rs, one_winner[k], 1);
+        int wins = 0;
+        for (int i = 0; i < RACERS; i++) {
+            wins += rs[i].ok;
+            if (rs[i].ok == 0 && rs[i].rc != loser_rc[k]) {
+                fail_msg("race %d: a loser answered %d (%s)", one_winner[k], rs[i].rc, rs[i].message);
+            }
+        }
+        assert_int_equal(wins, 1);
+    }
+    free(events.text);
+    eseal_store_close(s);
+}
+
+/* ---- transactions and connections ------------------------------------------------------------- */
+
+static void close_inside_a_transaction(void **state)
+{
+    (void)state;
+    eseal_store *s = open_fresh();
+    OK(eseal_store_begin(s));
+    OK(eseal_store_meta_put(s, "left", "x", 1));
+    eseal_store_close(s); /* neither committed nor rolled back: the connection is not kept for reuse */
+    eseal_store *t = open_again();
+    eseal_buf b = {0};
+    assert_int_equal(eseal_store_meta(t, &b, "left"), ESEAL_ENOTFOUND);
+    waiter w = {.s = t};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, begin_thread, &w), 0); /* the lock went with it */
+    assert_int_equal(pthread_join(th, NULL), 0);
+    OK(w.rc);
+    assert_int_equal(w.value, 1);
+    eseal_store *u = open_again(); /* a pooled connection: idle, no transaction of anyone's */
+    OK(eseal_store_begin(u));
+    OK(eseal_store_meta_put(u, "kept", "y", 1));
+    OK(eseal_store_commit(u));
+    assert_int_equal(eseal_store_meta(t, &b, "kept"), ESEAL_OK);
+    eseal_buf_dispose(&b);
+    eseal_store_close(u);
+    eseal_store_close(t);
+}
+
+/* A begin inside a transaction is refused on both schemes, and the transaction goes on. */
+static void nested_begin(eseal_store *s, const char *scheme)
+{
+    OK(eseal_store_begin(s));
+    OK(eseal_store_meta_put(s, "a", "1", 1));
+    int rc = eseal_store_begin(s);
+    if (rc != ESEAL_ESTORE) {
+        fail_msg("%s: a begin inside a transaction: %d", scheme, rc);
+    }
+    OK(eseal_store_meta_put(s, "b", "2", 1));
+    OK(eseal_store_rollback(s));
+    eseal_buf b = {0};
+    assert_int_equal(eseal_store_meta(s, &b, "a"), ESEAL_ENOTFOUND); /* the inner begin committed nothing */
+    assert_int_equal(eseal_store_meta(s, &b, "b"), ESEAL_ENOTFOUND);
+}
+
+static void nested_begin_refused(void **state)
+{
+    (void)state;
+    char tmp[] = "/tmp/eseal-store-pgnest-XXXXXX";
+    assert_non_null(mkdtemp(tmp));
+    char lite[300];
+    (void)snprintf(lite, sizeof(lite), "sqlite:%s/a.db", tmp);
+    eseal_store *s = NULL;
+    OK(eseal_store_open(&s, lite));
+    nested_begin(s, "sqlite");
+    eseal_store_close(s);
+    s = open_fresh();
+    nested_begin(s, "postgresql");
+    eseal_store_close(s);
+    char cmd[300];
+    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* ---- values at their bounds ------------------------------------------------------------------- */
+
+static int stop_at_second(const eseal_cert_record *r, void *p)
+{
+    (void)r;
+    return ++*(int *)p == 2 ? 42 : 0;
+}
+
+static void values_at_bounds(void **state)
+{
+    (void)state;
+    eseal_store *s = open_fresh();
+    eseal_cert_record c = cert("aaaa000000000001", "org", "01", SHA_A, -5);
+    c.not_before_ms = INT64_MIN;
+    c.not_after_ms = INT64_MAX;
+    OK(eseal_store_cert_insert(s, &c));
+    eseal_cert_record c2 = cert("aaaa000000000002", "org", "02", SHA_B, 1);
+    OK(eseal_store_cert_insert(s, &c2));
+    eseal_cert_record c3 = cert("aaaa000000000003", "org", "03",
+                                "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc", 2);
+    OK(eseal_store_cert_insert(s, &c3));
+    eseal_cert_record out;
+    OK(eseal_store_cert_find(s, &out, "aaaa000000000001"));
+    assert_true(out.not_before_ms == INT64_MIN);
+    assert_true(out.not_after_ms == INT64_MAX);
+    assert_int_equal(out.created_ms, -5);
+    eseal_cert_record_dispose(&out);
+    int n = 0;
+    assert_int_equal(eseal_store_cert_list(s, stop_at_second, &n), 42); /* a callback's answer stops the list */
+    assert_int_equal(n, 2);
+
+    eseal_buf b = {0};
+    OK(eseal_store_meta_put(s, "empty", NULL, 0)); /* an empty value, not a missing one */
+    OK(eseal_store_meta(s, &b, "empty"));
+    assert_int_equal(b.size, 0);
+    eseal_buf_dispose(&b);
+    static unsigned char all[256];
+    for (size_t i = 0; i < sizeof(all); i++) {
+        all[i] = (unsigned char)i;
+    }
+    OK(eseal_store_meta_put(s, "bytes", all, sizeof(all)));
+    OK(eseal_store_meta(s, &b, "bytes"));
+    assert_int_equal(b.size, sizeof(all));
+    assert_memory_equal(b.ptr, all, sizeof(all));
+    eseal_buf_dispose(&b);
+
+    eseal_org o = org(ORG_A, "", "", "", 1);
+    size_t used = 0;
+    while (used + 3 <= ESEAL_ORG_NAME_MAX) { /* the longest name, in three-byte characters */
+        memcpy(o.name + used, "章", 3);
+        used += 3;
+    }
+    o.name[used] = '\0';
+    OK(eseal_store_org_insert(s, &o));
+    eseal_org back;
+    OK(eseal_store_org_find(s, &back, o.name));
+    assert_string_equal(back.name, o.name);
+
+    uint64_t first = 0;
+    OK(eseal_store_counter_reserve(s, "big", 1u << 20, (uint64_t)1 << 40, &first));
+    assert_true(first == ((uint64_t)1 << 40) + 1);
+    uint64_t v = 0;
+    OK(eseal_store_counter_next(s, "big", &v));
+    assert_true(v == ((uint64_t)1 << 40) + (1u << 20) + 1);
+    eseal_store_close(s);
+}
+
 /* ---- migrations ------------------------------------------------------------------------------- */
 
 static void migrations(void **state)
@@ -1611,6 +1874,44 @@ static void copy_sqlite_to_pg_and_back(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+
+static int cancel_at_seals(const char *table, uint64_t rows, void *p)
+{
+    (void)rows;
+    ++*(int *)p;
+    return strcmp(table, "seals") == 0 ? 1 : 0;
+}
+
+static void copy_cancelled(void **state)
+{
+    (void)state;
+    char tmp[] = "/tmp/eseal-store-pgcancel-XXXXXX";
+    assert_non_null(mkdtemp(tmp));
+    char lite[300];
+    (void)snprintf(lite, sizeof(lite), "sqlite:%s/a.db", tmp);
+    eseal_store *s = NULL;
+    OK(eseal_store_open(&s, lite));
+    fill(s);
+    eseal_store_close(s);
+    eseal_store *pg = open_fresh();
+    eseal_store_close(pg);
+    int heard = 0;
+    assert_int_equal(eseal_store_copy(lite, loc, cancel_at_seals, &heard), ESEAL_ECANCELED);
+    assert_int_equal(heard, 4); /* certs, counters, crls, seals */
+    pg = open_again();
+    eseal_cert_record out;
+    assert_int_equal(eseal_store_cert_find(pg, &out, "aaaa000000000001"), ESEAL_ENOTFOUND); /* the target left empty */
+    eseal_store_close(pg);
+    OK(eseal_store_copy(lite, loc, NULL, NULL)); /* and still empty enough for a copy */
+    pg = open_again();
+    OK(eseal_store_cert_find(pg, &out, "aaaa000000000001"));
+    eseal_cert_record_dispose(&out);
+    eseal_store_close(pg);
+    char cmd[300];
+    (void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- the location ----------------------------------------------------------------------------- */
 
 static void locations(void **state)
@@ -1679,8 +1980,13 @@ int main(void)
         cmocka_unit_test(requests_every_filter),
         cmocka_unit_test(rollback_and_savepoints),
         cmocka_unit_test(second_begin_waits),
+        cmocka_unit_test(connections_racing),
+        cmocka_unit_test(close_inside_a_transaction),
+        cmocka_unit_test(nested_begin_refused),
+        cmocka_unit_test(values_at_bounds),
         cmocka_unit_test(migrations),
         cmocka_unit_test(copy_sqlite_to_pg_and_back),
+        cmocka_unit_test(copy_cancelled),
         cmocka_unit_test(locations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
