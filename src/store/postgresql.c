@@ -399,9 +399,40 @@ static bool in_transaction(pg_conn *c)
     return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
 }
 
+/* Valid UTF-8 (RFC 3629: no overlong form, no surrogate, at most U+10FFFF), as PostgreSQL's TEXT wants it. */
+static bool utf8_ok(const unsigned char *p)
+{
+    while (*p != 0) {
+        unsigned char b = *p;
+        int n = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+        if (n < 0) {
+            return false;
+        }
+        for (int i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                return false;
+            }
+        }
+        if ((b == 0xe0 && p[1] < 0xa0) || (b == 0xed && p[1] > 0x9f) || (b == 0xf0 && p[1] < 0x90) ||
+            (b == 0xf4 && p[1] > 0x8f)) {
+            return false;
+        }
+        p += n + 1;
+    }
+    return true;
+}
+
 static int execute(pg_stmt *st)
 {
     pg_conn *c = st->conn;
+    /* The server would refuse such a text, and inside a transaction its refusal of any statement (a
+     * lookup by a reference someone typed) aborts the transaction: refused here, the transaction goes on. */
+    for (int i = 0; i < st->nparams; i++) {
+        if (st->types[i] == ES_PG_TEXT && st->vals[i] != NULL && !utf8_ok((const unsigned char *)st->vals[i])) {
+            (void)snprintf(c->err, sizeof(c->err), "parameter $%d is not UTF-8 text", i + 1);
+            return ES_SQL_ERROR;
+        }
+    }
     bool sp = st->writes && in_transaction(c);
     if (sp && run(c, "SAVEPOINT es_w", NULL) != ESEAL_OK) {
         return ES_SQL_ERROR;
