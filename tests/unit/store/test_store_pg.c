@@ -1581,6 +1581,39 @@ static void values_at_bounds(void **state)
     eseal_store_close(s);
 }
 
+
+/* Bytes that are not UTF-8 in a text: SQLite keeps them, PostgreSQL's TEXT cannot. Refused (ESTORE)
+ * without the server: inside a transaction a refusal by the server would abort the transaction (a
+ * lookup by a reference someone typed), so the rest of it goes on and commits. */
+static void text_not_utf8(void **state)
+{
+    (void)state;
+    eseal_store *s = open_fresh();
+    OK(eseal_store_begin(s));
+    OK(eseal_store_meta_put(s, "before", "1", 1));
+    eseal_cert_record out;
+    expect_error(eseal_store_cert_find(s, &out, "abc\xff\xfe"), ESEAL_ESTORE,
+                 "store: looking up a certificate: parameter $1 is not UTF-8 text");
+    eseal_seal_record so;
+    assert_int_equal(eseal_store_seal_find(s, &so, NULL, "ES-\xc0\xaf-1"), ESEAL_ESTORE); /* an overlong '/' */
+    eseal_cert_record c = cert("aaaa000000000001", "org", "01", SHA_A, 1);
+    c.subject = (char *)(uintptr_t) "CN=\xed\xa0\x80"; /* a surrogate */
+    assert_int_equal(eseal_store_cert_insert(s, &c), ESEAL_ESTORE);
+    c.subject = (char *)(uintptr_t) "CN=\xf0\x9f\x94\x8f \xe7\xab\xa0 \xc3\xa9"; /* four, three and two bytes */
+    OK(eseal_store_cert_insert(s, &c));
+    OK(eseal_store_meta_put(s, "after", "2", 1));
+    OK(eseal_store_commit(s));
+    eseal_buf b = {0};
+    OK(eseal_store_meta(s, &b, "before"));
+    eseal_buf_dispose(&b);
+    OK(eseal_store_meta(s, &b, "after"));
+    eseal_buf_dispose(&b);
+    OK(eseal_store_cert_find(s, &out, "aaaa000000000001"));
+    assert_string_equal(out.subject, "CN=\xf0\x9f\x94\x8f \xe7\xab\xa0 \xc3\xa9");
+    eseal_cert_record_dispose(&out);
+    eseal_store_close(s);
+}
+
 /* ---- migrations ------------------------------------------------------------------------------- */
 
 static void migrations(void **state)
@@ -1984,6 +2017,7 @@ int main(void)
         cmocka_unit_test(close_inside_a_transaction),
         cmocka_unit_test(nested_begin_refused),
         cmocka_unit_test(values_at_bounds),
+        cmocka_unit_test(text_not_utf8),
         cmocka_unit_test(migrations),
         cmocka_unit_test(copy_sqlite_to_pg_and_back),
         cmocka_unit_test(copy_cancelled),
