@@ -1614,6 +1614,53 @@ static void text_not_utf8(void **state)
     eseal_store_close(s);
 }
 
+
+/* Two schemas of one database are two stores: their own rows, their own write lock; a copy from one
+ * to the other; the postgres:// spelling of the scheme. */
+static void schemas_apart(void **state)
+{
+    (void)state;
+    eseal_store *a = open_fresh();
+    char first[400];
+    (void)snprintf(first, sizeof(first), "%s", loc);
+    OK(eseal_store_begin(a));
+    OK(eseal_store_meta_put(a, "where", "a", 1));
+    eseal_store *b = open_fresh(); /* the next schema */
+    waiter w = {.s = b};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, begin_thread, &w), 0);
+    struct timespec nap = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
+    for (int i = 0; i < 250 && !w.began; i++) {
+        (void)nanosleep(&nap, NULL);
+    }
+    assert_int_equal(w.began, 1); /* not held by a's transaction */
+    assert_int_equal(pthread_join(th, NULL), 0);
+    OK(w.rc);
+    assert_int_equal(w.value, 1);
+    eseal_buf v = {0};
+    assert_int_equal(eseal_store_meta(b, &v, "where"), ESEAL_ENOTFOUND);
+    OK(eseal_store_commit(a));
+    eseal_store_close(a);
+    eseal_store_close(b);
+
+    /* a copy from the first schema into a third, named with postgres:// */
+    char third[400];
+    const char *rest = strstr(base, "://");
+    assert_non_null(rest);
+    (void)snprintf(third, sizeof(third), "postgres%s?schema=t_%ld_copy", rest, (long)getpid());
+    OK(eseal_store_copy(first, third, NULL, NULL));
+    eseal_store *c = NULL;
+    OK(eseal_store_open(&c, third));
+    OK(eseal_store_meta(c, &v, "where"));
+    assert_int_equal(v.size, 1);
+    assert_memory_equal(v.ptr, "a", 1);
+    eseal_buf_dispose(&v);
+    uint64_t n = 0;
+    OK(eseal_store_counter_next(c, "lock", &n)); /* b's counter is not in the first schema */
+    assert_int_equal(n, 1);
+    eseal_store_close(c);
+}
+
 /* ---- migrations ------------------------------------------------------------------------------- */
 
 static void migrations(void **state)
@@ -2018,6 +2065,7 @@ int main(void)
         cmocka_unit_test(nested_begin_refused),
         cmocka_unit_test(values_at_bounds),
         cmocka_unit_test(text_not_utf8),
+        cmocka_unit_test(schemas_apart),
         cmocka_unit_test(migrations),
         cmocka_unit_test(copy_sqlite_to_pg_and_back),
         cmocka_unit_test(copy_cancelled),
