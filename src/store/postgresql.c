@@ -404,7 +404,11 @@ static bool utf8_ok(const unsigned char *p)
 {
     while (*p != 0) {
         unsigned char b = *p;
-        int n = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+        int n = b < 0x80                 ? 0
+                : b >= 0xc2 && b <= 0xdf ? 1
+                : b >= 0xe0 && b <= 0xef ? 2
+                : b >= 0xf0 && b <= 0xf4 ? 3
+                                         : -1; /* continuation bytes, 0xc0, 0xc1, 0xf5..: never first */
         if (n < 0) {
             return false;
         }

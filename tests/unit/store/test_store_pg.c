@@ -135,7 +135,8 @@ static eseal_store *open_again(void)
 static void psql(const char *sql)
 {
     char cmd[1024];
-    (void)snprintf(cmd, sizeof(cmd), "PGOPTIONS='-c search_path=%s' psql -qX -v ON_ERROR_STOP=1 '%s' -c \"%s\" >/dev/null",
+    (void)snprintf(cmd, sizeof(cmd),
+                   "PGOPTIONS='-c search_path=%s' psql -qX -v ON_ERROR_STOP=1 '%s' -c \"%s\" >/dev/null",
                    schema, base, sql);
     assert_int_equal(system(cmd), 0);
 }
@@ -753,7 +754,8 @@ static void the_log(void **state)
     eseal_buf_dispose(&b);
     seen cps = {0};
     OK(eseal_store_log_checkpoints(s, checkpoint_cb, &cps));
-    assert_string_equal(text(&cps), "checkpoint 2 note 2\n 90;checkpoint 3 note 3\n+cosig\n 100;"); /* first time kept */
+    /* the cosigned note replaced the first, which kept its time */
+    assert_string_equal(text(&cps), "checkpoint 2 note 2\n 90;checkpoint 3 note 3\n+cosig\n 100;");
 
     assert_int_equal(eseal_store_log_private(s, &b, 1, "salt.ip"), ESEAL_ENOTFOUND);
     OK(eseal_store_log_private_put(s, 1, "salt.ip", "\x00\x01\x02", 3));
@@ -1681,7 +1683,8 @@ static void migrations(void **state)
 
     /* an older schema: migration 8's tables gone, the version one less */
     char sql[256];
-    (void)snprintf(sql, sizeof(sql), "DROP TABLE decisions, request_docs, requests; UPDATE eseal_schema SET version = %d",
+    (void)snprintf(sql, sizeof(sql),
+                   "DROP TABLE decisions, request_docs, requests; UPDATE eseal_schema SET version = %d",
                    current - 1);
     psql(sql);
     s = NULL;
