@@ -1214,9 +1214,9 @@ static void requests_every_filter(void **state)
     expect_error(eseal_store_decision_insert(s, &d4), ESEAL_ENOTFOUND, "no request 'req_00000000000000ff'");
     seen decs = {0};
     OK(eseal_store_decision_list(s, "req_0000000000000001", decision_cb, &decs));
-    assert_string_equal(text(&decs), "decision dec_0000000000000002 req_0000000000000001 0 dave 1 同意 ok " SHA_A " " SHA_B
-                                     " 650;decision dec_0000000000000001 req_0000000000000001 0 carol 1 同意 ok " SHA_A
-                                     " " SHA_B " 700;");
+    assert_string_equal(text(&decs), "decision dec_0000000000000002 req_0000000000000001 0 dave 1 同意 ok " SHA_A
+                                     " " SHA_B " 650;decision dec_0000000000000001 req_0000000000000001 0 carol 1 "
+                                     "同意 ok " SHA_A " " SHA_B " 700;");
     free(one.text);
     free(dl.text);
     free(dl2.text);
