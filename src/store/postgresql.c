@@ -59,8 +59,8 @@
 #define ES_PQ_FNS(X)                                                                                        \
     X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) X(PQerrorMessage) X(PQexec) \
     X(PQexecParams) X(PQfinish) X(PQfname) X(PQftype) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) \
-    X(PQntuples) X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQstatus) \
-    X(PQtransactionStatus)
+    X(PQntuples) X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQsetNoticeProcessor) \
+    X(PQstatus) X(PQtransactionStatus)
 
 #define ES_PQ_MEMBER(name) __typeof__(name) *name;
 static struct {
@@ -121,6 +121,7 @@ static int pq_load(void)
 #define PQresultErrorField (pq.PQresultErrorField)
 #define PQresultErrorMessage (pq.PQresultErrorMessage)
 #define PQresultStatus (pq.PQresultStatus)
+#define PQsetNoticeProcessor (pq.PQsetNoticeProcessor)
 #define PQstatus (pq.PQstatus)
 #define PQtransactionStatus (pq.PQtransactionStatus)
 
@@ -398,9 +399,44 @@ static bool in_transaction(pg_conn *c)
     return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
 }
 
+/* Valid UTF-8 (RFC 3629: no overlong form, no surrogate, at most U+10FFFF), as PostgreSQL's TEXT wants it. */
+static bool utf8_ok(const unsigned char *p)
+{
+    while (*p != 0) {
+        unsigned char b = *p;
+        int n = b < 0x80                 ? 0
+                : b >= 0xc2 && b <= 0xdf ? 1
+                : b >= 0xe0 && b <= 0xef ? 2
+                : b >= 0xf0 && b <= 0xf4 ? 3
+                                         : -1; /* continuation bytes, 0xc0, 0xc1, 0xf5..: never first */
+        if (n < 0) {
+            return false;
+        }
+        for (int i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                return false;
+            }
+        }
+        if ((b == 0xe0 && p[1] < 0xa0) || (b == 0xed && p[1] > 0x9f) || (b == 0xf0 && p[1] < 0x90) ||
+            (b == 0xf4 && p[1] > 0x8f)) {
+            return false;
+        }
+        p += n + 1;
+    }
+    return true;
+}
+
 static int execute(pg_stmt *st)
 {
     pg_conn *c = st->conn;
+    /* The server would refuse such a text, and inside a transaction its refusal of any statement (a
+     * lookup by a reference someone typed) aborts the transaction: refused here, the transaction goes on. */
+    for (int i = 0; i < st->nparams; i++) {
+        if (st->types[i] == ES_PG_TEXT && st->vals[i] != NULL && !utf8_ok((const unsigned char *)st->vals[i])) {
+            (void)snprintf(c->err, sizeof(c->err), "parameter $%d is not UTF-8 text", i + 1);
+            return ES_SQL_ERROR;
+        }
+    }
     bool sp = st->writes && in_transaction(c);
     if (sp && run(c, "SAVEPOINT es_w", NULL) != ESEAL_OK) {
         return ES_SQL_ERROR;
@@ -596,6 +632,10 @@ static int d_exec(es_sql *c, const char *sql) { return run(C(c), sql, NULL); }
  * One round trip: BEGIN and the lock in one simple query. */
 static int d_begin(es_sql *c)
 {
+    if (in_transaction(C(c))) { /* PostgreSQL only warns; SQLite refuses, and a commit would end the outer one */
+        keep_message(C(c), "a transaction is open already");
+        return d_fail(c, "beginning a transaction");
+    }
     return run(C(c), "BEGIN; SELECT pg_advisory_xact_lock(" ES_PG_LOCK_KEY ", hashtext(current_schema()))", NULL);
 }
 static int d_commit(es_sql *c) { return run(C(c), "COMMIT", "COMMIT"); }
@@ -715,7 +755,7 @@ static int parse_location(const char *location, char *conninfo, size_t cap, char
     for (const char *p = q != NULL ? q + 1 : NULL; p != NULL && *p != '\0';) {
         const char *amp = strchr(p, '&');
         size_t len = amp != NULL ? (size_t)(amp - p) : strlen(p);
-        if (len > 7 && strncmp(p, "schema=", 7) == 0) {
+        if (len >= 7 && strncmp(p, "schema=", 7) == 0) { /* "schema=" alone is a bad name, not libpq's */
             if (!schema_name_ok(p + 7, len - 7)) {
                 ES_BAIL_INT(ESEAL_EINVAL,
                             "store: schema '%.*s': a PostgreSQL schema name is 1 to %d of a-z, 0-9 and _, "
@@ -826,13 +866,25 @@ static void pg_free(eseal_store_db *p)
     }
 }
 
+/* The server's notices ("relation ... already exists, skipping" of the migrations' IF NOT EXISTS): libpq
+ * prints them on stderr by default, and the library never prints. */
+static void notice_ignore(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static PGconn *connect_to(const char *conninfo, const char *schema)
 {
     char options[sizeof("-csearch_path=") + ES_PG_SCHEMA_MAX];
     (void)snprintf(options, sizeof(options), "-csearch_path=%s", schema);
     const char *keys[] = {"dbname", "application_name", "connect_timeout", schema[0] != '\0' ? "options" : NULL, NULL};
     const char *vals[] = {conninfo, "eseal", ES_PG_CONNECT_TIMEOUT, options, NULL};
-    return PQconnectdbParams(keys, vals, 1);
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    if (pg != NULL) {
+        (void)PQsetNoticeProcessor(pg, notice_ignore, NULL);
+    }
+    return pg;
 }
 
 /* The schema named in the location, created when it is not there (an instance's first open). */

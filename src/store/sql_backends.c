@@ -579,9 +579,24 @@ static int sq_seal_list(eseal_store_registry_backend *be, int (*cb)(const eseal_
     return rc;
 }
 
+static int change_begin(sq *s, bool *own);
+static int change_end(sq *s, bool own, int rc);
+static int seal_event_insert(sq *s, const eseal_seal_event *e, int64_t *seq);
+
+/* The next seq is read and written in one statement, which is one writer's at a time on SQLite only:
+ * on PostgreSQL (READ COMMITTED) two connections would read the same max(seq), so the statement runs
+ * under the write lock (change_begin: the caller's transaction, or one of its own). */
 static int sq_seal_event_add(eseal_store_registry_backend *be, const eseal_seal_event *e, int64_t *seq)
 {
     sq *s = registry_sq(be);
+    bool own = false;
+    int rc = change_begin(s, &own);
+    rc = rc == ESEAL_OK ? seal_event_insert(s, e, seq) : rc;
+    return change_end(s, own, rc);
+}
+
+static int seal_event_insert(sq *s, const eseal_seal_event *e, int64_t *seq)
+{
     es_sql_stmt *st = NULL;
     int rc = prepare(s, &st,
                      "INSERT INTO seal_events (esid, seq, at, from_state, to_state, actor, reason) "
