@@ -58,7 +58,7 @@
 #endif
 #define ES_PQ_FNS(X)                                                                                        \
     X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) X(PQerrorMessage) X(PQexec) \
-    X(PQexecParams) X(PQfinish) X(PQfname) X(PQftype) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) \
+    X(PQexecParams) X(PQfinish) X(PQreset) X(PQfname) X(PQftype) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQnfields) \
     X(PQntuples) X(PQresultErrorField) X(PQresultErrorMessage) X(PQresultStatus) X(PQsetNoticeProcessor) \
     X(PQstatus) X(PQtransactionStatus)
 
@@ -112,6 +112,7 @@ static int pq_load(void)
 #define PQexecParams (pq.PQexecParams)
 #define PQfinish (pq.PQfinish)
 #define PQfname (pq.PQfname)
+#define PQreset (pq.PQreset)
 #define PQftype (pq.PQftype)
 #define PQgetisnull (pq.PQgetisnull)
 #define PQgetlength (pq.PQgetlength)
@@ -147,6 +148,7 @@ static int pq_load(void)
 
 typedef struct {
     es_sql c;
+    pthread_mutex_t mu; /* held for every exchange on pg (recursive) */
     PGconn *pg;
     char *key; /* the pool's key: libpq's location and the schema */
     int64_t changes;
@@ -195,7 +197,7 @@ static int d_fail(es_sql *c, const char *what)
 
 /* Runs SQL without parameters; a failure keeps its message and is ESEAL_ESTORE. `cmd` (may be
  * NULL) must be the command tag PostgreSQL answers (COMMIT). */
-static int run(pg_conn *c, const char *sql, const char *cmd)
+static int run_on(pg_conn *c, const char *sql, const char *cmd)
 {
     PGresult *res = PQexec(c->pg, sql);
     ExecStatusType s = PQresultStatus(res);
@@ -208,6 +210,18 @@ static int run(pg_conn *c, const char *sql, const char *cmd)
         rc = d_fail(&c->c, cmd);
     }
     PQclear(res);
+    return rc;
+}
+
+/* One connection, one conversation: libpq's connection is not for two threads at once, and a store is
+ * (a batch's workers share their instance's). Every exchange with the server holds the connection's
+ * lock (recursive: a statement's savepoint is its own exchange within it), as SQLite's serialized mode
+ * holds the database's mutex for each call. */
+static int run(pg_conn *c, const char *sql, const char *cmd)
+{
+    pthread_mutex_lock(&c->mu);
+    int rc = run_on(c, sql, cmd);
+    pthread_mutex_unlock(&c->mu);
     return rc;
 }
 
@@ -426,7 +440,16 @@ static bool utf8_ok(const unsigned char *p)
     return true;
 }
 
-static int execute(pg_stmt *st)
+/* A connection that was lost is made again (PQreset: the same parameters, the schema among them),
+ * between transactions only: a transaction open on it is gone with it. */
+static void revive(pg_conn *c)
+{
+    if (PQstatus(c->pg) == CONNECTION_BAD && !in_transaction(c)) {
+        PQreset(c->pg);
+    }
+}
+
+static int execute_on(pg_stmt *st)
 {
     pg_conn *c = st->conn;
     /* The server would refuse such a text, and inside a transaction its refusal of any statement (a
@@ -438,11 +461,24 @@ static int execute(pg_stmt *st)
         }
     }
     bool sp = st->writes && in_transaction(c);
+    if (!sp) {
+        revive(c);
+    }
     if (sp && run(c, "SAVEPOINT es_w", NULL) != ESEAL_OK) {
         return ES_SQL_ERROR;
     }
     st->res = PQexecParams(c->pg, st->sql, st->nparams, st->types, st->vals, st->lens, st->fmts, 1);
     ExecStatusType s = PQresultStatus(st->res);
+    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK && !st->writes && !in_transaction(c) &&
+        PQstatus(c->pg) == CONNECTION_BAD) {
+        /* The connection was lost (the server restarted, a fail-over): a read outside a transaction is
+         * asked again once on a new one. A write is not (it may have committed before the loss): its
+         * error is returned, and the next statement finds the connection made again. */
+        PQclear(st->res);
+        revive(c);
+        st->res = PQexecParams(c->pg, st->sql, st->nparams, st->types, st->vals, st->lens, st->fmts, 1);
+        s = PQresultStatus(st->res);
+    }
     if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
         const char *n = PQcmdTuples(st->res);
         c->changes = dec(n);
@@ -466,6 +502,14 @@ static int execute(pg_stmt *st)
         memcpy(c->err, keep, sizeof(keep));
     }
     return answer;
+}
+
+static int execute(pg_stmt *st)
+{
+    pthread_mutex_lock(&st->conn->mu);
+    int rc = execute_on(st);
+    pthread_mutex_unlock(&st->conn->mu);
+    return rc;
 }
 
 static int d_step(es_sql_stmt *s)
@@ -630,13 +674,21 @@ static int d_exec(es_sql *c, const char *sql) { return run(C(c), sql, NULL); }
 
 /* The write lock of the store: one writer at a time across processes (see the top of this file).
  * One round trip: BEGIN and the lock in one simple query. */
-static int d_begin(es_sql *c)
+static int d_begin_on(es_sql *c)
 {
+    revive(C(c));
     if (in_transaction(C(c))) { /* PostgreSQL only warns; SQLite refuses, and a commit would end the outer one */
         keep_message(C(c), "a transaction is open already");
         return d_fail(c, "beginning a transaction");
     }
     return run(C(c), "BEGIN; SELECT pg_advisory_xact_lock(" ES_PG_LOCK_KEY ", hashtext(current_schema()))", NULL);
+}
+static int d_begin(es_sql *c)
+{
+    pthread_mutex_lock(&C(c)->mu);
+    int rc = d_begin_on(c);
+    pthread_mutex_unlock(&C(c)->mu);
+    return rc;
 }
 static int d_commit(es_sql *c) { return run(C(c), "COMMIT", "COMMIT"); }
 static int d_rollback(es_sql *c) { return run(C(c), "ROLLBACK", NULL); }
@@ -861,6 +913,7 @@ static void pg_free(eseal_store_db *p)
         if (db->conn.pg != NULL) {
             pool_give(db->conn.key, db->conn.pg);
         }
+        pthread_mutex_destroy(&db->conn.mu);
         es_free(db->conn.key);
         es_free(db);
     }
@@ -922,6 +975,11 @@ static int pg_open(eseal_store_db **db_out, eseal_store_registry_backend **reg_o
     (void)snprintf(key, klen, "%s %s", conninfo, schema);
     db->conn.c.drv = &pg_driver;
     db->conn.key = key;
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&db->conn.mu, &ma);
+    pthread_mutexattr_destroy(&ma);
     db->d.c = &db->conn.c;
     es_sql_db_init(&db->d);
     db->d.be.migrate = pg_migrate;
