@@ -122,7 +122,8 @@ if how == "strip":
 print(js.replace("'", "''"))
 PY
         )
-        [ "$(store_sql "$ESEAL_HOME" "UPDATE seals SET imprint = '$js' WHERE esid = '$seal' RETURNING esid")" = "$seal" ]
+        [ "$(store_sql "$ESEAL_HOME" "UPDATE seals SET imprint = '$js' WHERE esid = '$seal' RETURNING esid")" = \
+            "$seal" ]
         ;;
     esac
 }

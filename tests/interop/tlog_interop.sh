@@ -240,7 +240,8 @@ check "log audit passes" "$E" log audit
 # PostgreSQL of the changed tables, kept in the same schema.
 if store_is_pg "$ESEAL_HOME"; then
     store_sql "$ESEAL_HOME" "CREATE TABLE good_entries AS SELECT * FROM log_entries;
-        CREATE TABLE good_tiles AS SELECT * FROM log_tiles; CREATE TABLE good_checkpoints AS SELECT * FROM log_checkpoints"
+        CREATE TABLE good_tiles AS SELECT * FROM log_tiles;
+        CREATE TABLE good_checkpoints AS SELECT * FROM log_checkpoints"
     restore() {
         store_sql "$ESEAL_HOME" "UPDATE log_entries SET body = g.body FROM good_entries g WHERE log_entries.idx = g.idx;
             UPDATE log_tiles SET data = g.data FROM good_tiles g WHERE log_tiles.level = g.level AND log_tiles.n = g.n;
@@ -269,8 +270,8 @@ refuse "audit catches a changed tile hash" "$E" log audit
 refuse "a receipt through the changed tile cannot be made" "$E" log receipt --index 1
 restore
 nl=$(store_is_pg "$ESEAL_HOME" && echo "chr(10)" || echo "char(10)")
-store_sql "$ESEAL_HOME" "UPDATE log_checkpoints SET note = replace(note, $nl || '$size1' || $nl, $nl || '$((size1 + 1))' || $nl)
-    WHERE size = $size1"
+store_sql "$ESEAL_HOME" "UPDATE log_checkpoints
+    SET note = replace(note, $nl || '$size1' || $nl, $nl || '$((size1 + 1))' || $nl) WHERE size = $size1"
 refuse "audit catches a changed checkpoint" "$E" log audit
 restore
 check "audit passes again on the untouched store" "$E" log audit

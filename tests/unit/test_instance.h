@@ -147,25 +147,32 @@ static inline void test_store_location(const char *ihome, char *out, size_t n)
     (void)snprintf(conf, sizeof(conf), "%s/eseal.conf", ihome);
     (void)snprintf(out, n, "%s/eseal.db", ihome);
     FILE *f = fopen(conf, "r");
-    if (f == NULL)
+    if (f == NULL) {
         return;
+    }
     while (fgets(line, sizeof(line), f) != NULL) {
         char *p = line;
-        while (*p == ' ' || *p == '\t')
+        while (*p == ' ' || *p == '\t') {
             p++;
-        if (strncmp(p, "store", 5) != 0)
+        }
+        if (strncmp(p, "store", 5) != 0) {
             continue;
+        }
         p += 5;
-        while (*p == ' ' || *p == '\t')
+        while (*p == ' ' || *p == '\t') {
             p++;
-        if (*p != '=')
+        }
+        if (*p != '=') {
             continue;
+        }
         p++;
-        while (*p == ' ' || *p == '\t')
+        while (*p == ' ' || *p == '\t') {
             p++;
+        }
         size_t len = strcspn(p, "\r\n");
-        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) {
             len--;
+        }
         (void)snprintf(out, n, "%.*s", (int)len, p);
         break;
     }
@@ -189,8 +196,9 @@ static inline int test_store_sql(const char *ihome, const char *sql, char *out, 
 {
     char loc[1024], file[] = "/tmp/eseal-sql-XXXXXX", cmd[2600];
     test_store_location(ihome, loc, sizeof(loc));
-    if (strchr(loc, '\'') != NULL)
+    if (strchr(loc, '\'') != NULL) {
         return -1; /* quoted below as a shell word */
+    }
     int fd = mkstemp(file);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
@@ -204,8 +212,9 @@ static inline int test_store_sql(const char *ihome, const char *sql, char *out, 
         const char *q = strchr(loc, '?');
         (void)snprintf(uri, sizeof(uri), "%.*s", q != NULL ? (int)(q - loc) : (int)strlen(loc), loc);
         const char *s = q != NULL ? strstr(q, "schema=") : NULL;
-        if (s != NULL)
+        if (s != NULL) {
             (void)snprintf(schema, sizeof(schema), "%.*s", (int)strcspn(s + 7, "&"), s + 7);
+        }
         (void)snprintf(cmd, sizeof(cmd),
                        "PGOPTIONS='-c search_path=%s' psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -d '%s' -f '%s'",
                        schema, uri, file);
@@ -222,10 +231,12 @@ static inline int test_store_sql(const char *ihome, const char *sql, char *out, 
             got += room;
         }
     }
-    while (got > 0 && out != NULL && out[got - 1] == '\n')
+    while (got > 0 && out != NULL && out[got - 1] == '\n') {
         got--; /* the last row's end */
-    if (out != NULL && n > 0)
+    }
+    if (out != NULL && n > 0) {
         out[got] = '\0';
+    }
     int rc = pclose(p);
     (void)unlink(file);
     return rc == 0 ? 0 : -1;
@@ -239,8 +250,9 @@ static inline void test_sql_quote(const char *s, char *out, size_t n)
     out[o++] = '\'';
     for (; *s != '\0'; s++) {
         assert_true(o + 3 < n);
-        if (*s == '\'')
+        if (*s == '\'') {
             out[o++] = '\'';
+        }
         out[o++] = *s;
     }
     out[o++] = '\'';
