@@ -28,6 +28,57 @@ def ok(cond, what, extra=""):
     return cond
 
 
+def skip(why):
+    """One TAP line for a part that cannot run here ("ok N # SKIP why")."""
+    _tap["n"] += 1
+    print(f"ok {_tap['n']} # SKIP {why}")
+
+
+def store_location(home):
+    """The instance's store (issue 22): eseal.conf's "store = " line, else HOME/eseal.db."""
+    try:
+        with open(os.path.join(home, "eseal.conf")) as f:
+            for line in f:
+                m = re.match(r"\s*store\s*=\s*(.*?)\s*$", line)
+                if m:
+                    return m.group(1)
+    except FileNotFoundError:
+        pass
+    return os.path.join(home, "eseal.db")
+
+
+def store_is_pg(home):
+    """Whether the instance's store is on PostgreSQL."""
+    return store_location(home).startswith(("postgresql://", "postgres://"))
+
+
+def store_sql(home, sql):
+    """Runs SQL on the instance's store with the database's own client (sqlite3 on the file, or psql
+    with eseal's "schema=" parameter turned into the search path): its rows, each a list of strings
+    (tests/lib/store.sh store_sql, for the python tests; no python PostgreSQL driver is needed)."""
+    loc = store_location(home)
+    if not store_is_pg(home):
+        cmd, env = ["sqlite3", "-bail", "-cmd", ".timeout 10000", loc, sql], None
+    else:
+        m = re.search(r"[?&]schema=([^&]*)", loc)
+        env = dict(os.environ, PGOPTIONS=f"-c search_path={m.group(1) if m else ''}")
+        cmd = ["psql", "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1", "-d", loc.split("?")[0], "-c", sql]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"store_sql: {sql}: {r.stderr}")
+    return [line.split("|") for line in r.stdout.splitlines()]
+
+
+def store_blob_sql(home, data):
+    """Bytes as a literal of the store's dialect."""
+    return f"decode('{data.hex()}', 'hex')" if store_is_pg(home) else f"X'{data.hex()}'"
+
+
+def store_blob_hex_sql(home, column):
+    """An expression that reads a blob column as hex text, in the store's dialect."""
+    return f"encode({column}, 'hex')" if store_is_pg(home) else f"hex({column})"
+
+
 def checked():
     """How many answers were checked against docs/openapi.yaml."""
     return _tap["checked"]

@@ -12,6 +12,8 @@ set -u
 E=$1
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/store.sh
+. "$(dirname "$0")/../lib/store.sh"
 R=$(dirname "$0")/../resources
 export ESEAL_PASSPHRASE=events-pass-1
 export ESEAL_HOME=$T/home
@@ -89,22 +91,27 @@ grep -q "events-pass" "$T/out" && notok "passwd: the passphrase is in the entry"
 expect 0 "the log audits clean" -- "$E" log audit
 
 # Recording fails: every operation fails and publishes nothing.
-inject() {
-    python3 - "$ESEAL_HOME/eseal.db" "$1" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1], timeout=10)
-if sys.argv[2] == "on":
-    db.execute("CREATE TRIGGER no_log BEFORE INSERT ON log_entries BEGIN SELECT RAISE(ABORT, 'injected: the log refuses entries'); END")
-else:
-    db.execute("DROP TRIGGER no_log")
-db.commit()
-PY
+inject() { # a trigger in the store's own dialect
+    if store_is_pg "$ESEAL_HOME"; then
+        if [ "$1" = on ]; then
+            store_sql "$ESEAL_HOME" "CREATE FUNCTION no_log() RETURNS trigger LANGUAGE plpgsql AS
+                \$\$ BEGIN RAISE EXCEPTION 'injected: the log refuses entries'; END \$\$;
+                CREATE TRIGGER no_log BEFORE INSERT ON log_entries FOR EACH ROW EXECUTE FUNCTION no_log()"
+        else
+            store_sql "$ESEAL_HOME" "DROP TRIGGER no_log ON log_entries; DROP FUNCTION no_log()"
+        fi
+    elif [ "$1" = on ]; then
+        store_sql "$ESEAL_HOME" "CREATE TRIGGER no_log BEFORE INSERT ON log_entries
+            BEGIN SELECT RAISE(ABORT, 'injected: the log refuses entries'); END"
+    else
+        store_sql "$ESEAL_HOME" "DROP TRIGGER no_log"
+    fi
 }
 n0=$(size)
 crl0=$(sha "$ESEAL_HOME/crl/$(ls "$ESEAL_HOME/crl" | head -1)")
 inject on && ok "recording made to fail" || notok "recording made to fail"
 expect 3 "sign fails when its entry cannot be recorded" -- "$E" sign "$T/doc.bin" --cert "$id" -o "$T/no.p7s"
-has "$T/err" "store: log" "sign: the error is the store refusing the entry"
+has "$T/err" "store: .*log" "sign: the error is the store refusing the entry"
 [ ! -e "$T/no.p7s" ] && ok "sign: no signature written" || notok "sign: a signature was written"
 expect 3 "ca crl fails when its entry cannot be recorded" -- "$E" ca crl --alg p256 -o "$T/no.crl"
 [ ! -e "$T/no.crl" ] && ok "crl: no CRL handed out" || notok "crl: a CRL was handed out"

@@ -11,6 +11,8 @@ set -u
 E=$1
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/store.sh
+. "$(dirname "$0")/../lib/store.sh"
 export ESEAL_PASSPHRASE=renew-pass-123
 export ESEAL_HOME=$T/home
 unset ESEAL_PASS_FILE || true
@@ -22,8 +24,7 @@ verdict() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ver
 status() { "$E" cert list | awk -v id="$1" '$1 == id { print $6 }'; }
 role_id() { "$E" cert list | awk -v r="$1" -v h="$2" '$2 == r && $3 == h { id = $1 } END { print id }'; }
 log_size() { # entries in the audit log (the store's count: checkpoints are signed later)
-    python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from log_entries").fetchone()[0])' \
-        "$ESEAL_HOME/eseal.db"
+    store_sql "$ESEAL_HOME" "select count(*) from log_entries"
 }
 log_types() { # the audit entry types from index $1 on, as eseal log show reads them
     local size i

@@ -18,6 +18,8 @@ set -u
 E=$1
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/store.sh
+. "$(dirname "$0")/../lib/store.sh"
 R=$(dirname "$0")/../resources
 export ESEAL_PASSPHRASE=startup-pass-1
 export ESEAL_HOME=$T/home
@@ -104,22 +106,26 @@ without 'libqpdf' ofd "the OFD stamp does not load libqpdf"
 expect 0 "... it verifies (VALID)" -- "$E" verify "$T/d/s.ofd"
 # A seal made before outlines were kept (its description without one): drawn as then, through the
 # module. The row is changed on a connection of the test's own, then put back.
-row() { # row get|strip|put FILE: the seal's description
-    python3 - "$ESEAL_HOME/eseal.db" "$seal" "$1" "$2" <<'PY'
-import json, sqlite3, sys
-db, esid, how, f = sys.argv[1:5]
-c = sqlite3.connect(db, timeout=10)
-if how == "get":
-    open(f, "w").write(c.execute("SELECT imprint FROM seals WHERE esid = ?", (esid,)).fetchone()[0])
-else:
-    js = open(f).read()
-    if how == "strip":
-        d = json.loads(js)
-        del d["outline"]
-        js = json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    assert c.execute("UPDATE seals SET imprint = ? WHERE esid = ?", (js, esid)).rowcount == 1
-    c.commit()
+row() { # row get|strip|put FILE: the seal's description (on whichever store the instance has)
+    local js
+    case $1 in
+    get) printf '%s' "$(store_sql "$ESEAL_HOME" "SELECT imprint FROM seals WHERE esid = '$seal'")" >"$2" ;;
+    *)
+        js=$(python3 - "$1" "$2" <<'PY'
+import json, sys
+how, f = sys.argv[1:3]
+js = open(f).read()
+if how == "strip":
+    d = json.loads(js)
+    del d["outline"]
+    js = json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+print(js.replace("'", "''"))
 PY
+        )
+        [ "$(store_sql "$ESEAL_HOME" "UPDATE seals SET imprint = '$js' WHERE esid = '$seal' RETURNING esid")" = \
+            "$seal" ]
+        ;;
+    esac
 }
 row get "$T/imprint.json"
 grep -q '"outline":"' "$T/imprint.json" && ok "the seal's row keeps its outline" || notok "no outline in the row"
@@ -133,6 +139,12 @@ row put "$T/imprint.json"
 libs stamp "$E" stamp "$T/d/in.pdf" -o "$T/d/s.pdf" --seal "$seal" --page 1 --qr &&
     ok "a stamp with the drawn imprint and a QR code" || notok "stamp: $(cat "$T/stamp.err")"
 some stamp 'libqrencode' "the stamp's QR code loads libqrencode (through the drawing module)"
+# libpq is dlopen'ed by the PostgreSQL store alone (src/store/postgresql.c): a SQLite instance never loads it.
+if store_is_pg "$ESEAL_HOME"; then
+    some stamp 'libpq' "a PostgreSQL instance's stamp loads libpq"
+else
+    without 'libpq' stamp "a SQLite instance's stamp does not load libpq"
+fi
 grep -Eq 'libcurl|libmicrohttpd' "$T/stamp.libs" && notok "a B-B stamp loads the HTTP module" ||
     ok "a B-B stamp loads no HTTP library"
 libs verify "$E" verify "$T/d/s.pdf"

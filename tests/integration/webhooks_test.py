@@ -338,12 +338,11 @@ st, h, doc = call("GET", f"/api/v1/webhooks/{BAD_ID}/deliveries", headers=S["ada
 ok(problem(st, h, doc, 404, "NOT_FOUND"), "its deliveries are gone with it", f"{st} {doc}")
 
 # ---- a failed audit of the log (a damaged right edge, as tests/unit/log damages it) alerts ----
-db = sqlite3.connect(os.path.join(HOME, "eseal.db"), timeout=30)
-state = bytearray(db.execute("SELECT state FROM log_state WHERE id = 1").fetchone()[0])
+# on whichever store the instance has (api_lib.store_sql: SQLite's file or the PostgreSQL schema)
+state = bytearray.fromhex(
+    api_lib.store_sql(HOME, f"SELECT {api_lib.store_blob_hex_sql(HOME, 'state')} FROM log_state WHERE id = 1")[0][0])
 state[8 + 5] ^= 0x20
-db.execute("UPDATE log_state SET state = ? WHERE id = 1", (bytes(state),))
-db.commit()
-db.close()
+api_lib.store_sql(HOME, f"UPDATE log_state SET state = {api_lib.store_blob_sql(HOME, bytes(state))} WHERE id = 1")
 r = subprocess.run([E, "log", "audit"], env=ENV, capture_output=True, text=True)
 ok(r.returncode == 1 and "FAILED" in r.stdout and "alert queued to 1 organisation" in r.stderr,
    "eseal log audit fails on the damaged log and queues the alert", f"{r.returncode} {r.stdout} {r.stderr}")
@@ -360,34 +359,39 @@ ok(st == 200 and doc["last"] is not None and doc["last"]["ok"] is False and doc[
 ok(st == 200 and doc["last"] is not None and doc["last"]["problem"] in r.stdout, "with the problem the CLI said", f"{doc} {r.stdout}")
 
 # ---- a store restored from a backup (behind the checkpoint kept outside it) fails the audit too ----
-H2 = os.path.join(T, "home2")
-ENV2 = dict(ENV, ESEAL_HOME=H2)
-api_lib.must(E, ENV2, ["init"], "a second home")
-api_lib.must(E, ENV2, ["org", "add", "--name", "Alpha Trading Ltd", "--uscc", USCC_A], "its organisation")
-api_lib.must(E, ENV2, ["log", "publish"], "its first checkpoint")
-src_db = sqlite3.connect(os.path.join(H2, "eseal.db"))
-backup = sqlite3.connect(os.path.join(T, "backup.db"))
-src_db.backup(backup)
-src_db.close()
-backup.execute("INSERT INTO webhooks (id, org_id, url, events, secret, created) VALUES "
-               "('whk_00000000000000b1', (SELECT id FROM orgs LIMIT 1), ?, 'alert', 'whsec_b', 0)", (good.url,))
-backup.commit()
-backup.close()
-api_lib.must(E, ENV2, ["org", "add", "--name", "Beta Works Ltd", "--uscc", USCC_B], "a change after the backup")
-api_lib.must(E, ENV2, ["log", "publish"], "and its checkpoint")
-for ext in ("-wal", "-shm"):
-    if os.path.exists(os.path.join(H2, "eseal.db" + ext)):
-        os.remove(os.path.join(H2, "eseal.db" + ext))
-shutil.copy(os.path.join(T, "backup.db"), os.path.join(H2, "eseal.db"))
-r = subprocess.run([E, "log", "audit"], env=ENV2, capture_output=True, text=True)
-ok(r.returncode == 3 and "restored from a backup" in r.stderr and "alert queued to 1 organisation" in r.stderr,
-   "eseal log audit refuses the restored store and queues the alert", f"{r.returncode} {r.stdout} {r.stderr}")
-db = sqlite3.connect(os.path.join(H2, "eseal.db"))
-rows = db.execute("SELECT event_type, body FROM deliveries").fetchall()
-db.close()
-ok(len(rows) == 1 and rows[0][0] == "alert" and json.loads(rows[0][1])["data"]["kind"] == "log.audit.failed"
-   and "restored from a backup" in json.loads(rows[0][1])["data"]["problem"],
-   "one log.audit.failed delivery, saying why", str(rows))
+if api_lib.store_is_pg(HOME):
+    # The backup here is SQLite's file (sqlite3's backup, copied over eseal.db); a PostgreSQL store is
+    # backed up with the database's own tools, which this test does not drive.
+    api_lib.skip("a store restored from a copy of eseal.db: the instance's store is on PostgreSQL")
+else:
+    H2 = os.path.join(T, "home2")
+    ENV2 = dict(ENV, ESEAL_HOME=H2)
+    api_lib.must(E, ENV2, ["init"], "a second home")
+    api_lib.must(E, ENV2, ["org", "add", "--name", "Alpha Trading Ltd", "--uscc", USCC_A], "its organisation")
+    api_lib.must(E, ENV2, ["log", "publish"], "its first checkpoint")
+    src_db = sqlite3.connect(os.path.join(H2, "eseal.db"))
+    backup = sqlite3.connect(os.path.join(T, "backup.db"))
+    src_db.backup(backup)
+    src_db.close()
+    backup.execute("INSERT INTO webhooks (id, org_id, url, events, secret, created) VALUES "
+                   "('whk_00000000000000b1', (SELECT id FROM orgs LIMIT 1), ?, 'alert', 'whsec_b', 0)", (good.url,))
+    backup.commit()
+    backup.close()
+    api_lib.must(E, ENV2, ["org", "add", "--name", "Beta Works Ltd", "--uscc", USCC_B], "a change after the backup")
+    api_lib.must(E, ENV2, ["log", "publish"], "and its checkpoint")
+    for ext in ("-wal", "-shm"):
+        if os.path.exists(os.path.join(H2, "eseal.db" + ext)):
+            os.remove(os.path.join(H2, "eseal.db" + ext))
+    shutil.copy(os.path.join(T, "backup.db"), os.path.join(H2, "eseal.db"))
+    r = subprocess.run([E, "log", "audit"], env=ENV2, capture_output=True, text=True)
+    ok(r.returncode == 3 and "restored from a backup" in r.stderr and "alert queued to 1 organisation" in r.stderr,
+       "eseal log audit refuses the restored store and queues the alert", f"{r.returncode} {r.stdout} {r.stderr}")
+    db = sqlite3.connect(os.path.join(H2, "eseal.db"))
+    rows = db.execute("SELECT event_type, body FROM deliveries").fetchall()
+    db.close()
+    ok(len(rows) == 1 and rows[0][0] == "alert" and json.loads(rows[0][1])["data"]["kind"] == "log.audit.failed"
+       and "restored from a backup" in json.loads(rows[0][1])["data"]["problem"],
+       "one log.audit.failed delivery, saying why", str(rows))
 
 srv.send_signal(signal.SIGTERM)
 try:

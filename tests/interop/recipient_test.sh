@@ -19,6 +19,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 R=$ROOT/tests/resources
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=../lib/store.sh
+. "$(dirname "$0")/../lib/store.sh"
 export ESEAL_HOME=$T/home ESEAL_PASSPHRASE=recipient-pass-1
 
 "$E" init >/dev/null 2>&1 || { echo "not ok 1 - init"; exit 1; }
@@ -211,7 +213,7 @@ b = (x509.CertificateRevocationListBuilder()
 open(sys.argv[1], "wb").write(b.sign(k, hashes.SHA256()).public_bytes(
     __import__("cryptography.hazmat.primitives.serialization", fromlist=["Encoding"]).Encoding.DER))
 PY
-sqlite3 "$T/home/eseal.db" "INSERT INTO crls VALUES ('$RSA_CA', 999999, readfile('$T/old.crl'), 1577836800000, 1578441600000)"
+store_sql "$T/home" "INSERT INTO crls VALUES ('$RSA_CA', 999999, $(store_blob "$T/home" "$T/old.crl"), 1577836800000, 1578441600000)"
 "$E" ca export --bundle -o "$T/stale.pem" >/dev/null 2>"$T/err"
 rc=$?
 [ $rc = 0 ] && [ -s "$T/stale.pem" ] && grep -q "^warning: 1 CA without a current CRL" "$T/err" &&

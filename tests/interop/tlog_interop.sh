@@ -28,6 +28,8 @@ notok() { fail=$((fail + 1)); echo "not ok - $1"; }
 skip() { skipped=$((skipped + 1)); echo "ok # SKIP $1"; }
 # shellcheck source=../lib/vectors.sh
 . "$(dirname "$0")/../lib/vectors.sh"
+# shellcheck source=../lib/store.sh
+. "$(dirname "$0")/../lib/store.sh"
 TD=$(vectors_dir tlog-vectors "$VROOT")
 check() { d=$1; shift; if "$@" >"$T/out" 2>&1; then ok "$d"; else notok "$d"; sed 's/^/#   /' "$T/out" | head -20; fi; }
 refuse() { d=$1; shift; if "$@" >"$T/out" 2>&1; then notok "$d (accepted)"; sed 's/^/#   /' "$T/out" | head -5; else ok "$d"; fi; }
@@ -226,8 +228,7 @@ if [ -n "$APPENDER" ]; then
 fi
 
 # A certificate revocation is on the record, committed with the revocation.
-n0=$("$E" log checkpoint >/dev/null; python3 -c "
-import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select max(idx) from log_entries').fetchone()[0])" "$ESEAL_HOME/eseal.db")
+n0=$("$E" log checkpoint >/dev/null; store_sql "$ESEAL_HOME" 'select max(idx) from log_entries')
 check "cert revoke" "$E" cert revoke "$id" --reason keyCompromise
 "$E" log show $((n0 + 1)) >"$T/rev" 2>&1
 grep -q "^type cert.revoked$" "$T/rev" && grep -q "^cert $id" "$T/rev" && ok "the revocation is entry $((n0 + 1))" \
@@ -235,22 +236,44 @@ grep -q "^type cert.revoked$" "$T/rev" && grep -q "^cert $id" "$T/rev" && ok "th
 
 # Tampering with the store.
 check "log audit passes" "$E" log audit
-DB="$ESEAL_HOME/eseal.db"
-sqlx() { python3 -c "
-import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()" "$DB" "$1"; }
-cp "$DB" "$T/db.good"
-sqlx "UPDATE log_entries SET body = CAST(replace(CAST(body AS TEXT), 'actor-kind operator', 'actor-kind user') AS BLOB) WHERE idx = $idx1"
+# Each change is made in the store's own dialect and undone from a copy: of SQLite's file, or on
+# PostgreSQL of the changed tables, kept in the same schema.
+if store_is_pg "$ESEAL_HOME"; then
+    store_sql "$ESEAL_HOME" "CREATE TABLE good_entries AS SELECT * FROM log_entries;
+        CREATE TABLE good_tiles AS SELECT * FROM log_tiles;
+        CREATE TABLE good_checkpoints AS SELECT * FROM log_checkpoints"
+    restore() {
+        store_sql "$ESEAL_HOME" "UPDATE log_entries SET body = g.body FROM good_entries g WHERE log_entries.idx = g.idx;
+            UPDATE log_tiles SET data = g.data FROM good_tiles g WHERE log_tiles.level = g.level AND log_tiles.n = g.n;
+            UPDATE log_checkpoints SET note = g.note FROM good_checkpoints g WHERE log_checkpoints.size = g.size"
+    }
+    store_sql "$ESEAL_HOME" "UPDATE log_entries SET body = convert_to(replace(convert_from(body, 'UTF8'),
+        'actor-kind operator', 'actor-kind user'), 'UTF8') WHERE idx = $idx1"
+else
+    DB=$(store_location "$ESEAL_HOME")
+    cp "$DB" "$T/db.good"
+    restore() { cp "$T/db.good" "$DB"; }
+    store_sql "$ESEAL_HOME" "UPDATE log_entries SET body = CAST(replace(CAST(body AS TEXT), 'actor-kind operator',
+        'actor-kind user') AS BLOB) WHERE idx = $idx1"
+fi
 refuse "audit catches a changed entry" "$E" log audit
 grep -q "entry $idx1 does not hash" "$T/out" && ok "  ... and names entry $idx1" || { notok "audit message"; cat "$T/out"; }
 refuse "a receipt of the changed entry cannot be made" "$E" log receipt --index "$idx1"
-cp "$T/db.good" "$DB"
-sqlx "UPDATE log_tiles SET data = zeroblob(32) || substr(data, 33) WHERE level = 0 AND n = 0"
+restore
+if store_is_pg "$ESEAL_HOME"; then
+    store_sql "$ESEAL_HOME" "UPDATE log_tiles SET data = decode(repeat('00', 32), 'hex') || substring(data from 33)
+        WHERE level = 0 AND n = 0"
+else
+    store_sql "$ESEAL_HOME" "UPDATE log_tiles SET data = zeroblob(32) || substr(data, 33) WHERE level = 0 AND n = 0"
+fi
 refuse "audit catches a changed tile hash" "$E" log audit
 refuse "a receipt through the changed tile cannot be made" "$E" log receipt --index 1
-cp "$T/db.good" "$DB"
-sqlx "UPDATE log_checkpoints SET note = replace(note, char(10) || '$size1' || char(10), char(10) || '$((size1 + 1))' || char(10)) WHERE size = $size1"
+restore
+nl=$(store_is_pg "$ESEAL_HOME" && echo "chr(10)" || echo "char(10)")
+store_sql "$ESEAL_HOME" "UPDATE log_checkpoints
+    SET note = replace(note, $nl || '$size1' || $nl, $nl || '$((size1 + 1))' || $nl) WHERE size = $size1"
 refuse "audit catches a changed checkpoint" "$E" log audit
-cp "$T/db.good" "$DB"
+restore
 check "audit passes again on the untouched store" "$E" log audit
 
 echo "$pass passed, $fail failed, $skipped skipped"

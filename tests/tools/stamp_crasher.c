@@ -33,6 +33,35 @@
 #include "eseal/sys/store.h"
 #include "service/stamp_phase.h"
 
+/* The instance's store (issue 22): eseal.conf's "store = " line (a PostgreSQL instance), else
+ * HOME/eseal.db; the checker reads it on a connection of its own. */
+static void store_location(const char *home, char *out, size_t n)
+{
+    char conf[4096], line[4096];
+    (void)snprintf(conf, sizeof(conf), "%s/eseal.conf", home);
+    (void)snprintf(out, n, "%s/eseal.db", home);
+    FILE *f = fopen(conf, "r");
+    if (f == NULL) {
+        return;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *p = line + strspn(line, " \t");
+        if (strncmp(p, "store", 5) != 0) {
+            continue;
+        }
+        p += 5 + strspn(p + 5, " \t");
+        if (*p != '=') {
+            continue;
+        }
+        p++;
+        p += strspn(p, " \t");
+        size_t len = strcspn(p, " \t\r\n");
+        (void)snprintf(out, n, "%.*s", (int)len, p);
+        break;
+    }
+    (void)fclose(f);
+}
+
 static const char *pause_at;
 
 static void pause_hook(const char *phase, size_t doc)
@@ -212,7 +241,7 @@ static int check(const char *home, const char *outdir, bool strict)
          * publication is not on the front door (nothing but the stamper needs it). */
         char dbp[4096];
         eseal_store *db = NULL;
-        (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", home);
+        store_location(home, dbp, sizeof(dbp));
         int rc = eseal_store_open(&db, dbp);
         if (rc == ESEAL_OK) {
             rc = eseal_store_log_private(db, &pend, st[k].index, "publish");

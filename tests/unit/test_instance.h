@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eseal/sys/store.h" /* test_pending_publication reads the store on its own connection */
 
@@ -137,15 +138,136 @@ static inline void test_log_entry(eseal_instance *inst, eseal_audit_entry_parsed
     eseal_buf_dispose(&raw);
 }
 
+/* The location of the store of the instance at `ihome`, written to `out` (n bytes): eseal.conf's
+ * "store = " line when it has one (a PostgreSQL instance, issue 22), else HOME/eseal.db. The tests
+ * that reach the store behind the instance's back open this, so that they run on either store. */
+static inline void test_store_location(const char *ihome, char *out, size_t n)
+{
+    char conf[700], line[1024];
+    (void)snprintf(conf, sizeof(conf), "%s/eseal.conf", ihome);
+    (void)snprintf(out, n, "%s/eseal.db", ihome);
+    FILE *f = fopen(conf, "r");
+    if (f == NULL) {
+        return;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *p = line;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (strncmp(p, "store", 5) != 0) {
+            continue;
+        }
+        p += 5;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        if (*p != '=') {
+            continue;
+        }
+        p++;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        size_t len = strcspn(p, "\r\n");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t')) {
+            len--;
+        }
+        (void)snprintf(out, n, "%.*s", (int)len, p);
+        break;
+    }
+    (void)fclose(f);
+}
+
+/* Whether the instance at `ihome` keeps its store on PostgreSQL (test_store_location). */
+static inline int test_store_is_pg(const char *ihome)
+{
+    char loc[1024];
+    test_store_location(ihome, loc, sizeof(loc));
+    return strncmp(loc, "postgresql://", 13) == 0 || strncmp(loc, "postgres://", 11) == 0;
+}
+
+/* Runs `sql` on the store of the instance at `ihome` with the command-line client of its database,
+ * for the tests that read or change rows behind the store's back: sqlite3 on the file, or psql on the
+ * location with its "schema=" parameter (eseal's, not libpq's) turned into the search path. The SQL
+ * goes through a file (no shell quoting); what it prints, rows '|'-separated as sqlite3 prints them,
+ * is written to `out` (n bytes, may be NULL). 0 when the client succeeded. */
+static inline int test_store_sql(const char *ihome, const char *sql, char *out, size_t n)
+{
+    char loc[1024], file[] = "/tmp/eseal-sql-XXXXXX", cmd[2600];
+    test_store_location(ihome, loc, sizeof(loc));
+    if (strchr(loc, '\'') != NULL) {
+        return -1; /* quoted below as a shell word */
+    }
+    int fd = mkstemp(file);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    (void)fprintf(f, "%s;\n", sql);
+    assert_int_equal(fclose(f), 0);
+    if (!test_store_is_pg(ihome)) {
+        (void)snprintf(cmd, sizeof(cmd), "sqlite3 -bail -cmd '.timeout 5000' '%s' <'%s'", loc, file);
+    } else {
+        char uri[1024], schema[256] = "";
+        const char *q = strchr(loc, '?');
+        (void)snprintf(uri, sizeof(uri), "%.*s", q != NULL ? (int)(q - loc) : (int)strlen(loc), loc);
+        const char *s = q != NULL ? strstr(q, "schema=") : NULL;
+        if (s != NULL) {
+            (void)snprintf(schema, sizeof(schema), "%.*s", (int)strcspn(s + 7, "&"), s + 7);
+        }
+        (void)snprintf(cmd, sizeof(cmd),
+                       "PGOPTIONS='-c search_path=%s' psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -d '%s' -f '%s'",
+                       schema, uri, file);
+    }
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t got = 0;
+    char tmp[512];
+    size_t k;
+    while ((k = fread(tmp, 1, sizeof(tmp), p)) > 0) {
+        if (out != NULL && n > 0) {
+            size_t room = n - 1 - got < k ? n - 1 - got : k;
+            memcpy(out + got, tmp, room);
+            got += room;
+        }
+    }
+    while (got > 0 && out != NULL && out[got - 1] == '\n') {
+        got--; /* the last row's end */
+    }
+    if (out != NULL && n > 0) {
+        out[got] = '\0';
+    }
+    int rc = pclose(p);
+    (void)unlink(file);
+    return rc == 0 ? 0 : -1;
+}
+
+/* A string as an SQL literal ('' for each '), for test_store_sql; written to `out` (n bytes). */
+static inline void test_sql_quote(const char *s, char *out, size_t n)
+{
+    size_t o = 0;
+    assert_true(n > 2);
+    out[o++] = '\'';
+    for (; *s != '\0'; s++) {
+        assert_true(o + 3 < n);
+        if (*s == '\'') {
+            out[o++] = '\'';
+        }
+        out[o++] = *s;
+    }
+    out[o++] = '\'';
+    out[o] = '\0';
+}
+
 /* What the log of the instance at `ihome` keeps privately about entry `index`'s pending
  * publication (read on a connection of the test's own; needs "eseal/sys/store.h"):
  * ESEAL_OK while one waits, ESEAL_ENOTFOUND when none. */
 static inline int test_pending_publication(const char *ihome, uint64_t index)
 {
-    char dbp[700];
+    char dbp[1024];
     eseal_store *db = NULL;
     eseal_buf pend = ESEAL_BUF_INIT;
-    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+    test_store_location(ihome, dbp, sizeof(dbp));
     assert_int_equal(eseal_store_open(&db, dbp), ESEAL_OK);
     int rc = eseal_store_log_private(db, &pend, index, "publish");
     eseal_store_close(db);

@@ -476,7 +476,7 @@ static void failed_audit_alerts_every_subscribed_organisation(void **state)
     size_t a = alerts(&w_a, "log.audit.failed", NULL, NULL, 0), b = alerts(&w_b, "log.audit.failed", NULL, NULL, 0);
     assert_int_equal(a, 0);
     char dbp[700];
-    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+    test_store_location(ihome, dbp, sizeof(dbp));
     eseal_store *st = NULL;
     assert_int_equal(eseal_store_open(&st, dbp), ESEAL_OK);
     eseal_buf edge = ESEAL_BUF_INIT;

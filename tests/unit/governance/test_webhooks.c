@@ -342,7 +342,7 @@ static void grant_changes_queued_retried_failed_replayed(void **state)
     /* taken by another sender (another server on this home): not sent here */
     eseal_store *peer = NULL;
     char db[700];
-    (void)snprintf(db, sizeof(db), "%s/eseal.db", ihome);
+    test_store_location(ihome, db, sizeof(db));
     assert_int_equal(eseal_store_open(&peer, db), ESEAL_OK);
     assert_int_equal(eseal_store_delivery_claim(peer, again->id, again->next_attempt_ms, again->created_ms + 60000),
                      ESEAL_OK);

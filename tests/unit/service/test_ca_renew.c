@@ -30,7 +30,7 @@ static int setup(void **state)
     test_instance_init(home, ihome, sizeof(ihome), pass);
     inst = test_instance_open(ihome, pass);
     char path[700];
-    (void)snprintf(path, sizeof(path), "%s/eseal.db", ihome);
+    test_store_location(ihome, path, sizeof(path));
     assert_int_equal(eseal_store_open(&db, path), ESEAL_OK);
     return 0;
 }

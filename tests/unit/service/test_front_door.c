@@ -111,7 +111,7 @@ static void principal_recorded(void **state)
     uint8_t salt[32];
     eseal_buf b = ESEAL_BUF_INIT;
     char dbp[700], want[65];
-    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+    test_store_location(ihome, dbp, sizeof(dbp));
     eseal_store *st = NULL;
     assert_int_equal(eseal_store_open(&st, dbp), ESEAL_OK);
     assert_int_equal(eseal_store_log_private(st, &b, before, "salt.ip"), ESEAL_OK);
@@ -217,7 +217,7 @@ static void forget_is_audited(void **state)
 
     /* The salt is gone, the device salt is not, and the forgotten entry itself is unchanged. */
     char dbp[700];
-    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+    test_store_location(ihome, dbp, sizeof(dbp));
     eseal_store *st = NULL;
     eseal_buf b = ESEAL_BUF_INIT;
     assert_int_equal(eseal_store_open(&st, dbp), ESEAL_OK);

@@ -14,7 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,22 +51,20 @@ static void row(eseal_seal_record *rec, const char *id)
     assert_int_equal(eseal_instance_seal_get(inst, rec, NULL, id), ESEAL_OK);
 }
 
-/* Sets the seal's stored description, on the test's own connection. */
+/* Sets the seal's stored description, on the test's own connection (whichever store the instance has). */
 static void set_imprint(const char *id, const char *js)
 {
-    char path[700];
-    (void)snprintf(path, sizeof(path), "%s/eseal.db", ihome);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, "UPDATE seals SET imprint = ?1 WHERE esid = ?2", -1, &st, NULL), SQLITE_OK);
-    sqlite3_bind_text(st, 1, js, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-    assert_int_equal(sqlite3_changes(db), 1);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    size_t n = 2 * strlen(js) + 2 * strlen(id) + 100;
+    char *sql = malloc(n), *qjs = malloc(2 * strlen(js) + 3), qid[200], out[64];
+    assert_non_null(sql);
+    assert_non_null(qjs);
+    test_sql_quote(js, qjs, 2 * strlen(js) + 3);
+    test_sql_quote(id, qid, sizeof(qid));
+    (void)snprintf(sql, n, "UPDATE seals SET imprint = %s WHERE esid = %s RETURNING esid", qjs, qid);
+    assert_int_equal(test_store_sql(ihome, sql, out, sizeof(out)), 0);
+    assert_string_equal(out, id); /* one row changed: the seal's */
+    free(qjs);
+    free(sql);
 }
 
 /* `js` without its "outline" member (keys sorted: "outline" is never the last); a new string. */

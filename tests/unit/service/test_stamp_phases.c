@@ -392,7 +392,7 @@ static void unsettled_publication_is_not_acknowledged(void **state)
 static void mark_pending_again(uint64_t index, const char *out)
 {
     char dbp[700], pend[1400];
-    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+    test_store_location(ihome, dbp, sizeof(dbp));
     int n = snprintf(pend, sizeof(pend), "%s.tmp-gone\n%s\n", out, out);
     eseal_store *db = NULL;
     assert_int_equal(eseal_store_open(&db, dbp), ESEAL_OK);
@@ -455,7 +455,7 @@ static void stored_receipt(char *out, size_t cap, const char *serial)
     char dbp[700];
     eseal_store *db = NULL;
     eseal_stamp_record rec;
-    (void)snprintf(dbp, sizeof(dbp), "%s/eseal.db", ihome);
+    test_store_location(ihome, dbp, sizeof(dbp));
     assert_int_equal(eseal_store_open(&db, dbp), ESEAL_OK);
     assert_int_equal(eseal_store_stamp_find(db, &rec, serial), ESEAL_OK);
     (void)snprintf(out, cap, "%s", rec.receipt != NULL ? rec.receipt : "");
