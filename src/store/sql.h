@@ -87,6 +87,34 @@ typedef struct {
     int (*fail)(es_sql *c, const char *what);
 } es_sql_driver;
 
+/* A driver's table of functions from its functions named <p><member> (d_prepare, d_step, ...). */
+#define ES_SQL_DRIVER_FUNCTIONS(p) \
+    .prepare = p##prepare, \
+    .bind_text = p##bind_text, \
+    .bind_int64 = p##bind_int64, \
+    .bind_double = p##bind_double, \
+    .bind_blob = p##bind_blob, \
+    .bind_null = p##bind_null, \
+    .step = p##step, \
+    .reset = p##reset, \
+    .finalize = p##finalize, \
+    .column_text = p##column_text, \
+    .column_int64 = p##column_int64, \
+    .column_double = p##column_double, \
+    .column_blob = p##column_blob, \
+    .column_bytes = p##column_bytes, \
+    .column_count = p##column_count, \
+    .column_name = p##column_name, \
+    .column_type = p##column_type, \
+    .changes = p##changes, \
+    .constraint = p##constraint, \
+    .in_transaction = p##in_transaction, \
+    .exec = p##exec, \
+    .begin = p##begin, \
+    .commit = p##commit, \
+    .rollback = p##rollback, \
+    .fail = p##fail
+
 /* A connection and a statement start with their driver (drivers put these first in their own). */
 struct es_sql {
     const es_sql_driver *drv;
