@@ -9,7 +9,8 @@
 # initdb refuses to run as root: as root the cluster is the postgres user's, in a folder of its own
 # under /tmp (DIR may be in a folder it cannot enter), named in DIR/cluster and removed by stop.
 # Durability is off (fsync, synchronous_commit): a test cluster that dies with the run; what the
-# tests kill is eseal's processes, never the database's.
+# tests kill is eseal's processes, never the database's. PG_DURABLE=1 keeps PostgreSQL's defaults
+# (fsync, synchronous_commit on): what a benchmark of durable commits needs (bench/scale.sh).
 set -eu
 cmd=${1:-}
 dir=${2:-}
@@ -36,11 +37,13 @@ start)
     echo "$pg" >"$dir/cluster"
     as_pg "$bin/initdb" -D "$pg/data" -U eseal -A trust -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; exit 1; }
+    fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${PG_DURABLE:-0}" != 1 ] || fast=""
     for try in 1 2 3 4 5; do
         port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
         if as_pg "$bin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 60 -o \
             "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$pg -c max_connections=500 \
-             -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=128MB" \
+             $fast -c shared_buffers=128MB" \
             start >"$dir/pg_ctl.log" 2>&1; then
             break
         fi
