@@ -9,6 +9,8 @@ S=$1
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 unset ESEAL_REQUIRE_TESTDATA
+# The toy project has no store: its runs leave out the PostgreSQL pass, but for the one below that counts it.
+export ESEAL_PG_RUN=0
 mk() { # mk DIR FAILING(0|1): two passing tests, two skipped ones, and a failing one when asked
     mkdir -p "$T/$1"
     {
@@ -45,4 +47,24 @@ rc=$?
     notok "REQUIRE last line: $(tail -1 "$T/out")"
 grep -q "ESEAL_REQUIRE_TESTDATA=1 but 2 test(s) were skipped" "$T/err" && grep -q "vec_a" "$T/err" &&
     grep -q "vec_b" "$T/err" && ok "... and names the skipped tests" || notok "REQUIRE message: $(cat "$T/err")"
+# The PostgreSQL pass (issue 22): the first build's suite again, with ESEAL_STORE naming a schema=auto
+# location on a throw-away cluster; the last line counts both passes.
+printf 'case "$ESEAL_STORE" in postgresql://*schema=auto) exit 0 ;; *) exit 1 ;; esac\n' >"$T/store.sh"
+mkdir -p "$T/pg"
+{
+    echo 'cmake_minimum_required(VERSION 3.20)'
+    echo 'project(t NONE)'
+    echo 'enable_testing()'
+    echo 'add_test(NAME p1 COMMAND true)'
+    echo "add_test(NAME on_store COMMAND sh $T/on_store.sh)"
+} >"$T/pg/CMakeLists.txt"
+printf '[ -z "$ESEAL_STORE" ] || sh %s/store.sh\n' "$T" >"$T/on_store.sh"
+cmake -S "$T/pg" -B "$T/pg/b" >/dev/null 2>&1
+ESEAL_PG_RUN=1 "$S/scripts/run-tests.sh" "$T/pg/b" >"$T/out" 2>"$T/err"
+rc=$?
+[ "$(tail -1 "$T/out")" = "4 passed, 0 failed, 0 skipped" ] && [ $rc -eq 0 ] &&
+    ok "ESEAL_PG_RUN=1: the suite twice, the second time on a PostgreSQL location with schema=auto" ||
+    notok "PostgreSQL pass: $(tail -1 "$T/out") (exit $rc; $(tail -3 "$T/err"))"
+grep -q "on postgresql://.*schema=auto" "$T/out" && ok "... and says on which store it runs" ||
+    notok "no store named: $(grep run-tests "$T/out")"
 tap_done run_tests_test
