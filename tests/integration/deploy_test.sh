@@ -80,7 +80,8 @@ start_serve() { # PORT: the unit's command line; waits for the banner
     "$E" --home "$ESEAL_HOME" --pass-file "$PASS" serve --listen "127.0.0.1:$1" >"$T/serve-$1.out" \
         2>"$T/serve-$1.err" &
     echo $! >"$T/serve-$1.pid"
-    for _ in $(seq 150); do grep -q "port $1" "$T/serve-$1.out" 2>/dev/null && break; sleep 0.1; done
+    # Up to 60 s: a loaded machine (the suite at -j2 beside other work) has taken more than 15 s.
+    for _ in $(seq 600); do grep -q "port $1" "$T/serve-$1.out" 2>/dev/null && break; sleep 0.1; done
 }
 stop_serve() {
     kill "$(cat "$T/serve-$1.pid")" 2>/dev/null
@@ -143,7 +144,8 @@ s = sqlite3.connect(sys.argv[1]); d = sqlite3.connect(sys.argv[2]); s.backup(d);
     expect 0 "the newer copy is accepted: log audit passes" -- "$E" --home "$ESEAL_HOME" log audit
     start_serve "$P1"
     code=$(curl -s -o "$T/r" -w '%{http_code}' "http://127.0.0.1:$P1/readyz")
-    [ "$code" = 200 ] && ok "and serve starts on it" || notok "serve on the newer copy: readyz $code"
+    [ "$code" = 200 ] && ok "and serve starts on it" ||
+        notok "serve on the newer copy: readyz $code ($(tail -2 "$T/serve-$P1.err" 2>/dev/null))"
     ;;
 esac
 
