@@ -8,7 +8,8 @@ by the server. A throw-away instance, one organisation, a seal, a stamper with a
 approval, `eseal serve --only api`, and with Python's http.client:
   - admission on a pooled instance: no credential 401, a stale session cookie 401, a session without
     its CSRF token on POST execute 403 CSRF, a token without the scope 403;
-  - a request of 20 documents, approved at once, executed in a thread; polls of GET /requests/{id}
+  - a request of 20 documents, approved at once, executed in a thread (again on a new request, up to 3
+    times, when under load no poll landed inside it); polls of GET /requests/{id}
     started after the execute started: one returns before the execute returns having seen
     0 < done < total (the old lock made every such poll wait for the end: done was 0 or total), and
     a GET /seals (a route under the lock) also answers meanwhile; the progress seen never goes back;
@@ -111,44 +112,70 @@ st, h, doc = call("GET", f"/api/v1/requests/{RID}", headers=S["sam"])
 ok(st == 200 and doc.get("id") == RID and doc.get("done") == 0, "sam's session reads it", f"{st} {str(doc)[:200]}")
 
 # ---- the execute in a thread, polled meanwhile ----
-EXEC = {}
+# Whether a poll lands inside the execute depends on the machine's load (under a sanitizer beside
+# other tests, one run of CI saw none). A run that saw none is tried again with a new request, up to
+# 3 times, each saying what its polls saw; a poll held up by a lock fails all 3.
 
 
-def execute():
-    EXEC["start"] = time.monotonic()
-    EXEC["answer"] = call("POST", f"/api/v1/requests/{RID}/execute", None, headers=S["sam"])
-    EXEC["end"] = time.monotonic()
+def new_request():
+    b, ct = form({"seal": SEAL, "page": "2", "at": "20,30"},
+                 [(f"doc{i:02}.pdf", PDF, "application/pdf") for i in range(N_DOCS)])
+    st, h, r = call("POST", "/api/v1/requests", b, headers=S["sam"], ctype=ct)
+    return r.get("id", "none") if st == 201 and isinstance(r, dict) else "none"
 
 
-th = threading.Thread(target=execute)
-th.start()
-while "start" not in EXEC:
-    time.sleep(0.001)
-polls = []  # (started, returned, status, done, total, state)
-other = None
-deadline = time.monotonic() + 240
-while th.is_alive() and time.monotonic() < deadline:
-    t0 = time.monotonic()
-    st, h, doc = call("GET", f"/api/v1/requests/{RID}", headers=S["sam"])
-    t1 = time.monotonic()
-    d = doc if isinstance(doc, dict) else {}
-    polls.append((t0, t1, st, d.get("done"), d.get("total"), d.get("status")))
-    if other is None and 0 < (d.get("done") or 0) < N_DOCS:
-        t2 = time.monotonic()
-        st2, _, seals = call("GET", "/api/v1/seals", headers=S["sam"])
-        other = (t2, time.monotonic(), st2)
-    time.sleep(0.02)
-th.join()
-end = EXEC.get("end", 0)
-during = [p for p in polls if p[2] == 200 and p[1] < end]
-moving = [p for p in during if p[3] is not None and 0 < p[3] < N_DOCS and p[5] == "approved"]
+def execute_polled(rid):
+    """Executes rid in a thread and polls it meanwhile: (execute's answer, its end, polls, other)."""
+    ex = {}
+
+    def execute():
+        ex["start"] = time.monotonic()
+        ex["answer"] = call("POST", f"/api/v1/requests/{rid}/execute", None, headers=S["sam"])
+        ex["end"] = time.monotonic()
+
+    th = threading.Thread(target=execute)
+    th.start()
+    while "start" not in ex:
+        time.sleep(0.001)
+    polls = []  # (started, returned, status, done, total, state)
+    other = None
+    deadline = time.monotonic() + 240
+    while th.is_alive() and time.monotonic() < deadline:
+        t0 = time.monotonic()
+        st, h, doc = call("GET", f"/api/v1/requests/{rid}", headers=S["sam"])
+        t1 = time.monotonic()
+        d = doc if isinstance(doc, dict) else {}
+        polls.append((t0, t1, st, d.get("done"), d.get("total"), d.get("status")))
+        if other is None and 0 < (d.get("done") or 0) < N_DOCS:
+            t2 = time.monotonic()
+            st2, _, seals = call("GET", "/api/v1/seals", headers=S["sam"])
+            other = (t2, time.monotonic(), st2)
+        time.sleep(0.02)
+    th.join()
+    return ex, polls, other
+
+
+RIDS, ALL_SERIALS, ALL_POLLS = [], [], []
+for attempt in range(3):
+    rid = RID if attempt == 0 else new_request()
+    RIDS.append(rid)
+    EXEC, polls, other = execute_polled(rid)
+    ALL_POLLS.append(polls)
+    ALL_SERIALS += [s.get("serial") for s in (EXEC.get("answer", (0, {}, {}))[2] or {}).get("stamps", [])]
+    end = EXEC.get("end", 0)
+    during = [p for p in polls if p[2] == 200 and p[1] < end]
+    moving = [p for p in during if p[3] is not None and 0 < p[3] < N_DOCS and p[5] == "approved"]
+    seen = (f"{len(polls)} polls, execute {EXEC.get('start', 0):.3f}..{end:.3f}: "
+            + ", ".join(f"{p[0]:.3f}..{p[1]:.3f} {p[2]} {p[3]}/{p[4]} {p[5]}" for p in polls[:40]))
+    if moving and other is not None and other[2] == 200 and other[1] < end:
+        break
+    print(f"# attempt {attempt + 1}: no poll saw the execute in progress; {seen}; GET /seals {other}", flush=True)
+RID = RIDS[-1]
 ok(len(during) > 0 and len(moving) > 0,
-   "a poll started after the execute started returns before it with 0 < done < total",
-   f"{len(polls)} polls, execute {EXEC.get('start', 0):.3f}..{end:.3f}: "
-   + ", ".join(f"{p[0]:.3f}..{p[1]:.3f} {p[2]} {p[3]}/{p[4]} {p[5]}" for p in polls[:40]))
-ok(all(p[4] == N_DOCS for p in polls if p[2] == 200) and all(a[3] <= b[3] for a, b in zip(polls, polls[1:])
-                                                           if a[2] == b[2] == 200),
-   "every poll says total 20 and done never goes back", str([(p[3], p[5]) for p in polls]))
+   "a poll started after the execute started returns before it with 0 < done < total", seen)
+ok(all(p[4] == N_DOCS for ps in ALL_POLLS for p in ps if p[2] == 200)
+   and all(a[3] <= b[3] for ps in ALL_POLLS for a, b in zip(ps, ps[1:]) if a[2] == b[2] == 200),
+   "every poll says total 20 and done never goes back", str([[(p[3], p[5]) for p in ps] for ps in ALL_POLLS]))
 ok(other is not None and other[2] == 200 and other[1] < end,
    "GET /seals (under the lock) answers while the execute runs", str(other))
 
@@ -172,12 +199,12 @@ while True:
         break
     frm = a["next"]
 stamp_entries = [e.get("stamp") for e in entries if e.get("type") == "stamp"]
-ok(sorted(stamp_entries) == sorted(serials), "the audit log has one stamp entry per serial, no more",
+ok(sorted(stamp_entries) == sorted(ALL_SERIALS), "the audit log has one stamp entry per serial, no more",
    f"{len(stamp_entries)} entries")
 st, h, ex2 = call("POST", f"/api/v1/requests/{RID}/execute", None, headers=S["sam"])
 ok(st == 200 and sorted(s.get("serial") for s in ex2.get("stamps", [])) == sorted(serials),
    "executing again stamps nothing more", f"{st} {str(ex2)[:200]}")
 st, h, lst = call("GET", "/api/v1/requests?mine=1", headers=S["sam"])
-ok(st == 200 and [x.get("id") for x in lst] == [RID] and lst[0].get("status") == "executed",
+ok(st == 200 and sorted(x.get("id") for x in lst) == sorted(RIDS) and all(x.get("status") == "executed" for x in lst),
    "GET /requests?mine=1 (pooled) lists it, executed", f"{st} {str(lst)[:200]}")
 api_lib.finish()
