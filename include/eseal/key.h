@@ -32,6 +32,20 @@ ESEAL_EXTERN(const char *) eseal_key_alg_name(eseal_key_alg alg);
 /** Parses the names above; "rsa" means rsa2048, "ecdsa" p256. ESEAL_EUNSUPPORTED otherwise. */
 ESEAL_EXTERN(int) eseal_key_alg_from_name(eseal_key_alg *out, const char *name);
 
+/**
+ * Where a key in hardware is held (issue 23), as its backend reports it: what binds a seal to a
+ * token (docs/seals.md, "Seals bound to hardware"). Every field is a NUL-terminated string, ""
+ * when the device does not tell.
+ */
+typedef struct {
+    char kind[16];      /**< "pkcs11" or "skf" */
+    char serial[64];    /**< the token's or device's serial number */
+    char label[64];     /**< the token's label (PKCS#11) or the device's name (SKF) */
+    char key_id[256];   /**< the key on it: an RFC 7512 URI, or skf:dev=...;app=...;con=... */
+    char chip_id[64];   /**< a physical seal's chip id, "" for a token */
+    char maker[64];     /**< the token's manufacturer, as it says */
+} eseal_key_hardware;
+
 /** RSA padding; ignored for other algorithms. */
 typedef enum {
     ESEAL_SCHEME_DEFAULT = 0, /**< PKCS#1 v1.5 for RSA */
@@ -71,6 +85,13 @@ ESEAL_EXTERN(const char *) eseal_key_label(const eseal_key *key);
 
 /** The public key as DER SubjectPublicKeyInfo. */
 ESEAL_EXTERN(int) eseal_key_public_der(eseal_buf *out, const eseal_key *key);
+
+/**
+ * Where a key in hardware is held: fills `out` from its backend (asking the device now: a removed
+ * token is an error, not old news). ESEAL_ENOTFOUND for a key held in software (a key file, a
+ * backend without `hardware`); ESEAL_EINVAL for NULL arguments; the backend's error otherwise.
+ */
+ESEAL_EXTERN(int) eseal_key_hardware_info(const eseal_key *key, eseal_key_hardware *out);
 
 /**
  * Signs `data` (the message, not a digest). For SM2 the signature is over

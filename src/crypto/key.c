@@ -147,8 +147,13 @@ static void mem_free(void *ctx);
 
 static void *mem_openssl_pkey(void *ctx) { return ((mem_key *)ctx)->pk; }
 
-static const eseal_key_backend mem_backend = {ESEAL_KEY_BACKEND_VERSION, "file", mem_sign, mem_public_der,
-                                              mem_free, mem_openssl_pkey};
+static const eseal_key_backend mem_backend = {.version = ESEAL_KEY_BACKEND_VERSION,
+                                              .name = "file",
+                                              .sign = mem_sign,
+                                              .public_der = mem_public_der,
+                                              .free = mem_free,
+                                              .openssl_pkey = mem_openssl_pkey,
+                                              .hardware = NULL};
 
 static ES_RESULT sign_pkey(es_buf *out, EVP_PKEY *pk, eseal_hash hash, eseal_sig_scheme scheme, es_span data)
 {
@@ -276,6 +281,28 @@ EVP_PKEY *es_key_private_pkey(const eseal_key *key)
 }
 
 bool es_key_is_exportable(const eseal_key *key) { return es_key_private_pkey(key) != NULL; }
+
+int eseal_key_hardware_info(const eseal_key *key, eseal_key_hardware *out)
+{
+    if (key == NULL || out == NULL) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "a key and an output are needed"));
+    }
+    memset(out, 0, sizeof(*out));
+    if (key->backend->version < 2 || key->backend->hardware == NULL) {
+        return es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "key %s is held in software", key->label));
+    }
+    int rc = key->backend->hardware(key->ctx, out);
+    if (rc == ESEAL_OK) {
+        /* Whatever the backend wrote, the strings end inside their fields. */
+        out->kind[sizeof(out->kind) - 1] = '\0';
+        out->serial[sizeof(out->serial) - 1] = '\0';
+        out->label[sizeof(out->label) - 1] = '\0';
+        out->key_id[sizeof(out->key_id) - 1] = '\0';
+        out->chip_id[sizeof(out->chip_id) - 1] = '\0';
+        out->maker[sizeof(out->maker) - 1] = '\0';
+    }
+    return rc;
+}
 
 EVP_PKEY *es_key_signing_pkey(const eseal_key *key)
 {

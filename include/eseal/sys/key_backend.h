@@ -15,7 +15,8 @@
 
 ESEAL_BEGIN_DECL
 
-#define ESEAL_KEY_BACKEND_VERSION 1
+/* 1: sign, public_der, free, openssl_pkey. 2: adds `hardware` (issue 23). */
+#define ESEAL_KEY_BACKEND_VERSION 2
 
 typedef struct {
     unsigned int version; /**< ESEAL_KEY_BACKEND_VERSION */
@@ -39,6 +40,14 @@ typedef struct {
      * can make data and CMS signatures only.
      */
     void *(*openssl_pkey)(void *ctx);
+    /**
+     * Version 2, optional: where the key is held, for a key in hardware (a PKCS#11 token, an SKF
+     * device, a seal's chip). Fills `out` (zeroed by the caller) and returns ESEAL_OK; NULL, or
+     * ESEAL_ENOTFOUND, for a key held in software. Called when a seal is bound to hardware and each
+     * time a bound seal stamps, so it asks the device (the token present, its serial) rather than
+     * repeating what it was told when it was opened.
+     */
+    int (*hardware)(void *ctx, eseal_key_hardware *out);
 } eseal_key_backend;
 
 /** Zero except the version: name and the operations are then filled by the backend's author. */

@@ -17,6 +17,7 @@
 
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
+#include "eseal/sys/key_backend.h"
 #include "../test_pki.h"
 #include "../test_vectors.h"
 #include "../test_report_json.h"
@@ -55,6 +56,70 @@ static void sign_verify_every_algorithm(void **state)
         eseal_buf_dispose(&spki);
         eseal_key_free(k);
     }
+}
+
+/* A backend over a software key that says it is a token's (as a PKCS#11 or SKF backend would), and
+ * can be "removed": eseal_key_hardware_info asks it each time. */
+typedef struct {
+    eseal_key *inner;
+    bool removed;
+} fake_token;
+
+static int fake_sign(void *ctx, eseal_buf *out, eseal_hash hash, eseal_sig_scheme scheme, const uint8_t *d, size_t n)
+{
+    return eseal_key_sign(out, ((fake_token *)ctx)->inner, hash, scheme, d, n);
+}
+static int fake_public(void *ctx, eseal_buf *out) { return eseal_key_public_der(out, ((fake_token *)ctx)->inner); }
+static int fake_hardware(void *ctx, eseal_key_hardware *out)
+{
+    if (((fake_token *)ctx)->removed) {
+        return ESEAL_EIO;
+    }
+    (void)snprintf(out->kind, sizeof(out->kind), "pkcs11");
+    (void)snprintf(out->serial, sizeof(out->serial), "0123456789abcdef");
+    memset(out->label, 'L', sizeof(out->label)); /* not terminated: the library ends it */
+    return ESEAL_OK;
+}
+
+static void key_hardware_info_from_its_backend(void **state)
+{
+    (void)state;
+    fake_token t = {NULL, false};
+    assert_int_equal(eseal_key_generate(&t.inner, ESEAL_ALG_P256), ESEAL_OK);
+    eseal_key_hardware hw;
+    /* A key file's key is in software. */
+    assert_int_equal(eseal_key_hardware_info(t.inner, &hw), ESEAL_ENOTFOUND);
+    assert_int_equal(eseal_key_hardware_info(NULL, &hw), ESEAL_EINVAL);
+    assert_int_equal(eseal_key_hardware_info(t.inner, NULL), ESEAL_EINVAL);
+
+    /* A version-1 backend has no `hardware`: software, whatever else it is. */
+    eseal_key_backend v1 = ESEAL_KEY_BACKEND_INIT;
+    v1.version = 1;
+    v1.name = "v1";
+    v1.sign = fake_sign;
+    v1.public_der = fake_public;
+    eseal_key *k1 = NULL;
+    assert_int_equal(eseal_key_from_backend(&k1, &v1, &t, NULL), ESEAL_OK);
+    assert_int_equal(eseal_key_hardware_info(k1, &hw), ESEAL_ENOTFOUND);
+    eseal_key_free(k1);
+
+    eseal_key_backend v2 = ESEAL_KEY_BACKEND_INIT;
+    v2.name = "token";
+    v2.sign = fake_sign;
+    v2.public_der = fake_public;
+    v2.hardware = fake_hardware;
+    eseal_key *k2 = NULL;
+    assert_int_equal(eseal_key_from_backend(&k2, &v2, &t, "pkcs11:token=t;object=k"), ESEAL_OK);
+    memset(&hw, 'x', sizeof(hw));
+    assert_int_equal(eseal_key_hardware_info(k2, &hw), ESEAL_OK);
+    assert_string_equal(hw.kind, "pkcs11");
+    assert_string_equal(hw.serial, "0123456789abcdef");
+    assert_string_equal(hw.chip_id, ""); /* zeroed before the backend is asked */
+    assert_int_equal(strlen(hw.label), sizeof(hw.label) - 1);
+    t.removed = true; /* asked again, not remembered */
+    assert_int_equal(eseal_key_hardware_info(k2, &hw), ESEAL_EIO);
+    eseal_key_free(k2);
+    eseal_key_free(t.inner);
 }
 
 static void sm2_rejects_other_hashes(void **state)
@@ -594,6 +659,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sign_verify_every_algorithm),
         cmocka_unit_test(sm2_rejects_other_hashes),
+        cmocka_unit_test(key_hardware_info_from_its_backend),
         cmocka_unit_test(key_files_encrypted_and_strict),
         cmocka_unit_test(sm2_known_answers_from_ofdrw),
         cmocka_unit_test(legacy_pkcs12_imports),
