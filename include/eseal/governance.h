@@ -53,6 +53,8 @@ ESEAL_BEGIN_DECL
 #define ESEAL_REFUSAL_SELF_APPROVAL "SELF_APPROVAL"
 #define ESEAL_REFUSAL_DOCUMENT_CHANGED_AFTER_APPROVAL "DOCUMENT_CHANGED_AFTER_APPROVAL"
 #define ESEAL_REFUSAL_SEAL_NOT_ACTIVE "SEAL_NOT_ACTIVE"
+/** A seal bound to hardware asked to stamp with a key that is not the bound device's (issue 23). */
+#define ESEAL_REFUSAL_SEAL_HARDWARE_MISMATCH "SEAL_HARDWARE_MISMATCH"
 /** An approval or rejection by someone the request's current step does not name (or disabled). */
 #define ESEAL_REFUSAL_NOT_AN_APPROVER "NOT_AN_APPROVER"
 

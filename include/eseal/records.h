@@ -52,6 +52,13 @@ typedef struct {
     int64_t valid_from_ms;
     int64_t valid_to_ms;
     int64_t updated_ms;
+    /**
+     * Where the keys of its certificates are held when in hardware (issue 23; docs/seals.md, "Seals
+     * bound to hardware"): a JSON array of {"cert", "kind", "serial", "label", "key_id", "chip_id",
+     * "maker"}, one per certificate whose key is in a token or a seal's chip; "" for a seal whose keys
+     * are all in software. A bound seal stamps only with its token, present, with that serial.
+     */
+    char *hardware;
 } eseal_seal_record;
 
 ESEAL_EXTERN(void) eseal_seal_record_dispose(eseal_seal_record *rec);

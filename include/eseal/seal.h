@@ -162,6 +162,50 @@ ESEAL_EXTERN(int) eseal_ses_seal_verify_signature(int *valid, const eseal_ses_se
  */
 ESEAL_EXTERN(int) eseal_ses_seal_allows_cert(const eseal_ses_seal *seal, const void *cert_der, size_t len);
 
+/* ---- seals bound to hardware (issue 23; docs/seals.md) ------------------------------------ */
+
+/**
+ * eseal's OID arc: a UUID under 2.25 (ITU-T X.667 | ISO/IEC 9834-8), which needs no registration and
+ * no one else can hold. Its sub-arcs are listed in docs/seals.md.
+ */
+#define ESEAL_OID_ARC "2.25.148747660797756603356242542536755846475"
+/** The ExtData of SES_ESPropertyInfo saying where the keys of a seal's certificates are held. */
+#define ESEAL_OID_SEAL_HARDWARE ESEAL_OID_ARC ".1"
+/** The most bindings one seal carries (one per certificate, as many as a seal lists). */
+#define ESEAL_SEAL_HARDWARE_MAX 8
+
+/** One certificate of a seal and where its key is held. */
+typedef struct {
+    uint8_t cert_sha256[32]; /**< SHA-256 of the certificate's DER */
+    eseal_key_hardware hw;
+} eseal_seal_hardware;
+
+/**
+ * The ExtData value (extnValue contents) binding a seal to hardware, in DER:
+ *   HardwareBindings ::= SEQUENCE SIZE (1..8) OF HardwareBinding
+ *   HardwareBinding  ::= SEQUENCE { certSHA256 OCTET STRING (SIZE (32)), kind UTF8String,
+ *                                   serial UTF8String, label UTF8String, keyId UTF8String,
+ *                                   chipId UTF8String, maker UTF8String }
+ * ESEAL_EINVAL for no binding, more than ESEAL_SEAL_HARDWARE_MAX, an empty kind or serial, or a
+ * string that is not UTF-8.
+ */
+ESEAL_EXTERN(int) eseal_seal_hardware_encode(eseal_buf *out, const eseal_seal_hardware *b, size_t n);
+
+/**
+ * Decodes that value, strictly (DER, every field, nothing after). ESEAL_EMALFORMED names the
+ * defect; ESEAL_ELIMIT for more than `max` bindings or a string longer than its field.
+ */
+ESEAL_EXTERN(int) eseal_seal_hardware_decode(eseal_seal_hardware *out, size_t max, size_t *n, const void *der,
+                                             size_t len);
+
+/**
+ * The bindings a seal carries in its ExtData (ESEAL_OID_SEAL_HARDWARE). ESEAL_ENOTFOUND when it
+ * carries none (a seal whose keys are in software, or one made elsewhere); the decoder's error for
+ * a value that does not decode.
+ */
+ESEAL_EXTERN(int) eseal_ses_seal_hardware(const eseal_ses_seal *seal, eseal_seal_hardware *out, size_t max,
+                                          size_t *n);
+
 /**
  * Verifies a seal at `at_ms` (0: now) into a report: format notes, the maker
  * signature, the maker certificate's chain against `trust` (may be NULL: then

@@ -10,6 +10,7 @@
 
 #define ES_SES_MAX_NOTES 16
 #define ES_SES_MAX_EXTS 64
+#define ES_SES_HARDWARE_MAX_BYTES 8192 /* the hardware bindings' ExtData: 8 bindings of at most ~560 bytes */
 #define ES_SES_MAX_TEXT 4096 /* esID, names, property info */
 #define ES_SES_MAX_HASH 64 /* a stamp's dataHash: the largest digest there is (SHA-512; SM3 is 32) */
 #define ES_SES_PICTURE_MAX_MM 1000 /* a seal picture's side: a metre is no seal, and no page holds it */

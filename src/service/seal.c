@@ -428,6 +428,8 @@ typedef struct {
     size_t n;
     char ids[SEAL_MAX_SIGNERS * 24];
     int64_t end; /* the earliest notAfter */
+    eseal_seal_hardware hw[SEAL_MAX_SIGNERS]; /* where the keys in hardware are held (issue 23) */
+    size_t n_hw;
 } signers;
 
 static void signers_free(signers *sg)
@@ -437,6 +439,62 @@ static void signers_free(signers *sg)
         eseal_buf_dispose(&sg->der[i]);
     }
     sg->n = 0;
+}
+
+/* Where the key of `rec` (a key in hardware) is held, for `cert`. */
+static ES_RESULT seal_hardware_of(eseal_instance *inst, eseal_seal_hardware *out, const eseal_cert_record *rec,
+                                  const eseal_cert *cert)
+{
+    memset(out, 0, sizeof(*out));
+    eseal_key *key = NULL;
+    ES_GUARD(es_instance_load_key(inst, &key, rec));
+    es_result r = es_from_code(eseal_key_hardware_info(key, &out->hw));
+    eseal_key_free(key);
+    if (es_code(r) == ESEAL_ENOTFOUND) {
+        eseal_error_clear();
+        r = es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "seal: the key of certificate %s names a device (%.64s) "
+                         "but its backend does not say where it is held", rec->id, rec->key_file);
+    }
+    ES_GUARD(r);
+    eseal_buf der = ESEAL_BUF_INIT;
+    es_result r2 = es_cert_der(&der, cert);
+    es_span part = es_span_of(der.ptr, der.size);
+    if (es_ok(r2)) {
+        r2 = es_sha256(out->cert_sha256, &part, 1);
+    }
+    eseal_buf_dispose(&der);
+    return r2;
+}
+
+/* The registry's copy of a seal's bindings (eseal_seal_record.hardware): a JSON array, "" for none. */
+static ES_RESULT hardware_json(es_buf *out, const eseal_seal_hardware *hw, size_t n)
+{
+    if (n == 0) {
+        return es_buf_append_str(out, "");
+    }
+    json_t *a = json_array();
+    ES_ENSURE_ALLOC(a);
+    es_result r = ES_OK;
+    for (size_t i = 0; i < n && es_ok(r); i++) {
+        char fp[65];
+        for (size_t k = 0; k < 32; k++) {
+            (void)snprintf(fp + 2 * k, 3, "%02x", hw[i].cert_sha256[k]);
+        }
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "cert", fp, "kind", hw[i].hw.kind, "serial",
+                              hw[i].hw.serial, "label", hw[i].hw.label, "key_id", hw[i].hw.key_id, "chip_id",
+                              hw[i].hw.chip_id, "maker", hw[i].hw.maker);
+        if (o == NULL || json_array_append_new(a, o) != 0) {
+            r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "seal: out of memory (hardware bindings)");
+        }
+    }
+    char *text = es_ok(r) ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    if (es_ok(r)) {
+        r = text != NULL ? es_buf_append_str(out, text)
+                         : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "seal: out of memory (hardware bindings)");
+    }
+    free(text); /* !checksrc! allowed: jansson allocates with malloc */
+    return r;
 }
 
 static ES_RESULT signers_load(eseal_instance *inst, signers *sg, const eseal_seal_request *q, int64_t now)
@@ -454,7 +512,15 @@ static ES_RESULT signers_load(eseal_instance *inst, signers *sg, const eseal_sea
         bool revoked = rec.revoked_ms != 0;
         char id[24];
         (void)snprintf(id, sizeof(id), "%.16s", rec.id != NULL ? rec.id : eseal_cert_fingerprint(cert));
+        /* A key in hardware binds the seal to its device: asked now (the token present, its PIN),
+         * recorded, and signed into the seal (docs/seals.md, "Seals bound to hardware"). */
+        es_result hw = ES_OK;
+        if (!revoked && es_key_ref_in_hardware(rec.key_file)) {
+            hw = seal_hardware_of(inst, &sg->hw[sg->n_hw], &rec, cert);
+            sg->n_hw += es_ok(hw) ? 1 : 0;
+        }
         eseal_cert_record_dispose(&rec);
+        ES_GUARD(hw);
         ES_ENSURE(!revoked, ESEAL_ESTATE, "seal: certificate %s is revoked", id);
         ES_ENSURE(eseal_cert_not_after(cert) > now, ESEAL_ESTATE, "seal: certificate %s (%s) has expired", id,
                   eseal_cert_subject(cert));
@@ -487,6 +553,7 @@ typedef struct {
     const eseal_seal_info *from;
     const char *cert_ids;
     const char *imprint;
+    const char *hardware; /* the old seal's bindings (its ExtData is in `from`) */
 } make_ctx;
 
 static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_buf *der_out, const make_ctx *c)
@@ -553,6 +620,22 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
         in.picture_width_mm = (int64_t)(w_mm + 0.5);
         in.picture_height_mm = (int64_t)(h_mm + 0.5);
     }
+    /* The bindings to hardware, inside what the maker signs (a renewal keeps the old seal's ExtData). */
+    eseal_buf hw_der = ESEAL_BUF_INIT;
+    eseal_seal_ext hw_ext = {ESEAL_OID_SEAL_HARDWARE, 0, {NULL, 0}};
+    ES_AUTO(es_buf_freep) es_buf hw_json = ES_BUF_INIT(ES_SEAL_SPEC_JSON_MAX);
+    if (es_ok(r) && c->from == NULL && sg.n_hw > 0) {
+        r = es_from_code(eseal_seal_hardware_encode(&hw_der, sg.hw, sg.n_hw));
+        if (es_ok(r)) {
+            hw_ext.value = (eseal_bytes){hw_der.ptr, hw_der.size};
+            in.ext_count = 1;
+            in.exts = &hw_ext;
+        }
+    }
+    if (es_ok(r)) {
+        r = c->from != NULL ? es_buf_append_str(&hw_json, c->hardware != NULL ? c->hardware : "")
+                            : hardware_json(&hw_json, sg.hw, sg.n_hw);
+    }
     if (es_ok(r)) {
         /* Valid until the signer certificate, the maker certificate, or the requested days end. */
         int64_t end = eseal_cert_not_after(m.cert);
@@ -599,6 +682,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
     rec.valid_from_ms = in.valid_start_ms;
     rec.valid_to_ms = in.valid_end_ms;
     rec.updated_ms = now;
+    rec.hardware = (char *)(uintptr_t)es_buf_cstr(&hw_json);
     if (es_ok(r)) {
         r = es_from_code(eseal_store_begin(inst->store));
         if (es_ok(r)) {
@@ -627,6 +711,7 @@ static ES_RESULT seal_make(eseal_instance *inst, eseal_seal_record *out, eseal_b
         der = (eseal_buf)ESEAL_BUF_INIT;
     }
     eseal_buf_dispose(&der);
+    eseal_buf_dispose(&hw_der);
     maker_free(&m);
     return r;
 }
@@ -686,7 +771,7 @@ int eseal_instance_seal_make(eseal_instance *inst, const eseal_principal *who, e
     if (arc != ESEAL_OK) {
         return arc;
     }
-    make_ctx c = {&by, req, NULL, 1, NULL, NULL, NULL};
+    make_ctx c = {&by, req, NULL, 1, NULL, NULL, NULL, NULL};
     return es_code(seal_make(inst, rec, der, &c));
 }
 
@@ -844,7 +929,7 @@ static ES_RESULT seal_renew(eseal_instance *inst, const es_acting *by, eseal_sea
                              "seal",
                              old.esid);
         } else {
-            make_ctx c = {by, &q, old.esid, old.generation + 1, &from, old.cert_ids, old.imprint};
+            make_ctx c = {by, &q, old.esid, old.generation + 1, &from, old.cert_ids, old.imprint, old.hardware};
             r = seal_make(inst, &fresh, NULL, &c);
         }
     }

@@ -103,6 +103,65 @@ static ES_RESULT pick_signer(eseal_instance *inst, const eseal_ses_seal *s, cons
             "not revoked, not expired)", ids);
 }
 
+/* A seal bound to hardware (its ExtData, what its maker signed; docs/seals.md) stamps only with the
+ * bound device's key: the signing certificate must be one it binds, and the key, asked now, must be
+ * held by that device (kind, serial, key, and chip when the binding names one). A copy of the
+ * certificate with a key in software, or another token, is refused with SEAL_HARDWARE_MISMATCH. */
+static ES_RESULT hardware_check(const eseal_ses_seal *s, const eseal_cert *cert, const eseal_key *key,
+                                const char *esid)
+{
+    eseal_seal_hardware bound[ESEAL_SEAL_HARDWARE_MAX];
+    size_t n = 0;
+    int rc = eseal_ses_seal_hardware(s, bound, ESEAL_SEAL_HARDWARE_MAX, &n);
+    if (rc == ESEAL_ENOTFOUND) {
+        eseal_error_clear();
+        return ES_OK; /* a seal in software */
+    }
+    ES_GUARD(es_from_code(rc));
+    uint8_t fp[32];
+    eseal_buf der = ESEAL_BUF_INIT;
+    es_result r = es_cert_der(&der, cert);
+    es_span part = es_span_of(der.ptr, der.size);
+    if (es_ok(r)) {
+        r = es_sha256(fp, &part, 1);
+    }
+    eseal_buf_dispose(&der);
+    ES_GUARD(r);
+    const eseal_seal_hardware *b = NULL;
+    for (size_t i = 0; i < n && b == NULL; i++) {
+        b = memcmp(bound[i].cert_sha256, fp, sizeof(fp)) == 0 ? &bound[i] : NULL;
+    }
+    if (b == NULL) {
+        return es_error_reason(es_error_set(ESEAL_ESTATE, __FILE__, __LINE__,
+                                            "stamp: seal %s is bound to hardware and certificate %.16s is not one "
+                                            "of its bound certificates",
+                                            esid, eseal_cert_fingerprint(cert)),
+                               ESEAL_REFUSAL_SEAL_HARDWARE_MISMATCH);
+    }
+    eseal_key_hardware now;
+    rc = eseal_key_hardware_info(key, &now);
+    if (rc == ESEAL_ENOTFOUND) {
+        eseal_error_clear();
+        return es_error_reason(es_error_set(ESEAL_ESTATE, __FILE__, __LINE__,
+                                            "stamp: seal %s is bound to %s device %s, and this key (%s) is held in "
+                                            "software",
+                                            esid, b->hw.kind, b->hw.serial, eseal_key_label(key)),
+                               ESEAL_REFUSAL_SEAL_HARDWARE_MISMATCH);
+    }
+    ES_GUARD(es_from_code(rc)); /* the device itself failed: removed, locked: its own message */
+    bool same = strcmp(now.kind, b->hw.kind) == 0 && strcmp(now.serial, b->hw.serial) == 0 &&
+                strcmp(now.key_id, b->hw.key_id) == 0 && (b->hw.chip_id[0] == '\0' || strcmp(now.chip_id, b->hw.chip_id) == 0);
+    if (!same) {
+        return es_error_reason(es_error_set(ESEAL_ESTATE, __FILE__, __LINE__,
+                                            "stamp: seal %s is bound to %s device %s (key %s), and this key is held "
+                                            "by %s device %s (key %s)",
+                                            esid, b->hw.kind, b->hw.serial, b->hw.key_id, now.kind, now.serial,
+                                            now.key_id),
+                               ESEAL_REFUSAL_SEAL_HARDWARE_MISMATCH);
+    }
+    return ES_OK;
+}
+
 static const char *const level_names[] = {"B-B", "B-T", "B-LT", "B-LTA"};
 
 const char *eseal_level_name(int level)
@@ -982,6 +1041,12 @@ static ES_RESULT stamp_pdf(eseal_instance *inst, eseal_stamp_result *res, const 
     bool key_owned = true;
     if (es_ok(r)) {
         r = cached_key(inst, &key, &key_owned, &crec);
+    }
+    if (es_ok(r)) {
+        r = hardware_check(s, cert, key, rec.esid);
+        if (by_grant && es_code(r) == ESEAL_ESTATE) {
+            r = es_refusal_record(inst, q->who, "stamp.refused", obj.org, r); /* evidence, as every refusal */
+        }
     }
     if (es_ok(r) && crec.issuer_id[0] != 0) {
         eseal_cert_record irec;

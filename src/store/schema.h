@@ -268,6 +268,9 @@
     "  UNIQUE (request_id, approver)" \
     ");" \
     "CREATE INDEX decisions_request ON decisions(request_id, at);", \
+    /* 9: seals bound to hardware (issue 23 §3; docs/seals.md): where each certificate's key is held \
+     * (JSON: kind, serial, label, key_id, chip_id, maker, per certificate), "" for a seal in software */ \
+    "ALTER TABLE seals ADD COLUMN hardware " T_ " NOT NULL DEFAULT '';", \
 }
 /* clang-format on */
 

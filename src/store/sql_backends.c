@@ -392,8 +392,8 @@ static int sq_seal_insert(eseal_store_registry_backend *be, const eseal_seal_rec
     es_sql_stmt *st = NULL;
     int rc = prepare(s, &st,
                      "INSERT INTO seals (esid, name, owner, cert_ids, maker_cert_id, state, prev_esid, next_esid, "
-                     "sha256, imprint, type, generation, created, valid_from, valid_to, updated, der) "
-                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                     "sha256, imprint, type, generation, created, valid_from, valid_to, updated, der, hardware) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (rc != ESEAL_OK) {
         return rc;
     }
@@ -407,6 +407,7 @@ static int sq_seal_insert(eseal_store_registry_backend *be, const eseal_seal_rec
         es_sql_bind_int64(st, 11 + i, nums[i]);
     }
     es_sql_bind_blob(st, 17, der, len);
+    es_sql_bind_text(st, 18, r->hardware != NULL ? r->hardware : "");
     int step = es_sql_step(st);
     if (step != ES_SQL_DONE) {
         rc = step == ES_SQL_CONSTRAINT ? ESEAL_EEXISTS : es_sql_fail(s->c, "recording a seal");
@@ -417,7 +418,7 @@ static int sq_seal_insert(eseal_store_registry_backend *be, const eseal_seal_rec
 
 #define SEAL_COLS                                                                                                   \
     "esid, name, owner, cert_ids, maker_cert_id, state, prev_esid, next_esid, sha256, imprint, type, generation, " \
-    "created, valid_from, valid_to, updated, der"
+    "created, valid_from, valid_to, updated, der, hardware"
 
 static int blob_out(eseal_buf *out, es_sql_stmt *st, int col)
 {
@@ -447,6 +448,12 @@ static int row_to_seal(es_sql_stmt *st, eseal_seal_record *r, eseal_buf *der)
     int64_t *nums[] = {&r->type, &r->generation, &r->created_ms, &r->valid_from_ms, &r->valid_to_ms, &r->updated_ms};
     for (int i = 0; i < ES_SQ_LEN(nums); i++) {
         *nums[i] = es_sql_column_int64(st, 10 + i);
+    }
+    const char *hw = es_sql_column_text(st, 17);
+    r->hardware = es_strdup(hw != NULL ? hw : "");
+    if (r->hardware == NULL) {
+        eseal_seal_record_dispose(r);
+        ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
     }
     if (der != NULL) {
         int rc = blob_out(der, st, 16);

@@ -631,7 +631,7 @@ void eseal_seal_record_dispose(eseal_seal_record *r)
         return;
     }
     char **fields[] = {&r->esid, &r->name, &r->owner, &r->cert_ids, &r->maker_cert_id,
-                       &r->state, &r->prev_esid, &r->next_esid, &r->sha256, &r->imprint};
+                       &r->state, &r->prev_esid, &r->next_esid, &r->sha256, &r->imprint, &r->hardware};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         es_free(*fields[i]);
     }

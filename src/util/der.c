@@ -106,19 +106,40 @@ ES_RESULT es_der_int64(const es_der *d, int64_t *out)
     return ES_OK;
 }
 
+/* OID arcs are read and written up to 128 bits: the arc of a UUID under 2.25 (ITU-T X.667), where
+ * eseal's own OIDs live (docs/seals.md), is a 128-bit number. GCC and Clang's unsigned __int128. */
+typedef unsigned __int128 es_arc;
+#define ES_ARC_MAX (~(es_arc)0)
+
+/* An arc in decimal into out (40 bytes hold the largest); the length written. */
+static size_t arc_text(char out[40], es_arc v)
+{
+    char tmp[40];
+    size_t k = 0;
+    do {
+        tmp[k++] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v != 0);
+    for (size_t i = 0; i < k; i++) {
+        out[i] = tmp[k - 1 - i];
+    }
+    out[k] = '\0';
+    return k;
+}
+
 ES_RESULT es_der_oid_text(const es_der *d, char *out, size_t out_len)
 {
     ES_ENSURE(out_len >= 128, ESEAL_EINVAL, "der: OID buffer too small");
     ES_ENSURE(d->val.len >= 1 && d->val.len <= 64, ESEAL_EMALFORMED,
               "der: OBJECT IDENTIFIER at offset %zu has a bad length %zu", d->off, d->val.len);
     size_t n = 0;
-    uint64_t arc = 0;
+    es_arc arc = 0;
     bool first = true;
     for (size_t i = 0; i < d->val.len; i++) {
         uint8_t b = d->val.ptr[i];
         ES_ENSURE(!(arc == 0 && b == 0x80), ESEAL_EMALFORMED,
                   "der: OBJECT IDENTIFIER at offset %zu has a padded arc", d->off);
-        ES_ENSURE(arc <= (UINT64_MAX >> 7), ESEAL_EMALFORMED,
+        ES_ENSURE(arc <= (ES_ARC_MAX >> 7), ESEAL_EMALFORMED,
                   "der: OBJECT IDENTIFIER arc at offset %zu is too large", d->off);
         arc = (arc << 7) | (b & 0x7f);
         if (b & 0x80) {
@@ -126,17 +147,22 @@ ES_RESULT es_der_oid_text(const es_der *d, char *out, size_t out_len)
                       "der: OBJECT IDENTIFIER at offset %zu ends inside an arc", d->off);
             continue;
         }
-        int w;
+        char num[40];
+        size_t w;
         if (first) {
-            uint64_t x = arc < 40 ? 0 : arc < 80 ? 1 : 2;
-            w = snprintf(out + n, out_len - n, "%llu.%llu", (unsigned long long)x,
-                         (unsigned long long)(arc - 40 * x));
+            es_arc x = arc < 40 ? 0 : arc < 80 ? 1 : 2;
+            char top[40];
+            (void)arc_text(top, x);
+            (void)arc_text(num, arc - 40 * x);
+            ES_ENSURE(strlen(top) + 1 + strlen(num) < out_len - n, ESEAL_ELIMIT, "der: OBJECT IDENTIFIER is too long");
+            w = (size_t)snprintf(out + n, out_len - n, "%s.%s", top, num);
             first = false;
         } else {
-            w = snprintf(out + n, out_len - n, ".%llu", (unsigned long long)arc);
+            w = arc_text(num, arc);
+            ES_ENSURE(w + 1 < out_len - n, ESEAL_ELIMIT, "der: OBJECT IDENTIFIER is too long");
+            w = (size_t)snprintf(out + n, out_len - n, ".%s", num);
         }
-        ES_ENSURE(w > 0 && (size_t)w < out_len - n, ESEAL_ELIMIT, "der: OBJECT IDENTIFIER is too long");
-        n += (size_t)w;
+        n += w;
         arc = 0;
     }
     return ES_OK;
@@ -300,22 +326,34 @@ ES_RESULT es_der_put_bits(es_buf *b, es_span bits)
 
 ES_RESULT es_der_put_oid(es_buf *b, const char *dotted)
 {
-    uint64_t arcs[32];
+    es_arc arcs[32];
     size_t n = 0;
-    es_cur c = es_cur_of(es_span_of(dotted, strlen(dotted)));
-    while (!es_cur_eof(&c)) {
+    const char *p = dotted;
+    while (*p != '\0') {
         ES_ENSURE(n < 32, ESEAL_ELIMIT, "der: OID %s has too many arcs", dotted);
-        ES_GUARD(es_cur_uint(&c, UINT32_MAX, &arcs[n++]));
-        if (!es_cur_eof(&c)) {
-            ES_GUARD(es_cur_expect(&c, "."));
+        ES_ENSURE(*p >= '0' && *p <= '9' && !(p[0] == '0' && p[1] >= '0' && p[1] <= '9'), ESEAL_EINVAL,
+                  "der: bad OID %s", dotted);
+        es_arc v = 0;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            unsigned digit = (unsigned)(*p - '0');
+            ES_ENSURE(v <= (ES_ARC_MAX - digit) / 10, ESEAL_EINVAL, "der: an arc of OID %s is over 128 bits", dotted);
+            v = v * 10 + digit;
+        }
+        arcs[n++] = v;
+        if (*p == '.') {
+            p++;
+            ES_ENSURE(*p != '\0', ESEAL_EINVAL, "der: bad OID %s", dotted);
+        } else {
+            ES_ENSURE(*p == '\0', ESEAL_EINVAL, "der: bad OID %s", dotted);
         }
     }
     ES_ENSURE(n >= 2 && arcs[0] <= 2 && (arcs[0] == 2 || arcs[1] < 40), ESEAL_EINVAL, "der: bad OID %s", dotted);
-    uint8_t out[32 * 10];
+    ES_ENSURE(arcs[0] < 2 || arcs[1] <= ES_ARC_MAX - 80, ESEAL_EINVAL, "der: bad OID %s", dotted);
+    uint8_t out[32 * 19];
     size_t len = 0;
     for (size_t i = 1; i < n; i++) {
-        uint64_t v = i == 1 ? arcs[0] * 40 + arcs[1] : arcs[i];
-        uint8_t tmp[10];
+        es_arc v = i == 1 ? arcs[0] * 40 + arcs[1] : arcs[i];
+        uint8_t tmp[19];
         size_t k = 0;
         do {
             tmp[k++] = (uint8_t)(v & 0x7f);

@@ -366,6 +366,121 @@ static void make_seal(eseal_buf *out, pki *p, int format, int list_type)
     eseal_buf_dispose(&user);
 }
 
+/* Seals bound to hardware (issue 23): the ExtData's value round-trips, is carried by a made seal
+ * inside what its maker signs, and a malformed value is refused, not half read. */
+static void hardware_binding_ext(void **state)
+{
+    (void)state;
+    eseal_seal_hardware in[2];
+    memset(in, 0, sizeof(in));
+    for (int i = 0; i < 2; i++) {
+        memset(in[i].cert_sha256, 0xa0 + i, sizeof(in[i].cert_sha256));
+        (void)snprintf(in[i].hw.kind, sizeof(in[i].hw.kind), "%s", i == 0 ? "pkcs11" : "skf");
+        (void)snprintf(in[i].hw.serial, sizeof(in[i].hw.serial), "SN-%d", 1000 + i);
+        (void)snprintf(in[i].hw.label, sizeof(in[i].hw.label), "%s", i == 0 ? "seal token" : "合同章 UKey");
+        (void)snprintf(in[i].hw.key_id, sizeof(in[i].hw.key_id), "pkcs11:token=seal%%20token;object=k%d", i);
+        (void)snprintf(in[i].hw.chip_id, sizeof(in[i].hw.chip_id), "%s", i == 0 ? "" : "CHIP-7");
+        (void)snprintf(in[i].hw.maker, sizeof(in[i].hw.maker), "SoftHSM project");
+    }
+    eseal_buf der = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_seal_hardware_encode(&der, in, 2), ESEAL_OK);
+    eseal_seal_hardware out[ESEAL_SEAL_HARDWARE_MAX];
+    size_t n = 0;
+    assert_int_equal(eseal_seal_hardware_decode(out, ESEAL_SEAL_HARDWARE_MAX, &n, der.ptr, der.size), ESEAL_OK);
+    assert_int_equal(n, 2);
+    assert_memory_equal(out, in, sizeof(in));
+    /* Room for one only: a limit, not a truncated answer. */
+    assert_int_equal(eseal_seal_hardware_decode(out, 1, &n, der.ptr, der.size), ESEAL_ELIMIT);
+    /* Every truncation, and one byte more, is refused. */
+    for (size_t cut = 0; cut < der.size; cut++) {
+        assert_int_not_equal(eseal_seal_hardware_decode(out, ESEAL_SEAL_HARDWARE_MAX, &n, der.ptr, cut), ESEAL_OK);
+    }
+    uint8_t more[1024];
+    assert_true(der.size + 1 <= sizeof(more));
+    memcpy(more, der.ptr, der.size);
+    more[der.size] = 0;
+    assert_int_equal(eseal_seal_hardware_decode(out, ESEAL_SEAL_HARDWARE_MAX, &n, more, der.size + 1), ESEAL_EMALFORMED);
+    /* A flipped byte inside the first serial ("SN-1000" → "SN\xff1000") is not UTF-8. */
+    memcpy(more, der.ptr, der.size);
+    uint8_t *sn = memmem(more, der.size, "SN-1000", 7);
+    assert_non_null(sn);
+    sn[2] = 0xff;
+    assert_int_equal(eseal_seal_hardware_decode(out, ESEAL_SEAL_HARDWARE_MAX, &n, more, der.size), ESEAL_EMALFORMED);
+    eseal_buf_dispose(&der);
+    eseal_error_clear();
+
+    /* What is refused on the way in: none, too many, no serial. */
+    assert_int_equal(eseal_seal_hardware_encode(&der, in, 0), ESEAL_EINVAL);
+    eseal_seal_hardware many[ESEAL_SEAL_HARDWARE_MAX + 1];
+    for (size_t i = 0; i < ESEAL_SEAL_HARDWARE_MAX + 1; i++) {
+        many[i] = in[0];
+    }
+    assert_int_equal(eseal_seal_hardware_encode(&der, many, ESEAL_SEAL_HARDWARE_MAX + 1), ESEAL_EINVAL);
+    assert_int_equal(eseal_seal_hardware_encode(&der, many, ESEAL_SEAL_HARDWARE_MAX), ESEAL_OK);
+    eseal_buf_dispose(&der);
+    many[0].hw.serial[0] = '\0';
+    assert_int_equal(eseal_seal_hardware_encode(&der, many, 1), ESEAL_EINVAL);
+    eseal_error_clear();
+
+    /* In a seal: signed by the maker, read back by a verifier from the seal alone. */
+    pki p = {0};
+    make_pki(&p, ESEAL_ALG_SM2);
+    eseal_buf plain = ESEAL_BUF_INIT;
+    make_seal(&plain, &p, 4, 1);
+    eseal_ses_seal *s = NULL;
+    assert_int_equal(eseal_ses_seal_decode(&s, plain.ptr, plain.size), ESEAL_OK);
+    assert_int_equal(eseal_ses_seal_hardware(s, out, ESEAL_SEAL_HARDWARE_MAX, &n), ESEAL_ENOTFOUND);
+    eseal_ses_seal_free(s);
+    eseal_buf_dispose(&plain);
+
+    assert_int_equal(eseal_seal_hardware_encode(&der, in, 1), ESEAL_OK);
+    eseal_seal_ext ext = {ESEAL_OID_SEAL_HARDWARE, 0, {der.ptr, der.size}};
+    eseal_buf user = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cert_der(&user, p.user), ESEAL_OK);
+    eseal_bytes cert = {user.ptr, user.size};
+    static const uint8_t png[] = "\x89PNG\r\n\x1a\n-not-a-real-picture";
+    int64_t now = eseal_time_now() / 1000 * 1000;
+    eseal_seal_info si = ESEAL_SEAL_INFO_INIT;
+    si.esid = "ES-TEST-HW";
+    si.type = ESEAL_SEAL_CONTRACT;
+    si.name = "bound";
+    si.cert_count = 1;
+    si.certs = &cert;
+    si.create_ms = now;
+    si.valid_start_ms = now;
+    si.valid_end_ms = now + 86400000LL;
+    si.picture_type = "PNG";
+    si.picture = (eseal_bytes){png, sizeof(png) - 1};
+    si.picture_width_mm = 40;
+    si.picture_height_mm = 40;
+    si.ext_count = 1;
+    si.exts = &ext;
+    eseal_buf bound = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_ses_seal_make(&bound, &si, p.maker, p.maker_key), ESEAL_OK);
+    assert_int_equal(eseal_ses_seal_decode(&s, bound.ptr, bound.size), ESEAL_OK);
+    assert_string_equal(eseal_ses_seal_info(s)->exts[0].oid, "2.25.148747660797756603356242542536755846475.1");
+    assert_int_equal(eseal_ses_seal_hardware(s, out, ESEAL_SEAL_HARDWARE_MAX, &n), ESEAL_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(out[0].hw.serial, "SN-1000");
+    assert_string_equal(out[0].hw.key_id, "pkcs11:token=seal%20token;object=k0");
+    int valid = -1;
+    assert_int_equal(eseal_ses_seal_verify_signature(&valid, s), ESEAL_OK);
+    assert_int_equal(valid, 1); /* inside what the maker signs */
+    eseal_ses_seal_free(s);
+    /* The serial changed in the seal's bytes: the maker's signature no longer holds. */
+    uint8_t *at = memmem(bound.ptr, bound.size, "SN-1000", 7);
+    assert_non_null(at);
+    at[3] = '2';
+    assert_int_equal(eseal_ses_seal_decode(&s, bound.ptr, bound.size), ESEAL_OK);
+    assert_int_equal(eseal_ses_seal_verify_signature(&valid, s), ESEAL_OK);
+    assert_int_equal(valid, 0);
+    eseal_ses_seal_free(s);
+    eseal_buf_dispose(&bound);
+    eseal_buf_dispose(&user);
+    eseal_buf_dispose(&der);
+    free_pki(&p);
+}
+
 static void made_seals_round_trip_and_verify(void **state)
 {
     (void)state;
@@ -620,6 +735,38 @@ static void der_primitives(void **state)
     assert_true(es_ok(es_der_next(&c, &d)));
     assert_true(es_ok(es_der_oid_text(&d, oid, sizeof(oid))));
     assert_string_equal(oid, "1.2.156.10197.1.501");
+    /* A UUID's arc under 2.25 (X.667) is 128 bits: eseal's own arc (docs/seals.md). The bytes were
+     * made by an independent base-128 encoder (Python's integers). */
+    es_buf_clear(&b);
+    assert_true(es_ok(es_der_put_oid(&b, "2.25.148747660797756603356242542536755846475.1")));
+    assert_int_equal(b.len, 23);
+    assert_memory_equal(b.ptr, "\x06\x15\x69\x81\xdf\xe7\xe0\xf9\xb1\xaf\xb2\xa7\xa7\x96\x8f\x9e\x98\xfd\xc1\xc4\xba\x4b\x01",
+                        23);
+    c = es_cur_of(es_buf_span(&b));
+    assert_true(es_ok(es_der_next(&c, &d)));
+    assert_true(es_ok(es_der_oid_text(&d, oid, sizeof(oid))));
+    assert_string_equal(oid, "2.25.148747660797756603356242542536755846475.1");
+    /* The largest arc there is, then one over it; arcs written with a leading zero; empty arcs. */
+    es_buf_clear(&b);
+    assert_true(es_ok(es_der_put_oid(&b, "2.25.340282366920938463463374607431768211455")));
+    c = es_cur_of(es_buf_span(&b));
+    assert_true(es_ok(es_der_next(&c, &d)));
+    assert_true(es_ok(es_der_oid_text(&d, oid, sizeof(oid))));
+    assert_string_equal(oid, "2.25.340282366920938463463374607431768211455");
+    static const char *const bad[] = {"2.25.340282366920938463463374607431768211456", "1.2.03", "1..2", "1.2.",
+                                      "1", "3.1", "1.40", "1.2.x"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        es_buf_clear(&b);
+        assert_int_equal(es_code(es_der_put_oid(&b, bad[i])), ESEAL_EINVAL);
+        eseal_error_clear();
+    }
+    /* An arc of 19 septets (over 128 bits) is refused by the reader. */
+    static const uint8_t big[] = {0x06, 0x14, 0x69, 0x84, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                  0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
+    c = es_cur_of(es_span_of(big, sizeof(big)));
+    assert_true(es_ok(es_der_next(&c, &d)));
+    assert_int_equal(es_code(es_der_oid_text(&d, oid, sizeof(oid))), ESEAL_EMALFORMED);
+    eseal_error_clear();
     /* Long-form lengths and the close/memmove path. */
     es_buf_clear(&b);
     size_t m = es_der_open(&b);
@@ -646,6 +793,7 @@ int main(void)
         cmocka_unit_test(sample_signed_value_v4),
         cmocka_unit_test(sample_ofd_stamps),
         cmocka_unit_test(made_seals_round_trip_and_verify),
+        cmocka_unit_test(hardware_binding_ext),
         cmocka_unit_test(tampered_seal_is_invalid),
         cmocka_unit_test(v5_timestamp_tagging),
         cmocka_unit_test(malformed_inputs),

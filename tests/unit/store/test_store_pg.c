@@ -1681,18 +1681,19 @@ static void migrations(void **state)
     assert_int_equal(from, current);
     assert_int_equal(to, current);
 
-    /* an older schema: migration 8's tables gone, the version one less */
+    /* an older schema: migration 9's column and 8's tables gone, the version two less */
     char sql[256];
     (void)snprintf(sql, sizeof(sql),
-                   "DROP TABLE decisions, request_docs, requests; UPDATE eseal_schema SET version = %d",
-                   current - 1);
+                   "ALTER TABLE seals DROP COLUMN hardware; DROP TABLE decisions, request_docs, requests; "
+                   "UPDATE eseal_schema SET version = %d",
+                   current - 2);
     psql(sql);
     s = NULL;
     char want[300];
     (void)snprintf(want, sizeof(want),
                    "store: schema version %d is older than this eseal's (%d): run 'eseal migrate' once, with every "
                    "eseal process of this store stopped or upgraded",
-                   current - 1, current);
+                   current - 2, current);
     expect_error(eseal_store_open(&s, loc), ESEAL_ESTORE, want);
     assert_null(s);
     /* the library never prints: the server's notices (IF NOT EXISTS ... skipping) do not reach stderr */
@@ -1711,7 +1712,7 @@ static void migrations(void **state)
     (void)unlink(err_path);
     OK(mrc);
     assert_int_equal(printed, 0);
-    assert_int_equal(from, current - 1);
+    assert_int_equal(from, current - 2);
     assert_int_equal(to, current);
     s = open_again();
     OK(eseal_store_org_find(s, &o, "Alpha")); /* rows kept */
