@@ -37,6 +37,56 @@ static void print_record_json(const eseal_seal_record *r)
     printf(", \"generation\": %lld}", (long long)r->generation);
 }
 
+/* Where the seal's keys are held, from what its maker signed (docs/seals.md): "hardware": [] for a
+ * seal in software, null with the reason when the binding does not decode. */
+static void print_hardware_json(const eseal_ses_seal *s)
+{
+    eseal_seal_hardware hw[ESEAL_SEAL_HARDWARE_MAX];
+    size_t n = 0;
+    int rc = eseal_ses_seal_hardware(s, hw, ESEAL_SEAL_HARDWARE_MAX, &n);
+    if (rc != ESEAL_OK && rc != ESEAL_ENOTFOUND) {
+        printf(", \"hardware\": null, \"hardware_error\": ");
+        cli_json_str(eseal_error_last()->message);
+        return;
+    }
+    printf(", \"hardware\": [");
+    for (size_t i = 0; i < n; i++) {
+        char fp[65];
+        for (size_t k = 0; k < 32; k++) {
+            (void)snprintf(fp + 2 * k, 3, "%02x", hw[i].cert_sha256[k]);
+        }
+        const char *names[] = {"cert_sha256", "kind", "serial", "label", "key_id", "chip_id", "maker"};
+        const char *values[] = {fp, hw[i].hw.kind, hw[i].hw.serial, hw[i].hw.label, hw[i].hw.key_id,
+                                hw[i].hw.chip_id, hw[i].hw.maker};
+        for (size_t f = 0; f < sizeof(names) / sizeof(names[0]); f++) {
+            printf("%s\"%s\": ", f == 0 ? (i == 0 ? "{" : ", {") : ", ", names[f]);
+            cli_json_str(values[f]);
+        }
+        printf("}");
+    }
+    printf("]");
+}
+
+static void print_hardware_text(const eseal_ses_seal *s)
+{
+    eseal_seal_hardware hw[ESEAL_SEAL_HARDWARE_MAX];
+    size_t n = 0;
+    int rc = eseal_ses_seal_hardware(s, hw, ESEAL_SEAL_HARDWARE_MAX, &n);
+    if (rc != ESEAL_OK && rc != ESEAL_ENOTFOUND) {
+        printf("hardware:    (unreadable: %s)\n", eseal_error_last()->message);
+        return;
+    }
+    if (n == 0) {
+        printf("hardware:    none (keys in software)\n");
+    }
+    for (size_t i = 0; i < n; i++) {
+        printf("hardware:    key held in %s %s \"%s\", serial %s%s%s\n", hw[i].hw.kind,
+               hw[i].hw.chip_id[0] != '\0' ? "seal chip" : "token", hw[i].hw.label, hw[i].hw.serial,
+               hw[i].hw.chip_id[0] != '\0' ? ", chip " : "", hw[i].hw.chip_id);
+        printf("             key %s\n", hw[i].hw.key_id);
+    }
+}
+
 static int parse_size(const char *s, double *w, double *h)
 {
     char *end = NULL;
@@ -278,9 +328,11 @@ static int do_show(cli_args *a)
         } else {
             printf("%lld", (long long)in->type);
         }
-        printf(", \"picture_mm\": [%lld, %lld], \"certificates\": %zu, \"cert_list_type\": %d}\n",
+        printf(", \"picture_mm\": [%lld, %lld], \"certificates\": %zu, \"cert_list_type\": %d",
                (long long)in->picture_width_mm, (long long)in->picture_height_mm, in->cert_count,
                in->cert_list_type);
+        print_hardware_json(s);
+        printf("}\n");
     } else {
         printf("esID:        %s\n", in->esid);
         if (state[0] != '\0') {
@@ -315,6 +367,7 @@ static int do_show(cli_args *a)
             eseal_cert_free(maker);
         }
         printf("algorithm:   %s\n", eseal_sig_alg_name(eseal_ses_seal_sig_alg(s)));
+        print_hardware_text(s);
         for (size_t i = 0; i < eseal_ses_seal_note_count(s); i++) {
             printf("note:        %s\n", eseal_ses_seal_note(s, i));
         }

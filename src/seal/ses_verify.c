@@ -350,6 +350,51 @@ static ES_RESULT check_format(eseal_report *rep, const eseal_ses_seal *s, const 
                            notes.len > 0 ? "; notes: " : "", es_buf_cstr(&notes));
 }
 
+/* seal.hardware (issue 23; docs/seals.md): where the keys of the seal's certificates are held, as
+ * the seal says inside what its maker signed; left out for a seal in software. A binding that does
+ * not decode is shown as such, not dropped. */
+static ES_RESULT report_hardware(eseal_report *rep, const eseal_ses_seal *s)
+{
+    eseal_seal_hardware hw[ESEAL_SEAL_HARDWARE_MAX];
+    size_t n = 0;
+    int rc = eseal_ses_seal_hardware(s, hw, ESEAL_SEAL_HARDWARE_MAX, &n);
+    if (rc == ESEAL_ENOTFOUND) {
+        eseal_error_clear();
+        return ES_OK;
+    }
+    eseal_value *o = NULL;
+    if (rc != ESEAL_OK) {
+        ES_GUARD(es_value_append(es_report_root(rep), "seal.hardware", ESEAL_VALUE_OBJECT, &o));
+        ES_GUARD(es_value_str(o, "kind", "unknown"));
+        ES_GUARD(es_value_str(o, "serial", "%s", ""));
+        ES_GUARD(es_value_str(o, "detail", "the seal's hardware binding does not decode: %s",
+                              eseal_error_last()->message));
+        eseal_error_clear();
+        return ES_OK;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const eseal_key_hardware *h = &hw[i].hw;
+        char hex[65];
+        es_hex_lower(hex, hw[i].cert_sha256, sizeof(hw[i].cert_sha256));
+        ES_GUARD(es_value_append(es_report_root(rep), "seal.hardware", ESEAL_VALUE_OBJECT, &o));
+        ES_GUARD(es_value_str(o, "cert_sha256", "%s", hex));
+        ES_GUARD(es_value_str(o, "kind", "%s", h->kind));
+        ES_GUARD(es_value_str(o, "serial", "%s", h->serial));
+        ES_GUARD(es_value_str(o, "label", "%s", h->label));
+        ES_GUARD(es_value_str(o, "key_id", "%s", h->key_id));
+        ES_GUARD(es_value_str(o, "chip_id", "%s", h->chip_id));
+        ES_GUARD(es_value_str(o, "maker", "%s", h->maker));
+        if (h->chip_id[0] != '\0') {
+            ES_GUARD(es_value_str(o, "detail", "key held in the chip %s of a physical seal (%s), serial %s", h->chip_id,
+                                  h->kind, h->serial));
+        } else {
+            ES_GUARD(es_value_str(o, "detail", "key held in hardware token \"%s\" (%s), serial %s", h->label, h->kind,
+                                  h->serial));
+        }
+    }
+    return ES_OK;
+}
+
 /* `maker`: the seal's maker certificate as parsed from s->maker_cert, or NULL; a binding with the
  * same bytes is that certificate (one parse of one input). */
 static ES_RESULT check_bindings(eseal_report *rep, const eseal_ses_seal *s, const eseal_cert *maker)
@@ -527,8 +572,9 @@ static ES_RESULT seal_verify(eseal_report *rep, const eseal_ses_seal *s, const e
         ES_GUARD(es_report_check(rep, "seal_validity", ESEAL_CHECK_PASSED, "embedded", "valid at %s", t));
     }
 
-    /* 4. the certificates allowed to stamp with it. */
-    return check_bindings(rep, s, maker);
+    /* 4. the certificates allowed to stamp with it, and where their keys are held. */
+    ES_GUARD(check_bindings(rep, s, maker));
+    return report_hardware(rep, s);
 }
 
 ES_RESULT es_ses_seal_verify_rev(eseal_report **out, const eseal_ses_seal *s, const eseal_trust *trust,
