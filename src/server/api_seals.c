@@ -27,16 +27,29 @@
 
 /* ---- JSON of the records ---------------------------------------------------------------------- */
 
+/* A seal's hardware bindings (eseal_seal_record.hardware, docs/seals.md): the registry's JSON array,
+ * [] for a seal in software. */
+static json_t *hardware_json(const char *text)
+{
+    json_t *a = text != NULL && text[0] != '\0' ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    if (!json_is_array(a)) {
+        json_decref(a);
+        a = json_array();
+    }
+    return a;
+}
+
 json_t *es_api_seal_json(const eseal_seal_record *s, const char *org)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "esid", s->esid,
+    return json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "esid",
+                     s->esid,
                      "name", s->name != NULL ? s->name : "", "owner", es_api_str_or_null(s->owner), "organisation",
                      es_api_str_or_null(org), "state", s->state, "type", eseal_seal_type_name(s->type), "certificates",
                      es_api_list(s->cert_ids), "generation", (json_int_t)s->generation, "previous",
                      es_api_str_or_null(s->prev_esid), "next", es_api_str_or_null(s->next_esid), "created",
                      es_api_time(s->created_ms), "valid_from", es_api_time(s->valid_from_ms), "valid_to",
                      es_api_time(s->valid_to_ms), "updated", es_api_time(s->updated_ms), "sha256",
-                     s->sha256 != NULL ? s->sha256 : "");
+                     s->sha256 != NULL ? s->sha256 : "", "hardware", hardware_json(s->hardware));
 }
 
 json_t *es_api_cert_json(const eseal_cert_record *r, const char *org)
@@ -321,14 +334,23 @@ static ES_RESULT registry(es_api_call *c)
     eseal_seal_record rec;
     ES_GUARD(es_from_code(eseal_instance_seal_get(c->inst, &rec, NULL, esid)));
     bool exact = strcmp(rec.esid, esid) == 0;
+    json_t *hw = hardware_json(rec.hardware);
     eseal_seal_record_dispose(&rec);
+    if (!exact) {
+        json_decref(hw);
+    }
     ES_ENSURE(exact, ESEAL_ENOTFOUND, "no seal '%.100s' (the registry answers for a whole esID)", esid);
     eseal_seal_status st;
-    ES_GUARD(es_from_code(eseal_instance_seal_status(c->inst, &st, esid, at_ms)));
+    es_result r = es_from_code(eseal_instance_seal_status(c->inst, &st, esid, at_ms));
+    if (!es_ok(r)) {
+        json_decref(hw);
+        return r;
+    }
+    /* with where its keys are held: the binding is part of the filed record (docs/seals.md) */
     return es_api_reply(c, 200,
-                        json_pack("{s:s, s:o, s:s, s:o, s:I, s:o}", "esid", esid, "at", es_api_time(at_ms), "state",
-                                  st.state, "since", es_api_time(st.since_ms), "seq", (json_int_t)st.seq, "reason",
-                                  es_api_str_or_null(st.reason)));
+                        json_pack("{s:s, s:o, s:s, s:o, s:I, s:o, s:o}", "esid", esid, "at", es_api_time(at_ms),
+                                  "state", st.state, "since", es_api_time(st.since_ms), "seq", (json_int_t)st.seq,
+                                  "reason", es_api_str_or_null(st.reason), "hardware", hw));
 }
 
 /* ---- the audit trail -------------------------------------------------------------------------- */
