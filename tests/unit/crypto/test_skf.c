@@ -626,6 +626,31 @@ static void seal_stamp_and_cms_with_skf_key(void **state)
     assert_int_equal(eseal_report_verdict(rep), ESEAL_INVALID);
     eseal_report_free(rep);
 
+    /* For tests/interop/skf_interop.sh: the files, checked there with plain OpenSSL and nothing of eseal. */
+    const char *out_dir = getenv("ESEAL_SKF_OUT_DIR");
+    if (out_dir != NULL && out_dir[0] != '\0') {
+        const struct {
+            const char *name;
+            const void *p;
+            size_t n;
+        } files[] = {{"seal.esl", seal.ptr, seal.size}, {"stamp.dat", st.ptr, st.size},
+                     {"doc.p7s", p7s.ptr, p7s.size},    {"doc.txt", doc, sizeof(doc) - 1},
+                     {"root.der", NULL, 0}};
+        eseal_buf root_der = ESEAL_BUF_INIT;
+        assert_int_equal(eseal_cert_der(&root_der, root), ESEAL_OK);
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+            char p[4096];
+            snprintf(p, sizeof(p), "%s/%s", out_dir, files[i].name);
+            FILE *f = fopen(p, "wb");
+            assert_non_null(f);
+            const void *ptr = files[i].p != NULL ? files[i].p : root_der.ptr;
+            size_t n = files[i].p != NULL ? files[i].n : root_der.size;
+            assert_int_equal(fwrite(ptr, 1, n, f), n);
+            fclose(f);
+        }
+        eseal_buf_dispose(&root_der);
+    }
+
     /* The device gone: no seal is made, nothing is written. */
     if (!g.real) {
         touch("removed");
