@@ -249,12 +249,10 @@ static ES_RESULT load_module(skf_key *k, const char *path)
 }
 
 /*
- * Reads a name list with `list(handle, buf, &size)` (size first, then the names) into `buf` and
- * finds `want` in it, or, when `want` is empty, takes the only name there is. The list is walked
- * within the size the module answered (a list without its final empty name ends there).
+ * Finds `want` in a name list a module answered, or, when `want` is empty, takes the only name
+ * there is. The list is walked within the size the module answered (a list without its final empty
+ * name ends there), at most ES_SKF_LIST_NAMES names.
  */
-typedef SKF_ULONG (*list_fn)(void *h, SKF_LPSTR names, SKF_ULONG *size);
-
 static ES_RESULT pick_name(char *want, const es_buf *list, const char *what, const char *where)
 {
     const char *p = (const char *)list->ptr;
@@ -298,10 +296,11 @@ static ES_RESULT pick_name(char *want, const es_buf *list, const char *what, con
     return ES_OK;
 }
 
-static ES_RESULT read_list(es_buf *out, SKF_ULONG rv_size, SKF_ULONG size, const char *call, const char *where)
+/* After the sizing call (rv, *size): room for `size` bytes and two NULs, zeroed, within ES_SKF_LIST_MAX. */
+static ES_RESULT read_list(es_buf *out, SKF_ULONG rv, SKF_ULONG size, const char *call, const char *where)
 {
-    if (rv_size != SAR_OK) {
-        return sar_fail(rv_size, __FILE__, __LINE__, call, where);
+    if (rv != SAR_OK) {
+        return sar_fail(rv, __FILE__, __LINE__, call, where);
     }
     ES_ENSURE(size <= ES_SKF_LIST_MAX, ESEAL_ELIMIT, "skf: %s for %s answered a list of %u bytes (at most %d)", call,
               where, (unsigned)size, ES_SKF_LIST_MAX);
@@ -310,14 +309,27 @@ static ES_RESULT read_list(es_buf *out, SKF_ULONG rv_size, SKF_ULONG size, const
     return ES_OK;
 }
 
+/* After the filling call: the list is what the module says it wrote, never more than it was given. */
+static ES_RESULT list_filled(es_buf *list, SKF_ULONG rv, SKF_ULONG got, SKF_ULONG size, const char *call,
+                             const char *where)
+{
+    if (rv != SAR_OK) {
+        return sar_fail(rv, __FILE__, __LINE__, call, where);
+    }
+    list->len = got < size ? got : size;
+    return ES_OK;
+}
+
 static ES_RESULT find_device(skf_key *k)
 {
+    /* Two calls, the size first (§7.1.4); each answer read after its call returned. */
     SKF_ULONG size = 0;
     ES_AUTO(es_buf_freep) es_buf list = ES_BUF_INIT(ES_SKF_LIST_MAX + 2);
-    ES_GUARD(read_list(&list, k->f.SKF_EnumDev(SKF_TRUE, NULL, &size), size, "SKF_EnumDev", "the module"));
+    SKF_ULONG rv = k->f.SKF_EnumDev(SKF_TRUE, NULL, &size);
+    ES_GUARD(read_list(&list, rv, size, "SKF_EnumDev", "the module"));
     SKF_ULONG got = size;
-    ES_GUARD_SAR(k->f.SKF_EnumDev(SKF_TRUE, (SKF_LPSTR)list.ptr, &got), "the module");
-    list.len = got < size ? got : size; /* never beyond what was allocated */
+    rv = k->f.SKF_EnumDev(SKF_TRUE, (SKF_LPSTR)list.ptr, &got);
+    ES_GUARD(list_filled(&list, rv, got, size, "SKF_EnumDev", "the module"));
     return pick_name(k->names.dev, &list, "device", "the module");
 }
 
@@ -325,11 +337,11 @@ static ES_RESULT find_application(skf_key *k)
 {
     SKF_ULONG size = 0;
     ES_AUTO(es_buf_freep) es_buf list = ES_BUF_INIT(ES_SKF_LIST_MAX + 2);
-    ES_GUARD(read_list(&list, k->f.SKF_EnumApplication(k->dev, NULL, &size), size, "SKF_EnumApplication",
-                       k->names.dev));
+    SKF_ULONG rv = k->f.SKF_EnumApplication(k->dev, NULL, &size);
+    ES_GUARD(read_list(&list, rv, size, "SKF_EnumApplication", k->names.dev));
     SKF_ULONG got = size;
-    ES_GUARD_SAR(k->f.SKF_EnumApplication(k->dev, (SKF_LPSTR)list.ptr, &got), k->names.dev);
-    list.len = got < size ? got : size;
+    rv = k->f.SKF_EnumApplication(k->dev, (SKF_LPSTR)list.ptr, &got);
+    ES_GUARD(list_filled(&list, rv, got, size, "SKF_EnumApplication", k->names.dev));
     return pick_name(k->names.app, &list, "application", k->names.dev);
 }
 
@@ -337,11 +349,11 @@ static ES_RESULT find_container(skf_key *k)
 {
     SKF_ULONG size = 0;
     ES_AUTO(es_buf_freep) es_buf list = ES_BUF_INIT(ES_SKF_LIST_MAX + 2);
-    ES_GUARD(read_list(&list, k->f.SKF_EnumContainer(k->app, NULL, &size), size, "SKF_EnumContainer",
-                       k->names.app));
+    SKF_ULONG rv = k->f.SKF_EnumContainer(k->app, NULL, &size);
+    ES_GUARD(read_list(&list, rv, size, "SKF_EnumContainer", k->names.app));
     SKF_ULONG got = size;
-    ES_GUARD_SAR(k->f.SKF_EnumContainer(k->app, (SKF_LPSTR)list.ptr, &got), k->names.app);
-    list.len = got < size ? got : size;
+    rv = k->f.SKF_EnumContainer(k->app, (SKF_LPSTR)list.ptr, &got);
+    ES_GUARD(list_filled(&list, rv, got, size, "SKF_EnumContainer", k->names.app));
     return pick_name(k->names.con, &list, "container", k->names.app);
 }
 

@@ -17,6 +17,11 @@
  *   containers/C/key.pem   container C's signing key (an unencrypted PKCS#8 SM2 key)
  *   containers/C/cert.der  its certificate (optional: SAR_CERTNOTFOUNTERR without)
  *   sign_count         incremented by each SKF_ECCSignData (tests count device signatures)
+ *   hostile            one word: the double misbehaves as a broken or hostile module might, to test
+ *                      that eseal reads its answers within bounds: list_huge (EnumDev answers a 2 GiB
+ *                      list), list_no_nul (EnumContainer's last name has no NUL), blob_bits (a 512-bit
+ *                      public key), blob_off_curve (a point not on the curve), sig_wide (r with
+ *                      non-zero bytes left of its 32)
  * State is read from the folder on every call, so a test changes the device between calls.
  */
 #include <stdio.h>
@@ -113,6 +118,12 @@ static long read_small(const char *path, char *buf, size_t cap)
     return (long)n;
 }
 
+static int hostile(const char *mode)
+{
+    char p[PATH_CAP], buf[64];
+    return path_of(p, "hostile", NULL, NULL) && read_small(p, buf, sizeof(buf)) > 0 && strcmp(buf, mode) == 0;
+}
+
 static long read_number(const char *name, long dflt)
 {
     char p[PATH_CAP], buf[32];
@@ -189,6 +200,10 @@ EXPORT SKF_ULONG SKF_EnumDev(SKF_BOOL bPresent, SKF_LPSTR szNameList, SKF_ULONG 
     char name[LINE_CAP + 2];
     size_t len = 1;
     memset(name, 0, sizeof(name));
+    if (hostile("list_huge") && pulSize != NULL) {
+        *pulSize = 0x7FFFFFFFu;
+        return SAR_OK;
+    }
     if (!removed()) {
         device_field("name", name, LINE_CAP);
         len = name[0] != '\0' ? strlen(name) + 2 : 1;
@@ -360,6 +375,9 @@ EXPORT SKF_ULONG SKF_EnumContainer(HAPPLICATION hApplication, SKF_LPSTR szContai
     }
     buf[n] = '\0';
     buf[n + 1] = '\0';
+    if (hostile("list_no_nul") && n > 0) {
+        return answer_list(buf, n - 1, szContainerName, pulSize); /* the last name cut before its NUL */
+    }
     return answer_list(buf, n > 0 ? n + 2 : 1, szContainerName, pulSize);
 }
 
@@ -493,7 +511,10 @@ EXPORT SKF_ULONG SKF_ExportPublicKey(HCONTAINER hContainer, SKF_BOOL bSignFlag, 
     memset(&blob, 0, sizeof(blob));
     if (EVP_PKEY_get_bn_param(pk, "qx", &x) == 1 && EVP_PKEY_get_bn_param(pk, "qy", &y) == 1 &&
         put_value(blob.XCoordinate, x) && put_value(blob.YCoordinate, y)) {
-        blob.BitLen = 256;
+        blob.BitLen = hostile("blob_bits") ? 512 : 256;
+        if (hostile("blob_off_curve")) {
+            blob.YCoordinate[SKF_ECC_MAX_BYTES - 1] ^= 0x01;
+        }
         memcpy(pbBlob, &blob, sizeof(blob));
         *pulBlobLen = sizeof(blob);
         rv = SAR_OK;
@@ -541,6 +562,9 @@ EXPORT SKF_ULONG SKF_ECCSignData(HCONTAINER hContainer, SKF_BYTE *pbDigest, SKF_
     EVP_PKEY_CTX_free(pc);
     EVP_PKEY_free(pk);
     if (rv == SAR_OK) {
+        if (hostile("sig_wide")) {
+            pSignature->r[0] = 0x01;
+        }
         if (exists("faulty")) {
             pSignature->s[SKF_ECC_MAX_BYTES - 1] ^= 0x01;
         }

@@ -139,6 +139,7 @@ static int reset(void **state)
     if (!g.real) {
         untouch("removed");
         untouch("faulty");
+        untouch("hostile");
         write_count("retries", 6);
     }
     return 0;
@@ -529,6 +530,77 @@ static void not_found_and_bad_modules(void **state)
     assert_int_equal(rename(to, from), 0);
 }
 
+static void hostile_module_answers_refused(void **state)
+{
+    (void)state;
+    if (g.real) {
+        skip();
+    }
+    static const struct {
+        const char *mode;
+        int code;
+        const char *says;
+    } cases[] = {
+        {"list_huge", ESEAL_ELIMIT, "a list of 2147483647 bytes"},
+        {"list_no_nul", ESEAL_EMALFORMED, "has a name without its NUL"},
+        {"blob_bits", ESEAL_EUNSUPPORTED, "512 bits"},
+        {"blob_off_curve", ESEAL_EMALFORMED, "not a point of the SM2 curve"},
+    };
+    char p[512];
+    path_in(p, sizeof(p), "hostile");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        FILE *f = fopen(p, "w");
+        assert_non_null(f);
+        fputs(cases[i].mode, f);
+        fclose(f);
+        eseal_key *k = NULL;
+        int rc = es_code(es_skf_key_open(&k, g.module, g.ref, g.pin, strlen(g.pin)));
+        if (rc != cases[i].code || strstr(eseal_error_last()->message, cases[i].says) == NULL) {
+            fail_msg("%s: %d %s", cases[i].mode, rc, eseal_error_last()->message);
+        }
+        assert_null(k);
+    }
+    /* A signature with bytes left of its 256 bits: refused before any DER is made. */
+    untouch("hostile");
+    eseal_key *k = NULL;
+    open_key(&k);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("sig_wide", f);
+    fclose(f);
+    size_t bad = es_skf_bad_signatures;
+    eseal_buf sig = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_key_sign(&sig, k, ESEAL_HASH_SM3, ESEAL_SCHEME_DEFAULT, "a", 1), ESEAL_EVERIFY);
+    assert_non_null(strstr(eseal_error_last()->message, "longer than 256 bits"));
+    assert_int_equal(es_skf_bad_signatures, bad + 1);
+    untouch("hostile");
+    eseal_key_free(k);
+}
+
+/* A serial filling DEVINFO's 32 bytes without a NUL is read as its 32 bytes, nothing after. */
+static void full_width_serial(void **state)
+{
+    (void)state;
+    if (g.real) {
+        skip();
+    }
+    char p[512], keep[512];
+    path_in(p, sizeof(p), "device");
+    path_in(keep, sizeof(keep), "device.keep");
+    assert_int_equal(rename(p, keep), 0);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("name=eseal-double-1\nserial=0123456789ABCDEF0123456789ABCDEFXYZ\nlabel=L\nmaker=M\napp=ESEAL\n", f);
+    fclose(f);
+    eseal_key *k = NULL;
+    open_key(&k);
+    eseal_key_hardware hw;
+    assert_int_equal(eseal_key_hardware_info(k, &hw), ESEAL_OK);
+    assert_string_equal(hw.serial, "0123456789ABCDEF0123456789ABCDEF");
+    eseal_key_free(k);
+    assert_int_equal(rename(keep, p), 0);
+}
+
 /* ---- the key through the library's signing calls ----------------------------------------------- */
 
 static void seal_stamp_and_cms_with_skf_key(void **state)
@@ -686,6 +758,8 @@ int main(void)
         cmocka_unit_test_setup(removed_mid_use, reset),
         cmocka_unit_test_setup(faulty_device_refused, reset),
         cmocka_unit_test_setup(not_found_and_bad_modules, reset),
+        cmocka_unit_test_setup(hostile_module_answers_refused, reset),
+        cmocka_unit_test_setup(full_width_serial, reset),
         cmocka_unit_test_setup(seal_stamp_and_cms_with_skf_key, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
