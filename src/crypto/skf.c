@@ -260,7 +260,7 @@ static ES_RESULT pick_name(char *want, const es_buf *list, const char *what, con
     const char *only = NULL;
     size_t only_len = 0;
     bool found = false;
-    es_buf names = ES_BUF_INIT(ES_LINE_MAX / 2);
+    ES_AUTO(es_buf_freep) es_buf names = ES_BUF_INIT(ES_LINE_MAX / 2);
     while (at < n && p[at] != '\0' && count < ES_SKF_LIST_NAMES) {
         size_t len = strnlen(p + at, n - at);
         ES_ENSURE(at + len < n, ESEAL_EMALFORMED, "skf: the %s list of %s has a name without its NUL", what, where);
@@ -278,15 +278,10 @@ static ES_RESULT pick_name(char *want, const es_buf *list, const char *what, con
         at += len + 1;
     }
     if (want[0] != '\0') {
-        es_result r = ES_OK;
-        if (!found) {
-            r = es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "skf: no %s named \"%s\" in %s (there: %s)", what,
-                             want, where, count > 0 ? es_buf_cstr(&names) : "none");
-        }
-        es_buf_free(&names);
-        return r;
+        ES_ENSURE(found, ESEAL_ENOTFOUND, "skf: no %s named \"%s\" in %s (there: %s)", what, want, where,
+                  count > 0 ? es_buf_cstr(&names) : "none");
+        return ES_OK;
     }
-    es_buf_free(&names);
     ES_ENSURE(count > 0, ESEAL_ENOTFOUND, "skf: no %s in %s", what, where);
     ES_ENSURE(count == 1, ESEAL_EAMBIGUOUS, "skf: %zu %ss in %s: name one in the key ref", count, what, where);
     ES_ENSURE(only_len <= ES_SKF_NAME_MAX, ESEAL_ELIMIT, "skf: the %s name in %s is longer than %d bytes", what,
