@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -601,6 +602,48 @@ static void full_width_serial(void **state)
     assert_int_equal(rename(keep, p), 0);
 }
 
+/* One key shared by threads (a server's workers): the backend serialises the calls into the module. */
+static void *sign_many(void *arg)
+{
+    eseal_key *k = arg;
+    for (int i = 0; i < 10; i++) {
+        char msg[32];
+        snprintf(msg, sizeof(msg), "message %d", i);
+        eseal_buf sig = ESEAL_BUF_INIT;
+        int valid = 0;
+        if (eseal_key_sign(&sig, k, ESEAL_HASH_SM3, ESEAL_SCHEME_DEFAULT, msg, strlen(msg)) != ESEAL_OK ||
+            eseal_key_verify(&valid, k, ESEAL_HASH_SM3, ESEAL_SCHEME_DEFAULT, msg, strlen(msg), sig.ptr, sig.size) !=
+                ESEAL_OK ||
+            !valid) {
+            eseal_buf_dispose(&sig);
+            return (void *)1;
+        }
+        eseal_buf_dispose(&sig);
+    }
+    return NULL;
+}
+
+static void threads_share_a_key(void **state)
+{
+    (void)state;
+    eseal_key *k = NULL;
+    open_key(&k);
+    long before = g.real ? 0 : read_count("sign_count");
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_create(&t[i], NULL, sign_many, k), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        void *rv = NULL;
+        assert_int_equal(pthread_join(t[i], &rv), 0);
+        assert_null(rv);
+    }
+    if (!g.real) {
+        assert_int_equal(read_count("sign_count"), (before < 0 ? 0 : before) + 40);
+    }
+    eseal_key_free(k);
+}
+
 /* ---- the key through the library's signing calls ----------------------------------------------- */
 
 static void seal_stamp_and_cms_with_skf_key(void **state)
@@ -760,6 +803,7 @@ int main(void)
         cmocka_unit_test_setup(not_found_and_bad_modules, reset),
         cmocka_unit_test_setup(hostile_module_answers_refused, reset),
         cmocka_unit_test_setup(full_width_serial, reset),
+        cmocka_unit_test_setup(threads_share_a_key, reset),
         cmocka_unit_test_setup(seal_stamp_and_cms_with_skf_key, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
