@@ -551,6 +551,14 @@ ES_RESULT es_skf_ref_parse(es_skf_ref *out, const char *text, size_t len);
  */
 ES_RESULT es_skf_key_open(eseal_key **out, const char *module_path, const char *ref, const char *pin,
                           size_t pin_len);
+/*
+ * A new SM2 signing key pair made in the device (SKF_CreateContainer, SKF_GenECCKeyPair) in the container
+ * `ref` names, which must not exist yet (ESEAL_EEXISTS), then opened as es_skf_key_open does. The key never
+ * leaves the device; its container has no certificate until one is issued for its public key.
+ * ESEAL_EUNSUPPORTED when the module has no key generation.
+ */
+ES_RESULT es_skf_key_generate(eseal_key **out, const char *module_path, const char *ref, const char *pin,
+                              size_t pin_len);
 /* The signing certificate an SKF key's container holds (DER), read when it was opened; ESEAL_ENOTFOUND
  * when it holds none, ESEAL_EINVAL for a key of another backend. */
 ES_RESULT es_skf_key_cert(es_buf *out, const eseal_key *key);

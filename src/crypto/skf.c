@@ -157,6 +157,8 @@ typedef struct {
 #define ES_SKF_FIELD(name) name##_fn name;
     ES_SKF_FNS(ES_SKF_FIELD)
 #undef ES_SKF_FIELD
+    SKF_CreateContainer_fn SKF_CreateContainer; /* optional: key generation only */
+    SKF_GenECCKeyPair_fn SKF_GenECCKeyPair;
 } skf_fns;
 
 typedef struct {
@@ -245,6 +247,10 @@ static ES_RESULT load_module(skf_key *k, const char *path)
     memcpy(&k->f.name, &p, sizeof(p));
     ES_SKF_FNS(ES_SKF_SYM)
 #undef ES_SKF_SYM
+    p = dlsym(k->dl, "SKF_CreateContainer");
+    memcpy(&k->f.SKF_CreateContainer, &p, sizeof(p));
+    p = dlsym(k->dl, "SKF_GenECCKeyPair");
+    memcpy(&k->f.SKF_GenECCKeyPair, &p, sizeof(p));
     return ES_OK;
 }
 
@@ -340,7 +346,7 @@ static ES_RESULT find_application(skf_key *k)
     return pick_name(k->names.app, &list, "application", k->names.dev);
 }
 
-static ES_RESULT find_container(skf_key *k)
+static ES_RESULT find_container(skf_key *k, bool absent)
 {
     SKF_ULONG size = 0;
     ES_AUTO(es_buf_freep) es_buf list = ES_BUF_INIT(ES_SKF_LIST_MAX + 2);
@@ -349,6 +355,16 @@ static ES_RESULT find_container(skf_key *k)
     SKF_ULONG got = size;
     rv = k->f.SKF_EnumContainer(k->app, (SKF_LPSTR)list.ptr, &got);
     ES_GUARD(list_filled(&list, rv, got, size, "SKF_EnumContainer", k->names.app));
+    if (absent) {
+        es_result r = pick_name(k->names.con, &list, "container", k->names.app);
+        if (es_code(r) != ESEAL_ENOTFOUND) {
+            ES_GUARD(r);
+            ES_BAIL(ESEAL_EEXISTS, "skf: container %s already exists in %s: a new key goes into a new container",
+                    k->names.con, k->names.app);
+        }
+        eseal_error_clear();
+        return ES_OK;
+    }
     return pick_name(k->names.con, &list, "container", k->names.app);
 }
 
@@ -620,7 +636,26 @@ static const eseal_key_backend skf_backend = {.version = ESEAL_KEY_BACKEND_VERSI
                                               .openssl_pkey = NULL,
                                               .hardware = skf_hardware};
 
-static ES_RESULT skf_open(skf_key *k, const char *module_path, const char *ref, const char *pin, size_t pin_len)
+static ES_RESULT generate_pair(skf_key *k)
+{
+    ES_ENSURE(k->f.SKF_CreateContainer != NULL && k->f.SKF_GenECCKeyPair != NULL, ESEAL_EUNSUPPORTED,
+              "skf: the module has no SKF_CreateContainer or SKF_GenECCKeyPair: it cannot make keys");
+    ES_GUARD_SAR(k->f.SKF_CreateContainer(k->app, k->names.con, &k->con), k->names.con);
+    ECCPUBLICKEYBLOB blob;
+    memset(&blob, 0, sizeof(blob));
+    ES_GUARD_SAR(k->f.SKF_GenECCKeyPair(k->con, SKF_SGD_SM2_1, &blob), k->names.con);
+    /* What generation answered and what the container exports are the same key. */
+    EVP_PKEY *made = NULL;
+    ES_GUARD(blob_to_pkey(&made, &blob, k->names.con));
+    ES_GUARD(read_public_key(k));
+    bool same = EVP_PKEY_eq(made, k->pub) == 1;
+    EVP_PKEY_free(made);
+    ES_ENSURE(same, ESEAL_EVERIFY, "skf: container %s exports another key than the one it made", k->names.con);
+    return ES_OK;
+}
+
+static ES_RESULT skf_open(skf_key *k, const char *module_path, const char *ref, const char *pin, size_t pin_len,
+                          bool generate)
 {
     size_t rlen = strnlen(ref, ES_SKF_REF_MAX + 1);
     ES_GUARD(es_skf_ref_parse(&k->names, ref, rlen));
@@ -632,15 +667,19 @@ static ES_RESULT skf_open(skf_key *k, const char *module_path, const char *ref, 
     ES_GUARD(find_application(k));
     ES_GUARD_SAR(k->f.SKF_OpenApplication(k->dev, k->names.app, &k->app), k->names.app);
     ES_GUARD(verify_pin(k, pin, pin_len));
-    ES_GUARD(find_container(k));
+    if (generate) {
+        ES_GUARD(find_container(k, true));
+        return generate_pair(k);
+    }
+    ES_GUARD(find_container(k, false));
     ES_GUARD_SAR(k->f.SKF_OpenContainer(k->app, k->names.con, &k->con), k->names.con);
     ES_GUARD(read_public_key(k));
     ES_GUARD(read_certificate(k));
     return ES_OK;
 }
 
-ES_RESULT es_skf_key_open(eseal_key **out, const char *module_path, const char *ref, const char *pin,
-                          size_t pin_len)
+static ES_RESULT key_open(eseal_key **out, const char *module_path, const char *ref, const char *pin, size_t pin_len,
+                          bool generate)
 {
     ES_ENSURE_ARG(out != NULL && module_path != NULL && ref != NULL);
     *out = NULL;
@@ -653,7 +692,7 @@ ES_RESULT es_skf_key_open(eseal_key **out, const char *module_path, const char *
         ES_BAIL(ESEAL_ENOMEM, "skf: cannot make a mutex");
     }
     k->lock_made = true;
-    es_result r = skf_open(k, module_path, ref, pin, pin_len);
+    es_result r = skf_open(k, module_path, ref, pin, pin_len, generate);
     if (!es_ok(r)) {
         skf_free(k);
         return r;
@@ -666,6 +705,18 @@ ES_RESULT es_skf_key_open(eseal_key **out, const char *module_path, const char *
         return es_from_code(rc);
     }
     return ES_OK;
+}
+
+ES_RESULT es_skf_key_open(eseal_key **out, const char *module_path, const char *ref, const char *pin,
+                          size_t pin_len)
+{
+    return key_open(out, module_path, ref, pin, pin_len, false);
+}
+
+ES_RESULT es_skf_key_generate(eseal_key **out, const char *module_path, const char *ref, const char *pin,
+                              size_t pin_len)
+{
+    return key_open(out, module_path, ref, pin, pin_len, true);
 }
 
 ES_RESULT es_skf_key_cert(es_buf *out, const eseal_key *key)

@@ -37,6 +37,10 @@ typedef void *HCONTAINER;
 #define SKF_ADMIN_TYPE 0
 #define SKF_USER_TYPE 1
 
+/* The algorithm of SKF_GenECCKeyPair: SM2 signatures, GM/T 0006-2012's SGD_SM2_1 (the value SKF modules
+ * take; some headers, GmSSL's among them, number the SM2 family differently). */
+#define SKF_SGD_SM2_1 0x00020100u
+
 /* §6.4.5: room for 512-bit coordinates */
 #define SKF_ECC_MAX_BYTES 64
 /* The SM2 curve's 256-bit values, right-aligned in those fields */
@@ -135,6 +139,10 @@ typedef SKF_ULONG (*SKF_ExportCertificate_fn)(HCONTAINER hContainer, SKF_BOOL bS
 /* For an ECC pair the blob is an ECCPUBLICKEYBLOB. */
 typedef SKF_ULONG (*SKF_ExportPublicKey_fn)(HCONTAINER hContainer, SKF_BOOL bSignFlag, SKF_BYTE *pbBlob,
                                             SKF_ULONG *pulBlobLen);                                        /* §7.6.23 */
+/* Key generation (optional symbols: a module without them still signs). */
+typedef SKF_ULONG (*SKF_CreateContainer_fn)(HAPPLICATION hApplication, SKF_LPSTR szContainerName,
+                                            HCONTAINER *phContainer);                                      /* §7.5.2 */
+typedef SKF_ULONG (*SKF_GenECCKeyPair_fn)(HCONTAINER hContainer, SKF_ULONG ulAlgId, ECCPUBLICKEYBLOB *pBlob); /* §7.6.11 */
 /* pbDigest is e = SM3(Z || M), computed by the caller (§7.6.13; GM/T 0009-2012 §8 for Z). */
 typedef SKF_ULONG (*SKF_ECCSignData_fn)(HCONTAINER hContainer, SKF_BYTE *pbDigest, SKF_ULONG ulDigestLen,
                                         ECCSIGNATUREBLOB *pSignature);                                     /* §7.6.13 */

@@ -16,6 +16,7 @@
  *   faulty             when present, SKF_ECCSignData answers a signature with one bit flipped
  *   containers/C/key.pem   container C's signing key (an unencrypted PKCS#8 SM2 key)
  *   containers/C/cert.der  its certificate (optional: SAR_CERTNOTFOUNTERR without)
+ *   (SKF_CreateContainer and SKF_GenECCKeyPair add a container with a new key: eseal's key generation)
  *   sign_count         incremented by each SKF_ECCSignData (tests count device signatures)
  *   hostile            one word: the double misbehaves as a broken or hostile module might, to test
  *                      that eseal reads its answers within bounds: list_huge (EnumDev answers a 2 GiB
@@ -55,8 +56,10 @@ EXPORT SKF_ULONG SKF_VerifyPIN(HAPPLICATION hApplication, SKF_ULONG ulPINType, S
 EXPORT SKF_ULONG SKF_EnumContainer(HAPPLICATION hApplication, SKF_LPSTR szContainerName, SKF_ULONG *pulSize);
 EXPORT SKF_ULONG SKF_OpenContainer(HAPPLICATION hApplication, SKF_LPSTR szContainerName, HCONTAINER *phContainer);
 EXPORT SKF_ULONG SKF_CloseContainer(HCONTAINER hContainer);
+EXPORT SKF_ULONG SKF_CreateContainer(HAPPLICATION hApplication, SKF_LPSTR szContainerName, HCONTAINER *phContainer);
 EXPORT SKF_ULONG SKF_ExportCertificate(HCONTAINER hContainer, SKF_BOOL bSignFlag, SKF_BYTE *pbCert, SKF_ULONG *pulCertLen);
 EXPORT SKF_ULONG SKF_ExportPublicKey(HCONTAINER hContainer, SKF_BOOL bSignFlag, SKF_BYTE *pbBlob, SKF_ULONG *pulBlobLen);
+EXPORT SKF_ULONG SKF_GenECCKeyPair(HCONTAINER hContainer, SKF_ULONG ulAlgId, ECCPUBLICKEYBLOB *pBlob);
 EXPORT SKF_ULONG SKF_ECCSignData(HCONTAINER hContainer, SKF_BYTE *pbDigest, SKF_ULONG ulDigestLen, ECCSIGNATUREBLOB *pSignature);
 
 typedef struct {
@@ -101,6 +104,12 @@ static void fill(char *dst, size_t cap, const char *src)
 }
 
 static int removed(void) { return dir()[0] == '\0' || exists("removed"); }
+
+static int container_name_ok(const char *name)
+{
+    return name != NULL && name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL &&
+           strchr(name, '\n') == NULL && strlen(name) < LINE_CAP;
+}
 
 /* The whole of a small file into buf (NUL-terminated, a trailing newline cut); -1 when absent. */
 static long read_small(const char *path, char *buf, size_t cap)
@@ -390,8 +399,7 @@ EXPORT SKF_ULONG SKF_OpenContainer(HAPPLICATION hApplication, SKF_LPSTR szContai
     if (removed()) {
         return SAR_DEVICE_REMOVED;
     }
-    if (strchr(szContainerName, '/') != NULL || strcmp(szContainerName, "..") == 0 || szContainerName[0] == '.' ||
-        strlen(szContainerName) >= LINE_CAP) {
+    if (!container_name_ok(szContainerName)) {
         return SAR_INVALIDPARAMERR;
     }
     char p[PATH_CAP];
@@ -418,6 +426,45 @@ EXPORT SKF_ULONG SKF_CloseContainer(HCONTAINER hContainer)
     }
     c->magic = 0;
     free(c);
+    return SAR_OK;
+}
+
+EXPORT SKF_ULONG SKF_CreateContainer(HAPPLICATION hApplication, SKF_LPSTR szContainerName, HCONTAINER *phContainer)
+{
+    dbl_app *a = hApplication;
+    if (a == NULL || a->magic != DOUBLE_MAGIC_APP || phContainer == NULL) {
+        return SAR_INVALIDHANDLEERR;
+    }
+    if (removed()) {
+        return SAR_DEVICE_REMOVED;
+    }
+    if (!a->logged_in) {
+        return SAR_USER_NOT_LOGGED_IN;
+    }
+    if (!container_name_ok(szContainerName)) {
+        return SAR_INVALIDPARAMERR;
+    }
+    char p[PATH_CAP];
+    if (!path_of(p, "containers/", szContainerName, NULL) || mkdir(p, 0700) != 0) {
+        return SAR_FAIL; /* it exists, or the folder cannot hold it */
+    }
+    if (!path_of(p, "containers/list", NULL, NULL)) {
+        return SAR_FAIL;
+    }
+    FILE *f = fopen(p, "a");
+    if (f == NULL) {
+        return SAR_FAIL;
+    }
+    fprintf(f, "%s\n", szContainerName);
+    (void)fclose(f);
+    dbl_con *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return SAR_MEMORYERR;
+    }
+    c->magic = DOUBLE_MAGIC_CON;
+    c->app = a;
+    (void)snprintf(c->name, sizeof(c->name), "%s", szContainerName);
+    *phContainer = c;
     return SAR_OK;
 }
 
@@ -521,6 +568,42 @@ EXPORT SKF_ULONG SKF_ExportPublicKey(HCONTAINER hContainer, SKF_BOOL bSignFlag, 
     }
     BN_free(x);
     BN_free(y);
+    EVP_PKEY_free(pk);
+    return rv;
+}
+
+EXPORT SKF_ULONG SKF_GenECCKeyPair(HCONTAINER hContainer, SKF_ULONG ulAlgId, ECCPUBLICKEYBLOB *pBlob)
+{
+    dbl_con *c = hContainer;
+    if (c == NULL || c->magic != DOUBLE_MAGIC_CON || pBlob == NULL) {
+        return SAR_INVALIDHANDLEERR;
+    }
+    if (removed()) {
+        return SAR_DEVICE_REMOVED;
+    }
+    if (c->app->magic != DOUBLE_MAGIC_APP || !c->app->logged_in) {
+        return SAR_USER_NOT_LOGGED_IN;
+    }
+    if (ulAlgId != SKF_SGD_SM2_1) {
+        return SAR_NOTSUPPORTYETERR;
+    }
+    char p[PATH_CAP];
+    struct stat st;
+    if (!path_of(p, "containers/", c->name, "/key.pem") || stat(p, &st) == 0) {
+        return SAR_FAIL; /* a container holds one signing pair */
+    }
+    EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
+    if (pk == NULL) {
+        return SAR_FAIL;
+    }
+    SKF_ULONG rv = SAR_FAIL;
+    FILE *f = fopen(p, "w");
+    if (f != NULL) {
+        int ok = PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL) == 1;
+        ok = fclose(f) == 0 && ok;
+        SKF_ULONG len = sizeof(*pBlob);
+        rv = ok ? SKF_ExportPublicKey(c, SKF_TRUE, (SKF_BYTE *)pBlob, &len) : SAR_FAIL;
+    }
     EVP_PKEY_free(pk);
     return rv;
 }

@@ -602,6 +602,50 @@ static void full_width_serial(void **state)
     assert_int_equal(rename(keep, p), 0);
 }
 
+/* A key made in the device: a new container, a new pair; it signs, and the same name is refused again. */
+static void generate_in_device(void **state)
+{
+    (void)state;
+    if (g.real) {
+        skip(); /* containers are not the tests' to make on a real device */
+    }
+    eseal_key *k = NULL;
+    const char *ref = "skf:con=made%20here";
+    es_result r = es_skf_key_generate(&k, g.module, ref, g.pin, strlen(g.pin));
+    if (!es_ok(r)) {
+        fail_msg("es_skf_key_generate: %s", eseal_error_last()->message);
+    }
+    assert_int_equal(eseal_key_algorithm(k), ESEAL_ALG_SM2);
+    eseal_buf sig = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_key_sign(&sig, k, ESEAL_HASH_SM3, ESEAL_SCHEME_DEFAULT, "m", 1), ESEAL_OK);
+    EVP_PKEY *pk = spki_pkey(k);
+    assert_int_equal(openssl_verify(pk, "m", 1, sig.ptr, sig.size), 1);
+    EVP_PKEY_free(pk);
+    eseal_key_hardware hw;
+    assert_int_equal(eseal_key_hardware_info(k, &hw), ESEAL_OK);
+    assert_string_equal(hw.key_id, ref);
+    es_buf der = ES_BUF_INIT(ES_SKF_CERT_MAX);
+    assert_int_equal(es_code(es_skf_key_cert(&der, k)), ESEAL_ENOTFOUND); /* no certificate yet */
+    eseal_buf_dispose(&sig);
+    eseal_key_free(k);
+    /* Opened again by its ref: the same key. */
+    eseal_key *again = NULL;
+    assert_true(es_ok(es_skf_key_open(&again, g.module, ref, g.pin, strlen(g.pin))));
+    eseal_buf a = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_key_sign(&a, again, ESEAL_HASH_SM3, ESEAL_SCHEME_DEFAULT, "m", 1), ESEAL_OK);
+    eseal_buf_dispose(&a);
+    eseal_key_free(again);
+    assert_int_equal(es_code(es_skf_key_generate(&k, g.module, ref, g.pin, strlen(g.pin))), ESEAL_EEXISTS);
+    assert_int_equal(es_code(es_skf_key_generate(&k, g.module, "skf:con=seal", g.pin, strlen(g.pin))), ESEAL_EEXISTS);
+    assert_null(k);
+    /* A wrong PIN makes nothing. */
+    assert_int_equal(es_code(es_skf_key_generate(&k, g.module, "skf:con=other", "000000", 6)), ESEAL_EPASS);
+    char p[512];
+    struct stat st;
+    path_in(p, sizeof(p), "containers/other");
+    assert_int_not_equal(stat(p, &st), 0);
+}
+
 /* One key shared by threads (a server's workers): the backend serialises the calls into the module. */
 static void *sign_many(void *arg)
 {
@@ -804,6 +848,7 @@ int main(void)
         cmocka_unit_test_setup(hostile_module_answers_refused, reset),
         cmocka_unit_test_setup(full_width_serial, reset),
         cmocka_unit_test_setup(threads_share_a_key, reset),
+        cmocka_unit_test_setup(generate_in_device, reset),
         cmocka_unit_test_setup(seal_stamp_and_cms_with_skf_key, reset),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
