@@ -277,9 +277,10 @@ static ES_RESULT pick_name(char *want, const es_buf *list, const char *what, con
             only = p + at;
             only_len = len;
         }
-        /* For the message: the names there are, as far as they fit. */
-        es_result ignored = es_buf_printf(&names, "%s%.*s", count > 0 ? ", " : "", (int)len, p + at);
-        (void)ignored;
+        /* For the message: the names there are, as far as they fit (a full buffer is no error here). */
+        if (names.len + len + 3 < names.max) {
+            ES_GUARD(es_buf_printf(&names, "%s%.*s", count > 0 ? ", " : "", (int)len, p + at));
+        }
         count++;
         at += len + 1;
     }
@@ -468,10 +469,13 @@ static ES_RESULT read_certificate(skf_key *k)
     ES_GUARD_SAR(k->f.SKF_ExportCertificate(k->con, SKF_TRUE, k->cert.ptr, &got), k->names.con);
     ES_ENSURE(got <= len, ESEAL_EMALFORMED, "skf: SKF_ExportCertificate wrote more than it said");
     k->cert.len = got;
+    k->cert.ptr[got] = '\0'; /* es_buf's terminator, after what the module wrote */
     const unsigned char *p = k->cert.ptr;
     ES_AUTO(X509_freep) X509 *x = d2i_X509(NULL, &p, (long)got);
-    ES_ENSURE_OSSL(x != NULL && p == k->cert.ptr + got, ESEAL_EMALFORMED,
-                   "skf: the certificate of container is not one DER certificate");
+    if (x == NULL || p != k->cert.ptr + got) {
+        return es_ossl_error(ESEAL_EMALFORMED, __FILE__, __LINE__,
+                             "skf: the signing certificate of the container is not one DER certificate");
+    }
     EVP_PKEY *cpub = X509_get0_pubkey(x);
     ES_ENSURE(cpub != NULL && EVP_PKEY_eq(cpub, k->pub) == 1, ESEAL_EVERIFY,
               "skf: the signing certificate of container %s does not hold the container's signing key", k->names.con);
