@@ -519,4 +519,50 @@ ES_RESULT es_ocsp_request_der(es_buf *out, const eseal_cert *cert, const eseal_c
 /* The SM2 Z value (GM/T 0003.2 §5.5) of an SM2 public key with ID ES_SM2_ID. */
 ES_RESULT es_sm2_z(uint8_t out[32], es_span spki);
 
+/* ---- keys in SKF devices (GM/T 0016-2012, skf.c; docs/skf.md) ---- */
+#define ES_SKF_NAME_MAX 128          /* a device, application or container name of a key ref, decoded */
+#define ES_SKF_REF_MAX 255           /* a key ref as written: it is eseal_key_hardware.key_id (256 with its NUL) */
+#define ES_SKF_PIN_MAX 64            /* a PIN handed to SKF_VerifyPIN (UKeys take 6..16 characters) */
+#define ES_SKF_LIST_MAX 65536        /* a device, application or container name list a module answers */
+#define ES_SKF_LIST_NAMES 256        /* names looked at in one such list */
+#define ES_SKF_CERT_MAX 65536        /* a certificate SKF_ExportCertificate answers */
+/*
+ * A key ref "skf:dev=NAME;app=APP;con=CONTAINER" parsed: attributes in any order, each at most once,
+ * values percent-decoded as in RFC 7512 (a ';', '=', '%', space or control byte in a name is written
+ * %XX). `con` is required; an empty `dev` or `app` means "the only one there is". Refused with
+ * ESEAL_EMALFORMED (naming the offset) or ESEAL_ELIMIT (a value over ES_SKF_NAME_MAX, a ref over
+ * ES_SKF_REF_MAX).
+ */
+typedef struct {
+    char dev[ES_SKF_NAME_MAX + 1];
+    char app[ES_SKF_NAME_MAX + 1];
+    char con[ES_SKF_NAME_MAX + 1];
+} es_skf_ref;
+ES_RESULT es_skf_ref_parse(es_skf_ref *out, const char *text, size_t len);
+/*
+ * Opens the signing key of an SKF device: loads the vendor module `module_path` (dlopen), finds the
+ * device, application and container of `ref` (bounded enumeration), verifies the user PIN (a wrong
+ * one: ESEAL_EPASS saying how many tries are left; a locked PIN: ESEAL_ERATE), reads the signing
+ * public key and, when the container has one, its certificate (which must hold the same key). The
+ * key signs SM2 only: Z and e = SM3(Z || M) computed here (GM/T 0009-2012 §8, ID 1234567812345678),
+ * e signed by SKF_ECCSignData, every signature checked in software before it is returned. Its
+ * `hardware` asks the device each time (kind "skf", serial, label, key_id = ref, maker): a removed
+ * device is ESEAL_EIO. The integrator's dispatcher (src/core/hwkey.c) calls this for "skf:" refs.
+ */
+ES_RESULT es_skf_key_open(eseal_key **out, const char *module_path, const char *ref, const char *pin,
+                          size_t pin_len);
+/*
+ * A new SM2 signing key pair made in the device (SKF_CreateContainer, SKF_GenECCKeyPair) in the container
+ * `ref` names, which must not exist yet (ESEAL_EEXISTS), then opened as es_skf_key_open does. The key never
+ * leaves the device; its container has no certificate until one is issued for its public key.
+ * ESEAL_EUNSUPPORTED when the module has no key generation.
+ */
+ES_RESULT es_skf_key_generate(eseal_key **out, const char *module_path, const char *ref, const char *pin,
+                              size_t pin_len);
+/* The signing certificate an SKF key's container holds (DER), read when it was opened; ESEAL_ENOTFOUND
+ * when it holds none, ESEAL_EINVAL for a key of another backend. */
+ES_RESULT es_skf_key_cert(es_buf *out, const eseal_key *key);
+/* Test hooks: signatures an SKF device returned that did not verify, and so were refused. */
+extern _Atomic size_t es_skf_bad_signatures;
+
 #endif
