@@ -17,6 +17,9 @@
 #include "crypto/crypto.h"
 #include "governance.h"
 
+/* The seal maker's certificate handed with an unlock: one certificate in PEM is a few kilobytes. */
+#define ES_DEVICE_SIGNER_PEM_MAX (64u * 1024u)
+
 const char *eseal_device_status_name(eseal_device_status s)
 {
     switch (s) {
@@ -492,7 +495,7 @@ static ES_RESULT platform_sign(eseal_instance *inst, const char *alg, es_span to
                                         token.len));
     }
     if (es_ok(r)) {
-        es_buf pem = ES_BUF_INIT(64 * 1024);
+        es_buf pem = ES_BUF_INIT(ES_DEVICE_SIGNER_PEM_MAX);
         r = es_buf_append_str(&pem, rec.pem);
         if (es_ok(r)) {
             es_buf_move_out(&out->signer_pem, &pem);
