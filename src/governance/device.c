@@ -442,7 +442,8 @@ static ES_RESULT refuse(eseal_instance *inst, const eseal_principal *who, eseal_
     es_result r = es_acc_change(inst, &by, "device.refused", org, detail, emit_alert, &a);
     json_decref(data);
     ES_GUARD(r);
-    return es_error_set(ESEAL_EDENIED, __FILE__, __LINE__, "%s: %s", code, why);
+    /* the code is the error's stable reason too: the API answers it as the problem's `code` */
+    return es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__, "%s: %s", code, why), code);
 }
 
 /* The device `id` for the protocol: any organisation's (the chip's signature says who it is). */
