@@ -435,7 +435,8 @@ static ES_RESULT refuse(eseal_instance *inst, const eseal_principal *who, eseal_
     char detail[600];
     (void)snprintf(detail, sizeof(detail), "%s: device %.40s, request %.40s: %.400s", code,
                    device != NULL ? device : "-", request != NULL ? request : "-", why);
-    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s}", "kind", "device.refused", "code", code, "device",
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "device.refused", "alert", "device.refused",
+                             "code", code, "device",
                              device != NULL ? device : "", "request", request != NULL ? request : "", "detail", why);
     ES_ENSURE_ALLOC(data);
     alert_ctx a = {org, data};
