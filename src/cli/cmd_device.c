@@ -10,11 +10,13 @@
 /* A chip's public key file: a PEM or DER SubjectPublicKeyInfo is a few hundred bytes. */
 #define CLI_DEVICE_KEY_FILE_MAX 8192
 
-static const cli_opt_spec opts[] = {{"seal", 0, true, false},
-                                    {"device-key", 0, true, false},
-                                    {"chip-id", 0, true, false},
-                                    {"reason", 0, true, false},
-                                    {NULL, 0, false, false}};
+static const cli_opt_spec opts[] = {{"seal", 0, true, false},          {"device-key", 0, true, false},
+                                    {"chip-id", 0, true, false},       {"reason", 0, true, false},
+                                    {"server", 0, true, false},        {"request", 0, true, false},
+                                    {"impressions", 0, true, false},   {"device", 0, true, false},
+                                    {"replay-unlock", 0, false, false}, {"replay-report", 0, false, false},
+                                    {"other-key", 0, true, false},     {"late", 0, false, false},
+                                    {"extra", 0, false, false},        {NULL, 0, false, false}};
 
 static void print_device_json(const eseal_device *d)
 {
@@ -172,7 +174,8 @@ static int do_retire(cli_args *a)
 
 static int run(cli_args *a)
 {
-    static const cli_sub subs[] = {{"add", do_add}, {"list", do_list}, {"show", do_show}, {"retire", do_retire}};
+    static const cli_sub subs[] = {{"add", do_add}, {"list", do_list}, {"show", do_show}, {"retire", do_retire},
+                                   {"simulate", cli_device_simulate}};
     return cli_dispatch(&cli_cmd_device, a, subs, sizeof(subs) / sizeof(subs[0]));
 }
 
@@ -182,12 +185,20 @@ const cli_cmd cli_cmd_device = {
     "  eseal device add --seal ID --device-key PUB.pem --chip-id CHIP\n"
     "  eseal device list [--seal ID]\n"
     "  eseal device show ID [--json]\n"
-    "  eseal device retire ID [--reason TEXT]\n\n"
+    "  eseal device retire ID [--reason TEXT]\n"
+    "  eseal device simulate --device-key KEY --server URL --request ID [--impressions N] [--device ID]\n"
+    "                        [--replay-unlock] [--replay-report] [--other-key KEY] [--late] [--extra]\n\n"
     "add: registers a physical seal's chip to seal ID: its public key PUB.pem (PEM or DER\n"
     "SubjectPublicKeyInfo, P-256 or SM2) and its chip id; the device's id (dev_...) is printed on the\n"
     "last line. The device then asks for unlocks for approved stamp requests of that seal and reports\n"
     "each impression, signed by its chip (docs/devices.md).\n"
     "list: the devices (of seal ID), oldest first. show: one device.\n"
     "retire: the device gets no unlock and its reports are refused from then.\n"
+    "simulate: plays the device whose chip key is KEY (a plain PEM private key; its id from --device or\n"
+    "from this instance) against the server at URL (http://HOST:PORT): asks an unlock for request ID, strikes\n"
+    "N times (1) and reports each, printing every answer. The bad cases: --replay-unlock sends the ask twice,\n"
+    "--replay-report the first report twice, --other-key signs the reports with another key, --late strikes\n"
+    "after the unlock expired, --extra strikes once more than allowed. Exit 0 when the unlock and every\n"
+    "report were accepted, 1 when one was refused.\n"
     "The command acts as the local operator; every change is an audit entry.\n",
     opts, run};

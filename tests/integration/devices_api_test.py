@@ -214,6 +214,33 @@ for m in (m1, m2):
     sh = subprocess.run([E, "log", "show", idx], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ok("type device.impression" in sh.stdout and PHOTO in sh.stdout, f"entry {idx} is the impression's", sh.stdout)
 
+# `eseal device simulate` plays the device end to end, and the bad cases
+REQ2 = submit("sam")
+
+
+def simulate(*extra):
+    return subprocess.run([E, "device", "simulate", "--device-key", os.path.join(T, "chip.key"), "--server",
+                           f"http://127.0.0.1:{port}", "--request", REQ2["id"], "--impressions", "2", *extra],
+                          env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+p = simulate()
+ok(p.returncode == 0 and "unlock: 201" in p.stdout and "impression 1: 201" in p.stdout
+   and "impression 2: 201" in p.stdout, "device simulate: an unlock and two impressions accepted", p.stdout)
+p = simulate("--replay-unlock", "--replay-report", "--extra")
+ok(p.returncode == 1 and "unlock replayed: 403 UNLOCK_REPLAYED" in p.stdout and "impression 1: 403 REPORT_REPLAYED"
+   in p.stdout and "impression 3: 403 UNLOCK_EXHAUSTED" in p.stdout,
+   "device simulate --replay-unlock --replay-report --extra: each refused with its code", p.stdout)
+p = simulate("--other-key", os.path.join(T, "other.key"))
+ok(p.returncode == 1 and "impression 1: 403 DEVICE_BAD_SIGNATURE" in p.stdout,
+   "device simulate --other-key: reports signed by another key refused", p.stdout)
+p = simulate("--late")
+ok(p.returncode == 1 and "impression 1: 403 UNLOCK_EXPIRED" in p.stdout,
+   "device simulate --late: an impression after the unlock expired refused", p.stdout)
+st, h, full = call("GET", f"/api/v1/requests/{REQ2['id']}", headers=S["sam"])
+ok(st == 200 and len(full.get("impressions", [])) == 4, "the simulated request's record: the four accepted impressions",
+   str(full.get("impressions")))
+
 srv.send_signal(15)
 try:
     srv.wait(timeout=20)
