@@ -11,6 +11,7 @@
 #include "context.h"
 #include "errors.h"
 #include "governance.h"
+#include "device.h"
 #include "imprint.h"
 #include "instance.h"
 #include "platform.h"

@@ -260,6 +260,18 @@ ES_RESULT es_audit_account_event(es_auditlog *h, const es_acting *by, const char
     return own_tx ? event_own_tx(h, by, &e, NULL, es_span_of(NULL, 0)) : event_in_tx(h, by, &e, NULL);
 }
 
+ES_RESULT es_audit_account_event_at(es_auditlog *h, const es_acting *by, const char *type, const char *org,
+                                    const char *seal, const char *detail, uint64_t *index)
+{
+    eseal_audit_entry e = ESEAL_AUDIT_ENTRY_INIT;
+    e.type = type;
+    e.time_ms = es_ctx_now(h->ctx);
+    e.org = org != NULL && org[0] != '\0' ? org : NULL;
+    e.seal = seal != NULL && seal[0] != '\0' ? seal : NULL;
+    e.detail = detail;
+    return event_in_tx(h, by, &e, index);
+}
+
 ES_RESULT es_audit_passwd_event(es_auditlog *h, const es_acting *by, size_t keys, uint64_t *index)
 {
     char detail[ES_LOG_DETAIL_MAX];

@@ -125,6 +125,10 @@ ES_RESULT es_audit_cert_event(es_auditlog *h, const es_acting *by, const char *t
  * of its own (durable when this returns). */
 ES_RESULT es_audit_account_event(es_auditlog *h, const es_acting *by, const char *type, const char *org,
                                  const char *detail, bool own_tx);
+/* es_audit_account_event inside the caller's transaction, naming the seal concerned (may be NULL), with
+ * the entry's index in *index (a physical seal's impression keeps it: its receipt is that entry's). */
+ES_RESULT es_audit_account_event_at(es_auditlog *h, const es_acting *by, const char *type, const char *org,
+                                    const char *seal, const char *detail, uint64_t *index);
 /* A forgotten salt (eseal_instance_log_forget): "log.forgotten", naming the entry and the field. */
 ES_RESULT es_audit_forget_event(es_auditlog *h, const es_acting *by, uint64_t index, const char *field,
                                 uint64_t *entry);

@@ -19,8 +19,8 @@ static const cli_cmd *const commands[] = {&cli_cmd_init, &cli_cmd_cert, &cli_cmd
                                           &cli_cmd_seal, &cli_cmd_stamp, &cli_cmd_sign, &cli_cmd_verify, &cli_cmd_key, &cli_cmd_tsa,
                                           &cli_cmd_extend, &cli_cmd_ocsp, &cli_cmd_log, &cli_cmd_witness, &cli_cmd_passwd,
                                           &cli_cmd_serve, &cli_cmd_agent, &cli_cmd_org, &cli_cmd_user, &cli_cmd_token,
-                                          &cli_cmd_grant, &cli_cmd_template, &cli_cmd_request, &cli_cmd_migrate,
-                                          &cli_cmd_store};
+                                          &cli_cmd_grant, &cli_cmd_template, &cli_cmd_request, &cli_cmd_device,
+                                          &cli_cmd_migrate, &cli_cmd_store};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char global_usage[] =
@@ -826,12 +826,12 @@ static const char *const json_commands[] = {
     "witness key",  "ca renew",      "agent status",    "org add",      "org list",     "user add",
     "user list",    "user disable",  "user enable",     "user roles",   "user passwd",  "token create",
     "token list",   "token revoke",  "grant add",       "grant list",   "grant show",   "grant revoke",
-    "grant change",
+    "grant change", "device add",    "device list",     "device show",
     "template add", "template list", "request list", "request show", "migrate", "store copy"};
 /* Commands whose first argument is a subcommand. */
 static const char *const sub_commands[] = {"cert", "ca",      "seal", "key", "tsa",  "ocsp",
                                            "log",  "witness", "agent", "org", "user", "token",
-                                           "grant", "template", "request", "store"};
+                                           "grant", "template", "request", "device", "store"};
 
 static bool in_list(const char *const *list, size_t n, const char *s)
 {

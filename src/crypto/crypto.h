@@ -516,6 +516,10 @@ ES_RESULT es_ts_response_token(eseal_buf *token, char *serial, size_t serial_cap
 /* A DER OCSPRequest for one certificate: CertID with SHA-1 (sha256 false) or SHA-256, optional nonce. */
 ES_RESULT es_ocsp_request_der(es_buf *out, const eseal_cert *cert, const eseal_cert *issuer, bool sha256, bool nonce);
 
+/* A public key as PEM ("PUBLIC KEY") or SubjectPublicKeyInfo DER into its DER (spki.c), P-256 or SM2
+ * (*alg; ESEAL_EUNSUPPORTED otherwise, ESEAL_EMALFORMED for anything that is not one key). */
+ES_RESULT es_spki_parse(es_buf *der, eseal_key_alg *alg, es_span in);
+
 /* The SM2 Z value (GM/T 0003.2 §5.5) of an SM2 public key with ID ES_SM2_ID. */
 ES_RESULT es_sm2_z(uint8_t out[32], es_span spki);
 

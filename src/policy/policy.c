@@ -87,6 +87,11 @@ static const char *user_rule(const eseal_principal *who, es_action action, const
         return "member";
     case ES_ACT_REQUEST_EXECUTE:
         return self ? "requester" : NULL;
+    case ES_ACT_DEVICE_READ:
+        return "member";
+    case ES_ACT_DEVICE_ADD:
+    case ES_ACT_DEVICE_RETIRE:
+        return has_role(who, "org-admin") || has_role(who, "seal-keeper") ? "device-admin" : NULL;
     case ES_ACT_GRANT_ADD:
     case ES_ACT_GRANT_REVOKE:
     case ES_ACT_GRANT_CHANGE:
@@ -130,6 +135,15 @@ static const char *user_rule(const eseal_principal *who, es_action action, const
     }
 }
 
+/* The rule of a physical seal's device (issue 23 §4): only its own protocol, only as itself. */
+static const char *device_rule(const eseal_principal *who, es_action action, const es_object *obj)
+{
+    if (obj == NULL || !same(obj->kind, "device") || !same(obj->owner, who->id)) {
+        return NULL;
+    }
+    return action == ES_ACT_DEVICE_UNLOCK || action == ES_ACT_DEVICE_REPORT ? "device" : NULL;
+}
+
 es_decision es_policy_may(const eseal_principal *who, es_action action, const es_object *obj)
 {
     es_decision d = {ES_DENY, "principal-invalid", ""};
@@ -150,7 +164,9 @@ es_decision es_policy_may(const eseal_principal *who, es_action action, const es
         (void)snprintf(d.reason, sizeof(d.reason), "a platform administrator may %s", es_action_name(action));
         return d;
     }
-    const char *rule = who->kind == ESEAL_PRINCIPAL_USER ? user_rule(who, action, obj) : NULL;
+    const char *rule = who->kind == ESEAL_PRINCIPAL_USER     ? user_rule(who, action, obj)
+                       : who->kind == ESEAL_PRINCIPAL_DEVICE ? device_rule(who, action, obj)
+                                                             : NULL;
     if (rule != NULL) {
         d.kind = ES_ALLOW;
         d.rule = rule;

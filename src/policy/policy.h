@@ -27,6 +27,11 @@
  *                   the grants' and the request's approval policy's (governance/request.c,
  *                   docs/requests.md), not this rule's;
  *   requester       the user who submitted a request executes it (request.execute);
+ *   device-admin    an org-admin or seal-keeper registers and retires its organisation's physical seal
+ *                   devices (device.add, device.retire); members read them (device.read);
+ *   device          a device principal asks unlocks and reports impressions as itself only
+ *                   (device.unlock, device.report on the object whose owner is its id: the
+ *                   governance room checks its chip's signature first, governance/device.c);
  *   no-grants       anything else is denied (grants and approvals come with the governance issue).
  * An action on an object of another organisation is denied by every rule but the first two.
  */
@@ -80,7 +85,12 @@
     X(ES_ACT_REQUEST_SUBMIT, "request.submit")                                                     \
     X(ES_ACT_REQUEST_READ, "request.read")                                                         \
     X(ES_ACT_REQUEST_DECIDE, "request.decide")                                                     \
-    X(ES_ACT_REQUEST_EXECUTE, "request.execute")
+    X(ES_ACT_REQUEST_EXECUTE, "request.execute")                                                   \
+    X(ES_ACT_DEVICE_ADD, "device.add")                                                             \
+    X(ES_ACT_DEVICE_READ, "device.read")                                                           \
+    X(ES_ACT_DEVICE_RETIRE, "device.retire")                                                       \
+    X(ES_ACT_DEVICE_UNLOCK, "device.unlock")                                                       \
+    X(ES_ACT_DEVICE_REPORT, "device.report")
 
 typedef enum {
 #define ES_X_ACTION(e, name) e,
@@ -95,7 +105,7 @@ typedef enum {
  * names none of the platform's organisations: then only the first two rules allow). */
 typedef struct {
     const char *kind;  /* "seal", "cert", "document", "log", "org", "user", "token", "grant", "template", "webhook",
-                        * "request";
+                        * "request", "device";
                         * NULL: the platform */
     const char *id;
     const char *org;   /* the organisation's id (NULL: none, or not known) */

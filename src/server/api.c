@@ -426,6 +426,7 @@ static const struct {
     {es_api_grants_routes, &es_api_grants_route_count},
     {es_api_webhooks_routes, &es_api_webhooks_route_count},
     {es_api_requests_routes, &es_api_requests_route_count},
+    {es_api_devices_routes, &es_api_devices_route_count},
 };
 
 size_t es_api_route_count(void)

@@ -154,5 +154,7 @@ extern const es_api_route es_api_webhooks_routes[]; /* api_webhooks.c */
 extern const size_t es_api_webhooks_route_count;
 extern const es_api_route es_api_requests_routes[]; /* api_requests.c */
 extern const size_t es_api_requests_route_count;
+extern const es_api_route es_api_devices_routes[]; /* api_devices.c */
+extern const size_t es_api_devices_route_count;
 
 #endif

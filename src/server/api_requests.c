@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "eseal/device.h"
 #include "eseal/governance.h"
 #include "ops.h"
 
@@ -79,6 +80,16 @@ static json_t *decision_json(const eseal_decision *d)
                      d->docs_sha256, "time", es_api_time(d->at_ms));
 }
 
+/* An impression of a physical seal under the request (issue 23 §4; docs/devices.md). */
+static int add_impression(const eseal_impression *m, void *ctx)
+{
+    json_t *v = json_pack("{s:s, s:s, s:I, s:o, s:s, s:s, s:s, s:s, s:o, s:I}", "device", m->device_id, "unlock",
+                          m->unlock_id, "seq", (json_int_t)m->seq, "time", es_api_time(m->time_ms), "lat", m->lat,
+                          "lon", m->lon, "photo_sha256", m->photo_sha256, "operator", m->operator_id, "received",
+                          es_api_time(m->received_ms), "log_index", (json_int_t)m->log_index);
+    return json_array_append_new(ctx, v) == 0 ? 0 : ESEAL_ENOMEM;
+}
+
 static int add_request(const eseal_request *r, void *ctx)
 {
     return json_array_append_new(ctx, request_json(r)) == 0 ? 0 : ESEAL_ENOMEM;
@@ -100,20 +111,26 @@ static ES_RESULT request_full(es_api_call *c, const char *id, json_t **out)
     *out = NULL;
     eseal_request r;
     ES_GUARD(es_from_code(eseal_request_find(c->inst, es_api_who(c), &r, id)));
-    json_t *o = request_json(&r), *docs = json_array(), *decisions = json_array();
-    es_result res = o != NULL && docs != NULL && decisions != NULL ? ES_OK : es_error_set(ESEAL_ENOMEM, __FILE__,
-                                                                                          __LINE__, "api: a request");
+    json_t *o = request_json(&r), *docs = json_array(), *decisions = json_array(), *imps = json_array();
+    es_result res = o != NULL && docs != NULL && decisions != NULL && imps != NULL
+                        ? ES_OK
+                        : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "api: a request");
     if (es_ok(res)) {
         res = es_from_code(eseal_request_docs(c->inst, es_api_who(c), r.id, add_doc, docs));
     }
     if (es_ok(res)) {
         res = es_from_code(eseal_request_decisions(c->inst, es_api_who(c), r.id, add_decision, decisions));
     }
-    if (es_ok(res) && (json_object_set(o, "documents", docs) != 0 || json_object_set(o, "decisions", decisions) != 0)) {
+    if (es_ok(res)) {
+        res = es_from_code(eseal_device_impressions(c->inst, es_api_who(c), r.id, add_impression, imps));
+    }
+    if (es_ok(res) && (json_object_set(o, "documents", docs) != 0 || json_object_set(o, "decisions", decisions) != 0 ||
+                       json_object_set(o, "impressions", imps) != 0)) {
         res = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "api: a request");
     }
     json_decref(docs);
     json_decref(decisions);
+    json_decref(imps);
     if (!es_ok(res)) {
         json_decref(o);
         return res;

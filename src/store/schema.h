@@ -268,7 +268,54 @@
     "  UNIQUE (request_id, approver)" \
     ");" \
     "CREATE INDEX decisions_request ON decisions(request_id, at);", \
-    /* 9: seals bound to hardware (issue 23 §3; docs/seals.md): where each certificate's key is held \
+    /* 9: smart physical seals (issue 23 §4; docs/devices.md): a device registered to a seal, the \
+     * unlock tokens it was given and the impressions it reported. An ask's nonce is used once per \
+     * device (UNIQUE: a replayed ask is refused by the insert), an impression once per unlock and \
+     * sequence number (UNIQUE: a replayed report likewise); an unlock's count only grows by a \
+     * conditional UPDATE that keeps it within its impressions (sq_unlock_use). */ \
+    "CREATE TABLE devices (" ROWID_ \
+    "  id " T_ " PRIMARY KEY," \
+    "  org_id " T_ " NOT NULL REFERENCES orgs(id)," \
+    "  seal " T_ " NOT NULL," \
+    "  chip_id " T_ " NOT NULL," \
+    "  alg " T_ " NOT NULL CHECK (alg IN ('p256', 'sm2'))," \
+    "  pubkey " B_ " NOT NULL," \
+    "  status " I_ " NOT NULL CHECK (status IN (1, 2))," \
+    "  added_by " T_ " NOT NULL DEFAULT ''," \
+    "  added " I_ " NOT NULL," \
+    "  retired " I_ " NOT NULL DEFAULT 0" \
+    ");" \
+    "CREATE INDEX devices_org ON devices(org_id, added);" \
+    "CREATE INDEX devices_seal ON devices(seal, added);" \
+    "CREATE TABLE unlocks (" ROWID_ \
+    "  id " T_ " PRIMARY KEY," \
+    "  device_id " T_ " NOT NULL REFERENCES devices(id)," \
+    "  request_id " T_ " NOT NULL REFERENCES requests(id)," \
+    "  org_id " T_ " NOT NULL," \
+    "  nonce " T_ " NOT NULL," \
+    "  impressions " I_ " NOT NULL CHECK (impressions >= 1)," \
+    "  used " I_ " NOT NULL DEFAULT 0 CHECK (used >= 0 AND used <= impressions)," \
+    "  issued " I_ " NOT NULL," \
+    "  expires " I_ " NOT NULL," \
+    "  UNIQUE (device_id, nonce)" \
+    ");" \
+    "CREATE TABLE impressions (" ROWID_ \
+    "  unlock_id " T_ " NOT NULL REFERENCES unlocks(id)," \
+    "  seq " I_ " NOT NULL CHECK (seq >= 1)," \
+    "  device_id " T_ " NOT NULL," \
+    "  request_id " T_ " NOT NULL," \
+    "  time " I_ " NOT NULL," \
+    "  lat " T_ " NOT NULL," \
+    "  lon " T_ " NOT NULL," \
+    "  photo_sha256 " T_ " NOT NULL," \
+    "  operator " T_ " NOT NULL," \
+    "  sig " B_ " NOT NULL," \
+    "  received " I_ " NOT NULL," \
+    "  log_index " I_ " NOT NULL," \
+    "  PRIMARY KEY (unlock_id, seq)" \
+    ");" \
+    "CREATE INDEX impressions_request ON impressions(request_id, received);", \
+    /* 10: seals bound to hardware (issue 23 §3; docs/seals.md): where each certificate's key is held \
      * (JSON: kind, serial, label, key_id, chip_id, maker, per certificate), "" for a seal in software */ \
     "ALTER TABLE seals ADD COLUMN hardware " T_ " NOT NULL DEFAULT '';", \
 }

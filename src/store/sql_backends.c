@@ -2406,6 +2406,258 @@ static int sq_decision_list(eseal_store_governance_backend *be, const char *id,
     return rc;
 }
 
+/* ---- smart physical seals (issue 23 §4): devices, unlocks, impressions ----------------------- */
+
+#define DEVICE_COLS "id, org_id, seal, chip_id, alg, pubkey, status, added_by, added, retired"
+
+/* A blob column into an array of `cap` bytes; false when it does not fit. */
+static bool col_blob(es_sql_stmt *st, int col, uint8_t *dst, size_t cap, size_t *len)
+{
+    const void *p = es_sql_column_blob(st, col);
+    size_t n = es_sql_column_bytes(st, col);
+    if (n > cap) {
+        return false;
+    }
+    if (p != NULL && n > 0) {
+        memcpy(dst, p, n);
+    }
+    *len = n;
+    return true;
+}
+
+static int row_to_device(es_sql_stmt *st, eseal_device *d)
+{
+    memset(d, 0, sizeof(*d));
+    if (!col_text(st, 0, d->id, sizeof(d->id)) || !col_text(st, 1, d->org_id, sizeof(d->org_id)) ||
+        !col_text(st, 2, d->seal, sizeof(d->seal)) || !col_text(st, 3, d->chip_id, sizeof(d->chip_id)) ||
+        !col_text(st, 4, d->alg, sizeof(d->alg)) || !col_blob(st, 5, d->key, sizeof(d->key), &d->key_len) ||
+        !col_text(st, 7, d->added_by, sizeof(d->added_by))) {
+        return too_long("reading a device");
+    }
+    d->status = (eseal_device_status)(int)es_sql_column_int64(st, 6);
+    d->added_ms = es_sql_column_int64(st, 8);
+    d->retired_ms = es_sql_column_int64(st, 9);
+    return ESEAL_OK;
+}
+
+static int sq_device_insert(eseal_store_governance_backend *be, const eseal_device *d)
+{
+    sq *s = governance_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO devices (" DEVICE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_sql_bind_text(st, 1, d->id);
+    es_sql_bind_text(st, 2, d->org_id);
+    es_sql_bind_text(st, 3, d->seal);
+    es_sql_bind_text(st, 4, d->chip_id);
+    es_sql_bind_text(st, 5, d->alg);
+    es_sql_bind_blob(st, 6, d->key, d->key_len);
+    es_sql_bind_int64(st, 7, (int)d->status);
+    es_sql_bind_text(st, 8, d->added_by);
+    es_sql_bind_int64(st, 9, d->added_ms);
+    return insert_done(s, st, "recording a device");
+}
+
+static int sq_device_get(eseal_store_governance_backend *be, eseal_device *out, const char *id)
+{
+    sq *s = governance_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " DEVICE_COLS " FROM devices WHERE id = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_sql_bind_text(st, 1, id);
+    int step = es_sql_step(st);
+    rc = step == ES_SQL_ROW    ? row_to_device(st, out)
+         : step == ES_SQL_DONE ? ESEAL_ENOTFOUND
+                               : es_sql_fail(s->c, "reading a device");
+    es_sql_finalize(st);
+    return rc;
+}
+
+static int sq_device_list(eseal_store_governance_backend *be, const char *org_id, const char *seal,
+                          int (*cb)(const eseal_device *, void *), void *payload)
+{
+    sq *s = governance_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = seal != NULL     ? prepare(s, &st, "SELECT " DEVICE_COLS " FROM devices WHERE seal = ?1 ORDER BY added, rowid")
+             : org_id != NULL ? prepare(s, &st, "SELECT " DEVICE_COLS " FROM devices WHERE org_id = ?1 ORDER BY added, rowid")
+                              : prepare(s, &st, "SELECT " DEVICE_COLS " FROM devices ORDER BY added, rowid");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    if (seal != NULL || org_id != NULL) {
+        es_sql_bind_text(st, 1, seal != NULL ? seal : org_id);
+    }
+    int step = ES_SQL_DONE;
+    while (rc == ESEAL_OK && (step = es_sql_step(st)) == ES_SQL_ROW) {
+        eseal_device d;
+        rc = row_to_device(st, &d);
+        rc = rc == ESEAL_OK ? cb(&d, payload) : rc;
+    }
+    if (rc == ESEAL_OK && step != ES_SQL_DONE) {
+        rc = es_sql_fail(s->c, "listing devices");
+    }
+    es_sql_finalize(st);
+    return rc;
+}
+
+static int sq_device_retire(eseal_store_governance_backend *be, const char *id, int64_t at_ms)
+{
+    sq *s = governance_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = prepare(s, &st, "UPDATE devices SET status = 2, retired = ?2 WHERE id = ?1 AND status = 1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_sql_bind_text(st, 1, id);
+    es_sql_bind_int64(st, 2, at_ms);
+    return exec_changes(s, st, "retiring a device");
+}
+
+#define UNLOCK_COLS "id, device_id, request_id, org_id, nonce, impressions, used, issued, expires"
+
+static int row_to_unlock(es_sql_stmt *st, eseal_unlock *u)
+{
+    memset(u, 0, sizeof(*u));
+    if (!col_text(st, 0, u->id, sizeof(u->id)) || !col_text(st, 1, u->device_id, sizeof(u->device_id)) ||
+        !col_text(st, 2, u->request_id, sizeof(u->request_id)) || !col_text(st, 3, u->org_id, sizeof(u->org_id)) ||
+        !col_text(st, 4, u->nonce, sizeof(u->nonce))) {
+        return too_long("reading an unlock");
+    }
+    u->impressions = es_sql_column_int64(st, 5);
+    u->used = es_sql_column_int64(st, 6);
+    u->issued_ms = es_sql_column_int64(st, 7);
+    u->expires_ms = es_sql_column_int64(st, 8);
+    u->state = u->used >= u->impressions ? ESEAL_UNLOCK_SPENT : ESEAL_UNLOCK_ISSUED;
+    return ESEAL_OK;
+}
+
+static int sq_unlock_insert(eseal_store_governance_backend *be, const eseal_unlock *u)
+{
+    sq *s = governance_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = prepare(s, &st, "INSERT INTO unlocks (" UNLOCK_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_sql_bind_text(st, 1, u->id);
+    es_sql_bind_text(st, 2, u->device_id);
+    es_sql_bind_text(st, 3, u->request_id);
+    es_sql_bind_text(st, 4, u->org_id);
+    es_sql_bind_text(st, 5, u->nonce);
+    es_sql_bind_int64(st, 6, u->impressions);
+    es_sql_bind_int64(st, 7, u->issued_ms);
+    es_sql_bind_int64(st, 8, u->expires_ms);
+    return insert_done(s, st, "recording an unlock");
+}
+
+static int sq_unlock_get(eseal_store_governance_backend *be, eseal_unlock *out, const char *id)
+{
+    sq *s = governance_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " UNLOCK_COLS " FROM unlocks WHERE id = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_sql_bind_text(st, 1, id);
+    int step = es_sql_step(st);
+    rc = step == ES_SQL_ROW    ? row_to_unlock(st, out)
+         : step == ES_SQL_DONE ? ESEAL_ENOTFOUND
+                               : es_sql_fail(s->c, "reading an unlock");
+    es_sql_finalize(st);
+    return rc;
+}
+
+/* One statement: two reports racing for the last impression cannot both count it. */
+static int sq_unlock_use(eseal_store_governance_backend *be, const char *id)
+{
+    sq *s = governance_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = prepare(s, &st, "UPDATE unlocks SET used = used + 1 WHERE id = ?1 AND used < impressions");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_sql_bind_text(st, 1, id);
+    rc = exec_changes(s, st, "counting an impression");
+    if (rc == ESEAL_ENOTFOUND) {
+        eseal_unlock u;
+        rc = sq_unlock_get(be, &u, id) == ESEAL_OK ? ESEAL_ESTATE : ESEAL_ENOTFOUND;
+    }
+    return rc;
+}
+
+#define IMPRESSION_COLS \
+    "unlock_id, seq, device_id, request_id, time, lat, lon, photo_sha256, operator, sig, received, log_index"
+
+static int row_to_impression(es_sql_stmt *st, eseal_impression *m)
+{
+    memset(m, 0, sizeof(*m));
+    if (!col_text(st, 0, m->unlock_id, sizeof(m->unlock_id)) || !col_text(st, 2, m->device_id, sizeof(m->device_id)) ||
+        !col_text(st, 3, m->request_id, sizeof(m->request_id)) || !col_text(st, 5, m->lat, sizeof(m->lat)) ||
+        !col_text(st, 6, m->lon, sizeof(m->lon)) || !col_text(st, 7, m->photo_sha256, sizeof(m->photo_sha256)) ||
+        !col_text(st, 8, m->operator_id, sizeof(m->operator_id)) ||
+        !col_blob(st, 9, m->sig, sizeof(m->sig), &m->sig_len)) {
+        return too_long("reading an impression");
+    }
+    m->seq = es_sql_column_int64(st, 1);
+    m->time_ms = es_sql_column_int64(st, 4);
+    m->received_ms = es_sql_column_int64(st, 10);
+    m->log_index = es_sql_column_int64(st, 11);
+    return ESEAL_OK;
+}
+
+static int sq_impression_insert(eseal_store_governance_backend *be, const eseal_impression *m)
+{
+    sq *s = governance_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "INSERT INTO impressions (" IMPRESSION_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                     "?11, ?12)");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_sql_bind_text(st, 1, m->unlock_id);
+    es_sql_bind_int64(st, 2, m->seq);
+    es_sql_bind_text(st, 3, m->device_id);
+    es_sql_bind_text(st, 4, m->request_id);
+    es_sql_bind_int64(st, 5, m->time_ms);
+    es_sql_bind_text(st, 6, m->lat);
+    es_sql_bind_text(st, 7, m->lon);
+    es_sql_bind_text(st, 8, m->photo_sha256);
+    es_sql_bind_text(st, 9, m->operator_id);
+    es_sql_bind_blob(st, 10, m->sig, m->sig_len);
+    es_sql_bind_int64(st, 11, m->received_ms);
+    es_sql_bind_int64(st, 12, m->log_index);
+    return insert_done(s, st, "recording an impression");
+}
+
+static int sq_impression_list(eseal_store_governance_backend *be, const char *request_id,
+                              int (*cb)(const eseal_impression *, void *), void *payload)
+{
+    sq *s = governance_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "SELECT " IMPRESSION_COLS " FROM impressions WHERE request_id = ?1 ORDER BY received, rowid");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_sql_bind_text(st, 1, request_id);
+    int step = ES_SQL_DONE;
+    while (rc == ESEAL_OK && (step = es_sql_step(st)) == ES_SQL_ROW) {
+        eseal_impression m;
+        rc = row_to_impression(st, &m);
+        rc = rc == ESEAL_OK ? cb(&m, payload) : rc;
+    }
+    if (rc == ESEAL_OK && step != ES_SQL_DONE) {
+        rc = es_sql_fail(s->c, "listing impressions");
+    }
+    es_sql_finalize(st);
+    return rc;
+}
+
 static void sq_governance_free(eseal_store_governance_backend *be) { es_free(be); }
 
 static const eseal_store_governance_backend sql_governance = {
@@ -2439,6 +2691,15 @@ static const eseal_store_governance_backend sql_governance = {
     .decision_list = sq_decision_list,
     .request_doc_unstamp = sq_request_doc_unstamp,
     .grant_update = sq_grant_update,
+    .device_insert = sq_device_insert,
+    .device_get = sq_device_get,
+    .device_list = sq_device_list,
+    .device_retire = sq_device_retire,
+    .unlock_insert = sq_unlock_insert,
+    .unlock_get = sq_unlock_get,
+    .unlock_use = sq_unlock_use,
+    .impression_insert = sq_impression_insert,
+    .impression_list = sq_impression_list,
 };
 
 /* The governance backend on the database sq_open made (eseal_store_scheme version 3). */

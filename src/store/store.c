@@ -1703,3 +1703,139 @@ int eseal_store_decision_list(eseal_store *s, const char *id, int (*cb)(const es
     }
     return GOV(s, decision_list, id, cb, payload);
 }
+
+/* ---- smart physical seals (issue 23 §4): devices, unlocks, impressions ---------------------- */
+
+static bool device_bounded(const eseal_device *d)
+{
+    return bounded(d->id, ESEAL_DEVICE_ID_LEN, ESEAL_DEVICE_ID_LEN) && bounded(d->org_id, 1, ESEAL_ORG_ID_LEN) &&
+           bounded(d->seal, 1, sizeof(d->seal) - 1) && bounded(d->chip_id, 1, ESEAL_CHIP_ID_MAX) &&
+           (strcmp(d->alg, "p256") == 0 || strcmp(d->alg, "sm2") == 0) && d->key_len > 0 &&
+           d->key_len <= ESEAL_DEVICE_KEY_MAX && d->status == ESEAL_DEVICE_ACTIVE &&
+           bounded(d->added_by, 0, sizeof(d->added_by) - 1);
+}
+
+int eseal_store_device_insert(eseal_store *s, const eseal_device *d)
+{
+    if (s == NULL || d == NULL || !device_bounded(d)) {
+        return store_einval("device");
+    }
+    int rc = GOV(s, device_insert, d);
+    if (rc == ESEAL_ENOTFOUND) {
+        return es_code(es_error_set(rc, __FILE__, __LINE__, "no organisation '%s'", d->org_id));
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "a device '%s' exists", d->id);
+}
+
+int eseal_store_device_get(eseal_store *s, eseal_device *out, const char *id)
+{
+    if (s == NULL || out == NULL || !bounded(id, 1, ESEAL_DEVICE_ID_LEN)) {
+        return store_einval("device id");
+    }
+    int rc = GOV(s, device_get, out, id);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no device '%s'", id);
+}
+
+int eseal_store_device_list(eseal_store *s, const char *org_id, const char *seal,
+                            int (*cb)(const eseal_device *d, void *payload), void *payload)
+{
+    if (s == NULL || cb == NULL || (org_id != NULL && !bounded(org_id, 1, ESEAL_ORG_ID_LEN)) ||
+        (seal != NULL && !bounded(seal, 1, 63))) {
+        return store_einval("device list");
+    }
+    return GOV(s, device_list, org_id, seal, cb, payload);
+}
+
+int eseal_store_device_retire(eseal_store *s, const char *id, int64_t at_ms)
+{
+    if (s == NULL || !bounded(id, 1, ESEAL_DEVICE_ID_LEN) || at_ms <= 0) {
+        return store_einval("device retirement");
+    }
+    int rc = GOV(s, device_retire, id, at_ms);
+    if (rc == ESEAL_ENOTFOUND) {
+        eseal_device d;
+        if (GOV(s, device_get, &d, id) == ESEAL_OK) {
+            return es_code(es_error_set(ESEAL_ESTATE, __FILE__, __LINE__, "device '%s' is retired already", id));
+        }
+        return es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "no device '%s'", id));
+    }
+    return rc;
+}
+
+static bool hex_lower(const char *s, size_t len)
+{
+    if (!bounded(s, len, len)) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int eseal_store_unlock_insert(eseal_store *s, const eseal_unlock *u)
+{
+    if (s == NULL || u == NULL || !bounded(u->id, ESEAL_UNLOCK_ID_LEN, ESEAL_UNLOCK_ID_LEN) ||
+        !bounded(u->device_id, ESEAL_DEVICE_ID_LEN, ESEAL_DEVICE_ID_LEN) ||
+        !bounded(u->request_id, ESEAL_REQUEST_ID_LEN, ESEAL_REQUEST_ID_LEN) ||
+        !bounded(u->org_id, 1, ESEAL_ORG_ID_LEN) || !hex_lower(u->nonce, ESEAL_DEVICE_NONCE_LEN) ||
+        u->impressions < 1 || u->impressions > ESEAL_UNLOCK_IMPRESSIONS_MAX || u->used != 0 ||
+        u->expires_ms < u->issued_ms) {
+        return store_einval("unlock");
+    }
+    int rc = GOV(s, unlock_insert, u);
+    if (rc == ESEAL_ENOTFOUND) {
+        return es_code(es_error_set(rc, __FILE__, __LINE__, "no device or request for unlock '%s'", u->id));
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "device '%s' used nonce %s already", u->device_id, u->nonce);
+}
+
+int eseal_store_unlock_get(eseal_store *s, eseal_unlock *out, const char *id)
+{
+    if (s == NULL || out == NULL || !bounded(id, 1, ESEAL_UNLOCK_ID_LEN)) {
+        return store_einval("unlock id");
+    }
+    int rc = GOV(s, unlock_get, out, id);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no unlock '%s'", id);
+}
+
+int eseal_store_unlock_use(eseal_store *s, const char *id)
+{
+    if (s == NULL || !bounded(id, 1, ESEAL_UNLOCK_ID_LEN)) {
+        return store_einval("unlock id");
+    }
+    int rc = GOV(s, unlock_use, id);
+    if (rc == ESEAL_ESTATE) {
+        return es_code(es_error_set(rc, __FILE__, __LINE__, "unlock '%s' has no impression left", id));
+    }
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no unlock '%s'", id);
+}
+
+int eseal_store_impression_insert(eseal_store *s, const eseal_impression *m)
+{
+    if (s == NULL || m == NULL || !bounded(m->unlock_id, ESEAL_UNLOCK_ID_LEN, ESEAL_UNLOCK_ID_LEN) ||
+        !bounded(m->device_id, ESEAL_DEVICE_ID_LEN, ESEAL_DEVICE_ID_LEN) ||
+        !bounded(m->request_id, ESEAL_REQUEST_ID_LEN, ESEAL_REQUEST_ID_LEN) || m->seq < 1 ||
+        !bounded(m->lat, 1, ESEAL_DEVICE_GPS_MAX) || !bounded(m->lon, 1, ESEAL_DEVICE_GPS_MAX) ||
+        !hex_lower(m->photo_sha256, 64) || !bounded(m->operator_id, 0, ESEAL_DEVICE_OPERATOR_MAX) ||
+        m->sig_len == 0 || m->sig_len > ESEAL_DEVICE_SIG_MAX || m->log_index < 0) {
+        return store_einval("impression");
+    }
+    int rc = GOV(s, impression_insert, m);
+    if (rc == ESEAL_ENOTFOUND) {
+        return es_code(es_error_set(rc, __FILE__, __LINE__, "no unlock '%s'", m->unlock_id));
+    }
+    return ES_STORE_WORD(rc, ESEAL_EEXISTS, "impression %lld of unlock '%s' is reported already", (long long)m->seq,
+                         m->unlock_id);
+}
+
+int eseal_store_impression_list(eseal_store *s, const char *request_id,
+                                int (*cb)(const eseal_impression *m, void *payload), void *payload)
+{
+    if (s == NULL || cb == NULL || !bounded(request_id, 1, ESEAL_REQUEST_ID_LEN)) {
+        return store_einval("impression list");
+    }
+    return GOV(s, impression_list, request_id, cb, payload);
+}

@@ -93,6 +93,9 @@ codes |= {"UNAVAILABLE", "INTERNAL", "TOO_LARGE"}
 # and the refusals' own reasons (eseal_error.reason): the ESEAL_REFUSAL_* of eseal/governance.h
 with open(os.path.join(SRC, "include", "eseal", "governance.h"), encoding="utf-8") as f:
     codes |= set(re.findall(r'#define ESEAL_REFUSAL_[A-Z_]+ "([A-Z_]+)"', f.read()))
+# and the device protocol's refusals (issue 23 §4): the ESEAL_DEVICE_REFUSED_* of eseal/device.h
+with open(os.path.join(SRC, "include", "eseal", "device.h"), encoding="utf-8") as f:
+    codes |= set(re.findall(r'#define ESEAL_DEVICE_REFUSED_[A-Z_]+ "([A-Z_]+)"', f.read()))
 enum = set(OA["components"]["schemas"]["Problem"]["properties"]["code"]["enum"])
 ok(codes == enum, "the Problem code enum is exactly the codes src/server answers",
    f"missing {sorted(codes - enum)}, extra {sorted(enum - codes)}")

@@ -329,6 +329,12 @@ MATRIX = {
     "GET /api/v1/stamps/{serial}/imprint.png": (lambda: "/api/v1/stamps/ST20990101-00000000AA/imprint.png", None,
                                                 [404, 404, 404, 404, 404, 404, 401, 404]),
     "GET /api/v1/openapi.json": (lambda: "/api/v1/openapi.json", None, [200, 200, 200, 200, 200, 200, 401, 200]),
+    # The device protocol (issue 23 §4; docs/devices.md): public, a chip's signature is the credential. A body
+    # that is no ask nor report is 400 once the caller is let in (devices_api_test.py tests the protocol).
+    "POST /api/v1/devices/unlock": (lambda: "/api/v1/devices/unlock", lambda: {"not": "a device"},
+                                    [400, 400, 400, 400, 400, 400, 401, 403]),
+    "POST /api/v1/devices/impressions": (lambda: "/api/v1/devices/impressions", lambda: {"not": "a device"},
+                                         [400, 400, 400, 400, 400, 400, 401, 403]),
     # Last: it ends the sessions of the callers it is asked by.
     "POST /api/v1/logout": (lambda: "/api/v1/logout", None, [401, 204, 204, 204, 204, 204, 401, 403]),
 }

@@ -229,6 +229,43 @@ static int c_request_decide(const void *s)
     const char *ids[1] = {"req_x"};
     return eseal_request_decide(NULL, s, ids, 1, 1, NULL, NULL);
 }
+static int no_device(const eseal_device *d, void *p)
+{
+    (void)d;
+    (void)p;
+    return 0;
+}
+static int no_impression(const eseal_impression *m, void *p)
+{
+    (void)m;
+    (void)p;
+    return 0;
+}
+static int c_device_add(const void *s)
+{
+    eseal_device d;
+    return eseal_device_add(NULL, s, "ESx", "k", 1, "chip", &d);
+}
+static int c_device_find(const void *s)
+{
+    eseal_device d;
+    return eseal_device_find(NULL, s, &d, "dev_x");
+}
+static int c_device_list(const void *s) { return eseal_device_list(NULL, s, NULL, no_device, NULL); }
+static int c_device_retire(const void *s) { return eseal_device_retire(NULL, s, "dev_x", NULL); }
+static int c_device_unlock(const void *s)
+{
+    eseal_device_ask a = {0};
+    eseal_unlock_answer out;
+    return eseal_device_unlock(NULL, s, &a, "s", 1, &out, NULL);
+}
+static int c_device_report(const void *s)
+{
+    eseal_device_report r = {0};
+    eseal_impression out;
+    return eseal_device_report_accept(NULL, s, &r, "s", 1, &out, NULL);
+}
+static int c_device_impressions(const void *s) { return eseal_device_impressions(NULL, s, "req_x", no_impression, NULL); }
 static int c_request_execute(const void *s) { return eseal_request_execute(NULL, s, "req_x", NULL, NULL, NULL); }
 static int c_request_doc_path(const void *s)
 {
@@ -523,6 +560,13 @@ static const erow erows[] = {
     {"eseal_request_execute", "eseal_principal", P, 0, c_request_execute, no_principal},
     {"eseal_request_doc_path", "eseal_principal", P, 0, c_request_doc_path, no_principal},
     {"eseal_instance_stamp_approvals", "eseal_principal", P, 0, c_stamp_approvals, no_principal},
+    {"eseal_device_add", "eseal_principal", P, 0, c_device_add, no_principal},
+    {"eseal_device_find", "eseal_principal", P, 0, c_device_find, no_principal},
+    {"eseal_device_list", "eseal_principal", P, 0, c_device_list, no_principal},
+    {"eseal_device_retire", "eseal_principal", P, 0, c_device_retire, no_principal},
+    {"eseal_device_unlock", "eseal_principal", P, 0, c_device_unlock, no_principal},
+    {"eseal_device_report_accept", "eseal_principal", P, 0, c_device_report, no_principal},
+    {"eseal_device_impressions", "eseal_principal", P, 0, c_device_impressions, no_principal},
     {"eseal_key_from_backend", "eseal_key_backend", ES_VID_key_backend, 0, c_key_from_backend, NULL},
     {"eseal_ocsp_respond", "eseal_ocsp_config", ES_VID_ocsp_config, 1, c_ocsp_respond, NULL},
     {"eseal_ofd_verify", "eseal_ofd_verify_options", ES_VID_ofd_verify_options, 1, c_ofd_verify, NULL},

@@ -20,6 +20,7 @@
 
 #include "../accounts.h"
 #include "../governance.h"
+#include "../device.h"
 #include "../common.h"
 #include "../records.h"
 
@@ -428,6 +429,37 @@ ESEAL_EXTERN(int) eseal_store_request_doc_unstamp(eseal_store *s, int64_t log_in
 /** The decisions on request `id`, in the order made (at_ms, then insertion order). */
 ESEAL_EXTERN(int) eseal_store_decision_list(eseal_store *s, const char *id,
                                             int (*cb)(const eseal_decision *d, void *payload), void *payload);
+
+/* ---- smart physical seals (issue 23 §4; docs/devices.md) ------------------------------------ */
+
+/**
+ * Adds a device. Bounds (ESEAL_EINVAL): ids whole, chip id and seal within their arrays, alg "p256"
+ * or "sm2", a key of 1..ESEAL_DEVICE_KEY_MAX bytes, status active. ESEAL_ENOTFOUND "no organisation
+ * '%s'"; ESEAL_EEXISTS "a device '%s' exists".
+ */
+ESEAL_EXTERN(int) eseal_store_device_insert(eseal_store *s, const eseal_device *d);
+/** The device `id`; ESEAL_ENOTFOUND "no device '%s'". */
+ESEAL_EXTERN(int) eseal_store_device_get(eseal_store *s, eseal_device *out, const char *id);
+/** The devices of seal `seal` (not NULL), or of organisation `org_id` (both NULL: all), oldest first. */
+ESEAL_EXTERN(int) eseal_store_device_list(eseal_store *s, const char *org_id, const char *seal,
+                                          int (*cb)(const eseal_device *d, void *payload), void *payload);
+/** Retires device `id` at at_ms: ESEAL_ENOTFOUND "no device '%s'", ESEAL_ESTATE "device '%s' is retired already". */
+ESEAL_EXTERN(int) eseal_store_device_retire(eseal_store *s, const char *id, int64_t at_ms);
+/**
+ * Adds an unlock (used 0). ESEAL_EEXISTS "device '%s' used nonce %s already" when the device has an
+ * unlock of that nonce (or the id is taken); ESEAL_ENOTFOUND "no device or request for unlock '%s'".
+ */
+ESEAL_EXTERN(int) eseal_store_unlock_insert(eseal_store *s, const eseal_unlock *u);
+/** The unlock `id`; ESEAL_ENOTFOUND "no unlock '%s'". Its state is derived: spent when used == impressions. */
+ESEAL_EXTERN(int) eseal_store_unlock_get(eseal_store *s, eseal_unlock *out, const char *id);
+/** Counts one impression of unlock `id` in one conditional statement: ESEAL_ESTATE "unlock '%s' has no
+ * impression left" when used == impressions; ESEAL_ENOTFOUND. Call it in the impression's transaction. */
+ESEAL_EXTERN(int) eseal_store_unlock_use(eseal_store *s, const char *id);
+/** Adds an impression. ESEAL_EEXISTS "impression %lld of unlock '%s' is reported already"; ESEAL_ENOTFOUND. */
+ESEAL_EXTERN(int) eseal_store_impression_insert(eseal_store *s, const eseal_impression *m);
+/** The impressions of request `request_id`, in the order received. */
+ESEAL_EXTERN(int) eseal_store_impression_list(eseal_store *s, const char *request_id,
+                                              int (*cb)(const eseal_impression *m, void *payload), void *payload);
 
 ESEAL_END_DECL
 

@@ -287,8 +287,9 @@ struct eseal_store_accounts_backend {
 /* ---- governance (issue 20): grants and templates ------------------------------------------- */
 
 /* Version 2 (issue 20 §3): webhooks and deliveries appended; version 3 (issue 20 §2): stamp requests,
- * their documents and decisions. A backend of an older version is refused. */
-#define ESEAL_STORE_GOVERNANCE_BACKEND_VERSION 3
+ * their documents and decisions; version 4 (issue 23 §4): devices, unlocks, impressions. A backend of
+ * an older version is refused. */
+#define ESEAL_STORE_GOVERNANCE_BACKEND_VERSION 4
 
 typedef struct eseal_store_governance_backend eseal_store_governance_backend;
 
@@ -372,6 +373,27 @@ struct eseal_store_governance_backend {
     /** The mutable fields of g->id (types, templates, window, max_uses, approval, delegable) in one conditional
      * statement; ESEAL_ENOTFOUND (no unrevoked grant g->id: the store asks which). */
     int (*grant_update)(eseal_store_governance_backend *be, const eseal_grant *g);
+    /* ---- version 4 (issue 23 §4): smart physical seals (docs/devices.md); as eseal/sys/store.h says ---- */
+    /** ESEAL_EEXISTS id taken; ESEAL_ENOTFOUND unknown organisation. */
+    int (*device_insert)(eseal_store_governance_backend *be, const eseal_device *d);
+    /** ESEAL_ENOTFOUND. */
+    int (*device_get)(eseal_store_governance_backend *be, eseal_device *out, const char *id);
+    /** Those of `seal` (not NULL), else of `org_id` (not NULL), else all; oldest first. */
+    int (*device_list)(eseal_store_governance_backend *be, const char *org_id, const char *seal,
+                       int (*cb)(const eseal_device *, void *), void *payload);
+    /** One conditional statement; ESEAL_ENOTFOUND (no active device `id`: the store asks which). */
+    int (*device_retire)(eseal_store_governance_backend *be, const char *id, int64_t at_ms);
+    /** ESEAL_EEXISTS id or (device, nonce) taken; ESEAL_ENOTFOUND unknown device or request. */
+    int (*unlock_insert)(eseal_store_governance_backend *be, const eseal_unlock *u);
+    /** ESEAL_ENOTFOUND. */
+    int (*unlock_get)(eseal_store_governance_backend *be, eseal_unlock *out, const char *id);
+    /** used + 1 when used < impressions, in one statement; ESEAL_ESTATE otherwise. */
+    int (*unlock_use)(eseal_store_governance_backend *be, const char *id);
+    /** ESEAL_EEXISTS (unlock, seq) taken; ESEAL_ENOTFOUND unknown unlock. */
+    int (*impression_insert)(eseal_store_governance_backend *be, const eseal_impression *m);
+    /** Those of `request_id`, in the order received. */
+    int (*impression_list)(eseal_store_governance_backend *be, const char *request_id,
+                           int (*cb)(const eseal_impression *, void *), void *payload);
 };
 
 /* ---- schemes and registration -------------------------------------------------------------- */

@@ -1681,10 +1681,10 @@ static void migrations(void **state)
     assert_int_equal(from, current);
     assert_int_equal(to, current);
 
-    /* an older schema: migration 9's column and 8's tables gone, the version two less */
+    /* an older schema: the last two migrations undone (10's column, 9's tables), the version two less */
     char sql[256];
     (void)snprintf(sql, sizeof(sql),
-                   "ALTER TABLE seals DROP COLUMN hardware; DROP TABLE decisions, request_docs, requests; "
+                   "ALTER TABLE seals DROP COLUMN hardware; DROP TABLE impressions, unlocks, devices; "
                    "UPDATE eseal_schema SET version = %d",
                    current - 2);
     psql(sql);
@@ -1800,6 +1800,22 @@ static void fill(eseal_store *s)
     OK(eseal_store_request_insert(s, &q2, docs, 2));
     eseal_decision de = decision("dec_0000000000000001", "req_0000000000000001", "carol", 60);
     OK(eseal_store_decision_insert(s, &de));
+    /* a physical seal's device, an unlock, an impression (migration 9) */
+    eseal_device dv = {.id = "dev_0000000000000001", .org_id = ORG_A, .seal = "ES-1", .chip_id = "CHIP-1",
+                       .alg = "p256", .key = {0x30, 0x01, 0x00}, .key_len = 3, .status = ESEAL_DEVICE_ACTIVE,
+                       .added_ms = 70};
+    OK(eseal_store_device_insert(s, &dv));
+    eseal_unlock ul = {.id = "unl_0000000000000001", .device_id = "dev_0000000000000001",
+                       .request_id = "req_0000000000000001", .org_id = ORG_A,
+                       .nonce = "000102030405060708090a0b0c0d0e0f", .impressions = 2, .issued_ms = 80,
+                       .expires_ms = 90};
+    OK(eseal_store_unlock_insert(s, &ul));
+    eseal_impression im = {.device_id = "dev_0000000000000001", .unlock_id = "unl_0000000000000001",
+                           .request_id = "req_0000000000000001", .seq = 1, .time_ms = 85, .lat = "1.5", .lon = "2.5",
+                           .photo_sha256 = SHA_A, .operator_id = "op", .sig = {1, 2, 3}, .sig_len = 3,
+                           .received_ms = 86, .log_index = 1};
+    OK(eseal_store_impression_insert(s, &im));
+    OK(eseal_store_unlock_use(s, "unl_0000000000000001"));
 }
 
 static void hex_note(seen *w, const char *what, const eseal_buf *b)
@@ -1908,7 +1924,7 @@ static void copy_sqlite_to_pg_and_back(void **state)
     assert_string_equal(text(&tables), "certs=2;counters=1;crls=1;seals=3;seal_events=1;log_state=1;log_entries=2;"
                                        "log_tiles=1;log_checkpoints=1;log_private=1;meta=1;stamps=1;orgs=2;users=2;"
                                        "tokens=1;throttle=1;sessions=1;grants=2;templates=1;webhooks=1;deliveries=1;"
-                                       "requests=2;request_docs=4;decisions=1;");
+                                       "requests=2;request_docs=4;decisions=1;devices=1;unlocks=1;impressions=1;");
 
     /* read back through the API on both (the digest's last line takes a counter value on each) */
     seen a = {0}, b = {0};
