@@ -940,7 +940,8 @@ int main(int argc, char **argv)
             return CLI_OK;
         }
         /* Which global options take a value, to find where the command name is. */
-        bool takes = strcmp(o, "--home") == 0 || strcmp(o, "--pass-file") == 0 || strcmp(o, "--pass-fd") == 0;
+        bool takes = strcmp(o, "--home") == 0 || strcmp(o, "--pass-file") == 0 || strcmp(o, "--pass-fd") == 0 ||
+                     strcmp(o, "--pin-file") == 0;
         i += takes ? 2 : 1;
     }
     if (i > argc) {
