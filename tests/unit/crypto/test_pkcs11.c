@@ -4,7 +4,8 @@
  * refusal with its code), formatted back canonically; the login errors, CKR_PIN_LOCKED included
  * (SoftHSM2 never reports it); the PIN's locked page; and, when SoftHSM2 is installed, a token in a
  * temporary folder: keys generated, opened by URI, signing P-256, RSA PKCS#1 v1.5 and PSS
- * (verified in software), hardware() asking the token each call, a removed token an error.
+ * (verified in software), certificates signed by the token (CA signing through OpenSSL), hardware()
+ * asking the token each call, a removed token an error.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "crypto/crypto.h"
 #include "eseal/eseal.h"
@@ -154,6 +158,57 @@ static void pin_page(void **state)
 
 /* ---- with SoftHSM2 ---- */
 
+/* CA signing through the token: a self-signed root certificate of `key` made by es_cert_issue (which
+ * signs with the EVP_PKEY openssl_pkey gives: libp11's, the token signs), checked by OpenSSL
+ * against the token key's public key; and a leaf for a software key under it. */
+static void ca_sign_check(eseal_key *key)
+{
+    uint8_t serial[8] = {0x41, 2, 3, 4, 5, 6, 7, 8};
+    es_cert_spec s = {0};
+    s.profile = ES_PROFILE_ROOT_CA;
+    s.common_name = "Token root";
+    s.organization = "PKCS#11 Test";
+    s.country = "CN";
+    s.not_before_ms = es_now_ms() - 60000;
+    s.not_after_ms = es_now_ms() + 86400000;
+    s.serial = serial;
+    s.serial_len = sizeof(serial);
+    eseal_buf spki = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_key_public_der(&spki, key), ESEAL_OK);
+    eseal_cert *root = NULL;
+    assert_true(es_ok(es_cert_issue(&root, &s, es_span_of(spki.ptr, spki.size), key, NULL)));
+    eseal_key *soft = NULL;
+    assert_int_equal(eseal_key_generate(&soft, ESEAL_ALG_P256), ESEAL_OK);
+    eseal_buf soft_spki = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_key_public_der(&soft_spki, soft), ESEAL_OK);
+    s.profile = ES_PROFILE_ORG;
+    s.common_name = "Leaf";
+    serial[7] = 9;
+    eseal_cert *leaf = NULL;
+    assert_true(es_ok(es_cert_issue(&leaf, &s, es_span_of(soft_spki.ptr, soft_spki.size), key, root)));
+    const unsigned char *p = spki.ptr;
+    EVP_PKEY *pub = d2i_PUBKEY(NULL, &p, (long)spki.size);
+    assert_non_null(pub);
+    eseal_cert *both[2] = {root, leaf};
+    for (size_t i = 0; i < 2; i++) {
+        eseal_buf pem = ESEAL_BUF_INIT;
+        assert_int_equal(eseal_cert_pem(&pem, both[i]), ESEAL_OK);
+        BIO *bio = BIO_new_mem_buf(pem.ptr, (int)pem.size);
+        X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        assert_non_null(x);
+        assert_int_equal(X509_verify(x, pub), 1);
+        X509_free(x);
+        BIO_free(bio);
+        eseal_buf_dispose(&pem);
+    }
+    EVP_PKEY_free(pub);
+    eseal_cert_free(root);
+    eseal_cert_free(leaf);
+    eseal_key_free(soft);
+    eseal_buf_dispose(&spki);
+    eseal_buf_dispose(&soft_spki);
+}
+
 static const char *softhsm_module(void)
 {
     static const char *const paths[] = {"/usr/lib/softhsm/libsofthsm2.so",
@@ -221,6 +276,7 @@ static void token_keys(void **state)
     assert_true(es_ok(es_p11_key_open(&ec, mod, &u, pin)));
     assert_int_equal(eseal_key_algorithm(ec), ESEAL_ALG_P256);
     sign_check(ec, ESEAL_SCHEME_DEFAULT);
+    ca_sign_check(ec);
     eseal_key_hardware hw;
     memset(&hw, 0, sizeof(hw));
     assert_int_equal(eseal_key_hardware_info(ec, &hw), ESEAL_OK);
@@ -237,6 +293,7 @@ static void token_keys(void **state)
     assert_int_equal(eseal_key_algorithm(rsa), ESEAL_ALG_RSA2048);
     sign_check(rsa, ESEAL_SCHEME_RSA_PKCS1);
     sign_check(rsa, ESEAL_SCHEME_RSA_PSS);
+    ca_sign_check(rsa);
 
     /* No key by that name; a wrong PIN on a fresh slot is tested by pkcs11_softhsm (the login is per process). */
     es_p11_uri none;
