@@ -208,7 +208,9 @@ static int do_show(cli_args *a)
                rec.id != NULL ? rec.id : "(not in this instance)", rec.role != NULL ? rec.role : "-",
                eseal_cert_subject(cert), eseal_cert_issuer(cert), eseal_cert_serial(cert),
                eseal_key_alg_name(eseal_cert_key_alg(cert)), nb, na, eseal_cert_fingerprint(cert),
-               rec.key_file != NULL && rec.key_file[0] != '\0' ? "in this instance (encrypted)" : "none");
+               rec.key_file == NULL || rec.key_file[0] == '\0'  ? "none"
+               : strncmp(rec.key_file, "pkcs11:", 7) == 0 ? rec.key_file /* in a token: its URI (issue 23) */
+                                                          : "in this instance (encrypted)");
         if (rec.id != NULL) {
             printf("status:      %s\n", eseal_cert_status_name(status));
         }
