@@ -183,6 +183,8 @@ ES_RESULT es_hwkey_open(eseal_instance *inst, eseal_key **key, const char *ref);
 /* The module eseal uses: pkcs11_module of eseal.conf, else SoftHSM2's when installed; NULL if none. */
 const char *es_hwkey_module(const eseal_instance *inst);
 static inline void es_key_freep(eseal_key **k) { eseal_key_free(*k); }
+/* Gives `inst` the token PIN (a copy, in a locked page of its own) and the PIN callback of `from`. */
+ES_RESULT es_hwkey_like(eseal_instance *inst, const eseal_instance *from);
 /* Wipes and frees the instance's token PIN (eseal_instance_close). */
 void es_hwkey_forget(eseal_instance *inst);
 /* The instance's KEK (a copy, to wipe with es_kek_wipe): derived once per instance handle from the

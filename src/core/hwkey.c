@@ -88,6 +88,15 @@ ES_RESULT es_hwkey_open(eseal_instance *inst, eseal_key **key, const char *ref)
     return r;
 }
 
+ES_RESULT es_hwkey_like(eseal_instance *inst, const eseal_instance *from)
+{
+    ES_ENSURE_ARG(inst != NULL && from != NULL);
+    inst->token_pin_cb = from->token_pin_cb;
+    inst->token_pin_payload = from->token_pin_payload;
+    es_hwkey_forget(inst);
+    return from->token_pin != NULL ? es_p11_pin_copy(&inst->token_pin, from->token_pin) : ES_OK;
+}
+
 int eseal_instance_set_token_pin(eseal_instance *inst, const char *pin, size_t len)
 {
     if (inst == NULL || pin == NULL) {

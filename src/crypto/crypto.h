@@ -563,6 +563,8 @@ bool es_p11_is_uri(const char *s);
 typedef struct es_p11_pin es_p11_pin;
 /* Copies `pin` into a page locked with mlock (not swapped, not in a core dump: MADV_DONTDUMP). */
 ES_RESULT es_p11_pin_new(es_p11_pin **out, const void *pin, size_t len);
+/* A copy of `p` in a locked page of its own (for another instance handle: eseal_instance_open_like). */
+ES_RESULT es_p11_pin_copy(es_p11_pin **out, const es_p11_pin *p);
 void es_p11_pin_free(es_p11_pin *p);
 static inline void es_p11_pin_freep(es_p11_pin **p) { es_p11_pin_free(*p); }
 

@@ -73,6 +73,12 @@ ES_RESULT es_p11_pin_new(es_p11_pin **out, const void *pin, size_t len)
     return ES_OK;
 }
 
+ES_RESULT es_p11_pin_copy(es_p11_pin **out, const es_p11_pin *p)
+{
+    ES_ENSURE_ARG(out != NULL && p != NULL);
+    return es_p11_pin_new(out, p->ptr, p->len);
+}
+
 void es_p11_pin_free(es_p11_pin *p)
 {
     if (p == NULL) {

@@ -132,6 +132,9 @@ static ES_RESULT open_like(eseal_instance **out, eseal_instance *from)
         r = es_instance_set_kek(inst, &k);
         es_kek_wipe(&k);
     }
+    if (es_ok(r)) {
+        r = es_hwkey_like(inst, from); /* the token PIN and its callback (issue 23) */
+    }
     if (!es_ok(r)) {
         eseal_instance_close(inst);
         return r;
