@@ -93,6 +93,25 @@ has "$T/err" "no PKCS#11 token labelled 'no-such-token'" "  ... and names it"
 printf '246810\n' >"$T/pin" && chmod 600 "$T/pin"
 ESEAL_TOKEN_PIN=000000 expect 0 "--pin-file gives the PIN" -- "$E" --pin-file "$T/pin" stamp "$T/in.pdf" -o "$OUT/pinfile.pdf" --seal "$SEAL_p256"
 
+# No PIN at all and no terminal (setsid: no controlling terminal): refused, saying where a PIN comes from.
+env -u ESEAL_TOKEN_PIN setsid -w "$E" stamp "$T/in.pdf" -o "$T/nopin.pdf" --seal "$SEAL_p256" >"$T/out" 2>"$T/err" </dev/null
+rc=$?
+[ $rc -eq 3 ] && [ ! -e "$T/nopin.pdf" ] && ok "no PIN and no terminal: stamp fails, no output" || notok "no PIN: exit $rc"
+has "$T/err" "token 'eseal-test' needs its PIN (set ESEAL_TOKEN_PIN, use --pin-file, or run on a terminal)" "  ... and says where a PIN comes from"
+
+# The PIN asked on a terminal (script(1) gives eseal a pseudo-terminal), not echoed back.
+if command -v script >/dev/null; then
+    (sleep 1; printf '246810\n') | env -u ESEAL_TOKEN_PIN timeout 60 script -qec \
+        "'$E' stamp '$T/in.pdf' -o '$OUT/tty.pdf' --seal '$SEAL_p256'" /dev/null >"$T/tty" 2>&1
+    [ -s "$OUT/tty.pdf" ] && grep -q "PIN of token eseal-test: " "$T/tty" && ok "the PIN asked on the terminal" ||
+        notok "the PIN on the terminal: $(cat "$T/tty")"
+    grep -q 246810 "$T/tty" && notok "  ... the PIN was echoed" || ok "  ... not echoed"
+    cat "$T/tty" >>"$LOG.out"
+else
+    skip "script(1) is not installed: the terminal prompt"
+    skip "script(1) is not installed: no echo"
+fi
+
 # A wrong PIN: non-zero, no output file, a message that says the PIN was wrong, not the PIN.
 ESEAL_TOKEN_PIN=97531 expect 3 "a wrong PIN: stamp fails" -- "$E" stamp "$T/in.pdf" -o "$T/wrong.pdf" --seal "$SEAL_p256"
 [ ! -e "$T/wrong.pdf" ] && ok "  ... and writes no output file" || notok "  ... an output file was written"
