@@ -221,6 +221,40 @@ static const char *softhsm_module(void)
     return NULL;
 }
 
+/* One SoftHSM2 token for the process (the module is loaded once and sees the tokens of the
+ * SOFTHSM2_CONF it was loaded with): made by the group setup, token "unit", PIN 4321. */
+static char tok_dir[] = "/tmp/eseal-p11-XXXXXX";
+static bool have_token;
+
+static int token_setup(void **state)
+{
+    (void)state;
+    if (softhsm_module() == NULL || access("/usr/bin/softhsm2-util", X_OK) != 0 || mkdtemp(tok_dir) == NULL) {
+        return 0; /* the token tests skip */
+    }
+    char conf[300], cmd[1200];
+    snprintf(conf, sizeof(conf), "%s/softhsm2.conf", tok_dir);
+    FILE *f = fopen(conf, "w");
+    if (f == NULL) {
+        return -1;
+    }
+    fprintf(f, "directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n", tok_dir);
+    fclose(f);
+    setenv("SOFTHSM2_CONF", conf, 1);
+    snprintf(cmd, sizeof(cmd), "mkdir %s/tokens && softhsm2-util --init-token --free --label unit --pin 4321 "
+             "--so-pin 87654321 >/dev/null", tok_dir);
+    have_token = system(cmd) == 0;
+    return have_token ? 0 : -1;
+}
+
+static int token_teardown(void **state)
+{
+    (void)state;
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tok_dir);
+    return have_token && system(cmd) != 0 ? -1 : 0;
+}
+
 static void sign_check(eseal_key *k, eseal_sig_scheme scheme)
 {
     static const char msg[] = "an electronic seal";
@@ -241,24 +275,12 @@ static void token_keys(void **state)
 {
     (void)state;
     const char *mod = softhsm_module();
-    if (mod == NULL || access("/usr/bin/softhsm2-util", X_OK) != 0) {
+    if (!have_token) {
         skip(); /* SoftHSM2 not installed (scripts/deps.sh installs it) */
     }
-    char dir[] = "/tmp/eseal-p11-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char conf[300], tokens[300], away[300], cmd[1200];
-    snprintf(conf, sizeof(conf), "%s/softhsm2.conf", dir);
-    snprintf(tokens, sizeof(tokens), "%s/tokens", dir);
-    snprintf(away, sizeof(away), "%s/tokens.away", dir);
-    FILE *f = fopen(conf, "w");
-    assert_non_null(f);
-    fprintf(f, "directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n", tokens);
-    fclose(f);
-    setenv("SOFTHSM2_CONF", conf, 1);
-    snprintf(cmd, sizeof(cmd), "mkdir %s && softhsm2-util --init-token --free --label unit --pin 4321 --so-pin 87654321 "
-             ">/dev/null", tokens);
-    assert_int_equal(system(cmd), 0);
-
+    char tokens[300], away[300];
+    snprintf(tokens, sizeof(tokens), "%s/tokens", tok_dir);
+    snprintf(away, sizeof(away), "%s/tokens.away", tok_dir);
     es_p11_pin *pin = NULL;
     assert_true(es_ok(es_p11_pin_new(&pin, "4321", 4)));
     es_buf uri_ec = ES_BUF_INIT(ES_P11_URI_MAX + 1);
@@ -320,7 +342,80 @@ static void token_keys(void **state)
     es_p11_pin_free(pin);
     es_buf_free(&uri_ec);
     es_buf_free(&uri_rsa);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+}
+
+/* The instance's PIN (include/eseal/instance.h): a callback asked when a token first needs the PIN;
+ * a PIN the token refuses is forgotten (the callback is asked again), an accepted one is kept; a
+ * PIN set directly is used without asking, and a handle made with open_like has it too. */
+typedef struct {
+    int calls;
+    const char *answers[4];
+} pin_answers;
+
+static int pin_cb(void *payload, const char *token, char *pin, size_t cap, size_t *len)
+{
+    pin_answers *a = payload;
+    assert_string_equal(token, "unit");
+    const char *p = a->answers[a->calls++];
+    if (p == NULL) {
+        return ESEAL_EPASS; /* !checksrc! allowed: the library says what to do */
+    }
+    assert_true(strlen(p) < cap);
+    memcpy(pin, p, strlen(p));
+    *len = strlen(p);
+    return ESEAL_OK;
+}
+
+static void instance_pin(void **state)
+{
+    (void)state;
+    if (!have_token) {
+        skip();
+    }
+    char home[300], cmd[400];
+    snprintf(home, sizeof(home), "%s/home", tok_dir);
+    eseal_instance_init_options o = ESEAL_INSTANCE_INIT_OPTIONS_INIT;
+    o.passphrase = "pkcs11-unit-passphrase";
+    o.passphrase_len = strlen(o.passphrase);
+    assert_int_equal(eseal_instance_init(home, &o), ESEAL_OK);
+    eseal_instance *inst = NULL;
+    assert_int_equal(eseal_instance_open(&inst, home), ESEAL_OK);
+
+    pin_answers a = {0, {"0000", "4321", NULL, NULL}};
+    assert_int_equal(eseal_instance_set_token_pin_callback(inst, pin_cb, &a), ESEAL_OK);
+    eseal_buf uri = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_instance_token_key_generate(inst, &uri, "unit", ESEAL_ALG_P256, "k"), ESEAL_EPASS);
+    assert_non_null(strstr(eseal_error_last()->message, "wrong PIN for token 'unit'"));
+    assert_null(strstr(eseal_error_last()->message, "0000"));
+    assert_int_equal(a.calls, 1);
+    assert_int_equal(eseal_instance_token_key_generate(inst, &uri, "unit", ESEAL_ALG_P256, "k"), ESEAL_OK);
+    assert_int_equal(a.calls, 2); /* the refused PIN was forgotten: asked again */
+    eseal_key *k = NULL;
+    assert_int_equal(eseal_instance_open_hw_key(inst, &k, (const char *)uri.ptr), ESEAL_OK);
+    assert_int_equal(a.calls, 2); /* the accepted one is kept */
+    eseal_key_free(k);
+
+    /* Set directly, and copied by open_like (no callback there to ask). */
+    eseal_instance *inst2 = NULL;
+    assert_int_equal(eseal_instance_open(&inst2, home), ESEAL_OK);
+    assert_int_equal(eseal_instance_set_token_pin(inst2, "4321", 4), ESEAL_OK);
+    eseal_instance *like = NULL;
+    assert_int_equal(eseal_instance_open_like(&like, inst2), ESEAL_OK);
+    assert_int_equal(eseal_instance_open_hw_key(like, &k, "pkcs11:token=unit;object=k"), ESEAL_OK);
+    eseal_key_free(k);
+    /* No PIN and no callback: refused, saying where a PIN comes from. */
+    eseal_instance *bare = NULL;
+    assert_int_equal(eseal_instance_open(&bare, home), ESEAL_OK);
+    assert_int_equal(eseal_instance_open_hw_key(bare, &k, "pkcs11:token=unit;object=nothing"), ESEAL_ENOTFOUND);
+    assert_int_equal(eseal_instance_open_hw_key(bare, &k, "skf:dev=x;app=y;con=z"), ESEAL_EUNSUPPORTED);
+    assert_int_equal(eseal_instance_open_hw_key(bare, &k, "pkcs11:token=unit;object=k;pin-value=4321"),
+                     ESEAL_EUNSUPPORTED);
+    eseal_instance_close(bare);
+    eseal_instance_close(like);
+    eseal_instance_close(inst2);
+    eseal_instance_close(inst);
+    eseal_buf_dispose(&uri);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", home);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -328,7 +423,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(uri_accepted), cmocka_unit_test(uri_refused), cmocka_unit_test(login_errors),
-        cmocka_unit_test(pin_page),     cmocka_unit_test(token_keys),
+        cmocka_unit_test(pin_page),
+        /* instance_pin first: token_keys takes the token away at its end */
+        cmocka_unit_test(instance_pin), cmocka_unit_test(token_keys),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, token_setup, token_teardown);
 }
