@@ -47,6 +47,7 @@ bench: build
 	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_tsa
 	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_tlog
 	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_tlog_core
+	ESEAL_MODULE_DIR=$(abspath $(BUILD)) $(BUILD)/bench/bench_keys
 
 install: build
 	cmake --install $(BUILD)

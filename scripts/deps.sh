@@ -20,6 +20,7 @@ libqpdf-dev qpdf poppler-utils libnss3-tools mupdf-tools libpodofo-utils
 libqrencode-dev zbar-tools time python3-jsonschema python3-yaml strace
 libzip-dev libxml2-dev libmicrohttpd-dev libcurl4-openssl-dev curl jq
 libargon2-dev libpwquality-dev cracklib-runtime wrk
+libp11-dev libp11-kit-dev softhsm2 opensc
 default-jdk-headless libbcprov-java libbcpkix-java libpdfbox2-java
 golang-go golang-golang-x-mod-dev
 chromium libjs-pdf

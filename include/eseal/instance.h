@@ -106,6 +106,45 @@ ESEAL_EXTERN(int) eseal_instance_set_passphrase(eseal_instance *inst, const char
 ESEAL_EXTERN(int) eseal_instance_passphrase_check(eseal_instance *inst);
 
 /**
+ * Keys in hardware tokens (issue 23, docs/keys.md): a certificate whose key is a "pkcs11:" URI is
+ * opened in the token with the token's PIN, which the caller gives in one of two ways.
+ *
+ * eseal_instance_set_token_pin: the PIN now (copied into a page locked with mlock, excluded from
+ * core dumps, wiped on close or when replaced). It is never logged nor put in an error message.
+ */
+ESEAL_EXTERN(int) eseal_instance_set_token_pin(eseal_instance *inst, const char *pin, size_t len);
+
+/**
+ * A PIN callback: asked when a token first needs its PIN and none was set (a prompt, say). It
+ * writes at most `cap` bytes of PIN into `pin`, sets *len and returns ESEAL_OK, or returns an
+ * error code (ESEAL_EPASS: no PIN to give). The PIN it gives is then kept as set_token_pin keeps
+ * it; a PIN the token refuses is forgotten, so the callback is asked again next time. `token` is
+ * the token's label.
+ */
+typedef int (*eseal_token_pin_cb)(void *payload, const char *token, char *pin, size_t cap, size_t *len);
+
+/** Sets (or, with NULL, removes) the PIN callback of `inst`. */
+ESEAL_EXTERN(int) eseal_instance_set_token_pin_callback(eseal_instance *inst, eseal_token_pin_cb cb, void *payload);
+
+/**
+ * Generates a key pair in the token labelled `token` (the instance's PKCS#11 module: pkcs11_module
+ * of eseal.conf, else SoftHSM2's when installed), `alg` ESEAL_ALG_P256, ESEAL_ALG_RSA2048 or
+ * ESEAL_ALG_RSA3072 (SM2: ESEAL_EUNSUPPORTED, PKCS#11 has no standard SM2 mechanism), labelled
+ * `label`. The private key is CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE and not CKA_EXTRACTABLE: it
+ * never leaves the token. Writes the key's RFC 7512 URI (NUL-terminated) to `uri`: what
+ * eseal_cert_request.key_ref takes. ESEAL_EEXISTS when the token holds an object with that label.
+ */
+ESEAL_EXTERN(int) eseal_instance_token_key_generate(eseal_instance *inst, eseal_buf *uri, const char *token,
+                                                    eseal_key_alg alg, const char *label);
+
+/**
+ * Opens a key in hardware by its reference (a "pkcs11:" URI) with the instance's module and token
+ * PIN: signs in the token until eseal_key_free. ESEAL_EPASS for a wrong PIN (the message says how
+ * many tries the token has left when it tells), ESEAL_EDENIED for a locked one.
+ */
+ESEAL_EXTERN(int) eseal_instance_open_hw_key(eseal_instance *inst, eseal_key **out, const char *ref);
+
+/**
  * Changes the instance passphrase to `new_pass` (at least 8 bytes): every key file under keys/
  * is re-encrypted, all or nothing. The current passphrase must be set. The new files are
  * written and synced beside keys/, then exchanged with keys/ in one atomic rename
@@ -129,8 +168,8 @@ ESEAL_EXTERN(const char *) eseal_instance_home(const eseal_instance *inst);
  */
 ESEAL_EXTERN(int) eseal_instance_open_like(eseal_instance **out, eseal_instance *from);
 
-/* Version 2 added org_id; version 1 requests are still accepted. */
-#define ESEAL_CERT_REQUEST_VERSION 2
+/* Version 2 added org_id, version 3 key_ref; older requests are still accepted. */
+#define ESEAL_CERT_REQUEST_VERSION 3
 
 typedef struct {
     unsigned int version;  /**< ESEAL_CERT_REQUEST_VERSION */
@@ -152,6 +191,13 @@ typedef struct {
      * any other identifier is refused for it, and uscc is refused outside CN.
      */
     const char *org_id;
+    /**
+     * Version 3. A key in hardware (a "pkcs11:" URI, issue 23): the certificate is for that key's
+     * public key (its algorithm chooses the hierarchy; alg must be 0 or the same), no key is
+     * generated, and the record's key_file is the URI, so every signing path opens the key in the
+     * token. NULL: a new key, encrypted under the instance passphrase.
+     */
+    const char *key_ref;
 } eseal_cert_request;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */

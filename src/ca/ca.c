@@ -68,12 +68,14 @@ static ES_RESULT record_from_cert(eseal_cert_record *r, const eseal_cert *c, con
 static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
                           const char *hierarchy,
                           eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec,
-                          const eseal_cert_record *renews)
+                          const eseal_cert_record *renews, eseal_key *hw_key, const char *hw_ref)
 {
     es_instance_trust_invalidate(inst); /* new CRLs or certificates: verifications rebuild their trust */
     ES_ENSURE(es_instance_unlocked(inst), ESEAL_EPASS, "the instance passphrase is needed to issue certificates");
-    eseal_key *key = NULL;
-    ES_GUARD(es_from_code(eseal_key_generate(&key, alg)));
+    eseal_key *key = hw_key; /* a token's key (issue 23) is the caller's: used, never saved nor freed here */
+    if (key == NULL) {
+        ES_GUARD(es_from_code(eseal_key_generate(&key, alg)));
+    }
     eseal_key *issuer_key = NULL;
     eseal_cert *issuer = NULL;
     eseal_cert *cert = NULL;
@@ -132,15 +134,17 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
     es_buf_free(&crl_url);
     es_buf_free(&ocsp_url);
     es_buf_free(&ca_url);
-    if (es_ok(r)) {
+    if (es_ok(r) && hw_key != NULL) {
+        r = es_buf_append_str(&rel, hw_ref); /* the record names the key in the token by its URI */
+    } else if (es_ok(r)) {
         r = es_buf_printf(&rel, "keys/%.16s.key", eseal_cert_fingerprint(cert));
-    }
-    if (es_ok(r)) {
-        r = es_home_path(&abs, inst, es_buf_cstr(&rel));
-    }
-    if (es_ok(r)) {
-        r = es_key_save(inst, key, es_buf_cstr(&abs));
-        key_written = es_ok(r);
+        if (es_ok(r)) {
+            r = es_home_path(&abs, inst, es_buf_cstr(&rel));
+        }
+        if (es_ok(r)) {
+            r = es_key_save(inst, key, es_buf_cstr(&abs));
+            key_written = es_ok(r);
+        }
     }
     if (es_ok(r)) {
         r = record_from_cert(&rec, cert, role, hierarchy, issuer_rec != NULL ? issuer_rec->id : "", es_buf_cstr(&rel),
@@ -183,7 +187,9 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
     } else {
         eseal_cert_record_dispose(&rec);
     }
-    eseal_key_free(key);
+    if (key != hw_key) {
+        eseal_key_free(key);
+    }
     eseal_key_free(issuer_key);
     eseal_cert_free(issuer);
     eseal_cert_free(cert);
@@ -196,14 +202,22 @@ static ES_RESULT ca_issue(eseal_instance *inst, const es_acting *by, eseal_cert_
 ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
                       eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec)
 {
-    return ca_issue(inst, NULL, out, role, hierarchy, alg, spec_in, issuer_rec, NULL);
+    return ca_issue(inst, NULL, out, role, hierarchy, alg, spec_in, issuer_rec, NULL, NULL, NULL);
 }
 
 ES_RESULT es_ca_issue_as(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
                          const char *hierarchy, eseal_key_alg alg, const es_cert_spec *spec_in,
                          const eseal_cert_record *issuer_rec)
 {
-    return ca_issue(inst, by, out, role, hierarchy, alg, spec_in, issuer_rec, NULL);
+    return ca_issue(inst, by, out, role, hierarchy, alg, spec_in, issuer_rec, NULL, NULL, NULL);
+}
+
+ES_RESULT es_ca_issue_for_key(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
+                              const char *hierarchy, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec,
+                              eseal_key *key, const char *key_ref)
+{
+    ES_ENSURE_ARG(key != NULL && key_ref != NULL);
+    return ca_issue(inst, by, out, role, hierarchy, eseal_key_algorithm(key), spec_in, issuer_rec, NULL, key, key_ref);
 }
 
 typedef struct {
@@ -537,7 +551,7 @@ static ES_RESULT renew_one(eseal_instance *inst, const es_acting *by, eseal_cert
         s.common_name = es_buf_cstr(&cn);
         s.not_before_ms = now - 60000;
         s.not_after_ms = now + (int64_t)renewable[k].years * 365 * DAY_MS;
-        r = ca_issue(inst, by, &rec, renewable[k].role, h, alg, &s, &parent, &old);
+        r = ca_issue(inst, by, &rec, renewable[k].role, h, alg, &s, &parent, &old, NULL, NULL);
     }
     if (es_ok(r) && k == 0) {
         /* A new CA answers for its certificates from the start: a CRL and an OCSP responder. */

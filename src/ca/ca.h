@@ -32,6 +32,11 @@ ES_RESULT es_ca_create_hierarchies(eseal_instance *inst, const es_acting *by,
 ES_RESULT es_ca_issue_as(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
                          const char *hierarchy, eseal_key_alg alg, const es_cert_spec *spec_in,
                          const eseal_cert_record *issuer_rec);
+/* Issues and stores a certificate for `key`, a key in hardware already opened, recorded under its
+ * reference `key_ref` (a "pkcs11:" URI) as its key_file: nothing is generated nor saved. */
+ES_RESULT es_ca_issue_for_key(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
+                              const char *hierarchy, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec,
+                              eseal_key *key, const char *key_ref);
 ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
                       eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec);
 /* Issues a fresh CRL for the CA record `ca` and stores it with its "crl.issued" audit entry (on

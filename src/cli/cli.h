@@ -49,6 +49,7 @@ typedef struct {
     const char *home;
     const char *pass_file; /* "-": standard input */
     const char *pass_fd;   /* --pass-fd N: the first line read from file descriptor N */
+    const char *pin_file;  /* --pin-file F: the token PIN (issue 23), else $ESEAL_TOKEN_PIN, else the terminal */
     bool json;
     bool verbose;
     bool quiet;            /* -q: no confirmations or progress on stderr (results still on stdout) */
@@ -136,6 +137,9 @@ int cli_ask_new_secret(const char *prompt, const char *noun, char *out, size_t c
  * (eseal agent; no passphrase asked then), else with the passphrase (asked up to 3 times at a
  * terminal). An agent that does not answer as it should, or whose key no longer opens the keys,
  * is said so on stderr (not with -q) and passed over for the passphrase. */
+/* Gives `inst` the token PIN (--pin-file, $ESEAL_TOKEN_PIN, or a terminal prompt when a token asks);
+ * cli_open does it for every instance it opens. */
+int cli_token_pin(const cli_args *a, eseal_instance *inst);
 int cli_open(const cli_args *a, eseal_instance **out, bool with_pass);
 /* Opens the instance and sets the passphrase, never taking a key from an agent (eseal agent start). */
 int cli_open_pass(const cli_args *a, eseal_instance **out);

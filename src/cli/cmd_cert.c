@@ -89,6 +89,11 @@ static int do_issue(cli_args *a)
     q.country = cli_get(a, "country");
     q.email = cli_get(a, "email");
     q.org_id = cli_get(a, "org-id");
+    q.key_ref = cli_get(a, "key"); /* a key in a token: "pkcs11:token=...;object=..." (issue 23) */
+    if (q.key_ref != NULL && strncmp(q.key_ref, "pkcs11:", 7) != 0) {
+        return cli_usage_error(&cli_cmd_cert, "cert issue --key takes a pkcs11: URI (a key file is imported with "
+                                              "cert import CERT.pem --key KEY.pem)");
+    }
     if (org != NULL && q.uscc == NULL && q.org_id == NULL) {
         return cli_usage_error(&cli_cmd_cert, "an organisation certificate needs --uscc CODE (China) or --org-id ID");
     }
@@ -203,7 +208,9 @@ static int do_show(cli_args *a)
                rec.id != NULL ? rec.id : "(not in this instance)", rec.role != NULL ? rec.role : "-",
                eseal_cert_subject(cert), eseal_cert_issuer(cert), eseal_cert_serial(cert),
                eseal_key_alg_name(eseal_cert_key_alg(cert)), nb, na, eseal_cert_fingerprint(cert),
-               rec.key_file != NULL && rec.key_file[0] != '\0' ? "in this instance (encrypted)" : "none");
+               rec.key_file == NULL || rec.key_file[0] == '\0'  ? "none"
+               : strncmp(rec.key_file, "pkcs11:", 7) == 0 ? rec.key_file /* in a token: its URI (issue 23) */
+                                                          : "in this instance (encrypted)");
         if (rec.id != NULL) {
             printf("status:      %s\n", eseal_cert_status_name(status));
         }
@@ -318,6 +325,7 @@ const cli_cmd cli_cmd_cert = {
     "                   [--country CN] [--email E] [--days N] [-o CERT.pem]\n"
     "  eseal cert issue --org NAME --org-id ID [--country CC] [--alg ...] [--unit U] [--email E] ...\n"
     "  eseal cert issue --person NAME [--id-number ID] [--alg ...] [-o CERT.pem]\n"
+    "  eseal cert issue --org NAME --uscc CODE --key 'pkcs11:token=LABEL;object=L' [-o CERT.pem]\n"
     "  eseal cert list\n"
     "  eseal cert show ID|CERT.pem [-o CERT.pem]\n"
     "  eseal cert revoke ID [--reason keyCompromise|superseded|...] [--at TIME]\n"
@@ -332,6 +340,9 @@ const cli_cmd cli_cmd_cert = {
     "check digits; give --country), or a national scheme XX:CC-...; type, country, characters,\n"
     "length and check digits are checked. Key usage: digitalSignature, nonRepudiation. Prints\n"
     "the new certificate's id.\n"
+    "With --key pkcs11:... the certificate is for a key in a hardware token (made with eseal key\n"
+    "generate --token): no key is generated, the record keeps the URI, and every signature with\n"
+    "the certificate is made by the token (its PIN: --pin-file, $ESEAL_TOKEN_PIN or the terminal).\n"
     "revoke: marks the certificate revoked and publishes a new CRL of its CA.\n"
     "import: records an external certificate, with its key re-encrypted under the instance\n"
     "passphrase; PKCS#12 files may use legacy algorithms (RC2-40).\n",

@@ -31,6 +31,8 @@ static const char global_usage[] =
     "                    input; FILE may be a pipe, or a symlink as secret mounts are)\n"
     "  --pass-fd N       read the instance passphrase from the first line of file descriptor N\n"
     "                    (else $ESEAL_PASSPHRASE, else a prompt on the terminal: 3 tries)\n"
+    "  --pin-file FILE   read the PIN of hardware tokens (pkcs11: keys) from the first line of FILE\n"
+    "                    (else $ESEAL_TOKEN_PIN, else a prompt on the terminal when a token needs it)\n"
     "  --json            machine-readable output, errors included: {\"error\": {\"code\", \"message\"}}\n"
     "                    on stdout (refused with exit 2 by commands that have no JSON output)\n"
     "  -q, --quiet       no confirmations or progress on stderr (results still go to stdout)\n"
@@ -40,8 +42,8 @@ static const char global_usage[] =
 static const cli_opt_spec global_specs[] = {
     {"home", 0, true, false},     {"pass-file", 0, true, false}, {"json", 0, false, false},
     {"verbose", 'v', false, false}, {"help", 'h', false, false},  {"pass-fd", 0, true, false},
-    {"quiet", 'q', false, false}, {NULL, 0, false, false}};
-enum { G_HOME, G_PASS_FILE, G_JSON, G_VERBOSE, G_HELP, G_PASS_FD, G_QUIET };
+    {"quiet", 'q', false, false}, {"pin-file", 0, true, false}, {NULL, 0, false, false}};
+enum { G_HOME, G_PASS_FILE, G_JSON, G_VERBOSE, G_HELP, G_PASS_FD, G_QUIET, G_PIN_FILE };
 
 static bool g_verbose;
 static bool g_quiet;
@@ -168,6 +170,9 @@ static int take_option(cli_args *a, const cli_cmd *cmd, const cli_opt_spec *sp, 
             break;
         case G_PASS_FD:
             a->pass_fd = val;
+            break;
+        case G_PIN_FILE:
+            a->pin_file = val;
             break;
         case G_JSON:
             a->json = g_json = true;
@@ -638,11 +643,54 @@ static bool unlock_with_agent(const cli_args *a, eseal_instance *inst)
     return false;
 }
 
+/* The token PIN asked on the terminal when a token first needs it (and none came from --pin-file or
+ * $ESEAL_TOKEN_PIN): the library calls this back; the answer is not echoed. */
+static int tty_token_pin(void *payload, const char *token, char *pin, size_t cap, size_t *len)
+{
+    (void)payload;
+    char prompt[128];
+    (void)snprintf(prompt, sizeof(prompt), "PIN of token %.64s: ", token);
+    int probe = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+    if (probe < 0) {
+        return ESEAL_EPASS; /* the library sets the message (no terminal) !checksrc! allowed */
+    }
+    close(probe);
+    return read_tty_line(prompt, pin, cap, len) == CLI_OK ? ESEAL_OK : ESEAL_EPASS;
+}
+
+/* Gives the instance the token PIN: --pin-file, else $ESEAL_TOKEN_PIN, else the terminal on demand. */
+int cli_token_pin(const cli_args *a, eseal_instance *inst)
+{
+    char pin[260];
+    size_t len = 0;
+    const char *env = getenv("ESEAL_TOKEN_PIN");
+    int rc = CLI_OK;
+    if (a->pin_file != NULL) {
+        rc = read_secret_file(a->pin_file, "token PIN", "PIN file", false, pin, sizeof(pin), &len);
+        if (rc == CLI_OK && (rc = eseal_instance_set_token_pin(inst, pin, len)) != ESEAL_OK) {
+            rc = cli_fail(rc);
+        }
+    } else if (env != NULL && env[0] != '\0') {
+        rc = eseal_instance_set_token_pin(inst, env, strlen(env));
+        rc = rc == ESEAL_OK ? CLI_OK : cli_fail(rc);
+    } else {
+        (void)eseal_instance_set_token_pin_callback(inst, tty_token_pin, NULL);
+    }
+    explicit_bzero(pin, sizeof(pin));
+    return rc;
+}
+
 static int open_instance(const cli_args *a, eseal_instance **out, bool with_pass, bool agent)
 {
     int rc = eseal_instance_open(out, cli_home(a));
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
+    }
+    rc = cli_token_pin(a, *out);
+    if (rc != CLI_OK) {
+        eseal_instance_close(*out);
+        *out = NULL;
+        return rc;
     }
     if (!with_pass || (agent && unlock_with_agent(a, *out))) {
         return CLI_OK;
@@ -892,7 +940,8 @@ int main(int argc, char **argv)
             return CLI_OK;
         }
         /* Which global options take a value, to find where the command name is. */
-        bool takes = strcmp(o, "--home") == 0 || strcmp(o, "--pass-file") == 0 || strcmp(o, "--pass-fd") == 0;
+        bool takes = strcmp(o, "--home") == 0 || strcmp(o, "--pass-file") == 0 || strcmp(o, "--pass-fd") == 0 ||
+                     strcmp(o, "--pin-file") == 0;
         i += takes ? 2 : 1;
     }
     if (i > argc) {

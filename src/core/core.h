@@ -41,6 +41,7 @@ typedef struct {
     unsigned int log_witness_quorum;
     unsigned int log_witness_timeout_ms;
     char *store; /* the store's location (eseal/sys/store.h); NULL: HOME/eseal.db */
+    char *pkcs11_module; /* the PKCS#11 module of hardware keys (hwkey.c); NULL: SoftHSM2's when installed */
 } es_config;
 
 ES_RESULT es_config_load(es_config *cfg, const char *path);
@@ -81,6 +82,11 @@ struct eseal_instance {
      * owner's function when the instance closes. */
     void *stamp_cache;
     void (*stamp_cache_free)(void *);
+    /* Hardware keys (hwkey.c, issue 23): the token PIN the caller gave (in a locked page), or the
+     * callback that is asked for it when a token first needs it; the PIN is then kept there. */
+    struct es_p11_pin *token_pin;
+    eseal_token_pin_cb token_pin_cb;
+    void *token_pin_payload;
 };
 
 /* The instance's limits and "now" (its context's; inst or its context NULL: the defaults). */
@@ -168,6 +174,22 @@ bool es_key_ref_in_hardware(const char *key_file);
 /* A key file of the instance (an absolute path under HOME/keys) opened under the instance KEK; a
  * file from before the KEK opens with the passphrase and is rewritten under the KEK. */
 ES_RESULT es_instance_load_key_file(eseal_instance *inst, eseal_key **key, const char *path);
+
+/* ---- hardware keys (hwkey.c) ---- */
+
+/* True when a certificate record's key_file names a key in hardware ("pkcs11:...", "skf:...")
+ * rather than a file under the instance home. */
+bool es_hwkey_is_ref(const char *key_file);
+/* Opens the hardware key `ref` names, with the instance's PKCS#11 module and token PIN (asked from
+ * the PIN callback when none was given). A wrong PIN is forgotten, so that the next attempt asks. */
+ES_RESULT es_hwkey_open(eseal_instance *inst, eseal_key **key, const char *ref);
+/* The module eseal uses: pkcs11_module of eseal.conf, else SoftHSM2's when installed; NULL if none. */
+const char *es_hwkey_module(const eseal_instance *inst);
+static inline void es_key_freep(eseal_key **k) { eseal_key_free(*k); }
+/* Gives `inst` the token PIN (a copy, in a locked page of its own) and the PIN callback of `from`. */
+ES_RESULT es_hwkey_like(eseal_instance *inst, const eseal_instance *from);
+/* Wipes and frees the instance's token PIN (eseal_instance_close). */
+void es_hwkey_forget(eseal_instance *inst);
 /* The instance's KEK (a copy, to wipe with es_kek_wipe): derived once per instance handle from the
  * passphrase (ESEAL_EPASS: none set, or a wrong one), or the one installed by es_instance_set_kek. */
 ES_RESULT es_instance_kek(eseal_instance *inst, es_kek *out);

@@ -326,6 +326,9 @@ ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const esea
 {
     ES_ENSURE(rec->key_file != NULL && rec->key_file[0] != '\0', ESEAL_ENOTFOUND,
               "certificate %s has no private key in this instance", rec->id);
+    if (es_hwkey_is_ref(rec->key_file)) {
+        return es_hwkey_open(inst, key, rec->key_file); /* a token's key: no passphrase, no file */
+    }
     ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(es_home_path(&p, inst, rec->key_file));
     return es_instance_load_key_file(inst, key, es_buf_cstr(&p));

@@ -568,5 +568,75 @@ ES_RESULT es_skf_key_generate(eseal_key **out, const char *module_path, const ch
 ES_RESULT es_skf_key_cert(es_buf *out, const eseal_key *key);
 /* Test hooks: signatures an SKF device returned that did not verify, and so were refused. */
 extern _Atomic size_t es_skf_bad_signatures;
+/* ---- PKCS#11 keys (pkcs11.c, p11uri.c; issue 23 §1) ----------------------------------------
+ * RFC 7512 URIs, the PIN held in locked memory, and keys in a token opened, generated and used
+ * through libp11. The private key never leaves the token: every signature is made by the token
+ * (C_Sign through libp11's OpenSSL methods). */
+
+/* The longest URI read, and the longest value of one attribute after percent-decoding. PKCS#11
+ * token labels are 32 bytes, serials 16, CKA_ID has no limit but real ones are hashes (<= 64). */
+#define ES_P11_URI_MAX 1024
+#define ES_P11_VALUE_MAX 128
+
+typedef enum {
+    ES_P11_TYPE_ANY = 0,
+    ES_P11_TYPE_PRIVATE,
+    ES_P11_TYPE_PUBLIC,
+    ES_P11_TYPE_CERT,
+} es_p11_type;
+
+/* A parsed "pkcs11:" URI (RFC 7512 §2.3), the attributes eseal uses; each "" when absent. */
+typedef struct {
+    char token[ES_P11_VALUE_MAX + 1];  /* CKA token label */
+    char serial[ES_P11_VALUE_MAX + 1]; /* token serial number */
+    char object[ES_P11_VALUE_MAX + 1]; /* CKA_LABEL */
+    uint8_t id[ES_P11_VALUE_MAX];      /* CKA_ID (binary) */
+    size_t id_len;
+    es_p11_type type;
+} es_p11_uri;
+
+/* Parses `text` strictly: the scheme "pkcs11:", then path attributes token=, serial=, object=,
+ * id=, type= (private|public|cert) separated by ';', each at most once, values percent-decoded
+ * (RFC 3986 §2.1) and at most ES_P11_VALUE_MAX bytes; no query part, no other attribute, no NUL,
+ * no control character. A token or a serial and an object or an id are required.
+ * ESEAL_EMALFORMED naming the problem otherwise. */
+ES_RESULT es_p11_uri_parse(es_p11_uri *out, es_span text);
+/* Writes the canonical URI of `u` (attributes in the order token, serial, object, id, type; every
+ * byte outside RFC 7512's unreserved and pchar set percent-encoded) to `out`. */
+ES_RESULT es_p11_uri_format(es_buf *out, const es_p11_uri *u);
+/* True when `s` starts with "pkcs11:" (any case of the scheme). */
+bool es_p11_is_uri(const char *s);
+
+/* ---- the PIN: in locked memory, wiped on free ---- */
+
+typedef struct es_p11_pin es_p11_pin;
+/* Copies `pin` into a page locked with mlock (not swapped, not in a core dump: MADV_DONTDUMP). */
+ES_RESULT es_p11_pin_new(es_p11_pin **out, const void *pin, size_t len);
+/* A copy of `p` in a locked page of its own (for another instance handle: eseal_instance_open_like). */
+ES_RESULT es_p11_pin_copy(es_p11_pin **out, const es_p11_pin *p);
+void es_p11_pin_free(es_p11_pin *p);
+static inline void es_p11_pin_freep(es_p11_pin **p) { es_p11_pin_free(*p); }
+
+/* ---- keys in a token ---- */
+
+/* Opens the private key `uri` names in the token of `module` (a PKCS#11 module path), logging in
+ * with `pin` (NULL: no login, only for tokens that need none). ESEAL_ENOTFOUND when no token or no
+ * key matches, ESEAL_EPASS for a wrong PIN (the message says how many tries the token has left
+ * when it tells, never the PIN), ESEAL_EDENIED for a locked PIN, ESEAL_EIO when the module cannot
+ * be loaded or the token went away. The key signs through the token until eseal_key_free. */
+ES_RESULT es_p11_key_open(eseal_key **out, const char *module, const es_p11_uri *uri, const es_p11_pin *pin);
+
+/* Generates a key pair of `alg` (P-256 or RSA 2048/3072; SM2 is refused: PKCS#11 has no standard
+ * SM2 mechanism and SoftHSM2 none) in the token labelled `token`, the private half CKA_TOKEN,
+ * CKA_PRIVATE, CKA_SENSITIVE and not CKA_EXTRACTABLE, labelled `label` with a random CKA_ID.
+ * ESEAL_EEXISTS when the token already holds an object labelled `label`. The URI of the new key
+ * (token, object and id) is written to `uri_out`. */
+ES_RESULT es_p11_key_generate(es_buf *uri_out, const char *module, const char *token, eseal_key_alg alg,
+                              const char *label, const es_p11_pin *pin);
+
+/* What a failed C_Login means, from its CKR code and the token's flags after it (CKF_USER_PIN_*),
+ * as the message es_p11_key_open gives: exposed for the unit test of CKR_PIN_LOCKED, which
+ * SoftHSM2 never reports. Never includes the PIN. */
+ES_RESULT es_p11_login_error(unsigned long ckr, unsigned long token_flags, const char *token_label);
 
 #endif

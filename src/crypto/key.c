@@ -155,7 +155,7 @@ static const eseal_key_backend mem_backend = {.version = ESEAL_KEY_BACKEND_VERSI
                                               .openssl_pkey = mem_openssl_pkey,
                                               .hardware = NULL};
 
-static ES_RESULT sign_pkey(es_buf *out, EVP_PKEY *pk, eseal_hash hash, eseal_sig_scheme scheme, es_span data)
+ES_RESULT es_sign_pkey(es_buf *out, EVP_PKEY *pk, eseal_hash hash, eseal_sig_scheme scheme, es_span data)
 {
     hash = resolve_hash(pk, hash);
     ES_GUARD(check_hash(pk, hash));
@@ -179,7 +179,7 @@ static int mem_sign(void *ctx, eseal_buf *out, eseal_hash hash, eseal_sig_scheme
 {
     mem_key *k = ctx;
     es_buf b = ES_BUF_INIT(ES_SIG_MAX);
-    es_result r = sign_pkey(&b, k->pk, hash, scheme, es_span_of(data, len));
+    es_result r = es_sign_pkey(&b, k->pk, hash, scheme, es_span_of(data, len));
     if (!es_ok(r)) {
         es_buf_free(&b);
         return es_code(r);

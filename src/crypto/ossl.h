@@ -137,6 +137,9 @@ ES_RESULT es_cert_wrap(eseal_cert **out, X509 *x);
 ES_RESULT es_key_wrap_pkey(eseal_key **out, EVP_PKEY *pk, const char *label);
 /* A private key read from `what` as an eseal_key labelled "file:what"; takes pk (freed on failure). */
 ES_RESULT es_key_from_pkey(eseal_key **out, EVP_PKEY *pk, const char *what);
+/* Signs `data` with `pk` as eseal_key_sign does (hash defaults, PSS, the SM2 ID): the file backend's
+ * signature, and the PKCS#11 backend's through libp11's EVP_PKEY (the token signs). */
+ES_RESULT es_sign_pkey(es_buf *out, EVP_PKEY *pk, eseal_hash hash, eseal_sig_scheme scheme, es_span data);
 /* The private EVP_PKEY of an in-memory key, NULL for token keys. */
 EVP_PKEY *es_key_private_pkey(const eseal_key *key);
 /* An EVP_PKEY that signs with key (file or libp11 backends), NULL otherwise. */

@@ -93,6 +93,7 @@ void eseal_instance_close(eseal_instance *inst)
     es_config_free(&inst->cfg);
     es_secret_free(&inst->pass);
     es_kek_wipe(&inst->kek);
+    es_hwkey_forget(inst);
     es_free(inst->home);
     es_free(inst);
 }
@@ -130,6 +131,9 @@ static ES_RESULT open_like(eseal_instance **out, eseal_instance *from)
          * verification) never pays for it; the new handle derives it from the passphrase if needed. */
         r = es_instance_set_kek(inst, &k);
         es_kek_wipe(&k);
+    }
+    if (es_ok(r)) {
+        r = es_hwkey_like(inst, from); /* the token PIN and its callback (issue 23) */
     }
     if (!es_ok(r)) {
         eseal_instance_close(inst);
@@ -382,10 +386,24 @@ static ES_RESULT issue_cert(eseal_instance *inst, const es_acting *by, eseal_cer
     s.not_before_ms = now - 60000;
     s.not_after_ms = now + (int64_t)days * DAY_MS;
     eseal_key_alg alg = q->alg != ESEAL_ALG_NONE ? q->alg : ESEAL_ALG_SM2; /* zero means the default */
+    const char *key_ref = q->version >= 3 ? q->key_ref : NULL;
+    ES_AUTO(es_key_freep) eseal_key *hw = NULL;
+    if (key_ref != NULL) {
+        /* A key in a token (issue 23): its algorithm chooses the hierarchy; it is opened here, before
+         * anything is issued, so that a wrong URI or PIN is told without an audit entry. */
+        ES_ENSURE(es_hwkey_is_ref(key_ref), ESEAL_EINVAL, "a certificate's key reference must be a pkcs11: URI");
+        ES_GUARD(es_hwkey_open(inst, &hw, key_ref));
+        ES_ENSURE(q->alg == ESEAL_ALG_NONE || q->alg == eseal_key_algorithm(hw), ESEAL_EINVAL,
+                  "--alg %s does not match the token key (%s)", eseal_key_alg_name(q->alg),
+                  eseal_key_alg_name(eseal_key_algorithm(hw)));
+        alg = eseal_key_algorithm(hw);
+    }
     const char *h = es_hierarchy_for_alg(alg);
     eseal_cert_record issuer;
     ES_GUARD(es_from_code(eseal_store_cert_find_role(inst->store, &issuer, "issuing-ca", h)));
-    es_result r = es_ca_issue_as(inst, by, out, q->person ? "person" : "org", h, alg, &s, &issuer);
+    es_result r = hw != NULL ? es_ca_issue_for_key(inst, by, out, q->person ? "person" : "org", h, &s, &issuer, hw,
+                                                   key_ref)
+                             : es_ca_issue_as(inst, by, out, q->person ? "person" : "org", h, alg, &s, &issuer);
     eseal_cert_record_dispose(&issuer);
     return r;
 }
