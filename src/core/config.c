@@ -18,6 +18,7 @@ void es_config_free(es_config *c)
     es_free(c->log_origin);
     es_free(c->store);
     es_free(c->pkcs11_module);
+    es_free(c->skf_module);
     for (size_t i = 0; i < c->log_witness_count; i++) {
         es_free(c->log_witnesses[i]);
     }
@@ -119,6 +120,10 @@ static ES_RESULT apply(es_config *c, const char *path, size_t line, const char *
          * one would depend on the working directory of whichever process opens the instance. */
         ES_ENSURE(val[0] == '/', ESEAL_EMALFORMED, "%s:%zu: pkcs11_module must be an absolute path", path, line);
         return set_str(&c->pkcs11_module, val);
+    }
+    if (strcmp(key, "skf_module") == 0) {
+        ES_ENSURE(val[0] == '/', ESEAL_EMALFORMED, "%s:%zu: skf_module must be an absolute path", path, line);
+        return set_str(&c->skf_module, val);
     }
     if (strcmp(key, "store") == 0) {
         /* A location eseal_store_open reads; a plain path is a SQLite file, relative to nothing: refused,

@@ -42,6 +42,7 @@ typedef struct {
     unsigned int log_witness_timeout_ms;
     char *store; /* the store's location (eseal/sys/store.h); NULL: HOME/eseal.db */
     char *pkcs11_module; /* the PKCS#11 module of hardware keys (hwkey.c); NULL: SoftHSM2's when installed */
+    char *skf_module;    /* the GM/T 0016 (SKF) module of "skf:" keys (hwkey.c); NULL: none */
 } es_config;
 
 ES_RESULT es_config_load(es_config *cfg, const char *path);
@@ -168,9 +169,6 @@ ES_RESULT es_instance_passwd_change(eseal_instance *inst, const char *pass, size
 ES_RESULT es_home_path(es_buf *out, const eseal_instance *inst, const char *rel);
 /* Loads the private key of a record (needs the passphrase). */
 ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const eseal_cert_record *rec);
-/* True when a certificate record's key_file names a key in hardware (a "pkcs11:" or "skf:" URI)
- * rather than a key file of the instance home (issue 23). */
-bool es_key_ref_in_hardware(const char *key_file);
 /* A key file of the instance (an absolute path under HOME/keys) opened under the instance KEK; a
  * file from before the KEK opens with the passphrase and is rewritten under the KEK. */
 ES_RESULT es_instance_load_key_file(eseal_instance *inst, eseal_key **key, const char *path);

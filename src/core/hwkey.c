@@ -3,8 +3,9 @@
  * Keys in hardware (issue 23): a certificate record's key_file that is a URI rather than a path
  * under HOME/keys. es_instance_load_key (passwd.c) sends those here; this file knows the schemes
  * and where their settings come from (eseal.conf's pkcs11_module, the token PIN the caller gave or
- * its PIN callback). "pkcs11:" opens the key through src/crypto/pkcs11.c; "skf:" is the GM/T 0016
- * backend's, which a build without it refuses by name.
+ * its PIN callback). "pkcs11:" opens the key through src/crypto/pkcs11.c; "skf:" through the GM/T 0016
+ * backend (src/crypto/skf.c), with the module of eseal.conf's skf_module (a vendor's; there is no
+ * default) and the same PIN.
  */
 #include <string.h>
 #include <unistd.h>
@@ -75,8 +76,21 @@ static ES_RESULT token_pin(eseal_instance *inst, const char *token, const es_p11
 ES_RESULT es_hwkey_open(eseal_instance *inst, eseal_key **key, const char *ref)
 {
     ES_ENSURE_ARG(inst != NULL && key != NULL && ref != NULL);
-    ES_ENSURE(!(strncmp(ref, "skf:", 4) == 0), ESEAL_EUNSUPPORTED,
-              "this eseal has no SKF (GM/T 0016) backend for key %s", ref);
+    if (strncmp(ref, "skf:", 4) == 0) {
+        ES_ENSURE(inst->cfg.skf_module != NULL, ESEAL_EUNSUPPORTED,
+                  "key %.200s is in an SKF (GM/T 0016) device: set skf_module = PATH (the vendor's module) in "
+                  "eseal.conf",
+                  ref);
+        const es_p11_pin *pin = NULL;
+        ES_GUARD(token_pin(inst, "SKF device", &pin));
+        size_t len = 0;
+        const char *bytes = es_p11_pin_bytes(pin, &len);
+        es_result r = es_skf_key_open(key, inst->cfg.skf_module, ref, bytes, len);
+        if (es_code(r) == ESEAL_EPASS || es_code(r) == ESEAL_ERATE) {
+            es_hwkey_forget(inst); /* a refused PIN is not tried again (each try counts down the device's) */
+        }
+        return r;
+    }
     es_p11_uri uri;
     ES_GUARD(es_p11_uri_parse(&uri, es_span_of(ref, strlen(ref))));
     const es_p11_pin *pin = NULL;

@@ -317,11 +317,6 @@ ES_RESULT es_instance_load_key_file(eseal_instance *inst, eseal_key **key, const
     return load_key_file(inst, key, path, true);
 }
 
-bool es_key_ref_in_hardware(const char *key_file)
-{
-    return key_file != NULL && (strncmp(key_file, "pkcs11:", 7) == 0 || strncmp(key_file, "skf:", 4) == 0);
-}
-
 ES_RESULT es_instance_load_key(eseal_instance *inst, eseal_key **key, const eseal_cert_record *rec)
 {
     ES_ENSURE(rec->key_file != NULL && rec->key_file[0] != '\0', ESEAL_ENOTFOUND,

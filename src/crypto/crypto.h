@@ -615,6 +615,9 @@ ES_RESULT es_p11_pin_new(es_p11_pin **out, const void *pin, size_t len);
 /* A copy of `p` in a locked page of its own (for another instance handle: eseal_instance_open_like). */
 ES_RESULT es_p11_pin_copy(es_p11_pin **out, const es_p11_pin *p);
 void es_p11_pin_free(es_p11_pin *p);
+/* The PIN's bytes (NUL-terminated, in its locked page) and length, for a backend that takes them as
+ * a string (SKF); NULL and 0 for NULL. */
+const char *es_p11_pin_bytes(const es_p11_pin *p, size_t *len);
 static inline void es_p11_pin_freep(es_p11_pin **p) { es_p11_pin_free(*p); }
 
 /* ---- keys in a token ---- */

@@ -41,6 +41,12 @@ struct es_p11_pin {
     size_t map_len;
 };
 
+const char *es_p11_pin_bytes(const es_p11_pin *p, size_t *len)
+{
+    *len = p != NULL ? p->len : 0;
+    return p != NULL ? p->ptr : NULL;
+}
+
 #define ES_P11_PIN_MAX 256
 
 ES_RESULT es_p11_pin_new(es_p11_pin **out, const void *pin, size_t len)

@@ -391,7 +391,7 @@ static ES_RESULT issue_cert(eseal_instance *inst, const es_acting *by, eseal_cer
     if (key_ref != NULL) {
         /* A key in a token (issue 23): its algorithm chooses the hierarchy; it is opened here, before
          * anything is issued, so that a wrong URI or PIN is told without an audit entry. */
-        ES_ENSURE(es_hwkey_is_ref(key_ref), ESEAL_EINVAL, "a certificate's key reference must be a pkcs11: URI");
+        ES_ENSURE(es_hwkey_is_ref(key_ref), ESEAL_EINVAL, "a certificate's key reference must be a pkcs11: URI or an skf: reference");
         ES_GUARD(es_hwkey_open(inst, &hw, key_ref));
         ES_ENSURE(q->alg == ESEAL_ALG_NONE || q->alg == eseal_key_algorithm(hw), ESEAL_EINVAL,
                   "--alg %s does not match the token key (%s)", eseal_key_alg_name(q->alg),

@@ -515,7 +515,7 @@ static ES_RESULT signers_load(eseal_instance *inst, signers *sg, const eseal_sea
         /* A key in hardware binds the seal to its device: asked now (the token present, its PIN),
          * recorded, and signed into the seal (docs/seals.md, "Seals bound to hardware"). */
         es_result hw = ES_OK;
-        if (!revoked && es_key_ref_in_hardware(rec.key_file)) {
+        if (!revoked && es_hwkey_is_ref(rec.key_file)) {
             hw = seal_hardware_of(inst, &sg->hw[sg->n_hw], &rec, cert);
             sg->n_hw += es_ok(hw) ? 1 : 0;
         }
