@@ -421,6 +421,14 @@ static ES_RESULT signature_paragraph(es_buf *b, const eseal_report *c, size_t i)
         }
         ES_GUARD(es_buf_append_byte(b, '\n'));
     }
+    /* Where the seal says its keys are held (a seal bound to hardware, docs/seals.md). */
+    const eseal_value *hw = eseal_report_find(c, "seal.hardware");
+    for (size_t k = 0; hw != NULL && k < eseal_value_count(hw); k++) {
+        const eseal_value *detail = eseal_value_find(eseal_value_item(hw, k), "detail");
+        if (detail != NULL && eseal_value_string(detail) != NULL) {
+            ES_GUARD(es_buf_printf(b, "  Key: %s\n", eseal_value_string(detail)));
+        }
+    }
     int64_t filed = 0;
     if (eseal_report_time(c, "seal.filing.filed_at", &filed) == ESEAL_OK) {
         char t[ES_RFC3339_LEN];
