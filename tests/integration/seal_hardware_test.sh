@@ -8,8 +8,9 @@
 #   - the seal carries the binding inside what its maker signs (`seal show --json` "hardware":
 #     token A's serial, the key's URI), the registry answer (GET /api/v1/registry/{esid}) too;
 #   - a stamp with token A works and its verification report names the token and its serial;
-#   - the same certificate imported again with the key in software, and stamping through that
-#     copy: refused, SEAL_HARDWARE_MISMATCH, no output file;
+#   - the same certificate imported again with the key in software: refused at the import (it is
+#     recorded already); a seal of a token certificate and a software one binds the token's only,
+#     and stamping through the software one is refused, SEAL_HARDWARE_MISMATCH, no output file;
 #   - token B, with the same label and the same key under the same name but its own serial, put in
 #     A's place: refused, SEAL_HARDWARE_MISMATCH, no output file; A back: it stamps again;
 #   - a seal of a software certificate carries no binding ("hardware": []).
@@ -99,6 +100,19 @@ else
     grep -q -i "exists\|already" "$T/err" && ok "a software copy of the certificate cannot even be imported ($(head -1 "$T/err"))" ||
         notok "cert import of the copy: $(cat "$T/err")"
 fi
+
+# A seal of two certificates, one whose key is in token A and one in software: bound as a whole,
+# it stamps only through the bound one.
+C3=$("$E" cert issue --org "Bound Trading Co" --uscc 91110000MA01ABCDEX 2>"$T/err")
+S3=$("$E" seal make --cert "$C" --cert "$C3" --maker p256 --name "Two-key seal" --text "绑定贸易有限公司" 2>"$T/err")
+[ -n "$S3" ] && "$E" seal show "$S3" --json 2>/dev/null | python3 -c 'import json,sys; h=json.load(sys.stdin)["hardware"]; assert len(h) == 1, h' &&
+    ok "a seal of a token certificate and a software one binds the token's only" || notok "two-certificate seal: $(cat "$T/err")"
+"$E" stamp "$T/in.pdf" -o "$T/soft.pdf" --seal "$S3" --cert "$C3" >/dev/null 2>"$T/err"
+rc=$?
+[ $rc -ne 0 ] && [ ! -e "$T/soft.pdf" ] && grep -q "is bound to hardware and certificate .* is not one of its bound certificates" "$T/err" &&
+    ok "its software certificate is refused (SEAL_HARDWARE_MISMATCH), no output" || notok "software certificate of a bound seal: rc $rc, $(cat "$T/err")"
+"$E" stamp "$T/in.pdf" -o "$T/tok.pdf" --seal "$S3" --cert "$C" >/dev/null 2>"$T/err" && ok "its token certificate stamps" ||
+    notok "token certificate of the two-key seal: $(cat "$T/err")"
 
 # Token B in A's place: same label, same key, same object name, another serial.
 SOFTHSM2_CONF=$T/softhsm-b.conf "$E" stamp "$T/in.pdf" -o "$T/b.pdf" --seal "$S" >/dev/null 2>"$T/err"
