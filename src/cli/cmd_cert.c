@@ -89,9 +89,9 @@ static int do_issue(cli_args *a)
     q.country = cli_get(a, "country");
     q.email = cli_get(a, "email");
     q.org_id = cli_get(a, "org-id");
-    q.key_ref = cli_get(a, "key"); /* a key in a token: "pkcs11:token=...;object=..." (issue 23) */
-    if (q.key_ref != NULL && strncmp(q.key_ref, "pkcs11:", 7) != 0) {
-        return cli_usage_error(&cli_cmd_cert, "cert issue --key takes a pkcs11: URI (a key file is imported with "
+    q.key_ref = cli_get(a, "key"); /* a key in a device: "pkcs11:token=...;object=..." or "skf:..." (issue 23) */
+    if (q.key_ref != NULL && strncmp(q.key_ref, "pkcs11:", 7) != 0 && strncmp(q.key_ref, "skf:", 4) != 0) {
+        return cli_usage_error(&cli_cmd_cert, "cert issue --key takes a pkcs11: URI or an skf: reference (a key file is imported with "
                                               "cert import CERT.pem --key KEY.pem)");
     }
     if (org != NULL && q.uscc == NULL && q.org_id == NULL) {
