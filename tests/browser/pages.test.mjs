@@ -210,6 +210,10 @@ test('language: the #lang switch to zh changes <html lang> and the verdict\'s la
     // The choice is stored: the page comes back in Chinese.
     await p.page.reload();
     await waitState(p.page, ['idle']);
+    // The stored language is applied when its strings have loaded, which may come after "idle" on
+    // a loaded machine (one CI run read <html lang> a moment too early): waited for, up to 30 s.
+    await p.page.waitForFunction(() => document.documentElement.lang.startsWith('zh'), null, { timeout: 30000 })
+        .catch(() => {});
     assert.match(await p.page.getAttribute('html', 'lang'), /^zh/, 'after a reload <html lang> is still zh');
     assertClean(p.watch, 'verify page, language switch');
     await p.context.close();
