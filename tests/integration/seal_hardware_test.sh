@@ -18,15 +18,8 @@
 set -u
 E=$1
 . "$(dirname "$0")/../lib/tap.sh"
-
-MOD=""
-for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so; do
-    [ -r "$m" ] && MOD=$m && break
-done
-if [ -z "$MOD" ] || ! command -v softhsm2-util >/dev/null; then
-    echo "# SoftHSM2 is not installed (scripts/deps.sh installs softhsm2): skipped"
-    exit 77
-fi
+# SoftHSM2's module in MOD, or exit 77 (skipped)
+. "$(dirname "$0")/../lib/softhsm.sh"
 
 # Two token folders; SOFTHSM2_CONF names the one "plugged in".
 for t in a b; do
