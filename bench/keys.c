@@ -63,6 +63,9 @@ static int p11_setup(void)
 
 static int open_pkcs11(eseal_key **out, eseal_key_alg alg)
 {
+    if (alg == ESEAL_ALG_SM2) {
+        return 1; /* PKCS#11 has no standard SM2 mechanism (SoftHSM2 none): SM2 hardware is SKF's */
+    }
     static int ready = 2;
     if (ready == 2) {
         ready = p11_setup();
@@ -81,10 +84,45 @@ static int open_pkcs11(eseal_key **out, eseal_key_alg alg)
     return rc;
 }
 
+/* The GM/T 0016 backend (SM2 only): the module of ESEAL_TEST_SKF_MODULE (with ESEAL_TEST_SKF_REF and
+ * ESEAL_TEST_SKF_PIN), else the test double of tests/skf/ set up in a temporary folder. */
+static char skf_dir[] = "/tmp/eseal-bench-skf-XXXXXX";
+
+static int open_skf(eseal_key **out, eseal_key_alg alg)
+{
+    if (alg != ESEAL_ALG_SM2) {
+        return 1;
+    }
+    const char *module = getenv("ESEAL_TEST_SKF_MODULE");
+    const char *ref = getenv("ESEAL_TEST_SKF_REF");
+    const char *pin = getenv("ESEAL_TEST_SKF_PIN");
+    if (module == NULL || module[0] == '\0') {
+#ifdef ESEAL_SKF_DOUBLE
+        char cmd[1024];
+        if (mkdtemp(skf_dir) == NULL) {
+            return -1;
+        }
+        snprintf(cmd, sizeof(cmd), "'%s' '%s' bench-dev SN-BENCH 123456 bench >/dev/null", ESEAL_SKF_SETUP, skf_dir);
+        if (system(cmd) != 0) {
+            return -1;
+        }
+        setenv("ESEAL_SKF_DOUBLE_DIR", skf_dir, 1);
+        module = ESEAL_SKF_DOUBLE;
+        ref = "skf:dev=bench-dev;app=ESEAL;con=bench";
+        pin = "123456";
+#else
+        return 1;
+#endif
+    } else if (ref == NULL || pin == NULL) {
+        return 1;
+    }
+    return es_ok(es_skf_key_open(out, module, ref, pin, strlen(pin))) ? 0 : -1;
+}
+
 static const bench_backend backends[] = {
     {"file", open_file},
     {"pkcs11", open_pkcs11},
-    /* {"skf", open_skf}: the GM/T 0016 backend (SM2 only), added with the SKF module */
+    {"skf", open_skf},
 };
 
 static double rate(eseal_key *k, double seconds, int *bad)
@@ -129,7 +167,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    static const eseal_key_alg algs[] = {ESEAL_ALG_P256, ESEAL_ALG_RSA2048};
+    static const eseal_key_alg algs[] = {ESEAL_ALG_P256, ESEAL_ALG_RSA2048, ESEAL_ALG_SM2};
     int bad = 0;
     printf("bench_keys: signatures per second through each key backend (%.1f s each, 32-byte message)\n\n", seconds);
     printf("%-8s %-8s %12s %14s\n", "alg", "backend", "sig/s", "vs file");
@@ -159,6 +197,11 @@ int main(int argc, char **argv)
         }
     }
     es_p11_pin_free(p11_pin);
+    if (skf_dir[sizeof(skf_dir) - 7] != 'X') {
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", skf_dir);
+        (void)!system(cmd);
+    }
     if (p11_dir[sizeof(p11_dir) - 7] != 'X') {
         char cmd[128];
         snprintf(cmd, sizeof(cmd), "rm -rf %s", p11_dir);
