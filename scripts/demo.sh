@@ -148,6 +148,44 @@ done
 printf '\n'
 "$E" grant add --seal "$SEAL" --role stamper --type contract --note "the demo's stampers" >/dev/null
 "$E" grant list
+
+step "14. A physical seal with a chip (docs/devices.md): registered to the seal, unlocked for the clerk's approved request, two impressions reported" \
+    eseal device add --seal "$SEAL" --device-key chip-pub.pem --chip-id CHIP-DEMO-0001
+# Demo only: the chip's key is a file here; in a real device it never leaves the chip.
+(umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$HOME_DIR/chip.pem" 2>/dev/null)
+openssl pkey -in "$HOME_DIR/chip.pem" -pubout -out "$HOME_DIR/chip-pub.pem"
+"$E" device add --seal "$SEAL" --device-key "$HOME_DIR/chip-pub.pem" --chip-id CHIP-DEMO-0001 | tail -n 1
+"$E" serve --listen 127.0.0.1:0 --only api >"$HOME_DIR/serve-dev.out" 2>"$HOME_DIR/serve-dev.err" &
+DSERVE=$!
+for _ in $(seq 100); do grep -q 'port' "$HOME_DIR/serve-dev.out" 2>/dev/null && break; sleep 0.1; done
+DPORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$HOME_DIR/serve-dev.out")
+# The clerk submits a stamp request for the contract (approved at once: the grant asks no approval).
+RID=$(python3 - "$DPORT" "$(cat "$PWDIR/clerk")" "$SEAL" "$PDF" <<'PY'
+import http.client, json, sys, uuid
+port, pw, seal, pdf = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+c.request("POST", "/api/v1/login", json.dumps({"login": "clerk", "password": pw}), {"Content-Type": "application/json"})
+r = c.getresponse()
+body = json.loads(r.read())
+h = {"Cookie": r.getheader("Set-Cookie").split(";")[0], "X-CSRF-Token": body["csrf"]}
+b = "demo" + uuid.uuid4().hex
+form = b"".join(f"--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n".encode()
+                for k, v in (("seal", seal), ("type", "contract"), ("purpose", "signed on paper too")))
+form += (f"--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contract.pdf\"\r\n"
+         "Content-Type: application/pdf\r\n\r\n").encode() + open(pdf, "rb").read() + f"\r\n--{b}--\r\n".encode()
+c.request("POST", "/api/v1/requests", form, dict(h, **{"Content-Type": f"multipart/form-data; boundary={b}"}))
+r = c.getresponse()
+req = json.loads(r.read())
+print("POST /api/v1/requests as clerk:", r.status, req.get("status"), file=sys.stderr)
+print(req.get("id", ""))
+PY
+)
+"$E" device simulate --device-key "$HOME_DIR/chip.pem" --server "http://127.0.0.1:$DPORT" --request "$RID" \
+    --impressions 2 || echo "(the device simulation was refused: see above)"
+kill -TERM "$DSERVE"
+wait "$DSERVE"
+"$E" log audit | tail -n 1
+
 PORT=${ESEAL_DEMO_PORT:-8080}
 printf '\nThe instance is in %s; try: eseal --home %s seal list\n' "$HOME_DIR" "$HOME_DIR"
 if [ -t 0 ] && [ -t 1 ]; then
