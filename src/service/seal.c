@@ -456,14 +456,12 @@ static ES_RESULT seal_hardware_of(eseal_instance *inst, eseal_seal_hardware *out
                          "but its backend does not say where it is held", rec->id, rec->key_file);
     }
     ES_GUARD(r);
-    eseal_buf der = ESEAL_BUF_INIT;
-    es_result r2 = es_cert_der(&der, cert);
-    es_span part = es_span_of(der.ptr, der.size);
-    if (es_ok(r2)) {
-        r2 = es_sha256(out->cert_sha256, &part, 1);
-    }
-    eseal_buf_dispose(&der);
-    return r2;
+    /* the certificate's fingerprint is the SHA-256 of its DER already */
+    ES_AUTO(es_buf_freep) es_buf fp = ES_BUF_INIT(sizeof(out->cert_sha256));
+    ES_GUARD(es_hex_decode(&fp, eseal_cert_fingerprint(cert)));
+    ES_ENSURE(fp.len == sizeof(out->cert_sha256), ESEAL_EINVAL, "seal: a certificate fingerprint of %zu bytes", fp.len);
+    memcpy(out->cert_sha256, fp.ptr, fp.len);
+    return ES_OK;
 }
 
 /* The registry's copy of a seal's bindings (eseal_seal_record.hardware): a JSON array, "" for none. */
@@ -477,9 +475,7 @@ static ES_RESULT hardware_json(es_buf *out, const eseal_seal_hardware *hw, size_
     es_result r = ES_OK;
     for (size_t i = 0; i < n && es_ok(r); i++) {
         char fp[65];
-        for (size_t k = 0; k < 32; k++) {
-            (void)snprintf(fp + 2 * k, 3, "%02x", hw[i].cert_sha256[k]);
-        }
+        es_hex_lower(fp, hw[i].cert_sha256, sizeof(hw[i].cert_sha256));
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "cert", fp, "kind", hw[i].hw.kind, "serial",
                               hw[i].hw.serial, "label", hw[i].hw.label, "key_id", hw[i].hw.key_id, "chip_id",
                               hw[i].hw.chip_id, "maker", hw[i].hw.maker);

@@ -118,18 +118,11 @@ static ES_RESULT hardware_check(const eseal_ses_seal *s, const eseal_cert *cert,
         return ES_OK; /* a seal in software */
     }
     ES_GUARD(es_from_code(rc));
-    uint8_t fp[32];
-    eseal_buf der = ESEAL_BUF_INIT;
-    es_result r = es_cert_der(&der, cert);
-    es_span part = es_span_of(der.ptr, der.size);
-    if (es_ok(r)) {
-        r = es_sha256(fp, &part, 1);
-    }
-    eseal_buf_dispose(&der);
-    ES_GUARD(r);
     const eseal_seal_hardware *b = NULL;
     for (size_t i = 0; i < n && b == NULL; i++) {
-        b = memcmp(bound[i].cert_sha256, fp, sizeof(fp)) == 0 ? &bound[i] : NULL;
+        char fp[65]; /* the certificate's fingerprint is the SHA-256 of its DER */
+        es_hex_lower(fp, bound[i].cert_sha256, sizeof(bound[i].cert_sha256));
+        b = strcmp(fp, eseal_cert_fingerprint(cert)) == 0 ? &bound[i] : NULL;
     }
     if (b == NULL) {
         return es_error_reason(es_error_set(ESEAL_ESTATE, __FILE__, __LINE__,
