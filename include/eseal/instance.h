@@ -37,7 +37,16 @@ ESEAL_BEGIN_DECL
 
 typedef struct eseal_instance eseal_instance;
 
-#define ESEAL_INSTANCE_INIT_OPTIONS_VERSION 4 /* 2: ctx; 3: who; 4: store */
+/**
+ * A PIN callback: asked when a token first needs its PIN and none was set (a prompt, say). It
+ * writes at most `cap` bytes of PIN into `pin`, sets *len and returns ESEAL_OK, or returns an
+ * error code (ESEAL_EPASS: no PIN to give). The PIN it gives is then kept as set_token_pin keeps
+ * it; a PIN the token refuses is forgotten, so the callback is asked again next time. `token` is
+ * the token's label.
+ */
+typedef int (*eseal_token_pin_cb)(void *payload, const char *token, char *pin, size_t cap, size_t *len);
+
+#define ESEAL_INSTANCE_INIT_OPTIONS_VERSION 5 /* 2: ctx; 3: who; 4: store; 5: token */
 
 typedef struct {
     unsigned int version;     /**< ESEAL_INSTANCE_INIT_OPTIONS_VERSION */
@@ -61,6 +70,23 @@ typedef struct {
      * makes a new schema for it (eseal_ and 16 hex digits). The store must hold no instance
      * (ESEAL_EEXISTS). NULL, and versions 1 to 3: $ESEAL_STORE when set, else HOME/eseal.db. */
     const char *store;
+    /** version 5 (issue 23). The label of a PKCS#11 token that holds the instance's CA keys from
+     * the start: the p256 and rsa hierarchies' root CA, issuing CA, seal maker and TSA keys are
+     * generated in it (sensitive, never extractable; labelled eseal-HIERARCHY-ROLE-8HEX) and their
+     * certificates record them by RFC 7512 URI (token label and serial); renewals of those roles
+     * make their new key in the same token. The sm2 hierarchy stays in key files (PKCS#11 has no
+     * SM2 mechanism), and so do the OCSP responders' keys (renewed unattended every week) and the
+     * audit log's. NULL: every key in a file. */
+    const char *token;
+    /** version 5. The PKCS#11 module (an absolute path), written to eseal.conf as pkcs11_module;
+     * NULL: SoftHSM2's module when installed. */
+    const char *pkcs11_module;
+    /** version 5. The token's PIN (copied into locked memory; the caller wipes its own copy), or
+     * NULL to ask `token_pin_cb` when the token first needs it. */
+    const char *token_pin;
+    size_t token_pin_len;
+    eseal_token_pin_cb token_pin_cb;
+    void *token_pin_payload;
 } eseal_instance_init_options;
 
 /** Only the version is set; a zero field means its documented default (required fields still need a value). */
@@ -113,15 +139,6 @@ ESEAL_EXTERN(int) eseal_instance_passphrase_check(eseal_instance *inst);
  * core dumps, wiped on close or when replaced). It is never logged nor put in an error message.
  */
 ESEAL_EXTERN(int) eseal_instance_set_token_pin(eseal_instance *inst, const char *pin, size_t len);
-
-/**
- * A PIN callback: asked when a token first needs its PIN and none was set (a prompt, say). It
- * writes at most `cap` bytes of PIN into `pin`, sets *len and returns ESEAL_OK, or returns an
- * error code (ESEAL_EPASS: no PIN to give). The PIN it gives is then kept as set_token_pin keeps
- * it; a PIN the token refuses is forgotten, so the callback is asked again next time. `token` is
- * the token's label.
- */
-typedef int (*eseal_token_pin_cb)(void *payload, const char *token, char *pin, size_t cap, size_t *len);
 
 /** Sets (or, with NULL, removes) the PIN callback of `inst`. */
 ESEAL_EXTERN(int) eseal_instance_set_token_pin_callback(eseal_instance *inst, eseal_token_pin_cb cb, void *payload);

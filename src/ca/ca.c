@@ -341,6 +341,28 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const es_acting *by, const ese
     return r;
 }
 
+/* A CA role's certificate with a new key: in the instance's CA token when one is being set up
+ * (eseal init --token; not for SM2, which PKCS#11 cannot hold), else in a key file. `in_token`
+ * names the token that holds the role's current key, for a renewal. */
+static ES_RESULT issue_role(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
+                            const char *h, eseal_key_alg alg, const es_cert_spec *spec,
+                            const eseal_cert_record *issuer, const eseal_cert_record *renews, const char *in_token)
+{
+    const char *token = in_token != NULL ? in_token : inst->ca_token;
+    if (token == NULL || alg == ESEAL_ALG_SM2) {
+        return ca_issue(inst, by, out, role, h, alg, spec, issuer, renews, NULL, NULL);
+    }
+    eseal_key *key = NULL;
+    es_buf uri = ES_BUF_INIT(ES_P11_URI_MAX + 1);
+    es_result r = es_hwkey_generate_role(inst, &key, &uri, token, alg, h, role);
+    if (es_ok(r)) {
+        r = ca_issue(inst, by, out, role, h, alg, spec, issuer, renews, key, es_buf_cstr(&uri));
+    }
+    eseal_key_free(key);
+    es_buf_free(&uri);
+    return r;
+}
+
 static ES_RESULT make_hierarchy(eseal_instance *inst, const es_acting *by, const char *h, eseal_key_alg ca_alg,
                                 bool maker_tsa)
 {
@@ -368,7 +390,7 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const es_acting *by, const
         s.common_name = es_buf_cstr(&cn);
         s.not_before_ms = now - 60000;
         s.not_after_ms = now + 20 * 365 * DAY_MS;
-        r = es_ca_issue_as(inst, by, &root, "root-ca", h, ca_alg, &s, NULL);
+        r = issue_role(inst, by, &root, "root-ca", h, ca_alg, &s, NULL, NULL, NULL);
     }
     if (es_ok(r)) {
         es_buf_clear(&cn);
@@ -378,7 +400,7 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const es_acting *by, const
         s.profile = ES_PROFILE_ISSUING_CA;
         s.common_name = es_buf_cstr(&cn);
         s.not_after_ms = now + 10 * 365 * DAY_MS;
-        r = es_ca_issue_as(inst, by, &issuing, "issuing-ca", h, ca_alg, &s, &root);
+        r = issue_role(inst, by, &issuing, "issuing-ca", h, ca_alg, &s, &root, NULL, NULL);
     }
     if (es_ok(r) && maker_tsa) {
         es_buf_clear(&cn);
@@ -388,7 +410,7 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const es_acting *by, const
             s.org_unit = "Seal Registry";
             s.common_name = es_buf_cstr(&cn);
             s.not_after_ms = now + 5 * 365 * DAY_MS;
-            r = es_ca_issue_as(inst, by, NULL, "seal-maker", h, ca_alg, &s, &issuing);
+            r = issue_role(inst, by, NULL, "seal-maker", h, ca_alg, &s, &issuing, NULL, NULL);
         }
         if (es_ok(r)) {
             es_buf_clear(&cn);
@@ -398,7 +420,7 @@ static ES_RESULT make_hierarchy(eseal_instance *inst, const es_acting *by, const
             s.profile = ES_PROFILE_TSA;
             s.org_unit = "Time Stamping";
             s.common_name = es_buf_cstr(&cn);
-            r = es_ca_issue_as(inst, by, NULL, "tsa", h, ca_alg, &s, &issuing);
+            r = issue_role(inst, by, NULL, "tsa", h, ca_alg, &s, &issuing, NULL, NULL);
         }
     }
     /* RFC 6960 §4.2.2.2: each CA answers OCSP through a delegated responder it issued. */
@@ -551,7 +573,26 @@ static ES_RESULT renew_one(eseal_instance *inst, const es_acting *by, eseal_cert
         s.common_name = es_buf_cstr(&cn);
         s.not_before_ms = now - 60000;
         s.not_after_ms = now + (int64_t)renewable[k].years * 365 * DAY_MS;
-        r = ca_issue(inst, by, &rec, renewable[k].role, h, alg, &s, &parent, &old, NULL, NULL);
+        /* A role whose key is in a token keeps it there: the new key is made in the same token. */
+        es_p11_uri in;
+        memset(&in, 0, sizeof(in));
+        const char *token = NULL;
+        if (es_p11_is_uri(old.key_file)) {
+            r = es_p11_uri_parse(&in, es_span_of(old.key_file, strlen(old.key_file)));
+            token = in.token;
+            if (es_ok(r) && token[0] == '\0') {
+                r = es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
+                                 "ca renew: the %s %s key is in a token named by its serial only", h,
+                                 renewable[k].role);
+            }
+        } else if (es_hwkey_is_ref(old.key_file)) {
+            r = es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
+                             "ca renew: the %s %s key is in an SKF device, where eseal makes no keys", h,
+                             renewable[k].role);
+        }
+        if (es_ok(r)) {
+            r = issue_role(inst, by, &rec, renewable[k].role, h, alg, &s, &parent, &old, token);
+        }
     }
     if (es_ok(r) && k == 0) {
         /* A new CA answers for its certificates from the start: a CRL and an OCSP responder. */

@@ -133,13 +133,18 @@ int cli_read_secret(const char *path, const char *noun, char *out, size_t cap, s
 /* Asks for a new secret on the terminal twice ("PROMPT: ", "PROMPT (again): "), without echo;
  * "the NOUNs do not match" (CLI_ERROR) when the two differ. `out` is wiped on failure. */
 int cli_ask_new_secret(const char *prompt, const char *noun, char *out, size_t cap, size_t *len);
+/* Gives `inst` the token PIN (--pin-file, $ESEAL_TOKEN_PIN, or a terminal prompt when a token asks);
+ * cli_open does it for every instance it opens. */
+int cli_token_pin(const cli_args *a, eseal_instance *inst);
+/* The token PIN into `pin` (at most cap - 1 bytes, NUL-terminated; the caller wipes it) from
+ * --pin-file or $ESEAL_TOKEN_PIN; neither: *ask is set, for cli_tty_token_pin to ask when needed. */
+int cli_token_pin_read(const cli_args *a, char *pin, size_t cap, size_t *len, bool *ask);
+/* The PIN callback that asks on the terminal (eseal_token_pin_cb). */
+int cli_tty_token_pin(void *payload, const char *token, char *pin, size_t cap, size_t *len);
 /* Opens the instance; with_pass also unlocks its keys: with the key of a running agent of the home
  * (eseal agent; no passphrase asked then), else with the passphrase (asked up to 3 times at a
  * terminal). An agent that does not answer as it should, or whose key no longer opens the keys,
  * is said so on stderr (not with -q) and passed over for the passphrase. */
-/* Gives `inst` the token PIN (--pin-file, $ESEAL_TOKEN_PIN, or a terminal prompt when a token asks);
- * cli_open does it for every instance it opens. */
-int cli_token_pin(const cli_args *a, eseal_instance *inst);
 int cli_open(const cli_args *a, eseal_instance **out, bool with_pass);
 /* Opens the instance and sets the passphrase, never taking a key from an agent (eseal agent start). */
 int cli_open_pass(const cli_args *a, eseal_instance **out);

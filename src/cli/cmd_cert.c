@@ -32,6 +32,14 @@ static void print_record_json(const eseal_cert_record *r, const char *status)
         json_field(names[i], values[i], i == 0);
     }
     printf(", \"has_key\": %s", r->key_file[0] != '\0' ? "true" : "false");
+    /* A key in hardware (issue 23): its URI, where the token or device holds it; a key file: null. */
+    bool hw = strncmp(r->key_file, "pkcs11:", 7) == 0 || strncmp(r->key_file, "skf:", 4) == 0;
+    printf(", \"key_uri\": ");
+    if (hw) {
+        cli_json_str(r->key_file);
+    } else {
+        printf("null");
+    }
     if (status != NULL) {
         json_field("status", status, false);
     }
@@ -209,7 +217,8 @@ static int do_show(cli_args *a)
                eseal_cert_subject(cert), eseal_cert_issuer(cert), eseal_cert_serial(cert),
                eseal_key_alg_name(eseal_cert_key_alg(cert)), nb, na, eseal_cert_fingerprint(cert),
                rec.key_file == NULL || rec.key_file[0] == '\0'  ? "none"
-               : strncmp(rec.key_file, "pkcs11:", 7) == 0 ? rec.key_file /* in a token: its URI (issue 23) */
+               : strncmp(rec.key_file, "pkcs11:", 7) == 0 || strncmp(rec.key_file, "skf:", 4) == 0
+                   ? rec.key_file /* in hardware: its URI (issue 23) */
                                                           : "in this instance (encrypted)");
         if (rec.id != NULL) {
             printf("status:      %s\n", eseal_cert_status_name(status));

@@ -8,6 +8,8 @@
 static const cli_opt_spec opts[] = {{"org", 0, true, false},
                                     {"country", 0, true, false},
                                     {"base-url", 0, true, false},
+                                    {"token", 0, true, false},
+                                    {"pkcs11-module", 0, true, false},
                                     {NULL, 0, false, false}};
 
 /* Key generation takes seconds (RSA 3072 most): say what is being made, on stderr. */
@@ -37,16 +39,43 @@ static int run(cli_args *a)
     o.base_url = cli_get(a, "base-url");
     o.progress = init_progress;
     o.who = cli_principal(); /* the local operator: the actor of the set-up entries */
+    /* --token: the CA keys made in that PKCS#11 token (its PIN as for every token command). */
+    char pin[260];
+    size_t pin_len = 0;
+    bool ask = false;
+    o.token = cli_get(a, "token");
+    o.pkcs11_module = cli_get(a, "pkcs11-module");
+    if (o.pkcs11_module != NULL && o.token == NULL) {
+        explicit_bzero(pass, sizeof(pass));
+        return cli_usage_error(&cli_cmd_init, "--pkcs11-module goes with --token");
+    }
+    if (o.token != NULL) {
+        rc = cli_token_pin_read(a, pin, sizeof(pin), &pin_len, &ask);
+        if (rc != CLI_OK) {
+            explicit_bzero(pass, sizeof(pass));
+            return rc;
+        }
+        o.token_pin = ask ? NULL : pin;
+        o.token_pin_len = pin_len;
+        o.token_pin_cb = ask ? cli_tty_token_pin : NULL;
+    }
     const char *home = cli_home(a);
     rc = eseal_instance_init(home, &o);
     explicit_bzero(pass, sizeof(pass));
+    explicit_bzero(pin, sizeof(pin));
     if (rc != ESEAL_OK) {
         return cli_fail(rc);
     }
     if (a->json) {
         printf("{\"home\": ");
         cli_json_str(home);
-        printf(", \"hierarchies\": [\"sm2\", \"p256\", \"rsa\"]}\n");
+        printf(", \"hierarchies\": [\"sm2\", \"p256\", \"rsa\"]");
+        if (o.token != NULL) {
+            printf(", \"token\": ");
+            cli_json_str(o.token);
+            printf(", \"in_token\": [\"p256\", \"rsa\"]");
+        }
+        printf("}\n");
     } else {
         /* A confirmation (stderr, silenced by --quiet): init has no result to print. */
         cli_note("initialised eseal instance in %s\n"
@@ -54,13 +83,19 @@ static int run(cli_args *a)
                  "  each with a root and an issuing CA; sm2 and p256 also have seal-maker and TSA certificates\n"
                  "next: eseal cert issue --org NAME --uscc CODE --alg sm2",
                  home);
+        if (o.token != NULL) {
+            cli_note("  the p256 and rsa root CA, issuing CA, seal-maker and TSA keys are in token %s\n"
+                     "  (the sm2 hierarchy, the OCSP responders and the audit log keep key files)",
+                     o.token);
+        }
     }
     return CLI_OK;
 }
 
 const cli_cmd cli_cmd_init = {
     "init", "create an instance: CA hierarchies, store, configuration",
-    "Usage: eseal init [--home DIR] [--org NAME] [--country CC] [--base-url URL]\n\n"
+    "Usage: eseal init [--home DIR] [--org NAME] [--country CC] [--base-url URL]\n"
+    "                  [--token LABEL [--pkcs11-module PATH] [--pin-file F]]\n\n"
     "Creates a new instance in DIR (default $ESEAL_HOME, else $XDG_DATA_HOME/eseal, else\n"
     "~/.local/share/eseal; a service uses /var/lib/eseal): eseal.conf, the\n"
     "SQLite store eseal.db, and keys/ with every private key encrypted (PKCS#8, scrypt,\n"
@@ -72,5 +107,12 @@ const cli_cmd cli_cmd_init = {
     "it must have at least 8 characters.\n\n"
     "  --org NAME       the platform operator, as named in CA certificates\n"
     "  --country CC     two-letter country code (default CN)\n"
-    "  --base-url URL   public URL for CRL, OCSP and verification links\n",
+    "  --base-url URL   public URL for CRL, OCSP and verification links\n"
+    "  --token LABEL    make the CA keys in this PKCS#11 token: the p256 and rsa root CA, issuing\n"
+    "                   CA, seal-maker and TSA keys are generated in it (never extractable) and\n"
+    "                   stay there (renewals too). The sm2 hierarchy keeps key files (PKCS#11 has\n"
+    "                   no SM2), as do the OCSP responders and the audit log. The PIN comes from\n"
+    "                   --pin-file, $ESEAL_TOKEN_PIN or a prompt; every later CA signature needs it.\n"
+    "  --pkcs11-module PATH  the token's PKCS#11 module, written to eseal.conf as pkcs11_module\n"
+    "                   (default: SoftHSM2's when installed)\n",
     opts, run};

@@ -645,7 +645,7 @@ static bool unlock_with_agent(const cli_args *a, eseal_instance *inst)
 
 /* The token PIN asked on the terminal when a token first needs it (and none came from --pin-file or
  * $ESEAL_TOKEN_PIN): the library calls this back; the answer is not echoed. */
-static int tty_token_pin(void *payload, const char *token, char *pin, size_t cap, size_t *len)
+int cli_tty_token_pin(void *payload, const char *token, char *pin, size_t cap, size_t *len)
 {
     (void)payload;
     char prompt[128];
@@ -658,23 +658,38 @@ static int tty_token_pin(void *payload, const char *token, char *pin, size_t cap
     return read_tty_line(prompt, pin, cap, len) == CLI_OK ? ESEAL_OK : ESEAL_EPASS;
 }
 
+int cli_token_pin_read(const cli_args *a, char *pin, size_t cap, size_t *len, bool *ask)
+{
+    *len = 0;
+    *ask = false;
+    const char *env = getenv("ESEAL_TOKEN_PIN");
+    if (a->pin_file != NULL) {
+        return read_secret_file(a->pin_file, "token PIN", "PIN file", false, pin, cap, len);
+    }
+    if (env != NULL && env[0] != '\0') {
+        size_t n = strlen(env);
+        if (n >= cap) {
+            return cli_usage_error(NULL, "ESEAL_TOKEN_PIN is longer than %zu bytes", cap - 1);
+        }
+        memcpy(pin, env, n + 1);
+        *len = n;
+        return CLI_OK;
+    }
+    *ask = true;
+    return CLI_OK;
+}
+
 /* Gives the instance the token PIN: --pin-file, else $ESEAL_TOKEN_PIN, else the terminal on demand. */
 int cli_token_pin(const cli_args *a, eseal_instance *inst)
 {
     char pin[260];
     size_t len = 0;
-    const char *env = getenv("ESEAL_TOKEN_PIN");
-    int rc = CLI_OK;
-    if (a->pin_file != NULL) {
-        rc = read_secret_file(a->pin_file, "token PIN", "PIN file", false, pin, sizeof(pin), &len);
-        if (rc == CLI_OK && (rc = eseal_instance_set_token_pin(inst, pin, len)) != ESEAL_OK) {
-            rc = cli_fail(rc);
-        }
-    } else if (env != NULL && env[0] != '\0') {
-        rc = eseal_instance_set_token_pin(inst, env, strlen(env));
-        rc = rc == ESEAL_OK ? CLI_OK : cli_fail(rc);
-    } else {
-        (void)eseal_instance_set_token_pin_callback(inst, tty_token_pin, NULL);
+    bool ask = false;
+    int rc = cli_token_pin_read(a, pin, sizeof(pin), &len, &ask);
+    if (rc == CLI_OK && ask) {
+        (void)eseal_instance_set_token_pin_callback(inst, cli_tty_token_pin, NULL);
+    } else if (rc == CLI_OK && (rc = eseal_instance_set_token_pin(inst, pin, len)) != ESEAL_OK) {
+        rc = cli_fail(rc);
     }
     explicit_bzero(pin, sizeof(pin));
     return rc;

@@ -226,5 +226,14 @@ ES_RESULT es_config_write_default(const char *path, const eseal_instance_init_op
                                "store = %s\n",
                                store));
     }
+    const char *module = o->version >= 5 ? o->pkcs11_module : NULL;
+    if (module != NULL) {
+        ES_ENSURE(module[0] == '/' && strchr(module, '\n') == NULL, ESEAL_EINVAL,
+                  "the PKCS#11 module is an absolute path on one line");
+        ES_GUARD(es_buf_printf(&t,
+                               "# The PKCS#11 module of the tokens that hold keys (docs/keys.md).\n"
+                               "pkcs11_module = %s\n",
+                               module));
+    }
     return es_file_write_new(path, t.ptr, t.len, 0644);
 }

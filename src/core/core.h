@@ -88,6 +88,9 @@ struct eseal_instance {
     struct es_p11_pin *token_pin;
     eseal_token_pin_cb token_pin_cb;
     void *token_pin_payload;
+    /* eseal_instance_init's token (options version 5): while it is made, the CA roles of the p256
+     * and rsa hierarchies get their keys generated in this token (ca.c); NULL otherwise. */
+    const char *ca_token;
 };
 
 /* The instance's limits and "now" (its context's; inst or its context NULL: the defaults). */
@@ -188,6 +191,14 @@ static inline void es_key_freep(eseal_key **k) { eseal_key_free(*k); }
 ES_RESULT es_hwkey_like(eseal_instance *inst, const eseal_instance *from);
 /* Wipes and frees the instance's token PIN (eseal_instance_close). */
 void es_hwkey_forget(eseal_instance *inst);
+/* A new key for the CA role `role` of hierarchy `h`, generated in the PKCS#11 token `token`
+ * (labelled eseal-H-ROLE-8HEX, 8 random hex digits so that renewals and other instances never
+ * collide) and opened: *key signs in the token, `uri` gets its RFC 7512 URI. */
+/* Checks that the PKCS#11 token `token` is there, takes the instance's PIN (asking the callback)
+ * and can make P-256 and RSA keys: before eseal init makes anything in it. */
+ES_RESULT es_hwkey_token_check(eseal_instance *inst, const char *token);
+ES_RESULT es_hwkey_generate_role(eseal_instance *inst, eseal_key **key, es_buf *uri, const char *token,
+                                 eseal_key_alg alg, const char *h, const char *role);
 /* The instance's KEK (a copy, to wipe with es_kek_wipe): derived once per instance handle from the
  * passphrase (ESEAL_EPASS: none set, or a wrong one), or the one installed by es_instance_set_kek. */
 ES_RESULT es_instance_kek(eseal_instance *inst, es_kek *out);

@@ -7,6 +7,7 @@
  * backend (src/crypto/skf.c), with the module of eseal.conf's skf_module (a vendor's; there is no
  * default) and the same PIN.
  */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -165,4 +166,44 @@ int eseal_instance_open_hw_key(eseal_instance *inst, eseal_key **out, const char
         ES_BAIL_ARG("inst == NULL || out == NULL || ref == NULL");
     }
     return es_code(es_hwkey_open(inst, out, ref));
+}
+
+ES_RESULT es_hwkey_generate_role(eseal_instance *inst, eseal_key **key, es_buf *uri, const char *token,
+                                 eseal_key_alg alg, const char *h, const char *role)
+{
+    ES_ENSURE_ARG(inst != NULL && key != NULL && uri != NULL && token != NULL && h != NULL && role != NULL);
+    uint8_t rnd[4];
+    ES_GUARD(es_random(rnd, sizeof(rnd)));
+    char hex[2 * sizeof(rnd) + 1];
+    es_hex_lower(hex, rnd, sizeof(rnd));
+    char label[65];
+    int n = snprintf(label, sizeof(label), "eseal-%s-%s-%s", h, role, hex);
+    ES_ENSURE(n > 0 && (size_t)n < sizeof(label), ESEAL_EINVAL, "key label for %s %s is too long", h, role);
+    eseal_buf made = ESEAL_BUF_INIT;
+    es_result r = token_generate(inst, &made, token, alg, label);
+    if (es_ok(r)) {
+        r = es_hwkey_open(inst, key, (const char *)made.ptr);
+    }
+    if (es_ok(r)) {
+        es_buf_clear(uri);
+        r = es_buf_append_str(uri, (const char *)made.ptr);
+        if (!es_ok(r)) {
+            eseal_key_free(*key);
+            *key = NULL;
+        }
+    }
+    eseal_buf_dispose(&made);
+    return r;
+}
+
+ES_RESULT es_hwkey_token_check(eseal_instance *inst, const char *token)
+{
+    ES_ENSURE_ARG(inst != NULL && token != NULL);
+    const es_p11_pin *pin = NULL;
+    ES_GUARD(token_pin(inst, token, &pin));
+    es_result r = es_p11_token_check(es_hwkey_module(inst), token, pin);
+    if (es_code(r) == ESEAL_EPASS || es_code(r) == ESEAL_EDENIED) {
+        es_hwkey_forget(inst);
+    }
+    return r;
 }

@@ -637,6 +637,10 @@ ES_RESULT es_p11_key_open(eseal_key **out, const char *module, const es_p11_uri 
 ES_RESULT es_p11_key_generate(es_buf *uri_out, const char *module, const char *token, eseal_key_alg alg,
                               const char *label, const es_p11_pin *pin);
 
+/* Checks, before anything is made in it, that the token labelled `token` is present, takes `pin`
+ * (the same errors as es_p11_key_open) and can generate P-256 and RSA key pairs. */
+ES_RESULT es_p11_token_check(const char *module, const char *token, const es_p11_pin *pin);
+
 /* What a failed C_Login means, from its CKR code and the token's flags after it (CKF_USER_PIN_*),
  * as the message es_p11_key_open gives: exposed for the unit test of CKR_PIN_LOCKED, which
  * SoftHSM2 never reports. Never includes the PIN. */

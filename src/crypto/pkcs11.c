@@ -528,11 +528,13 @@ static ES_RESULT gen_in_session(es_p11_uri *made, const p11_module *m, CK_SESSIO
     CK_ATTRIBUTE pub[] = {
         {CKA_TOKEN, &yes, sizeof(yes)},
         {CKA_VERIFY, &yes, sizeof(yes)},
+        {CKA_ENCRYPT, &no, sizeof(no)}, /* the public half verifies, nothing else */
+        {CKA_WRAP, &no, sizeof(no)},
         {CKA_LABEL, lab, lab_len},
         {CKA_ID, id, sizeof(id)},
         {ec ? CKA_EC_PARAMS : CKA_MODULUS_BITS, ec ? (void *)p256_params : (void *)&bits,
          ec ? sizeof(p256_params) : sizeof(bits)},
-        {CKA_PUBLIC_EXPONENT, rsa_exponent, sizeof(rsa_exponent)},
+        {CKA_PUBLIC_EXPONENT, rsa_exponent, sizeof(rsa_exponent)}, /* last: RSA only */
     };
     /* The private half stays in the token: sensitive and never extractable (PKCS#11 v2.40 §4.9). */
     CK_ATTRIBUTE priv[] = {
@@ -543,12 +545,14 @@ static ES_RESULT gen_in_session(es_p11_uri *made, const p11_module *m, CK_SESSIO
         {CKA_EXTRACTABLE, &no, sizeof(no)},
         {CKA_SIGN, &yes, sizeof(yes)},
         {CKA_DECRYPT, &no, sizeof(no)},
+        {CKA_UNWRAP, &no, sizeof(no)}, /* a signing key only: SoftHSM2 would otherwise allow unwrapping */
         {CKA_LABEL, lab, lab_len},
         {CKA_ID, id, sizeof(id)},
     };
     CK_OBJECT_HANDLE hpub = 0;
     CK_OBJECT_HANDLE hpriv = 0;
-    rv = m->fl->C_GenerateKeyPair(s, &mech, pub, ec ? 5 : 6, priv, sizeof(priv) / sizeof(priv[0]), &hpub, &hpriv);
+    CK_ULONG npub = sizeof(pub) / sizeof(pub[0]) - (ec ? 1 : 0);
+    rv = m->fl->C_GenerateKeyPair(s, &mech, pub, npub, priv, sizeof(priv) / sizeof(priv[0]), &hpub, &hpriv);
     ES_ENSURE(rv == CKR_OK, ESEAL_EIO, "generating the key pair in the token failed (CKR 0x%lx)", (unsigned long)rv);
     snprintf(made->object, sizeof(made->object), "%s", label);
     memcpy(made->id, id, sizeof(id));
@@ -556,24 +560,15 @@ static ES_RESULT gen_in_session(es_p11_uri *made, const p11_module *m, CK_SESSIO
     return ES_OK;
 }
 
-static ES_RESULT generate_locked(es_buf *uri_out, const char *module, const char *token, eseal_key_alg alg,
-                                 const char *label, const es_p11_pin *pin)
+/* A read-write session with the token labelled `token`, logged in with `pin` (NULL: only for a
+ * token that needs no login); its slot and what the token says of itself. */
+static ES_RESULT session_open(CK_SESSION_HANDLE *out, CK_SLOT_ID *slot_out, token_info *ti, const p11_module *m,
+                              const char *token, const es_p11_pin *pin)
 {
-    ES_ENSURE(alg != ESEAL_ALG_SM2, ESEAL_EUNSUPPORTED,
-              "token '%s' cannot generate SM2 keys: PKCS#11 defines no SM2 mechanism and this module offers none "
-              "(use an SKF device for SM2)", token);
-    ES_ENSURE(alg == ESEAL_ALG_P256 || alg == ESEAL_ALG_RSA2048 || alg == ESEAL_ALG_RSA3072, ESEAL_EUNSUPPORTED,
-              "keys in a token are p256 or rsa (2048 or 3072 bits)");
-    ES_ENSURE(label[0] != '\0' && strlen(label) <= 64, ESEAL_EINVAL, "a key label is 1 to 64 bytes");
-    p11_module *m = NULL;
-    ES_GUARD(module_get(&m, module));
     PKCS11_SLOT *slot = NULL;
     ES_GUARD(find_slot(&slot, m, token, ""));
     CK_SLOT_ID slot_id = PKCS11_get_slotid_from_slot(slot);
-    token_info ti;
-    ES_GUARD(token_query(m, slot_id, &ti, token));
-    ES_GUARD(mechanism_ok(m, slot_id, alg == ESEAL_ALG_P256 ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN,
-                          alg == ESEAL_ALG_P256 ? "P-256" : "RSA", token));
+    ES_GUARD(token_query(m, slot_id, ti, token));
     CK_SESSION_HANDLE s = 0;
     CK_RV rv = m->fl->C_OpenSession(slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s);
     ES_ENSURE(rv == CKR_OK, ESEAL_EIO, "opening a session with token '%s' failed (CKR 0x%lx)", token,
@@ -588,10 +583,36 @@ static ES_RESULT generate_locked(es_buf *uri_out, const char *module, const char
             (void)ignored;
             r = es_p11_login_error(rv, after.flags, token);
         }
-    } else if ((ti.flags & CKF_LOGIN_REQUIRED) != 0) {
+    } else if ((ti->flags & CKF_LOGIN_REQUIRED) != 0) {
         r = es_error_set(ESEAL_EPASS, __FILE__, __LINE__,
                          "token '%s' needs its PIN (set ESEAL_TOKEN_PIN, use --pin-file, or run on a terminal)", token);
     }
+    if (!es_ok(r)) {
+        m->fl->C_CloseSession(s);
+        return r;
+    }
+    *out = s;
+    *slot_out = slot_id;
+    return ES_OK;
+}
+
+static ES_RESULT generate_locked(es_buf *uri_out, const char *module, const char *token, eseal_key_alg alg,
+                                 const char *label, const es_p11_pin *pin)
+{
+    ES_ENSURE(alg != ESEAL_ALG_SM2, ESEAL_EUNSUPPORTED,
+              "token '%s' cannot generate SM2 keys: PKCS#11 defines no SM2 mechanism and this module offers none "
+              "(use an SKF device for SM2)", token);
+    ES_ENSURE(alg == ESEAL_ALG_P256 || alg == ESEAL_ALG_RSA2048 || alg == ESEAL_ALG_RSA3072, ESEAL_EUNSUPPORTED,
+              "keys in a token are p256 or rsa (2048 or 3072 bits)");
+    ES_ENSURE(label[0] != '\0' && strlen(label) <= 64, ESEAL_EINVAL, "a key label is 1 to 64 bytes");
+    p11_module *m = NULL;
+    ES_GUARD(module_get(&m, module));
+    token_info ti;
+    CK_SLOT_ID slot_id = 0;
+    CK_SESSION_HANDLE s = 0;
+    ES_GUARD(session_open(&s, &slot_id, &ti, m, token, pin));
+    es_result r = mechanism_ok(m, slot_id, alg == ESEAL_ALG_P256 ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN,
+                               alg == ESEAL_ALG_P256 ? "P-256" : "RSA", token);
     es_p11_uri made;
     memset(&made, 0, sizeof(made));
     snprintf(made.token, sizeof(made.token), "%s", ti.label);
@@ -603,6 +624,31 @@ static ES_RESULT generate_locked(es_buf *uri_out, const char *module, const char
     if (es_ok(r)) {
         r = es_p11_uri_format(uri_out, &made);
     }
+    return r;
+}
+
+ES_RESULT es_p11_token_check(const char *module, const char *token, const es_p11_pin *pin)
+{
+    ES_ENSURE_ARG(token != NULL);
+    pthread_mutex_lock(&p11_lock);
+    p11_module *m = NULL;
+    es_result r = module_get(&m, module);
+    token_info ti;
+    CK_SLOT_ID slot_id = 0;
+    CK_SESSION_HANDLE s = 0;
+    if (es_ok(r)) {
+        r = session_open(&s, &slot_id, &ti, m, token, pin);
+    }
+    if (es_ok(r)) {
+        r = mechanism_ok(m, slot_id, CKM_EC_KEY_PAIR_GEN, "P-256", token);
+    }
+    if (es_ok(r)) {
+        r = mechanism_ok(m, slot_id, CKM_RSA_PKCS_KEY_PAIR_GEN, "RSA", token);
+    }
+    if (s != 0) {
+        m->fl->C_CloseSession(s);
+    }
+    pthread_mutex_unlock(&p11_lock);
     return r;
 }
 

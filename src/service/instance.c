@@ -206,6 +206,8 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     ES_ENSURE(safe_text(o->organization) && safe_text(o->country) && safe_text(o->base_url), ESEAL_EINVAL,
               "organization, country and base URL must be single lines");
     ES_ENSURE(o->country == NULL || strlen(o->country) == 2, ESEAL_EINVAL, "country must be a two-letter code");
+    ES_ENSURE(o->version < 5 || o->token == NULL || (o->token[0] != '\0' && strlen(o->token) <= 32), ESEAL_EINVAL,
+              "a token label is 1 to 32 bytes");
     ES_ENSURE(o->base_url == NULL || es_str_starts(o->base_url, "http://") || es_str_starts(o->base_url, "https://"),
               ESEAL_EINVAL, "base URL must start with http:// or https://");
     ES_GUARD(es_mkdir_p(home, 0700));
@@ -232,6 +234,20 @@ static ES_RESULT init_instance(const char *home, const eseal_instance_init_optio
     es_result r = inst->home != NULL ? ES_OK : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
     if (es_ok(r)) {
         r = es_config_load(&inst->cfg, es_buf_cstr(&p));
+    }
+    const char *token = o->version >= 5 ? o->token : NULL;
+    if (es_ok(r) && token != NULL) {
+        /* The CA token, its PIN (or whom to ask) and its mechanisms, checked before anything is made:
+         * a wrong PIN leaves no store behind. */
+        inst->token_pin_cb = o->token_pin_cb;
+        inst->token_pin_payload = o->token_pin_payload;
+        if (o->token_pin != NULL) {
+            r = es_from_code(eseal_instance_set_token_pin(inst, o->token_pin, o->token_pin_len));
+        }
+        if (es_ok(r)) {
+            r = es_hwkey_token_check(inst, token);
+        }
+        inst->ca_token = token;
     }
     es_buf db = ES_BUF_INIT(ES_PATH_BUF_MAX);
     if (es_ok(r)) {
