@@ -10,7 +10,8 @@
 //     that URL (the server's /v/{serial}): the serial, the log check ok, the compare box's match and
 //     mismatch; an unknown serial is notfound;
 //   - the record page of a stamp by a seal bound to a SoftHSM2 token: the line "Key held in hardware:
-//     PKCS#11 token 'LABEL', serial SERIAL" in en and zh (none for the seal in software);
+//     PKCS#11 token 'LABEL', serial SERIAL" in en and zh (none for the seal in software); an SKF device
+//     with a chip id (the record answer replaced in the page: no SKF device here);
 //   - the language switch (and Accept-Language): <html lang> and the verdict's label;
 //   - CSRF from the page: a login by fetch, then POST /api/v1/tokens without the token (403 CSRF),
 //     with a wrong one (403 CSRF), without the cookie (401), with the token (201);
@@ -352,6 +353,39 @@ test('record page of a seal bound to a token: "Key held in hardware", its label 
             assertClean(p.watch, `record page, bound seal (${lang}, ${size})`);
             await p.context.close();
         }
+    }
+});
+
+test('record page: an SKF device with a chip id, two bindings, in en and zh (the record answer replaced in the page)', async (t) => {
+    if (hw === null) {
+        t.skip('SoftHSM2 is not installed (scripts/deps.sh installs softhsm2)');
+        return;
+    }
+    // No SKF device here: the bound stamp's real record with its binding turned into a physical seal's
+    // chip on an SKF device, and a second, PKCS#11 one, so that the SKF wording and the chip are drawn.
+    const rec = await (await fetch(`${server.base}/api/v1/stamps/${hw.stamp}`)).json();
+    const skf = { ...rec.seal.hardware[0], kind: 'skf', label: 'ESEAL-CHIP', serial: 'SKF0001',
+        key_id: 'skf:dev=ESEAL-CHIP;app=SEAL;con=k1', chip_id: 'CHIP-42' };
+    rec.seal.hardware = [skf, rec.seal.hardware[0]];
+    const want = {
+        en: ["Key held in hardware: SKF device 'ESEAL-CHIP', serial SKF0001, chip CHIP-42",
+            `Key held in hardware: PKCS#11 token '${hw.label}', serial ${hw.serial}`],
+        zh: ["密钥保存在硬件中：SKF 设备 'ESEAL-CHIP'，序列号 SKF0001，芯片 CHIP-42",
+            `密钥保存在硬件中：PKCS#11 令牌 '${hw.label}'，序列号 ${hw.serial}`],
+    };
+    for (const lang of ['en', 'zh']) {
+        const p = await openPage(browser, server, 'desktop', { locale: lang === 'zh' ? 'zh-CN' : 'en-US' });
+        await p.page.route(`${server.base}/api/v1/stamps/${hw.stamp}`, (route) => route.fulfill({ status: 200,
+            contentType: 'application/json', body: JSON.stringify(rec) }));
+        await p.page.goto(`${server.base}/v/${hw.stamp}`);
+        assert.equal(await waitState(p.page, ['done', 'notfound', 'error']), 'done', 'the record page is done');
+        const lines = await p.page.locator('#record .seal-hardware li').allTextContents();
+        assert.deepEqual(lines.map((l) => l.trim()), want[lang], `the hardware lines (${lang})`);
+        assert.deepEqual(await p.page.locator('#record .seal-hardware li').evaluateAll((li) => li.map((e) => e.dataset.kind)),
+            ['skf', 'pkcs11'], 'data-kind of each line');
+        await shot(p, `record-hardware-skf-${lang}`);
+        assertClean(p.watch, `record page, SKF binding (${lang})`);
+        await p.context.close();
     }
 });
 
