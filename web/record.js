@@ -309,6 +309,27 @@
     return t('record.time-utc', {local, utc: iso.replace('T', ' ').replace('Z', '')});
   }
 
+  // A seal bound to hardware (issue 23 §3; docs/seals.md): one line per binding, "Key held in hardware:
+  // PKCS#11 token 'LABEL', serial SERIAL" and the chip of a physical seal; nothing for a seal in software
+  // (an empty or absent seal.hardware, as the registry answers it).
+  function drawHardware(list, bindings) {
+    list.replaceChildren();
+    const all = Array.isArray(bindings) ? bindings.filter((b) => b && typeof b === 'object') : [];
+    for (const b of all) {
+      const kind = b.kind === 'pkcs11' || b.kind === 'skf' ? b.kind : 'other';
+      let text = t('record.hardware-' + kind, {kind: String(b.kind || ''), label: String(b.label || ''),
+        serial: String(b.serial || '')});
+      if (b.chip_id) {
+        text += t('record.hardware-chip', {chip: String(b.chip_id)});
+      }
+      const li = document.createElement('li');
+      li.textContent = text;
+      li.dataset.kind = kind;
+      list.appendChild(li);
+    }
+    list.hidden = all.length === 0;
+  }
+
   function drawRecord() {
     const rec = record;
     const root = $('#record');
@@ -316,6 +337,7 @@
     setText($('.serial', root), rec.serial);
     setText($('.seal-name', root), rec.seal.name);
     setText($('.organisation', root), t('record.organisation', {name: rec.organisation}));
+    drawHardware($('.seal-hardware', root), rec.seal.hardware);
     const badge = $('.seal-state', root);
     setText(badge, stateWord(rec.status.seal_state));
     badge.dataset.state = rec.status.seal_state;

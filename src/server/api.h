@@ -138,6 +138,10 @@ static inline const eseal_principal *es_api_who(const es_api_call *c) { return &
  * answers of every route that returns one). NULL when out of memory. */
 json_t *es_api_seal_json(const eseal_seal_record *s, const char *org);
 json_t *es_api_cert_json(const eseal_cert_record *r, const char *org);
+/* A seal's hardware bindings (eseal_seal_record.hardware, docs/seals.md) as the registry answers them:
+ * the JSON array, [] for a seal in software (api_seals.c; the registry and the stamp record). NULL
+ * when out of memory. */
+json_t *es_api_hardware_json(const char *text);
 
 /* The route tables, one per file (listed in api.c's `tables`). */
 extern const es_api_route es_api_accounts_routes[]; /* api_accounts.c */

@@ -268,8 +268,16 @@ static ES_RESULT stamp(es_api_call *c)
     ES_GUARD(es_api_segment(c, serial, sizeof(serial)));
     eseal_stamp_info st;
     ES_GUARD(es_from_code(eseal_instance_stamp_find(c->inst, &st, serial)));
-    json_t *v = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:o, s:s, s:s, s:{s:s, s:b}, s:{s:o, s:b}}", "serial",
-                          st.serial, "seal", "esid", st.esid, "name", st.seal_name, "organisation", st.organisation,
+    /* Where the seal's keys are held, as the registry answers it (GET /registry/{esid}): a seal bound
+     * to a token or a chip says so on its record page (issue 23 §3), [] for one in software. Public as
+     * the registry is; the seal's record is read for it alone. */
+    eseal_seal_record rec;
+    ES_GUARD(es_from_code(eseal_instance_seal_get(c->inst, &rec, NULL, st.esid)));
+    json_t *hw = es_api_hardware_json(rec.hardware);
+    eseal_seal_record_dispose(&rec);
+    ES_ENSURE_ALLOC(hw);
+    json_t *v = json_pack("{s:s, s:{s:s, s:s, s:o}, s:s, s:s, s:o, s:s, s:s, s:{s:s, s:b}, s:{s:o, s:b}}", "serial",
+                          st.serial, "seal", "esid", st.esid, "name", st.seal_name, "hardware", hw, "organisation", st.organisation,
                           "format", st.kind, "time", es_api_time(st.time_ms), "time_source", st.time_source,
                           "document_sha256", st.document_sha256, "status", "seal_state", st.seal_state,
                           "seal_valid_at_time", st.seal_valid_at_time != 0, "log", "index",

@@ -27,9 +27,7 @@
 
 /* ---- JSON of the records ---------------------------------------------------------------------- */
 
-/* A seal's hardware bindings (eseal_seal_record.hardware, docs/seals.md): the registry's JSON array,
- * [] for a seal in software. */
-static json_t *hardware_json(const char *text)
+json_t *es_api_hardware_json(const char *text)
 {
     json_t *a = text != NULL && text[0] != '\0' ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
     if (!json_is_array(a)) {
@@ -49,7 +47,7 @@ json_t *es_api_seal_json(const eseal_seal_record *s, const char *org)
                      es_api_str_or_null(s->prev_esid), "next", es_api_str_or_null(s->next_esid), "created",
                      es_api_time(s->created_ms), "valid_from", es_api_time(s->valid_from_ms), "valid_to",
                      es_api_time(s->valid_to_ms), "updated", es_api_time(s->updated_ms), "sha256",
-                     s->sha256 != NULL ? s->sha256 : "", "hardware", hardware_json(s->hardware));
+                     s->sha256 != NULL ? s->sha256 : "", "hardware", es_api_hardware_json(s->hardware));
 }
 
 json_t *es_api_cert_json(const eseal_cert_record *r, const char *org)
@@ -334,7 +332,7 @@ static ES_RESULT registry(es_api_call *c)
     eseal_seal_record rec;
     ES_GUARD(es_from_code(eseal_instance_seal_get(c->inst, &rec, NULL, esid)));
     bool exact = strcmp(rec.esid, esid) == 0;
-    json_t *hw = hardware_json(rec.hardware);
+    json_t *hw = es_api_hardware_json(rec.hardware);
     eseal_seal_record_dispose(&rec);
     if (!exact) {
         json_decref(hw);

@@ -9,6 +9,9 @@
 //   - the QR path: pdftoppm renders the stamped page, zbarimg decodes the QR code, the browser opens
 //     that URL (the server's /v/{serial}): the serial, the log check ok, the compare box's match and
 //     mismatch; an unknown serial is notfound;
+//   - the record page of a stamp by a seal bound to a SoftHSM2 token: the line "Key held in hardware:
+//     PKCS#11 token 'LABEL', serial SERIAL" in en and zh (none for the seal in software); an SKF device
+//     with a chip id (the record answer replaced in the page: no SKF device here);
 //   - the language switch (and Accept-Language): <html lang> and the verdict's label;
 //   - CSRF from the page: a login by fetch, then POST /api/v1/tokens without the token (403 CSRF),
 //     with a wrong one (403 CSRF), without the cookie (401), with the token (201);
@@ -35,6 +38,50 @@ let server;
 let browser;
 let pdfSerial = '';
 let sealId = '';
+// A seal bound to a SoftHSM2 token (issue 23 §3) and its stamp, for the record page's hardware line;
+// null when SoftHSM2 is not installed (that test is then skipped).
+let hw = null;
+
+const SOFTHSM_MODULES = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so'];
+
+/**
+ * A SoftHSM2 token in instance `inst`'s folder with a P-256 key made in software and imported as not
+ * extractable (as tests/integration/seal_hardware_test.sh makes one), a certificate for it, a seal bound to
+ * it and a stamp of `plain` with that seal: {label, serial, seal, stamp}; null without SoftHSM2.
+ */
+function boundSeal(inst, plain) {
+    if (!SOFTHSM_MODULES.some((m) => fs.existsSync(m)) || runProgram('sh', ['-c', 'command -v softhsm2-util']).rc !== 0) {
+        return null;
+    }
+    const dir = path.join(inst.dir, 'tokens');
+    fs.mkdirSync(dir);
+    const conf = path.join(inst.dir, 'softhsm2.conf');
+    fs.writeFileSync(conf, `directories.tokendir = ${dir}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+    const env = { ...process.env, SOFTHSM2_CONF: conf };
+    const label = 'record-token';
+    const pin = '246810';
+    const must = (cmd, args) => {
+        const r = runProgram(cmd, args, { env });
+        assert.equal(r.rc, 0, `${cmd} ${args.join(' ')}: ${r.err}`);
+        return r.out;
+    };
+    must('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', '13579135']);
+    const serial = /Serial number:\s*([0-9a-f]+)\s*$/m.exec(must('softhsm2-util', ['--show-slots']))?.[1] ?? '';
+    assert.ok(serial !== '', 'the token has a serial');
+    const pem = path.join(inst.dir, 'token-key.pem');
+    const p8 = path.join(inst.dir, 'token-key.p8');
+    must('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', pem]);
+    must('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', pem, '-out', p8]);
+    must('softhsm2-util', ['--import', p8, '--token', label, '--label', 'record-key', '--id', '5ea1', '--pin', pin]);
+    inst.env.SOFTHSM2_CONF = conf;
+    inst.env.ESEAL_TOKEN_PIN = pin;
+    const cert = inst.must(['cert', 'issue', '--org', ORG_NAME, '--uscc', '91110000MA01ABCDEX', '--key',
+        `pkcs11:token=${label};object=record-key`]);
+    const seal = inst.must(['seal', 'make', '--cert', cert, '--type', 'contract', '--name', 'Token Bound Seal']);
+    const out = path.join(inst.dir, 'stamped-hw.pdf');
+    const stamp = inst.must(['stamp', plain, '-o', out, '--seal', seal, '--page', '1', '--qr']).split(/\s+/)[0];
+    return { label, serial, seal, stamp };
+}
 
 before(async () => {
     fs.mkdirSync(OUT, { recursive: true });
@@ -54,6 +101,7 @@ before(async () => {
     makeDocument('mkofd.py', path.join(A.dir, 'in.ofd'));
     f.ofd = path.join(A.dir, 'stamped.ofd');
     A.must(['stamp', path.join(A.dir, 'in.ofd'), '-o', f.ofd, '--seal', sealId, '--page', '1']);
+    hw = boundSeal(A, f.plain);
     A.must(['log', 'publish']);
 
     // The tampered copy: one character of the page's text, inside the first signed byte range.
@@ -250,6 +298,9 @@ test('QR path: the stamped PDF\'s QR code opens /v/{serial}: serial, log check o
         assert.equal(await waitState(p.page, ['done', 'notfound', 'error']), 'done', 'the record page is done');
         assert.equal((await p.page.textContent('#record .serial')).trim(), pdfSerial, '#record .serial is the serial');
         assert.equal((await p.page.textContent('#record .seal-name')).trim(), SEAL_NAME, '#record .seal-name');
+        // a seal in software: no "Key held in hardware" line
+        assert.equal(await p.page.locator('#record .seal-hardware li').count(), 0, 'no hardware line for a seal in software');
+        assert.equal(await p.page.isHidden('#record .seal-hardware'), true, 'the hardware list is hidden');
         await p.page.waitForSelector('#log-check[data-result]', { timeout: 60000 });
         assert.equal(await p.page.getAttribute('#log-check', 'data-result'), 'ok',
             'the browser checked the inclusion proof against the checkpoint');
@@ -267,6 +318,73 @@ test('QR path: the stamped PDF\'s QR code opens /v/{serial}: serial, log check o
             'another file does not match');
         await shot(p, 'record-mismatch');
         assertClean(p.watch, `record page (${size})`);
+        await p.context.close();
+    }
+});
+
+test('record page of a seal bound to a token: "Key held in hardware", its label and serial, in en and zh', async (t) => {
+    if (hw === null) {
+        t.skip('SoftHSM2 is not installed (scripts/deps.sh installs softhsm2)');
+        return;
+    }
+    const want = {
+        en: `Key held in hardware: PKCS#11 token '${hw.label}', serial ${hw.serial}`,
+        zh: `密钥保存在硬件中：PKCS#11 令牌 '${hw.label}'，序列号 ${hw.serial}`,
+    };
+    // the strings are the page's: the expected lines are what en.json and zh.json say, filled in
+    for (const lang of ['en', 'zh']) {
+        const fill = strings(lang)['record.hardware-pkcs11'].replace('{label}', hw.label).replace('{serial}', hw.serial);
+        assert.equal(fill, want[lang], `${lang}.json's record.hardware-pkcs11`);
+    }
+    for (const size of ['desktop', 'phone']) {
+        for (const lang of ['en', 'zh']) {
+            const p = await openPage(browser, server, size, { locale: lang === 'zh' ? 'zh-CN' : 'en-US' });
+            const resp = await p.page.goto(`${server.base}/v/${hw.stamp}`);
+            assert.equal(resp.status(), 200, `GET /v/${hw.stamp} is 200`);
+            assert.equal(await waitState(p.page, ['done', 'notfound', 'error']), 'done', 'the record page is done');
+            assert.match(await p.page.getAttribute('html', 'lang'), lang === 'zh' ? /^zh/ : /^en/, `<html lang> ${lang}`);
+            assert.equal((await p.page.textContent('#record .serial')).trim(), hw.stamp, '#record .serial');
+            assert.equal(await p.page.isVisible('#record .seal-hardware'), true, 'the hardware list is shown');
+            const lines = await p.page.locator('#record .seal-hardware li').allTextContents();
+            assert.deepEqual(lines.map((l) => l.trim()), [want[lang]], `the hardware line (${lang}, ${size})`);
+            assert.equal(await p.page.getAttribute('#record .seal-hardware li', 'data-kind'), 'pkcs11', 'data-kind');
+            await shot(p, `record-hardware-${lang}`);
+            await assertFitsWidth(p, `record page, bound seal (${lang}, ${size})`);
+            assertClean(p.watch, `record page, bound seal (${lang}, ${size})`);
+            await p.context.close();
+        }
+    }
+});
+
+test('record page: an SKF device with a chip id, two bindings, in en and zh (the record answer replaced in the page)', async (t) => {
+    if (hw === null) {
+        t.skip('SoftHSM2 is not installed (scripts/deps.sh installs softhsm2)');
+        return;
+    }
+    // No SKF device here: the bound stamp's real record with its binding turned into a physical seal's
+    // chip on an SKF device, and a second, PKCS#11 one, so that the SKF wording and the chip are drawn.
+    const rec = await (await fetch(`${server.base}/api/v1/stamps/${hw.stamp}`)).json();
+    const skf = { ...rec.seal.hardware[0], kind: 'skf', label: 'ESEAL-CHIP', serial: 'SKF0001',
+        key_id: 'skf:dev=ESEAL-CHIP;app=SEAL;con=k1', chip_id: 'CHIP-42' };
+    rec.seal.hardware = [skf, rec.seal.hardware[0]];
+    const want = {
+        en: ["Key held in hardware: SKF device 'ESEAL-CHIP', serial SKF0001, chip CHIP-42",
+            `Key held in hardware: PKCS#11 token '${hw.label}', serial ${hw.serial}`],
+        zh: ["密钥保存在硬件中：SKF 设备 'ESEAL-CHIP'，序列号 SKF0001，芯片 CHIP-42",
+            `密钥保存在硬件中：PKCS#11 令牌 '${hw.label}'，序列号 ${hw.serial}`],
+    };
+    for (const lang of ['en', 'zh']) {
+        const p = await openPage(browser, server, 'desktop', { locale: lang === 'zh' ? 'zh-CN' : 'en-US' });
+        await p.page.route(`${server.base}/api/v1/stamps/${hw.stamp}`, (route) => route.fulfill({ status: 200,
+            contentType: 'application/json', body: JSON.stringify(rec) }));
+        await p.page.goto(`${server.base}/v/${hw.stamp}`);
+        assert.equal(await waitState(p.page, ['done', 'notfound', 'error']), 'done', 'the record page is done');
+        const lines = await p.page.locator('#record .seal-hardware li').allTextContents();
+        assert.deepEqual(lines.map((l) => l.trim()), want[lang], `the hardware lines (${lang})`);
+        assert.deepEqual(await p.page.locator('#record .seal-hardware li').evaluateAll((li) => li.map((e) => e.dataset.kind)),
+            ['skf', 'pkcs11'], 'data-kind of each line');
+        await shot(p, `record-hardware-skf-${lang}`);
+        assertClean(p.watch, `record page, SKF binding (${lang})`);
         await p.context.close();
     }
 });

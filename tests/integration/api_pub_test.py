@@ -336,7 +336,8 @@ ok(st == 200 and isinstance(doc, dict) and doc.get("serial") == PDF_SERIAL, f"GE
 if isinstance(doc, dict) and st == 200:
     with open(os.path.join(T, "s.pdf"), "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
-    ok(doc["seal"] == {"esid": SEAL, "name": "Public Route Seal"}, "its seal: the esID and name", str(doc["seal"]))
+    ok(doc["seal"] == {"esid": SEAL, "name": "Public Route Seal", "hardware": []},
+       "its seal: the esID and name, and hardware [] (its key is in software)", str(doc["seal"]))
     ok(doc["organisation"] == "Public Route Ltd", "its organisation: the seal's owner", doc["organisation"])
     ok(doc["document_sha256"] == digest, "its document_sha256 is the stamped file's", doc["document_sha256"])
     ok(doc["format"] == "pdf" and doc["time_source"] in ("entry", "clock", "signature")

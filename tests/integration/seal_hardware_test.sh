@@ -13,7 +13,9 @@
 #     and stamping through the software one is refused, SEAL_HARDWARE_MISMATCH, no output file;
 #   - token B, with the same label and the same key under the same name but its own serial, put in
 #     A's place: refused, SEAL_HARDWARE_MISMATCH, no output file; A back: it stamps again;
-#   - a seal of a software certificate carries no binding ("hardware": []).
+#   - a seal of a software certificate carries no binding ("hardware": []);
+#   - the public stamp record (GET /api/v1/stamps/{serial}) answers seal.hardware as the registry does:
+#     token A's binding for the bound seal's stamp, [] for the software seal's.
 # Output is TAP; exit 77 when SoftHSM2 is not installed.
 set -u
 E=$1
@@ -67,8 +69,9 @@ PY
 "$E" seal show "$S" >"$T/show.txt" 2>&1
 has "$T/show.txt" "hardware:    key held in pkcs11 token \"seal-token\", serial $SA" "seal show says where the key is held"
 
-"$E" stamp "$T/in.pdf" -o "$T/a.pdf" --seal "$S" >/dev/null 2>"$T/err" && ok "stamp with token A" ||
+"$E" stamp "$T/in.pdf" -o "$T/a.pdf" --seal "$S" >"$T/stamp.out" 2>"$T/err" && ok "stamp with token A" ||
     notok "stamp with token A: $(cat "$T/err")"
+STA=$(awk 'NR == 1 {print $1}' "$T/stamp.out")
 "$E" verify "$T/a.pdf" --json >"$T/v.json" 2>/dev/null
 python3 - "$T/v.json" "$SA" <<'PY' && ok "the verification report: VALID, seal.hardware names token A's serial" || notok "report: $(head -c 600 "$T/v.json")"
 import json, sys
@@ -116,7 +119,16 @@ rc=$?
 "$E" stamp "$T/in.pdf" -o "$T/a2.pdf" --seal "$S" >/dev/null 2>"$T/err" && ok "token A back: it stamps again" ||
     notok "token A again: $(cat "$T/err")"
 
-# The registry answer, over HTTP.
+# A seal in software carries none.
+C2=$("$E" cert issue --org "Soft Trading Co" --uscc 91350100M000100Y43 2>/dev/null)
+S2=$("$E" seal make --cert "$C2" --maker p256 --name "Soft seal" --text "软件" 2>/dev/null)
+"$E" seal show "$S2" --json 2>/dev/null | python3 -c 'import json,sys; assert json.load(sys.stdin)["hardware"] == []' &&
+    ok "a seal of a software key: hardware []" || notok "software seal's hardware"
+"$E" stamp "$T/in.pdf" -o "$T/soft2.pdf" --seal "$S2" >"$T/stamp.out" 2>"$T/err" || notok "stamp with the software seal: $(cat "$T/err")"
+STS=$(awk 'NR == 1 {print $1}' "$T/stamp.out")
+
+# The registry answer and the public stamp record (GET /api/v1/stamps/{serial}, what the page /v/{serial}
+# shows), over HTTP.
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$E" serve --listen "127.0.0.1:$PORT" --only api >"$T/serve.out" 2>&1 &
 SP=$!
@@ -126,12 +138,23 @@ import json, sys, urllib.request
 a = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/v1/registry/{sys.argv[2]}", timeout=60))
 assert a["hardware"][0]["serial"] == sys.argv[3], a
 PY
+python3 - "$PORT" "$STA" "$S" "$SA" <<'PY' && ok "GET /api/v1/stamps/$STA: seal.hardware is the registry's, token A's serial and label" || notok "stamp record of the bound seal"
+import json, sys, urllib.request
+port, serial, esid, sa = sys.argv[1:5]
+base = f"http://127.0.0.1:{port}/api/v1"
+rec = json.load(urllib.request.urlopen(f"{base}/stamps/{serial}", timeout=60))
+reg = json.load(urllib.request.urlopen(f"{base}/registry/{esid}", timeout=60))
+assert rec["serial"] == serial and rec["seal"]["esid"] == esid, rec
+hw = rec["seal"]["hardware"]
+assert hw == reg["hardware"], (hw, reg["hardware"])
+assert len(hw) == 1 and hw[0]["kind"] == "pkcs11" and hw[0]["serial"] == sa and hw[0]["label"] == "seal-token", hw
+assert hw[0]["key_id"].startswith("pkcs11:token=seal-token;") and hw[0]["chip_id"] == "", hw
+PY
+python3 - "$PORT" "$STS" <<'PY' && ok "GET /api/v1/stamps/$STS: a seal in software, seal.hardware []" || notok "stamp record of the software seal"
+import json, sys, urllib.request
+rec = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/v1/stamps/{sys.argv[2]}", timeout=60))
+assert rec["serial"] == sys.argv[2] and rec["seal"]["hardware"] == [], rec
+PY
 kill $SP 2>/dev/null
 wait $SP 2>/dev/null
-
-# A seal in software carries none.
-C2=$("$E" cert issue --org "Soft Trading Co" --uscc 91350100M000100Y43 2>/dev/null)
-S2=$("$E" seal make --cert "$C2" --maker p256 --name "Soft seal" --text "软件" 2>/dev/null)
-"$E" seal show "$S2" --json 2>/dev/null | python3 -c 'import json,sys; assert json.load(sys.stdin)["hardware"] == []' &&
-    ok "a seal of a software key: hardware []" || notok "software seal's hardware"
 tap_done seal_hardware

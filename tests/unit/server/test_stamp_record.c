@@ -244,6 +244,10 @@ static void record_log_proof_checks(void **state)
     assert_non_null(rec);
     assert_string_equal(json_string_value(json_object_get(rec, "serial")), serial);
     assert_string_equal(json_string_value(json_object_get(rec, "document_sha256")), doc_sha256);
+    /* a seal whose key is in software: its hardware bindings are the registry's empty array */
+    json_t *hw = json_object_get(json_object_get(rec, "seal"), "hardware");
+    assert_true(json_is_array(hw));
+    assert_int_equal(json_array_size(hw), 0);
     json_t *log = json_object_get(rec, "log");
     assert_true(json_is_null(json_object_get(log, "unavailable")));
     const char *key = json_string_value(json_object_get(log, "key"));
