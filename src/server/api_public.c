@@ -277,7 +277,8 @@ static ES_RESULT stamp(es_api_call *c)
     eseal_seal_record_dispose(&rec);
     ES_ENSURE_ALLOC(hw);
     json_t *v = json_pack("{s:s, s:{s:s, s:s, s:o}, s:s, s:s, s:o, s:s, s:s, s:{s:s, s:b}, s:{s:o, s:b}}", "serial",
-                          st.serial, "seal", "esid", st.esid, "name", st.seal_name, "hardware", hw, "organisation", st.organisation,
+                          st.serial, "seal", "esid", st.esid, "name", st.seal_name, "hardware", hw, "organisation",
+                          st.organisation,
                           "format", st.kind, "time", es_api_time(st.time_ms), "time_source", st.time_source,
                           "document_sha256", st.document_sha256, "status", "seal_state", st.seal_state,
                           "seal_valid_at_time", st.seal_valid_at_time != 0, "log", "index",
