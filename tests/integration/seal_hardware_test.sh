@@ -157,4 +157,7 @@ assert rec["serial"] == sys.argv[2] and rec["seal"]["hardware"] == [], rec
 PY
 kill $SP 2>/dev/null
 wait $SP 2>/dev/null
+# For the suite's scan (token_key_scan): the key put into both tokens, and what eseal made and said.
+. "$(dirname "$0")/../lib/keyscan.sh"
+keyscan_deposit seal_hardware "$T/soft.pem" -- "$ESEAL_HOME" "$T"/*.pdf "$T"/*.json "$T/err"
 tap_done seal_hardware

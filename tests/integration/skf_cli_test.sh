@@ -77,4 +77,8 @@ rc=$?
 [ $rc -ne 0 ] && [ ! -e "$T/other.ofd" ] && grep -q "bound to skf device SKF-SN-0001 .*held by skf device SKF-SN-0002" "$T/err" &&
     ok "another device serial: refused (SEAL_HARDWARE_MISMATCH), no output" || notok "other device: rc $rc, $(cat "$T/err")"
 "$E" log audit >"$T/audit" 2>&1 && ok "the log audits clean" || notok "log audit: $(cat "$T/audit")"
+# For the suite's scan (token_key_scan): the device's key (a file of the test double), and what
+# eseal made and said.
+. "$ROOT/tests/lib/keyscan.sh"
+keyscan_deposit skf_cli "$T/dev/containers/sealcon/key.pem" -- "$ESEAL_HOME" "$T"/*.ofd "$T/cert.pem" "$T/err"
 tap_done skf_cli
