@@ -71,12 +71,13 @@ typedef struct {
      * (ESEAL_EEXISTS). NULL, and versions 1 to 3: $ESEAL_STORE when set, else HOME/eseal.db. */
     const char *store;
     /** version 5 (issue 23). The label of a PKCS#11 token that holds the instance's CA keys from
-     * the start: the p256 and rsa hierarchies' root CA, issuing CA, seal maker and TSA keys are
-     * generated in it (sensitive, never extractable; labelled eseal-HIERARCHY-ROLE-8HEX) and their
-     * certificates record them by RFC 7512 URI (token label and serial); renewals of those roles
-     * make their new key in the same token. The sm2 hierarchy stays in key files (PKCS#11 has no
-     * SM2 mechanism), and so do the OCSP responders' keys (renewed unattended every week) and the
-     * audit log's. NULL: every key in a file. */
+     * the start: the p256 and rsa hierarchies' root CA, issuing CA, seal maker, TSA and OCSP
+     * responder keys are generated in it (sensitive, never extractable, sign only; labelled
+     * eseal-HIERARCHY-ROLE-8HEX) and their certificates record them by RFC 7512 URI (token label
+     * and serial); renewals of those roles, and new responders of a CA in the token, make their
+     * key in the same token. The token and the PIN are checked before anything is made. The sm2
+     * hierarchy stays in key files (PKCS#11 has no SM2 mechanism), and so does the audit log's key.
+     * NULL: every key in a file. */
     const char *token;
     /** version 5. The PKCS#11 module (an absolute path), written to eseal.conf as pkcs11_module;
      * NULL: SoftHSM2's module when installed. */

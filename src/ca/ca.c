@@ -212,6 +212,32 @@ ES_RESULT es_ca_issue_as(eseal_instance *inst, const es_acting *by, eseal_cert_r
     return ca_issue(inst, by, out, role, hierarchy, alg, spec_in, issuer_rec, NULL, NULL, NULL);
 }
 
+/* The token that holds `rec`'s key ("" when its key is a file or its URI names no token label). */
+static ES_RESULT key_token(char out[ES_P11_VALUE_MAX + 1], const eseal_cert_record *rec)
+{
+    out[0] = '\0';
+    if (!es_p11_is_uri(rec->key_file)) {
+        return ES_OK;
+    }
+    es_p11_uri u;
+    ES_GUARD(es_p11_uri_parse(&u, es_span_of(rec->key_file, strlen(rec->key_file))));
+    memcpy(out, u.token, sizeof(u.token));
+    return ES_OK;
+}
+
+static ES_RESULT issue_role(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
+                            const char *h, eseal_key_alg alg, const es_cert_spec *spec,
+                            const eseal_cert_record *issuer, const eseal_cert_record *renews, const char *in_token);
+
+ES_RESULT es_ca_issue_beside(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
+                             const char *hierarchy, eseal_key_alg alg, const es_cert_spec *spec,
+                             const eseal_cert_record *issuer)
+{
+    char token[ES_P11_VALUE_MAX + 1];
+    ES_GUARD(key_token(token, issuer));
+    return issue_role(inst, by, out, role, hierarchy, alg, spec, issuer, NULL, token[0] != '\0' ? token : NULL);
+}
+
 ES_RESULT es_ca_issue_for_key(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
                               const char *hierarchy, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec,
                               eseal_key *key, const char *key_ref)
@@ -574,12 +600,9 @@ static ES_RESULT renew_one(eseal_instance *inst, const es_acting *by, eseal_cert
         s.not_before_ms = now - 60000;
         s.not_after_ms = now + (int64_t)renewable[k].years * 365 * DAY_MS;
         /* A role whose key is in a token keeps it there: the new key is made in the same token. */
-        es_p11_uri in;
-        memset(&in, 0, sizeof(in));
-        const char *token = NULL;
+        char token[ES_P11_VALUE_MAX + 1] = "";
         if (es_p11_is_uri(old.key_file)) {
-            r = es_p11_uri_parse(&in, es_span_of(old.key_file, strlen(old.key_file)));
-            token = in.token;
+            r = key_token(token, &old);
             if (es_ok(r) && token[0] == '\0') {
                 r = es_error_set(ESEAL_EUNSUPPORTED, __FILE__, __LINE__,
                                  "ca renew: the %s %s key is in a token named by its serial only", h,
@@ -591,7 +614,8 @@ static ES_RESULT renew_one(eseal_instance *inst, const es_acting *by, eseal_cert
                              renewable[k].role);
         }
         if (es_ok(r)) {
-            r = issue_role(inst, by, &rec, renewable[k].role, h, alg, &s, &parent, &old, token);
+            r = issue_role(inst, by, &rec, renewable[k].role, h, alg, &s, &parent, &old,
+                           token[0] != '\0' ? token : NULL);
         }
     }
     if (es_ok(r) && k == 0) {

@@ -37,6 +37,11 @@ ES_RESULT es_ca_issue_as(eseal_instance *inst, const es_acting *by, eseal_cert_r
 ES_RESULT es_ca_issue_for_key(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
                               const char *hierarchy, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec,
                               eseal_key *key, const char *key_ref);
+/* es_ca_issue_as with the new key where `issuer`'s is: generated in the issuer's PKCS#11 token when
+ * its key is in one (not for SM2), else a key file. A CA's delegated OCSP responders follow it so. */
+ES_RESULT es_ca_issue_beside(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
+                             const char *hierarchy, eseal_key_alg alg, const es_cert_spec *spec,
+                             const eseal_cert_record *issuer);
 ES_RESULT es_ca_issue(eseal_instance *inst, eseal_cert_record *out, const char *role, const char *hierarchy,
                       eseal_key_alg alg, const es_cert_spec *spec_in, const eseal_cert_record *issuer_rec);
 /* Issues a fresh CRL for the CA record `ca` and stores it with its "crl.issued" audit entry (on

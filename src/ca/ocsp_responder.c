@@ -73,7 +73,8 @@ static ES_RESULT issue_responder(eseal_instance *inst, const es_acting *by, esea
         s.org_unit = "eseal Certification Authority";
         s.not_before_ms = now - 60000;
         s.not_after_ms = now + RESPONDER_DAYS * DAY_MS;
-        r = es_ca_issue_as(inst, by, out, "ocsp", ca->hierarchy, alg, &s, ca);
+        /* in the CA's token when the CA's key is in one (eseal init --token), else a key file */
+        r = es_ca_issue_beside(inst, by, out, "ocsp", ca->hierarchy, alg, &s, ca);
     }
     es_buf_free(&cn);
     return r;

@@ -84,8 +84,8 @@ static int run(cli_args *a)
                  "next: eseal cert issue --org NAME --uscc CODE --alg sm2",
                  home);
         if (o.token != NULL) {
-            cli_note("  the p256 and rsa root CA, issuing CA, seal-maker and TSA keys are in token %s\n"
-                     "  (the sm2 hierarchy, the OCSP responders and the audit log keep key files)",
+            cli_note("  the p256 and rsa root CA, issuing CA, seal-maker, TSA and OCSP responder keys are in\n"
+                     "  token %s (the sm2 hierarchy and the audit log keep key files)",
                      o.token);
         }
     }
@@ -109,9 +109,9 @@ const cli_cmd cli_cmd_init = {
     "  --country CC     two-letter country code (default CN)\n"
     "  --base-url URL   public URL for CRL, OCSP and verification links\n"
     "  --token LABEL    make the CA keys in this PKCS#11 token: the p256 and rsa root CA, issuing\n"
-    "                   CA, seal-maker and TSA keys are generated in it (never extractable) and\n"
-    "                   stay there (renewals too). The sm2 hierarchy keeps key files (PKCS#11 has\n"
-    "                   no SM2), as do the OCSP responders and the audit log. The PIN comes from\n"
+    "                   CA, seal-maker, TSA and OCSP responder keys are generated in it (never\n"
+    "                   extractable) and stay there (renewals too). The sm2 hierarchy keeps key\n"
+    "                   files (PKCS#11 has no SM2), as does the audit log. The PIN comes from\n"
     "                   --pin-file, $ESEAL_TOKEN_PIN or a prompt; every later CA signature needs it.\n"
     "  --pkcs11-module PATH  the token's PKCS#11 module, written to eseal.conf as pkcs11_module\n"
     "                   (default: SoftHSM2's when installed)\n",

@@ -5,14 +5,15 @@
 # `eseal init --token` (issue 23 §1; docs/keys.md "An instance whose CA is in a token"), with
 # SoftHSM2 as a real PKCS#11 token in a temporary folder:
 #   - a wrong PIN: exit 3, nothing made (no eseal.conf, no store, no object in the token);
-#   - init --token --pkcs11-module: the p256 and rsa root CA, issuing CA, seal-maker and TSA
-#     certificates record keys in the token (their URI names its serial), each generated there:
-#     sensitive, never extractable, sign only; no key file is written for them; the sm2 hierarchy,
-#     the OCSP responders and the audit log keep key files;
+#   - init --token --pkcs11-module: the p256 and rsa root CA, issuing CA, seal-maker, TSA and OCSP
+#     responder certificates record keys in the token (their URI names its serial), each generated
+#     there: sensitive, never extractable, sign only; no key file is written for them; the sm2
+#     hierarchy and the audit log keep key files;
 #   - the token's keys at work: a certificate issued by the token's issuing CA (p256 and rsa, checked
 #     by openssl against the exported chains), a seal made by the token's seal maker, a stamp with
 #     a B-T timestamp from the token's TSA, `eseal verify` VALID and pdfsig valid and trusted, a CRL
-#     signed by the token (openssl crl -verify);
+#     signed by the token (openssl crl -verify), OCSP answers signed by the token's responders
+#     (openssl ocsp);
 #   - ca renew seal-maker: the new key is made in the same token, and stamps;
 #   - the token removed, or a wrong PIN: issuing is refused with the reason and nothing is recorded;
 #     the sm2 hierarchy (key files) still issues; `eseal log audit` is clean.
@@ -56,12 +57,13 @@ grep -qx "pkcs11_module = $MOD" "$ESEAL_HOME/eseal.conf" && ok "  ... eseal.conf
 SERIAL=$(softhsm2-util --show-slots | sed -n 's/^ *Serial number: *\([0-9a-f]*\)$/\1/p' | head -1)
 
 "$E" cert list --json >"$T/certs.json"
-python3 - "$T/certs.json" "$SERIAL" "$ESEAL_HOME/keys" >"$T/py" 2>&1 <<'PY' && ok "the p256 and rsa CA, seal-maker and TSA keys are in the token; sm2, OCSP keep key files; none written for the token's" || notok "cert list: $(cat "$T/py")"
+python3 - "$T/certs.json" "$SERIAL" "$ESEAL_HOME/keys" >"$T/py" 2>&1 <<'PY' && ok "the p256 and rsa CA, seal-maker, TSA and OCSP keys are in the token; sm2 keeps key files; none written for the token's" || notok "cert list: $(cat "$T/py")"
 import json, os, sys
 certs, serial, keys = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
 token_roles = {("root-ca", "p256"), ("issuing-ca", "p256"), ("seal-maker", "p256"), ("tsa", "p256"),
-               ("root-ca", "rsa"), ("issuing-ca", "rsa")}
+               ("ocsp", "p256"), ("root-ca", "rsa"), ("issuing-ca", "rsa"), ("ocsp", "rsa")}
 seen = set()
+assert sum(1 for c in certs if c["role"] == "ocsp" and c["hierarchy"] != "sm2") == 4, "four OCSP responders"
 for c in certs:
     uri = c["key_uri"]
     if (c["role"], c["hierarchy"]) in token_roles:
@@ -74,13 +76,13 @@ for c in certs:
 assert seen == token_roles, seen
 PY
 objects >"$T/objects"
-[ "$(grep -c 'Private Key Object' "$T/objects")" -eq 6 ] && ok "the token holds 6 private keys" ||
+[ "$(grep -c 'Private Key Object' "$T/objects")" -eq 10 ] && ok "the token holds 10 private keys" ||
     notok "token objects: $(cat "$T/objects")"
 python3 - "$T/objects" >"$T/py" 2>&1 <<'PY' && ok "  ... each sensitive, never extractable, made in the token, sign only" || notok "  ... $(cat "$T/py")"
 import re, sys
 text = open(sys.argv[1]).read()
 blocks = [b for b in re.split(r"\n(?=\S)", text) if b.startswith("Private Key Object")]
-assert len(blocks) == 6, len(blocks)
+assert len(blocks) == 10, len(blocks)
 for b in blocks:
     access = re.search(r"Access:\s*(.*)", b).group(1)
     usage = re.search(r"Usage:\s*(.*)", b).group(1).strip()
@@ -130,6 +132,19 @@ for f in "$T"/p256-one0*; do
     openssl crl -inform der -in "$T/p256.crl" -CAfile "$f" -verify -noout >/dev/null 2>&1 && found=1
 done
 [ $found -eq 1 ] && ok "  ... openssl verifies the CRL's signature" || notok "  ... openssl crl -verify failed"
+
+# OCSP answers signed by the token's responders, checked by openssl.
+for alg in p256 rsa; do
+    csplit -s -z -f "$T/$alg-c" "$T/$alg-chain.pem" '/-----BEGIN CERTIFICATE-----/' '{*}'
+    openssl ocsp -issuer "$T/${alg}-c00" -cert "$T/$alg-org.pem" -no_nonce -reqout "$T/$alg-req.der" >/dev/null 2>&1
+    "$E" ocsp respond "$T/$alg-req.der" -o "$T/$alg-resp.der" --alg $alg >/dev/null 2>"$T/err" ||
+        notok "$alg: ocsp respond: $(cat "$T/err")"
+    openssl ocsp -respin "$T/$alg-resp.der" -issuer "$T/${alg}-c00" -cert "$T/$alg-org.pem" -CAfile "$T/$alg-chain.pem" \
+        -resp_text >"$T/out" 2>&1
+    grep -q "Response verify OK" "$T/out" && grep -q "$alg-org.pem: good" "$T/out" && grep -q "OCSP Responder (Issuing CA $alg)" "$T/out" &&
+        ok "$alg: openssl verifies the OCSP answer of the token's responder: good" ||
+        notok "$alg: openssl ocsp: $(grep -v "^ " "$T/out")"
+done
 
 # Renewal keeps the role in the token.
 OLD=$(python3 -c 'import json,sys; print([c["key_uri"] for c in json.load(open(sys.argv[1])) if c["role"]=="seal-maker" and c["hierarchy"]=="p256"][0])' "$T/certs.json")
