@@ -486,9 +486,10 @@ typedef struct {
  * impressions; an unlock that would pass it is rolled back. The insert and the count are one write
  * transaction (es_acc_change), which the store serialises with every other writer on both engines
  * (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock: src/store/sql_backends.c): of two asks racing
- * for a request's last impressions the second counts the first's unlock. That lock is why there is no SELECT ... FOR UPDATE on the request
- * row (SQLite has no such clause, and the lock is already held), and no conditional INSERT ... SELECT:
- * alone at READ COMMITTED, two of those would each miss the other's row.
+ * for a request's last impressions the second counts the first's unlock. That lock is why there is
+ * no SELECT ... FOR UPDATE on the request row (SQLite has no such clause, and the lock is already
+ * held), and no conditional INSERT ... SELECT: alone at READ COMMITTED, two of those would each miss
+ * the other's row.
  */
 static ES_RESULT insert_unlock(eseal_instance *inst, void *ctx)
 {

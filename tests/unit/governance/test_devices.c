@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "eseal/eseal.h"
@@ -585,6 +587,60 @@ static void request_limits_impressions(void **state)
     eseal_key_free(k2);
 }
 
+#define RACERS 4
+
+/*
+ * Four processes, each its own instance on the same store, ask at once for 1 impression of a request
+ * of 2 documents: exactly two are given, two refused for the request's limit (the count and the insert
+ * are one transaction that the store serialises on both engines). Each child exits 0 given, 1 refused
+ * with REQUEST_IMPRESSIONS_EXCEEDED, 2 anything else.
+ */
+static void racing_asks(void **state)
+{
+    (void)state;
+    eseal_key *k = NULL;
+    assert_int_equal(eseal_key_generate(&k, ESEAL_ALG_P256), ESEAL_OK);
+    eseal_device d = new_device(k, "RACE-CHIP-1");
+    eseal_request req = approved_request(2);
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    pid_t kids[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        kids[i] = fork();
+        assert_true(kids[i] >= 0);
+        if (kids[i] == 0) {
+            /* the parent's connection is left alone: the child opens its own instance (its clock the real one) */
+            char b;
+            (void)close(go[1]);
+            inst = test_instance_open(ihome, PASS);
+            nonce_n = 1000 * (i + 1);
+            char nonce[ESEAL_DEVICE_NONCE_LEN + 1], code[32];
+            next_nonce(nonce);
+            eseal_unlock_answer ans;
+            if (read(go[0], &b, 1) != 0) { /* the parent closes the pipe: all start together */
+                _exit(2);
+            }
+            int rc = ask(k, d.id, req.id, 1, nonce, eseal_time_now(), &ans, code);
+            bool limit = rc == ESEAL_EDENIED && strcmp(code, ESEAL_DEVICE_REFUSED_IMPRESSIONS_EXCEEDED) == 0;
+            _exit(rc == ESEAL_OK ? 0 : limit ? 1 : 2);
+        }
+    }
+    (void)close(go[0]);
+    (void)usleep(300 * 1000); /* the children open their instances */
+    (void)close(go[1]);
+    int given = 0, refused = 0;
+    for (int i = 0; i < RACERS; i++) {
+        int st = 0;
+        assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+        assert_true(WIFEXITED(st));
+        given += WEXITSTATUS(st) == 0;
+        refused += WEXITSTATUS(st) == 1;
+    }
+    assert_int_equal(given, 2);
+    assert_int_equal(refused, RACERS - 2);
+    eseal_key_free(k);
+}
+
 /* The signed bytes, exactly as docs/devices.md writes them, and the syntax they refuse. */
 static void signed_bytes(void **state)
 {
@@ -621,6 +677,7 @@ int main(void)
         cmocka_unit_test(signed_bytes),
         cmocka_unit_test(registering),
         cmocka_unit_test(protocol),
+        cmocka_unit_test(racing_asks),
         cmocka_unit_test(request_limits_impressions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
