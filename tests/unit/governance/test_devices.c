@@ -15,7 +15,8 @@
  *     allows, a replayed report;
  *   - the request as the limit of its impressions over all its unlocks and devices: an ask passing it
  *     refused (REQUEST_IMPRESSIONS_EXCEEDED, what is left said), a live unlock holding its quota to its
- *     last millisecond, an expired one giving back what it did not use.
+ *     last millisecond, an expired one giving back what it did not use; four processes racing for a
+ *     request's last impressions, exactly as many given as it has left.
  */
 #include <setjmp.h>
 #include <stdarg.h>
