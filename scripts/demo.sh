@@ -159,7 +159,8 @@ openssl pkey -in "$HOME_DIR/chip.pem" -pubout -out "$HOME_DIR/chip-pub.pem"
 DSERVE=$!
 for _ in $(seq 100); do grep -q 'port' "$HOME_DIR/serve-dev.out" 2>/dev/null && break; sleep 0.1; done
 DPORT=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$HOME_DIR/serve-dev.out")
-# The clerk submits a stamp request for the contract (approved at once: the grant asks no approval).
+# The clerk submits a stamp request for two copies of the contract (approved at once: the grant asks no
+# approval). A request allows as many impressions as it has documents: two copies, two impressions.
 RID=$(python3 - "$DPORT" "$(cat "$PWDIR/clerk")" "$SEAL" "$PDF" <<'PY'
 import http.client, json, sys, uuid
 port, pw, seal, pdf = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
@@ -171,8 +172,9 @@ h = {"Cookie": r.getheader("Set-Cookie").split(";")[0], "X-CSRF-Token": body["cs
 b = "demo" + uuid.uuid4().hex
 form = b"".join(f"--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n".encode()
                 for k, v in (("seal", seal), ("type", "contract"), ("purpose", "signed on paper too")))
-form += (f"--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contract.pdf\"\r\n"
-         "Content-Type: application/pdf\r\n\r\n").encode() + open(pdf, "rb").read() + f"\r\n--{b}--\r\n".encode()
+part = (f"--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contract.pdf\"\r\n"
+        "Content-Type: application/pdf\r\n\r\n").encode() + open(pdf, "rb").read() + b"\r\n"
+form += part * 2 + f"--{b}--\r\n".encode()
 c.request("POST", "/api/v1/requests", form, dict(h, **{"Content-Type": f"multipart/form-data; boundary={b}"}))
 r = c.getresponse()
 req = json.loads(r.read())

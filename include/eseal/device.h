@@ -13,9 +13,10 @@
  * an audit entry (its receipt proves it) and shows in the request's record.
  *
  * Everything refused on the protocol (an ask or report signed by another key, a replayed ask or
- * report, an expired or exhausted unlock, an unapproved request, a device of another seal or
- * retired) is an audit entry "device.refused" and an "alert" webhook event of the organisation
- * concerned, with a stable code (ESEAL_DEVICE_REFUSED_*).
+ * report, an expired or exhausted unlock, an unapproved request, an ask for more impressions than
+ * the request has documents left, a device of another seal or retired) is an audit entry
+ * "device.refused" and an "alert" webhook event of the organisation concerned, with a stable code
+ * (ESEAL_DEVICE_REFUSED_*).
  *
  * The bytes each signature covers are lines of "name: value\n" after a first line naming the
  * message; see eseal_device_ask_bytes, eseal_device_token_bytes, eseal_device_report_bytes.
@@ -56,6 +57,8 @@ ESEAL_BEGIN_DECL
 #define ESEAL_DEVICE_REFUSED_STALE "DEVICE_ASK_STALE"
 #define ESEAL_DEVICE_REFUSED_REPLAYED_ASK "UNLOCK_REPLAYED"
 #define ESEAL_DEVICE_REFUSED_NOT_APPROVED "REQUEST_NOT_APPROVED"
+/** The ask's impressions and those the request's unlocks hold pass the request's documents. */
+#define ESEAL_DEVICE_REFUSED_IMPRESSIONS_EXCEEDED "REQUEST_IMPRESSIONS_EXCEEDED"
 #define ESEAL_DEVICE_REFUSED_WRONG_SEAL "DEVICE_NOT_OF_SEAL"
 #define ESEAL_DEVICE_REFUSED_NO_UNLOCK "NO_VALID_UNLOCK"
 #define ESEAL_DEVICE_REFUSED_EXPIRED "UNLOCK_EXPIRED"
@@ -201,10 +204,12 @@ typedef struct {
  * Answers an unlock ask signed by the device's chip (`sig`, DER, over eseal_device_ask_bytes): the
  * device is registered and active, the signature verifies with its key, the ask's time is within
  * ESEAL_DEVICE_SKEW_MS of the platform's, its nonce is new for the device, the request is approved
- * and for the device's seal. Then an unlock is stored and signed by the seal maker of the chip's
- * algorithm (needs the passphrase) with its audit entry ("device.unlock"). `who` is the caller: a
- * principal of kind device whose id is a.device (the server makes it from the message), or the local
- * operator. A refusal is ESEAL_EDENIED with refused->code set, recorded ("device.refused") and
+ * and for the device's seal, and its impressions with those the request's earlier unlocks hold (of
+ * any device: each its used once expired, else its impressions) are at most the request's documents
+ * (ESEAL_DEVICE_REFUSED_IMPRESSIONS_EXCEEDED otherwise, counted in the unlock's transaction). Then an
+ * unlock is stored and signed by the seal maker of the chip's algorithm (needs the passphrase) with
+ * its audit entry ("device.unlock"). `who` is the caller: a principal of kind device whose id is
+ * a.device (the server makes it from the message), or the local operator. A refusal is ESEAL_EDENIED with refused->code set, recorded ("device.refused") and
  * alerted (webhook "alert" of the request's or device's organisation) before this returns.
  */
 ESEAL_EXTERN(int) eseal_device_unlock(eseal_instance *inst, const eseal_principal *who, const eseal_device_ask *a,

@@ -476,12 +476,36 @@ static ES_RESULT chip_signed(bool *ok, const eseal_device *d, es_span msg, const
 
 typedef struct {
     const eseal_unlock *u;
+    int64_t docs;      /* the request's documents: the most impressions all its unlocks may hold */
+    bool exceeded;     /* out: refused for the request's limit (nothing inserted) */
+    int64_t remaining; /* out, when exceeded: what the request has left to give */
 } unlock_ctx;
 
+/*
+ * The request is the limit (issue 23 §4): its unlocks, of every device, hold at most its documents'
+ * impressions; an unlock that would pass it is rolled back. The insert and the count are one write
+ * transaction (es_acc_change), which the store serialises with every other writer on both engines
+ * (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock: src/store/sql_backends.c): of two asks racing
+ * for a request's last impressions the second counts the first's unlock. That lock is why there is
+ * no SELECT ... FOR UPDATE on the request row (SQLite has no such clause, and the lock is already
+ * held), and no conditional INSERT ... SELECT: alone at READ COMMITTED, two of those would each miss
+ * the other's row.
+ */
 static ES_RESULT insert_unlock(eseal_instance *inst, void *ctx)
 {
     unlock_ctx *c = ctx;
-    return es_from_code(eseal_store_unlock_insert(inst->store, c->u));
+    /* inserted first, so that a replayed ask is told as one (its nonce taken) before it is counted */
+    ES_GUARD(es_from_code(eseal_store_unlock_insert(inst->store, c->u)));
+    int64_t held = 0; /* this unlock's impressions included: it is live */
+    ES_GUARD(es_from_code(eseal_store_unlock_committed(inst->store, c->u->request_id, c->u->issued_ms, &held)));
+    if (held > c->docs) {
+        int64_t before = held - c->u->impressions;
+        c->exceeded = true;
+        c->remaining = before < c->docs ? c->docs - before : 0;
+        return es_error_set(ESEAL_EDENIED, __FILE__, __LINE__, "request %s: %" PRId64 " impressions left",
+                            c->u->request_id, c->remaining);
+    }
+    return ES_OK;
 }
 
 /* The seal maker of the chip's algorithm signs `token` (the platform's statement, as it signs seals
@@ -568,17 +592,24 @@ static ES_RESULT device_unlock(eseal_instance *inst, const eseal_principal *who,
     ES_AUTO(es_buf_freep) es_buf tok = ES_BUF_INIT(ESEAL_DEVICE_MESSAGE_MAX);
     ES_GUARD(token_bytes(&tok, &u, &d, d.seal));
     memset(out, 0, sizeof(*out));
+    unlock_ctx c = {.u = &u, .docs = req.docs};
     es_result r = platform_sign(inst, d.alg, es_buf_span(&tok), out);
     if (es_ok(r)) {
         char detail[512];
         (void)snprintf(detail, sizeof(detail), "%s for device %s (chip %s), request %s: %" PRId64
                        " impressions until %" PRId64 " (nonce %s)", u.id, d.id, d.chip_id, req.id, u.impressions,
                        u.expires_ms, u.nonce);
-        unlock_ctx c = {&u};
         r = es_acc_change(inst, &by, "device.unlock", d.org_id, detail, insert_unlock, &c);
     }
     if (!es_ok(r)) {
         eseal_unlock_answer_dispose(out);
+        if (c.exceeded) {
+            char why[200];
+            (void)snprintf(why, sizeof(why), "the request allows %" PRId64 " impressions and has %" PRId64
+                           " left, %" PRId64 " asked", req.docs, c.remaining, u.impressions);
+            return refuse(inst, who, refused, d.org_id, ESEAL_DEVICE_REFUSED_IMPRESSIONS_EXCEEDED, d.id, a->request,
+                          why);
+        }
         if (es_code(r) == ESEAL_EEXISTS) {
             return refuse(inst, who, refused, d.org_id, ESEAL_DEVICE_REFUSED_REPLAYED_ASK, d.id, a->request,
                           "the device used this nonce already: the ask is replayed");

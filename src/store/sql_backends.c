@@ -12,7 +12,9 @@
  * process, so what it read stays true until it commits (serial, as SERIALIZABLE would be without its
  * retries). Those are: the audit log's sequencing (the log's state, entries and tiles of a batch, in
  * the log's transaction: src/auditlog), a seal's lifecycle transition with its event and audit entry,
- * a request's documents with its row (change_begin below), a stamp with its entry. The others are ONE
+ * a request's documents with its row (change_begin below), a stamp with its entry, a device's unlock
+ * with the count of the impressions its request's unlocks hold (unlock_committed: two asks racing for
+ * a request's last impressions are serial, the second counts the first's). The others are ONE
  * conditional statement, atomic at READ COMMITTED because PostgreSQL re-checks an UPDATE's WHERE on
  * the row it locked (and SQLite has one writer): a grant's use (uses < max_uses), a counter's step
  * (TSA serial blocks, CRL numbers, receipt serials: INSERT ... ON CONFLICT DO UPDATE ... RETURNING),
@@ -2589,6 +2591,29 @@ static int sq_unlock_use(eseal_store_governance_backend *be, const char *id)
     return rc;
 }
 
+/* The CAST: PostgreSQL's sum of bigint is numeric, which the driver does not read as an integer. */
+static int sq_unlock_committed(eseal_store_governance_backend *be, const char *request_id, int64_t now_ms, int64_t *n)
+{
+    sq *s = governance_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = prepare(s, &st,
+                     "SELECT CAST(coalesce(sum(CASE WHEN expires < ?2 THEN used ELSE impressions END), 0) AS BIGINT) "
+                     "FROM unlocks WHERE request_id = ?1");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_sql_bind_text(st, 1, request_id);
+    es_sql_bind_int64(st, 2, now_ms);
+    int step = es_sql_step(st);
+    if (step == ES_SQL_ROW) {
+        *n = es_sql_column_int64(st, 0);
+    } else {
+        rc = es_sql_fail(s->c, "counting a request's impressions");
+    }
+    es_sql_finalize(st);
+    return rc;
+}
+
 #define IMPRESSION_COLS \
     "unlock_id, seq, device_id, request_id, time, lat, lon, photo_sha256, operator, sig, received, log_index"
 
@@ -2700,6 +2725,7 @@ static const eseal_store_governance_backend sql_governance = {
     .unlock_use = sq_unlock_use,
     .impression_insert = sq_impression_insert,
     .impression_list = sq_impression_list,
+    .unlock_committed = sq_unlock_committed,
 };
 
 /* The governance backend on the database sq_open made (eseal_store_scheme version 3). */

@@ -1813,6 +1813,15 @@ int eseal_store_unlock_use(eseal_store *s, const char *id)
     return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no unlock '%s'", id);
 }
 
+int eseal_store_unlock_committed(eseal_store *s, const char *request_id, int64_t now_ms, int64_t *n)
+{
+    if (s == NULL || n == NULL || !bounded(request_id, ESEAL_REQUEST_ID_LEN, ESEAL_REQUEST_ID_LEN) || now_ms <= 0) {
+        return store_einval("unlock count");
+    }
+    *n = 0;
+    return GOV(s, unlock_committed, request_id, now_ms, n);
+}
+
 int eseal_store_impression_insert(eseal_store *s, const eseal_impression *m)
 {
     if (s == NULL || m == NULL || !bounded(m->unlock_id, ESEAL_UNLOCK_ID_LEN, ESEAL_UNLOCK_ID_LEN) ||

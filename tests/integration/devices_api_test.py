@@ -10,7 +10,8 @@ a device registered by the CLI, an approved and a pending request submitted over
   - two impressions reported: 201 each, listed in GET /api/v1/requests/{id} with their audit entries;
   - refused with their code (403), each a device.refused audit entry and an `alert` delivery of the
     organisation's webhook: another chip's signature, a replayed ask, a stale ask, a pending request,
-    an unknown device, a report without an unlock of the device, struck after the unlock expired, a
+    an unknown device, more impressions than a request of 3 documents has left (REQUEST_IMPRESSIONS_EXCEEDED),
+    a report without an unlock of the device, struck after the unlock expired, a
     third impression of a two-impression unlock, a replayed report;
   - the impressions' receipts verify (`eseal log receipt --index N`, `eseal log verify-receipt`).
 TAP output.
@@ -81,20 +82,22 @@ def call(method, path, body=None, headers=None, ctype="application/json"):
 S = {u: api_lib.login(port, u, PW) for u in ("kim", "sam", "pat", "ada", "zed")}
 
 
-def submit(who):
+def submit(who, docs=1):
+    """A request of `docs` copies of the PDF: it allows as many impressions (docs/devices.md)."""
     b = "eseal" + uuid.uuid4().hex
-    body = (f"--{b}\r\nContent-Disposition: form-data; name=\"seal\"\r\n\r\n{SEAL}\r\n"
-            f"--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.pdf\"\r\n"
-            f"Content-Type: application/pdf\r\n\r\n").encode() + PDF + f"\r\n--{b}--\r\n".encode()
+    part = (f"--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.pdf\"\r\n"
+            f"Content-Type: application/pdf\r\n\r\n").encode() + PDF + b"\r\n"
+    body = (f"--{b}\r\nContent-Disposition: form-data; name=\"seal\"\r\n\r\n{SEAL}\r\n".encode() + part * docs
+            + f"--{b}--\r\n".encode())
     st, h, r = call("POST", "/api/v1/requests", body, headers=S[who], ctype=f"multipart/form-data; boundary={b}")
-    ok(st == 201, f"{who} submits a request", f"{st} {r}")
+    ok(st == 201 and r.get("total") == docs, f"{who} submits a request of {docs} documents", f"{st} {r}")
     return r
 
 
 for body in ({"seal": SEAL, "user": "sam"}, {"seal": SEAL, "user": "pat", "approval": "1:ada"}):
     st, h, g = call("POST", "/api/v1/grants", body, headers=S["kim"])
     ok(st == 201, f"grant {body}", f"{st} {g}")
-REQ = submit("sam")
+REQ = submit("sam", 3)
 ok(REQ.get("status") == "approved", "sam's request is approved at once", str(REQ))
 PENDING = submit("pat")
 ok(PENDING.get("status") == "pending", "pat's request waits for ada", str(PENDING))
@@ -182,6 +185,10 @@ ok(v.returncode == 0 and "Verified OK" in v.stdout, "the token's signature verif
    v.stdout)
 r = call("POST", "/api/v1/devices/unlock", asked)
 refused(r, "UNLOCK_REPLAYED", "the same ask again")
+# the request of 3 documents allows 3 impressions over all its unlocks: the live one holds 2
+(r, _) = ask(n=2)
+refused(r, "REQUEST_IMPRESSIONS_EXCEEDED", "2 more impressions of a request of 3 with 2 held")
+ok("has 1 left, 2 asked" in r[2].get("detail", ""), "the refusal says how many are left", str(r[2]))
 
 now = int(time.time() * 1000)
 refused(report(UNL, 1, now, key="other"), "DEVICE_BAD_SIGNATURE", "a report signed by another chip")
@@ -214,8 +221,8 @@ for m in (m1, m2):
     sh = subprocess.run([E, "log", "show", idx], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ok("type device.impression" in sh.stdout and PHOTO in sh.stdout, f"entry {idx} is the impression's", sh.stdout)
 
-# `eseal device simulate` plays the device end to end, and the bad cases
-REQ2 = submit("sam")
+# `eseal device simulate` plays the device end to end, and the bad cases: four unlocks of 2, each live to the end
+REQ2 = submit("sam", 8)
 
 
 def simulate(*extra):

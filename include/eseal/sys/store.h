@@ -455,6 +455,13 @@ ESEAL_EXTERN(int) eseal_store_unlock_get(eseal_store *s, eseal_unlock *out, cons
 /** Counts one impression of unlock `id` in one conditional statement: ESEAL_ESTATE "unlock '%s' has no
  * impression left" when used == impressions; ESEAL_ENOTFOUND. Call it in the impression's transaction. */
 ESEAL_EXTERN(int) eseal_store_unlock_use(eseal_store *s, const char *id);
+/**
+ * The impressions the unlocks of request `request_id` hold at now_ms (*n; 0 when it has none): for each,
+ * its used when it expired before now_ms (what it did not use comes back), else its impressions (a live
+ * unlock holds its whole quota). Call it in the transaction that inserts an unlock: the store's write
+ * transaction serialises writers, so the count stays true until that insert commits.
+ */
+ESEAL_EXTERN(int) eseal_store_unlock_committed(eseal_store *s, const char *request_id, int64_t now_ms, int64_t *n);
 /** Adds an impression. ESEAL_EEXISTS "impression %lld of unlock '%s' is reported already"; ESEAL_ENOTFOUND. */
 ESEAL_EXTERN(int) eseal_store_impression_insert(eseal_store *s, const eseal_impression *m);
 /** The impressions of request `request_id`, in the order received. */

@@ -287,9 +287,9 @@ struct eseal_store_accounts_backend {
 /* ---- governance (issue 20): grants and templates ------------------------------------------- */
 
 /* Version 2 (issue 20 §3): webhooks and deliveries appended; version 3 (issue 20 §2): stamp requests,
- * their documents and decisions; version 4 (issue 23 §4): devices, unlocks, impressions. A backend of
- * an older version is refused. */
-#define ESEAL_STORE_GOVERNANCE_BACKEND_VERSION 4
+ * their documents and decisions; version 4 (issue 23 §4): devices, unlocks, impressions; version 5: the
+ * impressions a request's unlocks hold (unlock_committed). A backend of an older version is refused. */
+#define ESEAL_STORE_GOVERNANCE_BACKEND_VERSION 5
 
 typedef struct eseal_store_governance_backend eseal_store_governance_backend;
 
@@ -394,6 +394,9 @@ struct eseal_store_governance_backend {
     /** Those of `request_id`, in the order received. */
     int (*impression_list)(eseal_store_governance_backend *be, const char *request_id,
                            int (*cb)(const eseal_impression *, void *), void *payload);
+    /* ---- version 5: the request as the limit of its impressions; as eseal/sys/store.h says ---- */
+    /** Over the unlocks of `request_id`: used for those expired before now_ms, impressions for the others. */
+    int (*unlock_committed)(eseal_store_governance_backend *be, const char *request_id, int64_t now_ms, int64_t *n);
 };
 
 /* ---- schemes and registration -------------------------------------------------------------- */

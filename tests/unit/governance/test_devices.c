@@ -12,7 +12,11 @@
  *     "device.refused" audit entry: another chip's signature (ask and report), a replayed ask, a stale
  *     ask, a pending request, a request of another seal, an unknown device, a retired device, an
  *     impression without an unlock of the device, struck after the unlock expired, more than it
- *     allows, a replayed report.
+ *     allows, a replayed report;
+ *   - the request as the limit of its impressions over all its unlocks and devices: an ask passing it
+ *     refused (REQUEST_IMPRESSIONS_EXCEEDED, what is left said), a live unlock holding its quota to its
+ *     last millisecond, an expired one giving back what it did not use; four processes racing for a
+ *     request's last impressions, exactly as many given as it has left.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "eseal/eseal.h"
@@ -112,7 +118,8 @@ static eseal_principal device_who(const char *id)
     return p;
 }
 
-static eseal_request approved_request(void)
+/* An approved request of sam's for `n_docs` documents (the same PDF each time). */
+static eseal_request approved_request(size_t n_docs)
 {
     eseal_grant_request q = ESEAL_GRANT_REQUEST_INIT;
     q.seal = seal_a;
@@ -123,17 +130,19 @@ static eseal_request approved_request(void)
     eseal_principal sam = user("sam", org_a.id, stamper_roles);
     char pdf[700];
     (void)snprintf(pdf, sizeof(pdf), "%s/doc.pdf", tmpl);
-    const char *docs[1] = {pdf};
+    const char *docs[4] = {pdf, pdf, pdf, pdf};
+    assert_true(n_docs >= 1 && n_docs <= 4);
     eseal_request_submit_options o = ESEAL_REQUEST_SUBMIT_OPTIONS_INIT;
     o.seal = seal_a;
     o.purpose = "a contract stamped on paper";
     o.paths = docs;
-    o.n_docs = 1;
+    o.n_docs = n_docs;
     eseal_request r;
     if (eseal_request_submit(inst, &sam, &o, &r) != ESEAL_OK) {
         fail_msg("submit: %s", eseal_error_last()->message);
     }
     assert_int_equal(r.status, ESEAL_REQUEST_APPROVED);
+    assert_int_equal(r.docs, (int64_t)n_docs);
     return r;
 }
 
@@ -339,7 +348,7 @@ static int keep_impression(const eseal_impression *m, void *p)
 static void protocol(void **state)
 {
     (void)state;
-    eseal_request req = approved_request();
+    eseal_request req = approved_request(2);
     tally t = audit_tally();
     size_t al = alerts();
     char nonce[ESEAL_DEVICE_NONCE_LEN + 1], code[32];
@@ -491,6 +500,148 @@ static void protocol(void **state)
     refused_once(&t, &al, ESEAL_DEVICE_REFUSED_RETIRED);
 }
 
+/* A device of seal_a, its chip `key`, registered by kay. */
+static eseal_device new_device(eseal_key *key, const char *chip_id)
+{
+    eseal_principal kay = user("kay", org_a.id, keeper_r);
+    eseal_buf der = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_key_public_der(&der, key), ESEAL_OK);
+    eseal_device d;
+    assert_int_equal(eseal_device_add(inst, &kay, seal_a, der.ptr, der.size, chip_id, &d), ESEAL_OK);
+    eseal_buf_dispose(&der);
+    return d;
+}
+
+/* An unlock of `n` for `request` that the platform gives; its id in out_id. */
+static void unlock_given(eseal_key *key, const eseal_device *d, const char *request, int64_t n,
+                         char out_id[ESEAL_UNLOCK_ID_LEN + 1])
+{
+    char nonce[ESEAL_DEVICE_NONCE_LEN + 1], code[32];
+    eseal_unlock_answer ans;
+    next_nonce(nonce);
+    if (ask(key, d->id, request, n, nonce, now_ms, &ans, code) != ESEAL_OK) {
+        fail_msg("unlock of %d: %s", (int)n, eseal_error_last()->message);
+    }
+    assert_int_equal(ans.unlock.impressions, n);
+    (void)snprintf(out_id, ESEAL_UNLOCK_ID_LEN + 1, "%s", ans.unlock.id);
+    eseal_unlock_answer_dispose(&ans);
+}
+
+/* An ask of `n` for `request` refused for the request's limit, recorded and alerted, `left` said. */
+static void unlock_exceeds(eseal_key *key, const eseal_device *d, const char *request, int64_t n, int64_t left,
+                           tally *t, size_t *al)
+{
+    char nonce[ESEAL_DEVICE_NONCE_LEN + 1], code[32], said[64];
+    eseal_unlock_answer ans;
+    size_t unlocks = t->unlocks;
+    next_nonce(nonce);
+    assert_int_equal(ask(key, d->id, request, n, nonce, now_ms, &ans, code), ESEAL_EDENIED);
+    assert_string_equal(code, ESEAL_DEVICE_REFUSED_IMPRESSIONS_EXCEEDED);
+    (void)snprintf(said, sizeof(said), "has %d left, %d asked", (int)left, (int)n);
+    if (strstr(eseal_error_last()->message, said) == NULL) {
+        fail_msg("'%s' does not say '%s'", eseal_error_last()->message, said);
+    }
+    assert_null(ans.token.ptr);
+    refused_once(t, al, ESEAL_DEVICE_REFUSED_IMPRESSIONS_EXCEEDED);
+    assert_int_equal(t->unlocks, unlocks); /* nothing given: no "device.unlock" entry */
+}
+
+/*
+ * The request is the limit of its impressions, over all its unlocks and devices: a live unlock holds
+ * its whole quota, an expired one gives back what it did not use.
+ */
+static void request_limits_impressions(void **state)
+{
+    (void)state;
+    eseal_key *k1 = NULL, *k2 = NULL;
+    assert_int_equal(eseal_key_generate(&k1, ESEAL_ALG_P256), ESEAL_OK);
+    assert_int_equal(eseal_key_generate(&k2, ESEAL_ALG_P256), ESEAL_OK);
+    eseal_device d1 = new_device(k1, "CAP-CHIP-1"), d2 = new_device(k2, "CAP-CHIP-2");
+    eseal_request req = approved_request(3);
+    tally t = audit_tally();
+    size_t al = alerts();
+    char u1[ESEAL_UNLOCK_ID_LEN + 1], u2[ESEAL_UNLOCK_ID_LEN + 1], u3[ESEAL_UNLOCK_ID_LEN + 1], code[32];
+
+    unlock_given(k1, &d1, req.id, 2, u1);
+    t = audit_tally();
+    unlock_exceeds(k1, &d1, req.id, 2, 1, &t, &al);
+    /* another device of the seal shares the request's count */
+    unlock_exceeds(k2, &d2, req.id, 2, 1, &t, &al);
+    unlock_given(k2, &d2, req.id, 1, u2);
+    t = audit_tally();
+    unlock_exceeds(k1, &d1, req.id, 1, 0, &t, &al);
+
+    /* one impression under the first unlock; then both expire: the first gives back 1, the second 1 */
+    eseal_impression m;
+    assert_int_equal(report(k1, d1.id, u1, 1, now_ms + 1000, &m, code), ESEAL_OK);
+    now_ms += ESEAL_UNLOCK_TTL_MS - 1;
+    unlock_exceeds(k1, &d1, req.id, 1, 0, &t, &al); /* the last millisecond: still live */
+    now_ms += 2;
+    unlock_exceeds(k1, &d1, req.id, 3, 2, &t, &al);
+    unlock_given(k1, &d1, req.id, 2, u3);
+    t = audit_tally();
+    unlock_exceeds(k2, &d2, req.id, 1, 0, &t, &al);
+    /* the impressions under the new unlock count as before */
+    assert_int_equal(report(k1, d1.id, u3, 1, now_ms + 1000, &m, code), ESEAL_OK);
+    assert_int_equal(report(k1, d1.id, u3, 2, now_ms + 2000, &m, code), ESEAL_OK);
+    eseal_key_free(k1);
+    eseal_key_free(k2);
+}
+
+#define RACERS 4
+
+/*
+ * Four processes, each its own instance on the same store, ask at once for 1 impression of a request
+ * of 2 documents: exactly two are given, two refused for the request's limit (the count and the insert
+ * are one transaction that the store serialises on both engines). Each child exits 0 given, 1 refused
+ * with REQUEST_IMPRESSIONS_EXCEEDED, 2 anything else.
+ */
+static void racing_asks(void **state)
+{
+    (void)state;
+    eseal_key *k = NULL;
+    assert_int_equal(eseal_key_generate(&k, ESEAL_ALG_P256), ESEAL_OK);
+    eseal_device d = new_device(k, "RACE-CHIP-1");
+    eseal_request req = approved_request(2);
+    int go[2];
+    assert_int_equal(pipe(go), 0);
+    pid_t kids[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        kids[i] = fork();
+        assert_true(kids[i] >= 0);
+        if (kids[i] == 0) {
+            /* the parent's connection is left alone: the child opens its own instance (its clock the real one) */
+            char b;
+            (void)close(go[1]);
+            inst = test_instance_open(ihome, PASS);
+            nonce_n = 1000 * (i + 1);
+            char nonce[ESEAL_DEVICE_NONCE_LEN + 1], code[32];
+            next_nonce(nonce);
+            eseal_unlock_answer ans;
+            if (read(go[0], &b, 1) != 0) { /* the parent closes the pipe: all start together */
+                _exit(2);
+            }
+            int rc = ask(k, d.id, req.id, 1, nonce, eseal_time_now(), &ans, code);
+            bool limit = rc == ESEAL_EDENIED && strcmp(code, ESEAL_DEVICE_REFUSED_IMPRESSIONS_EXCEEDED) == 0;
+            _exit(rc == ESEAL_OK ? 0 : limit ? 1 : 2);
+        }
+    }
+    (void)close(go[0]);
+    (void)usleep(300 * 1000); /* the children open their instances */
+    (void)close(go[1]);
+    int given = 0, refused = 0;
+    for (int i = 0; i < RACERS; i++) {
+        int st = 0;
+        assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+        assert_true(WIFEXITED(st));
+        given += WEXITSTATUS(st) == 0;
+        refused += WEXITSTATUS(st) == 1;
+    }
+    assert_int_equal(given, 2);
+    assert_int_equal(refused, RACERS - 2);
+    eseal_key_free(k);
+}
+
 /* The signed bytes, exactly as docs/devices.md writes them, and the syntax they refuse. */
 static void signed_bytes(void **state)
 {
@@ -527,6 +678,8 @@ int main(void)
         cmocka_unit_test(signed_bytes),
         cmocka_unit_test(registering),
         cmocka_unit_test(protocol),
+        cmocka_unit_test(racing_asks),
+        cmocka_unit_test(request_limits_impressions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

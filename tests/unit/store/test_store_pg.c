@@ -1816,6 +1816,14 @@ static void fill(eseal_store *s)
                            .received_ms = 86, .log_index = 1};
     OK(eseal_store_impression_insert(s, &im));
     OK(eseal_store_unlock_use(s, "unl_0000000000000001"));
+    /* what the request's unlocks hold: a live one its impressions (to its last millisecond), an expired one its used */
+    int64_t held = -1;
+    OK(eseal_store_unlock_committed(s, "req_0000000000000001", 90, &held));
+    assert_int_equal(held, 2);
+    OK(eseal_store_unlock_committed(s, "req_0000000000000001", 91, &held));
+    assert_int_equal(held, 1);
+    OK(eseal_store_unlock_committed(s, "req_00000000000000ff", 91, &held));
+    assert_int_equal(held, 0);
 }
 
 static void hex_note(seen *w, const char *what, const eseal_buf *b)

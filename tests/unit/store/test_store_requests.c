@@ -805,7 +805,7 @@ static void backend_versions(void **state)
     eseal_store *s = open_fresh(path);
     static eseal_store_governance_backend old = {.version = 2}; /* no free: nothing to free */
     expect_error(eseal_store_add_governance_backend(s, &old, 10), ESEAL_EINVAL,
-                 "store: the governance backend has version 2; this eseal speaks version 4");
+                 "store: the governance backend has version 2; this eseal speaks version 5");
     eseal_request r = request(REQ_1, ORG_A, "alice", 10, 1);
     eseal_request_doc d = doc("a.pdf", "pdf", SHA_A, 1);
     assert_int_equal(eseal_store_request_insert(s, &r, &d, 1), ESEAL_OK); /* still the built-in one */
