@@ -34,14 +34,8 @@ run() { "$E" "$@" 2>>"$LOG.err" | tee -a "$LOG.out"; return "${PIPESTATUS[0]}"; 
 run init >/dev/null || { echo "not ok 1 - init"; exit 1; }
 python3 "$(dirname "$0")/../resources/mkpdf.py" "$T/in.pdf" 1
 
-mkdir "$T/nss"
-certutil -N -d "sql:$T/nss" --empty-password >/dev/null
-for alg in p256 rsa; do
-    run ca export --alg $alg -o "$OUT/$alg-chain.pem" >/dev/null
-    csplit -s -z -f "$T/$alg-ca" "$OUT/$alg-chain.pem" '/-----BEGIN CERTIFICATE-----/' '{*}'
-    for f in "$T/$alg"-ca0*; do certutil -A -d "sql:$T/nss" -n "$(basename "$f")" -t "CT,C,C" -i "$f"; done
-done
-for c in "$ESEAL_HOME"/crl/*.crl; do crlutil -I -d "sql:$T/nss" -i "$c" -t 1 -B >/dev/null 2>&1; done
+. "$(dirname "$0")/../lib/nss.sh"
+nss_trust "$E" "$T"
 
 p11list() { pkcs11-tool --module "$MOD" --token-label eseal-test --login --pin 246810 -O 2>/dev/null; }
 

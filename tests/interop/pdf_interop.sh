@@ -20,14 +20,8 @@ done
 # A two-page A4 input with text (classic xref table), written here.
 python3 "$(dirname "$0")/../resources/mkpdf.py" "$T/in.pdf" 2
 
-mkdir "$T/nss"
-certutil -N -d "sql:$T/nss" --empty-password >/dev/null
-for alg in p256 rsa; do
-    "$E" ca export --alg $alg -o "$T/$alg-chain.pem" >/dev/null 2>&1
-    csplit -s -z -f "$T/$alg-ca" "$T/$alg-chain.pem" '/-----BEGIN CERTIFICATE-----/' '{*}'
-    for f in "$T/$alg"-ca0*; do certutil -A -d "sql:$T/nss" -n "$(basename "$f")" -t "CT,C,C" -i "$f"; done
-done
-for c in "$ESEAL_HOME"/crl/*.crl; do crlutil -I -d "sql:$T/nss" -i "$c" -t 1 -B >/dev/null 2>&1; done
+. "$(dirname "$0")/../lib/nss.sh"
+nss_trust "$E" "$T"
 
 for alg in p256 rsa; do
     C=$("$E" cert issue --org "Interop $alg Ltd" --uscc 91110000MA01ABCDEX --alg $alg)
