@@ -13,9 +13,8 @@
  * (libp11 0.4.12 generates RSA only, with attributes it chooses).
  *
  * The PIN: the caller keeps it in an es_p11_pin (a page locked with mlock, excluded from core
- * dumps, wiped and unmapped on free) and it is passed to C_Login as is. libp11 0.4.12 keeps its own
- * copy while the slot is logged in (to log in again after a fork) and cleanses it at logout: that
- * copy is in its heap, not in locked memory (docs/keys.md says so).
+ * dumps, wiped and unmapped on free) and it is passed to C_Login as is, on a session of eseal's own
+ * (login()): libp11's PKCS11_login, which would keep a copy in its heap, is not called.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -100,12 +99,22 @@ void es_p11_pin_free(es_p11_pin *p)
 
 /* ---- the module ------------------------------------------------------------- */
 
+#define P11_LOGINS_MAX 32 /* slots eseal logs in to within one process */
+
+/* A slot eseal logged in to, through a session of its own kept open (login()). */
+typedef struct {
+    CK_SLOT_ID slot;
+    CK_SESSION_HANDLE session;
+} p11_login;
+
 typedef struct {
     char *path;
     PKCS11_CTX *ctx;
     PKCS11_SLOT *slots;
     unsigned int nslots;
     CK_FUNCTION_LIST_PTR fl; /* the same module's table, for what libp11 does not do */
+    p11_login logins[P11_LOGINS_MAX];
+    size_t nlogins;
 } p11_module;
 
 static pthread_mutex_t p11_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -243,25 +252,36 @@ ES_RESULT es_p11_login_error(unsigned long ckr, unsigned long token_flags, const
     ES_BAIL(ESEAL_EIO, "logging in to token '%s' failed (CKR 0x%lx)", who, ckr);
 }
 
-/* The CKR code libp11 queued for the last failed call (its library's reason is the CK_RV), 0 if none;
- * the queue is drained so that nothing of it reaches a later message. */
-static unsigned long take_ckr(void)
+/* The login of `slot`: on a session of eseal's own, kept open while the process runs, because a
+ * PKCS#11 login belongs to the application, in every session, for as long as one of its sessions is
+ * open (PKCS#11 v2.40 §5.6 C_Login, §6.7.1): libp11's sessions then see the private keys and sign.
+ * libp11's PKCS11_login is not used: it keeps a copy of the PIN in its heap (to log in again after
+ * a fork); here the PIN is read only from its locked page, only for C_Login. */
+static ES_RESULT login(p11_module *m, PKCS11_SLOT *slot, const es_p11_pin *pin)
 {
-    unsigned long ckr = 0;
-    unsigned long e = 0;
-    while ((e = ERR_get_error()) != 0) {
-        if (ERR_GET_LIB(e) == ERR_get_CKR_code()) {
-            ckr = (unsigned long)ERR_GET_REASON(e);
-        }
+    CK_SLOT_ID id = PKCS11_get_slotid_from_slot(slot);
+    p11_login *l = NULL;
+    for (size_t i = 0; i < m->nlogins && l == NULL; i++) {
+        l = m->logins[i].slot == id ? &m->logins[i] : NULL;
     }
-    return ckr;
-}
-
-static ES_RESULT login(const p11_module *m, PKCS11_SLOT *slot, const es_p11_pin *pin)
-{
-    int logged = 0;
-    if (PKCS11_is_logged_in(slot, 0, &logged) == 0 && logged) {
-        return ES_OK;
+    if (l != NULL) {
+        CK_SESSION_INFO si;
+        memset(&si, 0, sizeof(si));
+        if (m->fl->C_GetSessionInfo(l->session, &si) == CKR_OK) {
+            if (si.state == CKS_RO_USER_FUNCTIONS || si.state == CKS_RW_USER_FUNCTIONS) {
+                return ES_OK;
+            }
+        } else {
+            /* the token went away (and maybe came back): that session is gone, a new one is opened */
+            (void)m->fl->C_CloseSession(l->session);
+            l->session = CK_INVALID_HANDLE;
+        }
+    } else {
+        ES_ENSURE(m->nlogins < P11_LOGINS_MAX, ESEAL_ELIMIT, "more than %d PKCS#11 slots logged in to",
+                  P11_LOGINS_MAX);
+        l = &m->logins[m->nlogins++];
+        l->slot = id;
+        l->session = CK_INVALID_HANDLE;
     }
     if (pin == NULL) {
         ES_ENSURE(!slot->token->loginRequired, ESEAL_EPASS,
@@ -269,16 +289,24 @@ static ES_RESULT login(const p11_module *m, PKCS11_SLOT *slot, const es_p11_pin 
                   slot->token->label);
         return ES_OK;
     }
-    if (PKCS11_login(slot, 0, pin->ptr) == 0) {
+    if (l->session == CK_INVALID_HANDLE) {
+        CK_RV rv = m->fl->C_OpenSession(id, CKF_SERIAL_SESSION, NULL, NULL, &l->session);
+        if (rv != CKR_OK) {
+            l->session = CK_INVALID_HANDLE;
+            ES_BAIL(ESEAL_EIO, "opening a session with token '%s' failed (CKR 0x%lx)", slot->token->label,
+                    (unsigned long)rv);
+        }
+    }
+    CK_RV rv = m->fl->C_Login(l->session, CKU_USER, (CK_UTF8CHAR_PTR)pin->ptr, pin->len);
+    if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN) {
         return ES_OK;
     }
-    unsigned long ckr = take_ckr();
     token_info ti;
     memset(&ti, 0, sizeof(ti));
     /* The flags after the failure say how many tries are left; a token gone meanwhile leaves them 0. */
-    es_result ignored = token_query(m, PKCS11_get_slotid_from_slot(slot), &ti, slot->token->label);
+    es_result ignored = token_query(m, id, &ti, slot->token->label);
     (void)ignored;
-    return es_p11_login_error(ckr, ti.flags, slot->token->label);
+    return es_p11_login_error(rv, ti.flags, slot->token->label);
 }
 
 /* ---- the backend ------------------------------------------------------------ */

@@ -222,7 +222,9 @@ static const char *softhsm_module(void)
 }
 
 /* One SoftHSM2 token for the process (the module is loaded once and sees the tokens of the
- * SOFTHSM2_CONF it was loaded with): made by the group setup, token "unit", PIN 4321. */
+ * SOFTHSM2_CONF it was loaded with): made by the group setup, token "unit", PIN UNIT_PIN (long and
+ * unlike anything else, for the heap scan of token_keys). */
+#define UNIT_PIN "q7Pin-probe-4321"
 static char tok_dir[] = "/tmp/eseal-p11-XXXXXX";
 static bool have_token;
 
@@ -241,7 +243,7 @@ static int token_setup(void **state)
     fprintf(f, "directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n", tok_dir);
     fclose(f);
     setenv("SOFTHSM2_CONF", conf, 1);
-    snprintf(cmd, sizeof(cmd), "mkdir %s/tokens && softhsm2-util --init-token --free --label unit --pin 4321 "
+    snprintf(cmd, sizeof(cmd), "mkdir %s/tokens && softhsm2-util --init-token --free --label unit --pin " UNIT_PIN " "
              "--so-pin 87654321 >/dev/null", tok_dir);
     have_token = system(cmd) == 0;
     return have_token ? 0 : -1;
@@ -271,6 +273,28 @@ static void sign_check(eseal_key *k, eseal_sig_scheme scheme)
     eseal_buf_dispose(&sig);
 }
 
+/* True when `needle` is in the process's heap (the [heap] mapping of /proc/self/maps): where a
+ * library's copy of the PIN (strdup, malloc) would be. */
+static bool in_heap(const char *needle, size_t n)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    assert_non_null(f);
+    char line[512];
+    bool found = false;
+    bool scanned = false;
+    while (!found && fgets(line, sizeof(line), f) != NULL) {
+        unsigned long lo = 0, hi = 0;
+        if (strstr(line, "[heap]") == NULL || sscanf(line, "%lx-%lx", &lo, &hi) != 2) {
+            continue;
+        }
+        scanned = true;
+        found = memmem((const void *)lo, hi - lo, needle, n) != NULL;
+    }
+    fclose(f);
+    assert_true(scanned);
+    return found;
+}
+
 static void token_keys(void **state)
 {
     (void)state;
@@ -282,7 +306,7 @@ static void token_keys(void **state)
     snprintf(tokens, sizeof(tokens), "%s/tokens", tok_dir);
     snprintf(away, sizeof(away), "%s/tokens.away", tok_dir);
     es_p11_pin *pin = NULL;
-    assert_true(es_ok(es_p11_pin_new(&pin, "4321", 4)));
+    assert_true(es_ok(es_p11_pin_new(&pin, UNIT_PIN, strlen(UNIT_PIN))));
     es_buf uri_ec = ES_BUF_INIT(ES_P11_URI_MAX + 1);
     es_buf uri_rsa = ES_BUF_INIT(ES_P11_URI_MAX + 1);
     assert_true(es_ok(es_p11_key_generate(&uri_ec, mod, "unit", ESEAL_ALG_P256, "ec", pin)));
@@ -316,6 +340,9 @@ static void token_keys(void **state)
     sign_check(rsa, ESEAL_SCHEME_RSA_PKCS1);
     sign_check(rsa, ESEAL_SCHEME_RSA_PSS);
     ca_sign_check(rsa);
+    /* Logged in and signing: the PIN is in its locked page only, in no library's heap copy (libp11's
+     * PKCS11_login would keep one; pkcs11.c logs in on a session of its own instead). */
+    assert_false(in_heap(UNIT_PIN, strlen(UNIT_PIN)));
 
     /* No key by that name; a wrong PIN on a fresh slot is tested by pkcs11_softhsm (the login is per process). */
     es_p11_uri none;
@@ -381,7 +408,7 @@ static void instance_pin(void **state)
     eseal_instance *inst = NULL;
     assert_int_equal(eseal_instance_open(&inst, home), ESEAL_OK);
 
-    pin_answers a = {0, {"0000", "4321", NULL, NULL}};
+    pin_answers a = {0, {"0000", UNIT_PIN, NULL, NULL}};
     assert_int_equal(eseal_instance_set_token_pin_callback(inst, pin_cb, &a), ESEAL_OK);
     eseal_buf uri = ESEAL_BUF_INIT;
     assert_int_equal(eseal_instance_token_key_generate(inst, &uri, "unit", ESEAL_ALG_P256, "k"), ESEAL_EPASS);
@@ -398,7 +425,7 @@ static void instance_pin(void **state)
     /* Set directly, and copied by open_like (no callback there to ask). */
     eseal_instance *inst2 = NULL;
     assert_int_equal(eseal_instance_open(&inst2, home), ESEAL_OK);
-    assert_int_equal(eseal_instance_set_token_pin(inst2, "4321", 4), ESEAL_OK);
+    assert_int_equal(eseal_instance_set_token_pin(inst2, UNIT_PIN, strlen(UNIT_PIN)), ESEAL_OK);
     eseal_instance *like = NULL;
     assert_int_equal(eseal_instance_open_like(&like, inst2), ESEAL_OK);
     assert_int_equal(eseal_instance_open_hw_key(like, &k, "pkcs11:token=unit;object=k"), ESEAL_OK);
@@ -408,7 +435,7 @@ static void instance_pin(void **state)
     assert_int_equal(eseal_instance_open(&bare, home), ESEAL_OK);
     assert_int_equal(eseal_instance_open_hw_key(bare, &k, "pkcs11:token=unit;object=nothing"), ESEAL_ENOTFOUND);
     assert_int_equal(eseal_instance_open_hw_key(bare, &k, "skf:dev=x;app=y;con=z"), ESEAL_EUNSUPPORTED);
-    assert_int_equal(eseal_instance_open_hw_key(bare, &k, "pkcs11:token=unit;object=k;pin-value=4321"),
+    assert_int_equal(eseal_instance_open_hw_key(bare, &k, "pkcs11:token=unit;object=k;pin-value=" UNIT_PIN),
                      ESEAL_EUNSUPPORTED);
     eseal_instance_close(bare);
     eseal_instance_close(like);
