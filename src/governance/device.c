@@ -424,25 +424,32 @@ static ES_RESULT emit_alert(eseal_instance *inst, void *ctx)
  * (the device's or the request's organisation; "" none) in one transaction, then ESEAL_EDENIED with
  * `why`. A failure to record is returned instead: a refusal nobody hears of is not answered as one.
  */
+/* An audit entry of `kind` ("device.refused", "device.over-request") and, in its transaction, the
+ * webhook `alert` to `org`: what the protocol reports to people. */
+static ES_RESULT alert(eseal_instance *inst, const eseal_principal *who, const char *org, const char *kind,
+                       const char *code, const char *device, const char *request, const char *why)
+{
+    es_acting by = {.who = who, .rule = strcmp(kind, "device.refused") == 0 ? "device-refused" : "device-over-request"};
+    (void)snprintf(by.actor, sizeof(by.actor), "%s:%s", eseal_principal_kind_name(who->kind), who->id);
+    char detail[600];
+    (void)snprintf(detail, sizeof(detail), "%s: device %.40s, request %.40s: %.400s", code,
+                   device != NULL ? device : "-", request != NULL ? request : "-", why);
+    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", kind, "alert", kind, "code", code, "device",
+                             device != NULL ? device : "", "request", request != NULL ? request : "", "detail", why);
+    ES_ENSURE_ALLOC(data);
+    alert_ctx a = {org, data};
+    es_result r = es_acc_change(inst, &by, kind, org, detail, emit_alert, &a);
+    json_decref(data);
+    return r;
+}
+
 static ES_RESULT refuse(eseal_instance *inst, const eseal_principal *who, eseal_device_refusal *out, const char *org,
                         const char *code, const char *device, const char *request, const char *why)
 {
     if (out != NULL) {
         (void)snprintf(out->code, sizeof(out->code), "%s", code);
     }
-    es_acting by = {.who = who, .rule = "device-refused"};
-    (void)snprintf(by.actor, sizeof(by.actor), "%s:%s", eseal_principal_kind_name(who->kind), who->id);
-    char detail[600];
-    (void)snprintf(detail, sizeof(detail), "%s: device %.40s, request %.40s: %.400s", code,
-                   device != NULL ? device : "-", request != NULL ? request : "-", why);
-    json_t *data = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "device.refused", "alert", "device.refused",
-                             "code", code, "device",
-                             device != NULL ? device : "", "request", request != NULL ? request : "", "detail", why);
-    ES_ENSURE_ALLOC(data);
-    alert_ctx a = {org, data};
-    es_result r = es_acc_change(inst, &by, "device.refused", org, detail, emit_alert, &a);
-    json_decref(data);
-    ES_GUARD(r);
+    ES_GUARD(alert(inst, who, org, "device.refused", code, device, request, why));
     /* the code is the error's stable reason too: the API answers it as the problem's `code` */
     return es_error_reason(es_error_set(ESEAL_EDENIED, __FILE__, __LINE__, "%s: %s", code, why), code);
 }
@@ -749,6 +756,26 @@ static ES_RESULT device_report(eseal_instance *inst, const eseal_principal *who,
         return r;
     }
     *out = m;
+    /* A report may come after its unlock expired (struck in time, the device offline): until then
+     * the expiry gave the unreported impressions back to the request, and another unlock may have
+     * taken them. The impression happened under a valid unlock, so it is kept; a request that now
+     * has more impressions than documents is alerted (docs/devices.md, "Refusals and alerts"). */
+    eseal_request req;
+    int64_t used = 0;
+    if (eseal_store_request_get(inst->store, &req, u.request_id) != ESEAL_OK ||
+        eseal_store_unlock_committed(inst->store, u.request_id, INT64_MAX, &used) != ESEAL_OK) {
+        return es_error_set(eseal_error_last()->code, __FILE__, __LINE__,
+                            "impression %" PRId64 " of %s recorded, but the request's count could not be read: %s",
+                            m.seq, m.unlock_id, eseal_error_last()->message);
+    }
+    if (used > req.docs) {
+        char why[200];
+        (void)snprintf(why, sizeof(why), "the request allows %" PRId64 " impressions and %" PRId64
+                       " are reported: impression %" PRId64 " of %s came after its unlock expired", req.docs, used,
+                       m.seq, m.unlock_id);
+        ES_GUARD(alert(inst, who, d.org_id, "device.over-request", ESEAL_DEVICE_REFUSED_IMPRESSIONS_EXCEEDED, d.id,
+                       req_id, why));
+    }
     return ES_OK;
 }
 

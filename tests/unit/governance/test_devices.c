@@ -283,7 +283,7 @@ static int report(eseal_key *key, const char *device, const char *unlock, int64_
 }
 
 typedef struct {
-    size_t refused, impressions, unlocks;
+    size_t refused, impressions, unlocks, over;
     char last_detail[1024];
 } tally;
 
@@ -299,6 +299,9 @@ static int count_entry(uint64_t i, const eseal_audit_entry *e, const char *org, 
         t->impressions++;
     } else if (strcmp(e->type, "device.unlock") == 0) {
         t->unlocks++;
+    } else if (strcmp(e->type, "device.over-request") == 0) {
+        t->over++;
+        (void)snprintf(t->last_detail, sizeof(t->last_detail), "%s", e->detail != NULL ? e->detail : "");
     }
     return 0;
 }
@@ -317,6 +320,23 @@ static int count_alert(const eseal_delivery *d, void *p)
         (*(size_t *)p)++;
     }
     return 0;
+}
+
+static int count_over(const eseal_delivery *d, void *p)
+{
+    if (strcmp(d->event_type, "alert") == 0 && strstr(d->body, "device.over-request") != NULL &&
+        strstr(d->body, ESEAL_DEVICE_REFUSED_IMPRESSIONS_EXCEEDED) != NULL) {
+        (*(size_t *)p)++;
+    }
+    return 0;
+}
+
+/* The webhook alerts of a request that has more impressions than documents. */
+static size_t over_alerts(void)
+{
+    size_t n = 0;
+    assert_int_equal(eseal_webhook_deliveries(inst, test_who(), hook.id, 1000, count_over, &n), ESEAL_OK);
+    return n;
 }
 
 static size_t alerts(void)
@@ -588,6 +608,43 @@ static void request_limits_impressions(void **state)
     eseal_key_free(k2);
 }
 
+/*
+ * A late report: an unlock of the request's only impression expires unreported, the impression
+ * comes back to the request and a second unlock takes it and strikes; then the first unlock's
+ * impression (struck before its expiry) is reported. It is kept, and the request, now at 2 of 1,
+ * is alerted: an audit entry device.over-request and a webhook alert, REQUEST_IMPRESSIONS_EXCEEDED.
+ */
+static void late_report_over_request(void **state)
+{
+    (void)state;
+    eseal_key *k = NULL;
+    assert_int_equal(eseal_key_generate(&k, ESEAL_ALG_P256), ESEAL_OK);
+    eseal_device d = new_device(k, "LATE-CHIP-1");
+    eseal_request req = approved_request(1);
+    char u1[ESEAL_UNLOCK_ID_LEN + 1], u2[ESEAL_UNLOCK_ID_LEN + 1], code[32];
+    unlock_given(k, &d, req.id, 1, u1);
+    int64_t struck = now_ms + 1000; /* within u1's five minutes */
+    now_ms += ESEAL_UNLOCK_TTL_MS + 1;
+    unlock_given(k, &d, req.id, 1, u2);
+    eseal_impression m;
+    tally t = audit_tally();
+    size_t over = over_alerts();
+    assert_int_equal(report(k, d.id, u2, 1, now_ms + 1000, &m, code), ESEAL_OK);
+    assert_int_equal(audit_tally().over, t.over); /* 1 of 1: nothing to say */
+    assert_int_equal(over_alerts(), over);
+    int lrc = report(k, d.id, u1, 1, struck, &m, code); /* late, in the 24 h grace */
+    if (lrc != ESEAL_OK) {
+        fail_msg("late report: %s (%s)", eseal_error_last()->message, code);
+    }
+    assert_string_equal(code, "");
+    tally after = audit_tally();
+    assert_int_equal(after.impressions, t.impressions + 2);
+    assert_int_equal(after.over, t.over + 1);
+    assert_non_null(strstr(after.last_detail, "allows 1 impressions and 2 are reported"));
+    assert_int_equal(over_alerts(), over + 1);
+    eseal_key_free(k);
+}
+
 #define RACERS 4
 
 /*
@@ -680,6 +737,7 @@ int main(void)
         cmocka_unit_test(protocol),
         cmocka_unit_test(racing_asks),
         cmocka_unit_test(request_limits_impressions),
+        cmocka_unit_test(late_report_over_request),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
