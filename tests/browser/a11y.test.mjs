@@ -117,8 +117,14 @@ async function open(size, lang, route) {
     return p;
 }
 
-/** The page is in its language: <html lang> says so (axe checks that the attribute is valid). */
+/**
+ * The page is in its language: <html lang> says so (axe checks that the attribute is valid). The
+ * strings are fetched after the page is up, so a loaded machine may show the state before the
+ * language: it is waited for (up to 30 s), then asserted with what it is.
+ */
 async function assertLang(p, what) {
+    await p.page.waitForFunction((want) => document.documentElement.lang.startsWith(want), p.lang,
+        { timeout: 30000 }).catch(() => {});
     const l = await p.page.getAttribute('html', 'lang');
     assert.ok(l.startsWith(p.lang), `${what}: <html lang="${l}"> is ${p.lang}`);
 }
