@@ -275,6 +275,7 @@ static void sign_check(eseal_key *k, eseal_sig_scheme scheme)
 
 /* True when `needle` is in the process's heap (the [heap] mapping of /proc/self/maps): where a
  * library's copy of the PIN (strdup, malloc) would be. */
+#ifndef __SANITIZE_ADDRESS__
 static bool in_heap(const char *needle, size_t n)
 {
     FILE *f = fopen("/proc/self/maps", "r");
@@ -294,6 +295,7 @@ static bool in_heap(const char *needle, size_t n)
     assert_true(scanned);
     return found;
 }
+#endif
 
 static void token_keys(void **state)
 {
@@ -341,8 +343,11 @@ static void token_keys(void **state)
     sign_check(rsa, ESEAL_SCHEME_RSA_PSS);
     ca_sign_check(rsa);
     /* Logged in and signing: the PIN is in its locked page only, in no library's heap copy (libp11's
-     * PKCS11_login would keep one; pkcs11.c logs in on a session of its own instead). */
+     * PKCS11_login would keep one; pkcs11.c logs in on a session of its own instead). AddressSanitizer
+     * replaces malloc with its own mappings (no [heap]): the scan is the plain build's. */
+#ifndef __SANITIZE_ADDRESS__
     assert_false(in_heap(UNIT_PIN, strlen(UNIT_PIN)));
+#endif
 
     /* No key by that name; a wrong PIN on a fresh slot is tested by pkcs11_softhsm (the login is per process). */
     es_p11_uri none;
