@@ -225,9 +225,28 @@ static ES_RESULT key_token(char out[ES_P11_VALUE_MAX + 1], const eseal_cert_reco
     return ES_OK;
 }
 
+/* A CA role's certificate with a new key: in the instance's CA token when one is being set up
+ * (eseal init --token; not for SM2, which PKCS#11 cannot hold), else in a key file. `in_token`
+ * names another token to use: the one of the role's current key (a renewal), or of the issuer's
+ * (a responder, es_ca_issue_beside). */
 static ES_RESULT issue_role(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
                             const char *h, eseal_key_alg alg, const es_cert_spec *spec,
-                            const eseal_cert_record *issuer, const eseal_cert_record *renews, const char *in_token);
+                            const eseal_cert_record *issuer, const eseal_cert_record *renews, const char *in_token)
+{
+    const char *token = in_token != NULL ? in_token : inst->ca_token;
+    if (token == NULL || alg == ESEAL_ALG_SM2) {
+        return ca_issue(inst, by, out, role, h, alg, spec, issuer, renews, NULL, NULL);
+    }
+    eseal_key *key = NULL;
+    es_buf uri = ES_BUF_INIT(ES_P11_URI_MAX + 1);
+    es_result r = es_hwkey_generate_role(inst, &key, &uri, token, alg, h, role);
+    if (es_ok(r)) {
+        r = ca_issue(inst, by, out, role, h, alg, spec, issuer, renews, key, es_buf_cstr(&uri));
+    }
+    eseal_key_free(key);
+    es_buf_free(&uri);
+    return r;
+}
 
 ES_RESULT es_ca_issue_beside(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
                              const char *hierarchy, eseal_key_alg alg, const es_cert_spec *spec,
@@ -364,28 +383,6 @@ ES_RESULT es_ca_publish_crl(eseal_instance *inst, const es_acting *by, const ese
     eseal_cert_free(cert);
     es_free(c.entries);
     es_free(c.serials);
-    return r;
-}
-
-/* A CA role's certificate with a new key: in the instance's CA token when one is being set up
- * (eseal init --token; not for SM2, which PKCS#11 cannot hold), else in a key file. `in_token`
- * names the token that holds the role's current key, for a renewal. */
-static ES_RESULT issue_role(eseal_instance *inst, const es_acting *by, eseal_cert_record *out, const char *role,
-                            const char *h, eseal_key_alg alg, const es_cert_spec *spec,
-                            const eseal_cert_record *issuer, const eseal_cert_record *renews, const char *in_token)
-{
-    const char *token = in_token != NULL ? in_token : inst->ca_token;
-    if (token == NULL || alg == ESEAL_ALG_SM2) {
-        return ca_issue(inst, by, out, role, h, alg, spec, issuer, renews, NULL, NULL);
-    }
-    eseal_key *key = NULL;
-    es_buf uri = ES_BUF_INIT(ES_P11_URI_MAX + 1);
-    es_result r = es_hwkey_generate_role(inst, &key, &uri, token, alg, h, role);
-    if (es_ok(r)) {
-        r = ca_issue(inst, by, out, role, h, alg, spec, issuer, renews, key, es_buf_cstr(&uri));
-    }
-    eseal_key_free(key);
-    es_buf_free(&uri);
     return r;
 }
 
