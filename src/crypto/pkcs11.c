@@ -588,37 +588,20 @@ static ES_RESULT gen_in_session(es_p11_uri *made, const p11_module *m, CK_SESSIO
     return ES_OK;
 }
 
-/* A read-write session with the token labelled `token`, logged in with `pin` (NULL: only for a
- * token that needs no login); its slot and what the token says of itself. */
-static ES_RESULT session_open(CK_SESSION_HANDLE *out, CK_SLOT_ID *slot_out, token_info *ti, const p11_module *m,
+/* A read-write session with the token labelled `token`, logged in through login() (the process's
+ * login holds in every session); its slot and what the token says of itself. */
+static ES_RESULT session_open(CK_SESSION_HANDLE *out, CK_SLOT_ID *slot_out, token_info *ti, p11_module *m,
                               const char *token, const es_p11_pin *pin)
 {
     PKCS11_SLOT *slot = NULL;
     ES_GUARD(find_slot(&slot, m, token, ""));
     CK_SLOT_ID slot_id = PKCS11_get_slotid_from_slot(slot);
     ES_GUARD(token_query(m, slot_id, ti, token));
+    ES_GUARD(login(m, slot, pin));
     CK_SESSION_HANDLE s = 0;
     CK_RV rv = m->fl->C_OpenSession(slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s);
     ES_ENSURE(rv == CKR_OK, ESEAL_EIO, "opening a session with token '%s' failed (CKR 0x%lx)", token,
               (unsigned long)rv);
-    es_result r = ES_OK;
-    if (pin != NULL) {
-        rv = m->fl->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)pin->ptr, pin->len);
-        if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
-            token_info after;
-            memset(&after, 0, sizeof(after));
-            es_result ignored = token_query(m, slot_id, &after, token);
-            (void)ignored;
-            r = es_p11_login_error(rv, after.flags, token);
-        }
-    } else if ((ti->flags & CKF_LOGIN_REQUIRED) != 0) {
-        r = es_error_set(ESEAL_EPASS, __FILE__, __LINE__,
-                         "token '%s' needs its PIN (set ESEAL_TOKEN_PIN, use --pin-file, or run on a terminal)", token);
-    }
-    if (!es_ok(r)) {
-        m->fl->C_CloseSession(s);
-        return r;
-    }
     *out = s;
     *slot_out = slot_id;
     return ES_OK;
