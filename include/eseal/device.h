@@ -209,8 +209,9 @@ typedef struct {
  * (ESEAL_DEVICE_REFUSED_IMPRESSIONS_EXCEEDED otherwise, counted in the unlock's transaction). Then an
  * unlock is stored and signed by the seal maker of the chip's algorithm (needs the passphrase) with
  * its audit entry ("device.unlock"). `who` is the caller: a principal of kind device whose id is
- * a.device (the server makes it from the message), or the local operator. A refusal is ESEAL_EDENIED with refused->code set, recorded ("device.refused") and
- * alerted (webhook "alert" of the request's or device's organisation) before this returns.
+ * a.device (the server makes it from the message), or the local operator. A refusal is
+ * ESEAL_EDENIED with refused->code set, recorded ("device.refused") and alerted (webhook "alert" of
+ * the request's or device's organisation) before this returns.
  */
 ESEAL_EXTERN(int) eseal_device_unlock(eseal_instance *inst, const eseal_principal *who, const eseal_device_ask *a,
                                       const void *sig, size_t sig_len, eseal_unlock_answer *out,

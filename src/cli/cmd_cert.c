@@ -20,6 +20,12 @@ static void json_field(const char *name, const char *value, bool first)
     cli_json_str(value);
 }
 
+/* A key held in hardware (issue 23): its record names it by URI, not by a file under keys/. */
+static bool key_in_hardware(const char *key_file)
+{
+    return key_file != NULL && (strncmp(key_file, "pkcs11:", 7) == 0 || strncmp(key_file, "skf:", 4) == 0);
+}
+
 static void print_record_json(const eseal_cert_record *r, const char *status)
 {
     char nb[40], na[40], rv[40];
@@ -32,10 +38,9 @@ static void print_record_json(const eseal_cert_record *r, const char *status)
         json_field(names[i], values[i], i == 0);
     }
     printf(", \"has_key\": %s", r->key_file[0] != '\0' ? "true" : "false");
-    /* A key in hardware (issue 23): its URI, where the token or device holds it; a key file: null. */
-    bool hw = strncmp(r->key_file, "pkcs11:", 7) == 0 || strncmp(r->key_file, "skf:", 4) == 0;
+    /* A key in hardware: its URI, where the token or device holds it; a key file: null. */
     printf(", \"key_uri\": ");
-    if (hw) {
+    if (key_in_hardware(r->key_file)) {
         cli_json_str(r->key_file);
     } else {
         printf("null");
@@ -216,10 +221,9 @@ static int do_show(cli_args *a)
                rec.id != NULL ? rec.id : "(not in this instance)", rec.role != NULL ? rec.role : "-",
                eseal_cert_subject(cert), eseal_cert_issuer(cert), eseal_cert_serial(cert),
                eseal_key_alg_name(eseal_cert_key_alg(cert)), nb, na, eseal_cert_fingerprint(cert),
-               rec.key_file == NULL || rec.key_file[0] == '\0'  ? "none"
-               : strncmp(rec.key_file, "pkcs11:", 7) == 0 || strncmp(rec.key_file, "skf:", 4) == 0
-                   ? rec.key_file /* in hardware: its URI (issue 23) */
-                                                          : "in this instance (encrypted)");
+               rec.key_file == NULL || rec.key_file[0] == '\0' ? "none"
+               : key_in_hardware(rec.key_file)                ? rec.key_file /* in hardware: its URI */
+                                                              : "in this instance (encrypted)");
         if (rec.id != NULL) {
             printf("status:      %s\n", eseal_cert_status_name(status));
         }
