@@ -10,6 +10,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openapi_check  # noqa: E402
@@ -135,6 +136,38 @@ def add_users(e, env, tmp, pw, users):
     for login_, (org, roles) in users.items():
         must(e, env, ["user", "add", login_, "--org", org, "--role", roles, "--password-file", pwf],
              f"user {login_} ({roles})")
+
+
+def drain(proc, keep=65536):
+    """Reads what a started `eseal serve` goes on writing (its access log on standard error) on
+    threads of its own, keeping the last `keep` characters of each stream in proc.tails: a pipe that
+    nobody reads fills at 64 KiB, and the server's next write then blocks the request it is
+    answering (api_seals_integration hung at GET /metrics after 325 requests). Call it once the
+    banner has been read; afterwards read the streams through proc.tails, never directly."""
+    proc.tails = {}
+    proc.pumps = []
+
+    def pump(name, f):
+        for line in iter(f.readline, ""):
+            proc.tails[name] = (proc.tails.get(name, "") + line)[-keep:]
+        f.close()
+
+    for name in ("stdout", "stderr"):
+        f = getattr(proc, name)
+        if f is not None:
+            proc.tails[name] = ""
+            t = threading.Thread(target=pump, args=(name, f), daemon=True)
+            t.start()
+            proc.pumps.append(t)
+    return proc
+
+
+def tail(proc, name="stderr"):
+    """The last of what a drained server wrote on `name`; all of it once the server has exited."""
+    if proc.poll() is not None:
+        for t in proc.pumps:
+            t.join(timeout=5)
+    return proc.tails.get(name, "")
 
 
 def free_port():

@@ -20,6 +20,9 @@ import tempfile
 
 import yaml
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from api_lib import drain  # noqa: E402  (the server's output read while it runs)
+
 E = os.path.abspath(sys.argv[1])
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 T = tempfile.mkdtemp(prefix="eseal-openapi-")
@@ -60,6 +63,7 @@ s.close()
 srv = subprocess.Popen([E, "serve", "--listen", f"127.0.0.1:{PORT}", "--only", "api"], env=ENV,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 banner = srv.stdout.readline()
+drain(srv)
 ok("listening on" in banner, "serve --only api listens", banner)
 # The banner's docs name a path's parameters as the description does: /users/{login}.
 mounted = set(re.findall(r"(?:GET|POST) /(?:api/v1/[^,;\s]*|healthz|readyz|metrics)(?=[,;\s]|$)", banner))

@@ -38,6 +38,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openapi_check  # noqa: E402
+from api_lib import drain, tail  # noqa: E402  (a server's output read while it runs)
 
 E = os.path.abspath(sys.argv[1])
 R = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources")
@@ -133,6 +134,7 @@ def start(extra, env=None):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     STARTED.append(p)
     banner = p.stdout.readline()
+    drain(p)
     return p, port, banner
 
 
@@ -605,7 +607,7 @@ if "listening on" in banner2:
     ok(st == 200, "its /healthz is still 200", f"{st}")
     stop(srv2)
 else:
-    err2 = srv2.stderr.read() if srv2.poll() is not None else ""
+    err2 = tail(srv2) if srv2.poll() is not None else ""
     ok(False, "serve --only api starts with a wrong passphrase (the API unlocks no key)", banner2 + err2)
     stop(srv2)
 

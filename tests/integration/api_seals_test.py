@@ -107,6 +107,7 @@ sock.close()
 srv = subprocess.Popen([E, "serve", "--listen", f"127.0.0.1:{PORT}", "--only", "api"], env=ENV,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 banner = srv.stdout.readline()
+api_lib.drain(srv)
 ok("listening on" in banner, "serve --only api listens", banner)
 
 

@@ -97,6 +97,7 @@ def _stop_server():
 
 atexit.register(_stop_server)  # whatever happens below, no server is left running
 banner = srv.stdout.readline()
+api_lib.drain(srv)
 ok("listening on" in banner, "serve --only api listens", banner)
 
 

@@ -40,7 +40,7 @@ TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=u
          ".png": "image/png", ".woff2": "font/woff2", ".txt": "text/plain; charset=utf-8"}
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_lib import finish, ok  # noqa: E402  (TAP)
+from api_lib import drain, finish, ok  # noqa: E402  (TAP)
 
 
 STARTED = []
@@ -74,6 +74,7 @@ def serve(*extra):
     if "listening on" not in banner:
         print("Bail out! eseal serve " + " ".join(extra) + ": " + banner + p.stderr.read())
         sys.exit(1)
+    drain(p)
     return p, port, banner
 
 

@@ -137,6 +137,7 @@ SENV = dict(ENV, ESEAL_WEBHOOK_BACKOFF_MS="200")
 srv = subprocess.Popen([E, "serve", "--listen", f"127.0.0.1:{PORT}", "--only", "api"], env=SENV,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 banner = srv.stdout.readline()
+api_lib.drain(srv)
 ok("listening on" in banner, "serve --only api listens", banner)
 
 
@@ -399,7 +400,7 @@ try:
 except subprocess.TimeoutExpired:
     srv.kill()
     rc = None
-ok(rc == 0, "SIGTERM stops the server and its delivery thread", f"exit {rc}; {srv.stderr.read()[-500:]}")
+ok(rc == 0, "SIGTERM stops the server and its delivery thread", f"exit {rc}; {api_lib.tail(srv)[-500:]}")
 good.httpd.shutdown()
 bad.httpd.shutdown()
 shutil.rmtree(T, ignore_errors=True)
