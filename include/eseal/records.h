@@ -33,6 +33,28 @@ typedef struct {
 /** Frees the strings of a record and zeroes it. */
 ESEAL_EXTERN(void) eseal_cert_record_dispose(eseal_cert_record *rec);
 
+/**
+ * A trust list the instance imported (issue 24; docs/trust-lists.md): another platform's, or a
+ * scheme operator's list of lists, or a platform recognised through one. Strings are owned by the
+ * record.
+ */
+typedef struct {
+    char *name;            /**< the platform's or scheme's name (the list's TEName or SchemeName); unique */
+    char *source;          /**< the URL or file it was added or last fetched from */
+    char *pin;             /**< the SHA-256 (hex) of the list key pinned when it was added */
+    char *key_sha256;      /**< the SHA-256 of the key of the list held now (differs from pin after a rotation) */
+    char *via;             /**< "" when added directly; else the name of the list of lists that names it */
+    int list_of_lists;     /**< 1 for a scheme operator's list of lists */
+    uint64_t sequence;     /**< the list's LoTESequenceNumber */
+    int64_t issued_ms;     /**< ListIssueDateTime */
+    int64_t next_update_ms; /**< NextUpdate */
+    int64_t fetched_ms;    /**< when this version was read */
+    int64_t added_ms;      /**< when the list was first added */
+} eseal_trusted_list_record;
+
+/** Frees the strings of a record and zeroes it. */
+ESEAL_EXTERN(void) eseal_trusted_list_record_dispose(eseal_trusted_list_record *rec);
+
 /** A seal in the registry. Strings are owned by the record. */
 typedef struct {
     char *esid;          /**< the seal's esID */

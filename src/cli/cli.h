@@ -210,6 +210,7 @@ int cli_device_simulate(cli_args *a);
 extern const cli_cmd cli_cmd_init, cli_cmd_cert, cli_cmd_ca, cli_cmd_sign, cli_cmd_verify, cli_cmd_key,
     cli_cmd_seal, cli_cmd_stamp, cli_cmd_tsa, cli_cmd_extend, cli_cmd_ocsp, cli_cmd_log, cli_cmd_witness,
     cli_cmd_passwd, cli_cmd_serve, cli_cmd_agent, cli_cmd_org, cli_cmd_user, cli_cmd_token, cli_cmd_grant,
-    cli_cmd_template, cli_cmd_request, cli_cmd_device, cli_cmd_migrate, cli_cmd_store;
+    cli_cmd_template, cli_cmd_request, cli_cmd_device, cli_cmd_migrate, cli_cmd_store, cli_cmd_trustlist,
+    cli_cmd_trust;
 
 #endif

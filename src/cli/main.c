@@ -20,7 +20,7 @@ static const cli_cmd *const commands[] = {&cli_cmd_init, &cli_cmd_cert, &cli_cmd
                                           &cli_cmd_extend, &cli_cmd_ocsp, &cli_cmd_log, &cli_cmd_witness, &cli_cmd_passwd,
                                           &cli_cmd_serve, &cli_cmd_agent, &cli_cmd_org, &cli_cmd_user, &cli_cmd_token,
                                           &cli_cmd_grant, &cli_cmd_template, &cli_cmd_request, &cli_cmd_device,
-                                          &cli_cmd_migrate, &cli_cmd_store};
+                                          &cli_cmd_migrate, &cli_cmd_store, &cli_cmd_trustlist, &cli_cmd_trust};
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static const char global_usage[] =
@@ -890,11 +890,13 @@ static const char *const json_commands[] = {
     "user list",    "user disable",  "user enable",     "user roles",   "user passwd",  "token create",
     "token list",   "token revoke",  "grant add",       "grant list",   "grant show",   "grant revoke",
     "grant change", "device add",    "device list",     "device show",
-    "template add", "template list", "request list", "request show", "migrate", "store copy"};
+    "template add", "template list", "request list", "request show", "migrate", "store copy",
+    "trust add",    "trust list",    "trust show"};
 /* Commands whose first argument is a subcommand. */
 static const char *const sub_commands[] = {"cert", "ca",      "seal", "key", "tsa",  "ocsp",
                                            "log",  "witness", "agent", "org", "user", "token",
-                                           "grant", "template", "request", "device", "store"};
+                                           "grant", "template", "request", "device", "store",
+                                           "trustlist", "trust"};
 
 static bool in_list(const char *const *list, size_t n, const char *s)
 {

@@ -90,7 +90,11 @@
     X(ES_ACT_DEVICE_READ, "device.read")                                                           \
     X(ES_ACT_DEVICE_RETIRE, "device.retire")                                                       \
     X(ES_ACT_DEVICE_UNLOCK, "device.unlock")                                                       \
-    X(ES_ACT_DEVICE_REPORT, "device.report")
+    X(ES_ACT_DEVICE_REPORT, "device.report")                                                       \
+    X(ES_ACT_TRUSTLIST_PUBLISH, "trustlist.publish")                                               \
+    X(ES_ACT_TRUST_ADD, "trust.add")                                                               \
+    X(ES_ACT_TRUST_REFRESH, "trust.refresh")                                                       \
+    X(ES_ACT_TRUST_REMOVE, "trust.remove")
 
 typedef enum {
 #define ES_X_ACTION(e, name) e,

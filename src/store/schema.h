@@ -318,6 +318,22 @@
     /* 10: seals bound to hardware (issue 23 §3; docs/seals.md): where each certificate's key is held \
      * (JSON: kind, serial, label, key_id, chip_id, maker, per certificate), "" for a seal in software */ \
     "ALTER TABLE seals ADD COLUMN hardware " T_ " NOT NULL DEFAULT '';", \
+    /* 11: the trust lists imported from other platforms (issue 24; docs/trust-lists.md): each as \
+     * received (the JWS, checked again whenever it is read) and what was decided about it */ \
+    "CREATE TABLE trusted_lists (" \
+    "  name " T_ " PRIMARY KEY," \
+    "  source " T_ " NOT NULL," \
+    "  pin " T_ " NOT NULL," \
+    "  key_sha256 " T_ " NOT NULL," \
+    "  via " T_ " NOT NULL DEFAULT ''," \
+    "  list_of_lists " I_ " NOT NULL," \
+    "  sequence " I_ " NOT NULL," \
+    "  issued " I_ " NOT NULL," \
+    "  next_update " I_ " NOT NULL," \
+    "  fetched " I_ " NOT NULL," \
+    "  added " I_ " NOT NULL," \
+    "  jws " B_ " NOT NULL" \
+    ");", \
 }
 /* clang-format on */
 

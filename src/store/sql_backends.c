@@ -1007,6 +1007,138 @@ static int sq_stamp_receipt_put(eseal_store_registry_backend *be, const char *se
     return rc;
 }
 
+/* ---- the imported trust lists (issue 24, migration 11) -------------------------------------- */
+
+#define TL_COLS "name, source, pin, key_sha256, via, list_of_lists, sequence, issued, next_update, fetched, added"
+
+static int sq_trusted_list_put(eseal_store_pki_backend *be, const eseal_trusted_list_record *rec, const void *jws,
+                               size_t len)
+{
+    sq *s = pki_sq(be);
+    es_sql_stmt *st = NULL;
+    /* One statement: the list of that name is replaced whole, or not at all. */
+    int rc = prepare(s, &st, "INSERT INTO trusted_lists (" TL_COLS ", jws) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+                             "ON CONFLICT(name) DO UPDATE SET source = excluded.source, pin = excluded.pin, "
+                             "key_sha256 = excluded.key_sha256, via = excluded.via, "
+                             "list_of_lists = excluded.list_of_lists, sequence = excluded.sequence, "
+                             "issued = excluded.issued, next_update = excluded.next_update, "
+                             "fetched = excluded.fetched, jws = excluded.jws");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    const char *text[] = {rec->name, rec->source, rec->pin, rec->key_sha256, rec->via != NULL ? rec->via : ""};
+    for (int i = 0; i < ES_SQ_LEN(text); i++) {
+        es_sql_bind_text(st, i + 1, text[i]);
+    }
+    es_sql_bind_int64(st, 6, rec->list_of_lists != 0);
+    es_sql_bind_int64(st, 7, (int64_t)rec->sequence);
+    es_sql_bind_int64(st, 8, rec->issued_ms);
+    es_sql_bind_int64(st, 9, rec->next_update_ms);
+    es_sql_bind_int64(st, 10, rec->fetched_ms);
+    es_sql_bind_int64(st, 11, rec->added_ms);
+    es_sql_bind_blob(st, 12, jws, len);
+    if (es_sql_step(st) != ES_SQL_DONE) {
+        rc = es_sql_fail(s->c, "storing a trust list");
+    }
+    es_sql_finalize(st);
+    return rc;
+}
+
+static int row_to_trusted_list(es_sql_stmt *st, eseal_trusted_list_record *r)
+{
+    memset(r, 0, sizeof(*r));
+    char **fields[] = {&r->name, &r->source, &r->pin, &r->key_sha256, &r->via};
+    for (int i = 0; i < ES_SQ_LEN(fields); i++) {
+        const char *t = es_sql_column_text(st, i);
+        *fields[i] = es_strdup(t != NULL ? (const char *)t : "");
+        if (*fields[i] == NULL) {
+            eseal_trusted_list_record_dispose(r);
+            ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
+        }
+    }
+    r->list_of_lists = es_sql_column_int64(st, 5) != 0;
+    r->sequence = (uint64_t)es_sql_column_int64(st, 6);
+    r->issued_ms = es_sql_column_int64(st, 7);
+    r->next_update_ms = es_sql_column_int64(st, 8);
+    r->fetched_ms = es_sql_column_int64(st, 9);
+    r->added_ms = es_sql_column_int64(st, 10);
+    return ESEAL_OK;
+}
+
+static int sq_trusted_list_get(eseal_store_pki_backend *be, eseal_trusted_list_record *out, eseal_buf *jws,
+                               const char *name)
+{
+    sq *s = pki_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " TL_COLS ", jws FROM trusted_lists WHERE name = ?");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_sql_bind_text(st, 1, name);
+    int step = es_sql_step(st);
+    if (step == ES_SQL_ROW) {
+        rc = row_to_trusted_list(st, out);
+        if (rc == ESEAL_OK && jws != NULL) {
+            es_buf b = ES_BUF_INIT(ESEAL_TRUSTLIST_STORE_MAX);
+            es_result r = es_buf_append(&b, es_sql_column_blob(st, 11), es_sql_column_bytes(st, 11));
+            if (es_ok(r)) {
+                es_buf_move_out(jws, &b);
+            } else {
+                eseal_trusted_list_record_dispose(out);
+                rc = es_code(r);
+            }
+        }
+    } else {
+        rc = step == ES_SQL_DONE ? ESEAL_ENOTFOUND : es_sql_fail(s->c, "reading a trust list");
+    }
+    es_sql_finalize(st);
+    return rc;
+}
+
+static int sq_trusted_list_each(eseal_store_pki_backend *be,
+                                int (*cb)(const eseal_trusted_list_record *, const void *, size_t, void *),
+                                void *payload)
+{
+    sq *s = pki_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = prepare(s, &st, "SELECT " TL_COLS ", jws FROM trusted_lists ORDER BY name");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    int step = ES_SQL_DONE;
+    while (rc == ESEAL_OK && (step = es_sql_step(st)) == ES_SQL_ROW) {
+        eseal_trusted_list_record r;
+        rc = row_to_trusted_list(st, &r);
+        if (rc == ESEAL_OK) {
+            rc = cb(&r, es_sql_column_blob(st, 11), es_sql_column_bytes(st, 11), payload);
+            eseal_trusted_list_record_dispose(&r);
+        }
+    }
+    if (rc == ESEAL_OK && step != ES_SQL_DONE) {
+        rc = es_sql_fail(s->c, "listing trust lists");
+    }
+    es_sql_finalize(st);
+    return rc;
+}
+
+static int sq_trusted_list_delete(eseal_store_pki_backend *be, const char *name)
+{
+    sq *s = pki_sq(be);
+    es_sql_stmt *st = NULL;
+    int rc = prepare(s, &st, "DELETE FROM trusted_lists WHERE name = ?");
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    es_sql_bind_text(st, 1, name);
+    if (es_sql_step(st) != ES_SQL_DONE) {
+        rc = es_sql_fail(s->c, "removing a trust list");
+    } else if (es_sql_changes(s->c) != 1) {
+        rc = ESEAL_ENOTFOUND;
+    }
+    es_sql_finalize(st);
+    return rc;
+}
+
 /* ---- the accounts: organisations, users, API tokens, the login throttle ---------------------- */
 
 /* Copies text column `col` into an array of `cap` bytes (its NUL included); false when it does not
@@ -2776,6 +2908,10 @@ static const eseal_store_pki_backend sql_pki = {
     .counter_add = sq_counter_add,
     .crl_put = sq_crl_put,
     .crl_latest = sq_crl_latest,
+    .trusted_list_put = sq_trusted_list_put,
+    .trusted_list_get = sq_trusted_list_get,
+    .trusted_list_each = sq_trusted_list_each,
+    .trusted_list_delete = sq_trusted_list_delete,
     .free = sq_pki_free,
 };
 

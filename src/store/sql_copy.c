@@ -31,7 +31,7 @@ static const struct {
     {"orgs", true},        {"users", true},        {"tokens", true},        {"throttle", false},
     {"sessions", false},   {"grants", true},       {"templates", true},     {"webhooks", true},
     {"deliveries", true},  {"requests", true},     {"request_docs", false}, {"decisions", true},
-    {"devices", true},     {"unlocks", true},      {"impressions", true},
+    {"devices", true},     {"unlocks", true},      {"impressions", true},   {"trusted_lists", false},
 };
 #define ES_COPY_TABLES (sizeof(tables) / sizeof(tables[0]))
 

@@ -623,6 +623,57 @@ int eseal_store_crl_latest(eseal_store *s, eseal_buf *der, const char *issuer_id
     return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no CRL for %s", issuer_id);
 }
 
+/* ---- the imported trust lists (issue 24) -------------------------------------------------- */
+
+void eseal_trusted_list_record_dispose(eseal_trusted_list_record *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    char **fields[] = {&r->name, &r->source, &r->pin, &r->key_sha256, &r->via};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        es_free(*fields[i]);
+    }
+    memset(r, 0, sizeof(*r));
+}
+
+int eseal_store_trusted_list_put(eseal_store *s, const eseal_trusted_list_record *rec, const void *jws, size_t len)
+{
+    if (rec == NULL || rec->name == NULL || rec->name[0] == '\0' || rec->source == NULL || rec->pin == NULL ||
+        rec->key_sha256 == NULL || jws == NULL || len == 0 || len > ESEAL_TRUSTLIST_STORE_MAX) {
+        return store_einval("trust list");
+    }
+    return PKI(s, trusted_list_put, rec, jws, len);
+}
+
+int eseal_store_trusted_list_get(eseal_store *s, eseal_trusted_list_record *out, eseal_buf *jws, const char *name)
+{
+    if (out == NULL || name == NULL) {
+        return store_einval("trust list query");
+    }
+    int rc = PKI(s, trusted_list_get, out, jws, name);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no trust list named '%s'", name);
+}
+
+int eseal_store_trusted_list_each(eseal_store *s,
+                                  int (*cb)(const eseal_trusted_list_record *, const void *, size_t, void *),
+                                  void *payload)
+{
+    if (cb == NULL) {
+        return store_einval("trust list listing");
+    }
+    return PKI(s, trusted_list_each, cb, payload);
+}
+
+int eseal_store_trusted_list_delete(eseal_store *s, const char *name)
+{
+    if (name == NULL) {
+        return store_einval("trust list");
+    }
+    int rc = PKI(s, trusted_list_delete, name);
+    return ES_STORE_WORD(rc, ESEAL_ENOTFOUND, "no trust list named '%s'", name);
+}
+
 /* ---- the registry ------------------------------------------------------------------------- */
 
 void eseal_seal_record_dispose(eseal_seal_record *r)

@@ -9,7 +9,7 @@
 #   - a copy into a store that is not empty is refused and leaves it as it was;
 #   - `eseal migrate`: nothing to do at the current version; a schema made older (its version set
 #     back and the last migration's tables dropped) is refused by every command with "run 'eseal
-#     migrate'", which brings it from 8 to 10; a schema newer than the program is refused, by migrate too;
+#     migrate'", which brings it from 8 to 11; a schema newer than the program is refused, by migrate too;
 #   - init on $ESEAL_STORE with schema=auto writes the schema it made into eseal.conf; init onto a
 #     store that holds an instance is refused; a password in the location is refused at init and in
 #     eseal.conf (it is readable by others).
@@ -78,22 +78,22 @@ after=$(psql_in "moved_$sfx" "SELECT count(*) FROM log_entries")
 expect 2 "store copy without --to is a usage error" -- "$E" store copy --from "sqlite:$T/eseal.db.old"
 
 # Migrations.
-"$E" migrate >"$T/m.out" 2>&1 && grep -q "at schema version 10: nothing to do" "$T/m.out" &&
+"$E" migrate >"$T/m.out" 2>&1 && grep -q "at schema version 11: nothing to do" "$T/m.out" &&
     ok "migrate at the current version: nothing to do" || notok "migrate at the current version: $(cat "$T/m.out")"
-psql_in "moved_$sfx" "ALTER TABLE seals DROP COLUMN hardware; DROP TABLE impressions; DROP TABLE unlocks; DROP TABLE devices; UPDATE eseal_schema SET version = 8" >/dev/null
+psql_in "moved_$sfx" "DROP TABLE trusted_lists; ALTER TABLE seals DROP COLUMN hardware; DROP TABLE impressions; DROP TABLE unlocks; DROP TABLE devices; UPDATE eseal_schema SET version = 8" >/dev/null
 out=$("$E" seal list 2>&1)
-case $out in *"older than this eseal's (10): run 'eseal migrate'"*) ok "an older schema is refused: run 'eseal migrate'" ;;
+case $out in *"older than this eseal's (11): run 'eseal migrate'"*) ok "an older schema is refused: run 'eseal migrate'" ;;
 *) notok "an older schema is refused ($out)" ;; esac
-"$E" migrate >"$T/m.out" 2>&1 && grep -q "from schema version 8 to 10" "$T/m.out" && ok "migrate: from 8 to 10" ||
+"$E" migrate >"$T/m.out" 2>&1 && grep -q "from schema version 8 to 11" "$T/m.out" && ok "migrate: from 8 to 11" ||
     notok "migrate: $(cat "$T/m.out")"
 [ "$(psql_in "moved_$sfx" "SELECT count(*) FROM devices")" = 0 ] && ok "the dropped tables are back" || notok "the dropped tables are back"
 expect 0 "commands work again" -- "$E" seal list
-"$E" migrate --json 2>/dev/null | grep -q '"from":10,"to":10' && ok "migrate --json" || notok "migrate --json"
+"$E" migrate --json 2>/dev/null | grep -q '"from":11,"to":11' && ok "migrate --json" || notok "migrate --json"
 psql_in "moved_$sfx" "UPDATE eseal_schema SET version = 99" >/dev/null
 out=$("$E" seal list 2>&1)
 case $out in *"schema version 99 is newer than this eseal"*) ok "a newer schema is refused" ;; *) notok "a newer schema is refused ($out)" ;; esac
 expect 3 "migrate refuses a newer schema" -- "$E" migrate
-psql_in "moved_$sfx" "UPDATE eseal_schema SET version = 10" >/dev/null
+psql_in "moved_$sfx" "UPDATE eseal_schema SET version = 11" >/dev/null
 
 # init on ESEAL_STORE.
 out=$(ESEAL_STORE="$PG?schema=auto" "$E" init --home "$T/h2" 2>&1)

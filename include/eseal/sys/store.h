@@ -105,6 +105,25 @@ ESEAL_EXTERN(int) eseal_store_crl_put(eseal_store *s, const char *issuer_id, uin
 /** The CRL with the highest number for issuer_id. */
 ESEAL_EXTERN(int) eseal_store_crl_latest(eseal_store *s, eseal_buf *der, const char *issuer_id);
 
+/** The largest trust list the store keeps (the JWS as received): ESEAL_TRUSTLIST_MAX_BYTES of trustlist.h. */
+#define ESEAL_TRUSTLIST_STORE_MAX (4u << 20)
+/**
+ * Keeps an imported trust list (issue 24): the record and the list as received (the JWS), replacing
+ * the one of the same name. The caller has checked the list; the store keeps what it is given.
+ */
+ESEAL_EXTERN(int) eseal_store_trusted_list_put(eseal_store *s, const eseal_trusted_list_record *rec, const void *jws,
+                                               size_t len);
+/** The imported list `name`; `jws` (may be NULL) receives the list as received. ESEAL_ENOTFOUND. */
+ESEAL_EXTERN(int) eseal_store_trusted_list_get(eseal_store *s, eseal_trusted_list_record *out, eseal_buf *jws,
+                                               const char *name);
+/** Every imported list, in name order; a non-zero return of cb stops and is returned. */
+ESEAL_EXTERN(int) eseal_store_trusted_list_each(eseal_store *s,
+                                                int (*cb)(const eseal_trusted_list_record *rec, const void *jws,
+                                                          size_t len, void *payload),
+                                                void *payload);
+/** Forgets the imported list `name`. ESEAL_ENOTFOUND when there is none. */
+ESEAL_EXTERN(int) eseal_store_trusted_list_delete(eseal_store *s, const char *name);
+
 /** Records a new seal and its DER. ESEAL_EEXISTS when the esID is taken. */
 ESEAL_EXTERN(int) eseal_store_seal_insert(eseal_store *s, const eseal_seal_record *rec, const void *der, size_t len);
 /**

@@ -141,8 +141,9 @@ struct eseal_store_registry_backend {
 /* ---- PKI: certificate records, CRLs, counters ---------------------------------------------- */
 
 /* Version 2 (issue 18): cert_list_roles, so that a verification's trust set reads only the CA rows
- * (a store with every certificate ever issued would otherwise be read whole at each load). */
-#define ESEAL_STORE_PKI_BACKEND_VERSION 2
+ * (a store with every certificate ever issued would otherwise be read whole at each load).
+ * Version 3 (issue 24): the imported trust lists (trusted_list_*), the anchors of other platforms. */
+#define ESEAL_STORE_PKI_BACKEND_VERSION 3
 
 typedef struct eseal_store_pki_backend eseal_store_pki_backend;
 
@@ -179,6 +180,17 @@ struct eseal_store_pki_backend {
                    int64_t this_update_ms, int64_t next_update_ms);
     /** The CRL with the highest number for issuer_id; ESEAL_ENOTFOUND. */
     int (*crl_latest)(eseal_store_pki_backend *be, eseal_buf *der, const char *issuer_id);
+    /** Version 3: inserts, or replaces the list of the same name (one statement). */
+    int (*trusted_list_put)(eseal_store_pki_backend *be, const eseal_trusted_list_record *rec, const void *jws,
+                            size_t len);
+    /** Version 3: the list `name`; `jws` may be NULL. ESEAL_ENOTFOUND. */
+    int (*trusted_list_get)(eseal_store_pki_backend *be, eseal_trusted_list_record *out, eseal_buf *jws,
+                            const char *name);
+    /** Version 3: every list, in name order (bytewise); a non-zero return of cb stops and is returned. */
+    int (*trusted_list_each)(eseal_store_pki_backend *be,
+                             int (*cb)(const eseal_trusted_list_record *, const void *, size_t, void *), void *payload);
+    /** Version 3: ESEAL_ENOTFOUND when there is no list of that name. */
+    int (*trusted_list_delete)(eseal_store_pki_backend *be, const char *name);
     void (*free)(eseal_store_pki_backend *be);
 };
 

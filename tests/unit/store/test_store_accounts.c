@@ -653,7 +653,7 @@ static void store_of_schema_3_migrated(void **state)
     /* The lists read their index (no scan, no sort of the table): users by organisation, tokens
      * by login and by organisation, in the order the backend asks for. */
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(count_rows(db, "PRAGMA user_version"), 10);
+    assert_int_equal(count_rows(db, "PRAGMA user_version"), 11);
     char p[600];
     plan(db, "SELECT login FROM users WHERE org_id = 'x' ORDER BY created, rowid", p, sizeof(p));
     assert_non_null(strstr(p, "USING INDEX users_org"));

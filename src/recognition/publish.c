@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The instance's own trust list (issue 24): what another platform needs to recognise this one, read
+ * from the store at each publish, signed by the list key, recorded, and kept as the current list.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts/accounts.h"
+#include "recognition/recognition.h"
+
+/* The roles a list names, and the service each is. */
+static const struct {
+    const char *role;
+    eseal_tl_service_type type;
+} roles[] = {
+    {"root-ca", ESEAL_TL_CA}, {"issuing-ca", ESEAL_TL_CA}, {"seal-maker", ESEAL_TL_SEAL_MAKER},
+    {"tsa", ESEAL_TL_TSA},    {"ocsp", ESEAL_TL_OCSP},
+};
+#define NROLES (sizeof(roles) / sizeof(roles[0]))
+
+/* At most this many services in the list (the codec's limit for one entity). */
+#define MAX_SERVICES ESEAL_TRUSTLIST_MAX_SERVICES
+#define NAME_MAX_LEN 160
+
+typedef struct {
+    eseal_tl_service svc[MAX_SERVICES];
+    eseal_tl_status hist[MAX_SERVICES]; /* one earlier status each: granted, before a revocation */
+    char names[MAX_SERVICES][NAME_MAX_LEN];
+    eseal_buf der[MAX_SERVICES];
+    size_t n;
+} services;
+
+static void services_free(services *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        eseal_buf_dispose(&s->der[i]);
+    }
+    es_free(s);
+}
+static inline void services_freep(services **s)
+{
+    if (*s != NULL) {
+        services_free(*s);
+    }
+}
+
+static eseal_tl_service_type type_of(const char *role)
+{
+    for (size_t i = 0; i < NROLES; i++) {
+        if (strcmp(roles[i].role, role) == 0) {
+            return roles[i].type;
+        }
+    }
+    return 0;
+}
+
+/* One certificate of the platform as a service: granted from its creation, withdrawn from its
+ * revocation (the granted status then in its history). */
+static int add_cert(const eseal_cert_record *rec, void *payload)
+{
+    services *s = payload;
+    if (s->n == MAX_SERVICES) {
+        return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__,
+                                    "trustlist: more than %d CA, seal maker, TSA and OCSP certificates", MAX_SERVICES));
+    }
+    eseal_cert *c = NULL;
+    int rc = eseal_cert_parse(&c, rec->pem, strlen(rec->pem));
+    if (rc == ESEAL_OK) {
+        rc = eseal_cert_der(&s->der[s->n], c);
+        eseal_cert_free(c);
+    }
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    eseal_tl_service *v = &s->svc[s->n];
+    memset(v, 0, sizeof(*v));
+    v->type = type_of(rec->role);
+    (void)snprintf(s->names[s->n], NAME_MAX_LEN, "%s %s %s", rec->hierarchy, rec->role, rec->id);
+    v->name = s->names[s->n];
+    v->cert_der = s->der[s->n].ptr;
+    v->cert_len = s->der[s->n].size;
+    int64_t since = rec->not_before_ms < rec->created_ms ? rec->not_before_ms : rec->created_ms;
+    if (rec->revoked_ms != 0) {
+        v->status.withdrawn = 1;
+        v->status.since_ms = rec->revoked_ms;
+        s->hist[s->n].withdrawn = 0;
+        s->hist[s->n].since_ms = since;
+        v->history = &s->hist[s->n];
+        v->history_count = 1;
+    } else {
+        v->status.since_ms = since;
+    }
+    s->n++;
+    return 0;
+}
+
+/* The list key: made the first time, under the passphrase. */
+static ES_RESULT list_key(eseal_instance *inst, eseal_key **key, const char *rel)
+{
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_GUARD(es_home_path(&p, inst, rel));
+    if (es_path_exists(es_buf_cstr(&p))) {
+        return es_instance_load_key_file(inst, key, es_buf_cstr(&p));
+    }
+    ES_AUTO(es_key_freep) eseal_key *k = NULL;
+    ES_GUARD(es_from_code(eseal_key_generate(&k, ESEAL_ALG_P256)));
+    ES_GUARD(es_key_save(inst, k, es_buf_cstr(&p)));
+    *key = k;
+    k = NULL;
+    return ES_OK;
+}
+
+/* The replaced list key after a rotation (its file named in the store), or NULL. */
+static ES_RESULT previous_key(eseal_instance *inst, eseal_key **key)
+{
+    *key = NULL;
+    eseal_buf name = ESEAL_BUF_INIT;
+    int rc = eseal_store_meta(inst->store, &name, ES_TL_META_PREVIOUS);
+    if (rc == ESEAL_ENOTFOUND) {
+        eseal_error_clear();
+        return ES_OK;
+    }
+    ES_GUARD(es_from_code(rc));
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    es_result r = es_home_path(&p, inst, (const char *)name.ptr); /* NUL-terminated past size */
+    eseal_buf_dispose(&name);
+    ES_GUARD(r);
+    return es_instance_load_key_file(inst, key, es_buf_cstr(&p));
+}
+
+/* The audit log's note key (HOME/log/log.vkey), "" before the log's first checkpoint made it. */
+static ES_RESULT log_vkey(eseal_instance *inst, es_buf *out)
+{
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_GUARD(es_home_path(&p, inst, "log/log.vkey"));
+    if (!es_path_exists(es_buf_cstr(&p))) {
+        return ES_OK;
+    }
+    ES_GUARD(es_file_read(out, es_buf_cstr(&p), ESEAL_TRUSTLIST_MAX_STRING));
+    while (out->len > 0 && (out->ptr[out->len - 1] == '\n' || out->ptr[out->len - 1] == '\r')) {
+        out->ptr[--out->len] = '\0';
+    }
+    return ES_OK;
+}
+
+typedef struct {
+    eseal_buf jws;
+    const char *sha256;
+    uint64_t sequence;
+} published;
+
+static ES_RESULT keep_current(eseal_instance *inst, void *payload)
+{
+    published *p = payload;
+    return es_from_code(eseal_store_meta_put(inst->store, ES_TL_META_CURRENT, p->jws.ptr, p->jws.size));
+}
+
+static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *jws, char fingerprint[65],
+                         const eseal_trustlist_publish_options *o)
+{
+    ES_ENSURE_ARG(inst != NULL && jws != NULL && fingerprint != NULL);
+    ES_ENSURE_ARG(o == NULL || o->version == ESEAL_TRUSTLIST_PUBLISH_OPTIONS_VERSION);
+    const es_config *cfg = &inst->cfg;
+    const char *name = o != NULL && o->name != NULL ? o->name : cfg->organization;
+    const char *territory = o != NULL && o->territory != NULL ? o->territory : cfg->country;
+    const char *base = o != NULL && o->base_url != NULL ? o->base_url : cfg->base_url;
+    ES_ENSURE(name != NULL && name[0] != '\0', ESEAL_EINVAL,
+              "trustlist: the platform has no name (eseal.conf `organization`, or --name)");
+    ES_ENSURE(territory != NULL && strlen(territory) == 2, ESEAL_EINVAL,
+              "trustlist: the platform has no country (eseal.conf `country`, or --country: two letters)");
+    unsigned int days = o != NULL && o->validity_days != 0 ? o->validity_days : 30;
+    ES_ENSURE(days <= 366, ESEAL_EINVAL, "trustlist: a list is valid for 1 to 366 days, not %u", days);
+
+    ES_AUTO(services_freep) services *s = es_calloc(1, sizeof(*s));
+    ES_ENSURE_ALLOC(s);
+    const char *want[NROLES];
+    for (size_t i = 0; i < NROLES; i++) {
+        want[i] = roles[i].role;
+    }
+    ES_GUARD(es_from_code(eseal_store_cert_list_roles(inst->store, want, NROLES, add_cert, s)));
+
+    ES_AUTO(es_buf_freep) es_buf vkey = ES_BUF_INIT(ESEAL_TRUSTLIST_MAX_STRING + 1);
+    ES_GUARD(log_vkey(inst, &vkey));
+    char log_url[ESEAL_TRUSTLIST_MAX_STRING], list_url[ESEAL_TRUSTLIST_MAX_STRING];
+    log_url[0] = list_url[0] = '\0';
+    if (base != NULL) {
+        size_t bl = strlen(base);
+        bool slash = bl > 0 && base[bl - 1] == '/';
+        (void)snprintf(log_url, sizeof(log_url), "%s%slog/", base, slash ? "" : "/");
+        (void)snprintf(list_url, sizeof(list_url), "%.*s%s", (int)(slash ? bl - 1 : bl), base, ES_TL_WELL_KNOWN);
+    }
+    if (vkey.len > 0) {
+        ES_ENSURE(s->n < MAX_SERVICES, ESEAL_ELIMIT, "trustlist: too many services");
+        eseal_tl_service *v = &s->svc[s->n++];
+        memset(v, 0, sizeof(*v));
+        v->type = ESEAL_TL_AUDIT_LOG;
+        v->name = "audit log";
+        v->note_key = es_buf_cstr(&vkey);
+        v->supply_point = log_url[0] != '\0' ? log_url : NULL;
+        v->status.since_ms = 0;
+    }
+
+    ES_AUTO(es_key_freep) eseal_key *key = NULL;
+    ES_GUARD(list_key(inst, &key, ES_TL_KEY_FILE));
+    ES_AUTO(es_key_freep) eseal_key *prev = NULL;
+    ES_GUARD(previous_key(inst, &prev));
+    ES_GUARD(es_from_code(eseal_key_spki_sha256(fingerprint, key)));
+
+    uint64_t seq = 0;
+    ES_GUARD(es_from_code(eseal_store_counter_next(inst->store, ES_TL_COUNTER, &seq)));
+    int64_t now = es_inst_now(inst);
+    eseal_tl_info info = {
+        .version = ESEAL_TL_INFO_VERSION,
+        .list_of_lists = 0,
+        .sequence = seq,
+        .issued_ms = now,
+        .next_update_ms = now + (int64_t)days * 86400000,
+        .operator_name = o != NULL && o->operator_name != NULL ? o->operator_name : name,
+        .scheme_name = name,
+        .territory = territory,
+        .distribution_point = list_url[0] != '\0' ? list_url : NULL,
+    };
+    eseal_tl_entity ent = {
+        .name = name,
+        .info_uri = base,
+        .services = s->svc,
+        .service_count = s->n,
+    };
+    published p = {ESEAL_BUF_INIT, fingerprint, seq};
+    es_result r = es_from_code(eseal_trustlist_sign(&p.jws, &info, &ent, 1, key, prev));
+    if (es_ok(r)) {
+        char dg[65];
+        uint8_t md[32];
+        es_span part = es_span_of(p.jws.ptr, p.jws.size);
+        r = es_sha256(md, &part, 1);
+        es_hex_lower(dg, md, sizeof(md));
+        char detail[512];
+        (void)snprintf(detail, sizeof(detail), "trust list %llu of %s, %zu services, key %s, list sha256 %s",
+                       (unsigned long long)seq, name, s->n, fingerprint, es_ok(r) ? dg : "?");
+        if (es_ok(r)) {
+            r = es_acc_change(inst, by, "trustlist.published", NULL, detail, keep_current, &p);
+        }
+    }
+    if (es_ok(r)) {
+        *jws = p.jws;
+    } else {
+        eseal_buf_dispose(&p.jws);
+    }
+    return r;
+}
+
+int eseal_trustlist_publish_options_init(eseal_trustlist_publish_options *o, unsigned int version)
+{
+    if (o == NULL || version != ESEAL_TRUSTLIST_PUBLISH_OPTIONS_VERSION) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "eseal_trustlist_publish_options: version %u",
+                                    version));
+    }
+    memset(o, 0, sizeof(*o));
+    o->version = version;
+    return ESEAL_OK;
+}
+
+int eseal_instance_trustlist_publish(eseal_instance *inst, const eseal_principal *who, eseal_buf *jws,
+                                     char fingerprint[65], const eseal_trustlist_publish_options *o)
+{
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_TRUSTLIST_PUBLISH, "trustlist", NULL);
+    return es_code(publish(inst, &by, jws, fingerprint, o));
+}
+
+int eseal_instance_trustlist_current(eseal_instance *inst, eseal_buf *jws)
+{
+    if (inst == NULL || jws == NULL) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "trustlist: no instance"));
+    }
+    int rc = eseal_store_meta(inst->store, jws, ES_TL_META_CURRENT);
+    if (rc == ESEAL_ENOTFOUND) {
+        return es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
+                                    "this platform has published no trust list yet (eseal trustlist publish)"));
+    }
+    return rc;
+}
+
+typedef struct {
+    const char *old_rel;
+} rotation;
+
+static ES_RESULT note_previous(eseal_instance *inst, void *payload)
+{
+    rotation *x = payload;
+    return es_from_code(eseal_store_meta_put(inst->store, ES_TL_META_PREVIOUS, x->old_rel, strlen(x->old_rel)));
+}
+
+static ES_RESULT rotate(eseal_instance *inst, const es_acting *by, char fingerprint[65])
+{
+    ES_ENSURE_ARG(inst != NULL && fingerprint != NULL);
+    ES_AUTO(es_key_freep) eseal_key *old = NULL;
+    ES_AUTO(es_buf_freep) es_buf cur = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_GUARD(es_home_path(&cur, inst, ES_TL_KEY_FILE));
+    ES_ENSURE(es_path_exists(es_buf_cstr(&cur)), ESEAL_ESTATE,
+              "trustlist: there is no list key to replace yet (publish a list first)");
+    ES_GUARD(es_instance_load_key_file(inst, &old, es_buf_cstr(&cur)));
+    char old_fp[65];
+    ES_GUARD(es_from_code(eseal_key_spki_sha256(old_fp, old)));
+    /* The old key stays, under its fingerprint, to sign the rotation statement of the next lists. */
+    char old_rel[128];
+    (void)snprintf(old_rel, sizeof(old_rel), "keys/trust-list-p256-%.16s.key", old_fp);
+    ES_AUTO(es_buf_freep) es_buf oldp = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_GUARD(es_home_path(&oldp, inst, old_rel));
+    ES_ENSURE(!es_path_exists(es_buf_cstr(&oldp)), ESEAL_EEXISTS, "trustlist: %s exists already", old_rel);
+    ES_GUARD(es_key_save(inst, old, es_buf_cstr(&oldp)));
+    ES_AUTO(es_key_freep) eseal_key *k = NULL;
+    ES_GUARD(es_from_code(eseal_key_generate(&k, ESEAL_ALG_P256)));
+    ES_GUARD(es_from_code(eseal_key_spki_sha256(fingerprint, k)));
+    ES_AUTO(es_buf_freep) es_buf tmp = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_GUARD(es_home_path(&tmp, inst, "keys/trust-list-p256.key.new"));
+    (void)remove(es_buf_cstr(&tmp));
+    ES_GUARD(es_key_save(inst, k, es_buf_cstr(&tmp)));
+    char detail[256];
+    (void)snprintf(detail, sizeof(detail), "trust list key %s replaced by %s", old_fp, fingerprint);
+    rotation x = {old_rel};
+    es_result r = es_acc_change(inst, by, "trustlist.key-rotated", NULL, detail, note_previous, &x);
+    if (es_ok(r) && rename(es_buf_cstr(&tmp), es_buf_cstr(&cur)) != 0) {
+        r = es_error_set(ESEAL_EIO, __FILE__, __LINE__, "trustlist: cannot put the new key in place: %s",
+                         es_buf_cstr(&cur));
+    }
+    if (!es_ok(r)) {
+        (void)remove(es_buf_cstr(&tmp));
+    }
+    return r;
+}
+
+int eseal_instance_trustlist_rotate_key(eseal_instance *inst, const eseal_principal *who, char fingerprint[65])
+{
+    es_acting by;
+    ES_ACT_PUBLIC(&by, who, ES_ACT_TRUSTLIST_PUBLISH, "trustlist", "key");
+    return es_code(rotate(inst, &by, fingerprint));
+}
