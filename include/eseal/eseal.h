@@ -24,7 +24,9 @@
 #include "seal.h"
 #include "records.h"
 #include "server.h"
+#include "recognition.h"
 #include "trust.h"
+#include "trustlist.h"
 #include "tsa.h"
 #include "witness.h"
 

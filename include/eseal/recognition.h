@@ -30,6 +30,13 @@ typedef struct {
     const char *base_url;          /**< where the platform answers (TEInformationURI, the registry's and the list's
                                     *   URLs are made from it); eseal.conf `base_url` */
     unsigned int validity_days;    /**< NextUpdate after the issue time; 0: 30 days */
+    /**
+     * 1: publish a scheme operator's list of lists instead: one entity per platform whose list this
+     * instance imported directly from an http(s) URL (eseal trust add, under its pin), with that
+     * list's key and URL; `name` is then the scheme's name. Kept apart from the platform's own list
+     * (its own sequence numbers; served at /.well-known/eseal/list-of-lists).
+     */
+    int list_of_lists;
 } eseal_trustlist_publish_options;
 
 /** Zeroes `o` and sets its version. */
@@ -48,8 +55,9 @@ ESEAL_EXTERN(int) eseal_trustlist_publish_options_init(eseal_trustlist_publish_o
 ESEAL_EXTERN(int) eseal_instance_trustlist_publish(eseal_instance *inst, const eseal_principal *who, eseal_buf *jws,
                                                    char fingerprint[65], const eseal_trustlist_publish_options *o);
 
-/** The instance's current published list (ESEAL_ENOTFOUND before the first publish). */
-ESEAL_EXTERN(int) eseal_instance_trustlist_current(eseal_instance *inst, eseal_buf *jws);
+/** The instance's current published list, or (list_of_lists 1) list of lists; ESEAL_ENOTFOUND before the
+ *  first publish. */
+ESEAL_EXTERN(int) eseal_instance_trustlist_current(eseal_instance *inst, int list_of_lists, eseal_buf *jws);
 
 /**
  * Replaces the list key with a new one. The next published list is signed by the new key and

@@ -12,11 +12,12 @@
 static const cli_opt_spec tl_opts[] = {{"output", 'o', true, false}, {"name", 0, true, false},
                                        {"country", 0, true, false},  {"base-url", 0, true, false},
                                        {"operator", 0, true, false}, {"days", 0, true, false},
-                                       {NULL, 0, false, false}};
+                                       {"list-of-lists", 0, false, false}, {NULL, 0, false, false}};
 
 static int tl_publish(cli_args *a)
 {
-    static const char *const allowed[] = {"output", "name", "country", "base-url", "operator", "days", NULL};
+    static const char *const allowed[] = {"output",   "name", "country",       "base-url",
+                                          "operator", "days", "list-of-lists", NULL};
     int rc = cli_options_only(&cli_cmd_trustlist, a, "trustlist publish", allowed);
     if (rc != CLI_OK) {
         return rc;
@@ -30,6 +31,7 @@ static int tl_publish(cli_args *a)
     o.territory = cli_get(a, "country");
     o.base_url = cli_get(a, "base-url");
     o.operator_name = cli_get(a, "operator");
+    o.list_of_lists = cli_flag(a, "list-of-lists");
     if (cli_get(a, "days") != NULL) {
         uint64_t d = 0;
         if ((rc = cli_number(&cli_cmd_trustlist, cli_get(a, "days"), "days", 366, &d)) != CLI_OK) {
@@ -97,7 +99,7 @@ const cli_cmd cli_cmd_trustlist = {
     "trustlist", "publish this platform's signed trust list",
     "Usage:\n"
     "  eseal trustlist publish -o FILE [--name NAME] [--country CC] [--base-url URL] [--operator NAME]\n"
-    "                          [--days N]\n"
+    "                          [--days N] [--list-of-lists]\n"
     "  eseal trustlist rotate-key\n\n"
     "publish: writes the platform's trust list to FILE (- for standard output): its CAs, seal makers,\n"
     "TSAs and OCSP responders of every hierarchy with their certificates and status (a revoked one is\n"
@@ -107,6 +109,10 @@ const cli_cmd cli_cmd_trustlist = {
     "organization, country and base_url. The last line is the SHA-256 of the list key (hex): give it, by\n"
     "another channel, to the platforms that import the list (eseal trust add --pin). `eseal serve` answers\n"
     "the list published last at /.well-known/eseal/trust-list.\n"
+    "With --list-of-lists it writes a scheme operator's list of lists instead (NAME: the scheme's): one\n"
+    "entry for each platform this instance imported from a URL under its pin (eseal trust add URL --pin),\n"
+    "with that list's key and URL, signed by the same list key, with sequence numbers of its own; served\n"
+    "at /.well-known/eseal/list-of-lists. A platform that imports it recognises those platforms.\n"
     "rotate-key: makes a new list key and prints its SHA-256. The lists published from then are signed by\n"
     "it and carry a statement signed by the old key, so that those who pinned the old one follow.\n"
     "See docs/trust-lists.md. Each is an audit entry (trustlist.published, trustlist.key-rotated).\n",

@@ -145,16 +145,76 @@ static ES_RESULT log_vkey(eseal_instance *inst, es_buf *out)
     return ES_OK;
 }
 
+/* The platforms of a list of lists: the lists imported directly from a URL, each under its pin. */
+#define MAX_MEMBERS 256
+typedef struct {
+    eseal_tl_entity ent[MAX_MEMBERS];
+    eseal_tl_service svc[MAX_MEMBERS];
+    eseal_trustlist *tl[MAX_MEMBERS];
+    char name[MAX_MEMBERS][ESEAL_TRUSTLIST_MAX_STRING + 1];
+    char url[MAX_MEMBERS][ESEAL_TRUSTLIST_MAX_STRING + 1];
+    size_t n;
+    eseal_instance *inst;
+} members;
+
+static void members_free(members *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        eseal_trustlist_free(m->tl[i]);
+    }
+    es_free(m);
+}
+static inline void members_freep(members **m)
+{
+    if (*m != NULL) {
+        members_free(*m);
+    }
+}
+
+static int add_member(const eseal_trusted_list_record *rec, const void *jws, size_t len, void *payload)
+{
+    members *m = payload;
+    if (rec->list_of_lists || rec->via[0] != '\0' ||
+        !(es_str_starts(rec->source, "http://") || es_str_starts(rec->source, "https://"))) {
+        return 0; /* only the platforms recognised directly, where others can fetch them */
+    }
+    if (m->n == MAX_MEMBERS) {
+        return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "trustlist: more than %d platforms", MAX_MEMBERS));
+    }
+    size_t i = m->n;
+    int rc = eseal_trustlist_parse(&m->tl[i], jws, len); /* checked again: only what verifies is vouched for */
+    if (rc != ESEAL_OK) {
+        return rc;
+    }
+    m->n++;
+    size_t klen = 0;
+    const uint8_t *spki = eseal_trustlist_key_spki(m->tl[i], &klen);
+    (void)snprintf(m->name[i], sizeof(m->name[i]), "%s", rec->name);
+    (void)snprintf(m->url[i], sizeof(m->url[i]), "%s", rec->source);
+    eseal_tl_service *v = &m->svc[i];
+    memset(v, 0, sizeof(*v));
+    v->type = ESEAL_TL_TRUST_LIST;
+    v->name = m->name[i];
+    v->spki_der = spki;
+    v->spki_len = klen;
+    v->supply_point = m->url[i];
+    v->status.since_ms = rec->added_ms;
+    m->ent[i] = (eseal_tl_entity){.name = m->name[i], .info_uri = NULL, .services = v, .service_count = 1};
+    return 0;
+}
+
 typedef struct {
     eseal_buf jws;
     const char *sha256;
     uint64_t sequence;
+    bool lol;
 } published;
 
 static ES_RESULT keep_current(eseal_instance *inst, void *payload)
 {
     published *p = payload;
-    return es_from_code(eseal_store_meta_put(inst->store, ES_TL_META_CURRENT, p->jws.ptr, p->jws.size));
+    return es_from_code(
+        eseal_store_meta_put(inst->store, p->lol ? ES_TL_META_LOL : ES_TL_META_CURRENT, p->jws.ptr, p->jws.size));
 }
 
 static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *jws, char fingerprint[65],
@@ -173,13 +233,24 @@ static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *j
     unsigned int days = o != NULL && o->validity_days != 0 ? o->validity_days : 30;
     ES_ENSURE(days <= 366, ESEAL_EINVAL, "trustlist: a list is valid for 1 to 366 days, not %u", days);
 
+    bool lol = o != NULL && o->list_of_lists != 0;
     ES_AUTO(services_freep) services *s = es_calloc(1, sizeof(*s));
     ES_ENSURE_ALLOC(s);
-    const char *want[NROLES];
-    for (size_t i = 0; i < NROLES; i++) {
-        want[i] = roles[i].role;
+    ES_AUTO(members_freep) members *m = es_calloc(1, sizeof(*m));
+    ES_ENSURE_ALLOC(m);
+    if (lol) {
+        m->inst = inst;
+        ES_GUARD(es_from_code(eseal_store_trusted_list_each(inst->store, add_member, m)));
+        ES_ENSURE(m->n > 0, ESEAL_ESTATE,
+                  "trustlist: a list of lists names the platforms imported from a URL (eseal trust add URL --pin): "
+                  "there is none");
+    } else {
+        const char *want[NROLES];
+        for (size_t i = 0; i < NROLES; i++) {
+            want[i] = roles[i].role;
+        }
+        ES_GUARD(es_from_code(eseal_store_cert_list_roles(inst->store, want, NROLES, add_cert, s)));
     }
-    ES_GUARD(es_from_code(eseal_store_cert_list_roles(inst->store, want, NROLES, add_cert, s)));
 
     ES_AUTO(es_buf_freep) es_buf vkey = ES_BUF_INIT(ESEAL_TRUSTLIST_MAX_STRING + 1);
     ES_GUARD(log_vkey(inst, &vkey));
@@ -189,9 +260,10 @@ static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *j
         size_t bl = strlen(base);
         bool slash = bl > 0 && base[bl - 1] == '/';
         (void)snprintf(log_url, sizeof(log_url), "%s%slog/", base, slash ? "" : "/");
-        (void)snprintf(list_url, sizeof(list_url), "%.*s%s", (int)(slash ? bl - 1 : bl), base, ES_TL_WELL_KNOWN);
+        (void)snprintf(list_url, sizeof(list_url), "%.*s%s", (int)(slash ? bl - 1 : bl), base,
+                       lol ? ES_TL_WELL_KNOWN_LOL : ES_TL_WELL_KNOWN);
     }
-    if (vkey.len > 0) {
+    if (vkey.len > 0 && !lol) {
         ES_ENSURE(s->n < MAX_SERVICES, ESEAL_ELIMIT, "trustlist: too many services");
         eseal_tl_service *v = &s->svc[s->n++];
         memset(v, 0, sizeof(*v));
@@ -209,11 +281,11 @@ static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *j
     ES_GUARD(es_from_code(eseal_key_spki_sha256(fingerprint, key)));
 
     uint64_t seq = 0;
-    ES_GUARD(es_from_code(eseal_store_counter_next(inst->store, ES_TL_COUNTER, &seq)));
+    ES_GUARD(es_from_code(eseal_store_counter_next(inst->store, lol ? ES_TL_LOL_COUNTER : ES_TL_COUNTER, &seq)));
     int64_t now = es_inst_now(inst);
     eseal_tl_info info = {
         .version = ESEAL_TL_INFO_VERSION,
-        .list_of_lists = 0,
+        .list_of_lists = lol,
         .sequence = seq,
         .issued_ms = now,
         .next_update_ms = now + (int64_t)days * 86400000,
@@ -228,8 +300,9 @@ static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *j
         .services = s->svc,
         .service_count = s->n,
     };
-    published p = {ESEAL_BUF_INIT, fingerprint, seq};
-    es_result r = es_from_code(eseal_trustlist_sign(&p.jws, &info, &ent, 1, key, prev));
+    published p = {ESEAL_BUF_INIT, fingerprint, seq, lol};
+    es_result r = es_from_code(lol ? eseal_trustlist_sign(&p.jws, &info, m->ent, m->n, key, prev)
+                                   : eseal_trustlist_sign(&p.jws, &info, &ent, 1, key, prev));
     if (es_ok(r)) {
         char dg[65];
         uint8_t md[32];
@@ -237,8 +310,9 @@ static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *j
         r = es_sha256(md, &part, 1);
         es_hex_lower(dg, md, sizeof(md));
         char detail[512];
-        (void)snprintf(detail, sizeof(detail), "trust list %llu of %s, %zu services, key %s, list sha256 %s",
-                       (unsigned long long)seq, name, s->n, fingerprint, es_ok(r) ? dg : "?");
+        (void)snprintf(detail, sizeof(detail), "%s %llu of %s, %zu %s, key %s, list sha256 %s",
+                       lol ? "list of lists" : "trust list", (unsigned long long)seq, name, lol ? m->n : s->n,
+                       lol ? "platforms" : "services", fingerprint, es_ok(r) ? dg : "?");
         if (es_ok(r)) {
             r = es_acc_change(inst, by, "trustlist.published", NULL, detail, keep_current, &p);
         }
@@ -270,15 +344,16 @@ int eseal_instance_trustlist_publish(eseal_instance *inst, const eseal_principal
     return es_code(publish(inst, &by, jws, fingerprint, o));
 }
 
-int eseal_instance_trustlist_current(eseal_instance *inst, eseal_buf *jws)
+int eseal_instance_trustlist_current(eseal_instance *inst, int list_of_lists, eseal_buf *jws)
 {
     if (inst == NULL || jws == NULL) {
         return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "trustlist: no instance"));
     }
-    int rc = eseal_store_meta(inst->store, jws, ES_TL_META_CURRENT);
+    int rc = eseal_store_meta(inst->store, jws, list_of_lists ? ES_TL_META_LOL : ES_TL_META_CURRENT);
     if (rc == ESEAL_ENOTFOUND) {
-        return es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
-                                    "this platform has published no trust list yet (eseal trustlist publish)"));
+        return es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "this platform has published no %s yet (%s)",
+                                    list_of_lists ? "list of lists" : "trust list",
+                                    list_of_lists ? "eseal trustlist publish --list-of-lists" : "eseal trustlist publish"));
     }
     return rc;
 }

@@ -16,10 +16,13 @@
 #define ES_TL_KEY_FILE "keys/trust-list-p256.key"
 /* The store's named values: the list published last (its JWS) and the replaced key's file. */
 #define ES_TL_META_CURRENT "trustlist.current"
+#define ES_TL_META_LOL "trustlist.lol-current"
 #define ES_TL_META_PREVIOUS "trustlist.previous-key"
 /* The sequence numbers of the published lists. */
 #define ES_TL_COUNTER "trustlist.sequence"
+#define ES_TL_LOL_COUNTER "trustlist.lol-sequence"
 /* The well-known path `eseal serve` answers the current list at. */
 #define ES_TL_WELL_KNOWN "/.well-known/eseal/trust-list"
+#define ES_TL_WELL_KNOWN_LOL "/.well-known/eseal/list-of-lists"
 
 #endif

@@ -25,6 +25,7 @@ struct eseal_server {
     eseal_ocsp_service *ocsp;
     es_api *api;
     es_ops *ops;
+    es_trustlist_route trustlists[2]; /* the contexts of the trust lists' routes (trustlist.c) */
     es_web_pages *pages; /* the web pages' routes' contexts (NULL when not served) */
     FILE *access_log; /* --access-log FILE; NULL: stderr */
     char spool_dir[4096]; /* HOME/tmp: the spooled bodies (""  when the API is not served) */
@@ -227,6 +228,7 @@ static ES_RESULT serve(eseal_server *s, eseal_instance *inst, const eseal_serve_
     if ((want & ESEAL_SERVE_API) != 0) {
         ES_GUARD(es_server_mount_api(s->router, inst, max_upload, &s->api));
         es_api_set_tls(s->api, tls_cert != NULL); /* the session cookie is then Secure */
+        ES_GUARD(es_server_mount_trustlists(s->router, s->trustlists, inst, s->api));
         ES_GUARD(make_spool_dir(s, inst));
     }
     /* The web pages (docs/web.md): files of the binary, and pdf.js read from its directory. They

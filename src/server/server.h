@@ -106,6 +106,15 @@ ES_RESULT es_server_mount_crl(es_router *r, eseal_ocsp_service *s);
 ES_RESULT es_server_mount_ca(es_router *r, eseal_ocsp_service *s);
 /* log.c: GET /checkpoint, GET /tile/... (C2SP tlog-tiles). */
 ES_RESULT es_server_mount_log(es_router *r, eseal_log *log);
+/* trustlist.c (issue 24): GET /.well-known/eseal/trust-list and /.well-known/eseal/list-of-lists, the lists
+ * the instance published last, read under the API's lock (`routes` holds the two routes' contexts). */
+typedef struct es_api es_api;
+typedef struct {
+    es_api *api;
+    eseal_instance *inst;
+    int list_of_lists;
+} es_trustlist_route;
+ES_RESULT es_server_mount_trustlists(es_router *r, es_trustlist_route routes[2], eseal_instance *inst, es_api *api);
 /* witness.c: POST /add-checkpoint, GET /<hex SHA-256 of the origin>/checkpoint (C2SP tlog-witness). */
 ES_RESULT es_server_mount_witness(es_router *r, eseal_witness *w);
 
