@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Trust lists between platforms (issue 24; docs/trust-lists.md), with several instances on loopback:
+#   - A publishes its signed list; the last line is its key's SHA-256;
+#   - B refuses it under a wrong pin, a changed byte, and leaves its store as it was; takes it under
+#     the right pin and names A's services; refuses it a second time (already imported);
+#   - refresh: the same list again and an older copy (a replay) are refused, a newer one is taken;
+#     a list of the same name signed by another key is refused; after A rotates its key, the next
+#     list (signed by the new key, vouched for by the old) is followed;
+#   - over HTTP: A's `eseal serve` answers /.well-known/eseal/trust-list, which D adds by its URL;
+#   - a scheme operator S imports A and C by URL under their pins and publishes a list of lists;
+#     E adds only S's list (under S's pin) and then recognises A and C through it;
+#   - every change is in the audit log, which stays whole (log audit).
+# Usage: trust_lists_test.sh /path/to/eseal
+set -u
+E=$1
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+export ESEAL_PASSPHRASE=trust-lists-pass-1
+export ESEAL_PW_PARAMS=1,8192,1
+unset ESEAL_PASS_FILE ESEAL_HOME || true
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+# serve NAME PORT: eseal serve --only api for home NAME, waiting for its banner.
+serve() {
+    "$E" --home "$T/$1" serve --listen "127.0.0.1:$2" --only api >"$T/$1.serve" 2>"$T/$1.serve.err" &
+    PIDS+=($!)
+    for _ in $(seq 1 300); do grep -q "listening on" "$T/$1.serve" && return 0; sleep 0.1; done
+    return 1
+}
+entries() { "$E" --home "$T/$1" log audit 2>&1 | sed -n 's/^OK: \([0-9]*\) entries.*/\1/p'; }
+fp_ok() { [[ $1 =~ ^[0-9a-f]{64}$ ]]; }
+
+PA=$(free_port)
+PC=$(free_port)
+PS=$(free_port)
+for h in A B C D E S X; do
+    case $h in A) base="http://127.0.0.1:$PA" ;; C) base="http://127.0.0.1:$PC" ;; S) base="http://127.0.0.1:$PS" ;;
+    *) base="http://127.0.0.1:1" ;; esac
+    name="Platform $h"
+    [ "$h" = S ] && name="National Seal Scheme"
+    [ "$h" = X ] && name="Platform A" # an impostor of A's name with a key of its own
+    "$E" --home "$T/$h" init --org "$name" --country CN --base-url "$base" >/dev/null 2>"$T/init.err" ||
+        { notok "init $h"; cat "$T/init.err"; }
+done
+ok "seven instances"
+
+# A's list.
+"$E" --home "$T/A" trustlist publish -o "$T/a1.jws" >"$T/pub.out" 2>"$T/pub.err"
+rc=$?
+FA=$(tail -n 1 "$T/pub.out")
+[ $rc = 0 ] && fp_ok "$FA" && ok "A publishes its list; the last line is its key's SHA-256 ($FA)" ||
+    { notok "A publishes its list (exit $rc)"; cat "$T/pub.out" "$T/pub.err"; }
+# The pin is the SHA-256 of the list key's SubjectPublicKeyInfo, as openssl computes it from the JWS header's key.
+jwk_fp=$(python3 - "$T/a1.jws" <<'EOF'
+import base64, json, sys, subprocess
+h = json.loads(base64.urlsafe_b64decode(open(sys.argv[1]).read().split(".")[0] + "=="))
+x = base64.urlsafe_b64decode(h["jwk"]["x"] + "=="); y = base64.urlsafe_b64decode(h["jwk"]["y"] + "==")
+# SubjectPublicKeyInfo of a P-256 point: the fixed DER prefix, then 04 || x || y.
+spki = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200") + b"\x04" + x + y
+import hashlib; print(hashlib.sha256(spki).hexdigest())
+EOF
+)
+[ "$jwk_fp" = "$FA" ] && ok "the printed fingerprint is the SHA-256 of the signing key in the list's header" ||
+    notok "the fingerprint $FA is not the header key's ($jwk_fp)"
+
+# B: wrong pin, changed byte -> refused, nothing changed.
+before=$(entries B)
+BAD=$(printf '%064d' 0)
+expect 1 "B refuses A's list under a wrong pin" -- "$E" --home "$T/B" trust add "$T/a1.jws" --pin "$BAD"
+has "$T/err" "not by the pinned" "it says the key is not the pinned one"
+python3 - "$T/a1.jws" "$T/a1-bad.jws" <<'EOF'
+import sys
+s = open(sys.argv[1]).read()
+h, p, g = s.split(".")
+i = len(p) // 2
+p = p[:i] + ("A" if p[i] != "A" else "B") + p[i + 1:]
+open(sys.argv[2], "w").write(".".join([h, p, g]))
+EOF
+expect 1 "B refuses a list with a changed byte, under the right pin" -- "$E" --home "$T/B" trust add "$T/a1-bad.jws" --pin "$FA"
+"$E" --home "$T/B" trust list --json >"$T/l.json" 2>&1
+[ "$(cat "$T/l.json")" = "[]" ] && ok "B recognises nobody after the refusals" || notok "B's lists: $(cat "$T/l.json")"
+[ "$(entries B)" = "$before" ] && ok "B's audit log is unchanged by the refusals ($before entries)" ||
+    notok "B's audit log changed: $before -> $(entries B)"
+
+# B: the right pin.
+expect 0 "B adds A's list under A's pin" -- "$E" --home "$T/B" trust add "$T/a1.jws" --pin "$FA"
+has "$T/out" "^Platform A$" "it names the platform"
+"$E" --home "$T/B" trust show "Platform A" >"$T/show.out" 2>&1
+has "$T/show.out" "sequence:    1" "trust show: sequence 1"
+has "$T/show.out" "seal-maker" "trust show names A's seal makers"
+has "$T/show.out" "tsa " "and its TSAs"
+has "$T/show.out" "ca  " "and its CAs"
+expect 1 "adding A's list again is refused" -- "$E" --home "$T/B" trust add "$T/a1.jws" --pin "$FA"
+has "$T/err" "imported already" "it says so"
+
+# Refresh: same list, newer list, replay.
+expect 1 "refresh with the same list is refused (sequence not higher)" -- "$E" --home "$T/B" trust refresh "Platform A"
+has "$T/err" "not above the 1 held" "it says the sequence is not higher"
+cp "$T/a1.jws" "$T/a1-copy.jws"
+"$E" --home "$T/A" trustlist publish -o "$T/a1.jws" >/dev/null 2>&1
+expect 0 "A's next list (sequence 2) is taken by refresh" -- "$E" --home "$T/B" trust refresh "Platform A"
+"$E" --home "$T/B" trust list --json >"$T/l.json"
+python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); sys.exit(0 if l[0]["sequence"]==2 else 1)' "$T/l.json" &&
+    ok "B holds sequence 2" || notok "B holds: $(cat "$T/l.json")"
+cp "$T/a1-copy.jws" "$T/a1.jws"
+expect 1 "an older copy (sequence 1) is refused: a replay" -- "$E" --home "$T/B" trust refresh "Platform A"
+
+# An impostor: a list of the same name signed by another key.
+"$E" --home "$T/X" trustlist publish -o "$T/x.jws" >/dev/null 2>&1
+"$E" --home "$T/X" trustlist publish -o "$T/x.jws" >/dev/null 2>&1
+"$E" --home "$T/X" trustlist publish -o "$T/x.jws" >/dev/null 2>&1
+cp "$T/x.jws" "$T/a1.jws"
+expect 1 "a list of A's name (sequence 3) signed by another key is refused" -- "$E" --home "$T/B" trust refresh "Platform A"
+has "$T/err" "neither the key held" "it says the key is neither held nor vouched for"
+
+# Key rotation.
+FA2=$("$E" --home "$T/A" trustlist rotate-key 2>/dev/null | tail -n 1)
+fp_ok "$FA2" && [ "$FA2" != "$FA" ] && ok "A rotates its list key ($FA2)" || notok "A rotates its list key: '$FA2'"
+"$E" --home "$T/A" trustlist publish -o "$T/a1.jws" >"$T/pub.out" 2>&1
+[ "$(tail -n 1 "$T/pub.out")" = "$FA2" ] && ok "the next list is signed by the new key" || notok "signed by $(tail -n 1 "$T/pub.out")"
+expect 0 "B follows the rotation on refresh" -- "$E" --home "$T/B" trust refresh "Platform A"
+"$E" --home "$T/B" trust list --json >"$T/l.json"
+python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); r=l[0]; sys.exit(0 if r["key_sha256"]==sys.argv[2] and r["pin"]==sys.argv[3] and r["sequence"]==3 else 1)' \
+    "$T/l.json" "$FA2" "$FA" && ok "B holds A's new key, its first pin kept, sequence 3" || notok "B holds: $(cat "$T/l.json")"
+expect 1 "after the rotation, a list signed by A's old key alone is refused" -- "$E" --home "$T/D" trust add "$T/a1.jws" --pin "$FA"
+
+# Over HTTP.
+serve A "$PA" && ok "A serves" || notok "A serves: $(cat "$T/A.serve.err")"
+curl -s -o "$T/wk.jws" -w '%{http_code} %{content_type}' "http://127.0.0.1:$PA/.well-known/eseal/trust-list" >"$T/wk.out"
+[ "$(cat "$T/wk.out")" = "200 application/jose" ] && cmp -s "$T/wk.jws" "$T/a1.jws" &&
+    ok "GET /.well-known/eseal/trust-list: the list published last, application/jose" || notok "well-known: $(cat "$T/wk.out")"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PA/.well-known/eseal/list-of-lists")
+[ "$code" = 404 ] && ok "no list of lists published: 404" || notok "list-of-lists: $code"
+expect 0 "D adds A's list by its URL" -- "$E" --home "$T/D" trust add "http://127.0.0.1:$PA/.well-known/eseal/trust-list" --pin "$FA2"
+"$E" --home "$T/A" trustlist publish -o "$T/a1.jws" >/dev/null 2>&1
+expect 0 "D refreshes from the URL" -- "$E" --home "$T/D" trust refresh
+has "$T/err" "Platform A: sequence 4" "it took sequence 4"
+
+# A scheme operator's list of lists.
+"$E" --home "$T/C" trustlist publish -o "$T/c.jws" >"$T/pub.out" 2>&1
+FC=$(tail -n 1 "$T/pub.out")
+serve C "$PC" && ok "C serves" || notok "C serves"
+expect 0 "S adds A by URL" -- "$E" --home "$T/S" trust add "http://127.0.0.1:$PA/.well-known/eseal/trust-list" --pin "$FA2"
+expect 0 "S adds C by URL" -- "$E" --home "$T/S" trust add "http://127.0.0.1:$PC/.well-known/eseal/trust-list" --pin "$FC"
+"$E" --home "$T/S" trustlist publish --list-of-lists -o "$T/s.jws" >"$T/pub.out" 2>&1
+FS=$(tail -n 1 "$T/pub.out")
+fp_ok "$FS" && ok "S publishes its list of lists" || { notok "S publishes its list of lists"; cat "$T/pub.out"; }
+serve S "$PS" && ok "S serves" || notok "S serves"
+expect 1 "E refuses S's list of lists under C's pin" -- "$E" --home "$T/E" trust add "http://127.0.0.1:$PS/.well-known/eseal/list-of-lists" --pin "$FC"
+expect 0 "E adds S's list of lists under S's pin" -- "$E" --home "$T/E" trust add "http://127.0.0.1:$PS/.well-known/eseal/list-of-lists" --pin "$FS"
+"$E" --home "$T/E" trust list --json >"$T/l.json"
+python3 - "$T/l.json" <<'EOF' && ok "E recognises A and C through the scheme, and the scheme itself" || { notok "E's lists"; cat "$T/l.json"; }
+import json, sys
+l = {r["name"]: r for r in json.load(open(sys.argv[1]))}
+assert set(l) == {"National Seal Scheme", "Platform A", "Platform C"}, l.keys()
+assert l["National Seal Scheme"]["list_of_lists"] is True
+assert l["Platform A"]["via"] == "National Seal Scheme" and l["Platform C"]["via"] == "National Seal Scheme"
+EOF
+
+# Removal and the audit log.
+expect 0 "B removes A" -- "$E" --home "$T/B" trust remove "Platform A"
+expect 1 "removing it again: not found" -- "$E" --home "$T/B" trust remove "Platform A"
+for h in A B E S; do
+    out=$("$E" --home "$T/$h" log audit 2>&1)
+    case $out in OK:*) ok "log audit of $h: ${out%%$'\n'*}" ;; *) notok "log audit of $h: $out" ;; esac
+done
+tap_done trust_lists
