@@ -39,7 +39,10 @@ typedef struct {
     int list_of_lists;
 } eseal_trustlist_publish_options;
 
-/** Zeroes `o` and sets its version. */
+/** Only the version is set: the defaults. */
+#define ESEAL_TRUSTLIST_PUBLISH_OPTIONS_INIT { .version = ESEAL_TRUSTLIST_PUBLISH_OPTIONS_VERSION }
+/** Zeroes `o` and sets its version: the same as ESEAL_TRUSTLIST_PUBLISH_OPTIONS_INIT. ESEAL_EINVAL for NULL or
+ *  another version. */
 ESEAL_EXTERN(int) eseal_trustlist_publish_options_init(eseal_trustlist_publish_options *o, unsigned int version);
 
 /**

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "accounts/accounts.h"
+#include "util/versions.h"
 #include "recognition/recognition.h"
 
 /* The roles a list names, and the service each is. */
@@ -221,7 +222,6 @@ static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *j
                          const eseal_trustlist_publish_options *o)
 {
     ES_ENSURE_ARG(inst != NULL && jws != NULL && fingerprint != NULL);
-    ES_ENSURE_ARG(o == NULL || o->version == ESEAL_TRUSTLIST_PUBLISH_OPTIONS_VERSION);
     const es_config *cfg = &inst->cfg;
     const char *name = o != NULL && o->name != NULL ? o->name : cfg->organization;
     const char *territory = o != NULL && o->territory != NULL ? o->territory : cfg->country;
@@ -325,22 +325,12 @@ static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *j
     return r;
 }
 
-int eseal_trustlist_publish_options_init(eseal_trustlist_publish_options *o, unsigned int version)
-{
-    if (o == NULL || version != ESEAL_TRUSTLIST_PUBLISH_OPTIONS_VERSION) {
-        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "eseal_trustlist_publish_options: version %u",
-                                    version));
-    }
-    memset(o, 0, sizeof(*o));
-    o->version = version;
-    return ESEAL_OK;
-}
-
 int eseal_instance_trustlist_publish(eseal_instance *inst, const eseal_principal *who, eseal_buf *jws,
                                      char fingerprint[65], const eseal_trustlist_publish_options *o)
 {
     es_acting by;
     ES_ACT_PUBLIC(&by, who, ES_ACT_TRUSTLIST_PUBLISH, "trustlist", NULL);
+    ES_CHECK_VERSION_OPT_INT(o, trustlist_publish_options);
     return es_code(publish(inst, &by, jws, fingerprint, o));
 }
 

@@ -56,6 +56,8 @@
     X(seal_info, eseal_seal_info, "seal info", 1, ESEAL_SEAL_INFO_VERSION)                              \
     X(ses_sign_request, eseal_ses_sign_request, "SES sign request", 1, ESEAL_SES_SIGN_REQUEST_VERSION)  \
     X(serve_options, eseal_serve_options, "serve options", 1, ESEAL_SERVE_OPTIONS_VERSION)              \
+    X(trustlist_publish_options, eseal_trustlist_publish_options, "trust list publish options", 1,      \
+      ESEAL_TRUSTLIST_PUBLISH_OPTIONS_VERSION)                                                          \
     X(tsa_config, eseal_tsa_config, "TSA configuration", 1, ESEAL_TSA_CONFIG_VERSION)                   \
     X(tsa_verify_options, eseal_tsa_verify_options, "TSA verify options", 1,                            \
       ESEAL_TSA_VERIFY_OPTIONS_VERSION)                                                                 \

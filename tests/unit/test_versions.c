@@ -241,6 +241,26 @@ static int no_impression(const eseal_impression *m, void *p)
     (void)p;
     return 0;
 }
+static int c_trustlist_publish_who(const void *s)
+{
+    eseal_buf b = ESEAL_BUF_INIT;
+    char fp[65];
+    return eseal_instance_trustlist_publish(NULL, s, &b, fp, NULL);
+}
+static int c_trustlist_publish_opts(const void *s)
+{
+    eseal_buf b = ESEAL_BUF_INIT;
+    char fp[65];
+    return eseal_instance_trustlist_publish(NULL, &op, &b, fp, s);
+}
+static int c_trustlist_rotate(const void *s)
+{
+    char fp[65];
+    return eseal_instance_trustlist_rotate_key(NULL, s, fp);
+}
+static int c_trust_add(const void *s) { return eseal_instance_trust_add(NULL, s, "x", 1, "f", "0", NULL); }
+static int c_trust_refresh(const void *s) { return eseal_instance_trust_refresh(NULL, s, "n", NULL, 0, NULL); }
+static int c_trust_remove(const void *s) { return eseal_instance_trust_remove(NULL, s, "n"); }
 static int c_device_add(const void *s)
 {
     eseal_device d;
@@ -560,6 +580,13 @@ static const erow erows[] = {
     {"eseal_request_execute", "eseal_principal", P, 0, c_request_execute, no_principal},
     {"eseal_request_doc_path", "eseal_principal", P, 0, c_request_doc_path, no_principal},
     {"eseal_instance_stamp_approvals", "eseal_principal", P, 0, c_stamp_approvals, no_principal},
+    {"eseal_instance_trustlist_publish", "eseal_principal", P, 0, c_trustlist_publish_who, no_principal},
+    {"eseal_instance_trustlist_publish", "eseal_trustlist_publish_options", ES_VID_trustlist_publish_options, 1,
+     c_trustlist_publish_opts, NULL},
+    {"eseal_instance_trustlist_rotate_key", "eseal_principal", P, 0, c_trustlist_rotate, no_principal},
+    {"eseal_instance_trust_add", "eseal_principal", P, 0, c_trust_add, no_principal},
+    {"eseal_instance_trust_refresh", "eseal_principal", P, 0, c_trust_refresh, no_principal},
+    {"eseal_instance_trust_remove", "eseal_principal", P, 0, c_trust_remove, no_principal},
     {"eseal_device_add", "eseal_principal", P, 0, c_device_add, no_principal},
     {"eseal_device_find", "eseal_principal", P, 0, c_device_find, no_principal},
     {"eseal_device_list", "eseal_principal", P, 0, c_device_list, no_principal},
