@@ -3,9 +3,11 @@
  * The instance's trust (moved from src/service/instance.c): its CAs and their latest CRLs, the
  * copy cached for verifications, and a request's extra anchors and CRLs.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core.h"
+#include "eseal/trustlist.h"
 
 typedef struct {
     eseal_instance *inst;
@@ -39,6 +41,50 @@ static int add_ca(const eseal_cert_record *rec, void *payload)
     return rc;
 }
 
+/* The CAs of the platforms the instance recognises (issue 24): each imported list checked again (its
+ * signature; the store holds it as received), its CA services that are granted now added, a
+ * self-signed one as an anchor and an issuing one as an intermediate, each noted with the list. A
+ * withdrawn CA is not added: what it signed no longer chains here (docs/trust-lists.md). */
+static int add_recognised(const eseal_trusted_list_record *rec, const void *jws, size_t len, void *payload)
+{
+    trust_collect *c = payload;
+    if (rec->list_of_lists) {
+        return 0; /* its platforms are imported lists of their own */
+    }
+    eseal_trustlist *tl = NULL;
+    int rc = eseal_trustlist_parse(&tl, jws, len);
+    if (rc != ESEAL_OK || strcmp(eseal_trustlist_key_sha256(tl), rec->key_sha256) != 0) {
+        /* A stored list that no longer verifies under its key is not trusted; the others still are. */
+        eseal_trustlist_free(tl);
+        eseal_error_clear();
+        return 0;
+    }
+    char note[ESEAL_TRUSTLIST_MAX_STRING + 64];
+    (void)snprintf(note, sizeof(note), "the trust list of %s, sequence %llu", rec->name,
+                   (unsigned long long)rec->sequence);
+    for (size_t e = 0; rc == ESEAL_OK && e < eseal_trustlist_entity_count(tl); e++) {
+        const eseal_tl_entity *ent = eseal_trustlist_entity(tl, e);
+        for (size_t k = 0; rc == ESEAL_OK && k < ent->service_count; k++) {
+            const eseal_tl_service *v = &ent->services[k];
+            if (v->type != ESEAL_TL_CA || v->status.withdrawn || v->cert_der == NULL) {
+                continue;
+            }
+            eseal_cert *cert = NULL;
+            rc = eseal_cert_parse(&cert, v->cert_der, v->cert_len);
+            if (rc == ESEAL_OK) {
+                bool self = strcmp(eseal_cert_subject(cert), eseal_cert_issuer(cert)) == 0;
+                eseal_cert_free(cert);
+                rc = es_code(es_trust_add_noted(c->t, es_span_of(v->cert_der, v->cert_len), self, note));
+            }
+        }
+    }
+    eseal_trustlist_free(tl);
+    if (rc != ESEAL_OK) {
+        c->err = es_from_code(rc);
+    }
+    return rc;
+}
+
 int eseal_instance_trust(eseal_instance *inst, eseal_trust **out)
 {
     if (inst == NULL || out == NULL) {
@@ -55,6 +101,9 @@ int eseal_instance_trust(eseal_instance *inst, eseal_trust **out)
      * eseal_store_cert_list (unit_trust_rows). */
     static const char *const ca_roles[] = {"root-ca", "issuing-ca"};
     rc = eseal_store_cert_list_roles(inst->store, ca_roles, sizeof(ca_roles) / sizeof(ca_roles[0]), add_ca, &c);
+    if (rc == ESEAL_OK) {
+        rc = eseal_store_trusted_list_each(inst->store, add_recognised, &c);
+    }
     if (rc != ESEAL_OK) {
         eseal_trust_free(t);
         return rc;

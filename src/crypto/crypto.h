@@ -465,6 +465,9 @@ typedef struct {
 /* Adds one PEM or DER certificate to t, not decoded until a path may need it (its names are read
  * now: a malformed certificate is refused here, one whose key does not decode when it is needed). */
 ES_RESULT es_trust_add_lazy(eseal_trust *t, es_span data, bool anchor);
+/* Adds one DER certificate with a note of where the trust in it came from (issue 24: "the trust list
+ * of P, sequence N"): a chain check that ends at it names the note in its detail. */
+ES_RESULT es_trust_add_noted(eseal_trust *t, es_span der, bool anchor, const char *note);
 
 /* es_cert_chain_check with revocation data and helper certificates beyond the trust set (`ro`, may be NULL). */
 ES_RESULT es_cert_chain_check_ex(eseal_report *rep, const eseal_trust *t, const eseal_cert *cert,

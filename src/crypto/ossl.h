@@ -95,6 +95,7 @@ typedef struct {
     X509_NAME *issuer;
     X509 *x; /* NULL until decoded */
     bool anchor;
+    char *note; /* where the trust in it came from (issue 24: "the trust list of P, sequence N"), or NULL */
 } es_trust_cert;
 
 struct eseal_trust {

@@ -43,6 +43,7 @@ void eseal_trust_free(eseal_trust *t)
     }
     for (size_t i = 0; i < t->n; i++) {
         es_free(t->certs[i].der);
+        es_free(t->certs[i].note);
         X509_NAME_free(t->certs[i].subject);
         X509_NAME_free(t->certs[i].issuer);
         X509_free(t->certs[i].x);
@@ -162,6 +163,37 @@ int eseal_trust_add_intermediate(eseal_trust *t, const eseal_cert *c)
         ES_BAIL_ARG("t == NULL || c == NULL");
     }
     return es_code(add_x509(t, c->x509, false));
+}
+
+ES_RESULT es_trust_add_noted(eseal_trust *t, es_span der, bool anchor, const char *note)
+{
+    ES_ENSURE(t != NULL && note != NULL, ESEAL_EINVAL, "trust: no trust set or note");
+    char *copy = es_strdup(note);
+    ES_ENSURE_ALLOC(copy);
+    es_result r = add_entry(t, der, NULL, anchor);
+    if (!es_ok(r)) {
+        es_free(copy);
+        return r;
+    }
+    t->certs[t->n - 1].note = copy;
+    return ES_OK;
+}
+
+/* The note of the trust set's entry that is `x` (an anchor a chain ended at), or NULL. */
+static const char *entry_note(const eseal_trust *t, X509 *x)
+{
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    const char *note = NULL;
+    for (size_t i = 0; n > 0 && note == NULL && i < t->n; i++) {
+        const es_trust_cert *e = &t->certs[i];
+        if (e->note != NULL && e->len == (size_t)n && memcmp(e->der, der, (size_t)n) == 0) {
+            note = e->note;
+        }
+    }
+    OPENSSL_free(der);
+    ERR_clear_error();
+    return note;
 }
 
 ES_RESULT es_trust_add_lazy(eseal_trust *t, es_span data, bool anchor)
@@ -774,9 +806,12 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
     ES_AUTO(es_x509_stack_freep) STACK_OF(X509) *chain = X509_STORE_CTX_get1_chain(ctx);
     ES_ENSURE_ALLOC(chain);
     X509 *anchor = sk_X509_value(chain, sk_X509_num(chain) - 1);
-    ES_GUARD(es_report_check(rep, "chain", ESEAL_CHECK_PASSED, "trust_set", "%d certificate%s to %s",
+    /* An anchor another platform's trust list vouched for is named with that list (issue 24). */
+    const char *note = entry_note(t, anchor);
+    ES_GUARD(es_report_check(rep, "chain", ESEAL_CHECK_PASSED, "trust_set", "%d certificate%s to %s%s%s",
                              sk_X509_num(chain), sk_X509_num(chain) == 1 ? "" : "s",
-                             cert_label(anchor, lbl, sizeof(lbl))));
+                             cert_label(anchor, lbl, sizeof(lbl)), note != NULL ? ", trusted through " : "",
+                             note != NULL ? note : ""));
     for (int i = 0; i < sk_X509_num(chain); i++) {
         X509 *x = sk_X509_value(chain, i);
         char id[ES_VOBJ_ID_LEN];

@@ -168,6 +168,7 @@ typedef struct {
 static ES_RESULT keep_lists(eseal_instance *inst, void *payload)
 {
     const keep *k = payload;
+    es_instance_trust_invalidate(inst); /* the next verification reads the lists again */
     for (size_t i = 0; i < k->n; i++) {
         ES_GUARD(es_from_code(eseal_store_trusted_list_put(inst->store, &k->lists[i].rec, k->lists[i].jws.ptr,
                                                            k->lists[i].jws.len)));
@@ -337,6 +338,7 @@ int eseal_instance_trust_refresh(eseal_instance *inst, const eseal_principal *wh
 
 static ES_RESULT drop(eseal_instance *inst, void *payload)
 {
+    es_instance_trust_invalidate(inst);
     return es_from_code(eseal_store_trusted_list_delete(inst->store, payload));
 }
 
