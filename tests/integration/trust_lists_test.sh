@@ -14,6 +14,7 @@
 # Usage: trust_lists_test.sh /path/to/eseal
 set -u
 E=$1
+R=$(cd "$(dirname "$0")/../resources" && pwd)
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 export ESEAL_PASSPHRASE=trust-lists-pass-1
@@ -98,6 +99,19 @@ has "$T/show.out" "sequence:    1" "trust show: sequence 1"
 has "$T/show.out" "seal-maker" "trust show names A's seal makers"
 has "$T/show.out" "tsa " "and its TSAs"
 has "$T/show.out" "ca  " "and its CAs"
+# Documents stamped on A verify on B, which names A's list; not on D, which recognises nobody yet.
+CERT=$("$E" --home "$T/A" cert issue --org "Alpha Trading Co" --uscc 91350100M000100Y43 --alg sm2 2>/dev/null)
+SEAL=$("$E" --home "$T/A" seal make --cert "$CERT" --name "Alpha Contract Seal" 2>/dev/null)
+python3 "$R/mkpdf.py" "$T/in.pdf" 1
+python3 "$R/mkofd.py" "$T/in.ofd"
+expect 0 "A stamps a PDF" -- "$E" --home "$T/A" stamp "$T/in.pdf" -o "$T/a.pdf" --seal "$SEAL" --page 1 --at 100,100
+expect 0 "A stamps an OFD" -- "$E" --home "$T/A" stamp "$T/in.ofd" -o "$T/a.ofd" --seal "$SEAL" --page 1
+for doc in a.pdf a.ofd; do
+    expect 0 "B verifies A's $doc: VALID" -- "$E" --home "$T/B" verify "$T/$doc" --json
+    has "$T/out" "trusted through the trust list of Platform A, sequence 1" "its report names A's list ($doc)"
+    expect 1 "D, which recognises nobody, does not find $doc VALID" -- "$E" --home "$T/D" verify "$T/$doc"
+done
+
 expect 1 "adding A's list again is refused" -- "$E" --home "$T/B" trust add "$T/a1.jws" --pin "$FA"
 has "$T/err" "imported already" "it says so"
 
@@ -167,6 +181,7 @@ EOF
 
 # Removal and the audit log.
 expect 0 "B removes A" -- "$E" --home "$T/B" trust remove "Platform A"
+expect 1 "after that, A's PDF is no longer VALID on B" -- "$E" --home "$T/B" verify "$T/a.pdf"
 expect 1 "removing it again: not found" -- "$E" --home "$T/B" trust remove "Platform A"
 for h in A B E S; do
     out=$("$E" --home "$T/$h" log audit 2>&1)
