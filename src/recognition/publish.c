@@ -180,7 +180,8 @@ static int add_member(const eseal_trusted_list_record *rec, const void *jws, siz
         return 0; /* only the platforms recognised directly, where others can fetch them */
     }
     if (m->n == MAX_MEMBERS) {
-        return es_code(es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "trustlist: more than %d platforms", MAX_MEMBERS));
+        return es_code(
+            es_error_set(ESEAL_ELIMIT, __FILE__, __LINE__, "trustlist: more than %d platforms", MAX_MEMBERS));
     }
     size_t i = m->n;
     int rc = eseal_trustlist_parse(&m->tl[i], jws, len); /* checked again: only what verifies is vouched for */
@@ -341,9 +342,10 @@ int eseal_instance_trustlist_current(eseal_instance *inst, int list_of_lists, es
     }
     int rc = eseal_store_meta(inst->store, jws, list_of_lists ? ES_TL_META_LOL : ES_TL_META_CURRENT);
     if (rc == ESEAL_ENOTFOUND) {
-        return es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "this platform has published no %s yet (%s)",
+        return es_code(es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__,
+                                    "this platform has published no %s yet (eseal trustlist publish%s)",
                                     list_of_lists ? "list of lists" : "trust list",
-                                    list_of_lists ? "eseal trustlist publish --list-of-lists" : "eseal trustlist publish"));
+                                    list_of_lists ? " --list-of-lists" : ""));
     }
     return rc;
 }

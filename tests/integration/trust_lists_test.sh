@@ -85,7 +85,8 @@ i = len(p) // 2
 p = p[:i] + ("A" if p[i] != "A" else "B") + p[i + 1:]
 open(sys.argv[2], "w").write(".".join([h, p, g]))
 EOF
-expect 1 "B refuses a list with a changed byte, under the right pin" -- "$E" --home "$T/B" trust add "$T/a1-bad.jws" --pin "$FA"
+expect 1 "B refuses a list with a changed byte, under the right pin" -- \
+    "$E" --home "$T/B" trust add "$T/a1-bad.jws" --pin "$FA"
 "$E" --home "$T/B" trust list --json >"$T/l.json" 2>&1
 [ "$(cat "$T/l.json")" = "[]" ] && ok "B recognises nobody after the refusals" || notok "B's lists: $(cat "$T/l.json")"
 [ "$(entries B)" = "$before" ] && ok "B's audit log is unchanged by the refusals ($before entries)" ||
@@ -153,7 +154,8 @@ curl -s -o "$T/wk.jws" -w '%{http_code} %{content_type}' "http://127.0.0.1:$PA/.
     ok "GET /.well-known/eseal/trust-list: the list published last, application/jose" || notok "well-known: $(cat "$T/wk.out")"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PA/.well-known/eseal/list-of-lists")
 [ "$code" = 404 ] && ok "no list of lists published: 404" || notok "list-of-lists: $code"
-expect 0 "D adds A's list by its URL" -- "$E" --home "$T/D" trust add "http://127.0.0.1:$PA/.well-known/eseal/trust-list" --pin "$FA2"
+WKA="http://127.0.0.1:$PA/.well-known/eseal/trust-list"
+expect 0 "D adds A's list by its URL" -- "$E" --home "$T/D" trust add "$WKA" --pin "$FA2"
 "$E" --home "$T/A" trustlist publish -o "$T/a1.jws" >/dev/null 2>&1
 expect 0 "D refreshes from the URL" -- "$E" --home "$T/D" trust refresh
 has "$T/err" "Platform A: sequence 4" "it took sequence 4"
@@ -162,14 +164,15 @@ has "$T/err" "Platform A: sequence 4" "it took sequence 4"
 "$E" --home "$T/C" trustlist publish -o "$T/c.jws" >"$T/pub.out" 2>&1
 FC=$(tail -n 1 "$T/pub.out")
 serve C "$PC" && ok "C serves" || notok "C serves"
-expect 0 "S adds A by URL" -- "$E" --home "$T/S" trust add "http://127.0.0.1:$PA/.well-known/eseal/trust-list" --pin "$FA2"
+expect 0 "S adds A by URL" -- "$E" --home "$T/S" trust add "$WKA" --pin "$FA2"
 expect 0 "S adds C by URL" -- "$E" --home "$T/S" trust add "http://127.0.0.1:$PC/.well-known/eseal/trust-list" --pin "$FC"
 "$E" --home "$T/S" trustlist publish --list-of-lists -o "$T/s.jws" >"$T/pub.out" 2>&1
 FS=$(tail -n 1 "$T/pub.out")
 fp_ok "$FS" && ok "S publishes its list of lists" || { notok "S publishes its list of lists"; cat "$T/pub.out"; }
 serve S "$PS" && ok "S serves" || notok "S serves"
-expect 1 "E refuses S's list of lists under C's pin" -- "$E" --home "$T/E" trust add "http://127.0.0.1:$PS/.well-known/eseal/list-of-lists" --pin "$FC"
-expect 0 "E adds S's list of lists under S's pin" -- "$E" --home "$T/E" trust add "http://127.0.0.1:$PS/.well-known/eseal/list-of-lists" --pin "$FS"
+LOL="http://127.0.0.1:$PS/.well-known/eseal/list-of-lists"
+expect 1 "E refuses S's list of lists under C's pin" -- "$E" --home "$T/E" trust add "$LOL" --pin "$FC"
+expect 0 "E adds S's list of lists under S's pin" -- "$E" --home "$T/E" trust add "$LOL" --pin "$FS"
 "$E" --home "$T/E" trust list --json >"$T/l.json"
 python3 - "$T/l.json" <<'EOF' && ok "E recognises A and C through the scheme, and the scheme itself" || { notok "E's lists"; cat "$T/l.json"; }
 import json, sys
