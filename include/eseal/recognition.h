@@ -105,6 +105,17 @@ ESEAL_EXTERN(int) eseal_instance_trust_each(eseal_instance *inst,
 ESEAL_EXTERN(int) eseal_instance_trust_get(eseal_instance *inst, eseal_trusted_list_record *out, eseal_buf *jws,
                                            const char *name);
 
+/**
+ * The registry's signed answer for seal `esid` at `at_ms` (0: now): a registry answer
+ * (trustlist.h, docs/trust-lists.md) signed by the registry key (P-256, keys/registry-p256.key, made
+ * the first time), which the platform's trust list names as its registry service. The status is
+ * "active", "suspended", "revoked" (revoked, cancelled or expired, the reason saying which) or
+ * "unknown" (no such seal then, or not yet active); it may be used until `next_update` (a day).
+ * Public and read-only: it takes no principal, like the registry itself.
+ */
+ESEAL_EXTERN(int) eseal_instance_registry_answer(eseal_instance *inst, eseal_buf *jws, const char *esid,
+                                                 int64_t at_ms);
+
 ESEAL_END_DECL
 
 #endif

@@ -47,6 +47,8 @@ static inline void services_freep(services **s)
     }
 }
 
+static inline void buf_disposep(eseal_buf *b) { eseal_buf_dispose(b); }
+
 static eseal_tl_service_type type_of(const char *role)
 {
     for (size_t i = 0; i < NROLES; i++) {
@@ -97,8 +99,7 @@ static int add_cert(const eseal_cert_record *rec, void *payload)
     return 0;
 }
 
-/* The list key: made the first time, under the passphrase. */
-static ES_RESULT list_key(eseal_instance *inst, eseal_key **key, const char *rel)
+ES_RESULT es_tl_key(eseal_instance *inst, eseal_key **key, const char *rel)
 {
     ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(es_home_path(&p, inst, rel));
@@ -264,6 +265,28 @@ static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *j
         (void)snprintf(list_url, sizeof(list_url), "%.*s%s", (int)(slash ? bl - 1 : bl), base,
                        lol ? ES_TL_WELL_KNOWN_LOL : ES_TL_WELL_KNOWN);
     }
+    ES_AUTO(es_key_freep) eseal_key *reg = NULL;
+    ES_AUTO(buf_disposep) eseal_buf reg_spki = ESEAL_BUF_INIT;
+    char reg_url[ESEAL_TRUSTLIST_MAX_STRING];
+    reg_url[0] = '\0';
+    if (!lol) {
+        /* The registry, whose signed answers say a seal's status at a time to other platforms. */
+        ES_GUARD(es_tl_key(inst, &reg, ES_REGISTRY_KEY_FILE));
+        ES_GUARD(es_from_code(eseal_key_public_der(&reg_spki, reg)));
+        if (base != NULL) {
+            size_t bl = strlen(base);
+            (void)snprintf(reg_url, sizeof(reg_url), "%.*s%s", (int)(bl > 0 && base[bl - 1] == '/' ? bl - 1 : bl),
+                           base, ES_REGISTRY_PATH);
+        }
+        ES_ENSURE(s->n < MAX_SERVICES, ESEAL_ELIMIT, "trustlist: too many services");
+        eseal_tl_service *v = &s->svc[s->n++];
+        memset(v, 0, sizeof(*v));
+        v->type = ESEAL_TL_REGISTRY;
+        v->name = "seal registry";
+        v->spki_der = reg_spki.ptr;
+        v->spki_len = reg_spki.size;
+        v->supply_point = reg_url[0] != '\0' ? reg_url : NULL;
+    }
     if (vkey.len > 0 && !lol) {
         ES_ENSURE(s->n < MAX_SERVICES, ESEAL_ELIMIT, "trustlist: too many services");
         eseal_tl_service *v = &s->svc[s->n++];
@@ -276,7 +299,7 @@ static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *j
     }
 
     ES_AUTO(es_key_freep) eseal_key *key = NULL;
-    ES_GUARD(list_key(inst, &key, ES_TL_KEY_FILE));
+    ES_GUARD(es_tl_key(inst, &key, ES_TL_KEY_FILE));
     ES_AUTO(es_key_freep) eseal_key *prev = NULL;
     ES_GUARD(previous_key(inst, &prev));
     ES_GUARD(es_from_code(eseal_key_spki_sha256(fingerprint, key)));

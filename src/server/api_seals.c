@@ -351,6 +351,28 @@ static ES_RESULT registry(es_api_call *c)
                                   "reason", es_api_str_or_null(st.reason), "hardware", hw));
 }
 
+/* GET /registry/{esid}/answer[?at=TIME]: the same status signed by the registry key (issue 24, the
+ * federated registry; docs/trust-lists.md): what a verifier on another platform asks, keeps and
+ * staples. Public like the registry; an unknown or partial esID is answered "unknown", signed too. */
+static ES_RESULT registry_answer(es_api_call *c)
+{
+    char esid[128];
+    ES_GUARD(es_api_segment(c, esid, sizeof(esid)));
+    const char *at = es_http_arg(c->rq, "at");
+    int64_t at_ms = 0;
+    if (at != NULL) {
+        ES_GUARD(es_time_parse_rfc3339(at, &at_ms));
+        ES_ENSURE(at_ms > 0, ESEAL_EINVAL, "at: a time after 1970");
+    }
+    eseal_buf jws = ESEAL_BUF_INIT;
+    es_result r = es_from_code(eseal_instance_registry_answer(c->inst, &jws, esid, at_ms));
+    if (es_ok(r)) {
+        r = es_api_reply_bytes(c, "application/jose", jws.ptr, jws.size);
+    }
+    eseal_buf_dispose(&jws);
+    return r;
+}
+
 /* ---- the audit trail -------------------------------------------------------------------------- */
 
 static int add_entry(uint64_t index, const eseal_audit_entry *e, const char *org, void *ctx)
@@ -557,6 +579,7 @@ const es_api_route es_api_seals_routes[] = {
     {GET, "/certs/*", ES_API_USER, "seals:read", NULL, 0, certs_get, "GET /api/v1/certs/{id}"},
     {POST, "/stamp", ES_API_USER, "stamp", NULL, ES_API_STAMP_MAX, stamp, "POST /api/v1/stamp"},
     {GET, "/registry/*", ES_API_PUBLIC, NULL, NULL, 0, registry, "GET /api/v1/registry/{esid}"},
+    {GET, "/registry/*/answer", ES_API_PUBLIC, NULL, NULL, 0, registry_answer, "GET /api/v1/registry/{esid}/answer"},
     {GET, "/audit", ES_API_USER, "audit:read", NULL, 0, audit, "GET /api/v1/audit"},
     {GET, "/audit/receipts/*", ES_API_USER, "audit:read", NULL, 0, receipt, "GET /api/v1/audit/receipts/{serial}"},
     {GET, "/audit/status", ES_API_USER, "audit:read", NULL, 0, audit_status, "GET /api/v1/audit/status"},
