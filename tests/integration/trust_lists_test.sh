@@ -152,6 +152,19 @@ serve A "$PA" && ok "A serves" || notok "A serves: $(cat "$T/A.serve.err")"
 curl -s -o "$T/wk.jws" -w '%{http_code} %{content_type}' "http://127.0.0.1:$PA/.well-known/eseal/trust-list" >"$T/wk.out"
 [ "$(cat "$T/wk.out")" = "200 application/jose" ] && cmp -s "$T/wk.jws" "$T/a1.jws" &&
     ok "GET /.well-known/eseal/trust-list: the list published last, application/jose" || notok "well-known: $(cat "$T/wk.out")"
+# The federated registry: A's signed answer for its seal, checked with the registry key A's list names.
+L=$(cd "$(dirname "$0")/../lib" && pwd)
+answer() { curl -s -o "$T/ans.jws" "http://127.0.0.1:$PA/api/v1/registry/$SEAL/answer${1:+?at=$1}"; }
+answer "" && python3 "$L/registry_answer.py" "$T/ans.jws" "$T/a1.jws" "$SEAL" active "$T" &&
+    ok "A's registry answers 'active' for its seal, signed by the key its list names (openssl)" ||
+    notok "A's registry answer: $(cat "$T/ans.jws")"
+before_revocation=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sleep 1.1
+expect 0 "A revokes its seal" -- "$E" --home "$T/A" seal revoke "$SEAL" --reason "key compromise"
+answer "" && python3 "$L/registry_answer.py" "$T/ans.jws" "$T/a1.jws" "$SEAL" revoked "$T" &&
+    ok "now A's registry answers 'revoked'" || notok "after the revocation: $(cat "$T/ans.jws")"
+answer "$before_revocation" && python3 "$L/registry_answer.py" "$T/ans.jws" "$T/a1.jws" "$SEAL" active "$T" &&
+    ok "and 'active' at a time before the revocation" || notok "before the revocation: $(cat "$T/ans.jws")"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PA/.well-known/eseal/list-of-lists")
 [ "$code" = 404 ] && ok "no list of lists published: 404" || notok "list-of-lists: $code"
 WKA="http://127.0.0.1:$PA/.well-known/eseal/trust-list"
