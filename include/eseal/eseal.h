@@ -25,6 +25,7 @@
 #include "records.h"
 #include "server.h"
 #include "trust.h"
+#include "trustlist.h"
 #include "tsa.h"
 #include "witness.h"
 
