@@ -113,6 +113,11 @@ typedef struct {
     const char *distribution_point; /**< DistributionPoints[0]: where this list is fetched, or NULL */
 } eseal_tl_info;
 
+/** Only the version is set (added by h-tlcodec: versioned structs have an init, src/util/versions.h). */
+#define ESEAL_TL_INFO_INIT { .version = ESEAL_TL_INFO_VERSION }
+/** Zeroes `o` and sets its version: the same as ESEAL_TL_INFO_INIT. ESEAL_EINVAL for NULL or another version. */
+ESEAL_EXTERN(int) eseal_tl_info_init(eseal_tl_info *o, unsigned int version);
+
 /**
  * Writes a signed list: the compact JWS (ASCII, no line break) of the LoTE JSON of `info` and
  * `entities`, signed by `key` (P-256; another algorithm is ESEAL_EUNSUPPORTED). When `previous` is
@@ -169,6 +174,12 @@ typedef struct {
     int64_t next_update_ms;        /**< until when it may be used without asking again */
     const char *platform;          /**< the answering platform's name (its trust list's TEName) */
 } eseal_registry_answer;
+
+/** Only the version is set (added by h-tlcodec, as ESEAL_TL_INFO_INIT). */
+#define ESEAL_REGISTRY_ANSWER_INIT { .version = ESEAL_REGISTRY_ANSWER_VERSION }
+/** Zeroes `o` and sets its version: the same as ESEAL_REGISTRY_ANSWER_INIT. ESEAL_EINVAL for NULL or another
+ *  version. */
+ESEAL_EXTERN(int) eseal_registry_answer_init(eseal_registry_answer *o, unsigned int version);
 
 /** Writes a registry answer: a compact JWS with ES256 by `key` (P-256), "kid" the key's SHA-256 (hex). */
 ESEAL_EXTERN(int) eseal_registry_answer_sign(eseal_buf *out, const eseal_registry_answer *a, eseal_key *key);

@@ -523,6 +523,20 @@ ES_RESULT es_ocsp_request_der(es_buf *out, const eseal_cert *cert, const eseal_c
  * (*alg; ESEAL_EUNSUPPORTED otherwise, ESEAL_EMALFORMED for anything that is not one key). */
 ES_RESULT es_spki_parse(es_buf *der, eseal_key_alg *alg, es_span in);
 
+/* ---- ES256 in the forms JOSE writes (jose.c; RFC 7518 §3.4, §6.2.1): trust lists, issue 24 ---- */
+#define ES_P256_SPKI_LEN 91 /* a P-256 SubjectPublicKeyInfo DER with an uncompressed point */
+/* The affine coordinates of a P-256 public key (SubjectPublicKeyInfo DER), 32 bytes each, big-endian:
+ * a JWK's x and y. ESEAL_EUNSUPPORTED for any other key (SM2 included), ESEAL_EMALFORMED for bytes
+ * that are not one SubjectPublicKeyInfo. */
+ES_RESULT es_p256_spki_point(uint8_t x[32], uint8_t y[32], es_span spki);
+/* The SubjectPublicKeyInfo DER of the P-256 point (x, y): ESEAL_EMALFORMED when it is not on the curve. */
+ES_RESULT es_p256_spki_from_point(es_buf *spki, const uint8_t x[32], const uint8_t y[32]);
+/* An ECDSA P-256 signature as DER SEQUENCE{r, s} (what eseal_key_sign gives) into r || s, 32 bytes
+ * each (a JWS signature); ESEAL_EMALFORMED when it is not one, or r or s needs more than 32 bytes. */
+ES_RESULT es_ecdsa_p256_der_to_raw(uint8_t raw[64], es_span der);
+/* r || s back into DER SEQUENCE{r, s} (for eseal_signature_verify). */
+ES_RESULT es_ecdsa_p256_raw_to_der(es_buf *der, const uint8_t raw[64]);
+
 /* The SM2 Z value (GM/T 0003.2 §5.5) of an SM2 public key with ID ES_SM2_ID. */
 ES_RESULT es_sm2_z(uint8_t out[32], es_span spki);
 

@@ -64,7 +64,9 @@
     X(tsa_client_options, eseal_tsa_client_options, "TSA client options", 1,                            \
       ESEAL_TSA_CLIENT_OPTIONS_VERSION)                                                                 \
     X(key_backend, eseal_key_backend, "key backend", 1, ESEAL_KEY_BACKEND_VERSION)                      \
-    X(audit_query, eseal_audit_query, "audit query", 1, ESEAL_AUDIT_QUERY_VERSION)
+    X(audit_query, eseal_audit_query, "audit query", 1, ESEAL_AUDIT_QUERY_VERSION)                      \
+    X(tl_info, eseal_tl_info, "trust list info", 1, ESEAL_TL_INFO_VERSION)                              \
+    X(registry_answer, eseal_registry_answer, "registry answer", 1, ESEAL_REGISTRY_ANSWER_VERSION)
 
 #define ES_VID_(name, type, what, oldest, current) ES_VID_##name,
 typedef enum { ES_VERSIONED(ES_VID_) ES_VID_COUNT } es_vid;

@@ -488,6 +488,9 @@ static int c_tsa_responder_new(const void *s)
     return rc;
 }
 static int c_tsa_verify_token(const void *s) { return eseal_tsa_verify_token(NULL, NULL, NULL, 0, NULL, s); }
+/* Trust lists (eseal/trustlist.h): the info's or answer's version before anything else. */
+static int c_trustlist_sign(const void *s) { return eseal_trustlist_sign(NULL, s, NULL, 0, NULL, NULL); }
+static int c_registry_answer_sign(const void *s) { return eseal_registry_answer_sign(NULL, s, NULL); }
 
 typedef struct {
     const char *fn;   /* the entry */
@@ -606,11 +609,13 @@ static const erow erows[] = {
     {"eseal_org_list", "eseal_principal", P, 0, c_org_list, no_principal},
     {"eseal_principal_check", "eseal_principal", P, 0, c_principal_check, no_principal},
     {"eseal_receipt_verify", "eseal_receipt_check", ES_VID_receipt_check, 0, c_receipt_verify, NULL},
+    {"eseal_registry_answer_sign", "eseal_registry_answer", ES_VID_registry_answer, 0, c_registry_answer_sign, NULL},
     {"eseal_ses_seal_make", "eseal_seal_info", ES_VID_seal_info, 0, c_ses_seal_make, NULL},
     {"eseal_ses_signature_make", "eseal_ses_sign_request", ES_VID_ses_sign_request, 0, c_ses_signature_make, NULL},
     {"eseal_token_create", "eseal_principal", P, 0, c_token_create, no_principal},
     {"eseal_token_list", "eseal_principal", P, 0, c_token_list, no_principal},
     {"eseal_token_revoke", "eseal_principal", P, 0, c_token_revoke, no_principal},
+    {"eseal_trustlist_sign", "eseal_tl_info", ES_VID_tl_info, 0, c_trustlist_sign, NULL},
     {"eseal_tsa_client_stamp", "eseal_tsa_client_options", ES_VID_tsa_client_options, 1, c_tsa_client_stamp, NULL},
     {"eseal_tsa_respond", "eseal_tsa_config", ES_VID_tsa_config, 0, c_tsa_respond, NULL},
     {"eseal_tsa_responder_new", "eseal_tsa_config", ES_VID_tsa_config, 0, c_tsa_responder_new, NULL},
@@ -805,6 +810,8 @@ static void init_macros(void **state)
     SAME_AS_INIT(eseal_serve_options, ESEAL_SERVE_OPTIONS_INIT, eseal_serve_options_init);
     SAME_AS_INIT(eseal_key_backend, ESEAL_KEY_BACKEND_INIT, eseal_key_backend_init);
     SAME_AS_INIT(eseal_audit_query, ESEAL_AUDIT_QUERY_INIT, eseal_audit_query_init);
+    SAME_AS_INIT(eseal_tl_info, ESEAL_TL_INFO_INIT, eseal_tl_info_init);
+    SAME_AS_INIT(eseal_registry_answer, ESEAL_REGISTRY_ANSWER_INIT, eseal_registry_answer_init);
 }
 
 /* ---- what zero means ------------------------------------------------------------------------ */
