@@ -50,6 +50,9 @@ typedef struct {
     int64_t next_update_ms; /**< NextUpdate */
     int64_t fetched_ms;    /**< when this version was read */
     int64_t added_ms;      /**< when the list was first added */
+    uint8_t *crls;         /**< the latest CRLs of the platform's CAs, DER one after the other, as fetched at the
+                            *   last add or refresh (NULL: none), so that verification needs no network */
+    size_t crls_len;
 } eseal_trusted_list_record;
 
 /** Frees the strings of a record and zeroes it. */

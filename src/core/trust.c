@@ -8,6 +8,7 @@
 
 #include "core.h"
 #include "eseal/trustlist.h"
+#include "util/der.h"
 
 typedef struct {
     eseal_instance *inst;
@@ -79,6 +80,16 @@ static int add_recognised(const eseal_trusted_list_record *rec, const void *jws,
         }
     }
     eseal_trustlist_free(tl);
+    /* The CRLs fetched from that platform at its last add or refresh (checked against its CAs then;
+     * their signatures are checked again when a chain uses them). */
+    es_cur cur = es_cur_of(es_span_of(rec->crls, rec->crls_len));
+    while (rc == ESEAL_OK && es_cur_left(&cur) > 0) {
+        es_der d;
+        rc = es_code(es_der_expect(&cur, ES_DER_SEQUENCE, &d, "a stored CRL"));
+        if (rc == ESEAL_OK) {
+            rc = eseal_trust_add_crl(c->t, d.tlv.ptr, d.tlv.len);
+        }
+    }
     if (rc != ESEAL_OK) {
         c->err = es_from_code(rc);
     }

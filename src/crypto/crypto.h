@@ -465,6 +465,11 @@ typedef struct {
 /* Adds one PEM or DER certificate to t, not decoded until a path may need it (its names are read
  * now: a malformed certificate is refused here, one whose key does not decode when it is needed). */
 ES_RESULT es_trust_add_lazy(eseal_trust *t, es_span data, bool anchor);
+/* The http(s) URLs of the CRL distribution points of a DER certificate, at most `max`; *n gets how many. */
+ES_RESULT es_cert_crl_urls(es_span cert_der, char (*urls)[ES_URL_BUF_MAX], size_t max, size_t *n);
+/* Checks that the DER CRL is issued and signed by the CA certificate `ca_der` (ESEAL_EVERIFY when not)
+ * and reads its CRL number (0: none), thisUpdate and nextUpdate (0: none). */
+ES_RESULT es_crl_check_issued(es_span crl_der, es_span ca_der, uint64_t *number, int64_t *this_ms, int64_t *next_ms);
 /* Adds one DER certificate with a note of where the trust in it came from (issue 24: "the trust list
  * of P, sequence N"): a chain check that ends at it names the note in its detail. */
 ES_RESULT es_trust_add_noted(eseal_trust *t, es_span der, bool anchor, const char *note);

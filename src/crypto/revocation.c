@@ -603,6 +603,52 @@ static ES_RESULT crl_urls(STACK_OF(OPENSSL_STRING) * *out, X509 *cert)
     return ES_OK;
 }
 
+ES_RESULT es_cert_crl_urls(es_span cert_der, char (*urls)[ES_URL_BUF_MAX], size_t max, size_t *n)
+{
+    *n = 0;
+    X509 *x = NULL;
+    ES_GUARD(es_x509_from_der(&x, cert_der));
+    STACK_OF(OPENSSL_STRING) *all = NULL;
+    es_result r = crl_urls(&all, x);
+    for (int i = 0; es_ok(r) && i < sk_OPENSSL_STRING_num(all) && *n < max; i++) {
+        const char *u = sk_OPENSSL_STRING_value(all, i);
+        if ((strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0) && strlen(u) < ES_URL_BUF_MAX) {
+            (void)snprintf(urls[(*n)++], ES_URL_BUF_MAX, "%s", u);
+        }
+    }
+    X509_email_free(all);
+    X509_free(x);
+    return r;
+}
+
+ES_RESULT es_crl_check_issued(es_span crl_der, es_span ca_der, uint64_t *number, int64_t *this_ms, int64_t *next_ms)
+{
+    const unsigned char *p = crl_der.ptr;
+    ES_AUTO(X509_CRL_freep) X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)crl_der.len);
+    ES_ENSURE_OSSL(crl != NULL && p == crl_der.ptr + crl_der.len, ESEAL_EMALFORMED, "reading a DER CRL");
+    X509 *ca = NULL;
+    ES_GUARD(es_x509_from_der(&ca, ca_der));
+    EVP_PKEY *key = X509_get0_pubkey(ca);
+    bool issued = key != NULL && X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(ca)) == 0;
+    int valid = 0;
+    es_result r = issued ? es_crl_verify_sig(&valid, crl, key) : ES_OK; /* SM2: with the GM/T 0009 ID */
+    X509_free(ca);
+    ES_GUARD(r);
+    bool signed_ok = issued && valid == 1;
+    ERR_clear_error();
+    ES_ENSURE(signed_ok, ESEAL_EVERIFY, "the CRL is not %s by its CA", issued ? "signed" : "issued");
+    int crit = 0;
+    ASN1_INTEGER *num = X509_CRL_get_ext_d2i(crl, NID_crl_number, &crit, NULL);
+    uint64_t v = 0;
+    *number = num != NULL && ASN1_INTEGER_get_uint64(&v, num) == 1 ? v : 0;
+    ASN1_INTEGER_free(num);
+    ERR_clear_error();
+    *this_ms = es_asn1_time_ms(X509_CRL_get0_lastUpdate(crl));
+    const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+    *next_ms = next != NULL ? es_asn1_time_ms(next) : 0;
+    return ES_OK;
+}
+
 static void str_stack_free(STACK_OF(OPENSSL_STRING) * s) { X509_email_free(s); }
 
 /* OCSP from the AIA URLs, then the CRL from the distribution points (only http/https). */

@@ -79,6 +79,7 @@ typedef struct {
     char name[ESEAL_TRUSTLIST_MAX_STRING + 1];
     char source[ESEAL_TRUSTLIST_MAX_STRING + 1];
     char via[ESEAL_TRUSTLIST_MAX_STRING + 1];
+    es_buf crls; /* the CAs' CRLs fetched, DER one after the other (rec.crls points at them) */
 } checked;
 
 /* The record's strings, copied into `c` (the record points at them). */
@@ -98,6 +99,7 @@ static void checked_free(checked *c)
 {
     eseal_trustlist_free(c->tl);
     es_buf_free(&c->bytes);
+    es_buf_free(&c->crls);
     memset(c, 0, sizeof(*c));
 }
 
@@ -160,6 +162,77 @@ static ES_RESULT check_members(eseal_instance *inst, const checked *lol, checked
     return ES_OK;
 }
 
+/* The bytes of the CRLs kept for one platform. */
+#define CRLS_MAX_BYTES (16u << 20)
+
+/* The CRLs that cover the platform's certificates, so that its documents verify here without the
+ * network: the distribution points every certificate of the list names (a CA's point serves the CRL
+ * of the CA above it; a seal maker's or TSA's that of its issuing CA), each fetched once and kept
+ * when one of the list's granted CAs issued and signed it. A list read from a file (an air-gapped
+ * verifier) fetches nothing: its documents carry their revocation data (PAdES LT) or verify
+ * INDETERMINATE. A point that does not answer with such a CRL fails the change. */
+#define MAX_CRL_URLS 64
+static ES_RESULT fetch_crls(eseal_instance *inst, checked *c)
+{
+    c->crls = (es_buf)ES_BUF_INIT(CRLS_MAX_BYTES);
+    c->rec.crls = NULL;
+    c->rec.crls_len = 0;
+    if (c->rec.list_of_lists || !(es_str_starts(c->rec.source, "http://") || es_str_starts(c->rec.source, "https://"))) {
+        return ES_OK;
+    }
+    /* The URLs, without repeats, and the CAs a CRL may come from. */
+    static _Thread_local char urls[MAX_CRL_URLS][ES_URL_BUF_MAX];
+    size_t nurls = 0;
+    es_span cas[ESEAL_TRUSTLIST_MAX_SERVICES];
+    size_t ncas = 0;
+    for (size_t e = 0; e < eseal_trustlist_entity_count(c->tl); e++) {
+        const eseal_tl_entity *ent = eseal_trustlist_entity(c->tl, e);
+        for (size_t k = 0; k < ent->service_count; k++) {
+            const eseal_tl_service *v = &ent->services[k];
+            if (v->cert_der == NULL || v->status.withdrawn) {
+                continue;
+            }
+            es_span der = es_span_of(v->cert_der, v->cert_len);
+            if (v->type == ESEAL_TL_CA && ncas < ESEAL_TRUSTLIST_MAX_SERVICES) {
+                cas[ncas++] = der;
+            }
+            char mine[4][ES_URL_BUF_MAX];
+            size_t n = 0;
+            ES_GUARD(es_cert_crl_urls(der, mine, 4, &n));
+            for (size_t u = 0; u < n; u++) {
+                bool seen = false;
+                for (size_t w = 0; w < nurls && !seen; w++) {
+                    seen = strcmp(urls[w], mine[u]) == 0;
+                }
+                if (!seen) {
+                    ES_ENSURE(nurls < MAX_CRL_URLS, ESEAL_ELIMIT, "trust: %s names more than %d CRL points",
+                              c->rec.name, MAX_CRL_URLS);
+                    (void)snprintf(urls[nurls++], ES_URL_BUF_MAX, "%s", mine[u]);
+                }
+            }
+        }
+    }
+    for (size_t u = 0; u < nurls; u++) {
+        ES_AUTO(es_buf_freep) es_buf crl = ES_BUF_INIT(es_inst_limits(inst)->max_der_bytes);
+        es_result r = fetch(inst, &crl, urls[u]);
+        ES_ENSURE(es_ok(r), eseal_error_last()->code, "trust: the CRL at %s of %s: %s", urls[u], c->rec.name,
+                  eseal_error_last()->message);
+        bool issued = false;
+        for (size_t a = 0; a < ncas && !issued; a++) {
+            uint64_t number = 0;
+            int64_t this_ms = 0, next_ms = 0;
+            issued = es_ok(es_crl_check_issued(es_buf_span(&crl), cas[a], &number, &this_ms, &next_ms));
+        }
+        eseal_error_clear();
+        ES_ENSURE(issued, ESEAL_EVERIFY, "trust: the CRL at %s is signed by none of the CAs of %s", urls[u],
+                  c->rec.name);
+        ES_GUARD(es_buf_append(&c->crls, crl.ptr, crl.len));
+    }
+    c->rec.crls = c->crls.ptr;
+    c->rec.crls_len = c->crls.len;
+    return ES_OK;
+}
+
 typedef struct {
     const checked *lists;
     size_t n;
@@ -188,6 +261,8 @@ static ES_RESULT copy_out(eseal_trusted_list_record *out, const eseal_trusted_li
     out->pin = es_strdup(in->pin);
     out->key_sha256 = es_strdup(in->key_sha256);
     out->via = es_strdup(in->via);
+    out->crls = NULL; /* not handed out: the store keeps them for verifications */
+    out->crls_len = 0;
     if (out->name == NULL || out->source == NULL || out->pin == NULL || out->key_sha256 == NULL || out->via == NULL) {
         eseal_trusted_list_record_dispose(out);
         ES_BAIL(ESEAL_ENOMEM, "out of memory");
@@ -230,10 +305,16 @@ static ES_RESULT add(eseal_instance *inst, const es_acting *by, es_span jws, con
     if (es_ok(r)) {
         r = absent(inst, all[0].rec.name);
     }
+    if (es_ok(r)) {
+        r = fetch_crls(inst, &all[0]);
+    }
     if (es_ok(r) && all[0].rec.list_of_lists) {
         r = check_members(inst, &all[0], &all[1], &members);
         for (size_t i = 1; es_ok(r) && i <= members; i++) {
             r = absent(inst, all[i].rec.name);
+            if (es_ok(r)) {
+                r = fetch_crls(inst, &all[i]);
+            }
         }
     }
     if (es_ok(r)) {
@@ -311,6 +392,9 @@ static ES_RESULT refresh(eseal_instance *inst, const es_acting *by, const char *
     }
     if (es_ok(r)) {
         r = check_newer(inst, &c, &held, given);
+    }
+    if (es_ok(r)) {
+        r = fetch_crls(inst, &c);
     }
     if (es_ok(r)) {
         char detail[512];

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "accounts/accounts.h"
+#include "tlog/tlog.h"
 #include "util/versions.h"
 #include "recognition/recognition.h"
 
@@ -287,12 +288,19 @@ static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *j
         v->spki_len = reg_spki.size;
         v->supply_point = reg_url[0] != '\0' ? reg_url : NULL;
     }
+    /* The log's Ed25519 key as a SubjectPublicKeyInfo (RFC 8410: the fixed prefix, then the 32 bytes). */
+    uint8_t log_spki[44] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
     if (vkey.len > 0 && !lol) {
+        es_note_verifier nv;
+        ES_GUARD(es_note_vkey_parse(&nv, es_buf_cstr(&vkey)));
+        memcpy(log_spki + 12, nv.pub, 32);
         ES_ENSURE(s->n < MAX_SERVICES, ESEAL_ELIMIT, "trustlist: too many services");
         eseal_tl_service *v = &s->svc[s->n++];
         memset(v, 0, sizeof(*v));
         v->type = ESEAL_TL_AUDIT_LOG;
         v->name = "audit log";
+        v->spki_der = log_spki;
+        v->spki_len = sizeof(log_spki);
         v->note_key = es_buf_cstr(&vkey);
         v->supply_point = log_url[0] != '\0' ? log_url : NULL;
         v->status.since_ms = 0;

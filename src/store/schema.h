@@ -319,7 +319,8 @@
      * (JSON: kind, serial, label, key_id, chip_id, maker, per certificate), "" for a seal in software */ \
     "ALTER TABLE seals ADD COLUMN hardware " T_ " NOT NULL DEFAULT '';", \
     /* 11: the trust lists imported from other platforms (issue 24; docs/trust-lists.md): each as \
-     * received (the JWS, checked again whenever it is read) and what was decided about it */ \
+     * received (the JWS, checked again whenever it is read), what was decided about it, and the \
+     * latest CRLs of its CAs (DER, one after the other; each checked against its CA when fetched) */ \
     "CREATE TABLE trusted_lists (" \
     "  name " T_ " PRIMARY KEY," \
     "  source " T_ " NOT NULL," \
@@ -332,7 +333,8 @@
     "  next_update " I_ " NOT NULL," \
     "  fetched " I_ " NOT NULL," \
     "  added " I_ " NOT NULL," \
-    "  jws " B_ " NOT NULL" \
+    "  jws " B_ " NOT NULL," \
+    "  crls " B_ " NOT NULL" \
     ");", \
 }
 /* clang-format on */

@@ -1017,12 +1017,12 @@ static int sq_trusted_list_put(eseal_store_pki_backend *be, const eseal_trusted_
     sq *s = pki_sq(be);
     es_sql_stmt *st = NULL;
     /* One statement: the list of that name is replaced whole, or not at all. */
-    int rc = prepare(s, &st, "INSERT INTO trusted_lists (" TL_COLS ", jws) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+    int rc = prepare(s, &st, "INSERT INTO trusted_lists (" TL_COLS ", jws, crls) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
                              "ON CONFLICT(name) DO UPDATE SET source = excluded.source, pin = excluded.pin, "
                              "key_sha256 = excluded.key_sha256, via = excluded.via, "
                              "list_of_lists = excluded.list_of_lists, sequence = excluded.sequence, "
                              "issued = excluded.issued, next_update = excluded.next_update, "
-                             "fetched = excluded.fetched, jws = excluded.jws");
+                             "fetched = excluded.fetched, jws = excluded.jws, crls = excluded.crls");
     if (rc != ESEAL_OK) {
         return rc;
     }
@@ -1037,6 +1037,7 @@ static int sq_trusted_list_put(eseal_store_pki_backend *be, const eseal_trusted_
     es_sql_bind_int64(st, 10, rec->fetched_ms);
     es_sql_bind_int64(st, 11, rec->added_ms);
     es_sql_bind_blob(st, 12, jws, len);
+    es_sql_bind_blob(st, 13, rec->crls != NULL ? (const void *)rec->crls : (const void *)"", rec->crls_len);
     if (es_sql_step(st) != ES_SQL_DONE) {
         rc = es_sql_fail(s->c, "storing a trust list");
     }
@@ -1062,6 +1063,17 @@ static int row_to_trusted_list(es_sql_stmt *st, eseal_trusted_list_record *r)
     r->next_update_ms = es_sql_column_int64(st, 8);
     r->fetched_ms = es_sql_column_int64(st, 9);
     r->added_ms = es_sql_column_int64(st, 10);
+    const void *crls = es_sql_column_blob(st, 12);
+    size_t n = es_sql_column_bytes(st, 12);
+    if (n > 0) {
+        r->crls = es_malloc(n);
+        if (r->crls == NULL) {
+            eseal_trusted_list_record_dispose(r);
+            ES_BAIL_INT(ESEAL_ENOMEM, "out of memory");
+        }
+        memcpy(r->crls, crls, n);
+        r->crls_len = n;
+    }
     return ESEAL_OK;
 }
 
@@ -1070,7 +1082,7 @@ static int sq_trusted_list_get(eseal_store_pki_backend *be, eseal_trusted_list_r
 {
     sq *s = pki_sq(be);
     es_sql_stmt *st = NULL;
-    int rc = prepare(s, &st, "SELECT " TL_COLS ", jws FROM trusted_lists WHERE name = ?");
+    int rc = prepare(s, &st, "SELECT " TL_COLS ", jws, crls FROM trusted_lists WHERE name = ?");
     if (rc != ESEAL_OK) {
         return rc;
     }
@@ -1101,7 +1113,7 @@ static int sq_trusted_list_each(eseal_store_pki_backend *be,
 {
     sq *s = pki_sq(be);
     es_sql_stmt *st = NULL;
-    int rc = prepare(s, &st, "SELECT " TL_COLS ", jws FROM trusted_lists ORDER BY name");
+    int rc = prepare(s, &st, "SELECT " TL_COLS ", jws, crls FROM trusted_lists ORDER BY name");
     if (rc != ESEAL_OK) {
         return rc;
     }

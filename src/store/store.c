@@ -634,6 +634,7 @@ void eseal_trusted_list_record_dispose(eseal_trusted_list_record *r)
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         es_free(*fields[i]);
     }
+    es_free(r->crls);
     memset(r, 0, sizeof(*r));
 }
 
