@@ -25,14 +25,13 @@
 #include "eseal/eseal.h"
 #include "trustlist/tl_int.h"
 
-/* A P-256 key made once with `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`. */
-static const char fixed_pem[] = "-----BEGIN PRIVATE KEY-----\n"
-                                "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg9GJRoNAUmaGV+l3Y\n"
-                                "6C6wMMeWQZbs46mJhJJR8+K49kKhRANCAASYUUiw3ahnXwISWfVY0UGVlUyFY4v7\n"
-                                "P5OGdfaFn3kJImPxLUsGIbzuOM3vKsrwC8G/aCcWd6zpC+vaDh8kGc5+\n"
-                                "-----END PRIVATE KEY-----\n";
+#include "../../../fuzz/fuzz_fixed_p256.h"
+
+/* A P-256 key made once with openssl (the fuzz harnesses sign with it too). */
+#define fixed_pem fuzz_fixed_p256_pem
 /* Its pin, computed once with the OpenSSL command line, independently of eseal:
- *   openssl pkey -in fixed.pem -pubout -outform DER | sha256sum */
+ *   openssl pkey -in fixed.pem -pubout -outform DER | sha256sum
+ * (fixed.pem: the PEM of fuzz/fuzz_fixed_p256.h) */
 static const char fixed_pin[] = "a33120322fc2e0b09e9b0ba04015ae2339ebf6b5085d045573e86579d34164b2";
 
 #define T_ISSUED INT64_C(1796083200000)  /* 2026-12-01T00:00:00Z */
@@ -981,6 +980,55 @@ static void registry_answers(void **state)
     eseal_buf_dispose(&jws);
 }
 
+/* ---- fuzz seeds --------------------------------------------------------------------------- */
+
+/* The valid seeds of fuzz/corpora/trustlist and fuzz/corpora/registry_answer, written to
+ * ESEAL_TL_OUT/seeds/ (copied into the corpora by hand; the answers are signed by the harness's key). */
+static void fuzz_seeds(void **state)
+{
+    (void)state;
+    char dir[1024];
+    (void)snprintf(dir, sizeof(dir), "%s/seeds/trustlist", ESEAL_TL_OUT);
+    assert_true(es_ok(es_mkdir_p(dir, 0755)));
+    (void)snprintf(dir, sizeof(dir), "%s/seeds/registry_answer", ESEAL_TL_OUT);
+    assert_true(es_ok(es_mkdir_p(dir, 0755)));
+    eseal_key *k = NULL;
+    assert_int_equal(eseal_key_load_mem(&k, fixed_pem, sizeof(fixed_pem) - 1, NULL, 0), ESEAL_OK);
+    eseal_buf jws = ESEAL_BUF_INIT;
+    sign_platform(&jws, NULL);
+    out_write("seeds/trustlist/platform.jws", (const char *)jws.ptr);
+    sign_platform(&jws, old_key);
+    out_write("seeds/trustlist/rotation.jws", (const char *)jws.ptr);
+    eseal_trustlist *tl = NULL;
+    assert_int_equal(eseal_trustlist_parse(&tl, jws.ptr, jws.size), ESEAL_OK);
+    out_write("seeds/trustlist/rotation-payload.json", eseal_trustlist_json(tl));
+    eseal_trustlist_free(tl);
+    eseal_registry_answer a = ESEAL_REGISTRY_ANSWER_INIT;
+    a.esid = "91440300MA5XXXXX01-0001";
+    a.status = "revoked";
+    a.since_ms = T_ISSUED + 1234;
+    a.reason = "keyCompromise";
+    a.at_ms = T_ISSUED + 500;
+    a.produced_ms = T_ISSUED + 60000;
+    a.next_update_ms = T_NEXT;
+    a.platform = "Shenzhen e-seal platform";
+    assert_int_equal(eseal_registry_answer_sign(&jws, &a, k), ESEAL_OK);
+    out_write("seeds/registry_answer/revoked.jws", (const char *)jws.ptr);
+    eseal_buf spki = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_key_public_der(&spki, k), ESEAL_OK);
+    eseal_registry_answer_doc *d = NULL;
+    assert_int_equal(eseal_registry_answer_parse(&d, jws.ptr, jws.size, spki.ptr, spki.size), ESEAL_OK);
+    eseal_registry_answer_free(d);
+    eseal_buf_dispose(&spki);
+    a.status = "unknown";
+    a.since_ms = 0;
+    a.reason = NULL;
+    assert_int_equal(eseal_registry_answer_sign(&jws, &a, k), ESEAL_OK);
+    out_write("seeds/registry_answer/unknown.jws", (const char *)jws.ptr);
+    eseal_buf_dispose(&jws);
+    eseal_key_free(k);
+}
+
 /* ---- pieces ----------------------------------------------------------------------------------- */
 
 static void base64url(void **state)
@@ -1049,6 +1097,7 @@ int main(void)
         cmocka_unit_test(signer_refuses),
         cmocka_unit_test(rotation),
         cmocka_unit_test(registry_answers),
+        cmocka_unit_test(fuzz_seeds),
         cmocka_unit_test(base64url),
         cmocka_unit_test(ecdsa_forms),
     };
