@@ -112,7 +112,8 @@ static void fill_platform(eseal_tl_info *info)
                                        .status = {0, T_ISSUED - 5000}};
     services_a[2] = (eseal_tl_service){.type = ESEAL_TL_AUDIT_LOG, .name = "audit log", .spki_der = old_spki.ptr,
                                        .spki_len = old_spki.size,
-                                       .note_key = "sz.example/log+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+                                       .note_key = "sz.example/log+c74f20a3+"
+                                                   "ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
                                        .supply_point = "https://sz.example/log/", .status = {1, T_ISSUED}};
     services_a[3] = (eseal_tl_service){.type = ESEAL_TL_REGISTRY, .name = "registry", .spki_der = registry_spki.ptr,
                                        .spki_len = registry_spki.size,
@@ -246,7 +247,8 @@ static void list_of_lists_round_trip(void **state)
     eseal_tl_service b = {.type = ESEAL_TL_TRUST_LIST, .name = "Harbin list", .spki_der = third_spki.ptr,
                           .spki_len = third_spki.size, .supply_point = "https://hrb.example/trust-list.jws",
                           .status = {1, T_ISSUED}, .history = ca_history + 1, .history_count = 1};
-    eseal_tl_entity ents[2] = {{.name = "Shenzhen", .info_uri = "https://sz.example/", .services = &a, .service_count = 1},
+    eseal_tl_entity ents[2] = {{.name = "Shenzhen", .info_uri = "https://sz.example/", .services = &a,
+                                .service_count = 1},
                                {.name = "Harbin", .services = &b, .service_count = 1}};
     eseal_buf jws = ESEAL_BUF_INIT;
     assert_int_equal(eseal_trustlist_sign(&jws, &info, ents, 2, old_key, NULL), ESEAL_OK);
@@ -434,8 +436,8 @@ static void tampered_and_forged(void **state)
     (void)snprintf(h, sizeof(h), "{\"typ\":\"eseal-trust-list+jws\",%s", jwk);
     assert_int_equal(with_header(&jws, h, NULL), ESEAL_EVERIFY);
     /* crit, a swapped or missing typ, a JWK with a private part */
-    (void)snprintf(h, sizeof(h), "{\"alg\":\"ES256\",\"crit\":[\"b64\"],\"b64\":false,\"typ\":\"eseal-trust-list+jws\",%s",
-                   jwk);
+    (void)snprintf(h, sizeof(h),
+                   "{\"alg\":\"ES256\",\"crit\":[\"b64\"],\"b64\":false,\"typ\":\"eseal-trust-list+jws\",%s", jwk);
     assert_int_equal(with_header(&jws, h, NULL), ESEAL_EMALFORMED);
     (void)snprintf(h, sizeof(h), "{\"alg\":\"ES256\",\"typ\":\"eseal-registry-answer+jws\",%s", jwk);
     assert_int_equal(with_header(&jws, h, NULL), ESEAL_EMALFORMED);
@@ -875,7 +877,9 @@ static void rotation(void **state)
     /* PreviousKey an SM2 key */
     es_buf_clear(&prev);
     assert_true(es_ok(es_base64_encode(&prev, es_span_of(sm2_spki.ptr, sm2_spki.size))));
-    json_object_set_new(json_object_get(lsi_of(j), "eseal:KeyRotation"), "PreviousKey", json_string(es_buf_cstr(&prev)));
+    assert_int_equal(json_object_set_new(json_object_get(lsi_of(j), "eseal:KeyRotation"), "PreviousKey",
+                                         json_string(es_buf_cstr(&prev))),
+                     0);
     assert_int_equal(signed_json_code(j), ESEAL_EMALFORMED);
     json_decref(j);
     es_buf_free(&prev);
@@ -947,7 +951,8 @@ static void registry_answers(void **state)
     assert_int_equal(eseal_registry_answer_sign(&jws, &a, registry_key), ESEAL_EINVAL);
 
     /* a status outside the set, signed anyway; a kid naming another key with a good signature */
-    const char *bogus = "{\"esid\":\"x\",\"status\":\"lost\",\"since\":null,\"reason\":null,\"at\":\"2026-12-01T00:00:00Z\","
+    const char *bogus = "{\"esid\":\"x\",\"status\":\"lost\",\"since\":null,\"reason\":null,"
+                        "\"at\":\"2026-12-01T00:00:00Z\","
                         "\"produced_at\":\"2026-12-01T00:00:00Z\",\"next_update\":\"2026-12-02T00:00:00Z\","
                         "\"platform\":\"p\"}";
     es_buf b = ES_BUF_INIT(16384);
