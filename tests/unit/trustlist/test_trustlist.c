@@ -593,6 +593,26 @@ static void members_required(void **state)
     es_buf_free(&out);
     json_decref(j);
 
+    /* names in several languages: the English one is read, else the first */
+    j = platform_payload();
+    assert_int_equal(json_object_set_new(lsi_of(j), "SchemeName",
+                                         json_pack("[{s:s,s:s},{s:s,s:s}]", "lang", "zh", "value", "方案", "lang",
+                                                   "en", "value", "scheme")),
+                     0);
+    assert_int_equal(json_object_set_new(json_object_get(entity_of(j, 1), "TrustedEntityInformation"), "TEName",
+                                         json_pack("[{s:s,s:s}]", "lang", "zh", "value", "见证者")),
+                     0);
+    text = json_dumps(j, JSON_COMPACT);
+    out = (es_buf)ES_BUF_INIT(1u << 20);
+    assert_true(es_ok(es_jws_sign(&out, ES_JWS_TYP_LIST, ES_JWS_JWK, es_span_of(text, strlen(text)), list_key)));
+    free(text);
+    assert_int_equal(eseal_trustlist_parse(&tl, out.ptr, out.len), ESEAL_OK);
+    assert_string_equal(eseal_trustlist_info(tl)->scheme_name, "scheme");
+    assert_string_equal(eseal_trustlist_entity(tl, 1)->name, "见证者");
+    eseal_trustlist_free(tl);
+    es_buf_free(&out);
+    json_decref(j);
+
     static const char *const lsi_required[] = {"LoTEVersionIdentifier", "LoTESequenceNumber", "LoTEType",
                                                "SchemeOperatorName", "SchemeName", "SchemeTerritory",
                                                "ListIssueDateTime", "NextUpdate"};
