@@ -137,6 +137,7 @@ static ES_RESULT text_member(const char **out, json_t *o, const char *name, bool
               "registry answer: \"%s\" is over ESEAL_TRUSTLIST_MAX_STRING (%d bytes)", name,
               ESEAL_TRUSTLIST_MAX_STRING);
     ES_ENSURE(n > 0, ESEAL_EMALFORMED, "registry answer: \"%s\" is empty", name);
+    ES_ENSURE(es_tl_utf8(json_string_value(v), n), ESEAL_EMALFORMED, "registry answer: \"%s\" is not UTF-8", name);
     *out = json_string_value(v);
     return ES_OK;
 }

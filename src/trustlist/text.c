@@ -49,6 +49,8 @@ ES_RESULT es_tl_time_parse(int64_t *ms, const char *text, bool fraction, const c
               fraction ? "[.fff]" : "");
     es_result r = es_time_parse_rfc3339(text, ms);
     ES_ENSURE(es_ok(r), ESEAL_EMALFORMED, "%s: \"%s\" is not a valid date and time", what, text);
+    /* What the writers take (es_tl_time_text): a document read back signs again to the same text. */
+    ES_ENSURE(*ms >= 0, ESEAL_EMALFORMED, "%s: \"%s\" is before 1970", what, text);
     return ES_OK;
 }
 

@@ -541,6 +541,8 @@ static ES_RESULT text_value(const char **out, json_t *v, const char *path, const
               "trust list: %s%s is %zu bytes, over ESEAL_TRUSTLIST_MAX_STRING (%d)", path, name, n,
               ESEAL_TRUSTLIST_MAX_STRING);
     ES_ENSURE(n > 0, ESEAL_EMALFORMED, "trust list: %s%s is empty", path, name);
+    /* jansson checks UTF-8 already; the writer's own check, so that what is read signs again */
+    ES_ENSURE(es_tl_utf8(json_string_value(v), n), ESEAL_EMALFORMED, "trust list: %s%s is not UTF-8", path, name);
     *out = json_string_value(v);
     return ES_OK;
 }
@@ -766,8 +768,8 @@ static ES_RESULT parse_info(eseal_trustlist *tl, json_t *lsi)
               "trust list: LoTEVersionIdentifier %lld (this reader knows %d)", (long long)json_integer_value(v),
               LOTE_VERSION);
     ES_GUARD(member(&v, lsi, "LoTESequenceNumber", JSON_INTEGER, true, p));
-    ES_ENSURE(json_integer_value(v) >= 1, ESEAL_EMALFORMED, "trust list: LoTESequenceNumber %lld (from 1)",
-              (long long)json_integer_value(v));
+    ES_ENSURE(json_integer_value(v) >= 1 && json_integer_value(v) <= (INT64_C(1) << 53) - 1, ESEAL_EMALFORMED,
+              "trust list: LoTESequenceNumber %lld (1 to 2^53 - 1)", (long long)json_integer_value(v));
     info->sequence = (uint64_t)json_integer_value(v);
     const char *type = NULL;
     ES_GUARD(text_member(&type, lsi, "LoTEType", true, p));
