@@ -44,7 +44,7 @@ static void records_and_lookups(void **state)
     assert_int_equal(eseal_store_open(&s, db), ESEAL_OK);
     int v = 0;
     assert_int_equal(eseal_store_schema_version(s, &v), ESEAL_OK);
-    assert_int_equal(v, 10);
+    assert_int_equal(v, 11);
     eseal_cert_record a = rec("abcd000011112222", "0A", "abcd000011112222ffff");
     eseal_cert_record b = rec("abcd999911112222", "0B", "abcd999911112222ffff");
     assert_int_equal(eseal_store_cert_insert(s, &a), ESEAL_OK);

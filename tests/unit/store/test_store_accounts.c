@@ -115,15 +115,15 @@ static void schema_version_raised_by_one(void **state)
     int v = 0;
     assert_int_equal(eseal_store_schema_version(s, &v), ESEAL_OK);
     /* 3 before the accounts, 4 before the organisations' identifiers, 5 before grants, 6 before webhooks, 7 before
-     * requests, 8 before devices, 9 before seals bound to hardware */
-    assert_int_equal(v, 10);
+     * requests, 8 before devices, 9 before seals bound to hardware, 10 before trust lists */
+    assert_int_equal(v, 11);
     eseal_store_close(s);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 10);
+    assert_int_equal(sqlite3_column_int(st, 0), 11);
     sqlite3_finalize(st);
     sqlite3_close(db);
 }
@@ -613,7 +613,7 @@ static void store_of_schema_3_migrated(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "BEGIN; DROP TABLE impressions; DROP TABLE unlocks; DROP TABLE devices; DROP TABLE decisions; DROP TABLE request_docs; DROP TABLE requests; "
                                   "DROP TABLE deliveries; DROP TABLE webhooks; DROP TABLE templates; DROP TABLE grants; DROP TABLE sessions; DROP TABLE tokens; DROP TABLE users; DROP TABLE orgs; "
-                                  "DROP TABLE throttle; ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 3; COMMIT;",
+                                  "DROP TABLE throttle; DROP TABLE trusted_lists; ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 3; COMMIT;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'user%' OR name LIKE "
@@ -625,7 +625,7 @@ static void store_of_schema_3_migrated(void **state)
     assert_int_equal(eseal_store_open(&s, path), ESEAL_OK);
     int v = 0;
     assert_int_equal(eseal_store_schema_version(s, &v), ESEAL_OK);
-    assert_int_equal(v, 10);
+    assert_int_equal(v, 11);
     eseal_cert_record out;
     assert_int_equal(eseal_store_cert_find(s, &out, "abcd0000"), ESEAL_OK); /* the old rows are there */
     assert_string_equal(out.serial, "0A");
@@ -688,7 +688,7 @@ static void store_of_schema_4_migrated(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "BEGIN; DROP TABLE impressions; DROP TABLE unlocks; DROP TABLE devices; DROP TABLE decisions; DROP TABLE request_docs; DROP TABLE requests; "
                                   "DROP TABLE deliveries; DROP TABLE webhooks; DROP TABLE templates; DROP TABLE grants; DROP INDEX orgs_identifier; ALTER TABLE orgs DROP COLUMN identifier; "
-                                  "ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 4; COMMIT;",
+                                  "DROP TABLE trusted_lists; ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 4; COMMIT;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_stmt *st = NULL;
@@ -706,7 +706,7 @@ static void store_of_schema_4_migrated(void **state)
     assert_int_equal(eseal_store_open(&s, path), ESEAL_OK);
     int v = 0;
     assert_int_equal(eseal_store_schema_version(s, &v), ESEAL_OK);
-    assert_int_equal(v, 10);
+    assert_int_equal(v, 11);
     /* the organisations are kept, with no identifier, and found as before */
     walk w = {0};
     assert_int_equal(eseal_store_org_list(s, org_cb, &w), ESEAL_OK);

@@ -428,7 +428,7 @@ static void store_of_schema_5_migrated(void **state)
     eseal_store *s = open_fresh(path);
     int v = 0;
     assert_int_equal(eseal_store_schema_version(s, &v), ESEAL_OK);
-    assert_int_equal(v, 10);
+    assert_int_equal(v, 11);
     eseal_store_close(s);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -439,13 +439,13 @@ static void store_of_schema_5_migrated(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "BEGIN; DROP TABLE impressions; DROP TABLE unlocks; DROP TABLE devices; DROP TABLE decisions; DROP TABLE request_docs; DROP TABLE requests; "
                                   "DROP TABLE deliveries; DROP TABLE webhooks; DROP TABLE templates; DROP TABLE grants; "
-                                  "ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 5; COMMIT;",
+                                  "DROP TABLE trusted_lists; ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 5; COMMIT;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(eseal_store_open(&s, path), ESEAL_OK);
     assert_int_equal(eseal_store_schema_version(s, &v), ESEAL_OK);
-    assert_int_equal(v, 10);
+    assert_int_equal(v, 11);
     eseal_org o;
     assert_int_equal(eseal_store_org_find(s, &o, "Beta"), ESEAL_OK); /* the rows are kept */
     assert_string_equal(o.id, ORG_B);

@@ -1745,6 +1745,14 @@ static void fill(eseal_store *s)
     uint64_t v;
     OK(eseal_store_counter_reserve(s, "serial", 10, 1000, &v));
     OK(eseal_store_crl_put(s, "aaaa000000000001", 3, "\x30\x00\xff", 3, 1, 2));
+    /* an imported trust list (issue 24), with the CRLs kept beside it */
+    uint8_t crls[] = {0x30, 0x00, 0x30, 0x00};
+    char name[] = "Platform A", src[] = "https://a.example/tl", pin[] = SHA_A, key[] = SHA_B, via[] = "";
+    eseal_trusted_list_record tl = {.name = name, .source = src, .pin = pin,
+                                    .key_sha256 = key, .via = via, .sequence = 3, .issued_ms = 1,
+                                    .next_update_ms = 2, .fetched_ms = 3, .added_ms = 4, .crls = crls,
+                                    .crls_len = sizeof(crls)};
+    OK(eseal_store_trusted_list_put(s, &tl, "h.p.s", 5));
     eseal_seal_record r1 = seal("ES-2", 200), r2 = seal("ES-1", 100);
     OK(eseal_store_seal_insert(s, &r1, "\x30\x01\x00", 3));
     OK(eseal_store_seal_insert(s, &r2, "\x30\x02", 2));
@@ -1844,6 +1852,14 @@ static void digest(eseal_store *s, seen *w)
     OK(eseal_store_crl_latest(s, &b, "aaaa000000000001"));
     hex_note(w, "crl", &b);
     eseal_buf_dispose(&b);
+    eseal_trusted_list_record tl;
+    OK(eseal_store_trusted_list_get(s, &tl, &b, "Platform A"));
+    note(w, "trusted list %s %s %s %s %llu %lld %lld %lld %lld crls %zu", tl.name, tl.source, tl.pin, tl.key_sha256,
+         (unsigned long long)tl.sequence, (long long)tl.issued_ms, (long long)tl.next_update_ms, (long long)tl.fetched_ms,
+         (long long)tl.added_ms, tl.crls_len);
+    hex_note(w, "trusted list jws", &b);
+    eseal_buf_dispose(&b);
+    eseal_trusted_list_record_dispose(&tl);
     OK(eseal_store_seal_list(s, seal_cb, w));
     eseal_seal_record so;
     OK(eseal_store_seal_find(s, &so, &b, "ES-2"));
@@ -1932,7 +1948,8 @@ static void copy_sqlite_to_pg_and_back(void **state)
     assert_string_equal(text(&tables), "certs=2;counters=1;crls=1;seals=3;seal_events=1;log_state=1;log_entries=2;"
                                        "log_tiles=1;log_checkpoints=1;log_private=1;meta=1;stamps=1;orgs=2;users=2;"
                                        "tokens=1;throttle=1;sessions=1;grants=2;templates=1;webhooks=1;deliveries=1;"
-                                       "requests=2;request_docs=4;decisions=1;devices=1;unlocks=1;impressions=1;");
+                                       "requests=2;request_docs=4;decisions=1;devices=1;unlocks=1;impressions=1;"
+                                       "trusted_lists=1;");
 
     /* read back through the API on both (the digest's last line takes a counter value on each) */
     seen a = {0}, b = {0};

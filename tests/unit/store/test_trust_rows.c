@@ -91,6 +91,13 @@ static int cp_newest(eseal_store_pki_backend *be, eseal_cert_record *out, const 
     return c->inner->cert_newest(c->inner, out, role, h);
 }
 
+/* The imported trust lists (backend version 3) pass through: the trust set reads them too. */
+static int cp_tl_each(eseal_store_pki_backend *be,
+                      int (*cb)(const eseal_trusted_list_record *, const void *, size_t, void *), void *payload)
+{
+    counting_pki *c = (counting_pki *)be;
+    return c->inner->trusted_list_each(c->inner, cb, payload);
+}
 static void cp_free(eseal_store_pki_backend *be) { free(be); }
 
 static counting_pki *counting_add(eseal_store *s)
@@ -106,6 +113,7 @@ static counting_pki *counting_add(eseal_store *s)
     c->be.cert_get = cp_get;
     c->be.cert_ids = cp_ids;
     c->be.cert_newest = cp_newest;
+    c->be.trusted_list_each = cp_tl_each;
     c->be.free = cp_free;
     assert_int_equal(eseal_store_add_pki_backend(s, &c->be, 1), ESEAL_OK);
     return c;
