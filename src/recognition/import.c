@@ -177,7 +177,8 @@ static ES_RESULT fetch_crls(eseal_instance *inst, checked *c)
     c->crls = (es_buf)ES_BUF_INIT(CRLS_MAX_BYTES);
     c->rec.crls = NULL;
     c->rec.crls_len = 0;
-    if (c->rec.list_of_lists || !(es_str_starts(c->rec.source, "http://") || es_str_starts(c->rec.source, "https://"))) {
+    bool url = es_str_starts(c->rec.source, "http://") || es_str_starts(c->rec.source, "https://");
+    if (c->rec.list_of_lists || !url) {
         return ES_OK;
     }
     /* The URLs, without repeats, and the CAs a CRL may come from. */

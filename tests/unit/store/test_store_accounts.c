@@ -613,7 +613,8 @@ static void store_of_schema_3_migrated(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "BEGIN; DROP TABLE impressions; DROP TABLE unlocks; DROP TABLE devices; DROP TABLE decisions; DROP TABLE request_docs; DROP TABLE requests; "
                                   "DROP TABLE deliveries; DROP TABLE webhooks; DROP TABLE templates; DROP TABLE grants; DROP TABLE sessions; DROP TABLE tokens; DROP TABLE users; DROP TABLE orgs; "
-                                  "DROP TABLE throttle; DROP TABLE trusted_lists; ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 3; COMMIT;",
+                                  "DROP TABLE throttle; DROP TABLE trusted_lists; "
+                                  "ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 3; COMMIT;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'user%' OR name LIKE "
@@ -688,7 +689,8 @@ static void store_of_schema_4_migrated(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "BEGIN; DROP TABLE impressions; DROP TABLE unlocks; DROP TABLE devices; DROP TABLE decisions; DROP TABLE request_docs; DROP TABLE requests; "
                                   "DROP TABLE deliveries; DROP TABLE webhooks; DROP TABLE templates; DROP TABLE grants; DROP INDEX orgs_identifier; ALTER TABLE orgs DROP COLUMN identifier; "
-                                  "DROP TABLE trusted_lists; ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 4; COMMIT;",
+                                  "DROP TABLE trusted_lists; "
+                                  "ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 4; COMMIT;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_stmt *st = NULL;

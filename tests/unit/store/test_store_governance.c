@@ -439,7 +439,8 @@ static void store_of_schema_5_migrated(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "BEGIN; DROP TABLE impressions; DROP TABLE unlocks; DROP TABLE devices; DROP TABLE decisions; DROP TABLE request_docs; DROP TABLE requests; "
                                   "DROP TABLE deliveries; DROP TABLE webhooks; DROP TABLE templates; DROP TABLE grants; "
-                                  "DROP TABLE trusted_lists; ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 5; COMMIT;",
+                                  "DROP TABLE trusted_lists; "
+                                  "ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 5; COMMIT;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);

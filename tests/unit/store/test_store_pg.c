@@ -1855,8 +1855,8 @@ static void digest(eseal_store *s, seen *w)
     eseal_trusted_list_record tl;
     OK(eseal_store_trusted_list_get(s, &tl, &b, "Platform A"));
     note(w, "trusted list %s %s %s %s %llu %lld %lld %lld %lld crls %zu", tl.name, tl.source, tl.pin, tl.key_sha256,
-         (unsigned long long)tl.sequence, (long long)tl.issued_ms, (long long)tl.next_update_ms, (long long)tl.fetched_ms,
-         (long long)tl.added_ms, tl.crls_len);
+         (unsigned long long)tl.sequence, (long long)tl.issued_ms, (long long)tl.next_update_ms,
+         (long long)tl.fetched_ms, (long long)tl.added_ms, tl.crls_len);
     hex_note(w, "trusted list jws", &b);
     eseal_buf_dispose(&b);
     eseal_trusted_list_record_dispose(&tl);

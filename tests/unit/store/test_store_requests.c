@@ -780,7 +780,8 @@ static void schema_8(void **state)
 
     assert_int_equal(sqlite3_exec(db,
                                   "BEGIN; DROP TABLE impressions; DROP TABLE unlocks; DROP TABLE devices; DROP TABLE decisions; DROP TABLE request_docs; DROP TABLE requests; "
-                                  "DROP TABLE trusted_lists; ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 7; COMMIT;",
+                                  "DROP TABLE trusted_lists; "
+                                  "ALTER TABLE seals DROP COLUMN hardware; PRAGMA user_version = 7; COMMIT;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
