@@ -17,73 +17,44 @@
 #include "crypto/crypto.h"
 #include "tl_int.h"
 
-/* ---- base64url (RFC 4648 §5) ---------------------------------------------------------------- */
-
-static const char b64url_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/* ---- base64url (RFC 4648 §5): OpenSSL's base64 (crypto/), with the URL alphabet and no padding ---- */
 
 ES_RESULT es_b64url_encode(es_buf *out, es_span in)
 {
-    size_t need = in.len / 3 * 4 + 4;
-    ES_GUARD(es_buf_reserve(out, need));
-    size_t i = 0;
-    for (; i + 3 <= in.len; i += 3) {
-        uint32_t v = (uint32_t)in.ptr[i] << 16 | (uint32_t)in.ptr[i + 1] << 8 | in.ptr[i + 2];
-        char q[4] = {b64url_alphabet[v >> 18], b64url_alphabet[(v >> 12) & 63], b64url_alphabet[(v >> 6) & 63],
-                     b64url_alphabet[v & 63]};
-        ES_GUARD(es_buf_append(out, q, 4));
+    size_t from = out->len;
+    ES_GUARD(es_base64_encode(out, in));
+    while (out->len > from && out->ptr[out->len - 1] == '=') {
+        out->len--;
     }
-    if (in.len - i == 1) {
-        uint32_t v = (uint32_t)in.ptr[i] << 16;
-        char q[2] = {b64url_alphabet[v >> 18], b64url_alphabet[(v >> 12) & 63]};
-        ES_GUARD(es_buf_append(out, q, 2));
-    } else if (in.len - i == 2) {
-        uint32_t v = (uint32_t)in.ptr[i] << 16 | (uint32_t)in.ptr[i + 1] << 8;
-        char q[3] = {b64url_alphabet[v >> 18], b64url_alphabet[(v >> 12) & 63], b64url_alphabet[(v >> 6) & 63]};
-        ES_GUARD(es_buf_append(out, q, 3));
+    out->ptr[out->len] = '\0';
+    for (size_t i = from; i < out->len; i++) {
+        out->ptr[i] = out->ptr[i] == '+' ? '-' : out->ptr[i] == '/' ? '_' : out->ptr[i];
     }
     return ES_OK;
-}
-
-static int b64url_value(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '-') {
-        return 62;
-    }
-    if (c == '_') {
-        return 63;
-    }
-    return -1;
 }
 
 ES_RESULT es_b64url_decode(es_buf *out, es_span in, const char *what)
 {
     /* A last group of one character carries 6 bits, not a byte: no encoder writes it. */
     ES_ENSURE(in.len % 4 != 1, ESEAL_EMALFORMED, "%s: base64url of a length no encoder writes (%zu)", what, in.len);
-    ES_GUARD(es_buf_reserve(out, es_b64url_decoded_len(in.len)));
-    uint32_t acc = 0;
-    size_t bits = 0;
+    ES_AUTO(es_buf_freep) es_buf std = ES_BUF_INIT(in.len + 4);
     for (size_t i = 0; i < in.len; i++) {
-        int v = b64url_value(in.ptr[i]);
-        ES_ENSURE(v >= 0, ESEAL_EMALFORMED, "%s: byte %zu (0x%02x) is not base64url", what, i, in.ptr[i]);
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            ES_GUARD(es_buf_append_byte(out, (uint8_t)(acc >> bits)));
-            acc &= (1u << bits) - 1;
-        }
+        uint8_t c = in.ptr[i];
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        ES_ENSURE(ok, ESEAL_EMALFORMED, "%s: byte %zu (0x%02x) is not base64url", what, i, c);
+        ES_GUARD(es_buf_append_byte(&std, c == '-' ? '+' : c == '_' ? '/' : c));
     }
-    /* RFC 4648 §3.5: the pad bits are zero, so that each value has one spelling. */
-    ES_ENSURE(acc == 0, ESEAL_EMALFORMED, "%s: base64url with non-zero bits after its last byte", what);
+    while (std.len % 4 != 0) {
+        ES_GUARD(es_buf_append_byte(&std, '='));
+    }
+    size_t from = out->len;
+    ES_GUARD(es_base64_decode(out, es_buf_span(&std)));
+    /* RFC 4648 §3.5: the pad bits are zero, so that each value has one spelling: the bytes must encode
+     * back to the text read. */
+    ES_AUTO(es_buf_freep) es_buf again = ES_BUF_INIT(in.len + 4);
+    ES_GUARD(es_b64url_encode(&again, es_span_of(out->ptr + from, out->len - from)));
+    ES_ENSURE(again.len == in.len && memcmp(again.ptr, in.ptr, in.len) == 0, ESEAL_EMALFORMED,
+              "%s: base64url with non-zero bits after its last byte", what);
     return ES_OK;
 }
 
