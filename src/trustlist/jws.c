@@ -21,16 +21,16 @@
 
 ES_RESULT es_b64url_encode(es_buf *out, es_span in)
 {
-    size_t from = out->len;
-    ES_GUARD(es_base64_encode(out, in));
-    while (out->len > from && out->ptr[out->len - 1] == '=') {
-        out->len--;
+    /* Through a buffer of its own: the padding base64 writes would count against out's limit. */
+    ES_AUTO(es_buf_freep) es_buf std = ES_BUF_INIT(in.len / 3 * 4 + 8);
+    ES_GUARD(es_base64_encode(&std, in));
+    while (std.len > 0 && std.ptr[std.len - 1] == '=') {
+        std.len--;
     }
-    out->ptr[out->len] = '\0';
-    for (size_t i = from; i < out->len; i++) {
-        out->ptr[i] = out->ptr[i] == '+' ? '-' : out->ptr[i] == '/' ? '_' : out->ptr[i];
+    for (size_t i = 0; i < std.len; i++) {
+        std.ptr[i] = std.ptr[i] == '+' ? '-' : std.ptr[i] == '/' ? '_' : std.ptr[i];
     }
-    return ES_OK;
+    return es_buf_append(out, std.ptr, std.len);
 }
 
 ES_RESULT es_b64url_decode(es_buf *out, es_span in, const char *what)
