@@ -47,15 +47,16 @@ ES_RESULT es_b64url_decode(es_buf *out, es_span in, const char *what)
     while (std.len % 4 != 0) {
         ES_GUARD(es_buf_append_byte(&std, '='));
     }
-    size_t from = out->len;
-    ES_GUARD(es_base64_decode(out, es_buf_span(&std)));
+    /* Into a buffer of its own (OpenSSL reserves for the padded length), then into out. */
+    ES_AUTO(es_buf_freep) es_buf raw = ES_BUF_INIT(std.len / 4 * 3 + 4);
+    ES_GUARD(es_base64_decode(&raw, es_buf_span(&std)));
     /* RFC 4648 §3.5: the pad bits are zero, so that each value has one spelling: the bytes must encode
      * back to the text read. */
-    ES_AUTO(es_buf_freep) es_buf again = ES_BUF_INIT(in.len + 4);
-    ES_GUARD(es_b64url_encode(&again, es_span_of(out->ptr + from, out->len - from)));
+    ES_AUTO(es_buf_freep) es_buf again = ES_BUF_INIT(in.len + 8);
+    ES_GUARD(es_b64url_encode(&again, es_buf_span(&raw)));
     ES_ENSURE(again.len == in.len && memcmp(again.ptr, in.ptr, in.len) == 0, ESEAL_EMALFORMED,
               "%s: base64url with non-zero bits after its last byte", what);
-    return ES_OK;
+    return es_buf_append(out, raw.ptr, raw.len);
 }
 
 /* ---- signing -------------------------------------------------------------------------------- */
