@@ -318,16 +318,24 @@ static ES_RESULT stamp(es_api_call *c)
 
 /* ---- the registry ----------------------------------------------------------------------------- */
 
+/* The {esid} of a registry route and its ?at=TIME (0: now). */
+static ES_RESULT registry_args(es_api_call *c, char esid[128], int64_t *at_ms)
+{
+    ES_GUARD(es_api_segment(c, esid, 128));
+    const char *at = es_http_arg(c->rq, "at");
+    *at_ms = 0;
+    if (at != NULL) {
+        ES_GUARD(es_time_parse_rfc3339(at, at_ms));
+        ES_ENSURE(*at_ms > 0, ESEAL_EINVAL, "at: a time after 1970");
+    }
+    return ES_OK;
+}
+
 static ES_RESULT registry(es_api_call *c)
 {
     char esid[128];
-    ES_GUARD(es_api_segment(c, esid, sizeof(esid)));
-    const char *at = es_http_arg(c->rq, "at");
     int64_t at_ms = 0;
-    if (at != NULL) {
-        ES_GUARD(es_time_parse_rfc3339(at, &at_ms));
-        ES_ENSURE(at_ms > 0, ESEAL_EINVAL, "at: a time after 1970");
-    }
+    ES_GUARD(registry_args(c, esid, &at_ms));
     /* Public, like the registry (GET /v/...): the status of a seal at a time, by its exact esID. */
     eseal_seal_record rec;
     ES_GUARD(es_from_code(eseal_instance_seal_get(c->inst, &rec, NULL, esid)));
@@ -357,13 +365,8 @@ static ES_RESULT registry(es_api_call *c)
 static ES_RESULT registry_answer(es_api_call *c)
 {
     char esid[128];
-    ES_GUARD(es_api_segment(c, esid, sizeof(esid)));
-    const char *at = es_http_arg(c->rq, "at");
     int64_t at_ms = 0;
-    if (at != NULL) {
-        ES_GUARD(es_time_parse_rfc3339(at, &at_ms));
-        ES_ENSURE(at_ms > 0, ESEAL_EINVAL, "at: a time after 1970");
-    }
+    ES_GUARD(registry_args(c, esid, &at_ms));
     eseal_buf jws = ESEAL_BUF_INIT;
     es_result r = es_from_code(eseal_instance_registry_answer(c->inst, &jws, esid, at_ms));
     if (es_ok(r)) {
