@@ -17,7 +17,7 @@ libjansson-dev
 libcmocka-dev
 libcairo2-dev libfreetype-dev libpng-dev fonts-arphic-uming fonts-liberation2
 libqpdf-dev qpdf poppler-utils libnss3-tools mupdf-tools libpodofo-utils
-libqrencode-dev zbar-tools time python3-jsonschema python3-yaml strace
+libqrencode-dev zbar-tools time python3-jsonschema python3-yaml strace faketime
 libzip-dev libxml2-dev libmicrohttpd-dev libcurl4-openssl-dev curl jq
 libargon2-dev libpwquality-dev cracklib-runtime wrk
 libp11-dev libp11-kit-dev softhsm2 opensc

@@ -400,7 +400,10 @@ typedef struct {
     int64_t at_ms;              /**< validation time, 0: now */
     const char *expected_signer; /**< certificate ref or file; may be NULL */
     int online;                 /**< PDF: 1 to fetch OCSP (else the CRL) for certificates nothing else covers,
-                                     cached under HOME/cache/revocation until their nextUpdate */
+                                     cached under HOME/cache/revocation until their nextUpdate. PDF, OFD and
+                                     seals: 1 also to ask the registry of another platform (recognised through
+                                     its trust list, recognition.h) about its seal when no answer the document
+                                     carries or one kept under HOME/cache/registry covers the time */
     unsigned int document_digests; /**< version 2. Which digests of the whole file the report carries:
                                         ESEAL_DOCUMENT_* bits (report.h); 0: both (SHA-256 and SM3) */
     int pictures;               /**< version 3. PDF and OFD: 1 to have each embedded seal's picture in the report

@@ -88,10 +88,21 @@ ESEAL_EXTERN(int) eseal_instance_trust_add(eseal_instance *inst, const eseal_pri
  * Replaces the imported list `name` with a newer version `jws`: same name, a higher sequence
  * number, signed by the key held or by a new key whose rotation statement the held key signed.
  * ESEAL_EVERIFY (signature, key), ESEAL_ESTATE (a sequence not higher: a replay or an old copy);
- * nothing is changed then. When `jws` is NULL the list is read again from its source (URL or file).
+ * nothing is changed then. The very bytes held are not a change: ESEAL_OK, `out` the held record,
+ * no entry. When `jws` is NULL the list is read again from its source (URL or file).
  */
 ESEAL_EXTERN(int) eseal_instance_trust_refresh(eseal_instance *inst, const eseal_principal *who, const char *name,
                                                const void *jws, size_t len, eseal_trusted_list_record *out);
+
+/**
+ * Asks the registry of the imported platform `name` again, now, about every seal of it whose
+ * answers earlier verifications kept (HOME/cache/registry), and keeps the new answers: a seal that
+ * platform revoked since is then found revoked by verifications without network. *refreshed and
+ * *failed count the seals. The answers are the platform's signed statements, checked under the
+ * registry key its list names; nothing of the instance's state changes (no principal, no entry).
+ */
+ESEAL_EXTERN(int) eseal_instance_trust_refresh_answers(eseal_instance *inst, const char *name, size_t *refreshed,
+                                                       size_t *failed);
 
 /** Forgets the imported list `name` (ESEAL_ENOTFOUND). Recorded ("trust.removed"). */
 ESEAL_EXTERN(int) eseal_instance_trust_remove(eseal_instance *inst, const eseal_principal *who, const char *name);

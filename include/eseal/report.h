@@ -114,9 +114,12 @@ ESEAL_EXTERN(const char *) eseal_verdict_name(eseal_verdict v);
       "the signature's timestamp is sound but cannot be trusted; the signature is judged as if it had none")           \
     X(SEAL_NOT_YET_VALID, ESEAL_RV_INVALID, "the validation time is before the seal's validStart")                     \
     X(SEAL_EXPIRED, ESEAL_RV_INVALID, "the validation time is after the seal's validEnd")                              \
-    X(SEAL_SUSPENDED, ESEAL_RV_INVALID, "this registry says the seal was suspended at the validation time")            \
-    X(SEAL_REVOKED, ESEAL_RV_INVALID, "this registry says the seal was revoked at the validation time")                \
-    X(SEAL_CANCELLED, ESEAL_RV_INVALID, "this registry says the seal was cancelled at the validation time")            \
+    X(SEAL_SUSPENDED, ESEAL_RV_INVALID,                                                                                \
+      "the seal's registry says the seal was suspended at the validation time")                                        \
+    X(SEAL_REVOKED, ESEAL_RV_INVALID,                                                                                  \
+      "the seal's registry says the seal was revoked at the validation time")                                          \
+    X(SEAL_CANCELLED, ESEAL_RV_INVALID,                                                                                \
+      "the seal's registry says the seal was cancelled at the validation time")                                        \
     X(SEAL_NOT_ACTIVE, ESEAL_RV_INDETERMINATE,                                                                         \
       "this registry knows the seal but it was not active (or did not exist) at the validation time")                  \
     X(SEAL_NOT_REGISTERED, ESEAL_RV_INVALID, "this registry holds other bytes under the seal's esID")                  \
@@ -156,7 +159,11 @@ ESEAL_EXTERN(const char *) eseal_verdict_name(eseal_verdict v);
     X(REQUEST_MISMATCH, ESEAL_RV_INVALID,                                                                              \
       "the time-stamp token's version, imprint, nonce or policy is not the request's")                                 \
     X(LOG_INCLUSION_FAILURE, ESEAL_RV_INVALID | ESEAL_RV_INDETERMINATE,                                                \
-      "this platform's audit log does not back the stamp the signature claims to be")
+      "this platform's audit log does not back the stamp the signature claims to be")                                  \
+    X(SEAL_MAKER_NOT_RECOGNISED, ESEAL_RV_INVALID,                                                                     \
+      "the seal's maker was not a granted seal maker of the platform that lists it, at the validation time")           \
+    X(SEAL_STATUS_UNKNOWN, ESEAL_RV_INDETERMINATE,                                                                     \
+      "no answer of the registry of the platform that made the seal covers the validation time")
 
 /** A reason code: ESEAL_R_HASH_FAILURE, ... (ESEAL_REASON_TABLE's order). */
 typedef enum {

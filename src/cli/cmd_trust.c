@@ -230,14 +230,33 @@ static int tr_refresh(cli_args *a)
     int failed = 0;
     for (size_t i = 0; lrc == ESEAL_OK && i < x.n; i++) {
         eseal_trusted_list_record r;
-        int one = eseal_instance_trust_refresh(inst, cli_principal(), x.names[i], NULL, 0, &r);
+        eseal_trusted_list_record before;
+        int one = eseal_instance_trust_get(inst, &before, NULL, x.names[i]);
+        uint64_t seq = one == ESEAL_OK ? before.sequence : 0;
+        if (one == ESEAL_OK) {
+            eseal_trusted_list_record_dispose(&before);
+            one = eseal_instance_trust_refresh(inst, cli_principal(), x.names[i], NULL, 0, &r);
+        }
         if (one != ESEAL_OK) {
             (void)cli_fail(one);
             failed++;
             continue;
         }
-        cli_note("%s: sequence %llu, key %s", r.name, (unsigned long long)r.sequence, r.key_sha256);
+        cli_note("%s: sequence %llu%s, key %s", r.name, (unsigned long long)r.sequence,
+                 r.sequence == seq ? " (unchanged)" : "", r.key_sha256);
+        bool lol = r.list_of_lists != 0;
         eseal_trusted_list_record_dispose(&r);
+        size_t asked = 0;
+        size_t bad = 0;
+        one = lol ? ESEAL_OK : eseal_instance_trust_refresh_answers(inst, x.names[i], &asked, &bad);
+        if (one != ESEAL_OK) {
+            (void)cli_fail(one);
+            failed++;
+        } else if (asked + bad > 0) {
+            cli_note("%s: the registry asked again about %zu seal%s, %zu answered", x.names[i], asked + bad,
+                     asked + bad == 1 ? "" : "s", asked);
+            failed += bad > 0 ? 1 : 0;
+        }
     }
     eseal_instance_close(inst);
     if (lrc != ESEAL_OK) {
@@ -372,7 +391,10 @@ const cli_cmd cli_cmd_trust = {
     "it names, each fetched and checked under the key the scheme names. Otherwise nothing is changed.\n"
     "refresh: reads each list (or NAME) again from where it was added; a newer list is taken when its\n"
     "sequence number is higher and it is signed by the key held, or by a new key the held one vouched\n"
-    "for (a key rotation); a replayed or older list, another key, or a stale list is refused.\n"
+    "for (a key rotation); a replayed or older list, another key, or a stale list is refused; the list\n"
+    "held, unchanged, is fine. Then the platform's registry is asked again about each of its seals whose\n"
+    "answers verifications kept (eseal verify --online asks it and keeps them), so that a seal it\n"
+    "revoked since verifies as revoked without network.\n"
     "list, show: the imported lists; show checks the list again and names its services.\n"
     "remove: forgets a list. See docs/trust-lists.md. Each change is an audit entry (trust.added,\n"
     "trust.refreshed, trust.removed).\n",

@@ -142,6 +142,32 @@ const char *es_actor(const es_acting *a);
  */
 #define TRUST_CACHE_MS 60000
 void es_instance_trust_invalidate(eseal_instance *inst);
+
+/* ---- seals of other platforms (foreign.c; issue 24, docs/trust-lists.md) ---- */
+
+typedef struct {
+    const es_span *stapled; /* registry answers the document carries (a PDF's /DSS /ESealRegistryAnswers) */
+    size_t nstapled;
+    bool online;            /* ask the platform's registry when no answer at hand covers the time */
+} es_foreign_opts;
+
+/*
+ * For seal `s`, which this registry does not hold: when an imported trust list names its maker
+ * certificate as a seal-maker service, *found is set and `rep` gets seal.recognised (the platform,
+ * its list's sequence, the service and its status at `at`; check "maker_service", INVALID with
+ * SEAL_MAKER_NOT_RECOGNISED unless granted then) and the platform's registry answer for the seal
+ * at `at` (seal.registry, check "registry"): from `o`'s stapled answers, the answers kept by
+ * earlier verifications (HOME/cache/registry), or (o->online) the registry at the URL its list
+ * names, whose answer is then kept. Revoked or suspended is INVALID; no answer covering `at` is
+ * INDETERMINATE (SEAL_STATUS_UNKNOWN). *found stays false when no imported list made the seal.
+ */
+ES_RESULT es_foreign_seal_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at,
+                                const es_foreign_opts *o, bool *found);
+
+/* Asks the registry at `registry_url` (whose key is `registry_spki`) again, for now, about every seal
+ * whose kept answers it signed, and keeps the new answers (eseal trust refresh). */
+ES_RESULT es_foreign_answers_refresh(eseal_instance *inst, es_span registry_spki, const char *registry_url,
+                                     size_t *refreshed, size_t *failed);
 ES_RESULT es_instance_trust_shared(eseal_instance *inst, const eseal_verify_request *q, eseal_trust **out,
                                    bool *owned);
 
@@ -155,6 +181,11 @@ void es_keys_note(eseal_instance *inst);
  * under a shared lock against eseal passwd, and only if the passphrase is still the one the
  * key files are under (ESEAL_EPASS when eseal passwd changed it since). */
 ES_RESULT es_key_save(eseal_instance *inst, eseal_key *key, const char *path);
+/* The key at `rel` under the home, made (P-256, under the passphrase) when there is none: the trust
+ * list's and the registry answers' keys (issue 24). */
+ES_RESULT es_tl_key(eseal_instance *inst, eseal_key **key, const char *rel);
+/* The registry answers' key, relative to the home: P-256, encrypted under the passphrase. */
+#define ES_REGISTRY_KEY_FILE "keys/registry-p256.key"
 
 /* Called once the re-encrypted key set is complete and durable, just before it replaces keys/
  * (`keys`: how many key files; `failed` NULL): records the change; an error stops it, nothing

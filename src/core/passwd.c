@@ -624,3 +624,18 @@ static ES_RESULT change_pass_locked(eseal_instance *inst, const char *pass, size
     es_keys_note(inst); /* this process may go on writing keys, under the new passphrase */
     return es_ok(r) ? s : r;
 }
+
+ES_RESULT es_tl_key(eseal_instance *inst, eseal_key **key, const char *rel)
+{
+    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_GUARD(es_home_path(&p, inst, rel));
+    if (es_path_exists(es_buf_cstr(&p))) {
+        return es_instance_load_key_file(inst, key, es_buf_cstr(&p));
+    }
+    ES_AUTO(es_key_freep) eseal_key *k = NULL;
+    ES_GUARD(es_from_code(eseal_key_generate(&k, ESEAL_ALG_P256)));
+    ES_GUARD(es_key_save(inst, k, es_buf_cstr(&p)));
+    *key = k;
+    k = NULL;
+    return ES_OK;
+}

@@ -95,6 +95,7 @@ typedef struct {
     char *root_wo_dss;  /* "<< ... " the catalog without /DSS (and without the closing ">>") */
     bool has_dss;       /* the catalog has a /DSS dictionary */
     char *dss_certs, *dss_ocsps, *dss_crls; /* its /Certs, /OCSPs, /CRLs items, "" when none */
+    char *dss_answers;  /* its /ESealRegistryAnswers items (eseal's registry answers), "" when none */
     char *dss_vri;      /* its /VRI value as written, or NULL */
     es_pdf_qpdf parse;  /* the parse, open until es_pdf_close: pages are read when asked for */
     es_map map;         /* es_pdf_open_fd: the file mapped for qpdf (not mapped: read through its path) */
@@ -191,6 +192,10 @@ typedef struct {
     size_t nocsps;
     const es_span *crls;
     size_t ncrls;
+    /* Registry answers (compact JWS, docs/trust-lists.md): the stamping platform's signed word on the
+     * status of its seals, kept under the DSS key /ESealRegistryAnswers for verifiers elsewhere */
+    const es_span *answers;
+    size_t nanswers;
 } es_pdf_dss_data;
 
 /*
@@ -215,10 +220,12 @@ ES_RESULT es_pdf_add_doc_timestamp(es_buf *out, es_span pdf, eseal_hash hash, es
                                    size_t reserve, const eseal_context *cx);
 
 /*
- * The OCSP responses and CRLs of the document's /DSS, and its /Certs into `certs` (may be NULL),
- * for the verifier; *present: it has one. `p` is the parse of the whole file.
+ * The OCSP responses and CRLs of the document's /DSS, its /Certs into `certs` and its registry
+ * answers (/ESealRegistryAnswers) into `answers` (each may be NULL), for the verifier; *present: it
+ * has one. `p` is the parse of the whole file.
  */
-ES_RESULT es_pdf_dss_read(es_pdf_qpdf *p, es_revocation_data *out, es_der_list *certs, bool *present);
+ES_RESULT es_pdf_dss_read(es_pdf_qpdf *p, es_revocation_data *out, es_der_list *certs, es_der_list *answers,
+                          bool *present);
 
 /* A signature found in a PDF, for the verifier. */
 typedef struct {
@@ -260,6 +267,9 @@ void es_pdf_sig_free(es_pdf_sig *s);
 typedef struct {
     ES_RESULT (*fn)(void *ctx, eseal_report *seal_report, const eseal_ses_seal *seal, int64_t at_ms);
     void *ctx;
+    /* Called (when not NULL) before the first fn with the registry answers the document's /DSS
+     * carries (valid until es_pdf_verify returns). */
+    void (*stapled)(void *ctx, const es_span *answers, size_t n);
 } es_pdf_registry_hook;
 
 /* `net` (may be NULL): whether (and where to cache what) revocation data may be fetched online;

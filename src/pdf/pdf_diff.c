@@ -1654,10 +1654,12 @@ static bool vri_ok(diff *d, qpdf_oh vri, char *why, size_t cap)
     return ok;
 }
 
-/* The catalog's /DSS: /Type /Certs /CRLs /OCSPs /VRI only; /VRI a dictionary of /Cert /CRL /OCSP /TU /TS /Type. */
+/* The catalog's /DSS: /Type /Certs /CRLs /OCSPs /VRI and eseal's /ESealRegistryAnswers (streams of registry
+ * answers, docs/trust-lists.md) only; /VRI a dictionary of /Cert /CRL /OCSP /TU /TS /Type. */
 static bool dss_ok(diff *d, qpdf_oh dss, char *why, size_t cap)
 {
-    static const char *const dss_keys[] = {"/Type", "/Certs", "/CRLs", "/OCSPs", "/VRI", NULL};
+    static const char *const dss_keys[] = {"/Type", "/Certs", "/CRLs", "/OCSPs", "/VRI", "/ESealRegistryAnswers",
+                                           NULL};
     if (!dss_dict(d, dss, dss_keys, "the /DSS", why, cap)) {
         return false;
     }
@@ -1666,8 +1668,8 @@ static bool dss_ok(diff *d, qpdf_oh dss, char *why, size_t cap)
         (void)snprintf(why, cap, "the /DSS has a /Type other than /DSS");
         return false;
     }
-    static const char *const arrays[] = {"/Certs", "/CRLs", "/OCSPs"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const arrays[] = {"/Certs", "/CRLs", "/OCSPs", "/ESealRegistryAnswers"};
+    for (size_t i = 0; i < 4; i++) {
         if (qpdf_oh_has_key(d->b, dss, arrays[i]) && !dss_streams(d, qpdf_oh_get_key(d->b, dss, arrays[i]), why, cap)) {
             return false;
         }
@@ -2656,8 +2658,8 @@ static ES_RESULT pass1(diff *d, bool *replaced, int *ia, int *iga, char **ta)
     if (qpdf_oh_is_dictionary(d->a, dssa)) {
         /* The store and its arrays and /VRI: validation data, judged as such where the catalog uses them. */
         set_role(d, dssa, ROLE_DSS, 0);
-        static const char *const parts[] = {"/Certs", "/CRLs", "/OCSPs", "/VRI"};
-        for (size_t i = 0; i < 4; i++) {
+        static const char *const parts[] = {"/Certs", "/CRLs", "/OCSPs", "/VRI", "/ESealRegistryAnswers"};
+        for (size_t i = 0; i < 5; i++) {
             set_role(d, qpdf_oh_get_key(d->a, dssa, parts[i]), ROLE_DSS, 0);
         }
     }

@@ -13,6 +13,7 @@
 #include "pdf/pdf_qpdf.h" /* after qpdf-c.h: qpdf calls through the table */
 
 #include "crypto/crypto.h"
+#include "eseal/trustlist.h"
 #include "pdf.h"
 
 /* qpdf opens made by this thread (es_pdf_open_count): a verification's cost in parses, for the tests. */
@@ -502,9 +503,9 @@ static ES_RESULT read_doc(es_pdf_doc *d, qpdf_data q, const eseal_limits *lim)
     ES_GUARD(dict_without(&d->root_wo_dss, lim, q, root, skip_dss, 1));
     qpdf_oh dss = key_of(q, root, "/DSS");
     d->has_dss = qpdf_oh_is_dictionary(q, dss);
-    static const char *const dss_keys[] = {"/Certs", "/OCSPs", "/CRLs"};
-    char **dss_items[] = {&d->dss_certs, &d->dss_ocsps, &d->dss_crls};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const dss_keys[] = {"/Certs", "/OCSPs", "/CRLs", "/ESealRegistryAnswers"};
+    char **dss_items[] = {&d->dss_certs, &d->dss_ocsps, &d->dss_crls, &d->dss_answers};
+    for (size_t i = 0; i < 4; i++) {
         /* Only a dictionary is asked for its keys: qpdf warns (a damage here) about anything else. */
         ES_GUARD(d->has_dss ? array_items(dss_items[i], lim, q, key_of(q, dss, dss_keys[i]))
                             : dup_str(dss_items[i], ""));
@@ -841,6 +842,7 @@ void es_pdf_close(es_pdf_doc *d)
     es_free(d->dss_certs);
     es_free(d->dss_ocsps);
     es_free(d->dss_crls);
+    es_free(d->dss_answers);
     es_free(d->dss_vri);
     es_free(d->acroform_wo_fields);
     es_free(d->fields);
@@ -1057,7 +1059,8 @@ static ES_RESULT dss_streams(size_t max_der, qpdf_data q, qpdf_oh arr, es_rev_ki
     return ES_OK;
 }
 
-ES_RESULT es_pdf_dss_read(es_pdf_qpdf *p, es_revocation_data *out, es_der_list *certs, bool *present)
+ES_RESULT es_pdf_dss_read(es_pdf_qpdf *p, es_revocation_data *out, es_der_list *certs, es_der_list *answers,
+                          bool *present)
 {
     *present = false;
     qpdf_data q = p->q;
@@ -1069,6 +1072,11 @@ ES_RESULT es_pdf_dss_read(es_pdf_qpdf *p, es_revocation_data *out, es_der_list *
     ES_GUARD(dss_streams(p->lim->max_der_bytes, q, key_of(q, dss, "/OCSPs"), ES_REV_OCSP, out, NULL));
     if (certs != NULL) {
         ES_GUARD(dss_streams(p->lim->max_der_bytes, q, key_of(q, dss, "/Certs"), ES_REV_CRL, out, certs));
+    }
+    if (answers != NULL) {
+        /* compact JWS text, bounded as the answers' parser bounds them */
+        ES_GUARD(dss_streams(ESEAL_REGISTRY_ANSWER_MAX_BYTES, q, key_of(q, dss, "/ESealRegistryAnswers"), ES_REV_CRL,
+                             out, answers));
     }
     return dss_streams(p->lim->max_der_bytes, q, key_of(q, dss, "/CRLs"), ES_REV_CRL, out, NULL);
 }

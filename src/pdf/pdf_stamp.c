@@ -1415,7 +1415,7 @@ static ES_RESULT dss_array(writer *w, es_buf *arr, const char *key, const char *
 
 static ES_RESULT dss_update(es_buf *b, size_t base, const es_pdf_doc *d, const es_pdf_dss_data *dd)
 {
-    size_t nitems = dd->ncerts + dd->nocsps + dd->ncrls;
+    size_t nitems = dd->ncerts + dd->nocsps + dd->ncrls + dd->nanswers;
     ES_ENSURE(nitems <= ES_PDF_MAX_DSS_WRITE, ESEAL_ELIMIT, "pdf: %zu validation items are more than a DSS takes (%d)",
               nitems, ES_PDF_MAX_DSS_WRITE);
     writer w = {b, base, NULL, 0, nitems + 4, d->size};
@@ -1434,6 +1434,9 @@ static ES_RESULT dss_update(es_buf *b, size_t base, const es_pdf_doc *d, const e
     }
     if (es_ok(r)) {
         r = dss_array(&w, &arrays, "/CRLs", d->dss_crls, dd->crls, dd->ncrls);
+    }
+    if (es_ok(r) && (dd->nanswers > 0 || d->dss_answers[0] != 0)) {
+        r = dss_array(&w, &arrays, "/ESealRegistryAnswers", d->dss_answers, dd->answers, dd->nanswers);
     }
     int D = w.next++;
     if (es_ok(r)) {

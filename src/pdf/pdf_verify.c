@@ -709,8 +709,11 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     /* The document's validation data (/DSS): OCSP responses and CRLs the chain checks may use. */
     es_revocation_data dss = {0};
     es_der_list dss_certs = {0};
+    es_der_list dss_answers = {0};
     bool has_dss = false;
-    if (es_ok(r) && n > 0 && !es_ok(es_pdf_dss_read(&file, &dss, &dss_certs, &has_dss))) {
+    if (es_ok(r) && n > 0 &&
+        !es_ok(es_pdf_dss_read(&file, &dss, &dss_certs, hook != NULL && hook->stapled != NULL ? &dss_answers : NULL,
+                               &has_dss))) {
         eseal_error_clear(); /* an unreadable DSS only means less evidence */
     }
     es_pdf_qpdf_quiet(&file); /* what qpdf noted reading the DSS is not the comparisons' business */
@@ -743,6 +746,17 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
     }
     ro.certs = rspans != NULL ? rspans + dss.ocsp.n + dss.crls.n : NULL;
     ro.cert_count = rspans != NULL ? dss_certs.n : 0;
+    /* The registry answers it carries, for the hook to judge other platforms' seals by (issue 24). */
+    es_span *aspans = es_calloc(dss_answers.n + 1, sizeof(*aspans));
+    if (es_ok(r) && aspans == NULL) {
+        r = es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+    }
+    for (size_t i = 0; aspans != NULL && i < dss_answers.n; i++) {
+        aspans[i] = es_buf_span(&dss_answers.items[i]);
+    }
+    if (es_ok(r) && hook != NULL && hook->stapled != NULL) {
+        hook->stapled(hook->ctx, aspans, dss_answers.n);
+    }
     size_t ends[MAX_SIGS] = {0};
     eseal_report *children[MAX_SIGS];
     for (size_t i = 0; i < n && es_ok(r); i++) {
@@ -935,8 +949,10 @@ ES_RESULT es_pdf_verify(eseal_report **out, es_span f, const eseal_trust *trust,
         es_pdf_sig_free(&sigs[i]);
     }
     es_free(rspans);
+    es_free(aspans);
     es_revocation_data_free(&dss);
     es_der_list_free(&dss_certs);
+    es_der_list_free(&dss_answers);
     if (es_ok(r)) {
         r = document_digests(rep, dsha, dsha_len, &sm3);
     }

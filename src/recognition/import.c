@@ -382,7 +382,8 @@ static ES_RESULT refresh(eseal_instance *inst, const es_acting *by, const char *
 {
     ES_ENSURE_ARG(inst != NULL && name != NULL);
     eseal_trusted_list_record held;
-    ES_GUARD(es_from_code(eseal_store_trusted_list_get(inst->store, &held, NULL, name)));
+    eseal_buf held_jws = ESEAL_BUF_INIT;
+    ES_GUARD(es_from_code(eseal_store_trusted_list_get(inst->store, &held, &held_jws, name)));
     checked c;
     memset(&c, 0, sizeof(c));
     c.bytes = (es_buf)ES_BUF_INIT(ESEAL_TRUSTLIST_MAX_BYTES);
@@ -390,6 +391,15 @@ static ES_RESULT refresh(eseal_instance *inst, const es_acting *by, const char *
     if (given.ptr == NULL) {
         r = read_source(inst, &c.bytes, held.source);
         given = es_buf_span(&c.bytes);
+    }
+    /* The very list held: nothing to change (a periodic refresh finds this most days), no entry. */
+    bool same = es_ok(r) && given.len == held_jws.size && memcmp(given.ptr, held_jws.ptr, given.len) == 0;
+    eseal_buf_dispose(&held_jws);
+    if (same) {
+        r = copy_out(out, &held);
+        checked_free(&c);
+        eseal_trusted_list_record_dispose(&held);
+        return r;
     }
     if (es_ok(r)) {
         r = check_newer(inst, &c, &held, given);
@@ -419,6 +429,46 @@ int eseal_instance_trust_refresh(eseal_instance *inst, const eseal_principal *wh
     es_acting by;
     ES_ACT_PUBLIC(&by, who, ES_ACT_TRUST_REFRESH, "trustlist", name);
     return es_code(refresh(inst, &by, name, es_span_of(jws, jws != NULL ? len : 0), out));
+}
+
+/* The registry of the held list `name`: its key and URL (the first registry service it names). */
+static ES_RESULT registry_of(eseal_instance *inst, const char *name, es_buf *spki, es_buf *url)
+{
+    eseal_trusted_list_record held;
+    eseal_buf jws = ESEAL_BUF_INIT;
+    ES_GUARD(es_from_code(eseal_store_trusted_list_get(inst->store, &held, &jws, name)));
+    eseal_trustlist *tl = NULL;
+    es_result r = es_from_code(eseal_trustlist_parse(&tl, jws.ptr, jws.size));
+    for (size_t e = 0; es_ok(r) && spki->len == 0 && e < eseal_trustlist_entity_count(tl); e++) {
+        const eseal_tl_entity *ent = eseal_trustlist_entity(tl, e);
+        for (size_t k = 0; es_ok(r) && spki->len == 0 && k < ent->service_count; k++) {
+            const eseal_tl_service *v = &ent->services[k];
+            if (v->type == ESEAL_TL_REGISTRY && v->spki_der != NULL && v->supply_point != NULL) {
+                r = es_buf_append(spki, v->spki_der, v->spki_len);
+                r = es_ok(r) ? es_buf_append_str(url, v->supply_point) : r;
+            }
+        }
+    }
+    eseal_trustlist_free(tl);
+    eseal_buf_dispose(&jws);
+    eseal_trusted_list_record_dispose(&held);
+    return r;
+}
+
+int eseal_instance_trust_refresh_answers(eseal_instance *inst, const char *name, size_t *refreshed, size_t *failed)
+{
+    if (inst == NULL || name == NULL || refreshed == NULL || failed == NULL) {
+        return es_code(es_error_set(ESEAL_EINVAL, __FILE__, __LINE__, "trust: no list named"));
+    }
+    *refreshed = 0;
+    *failed = 0;
+    ES_AUTO(es_buf_freep) es_buf spki = ES_BUF_INIT(ESEAL_TRUSTLIST_MAX_CERT);
+    ES_AUTO(es_buf_freep) es_buf url = ES_BUF_INIT(ESEAL_TRUSTLIST_MAX_STRING);
+    es_result r = registry_of(inst, name, &spki, &url);
+    if (es_ok(r) && spki.len > 0) {
+        r = es_foreign_answers_refresh(inst, es_buf_span(&spki), es_buf_cstr(&url), refreshed, failed);
+    }
+    return es_code(r);
 }
 
 static ES_RESULT drop(eseal_instance *inst, void *payload)

@@ -100,21 +100,6 @@ static int add_cert(const eseal_cert_record *rec, void *payload)
     return 0;
 }
 
-ES_RESULT es_tl_key(eseal_instance *inst, eseal_key **key, const char *rel)
-{
-    ES_AUTO(es_buf_freep) es_buf p = ES_BUF_INIT(ES_PATH_BUF_MAX);
-    ES_GUARD(es_home_path(&p, inst, rel));
-    if (es_path_exists(es_buf_cstr(&p))) {
-        return es_instance_load_key_file(inst, key, es_buf_cstr(&p));
-    }
-    ES_AUTO(es_key_freep) eseal_key *k = NULL;
-    ES_GUARD(es_from_code(eseal_key_generate(&k, ESEAL_ALG_P256)));
-    ES_GUARD(es_key_save(inst, k, es_buf_cstr(&p)));
-    *key = k;
-    k = NULL;
-    return ES_OK;
-}
-
 /* The replaced list key after a rotation (its file named in the store), or NULL. */
 static ES_RESULT previous_key(eseal_instance *inst, eseal_key **key)
 {

@@ -14,15 +14,8 @@
 
 /* The list key, relative to the home: P-256, encrypted under the passphrase. */
 #define ES_TL_KEY_FILE "keys/trust-list-p256.key"
-/* The registry answers' key, relative to the home: P-256, encrypted under the passphrase. */
-#define ES_REGISTRY_KEY_FILE "keys/registry-p256.key"
-/* How long a registry answer may be used without asking again. */
-#define ES_REGISTRY_ANSWER_VALID_MS (24 * 3600 * 1000LL)
 /* The registry answers' path under the base URL (GET .../{esid}/answer?at=TIME). */
 #define ES_REGISTRY_PATH "/api/v1/registry/"
-
-/* The key at `rel` under the home, made (P-256, under the passphrase) when there is none (publish.c). */
-ES_RESULT es_tl_key(eseal_instance *inst, eseal_key **key, const char *rel);
 
 /* The store's named values: the list published last (its JWS) and the replaced key's file. */
 #define ES_TL_META_CURRENT "trustlist.current"

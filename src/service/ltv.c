@@ -63,6 +63,7 @@ static void der_list_free(der_list *l)
 typedef struct {
     eseal_instance *inst;
     der_list certs, crls, ocsps;
+    der_list answers; /* the registry's signed answers for its own seals in the document (issue 24) */
     eseal_cert *cas[LTV_MAX_CAS]; /* the instance's CA and TSA certificates, to build chains */
     bool is_tsa[LTV_MAX_CAS];
     size_t ncas;
@@ -166,6 +167,26 @@ static ES_RESULT add_seal_maker(ltv_data *v, es_span seal_der)
     if (eseal_ses_seal_decode(&seal, seal_der.ptr, seal_der.len) != ESEAL_OK) {
         return ES_OK;
     }
+    /* A seal of this registry: its signed answer, asked now, goes with the document, so that a
+     * platform that recognises this one verifies the seal's status without asking (docs/trust-lists.md).
+     * It covers every time from the status's start until now, the signing time among them. */
+    const eseal_seal_info *in = eseal_ses_seal_info(seal);
+    eseal_seal_record rec;
+    if (in != NULL && in->esid != NULL && eseal_store_seal_find(v->inst->store, &rec, NULL, in->esid) == ESEAL_OK) {
+        bool ours = strcmp(rec.esid, in->esid) == 0;
+        eseal_seal_record_dispose(&rec);
+        eseal_buf jws = ESEAL_BUF_INIT;
+        es_result ar = ours ? es_registry_answer(v->inst, &jws, in->esid, 0) : ES_OK;
+        if (es_ok(ar) && ours) {
+            ar = der_list_add(&v->answers, jws.ptr, jws.size);
+        }
+        eseal_buf_dispose(&jws);
+        if (!es_ok(ar)) {
+            eseal_ses_seal_free(seal);
+            return ar;
+        }
+    }
+    eseal_error_clear(); /* not a seal of this registry */
     eseal_bytes m = eseal_ses_seal_maker_cert(seal);
     eseal_cert *maker = NULL;
     es_result r = ES_OK;
@@ -250,7 +271,8 @@ ES_RESULT es_instance_extend_buf(eseal_instance *inst, es_buf *out, es_span in, 
     es_result r = collect_ltv(v, in);
     es_buf dss = ES_BUF_INIT(out->max);
     if (es_ok(r)) {
-        es_pdf_dss_data dd = {v->certs.spans, v->certs.n, v->ocsps.spans, v->ocsps.n, v->crls.spans, v->crls.n};
+        es_pdf_dss_data dd = {v->certs.spans, v->certs.n, v->ocsps.spans, v->ocsps.n, v->crls.spans, v->crls.n,
+                              v->answers.spans, v->answers.n};
         r = es_pdf_add_dss(level == ESEAL_LEVEL_B_LT ? out : &dss, in, &dd);
     }
     if (es_ok(r) && level == ESEAL_LEVEL_B_LTA) {
@@ -260,6 +282,7 @@ ES_RESULT es_instance_extend_buf(eseal_instance *inst, es_buf *out, es_span in, 
     der_list_free(&v->certs);
     der_list_free(&v->crls);
     der_list_free(&v->ocsps);
+    der_list_free(&v->answers);
     for (size_t i = 0; i < v->ncas; i++) {
         eseal_cert_free(v->cas[i]);
     }

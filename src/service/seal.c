@@ -1063,9 +1063,11 @@ static const char *registry_status_name(const char *state)
 /*
  * Adds the registry's view of the seal (when the seal is ours): seal.registry {at_signing: its
  * state at `at` (the time the seal is judged at), now: its state now}, check "registry", the
- * owner the registry knows, and the reasons of its state at `at`.
+ * owner the registry knows, and the reasons of its state at `at`. A seal of another platform that
+ * this one recognises is judged by that platform's list and registry answers (core/foreign.c).
  */
-ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at)
+ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at,
+                                 const es_foreign_opts *fo)
 {
     eseal_value *root = es_report_root(rep);
     eseal_seal_record rec;
@@ -1076,9 +1078,15 @@ ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const 
             eseal_seal_record_dispose(&rec);
         }
         eseal_error_clear();
+        bool foreign = false;
+        ES_GUARD(es_foreign_seal_check(inst, rep, s, at, fo, &foreign));
+        if (foreign) {
+            return ES_OK;
+        }
         ES_GUARD(es_value_str(root, "seal.registry.at_signing", "unknown"));
         ES_GUARD(es_value_str(root, "seal.registry.now", "unknown"));
-        return es_report_check(rep, "registry", ESEAL_CHECK_NOT_APPLICABLE, "registry", "not in this registry");
+        return es_report_check(rep, "registry", ESEAL_CHECK_NOT_APPLICABLE, "registry",
+                               "not in this registry, nor made by a seal maker of a platform recognised here");
     }
     ES_GUARD(es_from_code(rc));
     char sha[65];
@@ -1161,7 +1169,8 @@ static ES_RESULT seal_verify(eseal_instance *inst, eseal_report **out, es_span d
         r = es_from_code(eseal_ses_seal_verify(out, s, t, at));
     }
     if (es_ok(r) && inst != NULL) {
-        r = es_seal_registry_check(inst, *out, s, at);
+        es_foreign_opts fo = {NULL, 0, q->online != 0};
+        r = es_seal_registry_check(inst, *out, s, at, &fo);
         if (!es_ok(r)) {
             eseal_report_free(*out);
             *out = NULL;

@@ -61,7 +61,14 @@ ES_RESULT es_publish_recorded(es_atomic_file *f, uint64_t index, const char *wha
  * eseal-draw.so). A damaged stored outline is ESEAL_ESTORE naming the seal. */
 ES_RESULT es_seal_outline(const eseal_seal_record *rec, eseal_imprint_outline **out);
 /* Adds the registry's view of a seal at `at` to a seal report (when the seal is in this registry). */
-ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at);
+/* How long a registry answer may be used without asking again. */
+#define ES_REGISTRY_ANSWER_VALID_MS (24 * 3600 * 1000LL)
+/* The registry's signed answer for seal `esid` at `at_ms` (0: now), as eseal_instance_registry_answer
+ * (registry_answer.c). */
+ES_RESULT es_registry_answer(eseal_instance *inst, eseal_buf *jws, const char *esid, int64_t at_ms);
+/* `fo` (may be NULL: none stapled, offline): how a seal of another platform is asked about (core.h). */
+ES_RESULT es_seal_registry_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at,
+                                 const es_foreign_opts *fo);
 
 /* The ids of the certificates a seal allows, comma-separated: at most 16 ids (a certificate and 15
  * more) of a few dozen bytes each; room. */

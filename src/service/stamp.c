@@ -1423,7 +1423,16 @@ static ES_RESULT stamp_approvals(eseal_instance *inst, eseal_report *rep, es_spa
 typedef struct {
     eseal_instance *inst;
     bool pictures;
+    es_foreign_opts foreign; /* another platform's seals: the document's registry answers, whether to ask */
 } seal_hook_ctx;
+
+/* The registry answers a PDF's /DSS carries (es_pdf_registry_hook.stapled). */
+static void seal_hook_stapled(void *ctx, const es_span *answers, size_t n)
+{
+    seal_hook_ctx *h = ctx;
+    h->foreign.stapled = answers;
+    h->foreign.nstapled = n;
+}
 
 /*
  * seal.filing (report version 5): this registry's signed filing receipt of the seal
@@ -1505,7 +1514,7 @@ static ES_RESULT seal_hook(void *ctx, eseal_report *rep, const eseal_ses_seal *s
     if (h->inst == NULL) {
         return ES_OK;
     }
-    ES_GUARD(es_seal_registry_check(h->inst, rep, seal, at));
+    ES_GUARD(es_seal_registry_check(h->inst, rep, seal, at, &h->foreign));
     return seal_filing(h->inst, rep, seal);
 }
 
@@ -1520,8 +1529,9 @@ int eseal_instance_verify_pdf(eseal_instance *inst, eseal_report **out, const vo
     bool owned = true;
     es_result r = es_instance_trust_shared(inst, req, &t, &owned);
     if (es_ok(r)) {
-        seal_hook_ctx hc = {inst, req != NULL && req->version >= 3 && req->pictures != 0};
-        es_pdf_registry_hook hook = {seal_hook, &hc};
+        seal_hook_ctx hc = {inst, req != NULL && req->version >= 3 && req->pictures != 0,
+                            {NULL, 0, req != NULL && req->online != 0}};
+        es_pdf_registry_hook hook = {seal_hook, &hc, seal_hook_stapled};
         int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_inst_now(inst);
         es_revocation_opts net = ES_REVOCATION_OPTS_INIT;
         es_buf cache = ES_BUF_INIT(ES_STAMP_HOME_PATH_MAX);
@@ -1705,7 +1715,8 @@ int eseal_instance_verify_ofd(eseal_instance *inst, eseal_report **out, const vo
         }
     }
     if (es_ok(r)) {
-        seal_hook_ctx hc = {inst, req != NULL && req->version >= 3 && req->pictures != 0};
+        seal_hook_ctx hc = {inst, req != NULL && req->version >= 3 && req->pictures != 0,
+                            {NULL, 0, req != NULL && req->online != 0}};
         es_ofd_verify_options o = {der.ptr, der.size, inst != NULL || hc.pictures ? seal_hook : NULL, &hc,
                                    es_inst_limits(inst), ES_OPT_DIGESTS(req, 2)};
         int64_t at = req != NULL && req->at_ms != 0 ? req->at_ms : es_inst_now(inst);

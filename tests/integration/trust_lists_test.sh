@@ -4,10 +4,17 @@
 #   - A publishes its signed list; the last line is its key's SHA-256;
 #   - B refuses it under a wrong pin, a changed byte, and leaves its store as it was; takes it under
 #     the right pin and names A's services; refuses it a second time (already imported);
-#   - refresh: the same list again and an older copy (a replay) are refused, a newer one is taken;
+#   - refresh: the same list again is no change; an older copy (a replay) is refused, a newer one is taken;
 #     a list of the same name signed by another key is refused; after A rotates its key, the next
 #     list (signed by the new key, vouched for by the old) is followed;
 #   - over HTTP: A's `eseal serve` answers /.well-known/eseal/trust-list, which D adds by its URL;
+#   - A's seals on D (the federated registry): without an answer of A's registry their status is not
+#     known (INDETERMINATE, SEAL_STATUS_UNKNOWN); --online asks A's registry and keeps the answer, and
+#     with A stopped D still finds the PDF and the OFD VALID from it; B, which holds no answer, finds
+#     A's PDF extended to B-LT VALID with A stopped: A stapled its registry's answer into the /DSS;
+#   - a document A's seal signed after its revocation (the signer's clock two hours ahead, libfaketime)
+#     is VALID on D before the revocation, still VALID from the answer D kept, INVALID (SEAL_REVOKED)
+#     once `trust refresh` asked A's registry again, while the document signed before stays VALID;
 #   - a scheme operator S imports A and C by URL under their pins and publishes a list of lists;
 #     E adds only S's list (under S's pin) and then recognises A and C through it;
 #   - every change is in the audit log, which stays whole (log audit).
@@ -104,8 +111,10 @@ expect 3 "adding A's list again is refused" -- "$E" --home "$T/B" trust add "$T/
 has "$T/err" "imported already" "it says so"
 
 # Refresh: same list, newer list, replay.
-expect 3 "refresh with the same list is refused (sequence not higher)" -- "$E" --home "$T/B" trust refresh "Platform A"
-has "$T/err" "not above the 1 held" "it says the sequence is not higher"
+n0=$(entries B)
+expect 0 "refresh with the very list held: no change" -- "$E" --home "$T/B" trust refresh "Platform A"
+has "$T/err" "sequence 1 (unchanged)" "it says the list is unchanged"
+[ "$(entries B)" = "$n0" ] && ok "and records nothing" || notok "B's log grew from $n0 to $(entries B)"
 cp "$T/a1.jws" "$T/a1-copy.jws"
 "$E" --home "$T/A" trustlist publish -o "$T/a1.jws" >/dev/null 2>&1
 expect 0 "A's next list (sequence 2) is taken by refresh" -- "$E" --home "$T/B" trust refresh "Platform A"
@@ -149,19 +158,69 @@ python3 "$R/mkpdf.py" "$T/in.pdf" 1
 python3 "$R/mkofd.py" "$T/in.ofd"
 expect 0 "A stamps a PDF" -- "$E" --home "$T/A" stamp "$T/in.pdf" -o "$T/a.pdf" --seal "$SEAL" --page 1 --at 100,100
 expect 0 "A stamps an OFD" -- "$E" --home "$T/A" stamp "$T/in.ofd" -o "$T/a.ofd" --seal "$SEAL" --page 1
+# A document A's seal signs two hours ahead of the clock: judged at the verification time, before then.
+FT=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" faketime -f +2h)
+expect 0 "A stamps a PDF with its signer's clock two hours ahead" -- \
+    "${FT[@]}" "$E" --home "$T/A" stamp "$T/in.pdf" -o "$T/later.pdf" --seal "$SEAL" --page 1
+expect 0 "A extends its PDF to B-LT: its registry's answer goes into the /DSS" -- \
+    "$E" --home "$T/A" extend "$T/a.pdf" -o "$T/a-lt.pdf" --level B-LT
 for doc in a.pdf a.ofd; do
     expect 1 "D does not find A's $doc VALID before it recognises A" -- "$E" --home "$T/D" verify "$T/$doc"
 done
 WKA="http://127.0.0.1:$PA/.well-known/eseal/trust-list"
 expect 0 "D adds A's list by its URL" -- "$E" --home "$T/D" trust add "$WKA" --pin "$FA2"
+# judged VERDICT [CODE [SOURCE]]: the report of $T/out has VERDICT, its reasons hold CODE (no SEAL_ code
+# when empty), it names A's list (sequence $LSEQ) and granted seal maker, and the registry answer came from
+# SOURCE (none when empty).
+LSEQ=3
+judged() {
+    python3 - "$T/out" "$1" "${2:-}" "${3:-}" "$LSEQ" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["signatures"][0]
+codes = [r["code"] for r in s["reasons"]] + [r["code"] for r in d["reasons"]]
+want_verdict, code, source = sys.argv[2], sys.argv[3], sys.argv[4]
+assert d["verdict"] == want_verdict, (d["verdict"], codes)
+assert (code in codes) if code else not any(c.startswith("SEAL_") for c in codes), codes
+g = s["seal"]["recognised"]
+assert g["platform"] == "Platform A" and g["list_sequence"] == int(sys.argv[5]) and g["status"] == "granted", g
+checks = {c["id"]: c for c in s["checks"]}
+assert checks["maker_service"]["status"] == "passed", checks["maker_service"]
+a = s["seal"]["registry"]["answer"]
+if source:
+    assert a["source"] == source and a["platform"] == "Platform A", a
+else:
+    assert a is None, a
+EOF
+}
+for doc in a.pdf a.ofd; do
+    expect 1 "D, without an answer of A's registry, does not find A's $doc VALID" -- \
+        "$E" --home "$T/D" verify "$T/$doc" --json
+    judged INDETERMINATE SEAL_STATUS_UNKNOWN &&
+        ok "INDETERMINATE, SEAL_STATUS_UNKNOWN; the report names A's list and seal maker ($doc)" ||
+        notok "$doc on D: $(head -c 1500 "$T/out")"
+done
+# The PDF's answer, asked at its signing time, also covers the OFD signed just after (until its next update).
+for doc in a.pdf:registry a.ofd:cache; do
+    expect 0 "D verifies A's ${doc%%:*} --online" -- "$E" --home "$T/D" verify "$T/${doc%%:*}" --json --online
+    judged VALID "" "${doc##*:}" && ok "VALID, from the answer of A's registry (${doc%%:*}, ${doc##*:})" ||
+        notok "${doc%%:*} online: $(head -c 1500 "$T/out")"
+done
+expect 0 "D verifies the PDF A's seal signed two hours ahead --online: VALID" -- \
+    "$E" --home "$T/D" verify "$T/later.pdf" --json --online
 APID=${PIDS[${#PIDS[@]}-1]}
 kill "$APID" && wait "$APID" 2>/dev/null
 curl -s -m 2 -o /dev/null "$WKA" && notok "A is stopped" || ok "A is stopped: D verifies with what it holds"
 for doc in a.pdf a.ofd; do
     expect 0 "D verifies A's $doc: VALID, with A offline" -- "$E" --home "$T/D" verify "$T/$doc" --json
     has "$T/out" "trusted through the trust list of Platform A, sequence 3" "its report names A's list ($doc)"
+    judged VALID "" cache && ok "the answer D kept decides ($doc)" || notok "$doc offline: $(head -c 1500 "$T/out")"
     expect 1 "C, which does not recognise A, does not find $doc VALID" -- "$E" --home "$T/C" verify "$T/$doc"
 done
+expect 1 "B, which holds no answer, does not find A's PDF VALID" -- "$E" --home "$T/B" verify "$T/a.pdf" --json
+expect 0 "B finds A's PDF extended to B-LT VALID with A stopped: the answer is in the document" -- \
+    "$E" --home "$T/B" verify "$T/a-lt.pdf" --json
+judged VALID "" document && ok "the stapled answer decides" || notok "a-lt.pdf on B: $(head -c 1500 "$T/out")"
 serve A "$PA" && ok "A serves again" || notok "A serves again: $(cat "$T/A.serve.err")"
 "$E" --home "$T/A" trustlist publish -o "$T/a1.jws" >/dev/null 2>&1
 # The federated registry: A's signed answer for its seal, checked with the registry key A's list names.
@@ -177,8 +236,18 @@ answer "" && python3 "$L/registry_answer.py" "$T/ans.jws" "$T/a1.jws" "$SEAL" re
     ok "now A's registry answers 'revoked'" || notok "after the revocation: $(cat "$T/ans.jws")"
 answer "$before_revocation" && python3 "$L/registry_answer.py" "$T/ans.jws" "$T/a1.jws" "$SEAL" active "$T" &&
     ok "and 'active' at a time before the revocation" || notok "before the revocation: $(cat "$T/ans.jws")"
+expect 0 "D, offline, still finds the later PDF VALID from the answer it kept (good until its next update)" -- \
+    "$E" --home "$T/D" verify "$T/later.pdf" --json
 expect 0 "D refreshes from the URL" -- "$E" --home "$T/D" trust refresh
 has "$T/err" "Platform A: sequence 4" "it took sequence 4"
+has "$T/err" "the registry asked again about 1 seal, 1 answered" "and asked A's registry again about the seal"
+LSEQ=4
+expect 1 "after the refresh, the PDF signed after the revocation is not VALID on D" -- \
+    "$E" --home "$T/D" verify "$T/later.pdf" --json
+judged INVALID SEAL_REVOKED cache && ok "INVALID, SEAL_REVOKED: A's registry said so" ||
+    notok "later.pdf after the revocation: $(head -c 1500 "$T/out")"
+expect 0 "the PDF signed before the revocation stays VALID on D" -- "$E" --home "$T/D" verify "$T/a.pdf" --json
+judged VALID "" cache && ok "judged at its signing time" || notok "a.pdf after the revocation: $(head -c 1500 "$T/out")"
 
 # A scheme operator's list of lists.
 "$E" --home "$T/C" trustlist publish -o "$T/c.jws" >"$T/pub.out" 2>&1

@@ -422,7 +422,7 @@ static void dss_added_is_valid(void **state)
         eseal_buf cert = ESEAL_BUF_INIT;
         assert_int_equal(eseal_cert_der(&cert, f->root), ESEAL_OK);
         es_span c = es_span_of(cert.ptr, cert.size);
-        es_pdf_dss_data dd = {&c, 1, NULL, 0, NULL, 0};
+        es_pdf_dss_data dd = {&c, 1, NULL, 0, NULL, 0, NULL, 0};
         es_buf out = ES_BUF_INIT(1 << 24);
         assert_true(es_ok(es_pdf_add_dss(&out, es_span_of(pdf.ptr, pdf.size), &dd)));
         eseal_buf o = {out.ptr, out.len};
@@ -521,7 +521,7 @@ static void dss_and_document_timestamp_are_valid(void **state)
     eseal_buf cert = ESEAL_BUF_INIT;
     assert_int_equal(eseal_cert_der(&cert, f->root), ESEAL_OK);
     es_span c = es_span_of(cert.ptr, cert.size);
-    es_pdf_dss_data dd = {&c, 1, NULL, 0, NULL, 0};
+    es_pdf_dss_data dd = {&c, 1, NULL, 0, NULL, 0, NULL, 0};
     es_buf lt = ES_BUF_INIT(1 << 24), lta = ES_BUF_INIT(1 << 24);
     assert_true(es_ok(es_pdf_add_dss(&lt, es_span_of(pdf.ptr, pdf.size), &dd)));
     assert_true(es_ok(es_pdf_add_doc_timestamp(&lta, es_buf_span(&lt), ESEAL_HASH_SHA256, tsa_stamp, &t, 0, NULL)));

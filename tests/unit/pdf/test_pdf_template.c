@@ -142,7 +142,7 @@ static void form_filled_and_stamped_is_accepted(void **state)
     eseal_buf cert = ESEAL_BUF_INIT;
     assert_int_equal(eseal_cert_der(&cert, f->root), ESEAL_OK);
     es_span c = es_span_of(cert.ptr, cert.size);
-    es_pdf_dss_data dd = {&c, 1, NULL, 0, NULL, 0};
+    es_pdf_dss_data dd = {&c, 1, NULL, 0, NULL, 0, NULL, 0};
     es_buf lt = ES_BUF_INIT(1 << 24);
     assert_true(es_ok(es_pdf_add_dss(&lt, es_span_of(s2.ptr, s2.size), &dd)));
     eseal_buf ltb = {lt.ptr, lt.len};

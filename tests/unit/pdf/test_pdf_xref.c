@@ -276,7 +276,7 @@ static void clean_files_have_no_finding(void **state)
         eseal_buf der = ESEAL_BUF_INIT;
         assert_int_equal(eseal_cert_der(&der, f->root), ESEAL_OK);
         es_span certs[1] = {es_span_of(der.ptr, der.size)};
-        es_pdf_dss_data dd = {certs, 1, NULL, 0, NULL, 0};
+        es_pdf_dss_data dd = {certs, 1, NULL, 0, NULL, 0, NULL, 0};
         assert_true(es_ok(es_pdf_add_dss(&dss, es_span_of(three.ptr, three.size), &dd)));
         assert_true(es_ok(es_pdf_add_doc_timestamp(&ts, es_buf_span(&dss), ESEAL_HASH_SHA256, fake_token, NULL, 0, NULL)));
         eseal_buf lta = {ts.ptr, ts.len};

@@ -2,12 +2,15 @@
 /*
  * The registry's signed answers (issue 24, the federated registry): what this platform states of one
  * of its seals at a time, for verifiers on other platforms, signed by the registry key its trust list
- * names (docs/trust-lists.md, "Registry answers").
+ * names (docs/trust-lists.md, "Registry answers"). Served at GET /api/v1/registry/{esid}/answer and
+ * stapled into the /DSS of the PDFs this platform extends (ltv.c).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "recognition/recognition.h"
+#include "eseal/recognition.h"
+#include "eseal/trustlist.h"
+#include "service.h"
 
 /* The answer's status for a registry state: other platforms learn whether the seal could be used
  * then, and why not. */
@@ -25,7 +28,7 @@ static const char *answer_status(const char *state, const char **why)
     return "unknown";
 }
 
-static ES_RESULT answer(eseal_instance *inst, eseal_buf *jws, const char *esid, int64_t at_ms)
+ES_RESULT es_registry_answer(eseal_instance *inst, eseal_buf *jws, const char *esid, int64_t at_ms)
 {
     ES_ENSURE_ARG(inst != NULL && jws != NULL && esid != NULL);
     int64_t now = es_inst_now(inst);
@@ -74,5 +77,5 @@ static ES_RESULT answer(eseal_instance *inst, eseal_buf *jws, const char *esid, 
 
 int eseal_instance_registry_answer(eseal_instance *inst, eseal_buf *jws, const char *esid, int64_t at_ms)
 {
-    return es_code(answer(inst, jws, esid, at_ms));
+    return es_code(es_registry_answer(inst, jws, esid, at_ms));
 }
