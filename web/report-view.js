@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The report view (docs/web.md): draws one verification report, the JSON of `eseal verify --json`
-// (report_version 5, docs/verify-report.md), into a container, with the DOM the browser tests read
+// (report_version 6, docs/verify-report.md), into a container, with the DOM the browser tests read
 // (#verdict, #reason, .signature with .seal-name, .signer, .time, .imprint, .level). Shared by the
 // verify page (web/verify.js) and the HTML report (`eseal verify --report OUT.html` inlines this
 // file): nothing here fetches, reads the page around it or knows which of them it serves.

@@ -32,7 +32,7 @@ typedef enum {
  * change of docs/verify-report.schema.json that a consumer could notice; docs/verify-report.md
  * keeps the history.
  */
-#define ESEAL_REPORT_VERSION 5
+#define ESEAL_REPORT_VERSION 6
 
 /*
  * Which digests of the whole file a report's document part carries (document.sha256 and

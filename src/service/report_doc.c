@@ -2,7 +2,7 @@
 /*
  * The verification report as a document for people (issue 21 §3): a PDF drawn with cairo and signed
  * by the platform's seal maker, and a self-contained HTML page. Both show the sections and fields
- * of web/report-fields.json, in its order, with the values of the report's JSON (report_version 5,
+ * of web/report-fields.json, in its order, with the values of the report's JSON (report_version 6,
  * docs/verify-report.md) found by their JSON Pointer (RFC 6901): the verify page draws the same
  * file (web/report-view.js), so a field added there shows in the page and in both reports.
  */

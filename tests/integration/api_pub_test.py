@@ -423,7 +423,7 @@ for kind, path, ctype in (("PDF", "s.pdf", "application/pdf"), ("OFD", "s.ofd", 
     st, h, doc, raw = call("POST", "/api/v1/verify?pictures=1", data, ctype=ctype)
     pic = (doc.get("signatures") or [{}])[0].get("seal", {}).get("picture", {}) if isinstance(doc, dict) else {}
     got = base64.b64decode(pic.get("data") or "")
-    ok(st == 200 and doc.get("report_version") == 5 and doc.get("verdict") == "VALID" and got == IMPRINT
+    ok(st == 200 and doc.get("report_version") == 6 and doc.get("verdict") == "VALID" and got == IMPRINT
        and pic.get("bytes") == len(IMPRINT), f"verify?pictures=1 of the {kind}: seal.picture.data is the seal's picture",
        f"{st} {len(got)} vs {len(IMPRINT)} {raw[:200]}")
     rc, out, err = run("verify", os.path.join(T, path), "--json", "--pictures")

@@ -70,7 +70,7 @@ objs = {o["id"]: o for o in d["validation_objects"]}
 assert len(rev["objects"]) == 2 and all(objs[i]["type"] == "crl" and objs[i]["origin"] == "trust_set" for i in rev["objects"])
 chain = [c for c in s["checks"] if c["id"] == "chain"][0]
 assert chain["status"] == "passed" and len(chain["objects"]) == 3 and s["signer"]["certificate"] == chain["objects"][0]
-assert isinstance(d["document"]["size"], int) and d["format"] == "cms" and d["report_version"] == 5
+assert isinstance(d["document"]["size"], int) and d["format"] == "cms" and d["report_version"] == 6
 PY
     notok "verify --json: revocation and chain checks with their evidence"
 expect 0 "eseal help ocsp" -- "$E" help ocsp

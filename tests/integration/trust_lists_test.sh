@@ -173,7 +173,9 @@ expect 0 "D adds A's list by its URL" -- "$E" --home "$T/D" trust add "$WKA" --p
 # when empty), it names A's list (sequence $LSEQ) and granted seal maker, and the registry answer came from
 # SOURCE (none when empty).
 LSEQ=3
+mkdir -p "$T/reports"
 judged() {
+    cp "$T/out" "$T/reports/$(ls "$T/reports" | wc -l).json"
     python3 - "$T/out" "$1" "${2:-}" "${3:-}" "$LSEQ" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -270,6 +272,10 @@ assert set(l) == {"National Seal Scheme", "Platform A", "Platform C"}, l.keys()
 assert l["National Seal Scheme"]["list_of_lists"] is True
 assert l["Platform A"]["via"] == "National Seal Scheme" and l["Platform C"]["via"] == "National Seal Scheme"
 EOF
+
+/usr/bin/python3 "$(dirname "$0")/../lib/report_schema.py" "$(dirname "$0")/../../docs/verify-report.schema.json" \
+    "$T/reports" >"$T/schema" 2>&1 && ok "the reports of A's seals on B and D fit docs/verify-report.schema.json" ||
+    notok "schema: $(tail -5 "$T/schema")"
 
 # Removal and the audit log.
 expect 0 "B removes A" -- "$E" --home "$T/B" trust remove "Platform A"

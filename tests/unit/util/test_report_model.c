@@ -174,7 +174,7 @@ static void json_is_typed(void **state)
     eseal_buf out = ESEAL_BUF_INIT;
     assert_int_equal(eseal_report_to_json(&out, r), ESEAL_OK);
     const char *j = (const char *)out.ptr;
-    assert_non_null(strstr(j, "\"report_version\": 5"));
+    assert_non_null(strstr(j, "\"report_version\": 6"));
     assert_non_null(strstr(j, "\"size\": 1234"));
     assert_non_null(strstr(j, "\"accuracy_ms\": 1000"));
     assert_non_null(strstr(j, "\"whole_document\": true"));
