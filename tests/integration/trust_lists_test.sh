@@ -15,6 +15,8 @@
 #   - a document A's seal signed after its revocation (the signer's clock two hours ahead, libfaketime)
 #     is VALID on D before the revocation, still VALID from the answer D kept, INVALID (SEAL_REVOKED)
 #     once `trust refresh` asked A's registry again, while the document signed before stays VALID;
+#   - once A withdraws its seal maker (revoked), its next list says so: the later document is INVALID
+#     (SEAL_MAKER_NOT_RECOGNISED), the earlier one's maker was granted then (the status history);
 #   - a scheme operator S imports A and C by URL under their pins and publishes a list of lists;
 #     E adds only S's list (under S's pin) and then recognises A and C through it;
 #   - every change is in the audit log, which stays whole (log audit).
@@ -250,6 +252,27 @@ judged INVALID SEAL_REVOKED cache && ok "INVALID, SEAL_REVOKED: A's registry sai
     notok "later.pdf after the revocation: $(head -c 1500 "$T/out")"
 expect 0 "the PDF signed before the revocation stays VALID on D" -- "$E" --home "$T/D" verify "$T/a.pdf" --json
 judged VALID "" cache && ok "judged at its signing time" || notok "a.pdf after the revocation: $(head -c 1500 "$T/out")"
+# A withdraws its SM2 seal maker (its certificate revoked): its next list says so from then on.
+MID=$("$E" --home "$T/A" cert list | awk '$2 == "seal-maker" && $3 == "sm2" {print $1}')
+expect 0 "A revokes its SM2 seal maker's certificate" -- "$E" --home "$T/A" cert revoke "$MID" --reason keyCompromise
+"$E" --home "$T/A" trustlist publish -o "$T/a1.jws" >/dev/null 2>&1
+expect 0 "D refreshes: A's list (sequence 5) withdraws that seal maker" -- "$E" --home "$T/D" trust refresh "Platform A"
+for doc in later.pdf:withdrawn a.pdf:granted; do
+    "$E" --home "$T/D" verify "$T/${doc%%:*}" --json >"$T/out" 2>"$T/err"
+    python3 - "$T/out" "${doc##*:}" <<'EOF' && ok "${doc%%:*}: the seal maker was ${doc##*:} at its validation time" ||
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["signatures"][0]
+g, codes = s["seal"]["recognised"], [r["code"] for r in s["reasons"]]
+check = {c["id"]: c for c in s["checks"]}["maker_service"]
+assert g["list_sequence"] == 5 and g["status"] == sys.argv[2], g
+if sys.argv[2] == "withdrawn":
+    assert d["verdict"] == "INVALID" and "SEAL_MAKER_NOT_RECOGNISED" in codes and check["status"] == "failed", codes
+else:
+    assert "SEAL_MAKER_NOT_RECOGNISED" not in codes and check["status"] == "passed", (codes, check)
+EOF
+        notok "${doc%%:*} after the seal maker's withdrawal: $(head -c 1500 "$T/out")"
+done
 
 # A scheme operator's list of lists.
 "$E" --home "$T/C" trustlist publish -o "$T/c.jws" >"$T/pub.out" 2>&1
