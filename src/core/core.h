@@ -13,6 +13,7 @@
 #include "eseal/instance.h"
 #include "eseal/log.h"
 #include "eseal/sys/store.h"
+#include "eseal/trustlist.h"
 #include "eseal/tsa_client.h"
 #include "policy/policy.h"
 #include "util/ctx.h"
@@ -163,6 +164,14 @@ typedef struct {
  */
 ES_RESULT es_foreign_seal_check(eseal_instance *inst, eseal_report *rep, const eseal_ses_seal *s, int64_t at,
                                 const es_foreign_opts *o, bool *found);
+
+/* The status service `v` had at `at`: its current one from its starting time, else the newest earlier one
+ * of its history that had started (*granted: not withdrawn); false when it had none yet. */
+bool es_tl_status_at(const eseal_tl_service *v, int64_t at, bool *granted);
+/* Does registry answer `a` state the seal's status at `at`? (docs/trust-lists.md, "Verifying another
+ * platform's seals": asked about `at`; its status started by `at` and `at` not after the time asked;
+ * revoked by `at`; or `at` between the time asked and its next update.) */
+bool es_registry_answer_covers(const eseal_registry_answer *a, int64_t at);
 
 /* Asks the registry at `registry_url` (whose key is `registry_spki`) again, for now, about every seal
  * whose kept answers it signed, and keeps the new answers (eseal trust refresh). */

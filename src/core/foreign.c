@@ -42,7 +42,7 @@ typedef struct {
 
 /* The status a service had at `at`: its current one from its starting time, else the newest
  * earlier one that had started. false when it had none yet. */
-static bool status_at(const eseal_tl_service *v, int64_t at, bool *granted)
+bool es_tl_status_at(const eseal_tl_service *v, int64_t at, bool *granted)
 {
     if (v->status.since_ms <= at) {
         *granted = !v->status.withdrawn;
@@ -91,7 +91,7 @@ static int find_maker(const eseal_trusted_list_record *rec, const void *jws, siz
             continue;
         }
         g->found = true;
-        g->listed = status_at(maker, g->at, &g->granted);
+        g->listed = es_tl_status_at(maker, g->at, &g->granted);
         copy_str(g->platform, sizeof(g->platform), rec->name);
         copy_str(g->service, sizeof(g->service), maker->name);
         g->sequence = rec->sequence;
@@ -122,7 +122,7 @@ typedef struct {
  * final); or when `at` falls between the time asked and the answer's next update (it may be used
  * until then without asking again, as an OCSP response).
  */
-static bool answer_covers(const eseal_registry_answer *a, int64_t at)
+bool es_registry_answer_covers(const eseal_registry_answer *a, int64_t at)
 {
     if (a->at_ms == at) {
         return true;
@@ -153,7 +153,8 @@ static void consider(answer_pick *p, es_span jws, es_span spki, const char *esid
     if (parsed != NULL) {
         *parsed = a->produced_ms;
     }
-    if (strcmp(a->esid, esid) == 0 && answer_covers(a, at) && (!p->have || a->produced_ms > p->produced_ms)) {
+    bool newer = !p->have || a->produced_ms > p->produced_ms;
+    if (strcmp(a->esid, esid) == 0 && es_registry_answer_covers(a, at) && newer) {
         p->have = true;
         copy_str(p->status, sizeof(p->status), a->status);
         copy_str(p->reason, sizeof(p->reason), a->reason);
@@ -325,7 +326,7 @@ static ES_RESULT report_answer(eseal_report *rep, const maker_find *g, const ans
     eseal_registry_answer a = {.status = p->status, .since_ms = p->since_ms, .at_ms = p->at_ms,
                                .next_update_ms = p->next_update_ms};
     ES_GUARD(es_value_str(root, "seal.registry.at_signing", "%s", st));
-    ES_GUARD(es_value_str(root, "seal.registry.now", "%s", answer_covers(&a, now) ? st : "unknown"));
+    ES_GUARD(es_value_str(root, "seal.registry.now", "%s", es_registry_answer_covers(&a, now) ? st : "unknown"));
     ES_GUARD(es_value_str(root, "seal.registry.answer.platform", "%s", p->platform));
     ES_GUARD(es_value_str(root, "seal.registry.answer.status", "%s", st));
     ES_GUARD(p->since_ms != 0 ? es_value_time(root, "seal.registry.answer.since", p->since_ms)
