@@ -18,7 +18,8 @@
 #   - once A withdraws its seal maker (revoked), its next list says so: the later document is INVALID
 #     (SEAL_MAKER_NOT_RECOGNISED), the earlier one's maker was granted then (the status history);
 #   - a scheme operator S imports A and C by URL under their pins and publishes a list of lists;
-#     E adds only S's list (under S's pin) and then recognises A and C through it;
+#     E adds only S's list (under S's pin) and then recognises A and C through it: a PDF stamped on C
+#     verifies VALID on E;
 #   - every change is in the audit log, which stays whole (log audit).
 # Usage: trust_lists_test.sh /path/to/eseal
 set -u
@@ -295,6 +296,22 @@ assert set(l) == {"National Seal Scheme", "Platform A", "Platform C"}, l.keys()
 assert l["National Seal Scheme"]["list_of_lists"] is True
 assert l["Platform A"]["via"] == "National Seal Scheme" and l["Platform C"]["via"] == "National Seal Scheme"
 EOF
+# A document stamped on C verifies on E, which knows C only through the scheme's list.
+CC=$("$E" --home "$T/C" cert issue --org "Gamma Trading Ltd" --uscc 91110000MA01ABCDEX --alg p256 2>/dev/null)
+SC=$("$E" --home "$T/C" seal make --cert "$CC" --maker p256 --name "Gamma Contract Seal" 2>/dev/null)
+expect 0 "C stamps a PDF" -- "$E" --home "$T/C" stamp "$T/in.pdf" -o "$T/c.pdf" --seal "$SC" --page 1
+expect 0 "C extends it to B-LT (its registry's answer stapled)" -- \
+    "$E" --home "$T/C" extend "$T/c.pdf" -o "$T/c-lt.pdf" --level B-LT
+expect 0 "E finds C's PDF VALID: C is recognised through the scheme" -- "$E" --home "$T/E" verify "$T/c-lt.pdf" --json
+python3 - "$T/out" <<'EOF' && ok "the report names C's list, its seal maker and the stapled answer" ||
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["signatures"][0]
+assert s["seal"]["recognised"]["platform"] == "Platform C", s["seal"]
+assert s["seal"]["registry"]["answer"]["source"] == "document", s["seal"]["registry"]
+assert "trusted through the trust list of Platform C" in {c["id"]: c for c in s["checks"]}["chain"]["detail"]
+EOF
+    notok "C's PDF on E: $(head -c 1500 "$T/out")"
 
 /usr/bin/python3 "$(dirname "$0")/../lib/report_schema.py" "$(dirname "$0")/../../docs/verify-report.schema.json" \
     "$T/reports" >"$T/schema" 2>&1 && ok "the reports of A's seals on B and D fit docs/verify-report.schema.json" ||
