@@ -78,7 +78,11 @@ ESEAL_EXTERN(int) eseal_instance_trustlist_rotate_key(eseal_instance *inst, cons
  * instead), ESEAL_ESTATE for a list past its NextUpdate; nothing is changed then. `source` is the
  * URL or file it came from, and where eseal_instance_trust_refresh looks for newer versions; when
  * `jws` is NULL the list is read from there (an http or https URL is fetched, anything else is a
- * file). `out` (may be NULL) gets the record.
+ * file). `out` (may be NULL) gets the record. The bytes may also be a trust bundle (trustlist.h,
+ * eseal_instance_trust_bundle): its list is imported as above, its CRLs are kept with it (each must be
+ * signed by one of the list's CAs) and its registry answers with those verifications keep (each must be
+ * signed by the list's registry key); any that is not refuses the whole bundle. The same holds for
+ * eseal_instance_trust_refresh, where a bundle with the list held still brings its CRLs and answers.
  */
 ESEAL_EXTERN(int) eseal_instance_trust_add(eseal_instance *inst, const eseal_principal *who, const void *jws,
                                            size_t len, const char *source, const char *pin,
@@ -103,6 +107,15 @@ ESEAL_EXTERN(int) eseal_instance_trust_refresh(eseal_instance *inst, const eseal
  */
 ESEAL_EXTERN(int) eseal_instance_trust_refresh_answers(eseal_instance *inst, const char *name, size_t *refreshed,
                                                        size_t *failed);
+
+/**
+ * A trust bundle (trustlist.h) of the imported platform `name`, for a verifier without network: its
+ * list as held, the CRLs kept with it and every registry answer of it that verifications kept. That
+ * verifier imports it with eseal_instance_trust_add (under the platform's pin) or, later, gives it to
+ * eseal_instance_trust_refresh: the list, each CRL (one of the list's CAs must have signed it) and
+ * each answer (the list's registry key must have) are checked there. Read-only.
+ */
+ESEAL_EXTERN(int) eseal_instance_trust_bundle(eseal_instance *inst, const char *name, eseal_buf *out);
 
 /** Forgets the imported list `name` (ESEAL_ENOTFOUND). Recorded ("trust.removed"). */
 ESEAL_EXTERN(int) eseal_instance_trust_remove(eseal_instance *inst, const eseal_principal *who, const char *name);

@@ -33,6 +33,7 @@
 
 #include "common.h"
 #include "key.h"
+#include "seal.h" /* eseal_bytes */
 
 ESEAL_BEGIN_DECL
 
@@ -201,6 +202,38 @@ ESEAL_EXTERN(const eseal_registry_answer *) eseal_registry_answer_get(const esea
  */
 ESEAL_EXTERN(int) eseal_registry_answer_kid(char hex[65], const void *jws, size_t len);
 ESEAL_EXTERN(void) eseal_registry_answer_free(eseal_registry_answer_doc *doc);
+
+/*
+ * Trust bundles: what a verifier without network needs to recognise a platform, carried as one file
+ * (docs/trust-lists.md, "Bundles"): the platform's signed list, the latest CRLs of its CAs, and its
+ * registry's signed answers for seals. JSON: {"format": "eseal-trust-bundle", "version": 1,
+ * "list": "<compact JWS>", "crls": ["<base64 DER>", ...], "answers": ["<compact JWS>", ...]}. The
+ * bundle itself is not signed: each part is checked where it is used (the list under its pin, a CRL
+ * against the list's CAs, an answer under the list's registry key), so the reader only bounds it.
+ */
+#define ESEAL_TRUST_BUNDLE_MAX_BYTES (64u << 20) /**< a whole bundle as read */
+#define ESEAL_TRUST_BUNDLE_MAX_CRLS 256          /**< CRLs in one bundle */
+#define ESEAL_TRUST_BUNDLE_MAX_CRL (4u << 20)    /**< one CRL, DER */
+#define ESEAL_TRUST_BUNDLE_MAX_ANSWERS 4096      /**< registry answers in one bundle */
+
+typedef struct eseal_trust_bundle eseal_trust_bundle;
+
+/** Writes a bundle of `list` (a compact JWS), `crls` (DER) and `answers` (compact JWS). ESEAL_EINVAL over the
+ *  limits. */
+ESEAL_EXTERN(int) eseal_trust_bundle_write(eseal_buf *out, const void *list, size_t list_len, const eseal_bytes *crls,
+                                           size_t ncrls, const eseal_bytes *answers, size_t nanswers);
+/** Reads a bundle: ESEAL_EMALFORMED when it is not one, ESEAL_ELIMIT over the limits, ESEAL_EUNSUPPORTED for
+ *  another version. Nothing in it is checked but its shape. */
+ESEAL_EXTERN(int) eseal_trust_bundle_parse(eseal_trust_bundle **out, const void *data, size_t len);
+/** 1 when `data` looks like a bundle (a JSON object) rather than a list (a compact JWS). */
+ESEAL_EXTERN(int) eseal_trust_bundle_is(const void *data, size_t len);
+/** The parts, borrowed from the bundle. */
+ESEAL_EXTERN(eseal_bytes) eseal_trust_bundle_list(const eseal_trust_bundle *b);
+ESEAL_EXTERN(size_t) eseal_trust_bundle_crl_count(const eseal_trust_bundle *b);
+ESEAL_EXTERN(eseal_bytes) eseal_trust_bundle_crl(const eseal_trust_bundle *b, size_t i);
+ESEAL_EXTERN(size_t) eseal_trust_bundle_answer_count(const eseal_trust_bundle *b);
+ESEAL_EXTERN(eseal_bytes) eseal_trust_bundle_answer(const eseal_trust_bundle *b, size_t i);
+ESEAL_EXTERN(void) eseal_trust_bundle_free(eseal_trust_bundle *b);
 
 ESEAL_END_DECL
 

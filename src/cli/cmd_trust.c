@@ -118,7 +118,8 @@ const cli_cmd cli_cmd_trustlist = {
     "See docs/trust-lists.md. Each is an audit entry (trustlist.published, trustlist.key-rotated).\n",
     tl_opts, tl_run};
 
-static const cli_opt_spec tr_opts[] = {{"pin", 0, true, false}, {NULL, 0, false, false}};
+static const cli_opt_spec tr_opts[] = {{"pin", 0, true, false}, {"from", 0, true, false},
+                                       {"output", 'o', true, false}, {NULL, 0, false, false}};
 
 static void print_record_json(const eseal_trusted_list_record *r)
 {
@@ -207,15 +208,25 @@ static int collect(const eseal_trusted_list_record *r, void *payload)
 
 static int tr_refresh(cli_args *a)
 {
-    int rc = cli_options_only(&cli_cmd_trust, a, "trust refresh", NULL);
+    static const char *const allowed[] = {"from", NULL};
+    int rc = cli_options_only(&cli_cmd_trust, a, "trust refresh", allowed);
     if (rc != CLI_OK) {
         return rc;
     }
     if (a->npos > 2) {
         return cli_usage_error(&cli_cmd_trust, "trust refresh takes at most one NAME (none: every list)");
     }
+    const char *from = cli_get(a, "from");
+    if (from != NULL && a->npos != 2) {
+        return cli_usage_error(&cli_cmd_trust, "trust refresh --from FILE needs the NAME of the list it holds");
+    }
+    eseal_buf given = ESEAL_BUF_INIT;
+    if (from != NULL && (rc = cli_read_file(from, &given, ESEAL_TRUST_BUNDLE_MAX_BYTES)) != CLI_OK) {
+        return rc;
+    }
     eseal_instance *inst = NULL;
     if ((rc = cli_open(a, &inst, false)) != CLI_OK) {
+        eseal_buf_dispose(&given);
         return rc;
     }
     static names x;
@@ -235,7 +246,7 @@ static int tr_refresh(cli_args *a)
         uint64_t seq = one == ESEAL_OK ? before.sequence : 0;
         if (one == ESEAL_OK) {
             eseal_trusted_list_record_dispose(&before);
-            one = eseal_instance_trust_refresh(inst, cli_principal(), x.names[i], NULL, 0, &r);
+            one = eseal_instance_trust_refresh(inst, cli_principal(), x.names[i], given.ptr, given.size, &r);
         }
         if (one != ESEAL_OK) {
             (void)cli_fail(one);
@@ -259,10 +270,47 @@ static int tr_refresh(cli_args *a)
         }
     }
     eseal_instance_close(inst);
+    eseal_buf_dispose(&given);
     if (lrc != ESEAL_OK) {
         return cli_fail(lrc);
     }
     return failed == 0 ? CLI_OK : CLI_ERROR;
+}
+
+static int tr_bundle(cli_args *a)
+{
+    static const char *const allowed[] = {"output", NULL};
+    int rc = cli_options_only(&cli_cmd_trust, a, "trust bundle", allowed);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (a->npos != 2 || cli_get(a, "output") == NULL) {
+        return cli_usage_error(&cli_cmd_trust, "trust bundle needs NAME and -o FILE");
+    }
+    eseal_instance *inst = NULL;
+    if ((rc = cli_open(a, &inst, false)) != CLI_OK) {
+        return rc;
+    }
+    eseal_buf b = ESEAL_BUF_INIT;
+    int lrc = eseal_instance_trust_bundle(inst, a->pos[1], &b);
+    eseal_instance_close(inst);
+    if (lrc != ESEAL_OK) {
+        return cli_fail(lrc);
+    }
+    eseal_trust_bundle *parsed = NULL;
+    size_t ncrls = 0, nanswers = 0;
+    if (eseal_trust_bundle_parse(&parsed, b.ptr, b.size) == ESEAL_OK) {
+        ncrls = eseal_trust_bundle_crl_count(parsed);
+        nanswers = eseal_trust_bundle_answer_count(parsed);
+    }
+    eseal_trust_bundle_free(parsed);
+    rc = cli_write_file(cli_get(a, "output"), b.ptr, b.size);
+    eseal_buf_dispose(&b);
+    if (rc == CLI_OK) {
+        cli_note("wrote %s: the trust list of %s, %zu CRL%s and %zu registry answer%s", cli_get(a, "output"),
+                 a->pos[1], ncrls, ncrls == 1 ? "" : "s", nanswers, nanswers == 1 ? "" : "s");
+    }
+    return rc;
 }
 
 static int list_one(const eseal_trusted_list_record *r, void *payload)
@@ -372,8 +420,8 @@ static int tr_remove(cli_args *a)
 
 static int tr_run(cli_args *a)
 {
-    static const cli_sub subs[] = {{"add", tr_add},   {"refresh", tr_refresh}, {"list", tr_list},
-                                   {"show", tr_show}, {"remove", tr_remove}};
+    static const cli_sub subs[] = {{"add", tr_add},   {"refresh", tr_refresh}, {"bundle", tr_bundle},
+                                   {"list", tr_list}, {"show", tr_show},       {"remove", tr_remove}};
     return cli_dispatch(&cli_cmd_trust, a, subs, sizeof(subs) / sizeof(subs[0]));
 }
 
@@ -381,7 +429,8 @@ const cli_cmd cli_cmd_trust = {
     "trust", "recognise other platforms through their trust lists",
     "Usage:\n"
     "  eseal trust add FILE|URL --pin SHA256 [--json]\n"
-    "  eseal trust refresh [NAME]\n"
+    "  eseal trust refresh [NAME] | eseal trust refresh NAME --from FILE\n"
+    "  eseal trust bundle NAME -o FILE\n"
     "  eseal trust list [--json]\n"
     "  eseal trust show NAME [--json]\n"
     "  eseal trust remove NAME\n\n"
@@ -395,6 +444,11 @@ const cli_cmd cli_cmd_trust = {
     "held, unchanged, is fine. Then the platform's registry is asked again about each of its seals whose\n"
     "answers verifications kept (eseal verify --online asks it and keeps them), so that a seal it\n"
     "revoked since verifies as revoked without network.\n"
+    "--from FILE: the newer list (or bundle) from a file instead, as an air-gapped verifier gets it.\n"
+    "bundle: writes, for a verifier without network, the list of NAME as held, the CRLs kept with it and\n"
+    "the answers of its registry kept here; that verifier gives the file to trust add (under the\n"
+    "platform's pin) or trust refresh NAME --from. Each CRL and answer is checked there, against the\n"
+    "list's CAs and registry key; one that does not verify refuses the whole file.\n"
     "list, show: the imported lists; show checks the list again and names its services.\n"
     "remove: forgets a list. See docs/trust-lists.md. Each change is an audit entry (trust.added,\n"
     "trust.refreshed, trust.removed).\n",

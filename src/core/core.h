@@ -177,6 +177,11 @@ bool es_registry_answer_covers(const eseal_registry_answer *a, int64_t at);
  * whose kept answers it signed, and keeps the new answers (eseal trust refresh). */
 ES_RESULT es_foreign_answers_refresh(eseal_instance *inst, es_span registry_spki, const char *registry_url,
                                      size_t *refreshed, size_t *failed);
+/* Keeps `jws` with the answers verifications keep, when it is an answer of the registry whose key is `spki`
+ * (ESEAL_EVERIFY otherwise): a bundle's answers (eseal trust add BUNDLE). */
+ES_RESULT es_foreign_answer_keep(eseal_instance *inst, es_span spki, es_span jws);
+/* Appends to `out` (at most `most` in all) every kept answer that verifies under the registry key `spki`. */
+ES_RESULT es_foreign_answers_collect(eseal_instance *inst, es_span spki, es_der_list *out, size_t most);
 ES_RESULT es_instance_trust_shared(eseal_instance *inst, const eseal_verify_request *q, eseal_trust **out,
                                    bool *owned);
 

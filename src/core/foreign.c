@@ -491,3 +491,80 @@ ES_RESULT es_foreign_answers_refresh(eseal_instance *inst, es_span registry_spki
     *failed = c.failed;
     return r;
 }
+
+/* ---- bundles: the answers kept, out and in ---- */
+
+ES_RESULT es_foreign_answer_keep(eseal_instance *inst, es_span spki, es_span jws)
+{
+    eseal_registry_answer_doc *doc = NULL;
+    ES_GUARD(es_from_code(eseal_registry_answer_parse(&doc, jws.ptr, jws.len, spki.ptr, spki.len)));
+    char esid[ESID_SAFE_MAX + 1];
+    bool safe = esid_safe(eseal_registry_answer_get(doc)->esid);
+    copy_str(esid, sizeof(esid), eseal_registry_answer_get(doc)->esid);
+    eseal_registry_answer_free(doc);
+    ES_ENSURE(safe, ESEAL_EUNSUPPORTED, "registry answer: an esID eseal cannot keep as a file name");
+    answer_pick p;
+    memset(&p, 0, sizeof(p));
+    size_t count = 0;
+    char oldest[80];
+    ES_GUARD(cache_scan(inst, esid, &p, spki, INT64_MAX, &count, oldest));
+    return cache_put(inst, esid, jws, count, oldest);
+}
+
+/* Appends every answer kept in the folder of `esid` that verifies under `spki`. */
+static ES_RESULT collect_one(eseal_instance *inst, es_span spki, const char *esid, es_der_list *out, size_t most)
+{
+    ES_AUTO(es_buf_freep) es_buf dir = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_GUARD(cache_folder(&dir, inst, esid));
+    DIR *d = opendir(es_buf_cstr(&dir));
+    if (d == NULL) {
+        return ES_OK;
+    }
+    es_result r = ES_OK;
+    size_t seen = 0;
+    struct dirent *de;
+    while (es_ok(r) && out->n < most && seen < CACHE_FILES_MAX && (de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name);
+        if (n < 5 || n >= 80 || strcmp(de->d_name + n - 4, ".jws") != 0) {
+            continue;
+        }
+        seen++;
+        ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(ES_PATH_BUF_MAX);
+        ES_AUTO(es_buf_freep) es_buf jws = ES_BUF_INIT(ESEAL_REGISTRY_ANSWER_MAX_BYTES);
+        r = es_buf_printf(&path, "%s/%s", es_buf_cstr(&dir), de->d_name);
+        if (!es_ok(r) || !es_ok(es_file_read(&jws, es_buf_cstr(&path), jws.max))) {
+            eseal_error_clear();
+            r = ES_OK;
+            continue;
+        }
+        eseal_registry_answer_doc *doc = NULL;
+        if (eseal_registry_answer_parse(&doc, jws.ptr, jws.len, spki.ptr, spki.len) == ESEAL_OK) {
+            r = es_der_list_add(out, es_buf_span(&jws));
+        }
+        eseal_registry_answer_free(doc);
+        eseal_error_clear();
+    }
+    (void)closedir(d);
+    return r;
+}
+
+ES_RESULT es_foreign_answers_collect(eseal_instance *inst, es_span spki, es_der_list *out, size_t most)
+{
+    ES_AUTO(es_buf_freep) es_buf dir = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_GUARD(es_home_path(&dir, inst, CACHE_DIR));
+    DIR *d = opendir(es_buf_cstr(&dir));
+    if (d == NULL) {
+        return ES_OK;
+    }
+    es_result r = ES_OK;
+    size_t seen = 0;
+    struct dirent *de;
+    while (es_ok(r) && out->n < most && seen < CACHE_SEALS_MAX && (de = readdir(d)) != NULL) {
+        if (esid_safe(de->d_name)) {
+            seen++;
+            r = collect_one(inst, spki, de->d_name, out, most);
+        }
+    }
+    (void)closedir(d);
+    return r;
+}

@@ -14,6 +14,7 @@
 #include "accounts/accounts.h"
 #include "http/http.h"
 #include "recognition/recognition.h"
+#include "util/der.h"
 
 /* The platforms one list of lists may name. */
 #define MAX_MEMBERS 64
@@ -65,7 +66,7 @@ static ES_RESULT read_source(eseal_instance *inst, es_buf *out, const char *sour
     if (es_str_starts(source, "http://") || es_str_starts(source, "https://")) {
         return fetch(inst, out, source);
     }
-    return es_file_read(out, source, ESEAL_TRUSTLIST_MAX_BYTES);
+    return es_file_read(out, source, out->max);
 }
 
 /* A list read and checked, with the record it would be kept under. */
@@ -80,6 +81,7 @@ typedef struct {
     char source[ESEAL_TRUSTLIST_MAX_STRING + 1];
     char via[ESEAL_TRUSTLIST_MAX_STRING + 1];
     es_buf crls; /* the CAs' CRLs fetched, DER one after the other (rec.crls points at them) */
+    eseal_trust_bundle *bundle; /* the list came in a bundle: its CRLs and answers (docs/trust-lists.md) */
 } checked;
 
 /* The record's strings, copied into `c` (the record points at them). */
@@ -98,6 +100,7 @@ static void fill_strings(checked *c, const char *name, const char *source, const
 static void checked_free(checked *c)
 {
     eseal_trustlist_free(c->tl);
+    eseal_trust_bundle_free(c->bundle);
     es_buf_free(&c->bytes);
     es_buf_free(&c->crls);
     memset(c, 0, sizeof(*c));
@@ -172,13 +175,28 @@ static ES_RESULT check_members(eseal_instance *inst, const checked *lol, checked
  * verifier) fetches nothing: its documents carry their revocation data (PAdES LT) or verify
  * INDETERMINATE. A point that does not answer with such a CRL fails the change. */
 #define MAX_CRL_URLS 64
+
+/* Keeps `crl` when one of the list's granted CAs `cas` issued and signed it; else the change fails. */
+static ES_RESULT crl_of_cas(checked *c, es_span crl, const es_span *cas, size_t ncas, const char *where)
+{
+    bool issued = false;
+    for (size_t a = 0; a < ncas && !issued; a++) {
+        uint64_t number = 0;
+        int64_t this_ms = 0, next_ms = 0;
+        issued = es_ok(es_crl_check_issued(crl, cas[a], &number, &this_ms, &next_ms));
+    }
+    eseal_error_clear();
+    ES_ENSURE(issued, ESEAL_EVERIFY, "trust: the CRL %s is signed by none of the CAs of %s", where, c->rec.name);
+    return es_buf_append(&c->crls, crl.ptr, crl.len);
+}
+
 static ES_RESULT fetch_crls(eseal_instance *inst, checked *c)
 {
     c->crls = (es_buf)ES_BUF_INIT(CRLS_MAX_BYTES);
     c->rec.crls = NULL;
     c->rec.crls_len = 0;
     bool url = es_str_starts(c->rec.source, "http://") || es_str_starts(c->rec.source, "https://");
-    if (c->rec.list_of_lists || !url) {
+    if (c->rec.list_of_lists || (!url && c->bundle == NULL)) {
         return ES_OK;
     }
     /* The URLs, without repeats, and the CAs a CRL may come from. */
@@ -213,21 +231,19 @@ static ES_RESULT fetch_crls(eseal_instance *inst, checked *c)
             }
         }
     }
-    for (size_t u = 0; u < nurls; u++) {
+    /* A bundle brings its CRLs (an air-gapped verifier fetches nothing): each must be one of the CAs'. */
+    for (size_t b = 0; c->bundle != NULL && b < eseal_trust_bundle_crl_count(c->bundle); b++) {
+        eseal_bytes crl = eseal_trust_bundle_crl(c->bundle, b);
+        ES_GUARD(crl_of_cas(c, es_span_of(crl.ptr, crl.len), cas, ncas, "in the bundle"));
+    }
+    for (size_t u = 0; c->bundle == NULL && u < nurls; u++) {
         ES_AUTO(es_buf_freep) es_buf crl = ES_BUF_INIT(es_inst_limits(inst)->max_der_bytes);
         es_result r = fetch(inst, &crl, urls[u]);
         ES_ENSURE(es_ok(r), eseal_error_last()->code, "trust: the CRL at %s of %s: %s", urls[u], c->rec.name,
                   eseal_error_last()->message);
-        bool issued = false;
-        for (size_t a = 0; a < ncas && !issued; a++) {
-            uint64_t number = 0;
-            int64_t this_ms = 0, next_ms = 0;
-            issued = es_ok(es_crl_check_issued(es_buf_span(&crl), cas[a], &number, &this_ms, &next_ms));
-        }
-        eseal_error_clear();
-        ES_ENSURE(issued, ESEAL_EVERIFY, "trust: the CRL at %s is signed by none of the CAs of %s", urls[u],
-                  c->rec.name);
-        ES_GUARD(es_buf_append(&c->crls, crl.ptr, crl.len));
+        char where[ES_URL_BUF_MAX + 8];
+        (void)snprintf(where, sizeof(where), "at %s", urls[u]);
+        ES_GUARD(crl_of_cas(c, es_buf_span(&crl), cas, ncas, where));
     }
     c->rec.crls = c->crls.ptr;
     c->rec.crls_len = c->crls.len;
@@ -285,23 +301,89 @@ static ES_RESULT absent(eseal_instance *inst, const char *name)
     return ES_OK;
 }
 
+/* When `*bytes` is a bundle: it is parsed into c->bundle and *bytes becomes its list. */
+static ES_RESULT unbundle(checked *c, es_span *bytes)
+{
+    if (!eseal_trust_bundle_is(bytes->ptr, bytes->len)) {
+        ES_ENSURE(bytes->len <= ESEAL_TRUSTLIST_MAX_BYTES, ESEAL_ELIMIT, "trust: a list of %zu bytes (at most %u)",
+                  bytes->len, ESEAL_TRUSTLIST_MAX_BYTES);
+        return ES_OK;
+    }
+    ES_GUARD(es_from_code(eseal_trust_bundle_parse(&c->bundle, bytes->ptr, bytes->len)));
+    eseal_bytes l = eseal_trust_bundle_list(c->bundle);
+    *bytes = es_span_of(l.ptr, l.len);
+    return ES_OK;
+}
+
+/* The registry of a parsed list: its key and URL (the first registry service it names), none when it names
+ * none. */
+static ES_RESULT list_registry(const eseal_trustlist *tl, es_buf *spki, es_buf *url)
+{
+    for (size_t e = 0; spki->len == 0 && e < eseal_trustlist_entity_count(tl); e++) {
+        const eseal_tl_entity *ent = eseal_trustlist_entity(tl, e);
+        for (size_t k = 0; spki->len == 0 && k < ent->service_count; k++) {
+            const eseal_tl_service *v = &ent->services[k];
+            if (v->type == ESEAL_TL_REGISTRY && v->spki_der != NULL && v->supply_point != NULL) {
+                ES_GUARD(es_buf_append(spki, v->spki_der, v->spki_len));
+                ES_GUARD(es_buf_append_str(url, v->supply_point));
+            }
+        }
+    }
+    return ES_OK;
+}
+
+/* A bundle's answers: each must be an answer of the list's registry (checked before anything changes),
+ * then (keep) kept with the answers verifications keep. */
+static ES_RESULT bundle_answers(eseal_instance *inst, const checked *c, bool keep_them)
+{
+    size_t n = eseal_trust_bundle_answer_count(c->bundle);
+    if (n == 0) {
+        return ES_OK;
+    }
+    ES_AUTO(es_buf_freep) es_buf spki = ES_BUF_INIT(ESEAL_TRUSTLIST_MAX_CERT);
+    ES_AUTO(es_buf_freep) es_buf url = ES_BUF_INIT(ESEAL_TRUSTLIST_MAX_STRING);
+    ES_GUARD(list_registry(c->tl, &spki, &url));
+    ES_ENSURE(spki.len > 0, ESEAL_EVERIFY, "trust: the bundle holds registry answers, but the list of %s names no "
+                                           "registry",
+              c->rec.name);
+    for (size_t i = 0; i < n; i++) {
+        eseal_bytes a = eseal_trust_bundle_answer(c->bundle, i);
+        if (keep_them) {
+            if (!es_ok(es_foreign_answer_keep(inst, es_buf_span(&spki), es_span_of(a.ptr, a.len)))) {
+                eseal_error_clear(); /* checked above; a file not written only means one answer less kept */
+            }
+            continue;
+        }
+        eseal_registry_answer_doc *doc = NULL;
+        int rc = eseal_registry_answer_parse(&doc, a.ptr, a.len, spki.ptr, spki.len);
+        eseal_registry_answer_free(doc);
+        ES_ENSURE(rc == ESEAL_OK, rc, "trust: registry answer %zu of the bundle is not one of %s's registry: %s", i + 1,
+                  c->rec.name, eseal_error_last()->message);
+    }
+    return ES_OK;
+}
+
 static ES_RESULT add(eseal_instance *inst, const es_acting *by, es_span jws, const char *source, const char *pin,
                      eseal_trusted_list_record *out)
 {
     ES_ENSURE_ARG(inst != NULL && source != NULL);
-    ES_ENSURE(jws.len <= ESEAL_TRUSTLIST_MAX_BYTES, ESEAL_ELIMIT, "trust: a list of %zu bytes (at most %u)", jws.len,
-              ESEAL_TRUSTLIST_MAX_BYTES);
     checked *all = es_calloc(MAX_MEMBERS + 1, sizeof(*all));
     ES_ENSURE_ALLOC(all);
     size_t members = 0;
-    all[0].bytes = (es_buf)ES_BUF_INIT(ESEAL_TRUSTLIST_MAX_BYTES);
+    all[0].bytes = (es_buf)ES_BUF_INIT(ESEAL_TRUST_BUNDLE_MAX_BYTES);
     es_result r = ES_OK;
     if (jws.ptr == NULL) {
         r = read_source(inst, &all[0].bytes, source);
         jws = es_buf_span(&all[0].bytes);
     }
     if (es_ok(r)) {
+        r = unbundle(&all[0], &jws);
+    }
+    if (es_ok(r)) {
         r = check_new(inst, &all[0], jws, source, pin, NULL);
+    }
+    if (es_ok(r) && all[0].bundle != NULL) {
+        r = bundle_answers(inst, &all[0], false);
     }
     if (es_ok(r)) {
         r = absent(inst, all[0].rec.name);
@@ -327,6 +409,9 @@ static ES_RESULT add(eseal_instance *inst, const es_acting *by, es_span jws, con
         keep k = {all, members + 1};
         r = es_acc_change(inst, by, "trust.added", NULL, detail, keep_lists, &k);
     }
+    if (es_ok(r) && all[0].bundle != NULL) {
+        r = bundle_answers(inst, &all[0], true);
+    }
     if (es_ok(r)) {
         r = copy_out(out, &all[0].rec);
     }
@@ -347,7 +432,8 @@ int eseal_instance_trust_add(eseal_instance *inst, const eseal_principal *who, c
 
 /* A newer version of a held list: the same name, a higher sequence, the key held or one it vouched
  * for (the rotation statement the parser checked). */
-static ES_RESULT check_newer(eseal_instance *inst, checked *c, const eseal_trusted_list_record *held, es_span jws)
+static ES_RESULT check_newer(eseal_instance *inst, checked *c, const eseal_trusted_list_record *held, es_span jws,
+                             bool same)
 {
     ES_GUARD(es_from_code(eseal_trustlist_parse(&c->tl, jws.ptr, jws.len)));
     const eseal_tl_info *i = eseal_trustlist_info(c->tl);
@@ -360,7 +446,7 @@ static ES_RESULT check_newer(eseal_instance *inst, checked *c, const eseal_trust
               "trust: the new list of %s is signed by the key %s, which is neither the key held (%s) nor one it "
               "vouched for: refused",
               held->name, key, held->key_sha256);
-    ES_ENSURE(i->sequence > held->sequence, ESEAL_ESTATE,
+    ES_ENSURE(same || i->sequence > held->sequence, ESEAL_ESTATE,
               "trust: the list of %s has sequence %llu, not above the %llu held (a replay or an old copy): refused",
               held->name, (unsigned long long)i->sequence, (unsigned long long)held->sequence);
     ES_GUARD(check_fresh(inst, c->tl));
@@ -386,34 +472,55 @@ static ES_RESULT refresh(eseal_instance *inst, const es_acting *by, const char *
     ES_GUARD(es_from_code(eseal_store_trusted_list_get(inst->store, &held, &held_jws, name)));
     checked c;
     memset(&c, 0, sizeof(c));
-    c.bytes = (es_buf)ES_BUF_INIT(ESEAL_TRUSTLIST_MAX_BYTES);
+    c.bytes = (es_buf)ES_BUF_INIT(ESEAL_TRUST_BUNDLE_MAX_BYTES);
     es_result r = ES_OK;
     if (given.ptr == NULL) {
         r = read_source(inst, &c.bytes, held.source);
         given = es_buf_span(&c.bytes);
     }
-    /* The very list held: nothing to change (a periodic refresh finds this most days), no entry. */
+    if (es_ok(r)) {
+        r = unbundle(&c, &given);
+    }
+    /* The very list held: nothing to change (a periodic refresh finds this most days), no entry; in a
+     * bundle, its CRLs (newer ones are kept) and answers still count. */
     bool same = es_ok(r) && given.len == held_jws.size && memcmp(given.ptr, held_jws.ptr, given.len) == 0;
     eseal_buf_dispose(&held_jws);
-    if (same) {
+    if (same && c.bundle == NULL) {
         r = copy_out(out, &held);
         checked_free(&c);
         eseal_trusted_list_record_dispose(&held);
         return r;
     }
     if (es_ok(r)) {
-        r = check_newer(inst, &c, &held, given);
+        r = check_newer(inst, &c, &held, given, same);
+    }
+    if (es_ok(r) && c.bundle != NULL) {
+        r = bundle_answers(inst, &c, false);
     }
     if (es_ok(r)) {
         r = fetch_crls(inst, &c);
     }
-    if (es_ok(r)) {
+    if (es_ok(r) && c.bundle != NULL && eseal_trust_bundle_crl_count(c.bundle) == 0 && held.crls_len > 0) {
+        /* a bundle without CRLs leaves those held */
+        r = es_buf_append(&c.crls, held.crls, held.crls_len);
+        c.rec.crls = c.crls.ptr;
+        c.rec.crls_len = c.crls.len;
+    }
+    bool crls_same =
+        c.crls.len == held.crls_len && (held.crls_len == 0 || memcmp(c.crls.ptr, held.crls, held.crls_len) == 0);
+    if (es_ok(r) && same && crls_same) {
+        c.rec.fetched_ms = held.fetched_ms; /* nothing changed: no entry */
+    } else if (es_ok(r)) {
         char detail[512];
-        (void)snprintf(detail, sizeof(detail), "trust list of %s: sequence %llu to %llu, key %s%s", name,
+        (void)snprintf(detail, sizeof(detail), "trust list of %s: sequence %llu to %llu, key %s%s%s", name,
                        (unsigned long long)held.sequence, (unsigned long long)c.rec.sequence, c.rec.key_sha256,
-                       strcmp(c.rec.key_sha256, held.key_sha256) != 0 ? " (the key rotated)" : "");
+                       strcmp(c.rec.key_sha256, held.key_sha256) != 0 ? " (the key rotated)" : "",
+                       c.bundle != NULL ? ", from a bundle with its CRLs" : "");
         keep k = {&c, 1};
         r = es_acc_change(inst, by, "trust.refreshed", NULL, detail, keep_lists, &k);
+    }
+    if (es_ok(r) && c.bundle != NULL) {
+        r = bundle_answers(inst, &c, true);
     }
     if (es_ok(r)) {
         r = copy_out(out, &c.rec);
@@ -521,3 +628,61 @@ int eseal_instance_trust_get(eseal_instance *inst, eseal_trusted_list_record *ou
     }
     return eseal_store_trusted_list_get(inst->store, out, jws, name);
 }
+
+/* ---- bundles for verifiers without network ---- */
+
+static ES_RESULT bundle_of(eseal_instance *inst, const char *name, eseal_buf *out)
+{
+    ES_ENSURE_ARG(inst != NULL && name != NULL && out != NULL);
+    eseal_trusted_list_record held;
+    eseal_buf jws = ESEAL_BUF_INIT;
+    ES_GUARD(es_from_code(eseal_store_trusted_list_get(inst->store, &held, &jws, name)));
+    eseal_bytes crls[ESEAL_TRUST_BUNDLE_MAX_CRLS];
+    size_t ncrls = 0;
+    es_der_list answers = {0};
+    eseal_bytes *aspans = NULL;
+    eseal_trustlist *tl = NULL;
+    ES_AUTO(es_buf_freep) es_buf spki = ES_BUF_INIT(ESEAL_TRUSTLIST_MAX_CERT);
+    ES_AUTO(es_buf_freep) es_buf url = ES_BUF_INIT(ESEAL_TRUSTLIST_MAX_STRING);
+    es_result r = held.list_of_lists ? es_error_set(ESEAL_EINVAL, __FILE__, __LINE__,
+                                                    "trust: %s is a list of lists: bundle each platform it names", name)
+                                     : ES_OK;
+    /* the CRLs kept with it, DER one after the other */
+    es_cur cur = es_cur_of(es_span_of(held.crls, held.crls_len));
+    while (es_ok(r) && es_cur_left(&cur) > 0 && ncrls < ESEAL_TRUST_BUNDLE_MAX_CRLS) {
+        es_der d;
+        r = es_der_expect(&cur, ES_DER_SEQUENCE, &d, "a stored CRL");
+        crls[ncrls++] = (eseal_bytes){d.tlv.ptr, d.tlv.len};
+    }
+    if (es_ok(r)) {
+        r = es_from_code(eseal_trustlist_parse(&tl, jws.ptr, jws.size));
+    }
+    if (es_ok(r)) {
+        r = list_registry(tl, &spki, &url);
+    }
+    if (es_ok(r) && spki.len > 0) {
+        r = es_foreign_answers_collect(inst, es_buf_span(&spki), &answers, ESEAL_TRUST_BUNDLE_MAX_ANSWERS);
+    }
+    if (es_ok(r)) {
+        aspans = es_calloc(answers.n + 1, sizeof(*aspans));
+        r = aspans != NULL ? ES_OK : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "out of memory");
+    }
+    for (size_t i = 0; es_ok(r) && i < answers.n; i++) {
+        aspans[i] = (eseal_bytes){answers.items[i].ptr, answers.items[i].len};
+    }
+    if (es_ok(r)) {
+        r = es_from_code(eseal_trust_bundle_write(out, jws.ptr, jws.size, crls, ncrls, aspans, answers.n));
+    }
+    es_free(aspans);
+    es_der_list_free(&answers);
+    eseal_trustlist_free(tl);
+    eseal_buf_dispose(&jws);
+    eseal_trusted_list_record_dispose(&held);
+    return r;
+}
+
+int eseal_instance_trust_bundle(eseal_instance *inst, const char *name, eseal_buf *out)
+{
+    return es_code(bundle_of(inst, name, out));
+}
+

@@ -12,6 +12,8 @@
 #     known (INDETERMINATE, SEAL_STATUS_UNKNOWN); --online asks A's registry and keeps the answer, and
 #     with A stopped D still finds the PDF and the OFD VALID from it; B, which holds no answer, finds
 #     A's PDF extended to B-LT VALID with A stopped: A stapled its registry's answer into the /DSS;
+#   - an air-gapped G takes D's bundle of A (list, CRLs, answers; one changed answer refuses it all) and
+#     verifies A's PDF VALID with no network;
 #   - a document A's seal signed after its revocation (the signer's clock two hours ahead, libfaketime)
 #     is VALID on D before the revocation, still VALID from the answer D kept, INVALID (SEAL_REVOKED)
 #     once `trust refresh` asked A's registry again, while the document signed before stays VALID;
@@ -52,7 +54,7 @@ fp_ok() { [[ $1 =~ ^[0-9a-f]{64}$ ]]; }
 PA=$(free_port)
 PC=$(free_port)
 PS=$(free_port)
-for h in A B C D E S X; do
+for h in A B C D E G S X; do
     case $h in A) base="http://127.0.0.1:$PA" ;; C) base="http://127.0.0.1:$PC" ;; S) base="http://127.0.0.1:$PS" ;;
     *) base="http://127.0.0.1:1" ;; esac
     name="Platform $h"
@@ -61,7 +63,7 @@ for h in A B C D E S X; do
     "$E" --home "$T/$h" init --org "$name" --country CN --base-url "$base" >/dev/null 2>"$T/init.err" ||
         { notok "init $h"; cat "$T/init.err"; }
 done
-ok "seven instances"
+ok "eight instances"
 
 # A's list.
 "$E" --home "$T/A" trustlist publish -o "$T/a1.jws" >"$T/pub.out" 2>"$T/pub.err"
@@ -226,6 +228,27 @@ expect 1 "B, which holds no answer, does not find A's PDF VALID" -- "$E" --home 
 expect 0 "B finds A's PDF extended to B-LT VALID with A stopped: the answer is in the document" -- \
     "$E" --home "$T/B" verify "$T/a-lt.pdf" --json
 judged VALID "" document && ok "the stapled answer decides" || notok "a-lt.pdf on B: $(head -c 1500 "$T/out")"
+# An air-gapped verifier G gets A's list, CRLs and registry answers as D holds them, in one file.
+expect 0 "D writes a bundle of A for a verifier without network" -- \
+    "$E" --home "$T/D" trust bundle "Platform A" -o "$T/a.bundle"
+has "$T/err" "6 CRLs and 1 registry answer" "it holds the CRLs and the answer D kept"
+python3 - "$T/a.bundle" "$T/bad.bundle" <<'EOF'
+import json, sys
+b = json.load(open(sys.argv[1]))
+a = b["answers"][0]
+b["answers"][0] = a[:-2] + ("A" if a[-2] != "A" else "B") + a[-1]  # one signature character changed
+json.dump(b, open(sys.argv[2], "w"))
+EOF
+expect 3 "G refuses a bundle with one answer's signature changed" -- "$E" --home "$T/G" trust add "$T/bad.bundle" --pin "$FA2"
+has "$T/err" "registry answer 1 of the bundle" "it names the answer"
+"$E" --home "$T/G" trust list --json >"$T/l.json" 2>/dev/null
+python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1])) == [] else 1)' "$T/l.json" &&
+    [ ! -e "$T/G/cache/registry" ] &&
+    ok "and keeps nothing of it" || notok "G holds: $("$E" --home "$T/G" trust list 2>&1)"
+expect 0 "G adds the bundle under A's pin" -- "$E" --home "$T/G" trust add "$T/a.bundle" --pin "$FA2"
+expect 0 "G finds A's PDF VALID with no network: the list, CRLs and answer came in the bundle" -- \
+    "$E" --home "$T/G" verify "$T/a.pdf" --json
+judged VALID "" cache && ok "the bundle's answer decides on G" || notok "a.pdf on G: $(head -c 1500 "$T/out")"
 serve A "$PA" && ok "A serves again" || notok "A serves again: $(cat "$T/A.serve.err")"
 "$E" --home "$T/A" trustlist publish -o "$T/a1.jws" >/dev/null 2>&1
 # The federated registry: A's signed answer for its seal, checked with the registry key A's list names.
