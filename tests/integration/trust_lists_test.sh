@@ -224,6 +224,17 @@ for doc in a.pdf a.ofd; do
     judged VALID "" cache && ok "the answer D kept decides ($doc)" || notok "$doc offline: $(head -c 1500 "$T/out")"
     expect 1 "C, which does not recognise A, does not find $doc VALID" -- "$E" --home "$T/C" verify "$T/$doc"
 done
+# The report for people says it too (web/report-fields.json): D's PDF report of A's PDF, kept with a
+# picture of its pages under test-output/trust-lists/ when ESEAL_TL_OUT is set (ctest sets it).
+expect 0 "D writes a PDF report of A's PDF" -- "$E" --home "$T/D" verify "$T/a.pdf" --report "$T/report.pdf"
+pdftotext -layout "$T/report.pdf" "$T/report.txt" 2>/dev/null
+has "$T/report.txt" "Platform A" "the PDF report names A's platform"
+has "$T/report.txt" "Status answered by" "and who answered the seal's status"
+has "$T/report.txt" "kept from an earlier verification" "and where the answer came from"
+if [ -n "${ESEAL_TL_OUT:-}" ]; then
+    mkdir -p "$ESEAL_TL_OUT" && cp "$T/report.pdf" "$ESEAL_TL_OUT/foreign-seal-report.pdf" &&
+        pdftoppm -png -r 50 "$T/report.pdf" "$ESEAL_TL_OUT/foreign-seal-report" 2>/dev/null
+fi
 expect 1 "B, which holds no answer, does not find A's PDF VALID" -- "$E" --home "$T/B" verify "$T/a.pdf" --json
 expect 0 "B finds A's PDF extended to B-LT VALID with A stopped: the answer is in the document" -- \
     "$E" --home "$T/B" verify "$T/a-lt.pdf" --json
