@@ -6,7 +6,8 @@
 # GB/T 38540, QR code), verifies the stamped PDF, a tampered copy and a forged later revision
 # (tests/attacks/), signs a plain file,
 # verifies it, tampers with it and verifies again, then revokes the certificate. Step 7d starts an
-# eseal agent and stamps with no passphrase through it (the agent makes the stamp).
+# eseal agent and stamps with no passphrase through it (the agent makes the stamp). Step 8f has a
+# second instance recognise this one through its signed trust list (issue 24).
 set -euo pipefail
 E=$1
 HOME_DIR=$2
@@ -111,6 +112,25 @@ step "8e. The audit log: the stamp's receipt checked offline, the log audited an
 "$E" log checkpoint
 "$E" log audit
 "$E" log export "$HOME_DIR/log-tiles"
+
+step "8f. Another platform recognises this one: it imports the signed trust list under its key's fingerprint (given out of band) and verifies the long-term stamp with what the list and the document carry" \
+    eseal trustlist publish -o trust-list.jws '&&' eseal --home other-platform trust add trust-list.jws --pin SHA256
+FP=$("$E" trustlist publish -o "$HOME_DIR/trust-list.jws" 2>/dev/null | tail -n 1)
+echo "the list key's SHA-256, the pin: $FP"
+OTHER=$HOME_DIR/other-platform
+"$E" --home "$OTHER" init --org "Harbin e-seal platform" --base-url http://127.0.0.1:1 >/dev/null 2>&1
+"$E" --home "$OTHER" trust add "$HOME_DIR/trust-list.jws" --pin "$FP"
+"$E" --home "$OTHER" verify "$HOME_DIR/contract-lta.pdf" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for s in d["signatures"]:
+    seal = s.get("seal") or {}
+    if seal.get("recognised"):
+        a = seal["registry"]["answer"] or {}
+        print("verdict:", d["verdict"], "| seal of", seal["recognised"]["platform"], "(its trust list, sequence",
+              str(seal["recognised"]["list_sequence"]) + ") | status", a.get("status"), "as its registry answered,",
+              "from the", a.get("source"))' || true
+printf '(the answer came stapled in the /DSS of the B-LTA stamp; docs/trust-lists.md)\n'
 
 DOC=$HOME_DIR/contract.txt
 printf 'Contract no. 2026-001\nThe parties agree to the terms below.\n' >"$DOC"
