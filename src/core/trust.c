@@ -46,6 +46,28 @@ static int add_ca(const eseal_cert_record *rec, void *payload)
  * signature; the store holds it as received), its CA services that are granted now added, a
  * self-signed one as an anchor and an issuing one as an intermediate, each noted with the list. A
  * withdrawn CA is not added: what it signed no longer chains here (docs/trust-lists.md). */
+/* A TSA, OCSP responder or seal maker the list names, with its statuses (the current one, then its
+ * history, newest first): a time-stamp token from a TSA this list vouches for must come from one of its
+ * TSA services granted at the token's time (crypto/trust.c). */
+static ES_RESULT add_service(eseal_trust *t, const eseal_tl_service *v)
+{
+    int type = v->type == ESEAL_TL_TSA ? ES_TRUST_SVC_TSA : v->type == ESEAL_TL_OCSP ? ES_TRUST_SVC_OCSP
+             : v->type == ESEAL_TL_SEAL_MAKER ? ES_TRUST_SVC_SEAL_MAKER : 0;
+    if (type == 0) {
+        return ES_OK;
+    }
+    int64_t since[ES_TRUST_SERVICE_STATUSES];
+    bool granted[ES_TRUST_SERVICE_STATUSES];
+    size_t n = 0;
+    since[n] = v->status.since_ms;
+    granted[n++] = !v->status.withdrawn;
+    for (size_t i = 0; i < v->history_count && n < ES_TRUST_SERVICE_STATUSES; i++) {
+        since[n] = v->history[i].since_ms;
+        granted[n++] = !v->history[i].withdrawn;
+    }
+    return es_trust_add_service(t, es_span_of(v->cert_der, v->cert_len), type, since, granted, n);
+}
+
 static int add_recognised(const eseal_trusted_list_record *rec, const void *jws, size_t len, void *payload)
 {
     trust_collect *c = payload;
@@ -67,6 +89,10 @@ static int add_recognised(const eseal_trusted_list_record *rec, const void *jws,
         const eseal_tl_entity *ent = eseal_trustlist_entity(tl, e);
         for (size_t k = 0; rc == ESEAL_OK && k < ent->service_count; k++) {
             const eseal_tl_service *v = &ent->services[k];
+            if (v->cert_der != NULL && v->type != ESEAL_TL_CA) {
+                rc = es_code(add_service(c->t, v));
+                continue;
+            }
             if (v->type != ESEAL_TL_CA || v->status.withdrawn || v->cert_der == NULL) {
                 continue;
             }

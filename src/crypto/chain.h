@@ -26,6 +26,15 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
                             int64_t at_ms, int64_t claimed_ms, const es_revocation_opts *ro);
 
 /*
+ * es_chain_check_ex for a certificate that must be a service of type `svc` (ES_TRUST_SVC_*) when its
+ * chain ends at an anchor another platform's trust list vouched for (issue 24): the list must name it
+ * as such a service, granted at `at_ms`; else the check "chain" is indeterminate
+ * (CHAIN_CONSTRAINTS_FAILURE). A chain to another anchor is judged as es_chain_check_ex judges it.
+ */
+ES_RESULT es_chain_check_svc(eseal_report *rep, const eseal_trust *t, X509 *signer, STACK_OF(X509) *extra,
+                             int64_t at_ms, int64_t claimed_ms, const es_revocation_opts *ro, int svc);
+
+/*
  * Records certificate `x` as a validation object of the document report above `rep` (its SHA-256,
  * its subject as the name, `origin`: signature, trust_set, dss, ...); id receives its id.
  */

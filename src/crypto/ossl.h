@@ -98,9 +98,21 @@ typedef struct {
     char *note; /* where the trust in it came from (issue 24: "the trust list of P, sequence N"), or NULL */
 } es_trust_cert;
 
+/* A service another platform's trust list names (issue 24): a certificate's SHA-256, its type and its
+ * statuses from a time on, newest first (es_trust_add_service). */
+typedef struct {
+    uint8_t sha256[32];
+    int type;
+    int64_t since[ES_TRUST_SERVICE_STATUSES];
+    bool granted[ES_TRUST_SERVICE_STATUSES];
+    size_t n;
+} es_trust_service;
+
 struct eseal_trust {
     es_trust_cert *certs; /* anchors and intermediates, in the order they were added */
     size_t n, cap, n_anchors;
+    es_trust_service *services; /* the services of the trust lists its noted anchors came from */
+    size_t n_services, cap_services;
     pthread_mutex_t *lock; /* guards the decoding of certs[i].x (a batch's threads share a trust) */
     STACK_OF(X509_CRL) *crls;
 };

@@ -49,6 +49,7 @@ void eseal_trust_free(eseal_trust *t)
         X509_free(t->certs[i].x);
     }
     es_free(t->certs);
+    es_free(t->services);
     if (t->lock != NULL) {
         (void)pthread_mutex_destroy(t->lock);
         es_free(t->lock);
@@ -177,6 +178,64 @@ ES_RESULT es_trust_add_noted(eseal_trust *t, es_span der, bool anchor, const cha
     }
     t->certs[t->n - 1].note = copy;
     return ES_OK;
+}
+
+ES_RESULT es_trust_add_service(eseal_trust *t, es_span der, int type, const int64_t *since, const bool *granted,
+                               size_t n)
+{
+    ES_ENSURE(t != NULL && der.len > 0 && (n == 0 || (since != NULL && granted != NULL)), ESEAL_EINVAL,
+              "trust: a service without a certificate");
+    if (t->n_services == t->cap_services) {
+        size_t cap = t->cap_services == 0 ? 16 : t->cap_services * 2;
+        ES_ENSURE(cap <= ES_TRUST_MAX_CERTS, ESEAL_ELIMIT, "trust: more than %d services", ES_TRUST_MAX_CERTS);
+        es_trust_service *s = es_realloc(t->services, cap * sizeof(*s));
+        ES_ENSURE_ALLOC(s);
+        t->services = s;
+        t->cap_services = cap;
+    }
+    es_trust_service *s = &t->services[t->n_services];
+    memset(s, 0, sizeof(*s));
+    size_t md_len = 0;
+    uint8_t md[64];
+    ES_GUARD(es_digest(md, &md_len, ESEAL_HASH_SHA256, der));
+    memcpy(s->sha256, md, sizeof(s->sha256));
+    s->type = type;
+    s->n = n < ES_TRUST_SERVICE_STATUSES ? n : ES_TRUST_SERVICE_STATUSES;
+    for (size_t i = 0; i < s->n; i++) {
+        s->since[i] = since[i];
+        s->granted[i] = granted[i];
+    }
+    t->n_services++;
+    return ES_OK;
+}
+
+/* Was `x` a service of `type` granted at `at_ms`? *listed: it is such a service at all. */
+static bool service_granted(const eseal_trust *t, X509 *x, int type, int64_t at_ms, bool *listed)
+{
+    *listed = false;
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    uint8_t md[64];
+    size_t md_len = 0;
+    bool ok = n > 0 && es_ok(es_digest(md, &md_len, ESEAL_HASH_SHA256, es_span_of(der, (size_t)n)));
+    OPENSSL_free(der);
+    ERR_clear_error();
+    eseal_error_clear();
+    bool granted = false;
+    for (size_t i = 0; ok && i < t->n_services; i++) {
+        const es_trust_service *s = &t->services[i];
+        if (s->type != type || memcmp(s->sha256, md, sizeof(s->sha256)) != 0) {
+            continue;
+        }
+        *listed = true;
+        for (size_t k = 0; k < s->n; k++) {
+            if (s->since[k] <= at_ms) {
+                granted = granted || s->granted[k]; /* its status then: the newest that had started */
+                break;
+            }
+        }
+    }
+    return granted;
 }
 
 /* The note of the trust set's entry that is `x` (an anchor a chain ended at), or NULL. */
@@ -718,8 +777,28 @@ ES_RESULT es_chain_check(eseal_report *rep, const eseal_trust *t, X509 *signer, 
 
 _Atomic size_t es_chain_validations = 0;
 
+static ES_RESULT chain_check(eseal_report *rep, const eseal_trust *t, X509 *signer, STACK_OF(X509) *extra,
+                             int64_t at_ms, int64_t claimed_ms, const es_revocation_opts *ro, int svc);
+
 ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signer, STACK_OF(X509) *extra,
                             int64_t at_ms, int64_t claimed_ms, const es_revocation_opts *ro)
+{
+    return chain_check(rep, t, signer, extra, at_ms, claimed_ms, ro, 0);
+}
+
+ES_RESULT es_chain_check_svc(eseal_report *rep, const eseal_trust *t, X509 *signer, STACK_OF(X509) *extra,
+                             int64_t at_ms, int64_t claimed_ms, const es_revocation_opts *ro, int svc)
+{
+    return chain_check(rep, t, signer, extra, at_ms, claimed_ms, ro, svc);
+}
+
+static const char *svc_name(int svc)
+{
+    return svc == ES_TRUST_SVC_TSA ? "TSA" : svc == ES_TRUST_SVC_OCSP ? "OCSP responder" : "seal maker";
+}
+
+static ES_RESULT chain_check(eseal_report *rep, const eseal_trust *t, X509 *signer, STACK_OF(X509) *extra,
+                             int64_t at_ms, int64_t claimed_ms, const es_revocation_opts *ro, int svc)
 {
     char lbl[300];
     es_chain_validations++;
@@ -812,6 +891,21 @@ ES_RESULT es_chain_check_ex(eseal_report *rep, const eseal_trust *t, X509 *signe
                              sk_X509_num(chain), sk_X509_num(chain) == 1 ? "" : "s",
                              cert_label(anchor, lbl, sizeof(lbl)), note != NULL ? ", trusted through " : "",
                              note != NULL ? note : ""));
+    /* Such a list vouches for a TSA (an OCSP responder, a seal maker) only as a service of that type, and
+     * only while it granted it: the status at `at_ms` by the service's history. */
+    bool listed = false;
+    if (svc != 0 && note != NULL && !service_granted(t, signer, svc, at_ms, &listed)) {
+        char when[ES_RFC3339_LEN];
+        es_time_rfc3339(when, at_ms);
+        ES_GUARD(es_report_check(rep, "chain", ESEAL_CHECK_INDETERMINATE, "trust_list",
+                                 "%d certificate%s to %s, trusted through %s, which %s %s at %s",
+                                 sk_X509_num(chain), sk_X509_num(chain) == 1 ? "" : "s",
+                                 cert_label(anchor, lbl, sizeof(lbl)), note,
+                                 listed ? "did not grant it as a" : "does not list it as a", svc_name(svc), when));
+        ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_CHAIN_CONSTRAINTS_FAILURE,
+                                  "%s is not a %s service that %s granted at %s", cert_label(signer, lbl, sizeof(lbl)),
+                                  svc_name(svc), note, when));
+    }
     for (int i = 0; i < sk_X509_num(chain); i++) {
         X509 *x = sk_X509_value(chain, i);
         char id[ES_VOBJ_ID_LEN];

@@ -1093,7 +1093,9 @@ static ES_RESULT verify_token(eseal_report *rep, int64_t *gen_ms, es_span der, c
                                  "not checked: the TSA certificate's extended key usage is wrong"));
     }
     /* tlog.md §4.5 item 7: the TSA certificate must be valid at genTime. */
-    return es_chain_check_ex(rep, trust, signer, certs, *gen_ms > 0 ? *gen_ms : es_ctx_now(ctx), 0, ro);
+    /* A TSA another platform's list vouches for must be one of its TSA services at the token's time. */
+    return es_chain_check_svc(rep, trust, signer, certs, *gen_ms > 0 ? *gen_ms : es_ctx_now(ctx), 0, ro,
+                              ES_TRUST_SVC_TSA);
 }
 
 static const eseal_tsa_verify_options default_vopts = ESEAL_TSA_VERIFY_OPTIONS_INIT;

@@ -169,6 +169,8 @@ expect 0 "A stamps a PDF with its signer's clock two hours ahead" -- \
     "${FT[@]}" "$E" --home "$T/A" stamp "$T/in.pdf" -o "$T/later.pdf" --seal "$SEAL" --page 1
 expect 0 "A extends its PDF to B-LT: its registry's answer goes into the /DSS" -- \
     "$E" --home "$T/A" extend "$T/a.pdf" -o "$T/a-lt.pdf" --level B-LT
+expect 0 "A stamps a PDF with a signature timestamp of its TSA (B-T)" -- \
+    "$E" --home "$T/A" stamp "$T/in.pdf" -o "$T/a-t.pdf" --seal "$SEAL" --page 1 --level B-T
 for doc in a.pdf a.ofd; do
     expect 1 "D does not find A's $doc VALID before it recognises A" -- "$E" --home "$T/D" verify "$T/$doc"
 done
@@ -213,6 +215,15 @@ for doc in a.pdf:registry a.ofd:cache; do
     judged VALID "" "${doc##*:}" && ok "VALID, from the answer of A's registry (${doc%%:*}, ${doc##*:})" ||
         notok "${doc%%:*} online: $(head -c 1500 "$T/out")"
 done
+expect 0 "D verifies A's B-T PDF: its TSA is a TSA service of A's list" -- \
+    "$E" --home "$T/D" verify "$T/a-t.pdf" --json
+python3 - "$T/out" <<'EOF' && ok "VALID, the signing time proven by A's TSA" || notok "a-t.pdf on D: $(head -c 1500 "$T/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["signatures"][0]
+assert d["verdict"] == "VALID" and s["time"]["source"] == "timestamp", (d["verdict"], s["time"])
+assert {c["id"]: c for c in s["checks"]}["timestamp"]["status"] == "passed"
+EOF
 expect 0 "D verifies the PDF A's seal signed two hours ahead --online: VALID" -- \
     "$E" --home "$T/D" verify "$T/later.pdf" --json --online
 APID=${PIDS[${#PIDS[@]}-1]}

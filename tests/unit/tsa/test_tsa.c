@@ -292,6 +292,72 @@ static void test_granted_sha256(void **state)
     free_req(&req);
 }
 
+/*
+ * Issue 24: a TSA whose chain ends at an anchor another platform's trust list vouched for counts only
+ * as that list's TSA service, granted at the token's time (crypto/trust.c, es_chain_check_svc).
+ */
+static eseal_verdict listed_verdict(const eseal_buf *resp, int type, const int64_t *since, const bool *granted,
+                                    size_t n)
+{
+    eseal_trust *t = NULL;
+    assert_int_equal(eseal_trust_new(&t), ESEAL_OK);
+    eseal_buf der = ESEAL_BUF_INIT;
+    assert_int_equal(eseal_cert_der(&der, root), ESEAL_OK);
+    assert_true(es_ok(es_trust_add_noted(t, es_span_of(der.ptr, der.size), true, "the trust list of P, sequence 1")));
+    eseal_buf_dispose(&der);
+    int64_t now = eseal_time_now();
+    es_buf crl = ES_BUF_INIT(1 << 20);
+    assert_true(es_ok(es_crl_issue(&crl, root_key, root, NULL, 0, 1, now - 60000, now + DAY_MS)));
+    assert_int_equal(eseal_trust_add_crl(t, crl.ptr, crl.len), ESEAL_OK);
+    es_buf_free(&crl);
+    if (type != 0) {
+        assert_int_equal(eseal_cert_der(&der, tsa_cert), ESEAL_OK);
+        assert_true(es_ok(es_trust_add_service(t, es_span_of(der.ptr, der.size), type, since, granted, n)));
+        eseal_buf_dispose(&der);
+    }
+    eseal_tsa_verify_options o = ESEAL_TSA_VERIFY_OPTIONS_INIT;
+    o.data = "hello";
+    o.data_len = 5;
+    eseal_report *rep = NULL;
+    assert_int_equal(eseal_tsa_verify_token(&rep, NULL, resp->ptr, resp->size, t, &o), ESEAL_OK);
+    eseal_verdict v = eseal_report_verdict(rep);
+    if (v != ESEAL_VALID) {
+        assert_true(eseal_report_has_reason(rep, "CHAIN_CONSTRAINTS_FAILURE"));
+        assert_int_equal(eseal_report_check(rep, "chain"), ESEAL_CHECK_INDETERMINATE);
+    }
+    eseal_report_free(rep);
+    eseal_trust_free(t);
+    return v;
+}
+
+static void test_listed_tsa_service(void **state)
+{
+    (void)state;
+    eseal_tsa_config c = config();
+    eseal_buf req = ESEAL_BUF_INIT, resp = ESEAL_BUF_INIT;
+    make_req(&req, NID_sha256, 0, 1, 1, NULL);
+    respond_status(&req, &c, ESEAL_TSA_GRANTED, 0, &resp);
+    int64_t now = eseal_time_now();
+    const int64_t long_ago[] = {now - DAY_MS};
+    const bool yes[] = {true};
+    /* the list names the TSA as a TSA service, granted since yesterday: VALID */
+    assert_int_equal(listed_verdict(&resp, ES_TRUST_SVC_TSA, long_ago, yes, 1), ESEAL_VALID);
+    /* not named at all, or named as another kind of service: not trusted as a TSA */
+    assert_int_equal(listed_verdict(&resp, 0, NULL, NULL, 0), ESEAL_INDETERMINATE);
+    assert_int_equal(listed_verdict(&resp, ES_TRUST_SVC_SEAL_MAKER, long_ago, yes, 1), ESEAL_INDETERMINATE);
+    /* withdrawn an hour before the token: INDETERMINATE; withdrawn an hour after it: granted then, VALID */
+    const int64_t before[] = {now - 3600000, now - DAY_MS};
+    const bool withdrawn_then_granted[] = {false, true};
+    assert_int_equal(listed_verdict(&resp, ES_TRUST_SVC_TSA, before, withdrawn_then_granted, 2), ESEAL_INDETERMINATE);
+    const int64_t after[] = {now + 3600000, now - DAY_MS};
+    assert_int_equal(listed_verdict(&resp, ES_TRUST_SVC_TSA, after, withdrawn_then_granted, 2), ESEAL_VALID);
+    /* granted only from tomorrow: not yet a service at the token's time */
+    const int64_t tomorrow[] = {now + DAY_MS};
+    assert_int_equal(listed_verdict(&resp, ES_TRUST_SVC_TSA, tomorrow, yes, 1), ESEAL_INDETERMINATE);
+    free_req(&req);
+    eseal_buf_dispose(&resp);
+}
+
 static void test_granted_sm3(void **state)
 {
     (void)state;
@@ -953,6 +1019,7 @@ int main(void)
         cmocka_unit_test(test_sm2_granted),      cmocka_unit_test(test_sm2_no_cert_req),
         cmocka_unit_test(test_sm2_tampered),     cmocka_unit_test(test_sm2_rejections_match_ecdsa),
         cmocka_unit_test(test_responder_threads),
+        cmocka_unit_test(test_listed_tsa_service),
         cmocka_unit_test(test_cert_req), /* last: it adds the TSA certificate to the trust set */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
