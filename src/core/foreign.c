@@ -184,45 +184,94 @@ static ES_RESULT cache_folder(es_buf *out, eseal_instance *inst, const char *esi
     return es_buf_append_str(out, esid);
 }
 
-/* The answers kept for `esid`: each considered; *count gets how many files were there and
- * oldest the name of the one produced first (for the cache's bound). */
-static ES_RESULT cache_scan(eseal_instance *inst, const char *esid, answer_pick *p, es_span spki, int64_t at,
-                            size_t *count, char oldest[80])
+/* Each answer file kept for `esid` (at most CACHE_FILES_MAX), read and handed to fn with its file name;
+ * an unreadable one is as if it were not kept. */
+typedef ES_RESULT (*kept_fn)(void *ctx, const char *file, es_span jws);
+static ES_RESULT each_kept(eseal_instance *inst, const char *esid, kept_fn fn, void *ctx)
 {
-    *count = 0;
-    oldest[0] = '\0';
     ES_AUTO(es_buf_freep) es_buf dir = ES_BUF_INIT(ES_PATH_BUF_MAX);
     ES_GUARD(cache_folder(&dir, inst, esid));
     DIR *d = opendir(es_buf_cstr(&dir));
     if (d == NULL) {
         return ES_OK; /* nothing kept yet */
     }
-    int64_t oldest_ms = INT64_MAX;
     es_result r = ES_OK;
+    size_t seen = 0;
     struct dirent *de;
-    while (es_ok(r) && *count < CACHE_FILES_MAX && (de = readdir(d)) != NULL) {
+    while (es_ok(r) && seen < CACHE_FILES_MAX && (de = readdir(d)) != NULL) {
         size_t n = strlen(de->d_name);
         if (n < 5 || n >= 80 || strcmp(de->d_name + n - 4, ".jws") != 0) {
             continue;
         }
-        (*count)++;
+        seen++;
         ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(ES_PATH_BUF_MAX);
         ES_AUTO(es_buf_freep) es_buf jws = ES_BUF_INIT(ESEAL_REGISTRY_ANSWER_MAX_BYTES);
         r = es_buf_printf(&path, "%s/%s", es_buf_cstr(&dir), de->d_name);
         if (es_ok(r) && !es_ok(es_file_read(&jws, es_buf_cstr(&path), jws.max))) {
-            eseal_error_clear(); /* unreadable: as if it were not kept */
+            eseal_error_clear();
             continue;
         }
-        int64_t produced = -1;
-        if (es_ok(r)) {
-            consider(p, es_buf_span(&jws), spki, esid, at, "cache", &produced);
-        }
-        if (es_ok(r) && produced >= 0 && produced < oldest_ms) {
-            oldest_ms = produced;
-            copy_str(oldest, 80, de->d_name);
+        r = es_ok(r) ? fn(ctx, de->d_name, es_buf_span(&jws)) : r;
+    }
+    (void)closedir(d);
+    return r;
+}
+
+/* Each seal with answers kept (at most CACHE_SEALS_MAX), by its esID. */
+typedef ES_RESULT (*seal_fn)(void *ctx, const char *esid);
+static ES_RESULT each_seal(eseal_instance *inst, seal_fn fn, void *ctx)
+{
+    ES_AUTO(es_buf_freep) es_buf dir = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_GUARD(es_home_path(&dir, inst, CACHE_DIR));
+    DIR *d = opendir(es_buf_cstr(&dir));
+    if (d == NULL) {
+        return ES_OK;
+    }
+    es_result r = ES_OK;
+    size_t seen = 0;
+    struct dirent *de;
+    while (es_ok(r) && seen < CACHE_SEALS_MAX && (de = readdir(d)) != NULL) {
+        if (esid_safe(de->d_name)) { /* not ".", "..", nor anything this file did not make */
+            seen++;
+            r = fn(ctx, de->d_name);
         }
     }
     (void)closedir(d);
+    return r;
+}
+
+typedef struct {
+    answer_pick *p;
+    es_span spki;
+    const char *esid;
+    int64_t at;
+    size_t count;
+    int64_t oldest_ms;
+    char oldest[80];
+} scan_ctx;
+
+static ES_RESULT scan_one(void *ctx, const char *file, es_span jws)
+{
+    scan_ctx *c = ctx;
+    c->count++;
+    int64_t produced = -1;
+    consider(c->p, jws, c->spki, c->esid, c->at, "cache", &produced);
+    if (produced >= 0 && produced < c->oldest_ms) {
+        c->oldest_ms = produced;
+        copy_str(c->oldest, sizeof(c->oldest), file);
+    }
+    return ES_OK;
+}
+
+/* The answers kept for `esid`: each considered; *count gets how many files were there and `oldest` the
+ * name of the one of this registry produced first (for the cache's bound; "" none). */
+static ES_RESULT cache_scan(eseal_instance *inst, const char *esid, answer_pick *p, es_span spki, int64_t at,
+                            size_t *count, char oldest[80])
+{
+    scan_ctx c = {p, spki, esid, at, 0, INT64_MAX, ""};
+    es_result r = each_kept(inst, esid, scan_one, &c);
+    *count = c.count;
+    copy_str(oldest, 80, c.oldest);
     return r;
 }
 
@@ -464,29 +513,13 @@ static ES_RESULT refresh_one(refresh_ctx *c, const char *esid)
     return ES_OK;
 }
 
+static ES_RESULT refresh_seal(void *ctx, const char *esid) { return refresh_one(ctx, esid); }
+
 ES_RESULT es_foreign_answers_refresh(eseal_instance *inst, es_span registry_spki, const char *registry_url,
                                      size_t *refreshed, size_t *failed)
 {
-    *refreshed = 0;
-    *failed = 0;
-    ES_AUTO(es_buf_freep) es_buf dir = ES_BUF_INIT(ES_PATH_BUF_MAX);
-    ES_GUARD(es_home_path(&dir, inst, CACHE_DIR));
-    DIR *d = opendir(es_buf_cstr(&dir));
-    if (d == NULL) {
-        return ES_OK;
-    }
     refresh_ctx c = {inst, registry_spki, registry_url, 0, 0};
-    es_result r = ES_OK;
-    size_t seen = 0;
-    struct dirent *de;
-    while (es_ok(r) && seen < CACHE_SEALS_MAX && (de = readdir(d)) != NULL) {
-        if (!esid_safe(de->d_name)) {
-            continue; /* ".", "..", anything this file did not make */
-        }
-        seen++;
-        r = refresh_one(&c, de->d_name);
-    }
-    (void)closedir(d);
+    es_result r = each_seal(inst, refresh_seal, &c);
     *refreshed = c.refreshed;
     *failed = c.failed;
     return r;
@@ -511,60 +544,37 @@ ES_RESULT es_foreign_answer_keep(eseal_instance *inst, es_span spki, es_span jws
     return cache_put(inst, esid, jws, count, oldest);
 }
 
-/* Appends every answer kept in the folder of `esid` that verifies under `spki`. */
-static ES_RESULT collect_one(eseal_instance *inst, es_span spki, const char *esid, es_der_list *out, size_t most)
+typedef struct {
+    eseal_instance *inst;
+    es_span spki;
+    es_der_list *out;
+    size_t most;
+} collect_ctx;
+
+/* Appends a kept answer when it verifies under the registry key. */
+static ES_RESULT collect_answer(void *ctx, const char *file, es_span jws)
 {
-    ES_AUTO(es_buf_freep) es_buf dir = ES_BUF_INIT(ES_PATH_BUF_MAX);
-    ES_GUARD(cache_folder(&dir, inst, esid));
-    DIR *d = opendir(es_buf_cstr(&dir));
-    if (d == NULL) {
-        return ES_OK;
-    }
+    (void)file;
+    collect_ctx *c = ctx;
+    eseal_registry_answer_doc *doc = NULL;
     es_result r = ES_OK;
-    size_t seen = 0;
-    struct dirent *de;
-    while (es_ok(r) && out->n < most && seen < CACHE_FILES_MAX && (de = readdir(d)) != NULL) {
-        size_t n = strlen(de->d_name);
-        if (n < 5 || n >= 80 || strcmp(de->d_name + n - 4, ".jws") != 0) {
-            continue;
-        }
-        seen++;
-        ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(ES_PATH_BUF_MAX);
-        ES_AUTO(es_buf_freep) es_buf jws = ES_BUF_INIT(ESEAL_REGISTRY_ANSWER_MAX_BYTES);
-        r = es_buf_printf(&path, "%s/%s", es_buf_cstr(&dir), de->d_name);
-        if (!es_ok(r) || !es_ok(es_file_read(&jws, es_buf_cstr(&path), jws.max))) {
-            eseal_error_clear();
-            r = ES_OK;
-            continue;
-        }
-        eseal_registry_answer_doc *doc = NULL;
-        if (eseal_registry_answer_parse(&doc, jws.ptr, jws.len, spki.ptr, spki.len) == ESEAL_OK) {
-            r = es_der_list_add(out, es_buf_span(&jws));
-        }
-        eseal_registry_answer_free(doc);
-        eseal_error_clear();
+    if (c->out->n < c->most &&
+        eseal_registry_answer_parse(&doc, jws.ptr, jws.len, c->spki.ptr, c->spki.len) == ESEAL_OK) {
+        r = es_der_list_add(c->out, jws);
     }
-    (void)closedir(d);
+    eseal_registry_answer_free(doc);
+    eseal_error_clear(); /* another registry's answer: not this list's */
     return r;
+}
+
+static ES_RESULT collect_seal(void *ctx, const char *esid)
+{
+    collect_ctx *c = ctx;
+    return c->out->n < c->most ? each_kept(c->inst, esid, collect_answer, c) : ES_OK;
 }
 
 ES_RESULT es_foreign_answers_collect(eseal_instance *inst, es_span spki, es_der_list *out, size_t most)
 {
-    ES_AUTO(es_buf_freep) es_buf dir = ES_BUF_INIT(ES_PATH_BUF_MAX);
-    ES_GUARD(es_home_path(&dir, inst, CACHE_DIR));
-    DIR *d = opendir(es_buf_cstr(&dir));
-    if (d == NULL) {
-        return ES_OK;
-    }
-    es_result r = ES_OK;
-    size_t seen = 0;
-    struct dirent *de;
-    while (es_ok(r) && out->n < most && seen < CACHE_SEALS_MAX && (de = readdir(d)) != NULL) {
-        if (esid_safe(de->d_name)) {
-            seen++;
-            r = collect_one(inst, spki, de->d_name, out, most);
-        }
-    }
-    (void)closedir(d);
-    return r;
+    collect_ctx c = {inst, spki, out, most};
+    return each_seal(inst, collect_seal, &c);
 }
