@@ -42,17 +42,15 @@ static int add_ca(const eseal_cert_record *rec, void *payload)
     return rc;
 }
 
-/* The CAs of the platforms the instance recognises (issue 24): each imported list checked again (its
- * signature; the store holds it as received), its CA services that are granted now added, a
- * self-signed one as an anchor and an issuing one as an intermediate, each noted with the list. A
- * withdrawn CA is not added: what it signed no longer chains here (docs/trust-lists.md). */
-/* A TSA, OCSP responder or seal maker the list names, with its statuses (the current one, then its
- * history, newest first): a time-stamp token from a TSA this list vouches for must come from one of its
- * TSA services granted at the token's time (crypto/trust.c). */
+/* A CA, TSA, OCSP responder or seal maker the list names, with its statuses (the current one, then its
+ * history, newest first): a chain through a CA this list vouches for holds only while the list granted
+ * the CA, and a time-stamp token of a TSA it vouches for must come from one of its TSA services granted
+ * at the token's time (crypto/trust.c). */
 static ES_RESULT add_service(eseal_trust *t, const eseal_tl_service *v)
 {
     int type = v->type == ESEAL_TL_TSA ? ES_TRUST_SVC_TSA : v->type == ESEAL_TL_OCSP ? ES_TRUST_SVC_OCSP
-             : v->type == ESEAL_TL_SEAL_MAKER ? ES_TRUST_SVC_SEAL_MAKER : 0;
+             : v->type == ESEAL_TL_SEAL_MAKER ? ES_TRUST_SVC_SEAL_MAKER : v->type == ESEAL_TL_CA ? ES_TRUST_SVC_CA
+                                                                                            : 0;
     if (type == 0) {
         return ES_OK;
     }
@@ -68,6 +66,10 @@ static ES_RESULT add_service(eseal_trust *t, const eseal_tl_service *v)
     return es_trust_add_service(t, es_span_of(v->cert_der, v->cert_len), type, since, granted, n);
 }
 
+/* The CAs of the platforms the instance recognises (issue 24): each imported list checked again (its
+ * signature; the store holds it as received), its CA services added, a self-signed one as an anchor and
+ * an issuing one as an intermediate, each noted with the list and with its status history: a CA the list
+ * withdrew still anchors what is judged at a time it was granted, nothing later (docs/trust-lists.md). */
 static int add_recognised(const eseal_trusted_list_record *rec, const void *jws, size_t len, void *payload)
 {
     trust_collect *c = payload;
@@ -89,11 +91,10 @@ static int add_recognised(const eseal_trusted_list_record *rec, const void *jws,
         const eseal_tl_entity *ent = eseal_trustlist_entity(tl, e);
         for (size_t k = 0; rc == ESEAL_OK && k < ent->service_count; k++) {
             const eseal_tl_service *v = &ent->services[k];
-            if (v->cert_der != NULL && v->type != ESEAL_TL_CA) {
+            if (v->cert_der != NULL) {
                 rc = es_code(add_service(c->t, v));
-                continue;
             }
-            if (v->type != ESEAL_TL_CA || v->status.withdrawn || v->cert_der == NULL) {
+            if (rc != ESEAL_OK || v->type != ESEAL_TL_CA || v->cert_der == NULL) {
                 continue;
             }
             eseal_cert *cert = NULL;

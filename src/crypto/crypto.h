@@ -474,13 +474,15 @@ ES_RESULT es_crl_check_issued(es_span crl_der, es_span ca_der, uint64_t *number,
  * of P, sequence N"): a chain check that ends at it names the note in its detail. */
 ES_RESULT es_trust_add_noted(eseal_trust *t, es_span der, bool anchor, const char *note);
 /* The service types a chain check may require of a certificate whose chain ends at a noted anchor. */
-enum { ES_TRUST_SVC_TSA = 1, ES_TRUST_SVC_OCSP = 2, ES_TRUST_SVC_SEAL_MAKER = 3 };
+enum { ES_TRUST_SVC_TSA = 1, ES_TRUST_SVC_OCSP = 2, ES_TRUST_SVC_SEAL_MAKER = 3, ES_TRUST_SVC_CA = 4 };
 /* Statuses kept per service (a list's ServiceHistory holds up to 64; the newest are the ones that count). */
 #define ES_TRUST_SERVICE_STATUSES 16
 /* Adds a service the trust list of a noted anchor names: the certificate `der` as a service of `type`,
  * with its statuses from `since[i]` on (`granted[i]`: granted, else withdrawn), newest first; more than
  * ES_TRUST_SERVICE_STATUSES keeps the newest. A time-stamp token whose TSA chains to a noted anchor
- * is trusted only when its TSA certificate is such a service of type TSA, granted at the token's time. */
+ * is trusted only when its TSA certificate is such a service of type TSA, granted at the token's time;
+ * and a chain to a noted anchor holds only when each of its certificates the list names as a CA was
+ * granted at the time the chain is judged at (a CA withdrawn later still vouches for the past). */
 ES_RESULT es_trust_add_service(eseal_trust *t, es_span der, int type, const int64_t *since, const bool *granted,
                                size_t n);
 

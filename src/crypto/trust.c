@@ -893,6 +893,24 @@ static ES_RESULT chain_check(eseal_report *rep, const eseal_trust *t, X509 *sign
                              note != NULL ? note : ""));
     /* Such a list vouches for a TSA (an OCSP responder, a seal maker) only as a service of that type, and
      * only while it granted it: the status at `at_ms` by the service's history. */
+    /* A CA such a list names vouches only while the list granted it: at `at_ms`, by its history. */
+    for (int i = 0; note != NULL && i < sk_X509_num(chain); i++) {
+        bool ca_listed = false;
+        X509 *x = sk_X509_value(chain, i);
+        if (!service_granted(t, x, ES_TRUST_SVC_CA, at_ms, &ca_listed) && ca_listed) {
+            char when[ES_RFC3339_LEN];
+            es_time_rfc3339(when, at_ms);
+            char lbl2[300];
+            ES_GUARD(es_report_check(rep, "chain", ESEAL_CHECK_INDETERMINATE, "trust_list",
+                                     "%d certificate%s to %s, trusted through %s, which did not grant the CA %s at %s",
+                                     sk_X509_num(chain), sk_X509_num(chain) == 1 ? "" : "s",
+                                     cert_label(anchor, lbl, sizeof(lbl)), note, cert_label(x, lbl2, sizeof(lbl2)),
+                                     when));
+            ES_GUARD(es_report_reason(rep, ESEAL_INDETERMINATE, ESEAL_R_CHAIN_CONSTRAINTS_FAILURE,
+                                      "the CA %s was not granted by %s at %s", lbl2, note, when));
+            break;
+        }
+    }
     bool listed = false;
     if (svc != 0 && note != NULL && !service_granted(t, signer, svc, at_ms, &listed)) {
         char when[ES_RFC3339_LEN];
