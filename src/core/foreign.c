@@ -287,6 +287,11 @@ static ES_RESULT cache_put(eseal_instance *inst, const char *esid, es_span jws, 
     char hex[65];
     es_hex_lower(hex, md, 32);
     ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_GUARD(es_buf_printf(&path, "%s/%s.jws", es_buf_cstr(&dir), hex));
+    if (es_path_exists(es_buf_cstr(&path))) {
+        return ES_OK; /* kept already (the same answer again, from a bundle read twice) */
+    }
+    es_buf_clear(&path);
     if (count >= ANSWERS_KEPT && oldest[0] != '\0') {
         ES_GUARD(es_buf_printf(&path, "%s/%s", es_buf_cstr(&dir), oldest));
         (void)unlink(es_buf_cstr(&path));
