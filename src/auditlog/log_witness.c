@@ -12,8 +12,7 @@
 #include "maxima.h"
 #include "witness_client.h"
 
-/* "NAME VKEY URL" -> cfg (strings owned by cfg). */
-static ES_RESULT parse_witness(es_witness_cfg *cfg, const char *line)
+ES_RESULT es_witness_cfg_parse(es_witness_cfg *cfg, const char *line)
 {
     ES_AUTO(es_strfreep) char *copy = es_strdup(line);
     ES_ENSURE_ALLOC(copy);
@@ -68,7 +67,7 @@ ES_RESULT es_log_witness_cosign(struct eseal_log *log, es_buf *note, const es_ch
     ES_ENSURE_ALLOC(ws);
     es_result r = ES_OK;
     for (size_t i = 0; es_ok(r) && i < c->witness_count; i++) {
-        r = parse_witness(&ws[i], c->witnesses[i]);
+        r = es_witness_cfg_parse(&ws[i], c->witnesses[i]);
     }
     ES_AUTO(es_buf_freep) es_buf lines = ES_BUF_INIT(ES_LOG_COSIG_LINES_MAX);
     ES_AUTO(es_buf_freep) es_buf why = ES_BUF_INIT(ES_LOG_WITNESS_WHY_MAX);
@@ -122,7 +121,7 @@ ES_RESULT es_log_witness_recosign(struct eseal_log *log, uint64_t size)
     ES_ENSURE_ALLOC(vs);
     for (size_t i = 0; i < c->witness_count; i++) {
         es_witness_cfg w = {0};
-        es_result r = parse_witness(&w, c->witnesses[i]);
+        es_result r = es_witness_cfg_parse(&w, c->witnesses[i]);
         es_free(w.name);
         es_free(w.url);
         ES_GUARD(r);

@@ -20,6 +20,10 @@ typedef struct {
     char *url;          /* submission prefix: requests go to url + "/add-checkpoint" */
 } es_witness_cfg;
 
+/* An eseal.conf log_witness line "NAME VKEY URL" -> cfg (name and url owned by cfg, es_free them); the key
+ * must be a cosignature key (C2SP type 0x04) and the URL http(s). ESEAL_EMALFORMED otherwise. */
+ES_RESULT es_witness_cfg_parse(es_witness_cfg *cfg, const char *line);
+
 /* A consistency proof PROOF(m, D[n]) of the log, 0 < m < n (es_tlog_prove_consistency's contract). */
 typedef es_result (*es_consistency_fn)(void *ctx, uint64_t m, uint64_t n, es_hash32 proof[ES_TLOG_MAX_PROOF],
                                        size_t *count);

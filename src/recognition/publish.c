@@ -8,9 +8,13 @@
 #include <string.h>
 
 #include "accounts/accounts.h"
+#include "auditlog/witness_client.h"
 #include "tlog/tlog.h"
 #include "util/versions.h"
 #include "recognition/recognition.h"
+
+/* The log's witnesses a list names (eseal.conf takes at most 32 log_witness lines). */
+#define ES_TL_MAX_WITNESSES 32
 
 /* The roles a list names, and the service each is. */
 static const struct {
@@ -49,6 +53,60 @@ static inline void services_freep(services **s)
 }
 
 static inline void buf_disposep(eseal_buf *b) { eseal_buf_dispose(b); }
+
+/* The log's witnesses as services (their keys and URLs borrowed by the services until it is freed). */
+typedef struct {
+    es_witness_cfg cfg[ES_TL_MAX_WITNESSES];
+    uint8_t spki[ES_TL_MAX_WITNESSES][44];
+    char vkey[ES_TL_MAX_WITNESSES][ESEAL_TRUSTLIST_MAX_STRING];
+    size_t n;
+} witnesses;
+
+static inline void witnesses_freep(witnesses **w)
+{
+    for (size_t i = 0; *w != NULL && i < (*w)->n; i++) {
+        es_free((*w)->cfg[i].name);
+        es_free((*w)->cfg[i].url);
+    }
+    es_free(*w);
+}
+
+/*
+ * The log's witnesses (eseal.conf log_witness "NAME VKEY URL"), each a witness service: its name, its
+ * cosignature key as a C2SP note key and as an Ed25519 SubjectPublicKeyInfo (`spki_prefix`, then the
+ * key), and its URL, so that a verifier elsewhere checks the log's cosigned checkpoints as the log does.
+ */
+static ES_RESULT add_witnesses(eseal_instance *inst, services *s, witnesses *w, bool lol,
+                               const uint8_t spki_prefix[12])
+{
+    for (size_t i = 0; !lol && i < inst->cfg.log_witness_count && i < ES_TL_MAX_WITNESSES; i++) {
+        const char *line = inst->cfg.log_witnesses[i];
+        ES_GUARD(es_witness_cfg_parse(&w->cfg[w->n], line));
+        es_witness_cfg *c = &w->cfg[w->n];
+        w->n++;
+        const char *sp = strchr(line, ' ');
+        while (sp != NULL && *sp == ' ') {
+            sp++;
+        }
+        size_t klen = sp != NULL ? strcspn(sp, " \t") : 0;
+        ES_ENSURE(klen > 0 && klen < sizeof(w->vkey[i]), ESEAL_EMALFORMED, "trustlist: log_witness %s: no key",
+                  c->name);
+        memcpy(w->vkey[i], sp, klen);
+        w->vkey[i][klen] = '\0';
+        memcpy(w->spki[i], spki_prefix, 12);
+        memcpy(w->spki[i] + 12, c->v.pub, 32);
+        ES_ENSURE(s->n < MAX_SERVICES, ESEAL_ELIMIT, "trustlist: too many services");
+        eseal_tl_service *v = &s->svc[s->n++];
+        memset(v, 0, sizeof(*v));
+        v->type = ESEAL_TL_WITNESS;
+        v->name = c->name;
+        v->spki_der = w->spki[i];
+        v->spki_len = sizeof(w->spki[i]);
+        v->note_key = w->vkey[i];
+        v->supply_point = c->url;
+    }
+    return ES_OK;
+}
 
 static eseal_tl_service_type type_of(const char *role)
 {
@@ -290,6 +348,12 @@ static ES_RESULT publish(eseal_instance *inst, const es_acting *by, eseal_buf *j
         v->supply_point = log_url[0] != '\0' ? log_url : NULL;
         v->status.since_ms = 0;
     }
+
+    /* The log's witnesses (eseal.conf log_witness "NAME VKEY URL"): their note keys, as the log's
+     * verifiers check its cosigned checkpoints (docs/witness.md). */
+    ES_AUTO(witnesses_freep) witnesses *w = es_calloc(1, sizeof(*w)); /* large: not on the stack */
+    ES_ENSURE_ALLOC(w);
+    ES_GUARD(add_witnesses(inst, s, w, lol, log_spki));
 
     ES_AUTO(es_key_freep) eseal_key *key = NULL;
     ES_GUARD(es_tl_key(inst, &key, ES_TL_KEY_FILE));

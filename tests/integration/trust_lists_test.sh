@@ -129,8 +129,22 @@ python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); sys.exit(0 if l[0][
 cp "$T/a1-copy.jws" "$T/a1.jws"
 expect 3 "an older copy (sequence 1) is refused: a replay" -- "$E" --home "$T/B" trust refresh "Platform A"
 
-# An impostor: a list of the same name signed by another key.
+# An impostor: a list of the same name signed by another key. Its log has a witness, which its list names.
+"$E" witness init --home "$T/W" --name witness.test >/dev/null 2>&1
+WKEY=$("$E" witness key --home "$T/W" 2>/dev/null)
+printf 'log_witness = witness.test %s http://127.0.0.1:1/w\nlog_witness_quorum = 0\n' "$WKEY" >>"$T/X/eseal.conf"
 "$E" --home "$T/X" trustlist publish -o "$T/x.jws" >/dev/null 2>&1
+python3 - "$T/x.jws" "$WKEY" <<'EOF' && ok "a list names the log's witness: its note key and URL" || notok "X's witness: $WKEY"
+import base64, json, sys
+p = open(sys.argv[1]).read().split(".")[1]
+lote = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["LoTE"]
+svcs = [s["ServiceInformation"] for e in lote["TrustedEntitiesList"] for s in e["TrustedEntityServices"]]
+w = [s for s in svcs if s["ServiceTypeIdentifier"] == "urn:eseal:svc:witness"]
+assert len(w) == 1, svcs
+assert w[0]["ServiceDigitalIdentity"]["eseal:NoteVerifierKey"] == sys.argv[2], w
+assert w[0]["ServiceSupplyPoints"][0]["uriValue"] == "http://127.0.0.1:1/w", w
+assert w[0]["ServiceName"][0]["value"] == "witness.test", w
+EOF
 "$E" --home "$T/X" trustlist publish -o "$T/x.jws" >/dev/null 2>&1
 "$E" --home "$T/X" trustlist publish -o "$T/x.jws" >/dev/null 2>&1
 cp "$T/x.jws" "$T/a1.jws"
