@@ -190,7 +190,8 @@ typedef struct eseal_registry_answer_doc eseal_registry_answer_doc;
 /**
  * Reads a registry answer and checks its signature with `spki_der` (the registry service's key as
  * the platform's trust list names it). ESEAL_EVERIFY when it does not verify (another key, a
- * changed byte), ESEAL_EMALFORMED when it is not an answer, ESEAL_ELIMIT over the limits.
+ * changed byte), ESEAL_EMALFORMED when it is not an answer, ESEAL_ELIMIT over the limits,
+ * ESEAL_EUNSUPPORTED when `spki_der` is not a P-256 key (answers are ES256).
  */
 ESEAL_EXTERN(int) eseal_registry_answer_parse(eseal_registry_answer_doc **out, const void *jws, size_t len,
                                               const void *spki_der, size_t spki_len);
