@@ -58,6 +58,16 @@ ESEAL_EXTERN(int) eseal_trustlist_publish_options_init(eseal_trustlist_publish_o
 ESEAL_EXTERN(int) eseal_instance_trustlist_publish(eseal_instance *inst, const eseal_principal *who, eseal_buf *jws,
                                                    char fingerprint[65], const eseal_trustlist_publish_options *o);
 
+/**
+ * The platform's own trust bundle (trustlist.h) for verifiers without network: its current published
+ * list, the CRL it published last for each of its CAs (not revoked), and its registry's signed answer,
+ * now, for each of the `n` seals `esids` names (whole esIDs of this registry; ESEAL_ENOTFOUND for
+ * another). ESEAL_ENOTFOUND before the first publish. Those verifiers import it with
+ * eseal_instance_trust_add under the list's pin. Read-only.
+ */
+ESEAL_EXTERN(int) eseal_instance_trustlist_bundle(eseal_instance *inst, const char *const *esids, size_t n,
+                                                  eseal_buf *out);
+
 /** The instance's current published list, or (list_of_lists 1) list of lists; ESEAL_ENOTFOUND before the
  *  first publish. */
 ESEAL_EXTERN(int) eseal_instance_trustlist_current(eseal_instance *inst, int list_of_lists, eseal_buf *jws);

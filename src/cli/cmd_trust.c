@@ -12,7 +12,8 @@
 static const cli_opt_spec tl_opts[] = {{"output", 'o', true, false}, {"name", 0, true, false},
                                        {"country", 0, true, false},  {"base-url", 0, true, false},
                                        {"operator", 0, true, false}, {"days", 0, true, false},
-                                       {"list-of-lists", 0, false, false}, {NULL, 0, false, false}};
+                                       {"list-of-lists", 0, false, false}, {"seal", 0, true, true},
+                                       {NULL, 0, false, false}};
 
 static int tl_publish(cli_args *a)
 {
@@ -89,9 +90,43 @@ static int tl_rotate(cli_args *a)
     return CLI_OK;
 }
 
+static int tl_bundle(cli_args *a)
+{
+    static const char *const allowed[] = {"output", "seal", NULL};
+    int rc = cli_options_only(&cli_cmd_trustlist, a, "trustlist bundle", allowed);
+    if (rc != CLI_OK) {
+        return rc;
+    }
+    if (a->npos != 1 || cli_get(a, "output") == NULL) {
+        return cli_usage_error(&cli_cmd_trustlist, "trustlist bundle needs -o FILE");
+    }
+    const char *seals[CLI_MAX_REPEAT];
+    size_t n = cli_count(a, "seal");
+    for (size_t i = 0; i < n; i++) {
+        seals[i] = cli_get_n(a, "seal", i);
+    }
+    eseal_instance *inst = NULL;
+    if ((rc = cli_open(a, &inst, true)) != CLI_OK) {
+        return rc;
+    }
+    eseal_buf b = ESEAL_BUF_INIT;
+    int lrc = eseal_instance_trustlist_bundle(inst, seals, n, &b);
+    eseal_instance_close(inst);
+    if (lrc != ESEAL_OK) {
+        return cli_fail(lrc);
+    }
+    rc = cli_write_file(cli_get(a, "output"), b.ptr, b.size);
+    eseal_buf_dispose(&b);
+    if (rc == CLI_OK) {
+        cli_note("wrote %s: this platform's trust list, its CAs' CRLs and %zu registry answer%s", cli_get(a, "output"),
+                 n, n == 1 ? "" : "s");
+    }
+    return rc;
+}
+
 static int tl_run(cli_args *a)
 {
-    static const cli_sub subs[] = {{"publish", tl_publish}, {"rotate-key", tl_rotate}};
+    static const cli_sub subs[] = {{"publish", tl_publish}, {"rotate-key", tl_rotate}, {"bundle", tl_bundle}};
     return cli_dispatch(&cli_cmd_trustlist, a, subs, sizeof(subs) / sizeof(subs[0]));
 }
 
@@ -100,7 +135,8 @@ const cli_cmd cli_cmd_trustlist = {
     "Usage:\n"
     "  eseal trustlist publish -o FILE [--name NAME] [--country CC] [--base-url URL] [--operator NAME]\n"
     "                          [--days N] [--list-of-lists]\n"
-    "  eseal trustlist rotate-key\n\n"
+    "  eseal trustlist rotate-key\n"
+    "  eseal trustlist bundle -o FILE [--seal ESID]...\n\n"
     "publish: writes the platform's trust list to FILE (- for standard output): its CAs, seal makers,\n"
     "TSAs and OCSP responders of every hierarchy with their certificates and status (a revoked one is\n"
     "withdrawn from its revocation), and the audit log's key, with the next sequence number, valid for N\n"
@@ -115,7 +151,11 @@ const cli_cmd cli_cmd_trustlist = {
     "at /.well-known/eseal/list-of-lists. A platform that imports it recognises those platforms.\n"
     "rotate-key: makes a new list key and prints its SHA-256. The lists published from then are signed by\n"
     "it and carry a statement signed by the old key, so that those who pinned the old one follow.\n"
-    "See docs/trust-lists.md. Each is an audit entry (trustlist.published, trustlist.key-rotated).\n",
+    "bundle: writes, for verifiers without network, the list published last, the latest CRL of each CA\n"
+    "and the registry's signed answer, now, for each --seal (at most 16): they import the file with\n"
+    "eseal trust add FILE --pin (each part checked there).\n"
+    "See docs/trust-lists.md. Publish and rotate-key are audit entries (trustlist.published,\n"
+    "trustlist.key-rotated).\n",
     tl_opts, tl_run};
 
 static const cli_opt_spec tr_opts[] = {{"pin", 0, true, false}, {"from", 0, true, false},

@@ -485,3 +485,91 @@ int eseal_instance_trustlist_rotate_key(eseal_instance *inst, const eseal_princi
     ES_ACT_PUBLIC(&by, who, ES_ACT_TRUSTLIST_PUBLISH, "trustlist", "key");
     return es_code(rotate(inst, &by, fingerprint));
 }
+
+/* ---- the platform's own bundle, for verifiers without network ---- */
+
+#define OWN_CRLS_MAX 64 /* the CAs of the three hierarchies, renewed ones included */
+
+typedef struct {
+    eseal_instance *inst;
+    es_buf crls[OWN_CRLS_MAX];
+    size_t n;
+    es_result err;
+} own_crls;
+
+/* The CRL this instance published for CA `rec` (HOME/crl/<id>.crl), when the CA is not revoked: a
+ * withdrawn CA is not one the list's readers check CRLs against. */
+static int add_own_crl(const eseal_cert_record *rec, void *payload)
+{
+    own_crls *c = payload;
+    if (rec->revoked_ms != 0 || c->n >= OWN_CRLS_MAX) {
+        return 0;
+    }
+    ES_AUTO(es_buf_freep) es_buf rel = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    ES_AUTO(es_buf_freep) es_buf path = ES_BUF_INIT(ES_PATH_BUF_MAX);
+    es_result r = es_buf_printf(&rel, "crl/%s.crl", rec->id);
+    r = es_ok(r) ? es_home_path(&path, c->inst, es_buf_cstr(&rel)) : r;
+    if (es_ok(r) && es_path_exists(es_buf_cstr(&path))) {
+        c->crls[c->n] = (es_buf)ES_BUF_INIT(ESEAL_TRUST_BUNDLE_MAX_CRL);
+        r = es_file_read(&c->crls[c->n], es_buf_cstr(&path), ESEAL_TRUST_BUNDLE_MAX_CRL);
+        c->n++;
+    }
+    c->err = r;
+    return es_ok(r) ? 0 : es_code(r);
+}
+
+static ES_RESULT own_bundle(eseal_instance *inst, const char *const *esids, size_t n, eseal_buf *out)
+{
+    ES_ENSURE_ARG(inst != NULL && out != NULL && (esids != NULL || n == 0));
+    ES_ENSURE(n <= ESEAL_TRUST_BUNDLE_MAX_ANSWERS, ESEAL_EINVAL, "trustlist: at most %d seals in a bundle",
+              ESEAL_TRUST_BUNDLE_MAX_ANSWERS);
+    ES_AUTO(buf_disposep) eseal_buf list = ESEAL_BUF_INIT;
+    ES_GUARD(es_from_code(eseal_instance_trustlist_current(inst, 0, &list)));
+    own_crls *c = es_calloc(1, sizeof(*c));
+    ES_ENSURE_ALLOC(c);
+    c->inst = inst;
+    c->err = ES_OK;
+    eseal_buf *answers = es_calloc(n + 1, sizeof(*answers));
+    eseal_bytes *aspans = es_calloc(n + 1, sizeof(*aspans));
+    es_result r = answers != NULL && aspans != NULL ? ES_OK : es_error_set(ESEAL_ENOMEM, __FILE__, __LINE__, "oom");
+    static const char *const ca_roles[] = {"root-ca", "issuing-ca"};
+    if (es_ok(r)) {
+        int rc = eseal_store_cert_list_roles(inst->store, ca_roles, 2, add_own_crl, c);
+        r = rc == ESEAL_OK ? ES_OK : !es_ok(c->err) ? c->err : es_from_code(rc);
+    }
+    /* The registry's answer, now, for each seal named: it must be one of this registry's, by its whole esID. */
+    for (size_t i = 0; es_ok(r) && i < n; i++) {
+        eseal_seal_record rec;
+        int rc = eseal_instance_seal_get(inst, &rec, NULL, esids[i]);
+        bool exact = rc == ESEAL_OK && strcmp(rec.esid, esids[i]) == 0;
+        if (rc == ESEAL_OK) {
+            eseal_seal_record_dispose(&rec);
+        }
+        r = exact ? es_from_code(eseal_instance_registry_answer(inst, &answers[i], esids[i], 0))
+                  : es_error_set(ESEAL_ENOTFOUND, __FILE__, __LINE__, "trustlist: no seal %s in this registry",
+                                 esids[i]);
+        aspans[i] = (eseal_bytes){answers[i].ptr, answers[i].size};
+    }
+    eseal_bytes crls[OWN_CRLS_MAX];
+    for (size_t i = 0; i < c->n; i++) {
+        crls[i] = (eseal_bytes){c->crls[i].ptr, c->crls[i].len};
+    }
+    if (es_ok(r)) {
+        r = es_from_code(eseal_trust_bundle_write(out, list.ptr, list.size, crls, c->n, aspans, n));
+    }
+    for (size_t i = 0; answers != NULL && i < n; i++) {
+        eseal_buf_dispose(&answers[i]);
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        es_buf_free(&c->crls[i]);
+    }
+    es_free(answers);
+    es_free(aspans);
+    es_free(c);
+    return r;
+}
+
+int eseal_instance_trustlist_bundle(eseal_instance *inst, const char *const *esids, size_t n, eseal_buf *out)
+{
+    return es_code(own_bundle(inst, esids, n, out));
+}

@@ -13,7 +13,7 @@
 #     with A stopped D still finds the PDF and the OFD VALID from it; B, which holds no answer, finds
 #     A's PDF extended to B-LT VALID with A stopped: A stapled its registry's answer into the /DSS;
 #   - an air-gapped G takes D's bundle of A (list, CRLs, answers; one changed answer refuses it all) and
-#     verifies A's PDF VALID with no network;
+#     verifies A's PDF VALID with no network; H does the same with A's own bundle (trustlist bundle);
 #   - a document A's seal signed after its revocation (the signer's clock two hours ahead, libfaketime)
 #     is VALID on D before the revocation, still VALID from the answer D kept, INVALID (SEAL_REVOKED)
 #     once `trust refresh` asked A's registry again, while the document signed before stays VALID;
@@ -54,7 +54,7 @@ fp_ok() { [[ $1 =~ ^[0-9a-f]{64}$ ]]; }
 PA=$(free_port)
 PC=$(free_port)
 PS=$(free_port)
-for h in A B C D E G S X; do
+for h in A B C D E G H S X; do
     case $h in A) base="http://127.0.0.1:$PA" ;; C) base="http://127.0.0.1:$PC" ;; S) base="http://127.0.0.1:$PS" ;;
     *) base="http://127.0.0.1:1" ;; esac
     name="Platform $h"
@@ -63,7 +63,7 @@ for h in A B C D E G S X; do
     "$E" --home "$T/$h" init --org "$name" --country CN --base-url "$base" >/dev/null 2>"$T/init.err" ||
         { notok "init $h"; cat "$T/init.err"; }
 done
-ok "eight instances"
+ok "nine instances"
 
 # A's list.
 "$E" --home "$T/A" trustlist publish -o "$T/a1.jws" >"$T/pub.out" 2>"$T/pub.err"
@@ -285,6 +285,13 @@ expect 0 "G adds the bundle under A's pin" -- "$E" --home "$T/G" trust add "$T/a
 expect 0 "G finds A's PDF VALID with no network: the list, CRLs and answer came in the bundle" -- \
     "$E" --home "$T/G" verify "$T/a.pdf" --json
 judged VALID "" cache && ok "the bundle's answer decides on G" || notok "a.pdf on G: $(head -c 1500 "$T/out")"
+# A's own bundle: its list, its CAs' CRLs and its registry's answer for the seal, to a verifier H.
+expect 0 "A writes a bundle of its own with its seal's answer" -- \
+    "$E" --home "$T/A" trustlist bundle -o "$T/a-own.bundle" --seal "$SEAL"
+expect 3 "a seal that is not A's is refused" -- "$E" --home "$T/A" trustlist bundle -o "$T/x.bundle" --seal ES000
+expect 0 "H adds A's own bundle under A's pin" -- "$E" --home "$T/H" trust add "$T/a-own.bundle" --pin "$FA2"
+expect 0 "H finds A's OFD VALID with no network" -- "$E" --home "$T/H" verify "$T/a.ofd" --json
+judged VALID "" cache && ok "A's own answer decides on H" || notok "a.ofd on H: $(head -c 1500 "$T/out")"
 serve A "$PA" && ok "A serves again" || notok "A serves again: $(cat "$T/A.serve.err")"
 "$E" --home "$T/A" trustlist publish -o "$T/a1.jws" >/dev/null 2>&1
 # The federated registry: A's signed answer for its seal, checked with the registry key A's list names.
