@@ -268,6 +268,10 @@ test('language: the #lang switch to zh changes <html lang> and the verdict\'s la
 
     // A Chinese browser (navigator.languages, Accept-Language) gets Chinese at once.
     const q = await openVerify('phone', { locale: 'zh-CN' });
+    // As after the reload above: the language is applied once its strings have loaded, which on a loaded
+    // machine may come after the page is ready (a CI run's PostgreSQL pass read "en" here): waited for.
+    await q.page.waitForFunction(() => document.documentElement.lang.startsWith('zh'), null, { timeout: 30000 })
+        .catch(() => {});
     assert.match(await q.page.getAttribute('html', 'lang'), /^zh/, 'a zh-CN browser gets <html lang=zh>');
     assert.equal(await q.page.inputValue('#lang'), 'zh', 'and the switch shows zh');
     await shot(q, 'verify-idle-zh');
