@@ -354,8 +354,8 @@ if rc == 0:
     st, h, doc, raw = call("GET", f"/api/v1/stamps/{PDF_SERIAL}")
     ok(st == 200 and doc["status"] == {"seal_state": "suspended", "seal_valid_at_time": True},
        "after the seal is suspended: suspended now, valid at the stamp's time", str(doc.get("status")))
-    # Resumed again, and checked: the verifications below judge the OFD at the validation time, so a
-    # seal left suspended makes them INVALID (a CI run's ASan pass did: the resume's status was not read).
+    # Resumed again, and checked: a seal left suspended would make verifications below INVALID (a CI run's
+    # ASan pass found the OFD SEAL_SUSPENDED there, when the resume's status was not read).
     for _ in range(10):
         rc, out, err = run("seal", "resume", SEAL, "--reason", "back")
         if rc == 0:
