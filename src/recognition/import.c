@@ -546,15 +546,8 @@ static ES_RESULT registry_of(eseal_instance *inst, const char *name, es_buf *spk
     ES_GUARD(es_from_code(eseal_store_trusted_list_get(inst->store, &held, &jws, name)));
     eseal_trustlist *tl = NULL;
     es_result r = es_from_code(eseal_trustlist_parse(&tl, jws.ptr, jws.size));
-    for (size_t e = 0; es_ok(r) && spki->len == 0 && e < eseal_trustlist_entity_count(tl); e++) {
-        const eseal_tl_entity *ent = eseal_trustlist_entity(tl, e);
-        for (size_t k = 0; es_ok(r) && spki->len == 0 && k < ent->service_count; k++) {
-            const eseal_tl_service *v = &ent->services[k];
-            if (v->type == ESEAL_TL_REGISTRY && v->spki_der != NULL && v->supply_point != NULL) {
-                r = es_buf_append(spki, v->spki_der, v->spki_len);
-                r = es_ok(r) ? es_buf_append_str(url, v->supply_point) : r;
-            }
-        }
+    if (es_ok(r)) {
+        r = list_registry(tl, spki, url);
     }
     eseal_trustlist_free(tl);
     eseal_buf_dispose(&jws);
